@@ -4,6 +4,8 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Cli.Output;
+using Medallion.Cli.Shell;
+using System;
 using Medallion.DuckDb;
 
 namespace Medallion.Cli.Commands;
@@ -13,11 +15,25 @@ internal static class SqlCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var query = new Argument<string>("query") { Description = "The SQL to run; several statements separated by ';' print one result each." };
+        var query = new Argument<string?>("query")
+        {
+            Description = "The SQL to run; several statements separated by ';' print one result each. Without it, an interactive shell starts (or, with piped input, the statements read from it run).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         Option<OutputFormat> format = CommonOptions.Format();
         var command = new Command("sql", "Run SQL on the embedded DuckDB engine.") { query, format };
-        command.SetAction((parsed, cancellationToken) => RunAsync(parsed.GetRequiredValue(query), parsed.GetValue(format), output, cancellationToken));
+        command.SetAction((parsed, cancellationToken) => parsed.GetValue(query) is { } sql
+            ? RunAsync(sql, parsed.GetValue(format), output, cancellationToken)
+            : RunShellAsync(parsed.GetValue(format), output, error, cancellationToken));
         return command;
+    }
+
+    private static async Task<int> RunShellAsync(OutputFormat format, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        await using var connection = new DuckDbConnection();
+        connection.Open();
+        var shell = new SqlShell(connection, format, output, error);
+        return await shell.RunAsync(Console.In, interactive: !Console.IsInputRedirected, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<int> RunAsync(string sql, OutputFormat format, TextWriter output, CancellationToken cancellationToken)

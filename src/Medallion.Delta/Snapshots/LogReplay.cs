@@ -124,18 +124,17 @@ internal sealed class LogReplay
 
         StructType schema = SchemaParser.Parse(_metadata.SchemaString, where);
         ColumnMappingMode mode = TableFeatures.GetColumnMappingMode(_protocol, _metadata);
-        var partitionFields = new List<(string Logical, string Physical, DeltaType Type)>();
+        var partitionFields = new List<StructField>();
         foreach (string column in _metadata.PartitionColumns)
         {
-            StructField field = schema.Find(column) ?? throw new MedallionException(ErrorCode.DeltaInvalidSchema,
-                $"Partition column '{column}' of {where} is not in the table schema.");
-            partitionFields.Add((field.Name, field.GetPhysicalName(mode), field.Type));
+            partitionFields.Add(schema.Find(column) ?? throw new MedallionException(ErrorCode.DeltaInvalidSchema,
+                $"Partition column '{column}' of {where} is not in the table schema."));
         }
 
         var files = new List<ScanFile>(_live.Count);
         foreach (AddFile add in _live)
         {
-            files.Add(ToScanFile(add, partitionFields, where));
+            files.Add(ToScanFile(add, partitionFields, mode, where));
         }
 
         var domains = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -151,27 +150,9 @@ internal sealed class LogReplay
         return new Snapshot(segment.TableLocation, segment.Version, _protocol, _metadata, schema, mode, commitInfo, timestamp, files, _tombstones, _txns, domains);
     }
 
-    private ScanFile ToScanFile(AddFile add, List<(string Logical, string Physical, DeltaType Type)> partitionFields, string where)
+    private ScanFile ToScanFile(AddFile add, List<StructField> partitionFields, ColumnMappingMode mode, string where)
     {
-        var values = new Dictionary<string, object?>(partitionFields.Count, StringComparer.Ordinal);
-        foreach ((string logical, string physical, DeltaType type) in partitionFields)
-        {
-            if (!add.PartitionValues.TryGetValue(physical, out string? raw))
-            {
-                add.PartitionValues.TryGetValue(logical, out raw);
-            }
-
-            try
-            {
-                values[logical] = PartitionValues.Parse(raw, type);
-            }
-            catch (Exception e) when (e is FormatException or OverflowException)
-            {
-                throw new MedallionException(ErrorCode.DeltaInvalidPartitionValue,
-                    $"Partition value '{raw}' of column '{logical}' ({type}) for file '{add.Path}' in {where} cannot be parsed: {e.Message}", e);
-            }
-        }
-
+        Dictionary<string, object?> values = PartitionValueReader.Read(add.PartitionValues, partitionFields, mode, add.Path, where);
         string key = TablePaths.IsAbsolute(add.Path) ? TablePaths.ToKey(_store, add.Path) ?? add.Path : TablePaths.Decode(add.Path);
         return new ScanFile(add, key, TablePaths.ToAbsolute(_store, add.Path), values, FileStatistics.TryParse(add.Stats));
     }

@@ -64,6 +64,25 @@ public sealed class DeltaConformanceTests(ITestOutputHelper output)
         }
     }
 
+    public static IEnumerable<object[]> ErrorChecks() =>
+        Directory.EnumerateDirectories(s_root.Value).Order(StringComparer.Ordinal)
+            .Where(d => File.Exists(Path.Combine(d, "expected", "expected.json"))
+                && JsonDocument.Parse(File.ReadAllText(Path.Combine(d, "expected", "expected.json"))).RootElement.TryGetProperty("expect_error", out _))
+            .Select(d => new object[] { Path.GetFileName(d) });
+
+    [Theory]
+    [MemberData(nameof(ErrorChecks))]
+    public async Task Loading_a_broken_or_unsupported_table_fails_with_a_medallion_error(string caseName)
+    {
+        using var connection = new DuckDbConnection();
+        connection.Open();
+        var table = new DeltaTable(new LocalObjectStore(Path.Combine(s_root.Value, caseName, "table")), new DuckDbParquetHandler(connection));
+
+        var e = await Assert.ThrowsAsync<MedallionException>(async () => await table.PlanScanAsync(await table.GetSnapshotAsync()));
+
+        output.WriteLine($"{caseName}: {e.CodeText} {e.Message}");
+    }
+
     [Theory]
     [MemberData(nameof(ParquetChecks))]
     public async Task Snapshot_rows_equal_the_expected_parquet_rows(string caseName, long version, string parquetDir)

@@ -29,6 +29,42 @@ public enum ErrorCode
     DuckDbAppendFailed = 2004,
     /// <summary>A statement could not be prepared or bound.</summary>
     DuckDbPrepareFailed = 2005,
+
+    /// <summary>The path holds no Delta table: there is no <c>_delta_log</c> or it has no commits.</summary>
+    DeltaTableNotFound = 3001,
+    /// <summary>The requested table version does not exist (before the oldest reconstructable version or after the newest).</summary>
+    DeltaVersionNotFound = 3002,
+    /// <summary>The log has a gap: a commit file between the checkpoint and the requested version is missing.</summary>
+    DeltaLogGap = 3003,
+    /// <summary>A commit, checkpoint or <c>_last_checkpoint</c> file could not be parsed.</summary>
+    DeltaCorruptLogFile = 3004,
+    /// <summary>The table needs a reader protocol version or reader feature this reader does not support.</summary>
+    DeltaUnsupportedReaderFeature = 3005,
+    /// <summary>Log replay found no <c>protocol</c> or no <c>metaData</c> action.</summary>
+    DeltaMissingProtocolOrMetadata = 3006,
+    /// <summary>The table schema (<c>schemaString</c>) is not valid Delta schema JSON.</summary>
+    DeltaInvalidSchema = 3007,
+    /// <summary>A partition value cannot be parsed as its column's type.</summary>
+    DeltaInvalidPartitionValue = 3008,
+    /// <summary>A deletion vector is malformed, fails its checksum, or its file is missing.</summary>
+    DeltaInvalidDeletionVector = 3009,
+    /// <summary>A timestamp for time travel is before the first commit of the table.</summary>
+    DeltaTimestampOutOfRange = 3010,
+    /// <summary>A checkpoint needs a Parquet reader and none was provided.</summary>
+    DeltaParquetReaderMissing = 3011,
+    /// <summary>A change data feed range is invalid (start after end, or past the newest version).</summary>
+    DeltaInvalidChangeRange = 3012,
+    /// <summary>A scan predicate refers to a column the table does not have, or compares it with a literal of the wrong type.</summary>
+    DeltaInvalidPredicate = 3013,
+
+    /// <summary>An object does not exist in the store.</summary>
+    StorageObjectNotFound = 5001,
+    /// <summary>A conditional put found the object already there (someone else wrote it first).</summary>
+    StorageObjectAlreadyExists = 5002,
+    /// <summary>The store failed to read, write, list or delete an object.</summary>
+    StorageIoFailed = 5003,
+    /// <summary>An object key is not a valid relative key (absolute, empty segment, or <c>..</c>).</summary>
+    StorageInvalidKey = 5004,
 }
 
 /// <summary>Formatting helpers for <see cref="ErrorCode"/>.</summary>

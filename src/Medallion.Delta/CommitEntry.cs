@@ -1,0 +1,10 @@
+using System;
+using Medallion.Delta.Actions;
+
+namespace Medallion.Delta;
+
+/// <summary>One commit of a table's history.</summary>
+/// <param name="Version">The commit version.</param>
+/// <param name="Timestamp">The commit time: the in-commit timestamp when present, else the commit file's modification time.</param>
+/// <param name="CommitInfo">The commit's <c>commitInfo</c>, if it has one.</param>
+public sealed record CommitEntry(long Version, DateTimeOffset Timestamp, CommitInfo? CommitInfo);

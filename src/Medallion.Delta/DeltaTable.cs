@@ -1,0 +1,138 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Delta.Actions;
+using Medallion.Delta.Log;
+using Medallion.Delta.Snapshots;
+using Medallion.Storage;
+
+namespace Medallion.Delta;
+
+/// <summary>
+/// Entry point of the Delta kernel for one table: snapshots at a version or timestamp, history, scans and
+/// the change data feed. It does no I/O of its own beyond the <see cref="IObjectStore"/> and
+/// <see cref="IParquetHandler"/> it is given, and keeps no state between calls (each snapshot is fresh).
+/// </summary>
+public sealed partial class DeltaTable
+{
+    private readonly IParquetHandler? _parquet;
+
+    /// <summary>Opens the table whose root is the root of <paramref name="store"/>.</summary>
+    /// <param name="store">The store rooted at the table directory (the folder holding <c>_delta_log</c>).</param>
+    /// <param name="parquet">Reads Parquet checkpoints and sidecars; without it, only tables whose log is all JSON can be read.</param>
+    public DeltaTable(IObjectStore store, IParquetHandler? parquet = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        Store = store;
+        _parquet = parquet;
+    }
+
+    /// <summary>The store rooted at the table directory.</summary>
+    public IObjectStore Store { get; }
+
+    /// <summary>The table root for messages.</summary>
+    public string Location => Store.Location;
+
+    /// <summary>Loads the snapshot at <paramref name="version"/>, or the newest one when it is <see langword="null"/>.</summary>
+    /// <exception cref="MedallionException">
+    /// <see cref="ErrorCode.DeltaTableNotFound"/>, <see cref="ErrorCode.DeltaVersionNotFound"/>, <see cref="ErrorCode.DeltaLogGap"/>,
+    /// <see cref="ErrorCode.DeltaCorruptLogFile"/>, <see cref="ErrorCode.DeltaUnsupportedReaderFeature"/>,
+    /// <see cref="ErrorCode.DeltaMissingProtocolOrMetadata"/>.
+    /// </exception>
+    public async Task<Snapshot> GetSnapshotAsync(long? version = null, CancellationToken cancellationToken = default)
+    {
+        if (version is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(version), version, "A table version is 0 or more.");
+        }
+
+        LogSegment segment = await LogSegmentBuilder.BuildAsync(Store, version, cancellationToken).ConfigureAwait(false);
+        return await LogReplay.ReplayAsync(Store, _parquet, segment, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Loads the snapshot of the newest version committed at or before <paramref name="timestamp"/>. Commit times
+    /// are in-commit timestamps when the table enables them, else commit file modification times.
+    /// A timestamp after the newest commit gives the newest version.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaTimestampOutOfRange"/> when the timestamp is before the
+    /// earliest commit still in the log and older commits were cleaned up (before version 0 itself, version 0 is returned).</exception>
+    public async Task<Snapshot> GetSnapshotAtTimestampAsync(DateTimeOffset timestamp, CancellationToken cancellationToken = default)
+    {
+        long version = await GetVersionAtTimestampAsync(timestamp, cancellationToken).ConfigureAwait(false);
+        return await GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The newest version committed at or before <paramref name="timestamp"/> (see <see cref="GetSnapshotAtTimestampAsync"/>).</summary>
+    public async Task<long> GetVersionAtTimestampAsync(DateTimeOffset timestamp, CancellationToken cancellationToken = default)
+    {
+        Snapshot latest = await GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
+        bool ict = TableFeatures.InCommitTimestampsEnabled(latest.Metadata);
+        List<LogFile> commits = await LogSegmentBuilder.ListCommitsAsync(Store, cancellationToken).ConfigureAwait(false);
+        DateTimeOffset? earliest = null;
+        long earliestVersion = -1;
+        for (int i = commits.Count - 1; i >= 0; i--)
+        {
+            if (commits[i].Version > latest.Version)
+            {
+                continue;
+            }
+
+            DateTimeOffset committed = await CommitTimestampAsync(commits[i], ict, cancellationToken).ConfigureAwait(false);
+            if (committed <= timestamp)
+            {
+                return commits[i].Version;
+            }
+
+            earliest = committed;
+            earliestVersion = commits[i].Version;
+        }
+
+        // Before the table's first commit, delta-rs (and the conformance answers taken from it) resolve to version 0;
+        // when older commits were cleaned up we cannot tell what existed then, so that is an error.
+        if (earliestVersion == 0)
+        {
+            return 0;
+        }
+
+        throw new MedallionException(ErrorCode.DeltaTimestampOutOfRange,
+            $"The Delta table at '{Location}' has no version at or before {timestamp.ToString("O", CultureInfo.InvariantCulture)}; its earliest available commit is at {earliest?.ToString("O", CultureInfo.InvariantCulture) ?? "an unknown time"}.\nHelp: use a later timestamp, or a version number.");
+    }
+
+    /// <summary>One entry per commit still in the log, newest first: version, commit time and <c>commitInfo</c>.</summary>
+    public async IAsyncEnumerable<CommitEntry> GetHistoryAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        List<LogFile> commits = await LogSegmentBuilder.ListCommitsAsync(Store, cancellationToken).ConfigureAwait(false);
+        if (commits.Count == 0)
+        {
+            throw new MedallionException(ErrorCode.DeltaTableNotFound,
+                $"No Delta table at '{Location}': '_delta_log' has no commit files.\nHelp: check the path; a Delta table has a '_delta_log' folder with files such as 00000000000000000000.json.");
+        }
+
+        for (int i = commits.Count - 1; i >= 0; i--)
+        {
+            List<DeltaAction> actions = await CommitReader.ReadAsync(Store, commits[i].Key, cancellationToken).ConfigureAwait(false);
+            CommitInfo? info = actions.Find(a => a is CommitInfoAction) is CommitInfoAction c ? c.CommitInfo : null;
+            DateTimeOffset when = info?.InCommitTimestamp is long ict ? DateTimeOffset.FromUnixTimeMilliseconds(ict) : commits[i].Info.LastModified;
+            yield return new CommitEntry(commits[i].Version, when, info);
+        }
+    }
+
+    private async Task<DateTimeOffset> CommitTimestampAsync(LogFile commit, bool inCommitTimestamps, CancellationToken cancellationToken)
+    {
+        if (inCommitTimestamps)
+        {
+            List<DeltaAction> actions = await CommitReader.ReadAsync(Store, commit.Key, cancellationToken).ConfigureAwait(false);
+            if (actions.Find(a => a is CommitInfoAction) is CommitInfoAction { CommitInfo.InCommitTimestamp: long ict })
+            {
+                return DateTimeOffset.FromUnixTimeMilliseconds(ict);
+            }
+        }
+
+        // Before in-commit timestamps were enabled (or without them) the file time is the commit time.
+        return commit.Info.LastModified;
+    }
+}

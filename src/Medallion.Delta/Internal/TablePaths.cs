@@ -1,0 +1,50 @@
+using System;
+using System.IO;
+using Medallion.Storage;
+
+namespace Medallion.Delta.Internal;
+
+/// <summary>
+/// Turns log paths into store keys. <c>add.path</c> and friends are RFC 2396 URIs: relative to the table
+/// root or absolute; they are percent-decoded exactly once.
+/// </summary>
+internal static class TablePaths
+{
+    /// <summary>True when the (still encoded) path is an absolute URI or an absolute file path.</summary>
+    public static bool IsAbsolute(string path) =>
+        path.StartsWith('/') || (path.IndexOf(':', StringComparison.Ordinal) is int colon and > 1 && path.AsSpan(0, colon).IndexOfAny('/', '%') < 0);
+
+    /// <summary>Decodes a log path once.</summary>
+    public static string Decode(string path) => Uri.UnescapeDataString(path);
+
+    /// <summary>
+    /// The store key for a log path: the decoded relative path, or for an absolute path inside the table
+    /// root the part after the root; <see langword="null"/> for an absolute path elsewhere.
+    /// </summary>
+    public static string? ToKey(IObjectStore store, string path)
+    {
+        if (!IsAbsolute(path))
+        {
+            return Decode(path);
+        }
+
+        string local = path.StartsWith("file:", StringComparison.Ordinal) ? new Uri(path).LocalPath : Decode(path);
+        string root = store.Location.TrimEnd('/') + "/";
+        return local.StartsWith(root, StringComparison.Ordinal) ? local[root.Length..] : null;
+    }
+
+    /// <summary>The absolute path or URI of a log path, for engines that read files directly.</summary>
+    public static string ToAbsolute(IObjectStore store, string path)
+    {
+        if (IsAbsolute(path))
+        {
+            return path.StartsWith("file:", StringComparison.Ordinal) ? new Uri(path).LocalPath : Decode(path);
+        }
+
+        string decoded = Decode(path);
+        return store is LocalObjectStore local ? local.GetLocalPath(decoded) : store.Location.TrimEnd('/') + "/" + decoded;
+    }
+
+    /// <summary>The file name of a log path, decoded.</summary>
+    public static string FileName(string path) => Path.GetFileName(Decode(path));
+}

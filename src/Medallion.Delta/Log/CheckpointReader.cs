@@ -1,0 +1,103 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Delta.Actions;
+using Medallion.Storage;
+
+namespace Medallion.Delta.Log;
+
+/// <summary>
+/// Streams the actions of a checkpoint: a classic or multi-part Parquet checkpoint, or a v2 checkpoint (JSON or
+/// Parquet) together with the file actions of its sidecars.
+/// </summary>
+internal static class CheckpointReader
+{
+    public const string SidecarDirectory = "_delta_log/_sidecars/";
+
+    public static async IAsyncEnumerable<List<DeltaAction>> ReadAsync(
+        IObjectStore store, IParquetHandler? parquet, IReadOnlyList<LogFile> parts, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var sidecars = new List<Sidecar>();
+        foreach (LogFile part in parts)
+        {
+            if (part.IsJson)
+            {
+                List<DeltaAction> actions = await CommitReader.ReadAsync(store, part.Key, cancellationToken).ConfigureAwait(false);
+                CollectSidecars(actions, sidecars);
+                yield return actions;
+            }
+            else
+            {
+                await foreach (List<DeltaAction> batch in ReadParquetAsync(store, parquet, part.Key, ActionParser.CheckpointColumns, cancellationToken).ConfigureAwait(false))
+                {
+                    CollectSidecars(batch, sidecars);
+                    yield return batch;
+                }
+            }
+        }
+
+        foreach (Sidecar sidecar in sidecars)
+        {
+            // Sidecars always live in _delta_log/_sidecars; the path is URI-encoded and usually just the file name.
+            string decoded = Uri.UnescapeDataString(sidecar.Path);
+            string key = SidecarDirectory + decoded[(decoded.LastIndexOf('/') + 1)..];
+            await foreach (List<DeltaAction> batch in ReadParquetAsync(store, parquet, key, ["add", "remove"], cancellationToken).ConfigureAwait(false))
+            {
+                yield return batch;
+            }
+        }
+    }
+
+    private static void CollectSidecars(List<DeltaAction> actions, List<Sidecar> sidecars)
+    {
+        foreach (DeltaAction a in actions)
+        {
+            if (a is Sidecar s)
+            {
+                sidecars.Add(s);
+            }
+        }
+    }
+
+    private static async IAsyncEnumerable<List<DeltaAction>> ReadParquetAsync(
+        IObjectStore store, IParquetHandler? parquet, string key, IReadOnlyList<string> columns, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (parquet is null)
+        {
+            throw new MedallionException(ErrorCode.DeltaParquetReaderMissing,
+                $"Reading the Delta table at '{store.Location}' needs the Parquet checkpoint '{key}', but no Parquet reader was configured.\nHelp: open the table through the engine, which provides one.");
+        }
+
+        const int BatchSize = 1024;
+        var batch = new List<DeltaAction>(BatchSize);
+        long row = 0;
+        await foreach (string json in parquet.ReadRowsAsJsonAsync(store, key, columns, cancellationToken).ConfigureAwait(false))
+        {
+            row++;
+            try
+            {
+                using var doc = JsonDocument.Parse(json);
+                ActionParser.Parse(doc.RootElement, batch);
+            }
+            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or OverflowException)
+            {
+                throw new MedallionException(ErrorCode.DeltaCorruptLogFile,
+                    $"Checkpoint file '{key}' of the Delta table at '{store.Location}' has an unreadable action in row {row}: {e.Message}", e);
+            }
+
+            if (batch.Count >= BatchSize)
+            {
+                yield return batch;
+                batch = new List<DeltaAction>(BatchSize);
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            yield return batch;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System;
+using System.Collections.Generic;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Delta.Actions;
+using Medallion.Storage;
+
+namespace Medallion.Delta.Log;
+
+/// <summary>Reads newline-delimited JSON log files (commits and JSON checkpoints) into actions.</summary>
+internal static class CommitReader
+{
+    public static async Task<List<DeltaAction>> ReadAsync(IObjectStore store, string key, CancellationToken cancellationToken)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await store.ReadAllAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.StorageObjectNotFound)
+        {
+            throw new MedallionException(ErrorCode.DeltaLogGap,
+                $"Log file '{key}' of the Delta table at '{store.Location}' disappeared while reading it.\nHelp: a cleanup ran concurrently; retry the read.", e, isTransient: true);
+        }
+
+        return Parse(bytes, key, store.Location);
+    }
+
+    internal static List<DeltaAction> Parse(ReadOnlySpan<byte> bytes, string key, string location)
+    {
+        var actions = new List<DeltaAction>();
+        int lineNumber = 0;
+        while (!bytes.IsEmpty)
+        {
+            lineNumber++;
+            int end = bytes.IndexOf((byte)'\n');
+            ReadOnlySpan<byte> line = end < 0 ? bytes : bytes[..end];
+            bytes = end < 0 ? [] : bytes[(end + 1)..];
+            if (line.Trim(" \t\r"u8).IsEmpty)
+            {
+                continue;
+            }
+
+            try
+            {
+                var reader = new Utf8JsonReader(line);
+                using JsonDocument doc = JsonDocument.ParseValue(ref reader);
+                if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    throw new FormatException("the line is not a JSON object");
+                }
+
+                ActionParser.Parse(doc.RootElement, actions);
+            }
+            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or OverflowException)
+            {
+                throw new MedallionException(ErrorCode.DeltaCorruptLogFile,
+                    $"Log file '{key}' of the Delta table at '{location}' is corrupt at line {lineNumber}: {e.Message}\nHelp: the file was damaged or written by a broken writer; restore it from a backup.", e);
+            }
+        }
+
+        return actions;
+    }
+}

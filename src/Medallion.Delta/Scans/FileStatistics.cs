@@ -1,0 +1,34 @@
+using System;
+using System.Text.Json;
+using Medallion.Delta.Internal;
+
+namespace Medallion.Delta.Scans;
+
+/// <summary>The parsed <c>stats</c> of a file; per-column values are keyed by physical column name.</summary>
+internal sealed record FileStatistics(long? NumRecords, bool TightBounds, JsonElement MinValues, JsonElement MaxValues, JsonElement NullCount)
+{
+    /// <summary>Parses the stats JSON string; unreadable stats are treated as absent (they only serve skipping).</summary>
+    public static FileStatistics? TryParse(string? stats)
+    {
+        if (string.IsNullOrEmpty(stats))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(stats);
+            JsonElement root = doc.RootElement;
+            return new FileStatistics(
+                root.Long("numRecords"),
+                root.Bool("tightBounds") ?? true,
+                root.TryGet("minValues", out JsonElement min) ? min.Clone() : default,
+                root.TryGet("maxValues", out JsonElement max) ? max.Clone() : default,
+                root.TryGet("nullCount", out JsonElement nulls) ? nulls.Clone() : default);
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or OverflowException)
+        {
+            return null;
+        }
+    }
+}

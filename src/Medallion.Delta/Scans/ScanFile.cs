@@ -1,0 +1,52 @@
+using System;
+using System.Collections.Generic;
+using Medallion.Delta.Actions;
+
+namespace Medallion.Delta.Scans;
+
+/// <summary>One live logical file of a snapshot: a data file, its partition values and its deleted rows.</summary>
+public sealed class ScanFile
+{
+    internal ScanFile(AddFile add, string key, string absolutePath, IReadOnlyDictionary<string, object?> partitionValues, FileStatistics? stats)
+    {
+        Add = add;
+        Path = key;
+        AbsolutePath = absolutePath;
+        PartitionValues = partitionValues;
+        Stats = stats;
+    }
+
+    internal AddFile Add { get; }
+
+    internal FileStatistics? Stats { get; }
+
+    /// <summary>The data file's path relative to the table root (percent-decoded), or its absolute path when the log gave one.</summary>
+    public string Path { get; }
+
+    /// <summary>The data file's absolute local path or URI, for engines that read it directly.</summary>
+    public string AbsolutePath { get; }
+
+    /// <summary>The data file size in bytes.</summary>
+    public long SizeBytes => Add.Size;
+
+    /// <summary>When the data file was written.</summary>
+    public DateTimeOffset ModificationTime => DateTimeOffset.FromUnixTimeMilliseconds(Add.ModificationTime);
+
+    /// <summary>Typed partition values keyed by logical column name (see <see cref="Schema.PartitionValues"/> for the .NET types); null partitions are <see langword="null"/>.</summary>
+    public IReadOnlyDictionary<string, object?> PartitionValues { get; }
+
+    /// <summary>Rows physically in the data file, from its statistics, if known.</summary>
+    public long? PhysicalRecordCount => Stats?.NumRecords;
+
+    /// <summary>Whether the file has a deletion vector.</summary>
+    public bool HasDeletionVector => Add.DeletionVector is not null;
+
+    /// <summary>How many rows the deletion vector deletes (0 without one).</summary>
+    public long DeletedRecordCount => Add.DeletionVector?.Cardinality ?? 0;
+
+    /// <summary>Rows of the logical file (physical rows minus deleted rows), if the statistics give the physical count.</summary>
+    public long? RecordCount => Stats?.NumRecords is long n ? n - DeletedRecordCount : null;
+
+    /// <summary>The 0-based indexes of the deleted rows, ascending; filled in by <see cref="DeltaTable.PlanScanAsync"/>, empty without a deletion vector.</summary>
+    public IReadOnlyList<long> DeletedRowIndexes { get; internal set; } = [];
+}

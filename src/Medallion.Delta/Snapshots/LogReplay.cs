@@ -1,0 +1,170 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Delta.Actions;
+using Medallion.Delta.Internal;
+using Medallion.Delta.Log;
+using Medallion.Delta.Scans;
+using Medallion.Delta.Schema;
+using Medallion.Storage;
+
+namespace Medallion.Delta.Snapshots;
+
+/// <summary>
+/// Reconstructs a snapshot from a log segment, newest to oldest (PROTOCOL.md "Action Reconciliation"): the
+/// first protocol, metadata, txn per app and domain per name seen win; a file action counts only if its
+/// (path, deletion vector id) key was not seen in a newer commit. Only keys from commits are remembered,
+/// because the checkpoint is already reconciled; so memory follows the tail and the live files, not the history.
+/// </summary>
+internal sealed class LogReplay
+{
+    private readonly IObjectStore _store;
+    private readonly HashSet<(string Path, string? DvId)> _seen = [];
+    private readonly List<AddFile> _live = [];
+    private readonly List<RemoveFile> _tombstones = [];
+    private readonly Dictionary<string, long> _txns = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DomainMetadata> _domains = new(StringComparer.Ordinal);
+    private Protocol? _protocol;
+    private Metadata? _metadata;
+    private bool _protocolChecked;
+
+    private LogReplay(IObjectStore store) => _store = store;
+
+    public static async Task<Snapshot> ReplayAsync(IObjectStore store, IParquetHandler? parquet, LogSegment segment, CancellationToken cancellationToken)
+    {
+        var replay = new LogReplay(store);
+        CommitInfo? commitInfo = null;
+        for (int i = segment.Commits.Count - 1; i >= 0; i--)
+        {
+            LogFile commit = segment.Commits[i];
+            List<DeltaAction> actions = await CommitReader.ReadAsync(store, commit.Key, cancellationToken).ConfigureAwait(false);
+            if (commit.Version == segment.Version)
+            {
+                commitInfo = actions.Find(a => a is CommitInfoAction) is CommitInfoAction c ? c.CommitInfo : null;
+            }
+
+            replay.Apply(actions, fromCheckpoint: false);
+            replay.CheckProtocolOnce(segment);
+        }
+
+        if (segment.CheckpointParts.Count > 0)
+        {
+            await foreach (List<DeltaAction> batch in CheckpointReader.ReadAsync(store, parquet, segment.CheckpointParts, cancellationToken).ConfigureAwait(false))
+            {
+                replay.Apply(batch, fromCheckpoint: true);
+                replay.CheckProtocolOnce(segment);
+            }
+        }
+
+        return replay.Build(segment, commitInfo);
+    }
+
+    private void CheckProtocolOnce(LogSegment segment)
+    {
+        // Refuse an unsupported table as soon as its protocol is known, before reading (maybe unreadable) older files.
+        if (!_protocolChecked && _protocol is not null)
+        {
+            TableFeatures.EnsureReadable(_protocol, segment.TableLocation);
+            _protocolChecked = true;
+        }
+    }
+
+    private void Apply(List<DeltaAction> actions, bool fromCheckpoint)
+    {
+        foreach (DeltaAction action in actions)
+        {
+            switch (action)
+            {
+                case AddFile add:
+                    if (IsNewest(add.Path, add.DeletionVector, fromCheckpoint))
+                    {
+                        _live.Add(add);
+                    }
+
+                    break;
+                case RemoveFile remove:
+                    if (IsNewest(remove.Path, remove.DeletionVector, fromCheckpoint))
+                    {
+                        _tombstones.Add(remove);
+                    }
+
+                    break;
+                case ProtocolAction p:
+                    _protocol ??= p.Protocol;
+                    break;
+                case MetadataAction m:
+                    _metadata ??= m.Metadata;
+                    break;
+                case Txn t:
+                    _txns.TryAdd(t.AppId, t.Version);
+                    break;
+                case DomainMetadata d:
+                    _domains.TryAdd(d.Domain, d);
+                    break;
+            }
+        }
+    }
+
+    private bool IsNewest(string path, DeletionVectorDescriptor? dv, bool fromCheckpoint)
+    {
+        var key = (TablePaths.Decode(path), dv?.UniqueId);
+        return fromCheckpoint ? !_seen.Contains(key) : _seen.Add(key);
+    }
+
+    private Snapshot Build(LogSegment segment, CommitInfo? commitInfo)
+    {
+        string where = $"the Delta table at '{segment.TableLocation}' (version {segment.Version})";
+        if (_protocol is null || _metadata is null)
+        {
+            string missing = _protocol is null ? "protocol" : "metaData";
+            throw new MedallionException(ErrorCode.DeltaMissingProtocolOrMetadata,
+                $"Log replay of {where} found no '{missing}' action{(segment.CheckpointParts.Count > 0 ? $" in the checkpoint at version {segment.CheckpointVersion} or the commits after it" : string.Empty)}.\nHelp: the log is damaged; a valid table has both a protocol and a metaData action.");
+        }
+
+        StructType schema = SchemaParser.Parse(_metadata.SchemaString, where);
+        ColumnMappingMode mode = TableFeatures.GetColumnMappingMode(_protocol, _metadata);
+        var partitionFields = new List<StructField>();
+        foreach (string column in _metadata.PartitionColumns)
+        {
+            partitionFields.Add(schema.Find(column) ?? throw new MedallionException(ErrorCode.DeltaInvalidSchema,
+                $"Partition column '{column}' of {where} is not in the table schema."));
+        }
+
+        var files = new List<ScanFile>(_live.Count);
+        foreach (AddFile add in _live)
+        {
+            files.Add(ToScanFile(add, partitionFields, mode, where));
+        }
+
+        var domains = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach ((string name, DomainMetadata d) in _domains)
+        {
+            if (!d.Removed)
+            {
+                domains[name] = d.Configuration;
+            }
+        }
+
+        DateTimeOffset timestamp = CommitTimestamp(commitInfo, _metadata, segment);
+        return new Snapshot(segment.TableLocation, segment.Version, _protocol, _metadata, schema, mode, commitInfo, timestamp, files, _tombstones, _txns, domains);
+    }
+
+    private ScanFile ToScanFile(AddFile add, List<StructField> partitionFields, ColumnMappingMode mode, string where)
+    {
+        Dictionary<string, object?> values = PartitionValueReader.Read(add.PartitionValues, partitionFields, mode, add.Path, where);
+        string key = TablePaths.IsAbsolute(add.Path) ? TablePaths.ToKey(_store, add.Path) ?? add.Path : TablePaths.Decode(add.Path);
+        return new ScanFile(add, key, TablePaths.ToAbsolute(_store, add.Path), values, FileStatistics.TryParse(add.Stats));
+    }
+
+    internal static DateTimeOffset CommitTimestamp(CommitInfo? commitInfo, Metadata metadata, LogSegment segment)
+    {
+        if (TableFeatures.InCommitTimestampsEnabled(metadata) && commitInfo?.InCommitTimestamp is long ict)
+        {
+            return DateTimeOffset.FromUnixTimeMilliseconds(ict);
+        }
+
+        LogFile? last = segment.Commits.Count > 0 ? segment.Commits[^1] : segment.CheckpointParts.Count > 0 ? segment.CheckpointParts[^1] : null;
+        return last?.Info.LastModified ?? DateTimeOffset.UnixEpoch;
+    }
+}

@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using Medallion.Delta.Actions;
+using Medallion.Delta.Scans;
+using Medallion.Delta.Schema;
+
+namespace Medallion.Delta.Snapshots;
+
+/// <summary>
+/// The state of a Delta table at one version: protocol, metadata, schema and the live logical files.
+/// Immutable; it holds every live file in memory (one entry per file, not per commit).
+/// </summary>
+public sealed class Snapshot
+{
+    internal Snapshot(
+        string tableLocation,
+        long version,
+        Protocol protocol,
+        Metadata metadata,
+        StructType schema,
+        ColumnMappingMode columnMappingMode,
+        CommitInfo? commitInfo,
+        DateTimeOffset timestamp,
+        IReadOnlyList<ScanFile> files,
+        IReadOnlyList<RemoveFile> tombstones,
+        IReadOnlyDictionary<string, long> transactionVersions,
+        IReadOnlyDictionary<string, string> domainMetadata)
+    {
+        TableLocation = tableLocation;
+        Version = version;
+        Protocol = protocol;
+        Metadata = metadata;
+        Schema = schema;
+        ColumnMappingMode = columnMappingMode;
+        CommitInfo = commitInfo;
+        Timestamp = timestamp;
+        Files = files;
+        Tombstones = tombstones;
+        TransactionVersions = transactionVersions;
+        DomainMetadata = domainMetadata;
+    }
+
+    /// <summary>The table root, as the store shows it.</summary>
+    public string TableLocation { get; }
+
+    /// <summary>The table version of this snapshot.</summary>
+    public long Version { get; }
+
+    /// <summary>The protocol in force at this version.</summary>
+    public Protocol Protocol { get; }
+
+    /// <summary>The metadata in force at this version.</summary>
+    public Metadata Metadata { get; }
+
+    /// <summary>The logical table schema.</summary>
+    public StructType Schema { get; }
+
+    /// <summary>The logical names of the partition columns, in order.</summary>
+    public IReadOnlyList<string> PartitionColumns => Metadata.PartitionColumns;
+
+    /// <summary>How data file columns map to table columns.</summary>
+    public ColumnMappingMode ColumnMappingMode { get; }
+
+    /// <summary>The <c>commitInfo</c> of the commit at this version, if it has one and its file still exists.</summary>
+    public CommitInfo? CommitInfo { get; }
+
+    /// <summary>The commit time of this version: the in-commit timestamp when enabled, else the commit file's modification time.</summary>
+    public DateTimeOffset Timestamp { get; }
+
+    /// <summary>The live logical files.</summary>
+    public IReadOnlyList<ScanFile> Files { get; }
+
+    /// <summary>Application transaction versions (<c>txn</c> actions) by app id.</summary>
+    public IReadOnlyDictionary<string, long> TransactionVersions { get; }
+
+    /// <summary>Configuration of each live metadata domain by domain name.</summary>
+    public IReadOnlyDictionary<string, string> DomainMetadata { get; }
+
+    internal IReadOnlyList<RemoveFile> Tombstones { get; }
+
+    /// <summary>The total size of the live data files in bytes.</summary>
+    public long SizeBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (ScanFile f in Files)
+            {
+                total += f.SizeBytes;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>The number of rows, from file statistics minus deleted rows; <see langword="null"/> when a file has no row count.</summary>
+    public long? RecordCount
+    {
+        get
+        {
+            long total = 0;
+            foreach (ScanFile f in Files)
+            {
+                if (f.RecordCount is not long n)
+                {
+                    return null;
+                }
+
+                total += n;
+            }
+
+            return total;
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Medallion.Storage;
+
+/// <summary>
+/// A flat key/value object store rooted at one location (a directory, a bucket prefix). Keys are
+/// relative to that root and use <c>/</c> between segments; they never start with <c>/</c> and never
+/// contain empty, <c>.</c> or <c>..</c> segments.
+/// </summary>
+/// <remarks>
+/// Guarantees every implementation keeps, because the Delta log depends on them:
+/// <list type="bullet">
+/// <item><see cref="ListAsync"/> returns keys in ascending ordinal (byte) order, like S3 and Azure listings.</item>
+/// <item><see cref="PutIfAbsentAsync"/> is atomic: of two concurrent writers of the same key exactly one wins,
+/// and readers never see a partly written object.</item>
+/// <item>A listing that was cancelled throws <see cref="OperationCanceledException"/>; it never ends early as if complete.</item>
+/// </list>
+/// </remarks>
+public interface IObjectStore
+{
+    /// <summary>A display form of the store root (a local path or a URI), for messages.</summary>
+    string Location { get; }
+
+    /// <summary>
+    /// Lists every object whose key starts with <paramref name="prefix"/> (recursively, as a flat namespace),
+    /// in ascending ordinal key order, starting after <paramref name="startAfter"/> when given.
+    /// </summary>
+    /// <param name="prefix">The key prefix, e.g. <c>_delta_log/</c>. An empty prefix lists the whole store.</param>
+    /// <param name="startAfter">Only keys ordinally greater than this are returned; <see langword="null"/> for all.</param>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a whole object.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageObjectNotFound"/> when the object does not exist.</exception>
+    Task<byte[]> ReadAllAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads <paramref name="length"/> bytes starting at <paramref name="offset"/>.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageObjectNotFound"/> when the object does not exist;
+    /// <see cref="ErrorCode.StorageIoFailed"/> when the range runs past the end of the object.</exception>
+    Task<byte[]> ReadRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes an object only if no object with that key exists, atomically (the commit primitive of the Delta log).
+    /// </summary>
+    /// <returns><see langword="true"/> when this call created the object; <see langword="false"/> when it already existed
+    /// (nothing was written).</returns>
+    Task<bool> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes an object, replacing any existing one. Readers see either the old or the new content.</summary>
+    Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes an object. Deleting an object that does not exist is not an error.</summary>
+    Task DeleteAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets an object's size and modification time, or <see langword="null"/> when it does not exist.</summary>
+    Task<ObjectInfo?> GetInfoAsync(string key, CancellationToken cancellationToken = default);
+}

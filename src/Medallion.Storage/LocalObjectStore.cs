@@ -1,0 +1,275 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Medallion.Storage;
+
+/// <summary>
+/// An <see cref="IObjectStore"/> over a directory of the local file system. Keys map to files below the root.
+/// </summary>
+/// <remarks>
+/// <see cref="PutIfAbsentAsync"/> writes a temporary file next to the target, flushes it to disk and then
+/// moves it into place without overwriting (.NET uses <c>link(2)</c> for that on Linux), so a racing writer
+/// either sees the complete object or loses the race; it never sees a partial file. Temporary files are
+/// hidden from listings.
+/// </remarks>
+public sealed class LocalObjectStore : IObjectStore
+{
+    private const string TempSuffix = ".medallion-tmp";
+    private readonly string _root;
+
+    /// <summary>Creates a store rooted at <paramref name="rootDirectory"/> (created on first write if missing).</summary>
+    public LocalObjectStore(string rootDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(rootDirectory);
+        _root = Path.GetFullPath(rootDirectory);
+    }
+
+    /// <inheritdoc />
+    public string Location => _root;
+
+    /// <summary>The absolute local file path of a key (for engines that read local files directly).</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageInvalidKey"/> when the key is not a valid relative key.</exception>
+    public string GetLocalPath(string key)
+    {
+        ObjectKeys.Validate(key, _root);
+        return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        cancellationToken.ThrowIfCancellationRequested();
+        int slash = prefix.LastIndexOf('/');
+        string directoryKey = slash < 0 ? string.Empty : prefix[..slash];
+        string directory = directoryKey.Length == 0 ? _root : Path.Combine(_root, directoryKey.Replace('/', Path.DirectorySeparatorChar));
+        if (!Directory.Exists(directory))
+        {
+            yield break;
+        }
+
+        var found = new List<ObjectInfo>();
+        try
+        {
+            foreach (FileInfo file in new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (file.Name.EndsWith(TempSuffix, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                string key = Path.GetRelativePath(_root, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
+                if (!key.StartsWith(prefix, StringComparison.Ordinal) || (startAfter is not null && string.CompareOrdinal(key, startAfter) <= 0))
+                {
+                    continue;
+                }
+
+                found.Add(new ObjectInfo(key, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero)));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failed("list", prefix, e);
+        }
+
+        // Ordinal order of UTF-16 keys equals byte order of their UTF-8 form except for characters above
+        // U+FFFF against U+E000..U+FFFF, which no Delta log file name contains.
+        found.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        foreach (ObjectInfo info in found)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return info;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<byte[]> ReadAllAsync(string key, CancellationToken cancellationToken = default)
+    {
+        string path = GetLocalPath(key);
+        try
+        {
+            return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw NotFound(key, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failed("read", key, e);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<byte[]> ReadRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        string path = GetLocalPath(key);
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+            long size = RandomAccess.GetLength(handle);
+            if (offset + length > size)
+            {
+                throw new MedallionException(ErrorCode.StorageIoFailed,
+                    $"Cannot read bytes {offset}..{offset + length} of '{key}' in '{_root}': the object has only {size} bytes.");
+            }
+
+            byte[] buffer = new byte[length];
+            int read = 0;
+            while (read < length)
+            {
+                int n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(read), offset + read, cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    throw new MedallionException(ErrorCode.StorageIoFailed, $"'{key}' in '{_root}' ended after {offset + read} bytes while reading a range.");
+                }
+
+                read += n;
+            }
+
+            return buffer;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw NotFound(key, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failed("read", key, e);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        string path = GetLocalPath(key);
+        if (File.Exists(path))
+        {
+            return false;
+        }
+
+        string temp = await WriteTempAsync(path, key, content, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            File.Move(temp, path, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failed("write", key, e);
+        }
+        finally
+        {
+            TryDelete(temp);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        string path = GetLocalPath(key);
+        string temp = await WriteTempAsync(path, key, content, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failed("write", key, e);
+        }
+        finally
+        {
+            TryDelete(temp);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string path = GetLocalPath(key);
+        try
+        {
+            File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Deleting what is not there is not an error.
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failed("delete", key, e);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<ObjectInfo?> GetInfoAsync(string key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var file = new FileInfo(GetLocalPath(key));
+        ObjectInfo? info = file.Exists ? new ObjectInfo(key, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero)) : null;
+        return Task.FromResult(info);
+    }
+
+    private async Task<string> WriteTempAsync(string path, string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        string directory = Path.GetDirectoryName(path)!;
+        string temp = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + TempSuffix);
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous);
+            await using (stream.ConfigureAwait(false))
+            {
+                await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+                // Flush to disk before the move makes the object visible: a crash must not leave an empty commit file.
+                stream.Flush(flushToDisk: true);
+            }
+
+            return temp;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw Failed("write", key, e);
+        }
+        catch (OperationCanceledException)
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A leftover temporary file is hidden from listings and harmless.
+        }
+    }
+
+    private MedallionException NotFound(string key, Exception inner) =>
+        new(ErrorCode.StorageObjectNotFound, $"Object '{key}' does not exist in '{_root}'.", inner);
+
+    private MedallionException Failed(string operation, string key, Exception inner) =>
+        new(ErrorCode.StorageIoFailed, $"Could not {operation} '{key}' in '{_root}': {inner.Message}", inner, isTransient: true);
+}

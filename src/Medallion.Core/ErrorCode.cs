@@ -30,6 +30,13 @@ public enum ErrorCode
     /// <summary>A statement could not be prepared or bound.</summary>
     DuckDbPrepareFailed = 2005,
 
+    /// <summary>A query names a lakehouse table that does not exist.</summary>
+    EngineUnknownTable = 2101,
+    /// <summary>A time-travel clause (<c>AT (VERSION => ...)</c>) cannot be evaluated or names no version of the table.</summary>
+    EngineInvalidTimeTravel = 2102,
+    /// <summary>A statement would change data through a read-only session.</summary>
+    EngineReadOnly = 2103,
+
     /// <summary>The path holds no Delta table: there is no <c>_delta_log</c> or it has no commits.</summary>
     DeltaTableNotFound = 3001,
     /// <summary>The requested table version does not exist (before the oldest reconstructable version or after the newest).</summary>

@@ -27,23 +27,9 @@ public sealed class DeltaConformanceTests(ITestOutputHelper output)
         ["golden-table-with-columnmapping-mode-name@0"] = "nested struct fields keep their physical names: the scan SQL renames only top-level columns; nested renames (struct casts built from ScanColumn.PhysicalType) are not generated yet",
     };
 
-    private static readonly Lazy<string> s_root = new(() =>
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "shared", "conformance", "delta");
-            if (File.Exists(Path.Combine(candidate, "MANIFEST.json")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("shared/conformance/delta was not found above " + AppContext.BaseDirectory);
-    });
-
     public static IEnumerable<object[]> ParquetChecks()
     {
-        foreach (string dir in Directory.EnumerateDirectories(s_root.Value).Order(StringComparer.Ordinal))
+        foreach (string dir in Directory.EnumerateDirectories(ConformanceTables.Root).Order(StringComparer.Ordinal))
         {
             string expected = Path.Combine(dir, "expected", "expected.json");
             if (!File.Exists(expected))
@@ -65,7 +51,7 @@ public sealed class DeltaConformanceTests(ITestOutputHelper output)
     }
 
     public static IEnumerable<object[]> ErrorChecks() =>
-        Directory.EnumerateDirectories(s_root.Value).Order(StringComparer.Ordinal)
+        Directory.EnumerateDirectories(ConformanceTables.Root).Order(StringComparer.Ordinal)
             .Where(d => File.Exists(Path.Combine(d, "expected", "expected.json"))
                 && JsonDocument.Parse(File.ReadAllText(Path.Combine(d, "expected", "expected.json"))).RootElement.TryGetProperty("expect_error", out _))
             .Select(d => new object[] { Path.GetFileName(d) });
@@ -76,7 +62,7 @@ public sealed class DeltaConformanceTests(ITestOutputHelper output)
     {
         using var connection = new DuckDbConnection();
         connection.Open();
-        var table = new DeltaTable(new LocalObjectStore(Path.Combine(s_root.Value, caseName, "table")), new DuckDbParquetHandler(connection));
+        var table = new DeltaTable(new LocalObjectStore(Path.Combine(ConformanceTables.Root, caseName, "table")), new DuckDbParquetHandler(connection));
 
         var e = await Assert.ThrowsAsync<MedallionException>(async () => await table.PlanScanAsync(await table.GetSnapshotAsync()));
 
@@ -113,7 +99,7 @@ public sealed class DeltaConformanceTests(ITestOutputHelper output)
 
     private static async Task CompareAsync(string caseName, long version, string parquetDir)
     {
-        string caseDir = Path.Combine(s_root.Value, caseName);
+        string caseDir = Path.Combine(ConformanceTables.Root, caseName);
         using var connection = new DuckDbConnection();
         connection.Open();
         var table = new DeltaTable(new LocalObjectStore(Path.Combine(caseDir, "table")), new DuckDbParquetHandler(connection));

@@ -1,0 +1,246 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Delta;
+using Medallion.DuckDb;
+using Medallion.Engine.Delta;
+
+namespace Medallion.Engine.Sessions;
+
+/// <summary>
+/// A SQL session over the lakehouse: every table is visible as <c>namespace.table</c> at its latest
+/// version (checked on each query), and DuckDB's time-travel syntax reads older ones:
+/// <c>FROM silver.orders AT (VERSION =&gt; 3)</c>, <c>AT (TIMESTAMP =&gt; TIMESTAMP '2026-01-01')</c>.
+/// </summary>
+/// <remarks>
+/// Table references are found with DuckDB's own parser (<c>json_serialize_sql</c>); references with
+/// an <c>AT</c> clause are pointed at a view of that version, local to this session's connection.
+/// Sessions are read-only by default: statements that would change data or write files are refused
+/// before they run. One session serves one caller at a time; open one per concurrent user on a shared
+/// <see cref="DuckDbDatabase"/>.
+/// </remarks>
+public sealed class LakehouseSession : IAsyncDisposable
+{
+    private static readonly HashSet<DuckDbStatementType> s_readOnlyStatements =
+    [
+        DuckDbStatementType.Select, DuckDbStatementType.Explain, DuckDbStatementType.Set, DuckDbStatementType.VariableSet,
+        DuckDbStatementType.Transaction, DuckDbStatementType.Pragma, DuckDbStatementType.Call, DuckDbStatementType.Prepare,
+        DuckDbStatementType.Execute, DuckDbStatementType.Relation,
+    ];
+
+    private readonly DuckDbDatabase _database;
+    private readonly bool _ownsDatabase;
+    private readonly ITableLocator _locator;
+    private readonly DuckDbConnection _connection;
+    private readonly DuckDbConnection _metadata;
+    private readonly LakehouseViews _views;
+    private readonly HashSet<string> _timeTravelViews = new(StringComparer.Ordinal);
+
+    private LakehouseSession(DuckDbDatabase database, bool ownsDatabase, ITableLocator locator)
+    {
+        _database = database;
+        _ownsDatabase = ownsDatabase;
+        _locator = locator;
+        _connection = database.CreateConnection();
+        _metadata = database.CreateConnection();
+        _views = LakehouseViews.For(database);
+    }
+
+    /// <summary>The connection queries run on, for callers that need DuckDB directly (its tables are the session's).</summary>
+    public DuckDbConnection Connection => _connection;
+
+    /// <summary>Whether statements that change data are refused (the default).</summary>
+    public bool ReadOnly { get; init; } = true;
+
+    /// <summary>
+    /// Opens a session. With no <paramref name="database"/>, the session has a private in-memory
+    /// DuckDB database; pass one to share views and memory among sessions.
+    /// </summary>
+    public static async Task<LakehouseSession> OpenAsync(ITableLocator locator, DuckDbDatabase? database = null, bool readOnly = true, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(locator);
+        var session = new LakehouseSession(database ?? DuckDbDatabase.Open(), ownsDatabase: database is null, locator) { ReadOnly = readOnly };
+        try
+        {
+            await session.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            return session;
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Brings the view of every table to its latest version (new tables appear, as in <c>\d</c>).</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (LakehouseTable table in await _locator.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await _views.EnsureLatestAsync(table, _metadata, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs SQL (one or more statements) and returns a reader over the first result.</summary>
+    /// <param name="sql">The SQL; lakehouse tables are named <c>namespace.table</c>.</param>
+    /// <param name="parameters">Values for <c>$1</c>, <c>$2</c>, ... in order, if any.</param>
+    /// <param name="cancellationToken">Interrupts the query.</param>
+    /// <exception cref="MedallionException">An unknown table, a bad time-travel clause, or a statement a read-only session refuses.</exception>
+    /// <exception cref="DuckDbException">The query failed in DuckDB.</exception>
+    public async Task<DuckDbDataReader> ExecuteReaderAsync(string sql, IReadOnlyList<object?>? parameters = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        string text = await PrepareSqlAsync(sql, cancellationToken).ConfigureAwait(false);
+        if (ReadOnly)
+        {
+            DuckDbStatements.Inspect(_connection, text, (index, type) =>
+            {
+                if (!s_readOnlyStatements.Contains(type))
+                {
+                    throw new MedallionException(ErrorCode.EngineReadOnly,
+                        $"Statement {index + 1} is a {type.ToString().ToUpperInvariant()} statement, and this session is read-only: queries cannot change lakehouse data or write files. " +
+                        "Help: change tables through models (medallion run) or the delta commands.");
+                }
+            });
+        }
+
+        DuckDbCommand command = _connection.CreateCommand();
+        command.CommandText = text;
+        foreach (object? value in parameters ?? [])
+        {
+            command.Parameters.Add(value);
+        }
+
+        return await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Brings referenced views up to date and rewrites time-travel references; returns the SQL to run.</summary>
+    private async Task<string> PrepareSqlAsync(string sql, CancellationToken cancellationToken)
+    {
+        ParsedStatement parsed = await ParsedStatement.ParseAsync(_metadata, sql, cancellationToken).ConfigureAwait(false);
+        if (!parsed.IsSelect || parsed.References.Count == 0)
+        {
+            return sql;
+        }
+
+        IReadOnlyList<LakehouseTable> tables = await _locator.ListAsync(cancellationToken).ConfigureAwait(false);
+        var namespaces = new HashSet<string>(tables.Select(t => t.Namespace), StringComparer.OrdinalIgnoreCase);
+        bool rewritten = false;
+        foreach (TableReference reference in parsed.References)
+        {
+            if (reference.Schema.Length == 0 || !namespaces.Contains(reference.Schema))
+            {
+                continue;
+            }
+
+            LakehouseTable table = tables.FirstOrDefault(t =>
+                string.Equals(t.Namespace, reference.Schema, StringComparison.OrdinalIgnoreCase) &&
+                string.Equals(t.Name, reference.Table, StringComparison.OrdinalIgnoreCase))
+                ?? throw UnknownTable(reference, tables);
+
+            if (reference.AtUnit is null)
+            {
+                await _views.EnsureLatestAsync(table, _metadata, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            long version = await ResolveVersionAsync(table, reference, cancellationToken).ConfigureAwait(false);
+            string view = await EnsureTimeTravelViewAsync(table, version, cancellationToken).ConfigureAwait(false);
+            reference.RedirectTo("temp", "main", view);
+            rewritten = true;
+        }
+
+        return rewritten ? await parsed.ToSqlAsync(_metadata, cancellationToken).ConfigureAwait(false) : sql;
+    }
+
+    private async Task<long> ResolveVersionAsync(LakehouseTable table, TableReference reference, CancellationToken cancellationToken)
+    {
+        object? value = await ParsedStatement.EvaluateAsync(_metadata, reference.AtExpression!, cancellationToken).ConfigureAwait(false);
+        var delta = new DeltaTable(table.Store, new DuckDbParquetHandler(_metadata));
+        switch (reference.AtUnit?.ToUpperInvariant())
+        {
+            case "VERSION" when value is sbyte or short or int or long or byte or ushort or uint or ulong or Int128 or decimal:
+                long version = Convert.ToInt64(value, CultureInfo.InvariantCulture);
+                // Loading the snapshot checks that the version exists and names the table when it does not.
+                await delta.GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
+                return version;
+            case "TIMESTAMP" when value is DateTime dateTime:
+                var instant = new DateTimeOffset(DateTime.SpecifyKind(dateTime, DateTimeKind.Utc));
+                return await delta.GetVersionAtTimestampAsync(instant, cancellationToken).ConfigureAwait(false);
+            default:
+                throw new MedallionException(ErrorCode.EngineInvalidTimeTravel,
+                    $"The time-travel clause on {table.QualifiedName} must be AT (VERSION => <integer>) or AT (TIMESTAMP => <timestamp>), not {reference.AtUnit} => {value ?? "NULL"}.");
+        }
+    }
+
+    private async Task<string> EnsureTimeTravelViewAsync(LakehouseTable table, long version, CancellationToken cancellationToken)
+    {
+        string view = $"__{table.Namespace}__{table.Name}__v{version.ToString(CultureInfo.InvariantCulture)}";
+        if (_timeTravelViews.Contains(view))
+        {
+            return view;
+        }
+
+        var delta = new DeltaTable(table.Store, new DuckDbParquetHandler(_metadata));
+        var snapshot = await delta.GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
+        string scan = DeltaScanSql.Build(await delta.PlanScanAsync(snapshot, cancellationToken: cancellationToken).ConfigureAwait(false));
+        using DuckDbCommand command = _connection.CreateCommand();
+        command.CommandText = $"CREATE OR REPLACE TEMP VIEW {DuckDbConnection.QuoteIdentifier(view)} AS {scan}";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        _timeTravelViews.Add(view);
+        return view;
+    }
+
+    private static MedallionException UnknownTable(TableReference reference, IReadOnlyList<LakehouseTable> tables)
+    {
+        string wanted = reference.Schema + "." + reference.Table;
+        List<string> close = tables
+            .Select(t => t.QualifiedName)
+            .Select(name => (name, distance: EditDistance(name.ToLowerInvariant(), wanted.ToLowerInvariant())))
+            .Where(candidate => candidate.distance <= Math.Max(2, wanted.Length / 3))
+            .OrderBy(candidate => candidate.distance)
+            .Take(3)
+            .Select(candidate => candidate.name)
+            .ToList();
+        string help = close.Count > 0 ? $" Did you mean {string.Join(" or ", close)}?" : string.Empty;
+        return new MedallionException(ErrorCode.EngineUnknownTable, $"Table {wanted} does not exist in the lakehouse.{help}");
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+                current[j] = Math.Min(Math.Min(previous[j] + 1, current[j - 1] + 1), substitution);
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        await _metadata.DisposeAsync().ConfigureAwait(false);
+        if (_ownsDatabase)
+        {
+            _database.Dispose();
+        }
+    }
+}

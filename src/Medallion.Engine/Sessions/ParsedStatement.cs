@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Generic;
+using System.Text.Json.Nodes;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.DuckDb;
+
+namespace Medallion.Engine.Sessions;
+
+/// <summary>
+/// A SQL text as DuckDB's own parser sees it (<c>json_serialize_sql</c>): the table references of
+/// its SELECT statements, which can be rewritten and turned back into SQL (<c>json_deserialize_sql</c>).
+/// Statements DuckDB cannot serialize (anything but SELECT) leave <see cref="IsSelect"/> false.
+/// </summary>
+internal sealed class ParsedStatement
+{
+    private readonly JsonNode? _tree;
+
+    private ParsedStatement(JsonNode? tree, IReadOnlyList<TableReference> references)
+    {
+        _tree = tree;
+        References = references;
+    }
+
+    /// <summary>True when every statement of the text is a SELECT (and so could be parsed to a tree).</summary>
+    public bool IsSelect => _tree is not null;
+
+    public IReadOnlyList<TableReference> References { get; }
+
+    public static async Task<ParsedStatement> ParseAsync(DuckDbConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT json_serialize_sql($1::VARCHAR)";
+        command.Parameters.Add(sql);
+        string json = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        JsonNode? tree = JsonNode.Parse(json);
+        if (tree is null || (bool?)tree["error"] == true)
+        {
+            // Not a SELECT (SET, SHOW, DESCRIBE, DDL, ...) or not valid SQL: running it reports the real error.
+            return new ParsedStatement(null, []);
+        }
+
+        var references = new List<TableReference>();
+        Collect(tree, references);
+        return new ParsedStatement(tree, references);
+    }
+
+    /// <summary>The SQL of the (possibly rewritten) tree.</summary>
+    public async Task<string> ToSqlAsync(DuckDbConnection connection, CancellationToken cancellationToken)
+    {
+        if (_tree is null)
+        {
+            throw new InvalidOperationException("Only SELECT statements can be turned back into SQL.");
+        }
+
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT json_deserialize_sql($1::JSON)";
+        command.Parameters.Add(_tree.ToJsonString());
+        return (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// Evaluates an expression node (the value of an <c>AT</c> clause) by splicing it into
+    /// <c>SELECT 1</c> and letting DuckDB compute it, so any constant expression works.
+    /// </summary>
+    public static async Task<object?> EvaluateAsync(DuckDbConnection connection, JsonNode expression, CancellationToken cancellationToken)
+    {
+        using DuckDbCommand serialize = connection.CreateCommand();
+        serialize.CommandText = "SELECT json_serialize_sql('SELECT 1')";
+        JsonNode template = JsonNode.Parse((string)(await serialize.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)!;
+        template["statements"]![0]!["node"]!["select_list"] = new JsonArray(expression.DeepClone());
+        using DuckDbCommand deserialize = connection.CreateCommand();
+        deserialize.CommandText = "SELECT json_deserialize_sql($1::JSON)";
+        deserialize.Parameters.Add(template.ToJsonString());
+        string sql = (string)(await deserialize.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        using DuckDbCommand evaluate = connection.CreateCommand();
+        evaluate.CommandText = sql;
+        object? value = await evaluate.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return value is DBNull ? null : value;
+    }
+
+    private static void Collect(JsonNode node, List<TableReference> references)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                if (obj["type"] is JsonValue type && type.TryGetValue(out string? kind) && kind == "BASE_TABLE" && obj.ContainsKey("table_name"))
+                {
+                    references.Add(new TableReference(obj));
+                }
+
+                foreach ((string _, JsonNode? child) in obj)
+                {
+                    if (child is not null)
+                    {
+                        Collect(child, references);
+                    }
+                }
+
+                break;
+            case JsonArray array:
+                foreach (JsonNode? child in array)
+                {
+                    if (child is not null)
+                    {
+                        Collect(child, references);
+                    }
+                }
+
+                break;
+        }
+    }
+}

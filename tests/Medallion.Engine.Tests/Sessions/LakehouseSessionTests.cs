@@ -1,0 +1,146 @@
+using Medallion.DuckDb;
+using Medallion.Engine.Sessions;
+
+namespace Medallion.Engine.Tests.Sessions;
+
+/// <summary>
+/// Sessions over a warehouse folder holding a copy of the conformance table dat-basic_append
+/// (version 0: 3 rows, version 1: 5 rows) as <c>gold.basic_append</c>.
+/// </summary>
+public sealed class LakehouseSessionTests : IDisposable
+{
+    private readonly string _warehouse = Path.Combine(Path.GetTempPath(), "medallion-session-" + Guid.NewGuid().ToString("N"));
+    private readonly string _table;
+
+    public LakehouseSessionTests()
+    {
+        _table = Path.Combine(_warehouse, "gold", "basic_append");
+        CopyDirectory(Path.Combine(ConformanceTables.Root, "dat-basic_append", "table"), _table);
+    }
+
+    public void Dispose() => Directory.Delete(_warehouse, recursive: true);
+
+    [Fact]
+    public async Task Tables_are_visible_as_namespace_dot_table_at_their_latest_version()
+    {
+        await using LakehouseSession session = await OpenAsync();
+
+        Assert.Equal(5L, await ScalarAsync(session, "SELECT count(*) FROM gold.basic_append"));
+    }
+
+    [Fact]
+    public async Task At_version_reads_the_table_as_it_was()
+    {
+        await using LakehouseSession session = await OpenAsync();
+
+        Assert.Equal(3L, await ScalarAsync(session, "SELECT count(*) FROM gold.basic_append AT (VERSION => 0)"));
+    }
+
+    [Fact]
+    public async Task One_query_can_read_two_versions_of_a_table()
+    {
+        await using LakehouseSession session = await OpenAsync();
+
+        object? added = await ScalarAsync(session,
+            "SELECT string_agg(letter, ',' ORDER BY letter) FROM (SELECT letter FROM gold.basic_append EXCEPT SELECT letter FROM gold.basic_append AS old AT (VERSION => 0))");
+
+        Assert.Equal("d,e", added);
+    }
+
+    [Fact]
+    public async Task At_timestamp_reads_the_version_current_at_that_time()
+    {
+        string log = Path.Combine(_table, "_delta_log");
+        File.SetLastWriteTimeUtc(Path.Combine(log, "00000000000000000000.json"), new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        File.SetLastWriteTimeUtc(Path.Combine(log, "00000000000000000001.json"), new DateTime(2026, 2, 1, 0, 0, 0, DateTimeKind.Utc));
+        await using LakehouseSession session = await OpenAsync();
+
+        Assert.Equal(3L, await ScalarAsync(session, "SELECT count(*) FROM gold.basic_append AT (TIMESTAMP => TIMESTAMP '2026-01-15 12:00:00')"));
+    }
+
+    [Fact]
+    public async Task A_commit_made_after_the_session_opened_is_seen_by_the_next_query()
+    {
+        string log = Path.Combine(_table, "_delta_log");
+        string later = Path.Combine(_warehouse, "version-1.json");
+        File.Move(Path.Combine(log, "00000000000000000001.json"), later);
+        await using LakehouseSession session = await OpenAsync();
+        Assert.Equal(3L, await ScalarAsync(session, "SELECT count(*) FROM gold.basic_append"));
+
+        File.Move(later, Path.Combine(log, "00000000000000000001.json"));
+
+        Assert.Equal(5L, await ScalarAsync(session, "SELECT count(*) FROM gold.basic_append"));
+    }
+
+    [Fact]
+    public async Task An_unknown_table_in_a_known_namespace_is_refused_with_close_names()
+    {
+        await using LakehouseSession session = await OpenAsync();
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => ScalarAsync(session, "SELECT * FROM gold.basic_apend"));
+
+        Assert.Equal(ErrorCode.EngineUnknownTable, error.Code);
+        Assert.Equal("Table gold.basic_apend does not exist in the lakehouse. Did you mean gold.basic_append?", error.Message);
+    }
+
+    [Fact]
+    public async Task A_version_the_table_does_not_have_is_refused()
+    {
+        await using LakehouseSession session = await OpenAsync();
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => ScalarAsync(session, "SELECT count(*) FROM gold.basic_append AT (VERSION => 7)"));
+
+        Assert.Equal(ErrorCode.DeltaVersionNotFound, error.Code);
+    }
+
+    [Fact]
+    public async Task A_statement_that_would_change_data_is_refused_before_it_runs()
+    {
+        await using LakehouseSession session = await OpenAsync();
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => ScalarAsync(session, "CREATE TABLE copy AS SELECT * FROM gold.basic_append"));
+
+        Assert.Equal(ErrorCode.EngineReadOnly, error.Code);
+        Assert.StartsWith("Statement 1 is a CREATE statement, and this session is read-only", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Information_schema_lists_lakehouse_tables()
+    {
+        await using LakehouseSession session = await OpenAsync();
+
+        Assert.Equal("gold.basic_append", await ScalarAsync(session,
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema = 'gold'"));
+    }
+
+    [Fact]
+    public async Task Sessions_sharing_a_database_share_the_latest_views()
+    {
+        using DuckDbDatabase database = DuckDbDatabase.Open();
+        var locator = new DirectoryTableLocator(_warehouse);
+        await using LakehouseSession first = await LakehouseSession.OpenAsync(locator, database);
+        await using LakehouseSession second = await LakehouseSession.OpenAsync(locator, database);
+
+        Assert.Equal(5L, await ScalarAsync(first, "SELECT count(*) FROM gold.basic_append"));
+        Assert.Equal(5L, await ScalarAsync(second, "SELECT count(*) FROM gold.basic_append"));
+    }
+
+    private Task<LakehouseSession> OpenAsync() => LakehouseSession.OpenAsync(new DirectoryTableLocator(_warehouse));
+
+    private static async Task<object?> ScalarAsync(LakehouseSession session, string sql)
+    {
+        await using DuckDbDataReader reader = await session.ExecuteReaderAsync(sql);
+        return reader.Read() ? reader.GetValue(0) : null;
+    }
+
+    private static void CopyDirectory(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string destination = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(file, destination);
+        }
+    }
+}

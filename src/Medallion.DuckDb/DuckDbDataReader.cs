@@ -141,6 +141,11 @@ public sealed class DuckDbDataReader : DbDataReader
     /// <summary>Advances to the next row; only waits (off the calling thread) when a new chunk must be computed.</summary>
     public override Task<bool> ReadAsync(CancellationToken cancellationToken)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<bool>(cancellationToken);
+        }
+
         if (_exhausted)
         {
             return Task.FromResult(false);

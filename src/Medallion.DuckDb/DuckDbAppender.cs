@@ -21,6 +21,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     private readonly DuckDbAppenderHandle _handle;
     private readonly string _table;
     private readonly LogicalTypeInfo[] _types;
+    private readonly DuckDbType[] _typeIds;
     private readonly string[] _typeNames;
     private readonly string[] _columnNames;
     private readonly DuckDbDataChunkHandle _chunk;
@@ -28,6 +29,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     private readonly void*[] _data;
     private readonly ulong _capacity;
     private ulong _rows;
+    private const int InlineStringBytes = 12;
     private int _column = -1;
     private bool _closed;
 
@@ -44,6 +46,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         _handle = handle;
         int count = (int)NativeMethods.Appender.ColumnCount(handle);
         _types = new LogicalTypeInfo[count];
+        _typeIds = new DuckDbType[count];
         _typeNames = new string[count];
         var typeHandles = new DuckDbLogicalTypeHandle[count];
         var rawTypes = stackalloc IntPtr[count];
@@ -54,6 +57,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
                 typeHandles[i] = NativeMethods.Appender.ColumnType(handle, (ulong)i);
                 _types[i] = LogicalTypeInfo.FromHandle(typeHandles[i]);
                 _typeNames[i] = _types[i].SqlName;
+                _typeIds[i] = _types[i].Id;
                 rawTypes[i] = typeHandles[i].DangerousGetHandle();
             }
 
@@ -138,7 +142,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     public DuckDbAppender Append(bool value)
     {
         int column = NextColumn();
-        if (_types[column].Id != DuckDbType.Boolean)
+        if (_typeIds[column] != DuckDbType.Boolean)
         {
             throw Mismatch(column, "bool");
         }
@@ -158,7 +162,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         ulong row = _rows;
         try
         {
-            switch (_types[column].Id)
+            switch (_typeIds[column])
             {
                 case DuckDbType.BigInt: ((long*)data)[row] = value; break;
                 case DuckDbType.Integer: ((int*)data)[row] = checked((int)value); break;
@@ -187,7 +191,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     public DuckDbAppender Append(double value)
     {
         int column = NextColumn();
-        switch (_types[column].Id)
+        switch (_typeIds[column])
         {
             case DuckDbType.Double: ((double*)_data[column])[_rows] = value; break;
             case DuckDbType.Float: ((float*)_data[column])[_rows] = (float)value; break;
@@ -209,7 +213,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     public DuckDbAppender Append(decimal value)
     {
         int column = NextColumn();
-        switch (_types[column].Id)
+        switch (_typeIds[column])
         {
             case DuckDbType.Decimal: WriteDecimal(column, value); break;
             case DuckDbType.Double: ((double*)_data[column])[_rows] = (double)value; break;
@@ -229,9 +233,14 @@ public sealed unsafe class DuckDbAppender : IDisposable
         }
 
         int column = NextColumn();
-        if (_types[column].Id != DuckDbType.Varchar)
+        if (_typeIds[column] != DuckDbType.Varchar)
         {
             throw Mismatch(column, "string");
+        }
+
+        if (value.Length <= InlineStringBytes && TryWriteInline(column, value))
+        {
+            return this;
         }
 
         int maxBytes = Encoding.UTF8.GetMaxByteCount(value.Length);
@@ -262,7 +271,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         }
 
         int column = NextColumn();
-        if (_types[column].Id != DuckDbType.Blob)
+        if (_typeIds[column] != DuckDbType.Blob)
         {
             throw Mismatch(column, "byte[]");
         }
@@ -279,7 +288,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     public DuckDbAppender Append(DateOnly value)
     {
         int column = NextColumn();
-        if (_types[column].Id != DuckDbType.Date)
+        if (_typeIds[column] != DuckDbType.Date)
         {
             throw Mismatch(column, "DateOnly");
         }
@@ -292,7 +301,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     public DuckDbAppender Append(TimeOnly value)
     {
         int column = NextColumn();
-        if (_types[column].Id != DuckDbType.Time)
+        if (_typeIds[column] != DuckDbType.Time)
         {
             throw Mismatch(column, "TimeOnly");
         }
@@ -306,7 +315,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     {
         int column = NextColumn();
         long ticks = value.Ticks - DateTime.UnixEpoch.Ticks;
-        switch (_types[column].Id)
+        switch (_typeIds[column])
         {
             case DuckDbType.Timestamp or DuckDbType.TimestampTz: ((long*)_data[column])[_rows] = ticks / 10; break;
             case DuckDbType.TimestampMs: ((long*)_data[column])[_rows] = ticks / 10_000; break;
@@ -326,7 +335,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     public DuckDbAppender Append(Guid value)
     {
         int column = NextColumn();
-        if (_types[column].Id != DuckDbType.Uuid)
+        if (_typeIds[column] != DuckDbType.Uuid)
         {
             throw Mismatch(column, "Guid");
         }
@@ -407,6 +416,26 @@ public sealed unsafe class DuckDbAppender : IDisposable
         }
 
         return _column++;
+    }
+
+    /// <summary>
+    /// Writes a string of at most 12 UTF-8 bytes straight into the vector's duckdb_string_t (length at
+    /// offset 0, bytes inline at offset 4), skipping a native call per value. The unused inline bytes
+    /// must be zero: DuckDB compares inlined strings over the whole 16 bytes.
+    /// </summary>
+    private bool TryWriteInline(int column, string value)
+    {
+        Span<byte> inline = stackalloc byte[InlineStringBytes];
+        if (System.Text.Unicode.Utf8.FromUtf16(value, inline, out _, out int length) != System.Buffers.OperationStatus.Done)
+        {
+            return false;
+        }
+
+        byte* entry = (byte*)_data[column] + (_rows * 16);
+        *(ulong*)entry = (uint)length;
+        *(ulong*)(entry + 8) = 0;
+        inline[..length].CopyTo(new Span<byte>(entry + 4, InlineStringBytes));
+        return true;
     }
 
     private void WriteDecimal(int column, decimal value)

@@ -505,6 +505,42 @@ public sealed class TypeReadingTests
         Assert.Null(reader.GetFieldValue<string?>(0));
     }
 
+    [Theory]
+    [InlineData("INTEGER", "Int64")]
+    [InlineData("BIGINT", "Int64")]
+    [InlineData("VARCHAR", "String")]
+    [InlineData("DOUBLE", "Double")]
+    [InlineData("DECIMAL(18,2)", "Decimal")]
+    public void Typed_getters_on_a_null_value_throw_and_name_the_column(string type, string target)
+    {
+        using DuckDbConnection connection = Db.Open();
+        using DuckDbDataReader reader = connection.ReadFirstRow($"SELECT NULL::{type} AS n");
+
+        var error = Assert.Throws<InvalidCastException>(() => target switch
+        {
+            "Int64" => reader.GetInt64(0),
+            "String" => reader.GetString(0),
+            "Double" => reader.GetDouble(0),
+            _ => (object)reader.GetDecimal(0),
+        });
+
+        Assert.Equal($"Column 'n' is NULL in this row and cannot be read as {target}. Help: check IsDBNull first, or read it as a nullable type.", error.Message);
+    }
+
+    [Fact]
+    public void Typed_getters_convert_between_numeric_widths()
+    {
+        using DuckDbConnection connection = Db.Open();
+        using DuckDbDataReader reader = connection.ReadFirstRow("SELECT 7::INTEGER, 8::BIGINT, 2.5::DOUBLE, 1.25::DECIMAL(9,2), 3::SMALLINT");
+
+        Assert.Equal(7L, reader.GetInt64(0));
+        Assert.Equal(8, reader.GetInt32(1));
+        Assert.Equal(2.5f, reader.GetFloat(2));
+        Assert.Equal(1.25, reader.GetDouble(3));
+        Assert.Equal((short)3, reader.GetInt16(4));
+        Assert.Equal(3.0, reader.GetDouble(4));
+    }
+
     [Fact]
     public void Columns_are_found_by_name_exactly_then_ignoring_case()
     {

@@ -225,6 +225,7 @@ internal sealed unsafe class NumberReader<[DynamicallyAccessedMembers(Dynamicall
 internal sealed unsafe class DecimalReader(LogicalTypeInfo type, string columnName) : VectorReader(type, columnName)
 {
     private readonly byte _scale = type.DecimalScale;
+    private readonly double _divisor = Math.Pow(10, type.DecimalScale);
 
     [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields | DynamicallyAccessedMemberTypes.PublicProperties)]
     public override Type FieldType => typeof(decimal);
@@ -261,7 +262,7 @@ internal sealed unsafe class DecimalReader(LogicalTypeInfo type, string columnNa
         return new decimal(lo, mid, hi, unscaled < 0, (byte)scale);
     }
 
-    public override double GetDouble(ulong row) => (double)Unscaled(row) / Math.Pow(10, _scale);
+    public override double GetDouble(ulong row) => (double)Unscaled(row) / _divisor;
 
     public override long GetInt64(ulong row) => throw InvalidCast(typeof(long));
 

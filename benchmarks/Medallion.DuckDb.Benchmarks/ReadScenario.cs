@@ -22,6 +22,9 @@ internal static class ReadScenario
         Sql.Report("engine: count(*), sum(id), sum(amount)", rows, engineSum, TimeSpan.Zero);
         foreach (bool stream in new[] { true, false })
         {
+            // Read() alone: what fetching the chunks from DuckDB costs, before any value is read.
+            TimeSpan fetch = Sql.Best(Repeats, () => ReadRowsOnly(connection, Numbers, stream, rows));
+            Sql.Report($"reader Read() only, {(stream ? "streaming" : "materialized")}", rows, fetch, engineSum);
             TimeSpan reader = Sql.Best(Repeats, () => ReadNumbers(connection, Numbers, stream, rows));
             Sql.Report($"reader GetInt64+GetDouble, {(stream ? "streaming" : "materialized")}", rows, reader, engineSum, 20e6);
         }
@@ -34,6 +37,21 @@ internal static class ReadScenario
             TimeSpan reader = Sql.Best(Repeats, () => ReadWithText(connection, WithText, stream, rows));
             Sql.Report($"reader + GetString, {(stream ? "streaming" : "materialized")}", rows, reader, engineText, 5e6);
         }
+    }
+
+    private static void ReadRowsOnly(DuckDbConnection connection, string sql, bool stream, long expectedRows)
+    {
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.StreamResults = stream;
+        using DuckDbDataReader reader = command.ExecuteReader();
+        long count = 0;
+        while (reader.Read())
+        {
+            count++;
+        }
+
+        Check(expectedRows, count);
     }
 
     private static void ReadNumbers(DuckDbConnection connection, string sql, bool stream, long expectedRows)

@@ -64,6 +64,26 @@ public sealed class CancellationTests
     }
 
     [Fact]
+    public async Task Cancelling_just_as_the_query_starts_still_stops_it()
+    {
+        await using DuckDbConnection connection = Db.Open();
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            await using DuckDbCommand command = connection.CreateCommand();
+            command.CommandText = LongQuery;
+            using var cancellation = new CancellationTokenSource();
+            Task<object?> running = command.ExecuteScalarAsync(cancellation.Token);
+            cancellation.CancelAfter(attempt % 5);
+            Task finished = await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(60)));
+
+            Assert.Same(running, finished);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        }
+
+        Assert.Equal(1, connection.Scalar("SELECT 1"));
+    }
+
+    [Fact]
     public async Task A_pre_cancelled_token_fails_at_once_without_running_the_query()
     {
         await using DuckDbConnection connection = Db.Open();

@@ -182,3 +182,20 @@ internal sealed unsafe class DuckDbResultHandle : SafeHandle
         return true;
     }
 }
+
+internal sealed class DuckDbTableDescriptionHandle : SafeHandle
+{
+    public DuckDbTableDescriptionHandle()
+        : base(IntPtr.Zero, ownsHandle: true)
+    {
+    }
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        IntPtr description = handle;
+        NativeMethods.TableDescription.Destroy(ref description);
+        return true;
+    }
+}

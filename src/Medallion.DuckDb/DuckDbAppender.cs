@@ -21,12 +21,15 @@ public sealed unsafe class DuckDbAppender : IDisposable
     private readonly DuckDbAppenderHandle _handle;
     private readonly string _table;
     private readonly LogicalTypeInfo[] _types;
+    private readonly DuckDbType[] _typeIds;
     private readonly string[] _typeNames;
+    private readonly string[] _columnNames;
     private readonly DuckDbDataChunkHandle _chunk;
     private readonly IntPtr[] _vectors;
     private readonly void*[] _data;
     private readonly ulong _capacity;
     private ulong _rows;
+    private const int InlineStringBytes = 12;
     private int _column = -1;
     private bool _closed;
 
@@ -37,12 +40,13 @@ public sealed unsafe class DuckDbAppender : IDisposable
         {
             string message = NativeMethods.Appender.Error(handle) ?? "unknown error";
             handle.Dispose();
-            throw new DuckDbException(ErrorCode.DuckDbAppendFailed, DuckDbErrorType.Catalog, $"Could not create an appender for table '{_table}': {message}");
+            throw new DuckDbException(ErrorCode.DuckDbAppendFailed, DuckDbErrorType.Catalog, $"Could not create an appender for table '{_table}': {message}. Help: create the table first, or check its schema and name.");
         }
 
         _handle = handle;
         int count = (int)NativeMethods.Appender.ColumnCount(handle);
         _types = new LogicalTypeInfo[count];
+        _typeIds = new DuckDbType[count];
         _typeNames = new string[count];
         var typeHandles = new DuckDbLogicalTypeHandle[count];
         var rawTypes = stackalloc IntPtr[count];
@@ -53,6 +57,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
                 typeHandles[i] = NativeMethods.Appender.ColumnType(handle, (ulong)i);
                 _types[i] = LogicalTypeInfo.FromHandle(typeHandles[i]);
                 _typeNames[i] = _types[i].SqlName;
+                _typeIds[i] = _types[i].Id;
                 rawTypes[i] = typeHandles[i].DangerousGetHandle();
             }
 
@@ -66,6 +71,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
             }
         }
 
+        _columnNames = ColumnNames(connection, schema, table, count);
         _capacity = NativeMethods.Helpers.VectorSize();
         _vectors = new IntPtr[count];
         _data = new void*[count];
@@ -92,8 +98,8 @@ public sealed unsafe class DuckDbAppender : IDisposable
         if (_column != _types.Length)
         {
             int given = Math.Max(_column, 0);
-            _column = -1;
-            throw new InvalidOperationException($"A row of '{_table}' got {given} values, but the table has {_types.Length} columns.");
+            AbandonRow();
+            throw new InvalidOperationException($"A row of '{_table}' got {given} values, but the table has {_types.Length} columns. The row was dropped.");
         }
 
         _column = -1;
@@ -136,7 +142,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     public DuckDbAppender Append(bool value)
     {
         int column = NextColumn();
-        if (_types[column].Id != DuckDbType.Boolean)
+        if (_typeIds[column] != DuckDbType.Boolean)
         {
             throw Mismatch(column, "bool");
         }
@@ -156,7 +162,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         ulong row = _rows;
         try
         {
-            switch (_types[column].Id)
+            switch (_typeIds[column])
             {
                 case DuckDbType.BigInt: ((long*)data)[row] = value; break;
                 case DuckDbType.Integer: ((int*)data)[row] = checked((int)value); break;
@@ -175,7 +181,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         }
         catch (OverflowException)
         {
-            throw new DuckDbException(ErrorCode.DuckDbAppendFailed, DuckDbErrorType.OutOfRange, $"The value {value} does not fit column {column + 1} ({_typeNames[column]}) of '{_table}'.");
+            throw DoesNotFit(column, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         return this;
@@ -185,11 +191,18 @@ public sealed unsafe class DuckDbAppender : IDisposable
     public DuckDbAppender Append(double value)
     {
         int column = NextColumn();
-        switch (_types[column].Id)
+        switch (_typeIds[column])
         {
             case DuckDbType.Double: ((double*)_data[column])[_rows] = value; break;
             case DuckDbType.Float: ((float*)_data[column])[_rows] = (float)value; break;
-            case DuckDbType.Decimal: WriteDecimal(column, (decimal)value); break;
+            case DuckDbType.Decimal:
+                if (!double.IsFinite(value) || Math.Abs(value) >= (double)decimal.MaxValue)
+                {
+                    throw DoesNotFit(column, value.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+                }
+
+                WriteDecimal(column, (decimal)value);
+                break;
             default: throw Mismatch(column, "double");
         }
 
@@ -200,7 +213,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     public DuckDbAppender Append(decimal value)
     {
         int column = NextColumn();
-        switch (_types[column].Id)
+        switch (_typeIds[column])
         {
             case DuckDbType.Decimal: WriteDecimal(column, value); break;
             case DuckDbType.Double: ((double*)_data[column])[_rows] = (double)value; break;
@@ -220,9 +233,14 @@ public sealed unsafe class DuckDbAppender : IDisposable
         }
 
         int column = NextColumn();
-        if (_types[column].Id != DuckDbType.Varchar)
+        if (_typeIds[column] != DuckDbType.Varchar)
         {
             throw Mismatch(column, "string");
+        }
+
+        if (value.Length <= InlineStringBytes && TryWriteInline(column, value))
+        {
+            return this;
         }
 
         int maxBytes = Encoding.UTF8.GetMaxByteCount(value.Length);
@@ -253,7 +271,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         }
 
         int column = NextColumn();
-        if (_types[column].Id != DuckDbType.Blob)
+        if (_typeIds[column] != DuckDbType.Blob)
         {
             throw Mismatch(column, "byte[]");
         }
@@ -270,7 +288,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     public DuckDbAppender Append(DateOnly value)
     {
         int column = NextColumn();
-        if (_types[column].Id != DuckDbType.Date)
+        if (_typeIds[column] != DuckDbType.Date)
         {
             throw Mismatch(column, "DateOnly");
         }
@@ -283,7 +301,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     public DuckDbAppender Append(TimeOnly value)
     {
         int column = NextColumn();
-        if (_types[column].Id != DuckDbType.Time)
+        if (_typeIds[column] != DuckDbType.Time)
         {
             throw Mismatch(column, "TimeOnly");
         }
@@ -297,7 +315,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     {
         int column = NextColumn();
         long ticks = value.Ticks - DateTime.UnixEpoch.Ticks;
-        switch (_types[column].Id)
+        switch (_typeIds[column])
         {
             case DuckDbType.Timestamp or DuckDbType.TimestampTz: ((long*)_data[column])[_rows] = ticks / 10; break;
             case DuckDbType.TimestampMs: ((long*)_data[column])[_rows] = ticks / 10_000; break;
@@ -317,7 +335,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     public DuckDbAppender Append(Guid value)
     {
         int column = NextColumn();
-        if (_types[column].Id != DuckDbType.Uuid)
+        if (_typeIds[column] != DuckDbType.Uuid)
         {
             throw Mismatch(column, "Guid");
         }
@@ -393,29 +411,76 @@ public sealed unsafe class DuckDbAppender : IDisposable
 
         if (_column >= _types.Length)
         {
-            throw new InvalidOperationException($"Too many values for a row of '{_table}': it has {_types.Length} columns.");
+            AbandonRow();
+            throw new InvalidOperationException($"Too many values for a row of '{_table}': it has {_types.Length} columns. The row was dropped.");
         }
 
         return _column++;
     }
 
+    /// <summary>
+    /// Writes a string of at most 12 UTF-8 bytes straight into the vector's duckdb_string_t (length at
+    /// offset 0, bytes inline at offset 4), skipping a native call per value. The unused inline bytes
+    /// must be zero: DuckDB compares inlined strings over the whole 16 bytes.
+    /// </summary>
+    private bool TryWriteInline(int column, string value)
+    {
+        Span<byte> inline = stackalloc byte[InlineStringBytes];
+        if (System.Text.Unicode.Utf8.FromUtf16(value, inline, out _, out int length) != System.Buffers.OperationStatus.Done)
+        {
+            return false;
+        }
+
+        byte* entry = (byte*)_data[column] + (_rows * 16);
+        *(ulong*)entry = (uint)length;
+        *(ulong*)(entry + 8) = 0;
+        inline[..length].CopyTo(new Span<byte>(entry + 4, InlineStringBytes));
+        return true;
+    }
+
     private void WriteDecimal(int column, decimal value)
     {
         LogicalTypeInfo type = _types[column];
-        decimal scaled = Math.Round(value, type.DecimalScale, MidpointRounding.AwayFromZero);
-        Int128 unscaled = (Int128)(scaled * Pow10(type.DecimalScale));
-        switch (type.InternalType)
+        try
         {
-            case DuckDbType.SmallInt: ((short*)_data[column])[_rows] = checked((short)unscaled); break;
-            case DuckDbType.Integer: ((int*)_data[column])[_rows] = checked((int)unscaled); break;
-            case DuckDbType.BigInt: ((long*)_data[column])[_rows] = checked((long)unscaled); break;
-            default: ((Int128*)_data[column])[_rows] = unscaled; break;
+            // Scale the mantissa in Int128: value * 10^scale can exceed System.Decimal for DECIMAL(38, s).
+            decimal rounded = Math.Round(value, Math.Min((int)type.DecimalScale, 28), MidpointRounding.AwayFromZero);
+            Span<int> bits = stackalloc int[4];
+            decimal.GetBits(rounded, bits);
+            Int128 unscaled = ((Int128)(uint)bits[2] << 64) | ((Int128)(uint)bits[1] << 32) | (uint)bits[0];
+            int scale = (bits[3] >> 16) & 0xFF;
+            for (int i = scale; i < type.DecimalScale; i++)
+            {
+                unscaled = checked(unscaled * 10);
+            }
+
+            if (bits[3] < 0)
+            {
+                unscaled = -unscaled;
+            }
+
+            if (Int128.Abs(unscaled) >= Pow10(type.DecimalWidth))
+            {
+                throw new OverflowException();
+            }
+
+            switch (type.InternalType)
+            {
+                case DuckDbType.SmallInt: ((short*)_data[column])[_rows] = checked((short)unscaled); break;
+                case DuckDbType.Integer: ((int*)_data[column])[_rows] = checked((int)unscaled); break;
+                case DuckDbType.BigInt: ((long*)_data[column])[_rows] = checked((long)unscaled); break;
+                default: ((Int128*)_data[column])[_rows] = unscaled; break;
+            }
+        }
+        catch (OverflowException)
+        {
+            throw DoesNotFit(column, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 
-    private static decimal Pow10(int exponent)
+    private static Int128 Pow10(int exponent)
     {
-        decimal result = 1;
+        Int128 result = 1;
         for (int i = 0; i < exponent; i++)
         {
             result *= 10;
@@ -451,8 +516,54 @@ public sealed unsafe class DuckDbAppender : IDisposable
     private DuckDbException Failure(string action) =>
         new(ErrorCode.DuckDbAppendFailed, DuckDbErrorType.Invalid, $"Appending to '{_table}' failed while {action}: {NativeMethods.Appender.Error(_handle)}");
 
-    private InvalidCastException Mismatch(int column, string given) =>
-        new($"Column {column + 1} of '{_table}' is {_typeNames[column]}; a {given} cannot be appended to it.");
+    /// <summary>Drops the row being written, so a failed row leaves nothing behind (not even its NULL marks).</summary>
+    private void AbandonRow()
+    {
+        _column = -1;
+        for (int i = 0; i < _vectors.Length; i++)
+        {
+            ulong* validity = NativeMethods.DataChunk.VectorGetValidity(_vectors[i]);
+            if (validity != null)
+            {
+                validity[_rows >> 6] |= 1UL << (int)(_rows & 63);
+            }
+        }
+    }
+
+    private InvalidCastException Mismatch(int column, string given)
+    {
+        AbandonRow();
+        return new($"Column {column + 1} '{_columnNames[column]}' of '{_table}' is {_typeNames[column]}; a {given} cannot be appended to it. The row was dropped.");
+    }
+
+    private DuckDbException DoesNotFit(int column, string value)
+    {
+        AbandonRow();
+        return new(ErrorCode.DuckDbAppendFailed, DuckDbErrorType.OutOfRange,
+            $"The value {value} does not fit column {column + 1} '{_columnNames[column]}' ({_typeNames[column]}) of '{_table}'. The row was dropped.");
+    }
+
+    /// <summary>The table's column names, for messages that say which column a value did not fit.</summary>
+    private static string[] ColumnNames(DuckDbConnection connection, string? schema, string table, int count)
+    {
+        var names = new string[count];
+        using (DuckDbTableDescriptionHandle description = CreateDescription(connection, schema, table))
+        {
+            for (int i = 0; i < count; i++)
+            {
+                names[i] = description.IsInvalid ? string.Empty : NativeMethods.TableDescription.ColumnName(description, (ulong)i) ?? string.Empty;
+            }
+        }
+
+        return names;
+    }
+
+    private static DuckDbTableDescriptionHandle CreateDescription(DuckDbConnection connection, string? schema, string table)
+    {
+        // A failure leaves the names empty: the appender itself already opened the table.
+        NativeMethods.TableDescription.CreateExt(connection.Handle, null, schema, table, out DuckDbTableDescriptionHandle description);
+        return description;
+    }
 
     private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(_closed, this);
 }

@@ -157,6 +157,11 @@ public sealed class DuckDbConnection : DbConnection
     }
 
     /// <summary>The progress of the query running on this connection; safe from any thread.</summary>
+    /// <remarks>
+    /// DuckDB tracks progress only when its progress bar is enabled, a per-connection setting: run
+    /// <c>SET enable_progress_bar = true; SET enable_progress_bar_print = false</c> on the connection
+    /// first. Otherwise, and when no query runs, the percentage is -1.
+    /// </remarks>
     public DuckDbQueryProgress GetQueryProgress()
     {
         DuckDbQueryProgressStruct progress = NativeMethods.Startup.QueryProgress(Handle);

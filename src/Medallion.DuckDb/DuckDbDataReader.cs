@@ -28,7 +28,7 @@ namespace Medallion.DuckDb;
 /// JSON to string, LIST/ARRAY to <c>List&lt;object?&gt;</c>, STRUCT to
 /// <c>Dictionary&lt;string, object?&gt;</c>, MAP to <c>Dictionary&lt;object, object?&gt;</c>.
 /// </remarks>
-public sealed class DuckDbDataReader : DbDataReader
+public sealed partial class DuckDbDataReader : DbDataReader
 {
     private static readonly VectorReader[] s_noColumns = [];
 
@@ -44,6 +44,7 @@ public sealed class DuckDbDataReader : DbDataReader
     private DuckDbResultHandle? _result;
     private DuckDbDataChunkHandle? _chunk;
     private VectorReader[] _columns = s_noColumns;
+    private ColumnVector[] _vectors = [];
     private ulong _chunkSize;
     private ulong _row;
     private bool _onRow;
@@ -141,6 +142,11 @@ public sealed class DuckDbDataReader : DbDataReader
     /// <summary>Advances to the next row; only waits (off the calling thread) when a new chunk must be computed.</summary>
     public override Task<bool> ReadAsync(CancellationToken cancellationToken)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<bool>(cancellationToken);
+        }
+
         if (_exhausted)
         {
             return Task.FromResult(false);
@@ -199,7 +205,11 @@ public sealed class DuckDbDataReader : DbDataReader
     public override Task<bool> NextResultAsync(CancellationToken cancellationToken) => Task.Run(NextResult, cancellationToken);
 
     /// <inheritdoc />
-    public override bool IsDBNull(int ordinal) => !_columns[ordinal].IsValid(CurrentRow);
+    public override bool IsDBNull(int ordinal)
+    {
+        ulong row = CurrentRow;
+        return !IsValid(ref _vectors[ordinal], row);
+    }
 
     /// <inheritdoc />
     public override Task<bool> IsDBNullAsync(int ordinal, CancellationToken cancellationToken) => Task.FromResult(IsDBNull(ordinal));
@@ -237,50 +247,11 @@ public sealed class DuckDbDataReader : DbDataReader
                 return default!;
             }
 
-            throw new InvalidCastException($"Column '{column.ColumnName}' is NULL in this row and cannot be read as {typeof(T).Name}. Help: check IsDBNull first, or read it as a nullable type.");
+            ThrowNull(ordinal, typeof(T).Name);
         }
 
         return column.GetFieldValue<T>(row);
     }
-
-    /// <inheritdoc />
-    public override bool GetBoolean(int ordinal) => _columns[ordinal].GetBoolean(CurrentRow);
-
-    /// <inheritdoc />
-    public override byte GetByte(int ordinal) => _columns[ordinal].GetByte(CurrentRow);
-
-    /// <inheritdoc />
-    public override short GetInt16(int ordinal) => _columns[ordinal].GetInt16(CurrentRow);
-
-    /// <inheritdoc />
-    public override int GetInt32(int ordinal) => _columns[ordinal].GetInt32(CurrentRow);
-
-    /// <inheritdoc />
-    public override long GetInt64(int ordinal) => _columns[ordinal].GetInt64(CurrentRow);
-
-    /// <inheritdoc />
-    public override float GetFloat(int ordinal) => _columns[ordinal].GetFloat(CurrentRow);
-
-    /// <inheritdoc />
-    public override double GetDouble(int ordinal) => _columns[ordinal].GetDouble(CurrentRow);
-
-    /// <inheritdoc />
-    public override decimal GetDecimal(int ordinal) => _columns[ordinal].GetDecimal(CurrentRow);
-
-    /// <summary>
-    /// The value as text. Exact for every type: a DECIMAL too wide for <see cref="decimal"/>, an
-    /// infinite timestamp, a HUGEINT. Timestamps are ISO-8601.
-    /// </summary>
-    public override string GetString(int ordinal) => _columns[ordinal].GetString(CurrentRow);
-
-    /// <inheritdoc />
-    public override DateTime GetDateTime(int ordinal) => _columns[ordinal].GetDateTime(CurrentRow);
-
-    /// <inheritdoc />
-    public override Guid GetGuid(int ordinal) => _columns[ordinal].GetGuid(CurrentRow);
-
-    /// <inheritdoc />
-    public override char GetChar(int ordinal) => GetString(ordinal)[0];
 
     /// <inheritdoc />
     public override long GetBytes(int ordinal, long dataOffset, byte[]? buffer, int bufferOffset, int length)
@@ -442,6 +413,7 @@ public sealed class DuckDbDataReader : DbDataReader
             ulong changed = NativeMethods.Query.RowsChanged(result.Pointer);
             _recordsAffected = (_recordsAffected < 0 ? 0 : _recordsAffected) + (int)changed;
             _columns = s_noColumns;
+            _vectors = [];
             _exhausted = true;
             return;
         }
@@ -449,6 +421,7 @@ public sealed class DuckDbDataReader : DbDataReader
         if (returnType != DuckDbResultType.QueryResult)
         {
             _columns = s_noColumns;
+            _vectors = [];
             _exhausted = true;
             return;
         }
@@ -462,6 +435,12 @@ public sealed class DuckDbDataReader : DbDataReader
         }
 
         _columns = columns;
+        _vectors = new ColumnVector[columnCount];
+        for (int i = 0; i < columns.Length; i++)
+        {
+            _vectors[i].Type = ColumnVector.FastPathType(columns[i].Type);
+        }
+
         _exhausted = false;
         _onRow = false;
         FetchChunk();
@@ -501,7 +480,10 @@ public sealed class DuckDbDataReader : DbDataReader
             _row = 0;
             for (int i = 0; i < _columns.Length; i++)
             {
-                _columns[i].Reset(NativeMethods.DataChunk.GetVector(chunk, (ulong)i));
+                IntPtr vector = NativeMethods.DataChunk.GetVector(chunk, (ulong)i);
+                _columns[i].Reset(vector);
+                _vectors[i].Data = NativeMethods.DataChunk.VectorGetData(vector);
+                _vectors[i].Validity = NativeMethods.DataChunk.VectorGetValidity(vector);
             }
 
             return;
@@ -517,6 +499,7 @@ public sealed class DuckDbDataReader : DbDataReader
         _statement?.Dispose();
         _statement = null;
         _columns = s_noColumns;
+        _vectors = [];
         _exhausted = true;
         _onRow = false;
     }

@@ -62,7 +62,7 @@ public sealed class DuckDbDatabase : IDisposable
             string message = TakeError(error) ?? "unknown error";
             handle.Dispose();
             throw new DuckDbException(ErrorCode.DuckDbOpenFailed, DuckDbErrorType.Connection,
-                $"Could not open the DuckDB database '{dataSource}': {message}");
+                $"Could not open the DuckDB database '{dataSource}': {message} Help: check that the file is readable and writable, and the connection string's settings against SELECT * FROM duckdb_settings().");
         }
 
         return new DuckDbDatabase(handle, dataSource);

@@ -10,8 +10,8 @@ namespace Medallion.Cli.Output;
 
 /// <summary>
 /// Writes values as typed JSON: numbers as numbers (exact, even beyond double), NULL as null,
-/// timestamps as ISO-8601 (<c>Z</c> for TIMESTAMPTZ), blobs as base64, lists as arrays and
-/// structs and maps as objects.
+/// timestamps as ISO-8601 (<c>Z</c> for TIMESTAMPTZ), blobs as base64, lists as arrays,
+/// structs and maps as objects, and JSON columns as the documents they hold.
 /// </summary>
 internal static class JsonValues
 {
@@ -24,7 +24,12 @@ internal static class JsonValues
         }
 
         Type type = reader.GetFieldType(ordinal);
-        if (type == typeof(decimal) || type == typeof(Int128) || type == typeof(UInt128))
+        if (type == typeof(string) && reader.GetDataTypeName(ordinal) == "JSON")
+        {
+            // A JSON column holds a document DuckDB has validated: embed it, not a string of it.
+            json.WriteRawValue(reader.GetString(ordinal));
+        }
+        else if (type == typeof(decimal) || type == typeof(Int128) || type == typeof(UInt128))
         {
             // Exact text: wide DECIMALs and HUGEINTs do not fit a double.
             json.WriteRawValue(reader.GetString(ordinal));

@@ -50,8 +50,8 @@ internal static class ResultWriter
         }
 
         int[] widths = names.Select((name, i) => Math.Max(name.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
-        output.WriteLine(" " + string.Join(" │ ", names.Select((name, i) => name.PadRight(widths[i]))));
-        output.WriteLine("─" + string.Join("─┼─", widths.Select(w => new string('─', w))) + "─");
+        output.WriteLine(" " + string.Join(" │ ", names.Select((name, i) => rightAligned[i] ? name.PadLeft(widths[i]) : name.PadRight(widths[i]))));
+        output.WriteLine("─" + string.Join("─┼─", widths.Select(w => new string('─', w))));
         foreach (string[] row in rows)
         {
             output.WriteLine(" " + string.Join(" │ ", row.Select((value, i) => rightAligned[i] ? value.PadLeft(widths[i]) : value.PadRight(widths[i]))));

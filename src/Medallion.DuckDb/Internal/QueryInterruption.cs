@@ -9,27 +9,40 @@ namespace Medallion.DuckDb.Internal;
 /// a cancelled token becomes <see cref="OperationCanceledException"/>, an expired timeout a
 /// <see cref="DuckDbException"/> wrapping <see cref="TimeoutException"/>.
 /// </summary>
+/// <remarks>
+/// DuckDB forgets an interrupt that arrives before a statement starts (it clears the flag when a query
+/// begins), so once cancelled the interrupt is repeated every <see cref="RepeatMs"/> until the command
+/// ends; after <see cref="Dispose"/> returns no further interrupt is sent, so the next command on the
+/// connection is never hit by a stale one.
+/// </remarks>
 internal sealed class QueryInterruption : IDisposable
 {
+    private const int RepeatMs = 100;
+
+    private readonly DuckDbConnection _connection;
     private readonly CancellationToken _token;
     private readonly CancellationTokenSource? _timeout;
     private readonly int _timeoutSeconds;
+    private readonly Lock _gate = new();
     private CancellationTokenRegistration _tokenRegistration;
     private CancellationTokenRegistration _timeoutRegistration;
+    private Timer? _repeat;
+    private bool _disposed;
 
     public QueryInterruption(DuckDbConnection connection, int timeoutSeconds, CancellationToken token)
     {
+        _connection = connection;
         _token = token;
         _timeoutSeconds = timeoutSeconds;
         if (token.CanBeCanceled)
         {
-            _tokenRegistration = token.UnsafeRegister(static state => ((DuckDbConnection)state!).Interrupt(), connection);
+            _tokenRegistration = token.UnsafeRegister(static state => ((QueryInterruption)state!).Interrupt(), this);
         }
 
         if (timeoutSeconds > 0)
         {
             _timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
-            _timeoutRegistration = _timeout.Token.UnsafeRegister(static state => ((DuckDbConnection)state!).Interrupt(), connection);
+            _timeoutRegistration = _timeout.Token.UnsafeRegister(static state => ((QueryInterruption)state!).Interrupt(), this);
         }
     }
 
@@ -60,8 +73,40 @@ internal sealed class QueryInterruption : IDisposable
 
     public void Dispose()
     {
+        // Registrations first: disposing one waits for its callback, which takes the gate.
         _tokenRegistration.Dispose();
         _timeoutRegistration.Dispose();
+        lock (_gate)
+        {
+            _disposed = true;
+            _repeat?.Dispose();
+        }
+
         _timeout?.Dispose();
+    }
+
+    private void Interrupt()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _connection.Interrupt();
+            _repeat ??= new Timer(static state => ((QueryInterruption)state!).Repeat(), this, RepeatMs, RepeatMs);
+        }
+    }
+
+    private void Repeat()
+    {
+        lock (_gate)
+        {
+            if (!_disposed)
+            {
+                _connection.Interrupt();
+            }
+        }
     }
 }

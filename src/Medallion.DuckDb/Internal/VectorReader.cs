@@ -225,6 +225,7 @@ internal sealed unsafe class NumberReader<[DynamicallyAccessedMembers(Dynamicall
 internal sealed unsafe class DecimalReader(LogicalTypeInfo type, string columnName) : VectorReader(type, columnName)
 {
     private readonly byte _scale = type.DecimalScale;
+    private readonly double _divisor = Math.Pow(10, type.DecimalScale);
 
     [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields | DynamicallyAccessedMemberTypes.PublicProperties)]
     public override Type FieldType => typeof(decimal);
@@ -241,8 +242,16 @@ internal sealed unsafe class DecimalReader(LogicalTypeInfo type, string columnNa
     {
         Int128 unscaled = Unscaled(row);
         Int128 magnitude = Int128.Abs(unscaled);
-        // System.Decimal holds a 96-bit mantissa with a scale of at most 28.
-        if (magnitude >> 96 != 0 || _scale > 28)
+        int scale = _scale;
+        // System.Decimal holds a 96-bit mantissa with a scale of at most 28; trailing zeros of the
+        // fraction can be dropped without changing the value (e.g. DECIMAL(38,5) 79228162514264337593543950335.00000).
+        while ((magnitude >> 96 != 0 || scale > 28) && scale > 0 && magnitude % 10 == 0)
+        {
+            magnitude /= 10;
+            scale--;
+        }
+
+        if (magnitude >> 96 != 0 || scale > 28)
         {
             throw OutOfRange(GetString(row), typeof(decimal));
         }
@@ -250,10 +259,10 @@ internal sealed unsafe class DecimalReader(LogicalTypeInfo type, string columnNa
         int lo = (int)(uint)(magnitude & uint.MaxValue);
         int mid = (int)(uint)((magnitude >> 32) & uint.MaxValue);
         int hi = (int)(uint)((magnitude >> 64) & uint.MaxValue);
-        return new decimal(lo, mid, hi, unscaled < 0, _scale);
+        return new decimal(lo, mid, hi, unscaled < 0, (byte)scale);
     }
 
-    public override double GetDouble(ulong row) => (double)Unscaled(row) / Math.Pow(10, _scale);
+    public override double GetDouble(ulong row) => (double)Unscaled(row) / _divisor;
 
     public override long GetInt64(ulong row) => throw InvalidCast(typeof(long));
 
@@ -798,7 +807,10 @@ internal sealed unsafe class MapReader : VectorReader
     }
 }
 
-/// <summary>DuckDB's own text notation for nested values: <c>[1, 2]</c>, <c>{'a': 'x'}</c>, <c>{k=v}</c>.</summary>
+/// <summary>
+/// Text for nested values in DuckDB's notation (<c>[1, 2]</c>, <c>{'a': 'x'}</c>, <c>{'k'=v}</c>), except that strings
+/// and temporal values are always quoted (DuckDB quotes only some), so the text is unambiguous.
+/// </summary>
 internal static class NestedText
 {
     public static string List(VectorReader element, ulong offset, ulong length)

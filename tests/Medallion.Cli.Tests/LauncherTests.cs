@@ -1,0 +1,45 @@
+using System.Diagnostics;
+
+namespace Medallion.Cli.Tests;
+
+/// <summary>The real <c>./medallion</c> launcher at the repository root, run as a process.</summary>
+public sealed class LauncherTests
+{
+    [Fact]
+    public async Task Launcher_builds_if_needed_runs_sql_and_passes_the_exit_code_through()
+    {
+        string root = RepositoryRoot();
+        var start = new ProcessStartInfo(Path.Combine(root, "medallion"))
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string arg in new[] { "sql", "select 42 as answer", "--format", "json" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}; stderr: {await error}");
+        Assert.Equal("[{\"answer\":42}]\n", await output);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "medallion")) && File.Exists(Path.Combine(directory.FullName, "Medallion.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No directory above {AppContext.BaseDirectory} holds both 'medallion' and 'Medallion.slnx'.");
+    }
+}

@@ -83,7 +83,7 @@ public sealed class DeltaCommandTests
         (int exit, string output, _) = await RunAsync("delta", "read", Table("drs-simple_table"), "--version", "0", "--format", "csv");
 
         Assert.Equal(0, exit);
-        Assert.Equal(["id", "0", "1", "2", "3", "4"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
+        Assert.Equal(["0", "1", "2", "3", "4", "id"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
     }
 
     [Fact]

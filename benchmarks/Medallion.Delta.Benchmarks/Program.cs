@@ -38,6 +38,6 @@ foreach (int commits in sizes)
 
 if (largest is not null)
 {
-    string verdict = largest.LatestMs < TargetMs ? "met" : "MISSED";
-    Console.WriteLine($"Target: latest snapshot of the {largest.Commits:N0}-commit table under {TargetMs} ms: {verdict} ({largest.LatestMs:0.00} ms)");
+    string verdict = largest.Latest.WallMs < TargetMs ? "met" : "MISSED";
+    Console.WriteLine($"Target: latest snapshot of the {largest.Commits:N0}-commit table under {TargetMs} ms wall: {verdict} ({largest.Latest.WallMs:0.00} ms wall, {largest.Latest.CpuMs:0.00} ms CPU; load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(" ")[0] : "n/a")} on {Environment.ProcessorCount} cores)");
 }

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Threading.Tasks;
+using Medallion.Delta.Log;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
 using Medallion.Engine.Delta;
@@ -23,7 +24,7 @@ internal sealed class SnapshotScenario(string root, int commits, int runs)
         var store = new LocalObjectStore(root);
         var parquet = new DuckDbParquetHandler(connection);
         int listed = 0;
-        double list = await MeasureAsync(async () =>
+        Timing list = await MeasureWithCpuAsync(async () =>
         {
             listed = 0;
             await foreach (ObjectInfo _ in store.ListAsync("_delta_log/"))
@@ -33,43 +34,88 @@ internal sealed class SnapshotScenario(string root, int commits, int runs)
         });
 
         Snapshot? latest = null;
-        double latestMs = await MeasureAsync(async () => latest = await new DeltaTable(store, parquet).GetSnapshotAsync());
+        Timing latestMs = await MeasureWithCpuAsync(async () => latest = await new DeltaTable(store, parquet).GetSnapshotAsync());
         Snapshot? old = null;
-        double oldMs = await MeasureAsync(async () => old = await new DeltaTable(store, parquet).GetSnapshotAsync(oldVersion));
+        Timing oldMs = await MeasureWithCpuAsync(async () => old = await new DeltaTable(store, parquet).GetSnapshotAsync(oldVersion));
         if (latest!.Version != commits - 1 || old!.Version != oldVersion)
         {
             throw new InvalidOperationException($"loaded versions {latest.Version} and {old!.Version}, expected {commits - 1} and {oldVersion}");
         }
 
+        // Where the latest load spends its time: building the log segment (hint + listing), reading the checkpoint, reading the tail commits.
+        LogSegment segment = await LogSegmentBuilder.BuildAsync(store, null, default);
+        double segmentMs = await MeasureAsync(async () => segment = await LogSegmentBuilder.BuildAsync(store, null, default));
+        double checkpointMs = await MeasureAsync(async () =>
+        {
+            await foreach (List<Actions.DeltaAction> _ in CheckpointReader.ReadAsync(store, parquet, segment.CheckpointParts, default))
+            {
+            }
+        });
+        double duckDbMs = await MeasureAsync(async () =>
+        {
+            foreach (LogFile part in segment.CheckpointParts)
+            {
+                await foreach (string _ in parquet.ReadRowsAsJsonAsync(store, part.Key, Actions.ActionParser.CheckpointColumns, default))
+                {
+                }
+            }
+        });
+        double tailMs = await MeasureAsync(async () =>
+        {
+            foreach (LogFile commit in segment.Commits)
+            {
+                await CommitReader.ReadAsync(store, commit.Key, default);
+            }
+        });
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"    latest load breakdown: log segment {segmentMs:0.00} ms, checkpoint ({segment.CheckpointVersion}) {checkpointMs:0.00} ms (of which DuckDB rows as JSON {duckDbMs:0.00} ms), {segment.Commits.Count} tail commits {tailMs:0.00} ms"));
         return new Result(commits, listed, latest.Files.Count, list, latestMs, oldVersion, old.Files.Count, oldMs);
     }
 
-    private async Task<double> MeasureAsync(Func<Task> action)
+    private async Task<double> MeasureAsync(Func<Task> action) => (await MeasureWithCpuAsync(action)).WallMs;
+
+    /// <summary>
+    /// Median wall time and median process CPU time of <c>runs</c> runs after warm-up. CPU time (all threads, DuckDB's
+    /// included) does not grow when other processes load the machine, so it is the fairer figure on a shared host.
+    /// </summary>
+    private async Task<Timing> MeasureWithCpuAsync(Func<Task> action)
     {
         for (int i = 0; i < 3; i++)
         {
             await action();
         }
 
-        var times = new List<double>(runs);
+        using var process = Process.GetCurrentProcess();
+        var wall = new List<double>(runs);
+        var cpu = new List<double>(runs);
         for (int i = 0; i < runs; i++)
         {
+            process.Refresh();
+            TimeSpan cpuStart = process.TotalProcessorTime;
             long start = Stopwatch.GetTimestamp();
             await action();
-            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            wall.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            process.Refresh();
+            cpu.Add((process.TotalProcessorTime - cpuStart).TotalMilliseconds);
         }
 
-        times.Sort();
-        return times[times.Count / 2];
+        wall.Sort();
+        cpu.Sort();
+        return new Timing(wall[wall.Count / 2], cpu[cpu.Count / 2]);
     }
 
-    internal sealed record Result(int Commits, int LogFiles, int LiveFiles, double ListMs, double LatestMs, long OldVersion, int OldLiveFiles, double OldMs)
+    internal readonly record struct Timing(double WallMs, double CpuMs);
+
+    internal sealed record Result(int Commits, int LogFiles, int LiveFiles, Timing List, Timing Latest, long OldVersion, int OldLiveFiles, Timing Old)
     {
         public override string ToString()
         {
             CultureInfo inv = CultureInfo.InvariantCulture;
             return string.Create(inv,
-                $"{Commits,7:N0} commits ({LogFiles:N0} log files, {LiveFiles:N0} live files): list _delta_log {ListMs,7:0.00} ms | latest snapshot {LatestMs,7:0.00} ms ({LatestMs / ListMs:0.0}x list) | version {OldVersion} ({OldLiveFiles:N0} files, {OldVersion % 100} commits after its checkpoint) {OldMs,7:0.00} ms ({OldMs / ListMs:0.0}x list)");
+                $"{Commits,7:N0} commits ({LogFiles:N0} log files, {LiveFiles:N0} live files):\n" +
+                $"    list _delta_log                     {List.WallMs,8:0.00} ms wall {List.CpuMs,8:0.00} ms CPU\n" +
+                $"    latest snapshot (v{Commits - 1})             {Latest.WallMs,8:0.00} ms wall {Latest.CpuMs,8:0.00} ms CPU  ({Latest.WallMs / List.WallMs:0.0}x list wall)\n" +
+                $"    version {OldVersion} ({OldVersion % 100} after checkpoint) {Old.WallMs,8:0.00} ms wall {Old.CpuMs,8:0.00} ms CPU  ({Old.WallMs / List.WallMs:0.0}x list wall, {OldLiveFiles:N0} files)");
         }
     }
 }

@@ -50,6 +50,16 @@ if [ "$build_failed" -eq 0 ]; then
   done
 fi
 
+# Conformance checks that are expected to fail (or not run here) are listed with their reasons by the test
+# projects; print them so they are never skipped silently.
+if [ -f "$results/known-failures.txt" ]; then
+  echo "== Known failures"
+  cat "$results/known-failures.txt"
+elif [ "$build_failed" -eq 0 ]; then
+  echo "test.sh: the conformance runner wrote no known-failures list ($results/known-failures.txt)" >&2
+  crashed=$((crashed + 1))
+fi
+
 failed=$((failed + crashed + build_failed))
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -52,24 +53,34 @@ public sealed class LocalObjectStore : IObjectStore
             yield break;
         }
 
+        // Names are filtered before the entry is turned into an ObjectInfo, so entries outside the prefix or at or
+        // before startAfter cost a directory read but no stat: a Delta log listed from its last checkpoint stays
+        // cheap however long its history is.
+        string root = _root;
+        var enumeration = new FileSystemEnumerable<ObjectInfo>(
+            directory,
+            (ref FileSystemEntry entry) => new ObjectInfo(KeyOf(root, ref entry), entry.Length, entry.LastWriteTimeUtc),
+            new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = 0 })
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry entry) =>
+            {
+                if (entry.IsDirectory || entry.FileName.EndsWith(TempSuffix, StringComparison.Ordinal))
+                {
+                    return false;
+                }
+
+                string key = KeyOf(root, ref entry);
+                return key.StartsWith(prefix, StringComparison.Ordinal) && (startAfter is null || string.CompareOrdinal(key, startAfter) > 0);
+            },
+        };
+
         var found = new List<ObjectInfo>();
         try
         {
-            foreach (FileInfo file in new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories))
+            foreach (ObjectInfo info in enumeration)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (file.Name.EndsWith(TempSuffix, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                string key = Path.GetRelativePath(_root, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
-                if (!key.StartsWith(prefix, StringComparison.Ordinal) || (startAfter is not null && string.CompareOrdinal(key, startAfter) <= 0))
-                {
-                    continue;
-                }
-
-                found.Add(new ObjectInfo(key, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero)));
+                found.Add(info);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -87,6 +98,25 @@ public sealed class LocalObjectStore : IObjectStore
         }
 
         await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    private static string KeyOf(string root, ref FileSystemEntry entry)
+    {
+        // Fast path (Unix separators): the key is the entry directory below the root plus the file name.
+        ReadOnlySpan<char> directory = Path.TrimEndingDirectorySeparator(entry.Directory);
+        ReadOnlySpan<char> trimmedRoot = Path.TrimEndingDirectorySeparator(root.AsSpan());
+        if (Path.DirectorySeparatorChar == '/' && directory.SequenceEqual(trimmedRoot))
+        {
+            return entry.FileName.ToString();
+        }
+
+        if (Path.DirectorySeparatorChar == '/' && directory.Length > trimmedRoot.Length && directory.StartsWith(trimmedRoot, StringComparison.Ordinal) && directory[trimmedRoot.Length] == '/')
+        {
+            return string.Concat(directory[(trimmedRoot.Length + 1)..], "/", entry.FileName);
+        }
+
+        string relative = Path.GetRelativePath(root, Path.Join(entry.Directory, entry.FileName));
+        return Path.DirectorySeparatorChar == '/' ? relative : relative.Replace(Path.DirectorySeparatorChar, '/');
     }
 
     /// <inheritdoc />

@@ -21,6 +21,17 @@ public sealed class DeletionVectorTests
     }
 
     [Fact]
+    public async Task Inline_deletion_vector_whose_last_z85_block_is_hash_padded_decodes_its_tail_bytes()
+    {
+        // From krs-cdf-table-with-dv version 5: 34 bytes, the last two encoded as "##093" (03 00), deleting row 3.
+        var dv = new DeletionVectorDescriptor("i", "^Bg9^0rr910000000000iXQKl0rr91000005c8Xg##093", null, 34, 1);
+
+        long[] rows = await DeletionVectorReader.ReadAsync(new LocalObjectStore("/nonexistent"), dv, "f.parquet", default);
+
+        Assert.Equal([3], rows);
+    }
+
+    [Fact]
     public void Uuid_deletion_vector_path_is_the_prefix_folder_and_the_canonical_uuid_file_name()
     {
         var dv = new DeletionVectorDescriptor("u", "ab^-aqEH.-t@S}K{vb[*k^", 4, 40, 6);

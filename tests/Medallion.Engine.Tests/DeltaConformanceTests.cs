@@ -18,15 +18,8 @@ namespace Medallion.Engine.Tests;
 /// must equal the expected Parquet rows as multisets (compared by DuckDB with EXCEPT ALL both ways).
 /// Checks we cannot pass yet are in <see cref="KnownFailures"/> with the reason, printed when they run.
 /// </summary>
-public sealed class DeltaConformanceTests(ITestOutputHelper output)
+public sealed partial class DeltaConformanceTests(ITestOutputHelper output)
 {
-    /// <summary>The one list of checks expected to fail, with why. A listed check that passes fails the test, so the list stays honest.</summary>
-    private static readonly Dictionary<string, string> KnownFailures = new(StringComparer.Ordinal)
-    {
-        ["golden-table-with-columnmapping-mode-id@0"] = "nested struct fields keep their physical names: the scan SQL renames only top-level columns; nested renames (struct casts built from ScanColumn.PhysicalType) are not generated yet",
-        ["golden-table-with-columnmapping-mode-name@0"] = "nested struct fields keep their physical names: the scan SQL renames only top-level columns; nested renames (struct casts built from ScanColumn.PhysicalType) are not generated yet",
-    };
-
     public static IEnumerable<object[]> ParquetChecks()
     {
         foreach (string dir in Directory.EnumerateDirectories(ConformanceTables.Root).Order(StringComparer.Ordinal))
@@ -73,35 +66,13 @@ public sealed class DeltaConformanceTests(ITestOutputHelper output)
     [MemberData(nameof(ParquetChecks))]
     public async Task Snapshot_rows_equal_the_expected_parquet_rows(string caseName, long version, string parquetDir)
     {
-        string id = $"{caseName}@{version}";
-        Exception? failure = null;
-        try
-        {
-            await CompareAsync(caseName, version, parquetDir);
-        }
-        catch (Exception e) when (e is MedallionException or Xunit.Sdk.XunitException)
-        {
-            failure = e;
-        }
-
-        if (KnownFailures.TryGetValue(id, out string? reason))
-        {
-            output.WriteLine($"KNOWN FAILURE {id}: {reason}");
-            Assert.True(failure is not null, $"{id} is listed as a known failure ({reason}) but now passes; remove it from the list.");
-            return;
-        }
-
-        if (failure is not null)
-        {
-            throw failure;
-        }
+        await RunAsync($"{caseName}/snapshot_reads_parquet@{version}", () => CompareAsync(caseName, version, parquetDir));
     }
 
     private static async Task CompareAsync(string caseName, long version, string parquetDir)
     {
         string caseDir = Path.Combine(ConformanceTables.Root, caseName);
-        using var connection = new DuckDbConnection();
-        connection.Open();
+        using DuckDbConnection connection = OpenConnection();
         var table = new DeltaTable(new LocalObjectStore(Path.Combine(caseDir, "table")), new DuckDbParquetHandler(connection));
         ScanPlan plan = await table.PlanScanAsync(await table.GetSnapshotAsync(version));
         string ours = DeltaScanSql.Build(plan);

@@ -20,7 +20,12 @@ internal static class Z85
         return table;
     }
 
-    /// <summary>Decodes text whose length is a multiple of 5 into 4 bytes per 5 characters.</summary>
+    /// <summary>
+    /// Decodes text whose length is a multiple of 5 into 4 bytes per 5 characters. A last block that starts with
+    /// <c>#</c> holds fewer bytes: some writers encode a tail of n (1 to 3) bytes as 4 - n <c>#</c> characters followed by
+    /// the n bytes as a big-endian base-85 number (e.g. <c>##093</c> is the two bytes 03 00). Strict z85 never starts a
+    /// block with <c>#</c> (its value would exceed 32 bits), so the two readings cannot be confused.
+    /// </summary>
     /// <exception cref="FormatException">The length is not a multiple of 5 or a character is not in the alphabet.</exception>
     public static byte[] Decode(ReadOnlySpan<char> text)
     {
@@ -29,11 +34,22 @@ internal static class Z85
             throw new FormatException($"z85 text must have a length that is a multiple of 5, not {text.Length}");
         }
 
-        byte[] bytes = new byte[text.Length / 5 * 4];
+        int padding = 0;
+        if (text.Length > 0)
+        {
+            ReadOnlySpan<char> last = text[^5..];
+            while (padding < 3 && last[padding] == '#')
+            {
+                padding++;
+            }
+        }
+
+        byte[] bytes = new byte[(text.Length / 5 * 4) - padding];
         for (int i = 0, o = 0; i < text.Length; i += 5, o += 4)
         {
+            bool paddedBlock = padding > 0 && i == text.Length - 5;
             uint value = 0;
-            for (int j = 0; j < 5; j++)
+            for (int j = paddedBlock ? padding : 0; j < 5; j++)
             {
                 char c = text[i + j];
                 int digit = c < 128 ? s_decode[c] : -1;
@@ -43,6 +59,17 @@ internal static class Z85
                 }
 
                 value = unchecked((value * 85) + (uint)digit);
+            }
+
+            if (paddedBlock)
+            {
+                // The tail bytes are the low bytes of the number, most significant first.
+                for (int k = 0; k < 4 - padding; k++)
+                {
+                    bytes[o + k] = (byte)(value >> (8 * (4 - padding - 1 - k)));
+                }
+
+                break;
             }
 
             bytes[o] = (byte)(value >> 24);

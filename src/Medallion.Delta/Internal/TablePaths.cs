@@ -10,9 +10,34 @@ namespace Medallion.Delta.Internal;
 /// </summary>
 internal static class TablePaths
 {
-    /// <summary>True when the (still encoded) path is an absolute URI or an absolute file path.</summary>
-    public static bool IsAbsolute(string path) =>
-        path.StartsWith('/') || (path.IndexOf(':', StringComparison.Ordinal) is int colon and > 1 && path.AsSpan(0, colon).IndexOfAny('/', '%') < 0);
+    /// <summary>
+    /// True when the (still encoded) path is an absolute URI or an absolute file path. A URI scheme is a letter
+    /// followed by letters, digits, '+', '-' or '.' (RFC 2396); writers leave colons unescaped in relative paths
+    /// such as <c>time=1971-07-22T03:06:40.000000Z/part-0.parquet</c>, which therefore stay relative.
+    /// </summary>
+    public static bool IsAbsolute(string path)
+    {
+        if (path.StartsWith('/'))
+        {
+            return true;
+        }
+
+        int colon = path.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 2 || !char.IsAsciiLetter(path[0]))
+        {
+            return false;
+        }
+
+        foreach (char c in path.AsSpan(1, colon - 1))
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('+' or '-' or '.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Decodes a log path once.</summary>
     public static string Decode(string path) => Uri.UnescapeDataString(path);

@@ -81,6 +81,13 @@ internal sealed class DataSkipping
 
     private bool? Compare(ComparisonPredicate c, StructField field, bool isPartition, ScanFile file)
     {
+        if (IsNumberOnStringColumn(field, c.Value))
+        {
+            // SQL compares a string column with a number as numbers (DuckDB casts the column), so string statistics
+            // say nothing; partition values are exact and can be compared as numbers.
+            return isPartition ? CompareAsNumbers(c, file.PartitionValues.GetValueOrDefault(field.Name) as string) : null;
+        }
+
         IComparable literal = Literal(field, c.Value);
         if (isPartition)
         {
@@ -91,15 +98,7 @@ internal sealed class DataSkipping
             }
 
             int cmp = CompareValues(Normalize(raw, field.Type), literal);
-            return c.Operator switch
-            {
-                ComparisonOperator.Equal => cmp == 0,
-                ComparisonOperator.NotEqual => cmp != 0,
-                ComparisonOperator.LessThan => cmp < 0,
-                ComparisonOperator.LessThanOrEqual => cmp <= 0,
-                ComparisonOperator.GreaterThan => cmp > 0,
-                _ => cmp >= 0,
-            };
+            return Holds(c.Operator, cmp);
         }
 
         (IComparable? min, IComparable? max) = Bounds(field, file);
@@ -216,8 +215,52 @@ internal sealed class DataSkipping
         _snapshot.Schema.Find(column) ?? throw new MedallionException(ErrorCode.DeltaInvalidPredicate,
             $"The filter refers to column '{column}', which the Delta table at '{_snapshot.TableLocation}' (version {_snapshot.Version}) does not have.\nHelp: the columns are {string.Join(", ", System.Linq.Enumerable.Select(_snapshot.Schema.Fields, f => f.Name))}.");
 
+    private static bool IsNumberOnStringColumn(StructField field, object value) =>
+        field.Type is PrimitiveType { Name: "string" } && value is sbyte or byte or short or ushort or int or uint or long or ulong or float or double or decimal;
+
+    private static bool? CompareAsNumbers(ComparisonPredicate c, string? raw)
+    {
+        if (raw is null)
+        {
+            return false;
+        }
+
+        decimal literal;
+        try
+        {
+            literal = Convert.ToDecimal(c.Value, CultureInfo.InvariantCulture);
+        }
+        catch (OverflowException)
+        {
+            return null;
+        }
+
+        if (!decimal.TryParse(raw.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out decimal value))
+        {
+            return null;
+        }
+
+        return Holds(c.Operator, value.CompareTo(literal));
+    }
+
+    /// <summary>Whether a comparison holds given the sign of (value compared with literal).</summary>
+    private static bool Holds(ComparisonOperator op, int cmp) => op switch
+    {
+        ComparisonOperator.Equal => cmp == 0,
+        ComparisonOperator.NotEqual => cmp != 0,
+        ComparisonOperator.LessThan => cmp < 0,
+        ComparisonOperator.LessThanOrEqual => cmp <= 0,
+        ComparisonOperator.GreaterThan => cmp > 0,
+        _ => cmp >= 0,
+    };
+
     private IComparable Literal(StructField field, object value)
     {
+        if (IsNumberOnStringColumn(field, value))
+        {
+            return Convert.ToDouble(value, CultureInfo.InvariantCulture);
+        }
+
         try
         {
             object typed = value is string s && field.Type is not PrimitiveType { Name: "string" } ? PartitionValues.Parse(s, field.Type)! : value;

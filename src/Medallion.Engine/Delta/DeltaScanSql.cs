@@ -15,7 +15,7 @@ namespace Medallion.Engine.Delta;
 /// renamed and cast to their logical types, partition columns joined in from the log as typed literals,
 /// and rows listed in deletion vectors removed by (file name, row number).
 /// </summary>
-public static class DeltaScanSql
+public static partial class DeltaScanSql
 {
     /// <summary>Builds the query text for <paramref name="plan"/>.</summary>
     public static string Build(ScanPlan plan)
@@ -46,7 +46,7 @@ public static class DeltaScanSql
         int partitionIndex = 0;
         sql.AppendJoin(", ", columns.Select(c => c.IsPartition
             ? "f.\"__p" + partitionIndex++ + "\" AS " + Q(c.LogicalName)
-            : DataColumn(c, plan) + " AS " + Q(c.LogicalName)));
+            : DataColumn(c, "d") + " AS " + Q(c.LogicalName)));
         sql.Append(" FROM read_parquet([").AppendJoin(", ", plan.Files.Select(f => DuckDbConnection.QuoteLiteral(f.AbsolutePath)))
             .Append("], union_by_name = true, filename = true, file_row_number = true) d JOIN f ON d.filename = f.\"__file\"");
         if (withDv.Count > 0)
@@ -57,12 +57,56 @@ public static class DeltaScanSql
         return sql.ToString();
     }
 
-    private static string DataColumn(ScanColumn c, ScanPlan plan)
+    /// <summary>The logical value of a data file column: renamed nested fields rebuilt, top-level primitives cast to their logical type.</summary>
+    internal static string DataColumn(ScanColumn c, string alias)
     {
-        string reference = "d." + Q(c.PhysicalName);
+        string reference = alias + "." + Q(c.PhysicalName);
         // Casting top-level primitives gives the logical type even when older files hold a narrower one (type widening).
-        return c.Type is PrimitiveType or DecimalType ? "CAST(" + reference + " AS " + TypeName(c.Type) + ")" : reference;
+        return c.Type is PrimitiveType or DecimalType ? "CAST(" + reference + " AS " + TypeName(c.Type) + ")" : Rename(reference, c.Type, c.PhysicalType, 0);
     }
+
+    /// <summary>
+    /// Rebuilds a nested value whose struct fields carry physical names (column mapping) with the logical names:
+    /// structs with <c>struct_pack</c>, lists with <c>list_transform</c>, maps entry by entry. Parts without renamed
+    /// fields are passed through as they are.
+    /// </summary>
+    private static string Rename(string reference, DeltaType logical, DeltaType physical, int depth)
+    {
+        if (!HasRenames(logical, physical))
+        {
+            return reference;
+        }
+
+        string element = "e" + depth.ToString(CultureInfo.InvariantCulture);
+        switch (logical, physical)
+        {
+            case (StructType l, StructType p):
+                var fields = new StringBuilder();
+                for (int i = 0; i < l.Fields.Count; i++)
+                {
+                    fields.Append(i == 0 ? string.Empty : ", ").Append(Q(l.Fields[i].Name)).Append(" := ")
+                        .Append(Rename("struct_extract(" + reference + ", " + DuckDbConnection.QuoteLiteral(p.Fields[i].Name) + ")", l.Fields[i].Type, p.Fields[i].Type, depth + 1));
+                }
+
+                // struct_pack of a NULL struct's fields would give a struct of NULLs, not NULL.
+                return "CASE WHEN " + reference + " IS NULL THEN NULL ELSE struct_pack(" + fields + ") END";
+            case (ArrayType l, ArrayType p):
+                return "list_transform(" + reference + ", lambda " + element + ": " + Rename(element, l.ElementType, p.ElementType, depth + 1) + ")";
+            case (MapType l, MapType p):
+                return "map_from_entries(list_transform(map_entries(" + reference + "), lambda " + element + ": struct_pack(key := "
+                    + Rename(element + ".key", l.KeyType, p.KeyType, depth + 1) + ", value := " + Rename(element + ".value", l.ValueType, p.ValueType, depth + 1) + ")))";
+            default:
+                return reference;
+        }
+    }
+
+    private static bool HasRenames(DeltaType logical, DeltaType physical) => (logical, physical) switch
+    {
+        (StructType l, StructType p) => l.Fields.Select((f, i) => !string.Equals(f.Name, p.Fields[i].Name, StringComparison.Ordinal) || HasRenames(f.Type, p.Fields[i].Type)).Any(b => b),
+        (ArrayType l, ArrayType p) => HasRenames(l.ElementType, p.ElementType),
+        (MapType l, MapType p) => HasRenames(l.KeyType, p.KeyType) || HasRenames(l.ValueType, p.ValueType),
+        _ => false,
+    };
 
     private static string Q(string identifier) => DuckDbConnection.QuoteIdentifier(identifier);
 

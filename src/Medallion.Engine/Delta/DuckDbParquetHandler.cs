@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -17,7 +19,9 @@ namespace Medallion.Engine.Delta;
 /// </summary>
 public sealed class DuckDbParquetHandler : IParquetHandler
 {
+    private const int MaxCachedFiles = 256;
     private readonly DuckDbConnection _connection;
+    private readonly ConcurrentDictionary<(string Path, long Length, long Ticks), HashSet<string>> _columns = new();
 
     /// <summary>Uses <paramref name="connection"/> (open) for its queries; the caller keeps ownership.</summary>
     public DuckDbParquetHandler(DuckDbConnection connection)
@@ -36,16 +40,31 @@ public sealed class DuckDbParquetHandler : IParquetHandler
                 $"Cannot read Parquet file '{key}' from '{store.Location}': only local stores can be read by the engine so far.");
         }
 
-        string source = "read_parquet(" + DuckDbConnection.QuoteLiteral(local.GetLocalPath(key)) + ")";
-        var present = new HashSet<string>(StringComparer.Ordinal);
-        using (DuckDbCommand describe = _connection.CreateCommand())
+        string path = local.GetLocalPath(key);
+        string source = "read_parquet(" + DuckDbConnection.QuoteLiteral(path) + ")";
+        var file = new FileInfo(path);
+        // Checkpoint and sidecar files are immutable once written, so their column list is cached by (path, size,
+        // time): loading a snapshot again then costs one query instead of two.
+        var cacheKey = (path, file.Exists ? file.Length : -1, file.Exists ? file.LastWriteTimeUtc.Ticks : 0);
+        if (!_columns.TryGetValue(cacheKey, out HashSet<string>? present))
         {
-            describe.CommandText = "SELECT column_name FROM (DESCRIBE SELECT * FROM " + source + ")";
-            using var reader = await describe.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            present = new HashSet<string>(StringComparer.Ordinal);
+            using (DuckDbCommand describe = _connection.CreateCommand())
             {
-                present.Add(reader.GetString(0));
+                describe.CommandText = "SELECT column_name FROM (DESCRIBE SELECT * FROM " + source + ")";
+                using var reader = await describe.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    present.Add(reader.GetString(0));
+                }
             }
+
+            if (_columns.Count >= MaxCachedFiles)
+            {
+                _columns.Clear();
+            }
+
+            _columns[cacheKey] = present;
         }
 
         List<string> wanted = columns.Where(present.Contains).ToList();

@@ -160,7 +160,8 @@ public sealed class DuckDbConnection : DbConnection
     /// <remarks>
     /// DuckDB tracks progress only when its progress bar is enabled, a per-connection setting: run
     /// <c>SET enable_progress_bar = true; SET enable_progress_bar_print = false</c> on the connection
-    /// first. Otherwise, and when no query runs, the percentage is -1.
+    /// first. Otherwise, and when no query runs, the percentage is -1. DuckDB records progress on the
+    /// thread that waits for the query, so while other threads do all the work it can lag behind.
     /// </remarks>
     public DuckDbQueryProgress GetQueryProgress()
     {

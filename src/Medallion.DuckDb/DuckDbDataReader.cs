@@ -49,6 +49,7 @@ public sealed partial class DuckDbDataReader : DbDataReader
     private ulong _row;
     private bool _onRow;
     private bool _exhausted = true;
+    private bool _hasRows;
     private int _recordsAffected = -1;
     private bool _closed;
 
@@ -97,8 +98,8 @@ public sealed partial class DuckDbDataReader : DbDataReader
     /// <inheritdoc />
     public override int FieldCount => _columns.Length;
 
-    /// <inheritdoc />
-    public override bool HasRows => _chunk is not null;
+    /// <summary>Whether the current result has at least one row; stays true after the rows have been read.</summary>
+    public override bool HasRows => _hasRows;
 
     /// <inheritdoc />
     public override bool IsClosed => _closed;
@@ -444,6 +445,7 @@ public sealed partial class DuckDbDataReader : DbDataReader
         _exhausted = false;
         _onRow = false;
         FetchChunk();
+        _hasRows = _chunk is not null;
     }
 
     /// <summary>Replaces the current chunk with the next one; marks the result exhausted at its end.</summary>
@@ -501,6 +503,7 @@ public sealed partial class DuckDbDataReader : DbDataReader
         _columns = s_noColumns;
         _vectors = [];
         _exhausted = true;
+        _hasRows = false;
         _onRow = false;
     }
 

@@ -82,6 +82,7 @@ public sealed class ResultTests
         Assert.True(reader.Read());
         Assert.False(reader.Read());
         Assert.False(reader.Read());
+        Assert.True(reader.HasRows);
         Assert.Throws<InvalidOperationException>(() => reader.GetInt32(0));
     }
 

@@ -11,7 +11,7 @@ public sealed partial class ModelGraph
     /// <summary>
     /// The models a <c>--select</c> expression names (dbt's syntax). Space-separated terms are unioned;
     /// comma-separated parts of one term are intersected. A part is <c>silver.orders</c> (or
-    /// <c>orders</c> when that name is unique), <c>silver.*</c> (a namespace), or <c>tag:daily</c>;
+    /// <c>orders</c> when one model, or else one source, has that name), <c>silver.*</c> (a namespace), or <c>tag:daily</c>;
     /// a leading <c>+</c> adds everything upstream, a trailing <c>+</c> everything downstream.
     /// Null or blank selects every model.
     /// </summary>
@@ -95,11 +95,16 @@ public sealed partial class ModelGraph
             return inNamespace;
         }
 
-        // Sources can anchor a graph walk (bronze.orders+), so they match here too.
+        // Sources can anchor a graph walk (bronze.orders+), so they match here too; a bare name prefers models.
         List<TableName> all = [.. Project.Tables];
         List<TableName> named = TableName.TryParse(core, out TableName full)
             ? all.Where(t => t.Equals(full)).ToList()
             : all.Where(t => string.Equals(t.Name, core, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (named.Count > 1 && named.Any(_models.ContainsKey))
+        {
+            named = named.Where(_models.ContainsKey).ToList();
+        }
+
         if (named.Count > 1)
         {
             throw SelectionError(part, $"'{core}' is ambiguous: {string.Join(", ", named)}. Write it as namespace.name.");

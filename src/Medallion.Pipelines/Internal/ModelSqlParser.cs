@@ -21,7 +21,7 @@ internal static class ModelSqlParser
         string json;
         using (DuckDbCommand command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT json_serialize_sql($1)";
+            command.CommandText = "SELECT json_serialize_sql($1::VARCHAR)";
             command.Parameters.Add(new DuckDbParameter { Value = model.Sql });
             json = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }

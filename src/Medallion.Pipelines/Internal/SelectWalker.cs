@@ -80,7 +80,7 @@ internal sealed class SelectWalker
         var open = new List<Relation>();
         foreach (JsonElement expression in node.GetProperty("select_list").EnumerateArray())
         {
-            if (Text(expression, "class") == "STAR" && !expression.TryGetProperty("expr", out _))
+            if (Text(expression, "class") == "STAR" && !(expression.TryGetProperty("expr", out JsonElement starExpression) && starExpression.ValueKind == JsonValueKind.Object))
             {
                 ExpandStar(expression, scope, output, open);
                 continue;

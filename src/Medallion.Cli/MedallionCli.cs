@@ -34,6 +34,8 @@ internal static class MedallionCli
         }
 
         root.Add(SqlCommand.Create(output, error));
+        root.Add(InitCommand.Create(output));
+        root.Add(LineageCommand.Create(output));
         return root;
     }
 

@@ -198,6 +198,18 @@ public sealed class ProjectLoadingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_nested_comment_opener_inside_the_config_block_is_refused()
+    {
+        _project.Write("models/silver/orders.sql", "/* ---\n# see /* here\ndescription: x\n--- */\nSELECT 1\n");
+
+        MedallionException error = await LoadFailsAsync();
+
+        Assert.Equal(
+            "models/silver/orders.sql:2:7: '/*' inside the config block opens a nested SQL comment, so the block never ends for DuckDB. Expected no '/*' between '/* ---' and '--- */'.",
+            error.Message);
+    }
+
+    [Fact]
     public async Task A_merge_model_without_a_unique_key_is_invalid()
     {
         _project.Write("models/silver/orders.sql", "/* ---\nmaterialized: merge\n--- */\nSELECT 1\n");

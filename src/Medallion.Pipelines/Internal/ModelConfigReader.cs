@@ -16,7 +16,7 @@ namespace Medallion.Pipelines.Internal;
 /// SELECT ...
 /// </code>
 /// The block must be the first thing in the file, open with a line <c>/* ---</c> and close with a
-/// line <c>--- */</c>. In <c>models/*.yml</c> the same keys sit under <c>models: &lt;namespace.name&gt;:</c>.
+/// line <c>--- */</c>, with no <c>/*</c> inside (SQL block comments nest in DuckDB). In <c>models/*.yml</c> the same keys sit under <c>models: &lt;namespace.name&gt;:</c>.
 /// </summary>
 internal static class ModelConfigReader
 {
@@ -46,6 +46,15 @@ internal static class ModelConfigReader
 
         for (int i = first + 1; i < lines.Length; i++)
         {
+            if (lines[i].Contains("/*", StringComparison.Ordinal))
+            {
+                var nested = new SourceLocation(filePath, i + 1, lines[i].IndexOf("/*", StringComparison.Ordinal) + 1);
+                throw new MedallionException(
+                    ErrorCode.ProjectFileInvalid,
+                    $"{nested}: '/*' inside the config block opens a nested SQL comment, so the block never ends for DuckDB. Expected no '/*' between '/* ---' and '--- */'.",
+                    location: nested);
+            }
+
             if (lines[i].Trim() == "--- */")
             {
                 return (string.Join('\n', lines[(first + 1)..i]), first + 1);

@@ -53,6 +53,13 @@ internal static class ModelSqlParser
     {
         string type = root.TryGetProperty("error_type", out JsonElement t) ? t.GetString() ?? string.Empty : string.Empty;
         string message = root.TryGetProperty("error_message", out JsonElement m) ? m.GetString() ?? string.Empty : string.Empty;
+        int newline = message.IndexOf('\n', StringComparison.Ordinal);
+        if (newline >= 0)
+        {
+            // "at or near" quotes the rest of the statement; its first line is enough.
+            message = message[..newline] + "...\"";
+        }
+
         if (type == "not implemented" && message.Contains("Only SELECT", StringComparison.Ordinal))
         {
             return Invalid(model, text.FirstToken(), $"model {model.Name} is not a SELECT. Expected a single SELECT (or WITH ... SELECT) statement.\nHelp: a model only reads; Medallion writes its result with the model's 'materialized' strategy.");

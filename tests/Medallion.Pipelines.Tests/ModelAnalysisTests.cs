@@ -43,6 +43,15 @@ public sealed class ModelAnalysisTests : IDisposable
     }
 
     [Fact]
+    public async Task Pivot_sources_and_subqueries_in_order_by_are_dependencies_too()
+    {
+        ModelAnalysis analysis = await AnalyzeAsync("SELECT * FROM bronze.orders PIVOT (sum(amount) FOR status IN ('paid', 'new')) ORDER BY (SELECT max(id) FROM bronze.items)");
+
+        Assert.Equal(["bronze.orders", "bronze.items"], analysis.Dependencies.Select(d => d.ToString()));
+        Assert.False(analysis.ColumnsComplete);
+    }
+
+    [Fact]
     public async Task Each_reference_carries_its_line_and_column_in_the_model_file()
     {
         ModelAnalysis analysis = await AnalyzeAsync("/* ---\ndescription: x\n--- */\nSELECT *\nFROM bronze.orders o\n  JOIN bronze.customers c USING (id)\n");

@@ -95,7 +95,7 @@ internal sealed class SelectWalker
         }
 
         // Tables only in WHERE / GROUP BY / HAVING / subqueries are dependencies too.
-        foreach (string clause in (string[])["where_clause", "having", "qualify", "group_expressions"])
+        foreach (string clause in (string[])["where_clause", "having", "qualify", "group_expressions", "modifiers"])
         {
             if (node.TryGetProperty(clause, out JsonElement element))
             {
@@ -172,6 +172,12 @@ internal sealed class SelectWalker
                 }
 
                 scope.Relations.Add(new Relation(alias, null, renamed, derived.Open));
+                break;
+            case "PIVOT":
+                // Pivoted columns are named by data values; resolve any name through the pivot's source.
+                var pivotScope = new Scope(scope);
+                AddRelations(tableRef.GetProperty("source"), pivotScope);
+                scope.Relations.Add(new Relation(alias, null, [], pivotScope.Relations));
                 break;
             case "TABLE_FUNCTION":
                 if (tableRef.TryGetProperty("function", out JsonElement function))

@@ -35,6 +35,8 @@ internal static class MedallionCli
 
         root.Add(SqlCommand.Create(output, error));
         root.Add(DeltaCommands.Create(output, error));
+        root.Add(InitCommand.Create(output));
+        root.Add(LineageCommand.Create(output));
         return root;
     }
 

@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Generic;
+
+namespace Medallion.Catalog;
+
+/// <summary>A table registered in the catalog.</summary>
+/// <param name="Name">The table's <c>namespace.name</c>.</param>
+/// <param name="Location">Where the table's files live (a path under the project's storage, or an object-store URI).</param>
+/// <param name="Format">The table format; <c>delta</c> for every table Medallion writes.</param>
+/// <param name="Description">What the table holds, for people browsing the catalog.</param>
+/// <param name="Owner">Who to ask about the table.</param>
+/// <param name="Tags">Free-form tags (e.g. <c>finance</c>, <c>daily</c>).</param>
+/// <param name="CreatedAt">When the table was first registered; set by the store.</param>
+/// <param name="UpdatedAt">When the registration last changed; set by the store.</param>
+public sealed record CatalogTable(
+    TableName Name,
+    string Location,
+    string Format = "delta",
+    string? Description = null,
+    string? Owner = null,
+    IReadOnlyList<string>? Tags = null,
+    DateTimeOffset CreatedAt = default,
+    DateTimeOffset UpdatedAt = default);
+
+/// <summary>A column of a catalog table, with its documentation and classification.</summary>
+/// <param name="Name">The column name.</param>
+/// <param name="DataType">The DuckDB type name, e.g. <c>BIGINT</c> or <c>DECIMAL(18,2)</c>.</param>
+/// <param name="Nullable">Whether the column may hold nulls.</param>
+/// <param name="Description">The column's documentation.</param>
+/// <param name="Classification">A data-protection class such as <c>pii</c> or <c>sensitive</c>; null when none applies.</param>
+/// <param name="Tags">Free-form tags (e.g. <c>pii:email</c>).</param>
+public sealed record CatalogColumn(
+    string Name,
+    string DataType,
+    bool Nullable = true,
+    string? Description = null,
+    string? Classification = null,
+    IReadOnlyList<string>? Tags = null);
+
+/// <summary>One committed version of a table with the schema it had and what produced it.</summary>
+/// <param name="Table">The table.</param>
+/// <param name="Version">The table version (the Delta log version).</param>
+/// <param name="SchemaJson">The schema at that version as JSON (the Delta schema string when it comes from Delta).</param>
+/// <param name="Operation">What wrote the version, e.g. <c>WRITE</c>, <c>MERGE</c>, <c>CREATE</c>.</param>
+/// <param name="RowCount">Rows in the table after the commit, when known.</param>
+/// <param name="RunId">The run that committed it, when a run did.</param>
+/// <param name="CommittedAt">When the version was committed.</param>
+public sealed record TableVersionRecord(
+    TableName Table,
+    long Version,
+    string SchemaJson,
+    string Operation,
+    long? RowCount,
+    string? RunId,
+    DateTimeOffset CommittedAt);
+
+/// <summary>The state of a run or of one model inside it.</summary>
+public enum RunStatus
+{
+    /// <summary>Started and not finished.</summary>
+    Running,
+    /// <summary>Finished and everything committed.</summary>
+    Succeeded,
+    /// <summary>Finished with at least one failure.</summary>
+    Failed,
+    /// <summary>Not run because something it depends on failed (models only).</summary>
+    Skipped,
+    /// <summary>Stopped by the user before it finished.</summary>
+    Cancelled,
+}
+
+/// <summary>A run of a selection of models.</summary>
+/// <param name="Id">The run id.</param>
+/// <param name="StartedAt">When the run started.</param>
+/// <param name="FinishedAt">When the run ended; null while it runs.</param>
+/// <param name="Status">The outcome so far.</param>
+/// <param name="Selection">The <c>--select</c> expression, or null for everything.</param>
+/// <param name="Error">The first error, when the run failed.</param>
+public sealed record RunRecord(
+    string Id,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? FinishedAt,
+    RunStatus Status,
+    string? Selection,
+    string? Error);
+
+/// <summary>The outcome of one model in a run.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Model">The model's table.</param>
+/// <param name="Status">The model's outcome.</param>
+/// <param name="RowsWritten">Rows written (inserted, updated or deleted) by the model, when known.</param>
+/// <param name="UpstreamVersions">The version of each upstream table the model read, so the next incremental run reads only what changed since.</param>
+/// <param name="Duration">How long the model took.</param>
+/// <param name="Error">The error, when the model failed.</param>
+/// <param name="CommittedVersion">The version of the model's table the run committed, when it committed one.</param>
+public sealed record ModelRunRecord(
+    string RunId,
+    TableName Model,
+    RunStatus Status,
+    long? RowsWritten,
+    IReadOnlyDictionary<string, long> UpstreamVersions,
+    TimeSpan Duration,
+    string? Error = null,
+    long? CommittedVersion = null);
+
+/// <summary>The result of one expectation on one model in a run.</summary>
+/// <param name="RunId">The run (or the <c>medallion test</c> invocation).</param>
+/// <param name="Model">The model's table.</param>
+/// <param name="Rule">The rule's name, e.g. <c>not_null(customer_id)</c>.</param>
+/// <param name="Severity">The rule's severity: <c>warn</c>, <c>quarantine</c> or <c>fail</c>.</param>
+/// <param name="Passed">Whether the rule held.</param>
+/// <param name="FailingRows">How many rows broke the rule.</param>
+/// <param name="SampleRowsJson">A JSON array with a few failing rows.</param>
+/// <param name="CheckedAt">When the rule was checked.</param>
+public sealed record QualityResultRecord(
+    string RunId,
+    TableName Model,
+    string Rule,
+    string Severity,
+    bool Passed,
+    long FailingRows,
+    string SampleRowsJson,
+    DateTimeOffset CheckedAt);
+
+/// <summary>
+/// A lineage edge: data flows from <paramref name="Upstream"/> to <paramref name="Downstream"/>.
+/// Table-level edges have null columns; column-level edges name both columns.
+/// </summary>
+/// <param name="Upstream">The table read.</param>
+/// <param name="UpstreamColumn">The column read, or null for a table-level edge.</param>
+/// <param name="Downstream">The table written.</param>
+/// <param name="DownstreamColumn">The column written, or null for a table-level edge.</param>
+public sealed record LineageEdge(TableName Upstream, string? UpstreamColumn, TableName Downstream, string? DownstreamColumn);

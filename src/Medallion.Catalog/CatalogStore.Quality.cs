@@ -1,0 +1,55 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Data.Sqlite;
+
+namespace Medallion.Catalog;
+
+public sealed partial class CatalogStore
+{
+    private const string QualityColumns = "run_id, model, rule, severity, passed, failing_rows, sample_rows, checked_at";
+
+    /// <summary>Records (or replaces) the result of one rule on one model in a run.</summary>
+    public Task RecordQualityResultAsync(QualityResultRecord result, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return ExecuteAsync(
+            $"""
+             INSERT INTO quality_results ({QualityColumns}) VALUES (@run, @model, @rule, @severity, @passed, @failing, @sample, @at)
+             ON CONFLICT (run_id, model, rule) DO UPDATE SET severity = excluded.severity, passed = excluded.passed,
+                 failing_rows = excluded.failing_rows, sample_rows = excluded.sample_rows, checked_at = excluded.checked_at
+             """,
+            [
+                ("@run", result.RunId), ("@model", result.Model.ToString().ToLowerInvariant()), ("@rule", result.Rule), ("@severity", result.Severity),
+                ("@passed", result.Passed ? 1 : 0), ("@failing", result.FailingRows), ("@sample", result.SampleRowsJson), ("@at", FormatTime(result.CheckedAt)),
+            ],
+            cancellationToken);
+    }
+
+    /// <summary>The quality results of a run, by model and rule.</summary>
+    public Task<List<QualityResultRecord>> GetQualityResultsAsync(string runId, CancellationToken cancellationToken = default) =>
+        QueryAsync($"SELECT {QualityColumns} FROM quality_results WHERE run_id = @run ORDER BY model, rule", [("@run", runId)], ReadQualityResult, cancellationToken);
+
+    /// <summary>The latest result of each rule of a model (what <c>medallion describe</c> shows).</summary>
+    public Task<List<QualityResultRecord>> GetLatestQualityResultsAsync(TableName model, CancellationToken cancellationToken = default) =>
+        QueryAsync(
+            $"""
+             SELECT {QualityColumns} FROM quality_results q
+             WHERE model = @model AND checked_at = (SELECT MAX(checked_at) FROM quality_results l WHERE l.model = q.model AND l.rule = q.rule)
+             ORDER BY rule
+             """,
+            [("@model", model.ToString().ToLowerInvariant())],
+            ReadQualityResult,
+            cancellationToken);
+
+    private static QualityResultRecord ReadQualityResult(SqliteDataReader r) => new(
+        r.GetString(0),
+        TableName.Parse(r.GetString(1)),
+        r.GetString(2),
+        r.GetString(3),
+        r.GetInt64(4) != 0,
+        r.GetInt64(5),
+        r.GetString(6),
+        ParseTime(r.GetString(7)));
+}

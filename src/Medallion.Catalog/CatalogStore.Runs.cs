@@ -1,0 +1,132 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog.Internal;
+using Microsoft.Data.Sqlite;
+
+namespace Medallion.Catalog;
+
+public sealed partial class CatalogStore
+{
+    private const string RunColumns = "id, started_at, finished_at, status, selection, error";
+    private const string ModelRunColumns = "run_id, model, status, rows_written, upstream_versions, duration_ms, error, committed_version";
+
+    /// <summary>Records the start of a run and returns it with a new, time-ordered id.</summary>
+    /// <param name="selection">The <c>--select</c> expression, or null for the whole project.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public async Task<RunRecord> StartRunAsync(string? selection, CancellationToken cancellationToken = default)
+    {
+        var run = new RunRecord(Guid.CreateVersion7(_time.GetUtcNow()).ToString("N"), _time.GetUtcNow(), null, RunStatus.Running, selection, null);
+        await ExecuteAsync(
+            $"INSERT INTO runs ({RunColumns}) VALUES (@id, @started, NULL, @status, @selection, NULL)",
+            [("@id", run.Id), ("@started", FormatTime(run.StartedAt)), ("@status", FormatStatus(run.Status)), ("@selection", selection)],
+            cancellationToken).ConfigureAwait(false);
+        return run;
+    }
+
+    /// <summary>Records the end of a run with its outcome.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when no run has that id.</exception>
+    public async Task<RunRecord> FinishRunAsync(string runId, RunStatus status, string? error = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        int updated = await ExecuteAsync(
+            "UPDATE runs SET finished_at = @finished, status = @status, error = @error WHERE id = @id",
+            [("@id", runId), ("@finished", Now()), ("@status", FormatStatus(status)), ("@error", error)],
+            cancellationToken).ConfigureAwait(false);
+        if (updated == 0)
+        {
+            throw RunNotFound(runId);
+        }
+
+        return (await GetRunAsync(runId, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The run with that id, or null.</summary>
+    public async Task<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        List<RunRecord> runs = await QueryAsync($"SELECT {RunColumns} FROM runs WHERE id = @id", [("@id", runId)], ReadRun, cancellationToken).ConfigureAwait(false);
+        return runs.Count == 0 ? null : runs[0];
+    }
+
+    /// <summary>The last <paramref name="count"/> runs, newest first.</summary>
+    public Task<List<RunRecord>> ListRunsAsync(int count = 20, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        return QueryAsync($"SELECT {RunColumns} FROM runs ORDER BY started_at DESC, id DESC LIMIT @count", [("@count", count)], ReadRun, cancellationToken);
+    }
+
+    /// <summary>Records (or replaces) the outcome of one model in a run.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when no run has that id.</exception>
+    public async Task RecordModelRunAsync(ModelRunRecord modelRun, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(modelRun);
+        if (await GetRunAsync(modelRun.RunId, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw RunNotFound(modelRun.RunId);
+        }
+
+        await ExecuteAsync(
+            $"""
+             INSERT INTO model_runs ({ModelRunColumns}) VALUES (@run, @model, @status, @rows, @upstream, @duration, @error, @version)
+             ON CONFLICT (run_id, model) DO UPDATE SET status = excluded.status, rows_written = excluded.rows_written,
+                 upstream_versions = excluded.upstream_versions, duration_ms = excluded.duration_ms, error = excluded.error,
+                 committed_version = excluded.committed_version
+             """,
+            [
+                ("@run", modelRun.RunId), ("@model", modelRun.Model.ToString().ToLowerInvariant()), ("@status", FormatStatus(modelRun.Status)),
+                ("@rows", modelRun.RowsWritten), ("@upstream", CatalogJson.WriteVersions(modelRun.UpstreamVersions)),
+                ("@duration", (long)modelRun.Duration.TotalMilliseconds), ("@error", modelRun.Error), ("@version", modelRun.CommittedVersion),
+            ],
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The models of a run, by model name.</summary>
+    public Task<List<ModelRunRecord>> GetModelRunsAsync(string runId, CancellationToken cancellationToken = default) =>
+        QueryAsync($"SELECT {ModelRunColumns} FROM model_runs WHERE run_id = @run ORDER BY model", [("@run", runId)], ReadModelRun, cancellationToken);
+
+    /// <summary>
+    /// The model's latest successful run, or null when it never succeeded. Its
+    /// <see cref="ModelRunRecord.UpstreamVersions"/> tell an incremental model where to resume.
+    /// </summary>
+    public async Task<ModelRunRecord?> GetLastSuccessfulModelRunAsync(TableName model, CancellationToken cancellationToken = default)
+    {
+        List<ModelRunRecord> runs = await QueryAsync(
+            $"""
+             SELECT {PrefixColumns("m.", ModelRunColumns)} FROM model_runs m JOIN runs r ON r.id = m.run_id
+             WHERE m.model = @model AND m.status = @status ORDER BY r.started_at DESC, r.id DESC LIMIT 1
+             """,
+            [("@model", model.ToString().ToLowerInvariant()), ("@status", FormatStatus(RunStatus.Succeeded))],
+            ReadModelRun,
+            cancellationToken).ConfigureAwait(false);
+        return runs.Count == 0 ? null : runs[0];
+    }
+
+    private static string PrefixColumns(string prefix, string columns) => prefix + columns.Replace(", ", ", " + prefix, StringComparison.Ordinal);
+
+    private static MedallionException RunNotFound(string runId) =>
+        new(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}'.\nHelp: list runs with 'medallion runs'.");
+
+    private static string FormatStatus(RunStatus status) => status.ToString().ToLowerInvariant();
+
+    private static RunStatus ParseStatus(string text) => Enum.Parse<RunStatus>(text, ignoreCase: true);
+
+    private static RunRecord ReadRun(SqliteDataReader r) => new(
+        r.GetString(0),
+        ParseTime(r.GetString(1)),
+        r.IsDBNull(2) ? null : ParseTime(r.GetString(2)),
+        ParseStatus(r.GetString(3)),
+        GetNullableString(r, 4),
+        GetNullableString(r, 5));
+
+    private static ModelRunRecord ReadModelRun(SqliteDataReader r) => new(
+        r.GetString(0),
+        TableName.Parse(r.GetString(1)),
+        ParseStatus(r.GetString(2)),
+        GetNullableInt64(r, 3),
+        CatalogJson.ReadVersions(r.GetString(4)),
+        TimeSpan.FromMilliseconds(r.GetInt64(5)),
+        GetNullableString(r, 6),
+        GetNullableInt64(r, 7));
+
+}

@@ -1,0 +1,175 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog.Internal;
+using Microsoft.Data.Sqlite;
+
+namespace Medallion.Catalog;
+
+public sealed partial class CatalogStore
+{
+    private const string TableColumns = "namespace, name, location, format, description, owner, tags, created_at, updated_at";
+
+    /// <summary>Creates the namespace when it does not exist yet; an existing namespace keeps its description unless a new one is given.</summary>
+    public Task EnsureNamespaceAsync(string name, string? description = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return ExecuteAsync(
+            """
+            INSERT INTO namespaces (name, description, created_at) VALUES (@name, @description, @now)
+            ON CONFLICT (name) DO UPDATE SET description = COALESCE(excluded.description, namespaces.description)
+            """,
+            [("@name", name.ToLowerInvariant()), ("@description", description), ("@now", Now())],
+            cancellationToken);
+    }
+
+    /// <summary>Lists the namespaces, by name.</summary>
+    public Task<List<string>> ListNamespacesAsync(CancellationToken cancellationToken = default) =>
+        QueryAsync("SELECT name FROM namespaces ORDER BY name", [], r => r.GetString(0), cancellationToken);
+
+    /// <summary>
+    /// Registers a table or updates its registration (location, description, owner, tags). Its
+    /// namespace is created when missing. <see cref="CatalogTable.CreatedAt"/> is kept from the first
+    /// registration; <see cref="CatalogTable.UpdatedAt"/> becomes now.
+    /// </summary>
+    /// <returns>The table as stored.</returns>
+    public async Task<CatalogTable> UpsertTableAsync(CatalogTable table, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentException.ThrowIfNullOrWhiteSpace(table.Location);
+        string ns = table.Name.Namespace.ToLowerInvariant();
+        string now = Now();
+        await ExecuteInTransactionAsync(
+            [
+                ("INSERT INTO namespaces (name, description, created_at) VALUES (@name, NULL, @now) ON CONFLICT (name) DO NOTHING",
+                    [("@name", ns), ("@now", now)]),
+                ($"""
+                 INSERT INTO tables ({TableColumns}) VALUES (@ns, @name, @location, @format, @description, @owner, @tags, @now, @now)
+                 ON CONFLICT (namespace, name) DO UPDATE SET location = excluded.location, format = excluded.format,
+                     description = excluded.description, owner = excluded.owner, tags = excluded.tags, updated_at = excluded.updated_at
+                 """,
+                    [("@ns", ns), ("@name", table.Name.Name.ToLowerInvariant()), ("@location", table.Location), ("@format", table.Format),
+                     ("@description", table.Description), ("@owner", table.Owner), ("@tags", CatalogJson.WriteStrings(table.Tags)), ("@now", now)]),
+            ],
+            cancellationToken).ConfigureAwait(false);
+        return (await GetTableAsync(table.Name, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The table's registration, or null when the catalog does not know it.</summary>
+    public async Task<CatalogTable?> GetTableAsync(TableName name, CancellationToken cancellationToken = default)
+    {
+        List<CatalogTable> tables = await QueryAsync(
+            $"SELECT {TableColumns} FROM tables WHERE namespace = @ns AND name = @name",
+            [("@ns", name.Namespace.ToLowerInvariant()), ("@name", name.Name.ToLowerInvariant())],
+            ReadTable,
+            cancellationToken).ConfigureAwait(false);
+        return tables.Count == 0 ? null : tables[0];
+    }
+
+    /// <summary>Lists the tables, by namespace and name; only those of <paramref name="ns"/> when given.</summary>
+    public Task<List<CatalogTable>> ListTablesAsync(string? ns = null, CancellationToken cancellationToken = default) =>
+        QueryAsync(
+            $"SELECT {TableColumns} FROM tables WHERE @ns IS NULL OR namespace = @ns ORDER BY namespace, name",
+            [("@ns", ns?.ToLowerInvariant())],
+            ReadTable,
+            cancellationToken);
+
+    /// <summary>Removes a table with its columns and history; lineage edges and runs stay as history.</summary>
+    /// <returns>True when the table existed.</returns>
+    public async Task<bool> DeleteTableAsync(TableName name, CancellationToken cancellationToken = default) =>
+        await ExecuteAsync(
+            "DELETE FROM tables WHERE namespace = @ns AND name = @name",
+            [("@ns", name.Namespace.ToLowerInvariant()), ("@name", name.Name.ToLowerInvariant())],
+            cancellationToken).ConfigureAwait(false) > 0;
+
+    /// <summary>Replaces the table's columns (in order) with their docs, classification and tags, in one transaction.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the table is not registered.</exception>
+    public async Task SetColumnsAsync(TableName table, IReadOnlyList<CatalogColumn> columns, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        await EnsureTableExistsAsync(table, cancellationToken).ConfigureAwait(false);
+        (string, object?) ns = ("@ns", table.Namespace.ToLowerInvariant());
+        (string, object?) tableName = ("@table", table.Name.ToLowerInvariant());
+        var statements = new List<(string, (string, object?)[])>
+        {
+            ("DELETE FROM columns WHERE namespace = @ns AND table_name = @table", [ns, tableName]),
+        };
+        statements.AddRange(columns.Select((column, ordinal) => (
+            """
+            INSERT INTO columns (namespace, table_name, name, ordinal, data_type, nullable, description, classification, tags)
+            VALUES (@ns, @table, @name, @ordinal, @type, @nullable, @description, @classification, @tags)
+            """,
+            new (string, object?)[]
+            {
+                ns, tableName, ("@name", column.Name), ("@ordinal", ordinal), ("@type", column.DataType), ("@nullable", column.Nullable ? 1 : 0),
+                ("@description", column.Description), ("@classification", column.Classification), ("@tags", CatalogJson.WriteStrings(column.Tags)),
+            })));
+        await ExecuteInTransactionAsync(statements, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The table's columns in order; empty when none are recorded.</summary>
+    public Task<List<CatalogColumn>> GetColumnsAsync(TableName table, CancellationToken cancellationToken = default) =>
+        QueryAsync(
+            """
+            SELECT name, data_type, nullable, description, classification, tags FROM columns
+            WHERE namespace = @ns AND table_name = @table ORDER BY ordinal
+            """,
+            [("@ns", table.Namespace.ToLowerInvariant()), ("@table", table.Name.ToLowerInvariant())],
+            r => new CatalogColumn(r.GetString(0), r.GetString(1), r.GetInt64(2) != 0, GetNullableString(r, 3), GetNullableString(r, 4), CatalogJson.ReadStrings(r.GetString(5))),
+            cancellationToken);
+
+    /// <summary>Records a committed version of a table with its schema (the table's schema history).</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the table is not registered.</exception>
+    public async Task RecordTableVersionAsync(TableVersionRecord version, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        await EnsureTableExistsAsync(version.Table, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(
+            """
+            INSERT INTO table_versions (namespace, table_name, version, schema_json, operation, row_count, run_id, committed_at)
+            VALUES (@ns, @table, @version, @schema, @operation, @rows, @run, @at)
+            ON CONFLICT (namespace, table_name, version) DO UPDATE SET schema_json = excluded.schema_json, operation = excluded.operation,
+                row_count = excluded.row_count, run_id = excluded.run_id, committed_at = excluded.committed_at
+            """,
+            [
+                ("@ns", version.Table.Namespace.ToLowerInvariant()), ("@table", version.Table.Name.ToLowerInvariant()), ("@version", version.Version),
+                ("@schema", version.SchemaJson), ("@operation", version.Operation), ("@rows", version.RowCount), ("@run", version.RunId),
+                ("@at", FormatTime(version.CommittedAt)),
+            ],
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The table's recorded versions, newest first.</summary>
+    public Task<List<TableVersionRecord>> GetTableHistoryAsync(TableName table, CancellationToken cancellationToken = default) =>
+        QueryAsync(
+            """
+            SELECT namespace, table_name, version, schema_json, operation, row_count, run_id, committed_at FROM table_versions
+            WHERE namespace = @ns AND table_name = @table ORDER BY version DESC
+            """,
+            [("@ns", table.Namespace.ToLowerInvariant()), ("@table", table.Name.ToLowerInvariant())],
+            r => new TableVersionRecord(
+                new TableName(r.GetString(0), r.GetString(1)), r.GetInt64(2), r.GetString(3), r.GetString(4), GetNullableInt64(r, 5), GetNullableString(r, 6), ParseTime(r.GetString(7))),
+            cancellationToken);
+
+    private async Task EnsureTableExistsAsync(TableName table, CancellationToken cancellationToken)
+    {
+        if (await GetTableAsync(table, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new MedallionException(
+                ErrorCode.CatalogObjectNotFound,
+                $"The catalog has no table {table}.\nHelp: register it first (a run registers every model and source table).");
+        }
+    }
+
+    private static CatalogTable ReadTable(SqliteDataReader r) => new(
+        new TableName(r.GetString(0), r.GetString(1)),
+        r.GetString(2),
+        r.GetString(3),
+        GetNullableString(r, 4),
+        GetNullableString(r, 5),
+        CatalogJson.ReadStrings(r.GetString(6)),
+        ParseTime(r.GetString(7)),
+        ParseTime(r.GetString(8)));
+}

@@ -1,0 +1,239 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog.Internal;
+using Microsoft.Data.Sqlite;
+
+namespace Medallion.Catalog;
+
+/// <summary>
+/// The metastore: namespaces, tables, columns with docs and classification, schema history per
+/// version, runs and model runs, quality results, and lineage edges. By default it is a SQLite file
+/// under the project's <c>.medallion/catalog.db</c>.
+/// </summary>
+/// <remarks>
+/// <para>Guarantees: the schema is migrated forward on open, one migration per transaction, and the
+/// applied versions are listed in the <c>schema_version</c> table; a catalog written by a newer
+/// Medallion is refused rather than guessed at. Every method that writes several rows does it in one
+/// transaction, so readers never see half of a column list or lineage set.</para>
+/// <para>The store is safe to use from several threads: each call takes its own pooled connection,
+/// and SQLite's write-ahead log lets readers run beside the single writer.</para>
+/// </remarks>
+public sealed partial class CatalogStore : IAsyncDisposable
+{
+    private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
+
+    private readonly string _connectionString;
+    private readonly TimeProvider _time;
+
+    private CatalogStore(string path, string connectionString, TimeProvider time)
+    {
+        Path = path;
+        _connectionString = connectionString;
+        _time = time;
+    }
+
+    /// <summary>The catalog file.</summary>
+    public string Path { get; }
+
+    /// <summary>The catalog file of a project: <c>&lt;project&gt;/.medallion/catalog.db</c>.</summary>
+    public static string DefaultPath(string projectDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(projectDirectory);
+        return System.IO.Path.Combine(projectDirectory, ".medallion", "catalog.db");
+    }
+
+    /// <summary>Opens (creating when missing) the catalog file at <paramref name="path"/> and migrates its schema to the latest version.</summary>
+    /// <param name="path">The SQLite file; its directory is created when missing.</param>
+    /// <param name="timeProvider">The clock for created/updated timestamps; the system clock when null.</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
+    /// <exception cref="MedallionException">
+    /// <see cref="ErrorCode.CatalogOpenFailed"/> when the file cannot be opened or migrated;
+    /// <see cref="ErrorCode.CatalogSchemaTooNew"/> when a newer Medallion wrote it.
+    /// </exception>
+    public static async Task<CatalogStore> OpenAsync(string path, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string fullPath = System.IO.Path.GetFullPath(path);
+        string connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = fullPath,
+            ForeignKeys = true,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        var store = new CatalogStore(fullPath, connectionString, timeProvider ?? TimeProvider.System);
+        try
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(fullPath)!);
+            await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException exception)
+        {
+            throw new MedallionException(
+                ErrorCode.CatalogOpenFailed,
+                $"Cannot open the catalog '{fullPath}': {exception.Message}\nHelp: check that the file is a Medallion catalog and that no other program holds it locked.",
+                exception);
+        }
+        catch (UnauthorizedAccessException exception)
+        {
+            throw new MedallionException(ErrorCode.CatalogOpenFailed, $"Cannot create the catalog '{fullPath}': {exception.Message}", exception);
+        }
+
+        return store;
+    }
+
+    /// <summary>The schema version the catalog file is at.</summary>
+    public async Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken = default)
+    {
+        List<long> versions = await QueryAsync("SELECT COALESCE(MAX(version), 0) FROM schema_version", [], r => r.GetInt64(0), cancellationToken).ConfigureAwait(false);
+        return (int)versions[0];
+    }
+
+    /// <summary>Releases the pooled connections to the catalog file.</summary>
+    public ValueTask DisposeAsync()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+        return ValueTask.CompletedTask;
+    }
+
+    // Microsoft.Data.Sqlite works synchronously underneath, so disposing connections and commands
+    // with plain using loses nothing.
+    private async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        using SqliteConnection connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using (SqliteCommand pragma = connection.CreateCommand())
+        {
+            // WAL lets readers (the CLI, the web UI) run while a run writes; it persists in the file.
+            pragma.CommandText = "PRAGMA journal_mode=WAL";
+            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using (SqliteCommand create = connection.CreateCommand())
+        {
+            create.CommandText = CatalogSchema.VersionTable;
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        long current;
+        using (SqliteCommand read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+            current = (long)(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        if (current > CatalogSchema.LatestVersion)
+        {
+            throw new MedallionException(
+                ErrorCode.CatalogSchemaTooNew,
+                $"The catalog '{Path}' is at schema version {current}, newer than this Medallion knows ({CatalogSchema.LatestVersion}).\nHelp: upgrade Medallion; do not downgrade a catalog.");
+        }
+
+        foreach (CatalogMigration migration in CatalogSchema.Migrations)
+        {
+            if (migration.Version <= current)
+            {
+                continue;
+            }
+
+            using SqliteTransaction transaction = connection.BeginTransaction();
+            foreach (string statement in migration.Statements)
+            {
+                using SqliteCommand command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = statement;
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            using (SqliteCommand record = connection.CreateCommand())
+            {
+                record.Transaction = transaction;
+                record.CommandText = "INSERT INTO schema_version (version, description, applied_at) VALUES (@version, @description, @at)";
+                record.Parameters.AddWithValue("@version", migration.Version);
+                record.Parameters.AddWithValue("@description", migration.Description);
+                record.Parameters.AddWithValue("@at", FormatTime(_time.GetUtcNow()));
+                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<int> ExecuteAsync(string sql, (string Name, object? Value)[] parameters, CancellationToken cancellationToken)
+    {
+        using SqliteConnection connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using SqliteCommand command = CreateCommand(connection, null, sql, parameters);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<List<T>> QueryAsync<T>(string sql, (string Name, object? Value)[] parameters, Func<SqliteDataReader, T> map, CancellationToken cancellationToken)
+    {
+        using SqliteConnection connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using SqliteCommand command = CreateCommand(connection, null, sql, parameters);
+        using SqliteDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(map(reader));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Runs several statements in one transaction; each item is one statement and its parameters.</summary>
+    private async Task ExecuteInTransactionAsync(IEnumerable<(string Sql, (string Name, object? Value)[] Parameters)> statements, CancellationToken cancellationToken)
+    {
+        using SqliteConnection connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using SqliteTransaction transaction = connection.BeginTransaction();
+        foreach ((string sql, (string Name, object? Value)[] parameters) in statements)
+        {
+            using SqliteCommand command = CreateCommand(connection, transaction, sql, parameters);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static SqliteCommand CreateCommand(SqliteConnection connection, SqliteTransaction? transaction, string sql, (string Name, object? Value)[] parameters)
+    {
+        SqliteCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach ((string name, object? value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    private string Now() => FormatTime(_time.GetUtcNow());
+
+    private static string FormatTime(DateTimeOffset time) => time.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseTime(string text) =>
+        DateTimeOffset.ParseExact(text, TimestampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    private static string? GetNullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static long? GetNullableInt64(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+}

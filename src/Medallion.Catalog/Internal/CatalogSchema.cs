@@ -1,0 +1,131 @@
+using System.Collections.Generic;
+
+namespace Medallion.Catalog.Internal;
+
+/// <summary>
+/// The catalog's schema as an ordered list of migrations. The DDL keeps to the subset SQLite and
+/// PostgreSQL share (TEXT, INTEGER, BIGINT, composite primary keys, foreign keys, no
+/// AUTOINCREMENT, timestamps as ISO-8601 UTC text that sorts), so a PostgreSQL provider can run the
+/// same statements. A shipped migration never changes: a new schema is a new migration.
+/// </summary>
+internal static class CatalogSchema
+{
+    public const string VersionTable = """
+        CREATE TABLE IF NOT EXISTS schema_version (
+            version INTEGER NOT NULL PRIMARY KEY,
+            description TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )
+        """;
+
+    public static IReadOnlyList<CatalogMigration> Migrations { get; } =
+    [
+        new(1, "namespaces, tables, columns, schema history, runs, quality results, lineage",
+        [
+            """
+            CREATE TABLE namespaces (
+                name TEXT NOT NULL PRIMARY KEY,
+                description TEXT,
+                created_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE tables (
+                namespace TEXT NOT NULL REFERENCES namespaces (name),
+                name TEXT NOT NULL,
+                location TEXT NOT NULL,
+                format TEXT NOT NULL,
+                description TEXT,
+                owner TEXT,
+                tags TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (namespace, name)
+            )
+            """,
+            """
+            CREATE TABLE columns (
+                namespace TEXT NOT NULL,
+                table_name TEXT NOT NULL,
+                name TEXT NOT NULL,
+                ordinal INTEGER NOT NULL,
+                data_type TEXT NOT NULL,
+                nullable INTEGER NOT NULL,
+                description TEXT,
+                classification TEXT,
+                tags TEXT NOT NULL,
+                PRIMARY KEY (namespace, table_name, name),
+                FOREIGN KEY (namespace, table_name) REFERENCES tables (namespace, name) ON DELETE CASCADE
+            )
+            """,
+            """
+            CREATE TABLE table_versions (
+                namespace TEXT NOT NULL,
+                table_name TEXT NOT NULL,
+                version BIGINT NOT NULL,
+                schema_json TEXT NOT NULL,
+                operation TEXT NOT NULL,
+                row_count BIGINT,
+                run_id TEXT,
+                committed_at TEXT NOT NULL,
+                PRIMARY KEY (namespace, table_name, version),
+                FOREIGN KEY (namespace, table_name) REFERENCES tables (namespace, name) ON DELETE CASCADE
+            )
+            """,
+            """
+            CREATE TABLE runs (
+                id TEXT NOT NULL PRIMARY KEY,
+                started_at TEXT NOT NULL,
+                finished_at TEXT,
+                status TEXT NOT NULL,
+                selection TEXT,
+                error TEXT
+            )
+            """,
+            "CREATE INDEX runs_started_at ON runs (started_at)",
+            """
+            CREATE TABLE model_runs (
+                run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                model TEXT NOT NULL,
+                status TEXT NOT NULL,
+                rows_written BIGINT,
+                upstream_versions TEXT NOT NULL,
+                duration_ms BIGINT NOT NULL,
+                error TEXT,
+                committed_version BIGINT,
+                PRIMARY KEY (run_id, model)
+            )
+            """,
+            "CREATE INDEX model_runs_model ON model_runs (model, run_id)",
+            """
+            CREATE TABLE quality_results (
+                run_id TEXT NOT NULL,
+                model TEXT NOT NULL,
+                rule TEXT NOT NULL,
+                severity TEXT NOT NULL,
+                passed INTEGER NOT NULL,
+                failing_rows BIGINT NOT NULL,
+                sample_rows TEXT NOT NULL,
+                checked_at TEXT NOT NULL,
+                PRIMARY KEY (run_id, model, rule)
+            )
+            """,
+            "CREATE INDEX quality_results_model ON quality_results (model, checked_at)",
+            """
+            CREATE TABLE lineage_edges (
+                upstream TEXT NOT NULL,
+                upstream_column TEXT NOT NULL,
+                downstream TEXT NOT NULL,
+                downstream_column TEXT NOT NULL,
+                PRIMARY KEY (downstream, downstream_column, upstream, upstream_column)
+            )
+            """,
+            "CREATE INDEX lineage_edges_upstream ON lineage_edges (upstream, upstream_column)",
+        ]),
+    ];
+
+    public static int LatestVersion => Migrations[^1].Version;
+}
+
+/// <summary>One step of the catalog schema, applied in one transaction.</summary>
+internal sealed record CatalogMigration(int Version, string Description, IReadOnlyList<string> Statements);

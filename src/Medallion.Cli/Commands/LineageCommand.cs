@@ -1,0 +1,153 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Pipelines;
+
+namespace Medallion.Cli.Commands;
+
+/// <summary><c>medallion lineage &lt;table&gt;</c>: table- or column-level lineage from the project's parsed models.</summary>
+internal static class LineageCommand
+{
+    internal enum LineageFormat
+    {
+        Text,
+        Mermaid,
+        Dot,
+        Json,
+    }
+
+    public static Command Create(TextWriter output)
+    {
+        var table = new Argument<string>("table") { Description = "The table, as namespace.name (e.g. gold.daily_revenue)." };
+        var column = new Option<string?>("--column", "-c") { Description = "Follow one column instead of the whole table." };
+        var upstream = new Option<bool>("--upstream") { Description = "Only what the table is computed from." };
+        var downstream = new Option<bool>("--downstream") { Description = "Only what is computed from the table." };
+        var format = new Option<LineageFormat>("--format", "-f") { Description = "Output format: text, mermaid, dot or json.", DefaultValueFactory = _ => LineageFormat.Text };
+        Option<string> project = ProjectOption.Create();
+        var command = new Command("lineage", "Show where a table's (or column's) data comes from and where it goes.") { table, column, upstream, downstream, format, project };
+        command.SetAction((parsed, cancellationToken) =>
+        {
+            bool up = parsed.GetValue(upstream), down = parsed.GetValue(downstream);
+            LineageDirection direction = up == down ? LineageDirection.Both : up ? LineageDirection.Upstream : LineageDirection.Downstream;
+            return RunAsync(ProjectOption.Resolve(parsed, project), parsed.GetRequiredValue(table), parsed.GetValue(column), direction, parsed.GetValue(format), output, cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string directory, string tableText, string? column, LineageDirection direction, LineageFormat format, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (!TableName.TryParse(tableText, out TableName table))
+        {
+            throw new ArgumentException($"'{tableText}' is not a table name. Help: write it as namespace.name, e.g. gold.daily_revenue.");
+        }
+
+        MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        ModelGraph graph = await ModelGraph.BuildAsync(project, cancellationToken: cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<LineageEdge> edges = graph.GetLineage(table, column, direction);
+        string root = column is null ? table.ToString() : $"{table}.{column}";
+        List<(string From, string To)> pairs = edges.Select(e => (Node(e.Upstream, e.UpstreamColumn), Node(e.Downstream, e.DownstreamColumn))).ToList();
+        await output.WriteAsync(format switch
+        {
+            LineageFormat.Mermaid => Mermaid(pairs, root),
+            LineageFormat.Dot => Dot(pairs, root),
+            LineageFormat.Json => Json(pairs, table, column),
+            _ => Text(pairs, root),
+        }).ConfigureAwait(false);
+        return 0;
+    }
+
+    private static string Node(TableName table, string? column) => column is null ? table.ToString() : $"{table}.{column}";
+
+    private static string Text(List<(string From, string To)> pairs, string root)
+    {
+        var text = new StringBuilder();
+        text.Append(root).Append('\n');
+        if (pairs.Count == 0)
+        {
+            text.Append("  (no lineage: nothing reads it and it reads nothing)\n");
+        }
+
+        foreach ((string from, string to) in pairs)
+        {
+            text.Append("  ").Append(from).Append(" -> ").Append(to).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static string Mermaid(List<(string From, string To)> pairs, string root)
+    {
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        string Id(string node)
+        {
+            if (!ids.TryGetValue(node, out string? id))
+            {
+                id = "n" + ids.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                ids[node] = id;
+            }
+
+            return id;
+        }
+
+        var text = new StringBuilder("flowchart LR\n");
+        text.Append("  ").Append(Id(root)).Append("[\"").Append(root).Append("\"]\n");
+        foreach ((string from, string to) in pairs)
+        {
+            text.Append("  ").Append(Id(from)).Append("[\"").Append(from).Append("\"] --> ").Append(Id(to)).Append("[\"").Append(to).Append("\"]\n");
+        }
+
+        text.Append("  style ").Append(Id(root)).Append(" stroke-width:3px\n");
+        return text.ToString();
+    }
+
+    private static string Dot(List<(string From, string To)> pairs, string root)
+    {
+        var text = new StringBuilder("digraph lineage {\n  rankdir=LR;\n  node [shape=box];\n");
+        text.Append("  \"").Append(root).Append("\" [style=bold];\n");
+        foreach ((string from, string to) in pairs)
+        {
+            text.Append("  \"").Append(from).Append("\" -> \"").Append(to).Append("\";\n");
+        }
+
+        return text.Append("}\n").ToString();
+    }
+
+    private static string Json(List<(string From, string To)> pairs, TableName table, string? column)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("table", table.ToString());
+            if (column is null)
+            {
+                writer.WriteNull("column");
+            }
+            else
+            {
+                writer.WriteString("column", column);
+            }
+
+            writer.WriteStartArray("edges");
+            foreach ((string from, string to) in pairs)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("from", from);
+                writer.WriteString("to", to);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+}

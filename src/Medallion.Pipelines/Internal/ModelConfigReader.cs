@@ -1,0 +1,134 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using YamlDotNet.RepresentationModel;
+
+namespace Medallion.Pipelines.Internal;
+
+/// <summary>
+/// Reads a model's configuration. In a .sql file it is a YAML block in a leading comment:
+/// <code>
+/// /* ---
+/// description: Orders, one row per order
+/// materialized: merge
+/// unique_key: order_id
+/// --- */
+/// SELECT ...
+/// </code>
+/// The block must be the first thing in the file, open with a line <c>/* ---</c> and close with a
+/// line <c>--- */</c>, with no <c>/*</c> inside (SQL block comments nest in DuckDB). In <c>models/*.yml</c> the same keys sit under <c>models: &lt;namespace.name&gt;:</c>.
+/// </summary>
+internal static class ModelConfigReader
+{
+    public static readonly string[] Keys =
+        ["description", "owner", "tags", "materialized", "unique_key", "delete_when", "change_columns", "partition_by", "columns", "expectations"];
+
+    private static readonly string[] s_columnKeys = ["description", "classification", "tags", "expect"];
+    private static readonly string[] s_materializations = ["table", "append", "merge", "scd2"];
+
+    public static ModelConfig Default(string filePath) =>
+        new(null, null, [], Materialization.Table, [], null, [], [], [], [], new SourceLocation(filePath, 1, 1));
+
+    /// <summary>Finds the leading config block of a .sql file: the YAML text and the file line before its first line; null when there is none.</summary>
+    public static (string Yaml, int LineOffset)? FindBlock(string filePath, string sql)
+    {
+        string[] lines = sql.Split('\n');
+        int first = 0;
+        while (first < lines.Length && string.IsNullOrWhiteSpace(lines[first]))
+        {
+            first++;
+        }
+
+        if (first == lines.Length || !lines[first].TrimStart().StartsWith("/*", StringComparison.Ordinal) || lines[first].Trim() != "/* ---")
+        {
+            return null;
+        }
+
+        for (int i = first + 1; i < lines.Length; i++)
+        {
+            if (lines[i].Contains("/*", StringComparison.Ordinal))
+            {
+                var nested = new SourceLocation(filePath, i + 1, lines[i].IndexOf("/*", StringComparison.Ordinal) + 1);
+                throw new MedallionException(
+                    ErrorCode.ProjectFileInvalid,
+                    $"{nested}: '/*' inside the config block opens a nested SQL comment, so the block never ends for DuckDB. Expected no '/*' between '/* ---' and '--- */'.",
+                    location: nested);
+            }
+
+            if (lines[i].Trim() == "--- */")
+            {
+                return (string.Join('\n', lines[(first + 1)..i]), first + 1);
+            }
+        }
+
+        var location = new SourceLocation(filePath, first + 1, lines[first].IndexOf('/', StringComparison.Ordinal) + 1);
+        throw new MedallionException(
+            ErrorCode.ProjectFileInvalid,
+            $"{location}: the config block opened here is not closed. Expected a line '--- */' after the YAML.",
+            location: location);
+    }
+
+    public static ModelConfig Read(YamlMap map)
+    {
+        YamlFile file = map.File;
+        var materialized = Enum.Parse<Materialization>(map.Choice("materialized", s_materializations) ?? "table", ignoreCase: true);
+        IReadOnlyList<string> uniqueKey = map.Strings("unique_key");
+        string? deleteWhen = map.String("delete_when");
+        IReadOnlyList<string> changeColumns = map.Strings("change_columns");
+        if (materialized is Materialization.Merge or Materialization.Scd2 && uniqueKey.Count == 0)
+        {
+            string name = materialized.ToString().ToLowerInvariant();
+            throw file.Error(map.Value("materialized")!, $"'materialized: {name}' needs a unique key. Expected 'unique_key: <column>' or 'unique_key: [a, b]'.", ErrorCode.ModelConfigInvalid);
+        }
+
+        if (deleteWhen is not null && materialized != Materialization.Merge)
+        {
+            throw file.Error(map.Value("delete_when")!, "'delete_when' applies only to 'materialized: merge'.", ErrorCode.ModelConfigInvalid);
+        }
+
+        if (changeColumns.Count > 0 && materialized != Materialization.Scd2)
+        {
+            throw file.Error(map.Value("change_columns")!, "'change_columns' applies only to 'materialized: scd2'.", ErrorCode.ModelConfigInvalid);
+        }
+
+        var columns = new List<ColumnDoc>();
+        var expectations = ExpectationReader.ReadList(file, map.List("expectations"), column: null);
+        if (map.Value("columns") is { } columnsNode && !YamlMap.IsNull(columnsNode))
+        {
+            foreach ((string column, _, YamlNode value) in file.Map(columnsNode, "'columns'", []).Entries)
+            {
+                if (value is YamlScalarNode)
+                {
+                    columns.Add(new ColumnDoc(column, YamlMap.IsNull(value) ? null : file.Scalar(value, column), null, []));
+                    continue;
+                }
+
+                YamlMap columnMap = file.Map(value, $"column '{column}'", s_columnKeys);
+                columns.Add(new ColumnDoc(column, columnMap.String("description"), columnMap.String("classification"), columnMap.Strings("tags")));
+                expectations.AddRange(ExpectationReader.ReadList(file, columnMap.List("expect"), column));
+            }
+        }
+
+        if (expectations.GroupBy(e => e.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
+        {
+            Expectation second = duplicate.ElementAt(1);
+            throw new MedallionException(
+                ErrorCode.QualityRuleInvalid,
+                $"{second.Location}: a second rule is named '{duplicate.Key}'. Expected unique rule names; add 'name: <unique name>' to one of them.",
+                location: second.Location);
+        }
+
+        return new ModelConfig(
+            map.String("description"),
+            map.String("owner"),
+            map.Strings("tags"),
+            materialized,
+            uniqueKey,
+            deleteWhen,
+            changeColumns,
+            map.Strings("partition_by"),
+            columns,
+            expectations,
+            file.Location(map.Node));
+    }
+}

@@ -1,0 +1,236 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using YamlDotNet.RepresentationModel;
+
+namespace Medallion.Pipelines.Internal;
+
+/// <summary>Reads a project directory: <c>medallion.yml</c>, <c>sources/**/*.yml</c>, <c>models/**/*.sql</c> and <c>models/**/*.yml</c>.</summary>
+internal sealed class ProjectLoader
+{
+    public const string ProjectFileName = "medallion.yml";
+
+    private static readonly string[] s_projectKeys = ["name", "description", "storage", "catalog", "connections"];
+    private static readonly string[] s_connectionKeys = [];
+    private static readonly string[] s_sourceFileKeys = ["sources"];
+    private static readonly string[] s_sourceKeys = ["name", "description", "format", "path", "target", "options"];
+    private static readonly string[] s_formats = ["csv", "jsonl", "parquet"];
+    private static readonly string[] s_modelFileKeys = ["models"];
+
+    private readonly string _directory;
+    private readonly Func<string, string?> _environment;
+
+    public ProjectLoader(string directory, Func<string, string?> environment)
+    {
+        _directory = Path.GetFullPath(directory);
+        _environment = environment;
+    }
+
+    public async Task<MedallionProject> LoadAsync(CancellationToken cancellationToken)
+    {
+        string projectFile = Path.Combine(_directory, ProjectFileName);
+        if (!File.Exists(projectFile))
+        {
+            throw new MedallionException(
+                ErrorCode.ProjectNotFound,
+                $"No {ProjectFileName} in '{_directory}'.\nHelp: run 'medallion init' to create a project, or pass --project <dir>.");
+        }
+
+        (YamlFile file, YamlNode? root) = YamlFile.Parse(ProjectFileName, await File.ReadAllTextAsync(projectFile, cancellationToken).ConfigureAwait(false), environment: _environment);
+        if (root is null)
+        {
+            throw file.Error(new YamlDotNet.Core.Mark(0, 1, 1), "the file is empty. Expected at least 'name: <project name>'.");
+        }
+
+        YamlMap settings = file.Map(root, ProjectFileName, s_projectKeys);
+        string name = settings.RequiredString("name", ProjectFileName, "my_project");
+        var connections = ReadConnections(settings);
+        List<SourceDefinition> sources = await ReadSourcesAsync(cancellationToken).ConfigureAwait(false);
+        List<ModelDefinition> models = await ReadModelsAsync(cancellationToken).ConfigureAwait(false);
+        CheckDuplicates(sources, models);
+        return new MedallionProject(
+            _directory,
+            name,
+            settings.String("description"),
+            settings.String("storage") ?? "warehouse",
+            settings.String("catalog") ?? ".medallion/catalog.db",
+            connections,
+            sources,
+            models);
+    }
+
+    private static Dictionary<string, ConnectionDefinition> ReadConnections(YamlMap settings)
+    {
+        var connections = new Dictionary<string, ConnectionDefinition>(StringComparer.OrdinalIgnoreCase);
+        if (settings.Map("connections", "'connections'", []) is not { } map)
+        {
+            return connections;
+        }
+
+        foreach ((string name, YamlScalarNode keyNode, YamlNode value) in map.Entries)
+        {
+            YamlMap connection = settings.File.Map(value, $"connection '{name}'", s_connectionKeys);
+            string type = connection.RequiredString("type", $"connection '{name}'", "postgres");
+            var values = connection.Entries
+                .Where(e => e.Key != "type")
+                .ToDictionary(e => e.Key, e => settings.File.Scalar(e.Value, e.Key), StringComparer.OrdinalIgnoreCase);
+            connections[name] = new ConnectionDefinition(name, type, values, settings.File.Location(keyNode));
+        }
+
+        return connections;
+    }
+
+    private async Task<List<SourceDefinition>> ReadSourcesAsync(CancellationToken cancellationToken)
+    {
+        var sources = new List<SourceDefinition>();
+        foreach (string path in ListFiles("sources", "*.yml"))
+        {
+            (YamlFile file, YamlNode? root) = YamlFile.Parse(Display(path), await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false), environment: _environment);
+            if (root is null)
+            {
+                continue;
+            }
+
+            YamlMap map = file.Map(root, "a sources file", s_sourceFileKeys);
+            foreach (YamlNode item in map.List("sources"))
+            {
+                sources.Add(ReadSource(file, item));
+            }
+        }
+
+        return sources;
+    }
+
+    private static SourceDefinition ReadSource(YamlFile file, YamlNode item)
+    {
+        YamlMap source = file.Map(item, "a source", s_sourceKeys);
+        string format = source.Choice("format", s_formats) ?? throw file.Error(item, $"this source has no 'format'. Expected 'format: csv', 'format: jsonl' or 'format: parquet'.");
+        string glob = source.RequiredString("path", "this source", "data/orders/*.csv");
+        string? targetText = source.String("target");
+        string? name = source.String("name");
+        TableName target;
+        if (targetText is null)
+        {
+            target = new TableName("bronze", name ?? throw file.Error(item, "this source has neither 'target' nor 'name'. Expected 'target: bronze.<table>'."));
+        }
+        else if (!TableName.TryParse(targetText, out target))
+        {
+            throw file.Error(source.Value("target")!, $"'target' must name a table as namespace.name, but found '{targetText}'. Expected e.g. 'target: bronze.orders'.");
+        }
+
+        var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (source.Map("options", "'options'", []) is { } optionMap)
+        {
+            foreach ((string key, _, YamlNode value) in optionMap.Entries)
+            {
+                options[key] = file.Scalar(value, key);
+            }
+        }
+
+        return new SourceDefinition(
+            name ?? target.Name,
+            format switch { "csv" => SourceFormat.Csv, "jsonl" => SourceFormat.JsonLines, _ => SourceFormat.Parquet },
+            glob,
+            target,
+            options,
+            source.String("description"),
+            file.Location(item));
+    }
+
+    private async Task<List<ModelDefinition>> ReadModelsAsync(CancellationToken cancellationToken)
+    {
+        var models = new List<ModelDefinition>();
+        foreach (string path in ListFiles("models", "*.sql"))
+        {
+            string display = Display(path);
+            string[] parts = display.Split('/');
+            if (parts.Length != 3)
+            {
+                var location = new SourceLocation(display);
+                throw new MedallionException(
+                    ErrorCode.ProjectFileInvalid,
+                    $"{display}: a model must sit at models/<namespace>/<name>.sql, so its table is <namespace>.<name>.\nHelp: move it, e.g. to models/silver/{Path.GetFileName(path)}.",
+                    location: location);
+            }
+
+            string sql = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+            var name = new TableName(parts[1], Path.GetFileNameWithoutExtension(parts[2]));
+            ModelConfig config = ModelConfigReader.Default(display);
+            if (ModelConfigReader.FindBlock(display, sql) is (string yaml, int offset))
+            {
+                (YamlFile file, YamlNode? root) = YamlFile.Parse(display, yaml, offset);
+                if (root is not null)
+                {
+                    config = ModelConfigReader.Read(file.Map(root, "the model config", ModelConfigReader.Keys));
+                }
+            }
+
+            models.Add(new ModelDefinition(name, display, sql, config));
+        }
+
+        foreach (string path in ListFiles("models", "*.yml"))
+        {
+            (YamlFile file, YamlNode? root) = YamlFile.Parse(Display(path), await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false));
+            if (root is null)
+            {
+                continue;
+            }
+
+            YamlMap map = file.Map(root, "a models file", s_modelFileKeys);
+            if (map.Map("models", "'models'", []) is not { } entries)
+            {
+                continue;
+            }
+
+            foreach ((string key, YamlScalarNode keyNode, YamlNode value) in entries.Entries)
+            {
+                int index = models.FindIndex(m => TableName.TryParse(key, out TableName n) && m.Name.Equals(n));
+                if (index < 0)
+                {
+                    throw file.Error(keyNode, $"no model is named '{key}'.{NameSuggester.DidYouMean(key, models.Select(m => m.Name.ToString()))} Expected the name of a models/<namespace>/<name>.sql file as <namespace>.<name>.");
+                }
+
+                ModelDefinition model = models[index];
+                if (model.Config.Location.Line > 1 || ModelConfigReader.FindBlock(model.FilePath, model.Sql) is not null)
+                {
+                    throw file.Error(keyNode, $"model {model.Name} is configured twice: here and in the leading comment of {model.FilePath}. Expected one place.", ErrorCode.ModelDuplicate);
+                }
+
+                models[index] = model with { Config = ModelConfigReader.Read(file.Map(value, $"the config of {key}", ModelConfigReader.Keys)) };
+            }
+        }
+
+        return models;
+    }
+
+    private static void CheckDuplicates(List<SourceDefinition> sources, List<ModelDefinition> models)
+    {
+        var defined = new Dictionary<TableName, SourceLocation>();
+        foreach ((TableName table, SourceLocation location) in sources.Select(s => (s.Target, s.Location)).Concat(models.Select(m => (m.Name, new SourceLocation(m.FilePath)))))
+        {
+            if (defined.TryGetValue(table, out SourceLocation? first))
+            {
+                throw new MedallionException(
+                    ErrorCode.ModelDuplicate,
+                    $"{location}: table {table} is defined twice (first at {first}).\nHelp: give one of them another name or target.",
+                    location: location);
+            }
+
+            defined[table] = location;
+        }
+    }
+
+    private IEnumerable<string> ListFiles(string folder, string pattern)
+    {
+        string directory = Path.Combine(_directory, folder);
+        return Directory.Exists(directory)
+            ? Directory.EnumerateFiles(directory, pattern, SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            : [];
+    }
+
+    private string Display(string path) => Path.GetRelativePath(_directory, path).Replace('\\', '/');
+}

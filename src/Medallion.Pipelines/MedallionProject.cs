@@ -1,0 +1,105 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Pipelines.Internal;
+
+namespace Medallion.Pipelines;
+
+/// <summary>
+/// A Medallion project as written by its users: <c>medallion.yml</c> (name, storage, catalog,
+/// connections), <c>sources/*.yml</c> (files into bronze tables) and <c>models/&lt;namespace&gt;/&lt;name&gt;.sql</c>
+/// (SELECT models with their configuration). Loading validates shapes and keys; SQL is analysed by
+/// <see cref="ModelGraph"/>.
+/// </summary>
+public sealed class MedallionProject
+{
+    internal MedallionProject(
+        string directory,
+        string name,
+        string? description,
+        string storage,
+        string catalog,
+        IReadOnlyDictionary<string, ConnectionDefinition> connections,
+        IReadOnlyList<SourceDefinition> sources,
+        IReadOnlyList<ModelDefinition> models)
+    {
+        Directory = directory;
+        Name = name;
+        Description = description;
+        Storage = storage;
+        Catalog = catalog;
+        Connections = connections;
+        Sources = sources;
+        Models = models;
+    }
+
+    /// <summary>The project file's name, <c>medallion.yml</c>.</summary>
+    public const string FileName = ProjectLoader.ProjectFileName;
+
+    /// <summary>The project directory (absolute).</summary>
+    public string Directory { get; }
+
+    /// <summary>The project's name.</summary>
+    public string Name { get; }
+
+    /// <summary>What the project is for.</summary>
+    public string? Description { get; }
+
+    /// <summary>Where tables live: a path (relative to the project unless absolute) or an object-store URI such as <c>s3://bucket/prefix</c>. Default <c>warehouse</c>.</summary>
+    public string Storage { get; }
+
+    /// <summary>The catalog: a SQLite file path (relative to the project unless absolute) or a <c>postgres://</c> URI. Default <c>.medallion/catalog.db</c>.</summary>
+    public string Catalog { get; }
+
+    /// <summary>Named connections, with <c>${ENV}</c> references resolved.</summary>
+    public IReadOnlyDictionary<string, ConnectionDefinition> Connections { get; }
+
+    /// <summary>File sources, in file order.</summary>
+    public IReadOnlyList<SourceDefinition> Sources { get; }
+
+    /// <summary>Models, by file path.</summary>
+    public IReadOnlyList<ModelDefinition> Models { get; }
+
+    /// <summary>The absolute path of a project-relative path (unchanged when already absolute or a URI).</summary>
+    public string Resolve(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return path.Contains("://", StringComparison.Ordinal) ? path : Path.GetFullPath(Path.Combine(Directory, path));
+    }
+
+    /// <summary>The tables defined by the project: source targets and models.</summary>
+    public IEnumerable<TableName> Tables
+    {
+        get
+        {
+            foreach (SourceDefinition source in Sources)
+            {
+                yield return source.Target;
+            }
+
+            foreach (ModelDefinition model in Models)
+            {
+                yield return model.Name;
+            }
+        }
+    }
+
+    /// <summary>Loads and validates the project in <paramref name="directory"/>.</summary>
+    /// <param name="directory">The project directory (holding <c>medallion.yml</c>).</param>
+    /// <param name="environment">Resolves <c>${NAME}</c> in <c>medallion.yml</c> and sources; the process environment when null.</param>
+    /// <param name="cancellationToken">Cancels reading the files.</param>
+    /// <exception cref="MedallionException">
+    /// A file does not parse or has the wrong shape (the message and <see cref="MedallionException.Location"/>
+    /// name the file, line and column and what was expected): <see cref="ErrorCode.ProjectFileInvalid"/>,
+    /// <see cref="ErrorCode.ProjectNotFound"/>, <see cref="ErrorCode.ProjectEnvironmentVariableMissing"/>,
+    /// <see cref="ErrorCode.ModelDuplicate"/>, <see cref="ErrorCode.ModelConfigInvalid"/>, <see cref="ErrorCode.QualityRuleInvalid"/>.
+    /// </exception>
+    public static Task<MedallionProject> LoadAsync(string directory, Func<string, string?>? environment = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        return new ProjectLoader(directory, environment ?? Environment.GetEnvironmentVariable).LoadAsync(cancellationToken);
+    }
+}

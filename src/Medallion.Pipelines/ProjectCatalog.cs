@@ -1,0 +1,48 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+
+namespace Medallion.Pipelines;
+
+/// <summary>Writes what the project files declare into the catalog: tables with their docs and tags, and each model's lineage.</summary>
+public static class ProjectCatalog
+{
+    /// <summary>
+    /// The location of a table under the project's storage: <c>&lt;storage&gt;/&lt;namespace&gt;/&lt;name&gt;</c>,
+    /// absolute for local storage and a URI for object stores.
+    /// </summary>
+    public static string TableLocation(MedallionProject project, TableName table)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        string storage = project.Resolve(project.Storage);
+        return storage.Contains("://", StringComparison.Ordinal)
+            ? $"{storage.TrimEnd('/')}/{table.Namespace.ToLowerInvariant()}/{table.Name.ToLowerInvariant()}"
+            : System.IO.Path.Combine(storage, table.Namespace.ToLowerInvariant(), table.Name.ToLowerInvariant());
+    }
+
+    /// <summary>
+    /// Registers every source target and model table (description, owner, tags, location) and replaces each
+    /// model's lineage edges with those parsed from its SQL. The project files are the source of truth:
+    /// a registration's docs are overwritten with what the files say now.
+    /// </summary>
+    public static async Task RegisterAsync(ModelGraph graph, CatalogStore catalog, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(catalog);
+        MedallionProject project = graph.Project;
+        foreach (SourceDefinition source in project.Sources)
+        {
+            await catalog.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (ModelDefinition model in graph.Models)
+        {
+            ModelConfig config = model.Config;
+            await catalog.UpsertTableAsync(
+                new CatalogTable(model.Name, TableLocation(project, model.Name), Description: config.Description, Owner: config.Owner, Tags: config.Tags),
+                cancellationToken).ConfigureAwait(false);
+            await catalog.ReplaceLineageAsync(model.Name, graph.GetAnalysis(model.Name).LineageEdges, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

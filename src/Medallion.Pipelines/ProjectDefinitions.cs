@@ -1,0 +1,91 @@
+using System.Collections.Generic;
+using Medallion.Catalog;
+
+namespace Medallion.Pipelines;
+
+/// <summary>A named connection from <c>medallion.yml</c>, with <c>${ENV}</c> references already resolved.</summary>
+/// <param name="Name">The connection's name, as sources refer to it.</param>
+/// <param name="Type">The connector type, e.g. <c>postgres</c>, <c>mysql</c>, <c>http</c>.</param>
+/// <param name="Settings">Every other key (host, port, user, password, ...). Values may be secrets: never log them.</param>
+/// <param name="Location">Where the connection is defined.</param>
+public sealed record ConnectionDefinition(string Name, string Type, IReadOnlyDictionary<string, string> Settings, SourceLocation Location);
+
+/// <summary>The file format of a file source.</summary>
+public enum SourceFormat
+{
+    /// <summary>Comma- (or otherwise) separated text with a header row.</summary>
+    Csv,
+    /// <summary>One JSON object per line.</summary>
+    JsonLines,
+    /// <summary>Parquet files.</summary>
+    Parquet,
+}
+
+/// <summary>A file source from <c>sources/*.yml</c>: files matching a glob, loaded into a bronze table.</summary>
+/// <param name="Name">The source's name (defaults to the target table's name).</param>
+/// <param name="Format">The files' format.</param>
+/// <param name="Path">The glob, relative to the project directory (e.g. <c>data/orders/*.csv</c>).</param>
+/// <param name="Target">The bronze table the rows land in.</param>
+/// <param name="Options">Reader options passed to DuckDB's reader (e.g. <c>delim</c>, <c>header</c>, <c>dateformat</c>).</param>
+/// <param name="Description">What the source holds.</param>
+/// <param name="Location">Where the source is defined.</param>
+public sealed record SourceDefinition(
+    string Name,
+    SourceFormat Format,
+    string Path,
+    TableName Target,
+    IReadOnlyDictionary<string, string> Options,
+    string? Description,
+    SourceLocation Location);
+
+/// <summary>How a model's result is written to its table.</summary>
+public enum Materialization
+{
+    /// <summary>Overwrite the table with the model's result on every run.</summary>
+    Table,
+    /// <summary>Append the rows derived from what changed upstream since the last run.</summary>
+    Append,
+    /// <summary>Upsert on <see cref="ModelConfig.UniqueKey"/>; rows matching <see cref="ModelConfig.DeleteWhen"/> delete.</summary>
+    Merge,
+    /// <summary>Slowly changing dimension type 2: keep every version of a row, keyed by <see cref="ModelConfig.UniqueKey"/>.</summary>
+    Scd2,
+}
+
+/// <summary>Documentation and classification of one output column of a model.</summary>
+/// <param name="Name">The column name.</param>
+/// <param name="Description">What the column holds.</param>
+/// <param name="Classification">A data-protection class such as <c>pii</c>; null when none.</param>
+/// <param name="Tags">Free-form tags.</param>
+public sealed record ColumnDoc(string Name, string? Description, string? Classification, IReadOnlyList<string> Tags);
+
+/// <summary>A model's configuration, from the leading comment of its .sql file or from <c>models/*.yml</c>.</summary>
+/// <param name="Description">What the table holds.</param>
+/// <param name="Owner">Who to ask about it.</param>
+/// <param name="Tags">Tags, usable in <c>--select tag:x</c>.</param>
+/// <param name="Materialized">How results are written.</param>
+/// <param name="UniqueKey">The key columns for <c>merge</c> and <c>scd2</c>.</param>
+/// <param name="DeleteWhen">For <c>merge</c>: a SQL condition on the model's rows that deletes the matching target row (CDC deletes).</param>
+/// <param name="ChangeColumns">For <c>scd2</c>: the columns whose change opens a new version; all non-key columns when empty.</param>
+/// <param name="PartitionBy">Partition columns of the table.</param>
+/// <param name="Columns">Column docs.</param>
+/// <param name="Expectations">Quality rules checked before each commit.</param>
+/// <param name="Location">Where the configuration starts (the .sql file when it has none).</param>
+public sealed record ModelConfig(
+    string? Description,
+    string? Owner,
+    IReadOnlyList<string> Tags,
+    Materialization Materialized,
+    IReadOnlyList<string> UniqueKey,
+    string? DeleteWhen,
+    IReadOnlyList<string> ChangeColumns,
+    IReadOnlyList<string> PartitionBy,
+    IReadOnlyList<ColumnDoc> Columns,
+    IReadOnlyList<Expectation> Expectations,
+    SourceLocation Location);
+
+/// <summary>A SQL model: <c>models/&lt;namespace&gt;/&lt;name&gt;.sql</c>, a single SELECT.</summary>
+/// <param name="Name">The table the model writes, from its path.</param>
+/// <param name="FilePath">The .sql file, relative to the project (forward slashes).</param>
+/// <param name="Sql">The whole file text (the leading config comment is valid SQL and kept so DuckDB's positions match the file).</param>
+/// <param name="Config">The model's configuration.</param>
+public sealed record ModelDefinition(TableName Name, string FilePath, string Sql, ModelConfig Config);

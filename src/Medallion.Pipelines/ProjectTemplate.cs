@@ -1,0 +1,188 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Medallion.Pipelines;
+
+/// <summary>
+/// The files <c>medallion init</c> writes: a project that loads and builds as is, whose comments
+/// teach the format (settings, a CSV source with sample data, a silver and a gold model).
+/// </summary>
+public static class ProjectTemplate
+{
+    /// <summary>Writes a new project into <paramref name="directory"/> (created when missing).</summary>
+    /// <param name="directory">The project directory.</param>
+    /// <param name="name">The project name; the directory's name when null.</param>
+    /// <param name="cancellationToken">Cancels writing.</param>
+    /// <returns>The files written, relative to the directory, with forward slashes.</returns>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.ProjectAlreadyExists"/> when the directory already has a <c>medallion.yml</c>; nothing is written.</exception>
+    public static async Task<IReadOnlyList<string>> CreateAsync(string directory, string? name = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        string root = Path.GetFullPath(directory);
+        if (File.Exists(Path.Combine(root, MedallionProject.FileName)))
+        {
+            throw new MedallionException(
+                ErrorCode.ProjectAlreadyExists,
+                $"'{root}' already has a {MedallionProject.FileName}; init leaves existing projects alone.\nHelp: choose another directory, e.g. 'medallion init my_project'.");
+        }
+
+        string projectName = name ?? SafeName(Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar)));
+        var written = new List<string>();
+        foreach ((string path, string text) in Files(projectName))
+        {
+            string full = Path.Combine(root, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            if (File.Exists(full))
+            {
+                continue;
+            }
+
+            await File.WriteAllTextAsync(full, text, cancellationToken).ConfigureAwait(false);
+            written.Add(path);
+        }
+
+        return written;
+    }
+
+    private static string SafeName(string name)
+    {
+        var chars = name.ToLowerInvariant().ToCharArray();
+        for (int i = 0; i < chars.Length; i++)
+        {
+            if (!char.IsAsciiLetterOrDigit(chars[i]))
+            {
+                chars[i] = '_';
+            }
+        }
+
+        return chars.Length == 0 ? "my_project" : new string(chars);
+    }
+
+    private static IEnumerable<(string Path, string Text)> Files(string name)
+    {
+        yield return ("medallion.yml", $$"""
+            # The project file. Paths are relative to this folder.
+            name: {{name}}
+            description: "A Medallion project: sources land in bronze, models build silver and gold."
+
+            # Where Delta tables are written: a folder, or later s3://bucket/prefix.
+            storage: warehouse
+
+            # The metastore (tables, docs, runs, quality, lineage): a SQLite file by default.
+            catalog: .medallion/catalog.db
+
+            # Named connections for database and API sources. Keep secrets out of this file:
+            # ${NAME} reads an environment variable, ${NAME:-default} gives a fallback.
+            # connections:
+            #   shop_db:
+            #     type: postgres
+            #     host: ${SHOP_DB_HOST:-localhost}
+            #     user: medallion
+            #     password: ${SHOP_DB_PASSWORD}
+
+            """);
+        yield return ("sources/files.yml", """
+            # File sources: every file matching 'path' (a glob, relative to the project) is loaded once
+            # into the 'target' bronze table, with _source_file, _source_line and _ingested_at columns.
+            sources:
+              - name: orders
+                description: Orders exported by the shop, one CSV per day.
+                format: csv              # csv | jsonl | parquet
+                path: data/orders/*.csv
+                target: bronze.orders
+                options:                 # passed to DuckDB's reader
+                  header: true
+                  delim: ","
+
+              # - name: customers
+              #   format: jsonl
+              #   path: data/customers/*.jsonl
+              #   target: bronze.customers
+
+            """);
+        yield return ("data/orders/orders_2026-01-01.csv", """
+            order_id,customer_id,status,amount,ordered_at
+            1,10,paid,120.50,2026-01-01 09:15:00
+            2,11,new,35.00,2026-01-01 10:02:00
+            3,10,shipped,89.90,2026-01-01 17:40:00
+
+            """);
+        yield return ("models/silver/orders.sql", """
+            /* ---
+            # A model is models/<namespace>/<name>.sql: one SELECT that builds the table <namespace>.<name>.
+            # Its config is this YAML block, first in the file: a line 'slash star ---' opens it,
+            # a line '--- star slash' closes it, and it may not contain another 'slash star'.
+            # (Or put the same keys under 'models: silver.orders:' in a .yml file in models/.)
+            description: Orders, typed and cleaned, one row per order.
+            owner: data-team
+            tags: [sales, daily]
+
+            # table (rebuild) | append | merge (upsert on unique_key; delete_when for CDC deletes)
+            # | scd2 (history of unique_key, new version when change_columns change)
+            materialized: merge
+            unique_key: order_id
+            partition_by: [order_date]
+
+            columns:
+              order_id:
+                description: The shop's order number.
+                expect: [not_null, unique]
+              status:
+                expect:
+                  - accepted_values: [new, paid, shipped, cancelled]
+                    severity: warn       # warn (record) | quarantine (set rows aside) | fail (commit nothing)
+              amount:
+                description: Order total in BRL.
+
+            expectations:
+              - range: {column: amount, min: 0}
+                severity: quarantine
+              - row_count: {min: 1}
+            --- */
+            SELECT
+                CAST(order_id AS BIGINT)       AS order_id,
+                CAST(customer_id AS BIGINT)    AS customer_id,
+                lower(trim(status))            AS status,
+                CAST(amount AS DECIMAL(18, 2)) AS amount,
+                CAST(ordered_at AS TIMESTAMP)  AS ordered_at,
+                CAST(ordered_at AS DATE)       AS order_date
+            FROM bronze.orders
+
+            """);
+        yield return ("models/gold/daily_revenue.sql", """
+            /* ---
+            description: Revenue per day, from paid and shipped orders.
+            tags: [sales, daily]
+            materialized: table
+            expectations:
+              - not_null: [order_date]
+            --- */
+            -- Dependencies come from the tables the SELECT reads: this model runs after silver.orders.
+            SELECT
+                order_date,
+                count(*)    AS orders,
+                sum(amount) AS revenue
+            FROM silver.orders
+            WHERE status IN ('paid', 'shipped')
+            GROUP BY order_date
+
+            """);
+        yield return ("models/models.yml", """
+            # Model configs can live here instead of in the .sql file's leading comment (not both):
+            models:
+            #  gold.daily_revenue:
+            #    description: Revenue per day.
+            #    owner: finance
+
+            """);
+        yield return (".gitignore", """
+            # Local state: the catalog and the tables written by runs.
+            .medallion/
+            warehouse/
+
+            """);
+    }
+}

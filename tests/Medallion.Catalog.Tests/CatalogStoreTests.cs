@@ -1,0 +1,320 @@
+using Microsoft.Data.Sqlite;
+
+namespace Medallion.Catalog.Tests;
+
+public sealed class CatalogStoreTests : IAsyncLifetime
+{
+    private static readonly TableName s_orders = new("silver", "orders");
+    private static readonly TableName s_bronzeOrders = new("bronze", "orders");
+
+    private readonly TempDirectory _dir = new();
+    private CatalogStore _store = null!;
+
+    public async Task InitializeAsync() => _store = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path));
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public void Default_path_is_the_catalog_file_under_the_project_dot_medallion_folder()
+    {
+        Assert.Equal(Path.Combine(_dir.Path, ".medallion", "catalog.db"), _store.Path);
+        Assert.True(File.Exists(_store.Path));
+    }
+
+    [Fact]
+    public async Task Opening_a_new_file_applies_every_migration_and_records_it_in_schema_version()
+    {
+        Assert.Equal(1, await _store.GetSchemaVersionAsync());
+        using var connection = new SqliteConnection($"Data Source={_store.Path}");
+        connection.Open();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT version || ':' || description FROM schema_version";
+        Assert.StartsWith("1:namespaces, tables", (string)command.ExecuteScalar()!);
+    }
+
+    [Fact]
+    public async Task Reopening_an_existing_catalog_keeps_its_data_and_does_not_migrate_twice()
+    {
+        await _store.UpsertTableAsync(new CatalogTable(s_orders, "tables/silver/orders"));
+        await _store.DisposeAsync();
+
+        _store = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path));
+
+        Assert.Equal(1, await _store.GetSchemaVersionAsync());
+        Assert.NotNull(await _store.GetTableAsync(s_orders));
+    }
+
+    [Fact]
+    public async Task Opening_a_catalog_from_a_newer_schema_fails_with_an_upgrade_hint()
+    {
+        using (var connection = new SqliteConnection($"Data Source={_store.Path};Pooling=False"))
+        {
+            connection.Open();
+            using SqliteCommand command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO schema_version VALUES (99, 'future', '2030-01-01T00:00:00.0000000Z')";
+            command.ExecuteNonQuery();
+        }
+
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => CatalogStore.OpenAsync(_store.Path));
+
+        Assert.Equal(ErrorCode.CatalogSchemaTooNew, error.Code);
+        Assert.Equal(
+            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (1).\nHelp: upgrade Medallion; do not downgrade a catalog.",
+            error.Message);
+    }
+
+    [Fact]
+    public async Task Opening_a_file_that_is_not_sqlite_fails_with_the_catalog_open_code()
+    {
+        string path = Path.Combine(_dir.Path, "not-a-db.db");
+        await File.WriteAllTextAsync(path, "this is not a database, just text that is long enough to fill a header page");
+
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => CatalogStore.OpenAsync(path));
+
+        Assert.Equal(ErrorCode.CatalogOpenFailed, error.Code);
+        Assert.StartsWith($"Cannot open the catalog '{path}'", error.Message);
+    }
+
+    [Fact]
+    public async Task Upserting_a_table_creates_its_namespace_and_keeps_created_at_on_update()
+    {
+        var time = new ManualTime(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using CatalogStore store = await CatalogStore.OpenAsync(Path.Combine(_dir.Path, "timed.db"), time);
+        await store.UpsertTableAsync(new CatalogTable(s_orders, "tables/silver/orders", Description: "first", Tags: ["sales"]));
+        time.Now = time.Now.AddHours(1);
+
+        CatalogTable updated = await store.UpsertTableAsync(new CatalogTable(s_orders, "tables/silver/orders", Description: "second", Owner: "data-team", Tags: ["sales", "daily"]));
+
+        Assert.Equal(["silver"], await store.ListNamespacesAsync());
+        Assert.Equal("second", updated.Description);
+        Assert.Equal("data-team", updated.Owner);
+        Assert.Equal(["sales", "daily"], updated.Tags);
+        Assert.Equal(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), updated.CreatedAt);
+        Assert.Equal(new DateTimeOffset(2026, 1, 1, 1, 0, 0, TimeSpan.Zero), updated.UpdatedAt);
+    }
+
+    [Fact]
+    public async Task Table_names_are_matched_case_insensitively()
+    {
+        await _store.UpsertTableAsync(new CatalogTable(new TableName("Silver", "Orders"), "tables/silver/orders"));
+
+        CatalogTable? table = await _store.GetTableAsync(new TableName("SILVER", "orders"));
+
+        Assert.Equal(s_orders, table?.Name);
+    }
+
+    [Fact]
+    public async Task Listing_tables_by_namespace_returns_only_that_namespace_in_name_order()
+    {
+        await _store.UpsertTableAsync(new CatalogTable(new TableName("silver", "payments"), "p"));
+        await _store.UpsertTableAsync(new CatalogTable(s_orders, "o"));
+        await _store.UpsertTableAsync(new CatalogTable(s_bronzeOrders, "b"));
+
+        List<CatalogTable> tables = await _store.ListTablesAsync("silver");
+
+        Assert.Equal(["silver.orders", "silver.payments"], tables.Select(t => t.Name.ToString()));
+    }
+
+    [Fact]
+    public async Task Setting_columns_replaces_them_in_order_with_docs_and_pii_classification()
+    {
+        await _store.UpsertTableAsync(new CatalogTable(s_orders, "o"));
+        await _store.SetColumnsAsync(s_orders, [new CatalogColumn("old", "INTEGER")]);
+
+        await _store.SetColumnsAsync(s_orders,
+        [
+            new CatalogColumn("order_id", "BIGINT", Nullable: false, Description: "The order"),
+            new CatalogColumn("email", "VARCHAR", Description: "Buyer e-mail", Classification: "pii", Tags: ["pii:email"]),
+        ]);
+
+        List<CatalogColumn> columns = await _store.GetColumnsAsync(s_orders);
+        Assert.Equal(2, columns.Count);
+        Assert.Equal(new CatalogColumn("order_id", "BIGINT", false, "The order", null, columns[0].Tags), columns[0]);
+        Assert.Empty(columns[0].Tags!);
+        Assert.Equal("pii", columns[1].Classification);
+        Assert.Equal(["pii:email"], columns[1].Tags);
+    }
+
+    [Fact]
+    public async Task Setting_columns_of_an_unknown_table_fails_naming_the_table()
+    {
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => _store.SetColumnsAsync(s_orders, []));
+
+        Assert.Equal(ErrorCode.CatalogObjectNotFound, error.Code);
+        Assert.Equal("The catalog has no table silver.orders.\nHelp: register it first (a run registers every model and source table).", error.Message);
+    }
+
+    [Fact]
+    public async Task Table_history_lists_versions_newest_first_with_their_schema()
+    {
+        await _store.UpsertTableAsync(new CatalogTable(s_orders, "o"));
+        DateTimeOffset at = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        await _store.RecordTableVersionAsync(new TableVersionRecord(s_orders, 0, "{\"v\":0}", "CREATE", 10, null, at));
+        await _store.RecordTableVersionAsync(new TableVersionRecord(s_orders, 1, "{\"v\":1}", "MERGE", 12, "run-1", at.AddMinutes(5)));
+
+        List<TableVersionRecord> history = await _store.GetTableHistoryAsync(s_orders);
+
+        Assert.Equal([1L, 0L], history.Select(h => h.Version));
+        Assert.Equal(new TableVersionRecord(s_orders, 1, "{\"v\":1}", "MERGE", 12, "run-1", at.AddMinutes(5)), history[0]);
+    }
+
+    [Fact]
+    public async Task Deleting_a_table_removes_its_columns_and_history()
+    {
+        await _store.UpsertTableAsync(new CatalogTable(s_orders, "o"));
+        await _store.SetColumnsAsync(s_orders, [new CatalogColumn("a", "INTEGER")]);
+        await _store.RecordTableVersionAsync(new TableVersionRecord(s_orders, 0, "{}", "CREATE", 0, null, DateTimeOffset.UnixEpoch));
+
+        Assert.True(await _store.DeleteTableAsync(s_orders));
+
+        Assert.Null(await _store.GetTableAsync(s_orders));
+        Assert.Empty(await _store.GetColumnsAsync(s_orders));
+        Assert.Empty(await _store.GetTableHistoryAsync(s_orders));
+    }
+
+    [Fact]
+    public async Task A_run_is_recorded_running_and_then_finished_with_its_outcome()
+    {
+        RunRecord started = await _store.StartRunAsync("tag:daily");
+
+        RunRecord finished = await _store.FinishRunAsync(started.Id, RunStatus.Failed, "silver.orders failed");
+
+        Assert.Equal(RunStatus.Running, started.Status);
+        Assert.Null(started.FinishedAt);
+        Assert.Equal(RunStatus.Failed, finished.Status);
+        Assert.Equal("tag:daily", finished.Selection);
+        Assert.Equal("silver.orders failed", finished.Error);
+        Assert.NotNull(finished.FinishedAt);
+    }
+
+    [Fact]
+    public async Task Finishing_an_unknown_run_fails_with_a_hint()
+    {
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => _store.FinishRunAsync("nope", RunStatus.Succeeded));
+
+        Assert.Equal("The catalog has no run 'nope'.\nHelp: list runs with 'medallion runs'.", error.Message);
+    }
+
+    [Fact]
+    public async Task Listing_runs_returns_the_last_ones_newest_first()
+    {
+        var time = new ManualTime(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using CatalogStore store = await CatalogStore.OpenAsync(Path.Combine(_dir.Path, "runs.db"), time);
+        var ids = new List<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            ids.Add((await store.StartRunAsync(null)).Id);
+            time.Now = time.Now.AddMinutes(1);
+        }
+
+        List<RunRecord> runs = await store.ListRunsAsync(2);
+
+        Assert.Equal([ids[2], ids[1]], runs.Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task The_last_successful_model_run_carries_the_upstream_versions_it_consumed()
+    {
+        RunRecord first = await _store.StartRunAsync(null);
+        await _store.RecordModelRunAsync(new ModelRunRecord(first.Id, s_orders, RunStatus.Succeeded, 100,
+            new Dictionary<string, long> { ["bronze.orders"] = 3 }, TimeSpan.FromMilliseconds(1500), CommittedVersion: 0));
+        RunRecord second = await _store.StartRunAsync(null);
+        await _store.RecordModelRunAsync(new ModelRunRecord(second.Id, s_orders, RunStatus.Failed, null,
+            new Dictionary<string, long> { ["bronze.orders"] = 4 }, TimeSpan.FromSeconds(1), "boom"));
+
+        ModelRunRecord? last = await _store.GetLastSuccessfulModelRunAsync(s_orders);
+
+        Assert.NotNull(last);
+        Assert.Equal(first.Id, last.RunId);
+        Assert.Equal(3, last.UpstreamVersions["bronze.orders"]);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), last.Duration);
+        Assert.Equal(0, last.CommittedVersion);
+    }
+
+    [Fact]
+    public async Task Recording_a_model_run_for_an_unknown_run_fails()
+    {
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() =>
+            _store.RecordModelRunAsync(new ModelRunRecord("missing", s_orders, RunStatus.Succeeded, 1, new Dictionary<string, long>(), TimeSpan.Zero)));
+
+        Assert.Equal(ErrorCode.CatalogObjectNotFound, error.Code);
+    }
+
+    [Fact]
+    public async Task Quality_results_keep_counts_and_sample_rows_and_the_latest_per_rule_is_queryable()
+    {
+        DateTimeOffset at = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        await _store.RecordQualityResultAsync(new QualityResultRecord("r1", s_orders, "not_null(id)", "fail", false, 2, "[{\"id\":null}]", at));
+        await _store.RecordQualityResultAsync(new QualityResultRecord("r2", s_orders, "not_null(id)", "fail", true, 0, "[]", at.AddDays(1)));
+        await _store.RecordQualityResultAsync(new QualityResultRecord("r1", s_orders, "unique(id)", "warn", true, 0, "[]", at));
+
+        List<QualityResultRecord> latest = await _store.GetLatestQualityResultsAsync(s_orders);
+        List<QualityResultRecord> firstRun = await _store.GetQualityResultsAsync("r1");
+
+        Assert.Equal([("not_null(id)", "r2"), ("unique(id)", "r1")], latest.Select(q => (q.Rule, q.RunId)));
+        Assert.Equal(new QualityResultRecord("r1", s_orders, "not_null(id)", "fail", false, 2, "[{\"id\":null}]", at), firstRun[0]);
+    }
+
+    [Fact]
+    public async Task Replacing_lineage_swaps_every_edge_of_the_downstream_table_and_keeps_others()
+    {
+        var gold = new TableName("gold", "revenue");
+        await _store.ReplaceLineageAsync(s_orders, [new LineageEdge(s_bronzeOrders, null, s_orders, null), new LineageEdge(s_bronzeOrders, "amt", s_orders, "amount")]);
+        await _store.ReplaceLineageAsync(gold, [new LineageEdge(s_orders, "amount", gold, "revenue")]);
+
+        await _store.ReplaceLineageAsync(s_orders, [new LineageEdge(s_bronzeOrders, "total", s_orders, "amount")]);
+
+        Assert.Equal([new LineageEdge(s_bronzeOrders, "total", s_orders, "amount")], await _store.GetUpstreamEdgesAsync(s_orders));
+        Assert.Equal([new LineageEdge(s_orders, "amount", gold, "revenue")], await _store.GetDownstreamEdgesAsync(s_orders));
+    }
+
+    [Fact]
+    public async Task Replacing_lineage_with_an_edge_into_another_table_is_refused()
+    {
+        ArgumentException error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            _store.ReplaceLineageAsync(s_orders, [new LineageEdge(s_bronzeOrders, null, new TableName("gold", "x"), null)]));
+
+        Assert.StartsWith("The edge bronze.orders -> gold.x does not end in silver.orders.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_pre_cancelled_token_cancels_before_writing()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _store.StartRunAsync(null, cancelled.Token));
+
+        Assert.Empty(await _store.ListRunsAsync());
+    }
+
+    [Theory]
+    [InlineData("silver.orders", "silver", "orders")]
+    [InlineData(" gold . revenue ", "gold", "revenue")]
+    public void Table_names_parse_from_two_dotted_parts(string text, string ns, string name)
+    {
+        Assert.Equal(new TableName(ns, name), TableName.Parse(text));
+    }
+
+    [Theory]
+    [InlineData("orders")]
+    [InlineData("a.b.c")]
+    [InlineData(".orders")]
+    public void Table_names_without_exactly_two_parts_do_not_parse(string text)
+    {
+        FormatException error = Assert.Throws<FormatException>(() => TableName.Parse(text));
+
+        Assert.Equal($"'{text}' is not a table name. Help: write it as namespace.name, e.g. silver.orders.", error.Message);
+    }
+
+    private sealed class ManualTime(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.DuckDb;
+using Microsoft.Extensions.Logging;
+
+namespace Medallion.Ingestion.Internal;
+
+/// <summary>
+/// Cuts a row stream into batches: appends rows into the batch table until it holds
+/// <see cref="SourceTableOptions.BatchRows"/>, then hands the batch out, and starts the next one only when the
+/// consumer asks for it, so at most one batch is ever staged.
+/// </summary>
+internal static class BatchStreamer
+{
+    public static async IAsyncEnumerable<SourceBatch> StreamAsync(
+        SourceTableOptions options,
+        string table,
+        DuckDbConnection target,
+        IReadOnlyList<ColumnPlan> plan,
+        IRowReader reader,
+        BoundaryTracker? tracker,
+        ILogger logger,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using (reader.ConfigureAwait(false))
+        {
+            using var batchTable = new BatchTable(target, plan);
+            SourceColumn[] columns = plan.Select(c => c.ToSourceColumn()).ToArray();
+            bool incremental = options.Mode == IngestionMode.Incremental;
+            long sequence = 0, rows = 0, inBatch = 0;
+            DuckDbAppender appender = batchTable.Begin();
+            while (true)
+            {
+                RowOutcome outcome = await reader.ReadRowAsync(appender, cancellationToken).ConfigureAwait(false);
+                if (outcome == RowOutcome.End)
+                {
+                    break;
+                }
+
+                if (outcome == RowOutcome.Skipped)
+                {
+                    continue;
+                }
+
+                rows++;
+                if (++inBatch == options.BatchRows)
+                {
+                    yield return Complete(++sequence, inBatch);
+                    inBatch = 0;
+                    appender = batchTable.Begin();
+                }
+            }
+
+            // A full load always ends with a batch, even an empty one: its completion replaces the table.
+            if (inBatch > 0 || (!incremental && sequence == 0))
+            {
+                yield return Complete(++sequence, inBatch);
+            }
+
+            SourceBatch Complete(long number, long count)
+            {
+                batchTable.Complete(options.SourceName, table);
+                LogMessages.BatchStaged(logger, options.SourceName, table, number, count);
+                SourcePosition position = tracker?.Position() ?? new SourcePosition(IngestionMode.Full, rows, [], [], []);
+                return new SourceBatch(batchTable.QuotedName, columns, number, count, position, isCommitPoint: incremental);
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using Npgsql;
+
+namespace Medallion.Ingestion.Tests;
+
+/// <summary>
+/// A database of its own on the test PostgreSQL server (started by build/test-setup/postgres.sh; override with
+/// MEDALLION_TEST_PG), created for the test class and dropped afterwards, so reruns start clean.
+/// </summary>
+public sealed class PostgresDatabase : IAsyncLifetime
+{
+    public const string DefaultServer = "Host=127.0.0.1;Port=55432;Username=medallion;Password=medallion;Database=postgres";
+
+    private static string Server => Environment.GetEnvironmentVariable("MEDALLION_TEST_PG") is { Length: > 0 } value ? value : DefaultServer;
+
+    public string Name { get; } = "medallion_it_" + Guid.NewGuid().ToString("N")[..12];
+
+    public string ConnectionString => new NpgsqlConnectionStringBuilder(Server) { Database = Name, Pooling = false }.ConnectionString;
+
+    public NpgsqlConnectionStringBuilder Builder => new(ConnectionString);
+
+    public async Task InitializeAsync() => await ExecuteOnServerAsync($"CREATE DATABASE {Name}");
+
+    public async Task DisposeAsync() => await ExecuteOnServerAsync($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)");
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task ExecuteOnServerAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Server) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}

@@ -149,16 +149,17 @@ public sealed class PostgresSource : IIngestionSource
             hidden = cursor.Length + key.Length;
 
             // The cursor and key values travel first, as text, so a row can be skipped before its values are read.
-            string texts = string.Join(", ", cursor.Concat(key).Select(c => PostgresSql.QuoteIdentifier(c.Name) + "::text"));
-            string order = string.Join(", ", cursor.Select(c => PostgresSql.QuoteIdentifier(c.Name)));
-            string where = string.Join(" AND ", cursor.Select(c => PostgresSql.QuoteIdentifier(c.Name) + " IS NOT NULL"));
+            // Qualified with the table's alias, names refer to the table's columns, not to same-named outputs.
+            string texts = string.Join(", ", cursor.Concat(key).Select((c, i) => $"src.{PostgresSql.QuoteIdentifier(c.Name)}::text AS \"medallion_{i}\""));
+            string order = string.Join(", ", cursor.Select(c => "src." + PostgresSql.QuoteIdentifier(c.Name)));
+            string where = string.Join(" AND ", cursor.Select(c => "src." + PostgresSql.QuoteIdentifier(c.Name) + " IS NOT NULL"));
             if (after is { HasCursor: true })
             {
                 string values = string.Join(", ", cursor.Select((c, i) => PostgresSql.QuoteLiteral(after.CursorValues[i]!) + "::" + c.CastType));
                 where += $" AND ({order}) >= ({values})";
             }
 
-            sql = $"COPY (SELECT {texts}, {select} FROM {from} WHERE {where} ORDER BY {order}) TO STDOUT (FORMAT BINARY)";
+            sql = $"COPY (SELECT {texts}, {select} FROM {from} AS src WHERE {where} ORDER BY {order}) TO STDOUT (FORMAT BINARY)";
         }
 
         LogMessages.Reading(_logger, _options.SourceName, TableName, _options.Mode, sql);

@@ -149,10 +149,9 @@ internal sealed class PostgresRowReader : IRowReader
             case ValueKind.Double: appender.Append(await _exporter.ReadAsync<double>(NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false)); break;
             case ValueKind.Text: appender.Append(await _exporter.ReadAsync<string>(NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false)); break;
             case ValueKind.Bytes: appender.Append(await _exporter.ReadAsync<byte[]>(NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false)); break;
-            case ValueKind.Date: appender.Append(await _exporter.ReadAsync<DateOnly>(NpgsqlDbType.Date, cancellationToken).ConfigureAwait(false)); break;
+            case ValueKind.Date: appender.Append(ToDate(await _exporter.ReadAsync<int>(NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false))); break;
             case ValueKind.Time: appender.Append(await _exporter.ReadAsync<TimeOnly>(NpgsqlDbType.Time, cancellationToken).ConfigureAwait(false)); break;
-            case ValueKind.Timestamp: appender.Append(await _exporter.ReadAsync<DateTime>(NpgsqlDbType.Timestamp, cancellationToken).ConfigureAwait(false)); break;
-            case ValueKind.TimestampTz: appender.Append(await _exporter.ReadAsync<DateTime>(NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false)); break;
+            case ValueKind.Timestamp or ValueKind.TimestampTz: appender.Append(ToTimestamp(await _exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false))); break;
             case ValueKind.Uuid: appender.Append(await _exporter.ReadAsync<Guid>(NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false)); break;
             case ValueKind.Interval:
                 NpgsqlInterval interval = await _exporter.ReadAsync<NpgsqlInterval>(NpgsqlDbType.Interval, cancellationToken).ConfigureAwait(false);
@@ -161,6 +160,18 @@ internal sealed class PostgresRowReader : IRowReader
             default: throw new InvalidOperationException($"No PostgreSQL reader for {kind}.");
         }
     }
+
+    // Dates and timestamps are read as their wire integers (days and microseconds since 2000-01-01), because
+    // Npgsql turns PostgreSQL's infinity into DateOnly.MaxValue and DateTime.MaxValue, which are real values too.
+    private static readonly DateTime s_postgresEpoch = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    private static DateOnly ToDate(int days) => days is int.MaxValue or int.MinValue
+        ? throw new InvalidCastException($"the value is {(days > 0 ? "" : "-")}infinity, which a DuckDB batch cannot take")
+        : DateOnly.FromDateTime(s_postgresEpoch).AddDays(days);
+
+    private static DateTime ToTimestamp(long micros) => micros is long.MaxValue or long.MinValue
+        ? throw new InvalidCastException($"the value is {(micros > 0 ? "" : "-")}infinity, which a DuckDB batch cannot take")
+        : s_postgresEpoch.AddTicks(checked(micros * 10));
 
     public async ValueTask DisposeAsync()
     {

@@ -140,10 +140,10 @@ public sealed class PostgresSource : IIngestionSource
         }
         else
         {
-            PgColumn[] cursor = Resolve(columns, _options.CursorColumns, "cursor");
+            PgColumn[] cursor = SourcePlanning.Resolve(_options, TableName, columns, c => c.Name, _options.CursorColumns, "cursor");
             IReadOnlyList<string> keyNames = _options.KeyColumns ?? await PrimaryKeyAsync(connection, relation, cancellationToken).ConfigureAwait(false);
-            PgColumn[] key = keyNames.Count > 0 ? Resolve(columns, keyNames, "key") : cursor;
-            after = CheckPosition(after, cursor);
+            PgColumn[] key = keyNames.Count > 0 ? SourcePlanning.Resolve(_options, TableName, columns, c => c.Name, keyNames, "key") : cursor;
+            after = SourcePlanning.CheckPosition(_options, TableName, after, cursor.Select(c => c.Name).ToArray());
             tracker = new BoundaryTracker(cursor.Select(c => c.Name).ToArray(), after);
             cursorCount = cursor.Length;
             hidden = cursor.Length + key.Length;
@@ -166,34 +166,6 @@ public sealed class PostgresSource : IIngestionSource
         IRowReader reader = await PostgresRowReader.StartAsync(connection, sql, plan, hidden, cursorCount, tracker, _options.SourceName, TableName, cancellationToken).ConfigureAwait(false);
         return (plan, reader, tracker);
     }
-
-    private SourcePosition? CheckPosition(SourcePosition? after, PgColumn[] cursor)
-    {
-        if (after is null)
-        {
-            return null;
-        }
-
-        if (after.Mode != IngestionMode.Incremental)
-        {
-            throw SourceErrors.PositionMismatch(_options.SourceName, TableName, "it was written by a full load, not an incremental read");
-        }
-
-        if (!after.CursorColumns.SequenceEqual(cursor.Select(c => c.Name), StringComparer.Ordinal))
-        {
-            throw SourceErrors.PositionMismatch(_options.SourceName, TableName, $"its cursor is ({string.Join(", ", after.CursorColumns)}), the settings say ({string.Join(", ", cursor.Select(c => c.Name))})");
-        }
-
-        if (after.HasCursor && after.CursorValues.Any(v => v is null))
-        {
-            throw SourceErrors.PositionMismatch(_options.SourceName, TableName, "its cursor value has a NULL");
-        }
-
-        return after;
-    }
-
-    private PgColumn[] Resolve(List<PgColumn> columns, IReadOnlyList<string> names, string role) =>
-        names.Select(n => columns.Find(c => c.Name == n) ?? throw SourceErrors.ColumnNotFound(_options.SourceName, TableName, role, n, columns.Select(c => c.Name))).ToArray();
 
     private async Task<(uint, List<PgColumn>)> DescribeAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {

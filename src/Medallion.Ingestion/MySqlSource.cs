@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
@@ -69,27 +68,10 @@ public sealed class MySqlSource : IIngestionSource
     private string TableName => _database + "." + _table;
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<SourceBatch> ReadAsync(DuckDbConnection target, SourcePosition? after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<SourceBatch> ReadAsync(DuckDbConnection target, SourcePosition? after, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
-        MySqlConnection connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        IRowReader reader;
-        IReadOnlyList<ColumnPlan> plan;
-        BoundaryTracker? tracker;
-        try
-        {
-            (plan, reader, tracker) = await StartAsync(connection, after, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        await foreach (SourceBatch batch in BatchStreamer.StreamAsync(_options, TableName, target, plan, reader, tracker, _logger, cancellationToken).ConfigureAwait(false))
-        {
-            yield return batch;
-        }
+        return BatchStreamer.StreamAsync(_options, TableName, target, ConnectAsync, (connection, token) => StartAsync(connection, after, token), _logger, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -132,7 +114,7 @@ public sealed class MySqlSource : IIngestionSource
         }
     }
 
-    private async Task<(IReadOnlyList<ColumnPlan>, IRowReader, BoundaryTracker?)> StartAsync(MySqlConnection connection, SourcePosition? after, CancellationToken cancellationToken)
+    private async Task<ReadPlan> StartAsync(MySqlConnection connection, SourcePosition? after, CancellationToken cancellationToken)
     {
         List<MyColumn> columns = await QueryAsync(connection, """
             SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE
@@ -157,7 +139,6 @@ public sealed class MySqlSource : IIngestionSource
         string select = string.Join(", ", plan.Select(c => c.SelectSql.Replace(MySqlSql.QuoteIdentifier(c.Name), "src." + MySqlSql.QuoteIdentifier(c.Name), StringComparison.Ordinal)));
         var command = new MySqlCommand { Connection = connection, CommandTimeout = 0 };
         BoundaryTracker? tracker = null;
-        int cursorCount = 0, hidden = 0;
         if (_options.Mode == IngestionMode.Full)
         {
             command.CommandText = $"SELECT {select} FROM {from} AS src";
@@ -172,9 +153,7 @@ public sealed class MySqlSource : IIngestionSource
                 """, r => r.GetString(0), cancellationToken).ConfigureAwait(false);
             MyColumn[] key = keyNames.Count > 0 ? SourcePlanning.Resolve(_options, TableName, columns, c => c.Name, keyNames, "key") : cursor;
             after = SourcePlanning.CheckPosition(_options, TableName, after, cursor.Select(c => c.Name).ToArray());
-            tracker = new BoundaryTracker(cursor.Select(c => c.Name).ToArray(), after);
-            cursorCount = cursor.Length;
-            hidden = cursor.Length + key.Length;
+            tracker = new BoundaryTracker(cursor.Select(c => c.Name).ToArray(), key.Length, after);
 
             string texts = string.Join(", ", cursor.Concat(key).Select((c, i) => $"CAST(src.{MySqlSql.QuoteIdentifier(c.Name)} AS CHAR) AS medallion_{i}"));
             string order = string.Join(", ", cursor.Select(c => "src." + MySqlSql.QuoteIdentifier(c.Name)));
@@ -194,8 +173,8 @@ public sealed class MySqlSource : IIngestionSource
         }
 
         LogMessages.Reading(_logger, _options.SourceName, TableName, _options.Mode, command.CommandText);
-        IRowReader reader = await MySqlRowReader.StartAsync(connection, command, plan, hidden, cursorCount, tracker, _options.SourceName, TableName, cancellationToken).ConfigureAwait(false);
-        return (plan, reader, tracker);
+        IRowReader reader = await MySqlRowReader.StartAsync(connection, command, plan, tracker, _options.SourceName, TableName, cancellationToken).ConfigureAwait(false);
+        return new ReadPlan(plan, reader, tracker);
     }
 
     private async Task<List<T>> QueryAsync<T>(MySqlConnection connection, string sql, Func<MySqlDataReader, T> read, CancellationToken cancellationToken)

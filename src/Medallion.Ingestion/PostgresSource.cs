@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
@@ -60,27 +59,10 @@ public sealed class PostgresSource : IIngestionSource
     private string TableName => _schema + "." + _table;
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<SourceBatch> ReadAsync(DuckDbConnection target, SourcePosition? after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<SourceBatch> ReadAsync(DuckDbConnection target, SourcePosition? after, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
-        NpgsqlConnection connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        IRowReader reader;
-        IReadOnlyList<ColumnPlan> plan;
-        BoundaryTracker? tracker;
-        try
-        {
-            (plan, reader, tracker) = await StartAsync(connection, after, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        await foreach (SourceBatch batch in BatchStreamer.StreamAsync(_options, TableName, target, plan, reader, tracker, _logger, cancellationToken).ConfigureAwait(false))
-        {
-            yield return batch;
-        }
+        return BatchStreamer.StreamAsync(_options, TableName, target, ConnectAsync, (connection, token) => StartAsync(connection, after, token), _logger, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -119,7 +101,7 @@ public sealed class PostgresSource : IIngestionSource
 
     private static bool IsTransient(Exception e) => e is NpgsqlException { IsTransient: true } or TimeoutException;
 
-    private async Task<(IReadOnlyList<ColumnPlan>, IRowReader, BoundaryTracker?)> StartAsync(NpgsqlConnection connection, SourcePosition? after, CancellationToken cancellationToken)
+    private async Task<ReadPlan> StartAsync(NpgsqlConnection connection, SourcePosition? after, CancellationToken cancellationToken)
     {
         (uint relation, List<PgColumn> columns) = await DescribeAsync(connection, cancellationToken).ConfigureAwait(false);
         var plan = new List<ColumnPlan>(columns.Count);
@@ -133,7 +115,6 @@ public sealed class PostgresSource : IIngestionSource
         string from = PostgresSql.QuoteIdentifier(_schema) + "." + PostgresSql.QuoteIdentifier(_table);
         string sql;
         BoundaryTracker? tracker = null;
-        int cursorCount = 0, hidden = 0;
         if (_options.Mode == IngestionMode.Full)
         {
             sql = $"COPY (SELECT {select} FROM {from}) TO STDOUT (FORMAT BINARY)";
@@ -144,9 +125,7 @@ public sealed class PostgresSource : IIngestionSource
             IReadOnlyList<string> keyNames = _options.KeyColumns ?? await PrimaryKeyAsync(connection, relation, cancellationToken).ConfigureAwait(false);
             PgColumn[] key = keyNames.Count > 0 ? SourcePlanning.Resolve(_options, TableName, columns, c => c.Name, keyNames, "key") : cursor;
             after = SourcePlanning.CheckPosition(_options, TableName, after, cursor.Select(c => c.Name).ToArray());
-            tracker = new BoundaryTracker(cursor.Select(c => c.Name).ToArray(), after);
-            cursorCount = cursor.Length;
-            hidden = cursor.Length + key.Length;
+            tracker = new BoundaryTracker(cursor.Select(c => c.Name).ToArray(), key.Length, after);
 
             // The cursor and key values travel first, as text, so a row can be skipped before its values are read.
             // Qualified with the table's alias, names refer to the table's columns, not to same-named outputs.
@@ -163,8 +142,8 @@ public sealed class PostgresSource : IIngestionSource
         }
 
         LogMessages.Reading(_logger, _options.SourceName, TableName, _options.Mode, sql);
-        IRowReader reader = await PostgresRowReader.StartAsync(connection, sql, plan, hidden, cursorCount, tracker, _options.SourceName, TableName, cancellationToken).ConfigureAwait(false);
-        return (plan, reader, tracker);
+        IRowReader reader = await PostgresRowReader.StartAsync(connection, sql, plan, tracker, _options.SourceName, TableName, cancellationToken).ConfigureAwait(false);
+        return new ReadPlan(plan, reader, tracker);
     }
 
     private async Task<(uint, List<PgColumn>)> DescribeAsync(NpgsqlConnection connection, CancellationToken cancellationToken)

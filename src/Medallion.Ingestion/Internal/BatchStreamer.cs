@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
@@ -15,20 +16,48 @@ namespace Medallion.Ingestion.Internal;
 /// </summary>
 internal static class BatchStreamer
 {
-    public static async IAsyncEnumerable<SourceBatch> StreamAsync(
+    /// <summary>Connects, starts the read (closing the connection if that fails), and streams its batches.</summary>
+    public static async IAsyncEnumerable<SourceBatch> StreamAsync<TConnection>(
         SourceTableOptions options,
         string table,
         DuckDbConnection target,
-        IReadOnlyList<ColumnPlan> plan,
-        IRowReader reader,
-        BoundaryTracker? tracker,
+        Func<CancellationToken, Task<TConnection>> connect,
+        Func<TConnection, CancellationToken, Task<ReadPlan>> start,
+        ILogger logger,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+        where TConnection : IAsyncDisposable
+    {
+        TConnection connection = await connect(cancellationToken).ConfigureAwait(false);
+        ReadPlan plan;
+        try
+        {
+            plan = await start(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        await foreach (SourceBatch batch in StreamAsync(options, table, target, plan, logger, cancellationToken).ConfigureAwait(false))
+        {
+            yield return batch;
+        }
+    }
+
+    private static async IAsyncEnumerable<SourceBatch> StreamAsync(
+        SourceTableOptions options,
+        string table,
+        DuckDbConnection target,
+        ReadPlan plan,
         ILogger logger,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        (IReadOnlyList<ColumnPlan> columnPlans, IRowReader reader, BoundaryTracker? tracker) = plan;
         await using (reader.ConfigureAwait(false))
         {
-            using var batchTable = new BatchTable(target, plan);
-            SourceColumn[] columns = plan.Select(c => c.ToSourceColumn()).ToArray();
+            using var batchTable = new BatchTable(target, columnPlans);
+            SourceColumn[] columns = columnPlans.Select(c => c.ToSourceColumn()).ToArray();
             bool incremental = options.Mode == IngestionMode.Incremental;
             long sequence = 0, rows = 0, inBatch = 0;
             DuckDbAppender appender = batchTable.Begin();

@@ -18,9 +18,10 @@ internal sealed class BoundaryTracker
     private string?[]? _cursor;
     private List<IReadOnlyList<string?>> _keys = [];
 
-    public BoundaryTracker(IReadOnlyList<string> cursorColumns, SourcePosition? start)
+    public BoundaryTracker(IReadOnlyList<string> cursorColumns, int keyColumns, SourcePosition? start)
     {
         _cursorColumns = cursorColumns;
+        TextColumns = cursorColumns.Count + keyColumns;
         if (start is { HasCursor: true })
         {
             _startCursor = [.. start.CursorValues];
@@ -34,12 +35,20 @@ internal sealed class BoundaryTracker
         }
     }
 
+    /// <summary>How many text values lead each row: the cursor columns, then the key columns.</summary>
+    public int TextColumns { get; }
+
     /// <summary>Rows delivered so far in this stream.</summary>
     public long Rows { get; private set; }
 
-    /// <summary>Returns false for a row delivered by an earlier run (skip it); otherwise records it and returns true.</summary>
-    public bool Observe(string?[] cursor, string?[] key)
+    /// <summary>
+    /// Takes a row's leading texts (<see cref="TextColumns"/> of them: cursor, then key); returns false for a row
+    /// delivered by an earlier run (skip it), otherwise records it and returns true.
+    /// </summary>
+    public bool Observe(string?[] texts)
     {
+        string?[] cursor = texts[.._cursorColumns.Count];
+        string?[] key = texts[_cursorColumns.Count..];
         if (_toSkip.Count > 0 && Same(cursor, _startCursor!))
         {
             string encoded = Encode(key);

@@ -18,33 +18,29 @@ internal sealed class MySqlRowReader : IRowReader
     private readonly MySqlCommand _command;
     private readonly MySqlDataReader _reader;
     private readonly IReadOnlyList<ColumnPlan> _plan;
-    private readonly int _hidden;
-    private readonly int _cursorCount;
     private readonly BoundaryTracker? _tracker;
     private readonly string _source;
     private readonly string _table;
     private bool _ended;
 
-    private MySqlRowReader(MySqlConnection connection, MySqlCommand command, MySqlDataReader reader, IReadOnlyList<ColumnPlan> plan, int hidden, int cursorCount, BoundaryTracker? tracker, string source, string table)
+    private MySqlRowReader(MySqlConnection connection, MySqlCommand command, MySqlDataReader reader, IReadOnlyList<ColumnPlan> plan, BoundaryTracker? tracker, string source, string table)
     {
         _connection = connection;
         _command = command;
         _reader = reader;
         _plan = plan;
-        _hidden = hidden;
-        _cursorCount = cursorCount;
         _tracker = tracker;
         _source = source;
         _table = table;
     }
 
     /// <summary>Runs the query; the reader owns <paramref name="connection"/> and <paramref name="command"/> from here on (also when this throws).</summary>
-    public static async Task<MySqlRowReader> StartAsync(MySqlConnection connection, MySqlCommand command, IReadOnlyList<ColumnPlan> plan, int hidden, int cursorCount, BoundaryTracker? tracker, string source, string table, CancellationToken cancellationToken)
+    public static async Task<MySqlRowReader> StartAsync(MySqlConnection connection, MySqlCommand command, IReadOnlyList<ColumnPlan> plan, BoundaryTracker? tracker, string source, string table, CancellationToken cancellationToken)
     {
         try
         {
             var reader = (MySqlDataReader)await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            return new MySqlRowReader(connection, command, reader, plan, hidden, cursorCount, tracker, source, table);
+            return new MySqlRowReader(connection, command, reader, plan, tracker, source, table);
         }
         catch (Exception e)
         {
@@ -77,22 +73,13 @@ internal sealed class MySqlRowReader : IRowReader
 
             if (_tracker is not null)
             {
-                var cursor = new string?[_cursorCount];
-                var key = new string?[_hidden - _cursorCount];
-                for (int i = 0; i < _hidden; i++)
+                var texts = new string?[_tracker.TextColumns];
+                for (int i = 0; i < texts.Length; i++)
                 {
-                    string? text = _reader.IsDBNull(i) ? null : _reader.GetString(i);
-                    if (i < _cursorCount)
-                    {
-                        cursor[i] = text;
-                    }
-                    else
-                    {
-                        key[i - _cursorCount] = text;
-                    }
+                    texts[i] = _reader.IsDBNull(i) ? null : _reader.GetString(i);
                 }
 
-                if (!_tracker.Observe(cursor, key))
+                if (!_tracker.Observe(texts))
                 {
                     return RowOutcome.Skipped;
                 }
@@ -101,7 +88,7 @@ internal sealed class MySqlRowReader : IRowReader
             appender.BeginRow();
             for (column = 0; column < _plan.Count; column++)
             {
-                Append(appender, _hidden + column, _plan[column].Kind);
+                Append(appender, (_tracker?.TextColumns ?? 0) + column, _plan[column].Kind);
             }
 
             appender.EndRow();

@@ -20,31 +20,27 @@ internal sealed class PostgresRowReader : IRowReader
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlBinaryExporter _exporter;
     private readonly IReadOnlyList<ColumnPlan> _plan;
-    private readonly int _hidden;
-    private readonly int _cursorCount;
     private readonly BoundaryTracker? _tracker;
     private readonly string _source;
     private readonly string _table;
 
-    private PostgresRowReader(NpgsqlConnection connection, NpgsqlBinaryExporter exporter, IReadOnlyList<ColumnPlan> plan, int hidden, int cursorCount, BoundaryTracker? tracker, string source, string table)
+    private PostgresRowReader(NpgsqlConnection connection, NpgsqlBinaryExporter exporter, IReadOnlyList<ColumnPlan> plan, BoundaryTracker? tracker, string source, string table)
     {
         _connection = connection;
         _exporter = exporter;
         _plan = plan;
-        _hidden = hidden;
-        _cursorCount = cursorCount;
         _tracker = tracker;
         _source = source;
         _table = table;
     }
 
     /// <summary>Starts the COPY; the reader owns <paramref name="connection"/> from here on (also when this throws).</summary>
-    public static async Task<PostgresRowReader> StartAsync(NpgsqlConnection connection, string sql, IReadOnlyList<ColumnPlan> plan, int hidden, int cursorCount, BoundaryTracker? tracker, string source, string table, CancellationToken cancellationToken)
+    public static async Task<PostgresRowReader> StartAsync(NpgsqlConnection connection, string sql, IReadOnlyList<ColumnPlan> plan, BoundaryTracker? tracker, string source, string table, CancellationToken cancellationToken)
     {
         try
         {
             NpgsqlBinaryExporter exporter = await connection.BeginBinaryExportAsync(sql, cancellationToken).ConfigureAwait(false);
-            return new PostgresRowReader(connection, exporter, plan, hidden, cursorCount, tracker, source, table);
+            return new PostgresRowReader(connection, exporter, plan, tracker, source, table);
         }
         catch (Exception e)
         {
@@ -75,27 +71,20 @@ internal sealed class PostgresRowReader : IRowReader
 
             if (_tracker is not null)
             {
-                var cursor = new string?[_cursorCount];
-                var key = new string?[_hidden - _cursorCount];
-                for (int i = 0; i < _hidden; i++)
+                var texts = new string?[_tracker.TextColumns];
+                for (int i = 0; i < texts.Length; i++)
                 {
-                    string? text = _exporter.IsNull ? null : await _exporter.ReadAsync<string>(NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                    if (text is null)
+                    if (_exporter.IsNull)
                     {
                         await _exporter.SkipAsync(cancellationToken).ConfigureAwait(false);
                     }
-
-                    if (i < _cursorCount)
-                    {
-                        cursor[i] = text;
-                    }
                     else
                     {
-                        key[i - _cursorCount] = text;
+                        texts[i] = await _exporter.ReadAsync<string>(NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
-                if (!_tracker.Observe(cursor, key))
+                if (!_tracker.Observe(texts))
                 {
                     for (int i = 0; i < _plan.Count; i++)
                     {

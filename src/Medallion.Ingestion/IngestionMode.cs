@@ -14,4 +14,11 @@ public enum IngestionMode
     /// commit point; rows whose cursor is NULL are never read in this mode (the first run included).
     /// </summary>
     Incremental,
+
+    /// <summary>
+    /// Change data capture: every insert, update and delete committed in the source since the last acknowledged
+    /// position, in commit order, with <c>_op</c>, <c>_lsn</c>, <c>_seq</c>, <c>_commit_ts</c> and <c>_txid</c>
+    /// columns. Each batch ends at a transaction boundary and is a commit point.
+    /// </summary>
+    Cdc,
 }

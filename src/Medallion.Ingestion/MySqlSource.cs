@@ -43,6 +43,11 @@ public sealed class MySqlSource : IIngestionSource
         ArgumentNullException.ThrowIfNull(connectionString);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (options.Mode == IngestionMode.Cdc)
+        {
+            throw new ArgumentException($"Source '{options.SourceName}': MySQL sources read in full or incremental mode; change data capture is PostgreSQL-only for now.", nameof(options));
+        }
+
         var builder = new MySqlConnectionStringBuilder(connectionString)
         {
             CharacterSet = "utf8mb4",

@@ -21,7 +21,7 @@ namespace Medallion.Ingestion;
 /// timestamp, timestamptz, interval, uuid, json/jsonb (JSON), bytea (BLOB), enums (VARCHAR) and one-dimensional
 /// arrays of those (LIST). The session runs in UTC.
 /// </remarks>
-public sealed class PostgresSource : IIngestionSource
+public sealed partial class PostgresSource : IIngestionSource
 {
     private readonly string _connectionString;
     private readonly SourceTableOptions _options;
@@ -62,11 +62,13 @@ public sealed class PostgresSource : IIngestionSource
     public IAsyncEnumerable<SourceBatch> ReadAsync(DuckDbConnection target, SourcePosition? after, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
+        if (_options.Mode == IngestionMode.Cdc)
+        {
+            return ReadChangesAsync(target, after, cancellationToken);
+        }
+
         return BatchStreamer.StreamAsync(_options, TableName, target, ConnectAsync, (connection, token) => StartAsync(connection, after, token), _logger, cancellationToken);
     }
-
-    /// <inheritdoc/>
-    public Task AcknowledgeAsync(SourcePosition committed, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
     private async Task<NpgsqlConnection> ConnectAsync(CancellationToken cancellationToken)
     {

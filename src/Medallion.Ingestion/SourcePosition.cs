@@ -20,8 +20,9 @@ public sealed class SourcePosition : IEquatable<SourcePosition>
 {
     private const int FormatVersion = 1;
 
-    internal SourcePosition(IngestionMode mode, long rows, IReadOnlyList<string> cursorColumns, IReadOnlyList<string?> cursorValues, IReadOnlyList<IReadOnlyList<string?>> boundaryKeys)
+    internal SourcePosition(IngestionMode mode, long rows, IReadOnlyList<string> cursorColumns, IReadOnlyList<string?> cursorValues, IReadOnlyList<IReadOnlyList<string?>> boundaryKeys, ulong? lsn = null)
     {
+        Lsn = lsn;
         Mode = mode;
         Rows = rows;
         CursorColumns = cursorColumns;
@@ -44,6 +45,9 @@ public sealed class SourcePosition : IEquatable<SourcePosition>
     /// <summary>The keys of the rows delivered whose cursor equals <see cref="CursorValues"/>; they are skipped on resume.</summary>
     public IReadOnlyList<IReadOnlyList<string?>> BoundaryKeys { get; }
 
+    /// <summary>For change data capture: the end LSN of the last transaction delivered; changes up to it are never delivered again.</summary>
+    public ulong? Lsn { get; }
+
     /// <summary>True when the position carries a cursor value to resume after.</summary>
     public bool HasCursor => CursorValues.Count > 0;
 
@@ -55,8 +59,13 @@ public sealed class SourcePosition : IEquatable<SourcePosition>
         {
             writer.WriteStartObject();
             writer.WriteNumber("v", FormatVersion);
-            writer.WriteString("mode", Mode == IngestionMode.Full ? "full" : "incremental");
+            writer.WriteString("mode", ModeName(Mode));
             writer.WriteNumber("rows", Rows);
+            if (Lsn is ulong lsn)
+            {
+                writer.WriteNumber("lsn", lsn);
+            }
+
             WriteArray(writer, "cursorColumns", CursorColumns);
             WriteArray(writer, "cursor", CursorValues);
             writer.WriteStartArray("boundaryKeys");
@@ -86,18 +95,20 @@ public sealed class SourcePosition : IEquatable<SourcePosition>
                 throw new FormatException("unknown format version");
             }
 
-            IngestionMode mode = root.GetProperty("mode").GetString() switch
+            string? modeName = root.GetProperty("mode").GetString();
+            IngestionMode mode = Enum.GetValues<IngestionMode>().FirstOrDefault(m => ModeName(m) == modeName, (IngestionMode)(-1));
+            if (mode < 0)
             {
-                "full" => IngestionMode.Full,
-                "incremental" => IngestionMode.Incremental,
-                _ => throw new FormatException("unknown mode"),
-            };
+                throw new FormatException("unknown mode");
+            }
+
             return new SourcePosition(
                 mode,
                 root.GetProperty("rows").GetInt64(),
                 ReadArray(root.GetProperty("cursorColumns")).Select(c => c ?? throw new FormatException("null cursor column")).ToArray(),
                 ReadArray(root.GetProperty("cursor")),
-                root.GetProperty("boundaryKeys").EnumerateArray().Select(k => (IReadOnlyList<string?>)ReadArray(k)).ToArray());
+                root.GetProperty("boundaryKeys").EnumerateArray().Select(k => (IReadOnlyList<string?>)ReadArray(k)).ToArray(),
+                root.TryGetProperty("lsn", out JsonElement lsn) ? lsn.GetUInt64() : null);
         }
         catch (Exception e) when (e is JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
         {
@@ -116,6 +127,13 @@ public sealed class SourcePosition : IEquatable<SourcePosition>
 
     /// <summary>The JSON form, for logs and messages.</summary>
     public override string ToString() => ToJson();
+
+    private static string ModeName(IngestionMode mode) => mode switch
+    {
+        IngestionMode.Full => "full",
+        IngestionMode.Incremental => "incremental",
+        _ => "cdc",
+    };
 
     private static void WriteArray(Utf8JsonWriter writer, string? name, IEnumerable<string?> values)
     {

@@ -36,6 +36,15 @@ public sealed class SourceTableOptions
     /// <summary>Columns that identify a row, used to recognise rows already delivered at the cursor boundary; defaults to the primary key.</summary>
     public IReadOnlyList<string>? KeyColumns { get; init; }
 
+    /// <summary>CDC: the logical replication slot to read (created when missing); defaults to <c>medallion_&lt;schema&gt;_&lt;table&gt;</c>.</summary>
+    public string? ReplicationSlot { get; init; }
+
+    /// <summary>CDC: the publication the slot streams (created for the table when missing); defaults to the slot's name.</summary>
+    public string? Publication { get; init; }
+
+    /// <summary>CDC: how long to wait for the next change before the stream ends (it drains what is available, then stops).</summary>
+    public TimeSpan ChangeWait { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Rows per batch (each batch is staged in DuckDB, so memory is bounded by the batch, not the table).</summary>
     public int BatchRows { get; init; } = 100_000;
 
@@ -52,6 +61,7 @@ public sealed class SourceTableOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchRows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnectAttempts, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(RetryDelay.Ticks);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ChangeWait, TimeSpan.Zero);
         if (Mode == IngestionMode.Incremental && CursorColumns.Count == 0)
         {
             throw new ArgumentException($"Source '{SourceName}': incremental mode needs at least one cursor column.", nameof(CursorColumns));

@@ -20,7 +20,20 @@ public sealed class PostgresDatabase : IAsyncLifetime
 
     public async Task InitializeAsync() => await ExecuteOnServerAsync($"CREATE DATABASE {Name}");
 
-    public async Task DisposeAsync() => await ExecuteOnServerAsync($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)");
+    public async Task DisposeAsync()
+    {
+        // Replication slots belong to the cluster and keep their database alive: drop the ones the tests made.
+        await ExecuteOnServerAsync($"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '{Name}'");
+        await ExecuteOnServerAsync($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)");
+    }
+
+    public async Task<object?> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
 
     public async Task ExecuteAsync(string sql)
     {

@@ -14,4 +14,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = 8103, Level = LogLevel.Debug, Message = "Source {Source}: batch {Batch} of table {Table} staged, {Rows} rows")]
     public static partial void BatchStaged(ILogger logger, string source, string table, long batch, long rows);
+
+    [LoggerMessage(EventId = 8104, Level = LogLevel.Warning, Message = "Source {Source}: an update of table {Table} left a TOASTed value unchanged, which logical replication does not send; it lands as NULL (set REPLICA IDENTITY FULL to receive it)")]
+    public static partial void UnchangedToast(ILogger logger, string source, string table);
 }

@@ -14,9 +14,11 @@ public interface IBatchSink
 
     /// <summary>
     /// Takes one batch: reads <see cref="SourceBatch.TableName"/> before returning (the table is reused afterwards).
-    /// When <see cref="SourceBatch.IsCommitPoint"/> is true, commits the rows together with
-    /// <see cref="SourceBatch.Position"/> atomically before returning; otherwise keeps them staged, uncommitted.
+    /// When <see cref="SourceBatch.IsCommitPoint"/> is true, commits everything staged so far plus this batch,
+    /// together with <see cref="SourceBatch.Position"/>, atomically before returning (bronze: one Delta commit whose
+    /// <c>txn</c> holds the position); otherwise stages the rows, uncommitted.
     /// </summary>
+    /// <remarks>The source acknowledges the position to the server only after this returns.</remarks>
     Task WriteBatchAsync(string sourceKey, SourceBatch batch, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -148,4 +148,37 @@ public sealed class PostgresReadTests(PostgresDatabase database) : IClassFixture
         Assert.Equal(26L, Convert.ToInt64(target.Scalar($"SELECT count(*) FROM read_parquet([{string.Join(", ", sink.Commits.Select(c => $"'{c.File}'"))}])")));
         Assert.Equal([10L, 10L, 5L, 1L], sink.Commits.Select(c => c.Rows));
     }
+
+    [Fact]
+    public async Task Pre_cancelled_token_stops_the_read_with_cancellation_not_an_empty_result()
+    {
+        await database.ExecuteAsync("CREATE TABLE cancelled (id int); INSERT INTO cancelled VALUES (1)");
+        using var target = new DuckDbTarget();
+        using var cancellation = new CancellationTokenSource();
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (SourceBatch batch in Source("cancelled").ReadAsync(target.Connection, after: null, cancellation.Token))
+            {
+                Assert.Fail($"No batch may arrive after cancellation, got {batch.RowCount} rows.");
+            }
+        });
+    }
+
+    [Fact]
+    public async Task Stream_abandoned_after_the_first_batch_releases_the_connection_and_the_batch_table()
+    {
+        await database.ExecuteAsync("CREATE TABLE abandoned (id int); INSERT INTO abandoned SELECT generate_series(1, 5000)");
+        using var target = new DuckDbTarget();
+
+        await foreach (SourceBatch batch in Source("abandoned", batchRows: 100).ReadAsync(target.Connection, after: null))
+        {
+            Assert.Equal(100, batch.RowCount);
+            break;
+        }
+
+        Assert.Equal(0L, Convert.ToInt64(target.Scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'medallion_%'")));
+        Assert.Equal(0L, Convert.ToInt64(await database.ScalarAsync($"SELECT count(*) FROM pg_stat_activity WHERE datname = '{database.Name}' AND pid <> pg_backend_pid()")));
+    }
 }

@@ -141,4 +141,26 @@ public sealed class MySqlReadTests(MySqlDatabase database) : IClassFixture<MySql
             $"Source 'erp': the server 127.0.0.1:1 could not be reached after 2 attempts: {error.InnerException!.Message}\nHelp: check that the server is running and reachable from this machine; the run can be retried.",
             error.Message);
     }
+
+    [Fact]
+    public async Task Stream_abandoned_after_the_first_batch_stops_the_query()
+    {
+        await database.ExecuteAsync("""
+            CREATE TABLE abandoned (id int);
+            CREATE TABLE ten (d int);
+            INSERT INTO ten VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9);
+            INSERT INTO abandoned SELECT a.d * 1000 + b.d * 100 + c.d * 10 + e.d FROM ten a, ten b, ten c, ten e;
+            """);
+        using var target = new DuckDbTarget();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        await foreach (SourceBatch batch in Source("abandoned", batchRows: 100).ReadAsync(target.Connection, after: null))
+        {
+            Assert.Equal(100, batch.RowCount);
+            break;
+        }
+
+        Assert.Equal(0L, Convert.ToInt64(target.Scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'medallion_%'")));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"Abandoning took {watch.Elapsed}.");
+    }
 }

@@ -24,9 +24,11 @@ namespace Medallion.Ingestion;
 // delivered twice.
 //
 // Values arrive as PostgreSQL's text and are cast to the column's DuckDB type in DuckDB, which parses that text
-// exactly (bytea from its hex form); arrays stay in PostgreSQL's text form. The stream covers changes from the
-// slot's creation on (no initial snapshot yet: load the table once in full mode first), uses the columns the
-// table had when the stream started, and writes NULL for TOASTed values an update left unchanged.
+// exactly (bytea from its hex form); arrays stay in PostgreSQL's text form. A first read (no position) creates
+// the slot afresh with an exported snapshot and delivers the table as of the slot's consistent point (rows with
+// _op 'snapshot', uncommitted batches closed by an empty commit point), then the changes after it: nothing is
+// missed or doubled between the two. The stream uses the columns the table had when it started, and writes NULL
+// for TOASTed values an update left unchanged.
 public sealed partial class PostgresSource
 {
     private readonly object _acknowledgeLock = new();
@@ -106,7 +108,7 @@ public sealed partial class PostgresSource
             throw SourceErrors.PositionMismatch(_options.SourceName, TableName, "it was not written by change data capture");
         }
 
-        List<ColumnPlan> plan = await PrepareReplicationAsync(cancellationToken).ConfigureAwait(false);
+        (List<ColumnPlan> plan, bool slotExists) = await PrepareReplicationAsync(cancellationToken).ConfigureAwait(false);
         if (after?.Lsn is ulong committed)
         {
             // Committed by the sink, perhaps never acknowledged (the process stopped in between).
@@ -118,14 +120,39 @@ public sealed partial class PostgresSource
         {
             await replication.Open(cancellationToken).ConfigureAwait(false);
             ulong skipBelow = after?.Lsn ?? 0;
-            lock (_acknowledgeLock)
-            {
-                _replication = replication;
-            }
-
+            ulong? snapshotLsn = null;
             try
             {
-                await foreach (SourceBatch batch in StreamChangesAsync(replication, target, plan, skipBelow, cancellationToken).ConfigureAwait(false))
+                if (after is null)
+                {
+                    // Nothing of this slot was ever committed: start it afresh, with a snapshot of its own start.
+                    if (slotExists)
+                    {
+                        await replication.DropReplicationSlot(SlotName, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    }
+
+                    PgOutputReplicationSlot slot = await replication.CreatePgOutputReplicationSlot(
+                        SlotName, slotSnapshotInitMode: LogicalSlotSnapshotInitMode.Export, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    snapshotLsn = (ulong)slot.ConsistentPoint;
+                    skipBelow = snapshotLsn.Value;
+                    lock (_acknowledgeLock)
+                    {
+                        _draining = true;
+                    }
+
+                    await foreach (SourceBatch batch in ReadSnapshotAsync(target, plan, slot.SnapshotName!, snapshotLsn.Value, cancellationToken).ConfigureAwait(false))
+                    {
+                        yield return batch;
+                    }
+                }
+
+                // Until the server streams, acknowledgements wait (see StartStreaming).
+                lock (_acknowledgeLock)
+                {
+                    _draining = true;
+                }
+
+                await foreach (SourceBatch batch in StreamChangesAsync(replication, target, plan, skipBelow, snapshotLsn, cancellationToken).ConfigureAwait(false))
                 {
                     yield return batch;
                 }
@@ -152,6 +179,16 @@ public sealed partial class PostgresSource
         }
     }
 
+    // Status updates are only possible once the server streams, i.e. after the first message arrived.
+    private void StartStreaming(LogicalReplicationConnection replication)
+    {
+        lock (_acknowledgeLock)
+        {
+            _replication = replication;
+            _draining = false;
+        }
+    }
+
     private void EndStreaming()
     {
         lock (_acknowledgeLock)
@@ -161,7 +198,32 @@ public sealed partial class PostgresSource
         }
     }
 
-    private async IAsyncEnumerable<SourceBatch> StreamChangesAsync(LogicalReplicationConnection replication, DuckDbConnection target, List<ColumnPlan> plan, ulong skipBelow, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Reads the table in the slot's exported snapshot, in uncommitted batches.</summary>
+    private async IAsyncEnumerable<SourceBatch> ReadSnapshotAsync(DuckDbConnection target, List<ColumnPlan> plan, string snapshot, ulong lsn, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        NpgsqlConnection connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        ReadPlan read;
+        try
+        {
+            await QueryAsync(connection, $"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT {PostgresSql.QuoteLiteral(snapshot)}", [], _ => 0, cancellationToken).ConfigureAwait(false);
+            string columns = string.Join(", ", plan.Skip(MetadataColumns).Select(c => c.SelectSql));
+            string from = PostgresSql.QuoteIdentifier(_schema) + "." + PostgresSql.QuoteIdentifier(_table);
+            string sql = $"COPY (SELECT 'snapshot'::text, {lsn}::int8, row_number() OVER ()::int8, now(), NULL::int8, {columns} FROM {from}) TO STDOUT (FORMAT BINARY)";
+            read = new ReadPlan(plan, await PostgresRowReader.StartAsync(connection, sql, plan, null, _options.SourceName, TableName, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        await foreach (SourceBatch batch in BatchStreamer.StreamAsync(_options, TableName, target, read, _logger, lsn, cancellationToken).ConfigureAwait(false))
+        {
+            yield return new SourceBatch(batch.TableName, batch.Columns, batch.Sequence, batch.RowCount, batch.Position, isCommitPoint: false);
+        }
+    }
+
+    private async IAsyncEnumerable<SourceBatch> StreamChangesAsync(LogicalReplicationConnection replication, DuckDbConnection target, List<ColumnPlan> plan, ulong skipBelow, ulong? snapshotLsn, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         quiet.CancelAfter(_options.ChangeWait);
@@ -176,9 +238,26 @@ public sealed partial class PostgresSource
             DuckDbAppender appender = batchTable.Begin();
             long sequence = 0, rows = 0, inBatch = 0;
             ulong lastEnd = skipBelow;
+            bool streaming = false;
+            if (snapshotLsn is ulong consistentPoint)
+            {
+                // Commits the snapshot's staged batches, at the slot's consistent point.
+                quiet.CancelAfter(Timeout.Infinite);
+                batchTable.Complete(_options.SourceName, TableName);
+                yield return new SourceBatch(batchTable.QuotedName, columns, ++sequence, 0, new SourcePosition(IngestionMode.Cdc, 0, [], [], [], consistentPoint), isCommitPoint: true);
+                quiet.CancelAfter(_options.ChangeWait);
+                appender = batchTable.Begin();
+            }
+
             while (await NextMessageAsync(messages, cancellationToken).ConfigureAwait(false))
             {
                 quiet.CancelAfter(_options.ChangeWait);
+                if (!streaming)
+                {
+                    streaming = true;
+                    StartStreaming(replication);
+                }
+
                 switch (messages.Current)
                 {
                     case BeginMessage begin:
@@ -291,8 +370,8 @@ public sealed partial class PostgresSource
 
     private const int MetadataColumns = 5;
 
-    /// <summary>Makes sure the publication and the slot exist, and plans the batch columns: the change's metadata, then the table's.</summary>
-    private async Task<List<ColumnPlan>> PrepareReplicationAsync(CancellationToken cancellationToken)
+    /// <summary>Makes sure the publication exists, tells whether the slot does, and plans the batch columns: the change's metadata, then the table's.</summary>
+    private async Task<(List<ColumnPlan>, bool SlotExists)> PrepareReplicationAsync(CancellationToken cancellationToken)
     {
         NpgsqlConnection connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -312,7 +391,7 @@ public sealed partial class PostgresSource
                     ?? throw SourceErrors.TypeNotSupported(_options.SourceName, TableName, column.Name, column.Declared);
                 string duckType = column.ElementName is null ? table.DuckDbType : "VARCHAR";
                 string? convert = duckType == "VARCHAR" ? null : table.Kind == ValueKind.Bytes ? "from_hex(substr({0}, 3))" : $"CAST({{0}} AS {duckType})";
-                plan.Add(new ColumnPlan(column.Name, column.Declared, "", ValueKind.Text, "VARCHAR", duckType, convert));
+                plan.Add(new ColumnPlan(column.Name, column.Declared, PostgresSql.QuoteIdentifier(column.Name) + "::text", ValueKind.Text, "VARCHAR", duckType, convert));
             }
 
             string quotedTable = PostgresSql.QuoteIdentifier(_schema) + "." + PostgresSql.QuoteIdentifier(_table);
@@ -321,12 +400,8 @@ public sealed partial class PostgresSource
                 await QueryAsync(connection, $"CREATE PUBLICATION {PostgresSql.QuoteIdentifier(PublicationName)} FOR TABLE {quotedTable}", [], _ => 0, cancellationToken).ConfigureAwait(false);
             }
 
-            if ((await QueryAsync(connection, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", [SlotName], r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count == 0)
-            {
-                await QueryAsync(connection, "SELECT 1 FROM pg_create_logical_replication_slot($1, 'pgoutput')", [SlotName], r => r.GetInt32(0), cancellationToken).ConfigureAwait(false);
-            }
-
-            return plan;
+            bool slotExists = (await QueryAsync(connection, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", [SlotName], r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count > 0;
+            return (plan, slotExists);
         }
     }
 

@@ -19,12 +19,12 @@ public sealed class PostgresCdcTests(PostgresDatabase database) : IClassFixture<
         await database.ExecuteAsync("CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10,2), at timestamptz, tags int[], data bytea)");
         PostgresSource source = Source("items");
         using var target = new DuckDbTarget();
-        Assert.Empty(await target.CollectAsync(source, after: null, "nothing_yet"));
+        SourcePosition start = await SnapshotAsync(source, target);
 
         await database.ExecuteAsync("INSERT INTO items VALUES (1, 'pen ✓', 1.50, '2024-03-01 10:00:00.25+01', '{1,2}', '\\x00ff'), (2, 'ink', 12.00, NULL, NULL, NULL)");
         await database.ExecuteAsync("UPDATE items SET price = 2.25 WHERE id = 1");
         await database.ExecuteAsync("DELETE FROM items WHERE id = 2");
-        List<SourceBatch> batches = await target.CollectAsync(source, after: null);
+        List<SourceBatch> batches = await target.CollectAsync(source, start);
 
         Assert.Equal(["insert", "insert", "update", "delete"], target.Column<string>("SELECT _op FROM collected ORDER BY _lsn, _seq"));
         Assert.Equal([1L, 2L, 1L, 2L], target.Column<int>("SELECT id FROM collected ORDER BY _lsn, _seq").Select(i => (long)i));
@@ -44,13 +44,13 @@ public sealed class PostgresCdcTests(PostgresDatabase database) : IClassFixture<
         await database.ExecuteAsync("CREATE TABLE bulk (id int PRIMARY KEY)");
         PostgresSource source = Source("bulk", batchRows: 2);
         using var target = new DuckDbTarget();
-        await target.CollectAsync(source, after: null, "nothing_yet");
+        SourcePosition start = await SnapshotAsync(source, target);
 
         // Three transactions: 3 rows, then 1 (the batch of 2 is full only after it), then 2.
         await database.ExecuteAsync("INSERT INTO bulk VALUES (1), (2), (3)");
         await database.ExecuteAsync("INSERT INTO bulk VALUES (4)");
         await database.ExecuteAsync("INSERT INTO bulk VALUES (5), (6)");
-        List<SourceBatch> batches = await target.CollectAsync(source, after: null);
+        List<SourceBatch> batches = await target.CollectAsync(source, start);
 
         Assert.Equal([3L, 3L], batches.Select(b => b.RowCount));
     }
@@ -82,10 +82,10 @@ public sealed class PostgresCdcTests(PostgresDatabase database) : IClassFixture<
         await database.ExecuteAsync("CREATE TABLE resumed (id int PRIMARY KEY)");
         PostgresSource source = Source("resumed");
         using var target = new DuckDbTarget();
-        await target.CollectAsync(source, after: null, "nothing_yet");
+        SourcePosition start = await SnapshotAsync(source, target);
         await database.ExecuteAsync("INSERT INTO resumed VALUES (1)");
         await database.ExecuteAsync("INSERT INTO resumed VALUES (2)");
-        List<SourceBatch> delivered = await target.CollectAsync(source, after: null);
+        List<SourceBatch> delivered = await target.CollectAsync(source, start);
 
         // As if the process died after the bronze commit, before acknowledging: the server sends them again.
         await database.ExecuteAsync("INSERT INTO resumed VALUES (3)");
@@ -94,5 +94,30 @@ public sealed class PostgresCdcTests(PostgresDatabase database) : IClassFixture<
         Assert.Equal([3], target.Column<int>("SELECT id FROM after_restart"));
 
         PostgresSource PostgresSourceWithFreshState() => Source("resumed");
+    }
+
+    [Fact]
+    public async Task First_read_delivers_a_snapshot_consistent_with_the_slot_then_the_changes_after_it()
+    {
+        await database.ExecuteAsync("CREATE TABLE stock (id int PRIMARY KEY, qty int); INSERT INTO stock VALUES (1, 10), (2, 20), (3, 30)");
+        PostgresSource source = Source("stock", batchRows: 2);
+        using var target = new DuckDbTarget();
+
+        List<SourceBatch> snapshot = await target.CollectAsync(source, after: null);
+        await database.ExecuteAsync("UPDATE stock SET qty = 11 WHERE id = 1");
+        List<SourceBatch> changes = await target.CollectAsync(source, snapshot[^1].Position, "changes");
+
+        Assert.Equal([(2L, false), (1L, false), (0L, true)], snapshot.Select(b => (b.RowCount, b.IsCommitPoint)));
+        Assert.All(snapshot, b => Assert.Equal(snapshot[^1].Position.Lsn, b.Position.Lsn));
+        Assert.Equal(["snapshot"], target.Column<string>("SELECT DISTINCT _op FROM collected"));
+        Assert.Equal([10, 20, 30], target.Column<int>("SELECT qty FROM collected ORDER BY id"));
+        Assert.Equal(["update 1 11"], target.Column<string>("SELECT _op || ' ' || id || ' ' || qty FROM changes"));
+        Assert.True(target.Column<decimal>("SELECT _lsn::DECIMAL(20,0) FROM changes")[0] >= snapshot[^1].Position.Lsn!.Value);
+    }
+
+    private static async Task<SourcePosition> SnapshotAsync(PostgresSource source, DuckDbTarget target)
+    {
+        List<SourceBatch> batches = await target.CollectAsync(source, after: null, "snapshot");
+        return batches[^1].Position;
     }
 }

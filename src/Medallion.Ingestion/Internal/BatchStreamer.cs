@@ -39,18 +39,23 @@ internal static class BatchStreamer
             throw;
         }
 
-        await foreach (SourceBatch batch in StreamAsync(options, table, target, plan, logger, cancellationToken).ConfigureAwait(false))
+        await foreach (SourceBatch batch in StreamAsync(options, table, target, plan, logger, snapshotLsn: null, cancellationToken).ConfigureAwait(false))
         {
             yield return batch;
         }
     }
 
-    private static async IAsyncEnumerable<SourceBatch> StreamAsync(
+    /// <summary>
+    /// Streams the batches of a started read and closes the reader (and its connection) at the end.
+    /// <c>snapshotLsn</c> is set for the initial snapshot of change data capture: the slot's consistent point.
+    /// </summary>
+    public static async IAsyncEnumerable<SourceBatch> StreamAsync(
         SourceTableOptions options,
         string table,
         DuckDbConnection target,
         ReadPlan plan,
         ILogger logger,
+        ulong? snapshotLsn,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         (IReadOnlyList<ColumnPlan> columnPlans, IRowReader reader, BoundaryTracker? tracker) = plan;
@@ -84,7 +89,7 @@ internal static class BatchStreamer
             }
 
             // A full load always ends with a batch, even an empty one: its completion replaces the table.
-            if (inBatch > 0 || (!incremental && sequence == 0))
+            if (inBatch > 0 || (options.Mode == IngestionMode.Full && sequence == 0))
             {
                 yield return Complete(++sequence, inBatch);
             }
@@ -93,7 +98,7 @@ internal static class BatchStreamer
             {
                 batchTable.Complete(options.SourceName, table);
                 LogMessages.BatchStaged(logger, options.SourceName, table, number, count);
-                SourcePosition position = tracker?.Position() ?? new SourcePosition(IngestionMode.Full, rows, [], [], []);
+                SourcePosition position = tracker?.Position() ?? new SourcePosition(options.Mode, rows, [], [], [], snapshotLsn);
                 return new SourceBatch(batchTable.QuotedName, columns, number, count, position, isCommitPoint: incremental);
             }
         }

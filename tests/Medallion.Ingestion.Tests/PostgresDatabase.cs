@@ -23,7 +23,21 @@ public sealed class PostgresDatabase : IAsyncLifetime
     public async Task DisposeAsync()
     {
         // Replication slots belong to the cluster and keep their database alive: drop the ones the tests made.
-        await ExecuteOnServerAsync($"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '{Name}'");
+        // A stream a failed test left open still holds its slot: end that walsender first.
+        await ExecuteOnServerAsync($"SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = '{Name}' AND active");
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            try
+            {
+                await ExecuteOnServerAsync($"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '{Name}'");
+                break;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse)
+            {
+                await Task.Delay(100);
+            }
+        }
+
         await ExecuteOnServerAsync($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)");
     }
 

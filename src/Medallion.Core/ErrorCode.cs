@@ -103,6 +103,20 @@ public enum ErrorCode
     QualityRuleInvalid = 7001,
     /// <summary>A <c>fail</c>-severity expectation did not hold, so nothing was committed.</summary>
     QualityCheckFailed = 7002,
+    /// <summary>A source server could not be reached (down, refused, timed out), after the configured retries.</summary>
+    SourceUnavailable = 8001,
+    /// <summary>A source server rejected the login (wrong user or password, or no access to the database).</summary>
+    SourceAuthenticationFailed = 8002,
+    /// <summary>The table to ingest does not exist in the source (or the login cannot see it).</summary>
+    SourceTableNotFound = 8003,
+    /// <summary>A column named in the source settings (cursor or key) does not exist in the table.</summary>
+    SourceColumnNotFound = 8004,
+    /// <summary>A source column has a type that has no faithful DuckDB mapping.</summary>
+    SourceTypeNotSupported = 8005,
+    /// <summary>Reading or converting rows from the source failed.</summary>
+    SourceReadFailed = 8006,
+    /// <summary>A stored source position cannot be used with this source (other mode or cursor columns, or damaged).</summary>
+    SourcePositionInvalid = 8007,
 }
 
 /// <summary>Formatting helpers for <see cref="ErrorCode"/>.</summary>

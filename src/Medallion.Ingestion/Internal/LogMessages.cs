@@ -1,0 +1,20 @@
+using System;
+using Microsoft.Extensions.Logging;
+
+namespace Medallion.Ingestion.Internal;
+
+/// <summary>The log messages of the ingestion layer (event ids 8000-8999, like the error codes).</summary>
+internal static partial class LogMessages
+{
+    [LoggerMessage(EventId = 8101, Level = LogLevel.Warning, Message = "Source {Source}: connecting to {Server} failed ({Error}); attempt {Attempt} in {Delay}")]
+    public static partial void ConnectRetry(ILogger logger, string source, string server, int attempt, TimeSpan delay, string? error);
+
+    [LoggerMessage(EventId = 8102, Level = LogLevel.Debug, Message = "Source {Source}: reading table {Table} ({Mode}) with {Sql}")]
+    public static partial void Reading(ILogger logger, string source, string table, IngestionMode mode, string sql);
+
+    [LoggerMessage(EventId = 8103, Level = LogLevel.Debug, Message = "Source {Source}: batch {Batch} of table {Table} staged, {Rows} rows")]
+    public static partial void BatchStaged(ILogger logger, string source, string table, long batch, long rows);
+
+    [LoggerMessage(EventId = 8104, Level = LogLevel.Warning, Message = "Source {Source}: an update of table {Table} left a TOASTed value unchanged, which logical replication does not send; it lands as NULL (set REPLICA IDENTITY FULL to receive it)")]
+    public static partial void UnchangedToast(ILogger logger, string source, string table);
+}

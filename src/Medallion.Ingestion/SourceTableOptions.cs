@@ -1,0 +1,70 @@
+using System;
+using System.Collections.Generic;
+
+namespace Medallion.Ingestion;
+
+/// <summary>What to read from a database source and how: the table, the mode, the cursor, and the batch size.</summary>
+/// <remarks>
+/// <para>
+/// Incremental reads are exact at the boundary. The cursor is compared as a row value,
+/// <c>(c1, c2, ...) &gt;= (last1, last2, ...)</c>, in that order, and rows that share the last cursor value and
+/// were already delivered are recognised by their key (<see cref="KeyColumns"/>, else the primary key, else the
+/// cursor columns themselves) and skipped. So a batch may end in the middle of a run of equal cursor values, a
+/// crash between batches repeats nothing, and a row committed later with exactly the last cursor value is still
+/// read. The position therefore carries the keys of the rows sharing the last cursor value: a cursor with huge
+/// runs of equal values makes the position large (add a unique column, such as the id, as the last cursor column).
+/// </para>
+/// <para>
+/// Rows that appear later with a cursor value below the last one (a transaction that commits late with an
+/// older <c>updated_at</c>) cannot be seen by any cursor: use CDC where that matters.
+/// </para>
+/// </remarks>
+public sealed class SourceTableOptions
+{
+    /// <summary>The source's name as the user knows it (from the project's sources file); every error names it.</summary>
+    public required string SourceName { get; init; }
+
+    /// <summary>The table: <c>schema.table</c> for PostgreSQL (schema <c>public</c> when left out), <c>table</c> for MySQL (the connection's database).</summary>
+    public required string Table { get; init; }
+
+    /// <summary>Full or incremental.</summary>
+    public IngestionMode Mode { get; init; } = IngestionMode.Full;
+
+    /// <summary>The cursor columns of an incremental read, most significant first; required in that mode.</summary>
+    public IReadOnlyList<string> CursorColumns { get; init; } = [];
+
+    /// <summary>Columns that identify a row, used to recognise rows already delivered at the cursor boundary; defaults to the primary key.</summary>
+    public IReadOnlyList<string>? KeyColumns { get; init; }
+
+    /// <summary>CDC: the logical replication slot to read (created when missing); defaults to <c>medallion_&lt;schema&gt;_&lt;table&gt;</c>.</summary>
+    public string? ReplicationSlot { get; init; }
+
+    /// <summary>CDC: the publication the slot streams (created for the table when missing); defaults to the slot's name.</summary>
+    public string? Publication { get; init; }
+
+    /// <summary>CDC: how long to wait for the next change before the stream ends (it drains what is available, then stops).</summary>
+    public TimeSpan ChangeWait { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Rows per batch (each batch is staged in DuckDB, so memory is bounded by the batch, not the table).</summary>
+    public int BatchRows { get; init; } = 100_000;
+
+    /// <summary>How many times to try to connect before giving up (1 = no retry).</summary>
+    public int MaxConnectAttempts { get; init; } = 4;
+
+    /// <summary>The delay before the first retry; it doubles (with jitter) for each further one.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    internal void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(SourceName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(Table);
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchRows, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnectAttempts, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(RetryDelay.Ticks);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ChangeWait, TimeSpan.Zero);
+        if (Mode == IngestionMode.Incremental && CursorColumns.Count == 0)
+        {
+            throw new ArgumentException($"Source '{SourceName}': incremental mode needs at least one cursor column.", nameof(CursorColumns));
+        }
+    }
+}

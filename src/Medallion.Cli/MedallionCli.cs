@@ -34,6 +34,7 @@ internal static class MedallionCli
         }
 
         root.Add(SqlCommand.Create(output, error));
+        root.Add(ServeCommand.Create(output, error));
         return root;
     }
 

@@ -155,7 +155,7 @@ internal sealed partial class PgConnection
 
         ReadOnlyGuard.EnsureReadOnly(statement);
         EnsureNoOtherOpenReader(portal);
-        DuckDbCommand command = CreateCommand(statement.Text, portal.Parameters);
+        DuckDbCommand command = CreateCommand(PgSqlRewriter.Rewrite(statement), portal.Parameters);
         portal.Command = command;
         portal.Reader = await RunAsync(() => command.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);
         portal.Columns = ColumnsOf(portal.Reader, portal.ResultFormats);
@@ -188,7 +188,7 @@ internal sealed partial class PgConnection
         var columns = new List<ResultColumn>();
         try
         {
-            DuckDbCommand describe = CreateCommand("DESCRIBE " + statement.Text, nulls);
+            DuckDbCommand describe = CreateCommand("DESCRIBE " + PgSqlRewriter.Rewrite(statement), nulls);
             foreach (string?[] row in await RunAsync(() => DuckDbCommands.QueryAsync(describe, cancellationToken)).ConfigureAwait(false))
             {
                 PgType type = PgType.FromDuckDb(row[1] ?? "VARCHAR", out int modifier);
@@ -199,7 +199,7 @@ internal sealed partial class PgConnection
         {
             // Not every statement can be wrapped in DESCRIBE (EXPLAIN, SUMMARIZE, ...): run it
             // instead, read-only as it is, and take the shape of its result.
-            DuckDbCommand run = CreateCommand(statement.Text, nulls);
+            DuckDbCommand run = CreateCommand(PgSqlRewriter.Rewrite(statement), nulls);
             try
             {
                 DuckDbDataReader reader = await RunAsync(() => run.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);

@@ -21,6 +21,12 @@ internal static class ReadOnlyGuard
         "INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "CREATE", "DROP", "ALTER", "TRUNCATE", "ATTACH", "DETACH", "PRAGMA", "CHECKPOINT", "VACUUM", "EXPORT", "IMPORT", "INSTALL", "LOAD",
     };
 
+    /// <summary>Other statements DuckDB knows that are not queries: refused as writes rather than reported as syntax errors.</summary>
+    private static readonly HashSet<string> s_otherCommands = new(StringComparer.Ordinal)
+    {
+        "USE", "CALL", "ANALYZE", "COMMENT", "GRANT", "REVOKE", "PREPARE", "EXECUTE", "UPSERT", "REPLACE", "REFRESH", "REINDEX", "CLUSTER", "LOCK", "DO", "NOTIFY", "SECURITY", "UPDATE_EXTENSIONS", "FORCE",
+    };
+
     public static void EnsureReadOnly(SqlStatement statement)
     {
         IReadOnlyList<SqlToken> tokens = statement.Tokens;
@@ -28,6 +34,11 @@ internal static class ReadOnlyGuard
         bool reading = s_reading.Contains(keyword) || (tokens[0].Kind == SqlTokenKind.Symbol && tokens[0].Value == "(");
         if (!reading)
         {
+            if (keyword.Length > 0 && !s_writing.Contains(keyword) && !s_otherCommands.Contains(keyword))
+            {
+                throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.SyntaxError, $"syntax error at or near \"{tokens[0].Raw}\"");
+            }
+
             throw Refused(keyword.Length > 0 ? keyword : tokens[0].Raw);
         }
 

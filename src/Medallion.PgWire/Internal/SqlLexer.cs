@@ -17,17 +17,13 @@ internal enum SqlTokenKind
 }
 
 /// <summary>A token; <see cref="Value"/> is the unquoted text (string contents, identifier name, upper-cased keyword), <see cref="Raw"/> the text as written.</summary>
-internal readonly record struct SqlToken(SqlTokenKind Kind, string Value, string Raw)
-{
-    public SqlToken(SqlTokenKind kind, string value)
-        : this(kind, value, value)
-    {
-    }
-}
+/// <remarks><see cref="Start"/> and <see cref="End"/> are offsets in the statement's <see cref="SqlStatement.Text"/>.</remarks>
+internal readonly record struct SqlToken(SqlTokenKind Kind, string Value, string Raw, int Start, int End);
 
 /// <summary>One statement of a query string: its text and tokens, and the highest <c>$n</c> it uses.</summary>
 internal sealed record SqlStatement(string Text, IReadOnlyList<SqlToken> Tokens, int ParameterCount)
 {
+
     public string Keyword(int index) => index < Tokens.Count && Tokens[index].Kind == SqlTokenKind.Word ? Tokens[index].Value : string.Empty;
 }
 
@@ -44,7 +40,6 @@ internal static class SqlLexer
     {
         var statements = new List<SqlStatement>();
         var tokens = new List<SqlToken>();
-        int start = 0;
         int maxParameter = 0;
         int i = 0;
         while (i < sql.Length)
@@ -67,19 +62,18 @@ internal static class SqlLexer
             }
             else if (c == ';')
             {
-                Add(statements, sql[start..i], tokens, maxParameter);
+                Add(statements, sql, i, tokens, maxParameter);
                 tokens = [];
                 maxParameter = 0;
                 i++;
-                start = i;
             }
             else if (c == '\'')
             {
-                i = ReadString(sql, i, escapes: false, tokens);
+                i = ReadString(sql, i, i, escapes: false, tokens);
             }
             else if ((c is 'E' or 'e') && At(sql, i + 1) == '\'')
             {
-                i = ReadString(sql, i + 1, escapes: true, tokens);
+                i = ReadString(sql, i, i + 1, escapes: true, tokens);
             }
             else if (c == '"')
             {
@@ -102,7 +96,7 @@ internal static class SqlLexer
                     name.Append(sql[end++]);
                 }
 
-                tokens.Add(new SqlToken(SqlTokenKind.QuotedIdentifier, name.ToString()));
+                tokens.Add(new SqlToken(SqlTokenKind.QuotedIdentifier, name.ToString(), sql[i..Math.Min(end + 1, sql.Length)], i, Math.Min(end + 1, sql.Length)));
                 i = Math.Min(end + 1, sql.Length);
             }
             else if (c == '$' && char.IsAsciiDigit(At(sql, i + 1)))
@@ -118,15 +112,16 @@ internal static class SqlLexer
                     maxParameter = Math.Max(maxParameter, number);
                 }
 
-                tokens.Add(new SqlToken(SqlTokenKind.Parameter, sql[i..end]));
+                tokens.Add(new SqlToken(SqlTokenKind.Parameter, sql[i..end], sql[i..end], i, end));
                 i = end;
             }
             else if (c == '$' && TryDollarTag(sql, i, out string tag))
             {
                 int bodyStart = i + tag.Length;
                 int end = sql.IndexOf(tag, bodyStart, StringComparison.Ordinal);
-                tokens.Add(new SqlToken(SqlTokenKind.String, end < 0 ? sql[bodyStart..] : sql[bodyStart..end]));
-                i = end < 0 ? sql.Length : end + tag.Length;
+                int stop = end < 0 ? sql.Length : end + tag.Length;
+                tokens.Add(new SqlToken(SqlTokenKind.String, end < 0 ? sql[bodyStart..] : sql[bodyStart..end], sql[i..stop], i, stop));
+                i = stop;
             }
             else if (char.IsLetter(c) || c == '_' || c > 127)
             {
@@ -136,7 +131,7 @@ internal static class SqlLexer
                     end++;
                 }
 
-                tokens.Add(new SqlToken(SqlTokenKind.Word, sql[i..end].ToUpperInvariant(), sql[i..end]));
+                tokens.Add(new SqlToken(SqlTokenKind.Word, sql[i..end].ToUpperInvariant(), sql[i..end], i, end));
                 i = end;
             }
             else if (char.IsAsciiDigit(c) || (c == '.' && char.IsAsciiDigit(At(sql, i + 1))))
@@ -147,27 +142,37 @@ internal static class SqlLexer
                     end++;
                 }
 
-                tokens.Add(new SqlToken(SqlTokenKind.Number, sql[i..end]));
+                tokens.Add(new SqlToken(SqlTokenKind.Number, sql[i..end], sql[i..end], i, end));
                 i = end;
             }
             else
             {
-                tokens.Add(new SqlToken(SqlTokenKind.Symbol, c.ToString()));
+                tokens.Add(new SqlToken(SqlTokenKind.Symbol, c.ToString(), c.ToString(), i, i + 1));
                 i++;
             }
         }
 
-        Add(statements, sql[start..], tokens, maxParameter);
+        Add(statements, sql, sql.Length, tokens, maxParameter);
         return statements;
     }
 
-    private static void Add(List<SqlStatement> statements, string text, List<SqlToken> tokens, int maxParameter)
+    private static void Add(List<SqlStatement> statements, string sql, int end, List<SqlToken> tokens, int maxParameter)
     {
         // A statement of only whitespace and comments is no statement (PostgreSQL's EmptyQueryResponse).
-        if (tokens.Count > 0)
+        if (tokens.Count == 0)
         {
-            statements.Add(new SqlStatement(text.Trim(), tokens, maxParameter));
+            return;
         }
+
+        // The text runs from the first token to the end (trailing comments kept), so token offsets stay valid.
+        int first = tokens[0].Start;
+        string text = sql[first..end].TrimEnd();
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            tokens[i] = tokens[i] with { Start = tokens[i].Start - first, End = tokens[i].End - first };
+        }
+
+        statements.Add(new SqlStatement(text, tokens, maxParameter));
     }
 
     private static char At(string sql, int index) => index < sql.Length ? sql[index] : '\0';
@@ -200,7 +205,7 @@ internal static class SqlLexer
         return i;
     }
 
-    private static int ReadString(string sql, int quote, bool escapes, List<SqlToken> tokens)
+    private static int ReadString(string sql, int start, int quote, bool escapes, List<SqlToken> tokens)
     {
         var value = new StringBuilder();
         int i = quote + 1;
@@ -231,7 +236,7 @@ internal static class SqlLexer
             i++;
         }
 
-        tokens.Add(new SqlToken(SqlTokenKind.String, value.ToString()));
+        tokens.Add(new SqlToken(SqlTokenKind.String, value.ToString(), sql[start..i], start, i));
         return i;
     }
 

@@ -16,6 +16,25 @@ internal sealed partial class PgConnection
     /// <summary>'I' idle, 'T' in a transaction block, 'E' in a failed transaction block.</summary>
     private char _transactionStatus = 'I';
 
+    /// <summary>Whether this session's catalog emulation exists; it is made on the first statement that needs it, so plain queries connect fast.</summary>
+    private bool _catalogInstalled;
+
+    private async Task EnsureCatalogAsync(SqlStatement statement, CancellationToken cancellationToken)
+    {
+        if (_catalogInstalled || !CatalogEmulation.IsNeededBy(statement))
+        {
+            return;
+        }
+
+        Settings.TryGet("session_authorization", out _, out string user);
+        await RunAsync(async () =>
+        {
+            await CatalogEmulation.InstallAsync(Session, user, Settings, cancellationToken).ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
+        _catalogInstalled = true;
+    }
+
     private async Task ExecutePortalAsync(Portal portal, int maxRows, bool sendRowDescription, CancellationToken cancellationToken)
     {
         if (portal.Statement.Statement is null)
@@ -155,7 +174,8 @@ internal sealed partial class PgConnection
 
         ReadOnlyGuard.EnsureReadOnly(statement);
         EnsureNoOtherOpenReader(portal);
-        DuckDbCommand command = CreateCommand(PgSqlRewriter.Rewrite(statement), portal.Parameters);
+        await EnsureCatalogAsync(statement, cancellationToken).ConfigureAwait(false);
+        DuckDbCommand command = CreateCommand(PgSqlRewriter.Rewrite(statement, _database), portal.Parameters);
         portal.Command = command;
         portal.Reader = await RunAsync(() => command.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);
         portal.Columns = ColumnsOf(portal.Reader, portal.ResultFormats);
@@ -184,11 +204,12 @@ internal sealed partial class PgConnection
         EnsureNotAborted(statement);
         ReadOnlyGuard.EnsureReadOnly(statement);
         EnsureNoOtherOpenReader(null);
+        await EnsureCatalogAsync(statement, cancellationToken).ConfigureAwait(false);
         object?[] nulls = new object?[prepared.ParameterTypeOids.Length];
         var columns = new List<ResultColumn>();
         try
         {
-            DuckDbCommand describe = CreateCommand("DESCRIBE " + PgSqlRewriter.Rewrite(statement), nulls);
+            DuckDbCommand describe = CreateCommand("DESCRIBE " + PgSqlRewriter.Rewrite(statement, _database), nulls);
             foreach (string?[] row in await RunAsync(() => DuckDbCommands.QueryAsync(describe, cancellationToken)).ConfigureAwait(false))
             {
                 PgType type = PgType.FromDuckDb(row[1] ?? "VARCHAR", out int modifier);
@@ -199,7 +220,7 @@ internal sealed partial class PgConnection
         {
             // Not every statement can be wrapped in DESCRIBE (EXPLAIN, SUMMARIZE, ...): run it
             // instead, read-only as it is, and take the shape of its result.
-            DuckDbCommand run = CreateCommand(PgSqlRewriter.Rewrite(statement), nulls);
+            DuckDbCommand run = CreateCommand(PgSqlRewriter.Rewrite(statement, _database), nulls);
             try
             {
                 DuckDbDataReader reader = await RunAsync(() => run.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);

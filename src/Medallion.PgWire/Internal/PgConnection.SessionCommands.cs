@@ -360,7 +360,10 @@ internal sealed partial class PgConnection
                 await ApplySearchPathAsync(value, cancellationToken).ConfigureAwait(false);
             }
 
-            await CatalogEmulation.UpdateSettingAsync(Session, canonical, value, cancellationToken).ConfigureAwait(false);
+            if (_catalogInstalled)
+            {
+                await CatalogEmulation.UpdateSettingAsync(Session, canonical, value, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

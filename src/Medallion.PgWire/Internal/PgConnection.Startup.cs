@@ -106,7 +106,7 @@ internal sealed partial class PgConnection
         }
 
         string database = startup.Parameters.TryGetValue("database", out string? named) && named.Length > 0 ? named : user;
-        _user = user;
+        _database = database;
         await AuthenticateAsync(user, cancellationToken).ConfigureAwait(false);
 
         string applicationName = startup.Parameters.GetValueOrDefault("application_name", string.Empty);
@@ -140,7 +140,6 @@ internal sealed partial class PgConnection
                 _settings.Set(name, value, local: false);
             }
 
-            await CatalogEmulation.InstallAsync(Session, user, database, _settings, cancellationToken).ConfigureAwait(false);
             await ApplySettingsToDuckDbAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (PgWireException error)

@@ -35,7 +35,7 @@ internal sealed partial class PgConnection : IAsyncDisposable
     private PipeWriter _output;
     private ISqlSession? _session;
     private SessionSettings? _settings;
-    private string _user = string.Empty;
+    private string _database = string.Empty;
     private volatile bool _statementRunning;
     private int _disposed;
 

@@ -8,7 +8,9 @@ namespace Medallion.PgWire.Internal;
 /// Lexical fixes for PostgreSQL spellings DuckDB does not accept, mostly from clients' catalog
 /// queries: <c>pg_catalog.</c> qualifiers (the emulated catalog is on DuckDB's search path),
 /// <c>OPERATOR(pg_catalog.~)</c>, <c>COLLATE pg_catalog.default</c>, and casts to catalog types
-/// DuckDB lacks (<c>::name</c>, <c>::oid</c>, <c>::regclass</c>, ...). Nothing is parsed: only
+/// DuckDB lacks (<c>::name</c>, <c>::oid</c>, <c>::regclass</c>, ...), and <c>current_database()</c>, which
+/// must name the database the client connected to while DuckDB's own catalog views keep seeing
+/// DuckDB's name for it. Nothing is parsed: only
 /// these token patterns are replaced, and a statement without them is returned unchanged.
 /// </summary>
 internal static class PgSqlRewriter
@@ -32,7 +34,7 @@ internal static class PgSqlRewriter
         ["ACLITEM"] = "VARCHAR",
     };
 
-    public static string Rewrite(SqlStatement statement)
+    public static string Rewrite(SqlStatement statement, string database)
     {
         IReadOnlyList<SqlToken> tokens = statement.Tokens;
         var edits = new List<(int Start, int End, string Text)>();
@@ -58,8 +60,40 @@ internal static class PgSqlRewriter
 
                 if (close < tokens.Count && operatorStart < close)
                 {
-                    edits.Add((token.Start, tokens[close].End, " " + statement.Text[tokens[operatorStart].Start..tokens[close - 1].End] + " "));
+                    string op = statement.Text[tokens[operatorStart].Start..tokens[close - 1].End];
+                    edits.Add((token.Start, tokens[close].End, " " + op.TrimEnd('*') + " "));
                     i = close;
+                    if (op.Contains('~', StringComparison.Ordinal) && TryRegexPattern(tokens, i + 1, op.EndsWith('*'), out string? pattern))
+                    {
+                        edits.Add((tokens[i + 1].Start, tokens[i + 1].End, pattern));
+                        i++;
+                    }
+                }
+            }
+            else if (token.Kind == SqlTokenKind.Word && token.Value is "GENERATE_SERIES" or "UNNEST" && IsSymbol(tokens, i + 1, "(") && IsFromItem(tokens, i))
+            {
+                // PostgreSQL names the one column of "FROM generate_series(...) s" after the alias s;
+                // DuckDB makes s the row. An explicit column alias gives both the same meaning.
+                int close = MatchingParenthesis(tokens, i + 1);
+                int alias = IsWord(tokens, close + 1, "AS") ? close + 2 : close + 1;
+                if (close > 0 && alias < tokens.Count && tokens[alias].Kind == SqlTokenKind.Word && !IsReserved(tokens[alias].Value) && !IsSymbol(tokens, alias + 1, "("))
+                {
+                    edits.Add((tokens[alias].End, tokens[alias].End, "(" + tokens[alias].Raw + ")"));
+                }
+            }
+            else if (IsSymbol(tokens, i, "~"))
+            {
+                bool insensitive = IsSymbol(tokens, i + 1, "*");
+                int patternAt = insensitive ? i + 2 : i + 1;
+                if (TryRegexPattern(tokens, patternAt, insensitive, out string? pattern))
+                {
+                    if (insensitive)
+                    {
+                        edits.Add((tokens[i + 1].Start, tokens[i + 1].End, string.Empty));
+                    }
+
+                    edits.Add((tokens[patternAt].Start, tokens[patternAt].End, pattern));
+                    i = patternAt;
                 }
             }
             else if (token.Kind == SqlTokenKind.Word && token.Value == "COLLATE" && i + 1 < tokens.Count)
@@ -77,6 +111,11 @@ internal static class PgSqlRewriter
             {
                 edits.Add((token.Start, tokens[i + 1].End, string.Empty));
                 i++;
+            }
+            else if (token.Kind == SqlTokenKind.Word && token.Value is "CURRENT_DATABASE" or "CURRENT_CATALOG" && IsSymbol(tokens, i + 1, "(") && IsSymbol(tokens, i + 2, ")") && !IsSymbol(tokens, i - 1, "."))
+            {
+                edits.Add((token.Start, tokens[i + 2].End, "CAST(" + Medallion.DuckDb.DuckDbConnection.QuoteLiteral(database) + " AS VARCHAR)"));
+                i += 2;
             }
             else if (IsSymbol(tokens, i, ":") && IsSymbol(tokens, i + 1, ":"))
             {
@@ -100,6 +139,8 @@ internal static class PgSqlRewriter
             return statement.Text;
         }
 
+        // Edits come in token order except the column aliases, which land after their function's arguments.
+        edits.Sort((a, b) => a.Start.CompareTo(b.Start));
         var builder = new StringBuilder(statement.Text.Length);
         int copied = 0;
         foreach ((int start, int end, string text) in edits)
@@ -110,6 +151,58 @@ internal static class PgSqlRewriter
 
         return builder.Append(statement.Text, copied, statement.Text.Length - copied).ToString();
     }
+
+    /// <summary>
+    /// PostgreSQL's <c>~</c> finds the pattern anywhere in the text; DuckDB's <c>~</c> must match the
+    /// whole text. Wrapping the pattern in "anything" on both sides gives PostgreSQL's meaning
+    /// (anchors in the pattern still anchor, RE2 has no multi-line mode by default).
+    /// </summary>
+    private static bool TryRegexPattern(IReadOnlyList<SqlToken> tokens, int index, bool caseInsensitive, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? pattern)
+    {
+        pattern = null;
+        if (index >= tokens.Count || tokens[index].Kind != SqlTokenKind.String)
+        {
+            return false;
+        }
+
+        string wrapped = (caseInsensitive ? "(?i)" : string.Empty) + "(?s:.*)(?:" + tokens[index].Value + ")(?s:.*)";
+        pattern = Medallion.DuckDb.DuckDbConnection.QuoteLiteral(wrapped);
+        return true;
+    }
+
+    private static bool IsFromItem(IReadOnlyList<SqlToken> tokens, int i)
+    {
+        int before = i - 1;
+        if (IsSymbol(tokens, before, ".") && IsWord(tokens, before - 1, "PG_CATALOG"))
+        {
+            before -= 2;
+        }
+
+        return IsWord(tokens, before, "FROM") || IsWord(tokens, before, "JOIN") || IsSymbol(tokens, before, ",");
+    }
+
+    private static int MatchingParenthesis(IReadOnlyList<SqlToken> tokens, int open)
+    {
+        int depth = 0;
+        for (int i = open; i < tokens.Count; i++)
+        {
+            if (IsSymbol(tokens, i, "("))
+            {
+                depth++;
+            }
+            else if (IsSymbol(tokens, i, ")") && --depth == 0)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool IsReserved(string word) => word is "WHERE" or "ON" or "JOIN" or "LEFT" or "RIGHT" or "INNER" or "CROSS" or "FULL" or "ORDER" or "GROUP" or "LIMIT" or "UNION" or "WITH" or "HAVING" or "WINDOW" or "OFFSET" or "NATURAL" or "USING" or "EXCEPT" or "INTERSECT" or "LATERAL";
+
+    private static bool IsWord(IReadOnlyList<SqlToken> tokens, int index, string word) =>
+        index >= 0 && index < tokens.Count && tokens[index].Kind == SqlTokenKind.Word && tokens[index].Value == word;
 
     private static bool IsSymbol(IReadOnlyList<SqlToken> tokens, int index, string symbol) =>
         index >= 0 && index < tokens.Count && tokens[index].Kind == SqlTokenKind.Symbol && tokens[index].Value == symbol;

@@ -57,6 +57,37 @@ internal sealed record PgType(int Oid, string Name, short Length, PgTypeKind Kin
 
     private static readonly Dictionary<int, PgType> s_byOid = BuildByOid();
 
+    private static readonly Dictionary<string, PgType> s_byDuckDbName = new(StringComparer.Ordinal)
+    {
+        ["BOOLEAN"] = Bool,
+        ["TINYINT"] = Int2,
+        ["SMALLINT"] = Int2,
+        ["UTINYINT"] = Int2,
+        ["INTEGER"] = Int4,
+        ["USMALLINT"] = Int4,
+        ["BIGINT"] = Int8,
+        ["UINTEGER"] = Int8,
+        ["HUGEINT"] = Numeric,
+        ["UBIGINT"] = Numeric,
+        ["UHUGEINT"] = Numeric,
+        ["BIGNUM"] = Numeric,
+        ["FLOAT"] = Float4,
+        ["DOUBLE"] = Float8,
+        ["VARCHAR"] = Text,
+        ["BLOB"] = Bytea,
+        ["DATE"] = Date,
+        ["TIME"] = Time,
+        ["TIME_NS"] = Time,
+        ["TIMESTAMP"] = Timestamp,
+        ["TIMESTAMP_S"] = Timestamp,
+        ["TIMESTAMP_MS"] = Timestamp,
+        ["TIMESTAMP_NS"] = Timestamp,
+        ["TIMESTAMP WITH TIME ZONE"] = TimestampTz,
+        ["INTERVAL"] = Interval,
+        ["UUID"] = Uuid,
+        ["JSON"] = Json,
+    };
+
     public bool IsArray => Kind == PgTypeKind.Array;
 
     /// <summary>The array type whose elements are this type.</summary>
@@ -99,27 +130,11 @@ internal sealed record PgType(int Oid, string Name, short Length, PgTypeKind Kin
             return Numeric;
         }
 
-        return duckDbType switch
-        {
-            "BOOLEAN" => Bool,
-            "TINYINT" or "SMALLINT" or "UTINYINT" => Int2,
-            "INTEGER" or "USMALLINT" => Int4,
-            "BIGINT" or "UINTEGER" => Int8,
-            "HUGEINT" or "UBIGINT" or "UHUGEINT" or "BIGNUM" => Numeric,
-            "FLOAT" => Float4,
-            "DOUBLE" => Float8,
-            "VARCHAR" => Text,
-            "BLOB" => Bytea,
-            "DATE" => Date,
-            "TIME" or "TIME_NS" => Time,
-            "TIMESTAMP" or "TIMESTAMP_S" or "TIMESTAMP_MS" or "TIMESTAMP_NS" => Timestamp,
-            "TIMESTAMP WITH TIME ZONE" => TimestampTz,
-            "INTERVAL" => Interval,
-            "UUID" => Uuid,
-            "JSON" => Json,
-            _ => Text,
-        };
+        return s_byDuckDbName.GetValueOrDefault(duckDbType, Text);
     }
+
+    /// <summary>DuckDB's simple type names and the PostgreSQL type each is sent as; anything else is text.</summary>
+    internal static IReadOnlyDictionary<string, PgType> ByDuckDbName => s_byDuckDbName;
 
     private static Dictionary<int, PgType> BuildByOid()
     {

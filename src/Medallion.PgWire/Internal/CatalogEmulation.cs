@@ -56,7 +56,7 @@ internal static class CatalogEmulation
 
     private static readonly HashSet<string> s_triggers = new(System.StringComparer.Ordinal)
     {
-        "VERSION", "CURRENT_SETTING", "SET_CONFIG", "FORMAT_TYPE", "ARRAY_UPPER", "ARRAY_LOWER", "INFORMATION_SCHEMA",
+        "VERSION", "CURRENT_SETTING", "SET_CONFIG", "FORMAT_TYPE", "ARRAY_UPPER", "ARRAY_LOWER", "INFORMATION_SCHEMA", "PARSE_IDENT", "QUOTE_IDENT",
     };
 
     /// <summary>Whether a statement may use the emulation: it names a pg_* object or one of the emulated functions.</summary>
@@ -84,6 +84,8 @@ internal static class CatalogEmulation
             $"CREATE OR REPLACE TEMP MACRO version() AS {DuckDbConnection.QuoteLiteral(version)}",
             $"CREATE OR REPLACE TEMP MACRO pg_get_userbyid(role_oid) AS {userLiteral}",
             $"CREATE OR REPLACE TEMP MACRO current_setting(setting_name) AS (SELECT s.setting FROM {SettingsTable} s WHERE lower(s.name) = lower(setting_name)), (setting_name, missing_ok) AS (SELECT s.setting FROM {SettingsTable} s WHERE lower(s.name) = lower(setting_name))",
+            "CREATE OR REPLACE TEMP MACRO quote_ident(identifier) AS CASE WHEN regexp_full_match(identifier, '[a-z_][a-z0-9_$]*') THEN identifier ELSE '\"' || replace(identifier, '\"', '\"\"') || '\"' END",
+            "CREATE OR REPLACE TEMP MACRO parse_ident(qualified_name) AS string_split(qualified_name, '.'), (qualified_name, strict) AS string_split(qualified_name, '.')",
             "CREATE OR REPLACE TEMP MACRO set_config(setting_name, new_value, is_local) AS new_value",
             PgTypeView(),
             "CREATE OR REPLACE TEMP VIEW pg_namespace AS SELECT oid, nspname, 10::BIGINT AS nspowner, nspacl FROM pg_catalog.pg_namespace "

@@ -175,7 +175,7 @@ internal sealed partial class PgConnection
         ReadOnlyGuard.EnsureReadOnly(statement);
         EnsureNoOtherOpenReader(portal);
         await EnsureCatalogAsync(statement, cancellationToken).ConfigureAwait(false);
-        DuckDbCommand command = CreateCommand(PgSqlRewriter.Rewrite(statement, _database), portal.Parameters);
+        DuckDbCommand command = CreateCommand(PgSqlRewriter.Rewrite(statement, _database, Settings), portal.Parameters);
         portal.Command = command;
         portal.Reader = await RunAsync(() => command.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);
         portal.Columns = ColumnsOf(portal.Reader, portal.ResultFormats);
@@ -209,7 +209,7 @@ internal sealed partial class PgConnection
         var columns = new List<ResultColumn>();
         try
         {
-            DuckDbCommand describe = CreateCommand("DESCRIBE " + PgSqlRewriter.Rewrite(statement, _database), nulls);
+            DuckDbCommand describe = CreateCommand("DESCRIBE " + PgSqlRewriter.Rewrite(statement, _database, Settings), nulls);
             foreach (string?[] row in await RunAsync(() => DuckDbCommands.QueryAsync(describe, cancellationToken)).ConfigureAwait(false))
             {
                 PgType type = PgType.FromDuckDb(row[1] ?? "VARCHAR", out int modifier);
@@ -220,7 +220,7 @@ internal sealed partial class PgConnection
         {
             // Not every statement can be wrapped in DESCRIBE (EXPLAIN, SUMMARIZE, ...): run it
             // instead, read-only as it is, and take the shape of its result.
-            DuckDbCommand run = CreateCommand(PgSqlRewriter.Rewrite(statement, _database), nulls);
+            DuckDbCommand run = CreateCommand(PgSqlRewriter.Rewrite(statement, _database, Settings), nulls);
             try
             {
                 DuckDbDataReader reader = await RunAsync(() => run.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);

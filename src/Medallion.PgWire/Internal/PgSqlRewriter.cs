@@ -34,7 +34,7 @@ internal static class PgSqlRewriter
         ["ACLITEM"] = "VARCHAR",
     };
 
-    public static string Rewrite(SqlStatement statement, string database)
+    public static string Rewrite(SqlStatement statement, string database, SessionSettings? settings = null)
     {
         IReadOnlyList<SqlToken> tokens = statement.Tokens;
         var edits = new List<(int Start, int End, string Text)>();
@@ -81,6 +81,18 @@ internal static class PgSqlRewriter
                     edits.Add((tokens[alias].End, tokens[alias].End, "(" + tokens[alias].Raw + ")"));
                 }
             }
+            else if (token.Kind == SqlTokenKind.Word && token.Value is "STRING_TO_ARRAY" or "CURRENT_SCHEMAS" && IsSymbol(tokens, i + 1, "(") && IsFromItem(tokens, i))
+            {
+                // PostgreSQL accepts a scalar function as a FROM item (one row, one column named
+                // after the alias); DuckDB wants a table, so the call becomes a one-row subquery.
+                int close = MatchingParenthesis(tokens, i + 1);
+                int alias = IsWord(tokens, close + 1, "AS") ? close + 2 : close + 1;
+                if (close > 0 && alias < tokens.Count && tokens[alias].Kind == SqlTokenKind.Word && !IsReserved(tokens[alias].Value))
+                {
+                    edits.Add((token.Start, token.Start, "(SELECT "));
+                    edits.Add((tokens[close].End, tokens[close].End, " AS " + tokens[alias].Raw + ")"));
+                }
+            }
             else if (IsSymbol(tokens, i, "~"))
             {
                 bool insensitive = IsSymbol(tokens, i + 1, "*");
@@ -116,6 +128,14 @@ internal static class PgSqlRewriter
             {
                 edits.Add((token.Start, tokens[i + 2].End, "CAST(" + Medallion.DuckDb.DuckDbConnection.QuoteLiteral(database) + " AS VARCHAR)"));
                 i += 2;
+            }
+            else if (token.Kind == SqlTokenKind.Word && token.Value == "CURRENT_SETTING" && settings is not null && IsSymbol(tokens, i + 1, "(")
+                && i + 2 < tokens.Count && tokens[i + 2].Kind == SqlTokenKind.String && MatchingParenthesis(tokens, i + 1) is int close && close > 0
+                && settings.TryGet(tokens[i + 2].Value, out _, out string value))
+            {
+                // A constant: usable where DuckDB allows no subquery (table function arguments, as in Grafana's table picker).
+                edits.Add((token.Start, tokens[close].End, "CAST(" + Medallion.DuckDb.DuckDbConnection.QuoteLiteral(value) + " AS VARCHAR)"));
+                i = close;
             }
             else if (IsSymbol(tokens, i, ":") && IsSymbol(tokens, i + 1, ":"))
             {

@@ -61,7 +61,7 @@ internal sealed partial class PgConnection
             switch (type)
             {
                 case 'P':
-                    await ParseAsync(Parse.Read(body)).ConfigureAwait(false);
+                    Parse(FrontendMessages.Parse.Read(body));
                     break;
                 case 'B':
                     await BindAsync(Bind.Read(body)).ConfigureAwait(false);
@@ -82,17 +82,15 @@ internal sealed partial class PgConnection
         }
         catch (Exception error) when (!IsDisconnect(error, cancellationToken) && error is not PgWireException { IsFatal: true })
         {
-            await ExtendedFailureAsync(error, cancellationToken).ConfigureAwait(false);
+            ExtendedFailure(error);
         }
     }
 
     /// <summary>After an error in the extended protocol, messages are skipped until Sync.</summary>
-    private Task ExtendedFailureAsync(Exception error, CancellationToken cancellationToken)
+    private void ExtendedFailure(Exception error)
     {
-        _ = cancellationToken;
         WriteError(error);
         _ignoreUntilSync = true;
-        return Task.CompletedTask;
     }
 
     private async Task SyncAsync(CancellationToken cancellationToken)
@@ -108,7 +106,7 @@ internal sealed partial class PgConnection
         await FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task ParseAsync(Parse parse)
+    private void Parse(Parse parse)
     {
         List<SqlStatement> statements = SqlLexer.Split(parse.Sql);
         if (statements.Count > 1)
@@ -127,7 +125,6 @@ internal sealed partial class PgConnection
         parse.ParameterTypeOids.CopyTo(oids, 0);
         _statements[parse.StatementName] = new PreparedStatement(statement, oids);
         ParseComplete.Write(_writer);
-        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     private async Task BindAsync(Bind bind)

@@ -252,7 +252,7 @@ internal sealed partial class PgConnection : IAsyncDisposable
                     // COPY data outside COPY mode: PostgreSQL ignores it too.
                     break;
                 case 'F':
-                    await ExtendedFailureAsync(new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.FeatureNotSupported, "the function call protocol is not supported"), cancellationToken).ConfigureAwait(false);
+                    ExtendedFailure(new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.FeatureNotSupported, "the function call protocol is not supported"));
                     break;
                 default:
                     throw MessageFramer.Violation($"invalid frontend message type {(int)current.Type}");

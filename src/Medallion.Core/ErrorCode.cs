@@ -117,6 +117,14 @@ public enum ErrorCode
     SourceReadFailed = 8006,
     /// <summary>A stored source position cannot be used with this source (other mode or cursor columns, or damaged).</summary>
     SourcePositionInvalid = 8007,
+    /// <summary>The PostgreSQL wire protocol server could not start (address in use, bad certificate).</summary>
+    PgWireStartFailed = 9001,
+    /// <summary>A client broke the PostgreSQL protocol (malformed or oversized message, unknown version).</summary>
+    PgWireProtocolViolation = 9002,
+    /// <summary>A client could not be authenticated.</summary>
+    PgWireAuthenticationFailed = 9003,
+    /// <summary>A statement was refused or failed while serving a client; the SQLSTATE says why.</summary>
+    PgWireStatementFailed = 9004,
 }
 
 /// <summary>Formatting helpers for <see cref="ErrorCode"/>.</summary>

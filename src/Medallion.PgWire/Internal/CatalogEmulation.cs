@@ -1,0 +1,250 @@
+using System.Collections.Generic;
+using System.Threading;
+using Medallion.PgWire.Protocol;
+using System.Threading.Tasks;
+using Medallion.DuckDb;
+
+namespace Medallion.PgWire.Internal;
+
+/// <summary>
+/// Makes a DuckDB session look like PostgreSQL to clients' own queries: session-scoped (TEMP) macros
+/// shadow or add the functions clients call (<c>version()</c>, <c>current_setting</c>,
+/// <c>pg_get_userbyid</c>, ...), on top of the <c>pg_catalog</c> views DuckDB already has. Everything
+/// is TEMP, so it needs no write access and vanishes with the session.
+/// </summary>
+internal static class CatalogEmulation
+{
+    private const string SettingsTable = "temp.main.__medallion_settings";
+
+    /// <summary>PostgreSQL's fixed OIDs of the pg_catalog and information_schema namespaces and of array_recv.</summary>
+    private const int PgCatalogNamespaceOid = 11;
+    private const int InformationSchemaNamespaceOid = 13183;
+    private const int ArrayReceiveOid = 2400;
+
+    /// <summary>The types in pg_type: OID, name, length, passed by value, category, array type OID (PostgreSQL's pg_type.dat).</summary>
+    private static readonly (int Oid, string Name, int Length, bool ByValue, char Category, int Array)[] s_types =
+    [
+        (16, "bool", 1, true, 'B', 1000),
+        (17, "bytea", -1, false, 'U', 1001),
+        (18, "char", 1, true, 'Z', 1002),
+        (19, "name", 64, false, 'S', 1003),
+        (20, "int8", 8, true, 'N', 1016),
+        (21, "int2", 2, true, 'N', 1005),
+        (23, "int4", 4, true, 'N', 1007),
+        (24, "regproc", 4, true, 'N', 1008),
+        (25, "text", -1, false, 'S', 1009),
+        (26, "oid", 4, true, 'N', 1028),
+        (28, "xid", 4, true, 'U', 1011),
+        (114, "json", -1, false, 'U', 199),
+        (700, "float4", 4, true, 'N', 1021),
+        (701, "float8", 8, true, 'N', 1022),
+        (705, "unknown", -2, false, 'X', 0),
+        (1042, "bpchar", -1, false, 'S', 1014),
+        (1043, "varchar", -1, false, 'S', 1015),
+        (1082, "date", 4, true, 'D', 1182),
+        (1083, "time", 8, true, 'D', 1183),
+        (1114, "timestamp", 8, true, 'D', 1115),
+        (1184, "timestamptz", 8, true, 'D', 1185),
+        (1186, "interval", 16, false, 'T', 1187),
+        (1266, "timetz", 12, false, 'D', 1270),
+        (1700, "numeric", -1, false, 'N', 1231),
+        (2205, "regclass", 4, true, 'N', 2210),
+        (2206, "regtype", 4, true, 'N', 2211),
+        (2950, "uuid", 16, false, 'U', 2951),
+        (3802, "jsonb", -1, false, 'U', 3807),
+    ];
+
+    private static readonly HashSet<string> s_triggers = new(System.StringComparer.Ordinal)
+    {
+        "VERSION", "CURRENT_SETTING", "SET_CONFIG", "FORMAT_TYPE", "ARRAY_UPPER", "ARRAY_LOWER", "INFORMATION_SCHEMA", "PARSE_IDENT", "QUOTE_IDENT",
+    };
+
+    /// <summary>Whether a statement may use the emulation: it names a pg_* object or one of the emulated functions.</summary>
+    public static bool IsNeededBy(SqlStatement statement)
+    {
+        foreach (SqlToken token in statement.Tokens)
+        {
+            if (token.Kind == SqlTokenKind.Word && (token.Value.StartsWith("PG_", System.StringComparison.Ordinal) || s_triggers.Contains(token.Value)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static async Task InstallAsync(ISqlSession session, string user, SessionSettings settings, CancellationToken cancellationToken)
+    {
+        settings.TryGet("server_version", out _, out string serverVersion);
+        string version = $"PostgreSQL {serverVersion} on x86_64-pc-linux-gnu, compiled by DuckDB {DuckDbDatabase.LibraryVersion}, 64-bit";
+        string userLiteral = DuckDbConnection.QuoteLiteral(user);
+        string[] statements =
+        [
+            $"CREATE OR REPLACE TEMP TABLE {SettingsTable} (name VARCHAR PRIMARY KEY, setting VARCHAR)",
+            $"CREATE OR REPLACE TEMP MACRO version() AS {DuckDbConnection.QuoteLiteral(version)}",
+            $"CREATE OR REPLACE TEMP MACRO pg_get_userbyid(role_oid) AS {userLiteral}",
+            $"CREATE OR REPLACE TEMP MACRO current_setting(setting_name) AS (SELECT s.setting FROM {SettingsTable} s WHERE lower(s.name) = lower(setting_name)), (setting_name, missing_ok) AS (SELECT s.setting FROM {SettingsTable} s WHERE lower(s.name) = lower(setting_name))",
+            "CREATE OR REPLACE TEMP MACRO quote_ident(identifier) AS CASE WHEN regexp_full_match(identifier, '[a-z_][a-z0-9_$]*') THEN identifier ELSE '\"' || replace(identifier, '\"', '\"\"') || '\"' END",
+            "CREATE OR REPLACE TEMP MACRO parse_ident(qualified_name) AS string_split(qualified_name, '.'), (qualified_name, strict) AS string_split(qualified_name, '.')",
+            "CREATE OR REPLACE TEMP MACRO set_config(setting_name, new_value, is_local) AS new_value",
+            PgTypeView(),
+            "CREATE OR REPLACE TEMP VIEW pg_namespace AS SELECT oid, nspname, 10::BIGINT AS nspowner, nspacl FROM pg_catalog.pg_namespace "
+                + $"UNION ALL SELECT {PgCatalogNamespaceOid}, 'pg_catalog', 10, NULL UNION ALL SELECT {InformationSchemaNamespaceOid}, 'information_schema', 10, NULL",
+            $"CREATE OR REPLACE TEMP VIEW pg_proc AS SELECT * FROM pg_catalog.pg_proc UNION ALL BY NAME SELECT {ArrayReceiveOid}::BIGINT AS oid, 'array_recv' AS proname, {PgCatalogNamespaceOid}::BIGINT AS pronamespace",
+            "CREATE OR REPLACE TEMP VIEW pg_range AS SELECT * FROM (VALUES (0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT)) t(rngtypid, rngsubtype, rngmultitypid, rngcollation, rngsubopc, rngcanonical, rngsubdiff) WHERE false",
+            TypeOidMacros(),
+            FormatTypeMacro(),
+            "CREATE OR REPLACE TEMP VIEW pg_class AS SELECT *, false AS relforcerowsecurity FROM pg_catalog.pg_class",
+            "CREATE OR REPLACE TEMP VIEW pg_attribute AS SELECT c.table_oid AS attrelid, c.column_name AS attname, __pg_type_oid(c.data_type) AS atttypid, 0 AS attstattarget, "
+                + "-1::SMALLINT AS attlen, c.column_index::SMALLINT AS attnum, 0 AS attndims, -1 AS attcacheoff, __pg_type_modifier(c.data_type) AS atttypmod, false AS attbyval, 'p' AS attstorage, 'i' AS attalign, "
+                + "NOT c.is_nullable AS attnotnull, c.column_default IS NOT NULL AS atthasdef, false AS atthasmissing, '' AS attidentity, '' AS attgenerated, false AS attisdropped, true AS attislocal, "
+                + "0 AS attinhcount, 0::BIGINT AS attcollation, '' AS attcompression, NULL::VARCHAR AS attacl, NULL::VARCHAR AS attoptions, NULL::VARCHAR AS attfdwoptions, NULL::VARCHAR AS attmissingval "
+                + "FROM duckdb_columns() c",
+            "CREATE OR REPLACE TEMP MACRO pg_get_expr(expression, relation_oid) AS CAST(expression AS VARCHAR), (expression, relation_oid, pretty) AS CAST(expression AS VARCHAR)",
+            "CREATE OR REPLACE TEMP MACRO pg_get_statisticsobjdef_columns(statistics_oid) AS NULL::VARCHAR",
+            "CREATE OR REPLACE TEMP MACRO pg_relation_is_publishable(relation_oid) AS false",
+            "CREATE OR REPLACE TEMP MACRO array_upper(list_value, dimension) AS CASE WHEN len(list_value) > 0 THEN len(list_value) END",
+            "CREATE OR REPLACE TEMP MACRO array_lower(list_value, dimension) AS CASE WHEN len(list_value) > 0 THEN 1 END",
+            EmptyView("pg_inherits", "inhrelid BIGINT, inhparent BIGINT, inhseqno INTEGER, inhdetachpending BOOLEAN"),
+            EmptyView("pg_statistic_ext", "oid BIGINT, stxrelid BIGINT, stxname VARCHAR, stxnamespace BIGINT, stxowner BIGINT, stxstattarget INTEGER, stxkeys VARCHAR, stxkind VARCHAR[], stxexprs VARCHAR"),
+            EmptyView("pg_publication", "oid BIGINT, pubname VARCHAR, pubowner BIGINT, puballtables BOOLEAN, pubinsert BOOLEAN, pubupdate BOOLEAN, pubdelete BOOLEAN, pubtruncate BOOLEAN, pubviaroot BOOLEAN"),
+            EmptyView("pg_publication_rel", "oid BIGINT, prpubid BIGINT, prrelid BIGINT, prqual VARCHAR, prattrs SMALLINT[]"),
+            EmptyView("pg_publication_namespace", "oid BIGINT, pnpubid BIGINT, pnnspid BIGINT"),
+            EmptyView("pg_policy", "oid BIGINT, polname VARCHAR, polrelid BIGINT, polcmd VARCHAR, polpermissive BOOLEAN, polroles BIGINT[], polqual VARCHAR, polwithcheck VARCHAR"),
+            EmptyView("pg_trigger", "oid BIGINT, tgrelid BIGINT, tgparentid BIGINT, tgname VARCHAR, tgfoid BIGINT, tgtype SMALLINT, tgenabled VARCHAR, tgisinternal BOOLEAN, tgconstrrelid BIGINT, tgconstrindid BIGINT, tgconstraint BIGINT, tgdeferrable BOOLEAN, tginitdeferred BOOLEAN, tgnargs SMALLINT, tgattr VARCHAR, tgargs BLOB, tgqual VARCHAR, tgoldtable VARCHAR, tgnewtable VARCHAR"),
+            EmptyView("pg_matviews", "schemaname VARCHAR, matviewname VARCHAR, matviewowner VARCHAR, tablespace VARCHAR, hasindexes BOOLEAN, ispopulated BOOLEAN, definition VARCHAR"),
+            EmptyView("pg_partitioned_table", "partrelid BIGINT, partstrat VARCHAR, partnatts SMALLINT, partdefid BIGINT, partattrs VARCHAR, partclass VARCHAR, partcollation VARCHAR, partexprs VARCHAR"),
+            $"CREATE OR REPLACE TEMP VIEW pg_roles AS SELECT {userLiteral} AS rolname, false AS rolsuper, true AS rolinherit, false AS rolcreaterole, false AS rolcreatedb, true AS rolcanlogin, false AS rolreplication, -1 AS rolconnlimit, '********' AS rolpassword, NULL::TIMESTAMPTZ AS rolvaliduntil, false AS rolbypassrls, NULL::VARCHAR[] AS rolconfig, 10::BIGINT AS oid",
+            $"CREATE OR REPLACE TEMP VIEW pg_user AS SELECT {userLiteral} AS usename, 10::BIGINT AS usesysid, false AS usecreatedb, false AS usesuper, false AS userepl, false AS usebypassrls, '********' AS passwd, NULL::TIMESTAMPTZ AS valuntil, NULL::VARCHAR[] AS useconfig",
+            "CREATE OR REPLACE TEMP VIEW pg_enum AS SELECT * FROM (VALUES (0::BIGINT, 0::BIGINT, 0::DOUBLE, '')) t(oid, enumtypid, enumsortorder, enumlabel) WHERE false",
+        ];
+        var script = new System.Text.StringBuilder(string.Join(";\n", statements));
+        script.Append(";\nINSERT OR REPLACE INTO ").Append(SettingsTable).Append(" VALUES ");
+        bool first = true;
+        foreach ((string name, string value) in settings.All())
+        {
+            script.Append(first ? string.Empty : ", ").Append('(').Append(DuckDbConnection.QuoteLiteral(name)).Append(", ").Append(DuckDbConnection.QuoteLiteral(value)).Append(')');
+            first = false;
+        }
+
+        await ExecuteAsync(session, script.ToString(), null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// pg_type with PostgreSQL's OIDs for every type the server sends, and their array types
+    /// (whose typreceive is array_recv, which is how Npgsql and others recognise arrays).
+    /// </summary>
+    private static string PgTypeView()
+    {
+        var rows = new System.Text.StringBuilder();
+        foreach ((int oid, string name, int length, bool byValue, char category, int array) in s_types)
+        {
+            AppendType(rows, oid, name, length, byValue, 'b', category, element: 0, array, receive: 0);
+            if (array != 0)
+            {
+                AppendType(rows, array, "_" + name, -1, false, 'b', 'A', element: oid, array: 0, receive: ArrayReceiveOid);
+            }
+        }
+
+        return "CREATE OR REPLACE TEMP VIEW pg_type AS SELECT * FROM (VALUES " + rows.ToString(0, rows.Length - 1) + ") t(oid, typname, typnamespace, typowner, typlen, typbyval, typtype, typcategory, typispreferred, typisdefined, typdelim, typrelid, typsubscript, typelem, typarray, typinput, typoutput, typreceive, typsend, typmodin, typmodout, typanalyze, typalign, typstorage, typnotnull, typbasetype, typtypmod, typndims, typcollation, typdefaultbin, typdefault, typacl)";
+    }
+
+    /// <summary>A catalog table PostgreSQL has and the lakehouse has nothing for (inheritance, publications, policies, ...): there, with its columns, and empty.</summary>
+    private static string EmptyView(string name, string columns)
+    {
+        var casts = new System.Text.StringBuilder();
+        foreach (string column in columns.Split(", "))
+        {
+            string[] parts = column.Split(' ', 2);
+            casts.Append(casts.Length == 0 ? string.Empty : ", ").Append("NULL::").Append(parts[1]).Append(" AS ").Append(parts[0]);
+        }
+
+        return $"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {casts} WHERE false";
+    }
+
+    /// <summary>__pg_type_oid / __pg_type_modifier: the PostgreSQL type a DuckDB column type is sent as, for pg_attribute (same mapping as the wire).</summary>
+    private static string TypeOidMacros()
+    {
+        var simple = new System.Text.StringBuilder("CASE t");
+        foreach ((string duckDbName, PgType type) in PgType.ByDuckDbName)
+        {
+            simple.Append(System.Globalization.CultureInfo.InvariantCulture, $" WHEN '{duckDbName}' THEN {type.Oid}");
+        }
+
+        simple.Append(" WHEN 'DECIMAL' THEN 1700 ELSE 25 END");
+        var arrays = new System.Text.StringBuilder("CASE __pg_base_oid(regexp_replace(regexp_replace(t, '\\[\\d*\\]$', ''), '\\(.*\\)$', ''))");
+        foreach ((int oid, _, _, _, _, int array) in s_types)
+        {
+            if (array != 0)
+            {
+                arrays.Append(System.Globalization.CultureInfo.InvariantCulture, $" WHEN {oid} THEN {array}");
+            }
+        }
+
+        arrays.Append(" ELSE 25 END");
+        return $"CREATE OR REPLACE TEMP MACRO __pg_base_oid(t) AS {simple}; "
+            + "CREATE OR REPLACE TEMP MACRO __pg_type_oid(t) AS CASE WHEN regexp_matches(t, '\\[\\d*\\]\\[\\d*\\]$') THEN 25 "
+            + $"WHEN regexp_matches(t, '\\[\\d*\\]$') THEN {arrays} "
+            + "WHEN t LIKE 'DECIMAL(%' THEN 1700 ELSE __pg_base_oid(t) END; "
+            + "CREATE OR REPLACE TEMP MACRO __pg_type_modifier(t) AS CASE WHEN t LIKE 'DECIMAL(%' "
+            + "THEN CAST(regexp_extract(t, 'DECIMAL\\((\\d+),(\\d+)\\)', 1) AS INTEGER) * 65536 + CAST(regexp_extract(t, 'DECIMAL\\((\\d+),(\\d+)\\)', 2) AS INTEGER) + 4 ELSE -1 END";
+    }
+
+    /// <summary>format_type(oid, typmod) with PostgreSQL's display names, e.g. <c>numeric(18,2)</c>, <c>integer[]</c>.</summary>
+    private static string FormatTypeMacro()
+    {
+        var names = new System.Text.StringBuilder("CASE type_oid");
+        foreach ((int oid, string name, _, _, _, int array) in s_types)
+        {
+            string display = s_displayNames.GetValueOrDefault(name, name);
+            names.Append(System.Globalization.CultureInfo.InvariantCulture, $" WHEN {oid} THEN '{display}'");
+            if (array != 0)
+            {
+                names.Append(System.Globalization.CultureInfo.InvariantCulture, $" WHEN {array} THEN '{display}[]'");
+            }
+        }
+
+        names.Append(" ELSE '???' END");
+        return "CREATE OR REPLACE TEMP MACRO format_type(type_oid, type_modifier) AS CASE "
+            + "WHEN type_oid IS NULL THEN NULL "
+            + "WHEN type_oid = 1700 AND type_modifier > 4 THEN 'numeric(' || ((type_modifier - 4) // 65536) || ',' || ((type_modifier - 4) % 65536) || ')' "
+            + $"ELSE {names} END";
+    }
+
+    private static readonly System.Collections.Generic.Dictionary<string, string> s_displayNames = new(System.StringComparer.Ordinal)
+    {
+        ["bool"] = "boolean",
+        ["int2"] = "smallint",
+        ["int4"] = "integer",
+        ["int8"] = "bigint",
+        ["float4"] = "real",
+        ["float8"] = "double precision",
+        ["varchar"] = "character varying",
+        ["bpchar"] = "character",
+        ["char"] = "\"char\"",
+        ["time"] = "time without time zone",
+        ["timetz"] = "time with time zone",
+        ["timestamp"] = "timestamp without time zone",
+        ["timestamptz"] = "timestamp with time zone",
+    };
+
+    private static void AppendType(System.Text.StringBuilder rows, int oid, string name, int length, bool byValue, char type, char category, int element, int array, int receive) =>
+        rows.Append(System.Globalization.CultureInfo.InvariantCulture,
+            $"({oid}::BIGINT, '{name}', {PgCatalogNamespaceOid}::BIGINT, 10::BIGINT, {length}::SMALLINT, {(byValue ? "true" : "false")}, '{type}', '{category}', false, true, ',', 0::BIGINT, 0::BIGINT, {element}::BIGINT, {array}::BIGINT, 0::BIGINT, 0::BIGINT, {receive}::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, 'i', 'p', false, 0::BIGINT, -1, 0, 0::BIGINT, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR),");
+
+    /// <summary>Keeps what <c>current_setting()</c> reads in step with SET.</summary>
+    public static Task UpdateSettingAsync(ISqlSession session, string name, string value, CancellationToken cancellationToken) =>
+        ExecuteAsync(session, $"INSERT OR REPLACE INTO {SettingsTable} VALUES ($1, $2)", [name, value], cancellationToken);
+
+    private static async Task ExecuteAsync(ISqlSession session, string sql, object?[]? parameters, CancellationToken cancellationToken)
+    {
+        DuckDbCommand command = session.Connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (object? parameter in parameters ?? [])
+        {
+            command.Parameters.Add(new DuckDbParameter(parameter));
+        }
+
+        await DuckDbCommands.ExecuteAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,95 @@
+using System;
+using Medallion.DuckDb;
+using Medallion.PgWire.Protocol;
+
+namespace Medallion.PgWire.Internal;
+
+/// <summary>A failure as the client sees it in an ErrorResponse.</summary>
+internal readonly record struct PgError(string SqlState, string Message, string? Hint, bool IsFatal);
+
+/// <summary>Translates exceptions into PostgreSQL errors (SQLSTATE and message) at the protocol edge.</summary>
+internal static class ErrorMapper
+{
+    public static PgError Map(Exception error) => error switch
+    {
+        PgWireException pg => new PgError(pg.SqlState, pg.Message, null, pg.IsFatal),
+        DuckDbException { InnerException: TimeoutException } => new PgError(SqlState.QueryCanceled, "canceling statement due to statement timeout", null, false),
+        DuckDbException duck => FromDuckDb(duck),
+        OperationCanceledException => new PgError(SqlState.QueryCanceled, "canceling statement due to user request", null, false),
+        OutOfMemoryException => new PgError(SqlState.OutOfMemory, "out of memory", null, false),
+        _ => new PgError(SqlState.InternalError, error.Message, null, false),
+    };
+
+    private static PgError FromDuckDb(DuckDbException error)
+    {
+        (string message, string? hint) = Split(error.Message);
+        string state = error.ErrorType switch
+        {
+            DuckDbErrorType.Parser or DuckDbErrorType.Syntax => SqlState.SyntaxError,
+            DuckDbErrorType.Catalog => CatalogState(message),
+            DuckDbErrorType.Binder => message.Contains("column", StringComparison.OrdinalIgnoreCase) ? SqlState.UndefinedColumn
+                : message.Contains("function", StringComparison.OrdinalIgnoreCase) ? SqlState.UndefinedFunction
+                : SqlState.SyntaxErrorOrAccessRuleViolation,
+            DuckDbErrorType.Conversion => SqlState.InvalidTextRepresentation,
+            DuckDbErrorType.OutOfRange or DuckDbErrorType.Decimal => SqlState.NumericValueOutOfRange,
+            DuckDbErrorType.DivideByZero => SqlState.DivisionByZero,
+            DuckDbErrorType.InvalidInput => SqlState.InvalidParameterValue,
+            DuckDbErrorType.MismatchType or DuckDbErrorType.InvalidType => SqlState.DatatypeMismatch,
+            DuckDbErrorType.Interrupt => SqlState.QueryCanceled,
+            DuckDbErrorType.Transaction => SqlState.SerializationFailure,
+            DuckDbErrorType.Constraint => SqlState.IntegrityConstraintViolation,
+            DuckDbErrorType.OutOfMemory => SqlState.OutOfMemory,
+            DuckDbErrorType.Permission => SqlState.InsufficientPrivilege,
+            DuckDbErrorType.NotImplemented => SqlState.FeatureNotSupported,
+            DuckDbErrorType.ParameterNotResolved or DuckDbErrorType.ParameterNotAllowed => SqlState.UndefinedParameter,
+            DuckDbErrorType.IO => SqlState.IoError,
+            DuckDbErrorType.Connection => SqlState.ConnectionException,
+            _ => SqlState.InternalError,
+        };
+        if (state == SqlState.QueryCanceled)
+        {
+            return new PgError(state, "canceling statement due to user request", null, false);
+        }
+
+        return new PgError(state, message, hint, false);
+    }
+
+    private static string CatalogState(string message)
+    {
+        if (message.Contains("Function", StringComparison.OrdinalIgnoreCase) || message.Contains("Macro", StringComparison.OrdinalIgnoreCase))
+        {
+            return SqlState.UndefinedFunction;
+        }
+
+        if (message.Contains("Table", StringComparison.OrdinalIgnoreCase) || message.Contains("View", StringComparison.OrdinalIgnoreCase))
+        {
+            return SqlState.UndefinedTable;
+        }
+
+        if (message.Contains("Schema", StringComparison.OrdinalIgnoreCase))
+        {
+            return "3F000";
+        }
+
+        return SqlState.UndefinedObject;
+    }
+
+    /// <summary>Drops DuckDB's "Kind Error: " prefix and moves its "Did you mean" line into the hint.</summary>
+    private static (string Message, string? Hint) Split(string text)
+    {
+        int prefix = text.IndexOf(" Error: ", StringComparison.Ordinal);
+        if (prefix > 0 && prefix < 40 && !text[..prefix].Contains('\n', StringComparison.Ordinal))
+        {
+            text = text[(prefix + 8)..];
+        }
+
+        int newline = text.IndexOf('\n', StringComparison.Ordinal);
+        if (newline < 0)
+        {
+            return (text, null);
+        }
+
+        string rest = text[(newline + 1)..].Trim();
+        return (text[..newline].TrimEnd(), rest.Length == 0 ? null : rest);
+    }
+}

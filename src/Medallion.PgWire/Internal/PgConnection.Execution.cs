@@ -1,0 +1,311 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.DuckDb;
+using Medallion.PgWire.BackendMessages;
+using Medallion.PgWire.FrontendMessages;
+using Medallion.PgWire.Protocol;
+
+namespace Medallion.PgWire.Internal;
+
+/// <summary>Running statements: session commands here, everything else in DuckDB, results streamed as DataRows.</summary>
+internal sealed partial class PgConnection
+{
+    /// <summary>'I' idle, 'T' in a transaction block, 'E' in a failed transaction block.</summary>
+    private char _transactionStatus = 'I';
+
+    /// <summary>Whether this session's catalog emulation exists; it is made on the first statement that needs it, so plain queries connect fast.</summary>
+    private bool _catalogInstalled;
+
+    private async Task EnsureCatalogAsync(SqlStatement statement, CancellationToken cancellationToken)
+    {
+        if (_catalogInstalled || !CatalogEmulation.IsNeededBy(statement))
+        {
+            return;
+        }
+
+        Settings.TryGet("session_authorization", out _, out string user);
+        await RunAsync(async () =>
+        {
+            await CatalogEmulation.InstallAsync(Session, user, Settings, cancellationToken).ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
+        _catalogInstalled = true;
+    }
+
+    private async Task ExecutePortalAsync(Portal portal, int maxRows, bool sendRowDescription, CancellationToken cancellationToken)
+    {
+        if (portal.Statement.Statement is null)
+        {
+            EmptyQueryResponse.Write(_writer);
+            return;
+        }
+
+        if (portal.Completed)
+        {
+            // Executing a finished portal again yields no more rows.
+            CommandComplete.Write(_writer, portal.CompletedTag ?? "SELECT 0");
+            return;
+        }
+
+        try
+        {
+            ResultColumn[] columns = await OpenPortalAsync(portal, cancellationToken).ConfigureAwait(false);
+            if (sendRowDescription && columns.Length > 0)
+            {
+                RowDescription.Write(_writer, columns);
+            }
+
+            if (portal.Result is { } result)
+            {
+                WriteCommandResultRows(result);
+                Complete(portal, result.Tag);
+                return;
+            }
+
+            DuckDbDataReader reader = portal.Reader!;
+            if (columns.Length == 0)
+            {
+                Complete(portal, Tag(reader.StatementType, 0, reader.RecordsAffected));
+                await portal.CloseReaderAsync().ConfigureAwait(false);
+                return;
+            }
+
+            (int rows, bool suspended) = await RunAsync(() => StreamRowsAsync(reader, columns, maxRows, cancellationToken)).ConfigureAwait(false);
+            if (suspended)
+            {
+                ParseComplete.Write(_writer, ParseComplete.PortalSuspended);
+                return;
+            }
+
+            Complete(portal, Tag(reader.StatementType, rows, reader.RecordsAffected));
+            portal.CompletedTag = Tag(reader.StatementType, 0, 0);
+            await portal.CloseReaderAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            portal.Completed = true;
+            await portal.CloseReaderAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private void Complete(Portal portal, string tag)
+    {
+        CommandComplete.Write(_writer, tag);
+        portal.Completed = true;
+        portal.CompletedTag ??= tag;
+    }
+
+    private void WriteCommandResultRows(CommandResult result)
+    {
+        if (result.Rows is null)
+        {
+            return;
+        }
+
+        foreach (string?[] row in result.Rows)
+        {
+            _writer.StartMessage((byte)'D');
+            _writer.WriteInt16((short)row.Length);
+            foreach (string? value in row)
+            {
+                if (value is null)
+                {
+                    _writer.WriteInt32(-1);
+                    continue;
+                }
+
+                int at = _writer.StartField();
+                _writer.WriteString(value);
+                _writer.EndField(at);
+            }
+
+            _writer.EndMessage();
+        }
+    }
+
+    private async Task<(int Rows, bool Suspended)> StreamRowsAsync(DuckDbDataReader reader, ResultColumn[] columns, int maxRows, CancellationToken cancellationToken)
+    {
+        TimeZoneInfo timeZone = Settings.TimeZone;
+        int rows = 0;
+        while (maxRows <= 0 || rows < maxRows)
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return (rows, false);
+            }
+
+            ValueEncoder.WriteDataRow(_writer, reader, columns, timeZone);
+            rows++;
+            if (_writer.Length >= FlushThresholdBytes)
+            {
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // PostgreSQL suspends a portal as soon as the row limit is reached, without looking ahead.
+        return (rows, true);
+    }
+
+    /// <summary>Runs the portal's statement up to its first rows (session commands run whole) and returns its columns.</summary>
+    private async Task<ResultColumn[]> OpenPortalAsync(Portal portal, CancellationToken cancellationToken)
+    {
+        if (portal.Columns is not null)
+        {
+            return portal.Columns;
+        }
+
+        SqlStatement? statement = portal.Statement.Statement;
+        if (statement is null)
+        {
+            return portal.Columns = [];
+        }
+
+        EnsureNotAborted(statement);
+        if (IsSessionCommand(statement))
+        {
+            CommandResult result = await RunSessionCommandAsync(statement, cancellationToken).ConfigureAwait(false);
+            portal.Result = result;
+            return portal.Columns = TextColumns(result.ColumnNames);
+        }
+
+        ReadOnlyGuard.EnsureReadOnly(statement);
+        EnsureNoOtherOpenReader(portal);
+        await EnsureCatalogAsync(statement, cancellationToken).ConfigureAwait(false);
+        DuckDbCommand command = CreateCommand(PgSqlRewriter.Rewrite(statement, _database, Settings), portal.Parameters);
+        portal.Command = command;
+        portal.Reader = await RunAsync(() => command.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);
+        portal.Columns = ColumnsOf(portal.Reader, portal.ResultFormats);
+        return portal.Columns;
+    }
+
+    /// <summary>The result columns of a prepared statement, without running it: DuckDB's DESCRIBE with every parameter NULL.</summary>
+    private async Task<ResultColumn[]> DescribeStatementAsync(PreparedStatement prepared, CancellationToken cancellationToken)
+    {
+        if (prepared.Columns is not null)
+        {
+            return prepared.Columns;
+        }
+
+        SqlStatement? statement = prepared.Statement;
+        if (statement is null)
+        {
+            return prepared.Columns = [];
+        }
+
+        if (IsSessionCommand(statement))
+        {
+            return prepared.Columns = TextColumns(SessionCommandColumns(statement));
+        }
+
+        EnsureNotAborted(statement);
+        ReadOnlyGuard.EnsureReadOnly(statement);
+        EnsureNoOtherOpenReader(null);
+        await EnsureCatalogAsync(statement, cancellationToken).ConfigureAwait(false);
+        object?[] nulls = new object?[prepared.ParameterTypeOids.Length];
+        var columns = new List<ResultColumn>();
+        try
+        {
+            DuckDbCommand describe = CreateCommand("DESCRIBE " + PgSqlRewriter.Rewrite(statement, _database, Settings), nulls);
+            foreach (string?[] row in await RunAsync(() => DuckDbCommands.QueryAsync(describe, cancellationToken)).ConfigureAwait(false))
+            {
+                PgType type = PgType.FromDuckDb(row[1] ?? "VARCHAR", out int modifier);
+                columns.Add(new ResultColumn(row[0] ?? string.Empty, type, modifier, Binary: false));
+            }
+        }
+        catch (DuckDbException)
+        {
+            // Not every statement can be wrapped in DESCRIBE (EXPLAIN, SUMMARIZE, ...): run it
+            // instead, read-only as it is, and take the shape of its result.
+            DuckDbCommand run = CreateCommand(PgSqlRewriter.Rewrite(statement, _database, Settings), nulls);
+            try
+            {
+                DuckDbDataReader reader = await RunAsync(() => run.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);
+                ResultColumn[] shape = ColumnsOf(reader, s_textFormats);
+                await reader.DisposeAsync().ConfigureAwait(false);
+                return prepared.Columns = shape;
+            }
+            finally
+            {
+                await run.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        return prepared.Columns = [.. columns];
+    }
+
+    private void EnsureNoOtherOpenReader(Portal? portal)
+    {
+        foreach ((string name, Portal other) in _portals)
+        {
+            if (other.Reader is not null && !ReferenceEquals(other, portal))
+            {
+                throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.FeatureNotSupported,
+                    $"portal \"{name}\" is still open: this server runs one open result per session. Help: fetch it to the end or close it first.");
+            }
+        }
+    }
+
+    private void EnsureNotAborted(SqlStatement statement)
+    {
+        if (_transactionStatus != 'E')
+        {
+            return;
+        }
+
+        string keyword = statement.Keyword(0);
+        if (keyword is "ROLLBACK" or "ABORT" or "COMMIT" or "END")
+        {
+            return;
+        }
+
+        throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.InFailedSqlTransaction,
+            "current transaction is aborted, commands ignored until end of transaction block");
+    }
+
+    private static ResultColumn[] ColumnsOf(DuckDbDataReader reader, short[] resultFormats)
+    {
+        var columns = new ResultColumn[reader.FieldCount];
+        for (int i = 0; i < columns.Length; i++)
+        {
+            PgType type = PgType.FromDuckDb(reader.GetDataTypeName(i), out int modifier);
+            columns[i] = new ResultColumn(reader.GetName(i), type, modifier, Bind.IsBinary(resultFormats, i));
+        }
+
+        return columns;
+    }
+
+    private static ResultColumn[] TextColumns(IReadOnlyList<string>? names)
+    {
+        if (names is null)
+        {
+            return [];
+        }
+
+        var columns = new ResultColumn[names.Count];
+        for (int i = 0; i < columns.Length; i++)
+        {
+            columns[i] = new ResultColumn(names[i], PgType.Text, -1, Binary: false);
+        }
+
+        return columns;
+    }
+
+    /// <summary>The CommandComplete tag PostgreSQL sends for a statement of this kind.</summary>
+    internal static string Tag(DuckDbStatementType type, int rows, int recordsAffected)
+    {
+        int affected = Math.Max(0, recordsAffected);
+        return type switch
+        {
+            DuckDbStatementType.Insert => string.Create(CultureInfo.InvariantCulture, $"INSERT 0 {affected}"),
+            DuckDbStatementType.Update => string.Create(CultureInfo.InvariantCulture, $"UPDATE {affected}"),
+            DuckDbStatementType.Delete => string.Create(CultureInfo.InvariantCulture, $"DELETE {affected}"),
+            DuckDbStatementType.MergeInto => string.Create(CultureInfo.InvariantCulture, $"MERGE {affected}"),
+            DuckDbStatementType.Explain => "EXPLAIN",
+            _ => string.Create(CultureInfo.InvariantCulture, $"SELECT {rows}"),
+        };
+    }
+}

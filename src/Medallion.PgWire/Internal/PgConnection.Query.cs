@@ -1,0 +1,265 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.DuckDb;
+using Medallion.PgWire.BackendMessages;
+using Medallion.PgWire.FrontendMessages;
+using Medallion.PgWire.Protocol;
+
+namespace Medallion.PgWire.Internal;
+
+/// <summary>The simple and extended query protocols.</summary>
+internal sealed partial class PgConnection
+{
+    private static readonly short[] s_textFormats = [];
+
+    private readonly Dictionary<string, PreparedStatement> _statements = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Portal> _portals = new(StringComparer.Ordinal);
+    private bool _ignoreUntilSync;
+
+    /// <summary>Query: each statement in turn, one result each; an error ends the query string.</summary>
+    private async Task SimpleQueryAsync(string sql, CancellationToken cancellationToken)
+    {
+        List<SqlStatement> statements = SqlLexer.Split(sql);
+        if (statements.Count == 0)
+        {
+            EmptyQueryResponse.Write(_writer);
+        }
+
+        foreach (SqlStatement statement in statements)
+        {
+            var portal = new Portal(new PreparedStatement(statement, []), [], s_textFormats);
+            try
+            {
+                await ExecutePortalAsync(portal, maxRows: 0, sendRowDescription: true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception error) when (!IsDisconnect(error, cancellationToken) && error is not PgWireException { IsFatal: true })
+            {
+                WriteError(error);
+                break;
+            }
+            finally
+            {
+                await portal.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        if (_transactionStatus == 'I')
+        {
+            await CloseAllPortalsAsync().ConfigureAwait(false);
+        }
+
+        ReadyForQuery.Write(_writer, _transactionStatus);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ExtendedMessageAsync(char type, byte[] body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            switch (type)
+            {
+                case 'P':
+                    Parse(FrontendMessages.Parse.Read(body));
+                    break;
+                case 'B':
+                    await BindAsync(Bind.Read(body)).ConfigureAwait(false);
+                    break;
+                case 'D':
+                    await DescribeAsync(FrontendMessages.Describe.Read(body), cancellationToken).ConfigureAwait(false);
+                    break;
+                case 'E':
+                    Execute execute = Execute.Read(body);
+                    Portal portal = _portals.GetValueOrDefault(execute.PortalName)
+                        ?? throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.InvalidCursorName, $"portal \"{execute.PortalName}\" does not exist");
+                    await ExecutePortalAsync(portal, execute.MaxRows, sendRowDescription: false, cancellationToken).ConfigureAwait(false);
+                    break;
+                case 'C':
+                    await CloseAsync(FrontendMessages.Describe.Read(body)).ConfigureAwait(false);
+                    break;
+            }
+        }
+        catch (Exception error) when (!IsDisconnect(error, cancellationToken) && error is not PgWireException { IsFatal: true })
+        {
+            ExtendedFailure(error);
+        }
+    }
+
+    /// <summary>After an error in the extended protocol, messages are skipped until Sync.</summary>
+    private void ExtendedFailure(Exception error)
+    {
+        WriteError(error);
+        _ignoreUntilSync = true;
+    }
+
+    private async Task SyncAsync(CancellationToken cancellationToken)
+    {
+        _ignoreUntilSync = false;
+        if (_transactionStatus == 'I')
+        {
+            // The end of the implicit transaction closes its portals, as in PostgreSQL.
+            await CloseAllPortalsAsync().ConfigureAwait(false);
+        }
+
+        ReadyForQuery.Write(_writer, _transactionStatus);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Parse(Parse parse)
+    {
+        List<SqlStatement> statements = SqlLexer.Split(parse.Sql);
+        if (statements.Count > 1)
+        {
+            throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.SyntaxError, "cannot insert multiple commands into a prepared statement");
+        }
+
+        if (parse.StatementName.Length > 0 && _statements.ContainsKey(parse.StatementName))
+        {
+            throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.DuplicatePreparedStatement, $"prepared statement \"{parse.StatementName}\" already exists");
+        }
+
+        SqlStatement? statement = statements.Count == 0 ? null : statements[0];
+        int count = Math.Max(parse.ParameterTypeOids.Length, statement?.ParameterCount ?? 0);
+        int[] oids = new int[count];
+        parse.ParameterTypeOids.CopyTo(oids, 0);
+        _statements[parse.StatementName] = new PreparedStatement(statement, oids);
+        ParseComplete.Write(_writer);
+    }
+
+    private async Task BindAsync(Bind bind)
+    {
+        PreparedStatement statement = _statements.GetValueOrDefault(bind.StatementName)
+            ?? throw new PgWireException(ErrorCode.PgWireStatementFailed, "26000", $"prepared statement \"{bind.StatementName}\" does not exist");
+        if (bind.ParameterValues.Length != statement.ParameterTypeOids.Length)
+        {
+            throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.ProtocolViolation,
+                $"bind message supplies {bind.ParameterValues.Length} parameters, but prepared statement \"{bind.StatementName}\" requires {statement.ParameterTypeOids.Length}");
+        }
+
+        if (bind.ParameterFormats.Length > 1 && bind.ParameterFormats.Length != bind.ParameterValues.Length)
+        {
+            throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.ProtocolViolation,
+                $"bind message has {bind.ParameterFormats.Length} parameter formats but {bind.ParameterValues.Length} parameters");
+        }
+
+        object?[] values = new object?[bind.ParameterValues.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = ParameterDecoder.Decode(bind.ParameterValues[i], Bind.IsBinary(bind.ParameterFormats, i), statement.ParameterTypeOids[i]);
+        }
+
+        if (_portals.Remove(bind.PortalName, out Portal? previous))
+        {
+            if (bind.PortalName.Length > 0)
+            {
+                _portals[bind.PortalName] = previous;
+                throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.DuplicateCursor, $"portal \"{bind.PortalName}\" already exists");
+            }
+
+            await previous.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _portals[bind.PortalName] = new Portal(statement, values, bind.ResultFormats);
+        ParseComplete.Write(_writer, ParseComplete.BindComplete);
+    }
+
+    private async Task DescribeAsync(FrontendMessages.Describe describe, CancellationToken cancellationToken)
+    {
+        if (describe.Kind == 'S')
+        {
+            PreparedStatement statement = _statements.GetValueOrDefault(describe.Name)
+                ?? throw new PgWireException(ErrorCode.PgWireStatementFailed, "26000", $"prepared statement \"{describe.Name}\" does not exist");
+            var oids = new int[statement.ParameterTypeOids.Length];
+            for (int i = 0; i < oids.Length; i++)
+            {
+                // A type the client left open is described as text; DuckDB casts text to what it needs.
+                oids[i] = statement.ParameterTypeOids[i] == 0 ? PgType.Text.Oid : statement.ParameterTypeOids[i];
+            }
+
+            ResultColumn[] columns = await DescribeStatementAsync(statement, cancellationToken).ConfigureAwait(false);
+            ParameterDescription.Write(_writer, oids);
+            WriteRowDescriptionOrNoData(columns);
+            return;
+        }
+
+        Portal portal = _portals.GetValueOrDefault(describe.Name)
+            ?? throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.InvalidCursorName, $"portal \"{describe.Name}\" does not exist");
+        ResultColumn[] portalColumns = await OpenPortalAsync(portal, cancellationToken).ConfigureAwait(false);
+        WriteRowDescriptionOrNoData(portalColumns);
+    }
+
+    private void WriteRowDescriptionOrNoData(ResultColumn[] columns)
+    {
+        if (columns.Length == 0)
+        {
+            ParseComplete.Write(_writer, ParseComplete.NoData);
+        }
+        else
+        {
+            RowDescription.Write(_writer, columns);
+        }
+    }
+
+    private async Task CloseAsync(FrontendMessages.Describe close)
+    {
+        if (close.Kind == 'S')
+        {
+            _statements.Remove(close.Name);
+        }
+        else if (_portals.Remove(close.Name, out Portal? portal))
+        {
+            await portal.DisposeAsync().ConfigureAwait(false);
+        }
+
+        ParseComplete.Write(_writer, ParseComplete.CloseComplete);
+    }
+
+    private async Task CloseAllPortalsAsync()
+    {
+        foreach (Portal portal in _portals.Values)
+        {
+            await portal.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _portals.Clear();
+    }
+
+    private void WriteError(Exception error)
+    {
+        PgError pg = ErrorMapper.Map(error);
+        LogMessages.StatementFailed(_server.Logger, ProcessId, pg.SqlState, pg.Message);
+        ErrorResponse.Write(_writer, "ERROR", pg.SqlState, pg.Message, pg.Hint);
+        if (_transactionStatus == 'T')
+        {
+            _transactionStatus = 'E';
+        }
+    }
+
+    /// <summary>Runs DuckDB, marking the session busy so a CancelRequest interrupts only this statement.</summary>
+    private async Task<T> RunAsync<T>(Func<Task<T>> action)
+    {
+        _statementRunning = true;
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        finally
+        {
+            _statementRunning = false;
+        }
+    }
+
+    private DuckDbCommand CreateCommand(string sql, object?[] parameters)
+    {
+        DuckDbCommand command = Session.CreateCommand(sql);
+        foreach (object? value in parameters)
+        {
+            command.Parameters.Add(new DuckDbParameter(value));
+        }
+
+        int timeoutMs = Settings.StatementTimeoutMs;
+        command.CommandTimeout = timeoutMs <= 0 ? 0 : Math.Max(1, (timeoutMs + 999) / 1000);
+        return command;
+    }
+}

@@ -1,0 +1,229 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+
+namespace Medallion.PgWire.Internal;
+
+/// <summary>
+/// Lexical fixes for PostgreSQL spellings DuckDB does not accept, mostly from clients' catalog
+/// queries: <c>pg_catalog.</c> qualifiers (the emulated catalog is on DuckDB's search path),
+/// <c>OPERATOR(pg_catalog.~)</c>, <c>COLLATE pg_catalog.default</c>, and casts to catalog types
+/// DuckDB lacks (<c>::name</c>, <c>::oid</c>, <c>::regclass</c>, ...), and <c>current_database()</c>, which
+/// must name the database the client connected to while DuckDB's own catalog views keep seeing
+/// DuckDB's name for it. Nothing is parsed: only
+/// these token patterns are replaced, and a statement without them is returned unchanged.
+/// </summary>
+internal static class PgSqlRewriter
+{
+    private static readonly Dictionary<string, string> s_castTypes = new(StringComparer.Ordinal)
+    {
+        ["NAME"] = "VARCHAR",
+        ["OID"] = "BIGINT",
+        ["REGCLASS"] = "BIGINT",
+        ["REGTYPE"] = "BIGINT",
+        ["REGPROC"] = "BIGINT",
+        ["REGPROCEDURE"] = "BIGINT",
+        ["REGNAMESPACE"] = "BIGINT",
+        ["REGROLE"] = "BIGINT",
+        ["REGCONFIG"] = "BIGINT",
+        ["XID"] = "BIGINT",
+        ["CID"] = "BIGINT",
+        ["INT2VECTOR"] = "VARCHAR",
+        ["OIDVECTOR"] = "VARCHAR",
+        ["PG_NODE_TREE"] = "VARCHAR",
+        ["ACLITEM"] = "VARCHAR",
+    };
+
+    public static string Rewrite(SqlStatement statement, string database, SessionSettings? settings = null)
+    {
+        IReadOnlyList<SqlToken> tokens = statement.Tokens;
+        var edits = new List<(int Start, int End, string Text)>();
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            SqlToken token = tokens[i];
+            if (token.Kind == SqlTokenKind.Word && token.Value == "OPERATOR" && IsSymbol(tokens, i + 1, "("))
+            {
+                int close = i + 2;
+                while (close < tokens.Count && !IsSymbol(tokens, close, ")"))
+                {
+                    close++;
+                }
+
+                int operatorStart = i + 2;
+                for (int j = i + 2; j < close; j++)
+                {
+                    if (IsSymbol(tokens, j, "."))
+                    {
+                        operatorStart = j + 1;
+                    }
+                }
+
+                if (close < tokens.Count && operatorStart < close)
+                {
+                    string op = statement.Text[tokens[operatorStart].Start..tokens[close - 1].End];
+                    edits.Add((token.Start, tokens[close].End, " " + op.TrimEnd('*') + " "));
+                    i = close;
+                    if (op.Contains('~', StringComparison.Ordinal) && TryRegexPattern(tokens, i + 1, op.EndsWith('*'), out string? pattern))
+                    {
+                        edits.Add((tokens[i + 1].Start, tokens[i + 1].End, pattern));
+                        i++;
+                    }
+                }
+            }
+            else if (token.Kind == SqlTokenKind.Word && token.Value is "GENERATE_SERIES" or "UNNEST" && IsSymbol(tokens, i + 1, "(") && IsFromItem(tokens, i))
+            {
+                // PostgreSQL names the one column of "FROM generate_series(...) s" after the alias s;
+                // DuckDB makes s the row. An explicit column alias gives both the same meaning.
+                int close = MatchingParenthesis(tokens, i + 1);
+                int alias = IsWord(tokens, close + 1, "AS") ? close + 2 : close + 1;
+                if (close > 0 && alias < tokens.Count && tokens[alias].Kind == SqlTokenKind.Word && !IsReserved(tokens[alias].Value) && !IsSymbol(tokens, alias + 1, "("))
+                {
+                    edits.Add((tokens[alias].End, tokens[alias].End, "(" + tokens[alias].Raw + ")"));
+                }
+            }
+            else if (token.Kind == SqlTokenKind.Word && token.Value is "STRING_TO_ARRAY" or "CURRENT_SCHEMAS" && IsSymbol(tokens, i + 1, "(") && IsFromItem(tokens, i))
+            {
+                // PostgreSQL accepts a scalar function as a FROM item (one row, one column named
+                // after the alias); DuckDB wants a table, so the call becomes a one-row subquery.
+                int close = MatchingParenthesis(tokens, i + 1);
+                int alias = IsWord(tokens, close + 1, "AS") ? close + 2 : close + 1;
+                if (close > 0 && alias < tokens.Count && tokens[alias].Kind == SqlTokenKind.Word && !IsReserved(tokens[alias].Value))
+                {
+                    edits.Add((token.Start, token.Start, "(SELECT "));
+                    edits.Add((tokens[close].End, tokens[close].End, " AS " + tokens[alias].Raw + ")"));
+                }
+            }
+            else if (IsSymbol(tokens, i, "~"))
+            {
+                bool insensitive = IsSymbol(tokens, i + 1, "*");
+                int patternAt = insensitive ? i + 2 : i + 1;
+                if (TryRegexPattern(tokens, patternAt, insensitive, out string? pattern))
+                {
+                    if (insensitive)
+                    {
+                        edits.Add((tokens[i + 1].Start, tokens[i + 1].End, string.Empty));
+                    }
+
+                    edits.Add((tokens[patternAt].Start, tokens[patternAt].End, pattern));
+                    i = patternAt;
+                }
+            }
+            else if (token.Kind == SqlTokenKind.Word && token.Value == "COLLATE" && i + 1 < tokens.Count)
+            {
+                int last = i + 1;
+                while (IsSymbol(tokens, last + 1, ".") && last + 2 < tokens.Count)
+                {
+                    last += 2;
+                }
+
+                edits.Add((token.Start, tokens[last].End, string.Empty));
+                i = last;
+            }
+            else if (token.Kind == SqlTokenKind.Word && token.Value == "PG_CATALOG" && IsSymbol(tokens, i + 1, ".") && !IsSymbol(tokens, i - 1, "."))
+            {
+                edits.Add((token.Start, tokens[i + 1].End, string.Empty));
+                i++;
+            }
+            else if (token.Kind == SqlTokenKind.Word && token.Value is "CURRENT_DATABASE" or "CURRENT_CATALOG" && IsSymbol(tokens, i + 1, "(") && IsSymbol(tokens, i + 2, ")") && !IsSymbol(tokens, i - 1, "."))
+            {
+                edits.Add((token.Start, tokens[i + 2].End, "CAST(" + Medallion.DuckDb.DuckDbConnection.QuoteLiteral(database) + " AS VARCHAR)"));
+                i += 2;
+            }
+            else if (token.Kind == SqlTokenKind.Word && token.Value == "CURRENT_SETTING" && settings is not null && IsSymbol(tokens, i + 1, "(")
+                && i + 2 < tokens.Count && tokens[i + 2].Kind == SqlTokenKind.String && MatchingParenthesis(tokens, i + 1) is int close && close > 0
+                && settings.TryGet(tokens[i + 2].Value, out _, out string value))
+            {
+                // A constant: usable where DuckDB allows no subquery (table function arguments, as in Grafana's table picker).
+                edits.Add((token.Start, tokens[close].End, "CAST(" + Medallion.DuckDb.DuckDbConnection.QuoteLiteral(value) + " AS VARCHAR)"));
+                i = close;
+            }
+            else if (IsSymbol(tokens, i, ":") && IsSymbol(tokens, i + 1, ":"))
+            {
+                int type = i + 2;
+                if (type + 1 < tokens.Count && tokens[type].Value == "PG_CATALOG" && IsSymbol(tokens, type + 1, "."))
+                {
+                    type += 2;
+                }
+
+                if (type < tokens.Count && tokens[type].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                    && s_castTypes.TryGetValue(tokens[type].Value.ToUpperInvariant(), out string? replacement))
+                {
+                    edits.Add((token.Start, tokens[type].End, "::" + replacement));
+                    i = type;
+                }
+            }
+        }
+
+        if (edits.Count == 0)
+        {
+            return statement.Text;
+        }
+
+        // Edits come in token order except the column aliases, which land after their function's arguments.
+        edits.Sort((a, b) => a.Start.CompareTo(b.Start));
+        var builder = new StringBuilder(statement.Text.Length);
+        int copied = 0;
+        foreach ((int start, int end, string text) in edits)
+        {
+            builder.Append(statement.Text, copied, start - copied).Append(text);
+            copied = end;
+        }
+
+        return builder.Append(statement.Text, copied, statement.Text.Length - copied).ToString();
+    }
+
+    /// <summary>
+    /// PostgreSQL's <c>~</c> finds the pattern anywhere in the text; DuckDB's <c>~</c> must match the
+    /// whole text. Wrapping the pattern in "anything" on both sides gives PostgreSQL's meaning
+    /// (anchors in the pattern still anchor, RE2 has no multi-line mode by default).
+    /// </summary>
+    private static bool TryRegexPattern(IReadOnlyList<SqlToken> tokens, int index, bool caseInsensitive, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? pattern)
+    {
+        pattern = null;
+        if (index >= tokens.Count || tokens[index].Kind != SqlTokenKind.String)
+        {
+            return false;
+        }
+
+        string wrapped = (caseInsensitive ? "(?i)" : string.Empty) + "(?s:.*)(?:" + tokens[index].Value + ")(?s:.*)";
+        pattern = Medallion.DuckDb.DuckDbConnection.QuoteLiteral(wrapped);
+        return true;
+    }
+
+    private static bool IsFromItem(IReadOnlyList<SqlToken> tokens, int i)
+    {
+        int before = i - 1;
+        if (IsSymbol(tokens, before, ".") && IsWord(tokens, before - 1, "PG_CATALOG"))
+        {
+            before -= 2;
+        }
+
+        return IsWord(tokens, before, "FROM") || IsWord(tokens, before, "JOIN") || IsSymbol(tokens, before, ",");
+    }
+
+    private static int MatchingParenthesis(IReadOnlyList<SqlToken> tokens, int open)
+    {
+        int depth = 0;
+        for (int i = open; i < tokens.Count; i++)
+        {
+            if (IsSymbol(tokens, i, "("))
+            {
+                depth++;
+            }
+            else if (IsSymbol(tokens, i, ")") && --depth == 0)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool IsReserved(string word) => word is "WHERE" or "ON" or "JOIN" or "LEFT" or "RIGHT" or "INNER" or "CROSS" or "FULL" or "ORDER" or "GROUP" or "LIMIT" or "UNION" or "WITH" or "HAVING" or "WINDOW" or "OFFSET" or "NATURAL" or "USING" or "EXCEPT" or "INTERSECT" or "LATERAL";
+
+    private static bool IsWord(IReadOnlyList<SqlToken> tokens, int index, string word) =>
+        index >= 0 && index < tokens.Count && tokens[index].Kind == SqlTokenKind.Word && tokens[index].Value == word;
+
+    private static bool IsSymbol(IReadOnlyList<SqlToken> tokens, int index, string symbol) =>
+        index >= 0 && index < tokens.Count && tokens[index].Kind == SqlTokenKind.Symbol && tokens[index].Value == symbol;
+}

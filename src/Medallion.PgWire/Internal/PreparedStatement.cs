@@ -1,0 +1,13 @@
+namespace Medallion.PgWire.Internal;
+
+/// <summary>A statement made by Parse: its SQL (null when empty) and parameter types, and its result shape once described.</summary>
+internal sealed class PreparedStatement(SqlStatement? statement, int[] parameterTypeOids)
+{
+    public SqlStatement? Statement { get; } = statement;
+
+    /// <summary>One OID per parameter; 0 where the client left the type to the server.</summary>
+    public int[] ParameterTypeOids { get; } = parameterTypeOids;
+
+    /// <summary>The result columns (text format), found on the first Describe; empty for statements without rows.</summary>
+    public ResultColumn[]? Columns { get; set; }
+}

@@ -1,0 +1,170 @@
+using System;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.PgWire.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Medallion.PgWire;
+
+/// <summary>
+/// A PostgreSQL wire protocol (v3) server: BI tools, drivers and psql connect to it as to
+/// PostgreSQL, and each authenticated client gets its own read-only SQL session from
+/// <see cref="PgWireServerOptions.SessionFactory"/>.
+/// </summary>
+/// <remarks>
+/// Guarantees: a client that breaks the protocol, sends oversized messages or vanishes mid-result
+/// loses only its own connection; a failed statement leaves the session usable; a CancelRequest
+/// interrupts only the statement of the session it names; statements that would change data are
+/// refused with SQLSTATE 25006.
+/// </remarks>
+public sealed class PgWireServer : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<int, PgConnection> _connections = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ILogger _logger;
+    private Socket? _listener;
+    private Task? _acceptLoop;
+    private int _nextProcessId = RandomNumberGenerator.GetInt32(1000, 100_000);
+
+    /// <summary>Creates a server; call <see cref="StartAsync"/> to listen.</summary>
+    public PgWireServer(PgWireServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.SessionFactory);
+        Options = options;
+        _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PgWireServer>();
+    }
+
+    /// <summary>The options the server runs with.</summary>
+    public PgWireServerOptions Options { get; }
+
+    /// <summary>The port the server listens on (the chosen one when <see cref="PgWireServerOptions.Port"/> is 0).</summary>
+    public int Port => (_listener?.LocalEndPoint as IPEndPoint)?.Port ?? throw new InvalidOperationException("The server is not started. Call StartAsync first.");
+
+    /// <summary>The number of clients connected now.</summary>
+    public int ConnectionCount => _connections.Count;
+
+    internal ILogger Logger => _logger;
+
+    /// <summary>Binds the address and port and starts accepting clients.</summary>
+    /// <exception cref="PgWireException">The address cannot be bound (e.g. the port is in use).</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_listener is not null)
+        {
+            throw new InvalidOperationException("The server is already started.");
+        }
+
+        var listener = new Socket(Options.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(new IPEndPoint(Options.Address, Options.Port));
+            listener.Listen(512);
+        }
+        catch (SocketException error)
+        {
+            listener.Dispose();
+            throw new PgWireException(ErrorCode.PgWireStartFailed, "58000",
+                $"Could not listen on {Options.Address}:{Options.Port}: {error.Message}. Help: pick another port with --pg-port, or stop the process using it.", error);
+        }
+
+        _listener = listener;
+        LogMessages.Listening(_logger, Options.Address, Port);
+        _acceptLoop = AcceptLoopAsync(listener);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops accepting clients, closes every connection and waits for their sessions to end.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _listener?.Dispose();
+        foreach (PgConnection connection in _connections.Values)
+        {
+            connection.Abort();
+        }
+
+        if (_acceptLoop is not null)
+        {
+            await _acceptLoop.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        while (!_connections.IsEmpty && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops the server.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    /// <summary>Interrupts the statement of the session a CancelRequest names, if the secret matches.</summary>
+    internal void Cancel(int processId, int secretKey)
+    {
+        if (_connections.TryGetValue(processId, out PgConnection? connection) && connection.SecretKey == secretKey)
+        {
+            connection.CancelRunningStatement();
+        }
+    }
+
+    private async Task AcceptLoopAsync(Socket listener)
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                if (_stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            client.NoDelay = true;
+            int processId = Interlocked.Increment(ref _nextProcessId);
+            var connection = new PgConnection(this, client, processId);
+            _connections[processId] = connection;
+            _ = RunConnectionAsync(connection);
+        }
+    }
+
+    private async Task RunConnectionAsync(PgConnection connection)
+    {
+        try
+        {
+            await Task.Yield();
+            await connection.RunAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            // The edge of a connection: log once, and keep serving everyone else.
+            LogMessages.ConnectionFailed(_logger, error, connection.ProcessId);
+        }
+        finally
+        {
+            _connections.TryRemove(connection.ProcessId, out _);
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -5,21 +5,7 @@ namespace Medallion.Cli.Tests;
 /// <summary><c>medallion delta inspect|read|history|changes</c> on the shared conformance tables, through <see cref="MedallionCli.RunAsync"/>.</summary>
 public sealed class DeltaCommandTests
 {
-    private static readonly Lazy<string> s_conformance = new(() =>
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "shared", "conformance", "delta");
-            if (File.Exists(Path.Combine(candidate, "MANIFEST.json")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("shared/conformance/delta was not found above " + AppContext.BaseDirectory);
-    });
-
-    private static string Table(string caseName) => Path.Combine(s_conformance.Value, caseName, "table");
+    private static string Table(string caseName) => Path.Combine(SharedConformance.Root, caseName, "table");
 
     private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
     {

@@ -7,6 +7,8 @@ using Medallion.Cli.Output;
 using Medallion.Cli.Shell;
 using System;
 using Medallion.DuckDb;
+using Medallion.Engine.Sessions;
+using Medallion.Pipelines;
 
 namespace Medallion.Cli.Commands;
 
@@ -21,29 +23,48 @@ internal static class SqlCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         Option<OutputFormat> format = CommonOptions.Format();
-        var command = new Command("sql", "Run SQL on the embedded DuckDB engine.") { query, format };
-        command.SetAction((parsed, cancellationToken) => parsed.GetValue(query) is { } sql
-            ? RunAsync(sql, parsed.GetValue(format), output, cancellationToken)
-            : RunShellAsync(parsed.GetValue(format), output, error, cancellationToken));
+        Option<string> project = ProjectOption.Create();
+        var command = new Command("sql", "Run SQL on the lakehouse (namespace.table, with AT (VERSION => n) time travel); outside a project, on an in-memory engine.") { query, format, project };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            await using LakehouseSession session = await OpenSessionAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            if (parsed.GetValue(query) is { } sql)
+            {
+                return await RunAsync(session, sql, parsed.GetValue(format), output, cancellationToken).ConfigureAwait(false);
+            }
+
+            var shell = new SqlShell(session, parsed.GetValue(format), output, error);
+            return await shell.RunAsync(Console.In, interactive: !Console.IsInputRedirected, cancellationToken).ConfigureAwait(false);
+        });
         return command;
     }
 
-    private static async Task<int> RunShellAsync(OutputFormat format, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    /// <summary>
+    /// In a project (a folder with medallion.yml) the session sees the project's tables and is read-only;
+    /// elsewhere it is a scratch in-memory engine where any SQL may run.
+    /// </summary>
+    private static async Task<LakehouseSession> OpenSessionAsync(string projectDirectory, CancellationToken cancellationToken)
     {
-        await using var connection = new DuckDbConnection();
-        connection.Open();
-        var shell = new SqlShell(connection, format, output, error);
-        return await shell.RunAsync(Console.In, interactive: !Console.IsInputRedirected, cancellationToken).ConfigureAwait(false);
+        if (!File.Exists(Path.Combine(projectDirectory, MedallionProject.FileName)))
+        {
+            return await LakehouseSession.OpenAsync(NoTables.Instance, readOnly: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        MedallionProject loaded = await MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        string storage = loaded.Resolve(loaded.Storage);
+        if (storage.Contains("://", StringComparison.Ordinal))
+        {
+            throw new MedallionException(ErrorCode.EngineUnknownTable,
+                $"The project's storage is {storage}; medallion sql reads local storage only for now. Help: point storage at a local folder in {MedallionProject.FileName}.");
+        }
+
+        return await LakehouseSession.OpenAsync(new DirectoryTableLocator(storage), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<int> RunAsync(string sql, OutputFormat format, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(LakehouseSession session, string sql, OutputFormat format, TextWriter output, CancellationToken cancellationToken)
     {
-        await using var connection = new DuckDbConnection();
-        connection.Open();
-        await using DuckDbCommand command = connection.CreateCommand();
-        command.CommandText = sql;
         Stopwatch elapsed = Stopwatch.StartNew();
-        await using DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using DuckDbDataReader reader = await session.ExecuteReaderAsync(sql, cancellationToken: cancellationToken).ConfigureAwait(false);
         do
         {
             if (reader.FieldCount > 0)

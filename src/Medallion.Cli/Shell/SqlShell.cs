@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Cli.Output;
 using Medallion.DuckDb;
+using Medallion.Engine.Sessions;
 
 namespace Medallion.Cli.Shell;
 
@@ -26,15 +27,15 @@ internal sealed class SqlShell
           \?             this help            \q           quit (or Ctrl-D)
         """;
 
-    private readonly DuckDbConnection _connection;
+    private readonly LakehouseSession _session;
     private readonly TextWriter _output;
     private readonly TextWriter _error;
     private OutputFormat _format;
     private bool _timing = true;
 
-    public SqlShell(DuckDbConnection connection, OutputFormat format, TextWriter output, TextWriter error)
+    public SqlShell(LakehouseSession session, OutputFormat format, TextWriter output, TextWriter error)
     {
-        _connection = connection;
+        _session = session;
         _format = format;
         _output = output;
         _error = error;
@@ -135,18 +136,10 @@ internal sealed class SqlShell
     private async Task DescribeAsync(string name, CancellationToken cancellationToken)
     {
         string[] parts = name.Split('.', 2);
-        string schemaFilter = parts.Length == 2 ? " AND table_schema = $schema" : string.Empty;
         string sql = "SELECT column_name AS \"column\", data_type AS \"type\", is_nullable AS \"nullable\" FROM information_schema.columns " +
-            "WHERE table_name = $table" + schemaFilter + " ORDER BY table_schema, ordinal_position";
-        await using DuckDbCommand command = _connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("table", parts[^1]);
-        if (parts.Length == 2)
-        {
-            command.Parameters.AddWithValue("schema", parts[0]);
-        }
-
-        await using DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            "WHERE table_name = $1" + (parts.Length == 2 ? " AND table_schema = $2" : string.Empty) + " ORDER BY table_schema, ordinal_position";
+        object?[] parameters = parts.Length == 2 ? [parts[1], parts[0]] : [parts[0]];
+        await using DuckDbDataReader reader = await _session.ExecuteReaderAsync(sql, parameters, cancellationToken).ConfigureAwait(false);
         if (!reader.HasRows)
         {
             await _error.WriteLineAsync($"Did not find any table named \"{name}\".").ConfigureAwait(false);
@@ -162,15 +155,13 @@ internal sealed class SqlShell
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             e.Cancel = true;
-            _connection.Interrupt();
+            _session.Connection.Interrupt();
         };
         Console.CancelKeyPress += onCancel;
         try
         {
-            await using DuckDbCommand command = _connection.CreateCommand();
-            command.CommandText = sql;
             Stopwatch elapsed = Stopwatch.StartNew();
-            await using DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using DuckDbDataReader reader = await _session.ExecuteReaderAsync(sql, cancellationToken: cancellationToken).ConfigureAwait(false);
             do
             {
                 if (reader.FieldCount > 0)

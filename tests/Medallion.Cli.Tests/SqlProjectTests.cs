@@ -1,0 +1,54 @@
+namespace Medallion.Cli.Tests;
+
+/// <summary>
+/// <c>medallion sql --project</c> over a project whose storage holds a copy of the conformance table
+/// dat-basic_append (version 0: 3 rows, version 1: 5 rows) as <c>gold.basic_append</c>.
+/// </summary>
+public sealed class SqlProjectTests : IDisposable
+{
+    private readonly string _project = Path.Combine(Path.GetTempPath(), "medallion-sql-project-" + Guid.NewGuid().ToString("N"));
+
+    public SqlProjectTests()
+    {
+        Directory.CreateDirectory(_project);
+        File.WriteAllText(Path.Combine(_project, "medallion.yml"), "name: shop\nstorage: warehouse\n");
+        string source = Path.Combine(SharedConformance.Root, "dat-basic_append", "table");
+        string target = Path.Combine(_project, "warehouse", "gold", "basic_append");
+        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string destination = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(file, destination);
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_project, recursive: true);
+
+    [Fact]
+    public async Task Sql_in_a_project_reads_its_tables_at_the_latest_version_and_as_of_a_version()
+    {
+        Cli.Result result = await Cli.RunAsync("sql", "--project", _project, "--format", "json",
+            "SELECT count(*) AS latest, (SELECT count(*) FROM gold.basic_append AT (VERSION => 0)) AS first FROM gold.basic_append");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("[{\"latest\":5,\"first\":3}]", result.Output.Trim());
+    }
+
+    [Fact]
+    public async Task Sql_in_a_project_refuses_statements_that_change_data()
+    {
+        Cli.Result result = await Cli.RunAsync("sql", "--project", _project, "DROP VIEW gold.basic_append");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("Error MDL2103: Statement 1 is a DROP statement, and this session is read-only", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sql_in_a_project_names_close_tables_when_one_is_misspelt()
+    {
+        Cli.Result result = await Cli.RunAsync("sql", "--project", _project, "SELECT * FROM gold.basic_appendd");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("Error MDL2101: Table gold.basic_appendd does not exist in the lakehouse. Did you mean gold.basic_append?", result.Error.Trim());
+    }
+}

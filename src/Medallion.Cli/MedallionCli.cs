@@ -1,0 +1,91 @@
+using System;
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.IO;
+using System.Reflection;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Cli.Commands;
+using Medallion.DuckDb;
+
+namespace Medallion.Cli;
+
+/// <summary>The <c>medallion</c> command line: builds the command tree and maps failures to exit codes.</summary>
+internal static class MedallionCli
+{
+    /// <summary>Exit code for a failure the user can act on (bad SQL, a missing table, a failed run).</summary>
+    public const int Failure = 1;
+
+    /// <summary>Exit code for a command line that does not parse.</summary>
+    public const int UsageError = 2;
+
+    public static string Version =>
+        typeof(MedallionCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static RootCommand BuildRoot(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("Medallion: a lakehouse in one program (ingestion, Delta Lake tables, SQL models, quality, lineage, serving).");
+        foreach (Option option in root.Options)
+        {
+            if (option is VersionOption version)
+            {
+                version.Action = new PrintVersionAction(output);
+            }
+        }
+
+        root.Add(SqlCommand.Create(output, error));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, CancellationToken cancellationToken = default)
+    {
+        output ??= Console.Out;
+        error ??= Console.Error;
+        RootCommand root = BuildRoot(output, error);
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (System.CommandLine.Parsing.ParseError parseError in parsed.Errors)
+            {
+                await error.WriteLineAsync("error: " + parseError.Message).ConfigureAwait(false);
+            }
+
+            await error.WriteLineAsync("Help: medallion --help").ConfigureAwait(false);
+            return UsageError;
+        }
+
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("Cancelled.").ConfigureAwait(false);
+            return 130;
+        }
+        catch (MedallionException exception)
+        {
+            await error.WriteLineAsync($"Error {exception.CodeText}: {exception.Message}").ConfigureAwait(false);
+            if (exception.Location is not null)
+            {
+                await error.WriteLineAsync($"  at {exception.Location}").ConfigureAwait(false);
+            }
+
+            return Failure;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or InvalidCastException)
+        {
+            await error.WriteLineAsync("Error: " + exception.Message).ConfigureAwait(false);
+            return Failure;
+        }
+    }
+
+    private sealed class PrintVersionAction(TextWriter output) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            output.WriteLine($"medallion {Version} (DuckDB {DuckDbDatabase.LibraryVersion})");
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,458 @@
+using System;
+using System.Text;
+using Medallion.DuckDb.Internal;
+using Medallion.DuckDb.Native;
+
+namespace Medallion.DuckDb;
+
+/// <summary>
+/// Bulk-inserts rows into a table, far faster than INSERT statements: values are written straight
+/// into a DuckDB data chunk, and each full chunk is handed over with <c>duckdb_append_data_chunk</c>.
+/// </summary>
+/// <remarks>
+/// Use: <c>BeginRow()</c>, one <c>Append...</c> per column in table order, <c>EndRow()</c>; then
+/// <see cref="Close"/> (or dispose), which flushes the rest. Rows reach the table in chunks, so a
+/// failure may leave earlier chunks inserted: wrap the appender in a transaction when it must be all
+/// or nothing. Not thread-safe. Nested column types (LIST, STRUCT, MAP) are not supported: insert
+/// those with SQL.
+/// </remarks>
+public sealed unsafe class DuckDbAppender : IDisposable
+{
+    private readonly DuckDbAppenderHandle _handle;
+    private readonly string _table;
+    private readonly LogicalTypeInfo[] _types;
+    private readonly string[] _typeNames;
+    private readonly DuckDbDataChunkHandle _chunk;
+    private readonly IntPtr[] _vectors;
+    private readonly void*[] _data;
+    private readonly ulong _capacity;
+    private ulong _rows;
+    private int _column = -1;
+    private bool _closed;
+
+    internal DuckDbAppender(DuckDbConnection connection, string? schema, string table)
+    {
+        _table = schema is null ? table : schema + "." + table;
+        if (NativeMethods.Appender.CreateExt(connection.Handle, null, schema, table, out DuckDbAppenderHandle handle) != DuckDbState.Success)
+        {
+            string message = NativeMethods.Appender.Error(handle) ?? "unknown error";
+            handle.Dispose();
+            throw new DuckDbException(ErrorCode.DuckDbAppendFailed, DuckDbErrorType.Catalog, $"Could not create an appender for table '{_table}': {message}");
+        }
+
+        _handle = handle;
+        int count = (int)NativeMethods.Appender.ColumnCount(handle);
+        _types = new LogicalTypeInfo[count];
+        _typeNames = new string[count];
+        var typeHandles = new DuckDbLogicalTypeHandle[count];
+        var rawTypes = stackalloc IntPtr[count];
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                typeHandles[i] = NativeMethods.Appender.ColumnType(handle, (ulong)i);
+                _types[i] = LogicalTypeInfo.FromHandle(typeHandles[i]);
+                _typeNames[i] = _types[i].SqlName;
+                rawTypes[i] = typeHandles[i].DangerousGetHandle();
+            }
+
+            _chunk = new DuckDbDataChunkHandle(NativeMethods.DataChunk.CreateDataChunk(rawTypes, (ulong)count));
+        }
+        finally
+        {
+            foreach (DuckDbLogicalTypeHandle type in typeHandles)
+            {
+                type?.Dispose();
+            }
+        }
+
+        _capacity = NativeMethods.Helpers.VectorSize();
+        _vectors = new IntPtr[count];
+        _data = new void*[count];
+        LoadVectors();
+    }
+
+    /// <summary>Starts a row; append one value per column, then call <see cref="EndRow"/>.</summary>
+    public DuckDbAppender BeginRow()
+    {
+        ThrowIfClosed();
+        if (_column >= 0)
+        {
+            throw new InvalidOperationException($"The previous row of '{_table}' was not ended. Call EndRow() after its last value.");
+        }
+
+        _column = 0;
+        return this;
+    }
+
+    /// <summary>Ends the row; it must have a value for every column.</summary>
+    /// <exception cref="DuckDbException">The chunk this row completed could not be appended.</exception>
+    public void EndRow()
+    {
+        if (_column != _types.Length)
+        {
+            int given = Math.Max(_column, 0);
+            _column = -1;
+            throw new InvalidOperationException($"A row of '{_table}' got {given} values, but the table has {_types.Length} columns.");
+        }
+
+        _column = -1;
+        if (++_rows == _capacity)
+        {
+            FlushChunk();
+        }
+    }
+
+    /// <summary>Appends a whole row of values, in column order (boxing: prefer the typed methods on hot paths).</summary>
+    public void AppendRow(params object?[] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        BeginRow();
+        foreach (object? value in values)
+        {
+            AppendValue(value);
+        }
+
+        EndRow();
+    }
+
+    /// <summary>Appends NULL to the current column.</summary>
+    public DuckDbAppender AppendNull()
+    {
+        int column = NextColumn();
+        IntPtr vector = _vectors[column];
+        ulong* validity = NativeMethods.DataChunk.VectorGetValidity(vector);
+        if (validity == null)
+        {
+            NativeMethods.DataChunk.VectorEnsureValidityWritable(vector);
+            validity = NativeMethods.DataChunk.VectorGetValidity(vector);
+        }
+
+        validity[_rows >> 6] &= ~(1UL << (int)(_rows & 63));
+        return this;
+    }
+
+    /// <summary>Appends a boolean.</summary>
+    public DuckDbAppender Append(bool value)
+    {
+        int column = NextColumn();
+        if (_types[column].Id != DuckDbType.Boolean)
+        {
+            throw Mismatch(column, "bool");
+        }
+
+        ((byte*)_data[column])[_rows] = value ? (byte)1 : (byte)0;
+        return this;
+    }
+
+    /// <summary>Appends an integer to any numeric column, checking that it fits.</summary>
+    public DuckDbAppender Append(int value) => Append((long)value);
+
+    /// <summary>Appends an integer to any numeric column, checking that it fits.</summary>
+    public DuckDbAppender Append(long value)
+    {
+        int column = NextColumn();
+        void* data = _data[column];
+        ulong row = _rows;
+        try
+        {
+            switch (_types[column].Id)
+            {
+                case DuckDbType.BigInt: ((long*)data)[row] = value; break;
+                case DuckDbType.Integer: ((int*)data)[row] = checked((int)value); break;
+                case DuckDbType.SmallInt: ((short*)data)[row] = checked((short)value); break;
+                case DuckDbType.TinyInt: ((sbyte*)data)[row] = checked((sbyte)value); break;
+                case DuckDbType.UBigInt: ((ulong*)data)[row] = checked((ulong)value); break;
+                case DuckDbType.UInteger: ((uint*)data)[row] = checked((uint)value); break;
+                case DuckDbType.USmallInt: ((ushort*)data)[row] = checked((ushort)value); break;
+                case DuckDbType.UTinyInt: ((byte*)data)[row] = checked((byte)value); break;
+                case DuckDbType.HugeInt: ((Int128*)data)[row] = value; break;
+                case DuckDbType.Double: ((double*)data)[row] = value; break;
+                case DuckDbType.Float: ((float*)data)[row] = value; break;
+                case DuckDbType.Decimal: WriteDecimal(column, value); break;
+                default: throw Mismatch(column, "long");
+            }
+        }
+        catch (OverflowException)
+        {
+            throw new DuckDbException(ErrorCode.DuckDbAppendFailed, DuckDbErrorType.OutOfRange, $"The value {value} does not fit column {column + 1} ({_typeNames[column]}) of '{_table}'.");
+        }
+
+        return this;
+    }
+
+    /// <summary>Appends a floating-point number to a DOUBLE, FLOAT or DECIMAL column.</summary>
+    public DuckDbAppender Append(double value)
+    {
+        int column = NextColumn();
+        switch (_types[column].Id)
+        {
+            case DuckDbType.Double: ((double*)_data[column])[_rows] = value; break;
+            case DuckDbType.Float: ((float*)_data[column])[_rows] = (float)value; break;
+            case DuckDbType.Decimal: WriteDecimal(column, (decimal)value); break;
+            default: throw Mismatch(column, "double");
+        }
+
+        return this;
+    }
+
+    /// <summary>Appends a decimal to a DECIMAL, DOUBLE or FLOAT column (rounded to the column's scale).</summary>
+    public DuckDbAppender Append(decimal value)
+    {
+        int column = NextColumn();
+        switch (_types[column].Id)
+        {
+            case DuckDbType.Decimal: WriteDecimal(column, value); break;
+            case DuckDbType.Double: ((double*)_data[column])[_rows] = (double)value; break;
+            case DuckDbType.Float: ((float*)_data[column])[_rows] = (float)value; break;
+            default: throw Mismatch(column, "decimal");
+        }
+
+        return this;
+    }
+
+    /// <summary>Appends text to a VARCHAR (or JSON) column; null appends NULL.</summary>
+    public DuckDbAppender Append(string? value)
+    {
+        if (value is null)
+        {
+            return AppendNull();
+        }
+
+        int column = NextColumn();
+        if (_types[column].Id != DuckDbType.Varchar)
+        {
+            throw Mismatch(column, "string");
+        }
+
+        int maxBytes = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (maxBytes <= 512)
+        {
+            byte* buffer = stackalloc byte[maxBytes];
+            int length = Encoding.UTF8.GetBytes(value, new Span<byte>(buffer, maxBytes));
+            NativeMethods.DataChunk.VectorAssignStringElementLength(_vectors[column], _rows, buffer, (ulong)length);
+        }
+        else
+        {
+            byte[] bytes = Encoding.UTF8.GetBytes(value);
+            fixed (byte* buffer = bytes)
+            {
+                NativeMethods.DataChunk.VectorAssignStringElementLength(_vectors[column], _rows, buffer, (ulong)bytes.Length);
+            }
+        }
+
+        return this;
+    }
+
+    /// <summary>Appends bytes to a BLOB column; null appends NULL.</summary>
+    public DuckDbAppender Append(byte[]? value)
+    {
+        if (value is null)
+        {
+            return AppendNull();
+        }
+
+        int column = NextColumn();
+        if (_types[column].Id != DuckDbType.Blob)
+        {
+            throw Mismatch(column, "byte[]");
+        }
+
+        fixed (byte* buffer = value)
+        {
+            NativeMethods.DataChunk.VectorAssignStringElementLength(_vectors[column], _rows, buffer, (ulong)value.Length);
+        }
+
+        return this;
+    }
+
+    /// <summary>Appends a date to a DATE column.</summary>
+    public DuckDbAppender Append(DateOnly value)
+    {
+        int column = NextColumn();
+        if (_types[column].Id != DuckDbType.Date)
+        {
+            throw Mismatch(column, "DateOnly");
+        }
+
+        ((int*)_data[column])[_rows] = value.DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
+        return this;
+    }
+
+    /// <summary>Appends a time of day to a TIME column.</summary>
+    public DuckDbAppender Append(TimeOnly value)
+    {
+        int column = NextColumn();
+        if (_types[column].Id != DuckDbType.Time)
+        {
+            throw Mismatch(column, "TimeOnly");
+        }
+
+        ((long*)_data[column])[_rows] = value.Ticks / 10;
+        return this;
+    }
+
+    /// <summary>Appends a point in time to a TIMESTAMP (any unit), TIMESTAMPTZ or DATE column.</summary>
+    public DuckDbAppender Append(DateTime value)
+    {
+        int column = NextColumn();
+        long ticks = value.Ticks - DateTime.UnixEpoch.Ticks;
+        switch (_types[column].Id)
+        {
+            case DuckDbType.Timestamp or DuckDbType.TimestampTz: ((long*)_data[column])[_rows] = ticks / 10; break;
+            case DuckDbType.TimestampMs: ((long*)_data[column])[_rows] = ticks / 10_000; break;
+            case DuckDbType.TimestampS: ((long*)_data[column])[_rows] = ticks / 10_000_000; break;
+            case DuckDbType.TimestampNs: ((long*)_data[column])[_rows] = ticks * 100; break;
+            case DuckDbType.Date: ((int*)_data[column])[_rows] = (int)(ticks / TimeSpan.TicksPerDay); break;
+            default: throw Mismatch(column, "DateTime");
+        }
+
+        return this;
+    }
+
+    /// <summary>Appends an instant to a TIMESTAMPTZ (or TIMESTAMP, as UTC) column.</summary>
+    public DuckDbAppender Append(DateTimeOffset value) => Append(value.UtcDateTime);
+
+    /// <summary>Appends a UUID to a UUID column.</summary>
+    public DuckDbAppender Append(Guid value)
+    {
+        int column = NextColumn();
+        if (_types[column].Id != DuckDbType.Uuid)
+        {
+            throw Mismatch(column, "Guid");
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        value.TryWriteBytes(bytes, bigEndian: true, out _);
+        ((DuckDbHugeIntStruct*)_data[column])[_rows] = new DuckDbHugeIntStruct
+        {
+            Upper = (long)(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes) ^ (1UL << 63)),
+            Lower = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]),
+        };
+        return this;
+    }
+
+    /// <summary>Appends a value of any supported type (boxing; see the typed overloads).</summary>
+    public DuckDbAppender AppendValue(object? value) => value switch
+    {
+        null or DBNull => AppendNull(),
+        bool b => Append(b),
+        sbyte or short or int or long or byte or ushort or uint => Append(Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)),
+        ulong u => Append(checked((long)u)),
+        float f => Append((double)f),
+        double d => Append(d),
+        decimal m => Append(m),
+        string s => Append(s),
+        byte[] bytes => Append(bytes),
+        DateOnly date => Append(date),
+        TimeOnly time => Append(time),
+        DateTime dateTime => Append(dateTime),
+        DateTimeOffset offset => Append(offset),
+        Guid guid => Append(guid),
+        _ => throw new ArgumentException($"The appender cannot write values of type {value.GetType().FullName}.", nameof(value)),
+    };
+
+    /// <summary>Hands the buffered rows to the table and closes the appender.</summary>
+    /// <exception cref="DuckDbException">The rows could not be appended (e.g. a constraint failed).</exception>
+    public void Close()
+    {
+        if (_closed)
+        {
+            return;
+        }
+
+        _closed = true;
+        try
+        {
+            if (_rows > 0)
+            {
+                FlushChunk();
+            }
+
+            if (NativeMethods.Appender.Close(_handle) != DuckDbState.Success)
+            {
+                throw Failure("closing");
+            }
+        }
+        finally
+        {
+            _chunk.Dispose();
+            _handle.Dispose();
+        }
+    }
+
+    /// <summary>Closes the appender (flushing buffered rows) if it is still open.</summary>
+    public void Dispose() => Close();
+
+    private int NextColumn()
+    {
+        if (_column < 0)
+        {
+            throw new InvalidOperationException($"No row of '{_table}' is open. Call BeginRow() first.");
+        }
+
+        if (_column >= _types.Length)
+        {
+            throw new InvalidOperationException($"Too many values for a row of '{_table}': it has {_types.Length} columns.");
+        }
+
+        return _column++;
+    }
+
+    private void WriteDecimal(int column, decimal value)
+    {
+        LogicalTypeInfo type = _types[column];
+        decimal scaled = Math.Round(value, type.DecimalScale, MidpointRounding.AwayFromZero);
+        Int128 unscaled = (Int128)(scaled * Pow10(type.DecimalScale));
+        switch (type.InternalType)
+        {
+            case DuckDbType.SmallInt: ((short*)_data[column])[_rows] = checked((short)unscaled); break;
+            case DuckDbType.Integer: ((int*)_data[column])[_rows] = checked((int)unscaled); break;
+            case DuckDbType.BigInt: ((long*)_data[column])[_rows] = checked((long)unscaled); break;
+            default: ((Int128*)_data[column])[_rows] = unscaled; break;
+        }
+    }
+
+    private static decimal Pow10(int exponent)
+    {
+        decimal result = 1;
+        for (int i = 0; i < exponent; i++)
+        {
+            result *= 10;
+        }
+
+        return result;
+    }
+
+    private void FlushChunk()
+    {
+        IntPtr chunk = _chunk.DangerousGetHandle();
+        NativeMethods.DataChunk.SetSize(chunk, _rows);
+        DuckDbState state = NativeMethods.Appender.AppendDataChunk(_handle, chunk);
+        _rows = 0;
+        NativeMethods.DataChunk.Reset(chunk);
+        LoadVectors();
+        if (state != DuckDbState.Success)
+        {
+            throw Failure("appending a chunk");
+        }
+    }
+
+    private void LoadVectors()
+    {
+        IntPtr chunk = _chunk.DangerousGetHandle();
+        for (int i = 0; i < _types.Length; i++)
+        {
+            _vectors[i] = NativeMethods.DataChunk.GetVector(chunk, (ulong)i);
+            _data[i] = NativeMethods.DataChunk.VectorGetData(_vectors[i]);
+        }
+    }
+
+    private DuckDbException Failure(string action) =>
+        new(ErrorCode.DuckDbAppendFailed, DuckDbErrorType.Invalid, $"Appending to '{_table}' failed while {action}: {NativeMethods.Appender.Error(_handle)}");
+
+    private InvalidCastException Mismatch(int column, string given) =>
+        new($"Column {column + 1} of '{_table}' is {_typeNames[column]}; a {given} cannot be appended to it.");
+
+    private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(_closed, this);
+}

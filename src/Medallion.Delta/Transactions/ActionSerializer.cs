@@ -277,7 +277,8 @@ internal static class ActionSerializer
         string[] segments = relativePath.Split('/');
         for (int i = 0; i < segments.Length; i++)
         {
-            segments[i] = Uri.EscapeDataString(segments[i]);
+            // '=' stays readable as in Spark's logs (col=value folders); decoding once gives the same path either way.
+            segments[i] = Uri.EscapeDataString(segments[i]).Replace("%3D", "=", StringComparison.Ordinal);
         }
 
         return string.Join('/', segments);

@@ -168,7 +168,9 @@ internal static class SchemaAlignment
         {
             case (PrimitiveType a, PrimitiveType b):
                 return a.Name == b.Name || Rank(a.Name) is int ra && Rank(b.Name) is int rb && ra <= rb
-                    || (a.Name == "float" && b.Name == "double");
+                    || (a.Name is "float" or "double" || Rank(a.Name) is not null) && b.Name is "double" or "float" && !(a.Name == "double" && b.Name == "float");
+            case (DecimalType, PrimitiveType { Name: "double" or "float" }):
+                return true;
             case (DecimalType a, DecimalType b):
                 return b.Scale >= a.Scale && b.Precision - b.Scale >= a.Precision - a.Scale;
             case (PrimitiveType a, DecimalType b):

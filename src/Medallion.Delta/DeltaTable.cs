@@ -58,7 +58,8 @@ public sealed partial class DeltaTable
     /// are in-commit timestamps when the table enables them, else commit file modification times.
     /// A timestamp after the newest commit gives the newest version.
     /// </summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaTimestampOutOfRange"/> when the timestamp is before the first commit.</exception>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaTimestampOutOfRange"/> when the timestamp is before the
+    /// earliest commit still in the log and older commits were cleaned up (before version 0 itself, version 0 is returned).</exception>
     public async Task<Snapshot> GetSnapshotAtTimestampAsync(DateTimeOffset timestamp, CancellationToken cancellationToken = default)
     {
         long version = await GetVersionAtTimestampAsync(timestamp, cancellationToken).ConfigureAwait(false);
@@ -72,6 +73,7 @@ public sealed partial class DeltaTable
         bool ict = TableFeatures.InCommitTimestampsEnabled(latest.Metadata);
         List<LogFile> commits = await LogSegmentBuilder.ListCommitsAsync(Store, cancellationToken).ConfigureAwait(false);
         DateTimeOffset? earliest = null;
+        long earliestVersion = -1;
         for (int i = commits.Count - 1; i >= 0; i--)
         {
             if (commits[i].Version > latest.Version)
@@ -86,6 +88,14 @@ public sealed partial class DeltaTable
             }
 
             earliest = committed;
+            earliestVersion = commits[i].Version;
+        }
+
+        // Before the table's first commit, delta-rs (and the conformance answers taken from it) resolve to version 0;
+        // when older commits were cleaned up we cannot tell what existed then, so that is an error.
+        if (earliestVersion == 0)
+        {
+            return 0;
         }
 
         throw new MedallionException(ErrorCode.DeltaTimestampOutOfRange,

@@ -8,6 +8,7 @@ using Medallion.Delta.Checkpoints;
 using Medallion.Delta.Snapshots;
 using Medallion.Delta.Transactions;
 using Medallion.DuckDb;
+using Medallion.Engine.Delta;
 using Medallion.Engine.Writing;
 using Medallion.Storage;
 
@@ -34,9 +35,11 @@ public sealed partial class DeltaWriter
         ArgumentNullException.ThrowIfNull(connection);
         Connection = connection;
         _parquet = new DuckDbParquetFiles(connection);
+        _parquetReader = new DuckDbParquetHandler(connection);
     }
 
     private readonly DuckDbParquetFiles _parquet;
+    private readonly DuckDbParquetHandler _parquetReader;
     private bool _sessionReady;
 
     /// <summary>The connection the writer's SQL runs on.</summary>
@@ -46,7 +49,7 @@ public sealed partial class DeltaWriter
     public int ConflictRetries { get; init; }
 
     /// <summary>Opens the table kernel for a local path (with checkpoint reading over DuckDB).</summary>
-    internal DeltaTable OpenTable(string path) => new(new LocalObjectStore(Path.GetFullPath(path)), _parquet);
+    internal DeltaTable OpenTable(string path) => new(new LocalObjectStore(Path.GetFullPath(path)), _parquetReader);
 
     /// <summary>The newest snapshot, or null when there is no table at the path yet.</summary>
     internal static async Task<Snapshot?> TryLatestAsync(DeltaTable table, CancellationToken cancellationToken)

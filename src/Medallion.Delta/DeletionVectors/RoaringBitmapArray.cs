@@ -12,6 +12,11 @@ namespace Medallion.Delta.DeletionVectors;
 internal static class RoaringBitmapArray
 {
     public const int MagicNumber = 1681511377;
+
+    // The older "native" layout (big-endian magic 1681511376, then a big-endian bitmap count and, per
+    // 32-bit bitmap, its big-endian byte size; the bitmap index is the high key). The inline example in
+    // PROTOCOL.md uses it, so readers meet it in the wild.
+    private const int NativeMagicNumber = 1681511376;
     private const int SerialCookieNoRunContainer = 12346;
     private const int SerialCookie = 12347;
     private const int NoOffsetThreshold = 4;
@@ -21,6 +26,11 @@ internal static class RoaringBitmapArray
     /// <exception cref="FormatException">The bytes are not a valid RoaringBitmapArray.</exception>
     public static long[] Decode(ReadOnlySpan<byte> data)
     {
+        if (data.Length >= 8 && BinaryPrimitives.ReadInt32BigEndian(data) == NativeMagicNumber)
+        {
+            return DecodeNative(data);
+        }
+
         if (data.Length < 12 || BinaryPrimitives.ReadInt32LittleEndian(data) != MagicNumber)
         {
             throw new FormatException("the deletion vector does not start with the RoaringBitmapArray magic number 1681511377");
@@ -40,6 +50,22 @@ internal static class RoaringBitmapArray
             uint high = BinaryPrimitives.ReadUInt32LittleEndian(data[pos..]);
             pos += 4;
             pos += Decode32(data[pos..], (long)high << 32, rows);
+        }
+
+        return rows.ToArray();
+    }
+
+    private static long[] DecodeNative(ReadOnlySpan<byte> data)
+    {
+        var rows = new List<long>();
+        int bitmaps = BinaryPrimitives.ReadInt32BigEndian(data[4..]);
+        int pos = 8;
+        for (int i = 0; i < bitmaps; i++)
+        {
+            int size = BinaryPrimitives.ReadInt32BigEndian(data[pos..]);
+            pos += 4;
+            Decode32(data.Slice(pos, size), (long)i << 32, rows);
+            pos += size;
         }
 
         return rows.ToArray();

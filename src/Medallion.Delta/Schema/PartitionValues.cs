@@ -49,7 +49,7 @@ public static class PartitionValues
                     // Without a zone the spec says "the writer's zone"; we, like delta-rs and kernel-rs, take UTC.
                     "timestamp" => DateTimeOffset.ParseExact(serialized, s_timestampFormats, inv, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),
                     "timestamp_ntz" => DateTime.SpecifyKind(DateTime.ParseExact(serialized, s_timestampFormats, inv, DateTimeStyles.None), DateTimeKind.Unspecified),
-                    "binary" => Encoding.Latin1.GetBytes(serialized),
+                    "binary" => Encoding.UTF8.GetBytes(serialized), // Spark writes the bytes decoded as UTF-8 text
                     _ => throw new FormatException($"a {p.Name} column cannot be a partition column"),
                 };
             default:

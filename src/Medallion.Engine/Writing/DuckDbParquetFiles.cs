@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -13,11 +12,10 @@ using Medallion.Storage;
 namespace Medallion.Engine.Writing;
 
 /// <summary>
-/// The kernel's Parquet reading and writing over DuckDB, for log files (checkpoints): rows go out through
-/// <c>read_json</c> with the exact column types into <c>COPY ... (FORMAT parquet)</c>, and come back as
-/// <c>to_json</c> of the requested columns. Files of non-local stores pass through a local temporary file.
+/// The kernel's Parquet writing over DuckDB, for log files (checkpoints): rows go through <c>read_json</c> with the
+/// exact column types into <c>COPY ... (FORMAT parquet)</c>, into a local temporary file that is then put into the store.
 /// </summary>
-internal sealed class DuckDbParquetFiles(DuckDbConnection connection) : IParquetFileWriter, IParquetHandler
+internal sealed class DuckDbParquetFiles(DuckDbConnection connection) : IParquetFileWriter
 {
     public async Task<long> WriteRowsFromJsonAsync(IObjectStore store, string key, StructType schema, IEnumerable<string> rows, CancellationToken cancellationToken = default)
     {
@@ -50,73 +48,6 @@ internal sealed class DuckDbParquetFiles(DuckDbConnection connection) : IParquet
         {
             File.Delete(json);
             File.Delete(parquet);
-        }
-    }
-
-    public async IAsyncEnumerable<string> ReadRowsAsJsonAsync(IObjectStore store, string key, IReadOnlyList<string> columns, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(columns);
-        string? temp = null;
-        string path;
-        if (store is LocalObjectStore local)
-        {
-            path = local.GetLocalPath(key);
-        }
-        else
-        {
-            temp = Path.Combine(Path.GetTempPath(), "medallion-" + Guid.NewGuid().ToString("N") + ".parquet");
-            await File.WriteAllBytesAsync(temp, await store.ReadAllAsync(key, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-            path = temp;
-        }
-
-        try
-        {
-            var present = new HashSet<string>(StringComparer.Ordinal);
-            using (DuckDbCommand describe = connection.CreateCommand())
-            {
-                describe.CommandText = $"SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet({DuckDbTypes.Literal(path)}))";
-                DuckDbDataReader r = await describe.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using (r.ConfigureAwait(false))
-                {
-                    while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        present.Add(r.GetString(0));
-                    }
-                }
-            }
-
-            var pack = new List<string>();
-            foreach (string c in columns)
-            {
-                if (present.Contains(c))
-                {
-                    pack.Add(DuckDbTypes.Quote(c) + " := " + DuckDbTypes.Quote(c));
-                }
-            }
-
-            if (pack.Count == 0)
-            {
-                yield break;
-            }
-
-            using DuckDbCommand command = connection.CreateCommand();
-            command.CommandText = $"SELECT CAST(to_json(struct_pack({string.Join(", ", pack)})) AS VARCHAR) FROM read_parquet({DuckDbTypes.Literal(path)})";
-            DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    yield return reader.GetString(0);
-                }
-            }
-        }
-        finally
-        {
-            if (temp is not null)
-            {
-                File.Delete(temp);
-            }
         }
     }
 }

@@ -23,7 +23,7 @@ internal static class TableRelation
 
     public static async Task<string> BuildAsync(DuckDbConnection connection, Snapshot snapshot, IReadOnlyList<ScanFile> files, bool withRowIds, CancellationToken cancellationToken)
     {
-        List<ScanColumn> columns = Delta.DeltaTable.DescribeColumns(snapshot);
+        List<ScanColumn> columns = global::Medallion.Delta.DeltaTable.DescribeColumns(snapshot);
         var sb = new StringBuilder("SELECT ");
         if (files.Count == 0)
         {

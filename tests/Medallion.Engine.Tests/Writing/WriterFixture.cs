@@ -3,7 +3,7 @@ using Medallion.Delta;
 using Medallion.Delta.Scans;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
-using Medallion.Engine.Writing;
+using Medallion.Engine.Delta;
 using Medallion.Storage;
 
 namespace Medallion.Engine.Tests.Writing;
@@ -30,7 +30,7 @@ public sealed class WriterFixture : IDisposable
 
     public string TablePath(string name = "t") => Path.Combine(Root, name);
 
-    public DeltaTable Open(string path) => new(new LocalObjectStore(path), new DuckDbParquetFiles(Connection));
+    public DeltaTable Open(string path) => new(new LocalObjectStore(path), new DuckDbParquetHandler(Connection));
 
     public Task<Snapshot> SnapshotAsync(string path, long? version = null) => Open(path).GetSnapshotAsync(version);
 
@@ -40,7 +40,8 @@ public sealed class WriterFixture : IDisposable
         DeltaTable table = Open(path);
         Snapshot snapshot = await table.GetSnapshotAsync(version);
         ScanPlan plan = await table.PlanScanAsync(snapshot);
-        string relation = await TableRelation.BuildAsync(Connection, snapshot, plan.Files, withRowIds: false, CancellationToken.None);
+        // The read side's scan SQL, not the writer's own relation: what we write must read back through the reader.
+        string relation = DeltaScanSql.Build(plan);
         return Query($"SELECT {columns} FROM ({relation}) AS t");
     }
 

@@ -1,0 +1,112 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using Medallion.Delta.Scans;
+using Medallion.Delta.Schema;
+using Medallion.DuckDb;
+
+namespace Medallion.Engine.Delta;
+
+/// <summary>
+/// Turns a <see cref="ScanPlan"/> into one DuckDB query that returns exactly the table's logical rows:
+/// <c>read_parquet</c> over the files (by name, so files missing a column give nulls), physical columns
+/// renamed and cast to their logical types, partition columns joined in from the log as typed literals,
+/// and rows listed in deletion vectors removed by (file name, row number).
+/// </summary>
+public static class DeltaScanSql
+{
+    /// <summary>Builds the query text for <paramref name="plan"/>.</summary>
+    public static string Build(ScanPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        IReadOnlyList<ScanColumn> columns = plan.Columns;
+        if (plan.Files.Count == 0)
+        {
+            return "SELECT " + string.Join(", ", columns.Select(c => "CAST(NULL AS " + TypeName(c.Type) + ") AS " + Q(c.LogicalName))) + " WHERE false";
+        }
+
+        var sql = new StringBuilder();
+        List<ScanColumn> partitions = columns.Where(c => c.IsPartition).ToList();
+        sql.Append("WITH f(\"__file\"").Append(string.Concat(partitions.Select((_, i) => ", \"__p" + i + "\""))).Append(") AS (VALUES ");
+        sql.AppendJoin(", ", plan.Files.Select(file =>
+            "(" + DuckDbConnection.QuoteLiteral(file.AbsolutePath) + string.Concat(partitions.Select(p => ", " + Literal(file.PartitionValues.GetValueOrDefault(p.LogicalName), p.Type))) + ")"));
+        sql.Append(')');
+        List<ScanFile> withDv = plan.Files.Where(f => f.DeletedRowIndexes.Count > 0).ToList();
+        if (withDv.Count > 0)
+        {
+            sql.Append(", dv AS (");
+            sql.AppendJoin(" UNION ALL ", withDv.Select(file =>
+                "SELECT " + DuckDbConnection.QuoteLiteral(file.AbsolutePath) + " AS \"__file\", unnest([" + string.Join(",", file.DeletedRowIndexes) + "]::BIGINT[]) AS \"__row\""));
+            sql.Append(')');
+        }
+
+        sql.Append(" SELECT ");
+        int partitionIndex = 0;
+        sql.AppendJoin(", ", columns.Select(c => c.IsPartition
+            ? "f.\"__p" + partitionIndex++ + "\" AS " + Q(c.LogicalName)
+            : DataColumn(c, plan) + " AS " + Q(c.LogicalName)));
+        sql.Append(" FROM read_parquet([").AppendJoin(", ", plan.Files.Select(f => DuckDbConnection.QuoteLiteral(f.AbsolutePath)))
+            .Append("], union_by_name = true, filename = true, file_row_number = true) d JOIN f ON d.filename = f.\"__file\"");
+        if (withDv.Count > 0)
+        {
+            sql.Append(" WHERE NOT EXISTS (SELECT 1 FROM dv WHERE dv.\"__file\" = d.filename AND dv.\"__row\" = d.file_row_number)");
+        }
+
+        return sql.ToString();
+    }
+
+    private static string DataColumn(ScanColumn c, ScanPlan plan)
+    {
+        string reference = "d." + Q(c.PhysicalName);
+        // Casting top-level primitives gives the logical type even when older files hold a narrower one (type widening).
+        return c.Type is PrimitiveType or DecimalType ? "CAST(" + reference + " AS " + TypeName(c.Type) + ")" : reference;
+    }
+
+    private static string Q(string identifier) => DuckDbConnection.QuoteIdentifier(identifier);
+
+    /// <summary>The DuckDB type of a Delta type.</summary>
+    public static string TypeName(DeltaType type) => type switch
+    {
+        DecimalType d => $"DECIMAL({d.Precision},{d.Scale})",
+        PrimitiveType p => p.Name switch
+        {
+            "string" => "VARCHAR",
+            "long" => "BIGINT",
+            "integer" => "INTEGER",
+            "short" => "SMALLINT",
+            "byte" => "TINYINT",
+            "float" => "FLOAT",
+            "double" => "DOUBLE",
+            "boolean" => "BOOLEAN",
+            "binary" => "BLOB",
+            "date" => "DATE",
+            "timestamp" => "TIMESTAMPTZ",
+            "timestamp_ntz" => "TIMESTAMP",
+            _ => "VARCHAR",
+        },
+        ArrayType a => TypeName(a.ElementType) + "[]",
+        MapType m => "MAP(" + TypeName(m.KeyType) + ", " + TypeName(m.ValueType) + ")",
+        StructType s => "STRUCT(" + string.Join(", ", s.Fields.Select(f => Q(f.Name) + " " + TypeName(f.Type))) + ")",
+        _ => "VARCHAR",
+    };
+
+    private static string Literal(object? value, DeltaType type)
+    {
+        CultureInfo inv = CultureInfo.InvariantCulture;
+        string text = value switch
+        {
+            null => "NULL",
+            string s => DuckDbConnection.QuoteLiteral(s),
+            bool b => b ? "true" : "false",
+            DateOnly d => DuckDbConnection.QuoteLiteral(d.ToString("yyyy-MM-dd", inv)),
+            DateTimeOffset o => DuckDbConnection.QuoteLiteral(o.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", inv) + "+00"),
+            DateTime t => DuckDbConnection.QuoteLiteral(t.ToString("yyyy-MM-dd HH:mm:ss.ffffff", inv)),
+            byte[] bytes => "from_hex(" + DuckDbConnection.QuoteLiteral(Convert.ToHexString(bytes)) + ")",
+            IFormattable f => DuckDbConnection.QuoteLiteral(f.ToString(null, inv)),
+            _ => DuckDbConnection.QuoteLiteral(value.ToString() ?? string.Empty),
+        };
+        return "CAST(" + text + " AS " + TypeName(type) + ")";
+    }
+}

@@ -75,6 +75,11 @@ public sealed class WriterFixture : IDisposable
         _database.Dispose();
         try
         {
+            if (Environment.GetEnvironmentVariable("MEDALLION_KEEP_TEST_TABLES") == "1")
+            {
+                return;
+            }
+
             Directory.Delete(Root, recursive: true);
         }
         catch (IOException)

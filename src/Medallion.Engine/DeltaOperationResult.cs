@@ -21,6 +21,9 @@ public sealed record DeltaOperationResult(string Operation, string TablePath, lo
     /// <summary>The <c>operationMetrics</c> of the commit (and other operation-specific figures).</summary>
     public IReadOnlyDictionary<string, string> Metrics { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Files the operation deleted, or would delete in a dry run (VACUUM), relative to the table root.</summary>
+    public IReadOnlyList<string> Paths { get; init; } = [];
+
     /// <summary>A checkpoint written after the commit, if one was due.</summary>
     public long? CheckpointVersion { get; init; }
 

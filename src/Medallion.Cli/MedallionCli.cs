@@ -34,6 +34,7 @@ internal static class MedallionCli
         }
 
         root.Add(SqlCommand.Create(output, error));
+        DeltaWriteCommands.Attach(root, output);
         return root;
     }
 

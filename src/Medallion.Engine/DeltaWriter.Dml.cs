@@ -37,6 +37,11 @@ public sealed partial class DeltaWriter
         var tx = new Transaction(table, snapshot);
         Rewrite rewrite = await RemoveMatchingRowsAsync(table, snapshot, snapshot.Schema, snapshot.Metadata, predicate ?? "true", cancellationToken).ConfigureAwait(false);
         Record(tx, rewrite, predicate);
+        if (ChangeDataFeedEnabled(snapshot) && rewrite.Touched.Count > 0)
+        {
+            string touchedRows = await TableRelation.BuildAsync(Connection, snapshot, rewrite.Touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
+            await WriteChangeDataAsync(table, snapshot, tx, [$"SELECT *, 'delete' AS {ChangeTypeColumn} FROM ({touchedRows}) AS target WHERE ({predicate ?? "true"}) IS TRUE"], cancellationToken).ConfigureAwait(false);
+        }
         var metrics = Parameters(
             ("numRemovedFiles", Transaction.Metric(rewrite.Touched.Count)),
             ("numAddedFiles", Transaction.Metric(rewrite.Adds.Count)),
@@ -108,12 +113,21 @@ public sealed partial class DeltaWriter
             select.Append(" AS ").Append(DuckDbTypes.Quote(f.Name));
         }
 
+        string updatedColumns = select.ToString()["SELECT ".Length..];
         select.Append(" FROM (").Append(relation).Append(") AS target");
         long updated = await ScalarLongAsync($"SELECT count(*) FROM ({relation}) AS target WHERE ({where}) IS TRUE", cancellationToken).ConfigureAwait(false);
         long total = await ScalarLongAsync($"SELECT count(*) FROM ({relation}) AS target", cancellationToken).ConfigureAwait(false);
         List<AddFile> adds = await WriteRowsAsync(table, snapshot, select.ToString(), cancellationToken).ConfigureAwait(false);
         var rewrite = new Rewrite(touched, adds, updated, total - updated);
         Record(tx, rewrite, predicate);
+        if (ChangeDataFeedEnabled(snapshot))
+        {
+            await WriteChangeDataAsync(table, snapshot, tx,
+            [
+                $"SELECT *, 'update_preimage' AS {ChangeTypeColumn} FROM ({relation}) AS target WHERE ({where}) IS TRUE",
+                $"SELECT {updatedColumns}, 'update_postimage' AS {ChangeTypeColumn} FROM ({relation}) AS target WHERE ({where}) IS TRUE",
+            ], cancellationToken).ConfigureAwait(false);
+        }
         var metrics = Parameters(
             ("numRemovedFiles", Transaction.Metric(touched.Count)),
             ("numAddedFiles", Transaction.Metric(adds.Count)),

@@ -116,6 +116,8 @@ public sealed partial class DeltaWriter
         }
 
         var parts = new List<string>();
+        var changes = new List<string>();
+        bool cdf = ChangeDataFeedEnabled(snapshot);
         long updated = 0, deleted = 0, copied = 0, inserted = 0;
         if (touched.Count > 0)
         {
@@ -140,6 +142,25 @@ public sealed partial class DeltaWriter
                 }
 
                 select.Append(" AS ").Append(DuckDbTypes.Quote(f.Name));
+            }
+
+            string updatedColumns = select.ToString()["SELECT ".Length..];
+            if (cdf)
+            {
+                if (options.WhenMatched == DeltaMergeMatchedAction.Update)
+                {
+                    changes.Add($"SELECT target.*, 'update_preimage' AS {ChangeTypeColumn} {joined} WHERE {isMatched}");
+                    changes.Add($"SELECT {updatedColumns}, 'update_postimage' AS {ChangeTypeColumn} {joined} WHERE {isMatched}");
+                }
+                else if (options.WhenMatched == DeltaMergeMatchedAction.Delete)
+                {
+                    changes.Add($"SELECT target.*, 'delete' AS {ChangeTypeColumn} {joined} WHERE {isMatched}");
+                }
+
+                if (options.WhenNotMatchedBySourceDelete)
+                {
+                    changes.Add($"SELECT target.*, 'delete' AS {ChangeTypeColumn} {joined} WHERE NOT ({isMatched})");
+                }
             }
 
             select.Append(' ').Append(joined);
@@ -194,6 +215,11 @@ public sealed partial class DeltaWriter
             inserted = await ScalarLongAsync($"SELECT count(*) {insertRows}", cancellationToken).ConfigureAwait(false);
             if (inserted > 0)
             {
+                if (cdf)
+                {
+                    changes.Add($"{select}, 'insert' AS {ChangeTypeColumn} {insertRows}");
+                }
+
                 parts.Add(select.Append(' ').Append(insertRows).ToString());
             }
         }
@@ -218,6 +244,10 @@ public sealed partial class DeltaWriter
         // Which rows are inserted depends on every target row, so the whole table was read.
         tx.Reads.AddWholeTable();
         Record(tx, new Rewrite(touched, adds, updated + deleted, copied), "merge");
+        if (changes.Count > 0)
+        {
+            await WriteChangeDataAsync(table, snapshot, tx, changes, cancellationToken).ConfigureAwait(false);
+        }
         var parameters = Parameters(
             ("predicate", JsonText.StringArray([on])),
             ("matchedPredicates", options.WhenMatched == DeltaMergeMatchedAction.None ? "[]" : $"[{{\"actionType\":\"{(options.WhenMatched == DeltaMergeMatchedAction.Update ? "update" : "delete")}\"}}]"),

@@ -64,6 +64,27 @@ public enum ErrorCode
     /// <summary>A scan predicate refers to a column the table does not have, or compares it with a literal of the wrong type.</summary>
     DeltaInvalidPredicate = 3013,
 
+    /// <summary>A concurrent commit conflicts with this transaction (it removed files this one read or removed, or changed data this one read); retrying the whole operation may succeed.</summary>
+    DeltaConcurrentModification = 4001,
+    /// <summary>The commit was retried as often as allowed and other writers kept winning.</summary>
+    DeltaCommitRetriesExhausted = 4002,
+    /// <summary>The table needs a writer protocol version or writer feature this writer does not support.</summary>
+    DeltaUnsupportedWriterFeature = 4003,
+    /// <summary>The data written does not match the table schema (missing column, incompatible type, or a schema change without mergeSchema).</summary>
+    DeltaSchemaMismatch = 4004,
+    /// <summary>A NOT NULL or CHECK constraint is violated by the data written.</summary>
+    DeltaConstraintViolation = 4005,
+    /// <summary>A table already exists where a new one is to be created.</summary>
+    DeltaTableAlreadyExists = 4006,
+    /// <summary>The operation is not allowed on this table (e.g. a delete on an append-only table).</summary>
+    DeltaOperationNotAllowed = 4007,
+    /// <summary>A table property, schema or option given to a write operation is invalid.</summary>
+    DeltaInvalidWriteArgument = 4008,
+    /// <summary>VACUUM was asked to keep less history than the table's retention and was not forced.</summary>
+    DeltaRetentionTooShort = 4009,
+    /// <summary>A checkpoint could not be written.</summary>
+    DeltaCheckpointFailed = 4010,
+
     /// <summary>An object does not exist in the store.</summary>
     StorageObjectNotFound = 5001,
     /// <summary>A conditional put found the object already there (someone else wrote it first).</summary>

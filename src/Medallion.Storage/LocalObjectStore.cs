@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -13,7 +14,7 @@ namespace Medallion.Storage;
 /// </summary>
 /// <remarks>
 /// <see cref="PutIfAbsentAsync"/> writes a temporary file next to the target, flushes it to disk and then
-/// moves it into place without overwriting (.NET uses <c>link(2)</c> for that on Linux), so a racing writer
+/// hard-links it into place (<c>link(2)</c>, which fails if the target exists), so a racing writer
 /// either sees the complete object or loses the race; it never sees a partial file. Temporary files are
 /// hidden from listings.
 /// </remarks>
@@ -190,8 +191,27 @@ public sealed class LocalObjectStore : IObjectStore
         string temp = await WriteTempAsync(path, key, content, cancellationToken).ConfigureAwait(false);
         try
         {
-            File.Move(temp, path, overwrite: false);
-            return true;
+            if (OperatingSystem.IsWindows())
+            {
+                // MoveFileEx without MOVEFILE_REPLACE_EXISTING fails atomically when the target exists.
+                File.Move(temp, path, overwrite: false);
+                return true;
+            }
+
+            // File.Move(overwrite: false) checks for the target and then rename(2)s, which replaces a target created in
+            // between: two racing committers would both "win". link(2) fails atomically with EEXIST instead.
+            if (UnixFileLink.Link(temp, path) == 0)
+            {
+                return true;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == UnixFileLink.EEXIST)
+            {
+                return false;
+            }
+
+            throw new IOException($"link(2) failed with errno {errno}");
         }
         catch (IOException) when (File.Exists(path))
         {

@@ -24,28 +24,28 @@ namespace Medallion.Cli.Commands;
 
 /// <summary>
 /// <c>medallion delta ...</c>: the read commands (<c>inspect</c>, <c>read</c>, <c>history</c>, <c>changes</c>) on a
-/// local Delta table directory. Write commands live in their own file of this partial class and attach to the
-/// same parent by implementing <c>AddWriteCommands</c>.
+/// local Delta table directory, and the write commands of <see cref="DeltaWriteCommands"/> under the same parent.
 /// </summary>
-internal static partial class DeltaCommands
+internal static class DeltaCommands
 {
     private static readonly JsonWriterOptions s_json = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var delta = new Command("delta", "Work with Delta Lake tables: inspect, read, history, changes.")
+        var delta = new Command("delta", "Read and write Delta Lake tables.")
         {
             Inspect(output),
             Read(output),
             History(output),
             Changes(output),
         };
-        AddWriteCommands(delta, output, error);
+        foreach (Command write in DeltaWriteCommands.Create(output))
+        {
+            delta.Add(write);
+        }
+
         return delta;
     }
-
-    /// <summary>Where the write side adds its subcommands (create, write, delete, ...) to the <c>delta</c> parent.</summary>
-    static partial void AddWriteCommands(Command delta, TextWriter output, TextWriter error);
 
     private static Argument<string> PathArgument() => new("path") { Description = "The table directory (the folder holding _delta_log)." };
 

@@ -1,0 +1,145 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Delta.Actions;
+using Medallion.Delta.Log;
+using Medallion.Delta.Scans;
+using Medallion.Delta.Snapshots;
+using Medallion.Delta.Transactions;
+using Medallion.Storage;
+
+namespace Medallion.Delta.Checkpoints;
+
+/// <summary>
+/// Writes a classic single-file checkpoint of a snapshot (PROTOCOL.md "Checkpoints", V1 spec, classic naming),
+/// then the <c>_last_checkpoint</c> hint, then removes expired log files. The checkpoint is written before the
+/// hint, so a crash in between leaves a valid checkpoint that listing still finds; a crash while writing it leaves
+/// no checkpoint file at all, since the store replaces objects atomically.
+/// </summary>
+internal static class CheckpointWriter
+{
+    public const int DefaultInterval = 10;
+
+    /// <summary>The checkpoint interval of a table (<c>delta.checkpointInterval</c>, default 10 commits).</summary>
+    public static int Interval(Metadata metadata) => WriterFeatures.IntProperty(metadata.Configuration, "delta.checkpointInterval", DefaultInterval);
+
+    /// <summary>Whether a commit of <paramref name="version"/> should be followed by a checkpoint.</summary>
+    public static bool IsDue(long version, Metadata metadata) => version > 0 && version % Interval(metadata) == 0;
+
+    public static async Task<CheckpointResult> WriteAsync(IObjectStore store, IParquetFileWriter writer, Snapshot snapshot, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var rows = new List<string>(snapshot.Files.Count + 8)
+        {
+            ActionSerializer.SerializeLine(new ProtocolAction(snapshot.Protocol)),
+            ActionSerializer.SerializeLine(new MetadataAction(snapshot.Metadata)),
+        };
+        foreach ((string appId, long version) in snapshot.TransactionVersions)
+        {
+            rows.Add(ActionSerializer.SerializeLine(new Txn(appId, version, null)));
+        }
+
+        foreach ((string domain, string configuration) in snapshot.DomainMetadata)
+        {
+            rows.Add(ActionSerializer.SerializeLine(new DomainMetadata(domain, configuration, false)));
+        }
+
+        int addCount = 0;
+        foreach (ScanFile file in snapshot.Files)
+        {
+            // Checkpoints reconcile state; they never mark a change of data.
+            rows.Add(ActionSerializer.SerializeLine(file.Add with { DataChange = false }));
+            addCount++;
+        }
+
+        // Tombstones stay until the deleted-file retention passes, so VACUUM of readers at older versions stays safe.
+        TimeSpan retention = RetentionDuration.FromProperty(snapshot.Metadata.Configuration, "delta.deletedFileRetentionDuration", RetentionDuration.DefaultDeletedFileRetention);
+        long cutoff = (now - retention).ToUnixTimeMilliseconds();
+        foreach (RemoveFile remove in snapshot.Tombstones)
+        {
+            if ((remove.DeletionTimestamp ?? 0) >= cutoff)
+            {
+                rows.Add(ActionSerializer.SerializeLine(remove with { DataChange = false, Stats = null }));
+            }
+        }
+
+        string key = LogFile.LogDirectory + snapshot.Version.ToString("D20", CultureInfo.InvariantCulture) + ".checkpoint.parquet";
+        long sizeBytes;
+        try
+        {
+            sizeBytes = await writer.WriteRowsFromJsonAsync(store, key, CheckpointSchema.Classic, rows, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException e) when (e.Code != ErrorCode.DeltaCheckpointFailed)
+        {
+            throw new MedallionException(ErrorCode.DeltaCheckpointFailed,
+                $"Could not write the checkpoint of version {snapshot.Version} of the Delta table at '{store.Location}': {e.Message}\nHelp: the table is unaffected; retry with 'medallion delta checkpoint'.", e, e.IsTransient);
+        }
+
+        byte[] hint = Encoding.UTF8.GetBytes(LastCheckpointJson(snapshot.Version, rows.Count, sizeBytes, addCount));
+        await store.PutAsync(LastCheckpoint.Key, hint, cancellationToken).ConfigureAwait(false);
+        return new CheckpointResult(snapshot.Version, key, rows.Count, addCount, sizeBytes);
+    }
+
+    private static string LastCheckpointJson(long version, int actions, long sizeBytes, int addFiles)
+    {
+        JsonElement e = ActionSerializer.BuildObject(w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("version", version);
+            w.WriteNumber("size", actions);
+            w.WriteNumber("sizeInBytes", sizeBytes);
+            w.WriteNumber("numOfAddFiles", addFiles);
+            w.WriteEndObject();
+        });
+        return e.GetRawText();
+    }
+
+    /// <summary>
+    /// Deletes log files older than the table's <c>delta.logRetentionDuration</c> (default 30 days)
+    /// (PROTOCOL.md "Metadata Cleanup"): everything before the newest checkpoint that has only expired files
+    /// before it, so the oldest remaining version is always a checkpoint and every later version stays readable.
+    /// </summary>
+    /// <returns>The keys deleted.</returns>
+    public static async Task<List<string>> CleanupExpiredLogsAsync(IObjectStore store, Metadata metadata, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        TimeSpan retention = RetentionDuration.FromProperty(metadata.Configuration, "delta.logRetentionDuration", RetentionDuration.DefaultLogRetention);
+        DateTimeOffset cutoff = now - retention;
+        List<LogFile> files = await LogSegmentBuilder.ListAsync(store, null, null, cancellationToken).ConfigureAwait(false);
+        long boundary = -1;
+        bool allExpiredSoFar = true;
+        long currentVersion = -1;
+        bool currentVersionExpired = true;
+        foreach (LogFile f in files)
+        {
+            if (f.Version != currentVersion)
+            {
+                allExpiredSoFar &= currentVersionExpired;
+                currentVersion = f.Version;
+                currentVersionExpired = true;
+            }
+
+            if (f.IsCheckpoint && allExpiredSoFar && f.Parts == 1)
+            {
+                boundary = Math.Max(boundary, f.Version);
+            }
+
+            currentVersionExpired &= f.Info.LastModified < cutoff;
+        }
+
+        var deleted = new List<string>();
+        foreach (LogFile f in files)
+        {
+            if (f.Version < boundary)
+            {
+                await store.DeleteAsync(f.Key, cancellationToken).ConfigureAwait(false);
+                deleted.Add(f.Key);
+            }
+        }
+
+        return deleted;
+    }
+}

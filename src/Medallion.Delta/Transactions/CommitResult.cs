@@ -1,0 +1,7 @@
+namespace Medallion.Delta.Transactions;
+
+/// <summary>The outcome of a commit attempt.</summary>
+/// <param name="Version">The version committed, or the existing version when nothing had to be committed.</param>
+/// <param name="Committed">False when the application transaction (<c>txn</c>) was already committed, so the write was a no-op.</param>
+/// <param name="Attempts">How many put-if-absent attempts it took (1 without contention).</param>
+internal sealed record CommitResult(long Version, bool Committed, int Attempts);

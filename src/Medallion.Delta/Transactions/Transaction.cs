@@ -1,0 +1,404 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Delta.Actions;
+using Medallion.Delta.Internal;
+using Medallion.Delta.Log;
+using Medallion.Delta.Scans;
+using Medallion.Delta.Schema;
+using Medallion.Delta.Snapshots;
+using Medallion.Storage;
+
+namespace Medallion.Delta.Transactions;
+
+/// <summary>
+/// One optimistic transaction on a Delta table. It collects the actions of one commit and what was read, and
+/// commits them with put-if-absent of <c>_delta_log/&lt;version&gt;.json</c>. When another writer wins a version,
+/// the winners are checked against this transaction (PROTOCOL.md leaves conflict rules to writers; these follow
+/// Delta Lake's WriteSerializable/Serializable rules) and the commit is retried at the next version if allowed.
+/// </summary>
+/// <remarks>
+/// Guarantees: a commit file is complete or absent (the store's put-if-absent is atomic); the same <c>txn</c>
+/// application version never commits twice; a failed or cancelled commit leaves the table version unchanged.
+/// Not thread-safe: one transaction belongs to one operation.
+/// </remarks>
+internal sealed class Transaction
+{
+    public const int DefaultMaxAttempts = 25;
+    private readonly List<DeltaAction> _actions = [];
+    private readonly HashSet<string> _removedPaths = new(StringComparer.Ordinal);
+    private Metadata? _newMetadata;
+    private Txn? _txn;
+
+    public Transaction(DeltaTable table, Snapshot? readSnapshot, DeltaIsolationLevel isolation = DeltaIsolationLevel.WriteSerializable)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        Table = table;
+        ReadSnapshot = readSnapshot;
+        Isolation = isolation;
+        if (readSnapshot is not null)
+        {
+            WriterFeatures.EnsureWritable(readSnapshot.Protocol, readSnapshot.Schema, table.Location);
+        }
+    }
+
+    public DeltaTable Table { get; }
+
+    public Snapshot? ReadSnapshot { get; }
+
+    public long ReadVersion => ReadSnapshot?.Version ?? -1;
+
+    public DeltaIsolationLevel Isolation { get; }
+
+    public ReadSet Reads { get; } = new();
+
+    public int MaxAttempts { get; init; } = DefaultMaxAttempts;
+
+    /// <summary>The clock for commit timestamps and tombstones (ms since the epoch); replaceable in tests.</summary>
+    public Func<long> Clock { get; init; } = static () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    /// <summary>The metadata this transaction commits under: the new one if it changes it, else the read one.</summary>
+    public Metadata? Metadata => _newMetadata ?? ReadSnapshot?.Metadata;
+
+    public IReadOnlyList<DeltaAction> Actions => _actions;
+
+    public void Add(AddFile add) => _actions.Add(add);
+
+    public void Add(AddCdcFile cdc) => _actions.Add(cdc);
+
+    public void Add(DomainMetadata domain) => _actions.Add(domain);
+
+    /// <summary>Removes a live file of the read snapshot (a tombstone with full metadata), and marks it read.</summary>
+    public void Remove(ScanFile file, bool dataChange = true)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        AddFile a = file.Add;
+        _removedPaths.Add(TablePaths.Decode(a.Path));
+        Reads.AddFile(TablePaths.Decode(a.Path));
+        _actions.Add(new RemoveFile(a.Path, Clock(), dataChange, true, a.PartitionValues, a.Size, a.Stats, a.DeletionVector));
+    }
+
+    /// <summary>Sets the table metadata (schema, partition columns, properties) committed with this transaction.</summary>
+    public void UpdateMetadata(Metadata metadata) => _newMetadata = metadata ?? throw new ArgumentNullException(nameof(metadata));
+
+    /// <summary>Records an application transaction: the commit also records <paramref name="version"/> for <paramref name="appId"/>.</summary>
+    public void SetApplicationTransaction(string appId, long version)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(appId);
+        ArgumentOutOfRangeException.ThrowIfNegative(version);
+        _txn = new Txn(appId, version, Clock());
+    }
+
+    /// <summary>True when the read snapshot already holds <paramref name="version"/> (or later) for <paramref name="appId"/>.</summary>
+    public bool IsApplicationTransactionCommitted(string appId, long version) =>
+        ReadSnapshot is not null && ReadSnapshot.TransactionVersions.TryGetValue(appId, out long committed) && committed >= version;
+
+    /// <summary>
+    /// Commits with <paramref name="operation"/> as the <c>commitInfo</c> operation. Returns without writing when the
+    /// application transaction set with <see cref="SetApplicationTransaction"/> is already committed.
+    /// </summary>
+    public async Task<CommitResult> CommitAsync(
+        string operation,
+        IReadOnlyDictionary<string, string> parameters,
+        IReadOnlyDictionary<string, string> metrics,
+        CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(operation);
+        if (_txn is { } txn && IsApplicationTransactionCommitted(txn.AppId, txn.Version))
+        {
+            return new CommitResult(ReadVersion, false, 0);
+        }
+
+        List<DeltaAction> body = PrepareBody(operation);
+        bool blindAppend = IsBlindAppend();
+        long version = ReadVersion + 1;
+        IObjectStore store = Table.Store;
+        for (int attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var lines = new List<DeltaAction>(body.Count + 1) { BuildCommitInfo(operation, parameters, metrics, blindAppend) };
+            lines.AddRange(body);
+            byte[] bytes = ActionSerializer.Serialize(lines);
+            if (await store.PutIfAbsentAsync(LogFile.CommitKey(version), bytes, cancellationToken).ConfigureAwait(false))
+            {
+                return new CommitResult(version, true, attempt);
+            }
+
+            // Someone else committed this version: check every winner up to the newest, then try after them.
+            while (true)
+            {
+                List<DeltaAction>? winner = await TryReadCommitAsync(store, version, cancellationToken).ConfigureAwait(false);
+                if (winner is null)
+                {
+                    break;
+                }
+
+                if (CheckWinner(version, winner, operation, blindAppend) is long alreadyAt)
+                {
+                    return new CommitResult(alreadyAt, false, attempt);
+                }
+
+                version++;
+            }
+        }
+
+        throw new MedallionException(ErrorCode.DeltaCommitRetriesExhausted,
+            $"Commit of {operation} to the Delta table at '{Table.Location}' failed after {MaxAttempts} attempts: other writers kept committing first (last tried version {version}).\nHelp: retry later, or reduce the number of concurrent writers on this table.",
+            isTransient: true);
+    }
+
+    private List<DeltaAction> PrepareBody(string operation)
+    {
+        var body = new List<DeltaAction>();
+        Protocol? current = ReadSnapshot?.Protocol;
+        if (_newMetadata is not null)
+        {
+            StructType schema = SchemaParser.Parse(_newMetadata.SchemaString, $"the new metadata of '{Table.Location}'");
+            Protocol required = WriterFeatures.Required(_newMetadata, schema, current);
+            WriterFeatures.EnsureWritable(required, schema, Table.Location);
+            if (current is null || !SameProtocol(current, required))
+            {
+                body.Add(new ProtocolAction(required));
+            }
+
+            body.Add(new MetadataAction(_newMetadata));
+        }
+        else if (ReadSnapshot is null)
+        {
+            throw new InvalidOperationException($"The first commit to '{Table.Location}' must set the table metadata.");
+        }
+
+        Metadata metadata = Metadata!;
+        if (WriterFeatures.IsTrue(metadata.Configuration, "delta.appendOnly") && ReadSnapshot is not null)
+        {
+            foreach (DeltaAction a in _actions)
+            {
+                if (a is RemoveFile { DataChange: true } r)
+                {
+                    throw new MedallionException(ErrorCode.DeltaOperationNotAllowed,
+                        $"{operation} would remove data from the Delta table at '{Table.Location}' (file '{r.Path}'), but the table is append-only (delta.appendOnly = true).\nHelp: only append to this table, or unset the property with 'ALTER'-style property changes first.");
+                }
+            }
+        }
+
+        if (_txn is not null)
+        {
+            body.Add(_txn);
+        }
+
+        body.AddRange(_actions);
+        return body;
+    }
+
+    private static bool SameProtocol(Protocol a, Protocol b) =>
+        a.MinReaderVersion == b.MinReaderVersion && a.MinWriterVersion == b.MinWriterVersion
+        && SameList(a.ReaderFeatures, b.ReaderFeatures) && SameList(a.WriterFeatures, b.WriterFeatures);
+
+    private static bool SameList(IReadOnlyList<string>? a, IReadOnlyList<string>? b)
+    {
+        var x = new HashSet<string>(a ?? [], StringComparer.Ordinal);
+        return x.SetEquals(b ?? []);
+    }
+
+    /// <summary>A blind append adds files without reading or removing anything and without changing metadata.</summary>
+    private bool IsBlindAppend()
+    {
+        if (_newMetadata is not null || !Reads.IsEmpty)
+        {
+            return false;
+        }
+
+        foreach (DeltaAction a in _actions)
+        {
+            if (a is RemoveFile or AddFile { DataChange: false })
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static async Task<List<DeltaAction>?> TryReadCommitAsync(IObjectStore store, long version, CancellationToken cancellationToken)
+    {
+        string key = LogFile.CommitKey(version);
+        byte[] bytes;
+        try
+        {
+            bytes = await store.ReadAllAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.StorageObjectNotFound)
+        {
+            return null;
+        }
+
+        return CommitReader.Parse(bytes, key, store.Location);
+    }
+
+    /// <summary>
+    /// Checks one winning commit. Returns the winner's version when it already committed this transaction's
+    /// application version (so this write is a no-op); throws on a conflict; returns null when this transaction
+    /// can move past the winner.
+    /// </summary>
+    private long? CheckWinner(long winnerVersion, List<DeltaAction> winner, string operation, bool blindAppend)
+    {
+        string winnerOperation = "an unknown operation";
+        bool winnerBlindAppend = false;
+        foreach (DeltaAction a in winner)
+        {
+            if (a is CommitInfoAction c)
+            {
+                winnerOperation = c.CommitInfo.Operation ?? winnerOperation;
+                winnerBlindAppend = c.CommitInfo.Raw.Bool("isBlindAppend") ?? false;
+            }
+        }
+
+        foreach (DeltaAction a in winner)
+        {
+            switch (a)
+            {
+                case Txn t when _txn is not null && string.Equals(t.AppId, _txn.AppId, StringComparison.Ordinal):
+                    if (t.Version >= _txn.Version)
+                    {
+                        return winnerVersion;
+                    }
+
+                    break;
+                case ProtocolAction:
+                    throw Conflict(operation, winnerVersion, winnerOperation, "it changed the table protocol");
+                case MetadataAction when ReadSnapshot is null:
+                    throw new MedallionException(ErrorCode.DeltaTableAlreadyExists,
+                        $"Cannot create the Delta table at '{Table.Location}': another writer created it concurrently (version {winnerVersion}, {winnerOperation}).\nHelp: write to the existing table instead.");
+                case MetadataAction:
+                    throw Conflict(operation, winnerVersion, winnerOperation, "it changed the table metadata (schema, partitioning or properties)");
+                case RemoveFile r when r.DataChange || _removedPaths.Count > 0:
+                    string path = TablePaths.Decode(r.Path);
+                    if (_removedPaths.Contains(path))
+                    {
+                        throw Conflict(operation, winnerVersion, winnerOperation, $"it removed file '{path}', which this {operation} also removes");
+                    }
+
+                    if (Reads.Files.Contains(path) || (r.DataChange && Reads.WholeTable))
+                    {
+                        throw Conflict(operation, winnerVersion, winnerOperation, $"it removed file '{path}', which this {operation} read");
+                    }
+
+                    break;
+                case AddFile add when add.DataChange && !blindAppend:
+                    // Under WriteSerializable, rows a concurrent blind append added are allowed to be missed.
+                    if (Isolation == DeltaIsolationLevel.WriteSerializable && winnerBlindAppend)
+                    {
+                        break;
+                    }
+
+                    if (MayMatchReads(add))
+                    {
+                        throw Conflict(operation, winnerVersion, winnerOperation,
+                            $"it added file '{TablePaths.Decode(add.Path)}' holding rows in the data this {operation} read");
+                    }
+
+                    break;
+            }
+        }
+
+        return null;
+    }
+
+    private bool MayMatchReads(AddFile add)
+    {
+        if (Reads.WholeTable)
+        {
+            return true;
+        }
+
+        if (Reads.Predicates.Count == 0 || ReadSnapshot is not { } snapshot)
+        {
+            return false;
+        }
+
+        var partitionFields = new List<StructField>();
+        foreach (string column in snapshot.PartitionColumns)
+        {
+            if (snapshot.Schema.Find(column) is { } f)
+            {
+                partitionFields.Add(f);
+            }
+        }
+
+        string where = $"the Delta table at '{Table.Location}'";
+        Dictionary<string, object?> values = PartitionValueReader.Read(add.PartitionValues, partitionFields, snapshot.ColumnMappingMode, add.Path, where);
+        var file = new ScanFile(add, TablePaths.Decode(add.Path), TablePaths.Decode(add.Path), values, FileStatistics.TryParse(add.Stats));
+        foreach (ScanPredicate p in Reads.Predicates)
+        {
+            if (new DataSkipping(snapshot, p).MayMatch(file))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private MedallionException Conflict(string operation, long winnerVersion, string winnerOperation, string what) =>
+        new(ErrorCode.DeltaConcurrentModification,
+            $"{operation} on the Delta table at '{Table.Location}' (read at version {ReadVersion}) conflicts with version {winnerVersion} ({winnerOperation}), committed concurrently: {what}.\nHelp: run the {operation} again; it will read version {winnerVersion} or later.",
+            isTransient: true);
+
+    private CommitInfoAction BuildCommitInfo(string operation, IReadOnlyDictionary<string, string> parameters, IReadOnlyDictionary<string, string> metrics, bool blindAppend)
+    {
+        long now = Clock();
+        JsonElement raw = ActionSerializer.BuildObject(w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("timestamp", now);
+            w.WriteString("operation", operation);
+            w.WriteStartObject("operationParameters");
+            foreach ((string k, string v) in parameters)
+            {
+                w.WriteString(k, v);
+            }
+
+            w.WriteEndObject();
+            if (ReadVersion >= 0)
+            {
+                w.WriteNumber("readVersion", ReadVersion);
+            }
+
+            w.WriteString("isolationLevel", Isolation.ToString());
+            w.WriteBoolean("isBlindAppend", blindAppend);
+            w.WriteStartObject("operationMetrics");
+            foreach ((string k, string v) in metrics)
+            {
+                w.WriteString(k, v);
+            }
+
+            w.WriteEndObject();
+            w.WriteString("engineInfo", EngineInfo);
+            w.WriteString("txnId", Guid.NewGuid().ToString());
+            w.WriteEndObject();
+        });
+        return new CommitInfoAction(CommitInfo.Parse(raw));
+    }
+
+    /// <summary><c>Medallion/&lt;version&gt;</c>, the <c>engineInfo</c> of every commit this writer makes.</summary>
+    public static string EngineInfo { get; } = "Medallion/" + ProductVersion();
+
+    private static string ProductVersion()
+    {
+        string? v = typeof(Transaction).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        if (string.IsNullOrEmpty(v))
+        {
+            return typeof(Transaction).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+        }
+
+        int plus = v.IndexOf('+', StringComparison.Ordinal);
+        return plus < 0 ? v : v[..plus];
+    }
+
+    /// <summary>Milliseconds as the invariant string commitInfo metrics use.</summary>
+    public static string Metric(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

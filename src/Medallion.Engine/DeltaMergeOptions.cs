@@ -1,0 +1,16 @@
+namespace Medallion.Engine;
+
+/// <summary>What a MERGE does. In <see cref="On"/> the table is <c>target</c> and the source <c>source</c>.</summary>
+/// <param name="Source">The source rows: a DuckDB query (see <see cref="DeltaWriter.SourceQuery"/> for files).</param>
+/// <param name="On">The match condition, e.g. <c>target.id = source.id</c>.</param>
+public sealed record DeltaMergeOptions(string Source, string On)
+{
+    /// <summary>What to do with target rows a source row matches: nothing, update them from the source (columns by name), or delete them.</summary>
+    public DeltaMergeMatchedAction WhenMatched { get; init; } = DeltaMergeMatchedAction.None;
+
+    /// <summary>Insert source rows that match no target row.</summary>
+    public bool WhenNotMatchedInsert { get; init; }
+
+    /// <summary>Delete target rows that no source row matches.</summary>
+    public bool WhenNotMatchedBySourceDelete { get; init; }
+}

@@ -1,0 +1,35 @@
+using System.Collections.Generic;
+using Medallion.Delta.Transactions;
+
+namespace Medallion.Engine;
+
+/// <summary>Options of <see cref="DeltaWriter.WriteAsync"/>.</summary>
+public sealed record DeltaWriteOptions
+{
+    /// <summary>Append (default) or overwrite.</summary>
+    public DeltaWriteMode Mode { get; init; } = DeltaWriteMode.Append;
+
+    /// <summary>With <see cref="DeltaWriteMode.Overwrite"/>: a SQL predicate; only rows matching it are replaced, and every written row must match it.</summary>
+    public string? ReplaceWhere { get; init; }
+
+    /// <summary>Add columns the data has and the table does not (as nullable columns) instead of refusing the write.</summary>
+    public bool MergeSchema { get; init; }
+
+    /// <summary>Partition columns, used only when the write creates the table.</summary>
+    public IReadOnlyList<string> PartitionBy { get; init; } = [];
+
+    /// <summary>Table properties, used only when the write creates the table.</summary>
+    public IReadOnlyDictionary<string, string> Properties { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// With <see cref="ApplicationVersion"/>: an application id recorded in a <c>txn</c> action. A write whose
+    /// version for this id is already committed does nothing, so a retried batch is written once.
+    /// </summary>
+    public string? ApplicationId { get; init; }
+
+    /// <summary>The application's version (e.g. a batch number or source position) for <see cref="ApplicationId"/>.</summary>
+    public long? ApplicationVersion { get; init; }
+
+    /// <summary>How concurrent commits are checked against this write.</summary>
+    public DeltaIsolationLevel Isolation { get; init; } = DeltaIsolationLevel.WriteSerializable;
+}

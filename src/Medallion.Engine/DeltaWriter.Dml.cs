@@ -1,0 +1,272 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Delta;
+using Medallion.Delta.Actions;
+using Medallion.Delta.Scans;
+using Medallion.Delta.Schema;
+using Medallion.Delta.Snapshots;
+using Medallion.Delta.Transactions;
+using Medallion.DuckDb;
+using Medallion.Engine.Writing;
+
+namespace Medallion.Engine;
+
+public sealed partial class DeltaWriter
+{
+    /// <summary>
+    /// Deletes the rows matching <paramref name="predicate"/> (SQL over the table's columns; the table is <c>target</c>),
+    /// or every row when it is null. Only files holding matching rows are rewritten.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaOperationNotAllowed"/> on an append-only table;
+    /// <see cref="ErrorCode.DeltaConcurrentModification"/> when a concurrent commit changed the files this delete read.</exception>
+    public Task<DeltaOperationResult> DeleteAsync(string path, string? predicate, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return WithConflictRetriesAsync(() => DeleteOnceAsync(path, predicate, cancellationToken));
+    }
+
+    private async Task<DeltaOperationResult> DeleteOnceAsync(string path, string? predicate, CancellationToken cancellationToken)
+    {
+        await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
+        DeltaTable table = OpenTable(path);
+        Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
+        EnsureColumnMappingWritable(snapshot, table);
+        var tx = new Transaction(table, snapshot);
+        Rewrite rewrite = await RemoveMatchingRowsAsync(table, snapshot, snapshot.Schema, snapshot.Metadata, predicate ?? "true", cancellationToken).ConfigureAwait(false);
+        Record(tx, rewrite, predicate);
+        if (ChangeDataFeedEnabled(snapshot) && rewrite.Touched.Count > 0)
+        {
+            string touchedRows = await TableRelation.BuildAsync(Connection, snapshot, rewrite.Touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
+            await WriteChangeDataAsync(table, snapshot, tx, [$"SELECT *, 'delete' AS {ChangeTypeColumn} FROM ({touchedRows}) AS target WHERE ({predicate ?? "true"}) IS TRUE"], cancellationToken).ConfigureAwait(false);
+        }
+        var metrics = Parameters(
+            ("numRemovedFiles", Transaction.Metric(rewrite.Touched.Count)),
+            ("numAddedFiles", Transaction.Metric(rewrite.Adds.Count)),
+            ("numDeletedRows", Transaction.Metric(rewrite.MatchedRows)),
+            ("numCopiedRows", Transaction.Metric(rewrite.CopiedRows)));
+        var result = new DeltaOperationResult("DELETE", table.Location, snapshot.Version, false)
+        {
+            FilesAdded = rewrite.Adds.Count,
+            FilesRemoved = rewrite.Touched.Count,
+            RowsAffected = rewrite.MatchedRows,
+            Metrics = metrics,
+        };
+        if (rewrite.Touched.Count == 0)
+        {
+            return result;
+        }
+
+        CommitResult commit = await tx.CommitAsync("DELETE", Parameters(("predicate", JsonText.StringArray([predicate ?? "true"]))), metrics, cancellationToken).ConfigureAwait(false);
+        return await FinishAsync(table, commit, result, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sets columns of the rows matching <paramref name="predicate"/> (all rows when null): <paramref name="assignments"/>
+    /// is <c>column = expression, ...</c> over the table's columns (the table is <c>target</c>). Only files holding matching
+    /// rows are rewritten; updated rows must still satisfy the table's constraints.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaInvalidWriteArgument"/> for an assignment to an unknown column;
+    /// <see cref="ErrorCode.DeltaConstraintViolation"/> when an updated row breaks a constraint.</exception>
+    public Task<DeltaOperationResult> UpdateAsync(string path, string assignments, string? predicate, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentException.ThrowIfNullOrEmpty(assignments);
+        return WithConflictRetriesAsync(() => UpdateOnceAsync(path, assignments, predicate, cancellationToken));
+    }
+
+    private async Task<DeltaOperationResult> UpdateOnceAsync(string path, string assignments, string? predicate, CancellationToken cancellationToken)
+    {
+        await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
+        DeltaTable table = OpenTable(path);
+        Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
+        EnsureColumnMappingWritable(snapshot, table);
+        Dictionary<string, string> set = ParseAssignments(assignments, snapshot.Schema, table);
+        foreach (string p in snapshot.PartitionColumns)
+        {
+            if (set.ContainsKey(p))
+            {
+                throw Invalid(table, $"UPDATE sets the partition column '{p}'", "delete and re-insert the rows to move them to another partition");
+            }
+        }
+
+        string where = predicate ?? "true";
+        var tx = new Transaction(table, snapshot);
+        ScanPlan plan = await table.PlanScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
+        List<ScanFile> touched = await FindFilesAsync(snapshot, plan.Files, where, cancellationToken).ConfigureAwait(false);
+        var result = new DeltaOperationResult("UPDATE", table.Location, snapshot.Version, false);
+        if (touched.Count == 0)
+        {
+            return result;
+        }
+
+        string relation = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
+        var select = new StringBuilder("SELECT ");
+        for (int i = 0; i < snapshot.Schema.Fields.Count; i++)
+        {
+            StructField f = snapshot.Schema.Fields[i];
+            string column = "target." + DuckDbTypes.Quote(f.Name);
+            select.Append(i == 0 ? string.Empty : ", ");
+            select.Append(set.TryGetValue(f.Name, out string? expression) ? $"CASE WHEN ({where}) IS TRUE THEN ({expression}) ELSE {column} END" : column);
+            select.Append(" AS ").Append(DuckDbTypes.Quote(f.Name));
+        }
+
+        string updatedColumns = select.ToString()["SELECT ".Length..];
+        select.Append(" FROM (").Append(relation).Append(") AS target");
+        long updated = await ScalarLongAsync($"SELECT count(*) FROM ({relation}) AS target WHERE ({where}) IS TRUE", cancellationToken).ConfigureAwait(false);
+        long total = await ScalarLongAsync($"SELECT count(*) FROM ({relation}) AS target", cancellationToken).ConfigureAwait(false);
+        List<AddFile> adds = await WriteRowsAsync(table, snapshot, select.ToString(), cancellationToken).ConfigureAwait(false);
+        var rewrite = new Rewrite(touched, adds, updated, total - updated);
+        Record(tx, rewrite, predicate);
+        if (ChangeDataFeedEnabled(snapshot))
+        {
+            await WriteChangeDataAsync(table, snapshot, tx,
+            [
+                $"SELECT *, 'update_preimage' AS {ChangeTypeColumn} FROM ({relation}) AS target WHERE ({where}) IS TRUE",
+                $"SELECT {updatedColumns}, 'update_postimage' AS {ChangeTypeColumn} FROM ({relation}) AS target WHERE ({where}) IS TRUE",
+            ], cancellationToken).ConfigureAwait(false);
+        }
+        var metrics = Parameters(
+            ("numRemovedFiles", Transaction.Metric(touched.Count)),
+            ("numAddedFiles", Transaction.Metric(adds.Count)),
+            ("numUpdatedRows", Transaction.Metric(updated)),
+            ("numCopiedRows", Transaction.Metric(total - updated)));
+        CommitResult commit = await tx.CommitAsync("UPDATE", Parameters(("predicate", JsonText.StringArray([where]))), metrics, cancellationToken).ConfigureAwait(false);
+        return await FinishAsync(table, commit, result with { FilesAdded = adds.Count, FilesRemoved = touched.Count, RowsAffected = updated, Metrics = metrics }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Records a rewrite in a transaction: the touched files are removed (and were read), the new files added.</summary>
+    private static void Record(Transaction tx, Rewrite rewrite, string? predicate)
+    {
+        if (predicate is null)
+        {
+            tx.Reads.AddWholeTable();
+        }
+
+        foreach (ScanFile f in rewrite.Touched)
+        {
+            tx.Remove(f);
+        }
+
+        foreach (AddFile a in rewrite.Adds)
+        {
+            tx.Add(a);
+        }
+    }
+
+    /// <summary>
+    /// Copy-on-write removal of the rows matching <paramref name="predicate"/>: finds the files holding such rows and
+    /// writes their other rows to new files. Files whose rows all match produce no new file.
+    /// </summary>
+    internal async Task<Rewrite> RemoveMatchingRowsAsync(DeltaTable table, Snapshot snapshot, StructType schema, Metadata metadata, string predicate, CancellationToken cancellationToken)
+    {
+        ScanPlan plan = await table.PlanScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
+        List<ScanFile> touched = await FindFilesAsync(snapshot, plan.Files, predicate, cancellationToken).ConfigureAwait(false);
+        if (touched.Count == 0)
+        {
+            return new Rewrite(touched, [], 0, 0);
+        }
+
+        string relation = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
+        long matched = await ScalarLongAsync($"SELECT count(*) FROM ({relation}) AS target WHERE ({predicate}) IS TRUE", cancellationToken).ConfigureAwait(false);
+        long total = await ScalarLongAsync($"SELECT count(*) FROM ({relation}) AS target", cancellationToken).ConfigureAwait(false);
+        var adds = new List<AddFile>();
+        if (total > matched)
+        {
+            string kept = $"SELECT * FROM ({relation}) AS target WHERE ({predicate}) IS NOT TRUE";
+            adds = await WriteRowsAsync(table, snapshot, kept, cancellationToken, schema, metadata).ConfigureAwait(false);
+        }
+
+        return new Rewrite(touched, adds, matched, total - matched);
+    }
+
+    /// <summary>Writes rows with the table's logical columns as data files (cast, constraints checked, physical names).</summary>
+    private async Task<List<AddFile>> WriteRowsAsync(DeltaTable table, Snapshot snapshot, string rowsSql, CancellationToken cancellationToken, StructType? schema = null, Metadata? metadata = null)
+    {
+        schema ??= snapshot.Schema;
+        metadata ??= snapshot.Metadata;
+        var columns = new List<SourceColumn>(schema.Fields.Count);
+        foreach (StructField f in snapshot.Schema.Fields)
+        {
+            columns.Add(new SourceColumn(f.Name, DuckDbTypes.ToDuckDb(f.Type), f.Type, null));
+        }
+
+        ColumnMappingMode mode = ModeOf(metadata);
+        string projected = SchemaAlignment.Project(rowsSql, columns, schema, mode, metadata.Configuration, table.Location);
+        return await WriteFilesAsync(table, projected, schema, metadata, mode, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The files that hold at least one row matching <paramref name="predicate"/>. DuckDB prunes with the Parquet
+    /// statistics of each file and the partition values joined from the log.
+    /// </summary>
+    private async Task<List<ScanFile>> FindFilesAsync(Snapshot snapshot, IReadOnlyList<ScanFile> files, string predicate, CancellationToken cancellationToken)
+    {
+        if (files.Count == 0)
+        {
+            return [];
+        }
+
+        string relation = await TableRelation.BuildAsync(Connection, snapshot, files, withRowIds: true, cancellationToken).ConfigureAwait(false);
+        var byPath = new Dictionary<string, ScanFile>(StringComparer.Ordinal);
+        foreach (ScanFile f in files)
+        {
+            byPath[f.AbsolutePath] = f;
+        }
+
+        var touched = new List<ScanFile>();
+        using DuckDbCommand command = Connection.CreateCommand();
+        command.CommandText = $"SELECT DISTINCT {TableRelation.FileColumn} FROM ({relation}) AS target WHERE ({predicate}) IS TRUE";
+        DuckDbDataReader reader;
+        try
+        {
+            reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DuckDbException e)
+        {
+            throw new MedallionException(ErrorCode.DeltaInvalidWriteArgument,
+                $"The condition ({predicate}) cannot be evaluated on the Delta table at '{snapshot.TableLocation}': {e.Message}\nHelp: write a SQL condition over the table's columns; the table is called 'target'.", e);
+        }
+
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (byPath.TryGetValue(reader.GetString(0), out ScanFile? file))
+                {
+                    touched.Add(file);
+                }
+            }
+        }
+
+        return touched;
+    }
+
+    /// <summary>Parses <c>a = expr, b = expr</c> (commas inside parentheses and quotes are kept) against the schema.</summary>
+    internal static Dictionary<string, string> ParseAssignments(string assignments, StructType schema, DeltaTable table)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string part in SplitTopLevel(assignments))
+        {
+            int eq = part.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw Invalid(table, $"'{part.Trim()}' is not an assignment", "write assignments as 'column = expression, ...'");
+            }
+
+            string column = part[..eq].Trim();
+            if (column.StartsWith("target.", StringComparison.OrdinalIgnoreCase))
+            {
+                column = column["target.".Length..];
+            }
+
+            column = column.Trim('"');
+            StructField field = schema.Find(column) ?? throw Invalid(table, $"the assignment sets '{column}', which is not a column of the table", "assign only existing columns");
+            result[field.Name] = part[(eq + 1)..].Trim();
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,343 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Delta;
+using Medallion.Delta.Actions;
+using Medallion.Delta.Checkpoints;
+using Medallion.Delta.Scans;
+using Medallion.Delta.Schema;
+using Medallion.Delta.Snapshots;
+using Medallion.Delta.Transactions;
+using Medallion.Engine.Writing;
+using Medallion.Storage;
+
+namespace Medallion.Engine;
+
+public sealed partial class DeltaWriter
+{
+    /// <summary>The file size OPTIMIZE packs small files into (Delta's default, 1 GiB is Databricks'; 128 MiB suits one machine).</summary>
+    public const long DefaultTargetFileSizeBytes = 128L * 1024 * 1024;
+
+    /// <summary>Writes a checkpoint of the newest version now (and cleans expired log files), whatever the interval.</summary>
+    public async Task<DeltaOperationResult> CheckpointAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
+        DeltaTable table = OpenTable(path);
+        Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
+        CheckpointResult written = await CheckpointWriter.WriteAsync(table.Store, _parquet, snapshot, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+        List<string> cleaned = await CheckpointWriter.CleanupExpiredLogsAsync(table.Store, snapshot.Metadata, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+        return new DeltaOperationResult("CHECKPOINT", table.Location, snapshot.Version, false)
+        {
+            CheckpointVersion = written.Version,
+            Paths = cleaned,
+            Metrics = Parameters(
+                ("numActions", Transaction.Metric(written.Actions)),
+                ("numAddFiles", Transaction.Metric(written.AddFiles)),
+                ("sizeInBytes", Transaction.Metric(written.SizeBytes)),
+                ("numExpiredLogFilesDeleted", Transaction.Metric(cleaned.Count))),
+        };
+    }
+
+    /// <summary>
+    /// Deletes data files no longer referenced by the newest version and older than the retention (the table's
+    /// <c>delta.deletedFileRetentionDuration</c>, default 7 days, or <paramref name="retain"/>). Keeping less than the
+    /// table's retention can break readers of older versions and concurrent writers, so it needs <paramref name="force"/>.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaRetentionTooShort"/> when <paramref name="retain"/> is below the table's retention without <paramref name="force"/>.</exception>
+    public async Task<DeltaOperationResult> VacuumAsync(string path, TimeSpan? retain = null, bool dryRun = false, bool force = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        DeltaTable table = OpenTable(path);
+        Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
+        WriterFeatures.EnsureWritable(snapshot.Protocol, snapshot.Schema, table.Location);
+        TimeSpan tableRetention = RetentionDuration.FromProperty(snapshot.Metadata.Configuration, "delta.deletedFileRetentionDuration", RetentionDuration.DefaultDeletedFileRetention);
+        TimeSpan retention = retain ?? tableRetention;
+        if (retention < tableRetention && !force)
+        {
+            throw new MedallionException(ErrorCode.DeltaRetentionTooShort,
+                $"VACUUM of the Delta table at '{table.Location}' was asked to keep {Hours(retention)} of history, less than the table's delta.deletedFileRetentionDuration ({Hours(tableRetention)}): readers of older versions and running writers could lose files.\nHelp: keep at least {Hours(tableRetention)}, or pass --force if no reader or writer uses older versions.");
+        }
+
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        foreach (ScanFile f in snapshot.Files)
+        {
+            live.Add(f.Path);
+            if (f.Add.DeletionVector is { StorageType: "u" or "p" } dv)
+            {
+                live.Add(global::Medallion.Delta.DeletionVectors.DeletionVectorReader.ResolveKey(table.Store, dv));
+            }
+        }
+
+        DateTimeOffset cutoff = DateTimeOffset.UtcNow - retention;
+        var doomed = new List<string>();
+        await foreach (ObjectInfo info in table.Store.ListAsync(string.Empty, null, cancellationToken).ConfigureAwait(false))
+        {
+            if (IsHiddenFromVacuum(info.Key) || live.Contains(info.Key) || info.LastModified >= cutoff)
+            {
+                continue;
+            }
+
+            doomed.Add(info.Key);
+        }
+
+        if (!dryRun)
+        {
+            foreach (string key in doomed)
+            {
+                await table.Store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return new DeltaOperationResult("VACUUM", table.Location, snapshot.Version, false)
+        {
+            FilesRemoved = dryRun ? 0 : doomed.Count,
+            Paths = doomed,
+            Metrics = Parameters(
+                ("numFilesToDelete", Transaction.Metric(doomed.Count)),
+                ("numDeletedFiles", Transaction.Metric(dryRun ? 0 : doomed.Count)),
+                ("retentionHours", Transaction.Metric((long)retention.TotalHours)),
+                ("dryRun", dryRun ? "true" : "false")),
+        };
+    }
+
+    private static string Hours(TimeSpan t) => ((long)t.TotalHours).ToString(CultureInfo.InvariantCulture) + "h";
+
+    /// <summary>The log and any folder or file starting with '_' or '.' other than change data are not data files VACUUM may touch.</summary>
+    private static bool IsHiddenFromVacuum(string key)
+    {
+        if (key.StartsWith("_change_data/", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (string segment in key.Split('/'))
+        {
+            if (segment.StartsWith('_') || segment.StartsWith('.'))
+            {
+                // Partition folders such as "_p=1" would be hidden too; Delta has the same rule.
+                return !segment.Contains('=', StringComparison.Ordinal);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Restores the table to the state of <paramref name="version"/> as a new commit (RESTORE): files are re-added and removed, metadata restored.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaVersionNotFound"/> for a version that cannot be reconstructed;
+    /// <see cref="ErrorCode.DeltaOperationNotAllowed"/> when files of that version were already vacuumed.</exception>
+    public async Task<DeltaOperationResult> RestoreAsync(string path, long? version = null, DateTimeOffset? timestamp = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if ((version is null) == (timestamp is null))
+        {
+            throw new ArgumentException("Give exactly one of version and timestamp.", nameof(version));
+        }
+
+        DeltaTable table = OpenTable(path);
+        Snapshot latest = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
+        long target = version ?? await table.GetVersionAtTimestampAsync(timestamp!.Value, cancellationToken).ConfigureAwait(false);
+        Snapshot old = await table.GetSnapshotAsync(target, cancellationToken).ConfigureAwait(false);
+        var tx = new Transaction(table, latest);
+        tx.Reads.AddWholeTable();
+        var oldKeys = new HashSet<(string, string?)>();
+        foreach (ScanFile f in old.Files)
+        {
+            oldKeys.Add((f.Path, f.Add.DeletionVector?.UniqueId));
+        }
+
+        var latestKeys = new HashSet<(string, string?)>();
+        int removed = 0, restored = 0;
+        foreach (ScanFile f in latest.Files)
+        {
+            latestKeys.Add((f.Path, f.Add.DeletionVector?.UniqueId));
+            if (!oldKeys.Contains((f.Path, f.Add.DeletionVector?.UniqueId)))
+            {
+                tx.Remove(f);
+                removed++;
+            }
+        }
+
+        var missing = new List<string>();
+        foreach (ScanFile f in old.Files)
+        {
+            if (latestKeys.Contains((f.Path, f.Add.DeletionVector?.UniqueId)))
+            {
+                continue;
+            }
+
+            if (await table.Store.GetInfoAsync(f.Path, cancellationToken).ConfigureAwait(false) is null)
+            {
+                missing.Add(f.Path);
+            }
+
+            tx.Add(f.Add with { DataChange = true });
+            restored++;
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new MedallionException(ErrorCode.DeltaOperationNotAllowed,
+                $"Cannot restore the Delta table at '{table.Location}' to version {target}: {missing.Count} of its data files were deleted by VACUUM (e.g. '{missing[0]}').\nHelp: restore to a newer version whose files still exist.");
+        }
+
+        if (!ReferenceEquals(old.Metadata, latest.Metadata) && old.Metadata != latest.Metadata)
+        {
+            tx.UpdateMetadata(old.Metadata);
+        }
+
+        var metrics = Parameters(
+            ("numRestoredFiles", Transaction.Metric(restored)),
+            ("numRemovedFiles", Transaction.Metric(removed)),
+            ("tableSizeAfterRestore", Transaction.Metric(old.SizeBytes)),
+            ("numOfFilesAfterRestore", Transaction.Metric(old.Files.Count)));
+        var parameters = Parameters(
+            ("version", version?.ToString(CultureInfo.InvariantCulture)),
+            ("timestamp", timestamp?.ToString("O", CultureInfo.InvariantCulture)));
+        CommitResult commit = await tx.CommitAsync("RESTORE", parameters, metrics, cancellationToken).ConfigureAwait(false);
+        return await FinishAsync(table, commit, new DeltaOperationResult("RESTORE", table.Location, commit.Version, true)
+        {
+            FilesAdded = restored,
+            FilesRemoved = removed,
+            Metrics = metrics,
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// OPTIMIZE: packs the small files of each partition into files of up to <paramref name="targetFileSizeBytes"/>
+    /// (files with deletion vectors count as small, so deleted rows are purged); with <paramref name="sortBy"/> every file
+    /// of a partition is rewritten sorted by those columns (a sort, not a Z-order curve). The commit changes no data
+    /// (<c>dataChange = false</c>), so it never conflicts with concurrent appends.
+    /// </summary>
+    public async Task<DeltaOperationResult> OptimizeAsync(string path, IReadOnlyList<string>? sortBy = null, long targetFileSizeBytes = DefaultTargetFileSizeBytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(targetFileSizeBytes);
+        await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
+        DeltaTable table = OpenTable(path);
+        Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
+        EnsureColumnMappingWritable(snapshot, table);
+        sortBy ??= [];
+        var order = new List<string>();
+        foreach (string column in sortBy)
+        {
+            StructField f = snapshot.Schema.Find(column) ?? throw Invalid(table, $"ZORDER BY names '{column}', which is not a column of the table", "name existing data columns");
+            order.Add(DuckDbTypes.Quote(f.Name));
+        }
+
+        // Group by partition; a partition is rewritten when it has two or more small files (or any file when sorting).
+        var byPartition = new Dictionary<string, List<ScanFile>>(StringComparer.Ordinal);
+        ScanPlan plan = await table.PlanScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
+        foreach (ScanFile f in plan.Files)
+        {
+            if (order.Count == 0 && f.SizeBytes >= targetFileSizeBytes && !f.HasDeletionVector)
+            {
+                continue;
+            }
+
+            string key = JsonText.StringMap(f.Add.PartitionValues);
+            if (!byPartition.TryGetValue(key, out List<ScanFile>? list))
+            {
+                byPartition[key] = list = [];
+            }
+
+            list.Add(f);
+        }
+
+        var touched = new List<ScanFile>();
+        foreach (List<ScanFile> files in byPartition.Values)
+        {
+            if (files.Count > 1 || order.Count > 0 || files[0].HasDeletionVector)
+            {
+                touched.AddRange(files);
+            }
+        }
+
+        var result = new DeltaOperationResult("OPTIMIZE", table.Location, snapshot.Version, false);
+        if (touched.Count == 0)
+        {
+            return result;
+        }
+
+        string relation = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
+        string rows = $"SELECT * FROM ({relation}) AS target" + (order.Count > 0 ? " ORDER BY " + string.Join(", ", order) : string.Empty);
+        List<AddFile> written = await WriteRowsAsync(table, snapshot, rows, cancellationToken).ConfigureAwait(false);
+        var tx = new Transaction(table, snapshot);
+        long removedBytes = 0, addedBytes = 0;
+        foreach (ScanFile f in touched)
+        {
+            tx.Remove(f, dataChange: false);
+            removedBytes += f.SizeBytes;
+        }
+
+        foreach (AddFile a in written)
+        {
+            tx.Add(a with { DataChange = false });
+            addedBytes += a.Size;
+        }
+
+        var metrics = Parameters(
+            ("numRemovedFiles", Transaction.Metric(touched.Count)),
+            ("numAddedFiles", Transaction.Metric(written.Count)),
+            ("numRemovedBytes", Transaction.Metric(removedBytes)),
+            ("numAddedBytes", Transaction.Metric(addedBytes)));
+        CommitResult commit = await tx.CommitAsync("OPTIMIZE", Parameters(("predicate", "[]"), ("zOrderBy", JsonText.StringArray(sortBy))), metrics, cancellationToken).ConfigureAwait(false);
+        return await FinishAsync(table, commit, result with { FilesAdded = written.Count, FilesRemoved = touched.Count, Metrics = metrics }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sets and unsets table properties in one metadata commit. New CHECK constraints (<c>delta.constraints.*</c>) must hold
+    /// for every existing row; the protocol is raised when a property needs it (e.g. change data feed).
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaInvalidWriteArgument"/> for an invalid property;
+    /// <see cref="ErrorCode.DeltaConstraintViolation"/> when existing rows break a new constraint.</exception>
+    public async Task<DeltaOperationResult> SetPropertiesAsync(string path, IReadOnlyDictionary<string, string> set, IReadOnlyList<string>? unset = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(set);
+        await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
+        DeltaTable table = OpenTable(path);
+        Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
+        var configuration = new Dictionary<string, string?>(snapshot.Metadata.Configuration, StringComparer.Ordinal);
+        foreach (string key in unset ?? [])
+        {
+            configuration.Remove(key);
+        }
+
+        var added = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach ((string key, string value) in set)
+        {
+            if (key == "delta.columnMapping.mode" && !string.Equals(value, snapshot.Metadata.Configuration.GetValueOrDefault(key) ?? "none", StringComparison.Ordinal))
+            {
+                throw Invalid(table, "changing delta.columnMapping.mode of an existing table is not supported by this writer", "create a new table with the mode you need");
+            }
+
+            configuration[key] = value;
+            added[key] = value;
+        }
+
+        ValidateProperties(added, table.Location);
+        await ValidateConstraintsAsync(snapshot.Schema, added, table.Location, cancellationToken).ConfigureAwait(false);
+        ScanPlan plan = await table.PlanScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
+        string relation = await TableRelation.BuildAsync(Connection, snapshot, plan.Files, withRowIds: false, cancellationToken).ConfigureAwait(false);
+        foreach ((string key, string? expression) in added)
+        {
+            if (key.StartsWith("delta.constraints.", StringComparison.Ordinal)
+                && await ScalarLongAsync($"SELECT count(*) FROM ({relation}) AS target WHERE ({expression}) IS NOT TRUE", cancellationToken).ConfigureAwait(false) is long bad and > 0)
+            {
+                throw new MedallionException(ErrorCode.DeltaConstraintViolation,
+                    $"CHECK constraint '{key["delta.constraints.".Length..]}' ({expression}) cannot be added to the Delta table at '{table.Location}': {bad} existing rows do not satisfy it.\nHelp: fix or delete those rows first.");
+            }
+        }
+
+        var tx = new Transaction(table, snapshot);
+        tx.UpdateMetadata(snapshot.Metadata with { Configuration = configuration });
+        string operation = set.Count > 0 ? "SET TBLPROPERTIES" : "UNSET TBLPROPERTIES";
+        var parameters = Parameters(("properties", JsonText.StringMap(added)), ("propertyKeys", unset is { Count: > 0 } ? JsonText.StringArray(unset) : null));
+        CommitResult commit = await tx.CommitAsync(operation, parameters, new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
+        return await FinishAsync(table, commit, new DeltaOperationResult(operation, table.Location, commit.Version, true), cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,181 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Delta;
+using Medallion.Delta.Checkpoints;
+using Medallion.Delta.Snapshots;
+using Medallion.Delta.Transactions;
+using Medallion.DuckDb;
+using Medallion.Engine.Delta;
+using Medallion.Engine.Writing;
+using Medallion.Storage;
+
+namespace Medallion.Engine;
+
+/// <summary>
+/// Writes Delta tables on the local file system with DuckDB: create, append and overwrite from any SQL query or
+/// file, DELETE, UPDATE, MERGE, checkpoints and maintenance. Every operation is one atomic commit
+/// (put-if-absent of the next log file) with optimistic concurrency; data files are written first and become
+/// visible only through the commit, so a failed or cancelled operation leaves the table version unchanged (its
+/// files are orphans that VACUUM removes).
+/// </summary>
+/// <remarks>
+/// Source queries and predicates are DuckDB SQL run on <see cref="Connection"/>, so they can read files
+/// (<c>read_parquet</c>, <c>read_csv</c>) and anything else the connection sees. In DML conditions the table is
+/// <c>target</c> and a merge source <c>source</c>. Not thread-safe (a DuckDB connection is not); use one writer per
+/// thread, any number of writers per table.
+/// </remarks>
+public sealed partial class DeltaWriter
+{
+    /// <summary>Creates a writer that runs its SQL on <paramref name="connection"/> (open, owned by the caller).</summary>
+    public DeltaWriter(DuckDbConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        Connection = connection;
+        _parquet = new DuckDbParquetFiles(connection);
+        _parquetReader = new DuckDbParquetHandler(connection);
+    }
+
+    private readonly DuckDbParquetFiles _parquet;
+    private readonly DuckDbParquetHandler _parquetReader;
+    private bool _sessionReady;
+
+    /// <summary>The connection the writer's SQL runs on.</summary>
+    public DuckDbConnection Connection { get; }
+
+    /// <summary>How many times an operation that lost a race to a conflicting commit is re-run on the new version (default 0: report the conflict).</summary>
+    public int ConflictRetries { get; init; }
+
+    /// <summary>Opens the table kernel for a local path (with checkpoint reading over DuckDB).</summary>
+    internal DeltaTable OpenTable(string path) => new(new LocalObjectStore(Path.GetFullPath(path)), _parquetReader);
+
+    /// <summary>The newest snapshot, or null when there is no table at the path yet.</summary>
+    internal static async Task<Snapshot?> TryLatestAsync(DeltaTable table, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await table.GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.DeltaTableNotFound)
+        {
+            return null;
+        }
+    }
+
+    internal static async Task<Snapshot> LatestAsync(DeltaTable table, CancellationToken cancellationToken) =>
+        await table.GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Session settings every write relies on: UTC, so timestamp text in stats and partition values is UTC.</summary>
+    internal async Task PrepareSessionAsync(CancellationToken cancellationToken)
+    {
+        if (_sessionReady)
+        {
+            return;
+        }
+
+        await ExecuteAsync("SET TimeZone = 'UTC'", cancellationToken).ConfigureAwait(false);
+        _sessionReady = true;
+    }
+
+    internal async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        using DuckDbCommand command = Connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    internal async Task<long> ScalarLongAsync(string sql, CancellationToken cancellationToken)
+    {
+        using DuckDbCommand command = Connection.CreateCommand();
+        command.CommandText = sql;
+        object? value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return value is null or DBNull ? 0 : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Runs <paramref name="operation"/> again on the newest version when it lost a race, up to <see cref="ConflictRetries"/> times.</summary>
+    internal async Task<DeltaOperationResult> WithConflictRetriesAsync(Func<Task<DeltaOperationResult>> operation)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await operation().ConfigureAwait(false);
+            }
+            catch (MedallionException e) when (e.Code == ErrorCode.DeltaConcurrentModification && attempt < ConflictRetries)
+            {
+                // The table moved on under this operation; its next attempt reads the new version.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Turns a constraint failure raised inside DuckDB into the Delta error; other DuckDB errors pass unchanged.
+    /// </summary>
+    internal static Exception TranslateWriteError(MedallionException e, string table)
+    {
+        int marker = e.Message.IndexOf(SchemaAlignment.ConstraintMarker, StringComparison.Ordinal);
+        if (marker >= 0)
+        {
+            string message = e.Message[(marker + SchemaAlignment.ConstraintMarker.Length)..].Trim();
+            return new MedallionException(ErrorCode.DeltaConstraintViolation,
+                $"{message}\nHelp: fix or filter the rows in the query; nothing was committed to '{table}'.", e);
+        }
+
+        return e;
+    }
+
+    /// <summary>Writes a checkpoint when the committed version is due one, and cleans expired log files.</summary>
+    internal async Task<(long? Version, string? Warning)> CheckpointIfDueAsync(DeltaTable table, long version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Snapshot snapshot = await table.GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
+            if (!CheckpointWriter.IsDue(version, snapshot.Metadata))
+            {
+                return (null, null);
+            }
+
+            await CheckpointWriter.WriteAsync(table.Store, _parquet, snapshot, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+            await CheckpointWriter.CleanupExpiredLogsAsync(table.Store, snapshot.Metadata, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+            return (version, null);
+        }
+        catch (MedallionException e)
+        {
+            // The commit stands; a missing checkpoint only makes later reads replay more commits.
+            return (null, $"Version {version} was committed, but its checkpoint could not be written: {e.Message}");
+        }
+    }
+
+    internal async Task<DeltaOperationResult> FinishAsync(DeltaTable table, CommitResult commit, DeltaOperationResult result, CancellationToken cancellationToken)
+    {
+        if (!commit.Committed)
+        {
+            return result with { Version = commit.Version, Committed = false };
+        }
+
+        (long? checkpoint, string? warning) = await CheckpointIfDueAsync(table, commit.Version, cancellationToken).ConfigureAwait(false);
+        return result with
+        {
+            Version = commit.Version,
+            Committed = true,
+            CheckpointVersion = checkpoint,
+            Warnings = warning is null ? [] : [warning],
+        };
+    }
+
+    internal static Dictionary<string, string> Parameters(params (string Key, string? Value)[] pairs)
+    {
+        var d = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach ((string key, string? value) in pairs)
+        {
+            if (value is not null)
+            {
+                d[key] = value;
+            }
+        }
+
+        return d;
+    }
+}

@@ -1,0 +1,148 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Delta.Actions;
+using Medallion.Delta.Schema;
+using Medallion.Delta.Transactions;
+using Medallion.DuckDb;
+
+namespace Medallion.Engine.Writing;
+
+/// <summary>
+/// Writes the rows of a query as Parquet data files of a table with DuckDB's
+/// <c>COPY (query) TO ... (FORMAT parquet, PARTITION_BY (...), RETURN_STATS)</c> and describes each file as an
+/// <c>add</c> action: path relative to the table root (percent-encoded), partition values serialized per the
+/// protocol, size and statistics from <c>RETURN_STATS</c>. Files with no rows are deleted, not added.
+/// </summary>
+internal static class DataFileWriter
+{
+    /// <param name="connection">An open connection whose session time zone is UTC.</param>
+    /// <param name="tableRoot">The local table directory.</param>
+    /// <param name="selectSql">A query whose columns are the physical data and partition columns, already cast to the table's types.</param>
+    /// <param name="physicalSchema">The table schema with physical names (partition columns included).</param>
+    /// <param name="partitionColumns">Physical names of the partition columns, in order.</param>
+    /// <param name="subdirectory">A folder under the root for unpartitioned files (e.g. <c>_change_data</c>), or empty.</param>
+    /// <param name="cancellationToken">Cancels the write; files already written stay as orphans that VACUUM removes.</param>
+    public static async Task<List<AddFile>> WriteAsync(
+        DuckDbConnection connection,
+        string tableRoot,
+        string selectSql,
+        StructType physicalSchema,
+        IReadOnlyList<string> partitionColumns,
+        string subdirectory,
+        CancellationToken cancellationToken)
+    {
+        string target;
+        string options;
+        if (partitionColumns.Count > 0)
+        {
+            target = subdirectory.Length == 0 ? tableRoot : Path.Combine(tableRoot, subdirectory);
+            var quoted = new List<string>(partitionColumns.Count);
+            foreach (string c in partitionColumns)
+            {
+                quoted.Add(DuckDbTypes.Quote(c));
+            }
+
+            // APPEND: the table directory already holds files and _delta_log; uuid names never collide.
+            options = $"FORMAT parquet, PARTITION_BY ({string.Join(", ", quoted)}), FILENAME_PATTERN 'part-{{uuid}}', APPEND, RETURN_STATS";
+        }
+        else
+        {
+            string folder = subdirectory.Length == 0 ? tableRoot : Path.Combine(tableRoot, subdirectory);
+            Directory.CreateDirectory(folder);
+            target = Path.Combine(folder, "part-00000-" + Guid.NewGuid().ToString() + "-c000.snappy.parquet");
+            options = "FORMAT parquet, RETURN_STATS";
+        }
+
+        string sql = $"COPY ({selectSql}) TO {DuckDbTypes.Literal(target)} ({options})";
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var dataSchema = DataColumns(physicalSchema, partitionColumns);
+        var adds = new List<AddFile>();
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                string file = reader.GetString(reader.GetOrdinal("filename"));
+                long count = reader.GetInt64(reader.GetOrdinal("count"));
+                if (count == 0)
+                {
+                    File.Delete(file);
+                    continue;
+                }
+
+                long size = reader.GetInt64(reader.GetOrdinal("file_size_bytes"));
+                int statsOrdinal = reader.GetOrdinal("column_statistics");
+                var stats = reader.IsDBNull(statsOrdinal) ? null : reader.GetValue(statsOrdinal) as IReadOnlyDictionary<object, object?>;
+                int keysOrdinal = reader.GetOrdinal("partition_keys");
+                var keys = reader.IsDBNull(keysOrdinal) ? null : reader.GetValue(keysOrdinal) as IReadOnlyDictionary<object, object?>;
+                string relative = Path.GetRelativePath(tableRoot, file).Replace(Path.DirectorySeparatorChar, '/');
+                adds.Add(new AddFile(
+                    ActionSerializer.EncodePath(relative),
+                    PartitionValues(keys, physicalSchema, partitionColumns),
+                    size,
+                    now,
+                    true,
+                    StatsBuilder.Build(count, stats, dataSchema),
+                    new Dictionary<string, string?>(),
+                    null,
+                    null,
+                    null));
+            }
+        }
+
+        return adds;
+    }
+
+    private static StructType DataColumns(StructType physicalSchema, IReadOnlyList<string> partitionColumns)
+    {
+        var partitions = new HashSet<string>(partitionColumns, StringComparer.Ordinal);
+        var fields = new List<StructField>();
+        foreach (StructField f in physicalSchema.Fields)
+        {
+            if (!partitions.Contains(f.Name))
+            {
+                fields.Add(f);
+            }
+        }
+
+        return new StructType(fields);
+    }
+
+    private static Dictionary<string, string?> PartitionValues(IReadOnlyDictionary<object, object?>? keys, StructType physicalSchema, IReadOnlyList<string> partitionColumns)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (string column in partitionColumns)
+        {
+            object? raw = null;
+            keys?.TryGetValue(column, out raw);
+            DeltaType type = physicalSchema.Find(column)?.Type ?? PrimitiveType.String;
+            values[column] = raw is string text ? SerializePartitionValue(text, type) : null;
+        }
+
+        return values;
+    }
+
+    /// <summary>DuckDB's text of a partition value in the protocol's serialization (PROTOCOL.md "Partition Value Serialization").</summary>
+    internal static string? SerializePartitionValue(string text, DeltaType type)
+    {
+        if (type is PrimitiveType { Name: "timestamp" } && StatsBuilder.TryTimestamp(text, out DateTime utc))
+        {
+            // The recommended form: adjusted to UTC, ISO 8601.
+            return utc.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+        }
+
+        if (type is PrimitiveType { Name: "timestamp_ntz" } && StatsBuilder.TryTimestamp(text, out DateTime local))
+        {
+            return local.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
+        }
+
+        // An empty string is a null partition for every type (which is also what Delta makes of an empty string value).
+        return text.Length == 0 ? null : text;
+    }
+}

@@ -1,0 +1,53 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Delta;
+using Medallion.Delta.Schema;
+using Medallion.DuckDb;
+using Medallion.Storage;
+
+namespace Medallion.Engine.Writing;
+
+/// <summary>
+/// The kernel's Parquet writing over DuckDB, for log files (checkpoints): rows go through <c>read_json</c> with the
+/// exact column types into <c>COPY ... (FORMAT parquet)</c>, into a local temporary file that is then put into the store.
+/// </summary>
+internal sealed class DuckDbParquetFiles(DuckDbConnection connection) : IParquetFileWriter
+{
+    public async Task<long> WriteRowsFromJsonAsync(IObjectStore store, string key, StructType schema, IEnumerable<string> rows, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(schema);
+        string temp = Path.Combine(Path.GetTempPath(), "medallion-" + Guid.NewGuid().ToString("N"));
+        string json = temp + ".json", parquet = temp + ".parquet";
+        try
+        {
+            await File.WriteAllLinesAsync(json, rows, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
+            var columns = new StringBuilder("{");
+            for (int i = 0; i < schema.Fields.Count; i++)
+            {
+                StructField f = schema.Fields[i];
+                columns.Append(i == 0 ? string.Empty : ", ").Append(DuckDbTypes.Quote(f.Name)).Append(": ").Append(DuckDbTypes.Literal(DuckDbTypes.ToDuckDb(f.Type)));
+            }
+
+            columns.Append('}');
+            using (DuckDbCommand command = connection.CreateCommand())
+            {
+                command.CommandText = $"COPY (SELECT * FROM read_json({DuckDbTypes.Literal(json)}, format = 'newline_delimited', columns = {columns})) TO {DuckDbTypes.Literal(parquet)} (FORMAT parquet)";
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            byte[] bytes = await File.ReadAllBytesAsync(parquet, cancellationToken).ConfigureAwait(false);
+            await store.PutAsync(key, bytes, cancellationToken).ConfigureAwait(false);
+            return bytes.LongLength;
+        }
+        finally
+        {
+            File.Delete(json);
+            File.Delete(parquet);
+        }
+    }
+}

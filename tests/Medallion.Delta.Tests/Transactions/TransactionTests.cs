@@ -1,0 +1,189 @@
+using System.Text.Json;
+using Medallion.Delta.Actions;
+using Medallion.Delta.Scans;
+using Medallion.Delta.Snapshots;
+using Medallion.Delta.Transactions;
+
+namespace Medallion.Delta.Tests.Transactions;
+
+public sealed class TransactionTests : IDisposable
+{
+    private static readonly Dictionary<string, string> s_none = [];
+    private readonly TempTable _table = new();
+
+    public void Dispose() => _table.Dispose();
+
+    private static AddFile NewFile(string path, string partition = "a") =>
+        new(path, new Dictionary<string, string?> { ["p"] = partition }, 10, 1, true, """{"numRecords":1}""", new Dictionary<string, string?>(), null, null, null);
+
+    private async Task<Snapshot> LatestAsync() => await _table.Open().GetSnapshotAsync();
+
+    [Fact]
+    public async Task Concurrent_blind_appends_both_commit_one_after_the_other()
+    {
+        _table.WithCommits(1);
+        Snapshot read = await LatestAsync();
+        var first = new Transaction(_table.Open(), read);
+        first.Add(NewFile("p=a/x.parquet"));
+        var second = new Transaction(_table.Open(), read);
+        second.Add(NewFile("p=a/y.parquet"));
+
+        CommitResult a = await first.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        CommitResult b = await second.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+
+        Assert.Equal(1, a.Version);
+        Assert.Equal(2, b.Version);
+        Assert.Equal(2, b.Attempts);
+        Assert.Equal(3, (await LatestAsync()).Files.Count);
+    }
+
+    [Fact]
+    public async Task Commit_fails_with_conflict_when_a_concurrent_writer_removed_the_same_file()
+    {
+        _table.WithCommits(1);
+        Snapshot read = await LatestAsync();
+        ScanFile file = read.Files[0];
+        var winner = new Transaction(_table.Open(), read);
+        winner.Remove(file);
+        var loser = new Transaction(_table.Open(), read);
+        loser.Remove(file);
+        await winner.CommitAsync("DELETE", s_none, s_none, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => loser.CommitAsync("UPDATE", s_none, s_none, CancellationToken.None));
+
+        Assert.Equal(ErrorCode.DeltaConcurrentModification, error.Code);
+        Assert.True(error.IsTransient);
+        Assert.Contains("conflicts with version 1 (DELETE)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("it removed file 'p=a/f0.parquet', which this UPDATE also removes", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, (await LatestAsync()).Version);
+    }
+
+    [Fact]
+    public async Task Commit_fails_when_a_concurrent_non_blind_write_added_files_in_a_partition_it_read()
+    {
+        _table.WithCommits(1);
+        Snapshot read = await LatestAsync();
+        var winner = new Transaction(_table.Open(), read);
+        winner.Remove(read.Files[0]);
+        winner.Add(NewFile("p=a/rewritten.parquet"));
+        var loser = new Transaction(_table.Open(), read);
+        loser.Reads.AddPredicate(ScanPredicate.Equal("p", "a"));
+        loser.Add(NewFile("p=a/z.parquet"));
+        await winner.CommitAsync("UPDATE", s_none, s_none, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => loser.CommitAsync("MERGE", s_none, s_none, CancellationToken.None));
+
+        Assert.Equal(ErrorCode.DeltaConcurrentModification, error.Code);
+        Assert.Contains("conflicts with version 1 (UPDATE)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reading_another_partition_does_not_conflict_with_a_concurrent_change()
+    {
+        _table.WithCommits(1);
+        Snapshot read = await LatestAsync();
+        var winner = new Transaction(_table.Open(), read);
+        winner.Remove(read.Files[0]);
+        winner.Add(NewFile("p=a/rewritten.parquet"));
+        var other = new Transaction(_table.Open(), read);
+        other.Reads.AddPredicate(ScanPredicate.Equal("p", "b"));
+        other.Add(NewFile("p=b/new.parquet", "b"));
+        await winner.CommitAsync("UPDATE", s_none, s_none, CancellationToken.None);
+
+        CommitResult result = await other.CommitAsync("MERGE", s_none, s_none, CancellationToken.None);
+
+        Assert.Equal(2, result.Version);
+    }
+
+    [Theory]
+    [InlineData(DeltaIsolationLevel.WriteSerializable, true)]
+    [InlineData(DeltaIsolationLevel.Serializable, false)]
+    public async Task Concurrent_blind_append_conflicts_with_a_read_only_under_serializable(DeltaIsolationLevel isolation, bool commits)
+    {
+        _table.WithCommits(1);
+        Snapshot read = await LatestAsync();
+        var append = new Transaction(_table.Open(), read);
+        append.Add(NewFile("p=a/appended.parquet"));
+        var reader = new Transaction(_table.Open(), read, isolation);
+        reader.Reads.AddWholeTable();
+        reader.Add(NewFile("p=a/derived.parquet"));
+        await append.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+
+        if (commits)
+        {
+            Assert.Equal(2, (await reader.CommitAsync("MERGE", s_none, s_none, CancellationToken.None)).Version);
+        }
+        else
+        {
+            var error = await Assert.ThrowsAsync<MedallionException>(() => reader.CommitAsync("MERGE", s_none, s_none, CancellationToken.None));
+            Assert.Contains("it added file 'p=a/appended.parquet'", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_writer_that_lost_to_its_own_application_version_does_nothing()
+    {
+        _table.WithCommits(1);
+        Snapshot read = await LatestAsync();
+        var first = new Transaction(_table.Open(), read);
+        first.SetApplicationTransaction("loader", 5);
+        first.Add(NewFile("p=a/x.parquet"));
+        var retry = new Transaction(_table.Open(), read);
+        retry.SetApplicationTransaction("loader", 5);
+        retry.Add(NewFile("p=a/x2.parquet"));
+        await first.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+
+        CommitResult result = await retry.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+
+        Assert.False(result.Committed);
+        Assert.Equal(1, result.Version);
+        Assert.Equal(2, (await LatestAsync()).Files.Count);
+    }
+
+    [Fact]
+    public async Task Metadata_change_by_a_concurrent_writer_conflicts()
+    {
+        _table.WithCommits(1);
+        Snapshot read = await LatestAsync();
+        var winner = new Transaction(_table.Open(), read);
+        winner.UpdateMetadata(read.Metadata with { Description = "changed" });
+        var loser = new Transaction(_table.Open(), read);
+        loser.Add(NewFile("p=a/x.parquet"));
+        await winner.CommitAsync("SET TBLPROPERTIES", s_none, s_none, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => loser.CommitAsync("WRITE", s_none, s_none, CancellationToken.None));
+
+        Assert.Contains("it changed the table metadata", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Writing_a_table_with_an_unsupported_writer_feature_is_refused_naming_it()
+    {
+        _table.Commit(0, """{"protocol":{"minReaderVersion":1,"minWriterVersion":7,"writerFeatures":["rowTracking"]}}""", TempTable.Metadata);
+        Snapshot read = await LatestAsync();
+
+        var error = Assert.Throws<MedallionException>(() => new Transaction(_table.Open(), read));
+
+        Assert.Equal(ErrorCode.DeltaUnsupportedWriterFeature, error.Code);
+        Assert.Contains("uses the writer feature 'rowTracking'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(_table.Path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Commit_file_has_one_action_per_line_with_commit_info_first()
+    {
+        _table.WithCommits(1);
+        var tx = new Transaction(_table.Open(), await LatestAsync());
+        tx.SetApplicationTransaction("app", 1);
+        tx.Add(NewFile("p=a/x y.parquet"));
+        await tx.CommitAsync("WRITE", new Dictionary<string, string> { ["mode"] = "Append" }, new Dictionary<string, string> { ["numFiles"] = "1" }, CancellationToken.None);
+
+        string[] lines = File.ReadAllText(_table.LogPath(TempTable.CommitName(1))).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith("{\"commitInfo\":{", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("{\"txn\":{\"appId\":\"app\",\"version\":1,\"lastUpdated\":", lines[1], StringComparison.Ordinal);
+        Assert.Equal("""{"add":{"path":"p=a/x y.parquet","partitionValues":{"p":"a"},"size":10,"modificationTime":1,"dataChange":true,"stats":"{\"numRecords\":1}"}}""", lines[2]);
+        using JsonDocument info = JsonDocument.Parse(lines[0]);
+        Assert.Equal("Append", info.RootElement.GetProperty("commitInfo").GetProperty("operationParameters").GetProperty("mode").GetString());
+    }
+}

@@ -1,0 +1,51 @@
+using Medallion.DuckDb;
+
+namespace Medallion.Engine.Tests.Writing;
+
+public sealed class ConcurrencyTests : IDisposable
+{
+    private readonly WriterFixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public async Task Concurrent_appenders_all_commit_and_the_table_has_every_row_once()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("writer integer, n integer"));
+        const int Writers = 4, Commits = 8;
+
+        await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            using DuckDbDatabase db = DuckDbDatabase.Open();
+            using DuckDbConnection connection = db.CreateConnection();
+            var writer = new DeltaWriter(connection);
+            for (int n = 0; n < Commits; n++)
+            {
+                await writer.WriteAsync(path, $"SELECT {w} AS writer, {n} AS n");
+            }
+        })));
+
+        List<string> rows = await _f.ReadAsync(path);
+        Assert.True(rows.Count == Writers * Commits, $"{rows.Count} rows in {path}");
+        Assert.Equal(Writers * Commits, rows.Distinct().Count());
+        Assert.Equal(Writers * Commits, (await _f.SnapshotAsync(path)).Version);
+    }
+
+    [Fact]
+    public async Task Concurrent_idempotent_writers_of_the_same_batch_commit_it_once()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id integer"));
+
+        DeltaOperationResult[] results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            using DuckDbDatabase db = DuckDbDatabase.Open();
+            using DuckDbConnection connection = db.CreateConnection();
+            return await new DeltaWriter(connection).WriteAsync(path, "SELECT 42 AS id", new DeltaWriteOptions { ApplicationId = "batch", ApplicationVersion = 1 });
+        })));
+
+        Assert.Single(results, r => r.Committed);
+        Assert.Equal(["42"], await _f.ReadAsync(path));
+    }
+}

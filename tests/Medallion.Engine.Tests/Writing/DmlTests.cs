@@ -1,0 +1,171 @@
+using System.Text.Json;
+
+namespace Medallion.Engine.Tests.Writing;
+
+public sealed class DmlTests : IDisposable
+{
+    private readonly WriterFixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    private async Task<string> PartitionedTableAsync()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.WriteAsync(path, "SELECT i AS id, CASE WHEN i < 3 THEN 'a' ELSE 'b' END AS p, i * 10 AS v FROM range(6) t(i)", new DeltaWriteOptions { PartitionBy = ["p"] });
+        return path;
+    }
+
+    [Fact]
+    public async Task Delete_rewrites_only_the_files_holding_matching_rows()
+    {
+        string path = await PartitionedTableAsync();
+
+        DeltaOperationResult result = await _f.Writer.DeleteAsync(path, "id = 1");
+
+        Assert.Equal(1, result.Version);
+        Assert.Equal(1, result.FilesRemoved);
+        Assert.Equal(1, result.FilesAdded);
+        Assert.Equal(1, result.RowsAffected);
+        Assert.Equal("2", result.Metrics["numCopiedRows"]);
+        Assert.Equal(["0|a|0", "2|a|20", "3|b|30", "4|b|40", "5|b|50"], await _f.ReadAsync(path));
+    }
+
+    [Fact]
+    public async Task Delete_of_a_whole_partition_only_removes_files()
+    {
+        string path = await PartitionedTableAsync();
+
+        DeltaOperationResult result = await _f.Writer.DeleteAsync(path, "p = 'b'");
+
+        Assert.Equal(1, result.FilesRemoved);
+        Assert.Equal(0, result.FilesAdded);
+        Assert.Equal(3, result.RowsAffected);
+        Assert.Equal(["0|a|0", "1|a|10", "2|a|20"], await _f.ReadAsync(path));
+        string[] lines = _f.LogLines(path, 1);
+        Assert.Contains(lines, l => l.StartsWith("{\"remove\"", StringComparison.Ordinal) && l.Contains("\"extendedFileMetadata\":true", StringComparison.Ordinal) && l.Contains("\"deletionTimestamp\":", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Delete_matching_nothing_commits_nothing()
+    {
+        string path = await PartitionedTableAsync();
+
+        DeltaOperationResult result = await _f.Writer.DeleteAsync(path, "id > 100");
+
+        Assert.False(result.Committed);
+        Assert.Equal(0, (await _f.SnapshotAsync(path)).Version);
+    }
+
+    [Fact]
+    public async Task Update_sets_columns_of_matching_rows_only()
+    {
+        string path = await PartitionedTableAsync();
+
+        DeltaOperationResult result = await _f.Writer.UpdateAsync(path, "v = v + 1", "target.id >= 4");
+
+        Assert.Equal(2, result.RowsAffected);
+        Assert.Equal(1, result.FilesRemoved);
+        Assert.Equal(["0|a|0", "1|a|10", "2|a|20", "3|b|30", "4|b|41", "5|b|51"], await _f.ReadAsync(path));
+        using JsonDocument info = JsonDocument.Parse(_f.LogLines(path, 1)[0]);
+        Assert.Equal("UPDATE", info.RootElement.GetProperty("commitInfo").GetProperty("operation").GetString());
+    }
+
+    [Fact]
+    public async Task Update_that_breaks_a_constraint_is_refused()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id long, v long")
+        {
+            Properties = new Dictionary<string, string> { ["delta.constraints.v_small"] = "v < 100" },
+        });
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS id, 5 AS v");
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.UpdateAsync(path, "v = 500", null));
+
+        Assert.Equal(ErrorCode.DeltaConstraintViolation, error.Code);
+        Assert.Equal(["1|5"], await _f.ReadAsync(path));
+    }
+
+    [Fact]
+    public async Task Update_of_an_unknown_column_names_it()
+    {
+        string path = await PartitionedTableAsync();
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.UpdateAsync(path, "nope = 1", null));
+
+        Assert.Equal(ErrorCode.DeltaInvalidWriteArgument, error.Code);
+        Assert.Contains("'nope', which is not a column of the table", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Merge_updates_matched_inserts_unmatched_and_deletes_unmatched_by_source()
+    {
+        string path = await PartitionedTableAsync();
+
+        DeltaOperationResult result = await _f.Writer.MergeAsync(path, new DeltaMergeOptions(
+            "SELECT * FROM (VALUES (1, 'a', 111), (4, 'b', 444), (9, 'b', 999)) s(id, p, v)", "target.id = source.id")
+        {
+            WhenMatched = DeltaMergeMatchedAction.Update,
+            WhenNotMatchedInsert = true,
+            WhenNotMatchedBySourceDelete = true,
+        });
+
+        Assert.Equal(["1|a|111", "4|b|444", "9|b|999"], await _f.ReadAsync(path));
+        Assert.Equal("1", result.Metrics["numTargetRowsInserted"]);
+        Assert.Equal("2", result.Metrics["numTargetRowsUpdated"]);
+        Assert.Equal("4", result.Metrics["numTargetRowsDeleted"]);
+    }
+
+    [Fact]
+    public async Task Merge_with_matched_delete_rewrites_only_touched_files()
+    {
+        string path = await PartitionedTableAsync();
+
+        DeltaOperationResult result = await _f.Writer.MergeAsync(path, new DeltaMergeOptions("SELECT 5 AS id", "target.id = source.id")
+        {
+            WhenMatched = DeltaMergeMatchedAction.Delete,
+        });
+
+        Assert.Equal(1, result.FilesRemoved);
+        Assert.Equal(["0|a|0", "1|a|10", "2|a|20", "3|b|30", "4|b|40"], await _f.ReadAsync(path));
+    }
+
+    [Fact]
+    public async Task Merge_insert_only_is_an_upsert_of_new_keys()
+    {
+        string path = await PartitionedTableAsync();
+
+        DeltaOperationResult result = await _f.Writer.MergeAsync(path, new DeltaMergeOptions("SELECT * FROM (VALUES (0, 'a', -1), (7, 'a', 70)) s(id, p, v)", "target.id = source.id")
+        {
+            WhenNotMatchedInsert = true,
+        });
+
+        Assert.Equal(0, result.FilesRemoved);
+        Assert.Equal(["0|a|0", "1|a|10", "2|a|20", "3|b|30", "4|b|40", "5|b|50", "7|a|70"], await _f.ReadAsync(path));
+    }
+
+    [Fact]
+    public async Task Merge_refuses_several_source_rows_matching_one_target_row()
+    {
+        string path = await PartitionedTableAsync();
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.MergeAsync(path,
+            new DeltaMergeOptions("SELECT * FROM (VALUES (1, 'a', 1), (1, 'a', 2)) s(id, p, v)", "target.id = source.id") { WhenMatched = DeltaMergeMatchedAction.Update }));
+
+        Assert.Equal(ErrorCode.DeltaInvalidWriteArgument, error.Code);
+        Assert.Contains("matched by more than one source row", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, (await _f.SnapshotAsync(path)).Version);
+    }
+
+    [Fact]
+    public async Task Delete_on_an_append_only_table_is_refused()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS id", new DeltaWriteOptions { Properties = new Dictionary<string, string> { ["delta.appendOnly"] = "true" } });
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.DeleteAsync(path, "id = 1"));
+
+        Assert.Equal(ErrorCode.DeltaOperationNotAllowed, error.Code);
+        Assert.Contains("append-only", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,122 @@
+namespace Medallion.Engine.Tests.Writing;
+
+public sealed class MaintenanceTests : IDisposable
+{
+    private readonly WriterFixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    private async Task<string> SmallFilesAsync(int count)
+    {
+        string path = _f.TablePath();
+        for (int i = 0; i < count; i++)
+        {
+            await _f.Writer.WriteAsync(path, $"SELECT {i} AS id, 'p{i % 2}' AS p", new DeltaWriteOptions { PartitionBy = ["p"] });
+        }
+
+        return path;
+    }
+
+    [Fact]
+    public async Task Optimize_packs_small_files_per_partition_without_changing_rows()
+    {
+        string path = await SmallFilesAsync(6);
+        List<string> before = await _f.ReadAsync(path);
+
+        DeltaOperationResult result = await _f.Writer.OptimizeAsync(path);
+
+        Assert.Equal(6, result.FilesRemoved);
+        Assert.Equal(2, result.FilesAdded);
+        Assert.Equal(before, await _f.ReadAsync(path));
+        Assert.Equal(2, (await _f.SnapshotAsync(path)).Files.Count);
+        string[] lines = _f.LogLines(path, result.Version);
+        Assert.All(lines.Where(l => l.StartsWith("{\"add\"", StringComparison.Ordinal) || l.StartsWith("{\"remove\"", StringComparison.Ordinal)),
+            l => Assert.Contains("\"dataChange\":false", l, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Vacuum_refuses_a_retention_below_the_tables_unless_forced_and_dry_run_deletes_nothing()
+    {
+        string path = await SmallFilesAsync(2);
+        await _f.Writer.WriteAsync(path, "SELECT 9 AS id, 'p0' AS p", new DeltaWriteOptions { Mode = DeltaWriteMode.Overwrite });
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.VacuumAsync(path, TimeSpan.Zero));
+        Assert.Equal(ErrorCode.DeltaRetentionTooShort, error.Code);
+
+        DeltaOperationResult dry = await _f.Writer.VacuumAsync(path, TimeSpan.Zero, dryRun: true, force: true);
+        Assert.Equal(2, dry.Paths.Count);
+        Assert.All(dry.Paths, p => Assert.True(File.Exists(Path.Combine(path, p))));
+
+        DeltaOperationResult real = await _f.Writer.VacuumAsync(path, TimeSpan.Zero, force: true);
+        Assert.Equal(2, real.FilesRemoved);
+        Assert.All(real.Paths, p => Assert.False(File.Exists(Path.Combine(path, p))));
+        Assert.Equal(["9|p0"], await _f.ReadAsync(path));
+    }
+
+    [Fact]
+    public async Task Vacuum_keeps_files_within_the_retention()
+    {
+        string path = await SmallFilesAsync(1);
+        await _f.Writer.DeleteAsync(path, null);
+
+        DeltaOperationResult result = await _f.Writer.VacuumAsync(path);
+
+        Assert.Empty(result.Paths);
+    }
+
+    [Fact]
+    public async Task Restore_brings_back_an_old_version_as_a_new_commit()
+    {
+        string path = await SmallFilesAsync(2);
+        await _f.Writer.DeleteAsync(path, "id = 0");
+        await _f.Writer.WriteAsync(path, "SELECT 5 AS id, 'p1' AS p");
+
+        DeltaOperationResult result = await _f.Writer.RestoreAsync(path, version: 1);
+
+        Assert.Equal(4, result.Version);
+        Assert.Equal(await _f.ReadAsync(path, version: 1), await _f.ReadAsync(path));
+        Assert.Equal("RESTORE", (await _f.SnapshotAsync(path)).CommitInfo!.Operation);
+    }
+
+    [Fact]
+    public async Task Restore_to_a_vacuumed_version_is_refused()
+    {
+        string path = await SmallFilesAsync(1);
+        await _f.Writer.WriteAsync(path, "SELECT 9 AS id, 'p0' AS p", new DeltaWriteOptions { Mode = DeltaWriteMode.Overwrite });
+        await _f.Writer.VacuumAsync(path, TimeSpan.Zero, force: true);
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.RestoreAsync(path, version: 0));
+
+        Assert.Equal(ErrorCode.DeltaOperationNotAllowed, error.Code);
+        Assert.Contains("deleted by VACUUM", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Adding_a_constraint_checks_existing_rows_and_raises_the_protocol()
+    {
+        string path = await SmallFilesAsync(2);
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.SetPropertiesAsync(path, new Dictionary<string, string> { ["delta.constraints.pos"] = "id > 0" }));
+        Assert.Equal(ErrorCode.DeltaConstraintViolation, error.Code);
+
+        await _f.Writer.SetPropertiesAsync(path, new Dictionary<string, string> { ["delta.constraints.small"] = "id < 100", ["delta.enableChangeDataFeed"] = "true" });
+        var s = await _f.SnapshotAsync(path);
+        Assert.Equal(4, s.Protocol.MinWriterVersion);
+        Assert.Equal("id < 100", s.Metadata.Configuration["delta.constraints.small"]);
+
+        await _f.Writer.SetPropertiesAsync(path, new Dictionary<string, string>(), ["delta.constraints.small"]);
+        Assert.False((await _f.SnapshotAsync(path)).Metadata.Configuration.ContainsKey("delta.constraints.small"));
+    }
+
+    [Fact]
+    public async Task Explicit_checkpoint_is_written_for_the_newest_version()
+    {
+        string path = await SmallFilesAsync(3);
+
+        DeltaOperationResult result = await _f.Writer.CheckpointAsync(path);
+
+        Assert.Equal(2, result.CheckpointVersion);
+        Assert.True(File.Exists(Path.Combine(path, "_delta_log", "00000000000000000002.checkpoint.parquet")));
+        Assert.Equal(3, (await _f.ReadAsync(path)).Count);
+    }
+}

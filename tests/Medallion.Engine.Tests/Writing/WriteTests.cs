@@ -1,0 +1,271 @@
+using System.Text.Json;
+using Medallion.Delta.Snapshots;
+
+namespace Medallion.Engine.Tests.Writing;
+
+public sealed class WriteTests : IDisposable
+{
+    private readonly WriterFixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public async Task Create_table_commits_version_0_with_the_lowest_protocol_and_the_schema()
+    {
+        string path = _f.TablePath();
+        DeltaOperationResult result = await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id long NOT NULL, name string, ts timestamp, d date, amount decimal(10,2)")
+        {
+            PartitionBy = ["d"],
+        });
+
+        Assert.Equal(0, result.Version);
+        Snapshot s = await _f.SnapshotAsync(path);
+        Assert.Equal(1, s.Protocol.MinReaderVersion);
+        Assert.Equal(1, s.Protocol.MinWriterVersion);
+        Assert.Equal(["d"], s.PartitionColumns);
+        Assert.Equal("struct<id:long,name:string,ts:timestamp,d:date,amount:decimal(10,2)>", s.Schema.ToString());
+        Assert.False(s.Schema.Fields[0].Nullable);
+        Assert.Empty(await _f.ReadAsync(path));
+    }
+
+    [Fact]
+    public async Task Append_writes_rows_the_reader_returns_with_stats_and_partition_values()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.WriteAsync(path, "SELECT i AS id, 'n' || i AS name, CASE WHEN i % 2 = 0 THEN 'even' ELSE NULL END AS kind FROM range(5) t(i)",
+            new DeltaWriteOptions { PartitionBy = ["kind"] });
+        DeltaOperationResult second = await _f.Writer.WriteAsync(path, "SELECT 10 AS id, 'ten' AS name, 'a/b c%' AS kind");
+
+        Assert.Equal(1, second.Version);
+        Assert.Equal(["0|n0|even", "10|ten|a/b c%", "1|n1|∅", "2|n2|even", "3|n3|∅", "4|n4|even"], await _f.ReadAsync(path));
+        string add = Array.Find(_f.LogLines(path, 1), l => l.StartsWith("{\"add\"", StringComparison.Ordinal))!;
+        using JsonDocument doc = JsonDocument.Parse(add);
+        JsonElement a = doc.RootElement.GetProperty("add");
+        string logPath = a.GetProperty("path").GetString()!;
+        Assert.True(logPath.StartsWith("kind=a%252Fb%2520c%2525/part-", StringComparison.Ordinal), logPath);
+        Assert.Equal("a/b c%", a.GetProperty("partitionValues").GetProperty("kind").GetString());
+        Assert.Equal("""{"numRecords":1,"minValues":{"id":10,"name":"ten"},"maxValues":{"id":10,"name":"ten"},"nullCount":{"id":0,"name":0}}""", a.GetProperty("stats").GetString());
+        Assert.True(a.GetProperty("dataChange").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Null_partition_values_are_written_as_json_null()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS id, CAST(NULL AS VARCHAR) AS p", new DeltaWriteOptions { PartitionBy = ["p"] });
+
+        string add = Array.Find(_f.LogLines(path, 0), l => l.StartsWith("{\"add\"", StringComparison.Ordinal))!;
+        Assert.Contains("\"partitionValues\":{\"p\":null}", add, StringComparison.Ordinal);
+        Assert.Equal(["1|∅"], await _f.ReadAsync(path));
+    }
+
+    [Fact]
+    public async Task Commit_info_records_operation_parameters_metrics_and_engine()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS id");
+        await _f.Writer.WriteAsync(path, "SELECT 2 AS id");
+
+        using JsonDocument doc = JsonDocument.Parse(_f.LogLines(path, 1)[0]);
+        JsonElement info = doc.RootElement.GetProperty("commitInfo");
+        Assert.Equal("WRITE", info.GetProperty("operation").GetString());
+        Assert.Equal("Append", info.GetProperty("operationParameters").GetProperty("mode").GetString());
+        Assert.Equal("1", info.GetProperty("operationMetrics").GetProperty("numOutputRows").GetString());
+        Assert.StartsWith("Medallion/", info.GetProperty("engineInfo").GetString(), StringComparison.Ordinal);
+        Assert.True(info.GetProperty("isBlindAppend").GetBoolean());
+        Assert.Equal(0, info.GetProperty("readVersion").GetInt64());
+        Assert.True(info.GetProperty("timestamp").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task Overwrite_replaces_every_row()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.WriteAsync(path, "SELECT i AS id FROM range(3) t(i)");
+        DeltaOperationResult result = await _f.Writer.WriteAsync(path, "SELECT 7 AS id", new DeltaWriteOptions { Mode = DeltaWriteMode.Overwrite });
+
+        Assert.Equal(1, result.FilesRemoved);
+        Assert.Equal(["7"], await _f.ReadAsync(path));
+        Assert.Equal(["0", "1", "2"], await _f.ReadAsync(path, version: 0));
+    }
+
+    [Fact]
+    public async Task ReplaceWhere_replaces_only_the_matching_partition()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.WriteAsync(path, "SELECT i AS id, CASE WHEN i < 2 THEN 'a' ELSE 'b' END AS p FROM range(4) t(i)", new DeltaWriteOptions { PartitionBy = ["p"] });
+        await _f.Writer.WriteAsync(path, "SELECT 9 AS id, 'a' AS p", new DeltaWriteOptions { Mode = DeltaWriteMode.Overwrite, ReplaceWhere = "p = 'a'" });
+
+        Assert.Equal(["2|b", "3|b", "9|a"], await _f.ReadAsync(path));
+    }
+
+    [Fact]
+    public async Task ReplaceWhere_refuses_rows_outside_the_predicate_and_leaves_the_table_unchanged()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS id, 'a' AS p", new DeltaWriteOptions { PartitionBy = ["p"] });
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.WriteAsync(path, "SELECT 2 AS id, 'b' AS p",
+            new DeltaWriteOptions { Mode = DeltaWriteMode.Overwrite, ReplaceWhere = "p = 'a'" }));
+
+        Assert.Equal(ErrorCode.DeltaConstraintViolation, error.Code);
+        Assert.Contains("does not match replaceWhere (p = 'a')", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, (await _f.SnapshotAsync(path)).Version);
+    }
+
+    [Fact]
+    public async Task Write_with_an_incompatible_type_is_refused_naming_the_column_and_types()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id long, name string"));
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.WriteAsync(path, "SELECT 'x' AS id, 'y' AS name"));
+
+        Assert.Equal(ErrorCode.DeltaSchemaMismatch, error.Code);
+        Assert.Contains("'id': the table has long, the data has string (VARCHAR)", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, (await _f.SnapshotAsync(path)).Version);
+    }
+
+    [Fact]
+    public async Task Write_with_a_new_column_is_refused_without_merge_schema_and_evolves_with_it()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS id");
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.WriteAsync(path, "SELECT 2 AS id, 'x' AS extra"));
+        Assert.Contains("the data has columns the table does not: 'extra' (string)", error.Message, StringComparison.Ordinal);
+
+        await _f.Writer.WriteAsync(path, "SELECT 2 AS id, 'x' AS extra", new DeltaWriteOptions { MergeSchema = true });
+        Assert.Equal(["1|∅", "2|x"], await _f.ReadAsync(path));
+        Assert.Equal("struct<id:integer,extra:string>", (await _f.SnapshotAsync(path)).Schema.ToString());
+    }
+
+    [Fact]
+    public async Task Narrower_integer_columns_are_widened_into_the_table_type()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id long, x double"));
+        await _f.Writer.WriteAsync(path, "SELECT 1::TINYINT AS id, 2::INTEGER AS x");
+
+        Assert.Equal(["1|2"], await _f.ReadAsync(path));
+    }
+
+    [Fact]
+    public async Task Not_null_column_rejects_a_null_and_nothing_is_committed()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id long NOT NULL, name string"));
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.WriteAsync(path, "SELECT CAST(NULL AS BIGINT) AS id, 'a' AS name"));
+
+        Assert.Equal(ErrorCode.DeltaConstraintViolation, error.Code);
+        Assert.Contains("NOT NULL column 'id'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, (await _f.SnapshotAsync(path)).Version);
+    }
+
+    [Fact]
+    public async Task Check_constraint_rejects_a_violating_row_and_raises_the_writer_version()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id long, amount double")
+        {
+            Properties = new Dictionary<string, string> { ["delta.constraints.positive"] = "amount > 0" },
+        });
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS id, 5.0 AS amount");
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.WriteAsync(path, "SELECT 2 AS id, -1.0 AS amount"));
+
+        Assert.Equal(ErrorCode.DeltaConstraintViolation, error.Code);
+        Assert.Contains("CHECK constraint 'positive' (amount > 0)", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, (await _f.SnapshotAsync(path)).Protocol.MinWriterVersion);
+        Assert.Equal(["1|5"], await _f.ReadAsync(path));
+    }
+
+    [Fact]
+    public async Task Retried_write_with_a_committed_application_version_is_a_no_op()
+    {
+        string path = _f.TablePath();
+        var options = new DeltaWriteOptions { ApplicationId = "orders-ingest", ApplicationVersion = 7 };
+        DeltaOperationResult first = await _f.Writer.WriteAsync(path, "SELECT 1 AS id", options);
+        DeltaOperationResult retry = await _f.Writer.WriteAsync(path, "SELECT 1 AS id", options);
+        DeltaOperationResult next = await _f.Writer.WriteAsync(path, "SELECT 2 AS id", options with { ApplicationVersion = 8 });
+
+        Assert.True(first.Committed);
+        Assert.False(retry.Committed);
+        Assert.Equal(0, retry.Version);
+        Assert.Equal(1, next.Version);
+        Assert.Equal(["1", "2"], await _f.ReadAsync(path));
+        Assert.Equal(8, (await _f.SnapshotAsync(path)).TransactionVersions["orders-ingest"]);
+    }
+
+    [Fact]
+    public async Task Create_refuses_an_existing_table()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id long"));
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id long")));
+
+        Assert.Equal(ErrorCode.DeltaTableAlreadyExists, error.Code);
+    }
+
+    [Theory]
+    [InlineData("delta.appendOnly", "yes", "must be true or false")]
+    [InlineData("delta.checkpointInterval", "0", "must be a positive whole number")]
+    [InlineData("delta.logRetentionDuration", "soon", "must be a duration")]
+    [InlineData("delta.columnMapping.mode", "id", "needs Parquet field ids")]
+    [InlineData("delta.unknownThing", "1", "is not a table property this writer knows")]
+    public async Task Create_refuses_invalid_properties(string key, string value, string expected)
+    {
+        var error = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.CreateTableAsync(_f.TablePath(),
+            new DeltaTableDefinition("id long") { Properties = new Dictionary<string, string> { [key] = value } }));
+
+        Assert.Equal(ErrorCode.DeltaInvalidWriteArgument, error.Code);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Append_only_table_refuses_overwrite()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS id", new DeltaWriteOptions { Properties = new Dictionary<string, string> { ["delta.appendOnly"] = "true" } });
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.WriteAsync(path, "SELECT 2 AS id", new DeltaWriteOptions { Mode = DeltaWriteMode.Overwrite }));
+
+        Assert.Equal(ErrorCode.DeltaOperationNotAllowed, error.Code);
+        Assert.Equal(2, (await _f.SnapshotAsync(path)).Protocol.MinWriterVersion);
+    }
+
+    [Fact]
+    public async Task Column_mapping_name_mode_writes_physical_names_and_reads_logical_ones()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id long, \"my col\" string, p string")
+        {
+            PartitionBy = ["p"],
+            Properties = new Dictionary<string, string> { ["delta.columnMapping.mode"] = "name" },
+        });
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS id, 'x' AS \"my col\", 'a' AS p");
+
+        Snapshot s = await _f.SnapshotAsync(path);
+        Assert.Equal(2, s.Protocol.MinReaderVersion);
+        Assert.Equal(5, s.Protocol.MinWriterVersion);
+        Assert.Equal(["1|x|a"], await _f.ReadAsync(path));
+        string add = Array.Find(_f.LogLines(path, 1), l => l.StartsWith("{\"add\"", StringComparison.Ordinal))!;
+        Assert.Contains("\"partitionValues\":{\"col-", add, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Timestamp_ntz_column_needs_table_features()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.WriteAsync(path, "SELECT TIMESTAMP '2024-01-02 03:04:05.678901' AS ts");
+
+        Snapshot s = await _f.SnapshotAsync(path);
+        Assert.Equal(3, s.Protocol.MinReaderVersion);
+        Assert.Equal(7, s.Protocol.MinWriterVersion);
+        Assert.Equal(["timestampNtz"], s.Protocol.ReaderFeatures);
+        Assert.Equal(["timestampNtz"], s.Protocol.WriterFeatures);
+        Assert.Equal(["2024-01-02 03:04:05.678901"], await _f.ReadAsync(path, columns: "CAST(ts AS VARCHAR)"));
+    }
+}

@@ -111,30 +111,7 @@ public static partial class DeltaScanSql
     private static string Q(string identifier) => DuckDbConnection.QuoteIdentifier(identifier);
 
     /// <summary>The DuckDB type of a Delta type.</summary>
-    public static string TypeName(DeltaType type) => type switch
-    {
-        DecimalType d => $"DECIMAL({d.Precision},{d.Scale})",
-        PrimitiveType p => p.Name switch
-        {
-            "string" => "VARCHAR",
-            "long" => "BIGINT",
-            "integer" => "INTEGER",
-            "short" => "SMALLINT",
-            "byte" => "TINYINT",
-            "float" => "FLOAT",
-            "double" => "DOUBLE",
-            "boolean" => "BOOLEAN",
-            "binary" => "BLOB",
-            "date" => "DATE",
-            "timestamp" => "TIMESTAMPTZ",
-            "timestamp_ntz" => "TIMESTAMP",
-            _ => "VARCHAR",
-        },
-        ArrayType a => TypeName(a.ElementType) + "[]",
-        MapType m => "MAP(" + TypeName(m.KeyType) + ", " + TypeName(m.ValueType) + ")",
-        StructType s => "STRUCT(" + string.Join(", ", s.Fields.Select(f => Q(f.Name) + " " + TypeName(f.Type))) + ")",
-        _ => "VARCHAR",
-    };
+    public static string TypeName(DeltaType type) => Writing.DuckDbTypes.ToDuckDb(type);
 
     private static string Literal(object? value, DeltaType type)
     {

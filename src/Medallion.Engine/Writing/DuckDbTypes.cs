@@ -51,9 +51,9 @@ internal static class DuckDbTypes
         }
     }
 
-    public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    public static string Quote(string identifier) => Medallion.DuckDb.DuckDbConnection.QuoteIdentifier(identifier);
 
-    public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+    public static string Literal(string value) => Medallion.DuckDb.DuckDbConnection.QuoteLiteral(value);
 
     /// <summary>
     /// The Delta type of a DuckDB type name as <c>DESCRIBE</c> prints it, or <see langword="null"/> with a reason

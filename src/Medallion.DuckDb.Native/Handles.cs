@@ -8,15 +8,19 @@ namespace Medallion.DuckDb.Native;
 // A child keeps its parent alive with DangerousAddRef, so finalization order can never free a database
 // under a live connection.
 
-internal sealed class DuckDbDatabaseHandle : SafeHandle
+/// <summary>An owned native object: zero means none, and the subclass's release calls its duckdb_destroy_*.</summary>
+internal abstract class DuckDbOwnedHandle : SafeHandle
 {
-    public DuckDbDatabaseHandle()
+    protected DuckDbOwnedHandle()
         : base(IntPtr.Zero, ownsHandle: true)
     {
     }
 
     public override bool IsInvalid => handle == IntPtr.Zero;
+}
 
+internal sealed class DuckDbDatabaseHandle : DuckDbOwnedHandle
+{
     protected override bool ReleaseHandle()
     {
         IntPtr database = handle;
@@ -25,16 +29,9 @@ internal sealed class DuckDbDatabaseHandle : SafeHandle
     }
 }
 
-internal sealed class DuckDbConnectionHandle : SafeHandle
+internal sealed class DuckDbConnectionHandle : DuckDbOwnedHandle
 {
     private DuckDbDatabaseHandle? _database;
-
-    public DuckDbConnectionHandle()
-        : base(IntPtr.Zero, ownsHandle: true)
-    {
-    }
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
 
     /// <summary>Keeps the database open for as long as this connection lives.</summary>
     internal void HoldDatabase(DuckDbDatabaseHandle database)
@@ -53,15 +50,8 @@ internal sealed class DuckDbConnectionHandle : SafeHandle
     }
 }
 
-internal sealed class DuckDbConfigHandle : SafeHandle
+internal sealed class DuckDbConfigHandle : DuckDbOwnedHandle
 {
-    public DuckDbConfigHandle()
-        : base(IntPtr.Zero, ownsHandle: true)
-    {
-    }
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
     protected override bool ReleaseHandle()
     {
         IntPtr config = handle;
@@ -70,15 +60,8 @@ internal sealed class DuckDbConfigHandle : SafeHandle
     }
 }
 
-internal sealed class DuckDbPreparedStatementHandle : SafeHandle
+internal sealed class DuckDbPreparedStatementHandle : DuckDbOwnedHandle
 {
-    public DuckDbPreparedStatementHandle()
-        : base(IntPtr.Zero, ownsHandle: true)
-    {
-    }
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
     protected override bool ReleaseHandle()
     {
         IntPtr statement = handle;
@@ -87,15 +70,8 @@ internal sealed class DuckDbPreparedStatementHandle : SafeHandle
     }
 }
 
-internal sealed class DuckDbExtractedStatementsHandle : SafeHandle
+internal sealed class DuckDbExtractedStatementsHandle : DuckDbOwnedHandle
 {
-    public DuckDbExtractedStatementsHandle()
-        : base(IntPtr.Zero, ownsHandle: true)
-    {
-    }
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
     protected override bool ReleaseHandle()
     {
         IntPtr extracted = handle;
@@ -104,15 +80,8 @@ internal sealed class DuckDbExtractedStatementsHandle : SafeHandle
     }
 }
 
-internal sealed class DuckDbLogicalTypeHandle : SafeHandle
+internal sealed class DuckDbLogicalTypeHandle : DuckDbOwnedHandle
 {
-    public DuckDbLogicalTypeHandle()
-        : base(IntPtr.Zero, ownsHandle: true)
-    {
-    }
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
     protected override bool ReleaseHandle()
     {
         IntPtr type = handle;
@@ -121,15 +90,8 @@ internal sealed class DuckDbLogicalTypeHandle : SafeHandle
     }
 }
 
-internal sealed class DuckDbAppenderHandle : SafeHandle
+internal sealed class DuckDbAppenderHandle : DuckDbOwnedHandle
 {
-    public DuckDbAppenderHandle()
-        : base(IntPtr.Zero, ownsHandle: true)
-    {
-    }
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
     protected override bool ReleaseHandle()
     {
         IntPtr appender = handle;
@@ -141,15 +103,12 @@ internal sealed class DuckDbAppenderHandle : SafeHandle
 }
 
 /// <summary>A data chunk we own: one fetched from a result, or one we created for appending.</summary>
-internal sealed class DuckDbDataChunkHandle : SafeHandle
+internal sealed class DuckDbDataChunkHandle : DuckDbOwnedHandle
 {
     public DuckDbDataChunkHandle(IntPtr chunk)
-        : base(IntPtr.Zero, ownsHandle: true)
     {
         SetHandle(chunk);
     }
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
 
     protected override bool ReleaseHandle()
     {
@@ -163,15 +122,12 @@ internal sealed class DuckDbDataChunkHandle : SafeHandle
 /// A duckdb_result: 48 bytes the caller allocates and DuckDB fills; released with
 /// duckdb_destroy_result and then freed. The pointer is what the column functions take.
 /// </summary>
-internal sealed unsafe class DuckDbResultHandle : SafeHandle
+internal sealed unsafe class DuckDbResultHandle : DuckDbOwnedHandle
 {
     public DuckDbResultHandle()
-        : base(IntPtr.Zero, ownsHandle: true)
     {
         SetHandle((IntPtr)NativeMemory.AllocZeroed((nuint)sizeof(DuckDbResultStruct)));
     }
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
 
     internal DuckDbResultStruct* Pointer => (DuckDbResultStruct*)handle;
 
@@ -183,15 +139,8 @@ internal sealed unsafe class DuckDbResultHandle : SafeHandle
     }
 }
 
-internal sealed class DuckDbTableDescriptionHandle : SafeHandle
+internal sealed class DuckDbTableDescriptionHandle : DuckDbOwnedHandle
 {
-    public DuckDbTableDescriptionHandle()
-        : base(IntPtr.Zero, ownsHandle: true)
-    {
-    }
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
     protected override bool ReleaseHandle()
     {
         IntPtr description = handle;

@@ -140,7 +140,10 @@ public sealed class DuckDbCommand : DbCommand
     public new Task<DuckDbDataReader> ExecuteReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken = default) =>
         Task.Run(() => ExecuteReaderCore(behavior, cancellationToken), cancellationToken);
 
-    /// <summary>Checks that the SQL parses; statements are prepared as they run, since one may depend on another.</summary>
+    /// <summary>
+    /// Does nothing: each statement is prepared right before it runs, because a statement may depend on
+    /// what an earlier one in the same command creates.
+    /// </summary>
     public override void Prepare()
     {
     }

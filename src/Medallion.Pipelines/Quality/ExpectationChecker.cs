@@ -54,6 +54,7 @@ public static partial class ExpectationChecker
         ArgumentException.ThrowIfNullOrEmpty(relation);
         ArgumentNullException.ThrowIfNull(expectations);
         ArgumentException.ThrowIfNullOrEmpty(runId);
+        cancellationToken.ThrowIfCancellationRequested();
 
         CheckContext context = await CheckContext.OpenAsync(connection, relation, model, cancellationToken).ConfigureAwait(false);
 

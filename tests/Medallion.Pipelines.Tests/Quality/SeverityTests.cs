@@ -106,6 +106,15 @@ public sealed class SeverityTests : IDisposable
     }
 
     [Fact]
+    public async Task A_cancelled_check_throws_before_reading_any_row()
+    {
+        IReadOnlyList<Expectation> rules = await QualityFixture.RulesAsync("  - not_null: [id]\n");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => ExpectationChecker.CheckAsync(_data.Connection, "orders", QualityFixture.Model, rules, "run-1", QualityFixture.Now, new CancellationToken(canceled: true)));
+    }
+
+    [Fact]
     public async Task A_table_level_rule_cannot_be_declared_with_quarantine_severity()
     {
         MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => QualityFixture.RulesAsync("  - row_count: {min: 1}\n    severity: quarantine\n"));

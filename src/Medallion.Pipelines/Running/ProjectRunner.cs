@@ -35,7 +35,7 @@ public static class ProjectRunner
     /// (<see cref="ErrorCode.ModelSelectionInvalid"/>), or the catalog is not a local file (<see cref="ErrorCode.RunStorageUnsupported"/>).
     /// </exception>
     public static Task<RunResult> RunAsync(MedallionProject project, RunOptions? options = null, CancellationToken cancellationToken = default) =>
-        RunCoreAsync(project, options ?? new RunOptions(), ExistingTableSourceLoader.Instance, UncheckedQualityGate.Instance, cancellationToken);
+        RunCoreAsync(project, options ?? new RunOptions(), FileSourceStep.Instance, ExpectationGate.Instance, cancellationToken);
 
     internal static async Task<RunResult> RunCoreAsync(MedallionProject project, RunOptions options, ISourceLoader sources, IQualityGate quality, CancellationToken cancellationToken)
     {

@@ -37,6 +37,12 @@ public sealed class RunProject : IDisposable
         return this;
     }
 
+    public RunProject File(string relativePath, string text)
+    {
+        _files.Write(relativePath, text);
+        return this;
+    }
+
     /// <summary>Appends rows to a bronze table (creating it): one commit.</summary>
     public async Task<long> AppendAsync(string table, string rowsSql, IReadOnlyDictionary<string, string>? properties = null)
     {

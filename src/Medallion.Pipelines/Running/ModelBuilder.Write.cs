@@ -128,8 +128,12 @@ internal sealed partial class ModelBuilder
         }
     }
 
+    /// <summary>
+    /// Appends keep every column the table has and add new ones; overwrites hold the whole result, so the table takes
+    /// the result's schema (a column the model dropped or retyped goes with it).
+    /// </summary>
     private Task<DeltaOperationResult> WriteRowsAsync(string rows, DeltaWriteMode mode, CancellationToken cancellationToken) =>
-        _writer.WriteAsync(_location, rows, new DeltaWriteOptions { Mode = mode, MergeSchema = true, PartitionBy = Config.PartitionBy }, cancellationToken);
+        _writer.WriteAsync(_location, rows, new DeltaWriteOptions { Mode = mode, MergeSchema = true, OverwriteSchema = true, PartitionBy = Config.PartitionBy }, cancellationToken);
 
     private async Task<bool> HasRowsAsync(string rows, CancellationToken cancellationToken) =>
         await ScalarAsync($"SELECT count(*) FROM ({rows} LIMIT 1)", cancellationToken).ConfigureAwait(false) > 0;

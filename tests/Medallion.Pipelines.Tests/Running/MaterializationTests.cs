@@ -27,6 +27,20 @@ public sealed class MaterializationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_table_model_whose_columns_changed_type_or_went_away_takes_the_new_schema()
+    {
+        await _project.AppendAsync("bronze.orders", "SELECT * FROM (VALUES (1, 10), (2, 20)) t(id, amount)");
+        _project.Model("silver.orders", "SELECT id, amount FROM bronze.orders");
+        await _project.RunAsync();
+        _project.Model("silver.orders", "SELECT id::VARCHAR AS id FROM bronze.orders");
+
+        RunResult second = await _project.RunAsync();
+
+        Assert.True(second.Succeeded, second[s_silver].Error);
+        Assert.Equal(["id VARCHAR"], await _project.QueryAsync("SELECT column_name || ' ' || column_type FROM (DESCRIBE silver.orders)"));
+    }
+
+    [Fact]
     public async Task An_append_model_reads_only_the_rows_added_upstream_since_its_last_successful_run()
     {
         await _project.AppendAsync("bronze.orders", "SELECT * FROM (VALUES (1, 10), (2, 20)) t(id, amount)");

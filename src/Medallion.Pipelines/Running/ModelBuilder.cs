@@ -12,6 +12,7 @@ using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Engine.Delta;
+using Medallion.Engine.Sessions;
 using Medallion.Storage;
 
 namespace Medallion.Pipelines.Running;
@@ -88,6 +89,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         }
 
         await ValidateCandidateAsync(columns, target, cancellationToken).ConfigureAwait(false);
+        await ExposeReferencedTablesAsync(cancellationToken).ConfigureAwait(false);
         QualityVerdict verdict = await _run.Quality.CheckAsync(_connection, CandidateTable, _model.Name, Config.Expectations, _run.RunId, _run.StartedAt, cancellationToken).ConfigureAwait(false);
         await RecordQualityAsync(verdict).ConfigureAwait(false);
         if (verdict.Failed)
@@ -118,6 +120,28 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         return new StepResult(
             _model.Name, StepKind.Model, StepState.Succeeded, incremental ? RunMode.Incremental : RunMode.Full,
             written?.RowsAffected ?? 0, committed, planner.Versions, elapsed.Elapsed, null, _notes);
+    }
+
+    /// <summary>
+    /// Makes the tables <c>relationships</c> rules point at readable as <c>namespace.table</c> on this connection: the
+    /// shared database's lakehouse views, at their latest version (a parent built earlier in this run included).
+    /// </summary>
+    private async Task ExposeReferencedTablesAsync(CancellationToken cancellationToken)
+    {
+        IEnumerable<TableName> referenced = Config.Expectations
+            .Where(e => e.Kind == ExpectationKind.Relationships && e.To is { } to && !to.Equals(_model.Name))
+            .Select(e => e.To!.Value)
+            .Distinct();
+        foreach (TableName table in referenced)
+        {
+            string location = ProjectCatalog.TableLocation(_run.Project, table);
+            if (Directory.Exists(Path.Combine(location, "_delta_log")))
+            {
+                await LakehouseViews.For(_run.Database)
+                    .EnsureLatestAsync(new LakehouseTable(table.Namespace, table.Name, new LocalObjectStore(location)), _connection, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+        }
     }
 
     private void EnsureLocalStorage()

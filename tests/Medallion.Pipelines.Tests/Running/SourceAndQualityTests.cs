@@ -63,4 +63,20 @@ public sealed class SourceAndQualityTests : IDisposable
         await using CatalogStore catalog = await _project.OpenCatalogAsync();
         Assert.Single(await catalog.GetTableHistoryAsync(s_quarantine));
     }
+
+    [Fact]
+    public async Task A_relationships_expectation_reads_the_parent_table_built_earlier_in_the_run()
+    {
+        await _project.AppendAsync("bronze.orders", "SELECT * FROM (VALUES (1, 10), (2, 99)) t(id, customer_id)");
+        _project
+            .Model("silver.customers", "SELECT 10 AS id")
+            .Model("silver.orders", "SELECT o.id, o.customer_id FROM bronze.orders o, silver.customers c WHERE c.id IS NOT NULL",
+                "expectations:\n  - relationships: {column: customer_id, to: silver.customers, field: id}\n    severity: quarantine");
+
+        RunResult run = await _project.RunAsync();
+
+        Assert.True(run.Succeeded, run[s_silver].Error);
+        Assert.Equal(["1"], await _project.QueryAsync("SELECT id FROM silver.orders"));
+        Assert.Equal(["2"], await _project.QueryAsync("SELECT id FROM silver.orders_quarantine"));
+    }
 }

@@ -113,6 +113,12 @@ public enum ErrorCode
     ModelConfigInvalid = 6009,
     /// <summary>The directory given to <c>medallion init</c> already holds a project.</summary>
     ProjectAlreadyExists = 6010,
+    /// <summary>A file of a file source cannot be opened or read by its format's reader.</summary>
+    SourceFileUnreadable = 6201,
+    /// <summary>A column of a source file has a type the bronze table's column cannot hold.</summary>
+    SourceSchemaIncompatible = 6202,
+    /// <summary>The record of loaded files kept in a bronze table cannot be read.</summary>
+    SourceLoadStateInvalid = 6203,
     /// <summary>The catalog database could not be opened or migrated.</summary>
     CatalogOpenFailed = 6901,
     /// <summary>The catalog was written by a newer Medallion whose schema this one does not know.</summary>

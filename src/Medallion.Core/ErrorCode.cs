@@ -130,6 +130,10 @@ public enum ErrorCode
     QualityRuleInvalid = 7001,
     /// <summary>A <c>fail</c>-severity expectation did not hold, so nothing was committed.</summary>
     QualityCheckFailed = 7002,
+    /// <summary>An expectation names a column that the checked table does not have.</summary>
+    QualityColumnMissing = 7003,
+    /// <summary>An expectation cannot run on the data: its referenced table or column is missing, its expression or pattern does not compile, or a bound or value does not fit the column's type.</summary>
+    QualityRuleCannotRun = 7004,
     /// <summary>A source server could not be reached (down, refused, timed out), after the configured retries.</summary>
     SourceUnavailable = 8001,
     /// <summary>A source server rejected the login (wrong user or password, or no access to the database).</summary>

@@ -90,7 +90,8 @@ public sealed partial class DeltaWriter
             throw Invalid(table, "every column is a partition column, so data files would have no columns", "keep at least one column out of --partition-by");
         }
 
-        if (configuration.TryGetValue("delta.columnMapping.mode", out string? mode) && string.Equals(mode, "name", StringComparison.OrdinalIgnoreCase))
+        if (configuration.TryGetValue("delta.columnMapping.mode", out string? mode) && mode is not null
+            && (string.Equals(mode, "name", StringComparison.OrdinalIgnoreCase) || string.Equals(mode, "id", StringComparison.OrdinalIgnoreCase)))
         {
             (schema, int maxId) = AssignColumnMapping(schema, 0, table);
             configuration["delta.columnMapping.maxColumnId"] = maxId.ToString(CultureInfo.InvariantCulture);
@@ -125,9 +126,8 @@ public sealed partial class DeltaWriter
                     => RetentionDuration.TryParse(v, out _) ? null : "must be a duration such as 'interval 30 days' or '168h'",
                 "delta.columnMapping.mode" => v switch
                 {
-                    "none" or "name" => null,
-                    "id" => "'id' mode needs Parquet field ids, which this writer does not write; use 'name'",
-                    _ => "must be none or name",
+                    "none" or "name" or "id" => null,
+                    _ => "must be none, name or id",
                 },
                 _ when key.StartsWith("delta.constraints.", StringComparison.Ordinal) => v.Length == 0 ? "needs a SQL expression" : null,
                 _ when key.StartsWith("delta.", StringComparison.Ordinal) && !s_knownProperties.Contains(key) => "is not a table property this writer knows",

@@ -35,6 +35,11 @@ public sealed partial class DeltaWriter
         Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
         EnsureColumnMappingWritable(snapshot, table);
         var tx = new Transaction(table, snapshot);
+        if (DeletionVectorsEnabled(snapshot))
+        {
+            return await DeleteWithDeletionVectorsAsync(table, snapshot, tx, predicate, cancellationToken).ConfigureAwait(false);
+        }
+
         Rewrite rewrite = await RemoveMatchingRowsAsync(table, snapshot, snapshot.Schema, snapshot.Metadata, predicate ?? "true", cancellationToken).ConfigureAwait(false);
         Record(tx, rewrite, predicate);
         if (ChangeDataFeedEnabled(snapshot) && rewrite.Touched.Count > 0)
@@ -61,6 +66,61 @@ public sealed partial class DeltaWriter
 
         CommitResult commit = await tx.CommitAsync("DELETE", Parameters(("predicate", JsonText.StringArray([predicate ?? "true"]))), metrics, cancellationToken).ConfigureAwait(false);
         return await FinishAsync(table, commit, result, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>DELETE that marks the matching rows in deletion vectors and writes no data file.</summary>
+    private async Task<DeltaOperationResult> DeleteWithDeletionVectorsAsync(DeltaTable table, Snapshot snapshot, Transaction tx, string? predicate, CancellationToken cancellationToken)
+    {
+        string where = predicate ?? "true";
+        if (predicate is null)
+        {
+            tx.Reads.AddWholeTable();
+        }
+
+        ScanPlan plan = await table.PlanScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
+        Dictionary<string, List<long>> rows = await MatchingRowIndexesAsync(snapshot, plan.Files, where, cancellationToken).ConfigureAwait(false);
+        DeletionVectorUpdate update = await MarkRowsDeletedAsync(table, tx, plan.Files, rows, cancellationToken).ConfigureAwait(false);
+        var result = new DeltaOperationResult("DELETE", table.Location, snapshot.Version, false);
+        if (update.Touched.Count == 0)
+        {
+            return result;
+        }
+
+        if (ChangeDataFeedEnabled(snapshot))
+        {
+            string touchedRows = await TableRelation.BuildAsync(Connection, snapshot, update.Touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
+            await WriteChangeDataAsync(table, snapshot, tx, [$"SELECT *, 'delete' AS {ChangeTypeColumn} FROM ({touchedRows}) AS target WHERE ({where}) IS TRUE"], cancellationToken).ConfigureAwait(false);
+        }
+
+        var metrics = Parameters(
+        [
+            ("numRemovedFiles", Transaction.Metric(update.FilesEmptied)),
+            ("numAddedFiles", "0"),
+            ("numDeletedRows", Transaction.Metric(update.RowsDeleted)),
+            ("numCopiedRows", "0"),
+            .. update.Metrics,
+        ]);
+        CommitResult commit = await tx.CommitAsync("DELETE", Parameters(("predicate", JsonText.StringArray([where]))), metrics, cancellationToken).ConfigureAwait(false);
+        return await FinishAsync(table, commit, result with { FilesRemoved = update.FilesEmptied, RowsAffected = update.RowsDeleted, Metrics = metrics }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The row indexes, by data file, of the live rows matching <paramref name="predicate"/>.</summary>
+    private async Task<Dictionary<string, List<long>>> MatchingRowIndexesAsync(Snapshot snapshot, IReadOnlyList<ScanFile> files, string predicate, CancellationToken cancellationToken)
+    {
+        if (files.Count == 0)
+        {
+            return [];
+        }
+
+        string relation = await TableRelation.BuildAsync(Connection, snapshot, files, withRowIds: true, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RowIndexesAsync($"SELECT {TableRelation.FileColumn}, {TableRelation.RowColumn} FROM ({relation}) AS target WHERE ({predicate}) IS TRUE", cancellationToken).ConfigureAwait(false);
+        }
+        catch (DuckDbException e)
+        {
+            throw InvalidCondition(snapshot, predicate, e);
+        }
     }
 
     /// <summary>
@@ -115,11 +175,34 @@ public sealed partial class DeltaWriter
 
         string updatedColumns = select.ToString()["SELECT ".Length..];
         select.Append(" FROM (").Append(relation).Append(") AS target");
-        long updated = await ScalarLongAsync($"SELECT count(*) FROM ({relation}) AS target WHERE ({where}) IS TRUE", cancellationToken).ConfigureAwait(false);
-        long total = await ScalarLongAsync($"SELECT count(*) FROM ({relation}) AS target", cancellationToken).ConfigureAwait(false);
-        List<AddFile> adds = await WriteRowsAsync(table, snapshot, select.ToString(), cancellationToken).ConfigureAwait(false);
-        var rewrite = new Rewrite(touched, adds, updated, total - updated);
-        Record(tx, rewrite, predicate);
+        long updated, copied;
+        int filesRemoved;
+        List<AddFile> adds;
+        var dvMetrics = new List<(string, string?)>();
+        if (DeletionVectorsEnabled(snapshot))
+        {
+            // Only the updated rows are written; their old versions are marked deleted where they are.
+            Dictionary<string, List<long>> rows = await MatchingRowIndexesAsync(snapshot, touched, where, cancellationToken).ConfigureAwait(false);
+            adds = await WriteRowsAsync(table, snapshot, $"{select} WHERE ({where}) IS TRUE", cancellationToken).ConfigureAwait(false);
+            if (predicate is null)
+            {
+                tx.Reads.AddWholeTable();
+            }
+
+            DeletionVectorUpdate update = await MarkRowsDeletedAsync(table, tx, touched, rows, cancellationToken).ConfigureAwait(false);
+            adds.ForEach(tx.Add);
+            (updated, copied, filesRemoved) = (update.RowsDeleted, 0, update.FilesEmptied);
+            dvMetrics.AddRange(update.Metrics);
+        }
+        else
+        {
+            updated = await ScalarLongAsync($"SELECT count(*) FROM ({relation}) AS target WHERE ({where}) IS TRUE", cancellationToken).ConfigureAwait(false);
+            copied = await ScalarLongAsync($"SELECT count(*) FROM ({relation}) AS target", cancellationToken).ConfigureAwait(false) - updated;
+            adds = await WriteRowsAsync(table, snapshot, select.ToString(), cancellationToken).ConfigureAwait(false);
+            Record(tx, new Rewrite(touched, adds, updated, copied), predicate);
+            filesRemoved = touched.Count;
+        }
+
         if (ChangeDataFeedEnabled(snapshot))
         {
             await WriteChangeDataAsync(table, snapshot, tx,
@@ -129,12 +212,15 @@ public sealed partial class DeltaWriter
             ], cancellationToken).ConfigureAwait(false);
         }
         var metrics = Parameters(
-            ("numRemovedFiles", Transaction.Metric(touched.Count)),
+        [
+            ("numRemovedFiles", Transaction.Metric(filesRemoved)),
             ("numAddedFiles", Transaction.Metric(adds.Count)),
             ("numUpdatedRows", Transaction.Metric(updated)),
-            ("numCopiedRows", Transaction.Metric(total - updated)));
+            ("numCopiedRows", Transaction.Metric(copied)),
+            .. dvMetrics,
+        ]);
         CommitResult commit = await tx.CommitAsync("UPDATE", Parameters(("predicate", JsonText.StringArray([where]))), metrics, cancellationToken).ConfigureAwait(false);
-        return await FinishAsync(table, commit, result with { FilesAdded = adds.Count, FilesRemoved = touched.Count, RowsAffected = updated, Metrics = metrics }, cancellationToken).ConfigureAwait(false);
+        return await FinishAsync(table, commit, result with { FilesAdded = adds.Count, FilesRemoved = filesRemoved, RowsAffected = updated, Metrics = metrics }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Records a rewrite in a transaction: the touched files are removed (and were read), the new files added.</summary>
@@ -226,8 +312,7 @@ public sealed partial class DeltaWriter
         }
         catch (DuckDbException e)
         {
-            throw new MedallionException(ErrorCode.DeltaInvalidWriteArgument,
-                $"The condition ({predicate}) cannot be evaluated on the Delta table at '{snapshot.TableLocation}': {e.Message}\nHelp: write a SQL condition over the table's columns; the table is called 'target'.", e);
+            throw InvalidCondition(snapshot, predicate, e);
         }
 
         await using (reader.ConfigureAwait(false))
@@ -243,6 +328,10 @@ public sealed partial class DeltaWriter
 
         return touched;
     }
+
+    private static MedallionException InvalidCondition(Snapshot snapshot, string predicate, DuckDbException e) =>
+        new(ErrorCode.DeltaInvalidWriteArgument,
+            $"The condition ({predicate}) cannot be evaluated on the Delta table at '{snapshot.TableLocation}': {e.Message}\nHelp: write a SQL condition over the table's columns; the table is called 'target'.", e);
 
     /// <summary>Parses <c>a = expr, b = expr</c> (commas inside parentheses and quotes are kept) against the schema.</summary>
     internal static Dictionary<string, string> ParseAssignments(string assignments, StructType schema, DeltaTable table)

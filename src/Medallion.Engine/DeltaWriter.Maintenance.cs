@@ -209,7 +209,8 @@ public sealed partial class DeltaWriter
     /// <summary>
     /// OPTIMIZE: packs the small files of each partition into files of up to <paramref name="targetFileSizeBytes"/>
     /// (files with deletion vectors count as small, so deleted rows are purged); with <paramref name="sortBy"/> every file
-    /// of a partition is rewritten sorted by those columns (a sort, not a Z-order curve). The commit changes no data
+    /// of a partition is rewritten in the Z-order of those columns (see <see cref="ZOrder"/>), so that a filter on any
+    /// of them skips files. The commit changes no data
     /// (<c>dataChange = false</c>), so it never conflicts with concurrent appends.
     /// </summary>
     public async Task<DeltaOperationResult> OptimizeAsync(string path, IReadOnlyList<string>? sortBy = null, long targetFileSizeBytes = DefaultTargetFileSizeBytes, CancellationToken cancellationToken = default)
@@ -263,7 +264,7 @@ public sealed partial class DeltaWriter
         }
 
         string relation = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
-        string rows = $"SELECT * FROM ({relation}) AS target" + (order.Count > 0 ? " ORDER BY " + string.Join(", ", order) : string.Empty);
+        string rows = ZOrder($"SELECT * FROM ({relation}) AS target", order);
         List<AddFile> written = await WriteRowsAsync(table, snapshot, rows, cancellationToken).ConfigureAwait(false);
         var tx = new Transaction(table, snapshot);
         long removedBytes = 0, addedBytes = 0;
@@ -286,6 +287,51 @@ public sealed partial class DeltaWriter
             ("numAddedBytes", Transaction.Metric(addedBytes)));
         CommitResult commit = await tx.CommitAsync("OPTIMIZE", Parameters(("predicate", "[]"), ("zOrderBy", JsonText.StringArray(sortBy))), metrics, cancellationToken).ConfigureAwait(false);
         return await FinishAsync(table, commit, result with { FilesAdded = written.Count, FilesRemoved = touched.Count, Metrics = metrics }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Bits of each column's rank that go into the Z-order key: the key is one BIGINT, so at most 62 bits in all.</summary>
+    private const int ZOrderKeyBits = 62;
+
+    /// <summary>
+    /// Orders rows along a Z-order (Morton) curve of <paramref name="quotedColumns"/>: each column's value becomes its
+    /// dense rank, scaled to the same number of bits for every column (so columns with few distinct values weigh as much
+    /// as columns with many), and the key interleaves those bits from the most significant down, the first column
+    /// first. Ranks make the curve independent of the columns' types and value ranges; NULLs rank last. One column is
+    /// a plain sort, which is what its Z-order is.
+    /// </summary>
+    internal static string ZOrder(string rowsSql, IReadOnlyList<string> quotedColumns)
+    {
+        int k = quotedColumns.Count;
+        if (k <= 1)
+        {
+            return k == 0 ? rowsSql : $"{rowsSql} ORDER BY {quotedColumns[0]}";
+        }
+
+        int bits = Math.Min(20, ZOrderKeyBits / k);
+        var ranks = new StringBuilder();
+        var scaled = new StringBuilder();
+        var helpers = new List<string>();
+        for (int i = 0; i < k; i++)
+        {
+            string r = "__zr" + i.ToString(CultureInfo.InvariantCulture), z = "__zs" + i.ToString(CultureInfo.InvariantCulture);
+            ranks.Append($", dense_rank() OVER (ORDER BY {quotedColumns[i]}) - 1 AS {r}");
+            scaled.Append($", ({r} * {1L << bits}) // (max({r}) OVER () + 1) AS {z}");
+            helpers.Add(r);
+            helpers.Add(z);
+        }
+
+        var key = new List<string>(bits * k);
+        for (int b = bits - 1; b >= 0; b--)
+        {
+            for (int i = 0; i < k; i++)
+            {
+                int position = (b * k) + (k - 1 - i);
+                // Parenthesized: in SQL '+' binds tighter than '<<'.
+                key.Add($"(((__zs{i} >> {b}) & 1) << {position})");
+            }
+        }
+
+        return $"SELECT * EXCLUDE ({string.Join(", ", helpers)}) FROM (SELECT *{scaled} FROM (SELECT *{ranks} FROM ({rowsSql}) AS __zrows) AS __zranked) AS __zscaled ORDER BY {string.Join(" + ", key)}";
     }
 
     /// <summary>

@@ -121,6 +121,8 @@ public sealed partial class DeltaWriter
         var parts = new List<string>();
         var changes = new List<string>();
         bool cdf = ChangeDataFeedEnabled(snapshot);
+        bool useDeletionVectors = DeletionVectorsEnabled(snapshot);
+        Dictionary<string, List<long>> leaving = [];
         long updated = 0, deleted = 0, copied = 0, inserted = 0;
         if (touched.Count > 0)
         {
@@ -208,12 +210,33 @@ public sealed partial class DeltaWriter
                 copied += matched;
             }
 
-            if (drop.Count > 0)
+            if (useDeletionVectors)
             {
-                select.Append(" WHERE NOT (").Append(string.Join(" OR ", drop)).Append(')');
-            }
+                // Rows that change or go are marked deleted where they are; only updated rows are written anew.
+                string leaves = string.Join(" OR ", [.. drop, .. options.WhenMatched == DeltaMergeMatchedAction.Update ? new[] { isMatched } : []]);
+                if (leaves.Length > 0)
+                {
+                    string withIds = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: true, cancellationToken).ConfigureAwait(false);
+                    leaving = await RowIndexesAsync(
+                        $"SELECT target.{TableRelation.FileColumn}, target.{TableRelation.RowColumn} FROM ({withIds}) AS target LEFT JOIN {marked} AS source ON ({on}) WHERE {leaves}",
+                        cancellationToken).ConfigureAwait(false);
+                }
 
-            parts.Add(select.ToString());
+                copied = 0;
+                if (options.WhenMatched == DeltaMergeMatchedAction.Update)
+                {
+                    parts.Add($"{select} WHERE {isMatched}");
+                }
+            }
+            else
+            {
+                if (drop.Count > 0)
+                {
+                    select.Append(" WHERE NOT (").Append(string.Join(" OR ", drop)).Append(')');
+                }
+
+                parts.Add(select.ToString());
+            }
         }
 
         if (options.WhenNotMatchedInsert)
@@ -262,7 +285,23 @@ public sealed partial class DeltaWriter
         var tx = new Transaction(table, snapshot);
         // Which rows are inserted depends on every target row, so the whole table was read.
         tx.Reads.AddWholeTable();
-        Record(tx, new Rewrite(touched, adds, updated + deleted, copied), "merge");
+        int filesRemoved = touched.Count;
+        if (useDeletionVectors)
+        {
+            DeletionVectorUpdate update = await MarkRowsDeletedAsync(table, tx, touched, leaving, cancellationToken).ConfigureAwait(false);
+            adds.ForEach(tx.Add);
+            filesRemoved = update.FilesEmptied;
+            metrics["numTargetFilesRemoved"] = Transaction.Metric(filesRemoved);
+            foreach ((string key, string? value) in update.Metrics)
+            {
+                metrics[key] = value!;
+            }
+        }
+        else
+        {
+            Record(tx, new Rewrite(touched, adds, updated + deleted, copied), "merge");
+        }
+
         if (changes.Count > 0)
         {
             await WriteChangeDataAsync(table, snapshot, tx, changes, cancellationToken).ConfigureAwait(false);
@@ -273,7 +312,7 @@ public sealed partial class DeltaWriter
             ("notMatchedPredicates", options.WhenNotMatchedInsert ? "[{\"actionType\":\"insert\"}]" : "[]"),
             ("notMatchedBySourcePredicates", options.WhenNotMatchedBySourceDelete ? "[{\"actionType\":\"delete\"}]" : "[]"));
         CommitResult commit = await tx.CommitAsync("MERGE", parameters, metrics, cancellationToken).ConfigureAwait(false);
-        return await FinishAsync(table, commit, result with { FilesAdded = adds.Count, FilesRemoved = touched.Count, Metrics = metrics }, cancellationToken).ConfigureAwait(false);
+        return await FinishAsync(table, commit, result with { FilesAdded = adds.Count, FilesRemoved = filesRemoved, Metrics = metrics }, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<List<ScanFile>> FilesOfQueryAsync(IReadOnlyList<ScanFile> files, string sql, CancellationToken cancellationToken)

@@ -241,16 +241,19 @@ public sealed partial class DeltaWriter
     }
 
     internal static ColumnMappingMode ModeOf(Metadata metadata) =>
-        metadata.Configuration.TryGetValue("delta.columnMapping.mode", out string? m) && string.Equals(m, "name", StringComparison.OrdinalIgnoreCase)
-            ? ColumnMappingMode.Name
-            : ColumnMappingMode.None;
+        !metadata.Configuration.TryGetValue("delta.columnMapping.mode", out string? m) ? ColumnMappingMode.None
+        : string.Equals(m, "name", StringComparison.OrdinalIgnoreCase) ? ColumnMappingMode.Name
+        : string.Equals(m, "id", StringComparison.OrdinalIgnoreCase) ? ColumnMappingMode.Id
+        : ColumnMappingMode.None;
 
     private static void EnsureColumnMappingWritable(Snapshot snapshot, DeltaTable table)
     {
-        if (snapshot.ColumnMappingMode == ColumnMappingMode.Id)
+        // Field ids are written for columns and struct fields; fields of structs inside arrays or maps would need the
+        // nested ids (delta.columnMapping.nested.ids) that this writer does not produce.
+        if (snapshot.ColumnMappingMode == ColumnMappingMode.Id && SchemaSerializer.AnyField(snapshot.Schema, f => f.Type is ArrayType { ElementType: StructType } or MapType { ValueType: StructType } or MapType { KeyType: StructType }))
         {
             throw new MedallionException(ErrorCode.DeltaUnsupportedWriterFeature,
-                $"The Delta table at '{table.Location}' uses column mapping mode 'id', which needs Parquet field ids this writer does not write.\nHelp: the table can still be read; write it with a client that supports column mapping by id.");
+                $"The Delta table at '{table.Location}' uses column mapping mode 'id' with structs inside arrays or maps, whose Parquet field ids this writer does not write.\nHelp: the table can still be read; write it with a client that supports nested field ids, or use column mapping mode 'name'.");
         }
     }
 
@@ -258,7 +261,7 @@ public sealed partial class DeltaWriter
     private static Metadata Evolve(DeltaTable table, Snapshot snapshot, StructType evolved)
     {
         var configuration = new Dictionary<string, string?>(snapshot.Metadata.Configuration, StringComparer.Ordinal);
-        if (snapshot.ColumnMappingMode == ColumnMappingMode.Name)
+        if (snapshot.ColumnMappingMode is ColumnMappingMode.Name or ColumnMappingMode.Id)
         {
             int maxId = WriterFeatures.IntProperty(snapshot.Metadata.Configuration, "delta.columnMapping.maxColumnId", 0);
             (evolved, maxId) = AssignColumnMapping(evolved, maxId, table);
@@ -285,7 +288,7 @@ public sealed partial class DeltaWriter
 
         try
         {
-            return await DataFileWriter.WriteAsync(Connection, table.Location, projectedSql, new StructType(physicalTop), partitionColumns, string.Empty, cancellationToken).ConfigureAwait(false);
+            return await DataFileWriter.WriteAsync(Connection, table.Location, projectedSql, new StructType(physicalTop), partitionColumns, string.Empty, cancellationToken, withFieldIds: mode == ColumnMappingMode.Id).ConfigureAwait(false);
         }
         catch (MedallionException e) when (e.Code != ErrorCode.DeltaConstraintViolation)
         {

@@ -2,7 +2,7 @@ using System;
 
 namespace Medallion.Delta.DeletionVectors;
 
-/// <summary>Z85 decoding (https://rfc.zeromq.org/spec/32/), the base85 variant Delta uses for deletion vectors.</summary>
+/// <summary>Z85 encoding and decoding (https://rfc.zeromq.org/spec/32/), the base85 variant Delta uses for deletion vectors.</summary>
 internal static class Z85
 {
     private const string Alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
@@ -18,6 +18,31 @@ internal static class Z85
         }
 
         return table;
+    }
+
+    /// <summary>
+    /// Encodes bytes as 5 characters per 4 bytes; a tail shorter than 4 bytes is padded with zero bytes (an inline
+    /// deletion vector's <c>sizeInBytes</c> tells readers where the real bytes end, as in Delta Spark's <c>Base85Codec</c>).
+    /// </summary>
+    public static string Encode(ReadOnlySpan<byte> bytes)
+    {
+        int blocks = (bytes.Length + 3) / 4;
+        var text = new char[blocks * 5];
+        Span<byte> block = stackalloc byte[4];
+        for (int b = 0; b < blocks; b++)
+        {
+            block.Clear();
+            ReadOnlySpan<byte> source = bytes[(b * 4)..Math.Min(bytes.Length, (b * 4) + 4)];
+            source.CopyTo(block);
+            uint value = ((uint)block[0] << 24) | ((uint)block[1] << 16) | ((uint)block[2] << 8) | block[3];
+            for (int j = 4; j >= 0; j--)
+            {
+                text[(b * 5) + j] = Alphabet[(int)(value % 85)];
+                value /= 85;
+            }
+        }
+
+        return new string(text);
     }
 
     /// <summary>

@@ -14,7 +14,12 @@ namespace Medallion.Delta.Transactions;
 /// </summary>
 internal static class ActionSerializer
 {
-    private static readonly JsonWriterOptions s_options = new() { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    /// <summary>
+    /// Log JSON keeps text readable as Spark's writer does: <c>&lt;</c>, <c>&gt;</c>, <c>&amp;</c>, <c>'</c> and non-ASCII
+    /// stay as they are (the default encoder would write <c>\u003C</c>, which is valid but unlike every other engine's logs).
+    /// Quotes, backslashes and control characters are still escaped, so the JSON stays valid.
+    /// </summary>
+    internal static readonly JsonWriterOptions WriterOptions = new() { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Serializes the actions of one commit, each line ending in <c>\n</c>.</summary>
     public static byte[] Serialize(IEnumerable<DeltaAction> actions)
@@ -22,7 +27,7 @@ internal static class ActionSerializer
         var buffer = new ArrayBufferWriter<byte>(4096);
         foreach (DeltaAction action in actions)
         {
-            using (var writer = new Utf8JsonWriter(buffer, s_options))
+            using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
             {
                 Write(writer, action);
             }
@@ -37,7 +42,7 @@ internal static class ActionSerializer
     public static string SerializeLine(DeltaAction action)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer, s_options))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             Write(writer, action);
         }
@@ -288,7 +293,7 @@ internal static class ActionSerializer
     public static JsonElement BuildObject(Action<Utf8JsonWriter> write)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer, s_options))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             write(writer);
         }

@@ -12,7 +12,7 @@ internal static class SchemaSerializer
     public static string Serialize(StructType schema)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, ActionSerializer.WriterOptions))
         {
             WriteType(w, schema);
         }

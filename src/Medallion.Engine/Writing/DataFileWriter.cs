@@ -26,6 +26,7 @@ internal static class DataFileWriter
     /// <param name="partitionColumns">Physical names of the partition columns, in order.</param>
     /// <param name="subdirectory">A folder under the root for unpartitioned files (e.g. <c>_change_data</c>), or empty.</param>
     /// <param name="cancellationToken">Cancels the write; files already written stay as orphans that VACUUM removes.</param>
+    /// <param name="withFieldIds">Write each column's and struct field's <c>delta.columnMapping.id</c> as its Parquet field id (column mapping mode id).</param>
     public static async Task<List<AddFile>> WriteAsync(
         DuckDbConnection connection,
         string tableRoot,
@@ -33,7 +34,8 @@ internal static class DataFileWriter
         StructType physicalSchema,
         IReadOnlyList<string> partitionColumns,
         string subdirectory,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool withFieldIds = false)
     {
         string target;
         string options;
@@ -59,9 +61,14 @@ internal static class DataFileWriter
             options = "FORMAT parquet, RETURN_STATS";
         }
 
+        var dataSchema = DataColumns(physicalSchema, partitionColumns);
+        if (withFieldIds)
+        {
+            options += ", FIELD_IDS " + FieldIds(dataSchema.Fields, topLevel: true);
+        }
+
         string sql = $"COPY ({selectSql}) TO {DuckDbTypes.Literal(target)} ({options})";
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var dataSchema = DataColumns(physicalSchema, partitionColumns);
         var adds = new List<AddFile>();
         using DuckDbCommand command = connection.CreateCommand();
         command.CommandText = sql;
@@ -99,6 +106,32 @@ internal static class DataFileWriter
         }
 
         return adds;
+    }
+
+    /// <summary>
+    /// DuckDB's <c>FIELD_IDS</c> struct: <c>{'physical name': id, 'struct column': {'__duckdb_field_id': id, 'child': id}}</c>.
+    /// Top-level fields already carry physical names; nested ones are named by their physical-name metadata.
+    /// </summary>
+    private static string FieldIds(IReadOnlyList<StructField> fields, bool topLevel)
+    {
+        var parts = new List<string>();
+        foreach (StructField f in fields)
+        {
+            if (f.ColumnId is not int id)
+            {
+                continue;
+            }
+
+            string name = topLevel ? f.Name : f.GetPhysicalName(ColumnMappingMode.Id);
+            string value = id.ToString(CultureInfo.InvariantCulture);
+            if (f.Type is StructType nested && FieldIds(nested.Fields, topLevel: false)[1..^1] is { Length: > 0 } children)
+            {
+                value = $"{{'__duckdb_field_id': {value}, {children}}}";
+            }
+            parts.Add(DuckDbTypes.Literal(name) + ": " + value);
+        }
+
+        return "{" + string.Join(", ", parts) + "}";
     }
 
     private static StructType DataColumns(StructType physicalSchema, IReadOnlyList<string> partitionColumns)

@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Medallion.Delta.Schema;
+using Medallion.Delta.Transactions;
 
 namespace Medallion.Engine.Writing;
 
@@ -67,7 +68,7 @@ internal static class StatsBuilder
         }
 
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, ActionSerializer.WriterOptions))
         {
             w.WriteStartObject();
             w.WriteNumber("numRecords", numRecords);

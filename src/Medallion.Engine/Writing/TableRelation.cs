@@ -110,19 +110,23 @@ internal static class TableRelation
 
     private static void AppendDeletionVectorFilter(StringBuilder sb, IReadOnlyList<ScanFile> files)
     {
+        // One list literal per file, unnested: large deletion vectors stay a compact SQL text and a hash join.
         bool any = false;
         foreach (ScanFile f in files)
         {
-            foreach (long row in f.DeletedRowIndexes)
+            if (f.DeletedRowIndexes.Count == 0)
             {
-                sb.Append(any ? ", (" : " ANTI JOIN (VALUES (").Append(DuckDbTypes.Literal(f.AbsolutePath)).Append(", ").Append(row.ToString(CultureInfo.InvariantCulture)).Append(')');
-                any = true;
+                continue;
             }
+
+            sb.Append(any ? " UNION ALL " : " ANTI JOIN (").Append("SELECT ").Append(DuckDbTypes.Literal(f.AbsolutePath)).Append(" AS f, unnest([")
+                .AppendJoin(',', f.DeletedRowIndexes).Append("]::BIGINT[]) AS r");
+            any = true;
         }
 
         if (any)
         {
-            sb.Append(") dv(f, r) ON d.filename = dv.f AND d.file_row_number = dv.r");
+            sb.Append(") dv ON d.filename = dv.f AND d.file_row_number = dv.r");
         }
     }
 

@@ -46,6 +46,18 @@ public sealed class DmlTests : IDisposable
     }
 
     [Fact]
+    public async Task Commit_info_keeps_comparison_operators_and_non_ascii_text_readable()
+    {
+        string path = await PartitionedTableAsync();
+
+        await _f.Writer.DeleteAsync(path, "id < 1 AND p <> 'é&'");
+
+        string commitInfo = _f.LogLines(path, 1)[0];
+        Assert.Contains("\"predicate\":\"[\\\"id < 1 AND p <> 'é&'\\\"]\"", commitInfo, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u00", commitInfo, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Delete_matching_nothing_commits_nothing()
     {
         string path = await PartitionedTableAsync();

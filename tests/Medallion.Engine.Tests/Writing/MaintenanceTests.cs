@@ -35,6 +35,31 @@ public sealed class MaintenanceTests : IDisposable
     }
 
     [Fact]
+    public async Task Optimize_zorder_by_two_columns_writes_rows_along_the_morton_curve_of_their_ranks()
+    {
+        string path = _f.TablePath();
+        // Values far apart and of different types: the curve follows their ranks (0..7), not their magnitudes.
+        await _f.Writer.WriteAsync(path, "SELECT x * 1000 AS x, 'k' || y AS y FROM range(8) a(x), range(8) b(y) ORDER BY random()");
+
+        DeltaOperationResult result = await _f.Writer.OptimizeAsync(path, ["x", "y"]);
+
+        Assert.True(result.Committed);
+        string file = Path.Combine(path, Assert.Single((await _f.SnapshotAsync(path)).Files).Path);
+        List<string> physical = _f.Query($"SELECT lpad(file_row_number::VARCHAR, 3, '0') || '|' || (x // 1000) || '|' || y[2:] FROM read_parquet('{file}', file_row_number = true)");
+        var expected = new List<string>();
+        for (int z = 0; z < 64; z++)
+        {
+            // De-interleave: x takes the odd bits of the key, y the even ones.
+            int x = ((z >> 1) & 1) | (((z >> 3) & 1) << 1) | (((z >> 5) & 1) << 2);
+            int y = (z & 1) | (((z >> 2) & 1) << 1) | (((z >> 4) & 1) << 2);
+            expected.Add($"{z:D3}|{x}|{y}");
+        }
+
+        Assert.Equal(expected, physical);
+        Assert.Contains("\"zOrderBy\":\"[\\\"x\\\",\\\"y\\\"]\"", _f.LogLines(path, result.Version)[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Vacuum_refuses_a_retention_below_the_tables_unless_forced_and_dry_run_deletes_nothing()
     {
         string path = await SmallFilesAsync(2);

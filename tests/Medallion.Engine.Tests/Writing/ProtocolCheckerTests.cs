@@ -14,14 +14,21 @@ public sealed class ProtocolCheckerTests : IDisposable
 
     public void Dispose() => _f.Dispose();
 
-    [Fact]
-    public async Task Every_commit_of_a_busy_table_follows_the_protocol()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Every_commit_of_a_busy_table_follows_the_protocol(bool deletionVectors)
     {
         string path = _f.TablePath();
         await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id long NOT NULL, d date, ts timestamp, s string, x double")
         {
             PartitionBy = ["d", "s"],
-            Properties = new Dictionary<string, string> { ["delta.enableChangeDataFeed"] = "true", ["delta.checkpointInterval"] = "4" },
+            Properties = new Dictionary<string, string>
+            {
+                ["delta.enableChangeDataFeed"] = "true",
+                ["delta.checkpointInterval"] = "4",
+                ["delta.enableDeletionVectors"] = deletionVectors ? "true" : "false",
+            },
         });
         await _f.Writer.WriteAsync(path, "SELECT i AS id, DATE '2024-01-01' + (i % 3)::INTEGER AS d, TIMESTAMPTZ '2024-01-01 10:00:00+00' + INTERVAL (i) MINUTE AS ts, CASE WHEN i % 4 = 0 THEN NULL ELSE 'k ' || (i % 2) END AS s, i / 3.0 AS x FROM range(12) t(i)");
         await _f.Writer.UpdateAsync(path, "x = x + 1", "id < 3");
@@ -36,6 +43,7 @@ public sealed class ProtocolCheckerTests : IDisposable
         }
 
         Assert.True(File.Exists(Path.Combine(path, "_delta_log", "00000000000000000004.checkpoint.parquet")));
+        Assert.Equal(deletionVectors, Directory.GetFiles(path, "deletion_vector_*.bin").Length > 0);
     }
 
     private void CheckCommit(string table, long version, string[] partitionColumns)
@@ -84,6 +92,11 @@ public sealed class ProtocolCheckerTests : IDisposable
                     Assert.Equal(JsonValueKind.Number, a.GetProperty("modificationTime").ValueKind);
                     Assert.True(a.GetProperty("dataChange").ValueKind is JsonValueKind.True or JsonValueKind.False, where);
                     Assert.Equal(JsonValueKind.String, a.GetProperty("stats").ValueKind);
+                    if (a.TryGetProperty("deletionVector", out JsonElement dv))
+                    {
+                        CheckDeletionVector(table, dv, where);
+                    }
+
                     using (JsonDocument stats = JsonDocument.Parse(a.GetProperty("stats").GetString()!))
                     {
                         Assert.True(stats.RootElement.GetProperty("numRecords").GetInt64() > 0, where);
@@ -118,6 +131,24 @@ public sealed class ProtocolCheckerTests : IDisposable
                     break;
             }
         }
+    }
+
+    /// <summary>PROTOCOL.md "Deletion Vector Descriptor Schema" and "Deletion Vector File Storage Format".</summary>
+    private static void CheckDeletionVector(string table, JsonElement dv, string where)
+    {
+        Assert.Equal("u", dv.GetProperty("storageType").GetString());
+        string encoded = dv.GetProperty("pathOrInlineDv").GetString()!;
+        Assert.Equal(20, encoded.Length);
+        int offset = dv.GetProperty("offset").GetInt32();
+        int size = dv.GetProperty("sizeInBytes").GetInt32();
+        Assert.True(dv.GetProperty("cardinality").GetInt64() > 0, where);
+        string key = Medallion.Delta.DeletionVectors.DeletionVectorReader.ResolveKey(new Medallion.Storage.LocalObjectStore(table), Medallion.Delta.Actions.DeletionVectorDescriptor.Parse(dv));
+        Assert.Matches("^deletion_vector_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.bin$", key);
+        byte[] bytes = File.ReadAllBytes(Path.Combine(table, key));
+        Assert.Equal(1, bytes[0]);
+        Assert.True(bytes.Length >= offset + size + 8, where);
+        Assert.Equal(size, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(offset)));
+        Assert.Equal(1681511377, System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset + 4)));
     }
 
     private static void CheckPath(string table, JsonElement action, string where)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
 
 namespace Medallion.Engine.Tests.Writing;
@@ -213,7 +214,7 @@ public sealed class WriteTests : IDisposable
     [InlineData("delta.appendOnly", "yes", "must be true or false")]
     [InlineData("delta.checkpointInterval", "0", "must be a positive whole number")]
     [InlineData("delta.logRetentionDuration", "soon", "must be a duration")]
-    [InlineData("delta.columnMapping.mode", "id", "needs Parquet field ids")]
+    [InlineData("delta.columnMapping.mode", "position", "must be none, name or id")]
     [InlineData("delta.unknownThing", "1", "is not a table property this writer knows")]
     public async Task Create_refuses_invalid_properties(string key, string value, string expected)
     {
@@ -253,6 +254,34 @@ public sealed class WriteTests : IDisposable
         Assert.Equal(["1|x|a"], await _f.ReadAsync(path));
         string add = Array.Find(_f.LogLines(path, 1), l => l.StartsWith("{\"add\"", StringComparison.Ordinal))!;
         Assert.Contains("\"partitionValues\":{\"col-", add, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Column_mapping_id_mode_writes_each_columns_id_as_its_parquet_field_id()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id long, \"my col\" string, p string")
+        {
+            PartitionBy = ["p"],
+            Properties = new Dictionary<string, string> { ["delta.columnMapping.mode"] = "id" },
+        });
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS id, 'x' AS \"my col\", 'a' AS p");
+        await _f.Writer.UpdateAsync(path, "\"my col\" = 'z'", "id = 1");
+
+        Snapshot s = await _f.SnapshotAsync(path);
+        Assert.Equal(ColumnMappingMode.Id, s.ColumnMappingMode);
+        Assert.Equal(["1|z|a"], await _f.ReadAsync(path));
+        // Every physical column in the file has the id the schema gives it.
+        var expected = new List<string>();
+        foreach (StructField f in s.Schema.Fields.Where(f => f.Name != "p"))
+        {
+            expected.Add($"{f.GetPhysicalName(ColumnMappingMode.Id)}|{f.ColumnId}");
+        }
+
+        expected.Sort(StringComparer.Ordinal);
+        string file = Path.Combine(path, Assert.Single(s.Files).Path);
+        Assert.Equal(expected, _f.Query($"SELECT name, field_id FROM parquet_schema('{file}') WHERE field_id IS NOT NULL"));
+        Assert.Equal(2, expected.Count);
     }
 
     [Fact]

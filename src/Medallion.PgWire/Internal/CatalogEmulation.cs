@@ -110,8 +110,7 @@ internal static class CatalogEmulation
             // pg_index has no key columns (indkey is NULL), so the one row it would give for them is enough to bind the query.
             "CREATE OR REPLACE TEMP MACRO pg_get_serial_sequence(table_name, column_name) AS NULL::VARCHAR",
             // json_build_object is variadic in PostgreSQL; SQLAlchemy's column reflection calls it with seven pairs.
-            "CREATE OR REPLACE TEMP MACRO json_build_object(k1, v1) AS json_object(k1, v1), (k1, v1, k2, v2) AS json_object(k1, v1, k2, v2), "
-                + "(k1, v1, k2, v2, k3, v3, k4, v4, k5, v5, k6, v6, k7, v7) AS json_object(k1, v1, k2, v2, k3, v3, k4, v4, k5, v5, k6, v6, k7, v7)",
+            JsonBuildObjectMacro(),
             "CREATE OR REPLACE TEMP MACRO _pg_expandarray(key_array) AS {'x': key_array[1], 'n': 1}",
             "CREATE OR REPLACE TEMP MACRO pg_relation_is_publishable(relation_oid) AS false",
             "CREATE OR REPLACE TEMP MACRO array_upper(list_value, dimension) AS CASE WHEN len(list_value) > 0 THEN len(list_value) END",
@@ -158,6 +157,26 @@ internal static class CatalogEmulation
         }
 
         return "CREATE OR REPLACE TEMP VIEW pg_type AS SELECT * FROM (VALUES " + rows.ToString(0, rows.Length - 1) + ") t(oid, typname, typnamespace, typowner, typlen, typbyval, typtype, typcategory, typispreferred, typisdefined, typdelim, typrelid, typsubscript, typelem, typarray, typinput, typoutput, typreceive, typsend, typmodin, typmodout, typanalyze, typalign, typstorage, typnotnull, typbasetype, typtypmod, typndims, typcollation, typdefaultbin, typdefault, typacl)";
+    }
+
+    /// <summary>json_build_object(k1, v1, ...) with one to seven key/value pairs (DuckDB's json_object wants VARCHAR keys).</summary>
+    private static string JsonBuildObjectMacro()
+    {
+        var overloads = new List<string>();
+        for (int pairs = 1; pairs <= 7; pairs++)
+        {
+            var parameters = new List<string>();
+            var arguments = new List<string>();
+            for (int i = 1; i <= pairs; i++)
+            {
+                parameters.Add($"k{i}, v{i}");
+                arguments.Add($"CAST(k{i} AS VARCHAR), v{i}");
+            }
+
+            overloads.Add($"({string.Join(", ", parameters)}) AS json_object({string.Join(", ", arguments)})");
+        }
+
+        return "CREATE OR REPLACE TEMP MACRO json_build_object" + string.Join(", ", overloads);
     }
 
     /// <summary>A catalog table PostgreSQL has and the lakehouse has nothing for (inheritance, publications, policies, ...): there, with its columns, and empty.</summary>

@@ -145,7 +145,7 @@ internal static class PgSqlRewriter
                 // arrives as its text ({r,p,f}), which DuckDB does not read as a list.
                 bool parameter = anyClose == i + 4 && tokens[i + 3].Kind == SqlTokenKind.Parameter;
                 edits.Add((token.Start, tokens[i + 2].End, parameter ? "IN (SELECT unnest(string_split(trim(CAST(" : "IN (SELECT unnest("));
-                edits.Add((tokens[anyClose].Start, tokens[anyClose].Start, parameter ? " AS VARCHAR), '{}'), ',')))" : ")"));
+                edits.Add((tokens[anyClose].Start, tokens[anyClose].Start, parameter ? " AS VARCHAR), '{}'), ','))" : ")"));
                 i += 2;
             }
             else if (token.Kind == SqlTokenKind.String && IsSymbol(tokens, i + 1, ":") && IsSymbol(tokens, i + 2, ":") && CastTarget(tokens, i + 3) is int regclass

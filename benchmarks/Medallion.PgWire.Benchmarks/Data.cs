@@ -15,8 +15,11 @@ namespace Medallion.PgWire.Benchmarks;
 internal static class Data
 {
     /// <summary>The row of number <c>i</c>, in DuckDB and PostgreSQL spellings of the same arithmetic.</summary>
-    private const string DuckDbRows = "SELECT i AS id, (i % 1000)::INTEGER AS customer, ((i % 9973) * 0.01)::DECIMAL(12,2) AS amount, DATE '2026-01-01' + (i % 365)::INTEGER AS day, (i % 7)::INTEGER AS region FROM range({0}) t(i)";
-    private const string PostgresRows = "SELECT i AS id, (i % 1000)::INTEGER AS customer, ((i % 9973) * 0.01)::NUMERIC(12,2) AS amount, DATE '2026-01-01' + (i % 365)::INTEGER AS day, (i % 7)::INTEGER AS region FROM generate_series(0::BIGINT, {0} - 1) i";
+    private static string DuckDbRows(long rows) =>
+        $"SELECT i AS id, (i % 1000)::INTEGER AS customer, ((i % 9973) * 0.01)::DECIMAL(12,2) AS amount, DATE '2026-01-01' + (i % 365)::INTEGER AS day, (i % 7)::INTEGER AS region FROM range({rows}) t(i)";
+
+    private static string PostgresRows(long rows) =>
+        $"SELECT i AS id, (i % 1000)::INTEGER AS customer, ((i % 9973) * 0.01)::NUMERIC(12,2) AS amount, DATE '2026-01-01' + (i % 365)::INTEGER AS day, (i % 7)::INTEGER AS region FROM generate_series(0::BIGINT, {rows} - 1) i";
 
     public static async Task EnsureDeltaTableAsync(string warehouse, long rows)
     {
@@ -36,7 +39,7 @@ internal static class Data
         Stopwatch elapsed = Stopwatch.StartNew();
         using DuckDbDatabase database = DuckDbDatabase.Open();
         using DuckDbConnection connection = database.CreateConnection();
-        await new DeltaWriter(connection).WriteAsync(table, string.Format(System.Globalization.CultureInfo.InvariantCulture, DuckDbRows, rows));
+        await new DeltaWriter(connection).WriteAsync(table, DuckDbRows(rows));
         await File.WriteAllTextAsync(marker, string.Empty);
         Console.WriteLine($"setup: wrote Delta table gold.orders ({rows:N0} rows) in {elapsed.Elapsed.TotalSeconds:0.0} s");
     }
@@ -62,7 +65,7 @@ internal static class Data
         }
 
         Stopwatch elapsed = Stopwatch.StartNew();
-        string create = "DROP TABLE IF EXISTS bench_orders; CREATE UNLOGGED TABLE bench_orders AS " + string.Format(System.Globalization.CultureInfo.InvariantCulture, PostgresRows, rows) + "; VACUUM ANALYZE bench_orders";
+        string create = "DROP TABLE IF EXISTS bench_orders; CREATE UNLOGGED TABLE bench_orders AS " + PostgresRows(rows) + "; VACUUM ANALYZE bench_orders";
         foreach (string statement in create.Split("; "))
         {
             await using var command = new NpgsqlCommand(statement, connection);

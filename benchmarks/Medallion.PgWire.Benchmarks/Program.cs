@@ -36,8 +36,8 @@ await using var server = new PgWireServer(new PgWireServerOptions
     UserStore = users,
 });
 await server.StartAsync();
-string medallion = $"Host=127.0.0.1;Port={server.Port};Username=bench;Password=bench;Database=bench;Command Timeout=600;Maximum Pool Size={clients + 5}";
-string postgresPooled = postgres + $";Command Timeout=600;Maximum Pool Size={clients + 5}";
+string medallion = $"Host=127.0.0.1;Port={server.Port};Username=bench;Password=bench;Database=bench;Timeout=120;Command Timeout=600;Maximum Pool Size={clients + 5}";
+string postgresPooled = postgres + $";Timeout=120;Command Timeout=600;Maximum Pool Size={clients + 5}";
 
 await Scenarios.AggregationAsync(medallion, postgresPooled, database, warehouse);
 Console.WriteLine();

@@ -223,7 +223,39 @@ internal static class PgSqlRewriter
             before -= 2;
         }
 
-        return IsWord(tokens, before, "FROM") || IsWord(tokens, before, "JOIN") || IsSymbol(tokens, before, ",");
+        return IsWord(tokens, before, "FROM") || IsWord(tokens, before, "JOIN") || (IsSymbol(tokens, before, ",") && InFromClause(tokens, before));
+    }
+
+    /// <summary>Whether the comma at <paramref name="comma"/> separates FROM items rather than select-list items (pgcli's unnest((...)) AS column).</summary>
+    private static bool InFromClause(IReadOnlyList<SqlToken> tokens, int comma)
+    {
+        int depth = 0;
+        for (int i = comma - 1; i >= 0; i--)
+        {
+            if (IsSymbol(tokens, i, ")"))
+            {
+                depth++;
+            }
+            else if (IsSymbol(tokens, i, "("))
+            {
+                if (depth == 0)
+                {
+                    return false;
+                }
+
+                depth--;
+            }
+            else if (depth == 0 && (IsWord(tokens, i, "FROM") || IsWord(tokens, i, "JOIN")))
+            {
+                return true;
+            }
+            else if (depth == 0 && IsWord(tokens, i, "SELECT"))
+            {
+                return false;
+            }
+        }
+
+        return false;
     }
 
     private static int MatchingParenthesis(IReadOnlyList<SqlToken> tokens, int open)

@@ -149,10 +149,12 @@ internal static class PgSqlRewriter
                 i += 2;
             }
             else if (token.Kind == SqlTokenKind.String && IsSymbol(tokens, i + 1, ":") && IsSymbol(tokens, i + 2, ":") && CastTarget(tokens, i + 3) is int regclass
-                && regclass < tokens.Count && tokens[regclass].Kind == SqlTokenKind.Word && tokens[regclass].Value.Equals("REGCLASS", StringComparison.OrdinalIgnoreCase))
+                && regclass < tokens.Count && tokens[regclass].Kind == SqlTokenKind.Word && tokens[regclass].Value is "REGCLASS" or "REGTYPE")
             {
-                // 'name'::regclass looks the relation up by name (JDBC's metadata queries); the OIDs are DuckDB's.
-                edits.Add((token.Start, tokens[regclass].End, RegclassLookup(token.Value)));
+                // 'name'::regclass looks the relation up by name (JDBC's metadata queries), 'name'::regtype the type
+                // (pgcli's 'trigger'::regtype); a name we do not have is -1, an OID nothing has, rather than NULL.
+                edits.Add((token.Start, tokens[regclass].End, tokens[regclass].Value == "REGCLASS" ? RegclassLookup(token.Value)
+                    : "COALESCE((SELECT min(oid) FROM pg_type WHERE typname = " + Medallion.DuckDb.DuckDbConnection.QuoteLiteral(token.Value) + "), -1)"));
                 i = regclass;
             }
             else if (IsSymbol(tokens, i, ":") && IsSymbol(tokens, i + 1, ":"))

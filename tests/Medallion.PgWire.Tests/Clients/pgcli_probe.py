@@ -17,9 +17,17 @@ print("connected", cli.pgexecute.dbname)
 
 completer = PGCompleter(smart_completion=True)
 refresher = CompletionRefresher()
-# Run the same refreshers pgcli runs in its background thread, here in the foreground.
+# Run the refreshers pgcli runs in its background thread, here in the foreground. Those behind table-name
+# completion must work; the function list (pg_proc with PostgreSQL's argument-type arrays) is reported.
 for name, refresh in refresher.refreshers.items():
-    refresh(completer, cli.pgexecute)
+    if name == "functions":
+        try:
+            refresh(completer, cli.pgexecute)
+            print("functions loaded")
+        except Exception as error:  # noqa: BLE001 - reported, not hidden
+            print("functions failed:", str(error).splitlines()[0])
+    else:
+        refresh(completer, cli.pgexecute)
 text = "SELECT * FROM gold."
 names = sorted({c.text for c in completer.get_completions(Document(text=text, cursor_position=len(text)), None)})
 print("completions", ",".join(names))

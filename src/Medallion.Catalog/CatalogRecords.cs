@@ -131,3 +131,9 @@ public sealed record QualityResultRecord(
 /// <param name="Downstream">The table written.</param>
 /// <param name="DownstreamColumn">The column written, or null for a table-level edge.</param>
 public sealed record LineageEdge(TableName Upstream, string? UpstreamColumn, TableName Downstream, string? DownstreamColumn);
+
+/// <summary>A user who may log in to the SQL endpoint.</summary>
+/// <param name="Name">The login name.</param>
+/// <param name="CreatedAt">When the user was added.</param>
+/// <param name="UpdatedAt">When the user's password last changed.</param>
+public sealed record CatalogUser(string Name, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);

@@ -22,7 +22,7 @@ internal static class MedallionCli
     public static string Version =>
         typeof(MedallionCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    public static RootCommand BuildRoot(TextWriter output, TextWriter error)
+    public static RootCommand BuildRoot(TextWriter output, TextWriter error, TextReader? input = null)
     {
         var root = new RootCommand("Medallion: a lakehouse in one program (ingestion, Delta Lake tables, SQL models, quality, lineage, serving).");
         foreach (Option option in root.Options)
@@ -40,14 +40,16 @@ internal static class MedallionCli
         root.Add(TestCommand.Create(output));
         root.Add(ServeCommand.Create(output, error));
         root.Add(RunCommand.Create(output));
+        root.Add(UserCommand.Create(output, error, input));
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, CancellationToken cancellationToken = default)
+    /// <summary>Runs a command line; <paramref name="input"/> replaces standard input for commands that read it (a password).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, TextReader? input = null, CancellationToken cancellationToken = default)
     {
         output ??= Console.Out;
         error ??= Console.Error;
-        RootCommand root = BuildRoot(output, error);
+        RootCommand root = BuildRoot(output, error, input);
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

@@ -386,7 +386,7 @@ public sealed partial class DuckDbDataReader : DbDataReader
         {
             string message = NativeMethods.Prepared.PrepareError(statement) ?? "the statement could not be prepared";
             statement.Dispose();
-            throw _interruption.Translate(new DuckDbException(ErrorCode.DuckDbQueryFailed, ErrorTypeOf(message), message));
+            throw _interruption.Translate(DuckDbException.FromPrepareError(message));
         }
 
         _statement = statement;
@@ -511,18 +511,6 @@ public sealed partial class DuckDbDataReader : DbDataReader
     {
         string message = NativeMethods.Query.ResultError(result.Pointer) ?? "DuckDB reported an error without a message.";
         DuckDbErrorType type = NativeMethods.Query.ResultErrorType(result.Pointer);
-        return new DuckDbException(ErrorCode.DuckDbQueryFailed, type == DuckDbErrorType.Invalid ? ErrorTypeOf(message) : type, message);
-    }
-
-    /// <summary>Prepare errors come as text only; DuckDB starts them with the error kind ("Parser Error: ...").</summary>
-    private static DuckDbErrorType ErrorTypeOf(string message)
-    {
-        int colon = message.IndexOf(" Error:", StringComparison.Ordinal);
-        if (colon > 0 && Enum.TryParse(message[..colon].Replace(" ", string.Empty, StringComparison.Ordinal), ignoreCase: true, out DuckDbErrorType type))
-        {
-            return type;
-        }
-
-        return DuckDbErrorType.Invalid;
+        return new DuckDbException(ErrorCode.DuckDbQueryFailed, type == DuckDbErrorType.Invalid ? DuckDbException.ErrorTypeOf(message) : type, message);
     }
 }

@@ -34,7 +34,7 @@ public static class DuckDbStatements
                     if (state != DuckDbState.Success)
                     {
                         string message = NativeMethods.Prepared.PrepareError(statement) ?? "the statement could not be prepared";
-                        throw new DuckDbException(ErrorCode.DuckDbQueryFailed, DuckDbErrorType.Invalid, message);
+                        throw DuckDbException.FromPrepareError(message);
                     }
 
                     inspect((int)i, NativeMethods.Prepared.StatementType(statement));

@@ -4,9 +4,8 @@ using System.Threading.Tasks;
 namespace Medallion.PgWire;
 
 /// <summary>
-/// Opens the SQL session behind each authenticated PostgreSQL client. Today
-/// <see cref="DuckDbSessionFactory"/> serves one DuckDB database; the lakehouse engine implements
-/// this interface to serve its catalog tables (namespaces as DuckDB schemas with views).
+/// Opens the SQL session behind each authenticated PostgreSQL client.
+/// <see cref="LakehouseSessionFactory"/> serves the lakehouse's tables (namespaces as schemas) on a DuckDB database.
 /// </summary>
 /// <remarks>Called concurrently, once per client connection; implementations must be thread-safe.</remarks>
 public interface IPgSessionFactory

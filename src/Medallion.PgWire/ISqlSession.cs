@@ -1,11 +1,14 @@
 using System;
+using System.Threading;
+using System.Threading.Tasks;
 using Medallion.DuckDb;
 
 namespace Medallion.PgWire;
 
 /// <summary>
 /// One client's SQL session: its own DuckDB connection, and the place where client SQL becomes the
-/// SQL that runs (the lakehouse engine binds table references to Delta snapshots there).
+/// SQL that runs (the lakehouse engine binds table references to Delta snapshots there, and refuses
+/// statements that would change data).
 /// </summary>
 /// <remarks>
 /// The server uses a session from one thread at a time, except <see cref="DuckDbConnection.Interrupt"/>
@@ -17,10 +20,14 @@ public interface ISqlSession : IAsyncDisposable
     DuckDbConnection Connection { get; }
 
     /// <summary>
-    /// Creates the command for one client statement (a single statement, already split and checked
-    /// as read-only by the server), with <c>$1</c>-style parameters still in place.
+    /// The SQL to run on <see cref="Connection"/> for one client statement (already split by the
+    /// server), with <c>$1</c>-style parameters still in place.
     /// </summary>
     /// <param name="sql">The client's statement text.</param>
-    /// <exception cref="MedallionException">The statement cannot be bound to the session's tables.</exception>
-    DuckDbCommand CreateCommand(string sql);
+    /// <param name="cancellationToken">Cancelled when the client cancels or goes away.</param>
+    /// <exception cref="MedallionException">
+    /// The statement cannot be bound to the session's tables, or would change data
+    /// (<see cref="ErrorCode.EngineReadOnly"/>, sent as SQLSTATE 25006).
+    /// </exception>
+    ValueTask<string> BindAsync(string sql, CancellationToken cancellationToken);
 }

@@ -41,6 +41,12 @@ public sealed record PgWireServerOptions
     /// <summary>How long a client may take to authenticate before it is disconnected.</summary>
     public TimeSpan AuthenticationTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The longest a statement may run before it is cancelled with SQLSTATE 57014; none when null. It is each
+    /// session's <c>statement_timeout</c> default, and a client's <c>SET statement_timeout</c> can only shorten it.
+    /// </summary>
+    public TimeSpan? StatementTimeout { get; init; }
+
     /// <summary>Where the server logs; nothing is logged when null.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -28,12 +28,14 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Opening_a_new_file_applies_every_migration_and_records_it_in_schema_version()
     {
-        Assert.Equal(1, await _store.GetSchemaVersionAsync());
+        Assert.Equal(2, await _store.GetSchemaVersionAsync());
         using var connection = new SqliteConnection($"Data Source={_store.Path}");
         connection.Open();
         using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = "SELECT version || ':' || description FROM schema_version";
-        Assert.StartsWith("1:namespaces, tables", (string)command.ExecuteScalar()!);
+        command.CommandText = "SELECT string_agg(version || ':' || description, '|') FROM schema_version";
+        string applied = (string)command.ExecuteScalar()!;
+        Assert.StartsWith("1:namespaces, tables", applied, StringComparison.Ordinal);
+        Assert.Contains("|2:users of the SQL endpoint", applied, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -44,7 +46,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         _store = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path));
 
-        Assert.Equal(1, await _store.GetSchemaVersionAsync());
+        Assert.Equal(2, await _store.GetSchemaVersionAsync());
         Assert.NotNull(await _store.GetTableAsync(s_orders));
     }
 
@@ -63,7 +65,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         Assert.Equal(ErrorCode.CatalogSchemaTooNew, error.Code);
         Assert.Equal(
-            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (1).\nHelp: upgrade Medallion; do not downgrade a catalog.",
+            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (2).\nHelp: upgrade Medallion; do not downgrade a catalog.",
             error.Message);
     }
 

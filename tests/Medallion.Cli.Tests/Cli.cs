@@ -5,11 +5,15 @@ internal static class Cli
 {
     public sealed record Result(int ExitCode, string Output, string Error);
 
-    public static async Task<Result> RunAsync(params string[] args)
+    public static Task<Result> RunAsync(params string[] args) => RunWithInputAsync(null, args);
+
+    /// <summary>Runs with <paramref name="input"/> as standard input (null: none).</summary>
+    public static async Task<Result> RunWithInputAsync(string? input, params string[] args)
     {
         using var output = new StringWriter { NewLine = "\n" };
         using var error = new StringWriter { NewLine = "\n" };
-        int exitCode = await MedallionCli.RunAsync(args, output, error);
+        using var reader = input is null ? null : new StringReader(input);
+        int exitCode = await MedallionCli.RunAsync(args, output, error, reader);
         return new Result(exitCode, output.ToString(), error.ToString());
     }
 }

@@ -18,4 +18,22 @@ internal static class SharedConformance
     });
 
     public static string Root => s_root.Value;
+
+    /// <summary>
+    /// Makes <paramref name="project"/> a project named <c>shop</c> whose storage holds a copy of the conformance table
+    /// dat-basic_append (version 0: 3 rows, version 1: 5 rows) as <c>gold.basic_append</c>.
+    /// </summary>
+    public static void CreateShopProject(string project)
+    {
+        Directory.CreateDirectory(project);
+        File.WriteAllText(Path.Combine(project, "medallion.yml"), "name: shop\nstorage: warehouse\n");
+        string source = Path.Combine(Root, "dat-basic_append", "table");
+        string target = Path.Combine(project, "warehouse", "gold", "basic_append");
+        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string destination = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(file, destination);
+        }
+    }
 }

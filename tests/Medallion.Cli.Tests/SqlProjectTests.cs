@@ -8,19 +8,7 @@ public sealed class SqlProjectTests : IDisposable
 {
     private readonly string _project = Path.Combine(Path.GetTempPath(), "medallion-sql-project-" + Guid.NewGuid().ToString("N"));
 
-    public SqlProjectTests()
-    {
-        Directory.CreateDirectory(_project);
-        File.WriteAllText(Path.Combine(_project, "medallion.yml"), "name: shop\nstorage: warehouse\n");
-        string source = Path.Combine(SharedConformance.Root, "dat-basic_append", "table");
-        string target = Path.Combine(_project, "warehouse", "gold", "basic_append");
-        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            string destination = Path.Combine(target, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-            File.Copy(file, destination);
-        }
-    }
+    public SqlProjectTests() => SharedConformance.CreateShopProject(_project);
 
     public void Dispose() => Directory.Delete(_project, recursive: true);
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Medallion.DuckDb;
+using Medallion.Engine.Sessions;
 using Npgsql;
 
 namespace Medallion.PgWire.Tests;
@@ -57,7 +58,7 @@ public sealed class PgWireFixture : IAsyncLifetime
         {
             Address = IPAddress.Loopback,
             Port = 0,
-            SessionFactory = new DuckDbSessionFactory(_database),
+            SessionFactory = new LakehouseSessionFactory(_database, NoTables.Instance),
             UserStore = users,
             MaxMessageBytes = 1024 * 1024,
         });

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Medallion.DuckDb;
+using Medallion.Engine.Sessions;
 
 namespace Medallion.PgWire.Tests;
 
@@ -17,7 +18,7 @@ public sealed class ProtocolTests : IAsyncLifetime
         {
             Address = IPAddress.Loopback,
             Port = 0,
-            SessionFactory = new DuckDbSessionFactory(_database),
+            SessionFactory = new LakehouseSessionFactory(_database, NoTables.Instance),
             TrustLoopback = true,
             MaxMessageBytes = 64 * 1024,
         });

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Medallion.DuckDb;
+using Medallion.Engine.Sessions;
 using Npgsql;
 
 namespace Medallion.PgWire.Tests;
@@ -24,7 +25,7 @@ public sealed class TlsTests
         {
             Address = IPAddress.Loopback,
             Port = 0,
-            SessionFactory = new DuckDbSessionFactory(database),
+            SessionFactory = new LakehouseSessionFactory(database, NoTables.Instance),
             UserStore = users,
             ServerCertificate = certificate,
         });

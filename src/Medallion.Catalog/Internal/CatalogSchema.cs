@@ -122,6 +122,17 @@ internal static class CatalogSchema
             """,
             "CREATE INDEX lineage_edges_upstream ON lineage_edges (upstream, upstream_column)",
         ]),
+        new(2, "users of the SQL endpoint (SCRAM-SHA-256 verifiers, never passwords)",
+        [
+            """
+            CREATE TABLE users (
+                name TEXT PRIMARY KEY,
+                scram_verifier TEXT NOT NULL CHECK (scram_verifier LIKE 'SCRAM-SHA-256$%'),
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )
+            """,
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

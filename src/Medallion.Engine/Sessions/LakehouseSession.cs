@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Delta;
@@ -22,7 +23,7 @@ namespace Medallion.Engine.Sessions;
 /// before they run. One session serves one caller at a time; open one per concurrent user on a shared
 /// <see cref="DuckDbDatabase"/>.
 /// </remarks>
-public sealed class LakehouseSession : IAsyncDisposable
+public sealed partial class LakehouseSession : IAsyncDisposable
 {
     private static readonly HashSet<DuckDbStatementType> s_readOnlyStatements =
     [
@@ -30,6 +31,24 @@ public sealed class LakehouseSession : IAsyncDisposable
         DuckDbStatementType.Transaction, DuckDbStatementType.Pragma, DuckDbStatementType.Call, DuckDbStatementType.Prepare,
         DuckDbStatementType.Execute, DuckDbStatementType.Relation,
     ];
+
+    /// <summary>What a served session (a remote client, one of many on a shared database) may run: queries only.</summary>
+    private static readonly HashSet<DuckDbStatementType> s_queryStatements =
+    [
+        DuckDbStatementType.Select, DuckDbStatementType.Explain, DuckDbStatementType.Relation,
+    ];
+
+    /// <summary>
+    /// How the comment of every view that shows a lakehouse table starts (<c>Delta table gold.orders, version 3</c>):
+    /// catalog emulation tells tables from plain views by it, and tools that show comments describe the table with it.
+    /// </summary>
+    public const string ViewCommentPrefix = "Delta table ";
+
+    /// <summary>Words a query starts with: a statement starting otherwise that does not bind is refused as a write.</summary>
+    private static readonly HashSet<string> s_queryKeywords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "SELECT", "WITH", "FROM", "VALUES", "TABLE", "EXPLAIN", "DESCRIBE", "DESC", "SHOW", "SUMMARIZE", "PIVOT", "UNPIVOT",
+    };
 
     private readonly DuckDbDatabase _database;
     private readonly bool _ownsDatabase;
@@ -56,13 +75,31 @@ public sealed class LakehouseSession : IAsyncDisposable
     public bool ReadOnly { get; init; } = true;
 
     /// <summary>
+    /// Whether a read-only session also accepts DuckDB's own session statements (SET, PRAGMA, CALL,
+    /// PREPARE/EXECUTE, transactions), as the interactive shell does. Sessions that serve remote clients
+    /// on a shared database turn this off: DuckDB settings are database-wide, so one client's SET would
+    /// change every other client's session.
+    /// </summary>
+    public bool AllowsSessionStatements { get; init; } = true;
+
+    /// <summary>
     /// Opens a session. With no <paramref name="database"/>, the session has a private in-memory
     /// DuckDB database; pass one to share views and memory among sessions.
     /// </summary>
-    public static async Task<LakehouseSession> OpenAsync(ITableLocator locator, DuckDbDatabase? database = null, bool readOnly = true, CancellationToken cancellationToken = default)
+    /// <param name="locator">Where the tables are.</param>
+    /// <param name="database">A database to share, or null for a private in-memory one.</param>
+    /// <param name="readOnly">Refuse statements that change data (<see cref="ReadOnly"/>).</param>
+    /// <param name="allowSessionStatements">Accept DuckDB's SET, PRAGMA, CALL, ... in a read-only session (<see cref="AllowsSessionStatements"/>).</param>
+    /// <param name="cancellationToken">Stops loading the tables' latest versions.</param>
+    public static async Task<LakehouseSession> OpenAsync(
+        ITableLocator locator, DuckDbDatabase? database = null, bool readOnly = true, bool allowSessionStatements = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(locator);
-        var session = new LakehouseSession(database ?? DuckDbDatabase.Open(), ownsDatabase: database is null, locator) { ReadOnly = readOnly };
+        var session = new LakehouseSession(database ?? DuckDbDatabase.Open(), ownsDatabase: database is null, locator)
+        {
+            ReadOnly = readOnly,
+            AllowsSessionStatements = allowSessionStatements,
+        };
         try
         {
             await session.RefreshAsync(cancellationToken).ConfigureAwait(false);
@@ -92,21 +129,7 @@ public sealed class LakehouseSession : IAsyncDisposable
     /// <exception cref="DuckDbException">The query failed in DuckDB.</exception>
     public async Task<DuckDbDataReader> ExecuteReaderAsync(string sql, IReadOnlyList<object?>? parameters = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(sql);
-        string text = await PrepareSqlAsync(sql, cancellationToken).ConfigureAwait(false);
-        if (ReadOnly)
-        {
-            DuckDbStatements.Inspect(_connection, text, (index, type) =>
-            {
-                if (!s_readOnlyStatements.Contains(type))
-                {
-                    throw new MedallionException(ErrorCode.EngineReadOnly,
-                        $"Statement {index + 1} is a {type.ToString().ToUpperInvariant()} statement, and this session is read-only: queries cannot change lakehouse data or write files. " +
-                        "Help: change tables through models (medallion run) or the delta commands.");
-                }
-            });
-        }
-
+        string text = await BindAsync(sql, cancellationToken).ConfigureAwait(false);
         DuckDbCommand command = _connection.CreateCommand();
         command.CommandText = text;
         foreach (object? value in parameters ?? [])
@@ -116,6 +139,69 @@ public sealed class LakehouseSession : IAsyncDisposable
 
         return await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The SQL that runs for <paramref name="sql"/> on <see cref="Connection"/>: referenced tables brought to
+    /// their latest version, time-travel references pointed at views of their version, and, in a read-only
+    /// session, every statement checked before anything runs. Parameters (<c>$1</c>, ...) stay in place.
+    /// </summary>
+    /// <exception cref="MedallionException">An unknown table, a bad time-travel clause, or a statement a read-only session refuses (<see cref="ErrorCode.EngineReadOnly"/>).</exception>
+    /// <exception cref="DuckDbException">A statement does not parse or bind.</exception>
+    public async Task<string> BindAsync(string sql, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        string text = await PrepareSqlAsync(sql, cancellationToken).ConfigureAwait(false);
+        if (ReadOnly)
+        {
+            EnsureReadOnly(text);
+        }
+
+        return text;
+    }
+
+    private void EnsureReadOnly(string sql)
+    {
+        try
+        {
+            InspectStatements(sql);
+        }
+        catch (DuckDbException error) when (error.ErrorType is not (DuckDbErrorType.Parser or DuckDbErrorType.Syntax) && FirstKeyword().Match(sql).Groups["word"] is { Success: true } keyword && !s_queryKeywords.Contains(keyword.Value))
+        {
+            // DuckDB binds a statement to learn its kind, and a write to a lakehouse view (INSERT INTO gold.orders)
+            // or to a file it may not open does not even bind. Such a statement could not run, but the reason
+            // the user needs is that this session does not write.
+            throw new MedallionException(ErrorCode.EngineReadOnly,
+                $"Statement 1 is a {keyword.Value.ToUpperInvariant()} statement, and this session is read-only: queries cannot change lakehouse data, write files or change settings. " +
+                "Help: change tables through models (medallion run) or the delta commands.", error);
+        }
+    }
+
+    private void InspectStatements(string sql)
+    {
+        HashSet<DuckDbStatementType> allowed = AllowsSessionStatements ? s_readOnlyStatements : s_queryStatements;
+        DuckDbStatements.Inspect(_connection, sql, (index, type) =>
+        {
+            if (type == DuckDbStatementType.Explain && ExplainAnalyze().IsMatch(sql))
+            {
+                // EXPLAIN ANALYZE runs the statement it explains: that statement must pass too.
+                InspectStatements(ExplainAnalyze().Replace(sql, string.Empty));
+            }
+
+            if (!allowed.Contains(type))
+            {
+                throw new MedallionException(ErrorCode.EngineReadOnly,
+                    $"Statement {index + 1} is a {type.ToString().ToUpperInvariant()} statement, and this session is read-only: queries cannot change lakehouse data, write files or change settings. " +
+                    "Help: change tables through models (medallion run) or the delta commands.");
+            }
+        });
+    }
+
+    [GeneratedRegex(@"\bEXPLAIN\s+ANALY[SZ]E\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ExplainAnalyze();
+
+    /// <summary>The first word of a statement, after blanks, comments and opening parentheses.</summary>
+    [GeneratedRegex(@"\A(?:\s+|--[^\n]*\n?|/\*.*?\*/|\()*(?<word>[A-Za-z_]+)", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    private static partial Regex FirstKeyword();
 
     /// <summary>Brings referenced views up to date and rewrites time-travel references; returns the SQL to run.</summary>
     private async Task<string> PrepareSqlAsync(string sql, CancellationToken cancellationToken)

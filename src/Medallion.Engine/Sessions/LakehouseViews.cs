@@ -40,10 +40,12 @@ internal sealed class LakehouseViews
             }
 
             string scan = DeltaScanSql.Build(await delta.PlanScanAsync(snapshot, cancellationToken: cancellationToken).ConfigureAwait(false));
+            string name = DuckDbConnection.QuoteIdentifier(table.Namespace) + "." + DuckDbConnection.QuoteIdentifier(table.Name);
             using DuckDbCommand command = connection.CreateCommand();
             command.CommandText =
                 $"CREATE SCHEMA IF NOT EXISTS {DuckDbConnection.QuoteIdentifier(table.Namespace)}; " +
-                $"CREATE OR REPLACE VIEW {DuckDbConnection.QuoteIdentifier(table.Namespace)}.{DuckDbConnection.QuoteIdentifier(table.Name)} AS {scan}";
+                $"CREATE OR REPLACE VIEW {name} AS {scan}; " +
+                $"COMMENT ON VIEW {name} IS {DuckDbConnection.QuoteLiteral(Comment(table, snapshot.Version))}";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             _versions[table.QualifiedName] = snapshot.Version;
             return snapshot.Version;
@@ -53,4 +55,7 @@ internal sealed class LakehouseViews
             _lock.Release();
         }
     }
+
+    private static string Comment(LakehouseTable table, long version) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{LakehouseSession.ViewCommentPrefix}{table.QualifiedName}, version {version}");
 }

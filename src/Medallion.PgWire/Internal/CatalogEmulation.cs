@@ -3,6 +3,7 @@ using System.Threading;
 using Medallion.PgWire.Protocol;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
+using Medallion.Engine.Sessions;
 
 namespace Medallion.PgWire.Internal;
 
@@ -94,7 +95,10 @@ internal static class CatalogEmulation
             "CREATE OR REPLACE TEMP VIEW pg_range AS SELECT * FROM (VALUES (0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT)) t(rngtypid, rngsubtype, rngmultitypid, rngcollation, rngsubopc, rngcanonical, rngsubdiff) WHERE false",
             TypeOidMacros(),
             FormatTypeMacro(),
-            "CREATE OR REPLACE TEMP VIEW pg_class AS SELECT *, false AS relforcerowsecurity FROM pg_catalog.pg_class",
+            // A lakehouse table is a view over its Delta snapshot; clients list tables by relkind 'r' (psql's \dt, JDBC, SQLAlchemy).
+            "CREATE OR REPLACE TEMP VIEW pg_class AS SELECT c.* REPLACE (CASE WHEN c.relkind = 'v' AND starts_with(v.comment, "
+                + DuckDbConnection.QuoteLiteral(LakehouseSession.ViewCommentPrefix) + ") THEN 'r' ELSE c.relkind END AS relkind), false AS relforcerowsecurity "
+                + "FROM pg_catalog.pg_class c LEFT JOIN duckdb_views() v ON c.relkind = 'v' AND v.view_oid = c.oid",
             "CREATE OR REPLACE TEMP VIEW pg_attribute AS SELECT c.table_oid AS attrelid, c.column_name AS attname, __pg_type_oid(c.data_type) AS atttypid, 0 AS attstattarget, "
                 + "-1::SMALLINT AS attlen, c.column_index::SMALLINT AS attnum, 0 AS attndims, -1 AS attcacheoff, __pg_type_modifier(c.data_type) AS atttypmod, false AS attbyval, 'p' AS attstorage, 'i' AS attalign, "
                 + "NOT c.is_nullable AS attnotnull, c.column_default IS NOT NULL AS atthasdef, false AS atthasmissing, '' AS attidentity, '' AS attgenerated, false AS attisdropped, true AS attislocal, "
@@ -102,6 +106,12 @@ internal static class CatalogEmulation
                 + "FROM duckdb_columns() c",
             "CREATE OR REPLACE TEMP MACRO pg_get_expr(expression, relation_oid) AS CAST(expression AS VARCHAR), (expression, relation_oid, pretty) AS CAST(expression AS VARCHAR)",
             "CREATE OR REPLACE TEMP MACRO pg_get_statisticsobjdef_columns(statistics_oid) AS NULL::VARCHAR",
+            // information_schema._pg_expandarray (JDBC's getPrimaryKeys) is a set-returning function in PostgreSQL; DuckDB's
+            // pg_index has no key columns (indkey is NULL), so the one row it would give for them is enough to bind the query.
+            "CREATE OR REPLACE TEMP MACRO pg_get_serial_sequence(table_name, column_name) AS NULL::VARCHAR",
+            // json_build_object is variadic in PostgreSQL; SQLAlchemy's column reflection calls it with seven pairs.
+            JsonBuildObjectMacro(),
+            "CREATE OR REPLACE TEMP MACRO _pg_expandarray(key_array) AS {'x': key_array[1], 'n': 1}",
             "CREATE OR REPLACE TEMP MACRO pg_relation_is_publishable(relation_oid) AS false",
             "CREATE OR REPLACE TEMP MACRO array_upper(list_value, dimension) AS CASE WHEN len(list_value) > 0 THEN len(list_value) END",
             "CREATE OR REPLACE TEMP MACRO array_lower(list_value, dimension) AS CASE WHEN len(list_value) > 0 THEN 1 END",
@@ -147,6 +157,26 @@ internal static class CatalogEmulation
         }
 
         return "CREATE OR REPLACE TEMP VIEW pg_type AS SELECT * FROM (VALUES " + rows.ToString(0, rows.Length - 1) + ") t(oid, typname, typnamespace, typowner, typlen, typbyval, typtype, typcategory, typispreferred, typisdefined, typdelim, typrelid, typsubscript, typelem, typarray, typinput, typoutput, typreceive, typsend, typmodin, typmodout, typanalyze, typalign, typstorage, typnotnull, typbasetype, typtypmod, typndims, typcollation, typdefaultbin, typdefault, typacl)";
+    }
+
+    /// <summary>json_build_object(k1, v1, ...) with one to seven key/value pairs (DuckDB's json_object wants VARCHAR keys).</summary>
+    private static string JsonBuildObjectMacro()
+    {
+        var overloads = new List<string>();
+        for (int pairs = 1; pairs <= 7; pairs++)
+        {
+            var parameters = new List<string>();
+            var arguments = new List<string>();
+            for (int i = 1; i <= pairs; i++)
+            {
+                parameters.Add($"k{i}, v{i}");
+                arguments.Add($"CAST(k{i} AS VARCHAR), v{i}");
+            }
+
+            overloads.Add($"({string.Join(", ", parameters)}) AS json_object({string.Join(", ", arguments)})");
+        }
+
+        return "CREATE OR REPLACE TEMP MACRO json_build_object" + string.Join(", ", overloads);
     }
 
     /// <summary>A catalog table PostgreSQL has and the lakehouse has nothing for (inheritance, publications, policies, ...): there, with its columns, and empty.</summary>

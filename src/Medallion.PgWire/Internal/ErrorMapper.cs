@@ -15,10 +15,32 @@ internal static class ErrorMapper
         PgWireException pg => new PgError(pg.SqlState, pg.Message, null, pg.IsFatal),
         DuckDbException { InnerException: TimeoutException } => new PgError(SqlState.QueryCanceled, "canceling statement due to statement timeout", null, false),
         DuckDbException duck => FromDuckDb(duck),
+        MedallionException medallion => FromMedallion(medallion),
         OperationCanceledException => new PgError(SqlState.QueryCanceled, "canceling statement due to user request", null, false),
         OutOfMemoryException => new PgError(SqlState.OutOfMemory, "out of memory", null, false),
         _ => new PgError(SqlState.InternalError, error.Message, null, false),
     };
+
+    /// <summary>The engine's own refusals: a write in a read-only session, an unknown table, a version the table does not have.</summary>
+    private static PgError FromMedallion(MedallionException error)
+    {
+        (string message, string? hint) = SplitHelp(error.Message);
+        string state = error.Code switch
+        {
+            ErrorCode.EngineReadOnly => SqlState.ReadOnlySqlTransaction,
+            ErrorCode.EngineUnknownTable => SqlState.UndefinedTable,
+            ErrorCode.EngineInvalidTimeTravel or ErrorCode.DeltaVersionNotFound or ErrorCode.DeltaTimestampOutOfRange => SqlState.InvalidParameterValue,
+            _ => SqlState.InternalError,
+        };
+        return new PgError(state, message, hint, false);
+    }
+
+    /// <summary>Our messages end in "Help: ..."; PostgreSQL clients show that part as the HINT.</summary>
+    private static (string Message, string? Hint) SplitHelp(string text)
+    {
+        int help = text.IndexOf(" Help: ", StringComparison.Ordinal);
+        return help < 0 ? (text, null) : (text[..help], text[(help + 7)..]);
+    }
 
     private static PgError FromDuckDb(DuckDbException error)
     {

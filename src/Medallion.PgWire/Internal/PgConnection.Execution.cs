@@ -19,6 +19,9 @@ internal sealed partial class PgConnection
     /// <summary>Whether this session's catalog emulation exists; it is made on the first statement that needs it, so plain queries connect fast.</summary>
     private bool _catalogInstalled;
 
+    /// <summary>Whether the emulation was made inside the open transaction block, so that a rollback takes it away again.</summary>
+    private bool _catalogInstalledInTransaction;
+
     private async Task EnsureCatalogAsync(SqlStatement statement, CancellationToken cancellationToken)
     {
         if (_catalogInstalled || !CatalogEmulation.IsNeededBy(statement))
@@ -33,6 +36,7 @@ internal sealed partial class PgConnection
             return true;
         }).ConfigureAwait(false);
         _catalogInstalled = true;
+        _catalogInstalledInTransaction = _transactionStatus != 'I';
     }
 
     private async Task ExecutePortalAsync(Portal portal, int maxRows, bool sendRowDescription, CancellationToken cancellationToken)
@@ -172,10 +176,9 @@ internal sealed partial class PgConnection
             return portal.Columns = TextColumns(result.ColumnNames);
         }
 
-        ReadOnlyGuard.EnsureReadOnly(statement);
         EnsureNoOtherOpenReader(portal);
         await EnsureCatalogAsync(statement, cancellationToken).ConfigureAwait(false);
-        DuckDbCommand command = CreateCommand(PgSqlRewriter.Rewrite(statement, _database, Settings), portal.Parameters);
+        DuckDbCommand command = await CreateCommandAsync(statement, portal.Parameters, describe: false, cancellationToken).ConfigureAwait(false);
         portal.Command = command;
         portal.Reader = await RunAsync(() => command.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);
         portal.Columns = ColumnsOf(portal.Reader, portal.ResultFormats);
@@ -202,14 +205,13 @@ internal sealed partial class PgConnection
         }
 
         EnsureNotAborted(statement);
-        ReadOnlyGuard.EnsureReadOnly(statement);
         EnsureNoOtherOpenReader(null);
         await EnsureCatalogAsync(statement, cancellationToken).ConfigureAwait(false);
         object?[] nulls = new object?[prepared.ParameterTypeOids.Length];
         var columns = new List<ResultColumn>();
         try
         {
-            DuckDbCommand describe = CreateCommand("DESCRIBE " + PgSqlRewriter.Rewrite(statement, _database, Settings), nulls);
+            DuckDbCommand describe = await CreateCommandAsync(statement, nulls, describe: true, cancellationToken).ConfigureAwait(false);
             foreach (string?[] row in await RunAsync(() => DuckDbCommands.QueryAsync(describe, cancellationToken)).ConfigureAwait(false))
             {
                 PgType type = PgType.FromDuckDb(row[1] ?? "VARCHAR", out int modifier);
@@ -220,7 +222,7 @@ internal sealed partial class PgConnection
         {
             // Not every statement can be wrapped in DESCRIBE (EXPLAIN, SUMMARIZE, ...): run it
             // instead, read-only as it is, and take the shape of its result.
-            DuckDbCommand run = CreateCommand(PgSqlRewriter.Rewrite(statement, _database, Settings), nulls);
+            DuckDbCommand run = await CreateCommandAsync(statement, nulls, describe: false, cancellationToken).ConfigureAwait(false);
             try
             {
                 DuckDbDataReader reader = await RunAsync(() => run.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);

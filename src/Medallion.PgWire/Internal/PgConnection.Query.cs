@@ -250,15 +250,26 @@ internal sealed partial class PgConnection
         }
     }
 
-    private DuckDbCommand CreateCommand(string sql, object?[] parameters)
+    /// <summary>
+    /// The command for a client statement: PostgreSQL spellings rewritten, then bound by the session (which
+    /// refuses writes); with <paramref name="describe"/>, wrapped in DESCRIBE to learn its columns without running it.
+    /// </summary>
+    private async Task<DuckDbCommand> CreateCommandAsync(SqlStatement statement, object?[] parameters, bool describe, CancellationToken cancellationToken)
     {
-        DuckDbCommand command = Session.CreateCommand(sql);
+        string sql = await RunAsync(() => Session.BindAsync(PgSqlRewriter.Rewrite(statement, _database, Settings), cancellationToken).AsTask()).ConfigureAwait(false);
+        DuckDbCommand command = Session.Connection.CreateCommand();
+        command.CommandText = describe ? "DESCRIBE " + sql : sql;
         foreach (object? value in parameters)
         {
             command.Parameters.Add(new DuckDbParameter(value));
         }
 
         int timeoutMs = Settings.StatementTimeoutMs;
+        if (Options.StatementTimeout is { } limit && (timeoutMs <= 0 || timeoutMs > limit.TotalMilliseconds))
+        {
+            timeoutMs = (int)Math.Min(int.MaxValue, limit.TotalMilliseconds);
+        }
+
         command.CommandTimeout = timeoutMs <= 0 ? 0 : Math.Max(1, (timeoutMs + 999) / 1000);
         return command;
     }

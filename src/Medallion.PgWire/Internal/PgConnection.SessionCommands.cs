@@ -213,6 +213,13 @@ internal sealed partial class PgConnection
         Settings.EndTransaction();
         await CloseAllPortalsExceptRunningAsync().ConfigureAwait(false);
         await RunDuckDbAsync(commit && !failed ? "COMMIT" : "ROLLBACK", cancellationToken).ConfigureAwait(false);
+        if (_catalogInstalledInTransaction && !(commit && !failed))
+        {
+            // The emulation's TEMP objects were created inside the transaction just rolled back.
+            _catalogInstalled = false;
+        }
+
+        _catalogInstalledInTransaction = false;
         return new CommandResult(commit && !failed ? "COMMIT" : "ROLLBACK");
     }
 

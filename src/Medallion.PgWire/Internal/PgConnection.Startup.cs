@@ -124,6 +124,7 @@ internal sealed partial class PgConnection
         {
             ["server_version"] = Options.ServerVersion,
             ["server_version_num"] = ServerVersionNumber(Options.ServerVersion),
+            ["statement_timeout"] = Options.StatementTimeout is { } limit ? ((long)limit.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) : "0",
             ["session_authorization"] = user,
             ["is_superuser"] = Options.IsSuperuser ? "on" : "off",
         };

@@ -119,7 +119,8 @@ internal static class PgSqlRewriter
                 edits.Add((token.Start, tokens[last].End, string.Empty));
                 i = last;
             }
-            else if (token.Kind == SqlTokenKind.Word && token.Value == "PG_CATALOG" && IsSymbol(tokens, i + 1, ".") && !IsSymbol(tokens, i - 1, "."))
+            else if (token.Kind == SqlTokenKind.Word && ((token.Value == "PG_CATALOG" && !IsSymbol(tokens, i - 1, ".")) || (token.Value == "INFORMATION_SCHEMA" && IsWord(tokens, i + 2, "_PG_EXPANDARRAY")))
+                && IsSymbol(tokens, i + 1, "."))
             {
                 edits.Add((token.Start, tokens[i + 1].End, string.Empty));
                 i++;
@@ -137,14 +138,28 @@ internal static class PgSqlRewriter
                 edits.Add((token.Start, tokens[close].End, "CAST(" + Medallion.DuckDb.DuckDbConnection.QuoteLiteral(value) + " AS VARCHAR)"));
                 i = close;
             }
+            else if (IsSymbol(tokens, i, "=") && IsWord(tokens, i + 1, "ANY") && IsSymbol(tokens, i + 2, "(") && !IsWord(tokens, i + 3, "SELECT")
+                && MatchingParenthesis(tokens, i + 2) is int anyClose && anyClose > 0)
+            {
+                // PostgreSQL's "x = ANY(array)" (pgcli); DuckDB takes ANY only over a subquery. An array parameter
+                // arrives as its text ({r,p,f}), which DuckDB does not read as a list.
+                bool parameter = anyClose == i + 4 && tokens[i + 3].Kind == SqlTokenKind.Parameter;
+                edits.Add((token.Start, tokens[i + 2].End, parameter ? "IN (SELECT unnest(string_split(trim(CAST(" : "IN (SELECT unnest("));
+                edits.Add((tokens[anyClose].Start, tokens[anyClose].Start, parameter ? " AS VARCHAR), '{}'), ','))" : ")"));
+                i += 2;
+            }
+            else if (token.Kind == SqlTokenKind.String && IsSymbol(tokens, i + 1, ":") && IsSymbol(tokens, i + 2, ":") && CastTarget(tokens, i + 3) is int regclass
+                && regclass < tokens.Count && tokens[regclass].Kind == SqlTokenKind.Word && tokens[regclass].Value is "REGCLASS" or "REGTYPE")
+            {
+                // 'name'::regclass looks the relation up by name (JDBC's metadata queries), 'name'::regtype the type
+                // (pgcli's 'trigger'::regtype); a name we do not have is -1, an OID nothing has, rather than NULL.
+                edits.Add((token.Start, tokens[regclass].End, tokens[regclass].Value == "REGCLASS" ? RegclassLookup(token.Value)
+                    : "COALESCE((SELECT min(oid) FROM pg_type WHERE typname = " + Medallion.DuckDb.DuckDbConnection.QuoteLiteral(token.Value) + "), -1)"));
+                i = regclass;
+            }
             else if (IsSymbol(tokens, i, ":") && IsSymbol(tokens, i + 1, ":"))
             {
-                int type = i + 2;
-                if (type + 1 < tokens.Count && tokens[type].Value == "PG_CATALOG" && IsSymbol(tokens, type + 1, "."))
-                {
-                    type += 2;
-                }
-
+                int type = CastTarget(tokens, i + 2);
                 if (type < tokens.Count && tokens[type].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
                     && s_castTypes.TryGetValue(tokens[type].Value.ToUpperInvariant(), out string? replacement))
                 {
@@ -170,6 +185,18 @@ internal static class PgSqlRewriter
         }
 
         return builder.Append(statement.Text, copied, statement.Text.Length - copied).ToString();
+    }
+
+    /// <summary>The token of a cast's type name at <paramref name="type"/>, past a <c>pg_catalog.</c> qualifier.</summary>
+    private static int CastTarget(IReadOnlyList<SqlToken> tokens, int type) =>
+        type + 1 < tokens.Count && tokens[type].Value == "PG_CATALOG" && IsSymbol(tokens, type + 1, ".") ? type + 2 : type;
+
+    private static string RegclassLookup(string name)
+    {
+        int dot = name.LastIndexOf('.');
+        string relation = Medallion.DuckDb.DuckDbConnection.QuoteLiteral(dot < 0 ? name : name[(dot + 1)..]);
+        string schema = dot < 0 ? string.Empty : " AND schema_name = " + Medallion.DuckDb.DuckDbConnection.QuoteLiteral(name[..dot]);
+        return $"(SELECT min(oid) FROM (SELECT table_oid AS oid, table_name AS name, schema_name FROM duckdb_tables() UNION ALL SELECT view_oid, view_name, schema_name FROM duckdb_views()) r WHERE name = {relation}{schema})";
     }
 
     /// <summary>
@@ -198,7 +225,39 @@ internal static class PgSqlRewriter
             before -= 2;
         }
 
-        return IsWord(tokens, before, "FROM") || IsWord(tokens, before, "JOIN") || IsSymbol(tokens, before, ",");
+        return IsWord(tokens, before, "FROM") || IsWord(tokens, before, "JOIN") || (IsSymbol(tokens, before, ",") && InFromClause(tokens, before));
+    }
+
+    /// <summary>Whether the comma at <paramref name="comma"/> separates FROM items rather than select-list items (pgcli's unnest((...)) AS column).</summary>
+    private static bool InFromClause(IReadOnlyList<SqlToken> tokens, int comma)
+    {
+        int depth = 0;
+        for (int i = comma - 1; i >= 0; i--)
+        {
+            if (IsSymbol(tokens, i, ")"))
+            {
+                depth++;
+            }
+            else if (IsSymbol(tokens, i, "("))
+            {
+                if (depth == 0)
+                {
+                    return false;
+                }
+
+                depth--;
+            }
+            else if (depth == 0 && (IsWord(tokens, i, "FROM") || IsWord(tokens, i, "JOIN")))
+            {
+                return true;
+            }
+            else if (depth == 0 && IsWord(tokens, i, "SELECT"))
+            {
+                return false;
+            }
+        }
+
+        return false;
     }
 
     private static int MatchingParenthesis(IReadOnlyList<SqlToken> tokens, int open)

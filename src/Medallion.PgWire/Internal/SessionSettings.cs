@@ -99,6 +99,8 @@ internal sealed class SessionSettings
             _sessionDefaults[name] = value;
         }
 
+        StatementTimeoutMs = ParseMilliseconds(_values["statement_timeout"]) ?? 0;
+
         TimeZone = TimeZoneInfo.Utc;
     }
 

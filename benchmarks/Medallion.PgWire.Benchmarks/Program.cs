@@ -1,0 +1,46 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Net;
+using System.Threading.Tasks;
+using Medallion.DuckDb;
+using Medallion.Engine.Sessions;
+using Medallion.PgWire;
+using Medallion.PgWire.Benchmarks;
+
+// The SQL endpoint side by side with a real PostgreSQL 15 server (the test cluster, port 55432) and with
+// DuckDB in-process, all measured in this run so the ratios hold on a noisy machine.
+// Usage: [rows] [clients] [seconds] (defaults 10,000,000 rows, 50 clients, 10 s). The PostgreSQL server is
+// MEDALLION_TEST_PG, as for the tests.
+long rows = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 10_000_000;
+int clients = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50;
+int seconds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10;
+string postgres = Environment.GetEnvironmentVariable("MEDALLION_TEST_PG") is { Length: > 0 } configured
+    ? configured
+    : "Host=127.0.0.1;Port=55432;Username=medallion;Password=medallion;Database=postgres";
+Console.WriteLine($"Medallion.PgWire benchmarks: DuckDB {DuckDbDatabase.LibraryVersion}, {rows:N0} rows, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+
+string project = Path.Combine(Path.GetTempPath(), "medallion-pgwire-bench");
+string warehouse = Path.Combine(project, "warehouse");
+await Data.EnsureDeltaTableAsync(warehouse, rows);
+await Data.EnsurePostgresTableAsync(postgres, rows);
+
+using DuckDbDatabase database = LakehouseSessionFactory.OpenServingDatabase(null, [warehouse]);
+var users = new PgUserStore();
+users.AddUser("bench", "bench");
+await using var server = new PgWireServer(new PgWireServerOptions
+{
+    Address = IPAddress.Loopback,
+    Port = 0,
+    SessionFactory = new LakehouseSessionFactory(database, new DirectoryTableLocator(warehouse), "bench"),
+    UserStore = users,
+});
+await server.StartAsync();
+string medallion = $"Host=127.0.0.1;Port={server.Port};Username=bench;Password=bench;Database=bench;Timeout=120;Command Timeout=600;Maximum Pool Size={clients + 5}";
+string postgresPooled = postgres + $";Timeout=120;Command Timeout=600;Maximum Pool Size={clients + 5}";
+
+await Scenarios.AggregationAsync(medallion, postgresPooled, database, warehouse);
+Console.WriteLine();
+await Scenarios.StreamingAsync(medallion, postgresPooled, Math.Min(rows, 1_000_000));
+Console.WriteLine();
+await Scenarios.ConcurrentAsync(medallion, postgresPooled, clients, TimeSpan.FromSeconds(seconds));

@@ -1,0 +1,155 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.DuckDb;
+using Medallion.Engine.Sessions;
+using Npgsql;
+
+namespace Medallion.PgWire.Benchmarks;
+
+internal static class Scenarios
+{
+    private const int Repeats = 3;
+
+    /// <summary>One aggregation over every row: our endpoint vs PostgreSQL (target ≥ 10× faster) vs DuckDB in-process (target ≤ 1.2× its time).</summary>
+    public static async Task AggregationAsync(string medallion, string postgres, DuckDbDatabase database, string warehouse)
+    {
+        const string Query = "SELECT region, count(*) AS orders, sum(amount) AS revenue, avg(amount) AS average, count(DISTINCT customer) AS customers FROM {0} GROUP BY region ORDER BY region";
+        TimeSpan endpoint = await MedianAsync(() => ScalarRowsAsync(medallion, string.Format(System.Globalization.CultureInfo.InvariantCulture, Query, "gold.orders")));
+        TimeSpan server = await MedianAsync(() => ScalarRowsAsync(postgres, string.Format(System.Globalization.CultureInfo.InvariantCulture, Query, "bench_orders")));
+        await using LakehouseSession session = await LakehouseSession.OpenAsync(new DirectoryTableLocator(warehouse), database);
+        TimeSpan inProcess = await MedianAsync(async () =>
+        {
+            await using DuckDbDataReader reader = await session.ExecuteReaderAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, Query, "gold.orders"));
+            while (await reader.ReadAsync())
+            {
+            }
+        });
+        Console.WriteLine($"aggregation over every row, median of {Repeats}:");
+        Console.WriteLine($"  endpoint {Ms(endpoint)}, PostgreSQL 15 {Ms(server)}, DuckDB in-process {Ms(inProcess)}");
+        Console.WriteLine($"  PostgreSQL / endpoint = {server / endpoint:0.0}x (target >= 10x: {Met(server / endpoint >= 10)})");
+        Console.WriteLine($"  endpoint / in-process = {endpoint / inProcess:0.00}x (target <= 1.2x: {Met(endpoint / inProcess <= 1.2)})");
+    }
+
+    /// <summary>Streams a large result to the client: rows per second against PostgreSQL serving the same rows (target ≥ 1×).</summary>
+    public static async Task StreamingAsync(string medallion, string postgres, long rows)
+    {
+        const string Query = "SELECT id, customer, amount, day, region FROM {0} WHERE id < {1}";
+        TimeSpan endpoint = await MedianAsync(() => ReadAllAsync(medallion, string.Format(System.Globalization.CultureInfo.InvariantCulture, Query, "gold.orders", rows), rows));
+        TimeSpan server = await MedianAsync(() => ReadAllAsync(postgres, string.Format(System.Globalization.CultureInfo.InvariantCulture, Query, "bench_orders", rows), rows));
+        Console.WriteLine($"streaming {rows:N0} rows (5 columns) to Npgsql, median of {Repeats}:");
+        Console.WriteLine($"  endpoint {Ms(endpoint)} = {rows / endpoint.TotalSeconds / 1e6:0.00}M rows/s, PostgreSQL 15 {Ms(server)} = {rows / server.TotalSeconds / 1e6:0.00}M rows/s");
+        Console.WriteLine($"  endpoint / PostgreSQL rows/s = {server / endpoint:0.00}x (target >= 1x: {Met(server / endpoint >= 1)})");
+    }
+
+    /// <summary>Many clients at once, each running a mix of dashboard-like queries: throughput and p99 latency on both servers.</summary>
+    public static async Task ConcurrentAsync(string medallion, string postgres, int clients, TimeSpan duration)
+    {
+        string[] mix =
+        [
+            "SELECT count(*) FROM {0} WHERE customer = {1}",
+            "SELECT day, sum(amount) FROM {0} WHERE region = {2} AND day >= DATE '2026-03-01' AND day < DATE '2026-04-01' GROUP BY day ORDER BY day",
+            "SELECT id, customer, amount FROM {0} WHERE id BETWEEN {3} AND {3} + 99 ORDER BY id",
+            "SELECT 1",
+        ];
+        Console.WriteLine($"{clients} concurrent clients, {duration.TotalSeconds:0} s each side, query mix of {mix.Length}:");
+        foreach ((string name, string connectionString, string table) in new[] { ("endpoint", medallion, "gold.orders"), ("PostgreSQL 15", postgres, "bench_orders") })
+        {
+            var latencies = new List<double>[clients];
+            int errors = 0;
+            var connections = new NpgsqlConnection[clients];
+            Stopwatch connecting = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, clients).Select(async client =>
+            {
+                connections[client] = new NpgsqlConnection(connectionString);
+                await connections[client].OpenAsync();
+            }));
+            TimeSpan connected = connecting.Elapsed;
+            Stopwatch wall = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, clients).Select(async client =>
+            {
+                var mine = latencies[client] = [];
+                var random = new Random(client);
+                await using NpgsqlConnection connection = connections[client];
+                for (int i = 0; wall.Elapsed < duration; i++)
+                {
+                    string sql = string.Format(System.Globalization.CultureInfo.InvariantCulture, mix[i % mix.Length], table, random.Next(1000), random.Next(7), random.Next(9_000_000));
+                    long started = Stopwatch.GetTimestamp();
+                    try
+                    {
+                        await using var command = new NpgsqlCommand(sql, connection);
+                        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync();
+                        while (await reader.ReadAsync())
+                        {
+                        }
+                    }
+                    catch (NpgsqlException)
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
+
+                    mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            }));
+            double[] all = latencies.SelectMany(l => l).OrderBy(l => l).ToArray();
+            double p50 = all[all.Length / 2];
+            double p99 = all[Math.Min(all.Length - 1, (int)(all.Length * 0.99))];
+            Console.WriteLine($"  {name}: {clients} connections opened at once in {connected.TotalMilliseconds:0} ms; {all.Length:N0} queries in {wall.Elapsed.TotalSeconds:0.0} s = {all.Length / wall.Elapsed.TotalSeconds:0.0} queries/s, p50 {p50:0.0} ms, p99 {p99:0.0} ms, {errors} errors");
+        }
+    }
+
+    private static async Task ScalarRowsAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+        }
+    }
+
+    private static async Task ReadAllAsync(string connectionString, string sql, long expected)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync();
+        long rows = 0;
+        decimal sink = 0;
+        while (await reader.ReadAsync())
+        {
+            sink += reader.GetInt64(0) + reader.GetInt32(1) + reader.GetDecimal(2) + reader.GetInt32(4);
+            _ = reader.GetDateTime(3);
+            rows++;
+        }
+
+        if (rows != expected)
+        {
+            throw new InvalidOperationException($"expected {expected} rows, read {rows} (checksum {sink})");
+        }
+    }
+
+    /// <summary>Runs once to warm up, then <see cref="Repeats"/> times; the median.</summary>
+    private static async Task<TimeSpan> MedianAsync(Func<Task> action)
+    {
+        await action();
+        var times = new List<TimeSpan>();
+        for (int i = 0; i < Repeats; i++)
+        {
+            Stopwatch elapsed = Stopwatch.StartNew();
+            await action();
+            times.Add(elapsed.Elapsed);
+        }
+
+        times.Sort();
+        return times[Repeats / 2];
+    }
+
+    private static string Ms(TimeSpan time) => $"{time.TotalMilliseconds:0.0} ms";
+
+    private static string Met(bool met) => met ? "met" : "NOT met";
+}

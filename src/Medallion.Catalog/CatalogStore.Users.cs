@@ -1,0 +1,57 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Medallion.Catalog;
+
+public sealed partial class CatalogStore
+{
+    private const string ScramPrefix = "SCRAM-SHA-256$";
+
+    /// <summary>
+    /// Adds a user of the SQL endpoint, or replaces the password verifier of an existing one. Only the
+    /// SCRAM-SHA-256 verifier is stored (PostgreSQL's <c>SCRAM-SHA-256$&lt;iterations&gt;:&lt;salt&gt;$&lt;StoredKey&gt;:&lt;ServerKey&gt;</c>),
+    /// from which the password cannot be recovered.
+    /// </summary>
+    /// <returns>True when the user is new, false when an existing user's verifier was replaced.</returns>
+    /// <exception cref="ArgumentException">The verifier is not a SCRAM-SHA-256 verifier (a password passed by mistake is never stored).</exception>
+    public async Task<bool> SetUserAsync(string name, string scramVerifier, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(scramVerifier);
+        if (!scramVerifier.StartsWith(ScramPrefix, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("Users are stored with a SCRAM-SHA-256 verifier, never a password.", nameof(scramVerifier));
+        }
+
+        string now = Now();
+        bool existed = await FindUserVerifierAsync(name, cancellationToken).ConfigureAwait(false) is not null;
+        await ExecuteAsync(
+            "INSERT INTO users (name, scram_verifier, created_at, updated_at) VALUES (@name, @verifier, @now, @now) " +
+            "ON CONFLICT (name) DO UPDATE SET scram_verifier = excluded.scram_verifier, updated_at = excluded.updated_at",
+            [("@name", name), ("@verifier", scramVerifier), ("@now", now)],
+            cancellationToken).ConfigureAwait(false);
+        return !existed;
+    }
+
+    /// <summary>The stored SCRAM-SHA-256 verifier of <paramref name="name"/> (names are case-sensitive, as in PostgreSQL), or null.</summary>
+    public async Task<string?> FindUserVerifierAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        List<string> verifiers = await QueryAsync("SELECT scram_verifier FROM users WHERE name = @name", [("@name", name)], r => r.GetString(0), cancellationToken).ConfigureAwait(false);
+        return verifiers.Count == 0 ? null : verifiers[0];
+    }
+
+    /// <summary>Every user, by name.</summary>
+    public Task<List<CatalogUser>> ListUsersAsync(CancellationToken cancellationToken = default) =>
+        QueryAsync("SELECT name, created_at, updated_at FROM users ORDER BY name", [],
+            r => new CatalogUser(r.GetString(0), ParseTime(r.GetString(1)), ParseTime(r.GetString(2))), cancellationToken);
+
+    /// <summary>Removes a user; returns false when there was no such user.</summary>
+    public async Task<bool> RemoveUserAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return await ExecuteAsync("DELETE FROM users WHERE name = @name", [("@name", name)], cancellationToken).ConfigureAwait(false) > 0;
+    }
+}

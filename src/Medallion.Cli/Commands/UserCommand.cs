@@ -1,0 +1,156 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.IO;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.PgWire;
+using Medallion.Pipelines;
+
+namespace Medallion.Cli.Commands;
+
+/// <summary>
+/// <c>medallion user add|list|remove</c>: who may log in to <c>medallion serve</c>. The project's catalog keeps
+/// each user's SCRAM-SHA-256 verifier (as PostgreSQL does), never the password.
+/// </summary>
+internal static class UserCommand
+{
+    public static Command Create(TextWriter output, TextWriter error, TextReader? input = null)
+    {
+        var command = new Command("user", "Manage who may log in to the SQL endpoint (medallion serve).");
+        command.Add(Add(output, error, input));
+        command.Add(List(output));
+        command.Add(Remove(output, error));
+        return command;
+    }
+
+    private static Command Add(TextWriter output, TextWriter error, TextReader? input)
+    {
+        var name = new Argument<string>("name") { Description = "The login name (case-sensitive, as in PostgreSQL)." };
+        Option<string> project = ProjectOption.Create();
+        var command = new Command("add", "Add a user, or change a user's password. The password is prompted for on a terminal (without echo) and read from standard input otherwise.")
+        {
+            name, project,
+        };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            string user = parsed.GetRequiredValue(name);
+            if (user.Trim().Length == 0)
+            {
+                await error.WriteLineAsync("error: the user name is empty.").ConfigureAwait(false);
+                return MedallionCli.UsageError;
+            }
+
+            string? password = input is not null || Console.IsInputRedirected
+                ? await (input ?? Console.In).ReadLineAsync(cancellationToken).ConfigureAwait(false)
+                : PromptTwice(user, error);
+            if (string.IsNullOrEmpty(password))
+            {
+                await error.WriteLineAsync("error: no password given. Help: type it at the prompt, or pipe it: echo \"$PASSWORD\" | medallion user add " + user).ConfigureAwait(false);
+                return MedallionCli.UsageError;
+            }
+
+            await using CatalogStore catalog = await OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            bool added = await catalog.SetUserAsync(user, PgUserStore.CreateScramVerifier(password), cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync(added ? $"Added user {user}." : $"Changed the password of user {user}.").ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command List(TextWriter output)
+    {
+        Option<string> project = ProjectOption.Create();
+        var command = new Command("list", "List the users who may log in.") { project };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            await using CatalogStore catalog = await OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            List<CatalogUser> users = await catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false);
+            foreach (CatalogUser user in users)
+            {
+                await output.WriteLineAsync($"{user.Name}\tadded {user.CreatedAt:yyyy-MM-dd HH:mm:ss}Z\tpassword changed {user.UpdatedAt:yyyy-MM-dd HH:mm:ss}Z").ConfigureAwait(false);
+            }
+
+            if (users.Count == 0)
+            {
+                await output.WriteLineAsync("No users. Help: medallion user add <name>").ConfigureAwait(false);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Remove(TextWriter output, TextWriter error)
+    {
+        var name = new Argument<string>("name") { Description = "The user to remove." };
+        Option<string> project = ProjectOption.Create();
+        var command = new Command("remove", "Remove a user; sessions already open stay open until they disconnect.") { name, project };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            string user = parsed.GetRequiredValue(name);
+            await using CatalogStore catalog = await OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            if (!await catalog.RemoveUserAsync(user, cancellationToken).ConfigureAwait(false))
+            {
+                await error.WriteLineAsync($"error: there is no user {user}. Help: medallion user list").ConfigureAwait(false);
+                return MedallionCli.Failure;
+            }
+
+            await output.WriteLineAsync($"Removed user {user}.").ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task<CatalogStore> OpenCatalogAsync(string projectDirectory, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(Path.Combine(projectDirectory, MedallionProject.FileName)))
+        {
+            throw new MedallionException(ErrorCode.ProjectNotFound,
+                $"{projectDirectory} is not a Medallion project (no {MedallionProject.FileName}); users are kept in a project's catalog. Help: run this in the project folder or pass --project <dir>.");
+        }
+
+        MedallionProject loaded = await MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await CatalogStore.OpenAsync(loaded.Resolve(loaded.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Asks for the password twice on the terminal without echoing it; null when the two differ.</summary>
+    private static string? PromptTwice(string user, TextWriter error)
+    {
+        string first = ReadHidden($"Password for {user}: ", error);
+        string second = ReadHidden("Again: ", error);
+        if (!string.Equals(first, second, StringComparison.Ordinal))
+        {
+            error.WriteLine("The passwords differ.");
+            return null;
+        }
+
+        return first;
+    }
+
+    private static string ReadHidden(string prompt, TextWriter error)
+    {
+        error.Write(prompt);
+        var password = new StringBuilder();
+        while (true)
+        {
+            ConsoleKeyInfo key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter)
+            {
+                error.WriteLine();
+                return password.ToString();
+            }
+
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                password.Length = Math.Max(0, password.Length - 1);
+            }
+            else if (!char.IsControl(key.KeyChar))
+            {
+                password.Append(key.KeyChar);
+            }
+        }
+    }
+}

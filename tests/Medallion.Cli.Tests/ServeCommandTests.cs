@@ -1,0 +1,125 @@
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Medallion.Cli.Tests;
+
+/// <summary>
+/// <c>medallion user add|list|remove</c> and <c>medallion serve --project</c> over a project whose storage holds a copy
+/// of the conformance table dat-basic_append (version 0: 3 rows, version 1: 5 rows) as <c>gold.basic_append</c>.
+/// </summary>
+public sealed partial class ServeCommandTests : IDisposable
+{
+    private readonly string _project = Path.Combine(Path.GetTempPath(), "medallion-serve-project-" + Guid.NewGuid().ToString("N"));
+
+    public ServeCommandTests() => SharedConformance.CreateShopProject(_project);
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_project, recursive: true);
+    }
+
+    [Fact]
+    public async Task User_add_reads_the_password_from_standard_input_and_stores_only_a_scram_verifier()
+    {
+        Cli.Result added = await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--project", _project);
+
+        Assert.Equal(0, added.ExitCode);
+        Assert.Equal("Added user analyst.\n", added.Output);
+        byte[] catalog = await File.ReadAllBytesAsync(Path.Combine(_project, ".medallion", "catalog.db"));
+        string text = System.Text.Encoding.Latin1.GetString(catalog);
+        Assert.DoesNotContain("s3cret-pass", text, StringComparison.Ordinal);
+        Assert.Contains("SCRAM-SHA-256$4096:", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task User_list_shows_the_users_and_user_remove_removes_one()
+    {
+        await Cli.RunWithInputAsync("one\n", "user", "add", "analyst", "--project", _project);
+        await Cli.RunWithInputAsync("two\n", "user", "add", "bi", "--project", _project);
+
+        Cli.Result listed = await Cli.RunAsync("user", "list", "--project", _project);
+        Cli.Result removed = await Cli.RunAsync("user", "remove", "bi", "--project", _project);
+        Cli.Result again = await Cli.RunAsync("user", "remove", "bi", "--project", _project);
+        Cli.Result after = await Cli.RunAsync("user", "list", "--project", _project);
+
+        Assert.Matches(@"\Aanalyst\t.*\nbi\t.*\n\z", listed.Output);
+        Assert.Equal((0, "Removed user bi.\n"), (removed.ExitCode, removed.Output));
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("there is no user bi", again.Error, StringComparison.Ordinal);
+        Assert.StartsWith("analyst\t", after.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("bi\t", after.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task User_add_without_a_password_on_standard_input_fails()
+    {
+        Cli.Result result = await Cli.RunWithInputAsync(string.Empty, "user", "add", "analyst", "--project", _project);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("no password given", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_refuses_to_start_a_project_nobody_can_log_in_to()
+    {
+        Cli.Result result = await Cli.RunAsync("serve", "--project", _project, "--pg-port", "0");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("has no users", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_project_serves_its_tables_to_catalog_users_with_time_travel_and_a_statement_timeout()
+    {
+        await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--project", _project);
+        using var output = new StringWriter { NewLine = "\n" };
+        using var error = new StringWriter { NewLine = "\n" };
+        using var stop = new CancellationTokenSource();
+        Task<int> serving = MedallionCli.RunAsync(["serve", "--project", _project, "--pg-port", "0", "--statement-timeout", "2s", "--memory-limit", "1GB"], TextWriter.Synchronized(output), TextWriter.Synchronized(error), cancellationToken: stop.Token);
+        try
+        {
+            int port = await WaitForPortAsync(output, error, serving);
+            await using var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=analyst;Password=s3cret-pass;Database=shop;Pooling=false;Timeout=15");
+            await connection.OpenAsync();
+
+            await using var latest = new NpgsqlCommand("SELECT count(*) FROM gold.basic_append", connection);
+            await using var first = new NpgsqlCommand("SELECT count(*) FROM gold.basic_append AT (VERSION => 0)", connection);
+            await using var slow = new NpgsqlCommand("SELECT count(*) FROM range(100000000000)", connection);
+            Assert.Equal(5L, await latest.ExecuteScalarAsync());
+            Assert.Equal(3L, await first.ExecuteScalarAsync());
+            Assert.Equal("57014", (await Assert.ThrowsAsync<PostgresException>(() => slow.ExecuteScalarAsync())).SqlState);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+
+        Assert.Equal(0, await serving);
+    }
+
+    private static async Task<int> WaitForPortAsync(StringWriter output, StringWriter error, Task<int> serving)
+    {
+        for (int attempt = 0; attempt < 600; attempt++)
+        {
+            Match match = ServingOn().Match(output.ToString());
+            if (match.Success)
+            {
+                return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            if (serving.IsCompleted)
+            {
+                throw new InvalidOperationException($"serve exited with {await serving}: {error}");
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("serve did not start: " + output + error);
+    }
+
+    [GeneratedRegex(@"on 127\.0\.0\.1:(\d+)")]
+    private static partial Regex ServingOn();
+}

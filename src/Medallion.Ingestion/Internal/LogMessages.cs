@@ -17,4 +17,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = 8104, Level = LogLevel.Warning, Message = "Source {Source}: an update of table {Table} left a TOASTed value unchanged, which logical replication does not send; it lands as NULL (set REPLICA IDENTITY FULL to receive it)")]
     public static partial void UnchangedToast(ILogger logger, string source, string table);
+
+    [LoggerMessage(EventId = 8105, Level = LogLevel.Information, Message = "Source {Source}: committed version {Version} of {Table}, batch {Batch}, {Rows} rows")]
+    public static partial void BronzeCommitted(ILogger logger, string source, string table, long version, long batch, long rows);
 }

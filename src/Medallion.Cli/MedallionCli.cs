@@ -38,6 +38,7 @@ internal static class MedallionCli
         root.Add(InitCommand.Create(output));
         root.Add(LineageCommand.Create(output));
         root.Add(ServeCommand.Create(output, error));
+        root.Add(IngestCommand.Create(output, error));
         return root;
     }
 

@@ -151,6 +151,23 @@ public sealed class BronzeSinkTests(PostgresDatabase database) : IClassFixture<P
         Assert.Contains("Source 'shop': another process committed", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_quiet_table_lets_its_slot_advance_past_the_wal_other_tables_write()
+    {
+        await database.ExecuteAsync("CREATE TABLE quiet (id int PRIMARY KEY); CREATE TABLE busy (id int)");
+        using var target = new DuckDbTarget();
+        using var bronze = new BronzeTable(target);
+        await IngestionRunner.RunAsync(Source("quiet", IngestionMode.Cdc), bronze.Sink(), target.Connection);
+
+        await database.ExecuteAsync("INSERT INTO busy SELECT generate_series(1, 20000)");
+        decimal written = Convert.ToDecimal(await database.ScalarAsync("SELECT (pg_current_wal_lsn() - '0/0')::bigint"));
+        IngestionResult quiet = await IngestionRunner.RunAsync(Source("quiet", IngestionMode.Cdc), bronze.Sink(), target.Connection);
+        decimal confirmed = Convert.ToDecimal(await database.ScalarAsync($"SELECT (confirmed_flush_lsn - '0/0')::bigint FROM pg_replication_slots WHERE slot_name = '{database.Name}_quiet'"));
+
+        Assert.Equal(0L, quiet.Rows);
+        Assert.True(confirmed >= written, $"The slot stayed at {confirmed}, behind the WAL written by the other table ({written}); the bronze position is {quiet.Position}.");
+    }
+
     /// <summary>Passes batches on, then cancels the run after some: a stream that ends by failure.</summary>
     private sealed class CancellingSink(IBatchSink inner, CancellationTokenSource cancel, int afterBatches) : IBatchSink
     {

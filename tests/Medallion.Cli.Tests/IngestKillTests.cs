@@ -41,12 +41,12 @@ public sealed class IngestKillTests(PostgresDatabase database) : IClassFixture<P
             {
                 // Changes start once the snapshot of the (empty) table is committed, so every change is a change event.
                 await WaitForAsync(() => File.Exists(firstCommit) || ingest.HasExited, TimeSpan.FromSeconds(60));
-                Assert.False(ingest.HasExited, await ingest.StandardError.ReadToEndAsync());
+                Assert.False(ingest.HasExited, ingest.HasExited ? await ingest.StandardError.ReadToEndAsync() : null);
                 writer = WriteChangesAsync(stopWriter.Token);
             }
 
             await Task.Delay(killAfter);
-            Assert.False(ingest.HasExited, $"The ingest process ended by itself: {await ingest.StandardError.ReadToEndAsync()}");
+            Assert.False(ingest.HasExited, ingest.HasExited ? $"The ingest process ended by itself: {await ingest.StandardError.ReadToEndAsync()}" : null);
             ingest.Kill();
             await ingest.WaitForExitAsync();
             killed++;

@@ -102,6 +102,6 @@ public sealed class DatabaseSourceLoadingTests : IDisposable
         MedallionException error = await LoadFailsAsync("sources:\n  - connection: shop_db\n    tables: [public.orders]\n");
 
         Assert.Equal(ErrorCode.ModelDuplicate, error.Code);
-        Assert.StartsWith("sources/files.yml:2:5: table bronze.orders is defined twice (first at sources/db.yml:3:14)", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("sources/db.yml:3:14: table bronze.orders is defined twice (first at sources/files.yml:2:5)", error.Message, StringComparison.Ordinal);
     }
 }

@@ -94,7 +94,8 @@ public sealed class BronzeSinkTests(PostgresDatabase database) : IClassFixture<P
         Assert.Equal(["snapshot 1 10", "snapshot 2 20", "update 1 11", "delete 2 ", "insert 3 30"],
             target.Column<string>("SELECT _op || ' ' || id || ' ' || coalesce(qty::VARCHAR, '') FROM bronze ORDER BY _lsn, _seq, id"));
         Assert.Equal(0L, Convert.ToInt64(target.Scalar("SELECT count(*) FROM bronze WHERE _op <> 'snapshot' AND (_commit_ts IS NULL OR _txid IS NULL OR _ingested_at IS NULL)")));
-        Assert.Equal((decimal)changes.Position!.Lsn!.Value, Convert.ToDecimal(confirmed));
+        // At least the committed position; beyond it when a server heartbeat reported later WAL (other tables').
+        Assert.True(Convert.ToDecimal(confirmed) >= changes.Position!.Lsn!.Value, $"The slot was confirmed at {confirmed}, before the committed {changes.Position}.");
         Assert.Equal(changes.Position, await bronze.Sink().GetCommittedPositionAsync(Source("cdc_items", IngestionMode.Cdc).Key));
     }
 

@@ -41,6 +41,7 @@ internal static class MedallionCli
         root.Add(ServeCommand.Create(output, error));
         root.Add(RunCommand.Create(output));
         root.Add(UserCommand.Create(output, error, input));
+        root.Add(IngestCommand.Create(output, error));
         return root;
     }
 

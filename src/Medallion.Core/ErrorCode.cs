@@ -156,6 +156,8 @@ public enum ErrorCode
     SourceReadFailed = 8006,
     /// <summary>A stored source position cannot be used with this source (other mode or cursor columns, or damaged).</summary>
     SourcePositionInvalid = 8007,
+    /// <summary>Another process committed the same batch of a source to its bronze table: one source must have one running ingestion.</summary>
+    SourceConcurrentIngestion = 8008,
     /// <summary>The PostgreSQL wire protocol server could not start (address in use, bad certificate).</summary>
     PgWireStartFailed = 9001,
     /// <summary>A client broke the PostgreSQL protocol (malformed or oversized message, unknown version).</summary>

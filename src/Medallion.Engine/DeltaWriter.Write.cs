@@ -30,6 +30,12 @@ public sealed partial class DeltaWriter
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentException.ThrowIfNullOrEmpty(sourceSql);
         options ??= new DeltaWriteOptions();
+        ValidateWriteOptions(options);
+        return WithConflictRetriesAsync(() => WriteOnceAsync(path, sourceSql, options, cancellationToken));
+    }
+
+    private static void ValidateWriteOptions(DeltaWriteOptions options)
+    {
         if (options.ReplaceWhere is not null && options.Mode != DeltaWriteMode.Overwrite)
         {
             throw new ArgumentException("ReplaceWhere needs Mode = Overwrite.", nameof(options));
@@ -47,8 +53,6 @@ public sealed partial class DeltaWriter
                 throw new ArgumentException($"The metadata domain '{domain}' cannot be set by a write: names must be non-empty and not start with 'delta.' (reserved for the protocol).", nameof(options));
             }
         }
-
-        return WithConflictRetriesAsync(() => WriteOnceAsync(path, sourceSql, options, cancellationToken));
     }
 
     /// <summary>
@@ -84,157 +88,72 @@ public sealed partial class DeltaWriter
 
     private async Task<DeltaOperationResult> WriteOnceAsync(string path, string sourceSql, DeltaWriteOptions options, CancellationToken cancellationToken)
     {
-        await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
-        DeltaTable table = OpenTable(path);
-        Snapshot? snapshot = await TryLatestAsync(table, cancellationToken).ConfigureAwait(false);
-        var tx = new Transaction(table, snapshot, options.Isolation);
-        string modeName = options.Mode == DeltaWriteMode.Overwrite ? "Overwrite" : "Append";
-        if (options.ApplicationId is { } appId && tx.IsApplicationTransactionCommitted(appId, options.ApplicationVersion!.Value))
+        DeltaStagedWrite write = await StartWriteAsync(path, options, cancellationToken).ConfigureAwait(false);
+        if (write.IsAlreadyCommitted)
         {
-            return new DeltaOperationResult("WRITE", table.Location, tx.ReadVersion, false);
+            return await write.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        List<SourceColumn> source = await SchemaAlignment.DescribeAsync(Connection, sourceSql, cancellationToken).ConfigureAwait(false);
-        Metadata metadata;
-        StructType schema;
-        string operation;
-        if (snapshot is null)
+        await write.AddAsync(sourceSql, cancellationToken).ConfigureAwait(false);
+        return await write.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The metadata and schema that rows described by <paramref name="source"/> are written under: a new table's
+    /// (inferred from the rows) when <paramref name="current"/> is null, else the current ones, widened when
+    /// <see cref="DeltaWriteOptions.MergeSchema"/> allows new columns. A change is recorded in <paramref name="tx"/>.
+    /// </summary>
+    internal async Task<(Metadata Metadata, StructType Schema)> ResolveSchemaAsync(
+        DeltaTable table, Metadata? current, StructType? currentSchema, Transaction tx, List<SourceColumn> source, DeltaWriteOptions options, CancellationToken cancellationToken)
+    {
+        if (current is null || currentSchema is null)
         {
-            operation = "CREATE TABLE AS SELECT";
-            schema = SchemaAlignment.InferSchema(source, table.Location);
-            metadata = await NewMetadataAsync(table, schema, options.PartitionBy, options.Properties, null, null, cancellationToken).ConfigureAwait(false);
-            tx.UpdateMetadata(metadata);
-            schema = SchemaParser.Parse(metadata.SchemaString, table.Location);
+            StructType inferred = SchemaAlignment.InferSchema(source, table.Location);
+            Metadata created = await NewMetadataAsync(table, inferred, options.PartitionBy, options.Properties, null, null, cancellationToken).ConfigureAwait(false);
+            tx.UpdateMetadata(created);
+            return (created, SchemaParser.Parse(created.SchemaString, table.Location));
         }
-        else
+
+        if (ReplacedSchema(current, currentSchema, source, options, table.Location) is { } replaced)
         {
-            operation = "WRITE";
-            EnsureColumnMappingWritable(snapshot, table);
-            metadata = snapshot.Metadata;
-            StructType? replaced = ReplacedSchema(snapshot, source, options, table.Location);
-            StructType aligned = replaced ?? SchemaAlignment.Align(snapshot.Schema, source, options.MergeSchema, table.Location);
-            if (replaced is not null)
+            List<string> partitions = options.PartitionBy.Count > 0 ? [.. options.PartitionBy] : [.. current.PartitionColumns];
+            Metadata overwritten = current with
             {
-                List<string> partitions = options.PartitionBy.Count > 0 ? [.. options.PartitionBy] : [.. snapshot.PartitionColumns];
-                metadata = snapshot.Metadata with
-                {
-                    SchemaString = SchemaSerializer.Serialize(aligned),
-                    PartitionColumns = partitions.TrueForAll(p => aligned.Find(p) is not null) ? partitions : [],
-                };
-                tx.UpdateMetadata(metadata);
-                aligned = SchemaParser.Parse(metadata.SchemaString, table.Location);
-            }
-            else if (!ReferenceEquals(aligned, snapshot.Schema))
-            {
-                metadata = Evolve(table, snapshot, aligned);
-                tx.UpdateMetadata(metadata);
-                aligned = SchemaParser.Parse(metadata.SchemaString, table.Location);
-            }
-
-            schema = aligned;
+                SchemaString = SchemaSerializer.Serialize(replaced),
+                PartitionColumns = partitions.TrueForAll(p => replaced.Find(p) is not null) ? partitions : [],
+            };
+            tx.UpdateMetadata(overwritten);
+            return (overwritten, SchemaParser.Parse(overwritten.SchemaString, table.Location));
         }
 
-        if (options.ApplicationId is { } id)
+        StructType aligned = SchemaAlignment.Align(currentSchema, source, options.MergeSchema, table.Location);
+        if (ReferenceEquals(aligned, currentSchema))
         {
-            tx.SetApplicationTransaction(id, options.ApplicationVersion!.Value);
+            return (current, currentSchema);
         }
 
-        foreach ((string domain, string configuration) in options.DomainMetadata)
-        {
-            tx.Add(new DomainMetadata(domain, configuration, false));
-        }
-
-        ColumnMappingMode mode = ModeOf(metadata);
-        var removed = new List<ScanFile>();
-        var adds = new List<AddFile>();
-        long copiedRows = 0, deletedRows = 0;
-        if (snapshot is not null && options.Mode == DeltaWriteMode.Overwrite)
-        {
-            if (options.ReplaceWhere is null)
-            {
-                tx.Reads.AddWholeTable();
-                removed.AddRange(snapshot.Files);
-            }
-            else
-            {
-                Rewrite rewrite = await RemoveMatchingRowsAsync(table, snapshot, schema, metadata, options.ReplaceWhere, cancellationToken).ConfigureAwait(false);
-                tx.Reads.AddWholeTable();
-                removed.AddRange(rewrite.Touched);
-                adds.AddRange(rewrite.Adds);
-                copiedRows = rewrite.CopiedRows;
-                deletedRows = rewrite.MatchedRows;
-            }
-        }
-
-        string rows = options.ReplaceWhere is null ? sourceSql : RequireAll(sourceSql, options.ReplaceWhere, table.Location);
-        string projected = SchemaAlignment.Project(rows, source, schema, mode, metadata.Configuration, table.Location);
-        List<AddFile> written = await WriteFilesAsync(table, projected, schema, metadata, mode, cancellationToken).ConfigureAwait(false);
-        adds.AddRange(written);
-
-        long outputRows = 0, outputBytes = 0;
-        foreach (AddFile a in written)
-        {
-            outputRows += FileStatistics.TryParse(a.Stats)?.NumRecords ?? 0;
-            outputBytes += a.Size;
-        }
-
-        foreach (ScanFile f in removed)
-        {
-            tx.Remove(f);
-        }
-
-        foreach (AddFile a in adds)
-        {
-            tx.Add(a);
-        }
-
-        var metrics = Parameters(
-            ("numFiles", Transaction.Metric(written.Count)),
-            ("numOutputRows", Transaction.Metric(outputRows)),
-            ("numOutputBytes", Transaction.Metric(outputBytes)),
-            ("numRemovedFiles", options.Mode == DeltaWriteMode.Overwrite ? Transaction.Metric(removed.Count) : null),
-            ("numCopiedRows", options.ReplaceWhere is null ? null : Transaction.Metric(copiedRows)),
-            ("numDeletedRows", options.ReplaceWhere is null ? null : Transaction.Metric(deletedRows)));
-        var parameters = Parameters(
-            ("mode", modeName),
-            ("partitionBy", JsonText.StringArray(metadata.PartitionColumns)),
-            ("predicate", options.ReplaceWhere is null ? null : JsonText.StringArray([options.ReplaceWhere])));
-        if (snapshot is null)
-        {
-            foreach ((string k, string v) in CreateParameters(metadata))
-            {
-                parameters[k] = v;
-            }
-        }
-
-        CommitResult commit = await tx.CommitAsync(operation, parameters, metrics, cancellationToken).ConfigureAwait(false);
-        var result = new DeltaOperationResult(operation, table.Location, commit.Version, commit.Committed)
-        {
-            FilesAdded = adds.Count,
-            FilesRemoved = removed.Count,
-            RowsAffected = outputRows,
-            Metrics = metrics,
-        };
-        return await FinishAsync(table, commit, result, cancellationToken).ConfigureAwait(false);
+        Metadata evolved = Evolve(table, current, aligned);
+        tx.UpdateMetadata(evolved);
+        return (evolved, SchemaParser.Parse(evolved.SchemaString, table.Location));
     }
 
     /// <summary>
     /// With <see cref="DeltaWriteOptions.OverwriteSchema"/> on a full overwrite of a table without column mapping: the
     /// schema of the data when it differs from the table's, else null (the usual alignment applies).
     /// </summary>
-    private static StructType? ReplacedSchema(Snapshot snapshot, List<SourceColumn> source, DeltaWriteOptions options, string location)
+    private static StructType? ReplacedSchema(Metadata current, StructType currentSchema, List<SourceColumn> source, DeltaWriteOptions options, string location)
     {
-        if (!options.OverwriteSchema || options.Mode != DeltaWriteMode.Overwrite || options.ReplaceWhere is not null || ModeOf(snapshot.Metadata) != ColumnMappingMode.None)
+        if (!options.OverwriteSchema || options.Mode != DeltaWriteMode.Overwrite || options.ReplaceWhere is not null || ModeOf(current) != ColumnMappingMode.None)
         {
             return null;
         }
 
         StructType inferred = SchemaAlignment.InferSchema(source, location);
-        return inferred.Equals(snapshot.Schema) ? null : inferred;
+        return inferred.Equals(currentSchema) ? null : inferred;
     }
 
     /// <summary>Wraps rows so that a row not matching <paramref name="predicate"/> aborts the write (replaceWhere's guarantee).</summary>
-    private static string RequireAll(string sourceSql, string predicate, string table)
+    internal static string RequireAll(string sourceSql, string predicate, string table)
     {
         string message = SchemaAlignment.ConstraintMarker + $"a written row does not match replaceWhere ({predicate}) for the Delta table at '{table}'.";
         return $"SELECT * FROM ({sourceSql}) AS target WHERE CASE WHEN ({predicate}) IS NOT TRUE THEN error({DuckDbTypes.Literal(message)}) ELSE true END";
@@ -246,7 +165,7 @@ public sealed partial class DeltaWriter
         : string.Equals(m, "id", StringComparison.OrdinalIgnoreCase) ? ColumnMappingMode.Id
         : ColumnMappingMode.None;
 
-    private static void EnsureColumnMappingWritable(Snapshot snapshot, DeltaTable table)
+    internal static void EnsureColumnMappingWritable(Snapshot snapshot, DeltaTable table)
     {
         // Field ids are written for columns and struct fields; fields of structs inside arrays or maps would need the
         // nested ids (delta.columnMapping.nested.ids) that this writer does not produce.
@@ -258,17 +177,17 @@ public sealed partial class DeltaWriter
     }
 
     /// <summary>The metadata after schema evolution: new columns, with column-mapping ids and names when mapping is on.</summary>
-    private static Metadata Evolve(DeltaTable table, Snapshot snapshot, StructType evolved)
+    private static Metadata Evolve(DeltaTable table, Metadata current, StructType evolved)
     {
-        var configuration = new Dictionary<string, string?>(snapshot.Metadata.Configuration, StringComparer.Ordinal);
-        if (snapshot.ColumnMappingMode is ColumnMappingMode.Name or ColumnMappingMode.Id)
+        var configuration = new Dictionary<string, string?>(current.Configuration, StringComparer.Ordinal);
+        if (ModeOf(current) is ColumnMappingMode.Name or ColumnMappingMode.Id)
         {
-            int maxId = WriterFeatures.IntProperty(snapshot.Metadata.Configuration, "delta.columnMapping.maxColumnId", 0);
+            int maxId = WriterFeatures.IntProperty(current.Configuration, "delta.columnMapping.maxColumnId", 0);
             (evolved, maxId) = AssignColumnMapping(evolved, maxId, table);
             configuration["delta.columnMapping.maxColumnId"] = maxId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        return snapshot.Metadata with { SchemaString = SchemaSerializer.Serialize(evolved), Configuration = configuration };
+        return current with { SchemaString = SchemaSerializer.Serialize(evolved), Configuration = configuration };
     }
 
     /// <summary>Writes already projected (physical) rows as data files of the table.</summary>

@@ -38,6 +38,8 @@ public sealed partial class PostgresSource
     private LogicalReplicationConnection? _replication;
     private bool _draining;
     private ulong _pending;
+    // Warned once per source, not once per pass of a continuous run.
+    private bool _warnedIdentity;
 
     private string SlotName => _options.ReplicationSlot ?? $"medallion_{_schema}_{_table}".ToLowerInvariant();
 
@@ -72,6 +74,22 @@ public sealed partial class PostgresSource
         else
         {
             await AdvanceSlotAsync(lsn, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// CDC: how far the slot's confirmed position trails the server's current WAL position, in bytes (the WAL the
+    /// server keeps for this source); null when the slot does not exist yet.
+    /// </summary>
+    /// <exception cref="MedallionException">The server cannot be reached (after retries) or rejects the login.</exception>
+    public async Task<long?> GetSlotLagBytesAsync(CancellationToken cancellationToken = default)
+    {
+        const string Sql = "SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::int8 FROM pg_replication_slots WHERE slot_name = $1";
+        NpgsqlConnection connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            List<long?> lag = await QueryAsync(connection, Sql, [SlotName], r => r.IsDBNull(0) ? (long?)null : r.GetInt64(0), cancellationToken).ConfigureAwait(false);
+            return lag.Count > 0 ? lag[0] : null;
         }
     }
 
@@ -266,7 +284,11 @@ public sealed partial class PostgresSource
                     case RelationMessage relation:
                         change.Map(relation, plan);
                         break;
-                    case CommitMessage commit when !change.Skipping:
+                    case CommitMessage when change.Skipping:
+                        change.InTransaction = false;
+                        break;
+                    case CommitMessage commit:
+                        change.InTransaction = false;
                         lastEnd = (ulong)commit.TransactionEndLsn;
                         if (inBatch >= _options.BatchRows)
                         {
@@ -292,6 +314,19 @@ public sealed partial class PostgresSource
             {
                 rows += inBatch;
                 yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, lastEnd);
+            }
+
+            // Heartbeat: the server's keepalives report how far it has decoded, and every change of this table up
+            // to there was delivered and (the consumer asked for more, so) committed. Confirming that position lets
+            // the slot advance on a quiet table while other tables write WAL, so the server can recycle it.
+            ulong received = (ulong)replication.LastReceivedLsn;
+            LogMessages.StreamDrained(_logger, _options.SourceName, TableName, new NpgsqlLogSequenceNumber(lastEnd), replication.LastReceivedLsn);
+            if (!change.InTransaction && received > lastEnd)
+            {
+                lock (_acknowledgeLock)
+                {
+                    _pending = Math.Max(_pending, received);
+                }
             }
         }
     }
@@ -400,6 +435,13 @@ public sealed partial class PostgresSource
                 await QueryAsync(connection, $"CREATE PUBLICATION {PostgresSql.QuoteIdentifier(PublicationName)} FOR TABLE {quotedTable}", [], _ => 0, cancellationToken).ConfigureAwait(false);
             }
 
+            List<char> identity = await QueryAsync(connection, "SELECT c.relreplident FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2", [_schema, _table], r => r.GetChar(0), cancellationToken).ConfigureAwait(false);
+            if (identity.Count > 0 && identity[0] != 'f' && !_warnedIdentity)
+            {
+                _warnedIdentity = true;
+                LogMessages.ReplicaIdentityNotFull(_logger, _options.SourceName, TableName, identity[0] switch { 'n' => "NOTHING", 'i' => "USING INDEX", _ => "DEFAULT" });
+            }
+
             bool slotExists = (await QueryAsync(connection, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", [SlotName], r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count > 0;
             return (plan, slotExists);
         }
@@ -424,8 +466,12 @@ public sealed partial class PostgresSource
 
         public bool WarnedToast { get; set; }
 
+        /// <summary>A transaction began and its commit has not arrived yet.</summary>
+        public bool InTransaction { get; set; }
+
         public void Begin(BeginMessage begin, bool skip)
         {
+            InTransaction = true;
             Skipping = skip;
             CommitLsn = (ulong)begin.TransactionFinalLsn;
             CommitTimestamp = begin.TransactionCommitTimestamp;

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
@@ -60,6 +61,9 @@ public sealed class MedallionProject
     /// <summary>File sources, in file order.</summary>
     public IReadOnlyList<SourceDefinition> Sources { get; }
 
+    /// <summary>Database sources (entries of <c>sources/*.yml</c> with a <c>connection</c>), in file order.</summary>
+    public IReadOnlyList<DatabaseSourceDefinition> DatabaseSources { get; internal init; } = [];
+
     /// <summary>Models, by file path.</summary>
     public IReadOnlyList<ModelDefinition> Models { get; }
 
@@ -78,6 +82,11 @@ public sealed class MedallionProject
             foreach (SourceDefinition source in Sources)
             {
                 yield return source.Target;
+            }
+
+            foreach (DatabaseTableDefinition table in DatabaseSources.SelectMany(s => s.Tables))
+            {
+                yield return table.Target;
             }
 
             foreach (ModelDefinition model in Models)

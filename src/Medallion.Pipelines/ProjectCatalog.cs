@@ -36,6 +36,14 @@ public static class ProjectCatalog
             await catalog.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
         }
 
+        foreach (DatabaseSourceDefinition source in project.DatabaseSources)
+        {
+            foreach (DatabaseTableDefinition table in source.Tables)
+            {
+                await catalog.UpsertTableAsync(new CatalogTable(table.Target, TableLocation(project, table.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         foreach (ModelDefinition model in graph.Models)
         {
             ModelConfig config = model.Config;

@@ -49,9 +49,10 @@ internal sealed class ProjectLoader
         YamlMap settings = file.Map(root, ProjectFileName, s_projectKeys);
         string name = settings.RequiredString("name", ProjectFileName, "my_project");
         var connections = ReadConnections(settings);
-        List<SourceDefinition> sources = await ReadSourcesAsync(cancellationToken).ConfigureAwait(false);
+        var databaseSources = new List<DatabaseSourceDefinition>();
+        List<SourceDefinition> sources = await ReadSourcesAsync(connections, databaseSources, cancellationToken).ConfigureAwait(false);
         List<ModelDefinition> models = await ReadModelsAsync(cancellationToken).ConfigureAwait(false);
-        CheckDuplicates(sources, models);
+        CheckDuplicates(sources.Select(s => (s.Target, s.Location)).Concat(databaseSources.SelectMany(d => d.Tables.Select(t => (t.Target, t.Location)))), models);
         return new MedallionProject(
             _directory,
             name,
@@ -60,7 +61,10 @@ internal sealed class ProjectLoader
             settings.String("catalog") ?? ".medallion/catalog.db",
             connections,
             sources,
-            models);
+            models)
+        {
+            DatabaseSources = databaseSources,
+        };
     }
 
     private static Dictionary<string, ConnectionDefinition> ReadConnections(YamlMap settings)
@@ -84,7 +88,7 @@ internal sealed class ProjectLoader
         return connections;
     }
 
-    private async Task<List<SourceDefinition>> ReadSourcesAsync(CancellationToken cancellationToken)
+    private async Task<List<SourceDefinition>> ReadSourcesAsync(Dictionary<string, ConnectionDefinition> connections, List<DatabaseSourceDefinition> databaseSources, CancellationToken cancellationToken)
     {
         var sources = new List<SourceDefinition>();
         foreach (string path in ListFiles("sources", "*.yml"))
@@ -98,7 +102,14 @@ internal sealed class ProjectLoader
             YamlMap map = file.Map(root, "a sources file", s_sourceFileKeys);
             foreach (YamlNode item in map.List("sources"))
             {
-                sources.Add(ReadSource(file, item));
+                if (DatabaseSourceReader.IsDatabaseSource(item))
+                {
+                    databaseSources.Add(DatabaseSourceReader.Read(file, item, connections));
+                }
+                else
+                {
+                    sources.Add(ReadSource(file, item));
+                }
             }
         }
 
@@ -207,10 +218,10 @@ internal sealed class ProjectLoader
         return models;
     }
 
-    private static void CheckDuplicates(List<SourceDefinition> sources, List<ModelDefinition> models)
+    private static void CheckDuplicates(IEnumerable<(TableName Target, SourceLocation Location)> sources, List<ModelDefinition> models)
     {
         var defined = new Dictionary<TableName, SourceLocation>();
-        foreach ((TableName table, SourceLocation location) in sources.Select(s => (s.Target, s.Location)).Concat(models.Select(m => (m.Name, new SourceLocation(m.FilePath)))))
+        foreach ((TableName table, SourceLocation location) in sources.Concat(models.Select(m => (m.Name, new SourceLocation(m.FilePath)))))
         {
             if (defined.TryGetValue(table, out SourceLocation? first))
             {

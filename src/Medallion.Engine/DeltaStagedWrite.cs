@@ -1,0 +1,194 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Delta;
+using Medallion.Delta.Actions;
+using Medallion.Delta.Scans;
+using Medallion.Delta.Schema;
+using Medallion.Delta.Snapshots;
+using Medallion.Delta.Transactions;
+using Medallion.Engine.Writing;
+
+namespace Medallion.Engine;
+
+/// <summary>
+/// One Delta write fed by several queries and committed once (from <see cref="DeltaWriter.BeginWriteAsync"/>).
+/// Each query's rows go to data files when added; the schema is inferred from the first query when the table is
+/// new and widened by later ones under <see cref="DeltaWriteOptions.MergeSchema"/>. Not thread-safe.
+/// </summary>
+public sealed class DeltaStagedWrite
+{
+    private readonly DeltaWriter _writer;
+    private readonly DeltaTable _table;
+    private readonly Snapshot? _snapshot;
+    private readonly Transaction _tx;
+    private readonly DeltaWriteOptions _options;
+    private readonly List<AddFile> _written = [];
+    private readonly Dictionary<string, string> _domains;
+    private Metadata? _metadata;
+    private StructType? _schema;
+    private long _rows;
+    private long _bytes;
+    private bool _committed;
+
+    internal DeltaStagedWrite(DeltaWriter writer, DeltaTable table, Snapshot? snapshot, Transaction tx, DeltaWriteOptions options)
+    {
+        _writer = writer;
+        _table = table;
+        _snapshot = snapshot;
+        _tx = tx;
+        _options = options;
+        _metadata = snapshot?.Metadata;
+        _domains = new Dictionary<string, string>(options.DomainMetadata, StringComparer.Ordinal);
+        _schema = snapshot?.Schema;
+        IsAlreadyCommitted = options.ApplicationId is { } appId && tx.IsApplicationTransactionCommitted(appId, options.ApplicationVersion!.Value);
+    }
+
+    /// <summary>The table version this write read; it commits the next one (-1: the table does not exist yet).</summary>
+    public long ReadVersion => _tx.ReadVersion;
+
+    /// <summary>True when the options' application version is already committed: adding is refused and the commit does nothing.</summary>
+    public bool IsAlreadyCommitted { get; }
+
+    /// <summary>Rows written to data files so far.</summary>
+    public long RowCount => _rows;
+
+    /// <summary>
+    /// Sets a metadata domain committed with the rows, replacing the options' value for it: for what is known only
+    /// once every query was added, such as the source position reached.
+    /// </summary>
+    public void SetDomainMetadata(string domain, string configuration)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(domain);
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (domain.StartsWith("delta.", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The metadata domain '{domain}' is reserved for the protocol.", nameof(domain));
+        }
+
+        _domains[domain] = configuration;
+    }
+
+    /// <summary>Writes the rows of <paramref name="sourceSql"/> to new data files of the table, not yet visible.</summary>
+    /// <exception cref="MedallionException">The rows do not fit the schema, or break a constraint (see <see cref="DeltaWriter.WriteAsync"/>).</exception>
+    /// <exception cref="InvalidOperationException">The write was committed, or its application version already was.</exception>
+    public async Task AddAsync(string sourceSql, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sourceSql);
+        if (_committed || IsAlreadyCommitted)
+        {
+            throw new InvalidOperationException($"This write to '{_table.Location}' is {(_committed ? "committed" : "already committed by an earlier run")}; start a new one.");
+        }
+
+        List<SourceColumn> source = await SchemaAlignment.DescribeAsync(_writer.Connection, sourceSql, cancellationToken).ConfigureAwait(false);
+        (Metadata metadata, StructType schema) = await _writer.ResolveSchemaAsync(_table, _metadata, _schema, _tx, source, _options, cancellationToken).ConfigureAwait(false);
+        (_metadata, _schema) = (metadata, schema);
+        ColumnMappingMode mode = DeltaWriter.ModeOf(metadata);
+        string rows = _options.ReplaceWhere is null ? sourceSql : DeltaWriter.RequireAll(sourceSql, _options.ReplaceWhere, _table.Location);
+        string projected = SchemaAlignment.Project(rows, source, schema, mode, metadata.Configuration, _table.Location);
+        List<AddFile> written = await _writer.WriteFilesAsync(_table, projected, schema, metadata, mode, cancellationToken).ConfigureAwait(false);
+        foreach (AddFile a in written)
+        {
+            _rows += FileStatistics.TryParse(a.Stats)?.NumRecords ?? 0;
+            _bytes += a.Size;
+        }
+
+        _written.AddRange(written);
+    }
+
+    /// <summary>
+    /// Commits every file added, with the options' <c>txn</c> and metadata domains, in one commit (an overwrite
+    /// also removes the files it replaces). Does nothing when the application version was already committed.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaConcurrentModification"/> when a concurrent commit conflicts (for example, it set the same metadata domain).</exception>
+    /// <exception cref="InvalidOperationException">Nothing was added to a table that does not exist yet (its schema is unknown), or the write was committed.</exception>
+    public async Task<DeltaOperationResult> CommitAsync(CancellationToken cancellationToken = default)
+    {
+        if (IsAlreadyCommitted)
+        {
+            return new DeltaOperationResult("WRITE", _table.Location, _tx.ReadVersion, false);
+        }
+
+        if (_committed || _metadata is null || _schema is null)
+        {
+            throw new InvalidOperationException(_committed
+                ? $"This write to '{_table.Location}' is already committed."
+                : $"Nothing was added to the new table at '{_table.Location}', so its schema is unknown; add at least one (possibly empty) query.");
+        }
+
+        _committed = true;
+        if (_options.ApplicationId is { } id)
+        {
+            _tx.SetApplicationTransaction(id, _options.ApplicationVersion!.Value);
+        }
+
+        foreach ((string domain, string configuration) in _domains)
+        {
+            _tx.Add(new DomainMetadata(domain, configuration, false));
+        }
+
+        var removed = new List<ScanFile>();
+        var adds = new List<AddFile>();
+        long copiedRows = 0, deletedRows = 0;
+        if (_snapshot is not null && _options.Mode == DeltaWriteMode.Overwrite)
+        {
+            _tx.Reads.AddWholeTable();
+            if (_options.ReplaceWhere is null)
+            {
+                removed.AddRange(_snapshot.Files);
+            }
+            else
+            {
+                Rewrite rewrite = await _writer.RemoveMatchingRowsAsync(_table, _snapshot, _schema, _metadata, _options.ReplaceWhere, cancellationToken).ConfigureAwait(false);
+                removed.AddRange(rewrite.Touched);
+                adds.AddRange(rewrite.Adds);
+                copiedRows = rewrite.CopiedRows;
+                deletedRows = rewrite.MatchedRows;
+            }
+        }
+
+        adds.AddRange(_written);
+        foreach (ScanFile f in removed)
+        {
+            _tx.Remove(f);
+        }
+
+        foreach (AddFile a in adds)
+        {
+            _tx.Add(a);
+        }
+
+        bool overwrite = _options.Mode == DeltaWriteMode.Overwrite;
+        var metrics = DeltaWriter.Parameters(
+            ("numFiles", Transaction.Metric(_written.Count)),
+            ("numOutputRows", Transaction.Metric(_rows)),
+            ("numOutputBytes", Transaction.Metric(_bytes)),
+            ("numRemovedFiles", overwrite ? Transaction.Metric(removed.Count) : null),
+            ("numCopiedRows", _options.ReplaceWhere is null ? null : Transaction.Metric(copiedRows)),
+            ("numDeletedRows", _options.ReplaceWhere is null ? null : Transaction.Metric(deletedRows)));
+        var parameters = DeltaWriter.Parameters(
+            ("mode", overwrite ? "Overwrite" : "Append"),
+            ("partitionBy", JsonText.StringArray(_metadata.PartitionColumns)),
+            ("predicate", _options.ReplaceWhere is null ? null : JsonText.StringArray([_options.ReplaceWhere])));
+        string operation = "WRITE";
+        if (_snapshot is null)
+        {
+            operation = "CREATE TABLE AS SELECT";
+            foreach ((string k, string v) in DeltaWriter.CreateParameters(_metadata))
+            {
+                parameters[k] = v;
+            }
+        }
+
+        CommitResult commit = await _tx.CommitAsync(operation, parameters, metrics, cancellationToken).ConfigureAwait(false);
+        var result = new DeltaOperationResult(operation, _table.Location, commit.Version, commit.Committed)
+        {
+            FilesAdded = adds.Count,
+            FilesRemoved = removed.Count,
+            RowsAffected = _rows,
+            Metrics = metrics,
+        };
+        return await _writer.FinishAsync(_table, commit, result, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,58 @@
+using System;
+using System.Collections.Generic;
+using Medallion.Catalog;
+using Medallion.Ingestion;
+
+namespace Medallion.Pipelines;
+
+/// <summary>
+/// A database source from <c>sources/*.yml</c>: tables of a PostgreSQL or MySQL/MariaDB connection (defined in
+/// <c>medallion.yml</c>), each landing in a bronze table.
+/// </summary>
+/// <param name="Name">The source's name; the bronze position is kept under it (<c>medallion.source.&lt;name&gt;</c>).</param>
+/// <param name="Connection">The connection it reads, from <c>medallion.yml</c>.</param>
+/// <param name="Tables">The tables to read, each with its mode and target.</param>
+/// <param name="Description">What the source holds.</param>
+/// <param name="Location">Where the source is defined.</param>
+public sealed record DatabaseSourceDefinition(
+    string Name,
+    ConnectionDefinition Connection,
+    IReadOnlyList<DatabaseTableDefinition> Tables,
+    string? Description,
+    SourceLocation Location);
+
+/// <summary>One table of a database source.</summary>
+/// <param name="Table">The source table: <c>schema.table</c> (PostgreSQL, schema <c>public</c> when left out) or <c>table</c> (MySQL).</param>
+/// <param name="Target">The bronze table the rows land in (default <c>bronze.&lt;table&gt;</c>).</param>
+/// <param name="Mode">Full, incremental (on <paramref name="CursorColumns"/>) or cdc (PostgreSQL logical replication).</param>
+/// <param name="CursorColumns">Incremental: the cursor columns, most significant first.</param>
+/// <param name="KeyColumns">Incremental: the columns that identify a row at the cursor boundary (default: the primary key).</param>
+/// <param name="Slot">CDC: the replication slot (created when missing).</param>
+/// <param name="Publication">CDC: the publication (created for the table when missing).</param>
+/// <param name="BatchRows">Rows per batch.</param>
+/// <param name="Location">Where the table is defined.</param>
+public sealed record DatabaseTableDefinition(
+    string Table,
+    TableName Target,
+    IngestionMode Mode,
+    IReadOnlyList<string> CursorColumns,
+    IReadOnlyList<string>? KeyColumns,
+    string? Slot,
+    string? Publication,
+    int BatchRows,
+    SourceLocation Location)
+{
+    /// <summary>The options a source connector reads this table with.</summary>
+    public SourceTableOptions ToOptions(string sourceName, TimeSpan? changeWait = null) => new()
+    {
+        SourceName = sourceName,
+        Table = Table,
+        Mode = Mode,
+        CursorColumns = CursorColumns,
+        KeyColumns = KeyColumns,
+        ReplicationSlot = Slot,
+        Publication = Publication,
+        BatchRows = BatchRows,
+        ChangeWait = changeWait ?? TimeSpan.FromSeconds(1),
+    };
+}

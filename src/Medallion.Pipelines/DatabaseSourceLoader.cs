@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.DuckDb;
+using Medallion.Engine;
+using Medallion.Ingestion;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Medallion.Pipelines;
+
+/// <summary>What one pass over one table of a database source did.</summary>
+/// <param name="Source">The source's name.</param>
+/// <param name="Table">The source table.</param>
+/// <param name="Target">The bronze table.</param>
+/// <param name="Result">Batches and rows moved, and the position reached.</param>
+/// <param name="Version">The bronze table's version after the pass (null when there is no table yet).</param>
+/// <param name="SlotLagBytes">CDC: how far the slot trails the server's WAL after the pass, in bytes.</param>
+public sealed record DatabaseTableResult(string Source, string Table, TableName Target, IngestionResult Result, long? Version, long? SlotLagBytes);
+
+/// <summary>
+/// Lands a project's database sources in bronze: the entry point for <c>medallion ingest</c> and for a pipeline
+/// runner's source step (the counterpart of file loading). Each table streams through its connector into
+/// <see cref="BronzeSink"/> at <see cref="ProjectCatalog.TableLocation"/>; the position lives in the bronze table,
+/// so any pass resumes where the last commit ended.
+/// </summary>
+public static class DatabaseSourceLoader
+{
+    /// <summary>
+    /// Runs one pass over every table of <paramref name="source"/>: a full load replaces the bronze table,
+    /// incremental reads what is new since the committed cursor, CDC drains the changes available now (the first
+    /// time, a snapshot of the table).
+    /// </summary>
+    /// <param name="project">The project (bronze tables live under its storage, which must be local).</param>
+    /// <param name="source">One of <see cref="MedallionProject.DatabaseSources"/>.</param>
+    /// <param name="connection">An open DuckDB connection for staging batches and writing Parquet.</param>
+    /// <param name="loggerFactory">Where retries, warnings and commits are logged.</param>
+    /// <param name="cancellationToken">Stops the pass; what was committed stays committed, nothing is half-committed.</param>
+    /// <exception cref="MedallionException">A table cannot be read or written; the message names the source and table.</exception>
+    public static async Task<IReadOnlyList<DatabaseTableResult>> LoadAsync(
+        MedallionProject project, DatabaseSourceDefinition source, DuckDbConnection connection, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(connection);
+        var writer = new DeltaWriter(connection);
+        var results = new List<DatabaseTableResult>(source.Tables.Count);
+        foreach (DatabaseTableDefinition table in source.Tables)
+        {
+            results.Add(await LoadTableAsync(project, source, table, writer, null, loggerFactory, cancellationToken).ConfigureAwait(false));
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// Keeps the sources flowing until <paramref name="cancellationToken"/> is cancelled: CDC tables drain their
+    /// changes in micro-batches (one commit per <paramref name="interval"/> at most; each pass also confirms the
+    /// slot up to the server's heartbeat, so quiet tables do not hold WAL back), incremental and full tables are
+    /// read again every <paramref name="interval"/>. Each pass is reported through <paramref name="progress"/>.
+    /// Cancellation ends the current pass without committing it (the next start resumes from the last commit)
+    /// and returns normally.
+    /// </summary>
+    /// <exception cref="MedallionException">A table failed; earlier commits stay.</exception>
+    public static async Task RunContinuousAsync(
+        MedallionProject project, IReadOnlyList<DatabaseSourceDefinition> sources, DuckDbConnection connection, TimeSpan interval,
+        Action<DatabaseTableResult>? progress = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(sources);
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
+        var writer = new DeltaWriter(connection);
+        var streams = new List<(DatabaseSourceDefinition Source, DatabaseTableDefinition Table, IIngestionSource Connector)>();
+        foreach (DatabaseSourceDefinition source in sources)
+        {
+            foreach (DatabaseTableDefinition table in source.Tables)
+            {
+                streams.Add((source, table, CreateSource(source, table, interval, loggerFactory)));
+            }
+        }
+
+        try
+        {
+            while (true)
+            {
+                DateTime started = DateTime.UtcNow;
+                foreach ((DatabaseSourceDefinition source, DatabaseTableDefinition table, IIngestionSource connector) in streams)
+                {
+                    DatabaseTableResult result = await LoadTableAsync(project, source, table, writer, connector, loggerFactory, cancellationToken).ConfigureAwait(false);
+                    progress?.Invoke(result);
+                }
+
+                TimeSpan rest = interval - (DateTime.UtcNow - started);
+                if (rest > TimeSpan.Zero)
+                {
+                    await Task.Delay(rest, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping is this mode's normal end: every commit made so far stands.
+        }
+    }
+
+    /// <summary>The connector for one table of a database source.</summary>
+    /// <param name="source">The source.</param>
+    /// <param name="table">One of its tables.</param>
+    /// <param name="changeWait">CDC: how long a pass waits for the next change before it ends (default 1 s).</param>
+    /// <param name="loggerFactory">Where the connector logs.</param>
+    /// <exception cref="MedallionException">The connection's settings do not make a connection string (<see cref="ErrorCode.ProjectFileInvalid"/>, naming the connection).</exception>
+    public static IIngestionSource CreateSource(DatabaseSourceDefinition source, DatabaseTableDefinition table, TimeSpan? changeWait = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(table);
+        ConnectionDefinition connection = source.Connection;
+        bool postgres = string.Equals(connection.Type, "postgres", StringComparison.OrdinalIgnoreCase);
+        string connectionString = ConnectionString(connection, postgres);
+        SourceTableOptions options = table.ToOptions(source.Name, changeWait);
+        try
+        {
+            return postgres
+                ? new PostgresSource(connectionString, options, loggerFactory)
+                : new MySqlSource(connectionString, options, loggerFactory);
+        }
+        catch (ArgumentException e)
+        {
+            throw new MedallionException(
+                ErrorCode.ProjectFileInvalid,
+                $"{connection.Location}: connection '{connection.Name}' cannot be used by source '{source.Name}': {e.Message}\nHelp: connections take host, port, database, user and password, plus the driver's own connection-string keywords (e.g. sslmode).",
+                e,
+                location: connection.Location);
+        }
+    }
+
+    private static async Task<DatabaseTableResult> LoadTableAsync(
+        MedallionProject project, DatabaseSourceDefinition source, DatabaseTableDefinition table, DeltaWriter writer, IIngestionSource? connector,
+        ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
+    {
+        string location = ProjectCatalog.TableLocation(project, table.Target);
+        if (location.Contains("://", StringComparison.Ordinal))
+        {
+            throw new MedallionException(ErrorCode.ProjectFileInvalid,
+                $"Source '{source.Name}': the project's storage is {location[..location.IndexOf("://", StringComparison.Ordinal)]}://, but database sources land in local storage only for now.\nHelp: point 'storage' in {MedallionProject.FileName} at a local folder.");
+        }
+
+        connector ??= CreateSource(source, table, null, loggerFactory);
+        var sink = new BronzeSink(writer, location, source.Name, loggerFactory ?? NullLoggerFactory.Instance);
+        IngestionResult result = await IngestionRunner.RunAsync(connector, sink, writer.Connection, cancellationToken).ConfigureAwait(false);
+        long? lag = table.Mode == IngestionMode.Cdc && connector is PostgresSource postgres
+            ? await postgres.GetSlotLagBytesAsync(cancellationToken).ConfigureAwait(false)
+            : null;
+        long? version = sink.LastCommittedVersion ?? (await writer.TryGetSnapshotAsync(location, cancellationToken).ConfigureAwait(false))?.Version;
+        return new DatabaseTableResult(source.Name, table.Table, table.Target, result, version, lag);
+    }
+
+    private static string ConnectionString(ConnectionDefinition connection, bool postgres)
+    {
+        var builder = new DbConnectionStringBuilder();
+        foreach ((string key, string value) in connection.Settings)
+        {
+            string keyword = key.ToLowerInvariant() switch
+            {
+                "host" => postgres ? "Host" : "Server",
+                "user" or "username" => postgres ? "Username" : "User ID",
+                "database" => "Database",
+                "password" => "Password",
+                "port" => "Port",
+                _ => key,
+            };
+            builder[keyword] = value;
+        }
+
+        return builder.ConnectionString;
+    }
+}

@@ -1,0 +1,107 @@
+using Medallion.Catalog;
+using Medallion.Ingestion;
+
+namespace Medallion.Pipelines.Tests;
+
+public sealed class DatabaseSourceLoadingTests : IDisposable
+{
+    private const string Settings = """
+        name: shop
+        connections:
+          shop_db:
+            type: postgres
+            host: localhost
+            password: ${SHOP_PASSWORD}
+          legacy:
+            type: mysql
+            host: localhost
+        """;
+
+    private readonly TestProject _project = new(Settings + "\n");
+
+    public void Dispose() => _project.Dispose();
+
+    private async Task<MedallionException> LoadFailsAsync(string sources)
+    {
+        _project.Write("sources/db.yml", sources);
+        return await Assert.ThrowsAsync<MedallionException>(() => _project.LoadAsync(_ => "secret"));
+    }
+
+    [Fact]
+    public async Task A_database_source_loads_its_connection_tables_modes_and_targets()
+    {
+        _project.Write("sources/db.yml", """
+            sources:
+              - name: shop
+                connection: shop_db
+                mode: incremental
+                batch_rows: 500
+                tables:
+                  - table: public.orders
+                    cursor: [updated_at, id]
+                  - table: public.customers
+                    target: bronze.people
+                    mode: cdc
+                    slot: people_slot
+                  - public.regions
+            """);
+
+        MedallionProject project = await _project.LoadAsync(_ => "secret");
+
+        DatabaseSourceDefinition source = Assert.Single(project.DatabaseSources);
+        Assert.Equal(("shop", "postgres", "secret"), (source.Name, source.Connection.Type, source.Connection.Settings["password"]));
+        Assert.Equal(
+            [
+                ("public.orders", "bronze.orders", IngestionMode.Incremental, "updated_at,id", (string?)null, 500),
+                ("public.customers", "bronze.people", IngestionMode.Cdc, "", "people_slot", 500),
+                ("public.regions", "bronze.regions", IngestionMode.Incremental, "", null, 500),
+            ],
+            source.Tables.Select(t => (t.Table, t.Target.ToString(), t.Mode, string.Join(",", t.CursorColumns), t.Slot, t.BatchRows)));
+        Assert.Contains(new TableName("bronze", "people"), project.Tables);
+        Assert.Equal(new SourceLocation("sources/db.yml", 2, 5), source.Location);
+    }
+
+    [Fact]
+    public async Task An_unknown_connection_names_the_file_line_and_the_connections_there_are()
+    {
+        MedallionException error = await LoadFailsAsync("sources:\n  - connection: shop_bd\n    tables: [orders]\n");
+
+        Assert.Equal(ErrorCode.ProjectFileInvalid, error.Code);
+        Assert.Equal("sources/db.yml:2:17: no connection is named 'shop_bd' in medallion.yml. Did you mean 'shop_db'? Expected one of: shop_db, legacy.", error.Message);
+    }
+
+    [Fact]
+    public async Task An_incremental_table_without_a_cursor_is_refused_at_its_line()
+    {
+        MedallionException error = await LoadFailsAsync("sources:\n  - connection: shop_db\n    mode: incremental\n    tables:\n      - table: orders\n");
+
+        Assert.Equal("sources/db.yml:5:9: table 'orders' of source 'shop_db' is incremental but has no 'cursor'. Expected e.g. 'cursor: [updated_at, id]'.", error.Message);
+    }
+
+    [Fact]
+    public async Task Change_data_capture_needs_a_postgres_connection()
+    {
+        MedallionException error = await LoadFailsAsync("sources:\n  - connection: legacy\n    tables:\n      - {table: orders, mode: cdc}\n");
+
+        Assert.Equal("sources/db.yml:4:9: table 'orders' of source 'legacy' is read in mode cdc, which needs a postgres connection, but 'legacy' is mysql. Expected 'mode: full' or 'mode: incremental'.", error.Message);
+    }
+
+    [Fact]
+    public async Task An_unknown_key_of_a_table_suggests_the_closest_one()
+    {
+        MedallionException error = await LoadFailsAsync("sources:\n  - connection: shop_db\n    tables:\n      - table: orders\n        cursr: [id]\n");
+
+        Assert.StartsWith("sources/db.yml:5:9: unknown key 'cursr' in a table of source 'shop_db'. Did you mean 'cursor'?", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_database_table_and_a_file_source_cannot_land_in_the_same_bronze_table()
+    {
+        _project.WithSources("orders");
+
+        MedallionException error = await LoadFailsAsync("sources:\n  - connection: shop_db\n    tables: [public.orders]\n");
+
+        Assert.Equal(ErrorCode.ModelDuplicate, error.Code);
+        Assert.StartsWith("sources/db.yml:3:14: table bronze.orders is defined twice (first at sources/files.yml:2:5)", error.Message, StringComparison.Ordinal);
+    }
+}

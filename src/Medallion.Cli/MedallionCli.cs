@@ -38,6 +38,10 @@ internal static class MedallionCli
         root.Add(InitCommand.Create(output));
         root.Add(LineageCommand.Create(output));
         root.Add(ServeCommand.Create(output, error));
+        foreach (Command command in CatalogCommands.Create(output))
+        {
+            root.Add(command);
+        }
         return root;
     }
 

@@ -42,6 +42,8 @@ internal static class MedallionCli
         {
             root.Add(command);
         }
+
+        root.Add(QuickstartCommand.Create(output, error));
         return root;
     }
 

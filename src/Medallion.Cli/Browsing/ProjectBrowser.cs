@@ -27,6 +27,20 @@ internal sealed class ProjectBrowser : IAsyncDisposable
 {
     private const string QuarantineSuffix = "_quarantine";
 
+    /// <summary>What the columns Medallion adds to bronze and quarantine tables hold, so <c>describe</c> documents them too.</summary>
+    private static readonly Dictionary<string, string> s_systemColumns = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["_source_file"] = "The file the row was loaded from, relative to the project.",
+        ["_source_line"] = "The line of the file where the row's record starts (null for Parquet).",
+        ["_ingested_at"] = "When the row was loaded.",
+        ["_run_id"] = "The run that loaded the row.",
+        ["_raw_line"] = "The record's text, when it could not be parsed (its typed columns are null).",
+        ["_parse_error"] = "Why the record could not be parsed; null for rows that parsed.",
+        ["_quarantine_rules"] = "The quarantine rules the row broke.",
+        ["_quarantine_run_id"] = "The run that set the row aside.",
+        ["_quarantined_at"] = "When the row was set aside.",
+    };
+
     private readonly DuckDbConnection _connection;
     private readonly Dictionary<TableName, Entry> _tables;
     private ModelGraph? _graph;
@@ -401,7 +415,7 @@ internal sealed class ProjectBrowser : IAsyncDisposable
                 name,
                 type,
                 nullable,
-                doc?.Description ?? known?.Description ?? comment,
+                doc?.Description ?? known?.Description ?? comment ?? s_systemColumns.GetValueOrDefault(name),
                 doc?.Classification ?? known?.Classification,
                 doc is { Tags.Count: > 0 } ? doc.Tags : known?.Tags ?? []);
         }

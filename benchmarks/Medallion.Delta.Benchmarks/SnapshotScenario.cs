@@ -47,7 +47,7 @@ internal sealed class SnapshotScenario(string root, int commits, int runs)
         double segmentMs = await MeasureAsync(async () => segment = await LogSegmentBuilder.BuildAsync(store, null, default));
         double checkpointMs = await MeasureAsync(async () =>
         {
-            await foreach (List<Actions.DeltaAction> _ in CheckpointReader.ReadAsync(store, parquet, segment.CheckpointParts, default))
+            await foreach (List<Actions.DeltaAction> _ in CheckpointReader.ReadAsync(store, parquet, segment.CheckpointParts, CheckpointPass.State, default))
             {
             }
         });
@@ -55,7 +55,7 @@ internal sealed class SnapshotScenario(string root, int commits, int runs)
         {
             foreach (LogFile part in segment.CheckpointParts)
             {
-                await foreach (string _ in parquet.ReadRowsAsJsonAsync(store, part.Key, Actions.ActionParser.CheckpointColumns, default))
+                await foreach (string _ in parquet.ReadRowsAsJsonAsync(store, part.Key, [.. Actions.ActionParser.CheckpointColumns.Where(c => c != "remove")], default))
                 {
                 }
             }

@@ -37,6 +37,7 @@ internal static class MedallionCli
         root.Add(DeltaCommands.Create(output, error));
         root.Add(InitCommand.Create(output));
         root.Add(LineageCommand.Create(output));
+        root.Add(TestCommand.Create(output));
         root.Add(ServeCommand.Create(output, error));
         foreach (Command command in CatalogCommands.Create(output))
         {

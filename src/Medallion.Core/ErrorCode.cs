@@ -113,6 +113,12 @@ public enum ErrorCode
     ModelConfigInvalid = 6009,
     /// <summary>The directory given to <c>medallion init</c> already holds a project.</summary>
     ProjectAlreadyExists = 6010,
+    /// <summary>A file of a file source cannot be opened or read by its format's reader.</summary>
+    SourceFileUnreadable = 6201,
+    /// <summary>A column of a source file has a type the bronze table's column cannot hold.</summary>
+    SourceSchemaIncompatible = 6202,
+    /// <summary>The record of loaded files kept in a bronze table cannot be read.</summary>
+    SourceLoadStateInvalid = 6203,
     /// <summary>The catalog database could not be opened or migrated.</summary>
     CatalogOpenFailed = 6901,
     /// <summary>The catalog was written by a newer Medallion whose schema this one does not know.</summary>
@@ -124,6 +130,10 @@ public enum ErrorCode
     QualityRuleInvalid = 7001,
     /// <summary>A <c>fail</c>-severity expectation did not hold, so nothing was committed.</summary>
     QualityCheckFailed = 7002,
+    /// <summary>An expectation names a column that the checked table does not have.</summary>
+    QualityColumnMissing = 7003,
+    /// <summary>An expectation cannot run on the data: its referenced table or column is missing, its expression or pattern does not compile, or a bound or value does not fit the column's type.</summary>
+    QualityRuleCannotRun = 7004,
     /// <summary>A source server could not be reached (down, refused, timed out), after the configured retries.</summary>
     SourceUnavailable = 8001,
     /// <summary>A source server rejected the login (wrong user or password, or no access to the database).</summary>

@@ -16,7 +16,8 @@ public interface IParquetHandler
     /// top-level <paramref name="columns"/>.
     /// </summary>
     /// <remarks>
-    /// Requested columns the file does not have are left out of the objects (or written as <c>null</c>).
+    /// Requested columns the file does not have are left out of the objects (or written as <c>null</c>). Rows whose
+    /// requested columns are all null may be skipped (a checkpoint row holds a single action).
     /// Structs become JSON objects, lists JSON arrays, maps JSON objects keyed by the map key, and
     /// 64-bit integers JSON numbers. Null structs are <c>null</c>.
     /// </remarks>

@@ -30,6 +30,14 @@ public sealed record DeltaWriteOptions
     /// <summary>The application's version (e.g. a batch number or source position) for <see cref="ApplicationId"/>.</summary>
     public long? ApplicationVersion { get; init; }
 
+    /// <summary>
+    /// Metadata domains (name to configuration, usually JSON) set in the same commit as the rows, such as the
+    /// files or source position a load consumed: they commit atomically with the data and survive checkpoints
+    /// (read them back from <c>Snapshot.DomainMetadata</c>). A concurrent commit that sets the same domain
+    /// conflicts. Names starting with <c>delta.</c> are reserved for the protocol.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> DomainMetadata { get; init; } = new Dictionary<string, string>();
+
     /// <summary>How concurrent commits are checked against this write.</summary>
     public DeltaIsolationLevel Isolation { get; init; } = DeltaIsolationLevel.WriteSerializable;
 }

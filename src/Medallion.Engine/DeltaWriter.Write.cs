@@ -40,6 +40,14 @@ public sealed partial class DeltaWriter
             throw new ArgumentException("ApplicationId and ApplicationVersion go together.", nameof(options));
         }
 
+        foreach (string domain in options.DomainMetadata.Keys)
+        {
+            if (string.IsNullOrEmpty(domain) || domain.StartsWith("delta.", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"The metadata domain '{domain}' cannot be set by a write: names must be non-empty and not start with 'delta.' (reserved for the protocol).", nameof(options));
+            }
+        }
+
         return WithConflictRetriesAsync(() => WriteOnceAsync(path, sourceSql, options, cancellationToken));
     }
 
@@ -117,6 +125,11 @@ public sealed partial class DeltaWriter
         if (options.ApplicationId is { } id)
         {
             tx.SetApplicationTransaction(id, options.ApplicationVersion!.Value);
+        }
+
+        foreach ((string domain, string configuration) in options.DomainMetadata)
+        {
+            tx.Add(new DomainMetadata(domain, configuration, false));
         }
 
         ColumnMappingMode mode = ModeOf(metadata);

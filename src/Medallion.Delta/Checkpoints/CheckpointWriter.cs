@@ -59,7 +59,7 @@ internal static class CheckpointWriter
         // Tombstones stay until the deleted-file retention passes, so VACUUM of readers at older versions stays safe.
         TimeSpan retention = RetentionDuration.FromProperty(snapshot.Metadata.Configuration, "delta.deletedFileRetentionDuration", RetentionDuration.DefaultDeletedFileRetention);
         long cutoff = (now - retention).ToUnixTimeMilliseconds();
-        foreach (RemoveFile remove in snapshot.Tombstones)
+        foreach (RemoveFile remove in await snapshot.LoadTombstonesAsync(cancellationToken).ConfigureAwait(false))
         {
             if ((remove.DeletionTimestamp ?? 0) >= cutoff)
             {

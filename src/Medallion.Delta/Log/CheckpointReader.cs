@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading;
@@ -13,13 +14,23 @@ namespace Medallion.Delta.Log;
 /// Streams the actions of a checkpoint: a classic or multi-part Parquet checkpoint, or a v2 checkpoint (JSON or
 /// Parquet) together with the file actions of its sidecars.
 /// </summary>
+/// <remarks>
+/// A checkpoint is read in one of two passes. <see cref="CheckpointPass.State"/> reads everything a snapshot
+/// needs but the <c>remove</c> tombstones, which often outnumber the live files many times over and matter only
+/// to the next checkpoint; <see cref="CheckpointPass.Tombstones"/> reads just those, when a checkpoint is written.
+/// A JSON part is read whole in both passes; callers ignore what their pass does not want.
+/// </remarks>
 internal static class CheckpointReader
 {
     public const string SidecarDirectory = "_delta_log/_sidecars/";
 
+    private static readonly IReadOnlyList<string> s_stateColumns = [.. ActionParser.CheckpointColumns.Where(c => c != "remove")];
+
     public static async IAsyncEnumerable<List<DeltaAction>> ReadAsync(
-        IObjectStore store, IParquetHandler? parquet, IReadOnlyList<LogFile> parts, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IObjectStore store, IParquetHandler? parquet, IReadOnlyList<LogFile> parts, CheckpointPass pass, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        IReadOnlyList<string> partColumns = pass == CheckpointPass.State ? s_stateColumns : ["remove", "sidecar"];
+        IReadOnlyList<string> sidecarColumns = pass == CheckpointPass.State ? ["add"] : ["remove"];
         var sidecars = new List<Sidecar>();
         foreach (LogFile part in parts)
         {
@@ -31,7 +42,7 @@ internal static class CheckpointReader
             }
             else
             {
-                await foreach (List<DeltaAction> batch in ReadParquetAsync(store, parquet, part.Key, ActionParser.CheckpointColumns, cancellationToken).ConfigureAwait(false))
+                await foreach (List<DeltaAction> batch in ReadParquetAsync(store, parquet, part.Key, partColumns, cancellationToken).ConfigureAwait(false))
                 {
                     CollectSidecars(batch, sidecars);
                     yield return batch;
@@ -44,7 +55,7 @@ internal static class CheckpointReader
             // Sidecars always live in _delta_log/_sidecars; the path is URI-encoded and usually just the file name.
             string decoded = Uri.UnescapeDataString(sidecar.Path);
             string key = SidecarDirectory + decoded[(decoded.LastIndexOf('/') + 1)..];
-            await foreach (List<DeltaAction> batch in ReadParquetAsync(store, parquet, key, ["add", "remove"], cancellationToken).ConfigureAwait(false))
+            await foreach (List<DeltaAction> batch in ReadParquetAsync(store, parquet, key, sidecarColumns, cancellationToken).ConfigureAwait(false))
             {
                 yield return batch;
             }
@@ -100,4 +111,14 @@ internal static class CheckpointReader
             yield return batch;
         }
     }
+}
+
+/// <summary>What a read of a checkpoint is for (see <see cref="CheckpointReader"/>).</summary>
+internal enum CheckpointPass
+{
+    /// <summary>Protocol, metadata, live files, txns, domains and sidecars: what a snapshot is made of.</summary>
+    State,
+
+    /// <summary>Only the <c>remove</c> tombstones.</summary>
+    Tombstones,
 }

@@ -50,14 +50,35 @@ internal sealed class LogReplay
 
         if (segment.CheckpointParts.Count > 0)
         {
-            await foreach (List<DeltaAction> batch in CheckpointReader.ReadAsync(store, parquet, segment.CheckpointParts, cancellationToken).ConfigureAwait(false))
+            await foreach (List<DeltaAction> batch in CheckpointReader.ReadAsync(store, parquet, segment.CheckpointParts, CheckpointPass.State, cancellationToken).ConfigureAwait(false))
             {
                 replay.Apply(batch, fromCheckpoint: true);
                 replay.CheckProtocolOnce(segment);
             }
         }
 
-        return replay.Build(segment, commitInfo);
+        return replay.Build(segment, commitInfo, ct => replay.LoadTombstonesAsync(parquet, segment.CheckpointParts, ct));
+    }
+
+    /// <summary>The tombstones of the commits replayed, plus the checkpoint's that no commit after it superseded.</summary>
+    private async Task<IReadOnlyList<RemoveFile>> LoadTombstonesAsync(IParquetHandler? parquet, IReadOnlyList<LogFile> checkpointParts, CancellationToken cancellationToken)
+    {
+        var tombstones = new List<RemoveFile>(_tombstones);
+        if (checkpointParts.Count > 0)
+        {
+            await foreach (List<DeltaAction> batch in CheckpointReader.ReadAsync(_store, parquet, checkpointParts, CheckpointPass.Tombstones, cancellationToken).ConfigureAwait(false))
+            {
+                foreach (DeltaAction action in batch)
+                {
+                    if (action is RemoveFile remove && IsNewest(remove.Path, remove.DeletionVector, fromCheckpoint: true))
+                    {
+                        tombstones.Add(remove);
+                    }
+                }
+            }
+        }
+
+        return tombstones;
     }
 
     private void CheckProtocolOnce(LogSegment segment)
@@ -83,7 +104,7 @@ internal sealed class LogReplay
                     }
 
                     break;
-                case RemoveFile remove:
+                case RemoveFile remove when !fromCheckpoint:
                     if (IsNewest(remove.Path, remove.DeletionVector, fromCheckpoint))
                     {
                         _tombstones.Add(remove);
@@ -112,7 +133,7 @@ internal sealed class LogReplay
         return fromCheckpoint ? !_seen.Contains(key) : _seen.Add(key);
     }
 
-    private Snapshot Build(LogSegment segment, CommitInfo? commitInfo)
+    private Snapshot Build(LogSegment segment, CommitInfo? commitInfo, Func<CancellationToken, Task<IReadOnlyList<RemoveFile>>> tombstones)
     {
         string where = $"the Delta table at '{segment.TableLocation}' (version {segment.Version})";
         if (_protocol is null || _metadata is null)
@@ -147,7 +168,7 @@ internal sealed class LogReplay
         }
 
         DateTimeOffset timestamp = CommitTimestamp(commitInfo, _metadata, segment);
-        return new Snapshot(segment.TableLocation, segment.Version, _protocol, _metadata, schema, mode, commitInfo, timestamp, files, _tombstones, _txns, domains);
+        return new Snapshot(segment.TableLocation, segment.Version, _protocol, _metadata, schema, mode, commitInfo, timestamp, files, tombstones, _txns, domains);
     }
 
     private ScanFile ToScanFile(AddFile add, List<StructField> partitionFields, ColumnMappingMode mode, string where)

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
 using Medallion.Delta.Actions;
 using Medallion.Delta.Scans;
 using Medallion.Delta.Schema;
@@ -12,6 +14,8 @@ namespace Medallion.Delta.Snapshots;
 /// </summary>
 public sealed class Snapshot
 {
+    private readonly Func<CancellationToken, Task<IReadOnlyList<RemoveFile>>> _tombstones;
+
     internal Snapshot(
         string tableLocation,
         long version,
@@ -22,7 +26,7 @@ public sealed class Snapshot
         CommitInfo? commitInfo,
         DateTimeOffset timestamp,
         IReadOnlyList<ScanFile> files,
-        IReadOnlyList<RemoveFile> tombstones,
+        Func<CancellationToken, Task<IReadOnlyList<RemoveFile>>> tombstones,
         IReadOnlyDictionary<string, long> transactionVersions,
         IReadOnlyDictionary<string, string> domainMetadata)
     {
@@ -35,7 +39,7 @@ public sealed class Snapshot
         CommitInfo = commitInfo;
         Timestamp = timestamp;
         Files = files;
-        Tombstones = tombstones;
+        _tombstones = tombstones;
         TransactionVersions = transactionVersions;
         DomainMetadata = domainMetadata;
     }
@@ -76,7 +80,11 @@ public sealed class Snapshot
     /// <summary>Configuration of each live metadata domain by domain name.</summary>
     public IReadOnlyDictionary<string, string> DomainMetadata { get; }
 
-    internal IReadOnlyList<RemoveFile> Tombstones { get; }
+    /// <summary>
+    /// The <c>remove</c> actions still within the log, newest per file. Loaded on demand: only writing the next
+    /// checkpoint needs them, and a checkpoint's tombstones can outnumber its live files many times over.
+    /// </summary>
+    internal Task<IReadOnlyList<RemoveFile>> LoadTombstonesAsync(CancellationToken cancellationToken) => _tombstones(cancellationToken);
 
     /// <summary>The total size of the live data files in bytes.</summary>
     public long SizeBytes

@@ -70,7 +70,17 @@ internal sealed class Transaction
 
     public void Add(AddCdcFile cdc) => _actions.Add(cdc);
 
-    public void Add(DomainMetadata domain) => _actions.Add(domain);
+    /// <summary>Sets the configuration of a metadata domain in this commit; a domain appears at most once per commit.</summary>
+    public void Add(DomainMetadata domain)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        if (_actions.Exists(a => a is DomainMetadata d && string.Equals(d.Domain, domain.Domain, StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException($"The domain '{domain.Domain}' is already set in this commit to '{Table.Location}'.");
+        }
+
+        _actions.Add(domain);
+    }
 
     /// <summary>Removes a live file of the read snapshot (a tombstone with full metadata), and marks it read.</summary>
     public void Remove(ScanFile file, bool dataChange = true)
@@ -155,10 +165,11 @@ internal sealed class Transaction
     {
         var body = new List<DeltaAction>();
         Protocol? current = ReadSnapshot?.Protocol;
+        bool writesDomains = _actions.Exists(a => a is DomainMetadata);
         if (_newMetadata is not null)
         {
             StructType schema = SchemaParser.Parse(_newMetadata.SchemaString, $"the new metadata of '{Table.Location}'");
-            Protocol required = WriterFeatures.Required(_newMetadata, schema, current);
+            Protocol required = WriterFeatures.Required(_newMetadata, schema, current, writesDomains);
             WriterFeatures.EnsureWritable(required, schema, Table.Location);
             if (current is null || !SameProtocol(current, required))
             {
@@ -170,6 +181,15 @@ internal sealed class Transaction
         else if (ReadSnapshot is null)
         {
             throw new InvalidOperationException($"The first commit to '{Table.Location}' must set the table metadata.");
+        }
+        else if (writesDomains)
+        {
+            // The first domainMetadata action on a table upgrades its protocol to list the feature (writer version 7).
+            Protocol required = WriterFeatures.Required(ReadSnapshot.Metadata, ReadSnapshot.Schema, current, writesDomainMetadata: true);
+            if (!SameProtocol(current!, required))
+            {
+                body.Add(new ProtocolAction(required));
+            }
         }
 
         Metadata metadata = Metadata!;
@@ -270,6 +290,8 @@ internal sealed class Transaction
                     break;
                 case ProtocolAction:
                     throw Conflict(operation, winnerVersion, winnerOperation, "it changed the table protocol");
+                case DomainMetadata d when _actions.Exists(a => a is DomainMetadata mine && string.Equals(mine.Domain, d.Domain, StringComparison.Ordinal)):
+                    throw Conflict(operation, winnerVersion, winnerOperation, $"it changed the metadata domain '{d.Domain}', which this {operation} also sets");
                 case MetadataAction when ReadSnapshot is null:
                     throw new MedallionException(ErrorCode.DeltaTableAlreadyExists,
                         $"Cannot create the Delta table at '{Table.Location}': another writer created it concurrently (version {winnerVersion}, {winnerOperation}).\nHelp: write to the existing table instead.");

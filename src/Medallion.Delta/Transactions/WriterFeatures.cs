@@ -79,10 +79,17 @@ internal static class WriterFeatures
     /// <summary>
     /// The lowest protocol that covers what <paramref name="metadata"/> and its schema use, never lower than
     /// <paramref name="current"/> (a protocol is never downgraded) and keeping features <paramref name="current"/> lists.
+    /// <paramref name="writesDomainMetadata"/> adds the <c>domainMetadata</c> writer feature a commit with
+    /// <c>domainMetadata</c> actions needs.
     /// </summary>
-    public static Protocol Required(Metadata metadata, StructType schema, Protocol? current)
+    public static Protocol Required(Metadata metadata, StructType schema, Protocol? current, bool writesDomainMetadata = false)
     {
         var features = new SortedSet<string>(StringComparer.Ordinal);
+        if (writesDomainMetadata)
+        {
+            features.Add("domainMetadata");
+        }
+
         IReadOnlyDictionary<string, string?> config = metadata.Configuration;
         if (IsTrue(config, "delta.appendOnly"))
         {

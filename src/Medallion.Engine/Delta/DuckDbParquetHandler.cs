@@ -14,7 +14,8 @@ namespace Medallion.Engine.Delta;
 
 /// <summary>
 /// Reads Delta checkpoint and sidecar Parquet files through DuckDB, rendering each row as a JSON object of the
-/// requested top-level columns (<c>to_json(struct_pack(...))</c>); columns the file lacks are left out.
+/// requested top-level columns (<c>to_json(struct_pack(...))</c>); columns the file lacks are left out, and rows
+/// whose requested columns are all null are skipped.
 /// Only local stores are supported until the object-store cache exists.
 /// </summary>
 public sealed class DuckDbParquetHandler : IParquetHandler
@@ -74,7 +75,10 @@ public sealed class DuckDbParquetHandler : IParquetHandler
         }
 
         using DuckDbCommand command = _connection.CreateCommand();
-        command.CommandText = "SELECT to_json(struct_pack(" + string.Join(", ", wanted.Select(c => DuckDbConnection.QuoteIdentifier(c) + " := " + DuckDbConnection.QuoteIdentifier(c))) + "))::VARCHAR FROM " + source;
+        // A checkpoint row holds one action, so a row whose requested columns are all null carries nothing asked for
+        // (tombstones when reading live state); filtering them in DuckDB spares rendering and parsing them.
+        command.CommandText = "SELECT to_json(struct_pack(" + string.Join(", ", wanted.Select(c => DuckDbConnection.QuoteIdentifier(c) + " := " + DuckDbConnection.QuoteIdentifier(c))) + "))::VARCHAR FROM " + source
+            + " WHERE " + string.Join(" OR ", wanted.Select(c => DuckDbConnection.QuoteIdentifier(c) + " IS NOT NULL"));
         using var rows = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await rows.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

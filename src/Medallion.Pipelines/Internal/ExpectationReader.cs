@@ -67,10 +67,22 @@ internal static class ExpectationReader
         (string key, YamlScalarNode keyNode, YamlNode value) = rules[0];
         ExpectationSeverity severity = map.Choice("severity", s_severities) is { } text ? Enum.Parse<ExpectationSeverity>(text, ignoreCase: true) : DefaultSeverity;
         (ExpectationKind ruleKind, string[] arguments) = Rule(file, keyNode, key);
+        if (severity == ExpectationSeverity.Quarantine && IsTableLevel(ruleKind))
+        {
+            throw file.Error(
+                map.Value("severity")!,
+                $"the '{key}' rule checks the table as a whole, so no row breaks it and there is nothing to quarantine. Expected severity warn or fail.",
+                ErrorCode.QualityRuleInvalid);
+        }
+
         YamlMap? args = value is YamlMappingNode ? file.Map(value, $"the '{key}' rule", arguments) : null;
         YamlNode? shorthand = args is null && !YamlMap.IsNull(value) ? value : null;
         return Build(file, ruleKind, key, args, shorthand, column, severity, map.String("name"), file.Location(item), keyNode);
     }
+
+    /// <summary>Rules that hold or break for the whole table (not row by row), so they cannot quarantine rows.</summary>
+    public static bool IsTableLevel(ExpectationKind kind) =>
+        kind is ExpectationKind.RowCount or ExpectationKind.Freshness or ExpectationKind.Schema;
 
     private static (ExpectationKind Kind, string[] Arguments) Rule(YamlFile file, YamlNode node, string name) =>
         s_rules.TryGetValue(name, out (ExpectationKind, string[]) rule)

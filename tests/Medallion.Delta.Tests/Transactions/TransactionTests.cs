@@ -141,6 +141,53 @@ public sealed class TransactionTests : IDisposable
     }
 
     [Fact]
+    public async Task Concurrent_writers_of_the_same_metadata_domain_conflict_naming_it()
+    {
+        _table.WithCommits(1);
+        var upgrade = new Transaction(_table.Open(), await LatestAsync());
+        upgrade.Add(new DomainMetadata("medallion.files", "[]", false));
+        await upgrade.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        Snapshot read = await LatestAsync();
+        var winner = new Transaction(_table.Open(), read);
+        winner.Add(NewFile("p=a/x.parquet"));
+        winner.Add(new DomainMetadata("medallion.files", """["x.csv"]""", false));
+        var loser = new Transaction(_table.Open(), read);
+        loser.Add(NewFile("p=a/y.parquet"));
+        loser.Add(new DomainMetadata("medallion.files", """["y.csv"]""", false));
+        await winner.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => loser.CommitAsync("WRITE", s_none, s_none, CancellationToken.None));
+
+        Assert.Equal(ErrorCode.DeltaConcurrentModification, error.Code);
+        Assert.Contains("it changed the metadata domain 'medallion.files'", error.Message, StringComparison.Ordinal);
+        Assert.Equal("""["x.csv"]""", (await LatestAsync()).DomainMetadata["medallion.files"]);
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_of_different_metadata_domains_both_commit()
+    {
+        _table.WithCommits(1);
+        var upgrade = new Transaction(_table.Open(), await LatestAsync());
+        upgrade.Add(new DomainMetadata("medallion.a", "0", false));
+        await upgrade.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        Snapshot read = await LatestAsync();
+        var first = new Transaction(_table.Open(), read);
+        first.Add(NewFile("p=a/x.parquet"));
+        first.Add(new DomainMetadata("medallion.a", "1", false));
+        var second = new Transaction(_table.Open(), read);
+        second.Add(NewFile("p=a/y.parquet"));
+        second.Add(new DomainMetadata("medallion.b", "1", false));
+
+        await first.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        CommitResult b = await second.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+
+        Snapshot latest = await LatestAsync();
+        Assert.Equal(3, b.Version);
+        Assert.Equal("1", latest.DomainMetadata["medallion.a"]);
+        Assert.Equal("1", latest.DomainMetadata["medallion.b"]);
+    }
+
+    [Fact]
     public async Task Metadata_change_by_a_concurrent_writer_conflicts()
     {
         _table.WithCommits(1);

@@ -88,6 +88,21 @@ public sealed class CheckpointWriteTests : IDisposable
         Assert.Equal(["app|4"], _f.Query($"SELECT txn.appId, txn.version FROM read_parquet('{ck}') WHERE txn IS NOT NULL"));
     }
 
+    [Fact]
+    public async Task A_checkpoint_carries_the_tombstones_of_the_checkpoint_before_it()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS id");
+        await _f.Writer.WriteAsync(path, "SELECT 2 AS id");
+        await _f.Writer.DeleteAsync(path, "id = 1");
+        await _f.Writer.CheckpointAsync(path);
+        await _f.Writer.WriteAsync(path, "SELECT 3 AS id");
+        await _f.Writer.CheckpointAsync(path);
+
+        string ck = Path.Combine(path, "_delta_log", "00000000000000000003.checkpoint.parquet").Replace("'", "''", StringComparison.Ordinal);
+        Assert.Equal(["1|2"], _f.Query($"SELECT count(remove), count(add) FROM read_parquet('{ck}')"));
+    }
+
     private List<string> Describe(string parquet) =>
         _f.Query($"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('{parquet.Replace("'", "''", StringComparison.Ordinal)}'))");
 }

@@ -1,0 +1,165 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.DuckDb;
+
+namespace Medallion.Pipelines.Quality;
+
+/// <summary>
+/// Checks a model's expectations against rows visible on a DuckDB connection, with SQL generated from the rules
+/// (identifiers quoted, literals escaped and typed as the column).
+/// </summary>
+/// <remarks>
+/// <para>NULL semantics follow dbt and Great Expectations: only <c>not_null</c> fails on NULL; value rules
+/// (<c>accepted_values</c>, <c>range</c>, <c>regex</c>, <c>relationships</c>, <c>expression</c>) let NULLs pass, and an
+/// expression that is NULL for a row does not fail it.</para>
+/// <para><c>unique</c> fails every row of a duplicated key (all of them, since none is more right than the others), so
+/// with <c>quarantine</c> severity every copy moves out and the key is committed only once it is fixed upstream.
+/// Rows whose key columns are all NULL are not checked; otherwise NULL equals NULL in a key, as in GROUP BY.</para>
+/// <para><c>schema</c> checks that the expected columns exist with the expected types (compared as DuckDB names
+/// them, so <c>INT</c> matches <c>INTEGER</c>); extra columns are allowed.</para>
+/// <para>Row-level rules are counted in one scan of the relation; samples are read only for rules that broke.</para>
+/// </remarks>
+public static partial class ExpectationChecker
+{
+    /// <summary>How many failing rows a result keeps as its sample.</summary>
+    public const int SampleSize = 5;
+
+    /// <summary>
+    /// Checks <paramref name="expectations"/> against the rows of <paramref name="relation"/>. Relationship rules read
+    /// the referenced table through the same connection (<c>namespace.table</c>); one referencing the model itself
+    /// reads <paramref name="relation"/>.
+    /// </summary>
+    /// <param name="connection">An open connection on which <paramref name="relation"/> and referenced tables are visible.</param>
+    /// <param name="relation">A table or view, written as in a FROM clause (quoted where it needs it), e.g. the temp table holding a model's candidate result.</param>
+    /// <param name="model">The model the rows belong to (for results and messages).</param>
+    /// <param name="expectations">The rules to check.</param>
+    /// <param name="runId">The run the results belong to.</param>
+    /// <param name="now">The check's time: the reference for <c>freshness</c>, and <c>_quarantined_at</c>.</param>
+    /// <param name="cancellationToken">Interrupts the queries.</param>
+    /// <exception cref="MedallionException">
+    /// A rule cannot be checked on these rows; the message names the model, the rule and where it is written:
+    /// <see cref="ErrorCode.QualityColumnMissing"/> (with the available columns), <see cref="ErrorCode.QualityRuleInvalid"/>
+    /// (a bound, value, type or expression that does not fit), <see cref="ErrorCode.QualityRuleCannotRun"/> (a missing
+    /// referenced table, a pattern or expression DuckDB rejects).
+    /// </exception>
+    public static async Task<QualityReport> CheckAsync(
+        DuckDbConnection connection, string relation, TableName model, IReadOnlyList<Expectation> expectations, string runId, DateTimeOffset now,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentException.ThrowIfNullOrEmpty(relation);
+        ArgumentNullException.ThrowIfNull(expectations);
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        CheckContext context = await CheckContext.OpenAsync(connection, relation, model, cancellationToken).ConfigureAwait(false);
+
+        // Compile every rule before scanning any data, so a mistake in the last rule is reported before a long scan.
+        var rowRules = new List<RowRule>();
+        foreach (Expectation expectation in expectations)
+        {
+            if (!IsTableLevel(expectation.Kind))
+            {
+                rowRules.Add(await CompileAsync(context, expectation, rowRules.Count, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        List<RowRule> quarantineRules = [.. rowRules.Where(r => r.Rule.Severity == ExpectationSeverity.Quarantine)];
+        long[] counts = await CountAsync(context, rowRules, quarantineRules, cancellationToken).ConfigureAwait(false);
+        var rowResults = new Dictionary<Expectation, ExpectationResult>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < rowRules.Count; i++)
+        {
+            string sample = counts[i] == 0 ? "[]" : await SampleAsync(context, rowRules[i], cancellationToken).ConfigureAwait(false);
+            rowResults[rowRules[i].Rule] = new ExpectationResult(rowRules[i].Rule, counts[i] == 0, counts[i], sample);
+        }
+
+        var results = new List<ExpectationResult>(expectations.Count);
+        foreach (Expectation expectation in expectations)
+        {
+            results.Add(rowResults.TryGetValue(expectation, out ExpectationResult? result)
+                ? result
+                : await CheckTableAsync(context, expectation, now, cancellationToken).ConfigureAwait(false));
+        }
+
+        List<RowRule> broken = [.. quarantineRules.Where(r => rowResults[r.Rule].FailingRows > 0)];
+        long quarantined = quarantineRules.Count == 0 ? 0 : counts[rowRules.Count];
+        return new QualityReport(model, results, broken, quarantined, runId, now);
+    }
+
+    /// <summary>
+    /// True for rules that hold or break for the table as a whole (<c>row_count</c>, <c>freshness</c>, <c>schema</c>):
+    /// they report no failing rows and cannot quarantine.
+    /// </summary>
+    public static bool IsTableLevel(ExpectationKind kind) => Internal.ExpectationReader.IsTableLevel(kind);
+
+    /// <summary>
+    /// Failing rows per rule, plus (when there are quarantine rules) the rows breaking any of them, in one scan.
+    /// When the scan fails, the rules run one by one so the error names the rule that caused it.
+    /// </summary>
+    private static async Task<long[]> CountAsync(CheckContext context, List<RowRule> rules, List<RowRule> quarantineRules, CancellationToken cancellationToken)
+    {
+        if (rules.Count == 0)
+        {
+            return [];
+        }
+
+        List<string> aggregates = [.. rules.Select(r => $"count(*) FILTER (WHERE {r.Fails(context.Relation)})")];
+        if (quarantineRules.Count > 0)
+        {
+            aggregates.Add($"count(*) FILTER (WHERE {RowRuleSql.AnyFails(quarantineRules, context.Relation)})");
+        }
+
+        try
+        {
+            return await CountRowsAsync(context, $"SELECT {string.Join(", ", aggregates)} FROM {RowRuleSql.From(rules, context.Relation)}", aggregates.Count, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DuckDbException exception) when (exception.ErrorType != DuckDbErrorType.Interrupt)
+        {
+            foreach (RowRule rule in rules)
+            {
+                try
+                {
+                    await CountRowsAsync(context, $"SELECT count(*) FILTER (WHERE {rule.Fails(context.Relation)}) FROM {RowRuleSql.From([rule], context.Relation)}", 1, cancellationToken).ConfigureAwait(false);
+                }
+                catch (DuckDbException ruleException) when (ruleException.ErrorType != DuckDbErrorType.Interrupt)
+                {
+                    throw context.Error(rule.Rule, ErrorCode.QualityRuleCannotRun, $"the rule cannot run on the rows of {context.Model}: {ruleException.Message}",
+                        $"check the rule against the model's columns ({string.Join(", ", context.Columns.Select(c => c.Name))}) and types.", ruleException);
+                }
+            }
+
+            throw;
+        }
+    }
+
+    private static async Task<long[]> CountRowsAsync(CheckContext context, string sql, int count, CancellationToken cancellationToken)
+    {
+        using DuckDbCommand command = context.Connection.CreateCommand();
+        command.CommandText = sql;
+        DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var counts = new long[count];
+            for (int i = 0; i < count; i++)
+            {
+                counts[i] = reader.GetInt64(i);
+            }
+
+            return counts;
+        }
+    }
+
+    /// <summary>A few failing rows as a JSON array of objects (DuckDB's own JSON rendering of each value).</summary>
+    private static async Task<string> SampleAsync(CheckContext context, RowRule rule, CancellationToken cancellationToken)
+    {
+        string order = rule.SampleOrder.Count == 0 ? string.Empty : $" ORDER BY {string.Join(", ", rule.SampleOrder)}";
+        string rows = $"SELECT {RowRuleSql.Columns([rule])} FROM {RowRuleSql.From([rule], context.Relation)} WHERE {rule.Fails(context.Relation)}{order} LIMIT {SampleSize}";
+        object? json = await context.ScalarAsync($"SELECT CAST(to_json(list(__sample)) AS VARCHAR) FROM ({rows}) AS __sample", cancellationToken).ConfigureAwait(false);
+        return json as string ?? "[]";
+    }
+}

@@ -1,0 +1,72 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Delta.Snapshots;
+using Medallion.DuckDb;
+
+namespace Medallion.Pipelines.Sources;
+
+/// <summary>What the staging of one load needs, and the temp tables it made (dropped when the load ends).</summary>
+internal sealed class LoadContext(
+    MedallionProject project, SourceDefinition source, DuckDbConnection connection, Snapshot? snapshot, string runId, DateTimeOffset ingestedAt, List<string> warnings, string tablePath)
+{
+    private readonly List<string> _tempTables = [];
+    private readonly string _prefix = "__medallion_load_" + Guid.NewGuid().ToString("N")[..12] + "_";
+
+    public MedallionProject Project { get; } = project;
+
+    public SourceDefinition Source { get; } = source;
+
+    public DuckDbConnection Connection { get; } = connection;
+
+    public Snapshot? Snapshot { get; } = snapshot;
+
+    public string RunId { get; } = runId;
+
+    public List<string> Warnings { get; } = warnings;
+
+    public string TablePath { get; } = tablePath;
+
+    /// <summary>The <c>_ingested_at</c> value as a SQL literal (UTC).</summary>
+    public string IngestedAtSql { get; } = "TIMESTAMPTZ " + DuckDbConnection.QuoteLiteral(ingestedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00");
+
+    /// <summary>A fresh temp table name, remembered for dropping.</summary>
+    public string TempTable(string purpose)
+    {
+        string name = _prefix + purpose + "_" + _tempTables.Count.ToString(CultureInfo.InvariantCulture);
+        _tempTables.Add(name);
+        return name;
+    }
+
+    public async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        using DuckDbCommand command = Connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The bronze bookkeeping columns of a row, after its data columns.</summary>
+    public string MetaColumns(string sourceFileSql, string sourceLineSql, string rawLineSql, string parseErrorSql) =>
+        $"{sourceFileSql} AS _source_file, CAST({sourceLineSql} AS BIGINT) AS _source_line, {IngestedAtSql} AS _ingested_at, "
+        + $"{DuckDbConnection.QuoteLiteral(RunId)} AS _run_id, CAST({rawLineSql} AS VARCHAR) AS _raw_line, CAST({parseErrorSql} AS VARCHAR) AS _parse_error";
+
+    public async Task DropTempTablesAsync()
+    {
+        foreach (string table in _tempTables)
+        {
+            try
+            {
+                // Cleanup must run even when the load was cancelled, so it does not take the load's token.
+                await ExecuteAsync($"DROP TABLE IF EXISTS {DuckDbConnection.QuoteIdentifier(table)}", CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (MedallionException)
+            {
+                // A temp table left behind dies with the connection; it must not hide the load's own outcome.
+            }
+        }
+
+        _tempTables.Clear();
+    }
+}

@@ -1,0 +1,174 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Delta.Schema;
+using Medallion.Delta.Snapshots;
+using Medallion.DuckDb;
+using Medallion.Engine;
+
+namespace Medallion.Pipelines.Sources;
+
+/// <summary>A column of a file as DuckDB's reader sees it.</summary>
+internal sealed record FileColumn(string Name, string Type);
+
+/// <summary>
+/// The bronze columns of one load: the union of the files' columns (by name, ignoring case, first spelling wins) with
+/// one type each. Within a load, numbers widen to the widest and any other disagreement becomes text, which loses
+/// nothing. Against the table, a column keeps the table's type when the file's values fit it (a narrower number, or
+/// anything into text); otherwise the load fails naming the file, the column and both types.
+/// </summary>
+internal static class SourceColumns
+{
+    public static async Task<List<FileColumn>> DescribeAsync(DuckDbConnection connection, string selectSql, CancellationToken cancellationToken)
+    {
+        var columns = new List<FileColumn>();
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = $"SELECT column_name, column_type FROM (DESCRIBE {selectSql})";
+        DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                columns.Add(new FileColumn(reader.GetString(0), Storable(reader.GetString(1))));
+            }
+        }
+
+        return columns;
+    }
+
+    /// <summary>A type Delta can store for a sniffed type: times of day, intervals, JSON and unsigned or huge integers are kept as text.</summary>
+    internal static string Storable(string duckType) => duckType.ToUpperInvariant() switch
+    {
+        "TIME" or "TIME WITH TIME ZONE" or "INTERVAL" or "JSON" or "UUID" or "BIT" or "HUGEINT" or "UHUGEINT" or "UBIGINT" or "VARINT" or "BIGNUM" => "VARCHAR",
+        "\"NULL\"" or "NULL" => "VARCHAR",
+        "UINTEGER" => "BIGINT",
+        "USMALLINT" => "INTEGER",
+        "UTINYINT" => "SMALLINT",
+        "TIMESTAMP WITH TIME ZONE" => "TIMESTAMPTZ",
+        _ => duckType,
+    };
+
+    public static List<FileColumn> Unify(IReadOnlyList<(SourceFile File, List<FileColumn> Columns)> files, Snapshot? snapshot, SourceDefinition source)
+    {
+        var unified = new List<FileColumn>();
+        var index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach ((_, List<FileColumn> columns) in files)
+        {
+            foreach (FileColumn c in columns)
+            {
+                if (index.TryGetValue(c.Name, out int i))
+                {
+                    unified[i] = unified[i] with { Type = Merge(unified[i].Type, c.Type) };
+                }
+                else
+                {
+                    index[c.Name] = unified.Count;
+                    unified.Add(c);
+                }
+            }
+        }
+
+        if (snapshot is null)
+        {
+            return unified;
+        }
+
+        for (int i = 0; i < unified.Count; i++)
+        {
+            if (snapshot.Schema.Find(unified[i].Name) is not { } field || TableType(field.Type) is not { } tableType)
+            {
+                continue;
+            }
+
+            if (string.Equals(tableType, "VARCHAR", StringComparison.Ordinal) || Fits(unified[i].Type, tableType))
+            {
+                unified[i] = unified[i] with { Type = tableType };
+                continue;
+            }
+
+            foreach ((SourceFile file, List<FileColumn> columns) in files)
+            {
+                foreach (FileColumn c in columns)
+                {
+                    if (string.Equals(c.Name, unified[i].Name, StringComparison.OrdinalIgnoreCase) && !Fits(c.Type, tableType))
+                    {
+                        throw new MedallionException(ErrorCode.SourceSchemaIncompatible,
+                            $"Source '{source.Name}': column '{c.Name}' of '{file.Relative}' is {c.Type}, but {source.Target} has it as {tableType} (loaded from earlier files); {c.Type} values do not fit {tableType}.\n"
+                            + $"Help: read the column with the table's type (options: types: \"{{'{c.Name}': '{tableType}'}}\"; values that do not fit are kept as rejected rows), or rebuild the table so it starts with the new type.");
+                    }
+                }
+            }
+        }
+
+        return unified;
+    }
+
+    /// <summary>The projection of one file's columns onto the unified columns: casts, and typed nulls for columns the file lacks.</summary>
+    public static string Project(IReadOnlyList<FileColumn> unified, IReadOnlyList<FileColumn> fileColumns, string alias)
+    {
+        var sql = new StringBuilder();
+        foreach (FileColumn u in unified)
+        {
+            FileColumn? own = null;
+            foreach (FileColumn c in fileColumns)
+            {
+                if (string.Equals(c.Name, u.Name, StringComparison.OrdinalIgnoreCase))
+                {
+                    own = c;
+                    break;
+                }
+            }
+
+            string value = own is null ? "NULL" : alias + "." + DuckDbConnection.QuoteIdentifier(own.Name);
+            sql.Append("CAST(").Append(value).Append(" AS ").Append(u.Type).Append(") AS ").Append(DuckDbConnection.QuoteIdentifier(u.Name)).Append(", ");
+        }
+
+        return sql.ToString();
+    }
+
+    private static int? NumericRank(string type) => type.ToUpperInvariant() switch
+    {
+        "TINYINT" => 1,
+        "SMALLINT" => 2,
+        "INTEGER" => 3,
+        "BIGINT" => 4,
+        "FLOAT" => 5,
+        "DOUBLE" => 6,
+        _ => null,
+    };
+
+    private static string Merge(string a, string b)
+    {
+        if (string.Equals(a, b, StringComparison.OrdinalIgnoreCase))
+        {
+            return a;
+        }
+
+        return NumericRank(a) is int ra && NumericRank(b) is int rb ? (ra >= rb ? a : b) : "VARCHAR";
+    }
+
+    private static bool Fits(string fileType, string tableType) =>
+        string.Equals(fileType, tableType, StringComparison.OrdinalIgnoreCase)
+        || (NumericRank(fileType) is int f && NumericRank(tableType) is int t && f <= t);
+
+    /// <summary>The table column's type as DuckDB spells it in DESCRIBE; null for nested types and types DuckDB has no equivalent for (the writer checks those).</summary>
+    private static string? TableType(DeltaType type)
+    {
+        if (type is StructType or ArrayType or MapType)
+        {
+            // DESCRIBE and the writer spell nested types differently; the writer checks them itself.
+            return null;
+        }
+
+        try
+        {
+            return Storable(DuckDbTypeNames.Of(type));
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+}

@@ -44,7 +44,7 @@ internal static class MedallionCli
             root.Add(command);
         }
 
-        root.Add(QuickstartCommand.Create(output, error));
+        root.Add(QuickstartCommand.Create(output));
         return root;
     }
 

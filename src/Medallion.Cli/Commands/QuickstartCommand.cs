@@ -26,7 +26,7 @@ internal static class QuickstartCommand
 {
     public const string DefaultDirectory = "medallion-demo";
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output)
     {
         var directory = new Argument<string>("dir")
         {
@@ -40,11 +40,11 @@ internal static class QuickstartCommand
             directory, force,
         };
         command.SetAction((parsed, cancellationToken) =>
-            RunAsync(parsed.GetValue(directory) ?? DefaultDirectory, parsed.GetValue(force), output, error, cancellationToken));
+            RunAsync(parsed.GetValue(directory) ?? DefaultDirectory, parsed.GetValue(force), output, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string directory, bool force, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string directory, bool force, TextWriter output, CancellationToken cancellationToken)
     {
         Stopwatch elapsed = Stopwatch.StartNew();
         string root = Path.GetFullPath(directory);
@@ -58,12 +58,13 @@ internal static class QuickstartCommand
         var data = new DemoData();
         string dataDirectory = Path.Combine(root, "data");
         await WriteBatchAsync(output, data.WriteFirstBatch(dataDirectory), "two weeks of sign-ups, orders, items and payments").ConfigureAwait(false);
-        string firstRun = await RunProjectAsync(root, "first run: everything is new", output, error, cancellationToken).ConfigureAwait(false);
+        await RunProjectAsync(root, "first run: everything is new", output, cancellationToken).ConfigureAwait(false);
+        Dictionary<TableName, TableSummary> afterFirstRun = await ListTablesAsync(root, cancellationToken).ConfigureAwait(false);
 
         await WriteBatchAsync(output, data.WriteSecondBatch(dataDirectory), "a third week, profile updates and late status changes of week-two orders").ConfigureAwait(false);
-        string secondRun = await RunProjectAsync(root, "second run: only the new files and rows are read", output, error, cancellationToken).ConfigureAwait(false);
+        string secondRun = await RunProjectAsync(root, "second run: only the new files and rows are read", output, cancellationToken).ConfigureAwait(false);
 
-        await WriteSummaryAsync(root, firstRun, secondRun, output, cancellationToken).ConfigureAwait(false);
+        await WriteSummaryAsync(root, afterFirstRun, secondRun, output, cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync().ConfigureAwait(false);
         await output.WriteLineAsync($"Done in {ResultWriter.FormatElapsed(elapsed.Elapsed)}. Explore it:").ConfigureAwait(false);
         foreach (string next in (string[])
@@ -71,7 +72,7 @@ internal static class QuickstartCommand
             $"./medallion tables --project {project}",
             $"./medallion describe silver.customers --project {project}",
             $"./medallion history silver.customers --project {project}",
-            $"./medallion runs {secondRun[..8]} --project {project}",
+            $"./medallion runs {ShortId(secondRun)} --project {project}",
             $"./medallion sql \"SELECT * FROM gold.customer_lifetime_value ORDER BY lifetime_value DESC LIMIT 5\" --project {project}",
         ])
         {
@@ -113,6 +114,15 @@ internal static class QuickstartCommand
             && File.ReadLines(file).Any(line => line.Trim() == $"name: {DemoProject.Name}");
     }
 
+    /// <summary>"0 → 1" when a run committed a new version, "0" when none, "- → 0" for a table the second run created.</summary>
+    private static string Versions(long? before, long? now) => (before, now) switch
+    {
+        (null, null) => "-",
+        (null, long created) => "- → " + created.ToString(CultureInfo.InvariantCulture),
+        (long same, long current) when same == current => current.ToString(CultureInfo.InvariantCulture),
+        _ => $"{before?.ToString(CultureInfo.InvariantCulture) ?? "-"} → {now?.ToString(CultureInfo.InvariantCulture) ?? "-"}",
+    };
+
     private static async Task WriteBatchAsync(TextWriter output, DemoData.BatchSummary batch, string what)
     {
         await output.WriteLineAsync().ConfigureAwait(false);
@@ -120,55 +130,63 @@ internal static class QuickstartCommand
         await output.WriteLineAsync($"Batch {batch.Batch}: {what}. Raw files in data/: {counts}").ConfigureAwait(false);
     }
 
-    /// <summary>Runs every model of the project once, printing the runner's progress; returns the run id.</summary>
-    /// <exception cref="MedallionException">The run failed; the message names the models.</exception>
-    private static Task<string> RunProjectAsync(string root, string title, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    /// <summary>Runs every model of the project once, printing the runner's summary; returns the run id.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.QuickstartRunFailed"/>: this build has no pipeline runner yet.</exception>
+    /// <remarks>
+    /// TODO(#5): call <c>ProjectRunner.RunAsync(project, new RunOptions(), cancellationToken)</c>, print
+    /// <c>RunReport.Summary(result)</c>, throw <see cref="ErrorCode.QuickstartRunFailed"/> naming the run when it did
+    /// not succeed, and return its id, once the runner is merged.
+    /// </remarks>
+    private static async Task<string> RunProjectAsync(string root, string title, TextWriter output, CancellationToken cancellationToken)
     {
-        _ = root;
-        _ = title;
-        _ = output;
-        _ = error;
-        cancellationToken.ThrowIfCancellationRequested();
+        await output.WriteLineAsync($"Running the project ({title})...").ConfigureAwait(false);
+        await MedallionProject.LoadAsync(root, cancellationToken: cancellationToken).ConfigureAwait(false);
         throw new MedallionException(
-            ErrorCode.Unknown,
-            "This build has no pipeline runner yet, so the quickstart stops after writing the project and its first batch.\nHelp: inspect the files in the demo directory; 'medallion sql' can query data/ directly.");
+            ErrorCode.QuickstartRunFailed,
+            $"This build has no pipeline runner yet, so the quickstart stops after writing the project and its first batch.\nHelp: explore the project's declared tables with 'medallion tables --project {root}'; 'medallion sql' can query its data/ files directly.");
     }
 
-    private static async Task WriteSummaryAsync(string root, string firstRun, string secondRun, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>
+    /// Enough of a run id to name it: ids are time-ordered (UUID v7), so runs minutes apart share their first
+    /// eight characters, while the first twelve (the millisecond) tell them apart.
+    /// </summary>
+    private static string ShortId(string runId) => runId.Length > 12 ? runId[..12] : runId;
+
+    private static async Task<Dictionary<TableName, TableSummary>> ListTablesAsync(string root, CancellationToken cancellationToken)
+    {
+        await using ProjectBrowser browser = await ProjectBrowser.OpenAsync(root, cancellationToken).ConfigureAwait(false);
+        return (await browser.ListTablesAsync(null, cancellationToken).ConfigureAwait(false)).ToDictionary(t => t.Name);
+    }
+
+    private static async Task WriteSummaryAsync(
+        string root, Dictionary<TableName, TableSummary> afterFirstRun, string secondRun, TextWriter output, CancellationToken cancellationToken)
     {
         await using ProjectBrowser browser = await ProjectBrowser.OpenAsync(root, cancellationToken).ConfigureAwait(false);
         List<TableSummary> tables = await browser.ListTablesAsync(null, cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync().ConfigureAwait(false);
-        await output.WriteLineAsync("Tables (bronze: raw as loaded; silver: cleaned and conformed; gold: answers)").ConfigureAwait(false);
-        var versionsBefore = new Dictionary<TableName, long>();
-        if (browser.Catalog is not null)
-        {
-            foreach (ModelRunRecord model in await browser.Catalog.GetModelRunsAsync(firstRun, cancellationToken).ConfigureAwait(false))
-            {
-                if (model.CommittedVersion is long version)
-                {
-                    versionsBefore[model.Model] = version;
-                }
-            }
-        }
-
+        await output.WriteLineAsync("Tables per layer (bronze: raw as loaded; silver: cleaned and conformed; gold: answers)").ConfigureAwait(false);
         TextTable.Write(
             output,
-            ["layer", "table", "rows", "version", "after run 1", "description"],
-            [false, false, true, true, true, false],
-            tables.Select(t => new[]
+            ["layer", "table", "rows after run 1", "rows now", "versions", "description"],
+            [false, false, true, true, false, false],
+            tables.Select(t =>
             {
-                t.Name.Namespace, t.Name.Name, BrowsingText.Count(t.Rows), t.Version?.ToString(CultureInfo.InvariantCulture) ?? "-",
-                versionsBefore.TryGetValue(t.Name, out long before) ? before.ToString(CultureInfo.InvariantCulture) : "-",
-                BrowsingText.Shorten(t.Description, 70),
+                TableSummary? before = afterFirstRun.GetValueOrDefault(t.Name);
+                return new[]
+                {
+                    t.Name.Namespace, t.Name.Name, BrowsingText.Count(before?.Rows), BrowsingText.Count(t.Rows), Versions(before?.Version, t.Version),
+                    BrowsingText.Shorten(t.Description, 60),
+                };
             }).ToList());
 
         if (browser.Catalog is not null)
         {
             List<QualityResultRecord> quality = await browser.Catalog.GetQualityResultsAsync(secondRun, cancellationToken).ConfigureAwait(false);
+            List<QualityResultRecord> broken = quality.Where(q => !q.Passed).ToList();
             await output.WriteLineAsync().ConfigureAwait(false);
             await output.WriteLineAsync("Quality of the second run (warn: recorded; quarantine: rows set aside in <table>_quarantine; fail: nothing committed)").ConfigureAwait(false);
-            BrowsingText.WriteQuality(output, quality, withModel: true);
+            BrowsingText.WriteQuality(output, broken, withModel: true);
+            await output.WriteLineAsync($"({BrowsingText.Plural(quality.Count - broken.Count, "other rule")} passed, of {quality.Count})").ConfigureAwait(false);
         }
 
         ModelGraph graph = await browser.GetGraphAsync(cancellationToken).ConfigureAwait(false);

@@ -39,6 +39,7 @@ internal static class MedallionCli
         root.Add(LineageCommand.Create(output));
         root.Add(TestCommand.Create(output));
         root.Add(ServeCommand.Create(output, error));
+        root.Add(RunCommand.Create(output));
         foreach (Command command in CatalogCommands.Create(output))
         {
             root.Add(command);

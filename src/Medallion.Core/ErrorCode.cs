@@ -113,6 +113,14 @@ public enum ErrorCode
     ModelConfigInvalid = 6009,
     /// <summary>The directory given to <c>medallion init</c> already holds a project.</summary>
     ProjectAlreadyExists = 6010,
+    /// <summary>A model failed during a run (its SQL failed in DuckDB, or its result could not be written); its table is unchanged.</summary>
+    RunModelFailed = 6101,
+    /// <summary>A model reads a table that has no data yet (a source never loaded, or a model never built).</summary>
+    RunUpstreamMissing = 6102,
+    /// <summary>A model's result breaks what its materialization needs (e.g. a duplicate or null unique key, a reserved column name).</summary>
+    RunResultInvalid = 6103,
+    /// <summary>The project's storage or catalog is of a kind <c>medallion run</c> cannot write yet.</summary>
+    RunStorageUnsupported = 6104,
     /// <summary>A file of a file source cannot be opened or read by its format's reader.</summary>
     SourceFileUnreadable = 6201,
     /// <summary>A column of a source file has a type the bronze table's column cannot hold.</summary>

@@ -13,4 +13,11 @@ public sealed record DeltaMergeOptions(string Source, string On)
 
     /// <summary>Delete target rows that no source row matches.</summary>
     public bool WhenNotMatchedBySourceDelete { get; init; }
+
+    /// <summary>
+    /// A SQL condition over the source row's own columns (unqualified, e.g. <c>op = 'd'</c>): a matched target row whose
+    /// source row satisfies it is deleted instead of getting <see cref="WhenMatched"/>, and such a source row is never
+    /// inserted. This is how change-data-capture deletes land in the same commit as the upserts.
+    /// </summary>
+    public string? DeleteWhen { get; init; }
 }

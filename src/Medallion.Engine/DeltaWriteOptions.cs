@@ -15,6 +15,13 @@ public sealed record DeltaWriteOptions
     /// <summary>Add columns the data has and the table does not (as nullable columns) instead of refusing the write.</summary>
     public bool MergeSchema { get; init; }
 
+    /// <summary>
+    /// With <see cref="DeltaWriteMode.Overwrite"/> (and no <see cref="ReplaceWhere"/>): replace the table's schema with the
+    /// data's when they differ (columns dropped, added or retyped), as Delta's <c>overwriteSchema</c> does; partitioning
+    /// follows <see cref="PartitionBy"/> when given. Not for tables with column mapping, whose schema is aligned as usual.
+    /// </summary>
+    public bool OverwriteSchema { get; init; }
+
     /// <summary>Partition columns, used only when the write creates the table.</summary>
     public IReadOnlyList<string> PartitionBy { get; init; } = [];
 

@@ -17,6 +17,7 @@ namespace Medallion.Engine;
 public sealed partial class DeltaWriter
 {
     private const string MatchedMarker = "__medallion_matched";
+    private const string DeleteMarker = "__medallion_delete";
 
     /// <summary>
     /// Merges <see cref="DeltaMergeOptions.Source"/> into the table: matched rows are updated or deleted, unmatched source
@@ -42,7 +43,9 @@ public sealed partial class DeltaWriter
         Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
         EnsureColumnMappingWritable(snapshot, table);
         string source = "__medallion_merge_source_" + Guid.NewGuid().ToString("N");
-        await ExecuteAsync($"CREATE TEMP TABLE {source} AS SELECT * FROM ({options.Source}) AS source", cancellationToken).ConfigureAwait(false);
+        // The delete condition is evaluated on the source alone, so its unqualified names cannot clash with the target's.
+        string deleteFlag = options.DeleteWhen is null ? string.Empty : $", ({options.DeleteWhen}) IS TRUE AS {DeleteMarker}";
+        await ExecuteAsync($"CREATE TEMP TABLE {source} AS SELECT *{deleteFlag} FROM ({options.Source}) AS source", cancellationToken).ConfigureAwait(false);
         try
         {
             return await MergeCoreAsync(table, snapshot, source, options, cancellationToken).ConfigureAwait(false);
@@ -66,7 +69,7 @@ public sealed partial class DeltaWriter
         var mismatches = new List<string>();
         foreach (SourceColumn c in sourceColumns)
         {
-            if (schema.Find(c.Name) is not { } f)
+            if (c.Name == DeleteMarker || schema.Find(c.Name) is not { } f)
             {
                 continue;
             }
@@ -97,7 +100,7 @@ public sealed partial class DeltaWriter
         {
             touched = [.. plan.Files];
         }
-        else if (options.WhenMatched != DeltaMergeMatchedAction.None)
+        else if (options.WhenMatched != DeltaMergeMatchedAction.None || options.DeleteWhen is not null)
         {
             touched = await FilesOfQueryAsync(plan.Files, $"SELECT DISTINCT target.{TableRelation.FileColumn} FROM ({all}) AS target JOIN {sourceTable} AS source ON ({on})", cancellationToken).ConfigureAwait(false);
         }
@@ -106,7 +109,7 @@ public sealed partial class DeltaWriter
             touched = [];
         }
 
-        long duplicates = options.WhenMatched == DeltaMergeMatchedAction.None ? 0 : await ScalarLongAsync(
+        long duplicates = options.WhenMatched == DeltaMergeMatchedAction.None && options.DeleteWhen is null ? 0 : await ScalarLongAsync(
             $"SELECT count(*) FROM (SELECT target.{TableRelation.FileColumn}, target.{TableRelation.RowColumn} FROM ({all}) AS target JOIN {sourceTable} AS source ON ({on}) GROUP BY ALL HAVING count(*) > 1)",
             cancellationToken).ConfigureAwait(false);
         if (duplicates > 0)
@@ -123,9 +126,13 @@ public sealed partial class DeltaWriter
         {
             string rel = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
             string joined = $"FROM ({rel}) AS target LEFT JOIN {marked} AS source ON ({on})";
-            string isMatched = $"source.{MatchedMarker} IS NOT NULL";
-            long matched = await ScalarLongAsync($"SELECT count(*) {joined} WHERE {isMatched}", cancellationToken).ConfigureAwait(false);
-            long unmatched = await ScalarLongAsync($"SELECT count(*) {joined} WHERE NOT ({isMatched})", cancellationToken).ConfigureAwait(false);
+            string anyMatch = $"source.{MatchedMarker} IS NOT NULL";
+            string isDeleted = options.DeleteWhen is null ? "false" : $"({anyMatch} AND source.{DeleteMarker})";
+            long deletedByCondition = options.DeleteWhen is null ? 0 : await ScalarLongAsync($"SELECT count(*) {joined} WHERE {isDeleted}", cancellationToken).ConfigureAwait(false);
+            long matched = await ScalarLongAsync($"SELECT count(*) {joined} WHERE {anyMatch}", cancellationToken).ConfigureAwait(false) - deletedByCondition;
+            long unmatched = await ScalarLongAsync($"SELECT count(*) {joined} WHERE NOT ({anyMatch})", cancellationToken).ConfigureAwait(false);
+            // From here "matched" means matched and kept: rows the delete condition removes are handled on their own.
+            string isMatched = options.DeleteWhen is null ? anyMatch : $"({anyMatch} AND NOT {isDeleted})";
             var select = new StringBuilder("SELECT ");
             for (int i = 0; i < schema.Fields.Count; i++)
             {
@@ -159,12 +166,23 @@ public sealed partial class DeltaWriter
 
                 if (options.WhenNotMatchedBySourceDelete)
                 {
-                    changes.Add($"SELECT target.*, 'delete' AS {ChangeTypeColumn} {joined} WHERE NOT ({isMatched})");
+                    changes.Add($"SELECT target.*, 'delete' AS {ChangeTypeColumn} {joined} WHERE NOT ({anyMatch})");
+                }
+
+                if (deletedByCondition > 0)
+                {
+                    changes.Add($"SELECT target.*, 'delete' AS {ChangeTypeColumn} {joined} WHERE {isDeleted}");
                 }
             }
 
             select.Append(' ').Append(joined);
             var drop = new List<string>();
+            if (deletedByCondition > 0)
+            {
+                drop.Add(isDeleted);
+                deleted += deletedByCondition;
+            }
+
             if (options.WhenMatched == DeltaMergeMatchedAction.Delete)
             {
                 drop.Add(isMatched);
@@ -177,7 +195,7 @@ public sealed partial class DeltaWriter
 
             if (options.WhenNotMatchedBySourceDelete)
             {
-                drop.Add($"NOT ({isMatched})");
+                drop.Add($"NOT ({anyMatch})");
                 deleted += unmatched;
             }
             else
@@ -211,7 +229,8 @@ public sealed partial class DeltaWriter
                 select.Append(" AS ").Append(DuckDbTypes.Quote(f.Name));
             }
 
-            string insertRows = $"FROM {sourceTable} AS source WHERE NOT EXISTS (SELECT 1 FROM ({all}) AS target WHERE ({on}))";
+            string notDeleted = options.DeleteWhen is null ? string.Empty : $"NOT source.{DeleteMarker} AND ";
+            string insertRows = $"FROM {sourceTable} AS source WHERE {notDeleted}NOT EXISTS (SELECT 1 FROM ({all}) AS target WHERE ({on}))";
             inserted = await ScalarLongAsync($"SELECT count(*) {insertRows}", cancellationToken).ConfigureAwait(false);
             if (inserted > 0)
             {

@@ -111,8 +111,20 @@ public sealed partial class DeltaWriter
             operation = "WRITE";
             EnsureColumnMappingWritable(snapshot, table);
             metadata = snapshot.Metadata;
-            StructType aligned = SchemaAlignment.Align(snapshot.Schema, source, options.MergeSchema, table.Location);
-            if (!ReferenceEquals(aligned, snapshot.Schema))
+            StructType? replaced = ReplacedSchema(snapshot, source, options, table.Location);
+            StructType aligned = replaced ?? SchemaAlignment.Align(snapshot.Schema, source, options.MergeSchema, table.Location);
+            if (replaced is not null)
+            {
+                List<string> partitions = options.PartitionBy.Count > 0 ? [.. options.PartitionBy] : [.. snapshot.PartitionColumns];
+                metadata = snapshot.Metadata with
+                {
+                    SchemaString = SchemaSerializer.Serialize(aligned),
+                    PartitionColumns = partitions.TrueForAll(p => aligned.Find(p) is not null) ? partitions : [],
+                };
+                tx.UpdateMetadata(metadata);
+                aligned = SchemaParser.Parse(metadata.SchemaString, table.Location);
+            }
+            else if (!ReferenceEquals(aligned, snapshot.Schema))
             {
                 metadata = Evolve(table, snapshot, aligned);
                 tx.UpdateMetadata(metadata);
@@ -204,6 +216,21 @@ public sealed partial class DeltaWriter
             Metrics = metrics,
         };
         return await FinishAsync(table, commit, result, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// With <see cref="DeltaWriteOptions.OverwriteSchema"/> on a full overwrite of a table without column mapping: the
+    /// schema of the data when it differs from the table's, else null (the usual alignment applies).
+    /// </summary>
+    private static StructType? ReplacedSchema(Snapshot snapshot, List<SourceColumn> source, DeltaWriteOptions options, string location)
+    {
+        if (!options.OverwriteSchema || options.Mode != DeltaWriteMode.Overwrite || options.ReplaceWhere is not null || ModeOf(snapshot.Metadata) != ColumnMappingMode.None)
+        {
+            return null;
+        }
+
+        StructType inferred = SchemaAlignment.InferSchema(source, location);
+        return inferred.Equals(snapshot.Schema) ? null : inferred;
     }
 
     /// <summary>Wraps rows so that a row not matching <paramref name="predicate"/> aborts the write (replaceWhere's guarantee).</summary>

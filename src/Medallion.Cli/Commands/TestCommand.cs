@@ -24,6 +24,7 @@ namespace Medallion.Cli.Commands;
 /// Exit code 1 when a <c>fail</c> rule broke or a model's rules could not be checked (a misspelt column, a
 /// missing referenced table); with <c>--strict</c> also when any rule broke (warn and quarantine too) or a
 /// selected model has no table yet. A model whose table does not exist is reported as not built.
+/// The command only reads: a broken <c>quarantine</c> rule moves no rows here and shows as WARN, like <c>warn</c>.
 /// </remarks>
 internal static class TestCommand
 {
@@ -175,7 +176,7 @@ internal static class TestCommand
             {
                 bool rowLevel = !ExpectationChecker.IsTableLevel(result.Rule.Kind);
                 rows.Add([
-                    model, result.Rule.Name, QualityReport.SeverityName(result.Rule.Severity), result.Passed ? "pass" : result.Rule.Severity == ExpectationSeverity.Warn ? "WARN" : "FAIL",
+                    model, result.Rule.Name, QualityReport.SeverityName(result.Rule.Severity), result.Passed ? "pass" : result.Rule.Severity == ExpectationSeverity.Fail ? "FAIL" : "WARN",
                     rowLevel ? result.FailingRows.ToString("N0", CultureInfo.InvariantCulture) : "-", Sample(result.SampleRowsJson),
                 ]);
             }
@@ -232,7 +233,6 @@ internal static class TestCommand
                 {
                     json.WriteStartObject();
                     json.WriteString("rule", result.Rule.Name);
-                    json.WriteString("kind", result.Rule.Kind.ToString());
                     json.WriteString("severity", QualityReport.SeverityName(result.Rule.Severity));
                     json.WriteBoolean("passed", result.Passed);
                     json.WriteNumber("failing_rows", result.FailingRows);

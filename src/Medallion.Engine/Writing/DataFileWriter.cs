@@ -40,6 +40,8 @@ internal static class DataFileWriter
         if (partitionColumns.Count > 0)
         {
             target = subdirectory.Length == 0 ? tableRoot : Path.Combine(tableRoot, subdirectory);
+            // DuckDB creates the partition folders but not missing parents of the table root (a new table in a new namespace).
+            Directory.CreateDirectory(target);
             var quoted = new List<string>(partitionColumns.Count);
             foreach (string c in partitionColumns)
             {

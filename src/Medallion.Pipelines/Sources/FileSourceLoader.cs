@@ -160,16 +160,28 @@ public static partial class FileSourceLoader
             }
 
             var writer = new DeltaWriter(connection);
-            DeltaOperationResult written = await writer.WriteAsync(tablePath, staged.Sql, new DeltaWriteOptions
+            DeltaOperationResult written;
+            try
             {
-                Mode = DeltaWriteMode.Append,
-                MergeSchema = true,
-                ApplicationId = LoadedFiles.Domain,
-                ApplicationVersion = sequence,
-                DomainMetadata = new Dictionary<string, string> { [LoadedFiles.Domain] = loaded.Serialize() },
-            }, cancellationToken).ConfigureAwait(false);
+                written = await writer.WriteAsync(tablePath, staged.Sql, new DeltaWriteOptions
+                {
+                    Mode = DeltaWriteMode.Append,
+                    MergeSchema = true,
+                    ApplicationId = LoadedFiles.Domain,
+                    ApplicationVersion = sequence,
+                    DomainMetadata = new Dictionary<string, string> { [LoadedFiles.Domain] = loaded.Serialize() },
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MedallionException e) when (e.Code is ErrorCode.DeltaConcurrentModification or ErrorCode.DeltaTableAlreadyExists)
+            {
+                // Another load committed between our read and our commit (same domain, or it created the table):
+                // our data files stay orphans, and the next attempt starts from what that load recorded.
+                return null;
+            }
+
             if (!written.Committed)
             {
+                // The txn version moved past ours: another load committed after we read the record of loaded files.
                 return null;
             }
 

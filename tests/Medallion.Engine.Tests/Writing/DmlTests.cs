@@ -131,6 +131,23 @@ public sealed class DmlTests : IDisposable
     }
 
     [Fact]
+    public async Task Merge_with_delete_when_deletes_matched_rows_whose_source_row_matches_and_never_inserts_them()
+    {
+        string path = await PartitionedTableAsync();
+
+        DeltaOperationResult result = await _f.Writer.MergeAsync(path, new DeltaMergeOptions(
+            "SELECT * FROM (VALUES (1, 'a', 111, 'u'), (2, 'a', 0, 'd'), (8, 'b', 0, 'd'), (9, 'b', 999, 'u')) s(id, p, v, op)", "target.id = source.id")
+        {
+            WhenMatched = DeltaMergeMatchedAction.Update,
+            WhenNotMatchedInsert = true,
+            DeleteWhen = "op = 'd'",
+        });
+
+        Assert.Equal(["0|a|0", "1|a|111", "3|b|30", "4|b|40", "5|b|50", "9|b|999"], await _f.ReadAsync(path));
+        Assert.Equal(("1", "1", "1"), (result.Metrics["numTargetRowsInserted"], result.Metrics["numTargetRowsUpdated"], result.Metrics["numTargetRowsDeleted"]));
+    }
+
+    [Fact]
     public async Task Merge_insert_only_is_an_upsert_of_new_keys()
     {
         string path = await PartitionedTableAsync();

@@ -221,6 +221,34 @@ public sealed class FileSourceLoaderTests : IDisposable
     }
 
     [Fact]
+    public async Task Csv_line_numbers_count_crlf_line_ends_and_quoted_newlines_once()
+    {
+        Source("csv", "data/*.csv");
+        _project.Write("data/a.csv", "id,note\r\n1,\"two\r\nlines\"\r\n\r\n2,plain\r\n3,\"a \"\"quoted\"\" word\"\r\n");
+
+        await LoadAsync();
+
+        Assert.Equal(["2|1", "5|2", "6|3"], await RowsAsync("_source_line, id"));
+    }
+
+    [Fact]
+    public async Task Two_loads_racing_on_one_table_load_each_file_once()
+    {
+        Source("csv", "data/*.csv");
+        _project.Write("data/a.csv", "id\n1\n2\n").Write("data/b.csv", "id\n3\n");
+        MedallionProject project = await _project.LoadAsync();
+        using var other = new DuckDbConnection();
+        other.Open();
+
+        SourceLoadResult[] results = await Task.WhenAll(
+            Task.Run(() => FileSourceLoader.LoadAsync(project, project.Sources[0], _connection, "run-a", _time)),
+            Task.Run(() => FileSourceLoader.LoadAsync(project, project.Sources[0], other, "run-b", _time)));
+
+        Assert.Equal(3L, results.Sum(r => r.RowsLoaded));
+        Assert.Equal(["1|data/a.csv", "2|data/a.csv", "3|data/b.csv"], await RowsAsync("id, _source_file"));
+    }
+
+    [Fact]
     public async Task Malformed_json_lines_are_kept_with_their_line_raw_text_and_error()
     {
         Source("jsonl", "data/*.jsonl", "      columns: \"{'id': 'BIGINT'}\"\n");

@@ -1,0 +1,173 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Threading.Tasks;
+using Medallion.DuckDb;
+using Medallion.Pipelines.Running;
+
+namespace Medallion.Pipelines.Benchmarks;
+
+/// <summary>The benchmark's phases, each run in its own process; each prints its peak resident set (kB) last.</summary>
+internal static class Phases
+{
+    private const int Files = 10;
+
+    // The same silver and gold SQL for both contenders; {table} is the table read.
+    private const string SilverSql = """
+        SELECT
+            order_id,
+            customer_id,
+            lower(trim(status)) AS status,
+            category,
+            CAST(replace(replace(replace(amount, 'R$ ', ''), '.', ''), ',', '.') AS DECIMAL(12, 2)) AS amount,
+            updated_at
+        FROM {table}
+        QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY updated_at DESC) = 1
+        """;
+
+    private const string GoldSql = """
+        SELECT CAST(updated_at AS DATE) AS day, category, count(*) AS orders, sum(amount) AS revenue
+        FROM {table}
+        WHERE status <> 'canceled'
+        GROUP BY ALL
+        """;
+
+    public static async Task<int> RunAsync(string phase, string root, long orders)
+    {
+        switch (phase)
+        {
+            case "generate":
+                Generate(root, orders, Files, 0);
+                break;
+            case "append":
+                Generate(root, orders, 1, Files);
+                break;
+            case "baseline":
+                Baseline(root);
+                break;
+            case "medallion":
+                await RunProjectAsync(root);
+                break;
+            default:
+                throw new ArgumentException($"unknown phase '{phase}'");
+        }
+
+        Console.WriteLine(PeakResidentKb());
+        return 0;
+    }
+
+    /// <summary>
+    /// Orders as Parquet in <paramref name="fileCount"/> files starting at number <paramref name="firstFile"/>: 10% of the
+    /// rows are later status updates of an earlier order; amounts are Brazilian-format text, statuses untidy.
+    /// </summary>
+    private static void Generate(string root, long orders, int fileCount, int firstFile)
+    {
+        string dir = Path.Combine(root, "data", "orders");
+        Directory.CreateDirectory(dir);
+        using var connection = new DuckDbConnection();
+        connection.Open();
+        long perFile = orders / fileCount;
+        long idBase = firstFile == 0 ? 0 : 1_000_000_000L * firstFile;
+        for (int f = 0; f < fileCount; f++)
+        {
+            string path = Path.Combine(dir, $"orders-{firstFile + f:D3}.parquet");
+            long from = idBase + (f * perFile);
+            Execute(connection, string.Create(CultureInfo.InvariantCulture, $$"""
+                COPY (
+                    WITH o AS (SELECT {{from}} + i AS order_id FROM range({{perFile}}) t(i)),
+                    events AS (
+                        SELECT order_id, 0 AS rev FROM o
+                        UNION ALL SELECT order_id, 1 AS rev FROM o WHERE hash(order_id) % 10 = 0)
+                    SELECT
+                        order_id,
+                        hash(order_id * 7) % 500000 AS customer_id,
+                        (['  Created', 'PAID', 'shipped ', 'Delivered', 'canceled'])[1 + (hash(order_id + rev) % 5)::INT] AS status,
+                        (['books', 'electronics', 'home', 'toys', 'fashion', 'sports', 'beauty', 'food'])[1 + (hash(order_id * 3) % 8)::INT] AS category,
+                        'R$ ' || format('{:,.2f}', (hash(order_id * 11) % 500000) / 100.0).replace(',', '#').replace('.', ',').replace('#', '.') AS amount,
+                        TIMESTAMP '2026-01-01' + to_seconds((order_id % 31536000) + rev * 3600) AS updated_at
+                    FROM events
+                ) TO '{{path}}' (FORMAT parquet)
+                """));
+        }
+    }
+
+    private static void Baseline(string root)
+    {
+        string dir = Path.Combine(root, "baseline");
+        Directory.CreateDirectory(dir);
+        string bronze = Path.Combine(dir, "bronze.parquet"), silver = Path.Combine(dir, "silver.parquet"), gold = Path.Combine(dir, "gold.parquet");
+        using var connection = new DuckDbConnection();
+        connection.Open();
+        string glob = Path.Combine(root, "data", "orders", "*.parquet");
+        Execute(connection, $"COPY (SELECT *, filename AS _source_file, now() AS _ingested_at FROM read_parquet('{glob}', filename = true)) TO '{bronze}' (FORMAT parquet)");
+        Execute(connection, $"COPY ({SilverSql.Replace("{table}", $"read_parquet('{bronze}')", StringComparison.Ordinal)}) TO '{silver}' (FORMAT parquet)");
+        Execute(connection, $"COPY ({GoldSql.Replace("{table}", $"read_parquet('{silver}')", StringComparison.Ordinal)}) TO '{gold}' (FORMAT parquet)");
+        Console.WriteLine($"gold rows: {Scalar(connection, $"SELECT count(*) FROM read_parquet('{gold}')")}");
+    }
+
+    private static async Task RunProjectAsync(string root)
+    {
+        string project = Path.Combine(root, "project");
+        if (!File.Exists(Path.Combine(project, MedallionProject.FileName)))
+        {
+            WriteProject(project, Path.Combine(root, "data"));
+        }
+
+        MedallionProject loaded = await MedallionProject.LoadAsync(project);
+        RunResult result = await ProjectRunner.RunAsync(loaded);
+        foreach (StepResult step in result.Steps)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{step.Table,-22} {step.State,-9} {step.Mode,-11} rows {step.RowsWritten,12:N0}  v{step.CommittedVersion}  {step.Duration.TotalSeconds,6:0.00} s {string.Join("; ", step.Notes)}"));
+        }
+
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException($"the run failed: {string.Join("; ", result.Steps)}");
+        }
+    }
+
+    private static void WriteProject(string project, string data)
+    {
+        Directory.CreateDirectory(Path.Combine(project, "sources"));
+        Directory.CreateDirectory(Path.Combine(project, "models", "silver"));
+        Directory.CreateDirectory(Path.Combine(project, "models", "gold"));
+        File.WriteAllText(Path.Combine(project, MedallionProject.FileName), "name: pipeline_benchmark\n");
+        File.WriteAllText(Path.Combine(project, "sources", "orders.yml"), $"""
+            sources:
+              - name: orders
+                format: parquet
+                path: {Path.Combine(data, "orders", "*.parquet")}
+                target: bronze.orders
+            """);
+        File.WriteAllText(Path.Combine(project, "models", "silver", "orders.sql"), "/* ---\nmaterialized: merge\nunique_key: order_id\n--- */\n" + SilverSql.Replace("{table}", "bronze.orders", StringComparison.Ordinal));
+        File.WriteAllText(Path.Combine(project, "models", "gold", "daily_revenue.sql"), "/* ---\nmaterialized: table\n--- */\n" + GoldSql.Replace("{table}", "silver.orders", StringComparison.Ordinal));
+    }
+
+    private static void Execute(DuckDbConnection connection, string sql)
+    {
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(DuckDbConnection connection, string sql)
+    {
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private static long PeakResidentKb()
+    {
+        foreach (string line in File.ReadAllLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            {
+                return long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+}

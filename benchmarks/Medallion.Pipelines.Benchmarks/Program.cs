@@ -1,0 +1,80 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Threading.Tasks;
+using Medallion.Pipelines.Benchmarks;
+
+// Issue 5's pipeline benchmark: generated orders through bronze -> silver (dedup, typing, cleaning) -> gold (daily
+// revenue by category), as a Medallion project run, against the same SQL run directly by DuckDB over the same
+// Parquet files, in the same run; then an incremental run after 1% new rows. Each phase runs in a child process so
+// that its peak memory (VmHWM) is its own.
+// Usage: Medallion.Pipelines.Benchmarks [orders (default 10,000,000)] [work dir]
+//        Medallion.Pipelines.Benchmarks --phase <generate|append|baseline|medallion> <dir> [orders]
+if (args.Length > 0 && args[0] == "--phase")
+{
+    return await Phases.RunAsync(args[1], args[2], args.Length > 3 ? long.Parse(args[3], CultureInfo.InvariantCulture) : 0);
+}
+
+long orders = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 10_000_000;
+string root = args.Length > 1 ? Path.GetFullPath(args[1]) : Directory.CreateTempSubdirectory("medallion-pipeline-bench-").FullName;
+bool ownsRoot = args.Length <= 1;
+try
+{
+    Console.WriteLine($"Pipeline benchmark: {orders:N0} orders (+ duplicates and status updates), {Environment.ProcessorCount} cores, load average {LoadAverage()}");
+    Measure("generate Parquet files", "generate", root, orders);
+    Phase baseline = Measure("DuckDB direct: bronze copy, silver, gold as Parquet", "baseline", root, orders);
+    Phase full = Measure("medallion run (full: load bronze, build silver and gold)", "medallion", root, orders);
+    Measure("append 1% new orders as a new file", "append", root, orders / 100);
+    Phase incremental = Measure("medallion run (incremental after 1% new rows)", "medallion", root, orders);
+    double overhead = (full.Seconds / baseline.Seconds) - 1;
+    double incrementalShare = incremental.Seconds / full.Seconds;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"Overhead of a full run over DuckDB direct: {overhead:P1} (target <= 15%: {(overhead <= 0.15 ? "met" : "MISSED")})"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"Incremental run after 1% new rows: {incrementalShare:P1} of the full run (target <= 10%: {(incrementalShare <= 0.10 ? "met" : "MISSED")})"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"Peak memory: DuckDB direct {baseline.PeakMb:N0} MB, full run {full.PeakMb:N0} MB, incremental run {incremental.PeakMb:N0} MB; load average {LoadAverage()}"));
+    return 0;
+}
+finally
+{
+    if (ownsRoot)
+    {
+        Directory.Delete(root, recursive: true);
+    }
+}
+
+static Phase Measure(string title, string phase, string root, long orders)
+{
+    var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
+    foreach (string a in new[] { "--phase", phase, root, orders.ToString(CultureInfo.InvariantCulture) })
+    {
+        start.ArgumentList.Add(a);
+    }
+
+    long began = Stopwatch.GetTimestamp();
+    using Process child = Process.Start(start)!;
+    string output = child.StandardOutput.ReadToEnd();
+    child.WaitForExit();
+    double seconds = Stopwatch.GetElapsedTime(began).TotalSeconds;
+    if (child.ExitCode != 0)
+    {
+        throw new InvalidOperationException($"phase {phase} failed ({child.ExitCode}):\n{output}");
+    }
+
+    // The child's last line is its peak resident set in kB.
+    string[] lines = output.TrimEnd().Split('\n');
+    double peakMb = double.Parse(lines[^1], CultureInfo.InvariantCulture) / 1024;
+    foreach (string line in lines[..^1])
+    {
+        Console.WriteLine("    " + line);
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {title,-60} {seconds,8:0.00} s  peak {peakMb,7:N0} MB"));
+    return new Phase(seconds, peakMb);
+}
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+
+internal readonly record struct Phase(double Seconds, double PeakMb);

@@ -1,0 +1,44 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Delta;
+using Medallion.Delta.Schema;
+using Medallion.Delta.Snapshots;
+using Medallion.DuckDb;
+using Medallion.Engine.Delta;
+using Medallion.Storage;
+
+namespace Medallion.Pipelines.Running;
+
+/// <summary>Writes a committed table version into the catalog: the version with its schema (schema history) and the current columns with their docs.</summary>
+internal static class CommitRecorder
+{
+    /// <summary>
+    /// Records version <paramref name="version"/> of the table at <paramref name="location"/>. Runs after the commit
+    /// even when the run is being cancelled, so the catalog never misses a version that exists.
+    /// </summary>
+    public static async Task RecordAsync(RunContext run, TableName table, string location, long version, string operation, IReadOnlyList<ColumnDoc> docs, DuckDbConnection connection)
+    {
+        var delta = new DeltaTable(new LocalObjectStore(location), new DuckDbParquetHandler(connection));
+        Snapshot snapshot = await delta.GetSnapshotAsync(version, CancellationToken.None).ConfigureAwait(false);
+        if (await run.Catalog.GetTableAsync(table, CancellationToken.None).ConfigureAwait(false) is null)
+        {
+            await run.Catalog.UpsertTableAsync(new CatalogTable(table, location), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        await run.Catalog.RecordTableVersionAsync(
+            new TableVersionRecord(table, version, snapshot.Metadata.SchemaString, operation, snapshot.RecordCount, run.RunId, run.Time.GetUtcNow()),
+            CancellationToken.None).ConfigureAwait(false);
+        List<CatalogColumn> columns = snapshot.Schema.Fields.Select(f => Column(f, docs)).ToList();
+        await run.Catalog.SetColumnsAsync(table, columns, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static CatalogColumn Column(StructField field, IReadOnlyList<ColumnDoc> docs)
+    {
+        ColumnDoc? doc = docs.FirstOrDefault(d => string.Equals(d.Name, field.Name, StringComparison.OrdinalIgnoreCase));
+        return new CatalogColumn(field.Name, DeltaScanSql.TypeName(field.Type), field.Nullable, doc?.Description, doc?.Classification, doc?.Tags);
+    }
+}

@@ -1,0 +1,31 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.DuckDb;
+using Medallion.Pipelines.Quality;
+
+namespace Medallion.Pipelines.Running;
+
+/// <summary>Checks a model's candidate rows with <see cref="ExpectationChecker"/>.</summary>
+internal sealed class ExpectationGate : IQualityGate
+{
+    public static readonly ExpectationGate Instance = new();
+
+    public async Task<QualityVerdict> CheckAsync(DuckDbConnection connection, string relation, TableName model, IReadOnlyList<Expectation> expectations, string runId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (expectations.Count == 0)
+        {
+            return new QualityVerdict(false, string.Empty, $"SELECT * FROM {relation}", null, []);
+        }
+
+        QualityReport report = await ExpectationChecker.CheckAsync(connection, relation, model, expectations, runId, now, cancellationToken).ConfigureAwait(false);
+        List<ExpectationResult> broken = report.Results.Where(r => !r.Passed).ToList();
+        string summary = broken.Count == 0
+            ? string.Empty
+            : "expectations broken: " + string.Join(", ", broken.Select(r => $"{r.Rule.Name} [{QualityReport.SeverityName(r.Rule.Severity)}] ({r.FailingRows} rows)"));
+        return new QualityVerdict(report.Failed, summary, report.PassingRowsSql(relation), report.QuarantineRowsSql(relation), report.ToRecords());
+    }
+}

@@ -1,0 +1,22 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.DuckDb;
+
+namespace Medallion.Pipelines.Running;
+
+/// <summary>The verdict of a model's expectations on its candidate rows.</summary>
+/// <param name="Failed">A <c>fail</c>-severity rule broke: nothing may be committed.</param>
+/// <param name="Summary">The broken rules, for the model's error or notes; empty when all held.</param>
+/// <param name="PassingRowsSql">A SELECT of the candidate rows to commit.</param>
+/// <param name="QuarantineRowsSql">A SELECT of the rows to append to <c>&lt;ns&gt;.&lt;name&gt;_quarantine</c>; null when none.</param>
+/// <param name="Records">The per-rule results for the catalog.</param>
+internal sealed record QualityVerdict(bool Failed, string Summary, string PassingRowsSql, string? QuarantineRowsSql, IReadOnlyList<QualityResultRecord> Records);
+
+/// <summary>Checks a model's expectations on its candidate rows before the commit (the seam the expectation checker plugs into).</summary>
+internal interface IQualityGate
+{
+    Task<QualityVerdict> CheckAsync(DuckDbConnection connection, string relation, TableName model, IReadOnlyList<Expectation> expectations, string runId, DateTimeOffset now, CancellationToken cancellationToken);
+}

@@ -1,0 +1,222 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Delta.Snapshots;
+using Medallion.DuckDb;
+using Medallion.Engine;
+using Medallion.Engine.Delta;
+
+namespace Medallion.Pipelines.Running;
+
+internal sealed partial class ModelBuilder
+{
+    /// <summary>The SCD2 validity columns, named as dbt snapshots name theirs without the <c>dbt_</c> prefix.</summary>
+    internal const string ValidFrom = "valid_from";
+
+    /// <summary>When a version stopped being current; NULL while it is current.</summary>
+    internal const string ValidTo = "valid_to";
+
+    /// <summary>True on the one current version of each key.</summary>
+    internal const string IsCurrent = "is_current";
+
+    private static readonly string[] s_scd2Columns = [ValidFrom, ValidTo, IsCurrent];
+
+    private static string Q(string identifier) => DuckDbConnection.QuoteIdentifier(identifier);
+
+    /// <summary>Refuses a candidate its materialization cannot write: missing, null or repeated keys, reserved names, unknown partition columns.</summary>
+    private async Task ValidateCandidateAsync(List<string> columns, Snapshot? target, CancellationToken cancellationToken)
+    {
+        bool Has(string column) => columns.Contains(column, StringComparer.OrdinalIgnoreCase);
+        foreach (string partition in Config.PartitionBy.Where(p => !Has(p)))
+        {
+            throw Invalid($"partition_by names '{partition}', which the model's SELECT does not return (it returns {string.Join(", ", columns)})", "add the column to the SELECT or fix partition_by");
+        }
+
+        if (Config.Materialized is not (Materialization.Merge or Materialization.Scd2))
+        {
+            return;
+        }
+
+        foreach (string key in Config.UniqueKey.Where(k => !Has(k)))
+        {
+            throw Invalid($"unique_key names '{key}', which the model's SELECT does not return (it returns {string.Join(", ", columns)})", "add the column to the SELECT or fix unique_key");
+        }
+
+        if (Config.Materialized == Materialization.Scd2)
+        {
+            if (columns.FirstOrDefault(c => s_scd2Columns.Contains(c, StringComparer.OrdinalIgnoreCase)) is { } reserved)
+            {
+                throw Invalid($"the SELECT returns '{reserved}', a column scd2 adds itself ({string.Join(", ", s_scd2Columns)})", "rename or drop that column in the SELECT");
+            }
+
+            foreach (string change in Config.ChangeColumns.Where(c => !Has(c)))
+            {
+                throw Invalid($"change_columns names '{change}', which the model's SELECT does not return", "add the column to the SELECT or fix change_columns");
+            }
+
+            if (target is not null && NewColumns(target, columns) is { Count: > 0 } added && !_run.Options.FullRefresh)
+            {
+                throw Invalid($"the SELECT returns new columns ({string.Join(", ", added)}) that the history table does not have", "run with --full-refresh to rebuild the history with them (earlier versions are lost)");
+            }
+        }
+
+        string keys = string.Join(", ", Config.UniqueKey.Select(Q));
+        long nullKeys = await ScalarAsync($"SELECT count(*) FROM {CandidateTable} WHERE {string.Join(" OR ", Config.UniqueKey.Select(k => Q(k) + " IS NULL"))}", cancellationToken).ConfigureAwait(false);
+        if (nullKeys > 0)
+        {
+            throw Invalid(string.Create(CultureInfo.InvariantCulture, $"{nullKeys} row(s) have a null unique_key ({keys})"), "filter them out or give them a key in the SELECT");
+        }
+
+        long repeated = await ScalarAsync($"SELECT count(*) FROM (SELECT {keys} FROM {CandidateTable} GROUP BY ALL HAVING count(*) > 1)", cancellationToken).ConfigureAwait(false);
+        if (repeated > 0)
+        {
+            throw Invalid(
+                string.Create(CultureInfo.InvariantCulture, $"{repeated} unique_key value(s) ({keys}) appear on more than one row of this run's result"),
+                $"keep one row per key, e.g. QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY <newest first>) = 1");
+        }
+    }
+
+    private MedallionException Invalid(string what, string help) => new(
+        ErrorCode.RunResultInvalid,
+        $"{_model.FilePath}: model {_model.Name} ({Config.Materialized.ToString().ToLowerInvariant()}): {what}; nothing was committed.\nHelp: {help}.",
+        location: Config.Location);
+
+    /// <summary>Writes the passing rows with the materialization; null when there was nothing to write.</summary>
+    private async Task<DeltaOperationResult?> WriteAsync(string passingSql, List<string> columns, Snapshot? target, bool incremental, CancellationToken cancellationToken)
+    {
+        List<string> written = columns.Where(c => !IsChangeColumn(c)).ToList();
+        string select = string.Join(", ", written.Select(c => "passing." + Q(c)));
+        string rows = $"SELECT {select} FROM ({passingSql}) AS passing";
+        switch (Config.Materialized)
+        {
+            case Materialization.Table:
+                return await WriteRowsAsync(rows, target is null ? DeltaWriteMode.Append : DeltaWriteMode.Overwrite, cancellationToken).ConfigureAwait(false);
+            case Materialization.Append when incremental:
+                return await HasRowsAsync(rows, cancellationToken).ConfigureAwait(false)
+                    ? await WriteRowsAsync(rows, DeltaWriteMode.Append, cancellationToken).ConfigureAwait(false)
+                    : null;
+            case Materialization.Append:
+                return await WriteRowsAsync(rows, target is null ? DeltaWriteMode.Append : DeltaWriteMode.Overwrite, cancellationToken).ConfigureAwait(false);
+            case Materialization.Merge when incremental:
+                if (!await HasRowsAsync(rows, cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                // The source keeps the change columns so delete_when can use them; the merge writes only the table's columns.
+                return await _writer.MergeAsync(_location, new DeltaMergeOptions($"SELECT * FROM ({passingSql}) AS passing", KeyMatch("target", "source"))
+                {
+                    WhenMatched = DeltaMergeMatchedAction.Update,
+                    WhenNotMatchedInsert = true,
+                    DeleteWhen = Config.DeleteWhen,
+                }, cancellationToken).ConfigureAwait(false);
+            case Materialization.Merge:
+                string kept = Config.DeleteWhen is null ? rows : $"{rows} WHERE ({Config.DeleteWhen}) IS NOT TRUE";
+                return await WriteRowsAsync(kept, target is null ? DeltaWriteMode.Append : DeltaWriteMode.Overwrite, cancellationToken).ConfigureAwait(false);
+            case Materialization.Scd2 when target is not null && !_run.Options.FullRefresh:
+                return await MergeHistoryAsync(passingSql, written, target, cancellationToken).ConfigureAwait(false);
+            case Materialization.Scd2:
+                string now = Timestamp(_run.StartedAt);
+                string versions = $"SELECT {select}, {now} AS {ValidFrom}, CAST(NULL AS TIMESTAMPTZ) AS {ValidTo}, true AS {IsCurrent} FROM ({passingSql}) AS passing";
+                return await WriteRowsAsync(versions, target is null ? DeltaWriteMode.Append : DeltaWriteMode.Overwrite, cancellationToken).ConfigureAwait(false);
+            default:
+                throw new InvalidOperationException($"Unknown materialization {Config.Materialized}.");
+        }
+    }
+
+    /// <summary>
+    /// Appends keep every column the table has and add new ones; overwrites hold the whole result, so the table takes
+    /// the result's schema (a column the model dropped or retyped goes with it).
+    /// </summary>
+    private Task<DeltaOperationResult> WriteRowsAsync(string rows, DeltaWriteMode mode, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(_location, rows, new DeltaWriteOptions { Mode = mode, MergeSchema = true, OverwriteSchema = true, PartitionBy = Config.PartitionBy }, cancellationToken);
+
+    private async Task<bool> HasRowsAsync(string rows, CancellationToken cancellationToken) =>
+        await ScalarAsync($"SELECT count(*) FROM ({rows} LIMIT 1)", cancellationToken).ConfigureAwait(false) > 0;
+
+    private string KeyMatch(string left, string right) =>
+        string.Join(" AND ", Config.UniqueKey.Select(k => $"{left}.{Q(k)} = {right}.{Q(k)}"));
+
+    /// <summary>
+    /// One MERGE keeps the history: for each key whose change columns differ from its current version, the current
+    /// version is closed (valid_to = run time, is_current = false) and the new one inserted; new keys are inserted.
+    /// The source stages both: closing rows carry the key in <c>__medallion_scd_*</c> columns so they match the current
+    /// version, new versions carry NULL there so they never match and are inserted. Keys missing from the result stay
+    /// current (as in dbt snapshots without invalidate_hard_deletes).
+    /// </summary>
+    private async Task<DeltaOperationResult?> MergeHistoryAsync(string passingSql, List<string> written, Snapshot target, CancellationToken cancellationToken)
+    {
+        string history = "__medallion_history";
+        string scan = DeltaScanSql.Build(await OpenTarget().PlanScanAsync(target, null, cancellationToken).ConfigureAwait(false));
+        await ExecuteAsync($"CREATE OR REPLACE TEMP VIEW {history} AS {scan}", cancellationToken).ConfigureAwait(false);
+        string now = Timestamp(_run.StartedAt);
+        IEnumerable<string> compared = Config.ChangeColumns.Count > 0
+            ? Config.ChangeColumns
+            : written.Where(c => !Config.UniqueKey.Contains(c, StringComparer.OrdinalIgnoreCase));
+        string unchanged = string.Join(" AND ", compared.Select(c => $"h.{Q(c)} IS NOT DISTINCT FROM c.{Q(c)}").DefaultIfEmpty("true"));
+        string staged = string.Join(", ", Config.UniqueKey.Select((k, i) => $"h.{Q(k)} AS {StageKey(i)}"));
+        string noStage = string.Join(", ", Config.UniqueKey.Select((k, i) => $"NULL AS {StageKey(i)}"));
+        string closing = string.Join(", ", target.Schema.Fields.Select(f => f.Name switch
+        {
+            ValidTo => $"{now} AS {Q(ValidTo)}",
+            IsCurrent => $"false AS {Q(IsCurrent)}",
+            _ => $"h.{Q(f.Name)}",
+        }));
+        string source =
+            $"SELECT {closing}, {staged} FROM {history} h JOIN ({passingSql}) c ON {KeyMatch("h", "c")} WHERE h.{Q(IsCurrent)} AND NOT ({unchanged}) " +
+            $"UNION ALL BY NAME SELECT {string.Join(", ", written.Select(c => "c." + Q(c)))}, {now} AS {Q(ValidFrom)}, CAST(NULL AS TIMESTAMPTZ) AS {Q(ValidTo)}, true AS {Q(IsCurrent)}, {noStage} " +
+            $"FROM ({passingSql}) c LEFT JOIN {history} h ON {KeyMatch("h", "c")} AND h.{Q(IsCurrent)} WHERE h.{Q(IsCurrent)} IS NULL OR NOT ({unchanged})";
+        if (await ScalarAsync($"SELECT count(*) FROM ({source})", cancellationToken).ConfigureAwait(false) == 0)
+        {
+            return null;
+        }
+
+        string on = string.Join(" AND ", Config.UniqueKey.Select((k, i) => $"target.{Q(k)} = source.{StageKey(i)}")) + $" AND target.{Q(IsCurrent)}";
+        return await _writer.MergeAsync(_location, new DeltaMergeOptions(source, on)
+        {
+            WhenMatched = DeltaMergeMatchedAction.Update,
+            WhenNotMatchedInsert = true,
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string StageKey(int index) => "__medallion_scd_key" + index.ToString(CultureInfo.InvariantCulture);
+
+    private static string Timestamp(DateTimeOffset instant) =>
+        "TIMESTAMPTZ " + DuckDbConnection.QuoteLiteral(instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00");
+
+    /// <summary>Appends the rows the quality rules quarantined to <c>&lt;ns&gt;.&lt;name&gt;_quarantine</c> (created on first use).</summary>
+    private async Task QuarantineAsync(string quarantineSql, CancellationToken cancellationToken)
+    {
+        if (!await HasRowsAsync(quarantineSql, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var table = new TableName(_model.Name.Namespace, _model.Name.Name + "_quarantine");
+        string location = ProjectCatalog.TableLocation(_run.Project, table);
+        DeltaOperationResult result = await _writer.WriteAsync(location, quarantineSql, new DeltaWriteOptions { MergeSchema = true }, cancellationToken).ConfigureAwait(false);
+        _notes.Add(string.Create(CultureInfo.InvariantCulture, $"{result.RowsAffected} row(s) quarantined to {table}"));
+        if (result.Committed)
+        {
+            await _run.Catalog.UpsertTableAsync(
+                new CatalogTable(table, location, Description: $"Rows of {_model.Name} that broke quarantine-severity expectations, with the rules and the run id."),
+                CancellationToken.None).ConfigureAwait(false);
+            await CommitRecorder.RecordAsync(_run, table, location, result.Version, result.Operation, [], _connection).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RecordQualityAsync(QualityVerdict verdict)
+    {
+        foreach (QualityResultRecord record in verdict.Records)
+        {
+            await _run.Catalog.RecordQualityResultAsync(record, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private Task RecordCommitAsync(long version, string operation) =>
+        CommitRecorder.RecordAsync(_run, _model.Name, _location, version, operation, Config.Columns, _connection);
+}

@@ -1,0 +1,282 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Delta;
+using Medallion.Delta.Snapshots;
+using Medallion.DuckDb;
+using Medallion.Engine;
+using Medallion.Engine.Delta;
+using Medallion.Engine.Sessions;
+using Medallion.Storage;
+
+namespace Medallion.Pipelines.Running;
+
+/// <summary>
+/// Builds one model in its own DuckDB connection: pins and binds its upstream tables (whole, or only what changed
+/// since its last successful run), computes its rows once into a temp table (the candidate), checks expectations,
+/// and writes the candidate with the model's materialization in one Delta commit. Anything that fails before the
+/// commit leaves the table as it was.
+/// </summary>
+internal sealed partial class ModelBuilder : IAsyncDisposable
+{
+    private const string CandidateTable = "__medallion_candidate";
+
+    private readonly RunContext _run;
+    private readonly ModelDefinition _model;
+    private readonly DuckDbConnection _connection;
+    private readonly DeltaWriter _writer;
+    private readonly string _location;
+    private readonly List<string> _notes = [];
+
+    private ModelBuilder(RunContext run, ModelDefinition model)
+    {
+        _run = run;
+        _model = model;
+        _connection = run.Database.CreateConnection();
+        _writer = new DeltaWriter(_connection);
+        _location = ProjectCatalog.TableLocation(run.Project, model.Name);
+    }
+
+    private ModelConfig Config => _model.Config;
+
+    /// <summary>Builds the model and returns its outcome; failures throw (the table is unchanged).</summary>
+    public static async Task<StepResult> BuildAsync(RunContext run, ModelDefinition model, CancellationToken cancellationToken)
+    {
+        Stopwatch elapsed = Stopwatch.StartNew();
+        ModelBuilder builder = new(run, model);
+        await using (builder.ConfigureAwait(false))
+        {
+            return await builder.BuildAsync(elapsed, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<StepResult> BuildAsync(Stopwatch elapsed, CancellationToken cancellationToken)
+    {
+        EnsureLocalStorage();
+        IReadOnlyList<TableName> upstream = _run.Graph.GetAnalysis(_model.Name).Dependencies;
+        UpstreamPlanner planner = await UpstreamPlanner.OpenAsync(_run.Project, _model, upstream, _connection, cancellationToken).ConfigureAwait(false);
+        Snapshot? target = await TryTargetSnapshotAsync(cancellationToken).ConfigureAwait(false);
+        ModelRunRecord? last = await _run.Catalog.GetLastSuccessfulModelRunAsync(_model.Name, cancellationToken).ConfigureAwait(false);
+
+        bool incremental = Config.Materialized is Materialization.Append or Materialization.Merge
+            && !_run.Options.FullRefresh && target is not null && last is not null;
+        if (incremental && !await BindIncrementalAsync(planner, upstream, last!, cancellationToken).ConfigureAwait(false))
+        {
+            incremental = false;
+        }
+
+        if (!incremental)
+        {
+            await BindFullAsync(planner, upstream, cancellationToken).ConfigureAwait(false);
+        }
+
+        await ComputeCandidateAsync(cancellationToken).ConfigureAwait(false);
+        List<string> columns = await CandidateColumnsAsync(cancellationToken).ConfigureAwait(false);
+        if (incremental && Config.Materialized == Materialization.Merge && NewColumns(target!, columns) is { Count: > 0 } added)
+        {
+            // A merge rewrites matched rows only, so a new column would stay null on every other row: rebuild instead.
+            _notes.Add($"full recompute: the result has new columns ({string.Join(", ", added)})");
+            incremental = false;
+            await BindFullAsync(planner, upstream, cancellationToken).ConfigureAwait(false);
+            await ComputeCandidateAsync(cancellationToken).ConfigureAwait(false);
+            columns = await CandidateColumnsAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await ValidateCandidateAsync(columns, target, cancellationToken).ConfigureAwait(false);
+        await ExposeReferencedTablesAsync(cancellationToken).ConfigureAwait(false);
+        QualityVerdict verdict = await _run.Quality.CheckAsync(_connection, CandidateTable, _model.Name, Config.Expectations, _run.RunId, _run.StartedAt, cancellationToken).ConfigureAwait(false);
+        await RecordQualityAsync(verdict).ConfigureAwait(false);
+        if (verdict.Failed)
+        {
+            throw new MedallionException(
+                ErrorCode.QualityCheckFailed,
+                $"{_model.FilePath}: model {_model.Name} broke fail-severity expectations, so nothing was committed: {verdict.Summary}\nHelp: fix the data or the model, or lower the rule's severity to quarantine or warn.",
+                location: Config.Location);
+        }
+
+        if (verdict.Summary.Length > 0)
+        {
+            _notes.Add(verdict.Summary);
+        }
+
+        DeltaOperationResult? written = await WriteAsync(verdict.PassingRowsSql, columns, target, incremental, cancellationToken).ConfigureAwait(false);
+        if (verdict.QuarantineRowsSql is { } quarantine)
+        {
+            await QuarantineAsync(quarantine, cancellationToken).ConfigureAwait(false);
+        }
+
+        long? committed = written is { Committed: true } ? written.Version : null;
+        if (committed is long version)
+        {
+            await RecordCommitAsync(version, written!.Operation).ConfigureAwait(false);
+        }
+
+        return new StepResult(
+            _model.Name, StepKind.Model, StepState.Succeeded, incremental ? RunMode.Incremental : RunMode.Full,
+            written?.RowsAffected ?? 0, committed, planner.Versions, elapsed.Elapsed, null, _notes);
+    }
+
+    /// <summary>
+    /// Makes the tables <c>relationships</c> rules point at readable as <c>namespace.table</c> on this connection: the
+    /// shared database's lakehouse views, at their latest version (a parent built earlier in this run included).
+    /// </summary>
+    private async Task ExposeReferencedTablesAsync(CancellationToken cancellationToken)
+    {
+        IEnumerable<TableName> referenced = Config.Expectations
+            .Where(e => e.Kind == ExpectationKind.Relationships && e.To is { } to && !to.Equals(_model.Name))
+            .Select(e => e.To!.Value)
+            .Distinct();
+        foreach (TableName table in referenced)
+        {
+            string location = ProjectCatalog.TableLocation(_run.Project, table);
+            if (Directory.Exists(Path.Combine(location, "_delta_log")))
+            {
+                await LakehouseViews.For(_run.Database)
+                    .EnsureLatestAsync(new LakehouseTable(table.Namespace, table.Name, new LocalObjectStore(location)), _connection, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void EnsureLocalStorage()
+    {
+        if (_location.Contains("://", StringComparison.Ordinal))
+        {
+            throw new MedallionException(
+                ErrorCode.RunStorageUnsupported,
+                $"Model {_model.Name} would be written to '{_location}', but runs write local storage only for now.\nHelp: point 'storage' in {MedallionProject.FileName} at a local folder.");
+        }
+    }
+
+    private async Task<Snapshot?> TryTargetSnapshotAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(Path.Combine(_location, "_delta_log")))
+        {
+            return null;
+        }
+
+        try
+        {
+            return await OpenTarget().GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.DeltaTableNotFound)
+        {
+            return null;
+        }
+    }
+
+    private DeltaTable OpenTarget() => new(new LocalObjectStore(_location), new DuckDbParquetHandler(_connection));
+
+    /// <summary>Binds each upstream to the rows it gained since the last run; false (with a note) when one cannot be read that way.</summary>
+    private async Task<bool> BindIncrementalAsync(UpstreamPlanner planner, IReadOnlyList<TableName> upstream, ModelRunRecord last, CancellationToken cancellationToken)
+    {
+        var relations = new List<UpstreamRelation>();
+        foreach (TableName name in upstream)
+        {
+            if (!last.UpstreamVersions.TryGetValue(UpstreamPlanner.Key(name), out long consumed))
+            {
+                _notes.Add($"full recompute: {name} was not read by the last run");
+                return false;
+            }
+
+            bool withDeletes = Config.Materialized == Materialization.Merge && planner.HasChangeFeed(name);
+            (UpstreamRelation? relation, string? reason) = await planner.ChangesSinceAsync(name, consumed, withDeletes, cancellationToken).ConfigureAwait(false);
+            if (relation is null)
+            {
+                _notes.Add("full recompute: " + reason);
+                return false;
+            }
+
+            relations.Add(relation);
+        }
+
+        await CreateUpstreamViewsAsync(relations, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task BindFullAsync(UpstreamPlanner planner, IReadOnlyList<TableName> upstream, CancellationToken cancellationToken)
+    {
+        var relations = new List<UpstreamRelation>();
+        foreach (TableName name in upstream)
+        {
+            bool changeColumns = Config.Materialized == Materialization.Merge && planner.HasChangeFeed(name);
+            relations.Add(await planner.FullAsync(name, changeColumns, cancellationToken).ConfigureAwait(false));
+        }
+
+        await CreateUpstreamViewsAsync(relations, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CreateUpstreamViewsAsync(List<UpstreamRelation> relations, CancellationToken cancellationToken)
+    {
+        foreach (UpstreamRelation relation in relations)
+        {
+            await ExecuteAsync($"CREATE OR REPLACE TEMP VIEW {DuckDbConnection.QuoteIdentifier(ViewName(relation.Table))} AS {relation.Sql}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string ViewName(TableName table) => $"__medallion_upstream__{table.Namespace.ToLowerInvariant()}__{table.Name.ToLowerInvariant()}";
+
+    /// <summary>Runs the model once into the candidate table, with its references pointing at the upstream views.</summary>
+    private async Task ComputeCandidateAsync(CancellationToken cancellationToken)
+    {
+        Dictionary<TableName, string> views = _run.Graph.GetAnalysis(_model.Name).Dependencies.ToDictionary(t => t, ViewName);
+        string sql = await ModelSqlBinder.BindAsync(_connection, _model.Sql, views, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ExecuteAsync($"CREATE OR REPLACE TEMP TABLE {CandidateTable} AS {sql}", cancellationToken).ConfigureAwait(false);
+        }
+        catch (DuckDbException e)
+        {
+            throw new MedallionException(
+                ErrorCode.RunModelFailed,
+                $"{_model.FilePath}: model {_model.Name} failed in DuckDB: {e.Message}\nHelp: try the SELECT with 'medallion sql'; nothing was committed to {_model.Name}.",
+                e,
+                location: new SourceLocation(_model.FilePath));
+        }
+    }
+
+    private async Task<List<string>> CandidateColumnsAsync(CancellationToken cancellationToken)
+    {
+        var columns = new List<string>();
+        using DuckDbCommand command = _connection.CreateCommand();
+        command.CommandText = $"SELECT column_name FROM (DESCRIBE {CandidateTable})";
+        DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                columns.Add(reader.GetString(0));
+            }
+        }
+
+        return columns;
+    }
+
+    private static bool IsChangeColumn(string column) => UpstreamPlanner.ChangeColumns.Contains(column, StringComparer.OrdinalIgnoreCase);
+
+    private static List<string> NewColumns(Snapshot target, List<string> columns) =>
+        columns.Where(c => !IsChangeColumn(c) && target.Schema.Find(c) is null).ToList();
+
+    private async Task<long> ScalarAsync(string sql, CancellationToken cancellationToken)
+    {
+        using DuckDbCommand command = _connection.CreateCommand();
+        command.CommandText = sql;
+        object? value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return value is null or DBNull ? 0 : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+    }
+
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        using DuckDbCommand command = _connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync() => await _connection.DisposeAsync().ConfigureAwait(false);
+}

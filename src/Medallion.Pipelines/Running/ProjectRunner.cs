@@ -1,0 +1,83 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.DuckDb;
+
+namespace Medallion.Pipelines.Running;
+
+/// <summary>
+/// Runs a project: loads the sources the selected models read, then builds the models in dependency order,
+/// independent ones in parallel, and records everything in the catalog.
+/// </summary>
+/// <remarks>
+/// <para>Guarantees: a step that fails leaves its table exactly as it was (nothing is committed); everything
+/// downstream of it is <see cref="StepState.Skipped"/> while independent branches go on; a cancelled run stops its
+/// running steps (their tables unchanged) and ends <see cref="RunStatus.Cancelled"/>.</para>
+/// <para><c>append</c> and <c>merge</c> models are incremental without watermarks: each run records the version of
+/// every upstream table it read, and the next run reads only what those tables gained since (added files, or the
+/// change data feed). When that cannot be done faithfully the model is recomputed in full, and the step's notes say why.
+/// Each step runs in its own DuckDB connection on one shared in-memory database.</para>
+/// </remarks>
+public static class ProjectRunner
+{
+    /// <summary>Runs the models <paramref name="options"/> selects (all by default) and the sources they read.</summary>
+    /// <param name="project">The loaded project.</param>
+    /// <param name="options">Selection, full refresh, threads, progress; defaults when null.</param>
+    /// <param name="cancellationToken">Cancels the run: running steps stop, nothing more starts, the result says <see cref="RunStatus.Cancelled"/>.</param>
+    /// <returns>The outcome of every step; a failed step does not throw.</returns>
+    /// <exception cref="MedallionException">
+    /// The project cannot run at all: a model does not parse or names an unknown table (<see cref="ErrorCode.ModelSqlInvalid"/>,
+    /// <see cref="ErrorCode.ModelUnknownTable"/>, <see cref="ErrorCode.ModelCycle"/>), the selection matches nothing
+    /// (<see cref="ErrorCode.ModelSelectionInvalid"/>), or the catalog is not a local file (<see cref="ErrorCode.RunStorageUnsupported"/>).
+    /// </exception>
+    public static Task<RunResult> RunAsync(MedallionProject project, RunOptions? options = null, CancellationToken cancellationToken = default) =>
+        RunCoreAsync(project, options ?? new RunOptions(), FileSourceStep.Instance, ExpectationGate.Instance, cancellationToken);
+
+    internal static async Task<RunResult> RunCoreAsync(MedallionProject project, RunOptions options, ISourceLoader sources, IQualityGate quality, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Threads, 1, nameof(options));
+        Stopwatch elapsed = Stopwatch.StartNew();
+        TimeProvider time = options.Time ?? TimeProvider.System;
+        string catalogPath = project.Resolve(project.Catalog);
+        if (catalogPath.Contains("://", StringComparison.Ordinal))
+        {
+            throw new MedallionException(
+                ErrorCode.RunStorageUnsupported,
+                $"The project's catalog is '{project.Catalog}'; runs record into a local SQLite catalog only for now.\nHelp: remove 'catalog' from {MedallionProject.FileName} to use .medallion/catalog.db.");
+        }
+
+        ModelGraph graph = await ModelGraph.BuildAsync(project, cancellationToken: cancellationToken).ConfigureAwait(false);
+        IReadOnlySet<TableName> selected = graph.Select(options.Select);
+        CatalogStore catalog = await CatalogStore.OpenAsync(catalogPath, time, cancellationToken).ConfigureAwait(false);
+        await using (catalog.ConfigureAwait(false))
+        {
+            await ProjectCatalog.RegisterAsync(graph, catalog, cancellationToken).ConfigureAwait(false);
+            RunRecord run = await catalog.StartRunAsync(options.Select, cancellationToken).ConfigureAwait(false);
+            using DuckDbDatabase database = DuckDbDatabase.Open();
+            var context = new RunContext(graph, catalog, database, run.Id, options, time, run.StartedAt, sources, quality);
+            List<StepResult> steps = await new RunScheduler(context, PlanSteps(graph, selected)).RunAsync(cancellationToken).ConfigureAwait(false);
+            RunStatus status = steps.Any(s => s.State == StepState.Cancelled) ? RunStatus.Cancelled
+                : steps.All(s => s.State == StepState.Succeeded) ? RunStatus.Succeeded
+                : RunStatus.Failed;
+            string? firstError = steps.FirstOrDefault(s => s.State == StepState.Failed) is { } failed ? $"{failed.Table}: {failed.Error}" : null;
+            await catalog.FinishRunAsync(run.Id, status, firstError, CancellationToken.None).ConfigureAwait(false);
+            return new RunResult(run.Id, status, steps, elapsed.Elapsed);
+        }
+    }
+
+    /// <summary>The sources the selected models read, then the selected models in dependency order, each with the steps it waits for.</summary>
+    private static List<RunStep> PlanSteps(ModelGraph graph, IReadOnlySet<TableName> selected)
+    {
+        List<ModelDefinition> models = graph.Models.Where(m => selected.Contains(m.Name)).ToList();
+        var read = models.SelectMany(m => graph.GetUpstream(m.Name)).ToHashSet();
+        var steps = graph.Project.Sources.Where(s => read.Contains(s.Target)).Select(s => new RunStep(s.Target, StepKind.Source, [], s, null)).ToList();
+        var inRun = steps.Select(s => s.Table).Concat(models.Select(m => m.Name)).ToHashSet();
+        steps.AddRange(models.Select(m => new RunStep(m.Name, StepKind.Model, graph.GetUpstream(m.Name).Where(inRun.Contains).ToList(), null, m)));
+        return steps;
+    }
+}

@@ -1,0 +1,22 @@
+using System;
+
+namespace Medallion.Pipelines.Running;
+
+/// <summary>What <see cref="ProjectRunner.RunAsync"/> runs and how.</summary>
+public sealed record RunOptions
+{
+    /// <summary>A <c>--select</c> expression (see <see cref="ModelGraph.Select"/>); null runs every model.</summary>
+    public string? Select { get; init; }
+
+    /// <summary>Rebuild every selected model from all of its upstream data, ignoring what earlier runs consumed.</summary>
+    public bool FullRefresh { get; init; }
+
+    /// <summary>How many steps run at once (default: the processor count).</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>The clock for run timestamps and SCD2 validity; the system clock when null.</summary>
+    public TimeProvider? Time { get; init; }
+
+    /// <summary>Receives each step's state changes as they happen (called from worker threads, one call at a time).</summary>
+    public IProgress<RunEvent>? Progress { get; init; }
+}

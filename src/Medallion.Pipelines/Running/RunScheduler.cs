@@ -1,0 +1,162 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.DuckDb;
+
+namespace Medallion.Pipelines.Running;
+
+/// <summary>
+/// Starts each step once everything it waits for succeeded, keeping at most <see cref="RunOptions.Threads"/> running;
+/// skips what depends on a failure; records each outcome in the catalog and reports it as it happens. Only this
+/// loop reports progress and writes run records, so callers see events one at a time.
+/// </summary>
+internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
+{
+    private static readonly IReadOnlyDictionary<string, long> s_noVersions = new Dictionary<string, long>();
+
+    private readonly Dictionary<TableName, StepResult> _results = [];
+
+    public async Task<List<StepResult>> RunAsync(CancellationToken cancellationToken)
+    {
+        foreach (RunStep step in steps)
+        {
+            Report(step, StepState.Queued, null);
+        }
+
+        var pending = new List<RunStep>(steps);
+        var running = new Dictionary<Task<StepResult>, RunStep>();
+        while (pending.Count > 0 || running.Count > 0)
+        {
+            foreach (RunStep step in pending.ToList())
+            {
+                if (cancellationToken.IsCancellationRequested || running.Count >= run.Options.Threads)
+                {
+                    break;
+                }
+
+                if (step.WaitsFor.All(t => _results.TryGetValue(t, out StepResult? r) && r.State == StepState.Succeeded))
+                {
+                    pending.Remove(step);
+                    Report(step, StepState.Running, null);
+                    running[Task.Run(() => ExecuteAsync(step, cancellationToken), CancellationToken.None)] = step;
+                }
+            }
+
+            if (running.Count == 0)
+            {
+                break;
+            }
+
+            Task<StepResult> done = await Task.WhenAny(running.Keys).ConfigureAwait(false);
+            RunStep finished = running[done];
+            running.Remove(done);
+            await FinishAsync(finished, await done.ConfigureAwait(false)).ConfigureAwait(false);
+            // What reads a cancelled step stays pending and ends Cancelled with the rest, not Skipped.
+            if (done.Result.State is StepState.Failed or StepState.Skipped)
+            {
+                foreach (RunStep skipped in Downstream(finished.Table, pending))
+                {
+                    pending.Remove(skipped);
+                    await FinishAsync(skipped, Ended(skipped, StepState.Skipped, TimeSpan.Zero, $"not run: {finished.Table} {done.Result.State.ToString().ToLowerInvariant()}")).ConfigureAwait(false);
+                }
+            }
+        }
+
+        foreach (RunStep step in pending)
+        {
+            await FinishAsync(step, Ended(step, StepState.Cancelled, TimeSpan.Zero, "not run: the run was cancelled")).ConfigureAwait(false);
+        }
+
+        return steps.Select(s => _results[s.Table]).ToList();
+    }
+
+    /// <summary>Runs one step; never throws, so one failure cannot stop independent branches.</summary>
+    private async Task<StepResult> ExecuteAsync(RunStep step, CancellationToken cancellationToken)
+    {
+        Stopwatch elapsed = Stopwatch.StartNew();
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return step.Kind == StepKind.Source
+                ? await LoadSourceAsync(step.Source!, elapsed, cancellationToken).ConfigureAwait(false)
+                : await ModelBuilder.BuildAsync(run, step.Model!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Ended(step, StepState.Cancelled, elapsed.Elapsed, "cancelled; nothing was committed");
+        }
+        catch (MedallionException e)
+        {
+            return Ended(step, StepState.Failed, elapsed.Elapsed, $"{e.CodeText}: {e.Message}");
+        }
+#pragma warning disable CA1031 // Any failure of one step (a DuckDB, I/O or catalog error) must end that step only, never the run.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return Ended(step, StepState.Failed, elapsed.Elapsed, $"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private async Task<StepResult> LoadSourceAsync(SourceDefinition source, Stopwatch elapsed, CancellationToken cancellationToken)
+    {
+        DuckDbConnection connection = run.Database.CreateConnection();
+        await using (connection.ConfigureAwait(false))
+        {
+            SourceLoadOutcome outcome = await run.Sources.LoadAsync(run.Project, source, connection, run.RunId, run.Time, cancellationToken).ConfigureAwait(false);
+            if (outcome.CommittedVersion is long version)
+            {
+                await CommitRecorder.RecordAsync(run, source.Target, ProjectCatalog.TableLocation(run.Project, source.Target), version, "WRITE", [], connection).ConfigureAwait(false);
+            }
+
+            return new StepResult(source.Target, StepKind.Source, StepState.Succeeded, RunMode.Incremental, outcome.RowsLoaded, outcome.CommittedVersion, s_noVersions, elapsed.Elapsed, null, outcome.Notes);
+        }
+    }
+
+    private static StepResult Ended(RunStep step, StepState state, TimeSpan duration, string error) =>
+        new(step.Table, step.Kind, state, RunMode.Full, null, null, s_noVersions, duration, error, []);
+
+    /// <summary>Every pending step that reads <paramref name="table"/>, directly or through other pending steps.</summary>
+    private static List<RunStep> Downstream(TableName table, List<RunStep> pending)
+    {
+        var reached = new HashSet<TableName> { table };
+        var result = new List<RunStep>();
+        bool grew = true;
+        while (grew)
+        {
+            grew = false;
+            foreach (RunStep step in pending.Where(s => !reached.Contains(s.Table) && s.WaitsFor.Any(reached.Contains)))
+            {
+                reached.Add(step.Table);
+                result.Add(step);
+                grew = true;
+            }
+        }
+
+        return result;
+    }
+
+    private async Task FinishAsync(RunStep step, StepResult result)
+    {
+        _results[step.Table] = result;
+        // The record is written even when the run is being cancelled, so the catalog tells what happened to each step.
+        await run.Catalog.RecordModelRunAsync(
+            new ModelRunRecord(run.RunId, step.Table, Status(result.State), result.RowsWritten, result.UpstreamVersions, result.Duration, result.Error, result.CommittedVersion),
+            CancellationToken.None).ConfigureAwait(false);
+        Report(step, result.State, result);
+    }
+
+    private static RunStatus Status(StepState state) => state switch
+    {
+        StepState.Succeeded => RunStatus.Succeeded,
+        StepState.Skipped => RunStatus.Skipped,
+        StepState.Cancelled => RunStatus.Cancelled,
+        StepState.Failed => RunStatus.Failed,
+        _ => RunStatus.Running,
+    };
+
+    private void Report(RunStep step, StepState state, StepResult? result) => run.Options.Progress?.Report(new RunEvent(step.Table, step.Kind, state, result));
+}

@@ -37,11 +37,8 @@ public sealed class QuickstartFixture : IAsyncLifetime
 /// </summary>
 public sealed class QuickstartTests(QuickstartFixture quickstart) : IClassFixture<QuickstartFixture>
 {
-    // The quickstart runs the project with the pipeline runner, which is not merged into this branch yet; these
-    // facts passed against it (run, files and quality branches merged) and are enabled when it lands.
-    private const string NeedsRunner = "needs ProjectRunner (issue #5, run branch) in this build";
 
-    [Fact(Skip = NeedsRunner)]
+    [Fact]
     public void Quickstart_succeeds_and_prints_tables_quality_lineage_and_the_gold_answer()
     {
         Assert.True(quickstart.Result.ExitCode == 0, quickstart.Result.Error + quickstart.Result.Output);
@@ -54,13 +51,13 @@ public sealed class QuickstartTests(QuickstartFixture quickstart) : IClassFixtur
         Assert.Contains("\n  bronze.orders -> silver.order_events\n", output, StringComparison.Ordinal);
     }
 
-    [Fact(Skip = NeedsRunner)]
+    [Fact]
     public void Quickstart_finishes_well_within_a_minute_and_a_half()
     {
         Assert.True(quickstart.Elapsed < TimeSpan.FromSeconds(90), $"took {quickstart.Elapsed}");
     }
 
-    [Fact(Skip = NeedsRunner)]
+    [Fact]
     public async Task The_second_batch_adds_a_bronze_version_and_a_source_without_new_files_commits_nothing()
     {
         JsonElement tables = await JsonAsync("tables", "--namespace", "bronze", "--project", quickstart.Directory, "--format", "json");
@@ -71,7 +68,7 @@ public sealed class QuickstartTests(QuickstartFixture quickstart) : IClassFixtur
         Assert.Equal(0, Table(tables, "bronze.products").GetProperty("version").GetInt64());
     }
 
-    [Fact(Skip = NeedsRunner)]
+    [Fact]
     public async Task The_second_run_reads_only_the_new_rows_of_incremental_models()
     {
         JsonElement runs = await JsonAsync("runs", "--project", quickstart.Directory, "--format", "json");
@@ -84,7 +81,7 @@ public sealed class QuickstartTests(QuickstartFixture quickstart) : IClassFixtur
         Assert.Equal(2793, Model(second, "silver.order_events").GetProperty("rows_written").GetInt64());
     }
 
-    [Fact(Skip = NeedsRunner)]
+    [Fact]
     public async Task Accounts_with_wrong_cpf_check_digits_are_quarantined_and_the_rest_committed()
     {
         JsonElement silver = await JsonAsync("tables", "--namespace", "silver", "--project", quickstart.Directory, "--format", "json");
@@ -94,20 +91,20 @@ public sealed class QuickstartTests(QuickstartFixture quickstart) : IClassFixtur
         Assert.Matches(@"\n silver\.customers +│ cpf_check_digits +│ quarantine │ quarantined │ +1\n", quickstart.Result.Output);
     }
 
-    [Fact(Skip = NeedsRunner)]
+    [Fact]
     public void Orders_of_unknown_accounts_are_kept_with_a_warning()
     {
         Assert.Matches(@"\n silver\.orders +│ known_customer +│ warn +│ warned +│ +121\n", quickstart.Result.Output);
         Assert.Matches(@"\n silver +│ orders +│ +1,500 │ +2,200 │ 0 → 1 ", quickstart.Result.Output);
     }
 
-    [Fact(Skip = NeedsRunner)]
+    [Fact]
     public void The_gold_answer_names_the_top_category_with_its_orders_and_revenue()
     {
         Assert.Matches(@"\n Esporte +│ +565 │ 989620\.90\n", quickstart.Result.Output);
     }
 
-    [Fact(Skip = NeedsRunner)]
+    [Fact]
     public async Task Running_it_again_on_the_demo_refuses_and_says_how_to_recreate_it()
     {
         Cli.Result again = await Cli.RunAsync("quickstart", quickstart.Directory);

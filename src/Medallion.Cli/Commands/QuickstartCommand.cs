@@ -14,6 +14,7 @@ using Medallion.Cli.Quickstart;
 using Medallion.DuckDb;
 using Medallion.Engine.Sessions;
 using Medallion.Pipelines;
+using Medallion.Pipelines.Running;
 
 namespace Medallion.Cli.Commands;
 
@@ -131,19 +132,26 @@ internal static class QuickstartCommand
     }
 
     /// <summary>Runs every model of the project once, printing the runner's summary; returns the run id.</summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.QuickstartRunFailed"/>: this build has no pipeline runner yet.</exception>
-    /// <remarks>
-    /// TODO(#5): call <c>ProjectRunner.RunAsync(project, new RunOptions(), cancellationToken)</c>, print
-    /// <c>RunReport.Summary(result)</c>, throw <see cref="ErrorCode.QuickstartRunFailed"/> naming the run when it did
-    /// not succeed, and return its id, once the runner is merged.
-    /// </remarks>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.QuickstartRunFailed"/> when the run did not succeed; the runner's summary above says which step failed and why.</exception>
     private static async Task<string> RunProjectAsync(string root, string title, TextWriter output, CancellationToken cancellationToken)
     {
         await output.WriteLineAsync($"Running the project ({title})...").ConfigureAwait(false);
-        await MedallionProject.LoadAsync(root, cancellationToken: cancellationToken).ConfigureAwait(false);
-        throw new MedallionException(
-            ErrorCode.QuickstartRunFailed,
-            $"This build has no pipeline runner yet, so the quickstart stops after writing the project and its first batch.\nHelp: explore the project's declared tables with 'medallion tables --project {root}'; 'medallion sql' can query its data/ files directly.");
+        MedallionProject project = await MedallionProject.LoadAsync(root, cancellationToken: cancellationToken).ConfigureAwait(false);
+        RunResult result = await ProjectRunner.RunAsync(project, new RunOptions(), cancellationToken).ConfigureAwait(false);
+        await output.WriteAsync(RunReport.Summary(result)).ConfigureAwait(false);
+        if (result.Status == RunStatus.Cancelled)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+
+        if (!result.Succeeded)
+        {
+            throw new MedallionException(
+                ErrorCode.QuickstartRunFailed,
+                $"The quickstart's run {result.RunId} did not succeed, so it stops here (the summary above names the failed steps).\nHelp: inspect it with 'medallion runs {ShortId(result.RunId)} --project {root}'; this is a bug in the demo, please report it.");
+        }
+
+        return result.RunId;
     }
 
     /// <summary>

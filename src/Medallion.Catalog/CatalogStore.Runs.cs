@@ -102,6 +102,39 @@ public sealed partial class CatalogStore
         return runs.Count == 0 ? null : runs[0];
     }
 
+    /// <summary>
+    /// The model's runs, newest first (every status): the first is what <c>medallion describe</c> shows as the
+    /// last run, and <see cref="ModelRunRecord.CommittedVersion"/> tells which run wrote which table version.
+    /// </summary>
+    public Task<List<ModelRunRecord>> GetModelRunHistoryAsync(TableName model, int count = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        return QueryAsync(
+            $"""
+             SELECT {PrefixColumns("m.", ModelRunColumns)} FROM model_runs m JOIN runs r ON r.id = m.run_id
+             WHERE m.model = @model ORDER BY r.started_at DESC, r.id DESC LIMIT @count
+             """,
+            [("@model", model.ToString().ToLowerInvariant()), ("@count", count)],
+            ReadModelRun,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// The runs whose id starts with <paramref name="idPrefix"/> (ids are long, so people type a prefix), newest
+    /// first, at most <paramref name="count"/>.
+    /// </summary>
+    public Task<List<RunRecord>> FindRunsAsync(string idPrefix, int count = 10, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(idPrefix);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        // substr rather than LIKE: a prefix holding '%' or '_' must match literally.
+        return QueryAsync(
+            $"SELECT {RunColumns} FROM runs WHERE substr(id, 1, length(@prefix)) = @prefix ORDER BY started_at DESC, id DESC LIMIT @count",
+            [("@prefix", idPrefix.ToLowerInvariant()), ("@count", count)],
+            ReadRun,
+            cancellationToken);
+    }
+
     private static string PrefixColumns(string prefix, string columns) => prefix + columns.Replace(", ", ", " + prefix, StringComparison.Ordinal);
 
     private static MedallionException RunNotFound(string runId) =>

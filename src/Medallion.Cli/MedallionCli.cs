@@ -42,6 +42,12 @@ internal static class MedallionCli
         root.Add(RunCommand.Create(output));
         root.Add(UserCommand.Create(output, error, input));
         root.Add(IngestCommand.Create(output, error));
+        foreach (Command command in CatalogCommands.Create(output))
+        {
+            root.Add(command);
+        }
+
+        root.Add(QuickstartCommand.Create(output));
         return root;
     }
 

@@ -127,6 +127,8 @@ public enum ErrorCode
     SourceSchemaIncompatible = 6202,
     /// <summary>The record of loaded files kept in a bronze table cannot be read.</summary>
     SourceLoadStateInvalid = 6203,
+    /// <summary>A run of <c>medallion quickstart</c> did not succeed, so the demo stopped before its summary.</summary>
+    QuickstartRunFailed = 6301,
     /// <summary>The catalog database could not be opened or migrated.</summary>
     CatalogOpenFailed = 6901,
     /// <summary>The catalog was written by a newer Medallion whose schema this one does not know.</summary>

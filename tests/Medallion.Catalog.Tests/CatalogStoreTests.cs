@@ -238,6 +238,32 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_model_run_history_lists_every_outcome_newest_first()
+    {
+        var time = new ManualTime(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using CatalogStore store = await CatalogStore.OpenAsync(Path.Combine(_dir.Path, "history.db"), time);
+        RunRecord first = await store.StartRunAsync(null);
+        await store.RecordModelRunAsync(new ModelRunRecord(first.Id, s_orders, RunStatus.Succeeded, 10, new Dictionary<string, long>(), TimeSpan.Zero, CommittedVersion: 0));
+        time.Now = time.Now.AddMinutes(1);
+        RunRecord second = await store.StartRunAsync(null);
+        await store.RecordModelRunAsync(new ModelRunRecord(second.Id, s_orders, RunStatus.Failed, null, new Dictionary<string, long>(), TimeSpan.Zero, "boom"));
+        await store.RecordModelRunAsync(new ModelRunRecord(second.Id, s_bronzeOrders, RunStatus.Succeeded, 5, new Dictionary<string, long>(), TimeSpan.Zero));
+
+        List<ModelRunRecord> history = await store.GetModelRunHistoryAsync(s_orders);
+
+        Assert.Equal([(second.Id, RunStatus.Failed), (first.Id, RunStatus.Succeeded)], history.Select(m => (m.RunId, m.Status)));
+    }
+
+    [Fact]
+    public async Task Runs_are_found_by_a_prefix_of_their_id_taken_literally()
+    {
+        RunRecord run = await _store.StartRunAsync(null);
+
+        Assert.Equal([run.Id], (await _store.FindRunsAsync(run.Id[..10].ToUpperInvariant())).Select(r => r.Id));
+        Assert.Empty(await _store.FindRunsAsync("%"));
+    }
+
+    [Fact]
     public async Task Recording_a_model_run_for_an_unknown_run_fails()
     {
         MedallionException error = await Assert.ThrowsAsync<MedallionException>(() =>

@@ -11,4 +11,11 @@ internal static class CommonOptions
         Description = "Output format: table, csv, json or markdown.",
         DefaultValueFactory = _ => defaultFormat,
     };
+
+    /// <summary>The format option of commands that print documents rather than result sets (describe, runs, ...).</summary>
+    public static Option<ReportFormat> ReportFormat() => new("--format", "-f")
+    {
+        Description = "Output format: table (for people) or json (for programs).",
+        DefaultValueFactory = _ => Output.ReportFormat.Table,
+    };
 }

@@ -50,17 +50,23 @@ internal static class LineageCommand
 
         MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
         ModelGraph graph = await ModelGraph.BuildAsync(project, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await output.WriteAsync(Render(graph, table, column, direction, format)).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>The lineage of a table (or one of its columns) as the command prints it; the quickstart's summary shows it too.</summary>
+    internal static string Render(ModelGraph graph, TableName table, string? column, LineageDirection direction, LineageFormat format)
+    {
         IReadOnlyList<LineageEdge> edges = graph.GetLineage(table, column, direction);
         string root = column is null ? table.ToString() : $"{table}.{column}";
         List<(string From, string To)> pairs = edges.Select(e => (Node(e.Upstream, e.UpstreamColumn), Node(e.Downstream, e.DownstreamColumn))).ToList();
-        await output.WriteAsync(format switch
+        return format switch
         {
             LineageFormat.Mermaid => Mermaid(pairs, root),
             LineageFormat.Dot => Dot(pairs, root),
             LineageFormat.Json => Json(pairs, table, column),
             _ => Text(pairs, root),
-        }).ConfigureAwait(false);
-        return 0;
+        };
     }
 
     private static string Node(TableName table, string? column) => column is null ? table.ToString() : $"{table}.{column}";

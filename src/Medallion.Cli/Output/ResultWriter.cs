@@ -49,13 +49,7 @@ internal static class ResultWriter
             rows.Add(row);
         }
 
-        int[] widths = names.Select((name, i) => Math.Max(name.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
-        output.WriteLine(" " + string.Join(" │ ", names.Select((name, i) => rightAligned[i] ? name.PadLeft(widths[i]) : name.PadRight(widths[i]))));
-        output.WriteLine("─" + string.Join("─┼─", widths.Select(w => new string('─', w))));
-        foreach (string[] row in rows)
-        {
-            output.WriteLine(" " + string.Join(" │ ", row.Select((value, i) => rightAligned[i] ? value.PadLeft(widths[i]) : value.PadRight(widths[i]))));
-        }
+        TextTable.Write(output, names, rightAligned, rows);
 
         string count = rows.Count == 1 ? "1 row" : rows.Count.ToString("N0", CultureInfo.InvariantCulture) + " rows";
         output.WriteLine(elapsed is null ? $"({count})" : $"({count}, {FormatElapsed(elapsed.Elapsed)})");

@@ -1,0 +1,476 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Delta;
+using Medallion.Delta.Schema;
+using Medallion.Delta.Snapshots;
+using Medallion.DuckDb;
+using Medallion.Engine.Delta;
+using Medallion.Engine.Sessions;
+using Medallion.Pipelines;
+using Medallion.Pipelines.Internal;
+using Medallion.Storage;
+
+namespace Medallion.Cli.Browsing;
+
+/// <summary>
+/// Reads what the catalog commands show, joining three sources: the project files (what is declared, with
+/// docs — they win, being what the next run registers), the catalog (runs, quality, versions' run ids,
+/// tables registered by earlier runs) and each table's Delta log (version, rows, schema — the truth about data).
+/// </summary>
+/// <remarks>Read-only: a project whose catalog file does not exist yet is browsed without creating it.</remarks>
+internal sealed class ProjectBrowser : IAsyncDisposable
+{
+    private const string QuarantineSuffix = "_quarantine";
+
+    /// <summary>What the columns Medallion adds to bronze and quarantine tables hold, so <c>describe</c> documents them too.</summary>
+    private static readonly Dictionary<string, string> s_systemColumns = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["_source_file"] = "The file the row was loaded from, relative to the project.",
+        ["_source_line"] = "The line of the file where the row's record starts (null for Parquet).",
+        ["_ingested_at"] = "When the row was loaded.",
+        ["_run_id"] = "The run that loaded the row.",
+        ["_raw_line"] = "The record's text, when it could not be parsed (its typed columns are null).",
+        ["_parse_error"] = "Why the record could not be parsed; null for rows that parsed.",
+        ["_quarantine_rules"] = "The quarantine rules the row broke.",
+        ["_quarantine_run_id"] = "The run that set the row aside.",
+        ["_quarantined_at"] = "When the row was set aside.",
+    };
+
+    private readonly DuckDbConnection _connection;
+    private readonly Dictionary<TableName, Entry> _tables;
+    private ModelGraph? _graph;
+
+    private ProjectBrowser(MedallionProject project, CatalogStore? catalog, DuckDbConnection connection, Dictionary<TableName, Entry> tables)
+    {
+        Project = project;
+        Catalog = catalog;
+        _connection = connection;
+        _tables = tables;
+    }
+
+    public MedallionProject Project { get; }
+
+    /// <summary>The project's catalog; null when no run has created it yet.</summary>
+    public CatalogStore? Catalog { get; }
+
+    /// <summary>Every known table, by name.</summary>
+    public IEnumerable<TableName> TableNames => _tables.Keys.Order(Comparer<TableName>.Create(Compare));
+
+    public static async Task<ProjectBrowser> OpenAsync(string directory, CancellationToken cancellationToken)
+    {
+        MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        string storage = project.Resolve(project.Storage);
+        if (storage.Contains("://", StringComparison.Ordinal))
+        {
+            throw new MedallionException(ErrorCode.CatalogOpenFailed,
+                $"The project's storage is {storage}; the catalog commands read local storage only for now.\nHelp: point storage at a local folder in {MedallionProject.FileName}.");
+        }
+
+        CatalogStore? catalog = await OpenCatalogAsync(project, cancellationToken).ConfigureAwait(false);
+        var tables = new Dictionary<TableName, Entry>();
+        foreach (SourceDefinition source in project.Sources)
+        {
+            tables[source.Target] = new Entry(TableKind.Source, ProjectCatalog.TableLocation(project, source.Target)) { Source = source };
+        }
+
+        foreach (ModelDefinition model in project.Models)
+        {
+            tables[model.Name] = new Entry(TableKind.Model, ProjectCatalog.TableLocation(project, model.Name)) { Model = model };
+        }
+
+        if (catalog is not null)
+        {
+            foreach (CatalogTable registered in await catalog.ListTablesAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                if (!tables.TryGetValue(registered.Name, out Entry? entry))
+                {
+                    entry = new Entry(KindOf(registered.Name, tables), registered.Location);
+                    tables[registered.Name] = entry;
+                }
+
+                entry.Registered = registered;
+            }
+        }
+
+        foreach (LakehouseTable onDisk in await new DirectoryTableLocator(storage).ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var name = new TableName(onDisk.Namespace, onDisk.Name);
+            if (!tables.ContainsKey(name))
+            {
+                tables[name] = new Entry(KindOf(name, tables), Path.Combine(storage, onDisk.Namespace, onDisk.Name));
+            }
+        }
+
+        var connection = new DuckDbConnection();
+        try
+        {
+            connection.Open();
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return new ProjectBrowser(project, catalog, connection, tables);
+    }
+
+    /// <summary>
+    /// Finds a table by <c>namespace.name</c>, or by its bare name when only one namespace has it.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> naming the closest tables.</exception>
+    public TableName Resolve(string text)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(text);
+        string trimmed = text.Trim();
+        if (TableName.TryParse(trimmed, out TableName name) && _tables.ContainsKey(name))
+        {
+            return _tables.Keys.First(k => k.Equals(name));
+        }
+
+        if (!trimmed.Contains('.', StringComparison.Ordinal))
+        {
+            List<TableName> byName = TableNames.Where(t => string.Equals(t.Name, trimmed, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (byName.Count == 1)
+            {
+                return byName[0];
+            }
+
+            if (byName.Count > 1)
+            {
+                throw new MedallionException(ErrorCode.CatalogObjectNotFound,
+                    $"'{trimmed}' is ambiguous: it names {Join(byName)}.\nHelp: write the table as namespace.name, e.g. {byName[^1]}.");
+            }
+        }
+
+        List<TableName> closest = Closest(trimmed);
+        string suggestion = closest.Count == 0 ? string.Empty : $" Did you mean {Join(closest)}?";
+        throw new MedallionException(ErrorCode.CatalogObjectNotFound,
+            $"The project has no table {trimmed}.{suggestion}\nHelp: 'medallion tables' lists the project's tables.");
+    }
+
+    /// <summary>The tables, optionally of one namespace, with their current version and row count read from their Delta logs.</summary>
+    public async Task<List<TableSummary>> ListTablesAsync(string? ns, CancellationToken cancellationToken)
+    {
+        var summaries = new List<TableSummary>();
+        foreach (TableName name in TableNames.Where(t => ns is null || string.Equals(t.Namespace, ns, StringComparison.OrdinalIgnoreCase)))
+        {
+            summaries.Add(await SummarizeAsync(name, cancellationToken).ConfigureAwait(false));
+        }
+
+        return summaries;
+    }
+
+    public async Task<TableDetails> DescribeAsync(TableName name, CancellationToken cancellationToken)
+    {
+        Entry entry = _tables[name];
+        (TableSummary summary, Snapshot? snapshot) = await ReadAsync(name, cancellationToken).ConfigureAwait(false);
+        List<CatalogColumn> registered = Catalog is null ? [] : await Catalog.GetColumnsAsync(name, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<ColumnInfo> columns = Columns(entry, snapshot, registered);
+        IReadOnlyList<VersionInfo> versions = snapshot is null ? [] : await HistoryAsync(name, 5, cancellationToken).ConfigureAwait(false);
+        ModelRunRecord? lastRun = null;
+        List<QualityResultRecord> quality = [];
+        if (Catalog is not null)
+        {
+            lastRun = (await Catalog.GetModelRunHistoryAsync(name, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+            quality = await Catalog.GetLatestQualityResultsAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+
+        (IReadOnlyList<TableName> upstream, IReadOnlyList<TableName> downstream) = await LineageAsync(name, entry, cancellationToken).ConfigureAwait(false);
+        return new TableDetails(summary, Definition(entry), snapshot?.PartitionColumns ?? entry.Model?.Config.PartitionBy ?? [], columns, versions, lastRun, quality, upstream, downstream);
+    }
+
+    /// <summary>
+    /// The table's last <paramref name="count"/> versions, newest first, from its Delta log; rows and run ids come
+    /// from the catalog's version records when a run recorded them, else rows from the snapshot's file statistics.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaTableNotFound"/> when the table has not been built.</exception>
+    public async Task<List<VersionInfo>> HistoryAsync(TableName name, int count, CancellationToken cancellationToken)
+    {
+        Entry entry = _tables[name];
+        DeltaTable table = OpenDelta(entry.Location) ?? throw NotBuilt(name, entry);
+        var recorded = new Dictionary<long, TableVersionRecord>();
+        var committedBy = new Dictionary<long, string>();
+        if (Catalog is not null)
+        {
+            foreach (TableVersionRecord version in await Catalog.GetTableHistoryAsync(name, cancellationToken).ConfigureAwait(false))
+            {
+                recorded[version.Version] = version;
+            }
+
+            foreach (ModelRunRecord run in await Catalog.GetModelRunHistoryAsync(name, 1000, cancellationToken).ConfigureAwait(false))
+            {
+                if (run.CommittedVersion is long committed)
+                {
+                    committedBy.TryAdd(committed, run.RunId);
+                }
+            }
+        }
+
+        var versions = new List<VersionInfo>();
+        await foreach (CommitEntry commit in table.GetHistoryAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (versions.Count == count)
+            {
+                break;
+            }
+
+            recorded.TryGetValue(commit.Version, out TableVersionRecord? record);
+            long? rows = record?.RowCount ?? await RowsAtAsync(table, commit.Version, cancellationToken).ConfigureAwait(false);
+            string? runId = record?.RunId ?? committedBy.GetValueOrDefault(commit.Version);
+            versions.Add(new VersionInfo(commit.Version, commit.Timestamp, commit.CommitInfo?.Operation, rows, runId));
+        }
+
+        return versions;
+    }
+
+    /// <summary>The last <paramref name="count"/> runs, newest first, with their models counted by outcome.</summary>
+    public async Task<List<RunSummary>> ListRunsAsync(int count, CancellationToken cancellationToken)
+    {
+        var summaries = new List<RunSummary>();
+        if (Catalog is null)
+        {
+            return summaries;
+        }
+
+        foreach (RunRecord run in await Catalog.ListRunsAsync(count, cancellationToken).ConfigureAwait(false))
+        {
+            List<ModelRunRecord> models = await Catalog.GetModelRunsAsync(run.Id, cancellationToken).ConfigureAwait(false);
+            int succeeded = models.Count(m => m.Status == RunStatus.Succeeded);
+            int failed = models.Count(m => m.Status == RunStatus.Failed);
+            int skipped = models.Count(m => m.Status == RunStatus.Skipped);
+            summaries.Add(new RunSummary(run, succeeded, failed, skipped, models.Count - succeeded - failed - skipped));
+        }
+
+        return summaries;
+    }
+
+    /// <summary>Finds a run by its id or a unique prefix of it.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when none or several runs match.</exception>
+    public async Task<RunRecord> FindRunAsync(string idOrPrefix, CancellationToken cancellationToken)
+    {
+        string prefix = idOrPrefix.Trim();
+        List<RunRecord> matches = Catalog is null || prefix.Length == 0 ? [] : await Catalog.FindRunsAsync(prefix, 6, cancellationToken).ConfigureAwait(false);
+        if (matches.Count == 1 || (matches.Count > 1 && string.Equals(matches[0].Id, prefix, StringComparison.OrdinalIgnoreCase)))
+        {
+            return matches[0];
+        }
+
+        if (matches.Count > 1)
+        {
+            throw new MedallionException(ErrorCode.CatalogObjectNotFound,
+                $"'{prefix}' is the start of {(matches.Count > 5 ? "more than 5" : matches.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))} runs: {string.Join(", ", matches.Take(5).Select(r => r.Id))}.\nHelp: give more characters of the run id.");
+        }
+
+        throw new MedallionException(ErrorCode.CatalogObjectNotFound,
+            $"The catalog has no run '{prefix}'.\nHelp: 'medallion runs' lists the recent runs and their ids.");
+    }
+
+    public async Task<TableSummary> SummarizeAsync(TableName name, CancellationToken cancellationToken) =>
+        (await ReadAsync(name, cancellationToken).ConfigureAwait(false)).Summary;
+
+    public async Task<ModelGraph> GetGraphAsync(CancellationToken cancellationToken) =>
+        _graph ??= await ModelGraph.BuildAsync(Project, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        if (Catalog is not null)
+        {
+            await Catalog.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<CatalogStore?> OpenCatalogAsync(MedallionProject project, CancellationToken cancellationToken)
+    {
+        string path = project.Resolve(project.Catalog);
+        if (path.Contains("://", StringComparison.Ordinal))
+        {
+            throw new MedallionException(ErrorCode.CatalogOpenFailed,
+                $"The project's catalog is {path}; only a SQLite catalog file is supported for now.\nHelp: set 'catalog: .medallion/catalog.db' in {MedallionProject.FileName}.");
+        }
+
+        return File.Exists(path) ? await CatalogStore.OpenAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    private static TableKind KindOf(TableName name, Dictionary<TableName, Entry> declared) =>
+        name.Name.EndsWith(QuarantineSuffix, StringComparison.OrdinalIgnoreCase)
+        && declared.TryGetValue(new TableName(name.Namespace, name.Name[..^QuarantineSuffix.Length]), out Entry? owner)
+        && owner.Model is not null
+            ? TableKind.Quarantine
+            : TableKind.Other;
+
+    private static int Compare(TableName a, TableName b)
+    {
+        int byLayer = LayerRank(a.Namespace).CompareTo(LayerRank(b.Namespace));
+        // Lower-cased ordinal, so '_' sorts before letters: order_events, order_items, orders.
+        return byLayer != 0 ? byLayer : string.CompareOrdinal(a.ToString().ToLowerInvariant(), b.ToString().ToLowerInvariant());
+    }
+
+    /// <summary>bronze, silver, gold first, in the order data flows through them; other namespaces after, by name.</summary>
+    private static int LayerRank(string ns) => ns.ToLowerInvariant() switch
+    {
+        "bronze" => 0,
+        "silver" => 1,
+        "gold" => 2,
+        _ => 3,
+    };
+
+    private static string Join(IReadOnlyList<TableName> names) =>
+        names.Count == 1 ? names[0].ToString() : string.Join(", ", names.Take(names.Count - 1)) + " or " + names[^1];
+
+    private List<TableName> Closest(string text)
+    {
+        string lowered = text.ToLowerInvariant();
+        int limit = Math.Max(2, lowered.Length / 3);
+        return TableNames
+            .Select(t => (Table: t, Distance: Math.Min(
+                NameSuggester.Distance(lowered, t.ToString().ToLowerInvariant()),
+                NameSuggester.Distance(lowered, t.Name.ToLowerInvariant()))))
+            .Where(c => c.Distance <= limit)
+            .OrderBy(c => c.Distance)
+            .ThenBy(c => c.Table, Comparer<TableName>.Create(Compare))
+            .Take(3)
+            .Select(c => c.Table)
+            .ToList();
+    }
+
+    private async Task<(TableSummary Summary, Snapshot? Snapshot)> ReadAsync(TableName name, CancellationToken cancellationToken)
+    {
+        Entry entry = _tables[name];
+        Snapshot? snapshot = null;
+        long? rows = null;
+        if (OpenDelta(entry.Location) is { } table)
+        {
+            snapshot = await table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            rows = snapshot.RecordCount ?? await CountAsync(table, snapshot, cancellationToken).ConfigureAwait(false);
+        }
+
+        ModelConfig? config = entry.Model?.Config;
+        CatalogTable? registered = entry.Registered;
+        var summary = new TableSummary(
+            name,
+            entry.Kind,
+            entry.Location,
+            snapshot?.Version,
+            rows,
+            snapshot?.Timestamp,
+            config?.Owner ?? registered?.Owner,
+            config is { Tags.Count: > 0 } ? config.Tags : registered?.Tags ?? [],
+            config?.Description ?? entry.Source?.Description ?? registered?.Description ?? QuarantineDescription(name, entry));
+        return (summary, snapshot);
+    }
+
+    private static string? QuarantineDescription(TableName name, Entry entry) =>
+        entry.Kind == TableKind.Quarantine
+            ? $"Rows of {name.Namespace}.{name.Name[..^QuarantineSuffix.Length]} set aside by its quarantine rules, with the rule names and run id."
+            : null;
+
+    private DeltaTable? OpenDelta(string location) =>
+        !location.Contains("://", StringComparison.Ordinal) && Directory.Exists(Path.Combine(location, "_delta_log"))
+        && Directory.EnumerateFiles(Path.Combine(location, "_delta_log"), "*.json").Any()
+            ? new DeltaTable(new LocalObjectStore(location), new DuckDbParquetHandler(_connection))
+            : null;
+
+    private async Task<long?> RowsAtAsync(DeltaTable table, long version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Snapshot snapshot = await table.GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
+            return snapshot.RecordCount ?? await CountAsync(table, snapshot, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException e) when (e.Code is ErrorCode.DeltaVersionNotFound or ErrorCode.DeltaLogGap)
+        {
+            // Log cleanup removed what this version needs: its row count is no longer knowable.
+            return null;
+        }
+    }
+
+    /// <summary>Counts rows with DuckDB when a file lacks statistics (tables written by engines that skip them).</summary>
+    private async Task<long> CountAsync(DeltaTable table, Snapshot snapshot, CancellationToken cancellationToken)
+    {
+        Delta.Scans.ScanPlan plan = await table.PlanScanAsync(snapshot, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using DuckDbCommand command = _connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM (" + DeltaScanSql.Build(plan) + ")";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The columns in table order from the Delta schema, documented from the model config, else the catalog,
+    /// else the Delta field's comment; before the first build, the documented columns alone.
+    /// </summary>
+    private static List<ColumnInfo> Columns(Entry entry, Snapshot? snapshot, List<CatalogColumn> registered)
+    {
+        IReadOnlyList<ColumnDoc> docs = entry.Model?.Config.Columns ?? [];
+        ColumnInfo Documented(string name, string type, bool nullable, string? comment)
+        {
+            ColumnDoc? doc = docs.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
+            CatalogColumn? known = registered.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+            return new ColumnInfo(
+                name,
+                type,
+                nullable,
+                doc?.Description ?? known?.Description ?? comment ?? s_systemColumns.GetValueOrDefault(name),
+                doc?.Classification ?? known?.Classification,
+                doc is { Tags.Count: > 0 } ? doc.Tags : known?.Tags ?? []);
+        }
+
+        if (snapshot is not null)
+        {
+            return snapshot.Schema.Fields
+                .Select(f => Documented(f.Name, DeltaScanSql.TypeName(f.Type), f.Nullable, f.Metadata.TryGetValue("comment", out var c) ? c.GetString() : null))
+                .ToList();
+        }
+
+        return registered.Count > 0
+            ? registered.Select(c => Documented(c.Name, c.DataType, c.Nullable, null)).ToList()
+            : docs.Select(d => Documented(d.Name, string.Empty, true, null)).ToList();
+    }
+
+    private static string? Definition(Entry entry) => entry switch
+    {
+        { Model: { } model } => $"{model.FilePath} (materialized: {model.Config.Materialized.ToString().ToLowerInvariant()}"
+            + (model.Config.UniqueKey.Count > 0 ? $", unique key: {string.Join(", ", model.Config.UniqueKey)}" : string.Empty) + ")",
+        { Source: { } source } => $"{source.Format switch { SourceFormat.Csv => "CSV", SourceFormat.JsonLines => "JSON lines", _ => "Parquet" }} files {source.Path} (source '{source.Name}', {source.Location.File})",
+        _ => null,
+    };
+
+    private async Task<(IReadOnlyList<TableName> Upstream, IReadOnlyList<TableName> Downstream)> LineageAsync(TableName name, Entry entry, CancellationToken cancellationToken)
+    {
+        if (entry.Kind == TableKind.Quarantine)
+        {
+            return ([new TableName(name.Namespace, name.Name[..^QuarantineSuffix.Length])], []);
+        }
+
+        if (entry.Kind == TableKind.Other)
+        {
+            return ([], []);
+        }
+
+        ModelGraph graph = await GetGraphAsync(cancellationToken).ConfigureAwait(false);
+        return (graph.GetUpstream(name), graph.GetDownstream(name));
+    }
+
+    private static MedallionException NotBuilt(TableName name, Entry entry) =>
+        new(ErrorCode.DeltaTableNotFound,
+            $"Table {name} has no versions yet: nothing has been written to {entry.Location}.\nHelp: build it with 'medallion run'.");
+
+    /// <summary>What the browser knows of one table before reading its Delta log.</summary>
+    private sealed class Entry(TableKind kind, string location)
+    {
+        public TableKind Kind { get; } = kind;
+
+        public string Location { get; } = location;
+
+        public SourceDefinition? Source { get; init; }
+
+        public ModelDefinition? Model { get; init; }
+
+        public CatalogTable? Registered { get; set; }
+    }
+}

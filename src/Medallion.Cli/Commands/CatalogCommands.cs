@@ -1,0 +1,336 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Cli.Browsing;
+using Medallion.Cli.Output;
+
+namespace Medallion.Cli.Commands;
+
+/// <summary>
+/// The catalog commands: <c>medallion tables</c>, <c>describe &lt;table&gt;</c>, <c>history &lt;table&gt;</c> and
+/// <c>runs [run-id]</c>. Each reads the project, its catalog and the tables' Delta logs, and changes nothing.
+/// </summary>
+internal static class CatalogCommands
+{
+    public static IEnumerable<Command> Create(TextWriter output)
+    {
+        yield return Tables(output);
+        yield return Describe(output);
+        yield return History(output);
+        yield return Runs(output);
+    }
+
+    private static Command Tables(TextWriter output)
+    {
+        var ns = new Option<string?>("--namespace", "-n") { Description = "Only the tables of this namespace (e.g. silver)." };
+        Option<ReportFormat> format = CommonOptions.ReportFormat();
+        Option<string> project = ProjectOption.Create();
+        var command = new Command("tables", "List the project's tables: rows, version, last update, owner, tags and description.") { ns, format, project };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            await using ProjectBrowser browser = await ProjectBrowser.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            List<TableSummary> tables = await browser.ListTablesAsync(parsed.GetValue(ns), cancellationToken).ConfigureAwait(false);
+            if (parsed.GetValue(format) == ReportFormat.Json)
+            {
+                JsonReport.Write(output, json =>
+                {
+                    json.WriteStartArray();
+                    tables.ForEach(t => BrowsingJson.Table(json, t));
+                    json.WriteEndArray();
+                });
+                return 0;
+            }
+
+            BrowsingText.WriteTables(output, tables);
+            await output.WriteLineAsync($"({BrowsingText.Plural(tables.Count, "table")}, {tables.Count(t => t.Built)} built)").ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Describe(TextWriter output)
+    {
+        var table = new Argument<string>("table") { Description = "The table, as namespace.name (or its bare name when only one namespace has it)." };
+        Option<ReportFormat> format = CommonOptions.ReportFormat();
+        Option<string> project = ProjectOption.Create();
+        var command = new Command("describe", "Show a table: location, schema with column docs and PII classes, owner, tags, versions, last run, quality, lineage.")
+        {
+            table, format, project,
+        };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            await using ProjectBrowser browser = await ProjectBrowser.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            TableDetails details = await browser.DescribeAsync(browser.Resolve(parsed.GetRequiredValue(table)), cancellationToken).ConfigureAwait(false);
+            if (parsed.GetValue(format) == ReportFormat.Json)
+            {
+                JsonReport.Write(output, json => WriteDescribeJson(json, details));
+            }
+            else
+            {
+                WriteDescribeText(output, details);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command History(TextWriter output)
+    {
+        var table = new Argument<string>("table") { Description = "The table, as namespace.name." };
+        var last = new Option<int>("--last") { Description = "How many versions to show, newest first.", DefaultValueFactory = _ => 25 };
+        Option<ReportFormat> format = CommonOptions.ReportFormat();
+        Option<string> project = ProjectOption.Create();
+        var command = new Command("history", "List a table's versions from its Delta log: version, timestamp, operation, rows and the run that wrote it.")
+        {
+            table, last, format, project,
+        };
+        last.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() <= 0)
+            {
+                result.AddError("--last must be a positive number of versions.");
+            }
+        });
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            await using ProjectBrowser browser = await ProjectBrowser.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            TableName name = browser.Resolve(parsed.GetRequiredValue(table));
+            List<VersionInfo> versions = await browser.HistoryAsync(name, parsed.GetValue(last), cancellationToken).ConfigureAwait(false);
+            if (parsed.GetValue(format) == ReportFormat.Json)
+            {
+                JsonReport.Write(output, json =>
+                {
+                    json.WriteStartObject();
+                    json.WriteString("table", name.ToString());
+                    json.WriteStartArray("versions");
+                    versions.ForEach(v => BrowsingJson.Version(json, v));
+                    json.WriteEndArray();
+                    json.WriteEndObject();
+                });
+                return 0;
+            }
+
+            await output.WriteLineAsync(name.ToString()).ConfigureAwait(false);
+            BrowsingText.WriteVersions(output, versions);
+            await output.WriteLineAsync($"({BrowsingText.Plural(versions.Count, "version")})").ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Runs(TextWriter output)
+    {
+        var runId = new Argument<string?>("run-id") { Description = "Show this run's models and quality results (a unique prefix of the id is enough).", Arity = ArgumentArity.ZeroOrOne };
+        var last = new Option<int>("--last") { Description = "How many runs to list, newest first.", DefaultValueFactory = _ => 20 };
+        Option<ReportFormat> format = CommonOptions.ReportFormat();
+        Option<string> project = ProjectOption.Create();
+        var command = new Command("runs", "List recent runs (status, duration, models ok/failed/skipped), or one run's models and quality results.")
+        {
+            runId, last, format, project,
+        };
+        last.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() <= 0)
+            {
+                result.AddError("--last must be a positive number of runs.");
+            }
+        });
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            await using ProjectBrowser browser = await ProjectBrowser.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            if (parsed.GetValue(runId) is { } id)
+            {
+                RunRecord run = await browser.FindRunAsync(id, cancellationToken).ConfigureAwait(false);
+                List<ModelRunRecord> models = await browser.Catalog!.GetModelRunsAsync(run.Id, cancellationToken).ConfigureAwait(false);
+                List<QualityResultRecord> quality = await browser.Catalog.GetQualityResultsAsync(run.Id, cancellationToken).ConfigureAwait(false);
+                WriteRun(output, parsed.GetValue(format), run, models, quality);
+                return 0;
+            }
+
+            List<RunSummary> runs = await browser.ListRunsAsync(parsed.GetValue(last), cancellationToken).ConfigureAwait(false);
+            if (parsed.GetValue(format) == ReportFormat.Json)
+            {
+                JsonReport.Write(output, json =>
+                {
+                    json.WriteStartArray();
+                    runs.ForEach(r => BrowsingJson.Run(json, r.Run, r));
+                    json.WriteEndArray();
+                });
+                return 0;
+            }
+
+            if (runs.Count == 0)
+            {
+                await output.WriteLineAsync("No runs yet.\nHelp: 'medallion run' builds the project's tables and records the run.").ConfigureAwait(false);
+                return 0;
+            }
+
+            BrowsingText.WriteRuns(output, runs);
+            await output.WriteLineAsync($"({BrowsingText.Plural(runs.Count, "run")}; 'medallion runs <run>' shows one)").ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static void WriteRun(TextWriter output, ReportFormat format, RunRecord run, List<ModelRunRecord> models, List<QualityResultRecord> quality)
+    {
+        if (format == ReportFormat.Json)
+        {
+            JsonReport.Write(output, json =>
+            {
+                json.WriteStartObject();
+                json.WritePropertyName("run");
+                BrowsingJson.Run(json, run, null);
+                json.WriteStartArray("models");
+                models.ForEach(m => BrowsingJson.ModelRun(json, m));
+                json.WriteEndArray();
+                json.WriteStartArray("quality");
+                quality.ForEach(q => BrowsingJson.Quality(json, q));
+                json.WriteEndArray();
+                json.WriteEndObject();
+            });
+            return;
+        }
+
+        output.WriteLine($"Run {run.Id}: {BrowsingText.Status(run.Status)}");
+        output.WriteLine($"  started   {BrowsingText.Time(run.StartedAt)}");
+        output.WriteLine($"  finished  {BrowsingText.Time(run.FinishedAt)} ({BrowsingText.Duration(run.FinishedAt - run.StartedAt)})");
+        output.WriteLine($"  selection {run.Selection ?? "everything"}");
+        if (run.Error is not null)
+        {
+            output.WriteLine($"  error     {run.Error}");
+        }
+
+        output.WriteLine();
+        output.WriteLine("Models");
+        BrowsingText.WriteModelRuns(output, models);
+        output.WriteLine();
+        output.WriteLine("Quality");
+        if (quality.Count == 0)
+        {
+            output.WriteLine("  (no expectations were checked)");
+        }
+        else
+        {
+            BrowsingText.WriteQuality(output, quality, withModel: true);
+        }
+    }
+
+    private static void WriteDescribeText(TextWriter output, TableDetails details)
+    {
+        TableSummary table = details.Summary;
+        output.WriteLine($"{table.Name} ({table.Kind.ToString().ToLowerInvariant()})");
+        if (table.Description is not null)
+        {
+            output.WriteLine("  " + table.Description.Trim().ReplaceLineEndings("\n  "));
+        }
+
+        output.WriteLine();
+        var facts = new List<(string, string)>
+        {
+            ("owner", table.Owner ?? "-"),
+            ("tags", table.Tags.Count == 0 ? "-" : string.Join(", ", table.Tags)),
+            ("defined in", details.Definition ?? "-"),
+            ("location", table.Location),
+            ("version", table.Built ? $"{table.Version} ({BrowsingText.Count(table.Rows)} rows, committed {BrowsingText.Time(table.UpdatedAt)})" : "not built yet"),
+            ("partitions", details.PartitionColumns.Count == 0 ? "-" : string.Join(", ", details.PartitionColumns)),
+            ("upstream", details.Upstream.Count == 0 ? "-" : string.Join(", ", details.Upstream)),
+            ("downstream", details.Downstream.Count == 0 ? "-" : string.Join(", ", details.Downstream)),
+        };
+        foreach ((string label, string value) in facts)
+        {
+            output.WriteLine($"  {label,-11}{value}");
+        }
+
+        output.WriteLine();
+        output.WriteLine("Columns");
+        TextTable.Write(
+            output,
+            ["column", "type", "nullable", "classification", "description"],
+            [false, false, false, false, false],
+            details.Columns.Select(c => new[]
+            {
+                c.Name, c.DataType.Length == 0 ? "?" : c.DataType, c.Nullable ? "yes" : "no", c.Classification ?? "-", BrowsingText.Shorten(c.Description, 70),
+            }).ToList());
+
+        output.WriteLine();
+        output.WriteLine("Versions (newest first; 'medallion history' lists them all)");
+        if (details.RecentVersions.Count == 0)
+        {
+            output.WriteLine("  (none)");
+        }
+        else
+        {
+            BrowsingText.WriteVersions(output, details.RecentVersions);
+        }
+
+        output.WriteLine();
+        output.WriteLine("Last run");
+        output.WriteLine(details.LastRun is { } run
+            ? $"  {run.RunId}: {BrowsingText.Status(run.Status)}, {BrowsingText.Count(run.RowsWritten)} rows written in {BrowsingText.Duration(run.Duration)}"
+              + (run.CommittedVersion is long v ? $", committed version {v.ToString(CultureInfo.InvariantCulture)}" : string.Empty)
+              + (run.Error is null ? string.Empty : $"\n  error: {run.Error}")
+            : "  (never run)");
+
+        output.WriteLine();
+        output.WriteLine("Quality (latest result of each rule)");
+        if (details.Quality.Count == 0)
+        {
+            output.WriteLine("  (no results yet)");
+        }
+        else
+        {
+            BrowsingText.WriteQuality(output, details.Quality, withModel: false);
+        }
+    }
+
+    private static void WriteDescribeJson(System.Text.Json.Utf8JsonWriter json, TableDetails details)
+    {
+        json.WriteStartObject();
+        json.WritePropertyName("table");
+        BrowsingJson.Table(json, details.Summary);
+        JsonReport.String(json, "defined_in", details.Definition);
+        JsonReport.Strings(json, "partition_columns", details.PartitionColumns);
+        json.WriteStartArray("columns");
+        foreach (ColumnInfo column in details.Columns)
+        {
+            BrowsingJson.Column(json, column);
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("versions");
+        foreach (VersionInfo version in details.RecentVersions)
+        {
+            BrowsingJson.Version(json, version);
+        }
+
+        json.WriteEndArray();
+        json.WritePropertyName("last_run");
+        if (details.LastRun is { } run)
+        {
+            BrowsingJson.ModelRun(json, run);
+        }
+        else
+        {
+            json.WriteNullValue();
+        }
+
+        json.WriteStartArray("quality");
+        foreach (QualityResultRecord result in details.Quality)
+        {
+            BrowsingJson.Quality(json, result);
+        }
+
+        json.WriteEndArray();
+        JsonReport.Strings(json, "upstream", details.Upstream.Select(t => t.ToString()));
+        JsonReport.Strings(json, "downstream", details.Downstream.Select(t => t.ToString()));
+        json.WriteEndObject();
+    }
+}

@@ -60,12 +60,8 @@ public sealed class DeltaStagedWrite
     /// </summary>
     public void SetDomainMetadata(string domain, string configuration)
     {
-        ArgumentException.ThrowIfNullOrEmpty(domain);
+        DeltaWriter.EnsureUserDomain(domain, nameof(domain));
         ArgumentNullException.ThrowIfNull(configuration);
-        if (domain.StartsWith("delta.", StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"The metadata domain '{domain}' is reserved for the protocol.", nameof(domain));
-        }
 
         _domains[domain] = configuration;
     }

@@ -48,10 +48,16 @@ public sealed partial class DeltaWriter
 
         foreach (string domain in options.DomainMetadata.Keys)
         {
-            if (string.IsNullOrEmpty(domain) || domain.StartsWith("delta.", StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"The metadata domain '{domain}' cannot be set by a write: names must be non-empty and not start with 'delta.' (reserved for the protocol).", nameof(options));
-            }
+            EnsureUserDomain(domain, nameof(options));
+        }
+    }
+
+    /// <summary>Refuses a metadata domain a write may not set: empty, or reserved for the protocol (<c>delta.</c>).</summary>
+    internal static void EnsureUserDomain(string domain, string parameterName)
+    {
+        if (string.IsNullOrEmpty(domain) || domain.StartsWith("delta.", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The metadata domain '{domain}' cannot be set by a write: names must be non-empty and not start with 'delta.' (reserved for the protocol).", parameterName);
         }
     }
 

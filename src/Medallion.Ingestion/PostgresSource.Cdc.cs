@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Runtime.CompilerServices;
@@ -278,6 +279,8 @@ public sealed partial class PostgresSource
             ulong skipBelow = end.LastEnd;
             long sequence = 0, rows = 0, inBatch = 0, inTransaction = 0;
             bool streaming = false;
+            var passClock = Stopwatch.StartNew();
+            var batchClock = new Stopwatch();
             if (snapshotLsn is ulong consistentPoint)
             {
                 // Commits the snapshot's staged batches, at the slot's consistent point.
@@ -318,7 +321,11 @@ public sealed partial class PostgresSource
                     case CommitMessage commit:
                         change.InTransaction = false;
                         end.LastEnd = (ulong)commit.TransactionEndLsn;
-                        if (inBatch >= _options.BatchRows)
+                        if (_options.PassDuration is TimeSpan pass && passClock.Elapsed >= pass)
+                        {
+                            end.PassOver = true;
+                        }
+                        else if (inBatch >= _options.BatchRows || (inBatch > 0 && _options.CommitInterval is TimeSpan interval && batchClock.Elapsed >= interval))
                         {
                             rows += inBatch;
                             // The sink's time with the batch is not a quiet source.
@@ -332,12 +339,17 @@ public sealed partial class PostgresSource
                         break;
                     case PgOutputReplicationMessage message when !change.Skipping && AsChange(message) is var (op, relation, before, after):
                         await AppendChangeAsync(appender, change, op, relation, before, after, cancellationToken).ConfigureAwait(false);
+                        if (inBatch == 0)
+                        {
+                            batchClock.Restart();
+                        }
+
                         inBatch++;
                         inTransaction++;
                         break;
                 }
 
-                if (end.AddedColumns is not null)
+                if (end.AddedColumns is not null || end.PassOver)
                 {
                     break;
                 }
@@ -363,10 +375,11 @@ public sealed partial class PostgresSource
             // Heartbeat: the server's keepalives report how far it has decoded, and every change of this table up
             // to there was delivered and (the consumer asked for more, so) committed. Confirming that position lets
             // the slot advance on a quiet table while other tables and databases write WAL, so the server can
-            // recycle it. Not after a restart for new columns: the stream stopped before the server's position.
+            // recycle it. Only after a quiet wait: a stream stopped early (new columns, the pass's time is up) may
+            // not have received transactions that committed before the server's reported position.
             ulong received = (ulong)replication.LastReceivedLsn;
             LogMessages.StreamDrained(_logger, _options.SourceName, TableName, new NpgsqlLogSequenceNumber(end.LastEnd), replication.LastReceivedLsn);
-            if (end.AddedColumns is null && !change.InTransaction && received > end.LastEnd)
+            if (end.AddedColumns is null && !end.PassOver && !change.InTransaction && received > end.LastEnd)
             {
                 lock (_acknowledgeLock)
                 {
@@ -553,6 +566,9 @@ public sealed partial class PostgresSource
         public List<string>? AddedColumns { get; set; }
 
         public HashSet<string> RestartedFor { get; } = restartedFor;
+
+        /// <summary>The pass ran for its <see cref="SourceTableOptions.PassDuration"/> and ended at a transaction boundary.</summary>
+        public bool PassOver { get; set; }
     }
 
     /// <summary>The transaction being read and the mapping of each relation's tuple columns onto the table's columns.</summary>

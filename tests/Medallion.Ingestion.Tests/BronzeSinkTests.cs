@@ -170,6 +170,41 @@ public sealed class BronzeSinkTests(PostgresDatabase database) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_quiet_table_lets_its_slot_advance_past_the_wal_another_database_writes()
+    {
+        await database.ExecuteAsync("CREATE TABLE lonely (id int PRIMARY KEY)");
+        using var target = new DuckDbTarget();
+        using var bronze = new BronzeTable(target);
+        await IngestionRunner.RunAsync(Source("lonely", IngestionMode.Cdc), bronze.Sink(), target.Connection);
+
+        // WAL written by another database of the cluster: pgoutput never sends anything of it.
+        string other = database.Name + "_other";
+        await OnServerAsync($"CREATE DATABASE {other}");
+        try
+        {
+            await OnServerAsync("CREATE TABLE noise (id int); INSERT INTO noise SELECT generate_series(1, 50000)", other);
+            decimal written = Convert.ToDecimal(await database.ScalarAsync("SELECT (pg_current_wal_lsn() - '0/0')::bigint"));
+            IngestionResult quiet = await IngestionRunner.RunAsync(Source("lonely", IngestionMode.Cdc), bronze.Sink(), target.Connection);
+            decimal confirmed = Convert.ToDecimal(await database.ScalarAsync($"SELECT (confirmed_flush_lsn - '0/0')::bigint FROM pg_replication_slots WHERE slot_name = '{database.Name}_lonely'"));
+
+            Assert.Equal(0L, quiet.Rows);
+            Assert.True(confirmed >= written, $"The slot stayed {written - confirmed} bytes behind the WAL the other database wrote.");
+        }
+        finally
+        {
+            await OnServerAsync($"DROP DATABASE IF EXISTS {other} WITH (FORCE)");
+        }
+    }
+
+    private async Task OnServerAsync(string sql, string databaseName = "postgres")
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString) { Database = databaseName }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
     public async Task A_column_added_while_ingesting_lands_with_the_rows_before_and_after_it_also_across_a_restart()
     {
         await database.ExecuteAsync("CREATE TABLE grown (id int PRIMARY KEY, qty int)");

@@ -45,6 +45,18 @@ public sealed class SourceTableOptions
     /// <summary>CDC: how long to wait for the next change before the stream ends (it drains what is available, then stops).</summary>
     public TimeSpan ChangeWait { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// CDC: a batch is also committed at the first transaction boundary once its first change is this old, however
+    /// few rows it holds (the micro-batch interval); null commits only full batches and at the end of a pass.
+    /// </summary>
+    public TimeSpan? CommitInterval { get; init; }
+
+    /// <summary>
+    /// CDC: a pass ends at the first transaction boundary after this long even while changes keep coming, so a
+    /// caller can run what depends on the table between passes; null reads until the stream is quiet for <see cref="ChangeWait"/>.
+    /// </summary>
+    public TimeSpan? PassDuration { get; init; }
+
     /// <summary>Rows per batch (each batch is staged in DuckDB, so memory is bounded by the batch, not the table).</summary>
     public int BatchRows { get; init; } = 100_000;
 

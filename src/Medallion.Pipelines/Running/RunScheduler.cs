@@ -42,7 +42,9 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
                 {
                     pending.Remove(step);
                     Report(step, StepState.Running, null);
-                    running[Task.Run(() => ExecuteAsync(step, cancellationToken), CancellationToken.None)] = step;
+                    bool upstreamIdle = run.Options.SkipIdleModels && step.Kind == StepKind.Model && step.WaitsFor.Count > 0
+                        && step.WaitsFor.All(t => _results[t].CommittedVersion is null);
+                    running[Task.Run(() => ExecuteAsync(step, upstreamIdle, cancellationToken), CancellationToken.None)] = step;
                 }
             }
 
@@ -75,15 +77,29 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
     }
 
     /// <summary>Runs one step; never throws, so one failure cannot stop independent branches.</summary>
-    private async Task<StepResult> ExecuteAsync(RunStep step, CancellationToken cancellationToken)
+    private async Task<StepResult> ExecuteAsync(RunStep step, bool upstreamIdle, CancellationToken cancellationToken)
     {
         Stopwatch elapsed = Stopwatch.StartNew();
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            return step.Kind == StepKind.Source
-                ? await LoadSourceAsync(step.Source!, elapsed, cancellationToken).ConfigureAwait(false)
-                : await ModelBuilder.BuildAsync(run, step.Model!, cancellationToken).ConfigureAwait(false);
+            if (step.Database is { } database)
+            {
+                return await LoadDatabaseAsync(step, database, elapsed, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (step.Kind == StepKind.Source)
+            {
+                return await LoadSourceAsync(step.Source!, elapsed, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (upstreamIdle && await LastSuccessAsync(step.Table, cancellationToken).ConfigureAwait(false) is { } previous)
+            {
+                // The upstream versions carry over, so the next build reads from where the last one did.
+                return new StepResult(step.Table, step.Kind, StepState.Succeeded, RunMode.Incremental, 0, null, previous.UpstreamVersions, elapsed.Elapsed, null, ["nothing new upstream; not rebuilt"]);
+            }
+
+            return await ModelBuilder.BuildAsync(run, step.Model!, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -114,6 +130,30 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
 
             return new StepResult(source.Target, StepKind.Source, StepState.Succeeded, RunMode.Incremental, outcome.RowsLoaded, outcome.CommittedVersion, s_noVersions, elapsed.Elapsed, null, outcome.Notes);
         }
+    }
+
+    private async Task<StepResult> LoadDatabaseAsync(RunStep step, DatabaseStep database, Stopwatch elapsed, CancellationToken cancellationToken)
+    {
+        DuckDbConnection connection = run.Database.CreateConnection();
+        await using (connection.ConfigureAwait(false))
+        {
+            (DatabaseTableResult result, List<string> notes) = await DatabaseSourceStep.LoadAsync(run.Project, database, connection, run.Options.ChangeInterval, cancellationToken).ConfigureAwait(false);
+            if (result.CommittedVersion is long version)
+            {
+                await CommitRecorder.RecordAsync(run, step.Table, ProjectCatalog.TableLocation(run.Project, step.Table), version, "WRITE", [], connection).ConfigureAwait(false);
+            }
+
+            await run.Catalog.RecordSourceRunAsync(result.ToRecord(run.RunId, 1, run.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+            RunMode mode = result.Mode == Ingestion.IngestionMode.Full ? RunMode.Full : RunMode.Incremental;
+            return new StepResult(step.Table, StepKind.Source, StepState.Succeeded, mode, result.Result.Rows, result.CommittedVersion, s_noVersions, elapsed.Elapsed, null, notes);
+        }
+    }
+
+    /// <summary>The model's latest run when it succeeded (with nothing new upstream since, building again would change nothing), else null.</summary>
+    private async Task<ModelRunRecord?> LastSuccessAsync(TableName model, CancellationToken cancellationToken)
+    {
+        List<ModelRunRecord> last = await run.Catalog.GetModelRunHistoryAsync(model, 1, cancellationToken).ConfigureAwait(false);
+        return last.Count == 1 && last[0].Status == RunStatus.Succeeded ? last[0] : null;
     }
 
     private static StepResult Ended(RunStep step, StepState state, TimeSpan duration, string error) =>

@@ -133,6 +133,10 @@ internal static class CatalogSchema
             )
             """,
         ]),
+        new(3, "the unique key of tables that have one (merge and scd2 models), reported to SQL clients as a primary key",
+        [
+            "ALTER TABLE tables ADD COLUMN unique_key TEXT",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

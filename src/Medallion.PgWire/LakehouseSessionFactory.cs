@@ -103,6 +103,9 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory
         public async ValueTask<string> BindAsync(string sql, CancellationToken cancellationToken) =>
             await session.BindAsync(sql, cancellationToken).ConfigureAwait(false);
 
+        public async ValueTask<IReadOnlyList<LakehouseTable>> ListTablesAsync(CancellationToken cancellationToken) =>
+            await session.ListTablesAsync(cancellationToken).ConfigureAwait(false);
+
         public ValueTask DisposeAsync() => session.DisposeAsync();
     }
 }

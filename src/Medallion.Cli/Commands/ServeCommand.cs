@@ -109,6 +109,11 @@ internal static class ServeCommand
         using X509Certificate2? certificate = settings.Certificate is null ? null : X509Certificate2.CreateFromPemFile(settings.Certificate.FullName, settings.Key!.FullName);
         using DuckDbDatabase db = LakehouseSessionFactory.OpenServingDatabase(settings.Database?.FullName, storage is null ? [] : [storage], settings.MemoryLimit);
         ITableLocator tables = storage is null ? NoTables.Instance : new DirectoryTableLocator(storage);
+        if (catalog is not null)
+        {
+            tables = new CatalogTableLocator(tables, catalog);
+        }
+
         await using var server = new PgWireServer(new PgWireServerOptions
         {
             Address = address,

@@ -20,7 +20,14 @@ public sealed record CatalogTable(
     string? Owner = null,
     IReadOnlyList<string>? Tags = null,
     DateTimeOffset CreatedAt = default,
-    DateTimeOffset UpdatedAt = default);
+    DateTimeOffset UpdatedAt = default)
+{
+    /// <summary>
+    /// The columns that identify a row, in key order (a <c>merge</c> model's <c>unique_key</c>; an <c>scd2</c> model's key
+    /// and <c>valid_from</c>); empty when the table has none. SQL clients see it as the table's primary key.
+    /// </summary>
+    public IReadOnlyList<string> UniqueKey { get; init; } = [];
+}
 
 /// <summary>A column of a catalog table, with its documentation and classification.</summary>
 /// <param name="Name">The column name.</param>

@@ -28,7 +28,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Opening_a_new_file_applies_every_migration_and_records_it_in_schema_version()
     {
-        Assert.Equal(3, await _store.GetSchemaVersionAsync());
+        Assert.Equal(4, await _store.GetSchemaVersionAsync());
         using var connection = new SqliteConnection($"Data Source={_store.Path}");
         connection.Open();
         using SqliteCommand command = connection.CreateCommand();
@@ -65,7 +65,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         _store = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path));
 
-        Assert.Equal(3, await _store.GetSchemaVersionAsync());
+        Assert.Equal(4, await _store.GetSchemaVersionAsync());
         Assert.NotNull(await _store.GetTableAsync(s_orders));
     }
 
@@ -84,7 +84,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         Assert.Equal(ErrorCode.CatalogSchemaTooNew, error.Code);
         Assert.Equal(
-            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (3).\nHelp: upgrade Medallion; do not downgrade a catalog.",
+            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (4).\nHelp: upgrade Medallion; do not downgrade a catalog.",
             error.Message);
     }
 
@@ -98,6 +98,17 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         Assert.Equal(ErrorCode.CatalogOpenFailed, error.Code);
         Assert.StartsWith($"Cannot open the catalog '{path}'", error.Message);
+    }
+
+    [Fact]
+    public async Task A_table_keeps_its_unique_key_in_order_until_a_registration_without_one_clears_it()
+    {
+        await _store.UpsertTableAsync(new CatalogTable(s_orders, "tables/silver/orders") { UniqueKey = ["region", "order_id"] });
+        Assert.Equal(["region", "order_id"], (await _store.GetTableAsync(s_orders))!.UniqueKey);
+
+        await _store.UpsertTableAsync(new CatalogTable(s_orders, "tables/silver/orders"));
+
+        Assert.Empty((await _store.GetTableAsync(s_orders))!.UniqueKey);
     }
 
     [Fact]

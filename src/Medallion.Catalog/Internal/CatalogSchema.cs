@@ -154,6 +154,10 @@ internal static class CatalogSchema
             """,
             "CREATE INDEX source_runs_target ON source_runs (target, recorded_at)",
         ]),
+        new(4, "the unique key of tables that have one (merge and scd2 models), reported to SQL clients as a primary key",
+        [
+            "ALTER TABLE tables ADD COLUMN unique_key TEXT",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

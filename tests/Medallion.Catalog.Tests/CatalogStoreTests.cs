@@ -37,6 +37,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
         Assert.StartsWith("1:namespaces, tables", applied, StringComparison.Ordinal);
         Assert.Contains("|2:users of the SQL endpoint", applied, StringComparison.Ordinal);
         Assert.Contains("|3:source runs", applied, StringComparison.Ordinal);
+        Assert.Contains("|4:the unique key", applied, StringComparison.Ordinal);
     }
 
     [Fact]

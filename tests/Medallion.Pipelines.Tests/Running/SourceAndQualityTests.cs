@@ -79,4 +79,37 @@ public sealed class SourceAndQualityTests : IDisposable
         Assert.Equal(["1"], await _project.QueryAsync("SELECT id FROM silver.orders"));
         Assert.Equal(["2"], await _project.QueryAsync("SELECT id FROM silver.orders_quarantine"));
     }
+
+    [Fact]
+    public async Task A_relationships_expectation_waits_for_its_parent_even_when_the_model_does_not_read_it()
+    {
+        await _project.AppendAsync("bronze.orders", "SELECT * FROM (VALUES (1, 10)) t(id, customer_id)");
+        // One thread and a name that sorts first: without the ordering edge the check would run before the parent exists.
+        _project
+            .Model("silver.customers", "SELECT 10 AS id")
+            .Model("silver.a_orders", "SELECT id, customer_id FROM bronze.orders",
+                "expectations:\n  - relationships: {column: customer_id, to: silver.customers, field: id}");
+
+        RunResult run = await _project.RunAsync(new RunOptions { Threads = 1 });
+
+        Assert.True(run.Succeeded, run[new TableName("silver", "a_orders")].Error);
+        Assert.Equal(RunMode.Full, run[new TableName("silver", "a_orders")].Mode);
+    }
+
+    [Fact]
+    public async Task A_relationships_expectation_on_a_table_that_reads_the_model_does_not_deadlock_the_run()
+    {
+        await _project.AppendAsync("bronze.orders", "SELECT * FROM (VALUES (1, 10)) t(id, customer_id)");
+        _project
+            .Model("silver.orders", "SELECT id, customer_id FROM bronze.orders",
+                "expectations:\n  - relationships: {column: id, to: gold.orders, field: id}\n    severity: warn")
+            .Model("gold.orders", "SELECT id FROM silver.orders");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+
+        RunResult run = await _project.RunAsync(new RunOptions { Threads = 1 }, timeout.Token);
+
+        Assert.False(timeout.IsCancellationRequested);
+        Assert.NotEqual(StepState.Cancelled, run[s_silver].State);
+        Assert.NotEqual(StepState.Cancelled, run[new TableName("gold", "orders")].State);
+    }
 }

@@ -234,17 +234,46 @@ internal sealed partial class ModelBuilder
     private static string Timestamp(DateTimeOffset instant) =>
         "TIMESTAMPTZ " + DuckDbConnection.QuoteLiteral(instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00");
 
-    /// <summary>Appends the rows the quality rules quarantined to <c>&lt;ns&gt;.&lt;name&gt;_quarantine</c> (created on first use).</summary>
-    private async Task QuarantineAsync(string quarantineSql, CancellationToken cancellationToken)
-    {
-        if (!await HasRowsAsync(quarantineSql, cancellationToken).ConfigureAwait(false))
-        {
-            return;
-        }
+    /// <summary>The quarantine table's domain naming the model version its last rows belong to, and the run that wrote them.</summary>
+    internal const string QuarantineDomain = "medallion.quarantine";
 
+    /// <summary>
+    /// Appends the rows the quality rules quarantined to <c>&lt;ns&gt;.&lt;name&gt;_quarantine</c> (created on first use),
+    /// before the model's own commit, which is the point of truth. The quarantine commit records in
+    /// <see cref="QuarantineDomain"/> the model version it belongs to (the next one) and its run id. A crash between the
+    /// two commits leaves rows whose model version never came: the next build of the model finds the domain ahead of
+    /// the model, deletes that run's rows, and quarantines its own, so rows are neither lost nor doubled. When the model
+    /// commits nothing (every row quarantined), the quarantine commit stands alone and marks no model version.
+    /// </summary>
+    /// <returns>True when quarantined rows were committed (the model must then commit too).</returns>
+    private async Task<bool> QuarantineAsync(string? quarantineSql, Snapshot? target, CancellationToken cancellationToken)
+    {
         var table = new TableName(_model.Name.Namespace, _model.Name.Name + "_quarantine");
         string location = ProjectCatalog.TableLocation(_run.Project, table);
-        DeltaOperationResult result = await _writer.WriteAsync(location, quarantineSql, new DeltaWriteOptions { MergeSchema = true }, cancellationToken).ConfigureAwait(false);
+        long modelVersion = target?.Version ?? -1;
+        if (await _writer.TryGetSnapshotAsync(location, cancellationToken).ConfigureAwait(false) is { } existing
+            && existing.DomainMetadata.TryGetValue(QuarantineDomain, out string? marker)
+            && QuarantineMarker.Parse(marker) is { } last && last.ModelVersion > modelVersion)
+        {
+            DeltaOperationResult removed = await _writer.DeleteAsync(location, $"_quarantine_run_id = {DuckDbConnection.QuoteLiteral(last.RunId)}", cancellationToken).ConfigureAwait(false);
+            _notes.Add(string.Create(CultureInfo.InvariantCulture, $"removed {removed.RowsAffected} quarantined row(s) of run {last.RunId}, whose commit to {_model.Name} never happened"));
+            if (removed.Committed)
+            {
+                await CommitRecorder.RecordAsync(_run, table, location, removed.Version, removed.Operation, [], _connection).ConfigureAwait(false);
+            }
+        }
+
+        if (quarantineSql is null || !await HasRowsAsync(quarantineSql, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var options = new DeltaWriteOptions
+        {
+            MergeSchema = true,
+            DomainMetadata = new Dictionary<string, string> { [QuarantineDomain] = new QuarantineMarker(modelVersion + 1, _run.RunId).Serialize() },
+        };
+        DeltaOperationResult result = await _writer.WriteAsync(location, quarantineSql, options, cancellationToken).ConfigureAwait(false);
         _notes.Add(string.Create(CultureInfo.InvariantCulture, $"{result.RowsAffected} row(s) quarantined to {table}"));
         if (result.Committed)
         {
@@ -253,6 +282,20 @@ internal sealed partial class ModelBuilder
                 CancellationToken.None).ConfigureAwait(false);
             await CommitRecorder.RecordAsync(_run, table, location, result.Version, result.Operation, [], _connection).ConfigureAwait(false);
         }
+
+        return result.Committed;
+    }
+
+    /// <summary>
+    /// Commits a version of the model's table without rows, for a build whose rows were all quarantined: the model's
+    /// commit is what makes the quarantined rows true, so there must be one.
+    /// </summary>
+    private async Task<DeltaOperationResult> CommitEmptyAsync(Snapshot target, CancellationToken cancellationToken)
+    {
+        string scan = DeltaScanSql.Build(await OpenTarget().PlanScanAsync(target, null, cancellationToken).ConfigureAwait(false));
+        DeltaStagedWrite empty = await _writer.BeginWriteAsync(_location, new DeltaWriteOptions { Mode = DeltaWriteMode.Append }, cancellationToken).ConfigureAwait(false);
+        await empty.AddAsync($"SELECT * FROM ({scan}) AS current_rows WHERE false", cancellationToken).ConfigureAwait(false);
+        return await empty.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task RecordQualityAsync(QualityVerdict verdict)

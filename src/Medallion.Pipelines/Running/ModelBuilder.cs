@@ -97,10 +97,12 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         ValidateColumns(columns, target);
         await ValidateKeysAsync(CandidateTable, cancellationToken).ConfigureAwait(false);
         QualityVerdict verdict = await CheckQualityAsync(CandidateTable, cancellationToken).ConfigureAwait(false);
+        // Quarantined rows commit first, marked with the model version that makes them true (see QuarantineAsync).
+        bool quarantined = await QuarantineAsync(verdict.QuarantineRowsSql, target, cancellationToken).ConfigureAwait(false);
         DeltaOperationResult? written = await WriteAsync(verdict.PassingRowsSql, columns, target, incremental, cancellationToken).ConfigureAwait(false);
-        if (verdict.QuarantineRowsSql is { } quarantine)
+        if (written is null && quarantined)
         {
-            await QuarantineAsync(quarantine, cancellationToken).ConfigureAwait(false);
+            written = await CommitEmptyAsync(target!, cancellationToken).ConfigureAwait(false);
         }
 
         return await FinishAsync(written, incremental, planner, elapsed).ConfigureAwait(false);

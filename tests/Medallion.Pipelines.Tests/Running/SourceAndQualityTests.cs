@@ -1,4 +1,6 @@
 using Medallion.Catalog;
+using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Pipelines.Running;
 
 namespace Medallion.Pipelines.Tests.Running;
@@ -111,5 +113,30 @@ public sealed class SourceAndQualityTests : IDisposable
         Assert.False(timeout.IsCancellationRequested);
         Assert.NotEqual(StepState.Cancelled, run[s_silver].State);
         Assert.NotEqual(StepState.Cancelled, run[new TableName("gold", "orders")].State);
+    }
+
+    [Fact]
+    public async Task Quarantined_rows_of_a_build_whose_model_commit_never_happened_are_replaced_not_doubled()
+    {
+        await _project.AppendAsync("bronze.orders", "SELECT * FROM (VALUES (1, 10), (2, -5)) t(id, amount)");
+        _project.Model("silver.orders", "SELECT id, amount FROM bronze.orders",
+            "expectations:\n  - range: {column: amount, min: 0}\n    severity: quarantine");
+        RunResult first = await _project.RunAsync();
+        // What a build that crashed between its two commits leaves: its quarantined rows, marked for silver.orders
+        // version 1, which never came.
+        using (var connection = new DuckDbConnection())
+        {
+            connection.Open();
+            await new DeltaWriter(connection).WriteAsync(
+                _project.Location("silver.orders_quarantine"),
+                "SELECT 2 AS id, -5 AS amount, ['range'] AS _quarantine_rules, 'crashed-run' AS _quarantine_run_id, now() AS _quarantined_at",
+                new DeltaWriteOptions { DomainMetadata = new Dictionary<string, string> { ["medallion.quarantine"] = "{\"modelVersion\":1,\"runId\":\"crashed-run\"}" } });
+        }
+
+        RunResult second = await _project.RunAsync();
+
+        Assert.True(second.Succeeded, second[s_silver].Error);
+        Assert.Equal(1, await _project.VersionAsync("silver.orders"));
+        Assert.Equal([first.RunId, second.RunId], await _project.QueryAsync("SELECT _quarantine_run_id FROM silver.orders_quarantine ORDER BY _quarantined_at, _quarantine_run_id"));
     }
 }

@@ -126,6 +126,69 @@ public static class ProjectRunner
             .SelectMany(s => s.Tables.Where(t => read.Contains(t.Target)).Select(t => new RunStep(t.Target, StepKind.Source, [], null, null, new DatabaseStep(s, t)))));
         var inRun = steps.Select(s => s.Table).Concat(models.Select(m => m.Name)).ToHashSet();
         steps.AddRange(models.Select(m => new RunStep(m.Name, StepKind.Model, graph.GetUpstream(m.Name).Where(inRun.Contains).ToList(), null, m)));
+        return OrderRelationshipChecks(steps);
+    }
+
+    /// <summary>
+    /// A relationships rule reads the table it points at, so its model runs after that table's step when both are in
+    /// the run and the check sees this run's parent. The edge only orders: it is not lineage, and a failed parent does
+    /// not skip the model. It is left out where it would close a cycle (the parent reads the model, directly or through
+    /// other steps); there the check sees the parent as the previous run left it.
+    /// </summary>
+    private static List<RunStep> OrderRelationshipChecks(List<RunStep> steps)
+    {
+        Dictionary<TableName, RunStep> byTable = steps.ToDictionary(s => s.Table);
+        for (int i = 0; i < steps.Count; i++)
+        {
+            RunStep step = steps[i];
+            if (step.Model is null)
+            {
+                continue;
+            }
+
+            var after = new List<TableName>();
+            IEnumerable<TableName> parents = step.Model.Config.Expectations
+                .Where(e => e.Kind == ExpectationKind.Relationships && e.To is { } to && !to.Equals(step.Table))
+                .Select(e => e.To!.Value)
+                .Distinct();
+            foreach (TableName parent in parents)
+            {
+                if (byTable.ContainsKey(parent) && !step.WaitsFor.Contains(parent) && !Precedes(byTable, step.Table, parent))
+                {
+                    after.Add(parent);
+                }
+            }
+
+            if (after.Count > 0)
+            {
+                steps[i] = byTable[step.Table] = step with { RunsAfter = after };
+            }
+        }
+
         return steps;
+    }
+
+    /// <summary>True when <paramref name="later"/> waits for or runs after <paramref name="first"/>, directly or through other steps.</summary>
+    private static bool Precedes(Dictionary<TableName, RunStep> steps, TableName first, TableName later)
+    {
+        var seen = new HashSet<TableName>();
+        var stack = new Stack<TableName>([later]);
+        while (stack.TryPop(out TableName table))
+        {
+            if (table.Equals(first))
+            {
+                return true;
+            }
+
+            if (seen.Add(table) && steps.TryGetValue(table, out RunStep? step))
+            {
+                foreach (TableName next in step.WaitsFor.Concat(step.RunsAfter))
+                {
+                    stack.Push(next);
+                }
+            }
+        }
+
+        return false;
     }
 }

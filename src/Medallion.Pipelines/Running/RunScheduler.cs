@@ -38,7 +38,7 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
                     break;
                 }
 
-                if (step.WaitsFor.All(t => _results.TryGetValue(t, out StepResult? r) && r.State == StepState.Succeeded))
+                if (step.WaitsFor.All(t => _results.TryGetValue(t, out StepResult? r) && r.State == StepState.Succeeded) && step.RunsAfter.All(_results.ContainsKey))
                 {
                     pending.Remove(step);
                     Report(step, StepState.Running, null);

@@ -292,9 +292,13 @@ public static partial class FileSourceLoader
     }
 
     /// <summary>The reader call for one file with the source's options plus <paramref name="extra"/> (name = SQL value).</summary>
-    internal static string ReaderCall(string function, string path, IReadOnlyDictionary<string, string> options, params (string Name, string Value)[] extra)
+    internal static string ReaderCall(string function, string path, IReadOnlyDictionary<string, string> options, params (string Name, string Value)[] extra) =>
+        ReaderCallOn(function, DuckDbConnection.QuoteLiteral(path), options, extra);
+
+    /// <summary>The reader call on <paramref name="pathsSql"/> (a SQL string literal or list of them) with the source's options plus <paramref name="extra"/>.</summary>
+    internal static string ReaderCallOn(string function, string pathsSql, IReadOnlyDictionary<string, string> options, params (string Name, string Value)[] extra)
     {
-        var sql = new StringBuilder(function).Append('(').Append(DuckDbConnection.QuoteLiteral(path));
+        var sql = new StringBuilder(function).Append('(').Append(pathsSql);
         foreach ((string name, string value) in extra)
         {
             sql.Append(", ").Append(name).Append(" = ").Append(value);

@@ -26,4 +26,16 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = 8107, Level = LogLevel.Debug, Message = "Source {Source}: the change stream of {Table} is drained at {Lsn}; the server last reported {ServerLsn}")]
     public static partial void StreamDrained(ILogger logger, string source, string table, NpgsqlTypes.NpgsqlLogSequenceNumber lsn, NpgsqlTypes.NpgsqlLogSequenceNumber serverLsn);
+
+    [LoggerMessage(EventId = 8120, Level = LogLevel.Warning, Message = "Source {Source}: GET {Url} failed ({Error}); attempt {Attempt} in {Delay}")]
+    public static partial void HttpRetry(ILogger logger, string source, string url, string error, int attempt, TimeSpan delay);
+
+    [LoggerMessage(EventId = 8121, Level = LogLevel.Debug, Message = "Source {Source}: page {Page} from {Url}, {Records} records")]
+    public static partial void HttpPage(ILogger logger, string source, string url, int page, int records);
+
+    [LoggerMessage(EventId = 8122, Level = LogLevel.Information, Message = "Debezium endpoint {Endpoint}: committed {Events} events to {Table}, version {Version}")]
+    public static partial void DebeziumCommitted(ILogger logger, string endpoint, int events, string table, long? version);
+
+    [LoggerMessage(EventId = 8123, Level = LogLevel.Warning, Message = "Debezium endpoint {Endpoint}: refused a request: {Problem}")]
+    public static partial void DebeziumRefused(ILogger logger, string endpoint, string problem);
 }

@@ -250,7 +250,7 @@ public sealed class DebeziumEndpoint : IDisposable
     private static async Task AnswerAsync(HttpListenerContext context, int status, Action<Utf8JsonWriter> write)
     {
         using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             write(writer);

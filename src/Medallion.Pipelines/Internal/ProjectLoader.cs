@@ -18,7 +18,7 @@ internal sealed class ProjectLoader
     private static readonly string[] s_connectionKeys = [];
     private static readonly string[] s_sourceFileKeys = ["sources"];
     private static readonly string[] s_sourceKeys = ["name", "description", "format", "path", "target", "options"];
-    private static readonly string[] s_formats = ["csv", "jsonl", "parquet"];
+    private static readonly string[] s_formats = ["csv", "jsonl", "parquet", "debezium"];
     private static readonly string[] s_modelFileKeys = ["models"];
 
     private readonly string _directory;
@@ -119,7 +119,7 @@ internal sealed class ProjectLoader
     private static SourceDefinition ReadSource(YamlFile file, YamlNode item)
     {
         YamlMap source = file.Map(item, "a source", s_sourceKeys);
-        string format = source.Choice("format", s_formats) ?? throw file.Error(item, $"this source has no 'format'. Expected 'format: csv', 'format: jsonl' or 'format: parquet'.");
+        string format = source.Choice("format", s_formats) ?? throw file.Error(item, $"this source has no 'format'. Expected 'format: csv', 'format: jsonl', 'format: parquet' or 'format: debezium'.");
         string glob = source.RequiredString("path", "this source", "data/orders/*.csv");
         string? targetText = source.String("target");
         string? name = source.String("name");
@@ -144,7 +144,7 @@ internal sealed class ProjectLoader
 
         return new SourceDefinition(
             name ?? target.Name,
-            format switch { "csv" => SourceFormat.Csv, "jsonl" => SourceFormat.JsonLines, _ => SourceFormat.Parquet },
+            format switch { "csv" => SourceFormat.Csv, "jsonl" => SourceFormat.JsonLines, "debezium" => SourceFormat.Debezium, _ => SourceFormat.Parquet },
             glob,
             target,
             options,

@@ -9,7 +9,7 @@ namespace Medallion.Ingestion.Http;
 /// resolved when a run starts, never stored and never printed (URLs in messages and in bronze show the
 /// <c>${ENV_VAR}</c> form again).
 /// </summary>
-public sealed class HttpApiSourceOptions
+public sealed record HttpApiSourceOptions
 {
     /// <summary>The source's name as the user knows it; every error names it.</summary>
     public required string SourceName { get; init; }

@@ -50,9 +50,14 @@ internal sealed class ProjectLoader
         string name = settings.RequiredString("name", ProjectFileName, "my_project");
         var connections = ReadConnections(settings);
         var databaseSources = new List<DatabaseSourceDefinition>();
-        List<SourceDefinition> sources = await ReadSourcesAsync(connections, databaseSources, cancellationToken).ConfigureAwait(false);
+        var apiSources = new List<ApiSourceDefinition>();
+        List<SourceDefinition> sources = await ReadSourcesAsync(connections, databaseSources, apiSources, cancellationToken).ConfigureAwait(false);
         List<ModelDefinition> models = await ReadModelsAsync(cancellationToken).ConfigureAwait(false);
-        CheckDuplicates(sources.Select(s => (s.Target, s.Location)).Concat(databaseSources.SelectMany(d => d.Tables.Select(t => (t.Target, t.Location)))), models);
+        CheckDuplicates(
+            sources.Select(s => (s.Target, s.Location))
+                .Concat(databaseSources.SelectMany(d => d.Tables.Select(t => (t.Target, t.Location))))
+                .Concat(apiSources.Select(a => (a.Target, a.Location))),
+            models);
         return new MedallionProject(
             _directory,
             name,
@@ -64,6 +69,7 @@ internal sealed class ProjectLoader
             models)
         {
             DatabaseSources = databaseSources,
+            ApiSources = apiSources,
         };
     }
 
@@ -88,7 +94,7 @@ internal sealed class ProjectLoader
         return connections;
     }
 
-    private async Task<List<SourceDefinition>> ReadSourcesAsync(Dictionary<string, ConnectionDefinition> connections, List<DatabaseSourceDefinition> databaseSources, CancellationToken cancellationToken)
+    private async Task<List<SourceDefinition>> ReadSourcesAsync(Dictionary<string, ConnectionDefinition> connections, List<DatabaseSourceDefinition> databaseSources, List<ApiSourceDefinition> apiSources, CancellationToken cancellationToken)
     {
         var sources = new List<SourceDefinition>();
         foreach (string path in ListFiles("sources", "*.yml"))
@@ -105,6 +111,10 @@ internal sealed class ProjectLoader
                 if (DatabaseSourceReader.IsDatabaseSource(item))
                 {
                     databaseSources.Add(DatabaseSourceReader.Read(file, item, connections));
+                }
+                else if (ApiSourceReader.IsApiSource(item))
+                {
+                    apiSources.Add(ApiSourceReader.Read(file, item));
                 }
                 else
                 {

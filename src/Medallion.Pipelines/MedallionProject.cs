@@ -64,6 +64,9 @@ public sealed class MedallionProject
     /// <summary>Database sources (entries of <c>sources/*.yml</c> with a <c>connection</c>), in file order.</summary>
     public IReadOnlyList<DatabaseSourceDefinition> DatabaseSources { get; internal init; } = [];
 
+    /// <summary>HTTP API sources (entries of <c>sources/*.yml</c> with a <c>url</c>), in file order.</summary>
+    public IReadOnlyList<ApiSourceDefinition> ApiSources { get; internal init; } = [];
+
     /// <summary>Models, by file path.</summary>
     public IReadOnlyList<ModelDefinition> Models { get; }
 

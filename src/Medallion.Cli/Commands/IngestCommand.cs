@@ -19,7 +19,7 @@ namespace Medallion.Cli.Commands;
 /// <c>medallion ingest [--select source] [--continuous]</c>: lands the project's database sources in bronze, one
 /// pass by default, or continuously (CDC streaming, incremental polling) until Ctrl+C.
 /// </summary>
-internal static class IngestCommand
+internal static partial class IngestCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -33,14 +33,21 @@ internal static class IngestCommand
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print each commit, query and stream position." };
         Option<ReportFormat> format = CommonOptions.ReportFormat();
         Option<string> project = ProjectOption.Create();
-        var command = new Command("ingest", "Land the project's database sources (sources/*.yml entries with a connection) in their bronze tables.")
+        var command = new Command("ingest", "Land the project's database and HTTP API sources (sources/*.yml entries with a connection or a url) in their bronze tables; or one API (--source), or Debezium events pushed over HTTP (--listen).")
         {
             select, continuous, interval, verbose, format, project,
         };
+        AdHocOptions adHoc = AddAdHocOptions(command);
         command.SetAction(async (parsed, cancellationToken) =>
         {
+            using var log = new ConsoleLog(error, parsed.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning);
+            if (await RunAdHocAsync(parsed, adHoc, ProjectOption.Resolve(parsed, project), output, error, log, cancellationToken).ConfigureAwait(false) is int adHocExit)
+            {
+                return adHocExit;
+            }
+
             MedallionProject loaded = await MedallionProject.LoadAsync(ProjectOption.Resolve(parsed, project), cancellationToken: cancellationToken).ConfigureAwait(false);
-            IReadOnlyList<DatabaseSourceDefinition> sources = Select(loaded, parsed.GetValue(select) ?? []);
+            (IReadOnlyList<DatabaseSourceDefinition> sources, IReadOnlyList<ApiSourceDefinition> apiSources) = Select(loaded, parsed.GetValue(select) ?? []);
             bool json = parsed.GetValue(format) == ReportFormat.Json;
             double seconds = parsed.GetValue(interval);
             if (parsed.GetValue(continuous) && seconds is <= 0 or > 3600)
@@ -49,14 +56,13 @@ internal static class IngestCommand
                 return MedallionCli.UsageError;
             }
 
-            using var log = new ConsoleLog(error, parsed.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning);
             using DuckDbDatabase database = DuckDbDatabase.Open();
             using DuckDbConnection connection = database.CreateConnection();
             // Each pass is kept in the catalog (created when missing), so 'medallion runs' shows rows and slot lag later.
             CatalogStore catalog = await CatalogStore.OpenAsync(loaded.Resolve(loaded.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
             await using (catalog.ConfigureAwait(false))
             {
-                RunRecord run = await catalog.StartRunAsync("ingest " + string.Join(",", sources.Select(s => s.Name)), cancellationToken).ConfigureAwait(false);
+                RunRecord run = await catalog.StartRunAsync("ingest " + string.Join(",", sources.Select(s => s.Name).Concat(apiSources.Select(s => s.Name))), cancellationToken).ConfigureAwait(false);
                 var recorder = new PassRecorder(catalog, run.Id);
                 RunStatus status = RunStatus.Failed;
                 string? failure = null;
@@ -64,17 +70,25 @@ internal static class IngestCommand
                 {
                     if (!parsed.GetValue(continuous))
                     {
-                        var results = new List<DatabaseTableResult>();
                         foreach (DatabaseSourceDefinition source in sources)
                         {
                             foreach (DatabaseTableResult result in await DatabaseSourceLoader.LoadAsync(loaded, source, connection, log, cancellationToken).ConfigureAwait(false))
                             {
-                                results.Add(result);
                                 await recorder.RecordAsync(result, CancellationToken.None).ConfigureAwait(false);
                                 if (!json)
                                 {
                                     await output.WriteLineAsync(Describe(result)).ConfigureAwait(false);
                                 }
+                            }
+                        }
+
+                        foreach (ApiSourceDefinition source in apiSources)
+                        {
+                            DatabaseTableResult result = await ApiSourceLoader.LoadAsync(loaded, source, connection, null, log, cancellationToken).ConfigureAwait(false);
+                            await recorder.RecordAsync(result, CancellationToken.None).ConfigureAwait(false);
+                            if (!json)
+                            {
+                                await output.WriteLineAsync(Describe(result)).ConfigureAwait(false);
                             }
                         }
 
@@ -165,29 +179,36 @@ internal static class IngestCommand
         }
     }
 
-    private static IReadOnlyList<DatabaseSourceDefinition> Select(MedallionProject project, string[] selected)
+    private static (IReadOnlyList<DatabaseSourceDefinition> Databases, IReadOnlyList<ApiSourceDefinition> Apis) Select(MedallionProject project, string[] selected)
     {
         string[] names = selected.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
-        if (project.DatabaseSources.Count == 0)
+        if (project.DatabaseSources.Count == 0 && project.ApiSources.Count == 0)
         {
             throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                $"The project in '{project.Directory}' has no database sources.\nHelp: add an entry with 'connection:' and 'tables:' to a file under sources/ (see 'medallion init').");
+                $"The project in '{project.Directory}' has no database or HTTP API sources.\nHelp: add an entry with 'connection:' and 'tables:', or with 'url:', to a file under sources/ (see 'medallion init').");
         }
 
         if (names.Length == 0)
         {
-            return project.DatabaseSources;
+            return (project.DatabaseSources, project.ApiSources);
         }
 
         var chosen = new List<DatabaseSourceDefinition>();
+        var apis = new List<ApiSourceDefinition>();
         foreach (string name in names)
         {
+            if (project.ApiSources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)) is { } api)
+            {
+                apis.Add(api);
+                continue;
+            }
+
             chosen.Add(project.DatabaseSources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
                 ?? throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                    $"--select names no database source '{name}'.\nHelp: the project's database sources are {string.Join(", ", project.DatabaseSources.Select(s => s.Name))}."));
+                    $"--select names no database source '{name}'.\nHelp: the project's database sources are {string.Join(", ", project.DatabaseSources.Select(s => s.Name).Concat(project.ApiSources.Select(s => s.Name)))}."));
         }
 
-        return chosen;
+        return (chosen, apis);
     }
 
     private static string Describe(DatabaseTableResult result)

@@ -29,4 +29,16 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = 8108, Level = LogLevel.Information, Message = "Source {Source}: table {Table} gained column(s) {Columns} while streaming; the batch ends at {Lsn} and the stream restarts with them")]
     public static partial void StreamRestarted(ILogger logger, string source, string table, System.Collections.Generic.IReadOnlyList<string> columns, NpgsqlTypes.NpgsqlLogSequenceNumber lsn);
+
+    [LoggerMessage(EventId = 8120, Level = LogLevel.Warning, Message = "Source {Source}: GET {Url} failed ({Error}); attempt {Attempt} in {Delay}")]
+    public static partial void HttpRetry(ILogger logger, string source, string url, string error, int attempt, TimeSpan delay);
+
+    [LoggerMessage(EventId = 8121, Level = LogLevel.Debug, Message = "Source {Source}: page {Page} from {Url}, {Records} records")]
+    public static partial void HttpPage(ILogger logger, string source, string url, int page, int records);
+
+    [LoggerMessage(EventId = 8122, Level = LogLevel.Information, Message = "Debezium endpoint {Endpoint}: committed {Events} events to {Table}, version {Version}")]
+    public static partial void DebeziumCommitted(ILogger logger, string endpoint, int events, string table, long? version);
+
+    [LoggerMessage(EventId = 8123, Level = LogLevel.Warning, Message = "Debezium endpoint {Endpoint}: refused a request: {Problem}")]
+    public static partial void DebeziumRefused(ILogger logger, string endpoint, string problem);
 }

@@ -143,6 +143,7 @@ public static partial class FileSourceLoader
             {
                 SourceFormat.Csv => await StageCsvAsync(context, files, cancellationToken).ConfigureAwait(false),
                 SourceFormat.JsonLines => await StageJsonLinesAsync(context, files, cancellationToken).ConfigureAwait(false),
+                SourceFormat.Debezium => await StageDebeziumAsync(context, files, cancellationToken).ConfigureAwait(false),
                 _ => await StageParquetAsync(context, files, cancellationToken).ConfigureAwait(false),
             };
         }

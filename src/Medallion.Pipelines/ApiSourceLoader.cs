@@ -45,6 +45,7 @@ public static class ApiSourceLoader
         var sink = new BronzeSink(writer, location, source.Name, loggerFactory);
         IngestionResult result = await IngestionRunner.RunAsync(api, sink, connection, cancellationToken).ConfigureAwait(false);
         long? version = sink.LastCommittedVersion ?? (await writer.TryGetSnapshotAsync(location, cancellationToken).ConfigureAwait(false))?.Version;
-        return new DatabaseTableResult(source.Name, source.Options.Url, source.Target, result, version, null);
+        IngestionMode mode = source.Options.IsIncremental ? IngestionMode.Incremental : IngestionMode.Full;
+        return new DatabaseTableResult(source.Name, source.Options.Url, source.Target, result, version, null, mode, sink.LastCommittedVersion);
     }
 }

@@ -77,7 +77,7 @@ public sealed class MedallionProject
         return path.Contains("://", StringComparison.Ordinal) ? path : Path.GetFullPath(Path.Combine(Directory, path));
     }
 
-    /// <summary>The tables defined by the project: source targets and models.</summary>
+    /// <summary>The tables defined by the project: the targets of file, database and API sources, and models.</summary>
     public IEnumerable<TableName> Tables
     {
         get
@@ -90,6 +90,11 @@ public sealed class MedallionProject
             foreach (DatabaseTableDefinition table in DatabaseSources.SelectMany(s => s.Tables))
             {
                 yield return table.Target;
+            }
+
+            foreach (ApiSourceDefinition source in ApiSources)
+            {
+                yield return source.Target;
             }
 
             foreach (ModelDefinition model in Models)

@@ -45,6 +45,11 @@ public static class ProjectCatalog
             }
         }
 
+        foreach (ApiSourceDefinition source in project.ApiSources)
+        {
+            await catalog.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (ModelDefinition model in graph.Models)
         {
             ModelConfig config = model.Config;

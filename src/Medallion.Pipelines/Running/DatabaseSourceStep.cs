@@ -13,8 +13,9 @@ namespace Medallion.Pipelines.Running;
 internal sealed record DatabaseStep(DatabaseSourceDefinition Source, DatabaseTableDefinition Table);
 
 /// <summary>
-/// Loads one database table through <see cref="DatabaseSourceLoader"/>: one pass (CDC: the changes available now, or
-/// one micro-batch interval in a continuous run), with the connector's warnings kept as the step's notes.
+/// Loads one database table through <see cref="DatabaseSourceLoader"/> (one pass; CDC: the changes available now, or
+/// one micro-batch interval in a continuous run), or one HTTP API source, with the connector's warnings kept as the
+/// step's notes.
 /// </summary>
 internal static class DatabaseSourceStep
 {
@@ -23,6 +24,17 @@ internal static class DatabaseSourceStep
     {
         using var warnings = new WarningCollector();
         DatabaseTableResult result = await DatabaseSourceLoader.LoadTableAsync(project, step.Source, step.Table, connection, interval, warnings, cancellationToken).ConfigureAwait(false);
+        var notes = new List<string> { Describe(result) };
+        notes.AddRange(warnings.Messages);
+        return (result, notes);
+    }
+
+    /// <summary>Loads one HTTP API source through <see cref="ApiSourceLoader"/> (all its pages, one commit), with its retry warnings as notes.</summary>
+    public static async Task<(DatabaseTableResult Result, List<string> Notes)> LoadApiAsync(
+        MedallionProject project, ApiSourceDefinition source, DuckDbConnection connection, CancellationToken cancellationToken)
+    {
+        using var warnings = new WarningCollector();
+        DatabaseTableResult result = await ApiSourceLoader.LoadAsync(project, source, connection, null, warnings, cancellationToken).ConfigureAwait(false);
         var notes = new List<string> { Describe(result) };
         notes.AddRange(warnings.Messages);
         return (result, notes);

@@ -124,6 +124,7 @@ public static class ProjectRunner
         var steps = graph.Project.Sources.Where(s => read.Contains(s.Target)).Select(s => new RunStep(s.Target, StepKind.Source, [], s, null)).ToList();
         steps.AddRange(graph.Project.DatabaseSources
             .SelectMany(s => s.Tables.Where(t => read.Contains(t.Target)).Select(t => new RunStep(t.Target, StepKind.Source, [], null, null, new DatabaseStep(s, t)))));
+        steps.AddRange(graph.Project.ApiSources.Where(s => read.Contains(s.Target)).Select(s => new RunStep(s.Target, StepKind.Source, [], null, null, Api: s)));
         var inRun = steps.Select(s => s.Table).Concat(models.Select(m => m.Name)).ToHashSet();
         steps.AddRange(models.Select(m => new RunStep(m.Name, StepKind.Model, graph.GetUpstream(m.Name).Where(inRun.Contains).ToList(), null, m)));
         return OrderRelationshipChecks(steps);

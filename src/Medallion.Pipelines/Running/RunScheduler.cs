@@ -88,6 +88,11 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
                 return await LoadDatabaseAsync(step, database, elapsed, cancellationToken).ConfigureAwait(false);
             }
 
+            if (step.Api is { } api)
+            {
+                return await LoadApiAsync(step, api, elapsed, cancellationToken).ConfigureAwait(false);
+            }
+
             if (step.Kind == StepKind.Source)
             {
                 return await LoadSourceAsync(step.Source!, elapsed, cancellationToken).ConfigureAwait(false);
@@ -138,15 +143,31 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
         await using (connection.ConfigureAwait(false))
         {
             (DatabaseTableResult result, List<string> notes) = await DatabaseSourceStep.LoadAsync(run.Project, database, connection, run.Options.ChangeInterval, cancellationToken).ConfigureAwait(false);
-            if (result.CommittedVersion is long version)
-            {
-                await CommitRecorder.RecordAsync(run, step.Table, ProjectCatalog.TableLocation(run.Project, step.Table), version, "WRITE", [], connection).ConfigureAwait(false);
-            }
-
-            await run.Catalog.RecordSourceRunAsync(result.ToRecord(run.RunId, 1, run.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
-            RunMode mode = result.Mode == Ingestion.IngestionMode.Full ? RunMode.Full : RunMode.Incremental;
-            return new StepResult(step.Table, StepKind.Source, StepState.Succeeded, mode, result.Result.Rows, result.CommittedVersion, s_noVersions, elapsed.Elapsed, null, notes);
+            return await RecordPassAsync(step, result, notes, connection, elapsed).ConfigureAwait(false);
         }
+    }
+
+    private async Task<StepResult> LoadApiAsync(RunStep step, ApiSourceDefinition api, Stopwatch elapsed, CancellationToken cancellationToken)
+    {
+        DuckDbConnection connection = run.Database.CreateConnection();
+        await using (connection.ConfigureAwait(false))
+        {
+            (DatabaseTableResult result, List<string> notes) = await DatabaseSourceStep.LoadApiAsync(run.Project, api, connection, cancellationToken).ConfigureAwait(false);
+            return await RecordPassAsync(step, result, notes, connection, elapsed).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Keeps a database or API pass in the catalog: its bronze commit, and the pass itself among the run's source runs.</summary>
+    private async Task<StepResult> RecordPassAsync(RunStep step, DatabaseTableResult result, List<string> notes, DuckDbConnection connection, Stopwatch elapsed)
+    {
+        if (result.CommittedVersion is long version)
+        {
+            await CommitRecorder.RecordAsync(run, step.Table, ProjectCatalog.TableLocation(run.Project, step.Table), version, "WRITE", [], connection).ConfigureAwait(false);
+        }
+
+        await run.Catalog.RecordSourceRunAsync(result.ToRecord(run.RunId, 1, run.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+        RunMode mode = result.Mode == Ingestion.IngestionMode.Full ? RunMode.Full : RunMode.Incremental;
+        return new StepResult(step.Table, StepKind.Source, StepState.Succeeded, mode, result.Result.Rows, result.CommittedVersion, s_noVersions, elapsed.Elapsed, null, notes);
     }
 
     /// <summary>The model's latest run when it succeeded (with nothing new upstream since, building again would change nothing), else null.</summary>

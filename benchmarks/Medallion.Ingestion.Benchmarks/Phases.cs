@@ -1,0 +1,142 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.DuckDb;
+using Medallion.Pipelines;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Medallion.Ingestion.Benchmarks;
+
+/// <summary>The phases that run in child processes; each prints its peak resident set (kB) last.</summary>
+internal static class Phases
+{
+    public static async Task<int> RunAsync(string phase, string root, string postgres)
+    {
+        switch (phase)
+        {
+            case "ceiling":
+                Ceiling(postgres);
+                break;
+            case "full":
+                await FullAsync(root, postgres);
+                break;
+            case "cdc":
+                await ContinuousAsync(root, postgres);
+                break;
+            default:
+                throw new ArgumentException($"unknown phase '{phase}'");
+        }
+
+        Console.WriteLine(Child.PeakResidentKb());
+        return 0;
+    }
+
+    /// <summary>The source's ceiling: binary COPY of the same rows, every field read with its typed call, then dropped.</summary>
+    private static void Ceiling(string postgres)
+    {
+        long began = Stopwatch.GetTimestamp();
+        using var connection = new NpgsqlConnection(postgres);
+        connection.Open();
+        long rows = 0, check = 0;
+        using (NpgsqlBinaryExporter copy = connection.BeginBinaryExport($"COPY (SELECT {Data.FullColumns} FROM bench_full) TO STDOUT (FORMAT BINARY)"))
+        {
+            while (copy.StartRow() >= 0)
+            {
+                check += copy.Read<long>(NpgsqlDbType.Bigint);
+                check += copy.Read<int>(NpgsqlDbType.Integer);
+                check += (long)copy.Read<decimal>(NpgsqlDbType.Numeric);
+                check += (long)copy.Read<double>(NpgsqlDbType.Double);
+                if (copy.IsNull)
+                {
+                    copy.Skip();
+                }
+                else
+                {
+                    check += copy.Read<string>(NpgsqlDbType.Text).Length;
+                }
+
+                check += copy.Read<string>(NpgsqlDbType.Varchar).Length;
+                check += copy.Read<bool>(NpgsqlDbType.Boolean) ? 1 : 0;
+                check += copy.Read<DateOnly>(NpgsqlDbType.Date).DayNumber;
+                check += copy.Read<DateTime>(NpgsqlDbType.TimestampTz).Ticks;
+                check += copy.Read<Guid>(NpgsqlDbType.Uuid).GetHashCode();
+                rows++;
+            }
+        }
+
+        Report(rows, began, $"checksum {check}");
+    }
+
+    /// <summary>What <c>medallion ingest</c> does for a full-mode table, into a fresh bronze table.</summary>
+    private static async Task FullAsync(string root, string postgres)
+    {
+        MedallionProject project = await WriteProjectAsync(Path.Combine(root, "full"), postgres, "public.bench_full");
+        long began = Stopwatch.GetTimestamp();
+        using DuckDbDatabase database = DuckDbDatabase.Open();
+        using DuckDbConnection connection = database.CreateConnection();
+        IReadOnlyList<DatabaseTableResult> results = await DatabaseSourceLoader.LoadAsync(project, project.DatabaseSources[0], connection);
+        Report(results[0].Result.Rows, began, $"{results[0].Result.Batches} batches, bronze version {results[0].Version}");
+    }
+
+    /// <summary>
+    /// What <c>medallion ingest --continuous --interval 1</c> does, until standard input closes. Prints the bronze
+    /// table's location first, so the parent can watch its log.
+    /// </summary>
+    private static async Task ContinuousAsync(string root, string postgres)
+    {
+        MedallionProject project = await WriteProjectAsync(Path.Combine(root, "cdc"), postgres, "{table: public.bench_cdc, mode: cdc}");
+        DatabaseSourceDefinition source = project.DatabaseSources[0];
+        Console.WriteLine("table " + ProjectCatalog.TableLocation(project, source.Tables[0].Target));
+        using var stop = new CancellationTokenSource();
+        Task stdin = Task.Run(() =>
+        {
+            Console.In.ReadToEnd();
+            stop.Cancel();
+        });
+        using DuckDbDatabase database = DuckDbDatabase.Open();
+        using DuckDbConnection connection = database.CreateConnection();
+        long passes = 0, rows = 0;
+        await DatabaseSourceLoader.RunContinuousAsync(project, [source], connection, TimeSpan.FromSeconds(1), result =>
+        {
+            passes++;
+            rows += result.Result.Rows;
+        }, cancellationToken: stop.Token);
+        await stdin;
+        Console.WriteLine($"{passes} passes, {rows:N0} rows");
+    }
+
+    private static async Task<MedallionProject> WriteProjectAsync(string directory, string postgres, string tableEntry)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(postgres);
+        Directory.CreateDirectory(Path.Combine(directory, "sources"));
+        await File.WriteAllTextAsync(Path.Combine(directory, MedallionProject.FileName), $"""
+            name: ingest_benchmark
+            connections:
+              bench:
+                type: postgres
+                host: {settings.Host}
+                port: {settings.Port}
+                database: {settings.Database}
+                user: {settings.Username}
+                password: {settings.Password}
+            """);
+        await File.WriteAllTextAsync(Path.Combine(directory, "sources", "bench.yml"), $"""
+            sources:
+              - connection: bench
+                tables:
+                  - {tableEntry}
+            """);
+        return await MedallionProject.LoadAsync(directory);
+    }
+
+    private static void Report(long rows, long began, string detail)
+    {
+        double seconds = Stopwatch.GetElapsedTime(began).TotalSeconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rows {rows} seconds {seconds:0.000} {detail}"));
+    }
+}

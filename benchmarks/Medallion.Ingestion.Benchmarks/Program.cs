@@ -1,0 +1,53 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Threading.Tasks;
+using Medallion.Ingestion.Benchmarks;
+
+// Issue 6's ingestion benchmarks against the test PostgreSQL 15 (build/test-setup/postgres.sh, port 55432; or
+// MEDALLION_TEST_PG), in a database of their own (medallion_bench), figures side by side in one run:
+//  1. Full load of a generated table (10 columns of mixed types): the source ceiling (Npgsql binary COPY, every
+//     field read with its typed call and discarded) against `medallion ingest`'s full load into bronze
+//     (DatabaseSourceLoader -> PostgresSource + BronzeSink + IngestionRunner). Target: >= 0.7x the ceiling.
+//  2. CDC: a load generator commits changes (inserts, updates, deletes in transactions of 10) at a fixed rate while
+//     `medallion ingest --continuous`'s loop (DatabaseSourceLoader.RunContinuousAsync, 1 s interval) streams them
+//     into bronze; latency is the time a bronze commit became visible (its log file appeared) minus the source
+//     commit time of each change (_commit_ts). Target: keeps up, p99 <= 2 s.
+// Each contender runs in a child process, so its peak memory (VmHWM) is its own. The machine is shared: the load
+// average is printed with the figures, and only ratios measured in the same run should be compared.
+// Usage: Medallion.Ingestion.Benchmarks [rows (default 5,000,000)] [CDC seconds (default 60)] [changes/s (default 2000)]
+//        e.g. 500000 10 2000 for a quick run while iterating; 0 rows or 0 seconds skips that part.
+//        Medallion.Ingestion.Benchmarks --phase <ceiling|full|cdc> <work dir> <connection string>   (the children)
+if (args.Length > 0 && args[0] == "--phase")
+{
+    return await Phases.RunAsync(args[1], args[2], args[3]);
+}
+
+long rows = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 5_000_000;
+int seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60;
+int rate = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2000;
+string server = Environment.GetEnvironmentVariable("MEDALLION_TEST_PG") is { Length: > 0 } configured
+    ? configured
+    : "Host=127.0.0.1;Port=55432;Username=medallion;Password=medallion;Database=postgres";
+string postgres = await Data.EnsureDatabaseAsync(server);
+string root = Directory.CreateTempSubdirectory("medallion-ingest-bench-").FullName;
+try
+{
+    Console.WriteLine($"Ingestion benchmark: {rows:N0} rows full load, CDC {rate:N0} changes/s for {seconds} s; {Environment.ProcessorCount} cores, load average {Child.LoadAverage()}");
+    if (rows > 0)
+    {
+        await Data.EnsureFullTableAsync(postgres, rows);
+        FullLoad.Run(root, postgres, rows);
+    }
+
+    if (seconds > 0)
+    {
+        await CdcLoad.RunAsync(root, postgres, seconds, rate);
+    }
+
+    return 0;
+}
+finally
+{
+    Directory.Delete(root, recursive: true);
+}

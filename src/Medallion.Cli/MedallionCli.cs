@@ -33,7 +33,7 @@ internal static class MedallionCli
             }
         }
 
-        root.Add(SqlCommand.Create(output, error));
+        root.Add(SqlCommand.Create(output, error, input));
         root.Add(DeltaCommands.Create(output, error));
         root.Add(InitCommand.Create(output));
         root.Add(LineageCommand.Create(output));
@@ -51,7 +51,7 @@ internal static class MedallionCli
         return root;
     }
 
-    /// <summary>Runs a command line; <paramref name="input"/> replaces standard input for commands that read it (a password).</summary>
+    /// <summary>Runs a command line; <paramref name="input"/> replaces standard input for commands that read it (a password, the SQL shell's statements).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, TextReader? input = null, CancellationToken cancellationToken = default)
     {
         output ??= Console.Out;

@@ -39,4 +39,13 @@ public sealed class SqlProjectTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Equal("Error MDL2101: Table gold.basic_appendd does not exist in the lakehouse. Did you mean gold.basic_append?", result.Error.Trim());
     }
+
+    [Fact]
+    public async Task The_shell_lists_lakehouse_tables_as_tables()
+    {
+        Cli.Result result = await Cli.RunWithInputAsync("\\f csv\n\\d\n", "sql", "--project", _project);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("gold,basic_append,table", result.Output, StringComparison.Ordinal);
+    }
 }

@@ -15,7 +15,7 @@ namespace Medallion.Cli.Commands;
 /// <summary><c>medallion sql "&lt;query&gt;"</c>: runs SQL on the embedded engine and prints each result.</summary>
 internal static class SqlCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, TextReader? input = null)
     {
         var query = new Argument<string?>("query")
         {
@@ -34,7 +34,7 @@ internal static class SqlCommand
             }
 
             var shell = new SqlShell(session, parsed.GetValue(format), output, error);
-            return await shell.RunAsync(Console.In, interactive: !Console.IsInputRedirected, cancellationToken).ConfigureAwait(false);
+            return await shell.RunAsync(input ?? Console.In, interactive: input is null && !Console.IsInputRedirected, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }

@@ -120,8 +120,10 @@ internal sealed class SqlShell
                 return true;
             case "\\d" when parts.Length == 1:
                 await RunSqlAsync(
-                    "SELECT table_schema AS \"schema\", table_name AS \"name\", lower(table_type) AS \"type\" FROM information_schema.tables " +
-                    "WHERE table_schema NOT IN ('information_schema', 'pg_catalog') ORDER BY 1, 2",
+                    // A lakehouse table is a view over its Delta snapshot in the session; to the user it is a table.
+                    "SELECT table_schema AS \"schema\", table_name AS \"name\", CASE WHEN table_type = 'VIEW' AND starts_with(TABLE_COMMENT, " +
+                    DuckDbConnection.QuoteLiteral(LakehouseSession.ViewCommentPrefix) + ") THEN 'table' ELSE lower(table_type) END AS \"type\" " +
+                    "FROM information_schema.tables WHERE table_schema NOT IN ('information_schema', 'pg_catalog') ORDER BY 1, 2",
                     cancellationToken).ConfigureAwait(false);
                 return true;
             case "\\d":

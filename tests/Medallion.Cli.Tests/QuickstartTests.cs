@@ -52,6 +52,12 @@ public sealed class QuickstartTests(QuickstartFixture quickstart) : IClassFixtur
     }
 
     [Fact]
+    public void Quickstart_names_a_project_outside_the_current_folder_by_its_absolute_path_in_the_commands_it_suggests()
+    {
+        Assert.Contains($"\n  ./medallion tables --project {quickstart.Directory}\n", quickstart.Result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Quickstart_finishes_well_within_a_minute_and_a_half()
     {
         Assert.True(quickstart.Elapsed < TimeSpan.FromSeconds(90), $"took {quickstart.Elapsed}");

@@ -50,7 +50,9 @@ internal static class QuickstartCommand
         Stopwatch elapsed = Stopwatch.StartNew();
         string root = Path.GetFullPath(directory);
         PrepareDirectory(root, directory, force);
-        string project = Path.GetRelativePath(Directory.GetCurrentDirectory(), root);
+        // The commands printed at the end read best with the path the user would type: relative below the current folder, absolute elsewhere.
+        string relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), root);
+        string project = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? root : relative;
 
         await output.WriteLineAsync($"Medallion quickstart: a demo lakehouse for a small Brazilian online shop in {root}").ConfigureAwait(false);
         IReadOnlyList<string> files = await DemoProject.WriteAsync(root, cancellationToken).ConfigureAwait(false);

@@ -267,45 +267,93 @@ public sealed partial class PostgresSource
                 appender = batchTable.Begin();
             }
 
-            while (await NextMessageAsync(messages, cancellationToken).ConfigureAwait(false))
+            // A micro-batch is handed out at the first transaction boundary once its first change is BatchInterval
+            // old: at a commit if the stream keeps flowing, or when the wait for the next message reaches that age.
+            Task<bool>? next = null;
+            Task? batchDue = null;
+            try
             {
-                quiet.CancelAfter(_options.ChangeWait);
-                if (!streaming)
+                bool cut = false;
+                while (true)
                 {
-                    streaming = true;
-                    StartStreaming(replication);
-                }
-
-                switch (messages.Current)
-                {
-                    case BeginMessage begin:
-                        change.Begin(begin, skip: (ulong)begin.TransactionFinalLsn < skipBelow);
-                        break;
-                    case RelationMessage relation:
-                        change.Map(relation, plan);
-                        break;
-                    case CommitMessage when change.Skipping:
-                        change.InTransaction = false;
-                        break;
-                    case CommitMessage commit:
-                        change.InTransaction = false;
-                        lastEnd = (ulong)commit.TransactionEndLsn;
-                        if (inBatch >= _options.BatchRows)
+                    if (!cut && batchDue is not null && !change.InTransaction)
+                    {
+                        next ??= NextMessageAsync(messages, cancellationToken);
+                        if (!next.IsCompleted)
                         {
-                            rows += inBatch;
-                            // The sink's time with the batch is not a quiet source.
-                            quiet.CancelAfter(Timeout.Infinite);
-                            yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, lastEnd);
-                            quiet.CancelAfter(_options.ChangeWait);
-                            inBatch = 0;
-                            appender = batchTable.Begin();
+                            await Task.WhenAny(next, batchDue).ConfigureAwait(false);
+                            cut = !next.IsCompleted;
                         }
+                    }
 
+                    if (cut)
+                    {
+                        rows += inBatch;
+                        // The sink's time with the batch is not a quiet source.
+                        quiet.CancelAfter(Timeout.Infinite);
+                        yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, lastEnd);
+                        quiet.CancelAfter(_options.ChangeWait);
+                        (inBatch, batchDue, cut) = (0, null, false);
+                        appender = batchTable.Begin();
+                        continue;
+                    }
+
+                    next ??= NextMessageAsync(messages, cancellationToken);
+                    bool more = await next.ConfigureAwait(false);
+                    next = null;
+                    if (!more)
+                    {
                         break;
-                    case PgOutputReplicationMessage message when !change.Skipping && AsChange(message) is var (op, relation, tuple):
-                        await AppendChangeAsync(appender, change, op, relation, tuple, cancellationToken).ConfigureAwait(false);
-                        inBatch++;
-                        break;
+                    }
+
+                    quiet.CancelAfter(_options.ChangeWait);
+                    if (!streaming)
+                    {
+                        streaming = true;
+                        StartStreaming(replication);
+                    }
+
+                    switch (messages.Current)
+                    {
+                        case BeginMessage begin:
+                            change.Begin(begin, skip: (ulong)begin.TransactionFinalLsn < skipBelow);
+                            break;
+                        case RelationMessage relation:
+                            change.Map(relation, plan);
+                            break;
+                        case CommitMessage when change.Skipping:
+                            change.InTransaction = false;
+                            break;
+                        case CommitMessage commit:
+                            change.InTransaction = false;
+                            lastEnd = (ulong)commit.TransactionEndLsn;
+                            cut = inBatch >= _options.BatchRows || batchDue is { IsCompleted: true };
+                            break;
+                        case PgOutputReplicationMessage message when !change.Skipping && AsChange(message) is var (op, relation, tuple):
+                            await AppendChangeAsync(appender, change, op, relation, tuple, cancellationToken).ConfigureAwait(false);
+                            if (inBatch++ == 0 && _options.BatchInterval is TimeSpan age)
+                            {
+                                batchDue = Task.Delay(age, CancellationToken.None);
+                            }
+
+                            break;
+                    }
+                }
+            }
+            finally
+            {
+                // Left early (the consumer stopped) while a read was in flight: end it before the stream is disposed.
+                if (next is { IsCompleted: false })
+                {
+                    await quiet.CancelAsync().ConfigureAwait(false);
+                    try
+                    {
+                        await next.ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is OperationCanceledException or NpgsqlException)
+                    {
+                        // The read was abandoned on purpose; whatever ended the stream is reported by the consumer.
+                    }
                 }
             }
 

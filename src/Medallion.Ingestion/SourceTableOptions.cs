@@ -45,6 +45,13 @@ public sealed class SourceTableOptions
     /// <summary>CDC: how long to wait for the next change before the stream ends (it drains what is available, then stops).</summary>
     public TimeSpan ChangeWait { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// CDC: the longest a change waits in an open batch. A batch is handed out (and committed) at the first
+    /// transaction boundary once its first change is this old, so a steady stream lands in micro-batches of about
+    /// this length. Null: only <see cref="BatchRows"/> and the end of the stream close a batch.
+    /// </summary>
+    public TimeSpan? BatchInterval { get; init; }
+
     /// <summary>Rows per batch (each batch is staged in DuckDB, so memory is bounded by the batch, not the table).</summary>
     public int BatchRows { get; init; } = 100_000;
 
@@ -62,6 +69,11 @@ public sealed class SourceTableOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnectAttempts, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(RetryDelay.Ticks);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ChangeWait, TimeSpan.Zero);
+        if (BatchInterval is TimeSpan interval)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero, nameof(BatchInterval));
+        }
+
         if (Mode == IngestionMode.Incremental && CursorColumns.Count == 0)
         {
             throw new ArgumentException($"Source '{SourceName}': incremental mode needs at least one cursor column.", nameof(CursorColumns));

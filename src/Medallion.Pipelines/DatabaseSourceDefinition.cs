@@ -54,5 +54,6 @@ public sealed record DatabaseTableDefinition(
         Publication = Publication,
         BatchRows = BatchRows,
         ChangeWait = changeWait ?? TimeSpan.FromSeconds(1),
+        BatchInterval = changeWait,
     };
 }

@@ -110,7 +110,10 @@ public static class DatabaseSourceLoader
     /// <summary>The connector for one table of a database source.</summary>
     /// <param name="source">The source.</param>
     /// <param name="table">One of its tables.</param>
-    /// <param name="changeWait">CDC: how long a pass waits for the next change before it ends (default 1 s).</param>
+    /// <param name="changeWait">
+    /// CDC: how long a pass waits for the next change before it ends (default 1 s); when given (continuous mode),
+    /// also the micro-batch length: a change is committed about this long after it arrives, even while changes flow.
+    /// </param>
     /// <param name="loggerFactory">Where the connector logs.</param>
     /// <exception cref="MedallionException">The connection's settings do not make a connection string (<see cref="ErrorCode.ProjectFileInvalid"/>, naming the connection).</exception>
     public static IIngestionSource CreateSource(DatabaseSourceDefinition source, DatabaseTableDefinition table, TimeSpan? changeWait = null, ILoggerFactory? loggerFactory = null)

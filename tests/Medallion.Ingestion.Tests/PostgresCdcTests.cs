@@ -2,7 +2,7 @@ namespace Medallion.Ingestion.Tests;
 
 public sealed class PostgresCdcTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
-    private PostgresSource Source(string table, int batchRows = 1000) =>
+    private PostgresSource Source(string table, int batchRows = 1000, TimeSpan? changeWait = null, TimeSpan? batchInterval = null) =>
         new(database.ConnectionString, new SourceTableOptions
         {
             SourceName = "shop",
@@ -10,7 +10,8 @@ public sealed class PostgresCdcTests(PostgresDatabase database) : IClassFixture<
             Mode = IngestionMode.Cdc,
             ReplicationSlot = $"{database.Name}_{table}",
             BatchRows = batchRows,
-            ChangeWait = TimeSpan.FromMilliseconds(500),
+            ChangeWait = changeWait ?? TimeSpan.FromMilliseconds(500),
+            BatchInterval = batchInterval,
         });
 
     [Fact]
@@ -53,6 +54,59 @@ public sealed class PostgresCdcTests(PostgresDatabase database) : IClassFixture<
         List<SourceBatch> batches = await target.CollectAsync(source, start);
 
         Assert.Equal([3L, 3L], batches.Select(b => b.RowCount));
+    }
+
+    [Fact]
+    public async Task A_steady_stream_is_committed_in_micro_batches_while_it_flows()
+    {
+        await database.ExecuteAsync("CREATE TABLE ticks (id int PRIMARY KEY)");
+        PostgresSource source = Source("ticks", changeWait: TimeSpan.FromSeconds(1), batchInterval: TimeSpan.FromMilliseconds(300));
+        using var target = new DuckDbTarget();
+        SourcePosition start = await SnapshotAsync(source, target);
+
+        // One transaction every 50 ms for 2 s: the stream never goes quiet, and 10,000 rows per batch are never reached.
+        Task<DateTime> writer = Task.Run(async () =>
+        {
+            for (int i = 1; i <= 40; i++)
+            {
+                await database.ExecuteAsync($"INSERT INTO ticks VALUES ({i})");
+                await Task.Delay(50);
+            }
+
+            return DateTime.UtcNow;
+        });
+        var batches = new List<(long Rows, DateTime At)>();
+        await foreach (SourceBatch batch in source.ReadAsync(target.Connection, start))
+        {
+            batches.Add((batch.RowCount, DateTime.UtcNow));
+        }
+
+        DateTime writerDone = await writer;
+        Assert.Equal(40L, batches.Sum(b => b.Rows));
+        Assert.True(batches[0].At < writerDone, $"the first batch came {(batches[0].At - writerDone).TotalSeconds:0.00} s after the last change was written");
+        Assert.True(batches.Count >= 3, $"{batches.Count} batches");
+    }
+
+    [Fact]
+    public async Task An_open_batch_is_handed_out_at_its_interval_even_when_no_message_follows()
+    {
+        await database.ExecuteAsync("CREATE TABLE lone (id int PRIMARY KEY)");
+        PostgresSource source = Source("lone", changeWait: TimeSpan.FromSeconds(30), batchInterval: TimeSpan.FromMilliseconds(200));
+        using var target = new DuckDbTarget();
+        SourcePosition start = await SnapshotAsync(source, target);
+
+        await database.ExecuteAsync("INSERT INTO lone VALUES (1), (2)");
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        long rows = 0;
+        await foreach (SourceBatch batch in source.ReadAsync(target.Connection, start))
+        {
+            rows = batch.RowCount;
+            // Leaving with the next read in flight must end that read cleanly.
+            break;
+        }
+
+        Assert.Equal(2L, rows);
+        Assert.True(waited.Elapsed < TimeSpan.FromSeconds(15), $"the batch came after {waited.Elapsed.TotalSeconds:0.0} s, as if only the end of the stream closed it");
     }
 
     [Fact]

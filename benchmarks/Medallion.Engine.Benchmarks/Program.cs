@@ -12,6 +12,12 @@ using Medallion.Engine;
 //   MERGE touching 1% of the keys (clustered) against rewriting the whole table, copy-on-write and with deletion
 //   vectors; OPTIMIZE of many small files against one COPY of their rows.
 // Usage: Medallion.Engine.Benchmarks [rows = 10000000] [small files = 1000]
+// The MERGE and its baseline each run in a child process of this program, so each reports its own peak memory (VmHWM).
+if (args.Length > 0 && args[0] == "--child")
+{
+    return await RunChildAsync(args[1], args[2], args[3], long.Parse(args[4], CultureInfo.InvariantCulture));
+}
+
 long rows = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 10_000_000;
 int smallFiles = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000;
 const int Chunks = 20;
@@ -41,19 +47,18 @@ try
     }
 
     long touched = rows / 100;
-    string source = $"SELECT id, k, s || '-merged' AS s, x + 1 AS x FROM src WHERE id < {touched}";
-    double rewriteMs = Time(() => Execute(connection,
-        $"COPY (SELECT t.id, t.k, coalesce(u.s, t.s) AS s, coalesce(u.x, t.x) AS x FROM src t LEFT JOIN ({source}) u ON t.id = u.id) TO '{Path.Combine(root, "rewrite.parquet")}' (FORMAT parquet)"));
-    var merge = new DeltaMergeOptions(source, "target.id = source.id") { WhenMatched = DeltaMergeMatchedAction.Update, WhenNotMatchedInsert = true };
-    long before = Process.GetCurrentProcess().PeakWorkingSet64;
-    double cowMs = await TimeAsync(() => writer.MergeAsync(cow, merge));
-    double dvMs = await TimeAsync(() => writer.MergeAsync(dv, merge));
-    long peak = Process.GetCurrentProcess().PeakWorkingSet64;
-    Console.WriteLine($"merge {touched:N0} of {rows:N0} rows (1%, clustered, {Chunks} files): copy-on-write {cowMs:F0} ms = {100 * cowMs / rewriteMs:F1}%, deletion vectors {dvMs:F0} ms = {100 * dvMs / rewriteMs:F1}% of a full rewrite ({rewriteMs:F0} ms; target <= 15%); process peak working set {peak / 1048576} MiB (before the merges {before / 1048576} MiB)");
+    string sourceFile = Path.Combine(root, "copy.parquet");
+    (double rewriteMs, long rewriteKb) = Child("rewrite", cow, sourceFile, touched);
+    (double cowMs, long cowKb) = Child("merge", cow, sourceFile, touched);
+    (double dvMs, long dvKb) = Child("merge", dv, sourceFile, touched);
+    Console.WriteLine($"merge {touched:N0} of {rows:N0} rows (1%, clustered, {Chunks} files): copy-on-write {cowMs:F0} ms = {100 * cowMs / rewriteMs:F1}%, deletion vectors {dvMs:F0} ms = {100 * dvMs / rewriteMs:F1}% of a full rewrite ({rewriteMs:F0} ms; target <= 15%)");
+    Console.WriteLine($"merge peak memory (VmHWM of its own process): copy-on-write {cowKb / 1024:N0} MiB, deletion vectors {dvKb / 1024:N0} MiB, full rewrite {rewriteKb / 1024:N0} MiB");
 
     // 3. Small commits: one writer, one small file per commit; these files then feed OPTIMIZE.
-    string small = Path.Combine(root, "small");
+    string small = Path.Combine(root, "small"), plain = Path.Combine(root, "plain");
+    Directory.CreateDirectory(plain);
     await writer.WriteAsync(small, "SELECT * FROM src WHERE id < 100");
+    TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     double commitsMs = await TimeAsync(async () =>
     {
         for (int i = 1; i < smallFiles; i++)
@@ -61,7 +66,15 @@ try
             await writer.WriteAsync(small, $"SELECT * FROM src WHERE id >= {i * 100} AND id < {(i + 1) * 100}");
         }
     });
-    Console.WriteLine($"small commits: {smallFiles - 1:N0} appends of 100 rows in {commitsMs:F0} ms = {(smallFiles - 1) * 1000 / commitsMs:F0} commits/s (target >= 100/s; checkpoint every 10 commits included)");
+    double commitsCpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds;
+    double plainMs = Time(() =>
+    {
+        for (int i = 1; i < smallFiles; i++)
+        {
+            Execute(connection, $"COPY (SELECT * FROM src WHERE id >= {i * 100} AND id < {(i + 1) * 100}) TO '{Path.Combine(plain, i + ".parquet")}' (FORMAT parquet)");
+        }
+    });
+    Console.WriteLine($"small commits: {smallFiles - 1:N0} appends of 100 rows in {commitsMs:F0} ms = {(smallFiles - 1) * 1000 / commitsMs:F0} commits/s (target >= 100/s; checkpoint every 10 commits included), {commitsCpuMs / (smallFiles - 1):F1} ms CPU per commit; DuckDB COPY of the same 100-row files alone {(smallFiles - 1) * 1000 / plainMs:F0} files/s");
 
     // 4. OPTIMIZE of the small files against one COPY of their rows.
     string files = string.Join(", ", Directory.EnumerateFiles(small, "*.parquet").Select(f => "'" + f + "'"));
@@ -73,6 +86,61 @@ try
 finally
 {
     Directory.Delete(root, recursive: true);
+}
+
+return 0;
+
+// Runs one MERGE scenario in a child process; returns its own wall time and peak resident memory.
+(double Ms, long PeakKb) Child(string mode, string table, string sourceFile, long touched)
+{
+    var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = false };
+    foreach (string a in new[] { "--child", mode, table, sourceFile, touched.ToString(CultureInfo.InvariantCulture) })
+    {
+        start.ArgumentList.Add(a);
+    }
+
+    using Process child = Process.Start(start)!;
+    string output = child.StandardOutput.ReadToEnd().Trim();
+    child.WaitForExit();
+    if (child.ExitCode != 0)
+    {
+        throw new InvalidOperationException($"The {mode} child failed ({child.ExitCode}): {output}");
+    }
+
+    string[] parts = output.Split(' ');
+    return (double.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture));
+}
+
+static async Task<int> RunChildAsync(string mode, string table, string sourceFile, long touched)
+{
+    using DuckDbDatabase database = DuckDbDatabase.Open();
+    using DuckDbConnection connection = database.CreateConnection();
+    Execute(connection, "SET TimeZone = 'UTC'");
+    string source = $"SELECT id, k, s || '-merged' AS s, x + 1 AS x FROM read_parquet('{sourceFile}') WHERE id < {touched}";
+    double ms;
+    if (mode == "merge")
+    {
+        // A long-running process merges with its code already compiled: warm up on a throwaway table first.
+        var writer = new DeltaWriter(connection);
+        string warm = table + "-warmup";
+        await writer.WriteAsync(warm, "SELECT i AS id, i AS k, 'w' AS s, 1.0 AS x FROM range(10) t(i)");
+        await writer.MergeAsync(warm, new DeltaMergeOptions("SELECT 1 AS id, 2 AS k, 'v' AS s, 2.0 AS x", "target.id = source.id") { WhenMatched = DeltaMergeMatchedAction.Update, WhenNotMatchedInsert = true });
+        Directory.Delete(warm, recursive: true);
+        var merge = new DeltaMergeOptions(source, "target.id = source.id") { WhenMatched = DeltaMergeMatchedAction.Update, WhenNotMatchedInsert = true };
+        DeltaOperationResult merged = default!;
+        ms = await TimeAsync(async () => merged = await writer.MergeAsync(table, merge));
+        Console.Error.WriteLine($"  merge into {Path.GetFileName(table)}: {merged.FilesRemoved} files removed, {merged.FilesAdded} added, {merged.RowsAffected:N0} rows");
+    }
+    else
+    {
+        // The baseline: rewrite every row of the table's files, joined with the same source, to one new file.
+        ms = Time(() => Execute(connection,
+            $"COPY (SELECT t.id, t.k, coalesce(u.s, t.s) AS s, coalesce(u.x, t.x) AS x FROM read_parquet('{table}/*.parquet') t LEFT JOIN ({source}) u ON t.id = u.id) TO '{table}-rewrite.parquet' (FORMAT parquet)"));
+    }
+
+    string hwm = File.ReadAllLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+    Console.WriteLine($"{ms.ToString("F1", CultureInfo.InvariantCulture)} {hwm.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]}");
+    return 0;
 }
 
 static void Execute(DuckDbConnection connection, string sql)

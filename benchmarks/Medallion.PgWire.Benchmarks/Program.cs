@@ -10,11 +10,11 @@ using Medallion.PgWire.Benchmarks;
 
 // The SQL endpoint side by side with a real PostgreSQL 15 server (the test cluster, port 55432) and with
 // DuckDB in-process, all measured in this run so the ratios hold on a noisy machine.
-// Usage: [rows] [clients] [seconds] (defaults 10,000,000 rows, 50 clients, 10 s). The PostgreSQL server is
+// Usage: [rows] [clients] [seconds] (defaults 10,000,000 rows, 50 clients, 60 s as the issue asks). The PostgreSQL server is
 // MEDALLION_TEST_PG, as for the tests.
 long rows = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 10_000_000;
 int clients = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50;
-int seconds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10;
+int seconds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 60;
 string postgres = Environment.GetEnvironmentVariable("MEDALLION_TEST_PG") is { Length: > 0 } configured
     ? configured
     : "Host=127.0.0.1;Port=55432;Username=medallion;Password=medallion;Database=postgres";

@@ -20,7 +20,14 @@ public sealed record CatalogTable(
     string? Owner = null,
     IReadOnlyList<string>? Tags = null,
     DateTimeOffset CreatedAt = default,
-    DateTimeOffset UpdatedAt = default);
+    DateTimeOffset UpdatedAt = default)
+{
+    /// <summary>
+    /// The columns that identify a row, in key order (a <c>merge</c> model's <c>unique_key</c>; an <c>scd2</c> model's key
+    /// and <c>valid_from</c>); empty when the table has none. SQL clients see it as the table's primary key.
+    /// </summary>
+    public IReadOnlyList<string> UniqueKey { get; init; } = [];
+}
 
 /// <summary>A column of a catalog table, with its documentation and classification.</summary>
 /// <param name="Name">The column name.</param>
@@ -102,6 +109,33 @@ public sealed record ModelRunRecord(
     TimeSpan Duration,
     string? Error = null,
     long? CommittedVersion = null);
+
+/// <summary>One pass over one database table by a run (or a <c>medallion ingest</c> session): what it read and how far its replication slot trails.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Target">The bronze table the rows landed in.</param>
+/// <param name="Pass">The pass's number in the run, from 1 (continuous ingestion makes many).</param>
+/// <param name="Source">The source's name.</param>
+/// <param name="SourceTable">The table read, as the source names it.</param>
+/// <param name="Mode">full, incremental or cdc.</param>
+/// <param name="Rows">Rows written to bronze.</param>
+/// <param name="Batches">Batches written to bronze.</param>
+/// <param name="Position">The position reached, as text (a CDC LSN such as <c>0/1A2B3C</c>), when there is one.</param>
+/// <param name="CommittedVersion">The bronze version the pass committed last, when it committed.</param>
+/// <param name="SlotLagBytes">CDC: the server's WAL position minus the slot's confirmed position after the pass, in bytes.</param>
+/// <param name="RecordedAt">When the pass ended.</param>
+public sealed record SourceRunRecord(
+    string RunId,
+    TableName Target,
+    long Pass,
+    string Source,
+    string SourceTable,
+    string Mode,
+    long Rows,
+    long Batches,
+    string? Position,
+    long? CommittedVersion,
+    long? SlotLagBytes,
+    DateTimeOffset RecordedAt);
 
 /// <summary>The result of one expectation on one model in a run.</summary>
 /// <param name="RunId">The run (or the <c>medallion test</c> invocation).</param>

@@ -10,6 +10,7 @@ namespace Medallion.Catalog;
 public sealed partial class CatalogStore
 {
     private const string RunColumns = "id, started_at, finished_at, status, selection, error";
+    private const string SourceRunColumns = "run_id, target, pass, source, source_table, mode, rows_read, batches, position, committed_version, slot_lag_bytes, recorded_at";
     private const string ModelRunColumns = "run_id, model, status, rows_written, upstream_versions, duration_ms, error, committed_version";
 
     /// <summary>Records the start of a run and returns it with a new, time-ordered id.</summary>
@@ -135,6 +136,36 @@ public sealed partial class CatalogStore
             cancellationToken);
     }
 
+    /// <summary>Records (or replaces) one pass over a database table in a run.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when no run has that id.</exception>
+    public async Task RecordSourceRunAsync(SourceRunRecord sourceRun, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sourceRun);
+        if (await GetRunAsync(sourceRun.RunId, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw RunNotFound(sourceRun.RunId);
+        }
+
+        await ExecuteAsync(
+            $"""
+             INSERT INTO source_runs ({SourceRunColumns}) VALUES (@run, @target, @pass, @source, @table, @mode, @rows, @batches, @position, @version, @lag, @at)
+             ON CONFLICT (run_id, target, pass) DO UPDATE SET rows_read = excluded.rows_read, batches = excluded.batches,
+                 position = excluded.position, committed_version = excluded.committed_version, slot_lag_bytes = excluded.slot_lag_bytes,
+                 recorded_at = excluded.recorded_at
+             """,
+            [
+                ("@run", sourceRun.RunId), ("@target", sourceRun.Target.ToString().ToLowerInvariant()), ("@pass", sourceRun.Pass),
+                ("@source", sourceRun.Source), ("@table", sourceRun.SourceTable), ("@mode", sourceRun.Mode), ("@rows", sourceRun.Rows),
+                ("@batches", sourceRun.Batches), ("@position", sourceRun.Position), ("@version", sourceRun.CommittedVersion),
+                ("@lag", sourceRun.SlotLagBytes), ("@at", FormatTime(sourceRun.RecordedAt)),
+            ],
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The database table passes of a run, by target and pass.</summary>
+    public Task<List<SourceRunRecord>> GetSourceRunsAsync(string runId, CancellationToken cancellationToken = default) =>
+        QueryAsync($"SELECT {SourceRunColumns} FROM source_runs WHERE run_id = @run ORDER BY target, pass", [("@run", runId)], ReadSourceRun, cancellationToken);
+
     private static string PrefixColumns(string prefix, string columns) => prefix + columns.Replace(", ", ", " + prefix, StringComparison.Ordinal);
 
     private static MedallionException RunNotFound(string runId) =>
@@ -162,4 +193,17 @@ public sealed partial class CatalogStore
         GetNullableString(r, 6),
         GetNullableInt64(r, 7));
 
+    private static SourceRunRecord ReadSourceRun(SqliteDataReader r) => new(
+        r.GetString(0),
+        TableName.Parse(r.GetString(1)),
+        r.GetInt64(2),
+        r.GetString(3),
+        r.GetString(4),
+        r.GetString(5),
+        r.GetInt64(6),
+        r.GetInt64(7),
+        GetNullableString(r, 8),
+        GetNullableInt64(r, 9),
+        GetNullableInt64(r, 10),
+        ParseTime(r.GetString(11)));
 }

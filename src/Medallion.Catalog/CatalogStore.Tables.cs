@@ -10,7 +10,7 @@ namespace Medallion.Catalog;
 
 public sealed partial class CatalogStore
 {
-    private const string TableColumns = "namespace, name, location, format, description, owner, tags, created_at, updated_at";
+    private const string TableColumns = "namespace, name, location, format, description, owner, tags, created_at, updated_at, unique_key";
 
     /// <summary>Creates the namespace when it does not exist yet; an existing namespace keeps its description unless a new one is given.</summary>
     public Task EnsureNamespaceAsync(string name, string? description = null, CancellationToken cancellationToken = default)
@@ -30,7 +30,7 @@ public sealed partial class CatalogStore
         QueryAsync("SELECT name FROM namespaces ORDER BY name", [], r => r.GetString(0), cancellationToken);
 
     /// <summary>
-    /// Registers a table or updates its registration (location, description, owner, tags). Its
+    /// Registers a table or updates its registration (location, description, owner, tags, unique key). Its
     /// namespace is created when missing. <see cref="CatalogTable.CreatedAt"/> is kept from the first
     /// registration; <see cref="CatalogTable.UpdatedAt"/> becomes now.
     /// </summary>
@@ -46,12 +46,14 @@ public sealed partial class CatalogStore
                 ("INSERT INTO namespaces (name, description, created_at) VALUES (@name, NULL, @now) ON CONFLICT (name) DO NOTHING",
                     [("@name", ns), ("@now", now)]),
                 ($"""
-                 INSERT INTO tables ({TableColumns}) VALUES (@ns, @name, @location, @format, @description, @owner, @tags, @now, @now)
+                 INSERT INTO tables ({TableColumns}) VALUES (@ns, @name, @location, @format, @description, @owner, @tags, @now, @now, @unique_key)
                  ON CONFLICT (namespace, name) DO UPDATE SET location = excluded.location, format = excluded.format,
-                     description = excluded.description, owner = excluded.owner, tags = excluded.tags, updated_at = excluded.updated_at
+                     description = excluded.description, owner = excluded.owner, tags = excluded.tags, updated_at = excluded.updated_at,
+                     unique_key = excluded.unique_key
                  """,
                     [("@ns", ns), ("@name", table.Name.Name.ToLowerInvariant()), ("@location", table.Location), ("@format", table.Format),
-                     ("@description", table.Description), ("@owner", table.Owner), ("@tags", CatalogJson.WriteStrings(table.Tags)), ("@now", now)]),
+                     ("@description", table.Description), ("@owner", table.Owner), ("@tags", CatalogJson.WriteStrings(table.Tags)), ("@now", now),
+                     ("@unique_key", table.UniqueKey.Count == 0 ? null : CatalogJson.WriteStrings(table.UniqueKey))]),
             ],
             cancellationToken).ConfigureAwait(false);
         return (await GetTableAsync(table.Name, cancellationToken).ConfigureAwait(false))!;
@@ -171,5 +173,8 @@ public sealed partial class CatalogStore
         GetNullableString(r, 5),
         CatalogJson.ReadStrings(r.GetString(6)),
         ParseTime(r.GetString(7)),
-        ParseTime(r.GetString(8)));
+        ParseTime(r.GetString(8)))
+    {
+        UniqueKey = r.IsDBNull(9) ? [] : CatalogJson.ReadStrings(r.GetString(9)),
+    };
 }

@@ -71,7 +71,14 @@ internal static class MedallionCli
 
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+            return await parsed.InvokeAsync(new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+                // Ctrl+C lets continuous commands finish the pass under way and commit it; two seconds is too short for that.
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -160,6 +160,16 @@ public enum ErrorCode
     SourcePositionInvalid = 8007,
     /// <summary>Another process committed the same batch of a source to its bronze table: one source must have one running ingestion.</summary>
     SourceConcurrentIngestion = 8008,
+    /// <summary>An HTTP API source kept failing (429, 5xx, timeouts, refused connections) after the configured retries, or answered with another unexpected status.</summary>
+    HttpSourceRequestFailed = 8101,
+    /// <summary>An HTTP API rejected the source's credentials (401 or 403).</summary>
+    HttpSourceAuthenticationFailed = 8102,
+    /// <summary>An HTTP API answered with something that is not the expected JSON (invalid JSON, records path missing or not an array).</summary>
+    HttpSourceResponseInvalid = 8103,
+    /// <summary>A source setting refers to an environment variable (<c>${NAME}</c>) that is not set.</summary>
+    SourceSecretMissing = 8104,
+    /// <summary>A Debezium change event is malformed (not JSON, no or unknown <c>op</c>, missing <c>after</c>/<c>before</c>).</summary>
+    DebeziumEventInvalid = 8105,
     /// <summary>The PostgreSQL wire protocol server could not start (address in use, bad certificate).</summary>
     PgWireStartFailed = 9001,
     /// <summary>A client broke the PostgreSQL protocol (malformed or oversized message, unknown version).</summary>

@@ -54,6 +54,54 @@ public sealed partial class DeltaTable
     }
 
     /// <summary>
+    /// Loads the newest snapshot starting from <paramref name="snapshot"/>, an earlier snapshot of this table: only the
+    /// log files after it are listed and only the commits after it are read (no checkpoint, no <c>_last_checkpoint</c>),
+    /// as Delta's <c>SnapshotManagement.update</c> does. Falls back to a full load when its commit file is gone or
+    /// changed (the log was cleaned up or the table replaced) or a newer commit changes the protocol or metadata.
+    /// </summary>
+    /// <exception cref="MedallionException">As <see cref="GetSnapshotAsync"/>.</exception>
+    public async Task<Snapshot> UpdateSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (snapshot.CommitFile is { } known)
+        {
+            // Listing from the snapshot's own commit on proves that commit is still the one the snapshot was built from.
+            string? startAfter = snapshot.Version > 0 ? LogFile.LogDirectory + (snapshot.Version - 1).ToString("D20", CultureInfo.InvariantCulture) + "~" : null;
+            List<LogFile> files = await LogSegmentBuilder.ListAsync(Store, startAfter, null, cancellationToken).ConfigureAwait(false);
+            var commits = new List<LogFile>();
+            bool baseIntact = false;
+            foreach (LogFile f in files)
+            {
+                if (f.Kind != LogFileKind.Commit)
+                {
+                    continue;
+                }
+
+                if (f.Version == snapshot.Version)
+                {
+                    baseIntact = f.Info.SizeBytes == known.SizeBytes && f.Info.LastModified == known.LastModified;
+                }
+                else if (f.Version == snapshot.Version + 1 + commits.Count)
+                {
+                    commits.Add(f);
+                }
+                else
+                {
+                    baseIntact = false;
+                    break;
+                }
+            }
+
+            if (baseIntact && await LogReplay.TryAdvanceAsync(Store, snapshot, commits, cancellationToken).ConfigureAwait(false) is { } advanced)
+            {
+                return advanced;
+            }
+        }
+
+        return await GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Loads the snapshot of the newest version committed at or before <paramref name="timestamp"/>. Commit times
     /// are in-commit timestamps when the table enables them, else commit file modification times.
     /// A timestamp after the newest commit gives the newest version.

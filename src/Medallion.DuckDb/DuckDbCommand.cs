@@ -174,7 +174,10 @@ public sealed class DuckDbCommand : DbCommand
         {
             if (reader.FieldCount > 0)
             {
-                return reader.Read() ? reader.GetValue(0) : null;
+                object? value = reader.Read() ? reader.GetValue(0) : null;
+                // Unread rows would make DuckDB roll the statement back when the reader closes, losing its side effects.
+                reader.FinishResult();
+                return value;
             }
         }
         while (reader.NextResult());

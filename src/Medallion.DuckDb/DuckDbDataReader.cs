@@ -189,9 +189,21 @@ public sealed partial class DuckDbDataReader : DbDataReader
         return true;
     }
 
-    /// <summary>Runs the next statement of the command and moves to its result.</summary>
+    /// <summary>
+    /// Runs the current statement to its end, then the next statement of the command, and moves to its result.
+    /// </summary>
+    /// <remarks>
+    /// Rows left unread are computed and dropped rather than abandoned: DuckDB ends a streaming query it was not
+    /// allowed to finish by rolling its transaction back, which would undo what the statement wrote on the way
+    /// (read_csv's reject tables, a sequence's values). Closing the reader instead abandons the rest of the result.
+    /// </remarks>
     public override bool NextResult()
     {
+        if (!_closed)
+        {
+            FinishResult();
+        }
+
         if (_closed || _nextStatement >= _statementCount)
         {
             ReleaseResult();
@@ -446,6 +458,17 @@ public sealed partial class DuckDbDataReader : DbDataReader
         _onRow = false;
         FetchChunk();
         _hasRows = _chunk is not null;
+    }
+
+    /// <summary>Computes the rest of the current result without keeping it, so DuckDB ends the statement as having succeeded.</summary>
+    internal void FinishResult()
+    {
+        while (!_exhausted)
+        {
+            FetchChunk();
+        }
+
+        _onRow = false;
     }
 
     /// <summary>Replaces the current chunk with the next one; marks the result exhausted at its end.</summary>

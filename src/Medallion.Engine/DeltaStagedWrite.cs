@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Delta;
@@ -91,6 +93,94 @@ public sealed class DeltaStagedWrite
         }
 
         _written.AddRange(written);
+    }
+
+    /// <summary>
+    /// A query over the rows added so far (not yet visible in the table), with the table's logical column names and
+    /// types, partition columns included: for checking what a write would commit before committing it. Reads the data
+    /// files, so it is cheap for the few columns a check needs. Tables with column mapping are not supported.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Nothing was added yet, or the table uses column mapping.</exception>
+    public string AddedRowsSql()
+    {
+        if (_metadata is null || _schema is null)
+        {
+            throw new InvalidOperationException($"Nothing was added to the write to '{_table.Location}' yet.");
+        }
+
+        if (DeltaWriter.ModeOf(_metadata) != ColumnMappingMode.None)
+        {
+            throw new InvalidOperationException($"The Delta table at '{_table.Location}' uses column mapping; its added rows cannot be read before the commit.");
+        }
+
+        var partitions = new HashSet<string>(_metadata.PartitionColumns, StringComparer.OrdinalIgnoreCase);
+        if (_written.Count == 0)
+        {
+            return "SELECT " + string.Join(", ", _schema.Fields.Select(f => $"CAST(NULL AS {DuckDbTypes.ToDuckDb(f.Type)}) AS {DuckDbTypes.Quote(f.Name)}")) + " WHERE false";
+        }
+
+        // Files of one partition share their values, so each partition's files are one read_parquet with the values as literals.
+        var branches = new List<string>();
+        foreach (IGrouping<string, AddFile> group in _written.GroupBy(a => string.Join("\u0001", a.PartitionValues.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value)), StringComparer.Ordinal))
+        {
+            AddFile first = group.First();
+            string columns = string.Join(", ", _schema.Fields.Select(f =>
+            {
+                string type = DuckDbTypes.ToDuckDb(f.Type);
+                string value = !partitions.Contains(f.Name) ? "d." + DuckDbTypes.Quote(f.Name)
+                    : first.PartitionValues.TryGetValue(f.Name, out string? text) && text is not null ? DuckDbTypes.Literal(text)
+                    : "NULL";
+                return $"CAST({value} AS {type}) AS {DuckDbTypes.Quote(f.Name)}";
+            }));
+            string files = string.Join(", ", group.Select(a => DuckDbTypes.Literal(Path.Combine(_table.Location, Uri.UnescapeDataString(a.Path)))));
+            branches.Add($"SELECT {columns} FROM read_parquet([{files}], union_by_name = true) AS d");
+        }
+
+        return string.Join(" UNION ALL ", branches);
+    }
+
+    /// <summary>
+    /// Ends the write without committing and deletes the data files it added, so a refused write leaves no orphans
+    /// (nor, for a table that did not exist, the folders the write created).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The write was committed.</exception>
+    public void Abandon()
+    {
+        if (_committed)
+        {
+            throw new InvalidOperationException($"This write to '{_table.Location}' is committed; it cannot be abandoned.");
+        }
+
+        _committed = true;
+        foreach (AddFile a in _written)
+        {
+            File.Delete(Path.Combine(_table.Location, Uri.UnescapeDataString(a.Path)));
+        }
+
+        _written.Clear();
+        if (_snapshot is null)
+        {
+            RemoveEmptyFolders(_table.Location);
+        }
+    }
+
+    /// <summary>Removes <paramref name="folder"/> when the abandoned write left it (and its subfolders) empty: a new table's folder, its partition folders.</summary>
+    private static void RemoveEmptyFolders(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            return;
+        }
+
+        foreach (string child in Directory.GetDirectories(folder))
+        {
+            RemoveEmptyFolders(child);
+        }
+
+        if (Directory.GetFileSystemEntries(folder).Length == 0)
+        {
+            Directory.Delete(folder);
+        }
     }
 
     /// <summary>

@@ -196,13 +196,18 @@ public sealed partial class DeltaWriter
         }
     }
 
-    /// <summary>Parses a column list such as <c>id long NOT NULL, name string</c> with DuckDB, accepting Delta type names.</summary>
+    /// <summary>
+    /// Parses a column list such as <c>id long NOT NULL, name string, day date GENERATED ALWAYS AS (CAST(ts AS DATE))</c>
+    /// with DuckDB, accepting Delta type names. A generated column's expression is kept as written in its
+    /// <c>delta.generationExpression</c> and checked by evaluating it over the other columns.
+    /// </summary>
     internal async Task<StructType> ParseSchemaAsync(string ddl, string location, CancellationToken cancellationToken)
     {
         string temp = "__medallion_schema_" + Guid.NewGuid().ToString("N");
+        (string columnsDdl, Dictionary<string, string> generated) = ExtractGenerated(ddl);
         try
         {
-            await ExecuteAsync($"CREATE TEMP TABLE {temp} ({NormalizeTypeNames(ddl)})", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync($"CREATE TEMP TABLE {temp} ({NormalizeTypeNames(columnsDdl)})", cancellationToken).ConfigureAwait(false);
         }
         catch (DuckDbException e)
         {
@@ -223,7 +228,21 @@ public sealed partial class DeltaWriter
                     string name = reader.GetString(0), type = reader.GetString(1);
                     DeltaType delta = DuckDbTypes.FromDuckDb(type, out string? reason)
                         ?? throw new MedallionException(ErrorCode.DeltaInvalidWriteArgument, $"Column '{name}' of the schema for the Delta table at '{location}': {reason}.\nHelp: use a type Delta can store.");
-                    fields.Add(new StructField(name, delta, !string.Equals(reader.GetString(2), "NO", StringComparison.OrdinalIgnoreCase), s_noMetadata));
+                    IReadOnlyDictionary<string, JsonElement> metadata = s_noMetadata;
+                    if (generated.Remove(name, out string? expression))
+                    {
+                        metadata = new Dictionary<string, JsonElement> { [GenerationExpressionKey] = JsonDocument.Parse("\"" + JsonEncodedText.Encode(expression).ToString() + "\"").RootElement.Clone() };
+                    }
+
+                    fields.Add(new StructField(name, delta, !string.Equals(reader.GetString(2), "NO", StringComparison.OrdinalIgnoreCase), metadata));
+                }
+            }
+
+            foreach (StructField f in fields)
+            {
+                if (SchemaAlignment.GenerationExpression(f) is { } expression)
+                {
+                    await ValidateGenerationExpressionAsync(temp, f, expression, fields, location, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -233,6 +252,107 @@ public sealed partial class DeltaWriter
         {
             await ExecuteAsync($"DROP TABLE IF EXISTS {temp}", cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private const string GenerationExpressionKey = "delta.generationExpression";
+
+    private async Task ValidateGenerationExpressionAsync(string temp, StructField field, string expression, List<StructField> fields, string location, CancellationToken cancellationToken)
+    {
+        if (fields.Exists(f => f != field && SchemaAlignment.GenerationExpression(f) is not null && ReferencesColumn(expression, f.Name)))
+        {
+            throw new MedallionException(ErrorCode.DeltaInvalidWriteArgument,
+                $"The generated column '{field.Name}' of the Delta table at '{location}' refers to another generated column in ({expression}).\nHelp: compute it from the columns that are written.");
+        }
+
+        try
+        {
+            await ExecuteAsync($"SELECT CAST(({expression}) AS {DuckDbTypes.ToDuckDb(field.Type)}) FROM {temp} LIMIT 0", cancellationToken).ConfigureAwait(false);
+        }
+        catch (DuckDbException e)
+        {
+            throw new MedallionException(ErrorCode.DeltaInvalidWriteArgument,
+                $"The expression of the generated column '{field.Name}' ({expression}) for the Delta table at '{location}' is not a valid {field.Type} expression over its columns: {e.Message}\nHelp: write a SQL expression over the other columns, e.g. CAST(ts AS DATE).", e);
+        }
+    }
+
+    private static bool ReferencesColumn(string expression, string column) =>
+        System.Text.RegularExpressions.Regex.IsMatch(expression, $@"(?<![\w""]){System.Text.RegularExpressions.Regex.Escape(column)}(?![\w""])", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// Takes <c>GENERATED ALWAYS AS (expression)</c> off each column of a column list: DuckDB parses the rest, and the
+    /// expressions (by column name) become <c>delta.generationExpression</c>, as Spark's DDL writes them.
+    /// </summary>
+    internal static (string Ddl, Dictionary<string, string> Generated) ExtractGenerated(string ddl)
+    {
+        List<string> columns = SplitColumns(ddl);
+        var generated = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < columns.Count; i++)
+        {
+            string column = columns[i];
+            System.Text.RegularExpressions.Match m = System.Text.RegularExpressions.Regex.Match(column, @"\bGENERATED\s+ALWAYS\s+AS\s*\(", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+            if (!m.Success)
+            {
+                continue;
+            }
+
+            int open = m.Index + m.Length - 1, depth = 0, close = -1;
+            for (int j = open; j < column.Length && close < 0; j++)
+            {
+                depth += column[j] == '(' ? 1 : column[j] == ')' ? -1 : 0;
+                close = depth == 0 ? j : -1;
+            }
+
+            if (close < 0)
+            {
+                continue;
+            }
+
+            string trimmed = column.Trim();
+            string name = trimmed.StartsWith('"') ? trimmed[1..trimmed.IndexOf('"', 1)] : trimmed[..trimmed.IndexOfAny([' ', '\t'])];
+            generated[name] = column[(open + 1)..close].Trim();
+            columns[i] = column[..m.Index] + column[(close + 1)..];
+        }
+
+        return (string.Join(", ", columns), generated);
+    }
+
+    /// <summary>
+    /// Splits a column list at its top-level commas. Angle brackets (<c>struct&lt;a int, b int&gt;</c>) nest only outside
+    /// parentheses, where types are; inside them, in expressions, <c>&lt;</c> and <c>&gt;</c> are comparisons.
+    /// </summary>
+    private static List<string> SplitColumns(string text)
+    {
+        var parts = new List<string>();
+        int parens = 0, angles = 0, start = 0;
+        char quote = '\0';
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (quote != '\0')
+            {
+                quote = c == quote ? '\0' : quote;
+            }
+            else if (c is '"' or '\'')
+            {
+                quote = c;
+            }
+            else if (c is '(' or ')')
+            {
+                parens += c == '(' ? 1 : -1;
+            }
+            else if (parens == 0 && c is '<' or '>')
+            {
+                angles += c == '<' ? 1 : -1;
+            }
+            else if (parens == 0 && angles == 0 && c == ',')
+            {
+                parts.Add(text[start..i]);
+                start = i + 1;
+            }
+        }
+
+        parts.Add(text[start..]);
+        return parts;
     }
 
     /// <summary>Replaces Delta type names by DuckDB's in each column's type (not in column names).</summary>

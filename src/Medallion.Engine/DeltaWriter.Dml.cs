@@ -280,7 +280,8 @@ public sealed partial class DeltaWriter
         }
 
         ColumnMappingMode mode = ModeOf(metadata);
-        string projected = SchemaAlignment.Project(rowsSql, columns, schema, mode, metadata.Configuration, table.Location);
+        // Rewritten rows may have new values in the columns a generated column is computed from.
+        string projected = SchemaAlignment.Project(rowsSql, columns, schema, mode, metadata.Configuration, table.Location, recomputeGenerated: true);
         return await WriteFilesAsync(table, projected, schema, metadata, mode, cancellationToken).ConfigureAwait(false);
     }
 

@@ -89,29 +89,35 @@ public sealed partial class DeltaWriter
         }
 
         string on = options.On;
-        long sourceRows = await ScalarLongAsync($"SELECT count(*) FROM {sourceTable}", cancellationToken).ConfigureAwait(false);
-        ScanPlan plan = await table.PlanScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
-        string all = await TableRelation.BuildAsync(Connection, snapshot, plan.Files, withRowIds: true, cancellationToken).ConfigureAwait(false);
+        (long sourceRows, ScanPredicate? keyRange, bool noKeys) = await SourceKeyRangeAsync(sourceTable, on, schema, sourceColumns, cancellationToken).ConfigureAwait(false);
+        // Only files whose statistics or partition values overlap the source's key range can hold a matched row, so
+        // the rest are never read; deleting unmatched target rows needs every file.
+        bool everyFile = options.WhenNotMatchedBySourceDelete;
+        ScanPlan plan = await table.PlanScanAsync(snapshot, everyFile ? null : keyRange, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<ScanFile> candidates = noKeys && !everyFile ? [] : plan.Files;
+        string all = await TableRelation.BuildAsync(Connection, snapshot, candidates, withRowIds: true, cancellationToken).ConfigureAwait(false);
         string marked = $"(SELECT *, true AS {MatchedMarker} FROM {sourceTable})";
 
-        // Files to rewrite: those holding matched rows, or every file when unmatched target rows go.
-        List<ScanFile> touched;
-        if (options.WhenNotMatchedBySourceDelete)
+        // Files to rewrite: those holding matched rows, or every file when unmatched target rows go. One pass over the
+        // candidates finds them and how many source rows match each target row.
+        List<ScanFile> touched = [];
+        long duplicates = 0;
+        if (options.WhenMatched != DeltaMergeMatchedAction.None || options.DeleteWhen is not null || options.WhenNotMatchedBySourceDelete)
         {
-            touched = [.. plan.Files];
-        }
-        else if (options.WhenMatched != DeltaMergeMatchedAction.None || options.DeleteWhen is not null)
-        {
-            touched = await FilesOfQueryAsync(plan.Files, $"SELECT DISTINCT target.{TableRelation.FileColumn} FROM ({all}) AS target JOIN {sourceTable} AS source ON ({on})", cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            touched = [];
+            (touched, duplicates) = await MatchedFilesAsync(candidates,
+                $"SELECT {TableRelation.FileColumn}, max(n) FROM (SELECT target.{TableRelation.FileColumn}, count(*) AS n FROM ({all}) AS target JOIN {sourceTable} AS source ON ({on}) GROUP BY target.{TableRelation.FileColumn}, target.{TableRelation.RowColumn}) GROUP BY 1",
+                cancellationToken).ConfigureAwait(false);
+            if (options.WhenMatched == DeltaMergeMatchedAction.None && options.DeleteWhen is null)
+            {
+                duplicates = 0;
+            }
+
+            if (options.WhenNotMatchedBySourceDelete)
+            {
+                touched = [.. candidates];
+            }
         }
 
-        long duplicates = options.WhenMatched == DeltaMergeMatchedAction.None && options.DeleteWhen is null ? 0 : await ScalarLongAsync(
-            $"SELECT count(*) FROM (SELECT target.{TableRelation.FileColumn}, target.{TableRelation.RowColumn} FROM ({all}) AS target JOIN {sourceTable} AS source ON ({on}) GROUP BY ALL HAVING count(*) > 1)",
-            cancellationToken).ConfigureAwait(false);
         if (duplicates > 0)
         {
             throw new MedallionException(ErrorCode.DeltaInvalidWriteArgument,
@@ -130,9 +136,12 @@ public sealed partial class DeltaWriter
             string joined = $"FROM ({rel}) AS target LEFT JOIN {marked} AS source ON ({on})";
             string anyMatch = $"source.{MatchedMarker} IS NOT NULL";
             string isDeleted = options.DeleteWhen is null ? "false" : $"({anyMatch} AND source.{DeleteMarker})";
-            long deletedByCondition = options.DeleteWhen is null ? 0 : await ScalarLongAsync($"SELECT count(*) {joined} WHERE {isDeleted}", cancellationToken).ConfigureAwait(false);
-            long matched = await ScalarLongAsync($"SELECT count(*) {joined} WHERE {anyMatch}", cancellationToken).ConfigureAwait(false) - deletedByCondition;
-            long unmatched = await ScalarLongAsync($"SELECT count(*) {joined} WHERE NOT ({anyMatch})", cancellationToken).ConfigureAwait(false);
+            long[] counts = await ScalarLongsAsync(
+                $"SELECT count(*) FILTER (WHERE {isDeleted}), count(*) FILTER (WHERE {anyMatch}), count(*) FILTER (WHERE NOT ({anyMatch})) {joined}",
+                cancellationToken).ConfigureAwait(false);
+            long deletedByCondition = counts[0];
+            long matched = counts[1] - deletedByCondition;
+            long unmatched = counts[2];
             // From here "matched" means matched and kept: rows the delete condition removes are handled on their own.
             string isMatched = options.DeleteWhen is null ? anyMatch : $"({anyMatch} AND NOT {isDeleted})";
             var select = new StringBuilder("SELECT ");
@@ -315,7 +324,8 @@ public sealed partial class DeltaWriter
         return await FinishAsync(table, commit, result with { FilesAdded = adds.Count, FilesRemoved = filesRemoved, Metrics = metrics }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<List<ScanFile>> FilesOfQueryAsync(IReadOnlyList<ScanFile> files, string sql, CancellationToken cancellationToken)
+    /// <summary>The files a query's rows name (first column: file path), and the largest second column (match count per target row).</summary>
+    private async Task<(List<ScanFile> Files, long MaxMatches)> MatchedFilesAsync(IReadOnlyList<ScanFile> files, string sql, CancellationToken cancellationToken)
     {
         var byPath = new Dictionary<string, ScanFile>(StringComparer.Ordinal);
         foreach (ScanFile f in files)
@@ -324,9 +334,10 @@ public sealed partial class DeltaWriter
         }
 
         var result = new List<ScanFile>();
+        long maxMatches = 0;
         if (files.Count == 0)
         {
-            return result;
+            return (result, maxMatches);
         }
 
         using DuckDbCommand command = Connection.CreateCommand();
@@ -339,10 +350,76 @@ public sealed partial class DeltaWriter
                 if (!reader.IsDBNull(0) && byPath.TryGetValue(reader.GetString(0), out ScanFile? f))
                 {
                     result.Add(f);
+                    maxMatches = Math.Max(maxMatches, reader.GetInt64(1));
                 }
             }
         }
 
-        return result;
+        // A target row matched by two source rows counts once per extra match, as the old per-row query did.
+        return (result, maxMatches > 1 ? maxMatches - 1 : 0);
+    }
+
+    /// <summary>
+    /// The source's row count, and a filter on the target's join keys that every matching target row passes: for each
+    /// <c>target.x = source.y</c> conjunct of <paramref name="on"/> whose columns are of one kind (numbers, strings,
+    /// dates, timestamps), <c>x</c> between the source's min and max of <c>y</c>. Null when no conjunct qualifies.
+    /// <c>NoKeys</c>: a key column of the source is all null, so no target row can match.
+    /// </summary>
+    private async Task<(long Rows, ScanPredicate? KeyRange, bool NoKeys)> SourceKeyRangeAsync(string sourceTable, string on, StructType schema, List<SourceColumn> sourceColumns, CancellationToken cancellationToken)
+    {
+        var keys = new List<(StructField Target, SourceColumn Source)>();
+        foreach ((string targetName, string sourceName) in MergeJoinKeys.Parse(on))
+        {
+            StructField? t = FindIgnoringCase(schema.Fields, targetName);
+            SourceColumn? src = sourceColumns.Find(c => string.Equals(c.Name, sourceName, StringComparison.OrdinalIgnoreCase));
+            if (t is not null && src?.Type is { } sourceType && MergeJoinKeys.SameKind(t.Type, sourceType))
+            {
+                keys.Add((t, src));
+            }
+        }
+
+        var sql = new StringBuilder("SELECT count(*)");
+        foreach ((_, SourceColumn src) in keys)
+        {
+            string c = DuckDbTypes.Quote(src.Name);
+            sql.Append($", min({c}), max({c})");
+        }
+
+        using DuckDbCommand command = Connection.CreateCommand();
+        command.CommandText = sql.Append(" FROM ").Append(sourceTable).ToString();
+        DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            long rows = reader.GetInt64(0);
+            ScanPredicate? range = null;
+            for (int i = 0; i < keys.Count; i++)
+            {
+                if (reader.IsDBNull(1 + 2 * i))
+                {
+                    return (rows, null, true);
+                }
+
+                ScanPredicate between = new AndPredicate(
+                    new ComparisonPredicate(keys[i].Target.Name, ComparisonOperator.GreaterThanOrEqual, reader.GetValue(1 + 2 * i)),
+                    new ComparisonPredicate(keys[i].Target.Name, ComparisonOperator.LessThanOrEqual, reader.GetValue(2 + 2 * i)));
+                range = range is null ? between : new AndPredicate(range, between);
+            }
+
+            return (rows, range, false);
+        }
+    }
+
+    private static StructField? FindIgnoringCase(IReadOnlyList<StructField> fields, string name)
+    {
+        foreach (StructField f in fields)
+        {
+            if (string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return f;
+            }
+        }
+
+        return null;
     }
 }

@@ -40,6 +40,8 @@ public sealed partial class DeltaWriter
 
     private readonly DuckDbParquetFiles _parquet;
     private readonly DuckDbParquetHandler _parquetReader;
+    private const int MaxCachedSnapshots = 16;
+    private readonly Dictionary<string, Snapshot> _snapshots = new(StringComparer.Ordinal);
     private bool _sessionReady;
 
     /// <summary>The connection the writer's SQL runs on.</summary>
@@ -51,21 +53,39 @@ public sealed partial class DeltaWriter
     /// <summary>Opens the table kernel for a local path (with checkpoint reading over DuckDB).</summary>
     internal DeltaTable OpenTable(string path) => new(new LocalObjectStore(Path.GetFullPath(path)), _parquetReader);
 
-    /// <summary>The newest snapshot, or null when there is no table at the path yet.</summary>
-    internal static async Task<Snapshot?> TryLatestAsync(DeltaTable table, CancellationToken cancellationToken)
+    /// <summary>
+    /// The newest snapshot, or null when there is no table at the path yet. The last snapshot this writer saw of the
+    /// table is the base: only log entries newer than it are listed and read, so a writer committing again and again
+    /// to one table does not reload its checkpoint each time. Other writers' commits are still seen, since the log is
+    /// listed every time.
+    /// </summary>
+    internal async Task<Snapshot?> TryLatestAsync(DeltaTable table, CancellationToken cancellationToken)
     {
         try
         {
-            return await table.GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
+            return await LatestAsync(table, cancellationToken).ConfigureAwait(false);
         }
         catch (MedallionException e) when (e.Code == ErrorCode.DeltaTableNotFound)
         {
+            _snapshots.Remove(table.Location);
             return null;
         }
     }
 
-    internal static async Task<Snapshot> LatestAsync(DeltaTable table, CancellationToken cancellationToken) =>
-        await table.GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
+    internal async Task<Snapshot> LatestAsync(DeltaTable table, CancellationToken cancellationToken)
+    {
+        Snapshot snapshot = _snapshots.TryGetValue(table.Location, out Snapshot? known)
+            ? await table.UpdateSnapshotAsync(known, cancellationToken).ConfigureAwait(false)
+            : await table.GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
+        if (_snapshots.Count >= MaxCachedSnapshots && !_snapshots.ContainsKey(table.Location))
+        {
+            // A writer touching many tables (a pipeline run) keeps only recent ones; a reload costs one checkpoint read.
+            _snapshots.Clear();
+        }
+
+        _snapshots[table.Location] = snapshot;
+        return snapshot;
+    }
 
     /// <summary>Session settings every write relies on: UTC, so timestamp text in stats and partition values is UTC.</summary>
     internal async Task PrepareSessionAsync(CancellationToken cancellationToken)
@@ -92,6 +112,27 @@ public sealed partial class DeltaWriter
         command.CommandText = sql;
         object? value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         return value is null or DBNull ? 0 : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The first row of a query whose columns are all integers (null read as 0).</summary>
+    internal async Task<long[]> ScalarLongsAsync(string sql, CancellationToken cancellationToken)
+    {
+        using DuckDbCommand command = Connection.CreateCommand();
+        command.CommandText = sql;
+        DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            var values = new long[reader.FieldCount];
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = reader.IsDBNull(i) ? 0 : Convert.ToInt64(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+
+            return values;
+        }
     }
 
     /// <summary>Runs <paramref name="operation"/> again on the newest version when it lost a race, up to <see cref="ConflictRetries"/> times.</summary>
@@ -131,7 +172,13 @@ public sealed partial class DeltaWriter
     {
         try
         {
-            Snapshot snapshot = await table.GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
+            Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
+            if (snapshot.Version != version)
+            {
+                // Another writer committed after this one; the checkpoint is of the version this writer committed.
+                snapshot = await table.GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
+            }
+
             if (!CheckpointWriter.IsDue(version, snapshot.Metadata))
             {
                 return (null, null);

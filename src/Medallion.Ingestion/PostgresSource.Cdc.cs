@@ -1,7 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
 using System.Linq;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
@@ -27,8 +30,10 @@ namespace Medallion.Ingestion;
 // exactly (bytea from its hex form); arrays stay in PostgreSQL's text form. A first read (no position) creates
 // the slot afresh with an exported snapshot and delivers the table as of the slot's consistent point (rows with
 // _op 'snapshot', uncommitted batches closed by an empty commit point), then the changes after it: nothing is
-// missed or doubled between the two. The stream uses the columns the table had when it started, and writes NULL
-// for TOASTed values an update left unchanged.
+// missed or doubled between the two. Updates and deletes carry the old row in the _before_ columns as far as the
+// replica identity sends it; a TOASTed value an update left unchanged is taken from the before-image when there is
+// one, else left NULL and named in _unchanged_toast. A column added while streaming ends the batch before the
+// change that first uses it and restarts the stream with the table described again (see the README).
 public sealed partial class PostgresSource
 {
     private readonly object _acknowledgeLock = new();
@@ -126,74 +131,91 @@ public sealed partial class PostgresSource
             throw SourceErrors.PositionMismatch(_options.SourceName, TableName, "it was not written by change data capture");
         }
 
-        (List<ColumnPlan> plan, bool slotExists) = await PrepareReplicationAsync(cancellationToken).ConfigureAwait(false);
-        if (after?.Lsn is ulong committed)
+        ulong skipBelow = after?.Lsn ?? 0;
+        bool fresh = after is null;
+        // Columns a restart was already made for: if describing the table again does not find them (dropped since),
+        // they are ignored rather than restarted for forever.
+        var restartedFor = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
         {
-            // Committed by the sink, perhaps never acknowledged (the process stopped in between).
-            await AdvanceSlotAsync(committed, cancellationToken).ConfigureAwait(false);
-        }
-
-        var replication = new LogicalReplicationConnection(_connectionString);
-        await using (replication.ConfigureAwait(false))
-        {
-            await replication.Open(cancellationToken).ConfigureAwait(false);
-            ulong skipBelow = after?.Lsn ?? 0;
-            ulong? snapshotLsn = null;
-            try
+            (List<ColumnPlan> plan, bool slotExists) = await PrepareReplicationAsync(cancellationToken).ConfigureAwait(false);
+            if (!fresh)
             {
-                if (after is null)
+                // Committed by the sink, perhaps never acknowledged (the process stopped in between).
+                await AdvanceSlotAsync(skipBelow, cancellationToken).ConfigureAwait(false);
+            }
+
+            var end = new StreamEnd(skipBelow, restartedFor);
+            var replication = new LogicalReplicationConnection(_connectionString);
+            await using (replication.ConfigureAwait(false))
+            {
+                await replication.Open(cancellationToken).ConfigureAwait(false);
+                ulong? snapshotLsn = null;
+                try
                 {
-                    // Nothing of this slot was ever committed: start it afresh, with a snapshot of its own start.
-                    if (slotExists)
+                    if (fresh)
                     {
-                        await replication.DropReplicationSlot(SlotName, cancellationToken: cancellationToken).ConfigureAwait(false);
+                        // Nothing of this slot was ever committed: start it afresh, with a snapshot of its own start.
+                        if (slotExists)
+                        {
+                            await replication.DropReplicationSlot(SlotName, cancellationToken: cancellationToken).ConfigureAwait(false);
+                        }
+
+                        PgOutputReplicationSlot slot = await replication.CreatePgOutputReplicationSlot(
+                            SlotName, slotSnapshotInitMode: LogicalSlotSnapshotInitMode.Export, cancellationToken: cancellationToken).ConfigureAwait(false);
+                        snapshotLsn = (ulong)slot.ConsistentPoint;
+                        end.LastEnd = snapshotLsn.Value;
+                        lock (_acknowledgeLock)
+                        {
+                            _draining = true;
+                        }
+
+                        await foreach (SourceBatch batch in ReadSnapshotAsync(target, plan, slot.SnapshotName!, snapshotLsn.Value, cancellationToken).ConfigureAwait(false))
+                        {
+                            yield return batch;
+                        }
                     }
 
-                    PgOutputReplicationSlot slot = await replication.CreatePgOutputReplicationSlot(
-                        SlotName, slotSnapshotInitMode: LogicalSlotSnapshotInitMode.Export, cancellationToken: cancellationToken).ConfigureAwait(false);
-                    snapshotLsn = (ulong)slot.ConsistentPoint;
-                    skipBelow = snapshotLsn.Value;
+                    // Until the server streams, acknowledgements wait (see StartStreaming).
                     lock (_acknowledgeLock)
                     {
                         _draining = true;
                     }
 
-                    await foreach (SourceBatch batch in ReadSnapshotAsync(target, plan, slot.SnapshotName!, snapshotLsn.Value, cancellationToken).ConfigureAwait(false))
+                    await foreach (SourceBatch batch in StreamChangesAsync(replication, target, plan, end, snapshotLsn, cancellationToken).ConfigureAwait(false))
                     {
                         yield return batch;
                     }
                 }
-
-                // Until the server streams, acknowledgements wait (see StartStreaming).
-                lock (_acknowledgeLock)
+                finally
                 {
-                    _draining = true;
-                }
-
-                await foreach (SourceBatch batch in StreamChangesAsync(replication, target, plan, skipBelow, snapshotLsn, cancellationToken).ConfigureAwait(false))
-                {
-                    yield return batch;
+                    lock (_acknowledgeLock)
+                    {
+                        _replication = null;
+                        _draining = false;
+                    }
                 }
             }
-            finally
+
+            ulong pending;
+            lock (_acknowledgeLock)
             {
-                lock (_acknowledgeLock)
-                {
-                    _replication = null;
-                    _draining = false;
-                }
+                (pending, _pending) = (_pending, 0);
             }
-        }
 
-        ulong pending;
-        lock (_acknowledgeLock)
-        {
-            (pending, _pending) = (_pending, 0);
-        }
+            if (pending > 0)
+            {
+                await AdvanceSlotAsync(pending, cancellationToken).ConfigureAwait(false);
+            }
 
-        if (pending > 0)
-        {
-            await AdvanceSlotAsync(pending, cancellationToken).ConfigureAwait(false);
+            if (end.AddedColumns is not { } added)
+            {
+                break;
+            }
+
+            LogMessages.StreamRestarted(_logger, _options.SourceName, TableName, added, new NpgsqlLogSequenceNumber(end.LastEnd));
+            fresh = false;
+            skipBelow = end.LastEnd;
         }
     }
 
@@ -241,7 +263,7 @@ public sealed partial class PostgresSource
         }
     }
 
-    private async IAsyncEnumerable<SourceBatch> StreamChangesAsync(LogicalReplicationConnection replication, DuckDbConnection target, List<ColumnPlan> plan, ulong skipBelow, ulong? snapshotLsn, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<SourceBatch> StreamChangesAsync(LogicalReplicationConnection replication, DuckDbConnection target, List<ColumnPlan> plan, StreamEnd end, ulong? snapshotLsn, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         quiet.CancelAfter(_options.ChangeWait);
@@ -252,11 +274,13 @@ public sealed partial class PostgresSource
         {
             using var batchTable = new BatchTable(target, plan);
             SourceColumn[] columns = plan.Select(c => c.ToSourceColumn()).ToArray();
-            var change = new ChangeState(plan.Count - MetadataColumns);
+            var change = new ChangeState(plan);
             DuckDbAppender appender = batchTable.Begin();
-            long sequence = 0, rows = 0, inBatch = 0;
-            ulong lastEnd = skipBelow;
+            ulong skipBelow = end.LastEnd;
+            long sequence = 0, rows = 0, inBatch = 0, inTransaction = 0;
             bool streaming = false;
+            var passClock = Stopwatch.StartNew();
+            var batchClock = new Stopwatch();
             if (snapshotLsn is ulong consistentPoint)
             {
                 // Commits the snapshot's staged batches, at the slot's consistent point.
@@ -267,109 +291,95 @@ public sealed partial class PostgresSource
                 appender = batchTable.Begin();
             }
 
-            // A micro-batch is handed out at the first transaction boundary once its first change is BatchInterval
-            // old: at a commit if the stream keeps flowing, or when the wait for the next message reaches that age.
-            Task<bool>? next = null;
-            Task? batchDue = null;
-            try
+            while (await NextMessageAsync(messages, cancellationToken).ConfigureAwait(false))
             {
-                bool cut = false;
-                while (true)
+                quiet.CancelAfter(_options.ChangeWait);
+                if (!streaming)
                 {
-                    if (!cut && batchDue is not null && !change.InTransaction)
-                    {
-                        next ??= NextMessageAsync(messages, cancellationToken);
-                        if (!next.IsCompleted)
-                        {
-                            await Task.WhenAny(next, batchDue).ConfigureAwait(false);
-                            cut = !next.IsCompleted;
-                        }
-                    }
-
-                    if (cut)
-                    {
-                        rows += inBatch;
-                        // The sink's time with the batch is not a quiet source.
-                        quiet.CancelAfter(Timeout.Infinite);
-                        yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, lastEnd);
-                        quiet.CancelAfter(_options.ChangeWait);
-                        (inBatch, batchDue, cut) = (0, null, false);
-                        appender = batchTable.Begin();
-                        continue;
-                    }
-
-                    next ??= NextMessageAsync(messages, cancellationToken);
-                    bool more = await next.ConfigureAwait(false);
-                    next = null;
-                    if (!more)
-                    {
-                        break;
-                    }
-
-                    quiet.CancelAfter(_options.ChangeWait);
-                    if (!streaming)
-                    {
-                        streaming = true;
-                        StartStreaming(replication);
-                    }
-
-                    switch (messages.Current)
-                    {
-                        case BeginMessage begin:
-                            change.Begin(begin, skip: (ulong)begin.TransactionFinalLsn < skipBelow);
-                            break;
-                        case RelationMessage relation:
-                            change.Map(relation, plan);
-                            break;
-                        case CommitMessage when change.Skipping:
-                            change.InTransaction = false;
-                            break;
-                        case CommitMessage commit:
-                            change.InTransaction = false;
-                            lastEnd = (ulong)commit.TransactionEndLsn;
-                            cut = inBatch >= _options.BatchRows || batchDue is { IsCompleted: true };
-                            break;
-                        case PgOutputReplicationMessage message when !change.Skipping && AsChange(message) is var (op, relation, tuple):
-                            await AppendChangeAsync(appender, change, op, relation, tuple, cancellationToken).ConfigureAwait(false);
-                            if (inBatch++ == 0 && _options.BatchInterval is TimeSpan age)
-                            {
-                                batchDue = Task.Delay(age, CancellationToken.None);
-                            }
-
-                            break;
-                    }
+                    streaming = true;
+                    StartStreaming(replication);
                 }
-            }
-            finally
-            {
-                // Left early (the consumer stopped) while a read was in flight: end it before the stream is disposed.
-                if (next is { IsCompleted: false })
+
+                switch (messages.Current)
                 {
-                    await quiet.CancelAsync().ConfigureAwait(false);
-                    try
-                    {
-                        await next.ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (e is OperationCanceledException or NpgsqlException)
-                    {
-                        // The read was abandoned on purpose; whatever ended the stream is reported by the consumer.
-                    }
+                    case BeginMessage begin:
+                        change.Begin(begin, skip: (ulong)begin.TransactionFinalLsn < skipBelow);
+                        inTransaction = 0;
+                        break;
+                    case RelationMessage relation:
+                        List<string> added = change.Map(relation, end.RestartedFor);
+                        if (added.Count > 0 && !change.Skipping)
+                        {
+                            end.AddedColumns = added;
+                            end.RestartedFor.UnionWith(added);
+                        }
+
+                        break;
+                    case CommitMessage when change.Skipping:
+                        change.InTransaction = false;
+                        break;
+                    case CommitMessage commit:
+                        change.InTransaction = false;
+                        end.LastEnd = (ulong)commit.TransactionEndLsn;
+                        if (_options.PassDuration is TimeSpan pass && passClock.Elapsed >= pass)
+                        {
+                            end.PassOver = true;
+                        }
+                        else if (inBatch >= _options.BatchRows || (inBatch > 0 && _options.CommitInterval is TimeSpan interval && batchClock.Elapsed >= interval))
+                        {
+                            rows += inBatch;
+                            // The sink's time with the batch is not a quiet source.
+                            quiet.CancelAfter(Timeout.Infinite);
+                            yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, end.LastEnd);
+                            quiet.CancelAfter(_options.ChangeWait);
+                            inBatch = 0;
+                            appender = batchTable.Begin();
+                        }
+
+                        break;
+                    case PgOutputReplicationMessage message when !change.Skipping && AsChange(message) is var (op, relation, before, after):
+                        await AppendChangeAsync(appender, change, op, relation, before, after, cancellationToken).ConfigureAwait(false);
+                        if (inBatch == 0)
+                        {
+                            batchClock.Restart();
+                        }
+
+                        inBatch++;
+                        inTransaction++;
+                        break;
+                }
+
+                if (end.AddedColumns is not null || end.PassOver)
+                {
+                    break;
                 }
             }
 
             EndStreaming();
+            if (end.AddedColumns is not null && change.InTransaction && inTransaction > 0)
+            {
+                // The interrupted transaction's first changes were read with the old columns; the restarted stream
+                // sends the whole transaction again, so none of it belongs to this batch.
+                batchTable.Complete(_options.SourceName, TableName);
+                batchTable.Delete(string.Create(CultureInfo.InvariantCulture, $"_lsn = {change.CommitLsn}"));
+                inBatch -= inTransaction;
+                appender = batchTable.Reopen();
+            }
+
             if (inBatch > 0)
             {
                 rows += inBatch;
-                yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, lastEnd);
+                yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, end.LastEnd);
             }
 
             // Heartbeat: the server's keepalives report how far it has decoded, and every change of this table up
             // to there was delivered and (the consumer asked for more, so) committed. Confirming that position lets
-            // the slot advance on a quiet table while other tables write WAL, so the server can recycle it.
+            // the slot advance on a quiet table while other tables and databases write WAL, so the server can
+            // recycle it. Only after a quiet wait: a stream stopped early (new columns, the pass's time is up) may
+            // not have received transactions that committed before the server's reported position.
             ulong received = (ulong)replication.LastReceivedLsn;
-            LogMessages.StreamDrained(_logger, _options.SourceName, TableName, new NpgsqlLogSequenceNumber(lastEnd), replication.LastReceivedLsn);
-            if (!change.InTransaction && received > lastEnd)
+            LogMessages.StreamDrained(_logger, _options.SourceName, TableName, new NpgsqlLogSequenceNumber(end.LastEnd), replication.LastReceivedLsn);
+            if (end.AddedColumns is null && !end.PassOver && !change.InTransaction && received > end.LastEnd)
             {
                 lock (_acknowledgeLock)
                 {
@@ -379,12 +389,14 @@ public sealed partial class PostgresSource
         }
     }
 
-    private static (string Op, RelationMessage Relation, ReplicationTuple Tuple)? AsChange(PgOutputReplicationMessage message) => message switch
+    private static (string Op, RelationMessage Relation, ReplicationTuple? Before, ReplicationTuple? After)? AsChange(PgOutputReplicationMessage message) => message switch
     {
-        InsertMessage insert => ("insert", insert.Relation, insert.NewRow),
-        UpdateMessage update => ("update", update.Relation, update.NewRow),
-        KeyDeleteMessage delete => ("delete", delete.Relation, delete.Key),
-        FullDeleteMessage delete => ("delete", delete.Relation, delete.OldRow),
+        InsertMessage insert => ("insert", insert.Relation, null, insert.NewRow),
+        FullUpdateMessage update => ("update", update.Relation, update.OldRow, update.NewRow),
+        IndexUpdateMessage update => ("update", update.Relation, update.Key, update.NewRow),
+        UpdateMessage update => ("update", update.Relation, null, update.NewRow),
+        KeyDeleteMessage delete => ("delete", delete.Relation, delete.Key, null),
+        FullDeleteMessage delete => ("delete", delete.Relation, delete.OldRow, null),
         _ => null,
     };
 
@@ -408,33 +420,42 @@ public sealed partial class PostgresSource
         return new SourceBatch(batchTable.QuotedName, columns, sequence, count, new SourcePosition(IngestionMode.Cdc, rows, [], [], [], lsn), isCommitPoint: true);
     }
 
-    private async Task AppendChangeAsync(DuckDbAppender appender, ChangeState change, string op, RelationMessage relation, ReplicationTuple tuple, CancellationToken cancellationToken)
+    private async Task AppendChangeAsync(DuckDbAppender appender, ChangeState change, string op, RelationMessage relation, ReplicationTuple? before, ReplicationTuple? after, CancellationToken cancellationToken)
     {
         int[] map = change.MapFor(relation);
         Array.Clear(change.Values);
-        int index = 0;
-        await foreach (ReplicationValue value in tuple.ConfigureAwait(false))
+        Array.Clear(change.Before);
+        change.Unchanged.Clear();
+        // The old tuple comes first on the wire: read it before the new one.
+        if (before is not null)
         {
-            int column = index < map.Length ? map[index] : -1;
-            index++;
-            if (column < 0 || value.IsDBNull)
+            await ReadTupleAsync(before, map, change.Before, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (after is not null)
+        {
+            await ReadTupleAsync(after, map, change.Values, change.Unchanged, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            change.Before.CopyTo(change.Values, 0);
+        }
+
+        // An unchanged TOASTed value is exact when the before-image has it (REPLICA IDENTITY FULL); otherwise it is named.
+        for (int i = change.Unchanged.Count - 1; i >= 0; i--)
+        {
+            int column = change.Unchanged[i];
+            if (change.Before[column] is not null)
             {
-                continue;
+                change.Values[column] = change.Before[column];
+                change.Unchanged.RemoveAt(i);
             }
+        }
 
-            if (value.IsUnchangedToastedValue)
-            {
-                if (!change.WarnedToast)
-                {
-                    change.WarnedToast = true;
-                    LogMessages.UnchangedToast(_logger, _options.SourceName, TableName);
-                }
-
-                continue;
-            }
-
-            using System.IO.TextReader reader = value.GetTextReader();
-            change.Values[column] = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        if (change.Unchanged.Count > 0 && !change.WarnedToast)
+        {
+            change.WarnedToast = true;
+            LogMessages.UnchangedToast(_logger, _options.SourceName, TableName);
         }
 
         appender.BeginRow();
@@ -448,10 +469,46 @@ public sealed partial class PostgresSource
             appender.Append(text);
         }
 
+        foreach (string? text in change.Before)
+        {
+            appender.Append(text);
+        }
+
+        appender.Append(change.Unchanged.Count == 0 ? null : JsonSerializer.Serialize(change.Unchanged.Select(c => change.Names[c])));
         appender.EndRow();
     }
 
+    /// <summary>Reads a tuple's values as text into <paramref name="values"/>; unchanged TOASTed columns go to <paramref name="unchanged"/>.</summary>
+    private static async Task ReadTupleAsync(ReplicationTuple tuple, int[] map, string?[] values, List<int>? unchanged, CancellationToken cancellationToken)
+    {
+        int index = 0;
+        await foreach (ReplicationValue value in tuple.ConfigureAwait(false))
+        {
+            int column = index < map.Length ? map[index] : -1;
+            index++;
+            if (column < 0 || value.IsDBNull)
+            {
+                continue;
+            }
+
+            if (value.IsUnchangedToastedValue)
+            {
+                unchanged?.Add(column);
+                continue;
+            }
+
+            using System.IO.TextReader reader = value.GetTextReader();
+            values[column] = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private const int MetadataColumns = 5;
+
+    /// <summary>The prefix of the columns holding a change's before-image.</summary>
+    public const string BeforePrefix = "_before_";
+
+    /// <summary>The column naming the columns an update left unchanged whose value the server did not send.</summary>
+    public const string UnchangedToastColumn = "_unchanged_toast";
 
     /// <summary>Makes sure the publication exists, tells whether the slot does, and plans the batch columns: the change's metadata, then the table's.</summary>
     private async Task<(List<ColumnPlan>, bool SlotExists)> PrepareReplicationAsync(CancellationToken cancellationToken)
@@ -468,6 +525,7 @@ public sealed partial class PostgresSource
                 new("_commit_ts", "timestamptz", "", ValueKind.TimestampTz, "TIMESTAMPTZ", "TIMESTAMPTZ"),
                 new("_txid", "xid", "", ValueKind.Int64, "UBIGINT", "UBIGINT"),
             };
+            var before = new List<ColumnPlan>(columns.Count);
             foreach (PgColumn column in columns)
             {
                 ColumnPlan table = PostgresTypeMap.Plan(column.Name, column.Declared, column.TypeName, column.TypeType, column.Typmod, column.ElementName, column.ElementType)
@@ -475,7 +533,11 @@ public sealed partial class PostgresSource
                 string duckType = column.ElementName is null ? table.DuckDbType : "VARCHAR";
                 string? convert = duckType == "VARCHAR" ? null : table.Kind == ValueKind.Bytes ? "from_hex(substr({0}, 3))" : $"CAST({{0}} AS {duckType})";
                 plan.Add(new ColumnPlan(column.Name, column.Declared, PostgresSql.QuoteIdentifier(column.Name) + "::text", ValueKind.Text, "VARCHAR", duckType, convert));
+                before.Add(new ColumnPlan(BeforePrefix + column.Name, column.Declared, "NULL::text", ValueKind.Text, "VARCHAR", duckType, convert));
             }
+
+            plan.AddRange(before);
+            plan.Add(new ColumnPlan(UnchangedToastColumn, "text[]", "NULL::text", ValueKind.Text, "VARCHAR", "VARCHAR[]", "CAST(CAST({0} AS JSON) AS VARCHAR[])"));
 
             string quotedTable = PostgresSql.QuoteIdentifier(_schema) + "." + PostgresSql.QuoteIdentifier(_table);
             if ((await QueryAsync(connection, "SELECT 1 FROM pg_publication WHERE pubname = $1", [PublicationName], r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count == 0)
@@ -495,12 +557,41 @@ public sealed partial class PostgresSource
         }
     }
 
-    /// <summary>The transaction being read and the mapping of each relation's tuple columns onto the batch columns.</summary>
-    private sealed class ChangeState(int tableColumns)
+    /// <summary>Where a stream ended: the end of its last whole transaction, and the columns that made it restart.</summary>
+    private sealed class StreamEnd(ulong lastEnd, HashSet<string> restartedFor)
+    {
+        public ulong LastEnd { get; set; } = lastEnd;
+
+        /// <summary>Columns a Relation message brought that the plan lacks: the stream must restart with them.</summary>
+        public List<string>? AddedColumns { get; set; }
+
+        public HashSet<string> RestartedFor { get; } = restartedFor;
+
+        /// <summary>The pass ran for its <see cref="SourceTableOptions.PassDuration"/> and ended at a transaction boundary.</summary>
+        public bool PassOver { get; set; }
+    }
+
+    /// <summary>The transaction being read and the mapping of each relation's tuple columns onto the table's columns.</summary>
+    private sealed class ChangeState
     {
         private readonly Dictionary<uint, int[]> _maps = [];
 
-        public string?[] Values { get; } = new string?[tableColumns];
+        public ChangeState(List<ColumnPlan> plan)
+        {
+            int tableColumns = (plan.Count - MetadataColumns - 1) / 2;
+            Names = plan.Skip(MetadataColumns).Take(tableColumns).Select(c => c.Name).ToArray();
+            Values = new string?[tableColumns];
+            Before = new string?[tableColumns];
+        }
+
+        /// <summary>The table's columns, in plan order.</summary>
+        public string[] Names { get; }
+
+        public string?[] Values { get; }
+
+        public string?[] Before { get; }
+
+        public List<int> Unchanged { get; } = [];
 
         public bool Skipping { get; private set; }
 
@@ -527,16 +618,23 @@ public sealed partial class PostgresSource
             Sequence = 0;
         }
 
-        public void Map(RelationMessage relation, List<ColumnPlan> plan)
+        /// <summary>Maps the relation's columns; returns those the table's plan lacks, except the <paramref name="ignored"/> ones.</summary>
+        public List<string> Map(RelationMessage relation, IReadOnlySet<string> ignored)
         {
             var map = new int[relation.Columns.Count];
+            var added = new List<string>();
             for (int i = 0; i < map.Length; i++)
             {
-                int column = plan.FindIndex(MetadataColumns, c => c.Name == relation.Columns[i].ColumnName);
-                map[i] = column < 0 ? -1 : column - MetadataColumns;
+                string name = relation.Columns[i].ColumnName;
+                map[i] = Array.IndexOf(Names, name);
+                if (map[i] < 0 && !ignored.Contains(name))
+                {
+                    added.Add(name);
+                }
             }
 
             _maps[relation.RelationId] = map;
+            return added;
         }
 
         public int[] MapFor(RelationMessage relation) => _maps[relation.RelationId];

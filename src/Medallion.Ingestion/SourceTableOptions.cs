@@ -46,11 +46,16 @@ public sealed class SourceTableOptions
     public TimeSpan ChangeWait { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// CDC: the longest a change waits in an open batch. A batch is handed out (and committed) at the first
-    /// transaction boundary once its first change is this old, so a steady stream lands in micro-batches of about
-    /// this length. Null: only <see cref="BatchRows"/> and the end of the stream close a batch.
+    /// CDC: a batch is also committed at the first transaction boundary once its first change is this old, however
+    /// few rows it holds (the micro-batch interval); null commits only full batches and at the end of a pass.
     /// </summary>
-    public TimeSpan? BatchInterval { get; init; }
+    public TimeSpan? CommitInterval { get; init; }
+
+    /// <summary>
+    /// CDC: a pass ends at the first transaction boundary after this long even while changes keep coming, so a
+    /// caller can run what depends on the table between passes; null reads until the stream is quiet for <see cref="ChangeWait"/>.
+    /// </summary>
+    public TimeSpan? PassDuration { get; init; }
 
     /// <summary>Rows per batch (each batch is staged in DuckDB, so memory is bounded by the batch, not the table).</summary>
     public int BatchRows { get; init; } = 100_000;
@@ -69,11 +74,6 @@ public sealed class SourceTableOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnectAttempts, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(RetryDelay.Ticks);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ChangeWait, TimeSpan.Zero);
-        if (BatchInterval is TimeSpan interval)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero, nameof(BatchInterval));
-        }
-
         if (Mode == IngestionMode.Incremental && CursorColumns.Count == 0)
         {
             throw new ArgumentException($"Source '{SourceName}': incremental mode needs at least one cursor column.", nameof(CursorColumns));

@@ -1,7 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
+using Medallion.Engine.Sessions;
 
 namespace Medallion.PgWire;
 
@@ -30,4 +32,11 @@ public interface ISqlSession : IAsyncDisposable
     /// (<see cref="ErrorCode.EngineReadOnly"/>, sent as SQLSTATE 25006).
     /// </exception>
     ValueTask<string> BindAsync(string sql, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The lakehouse tables the session shows, for catalog emulation: those with a <see cref="LakehouseTable.UniqueKey"/>
+    /// are reported with that primary key (pg_constraint, pg_index, information_schema). None by default.
+    /// </summary>
+    /// <param name="cancellationToken">Cancelled when the client cancels or goes away.</param>
+    ValueTask<IReadOnlyList<LakehouseTable>> ListTablesAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IReadOnlyList<LakehouseTable>>([]);
 }

@@ -46,8 +46,16 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory
     /// Opens a database for serving: DuckDB may read files only under <paramref name="readableDirectories"/>
     /// (the warehouse), so clients cannot read the server's other files through <c>read_csv</c> and friends, and
     /// queries together use at most <paramref name="memoryLimit"/> (DuckDB's syntax, e.g. <c>4GB</c>; DuckDB's
-    /// default of 80% of RAM when null). A query that needs more memory than it may have fails alone (SQLSTATE 53200).
+    /// default of 80% of RAM when null).
     /// </summary>
+    /// <remarks>
+    /// The limit is one pool for every session, not a budget per query: DuckDB 1.5 has no per-connection or per-query
+    /// memory limit (<c>memory_limit</c> is database-wide, <c>max_temp_directory_size</c> bounds spilling to disk for
+    /// the database as a whole). What it guarantees: the server's queries never hold more than the limit together;
+    /// operators that can spill (joins, aggregates, sorts) go to disk first; a query that still cannot get memory
+    /// fails alone with SQLSTATE 53200 while the others and its own session go on. It does not guarantee that one
+    /// large query cannot make another fail by using most of the pool first.
+    /// </remarks>
     /// <param name="databaseFile">A DuckDB file whose tables to serve too, or null for an in-memory database.</param>
     /// <param name="readableDirectories">The folders queries may read files from (the lakehouse's storage).</param>
     /// <param name="memoryLimit">DuckDB's <c>memory_limit</c>, or null for its default.</param>
@@ -102,6 +110,9 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory
 
         public async ValueTask<string> BindAsync(string sql, CancellationToken cancellationToken) =>
             await session.BindAsync(sql, cancellationToken).ConfigureAwait(false);
+
+        public async ValueTask<IReadOnlyList<LakehouseTable>> ListTablesAsync(CancellationToken cancellationToken) =>
+            await session.ListTablesAsync(cancellationToken).ConfigureAwait(false);
 
         public ValueTask DisposeAsync() => session.DisposeAsync();
     }

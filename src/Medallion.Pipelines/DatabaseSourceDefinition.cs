@@ -43,7 +43,12 @@ public sealed record DatabaseTableDefinition(
     SourceLocation Location)
 {
     /// <summary>The options a source connector reads this table with.</summary>
-    public SourceTableOptions ToOptions(string sourceName, TimeSpan? changeWait = null) => new()
+    /// <param name="sourceName">The source's name.</param>
+    /// <param name="interval">
+    /// CDC micro-batch interval (continuous runs): a pass commits at least this often, ends after about this long,
+    /// and ends early after this long without a change. Null: the pass drains what is available (1 s of quiet ends it).
+    /// </param>
+    public SourceTableOptions ToOptions(string sourceName, TimeSpan? interval = null) => new()
     {
         SourceName = sourceName,
         Table = Table,
@@ -53,7 +58,8 @@ public sealed record DatabaseTableDefinition(
         ReplicationSlot = Slot,
         Publication = Publication,
         BatchRows = BatchRows,
-        ChangeWait = changeWait ?? TimeSpan.FromSeconds(1),
-        BatchInterval = changeWait,
+        ChangeWait = interval ?? TimeSpan.FromSeconds(1),
+        CommitInterval = interval,
+        PassDuration = interval,
     };
 }

@@ -19,7 +19,20 @@ namespace Medallion.Pipelines;
 /// <param name="Result">Batches and rows moved, and the position reached.</param>
 /// <param name="Version">The bronze table's version after the pass (null when there is no table yet).</param>
 /// <param name="SlotLagBytes">CDC: how far the slot trails the server's WAL after the pass, in bytes.</param>
-public sealed record DatabaseTableResult(string Source, string Table, TableName Target, IngestionResult Result, long? Version, long? SlotLagBytes);
+/// <param name="Mode">How the table is read.</param>
+/// <param name="CommittedVersion">The last bronze version this pass committed; null when it committed nothing.</param>
+public sealed record DatabaseTableResult(string Source, string Table, TableName Target, IngestionResult Result, long? Version, long? SlotLagBytes, IngestionMode Mode = IngestionMode.Full, long? CommittedVersion = null)
+{
+    /// <summary>The position reached as people read it: the LSN for CDC, else null.</summary>
+    public string? PositionText => Result.Position?.Lsn is ulong lsn ? $"{lsn >> 32:X}/{lsn & 0xFFFFFFFF:X}" : null;
+
+    /// <summary>This pass as the catalog keeps it (<see cref="CatalogStore.RecordSourceRunAsync"/>).</summary>
+    /// <param name="runId">The run (or ingest session) the pass belongs to.</param>
+    /// <param name="pass">The pass's number in it, from 1.</param>
+    /// <param name="recordedAt">When the pass ended.</param>
+    public SourceRunRecord ToRecord(string runId, long pass, DateTimeOffset recordedAt) => new(
+        runId, Target, pass, Source, Table, Mode.ToString().ToLowerInvariant(), Result.Rows, Result.Batches, PositionText, CommittedVersion, SlotLagBytes, recordedAt);
+}
 
 /// <summary>
 /// Lands a project's database sources in bronze: the entry point for <c>medallion ingest</c> and for a pipeline
@@ -110,10 +123,7 @@ public static class DatabaseSourceLoader
     /// <summary>The connector for one table of a database source.</summary>
     /// <param name="source">The source.</param>
     /// <param name="table">One of its tables.</param>
-    /// <param name="changeWait">
-    /// CDC: how long a pass waits for the next change before it ends (default 1 s); when given (continuous mode),
-    /// also the micro-batch length: a change is committed about this long after it arrives, even while changes flow.
-    /// </param>
+    /// <param name="changeWait">CDC: the micro-batch interval of a continuous run (see <see cref="DatabaseTableDefinition.ToOptions"/>); null drains what is available.</param>
     /// <param name="loggerFactory">Where the connector logs.</param>
     /// <exception cref="MedallionException">The connection's settings do not make a connection string (<see cref="ErrorCode.ProjectFileInvalid"/>, naming the connection).</exception>
     public static IIngestionSource CreateSource(DatabaseSourceDefinition source, DatabaseTableDefinition table, TimeSpan? changeWait = null, ILoggerFactory? loggerFactory = null)
@@ -140,6 +150,26 @@ public static class DatabaseSourceLoader
         }
     }
 
+    /// <summary>Runs one pass over one table of <paramref name="source"/> (a pipeline's source step).</summary>
+    /// <param name="project">The project (bronze tables live under its storage, which must be local).</param>
+    /// <param name="source">One of <see cref="MedallionProject.DatabaseSources"/>.</param>
+    /// <param name="table">One of its tables.</param>
+    /// <param name="connection">An open DuckDB connection for staging batches and writing Parquet.</param>
+    /// <param name="interval">CDC: the micro-batch interval (see <see cref="DatabaseTableDefinition.ToOptions"/>); null drains what is available.</param>
+    /// <param name="loggerFactory">Where retries, warnings and commits are logged.</param>
+    /// <param name="cancellationToken">Stops the pass; what was committed stays committed, nothing is half-committed.</param>
+    /// <exception cref="MedallionException">The table cannot be read or written; the message names the source and table.</exception>
+    public static Task<DatabaseTableResult> LoadTableAsync(
+        MedallionProject project, DatabaseSourceDefinition source, DatabaseTableDefinition table, DuckDbConnection connection, TimeSpan? interval = null,
+        ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(connection);
+        return LoadTableAsync(project, source, table, new DeltaWriter(connection), CreateSource(source, table, interval, loggerFactory), loggerFactory, cancellationToken);
+    }
+
     private static async Task<DatabaseTableResult> LoadTableAsync(
         MedallionProject project, DatabaseSourceDefinition source, DatabaseTableDefinition table, DeltaWriter writer, IIngestionSource? connector,
         ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
@@ -158,7 +188,7 @@ public static class DatabaseSourceLoader
             ? await postgres.GetSlotLagBytesAsync(cancellationToken).ConfigureAwait(false)
             : null;
         long? version = sink.LastCommittedVersion ?? (await writer.TryGetSnapshotAsync(location, cancellationToken).ConfigureAwait(false))?.Version;
-        return new DatabaseTableResult(source.Name, table.Table, table.Target, result, version, lag);
+        return new DatabaseTableResult(source.Name, table.Table, table.Target, result, version, lag, table.Mode, sink.LastCommittedVersion);
     }
 
     private static string ConnectionString(ConnectionDefinition connection, bool postgres)

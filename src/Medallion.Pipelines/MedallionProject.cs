@@ -64,6 +64,9 @@ public sealed class MedallionProject
     /// <summary>Database sources (entries of <c>sources/*.yml</c> with a <c>connection</c>), in file order.</summary>
     public IReadOnlyList<DatabaseSourceDefinition> DatabaseSources { get; internal init; } = [];
 
+    /// <summary>HTTP API sources (entries of <c>sources/*.yml</c> with a <c>url</c>), in file order.</summary>
+    public IReadOnlyList<ApiSourceDefinition> ApiSources { get; internal init; } = [];
+
     /// <summary>Models, by file path.</summary>
     public IReadOnlyList<ModelDefinition> Models { get; }
 
@@ -74,7 +77,7 @@ public sealed class MedallionProject
         return path.Contains("://", StringComparison.Ordinal) ? path : Path.GetFullPath(Path.Combine(Directory, path));
     }
 
-    /// <summary>The tables defined by the project: source targets and models.</summary>
+    /// <summary>The tables defined by the project: the targets of file, database and API sources, and models.</summary>
     public IEnumerable<TableName> Tables
     {
         get
@@ -87,6 +90,11 @@ public sealed class MedallionProject
             foreach (DatabaseTableDefinition table in DatabaseSources.SelectMany(s => s.Tables))
             {
                 yield return table.Target;
+            }
+
+            foreach (ApiSourceDefinition source in ApiSources)
+            {
+                yield return source.Target;
             }
 
             foreach (ModelDefinition model in Models)

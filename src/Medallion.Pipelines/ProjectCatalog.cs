@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
@@ -44,13 +45,29 @@ public static class ProjectCatalog
             }
         }
 
+        foreach (ApiSourceDefinition source in project.ApiSources)
+        {
+            await catalog.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (ModelDefinition model in graph.Models)
         {
             ModelConfig config = model.Config;
             await catalog.UpsertTableAsync(
-                new CatalogTable(model.Name, TableLocation(project, model.Name), Description: config.Description, Owner: config.Owner, Tags: config.Tags),
+                new CatalogTable(model.Name, TableLocation(project, model.Name), Description: config.Description, Owner: config.Owner, Tags: config.Tags)
+                {
+                    UniqueKey = UniqueKeyOf(config),
+                },
                 cancellationToken).ConfigureAwait(false);
             await catalog.ReplaceLineageAsync(model.Name, graph.GetAnalysis(model.Name).LineageEdges, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>What identifies a row of the model's table: a merge's unique key; in SCD2 history, the key and the start of each version.</summary>
+    private static IReadOnlyList<string> UniqueKeyOf(ModelConfig config) => config.Materialized switch
+    {
+        Materialization.Merge => config.UniqueKey,
+        Materialization.Scd2 => [.. config.UniqueKey, Running.ModelBuilder.ValidFrom],
+        _ => [],
+    };
 }

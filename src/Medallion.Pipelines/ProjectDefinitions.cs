@@ -19,6 +19,12 @@ public enum SourceFormat
     JsonLines,
     /// <summary>Parquet files.</summary>
     Parquet,
+    /// <summary>
+    /// Debezium change events, one JSON event per line (with or without the <c>schema</c>/<c>payload</c> envelope),
+    /// landing with the columns of PostgreSQL CDC (<c>_op</c>, <c>_lsn</c>, <c>_seq</c>, <c>_commit_ts</c>,
+    /// <c>_txid</c>, the row, <c>_before_&lt;column&gt;</c>).
+    /// </summary>
+    Debezium,
 }
 
 /// <summary>A file source from <c>sources/*.yml</c>: files matching a glob, loaded into a bronze table.</summary>

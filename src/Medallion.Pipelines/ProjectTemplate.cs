@@ -90,7 +90,7 @@ public static class ProjectTemplate
             sources:
               - name: orders
                 description: Orders exported by the shop, one CSV per day.
-                format: csv              # csv | jsonl | parquet
+                format: csv              # csv | jsonl | parquet | debezium
                 path: data/orders/*.csv
                 target: bronze.orders
                 options:                 # passed to DuckDB's reader
@@ -101,6 +101,27 @@ public static class ProjectTemplate
               #   format: jsonl
               #   path: data/customers/*.jsonl
               #   target: bronze.customers
+
+              # Debezium change events (one JSON event per line, with or without the schema/payload
+              # envelope) land with _op, _lsn, _seq, _commit_ts, _txid, the row and _before_<column>;
+              # a merge model with delete_when: _op = 'delete' turns them into current state.
+              # - name: orders_cdc
+              #   format: debezium
+              #   path: data/cdc/orders/*.jsonl
+              #   target: bronze.orders_cdc
+
+              # An HTTP API source is an entry with 'url:'; 'medallion ingest' reads it. Secrets are
+              # written as ${ENV_VAR} and read only when the source runs (never stored or printed).
+              # - name: crm_contacts
+              #   url: https://api.example.com/v1/contacts
+              #   target: bronze.crm_contacts
+              #   records: data.items      # where the records are in a response
+              #   auth: {type: bearer, token: "${CRM_TOKEN}"}   # bearer | basic (user, password) | api_key (header, key)
+              #   pagination: {type: page, param: page, size_param: per_page, size: 100}
+              #                            # page | offset (size) | cursor (path: meta.next) | link (Link: rel="next")
+              #   incremental: {field: updated_at, param: updated_since}   # appends what is new, position kept in bronze
+              #   nested: json             # json (nested objects as JSON text) | flatten (a.b -> a_b)
+              #   max_attempts: 5          # 429, 5xx and timeouts are retried with backoff, honouring Retry-After
 
             """);
         yield return ("data/orders/orders_2026-01-01.csv", """

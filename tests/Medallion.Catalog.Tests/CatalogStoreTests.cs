@@ -28,7 +28,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Opening_a_new_file_applies_every_migration_and_records_it_in_schema_version()
     {
-        Assert.Equal(2, await _store.GetSchemaVersionAsync());
+        Assert.Equal(4, await _store.GetSchemaVersionAsync());
         using var connection = new SqliteConnection($"Data Source={_store.Path}");
         connection.Open();
         using SqliteCommand command = connection.CreateCommand();
@@ -36,6 +36,26 @@ public sealed class CatalogStoreTests : IAsyncLifetime
         string applied = (string)command.ExecuteScalar()!;
         Assert.StartsWith("1:namespaces, tables", applied, StringComparison.Ordinal);
         Assert.Contains("|2:users of the SQL endpoint", applied, StringComparison.Ordinal);
+        Assert.Contains("|3:source runs", applied, StringComparison.Ordinal);
+        Assert.Contains("|4:the unique key", applied, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_source_pass_is_recorded_with_its_slot_lag_and_a_second_record_of_the_same_pass_replaces_it()
+    {
+        RunRecord run = await _store.StartRunAsync(null);
+        var target = new TableName("bronze", "orders");
+        DateTimeOffset at = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        await _store.RecordSourceRunAsync(new SourceRunRecord(run.Id, target, 1, "shop", "public.orders", "cdc", 10, 1, "0/16B3748", 3, 4096, at));
+        await _store.RecordSourceRunAsync(new SourceRunRecord(run.Id, target, 1, "shop", "public.orders", "cdc", 12, 2, "0/16B3800", 4, 0, at));
+        await _store.RecordSourceRunAsync(new SourceRunRecord(run.Id, target, 2, "shop", "public.orders", "cdc", 0, 0, "0/16B3800", null, 5_000_000, at));
+
+        List<SourceRunRecord> passes = await _store.GetSourceRunsAsync(run.Id);
+
+        Assert.Equal(
+            [(1L, 12L, 2L, "0/16B3800", (long?)4, (long?)0), (2L, 0L, 0L, "0/16B3800", null, 5_000_000)],
+            passes.Select(p => (p.Pass, p.Rows, p.Batches, p.Position, p.CommittedVersion, p.SlotLagBytes)));
+        Assert.All(passes, p => Assert.Equal((target, "shop", "public.orders", "cdc", at), (p.Target, p.Source, p.SourceTable, p.Mode, p.RecordedAt)));
     }
 
     [Fact]
@@ -46,7 +66,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         _store = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path));
 
-        Assert.Equal(2, await _store.GetSchemaVersionAsync());
+        Assert.Equal(4, await _store.GetSchemaVersionAsync());
         Assert.NotNull(await _store.GetTableAsync(s_orders));
     }
 
@@ -65,7 +85,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         Assert.Equal(ErrorCode.CatalogSchemaTooNew, error.Code);
         Assert.Equal(
-            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (2).\nHelp: upgrade Medallion; do not downgrade a catalog.",
+            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (4).\nHelp: upgrade Medallion; do not downgrade a catalog.",
             error.Message);
     }
 
@@ -79,6 +99,17 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         Assert.Equal(ErrorCode.CatalogOpenFailed, error.Code);
         Assert.StartsWith($"Cannot open the catalog '{path}'", error.Message);
+    }
+
+    [Fact]
+    public async Task A_table_keeps_its_unique_key_in_order_until_a_registration_without_one_clears_it()
+    {
+        await _store.UpsertTableAsync(new CatalogTable(s_orders, "tables/silver/orders") { UniqueKey = ["region", "order_id"] });
+        Assert.Equal(["region", "order_id"], (await _store.GetTableAsync(s_orders))!.UniqueKey);
+
+        await _store.UpsertTableAsync(new CatalogTable(s_orders, "tables/silver/orders"));
+
+        Assert.Empty((await _store.GetTableAsync(s_orders))!.UniqueKey);
     }
 
     [Fact]

@@ -5,7 +5,7 @@ namespace Medallion.Ingestion.Tests;
 
 public sealed class BronzeSinkTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
-    private PostgresSource Source(string table, IngestionMode mode, int batchRows = 1000, params string[] cursor) =>
+    private PostgresSource Source(string table, IngestionMode mode, int batchRows = 1000, int changeWaitMs = 500, params string[] cursor) =>
         new(database.ConnectionString, new SourceTableOptions
         {
             SourceName = "shop",
@@ -14,7 +14,7 @@ public sealed class BronzeSinkTests(PostgresDatabase database) : IClassFixture<P
             CursorColumns = cursor,
             ReplicationSlot = $"{database.Name}_{table}",
             BatchRows = batchRows,
-            ChangeWait = TimeSpan.FromMilliseconds(500),
+            ChangeWait = TimeSpan.FromMilliseconds(changeWaitMs),
         });
 
     [Fact]
@@ -62,11 +62,11 @@ public sealed class BronzeSinkTests(PostgresDatabase database) : IClassFixture<P
         await database.ExecuteAsync("CREATE TABLE inc (id int PRIMARY KEY, updated_at int); INSERT INTO inc SELECT g, g FROM generate_series(1, 5) g");
         using var target = new DuckDbTarget();
         using var bronze = new BronzeTable(target);
-        IngestionResult first = await IngestionRunner.RunAsync(Source("inc", IngestionMode.Incremental, 2, "updated_at"), bronze.Sink(), target.Connection);
+        IngestionResult first = await IngestionRunner.RunAsync(Source("inc", IngestionMode.Incremental, 2, cursor: "updated_at"), bronze.Sink(), target.Connection);
 
         await database.ExecuteAsync("INSERT INTO inc VALUES (6, 5), (7, 9); UPDATE inc SET updated_at = 10 WHERE id = 1");
         // A new source and sink, as after a restart: the position comes from the table.
-        IngestionResult second = await IngestionRunner.RunAsync(Source("inc", IngestionMode.Incremental, 2, "updated_at"), bronze.Sink(), target.Connection);
+        IngestionResult second = await IngestionRunner.RunAsync(Source("inc", IngestionMode.Incremental, 2, cursor: "updated_at"), bronze.Sink(), target.Connection);
         await bronze.ViewAsync();
 
         Assert.Equal((3L, 5L), (first.Batches, first.Rows));
@@ -135,7 +135,7 @@ public sealed class BronzeSinkTests(PostgresDatabase database) : IClassFixture<P
         await database.ExecuteAsync("CREATE TABLE raced (id int PRIMARY KEY, updated_at int); INSERT INTO raced VALUES (1, 1)");
         using var target = new DuckDbTarget();
         using var bronze = new BronzeTable(target);
-        PostgresSource source = Source("raced", IngestionMode.Incremental, 1000, "updated_at");
+        PostgresSource source = Source("raced", IngestionMode.Incremental, cursor: "updated_at");
         BronzeSink slow = bronze.Sink();
         await slow.GetCommittedPositionAsync(source.Key);
 
@@ -167,6 +167,93 @@ public sealed class BronzeSinkTests(PostgresDatabase database) : IClassFixture<P
 
         Assert.Equal(0L, quiet.Rows);
         Assert.True(confirmed >= written, $"The slot stayed at {confirmed}, behind the WAL written by the other table ({written}); the bronze position is {quiet.Position}.");
+    }
+
+    [Fact]
+    public async Task A_quiet_table_lets_its_slot_advance_past_the_wal_another_database_writes()
+    {
+        await database.ExecuteAsync("CREATE TABLE lonely (id int PRIMARY KEY)");
+        using var target = new DuckDbTarget();
+        using var bronze = new BronzeTable(target);
+        await IngestionRunner.RunAsync(Source("lonely", IngestionMode.Cdc), bronze.Sink(), target.Connection);
+
+        // WAL written by another database of the cluster: pgoutput never sends anything of it.
+        string other = database.Name + "_other";
+        await OnServerAsync($"CREATE DATABASE {other}");
+        try
+        {
+            await OnServerAsync("CREATE TABLE noise (id int); INSERT INTO noise SELECT generate_series(1, 50000)", other);
+            decimal written = Convert.ToDecimal(await database.ScalarAsync("SELECT (pg_current_wal_lsn() - '0/0')::bigint"));
+            IngestionResult quiet = await IngestionRunner.RunAsync(Source("lonely", IngestionMode.Cdc), bronze.Sink(), target.Connection);
+            decimal confirmed = Convert.ToDecimal(await database.ScalarAsync($"SELECT (confirmed_flush_lsn - '0/0')::bigint FROM pg_replication_slots WHERE slot_name = '{database.Name}_lonely'"));
+
+            Assert.Equal(0L, quiet.Rows);
+            Assert.True(confirmed >= written, $"The slot stayed {written - confirmed} bytes behind the WAL the other database wrote.");
+        }
+        finally
+        {
+            await OnServerAsync($"DROP DATABASE IF EXISTS {other} WITH (FORCE)");
+        }
+    }
+
+    private async Task OnServerAsync(string sql, string databaseName = "postgres")
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString) { Database = databaseName }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task A_column_added_while_ingesting_lands_with_the_rows_before_and_after_it_also_across_a_restart()
+    {
+        await database.ExecuteAsync("CREATE TABLE grown (id int PRIMARY KEY, qty int)");
+        using var target = new DuckDbTarget();
+        using var bronze = new BronzeTable(target);
+        await IngestionRunner.RunAsync(Source("grown", IngestionMode.Cdc), bronze.Sink(), target.Connection);
+        await database.ExecuteAsync("INSERT INTO grown VALUES (1, 10)");
+
+        using var cancel = new CancellationTokenSource();
+        var sink = new HookSink(bronze.Sink(), async batches =>
+        {
+            if (batches == 1)
+            {
+                await database.ExecuteAsync("BEGIN; INSERT INTO grown VALUES (2, 20); ALTER TABLE grown ADD COLUMN note text; INSERT INTO grown VALUES (3, 30, 'three'); COMMIT");
+                await database.ExecuteAsync("INSERT INTO grown VALUES (4, 40, 'four')");
+            }
+            else
+            {
+                // Stops after the first batch with the new column: the rest comes with the next process.
+                await cancel.CancelAsync();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => IngestionRunner.RunAsync(Source("grown", IngestionMode.Cdc, batchRows: 1, changeWaitMs: 3000), sink, target.Connection, cancel.Token));
+        await bronze.ViewAsync("before_restart");
+        await database.ExecuteAsync("UPDATE grown SET note = 'one' WHERE id = 1");
+        await IngestionRunner.RunAsync(Source("grown", IngestionMode.Cdc), bronze.Sink(), target.Connection);
+        await bronze.ViewAsync();
+
+        Assert.Equal(["insert 1 10 -", "insert 2 20 -", "insert 3 30 three"], target.Column<string>("SELECT concat_ws(' ', _op, id, qty, coalesce(note, '-')) FROM before_restart ORDER BY _lsn, _seq"));
+        Assert.Equal(
+            ["insert 1 10 -", "insert 2 20 -", "insert 3 30 three", "insert 4 40 four", "update 1 10 one"],
+            target.Column<string>("SELECT concat_ws(' ', _op, id, qty, coalesce(note, '-')) FROM bronze ORDER BY _lsn, _seq"));
+        Assert.Contains("_before_note", (await bronze.SnapshotAsync()).Schema.Fields.Select(f => f.Name));
+    }
+
+    /// <summary>Passes batches on and runs an action after each (given how many were written so far).</summary>
+    private sealed class HookSink(IBatchSink inner, Func<int, Task> afterBatch) : IBatchSink
+    {
+        private int _batches;
+
+        public Task<SourcePosition?> GetCommittedPositionAsync(string sourceKey, CancellationToken cancellationToken = default) => inner.GetCommittedPositionAsync(sourceKey, cancellationToken);
+
+        public async Task WriteBatchAsync(string sourceKey, SourceBatch batch, CancellationToken cancellationToken = default)
+        {
+            await inner.WriteBatchAsync(sourceKey, batch, cancellationToken);
+            await afterBatch(++_batches);
+        }
+
+        public Task CompleteAsync(string sourceKey, SourcePosition? position, CancellationToken cancellationToken = default) => inner.CompleteAsync(sourceKey, position, cancellationToken);
     }
 
     /// <summary>Passes batches on, then cancels the run after some: a stream that ends by failure.</summary>

@@ -34,7 +34,8 @@ public sealed class ClientTests(LakehouseFixture fixture)
             string[] expected =
             [
                 "product PostgreSQL 15\n", "schema gold\n", "schema silver\n", "table gold.daily_revenue TABLE\n",
-                "column day date 1\ncolumn region text 2\ncolumn revenue numeric 3\ncolumn orders int8 4\n", "primary key columns 0\n",
+                "column day date 1\ncolumn region text 2\ncolumn revenue numeric 3\ncolumn orders int8 4\n",
+                "primary key daily_revenue_pkey 1 day\nprimary key daily_revenue_pkey 2 region\n", "silver.orders primary key columns 0\n",
                 .. Enumerable.Range(1, 5).Select(i => $"prepared {i} {i * 100} customer 99\n"),
                 "version 0 2 1334.49\n",
             ];
@@ -71,7 +72,7 @@ public sealed class ClientTests(LakehouseFixture fixture)
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(
-            "schemas gold,silver\ntables daily_revenue\ncolumns day:DATE,region:TEXT,revenue:NUMERIC(18, 2),orders:BIGINT\npk []\ncount 2\n",
+            "schemas gold,silver\ntables daily_revenue\ncolumns day:DATE,region:TEXT,revenue:NUMERIC(18, 2),orders:BIGINT\npk daily_revenue_pkey ['day', 'region']\norders pk []\ncount 2\n",
             run.Output);
     }
 

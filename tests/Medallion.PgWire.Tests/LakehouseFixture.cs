@@ -14,7 +14,8 @@ namespace Medallion.PgWire.Tests;
 /// </summary>
 /// <remarks>
 /// <c>gold.daily_revenue</c> has two versions: version 0 holds 2 rows, version 1 appends a third.
-/// <c>silver.orders</c> holds 1,000 rows of several types.
+/// <c>silver.orders</c> holds 1,000 rows of several types. The catalog records (day, region) as the unique key of
+/// <c>gold.daily_revenue</c>; <c>silver.orders</c> has none.
 /// </remarks>
 public sealed class LakehouseFixture : IAsyncLifetime
 {
@@ -61,12 +62,14 @@ public sealed class LakehouseFixture : IAsyncLifetime
 
         _catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(ProjectDirectory));
         await _catalog.SetUserAsync(User, PgUserStore.CreateScramVerifier(Password));
+        await _catalog.UpsertTableAsync(new CatalogTable(new TableName("gold", "daily_revenue"), Path.Combine(Warehouse, "gold", "daily_revenue")) { UniqueKey = ["day", "region"] });
+        await _catalog.UpsertTableAsync(new CatalogTable(new TableName("silver", "orders"), Path.Combine(Warehouse, "silver", "orders")));
         _database = LakehouseSessionFactory.OpenServingDatabase(null, [Warehouse]);
         Server = new PgWireServer(new PgWireServerOptions
         {
             Address = IPAddress.Loopback,
             Port = 0,
-            SessionFactory = new LakehouseSessionFactory(_database, new DirectoryTableLocator(Warehouse), ProjectName),
+            SessionFactory = new LakehouseSessionFactory(_database, new CatalogTableLocator(new DirectoryTableLocator(Warehouse), _catalog), ProjectName),
             UserStore = new CatalogUserStore(_catalog),
         });
         await Server.StartAsync();

@@ -136,9 +136,60 @@ public sealed class LakehouseServingTests(LakehouseFixture fixture)
             connection);
         using var listed = new NpgsqlCommand("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'silver' AND table_name = 'orders'", connection);
 
-        Assert.Equal("gold.daily_revenue:r,silver.orders:r", tables.ExecuteScalar());
+        Assert.Equal("gold.daily_revenue:r,gold.daily_revenue_pkey:i,silver.orders:r", tables.ExecuteScalar());
         Assert.Equal("day DATE, region VARCHAR, revenue DECIMAL(18,2), orders BIGINT", columns.ExecuteScalar());
         Assert.Equal(1L, listed.ExecuteScalar());
+    }
+
+    [Fact]
+    public void Information_schema_shows_lakehouse_tables_as_base_tables()
+    {
+        using NpgsqlConnection connection = fixture.Open();
+        using var command = new NpgsqlCommand(
+            "SELECT string_agg(table_schema || '.' || table_name || ':' || table_type, ',' ORDER BY table_schema, table_name) FROM information_schema.tables WHERE table_schema IN ('gold', 'silver')",
+            connection);
+
+        Assert.Equal("gold.daily_revenue:BASE TABLE,silver.orders:BASE TABLE", command.ExecuteScalar());
+    }
+
+    [Fact]
+    public void Information_schema_reports_the_catalog_unique_key_as_the_primary_key()
+    {
+        using NpgsqlConnection connection = fixture.Open();
+        using var constraints = new NpgsqlCommand(
+            "SELECT string_agg(table_schema || '.' || table_name || ' ' || constraint_name || ' ' || constraint_type, ',') FROM information_schema.table_constraints WHERE table_schema IN ('gold', 'silver')",
+            connection);
+        using var columns = new NpgsqlCommand(
+            "SELECT string_agg(column_name || ':' || ordinal_position, ',' ORDER BY ordinal_position) FROM information_schema.key_column_usage WHERE table_schema = 'gold' AND table_name = 'daily_revenue' AND constraint_name = 'daily_revenue_pkey'",
+            connection);
+
+        Assert.Equal("gold.daily_revenue daily_revenue_pkey PRIMARY KEY", constraints.ExecuteScalar());
+        Assert.Equal("day:1,region:2", columns.ExecuteScalar());
+    }
+
+    [Fact]
+    public void Pg_constraint_and_pg_index_hold_the_primary_key_with_its_attribute_numbers()
+    {
+        using NpgsqlConnection connection = fixture.Open();
+        using var command = new NpgsqlCommand(
+            "SELECT con.conname || ' ' || con.contype || ' ' || array_to_string(con.conkey, ',') || ' ' || array_to_string(i.indkey, ',') || ' ' || i.indisprimary || ' ' || ci.relname "
+            + "FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid JOIN pg_catalog.pg_index i ON i.indexrelid = con.conindid JOIN pg_catalog.pg_class ci ON ci.oid = i.indexrelid "
+            + "WHERE c.relname = 'daily_revenue' AND con.contype = 'p'",
+            connection);
+
+        Assert.Equal("daily_revenue_pkey p 1,2 1,2 true daily_revenue_pkey", command.ExecuteScalar());
+    }
+
+    [Fact]
+    public async Task Psql_lists_lakehouse_tables_with_dt_and_not_with_dv_and_shows_the_primary_key()
+    {
+        (int exit, string output, string error) = await Psql.RunAsync(fixture.Port, LakehouseFixture.User, LakehouseFixture.Password, LakehouseFixture.ProjectName,
+            "-c", "\\dt gold.*", "-c", "\\dv gold.*", "-c", "\\d gold.daily_revenue");
+
+        Assert.True(exit == 0, error);
+        Assert.Matches(@"(?m)^\s*gold\s*\|\s*daily_revenue\s*\|\s*table\s*\|", output);
+        Assert.Contains("Did not find any relation named \"gold.*\"", output + error, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^\s*""daily_revenue_pkey"" PRIMARY KEY, btree \(day, region\)", output);
     }
 
     [Fact]
@@ -154,5 +205,29 @@ public sealed class LakehouseServingTests(LakehouseFixture fixture)
         Assert.Matches(@"(?m)^\s*revenue\s*\|\s*numeric\(18,2\)", output);
         Assert.Matches(@"(?m)^\s*day\s*\|\s*date", output);
         Assert.Matches(@"(?m)^\s*then\s*\n-+\n\s*2\s*$", output);
+    }
+
+    [Fact]
+    public async Task Fifty_clients_query_lakehouse_tables_at_the_same_time()
+    {
+        Task<long>[] clients = Enumerable.Range(0, 50).Select(async i =>
+        {
+            await using var connection = new NpgsqlConnection(fixture.ConnectionString());
+            await connection.OpenAsync();
+            long total = 0;
+            for (int round = 0; round < 5; round++)
+            {
+                await using var command = new NpgsqlCommand("SELECT count(*) FROM silver.orders WHERE id > $1", connection);
+                command.Parameters.Add(new NpgsqlParameter { Value = i });
+                total += (long)(await command.ExecuteScalarAsync())!;
+            }
+
+            return total;
+        }).ToArray();
+        long[] totals = await Task.WhenAll(clients);
+        for (int i = 0; i < totals.Length; i++)
+        {
+            Assert.Equal(5L * (1000 - i), totals[i]);
+        }
     }
 }

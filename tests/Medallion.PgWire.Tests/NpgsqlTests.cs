@@ -357,30 +357,6 @@ public sealed class NpgsqlTests(PgWireFixture fixture)
     }
 
     [Fact]
-    public async Task Fifty_clients_query_at_the_same_time()
-    {
-        Task<long>[] clients = Enumerable.Range(0, 50).Select(async i =>
-        {
-            await using var connection = new NpgsqlConnection(fixture.ConnectionString());
-            await connection.OpenAsync();
-            long total = 0;
-            for (int round = 0; round < 5; round++)
-            {
-                await using var command = new NpgsqlCommand("SELECT count(*) FROM silver.orders WHERE id > $1", connection);
-                command.Parameters.Add(new NpgsqlParameter { Value = i });
-                total += (long)(await command.ExecuteScalarAsync())!;
-            }
-
-            return total;
-        }).ToArray();
-        long[] totals = await Task.WhenAll(clients);
-        for (int i = 0; i < totals.Length; i++)
-        {
-            Assert.Equal(5L * (1000 - i), totals[i]);
-        }
-    }
-
-    [Fact]
     public void A_large_result_streams_completely()
     {
         using NpgsqlConnection connection = fixture.Open();

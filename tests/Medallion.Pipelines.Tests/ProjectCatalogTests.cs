@@ -33,6 +33,21 @@ public sealed class ProjectCatalogTests : IDisposable
     }
 
     [Fact]
+    public async Task A_merge_model_registers_its_unique_key_and_an_scd2_model_its_key_with_valid_from()
+    {
+        _project.Write("models/silver/latest.sql", "/* ---\nmaterialized: merge\nunique_key: id\n--- */\nSELECT id, amount FROM bronze.orders")
+            .Write("models/silver/history.sql", "/* ---\nmaterialized: scd2\nunique_key: [id]\n--- */\nSELECT id, amount FROM bronze.orders");
+        ModelGraph graph = await _project.BuildGraphAsync();
+        await using CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_project.Directory));
+
+        await ProjectCatalog.RegisterAsync(graph, catalog);
+
+        Assert.Equal(["id"], (await catalog.GetTableAsync(new TableName("silver", "latest")))!.UniqueKey);
+        Assert.Equal(["id", "valid_from"], (await catalog.GetTableAsync(new TableName("silver", "history")))!.UniqueKey);
+        Assert.Empty((await catalog.GetTableAsync(new TableName("silver", "orders")))!.UniqueKey);
+    }
+
+    [Fact]
     public async Task Object_store_locations_are_uris_under_the_storage_prefix()
     {
         _project.Write("medallion.yml", "name: shop\nstorage: s3://bucket/lake/\n");

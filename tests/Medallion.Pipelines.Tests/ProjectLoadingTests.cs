@@ -121,7 +121,7 @@ public sealed class ProjectLoadingTests : IDisposable
 
         MedallionException error = await LoadFailsAsync();
 
-        Assert.Equal("sources/files.yml:3:13: 'format' cannot be 'cvs'. Did you mean 'csv'? Expected one of: csv, jsonl, parquet.", error.Message);
+        Assert.Equal("sources/files.yml:3:13: 'format' cannot be 'cvs'. Did you mean 'csv'? Expected one of: csv, jsonl, parquet, debezium.", error.Message);
     }
 
     [Fact]

@@ -133,6 +133,31 @@ internal static class CatalogSchema
             )
             """,
         ]),
+        new(3, "source runs: rows, batches, position and replication slot lag of each database table a run or ingest read",
+        [
+            """
+            CREATE TABLE source_runs (
+                run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                target TEXT NOT NULL,
+                pass BIGINT NOT NULL,
+                source TEXT NOT NULL,
+                source_table TEXT NOT NULL,
+                mode TEXT NOT NULL,
+                rows_read BIGINT NOT NULL,
+                batches BIGINT NOT NULL,
+                position TEXT,
+                committed_version BIGINT,
+                slot_lag_bytes BIGINT,
+                recorded_at TEXT NOT NULL,
+                PRIMARY KEY (run_id, target, pass)
+            )
+            """,
+            "CREATE INDEX source_runs_target ON source_runs (target, recorded_at)",
+        ]),
+        new(4, "the unique key of tables that have one (merge and scd2 models), reported to SQL clients as a primary key",
+        [
+            "ALTER TABLE tables ADD COLUMN unique_key TEXT",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -108,4 +108,22 @@ internal static class BrowsingJson
         JsonReport.String(json, "error", model.Error);
         json.WriteEndObject();
     }
+
+    public static void SourceRun(Utf8JsonWriter json, SourceRunRecord pass)
+    {
+        json.WriteStartObject();
+        json.WriteString("run_id", pass.RunId);
+        json.WriteString("table", pass.Target.ToString());
+        json.WriteNumber("pass", pass.Pass);
+        json.WriteString("source", pass.Source);
+        json.WriteString("source_table", pass.SourceTable);
+        json.WriteString("mode", pass.Mode);
+        json.WriteNumber("rows", pass.Rows);
+        json.WriteNumber("batches", pass.Batches);
+        JsonReport.Number(json, "committed_version", pass.CommittedVersion);
+        JsonReport.String(json, "position", pass.Position);
+        JsonReport.Number(json, "slot_lag_bytes", pass.SlotLagBytes);
+        JsonReport.Time(json, "recorded_at", pass.RecordedAt);
+        json.WriteEndObject();
+    }
 }

@@ -89,6 +89,27 @@ internal static class BrowsingText
                 m.CommittedVersion?.ToString(CultureInfo.InvariantCulture) ?? "-", Shorten(m.Error),
             }).ToList());
 
+    public static void WriteSourceRuns(TextWriter output, IReadOnlyList<SourceRunRecord> passes) =>
+        TextTable.Write(
+            output,
+            ["table", "pass", "source", "mode", "rows", "batches", "version", "position", "slot lag"],
+            [false, true, false, false, true, true, true, false, true],
+            passes.Select(p => new[]
+            {
+                p.Target.ToString(), p.Pass.ToString(CultureInfo.InvariantCulture), $"{p.Source}: {p.SourceTable}", p.Mode,
+                p.Rows.ToString(CultureInfo.InvariantCulture), p.Batches.ToString(CultureInfo.InvariantCulture),
+                p.CommittedVersion?.ToString(CultureInfo.InvariantCulture) ?? "-", p.Position ?? "-", Bytes(p.SlotLagBytes),
+            }).ToList());
+
+    /// <summary>A byte count as people read it (1.5 MB), or "-".</summary>
+    public static string Bytes(long? bytes) => bytes switch
+    {
+        null => "-",
+        < 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes} B"),
+        < 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#} kB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):0.#} MB"),
+    };
+
     /// <summary>The first line of a text, cut to fit a table cell.</summary>
     public static string Shorten(string? text, int width = 60)
     {

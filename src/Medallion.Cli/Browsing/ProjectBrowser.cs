@@ -436,7 +436,7 @@ internal sealed class ProjectBrowser : IAsyncDisposable
     {
         { Model: { } model } => $"{model.FilePath} (materialized: {model.Config.Materialized.ToString().ToLowerInvariant()}"
             + (model.Config.UniqueKey.Count > 0 ? $", unique key: {string.Join(", ", model.Config.UniqueKey)}" : string.Empty) + ")",
-        { Source: { } source } => $"{source.Format switch { SourceFormat.Csv => "CSV", SourceFormat.JsonLines => "JSON lines", _ => "Parquet" }} files {source.Path} (source '{source.Name}', {source.Location.File})",
+        { Source: { } source } => $"{source.Format switch { SourceFormat.Csv => "CSV", SourceFormat.JsonLines => "JSON lines", SourceFormat.Debezium => "Debezium event", _ => "Parquet" }} files {source.Path} (source '{source.Name}', {source.Location.File})",
         _ => null,
     };
 

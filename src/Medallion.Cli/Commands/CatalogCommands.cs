@@ -150,7 +150,8 @@ internal static class CatalogCommands
                 RunRecord run = await browser.FindRunAsync(id, cancellationToken).ConfigureAwait(false);
                 List<ModelRunRecord> models = await browser.Catalog!.GetModelRunsAsync(run.Id, cancellationToken).ConfigureAwait(false);
                 List<QualityResultRecord> quality = await browser.Catalog.GetQualityResultsAsync(run.Id, cancellationToken).ConfigureAwait(false);
-                WriteRun(output, parsed.GetValue(format), run, models, quality);
+                List<SourceRunRecord> sources = await browser.Catalog.GetSourceRunsAsync(run.Id, cancellationToken).ConfigureAwait(false);
+                WriteRun(output, parsed.GetValue(format), run, models, quality, sources);
                 return 0;
             }
 
@@ -179,7 +180,7 @@ internal static class CatalogCommands
         return command;
     }
 
-    private static void WriteRun(TextWriter output, ReportFormat format, RunRecord run, List<ModelRunRecord> models, List<QualityResultRecord> quality)
+    private static void WriteRun(TextWriter output, ReportFormat format, RunRecord run, List<ModelRunRecord> models, List<QualityResultRecord> quality, List<SourceRunRecord> sources)
     {
         if (format == ReportFormat.Json)
         {
@@ -193,6 +194,9 @@ internal static class CatalogCommands
                 json.WriteEndArray();
                 json.WriteStartArray("quality");
                 quality.ForEach(q => BrowsingJson.Quality(json, q));
+                json.WriteEndArray();
+                json.WriteStartArray("sources");
+                sources.ForEach(p => BrowsingJson.SourceRun(json, p));
                 json.WriteEndArray();
                 json.WriteEndObject();
             });
@@ -211,6 +215,13 @@ internal static class CatalogCommands
         output.WriteLine();
         output.WriteLine("Models");
         BrowsingText.WriteModelRuns(output, models);
+        if (sources.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("Database sources");
+            BrowsingText.WriteSourceRuns(output, sources);
+        }
+
         output.WriteLine();
         output.WriteLine("Quality");
         if (quality.Count == 0)

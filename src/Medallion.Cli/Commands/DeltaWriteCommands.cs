@@ -40,7 +40,7 @@ internal static class DeltaWriteCommands
     private static Command CreateCommand(TextWriter output)
     {
         Argument<string> path = PathArgument();
-        var schema = new Option<string>("--schema") { Description = "Columns, e.g. \"id long NOT NULL, name string, ts timestamp\".", Required = true };
+        var schema = new Option<string>("--schema") { Description = "Columns, e.g. \"id long NOT NULL, name string, ts timestamp, day date GENERATED ALWAYS AS (CAST(ts AS DATE))\": a generated column is computed when a write leaves it out and checked when a write gives it.", Required = true };
         var partitionBy = new Option<string?>("--partition-by") { Description = "Partition columns, comma-separated." };
         var property = new Option<string[]>("--property") { Description = "A table property k=v (repeatable), e.g. delta.appendOnly=true.", AllowMultipleArgumentsPerToken = false };
         Option<OutputFormat> format = CommonOptions.Format();

@@ -6,6 +6,8 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Cli.Browsing;
 using Medallion.Cli.Output;
 using Medallion.DuckDb;
 using Medallion.Pipelines;
@@ -17,7 +19,7 @@ namespace Medallion.Cli.Commands;
 /// <c>medallion ingest [--select source] [--continuous]</c>: lands the project's database sources in bronze, one
 /// pass by default, or continuously (CDC streaming, incremental polling) until Ctrl+C.
 /// </summary>
-internal static class IngestCommand
+internal static partial class IngestCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -29,76 +31,184 @@ internal static class IngestCommand
         var continuous = new Option<bool>("--continuous") { Description = "Keep going until Ctrl+C: CDC tables stream in micro-batches, incremental and full tables are read again every --interval." };
         var interval = new Option<double>("--interval") { Description = "Continuous mode: seconds between passes (and the CDC micro-batch length).", DefaultValueFactory = _ => 1.0 };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print each commit, query and stream position." };
+        Option<ReportFormat> format = CommonOptions.ReportFormat();
         Option<string> project = ProjectOption.Create();
-        var command = new Command("ingest", "Land the project's database sources (sources/*.yml entries with a connection) in their bronze tables.")
+        var command = new Command("ingest", "Land the project's database and HTTP API sources (sources/*.yml entries with a connection or a url) in their bronze tables; or one API (--source), or Debezium events pushed over HTTP (--listen).")
         {
-            select, continuous, interval, verbose, project,
+            select, continuous, interval, verbose, format, project,
         };
+        AdHocOptions adHoc = AddAdHocOptions(command);
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            MedallionProject loaded = await MedallionProject.LoadAsync(ProjectOption.Resolve(parsed, project), cancellationToken: cancellationToken).ConfigureAwait(false);
-            IReadOnlyList<DatabaseSourceDefinition> sources = Select(loaded, parsed.GetValue(select) ?? []);
             using var log = new ConsoleLog(error, parsed.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning);
-            using DuckDbDatabase database = DuckDbDatabase.Open();
-            using DuckDbConnection connection = database.CreateConnection();
-            if (!parsed.GetValue(continuous))
+            if (await RunAdHocAsync(parsed, adHoc, ProjectOption.Resolve(parsed, project), output, error, log, cancellationToken).ConfigureAwait(false) is int adHocExit)
             {
-                foreach (DatabaseSourceDefinition source in sources)
-                {
-                    foreach (DatabaseTableResult result in await DatabaseSourceLoader.LoadAsync(loaded, source, connection, log, cancellationToken).ConfigureAwait(false))
-                    {
-                        await output.WriteLineAsync(Describe(result)).ConfigureAwait(false);
-                    }
-                }
-
-                return 0;
+                return adHocExit;
             }
 
+            MedallionProject loaded = await MedallionProject.LoadAsync(ProjectOption.Resolve(parsed, project), cancellationToken: cancellationToken).ConfigureAwait(false);
+            (IReadOnlyList<DatabaseSourceDefinition> sources, IReadOnlyList<ApiSourceDefinition> apiSources) = Select(loaded, parsed.GetValue(select) ?? []);
+            bool json = parsed.GetValue(format) == ReportFormat.Json;
             double seconds = parsed.GetValue(interval);
-            if (seconds is <= 0 or > 3600)
+            if (parsed.GetValue(continuous) && seconds is <= 0 or > 3600)
             {
                 await error.WriteLineAsync($"error: --interval must be between 0 and 3600 seconds, but was {seconds.ToString(CultureInfo.InvariantCulture)}.").ConfigureAwait(false);
                 return MedallionCli.UsageError;
             }
 
-            await output.WriteLineAsync($"Ingesting {string.Join(", ", sources.Select(s => s.Name))} continuously; Ctrl+C stops after the last commit.").ConfigureAwait(false);
-            await DatabaseSourceLoader.RunContinuousAsync(loaded, sources, connection, TimeSpan.FromSeconds(seconds), result =>
+            using DuckDbDatabase database = DuckDbDatabase.Open();
+            using DuckDbConnection connection = database.CreateConnection();
+            // Each pass is kept in the catalog (created when missing), so 'medallion runs' shows rows and slot lag later.
+            CatalogStore catalog = await CatalogStore.OpenAsync(loaded.Resolve(loaded.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using (catalog.ConfigureAwait(false))
             {
-                // Quiet passes print only when a slot's lag is worth knowing about.
-                if (result.Result.Rows > 0 || result.SlotLagBytes is > 0)
+                RunRecord run = await catalog.StartRunAsync("ingest " + string.Join(",", sources.Select(s => s.Name).Concat(apiSources.Select(s => s.Name))), cancellationToken).ConfigureAwait(false);
+                var recorder = new PassRecorder(catalog, run.Id);
+                RunStatus status = RunStatus.Failed;
+                string? failure = null;
+                try
                 {
-                    output.WriteLine(Describe(result));
+                    if (!parsed.GetValue(continuous))
+                    {
+                        foreach (DatabaseSourceDefinition source in sources)
+                        {
+                            foreach (DatabaseTableResult result in await DatabaseSourceLoader.LoadAsync(loaded, source, connection, log, cancellationToken).ConfigureAwait(false))
+                            {
+                                await recorder.RecordAsync(result, CancellationToken.None).ConfigureAwait(false);
+                                if (!json)
+                                {
+                                    await output.WriteLineAsync(Describe(result)).ConfigureAwait(false);
+                                }
+                            }
+                        }
+
+                        foreach (ApiSourceDefinition source in apiSources)
+                        {
+                            DatabaseTableResult result = await ApiSourceLoader.LoadAsync(loaded, source, connection, null, log, cancellationToken).ConfigureAwait(false);
+                            await recorder.RecordAsync(result, CancellationToken.None).ConfigureAwait(false);
+                            if (!json)
+                            {
+                                await output.WriteLineAsync(Describe(result)).ConfigureAwait(false);
+                            }
+                        }
+
+                        if (json)
+                        {
+                            JsonReport.Write(output, w =>
+                            {
+                                w.WriteStartArray();
+                                recorder.Records.ForEach(r => BrowsingJson.SourceRun(w, r));
+                                w.WriteEndArray();
+                            });
+                        }
+
+                        status = RunStatus.Succeeded;
+                        return 0;
+                    }
+
+                    if (!json)
+                    {
+                        await output.WriteLineAsync($"Ingesting {string.Join(", ", sources.Select(s => s.Name))} continuously; Ctrl+C stops after the last commit.").ConfigureAwait(false);
+                    }
+
+                    await DatabaseSourceLoader.RunContinuousAsync(loaded, sources, connection, TimeSpan.FromSeconds(seconds), result =>
+                    {
+                        // Quiet passes are printed and kept only when the slot's lag moved by a megabyte or more.
+                        if (!recorder.IsWorthKeeping(result))
+                        {
+                            return;
+                        }
+
+                        SourceRunRecord record = recorder.RecordAsync(result, CancellationToken.None).GetAwaiter().GetResult();
+                        if (json)
+                        {
+                            JsonReport.WriteLine(output, w => BrowsingJson.SourceRun(w, record));
+                        }
+                        else
+                        {
+                            output.WriteLine(Describe(result));
+                        }
+                    }, log, cancellationToken).ConfigureAwait(false);
+                    if (!json)
+                    {
+                        await output.WriteLineAsync("Stopped; every commit above is durable.").ConfigureAwait(false);
+                    }
+
+                    status = RunStatus.Succeeded;
+                    return 0;
                 }
-            }, log, cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync("Stopped; every commit above is durable.").ConfigureAwait(false);
-            return 0;
+                catch (MedallionException e)
+                {
+                    failure = $"{e.CodeText}: {e.Message}";
+                    throw;
+                }
+                catch (OperationCanceledException)
+                {
+                    status = RunStatus.Cancelled;
+                    throw;
+                }
+                finally
+                {
+                    await catalog.FinishRunAsync(run.Id, status, failure, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
         });
         return command;
     }
 
-    private static IReadOnlyList<DatabaseSourceDefinition> Select(MedallionProject project, string[] selected)
+    /// <summary>Numbers the passes of each table in this ingest session and keeps them in the catalog.</summary>
+    private sealed class PassRecorder(CatalogStore catalog, string runId)
+    {
+        private readonly Dictionary<TableName, (long Pass, long? Lag)> _last = [];
+
+        public List<SourceRunRecord> Records { get; } = [];
+
+        public bool IsWorthKeeping(DatabaseTableResult result) =>
+            result.Result.Rows > 0
+            || !_last.TryGetValue(result.Target, out (long Pass, long? Lag) last)
+            || Math.Abs((result.SlotLagBytes ?? 0) - (last.Lag ?? 0)) >= 1024 * 1024;
+
+        public async Task<SourceRunRecord> RecordAsync(DatabaseTableResult result, CancellationToken cancellationToken)
+        {
+            long pass = _last.TryGetValue(result.Target, out (long Pass, long? Lag) last) ? last.Pass + 1 : 1;
+            _last[result.Target] = (pass, result.SlotLagBytes);
+            SourceRunRecord record = result.ToRecord(runId, pass, DateTimeOffset.UtcNow);
+            await catalog.RecordSourceRunAsync(record, cancellationToken).ConfigureAwait(false);
+            Records.Add(record);
+            return record;
+        }
+    }
+
+    private static (IReadOnlyList<DatabaseSourceDefinition> Databases, IReadOnlyList<ApiSourceDefinition> Apis) Select(MedallionProject project, string[] selected)
     {
         string[] names = selected.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
-        if (project.DatabaseSources.Count == 0)
+        if (project.DatabaseSources.Count == 0 && project.ApiSources.Count == 0)
         {
             throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                $"The project in '{project.Directory}' has no database sources.\nHelp: add an entry with 'connection:' and 'tables:' to a file under sources/ (see 'medallion init').");
+                $"The project in '{project.Directory}' has no database or HTTP API sources.\nHelp: add an entry with 'connection:' and 'tables:', or with 'url:', to a file under sources/ (see 'medallion init').");
         }
 
         if (names.Length == 0)
         {
-            return project.DatabaseSources;
+            return (project.DatabaseSources, project.ApiSources);
         }
 
         var chosen = new List<DatabaseSourceDefinition>();
+        var apis = new List<ApiSourceDefinition>();
         foreach (string name in names)
         {
+            if (project.ApiSources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)) is { } api)
+            {
+                apis.Add(api);
+                continue;
+            }
+
             chosen.Add(project.DatabaseSources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
                 ?? throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                    $"--select names no database source '{name}'.\nHelp: the project's database sources are {string.Join(", ", project.DatabaseSources.Select(s => s.Name))}."));
+                    $"--select names no database source '{name}'.\nHelp: the project's database sources are {string.Join(", ", project.DatabaseSources.Select(s => s.Name).Concat(project.ApiSources.Select(s => s.Name)))}."));
         }
 
-        return chosen;
+        return (chosen, apis);
     }
 
     private static string Describe(DatabaseTableResult result)

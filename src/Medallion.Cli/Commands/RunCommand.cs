@@ -1,8 +1,12 @@
 using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
 using System.CommandLine;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.Catalog;
 using Medallion.Cli.Output;
 using Medallion.Pipelines;
 using Medallion.Pipelines.Running;
@@ -24,10 +28,12 @@ internal static class RunCommand
         var fullRefresh = new Option<bool>("--full-refresh") { Description = "Rebuild incremental models from all upstream data." };
         var threads = new Option<int>("--threads", "-t") { Description = "How many models run at once. Default: the processor count.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var format = new Option<RunFormat>("--format", "-f") { Description = "Output: table (live progress and a summary) or json (the result, machine-readable).", DefaultValueFactory = _ => RunFormat.Table };
+        var continuous = new Option<bool>("--continuous") { Description = "Keep going until Ctrl+C: CDC sources stream in micro-batches of --interval, and the models downstream run after each pass that brought something." };
+        var interval = new Option<double>("--interval") { Description = "Continuous mode: the micro-batch interval in seconds.", DefaultValueFactory = _ => 1.0 };
         Option<string> project = ProjectOption.Create();
         var command = new Command("run", "Run the project's models: load their sources, build each model with its materialization, record everything in the catalog.")
         {
-            select, fullRefresh, threads, format, project,
+            select, fullRefresh, threads, format, continuous, interval, project,
         };
         command.SetAction((parsed, cancellationToken) =>
         {
@@ -38,9 +44,64 @@ internal static class RunCommand
             }
 
             var options = new RunOptions { Select = parsed.GetValue(select), FullRefresh = parsed.GetValue(fullRefresh), Threads = threadCount };
+            if (parsed.GetValue(continuous))
+            {
+                double seconds = parsed.GetValue(interval);
+                if (seconds is <= 0 or > 3600)
+                {
+                    throw new ArgumentException($"--interval must be between 0 and 3600 seconds, not {seconds.ToString(CultureInfo.InvariantCulture)}. Help: 1 streams CDC sources in one-second micro-batches.");
+                }
+
+                return RunContinuousAsync(ProjectOption.Resolve(parsed, project), options, TimeSpan.FromSeconds(seconds), parsed.GetValue(format), output, cancellationToken);
+            }
+
             return RunAsync(ProjectOption.Resolve(parsed, project), options, parsed.GetValue(format), output, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Passes until Ctrl+C: the first pass prints its summary, later ones one line per step that committed or failed
+    /// (JSON: one document per such pass). Ctrl+C ends after the pass under way has committed.
+    /// </summary>
+    private static async Task<int> RunContinuousAsync(string directory, RunOptions options, TimeSpan interval, RunFormat format, TextWriter output, CancellationToken stop)
+    {
+        MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: stop).ConfigureAwait(false);
+        if (format == RunFormat.Table)
+        {
+            await output.WriteLineAsync($"Running continuously every {interval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s; Ctrl+C stops after the pass under way has committed.").ConfigureAwait(false);
+        }
+
+        int passes = 0;
+        RunResult? last = await ProjectRunner.RunContinuousAsync(project, options, interval, async result =>
+        {
+            passes++;
+            List<StepResult> moved = result.Steps.Where(s => s.CommittedVersion is not null || s.State != StepState.Succeeded).ToList();
+            if (format == RunFormat.Json)
+            {
+                if (passes == 1 || moved.Count > 0)
+                {
+                    await output.WriteLineAsync(RunReport.Json(result).ReplaceLineEndings(" ")).ConfigureAwait(false);
+                }
+            }
+            else if (passes == 1)
+            {
+                await output.WriteAsync(RunReport.Summary(result)).ConfigureAwait(false);
+            }
+            else
+            {
+                foreach (StepResult step in moved)
+                {
+                    await output.WriteLineAsync($"pass {passes}: {step.Table} {RunReport.State(step.State)}, {RunReport.Rows(step)} row(s), {RunReport.Version(step)}; {RunReport.Detail(step)}").ConfigureAwait(false);
+                }
+            }
+        }, stop).ConfigureAwait(false);
+        if (format == RunFormat.Table)
+        {
+            await output.WriteLineAsync($"Stopped after {passes} pass(es); every commit above is durable.").ConfigureAwait(false);
+        }
+
+        return last?.Status == RunStatus.Failed ? 1 : 0;
     }
 
     private static async Task<int> RunAsync(string directory, RunOptions options, RunFormat format, TextWriter output, CancellationToken cancellationToken)

@@ -32,7 +32,7 @@ internal static class ServeCommand
         var trust = new Option<bool>("--trust-loopback") { Description = "Let clients on this machine (loopback) in without a password." };
         var certificate = new Option<FileInfo?>("--tls-cert") { Description = "PEM certificate for TLS (with --tls-key); without it clients connect unencrypted." };
         var key = new Option<FileInfo?>("--tls-key") { Description = "PEM private key of --tls-cert." };
-        var memoryLimit = new Option<string?>("--memory-limit") { Description = "Memory all running queries may use together, e.g. 4GB (default: 80% of RAM); a query needing more fails alone.", HelpName = "size" };
+        var memoryLimit = new Option<string?>("--memory-limit") { Description = "Memory all running queries share, e.g. 4GB (default: 80% of RAM); DuckDB has no per-query limit, so a query that finds too little left fails alone (SQLSTATE 53200).", HelpName = "size" };
         var statementTimeout = new Option<string?>("--statement-timeout") { Description = "Cancel statements running longer than this, e.g. 30s, 5min, 500ms (default: none).", HelpName = "duration" };
         var command = new Command("serve", "Serve the project's tables to BI tools, drivers and psql over the PostgreSQL wire protocol (read-only).")
         {
@@ -109,6 +109,11 @@ internal static class ServeCommand
         using X509Certificate2? certificate = settings.Certificate is null ? null : X509Certificate2.CreateFromPemFile(settings.Certificate.FullName, settings.Key!.FullName);
         using DuckDbDatabase db = LakehouseSessionFactory.OpenServingDatabase(settings.Database?.FullName, storage is null ? [] : [storage], settings.MemoryLimit);
         ITableLocator tables = storage is null ? NoTables.Instance : new DirectoryTableLocator(storage);
+        if (catalog is not null)
+        {
+            tables = new CatalogTableLocator(tables, catalog);
+        }
+
         await using var server = new PgWireServer(new PgWireServerOptions
         {
             Address = address,

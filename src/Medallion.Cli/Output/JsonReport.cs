@@ -13,10 +13,15 @@ internal static class JsonReport
 {
     private static readonly JsonWriterOptions s_options = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static void Write(TextWriter output, Action<Utf8JsonWriter> write)
+    public static void Write(TextWriter output, Action<Utf8JsonWriter> write) => Write(output, write, s_options);
+
+    /// <summary>Writes one compact JSON document on a line of its own (JSON lines, for streams of events).</summary>
+    public static void WriteLine(TextWriter output, Action<Utf8JsonWriter> write) => Write(output, write, s_options with { Indented = false });
+
+    private static void Write(TextWriter output, Action<Utf8JsonWriter> write, JsonWriterOptions options)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, s_options))
+        using (var json = new Utf8JsonWriter(buffer, options))
         {
             write(json);
         }

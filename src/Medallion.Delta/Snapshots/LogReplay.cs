@@ -168,7 +168,124 @@ internal sealed class LogReplay
         }
 
         DateTimeOffset timestamp = CommitTimestamp(commitInfo, _metadata, segment);
-        return new Snapshot(segment.TableLocation, segment.Version, _protocol, _metadata, schema, mode, commitInfo, timestamp, files, tombstones, _txns, domains);
+        LogFile? last = segment.Commits.Count > 0 && segment.Commits[^1].Version == segment.Version ? segment.Commits[^1] : null;
+        return new Snapshot(segment.TableLocation, segment.Version, _protocol, _metadata, schema, mode, commitInfo, timestamp, files, tombstones, _txns, domains)
+        {
+            CommitFile = last?.Info,
+        };
+    }
+
+    /// <summary>
+    /// Moves <paramref name="snapshot"/> forward over <paramref name="commits"/> (ascending, contiguous, starting right after
+    /// it) without rereading what it already holds. Returns null when a commit changes the protocol or metadata: the
+    /// partition values and statistics of the files held were interpreted under the old ones, so the caller replays in full.
+    /// </summary>
+    public static async Task<Snapshot?> TryAdvanceAsync(IObjectStore store, Snapshot snapshot, IReadOnlyList<LogFile> commits, CancellationToken cancellationToken)
+    {
+        if (commits.Count == 0)
+        {
+            return snapshot;
+        }
+
+        var read = new List<DeltaAction>[commits.Count];
+        for (int i = 0; i < commits.Count; i++)
+        {
+            read[i] = await CommitReader.ReadAsync(store, commits[i].Key, cancellationToken).ConfigureAwait(false);
+            if (read[i].Exists(a => a is ProtocolAction or MetadataAction))
+            {
+                return null;
+            }
+        }
+
+        // Newest first, as in a full replay, so the newest action per file key wins.
+        var replay = new LogReplay(store);
+        for (int i = commits.Count - 1; i >= 0; i--)
+        {
+            replay.Apply(read[i], fromCheckpoint: false);
+        }
+
+        string where = $"the Delta table at '{snapshot.TableLocation}' (version {commits[^1].Version})";
+        var partitionFields = new List<StructField>();
+        foreach (string column in snapshot.Metadata.PartitionColumns)
+        {
+            partitionFields.Add(snapshot.Schema.Find(column)!);
+        }
+
+        var files = new List<ScanFile>(snapshot.Files.Count + replay._live.Count);
+        foreach (AddFile add in replay._live)
+        {
+            files.Add(replay.ToScanFile(add, partitionFields, snapshot.ColumnMappingMode, where));
+        }
+
+        foreach (ScanFile file in snapshot.Files)
+        {
+            if (!replay._seen.Contains((TablePaths.Decode(file.Add.Path), file.Add.DeletionVector?.UniqueId)))
+            {
+                files.Add(file);
+            }
+        }
+
+        var txns = new Dictionary<string, long>(snapshot.TransactionVersions, StringComparer.Ordinal);
+        foreach ((string app, long version) in replay._txns)
+        {
+            txns[app] = version;
+        }
+
+        var domains = new Dictionary<string, string>(snapshot.DomainMetadata, StringComparer.Ordinal);
+        foreach ((string name, DomainMetadata d) in replay._domains)
+        {
+            if (d.Removed)
+            {
+                domains.Remove(name);
+            }
+            else
+            {
+                domains[name] = d.Configuration;
+            }
+        }
+
+        CommitInfo? commitInfo = read[^1].Find(a => a is CommitInfoAction) is CommitInfoAction c ? c.CommitInfo : null;
+        DateTimeOffset timestamp = TableFeatures.InCommitTimestampsEnabled(snapshot.Metadata) && commitInfo?.InCommitTimestamp is long ict
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ict)
+            : commits[^1].Info.LastModified;
+        var tombstones = new AdvancedTombstones(snapshot.LoadTombstonesAsync, replay._tombstones, replay._seen);
+        return new Snapshot(snapshot.TableLocation, commits[^1].Version, snapshot.Protocol, snapshot.Metadata, snapshot.Schema, snapshot.ColumnMappingMode,
+            commitInfo, timestamp, files, tombstones.LoadAsync, txns, domains)
+        {
+            CommitFile = commits[^1].Info,
+        };
+    }
+
+    /// <summary>
+    /// The tombstones of an advanced snapshot: the newer commits' removes plus the older snapshot's not superseded.
+    /// Computed once and then kept, dropping the older snapshot's loader, so a writer that advances its snapshot commit
+    /// after commit holds a chain only back to the last time tombstones were needed (the last checkpoint it wrote).
+    /// </summary>
+    private sealed class AdvancedTombstones(Func<CancellationToken, Task<IReadOnlyList<RemoveFile>>> older, List<RemoveFile> newer, HashSet<(string Path, string? DvId)> seen)
+    {
+        private Func<CancellationToken, Task<IReadOnlyList<RemoveFile>>>? _older = older;
+        private HashSet<(string Path, string? DvId)>? _seen = seen;
+        private IReadOnlyList<RemoveFile>? _all;
+
+        public async Task<IReadOnlyList<RemoveFile>> LoadAsync(CancellationToken cancellationToken)
+        {
+            if (_all is not null)
+            {
+                return _all;
+            }
+
+            var all = new List<RemoveFile>(newer);
+            foreach (RemoveFile remove in await _older!(cancellationToken).ConfigureAwait(false))
+            {
+                if (!_seen!.Contains((TablePaths.Decode(remove.Path), remove.DeletionVector?.UniqueId)))
+                {
+                    all.Add(remove);
+                }
+            }
+
+            (_all, _older, _seen) = (all, null, null);
+            return all;
+        }
     }
 
     private ScanFile ToScanFile(AddFile add, List<StructField> partitionFields, ColumnMappingMode mode, string where)

@@ -86,6 +86,12 @@ public sealed class Snapshot
     /// </summary>
     internal Task<IReadOnlyList<RemoveFile>> LoadTombstonesAsync(CancellationToken cancellationToken) => _tombstones(cancellationToken);
 
+    /// <summary>
+    /// The commit file of this version as listed when the snapshot was loaded (null when only a checkpoint was read):
+    /// a later update checks it is still there, unchanged, before trusting this snapshot as its base.
+    /// </summary>
+    internal Medallion.Storage.ObjectInfo? CommitFile { get; init; }
+
     /// <summary>The total size of the live data files in bytes.</summary>
     public long SizeBytes
     {

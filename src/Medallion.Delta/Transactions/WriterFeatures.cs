@@ -15,8 +15,9 @@ internal static class WriterFeatures
     public const int MaxWriterVersion = 7;
 
     /// <summary>
-    /// Writer features this writer honours. <c>invariants</c>, <c>generatedColumns</c> and <c>identityColumns</c> are
-    /// honoured only while no column uses them (checked separately), since they are implied by legacy writer versions.
+    /// Writer features this writer honours. <c>invariants</c> and <c>identityColumns</c> are honoured only while no
+    /// column uses them (checked separately), since they are implied by legacy writer versions. Generated columns are
+    /// computed and checked on every write (the engine evaluates <c>delta.generationExpression</c>).
     /// </summary>
     public static readonly IReadOnlySet<string> Supported = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -52,11 +53,6 @@ internal static class WriterFeatures
         }
 
         // Legacy versions imply features; refuse only the ones the table actually uses and we cannot maintain.
-        if (SchemaSerializer.AnyField(schema, f => f.Metadata.ContainsKey("delta.generationExpression")))
-        {
-            throw Unsupported("generatedColumns", location);
-        }
-
         if (SchemaSerializer.AnyField(schema, f => f.Metadata.ContainsKey("delta.identity.start") || f.Metadata.ContainsKey("delta.identity.step")))
         {
             throw Unsupported("identityColumns", location);
@@ -118,6 +114,11 @@ internal static class WriterFeatures
         if (IsTrue(config, "delta.enableDeletionVectors"))
         {
             features.Add("deletionVectors");
+        }
+
+        if (SchemaSerializer.AnyField(schema, f => f.Metadata.ContainsKey("delta.generationExpression")))
+        {
+            features.Add("generatedColumns");
         }
 
         if (SchemaSerializer.UsesPrimitive(schema, "timestamp_ntz"))

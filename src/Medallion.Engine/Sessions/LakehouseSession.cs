@@ -121,6 +121,9 @@ public sealed partial class LakehouseSession : IAsyncDisposable
         }
     }
 
+    /// <summary>The lakehouse tables this session sees, with their unique keys.</summary>
+    public Task<IReadOnlyList<LakehouseTable>> ListTablesAsync(CancellationToken cancellationToken = default) => _locator.ListAsync(cancellationToken);
+
     /// <summary>Runs SQL (one or more statements) and returns a reader over the first result.</summary>
     /// <param name="sql">The SQL; lakehouse tables are named <c>namespace.table</c>.</param>
     /// <param name="parameters">Values for <c>$1</c>, <c>$2</c>, ... in order, if any.</param>
@@ -187,6 +190,13 @@ public sealed partial class LakehouseSession : IAsyncDisposable
                 InspectStatements(ExplainAnalyze().Replace(sql, string.Empty));
             }
 
+            if (type == DuckDbStatementType.Prepare && PrepareHead().Match(sql) is { Success: true } head)
+            {
+                // A prepared statement runs later through EXECUTE, which DuckDB reports as EXECUTE whatever it runs:
+                // the statement is checked here, where it is defined, for the one check to hold for both.
+                InspectStatements(sql[(head.Index + head.Length)..]);
+            }
+
             if (!allowed.Contains(type))
             {
                 throw new MedallionException(ErrorCode.EngineReadOnly,
@@ -198,6 +208,10 @@ public sealed partial class LakehouseSession : IAsyncDisposable
 
     [GeneratedRegex(@"\bEXPLAIN\s+ANALY[SZ]E\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ExplainAnalyze();
+
+    /// <summary>The head of <c>PREPARE name [(types)] AS</c>, before the statement it prepares.</summary>
+    [GeneratedRegex(@"\bPREPARE\s+(?:""[^""]*""|\w+)\s*(?:\([^)]*\)\s*)?AS\s", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex PrepareHead();
 
     /// <summary>The first word of a statement, after blanks, comments and opening parentheses.</summary>
     [GeneratedRegex(@"\A(?:\s+|--[^\n]*\n?|/\*.*?\*/|\()*(?<word>[A-Za-z_]+)", RegexOptions.Singleline | RegexOptions.CultureInvariant)]

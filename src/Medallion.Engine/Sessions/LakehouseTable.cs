@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Medallion.Storage;
 
 namespace Medallion.Engine.Sessions;
@@ -10,4 +11,10 @@ public sealed record LakehouseTable(string Namespace, string Name, IObjectStore 
 {
     /// <summary>The name as SQL writes it, e.g. <c>silver.orders</c>.</summary>
     public string QualifiedName => Namespace + "." + Name;
+
+    /// <summary>
+    /// The columns that identify a row, in key order, when the table has such a key (a merge model's
+    /// <c>unique_key</c>); empty otherwise. SQL clients see it as the table's primary key.
+    /// </summary>
+    public IReadOnlyList<string> UniqueKey { get; init; } = [];
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -21,22 +22,50 @@ internal sealed class LakehouseViews
 {
     private static readonly ConditionalWeakTable<DuckDbDatabase, LakehouseViews> s_byDatabase = [];
 
+    /// <summary>How long "the next commit does not exist" stands in for loading the snapshot; see <see cref="EnsureLatestAsync"/>.</summary>
+    private static readonly TimeSpan s_fullCheckInterval = TimeSpan.FromSeconds(30);
+
     private readonly SemaphoreSlim _lock = new(1, 1);
-    private readonly Dictionary<string, long> _versions = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, (long Version, long CheckedAt)> _versions = new(StringComparer.OrdinalIgnoreCase);
 
     public static LakehouseViews For(DuckDbDatabase database) => s_byDatabase.GetValue(database, _ => new LakehouseViews());
 
     /// <summary>Makes the view of <paramref name="table"/> show its latest version; returns that version.</summary>
+    /// <remarks>
+    /// Every query calls this for every table it reads, so the common case (no new commit) must not load the snapshot:
+    /// Delta versions are contiguous and each commit is a put-if-absent of the next <c>_delta_log/&lt;version&gt;.json</c>,
+    /// so the view is current while the commit after its version does not exist. Log cleanup could remove that file
+    /// once later checkpoints exist, so the snapshot is still loaded when the last full check is older than
+    /// <see cref="s_fullCheckInterval"/>.
+    /// </remarks>
     public async Task<long> EnsureLatestAsync(LakehouseTable table, DuckDbConnection connection, CancellationToken cancellationToken)
     {
+        (long Version, long CheckedAt) known;
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _versions.TryGetValue(table.QualifiedName, out known);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+
+        if (known.CheckedAt != 0 && Stopwatch.GetElapsedTime(known.CheckedAt) < s_fullCheckInterval
+            && await table.Store.GetInfoAsync(CommitKey(known.Version + 1), cancellationToken).ConfigureAwait(false) is null)
+        {
+            return known.Version;
+        }
+
         var delta = new DeltaTable(table.Store, new DuckDbParquetHandler(connection));
         Snapshot snapshot = await delta.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_versions.TryGetValue(table.QualifiedName, out long current) && current == snapshot.Version)
+            if (_versions.TryGetValue(table.QualifiedName, out var current) && current.Version == snapshot.Version)
             {
-                return current;
+                _versions[table.QualifiedName] = (current.Version, Stopwatch.GetTimestamp());
+                return current.Version;
             }
 
             string scan = DeltaScanSql.Build(await delta.PlanScanAsync(snapshot, cancellationToken: cancellationToken).ConfigureAwait(false));
@@ -47,7 +76,7 @@ internal sealed class LakehouseViews
                 $"CREATE OR REPLACE VIEW {name} AS {scan}; " +
                 $"COMMENT ON VIEW {name} IS {DuckDbConnection.QuoteLiteral(Comment(table, snapshot.Version))}";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            _versions[table.QualifiedName] = snapshot.Version;
+            _versions[table.QualifiedName] = (snapshot.Version, Stopwatch.GetTimestamp());
             return snapshot.Version;
         }
         finally
@@ -55,6 +84,8 @@ internal sealed class LakehouseViews
             _lock.Release();
         }
     }
+
+    private static string CommitKey(long version) => "_delta_log/" + version.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + ".json";
 
     private static string Comment(LakehouseTable table, long version) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{LakehouseSession.ViewCommentPrefix}{table.QualifiedName}, version {version}");

@@ -95,7 +95,7 @@ internal static class SchemaAlignment
 
         foreach (StructField f in schema.Fields)
         {
-            if (!f.Nullable && FindSource(source, f.Name) is null)
+            if (!f.Nullable && FindSource(source, f.Name) is null && GenerationExpression(f) is null)
             {
                 mismatches.Add($"'{f.Name}': the column is NOT NULL but the data does not have it");
             }
@@ -212,11 +212,34 @@ internal static class SchemaAlignment
         _ => null,
     };
 
+    /// <summary>The <c>delta.generationExpression</c> of a generated column, else null.</summary>
+    public static string? GenerationExpression(StructField field) =>
+        field.Metadata.TryGetValue("delta.generationExpression", out JsonElement e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+
+    /// <summary>
+    /// A generated column's value: the expression over the row's other columns; a value the source provides must equal
+    /// it (null-safe, as Delta's check), else the write stops naming the column and both values.
+    /// </summary>
+    private static string GeneratedValue(StructField f, string expression, bool provided, string column, string table)
+    {
+        string computed = $"CAST(({expression}) AS {DuckDbTypes.ToDuckDb(f.Type)})";
+        if (!provided)
+        {
+            return computed;
+        }
+
+        string message = ConstraintMarker + $"generated column '{f.Name}' of the Delta table at '{table}' (GENERATED ALWAYS AS ({expression})) received ";
+        string text = $"{DuckDbTypes.Literal(message)} || coalesce(CAST({column} AS VARCHAR), 'NULL') || ' for a row where the expression gives ' || coalesce(CAST({computed} AS VARCHAR), 'NULL') || '. Help: leave the column out of the written rows (it is computed) or write the value the expression gives.'";
+        return $"CASE WHEN {column} IS NOT DISTINCT FROM {computed} THEN {column} ELSE error({text}) END";
+    }
+
     /// <summary>
     /// The query that turns source rows into the table's physical rows: every table column cast to its type (absent
-    /// ones null), NOT NULL and CHECK constraints enforced, columns renamed to physical names.
+    /// ones null), NOT NULL and CHECK constraints enforced, generated columns computed when absent and checked when given
+    /// (or, with <c>recomputeGenerated</c> for DML rewriting rows whose other columns changed, always computed afresh),
+    /// columns renamed to physical names.
     /// </summary>
-    public static string Project(string sourceSql, IReadOnlyList<SourceColumn> source, StructType schema, ColumnMappingMode mode, IReadOnlyDictionary<string, string?> configuration, string table)
+    public static string Project(string sourceSql, IReadOnlyList<SourceColumn> source, StructType schema, ColumnMappingMode mode, IReadOnlyDictionary<string, string?> configuration, string table, bool recomputeGenerated = false)
     {
         var inner = new StringBuilder("SELECT ");
         for (int i = 0; i < schema.Fields.Count; i++)
@@ -235,6 +258,11 @@ internal static class SchemaAlignment
         {
             StructField f = schema.Fields[i];
             string column = "__row." + DuckDbTypes.Quote(f.Name);
+            if (GenerationExpression(f) is { } expression)
+            {
+                column = GeneratedValue(f, expression, provided: !recomputeGenerated && FindSource(source, f.Name) is not null, column, table);
+            }
+
             outer.Append(i == 0 ? string.Empty : ", ");
             if (f.Nullable)
             {

@@ -74,6 +74,16 @@ internal sealed class BatchTable : IDisposable
         Execute($"DELETE FROM {Quote(_stageName)}");
     }
 
+    /// <summary>Deletes the completed batch's rows matching <paramref name="predicate"/> (DuckDB SQL over the batch columns).</summary>
+    public void Delete(string predicate) => Execute($"DELETE FROM {Quote(_tableName)} WHERE {predicate}");
+
+    /// <summary>Opens an appender for more rows of the completed batch, keeping the rows it holds.</summary>
+    public DuckDbAppender Reopen()
+    {
+        _appender = _connection.CreateAppender(_stageName);
+        return _appender;
+    }
+
     public void Dispose()
     {
         try

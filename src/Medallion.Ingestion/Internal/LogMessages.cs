@@ -15,15 +15,30 @@ internal static partial class LogMessages
     [LoggerMessage(EventId = 8103, Level = LogLevel.Debug, Message = "Source {Source}: batch {Batch} of table {Table} staged, {Rows} rows")]
     public static partial void BatchStaged(ILogger logger, string source, string table, long batch, long rows);
 
-    [LoggerMessage(EventId = 8104, Level = LogLevel.Warning, Message = "Source {Source}: an update of table {Table} left a TOASTed value unchanged, which logical replication does not send; it lands as NULL (set REPLICA IDENTITY FULL to receive it)")]
+    [LoggerMessage(EventId = 8104, Level = LogLevel.Warning, Message = "Source {Source}: an update of table {Table} left a TOASTed value unchanged, which logical replication does not send; it lands as NULL and is named in _unchanged_toast (set REPLICA IDENTITY FULL to receive it)")]
     public static partial void UnchangedToast(ILogger logger, string source, string table);
 
     [LoggerMessage(EventId = 8105, Level = LogLevel.Information, Message = "Source {Source}: committed version {Version} of {Table}, batch {Batch}, {Rows} rows")]
     public static partial void BronzeCommitted(ILogger logger, string source, string table, long version, long batch, long rows);
 
-    [LoggerMessage(EventId = 8106, Level = LogLevel.Warning, Message = "Source {Source}: table {Table} has REPLICA IDENTITY {Identity}, so deletes carry only the key columns (the other columns land as NULL) and updates carry no before-image; run ALTER TABLE {Table} REPLICA IDENTITY FULL for full rows")]
+    [LoggerMessage(EventId = 8106, Level = LogLevel.Warning, Message = "Source {Source}: table {Table} has REPLICA IDENTITY {Identity}, so deletes carry only the key columns (the other columns land as NULL), updates carry a before-image only when they change the key, and unchanged TOASTed values cannot be filled in; run ALTER TABLE {Table} REPLICA IDENTITY FULL for full rows")]
     public static partial void ReplicaIdentityNotFull(ILogger logger, string source, string table, string identity);
 
     [LoggerMessage(EventId = 8107, Level = LogLevel.Debug, Message = "Source {Source}: the change stream of {Table} is drained at {Lsn}; the server last reported {ServerLsn}")]
     public static partial void StreamDrained(ILogger logger, string source, string table, NpgsqlTypes.NpgsqlLogSequenceNumber lsn, NpgsqlTypes.NpgsqlLogSequenceNumber serverLsn);
+
+    [LoggerMessage(EventId = 8108, Level = LogLevel.Information, Message = "Source {Source}: table {Table} gained column(s) {Columns} while streaming; the batch ends at {Lsn} and the stream restarts with them")]
+    public static partial void StreamRestarted(ILogger logger, string source, string table, System.Collections.Generic.IReadOnlyList<string> columns, NpgsqlTypes.NpgsqlLogSequenceNumber lsn);
+
+    [LoggerMessage(EventId = 8120, Level = LogLevel.Warning, Message = "Source {Source}: GET {Url} failed ({Error}); attempt {Attempt} in {Delay}")]
+    public static partial void HttpRetry(ILogger logger, string source, string url, string error, int attempt, TimeSpan delay);
+
+    [LoggerMessage(EventId = 8121, Level = LogLevel.Debug, Message = "Source {Source}: page {Page} from {Url}, {Records} records")]
+    public static partial void HttpPage(ILogger logger, string source, string url, int page, int records);
+
+    [LoggerMessage(EventId = 8122, Level = LogLevel.Information, Message = "Debezium endpoint {Endpoint}: committed {Events} events to {Table}, version {Version}")]
+    public static partial void DebeziumCommitted(ILogger logger, string endpoint, int events, string table, long? version);
+
+    [LoggerMessage(EventId = 8123, Level = LogLevel.Warning, Message = "Debezium endpoint {Endpoint}: refused a request: {Problem}")]
+    public static partial void DebeziumRefused(ILogger logger, string endpoint, string problem);
 }

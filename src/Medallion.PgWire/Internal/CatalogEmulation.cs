@@ -16,6 +16,15 @@ namespace Medallion.PgWire.Internal;
 internal static class CatalogEmulation
 {
     private const string SettingsTable = "temp.main.__medallion_settings";
+    private const string KeyColumnsTable = "temp.main.__medallion_key_columns";
+    private const string PrimaryKeys = "temp.main.__medallion_primary_keys";
+
+    /// <summary>pg_get_indexdef of a primary key's index (DuckDB has no such function): the statement that would create it.</summary>
+    private const string IndexDefinition = "(SELECT 'CREATE UNIQUE INDEX ' || constraint_name || ' ON ' || schema_name || '.' || table_name || ' USING btree (' || array_to_string(column_names, ', ') || ')' "
+        + "FROM " + PrimaryKeys + " k WHERE k.index_oid = index_relation)";
+
+    /// <summary>Added to a table's OID to make its primary key's (DuckDB numbers its catalog entries from 0 up, far below).</summary>
+    private const long PrimaryKeyOidBase = 1L << 30;
 
     /// <summary>PostgreSQL's fixed OIDs of the pg_catalog and information_schema namespaces and of array_recv.</summary>
     private const int PgCatalogNamespaceOid = 11;
@@ -57,7 +66,7 @@ internal static class CatalogEmulation
 
     private static readonly HashSet<string> s_triggers = new(System.StringComparer.Ordinal)
     {
-        "VERSION", "CURRENT_SETTING", "SET_CONFIG", "FORMAT_TYPE", "ARRAY_UPPER", "ARRAY_LOWER", "INFORMATION_SCHEMA", "PARSE_IDENT", "QUOTE_IDENT",
+        "VERSION", "CURRENT_SETTING", "SET_CONFIG", "FORMAT_TYPE", "ARRAY_UPPER", "ARRAY_LOWER", "INFORMATION_SCHEMA", "PARSE_IDENT", "QUOTE_IDENT", "GENERATE_SUBSCRIPTS",
     };
 
     /// <summary>Whether a statement may use the emulation: it names a pg_* object or one of the emulated functions.</summary>
@@ -76,6 +85,7 @@ internal static class CatalogEmulation
 
     public static async Task InstallAsync(ISqlSession session, string user, SessionSettings settings, CancellationToken cancellationToken)
     {
+        IReadOnlyList<LakehouseTable> tables = await session.ListTablesAsync(cancellationToken).ConfigureAwait(false);
         settings.TryGet("server_version", out _, out string serverVersion);
         string version = $"PostgreSQL {serverVersion} on x86_64-pc-linux-gnu, compiled by DuckDB {DuckDbDatabase.LibraryVersion}, 64-bit";
         string userLiteral = DuckDbConnection.QuoteLiteral(user);
@@ -95,10 +105,33 @@ internal static class CatalogEmulation
             "CREATE OR REPLACE TEMP VIEW pg_range AS SELECT * FROM (VALUES (0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT)) t(rngtypid, rngsubtype, rngmultitypid, rngcollation, rngsubopc, rngcanonical, rngsubdiff) WHERE false",
             TypeOidMacros(),
             FormatTypeMacro(),
+            PrimaryKeysTable(tables),
+            PrimaryKeysView(),
             // A lakehouse table is a view over its Delta snapshot; clients list tables by relkind 'r' (psql's \dt, JDBC, SQLAlchemy).
+            // A primary key is backed by an index in PostgreSQL, and JDBC finds the key's name as that index's relation.
             "CREATE OR REPLACE TEMP VIEW pg_class AS SELECT c.* REPLACE (CASE WHEN c.relkind = 'v' AND starts_with(v.comment, "
-                + DuckDbConnection.QuoteLiteral(LakehouseSession.ViewCommentPrefix) + ") THEN 'r' ELSE c.relkind END AS relkind), false AS relforcerowsecurity "
-                + "FROM pg_catalog.pg_class c LEFT JOIN duckdb_views() v ON c.relkind = 'v' AND v.view_oid = c.oid",
+                + DuckDbConnection.QuoteLiteral(LakehouseSession.ViewCommentPrefix) + ") THEN 'r' ELSE c.relkind END AS relkind, "
+                + $"c.relhasindex OR c.oid IN (SELECT table_oid FROM {PrimaryKeys}) AS relhasindex), false AS relforcerowsecurity "
+                + "FROM pg_catalog.pg_class c LEFT JOIN duckdb_views() v ON c.relkind = 'v' AND v.view_oid = c.oid "
+                + $"UNION ALL BY NAME SELECT index_oid AS oid, constraint_name AS relname, schema_oid AS relnamespace, 'p' AS relpersistence, 'i' AS relkind, len(attnums) AS relnatts, false AS relforcerowsecurity FROM {PrimaryKeys}",
+            // psql's \d shows a table's indexes and constraints through these two.
+            $"CREATE OR REPLACE TEMP MACRO pg_get_constraintdef(constraint_oid) AS COALESCE((SELECT 'PRIMARY KEY (' || array_to_string(column_names, ', ') || ')' FROM {PrimaryKeys} WHERE index_oid = constraint_oid), pg_catalog.pg_get_constraintdef(constraint_oid)), "
+                + "(constraint_oid, pretty) AS pg_get_constraintdef(constraint_oid)",
+            $"CREATE OR REPLACE TEMP MACRO pg_get_indexdef(index_relation) AS {IndexDefinition}, (index_relation, column_number, pretty) AS {IndexDefinition}",
+            $"CREATE OR REPLACE TEMP VIEW pg_index AS SELECT * FROM pg_catalog.pg_index UNION ALL BY NAME SELECT index_oid AS indexrelid, table_oid AS indrelid, len(attnums) AS indnatts, len(attnums) AS indnkeyatts, "
+                + "true AS indisunique, true AS indisprimary, false AS indisexclusion, true AS indimmediate, false AS indisclustered, true AS indisvalid, false AS indcheckxmin, true AS indisready, true AS indislive, "
+                + $"false AS indisreplident, CAST(attnums AS INTEGER[]) AS indkey FROM {PrimaryKeys}",
+            $"CREATE OR REPLACE TEMP VIEW pg_constraint AS SELECT * FROM pg_catalog.pg_constraint UNION ALL BY NAME SELECT index_oid AS oid, constraint_name AS conname, schema_oid AS connamespace, 'p' AS contype, "
+                + $"false AS condeferrable, false AS condeferred, true AS convalidated, table_oid AS conrelid, 0 AS contypid, index_oid AS conindid, 0 AS conparentid, 0 AS confrelid, true AS conislocal, 0 AS coninhcount, false AS connoinherit, attnums AS conkey FROM {PrimaryKeys}",
+            // information_schema is DuckDB's own schema, which a TEMP view cannot shadow: the rewriter points these names here.
+            "CREATE OR REPLACE TEMP VIEW __information_schema_tables AS SELECT t.* REPLACE (CASE WHEN t.table_type = 'VIEW' AND starts_with(t.TABLE_COMMENT, "
+                + DuckDbConnection.QuoteLiteral(LakehouseSession.ViewCommentPrefix) + ") THEN 'BASE TABLE' ELSE t.table_type END AS table_type) FROM information_schema.tables t",
+            "CREATE OR REPLACE TEMP VIEW __information_schema_table_constraints AS SELECT * FROM information_schema.table_constraints UNION ALL BY NAME "
+                + "SELECT database_name AS constraint_catalog, schema_name AS constraint_schema, constraint_name, database_name AS table_catalog, schema_name AS table_schema, table_name, "
+                + $"'PRIMARY KEY' AS constraint_type, 'NO' AS is_deferrable, 'NO' AS initially_deferred, 'YES' AS enforced, 'YES' AS nulls_distinct FROM {PrimaryKeys}",
+            "CREATE OR REPLACE TEMP VIEW __information_schema_key_column_usage AS SELECT * FROM information_schema.key_column_usage UNION ALL BY NAME "
+                + "SELECT database_name AS constraint_catalog, schema_name AS constraint_schema, constraint_name, database_name AS table_catalog, schema_name AS table_schema, table_name, "
+                + $"unnest(column_names) AS column_name, unnest(generate_series(1, len(column_names))) AS ordinal_position, NULL::BIGINT AS position_in_unique_constraint FROM {PrimaryKeys}",
             "CREATE OR REPLACE TEMP VIEW pg_attribute AS SELECT c.table_oid AS attrelid, c.column_name AS attname, __pg_type_oid(c.data_type) AS atttypid, 0 AS attstattarget, "
                 + "-1::SMALLINT AS attlen, c.column_index::SMALLINT AS attnum, 0 AS attndims, -1 AS attcacheoff, __pg_type_modifier(c.data_type) AS atttypmod, false AS attbyval, 'p' AS attstorage, 'i' AS attalign, "
                 + "NOT c.is_nullable AS attnotnull, c.column_default IS NOT NULL AS atthasdef, false AS atthasmissing, '' AS attidentity, '' AS attgenerated, false AS attisdropped, true AS attislocal, "
@@ -106,12 +139,12 @@ internal static class CatalogEmulation
                 + "FROM duckdb_columns() c",
             "CREATE OR REPLACE TEMP MACRO pg_get_expr(expression, relation_oid) AS CAST(expression AS VARCHAR), (expression, relation_oid, pretty) AS CAST(expression AS VARCHAR)",
             "CREATE OR REPLACE TEMP MACRO pg_get_statisticsobjdef_columns(statistics_oid) AS NULL::VARCHAR",
-            // information_schema._pg_expandarray (JDBC's getPrimaryKeys) is a set-returning function in PostgreSQL; DuckDB's
-            // pg_index has no key columns (indkey is NULL), so the one row it would give for them is enough to bind the query.
             "CREATE OR REPLACE TEMP MACRO pg_get_serial_sequence(table_name, column_name) AS NULL::VARCHAR",
             // json_build_object is variadic in PostgreSQL; SQLAlchemy's column reflection calls it with seven pairs.
             JsonBuildObjectMacro(),
-            "CREATE OR REPLACE TEMP MACRO _pg_expandarray(key_array) AS {'x': key_array[1], 'n': 1}",
+            // Set-returning in PostgreSQL, as unnest is in a DuckDB select list, where several of them advance together.
+            "CREATE OR REPLACE TEMP MACRO _pg_expandarray(key_array) AS unnest([{'x': key_array[i], 'n': i} FOR i IN generate_series(1, len(key_array))])",
+            "CREATE OR REPLACE TEMP MACRO generate_subscripts(list_value, dimension) AS unnest(generate_series(1, len(list_value)))",
             "CREATE OR REPLACE TEMP MACRO pg_relation_is_publishable(relation_oid) AS false",
             "CREATE OR REPLACE TEMP MACRO array_upper(list_value, dimension) AS CASE WHEN len(list_value) > 0 THEN len(list_value) END",
             "CREATE OR REPLACE TEMP MACRO array_lower(list_value, dimension) AS CASE WHEN len(list_value) > 0 THEN 1 END",
@@ -138,6 +171,35 @@ internal static class CatalogEmulation
         }
 
         await ExecuteAsync(session, script.ToString(), null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The primary keys of lakehouse tables, one row per table with the key's attribute numbers and names. The key's
+    /// index gets an OID of its own, above the range DuckDB gives its catalog entries.
+    /// </summary>
+    private static string PrimaryKeysView() =>
+        $"CREATE OR REPLACE TEMP VIEW {PrimaryKeys} AS SELECT v.database_name, v.schema_oid, v.schema_name, v.view_oid AS table_oid, v.view_name AS table_name, "
+        + $"v.view_name || '_pkey' AS constraint_name, {PrimaryKeyOidBase} + v.view_oid AS index_oid, "
+        + "list(c.column_index ORDER BY k.key_seq) AS attnums, list(c.column_name ORDER BY k.key_seq) AS column_names "
+        + $"FROM {KeyColumnsTable} k JOIN duckdb_views() v ON lower(v.schema_name) = lower(k.schema_name) AND lower(v.view_name) = lower(k.table_name) AND NOT v.temporary "
+        + "JOIN duckdb_columns() c ON c.table_oid = v.view_oid AND lower(c.column_name) = lower(k.column_name) GROUP BY ALL";
+
+    /// <summary>The session's table keys as rows (schema, table, column, position in the key).</summary>
+    private static string PrimaryKeysTable(IReadOnlyList<LakehouseTable> tables)
+    {
+        var sql = new System.Text.StringBuilder($"CREATE OR REPLACE TEMP TABLE {KeyColumnsTable} (schema_name VARCHAR, table_name VARCHAR, column_name VARCHAR, key_seq INTEGER)");
+        string separator = "; INSERT INTO " + KeyColumnsTable + " VALUES ";
+        foreach (LakehouseTable table in tables)
+        {
+            for (int i = 0; i < table.UniqueKey.Count; i++)
+            {
+                sql.Append(separator).Append(System.Globalization.CultureInfo.InvariantCulture,
+                    $"({DuckDbConnection.QuoteLiteral(table.Namespace)}, {DuckDbConnection.QuoteLiteral(table.Name)}, {DuckDbConnection.QuoteLiteral(table.UniqueKey[i])}, {i + 1})");
+                separator = ", ";
+            }
+        }
+
+        return sql.ToString();
     }
 
     /// <summary>

@@ -180,9 +180,28 @@ internal sealed partial class PgConnection
         await EnsureCatalogAsync(statement, cancellationToken).ConfigureAwait(false);
         DuckDbCommand command = await CreateCommandAsync(statement, portal.Parameters, describe: false, cancellationToken).ConfigureAwait(false);
         portal.Command = command;
+        string?[]? names = await ColumnNamesAsync(portal.Statement, command.CommandText, cancellationToken).ConfigureAwait(false);
         portal.Reader = await RunAsync(() => command.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);
-        portal.Columns = ColumnsOf(portal.Reader, portal.ResultFormats);
+        portal.Columns = PgColumnNames.Apply(ColumnsOf(portal.Reader, portal.ResultFormats), names);
         return portal.Columns;
+    }
+
+    /// <summary>
+    /// PostgreSQL's names for a query's unnamed result columns, worked out once per prepared statement and before the
+    /// query runs: the parse needs the connection, which an open result would otherwise lose.
+    /// </summary>
+    private async Task<string?[]?> ColumnNamesAsync(PreparedStatement prepared, string sql, CancellationToken cancellationToken)
+    {
+        if (!prepared.ColumnNamesKnown)
+        {
+            string keyword = prepared.Statement?.Keyword(0) ?? string.Empty;
+            prepared.ColumnNames = keyword is "SELECT" or "WITH" or "VALUES" or "TABLE" || (keyword.Length == 0 && sql.TrimStart().StartsWith('('))
+                ? await RunAsync(() => PgColumnNames.FigureAsync(Session.Connection, sql, cancellationToken)).ConfigureAwait(false)
+                : null;
+            prepared.ColumnNamesKnown = true;
+        }
+
+        return prepared.ColumnNames;
     }
 
     /// <summary>The result columns of a prepared statement, without running it: DuckDB's DESCRIBE with every parameter NULL.</summary>
@@ -212,11 +231,14 @@ internal sealed partial class PgConnection
         try
         {
             DuckDbCommand describe = await CreateCommandAsync(statement, nulls, describe: true, cancellationToken).ConfigureAwait(false);
+            string?[]? names = await ColumnNamesAsync(prepared, describe.CommandText["DESCRIBE ".Length..], cancellationToken).ConfigureAwait(false);
             foreach (string?[] row in await RunAsync(() => DuckDbCommands.QueryAsync(describe, cancellationToken)).ConfigureAwait(false))
             {
                 PgType type = PgType.FromDuckDb(row[1] ?? "VARCHAR", out int modifier);
                 columns.Add(new ResultColumn(row[0] ?? string.Empty, type, modifier, Binary: false));
             }
+
+            return prepared.Columns = PgColumnNames.Apply([.. columns], names);
         }
         catch (DuckDbException)
         {
@@ -226,7 +248,7 @@ internal sealed partial class PgConnection
             try
             {
                 DuckDbDataReader reader = await RunAsync(() => run.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);
-                ResultColumn[] shape = ColumnsOf(reader, s_textFormats);
+                ResultColumn[] shape = PgColumnNames.Apply(ColumnsOf(reader, s_textFormats), prepared.ColumnNames);
                 await reader.DisposeAsync().ConfigureAwait(false);
                 return prepared.Columns = shape;
             }
@@ -236,7 +258,6 @@ internal sealed partial class PgConnection
             }
         }
 
-        return prepared.Columns = [.. columns];
     }
 
     private void EnsureNoOtherOpenReader(Portal? portal)

@@ -119,6 +119,13 @@ internal static class PgSqlRewriter
                 edits.Add((token.Start, tokens[last].End, string.Empty));
                 i = last;
             }
+            else if (token.Kind == SqlTokenKind.Word && token.Value == "INFORMATION_SCHEMA" && IsSymbol(tokens, i + 1, ".") && i + 2 < tokens.Count
+                && tokens[i + 2].Kind == SqlTokenKind.Word && tokens[i + 2].Value is "TABLES" or "TABLE_CONSTRAINTS" or "KEY_COLUMN_USAGE" && !IsSymbol(tokens, i - 1, "."))
+            {
+                // The catalog emulation's versions: lakehouse tables as BASE TABLE, with their primary keys.
+                edits.Add((token.Start, tokens[i + 2].End, "temp.main.__information_schema_" + tokens[i + 2].Value.ToLowerInvariant()));
+                i += 2;
+            }
             else if (token.Kind == SqlTokenKind.Word && ((token.Value == "PG_CATALOG" && !IsSymbol(tokens, i - 1, ".")) || (token.Value == "INFORMATION_SCHEMA" && IsWord(tokens, i + 2, "_PG_EXPANDARRAY")))
                 && IsSymbol(tokens, i + 1, "."))
             {

@@ -10,4 +10,10 @@ internal sealed class PreparedStatement(SqlStatement? statement, int[] parameter
 
     /// <summary>The result columns (text format), found on the first Describe; empty for statements without rows.</summary>
     public ResultColumn[]? Columns { get; set; }
+
+    /// <summary>PostgreSQL's names for the result columns the query left unnamed (<see cref="PgColumnNames"/>), once worked out.</summary>
+    public string?[]? ColumnNames { get; set; }
+
+    /// <summary>Whether <see cref="ColumnNames"/> has been worked out (it stays null for statements it does not apply to).</summary>
+    public bool ColumnNamesKnown { get; set; }
 }

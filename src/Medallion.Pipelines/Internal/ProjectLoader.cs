@@ -18,7 +18,7 @@ internal sealed class ProjectLoader
     private static readonly string[] s_connectionKeys = [];
     private static readonly string[] s_sourceFileKeys = ["sources"];
     private static readonly string[] s_sourceKeys = ["name", "description", "format", "path", "target", "options"];
-    private static readonly string[] s_formats = ["csv", "jsonl", "parquet"];
+    private static readonly string[] s_formats = ["csv", "jsonl", "parquet", "debezium"];
     private static readonly string[] s_modelFileKeys = ["models"];
 
     private readonly string _directory;
@@ -50,9 +50,14 @@ internal sealed class ProjectLoader
         string name = settings.RequiredString("name", ProjectFileName, "my_project");
         var connections = ReadConnections(settings);
         var databaseSources = new List<DatabaseSourceDefinition>();
-        List<SourceDefinition> sources = await ReadSourcesAsync(connections, databaseSources, cancellationToken).ConfigureAwait(false);
+        var apiSources = new List<ApiSourceDefinition>();
+        List<SourceDefinition> sources = await ReadSourcesAsync(connections, databaseSources, apiSources, cancellationToken).ConfigureAwait(false);
         List<ModelDefinition> models = await ReadModelsAsync(cancellationToken).ConfigureAwait(false);
-        CheckDuplicates(sources.Select(s => (s.Target, s.Location)).Concat(databaseSources.SelectMany(d => d.Tables.Select(t => (t.Target, t.Location)))), models);
+        CheckDuplicates(
+            sources.Select(s => (s.Target, s.Location))
+                .Concat(databaseSources.SelectMany(d => d.Tables.Select(t => (t.Target, t.Location))))
+                .Concat(apiSources.Select(a => (a.Target, a.Location))),
+            models);
         return new MedallionProject(
             _directory,
             name,
@@ -64,6 +69,7 @@ internal sealed class ProjectLoader
             models)
         {
             DatabaseSources = databaseSources,
+            ApiSources = apiSources,
         };
     }
 
@@ -88,7 +94,7 @@ internal sealed class ProjectLoader
         return connections;
     }
 
-    private async Task<List<SourceDefinition>> ReadSourcesAsync(Dictionary<string, ConnectionDefinition> connections, List<DatabaseSourceDefinition> databaseSources, CancellationToken cancellationToken)
+    private async Task<List<SourceDefinition>> ReadSourcesAsync(Dictionary<string, ConnectionDefinition> connections, List<DatabaseSourceDefinition> databaseSources, List<ApiSourceDefinition> apiSources, CancellationToken cancellationToken)
     {
         var sources = new List<SourceDefinition>();
         foreach (string path in ListFiles("sources", "*.yml"))
@@ -106,6 +112,10 @@ internal sealed class ProjectLoader
                 {
                     databaseSources.Add(DatabaseSourceReader.Read(file, item, connections));
                 }
+                else if (ApiSourceReader.IsApiSource(item))
+                {
+                    apiSources.Add(ApiSourceReader.Read(file, item));
+                }
                 else
                 {
                     sources.Add(ReadSource(file, item));
@@ -119,7 +129,7 @@ internal sealed class ProjectLoader
     private static SourceDefinition ReadSource(YamlFile file, YamlNode item)
     {
         YamlMap source = file.Map(item, "a source", s_sourceKeys);
-        string format = source.Choice("format", s_formats) ?? throw file.Error(item, $"this source has no 'format'. Expected 'format: csv', 'format: jsonl' or 'format: parquet'.");
+        string format = source.Choice("format", s_formats) ?? throw file.Error(item, $"this source has no 'format'. Expected 'format: csv', 'format: jsonl', 'format: parquet' or 'format: debezium'.");
         string glob = source.RequiredString("path", "this source", "data/orders/*.csv");
         string? targetText = source.String("target");
         string? name = source.String("name");
@@ -144,7 +154,7 @@ internal sealed class ProjectLoader
 
         return new SourceDefinition(
             name ?? target.Name,
-            format switch { "csv" => SourceFormat.Csv, "jsonl" => SourceFormat.JsonLines, _ => SourceFormat.Parquet },
+            format switch { "csv" => SourceFormat.Csv, "jsonl" => SourceFormat.JsonLines, "debezium" => SourceFormat.Debezium, _ => SourceFormat.Parquet },
             glob,
             target,
             options,

@@ -45,6 +45,15 @@ internal sealed class YamlMap
 
     public string? String(string key) => Value(key) is { } node && !IsNull(node) ? File.Scalar(node, key) : null;
 
+    /// <summary>A scalar as written, with <c>${NAME}</c> references left for the run to resolve (for secrets).</summary>
+    public string? RawString(string key) => Value(key) switch
+    {
+        null => null,
+        YamlNode node when IsNull(node) => null,
+        YamlScalarNode scalar => scalar.Value,
+        YamlNode node => throw File.Error(node, $"'{key}' must be a single value, but found {YamlFile.Describe(node)}."),
+    };
+
     public string RequiredString(string key, string what, string example)
     {
         YamlNode node = Required(key, what, example);

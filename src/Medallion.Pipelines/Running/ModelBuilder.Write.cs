@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
@@ -9,6 +10,7 @@ using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Engine.Delta;
+using Medallion.Pipelines.Internal;
 
 namespace Medallion.Pipelines.Running;
 
@@ -27,8 +29,8 @@ internal sealed partial class ModelBuilder
 
     private static string Q(string identifier) => DuckDbConnection.QuoteIdentifier(identifier);
 
-    /// <summary>Refuses a candidate its materialization cannot write: missing, null or repeated keys, reserved names, unknown partition columns.</summary>
-    private async Task ValidateCandidateAsync(List<string> columns, Snapshot? target, CancellationToken cancellationToken)
+    /// <summary>Refuses a result its materialization cannot write: missing keys, reserved names, unknown partition columns.</summary>
+    private void ValidateColumns(List<string> columns, Snapshot? target)
     {
         bool Has(string column) => columns.Contains(column, StringComparer.OrdinalIgnoreCase);
         foreach (string partition in Config.PartitionBy.Where(p => !Has(p)))
@@ -63,21 +65,47 @@ internal sealed partial class ModelBuilder
                 throw Invalid($"the SELECT returns new columns ({string.Join(", ", added)}) that the history table does not have", "run with --full-refresh to rebuild the history with them (earlier versions are lost)");
             }
         }
+    }
+
+    /// <summary>Refuses rows a merge or scd2 table cannot hold: null or repeated unique keys.</summary>
+    private async Task ValidateKeysAsync(string relation, CancellationToken cancellationToken)
+    {
+        if (Config.Materialized is not (Materialization.Merge or Materialization.Scd2))
+        {
+            return;
+        }
 
         string keys = string.Join(", ", Config.UniqueKey.Select(Q));
-        long nullKeys = await ScalarAsync($"SELECT count(*) FROM {CandidateTable} WHERE {string.Join(" OR ", Config.UniqueKey.Select(k => Q(k) + " IS NULL"))}", cancellationToken).ConfigureAwait(false);
+        long nullKeys = await ScalarAsync($"SELECT count(*) FROM {relation} WHERE {string.Join(" OR ", Config.UniqueKey.Select(k => Q(k) + " IS NULL"))}", cancellationToken).ConfigureAwait(false);
         if (nullKeys > 0)
         {
             throw Invalid(string.Create(CultureInfo.InvariantCulture, $"{nullKeys} row(s) have a null unique_key ({keys})"), "filter them out or give them a key in the SELECT");
         }
 
-        long repeated = await ScalarAsync($"SELECT count(*) FROM (SELECT {keys} FROM {CandidateTable} GROUP BY ALL HAVING count(*) > 1)", cancellationToken).ConfigureAwait(false);
+        if (await KeysProvenUniqueAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        long repeated = await ScalarAsync($"SELECT count(*) FROM (SELECT {keys} FROM {relation} GROUP BY ALL HAVING count(*) > 1)", cancellationToken).ConfigureAwait(false);
         if (repeated > 0)
         {
             throw Invalid(
                 string.Create(CultureInfo.InvariantCulture, $"{repeated} unique_key value(s) ({keys}) appear on more than one row of this run's result"),
                 $"keep one row per key, e.g. QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY <newest first>) = 1");
         }
+    }
+
+    /// <summary>True when the model's SQL itself keeps one row per unique key (see <see cref="UniqueKeyProof"/>).</summary>
+    private async Task<bool> KeysProvenUniqueAsync(CancellationToken cancellationToken)
+    {
+        using DuckDbCommand command = _connection.CreateCommand();
+        command.CommandText = "SELECT json_serialize_sql($1::VARCHAR)";
+        command.Parameters.Add(new DuckDbParameter { Value = _model.Sql });
+        string json = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        using JsonDocument document = JsonDocument.Parse(json);
+        return document.RootElement.TryGetProperty("statements", out JsonElement statements) && statements.GetArrayLength() == 1
+            && UniqueKeyProof.Proves(statements[0].GetProperty("node"), Config.UniqueKey);
     }
 
     private MedallionException Invalid(string what, string help) => new(
@@ -88,20 +116,10 @@ internal sealed partial class ModelBuilder
     /// <summary>Writes the passing rows with the materialization; null when there was nothing to write.</summary>
     private async Task<DeltaOperationResult?> WriteAsync(string passingSql, List<string> columns, Snapshot? target, bool incremental, CancellationToken cancellationToken)
     {
-        List<string> written = columns.Where(c => !IsChangeColumn(c)).ToList();
-        string select = string.Join(", ", written.Select(c => "passing." + Q(c)));
-        string rows = $"SELECT {select} FROM ({passingSql}) AS passing";
         switch (Config.Materialized)
         {
-            case Materialization.Table:
-                return await WriteRowsAsync(rows, target is null ? DeltaWriteMode.Append : DeltaWriteMode.Overwrite, cancellationToken).ConfigureAwait(false);
-            case Materialization.Append when incremental:
-                return await HasRowsAsync(rows, cancellationToken).ConfigureAwait(false)
-                    ? await WriteRowsAsync(rows, DeltaWriteMode.Append, cancellationToken).ConfigureAwait(false)
-                    : null;
-            case Materialization.Append:
-                return await WriteRowsAsync(rows, target is null ? DeltaWriteMode.Append : DeltaWriteMode.Overwrite, cancellationToken).ConfigureAwait(false);
             case Materialization.Merge when incremental:
+                string rows = WrittenColumns(passingSql, columns);
                 if (!await HasRowsAsync(rows, cancellationToken).ConfigureAwait(false))
                 {
                     return null;
@@ -114,26 +132,54 @@ internal sealed partial class ModelBuilder
                     WhenNotMatchedInsert = true,
                     DeleteWhen = Config.DeleteWhen,
                 }, cancellationToken).ConfigureAwait(false);
-            case Materialization.Merge:
-                string kept = Config.DeleteWhen is null ? rows : $"{rows} WHERE ({Config.DeleteWhen}) IS NOT TRUE";
-                return await WriteRowsAsync(kept, target is null ? DeltaWriteMode.Append : DeltaWriteMode.Overwrite, cancellationToken).ConfigureAwait(false);
             case Materialization.Scd2 when target is not null && !_run.Options.FullRefresh:
-                return await MergeHistoryAsync(passingSql, written, target, cancellationToken).ConfigureAwait(false);
+                return await MergeHistoryAsync(passingSql, columns.Where(c => !IsChangeColumn(c)).ToList(), target, cancellationToken).ConfigureAwait(false);
+            default:
+                (string written, DeltaWriteMode mode) = RowsToWrite(passingSql, columns, target, incremental);
+                if (Config.Materialized == Materialization.Append && incremental && !await HasRowsAsync(written, cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                return await _writer.WriteAsync(_location, written, WriteOptions(mode), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The rows a plain write commits (every materialization but an incremental merge and an scd2 history merge), and
+    /// whether they append to the table or replace it.
+    /// </summary>
+    private (string Rows, DeltaWriteMode Mode) RowsToWrite(string passingSql, List<string> columns, Snapshot? target, bool incremental)
+    {
+        string rows = WrittenColumns(passingSql, columns);
+        DeltaWriteMode replace = target is null ? DeltaWriteMode.Append : DeltaWriteMode.Overwrite;
+        switch (Config.Materialized)
+        {
+            case Materialization.Table:
+                return (rows, replace);
+            case Materialization.Append:
+                return (rows, target is null || incremental ? DeltaWriteMode.Append : DeltaWriteMode.Overwrite);
+            case Materialization.Merge:
+                return (Config.DeleteWhen is null ? rows : $"{rows} WHERE ({Config.DeleteWhen}) IS NOT TRUE", replace);
             case Materialization.Scd2:
+                string select = string.Join(", ", columns.Where(c => !IsChangeColumn(c)).Select(c => "passing." + Q(c)));
                 string now = Timestamp(_run.StartedAt);
-                string versions = $"SELECT {select}, {now} AS {ValidFrom}, CAST(NULL AS TIMESTAMPTZ) AS {ValidTo}, true AS {IsCurrent} FROM ({passingSql}) AS passing";
-                return await WriteRowsAsync(versions, target is null ? DeltaWriteMode.Append : DeltaWriteMode.Overwrite, cancellationToken).ConfigureAwait(false);
+                return ($"SELECT {select}, {now} AS {ValidFrom}, CAST(NULL AS TIMESTAMPTZ) AS {ValidTo}, true AS {IsCurrent} FROM ({passingSql}) AS passing", replace);
             default:
                 throw new InvalidOperationException($"Unknown materialization {Config.Materialized}.");
         }
     }
 
+    /// <summary>The model's columns of <paramref name="passingSql"/>, without the upstream change columns.</summary>
+    private static string WrittenColumns(string passingSql, List<string> columns) =>
+        $"SELECT {string.Join(", ", columns.Where(c => !IsChangeColumn(c)).Select(c => "passing." + Q(c)))} FROM ({passingSql}) AS passing";
+
     /// <summary>
     /// Appends keep every column the table has and add new ones; overwrites hold the whole result, so the table takes
     /// the result's schema (a column the model dropped or retyped goes with it).
     /// </summary>
-    private Task<DeltaOperationResult> WriteRowsAsync(string rows, DeltaWriteMode mode, CancellationToken cancellationToken) =>
-        _writer.WriteAsync(_location, rows, new DeltaWriteOptions { Mode = mode, MergeSchema = true, OverwriteSchema = true, PartitionBy = Config.PartitionBy }, cancellationToken);
+    private DeltaWriteOptions WriteOptions(DeltaWriteMode mode) =>
+        new() { Mode = mode, MergeSchema = true, OverwriteSchema = true, PartitionBy = Config.PartitionBy };
 
     private async Task<bool> HasRowsAsync(string rows, CancellationToken cancellationToken) =>
         await ScalarAsync($"SELECT count(*) FROM ({rows} LIMIT 1)", cancellationToken).ConfigureAwait(false) > 0;
@@ -188,17 +234,46 @@ internal sealed partial class ModelBuilder
     private static string Timestamp(DateTimeOffset instant) =>
         "TIMESTAMPTZ " + DuckDbConnection.QuoteLiteral(instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00");
 
-    /// <summary>Appends the rows the quality rules quarantined to <c>&lt;ns&gt;.&lt;name&gt;_quarantine</c> (created on first use).</summary>
-    private async Task QuarantineAsync(string quarantineSql, CancellationToken cancellationToken)
-    {
-        if (!await HasRowsAsync(quarantineSql, cancellationToken).ConfigureAwait(false))
-        {
-            return;
-        }
+    /// <summary>The quarantine table's domain naming the model version its last rows belong to, and the run that wrote them.</summary>
+    internal const string QuarantineDomain = "medallion.quarantine";
 
+    /// <summary>
+    /// Appends the rows the quality rules quarantined to <c>&lt;ns&gt;.&lt;name&gt;_quarantine</c> (created on first use),
+    /// before the model's own commit, which is the point of truth. The quarantine commit records in
+    /// <see cref="QuarantineDomain"/> the model version it belongs to (the next one) and its run id. A crash between the
+    /// two commits leaves rows whose model version never came: the next build of the model finds the domain ahead of
+    /// the model, deletes that run's rows, and quarantines its own, so rows are neither lost nor doubled. When the model
+    /// commits nothing (every row quarantined), the quarantine commit stands alone and marks no model version.
+    /// </summary>
+    /// <returns>True when quarantined rows were committed (the model must then commit too).</returns>
+    private async Task<bool> QuarantineAsync(string? quarantineSql, Snapshot? target, CancellationToken cancellationToken)
+    {
         var table = new TableName(_model.Name.Namespace, _model.Name.Name + "_quarantine");
         string location = ProjectCatalog.TableLocation(_run.Project, table);
-        DeltaOperationResult result = await _writer.WriteAsync(location, quarantineSql, new DeltaWriteOptions { MergeSchema = true }, cancellationToken).ConfigureAwait(false);
+        long modelVersion = target?.Version ?? -1;
+        if (await _writer.TryGetSnapshotAsync(location, cancellationToken).ConfigureAwait(false) is { } existing
+            && existing.DomainMetadata.TryGetValue(QuarantineDomain, out string? marker)
+            && QuarantineMarker.Parse(marker) is { } last && last.ModelVersion > modelVersion)
+        {
+            DeltaOperationResult removed = await _writer.DeleteAsync(location, $"_quarantine_run_id = {DuckDbConnection.QuoteLiteral(last.RunId)}", cancellationToken).ConfigureAwait(false);
+            _notes.Add(string.Create(CultureInfo.InvariantCulture, $"removed {removed.RowsAffected} quarantined row(s) of run {last.RunId}, whose commit to {_model.Name} never happened"));
+            if (removed.Committed)
+            {
+                await CommitRecorder.RecordAsync(_run, table, location, removed.Version, removed.Operation, [], _connection).ConfigureAwait(false);
+            }
+        }
+
+        if (quarantineSql is null || !await HasRowsAsync(quarantineSql, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var options = new DeltaWriteOptions
+        {
+            MergeSchema = true,
+            DomainMetadata = new Dictionary<string, string> { [QuarantineDomain] = new QuarantineMarker(modelVersion + 1, _run.RunId).Serialize() },
+        };
+        DeltaOperationResult result = await _writer.WriteAsync(location, quarantineSql, options, cancellationToken).ConfigureAwait(false);
         _notes.Add(string.Create(CultureInfo.InvariantCulture, $"{result.RowsAffected} row(s) quarantined to {table}"));
         if (result.Committed)
         {
@@ -207,6 +282,20 @@ internal sealed partial class ModelBuilder
                 CancellationToken.None).ConfigureAwait(false);
             await CommitRecorder.RecordAsync(_run, table, location, result.Version, result.Operation, [], _connection).ConfigureAwait(false);
         }
+
+        return result.Committed;
+    }
+
+    /// <summary>
+    /// Commits a version of the model's table without rows, for a build whose rows were all quarantined: the model's
+    /// commit is what makes the quarantined rows true, so there must be one.
+    /// </summary>
+    private async Task<DeltaOperationResult> CommitEmptyAsync(Snapshot target, CancellationToken cancellationToken)
+    {
+        string scan = DeltaScanSql.Build(await OpenTarget().PlanScanAsync(target, null, cancellationToken).ConfigureAwait(false));
+        DeltaStagedWrite empty = await _writer.BeginWriteAsync(_location, new DeltaWriteOptions { Mode = DeltaWriteMode.Append }, cancellationToken).ConfigureAwait(false);
+        await empty.AddAsync($"SELECT * FROM ({scan}) AS current_rows WHERE false", cancellationToken).ConfigureAwait(false);
+        return await empty.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task RecordQualityAsync(QualityVerdict verdict)

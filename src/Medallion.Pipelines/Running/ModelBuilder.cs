@@ -76,6 +76,12 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
             await BindFullAsync(planner, upstream, cancellationToken).ConfigureAwait(false);
         }
 
+        if (CanStream(incremental, target))
+        {
+            DeltaOperationResult? streamed = await BuildStreamedAsync(target, incremental, cancellationToken).ConfigureAwait(false);
+            return await FinishAsync(streamed, incremental, planner, elapsed).ConfigureAwait(false);
+        }
+
         await ComputeCandidateAsync(cancellationToken).ConfigureAwait(false);
         List<string> columns = await CandidateColumnsAsync(cancellationToken).ConfigureAwait(false);
         if (incremental && Config.Materialized == Materialization.Merge && NewColumns(target!, columns) is { Count: > 0 } added)
@@ -88,9 +94,25 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
             columns = await CandidateColumnsAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await ValidateCandidateAsync(columns, target, cancellationToken).ConfigureAwait(false);
+        ValidateColumns(columns, target);
+        await ValidateKeysAsync(CandidateTable, cancellationToken).ConfigureAwait(false);
+        QualityVerdict verdict = await CheckQualityAsync(CandidateTable, cancellationToken).ConfigureAwait(false);
+        // Quarantined rows commit first, marked with the model version that makes them true (see QuarantineAsync).
+        bool quarantined = await QuarantineAsync(verdict.QuarantineRowsSql, target, cancellationToken).ConfigureAwait(false);
+        DeltaOperationResult? written = await WriteAsync(verdict.PassingRowsSql, columns, target, incremental, cancellationToken).ConfigureAwait(false);
+        if (written is null && quarantined)
+        {
+            written = await CommitEmptyAsync(target!, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await FinishAsync(written, incremental, planner, elapsed).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks the expectations on <paramref name="relation"/> and records the results; throws when a fail-severity rule broke.</summary>
+    private async Task<QualityVerdict> CheckQualityAsync(string relation, CancellationToken cancellationToken)
+    {
         await ExposeReferencedTablesAsync(cancellationToken).ConfigureAwait(false);
-        QualityVerdict verdict = await _run.Quality.CheckAsync(_connection, CandidateTable, _model.Name, Config.Expectations, _run.RunId, _run.StartedAt, cancellationToken).ConfigureAwait(false);
+        QualityVerdict verdict = await _run.Quality.CheckAsync(_connection, relation, _model.Name, Config.Expectations, _run.RunId, _run.StartedAt, cancellationToken).ConfigureAwait(false);
         await RecordQualityAsync(verdict).ConfigureAwait(false);
         if (verdict.Failed)
         {
@@ -105,12 +127,11 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
             _notes.Add(verdict.Summary);
         }
 
-        DeltaOperationResult? written = await WriteAsync(verdict.PassingRowsSql, columns, target, incremental, cancellationToken).ConfigureAwait(false);
-        if (verdict.QuarantineRowsSql is { } quarantine)
-        {
-            await QuarantineAsync(quarantine, cancellationToken).ConfigureAwait(false);
-        }
+        return verdict;
+    }
 
+    private async Task<StepResult> FinishAsync(DeltaOperationResult? written, bool incremental, UpstreamPlanner planner, Stopwatch elapsed)
+    {
         long? committed = written is { Committed: true } ? written.Version : null;
         if (committed is long version)
         {
@@ -223,13 +244,25 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
     private static string ViewName(TableName table) => $"__medallion_upstream__{table.Namespace.ToLowerInvariant()}__{table.Name.ToLowerInvariant()}";
 
     /// <summary>Runs the model once into the candidate table, with its references pointing at the upstream views.</summary>
-    private async Task ComputeCandidateAsync(CancellationToken cancellationToken)
+    private Task ComputeCandidateAsync(CancellationToken cancellationToken) => CreateCandidateAsync("TABLE", cancellationToken);
+
+    /// <summary>
+    /// Makes the candidate a temp <paramref name="kind"/> (TABLE: computed now; VIEW: computed by whoever reads it) of the
+    /// model's SQL, with its references pointing at the upstream views.
+    /// </summary>
+    private async Task CreateCandidateAsync(string kind, CancellationToken cancellationToken)
     {
         Dictionary<TableName, string> views = _run.Graph.GetAnalysis(_model.Name).Dependencies.ToDictionary(t => t, ViewName);
         string sql = await ModelSqlBinder.BindAsync(_connection, _model.Sql, views, cancellationToken).ConfigureAwait(false);
+        await RunModelAsync(() => ExecuteAsync($"CREATE OR REPLACE TEMP {kind} {CandidateTable} AS {sql}", cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a step that evaluates the model's SQL, reporting DuckDB's errors as the model's.</summary>
+    private async Task RunModelAsync(Func<Task> step)
+    {
         try
         {
-            await ExecuteAsync($"CREATE OR REPLACE TEMP TABLE {CandidateTable} AS {sql}", cancellationToken).ConfigureAwait(false);
+            await step().ConfigureAwait(false);
         }
         catch (DuckDbException e)
         {

@@ -70,14 +70,126 @@ public static class ProjectRunner
         }
     }
 
+    /// <summary>
+    /// Runs the project again and again until <paramref name="stop"/> is cancelled: CDC sources stream in micro-batches
+    /// of <paramref name="interval"/> (each pass commits at least that often and ends after about that long), other
+    /// sources are read again, and the models downstream run incrementally after each pass; models with nothing new
+    /// upstream are not rebuilt. Stopping lets the pass under way finish and commit (at most about one interval plus
+    /// its models), then returns; nothing is half-committed.
+    /// </summary>
+    /// <param name="project">The loaded project.</param>
+    /// <param name="options">Selection, threads, progress (reported for every pass).</param>
+    /// <param name="interval">The micro-batch interval; also the pause between passes when a pass ends early.</param>
+    /// <param name="afterRun">Called with each pass's outcome (e.g. to print a summary).</param>
+    /// <param name="stop">Ends the loop after the current pass.</param>
+    /// <returns>The last pass's outcome; a failed pass does not end the loop (the next pass retries).</returns>
+    /// <exception cref="MedallionException">The project cannot run at all (see <see cref="RunAsync"/>).</exception>
+    public static async Task<RunResult?> RunContinuousAsync(MedallionProject project, RunOptions options, TimeSpan interval, Func<RunResult, Task>? afterRun, CancellationToken stop)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
+        RunResult? last = null;
+        RunOptions pass = options with { ChangeInterval = interval };
+        while (!stop.IsCancellationRequested)
+        {
+            Stopwatch started = Stopwatch.StartNew();
+            // The pass itself is not cancelled by stop: it ends on its own within about an interval and commits.
+            last = await RunAsync(project, pass, CancellationToken.None).ConfigureAwait(false);
+            pass = pass with { SkipIdleModels = true };
+            if (afterRun is not null)
+            {
+                await afterRun(last).ConfigureAwait(false);
+            }
+
+            TimeSpan rest = interval - started.Elapsed;
+            try
+            {
+                await Task.Delay(rest > TimeSpan.Zero ? rest : TimeSpan.Zero, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+
+        return last;
+    }
+
     /// <summary>The sources the selected models read, then the selected models in dependency order, each with the steps it waits for.</summary>
     private static List<RunStep> PlanSteps(ModelGraph graph, IReadOnlySet<TableName> selected)
     {
         List<ModelDefinition> models = graph.Models.Where(m => selected.Contains(m.Name)).ToList();
         var read = models.SelectMany(m => graph.GetUpstream(m.Name)).ToHashSet();
         var steps = graph.Project.Sources.Where(s => read.Contains(s.Target)).Select(s => new RunStep(s.Target, StepKind.Source, [], s, null)).ToList();
+        steps.AddRange(graph.Project.DatabaseSources
+            .SelectMany(s => s.Tables.Where(t => read.Contains(t.Target)).Select(t => new RunStep(t.Target, StepKind.Source, [], null, null, new DatabaseStep(s, t)))));
+        steps.AddRange(graph.Project.ApiSources.Where(s => read.Contains(s.Target)).Select(s => new RunStep(s.Target, StepKind.Source, [], null, null, Api: s)));
         var inRun = steps.Select(s => s.Table).Concat(models.Select(m => m.Name)).ToHashSet();
         steps.AddRange(models.Select(m => new RunStep(m.Name, StepKind.Model, graph.GetUpstream(m.Name).Where(inRun.Contains).ToList(), null, m)));
+        return OrderRelationshipChecks(steps);
+    }
+
+    /// <summary>
+    /// A relationships rule reads the table it points at, so its model runs after that table's step when both are in
+    /// the run and the check sees this run's parent. The edge only orders: it is not lineage, and a failed parent does
+    /// not skip the model. It is left out where it would close a cycle (the parent reads the model, directly or through
+    /// other steps); there the check sees the parent as the previous run left it.
+    /// </summary>
+    private static List<RunStep> OrderRelationshipChecks(List<RunStep> steps)
+    {
+        Dictionary<TableName, RunStep> byTable = steps.ToDictionary(s => s.Table);
+        for (int i = 0; i < steps.Count; i++)
+        {
+            RunStep step = steps[i];
+            if (step.Model is null)
+            {
+                continue;
+            }
+
+            var after = new List<TableName>();
+            IEnumerable<TableName> parents = step.Model.Config.Expectations
+                .Where(e => e.Kind == ExpectationKind.Relationships && e.To is { } to && !to.Equals(step.Table))
+                .Select(e => e.To!.Value)
+                .Distinct();
+            foreach (TableName parent in parents)
+            {
+                if (byTable.ContainsKey(parent) && !step.WaitsFor.Contains(parent) && !Precedes(byTable, step.Table, parent))
+                {
+                    after.Add(parent);
+                }
+            }
+
+            if (after.Count > 0)
+            {
+                steps[i] = byTable[step.Table] = step with { RunsAfter = after };
+            }
+        }
+
         return steps;
+    }
+
+    /// <summary>True when <paramref name="later"/> waits for or runs after <paramref name="first"/>, directly or through other steps.</summary>
+    private static bool Precedes(Dictionary<TableName, RunStep> steps, TableName first, TableName later)
+    {
+        var seen = new HashSet<TableName>();
+        var stack = new Stack<TableName>([later]);
+        while (stack.TryPop(out TableName table))
+        {
+            if (table.Equals(first))
+            {
+                return true;
+            }
+
+            if (seen.Add(table) && steps.TryGetValue(table, out RunStep? step))
+            {
+                foreach (TableName next in step.WaitsFor.Concat(step.RunsAfter))
+                {
+                    stack.Push(next);
+                }
+            }
+        }
+
+        return false;
     }
 }

@@ -17,6 +17,18 @@ public sealed record RunOptions
     /// <summary>The clock for run timestamps and SCD2 validity; the system clock when null.</summary>
     public TimeProvider? Time { get; init; }
 
+    /// <summary>
+    /// CDC sources: the micro-batch interval (a pass commits at least this often and ends after about this long, so
+    /// the models downstream run); null drains the changes available now (what a single run does).
+    /// </summary>
+    public TimeSpan? ChangeInterval { get; init; }
+
+    /// <summary>
+    /// A model whose upstream steps in this run all committed nothing, and whose last run succeeded, is not built
+    /// again (it is reported succeeded, "nothing new upstream"): what keeps the passes of a continuous run cheap.
+    /// </summary>
+    public bool SkipIdleModels { get; init; }
+
     /// <summary>Receives each step's state changes as they happen (called from worker threads, one call at a time).</summary>
     public IProgress<RunEvent>? Progress { get; init; }
 }

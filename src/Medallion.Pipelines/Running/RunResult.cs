@@ -8,7 +8,7 @@ namespace Medallion.Pipelines.Running;
 /// <summary>What a step of a run is: loading a source into its bronze table, or building a model.</summary>
 public enum StepKind
 {
-    /// <summary>A file source loaded into its target table.</summary>
+    /// <summary>A file source, or one table of a database source, loaded into its bronze table.</summary>
     Source,
     /// <summary>A SQL model written to its table.</summary>
     Model,

@@ -38,11 +38,13 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
                     break;
                 }
 
-                if (step.WaitsFor.All(t => _results.TryGetValue(t, out StepResult? r) && r.State == StepState.Succeeded))
+                if (step.WaitsFor.All(t => _results.TryGetValue(t, out StepResult? r) && r.State == StepState.Succeeded) && step.RunsAfter.All(_results.ContainsKey))
                 {
                     pending.Remove(step);
                     Report(step, StepState.Running, null);
-                    running[Task.Run(() => ExecuteAsync(step, cancellationToken), CancellationToken.None)] = step;
+                    bool upstreamIdle = run.Options.SkipIdleModels && step.Kind == StepKind.Model && step.WaitsFor.Count > 0
+                        && step.WaitsFor.All(t => _results[t].CommittedVersion is null);
+                    running[Task.Run(() => ExecuteAsync(step, upstreamIdle, cancellationToken), CancellationToken.None)] = step;
                 }
             }
 
@@ -75,15 +77,34 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
     }
 
     /// <summary>Runs one step; never throws, so one failure cannot stop independent branches.</summary>
-    private async Task<StepResult> ExecuteAsync(RunStep step, CancellationToken cancellationToken)
+    private async Task<StepResult> ExecuteAsync(RunStep step, bool upstreamIdle, CancellationToken cancellationToken)
     {
         Stopwatch elapsed = Stopwatch.StartNew();
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            return step.Kind == StepKind.Source
-                ? await LoadSourceAsync(step.Source!, elapsed, cancellationToken).ConfigureAwait(false)
-                : await ModelBuilder.BuildAsync(run, step.Model!, cancellationToken).ConfigureAwait(false);
+            if (step.Database is { } database)
+            {
+                return await LoadDatabaseAsync(step, database, elapsed, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (step.Api is { } api)
+            {
+                return await LoadApiAsync(step, api, elapsed, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (step.Kind == StepKind.Source)
+            {
+                return await LoadSourceAsync(step.Source!, elapsed, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (upstreamIdle && await LastSuccessAsync(step.Table, cancellationToken).ConfigureAwait(false) is { } previous)
+            {
+                // The upstream versions carry over, so the next build reads from where the last one did.
+                return new StepResult(step.Table, step.Kind, StepState.Succeeded, RunMode.Incremental, 0, null, previous.UpstreamVersions, elapsed.Elapsed, null, ["nothing new upstream; not rebuilt"]);
+            }
+
+            return await ModelBuilder.BuildAsync(run, step.Model!, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -114,6 +135,46 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
 
             return new StepResult(source.Target, StepKind.Source, StepState.Succeeded, RunMode.Incremental, outcome.RowsLoaded, outcome.CommittedVersion, s_noVersions, elapsed.Elapsed, null, outcome.Notes);
         }
+    }
+
+    private async Task<StepResult> LoadDatabaseAsync(RunStep step, DatabaseStep database, Stopwatch elapsed, CancellationToken cancellationToken)
+    {
+        DuckDbConnection connection = run.Database.CreateConnection();
+        await using (connection.ConfigureAwait(false))
+        {
+            (DatabaseTableResult result, List<string> notes) = await DatabaseSourceStep.LoadAsync(run.Project, database, connection, run.Options.ChangeInterval, cancellationToken).ConfigureAwait(false);
+            return await RecordPassAsync(step, result, notes, connection, elapsed).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<StepResult> LoadApiAsync(RunStep step, ApiSourceDefinition api, Stopwatch elapsed, CancellationToken cancellationToken)
+    {
+        DuckDbConnection connection = run.Database.CreateConnection();
+        await using (connection.ConfigureAwait(false))
+        {
+            (DatabaseTableResult result, List<string> notes) = await DatabaseSourceStep.LoadApiAsync(run.Project, api, connection, cancellationToken).ConfigureAwait(false);
+            return await RecordPassAsync(step, result, notes, connection, elapsed).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Keeps a database or API pass in the catalog: its bronze commit, and the pass itself among the run's source runs.</summary>
+    private async Task<StepResult> RecordPassAsync(RunStep step, DatabaseTableResult result, List<string> notes, DuckDbConnection connection, Stopwatch elapsed)
+    {
+        if (result.CommittedVersion is long version)
+        {
+            await CommitRecorder.RecordAsync(run, step.Table, ProjectCatalog.TableLocation(run.Project, step.Table), version, "WRITE", [], connection).ConfigureAwait(false);
+        }
+
+        await run.Catalog.RecordSourceRunAsync(result.ToRecord(run.RunId, 1, run.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+        RunMode mode = result.Mode == Ingestion.IngestionMode.Full ? RunMode.Full : RunMode.Incremental;
+        return new StepResult(step.Table, StepKind.Source, StepState.Succeeded, mode, result.Result.Rows, result.CommittedVersion, s_noVersions, elapsed.Elapsed, null, notes);
+    }
+
+    /// <summary>The model's latest run when it succeeded (with nothing new upstream since, building again would change nothing), else null.</summary>
+    private async Task<ModelRunRecord?> LastSuccessAsync(TableName model, CancellationToken cancellationToken)
+    {
+        List<ModelRunRecord> last = await run.Catalog.GetModelRunHistoryAsync(model, 1, cancellationToken).ConfigureAwait(false);
+        return last.Count == 1 && last[0].Status == RunStatus.Succeeded ? last[0] : null;
     }
 
     private static StepResult Ended(RunStep step, StepState state, TimeSpan duration, string error) =>

@@ -143,6 +143,7 @@ public static partial class FileSourceLoader
             {
                 SourceFormat.Csv => await StageCsvAsync(context, files, cancellationToken).ConfigureAwait(false),
                 SourceFormat.JsonLines => await StageJsonLinesAsync(context, files, cancellationToken).ConfigureAwait(false),
+                SourceFormat.Debezium => await StageDebeziumAsync(context, files, cancellationToken).ConfigureAwait(false),
                 _ => await StageParquetAsync(context, files, cancellationToken).ConfigureAwait(false),
             };
         }
@@ -292,9 +293,13 @@ public static partial class FileSourceLoader
     }
 
     /// <summary>The reader call for one file with the source's options plus <paramref name="extra"/> (name = SQL value).</summary>
-    internal static string ReaderCall(string function, string path, IReadOnlyDictionary<string, string> options, params (string Name, string Value)[] extra)
+    internal static string ReaderCall(string function, string path, IReadOnlyDictionary<string, string> options, params (string Name, string Value)[] extra) =>
+        ReaderCallOn(function, DuckDbConnection.QuoteLiteral(path), options, extra);
+
+    /// <summary>The reader call on <paramref name="pathsSql"/> (a SQL string literal or list of them) with the source's options plus <paramref name="extra"/>.</summary>
+    internal static string ReaderCallOn(string function, string pathsSql, IReadOnlyDictionary<string, string> options, params (string Name, string Value)[] extra)
     {
-        var sql = new StringBuilder(function).Append('(').Append(DuckDbConnection.QuoteLiteral(path));
+        var sql = new StringBuilder(function).Append('(').Append(pathsSql);
         foreach ((string name, string value) in extra)
         {
             sql.Append(", ").Append(name).Append(" = ").Append(value);

@@ -105,6 +105,29 @@ public sealed class LakehouseSessionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_prepared_statement_that_would_change_data_is_refused_where_it_is_prepared()
+    {
+        await using LakehouseSession session = await OpenAsync();
+        await ExecuteDirectlyAsync(session, "CREATE TEMP TABLE notes AS SELECT 1 AS id");
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => ScalarAsync(session, "PREPARE wipe AS DELETE FROM notes; EXECUTE wipe"));
+
+        Assert.Equal(ErrorCode.EngineReadOnly, error.Code);
+        Assert.StartsWith("Statement 1 is a DELETE statement, and this session is read-only", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1L, await ScalarAsync(session, "SELECT count(*) FROM notes"));
+    }
+
+    [Fact]
+    public async Task A_prepared_query_runs_through_execute_in_a_session_that_accepts_session_statements()
+    {
+        await using LakehouseSession session = await OpenAsync();
+
+        await ScalarAsync(session, "PREPARE counted AS SELECT count(*) + $1 FROM gold.basic_append");
+
+        Assert.Equal(5L + 10, Convert.ToInt64(await ScalarAsync(session, "EXECUTE counted(10)"), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task Information_schema_lists_lakehouse_tables()
     {
         await using LakehouseSession session = await OpenAsync();
@@ -131,6 +154,13 @@ public sealed class LakehouseSessionTests : IDisposable
     {
         await using DuckDbDataReader reader = await session.ExecuteReaderAsync(sql);
         return reader.Read() ? reader.GetValue(0) : null;
+    }
+
+    private static async Task ExecuteDirectlyAsync(LakehouseSession session, string sql)
+    {
+        await using DuckDbCommand command = session.Connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
     }
 
     private static void CopyDirectory(string source, string target)

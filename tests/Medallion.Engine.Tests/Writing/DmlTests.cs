@@ -143,6 +143,31 @@ public sealed class DmlTests : IDisposable
     }
 
     [Fact]
+    public async Task Merge_reads_and_rewrites_only_the_files_whose_key_statistics_overlap_the_source_keys()
+    {
+        string path = _f.TablePath();
+        for (int c = 0; c < 4; c++)
+        {
+            await _f.Writer.WriteAsync(path, $"SELECT i AS id, i * 10 AS v FROM range({c * 100}, {(c + 1) * 100}) t(i)");
+        }
+
+        DeltaOperationResult result = await _f.Writer.MergeAsync(path, new DeltaMergeOptions("SELECT * FROM (VALUES (150, -1), (160, -2), (1000, 7)) s(id, v)", "target.id = source.id")
+        {
+            WhenMatched = DeltaMergeMatchedAction.Update,
+            WhenNotMatchedInsert = true,
+        });
+
+        Assert.Equal(1, result.FilesRemoved);
+        Assert.Equal(("1", "2", "98"), (result.Metrics["numTargetRowsInserted"], result.Metrics["numTargetRowsUpdated"], result.Metrics["numTargetRowsCopied"]));
+        List<string> rows = await _f.ReadAsync(path);
+        Assert.Equal(401, rows.Count);
+        Assert.Contains("150|-1", rows);
+        Assert.Contains("160|-2", rows);
+        Assert.Contains("1000|7", rows);
+        Assert.Contains("399|3990", rows);
+    }
+
+    [Fact]
     public async Task Merge_with_delete_when_deletes_matched_rows_whose_source_row_matches_and_never_inserts_them()
     {
         string path = await PartitionedTableAsync();

@@ -32,11 +32,16 @@ public final class JdbcProbe {
                 }
             }
             try (ResultSet keys = metadata.getPrimaryKeys(null, "gold", "daily_revenue")) {
+                while (keys.next()) {
+                    System.out.println("primary key " + keys.getString("PK_NAME") + " " + keys.getInt("KEY_SEQ") + " " + keys.getString("COLUMN_NAME"));
+                }
+            }
+            try (ResultSet keys = metadata.getPrimaryKeys(null, "silver", "orders")) {
                 int count = 0;
                 while (keys.next()) {
                     count++;
                 }
-                System.out.println("primary key columns " + count);
+                System.out.println("silver.orders primary key columns " + count);
             }
             try (PreparedStatement statement = connection.prepareStatement("SELECT count(*), max(customer) FROM silver.orders WHERE id <= ?")) {
                 for (int i = 1; i <= 5; i++) {

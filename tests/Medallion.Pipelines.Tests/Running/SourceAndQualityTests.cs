@@ -1,4 +1,6 @@
 using Medallion.Catalog;
+using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Pipelines.Running;
 
 namespace Medallion.Pipelines.Tests.Running;
@@ -78,5 +80,63 @@ public sealed class SourceAndQualityTests : IDisposable
         Assert.True(run.Succeeded, run[s_silver].Error);
         Assert.Equal(["1"], await _project.QueryAsync("SELECT id FROM silver.orders"));
         Assert.Equal(["2"], await _project.QueryAsync("SELECT id FROM silver.orders_quarantine"));
+    }
+
+    [Fact]
+    public async Task A_relationships_expectation_waits_for_its_parent_even_when_the_model_does_not_read_it()
+    {
+        await _project.AppendAsync("bronze.orders", "SELECT * FROM (VALUES (1, 10)) t(id, customer_id)");
+        // One thread and a name that sorts first: without the ordering edge the check would run before the parent exists.
+        _project
+            .Model("silver.customers", "SELECT 10 AS id")
+            .Model("silver.a_orders", "SELECT id, customer_id FROM bronze.orders",
+                "expectations:\n  - relationships: {column: customer_id, to: silver.customers, field: id}");
+
+        RunResult run = await _project.RunAsync(new RunOptions { Threads = 1 });
+
+        Assert.True(run.Succeeded, run[new TableName("silver", "a_orders")].Error);
+        Assert.Equal(RunMode.Full, run[new TableName("silver", "a_orders")].Mode);
+    }
+
+    [Fact]
+    public async Task A_relationships_expectation_on_a_table_that_reads_the_model_does_not_deadlock_the_run()
+    {
+        await _project.AppendAsync("bronze.orders", "SELECT * FROM (VALUES (1, 10)) t(id, customer_id)");
+        _project
+            .Model("silver.orders", "SELECT id, customer_id FROM bronze.orders",
+                "expectations:\n  - relationships: {column: id, to: gold.orders, field: id}\n    severity: warn")
+            .Model("gold.orders", "SELECT id FROM silver.orders");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+
+        RunResult run = await _project.RunAsync(new RunOptions { Threads = 1 }, timeout.Token);
+
+        Assert.False(timeout.IsCancellationRequested);
+        Assert.NotEqual(StepState.Cancelled, run[s_silver].State);
+        Assert.NotEqual(StepState.Cancelled, run[new TableName("gold", "orders")].State);
+    }
+
+    [Fact]
+    public async Task Quarantined_rows_of_a_build_whose_model_commit_never_happened_are_replaced_not_doubled()
+    {
+        await _project.AppendAsync("bronze.orders", "SELECT * FROM (VALUES (1, 10), (2, -5)) t(id, amount)");
+        _project.Model("silver.orders", "SELECT id, amount FROM bronze.orders",
+            "expectations:\n  - range: {column: amount, min: 0}\n    severity: quarantine");
+        RunResult first = await _project.RunAsync();
+        // What a build that crashed between its two commits leaves: its quarantined rows, marked for silver.orders
+        // version 1, which never came.
+        using (var connection = new DuckDbConnection())
+        {
+            connection.Open();
+            await new DeltaWriter(connection).WriteAsync(
+                _project.Location("silver.orders_quarantine"),
+                "SELECT 2 AS id, -5 AS amount, ['range'] AS _quarantine_rules, 'crashed-run' AS _quarantine_run_id, now() AS _quarantined_at",
+                new DeltaWriteOptions { DomainMetadata = new Dictionary<string, string> { ["medallion.quarantine"] = "{\"modelVersion\":1,\"runId\":\"crashed-run\"}" } });
+        }
+
+        RunResult second = await _project.RunAsync();
+
+        Assert.True(second.Succeeded, second[s_silver].Error);
+        Assert.Equal(1, await _project.VersionAsync("silver.orders"));
+        Assert.Equal([first.RunId, second.RunId], await _project.QueryAsync("SELECT _quarantine_run_id FROM silver.orders_quarantine ORDER BY _quarantined_at, _quarantine_run_id"));
     }
 }

@@ -83,6 +83,61 @@ public sealed class FileSourceLoaderTests : IDisposable
         Assert.Equal(["1|Recife|data/a.jsonl|1", "2|Natal|RN|data/a.jsonl|3"], await RowsAsync("id, city, uf, _source_file, _source_line"));
     }
 
+    private void WriteParquet(string path, string select)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using DuckDbCommand copy = _connection.CreateCommand();
+        copy.CommandText = $"COPY ({select}) TO {DuckDbConnection.QuoteLiteral(path)} (FORMAT parquet)";
+        copy.ExecuteNonQuery();
+    }
+
+    [Fact]
+    public async Task Parquet_files_with_the_same_columns_each_keep_their_own_source_file()
+    {
+        Source("parquet", "data/**/*.parquet");
+        WriteParquet(Path.Combine(_project.Directory, "data", "2026", "a.parquet"), "SELECT 1 AS id, 'ana' AS name");
+        WriteParquet(Path.Combine(_project.Directory, "data", "2026", "b.parquet"), "SELECT 2 AS id, 'bob' AS name");
+        WriteParquet(Path.Combine(_project.Directory, "data", "2027", "c.parquet"), "SELECT 3 AS id, 'caio' AS name");
+
+        SourceLoadResult result = await LoadAsync();
+
+        Assert.Equal(3L, result.RowsLoaded);
+        Assert.Equal(["1|ana|data/2026/a.parquet", "2|bob|data/2026/b.parquet", "3|caio|data/2027/c.parquet"], await RowsAsync("id, name, _source_file", "id"));
+    }
+
+    [Fact]
+    public async Task Parquet_files_outside_the_project_keep_their_relative_path()
+    {
+        string outside = Path.Combine(Path.GetTempPath(), "medallion-outside-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            Source("parquet", Path.Combine(outside, "*.parquet"));
+            WriteParquet(Path.Combine(outside, "a.parquet"), "SELECT 1 AS id");
+            WriteParquet(Path.Combine(outside, "b.parquet"), "SELECT 2 AS id");
+
+            await LoadAsync();
+
+            string relative = Path.GetRelativePath(_project.Directory, outside).Replace('\\', '/');
+            Assert.Equal([$"1|{relative}/a.parquet", $"2|{relative}/b.parquet"], await RowsAsync("id, _source_file", "id"));
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Parquet_files_with_different_columns_load_together_with_the_union_of_their_columns()
+    {
+        Source("parquet", "data/*.parquet");
+        WriteParquet(Path.Combine(_project.Directory, "data", "a.parquet"), "SELECT 1 AS id");
+        WriteParquet(Path.Combine(_project.Directory, "data", "b.parquet"), "SELECT 2 AS id, 'RN' AS uf");
+
+        await LoadAsync();
+
+        Assert.Equal(["1|-|data/a.parquet", "2|RN|data/b.parquet"], await RowsAsync("id, coalesce(uf, '-'), _source_file", "id"));
+    }
+
     [Fact]
     public async Task Parquet_rows_land_without_a_line_number()
     {

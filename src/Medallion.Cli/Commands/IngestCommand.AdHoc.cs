@@ -1,0 +1,109 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Cli.Output;
+using Medallion.DuckDb;
+using Medallion.Engine;
+using Medallion.Ingestion;
+using Medallion.Ingestion.Debezium;
+using Medallion.Ingestion.Http;
+using Medallion.Pipelines;
+using Microsoft.Extensions.Logging;
+
+namespace Medallion.Cli.Commands;
+
+/// <summary>
+/// <c>medallion ingest --source https://... --into bronze.x</c> (one JSON API, read once) and
+/// <c>medallion ingest --listen 127.0.0.1:8089 --into bronze.x</c> (Debezium events pushed over HTTP until Ctrl+C):
+/// no source file needed. Bronze goes to the project's storage when the folder has a project file, else to
+/// <c>warehouse/</c> under it (the default storage of a new project).
+/// </summary>
+internal static partial class IngestCommand
+{
+    private sealed record AdHocOptions(Option<string> Source, Option<string> Listen, Option<string> Into, Option<string> Records, Option<string> Name);
+
+    private static AdHocOptions AddAdHocOptions(Command command)
+    {
+        var options = new AdHocOptions(
+            new Option<string>("--source") { Description = "Read one JSON API (an http:// or https:// URL) into --into, without a source file. Settings such as auth and paging need a sources/*.yml entry.", HelpName = "url" },
+            new Option<string>("--listen") { Description = "Take Debezium change events POSTed to http://<address>/ (one event or a JSON array per request) into --into until Ctrl+C; each request is committed before it is answered.", HelpName = "host:port" },
+            new Option<string>("--into") { Description = "The bronze table for --source or --listen, e.g. bronze.orders.", HelpName = "table" },
+            new Option<string>("--records") { Description = "With --source: where the records are in a response, e.g. data.items (default: the body is the array).", HelpName = "path" },
+            new Option<string>("--name") { Description = "With --source or --listen: the source's name, under which bronze keeps its position (default: the table's name).", HelpName = "name" });
+        command.Options.Add(options.Source);
+        command.Options.Add(options.Listen);
+        command.Options.Add(options.Into);
+        command.Options.Add(options.Records);
+        command.Options.Add(options.Name);
+        return options;
+    }
+
+    /// <summary>Runs --source or --listen; null when neither was given (the project's sources run instead).</summary>
+    private static async Task<int?> RunAdHocAsync(ParseResult parsed, AdHocOptions options, string directory, TextWriter output, TextWriter error, ILoggerFactory log, CancellationToken cancellationToken)
+    {
+        string? url = parsed.GetValue(options.Source);
+        string? listen = parsed.GetValue(options.Listen);
+        if (url is null && listen is null)
+        {
+            return null;
+        }
+
+        if (url is not null && listen is not null)
+        {
+            await error.WriteLineAsync("error: --source and --listen cannot be combined; run them as two commands.").ConfigureAwait(false);
+            return MedallionCli.UsageError;
+        }
+
+        if (parsed.GetValue(options.Into) is not { } intoText || !TableName.TryParse(intoText, out TableName into))
+        {
+            await error.WriteLineAsync($"error: {(url is not null ? "--source" : "--listen")} needs --into <namespace.table>, e.g. --into bronze.orders.").ConfigureAwait(false);
+            return MedallionCli.UsageError;
+        }
+
+        string location = File.Exists(Path.Combine(directory, MedallionProject.FileName))
+            ? ProjectCatalog.TableLocation(await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false), into)
+            : Path.Combine(directory, "warehouse", into.Namespace.ToLowerInvariant(), into.Name.ToLowerInvariant());
+        string name = parsed.GetValue(options.Name) ?? into.Name.ToLowerInvariant();
+        using DuckDbDatabase database = DuckDbDatabase.Open();
+        using DuckDbConnection connection = database.CreateConnection();
+        var sink = new BronzeSink(new DeltaWriter(connection), location, name, log);
+        return url is not null
+            ? await ReadApiAsync(url, parsed.GetValue(options.Records), name, into, sink, connection, output, error, log, cancellationToken).ConfigureAwait(false)
+            : await ListenAsync(listen!, into, sink, connection, output, error, log, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<int> ReadApiAsync(string url, string? records, string name, TableName into, BronzeSink sink, DuckDbConnection connection, TextWriter output, TextWriter error, ILoggerFactory log, CancellationToken cancellationToken)
+    {
+        if (!url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            await error.WriteLineAsync($"error: --source takes an http:// or https:// URL here, but was '{url}'; database sources are read from sources/*.yml.").ConfigureAwait(false);
+            return MedallionCli.UsageError;
+        }
+
+        using var api = new HttpApiSource(new HttpApiSourceOptions { SourceName = name, Url = url, RecordsPath = records ?? string.Empty }, log);
+        IngestionResult result = await IngestionRunner.RunAsync(api, sink, connection, cancellationToken).ConfigureAwait(false);
+        string version = sink.LastCommittedVersion is long v ? $"version {v}" : "nothing new";
+        await output.WriteLineAsync($"{name}: {url} -> {into}: {result.Rows} rows in {result.Batches} batches, {version} ({sink.TablePath})").ConfigureAwait(false);
+        return 0;
+    }
+
+    private static async Task<int> ListenAsync(string listen, TableName into, BronzeSink sink, DuckDbConnection connection, TextWriter output, TextWriter error, ILoggerFactory log, CancellationToken cancellationToken)
+    {
+        if (!Uri.TryCreate($"http://{listen}/", UriKind.Absolute, out Uri? address) || address.AbsolutePath != "/")
+        {
+            await error.WriteLineAsync($"error: --listen takes host:port, e.g. 127.0.0.1:8089, but was '{listen}'.").ConfigureAwait(false);
+            return MedallionCli.UsageError;
+        }
+
+        using var endpoint = new DebeziumEndpoint(connection, sink, address, log);
+        endpoint.Start();
+        await output.WriteLineAsync($"Listening on {address} for Debezium events into {into} ({sink.TablePath}); POST one event or a JSON array to /, Ctrl+C stops.").ConfigureAwait(false);
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await endpoint.RunAsync(cancellationToken).ConfigureAwait(false);
+        await output.WriteLineAsync($"Stopped; {endpoint.EventsCommitted} events committed, every answered request is durable.").ConfigureAwait(false);
+        return 0;
+    }
+}

@@ -1,0 +1,275 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Net;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.DuckDb;
+using Medallion.Ingestion.Internal;
+using Medallion.Ingestion.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Medallion.Ingestion.Debezium;
+
+/// <summary>
+/// An HTTP endpoint that takes Debezium change events into one bronze table: <c>POST /</c> with one event (a JSON
+/// object) or several (a JSON array). Each request is committed to bronze (one Delta commit) before the
+/// <c>200</c> answer, so an acknowledged event is never lost; a malformed request gets <c>400</c> naming the problem
+/// and the event's place in the body, and nothing of it is written. <c>GET /health</c> answers <c>200</c>.
+/// </summary>
+/// <remarks>
+/// Requests are handled one at a time, in arrival order (the staging connection is not shared), so commits follow the
+/// order in which the sender's requests were answered. A sender that gets no answer (a crash, a timeout) sends again:
+/// the bronze rows of a retried request may then appear twice, which a <c>merge</c> model ordered by
+/// <c>_lsn, _seq</c> absorbs. Answers are JSON: <c>{"accepted": n, "version": v}</c> or <c>{"error": "..."}</c>.
+/// </remarks>
+public sealed class DebeziumEndpoint : IDisposable
+{
+    /// <summary>The largest request body accepted (64 MiB); a larger one gets 413.</summary>
+    public const int MaxBodyBytes = 64 << 20;
+
+    private readonly DuckDbConnection _connection;
+    private readonly BronzeSink _sink;
+    private readonly HttpListener _listener = new();
+    private readonly ILogger _logger;
+    private readonly string _key;
+    private readonly string _shownAddress;
+    private long _events;
+
+    /// <summary>Creates the endpoint; it listens once <see cref="RunAsync"/> is called.</summary>
+    /// <param name="connection">The DuckDB connection batches are staged in; the sink's writer must use it too.</param>
+    /// <param name="sink">The bronze table the events land in.</param>
+    /// <param name="address">Where to listen, e.g. <c>http://127.0.0.1:8089/</c>.</param>
+    /// <param name="loggerFactory">Where commits and refused requests are logged.</param>
+    public DebeziumEndpoint(DuckDbConnection connection, BronzeSink sink, Uri address, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentNullException.ThrowIfNull(address);
+        _connection = connection;
+        _sink = sink;
+        Address = address;
+        _shownAddress = address.ToString();
+        _key = "debezium:" + sink.SourceName;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<DebeziumEndpoint>();
+        _listener.Prefixes.Add(address.GetLeftPart(UriPartial.Authority) + "/");
+    }
+
+    /// <summary>The address the endpoint listens on.</summary>
+    public Uri Address { get; }
+
+    /// <summary>Events committed since the endpoint started.</summary>
+    public long EventsCommitted => Interlocked.Read(ref _events);
+
+    /// <summary>Starts listening (the port is taken when this returns).</summary>
+    /// <exception cref="MedallionException">The address cannot be listened on (in use, not local).</exception>
+    public void Start()
+    {
+        try
+        {
+            _listener.Start();
+        }
+        catch (HttpListenerException e)
+        {
+            throw new MedallionException(ErrorCode.SourceUnavailable,
+                $"Debezium endpoint: cannot listen on {Address}: {e.Message}\nHelp: choose a free port, and an address of this machine (e.g. 127.0.0.1:8089).", e);
+        }
+    }
+
+    /// <summary>Answers requests until <paramref name="cancellationToken"/> is cancelled, then returns (the request in hand is finished first).</summary>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_listener.IsListening)
+        {
+            Start();
+        }
+
+        await _sink.GetCommittedPositionAsync(_key, cancellationToken).ConfigureAwait(false);
+        using CancellationTokenRegistration stop = cancellationToken.Register(_listener.Stop);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException && cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            // Committing is not cut short by the stop: an event whose commit started is answered.
+            await HandleAsync(context, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => ((IDisposable)_listener).Dispose();
+
+    private async Task HandleAsync(HttpListenerContext context, CancellationToken cancellationToken)
+    {
+        HttpListenerRequest request = context.Request;
+        string path = request.Url?.AbsolutePath ?? "/";
+        try
+        {
+            if (request.HttpMethod == "GET" && path == "/health")
+            {
+                await AnswerAsync(context, 200, w => w.WriteString("status", "ok")).ConfigureAwait(false);
+                return;
+            }
+
+            if (path != "/")
+            {
+                await RefuseAsync(context, 404, $"there is nothing at {path}; POST events to /").ConfigureAwait(false);
+                return;
+            }
+
+            if (request.HttpMethod != "POST")
+            {
+                await RefuseAsync(context, 405, $"{request.HttpMethod} is not accepted; POST events to /").ConfigureAwait(false);
+                return;
+            }
+
+            byte[]? body = await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false);
+            if (body is null)
+            {
+                await RefuseAsync(context, 413, $"the body is larger than {MaxBodyBytes} bytes; send fewer events per request").ConfigureAwait(false);
+                return;
+            }
+
+            (int events, long? version, string? problem) = await CommitAsync(body, cancellationToken).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                await RefuseAsync(context, 400, problem).ConfigureAwait(false);
+                return;
+            }
+
+            await AnswerAsync(context, 200, w =>
+            {
+                w.WriteNumber("accepted", events);
+                if (version is long v)
+                {
+                    w.WriteNumber("version", v);
+                }
+            }).ConfigureAwait(false);
+        }
+        catch (MedallionException e)
+        {
+            LogMessages.DebeziumRefused(_logger, _shownAddress, e.Message);
+            await AnswerAsync(context, 500, w => w.WriteString("error", $"{ErrorCodes.Format(e.Code)}: {e.Message}")).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Parses every event, then stages and commits them all, or nothing with the first problem found.</summary>
+    private async Task<(int Events, long? Version, string? Problem)> CommitAsync(byte[] body, CancellationToken cancellationToken)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            return (0, null, $"the body is not valid JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {JsonRecordWriter.JsonProblem(e)}");
+        }
+
+        using (document)
+        {
+            JsonElement root = document.RootElement;
+            IReadOnlyList<JsonElement> events = root.ValueKind == JsonValueKind.Array ? [.. root.EnumerateArray()] : [root];
+            using var table = new JsonBatchTable(_connection, DebeziumChange.ChangeColumnTypes);
+            ulong? lsn = null;
+            for (int i = 0; i < events.Count; i++)
+            {
+                if (!DebeziumChange.TryRead(events[i], out DebeziumChange? change, out string? problem))
+                {
+                    string where = root.ValueKind == JsonValueKind.Array ? $"event {i + 1} of {events.Count} (index {i} of the array)" : "the event";
+                    return (0, null, $"{where}: {problem}; nothing of this request was written");
+                }
+
+                if (change is null)
+                {
+                    continue;
+                }
+
+                change.WriteBronzeRow(table.BeginRecord(), i);
+                table.EndRecord();
+                lsn = change.Lsn is ulong l && (lsn is null || l > lsn) ? l : lsn;
+            }
+
+            int count = (int)table.RecordCount;
+            if (count == 0)
+            {
+                return (0, null, null);
+            }
+
+            IReadOnlyList<SourceColumn> columns;
+            try
+            {
+                columns = await table.LoadAsync(null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DuckDbException e)
+            {
+                return (0, null, $"the events' values cannot be read as a table: {e.Message}; nothing of this request was written");
+            }
+
+            long total = Interlocked.Add(ref _events, count);
+            var position = new SourcePosition(IngestionMode.Cdc, total, [], [], [], lsn);
+            await _sink.WriteBatchAsync(_key, new SourceBatch(table.QuotedName, columns, total, count, position, isCommitPoint: true), cancellationToken).ConfigureAwait(false);
+            LogMessages.DebeziumCommitted(_logger, _shownAddress, count, _sink.TablePath, _sink.LastCommittedVersion);
+            return (count, _sink.LastCommittedVersion, null);
+        }
+    }
+
+    private static async Task<byte[]?> ReadBodyAsync(HttpListenerRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        byte[] chunk = new byte[1 << 16];
+        int read;
+        while ((read = await request.InputStream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private async Task RefuseAsync(HttpListenerContext context, int status, string problem)
+    {
+        LogMessages.DebeziumRefused(_logger, _shownAddress, problem);
+        await AnswerAsync(context, status, w => w.WriteString("error", problem)).ConfigureAwait(false);
+    }
+
+    private static async Task AnswerAsync(HttpListenerContext context, int status, Action<Utf8JsonWriter> write)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            write(writer);
+            writer.WriteEndObject();
+        }
+
+        HttpListenerResponse response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        byte[] bytes = stream.ToArray();
+        response.ContentLength64 = bytes.Length;
+        try
+        {
+            await response.OutputStream.WriteAsync(bytes).ConfigureAwait(false);
+            response.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // The sender went away; what was committed stays committed, and it will send again.
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.DuckDb;
+using Medallion.Engine;
+using Medallion.Ingestion;
+using Medallion.Ingestion.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Medallion.Pipelines;
+
+/// <summary>
+/// Lands a project's HTTP API sources in bronze: the entry point for <c>medallion ingest</c>. Every page of one pass
+/// is committed together, with the incremental position, in one commit of the bronze table at
+/// <see cref="ProjectCatalog.TableLocation"/>; a failed pass commits nothing.
+/// </summary>
+public static class ApiSourceLoader
+{
+    /// <summary>Runs one pass over <paramref name="source"/>: a full source replaces its bronze table, an incremental one appends what is new.</summary>
+    /// <param name="project">The project (bronze lives under its storage, which must be local).</param>
+    /// <param name="source">One of <see cref="MedallionProject.ApiSources"/>.</param>
+    /// <param name="connection">An open DuckDB connection for staging pages and writing Parquet.</param>
+    /// <param name="environment">Resolves <c>${NAME}</c> secrets; the process environment when null.</param>
+    /// <param name="loggerFactory">Where retries and commits are logged.</param>
+    /// <param name="cancellationToken">Stops the pass; nothing of it is committed then.</param>
+    /// <returns>The pass's result; <see cref="DatabaseTableResult.Table"/> is the URL as written (secrets as <c>${NAME}</c>).</returns>
+    /// <exception cref="MedallionException">The API cannot be read (codes 8101-8104) or bronze cannot be written; the message names the source and URL.</exception>
+    public static async Task<DatabaseTableResult> LoadAsync(
+        MedallionProject project, ApiSourceDefinition source, DuckDbConnection connection, Func<string, string?>? environment = null,
+        ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(connection);
+        string location = ProjectCatalog.TableLocation(project, source.Target);
+        if (location.Contains("://", StringComparison.Ordinal))
+        {
+            throw new MedallionException(ErrorCode.ProjectFileInvalid,
+                $"Source '{source.Name}': the project's storage is not a local folder, but HTTP API sources land in local storage only for now.\nHelp: point 'storage' in {MedallionProject.FileName} at a local folder.");
+        }
+
+        HttpApiSourceOptions options = environment is null ? source.Options : source.Options with { Environment = environment };
+        using var api = new HttpApiSource(options, loggerFactory);
+        var writer = new DeltaWriter(connection);
+        var sink = new BronzeSink(writer, location, source.Name, loggerFactory);
+        IngestionResult result = await IngestionRunner.RunAsync(api, sink, connection, cancellationToken).ConfigureAwait(false);
+        long? version = sink.LastCommittedVersion ?? (await writer.TryGetSnapshotAsync(location, cancellationToken).ConfigureAwait(false))?.Version;
+        IngestionMode mode = source.Options.IsIncremental ? IngestionMode.Incremental : IngestionMode.Full;
+        return new DatabaseTableResult(source.Name, source.Options.Url, source.Target, result, version, null, mode, sink.LastCommittedVersion);
+    }
+}

@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Http;
+using System.Text;
+using System.Text.Json;
+using Medallion.Ingestion.Debezium;
+
+namespace Medallion.Ingestion.Tests;
+
+/// <summary>Debezium change events, read into the bronze row our CDC writes, and pushed over HTTP into a real bronze table.</summary>
+public sealed class DebeziumTests : IDisposable
+{
+    private const string Update = """
+        {"schema":{"type":"struct"},"payload":{"before":{"id":7,"status":"new"},"after":{"id":7,"status":"paid"},"op":"u",
+         "source":{"lsn":24023128,"txId":555,"ts_ms":1767261600123,"db":"shop","table":"orders"},"ts_ms":1767261600999}}
+        """;
+
+    private const string Delete = """{"before":{"id":7,"status":"paid"},"after":null,"op":"d","source":{"lsn":24023200,"txId":556,"ts_ms":1767261601000}}""";
+
+    private readonly DuckDbTarget _target = new();
+    private readonly BronzeTable _bronze;
+    private readonly HttpClient _client = new();
+
+    public DebeziumTests() => _bronze = new BronzeTable(_target);
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _bronze.Dispose();
+        _target.Dispose();
+    }
+
+    private static string Row(string json)
+    {
+        using JsonDocument document = JsonDocument.Parse(json);
+        Assert.True(DebeziumChange.TryRead(document.RootElement, out DebeziumChange? change, out string? problem), problem);
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            change!.WriteBronzeRow(writer, 0);
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static string? Problem(string json)
+    {
+        using JsonDocument document = JsonDocument.Parse(json);
+        return DebeziumChange.TryRead(document.RootElement, out _, out string? problem) ? null : problem;
+    }
+
+    [Fact]
+    public void An_update_in_the_schema_and_payload_envelope_becomes_the_cdc_row_with_its_before_image()
+    {
+        Assert.Equal(
+            "{\"_op\":\"update\",\"_lsn\":24023128,\"_seq\":0,\"_commit_ts\":\"2026-01-01 10:00:00.123+00\",\"_txid\":555,\"id\":7,\"status\":\"paid\",\"_before_id\":7,\"_before_status\":\"new\"}",
+            Row(Update));
+    }
+
+    [Fact]
+    public void A_delete_without_the_envelope_takes_its_row_from_before()
+    {
+        Assert.Equal(
+            "{\"_op\":\"delete\",\"_lsn\":24023200,\"_seq\":0,\"_commit_ts\":\"2026-01-01 10:00:01.000+00\",\"_txid\":556,\"id\":7,\"status\":\"paid\",\"_before_id\":7,\"_before_status\":\"paid\"}",
+            Row(Delete));
+    }
+
+    [Theory]
+    [InlineData("""{"after":{"id":1}}""", "'op' is missing (expected \"c\", \"u\", \"d\", \"r\" or \"t\"); it has after")]
+    [InlineData("""{"op":"x","after":{"id":1}}""", "'op' is \"x\", not one of c, u, d, r, t")]
+    [InlineData("""{"op":"c","after":null}""", "'after' is missing or null, but an event with op insert needs it")]
+    [InlineData("""{"op":"d","after":null}""", "'before' is missing or null, but an event with op delete needs it")]
+    [InlineData("""{"op":"c","after":[1]}""", "'after' must be an object or null, but it is an array")]
+    [InlineData("""{"op":"c","after":{"id":1},"source":{"lsn":"0/16B3748"}}""", "'lsn' must be a non-negative whole number, but it is \"0/16B3748\"")]
+    [InlineData("""[1]""", "an event must be a JSON object, but this is an array")]
+    public void A_malformed_event_is_refused_with_the_problem_named(string json, string problem) => Assert.Equal(problem, Problem(json));
+
+    [Fact]
+    public void A_tombstone_is_read_as_no_change() => Assert.Null(Problem("""{"schema":null,"payload":null}"""));
+
+    private async Task<(DebeziumEndpoint Endpoint, Task Running, CancellationTokenSource Stop)> StartAsync()
+    {
+        var endpoint = new DebeziumEndpoint(_target.Connection, _bronze.Sink("orders_cdc"), new Uri($"http://127.0.0.1:{ApiServer.FreePort()}/"));
+        endpoint.Start();
+        var stop = new CancellationTokenSource();
+        Task running = endpoint.RunAsync(stop.Token);
+        await Task.Yield();
+        return (endpoint, running, stop);
+    }
+
+    private Task<HttpResponseMessage> PostAsync(DebeziumEndpoint endpoint, string body) =>
+        _client.PostAsync(endpoint.Address, new StringContent(body, Encoding.UTF8, "application/json"));
+
+    [Fact]
+    public async Task A_posted_array_of_events_is_committed_to_bronze_before_the_answer()
+    {
+        (DebeziumEndpoint endpoint, Task running, CancellationTokenSource stop) = await StartAsync();
+        using (endpoint)
+        using (stop)
+        {
+            HttpResponseMessage response = await PostAsync(endpoint, $"[{Update},{Delete}]");
+            string answer = await response.Content.ReadAsStringAsync();
+            // Read before stopping the endpoint: the answer alone must mean the rows are durable.
+            await _bronze.ViewAsync();
+            List<string> rows = _target.Column<string>("SELECT concat_ws('|', _op, _lsn, _txid, id, status, _before_status) FROM bronze ORDER BY _lsn");
+            await stop.CancelAsync();
+            await running;
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("{\"accepted\":2,\"version\":0}", answer);
+            Assert.Equal(["update|24023128|555|7|paid|new", "delete|24023200|556|7|paid|paid"], rows);
+        }
+    }
+
+    [Fact]
+    public async Task A_request_with_one_malformed_event_gets_400_naming_it_and_writes_nothing()
+    {
+        (DebeziumEndpoint endpoint, Task running, CancellationTokenSource stop) = await StartAsync();
+        using (endpoint)
+        using (stop)
+        {
+            HttpResponseMessage first = await PostAsync(endpoint, Update);
+            HttpResponseMessage response = await PostAsync(endpoint, $"[{Delete},{{\"op\":\"z\"}}]");
+            string answer = await response.Content.ReadAsStringAsync();
+            await stop.CancelAsync();
+            await running;
+
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("{\"error\":\"event 2 of 2 (index 1 of the array): 'op' is \\\"z\\\", not one of c, u, d, r, t; nothing of this request was written\"}", answer);
+            Assert.Equal(0L, (await _bronze.SnapshotAsync()).Version);
+        }
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_json_gets_400_naming_the_line_and_byte()
+    {
+        (DebeziumEndpoint endpoint, Task running, CancellationTokenSource stop) = await StartAsync();
+        using (endpoint)
+        using (stop)
+        {
+            HttpResponseMessage response = await PostAsync(endpoint, "[\n{\"op\":\"c\",}]");
+            string answer = await response.Content.ReadAsStringAsync();
+            await stop.CancelAsync();
+            await running;
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.StartsWith("{\"error\":\"the body is not valid JSON at line 2, byte 11:", answer, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(_bronze.Path));
+        }
+    }
+}

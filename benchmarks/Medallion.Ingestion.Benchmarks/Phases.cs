@@ -25,6 +25,9 @@ internal static class Phases
             case "full":
                 await FullAsync(root, postgres);
                 break;
+            case "stage":
+                await StageAsync(root, postgres);
+                break;
             case "cdc":
                 await ContinuousAsync(root, postgres);
                 break;
@@ -83,6 +86,18 @@ internal static class Phases
         Report(results[0].Result.Rows, began, $"{results[0].Result.Batches} batches, bronze version {results[0].Version}");
     }
 
+    /// <summary>The same source read into DuckDB batches that a sink drops: the full load without its Parquet and Delta writes.</summary>
+    private static async Task StageAsync(string root, string postgres)
+    {
+        MedallionProject project = await WriteProjectAsync(Path.Combine(root, "stage"), postgres, "public.bench_full");
+        long began = Stopwatch.GetTimestamp();
+        using DuckDbDatabase database = DuckDbDatabase.Open();
+        using DuckDbConnection connection = database.CreateConnection();
+        IIngestionSource source = DatabaseSourceLoader.CreateSource(project.DatabaseSources[0], project.DatabaseSources[0].Tables[0]);
+        IngestionResult result = await IngestionRunner.RunAsync(source, new DroppingSink(), connection);
+        Report(result.Rows, began, $"{result.Batches} batches");
+    }
+
     /// <summary>
     /// What <c>medallion ingest --continuous --interval 1</c> does, until standard input closes. Prints the bronze
     /// table's location first, so the parent can watch its log.
@@ -138,5 +153,14 @@ internal static class Phases
     {
         double seconds = Stopwatch.GetElapsedTime(began).TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rows {rows} seconds {seconds:0.000} {detail}"));
+    }
+
+    private sealed class DroppingSink : IBatchSink
+    {
+        public Task<SourcePosition?> GetCommittedPositionAsync(string sourceKey, CancellationToken cancellationToken = default) => Task.FromResult<SourcePosition?>(null);
+
+        public Task WriteBatchAsync(string sourceKey, SourceBatch batch, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task CompleteAsync(string sourceKey, SourcePosition? position, CancellationToken cancellationToken = default) => Task.CompletedTask;
     }
 }

@@ -80,7 +80,7 @@ internal static class Phases
     {
         MedallionProject project = await WriteProjectAsync(Path.Combine(root, "full"), postgres, "public.bench_full");
         long began = Stopwatch.GetTimestamp();
-        using DuckDbDatabase database = DuckDbDatabase.Open();
+        using DuckDbDatabase database = IngestionRunner.OpenEngine();
         using DuckDbConnection connection = database.CreateConnection();
         IReadOnlyList<DatabaseTableResult> results = await DatabaseSourceLoader.LoadAsync(project, project.DatabaseSources[0], connection);
         Report(results[0].Result.Rows, began, $"{results[0].Result.Batches} batches, bronze version {results[0].Version}");
@@ -91,7 +91,7 @@ internal static class Phases
     {
         MedallionProject project = await WriteProjectAsync(Path.Combine(root, "stage"), postgres, "public.bench_full");
         long began = Stopwatch.GetTimestamp();
-        using DuckDbDatabase database = DuckDbDatabase.Open();
+        using DuckDbDatabase database = IngestionRunner.OpenEngine();
         using DuckDbConnection connection = database.CreateConnection();
         IIngestionSource source = DatabaseSourceLoader.CreateSource(project.DatabaseSources[0], project.DatabaseSources[0].Tables[0]);
         IngestionResult result = await IngestionRunner.RunAsync(source, new DroppingSink(), connection);

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Text;
 using Medallion.DuckDb.Internal;
 using Medallion.DuckDb.Native;
@@ -33,10 +34,10 @@ public sealed unsafe class DuckDbAppender : IDisposable
     private int _column = -1;
     private bool _closed;
 
-    internal DuckDbAppender(DuckDbConnection connection, string? schema, string table)
+    internal DuckDbAppender(DuckDbConnection connection, string? catalog, string? schema, string table)
     {
-        _table = schema is null ? table : schema + "." + table;
-        if (NativeMethods.Appender.CreateExt(connection.Handle, null, schema, table, out DuckDbAppenderHandle handle) != DuckDbState.Success)
+        _table = string.Join('.', new[] { catalog, schema ?? (catalog is null ? null : "main"), table }.Where(part => part is not null));
+        if (NativeMethods.Appender.CreateExt(connection.Handle, catalog, schema, table, out DuckDbAppenderHandle handle) != DuckDbState.Success)
         {
             string message = NativeMethods.Appender.Error(handle) ?? "unknown error";
             handle.Dispose();
@@ -71,7 +72,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
             }
         }
 
-        _columnNames = ColumnNames(connection, schema, table, count);
+        _columnNames = ColumnNames(connection, catalog, schema, table, count);
         _capacity = NativeMethods.Helpers.VectorSize();
         _vectors = new IntPtr[count];
         _data = new void*[count];
@@ -544,10 +545,10 @@ public sealed unsafe class DuckDbAppender : IDisposable
     }
 
     /// <summary>The table's column names, for messages that say which column a value did not fit.</summary>
-    private static string[] ColumnNames(DuckDbConnection connection, string? schema, string table, int count)
+    private static string[] ColumnNames(DuckDbConnection connection, string? catalog, string? schema, string table, int count)
     {
         var names = new string[count];
-        using (DuckDbTableDescriptionHandle description = CreateDescription(connection, schema, table))
+        using (DuckDbTableDescriptionHandle description = CreateDescription(connection, catalog, schema, table))
         {
             for (int i = 0; i < count; i++)
             {
@@ -558,10 +559,10 @@ public sealed unsafe class DuckDbAppender : IDisposable
         return names;
     }
 
-    private static DuckDbTableDescriptionHandle CreateDescription(DuckDbConnection connection, string? schema, string table)
+    private static DuckDbTableDescriptionHandle CreateDescription(DuckDbConnection connection, string? catalog, string? schema, string table)
     {
         // A failure leaves the names empty: the appender itself already opened the table.
-        NativeMethods.TableDescription.CreateExt(connection.Handle, null, schema, table, out DuckDbTableDescriptionHandle description);
+        NativeMethods.TableDescription.CreateExt(connection.Handle, catalog, schema, table, out DuckDbTableDescriptionHandle description);
         return description;
     }
 

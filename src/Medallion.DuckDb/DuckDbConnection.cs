@@ -171,11 +171,28 @@ public sealed class DuckDbConnection : DbConnection
 
     /// <summary>Creates an appender that bulk-inserts rows into <paramref name="table"/>.</summary>
     /// <exception cref="DuckDbException">The table does not exist.</exception>
-    public DuckDbAppender CreateAppender(string table) => new(this, schema: null, table);
+    public DuckDbAppender CreateAppender(string table) => new(this, catalog: null, schema: null, table);
 
     /// <summary>Creates an appender that bulk-inserts rows into <paramref name="schema"/>.<paramref name="table"/>.</summary>
     /// <exception cref="DuckDbException">The table does not exist.</exception>
-    public DuckDbAppender CreateAppender(string? schema, string table) => new(this, schema, table);
+    public DuckDbAppender CreateAppender(string? schema, string table) => new(this, catalog: null, schema, table);
+
+    /// <summary>Creates an appender for a table of an attached database (<paramref name="catalog"/>; null: the default one).</summary>
+    /// <exception cref="DuckDbException">The table does not exist.</exception>
+    public DuckDbAppender CreateAppender(string? catalog, string? schema, string table) => new(this, catalog, schema, table);
+
+    /// <summary>
+    /// Opens another connection to this connection's database instance: the same tables and attached databases,
+    /// even in memory, but its own transactions and temporary objects, so both can run commands at the same time.
+    /// </summary>
+    /// <exception cref="DuckDbException">DuckDB refused the connection.</exception>
+    public DuckDbConnection OpenSibling()
+    {
+        DuckDbDatabase database = _sharedDatabase ?? _ownedDatabase ?? throw new InvalidOperationException("The connection is not open. Call Open() first.");
+        var sibling = new DuckDbConnection(database);
+        sibling.Open();
+        return sibling;
+    }
 
     /// <summary>Quotes an identifier for DuckDB SQL: <c>my "table"</c> becomes <c>"my ""table"""</c>.</summary>
     public static string QuoteIdentifier(string identifier)

@@ -16,9 +16,9 @@ public interface IIngestionSource
 
     /// <summary>
     /// Streams the rows after <paramref name="after"/> (all of them when null, or in full mode) as batches staged
-    /// in temporary tables of <paramref name="target"/>. Memory is bounded by one batch whatever the table size.
+    /// in DuckDB tables that <paramref name="target"/> reads. Memory is bounded by two batches whatever the table size.
     /// </summary>
-    /// <param name="target">An open DuckDB connection; the batch tables are temporary tables of it.</param>
+    /// <param name="target">An open DuckDB connection; the batch tables are its temporary tables or tables of its database instance.</param>
     /// <param name="after">The last committed position, or null for a first run.</param>
     /// <param name="cancellationToken">Stops the stream; it then throws <see cref="System.OperationCanceledException"/>, never ends quietly.</param>
     /// <exception cref="MedallionException">

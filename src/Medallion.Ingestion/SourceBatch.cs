@@ -3,11 +3,11 @@ using System.Collections.Generic;
 namespace Medallion.Ingestion;
 
 /// <summary>
-/// One batch of rows, staged in a DuckDB temporary table of the target connection, with the source position
+/// One batch of rows, staged in a DuckDB table that the target connection reads, with the source position
 /// reached after it.
 /// </summary>
 /// <remarks>
-/// The table is reused for the next batch: consume it (typically
+/// The table is reused for a later batch: consume it (typically
 /// <c>COPY (SELECT * FROM &lt;TableName&gt;) TO '...' (FORMAT parquet, RETURN_STATS)</c>) before asking the
 /// stream for the next batch. It is dropped when the stream ends. Its columns are <see cref="Columns"/>, in order.
 /// </remarks>
@@ -23,7 +23,7 @@ public sealed class SourceBatch
         IsCommitPoint = isCommitPoint;
     }
 
-    /// <summary>The DuckDB temporary table holding the rows, already quoted for use in SQL.</summary>
+    /// <summary>The DuckDB table holding the rows, qualified and quoted for use in SQL.</summary>
     public string TableName { get; }
 
     /// <summary>The columns of the table, in order, with their source and DuckDB types.</summary>

@@ -238,4 +238,31 @@ public sealed class AppenderTests
 
         Assert.Equal(0L, connection.Scalar("SELECT count(*) FROM t"));
     }
+
+    [Fact]
+    public void Appender_writes_into_a_table_of_an_attached_database()
+    {
+        using DuckDbConnection connection = Db.Open();
+        connection.Execute("ATTACH ':memory:' AS side; CREATE TABLE side.main.t (id INTEGER, name VARCHAR)");
+
+        using (DuckDbAppender appender = connection.CreateAppender("side", "main", "t"))
+        {
+            appender.BeginRow().Append(7).Append("seven").EndRow();
+        }
+
+        using DuckDbDataReader reader = connection.ReadFirstRow("SELECT id, name FROM side.main.t");
+        Assert.Equal((7, "seven"), (reader.GetInt32(0), reader.GetString(1)));
+    }
+
+    [Fact]
+    public void A_sibling_connection_shares_the_in_memory_database_but_not_its_temporary_tables()
+    {
+        using DuckDbConnection connection = Db.Open();
+        connection.Execute("CREATE TABLE shared (id INTEGER); INSERT INTO shared VALUES (1); CREATE TEMP TABLE private (id INTEGER)");
+
+        using DuckDbConnection sibling = connection.OpenSibling();
+
+        using DuckDbDataReader reader = sibling.ReadFirstRow("SELECT (SELECT count(*) FROM shared), (SELECT count(*) FROM duckdb_tables() WHERE table_name = 'private')");
+        Assert.Equal((1L, 0L), (reader.GetInt64(0), reader.GetInt64(1)));
+    }
 }

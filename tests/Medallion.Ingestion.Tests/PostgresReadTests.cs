@@ -167,6 +167,44 @@ public sealed class PostgresReadTests(PostgresDatabase database) : IClassFixture
     }
 
     [Fact]
+    public async Task Cancelling_while_the_next_batch_is_read_stops_the_stream_with_cancellation()
+    {
+        await database.ExecuteAsync("CREATE TABLE cancelled_midway (id int); INSERT INTO cancelled_midway SELECT generate_series(1, 200000)");
+        using var target = new DuckDbTarget();
+        using var cancellation = new CancellationTokenSource();
+        int batches = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (SourceBatch batch in Source("cancelled_midway", batchRows: 1000).ReadAsync(target.Connection, after: null, cancellation.Token))
+            {
+                batches++;
+                await cancellation.CancelAsync();
+            }
+        });
+
+        Assert.Equal(1, batches);
+        Assert.Equal(0L, Convert.ToInt64(target.Scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'medallion_%'")));
+    }
+
+    [Fact]
+    public async Task Batches_are_read_ahead_but_each_arrives_whole_and_in_order()
+    {
+        await database.ExecuteAsync("CREATE TABLE read_ahead (id int); INSERT INTO read_ahead SELECT generate_series(1, 2500)");
+        using var target = new DuckDbTarget();
+        var seen = new List<(long Sequence, long Rows, long First, long Last)>();
+
+        await foreach (SourceBatch batch in Source("read_ahead", batchRows: 1000).ReadAsync(target.Connection, after: null))
+        {
+            // The consumer is slow: the next batch is read meanwhile into the other table, which must leave this one intact.
+            await Task.Delay(50);
+            seen.Add((batch.Sequence, batch.RowCount, Convert.ToInt64(target.Scalar($"SELECT min(id) FROM {batch.TableName}")), Convert.ToInt64(target.Scalar($"SELECT max(id) FROM {batch.TableName}"))));
+        }
+
+        Assert.Equal([(1L, 1000L, 1L, 1000L), (2L, 1000L, 1001L, 2000L), (3L, 500L, 2001L, 2500L)], seen);
+    }
+
+    [Fact]
     public async Task Stream_abandoned_after_the_first_batch_releases_the_connection_and_the_batch_table()
     {
         await database.ExecuteAsync("CREATE TABLE abandoned (id int); INSERT INTO abandoned SELECT generate_series(1, 5000)");

@@ -67,7 +67,7 @@ internal static partial class IngestCommand
             ? ProjectCatalog.TableLocation(await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false), into)
             : Path.Combine(directory, "warehouse", into.Namespace.ToLowerInvariant(), into.Name.ToLowerInvariant());
         string name = parsed.GetValue(options.Name) ?? into.Name.ToLowerInvariant();
-        using DuckDbDatabase database = DuckDbDatabase.Open();
+        using DuckDbDatabase database = IngestionRunner.OpenEngine();
         using DuckDbConnection connection = database.CreateConnection();
         var sink = new BronzeSink(new DeltaWriter(connection), location, name, log);
         return url is not null

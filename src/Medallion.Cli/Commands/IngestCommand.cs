@@ -10,6 +10,7 @@ using Medallion.Catalog;
 using Medallion.Cli.Browsing;
 using Medallion.Cli.Output;
 using Medallion.DuckDb;
+using Medallion.Ingestion;
 using Medallion.Pipelines;
 using Microsoft.Extensions.Logging;
 
@@ -56,7 +57,7 @@ internal static partial class IngestCommand
                 return MedallionCli.UsageError;
             }
 
-            using DuckDbDatabase database = DuckDbDatabase.Open();
+            using DuckDbDatabase database = IngestionRunner.OpenEngine();
             using DuckDbConnection connection = database.CreateConnection();
             // Each pass is kept in the catalog (created when missing), so 'medallion runs' shows rows and slot lag later.
             CatalogStore catalog = await CatalogStore.OpenAsync(loaded.Resolve(loaded.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);

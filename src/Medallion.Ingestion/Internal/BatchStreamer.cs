@@ -10,9 +10,9 @@ using Microsoft.Extensions.Logging;
 namespace Medallion.Ingestion.Internal;
 
 /// <summary>
-/// Cuts a row stream into batches: appends rows into the batch table until it holds
-/// <see cref="SourceTableOptions.BatchRows"/>, then hands the batch out, and starts the next one only when the
-/// consumer asks for it, so at most one batch is ever staged.
+/// Cuts a row stream into batches: appends rows into a batch table until it holds
+/// <see cref="SourceTableOptions.BatchRows"/>, then hands the batch out and reads the next one into a second table
+/// meanwhile, so at most two batches are ever staged.
 /// </summary>
 internal static class BatchStreamer
 {
@@ -49,6 +49,11 @@ internal static class BatchStreamer
     /// Streams the batches of a started read and closes the reader (and its connection) at the end.
     /// <c>snapshotLsn</c> is set for the initial snapshot of change data capture: the slot's consistent point.
     /// </summary>
+    /// <remarks>
+    /// The rows are read on a thread of their own, on a second connection to <paramref name="target"/>'s database,
+    /// into two batch tables in turn: while the consumer writes one batch out, the next one is read, so the source
+    /// and the writer work at the same time and at most two batches are held.
+    /// </remarks>
     public static async IAsyncEnumerable<SourceBatch> StreamAsync(
         SourceTableOptions options,
         string table,
@@ -61,46 +66,102 @@ internal static class BatchStreamer
         (IReadOnlyList<ColumnPlan> columnPlans, IRowReader reader, BoundaryTracker? tracker) = plan;
         await using (reader.ConfigureAwait(false))
         {
-            using var batchTable = new BatchTable(target, columnPlans);
-            SourceColumn[] columns = columnPlans.Select(c => c.ToSourceColumn()).ToArray();
-            bool incremental = options.Mode == IngestionMode.Incremental;
-            long sequence = 0, rows = 0, inBatch = 0;
+            using DuckDbConnection staging = target.OpenSibling();
+            using var first = new BatchTable(staging, columnPlans);
+            using var second = new BatchTable(staging, columnPlans);
+            var filler = new BatchFiller(options, table, reader, tracker, snapshotLsn, logger, columnPlans.Select(c => c.ToSourceColumn()).ToArray());
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Task<SourceBatch?> next = filler.FillAsync(first, stop.Token);
+            try
+            {
+                for (BatchTable other = second; ; other = other == first ? second : first)
+                {
+                    SourceBatch? batch = await next.ConfigureAwait(false);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (batch is null)
+                    {
+                        yield break;
+                    }
+
+                    // The consumer is done with the other table once it asks for this batch.
+                    next = filler.FillAsync(other, stop.Token);
+                    yield return batch;
+                }
+            }
+            finally
+            {
+                // A consumer that stops early (or fails) must not leave a read running into tables disposed below.
+                await stop.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    await next.ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is OperationCanceledException or MedallionException)
+                {
+                    // The read was stopped on purpose; the consumer's own outcome is what the caller sees.
+                }
+            }
+        }
+    }
+
+    /// <summary>Fills batch tables one at a time from a row reader, on a dedicated thread, and numbers the batches.</summary>
+    private sealed class BatchFiller(SourceTableOptions options, string table, IRowReader reader, BoundaryTracker? tracker, ulong? snapshotLsn, ILogger logger, SourceColumn[] columns)
+    {
+        private long _sequence;
+        private long _rows;
+        private bool _ended;
+
+        /// <summary>Reads up to a batch of rows into <paramref name="batchTable"/>; null when the stream has ended.</summary>
+        public Task<SourceBatch?> FillAsync(BatchTable batchTable, CancellationToken cancellationToken) => _ended
+            ? Task.FromResult<SourceBatch?>(null)
+            : Task.Factory.StartNew(() => Fill(batchTable, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        private SourceBatch? Fill(BatchTable batchTable, CancellationToken cancellationToken)
+        {
             DuckDbAppender appender = batchTable.Begin();
-            while (true)
+            long inBatch = 0;
+            try
             {
-                RowOutcome outcome = await reader.ReadRowAsync(appender, cancellationToken).ConfigureAwait(false);
-                if (outcome == RowOutcome.End)
+                using CancellationTokenRegistration registration = cancellationToken.Register(reader.Cancel);
+                while (inBatch < options.BatchRows)
                 {
-                    break;
-                }
+                    RowOutcome outcome = reader.ReadRow(appender);
+                    if (outcome == RowOutcome.End)
+                    {
+                        _ended = true;
+                        break;
+                    }
 
-                if (outcome == RowOutcome.Skipped)
-                {
-                    continue;
-                }
+                    if (outcome == RowOutcome.Appended)
+                    {
+                        inBatch++;
+                    }
 
-                rows++;
-                if (++inBatch == options.BatchRows)
-                {
-                    yield return Complete(++sequence, inBatch);
-                    inBatch = 0;
-                    appender = batchTable.Begin();
+                    if ((inBatch & 1023) == 0)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
                 }
             }
+            catch (MedallionException e) when (cancellationToken.IsCancellationRequested)
+            {
+                // A cancelled read fails on the server's side; the caller asked for it, so it sees a cancellation.
+                throw new OperationCanceledException("The read was cancelled.", e, cancellationToken);
+            }
 
+            cancellationToken.ThrowIfCancellationRequested();
             // A full load always ends with a batch, even an empty one: its completion replaces the table.
-            if (inBatch > 0 || (options.Mode == IngestionMode.Full && sequence == 0))
-            {
-                yield return Complete(++sequence, inBatch);
-            }
-
-            SourceBatch Complete(long number, long count)
+            if (inBatch == 0 && !(options.Mode == IngestionMode.Full && _sequence == 0))
             {
                 batchTable.Complete(options.SourceName, table);
-                LogMessages.BatchStaged(logger, options.SourceName, table, number, count);
-                SourcePosition position = tracker?.Position() ?? new SourcePosition(options.Mode, rows, [], [], [], snapshotLsn);
-                return new SourceBatch(batchTable.QuotedName, columns, number, count, position, isCommitPoint: incremental);
+                return null;
             }
+
+            _rows += inBatch;
+            batchTable.Complete(options.SourceName, table);
+            LogMessages.BatchStaged(logger, options.SourceName, table, ++_sequence, inBatch);
+            SourcePosition position = tracker?.Position() ?? new SourcePosition(options.Mode, _rows, [], [], [], snapshotLsn);
+            return new SourceBatch(batchTable.QuotedName, columns, _sequence, inBatch, position, isCommitPoint: options.Mode == IngestionMode.Incremental);
         }
     }
 }

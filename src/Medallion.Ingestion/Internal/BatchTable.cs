@@ -8,11 +8,16 @@ using Medallion.DuckDb;
 namespace Medallion.Ingestion.Internal;
 
 /// <summary>
-/// The DuckDB side of a stream: a temporary table with the final column types that holds one batch at a time,
-/// and, when some columns need a conversion the appender cannot do (intervals, lists, wide decimals, JSON), a
-/// staging table with the appended types from which each batch is converted in one <c>INSERT ... SELECT</c>.
+/// The DuckDB side of a stream: a table with the final column types that holds one batch at a time, and, when
+/// some columns need a conversion the appender cannot do (intervals, lists, wide decimals, JSON), a staging
+/// table with the appended types from which each batch is converted in one <c>INSERT ... SELECT</c>.
 /// </summary>
-/// <remarks>Not thread-safe; owned by one stream. Both tables are dropped on dispose.</remarks>
+/// <remarks>
+/// The tables live in <see cref="Catalog"/>, an in-memory database attached to the instance, rather than among
+/// the connection's temporary tables: every connection of the instance sees them, so one connection can fill a
+/// batch while another writes the previous one out, and none of it lands in a database file.
+/// Not thread-safe; owned by one stream. Both tables are dropped on dispose.
+/// </remarks>
 internal sealed class BatchTable : IDisposable
 {
     private static long s_counter;
@@ -32,21 +37,25 @@ internal sealed class BatchTable : IDisposable
         _tableName = $"medallion_batch_{id}";
         _converts = plan.Any(c => c.ConvertSql is not null);
         _stageName = _converts ? $"medallion_stage_{id}" : _tableName;
-        Execute($"CREATE TEMP TABLE {Quote(_tableName)} ({string.Join(", ", plan.Select(c => Quote(c.Name) + " " + c.DuckDbType))})");
+        Execute($"ATTACH IF NOT EXISTS ':memory:' AS {Catalog}");
+        Execute($"CREATE TABLE {Qualified(_tableName)} ({string.Join(", ", plan.Select(c => Quote(c.Name) + " " + c.DuckDbType))})");
         if (_converts)
         {
-            Execute($"CREATE TEMP TABLE {Quote(_stageName)} ({string.Join(", ", plan.Select(c => Quote(c.Name) + " " + c.StageType))})");
+            Execute($"CREATE TABLE {Qualified(_stageName)} ({string.Join(", ", plan.Select(c => Quote(c.Name) + " " + c.StageType))})");
         }
     }
 
-    /// <summary>The batch table's name, quoted for SQL.</summary>
-    public string QuotedName => Quote(_tableName);
+    /// <summary>The attached in-memory database that holds the batch tables of every stream.</summary>
+    public const string Catalog = "medallion_staging";
+
+    /// <summary>The batch table's qualified name, quoted for SQL.</summary>
+    public string QuotedName => Qualified(_tableName);
 
     /// <summary>Empties the table (the previous batch was consumed) and opens an appender for the next batch.</summary>
     public DuckDbAppender Begin()
     {
-        Execute($"DELETE FROM {Quote(_tableName)}");
-        _appender = _connection.CreateAppender(_stageName);
+        Execute($"DELETE FROM {Qualified(_tableName)}");
+        _appender = _connection.CreateAppender(Catalog, "main", _stageName);
         return _appender;
     }
 
@@ -64,23 +73,23 @@ internal sealed class BatchTable : IDisposable
 
         try
         {
-            Execute($"INSERT INTO {Quote(_tableName)} SELECT {string.Join(", ", _plan.Select(Expression))} FROM {Quote(_stageName)}");
+            Execute($"INSERT INTO {Qualified(_tableName)} SELECT {string.Join(", ", _plan.Select(Expression))} FROM {Qualified(_stageName)}");
         }
         catch (DuckDbException e)
         {
             throw SourceErrors.ReadFailed(source, table, FindFailingColumn(), e);
         }
 
-        Execute($"DELETE FROM {Quote(_stageName)}");
+        Execute($"DELETE FROM {Qualified(_stageName)}");
     }
 
     /// <summary>Deletes the completed batch's rows matching <paramref name="predicate"/> (DuckDB SQL over the batch columns).</summary>
-    public void Delete(string predicate) => Execute($"DELETE FROM {Quote(_tableName)} WHERE {predicate}");
+    public void Delete(string predicate) => Execute($"DELETE FROM {Qualified(_tableName)} WHERE {predicate}");
 
     /// <summary>Opens an appender for more rows of the completed batch, keeping the rows it holds.</summary>
     public DuckDbAppender Reopen()
     {
-        _appender = _connection.CreateAppender(_stageName);
+        _appender = _connection.CreateAppender(Catalog, "main", _stageName);
         return _appender;
     }
 
@@ -96,10 +105,10 @@ internal sealed class BatchTable : IDisposable
         }
 
         _appender = null;
-        Execute($"DROP TABLE IF EXISTS {Quote(_tableName)}");
+        Execute($"DROP TABLE IF EXISTS {Qualified(_tableName)}");
         if (_converts)
         {
-            Execute($"DROP TABLE IF EXISTS {Quote(_stageName)}");
+            Execute($"DROP TABLE IF EXISTS {Qualified(_stageName)}");
         }
     }
 
@@ -115,7 +124,7 @@ internal sealed class BatchTable : IDisposable
         {
             try
             {
-                Execute($"SELECT count({Converted(column)}) FROM {Quote(_stageName)}");
+                Execute($"SELECT count({Converted(column)}) FROM {Qualified(_stageName)}");
             }
             catch (DuckDbException)
             {
@@ -132,6 +141,8 @@ internal sealed class BatchTable : IDisposable
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
+
+    private static string Qualified(string table) => Catalog + ".main." + Quote(table);
 
     private static string Quote(string identifier) => DuckDbConnection.QuoteIdentifier(identifier);
 }

@@ -1,6 +1,4 @@
 using System;
-using System.Threading;
-using System.Threading.Tasks;
 using Medallion.DuckDb;
 
 namespace Medallion.Ingestion.Internal;
@@ -16,8 +14,18 @@ internal enum RowOutcome
     Skipped,
 }
 
-/// <summary>Reads one source result row by row into a DuckDB appender; one per stream, owning its connection.</summary>
+/// <summary>
+/// Reads one source result row by row into a DuckDB appender; one per stream, owning its connection.
+/// </summary>
+/// <remarks>
+/// Reads are synchronous: a row is a dozen small values, and awaiting each one costs more than decoding it. The
+/// stream runs them on a thread of its own, and <see cref="Cancel"/> (callable from any thread) ends a read that
+/// waits on the network.
+/// </remarks>
 internal interface IRowReader : IAsyncDisposable
 {
-    ValueTask<RowOutcome> ReadRowAsync(DuckDbAppender appender, CancellationToken cancellationToken);
+    RowOutcome ReadRow(DuckDbAppender appender);
+
+    /// <summary>Asks the server to stop sending; the read in progress then fails.</summary>
+    void Cancel();
 }

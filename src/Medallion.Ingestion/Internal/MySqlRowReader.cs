@@ -60,12 +60,12 @@ internal sealed class MySqlRowReader : IRowReader
         }
     }
 
-    public async ValueTask<RowOutcome> ReadRowAsync(DuckDbAppender appender, CancellationToken cancellationToken)
+    public RowOutcome ReadRow(DuckDbAppender appender)
     {
         int column = -1;
         try
         {
-            if (!await _reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            if (!_reader.Read())
             {
                 _ended = true;
                 return RowOutcome.End;
@@ -105,6 +105,18 @@ internal sealed class MySqlRowReader : IRowReader
         catch (MySqlException e)
         {
             throw SourceErrors.QueryFailed(_source, _table, e);
+        }
+    }
+
+    public void Cancel()
+    {
+        try
+        {
+            _command.Cancel();
+        }
+        catch (Exception e) when (e is MySqlException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The query already ended or its connection broke: there is nothing left to stop.
         }
     }
 

@@ -11,7 +11,7 @@ using NpgsqlTypes;
 namespace Medallion.Ingestion.Internal;
 
 /// <summary>
-/// Reads a binary COPY row by row into the appender. Binary COPY carries no column types, so each value is read
+/// Reads a binary COPY row by row into the appender, with Npgsql's synchronous calls. Binary COPY carries no column types, so each value is read
 /// with the PostgreSQL type its plan names. In incremental reads the row starts with the cursor and key values
 /// as text, which decide whether the row was delivered before.
 /// </summary>
@@ -59,12 +59,12 @@ internal sealed class PostgresRowReader : IRowReader
         }
     }
 
-    public async ValueTask<RowOutcome> ReadRowAsync(DuckDbAppender appender, CancellationToken cancellationToken)
+    public RowOutcome ReadRow(DuckDbAppender appender)
     {
         int column = -1;
         try
         {
-            if (await _exporter.StartRowAsync(cancellationToken).ConfigureAwait(false) < 0)
+            if (_exporter.StartRow() < 0)
             {
                 return RowOutcome.End;
             }
@@ -76,11 +76,11 @@ internal sealed class PostgresRowReader : IRowReader
                 {
                     if (_exporter.IsNull)
                     {
-                        await _exporter.SkipAsync(cancellationToken).ConfigureAwait(false);
+                        _exporter.Skip();
                     }
                     else
                     {
-                        texts[i] = await _exporter.ReadAsync<string>(NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                        texts[i] = _exporter.Read<string>(NpgsqlDbType.Text);
                     }
                 }
 
@@ -88,7 +88,7 @@ internal sealed class PostgresRowReader : IRowReader
                 {
                     for (int i = 0; i < _plan.Count; i++)
                     {
-                        await _exporter.SkipAsync(cancellationToken).ConfigureAwait(false);
+                        _exporter.Skip();
                     }
 
                     return RowOutcome.Skipped;
@@ -98,7 +98,7 @@ internal sealed class PostgresRowReader : IRowReader
             appender.BeginRow();
             for (column = 0; column < _plan.Count; column++)
             {
-                await AppendAsync(appender, _plan[column].Kind, cancellationToken).ConfigureAwait(false);
+                Append(appender, _plan[column].Kind);
             }
 
             appender.EndRow();
@@ -118,35 +118,47 @@ internal sealed class PostgresRowReader : IRowReader
         }
     }
 
-    private async ValueTask AppendAsync(DuckDbAppender appender, ValueKind kind, CancellationToken cancellationToken)
+    private void Append(DuckDbAppender appender, ValueKind kind)
     {
         if (_exporter.IsNull)
         {
-            await _exporter.SkipAsync(cancellationToken).ConfigureAwait(false);
+            _exporter.Skip();
             appender.AppendNull();
             return;
         }
 
         switch (kind)
         {
-            case ValueKind.Boolean: appender.Append(await _exporter.ReadAsync<bool>(NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false)); break;
-            case ValueKind.Int16: appender.Append(await _exporter.ReadAsync<short>(NpgsqlDbType.Smallint, cancellationToken).ConfigureAwait(false)); break;
-            case ValueKind.Int32: appender.Append(await _exporter.ReadAsync<int>(NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false)); break;
-            case ValueKind.Int64: appender.Append(await _exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false)); break;
-            case ValueKind.Decimal: appender.Append(await _exporter.ReadAsync<decimal>(NpgsqlDbType.Numeric, cancellationToken).ConfigureAwait(false)); break;
-            case ValueKind.Single: appender.Append(await _exporter.ReadAsync<float>(NpgsqlDbType.Real, cancellationToken).ConfigureAwait(false)); break;
-            case ValueKind.Double: appender.Append(await _exporter.ReadAsync<double>(NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false)); break;
-            case ValueKind.Text: appender.Append(await _exporter.ReadAsync<string>(NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false)); break;
-            case ValueKind.Bytes: appender.Append(await _exporter.ReadAsync<byte[]>(NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false)); break;
-            case ValueKind.Date: appender.Append(ToDate(await _exporter.ReadAsync<int>(NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false))); break;
-            case ValueKind.Time: appender.Append(await _exporter.ReadAsync<TimeOnly>(NpgsqlDbType.Time, cancellationToken).ConfigureAwait(false)); break;
-            case ValueKind.Timestamp or ValueKind.TimestampTz: appender.Append(ToTimestamp(await _exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false))); break;
-            case ValueKind.Uuid: appender.Append(await _exporter.ReadAsync<Guid>(NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false)); break;
+            case ValueKind.Boolean: appender.Append(_exporter.Read<bool>(NpgsqlDbType.Boolean)); break;
+            case ValueKind.Int16: appender.Append(_exporter.Read<short>(NpgsqlDbType.Smallint)); break;
+            case ValueKind.Int32: appender.Append(_exporter.Read<int>(NpgsqlDbType.Integer)); break;
+            case ValueKind.Int64: appender.Append(_exporter.Read<long>(NpgsqlDbType.Bigint)); break;
+            case ValueKind.Decimal: appender.Append(_exporter.Read<decimal>(NpgsqlDbType.Numeric)); break;
+            case ValueKind.Single: appender.Append(_exporter.Read<float>(NpgsqlDbType.Real)); break;
+            case ValueKind.Double: appender.Append(_exporter.Read<double>(NpgsqlDbType.Double)); break;
+            case ValueKind.Text: appender.Append(_exporter.Read<string>(NpgsqlDbType.Text)); break;
+            case ValueKind.Bytes: appender.Append(_exporter.Read<byte[]>(NpgsqlDbType.Bytea)); break;
+            case ValueKind.Date: appender.Append(ToDate(_exporter.Read<int>(NpgsqlDbType.Integer))); break;
+            case ValueKind.Time: appender.Append(_exporter.Read<TimeOnly>(NpgsqlDbType.Time)); break;
+            case ValueKind.Timestamp or ValueKind.TimestampTz: appender.Append(ToTimestamp(_exporter.Read<long>(NpgsqlDbType.Bigint))); break;
+            case ValueKind.Uuid: appender.Append(_exporter.Read<Guid>(NpgsqlDbType.Uuid)); break;
             case ValueKind.Interval:
-                NpgsqlInterval interval = await _exporter.ReadAsync<NpgsqlInterval>(NpgsqlDbType.Interval, cancellationToken).ConfigureAwait(false);
+                NpgsqlInterval interval = _exporter.Read<NpgsqlInterval>(NpgsqlDbType.Interval);
                 appender.Append(string.Create(CultureInfo.InvariantCulture, $"{interval.Months} months {interval.Days} days {interval.Time} microseconds"));
                 break;
             default: throw new InvalidOperationException($"No PostgreSQL reader for {kind}.");
+        }
+    }
+
+    public void Cancel()
+    {
+        try
+        {
+            _exporter.Cancel();
+        }
+        catch (Exception e) when (e is NpgsqlException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The export already ended or broke: there is nothing left to stop.
         }
     }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Threading.Tasks;
@@ -101,9 +102,9 @@ internal static class Phases
         using var connection = new DuckDbConnection();
         connection.Open();
         string glob = Path.Combine(root, "data", "orders", "*.parquet");
-        Execute(connection, $"COPY (SELECT *, filename AS _source_file, now() AS _ingested_at FROM read_parquet('{glob}', filename = true)) TO '{bronze}' (FORMAT parquet)");
-        Execute(connection, $"COPY ({SilverSql.Replace("{table}", $"read_parquet('{bronze}')", StringComparison.Ordinal)}) TO '{silver}' (FORMAT parquet)");
-        Execute(connection, $"COPY ({GoldSql.Replace("{table}", $"read_parquet('{silver}')", StringComparison.Ordinal)}) TO '{gold}' (FORMAT parquet)");
+        Timed("bronze", () => Execute(connection, $"COPY (SELECT *, filename AS _source_file, now() AS _ingested_at FROM read_parquet('{glob}', filename = true)) TO '{bronze}' (FORMAT parquet)"));
+        Timed("silver", () => Execute(connection, $"COPY ({SilverSql.Replace("{table}", $"read_parquet('{bronze}')", StringComparison.Ordinal)}) TO '{silver}' (FORMAT parquet)"));
+        Timed("gold", () => Execute(connection, $"COPY ({GoldSql.Replace("{table}", $"read_parquet('{silver}')", StringComparison.Ordinal)}) TO '{gold}' (FORMAT parquet)"));
         Console.WriteLine($"gold rows: {Scalar(connection, $"SELECT count(*) FROM read_parquet('{gold}')")}");
     }
 
@@ -144,6 +145,13 @@ internal static class Phases
             """);
         File.WriteAllText(Path.Combine(project, "models", "silver", "orders.sql"), "/* ---\nmaterialized: merge\nunique_key: order_id\n--- */\n" + SilverSql.Replace("{table}", "bronze.orders", StringComparison.Ordinal));
         File.WriteAllText(Path.Combine(project, "models", "gold", "daily_revenue.sql"), "/* ---\nmaterialized: table\n--- */\n" + GoldSql.Replace("{table}", "silver.orders", StringComparison.Ordinal));
+    }
+
+    private static void Timed(string step, Action action)
+    {
+        long began = Stopwatch.GetTimestamp();
+        action();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{step,-22} {Stopwatch.GetElapsedTime(began).TotalSeconds,6:0.00} s"));
     }
 
     private static void Execute(DuckDbConnection connection, string sql)

@@ -13,7 +13,8 @@ namespace Medallion.Engine.Delta;
 /// Turns a <see cref="ScanPlan"/> into one DuckDB query that returns exactly the table's logical rows:
 /// <c>read_parquet</c> over the files (by name, so files missing a column give nulls), physical columns
 /// renamed and cast to their logical types, partition columns joined in from the log as typed literals,
-/// and rows listed in deletion vectors removed by (file name, row number).
+/// and rows listed in deletion vectors removed by (file name, row number). A table with neither partitions nor
+/// deletion vectors is a plain <c>read_parquet</c>.
 /// </summary>
 public static partial class DeltaScanSql
 {
@@ -29,11 +30,21 @@ public static partial class DeltaScanSql
 
         var sql = new StringBuilder();
         List<ScanColumn> partitions = columns.Where(c => c.IsPartition).ToList();
+        List<ScanFile> withDv = plan.Files.Where(f => f.DeletedRowIndexes.Count > 0).ToList();
+        if (partitions.Count == 0 && withDv.Count == 0)
+        {
+            // Nothing to attach per file: a plain read, which DuckDB streams in parallel without the join's hash table
+            // and without materializing file names and row numbers.
+            sql.Append("SELECT ").AppendJoin(", ", columns.Select(c => DataColumn(c, "d") + " AS " + Q(c.LogicalName)))
+                .Append(" FROM read_parquet([").AppendJoin(", ", plan.Files.Select(f => DuckDbConnection.QuoteLiteral(f.AbsolutePath)))
+                .Append("], union_by_name = true) d");
+            return sql.ToString();
+        }
+
         sql.Append("WITH f(\"__file\"").Append(string.Concat(partitions.Select((_, i) => ", \"__p" + i + "\""))).Append(") AS (VALUES ");
         sql.AppendJoin(", ", plan.Files.Select(file =>
             "(" + DuckDbConnection.QuoteLiteral(file.AbsolutePath) + string.Concat(partitions.Select(p => ", " + Literal(file.PartitionValues.GetValueOrDefault(p.LogicalName), p.Type))) + ")"));
         sql.Append(')');
-        List<ScanFile> withDv = plan.Files.Where(f => f.DeletedRowIndexes.Count > 0).ToList();
         if (withDv.Count > 0)
         {
             sql.Append(", dv AS (");

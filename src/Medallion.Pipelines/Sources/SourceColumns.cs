@@ -38,10 +38,15 @@ internal static class SourceColumns
         return columns;
     }
 
-    /// <summary>A type Delta can store for a sniffed type: times of day, intervals, JSON and unsigned or huge integers are kept as text.</summary>
+    /// <summary>
+    /// A type Delta can store for a sniffed type, without losing a value: unsigned integers widen to the next signed type
+    /// (an unsigned 64-bit one to DECIMAL(20,0), which holds all 20 digits); times of day, intervals, JSON and integers
+    /// beyond 38 digits are kept as text.
+    /// </summary>
     internal static string Storable(string duckType) => duckType.ToUpperInvariant() switch
     {
-        "TIME" or "TIME WITH TIME ZONE" or "INTERVAL" or "JSON" or "UUID" or "BIT" or "HUGEINT" or "UHUGEINT" or "UBIGINT" or "VARINT" or "BIGNUM" => "VARCHAR",
+        "TIME" or "TIME WITH TIME ZONE" or "INTERVAL" or "JSON" or "UUID" or "BIT" or "HUGEINT" or "UHUGEINT" or "VARINT" or "BIGNUM" => "VARCHAR",
+        "UBIGINT" => "DECIMAL(20,0)",
         "\"NULL\"" or "NULL" => "VARCHAR",
         "UINTEGER" => "BIGINT",
         "USMALLINT" => "INTEGER",

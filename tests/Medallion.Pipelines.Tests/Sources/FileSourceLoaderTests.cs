@@ -1,6 +1,7 @@
 using Medallion.Catalog;
 using Medallion.Delta;
 using Medallion.Delta.Scans;
+using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
 using Medallion.Engine.Delta;
@@ -124,6 +125,19 @@ public sealed class FileSourceLoaderTests : IDisposable
         {
             Directory.Delete(outside, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Unsigned_64_bit_integers_land_as_numbers_that_hold_the_largest_value()
+    {
+        Source("parquet", "data/*.parquet");
+        WriteParquet(Path.Combine(_project.Directory, "data", "a.parquet"), "SELECT 18446744073709551615::UBIGINT AS big UNION ALL SELECT 7::UBIGINT");
+
+        await LoadAsync();
+
+        Snapshot snapshot = await SnapshotAsync();
+        Assert.Equal(new DecimalType(20, 0), snapshot.Schema.Find("big")!.Type);
+        Assert.Equal(["7", "18446744073709551615"], await RowsAsync("big", "big"));
     }
 
     [Fact]

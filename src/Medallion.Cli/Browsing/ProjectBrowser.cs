@@ -31,7 +31,7 @@ internal sealed class ProjectBrowser : IAsyncDisposable
     private static readonly Dictionary<string, string> s_systemColumns = new(StringComparer.OrdinalIgnoreCase)
     {
         ["_source_file"] = "The file the row was loaded from, relative to the project.",
-        ["_source_line"] = "The line of the file where the row's record starts (null for Parquet).",
+        ["_source_line"] = "The line of the file where the row's record starts (text formats only).",
         ["_ingested_at"] = "When the row was loaded.",
         ["_run_id"] = "The run that loaded the row.",
         ["_raw_line"] = "The record's text, when it could not be parsed (its typed columns are null).",

@@ -10,7 +10,10 @@ namespace Medallion.Pipelines.Sources;
 
 public static partial class FileSourceLoader
 {
-    /// <summary>Parquet: typed already, so nothing is rejected and rows have no line; each file is projected onto the load's columns.</summary>
+    /// <summary>
+    /// Parquet: typed already, so nothing is rejected and rows have no line (bronze gets no <c>_source_line</c>,
+    /// <c>_raw_line</c> or <c>_parse_error</c>); each file is projected onto the load's columns.
+    /// </summary>
     private static async Task<StagedLoad> StageParquetAsync(LoadContext context, List<SourceFile> files, CancellationToken cancellationToken)
     {
         var described = new List<(SourceFile File, List<FileColumn> Columns)>();
@@ -32,7 +35,7 @@ public static partial class FileSourceLoader
         {
             string paths = "[" + string.Join(", ", files.Select(f => DuckDbConnection.QuoteLiteral(f.Absolute))) + "]";
             return new StagedLoad(
-                $"SELECT {SourceColumns.Project(unified, described[0].Columns, "__r")}{context.MetaColumns(sourceFile, "NULL", "NULL", "NULL")} "
+                $"SELECT {SourceColumns.Project(unified, described[0].Columns, "__r")}{context.TypedMetaColumns(sourceFile)} "
                 + $"FROM {ReaderCallOn("read_parquet", paths, context.Source.Options, ("filename", "true"))} AS __r",
                 0);
         }
@@ -41,7 +44,7 @@ public static partial class FileSourceLoader
         foreach ((SourceFile file, List<FileColumn> columns) in described)
         {
             branches.Add(
-                $"SELECT {SourceColumns.Project(unified, columns, "__r")}{context.MetaColumns(DuckDbConnection.QuoteLiteral(file.Relative), "NULL", "NULL", "NULL")} "
+                $"SELECT {SourceColumns.Project(unified, columns, "__r")}{context.TypedMetaColumns(DuckDbConnection.QuoteLiteral(file.Relative))} "
                 + $"FROM {ReaderCall("read_parquet", file.Absolute, context.Source.Options)} AS __r");
         }
 

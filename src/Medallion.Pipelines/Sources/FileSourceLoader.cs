@@ -26,9 +26,10 @@ namespace Medallion.Pipelines.Sources;
 /// of the bronze table written in the same commit as the rows, so a crash before the commit loads nothing and leaves no
 /// record, and a rerun after a commit finds nothing new. All new files of one call go into one commit. A file whose
 /// content changed after it was loaded is loaded again, with a warning (its earlier rows stay).</item>
-/// <item>Every row is kept: bronze has the file's columns plus <c>_source_file</c> (project-relative), <c>_source_line</c>
-/// (first line of the record; null for Parquet), <c>_ingested_at</c>, <c>_run_id</c>, and for rows that could not be
-/// parsed <c>_raw_line</c> (the record's text) and <c>_parse_error</c>, with the typed columns null.</item>
+/// <item>Every row is kept: bronze has the file's columns plus <c>_source_file</c> (project-relative), <c>_ingested_at</c>
+/// and <c>_run_id</c>; text formats (CSV, JSON lines, Debezium) also <c>_source_line</c> (first line of the record) and,
+/// for rows that could not be parsed, <c>_raw_line</c> (the record's text) and <c>_parse_error</c>, with the typed
+/// columns null. Parquet, typed and without lines, has neither.</item>
 /// <item>Schemas are inferred by DuckDB's sniffers (reader options override) and evolve: new columns are added, a
 /// column whose values fit the table's type is cast to it, and a column the table has as text takes any type as text;
 /// any other change of type fails naming the file, column and both types.</item>

@@ -47,10 +47,17 @@ internal sealed class LoadContext(
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The bronze bookkeeping columns of a row, after its data columns.</summary>
+    /// <summary>The bronze bookkeeping columns of a row of a text format (lines, and records that may not parse), after its data columns.</summary>
     public string MetaColumns(string sourceFileSql, string sourceLineSql, string rawLineSql, string parseErrorSql) =>
         $"{sourceFileSql} AS _source_file, CAST({sourceLineSql} AS BIGINT) AS _source_line, {IngestedAtSql} AS _ingested_at, "
         + $"{DuckDbConnection.QuoteLiteral(RunId)} AS _run_id, CAST({rawLineSql} AS VARCHAR) AS _raw_line, CAST({parseErrorSql} AS VARCHAR) AS _parse_error";
+
+    /// <summary>
+    /// The bronze bookkeeping columns of a row of a typed format (Parquet): it has no lines and always parses, so only
+    /// where and when it was loaded. Always-null columns would still cost every row of the write.
+    /// </summary>
+    public string TypedMetaColumns(string sourceFileSql) =>
+        $"{sourceFileSql} AS _source_file, {IngestedAtSql} AS _ingested_at, {DuckDbConnection.QuoteLiteral(RunId)} AS _run_id";
 
     public async Task DropTempTablesAsync()
     {

@@ -153,7 +153,7 @@ public sealed class FileSourceLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task Parquet_rows_land_without_a_line_number()
+    public async Task Parquet_rows_land_with_their_file_but_without_line_or_parse_error_columns()
     {
         Source("parquet", "data/*.parquet");
         Directory.CreateDirectory(Path.Combine(_project.Directory, "data"));
@@ -166,8 +166,10 @@ public sealed class FileSourceLoaderTests : IDisposable
         SourceLoadResult result = await LoadAsync();
 
         Assert.Equal(3L, result.RowsLoaded);
-        Assert.Equal(["0|item 0|data/items.parquet|true", "1|item 1|data/items.parquet|true", "2|item 2|data/items.parquet|true"],
-            await RowsAsync("id, name, _source_file, _source_line IS NULL", "id"));
+        Assert.Equal(["0|item 0|data/items.parquet", "1|item 1|data/items.parquet", "2|item 2|data/items.parquet"],
+            await RowsAsync("id, name, _source_file", "id"));
+        Snapshot snapshot = await SnapshotAsync();
+        Assert.Equal(["id", "name", "_source_file", "_ingested_at", "_run_id"], snapshot.Schema.Fields.Select(f => f.Name));
     }
 
     [Fact]

@@ -116,7 +116,7 @@ internal static class Phases
         using DuckDbDatabase database = DuckDbDatabase.Open();
         using DuckDbConnection connection = database.CreateConnection();
         long passes = 0, rows = 0;
-        await DatabaseSourceLoader.RunContinuousAsync(project, [source], connection, TimeSpan.FromSeconds(1), result =>
+        await DatabaseSourceLoader.RunContinuousAsync(project, [source], [], connection, TimeSpan.FromSeconds(1), result =>
         {
             passes++;
             rows += result.Result.Rows;

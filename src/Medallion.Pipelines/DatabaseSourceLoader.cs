@@ -73,17 +73,19 @@ public static class DatabaseSourceLoader
     /// Keeps the sources flowing until <paramref name="cancellationToken"/> is cancelled: CDC tables drain their
     /// changes in micro-batches (one commit per <paramref name="interval"/> at most; each pass also confirms the
     /// slot up to the server's heartbeat, so quiet tables do not hold WAL back), incremental and full tables are
-    /// read again every <paramref name="interval"/>. Each pass is reported through <paramref name="progress"/>.
-    /// Cancellation ends the current pass without committing it (the next start resumes from the last commit)
-    /// and returns normally.
+    /// read again every <paramref name="interval"/>, and so are the HTTP API sources (an incremental one asks for
+    /// what is new since its committed position; a full one reads the API again and replaces its table). Each pass
+    /// is reported through <paramref name="progress"/>. Cancellation ends the current pass without committing it
+    /// (the next start resumes from the last commit) and returns normally.
     /// </summary>
-    /// <exception cref="MedallionException">A table failed; earlier commits stay.</exception>
+    /// <exception cref="MedallionException">A table or an API failed; earlier commits stay.</exception>
     public static async Task RunContinuousAsync(
-        MedallionProject project, IReadOnlyList<DatabaseSourceDefinition> sources, DuckDbConnection connection, TimeSpan interval,
-        Action<DatabaseTableResult>? progress = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+        MedallionProject project, IReadOnlyList<DatabaseSourceDefinition> sources, IReadOnlyList<ApiSourceDefinition> apiSources, DuckDbConnection connection,
+        TimeSpan interval, Action<DatabaseTableResult>? progress = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(sources);
+        ArgumentNullException.ThrowIfNull(apiSources);
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
         var writer = new DeltaWriter(connection);
@@ -105,6 +107,11 @@ public static class DatabaseSourceLoader
                 {
                     DatabaseTableResult result = await LoadTableAsync(project, source, table, writer, connector, loggerFactory, cancellationToken).ConfigureAwait(false);
                     progress?.Invoke(result);
+                }
+
+                foreach (ApiSourceDefinition api in apiSources)
+                {
+                    progress?.Invoke(await ApiSourceLoader.LoadAsync(project, api, connection, null, loggerFactory, cancellationToken).ConfigureAwait(false));
                 }
 
                 TimeSpan rest = interval - (DateTime.UtcNow - started);

@@ -74,4 +74,35 @@ public sealed class ApiSourceLoadingTests : IDisposable
         Assert.Equal((2L, 0L), (result.Result.Rows, result.Version));
         Assert.True(File.Exists(Path.Combine(_project.Directory, "lake", "bronze", "crm", "_delta_log", "00000000000000000000.json")));
     }
+
+    [Fact]
+    public async Task A_continuous_ingest_polls_an_incremental_api_each_pass_for_what_is_new()
+    {
+        int calls = 0;
+        using var server = new ApiServer(r =>
+        {
+            Interlocked.Increment(ref calls);
+            return r.Url!.Query.Contains("since=", StringComparison.Ordinal)
+                ? ApiAnswer.Json("{\"items\":[{\"id\":3,\"at\":\"2026-01-03\"}]}")
+                : ApiAnswer.Json("{\"items\":[{\"id\":1,\"at\":\"2026-01-01\"},{\"id\":2,\"at\":\"2026-01-02\"}]}");
+        });
+        _project.Write("sources/api.yml", $"sources:\n  - name: crm\n    url: {server.BaseUrl}/orders\n    records: items\n    incremental: {{field: at, param: since}}\n");
+        MedallionProject project = await _project.LoadAsync();
+        using var database = DuckDb.DuckDbDatabase.Open();
+        using DuckDb.DuckDbConnection connection = database.CreateConnection();
+        using var stop = new CancellationTokenSource();
+        var passes = new List<long>();
+
+        await DatabaseSourceLoader.RunContinuousAsync(project, [], project.ApiSources, connection, TimeSpan.FromMilliseconds(50), result =>
+        {
+            passes.Add(result.Result.Rows);
+            if (passes.Count == 2)
+            {
+                stop.Cancel();
+            }
+        }, cancellationToken: stop.Token);
+
+        Assert.Equal([2L, 1L], passes);
+        Assert.Equal(2, calls);
+    }
 }

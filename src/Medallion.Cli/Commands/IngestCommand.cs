@@ -17,8 +17,8 @@ using Microsoft.Extensions.Logging;
 namespace Medallion.Cli.Commands;
 
 /// <summary>
-/// <c>medallion ingest [--select source] [--continuous]</c>: lands the project's database sources in bronze, one
-/// pass by default, or continuously (CDC streaming, incremental polling) until Ctrl+C.
+/// <c>medallion ingest [--select source] [--continuous]</c>: lands the project's database and HTTP API sources in
+/// bronze, one pass by default, or continuously (CDC streaming, incremental polling) until Ctrl+C.
 /// </summary>
 internal static partial class IngestCommand
 {
@@ -29,7 +29,7 @@ internal static partial class IngestCommand
             Description = "Only these sources (by name; repeat or separate with commas). Default: every database source.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var continuous = new Option<bool>("--continuous") { Description = "Keep going until Ctrl+C: CDC tables stream in micro-batches, incremental and full tables are read again every --interval." };
+        var continuous = new Option<bool>("--continuous") { Description = "Keep going until Ctrl+C: CDC tables stream in micro-batches; incremental and full tables, and HTTP API sources, are read again every --interval." };
         var interval = new Option<double>("--interval") { Description = "Continuous mode: seconds between passes (and the CDC micro-batch length).", DefaultValueFactory = _ => 1.0 };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print each commit, query and stream position." };
         Option<ReportFormat> format = CommonOptions.ReportFormat();
@@ -109,10 +109,10 @@ internal static partial class IngestCommand
 
                     if (!json)
                     {
-                        await output.WriteLineAsync($"Ingesting {string.Join(", ", sources.Select(s => s.Name))} continuously; Ctrl+C stops after the last commit.").ConfigureAwait(false);
+                        await output.WriteLineAsync($"Ingesting {string.Join(", ", sources.Select(s => s.Name).Concat(apiSources.Select(s => s.Name)))} continuously; Ctrl+C stops after the last commit.").ConfigureAwait(false);
                     }
 
-                    await DatabaseSourceLoader.RunContinuousAsync(loaded, sources, connection, TimeSpan.FromSeconds(seconds), result =>
+                    await DatabaseSourceLoader.RunContinuousAsync(loaded, sources, apiSources, connection, TimeSpan.FromSeconds(seconds), result =>
                     {
                         // Quiet passes are printed and kept only when the slot's lag moved by a megabyte or more.
                         if (!recorder.IsWorthKeeping(result))

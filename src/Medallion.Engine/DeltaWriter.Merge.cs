@@ -101,11 +101,11 @@ public sealed partial class DeltaWriter
         // Files to rewrite: those holding matched rows, or every file when unmatched target rows go. One pass over the
         // candidates finds them and how many source rows match each target row.
         List<ScanFile> touched = [];
-        long duplicates = 0;
+        long duplicates = 0, matchedTargetRows = 0;
         if (options.WhenMatched != DeltaMergeMatchedAction.None || options.DeleteWhen is not null || options.WhenNotMatchedBySourceDelete)
         {
-            (touched, duplicates) = await MatchedFilesAsync(candidates,
-                $"SELECT {TableRelation.FileColumn}, max(n) FROM (SELECT target.{TableRelation.FileColumn}, count(*) AS n FROM ({all}) AS target JOIN {sourceTable} AS source ON ({on}) GROUP BY target.{TableRelation.FileColumn}, target.{TableRelation.RowColumn}) GROUP BY 1",
+            (touched, duplicates, matchedTargetRows) = await MatchedFilesAsync(candidates,
+                $"SELECT {TableRelation.FileColumn}, max(n), count(*) FROM (SELECT target.{TableRelation.FileColumn}, count(*) AS n FROM ({all}) AS target JOIN {sourceTable} AS source ON ({on}) GROUP BY target.{TableRelation.FileColumn}, target.{TableRelation.RowColumn}) GROUP BY 1",
                 cancellationToken).ConfigureAwait(false);
             if (options.WhenMatched == DeltaMergeMatchedAction.None && options.DeleteWhen is null)
             {
@@ -136,12 +136,20 @@ public sealed partial class DeltaWriter
             string joined = $"FROM ({rel}) AS target LEFT JOIN {marked} AS source ON ({on})";
             string anyMatch = $"source.{MatchedMarker} IS NOT NULL";
             string isDeleted = options.DeleteWhen is null ? "false" : $"({anyMatch} AND source.{DeleteMarker})";
-            long[] counts = await ScalarLongsAsync(
-                $"SELECT count(*) FILTER (WHERE {isDeleted}), count(*) FILTER (WHERE {anyMatch}), count(*) FILTER (WHERE NOT ({anyMatch})) {joined}",
-                cancellationToken).ConfigureAwait(false);
-            long deletedByCondition = counts[0];
-            long matched = counts[1] - deletedByCondition;
-            long unmatched = counts[2];
+            long deletedByCondition, matched, unmatched;
+            if (options.DeleteWhen is null && LogicalRowCount(touched) is long touchedRows)
+            {
+                // Without a delete condition the pass that found the touched files already counted the matched rows.
+                (deletedByCondition, matched, unmatched) = (0, matchedTargetRows, touchedRows - matchedTargetRows);
+            }
+            else
+            {
+                long[] counts = await ScalarLongsAsync(
+                    $"SELECT count(*) FILTER (WHERE {isDeleted}), count(*) FILTER (WHERE {anyMatch}), count(*) FILTER (WHERE NOT ({anyMatch})) {joined}",
+                    cancellationToken).ConfigureAwait(false);
+                (deletedByCondition, matched, unmatched) = (counts[0], counts[1] - counts[0], counts[2]);
+            }
+
             // From here "matched" means matched and kept: rows the delete condition removes are handled on their own.
             string isMatched = options.DeleteWhen is null ? anyMatch : $"({anyMatch} AND NOT {isDeleted})";
             var select = new StringBuilder("SELECT ");
@@ -248,6 +256,7 @@ public sealed partial class DeltaWriter
             }
         }
 
+        List<AddFile> insertedFiles = [];
         if (options.WhenNotMatchedInsert)
         {
             var select = new StringBuilder("SELECT ");
@@ -263,15 +272,16 @@ public sealed partial class DeltaWriter
 
             string notDeleted = options.DeleteWhen is null ? string.Empty : $"NOT source.{DeleteMarker} AND ";
             string insertRows = $"FROM {sourceTable} AS source WHERE {notDeleted}NOT EXISTS (SELECT 1 FROM ({all}) AS target WHERE ({on}))";
-            inserted = await ScalarLongAsync($"SELECT count(*) {insertRows}", cancellationToken).ConfigureAwait(false);
-            if (inserted > 0)
+            // Written on their own, the inserted rows are counted by the write's statistics instead of another pass.
+            insertedFiles = await WriteRowsAsync(table, snapshot, $"{select} {insertRows}", cancellationToken).ConfigureAwait(false);
+            foreach (AddFile a in insertedFiles)
             {
-                if (cdf)
-                {
-                    changes.Add($"{select}, 'insert' AS {ChangeTypeColumn} {insertRows}");
-                }
+                inserted += FileStatistics.TryParse(a.Stats)?.NumRecords ?? 0;
+            }
 
-                parts.Add(select.Append(' ').Append(insertRows).ToString());
+            if (inserted > 0 && cdf)
+            {
+                changes.Add($"{select}, 'insert' AS {ChangeTypeColumn} {insertRows}");
             }
         }
 
@@ -290,6 +300,7 @@ public sealed partial class DeltaWriter
         }
 
         List<AddFile> adds = parts.Count == 0 ? [] : await WriteRowsAsync(table, snapshot, string.Join(" UNION ALL ", parts), cancellationToken).ConfigureAwait(false);
+        adds.AddRange(insertedFiles);
         metrics["numTargetFilesAdded"] = Transaction.Metric(adds.Count);
         var tx = new Transaction(table, snapshot);
         // Which rows are inserted depends on every target row, so the whole table was read.
@@ -324,8 +335,11 @@ public sealed partial class DeltaWriter
         return await FinishAsync(table, commit, result with { FilesAdded = adds.Count, FilesRemoved = filesRemoved, Metrics = metrics }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The files a query's rows name (first column: file path), and the largest second column (match count per target row).</summary>
-    private async Task<(List<ScanFile> Files, long MaxMatches)> MatchedFilesAsync(IReadOnlyList<ScanFile> files, string sql, CancellationToken cancellationToken)
+    /// <summary>
+    /// The files a query's rows name (first column: file path), the largest second column (match count per target row)
+    /// and the sum of the third (matched target rows per file).
+    /// </summary>
+    private async Task<(List<ScanFile> Files, long ExtraMatches, long MatchedRows)> MatchedFilesAsync(IReadOnlyList<ScanFile> files, string sql, CancellationToken cancellationToken)
     {
         var byPath = new Dictionary<string, ScanFile>(StringComparer.Ordinal);
         foreach (ScanFile f in files)
@@ -334,10 +348,10 @@ public sealed partial class DeltaWriter
         }
 
         var result = new List<ScanFile>();
-        long maxMatches = 0;
+        long maxMatches = 0, matchedRows = 0;
         if (files.Count == 0)
         {
-            return (result, maxMatches);
+            return (result, maxMatches, matchedRows);
         }
 
         using DuckDbCommand command = Connection.CreateCommand();
@@ -351,12 +365,13 @@ public sealed partial class DeltaWriter
                 {
                     result.Add(f);
                     maxMatches = Math.Max(maxMatches, reader.GetInt64(1));
+                    matchedRows += reader.GetInt64(2);
                 }
             }
         }
 
         // A target row matched by two source rows counts once per extra match, as the old per-row query did.
-        return (result, maxMatches > 1 ? maxMatches - 1 : 0);
+        return (result, maxMatches > 1 ? maxMatches - 1 : 0, matchedRows);
     }
 
     /// <summary>
@@ -408,6 +423,23 @@ public sealed partial class DeltaWriter
 
             return (rows, range, false);
         }
+    }
+
+    /// <summary>The rows the files hold after their deletion vectors, or null when a file has no statistics.</summary>
+    private static long? LogicalRowCount(IReadOnlyList<ScanFile> files)
+    {
+        long rows = 0;
+        foreach (ScanFile f in files)
+        {
+            if (f.RecordCount is not long n)
+            {
+                return null;
+            }
+
+            rows += n;
+        }
+
+        return rows;
     }
 
     private static StructField? FindIgnoringCase(IReadOnlyList<StructField> fields, string name)

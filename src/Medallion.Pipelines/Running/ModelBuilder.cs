@@ -64,7 +64,9 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         Snapshot? target = await TryTargetSnapshotAsync(cancellationToken).ConfigureAwait(false);
         ModelRunRecord? last = await _run.Catalog.GetLastSuccessfulModelRunAsync(_model.Name, cancellationToken).ConfigureAwait(false);
 
-        bool incremental = Config.Materialized is Materialization.Append or Materialization.Merge
+        // An scd2 model compares each key it reads with the key's current version, so reading only the upstream rows
+        // that changed gives the same history as reading them all: keys it does not read stay current either way.
+        bool incremental = Config.Materialized is Materialization.Append or Materialization.Merge or Materialization.Scd2
             && !_run.Options.FullRefresh && target is not null && last is not null;
         if (incremental && !await BindIncrementalAsync(planner, upstream, last!, cancellationToken).ConfigureAwait(false))
         {

@@ -192,6 +192,28 @@ public sealed class MaterializationTests : IDisposable
     }
 
     [Fact]
+    public async Task An_scd2_model_reads_only_the_upstream_rows_added_since_its_last_run_and_keeps_unread_keys_current()
+    {
+        await _project.AppendAsync("bronze.orders", "SELECT * FROM (VALUES (1, 'new'), (2, 'new')) t(id, status)");
+        _project.Model("silver.orders", "SELECT id, status FROM bronze.orders", "materialized: scd2\nunique_key: [id]");
+        await _project.RunAsync(new RunOptions { Time = new FakeClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)) });
+        await _project.AppendAsync("bronze.orders", "SELECT * FROM (VALUES (1, 'paid'), (3, 'new')) t(id, status)");
+
+        RunResult second = await _project.RunAsync(new RunOptions { Time = new FakeClock(new DateTimeOffset(2026, 1, 2, 0, 0, 0, TimeSpan.Zero)) });
+
+        Assert.True(second.Succeeded, second[s_silver].Error);
+        Assert.Equal(RunMode.Incremental, second[s_silver].Mode);
+        Assert.Equal(
+            [
+                "1|new|2026-01-01|2026-01-02|False",
+                "1|paid|2026-01-02|null|True",
+                "2|new|2026-01-01|null|True",
+                "3|new|2026-01-02|null|True",
+            ],
+            await _project.QueryAsync("SELECT id, status, strftime(valid_from, '%Y-%m-%d'), strftime(valid_to, '%Y-%m-%d'), is_current FROM silver.orders ORDER BY id, valid_from"));
+    }
+
+    [Fact]
     public async Task A_model_partitioned_in_its_config_writes_a_partitioned_table()
     {
         await _project.AppendAsync("bronze.orders", "SELECT * FROM (VALUES (1, 'SP'), (2, 'RJ')) t(id, uf)");

@@ -43,6 +43,30 @@ public sealed partial class CatalogStore
         return (await GetRunAsync(runId, cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary>
+    /// Forgets a run: the run, its model and source runs and its quality results go, in one transaction. For runs that
+    /// did nothing worth keeping, such as the idle passes of a continuous run. Table versions a run committed are not
+    /// its records and stay.
+    /// </summary>
+    /// <returns>False when no run has that id.</returns>
+    public async Task<bool> DeleteRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        if (await GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return false;
+        }
+
+        // Model and source runs go with the run (ON DELETE CASCADE); quality results reference it by id only.
+        await ExecuteInTransactionAsync(
+            [
+                ("DELETE FROM quality_results WHERE run_id = @id", [("@id", runId)]),
+                ("DELETE FROM runs WHERE id = @id", [("@id", runId)]),
+            ],
+            cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     /// <summary>The run with that id, or null.</summary>
     public async Task<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken = default)
     {

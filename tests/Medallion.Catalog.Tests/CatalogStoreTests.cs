@@ -304,6 +304,28 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Deleting_a_run_removes_its_model_runs_source_runs_and_quality_results_and_keeps_other_runs()
+    {
+        RunRecord kept = await _store.StartRunAsync(null);
+        RunRecord forgotten = await _store.StartRunAsync(null);
+        DateTimeOffset at = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        foreach (RunRecord run in new[] { kept, forgotten })
+        {
+            await _store.RecordModelRunAsync(new ModelRunRecord(run.Id, s_orders, RunStatus.Succeeded, 1, new Dictionary<string, long>(), TimeSpan.Zero));
+            await _store.RecordSourceRunAsync(new SourceRunRecord(run.Id, s_orders, 1, "shop", "public.orders", "cdc", 0, 0, "0/1", null, 0, at));
+            await _store.RecordQualityResultAsync(new QualityResultRecord(run.Id, s_orders, "unique(id)", "warn", true, 0, "[]", at));
+        }
+
+        bool deleted = await _store.DeleteRunAsync(forgotten.Id);
+
+        Assert.True(deleted);
+        Assert.Equal([kept.Id], (await _store.ListRunsAsync()).Select(r => r.Id));
+        Assert.Equal((0, 0, 0), ((await _store.GetModelRunsAsync(forgotten.Id)).Count, (await _store.GetSourceRunsAsync(forgotten.Id)).Count, (await _store.GetQualityResultsAsync(forgotten.Id)).Count));
+        Assert.Equal((1, 1, 1), ((await _store.GetModelRunsAsync(kept.Id)).Count, (await _store.GetSourceRunsAsync(kept.Id)).Count, (await _store.GetQualityResultsAsync(kept.Id)).Count));
+        Assert.False(await _store.DeleteRunAsync(forgotten.Id));
+    }
+
+    [Fact]
     public async Task Quality_results_keep_counts_and_sample_rows_and_the_latest_per_rule_is_queryable()
     {
         DateTimeOffset at = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);

@@ -65,7 +65,15 @@ public static class ProjectRunner
                 : steps.All(s => s.State == StepState.Succeeded) ? RunStatus.Succeeded
                 : RunStatus.Failed;
             string? firstError = steps.FirstOrDefault(s => s.State == StepState.Failed) is { } failed ? $"{failed.Table}: {failed.Error}" : null;
-            await catalog.FinishRunAsync(run.Id, status, firstError, CancellationToken.None).ConfigureAwait(false);
+            if (options.ForgetIdleRun && status == RunStatus.Succeeded && steps.All(s => s.CommittedVersion is null))
+            {
+                await catalog.DeleteRunAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                await catalog.FinishRunAsync(run.Id, status, firstError, CancellationToken.None).ConfigureAwait(false);
+            }
+
             return new RunResult(run.Id, status, steps, elapsed.Elapsed);
         }
     }
@@ -74,7 +82,8 @@ public static class ProjectRunner
     /// Runs the project again and again until <paramref name="stop"/> is cancelled: CDC sources stream in micro-batches
     /// of <paramref name="interval"/> (each pass commits at least that often and ends after about that long), other
     /// sources are read again, and the models downstream run incrementally after each pass; models with nothing new
-    /// upstream are not rebuilt. Stopping lets the pass under way finish and commit (at most about one interval plus
+    /// upstream are not rebuilt, and a pass that committed nothing and failed nothing leaves no run in the catalog.
+    /// Stopping lets the pass under way finish and commit (at most about one interval plus
     /// its models), then returns; nothing is half-committed.
     /// </summary>
     /// <param name="project">The loaded project.</param>
@@ -90,7 +99,7 @@ public static class ProjectRunner
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
         RunResult? last = null;
-        RunOptions pass = options with { ChangeInterval = interval };
+        RunOptions pass = options with { ChangeInterval = interval, ForgetIdleRun = true };
         while (!stop.IsCancellationRequested)
         {
             Stopwatch started = Stopwatch.StartNew();

@@ -29,6 +29,12 @@ public sealed record RunOptions
     /// </summary>
     public bool SkipIdleModels { get; init; }
 
+    /// <summary>
+    /// A run that succeeded without committing anything leaves no record in the catalog (run, model and source runs,
+    /// quality results): what keeps the history of a continuous run to the passes that changed a table or failed.
+    /// </summary>
+    public bool ForgetIdleRun { get; init; }
+
     /// <summary>Receives each step's state changes as they happen (called from worker threads, one call at a time).</summary>
     public IProgress<RunEvent>? Progress { get; init; }
 }

@@ -34,6 +34,36 @@ public sealed class SourceAndQualityTests : IDisposable
     }
 
     [Fact]
+    public async Task The_passes_of_a_continuous_run_that_commit_nothing_leave_no_run_in_the_catalog()
+    {
+        _project.File("data/orders/1.csv", "id,amount\n1,10\n");
+        _project.Model("silver.orders", "SELECT id, amount FROM bronze.orders", "materialized: append");
+        MedallionProject project = await MedallionProject.LoadAsync(_project.Directory);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var passes = new List<RunResult>();
+
+        await ProjectRunner.RunContinuousAsync(project, new RunOptions(), TimeSpan.FromMilliseconds(50), pass =>
+        {
+            passes.Add(pass);
+            if (passes.Count == 2)
+            {
+                _project.File("data/orders/2.csv", "id,amount\n2,20\n");
+            }
+            else if (passes.Count == 4)
+            {
+                stop.Cancel();
+            }
+
+            return Task.CompletedTask;
+        }, stop.Token);
+        await using CatalogStore catalog = await _project.OpenCatalogAsync();
+
+        Assert.All(passes, p => Assert.True(p.Succeeded, string.Join("; ", p.Steps.Select(s => s.Error))));
+        Assert.Equal([passes[2].RunId, passes[0].RunId], (await catalog.ListRunsAsync()).Select(r => r.Id));
+        Assert.Equal(2, (await catalog.GetModelRunHistoryAsync(s_silver)).Count);
+    }
+
+    [Fact]
     public async Task A_broken_fail_expectation_fails_the_model_and_commits_nothing()
     {
         await _project.AppendAsync("bronze.orders", "SELECT * FROM (VALUES (1, 10), (NULL, 20)) t(id, amount)");

@@ -101,12 +101,10 @@ public sealed partial class DeltaWriter
         // Files to rewrite: those holding matched rows, or every file when unmatched target rows go. One pass over the
         // candidates finds them and how many source rows match each target row.
         List<ScanFile> touched = [];
-        long duplicates = 0, matchedTargetRows = 0;
+        long duplicates = 0, matchedTargetRows = 0, matchedSourceRows = 0;
         if (options.WhenMatched != DeltaMergeMatchedAction.None || options.DeleteWhen is not null || options.WhenNotMatchedBySourceDelete)
         {
-            (touched, duplicates, matchedTargetRows) = await MatchedFilesAsync(candidates,
-                $"SELECT {TableRelation.FileColumn}, max(n), count(*) FROM (SELECT target.{TableRelation.FileColumn}, count(*) AS n FROM ({all}) AS target JOIN {sourceTable} AS source ON ({on}) GROUP BY target.{TableRelation.FileColumn}, target.{TableRelation.RowColumn}) GROUP BY 1",
-                cancellationToken).ConfigureAwait(false);
+            (touched, duplicates, matchedTargetRows, matchedSourceRows) = await MatchedFilesAsync(candidates, all, sourceTable, on, cancellationToken).ConfigureAwait(false);
             if (options.WhenMatched == DeltaMergeMatchedAction.None && options.DeleteWhen is null)
             {
                 duplicates = 0;
@@ -257,7 +255,9 @@ public sealed partial class DeltaWriter
         }
 
         List<AddFile> insertedFiles = [];
-        if (options.WhenNotMatchedInsert)
+        // When every source row matched a target row there is nothing to insert, and no need to look for it.
+        bool everySourceRowMatched = options.DeleteWhen is null && matchedSourceRows == sourceRows;
+        if (options.WhenNotMatchedInsert && !everySourceRowMatched)
         {
             var select = new StringBuilder("SELECT ");
             for (int i = 0; i < schema.Fields.Count; i++)
@@ -336,42 +336,54 @@ public sealed partial class DeltaWriter
     }
 
     /// <summary>
-    /// The files a query's rows name (first column: file path), the largest second column (match count per target row)
-    /// and the sum of the third (matched target rows per file).
+    /// One pass joining the target rows of <paramref name="files"/> (<paramref name="relation"/>, with row ids) to the
+    /// source: the files holding matched rows, how many extra source rows match the most-matched target row (0 when
+    /// none is matched twice), how many target rows matched, and how many source rows matched at least one target row.
     /// </summary>
-    private async Task<(List<ScanFile> Files, long ExtraMatches, long MatchedRows)> MatchedFilesAsync(IReadOnlyList<ScanFile> files, string sql, CancellationToken cancellationToken)
+    private async Task<(List<ScanFile> Files, long ExtraMatches, long MatchedTargetRows, long MatchedSourceRows)> MatchedFilesAsync(
+        IReadOnlyList<ScanFile> files, string relation, string sourceTable, string on, CancellationToken cancellationToken)
     {
+        var result = new List<ScanFile>();
+        long maxMatches = 0, matchedTargetRows = 0, matchedSourceRows = 0;
+        if (files.Count == 0)
+        {
+            return (result, maxMatches, matchedTargetRows, matchedSourceRows);
+        }
+
         var byPath = new Dictionary<string, ScanFile>(StringComparer.Ordinal);
         foreach (ScanFile f in files)
         {
             byPath[f.AbsolutePath] = f;
         }
 
-        var result = new List<ScanFile>();
-        long maxMatches = 0, matchedRows = 0;
-        if (files.Count == 0)
-        {
-            return (result, maxMatches, matchedRows);
-        }
-
+        // One row per file, then one row (file NULL) with the matched source rows. Were a source column named rowid to
+        // shadow the temp table's, the distinct count could only come out lower, which merely keeps the insert pass.
+        string file = TableRelation.FileColumn, row = TableRelation.RowColumn;
         using DuckDbCommand command = Connection.CreateCommand();
-        command.CommandText = sql;
+        command.CommandText =
+            $"WITH pairs AS MATERIALIZED (SELECT target.{file} AS f, target.{row} AS r, source.rowid AS s FROM ({relation}) AS target JOIN {sourceTable} AS source ON ({on})) " +
+            "SELECT f, max(n), count(*), NULL FROM (SELECT f, count(*) AS n FROM pairs GROUP BY f, r) GROUP BY f " +
+            "UNION ALL SELECT NULL, NULL, NULL, count(DISTINCT s) FROM pairs";
         DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (!reader.IsDBNull(0) && byPath.TryGetValue(reader.GetString(0), out ScanFile? f))
+                if (reader.IsDBNull(0))
+                {
+                    matchedSourceRows = reader.GetInt64(3);
+                }
+                else if (byPath.TryGetValue(reader.GetString(0), out ScanFile? f))
                 {
                     result.Add(f);
                     maxMatches = Math.Max(maxMatches, reader.GetInt64(1));
-                    matchedRows += reader.GetInt64(2);
+                    matchedTargetRows += reader.GetInt64(2);
                 }
             }
         }
 
         // A target row matched by two source rows counts once per extra match, as the old per-row query did.
-        return (result, maxMatches > 1 ? maxMatches - 1 : 0, matchedRows);
+        return (result, maxMatches > 1 ? maxMatches - 1 : 0, matchedTargetRows, matchedSourceRows);
     }
 
     /// <summary>

@@ -199,6 +199,37 @@ public sealed class DmlTests : IDisposable
     }
 
     [Fact]
+    public async Task Merge_updates_every_target_row_a_source_row_matches_and_still_inserts_the_unmatched_source_row()
+    {
+        string path = await PartitionedTableAsync();
+
+        DeltaOperationResult result = await _f.Writer.MergeAsync(path, new DeltaMergeOptions("SELECT * FROM (VALUES ('a', -1), ('c', 99)) s(p, v)", "target.p = source.p")
+        {
+            WhenMatched = DeltaMergeMatchedAction.Update,
+            WhenNotMatchedInsert = true,
+        });
+
+        Assert.Equal(("1", "3"), (result.Metrics["numTargetRowsInserted"], result.Metrics["numTargetRowsUpdated"]));
+        Assert.Equal(["0|a|-1", "1|a|-1", "2|a|-1", "3|b|30", "4|b|40", "5|b|50", "∅|c|99"], await _f.ReadAsync(path));
+    }
+
+    [Fact]
+    public async Task Merge_whose_every_source_row_matches_rewrites_the_touched_files_and_inserts_nothing()
+    {
+        string path = await PartitionedTableAsync();
+
+        DeltaOperationResult result = await _f.Writer.MergeAsync(path, new DeltaMergeOptions("SELECT * FROM (VALUES (1, 'a', -1), (4, 'b', -4)) s(id, p, v)", "target.id = source.id")
+        {
+            WhenMatched = DeltaMergeMatchedAction.Update,
+            WhenNotMatchedInsert = true,
+        });
+
+        Assert.Equal((2, 2), (result.FilesRemoved, result.FilesAdded));
+        Assert.Equal(("0", "2"), (result.Metrics["numTargetRowsInserted"], result.Metrics["numTargetRowsUpdated"]));
+        Assert.Equal(["0|a|0", "1|a|-1", "2|a|20", "3|b|30", "4|b|-4", "5|b|50"], await _f.ReadAsync(path));
+    }
+
+    [Fact]
     public async Task Merge_refuses_several_source_rows_matching_one_target_row()
     {
         string path = await PartitionedTableAsync();

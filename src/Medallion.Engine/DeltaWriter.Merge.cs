@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -100,22 +101,18 @@ public sealed partial class DeltaWriter
 
         // Files to rewrite: those holding matched rows, or every file when unmatched target rows go. One pass over the
         // candidates finds them and how many source rows match each target row.
-        List<ScanFile> touched = [];
-        long duplicates = 0, matchedTargetRows = 0, matchedSourceRows = 0;
+        bool useDeletionVectors = DeletionVectorsEnabled(snapshot);
+        // With deletion vectors, when only matched rows leave (updated or deleted), the pass keeps their row indexes.
+        bool matchedRowsLeave = useDeletionVectors && options.WhenMatched != DeltaMergeMatchedAction.None && options.DeleteWhen is null && !options.WhenNotMatchedBySourceDelete;
+        MatchedFiles matches = MatchedFiles.None;
         if (options.WhenMatched != DeltaMergeMatchedAction.None || options.DeleteWhen is not null || options.WhenNotMatchedBySourceDelete)
         {
-            (touched, duplicates, matchedTargetRows, matchedSourceRows) = await MatchedFilesAsync(candidates, all, sourceTable, on, cancellationToken).ConfigureAwait(false);
-            if (options.WhenMatched == DeltaMergeMatchedAction.None && options.DeleteWhen is null)
-            {
-                duplicates = 0;
-            }
-
-            if (options.WhenNotMatchedBySourceDelete)
-            {
-                touched = [.. candidates];
-            }
+            matches = await MatchedFilesAsync(candidates, all, sourceTable, on, matchedRowsLeave, cancellationToken).ConfigureAwait(false);
         }
 
+        List<ScanFile> touched = options.WhenNotMatchedBySourceDelete ? [.. candidates] : matches.Files;
+        // Several source rows on one target row only make the result ambiguous where that row changes.
+        long duplicates = options.WhenMatched == DeltaMergeMatchedAction.None && options.DeleteWhen is null ? 0 : matches.ExtraMatches;
         if (duplicates > 0)
         {
             throw new MedallionException(ErrorCode.DeltaInvalidWriteArgument,
@@ -125,7 +122,6 @@ public sealed partial class DeltaWriter
         var parts = new List<string>();
         var changes = new List<string>();
         bool cdf = ChangeDataFeedEnabled(snapshot);
-        bool useDeletionVectors = DeletionVectorsEnabled(snapshot);
         Dictionary<string, List<long>> leaving = [];
         long updated = 0, deleted = 0, copied = 0, inserted = 0;
         if (touched.Count > 0)
@@ -138,7 +134,7 @@ public sealed partial class DeltaWriter
             if (options.DeleteWhen is null && LogicalRowCount(touched) is long touchedRows)
             {
                 // Without a delete condition the pass that found the touched files already counted the matched rows.
-                (deletedByCondition, matched, unmatched) = (0, matchedTargetRows, touchedRows - matchedTargetRows);
+                (deletedByCondition, matched, unmatched) = (0, matches.TargetRows, touchedRows - matches.TargetRows);
             }
             else
             {
@@ -229,7 +225,11 @@ public sealed partial class DeltaWriter
             {
                 // Rows that change or go are marked deleted where they are; only updated rows are written anew.
                 string leaves = string.Join(" OR ", [.. drop, .. options.WhenMatched == DeltaMergeMatchedAction.Update ? new[] { isMatched } : []]);
-                if (leaves.Length > 0)
+                if (matchedRowsLeave)
+                {
+                    leaving = matches.Rows;
+                }
+                else if (leaves.Length > 0)
                 {
                     string withIds = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: true, cancellationToken).ConfigureAwait(false);
                     leaving = await RowIndexesAsync(
@@ -256,7 +256,7 @@ public sealed partial class DeltaWriter
 
         List<AddFile> insertedFiles = [];
         // When every source row matched a target row there is nothing to insert, and no need to look for it.
-        bool everySourceRowMatched = options.DeleteWhen is null && matchedSourceRows == sourceRows;
+        bool everySourceRowMatched = options.DeleteWhen is null && matches.SourceRows == sourceRows;
         if (options.WhenNotMatchedInsert && !everySourceRowMatched)
         {
             var select = new StringBuilder("SELECT ");
@@ -338,16 +338,15 @@ public sealed partial class DeltaWriter
     /// <summary>
     /// One pass joining the target rows of <paramref name="files"/> (<paramref name="relation"/>, with row ids) to the
     /// source: the files holding matched rows, how many extra source rows match the most-matched target row (0 when
-    /// none is matched twice), how many target rows matched, and how many source rows matched at least one target row.
+    /// none is matched twice), how many target rows and how many source rows matched, and with
+    /// <paramref name="withRows"/> the matched row indexes of each file.
     /// </summary>
-    private async Task<(List<ScanFile> Files, long ExtraMatches, long MatchedTargetRows, long MatchedSourceRows)> MatchedFilesAsync(
-        IReadOnlyList<ScanFile> files, string relation, string sourceTable, string on, CancellationToken cancellationToken)
+    private async Task<MatchedFiles> MatchedFilesAsync(
+        IReadOnlyList<ScanFile> files, string relation, string sourceTable, string on, bool withRows, CancellationToken cancellationToken)
     {
-        var result = new List<ScanFile>();
-        long maxMatches = 0, matchedTargetRows = 0, matchedSourceRows = 0;
         if (files.Count == 0)
         {
-            return (result, maxMatches, matchedTargetRows, matchedSourceRows);
+            return MatchedFiles.None;
         }
 
         var byPath = new Dictionary<string, ScanFile>(StringComparer.Ordinal);
@@ -359,11 +358,15 @@ public sealed partial class DeltaWriter
         // One row per file, then one row (file NULL) with the matched source rows. Were a source column named rowid to
         // shadow the temp table's, the distinct count could only come out lower, which merely keeps the insert pass.
         string file = TableRelation.FileColumn, row = TableRelation.RowColumn;
+        string rows = withRows ? "list(r)" : "CAST(NULL AS BIGINT[])";
         using DuckDbCommand command = Connection.CreateCommand();
         command.CommandText =
             $"WITH pairs AS MATERIALIZED (SELECT target.{file} AS f, target.{row} AS r, source.rowid AS s FROM ({relation}) AS target JOIN {sourceTable} AS source ON ({on})) " +
-            "SELECT f, max(n), count(*), NULL FROM (SELECT f, count(*) AS n FROM pairs GROUP BY f, r) GROUP BY f " +
-            "UNION ALL SELECT NULL, NULL, NULL, count(DISTINCT s) FROM pairs";
+            $"SELECT f, max(n), count(*), NULL, {rows} FROM (SELECT f, r, count(*) AS n FROM pairs GROUP BY f, r) GROUP BY f " +
+            "UNION ALL SELECT NULL, NULL, NULL, count(DISTINCT s), NULL FROM pairs";
+        var matched = new List<ScanFile>();
+        var rowsByFile = new Dictionary<string, List<long>>(StringComparer.Ordinal);
+        long maxMatches = 0, targetRows = 0, sourceRows = 0;
         DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
@@ -371,19 +374,34 @@ public sealed partial class DeltaWriter
             {
                 if (reader.IsDBNull(0))
                 {
-                    matchedSourceRows = reader.GetInt64(3);
+                    sourceRows = reader.GetInt64(3);
+                    continue;
                 }
-                else if (byPath.TryGetValue(reader.GetString(0), out ScanFile? f))
+
+                string path = reader.GetString(0);
+                if (!byPath.TryGetValue(path, out ScanFile? f))
                 {
-                    result.Add(f);
-                    maxMatches = Math.Max(maxMatches, reader.GetInt64(1));
-                    matchedTargetRows += reader.GetInt64(2);
+                    continue;
+                }
+
+                matched.Add(f);
+                maxMatches = Math.Max(maxMatches, reader.GetInt64(1));
+                targetRows += reader.GetInt64(2);
+                if (withRows && reader.GetValue(4) is List<object?> indexes)
+                {
+                    rowsByFile[path] = indexes.ConvertAll(i => Convert.ToInt64(i, CultureInfo.InvariantCulture));
                 }
             }
         }
 
         // A target row matched by two source rows counts once per extra match, as the old per-row query did.
-        return (result, maxMatches > 1 ? maxMatches - 1 : 0, matchedTargetRows, matchedSourceRows);
+        return new MatchedFiles(matched, maxMatches > 1 ? maxMatches - 1 : 0, targetRows, sourceRows, rowsByFile);
+    }
+
+    /// <summary>What the pass over the candidate files found; see <see cref="MatchedFilesAsync"/>.</summary>
+    private sealed record MatchedFiles(List<ScanFile> Files, long ExtraMatches, long TargetRows, long SourceRows, Dictionary<string, List<long>> Rows)
+    {
+        public static MatchedFiles None => new([], 0, 0, 0, []);
     }
 
     /// <summary>

@@ -32,10 +32,20 @@ try
     Execute(connection, "SET TimeZone = 'UTC'");
     Execute(connection, $"CREATE TABLE src AS SELECT i AS id, i % 1000 AS k, 'name-' || (i % 100000) AS s, i / 7.0 AS x FROM range({rows}) t(i)");
 
-    // 1. Append: our write (Parquet by DuckDB plus stats and a commit) against DuckDB's plain COPY of the same rows.
-    double copyMs = Time(() => Execute(connection, $"COPY (SELECT * FROM src) TO '{Path.Combine(root, "copy.parquet")}' (FORMAT parquet)"));
-    double appendMs = await TimeAsync(() => writer.WriteAsync(Path.Combine(root, "append"), "SELECT * FROM src"));
-    Console.WriteLine($"append {rows:N0} rows: Medallion {appendMs:F0} ms ({rows / appendMs / 1000:F2}M rows/s), DuckDB COPY {copyMs:F0} ms ({rows / copyMs / 1000:F2}M rows/s); throughput ratio {copyMs / appendMs:F2}x (target >= 0.9x)");
+    // 1. Append: our write (Parquet by DuckDB plus stats and a commit) against DuckDB's plain COPY of the same rows,
+    // alternated AppendRounds times and compared by their medians, so one burst of load on a shared machine does not
+    // decide the ratio.
+    const int AppendRounds = 5;
+    var copyTimes = new double[AppendRounds];
+    var appendTimes = new double[AppendRounds];
+    for (int round = 0; round < AppendRounds; round++)
+    {
+        copyTimes[round] = Time(() => Execute(connection, $"COPY (SELECT * FROM src) TO '{Path.Combine(root, "copy.parquet")}' (FORMAT parquet)"));
+        appendTimes[round] = await TimeAsync(() => writer.WriteAsync(Path.Combine(root, "append"), "SELECT * FROM src"));
+    }
+
+    double copyMs = Median(copyTimes), appendMs = Median(appendTimes);
+    Console.WriteLine($"append {rows:N0} rows (median of {AppendRounds} alternated rounds): Medallion {appendMs:F0} ms ({rows / appendMs / 1000:F2}M rows/s), DuckDB COPY {copyMs:F0} ms ({rows / copyMs / 1000:F2}M rows/s); throughput ratio {copyMs / appendMs:F2}x (target >= 0.9x)");
 
     // 2. MERGE touching 1% of the keys, clustered, in a table of Chunks files; baseline: rewrite the whole table once.
     string cow = Path.Combine(root, "merge-cow"), dv = Path.Combine(root, "merge-dv");
@@ -162,6 +172,12 @@ static async Task<double> TimeAsync(Func<Task> action)
     var clock = Stopwatch.StartNew();
     await action();
     return clock.Elapsed.TotalMilliseconds;
+}
+
+static double Median(double[] values)
+{
+    double[] sorted = [.. values.Order()];
+    return sorted[sorted.Length / 2];
 }
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";

@@ -28,6 +28,8 @@ public sealed unsafe class DuckDbAppender : IDisposable
     private readonly DuckDbDataChunkHandle _chunk;
     private readonly IntPtr[] _vectors;
     private readonly void*[] _data;
+    // Each vector's writable validity mask, fetched at its first NULL of a chunk: two native calls per chunk, not per NULL.
+    private readonly ulong*[] _validity;
     private readonly ulong _capacity;
     private ulong _rows;
     private const int InlineStringBytes = 12;
@@ -76,6 +78,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         _capacity = NativeMethods.Helpers.VectorSize();
         _vectors = new IntPtr[count];
         _data = new void*[count];
+        _validity = new ulong*[count];
         LoadVectors();
     }
 
@@ -127,12 +130,12 @@ public sealed unsafe class DuckDbAppender : IDisposable
     public DuckDbAppender AppendNull()
     {
         int column = NextColumn();
-        IntPtr vector = _vectors[column];
-        ulong* validity = NativeMethods.DataChunk.VectorGetValidity(vector);
+        ulong* validity = _validity[column];
         if (validity == null)
         {
+            IntPtr vector = _vectors[column];
             NativeMethods.DataChunk.VectorEnsureValidityWritable(vector);
-            validity = NativeMethods.DataChunk.VectorGetValidity(vector);
+            _validity[column] = validity = NativeMethods.DataChunk.VectorGetValidity(vector);
         }
 
         validity[_rows >> 6] &= ~(1UL << (int)(_rows & 63));
@@ -511,6 +514,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         {
             _vectors[i] = NativeMethods.DataChunk.GetVector(chunk, (ulong)i);
             _data[i] = NativeMethods.DataChunk.VectorGetData(_vectors[i]);
+            _validity[i] = null;
         }
     }
 
@@ -523,7 +527,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         _column = -1;
         for (int i = 0; i < _vectors.Length; i++)
         {
-            ulong* validity = NativeMethods.DataChunk.VectorGetValidity(_vectors[i]);
+            ulong* validity = _validity[i];
             if (validity != null)
             {
                 validity[_rows >> 6] |= 1UL << (int)(_rows & 63);

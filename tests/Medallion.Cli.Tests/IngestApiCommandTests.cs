@@ -29,4 +29,23 @@ public sealed class IngestApiCommandTests : IDisposable
 
         Assert.Equal((2, "error: --source needs --into <namespace.table>, e.g. --into bronze.orders.\n"), (result.ExitCode, result.Error));
     }
+
+    [Fact]
+    public async Task Ingest_listen_with_a_token_variable_that_is_not_set_is_a_usage_error_naming_it()
+    {
+        Cli.Result result = await Cli.RunAsync("ingest", "--listen", "127.0.0.1:1", "--into", "bronze.orders_cdc", "--token-env", "MEDALLION_TEST_TOKEN_NEVER_SET", "--project", _directory);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --token-env MEDALLION_TEST_TOKEN_NEVER_SET: the environment variable MEDALLION_TEST_TOKEN_NEVER_SET is not set or empty; export it with the token senders must present.\n", result.Error);
+    }
+
+    [Fact]
+    public async Task Ingest_listen_without_a_token_on_an_address_other_machines_reach_is_refused()
+    {
+        Cli.Result result = await Cli.RunAsync("ingest", "--listen", "192.0.2.10:8089", "--into", "bronze.orders_cdc", "--project", _directory);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("can be reached from other machines", result.Error, StringComparison.Ordinal);
+        Assert.Contains("--token-env NAME", result.Error, StringComparison.Ordinal);
+    }
 }

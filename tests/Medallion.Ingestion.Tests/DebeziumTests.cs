@@ -77,9 +77,9 @@ public sealed class DebeziumTests : IDisposable
     [Fact]
     public void A_tombstone_is_read_as_no_change() => Assert.Null(Problem("""{"schema":null,"payload":null}"""));
 
-    private async Task<(DebeziumEndpoint Endpoint, Task Running, CancellationTokenSource Stop)> StartAsync()
+    private async Task<(DebeziumEndpoint Endpoint, Task Running, CancellationTokenSource Stop)> StartAsync(string? token = null)
     {
-        var endpoint = new DebeziumEndpoint(_target.Connection, _bronze.Sink("orders_cdc"), new Uri($"http://127.0.0.1:{ApiServer.FreePort()}/"));
+        var endpoint = new DebeziumEndpoint(_target.Connection, _bronze.Sink("orders_cdc"), new Uri($"http://127.0.0.1:{ApiServer.FreePort()}/"), bearerToken: token);
         endpoint.Start();
         var stop = new CancellationTokenSource();
         Task running = endpoint.RunAsync(stop.Token);
@@ -146,6 +146,128 @@ public sealed class DebeziumTests : IDisposable
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             Assert.StartsWith("{\"error\":\"the body is not valid JSON at line 2, byte 11:", answer, StringComparison.Ordinal);
             Assert.False(Directory.Exists(_bronze.Path));
+        }
+    }
+
+    [Fact]
+    public async Task A_request_without_the_endpoints_bearer_token_gets_401_and_writes_nothing()
+    {
+        (DebeziumEndpoint endpoint, Task running, CancellationTokenSource stop) = await StartAsync("s3cret");
+        using (endpoint)
+        using (stop)
+        {
+            HttpResponseMessage missing = await PostAsync(endpoint, Update);
+            using var wrong = new HttpRequestMessage(HttpMethod.Post, endpoint.Address) { Content = new StringContent(Update, Encoding.UTF8, "application/json") };
+            wrong.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "s3cret-not");
+            HttpResponseMessage refused = await _client.SendAsync(wrong);
+            string answer = await refused.Content.ReadAsStringAsync();
+            await stop.CancelAsync();
+            await running;
+
+            Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized), (missing.StatusCode, refused.StatusCode));
+            Assert.Equal("Bearer", Assert.Single(refused.Headers.WwwAuthenticate).Scheme);
+            Assert.Equal("{\"error\":\"this endpoint needs 'Authorization: Bearer <token>' with its token; nothing was written\"}", answer);
+            Assert.False(Directory.Exists(_bronze.Path));
+        }
+    }
+
+    [Fact]
+    public async Task A_request_with_the_endpoints_bearer_token_is_committed()
+    {
+        (DebeziumEndpoint endpoint, Task running, CancellationTokenSource stop) = await StartAsync("s3cret");
+        using (endpoint)
+        using (stop)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Address) { Content = new StringContent(Update, Encoding.UTF8, "application/json") };
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "s3cret");
+            HttpResponseMessage response = await _client.SendAsync(request);
+            await stop.CancelAsync();
+            await running;
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(0L, (await _bronze.SnapshotAsync()).Version);
+        }
+    }
+
+    [Fact]
+    public void An_endpoint_without_a_token_refuses_to_listen_where_other_machines_reach_it()
+    {
+        using var endpoint = new DebeziumEndpoint(_target.Connection, _bronze.Sink("orders_cdc"), new Uri($"http://192.0.2.10:{ApiServer.FreePort()}/"));
+
+        MedallionException error = Assert.Throws<MedallionException>(endpoint.Start);
+
+        Assert.Equal(ErrorCode.SourceSecretMissing, error.Code);
+        Assert.Contains("--token-env", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_slow_sender_does_not_hold_up_the_requests_behind_it()
+    {
+        (DebeziumEndpoint endpoint, Task running, CancellationTokenSource stop) = await StartAsync();
+        using (endpoint)
+        using (stop)
+        {
+            var release = new TaskCompletionSource();
+            Task<HttpResponseMessage> slow = _client.PostAsync(endpoint.Address, new TrickleContent($"[{Update}", "]", release.Task));
+            await Task.Delay(200);
+            HttpResponseMessage fast = await PostAsync(endpoint, Delete).WaitAsync(TimeSpan.FromSeconds(30));
+            bool slowStillSending = !slow.IsCompleted;
+            release.SetResult();
+            HttpResponseMessage late = await slow;
+            await stop.CancelAsync();
+            await running;
+
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, true), (fast.StatusCode, late.StatusCode, slowStillSending));
+            Assert.Equal(1L, (await _bronze.SnapshotAsync()).Version);
+        }
+    }
+
+    [Fact]
+    public async Task Every_event_acknowledged_to_concurrent_senders_is_in_bronze_exactly_once()
+    {
+        (DebeziumEndpoint endpoint, Task running, CancellationTokenSource stop) = await StartAsync();
+        using (endpoint)
+        using (stop)
+        {
+            // Fewer than ten commits: the test's bronze reader has no Parquet reader for a checkpoint.
+            const int Senders = 4, Requests = 2, PerRequest = 25;
+            HttpResponseMessage[][] answers = await Task.WhenAll(Enumerable.Range(0, Senders).Select(async sender =>
+            {
+                var sent = new List<HttpResponseMessage>();
+                for (int request = 0; request < Requests; request++)
+                {
+                    IEnumerable<string> events = Enumerable.Range(0, PerRequest).Select(i =>
+                        $$$"""{"op":"c","after":{"id":{{{(((sender * Requests) + request) * PerRequest) + i}}},"status":"new"},"source":{"lsn":{{{(sender * 1000) + (request * PerRequest) + i}}},"txId":1,"ts_ms":1767261600000}}""");
+                    sent.Add(await PostAsync(endpoint, "[" + string.Join(",", events) + "]"));
+                }
+
+                return sent.ToArray();
+            }));
+            await stop.CancelAsync();
+            await running;
+            await _bronze.ViewAsync();
+
+            Assert.All(answers.SelectMany(a => a), a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+            const long Events = Senders * Requests * PerRequest;
+            Assert.Equal((Events, Events), (_target.Column<long>("SELECT count(*) FROM bronze").Single(), _target.Column<long>("SELECT count(DISTINCT id) FROM bronze").Single()));
+        }
+    }
+
+    /// <summary>A request body that sends its first part, then waits for a signal before the rest.</summary>
+    private sealed class TrickleContent(string first, string rest, Task release) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(first));
+            await stream.FlushAsync();
+            await release;
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(rest));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
         }
     }
 }

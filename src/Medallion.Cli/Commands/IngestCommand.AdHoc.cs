@@ -23,7 +23,7 @@ namespace Medallion.Cli.Commands;
 /// </summary>
 internal static partial class IngestCommand
 {
-    private sealed record AdHocOptions(Option<string> Source, Option<string> Listen, Option<string> Into, Option<string> Records, Option<string> Name);
+    private sealed record AdHocOptions(Option<string> Source, Option<string> Listen, Option<string> Into, Option<string> Records, Option<string> Name, Option<string> TokenEnv);
 
     private static AdHocOptions AddAdHocOptions(Command command)
     {
@@ -32,12 +32,14 @@ internal static partial class IngestCommand
             new Option<string>("--listen") { Description = "Take Debezium change events POSTed to http://<address>/ (one event or a JSON array per request) into --into until Ctrl+C; each request is committed before it is answered.", HelpName = "host:port" },
             new Option<string>("--into") { Description = "The bronze table for --source or --listen, e.g. bronze.orders.", HelpName = "table" },
             new Option<string>("--records") { Description = "With --source: where the records are in a response, e.g. data.items (default: the body is the array).", HelpName = "path" },
-            new Option<string>("--name") { Description = "With --source or --listen: the source's name, under which bronze keeps its position (default: the table's name).", HelpName = "name" });
+            new Option<string>("--name") { Description = "With --source or --listen: the source's name, under which bronze keeps its position (default: the table's name).", HelpName = "name" },
+            new Option<string>("--token-env") { Description = "With --listen: require 'Authorization: Bearer <token>' on every request, the token read from this environment variable (not the command line, where other users can see it). Needed to listen on an address other than loopback.", HelpName = "NAME" });
         command.Options.Add(options.Source);
         command.Options.Add(options.Listen);
         command.Options.Add(options.Into);
         command.Options.Add(options.Records);
         command.Options.Add(options.Name);
+        command.Options.Add(options.TokenEnv);
         return options;
     }
 
@@ -57,6 +59,24 @@ internal static partial class IngestCommand
             return MedallionCli.UsageError;
         }
 
+        string? tokenEnv = parsed.GetValue(options.TokenEnv);
+        string? token = null;
+        if (tokenEnv is not null)
+        {
+            if (listen is null)
+            {
+                await error.WriteLineAsync("error: --token-env goes with --listen; an API source's auth goes in its sources/*.yml entry.").ConfigureAwait(false);
+                return MedallionCli.UsageError;
+            }
+
+            token = Environment.GetEnvironmentVariable(tokenEnv);
+            if (string.IsNullOrEmpty(token))
+            {
+                await error.WriteLineAsync($"error: --token-env {tokenEnv}: the environment variable {tokenEnv} is not set or empty; export it with the token senders must present.").ConfigureAwait(false);
+                return MedallionCli.UsageError;
+            }
+        }
+
         if (parsed.GetValue(options.Into) is not { } intoText || !TableName.TryParse(intoText, out TableName into))
         {
             await error.WriteLineAsync($"error: {(url is not null ? "--source" : "--listen")} needs --into <namespace.table>, e.g. --into bronze.orders.").ConfigureAwait(false);
@@ -72,7 +92,7 @@ internal static partial class IngestCommand
         var sink = new BronzeSink(new DeltaWriter(connection), location, name, log);
         return url is not null
             ? await ReadApiAsync(url, parsed.GetValue(options.Records), name, into, sink, connection, output, error, log, cancellationToken).ConfigureAwait(false)
-            : await ListenAsync(listen!, into, sink, connection, output, error, log, cancellationToken).ConfigureAwait(false);
+            : await ListenAsync(listen!, token, into, sink, connection, output, error, log, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<int> ReadApiAsync(string url, string? records, string name, TableName into, BronzeSink sink, DuckDbConnection connection, TextWriter output, TextWriter error, ILoggerFactory log, CancellationToken cancellationToken)
@@ -90,7 +110,7 @@ internal static partial class IngestCommand
         return 0;
     }
 
-    private static async Task<int> ListenAsync(string listen, TableName into, BronzeSink sink, DuckDbConnection connection, TextWriter output, TextWriter error, ILoggerFactory log, CancellationToken cancellationToken)
+    private static async Task<int> ListenAsync(string listen, string? token, TableName into, BronzeSink sink, DuckDbConnection connection, TextWriter output, TextWriter error, ILoggerFactory log, CancellationToken cancellationToken)
     {
         if (!Uri.TryCreate($"http://{listen}/", UriKind.Absolute, out Uri? address) || address.AbsolutePath != "/")
         {
@@ -98,9 +118,10 @@ internal static partial class IngestCommand
             return MedallionCli.UsageError;
         }
 
-        using var endpoint = new DebeziumEndpoint(connection, sink, address, log);
+        using var endpoint = new DebeziumEndpoint(connection, sink, address, log, token);
         endpoint.Start();
-        await output.WriteLineAsync($"Listening on {address} for Debezium events into {into} ({sink.TablePath}); POST one event or a JSON array to /, Ctrl+C stops.").ConfigureAwait(false);
+        string auth = token is null ? string.Empty : " with 'Authorization: Bearer <token>'";
+        await output.WriteLineAsync($"Listening on {address} for Debezium events into {into} ({sink.TablePath}); POST one event or a JSON array to /{auth}, Ctrl+C stops.").ConfigureAwait(false);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         await endpoint.RunAsync(cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync($"Stopped; {endpoint.EventsCommitted} events committed, every answered request is durable.").ConfigureAwait(false);

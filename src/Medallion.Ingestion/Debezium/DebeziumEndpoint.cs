@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -20,15 +22,23 @@ namespace Medallion.Ingestion.Debezium;
 /// and the event's place in the body, and nothing of it is written. <c>GET /health</c> answers <c>200</c>.
 /// </summary>
 /// <remarks>
-/// Requests are handled one at a time, in arrival order (the staging connection is not shared), so commits follow the
-/// order in which the sender's requests were answered. A sender that gets no answer (a crash, a timeout) sends again:
-/// the bronze rows of a retried request may then appear twice, which a <c>merge</c> model ordered by
-/// <c>_lsn, _seq</c> absorbs. Answers are JSON: <c>{"accepted": n, "version": v}</c> or <c>{"error": "..."}</c>.
+/// <para>With a bearer token, every <c>POST</c> must carry <c>Authorization: Bearer &lt;token&gt;</c>; without it, or
+/// with another token, the answer is <c>401</c> and nothing is read. An endpoint without a token only listens on a
+/// loopback address (<see cref="Start"/> refuses any other), so no other machine can write bronze unasked.</para>
+/// <para>Up to <see cref="MaxConcurrentRequests"/> requests are read and parsed at once, so a slow or large sender
+/// does not hold the others up; their commits go one at a time through the staging connection, each answered once it
+/// is durable, so commits follow the order in which requests were answered. A sender that gets no answer (a crash,
+/// a timeout) sends again: the bronze rows of a retried request may then appear twice, which a <c>merge</c> model
+/// ordered by <c>_lsn, _seq</c> absorbs. Answers are JSON: <c>{"accepted": n, "version": v}</c> or
+/// <c>{"error": "..."}</c>.</para>
 /// </remarks>
 public sealed class DebeziumEndpoint : IDisposable
 {
     /// <summary>The largest request body accepted (64 MiB); a larger one gets 413.</summary>
     public const int MaxBodyBytes = 64 << 20;
+
+    /// <summary>How many requests are read and parsed at once; more wait to be accepted.</summary>
+    public const int MaxConcurrentRequests = 4;
 
     private readonly DuckDbConnection _connection;
     private readonly BronzeSink _sink;
@@ -36,6 +46,9 @@ public sealed class DebeziumEndpoint : IDisposable
     private readonly ILogger _logger;
     private readonly string _key;
     private readonly string _shownAddress;
+    private readonly byte[]? _tokenHash;
+    private readonly SemaphoreSlim _inFlight = new(MaxConcurrentRequests, MaxConcurrentRequests);
+    private readonly SemaphoreSlim _committing = new(1, 1);
     private long _events;
 
     /// <summary>Creates the endpoint; it listens once <see cref="RunAsync"/> is called.</summary>
@@ -43,7 +56,9 @@ public sealed class DebeziumEndpoint : IDisposable
     /// <param name="sink">The bronze table the events land in.</param>
     /// <param name="address">Where to listen, e.g. <c>http://127.0.0.1:8089/</c>.</param>
     /// <param name="loggerFactory">Where commits and refused requests are logged.</param>
-    public DebeziumEndpoint(DuckDbConnection connection, BronzeSink sink, Uri address, ILoggerFactory? loggerFactory = null)
+    /// <param name="bearerToken">The token every <c>POST</c> must carry as <c>Authorization: Bearer</c>; null lets any
+    /// local sender in (the endpoint then listens on loopback addresses only).</param>
+    public DebeziumEndpoint(DuckDbConnection connection, BronzeSink sink, Uri address, ILoggerFactory? loggerFactory = null, string? bearerToken = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(sink);
@@ -54,7 +69,7 @@ public sealed class DebeziumEndpoint : IDisposable
         _shownAddress = address.ToString();
         _key = "debezium:" + sink.SourceName;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<DebeziumEndpoint>();
-        _listener.Prefixes.Add(address.GetLeftPart(UriPartial.Authority) + "/");
+        _tokenHash = string.IsNullOrEmpty(bearerToken) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(bearerToken));
     }
 
     /// <summary>The address the endpoint listens on.</summary>
@@ -64,11 +79,20 @@ public sealed class DebeziumEndpoint : IDisposable
     public long EventsCommitted => Interlocked.Read(ref _events);
 
     /// <summary>Starts listening (the port is taken when this returns).</summary>
-    /// <exception cref="MedallionException">The address cannot be listened on (in use, not local).</exception>
+    /// <exception cref="MedallionException">The address cannot be listened on (in use, not local), or it is not a
+    /// loopback address and the endpoint has no bearer token.</exception>
     public void Start()
     {
+        if (_tokenHash is null && !IsLoopback(Address))
+        {
+            throw new MedallionException(ErrorCode.SourceSecretMissing,
+                $"Debezium endpoint: {Address} can be reached from other machines, and without a token anyone there could write to {_sink.TablePath}.\nHelp: give the endpoint a bearer token (medallion ingest --listen ... --token-env NAME), or listen on 127.0.0.1.");
+        }
+
         try
         {
+            // Added only now: the listener cannot even be disposed with a prefix for an address it never bound.
+            _listener.Prefixes.Add(Address.GetLeftPart(UriPartial.Authority) + "/");
             _listener.Start();
         }
         catch (HttpListenerException e)
@@ -87,26 +111,89 @@ public sealed class DebeziumEndpoint : IDisposable
         }
 
         await _sink.GetCommittedPositionAsync(_key, cancellationToken).ConfigureAwait(false);
-        using CancellationTokenRegistration stop = cancellationToken.Register(_listener.Stop);
-        while (!cancellationToken.IsCancellationRequested)
+        var handling = new List<Task>();
+        using (cancellationToken.Register(_listener.Stop))
         {
-            HttpListenerContext context;
-            try
+            while (!cancellationToken.IsCancellationRequested)
             {
-                context = await _listener.GetContextAsync().ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException && cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
+                handling.RemoveAll(t => t.IsCompleted);
+                HttpListenerContext context;
+                try
+                {
+                    await _inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        context = await _listener.GetContextAsync().ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        _inFlight.Release();
+                        throw;
+                    }
+                }
+                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException or OperationCanceledException && cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
 
-            // Committing is not cut short by the stop: an event whose commit started is answered.
-            await HandleAsync(context, CancellationToken.None).ConfigureAwait(false);
+                handling.Add(ServeAsync(context));
+            }
         }
+
+        // Requests under way are not cut short by the stop: an event whose commit started is answered.
+        await Task.WhenAll(handling).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
-    public void Dispose() => ((IDisposable)_listener).Dispose();
+    public void Dispose()
+    {
+        ((IDisposable)_listener).Dispose();
+        _inFlight.Dispose();
+        _committing.Dispose();
+    }
+
+    private async Task ServeAsync(HttpListenerContext context)
+    {
+        try
+        {
+            await HandleAsync(context, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // One request's failure (a DuckDB or I/O error) must not stop the endpoint or the requests beside it.
+        catch (Exception e) when (e is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            LogMessages.DebeziumRefused(_logger, _shownAddress, e.Message);
+            await AnswerAsync(context, 500, w => w.WriteString("error", $"{e.GetType().Name}: {e.Message}; the request may not have been written, send it again")).ConfigureAwait(false);
+        }
+        finally
+        {
+            _inFlight.Release();
+        }
+    }
+
+    private static bool IsLoopback(Uri address) =>
+        string.Equals(address.Host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(address.Host.Trim('[', ']'), out IPAddress? ip) && IPAddress.IsLoopback(ip));
+
+    /// <summary>Whether the request carries the endpoint's bearer token (always, when it has none); compared in constant time.</summary>
+    private bool Authorized(HttpListenerRequest request)
+    {
+        if (_tokenHash is null)
+        {
+            return true;
+        }
+
+        string? header = request.Headers["Authorization"];
+        const string Scheme = "Bearer ";
+        if (header is null || !header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        // Hashing first gives both sides the same length, so the comparison's time says nothing about the token.
+        byte[] given = SHA256.HashData(Encoding.UTF8.GetBytes(header[Scheme.Length..].Trim()));
+        return CryptographicOperations.FixedTimeEquals(given, _tokenHash);
+    }
 
     private async Task HandleAsync(HttpListenerContext context, CancellationToken cancellationToken)
     {
@@ -129,6 +216,13 @@ public sealed class DebeziumEndpoint : IDisposable
             if (request.HttpMethod != "POST")
             {
                 await RefuseAsync(context, 405, $"{request.HttpMethod} is not accepted; POST events to /").ConfigureAwait(false);
+                return;
+            }
+
+            if (!Authorized(request))
+            {
+                context.Response.AddHeader("WWW-Authenticate", "Bearer realm=\"medallion\"");
+                await RefuseAsync(context, 401, "this endpoint needs 'Authorization: Bearer <token>' with its token; nothing was written").ConfigureAwait(false);
                 return;
             }
 
@@ -162,7 +256,10 @@ public sealed class DebeziumEndpoint : IDisposable
         }
     }
 
-    /// <summary>Parses every event, then stages and commits them all, or nothing with the first problem found.</summary>
+    /// <summary>
+    /// Parses every event (with other requests), then stages and commits them all (one request at a time), or nothing
+    /// with the first problem found.
+    /// </summary>
     private async Task<(int Events, long? Version, string? Problem)> CommitAsync(byte[] body, CancellationToken cancellationToken)
     {
         JsonDocument document;
@@ -179,8 +276,7 @@ public sealed class DebeziumEndpoint : IDisposable
         {
             JsonElement root = document.RootElement;
             IReadOnlyList<JsonElement> events = root.ValueKind == JsonValueKind.Array ? [.. root.EnumerateArray()] : [root];
-            using var table = new JsonBatchTable(_connection, DebeziumChange.ChangeColumnTypes);
-            ulong? lsn = null;
+            var changes = new List<(DebeziumChange Change, int Index)>(events.Count);
             for (int i = 0; i < events.Count; i++)
             {
                 if (!DebeziumChange.TryRead(events[i], out DebeziumChange? change, out string? problem))
@@ -189,38 +285,57 @@ public sealed class DebeziumEndpoint : IDisposable
                     return (0, null, $"{where}: {problem}; nothing of this request was written");
                 }
 
-                if (change is null)
+                if (change is not null)
                 {
-                    continue;
+                    changes.Add((change, i));
                 }
-
-                change.WriteBronzeRow(table.BeginRecord(), i);
-                table.EndRecord();
-                lsn = change.Lsn is ulong l && (lsn is null || l > lsn) ? l : lsn;
             }
 
-            int count = (int)table.RecordCount;
-            if (count == 0)
+            if (changes.Count == 0)
             {
                 return (0, null, null);
             }
 
-            IReadOnlyList<SourceColumn> columns;
+            // The staging connection and the bronze table take one request at a time.
+            await _committing.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                columns = await table.LoadAsync(null, cancellationToken).ConfigureAwait(false);
+                return await StageAndCommitAsync(changes, cancellationToken).ConfigureAwait(false);
             }
-            catch (DuckDbException e)
+            finally
             {
-                return (0, null, $"the events' values cannot be read as a table: {e.Message}; nothing of this request was written");
+                _committing.Release();
             }
-
-            long total = Interlocked.Add(ref _events, count);
-            var position = new SourcePosition(IngestionMode.Cdc, total, [], [], [], lsn);
-            await _sink.WriteBatchAsync(_key, new SourceBatch(table.QuotedName, columns, total, count, position, isCommitPoint: true), cancellationToken).ConfigureAwait(false);
-            LogMessages.DebeziumCommitted(_logger, _shownAddress, count, _sink.TablePath, _sink.LastCommittedVersion);
-            return (count, _sink.LastCommittedVersion, null);
         }
+    }
+
+    private async Task<(int Events, long? Version, string? Problem)> StageAndCommitAsync(List<(DebeziumChange Change, int Index)> changes, CancellationToken cancellationToken)
+    {
+        using var table = new JsonBatchTable(_connection, DebeziumChange.ChangeColumnTypes);
+        ulong? lsn = null;
+        foreach ((DebeziumChange change, int index) in changes)
+        {
+            change.WriteBronzeRow(table.BeginRecord(), index);
+            table.EndRecord();
+            lsn = change.Lsn is ulong l && (lsn is null || l > lsn) ? l : lsn;
+        }
+
+        IReadOnlyList<SourceColumn> columns;
+        try
+        {
+            columns = await table.LoadAsync(null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DuckDbException e)
+        {
+            return (0, null, $"the events' values cannot be read as a table: {e.Message}; nothing of this request was written");
+        }
+
+        int count = changes.Count;
+        long total = Interlocked.Add(ref _events, count);
+        var position = new SourcePosition(IngestionMode.Cdc, total, [], [], [], lsn);
+        await _sink.WriteBatchAsync(_key, new SourceBatch(table.QuotedName, columns, total, count, position, isCommitPoint: true), cancellationToken).ConfigureAwait(false);
+        LogMessages.DebeziumCommitted(_logger, _shownAddress, count, _sink.TablePath, _sink.LastCommittedVersion);
+        return (count, _sink.LastCommittedVersion, null);
     }
 
     private static async Task<byte[]?> ReadBodyAsync(HttpListenerRequest request, CancellationToken cancellationToken)

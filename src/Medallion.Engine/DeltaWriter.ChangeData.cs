@@ -33,8 +33,9 @@ public sealed partial class DeltaWriter
         var physical = new List<StructField>();
         foreach (StructField f in snapshot.Schema.Fields)
         {
-            select.Add($"CAST(changes.{DuckDbTypes.Quote(f.Name)} AS {DuckDbTypes.ToDuckDb(f.Type)}) AS {DuckDbTypes.Quote(f.GetPhysicalName(mode))}");
-            physical.Add(f with { Name = f.GetPhysicalName(mode) });
+            string value = $"CAST(changes.{DuckDbTypes.Quote(f.Name)} AS {DuckDbTypes.ToDuckDb(f.Type)})";
+            select.Add($"{Delta.DeltaScanSql.PhysicalValue(value, f.Type, mode)} AS {DuckDbTypes.Quote(f.GetPhysicalName(mode))}");
+            physical.Add(ColumnMapping.ToPhysical(f, mode));
         }
 
         select.Add($"changes.{ChangeTypeColumn}");

@@ -93,7 +93,7 @@ public sealed partial class DeltaWriter
         if (configuration.TryGetValue("delta.columnMapping.mode", out string? mode) && mode is not null
             && (string.Equals(mode, "name", StringComparison.OrdinalIgnoreCase) || string.Equals(mode, "id", StringComparison.OrdinalIgnoreCase)))
         {
-            (schema, int maxId) = AssignColumnMapping(schema, 0, table);
+            (schema, int maxId) = AssignColumnMapping(schema, 0);
             configuration["delta.columnMapping.maxColumnId"] = maxId.ToString(CultureInfo.InvariantCulture);
         }
 
@@ -141,32 +141,50 @@ public sealed partial class DeltaWriter
         }
     }
 
-    /// <summary>Gives top-level columns a column-mapping id and a physical name (<c>col-&lt;uuid&gt;</c>).</summary>
-    internal static (StructType Schema, int MaxId) AssignColumnMapping(StructType schema, int maxId, DeltaTable table)
+    /// <summary>
+    /// Gives every field a column-mapping id and a physical name (<c>col-&lt;uuid&gt;</c>): columns, and struct fields at any
+    /// depth, inside structs, list elements and map keys and values (PROTOCOL.md, Column Mapping). Fields that have them
+    /// keep them; <paramref name="maxId"/> grows past every id given.
+    /// </summary>
+    internal static (StructType Schema, int MaxId) AssignColumnMapping(StructType schema, int maxId)
     {
-        var fields = new List<StructField>(schema.Fields.Count);
-        foreach (StructField f in schema.Fields)
+        StructType mapped = (StructType)Mapped(schema, ref maxId);
+        return (mapped, maxId);
+    }
+
+    private static DeltaType Mapped(DeltaType type, ref int maxId)
+    {
+        switch (type)
         {
-            if (f.Type is StructType || (f.Type is ArrayType or MapType && SchemaSerializer.AnyField(f.Type, _ => true)))
-            {
-                throw Invalid(table, $"column mapping with the nested struct column '{f.Name}' is not supported by this writer", "use column mapping only on tables without struct columns, or leave it off");
-            }
+            case StructType s:
+                var fields = new List<StructField>(s.Fields.Count);
+                foreach (StructField f in s.Fields)
+                {
+                    StructField field = f;
+                    if (!field.Metadata.ContainsKey(StructField.PhysicalNameKey))
+                    {
+                        // A field's id comes before its children's, as Spark numbers them.
+                        field = field with
+                        {
+                            Metadata = new Dictionary<string, JsonElement>(field.Metadata, StringComparer.Ordinal)
+                            {
+                                [StructField.ColumnIdKey] = JsonText.Element((++maxId).ToString(CultureInfo.InvariantCulture)),
+                                [StructField.PhysicalNameKey] = JsonText.String("col-" + Guid.NewGuid().ToString()),
+                            },
+                        };
+                    }
 
-            if (f.Metadata.ContainsKey(StructField.PhysicalNameKey))
-            {
-                fields.Add(f);
-                continue;
-            }
+                    fields.Add(field with { Type = Mapped(field.Type, ref maxId) });
+                }
 
-            var metadata = new Dictionary<string, JsonElement>(f.Metadata, StringComparer.Ordinal)
-            {
-                [StructField.ColumnIdKey] = JsonText.Element((++maxId).ToString(CultureInfo.InvariantCulture)),
-                [StructField.PhysicalNameKey] = JsonText.String("col-" + Guid.NewGuid().ToString()),
-            };
-            fields.Add(f with { Metadata = metadata });
+                return new StructType(fields);
+            case ArrayType a:
+                return a with { ElementType = Mapped(a.ElementType, ref maxId) };
+            case MapType m:
+                return m with { KeyType = Mapped(m.KeyType, ref maxId), ValueType = Mapped(m.ValueType, ref maxId) };
+            default:
+                return type;
         }
-
-        return (new StructType(fields), maxId);
     }
 
     private async Task ValidateConstraintsAsync(StructType schema, IReadOnlyDictionary<string, string?> configuration, string location, CancellationToken cancellationToken)

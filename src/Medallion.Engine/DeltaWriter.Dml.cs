@@ -33,7 +33,6 @@ public sealed partial class DeltaWriter
         await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
         DeltaTable table = OpenTable(path);
         Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
-        EnsureColumnMappingWritable(snapshot, table);
         var tx = new Transaction(table, snapshot);
         if (DeletionVectorsEnabled(snapshot))
         {
@@ -142,7 +141,6 @@ public sealed partial class DeltaWriter
         await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
         DeltaTable table = OpenTable(path);
         Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
-        EnsureColumnMappingWritable(snapshot, table);
         Dictionary<string, string> set = ParseAssignments(assignments, snapshot.Schema, table);
         foreach (string p in snapshot.PartitionColumns)
         {

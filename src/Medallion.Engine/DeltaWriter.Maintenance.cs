@@ -220,7 +220,6 @@ public sealed partial class DeltaWriter
         await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
         DeltaTable table = OpenTable(path);
         Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
-        EnsureColumnMappingWritable(snapshot, table);
         sortBy ??= [];
         var order = new List<string>();
         foreach (string column in sortBy)

@@ -42,7 +42,6 @@ public sealed partial class DeltaWriter
         await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
         DeltaTable table = OpenTable(path);
         Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
-        EnsureColumnMappingWritable(snapshot, table);
         string source = "__medallion_merge_source_" + Guid.NewGuid().ToString("N");
         // The delete condition is evaluated on the source alone, so its unqualified names cannot clash with the target's.
         string deleteFlag = options.DeleteWhen is null ? string.Empty : $", ({options.DeleteWhen}) IS TRUE AS {DeleteMarker}";

@@ -37,11 +37,6 @@ public sealed partial class DeltaWriter
         await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
         DeltaTable table = OpenTable(path);
         Snapshot? snapshot = await TryLatestAsync(table, cancellationToken).ConfigureAwait(false);
-        if (snapshot is not null)
-        {
-            EnsureColumnMappingWritable(snapshot, table);
-        }
-
         return new DeltaStagedWrite(this, table, snapshot, new Transaction(table, snapshot, options.Isolation), options);
     }
 }

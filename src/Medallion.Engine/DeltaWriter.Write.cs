@@ -138,7 +138,7 @@ public sealed partial class DeltaWriter
             return (current, currentSchema);
         }
 
-        Metadata evolved = Evolve(table, current, aligned);
+        Metadata evolved = Evolve(current, aligned);
         tx.UpdateMetadata(evolved);
         return (evolved, SchemaParser.Parse(evolved.SchemaString, table.Location));
     }
@@ -171,25 +171,14 @@ public sealed partial class DeltaWriter
         : string.Equals(m, "id", StringComparison.OrdinalIgnoreCase) ? ColumnMappingMode.Id
         : ColumnMappingMode.None;
 
-    internal static void EnsureColumnMappingWritable(Snapshot snapshot, DeltaTable table)
-    {
-        // Field ids are written for columns and struct fields; fields of structs inside arrays or maps would need the
-        // nested ids (delta.columnMapping.nested.ids) that this writer does not produce.
-        if (snapshot.ColumnMappingMode == ColumnMappingMode.Id && SchemaSerializer.AnyField(snapshot.Schema, f => f.Type is ArrayType { ElementType: StructType } or MapType { ValueType: StructType } or MapType { KeyType: StructType }))
-        {
-            throw new MedallionException(ErrorCode.DeltaUnsupportedWriterFeature,
-                $"The Delta table at '{table.Location}' uses column mapping mode 'id' with structs inside arrays or maps, whose Parquet field ids this writer does not write.\nHelp: the table can still be read; write it with a client that supports nested field ids, or use column mapping mode 'name'.");
-        }
-    }
-
     /// <summary>The metadata after schema evolution: new columns, with column-mapping ids and names when mapping is on.</summary>
-    private static Metadata Evolve(DeltaTable table, Metadata current, StructType evolved)
+    private static Metadata Evolve(Metadata current, StructType evolved)
     {
         var configuration = new Dictionary<string, string?>(current.Configuration, StringComparer.Ordinal);
         if (ModeOf(current) is ColumnMappingMode.Name or ColumnMappingMode.Id)
         {
             int maxId = WriterFeatures.IntProperty(current.Configuration, "delta.columnMapping.maxColumnId", 0);
-            (evolved, maxId) = AssignColumnMapping(evolved, maxId, table);
+            (evolved, maxId) = AssignColumnMapping(evolved, maxId);
             configuration["delta.columnMapping.maxColumnId"] = maxId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
@@ -208,7 +197,7 @@ public sealed partial class DeltaWriter
         var physicalTop = new List<StructField>();
         foreach (StructField f in schema.Fields)
         {
-            physicalTop.Add(f with { Name = f.GetPhysicalName(mode) });
+            physicalTop.Add(ColumnMapping.ToPhysical(f, mode));
         }
 
         try

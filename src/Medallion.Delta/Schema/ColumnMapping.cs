@@ -22,12 +22,16 @@ internal static class ColumnMapping
         };
     }
 
+    /// <summary>The field as data files hold it: its physical name, and its type with nested fields renamed.</summary>
+    public static StructField ToPhysical(StructField field, ColumnMappingMode mode) =>
+        mode == ColumnMappingMode.None ? field : field with { Name = field.GetPhysicalName(mode), Type = ToPhysical(field.Type, mode) };
+
     private static List<StructField> PhysicalFields(StructType s, ColumnMappingMode mode)
     {
         var fields = new List<StructField>(s.Fields.Count);
         foreach (StructField f in s.Fields)
         {
-            fields.Add(f with { Name = f.GetPhysicalName(mode), Type = ToPhysical(f.Type, mode) });
+            fields.Add(ToPhysical(f, mode));
         }
 
         return fields;

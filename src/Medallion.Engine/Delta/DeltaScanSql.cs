@@ -77,9 +77,17 @@ public static partial class DeltaScanSql
     }
 
     /// <summary>
-    /// Rebuilds a nested value whose struct fields carry physical names (column mapping) with the logical names:
-    /// structs with <c>struct_pack</c>, lists with <c>list_transform</c>, maps entry by entry. Parts without renamed
-    /// fields are passed through as they are.
+    /// The value of a logical column as data files hold it under column mapping: nested struct fields renamed to their
+    /// physical names (the inverse of what <see cref="DataColumn"/> does on reading).
+    /// </summary>
+    internal static string PhysicalValue(string reference, DeltaType logical, ColumnMappingMode mode) =>
+        mode == ColumnMappingMode.None ? reference : Rename(reference, ColumnMapping.ToPhysical(logical, mode), logical, 0);
+
+    /// <summary>
+    /// Rebuilds a nested value of type <paramref name="physical"/> with the field names of <paramref name="logical"/>,
+    /// field by field in order: structs with <c>struct_pack</c>, lists with <c>list_transform</c>, maps entry by entry.
+    /// Parts without renamed fields are passed through as they are. Reading renames physical to logical; writing,
+    /// the other way round.
     /// </summary>
     private static string Rename(string reference, DeltaType logical, DeltaType physical, int depth)
     {

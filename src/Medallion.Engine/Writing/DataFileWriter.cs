@@ -64,7 +64,7 @@ internal static class DataFileWriter
         var dataSchema = DataColumns(physicalSchema, partitionColumns);
         if (withFieldIds)
         {
-            options += ", FIELD_IDS " + FieldIds(dataSchema.Fields, topLevel: true);
+            options += ", FIELD_IDS {" + FieldEntries(dataSchema.Fields) + "}";
         }
 
         string sql = $"COPY ({selectSql}) TO {DuckDbTypes.Literal(target)} ({options})";
@@ -109,10 +109,12 @@ internal static class DataFileWriter
     }
 
     /// <summary>
-    /// DuckDB's <c>FIELD_IDS</c> struct: <c>{'physical name': id, 'struct column': {'__duckdb_field_id': id, 'child': id}}</c>.
-    /// Top-level fields already carry physical names; nested ones are named by their physical-name metadata.
+    /// The entries of DuckDB's <c>FIELD_IDS</c> struct (without its braces; empty when no field has an id): <c>'physical name': id, 'struct column': {'__duckdb_field_id': id, 'child': id},
+    /// 'list column': {'__duckdb_field_id': id, 'element': {'child': id}}, 'map column': {..., 'key': {...}, 'value': {...}}}</c>.
+    /// The schema carries physical names at every level; lists' elements and maps' keys and values have no id of their
+    /// own (Delta gives ids to struct fields only), but the struct fields inside them do.
     /// </summary>
-    private static string FieldIds(IReadOnlyList<StructField> fields, bool topLevel)
+    private static string FieldEntries(IReadOnlyList<StructField> fields)
     {
         var parts = new List<string>();
         foreach (StructField f in fields)
@@ -122,16 +124,44 @@ internal static class DataFileWriter
                 continue;
             }
 
-            string name = topLevel ? f.Name : f.GetPhysicalName(ColumnMappingMode.Id);
             string value = id.ToString(CultureInfo.InvariantCulture);
-            if (f.Type is StructType nested && FieldIds(nested.Fields, topLevel: false)[1..^1] is { Length: > 0 } children)
+            if (NestedEntries(f.Type) is { Length: > 0 } children)
             {
                 value = $"{{'__duckdb_field_id': {value}, {children}}}";
             }
-            parts.Add(DuckDbTypes.Literal(name) + ": " + value);
+
+            parts.Add(DuckDbTypes.Literal(f.Name) + ": " + value);
         }
 
-        return "{" + string.Join(", ", parts) + "}";
+        return string.Join(", ", parts);
+    }
+
+    /// <summary>The <c>FIELD_IDS</c> entries inside a value of <paramref name="type"/>: its struct fields, or its list element's or map key's and value's.</summary>
+    private static string NestedEntries(DeltaType type)
+    {
+        var parts = new List<string>();
+        void Child(string name, DeltaType child)
+        {
+            if (NestedEntries(child) is { Length: > 0 } entries)
+            {
+                parts.Add($"'{name}': {{{entries}}}");
+            }
+        }
+
+        switch (type)
+        {
+            case StructType s:
+                return FieldEntries(s.Fields);
+            case ArrayType a:
+                Child("element", a.ElementType);
+                break;
+            case MapType m:
+                Child("key", m.KeyType);
+                Child("value", m.ValueType);
+                break;
+        }
+
+        return string.Join(", ", parts);
     }
 
     private static StructType DataColumns(StructType physicalSchema, IReadOnlyList<string> partitionColumns)

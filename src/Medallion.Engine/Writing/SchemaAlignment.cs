@@ -263,18 +263,14 @@ internal static class SchemaAlignment
                 column = GeneratedValue(f, expression, provided: !recomputeGenerated && FindSource(source, f.Name) is not null, column, table);
             }
 
-            outer.Append(i == 0 ? string.Empty : ", ");
-            if (f.Nullable)
-            {
-                outer.Append(column);
-            }
-            else
+            if (!f.Nullable)
             {
                 string message = ConstraintMarker + $"NOT NULL column '{f.Name}' of the Delta table at '{table}' received a null value.";
-                outer.Append("CASE WHEN ").Append(column).Append(" IS NULL THEN error(").Append(DuckDbTypes.Literal(message)).Append(") ELSE ").Append(column).Append(" END");
+                column = $"CASE WHEN {column} IS NULL THEN error({DuckDbTypes.Literal(message)}) ELSE {column} END";
             }
 
-            outer.Append(" AS ").Append(DuckDbTypes.Quote(f.GetPhysicalName(mode)));
+            outer.Append(i == 0 ? string.Empty : ", ")
+                .Append(Delta.DeltaScanSql.PhysicalValue(column, f.Type, mode)).Append(" AS ").Append(DuckDbTypes.Quote(f.GetPhysicalName(mode)));
         }
 
         outer.Append(" FROM (").Append(inner).Append(") AS __row");

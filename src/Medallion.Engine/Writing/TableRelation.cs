@@ -63,7 +63,7 @@ internal static class TableRelation
             }
             else if (present.Contains(c.PhysicalName))
             {
-                sb.Append("CAST(d.").Append(DuckDbTypes.Quote(c.PhysicalName)).Append(" AS ").Append(type).Append(')');
+                sb.Append(Delta.DeltaScanSql.DataColumn(c, "d"));
             }
             else
             {

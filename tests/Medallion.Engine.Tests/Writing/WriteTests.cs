@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
+using Medallion.Delta.Transactions;
 
 namespace Medallion.Engine.Tests.Writing;
 
@@ -282,6 +283,94 @@ public sealed class WriteTests : IDisposable
         string file = Path.Combine(path, Assert.Single(s.Files).Path);
         Assert.Equal(expected, _f.Query($"SELECT name, field_id FROM parquet_schema('{file}') WHERE field_id IS NOT NULL"));
         Assert.Equal(2, expected.Count);
+    }
+
+    private const string NestedSchema = "id long, customer STRUCT(name VARCHAR, address STRUCT(city VARCHAR, uf VARCHAR)), items STRUCT(sku VARCHAR, qty INTEGER)[], attrs MAP(VARCHAR, STRUCT(v INTEGER))";
+
+    private const string NestedRow =
+        "SELECT 1 AS id, {'name': 'Ana', 'address': {'city': 'Recife', 'uf': 'PE'}} AS customer, [{'sku': 'A', 'qty': 2}, {'sku': 'B', 'qty': 1}] AS items, MAP {'k': {'v': 7}} AS attrs";
+
+    private const string NestedRead = "id, customer.name, customer.address.city, items[2].sku, items[1].qty, attrs['k'].v";
+
+    [Theory]
+    [InlineData("name")]
+    [InlineData("id")]
+    public async Task Column_mapping_gives_every_nested_field_an_id_and_a_physical_name_and_reads_the_logical_ones_back(string mode)
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition(NestedSchema) { Properties = new Dictionary<string, string> { ["delta.columnMapping.mode"] = mode } });
+
+        await _f.Writer.WriteAsync(path, NestedRow);
+
+        Snapshot s = await _f.SnapshotAsync(path);
+        var ids = new List<int>();
+        SchemaSerializer.AnyField(s.Schema, f =>
+        {
+            ids.Add(f.ColumnId ?? -1);
+            Assert.StartsWith("col-", f.GetPhysicalName(s.ColumnMappingMode), StringComparison.Ordinal);
+            return false;
+        });
+        Assert.Equal(Enumerable.Range(1, 11), ids.Order());
+        Assert.Equal("11", s.Metadata.Configuration["delta.columnMapping.maxColumnId"]);
+        Assert.Equal(["1|Ana|Recife|B|2|7"], await _f.ReadAsync(path, columns: NestedRead));
+        string file = Path.Combine(path, Assert.Single(s.Files).Path);
+        Assert.Empty(_f.Query($"SELECT name FROM parquet_schema('{file}') WHERE name IN ('name', 'address', 'city', 'sku', 'qty', 'v')"));
+    }
+
+    [Fact]
+    public async Task Column_mapping_id_mode_writes_the_ids_of_struct_fields_inside_lists_and_maps_as_parquet_field_ids()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition(NestedSchema) { Properties = new Dictionary<string, string> { ["delta.columnMapping.mode"] = "id" } });
+
+        await _f.Writer.WriteAsync(path, NestedRow);
+
+        Snapshot s = await _f.SnapshotAsync(path);
+        var expected = new List<string>();
+        SchemaSerializer.AnyField(s.Schema, f =>
+        {
+            expected.Add($"{f.GetPhysicalName(ColumnMappingMode.Id)}|{f.ColumnId}");
+            return false;
+        });
+        expected.Sort(StringComparer.Ordinal);
+        string file = Path.Combine(path, Assert.Single(s.Files).Path);
+        Assert.Equal(expected, _f.Query($"SELECT name, field_id FROM parquet_schema('{file}') WHERE field_id IS NOT NULL"));
+    }
+
+    [Fact]
+    public async Task Merge_schema_on_a_column_mapped_table_gives_a_new_nested_column_ids_past_the_largest()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition(NestedSchema) { Properties = new Dictionary<string, string> { ["delta.columnMapping.mode"] = "id" } });
+
+        await _f.Writer.WriteAsync(path, NestedRow.Replace(" AS attrs", " AS attrs, [{'z': 5}] AS extra", StringComparison.Ordinal), new DeltaWriteOptions { MergeSchema = true });
+
+        Snapshot s = await _f.SnapshotAsync(path);
+        StructField extra = s.Schema.Find("extra")!;
+        StructField z = ((StructType)((ArrayType)extra.Type).ElementType).Fields[0];
+        Assert.Equal((12, 13, "13"), (extra.ColumnId, z.ColumnId, s.Metadata.Configuration["delta.columnMapping.maxColumnId"]));
+        Assert.Equal(["1|Ana|5"], await _f.ReadAsync(path, columns: "id, customer.name, extra[1].z"));
+    }
+
+    [Fact]
+    public async Task Dml_and_optimize_on_a_column_mapped_table_with_nested_fields_keep_the_logical_values()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition(NestedSchema)
+        {
+            Properties = new Dictionary<string, string> { ["delta.columnMapping.mode"] = "name", ["delta.enableChangeDataFeed"] = "true" },
+        });
+        await _f.Writer.WriteAsync(path, NestedRow);
+        await _f.Writer.WriteAsync(path, NestedRow.Replace("1 AS id", "2 AS id", StringComparison.Ordinal).Replace("'Ana'", "'Bia'", StringComparison.Ordinal));
+
+        await _f.Writer.UpdateAsync(path, "customer = struct_pack(name := 'Ana Maria', address := customer.address)", "id = 1");
+        string changes = Medallion.Engine.Delta.DeltaScanSql.Build(await _f.Open(path).PlanChangesAsync(3, 3));
+        Assert.Equal(["Ana Maria|Recife|update_postimage", "Ana|Recife|update_preimage"], _f.Query($"SELECT customer.name, customer.address.city, _change_type FROM ({changes})"));
+        await _f.Writer.MergeAsync(path, new DeltaMergeOptions(NestedRow.Replace("1 AS id", "3 AS id", StringComparison.Ordinal), "target.id = source.id") { WhenNotMatchedInsert = true });
+        await _f.Writer.DeleteAsync(path, "customer.name = 'Bia'");
+        await _f.Writer.OptimizeAsync(path);
+
+        Assert.Equal(["1|Ana Maria|Recife|B|2|7", "3|Ana|Recife|B|2|7"], await _f.ReadAsync(path, columns: NestedRead));
     }
 
     [Fact]

@@ -30,6 +30,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     private readonly void*[] _data;
     // Each vector's writable validity mask, fetched at its first NULL of a chunk: two native calls per chunk, not per NULL.
     private readonly ulong*[] _validity;
+    private readonly NativeArena _strings = new();
     private readonly ulong _capacity;
     private ulong _rows;
     private const int InlineStringBytes = 12;
@@ -248,21 +249,9 @@ public sealed unsafe class DuckDbAppender : IDisposable
         }
 
         int maxBytes = Encoding.UTF8.GetMaxByteCount(value.Length);
-        if (maxBytes <= 512)
-        {
-            byte* buffer = stackalloc byte[maxBytes];
-            int length = Encoding.UTF8.GetBytes(value, new Span<byte>(buffer, maxBytes));
-            NativeMethods.DataChunk.VectorAssignStringElementLength(_vectors[column], _rows, buffer, (ulong)length);
-        }
-        else
-        {
-            byte[] bytes = Encoding.UTF8.GetBytes(value);
-            fixed (byte* buffer = bytes)
-            {
-                NativeMethods.DataChunk.VectorAssignStringElementLength(_vectors[column], _rows, buffer, (ulong)bytes.Length);
-            }
-        }
-
+        byte* bytes = _strings.Reserve(maxBytes);
+        int length = Encoding.UTF8.GetBytes(value, new Span<byte>(bytes, maxBytes));
+        WriteLongString(column, _strings.Commit(length), length);
         return this;
     }
 
@@ -280,9 +269,15 @@ public sealed unsafe class DuckDbAppender : IDisposable
             throw Mismatch(column, "byte[]");
         }
 
-        fixed (byte* buffer = value)
+        byte* bytes = _strings.Reserve(value.Length);
+        value.CopyTo(new Span<byte>(bytes, value.Length));
+        if (value.Length <= InlineStringBytes)
         {
-            NativeMethods.DataChunk.VectorAssignStringElementLength(_vectors[column], _rows, buffer, (ulong)value.Length);
+            WriteInline(column, new ReadOnlySpan<byte>(bytes, value.Length));
+        }
+        else
+        {
+            WriteLongString(column, _strings.Commit(value.Length), value.Length);
         }
 
         return this;
@@ -400,6 +395,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         {
             _chunk.Dispose();
             _handle.Dispose();
+            _strings.Dispose();
         }
     }
 
@@ -435,27 +431,51 @@ public sealed unsafe class DuckDbAppender : IDisposable
             return false;
         }
 
-        byte* entry = (byte*)_data[column] + (_rows * 16);
-        *(ulong*)entry = (uint)length;
-        *(ulong*)(entry + 8) = 0;
-        inline[..length].CopyTo(new Span<byte>(entry + 4, InlineStringBytes));
+        WriteInline(column, inline[..length]);
         return true;
+    }
+
+    private void WriteInline(int column, ReadOnlySpan<byte> bytes)
+    {
+        byte* entry = (byte*)_data[column] + (_rows * 16);
+        *(ulong*)entry = (uint)bytes.Length;
+        *(ulong*)(entry + 8) = 0;
+        bytes.CopyTo(new Span<byte>(entry + 4, InlineStringBytes));
+    }
+
+    /// <summary>
+    /// Points the vector's duckdb_string_t at bytes in <see cref="_strings"/> (length, 4-byte prefix, pointer) without a
+    /// native call: the chunk only has to outlive <c>duckdb_append_data_chunk</c>, which copies the strings into the
+    /// appender's own storage, and the arena is reused only after that.
+    /// </summary>
+    private void WriteLongString(int column, byte* bytes, int length)
+    {
+        byte* entry = (byte*)_data[column] + (_rows * 16);
+        *(uint*)entry = (uint)length;
+        *(uint*)(entry + 4) = *(uint*)bytes;
+        *(byte**)(entry + 8) = bytes;
     }
 
     private void WriteDecimal(int column, decimal value)
     {
         LogicalTypeInfo type = _types[column];
+        int targetScale = type.DecimalScale;
         try
         {
             // Scale the mantissa in Int128: value * 10^scale can exceed System.Decimal for DECIMAL(38, s).
-            decimal rounded = Math.Round(value, Math.Min((int)type.DecimalScale, 28), MidpointRounding.AwayFromZero);
             Span<int> bits = stackalloc int[4];
-            decimal.GetBits(rounded, bits);
+            decimal.GetBits(value, bits);
+            if (((bits[3] >> 16) & 0xFF) > targetScale)
+            {
+                // More digits than the column keeps: round first (rare, and slower).
+                decimal.GetBits(Math.Round(value, Math.Min(targetScale, 28), MidpointRounding.AwayFromZero), bits);
+            }
+
             Int128 unscaled = ((Int128)(uint)bits[2] << 64) | ((Int128)(uint)bits[1] << 32) | (uint)bits[0];
             int scale = (bits[3] >> 16) & 0xFF;
-            for (int i = scale; i < type.DecimalScale; i++)
+            if (scale < targetScale)
             {
-                unscaled = checked(unscaled * 10);
+                unscaled = checked(unscaled * s_powersOf10[targetScale - scale]);
             }
 
             if (bits[3] < 0)
@@ -463,7 +483,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
                 unscaled = -unscaled;
             }
 
-            if (Int128.Abs(unscaled) >= Pow10(type.DecimalWidth))
+            if (Int128.Abs(unscaled) >= s_powersOf10[type.DecimalWidth])
             {
                 throw new OverflowException();
             }
@@ -482,15 +502,19 @@ public sealed unsafe class DuckDbAppender : IDisposable
         }
     }
 
-    private static Int128 Pow10(int exponent)
+    // 10^0 .. 10^38: DECIMAL widths and scales go up to 38.
+    private static readonly Int128[] s_powersOf10 = PowersOf10();
+
+    private static Int128[] PowersOf10()
     {
-        Int128 result = 1;
-        for (int i = 0; i < exponent; i++)
+        var powers = new Int128[39];
+        powers[0] = 1;
+        for (int i = 1; i < powers.Length; i++)
         {
-            result *= 10;
+            powers[i] = powers[i - 1] * 10;
         }
 
-        return result;
+        return powers;
     }
 
     private void FlushChunk()
@@ -498,6 +522,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         IntPtr chunk = _chunk.DangerousGetHandle();
         NativeMethods.DataChunk.SetSize(chunk, _rows);
         DuckDbState state = NativeMethods.Appender.AppendDataChunk(_handle, chunk);
+        _strings.Reset();
         _rows = 0;
         NativeMethods.DataChunk.Reset(chunk);
         LoadVectors();

@@ -130,7 +130,7 @@ public sealed partial class DeltaWriter
             string anyMatch = $"source.{MatchedMarker} IS NOT NULL";
             string isDeleted = options.DeleteWhen is null ? "false" : $"({anyMatch} AND source.{DeleteMarker})";
             long deletedByCondition, matched, unmatched;
-            if (options.DeleteWhen is null && LogicalRowCount(touched) is long touchedRows)
+            if (options.DeleteWhen is null && ScanFile.TotalRecordCount(touched) is long touchedRows)
             {
                 // Without a delete condition the pass that found the touched files already counted the matched rows.
                 (deletedByCondition, matched, unmatched) = (0, matches.TargetRows, touchedRows - matches.TargetRows);
@@ -452,23 +452,6 @@ public sealed partial class DeltaWriter
 
             return (rows, range, false);
         }
-    }
-
-    /// <summary>The rows the files hold after their deletion vectors, or null when a file has no statistics.</summary>
-    private static long? LogicalRowCount(IReadOnlyList<ScanFile> files)
-    {
-        long rows = 0;
-        foreach (ScanFile f in files)
-        {
-            if (f.RecordCount is not long n)
-            {
-                return null;
-            }
-
-            rows += n;
-        }
-
-        return rows;
     }
 
     private static StructField? FindIgnoringCase(IReadOnlyList<StructField> fields, string name)

@@ -87,8 +87,16 @@ public sealed class DebeziumTests : IDisposable
         return (endpoint, running, stop);
     }
 
-    private Task<HttpResponseMessage> PostAsync(DebeziumEndpoint endpoint, string body) =>
-        _client.PostAsync(endpoint.Address, new StringContent(body, Encoding.UTF8, "application/json"));
+    private async Task<HttpResponseMessage> PostAsync(DebeziumEndpoint endpoint, string body, string? token = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Address) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return await _client.SendAsync(request);
+    }
 
     [Fact]
     public async Task A_posted_array_of_events_is_committed_to_bronze_before_the_answer()
@@ -157,9 +165,7 @@ public sealed class DebeziumTests : IDisposable
         using (stop)
         {
             HttpResponseMessage missing = await PostAsync(endpoint, Update);
-            using var wrong = new HttpRequestMessage(HttpMethod.Post, endpoint.Address) { Content = new StringContent(Update, Encoding.UTF8, "application/json") };
-            wrong.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "s3cret-not");
-            HttpResponseMessage refused = await _client.SendAsync(wrong);
+            HttpResponseMessage refused = await PostAsync(endpoint, Update, "s3cret-not");
             string answer = await refused.Content.ReadAsStringAsync();
             await stop.CancelAsync();
             await running;
@@ -178,9 +184,7 @@ public sealed class DebeziumTests : IDisposable
         using (endpoint)
         using (stop)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Address) { Content = new StringContent(Update, Encoding.UTF8, "application/json") };
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "s3cret");
-            HttpResponseMessage response = await _client.SendAsync(request);
+            HttpResponseMessage response = await PostAsync(endpoint, Update, "s3cret");
             await stop.CancelAsync();
             await running;
 

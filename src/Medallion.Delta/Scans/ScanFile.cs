@@ -47,6 +47,24 @@ public sealed class ScanFile
     /// <summary>Rows of the logical file (physical rows minus deleted rows), if the statistics give the physical count.</summary>
     public long? RecordCount => Stats?.NumRecords is long n ? n - DeletedRecordCount : null;
 
+    /// <summary>The rows <paramref name="files"/> hold after their deletion vectors; <see langword="null"/> when one has no row count.</summary>
+    public static long? TotalRecordCount(IEnumerable<ScanFile> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        long total = 0;
+        foreach (ScanFile f in files)
+        {
+            if (f.RecordCount is not long n)
+            {
+                return null;
+            }
+
+            total += n;
+        }
+
+        return total;
+    }
+
     /// <summary>The 0-based indexes of the deleted rows, ascending; filled in by <see cref="DeltaTable.PlanScanAsync"/>, empty without a deletion vector.</summary>
     public IReadOnlyList<long> DeletedRowIndexes { get; internal set; } = [];
 }

@@ -108,22 +108,5 @@ public sealed class Snapshot
     }
 
     /// <summary>The number of rows, from file statistics minus deleted rows; <see langword="null"/> when a file has no row count.</summary>
-    public long? RecordCount
-    {
-        get
-        {
-            long total = 0;
-            foreach (ScanFile f in Files)
-            {
-                if (f.RecordCount is not long n)
-                {
-                    return null;
-                }
-
-                total += n;
-            }
-
-            return total;
-        }
-    }
+    public long? RecordCount => ScanFile.TotalRecordCount(Files);
 }

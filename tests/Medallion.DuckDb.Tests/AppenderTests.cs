@@ -1,3 +1,4 @@
+using System.Text;
 namespace Medallion.DuckDb.Tests;
 
 public sealed class AppenderTests
@@ -82,6 +83,28 @@ public sealed class AppenderTests
         Assert.Equal(49_995_000L, connection.Scalar("SELECT sum(i)::BIGINT FROM t"));
         Assert.Equal(3334L, connection.Scalar("SELECT count(*) FROM t WHERE s IS NULL"));
         Assert.Equal(0L, connection.Scalar("SELECT count(*) FROM t WHERE (i % 3 = 0) <> (s IS NULL) OR (s IS NOT NULL AND s <> 'value ' || i)"));
+    }
+
+    [Fact]
+    public void Appender_long_strings_and_blobs_over_many_chunks_arrive_byte_for_byte()
+    {
+        using DuckDbConnection connection = Db.Open();
+        connection.Execute("CREATE TABLE t (i BIGINT, s VARCHAR, b BLOB)");
+        const int Rows = 10_000;
+
+        using (DuckDbAppender appender = connection.CreateAppender("t"))
+        {
+            for (int i = 0; i < Rows; i++)
+            {
+                // Lengths from 13 bytes to several kilobytes, some multi-byte, so chunks fill their string arena unevenly.
+                string text = $"são paulo {i} " + new string('x', i % 7 == 0 ? 5000 : i % 40);
+                appender.BeginRow().Append((long)i).Append(text).Append(Encoding.UTF8.GetBytes("blob-" + text)).EndRow();
+            }
+        }
+
+        Assert.Equal((long)Rows, connection.Scalar("SELECT count(*) FROM t"));
+        Assert.Equal(0L, connection.Scalar(
+            "SELECT count(*) FROM t WHERE s <> 'são paulo ' || i || ' ' || repeat('x', CASE WHEN i % 7 = 0 THEN 5000 ELSE (i % 40)::INTEGER END) OR b <> encode('blob-' || s)"));
     }
 
     [Fact]

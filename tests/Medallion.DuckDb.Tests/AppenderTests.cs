@@ -1,4 +1,5 @@
 using System.Text;
+
 namespace Medallion.DuckDb.Tests;
 
 public sealed class AppenderTests

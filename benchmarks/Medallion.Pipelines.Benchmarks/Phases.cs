@@ -41,7 +41,8 @@ internal static class Phases
                 Generate(root, orders, Files, 0);
                 break;
             case "append":
-                Generate(root, orders, 1, Files);
+                // The next file after those already there, with order ids of its own: each append is new data.
+                Generate(root, orders, 1, Directory.GetFiles(Path.Combine(root, "data", "orders"), "*.parquet").Length);
                 break;
             case "baseline":
                 Baseline(root);

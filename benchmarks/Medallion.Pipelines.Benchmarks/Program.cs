@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Threading.Tasks;
 using Medallion.Pipelines.Benchmarks;
 
@@ -25,8 +26,16 @@ try
     Measure("generate Parquet files", "generate", root, orders);
     Phase baseline = Measure("DuckDB direct: bronze copy, silver, gold as Parquet", "baseline", root, orders);
     Phase full = Measure("medallion run (full: load bronze, build silver and gold)", "medallion", root, orders);
-    Measure("append 1% new orders as a new file", "append", root, orders / 100);
-    Phase incremental = Measure("medallion run (incremental after 1% new rows)", "medallion", root, orders);
+    // A run of a second or two is at the mercy of a shared machine's load: three rounds (each after its own 1% of new
+    // rows), compared by their median.
+    var rounds = new Phase[3];
+    for (int round = 0; round < rounds.Length; round++)
+    {
+        Measure("append 1% new orders as a new file", "append", root, orders / 100);
+        rounds[round] = Measure("medallion run (incremental after 1% new rows)", "medallion", root, orders);
+    }
+
+    Phase incremental = rounds.OrderBy(r => r.Seconds).ElementAt(rounds.Length / 2);
     double overhead = (full.Seconds / baseline.Seconds) - 1;
     double incrementalShare = incremental.Seconds / full.Seconds;
     // CPU time is the steadier measure on a shared machine, where wall time follows the other load.
@@ -36,7 +45,7 @@ try
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"  in CPU time: {cpuOverhead:P1} ({full.CpuSeconds:0.00} s against {baseline.CpuSeconds:0.00} s); incremental run {incremental.CpuSeconds / full.CpuSeconds:P1} of the full run's CPU time"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"Incremental run after 1% new rows: {incrementalShare:P1} of the full run (target <= 10%: {(incrementalShare <= 0.10 ? "met" : "MISSED")})"));
+        $"Incremental run after 1% new rows (median of {rounds.Length}): {incrementalShare:P1} of the full run (target <= 10%: {(incrementalShare <= 0.10 ? "met" : "MISSED")})"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"Peak memory: DuckDB direct {baseline.PeakMb:N0} MB, full run {full.PeakMb:N0} MB, incremental run {incremental.PeakMb:N0} MB; load average {LoadAverage()}"));
     return 0;

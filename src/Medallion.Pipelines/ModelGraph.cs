@@ -56,6 +56,7 @@ public sealed partial class ModelGraph
     /// </summary>
     /// <param name="project">The loaded project.</param>
     /// <param name="knownColumns">Columns of tables known before the run (sources); may be null.</param>
+    /// <param name="parser">A DuckDB connection to parse with (a run has one already); null opens a database of its own.</param>
     /// <param name="cancellationToken">Cancels parsing.</param>
     /// <exception cref="MedallionException">
     /// <see cref="ErrorCode.ModelSqlInvalid"/>, <see cref="ErrorCode.ModelUnknownTable"/> or <see cref="ErrorCode.ModelCycle"/>,
@@ -64,6 +65,7 @@ public sealed partial class ModelGraph
     public static async Task<ModelGraph> BuildAsync(
         MedallionProject project,
         IReadOnlyDictionary<TableName, IReadOnlyList<string>>? knownColumns = null,
+        DuckDbConnection? parser = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(project);
@@ -71,9 +73,15 @@ public sealed partial class ModelGraph
         var texts = new Dictionary<TableName, SqlText>();
         var references = new Dictionary<TableName, List<TableReference>>();
         HashSet<TableName> defined = project.Tables.ToHashSet();
-        using (var connection = new DuckDbConnection())
+        DuckDbConnection? own = parser is null ? new DuckDbConnection() : null;
+        using (own)
         {
-            connection.Open();
+            DuckDbConnection connection = parser ?? own!;
+            if (own is not null)
+            {
+                own.Open();
+            }
+
             foreach (ModelDefinition model in project.Models)
             {
                 var text = new SqlText(model.FilePath, model.Sql);

@@ -8,6 +8,7 @@ using Medallion.Delta;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Engine.Delta;
 using Medallion.Storage;
 
@@ -20,10 +21,14 @@ internal static class CommitRecorder
     /// Records version <paramref name="version"/> of the table at <paramref name="location"/>. Runs after the commit
     /// even when the run is being cancelled, so the catalog never misses a version that exists.
     /// </summary>
-    public static async Task RecordAsync(RunContext run, TableName table, string location, long version, string operation, IReadOnlyList<ColumnDoc> docs, DuckDbConnection connection)
+    /// <remarks>The writer that made the commit reads the new version from its last snapshot of the table, so the
+    /// checkpoint is not read again; another writer (or a commit since) means a full read of that version.</remarks>
+    public static async Task RecordAsync(RunContext run, TableName table, string location, long version, string operation, IReadOnlyList<ColumnDoc> docs, DeltaWriter writer)
     {
-        var delta = new DeltaTable(new LocalObjectStore(location), new DuckDbParquetHandler(connection));
-        Snapshot snapshot = await delta.GetSnapshotAsync(version, CancellationToken.None).ConfigureAwait(false);
+        Snapshot? latest = await writer.TryGetSnapshotAsync(location, CancellationToken.None).ConfigureAwait(false);
+        Snapshot snapshot = latest is not null && latest.Version == version
+            ? latest
+            : await new DeltaTable(new LocalObjectStore(location), new DuckDbParquetHandler(writer.Connection)).GetSnapshotAsync(version, CancellationToken.None).ConfigureAwait(false);
         if (await run.Catalog.GetTableAsync(table, CancellationToken.None).ConfigureAwait(false) is null)
         {
             await run.Catalog.UpsertTableAsync(new CatalogTable(table, location), CancellationToken.None).ConfigureAwait(false);

@@ -259,7 +259,7 @@ internal sealed partial class ModelBuilder
             _notes.Add(string.Create(CultureInfo.InvariantCulture, $"removed {removed.RowsAffected} quarantined row(s) of run {last.RunId}, whose commit to {_model.Name} never happened"));
             if (removed.Committed)
             {
-                await CommitRecorder.RecordAsync(_run, table, location, removed.Version, removed.Operation, [], _connection).ConfigureAwait(false);
+                await CommitRecorder.RecordAsync(_run, table, location, removed.Version, removed.Operation, [], _writer).ConfigureAwait(false);
             }
         }
 
@@ -280,7 +280,7 @@ internal sealed partial class ModelBuilder
             await _run.Catalog.UpsertTableAsync(
                 new CatalogTable(table, location, Description: $"Rows of {_model.Name} that broke quarantine-severity expectations, with the rules and the run id."),
                 CancellationToken.None).ConfigureAwait(false);
-            await CommitRecorder.RecordAsync(_run, table, location, result.Version, result.Operation, [], _connection).ConfigureAwait(false);
+            await CommitRecorder.RecordAsync(_run, table, location, result.Version, result.Operation, [], _writer).ConfigureAwait(false);
         }
 
         return result.Committed;
@@ -307,5 +307,5 @@ internal sealed partial class ModelBuilder
     }
 
     private Task RecordCommitAsync(long version, string operation) =>
-        CommitRecorder.RecordAsync(_run, _model.Name, _location, version, operation, Config.Columns, _connection);
+        CommitRecorder.RecordAsync(_run, _model.Name, _location, version, operation, Config.Columns, _writer);
 }

@@ -51,14 +51,19 @@ public static class ProjectRunner
                 $"The project's catalog is '{project.Catalog}'; runs record into a local SQLite catalog only for now.\nHelp: remove 'catalog' from {MedallionProject.FileName} to use .medallion/catalog.db.");
         }
 
-        ModelGraph graph = await ModelGraph.BuildAsync(project, cancellationToken: cancellationToken).ConfigureAwait(false);
+        using DuckDbDatabase database = DuckDbDatabase.Open();
+        ModelGraph graph;
+        using (DuckDbConnection parser = database.CreateConnection())
+        {
+            graph = await ModelGraph.BuildAsync(project, parser: parser, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
         IReadOnlySet<TableName> selected = graph.Select(options.Select);
         CatalogStore catalog = await CatalogStore.OpenAsync(catalogPath, time, cancellationToken).ConfigureAwait(false);
         await using (catalog.ConfigureAwait(false))
         {
             await ProjectCatalog.RegisterAsync(graph, catalog, cancellationToken).ConfigureAwait(false);
             RunRecord run = await catalog.StartRunAsync(options.Select, cancellationToken).ConfigureAwait(false);
-            using DuckDbDatabase database = DuckDbDatabase.Open();
             var context = new RunContext(graph, catalog, database, run.Id, options, time, run.StartedAt, sources, quality);
             List<StepResult> steps = await new RunScheduler(context, PlanSteps(graph, selected)).RunAsync(cancellationToken).ConfigureAwait(false);
             RunStatus status = steps.Any(s => s.State == StepState.Cancelled) ? RunStatus.Cancelled

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.DuckDb;
+using Medallion.Engine;
 
 namespace Medallion.Pipelines.Running;
 
@@ -130,7 +131,7 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
             SourceLoadOutcome outcome = await run.Sources.LoadAsync(run.Project, source, connection, run.RunId, run.Time, cancellationToken).ConfigureAwait(false);
             if (outcome.CommittedVersion is long version)
             {
-                await CommitRecorder.RecordAsync(run, source.Target, ProjectCatalog.TableLocation(run.Project, source.Target), version, "WRITE", [], connection).ConfigureAwait(false);
+                await CommitRecorder.RecordAsync(run, source.Target, ProjectCatalog.TableLocation(run.Project, source.Target), version, "WRITE", [], new DeltaWriter(connection)).ConfigureAwait(false);
             }
 
             return new StepResult(source.Target, StepKind.Source, StepState.Succeeded, RunMode.Incremental, outcome.RowsLoaded, outcome.CommittedVersion, s_noVersions, elapsed.Elapsed, null, outcome.Notes);
@@ -162,7 +163,7 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
     {
         if (result.CommittedVersion is long version)
         {
-            await CommitRecorder.RecordAsync(run, step.Table, ProjectCatalog.TableLocation(run.Project, step.Table), version, "WRITE", [], connection).ConfigureAwait(false);
+            await CommitRecorder.RecordAsync(run, step.Table, ProjectCatalog.TableLocation(run.Project, step.Table), version, "WRITE", [], new DeltaWriter(connection)).ConfigureAwait(false);
         }
 
         await run.Catalog.RecordSourceRunAsync(result.ToRecord(run.RunId, 1, run.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);

@@ -47,6 +47,16 @@ internal static class Phases
             case "baseline":
                 Baseline(root);
                 break;
+            case "full":
+                // A full run from nothing: the project (tables, catalog) of an earlier round goes first.
+                string project = Path.Combine(root, "project");
+                if (Directory.Exists(project))
+                {
+                    Directory.Delete(project, recursive: true);
+                }
+
+                await RunProjectAsync(root);
+                break;
             case "medallion":
                 await RunProjectAsync(root);
                 break;

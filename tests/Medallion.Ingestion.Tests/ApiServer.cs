@@ -42,7 +42,8 @@ public sealed class ApiServer : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
+        // Close alone: after Stop, closing removes the listener's port a second time, and .NET then binds the port
+        // again to do so, which fails when something else has taken it meanwhile.
         _listener.Close();
         try
         {

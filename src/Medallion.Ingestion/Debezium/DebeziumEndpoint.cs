@@ -50,6 +50,7 @@ public sealed class DebeziumEndpoint : IDisposable
     private readonly SemaphoreSlim _inFlight = new(MaxConcurrentRequests, MaxConcurrentRequests);
     private readonly SemaphoreSlim _committing = new(1, 1);
     private long _events;
+    private int _stopped;
 
     /// <summary>Creates the endpoint; it listens once <see cref="RunAsync"/> is called.</summary>
     /// <param name="connection">The DuckDB connection batches are staged in; the sink's writer must use it too.</param>
@@ -112,7 +113,7 @@ public sealed class DebeziumEndpoint : IDisposable
 
         await _sink.GetCommittedPositionAsync(_key, cancellationToken).ConfigureAwait(false);
         var handling = new List<Task>();
-        using (cancellationToken.Register(_listener.Stop))
+        using (cancellationToken.Register(Stop))
         {
             while (!cancellationToken.IsCancellationRequested)
             {
@@ -147,9 +148,21 @@ public sealed class DebeziumEndpoint : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        ((IDisposable)_listener).Dispose();
+        // A stopped listener has let its port go; disposing it would make .NET bind that port again only to release it,
+        // which fails when something else has taken the port meanwhile.
+        if (Volatile.Read(ref _stopped) == 0)
+        {
+            ((IDisposable)_listener).Dispose();
+        }
+
         _inFlight.Dispose();
         _committing.Dispose();
+    }
+
+    private void Stop()
+    {
+        Volatile.Write(ref _stopped, 1);
+        _listener.Stop();
     }
 
     private async Task ServeAsync(HttpListenerContext context)

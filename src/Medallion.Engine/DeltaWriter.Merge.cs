@@ -111,7 +111,8 @@ public sealed partial class DeltaWriter
 
         List<ScanFile> touched = options.WhenNotMatchedBySourceDelete ? [.. candidates] : matches.Files;
         // Several source rows on one target row only make the result ambiguous where that row changes.
-        long duplicates = options.WhenMatched == DeltaMergeMatchedAction.None && options.DeleteWhen is null ? 0 : matches.ExtraMatches;
+        bool matchedRowsStay = options.WhenMatched == DeltaMergeMatchedAction.None && options.DeleteWhen is null;
+        long duplicates = matchedRowsStay ? 0 : matches.ExtraMatches;
         if (duplicates > 0)
         {
             throw new MedallionException(ErrorCode.DeltaInvalidWriteArgument,
@@ -126,8 +127,11 @@ public sealed partial class DeltaWriter
         if (touched.Count > 0)
         {
             string rel = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
-            string joined = $"FROM ({rel}) AS target LEFT JOIN {marked} AS source ON ({on})";
-            string anyMatch = $"source.{MatchedMarker} IS NOT NULL";
+            // Where several source rows may match one target row a join would copy it once per match, so the target
+            // is only tested for a match.
+            string sourceJoin = matchedRowsStay ? string.Empty : $" LEFT JOIN {marked} AS source ON ({on})";
+            string joined = $"FROM ({rel}) AS target{sourceJoin}";
+            string anyMatch = matchedRowsStay ? $"EXISTS (SELECT 1 FROM {sourceTable} AS source WHERE ({on}))" : $"source.{MatchedMarker} IS NOT NULL";
             string isDeleted = options.DeleteWhen is null ? "false" : $"({anyMatch} AND source.{DeleteMarker})";
             long deletedByCondition, matched, unmatched;
             if (options.DeleteWhen is null && ScanFile.TotalRecordCount(touched) is long touchedRows)
@@ -232,7 +236,7 @@ public sealed partial class DeltaWriter
                 {
                     string withIds = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: true, cancellationToken).ConfigureAwait(false);
                     leaving = await RowIndexesAsync(
-                        $"SELECT target.{TableRelation.FileColumn}, target.{TableRelation.RowColumn} FROM ({withIds}) AS target LEFT JOIN {marked} AS source ON ({on}) WHERE {leaves}",
+                        $"SELECT target.{TableRelation.FileColumn}, target.{TableRelation.RowColumn} FROM ({withIds}) AS target{sourceJoin} WHERE {leaves}",
                         cancellationToken).ConfigureAwait(false);
                 }
 

@@ -230,6 +230,20 @@ public sealed class DmlTests : IDisposable
     }
 
     [Fact]
+    public async Task Merge_deleting_unmatched_target_rows_keeps_a_row_matched_by_several_source_rows_once()
+    {
+        string path = await PartitionedTableAsync();
+
+        DeltaOperationResult result = await _f.Writer.MergeAsync(path, new DeltaMergeOptions("SELECT * FROM (VALUES (1), (1), (4)) s(id)", "target.id = source.id")
+        {
+            WhenNotMatchedBySourceDelete = true,
+        });
+
+        Assert.Equal(("4", "2"), (result.Metrics["numTargetRowsDeleted"], result.Metrics["numTargetRowsCopied"]));
+        Assert.Equal(["1|a|10", "4|b|40"], await _f.ReadAsync(path));
+    }
+
+    [Fact]
     public async Task Merge_refuses_several_source_rows_matching_one_target_row()
     {
         string path = await PartitionedTableAsync();

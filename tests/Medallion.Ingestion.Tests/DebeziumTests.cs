@@ -77,9 +77,9 @@ public sealed class DebeziumTests : IDisposable
     [Fact]
     public void A_tombstone_is_read_as_no_change() => Assert.Null(Problem("""{"schema":null,"payload":null}"""));
 
-    private async Task<(DebeziumEndpoint Endpoint, Task Running, CancellationTokenSource Stop)> StartAsync(string? token = null)
+    private async Task<(DebeziumEndpoint Endpoint, Task Running, CancellationTokenSource Stop)> StartAsync(string? token = null, RecordingLog? log = null)
     {
-        var endpoint = new DebeziumEndpoint(_target.Connection, _bronze.Sink("orders_cdc"), new Uri($"http://127.0.0.1:{ApiServer.FreePort()}/"), bearerToken: token);
+        var endpoint = new DebeziumEndpoint(_target.Connection, _bronze.Sink("orders_cdc"), new Uri($"http://127.0.0.1:{ApiServer.FreePort()}/"), log, token);
         endpoint.Start();
         var stop = new CancellationTokenSource();
         Task running = endpoint.RunAsync(stop.Token);
@@ -154,6 +154,29 @@ public sealed class DebeziumTests : IDisposable
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             Assert.StartsWith("{\"error\":\"the body is not valid JSON at line 2, byte 11:", answer, StringComparison.Ordinal);
             Assert.False(Directory.Exists(_bronze.Path));
+        }
+    }
+
+    [Fact]
+    public async Task A_request_bronze_cannot_take_gets_500_and_is_neither_written_nor_counted()
+    {
+        (DebeziumEndpoint endpoint, Task running, CancellationTokenSource stop) = await StartAsync();
+        using (endpoint)
+        using (stop)
+        {
+            HttpResponseMessage first = await PostAsync(endpoint, """{"op":"c","after":{"id":1,"status":"new"},"source":{"lsn":1}}""");
+            HttpResponseMessage clash = await PostAsync(endpoint, """{"op":"c","after":{"id":{"nested":true},"status":"new"},"source":{"lsn":2}}""");
+            string clashAnswer = await clash.Content.ReadAsStringAsync();
+            HttpResponseMessage next = await PostAsync(endpoint, """{"op":"c","after":{"id":3,"status":"new"},"source":{"lsn":3}}""");
+            await stop.CancelAsync();
+            await running;
+            await _bronze.ViewAsync();
+
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, next.StatusCode));
+            Assert.Equal(HttpStatusCode.InternalServerError, clash.StatusCode);
+            Assert.StartsWith("{\"error\":\"MDL4004: ", clashAnswer, StringComparison.Ordinal);
+            Assert.Equal(["1|1", "3|3"], _target.Column<string>("SELECT concat_ws('|', _lsn, id) FROM bronze ORDER BY _lsn"));
+            Assert.Equal(2L, endpoint.EventsCommitted);
         }
     }
 

@@ -137,7 +137,9 @@ public sealed class DebeziumEndpoint : IDisposable
                     break;
                 }
 
-                handling.Add(ServeAsync(context));
+                // Off the accept loop: a body that is already buffered would otherwise be parsed, and maybe committed,
+                // before the next request is even accepted.
+                handling.Add(Task.Run(() => ServeAsync(context), CancellationToken.None));
             }
         }
 
@@ -239,7 +241,7 @@ public sealed class DebeziumEndpoint : IDisposable
                 return;
             }
 
-            byte[]? body = await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false);
+            byte[]? body = request.ContentLength64 > MaxBodyBytes ? null : await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false);
             if (body is null)
             {
                 await RefuseAsync(context, 413, $"the body is larger than {MaxBodyBytes} bytes; send fewer events per request").ConfigureAwait(false);
@@ -344,9 +346,22 @@ public sealed class DebeziumEndpoint : IDisposable
         }
 
         int count = changes.Count;
-        long total = Interlocked.Add(ref _events, count);
+        long total = EventsCommitted + count;
         var position = new SourcePosition(IngestionMode.Cdc, total, [], [], [], lsn);
-        await _sink.WriteBatchAsync(_key, new SourceBatch(table.QuotedName, columns, total, count, position, isCommitPoint: true), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _sink.WriteBatchAsync(_key, new SourceBatch(table.QuotedName, columns, total, count, position, isCommitPoint: true), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A write that failed before its commit stays staged in the sink; dropped here, so none of this request's
+            // rows ride along with the next request's commit.
+            await _sink.CompleteAsync(_key, null, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        // Counted only once durable, so EventsCommitted never includes a request answered with an error.
+        Interlocked.Exchange(ref _events, total);
         LogMessages.DebeziumCommitted(_logger, _shownAddress, count, _sink.TablePath, _sink.LastCommittedVersion);
         return (count, _sink.LastCommittedVersion, null);
     }

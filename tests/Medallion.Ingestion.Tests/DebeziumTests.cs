@@ -217,6 +217,24 @@ public sealed class DebeziumTests : IDisposable
     }
 
     [Fact]
+    public async Task A_refused_request_is_logged_without_the_token_it_carried()
+    {
+        var log = new RecordingLog();
+        (DebeziumEndpoint endpoint, Task running, CancellationTokenSource stop) = await StartAsync("s3cret", log);
+        using (endpoint)
+        using (stop)
+        {
+            using HttpResponseMessage refused = await PostAsync(endpoint, Update, "guessed-s3cret");
+            await stop.CancelAsync();
+            await running;
+
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            string line = Assert.Single(log.Lines);
+            Assert.Equal($"Warning: Debezium endpoint {endpoint.Address}: refused a request: this endpoint needs 'Authorization: Bearer <token>' with its token; nothing was written", line);
+        }
+    }
+
+    [Fact]
     public void An_endpoint_without_a_token_refuses_to_listen_where_other_machines_reach_it()
     {
         using var endpoint = new DebeziumEndpoint(_target.Connection, _bronze.Sink("orders_cdc"), new Uri($"http://192.0.2.10:{ApiServer.FreePort()}/"));

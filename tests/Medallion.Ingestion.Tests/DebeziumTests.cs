@@ -77,9 +77,9 @@ public sealed class DebeziumTests : IDisposable
     [Fact]
     public void A_tombstone_is_read_as_no_change() => Assert.Null(Problem("""{"schema":null,"payload":null}"""));
 
-    private async Task<(DebeziumEndpoint Endpoint, Task Running, CancellationTokenSource Stop)> StartAsync(string? token = null, RecordingLog? log = null)
+    private async Task<(DebeziumEndpoint Endpoint, Task Running, CancellationTokenSource Stop)> StartAsync(string? token = null, RecordingLog? log = null, Func<string, string?>? environment = null)
     {
-        var endpoint = new DebeziumEndpoint(_target.Connection, _bronze.Sink("orders_cdc"), new Uri($"http://127.0.0.1:{ApiServer.FreePort()}/"), log, token);
+        var endpoint = new DebeziumEndpoint(_target.Connection, _bronze.Sink("orders_cdc"), new Uri($"http://127.0.0.1:{ApiServer.FreePort()}/"), log, token, environment);
         endpoint.Start();
         var stop = new CancellationTokenSource();
         Task running = endpoint.RunAsync(stop.Token);
@@ -214,6 +214,33 @@ public sealed class DebeziumTests : IDisposable
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal(0L, (await _bronze.SnapshotAsync()).Version);
         }
+    }
+
+    [Fact]
+    public async Task A_token_written_as_an_environment_reference_is_the_variables_value()
+    {
+        (DebeziumEndpoint endpoint, Task running, CancellationTokenSource stop) = await StartAsync("${CDC_TOKEN}", environment: name => name == "CDC_TOKEN" ? "t0k" : null);
+        using (endpoint)
+        using (stop)
+        {
+            HttpResponseMessage literal = await PostAsync(endpoint, Update, "${CDC_TOKEN}");
+            HttpResponseMessage resolved = await PostAsync(endpoint, Update, "t0k");
+            await stop.CancelAsync();
+            await running;
+
+            Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.OK), (literal.StatusCode, resolved.StatusCode));
+        }
+    }
+
+    [Fact]
+    public void An_endpoint_whose_token_variable_is_not_set_refuses_to_start_naming_it()
+    {
+        using var endpoint = new DebeziumEndpoint(_target.Connection, _bronze.Sink("orders_cdc"), new Uri($"http://127.0.0.1:{ApiServer.FreePort()}/"), bearerToken: "${CDC_TOKEN}", environment: _ => null);
+
+        MedallionException error = Assert.Throws<MedallionException>(endpoint.Start);
+
+        Assert.Equal(ErrorCode.SourceSecretMissing, error.Code);
+        Assert.Equal("Source 'orders_cdc': 'auth.token' refers to the environment variable 'CDC_TOKEN', which is not set.", error.Message.Split('\n')[0]);
     }
 
     [Fact]

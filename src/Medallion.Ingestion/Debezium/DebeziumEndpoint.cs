@@ -8,6 +8,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
+using Medallion.Ingestion.Http;
 using Medallion.Ingestion.Internal;
 using Medallion.Ingestion.Json;
 using Microsoft.Extensions.Logging;
@@ -46,7 +47,9 @@ public sealed class DebeziumEndpoint : IDisposable
     private readonly ILogger _logger;
     private readonly string _key;
     private readonly string _shownAddress;
-    private readonly byte[]? _tokenHash;
+    private readonly string? _tokenSetting;
+    private readonly Func<string, string?> _environment;
+    private byte[]? _tokenHash;
     private readonly SemaphoreSlim _inFlight = new(MaxConcurrentRequests, MaxConcurrentRequests);
     private readonly SemaphoreSlim _committing = new(1, 1);
     private long _events;
@@ -57,9 +60,11 @@ public sealed class DebeziumEndpoint : IDisposable
     /// <param name="sink">The bronze table the events land in.</param>
     /// <param name="address">Where to listen, e.g. <c>http://127.0.0.1:8089/</c>.</param>
     /// <param name="loggerFactory">Where commits and refused requests are logged.</param>
-    /// <param name="bearerToken">The token every <c>POST</c> must carry as <c>Authorization: Bearer</c>; null lets any
-    /// local sender in (the endpoint then listens on loopback addresses only).</param>
-    public DebeziumEndpoint(DuckDbConnection connection, BronzeSink sink, Uri address, ILoggerFactory? loggerFactory = null, string? bearerToken = null)
+    /// <param name="bearerToken">The token every <c>POST</c> must carry as <c>Authorization: Bearer</c>, or an environment
+    /// variable reference <c>${NAME}</c> holding it, as in an HTTP API source's <c>auth.token</c> (resolved by
+    /// <see cref="Start"/>); null lets any local sender in (the endpoint then listens on loopback addresses only).</param>
+    /// <param name="environment">Resolves <c>${NAME}</c> in <paramref name="bearerToken"/>; the process environment when null.</param>
+    public DebeziumEndpoint(DuckDbConnection connection, BronzeSink sink, Uri address, ILoggerFactory? loggerFactory = null, string? bearerToken = null, Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(sink);
@@ -70,7 +75,8 @@ public sealed class DebeziumEndpoint : IDisposable
         _shownAddress = address.ToString();
         _key = "debezium:" + sink.SourceName;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<DebeziumEndpoint>();
-        _tokenHash = string.IsNullOrEmpty(bearerToken) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(bearerToken));
+        _tokenSetting = string.IsNullOrEmpty(bearerToken) ? null : bearerToken;
+        _environment = environment ?? Environment.GetEnvironmentVariable;
     }
 
     /// <summary>The address the endpoint listens on.</summary>
@@ -80,14 +86,22 @@ public sealed class DebeziumEndpoint : IDisposable
     public long EventsCommitted => Interlocked.Read(ref _events);
 
     /// <summary>Starts listening (the port is taken when this returns).</summary>
-    /// <exception cref="MedallionException">The address cannot be listened on (in use, not local), or it is not a
-    /// loopback address and the endpoint has no bearer token.</exception>
+    /// <exception cref="MedallionException">The address cannot be listened on (in use, not local), it is not a
+    /// loopback address and the endpoint has no bearer token, or the token's environment variable is not set
+    /// (<see cref="ErrorCode.SourceSecretMissing"/>, naming the variable).</exception>
     public void Start()
     {
+        if (_tokenSetting is not null)
+        {
+            // Only the hash is kept: the comparison needs nothing else, and the token cannot leak from here.
+            string token = new SecretResolver(_sink.SourceName, _environment).Resolve(_tokenSetting, "auth.token");
+            _tokenHash = SHA256.HashData(Encoding.UTF8.GetBytes(token));
+        }
+
         if (_tokenHash is null && !IsLoopback(Address))
         {
             throw new MedallionException(ErrorCode.SourceSecretMissing,
-                $"Debezium endpoint: {Address} can be reached from other machines, and without a token anyone there could write to {_sink.TablePath}.\nHelp: give the endpoint a bearer token (medallion ingest --listen ... --token-env NAME), or listen on 127.0.0.1.");
+                $"Debezium endpoint: {Address} can be reached from other machines, and without a token anyone there could write to {_sink.TablePath}.\nHelp: give the endpoint a bearer token (medallion ingest --listen ... --token-env NAME, or 'auth: {{type: bearer, token: ${{NAME}}}}' in its sources/*.yml entry), or listen on 127.0.0.1.");
         }
 
         try

@@ -67,6 +67,9 @@ public sealed class MedallionProject
     /// <summary>HTTP API sources (entries of <c>sources/*.yml</c> with a <c>url</c>), in file order.</summary>
     public IReadOnlyList<ApiSourceDefinition> ApiSources { get; internal init; } = [];
 
+    /// <summary>Debezium endpoint sources (entries of <c>sources/*.yml</c> with <c>listen</c>), in file order.</summary>
+    public IReadOnlyList<EndpointSourceDefinition> EndpointSources { get; internal init; } = [];
+
     /// <summary>Models, by file path.</summary>
     public IReadOnlyList<ModelDefinition> Models { get; }
 
@@ -77,7 +80,7 @@ public sealed class MedallionProject
         return path.Contains("://", StringComparison.Ordinal) ? path : Path.GetFullPath(Path.Combine(Directory, path));
     }
 
-    /// <summary>The tables defined by the project: the targets of file, database and API sources, and models.</summary>
+    /// <summary>The tables defined by the project: the targets of file, database, API and endpoint sources, and models.</summary>
     public IEnumerable<TableName> Tables
     {
         get
@@ -93,6 +96,11 @@ public sealed class MedallionProject
             }
 
             foreach (ApiSourceDefinition source in ApiSources)
+            {
+                yield return source.Target;
+            }
+
+            foreach (EndpointSourceDefinition source in EndpointSources)
             {
                 yield return source.Target;
             }

@@ -109,6 +109,11 @@ public static class ProjectTemplate
               #   format: debezium
               #   path: data/cdc/orders/*.jsonl
               #   target: bronze.orders_cdc
+              # or pushed over HTTP (one event or a JSON array per POST), until Ctrl+C of
+              # 'medallion ingest --select orders_cdc'; any address but loopback needs the bearer token:
+              # - name: orders_cdc
+              #   listen: 127.0.0.1:8089
+              #   auth: {type: bearer, token: "${CDC_TOKEN}"}   # senders send 'Authorization: Bearer <token>'
 
               # An HTTP API source is an entry with 'url:'; 'medallion ingest' reads it. Secrets are
               # written as ${ENV_VAR} and read only when the source runs (never stored or printed).

@@ -1,5 +1,6 @@
 using System;
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -69,17 +70,20 @@ internal static partial class IngestCommand
                 return MedallionCli.UsageError;
             }
 
-            token = Environment.GetEnvironmentVariable(tokenEnv);
-            if (string.IsNullOrEmpty(token))
-            {
-                await error.WriteLineAsync($"error: --token-env {tokenEnv}: the environment variable {tokenEnv} is not set or empty; export it with the token senders must present.").ConfigureAwait(false);
-                return MedallionCli.UsageError;
-            }
+            // The same reference a sources/*.yml entry writes as 'token: ${NAME}', resolved (and reported) by the endpoint.
+            token = "${" + tokenEnv + "}";
         }
 
         if (parsed.GetValue(options.Into) is not { } intoText || !TableName.TryParse(intoText, out TableName into))
         {
             await error.WriteLineAsync($"error: {(url is not null ? "--source" : "--listen")} needs --into <namespace.table>, e.g. --into bronze.orders.").ConfigureAwait(false);
+            return MedallionCli.UsageError;
+        }
+
+        Uri? address = null;
+        if (listen is not null && !TryParseListen(listen, out address))
+        {
+            await error.WriteLineAsync($"error: --listen takes host:port, e.g. 127.0.0.1:8089, but was '{listen}'.").ConfigureAwait(false);
             return MedallionCli.UsageError;
         }
 
@@ -92,7 +96,19 @@ internal static partial class IngestCommand
         var sink = new BronzeSink(new DeltaWriter(connection), location, name, log);
         return url is not null
             ? await ReadApiAsync(url, parsed.GetValue(options.Records), name, into, sink, connection, output, error, log, cancellationToken).ConfigureAwait(false)
-            : await ListenAsync(listen!, token, into, sink, connection, output, error, log, cancellationToken).ConfigureAwait(false);
+            : await ListenAsync(address!, token, into, sink, connection, output, log, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool TryParseListen(string listen, [NotNullWhen(true)] out Uri? address) =>
+        Uri.TryCreate($"http://{listen}/", UriKind.Absolute, out address) && address.AbsolutePath == "/";
+
+    /// <summary>Runs a project's Debezium endpoint source (selected with --select) until Ctrl+C.</summary>
+    private static async Task<int> ListenAsync(MedallionProject project, EndpointSourceDefinition source, TextWriter output, ILoggerFactory log, CancellationToken cancellationToken)
+    {
+        using DuckDbDatabase database = IngestionRunner.OpenEngine();
+        using DuckDbConnection connection = database.CreateConnection();
+        var sink = new BronzeSink(new DeltaWriter(connection), ProjectCatalog.TableLocation(project, source.Target), source.Name, log);
+        return await ListenAsync(source.Address, source.BearerToken, source.Target, sink, connection, output, log, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<int> ReadApiAsync(string url, string? records, string name, TableName into, BronzeSink sink, DuckDbConnection connection, TextWriter output, TextWriter error, ILoggerFactory log, CancellationToken cancellationToken)
@@ -110,14 +126,8 @@ internal static partial class IngestCommand
         return 0;
     }
 
-    private static async Task<int> ListenAsync(string listen, string? token, TableName into, BronzeSink sink, DuckDbConnection connection, TextWriter output, TextWriter error, ILoggerFactory log, CancellationToken cancellationToken)
+    private static async Task<int> ListenAsync(Uri address, string? token, TableName into, BronzeSink sink, DuckDbConnection connection, TextWriter output, ILoggerFactory log, CancellationToken cancellationToken)
     {
-        if (!Uri.TryCreate($"http://{listen}/", UriKind.Absolute, out Uri? address) || address.AbsolutePath != "/")
-        {
-            await error.WriteLineAsync($"error: --listen takes host:port, e.g. 127.0.0.1:8089, but was '{listen}'.").ConfigureAwait(false);
-            return MedallionCli.UsageError;
-        }
-
         using var endpoint = new DebeziumEndpoint(connection, sink, address, log, token);
         endpoint.Start();
         string auth = token is null ? string.Empty : " with 'Authorization: Bearer <token>'";

@@ -48,7 +48,19 @@ internal static partial class IngestCommand
             }
 
             MedallionProject loaded = await MedallionProject.LoadAsync(ProjectOption.Resolve(parsed, project), cancellationToken: cancellationToken).ConfigureAwait(false);
-            (IReadOnlyList<DatabaseSourceDefinition> sources, IReadOnlyList<ApiSourceDefinition> apiSources) = Select(loaded, parsed.GetValue(select) ?? []);
+            string[] names = (parsed.GetValue(select) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+            if (loaded.EndpointSources.FirstOrDefault(s => names.Contains(s.Name, StringComparer.OrdinalIgnoreCase)) is { } endpointSource)
+            {
+                if (names.Length > 1)
+                {
+                    await error.WriteLineAsync($"error: --select {endpointSource.Name} is a Debezium endpoint, which runs until Ctrl+C; select it alone, and the other sources in another command.").ConfigureAwait(false);
+                    return MedallionCli.UsageError;
+                }
+
+                return await ListenAsync(loaded, endpointSource, output, log, cancellationToken).ConfigureAwait(false);
+            }
+
+            (IReadOnlyList<DatabaseSourceDefinition> sources, IReadOnlyList<ApiSourceDefinition> apiSources) = Select(loaded, names);
             bool json = parsed.GetValue(format) == ReportFormat.Json;
             double seconds = parsed.GetValue(interval);
             if (parsed.GetValue(continuous) && seconds is <= 0 or > 3600)
@@ -180,13 +192,12 @@ internal static partial class IngestCommand
         }
     }
 
-    private static (IReadOnlyList<DatabaseSourceDefinition> Databases, IReadOnlyList<ApiSourceDefinition> Apis) Select(MedallionProject project, string[] selected)
+    private static (IReadOnlyList<DatabaseSourceDefinition> Databases, IReadOnlyList<ApiSourceDefinition> Apis) Select(MedallionProject project, string[] names)
     {
-        string[] names = selected.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
         if (project.DatabaseSources.Count == 0 && project.ApiSources.Count == 0)
         {
             throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                $"The project in '{project.Directory}' has no database or HTTP API sources.\nHelp: add an entry with 'connection:' and 'tables:', or with 'url:', to a file under sources/ (see 'medallion init').");
+                $"The project in '{project.Directory}' has no database or HTTP API sources.\nHelp: add an entry with 'connection:' and 'tables:', or with 'url:', to a file under sources/ (see 'medallion init'); a Debezium endpoint source (with 'listen:') runs with --select <name>.");
         }
 
         if (names.Length == 0)
@@ -206,7 +217,7 @@ internal static partial class IngestCommand
 
             chosen.Add(project.DatabaseSources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
                 ?? throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                    $"--select names no database source '{name}'.\nHelp: the project's database sources are {string.Join(", ", project.DatabaseSources.Select(s => s.Name).Concat(project.ApiSources.Select(s => s.Name)))}."));
+                    $"--select names no database source '{name}'.\nHelp: the project's sources are {string.Join(", ", project.DatabaseSources.Select(s => s.Name).Concat(project.ApiSources.Select(s => s.Name)).Concat(project.EndpointSources.Select(s => s.Name)))}."));
         }
 
         return (chosen, apis);

@@ -103,10 +103,7 @@ internal static class ApiSourceReader
         }
 
         string type = auth.Choice("type", ["bearer", "basic", "api_key"]) ?? throw file.Error(auth.Node, "'auth' has no 'type'. Expected 'type: bearer', 'type: basic' or 'type: api_key'.");
-        string Secret(string key, string example) =>
-            auth.RawString(key) is { Length: > 0 } value
-                ? value
-                : throw file.Error(auth.Node, $"'auth' of type {type} (source '{name}') needs '{key}'. Expected e.g. '{key}: {example}'.");
+        string Secret(string key, string example) => AuthSecret(auth, type, name, key, example);
         return type switch
         {
             "bearer" => options with { Auth = HttpAuthKind.Bearer, Token = Secret("token", "${API_TOKEN}") },
@@ -114,6 +111,12 @@ internal static class ApiSourceReader
             _ => options with { Auth = HttpAuthKind.ApiKey, Token = Secret("key", "${API_KEY}"), ApiKeyHeader = auth.String("header") ?? "X-API-Key" },
         };
     }
+
+    /// <summary>A secret of an <c>auth</c> map, as written (its <c>${NAME}</c> references are resolved when the source runs).</summary>
+    internal static string AuthSecret(YamlMap auth, string type, string name, string key, string example) =>
+        auth.RawString(key) is { Length: > 0 } value
+            ? value
+            : throw auth.File.Error(auth.Node, $"'auth' of type {type} (source '{name}') needs '{key}'. Expected e.g. '{key}: {example}'.");
 
     private static HttpApiSourceOptions ReadPagination(YamlFile file, YamlMap source, HttpApiSourceOptions options)
     {

@@ -51,12 +51,14 @@ internal sealed class ProjectLoader
         var connections = ReadConnections(settings);
         var databaseSources = new List<DatabaseSourceDefinition>();
         var apiSources = new List<ApiSourceDefinition>();
-        List<SourceDefinition> sources = await ReadSourcesAsync(connections, databaseSources, apiSources, cancellationToken).ConfigureAwait(false);
+        var endpointSources = new List<EndpointSourceDefinition>();
+        List<SourceDefinition> sources = await ReadSourcesAsync(connections, databaseSources, apiSources, endpointSources, cancellationToken).ConfigureAwait(false);
         List<ModelDefinition> models = await ReadModelsAsync(cancellationToken).ConfigureAwait(false);
         CheckDuplicates(
             sources.Select(s => (s.Target, s.Location))
                 .Concat(databaseSources.SelectMany(d => d.Tables.Select(t => (t.Target, t.Location))))
-                .Concat(apiSources.Select(a => (a.Target, a.Location))),
+                .Concat(apiSources.Select(a => (a.Target, a.Location)))
+                .Concat(endpointSources.Select(e => (e.Target, e.Location))),
             models);
         return new MedallionProject(
             _directory,
@@ -70,6 +72,7 @@ internal sealed class ProjectLoader
         {
             DatabaseSources = databaseSources,
             ApiSources = apiSources,
+            EndpointSources = endpointSources,
         };
     }
 
@@ -94,7 +97,7 @@ internal sealed class ProjectLoader
         return connections;
     }
 
-    private async Task<List<SourceDefinition>> ReadSourcesAsync(Dictionary<string, ConnectionDefinition> connections, List<DatabaseSourceDefinition> databaseSources, List<ApiSourceDefinition> apiSources, CancellationToken cancellationToken)
+    private async Task<List<SourceDefinition>> ReadSourcesAsync(Dictionary<string, ConnectionDefinition> connections, List<DatabaseSourceDefinition> databaseSources, List<ApiSourceDefinition> apiSources, List<EndpointSourceDefinition> endpointSources, CancellationToken cancellationToken)
     {
         var sources = new List<SourceDefinition>();
         foreach (string path in ListFiles("sources", "*.yml"))
@@ -115,6 +118,10 @@ internal sealed class ProjectLoader
                 else if (ApiSourceReader.IsApiSource(item))
                 {
                     apiSources.Add(ApiSourceReader.Read(file, item));
+                }
+                else if (EndpointSourceReader.IsEndpointSource(item))
+                {
+                    endpointSources.Add(EndpointSourceReader.Read(file, item));
                 }
                 else
                 {

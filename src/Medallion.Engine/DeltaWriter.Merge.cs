@@ -149,31 +149,39 @@ public sealed partial class DeltaWriter
 
             // From here "matched" means matched and kept: rows the delete condition removes are handled on their own.
             string isMatched = options.DeleteWhen is null ? anyMatch : $"({anyMatch} AND NOT {isDeleted})";
+            // A kept row's columns after the merge: the source's value where the row is matched and updated. Rows known
+            // to be matched (the updated rows alone) need no CASE, and then read no target column the source replaces.
             var select = new StringBuilder("SELECT ");
+            var matchedRow = new StringBuilder();
             for (int i = 0; i < schema.Fields.Count; i++)
             {
                 StructField f = schema.Fields[i];
                 string targetColumn = "target." + DuckDbTypes.Quote(f.Name);
-                select.Append(i == 0 ? string.Empty : ", ");
+                string separator = i == 0 ? string.Empty : ", ";
+                select.Append(separator);
+                matchedRow.Append(separator);
                 if (options.WhenMatched == DeltaMergeMatchedAction.Update && sourceByTarget.TryGetValue(f.Name, out SourceColumn? sc))
                 {
-                    select.Append($"CASE WHEN {isMatched} THEN CAST(source.{DuckDbTypes.Quote(sc.Name)} AS {DuckDbTypes.ToDuckDb(f.Type)}) ELSE {targetColumn} END");
+                    string sourceValue = $"CAST(source.{DuckDbTypes.Quote(sc.Name)} AS {DuckDbTypes.ToDuckDb(f.Type)})";
+                    select.Append($"CASE WHEN {isMatched} THEN {sourceValue} ELSE {targetColumn} END");
+                    matchedRow.Append(sourceValue);
                 }
                 else
                 {
                     select.Append(targetColumn);
+                    matchedRow.Append(targetColumn);
                 }
 
                 select.Append(" AS ").Append(DuckDbTypes.Quote(f.Name));
+                matchedRow.Append(" AS ").Append(DuckDbTypes.Quote(f.Name));
             }
 
-            string updatedColumns = select.ToString()["SELECT ".Length..];
             if (cdf)
             {
                 if (options.WhenMatched == DeltaMergeMatchedAction.Update)
                 {
                     changes.Add($"SELECT target.*, 'update_preimage' AS {ChangeTypeColumn} {joined} WHERE {isMatched}");
-                    changes.Add($"SELECT {updatedColumns}, 'update_postimage' AS {ChangeTypeColumn} {joined} WHERE {isMatched}");
+                    changes.Add($"SELECT {matchedRow}, 'update_postimage' AS {ChangeTypeColumn} {joined} WHERE {isMatched}");
                 }
                 else if (options.WhenMatched == DeltaMergeMatchedAction.Delete)
                 {
@@ -243,7 +251,7 @@ public sealed partial class DeltaWriter
                 copied = 0;
                 if (options.WhenMatched == DeltaMergeMatchedAction.Update)
                 {
-                    parts.Add($"{select} WHERE {isMatched}");
+                    parts.Add($"SELECT {matchedRow} {joined} WHERE {isMatched}");
                 }
             }
             else
@@ -390,9 +398,9 @@ public sealed partial class DeltaWriter
                 matched.Add(f);
                 maxMatches = Math.Max(maxMatches, reader.GetInt64(1));
                 targetRows += reader.GetInt64(2);
-                if (withRows && reader.GetValue(4) is List<object?> indexes)
+                if (withRows && !reader.IsDBNull(4))
                 {
-                    rowsByFile[path] = indexes.ConvertAll(i => Convert.ToInt64(i, CultureInfo.InvariantCulture));
+                    rowsByFile[path] = [.. reader.GetFieldValue<long[]>(4)];
                 }
             }
         }

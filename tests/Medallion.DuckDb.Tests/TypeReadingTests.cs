@@ -429,6 +429,28 @@ public sealed class TypeReadingTests
     }
 
     [Fact]
+    public void A_list_of_integers_reads_as_a_long_array()
+    {
+        using DuckDbConnection connection = Db.Open();
+        using DuckDbDataReader reader = connection.ReadFirstRow("SELECT [3, -1, 9223372036854775807], [1, 2]::INTEGER[], []::BIGINT[]");
+
+        Assert.Equal([3L, -1L, long.MaxValue], reader.GetFieldValue<long[]>(0));
+        Assert.Equal([1L, 2L], reader.GetFieldValue<long[]>(1));
+        Assert.Empty(reader.GetFieldValue<long[]>(2));
+    }
+
+    [Fact]
+    public void A_list_with_a_null_element_read_as_a_long_array_names_its_position()
+    {
+        using DuckDbConnection connection = Db.Open();
+        using DuckDbDataReader reader = connection.ReadFirstRow("SELECT [1, NULL] AS ids");
+
+        InvalidCastException error = Assert.Throws<InvalidCastException>(() => reader.GetFieldValue<long[]>(0));
+
+        Assert.Equal("Column 'ids' holds a list with a NULL at position 2, which cannot be read as Int64[].", error.Message);
+    }
+
+    [Fact]
     public void Array_reads_as_a_fixed_size_list()
     {
         using DuckDbConnection connection = Db.Open();

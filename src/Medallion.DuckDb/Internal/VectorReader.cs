@@ -666,6 +666,25 @@ internal sealed unsafe class ListReader : VectorReader
         return list;
     }
 
+    /// <summary>A list of integers as <c>long[]</c> reads each element straight from the vector, without boxing it.</summary>
+    public override T GetFieldValue<T>(ulong row)
+    {
+        if (typeof(T) != typeof(long[]))
+        {
+            return base.GetFieldValue<T>(row);
+        }
+
+        DuckDbListEntry entry = ((DuckDbListEntry*)Data)[row];
+        long[] values = new long[entry.Length];
+        for (ulong i = 0; i < entry.Length; i++)
+        {
+            ulong element = entry.Offset + i;
+            values[i] = _element.IsValid(element) ? _element.GetInt64(element) : throw new InvalidCastException($"Column '{ColumnName}' holds a list with a NULL at position {i + 1}, which cannot be read as Int64[].");
+        }
+
+        return (T)(object)values;
+    }
+
     public override string GetString(ulong row)
     {
         DuckDbListEntry entry = ((DuckDbListEntry*)Data)[row];

@@ -20,4 +20,11 @@ public sealed record DeltaMergeOptions(string Source, string On)
     /// inserted. This is how change-data-capture deletes land in the same commit as the upserts.
     /// </summary>
     public string? DeleteWhen { get; init; }
+
+    /// <summary>
+    /// <see cref="Source"/> names a DuckDB table (e.g. a temporary table the caller just computed) that nothing changes
+    /// until the merge returns. It is then read in place; otherwise the source query is first copied into a temporary
+    /// table, so that every pass of the merge sees the same rows.
+    /// </summary>
+    public bool SourceIsTable { get; init; }
 }

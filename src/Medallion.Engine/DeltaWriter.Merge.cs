@@ -23,7 +23,8 @@ public sealed partial class DeltaWriter
     /// <summary>
     /// Merges <see cref="DeltaMergeOptions.Source"/> into the table: matched rows are updated or deleted, unmatched source
     /// rows inserted, target rows without a match deleted, as the options say. Only files holding matched rows are
-    /// rewritten (every file when unmatched target rows are deleted); the source is read once, into a temporary table.
+    /// rewritten (every file when unmatched target rows are deleted); the source is read once, into a temporary table
+    /// (unless <see cref="DeltaMergeOptions.SourceIsTable"/> says it is a table already).
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaInvalidWriteArgument"/> when several source rows match one
     /// target row or the condition is invalid; <see cref="ErrorCode.DeltaSchemaMismatch"/> when a source column cannot be
@@ -42,10 +43,17 @@ public sealed partial class DeltaWriter
         await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
         DeltaTable table = OpenTable(path);
         Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
-        string source = "__medallion_merge_source_" + Guid.NewGuid().ToString("N");
-        // The delete condition is evaluated on the source alone, so its unqualified names cannot clash with the target's.
-        string deleteFlag = options.DeleteWhen is null ? string.Empty : $", ({options.DeleteWhen}) IS TRUE AS {DeleteMarker}";
-        await ExecuteAsync($"CREATE TEMP TABLE {source} AS SELECT *{deleteFlag} FROM ({options.Source}) AS source", cancellationToken).ConfigureAwait(false);
+        // A delete condition becomes a column of the copy, so a source table with one is copied all the same.
+        bool inPlace = options.SourceIsTable && options.DeleteWhen is null;
+        string source = inPlace ? options.Source : "__medallion_merge_source_" + Guid.NewGuid().ToString("N");
+        if (!inPlace)
+        {
+            // The delete condition is evaluated on the source alone, so its unqualified names cannot clash with the target's.
+            string deleteFlag = options.DeleteWhen is null ? string.Empty : $", ({options.DeleteWhen}) IS TRUE AS {DeleteMarker}";
+            string from = options.SourceIsTable ? options.Source : $"({options.Source})";
+            await ExecuteAsync($"CREATE TEMP TABLE {source} AS SELECT *{deleteFlag} FROM {from} AS source", cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             return await MergeCoreAsync(table, snapshot, source, options, cancellationToken).ConfigureAwait(false);
@@ -57,7 +65,10 @@ public sealed partial class DeltaWriter
         }
         finally
         {
-            await ExecuteAsync($"DROP TABLE IF EXISTS {source}", CancellationToken.None).ConfigureAwait(false);
+            if (!inPlace)
+            {
+                await ExecuteAsync($"DROP TABLE IF EXISTS {source}", CancellationToken.None).ConfigureAwait(false);
+            }
         }
     }
 

@@ -113,8 +113,11 @@ internal sealed partial class ModelBuilder
         $"{_model.FilePath}: model {_model.Name} ({Config.Materialized.ToString().ToLowerInvariant()}): {what}; nothing was committed.\nHelp: {help}.",
         location: Config.Location);
 
-    /// <summary>Writes the passing rows with the materialization; null when there was nothing to write.</summary>
-    private async Task<DeltaOperationResult?> WriteAsync(string passingSql, List<string> columns, Snapshot? target, bool incremental, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the passing rows with the materialization; null when there was nothing to write. <paramref name="passingTable"/>
+    /// names a table holding exactly those rows, when there is one: a merge then reads it in place instead of copying it.
+    /// </summary>
+    private async Task<DeltaOperationResult?> WriteAsync(string passingSql, string? passingTable, List<string> columns, Snapshot? target, bool incremental, CancellationToken cancellationToken)
     {
         switch (Config.Materialized)
         {
@@ -126,11 +129,12 @@ internal sealed partial class ModelBuilder
                 }
 
                 // The source keeps the change columns so delete_when can use them; the merge writes only the table's columns.
-                return await _writer.MergeAsync(_location, new DeltaMergeOptions($"SELECT * FROM ({passingSql}) AS passing", KeyMatch("target", "source"))
+                return await _writer.MergeAsync(_location, new DeltaMergeOptions(passingTable ?? $"SELECT * FROM ({passingSql}) AS passing", KeyMatch("target", "source"))
                 {
                     WhenMatched = DeltaMergeMatchedAction.Update,
                     WhenNotMatchedInsert = true,
                     DeleteWhen = Config.DeleteWhen,
+                    SourceIsTable = passingTable is not null,
                 }, cancellationToken).ConfigureAwait(false);
             case Materialization.Scd2 when target is not null && !_run.Options.FullRefresh:
                 return await MergeHistoryAsync(passingSql, columns.Where(c => !IsChangeColumn(c)).ToList(), target, cancellationToken).ConfigureAwait(false);

@@ -101,7 +101,9 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         QualityVerdict verdict = await CheckQualityAsync(CandidateTable, cancellationToken).ConfigureAwait(false);
         // Quarantined rows commit first, marked with the model version that makes them true (see QuarantineAsync).
         bool quarantined = await QuarantineAsync(verdict.QuarantineRowsSql, target, cancellationToken).ConfigureAwait(false);
-        DeltaOperationResult? written = await WriteAsync(verdict.PassingRowsSql, columns, target, incremental, cancellationToken).ConfigureAwait(false);
+        // Without quarantined rows every candidate row passes: the candidate table itself is what gets written.
+        string? passingTable = verdict.QuarantineRowsSql is null ? CandidateTable : null;
+        DeltaOperationResult? written = await WriteAsync(verdict.PassingRowsSql, passingTable, columns, target, incremental, cancellationToken).ConfigureAwait(false);
         if (written is null && quarantined)
         {
             written = await CommitEmptyAsync(target!, cancellationToken).ConfigureAwait(false);

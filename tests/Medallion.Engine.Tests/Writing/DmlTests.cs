@@ -230,6 +230,25 @@ public sealed class DmlTests : IDisposable
     }
 
     [Fact]
+    public async Task Merge_reads_a_source_table_in_place_and_leaves_it_as_it_was()
+    {
+        string path = await PartitionedTableAsync();
+        _f.Query("CREATE TEMP TABLE changes AS SELECT * FROM (VALUES (1, 'a', -1), (9, 'b', 90)) s(id, p, v)");
+
+        DeltaOperationResult result = await _f.Writer.MergeAsync(path, new DeltaMergeOptions("changes", "target.id = source.id")
+        {
+            WhenMatched = DeltaMergeMatchedAction.Update,
+            WhenNotMatchedInsert = true,
+            SourceIsTable = true,
+        });
+
+        Assert.Equal(("1", "1"), (result.Metrics["numTargetRowsUpdated"], result.Metrics["numTargetRowsInserted"]));
+        Assert.Equal(["0|a|0", "1|a|-1", "2|a|20", "3|b|30", "4|b|40", "5|b|50", "9|b|90"], await _f.ReadAsync(path));
+        Assert.Equal(["1|a|-1", "9|b|90"], _f.Query("SELECT concat_ws('|', id, p, v) FROM changes ORDER BY id"));
+        Assert.Equal(["changes"], _f.Query("SELECT table_name FROM duckdb_tables() WHERE temporary"));
+    }
+
+    [Fact]
     public async Task Merge_deleting_unmatched_target_rows_keeps_a_row_matched_by_several_source_rows_once()
     {
         string path = await PartitionedTableAsync();

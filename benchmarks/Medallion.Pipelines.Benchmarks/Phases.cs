@@ -2,13 +2,16 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
-using Medallion.Pipelines.Running;
 
 namespace Medallion.Pipelines.Benchmarks;
 
-/// <summary>The benchmark's phases, each run in its own process; each prints its CPU seconds and peak resident set (kB) last.</summary>
+/// <summary>
+/// The benchmark's phases, each run in its own process; each prints its CPU seconds and peak resident set (kB) last, and
+/// the phases that run <c>medallion run</c> print that process's wall time (<c>wall s</c>) before them.
+/// </summary>
 internal static class Phases
 {
     private const int Files = 10;
@@ -33,7 +36,7 @@ internal static class Phases
         GROUP BY ALL
         """;
 
-    public static async Task<int> RunAsync(string phase, string root, long orders)
+    public static int Run(string phase, string root, long orders)
     {
         switch (phase)
         {
@@ -55,11 +58,11 @@ internal static class Phases
                     Directory.Delete(project, recursive: true);
                 }
 
-                await RunProjectAsync(root);
-                break;
+                RunCli(root);
+                return 0;
             case "medallion":
-                await RunProjectAsync(root);
-                break;
+                RunCli(root);
+                return 0;
             default:
                 throw new ArgumentException($"unknown phase '{phase}'");
         }
@@ -68,6 +71,63 @@ internal static class Phases
         Console.WriteLine(Environment.CpuUsage.TotalTime.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture));
         Console.WriteLine(PeakResidentKb());
         return 0;
+    }
+
+    /// <summary>The <c>medallion</c> launcher of this repository (it builds the CLI when a source changed).</summary>
+    public static string Launcher()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            string launcher = Path.Combine(directory.FullName, "medallion");
+            if (File.Exists(launcher) && File.Exists(Path.Combine(directory.FullName, "Medallion.slnx")))
+            {
+                return launcher;
+            }
+        }
+
+        throw new InvalidOperationException($"No directory above {AppContext.BaseDirectory} holds both 'medallion' and 'Medallion.slnx'.");
+    }
+
+    /// <summary>
+    /// Runs the project as its users do, <c>medallion run</c> through the launcher, and reports that process's wall
+    /// time, CPU time and peak memory: it is this process's only child, so the kernel's account of children is its own.
+    /// </summary>
+    private static void RunCli(string root)
+    {
+        string project = Path.Combine(root, "project");
+        if (!File.Exists(Path.Combine(project, MedallionProject.FileName)))
+        {
+            WriteProject(project, Path.Combine(root, "data"));
+        }
+
+        var start = new ProcessStartInfo(Launcher()) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { "run", "--project", project })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        long began = Stopwatch.GetTimestamp();
+        using Process cli = Process.Start(start)!;
+        Task<string> error = cli.StandardError.ReadToEndAsync();
+        string output = cli.StandardOutput.ReadToEnd();
+        cli.WaitForExit();
+        double seconds = Stopwatch.GetElapsedTime(began).TotalSeconds;
+        if (cli.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"medallion run failed ({cli.ExitCode}):\n{output}{error.Result}");
+        }
+
+        // Its summary table, without the progress lines above it.
+        string[] lines = output.TrimEnd().Split('\n');
+        foreach (string line in lines.SkipWhile(l => !l.StartsWith("table ", StringComparison.Ordinal)))
+        {
+            Console.WriteLine(line);
+        }
+
+        (double cpu, long peakKb) = ChildUsage.Read();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wall {seconds:0.000}"));
+        Console.WriteLine(cpu.ToString("0.000", CultureInfo.InvariantCulture));
+        Console.WriteLine(peakKb);
     }
 
     /// <summary>
@@ -117,28 +177,6 @@ internal static class Phases
         Timed("silver", () => Execute(connection, $"COPY ({SilverSql.Replace("{table}", $"read_parquet('{bronze}')", StringComparison.Ordinal)}) TO '{silver}' (FORMAT parquet)"));
         Timed("gold", () => Execute(connection, $"COPY ({GoldSql.Replace("{table}", $"read_parquet('{silver}')", StringComparison.Ordinal)}) TO '{gold}' (FORMAT parquet)"));
         Console.WriteLine($"gold rows: {Scalar(connection, $"SELECT count(*) FROM read_parquet('{gold}')")}");
-    }
-
-    private static async Task RunProjectAsync(string root)
-    {
-        string project = Path.Combine(root, "project");
-        if (!File.Exists(Path.Combine(project, MedallionProject.FileName)))
-        {
-            WriteProject(project, Path.Combine(root, "data"));
-        }
-
-        MedallionProject loaded = await MedallionProject.LoadAsync(project);
-        RunResult result = await ProjectRunner.RunAsync(loaded);
-        foreach (StepResult step in result.Steps)
-        {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{step.Table,-22} {step.State,-9} {step.Mode,-11} rows {step.RowsWritten,12:N0}  v{step.CommittedVersion}  {step.Duration.TotalSeconds,6:0.00} s {string.Join("; ", step.Notes)}"));
-        }
-
-        if (!result.Succeeded)
-        {
-            throw new InvalidOperationException($"the run failed: {string.Join("; ", result.Steps)}");
-        }
     }
 
     private static void WriteProject(string project, string data)

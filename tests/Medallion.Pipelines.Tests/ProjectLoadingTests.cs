@@ -125,6 +125,26 @@ public sealed class ProjectLoadingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_source_with_neither_name_nor_target_is_refused_at_its_line()
+    {
+        _project.Write("sources/files.yml", "sources:\n  - format: csv\n    path: data/*.csv\n");
+
+        MedallionException error = await LoadFailsAsync();
+
+        Assert.Equal("sources/files.yml:2:5: this source has neither 'name' nor 'target'. Expected e.g. 'name: orders' (it then lands in bronze.orders).", error.Message);
+    }
+
+    [Fact]
+    public async Task A_source_target_without_a_namespace_is_refused_at_its_value()
+    {
+        _project.Write("sources/files.yml", "sources:\n  - format: csv\n    path: data/*.csv\n    target: orders\n");
+
+        MedallionException error = await LoadFailsAsync();
+
+        Assert.Equal("sources/files.yml:4:13: 'target' must name a table as namespace.name, but found 'orders'. Expected e.g. 'target: bronze.orders'.", error.Message);
+    }
+
+    [Fact]
     public async Task A_source_without_target_lands_in_bronze_under_its_name_with_reader_options()
     {
         _project.Write("sources/files.yml", "sources:\n  - name: customers\n    format: jsonl\n    path: data/customers/*.jsonl\n    options:\n      ignore_errors: true\n");

@@ -45,21 +45,7 @@ internal static class ApiSourceReader
             throw file.Error(source.Value("url")!, $"'url' must start with http:// or https://, but found '{url}'.");
         }
 
-        string? name = source.String("name");
-        TableName target;
-        if (source.String("target") is { } targetText)
-        {
-            if (!TableName.TryParse(targetText, out target))
-            {
-                throw file.Error(source.Value("target")!, $"'target' must name a table as namespace.name, but found '{targetText}'. Expected e.g. 'target: bronze.orders'.");
-            }
-        }
-        else
-        {
-            target = new TableName("bronze", name ?? throw file.Error(item, "this HTTP API source has neither 'name' nor 'target'. Expected e.g. 'name: crm_orders'."));
-        }
-
-        name ??= target.Name;
+        (string name, TableName target) = SourceTarget.Read(file, source, item, "this HTTP API source", "crm_orders");
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (source.Map("headers", "'headers'", []) is { } headerMap)
         {

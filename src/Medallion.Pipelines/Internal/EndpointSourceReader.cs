@@ -32,21 +32,7 @@ internal static class EndpointSourceReader
             throw file.Error(source.Value("listen")!, $"'listen' must be host:port, but found '{listen}'. Expected e.g. 'listen: 127.0.0.1:8089'.");
         }
 
-        string? name = source.String("name");
-        TableName target;
-        if (source.String("target") is { } targetText)
-        {
-            if (!TableName.TryParse(targetText, out target))
-            {
-                throw file.Error(source.Value("target")!, $"'target' must name a table as namespace.name, but found '{targetText}'. Expected e.g. 'target: bronze.orders_cdc'.");
-            }
-        }
-        else
-        {
-            target = new TableName("bronze", name ?? throw file.Error(item, "this Debezium endpoint source has neither 'name' nor 'target'. Expected e.g. 'name: orders_cdc'."));
-        }
-
-        name ??= target.Name;
+        (string name, TableName target) = SourceTarget.Read(file, source, item, "this Debezium endpoint source", "orders_cdc");
         string? token = null;
         if (source.Map("auth", "'auth'", s_authKeys) is { } auth)
         {

@@ -138,17 +138,7 @@ internal sealed class ProjectLoader
         YamlMap source = file.Map(item, "a source", s_sourceKeys);
         string format = source.Choice("format", s_formats) ?? throw file.Error(item, $"this source has no 'format'. Expected 'format: csv', 'format: jsonl', 'format: parquet' or 'format: debezium'.");
         string glob = source.RequiredString("path", "this source", "data/orders/*.csv");
-        string? targetText = source.String("target");
-        string? name = source.String("name");
-        TableName target;
-        if (targetText is null)
-        {
-            target = new TableName("bronze", name ?? throw file.Error(item, "this source has neither 'target' nor 'name'. Expected 'target: bronze.<table>'."));
-        }
-        else if (!TableName.TryParse(targetText, out target))
-        {
-            throw file.Error(source.Value("target")!, $"'target' must name a table as namespace.name, but found '{targetText}'. Expected e.g. 'target: bronze.orders'.");
-        }
+        (string name, TableName target) = SourceTarget.Read(file, source, item, "this source", "orders");
 
         var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (source.Map("options", "'options'", []) is { } optionMap)
@@ -160,7 +150,7 @@ internal sealed class ProjectLoader
         }
 
         return new SourceDefinition(
-            name ?? target.Name,
+            name,
             format switch { "csv" => SourceFormat.Csv, "jsonl" => SourceFormat.JsonLines, "debezium" => SourceFormat.Debezium, _ => SourceFormat.Parquet },
             glob,
             target,

@@ -1,6 +1,5 @@
 using System;
 using System.CommandLine;
-using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -81,7 +80,7 @@ internal static partial class IngestCommand
         }
 
         Uri? address = null;
-        if (listen is not null && !TryParseListen(listen, out address))
+        if (listen is not null && !DebeziumEndpoint.TryParseListen(listen, out address))
         {
             await error.WriteLineAsync($"error: --listen takes host:port, e.g. 127.0.0.1:8089, but was '{listen}'.").ConfigureAwait(false);
             return MedallionCli.UsageError;
@@ -98,9 +97,6 @@ internal static partial class IngestCommand
             ? await ReadApiAsync(url, parsed.GetValue(options.Records), name, into, sink, connection, output, error, log, cancellationToken).ConfigureAwait(false)
             : await ListenAsync(address!, token, into, sink, connection, output, log, cancellationToken).ConfigureAwait(false);
     }
-
-    private static bool TryParseListen(string listen, [NotNullWhen(true)] out Uri? address) =>
-        Uri.TryCreate($"http://{listen}/", UriKind.Absolute, out address) && address.AbsolutePath == "/";
 
     /// <summary>Runs a project's Debezium endpoint source (selected with --select) until Ctrl+C.</summary>
     private static async Task<int> ListenAsync(MedallionProject project, EndpointSourceDefinition source, TextWriter output, ILoggerFactory log, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Net;
 using System.Security.Cryptography;
@@ -81,6 +82,12 @@ public sealed class DebeziumEndpoint : IDisposable
 
     /// <summary>The address the endpoint listens on.</summary>
     public Uri Address { get; }
+
+    /// <summary>Reads a listen address written as <c>host:port</c> (e.g. <c>127.0.0.1:8089</c>) as the endpoint's URI.</summary>
+    /// <param name="hostAndPort">The address as written.</param>
+    /// <param name="address"><c>http://host:port/</c>; null when the text is not exactly a host and a port.</param>
+    public static bool TryParseListen(string hostAndPort, [NotNullWhen(true)] out Uri? address) =>
+        Uri.TryCreate($"http://{hostAndPort}/", UriKind.Absolute, out address) && address.AbsolutePath == "/";
 
     /// <summary>Events committed since the endpoint started.</summary>
     public long EventsCommitted => Interlocked.Read(ref _events);

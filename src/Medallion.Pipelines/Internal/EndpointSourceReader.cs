@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Medallion.Catalog;
+using Medallion.Ingestion.Debezium;
 using YamlDotNet.RepresentationModel;
 
 namespace Medallion.Pipelines.Internal;
@@ -27,7 +28,7 @@ internal static class EndpointSourceReader
     {
         YamlMap source = file.Map(item, "a Debezium endpoint source", s_keys);
         string listen = source.RequiredString("listen", "a Debezium endpoint source", "127.0.0.1:8089");
-        if (!Uri.TryCreate($"http://{listen}/", UriKind.Absolute, out Uri? address) || address.AbsolutePath != "/")
+        if (!DebeziumEndpoint.TryParseListen(listen, out Uri? address))
         {
             throw file.Error(source.Value("listen")!, $"'listen' must be host:port, but found '{listen}'. Expected e.g. 'listen: 127.0.0.1:8089'.");
         }

@@ -239,14 +239,23 @@ internal sealed partial class PgConnection
     /// <summary>Runs DuckDB, marking the session busy so a CancelRequest interrupts only this statement.</summary>
     private async Task<T> RunAsync<T>(Func<Task<T>> action)
     {
-        _statementRunning = true;
+        lock (_statementGate)
+        {
+            _statementRunning = true;
+        }
+
         try
         {
             return await action().ConfigureAwait(false);
         }
         finally
         {
-            _statementRunning = false;
+            lock (_statementGate)
+            {
+                _statementRunning = false;
+                _cancelRepeat?.Dispose();
+                _cancelRepeat = null;
+            }
         }
     }
 

@@ -8,7 +8,8 @@ namespace Medallion.DuckDb;
 
 /// <summary>
 /// Bulk-inserts rows into a table, far faster than INSERT statements: values are written straight
-/// into a DuckDB data chunk, and each full chunk is handed over with <c>duckdb_append_data_chunk</c>.
+/// into a DuckDB data chunk, and each full chunk is handed over with <c>duckdb_append_data_chunk</c>
+/// (or, for a <see cref="DuckDbChunkTable"/>, kept by that table as it is).
 /// </summary>
 /// <remarks>
 /// Use: <c>BeginRow()</c>, one <c>Append...</c> per column in table order, <c>EndRow()</c>; then
@@ -19,26 +20,47 @@ namespace Medallion.DuckDb;
 /// </remarks>
 public sealed unsafe class DuckDbAppender : IDisposable
 {
-    private readonly DuckDbAppenderHandle _handle;
+    // Where full chunks go: a table through DuckDB's appender, or a chunk table that keeps them.
+    private readonly DuckDbAppenderHandle? _handle;
+    private readonly DuckDbChunkTable? _chunkTable;
     private readonly string _table;
     private readonly LogicalTypeInfo[] _types;
     private readonly DuckDbType[] _typeIds;
     private readonly string[] _typeNames;
     private readonly string[] _columnNames;
-    private readonly DuckDbDataChunkHandle _chunk;
+    private DuckDbDataChunkHandle _chunk;
     private readonly IntPtr[] _vectors;
     private readonly void*[] _data;
     // Each vector's writable validity mask, fetched at its first NULL of a chunk: two native calls per chunk, not per NULL.
     private readonly ulong*[] _validity;
-    private readonly NativeArena _strings = new();
+    private readonly NativeArena _strings;
     private readonly ulong _capacity;
     private ulong _rows;
     private const int InlineStringBytes = 12;
     private int _column = -1;
     private bool _closed;
 
+    /// <summary>An appender whose full chunks go to <paramref name="chunkTable"/>, which keeps them and their strings.</summary>
+    internal DuckDbAppender(DuckDbChunkTable chunkTable)
+    {
+        _chunkTable = chunkTable;
+        _table = chunkTable.Source;
+        _types = chunkTable.Types;
+        _typeIds = _types.Select(t => t.Id).ToArray();
+        _typeNames = _types.Select(t => t.SqlName).ToArray();
+        _columnNames = chunkTable.ColumnNames.ToArray();
+        _strings = chunkTable.Strings;
+        _chunk = chunkTable.RentChunk();
+        _capacity = NativeMethods.Helpers.VectorSize();
+        _vectors = new IntPtr[_types.Length];
+        _data = new void*[_types.Length];
+        _validity = new ulong*[_types.Length];
+        LoadVectors();
+    }
+
     internal DuckDbAppender(DuckDbConnection connection, string? catalog, string? schema, string table)
     {
+        _strings = new NativeArena();
         _table = string.Join('.', new[] { catalog, schema ?? (catalog is null ? null : "main"), table }.Where(part => part is not null));
         if (NativeMethods.Appender.CreateExt(connection.Handle, catalog, schema, table, out DuckDbAppenderHandle handle) != DuckDbState.Success)
         {
@@ -379,6 +401,17 @@ public sealed unsafe class DuckDbAppender : IDisposable
         }
 
         _closed = true;
+        if (_chunkTable is not null)
+        {
+            if (_rows > 0)
+            {
+                FlushChunk();
+            }
+
+            _chunkTable.AppenderClosed(_chunk);
+            return;
+        }
+
         try
         {
             if (_rows > 0)
@@ -386,7 +419,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
                 FlushChunk();
             }
 
-            if (NativeMethods.Appender.Close(_handle) != DuckDbState.Success)
+            if (NativeMethods.Appender.Close(_handle!) != DuckDbState.Success)
             {
                 throw Failure("closing");
             }
@@ -394,7 +427,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
         finally
         {
             _chunk.Dispose();
-            _handle.Dispose();
+            _handle!.Dispose();
             _strings.Dispose();
         }
     }
@@ -521,7 +554,17 @@ public sealed unsafe class DuckDbAppender : IDisposable
     {
         IntPtr chunk = _chunk.DangerousGetHandle();
         NativeMethods.DataChunk.SetSize(chunk, _rows);
-        DuckDbState state = NativeMethods.Appender.AppendDataChunk(_handle, chunk);
+        if (_chunkTable is not null)
+        {
+            // The chunk table keeps the chunk, and the strings it points to stay in the table's arena.
+            _chunkTable.Add(_chunk, _rows);
+            _chunk = _chunkTable.RentChunk();
+            _rows = 0;
+            LoadVectors();
+            return;
+        }
+
+        DuckDbState state = NativeMethods.Appender.AppendDataChunk(_handle!, chunk);
         _strings.Reset();
         _rows = 0;
         NativeMethods.DataChunk.Reset(chunk);
@@ -544,7 +587,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
     }
 
     private DuckDbException Failure(string action) =>
-        new(ErrorCode.DuckDbAppendFailed, DuckDbErrorType.Invalid, $"Appending to '{_table}' failed while {action}: {NativeMethods.Appender.Error(_handle)}");
+        new(ErrorCode.DuckDbAppendFailed, DuckDbErrorType.Invalid, $"Appending to '{_table}' failed while {action}: {NativeMethods.Appender.Error(_handle!)}");
 
     /// <summary>Drops the row being written, so a failed row leaves nothing behind (not even its NULL marks).</summary>
     private void AbandonRow()

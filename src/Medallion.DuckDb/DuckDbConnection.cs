@@ -1,5 +1,6 @@
 using System;
 using System.Data;
+using System.Collections.Generic;
 using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
 using Medallion.DuckDb.Native;
@@ -182,14 +183,28 @@ public sealed class DuckDbConnection : DbConnection
     public DuckDbAppender CreateAppender(string? catalog, string? schema, string table) => new(this, catalog, schema, table);
 
     /// <summary>
+    /// Creates an empty in-memory table of data chunks owned by this process, read by SQL as
+    /// <see cref="DuckDbChunkTable.Source"/> from any connection of this database (see <see cref="DuckDbChunkTable"/>).
+    /// </summary>
+    /// <param name="columns">Names and DuckDB types, in order.</param>
+    /// <exception cref="DuckDbException">A type is not one DuckDB knows.</exception>
+    public DuckDbChunkTable CreateChunkTable(IReadOnlyList<KeyValuePair<string, string>> columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        return DuckDbChunkTable.Create(this, columns);
+    }
+
+    /// <summary>The database this open connection belongs to.</summary>
+    internal DuckDbDatabase OpenDatabase => _sharedDatabase ?? _ownedDatabase ?? throw new InvalidOperationException("The connection is not open. Call Open() first.");
+
+    /// <summary>
     /// Opens another connection to this connection's database instance: the same tables and attached databases,
     /// even in memory, but its own transactions and temporary objects, so both can run commands at the same time.
     /// </summary>
     /// <exception cref="DuckDbException">DuckDB refused the connection.</exception>
     public DuckDbConnection OpenSibling()
     {
-        DuckDbDatabase database = _sharedDatabase ?? _ownedDatabase ?? throw new InvalidOperationException("The connection is not open. Call Open() first.");
-        var sibling = new DuckDbConnection(database);
+        var sibling = new DuckDbConnection(OpenDatabase);
         sibling.Open();
         return sibling;
     }

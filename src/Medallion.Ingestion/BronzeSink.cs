@@ -106,7 +106,7 @@ public sealed class BronzeSink : IBatchSink
         }
 
         string ingestedAt = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
-        await _staged.AddAsync($"SELECT *, TIMESTAMPTZ '{ingestedAt}+00' AS _ingested_at FROM {batch.TableName}", cancellationToken).ConfigureAwait(false);
+        await _staged.AddAsync($"SELECT *, TIMESTAMPTZ '{ingestedAt}+00' AS _ingested_at FROM {batch.Relation}", cancellationToken).ConfigureAwait(false);
         if (batch.IsCommitPoint)
         {
             await CommitAsync(sourceKey, batch.Position, cancellationToken).ConfigureAwait(false);

@@ -13,7 +13,7 @@ public interface IBatchSink
     Task<SourcePosition?> GetCommittedPositionAsync(string sourceKey, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Takes one batch: reads <see cref="SourceBatch.TableName"/> before returning (the table is reused afterwards).
+    /// Takes one batch: reads <see cref="SourceBatch.Relation"/> before returning (its rows are replaced afterwards).
     /// When <see cref="SourceBatch.IsCommitPoint"/> is true, commits everything staged so far plus this batch,
     /// together with <see cref="SourceBatch.Position"/>, atomically before returning (bronze: one Delta commit whose
     /// <c>txn</c> holds the position); otherwise stages the rows, uncommitted.

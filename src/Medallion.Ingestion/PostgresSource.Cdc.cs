@@ -259,7 +259,7 @@ public sealed partial class PostgresSource
 
         await foreach (SourceBatch batch in BatchStreamer.StreamAsync(_options, TableName, target, read, _logger, lsn, cancellationToken).ConfigureAwait(false))
         {
-            yield return new SourceBatch(batch.TableName, batch.Columns, batch.Sequence, batch.RowCount, batch.Position, isCommitPoint: false);
+            yield return new SourceBatch(batch.Relation, batch.Columns, batch.Sequence, batch.RowCount, batch.Position, isCommitPoint: false);
         }
     }
 
@@ -272,7 +272,7 @@ public sealed partial class PostgresSource
             .GetAsyncEnumerator(quiet.Token);
         await using (messages.ConfigureAwait(false))
         {
-            using var batchTable = new BatchTable(target, plan);
+            using var batchTable = new BatchTable(target, plan, _options.SourceName, TableName);
             SourceColumn[] columns = plan.Select(c => c.ToSourceColumn()).ToArray();
             var change = new ChangeState(plan);
             DuckDbAppender appender = batchTable.Begin();
@@ -285,8 +285,8 @@ public sealed partial class PostgresSource
             {
                 // Commits the snapshot's staged batches, at the slot's consistent point.
                 quiet.CancelAfter(Timeout.Infinite);
-                batchTable.Complete(_options.SourceName, TableName);
-                yield return new SourceBatch(batchTable.QuotedName, columns, ++sequence, 0, new SourcePosition(IngestionMode.Cdc, 0, [], [], [], consistentPoint), isCommitPoint: true);
+                batchTable.Complete();
+                yield return new SourceBatch(batchTable.Relation, columns, ++sequence, 0, new SourcePosition(IngestionMode.Cdc, 0, [], [], [], consistentPoint), isCommitPoint: true);
                 quiet.CancelAfter(_options.ChangeWait);
                 appender = batchTable.Begin();
             }
@@ -360,7 +360,7 @@ public sealed partial class PostgresSource
             {
                 // The interrupted transaction's first changes were read with the old columns; the restarted stream
                 // sends the whole transaction again, so none of it belongs to this batch.
-                batchTable.Complete(_options.SourceName, TableName);
+                batchTable.Complete();
                 batchTable.Delete(string.Create(CultureInfo.InvariantCulture, $"_lsn = {change.CommitLsn}"));
                 inBatch -= inTransaction;
                 appender = batchTable.Reopen();
@@ -415,9 +415,9 @@ public sealed partial class PostgresSource
 
     private SourceBatch CompleteChanges(BatchTable batchTable, SourceColumn[] columns, long sequence, long count, long rows, ulong lsn)
     {
-        batchTable.Complete(_options.SourceName, TableName);
+        batchTable.Complete();
         LogMessages.BatchStaged(_logger, _options.SourceName, TableName, sequence, count);
-        return new SourceBatch(batchTable.QuotedName, columns, sequence, count, new SourcePosition(IngestionMode.Cdc, rows, [], [], [], lsn), isCommitPoint: true);
+        return new SourceBatch(batchTable.Relation, columns, sequence, count, new SourcePosition(IngestionMode.Cdc, rows, [], [], [], lsn), isCommitPoint: true);
     }
 
     private async Task AppendChangeAsync(DuckDbAppender appender, ChangeState change, string op, RelationMessage relation, ReplicationTuple? before, ReplicationTuple? after, CancellationToken cancellationToken)

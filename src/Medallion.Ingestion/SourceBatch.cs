@@ -3,19 +3,19 @@ using System.Collections.Generic;
 namespace Medallion.Ingestion;
 
 /// <summary>
-/// One batch of rows, staged in a DuckDB table that the target connection reads, with the source position
+/// One batch of rows, staged in DuckDB where the target connection reads them, with the source position
 /// reached after it.
 /// </summary>
 /// <remarks>
-/// The table is reused for a later batch: consume it (typically
-/// <c>COPY (SELECT * FROM &lt;TableName&gt;) TO '...' (FORMAT parquet, RETURN_STATS)</c>) before asking the
-/// stream for the next batch. It is dropped when the stream ends. Its columns are <see cref="Columns"/>, in order.
+/// The rows' place is reused for a later batch: consume them (typically
+/// <c>COPY (SELECT * FROM &lt;Relation&gt;) TO '...' (FORMAT parquet, RETURN_STATS)</c>) before asking the
+/// stream for the next batch. They are dropped when the stream ends. Their columns are <see cref="Columns"/>, in order.
 /// </remarks>
 public sealed class SourceBatch
 {
-    internal SourceBatch(string tableName, IReadOnlyList<SourceColumn> columns, long sequence, long rowCount, SourcePosition position, bool isCommitPoint)
+    internal SourceBatch(string relation, IReadOnlyList<SourceColumn> columns, long sequence, long rowCount, SourcePosition position, bool isCommitPoint)
     {
-        TableName = tableName;
+        Relation = relation;
         Columns = columns;
         Sequence = sequence;
         RowCount = rowCount;
@@ -23,16 +23,19 @@ public sealed class SourceBatch
         IsCommitPoint = isCommitPoint;
     }
 
-    /// <summary>The DuckDB table holding the rows, qualified and quoted for use in SQL.</summary>
-    public string TableName { get; }
+    /// <summary>
+    /// What a <c>FROM</c> clause names to read the rows: a DuckDB table, qualified and quoted, or a
+    /// <see cref="Medallion.DuckDb.DuckDbChunkTable"/>'s function call. Readable any number of times until the next batch.
+    /// </summary>
+    public string Relation { get; }
 
-    /// <summary>The columns of the table, in order, with their source and DuckDB types.</summary>
+    /// <summary>The columns of the rows, in order, with their source and DuckDB types.</summary>
     public IReadOnlyList<SourceColumn> Columns { get; }
 
     /// <summary>The batch's number in this stream, from 1.</summary>
     public long Sequence { get; }
 
-    /// <summary>How many rows the table holds.</summary>
+    /// <summary>How many rows the batch holds.</summary>
     public long RowCount { get; }
 
     /// <summary>The source position after this batch: store it with the batch's commit.</summary>

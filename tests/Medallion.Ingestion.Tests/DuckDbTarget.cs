@@ -22,8 +22,8 @@ public sealed class DuckDbTarget : IDisposable
         await foreach (SourceBatch batch in source.ReadAsync(Connection, after))
         {
             Execute(batches.Count == 0 && !TableExists(into)
-                ? $"CREATE TABLE {into} AS SELECT * FROM {batch.TableName}"
-                : $"INSERT INTO {into} SELECT * FROM {batch.TableName}");
+                ? $"CREATE TABLE {into} AS SELECT * FROM {batch.Relation}"
+                : $"INSERT INTO {into} SELECT * FROM {batch.Relation}");
             batches.Add(batch);
         }
 

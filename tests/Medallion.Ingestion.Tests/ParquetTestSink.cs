@@ -21,7 +21,7 @@ public sealed class ParquetTestSink(DuckDbTarget target) : IBatchSink, IDisposab
     {
         string file = Path.Combine(_directory, $"part-{Commits.Count + _staged.Count:D5}.parquet");
         using DuckDb.DuckDbCommand command = target.Connection.CreateCommand();
-        command.CommandText = $"COPY (SELECT * FROM {batch.TableName}) TO '{file}' (FORMAT parquet, RETURN_STATS)";
+        command.CommandText = $"COPY (SELECT * FROM {batch.Relation}) TO '{file}' (FORMAT parquet, RETURN_STATS)";
         using DuckDb.DuckDbDataReader reader = command.ExecuteReader();
         Assert.True(reader.Read());
         long rows = Convert.ToInt64(reader.GetValue(reader.GetOrdinal("count")));

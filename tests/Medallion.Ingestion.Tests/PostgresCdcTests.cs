@@ -198,7 +198,7 @@ public sealed class PostgresCdcTests(PostgresDatabase database) : IClassFixture<
 
             batches.Add(batch);
             bool hasNote = batch.Columns.Any(c => c.Name == "note");
-            rows.AddRange(target.Column<string>($"SELECT concat_ws(' ', _op, id, qty, {(hasNote ? "coalesce(note, '-')" : "'(no note)'")}) FROM {batch.TableName} ORDER BY _lsn, _seq"));
+            rows.AddRange(target.Column<string>($"SELECT concat_ws(' ', _op, id, qty, {(hasNote ? "coalesce(note, '-')" : "'(no note)'")}) FROM {batch.Relation} ORDER BY _lsn, _seq"));
         }
 
         Assert.Equal(["insert 1 10 (no note)", "insert 4 40 (no note)", "insert 2 20 -", "insert 3 30 three", "update 1 10 one"], rows);

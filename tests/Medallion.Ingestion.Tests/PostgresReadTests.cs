@@ -198,7 +198,7 @@ public sealed class PostgresReadTests(PostgresDatabase database) : IClassFixture
         {
             // The consumer is slow: the next batch is read meanwhile into the other table, which must leave this one intact.
             await Task.Delay(50);
-            seen.Add((batch.Sequence, batch.RowCount, Convert.ToInt64(target.Scalar($"SELECT min(id) FROM {batch.TableName}")), Convert.ToInt64(target.Scalar($"SELECT max(id) FROM {batch.TableName}"))));
+            seen.Add((batch.Sequence, batch.RowCount, Convert.ToInt64(target.Scalar($"SELECT min(id) FROM {batch.Relation}")), Convert.ToInt64(target.Scalar($"SELECT max(id) FROM {batch.Relation}"))));
         }
 
         Assert.Equal([(1L, 1000L, 1L, 1000L), (2L, 1000L, 1001L, 2000L), (3L, 500L, 2001L, 2500L)], seen);

@@ -67,8 +67,8 @@ internal static class BatchStreamer
         await using (reader.ConfigureAwait(false))
         {
             using DuckDbConnection staging = target.OpenSibling();
-            using var first = new BatchTable(staging, columnPlans);
-            using var second = new BatchTable(staging, columnPlans);
+            using var first = new BatchTable(staging, columnPlans, options.SourceName, table);
+            using var second = new BatchTable(staging, columnPlans, options.SourceName, table);
             var filler = new BatchFiller(options, table, reader, tracker, snapshotLsn, logger, columnPlans.Select(c => c.ToSourceColumn()).ToArray());
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             Task<SourceBatch?> next = filler.FillAsync(first, stop.Token);
@@ -153,15 +153,15 @@ internal static class BatchStreamer
             // A full load always ends with a batch, even an empty one: its completion replaces the table.
             if (inBatch == 0 && !(options.Mode == IngestionMode.Full && _sequence == 0))
             {
-                batchTable.Complete(options.SourceName, table);
+                batchTable.Complete();
                 return null;
             }
 
             _rows += inBatch;
-            batchTable.Complete(options.SourceName, table);
+            batchTable.Complete();
             LogMessages.BatchStaged(logger, options.SourceName, table, ++_sequence, inBatch);
             SourcePosition position = tracker?.Position() ?? new SourcePosition(options.Mode, _rows, [], [], [], snapshotLsn);
-            return new SourceBatch(batchTable.QuotedName, columns, _sequence, inBatch, position, isCommitPoint: options.Mode == IngestionMode.Incremental);
+            return new SourceBatch(batchTable.Relation, columns, _sequence, inBatch, position, isCommitPoint: options.Mode == IngestionMode.Incremental);
         }
     }
 }

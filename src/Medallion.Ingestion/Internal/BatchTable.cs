@@ -8,15 +8,16 @@ using Medallion.DuckDb;
 namespace Medallion.Ingestion.Internal;
 
 /// <summary>
-/// The DuckDB side of a stream: a table with the final column types that holds one batch at a time, and, when
-/// some columns need a conversion the appender cannot do (intervals, lists, wide decimals, JSON), a staging
-/// table with the appended types from which each batch is converted in one <c>INSERT ... SELECT</c>.
+/// The DuckDB side of a stream: the appended rows of one batch at a time, kept as data chunks
+/// (<see cref="DuckDbChunkTable"/>) that the batch's consumer reads as they are, with no copy into a table. A real
+/// table with the final column types holds the batch instead when some columns need a conversion the appender cannot
+/// do (intervals, lists, wide decimals, JSON: converted in one <c>INSERT ... SELECT</c>), or once rows are deleted.
 /// </summary>
 /// <remarks>
-/// The tables live in <see cref="Catalog"/>, an in-memory database attached to the instance, rather than among
-/// the connection's temporary tables: every connection of the instance sees them, so one connection can fill a
+/// The table lives in <see cref="Catalog"/>, an in-memory database attached to the instance, and the chunks are read
+/// through a table function of the instance: every connection of the instance sees both, so one connection can fill a
 /// batch while another writes the previous one out, and none of it lands in a database file.
-/// Not thread-safe; owned by one stream. Both tables are dropped on dispose.
+/// Not thread-safe; owned by one stream. Everything is freed on dispose.
 /// </remarks>
 internal sealed class BatchTable : IDisposable
 {
@@ -24,72 +25,80 @@ internal sealed class BatchTable : IDisposable
 
     private readonly DuckDbConnection _connection;
     private readonly IReadOnlyList<ColumnPlan> _plan;
+    private readonly string _source;
+    private readonly string _sourceTable;
     private readonly string _tableName;
-    private readonly string _stageName;
     private readonly bool _converts;
+    private readonly DuckDbChunkTable _chunks;
+    // True while the batch's rows are in the table (converted, or some deleted) rather than in the chunks.
+    private bool _inTable;
     private DuckDbAppender? _appender;
 
-    public BatchTable(DuckDbConnection connection, IReadOnlyList<ColumnPlan> plan)
+    /// <param name="connection">The connection that fills the batches.</param>
+    /// <param name="plan">The columns.</param>
+    /// <param name="source">The source's name, for messages.</param>
+    /// <param name="sourceTable">The source table's name, for messages.</param>
+    public BatchTable(DuckDbConnection connection, IReadOnlyList<ColumnPlan> plan, string source, string sourceTable)
     {
         _connection = connection;
         _plan = plan;
-        long id = Interlocked.Increment(ref s_counter);
-        _tableName = $"medallion_batch_{id}";
+        _source = source;
+        _sourceTable = sourceTable;
+        _tableName = $"medallion_batch_{Interlocked.Increment(ref s_counter)}";
         _converts = plan.Any(c => c.ConvertSql is not null);
-        _stageName = _converts ? $"medallion_stage_{id}" : _tableName;
         Execute($"ATTACH IF NOT EXISTS ':memory:' AS {Catalog}");
         Execute($"CREATE TABLE {Qualified(_tableName)} ({string.Join(", ", plan.Select(c => Quote(c.Name) + " " + c.DuckDbType))})");
-        if (_converts)
-        {
-            Execute($"CREATE TABLE {Qualified(_stageName)} ({string.Join(", ", plan.Select(c => Quote(c.Name) + " " + c.StageType))})");
-        }
+        _chunks = connection.CreateChunkTable(plan.Select(c => KeyValuePair.Create(c.Name, c.StageType)).ToArray());
     }
 
     /// <summary>The attached in-memory database that holds the batch tables of every stream.</summary>
     public const string Catalog = "medallion_staging";
 
-    /// <summary>The batch table's qualified name, quoted for SQL.</summary>
-    public string QuotedName => Qualified(_tableName);
+    /// <summary>What a <c>FROM</c> clause names to read the completed batch: the table, or the chunks' function call.</summary>
+    public string Relation => _inTable ? Qualified(_tableName) : _chunks.Source;
 
-    /// <summary>Empties the table (the previous batch was consumed) and opens an appender for the next batch.</summary>
+    /// <summary>Empties the batch (the previous one was consumed) and opens an appender for the next one.</summary>
     public DuckDbAppender Begin()
     {
-        Execute($"DELETE FROM {Qualified(_tableName)}");
-        _appender = _connection.CreateAppender(Catalog, "main", _stageName);
+        if (_inTable)
+        {
+            Execute($"DELETE FROM {Qualified(_tableName)}");
+            _inTable = false;
+        }
+
+        _chunks.Clear();
+        _appender = _chunks.CreateAppender();
         return _appender;
     }
 
-    /// <summary>Flushes the appended rows and converts them into the batch table.</summary>
+    /// <summary>Ends the appended rows; converts them into the table when their columns need it.</summary>
     /// <exception cref="MedallionException">A staged value does not convert to its column's type.</exception>
-    public void Complete(string source, string table)
+    public void Complete()
     {
         DuckDbAppender appender = _appender ?? throw new InvalidOperationException("No batch is open.");
         _appender = null;
         appender.Close();
-        if (!_converts)
+        if (_converts || _inTable)
         {
-            return;
+            MoveIntoTable();
         }
-
-        try
-        {
-            Execute($"INSERT INTO {Qualified(_tableName)} SELECT {string.Join(", ", _plan.Select(Expression))} FROM {Qualified(_stageName)}");
-        }
-        catch (DuckDbException e)
-        {
-            throw SourceErrors.ReadFailed(source, table, FindFailingColumn(), e);
-        }
-
-        Execute($"DELETE FROM {Qualified(_stageName)}");
     }
 
     /// <summary>Deletes the completed batch's rows matching <paramref name="predicate"/> (DuckDB SQL over the batch columns).</summary>
-    public void Delete(string predicate) => Execute($"DELETE FROM {Qualified(_tableName)} WHERE {predicate}");
+    public void Delete(string predicate)
+    {
+        if (!_inTable)
+        {
+            MoveIntoTable();
+        }
+
+        Execute($"DELETE FROM {Qualified(_tableName)} WHERE {predicate}");
+    }
 
     /// <summary>Opens an appender for more rows of the completed batch, keeping the rows it holds.</summary>
     public DuckDbAppender Reopen()
     {
-        _appender = _connection.CreateAppender(Catalog, "main", _stageName);
+        _appender = _chunks.CreateAppender();
         return _appender;
     }
 
@@ -105,11 +114,24 @@ internal sealed class BatchTable : IDisposable
         }
 
         _appender = null;
+        _chunks.Dispose();
         Execute($"DROP TABLE IF EXISTS {Qualified(_tableName)}");
-        if (_converts)
+    }
+
+    // Appends the chunks' rows, converted, to the table, which holds the batch from then on.
+    private void MoveIntoTable()
+    {
+        try
         {
-            Execute($"DROP TABLE IF EXISTS {Qualified(_stageName)}");
+            Execute($"INSERT INTO {Qualified(_tableName)} SELECT {string.Join(", ", _plan.Select(Expression))} FROM {_chunks.Source}");
         }
+        catch (DuckDbException e)
+        {
+            throw SourceErrors.ReadFailed(_source, _sourceTable, FindFailingColumn(), e);
+        }
+
+        _chunks.Clear();
+        _inTable = true;
     }
 
     private static string Expression(ColumnPlan column) => Converted(column) + " AS " + Quote(column.Name);
@@ -124,7 +146,7 @@ internal sealed class BatchTable : IDisposable
         {
             try
             {
-                Execute($"SELECT count({Converted(column)}) FROM {Qualified(_stageName)}");
+                Execute($"SELECT count({Converted(column)}) FROM {_chunks.Source}");
             }
             catch (DuckDbException)
             {

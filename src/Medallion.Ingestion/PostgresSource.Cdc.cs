@@ -43,6 +43,8 @@ public sealed partial class PostgresSource
     private LogicalReplicationConnection? _replication;
     private bool _draining;
     private ulong _pending;
+    // When the last stream of this source stopped reading (Stopwatch timestamp): where the next pass's time starts.
+    private long? _previousStreamEnd;
     // Warned once per source, not once per pass of a continuous run.
     private bool _warnedIdentity;
 
@@ -279,7 +281,14 @@ public sealed partial class PostgresSource
             ulong skipBelow = end.LastEnd;
             long sequence = 0, rows = 0, inBatch = 0, inTransaction = 0;
             bool streaming = false;
-            var passClock = Stopwatch.StartNew();
+            // A pass's time counts from where the previous pass stopped reading: the commit of its last batch and the
+            // closing and reopening of the stream (which the server sometimes takes a second over) come out of it,
+            // so the rows that arrived meanwhile wait one interval, not two. It still reads for half its time at least:
+            // a pass that ended at its first transaction would spend more time reopening the stream than reading it.
+            TimeSpan passTime = _options.PassDuration ?? TimeSpan.Zero;
+            long now = Stopwatch.GetTimestamp();
+            long halfPass = (long)(passTime.TotalSeconds / 2 * Stopwatch.Frequency);
+            long passStart = _previousStreamEnd is long previous ? Math.Max(previous, now - halfPass) : now;
             var batchClock = new Stopwatch();
             if (snapshotLsn is ulong consistentPoint)
             {
@@ -321,7 +330,7 @@ public sealed partial class PostgresSource
                     case CommitMessage commit:
                         change.InTransaction = false;
                         end.LastEnd = (ulong)commit.TransactionEndLsn;
-                        if (_options.PassDuration is TimeSpan pass && passClock.Elapsed >= pass)
+                        if (_options.PassDuration is TimeSpan pass && Stopwatch.GetElapsedTime(passStart) >= pass)
                         {
                             end.PassOver = true;
                         }
@@ -356,6 +365,7 @@ public sealed partial class PostgresSource
             }
 
             EndStreaming();
+            _previousStreamEnd = Stopwatch.GetTimestamp();
             if (end.AddedColumns is not null && change.InTransaction && inTransaction > 0)
             {
                 // The interrupted transaction's first changes were read with the old columns; the restarted stream

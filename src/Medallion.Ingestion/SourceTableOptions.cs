@@ -54,6 +54,8 @@ public sealed class SourceTableOptions
     /// <summary>
     /// CDC: a pass ends at the first transaction boundary after this long even while changes keep coming, so a
     /// caller can run what depends on the table between passes; null reads until the stream is quiet for <see cref="ChangeWait"/>.
+    /// The time counts from where the source's previous pass stopped reading, so the micro-batches of a continuous run
+    /// land this often even when committing and reopening the stream between passes takes a while.
     /// </summary>
     public TimeSpan? PassDuration { get; init; }
 

@@ -277,6 +277,38 @@ public sealed unsafe class DuckDbAppender : IDisposable
         return this;
     }
 
+    /// <summary>
+    /// Appends text given as UTF-8 bytes to a VARCHAR (or JSON) column, as they are: for text that arrives encoded,
+    /// which would otherwise be decoded into a string only to be encoded again.
+    /// </summary>
+    /// <exception cref="DuckDbException">The bytes are not valid UTF-8; the row is dropped.</exception>
+    public DuckDbAppender AppendUtf8(ReadOnlySpan<byte> utf8)
+    {
+        int column = NextColumn();
+        if (_typeIds[column] != DuckDbType.Varchar)
+        {
+            throw Mismatch(column, "UTF-8 text");
+        }
+
+        if (!System.Text.Unicode.Utf8.IsValid(utf8))
+        {
+            AbandonRow();
+            throw new DuckDbException(ErrorCode.DuckDbAppendFailed, DuckDbErrorType.Conversion,
+                $"Column {column + 1} '{_columnNames[column]}' of '{_table}' got {utf8.Length} bytes that are not valid UTF-8 (starting {Convert.ToHexString(utf8[..Math.Min(utf8.Length, 16)])}). The row was dropped.");
+        }
+
+        if (utf8.Length <= InlineStringBytes)
+        {
+            WriteInline(column, utf8);
+            return this;
+        }
+
+        byte* bytes = _strings.Reserve(utf8.Length);
+        utf8.CopyTo(new Span<byte>(bytes, utf8.Length));
+        WriteLongString(column, _strings.Commit(utf8.Length), utf8.Length);
+        return this;
+    }
+
     /// <summary>Appends bytes to a BLOB column; null appends NULL.</summary>
     public DuckDbAppender Append(byte[]? value)
     {

@@ -289,4 +289,39 @@ public sealed class AppenderTests
         using DuckDbDataReader reader = sibling.ReadFirstRow("SELECT (SELECT count(*) FROM shared), (SELECT count(*) FROM duckdb_tables() WHERE table_name = 'private')");
         Assert.Equal((1L, 0L), (reader.GetInt64(0), reader.GetInt64(1)));
     }
+
+    [Fact]
+    public void Appender_writes_utf8_bytes_as_text_byte_for_byte()
+    {
+        using DuckDbConnection connection = Db.Open();
+        connection.Execute("CREATE TABLE t (s VARCHAR)");
+        string[] values = ["", "short ✓", "a string well past the twelve inline bytes: São Paulo, Curitiba ✓"];
+
+        using (DuckDbAppender appender = connection.CreateAppender("t"))
+        {
+            foreach (string value in values)
+            {
+                appender.BeginRow().AppendUtf8(Encoding.UTF8.GetBytes(value)).EndRow();
+            }
+        }
+
+        Assert.Equal(string.Join('|', values), connection.Scalar("SELECT string_agg(s, '|' ORDER BY length(s)) FROM t"));
+    }
+
+    [Fact]
+    public void Appender_refuses_bytes_that_are_not_utf8_naming_the_column_and_drops_the_row()
+    {
+        using DuckDbConnection connection = Db.Open();
+        connection.Execute("CREATE TABLE t (id INTEGER, name VARCHAR)");
+
+        using (DuckDbAppender appender = connection.CreateAppender("t"))
+        {
+            var error = Assert.Throws<DuckDbException>(() => appender.BeginRow().Append(1).AppendUtf8([0x41, 0xC3, 0x28]));
+            Assert.Contains("'name'", error.Message, StringComparison.Ordinal);
+            Assert.Contains("not valid UTF-8", error.Message, StringComparison.Ordinal);
+            appender.AppendRow(2, "ok");
+        }
+
+        Assert.Equal(1L, connection.Scalar("SELECT count(*) FROM t"));
+    }
 }

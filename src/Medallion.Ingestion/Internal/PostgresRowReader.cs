@@ -136,7 +136,8 @@ internal sealed class PostgresRowReader : IRowReader
             case ValueKind.Decimal: appender.Append(_exporter.Read<decimal>(NpgsqlDbType.Numeric)); break;
             case ValueKind.Single: appender.Append(_exporter.Read<float>(NpgsqlDbType.Real)); break;
             case ValueKind.Double: appender.Append(_exporter.Read<double>(NpgsqlDbType.Double)); break;
-            case ValueKind.Text: appender.Append(_exporter.Read<string>(NpgsqlDbType.Text)); break;
+            // Binary COPY sends text as its UTF-8 bytes (Npgsql's client encoding), which DuckDB keeps as they are.
+            case ValueKind.Text: appender.AppendUtf8(_exporter.Read<byte[]>(NpgsqlDbType.Bytea)); break;
             case ValueKind.Bytes: appender.Append(_exporter.Read<byte[]>(NpgsqlDbType.Bytea)); break;
             case ValueKind.Date: appender.Append(ToDate(_exporter.Read<int>(NpgsqlDbType.Integer))); break;
             case ValueKind.Time: appender.Append(_exporter.Read<TimeOnly>(NpgsqlDbType.Time)); break;

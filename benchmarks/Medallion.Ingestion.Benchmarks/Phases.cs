@@ -3,8 +3,10 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.Benchmarks;
 using Medallion.DuckDb;
 using Medallion.Pipelines;
 using Npgsql;
@@ -23,8 +25,10 @@ internal static class Phases
                 Ceiling(postgres);
                 break;
             case "full":
+                // The peak is the CLI's, this process's only child.
                 await FullAsync(root, postgres);
-                break;
+                Console.WriteLine(ChildUsage.Read().PeakKb);
+                return 0;
             case "stage":
                 await StageAsync(root, postgres);
                 break;
@@ -75,15 +79,24 @@ internal static class Phases
         Report(rows, began, $"checksum {check}");
     }
 
-    /// <summary>What <c>medallion ingest</c> does for a full-mode table, into a fresh bronze table.</summary>
+    /// <summary>
+    /// <c>medallion ingest</c> of a full-mode table into a fresh bronze table, run as users run it (the launcher and
+    /// the ReadyToRun CLI it built): the time is that process's, start to exit.
+    /// </summary>
     private static async Task FullAsync(string root, string postgres)
     {
-        MedallionProject project = await WriteProjectAsync(Path.Combine(root, "full"), postgres, "public.bench_full");
-        long began = Stopwatch.GetTimestamp();
-        using DuckDbDatabase database = IngestionRunner.OpenEngine();
-        using DuckDbConnection connection = database.CreateConnection();
-        IReadOnlyList<DatabaseTableResult> results = await DatabaseSourceLoader.LoadAsync(project, project.DatabaseSources[0], connection);
-        Report(results[0].Result.Rows, began, $"{results[0].Result.Batches} batches, bronze version {results[0].Version}");
+        string directory = Path.Combine(root, "full");
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        await WriteProjectAsync(directory, postgres, "public.bench_full");
+        (string output, double seconds) = MedallionCli.Run("ingest", "--project", directory, "--format", "json");
+        using JsonDocument passes = JsonDocument.Parse(output);
+        JsonElement pass = passes.RootElement[0];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"rows {pass.GetProperty("rows").GetInt64()} seconds {seconds:0.000} {pass.GetProperty("batches").GetInt64()} batches, bronze version {pass.GetProperty("committed_version")}"));
     }
 
     /// <summary>The same source read into DuckDB batches that a sink drops: the full load without its Parquet and Delta writes.</summary>

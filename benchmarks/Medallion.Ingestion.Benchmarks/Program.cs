@@ -7,8 +7,9 @@ using Medallion.Ingestion.Benchmarks;
 // Issue 6's ingestion benchmarks against the test PostgreSQL 15 (build/test-setup/postgres.sh, port 55432; or
 // MEDALLION_TEST_PG), in a database of their own (medallion_bench), figures side by side in one run:
 //  1. Full load of a generated table (10 columns of mixed types): the source ceiling (Npgsql binary COPY, every
-//     field read with its typed call and discarded) against `medallion ingest`'s full load into bronze
-//     (DatabaseSourceLoader -> PostgresSource + BronzeSink + IngestionRunner). Target: >= 0.7x the ceiling.
+//     field read with its typed call and discarded) against `medallion ingest` of the table into bronze, run through
+//     the repository's launcher as users run it (the ReadyToRun CLI; the time is that process's, start to exit),
+//     alternated over three rounds, medians compared. Target: >= 0.7x the ceiling.
 //  2. CDC: a load generator commits changes (inserts, updates, deletes in transactions of 10) at a fixed rate while
 //     `medallion ingest --continuous`'s loop (DatabaseSourceLoader.RunContinuousAsync, 1 s interval) streams them
 //     into bronze; latency is the time a bronze commit became visible (its log file appeared) minus the source
@@ -17,7 +18,7 @@ using Medallion.Ingestion.Benchmarks;
 // average is printed with the figures, and only ratios measured in the same run should be compared.
 // Usage: Medallion.Ingestion.Benchmarks [rows (default 5,000,000)] [CDC seconds (default 60)] [changes/s (default 2000)]
 //        e.g. 500000 10 2000 for a quick run while iterating; 0 rows or 0 seconds skips that part.
-//        Medallion.Ingestion.Benchmarks --phase <ceiling|full|cdc> <work dir> <connection string>   (the children)
+//        Medallion.Ingestion.Benchmarks --phase <ceiling|full|stage|cdc> <work dir> <connection string>   (the children)
 if (args.Length > 0 && args[0] == "--phase")
 {
     return await Phases.RunAsync(args[1], args[2], args[3]);

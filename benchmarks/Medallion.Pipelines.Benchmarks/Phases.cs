@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
+using Medallion.Benchmarks;
 using Medallion.DuckDb;
 
 namespace Medallion.Pipelines.Benchmarks;
@@ -73,21 +74,6 @@ internal static class Phases
         return 0;
     }
 
-    /// <summary>The <c>medallion</c> launcher of this repository (it builds the CLI when a source changed).</summary>
-    public static string Launcher()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            string launcher = Path.Combine(directory.FullName, "medallion");
-            if (File.Exists(launcher) && File.Exists(Path.Combine(directory.FullName, "Medallion.slnx")))
-            {
-                return launcher;
-            }
-        }
-
-        throw new InvalidOperationException($"No directory above {AppContext.BaseDirectory} holds both 'medallion' and 'Medallion.slnx'.");
-    }
-
     /// <summary>
     /// Runs the project as its users do, <c>medallion run</c> through the launcher, and reports that process's wall
     /// time, CPU time and peak memory: it is this process's only child, so the kernel's account of children is its own.
@@ -100,23 +86,7 @@ internal static class Phases
             WriteProject(project, Path.Combine(root, "data"));
         }
 
-        var start = new ProcessStartInfo(Launcher()) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in new[] { "run", "--project", project })
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        long began = Stopwatch.GetTimestamp();
-        using Process cli = Process.Start(start)!;
-        Task<string> error = cli.StandardError.ReadToEndAsync();
-        string output = cli.StandardOutput.ReadToEnd();
-        cli.WaitForExit();
-        double seconds = Stopwatch.GetElapsedTime(began).TotalSeconds;
-        if (cli.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"medallion run failed ({cli.ExitCode}):\n{output}{error.Result}");
-        }
-
+        (string output, double seconds) = MedallionCli.Run("run", "--project", project);
         // Its summary table, without the progress lines above it.
         string[] lines = output.TrimEnd().Split('\n');
         foreach (string line in lines.SkipWhile(l => !l.StartsWith("table ", StringComparison.Ordinal)))

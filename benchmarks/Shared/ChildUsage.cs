@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
 
-namespace Medallion.Pipelines.Benchmarks;
+namespace Medallion.Benchmarks;
 
 /// <summary>
 /// What the kernel accounts to this process's children that have exited and been waited for (<c>getrusage</c> with

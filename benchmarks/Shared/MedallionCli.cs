@@ -1,0 +1,59 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Threading.Tasks;
+
+namespace Medallion.Benchmarks;
+
+/// <summary>
+/// The <c>medallion</c> launcher of this repository, as users run it: it builds the CLI (Release, ReadyToRun) when a
+/// source changed, then runs it. Benchmarks measure the product through it.
+/// </summary>
+internal static class MedallionCli
+{
+    /// <summary>The launcher's path: the first directory above this program that holds both it and the solution.</summary>
+    public static string Launcher()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            string launcher = Path.Combine(directory.FullName, "medallion");
+            if (File.Exists(launcher) && File.Exists(Path.Combine(directory.FullName, "Medallion.slnx")))
+            {
+                return launcher;
+            }
+        }
+
+        throw new InvalidOperationException($"No directory above {AppContext.BaseDirectory} holds both 'medallion' and 'Medallion.slnx'.");
+    }
+
+    /// <summary>Builds the CLI if a source changed (<c>medallion --version</c>), so that no timed run pays for it; returns the version line.</summary>
+    public static string Build()
+    {
+        (string output, _) = Run("--version");
+        return output.Trim();
+    }
+
+    /// <summary>Runs <c>medallion &lt;arguments&gt;</c> to its end; returns its standard output and its wall time.</summary>
+    /// <exception cref="InvalidOperationException">It exited with an error (the message holds what it printed).</exception>
+    public static (string Output, double Seconds) Run(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Launcher()) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        long began = Stopwatch.GetTimestamp();
+        using Process cli = Process.Start(start)!;
+        Task<string> error = cli.StandardError.ReadToEndAsync();
+        string output = cli.StandardOutput.ReadToEnd();
+        cli.WaitForExit();
+        double seconds = Stopwatch.GetElapsedTime(began).TotalSeconds;
+        if (cli.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"medallion {string.Join(' ', arguments)} failed ({cli.ExitCode}):\n{output}{error.Result}");
+        }
+
+        return (output, seconds);
+    }
+}

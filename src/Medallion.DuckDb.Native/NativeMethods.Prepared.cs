@@ -27,10 +27,6 @@ internal static partial class NativeMethods
         [return: MarshalUsing(typeof(DuckDbOwnedStringMarshaller))]
         internal static partial string? PrepareError(DuckDbPreparedStatementHandle statement);
 
-        [LibraryImport(LibraryName, EntryPoint = "duckdb_prepared_statement_column_count")]
-        [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-        internal static partial ulong ColumnCount(DuckDbPreparedStatementHandle statement);
-
         [LibraryImport(LibraryName, EntryPoint = "duckdb_prepared_statement_column_logical_type")]
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
         internal static partial DuckDbLogicalTypeHandle ColumnLogicalType(DuckDbPreparedStatementHandle statement, ulong column);

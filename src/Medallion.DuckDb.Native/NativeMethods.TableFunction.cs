@@ -69,10 +69,6 @@ internal static partial class NativeMethods
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
         internal static partial void BindSetError(IntPtr info, string error);
 
-        [LibraryImport(LibraryName, EntryPoint = "duckdb_init_get_bind_data")]
-        [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-        internal static partial IntPtr InitGetBindData(IntPtr info);
-
         [LibraryImport(LibraryName, EntryPoint = "duckdb_init_set_init_data")]
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
         internal static partial void InitSetInitData(IntPtr info, IntPtr data, IntPtr destroy);

@@ -297,15 +297,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
                 $"Column {column + 1} '{_columnNames[column]}' of '{_table}' got {utf8.Length} bytes that are not valid UTF-8 (starting {Convert.ToHexString(utf8[..Math.Min(utf8.Length, 16)])}). The row was dropped.");
         }
 
-        if (utf8.Length <= InlineStringBytes)
-        {
-            WriteInline(column, utf8);
-            return this;
-        }
-
-        byte* bytes = _strings.Reserve(utf8.Length);
-        utf8.CopyTo(new Span<byte>(bytes, utf8.Length));
-        WriteLongString(column, _strings.Commit(utf8.Length), utf8.Length);
+        WriteBytes(column, utf8);
         return this;
     }
 
@@ -323,17 +315,7 @@ public sealed unsafe class DuckDbAppender : IDisposable
             throw Mismatch(column, "byte[]");
         }
 
-        byte* bytes = _strings.Reserve(value.Length);
-        value.CopyTo(new Span<byte>(bytes, value.Length));
-        if (value.Length <= InlineStringBytes)
-        {
-            WriteInline(column, new ReadOnlySpan<byte>(bytes, value.Length));
-        }
-        else
-        {
-            WriteLongString(column, _strings.Commit(value.Length), value.Length);
-        }
-
+        WriteBytes(column, value);
         return this;
     }
 
@@ -498,6 +480,20 @@ public sealed unsafe class DuckDbAppender : IDisposable
 
         WriteInline(column, inline[..length]);
         return true;
+    }
+
+    /// <summary>Writes a VARCHAR's or BLOB's bytes: inline when they fit, else copied into <see cref="_strings"/>.</summary>
+    private void WriteBytes(int column, ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length <= InlineStringBytes)
+        {
+            WriteInline(column, bytes);
+            return;
+        }
+
+        byte* copy = _strings.Reserve(bytes.Length);
+        bytes.CopyTo(new Span<byte>(copy, bytes.Length));
+        WriteLongString(column, _strings.Commit(bytes.Length), bytes.Length);
     }
 
     private void WriteInline(int column, ReadOnlySpan<byte> bytes)

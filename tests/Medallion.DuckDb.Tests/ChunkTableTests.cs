@@ -108,7 +108,7 @@ public sealed class ChunkTableTests
         try
         {
             connection.Execute($"COPY (SELECT * FROM {table.Source}) TO '{file}' (FORMAT parquet)");
-            Assert.Equal(1L, connection.Scalar($"SELECT count(*) = 10000 AND sum(id) = 49995000 AND max(name) = 'name 9999' AND sum(amount) = 499950 FROM '{file}'") is true ? 1L : 0L);
+            Assert.Equal(true, connection.Scalar($"SELECT count(*) = 10000 AND sum(id) = 49995000 AND max(name) = 'name 9999' AND sum(amount) = 499950 FROM '{file}'"));
         }
         finally
         {

@@ -36,6 +36,12 @@ public enum ErrorCode
     EngineInvalidTimeTravel = 2102,
     /// <summary>A statement would change data through a read-only session.</summary>
     EngineReadOnly = 2103,
+    /// <summary>A statement calls a function, or reads a relation, that the session does not allow (a side effect on the server, or a file read).</summary>
+    EngineFunctionNotAllowed = 2104,
+    /// <summary>A query is larger or more complex than a session accepts (SQL text size, statement count, set-operation branches).</summary>
+    EngineStatementTooLarge = 2105,
+    /// <summary>A statement uses a form the session does not support (an EXPLAIN option, a parameter in place of checked SQL).</summary>
+    EngineUnsupportedStatement = 2106,
 
     /// <summary>The path holds no Delta table: there is no <c>_delta_log</c> or it has no commits.</summary>
     DeltaTableNotFound = 3001,

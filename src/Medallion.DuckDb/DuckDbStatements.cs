@@ -8,38 +8,28 @@ namespace Medallion.DuckDb;
 public static class DuckDbStatements
 {
     /// <summary>
-    /// Prepares each statement of <paramref name="sql"/> in turn and hands its kind to
-    /// <paramref name="inspect"/>, which may throw to stop before later statements are prepared
-    /// (a later statement may depend on what an earlier one would have created).
+    /// How many statements DuckDB's parser finds in <paramref name="sql"/>, without binding or preparing any of them
+    /// (binding can have effects: binding <c>EXPORT DATABASE</c> creates its directory).
     /// </summary>
-    /// <exception cref="DuckDbException">A statement does not parse or bind.</exception>
-    public static void Inspect(DuckDbConnection connection, string sql, Action<int, DuckDbStatementType> inspect)
+    /// <exception cref="DuckDbException">The text does not parse.</exception>
+    public static int Count(DuckDbConnection connection, string sql)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(inspect);
-        ulong count = NativeMethods.Prepared.ExtractStatements(connection.Handle, sql, out DuckDbExtractedStatementsHandle statements);
-        using (statements)
+        using DuckDbExtractedStatementsHandle statements = Extract(connection, sql, out ulong count);
+        return (int)count;
+    }
+
+    /// <summary>Parses <paramref name="sql"/> into its statements; the caller owns the handle.</summary>
+    private static DuckDbExtractedStatementsHandle Extract(DuckDbConnection connection, string sql, out ulong count)
+    {
+        count = NativeMethods.Prepared.ExtractStatements(connection.Handle, sql, out DuckDbExtractedStatementsHandle statements);
+        if (count == 0)
         {
-            if (count == 0)
-            {
-                string message = NativeMethods.Prepared.ExtractStatementsError(statements) ?? "the command contains no statement";
-                throw new DuckDbException(ErrorCode.DuckDbQueryFailed, DuckDbErrorType.Parser, message);
-            }
-
-            for (ulong i = 0; i < count; i++)
-            {
-                DuckDbState state = NativeMethods.Prepared.PrepareExtractedStatement(connection.Handle, statements, i, out DuckDbPreparedStatementHandle statement);
-                using (statement)
-                {
-                    if (state != DuckDbState.Success)
-                    {
-                        string message = NativeMethods.Prepared.PrepareError(statement) ?? "the statement could not be prepared";
-                        throw DuckDbException.FromPrepareError(message);
-                    }
-
-                    inspect((int)i, NativeMethods.Prepared.StatementType(statement));
-                }
-            }
+            string message = NativeMethods.Prepared.ExtractStatementsError(statements) ?? "the command contains no statement";
+            statements.Dispose();
+            throw new DuckDbException(ErrorCode.DuckDbQueryFailed, DuckDbErrorType.Parser, message);
         }
+
+        return statements;
     }
 }

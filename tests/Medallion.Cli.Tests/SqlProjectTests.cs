@@ -48,4 +48,51 @@ public sealed class SqlProjectTests : IDisposable
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("gold,basic_append,table", result.Output, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("EXPLAIN (ANALYZE) COPY (SELECT 42 AS x) TO '{file}'")]
+    [InlineData("EXPLAIN/**/ANALYZE COPY (SELECT 42 AS x) TO '{file}'")]
+    [InlineData("PREPARE p AS COPY (SELECT 42 AS x) TO '{file}'")]
+    public async Task Sql_in_a_project_refuses_a_write_hidden_in_explain_or_prepare_and_writes_no_file(string attack)
+    {
+        string file = Path.Combine(_project, "pwned.csv");
+
+        Cli.Result result = await Cli.RunAsync("sql", "--project", _project, attack.Replace("{file}", file, StringComparison.Ordinal));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("Error MDL2103: Statement 1 is a COPY statement, and this session is read-only", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(file));
+    }
+
+    [Fact]
+    public async Task Sql_in_a_project_refuses_a_table_function_that_changes_the_database()
+    {
+        Cli.Result result = await Cli.RunAsync("sql", "--project", _project, "SELECT * FROM enable_logging('QueryLog')");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("Error MDL2104: Statement 1 calls the table function enable_logging(), which this session does not allow: it changes the database's state or reveals what the shell does not show.", result.Error.Trim());
+    }
+
+    [Fact]
+    public async Task Sql_in_a_project_still_reads_a_local_csv_file()
+    {
+        string csv = Path.Combine(_project, "people.csv");
+        await File.WriteAllTextAsync(csv, "name,age\nana,31\n");
+
+        Cli.Result result = await Cli.RunAsync("sql", "--project", _project, "--format", "csv", $"SELECT name, age FROM read_csv('{csv}')");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("name,age\nana,31", result.Output.Trim().ReplaceLineEndings("\n"));
+    }
+
+    [Theory]
+    [InlineData("SET profiling_output = '/tmp/medallion-profile.json'", "profiling_output")]
+    [InlineData("SET GLOBAL enable_external_access = true", "enable_external_access")]
+    public async Task Sql_in_a_project_refuses_a_setting_that_writes_files_or_widens_access(string sql, string setting)
+    {
+        Cli.Result result = await Cli.RunAsync("sql", "--project", _project, sql);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"Error MDL2103: Statement 1 changes the setting {setting}, which this session does not allow", result.Error, StringComparison.Ordinal);
+    }
 }

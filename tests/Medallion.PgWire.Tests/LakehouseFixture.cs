@@ -44,6 +44,38 @@ public sealed class LakehouseFixture : IAsyncLifetime
         return connection;
     }
 
+    /// <summary>A setting of the served DuckDB database, read on a connection of the server's own.</summary>
+    public string? DatabaseSetting(string name)
+    {
+        using DuckDbConnection connection = _database!.CreateConnection();
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT current_setting($1)::VARCHAR";
+        command.Parameters.Add(name);
+        return command.ExecuteScalar()?.ToString();
+    }
+
+    /// <summary>The names of every table function and table macro the served DuckDB database knows.</summary>
+    public IReadOnlyList<string> TableFunctionNames()
+    {
+        using DuckDbConnection connection = _database!.CreateConnection();
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_type IN ('table', 'table_macro') ORDER BY 1";
+        using DuckDbDataReader reader = command.ExecuteReader();
+        var names = new List<string>();
+        while (reader.Read())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
+    /// <summary>Every file under the project (warehouse, catalog) with the SHA-256 of its contents.</summary>
+    public IReadOnlyDictionary<string, string> FileHashes() =>
+        Directory.EnumerateFiles(ProjectDirectory, "*", SearchOption.AllDirectories)
+            .Where(path => !path.Contains(Path.Combine(".medallion", ""), StringComparison.Ordinal))
+            .ToDictionary(path => path, path => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path))));
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(ProjectDirectory);

@@ -57,7 +57,7 @@ public sealed class LakehouseServingTests(LakehouseFixture fixture)
     [InlineData("DROP VIEW gold.daily_revenue", "DROP")]
     [InlineData("COPY (SELECT 1) TO '/tmp/medallion-pgwire-out.csv'", "COPY")]
     [InlineData("CREATE TEMP TABLE t AS SELECT 1", "CREATE")]
-    [InlineData("PRAGMA threads = 1", "SET")]
+    [InlineData("PRAGMA threads = 1", "PRAGMA")]
     [InlineData("CALL pragma_version()", "CALL")]
     [InlineData("EXPLAIN ANALYZE CREATE TEMP TABLE t AS SELECT 1", "CREATE")]
     public void Statements_that_change_data_or_settings_are_refused_with_25006_and_the_session_goes_on(string sql, string kind)

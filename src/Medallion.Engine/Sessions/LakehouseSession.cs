@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Text.RegularExpressions;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Delta;
@@ -23,32 +23,13 @@ namespace Medallion.Engine.Sessions;
 /// before they run. One session serves one caller at a time; open one per concurrent user on a shared
 /// <see cref="DuckDbDatabase"/>.
 /// </remarks>
-public sealed partial class LakehouseSession : IAsyncDisposable
+public sealed class LakehouseSession : IAsyncDisposable
 {
-    private static readonly HashSet<DuckDbStatementType> s_readOnlyStatements =
-    [
-        DuckDbStatementType.Select, DuckDbStatementType.Explain, DuckDbStatementType.Set, DuckDbStatementType.VariableSet,
-        DuckDbStatementType.Transaction, DuckDbStatementType.Pragma, DuckDbStatementType.Call, DuckDbStatementType.Prepare,
-        DuckDbStatementType.Execute, DuckDbStatementType.Relation,
-    ];
-
-    /// <summary>What a served session (a remote client, one of many on a shared database) may run: queries only.</summary>
-    private static readonly HashSet<DuckDbStatementType> s_queryStatements =
-    [
-        DuckDbStatementType.Select, DuckDbStatementType.Explain, DuckDbStatementType.Relation,
-    ];
-
     /// <summary>
     /// How the comment of every view that shows a lakehouse table starts (<c>Delta table gold.orders, version 3</c>):
     /// catalog emulation tells tables from plain views by it, and tools that show comments describe the table with it.
     /// </summary>
     public const string ViewCommentPrefix = "Delta table ";
-
-    /// <summary>Words a query starts with: a statement starting otherwise that does not bind is refused as a write.</summary>
-    private static readonly HashSet<string> s_queryKeywords = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "SELECT", "WITH", "FROM", "VALUES", "TABLE", "EXPLAIN", "DESCRIBE", "DESC", "SHOW", "SUMMARIZE", "PIVOT", "UNPIVOT",
-    };
 
     private readonly DuckDbDatabase _database;
     private readonly bool _ownsDatabase;
@@ -153,75 +134,30 @@ public sealed partial class LakehouseSession : IAsyncDisposable
     public async Task<string> BindAsync(string sql, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        string text = await PrepareSqlAsync(sql, cancellationToken).ConfigureAwait(false);
-        if (ReadOnly)
+        if (!ReadOnly)
         {
-            EnsureReadOnly(text);
+            ParsedStatement parsed = await ParsedStatement.ParseAsync(_metadata, sql, cancellationToken).ConfigureAwait(false);
+            return parsed.IsSelect ? await BindTablesAsync(parsed, sql, cancellationToken).ConfigureAwait(false) : sql;
         }
 
-        return text;
-    }
-
-    private void EnsureReadOnly(string sql)
-    {
-        try
+        var guard = new StatementGuard(_metadata, AllowsSessionStatements ? GuardProfile.Shell : GuardProfile.Served);
+        var text = new StringBuilder();
+        foreach (CheckedStatement statement in await guard.CheckAsync(sql, cancellationToken).ConfigureAwait(false))
         {
-            InspectStatements(sql);
+            string body = statement.Query is { } query ? await BindTablesAsync(query, statement.Text, cancellationToken).ConfigureAwait(false) : statement.Text;
+            text.Append(text.Length == 0 ? string.Empty : ";\n").Append(statement.Head).Append(body);
         }
-        catch (DuckDbException error) when (error.ErrorType is not (DuckDbErrorType.Parser or DuckDbErrorType.Syntax) && FirstKeyword().Match(sql).Groups["word"] is { Success: true } keyword && !s_queryKeywords.Contains(keyword.Value))
-        {
-            // DuckDB binds a statement to learn its kind, and a write to a lakehouse view (INSERT INTO gold.orders)
-            // or to a file it may not open does not even bind. Such a statement could not run, but the reason
-            // the user needs is that this session does not write.
-            throw new MedallionException(ErrorCode.EngineReadOnly,
-                $"Statement 1 is a {keyword.Value.ToUpperInvariant()} statement, and this session is read-only: queries cannot change lakehouse data, write files or change settings. " +
-                "Help: change tables through models (medallion run) or the delta commands.", error);
-        }
+
+        return text.ToString();
     }
 
-    private void InspectStatements(string sql)
+    /// <summary>
+    /// Brings the views of a query's lakehouse tables up to date and points time-travel references at views of their
+    /// version; returns the SQL to run: <paramref name="sql"/> itself when nothing was rewritten.
+    /// </summary>
+    private async Task<string> BindTablesAsync(ParsedStatement parsed, string sql, CancellationToken cancellationToken)
     {
-        HashSet<DuckDbStatementType> allowed = AllowsSessionStatements ? s_readOnlyStatements : s_queryStatements;
-        DuckDbStatements.Inspect(_connection, sql, (index, type) =>
-        {
-            if (type == DuckDbStatementType.Explain && ExplainAnalyze().IsMatch(sql))
-            {
-                // EXPLAIN ANALYZE runs the statement it explains: that statement must pass too.
-                InspectStatements(ExplainAnalyze().Replace(sql, string.Empty));
-            }
-
-            if (type == DuckDbStatementType.Prepare && PrepareHead().Match(sql) is { Success: true } head)
-            {
-                // A prepared statement runs later through EXECUTE, which DuckDB reports as EXECUTE whatever it runs:
-                // the statement is checked here, where it is defined, for the one check to hold for both.
-                InspectStatements(sql[(head.Index + head.Length)..]);
-            }
-
-            if (!allowed.Contains(type))
-            {
-                throw new MedallionException(ErrorCode.EngineReadOnly,
-                    $"Statement {index + 1} is a {type.ToString().ToUpperInvariant()} statement, and this session is read-only: queries cannot change lakehouse data, write files or change settings. " +
-                    "Help: change tables through models (medallion run) or the delta commands.");
-            }
-        });
-    }
-
-    [GeneratedRegex(@"\bEXPLAIN\s+ANALY[SZ]E\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex ExplainAnalyze();
-
-    /// <summary>The head of <c>PREPARE name [(types)] AS</c>, before the statement it prepares.</summary>
-    [GeneratedRegex(@"\bPREPARE\s+(?:""[^""]*""|\w+)\s*(?:\([^)]*\)\s*)?AS\s", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex PrepareHead();
-
-    /// <summary>The first word of a statement, after blanks, comments and opening parentheses.</summary>
-    [GeneratedRegex(@"\A(?:\s+|--[^\n]*\n?|/\*.*?\*/|\()*(?<word>[A-Za-z_]+)", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
-    private static partial Regex FirstKeyword();
-
-    /// <summary>Brings referenced views up to date and rewrites time-travel references; returns the SQL to run.</summary>
-    private async Task<string> PrepareSqlAsync(string sql, CancellationToken cancellationToken)
-    {
-        ParsedStatement parsed = await ParsedStatement.ParseAsync(_metadata, sql, cancellationToken).ConfigureAwait(false);
-        if (!parsed.IsSelect || parsed.References.Count == 0)
+        if (parsed.References.Count == 0)
         {
             return sql;
         }
@@ -258,6 +194,12 @@ public sealed partial class LakehouseSession : IAsyncDisposable
 
     private async Task<long> ResolveVersionAsync(LakehouseTable table, TableReference reference, CancellationToken cancellationToken)
     {
+        if (!reference.AtExpressionIsConstant)
+        {
+            throw new MedallionException(ErrorCode.EngineInvalidTimeTravel,
+                $"The time-travel clause on {table.QualifiedName} must be a constant expression: a number, a timestamp, or arithmetic on them. Help: write the version or timestamp itself, e.g. AT (VERSION => 3) or AT (TIMESTAMP => now() - INTERVAL 1 DAY).");
+        }
+
         object? value = await ParsedStatement.EvaluateAsync(_metadata, reference.AtExpression!, cancellationToken).ConfigureAwait(false);
         var delta = new DeltaTable(table.Store, new DuckDbParquetHandler(_metadata));
         switch (reference.AtUnit?.ToUpperInvariant())

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
@@ -14,6 +15,14 @@ namespace Medallion.Engine.Sessions;
 /// </summary>
 internal sealed class ParsedStatement
 {
+    /// <summary>
+    /// How deep the statement tree may nest. A chain of set operations nests one level per branch, and the guard caps
+    /// branches well below this (<see cref="StatementGuard.MaxSetOperations"/>); System.Text.Json's default of 64
+    /// would refuse ordinary queries with a few dozen UNIONs.
+    /// </summary>
+    private static readonly JsonNodeOptions s_nodeOptions = new();
+    private static readonly JsonDocumentOptions s_documentOptions = new() { MaxDepth = 8 * 1024 };
+
     private readonly JsonNode? _tree;
 
     private ParsedStatement(JsonNode? tree, IReadOnlyList<TableReference> references)
@@ -27,17 +36,24 @@ internal sealed class ParsedStatement
 
     public IReadOnlyList<TableReference> References { get; }
 
+    /// <summary>DuckDB's parser error when the text is not valid SQL; null otherwise.</summary>
+    public string? SyntaxError { get; private init; }
+
+    /// <summary>The statement tree of <c>json_serialize_sql</c>, or null when the text is not all SELECT statements.</summary>
+    public JsonNode? Tree => _tree;
+
     public static async Task<ParsedStatement> ParseAsync(DuckDbConnection connection, string sql, CancellationToken cancellationToken)
     {
         using DuckDbCommand command = connection.CreateCommand();
         command.CommandText = "SELECT json_serialize_sql($1::VARCHAR)";
         command.Parameters.Add(sql);
         string json = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        JsonNode? tree = JsonNode.Parse(json);
+        JsonNode? tree = JsonNode.Parse(json, s_nodeOptions, s_documentOptions);
         if (tree is null || (bool?)tree["error"] == true)
         {
-            // Not a SELECT (SET, SHOW, DESCRIBE, DDL, ...) or not valid SQL: running it reports the real error.
-            return new ParsedStatement(null, []);
+            // Not a SELECT (SET, DDL, ...) or not valid SQL: running it reports the real error, and a read-only session
+            // reports the syntax error itself.
+            return new ParsedStatement(null, []) { SyntaxError = (string?)tree?["error_type"] == "parser" ? (string?)tree["error_message"] : null };
         }
 
         var references = new List<TableReference>();
@@ -67,7 +83,7 @@ internal sealed class ParsedStatement
     {
         using DuckDbCommand serialize = connection.CreateCommand();
         serialize.CommandText = "SELECT json_serialize_sql('SELECT 1')";
-        JsonNode template = JsonNode.Parse((string)(await serialize.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)!;
+        JsonNode template = JsonNode.Parse((string)(await serialize.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!, s_nodeOptions, s_documentOptions)!;
         template["statements"]![0]!["node"]!["select_list"] = new JsonArray(expression.DeepClone());
         using DuckDbCommand deserialize = connection.CreateCommand();
         deserialize.CommandText = "SELECT json_deserialize_sql($1::JSON)";

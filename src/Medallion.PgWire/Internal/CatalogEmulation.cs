@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Threading;
+using Medallion.Engine.Sql;
 using Medallion.PgWire.Protocol;
 using System.Threading.Tasks;
 using Medallion.DuckDb;

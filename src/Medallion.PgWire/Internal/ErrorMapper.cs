@@ -21,13 +21,16 @@ internal static class ErrorMapper
         _ => new PgError(SqlState.InternalError, error.Message, null, false),
     };
 
-    /// <summary>The engine's own refusals: a write in a read-only session, an unknown table, a version the table does not have.</summary>
+    /// <summary>The engine's own refusals: a write in a read-only session, a function it does not allow, an unknown table, a version the table does not have.</summary>
     private static PgError FromMedallion(MedallionException error)
     {
         (string message, string? hint) = SplitHelp(error.Message);
         string state = error.Code switch
         {
             ErrorCode.EngineReadOnly => SqlState.ReadOnlySqlTransaction,
+            ErrorCode.EngineFunctionNotAllowed => SqlState.InsufficientPrivilege,
+            ErrorCode.EngineStatementTooLarge => SqlState.ProgramLimitExceeded,
+            ErrorCode.EngineUnsupportedStatement => SqlState.FeatureNotSupported,
             ErrorCode.EngineUnknownTable => SqlState.UndefinedTable,
             ErrorCode.EngineInvalidTimeTravel or ErrorCode.DeltaVersionNotFound or ErrorCode.DeltaTimestampOutOfRange => SqlState.InvalidParameterValue,
             _ => SqlState.InternalError,

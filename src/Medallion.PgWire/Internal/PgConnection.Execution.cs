@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.Engine.Sql;
 using Medallion.DuckDb;
 using Medallion.PgWire.BackendMessages;
 using Medallion.PgWire.FrontendMessages;
@@ -30,9 +31,9 @@ internal sealed partial class PgConnection
         }
 
         Settings.TryGet("session_authorization", out _, out string user);
-        await RunAsync(async () =>
+        await RunAsync(async token =>
         {
-            await CatalogEmulation.InstallAsync(Session, user, Settings, cancellationToken).ConfigureAwait(false);
+            await CatalogEmulation.InstallAsync(Session, user, Settings, token).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
         _catalogInstalled = true;
@@ -77,7 +78,7 @@ internal sealed partial class PgConnection
                 return;
             }
 
-            (int rows, bool suspended) = await RunAsync(() => StreamRowsAsync(reader, columns, maxRows, cancellationToken)).ConfigureAwait(false);
+            (int rows, bool suspended) = await RunAsync(token => StreamRowsAsync(reader, columns, maxRows, token, cancellationToken)).ConfigureAwait(false);
             if (suspended)
             {
                 ParseComplete.Write(_writer, ParseComplete.PortalSuspended);
@@ -131,13 +132,14 @@ internal sealed partial class PgConnection
         }
     }
 
-    private async Task<(int Rows, bool Suspended)> StreamRowsAsync(DuckDbDataReader reader, ResultColumn[] columns, int maxRows, CancellationToken cancellationToken)
+    /// <summary>Sends rows: reading them is the statement's work (<paramref name="statementToken"/>), writing them the connection's.</summary>
+    private async Task<(int Rows, bool Suspended)> StreamRowsAsync(DuckDbDataReader reader, ResultColumn[] columns, int maxRows, CancellationToken statementToken, CancellationToken connectionToken)
     {
         TimeZoneInfo timeZone = Settings.TimeZone;
         int rows = 0;
         while (maxRows <= 0 || rows < maxRows)
         {
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            if (!await reader.ReadAsync(statementToken).ConfigureAwait(false))
             {
                 return (rows, false);
             }
@@ -146,7 +148,7 @@ internal sealed partial class PgConnection
             rows++;
             if (_writer.Length >= FlushThresholdBytes)
             {
-                await FlushAsync(cancellationToken).ConfigureAwait(false);
+                await FlushAsync(connectionToken).ConfigureAwait(false);
             }
         }
 
@@ -178,10 +180,10 @@ internal sealed partial class PgConnection
 
         EnsureNoOtherOpenReader(portal);
         await EnsureCatalogAsync(statement, cancellationToken).ConfigureAwait(false);
-        DuckDbCommand command = await CreateCommandAsync(statement, portal.Parameters, describe: false, cancellationToken).ConfigureAwait(false);
+        DuckDbCommand command = await CreateCommandAsync(statement, portal.Parameters, describe: false).ConfigureAwait(false);
         portal.Command = command;
         string?[]? names = await ColumnNamesAsync(portal.Statement, command.CommandText, cancellationToken).ConfigureAwait(false);
-        portal.Reader = await RunAsync(() => command.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);
+        portal.Reader = await RunAsync(token => command.ExecuteReaderAsync(token)).ConfigureAwait(false);
         portal.Columns = PgColumnNames.Apply(ColumnsOf(portal.Reader, portal.ResultFormats), names);
         return portal.Columns;
     }
@@ -196,7 +198,7 @@ internal sealed partial class PgConnection
         {
             string keyword = prepared.Statement?.Keyword(0) ?? string.Empty;
             prepared.ColumnNames = keyword is "SELECT" or "WITH" or "VALUES" or "TABLE" || (keyword.Length == 0 && sql.TrimStart().StartsWith('('))
-                ? await RunAsync(() => PgColumnNames.FigureAsync(Session.Connection, sql, cancellationToken)).ConfigureAwait(false)
+                ? await RunAsync(token => PgColumnNames.FigureAsync(Session.Connection, sql, token)).ConfigureAwait(false)
                 : null;
             prepared.ColumnNamesKnown = true;
         }
@@ -230,9 +232,9 @@ internal sealed partial class PgConnection
         var columns = new List<ResultColumn>();
         try
         {
-            DuckDbCommand describe = await CreateCommandAsync(statement, nulls, describe: true, cancellationToken).ConfigureAwait(false);
+            DuckDbCommand describe = await CreateCommandAsync(statement, nulls, describe: true).ConfigureAwait(false);
             string?[]? names = await ColumnNamesAsync(prepared, describe.CommandText["DESCRIBE ".Length..], cancellationToken).ConfigureAwait(false);
-            foreach (string?[] row in await RunAsync(() => DuckDbCommands.QueryAsync(describe, cancellationToken)).ConfigureAwait(false))
+            foreach (string?[] row in await RunAsync(token => DuckDbCommands.QueryAsync(describe, token)).ConfigureAwait(false))
             {
                 PgType type = PgType.FromDuckDb(row[1] ?? "VARCHAR", out int modifier);
                 columns.Add(new ResultColumn(row[0] ?? string.Empty, type, modifier, Binary: false));
@@ -244,10 +246,10 @@ internal sealed partial class PgConnection
         {
             // Not every statement can be wrapped in DESCRIBE (EXPLAIN, SUMMARIZE, ...): run it
             // instead, read-only as it is, and take the shape of its result.
-            DuckDbCommand run = await CreateCommandAsync(statement, nulls, describe: false, cancellationToken).ConfigureAwait(false);
+            DuckDbCommand run = await CreateCommandAsync(statement, nulls, describe: false).ConfigureAwait(false);
             try
             {
-                DuckDbDataReader reader = await RunAsync(() => run.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);
+                DuckDbDataReader reader = await RunAsync(token => run.ExecuteReaderAsync(token)).ConfigureAwait(false);
                 ResultColumn[] shape = PgColumnNames.Apply(ColumnsOf(reader, s_textFormats), prepared.ColumnNames);
                 await reader.DisposeAsync().ConfigureAwait(false);
                 return prepared.Columns = shape;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.Engine.Sql;
 using Medallion.DuckDb;
 using Medallion.PgWire.BackendMessages;
 using Medallion.PgWire.FrontendMessages;
@@ -12,6 +13,9 @@ namespace Medallion.PgWire.Internal;
 /// <summary>The simple and extended query protocols.</summary>
 internal sealed partial class PgConnection
 {
+    /// <summary>The most parameters a statement may have: Bind counts them in 16 bits, as in PostgreSQL.</summary>
+    private const int MaxParameters = ushort.MaxValue;
+
     private static readonly short[] s_textFormats = [];
 
     private readonly Dictionary<string, PreparedStatement> _statements = new(StringComparer.Ordinal);
@@ -30,13 +34,14 @@ internal sealed partial class PgConnection
         foreach (SqlStatement statement in statements)
         {
             var portal = new Portal(new PreparedStatement(statement, []), [], s_textFormats);
+            using StatementScope scope = BeginStatement(cancellationToken);
             try
             {
                 await ExecutePortalAsync(portal, maxRows: 0, sendRowDescription: true, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception error) when (!IsDisconnect(error, cancellationToken) && error is not PgWireException { IsFatal: true })
             {
-                WriteError(error);
+                WriteError(scope.Translate(error));
                 break;
             }
             finally
@@ -56,6 +61,7 @@ internal sealed partial class PgConnection
 
     private async Task ExtendedMessageAsync(char type, byte[] body, CancellationToken cancellationToken)
     {
+        using StatementScope? scope = type is 'D' or 'E' ? BeginStatement(cancellationToken) : null;
         try
         {
             switch (type)
@@ -82,7 +88,7 @@ internal sealed partial class PgConnection
         }
         catch (Exception error) when (!IsDisconnect(error, cancellationToken) && error is not PgWireException { IsFatal: true })
         {
-            ExtendedFailure(error);
+            ExtendedFailure(scope?.Translate(error) ?? error);
         }
     }
 
@@ -120,6 +126,13 @@ internal sealed partial class PgConnection
         }
 
         SqlStatement? statement = statements.Count == 0 ? null : statements[0];
+        if (statement?.ParameterCount > MaxParameters)
+        {
+            // The array of parameter types is sized by the largest $n: refuse before allocating it.
+            throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.UndefinedParameter,
+                $"there is no parameter ${statement.ParameterCount.ToString(System.Globalization.CultureInfo.InvariantCulture)}: a statement may use at most {MaxParameters} parameters");
+        }
+
         int count = Math.Max(parse.ParameterTypeOids.Length, statement?.ParameterCount ?? 0);
         int[] oids = new int[count];
         parse.ParameterTypeOids.CopyTo(oids, 0);
@@ -236,36 +249,13 @@ internal sealed partial class PgConnection
         }
     }
 
-    /// <summary>Runs DuckDB, marking the session busy so a CancelRequest interrupts only this statement.</summary>
-    private async Task<T> RunAsync<T>(Func<Task<T>> action)
-    {
-        lock (_statementGate)
-        {
-            _statementRunning = true;
-        }
-
-        try
-        {
-            return await action().ConfigureAwait(false);
-        }
-        finally
-        {
-            lock (_statementGate)
-            {
-                _statementRunning = false;
-                _cancelRepeat?.Dispose();
-                _cancelRepeat = null;
-            }
-        }
-    }
-
     /// <summary>
     /// The command for a client statement: PostgreSQL spellings rewritten, then bound by the session (which
     /// refuses writes); with <paramref name="describe"/>, wrapped in DESCRIBE to learn its columns without running it.
     /// </summary>
-    private async Task<DuckDbCommand> CreateCommandAsync(SqlStatement statement, object?[] parameters, bool describe, CancellationToken cancellationToken)
+    private async Task<DuckDbCommand> CreateCommandAsync(SqlStatement statement, object?[] parameters, bool describe)
     {
-        string sql = await RunAsync(() => Session.BindAsync(PgSqlRewriter.Rewrite(statement, _database, Settings), cancellationToken).AsTask()).ConfigureAwait(false);
+        string sql = await RunAsync(token => Session.BindAsync(PgSqlRewriter.Rewrite(statement, _database, Settings), token).AsTask()).ConfigureAwait(false);
         DuckDbCommand command = Session.Connection.CreateCommand();
         command.CommandText = describe ? "DESCRIBE " + sql : sql;
         foreach (object? value in parameters)
@@ -273,13 +263,6 @@ internal sealed partial class PgConnection
             command.Parameters.Add(new DuckDbParameter(value));
         }
 
-        int timeoutMs = Settings.StatementTimeoutMs;
-        if (Options.StatementTimeout is { } limit && (timeoutMs <= 0 || timeoutMs > limit.TotalMilliseconds))
-        {
-            timeoutMs = (int)Math.Min(int.MaxValue, limit.TotalMilliseconds);
-        }
-
-        command.CommandTimeout = timeoutMs <= 0 ? 0 : Math.Max(1, (timeoutMs + 999) / 1000);
         return command;
     }
 }

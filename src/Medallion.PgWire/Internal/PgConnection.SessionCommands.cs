@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.Engine.Sql;
 using Medallion.DuckDb;
 using Medallion.PgWire.BackendMessages;
 using Medallion.PgWire.Protocol;

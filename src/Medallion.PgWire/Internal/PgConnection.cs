@@ -37,8 +37,6 @@ internal sealed partial class PgConnection : IAsyncDisposable
     private SessionSettings? _settings;
     private string _database = string.Empty;
     private readonly Lock _statementGate = new();
-    private bool _statementRunning;
-    private Timer? _cancelRepeat;
     private int _disposed;
 
     public PgConnection(PgWireServer server, Socket socket, int processId)
@@ -83,43 +81,13 @@ internal sealed partial class PgConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Interrupts the running statement, if any (a CancelRequest from another connection).</summary>
-    /// <remarks>
-    /// DuckDB forgets an interrupt that lands before its query begins (a statement whose start was delayed, e.g. by a
-    /// busy thread pool), so the interrupt is repeated every 100 ms until the statement's DuckDB call returns.
-    /// </remarks>
-    public void CancelRunningStatement()
-    {
-        lock (_statementGate)
-        {
-            if (!_statementRunning)
-            {
-                return;
-            }
-
-            _session?.Connection.Interrupt();
-            _cancelRepeat ??= new Timer(static state => ((PgConnection)state!).RepeatCancel(), this, 100, 100);
-        }
-    }
-
-    private void RepeatCancel()
-    {
-        lock (_statementGate)
-        {
-            if (_statementRunning)
-            {
-                _session?.Connection.Interrupt();
-            }
-        }
-    }
-
     /// <summary>Closes the connection from another thread (server shutdown).</summary>
     public void Abort()
     {
         try
         {
+            // The running statement's token is linked to this one, so cancelling it interrupts the statement too.
             _aborted.Cancel();
-            CancelRunningStatement();
             _socket.Shutdown(SocketShutdown.Both);
         }
         catch (Exception error) when (error is ObjectDisposedException or SocketException)
@@ -146,11 +114,6 @@ internal sealed partial class PgConnection : IAsyncDisposable
         await _stream.DisposeAsync().ConfigureAwait(false);
         _socket.Dispose();
         _aborted.Dispose();
-        lock (_statementGate)
-        {
-            _cancelRepeat?.Dispose();
-            _cancelRepeat = null;
-        }
     }
 
     private static bool IsDisconnect(Exception error, CancellationToken cancellationToken) =>

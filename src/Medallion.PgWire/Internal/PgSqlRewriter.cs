@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text;
+using Medallion.Engine.Sql;
 
 namespace Medallion.PgWire.Internal;
 
@@ -202,8 +203,9 @@ internal static class PgSqlRewriter
     {
         int dot = name.LastIndexOf('.');
         string relation = Medallion.DuckDb.DuckDbConnection.QuoteLiteral(dot < 0 ? name : name[(dot + 1)..]);
-        string schema = dot < 0 ? string.Empty : " AND schema_name = " + Medallion.DuckDb.DuckDbConnection.QuoteLiteral(name[..dot]);
-        return $"(SELECT min(oid) FROM (SELECT table_oid AS oid, table_name AS name, schema_name FROM duckdb_tables() UNION ALL SELECT view_oid, view_name, schema_name FROM duckdb_views()) r WHERE name = {relation}{schema})";
+        string schema = dot < 0 ? string.Empty : " AND n.nspname = " + Medallion.DuckDb.DuckDbConnection.QuoteLiteral(name[..dot]);
+        // DuckDB's own pg_class: served sessions may not call duckdb_tables()/duckdb_views() themselves.
+        return $"(SELECT min(c.oid) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = {relation}{schema})";
     }
 
     /// <summary>

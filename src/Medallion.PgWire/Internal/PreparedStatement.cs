@@ -1,3 +1,5 @@
+using Medallion.Engine.Sql;
+
 namespace Medallion.PgWire.Internal;
 
 /// <summary>A statement made by Parse: its SQL (null when empty) and parameter types, and its result shape once described.</summary>

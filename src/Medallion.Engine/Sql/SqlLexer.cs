@@ -3,27 +3,41 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 
-namespace Medallion.PgWire.Internal;
+namespace Medallion.Engine.Sql;
 
 /// <summary>The kinds of token the lexer tells apart.</summary>
-internal enum SqlTokenKind
+public enum SqlTokenKind
 {
+    /// <summary>A keyword or unquoted identifier; its value is upper-cased.</summary>
     Word,
+    /// <summary>A <c>"quoted"</c> identifier; its value is the name inside the quotes.</summary>
     QuotedIdentifier,
+    /// <summary>A string constant (<c>'...'</c>, <c>E'...'</c> or dollar-quoted); its value is the contents.</summary>
     String,
+    /// <summary>A numeric constant.</summary>
     Number,
+    /// <summary>A positional parameter, <c>$1</c>.</summary>
     Parameter,
+    /// <summary>Any other single character: operators, parentheses, commas.</summary>
     Symbol,
 }
 
 /// <summary>A token; <see cref="Value"/> is the unquoted text (string contents, identifier name, upper-cased keyword), <see cref="Raw"/> the text as written.</summary>
 /// <remarks><see cref="Start"/> and <see cref="End"/> are offsets in the statement's <see cref="SqlStatement.Text"/>.</remarks>
-internal readonly record struct SqlToken(SqlTokenKind Kind, string Value, string Raw, int Start, int End);
+/// <param name="Kind">What the token is.</param>
+/// <param name="Value">The unquoted text.</param>
+/// <param name="Raw">The text as written.</param>
+/// <param name="Start">Where the token starts in its statement's text.</param>
+/// <param name="End">Where the token ends (exclusive) in its statement's text.</param>
+public readonly record struct SqlToken(SqlTokenKind Kind, string Value, string Raw, int Start, int End);
 
 /// <summary>One statement of a query string: its text and tokens, and the highest <c>$n</c> it uses.</summary>
-internal sealed record SqlStatement(string Text, IReadOnlyList<SqlToken> Tokens, int ParameterCount)
+/// <param name="Text">The statement's text, from its first token to its end, without the semicolon.</param>
+/// <param name="Tokens">Its tokens, with offsets into <paramref name="Text"/>.</param>
+/// <param name="ParameterCount">The highest <c>$n</c> it uses (0 for none; a number too large for an <see cref="int"/> counts as <see cref="int.MaxValue"/>).</param>
+public sealed record SqlStatement(string Text, IReadOnlyList<SqlToken> Tokens, int ParameterCount)
 {
-
+    /// <summary>The upper-cased keyword at token <paramref name="index"/>, or an empty string when that token is not a word.</summary>
     public string Keyword(int index) => index < Tokens.Count && Tokens[index].Kind == SqlTokenKind.Word ? Tokens[index].Value : string.Empty;
 }
 
@@ -32,10 +46,12 @@ internal sealed record SqlStatement(string Text, IReadOnlyList<SqlToken> Tokens,
 /// PostgreSQL's lexical rules (https://www.postgresql.org/docs/current/sql-syntax-lexical.html):
 /// quoted strings and identifiers, E'' escapes, dollar quoting, nested block comments. It does
 /// not parse SQL (DuckDB does); it finds statement boundaries and the leading keywords that
-/// decide whether the server handles a statement itself (SET, SHOW, BEGIN...) or DuckDB runs it.
+/// decide how a statement is handled (the wire server runs SET, SHOW, BEGIN itself; a read-only session
+/// finds the statement an EXPLAIN or PREPARE wraps).
 /// </summary>
-internal static class SqlLexer
+public static class SqlLexer
 {
+    /// <summary>The statements of <paramref name="sql"/>, in order; statements of only blanks and comments are left out.</summary>
     public static List<SqlStatement> Split(string sql)
     {
         var statements = new List<SqlStatement>();
@@ -107,10 +123,8 @@ internal static class SqlLexer
                     end++;
                 }
 
-                if (int.TryParse(sql.AsSpan(i + 1, end - i - 1), NumberStyles.None, CultureInfo.InvariantCulture, out int number))
-                {
-                    maxParameter = Math.Max(maxParameter, number);
-                }
+                // A number past int's range still counts, as the largest: callers refuse it rather than miss it.
+                maxParameter = Math.Max(maxParameter, int.TryParse(sql.AsSpan(i + 1, end - i - 1), NumberStyles.None, CultureInfo.InvariantCulture, out int number) ? number : int.MaxValue);
 
                 tokens.Add(new SqlToken(SqlTokenKind.Parameter, sql[i..end], sql[i..end], i, end));
                 i = end;

@@ -59,7 +59,7 @@ public sealed class PgWireServer : IAsyncDisposable
     /// <summary>The port the server listens on (the chosen one when <see cref="PgWireServerOptions.Port"/> is 0).</summary>
     public int Port => (_listener?.LocalEndPoint as IPEndPoint)?.Port ?? throw new InvalidOperationException("The server is not started. Call StartAsync first.");
 
-    /// <summary>The number of clients connected now.</summary>
+    /// <summary>The number of clients connected now, counting those still in startup or authentication.</summary>
     public int ConnectionCount => _connections.Count;
 
     internal ILogger Logger => _logger;

@@ -34,6 +34,8 @@ await using var server = new PgWireServer(new PgWireServerOptions
     Port = 0,
     SessionFactory = new LakehouseSessionFactory(database, new DirectoryTableLocator(warehouse), "bench"),
     UserStore = users,
+    // Every pooled client holds a place; leave room above the pool size so the benchmark never meets 53300.
+    MaxConnections = clients + 20,
 });
 await server.StartAsync();
 string medallion = $"Host=127.0.0.1;Port={server.Port};Username=bench;Password=bench;Database=bench;Timeout=120;Command Timeout=600;Maximum Pool Size={clients + 5}";

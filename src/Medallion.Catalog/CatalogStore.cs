@@ -47,6 +47,12 @@ public sealed partial class CatalogStore : IAsyncDisposable
     }
 
     /// <summary>Opens (creating when missing) the catalog file at <paramref name="path"/> and migrates its schema to the latest version.</summary>
+    /// <remarks>
+    /// The catalog holds password verifiers, so on Linux and macOS a new file is created readable by its owner only
+    /// (0600, and so are SQLite's <c>-wal</c>/<c>-shm</c> files), in a folder only its owner may enter (0700) when that
+    /// folder is new. An existing catalog loses others' access on open, and its group's unless the group may write to
+    /// it (a catalog shared with a team on purpose).
+    /// </remarks>
     /// <param name="path">The SQLite file; its directory is created when missing.</param>
     /// <param name="timeProvider">The clock for created/updated timestamps; the system clock when null.</param>
     /// <param name="cancellationToken">Cancels the open.</param>
@@ -68,7 +74,7 @@ public sealed partial class CatalogStore : IAsyncDisposable
         var store = new CatalogStore(fullPath, connectionString, timeProvider ?? TimeProvider.System);
         try
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(fullPath)!);
+            CatalogFileAccess.Prepare(fullPath);
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (SqliteException exception)

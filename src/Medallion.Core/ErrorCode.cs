@@ -184,6 +184,8 @@ public enum ErrorCode
     PgWireAuthenticationFailed = 9003,
     /// <summary>A statement was refused or failed while serving a client; the SQLSTATE says why.</summary>
     PgWireStatementFailed = 9004,
+    /// <summary>A client was refused because the server serves as many clients as it may (max connections).</summary>
+    PgWireTooManyConnections = 9005,
 }
 
 /// <summary>Formatting helpers for <see cref="ErrorCode"/>.</summary>

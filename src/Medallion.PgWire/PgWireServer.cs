@@ -5,7 +5,9 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.PgWire.BackendMessages;
 using Medallion.PgWire.Internal;
+using Medallion.PgWire.Protocol;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -20,7 +22,10 @@ namespace Medallion.PgWire;
 /// Guarantees: a client that breaks the protocol, sends oversized messages or vanishes mid-result
 /// loses only its own connection; a failed statement leaves the session usable; a CancelRequest
 /// interrupts only the statement of the session it names; statements that would change data are
-/// refused with SQLSTATE 25006.
+/// refused with SQLSTATE 25006. Before authentication a client can make the server hold at most 64 KiB of its
+/// messages, for at most <see cref="PgWireServerOptions.AuthenticationTimeout"/>, in one of a bounded number of
+/// places (<see cref="PgWireServerOptions.MaxConnections"/>, plus a few to answer the ones over it with 53300);
+/// repeated failed logins from one address slow down the answers to it.
 /// </remarks>
 public sealed class PgWireServer : IAsyncDisposable
 {
@@ -36,8 +41,16 @@ public sealed class PgWireServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.SessionFactory);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConnections, 1, nameof(options.MaxConnections));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.AuthenticationTimeout, TimeSpan.Zero, nameof(options.AuthenticationTimeout));
+        if (options.RequireTls && options.ServerCertificate is null)
+        {
+            throw new ArgumentException("RequireTls needs a ServerCertificate to offer TLS with.", nameof(options));
+        }
+
         Options = options;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PgWireServer>();
+        LoginThrottle = new LoginThrottle(options.FailedLoginDelay, options.MaxFailedLoginDelay, TimeProvider.System);
     }
 
     /// <summary>The options the server runs with.</summary>
@@ -46,10 +59,19 @@ public sealed class PgWireServer : IAsyncDisposable
     /// <summary>The port the server listens on (the chosen one when <see cref="PgWireServerOptions.Port"/> is 0).</summary>
     public int Port => (_listener?.LocalEndPoint as IPEndPoint)?.Port ?? throw new InvalidOperationException("The server is not started. Call StartAsync first.");
 
-    /// <summary>The number of clients connected now.</summary>
+    /// <summary>The number of clients connected now, counting those still in startup or authentication.</summary>
     public int ConnectionCount => _connections.Count;
 
     internal ILogger Logger => _logger;
+
+    internal LoginThrottle LoginThrottle { get; }
+
+    /// <summary>
+    /// Connections over <see cref="PgWireServerOptions.MaxConnections"/> that may still be answered with 53300 after
+    /// their startup packet; beyond these, a connection is answered at once and closed, so a flood of idle sockets
+    /// cannot hold more than a bounded number of them.
+    /// </summary>
+    internal int RefusalSlots => Math.Max(8, Options.MaxConnections / 10);
 
     /// <summary>Binds the address and port and starts accepting clients.</summary>
     /// <exception cref="PgWireException">The address cannot be bound (e.g. the port is in use).</exception>
@@ -124,6 +146,7 @@ public sealed class PgWireServer : IAsyncDisposable
 
     private async Task AcceptLoopAsync(Socket listener)
     {
+        var pause = AcceptPause.Initial;
         while (!_stopping.IsCancellationRequested)
         {
             Socket client;
@@ -138,17 +161,76 @@ public sealed class PgWireServer : IAsyncDisposable
                     return;
                 }
 
+                // Out of file handles (EMFILE), accept fails again at once: pause instead of spinning, and log
+                // once per episode rather than once per attempt.
+                if (pause.Failures == 0)
+                {
+                    LogMessages.AcceptFailing(_logger, error);
+                }
+
+                pause = pause.Next();
+                try
+                {
+                    await Task.Delay(pause.Delay, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
                 continue;
             }
 
-            client.NoDelay = true;
-            int processId = Interlocked.Increment(ref _nextProcessId);
-            var connection = new PgConnection(this, client, processId);
-            _connections[processId] = connection;
-            _ = RunConnectionAsync(connection);
+            if (pause.Failures > 0)
+            {
+                LogMessages.AcceptingAgain(_logger, pause.Failures);
+                pause = AcceptPause.Initial;
+            }
+
+            Admit(client);
         }
     }
 
+    private void Admit(Socket client)
+    {
+        int open = _connections.Count;
+        if (open >= Options.MaxConnections + RefusalSlots)
+        {
+            RefuseAtOnce(client);
+            return;
+        }
+
+        client.NoDelay = true;
+        int processId = Interlocked.Increment(ref _nextProcessId);
+        var connection = new PgConnection(this, client, processId) { OverCapacity = open >= Options.MaxConnections };
+        _connections[processId] = connection;
+        _ = RunConnectionAsync(connection);
+    }
+
+    /// <summary>
+    /// Sends the 53300 error without waiting for the startup packet and closes (PostgreSQL's postmaster does so when it
+    /// cannot start a backend; libpq reads the error even in answer to an SSLRequest). Best effort: a send that would
+    /// block is not attempted.
+    /// </summary>
+    private void RefuseAtOnce(Socket client)
+    {
+        LogMessages.TooManyConnections(_logger, client.RemoteEndPoint, Options.MaxConnections);
+        try
+        {
+            var writer = new MessageWriter();
+            ErrorResponse.Write(writer, "FATAL", SqlState.TooManyConnections, "sorry, too many clients already");
+            client.Blocking = false;
+            client.Send(writer.WrittenMemory.Span, SocketFlags.None, out _);
+        }
+        catch (SocketException)
+        {
+            // The client is gone already.
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
     private async Task RunConnectionAsync(PgConnection connection)
     {
         try

@@ -29,7 +29,24 @@ public sealed record PgWireServerOptions
     /// <summary>When set, SSLRequest is answered with 'S' and the connection switches to TLS with this certificate (with its private key).</summary>
     public X509Certificate2? ServerCertificate { get; init; }
 
-    /// <summary>The largest frontend message accepted, in bytes; a larger one closes the connection with SQLSTATE 08P01.</summary>
+    /// <summary>
+    /// Refuse clients that did not switch to TLS with a FATAL error (SQLSTATE 28000), as a PostgreSQL whose
+    /// pg_hba.conf has only <c>hostssl</c> lines. Needs <see cref="ServerCertificate"/>. Off by default.
+    /// </summary>
+    public bool RequireTls { get; init; }
+
+    /// <summary>
+    /// The most clients connected at once, counting those still in startup or authentication (an idle socket
+    /// takes a place until <see cref="AuthenticationTimeout"/> closes it). One more is refused with SQLSTATE 53300
+    /// "sorry, too many clients already", as PostgreSQL's <c>max_connections</c>. 100 by default.
+    /// </summary>
+    public int MaxConnections { get; init; } = 100;
+
+    /// <summary>
+    /// The largest frontend message accepted from an authenticated client, in bytes; a larger one closes the connection
+    /// with SQLSTATE 08P01. Before authentication the limit is 64 KiB (PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH), and
+    /// 10,000 bytes for the startup packet, so a client without a password cannot make the server hold more.
+    /// </summary>
     public int MaxMessageBytes { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>The version reported as <c>server_version</c>; clients check it for features.</summary>
@@ -38,8 +55,23 @@ public sealed record PgWireServerOptions
     /// <summary>Whether sessions report <c>is_superuser = on</c>.</summary>
     public bool IsSuperuser { get; init; }
 
-    /// <summary>How long a client may take to authenticate before it is disconnected.</summary>
-    public TimeSpan AuthenticationTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// How long a client may take from connecting to being authenticated (TLS handshake, startup packet and password
+    /// included) before it is disconnected without a word, as PostgreSQL's <c>authentication_timeout</c>. 10 s by default.
+    /// </summary>
+    public TimeSpan AuthenticationTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Slows password guessing: after three failed logins from one address (an IPv6 /64), the answer to each
+    /// further failure from it waits this long, doubling with each failure up to <see cref="MaxFailedLoginDelay"/>;
+    /// the waiting connection keeps its place among <see cref="MaxConnections"/>. An address is forgiven after five
+    /// minutes without a failure.
+    /// 500 ms by default; <see cref="TimeSpan.Zero"/> turns the delay off.
+    /// </summary>
+    public TimeSpan FailedLoginDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest an answer to a failed login waits because of <see cref="FailedLoginDelay"/>; 5 s by default.</summary>
+    public TimeSpan MaxFailedLoginDelay { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// The longest a statement may run before it is cancelled with SQLSTATE 57014; none when null. It is each

@@ -74,15 +74,9 @@ public sealed partial class ServeCommandTests : IDisposable
     public async Task Serve_project_serves_its_tables_to_catalog_users_with_time_travel_and_a_statement_timeout()
     {
         await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--project", _project);
-        using var output = new StringWriter { NewLine = "\n" };
-        using var error = new StringWriter { NewLine = "\n" };
-        using var stop = new CancellationTokenSource();
-        Task<int> serving = MedallionCli.RunAsync(["serve", "--project", _project, "--pg-port", "0", "--statement-timeout", "2s", "--memory-limit", "1GB"], TextWriter.Synchronized(output), TextWriter.Synchronized(error), cancellationToken: stop.Token);
-        try
+        await ServeAsync(["--statement-timeout", "2s", "--memory-limit", "1GB"], async (port, _) =>
         {
-            int port = await WaitForPortAsync(output, error, serving);
-            await using var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=analyst;Password=s3cret-pass;Database=shop;Pooling=false;Timeout=15");
-            await connection.OpenAsync();
+            await using NpgsqlConnection connection = await OpenAsync(port);
 
             await using var latest = new NpgsqlCommand("SELECT count(*) FROM gold.basic_append", connection);
             await using var first = new NpgsqlCommand("SELECT count(*) FROM gold.basic_append AT (VERSION => 0)", connection);
@@ -90,6 +84,85 @@ public sealed partial class ServeCommandTests : IDisposable
             Assert.Equal(5L, await latest.ExecuteScalarAsync());
             Assert.Equal(3L, await first.ExecuteScalarAsync());
             Assert.Equal("57014", (await Assert.ThrowsAsync<PostgresException>(() => slow.ExecuteScalarAsync())).SqlState);
+        });
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task User_add_creates_the_catalog_readable_by_its_owner_only()
+    {
+        await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--project", _project);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_project, ".medallion", "catalog.db")));
+    }
+
+    [Fact]
+    public async Task Serve_on_every_interface_without_TLS_warns_that_queries_cross_the_network_in_clear()
+    {
+        await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--project", _project);
+        await ServeAsync(["--host", "0.0.0.0"], (_, error) =>
+        {
+            Assert.Equal(
+                "warning: serving on 0.0.0.0 without TLS: anyone on the network can read the queries and results. Help: pass --tls-cert and --tls-key (and --require-tls to refuse unencrypted clients), or serve on 127.0.0.1.\n",
+                error.ToString());
+            return Task.CompletedTask;
+        });
+    }
+
+    [Fact]
+    public async Task Serve_on_loopback_does_not_warn_about_TLS()
+    {
+        await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--project", _project);
+        await ServeAsync([], (_, error) =>
+        {
+            Assert.Equal(string.Empty, error.ToString());
+            return Task.CompletedTask;
+        });
+    }
+
+    [Fact]
+    public async Task Serve_require_tls_without_a_certificate_is_a_usage_error()
+    {
+        Cli.Result result = await Cli.RunAsync("serve", "--project", _project, "--pg-port", "0", "--trust-loopback", "--require-tls");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --require-tls needs a certificate to offer TLS with. Help: pass --tls-cert <file.pem> --tls-key <key.pem>.\n", result.Error);
+    }
+
+    [Fact]
+    public async Task Serve_refuses_the_client_beyond_max_connections_with_53300()
+    {
+        await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--project", _project);
+        await ServeAsync(["--max-connections", "1"], async (port, _) =>
+        {
+            await using NpgsqlConnection first = await OpenAsync(port);
+
+            PostgresException refused = await Assert.ThrowsAsync<PostgresException>(() => OpenAsync(port));
+
+            Assert.Equal(("53300", "sorry, too many clients already"), (refused.SqlState, refused.MessageText));
+        });
+    }
+
+    [Fact]
+    public async Task Serve_max_connections_below_one_is_a_usage_error()
+    {
+        Cli.Result result = await Cli.RunAsync("serve", "--project", _project, "--pg-port", "0", "--trust-loopback", "--max-connections", "0");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --max-connections 0 lets nobody in. Help: give a number of at least 1 (default 100).\n", result.Error);
+    }
+
+    /// <summary>Runs <c>serve --project</c> on a free port with <paramref name="arguments"/>, calls <paramref name="whileServing"/> with the port and the error output, then stops it with Ctrl+C.</summary>
+    private async Task ServeAsync(string[] arguments, Func<int, StringWriter, Task> whileServing)
+    {
+        using var output = new StringWriter { NewLine = "\n" };
+        using var error = new StringWriter { NewLine = "\n" };
+        using var stop = new CancellationTokenSource();
+        Task<int> serving = MedallionCli.RunAsync(["serve", "--project", _project, "--pg-port", "0", .. arguments], TextWriter.Synchronized(output), TextWriter.Synchronized(error), cancellationToken: stop.Token);
+        try
+        {
+            int port = await WaitForPortAsync(output, error, serving);
+            await whileServing(port, error);
         }
         finally
         {
@@ -97,6 +170,21 @@ public sealed partial class ServeCommandTests : IDisposable
         }
 
         Assert.Equal(0, await serving);
+    }
+
+    private static async Task<NpgsqlConnection> OpenAsync(int port)
+    {
+        var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=analyst;Password=s3cret-pass;Database=shop;Pooling=false;Timeout=15");
+        try
+        {
+            await connection.OpenAsync();
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     private static async Task<int> WaitForPortAsync(StringWriter output, StringWriter error, Task<int> serving)
@@ -120,6 +208,6 @@ public sealed partial class ServeCommandTests : IDisposable
         throw new TimeoutException("serve did not start: " + output + error);
     }
 
-    [GeneratedRegex(@"on 127\.0\.0\.1:(\d+)")]
+    [GeneratedRegex(@"on \d+\.\d+\.\d+\.\d+:(\d+)")]
     private static partial Regex ServingOn();
 }

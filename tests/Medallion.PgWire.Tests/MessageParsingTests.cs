@@ -15,12 +15,12 @@ public sealed class MessageParsingTests
         {
             var buffer = new ReadOnlySequence<byte>(message, 0, cut);
             ReadOnlySequence<byte> before = buffer;
-            Assert.False(MessageFramer.TryReadMessage(ref buffer, 1024, out _, out _));
+            Assert.False(MessageFramer.TryReadMessage(ref buffer, 1024, authenticated: true, out _, out _));
             Assert.Equal(before.Length, buffer.Length);
         }
 
         var whole = new ReadOnlySequence<byte>(message);
-        Assert.True(MessageFramer.TryReadMessage(ref whole, 1024, out byte type, out ReadOnlySequence<byte> body));
+        Assert.True(MessageFramer.TryReadMessage(ref whole, 1024, authenticated: true, out byte type, out ReadOnlySequence<byte> body));
         Assert.Equal((byte)'Q', type);
         Assert.Equal("SELECT 1", Query.Read(body.ToArray()));
         Assert.Equal(0, whole.Length);
@@ -30,7 +30,7 @@ public sealed class MessageParsingTests
     public void A_length_above_the_limit_is_refused_before_the_body_arrives()
     {
         var buffer = new ReadOnlySequence<byte>([(byte)'Q', 0, 1, 0, 0]);
-        PgWireException error = Assert.Throws<PgWireException>(() => MessageFramer.TryReadMessage(ref buffer, 1024, out _, out _));
+        PgWireException error = Assert.Throws<PgWireException>(() => MessageFramer.TryReadMessage(ref buffer, 1024, authenticated: true, out _, out _));
         Assert.Equal("08P01", error.SqlState);
         Assert.True(error.IsFatal);
     }
@@ -46,7 +46,7 @@ public sealed class MessageParsingTests
             Parses(() =>
             {
                 var buffer = new ReadOnlySequence<byte>(bytes);
-                while (MessageFramer.TryReadMessage(ref buffer, 1 << 20, out _, out _))
+                while (MessageFramer.TryReadMessage(ref buffer, 1 << 20, authenticated: true, out _, out _))
                 {
                 }
             });

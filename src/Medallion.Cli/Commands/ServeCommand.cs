@@ -32,16 +32,19 @@ internal static class ServeCommand
         var trust = new Option<bool>("--trust-loopback") { Description = "Let clients on this machine (loopback) in without a password." };
         var certificate = new Option<FileInfo?>("--tls-cert") { Description = "PEM certificate for TLS (with --tls-key); without it clients connect unencrypted." };
         var key = new Option<FileInfo?>("--tls-key") { Description = "PEM private key of --tls-cert." };
+        var requireTls = new Option<bool>("--require-tls") { Description = "Refuse clients that do not switch to TLS (SQLSTATE 28000); needs --tls-cert." };
+        var maxConnections = new Option<int>("--max-connections") { Description = "Most clients connected at once, counting those still logging in; one more is refused with SQLSTATE 53300.", DefaultValueFactory = _ => 100 };
         var memoryLimit = new Option<string?>("--memory-limit") { Description = "Memory all running queries share, e.g. 4GB (default: 80% of RAM); DuckDB has no per-query limit, so a query that finds too little left fails alone (SQLSTATE 53200).", HelpName = "size" };
         var statementTimeout = new Option<string?>("--statement-timeout") { Description = "Cancel statements running longer than this, e.g. 30s, 5min, 500ms (default: none).", HelpName = "duration" };
         var command = new Command("serve", "Serve the project's tables to BI tools, drivers and psql over the PostgreSQL wire protocol (read-only).")
         {
-            port, host, project, database, users, trust, certificate, key, memoryLimit, statementTimeout,
+            port, host, project, database, users, trust, certificate, key, requireTls, maxConnections, memoryLimit, statementTimeout,
         };
         command.SetAction((parsed, cancellationToken) => RunAsync(
             new Settings(
                 parsed.GetValue(port), parsed.GetRequiredValue(host), ProjectOption.Resolve(parsed, project), parsed.GetValue(database), parsed.GetValue(users),
-                parsed.GetValue(trust), parsed.GetValue(certificate), parsed.GetValue(key), parsed.GetValue(memoryLimit), parsed.GetValue(statementTimeout)),
+                parsed.GetValue(trust), parsed.GetValue(certificate), parsed.GetValue(key), parsed.GetValue(requireTls), parsed.GetValue(maxConnections),
+                parsed.GetValue(memoryLimit), parsed.GetValue(statementTimeout)),
             output,
             error,
             cancellationToken));
@@ -59,6 +62,18 @@ internal static class ServeCommand
         if ((settings.Certificate is null) != (settings.Key is null))
         {
             await error.WriteLineAsync("error: --tls-cert and --tls-key go together.");
+            return MedallionCli.UsageError;
+        }
+
+        if (settings.RequireTls && settings.Certificate is null)
+        {
+            await error.WriteLineAsync("error: --require-tls needs a certificate to offer TLS with. Help: pass --tls-cert <file.pem> --tls-key <key.pem>.");
+            return MedallionCli.UsageError;
+        }
+
+        if (settings.MaxConnections < 1)
+        {
+            await error.WriteLineAsync($"error: --max-connections {settings.MaxConnections} lets nobody in. Help: give a number of at least 1 (default 100).");
             return MedallionCli.UsageError;
         }
 
@@ -122,9 +137,17 @@ internal static class ServeCommand
             UserStore = userStore,
             TrustLoopback = settings.TrustLoopback,
             ServerCertificate = certificate,
+            RequireTls = settings.RequireTls,
+            MaxConnections = settings.MaxConnections,
             StatementTimeout = timeout,
         });
         await server.StartAsync(cancellationToken);
+        if (!IPAddress.IsLoopback(address) && certificate is null)
+        {
+            // SCRAM keeps passwords off the wire, but every query and result would cross the network in clear.
+            await error.WriteLineAsync($"warning: serving on {settings.Host} without TLS: anyone on the network can read the queries and results. Help: pass --tls-cert and --tls-key (and --require-tls to refuse unencrypted clients), or serve on 127.0.0.1.");
+        }
+
         string what = loaded is null ? db.DataSource : $"project {loaded.Name} (database \"{loaded.Name}\" or \"{LakehouseSessionFactory.DefaultDatabaseName}\")";
         await output.WriteLineAsync($"Serving {what} over the PostgreSQL protocol on {settings.Host}:{server.Port} (read-only). Press Ctrl+C to stop.");
         try
@@ -168,5 +191,5 @@ internal static class ServeCommand
 
     private sealed record Settings(
         int Port, string Host, string ProjectDirectory, FileInfo? Database, FileInfo? Users, bool TrustLoopback,
-        FileInfo? Certificate, FileInfo? Key, string? MemoryLimit, string? StatementTimeout);
+        FileInfo? Certificate, FileInfo? Key, bool RequireTls, int MaxConnections, string? MemoryLimit, string? StatementTimeout);
 }

@@ -16,36 +16,84 @@ namespace Medallion.PgWire.Internal;
 /// <summary>Startup: SSL/GSS negotiation, CancelRequest, protocol version, authentication and session set-up.</summary>
 internal sealed partial class PgConnection
 {
-    /// <summary>Runs the startup phase; returns false when the connection is done (a CancelRequest, or the client left).</summary>
+    private bool _authenticated;
+
+    /// <summary>
+    /// Set when the server already serves its maximum of clients: the connection goes through SSL negotiation (so
+    /// that the client can read the answer) and is then refused with SQLSTATE 53300, as PostgreSQL does.
+    /// </summary>
+    public bool OverCapacity { get; init; }
+
+    /// <summary>Before authentication a client may send at most 64 KiB at once; afterwards, the configured limit.</summary>
+    private int MaxMessageBytes => _authenticated
+        ? Options.MaxMessageBytes
+        : Math.Min(MessageFramer.MaxUnauthenticatedMessageBytes, Options.MaxMessageBytes);
+
+    /// <summary>
+    /// Runs the startup phase; returns false when the connection is done (a CancelRequest, the client left, or it
+    /// did not authenticate within <see cref="PgWireServerOptions.AuthenticationTimeout"/>).
+    /// </summary>
     private async Task<bool> StartupAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Options.AuthenticationTimeout);
-        CancellationToken token = timeout.Token;
+        try
+        {
+            return await NegotiateAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // PostgreSQL closes such a connection without a word too: an idle or slow client gets nothing to read.
+            LogMessages.AuthenticationTimedOut(_server.Logger, ProcessId, _socket.RemoteEndPoint, Options.AuthenticationTimeout);
+            return false;
+        }
+    }
+
+    private async Task<bool> NegotiateAsync(CancellationToken cancellationToken)
+    {
         bool tls = false;
+        bool sslAnswered = false;
+        bool gssAnswered = false;
         while (true)
         {
-            (byte Type, byte[] Body)? packet = await ReadMessageAsync(startup: true, token).ConfigureAwait(false);
+            (byte Type, byte[] Body)? packet = await ReadMessageAsync(startup: true, cancellationToken).ConfigureAwait(false);
             if (packet is not { } current)
             {
                 return false;
             }
 
+            // Each encryption request is answered once, as PostgreSQL does: a repeated one falls through to the
+            // version check below and is refused, so a client cannot loop here.
             int code = BinaryPrimitives.ReadInt32BigEndian(current.Body);
-            switch (code)
+            if (code == StartupMessage.SslRequestCode && !sslAnswered)
             {
-                case StartupMessage.SslRequestCode when Options.ServerCertificate is not null && !tls:
-                    await WriteRawAsync((byte)'S', token).ConfigureAwait(false);
-                    await UpgradeToTlsAsync(token).ConfigureAwait(false);
+                sslAnswered = true;
+                if (Options.ServerCertificate is not null)
+                {
+                    await WriteRawAsync((byte)'S', cancellationToken).ConfigureAwait(false);
+                    await UpgradeToTlsAsync(cancellationToken).ConfigureAwait(false);
                     tls = true;
-                    continue;
-                case StartupMessage.SslRequestCode or StartupMessage.GssEncRequestCode:
-                    await WriteRawAsync((byte)'N', token).ConfigureAwait(false);
-                    continue;
-                case StartupMessage.CancelRequestCode:
-                    CancelRequest request = CancelRequest.Read(current.Body);
-                    _server.Cancel(request.ProcessId, request.SecretKey);
-                    return false;
+                }
+                else
+                {
+                    await WriteRawAsync((byte)'N', cancellationToken).ConfigureAwait(false);
+                }
+
+                continue;
+            }
+
+            if (code == StartupMessage.GssEncRequestCode && !gssAnswered)
+            {
+                gssAnswered = true;
+                await WriteRawAsync((byte)'N', cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (code == StartupMessage.CancelRequestCode)
+            {
+                CancelRequest request = CancelRequest.Read(current.Body);
+                _server.Cancel(request.ProcessId, request.SecretKey);
+                return false;
             }
 
             StartupMessage startup = StartupMessage.Read(current.Body);
@@ -56,7 +104,20 @@ internal sealed partial class PgConnection
                 { IsFatal = true };
             }
 
-            await AcceptStartupAsync(startup, token).ConfigureAwait(false);
+            if (OverCapacity)
+            {
+                LogMessages.TooManyConnections(_server.Logger, _socket.RemoteEndPoint, Options.MaxConnections);
+                throw new PgWireException(ErrorCode.PgWireTooManyConnections, SqlState.TooManyConnections, "sorry, too many clients already") { IsFatal = true };
+            }
+
+            if (Options.RequireTls && !tls)
+            {
+                throw new PgWireException(ErrorCode.PgWireAuthenticationFailed, SqlState.InvalidAuthorizationSpecification,
+                    "this server accepts only TLS connections, and this one is not encrypted. Help: connect with sslmode=require (Npgsql: SSL Mode=Require).")
+                { IsFatal = true };
+            }
+
+            await AcceptStartupAsync(startup, cancellationToken).ConfigureAwait(false);
             return true;
         }
     }
@@ -108,6 +169,7 @@ internal sealed partial class PgConnection
         string database = startup.Parameters.TryGetValue("database", out string? named) && named.Length > 0 ? named : user;
         _database = database;
         await AuthenticateAsync(user, cancellationToken).ConfigureAwait(false);
+        _authenticated = true;
 
         string applicationName = startup.Parameters.GetValueOrDefault("application_name", string.Empty);
         var startupInfo = new PgSessionStartup(user, database, applicationName, _socket.RemoteEndPoint, startup.Parameters);
@@ -186,11 +248,36 @@ internal sealed partial class PgConnection
         if (serverFinal is null)
         {
             LogMessages.AuthenticationFailed(_server.Logger, user, Describe(_socket.RemoteEndPoint));
+            await SlowDownRepeatedFailuresAsync(cancellationToken).ConfigureAwait(false);
             throw new PgWireException(ErrorCode.PgWireAuthenticationFailed, SqlState.InvalidPassword, $"password authentication failed for user \"{user}\"") { IsFatal = true };
         }
 
         Authentication.WriteSaslFinal(_writer, serverFinal);
         Authentication.WriteOk(_writer);
+    }
+
+    /// <summary>
+    /// Counts a failed login against the client's address and, once it has failed too often, holds the answer back
+    /// (see <see cref="LoginThrottle"/>). The wait keeps the connection's place among the
+    /// <see cref="PgWireServerOptions.MaxConnections"/> even when the client stops listening, so a guesser cannot run
+    /// more guesses at once than there are places, however early it gives up on each.
+    /// </summary>
+    private async Task SlowDownRepeatedFailuresAsync(CancellationToken cancellationToken)
+    {
+        IPAddress? remote = (_socket.RemoteEndPoint as IPEndPoint)?.Address;
+        int failures = _server.LoginThrottle.RecordFailure(remote);
+        TimeSpan delay = _server.LoginThrottle.DelayFor(remote);
+        if (delay <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        if (failures == LoginThrottle.FreeFailures + 1)
+        {
+            LogMessages.LoginsSlowed(_server.Logger, failures, remote!, Options.MaxFailedLoginDelay);
+        }
+
+        await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<byte[]> ReadPasswordMessageAsync(CancellationToken cancellationToken)

@@ -181,7 +181,7 @@ internal sealed partial class PgConnection : IAsyncDisposable
             {
                 complete = startup
                     ? MessageFramer.TryReadStartupPacket(ref buffer, out body)
-                    : MessageFramer.TryReadMessage(ref buffer, Options.MaxMessageBytes, out type, out body);
+                    : MessageFramer.TryReadMessage(ref buffer, MaxMessageBytes, _authenticated, out type, out body);
             }
             catch
             {

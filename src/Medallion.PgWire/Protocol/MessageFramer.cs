@@ -38,8 +38,19 @@ internal static class MessageFramer
         return true;
     }
 
+    /// <summary>
+    /// PostgreSQL's limit for a message before authentication (PG_MAX_AUTH_TOKEN_LENGTH): a client without a
+    /// password cannot make the server hold more than this for it.
+    /// </summary>
+    public const int MaxUnauthenticatedMessageBytes = 65_535;
+
     /// <summary>Reads a regular message: a type byte, a length (counting itself) and a body.</summary>
-    public static bool TryReadMessage(ref ReadOnlySequence<byte> buffer, int maxMessageBytes, out byte type, out ReadOnlySequence<byte> body)
+    /// <param name="buffer">The received bytes; on success it starts after the message.</param>
+    /// <param name="maxMessageBytes">The largest length accepted.</param>
+    /// <param name="authenticated">Whether the client has authenticated; only the error message says so.</param>
+    /// <param name="type">The message type byte.</param>
+    /// <param name="body">The message body.</param>
+    public static bool TryReadMessage(ref ReadOnlySequence<byte> buffer, int maxMessageBytes, bool authenticated, out byte type, out ReadOnlySequence<byte> body)
     {
         body = default;
         type = 0;
@@ -56,7 +67,8 @@ internal static class MessageFramer
 
         if (length > maxMessageBytes)
         {
-            throw Violation(string.Create(CultureInfo.InvariantCulture, $"message of type '{(char)code}' is {length} bytes, above the server's limit of {maxMessageBytes} bytes"));
+            string when = authenticated ? string.Empty : " before authentication";
+            throw Violation(string.Create(CultureInfo.InvariantCulture, $"message of type '{(char)code}' is {length} bytes, above the server's limit of {maxMessageBytes} bytes{when}"));
         }
 
         if (reader.Remaining < length - 4)

@@ -41,6 +41,7 @@ internal static class SqlState
     public const string SyntaxErrorOrAccessRuleViolation = "42000";
     public const string ProgramLimitExceeded = "54000";
     public const string OutOfMemory = "53200";
+    public const string TooManyConnections = "53300";
     public const string QueryCanceled = "57014";
     public const string AdminShutdown = "57P01";
     public const string IoError = "58030";

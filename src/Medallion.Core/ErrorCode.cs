@@ -176,6 +176,8 @@ public enum ErrorCode
     SourceSecretMissing = 8104,
     /// <summary>A Debezium change event is malformed (not JSON, no or unknown <c>op</c>, missing <c>after</c>/<c>before</c>).</summary>
     DebeziumEventInvalid = 8105,
+    /// <summary>An HTTP API redirected or linked a next page to another origin than the one the source's credentials are for, or from https to plain http; nothing was sent there.</summary>
+    HttpSourceOriginRefused = 8106,
     /// <summary>The PostgreSQL wire protocol server could not start (address in use, bad certificate).</summary>
     PgWireStartFailed = 9001,
     /// <summary>A client broke the PostgreSQL protocol (malformed or oversized message, unknown version).</summary>

@@ -85,7 +85,7 @@ public sealed partial class DeltaWriter
                 continue;
             }
 
-            if (c.Type is null || !SchemaAlignment.CanWrite(c.Type, f.Type, c.DuckDbType))
+            if (c.Type is null || !StoreAssignment.Allows(c.Type, f.Type, c.DuckDbType))
             {
                 mismatches.Add($"'{c.Name}': the table has {f.Type}, the source has {c.Type?.ToString() ?? c.DuckDbType}");
             }
@@ -173,7 +173,7 @@ public sealed partial class DeltaWriter
                 matchedRow.Append(separator);
                 if (options.WhenMatched == DeltaMergeMatchedAction.Update && sourceByTarget.TryGetValue(f.Name, out SourceColumn? sc))
                 {
-                    string sourceValue = $"CAST(source.{DuckDbTypes.Quote(sc.Name)} AS {DuckDbTypes.ToDuckDb(f.Type)})";
+                    string sourceValue = StoreAssignment.Convert($"source.{DuckDbTypes.Quote(sc.Name)}", sc.Type, f.Type);
                     select.Append($"CASE WHEN {isMatched} THEN {sourceValue} ELSE {targetColumn} END");
                     matchedRow.Append(sourceValue);
                 }
@@ -287,7 +287,7 @@ public sealed partial class DeltaWriter
                 StructField f = schema.Fields[i];
                 select.Append(i == 0 ? string.Empty : ", ");
                 select.Append(sourceByTarget.TryGetValue(f.Name, out SourceColumn? sc)
-                    ? $"CAST(source.{DuckDbTypes.Quote(sc.Name)} AS {DuckDbTypes.ToDuckDb(f.Type)})"
+                    ? StoreAssignment.Convert($"source.{DuckDbTypes.Quote(sc.Name)}", sc.Type, f.Type)
                     : $"CAST(NULL AS {DuckDbTypes.ToDuckDb(f.Type)})");
                 select.Append(" AS ").Append(DuckDbTypes.Quote(f.Name));
             }

@@ -24,7 +24,7 @@ public static class ApiSourceLoader
     /// <param name="loggerFactory">Where retries and commits are logged.</param>
     /// <param name="cancellationToken">Stops the pass; nothing of it is committed then.</param>
     /// <returns>The pass's result; <see cref="DatabaseTableResult.Table"/> is the URL as written (secrets as <c>${NAME}</c>).</returns>
-    /// <exception cref="MedallionException">The API cannot be read (codes 8101-8104) or bronze cannot be written; the message names the source and URL.</exception>
+    /// <exception cref="MedallionException">The API cannot be read (codes 8101-8104, 8106) or bronze cannot be written; the message names the source and URL.</exception>
     public static async Task<DatabaseTableResult> LoadAsync(
         MedallionProject project, ApiSourceDefinition source, DuckDbConnection connection, Func<string, string?>? environment = null,
         ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)

@@ -23,6 +23,25 @@ public sealed class DeltaCommandTests
     }
 
     [Fact]
+    public async Task Write_of_a_duckdb_timestamp_into_a_timestamp_column_stores_it_as_that_utc_instant()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "medallion-cli-ts-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            (int created, _, string createError) = await RunAsync("delta", "create", path, "--schema", "id long, ts timestamp");
+            (int written, _, string writeError) = await RunAsync("delta", "write", path, "--from", "SELECT 1 AS id, TIMESTAMP '2026-01-01 10:00:00' AS ts");
+            JsonElement rows = await RunJsonAsync("delta", "read", path, "--format", "json");
+
+            Assert.Equal((0, string.Empty, 0, string.Empty), (created, createError, written, writeError));
+            Assert.Equal("[{\"id\":1,\"ts\":\"2026-01-01T10:00:00Z\"}]", rows.GetRawText());
+        }
+        finally
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Inspect_json_reports_version_protocol_schema_files_records_and_size()
     {
         JsonElement info = await RunJsonAsync("delta", "inspect", Table("krs-cdf-table"), "--format", "json");

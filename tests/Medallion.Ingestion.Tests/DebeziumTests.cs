@@ -272,6 +272,105 @@ public sealed class DebeziumTests : IDisposable
         Assert.Contains("--token-env", error.Message, StringComparison.Ordinal);
     }
 
+    private async Task<(HttpStatusCode Status, string Answer)> PostRawAsync(DebeziumEndpoint endpoint, string body, string? contentType, string? origin = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Address) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) };
+        if (contentType is not null)
+        {
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+
+        using HttpResponseMessage response = await _client.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("text/plain", "the body is declared 'text/plain', not JSON")]
+    [InlineData("text/plain; charset=utf-8", "the body is declared 'text/plain', not JSON")]
+    [InlineData("application/x-www-form-urlencoded", "the body is declared 'application/x-www-form-urlencoded', not JSON")]
+    [InlineData("multipart/form-data; boundary=x", "the body is declared 'multipart/form-data', not JSON")]
+    [InlineData("application/json; charset=iso-8859-1", "the body is declared in charset 'iso-8859-1', but JSON is read as UTF-8")]
+    [InlineData(null, "the request has no Content-Type")]
+    public async Task A_body_not_declared_json_gets_415_and_writes_nothing(string? contentType, string problem)
+    {
+        (DebeziumEndpoint endpoint, Task running, CancellationTokenSource stop) = await StartAsync();
+        using (endpoint)
+        using (stop)
+        {
+            HttpResponseMessage first = await PostAsync(endpoint, Update);
+            (HttpStatusCode status, string answer) = await PostRawAsync(endpoint, Delete, contentType);
+            await stop.CancelAsync();
+            await running;
+
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.UnsupportedMediaType), (first.StatusCode, status));
+            Assert.Equal($"{{\"error\":\"{problem}; send the events with 'Content-Type: application/json'; nothing was written\"}}", answer);
+            Assert.Equal(0L, (await _bronze.SnapshotAsync()).Version);
+            Assert.Equal(1L, endpoint.EventsCommitted);
+        }
+    }
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("Application/JSON; charset=\"UTF-8\"")]
+    [InlineData("application/cloudevents+json")]
+    public async Task A_body_declared_json_is_committed(string contentType)
+    {
+        (DebeziumEndpoint endpoint, Task running, CancellationTokenSource stop) = await StartAsync();
+        using (endpoint)
+        using (stop)
+        {
+            (HttpStatusCode status, string answer) = await PostRawAsync(endpoint, Update, contentType);
+            await stop.CancelAsync();
+            await running;
+
+            Assert.Equal((HttpStatusCode.OK, "{\"accepted\":1,\"version\":0}"), (status, answer));
+            Assert.Equal(0L, (await _bronze.SnapshotAsync()).Version);
+        }
+    }
+
+    [Fact]
+    public async Task A_request_from_a_web_page_gets_403_and_writes_nothing_even_as_json()
+    {
+        (DebeziumEndpoint endpoint, Task running, CancellationTokenSource stop) = await StartAsync();
+        using (endpoint)
+        using (stop)
+        {
+            HttpResponseMessage first = await PostAsync(endpoint, Update);
+            (HttpStatusCode status, string answer) = await PostRawAsync(endpoint, Delete, "application/json", origin: "https://evil.example");
+            await stop.CancelAsync();
+            await running;
+
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Forbidden), (first.StatusCode, status));
+            Assert.Equal("{\"error\":\"requests from web pages are refused (this one carries 'Origin: https://evil.example'), so no site open in a browser can write to bronze; nothing was written\"}", answer);
+            Assert.Equal(0L, (await _bronze.SnapshotAsync()).Version);
+            Assert.Equal(1L, endpoint.EventsCommitted);
+        }
+    }
+
+    [Fact]
+    public async Task A_text_plain_post_from_a_web_page_without_a_token_writes_nothing()
+    {
+        (DebeziumEndpoint endpoint, Task running, CancellationTokenSource stop) = await StartAsync();
+        using (endpoint)
+        using (stop)
+        {
+            // What a page's fetch(..., {mode: 'no-cors', body}) sends: no preflight, so only the endpoint can say no.
+            (HttpStatusCode status, _) = await PostRawAsync(endpoint, Update, "text/plain;charset=UTF-8", origin: "null");
+            await stop.CancelAsync();
+            await running;
+
+            Assert.Equal(HttpStatusCode.Forbidden, status);
+            Assert.False(Directory.Exists(_bronze.Path));
+            Assert.Equal(0L, endpoint.EventsCommitted);
+        }
+    }
+
     [Fact]
     public async Task A_slow_sender_does_not_hold_up_the_requests_behind_it()
     {
@@ -280,7 +379,9 @@ public sealed class DebeziumTests : IDisposable
         using (stop)
         {
             var release = new TaskCompletionSource();
-            Task<HttpResponseMessage> slow = _client.PostAsync(endpoint.Address, new TrickleContent($"[{Update}", "]", release.Task));
+            var trickle = new TrickleContent($"[{Update}", "]", release.Task);
+            trickle.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            Task<HttpResponseMessage> slow = _client.PostAsync(endpoint.Address, trickle);
             await Task.Delay(200);
             HttpResponseMessage fast = await PostAsync(endpoint, Delete).WaitAsync(TimeSpan.FromSeconds(30));
             bool slowStillSending = !slow.IsCompleted;

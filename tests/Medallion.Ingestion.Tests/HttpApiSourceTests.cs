@@ -367,4 +367,110 @@ public sealed class HttpApiSourceTests : IDisposable
         Assert.Equal(ErrorCode.HttpSourceResponseInvalid, error.Code);
         Assert.StartsWith($"Source 'crm': the response of GET {server.BaseUrl}/orders is not what the source expects: the records path 'data.items' is missing at 'data.items' (it has rows).", error.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>Options reading <paramref name="path"/> of <paramref name="server"/> with one kind of credential from ${API_SECRET}.</summary>
+    private static HttpApiSourceOptions WithCredential(ApiServer server, string path, string credential, HttpPagination pagination = HttpPagination.None) => new()
+    {
+        SourceName = "crm", Url = server.BaseUrl + path, Pagination = pagination, RetryDelay = TimeSpan.FromMilliseconds(10),
+        Environment = name => name == "API_SECRET" ? "s3cr3t" : null,
+        Auth = credential switch { "bearer" => HttpAuthKind.Bearer, "api_key" => HttpAuthKind.ApiKey, _ => HttpAuthKind.None },
+        Token = credential == "header" ? null : "${API_SECRET}",
+        ApiKeyHeader = "X-Api-Key",
+        Headers = credential == "header" ? new Dictionary<string, string> { ["X-Tenant-Key"] = "${API_SECRET}" } : new Dictionary<string, string>(),
+    };
+
+    private static bool CarriesSecret(Dictionary<string, string> headers) => headers.Values.Any(v => v.Contains("s3cr3t", StringComparison.Ordinal));
+
+    [Theory]
+    [InlineData("bearer")]
+    [InlineData("api_key")]
+    [InlineData("header")]
+    public async Task A_link_header_next_page_on_another_origin_fails_naming_both_origins_and_is_never_requested(string credential)
+    {
+        using var other = new ApiServer(_ => ApiAnswer.Json(Items(3, 4)));
+        bool linked = false;
+        using var home = new ApiServer(_ => linked ? ApiAnswer.Json(Items(1, 2), ("Link", $"<{other.BaseUrl}/orders?page=2>; rel=\"next\"")) : ApiAnswer.Json(Items(1, 2)));
+        HttpApiSourceOptions options = WithCredential(home, "/orders", credential, HttpPagination.LinkHeader);
+        await IngestAsync(options);
+        linked = true;
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => IngestAsync(options));
+
+        Assert.Equal(ErrorCode.HttpSourceOriginRefused, error.Code);
+        Assert.Equal(
+            $"Source 'crm': GET {home.BaseUrl}/orders links its next page to {other.BaseUrl}, another origin than {home.BaseUrl}; it was not followed, because the source's credentials ('auth' and 'headers') are only sent to {home.BaseUrl}. Nothing of this run was committed.\nHelp: if the API has moved to {other.BaseUrl}, write that address in 'url'.",
+            error.Message);
+        Assert.Empty(other.Requests);
+        Assert.All(home.Requests, r => Assert.True(CarriesSecret(r.Headers)));
+        Assert.Equal(0L, (await _bronze.SnapshotAsync()).Version);
+        Assert.Equal([1L, 2L], _target.Column<long>("SELECT id FROM bronze ORDER BY id"));
+    }
+
+    [Theory]
+    [InlineData("bearer")]
+    [InlineData("api_key")]
+    [InlineData("header")]
+    public async Task A_redirect_to_another_origin_fails_naming_both_origins_and_is_never_followed(string credential)
+    {
+        using var other = new ApiServer(_ => ApiAnswer.Json(Items(3, 4)));
+        bool moved = false;
+        using var home = new ApiServer(r => moved && Query(r, "page", 1) == 2
+            ? new ApiAnswer(302, string.Empty, new Dictionary<string, string> { ["Location"] = other.BaseUrl + "/v2/orders?page=2" })
+            : ApiAnswer.Json(Query(r, "page", 1) == 1 ? Items(1, 2) : "[]"));
+        HttpApiSourceOptions options = WithCredential(home, "/orders", credential, HttpPagination.PageNumber);
+        await IngestAsync(options);
+        moved = true;
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => IngestAsync(options));
+
+        Assert.Equal(ErrorCode.HttpSourceOriginRefused, error.Code);
+        Assert.Equal(
+            $"Source 'crm': GET {home.BaseUrl}/orders?page=2 redirects to {other.BaseUrl}, another origin than {home.BaseUrl}; it was not followed, because the source's credentials ('auth' and 'headers') are only sent to {home.BaseUrl}. Nothing of this run was committed.\nHelp: if the API has moved to {other.BaseUrl}, write that address in 'url'.",
+            error.Message);
+        Assert.Empty(other.Requests);
+        Assert.Equal(0L, (await _bronze.SnapshotAsync()).Version);
+        Assert.Equal([1L, 2L], _target.Column<long>("SELECT id FROM bronze ORDER BY id"));
+    }
+
+    [Fact]
+    public async Task A_redirect_within_the_origin_is_followed_with_the_credentials()
+    {
+        using var server = new ApiServer(r => r.Url!.AbsolutePath == "/orders"
+            ? new ApiAnswer(301, string.Empty, new Dictionary<string, string> { ["Location"] = "/v2/orders" })
+            : ApiAnswer.Json(Items(1, 2)));
+
+        IngestionResult result = await IngestAsync(WithCredential(server, "/orders", "bearer"));
+
+        Assert.Equal(2L, result.Rows);
+        Assert.Equal(["/orders", "/v2/orders"], server.Requests.Select(r => r.PathAndQuery));
+        Assert.All(server.Requests, r => Assert.Equal("Bearer s3cr3t", r.Headers["Authorization"]));
+        Assert.Equal([server.BaseUrl + "/orders"], _target.Column<string>("SELECT DISTINCT _request_url FROM bronze"));
+    }
+
+    [Fact]
+    public async Task A_source_without_credentials_follows_a_redirect_to_another_origin()
+    {
+        using var other = new ApiServer(_ => ApiAnswer.Json(Items(1, 1)));
+        using var home = new ApiServer(_ => new ApiAnswer(307, string.Empty, new Dictionary<string, string> { ["Location"] = other.BaseUrl + "/orders" }));
+
+        IngestionResult result = await IngestAsync(Options(home, "/orders"));
+
+        Assert.Equal(1L, result.Rows);
+        Assert.Equal(["/orders"], other.Requests.Select(r => r.PathAndQuery));
+    }
+
+    [Fact]
+    public async Task Redirects_that_go_round_in_circles_fail_after_the_limit()
+    {
+        using var server = new ApiServer(_ => new ApiAnswer(302, string.Empty, new Dictionary<string, string> { ["Location"] = "/orders" }));
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => IngestAsync(WithCredential(server, "/orders", "bearer")));
+
+        Assert.Equal(ErrorCode.HttpSourceRequestFailed, error.Code);
+        Assert.Equal(
+            $"Source 'crm': GET {server.BaseUrl}/orders was redirected more than 10 times (the last time to {server.BaseUrl}/orders).\nHelp: the API's redirects go round in circles; point 'url' at where the data is. Nothing of this run was committed.",
+            error.Message);
+        Assert.Equal(11, server.Requests.Count);
+        Assert.False(Directory.Exists(_bronze.Path));
+    }
 }

@@ -11,7 +11,7 @@ namespace Medallion.Engine.Writing;
 
 /// <summary>
 /// Schema enforcement and evolution for writes: matches a source query's columns to the table's by name (ignoring
-/// case), refuses incompatible types and unknown columns (naming them), or with mergeSchema adds new columns; then
+/// case), refuses types the table's do not take (<see cref="StoreAssignment"/>) and unknown columns (naming them), or with mergeSchema adds new columns; then
 /// builds the projection that casts to the table's types, checks NOT NULL columns and CHECK constraints row by row
 /// (DuckDB's <c>error()</c> aborts the COPY), and renames to physical names.
 /// </summary>
@@ -87,7 +87,7 @@ internal static class SchemaAlignment
             {
                 mismatches.Add($"'{c.Name}': {c.Unsupported}");
             }
-            else if (!CanWrite(c.Type, f.Type, c.DuckDbType))
+            else if (!StoreAssignment.Allows(c.Type, f.Type, c.DuckDbType))
             {
                 mismatches.Add($"'{c.Name}': the table has {f.Type}, the data has {c.Type} ({c.DuckDbType})");
             }
@@ -151,67 +151,6 @@ internal static class SchemaAlignment
         return null;
     }
 
-    /// <summary>Whether values of <paramref name="from"/> can be stored in a <paramref name="to"/> column without loss.</summary>
-    internal static bool CanWrite(DeltaType from, DeltaType to, string duckType)
-    {
-        if (string.Equals(duckType, "\"NULL\"", StringComparison.Ordinal) || string.Equals(duckType, "NULL", StringComparison.Ordinal))
-        {
-            return true;
-        }
-
-        return CanWrite(from, to);
-    }
-
-    private static bool CanWrite(DeltaType from, DeltaType to)
-    {
-        switch (from, to)
-        {
-            case (PrimitiveType a, PrimitiveType b):
-                return a.Name == b.Name || Rank(a.Name) is int ra && Rank(b.Name) is int rb && ra <= rb
-                    || (a.Name is "float" or "double" || Rank(a.Name) is not null) && b.Name is "double" or "float" && !(a.Name == "double" && b.Name == "float");
-            case (DecimalType, PrimitiveType { Name: "double" or "float" }):
-                return true;
-            case (DecimalType a, DecimalType b):
-                return b.Scale >= a.Scale && b.Precision - b.Scale >= a.Precision - a.Scale;
-            case (PrimitiveType a, DecimalType b):
-                return IntegerDigits(a.Name) is int digits && b.Precision - b.Scale >= digits;
-            case (ArrayType a, ArrayType b):
-                return CanWrite(a.ElementType, b.ElementType);
-            case (MapType a, MapType b):
-                return CanWrite(a.KeyType, b.KeyType) && CanWrite(a.ValueType, b.ValueType);
-            case (StructType a, StructType b):
-                foreach (StructField f in a.Fields)
-                {
-                    if (b.Find(f.Name) is not { } target || !CanWrite(f.Type, target.Type))
-                    {
-                        return false;
-                    }
-                }
-
-                return true;
-            default:
-                return false;
-        }
-    }
-
-    private static int? Rank(string integer) => integer switch
-    {
-        "byte" => 1,
-        "short" => 2,
-        "integer" => 3,
-        "long" => 4,
-        _ => null,
-    };
-
-    private static int? IntegerDigits(string integer) => integer switch
-    {
-        "byte" => 3,
-        "short" => 5,
-        "integer" => 10,
-        "long" => 19,
-        _ => null,
-    };
-
     /// <summary>The <c>delta.generationExpression</c> of a generated column, else null.</summary>
     public static string? GenerationExpression(StructField field) =>
         field.Metadata.TryGetValue("delta.generationExpression", out JsonElement e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
@@ -247,7 +186,7 @@ internal static class SchemaAlignment
             StructField f = schema.Fields[i];
             SourceColumn? c = FindSource(source, f.Name);
             inner.Append(i == 0 ? string.Empty : ", ")
-                .Append("CAST(").Append(c is null ? "NULL" : "__source." + DuckDbTypes.Quote(c.Name)).Append(" AS ").Append(DuckDbTypes.ToDuckDb(f.Type)).Append(')')
+                .Append(c is null ? StoreAssignment.Convert("NULL", null, f.Type) : StoreAssignment.Convert("__source." + DuckDbTypes.Quote(c.Name), c.Type, f.Type))
                 .Append(" AS ").Append(DuckDbTypes.Quote(f.Name));
         }
 

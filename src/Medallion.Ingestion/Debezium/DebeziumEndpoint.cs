@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -27,6 +28,10 @@ namespace Medallion.Ingestion.Debezium;
 /// <para>With a bearer token, every <c>POST</c> must carry <c>Authorization: Bearer &lt;token&gt;</c>; without it, or
 /// with another token, the answer is <c>401</c> and nothing is read. An endpoint without a token only listens on a
 /// loopback address (<see cref="Start"/> refuses any other), so no other machine can write bronze unasked.</para>
+/// <para>A web page in a browser on this machine cannot write either: a request carrying an <c>Origin</c> header (which
+/// browsers add to every cross-site <c>POST</c>, and Debezium senders never send) gets <c>403</c>, and a body not
+/// declared <c>application/json</c> (or <c>application/...+json</c>, in UTF-8) gets <c>415</c>, the only types a page
+/// could send without the browser asking the endpoint first. Nothing of a refused request is read or written.</para>
 /// <para>Up to <see cref="MaxConcurrentRequests"/> requests are read and parsed at once, so a slow or large sender
 /// does not hold the others up; their commits go one at a time through the staging connection, each answered once it
 /// is durable, so commits follow the order in which requests were answered. A sender that gets no answer (a crash,
@@ -231,6 +236,40 @@ public sealed class DebeziumEndpoint : IDisposable
         return CryptographicOperations.FixedTimeEquals(given, _tokenHash);
     }
 
+    /// <summary>
+    /// Why a request's <c>Content-Type</c> is not taken, or null: the body must be declared JSON (<c>application/json</c>
+    /// or an <c>application/...+json</c> type such as CloudEvents') in UTF-8, the only encoding JSON has.
+    /// </summary>
+    /// <remarks>
+    /// Beyond saying what the body is, this shuts out forms and <c>fetch</c> calls of web pages: a browser sends a
+    /// cross-site <c>POST</c> without asking first only as <c>text/plain</c>, a form or multipart, never as JSON.
+    /// </remarks>
+    private static string? ContentTypeProblem(string? contentType)
+    {
+        const string Expected = "; send the events with 'Content-Type: application/json'; nothing was written";
+        if (string.IsNullOrWhiteSpace(contentType))
+        {
+            return "the request has no Content-Type" + Expected;
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(contentType, out MediaTypeHeaderValue? type) || type.MediaType is not { } media)
+        {
+            return $"the Content-Type '{contentType}' cannot be read" + Expected;
+        }
+
+        bool json = media.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (media.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && media.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+        if (!json)
+        {
+            return $"the body is declared '{media}', not JSON" + Expected;
+        }
+
+        string? charset = type.CharSet?.Trim('"');
+        return charset is null || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : $"the body is declared in charset '{charset}', but JSON is read as UTF-8" + Expected;
+    }
+
     private async Task HandleAsync(HttpListenerContext context, CancellationToken cancellationToken)
     {
         HttpListenerRequest request = context.Request;
@@ -255,10 +294,24 @@ public sealed class DebeziumEndpoint : IDisposable
                 return;
             }
 
+            // A web page open in a browser on this machine can POST to a loopback address too; the browser always names
+            // the page's origin then, and no Debezium sender does, so such a request is nobody we should take events from.
+            if (request.Headers["Origin"] is { } origin)
+            {
+                await RefuseAsync(context, 403, $"requests from web pages are refused (this one carries 'Origin: {origin}'), so no site open in a browser can write to bronze; nothing was written").ConfigureAwait(false);
+                return;
+            }
+
             if (!Authorized(request))
             {
                 context.Response.AddHeader("WWW-Authenticate", "Bearer realm=\"medallion\"");
                 await RefuseAsync(context, 401, "this endpoint needs 'Authorization: Bearer <token>' with its token; nothing was written").ConfigureAwait(false);
+                return;
+            }
+
+            if (ContentTypeProblem(request.ContentType) is { } unsupported)
+            {
+                await RefuseAsync(context, 415, unsupported).ConfigureAwait(false);
                 return;
             }
 

@@ -66,35 +66,28 @@ public sealed partial class HttpApiSource
 
     private static bool IsRetryable(HttpStatusCode status) => status == HttpStatusCode.TooManyRequests || (int)status >= 500;
 
-    /// <summary>One GET with retries; the parsed body and the response's next link.</summary>
+    /// <summary>How many redirects one GET follows (HttpClient's own limit is 50; an API needs one or two).</summary>
+    internal const int MaxRedirects = 10;
+
+    /// <summary>
+    /// One GET with retries, following redirects within what <see cref="Follow"/> allows; the parsed body and the
+    /// response's next link (resolved against the URL that answered).
+    /// </summary>
     private async Task<(JsonDocument Body, Uri? Next)> GetAsync(Uri url, CancellationToken cancellationToken)
     {
-        _currentUrl = _secrets!.Redact(url.ToString());
-        int attempts = 0;
-        HttpResponseMessage response;
-        try
+        string firstUrl = _secrets!.Redact(url.ToString());
+        (HttpResponseMessage response, int attempts) = await SendAsync(url, cancellationToken).ConfigureAwait(false);
+        for (int redirects = 0; IsRedirect(response.StatusCode) && response.Headers.Location is { } location; redirects++)
         {
-            response = await _pipeline.ExecuteAsync(
-                async token =>
-                {
-                    attempts++;
-                    using var request = new HttpRequestMessage(HttpMethod.Get, url);
-                    foreach ((string name, string value) in _headers!)
-                    {
-                        request.Headers.TryAddWithoutValidation(name, value);
-                    }
+            response.Dispose();
+            Uri target = new(url, location);
+            if (redirects == MaxRedirects)
+            {
+                throw HttpSourceErrors.TooManyRedirects(_options.SourceName, firstUrl, MaxRedirects, _secrets.Redact(target.ToString()));
+            }
 
-                    return await _client.SendAsync(request, HttpCompletionOption.ResponseContentRead, token).ConfigureAwait(false);
-                },
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutRejectedException e)
-        {
-            throw HttpSourceErrors.GaveUp(_options.SourceName, _currentUrl, attempts, $"no answer within {_options.RequestTimeout.TotalSeconds:0.###} s", e);
-        }
-        catch (HttpRequestException e)
-        {
-            throw HttpSourceErrors.GaveUp(_options.SourceName, _currentUrl, attempts, _secrets.Redact(e.Message), e);
+            url = Follow(url, target, "redirects to");
+            (response, attempts) = await SendAsync(url, cancellationToken).ConfigureAwait(false);
         }
 
         using (response)
@@ -130,6 +123,73 @@ public sealed partial class HttpApiSource
             return (document, NextLink(response, url));
         }
     }
+
+    /// <summary>One request with retries and the source's credentials; the answer (a redirect is returned, not followed) and the attempts it took.</summary>
+    private async Task<(HttpResponseMessage Response, int Attempts)> SendAsync(Uri url, CancellationToken cancellationToken)
+    {
+        _currentUrl = _secrets!.Redact(url.ToString());
+        int attempts = 0;
+        try
+        {
+            HttpResponseMessage response = await _pipeline.ExecuteAsync(
+                async token =>
+                {
+                    attempts++;
+                    using var request = new HttpRequestMessage(HttpMethod.Get, url);
+                    foreach ((string name, string value) in _headers!)
+                    {
+                        request.Headers.TryAddWithoutValidation(name, value);
+                    }
+
+                    return await _client.SendAsync(request, HttpCompletionOption.ResponseContentRead, token).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
+            return (response, attempts);
+        }
+        catch (TimeoutRejectedException e)
+        {
+            throw HttpSourceErrors.GaveUp(_options.SourceName, _currentUrl, attempts, $"no answer within {_options.RequestTimeout.TotalSeconds:0.###} s", e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw HttpSourceErrors.GaveUp(_options.SourceName, _currentUrl, attempts, _secrets.Redact(e.Message), e);
+        }
+    }
+
+    private static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MultipleChoices or HttpStatusCode.MovedPermanently
+        or HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
+
+    /// <summary>
+    /// <paramref name="to"/>, when a request that answered at <paramref name="from"/> may go there: within its origin
+    /// (scheme, host, port), or to another one when the source sends no credentials, but never from https to http.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.HttpSourceOriginRefused"/>, naming both origins (and no secret).</exception>
+    private Uri Follow(Uri from, Uri to, string how)
+    {
+        if (Uri.Compare(from, to, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) == 0)
+        {
+            return to;
+        }
+
+        string fromOrigin = Origin(from), toOrigin = Origin(to);
+        if (from.Scheme == Uri.UriSchemeHttps && to.Scheme == Uri.UriSchemeHttp)
+        {
+            throw HttpSourceErrors.OriginRefused(_options.SourceName, _secrets!.Redact(from.ToString()), how, fromOrigin, toOrigin,
+                "that would leave https for plain http", "if the API is really served over plain http, write its http:// address in 'url'.");
+        }
+
+        // Every configured header counts: an API key is as often written under 'headers' as under 'auth'.
+        if (_headers!.Count > 0)
+        {
+            throw HttpSourceErrors.OriginRefused(_options.SourceName, _secrets!.Redact(from.ToString()), how, fromOrigin, toOrigin,
+                $"the source's credentials ('auth' and 'headers') are only sent to {fromOrigin}", $"if the API has moved to {toOrigin}, write that address in 'url'.");
+        }
+
+        return to;
+    }
+
+    /// <summary>The origin as shown: scheme, host and port (when not the scheme's default), never a user name or password.</summary>
+    private string Origin(Uri url) => _secrets!.Redact(url.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped));
 
     /// <summary>The target of the RFC 8288 <c>Link</c> header's <c>rel="next"</c>, resolved against the request URL.</summary>
     internal static Uri? NextLink(HttpResponseMessage response, Uri requestUrl)

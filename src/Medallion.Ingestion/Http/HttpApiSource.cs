@@ -36,6 +36,12 @@ namespace Medallion.Ingestion.Http;
 /// At the incremental boundary, records carrying exactly the stored value that were already committed are recognised
 /// by a hash of their JSON text and skipped, so an API whose parameter is inclusive (<c>&gt;=</c>) repeats nothing.
 /// </para>
+/// <para>
+/// Credentials (<see cref="HttpApiSourceOptions.Auth"/> and <see cref="HttpApiSourceOptions.Headers"/>) are sent only to
+/// the origin (scheme, host and port) of the URL: a redirect or a <c>Link</c> next page to another origin, or from https
+/// to plain http, fails the run (<see cref="ErrorCode.HttpSourceOriginRefused"/>) before anything is sent there. A source
+/// without credentials follows other origins, but never from https to http.
+/// </para>
 /// </remarks>
 public sealed partial class HttpApiSource : IIngestionSource, IDisposable
 {
@@ -55,8 +61,9 @@ public sealed partial class HttpApiSource : IIngestionSource, IDisposable
         options.Validate();
         _options = options;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<HttpApiSource>();
-        // Timeouts are the pipeline's, per attempt; the client's own would cut across retries.
-        _client = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        // Timeouts are the pipeline's, per attempt; the client's own would cut across retries. Redirects are followed by
+        // GetAsync, which knows which origin the credentials belong to; the handler would send custom headers anywhere.
+        _client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
         _pipeline = BuildPipeline();
     }
 
@@ -125,7 +132,7 @@ public sealed partial class HttpApiSource : IIngestionSource, IDisposable
                     HttpPagination.PageNumber when !IsLastPage(received) => WithParameter(url, _options.PageParameter, (++pageNumber).ToString(CultureInfo.InvariantCulture)),
                     HttpPagination.Offset when !IsLastPage(received) => WithParameter(url, _options.OffsetParameter, (offset += received).ToString(CultureInfo.InvariantCulture)),
                     HttpPagination.Cursor => NextCursor(body.RootElement, url),
-                    HttpPagination.LinkHeader => link,
+                    HttpPagination.LinkHeader when link is not null => Follow(url, link, "links its next page to"),
                     _ => null,
                 };
             }

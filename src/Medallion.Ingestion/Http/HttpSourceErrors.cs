@@ -24,6 +24,14 @@ internal static class HttpSourceErrors
             $"Source '{source}': the response of GET {url} is not what the source expects: {problem}.\nHelp: check 'records' (the path to the records) and the pagination settings against a response of the API; nothing of this run was committed.",
             inner);
 
+    public static MedallionException OriginRefused(string source, string url, string how, string from, string to, string why, string help) =>
+        new(ErrorCode.HttpSourceOriginRefused,
+            $"Source '{source}': GET {url} {how} {to}, another origin than {from}; it was not followed, because {why}. Nothing of this run was committed.\nHelp: {help}");
+
+    public static MedallionException TooManyRedirects(string source, string url, int redirects, string last) =>
+        new(ErrorCode.HttpSourceRequestFailed,
+            $"Source '{source}': GET {url} was redirected more than {redirects} times (the last time to {last}).\nHelp: the API's redirects go round in circles; point 'url' at where the data is. Nothing of this run was committed.");
+
     private static string Snippet(string body)
     {
         string trimmed = body.Trim();

@@ -129,6 +129,88 @@ public sealed class WriteTests : IDisposable
     }
 
     [Fact]
+    public async Task A_timestamp_without_time_zone_written_into_a_timestamp_column_is_read_as_that_utc_instant()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id long, ts timestamp"));
+        // The session's zone must not matter: the stored instant is the wall-clock time read as UTC.
+        _f.Query("SET TimeZone = 'America/Sao_Paulo'");
+
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS id, TIMESTAMP '2026-01-01 10:00:00' AS ts");
+
+        Assert.Equal(["1|1767261600000"], await _f.ReadAsync(path, columns: "id, epoch_ms(ts)"));
+    }
+
+    [Theory]
+    [InlineData("integer", "CAST(7 AS INTEGER)", "7")]
+    [InlineData("long", "CAST(7 AS INTEGER)", "7")]
+    [InlineData("long", "CAST(7 AS TINYINT)", "7")]
+    [InlineData("double", "CAST(1.5 AS FLOAT)", "1.5")]
+    [InlineData("double", "CAST(7 AS BIGINT)", "7")]
+    [InlineData("decimal(12,3)", "CAST(12.34 AS DECIMAL(10,2))", "12.340")]
+    [InlineData("decimal(10,0)", "CAST(7 AS INTEGER)", "7")]
+    [InlineData("double", "CAST(12.5 AS DECIMAL(10,2))", "12.5")]
+    [InlineData("timestamp", "TIMESTAMP '2026-01-01 10:00:00'", "1767261600000")]
+    [InlineData("timestamp", "DATE '2026-01-01'", "1767225600000")]
+    [InlineData("timestamp_ntz", "DATE '2026-01-01'", "1767225600000")]
+    [InlineData("timestamp[]", "[TIMESTAMP '2026-01-01 10:00:00']", "[1767261600000]")]
+    [InlineData("STRUCT(occurred timestamp, n long)", "{'occurred': TIMESTAMP '2026-01-01 10:00:00', 'n': 1}", "{'occurred': 1767261600000, 'n': 1}")]
+    public async Task A_write_widens_values_the_column_takes_without_loss(string column, string value, string stored)
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition($"v {column}"));
+        _f.Query("SET TimeZone = 'Asia/Tokyo'");
+        string read = column switch
+        {
+            "timestamp" or "timestamp_ntz" => "epoch_ms(v)",
+            "timestamp[]" => "CAST(list_transform(v, lambda t: epoch_ms(t)) AS VARCHAR)",
+            "STRUCT(occurred timestamp, n long)" => "CAST({'occurred': epoch_ms(v.occurred), 'n': v.n} AS VARCHAR)",
+            _ => "v",
+        };
+
+        await _f.Writer.WriteAsync(path, $"SELECT {value} AS v");
+
+        Assert.Equal([stored], await _f.ReadAsync(path, columns: read));
+    }
+
+    [Theory]
+    [InlineData("integer", "CAST(7 AS BIGINT)", "the table has integer, the data has long (BIGINT)")]
+    [InlineData("float", "CAST(1.5 AS DOUBLE)", "the table has float, the data has double (DOUBLE)")]
+    [InlineData("decimal(10,2)", "CAST(1.5 AS DECIMAL(12,2))", "the table has decimal(10,2), the data has decimal(12,2) (DECIMAL(12,2))")]
+    [InlineData("decimal(10,2)", "CAST(1.5 AS DECIMAL(10,3))", "the table has decimal(10,2), the data has decimal(10,3) (DECIMAL(10,3))")]
+    [InlineData("integer", "'7'", "the table has integer, the data has string (VARCHAR)")]
+    [InlineData("date", "TIMESTAMP '2026-01-01 10:00:00'", "the table has date, the data has timestamp_ntz (TIMESTAMP)")]
+    [InlineData("timestamp_ntz", "TIMESTAMPTZ '2026-01-01 10:00:00+00'", "the table has timestamp_ntz, the data has timestamp (TIMESTAMP WITH TIME ZONE)")]
+    public async Task A_write_that_would_lose_values_is_refused_naming_both_types(string column, string value, string mismatch)
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition($"v {column}"));
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.WriteAsync(path, $"SELECT {value} AS v"));
+
+        Assert.Equal(ErrorCode.DeltaSchemaMismatch, error.Code);
+        Assert.Equal($"The data does not match the schema of the Delta table at '{path}': 'v': {mismatch}.\nHelp: cast or rename the columns in the query.", error.Message);
+        Assert.Equal(0, (await _f.SnapshotAsync(path)).Version);
+    }
+
+    [Fact]
+    public async Task A_merge_source_timestamp_without_time_zone_is_stored_as_that_utc_instant()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id long, ts timestamp"));
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS id, TIMESTAMPTZ '2025-01-01 00:00:00+00' AS ts");
+        _f.Query("SET TimeZone = 'America/Sao_Paulo'");
+
+        await _f.Writer.MergeAsync(path, new DeltaMergeOptions("SELECT * FROM (VALUES (1, TIMESTAMP '2026-01-01 10:00:00'), (2, TIMESTAMP '2026-01-02 10:00:00')) s(id, ts)", "target.id = source.id")
+        {
+            WhenMatched = DeltaMergeMatchedAction.Update,
+            WhenNotMatchedInsert = true,
+        });
+
+        Assert.Equal(["1|1767261600000", "2|1767348000000"], await _f.ReadAsync(path, columns: "id, epoch_ms(ts)"));
+    }
+
+    [Fact]
     public async Task Write_with_a_new_column_is_refused_without_merge_schema_and_evolves_with_it()
     {
         string path = _f.TablePath();

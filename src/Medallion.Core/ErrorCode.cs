@@ -152,7 +152,7 @@ public enum ErrorCode
     SourceTableNotFound = 8003,
     /// <summary>A column named in the source settings (cursor or key) does not exist in the table.</summary>
     SourceColumnNotFound = 8004,
-    /// <summary>A source column has a type that has no faithful DuckDB mapping.</summary>
+    /// <summary>No longer raised: a column of a type without a DuckDB equivalent lands as its text (the number stays reserved).</summary>
     SourceTypeNotSupported = 8005,
     /// <summary>Reading or converting rows from the source failed.</summary>
     SourceReadFailed = 8006,

@@ -158,7 +158,7 @@ public enum ErrorCode
     SourceTableNotFound = 8003,
     /// <summary>A column named in the source settings (cursor or key) does not exist in the table.</summary>
     SourceColumnNotFound = 8004,
-    /// <summary>A source column has a type that has no faithful DuckDB mapping.</summary>
+    /// <summary>No longer raised: a column of a type without a DuckDB equivalent lands as its text (the number stays reserved).</summary>
     SourceTypeNotSupported = 8005,
     /// <summary>Reading or converting rows from the source failed.</summary>
     SourceReadFailed = 8006,
@@ -166,6 +166,8 @@ public enum ErrorCode
     SourcePositionInvalid = 8007,
     /// <summary>Another process committed the same batch of a source to its bronze table: one source must have one running ingestion.</summary>
     SourceConcurrentIngestion = 8008,
+    /// <summary>A database source given as a URL (<c>medallion ingest --source postgres://...</c>) is malformed, or its table, mode or cursor are.</summary>
+    SourceUrlInvalid = 8009,
     /// <summary>An HTTP API source kept failing (429, 5xx, timeouts, refused connections) after the configured retries, or answered with another unexpected status.</summary>
     HttpSourceRequestFailed = 8101,
     /// <summary>An HTTP API rejected the source's credentials (401 or 403).</summary>

@@ -19,8 +19,9 @@ namespace Medallion.Ingestion;
 /// </summary>
 /// <remarks>
 /// Types map as <see cref="SourceColumn.DuckDbType"/> tells: integers of every width, signed or not; DECIMAL(p,s)
-/// to DECIMAL(p,s) (text beyond 38 digits); FLOAT, DOUBLE; DATE, DATETIME (TIMESTAMP), TIMESTAMP (TIMESTAMPTZ),
-/// TIME; text types, ENUM, SET; JSON; binary types (BLOB); MariaDB UUID. The session runs in UTC with utf8mb4.
+/// to DECIMAL(p,s) (text beyond 38 digits); FLOAT, DOUBLE; DATE, DATETIME (TIMESTAMP), TIMESTAMP (TIMESTAMPTZ);
+/// text types, ENUM, SET; JSON; binary types (BLOB); MariaDB UUID; every other type (TIME, INET, spatial types as
+/// WKT, ...) lands as its text, so no column type stops a load. The session runs in UTC with utf8mb4.
 /// MySql.Data has no true asynchronous I/O: reads block the calling thread-pool thread.
 /// </remarks>
 public sealed class MySqlSource : IIngestionSource
@@ -33,6 +34,8 @@ public sealed class MySqlSource : IIngestionSource
     private readonly string _server;
     private readonly string _user;
     private readonly string _database;
+    // Columns whose unknown type was reported: once per source, not once per run.
+    private readonly HashSet<string> _warnedTypes = new(StringComparer.Ordinal);
 
     /// <summary>Creates the source; nothing is opened until <see cref="ReadAsync"/>.</summary>
     /// <param name="connectionString">A MySql.Data connection string (Server, Port, Database, User ID, Password, ...).</param>
@@ -136,8 +139,13 @@ public sealed class MySqlSource : IIngestionSource
         var plan = new List<ColumnPlan>(columns.Count);
         foreach (MyColumn column in columns)
         {
-            plan.Add(MySqlTypeMap.Plan(column.Name, column.DataType, column.ColumnType, column.Precision, column.Scale)
-                ?? throw SourceErrors.TypeNotSupported(_options.SourceName, TableName, column.Name, column.ColumnType));
+            ColumnPlan planned = MySqlTypeMap.Plan(column.Name, column.DataType, column.ColumnType, column.Precision, column.Scale);
+            if (planned.KeptAsText && _warnedTypes.Add(column.Name))
+            {
+                LogMessages.TypeKeptAsText(_logger, _options.SourceName, TableName, column.Name, column.ColumnType);
+            }
+
+            plan.Add(planned);
         }
 
         string from = (_schema is null ? "" : MySqlSql.QuoteIdentifier(_schema) + ".") + MySqlSql.QuoteIdentifier(_table);

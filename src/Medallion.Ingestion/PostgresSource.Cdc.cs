@@ -148,7 +148,7 @@ public sealed partial class PostgresSource
             }
 
             var end = new StreamEnd(skipBelow, restartedFor);
-            var replication = new LogicalReplicationConnection(_connectionString);
+            var replication = new LogicalReplicationConnection(_replicationConnectionString);
             await using (replication.ConfigureAwait(false))
             {
                 await replication.Open(cancellationToken).ConfigureAwait(false);
@@ -538,12 +538,9 @@ public sealed partial class PostgresSource
             var before = new List<ColumnPlan>(columns.Count);
             foreach (PgColumn column in columns)
             {
-                ColumnPlan table = PostgresTypeMap.Plan(column.Name, column.Declared, column.TypeName, column.TypeType, column.Typmod, column.ElementName, column.ElementType)
-                    ?? throw SourceErrors.TypeNotSupported(_options.SourceName, TableName, column.Name, column.Declared);
-                string duckType = column.ElementName is null ? table.DuckDbType : "VARCHAR";
-                string? convert = duckType == "VARCHAR" ? null : table.Kind == ValueKind.Bytes ? "from_hex(substr({0}, 3))" : $"CAST({{0}} AS {duckType})";
-                plan.Add(new ColumnPlan(column.Name, column.Declared, PostgresSql.QuoteIdentifier(column.Name) + "::text", ValueKind.Text, "VARCHAR", duckType, convert));
-                before.Add(new ColumnPlan(BeforePrefix + column.Name, column.Declared, "NULL::text", ValueKind.Text, "VARCHAR", duckType, convert));
+                ColumnPlan table = PlanColumn(column, fromText: true);
+                plan.Add(table);
+                before.Add(table with { Name = BeforePrefix + column.Name, SelectSql = "NULL::text" });
             }
 
             plan.AddRange(before);

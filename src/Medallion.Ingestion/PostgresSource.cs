@@ -17,13 +17,15 @@ namespace Medallion.Ingestion;
 /// </summary>
 /// <remarks>
 /// Types map as <see cref="SourceColumn.DuckDbType"/> tells: smallint..bigint, numeric(p,s) to DECIMAL(p,s)
-/// (text when wider than 38 digits or unconstrained), real/double, text types, bool, date, time, timetz,
-/// timestamp, timestamptz, interval, uuid, json/jsonb (JSON), bytea (BLOB), enums (VARCHAR) and one-dimensional
-/// arrays of those (LIST). The session runs in UTC.
+/// (text when wider than 38 digits or unconstrained), real/double, text types, bool, date, timestamp, timestamptz,
+/// uuid, json/jsonb (JSON), bytea (BLOB) and one-dimensional arrays (LIST); every other type (time, interval in
+/// ISO 8601, money, network, ranges, composites, ...) lands as its text, so no column type stops a load. The
+/// session runs in UTC.
 /// </remarks>
 public sealed partial class PostgresSource : IIngestionSource
 {
     private readonly string _connectionString;
+    private readonly string _replicationConnectionString;
     private readonly SourceTableOptions _options;
     private readonly ILogger _logger;
     private readonly string _schema;
@@ -31,6 +33,8 @@ public sealed partial class PostgresSource : IIngestionSource
     private readonly string _server;
     private readonly string _database;
     private readonly string _user;
+    // Columns whose unknown type was reported: once per source, not once per pass of a continuous run.
+    private readonly HashSet<string> _warnedTypes = new(StringComparer.Ordinal);
 
     /// <summary>Creates the source; nothing is opened until <see cref="ReadAsync"/>.</summary>
     /// <param name="connectionString">An Npgsql connection string (Host, Port, Database, Username, Password, ...).</param>
@@ -43,6 +47,10 @@ public sealed partial class PostgresSource : IIngestionSource
         options.Validate();
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         _connectionString = builder.ConnectionString;
+        // pgoutput prints values with the walsender's settings, and a replication connection takes no SET: intervals
+        // and times with zone must come as the COPY path reads them (which SETs the same in ConnectAsync).
+        builder.Options = (builder.Options + " -c IntervalStyle=" + PostgresTypeMap.IntervalStyle + " -c TimeZone=UTC").Trim();
+        _replicationConnectionString = builder.ConnectionString;
         _options = options;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PostgresSource>();
         int dot = options.Table.IndexOf('.', StringComparison.Ordinal);
@@ -81,7 +89,7 @@ public sealed partial class PostgresSource : IIngestionSource
                 {
                     await connection.OpenAsync(token).ConfigureAwait(false);
                     // Cursor values travel as text: fix every setting their text depends on.
-                    await QueryAsync(connection, "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; SET standard_conforming_strings = on", [], _ => 0, token).ConfigureAwait(false);
+                    await QueryAsync(connection, "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = '" + PostgresTypeMap.IntervalStyle + "'; SET extra_float_digits = 1; SET standard_conforming_strings = on", [], _ => 0, token).ConfigureAwait(false);
                     return connection;
                 }
                 catch
@@ -109,8 +117,7 @@ public sealed partial class PostgresSource : IIngestionSource
         var plan = new List<ColumnPlan>(columns.Count);
         foreach (PgColumn column in columns)
         {
-            plan.Add(PostgresTypeMap.Plan(column.Name, column.Declared, column.TypeName, column.TypeType, column.Typmod, column.ElementName, column.ElementType)
-                ?? throw SourceErrors.TypeNotSupported(_options.SourceName, TableName, column.Name, column.Declared));
+            plan.Add(PlanColumn(column, fromText: false));
         }
 
         string select = string.Join(", ", plan.Select(c => c.SelectSql));
@@ -210,6 +217,17 @@ public sealed partial class PostgresSource : IIngestionSource
 
             return rows;
         }
+    }
+
+    private ColumnPlan PlanColumn(PgColumn column, bool fromText)
+    {
+        ColumnPlan plan = PostgresTypeMap.Plan(column.Name, column.Declared, column.TypeName, column.TypeType, column.Typmod, column.ElementName, column.ElementType, fromText);
+        if (plan.KeptAsText && _warnedTypes.Add(column.Name))
+        {
+            LogMessages.TypeKeptAsText(_logger, _options.SourceName, TableName, column.Name, column.Declared);
+        }
+
+        return plan;
     }
 
     private sealed record PgColumn(string Name, string Declared, string TypeName, char TypeType, string CastType, int Typmod, string? ElementName, char? ElementType);

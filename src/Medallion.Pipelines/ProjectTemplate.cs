@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -45,6 +46,32 @@ public static class ProjectTemplate
         }
 
         return written;
+    }
+
+    /// <summary>
+    /// Writes only the project file (<c>medallion.yml</c>, default storage and catalog, no sources or models) into
+    /// <paramref name="directory"/>, created when missing: the project a one-command load lands in.
+    /// </summary>
+    /// <param name="directory">The project directory.</param>
+    /// <param name="cancellationToken">Cancels writing.</param>
+    /// <returns>The project file's path.</returns>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.ProjectAlreadyExists"/> when the directory already has a <c>medallion.yml</c>.</exception>
+    public static async Task<string> CreateSettingsAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        string root = Path.GetFullPath(directory);
+        string path = Path.Combine(root, MedallionProject.FileName);
+        if (File.Exists(path))
+        {
+            throw new MedallionException(
+                ErrorCode.ProjectAlreadyExists,
+                $"'{root}' already has a {MedallionProject.FileName}; it is left alone.\nHelp: load into the existing project, or choose another directory.");
+        }
+
+        Directory.CreateDirectory(root);
+        (_, string text) = Files(SafeName(Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar)))).First();
+        await File.WriteAllTextAsync(path, text, cancellationToken).ConfigureAwait(false);
+        return path;
     }
 
     private static string SafeName(string name)

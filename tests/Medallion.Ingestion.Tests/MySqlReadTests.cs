@@ -100,34 +100,6 @@ public sealed class MySqlReadTests(MySqlDatabase database) : IClassFixture<MySql
     }
 
     [Fact]
-    public async Task Unmappable_type_names_the_column_and_its_type()
-    {
-        await database.ExecuteAsync("CREATE TABLE places (id int, location point)");
-        using var target = new DuckDbTarget();
-
-        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => target.CollectAsync(Source("places"), after: null));
-
-        Assert.Equal(ErrorCode.SourceTypeNotSupported, error.Code);
-        Assert.Equal(
-            $"Source 'erp': column 'location' of table '{database.Name}.places' has type 'point', which has no faithful DuckDB type.\nHelp: read the table through a view that leaves the column out or casts it (for example to text).",
-            error.Message);
-    }
-
-    [Fact]
-    public async Task Time_beyond_one_day_is_refused_naming_the_column()
-    {
-        await database.ExecuteAsync("CREATE TABLE durations (id int, spent time); INSERT INTO durations VALUES (1, '25:00:00')");
-        using var target = new DuckDbTarget();
-
-        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => target.CollectAsync(Source("durations"), after: null));
-
-        Assert.Equal(ErrorCode.SourceReadFailed, error.Code);
-        Assert.Equal(
-            $"Source 'erp': reading column 'spent' of table '{database.Name}.durations' failed: the value 1.01:00:00 is not a time of day, which is all a DuckDB TIME holds\nHelp: the value cannot be represented in its DuckDB type; read the table through a view that casts the column.",
-            error.Message);
-    }
-
-    [Fact]
     public async Task Server_down_is_retried_then_reported_as_transient()
     {
         string connectionString = new MySqlConnectionStringBuilder(database.ConnectionString) { Port = 1, ConnectionTimeout = 2 }.ConnectionString;

@@ -37,7 +37,7 @@ public sealed class MySqlTypeTests(MySqlDatabase database) : IClassFixture<MySql
         { "datetime(6)", "'2024-01-02 03:04:05.123456'", "TIMESTAMP", "TIMESTAMP '2024-01-02 03:04:05.123456'" },
         { "datetime", "'9999-12-31 23:59:59'", "TIMESTAMP", "TIMESTAMP '9999-12-31 23:59:59'" },
         { "timestamp(3)", "'2024-01-02 03:04:05.123'", "TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ '2024-01-02 03:04:05.123+00'" },
-        { "time(6)", "'23:59:59.999999'", "TIME", "TIME '23:59:59.999999'" },
+        { "time(6)", "'23:59:59.999999'", "VARCHAR", "'23:59:59.999999'" },
         { "uuid", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "UUID", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::UUID" },
     };
 

@@ -56,19 +56,6 @@ public sealed class PostgresErrorTests(PostgresDatabase database) : IClassFixtur
     }
 
     [Fact]
-    public async Task Unmappable_type_names_the_column_and_its_type()
-    {
-        await database.ExecuteAsync("CREATE TABLE places (id int, location point)");
-
-        MedallionException error = await ReadFailsAsync(database.ConnectionString, new SourceTableOptions { SourceName = "geo", Table = "places" });
-
-        Assert.Equal(ErrorCode.SourceTypeNotSupported, error.Code);
-        Assert.Equal(
-            "Source 'geo': column 'location' of table 'public.places' has type 'point', which has no faithful DuckDB type.\nHelp: read the table through a view that leaves the column out or casts it (for example to text).",
-            error.Message);
-    }
-
-    [Fact]
     public async Task Server_down_is_retried_then_reported_as_transient()
     {
         string connectionString = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Port = 1, Timeout = 2 }.ConnectionString;

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.CommandLine;
 using System.IO;
 using System.Threading;
@@ -20,10 +21,17 @@ namespace Medallion.Cli.Commands;
 /// <c>medallion ingest --listen 127.0.0.1:8089 --into bronze.x</c> (Debezium events pushed over HTTP until Ctrl+C):
 /// no source file needed. Bronze goes to the project's storage when the folder has a project file, else to
 /// <c>warehouse/</c> under it (the default storage of a new project).
+/// <c>medallion ingest --source postgres://user@host/db --table public.orders [--mode full|incremental|cdc]
+/// [--cursor updated_at] [--into bronze.orders] [--once]</c> (or <c>mysql://</c>) reads one database table like a
+/// <c>sources/*.yml</c> entry; in a folder without a project it first writes a <c>medallion.yml</c>, so the load
+/// lands in a project with a catalog. A password written in the URL works but draws a warning; it is never printed
+/// or written anywhere.
 /// </summary>
 internal static partial class IngestCommand
 {
-    private sealed record AdHocOptions(Option<string> Source, Option<string> Listen, Option<string> Into, Option<string> Records, Option<string> Name, Option<string> TokenEnv);
+    private sealed record AdHocOptions(
+        Option<string> Source, Option<string> Listen, Option<string> Into, Option<string> Records, Option<string> Name, Option<string> TokenEnv,
+        Option<string> Table, Option<string> Mode, Option<string[]> Cursor, Option<bool> Once);
 
     private static AdHocOptions AddAdHocOptions(Command command)
     {
@@ -33,13 +41,21 @@ internal static partial class IngestCommand
             new Option<string>("--into") { Description = "The bronze table for --source or --listen, e.g. bronze.orders.", HelpName = "table" },
             new Option<string>("--records") { Description = "With --source: where the records are in a response, e.g. data.items (default: the body is the array).", HelpName = "path" },
             new Option<string>("--name") { Description = "With --source or --listen: the source's name, under which bronze keeps its position (default: the table's name).", HelpName = "name" },
-            new Option<string>("--token-env") { Description = "With --listen: require 'Authorization: Bearer <token>' on every request, the token read from this environment variable (not the command line, where other users can see it). Needed to listen on an address other than loopback.", HelpName = "NAME" });
+            new Option<string>("--token-env") { Description = "With --listen: require 'Authorization: Bearer <token>' on every request, the token read from this environment variable (not the command line, where other users can see it). Needed to listen on an address other than loopback.", HelpName = "NAME" },
+            new Option<string>("--table") { Description = "With a database --source: the table to read, e.g. public.orders (MySQL: orders).", HelpName = "table" },
+            new Option<string>("--mode") { Description = "With a database --source: full (default), incremental (needs --cursor) or cdc (PostgreSQL logical replication).", HelpName = "full|incremental|cdc" },
+            new Option<string[]>("--cursor") { Description = "With --mode incremental: the cursor columns, most significant first (repeat or separate with commas).", HelpName = "column", AllowMultipleArgumentsPerToken = true },
+            new Option<bool>("--once") { Description = "One pass, then exit (the default; --continuous keeps going instead)." });
         command.Options.Add(options.Source);
         command.Options.Add(options.Listen);
         command.Options.Add(options.Into);
         command.Options.Add(options.Records);
         command.Options.Add(options.Name);
         command.Options.Add(options.TokenEnv);
+        command.Options.Add(options.Table);
+        command.Options.Add(options.Mode);
+        command.Options.Add(options.Cursor);
+        command.Options.Add(options.Once);
         return options;
     }
 
@@ -98,6 +114,80 @@ internal static partial class IngestCommand
             : await ListenAsync(address!, token, into, sink, connection, output, log, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Turns a database <c>--source</c> URL and its options into the source to run, in the folder's project (written
+    /// first when the folder has none). Exit is set (and the rest null) when the arguments are unusable.
+    /// </summary>
+    private static async Task<(int? Exit, MedallionProject? Project, DatabaseSourceDefinition? Source)> PrepareDatabaseUrlAsync(
+        ParseResult parsed, AdHocOptions options, string url, string directory, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (parsed.GetValue(options.Listen) is not null || parsed.GetValue(options.Records) is not null || parsed.GetValue(options.TokenEnv) is not null)
+        {
+            await error.WriteLineAsync("error: --listen, --records and --token-env do not go with a database --source.").ConfigureAwait(false);
+            return (MedallionCli.UsageError, null, null);
+        }
+
+        if (parsed.GetValue(options.Table) is not { Length: > 0 } table)
+        {
+            await error.WriteLineAsync("error: a database --source needs --table <table>, the table to read, e.g. --table public.orders.").ConfigureAwait(false);
+            return (MedallionCli.UsageError, null, null);
+        }
+
+        TableName? into = null;
+        if (parsed.GetValue(options.Into) is { } intoText)
+        {
+            if (!TableName.TryParse(intoText, out TableName parsedInto))
+            {
+                await error.WriteLineAsync($"error: --into takes <namespace.table>, e.g. --into bronze.orders, but was '{intoText}'.").ConfigureAwait(false);
+                return (MedallionCli.UsageError, null, null);
+            }
+
+            into = parsedInto;
+        }
+
+        string[] cursor = (parsed.GetValue(options.Cursor) ?? []).SelectMany(c => c.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+        // Parsed before anything is written, so a wrong URL or mode leaves the folder as it was.
+        DatabaseUrlSource source = DatabaseSourceUrl.Parse(url, table, parsed.GetValue(options.Mode), cursor, into, parsed.GetValue(options.Name));
+        if (source.PasswordInUrl)
+        {
+            await error.WriteLineAsync("warning: the password is written in the --source URL, where shell history and process lists keep it; write it as ${NAME} in single quotes to read it from an environment variable instead, e.g. 'postgres://user:${PGPASSWORD}@host/db'.").ConfigureAwait(false);
+        }
+
+        if (!File.Exists(Path.Combine(directory, MedallionProject.FileName)))
+        {
+            string file = await ProjectTemplate.CreateSettingsAsync(directory, cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync($"Created {file} (storage warehouse/, catalog .medallion/catalog.db); the connection is not written into it.").ConfigureAwait(false);
+        }
+
+        MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        DatabaseTableDefinition target = source.Source.Tables[0];
+        // The target is in no project file: the catalog knows it from here on ('medallion tables', 'describe', 'sql').
+        CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using (catalog.ConfigureAwait(false))
+        {
+            await catalog.UpsertTableAsync(new CatalogTable(target.Target, ProjectCatalog.TableLocation(project, target.Target)), cancellationToken).ConfigureAwait(false);
+        }
+
+        await output.WriteLineAsync($"Reading {target.Table} of {source.DisplayUrl} ({target.Mode.ToString().ToLowerInvariant()}) into {target.Target}.").ConfigureAwait(false);
+        return (null, project, source.Source);
+    }
+
+    /// <summary>Refuses the database-only options without a database --source; null when there are none.</summary>
+    private static async Task<int?> CheckNoDatabaseUrlOptionsAsync(ParseResult parsed, AdHocOptions options, TextWriter error)
+    {
+        string? given = parsed.GetValue(options.Table) is not null ? "--table"
+            : parsed.GetValue(options.Mode) is not null ? "--mode"
+            : parsed.GetValue(options.Cursor) is { Length: > 0 } ? "--cursor"
+            : null;
+        if (given is null)
+        {
+            return null;
+        }
+
+        await error.WriteLineAsync($"error: {given} goes with a database --source (postgres://... or mysql://...); the project's sources take their settings from sources/*.yml.").ConfigureAwait(false);
+        return MedallionCli.UsageError;
+    }
+
     /// <summary>Runs a project's Debezium endpoint source (selected with --select) until Ctrl+C.</summary>
     private static async Task<int> ListenAsync(MedallionProject project, EndpointSourceDefinition source, TextWriter output, ILoggerFactory log, CancellationToken cancellationToken)
     {
@@ -111,7 +201,7 @@ internal static partial class IngestCommand
     {
         if (!url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
         {
-            await error.WriteLineAsync($"error: --source takes an http:// or https:// URL here, but was '{url}'; database sources are read from sources/*.yml.").ConfigureAwait(false);
+            await error.WriteLineAsync($"error: --source takes a database URL (postgres://user@host:5432/db, mysql://...) or an http:// or https:// URL, but was '{url}'.").ConfigureAwait(false);
             return MedallionCli.UsageError;
         }
 

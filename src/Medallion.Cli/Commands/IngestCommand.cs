@@ -42,27 +42,57 @@ internal static partial class IngestCommand
         command.SetAction(async (parsed, cancellationToken) =>
         {
             using var log = new ConsoleLog(error, parsed.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning);
-            if (await RunAdHocAsync(parsed, adHoc, ProjectOption.Resolve(parsed, project), output, error, log, cancellationToken).ConfigureAwait(false) is int adHocExit)
+            string directory = ProjectOption.Resolve(parsed, project);
+            MedallionProject loaded;
+            IReadOnlyList<DatabaseSourceDefinition> sources;
+            IReadOnlyList<ApiSourceDefinition> apiSources = [];
+            if (parsed.GetValue(adHoc.Source) is { } url && DatabaseSourceUrl.IsDatabaseUrl(url))
             {
-                return adHocExit;
-            }
-
-            MedallionProject loaded = await MedallionProject.LoadAsync(ProjectOption.Resolve(parsed, project), cancellationToken: cancellationToken).ConfigureAwait(false);
-            string[] names = (parsed.GetValue(select) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
-            if (loaded.EndpointSources.FirstOrDefault(s => names.Contains(s.Name, StringComparer.OrdinalIgnoreCase)) is { } endpointSource)
-            {
-                if (names.Length > 1)
+                (int? exit, MedallionProject? urlProject, DatabaseSourceDefinition? urlSource) = await PrepareDatabaseUrlAsync(parsed, adHoc, url, directory, output, error, cancellationToken).ConfigureAwait(false);
+                if (exit is int usage)
                 {
-                    await error.WriteLineAsync($"error: --select {endpointSource.Name} is a Debezium endpoint, which runs until Ctrl+C; select it alone, and the other sources in another command.").ConfigureAwait(false);
-                    return MedallionCli.UsageError;
+                    return usage;
                 }
 
-                return await ListenAsync(loaded, endpointSource, output, log, cancellationToken).ConfigureAwait(false);
+                loaded = urlProject!;
+                sources = [urlSource!];
+            }
+            else
+            {
+                if (await CheckNoDatabaseUrlOptionsAsync(parsed, adHoc, error).ConfigureAwait(false) is int misuse)
+                {
+                    return misuse;
+                }
+
+                if (await RunAdHocAsync(parsed, adHoc, directory, output, error, log, cancellationToken).ConfigureAwait(false) is int adHocExit)
+                {
+                    return adHocExit;
+                }
+
+                loaded = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
+                string[] names = (parsed.GetValue(select) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+                if (loaded.EndpointSources.FirstOrDefault(s => names.Contains(s.Name, StringComparer.OrdinalIgnoreCase)) is { } endpointSource)
+                {
+                    if (names.Length > 1)
+                    {
+                        await error.WriteLineAsync($"error: --select {endpointSource.Name} is a Debezium endpoint, which runs until Ctrl+C; select it alone, and the other sources in another command.").ConfigureAwait(false);
+                        return MedallionCli.UsageError;
+                    }
+
+                    return await ListenAsync(loaded, endpointSource, output, log, cancellationToken).ConfigureAwait(false);
+                }
+
+                (sources, apiSources) = Select(loaded, names);
             }
 
-            (IReadOnlyList<DatabaseSourceDefinition> sources, IReadOnlyList<ApiSourceDefinition> apiSources) = Select(loaded, names);
             bool json = parsed.GetValue(format) == ReportFormat.Json;
             double seconds = parsed.GetValue(interval);
+            if (parsed.GetValue(continuous) && parsed.GetValue(adHoc.Once))
+            {
+                await error.WriteLineAsync("error: --once and --continuous contradict each other; give one of them.").ConfigureAwait(false);
+                return MedallionCli.UsageError;
+            }
+
             if (parsed.GetValue(continuous) && seconds is <= 0 or > 3600)
             {
                 await error.WriteLineAsync($"error: --interval must be between 0 and 3600 seconds, but was {seconds.ToString(CultureInfo.InvariantCulture)}.").ConfigureAwait(false);

@@ -13,5 +13,8 @@ namespace Medallion.Ingestion.Internal;
 /// </param>
 internal sealed record ColumnPlan(string Name, string SourceType, string SelectSql, ValueKind Kind, string StageType, string DuckDbType, string? ConvertSql = null)
 {
+    /// <summary>The source type is one the type map does not know, so its values land as their text (and a warning says so).</summary>
+    public bool KeptAsText { get; init; }
+
     public SourceColumn ToSourceColumn() => new(Name, SourceType, DuckDbType);
 }

@@ -30,6 +30,9 @@ internal static partial class LogMessages
     [LoggerMessage(EventId = 8108, Level = LogLevel.Information, Message = "Source {Source}: table {Table} gained column(s) {Columns} while streaming; the batch ends at {Lsn} and the stream restarts with them")]
     public static partial void StreamRestarted(ILogger logger, string source, string table, System.Collections.Generic.IReadOnlyList<string> columns, NpgsqlTypes.NpgsqlLogSequenceNumber lsn);
 
+    [LoggerMessage(EventId = 8109, Level = LogLevel.Warning, Message = "Source {Source}: column {Column} of table {Table} has type {Type}, which Medallion does not know; it lands in bronze as the text the server prints for it")]
+    public static partial void TypeKeptAsText(ILogger logger, string source, string table, string column, string type);
+
     [LoggerMessage(EventId = 8120, Level = LogLevel.Warning, Message = "Source {Source}: GET {Url} failed ({Error}); attempt {Attempt} in {Delay}")]
     public static partial void HttpRetry(ILogger logger, string source, string url, string error, int attempt, TimeSpan delay);
 

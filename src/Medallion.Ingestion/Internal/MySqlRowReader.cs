@@ -138,15 +138,6 @@ internal sealed class MySqlRowReader : IRowReader
             case ValueKind.Bytes: appender.Append((byte[])_reader.GetValue(ordinal)); break;
             case ValueKind.Date: appender.Append(DateOnly.FromDateTime(_reader.GetDateTime(ordinal))); break;
             case ValueKind.Timestamp or ValueKind.TimestampTz: appender.Append(_reader.GetDateTime(ordinal)); break;
-            case ValueKind.Time:
-                TimeSpan time = _reader.GetTimeSpan(ordinal);
-                if (time < TimeSpan.Zero || time >= TimeSpan.FromDays(1))
-                {
-                    throw new InvalidCastException($"the value {time} is not a time of day, which is all a DuckDB TIME holds");
-                }
-
-                appender.Append(TimeOnly.FromTimeSpan(time));
-                break;
             default: throw new InvalidOperationException($"No MySQL reader for {kind}.");
         }
     }

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -140,13 +139,8 @@ internal sealed class PostgresRowReader : IRowReader
             case ValueKind.Text: appender.AppendUtf8(_exporter.Read<byte[]>(NpgsqlDbType.Bytea)); break;
             case ValueKind.Bytes: appender.Append(_exporter.Read<byte[]>(NpgsqlDbType.Bytea)); break;
             case ValueKind.Date: appender.Append(ToDate(_exporter.Read<int>(NpgsqlDbType.Integer))); break;
-            case ValueKind.Time: appender.Append(_exporter.Read<TimeOnly>(NpgsqlDbType.Time)); break;
             case ValueKind.Timestamp or ValueKind.TimestampTz: appender.Append(ToTimestamp(_exporter.Read<long>(NpgsqlDbType.Bigint))); break;
             case ValueKind.Uuid: appender.Append(_exporter.Read<Guid>(NpgsqlDbType.Uuid)); break;
-            case ValueKind.Interval:
-                NpgsqlInterval interval = _exporter.Read<NpgsqlInterval>(NpgsqlDbType.Interval);
-                appender.Append(string.Create(CultureInfo.InvariantCulture, $"{interval.Months} months {interval.Days} days {interval.Time} microseconds"));
-                break;
             default: throw new InvalidOperationException($"No PostgreSQL reader for {kind}.");
         }
     }

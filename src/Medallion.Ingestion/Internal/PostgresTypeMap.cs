@@ -3,43 +3,69 @@ using System.Globalization;
 namespace Medallion.Ingestion.Internal;
 
 /// <summary>
-/// PostgreSQL column types to DuckDB types. Each mapping keeps every value exactly: integers, floats, booleans,
-/// dates, times, timestamps and UUIDs travel in binary; numerics up to 28 digits as .NET decimals and up to 38
-/// as text cast to DECIMAL(38,s) in DuckDB; wider or unconstrained numerics stay text (VARCHAR) because DuckDB's
-/// DECIMAL stops at 38 digits; intervals keep months, days and microseconds apart; one-dimensional arrays of the
-/// scalar types become LISTs; enums and network types become text. Anything else is refused with a clear error.
+/// PostgreSQL column types to the DuckDB types their values land in, which are also types a Delta table stores, so
+/// bronze never refuses a table for a column's type. Every value is kept exactly: integers, floats, booleans, dates,
+/// timestamps and UUIDs travel in binary; numerics up to 28 digits as .NET decimals and up to 38 as text cast to
+/// DECIMAL(38,s) in DuckDB; wider or unconstrained numerics stay text because DuckDB's DECIMAL stops at 38 digits;
+/// one-dimensional arrays become LISTs. Types that neither DuckDB nor Delta has (time, timetz, interval, money,
+/// network, bit strings, xml, text search, ranges, geometric types, hstore, composites, enums, ...) land as the
+/// text PostgreSQL prints for them (intervals in ISO 8601, money as its number), which casts back without loss.
+/// A type this map does not know (one of an extension) lands as its text too, and is reported as kept as text.
+/// The README's type table says where each one lands; keep both in step.
 /// </summary>
 internal static class PostgresTypeMap
 {
-    /// <summary>Plans one column, or returns null when its type has no faithful mapping.</summary>
+    /// <summary>The session setting that makes PostgreSQL print intervals the way bronze keeps them.</summary>
+    public const string IntervalStyle = "iso_8601";
+
+    /// <summary>Plans one column.</summary>
     /// <param name="name">The column name.</param>
     /// <param name="declared">The declared type text (<c>format_type</c>).</param>
     /// <param name="typeName">The type's <c>pg_type.typname</c> (of the base type for a domain).</param>
-    /// <param name="typeType">The type's <c>pg_type.typtype</c>: b base, e enum, ...</param>
+    /// <param name="typeType">The type's <c>pg_type.typtype</c>: b base, e enum, c composite, r range, m multirange.</param>
     /// <param name="typmod">The type modifier (precision and scale of numerics), -1 when none.</param>
     /// <param name="elementName">For an array, its element's <c>typname</c>.</param>
     /// <param name="elementType">For an array, its element's <c>typtype</c>.</param>
-    public static ColumnPlan? Plan(string name, string declared, string typeName, char typeType, int typmod, string? elementName, char? elementType)
+    /// <param name="fromText">
+    /// The values arrive as PostgreSQL's text (logical replication) rather than in binary COPY: the plan converts that
+    /// text in DuckDB into the same type a COPY gives, except arrays, which stay in PostgreSQL's array text.
+    /// </param>
+    public static ColumnPlan Plan(string name, string declared, string typeName, char typeType, int typmod, string? elementName, char? elementType, bool fromText)
+    {
+        ColumnPlan copy = Copy(name, declared, typeName, typeType, typmod, elementName, elementType);
+        if (!fromText)
+        {
+            return copy;
+        }
+
+        string duckType = elementName is null ? copy.DuckDbType : "VARCHAR";
+        string? convert = duckType != "VARCHAR" ? (copy.Kind == ValueKind.Bytes ? "from_hex(substr({0}, 3))" : $"CAST({{0}} AS {duckType})")
+            // pgoutput prints money in the server's lc_monetary ("-$1,234.56"); the COPY path reads its number instead.
+            : typeName == "money" ? "regexp_replace({0}, '[^0-9.-]', '', 'g')"
+            : null;
+        // The snapshot's COPY must give the text pgoutput sends: the COPY plan's own text where it reads one.
+        string select = copy.Kind == ValueKind.Text && elementName is null ? copy.SelectSql : PostgresSql.QuoteIdentifier(name) + "::text";
+        return copy with { SelectSql = select, Kind = ValueKind.Text, StageType = "VARCHAR", DuckDbType = duckType, ConvertSql = convert };
+    }
+
+    private static ColumnPlan Copy(string name, string declared, string typeName, char typeType, int typmod, string? elementName, char? elementType)
     {
         string q = PostgresSql.QuoteIdentifier(name);
         if (elementName is not null)
         {
-            string? element = ElementType(elementName, elementType ?? 'b', typmod);
-            if (element is null)
-            {
-                return null;
-            }
-
+            string element = ElementType(elementName, elementType ?? 'b', typmod);
             // Elements travel as the text PostgreSQL prints for them, in a JSON array (exact, NULL-preserving),
             // and DuckDB casts each one to the element type.
             string list = "CAST(CAST({0} AS JSON) AS VARCHAR[])";
             string convert = element == "VARCHAR" ? list : $"list_transform({list}, x -> CAST(x AS {element}))";
-            return new ColumnPlan(name, declared, $"array_to_json({q}::text[])::text", ValueKind.Text, "VARCHAR", element + "[]", convert);
-        }
-
-        if (typeType == 'e')
-        {
-            return Text(name, declared, q);
+            string texts = elementName switch
+            {
+                "money" => q + "::numeric[]::text[]",
+                // Their casts to text differ from their output (a netmask added, padding cut); JSON prints the output.
+                "inet" or "cidr" or "bpchar" => q,
+                _ => q + "::text[]",
+            };
+            return new ColumnPlan(name, declared, $"array_to_json({texts})::text", ValueKind.Text, "VARCHAR", element + "[]", convert);
         }
 
         return typeName switch
@@ -52,20 +78,33 @@ internal static class PostgresTypeMap
             "float4" => new ColumnPlan(name, declared, q, ValueKind.Single, "FLOAT", "FLOAT"),
             "float8" => new ColumnPlan(name, declared, q, ValueKind.Double, "DOUBLE", "DOUBLE"),
             "numeric" => Numeric(name, declared, q, typmod),
+            // money's number, without the currency symbol and separators of the server's locale.
+            "money" => new ColumnPlan(name, declared, q + "::numeric::text", ValueKind.Text, "VARCHAR", "VARCHAR"),
             "text" or "varchar" or "bpchar" => new ColumnPlan(name, declared, q, ValueKind.Text, "VARCHAR", "VARCHAR"),
-            "name" or "char" or "citext" or "xml" or "inet" or "cidr" or "macaddr" or "macaddr8" or "bit" or "varbit" => Text(name, declared, q),
             "bytea" => new ColumnPlan(name, declared, q, ValueKind.Bytes, "BLOB", "BLOB"),
             "date" => new ColumnPlan(name, declared, q, ValueKind.Date, "DATE", "DATE"),
-            "time" => new ColumnPlan(name, declared, q, ValueKind.Time, "TIME", "TIME"),
-            "timetz" => new ColumnPlan(name, declared, q + "::text", ValueKind.Text, "VARCHAR", "TIMETZ", "CAST({0} AS TIMETZ)"),
             "timestamp" => new ColumnPlan(name, declared, q, ValueKind.Timestamp, "TIMESTAMP", "TIMESTAMP"),
             "timestamptz" => new ColumnPlan(name, declared, q, ValueKind.TimestampTz, "TIMESTAMPTZ", "TIMESTAMPTZ"),
-            "interval" => new ColumnPlan(name, declared, q, ValueKind.Interval, "VARCHAR", "INTERVAL", "CAST({0} AS INTERVAL)"),
             "uuid" => new ColumnPlan(name, declared, q, ValueKind.Uuid, "UUID", "UUID"),
             "json" or "jsonb" => new ColumnPlan(name, declared, q + "::text", ValueKind.Text, "VARCHAR", "JSON", "CAST({0} AS JSON)"),
-            _ => null,
+            // inet's cast to text adds the netmask its output leaves out; format prints the output (pgoutput's text).
+            "inet" or "cidr" => new ColumnPlan(name, declared, $"nullif(format('%s', {q}), '')", ValueKind.Text, "VARCHAR", "VARCHAR"),
+            _ when typeType is 'e' or 'c' or 'r' or 'm' || s_textTypes.Contains(typeName) => Text(name, declared, q),
+            _ => Text(name, declared, q) with { KeptAsText = true },
         };
     }
+
+    // Built-in (and contrib) types that land as their text on purpose: neither DuckDB nor Delta has them, or (name,
+    // "char") their text is all they are. Times and intervals included: Delta has no time-of-day or interval type.
+    private static readonly System.Collections.Generic.HashSet<string> s_textTypes =
+    [
+        "name", "char", "citext", "xml", "time", "timetz", "interval", "jsonpath", "refcursor", "int2vector", "oidvector",
+        "macaddr", "macaddr8", "bit", "varbit",
+        "tsvector", "tsquery", "point", "line", "lseg", "box", "path", "polygon", "circle",
+        "pg_lsn", "pg_snapshot", "txid_snapshot", "xid", "xid8", "cid", "tid",
+        "regclass", "regproc", "regprocedure", "regoper", "regoperator", "regtype", "regconfig", "regdictionary",
+        "regnamespace", "regrole", "regcollation", "aclitem", "hstore",
+    ];
 
     private static ColumnPlan Text(string name, string declared, string quoted) =>
         new(name, declared, quoted + "::text", ValueKind.Text, "VARCHAR", "VARCHAR");
@@ -106,24 +145,23 @@ internal static class PostgresTypeMap
         return ((packed >> 16) & 0xffff, scale >= 0x400 ? scale - 0x800 : scale);
     }
 
-    private static string? ElementType(string elementName, char elementType, int typmod) => elementType == 'e'
+    // Elements of any other type keep their text, as the scalar does.
+    private static string ElementType(string elementName, char elementType, int typmod) => elementType != 'b'
         ? "VARCHAR"
         : elementName switch
         {
             "bool" => "BOOLEAN",
             "int2" => "SMALLINT",
             "int4" => "INTEGER",
-            "int8" => "BIGINT",
+            "int8" or "oid" => "BIGINT",
             "float4" => "FLOAT",
             "float8" => "DOUBLE",
             "numeric" => DecimalType(typmod) ?? "VARCHAR",
-            "text" or "varchar" or "bpchar" or "name" or "citext" => "VARCHAR",
             "date" => "DATE",
-            "time" => "TIME",
             "timestamp" => "TIMESTAMP",
             "timestamptz" => "TIMESTAMPTZ",
             "uuid" => "UUID",
             "json" or "jsonb" => "JSON",
-            _ => null,
+            _ => "VARCHAR",
         };
 }

@@ -29,10 +29,6 @@ internal static class SourceErrors
         new(ErrorCode.SourceColumnNotFound,
             $"Source '{source}': {role} column '{column}' does not exist in table '{table}'.\nHelp: the table has the columns {string.Join(", ", columns)}.");
 
-    public static MedallionException TypeNotSupported(string source, string table, string column, string type) =>
-        new(ErrorCode.SourceTypeNotSupported,
-            $"Source '{source}': column '{column}' of table '{table}' has type '{type}', which has no faithful DuckDB type.\nHelp: read the table through a view that leaves the column out or casts it (for example to text).");
-
     public static MedallionException ReadFailed(string source, string table, string column, Exception inner) =>
         new(ErrorCode.SourceReadFailed,
             $"Source '{source}': reading column '{column}' of table '{table}' failed: {inner.Message}\nHelp: the value cannot be represented in its DuckDB type; read the table through a view that casts the column.",

@@ -16,12 +16,9 @@ internal enum ValueKind
     Text,
     Bytes,
     Date,
-    Time,
     /// <summary>A timestamp without time zone, kept as written.</summary>
     Timestamp,
     /// <summary>An instant, read in UTC.</summary>
     TimestampTz,
     Uuid,
-    /// <summary>A PostgreSQL interval, staged as text (months, days, microseconds) and cast to INTERVAL.</summary>
-    Interval,
 }

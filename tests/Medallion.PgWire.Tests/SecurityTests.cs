@@ -215,7 +215,11 @@ public sealed class SecurityTests(LakehouseFixture fixture)
 
         // Past logging in, into the query, which runs for hours unless stopped.
         await Task.Delay(TimeSpan.FromSeconds(1));
-        Assert.False(psql.HasExited, await psql.StandardError.ReadToEndAsync());
+        if (psql.HasExited)
+        {
+            Assert.Fail("psql ended before it was killed: " + await psql.StandardError.ReadToEndAsync());
+        }
+
         psql.Kill();
         await psql.WaitForExitAsync();
 

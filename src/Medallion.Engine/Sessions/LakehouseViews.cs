@@ -57,7 +57,7 @@ internal sealed class LakehouseViews
             return known.Version;
         }
 
-        var delta = new DeltaTable(table.Store, new DuckDbParquetHandler(connection));
+        DeltaTable delta = StorageResolver.OpenTable(table.Store, connection);
         Snapshot snapshot = await delta.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

@@ -13,7 +13,6 @@ using Medallion.Engine;
 using Medallion.Engine.Delta;
 using Medallion.Engine.Sessions;
 using Medallion.Pipelines;
-using Medallion.Pipelines.Internal;
 using Medallion.Storage;
 
 namespace Medallion.Cli.Browsing;

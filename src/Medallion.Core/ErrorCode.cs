@@ -99,6 +99,8 @@ public enum ErrorCode
     StorageIoFailed = 5003,
     /// <summary>An object key is not a valid relative key (absolute, empty segment, or <c>..</c>).</summary>
     StorageInvalidKey = 5004,
+    /// <summary>A table location is a URI whose scheme no object store supports yet (e.g. <c>s3://</c> before the S3 store exists).</summary>
+    StorageUnsupportedLocation = 5005,
     /// <summary>A project file (<c>medallion.yml</c>, a source or a model config) is not valid YAML or has the wrong shape.</summary>
     ProjectFileInvalid = 6001,
     /// <summary>No <c>medallion.yml</c> was found where a project was expected.</summary>

@@ -43,8 +43,10 @@ public sealed partial class DeltaTable
         return new ScanPlan(snapshot, files, DescribeColumns(snapshot), filter, skipped);
     }
 
-    internal static List<ScanColumn> DescribeColumns(Snapshot snapshot)
+    /// <summary>The columns of <paramref name="snapshot"/>'s schema as data files and partition values hold them (physical names and types under column mapping).</summary>
+    public static List<ScanColumn> DescribeColumns(Snapshot snapshot)
     {
+        ArgumentNullException.ThrowIfNull(snapshot);
         var partitions = new HashSet<string>(snapshot.PartitionColumns, StringComparer.OrdinalIgnoreCase);
         var columns = new List<ScanColumn>(snapshot.Schema.Fields.Count);
         foreach (StructField field in snapshot.Schema.Fields)

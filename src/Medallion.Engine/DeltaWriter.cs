@@ -50,8 +50,8 @@ public sealed partial class DeltaWriter
     /// <summary>How many times an operation that lost a race to a conflicting commit is re-run on the new version (default 0: report the conflict).</summary>
     public int ConflictRetries { get; init; }
 
-    /// <summary>Opens the table kernel for a local path (with checkpoint reading over DuckDB).</summary>
-    internal DeltaTable OpenTable(string path) => new(new LocalObjectStore(Path.GetFullPath(path)), _parquetReader);
+    /// <summary>Opens the table kernel for a location (with checkpoint reading over DuckDB).</summary>
+    internal DeltaTable OpenTable(string path) => StorageResolver.OpenTable(path, _parquetReader);
 
     /// <summary>
     /// The newest snapshot, or null when there is no table at the path yet. The last snapshot this writer saw of the

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Medallion.Catalog;
-using Medallion.Pipelines.Internal;
 
 namespace Medallion.Pipelines;
 

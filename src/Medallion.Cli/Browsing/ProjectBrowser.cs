@@ -9,10 +9,10 @@ using Medallion.Delta;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Engine.Delta;
 using Medallion.Engine.Sessions;
 using Medallion.Pipelines;
-using Medallion.Pipelines.Internal;
 using Medallion.Storage;
 
 namespace Medallion.Cli.Browsing;
@@ -372,9 +372,9 @@ internal sealed class ProjectBrowser : IAsyncDisposable
             : null;
 
     private DeltaTable? OpenDelta(string location) =>
-        !location.Contains("://", StringComparison.Ordinal) && Directory.Exists(Path.Combine(location, "_delta_log"))
+        !StorageResolver.IsUri(location) && Directory.Exists(Path.Combine(location, "_delta_log"))
         && Directory.EnumerateFiles(Path.Combine(location, "_delta_log"), "*.json").Any()
-            ? new DeltaTable(new LocalObjectStore(location), new DuckDbParquetHandler(_connection))
+            ? StorageResolver.OpenTable(location, _connection)
             : null;
 
     private async Task<long?> RowsAtAsync(DeltaTable table, long version, CancellationToken cancellationToken)

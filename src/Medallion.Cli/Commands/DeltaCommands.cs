@@ -17,6 +17,7 @@ using Medallion.Delta.ChangeDataFeed;
 using Medallion.Delta.Scans;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Engine.Delta;
 using Medallion.Storage;
 
@@ -369,16 +370,16 @@ internal static class DeltaCommands
 
         public static TableSession Open(string path)
         {
-            string full = Path.GetFullPath(path);
-            if (!Directory.Exists(full))
+            IObjectStore store = StorageResolver.OpenStore(path);
+            if (!Directory.Exists(store.Location))
             {
                 throw new MedallionException(ErrorCode.DeltaTableNotFound,
-                    $"No Delta table at '{full}': the directory does not exist.\nHelp: check the path; a Delta table is a directory with a '_delta_log' folder.");
+                    $"No Delta table at '{store.Location}': the directory does not exist.\nHelp: check the path; a Delta table is a directory with a '_delta_log' folder.");
             }
 
             var connection = new DuckDbConnection();
             connection.Open();
-            return new TableSession(new DeltaTable(new LocalObjectStore(full), new DuckDbParquetHandler(connection)), connection);
+            return new TableSession(StorageResolver.OpenTable(store, connection), connection);
         }
 
         public async Task<Snapshot> SnapshotAsync(long? version, string? timestamp, CancellationToken cancellationToken)

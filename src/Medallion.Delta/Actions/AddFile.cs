@@ -15,7 +15,7 @@ namespace Medallion.Delta.Actions;
 /// <param name="DeletionVector">The rows of the data file this logical file excludes, if any.</param>
 /// <param name="BaseRowId">Row tracking: the row id of the first row.</param>
 /// <param name="DefaultRowCommitVersion">Row tracking: the version that first added the path.</param>
-internal sealed record AddFile(
+public sealed record AddFile(
     string Path,
     IReadOnlyDictionary<string, string?> PartitionValues,
     long Size,
@@ -27,7 +27,7 @@ internal sealed record AddFile(
     long? BaseRowId,
     long? DefaultRowCommitVersion) : DeltaAction
 {
-    public static AddFile Parse(JsonElement e) => new(
+    internal static AddFile Parse(JsonElement e) => new(
         e.RequiredString("path"),
         e.StringMap("partitionValues"),
         e.Long("size") ?? 0,

@@ -9,12 +9,12 @@ namespace Medallion.Delta.Actions;
 /// <param name="Offset">Where in the file the DV starts (its size prefix); <see langword="null"/> for inline DVs.</param>
 /// <param name="SizeInBytes">The size of the serialized bitmap (before z85 encoding when inline).</param>
 /// <param name="Cardinality">How many rows the DV deletes.</param>
-internal sealed record DeletionVectorDescriptor(string StorageType, string PathOrInlineDv, int? Offset, int SizeInBytes, long Cardinality)
+public sealed record DeletionVectorDescriptor(string StorageType, string PathOrInlineDv, int? Offset, int SizeInBytes, long Cardinality)
 {
     /// <summary>The derived <c>uniqueId</c>: storage type and path, plus <c>@offset</c> when there is an offset.</summary>
     public string UniqueId => Offset is int o ? $"{StorageType}{PathOrInlineDv}@{o}" : StorageType + PathOrInlineDv;
 
-    public static DeletionVectorDescriptor Parse(JsonElement e) => new(
+    internal static DeletionVectorDescriptor Parse(JsonElement e) => new(
         e.RequiredString("storageType"),
         e.RequiredString("pathOrInlineDv"),
         e.Int("offset"),

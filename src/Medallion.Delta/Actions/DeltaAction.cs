@@ -1,4 +1,10 @@
 namespace Medallion.Delta.Actions;
 
 /// <summary>One action of the Delta log (a line of a commit file or a row of a checkpoint).</summary>
-internal abstract record DeltaAction;
+/// <remarks>The action kinds are the protocol's; only this library derives from it.</remarks>
+public abstract record DeltaAction
+{
+    private protected DeltaAction()
+    {
+    }
+}

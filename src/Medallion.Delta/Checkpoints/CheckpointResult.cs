@@ -6,4 +6,4 @@ namespace Medallion.Delta.Checkpoints;
 /// <param name="Actions">Rows (actions) in the checkpoint.</param>
 /// <param name="AddFiles">Live files in the checkpoint.</param>
 /// <param name="SizeBytes">The checkpoint file's size.</param>
-internal sealed record CheckpointResult(long Version, string Key, int Actions, int AddFiles, long SizeBytes);
+public sealed record CheckpointResult(long Version, string Key, int Actions, int AddFiles, long SizeBytes);

@@ -20,8 +20,9 @@ namespace Medallion.Delta.Checkpoints;
 /// hint, so a crash in between leaves a valid checkpoint that listing still finds; a crash while writing it leaves
 /// no checkpoint file at all, since the store replaces objects atomically.
 /// </summary>
-internal static class CheckpointWriter
+public static class CheckpointWriter
 {
+    /// <summary>Commits between checkpoints when <c>delta.checkpointInterval</c> is not set (10).</summary>
     public const int DefaultInterval = 10;
 
     /// <summary>The checkpoint interval of a table (<c>delta.checkpointInterval</c>, default 10 commits).</summary>
@@ -30,8 +31,17 @@ internal static class CheckpointWriter
     /// <summary>Whether a commit of <paramref name="version"/> should be followed by a checkpoint.</summary>
     public static bool IsDue(long version, Metadata metadata) => version > 0 && version % Interval(metadata) == 0;
 
-    public static async Task<CheckpointResult> WriteAsync(IObjectStore store, IParquetFileWriter writer, Snapshot snapshot, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Writes the checkpoint of <paramref name="snapshot"/> with <paramref name="writer"/>, then the <c>_last_checkpoint</c> hint.</summary>
+    /// <param name="store">The table's store.</param>
+    /// <param name="writer">Writes the checkpoint's Parquet file.</param>
+    /// <param name="snapshot">The snapshot to checkpoint; its version names the checkpoint.</param>
+    /// <param name="now">The time tombstones are measured against (expired ones are left out).</param>
+    /// <param name="cancellationToken">Cancels the write; the hint is written only after the checkpoint.</param>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaCheckpointFailed"/> when the checkpoint could not be written.</exception>
+    public static async Task<CheckpointResult> WriteAsync(IObjectStore store, IParquetFileWriter writer, Snapshot snapshot, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(writer);
         var rows = new List<string>(snapshot.Files.Count + 8)
         {
@@ -104,8 +114,10 @@ internal static class CheckpointWriter
     /// before it, so the oldest remaining version is always a checkpoint and every later version stays readable.
     /// </summary>
     /// <returns>The keys deleted.</returns>
-    public static async Task<List<string>> CleanupExpiredLogsAsync(IObjectStore store, Metadata metadata, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<List<string>> CleanupExpiredLogsAsync(IObjectStore store, Metadata metadata, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(metadata);
         TimeSpan retention = RetentionDuration.FromProperty(metadata.Configuration, "delta.logRetentionDuration", RetentionDuration.DefaultLogRetention);
         DateTimeOffset cutoff = now - retention;
         List<LogFile> files = await LogSegmentBuilder.ListAsync(store, null, null, cancellationToken).ConfigureAwait(false);

@@ -18,12 +18,13 @@ namespace Medallion.Delta.DeletionVectors;
 /// The file must be written (<see cref="WriteAsync"/>) before the commit that references it; if the commit never
 /// happens the file is an orphan that VACUUM removes, since no version references it.
 /// </remarks>
-internal sealed class DeletionVectorFileBuilder
+public sealed class DeletionVectorFileBuilder
 {
     private const byte FormatVersion = 1;
     private readonly ArrayBufferWriter<byte> _bytes = new(256);
     private readonly string _encodedId;
 
+    /// <summary>Starts a DV file named by a new random uuid.</summary>
     public DeletionVectorFileBuilder()
         : this(Guid.NewGuid())
     {
@@ -61,7 +62,8 @@ internal sealed class DeletionVectorFileBuilder
     }
 
     /// <summary>Writes the file (put-if-absent: a uuid never names two files).</summary>
-    public async Task WriteAsync(IObjectStore store, CancellationToken cancellationToken)
+    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageObjectAlreadyExists"/> when a file with this name exists.</exception>
+    public async Task WriteAsync(IObjectStore store, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         if (!await store.PutIfAbsentAsync(Key, _bytes.WrittenMemory, cancellationToken).ConfigureAwait(false))

@@ -13,10 +13,14 @@ namespace Medallion.Delta.DeletionVectors;
 /// z85 text, on disk by uuid (<c>u</c>) or by absolute path (<c>p</c>) from the DV file, whose entry is a
 /// big-endian size, the bitmap and a big-endian CRC-32 of the bitmap.
 /// </summary>
-internal static class DeletionVectorReader
+public static class DeletionVectorReader
 {
-    public static async Task<long[]> ReadAsync(IObjectStore store, DeletionVectorDescriptor dv, string dataFile, CancellationToken cancellationToken)
+    /// <summary>Reads the sorted row indexes <paramref name="dv"/> deletes from <paramref name="dataFile"/> (named in errors).</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaCorruptLogFile"/> when the deletion vector is missing, truncated or fails its checksum.</exception>
+    public static async Task<long[]> ReadAsync(IObjectStore store, DeletionVectorDescriptor dv, string dataFile, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(dv);
         try
         {
             long[] rows;
@@ -70,8 +74,10 @@ internal static class DeletionVectorReader
     }
 
     /// <summary>The store key of an on-disk DV: <c>&lt;prefix&gt;/deletion_vector_&lt;uuid&gt;.bin</c> or the absolute path made relative.</summary>
-    internal static string ResolveKey(IObjectStore store, DeletionVectorDescriptor dv)
+    public static string ResolveKey(IObjectStore store, DeletionVectorDescriptor dv)
     {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(dv);
         switch (dv.StorageType)
         {
             case "u":

@@ -16,7 +16,8 @@ public sealed class ScanFile
         Stats = stats;
     }
 
-    internal AddFile Add { get; }
+    /// <summary>The <c>add</c> action of this file, as the log holds it.</summary>
+    public AddFile Add { get; }
 
     internal FileStatistics? Stats { get; }
 

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 namespace Medallion.Delta.Schema;
 
 /// <summary>Applies column mapping to types: the physical form of a logical type.</summary>
-internal static class ColumnMapping
+public static class ColumnMapping
 {
     /// <summary>The type with every nested struct field renamed to its physical name (unchanged when mapping is off).</summary>
     public static DeltaType ToPhysical(DeltaType type, ColumnMappingMode mode)

@@ -6,9 +6,10 @@ using System.Text.Json;
 namespace Medallion.Delta.Schema;
 
 /// <summary>Parses Delta schema JSON (the <c>schemaString</c> of <c>metaData</c>).</summary>
-internal static class SchemaParser
+public static class SchemaParser
 {
     /// <summary>Parses a schema string; <paramref name="context"/> names the table for errors.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaCorruptLogFile"/> when the schema is not valid Delta schema JSON.</exception>
     public static StructType Parse(string schemaString, string context)
     {
         try

@@ -12,17 +12,17 @@ namespace Medallion.Delta.Transactions;
 /// per line, each line an object with a single key naming the action. Optional fields that are unset are left
 /// out rather than written as <c>null</c>, except partition values, where <c>null</c> is a null partition.
 /// </summary>
-internal static class ActionSerializer
+public static class ActionSerializer
 {
     /// <summary>
     /// Log JSON keeps text readable as Spark's writer does: <c>&lt;</c>, <c>&gt;</c>, <c>&amp;</c>, <c>'</c> and non-ASCII
     /// stay as they are (the default encoder would write <c>\u003C</c>, which is valid but unlike every other engine's logs).
     /// Quotes, backslashes and control characters are still escaped, so the JSON stays valid.
     /// </summary>
-    internal static readonly JsonWriterOptions WriterOptions = new() { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    public static readonly JsonWriterOptions WriterOptions = new() { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Serializes the actions of one commit, each line ending in <c>\n</c>.</summary>
-    public static byte[] Serialize(IEnumerable<DeltaAction> actions)
+    internal static byte[] Serialize(IEnumerable<DeltaAction> actions)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
         foreach (DeltaAction action in actions)
@@ -39,7 +39,7 @@ internal static class ActionSerializer
     }
 
     /// <summary>One action as a single JSON line without the newline.</summary>
-    public static string SerializeLine(DeltaAction action)
+    internal static string SerializeLine(DeltaAction action)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
@@ -279,6 +279,7 @@ internal static class ActionSerializer
     /// <summary>Encodes a path relative to the table root as the URI the log stores: each segment percent-encoded once.</summary>
     public static string EncodePath(string relativePath)
     {
+        ArgumentNullException.ThrowIfNull(relativePath);
         string[] segments = relativePath.Split('/');
         for (int i = 0; i < segments.Length; i++)
         {
@@ -290,7 +291,7 @@ internal static class ActionSerializer
     }
 
     /// <summary>Re-parses a JSON object written by <paramref name="write"/> into a detached element.</summary>
-    public static JsonElement BuildObject(Action<Utf8JsonWriter> write)
+    internal static JsonElement BuildObject(Action<Utf8JsonWriter> write)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))

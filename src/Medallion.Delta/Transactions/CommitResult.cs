@@ -4,4 +4,4 @@ namespace Medallion.Delta.Transactions;
 /// <param name="Version">The version committed, or the existing version when nothing had to be committed.</param>
 /// <param name="Committed">False when the application transaction (<c>txn</c>) was already committed, so the write was a no-op.</param>
 /// <param name="Attempts">How many put-if-absent attempts it took (1 without contention).</param>
-internal sealed record CommitResult(long Version, bool Committed, int Attempts);
+public sealed record CommitResult(long Version, bool Committed, int Attempts);

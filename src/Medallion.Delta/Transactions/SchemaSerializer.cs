@@ -1,3 +1,4 @@
+using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.Text;
@@ -7,10 +8,12 @@ using Medallion.Delta.Schema;
 namespace Medallion.Delta.Transactions;
 
 /// <summary>Writes a schema as Delta schema JSON (PROTOCOL.md "Schema Serialization Format"), the <c>schemaString</c> of <c>metaData</c>.</summary>
-internal static class SchemaSerializer
+public static class SchemaSerializer
 {
+    /// <summary>The schema as the <c>schemaString</c> of a <c>metaData</c> action.</summary>
     public static string Serialize(StructType schema)
     {
+        ArgumentNullException.ThrowIfNull(schema);
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var w = new Utf8JsonWriter(buffer, ActionSerializer.WriterOptions))
         {
@@ -75,7 +78,7 @@ internal static class SchemaSerializer
     }
 
     /// <summary>True when any field at any depth satisfies <paramref name="predicate"/>.</summary>
-    public static bool AnyField(DeltaType type, System.Func<StructField, bool> predicate)
+    internal static bool AnyField(DeltaType type, System.Func<StructField, bool> predicate)
     {
         switch (type)
         {
@@ -99,7 +102,7 @@ internal static class SchemaSerializer
     }
 
     /// <summary>True when the type or any nested type is <paramref name="name"/>.</summary>
-    public static bool UsesPrimitive(DeltaType type, string name) => type switch
+    internal static bool UsesPrimitive(DeltaType type, string name) => type switch
     {
         PrimitiveType p => p.Name == name,
         StructType s => AnyFieldType(s.Fields, name),

@@ -25,15 +25,28 @@ namespace Medallion.Delta.Transactions;
 /// Guarantees: a commit file is complete or absent (the store's put-if-absent is atomic); the same <c>txn</c>
 /// application version never commits twice; a failed or cancelled commit leaves the table version unchanged.
 /// Not thread-safe: one transaction belongs to one operation.
+/// <para>
+/// Use (as delta-kernel-rs's <c>Transaction</c>): create it on the snapshot the operation read (or
+/// <see langword="null"/> to create a table), record what was read in <see cref="Reads"/>, add the actions
+/// (<see cref="Add(AddFile)"/>, <see cref="Remove"/>, <see cref="UpdateMetadata"/>, ...), then
+/// <see cref="CommitAsync"/>: it returns the committed version, or throws a conflict that names the winning commit.
+/// Data files must be in the store before the commit that adds them; the kernel writes only the log.
+/// </para>
 /// </remarks>
-internal sealed class Transaction
+public sealed class Transaction
 {
+    /// <summary>How many versions a commit tries before giving up when other writers keep winning (25).</summary>
     public const int DefaultMaxAttempts = 25;
     private readonly List<DeltaAction> _actions = [];
     private readonly HashSet<string> _removedPaths = new(StringComparer.Ordinal);
     private Metadata? _newMetadata;
     private Txn? _txn;
 
+    /// <summary>Starts a transaction on <paramref name="table"/> that read <paramref name="readSnapshot"/>.</summary>
+    /// <param name="table">The table to commit to.</param>
+    /// <param name="readSnapshot">The snapshot the operation read, or <see langword="null"/> when it creates the table.</param>
+    /// <param name="isolation">How strictly concurrent winners are checked against what this transaction read.</param>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaUnsupportedWriterFeature"/> when the table needs a writer feature this writer does not support.</exception>
     public Transaction(DeltaTable table, Snapshot? readSnapshot, DeltaIsolationLevel isolation = DeltaIsolationLevel.WriteSerializable)
     {
         ArgumentNullException.ThrowIfNull(table);
@@ -46,16 +59,22 @@ internal sealed class Transaction
         }
     }
 
+    /// <summary>The table this transaction commits to.</summary>
     public DeltaTable Table { get; }
 
+    /// <summary>The snapshot the operation read; <see langword="null"/> when it creates the table.</summary>
     public Snapshot? ReadSnapshot { get; }
 
+    /// <summary>The version of <see cref="ReadSnapshot"/>, or -1 when the table is being created.</summary>
     public long ReadVersion => ReadSnapshot?.Version ?? -1;
 
+    /// <summary>How strictly concurrent winners are checked against what this transaction read.</summary>
     public DeltaIsolationLevel Isolation { get; }
 
+    /// <summary>What the operation read; a concurrent commit that changed it is a conflict.</summary>
     public ReadSet Reads { get; } = new();
 
+    /// <summary>How many versions a commit tries before giving up (default <see cref="DefaultMaxAttempts"/>).</summary>
     public int MaxAttempts { get; init; } = DefaultMaxAttempts;
 
     /// <summary>The clock for commit timestamps and tombstones (ms since the epoch); replaceable in tests.</summary>
@@ -64,13 +83,17 @@ internal sealed class Transaction
     /// <summary>The metadata this transaction commits under: the new one if it changes it, else the read one.</summary>
     public Metadata? Metadata => _newMetadata ?? ReadSnapshot?.Metadata;
 
+    /// <summary>The actions added so far, in order (without the protocol, metadata and <c>txn</c> lines the commit adds).</summary>
     public IReadOnlyList<DeltaAction> Actions => _actions;
 
-    public void Add(AddFile add) => _actions.Add(add);
+    /// <summary>Adds a data file (already written to the store) to the table in this commit.</summary>
+    public void Add(AddFile add) => _actions.Add(add ?? throw new ArgumentNullException(nameof(add)));
 
-    public void Add(AddCdcFile cdc) => _actions.Add(cdc);
+    /// <summary>Adds a change data file (already written to the store) to this commit.</summary>
+    public void Add(AddCdcFile cdc) => _actions.Add(cdc ?? throw new ArgumentNullException(nameof(cdc)));
 
     /// <summary>Sets the configuration of a metadata domain in this commit; a domain appears at most once per commit.</summary>
+    /// <exception cref="InvalidOperationException">The domain is already set in this commit.</exception>
     public void Add(DomainMetadata domain)
     {
         ArgumentNullException.ThrowIfNull(domain);
@@ -111,12 +134,24 @@ internal sealed class Transaction
     /// Commits with <paramref name="operation"/> as the <c>commitInfo</c> operation. Returns without writing when the
     /// application transaction set with <see cref="SetApplicationTransaction"/> is already committed.
     /// </summary>
+    /// <param name="operation">The operation name recorded in <c>commitInfo</c> (e.g. <c>WRITE</c>, <c>MERGE</c>).</param>
+    /// <param name="parameters">The <c>operationParameters</c> of <c>commitInfo</c>.</param>
+    /// <param name="metrics">The <c>operationMetrics</c> of <c>commitInfo</c> (see <see cref="Metric"/>).</param>
+    /// <param name="cancellationToken">Cancels the commit; a cancelled commit leaves the table version unchanged.</param>
+    /// <exception cref="MedallionException">
+    /// <see cref="ErrorCode.DeltaConcurrentModification"/> when a concurrent commit conflicts with what this transaction read or
+    /// removes (transient: run the operation again); <see cref="ErrorCode.DeltaTableAlreadyExists"/> when another writer created
+    /// the table first; <see cref="ErrorCode.DeltaCommitRetriesExhausted"/> after <see cref="MaxAttempts"/> lost races;
+    /// <see cref="ErrorCode.DeltaOperationNotAllowed"/> when it would remove data from an append-only table.
+    /// </exception>
     public async Task<CommitResult> CommitAsync(
         string operation,
         IReadOnlyDictionary<string, string> parameters,
         IReadOnlyDictionary<string, string> metrics,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(metrics);
         ArgumentException.ThrowIfNullOrEmpty(operation);
         if (_txn is { } txn && IsApplicationTransactionCommitted(txn.AppId, txn.Version))
         {

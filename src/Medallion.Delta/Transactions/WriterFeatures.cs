@@ -10,8 +10,9 @@ namespace Medallion.Delta.Transactions;
 /// Protocol honesty for writers (PROTOCOL.md "Protocol Evolution", "Table Features"): which writer features this
 /// writer supports, the lowest protocol a table's metadata needs, and the refusal to write tables that need more.
 /// </summary>
-internal static class WriterFeatures
+public static class WriterFeatures
 {
+    /// <summary>The highest writer protocol version this writer supports (7: table features).</summary>
     public const int MaxWriterVersion = 7;
 
     /// <summary>
@@ -33,8 +34,14 @@ internal static class WriterFeatures
     };
 
     /// <summary>Throws unless this writer can write the table with <paramref name="protocol"/> and <paramref name="schema"/>.</summary>
+    /// <param name="protocol">The table's protocol.</param>
+    /// <param name="schema">The table's schema (legacy features in use are found there).</param>
+    /// <param name="location">The table location, for the message.</param>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaUnsupportedWriterFeature"/> when the table needs a writer version or feature this writer does not support.</exception>
     public static void EnsureWritable(Protocol protocol, StructType schema, string location)
     {
+        ArgumentNullException.ThrowIfNull(protocol);
+        ArgumentNullException.ThrowIfNull(schema);
         if (protocol.MinWriterVersion > MaxWriterVersion || protocol.MinWriterVersion < 1)
         {
             throw new MedallionException(ErrorCode.DeltaUnsupportedWriterFeature,
@@ -78,7 +85,7 @@ internal static class WriterFeatures
     /// <paramref name="writesDomainMetadata"/> adds the <c>domainMetadata</c> writer feature a commit with
     /// <c>domainMetadata</c> actions needs.
     /// </summary>
-    public static Protocol Required(Metadata metadata, StructType schema, Protocol? current, bool writesDomainMetadata = false)
+    internal static Protocol Required(Metadata metadata, StructType schema, Protocol? current, bool writesDomainMetadata = false)
     {
         var features = new SortedSet<string>(StringComparer.Ordinal);
         if (writesDomainMetadata)
@@ -262,10 +269,11 @@ internal static class WriterFeatures
         return result;
     }
 
+    /// <summary>Whether the table property <paramref name="key"/> of <paramref name="config"/> is <c>true</c> (case-insensitive), as Delta reads boolean properties.</summary>
     public static bool IsTrue(IReadOnlyDictionary<string, string?> config, string key) =>
         config.TryGetValue(key, out string? v) && string.Equals(v, "true", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>A table property as an integer, or <paramref name="fallback"/> when absent or invalid.</summary>
+    /// <summary>A table property as a positive integer, or <paramref name="fallback"/> when absent, invalid or not positive.</summary>
     public static int IntProperty(IReadOnlyDictionary<string, string?> config, string key, int fallback) =>
         config.TryGetValue(key, out string? v) && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : fallback;
 }

@@ -50,5 +50,5 @@ public sealed class DirectoryTableLocator : ITableLocator
     }
 
     private static LakehouseTable Table(string namespaceName, string name, string directory) =>
-        new(namespaceName, name, new LocalObjectStore(directory));
+        new(namespaceName, name, StorageResolver.OpenStore(directory));
 }

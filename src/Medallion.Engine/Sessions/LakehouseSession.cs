@@ -201,7 +201,7 @@ public sealed class LakehouseSession : IAsyncDisposable
         }
 
         object? value = await ParsedStatement.EvaluateAsync(_metadata, reference.AtExpression!, cancellationToken).ConfigureAwait(false);
-        var delta = new DeltaTable(table.Store, new DuckDbParquetHandler(_metadata));
+        DeltaTable delta = StorageResolver.OpenTable(table.Store, _metadata);
         switch (reference.AtUnit?.ToUpperInvariant())
         {
             case "VERSION" when value is sbyte or short or int or long or byte or ushort or uint or ulong or Int128 or decimal:
@@ -226,7 +226,7 @@ public sealed class LakehouseSession : IAsyncDisposable
             return view;
         }
 
-        var delta = new DeltaTable(table.Store, new DuckDbParquetHandler(_metadata));
+        DeltaTable delta = StorageResolver.OpenTable(table.Store, _metadata);
         var snapshot = await delta.GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
         string scan = DeltaScanSql.Build(await delta.PlanScanAsync(snapshot, cancellationToken: cancellationToken).ConfigureAwait(false));
         using DuckDbCommand command = _connection.CreateCommand();

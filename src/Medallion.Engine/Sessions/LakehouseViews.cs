@@ -17,7 +17,7 @@ namespace Medallion.Engine.Sessions;
 /// newer version, under a lock, so concurrent sessions never race on the same DDL.
 /// </summary>
 #pragma warning disable CA1001 // The semaphore never allocates a wait handle (no AvailableWaitHandle), so it holds nothing to dispose; the views live as long as their database.
-internal sealed class LakehouseViews
+public sealed class LakehouseViews
 #pragma warning restore CA1001
 {
     private static readonly ConditionalWeakTable<DuckDbDatabase, LakehouseViews> s_byDatabase = [];
@@ -28,6 +28,7 @@ internal sealed class LakehouseViews
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Dictionary<string, (long Version, long CheckedAt)> _versions = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The views of <paramref name="database"/>, shared by every session and model run on it.</summary>
     public static LakehouseViews For(DuckDbDatabase database) => s_byDatabase.GetValue(database, _ => new LakehouseViews());
 
     /// <summary>Makes the view of <paramref name="table"/> show its latest version; returns that version.</summary>
@@ -38,8 +39,10 @@ internal sealed class LakehouseViews
     /// once later checkpoints exist, so the snapshot is still loaded when the last full check is older than
     /// <see cref="s_fullCheckInterval"/>.
     /// </remarks>
-    public async Task<long> EnsureLatestAsync(LakehouseTable table, DuckDbConnection connection, CancellationToken cancellationToken)
+    public async Task<long> EnsureLatestAsync(LakehouseTable table, DuckDbConnection connection, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(connection);
         (long Version, long CheckedAt) known;
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -57,7 +60,7 @@ internal sealed class LakehouseViews
             return known.Version;
         }
 
-        var delta = new DeltaTable(table.Store, new DuckDbParquetHandler(connection));
+        DeltaTable delta = StorageResolver.OpenTable(table.Store, connection);
         Snapshot snapshot = await delta.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

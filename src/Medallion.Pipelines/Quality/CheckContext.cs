@@ -5,7 +5,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.DuckDb;
-using Medallion.Pipelines.Internal;
 
 namespace Medallion.Pipelines.Quality;
 

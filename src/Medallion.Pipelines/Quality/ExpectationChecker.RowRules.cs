@@ -102,7 +102,7 @@ public static partial class ExpectationChecker
         }
 
         RelationColumn key = CheckContext.Find(targetColumns, rule.ToColumn!) ?? throw context.Error(rule, ErrorCode.QualityRuleCannotRun,
-            $"the referenced table {rule.To} has no column '{rule.ToColumn}'.{Internal.NameSuggester.DidYouMean(rule.ToColumn!, targetColumns.Select(c => c.Name))} Its columns: {string.Join(", ", targetColumns.Select(c => c.Name))}.",
+            $"the referenced table {rule.To} has no column '{rule.ToColumn}'.{NameSuggester.DidYouMean(rule.ToColumn!, targetColumns.Select(c => c.Name))} Its columns: {string.Join(", ", targetColumns.Select(c => c.Name))}.",
             "name the referenced key column with 'field:'.");
         return new RowRule(
             rule,

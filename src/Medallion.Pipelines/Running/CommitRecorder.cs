@@ -28,7 +28,7 @@ internal static class CommitRecorder
         Snapshot? latest = await writer.TryGetSnapshotAsync(location, CancellationToken.None).ConfigureAwait(false);
         Snapshot snapshot = latest is not null && latest.Version == version
             ? latest
-            : await new DeltaTable(new LocalObjectStore(location), new DuckDbParquetHandler(writer.Connection)).GetSnapshotAsync(version, CancellationToken.None).ConfigureAwait(false);
+            : await StorageResolver.OpenTable(location, writer.Connection).GetSnapshotAsync(version, CancellationToken.None).ConfigureAwait(false);
         if (await run.Catalog.GetTableAsync(table, CancellationToken.None).ConfigureAwait(false) is null)
         {
             await run.Catalog.UpsertTableAsync(new CatalogTable(table, location), CancellationToken.None).ConfigureAwait(false);

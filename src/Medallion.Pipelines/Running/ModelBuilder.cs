@@ -163,7 +163,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
             if (Directory.Exists(Path.Combine(location, "_delta_log")))
             {
                 await LakehouseViews.For(_run.Database)
-                    .EnsureLatestAsync(new LakehouseTable(table.Namespace, table.Name, new LocalObjectStore(location)), _connection, cancellationToken)
+                    .EnsureLatestAsync(new LakehouseTable(table.Namespace, table.Name, StorageResolver.OpenStore(location)), _connection, cancellationToken)
                     .ConfigureAwait(false);
             }
         }
@@ -196,7 +196,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         }
     }
 
-    private DeltaTable OpenTarget() => new(new LocalObjectStore(_location), new DuckDbParquetHandler(_connection));
+    private DeltaTable OpenTarget() => StorageResolver.OpenTable(_location, _connection);
 
     /// <summary>Binds each upstream to the rows it gained since the last run; false (with a note) when one cannot be read that way.</summary>
     private async Task<bool> BindIncrementalAsync(UpstreamPlanner planner, IReadOnlyList<TableName> upstream, ModelRunRecord last, CancellationToken cancellationToken)

@@ -10,6 +10,7 @@ using Medallion.Delta.ChangeDataFeed;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Engine.Delta;
 using Medallion.Storage;
 
@@ -52,7 +53,7 @@ internal sealed class UpstreamPlanner
         foreach (TableName name in upstream)
         {
             string location = ProjectCatalog.TableLocation(project, name);
-            var table = new DeltaTable(new LocalObjectStore(location), new DuckDbParquetHandler(connection));
+            DeltaTable table = StorageResolver.OpenTable(location, connection);
             Snapshot snapshot;
             try
             {

@@ -92,7 +92,7 @@ public static partial class FileSourceLoader
     private static async Task<SourceLoadResult?> LoadOnceAsync(
         MedallionProject project, SourceDefinition source, DuckDbConnection connection, string tablePath, string runId, TimeProvider time, CancellationToken cancellationToken)
     {
-        var table = new DeltaTable(new LocalObjectStore(tablePath), new DuckDbParquetHandler(connection));
+        DeltaTable table = StorageResolver.OpenTable(tablePath, connection);
         Snapshot? snapshot = await TryLatestAsync(table, cancellationToken).ConfigureAwait(false);
         LoadedFiles loaded = snapshot is not null && snapshot.DomainMetadata.TryGetValue(LoadedFiles.Domain, out string? state)
             ? LoadedFiles.Parse(state, tablePath)

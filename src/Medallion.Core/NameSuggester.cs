@@ -1,14 +1,16 @@
 using System;
 using System.Collections.Generic;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion;
 
-/// <summary>Finds the closest of several names to a misspelt one (Levenshtein distance, case-insensitive).</summary>
-internal static class NameSuggester
+/// <summary>Finds the closest of several names to a misspelt one (Levenshtein distance, case-insensitive), for the "Did you mean" of error messages.</summary>
+public static class NameSuggester
 {
     /// <summary>The closest candidate, or null when none is close enough to be a plausible typo.</summary>
     public static string? Closest(string input, IEnumerable<string> candidates)
     {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(candidates);
         string? best = null;
         int bestDistance = int.MaxValue;
         int limit = Math.Max(2, input.Length / 3);
@@ -29,8 +31,11 @@ internal static class NameSuggester
     public static string DidYouMean(string input, IEnumerable<string> candidates) =>
         Closest(input, candidates) is { } suggestion ? $" Did you mean '{suggestion}'?" : string.Empty;
 
-    internal static int Distance(string a, string b)
+    /// <summary>The Levenshtein distance between <paramref name="a"/> and <paramref name="b"/> (case-sensitive: lower both first to ignore case).</summary>
+    public static int Distance(string a, string b)
     {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
         var previous = new int[b.Length + 1];
         var current = new int[b.Length + 1];
         for (int j = 0; j <= b.Length; j++)

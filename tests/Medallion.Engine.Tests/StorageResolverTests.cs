@@ -1,0 +1,100 @@
+using Medallion.Delta;
+using Medallion.DuckDb;
+using Medallion.Storage;
+
+namespace Medallion.Engine.Tests;
+
+/// <summary><see cref="StorageResolver"/>: a table location (path or URI) to its store and Delta table.</summary>
+public sealed class StorageResolverTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "medallion-resolver-" + Guid.NewGuid().ToString("N"));
+
+    public StorageResolverTests() => Directory.CreateDirectory(_root);
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void A_local_path_opens_a_local_store_rooted_at_its_full_path()
+    {
+        IObjectStore store = StorageResolver.OpenStore(Path.Combine(_root, "sales", "..", "orders"));
+
+        Assert.IsType<LocalObjectStore>(store);
+        Assert.Equal(Path.Combine(_root, "orders"), store.Location);
+    }
+
+    [Fact]
+    public void A_file_uri_opens_the_local_store_at_the_path_it_names()
+    {
+        IObjectStore store = StorageResolver.OpenStore("file://" + _root + "/orders");
+
+        Assert.IsType<LocalObjectStore>(store);
+        Assert.Equal(Path.Combine(_root, "orders"), store.Location);
+    }
+
+    [Fact]
+    public void A_file_uri_naming_a_remote_host_is_refused()
+    {
+        var e = Assert.Throws<MedallionException>(() => StorageResolver.OpenStore("file://fileserver/share/orders"));
+
+        Assert.Equal(ErrorCode.StorageUnsupportedLocation, e.Code);
+        Assert.Equal(
+            "The table location 'file://fileserver/share/orders' is not a local file URI.\nHelp: write file:///absolute/path (three slashes, no host), or give the path itself.",
+            e.Message);
+    }
+
+    [Theory]
+    [InlineData("s3://lake/sales/orders", "s3")]
+    [InlineData("s3a://lake/sales/orders", "s3a")]
+    [InlineData("az://container/sales/orders", "az")]
+    [InlineData("abfs://container@account.dfs.core.windows.net/orders", "abfs")]
+    [InlineData("abfss://container@account.dfs.core.windows.net/orders", "abfss")]
+    [InlineData("gs://lake/orders", "gs")]
+    [InlineData("https://example.com/orders", "https")]
+    [InlineData("HTTP://example.com/orders", "http")]
+    public void A_uri_with_an_unsupported_scheme_is_refused_and_never_taken_as_a_local_path(string location, string scheme)
+    {
+        var e = Assert.Throws<MedallionException>(() => StorageResolver.OpenStore(location));
+
+        Assert.Equal(ErrorCode.StorageUnsupportedLocation, e.Code);
+        Assert.Equal(
+            $"The table location '{location}' uses the scheme '{scheme}://', which is not supported yet: tables can only be stored on the local file system for now.\nHelp: give a local path (or a file:/// URI).",
+            e.Message);
+    }
+
+    [Fact]
+    public async Task Creating_a_table_at_an_unsupported_uri_fails_and_writes_no_local_folder()
+    {
+        using DuckDbDatabase database = DuckDbDatabase.Open();
+        using DuckDbConnection connection = database.CreateConnection();
+
+        var e = await Assert.ThrowsAsync<MedallionException>(() =>
+            new DeltaWriter(connection).CreateTableAsync("s3://lake/sales/orders", new DeltaTableDefinition("id long NOT NULL")));
+
+        Assert.Equal(ErrorCode.StorageUnsupportedLocation, e.Code);
+        Assert.False(Directory.Exists(Path.Combine(Environment.CurrentDirectory, "s3:")));
+    }
+
+    [Fact]
+    public async Task A_table_opened_through_a_file_uri_reads_the_table_written_at_its_path()
+    {
+        using DuckDbDatabase database = DuckDbDatabase.Open();
+        using DuckDbConnection connection = database.CreateConnection();
+        string path = Path.Combine(_root, "orders");
+        await new DeltaWriter(connection).CreateTableAsync(path, new DeltaTableDefinition("id long NOT NULL"));
+
+        DeltaTable table = StorageResolver.OpenTable("file://" + path, connection);
+
+        Assert.Equal(path, table.Location);
+        Assert.Equal(0, (await table.GetSnapshotAsync()).Version);
+    }
+
+    [Theory]
+    [InlineData("orders", false)]
+    [InlineData("/data/lake/orders", false)]
+    [InlineData("data/s3://odd", false)]
+    [InlineData("1s3://lake", false)]
+    [InlineData("s3://lake", true)]
+    [InlineData("file:///data/orders", true)]
+    public void Is_uri_holds_only_for_a_location_that_starts_with_a_scheme(string location, bool expected) =>
+        Assert.Equal(expected, StorageResolver.IsUri(location));
+}

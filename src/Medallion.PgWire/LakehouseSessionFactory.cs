@@ -44,7 +44,8 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory
 
     /// <summary>
     /// Opens a database for serving: DuckDB may read files only under <paramref name="readableDirectories"/>
-    /// (the warehouse), so clients cannot read the server's other files through <c>read_csv</c> and friends, and
+    /// (the warehouse), so clients cannot read the server's other files through <c>read_csv</c> and friends, its
+    /// configuration is locked but for <c>TimeZone</c> and <c>search_path</c>, and
     /// queries together use at most <paramref name="memoryLimit"/> (DuckDB's syntax, e.g. <c>4GB</c>; DuckDB's
     /// default of 80% of RAM when null).
     /// </summary>
@@ -75,9 +76,12 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory
             using DuckDbConnection connection = database.CreateConnection();
             using DuckDbCommand command = connection.CreateCommand();
             // Once external access is off, DuckDB checks every path a query opens against allowed_directories,
-            // which can no longer be changed after that.
+            // which can no longer be changed after that. Then the configuration is locked, for good: sessions keep
+            // only the per-connection settings a PostgreSQL client changes (TimeZone, search_path), so no statement
+            // that slipped past the session's check could change memory, threads or logging for everyone.
             List<string> directories = readableDirectories.Select(d => DuckDbConnection.QuoteLiteral(Path.TrimEndingDirectorySeparator(Path.GetFullPath(d)) + Path.DirectorySeparatorChar)).ToList();
-            command.CommandText = (directories.Count == 0 ? string.Empty : $"SET allowed_directories = [{string.Join(", ", directories)}]; ") + "SET enable_external_access = false";
+            command.CommandText = (directories.Count == 0 ? string.Empty : $"SET allowed_directories = [{string.Join(", ", directories)}]; ")
+                + "SET enable_external_access = false; SET allowed_configs = ['TimeZone', 'search_path', 'schema']; SET lock_configuration = true";
             command.ExecuteNonQuery();
             return database;
         }

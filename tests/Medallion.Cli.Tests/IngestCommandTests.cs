@@ -97,7 +97,16 @@ public sealed class IngestCommandTests(PostgresDatabase database) : IClassFixtur
         await WaitForAsync(() => output.Any(l => l.Contains(": silver.streamed succeeded", StringComparison.Ordinal)) || process.HasExited);
         // What Ctrl+C sends.
         Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WaitForExit();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            // A run that ignored Ctrl+C would otherwise keep streaming, and loading the machine, after the test.
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("medallion run --continuous did not stop within 60 s of Ctrl+C:\n" + string.Join("\n", output));
+        }
 
         Assert.True(process.ExitCode == 0, string.Join("\n", output) + await process.StandardError.ReadToEndAsync());
         Assert.Contains(output, l => l.StartsWith("Stopped after ", StringComparison.Ordinal));

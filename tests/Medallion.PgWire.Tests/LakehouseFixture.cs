@@ -54,6 +54,15 @@ public sealed class LakehouseFixture : IAsyncLifetime
         return command.ExecuteScalar()?.ToString();
     }
 
+    /// <summary>Runs a statement on a connection of the server's own, bypassing every session (to test the database's own defences).</summary>
+    public void ChangeDatabaseSetting(string sql)
+    {
+        using DuckDbConnection connection = _database!.CreateConnection();
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
     /// <summary>The names of every table function and table macro the served DuckDB database knows.</summary>
     public IReadOnlyList<string> TableFunctionNames()
     {

@@ -249,8 +249,8 @@ public sealed class SecurityTests(LakehouseFixture fixture)
         Assert.Equal(before.OrderBy(f => f.Key, StringComparer.Ordinal), fixture.FileHashes().OrderBy(f => f.Key, StringComparer.Ordinal));
         Assert.False(Directory.Exists(Path.Combine(fixture.Warehouse, "exp")), "EXPORT DATABASE created its directory");
         Assert.Contains(fixture.DatabaseSetting("enable_logging"), s_off);
-        Assert.Contains(fixture.DatabaseSetting("lock_configuration"), s_off);
         Assert.NotEqual("1", fixture.DatabaseSetting("threads"));
+        Assert.NotEqual("20.0 MiB", fixture.DatabaseSetting("memory_limit"));
         using NpgsqlConnection other = fixture.Open();
         using var read = new NpgsqlCommand("SELECT sum(revenue) FROM gold.daily_revenue", other);
         Assert.Equal(3334.49m, read.ExecuteScalar());
@@ -355,5 +355,27 @@ public sealed class SecurityCorpusTests(LakehouseFixture fixture)
         Assert.Contains(error.SqlState, s_refusals);
         Assert.False(Directory.Exists("/tmp/medallion-corpus-export"));
         Assert.False(File.Exists("/tmp/medallion-corpus.csv"));
+    }
+}
+
+/// <summary>The serving database's own defences, for whatever a session's check might ever miss.</summary>
+[Collection(LakehouseCollection.Name)]
+public sealed class ServingDatabaseTests(LakehouseFixture fixture)
+{
+    [Fact]
+    public void The_serving_database_refuses_a_setting_change_even_on_a_connection_of_its_own()
+    {
+        var error = Assert.Throws<Medallion.DuckDb.DuckDbException>(() => fixture.ChangeDatabaseSetting("SET GLOBAL threads = 1"));
+
+        Assert.Contains("the configuration has been locked", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_client_still_sets_its_own_time_zone_on_the_locked_database()
+    {
+        using NpgsqlConnection connection = fixture.Open("Timezone=America/Sao_Paulo");
+        using var command = new NpgsqlCommand("SELECT (TIMESTAMPTZ '2026-01-01 12:00:00+00')::VARCHAR", connection);
+
+        Assert.Equal("2026-01-01 09:00:00-03", command.ExecuteScalar());
     }
 }

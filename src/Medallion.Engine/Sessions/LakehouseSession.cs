@@ -241,7 +241,7 @@ public sealed class LakehouseSession : IAsyncDisposable
         string wanted = reference.Schema + "." + reference.Table;
         List<string> close = tables
             .Select(t => t.QualifiedName)
-            .Select(name => (name, distance: EditDistance(name.ToLowerInvariant(), wanted.ToLowerInvariant())))
+            .Select(name => (name, distance: NameSuggester.Distance(name.ToLowerInvariant(), wanted.ToLowerInvariant())))
             .Where(candidate => candidate.distance <= Math.Max(2, wanted.Length / 3))
             .OrderBy(candidate => candidate.distance)
             .Take(3)
@@ -249,30 +249,6 @@ public sealed class LakehouseSession : IAsyncDisposable
             .ToList();
         string help = close.Count > 0 ? $" Did you mean {string.Join(" or ", close)}?" : string.Empty;
         return new MedallionException(ErrorCode.EngineUnknownTable, $"Table {wanted} does not exist in the lakehouse.{help}");
-    }
-
-    private static int EditDistance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(Math.Min(previous[j] + 1, current[j - 1] + 1), substitution);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
     }
 
     /// <inheritdoc />

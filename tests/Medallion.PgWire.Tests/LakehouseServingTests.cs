@@ -68,7 +68,7 @@ public sealed class LakehouseServingTests(LakehouseFixture fixture)
         PostgresException error = Assert.Throws<PostgresException>(() => command.ExecuteNonQuery());
 
         Assert.Equal("25006", error.SqlState);
-        Assert.Contains($"is a {kind} statement, and this session is read-only", error.MessageText, StringComparison.Ordinal);
+        Assert.Contains($" {kind} statement, and this session is read-only", error.MessageText, StringComparison.Ordinal);
         using var count = new NpgsqlCommand("SELECT count(*) FROM gold.daily_revenue", connection);
         Assert.Equal(3L, count.ExecuteScalar());
     }

@@ -236,7 +236,7 @@ public sealed class NpgsqlTests(PgWireFixture fixture)
         using var command = new NpgsqlCommand(sql, connection);
         PostgresException error = Assert.Throws<PostgresException>(() => command.ExecuteNonQuery());
         Assert.Equal("25006", error.SqlState);
-        Assert.Contains($"is a {keyword} statement, and this session is read-only", error.MessageText, StringComparison.Ordinal);
+        Assert.Contains($" {keyword} statement, and this session is read-only", error.MessageText, StringComparison.Ordinal);
         using var count = new NpgsqlCommand("SELECT count(*) FROM gold.daily_revenue", connection);
         Assert.Equal(3L, count.ExecuteScalar());
     }

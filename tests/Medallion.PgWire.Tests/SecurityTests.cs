@@ -97,6 +97,17 @@ public sealed class SecurityTests(LakehouseFixture fixture)
         Assert.Equal(key, reader.GetString(0));
     }
 
+    [Theory]
+    [InlineData("EXPORT DATABASE '/tmp/medallion-export'", "Statement 1 is an EXPORT statement")]
+    [InlineData("DROP VIEW gold.daily_revenue", "Statement 1 is a DROP statement")]
+    public void A_refusal_names_the_kind_of_statement_with_its_article(string sql, string start)
+    {
+        using NpgsqlConnection connection = fixture.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+
+        Assert.StartsWith(start, Assert.Throws<PostgresException>(() => command.ExecuteNonQuery()).MessageText, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Query_runs_a_checked_select_from_its_string()
     {

@@ -535,7 +535,7 @@ internal sealed class StatementGuard(DuckDbConnection parser, GuardProfile profi
 
     private static MedallionException Refused(int number, string kind) =>
         new(ErrorCode.EngineReadOnly,
-            $"Statement {number} is a {kind} statement, and this session is read-only: queries cannot change lakehouse data, write files or change settings. {ReadOnlyHelp}");
+            $"Statement {number} is {("AEIOU".Contains(kind[0], StringComparison.Ordinal) ? "an" : "a")} {kind} statement, and this session is read-only: queries cannot change lakehouse data, write files or change settings. {ReadOnlyHelp}");
 
     private static MedallionException NotAllowed(int number, string what) =>
         new(ErrorCode.EngineFunctionNotAllowed, $"Statement {number} {what}.");

@@ -132,6 +132,16 @@ public sealed class SecurityTests(LakehouseFixture fixture)
     }
 
     [Fact]
+    public async Task A_parameter_in_a_simple_query_is_refused_as_postgresql_refuses_it()
+    {
+        (int exitCode, string _, string stderr) = await Psql.RunAsync(fixture.Port, LakehouseFixture.User, LakehouseFixture.Password, LakehouseFixture.ProjectName,
+            "-v", "VERBOSITY=verbose", "-c", "SELECT $2000000000");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("ERROR:  42P02: there is no parameter $2000000000", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_time_travel_clause_with_a_subquery_is_refused_before_it_runs()
     {
         using NpgsqlConnection connection = fixture.Open();

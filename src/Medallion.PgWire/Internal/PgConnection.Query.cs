@@ -37,6 +37,13 @@ internal sealed partial class PgConnection
             using StatementScope scope = BeginStatement(cancellationToken);
             try
             {
+                if (statement.ParameterCount > 0)
+                {
+                    // The simple protocol carries no values, so a $n can only be a mistake, reported as PostgreSQL does.
+                    throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.UndefinedParameter,
+                        $"there is no parameter ${statement.ParameterCount.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+                }
+
                 await ExecutePortalAsync(portal, maxRows: 0, sendRowDescription: true, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception error) when (!IsDisconnect(error, cancellationToken) && error is not PgWireException { IsFatal: true })

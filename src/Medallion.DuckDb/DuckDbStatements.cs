@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using Medallion.DuckDb.Native;
 
 namespace Medallion.DuckDb;
@@ -15,21 +14,16 @@ public static class DuckDbStatements
     public static int Count(DuckDbConnection connection, string sql)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        using DuckDbExtractedStatementsHandle statements = Extract(connection, sql, out ulong count);
-        return (int)count;
-    }
-
-    /// <summary>Parses <paramref name="sql"/> into its statements; the caller owns the handle.</summary>
-    private static DuckDbExtractedStatementsHandle Extract(DuckDbConnection connection, string sql, out ulong count)
-    {
-        count = NativeMethods.Prepared.ExtractStatements(connection.Handle, sql, out DuckDbExtractedStatementsHandle statements);
-        if (count == 0)
+        ulong count = NativeMethods.Prepared.ExtractStatements(connection.Handle, sql, out DuckDbExtractedStatementsHandle statements);
+        using (statements)
         {
-            string message = NativeMethods.Prepared.ExtractStatementsError(statements) ?? "the command contains no statement";
-            statements.Dispose();
-            throw new DuckDbException(ErrorCode.DuckDbQueryFailed, DuckDbErrorType.Parser, message);
-        }
+            if (count == 0)
+            {
+                string message = NativeMethods.Prepared.ExtractStatementsError(statements) ?? "the command contains no statement";
+                throw new DuckDbException(ErrorCode.DuckDbQueryFailed, DuckDbErrorType.Parser, message);
+            }
 
-        return statements;
+            return (int)count;
+        }
     }
 }

@@ -145,7 +145,8 @@ public sealed class LakehouseSession : IAsyncDisposable
         foreach (CheckedStatement statement in await guard.CheckAsync(sql, cancellationToken).ConfigureAwait(false))
         {
             string body = statement.Query is { } query ? await BindTablesAsync(query, statement.Text, cancellationToken).ConfigureAwait(false) : statement.Text;
-            text.Append(text.Length == 0 ? string.Empty : ";\n").Append(statement.Head).Append(body);
+            // The separator starts on a new line: a statement's text may end in a -- comment.
+            text.Append(text.Length == 0 ? string.Empty : "\n;\n").Append(statement.Head).Append(body);
         }
 
         return text.ToString();

@@ -118,6 +118,16 @@ public sealed class LakehouseSessionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_statement_ending_in_a_line_comment_does_not_swallow_the_next_one()
+    {
+        await using LakehouseSession session = await OpenAsync();
+
+        object? value = await ScalarAsync(session, "SELECT count(*) FROM gold.basic_append -- every row\n; SET threads = 2");
+
+        Assert.Equal(5L, value);
+    }
+
+    [Fact]
     public async Task A_prepared_query_runs_through_execute_in_a_session_that_accepts_session_statements()
     {
         await using LakehouseSession session = await OpenAsync();

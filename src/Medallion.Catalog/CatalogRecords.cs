@@ -166,8 +166,36 @@ public sealed record QualityResultRecord(
 /// <param name="DownstreamColumn">The column written, or null for a table-level edge.</param>
 public sealed record LineageEdge(TableName Upstream, string? UpstreamColumn, TableName Downstream, string? DownstreamColumn);
 
-/// <summary>A user who may log in to the SQL endpoint.</summary>
+/// <summary>A user who may log in to the SQL endpoint and the server's REST API.</summary>
 /// <param name="Name">The login name.</param>
 /// <param name="CreatedAt">When the user was added.</param>
-/// <param name="UpdatedAt">When the user's password last changed.</param>
-public sealed record CatalogUser(string Name, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+/// <param name="UpdatedAt">When the user's password or role last changed.</param>
+/// <param name="Role">What the user may do on the server.</param>
+public sealed record CatalogUser(string Name, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, ServerRole Role);
+
+/// <summary>What a user may do through the server's REST API.</summary>
+public enum ServerRole
+{
+    /// <summary>Read: jobs, runs, tables, lineage, quality results.</summary>
+    Viewer,
+
+    /// <summary>Read, and act: trigger, cancel, rerun, backfill, pause and unpause.</summary>
+    Operator,
+}
+
+/// <summary>An API token of the server, as listed: the secret itself is shown once, when created, and stored only as a hash.</summary>
+/// <param name="Id">The token's public id (its first part), used to list and revoke it.</param>
+/// <param name="User">The user the token acts as.</param>
+/// <param name="CreatedAt">When it was created.</param>
+/// <param name="ExpiresAt">When it stops working, or null for never.</param>
+/// <param name="RevokedAt">When it was revoked, or null.</param>
+/// <param name="LastUsedAt">When it last authenticated a request, or null.</param>
+public sealed record ApiToken(string Id, string User, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
+
+/// <summary>An action taken through the server (trigger, cancel, pause, ...), kept with who took it.</summary>
+/// <param name="At">When.</param>
+/// <param name="User">Who.</param>
+/// <param name="Action">What, e.g. <c>trigger</c>.</param>
+/// <param name="Target">On what, e.g. the job or run id.</param>
+/// <param name="Detail">Arguments of the action (variables, interval range), or null.</param>
+public sealed record ServerAction(DateTimeOffset At, string User, string Action, string Target, string? Detail);

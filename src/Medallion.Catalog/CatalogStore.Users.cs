@@ -2,12 +2,14 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Data.Sqlite;
 
 namespace Medallion.Catalog;
 
 public sealed partial class CatalogStore
 {
     private const string ScramPrefix = "SCRAM-SHA-256$";
+    private const string UserColumns = "name, created_at, updated_at, server_role";
 
     /// <summary>
     /// Adds a user of the SQL endpoint, or replaces the password verifier of an existing one. Only the
@@ -45,8 +47,30 @@ public sealed partial class CatalogStore
 
     /// <summary>Every user, by name.</summary>
     public Task<List<CatalogUser>> ListUsersAsync(CancellationToken cancellationToken = default) =>
-        QueryAsync("SELECT name, created_at, updated_at FROM users ORDER BY name", [],
-            r => new CatalogUser(r.GetString(0), ParseTime(r.GetString(1)), ParseTime(r.GetString(2))), cancellationToken);
+        QueryAsync($"SELECT {UserColumns} FROM users ORDER BY name", [], ReadUser, cancellationToken);
+
+    /// <summary>The user named <paramref name="name"/> (case-sensitive), or null.</summary>
+    public async Task<CatalogUser?> FindUserAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        List<CatalogUser> users = await QueryAsync($"SELECT {UserColumns} FROM users WHERE name = @name", [("@name", name)], ReadUser, cancellationToken).ConfigureAwait(false);
+        return users.Count == 0 ? null : users[0];
+    }
+
+    /// <summary>Sets what a user may do on the server.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when there is no such user.</exception>
+    public async Task SetUserRoleAsync(string name, ServerRole role, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        int updated = await ExecuteAsync(
+            "UPDATE users SET server_role = @role, updated_at = @now WHERE name = @name",
+            [("@name", name), ("@role", FormatRole(role)), ("@now", Now())],
+            cancellationToken).ConfigureAwait(false);
+        if (updated == 0)
+        {
+            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"There is no user '{name}'.\nHelp: medallion user add {name}");
+        }
+    }
 
     /// <summary>Removes a user; returns false when there was no such user.</summary>
     public async Task<bool> RemoveUserAsync(string name, CancellationToken cancellationToken = default)
@@ -54,4 +78,14 @@ public sealed partial class CatalogStore
         ArgumentNullException.ThrowIfNull(name);
         return await ExecuteAsync("DELETE FROM users WHERE name = @name", [("@name", name)], cancellationToken).ConfigureAwait(false) > 0;
     }
+
+    private static CatalogUser ReadUser(SqliteDataReader reader) =>
+        new(reader.GetString(0), ParseTime(reader.GetString(1)), ParseTime(reader.GetString(2)), reader.GetString(3) == "operator" ? ServerRole.Operator : ServerRole.Viewer);
+
+    private static string FormatRole(ServerRole role) => role switch
+    {
+        ServerRole.Viewer => "viewer",
+        ServerRole.Operator => "operator",
+        _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
+    };
 }

@@ -39,6 +39,8 @@ internal static class MedallionCli
         root.Add(LineageCommand.Create(output));
         root.Add(TestCommand.Create(output));
         root.Add(ServeCommand.Create(output, error));
+        root.Add(ServerCommand.Create(output, error));
+        root.Add(TokenCommand.Create(output, error));
         root.Add(RunCommand.Create(output));
         root.Add(UserCommand.Create(output, error, input));
         root.Add(IngestCommand.Create(output, error));

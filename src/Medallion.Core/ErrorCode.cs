@@ -192,6 +192,14 @@ public enum ErrorCode
     PgWireStatementFailed = 9004,
     /// <summary>A client was refused because the server serves as many clients as it may (max connections).</summary>
     PgWireTooManyConnections = 9005,
+
+    // 95xx: the server (medallion server) and its REST API.
+    /// <summary>The server could not start: a port is taken, or the project cannot be served.</summary>
+    ServerStartFailed = 9501,
+    /// <summary>A command meant for a running server found none (no runtime file, or nothing answers at its address).</summary>
+    ServerNotRunning = 9502,
+    /// <summary>The server refused or failed a request of the CLI.</summary>
+    ServerRequestFailed = 9503,
 }
 
 /// <summary>Formatting helpers for <see cref="ErrorCode"/>.</summary>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
+using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.PgWire.Internal;
@@ -88,6 +89,23 @@ public sealed class PgUserStore : IPgUserStore
         ArgumentNullException.ThrowIfNull(password);
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
         return ScramVerifier.Create(password, iterations).ToString();
+    }
+
+    /// <summary>
+    /// Whether <paramref name="password"/> is the one <paramref name="scramVerifier"/> was made from, for logins that
+    /// send a password rather than a SCRAM exchange (HTTP Basic over TLS). The comparison takes the same time for
+    /// every wrong password; a verifier that does not parse matches nothing.
+    /// </summary>
+    public static bool VerifyPassword(string? scramVerifier, string password)
+    {
+        ArgumentNullException.ThrowIfNull(password);
+        if (!ScramVerifier.TryParse(scramVerifier, out ScramVerifier? stored))
+        {
+            return false;
+        }
+
+        ScramVerifier offered = ScramVerifier.FromPassword(password, stored.Salt, stored.Iterations);
+        return CryptographicOperations.FixedTimeEquals(offered.StoredKey, stored.StoredKey);
     }
 
     /// <inheritdoc />

@@ -1,5 +1,5 @@
 using System.Net;
-using Medallion.PgWire.Internal;
+using Medallion.PgWire;
 
 namespace Medallion.PgWire.Tests;
 

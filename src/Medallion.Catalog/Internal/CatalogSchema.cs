@@ -158,6 +158,32 @@ internal static class CatalogSchema
         [
             "ALTER TABLE tables ADD COLUMN unique_key TEXT",
         ]),
+        new(5, "the server's users: a role per user, API tokens kept as hashes, and who did which action",
+        [
+            // Users that existed before the server could only query, which is what a viewer does.
+            "ALTER TABLE users ADD COLUMN server_role TEXT NOT NULL DEFAULT 'viewer' CHECK (server_role IN ('viewer', 'operator'))",
+            """
+            CREATE TABLE api_tokens (
+                id TEXT NOT NULL PRIMARY KEY,
+                user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+                secret_hash TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL,
+                expires_at TEXT,
+                revoked_at TEXT,
+                last_used_at TEXT
+            )
+            """,
+            """
+            CREATE TABLE server_actions (
+                at TEXT NOT NULL,
+                user_name TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target TEXT NOT NULL,
+                detail TEXT
+            )
+            """,
+            "CREATE INDEX server_actions_at ON server_actions (at)",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -23,6 +23,7 @@ internal static class UserCommand
         command.Add(Add(output, error, input));
         command.Add(List(output));
         command.Add(Remove(output, error));
+        command.Add(Role(output));
         return command;
     }
 
@@ -30,9 +31,10 @@ internal static class UserCommand
     {
         var name = new Argument<string>("name") { Description = "The login name (case-sensitive, as in PostgreSQL)." };
         Option<string> project = ProjectOption.Create();
+        Option<ServerRole?> role = RoleOption();
         var command = new Command("add", "Add a user, or change a user's password. The password is prompted for on a terminal (without echo) and read from standard input otherwise.")
         {
-            name, project,
+            name, project, role,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -54,6 +56,11 @@ internal static class UserCommand
 
             await using CatalogStore catalog = await OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
             bool added = await catalog.SetUserAsync(user, PgUserStore.CreateScramVerifier(password), cancellationToken).ConfigureAwait(false);
+            if (parsed.GetValue(role) is { } serverRole)
+            {
+                await catalog.SetUserRoleAsync(user, serverRole, cancellationToken).ConfigureAwait(false);
+            }
+
             await output.WriteLineAsync(added ? $"Added user {user}." : $"Changed the password of user {user}.").ConfigureAwait(false);
             return 0;
         });
@@ -70,7 +77,7 @@ internal static class UserCommand
             List<CatalogUser> users = await catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false);
             foreach (CatalogUser user in users)
             {
-                await output.WriteLineAsync($"{user.Name}\tadded {user.CreatedAt:yyyy-MM-dd HH:mm:ss}Z\tpassword changed {user.UpdatedAt:yyyy-MM-dd HH:mm:ss}Z").ConfigureAwait(false);
+                await output.WriteLineAsync($"{user.Name}\t{RoleName(user.Role)}\tadded {user.CreatedAt:yyyy-MM-dd HH:mm:ss}Z\tchanged {user.UpdatedAt:yyyy-MM-dd HH:mm:ss}Z").ConfigureAwait(false);
             }
 
             if (users.Count == 0)
@@ -104,7 +111,32 @@ internal static class UserCommand
         return command;
     }
 
-    private static async Task<CatalogStore> OpenCatalogAsync(string projectDirectory, CancellationToken cancellationToken)
+    private static Command Role(TextWriter output)
+    {
+        var name = new Argument<string>("name") { Description = "The user." };
+        var role = new Argument<ServerRole>("role") { Description = "viewer (reads jobs, runs and tables through the server) or operator (also triggers, cancels, reruns, backfills, pauses)." };
+        Option<string> project = ProjectOption.Create();
+        var command = new Command("role", "Set what a user may do through the server's REST API.") { name, role, project };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            string user = parsed.GetRequiredValue(name);
+            ServerRole serverRole = parsed.GetValue(role);
+            await using CatalogStore catalog = await OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            await catalog.SetUserRoleAsync(user, serverRole, cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync($"User {user} is now {RoleName(serverRole)}.").ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Option<ServerRole?> RoleOption() => new("--role")
+    {
+        Description = "What the user may do through the server: viewer (read; the default for a new user) or operator (also trigger, cancel, backfill).",
+    };
+
+    internal static string RoleName(ServerRole role) => role == ServerRole.Operator ? "operator" : "viewer";
+
+    internal static async Task<CatalogStore> OpenCatalogAsync(string projectDirectory, CancellationToken cancellationToken)
     {
         if (!File.Exists(Path.Combine(projectDirectory, MedallionProject.FileName)))
         {

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 
-namespace Medallion.PgWire.Internal;
+namespace Medallion.PgWire;
 
 /// <summary>
 /// Counts failed logins per client address and says how long the answer to the next failure from that address
@@ -17,10 +17,12 @@ namespace Medallion.PgWire.Internal;
 /// new one arrives at the bound, forgiven addresses go first, then the one whose last failure is oldest. An IPv6
 /// client is counted by its /64, since one host usually holds the whole prefix. Thread-safe.
 /// </remarks>
-internal sealed class LoginThrottle
+public sealed class LoginThrottle
 {
+    /// <summary>Failures from one address answered without delay.</summary>
     public const int FreeFailures = 3;
 
+    /// <summary>The most addresses remembered at once.</summary>
     public const int MaxAddresses = 10_000;
 
     /// <summary>An address is forgiven after this long without a failed login.</summary>
@@ -32,6 +34,10 @@ internal sealed class LoginThrottle
     private readonly TimeSpan _maxDelay;
     private readonly TimeProvider _time;
 
+    /// <summary>Creates a throttle; a zero <paramref name="baseDelay"/> turns it off.</summary>
+    /// <param name="baseDelay">The wait after the first failure beyond the free ones.</param>
+    /// <param name="maxDelay">The longest wait, however many failures.</param>
+    /// <param name="time">The clock that decides when an address is forgiven.</param>
     public LoginThrottle(TimeSpan baseDelay, TimeSpan maxDelay, TimeProvider time)
     {
         _baseDelay = baseDelay;

@@ -1,0 +1,78 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Pipelines;
+using Medallion.Server;
+
+namespace Medallion.Cli.Commands;
+
+/// <summary>
+/// <c>medallion server</c>: runs the project as a long-running process (the REST API over HTTP and the SQL endpoint)
+/// until SIGTERM or Ctrl+C, then stops within the grace period and exits 0.
+/// </summary>
+internal static class ServerCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var endpoint = new SqlEndpointArguments();
+        Option<string> project = ProjectOption.Create();
+        var httpPort = new Option<int>("--http-port") { Description = "TCP port of the HTTP listener: REST API, /healthz, /readyz, /openapi.json (0 picks a free one).", DefaultValueFactory = _ => 8080 };
+        var grace = new Option<string>("--grace") { Description = "On SIGTERM or Ctrl+C, how long running work may finish before it is cancelled, e.g. 30s.", DefaultValueFactory = _ => "30s", HelpName = "duration" };
+        var command = new Command("server", "Run the project as a server: the REST API over HTTP and the SQL endpoint, until SIGTERM or Ctrl+C.") { project, httpPort, grace };
+        foreach (Option option in endpoint.Options)
+        {
+            command.Add(option);
+        }
+
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            string directory = ProjectOption.Resolve(parsed, project);
+            MedallionProject? loaded = await ServeCommand.LoadIfPresentAsync(directory, cancellationToken).ConfigureAwait(false);
+            if (loaded is null)
+            {
+                await error.WriteLineAsync($"error: {directory} is not a Medallion project (no {MedallionProject.FileName}). Help: run this in the project folder, pass --project <dir>, or create one with medallion init.").ConfigureAwait(false);
+                return MedallionCli.UsageError;
+            }
+
+            string graceText = parsed.GetRequiredValue(grace);
+            if (!SqlEndpointArguments.TryParseDuration(graceText, out TimeSpan gracePeriod))
+            {
+                await error.WriteLineAsync($"error: --grace '{graceText}' is not a duration. Help: write it like 30s, 2min or 500ms.").ConfigureAwait(false);
+                return MedallionCli.UsageError;
+            }
+
+            SqlEndpointOptions? sql = await endpoint.ResolveAsync(parsed, loaded, null, error, cancellationToken).ConfigureAwait(false);
+            if (sql is null)
+            {
+                return MedallionCli.UsageError;
+            }
+
+            await using MedallionServer server = await MedallionServer.StartAsync(new MedallionServerOptions
+            {
+                ProjectDirectory = loaded.Directory,
+                HttpAddress = sql.Address,
+                HttpPort = parsed.GetValue(httpPort),
+                Certificate = sql.Certificate,
+                Sql = sql,
+                Grace = gracePeriod,
+            }, cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync($"Medallion server for project {loaded.Name}: REST API on {server.HttpAddress}, SQL on {sql.Address}:{server.PgPort}. Press Ctrl+C to stop.").ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // SIGTERM or Ctrl+C: stop below, within the grace period.
+            }
+
+            await output.WriteLineAsync("Stopping: no new runs; running work has " + graceText + " to finish.").ConfigureAwait(false);
+            await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await output.WriteLineAsync("Stopped.").ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+}

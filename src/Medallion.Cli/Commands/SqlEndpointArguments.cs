@@ -1,0 +1,156 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Pipelines;
+using Medallion.Server;
+
+namespace Medallion.Cli.Commands;
+
+/// <summary>
+/// The options of the SQL endpoint that <c>medallion serve</c> and <c>medallion server</c> share, and their checks:
+/// each mistake is told with the flag that fixes it before anything listens.
+/// </summary>
+internal sealed class SqlEndpointArguments
+{
+    private readonly Option<int> _port = new("--pg-port") { Description = "TCP port of the PostgreSQL endpoint (0 picks a free one).", DefaultValueFactory = _ => 5433 };
+    private readonly Option<string> _host = new("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
+    private readonly Option<FileInfo?> _users = new("--users") { Description = "File of 'name:SCRAM-SHA-256$...' lines: who may log in, instead of the project catalog's users." };
+    private readonly Option<bool> _trust = new("--trust-loopback") { Description = "Let clients on this machine (loopback) in without a password." };
+    private readonly Option<FileInfo?> _certificate = new("--tls-cert") { Description = "PEM certificate for TLS (with --tls-key); without it clients connect unencrypted." };
+    private readonly Option<FileInfo?> _key = new("--tls-key") { Description = "PEM private key of --tls-cert." };
+    private readonly Option<bool> _requireTls = new("--require-tls") { Description = "Refuse clients that do not switch to TLS (SQLSTATE 28000); needs --tls-cert." };
+    private readonly Option<int> _maxConnections = new("--max-connections") { Description = "Most clients connected at once, counting those still logging in; one more is refused with SQLSTATE 53300.", DefaultValueFactory = _ => 100 };
+    private readonly Option<string?> _memoryLimit = new("--memory-limit") { Description = "Memory all running queries share, e.g. 4GB (default: 80% of RAM); DuckDB has no per-query limit, so a query that finds too little left fails alone (SQLSTATE 53200).", HelpName = "size" };
+    private readonly Option<string?> _statementTimeout = new("--statement-timeout") { Description = "Cancel statements running longer than this, e.g. 30s, 5min, 500ms (default: none).", HelpName = "duration" };
+
+    /// <summary>The options, to add to a command.</summary>
+    public IEnumerable<Option> Options => [_port, _host, _users, _trust, _certificate, _key, _requireTls, _maxConnections, _memoryLimit, _statementTimeout];
+
+    /// <summary>The endpoint's settings from a parsed command line, or null after telling <paramref name="error"/> what is wrong.</summary>
+    /// <param name="parsed">The parsed command line.</param>
+    /// <param name="project">The project served, or null outside a project.</param>
+    /// <param name="databaseFile">Outside a project, the DuckDB file to serve.</param>
+    /// <param name="error">Where mistakes are told.</param>
+    /// <param name="cancellationToken">Cancels reading the catalog.</param>
+    public async Task<SqlEndpointOptions?> ResolveAsync(ParseResult parsed, MedallionProject? project, FileInfo? databaseFile, TextWriter error, CancellationToken cancellationToken)
+    {
+        string host = parsed.GetRequiredValue(_host);
+        if (!IPAddress.TryParse(host, out IPAddress? address))
+        {
+            await error.WriteLineAsync($"error: --host '{host}' is not an IP address. Help: use 127.0.0.1 for this machine or 0.0.0.0 for every interface.").ConfigureAwait(false);
+            return null;
+        }
+
+        FileInfo? certificate = parsed.GetValue(_certificate);
+        FileInfo? key = parsed.GetValue(_key);
+        if ((certificate is null) != (key is null))
+        {
+            await error.WriteLineAsync("error: --tls-cert and --tls-key go together.").ConfigureAwait(false);
+            return null;
+        }
+
+        bool requireTls = parsed.GetValue(_requireTls);
+        if (requireTls && certificate is null)
+        {
+            await error.WriteLineAsync("error: --require-tls needs a certificate to offer TLS with. Help: pass --tls-cert <file.pem> --tls-key <key.pem>.").ConfigureAwait(false);
+            return null;
+        }
+
+        int maxConnections = parsed.GetValue(_maxConnections);
+        if (maxConnections < 1)
+        {
+            await error.WriteLineAsync($"error: --max-connections {maxConnections} lets nobody in. Help: give a number of at least 1 (default 100).").ConfigureAwait(false);
+            return null;
+        }
+
+        TimeSpan? timeout = null;
+        if (parsed.GetValue(_statementTimeout) is { } text)
+        {
+            if (!TryParseDuration(text, out TimeSpan duration))
+            {
+                await error.WriteLineAsync($"error: --statement-timeout '{text}' is not a duration. Help: write it like 30s, 5min, 500ms or 1h.").ConfigureAwait(false);
+                return null;
+            }
+
+            timeout = duration;
+        }
+
+        string projectDirectory = project?.Directory ?? Environment.CurrentDirectory;
+        if (project is not null && databaseFile is not null)
+        {
+            await error.WriteLineAsync($"error: --database serves a DuckDB file outside a project, but {projectDirectory} is a project. Help: drop --database to serve the project's tables.").ConfigureAwait(false);
+            return null;
+        }
+
+        FileInfo? users = parsed.GetValue(_users);
+        bool trust = parsed.GetValue(_trust);
+        if (project is not null && users is null && !trust)
+        {
+            await using CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if ((await catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false)).Count == 0)
+            {
+                await error.WriteLineAsync($"error: the project {project.Name} has no users, so nobody could log in. Help: medallion user add <name> --project {projectDirectory} (or pass --trust-loopback).").ConfigureAwait(false);
+                return null;
+            }
+        }
+
+        if (project is null && users is null && !trust)
+        {
+            await error.WriteLineAsync("error: nobody could log in. Help: serve a project with users (medallion user add), pass --users <file> (lines 'name:SCRAM-SHA-256$...') or --trust-loopback.").ConfigureAwait(false);
+            return null;
+        }
+
+        if (!IPAddress.IsLoopback(address) && certificate is null)
+        {
+            // SCRAM keeps passwords off the wire, but every query and result would cross the network in clear.
+            await error.WriteLineAsync($"warning: serving on {host} without TLS: anyone on the network can read the queries and results. Help: pass --tls-cert and --tls-key (and --require-tls to refuse unencrypted clients), or serve on 127.0.0.1.").ConfigureAwait(false);
+        }
+
+        return new SqlEndpointOptions
+        {
+            Address = address,
+            Port = parsed.GetValue(_port),
+            UsersFile = users?.FullName,
+            DatabaseFile = databaseFile?.FullName,
+            TrustLoopback = trust,
+            Certificate = certificate is null ? null : X509Certificate2.CreateFromPemFile(certificate.FullName, key!.FullName),
+            RequireTls = requireTls,
+            MaxConnections = maxConnections,
+            MemoryLimit = parsed.GetValue(_memoryLimit),
+            StatementTimeout = timeout,
+        };
+    }
+
+    /// <summary>Durations as people write them: <c>500ms</c>, <c>30s</c>, <c>5min</c>, <c>1h</c>; a bare number is milliseconds, as PostgreSQL's statement_timeout.</summary>
+    internal static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = default;
+        string trimmed = text.Trim().ToLowerInvariant();
+        (string suffix, double factorMs)[] units = [("ms", 1), ("min", 60_000), ("s", 1000), ("m", 60_000), ("h", 3_600_000)];
+        double factor = 1;
+        foreach ((string suffix, double factorMs) in units)
+        {
+            if (trimmed.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                trimmed = trimmed[..^suffix.Length].Trim();
+                factor = factorMs;
+                break;
+            }
+        }
+
+        if (!double.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value <= 0 || double.IsInfinity(value))
+        {
+            return false;
+        }
+
+        duration = TimeSpan.FromMilliseconds(value * factor);
+        return true;
+    }
+}

@@ -1,0 +1,116 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.IO;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+
+namespace Medallion.Cli.Commands;
+
+/// <summary>
+/// <c>medallion token create|list|revoke</c>: API tokens for the server's REST API, for scripts and CI where a
+/// password does not belong. The secret is printed once; the catalog keeps its hash.
+/// </summary>
+internal static class TokenCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("token", "Manage API tokens of the server's REST API (Authorization: Bearer <token>).");
+        command.Add(CreateToken(output, error));
+        command.Add(List(output));
+        command.Add(Revoke(output, error));
+        return command;
+    }
+
+    private static Command CreateToken(TextWriter output, TextWriter error)
+    {
+        var user = new Option<string>("--user") { Description = "The user the token acts as (with that user's role).", Required = true };
+        var expires = new Option<string>("--expires") { Description = "How long the token works, e.g. 90d, 12h, 30min; 'never' for no end.", DefaultValueFactory = _ => "90d", HelpName = "duration" };
+        Option<string> project = ProjectOption.Create();
+        var command = new Command("create", "Create a token and print its secret (shown this once).") { user, expires, project };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            string lifetime = parsed.GetRequiredValue(expires);
+            DateTimeOffset? expiresAt = null;
+            if (!string.Equals(lifetime, "never", StringComparison.OrdinalIgnoreCase))
+            {
+                if (!TryParseLifetime(lifetime, out TimeSpan duration))
+                {
+                    await error.WriteLineAsync($"error: --expires '{lifetime}' is not a duration. Help: write it like 90d, 12h or 30min, or 'never'.").ConfigureAwait(false);
+                    return MedallionCli.UsageError;
+                }
+
+                expiresAt = DateTimeOffset.UtcNow + duration;
+            }
+
+            await using CatalogStore catalog = await UserCommand.OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            (ApiToken token, string secret) = await catalog.CreateApiTokenAsync(parsed.GetRequiredValue(user), expiresAt, cancellationToken).ConfigureAwait(false);
+            await error.WriteLineAsync($"Created token {token.Id} for {token.User}, {(expiresAt is { } at ? $"expiring {at:yyyy-MM-dd HH:mm}Z" : "never expiring")}. Keep the secret below: it is not shown again.").ConfigureAwait(false);
+            await output.WriteLineAsync(secret).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command List(TextWriter output)
+    {
+        var user = new Option<string?>("--user") { Description = "Only this user's tokens." };
+        Option<string> project = ProjectOption.Create();
+        var command = new Command("list", "List tokens (never their secrets).") { user, project };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            await using CatalogStore catalog = await UserCommand.OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            List<ApiToken> tokens = await catalog.ListApiTokensAsync(parsed.GetValue(user), cancellationToken).ConfigureAwait(false);
+            foreach (ApiToken token in tokens)
+            {
+                string state = token.RevokedAt is { } revoked ? $"revoked {revoked:yyyy-MM-dd HH:mm}Z"
+                    : token.ExpiresAt is { } expiry ? (expiry <= DateTimeOffset.UtcNow ? "expired" : "expires") + $" {expiry:yyyy-MM-dd HH:mm}Z"
+                    : "never expires";
+                string used = token.LastUsedAt is { } last ? $"last used {last:yyyy-MM-dd HH:mm}Z" : "never used";
+                await output.WriteLineAsync($"{token.Id}\t{token.User}\tcreated {token.CreatedAt:yyyy-MM-dd HH:mm}Z\t{state}\t{used}").ConfigureAwait(false);
+            }
+
+            if (tokens.Count == 0)
+            {
+                await output.WriteLineAsync("No tokens. Help: medallion token create --user <name>").ConfigureAwait(false);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Revoke(TextWriter output, TextWriter error)
+    {
+        var id = new Argument<string>("id") { Description = "The token's id, as token list shows it." };
+        Option<string> project = ProjectOption.Create();
+        var command = new Command("revoke", "Revoke a token; it stops working at once.") { id, project };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            string tokenId = parsed.GetRequiredValue(id);
+            await using CatalogStore catalog = await UserCommand.OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            if (!await catalog.RevokeApiTokenAsync(tokenId, cancellationToken).ConfigureAwait(false))
+            {
+                await error.WriteLineAsync($"error: there is no unrevoked token {tokenId}. Help: medallion token list").ConfigureAwait(false);
+                return MedallionCli.Failure;
+            }
+
+            await output.WriteLineAsync($"Revoked token {tokenId}.").ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Token lifetimes are days more often than seconds, so <c>d</c> joins the durations the other options take.</summary>
+    private static bool TryParseLifetime(string text, out TimeSpan duration)
+    {
+        string trimmed = text.Trim();
+        if (trimmed.EndsWith('d') && int.TryParse(trimmed[..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int days) && days > 0)
+        {
+            duration = TimeSpan.FromDays(days);
+            return true;
+        }
+
+        return SqlEndpointArguments.TryParseDuration(trimmed, out duration);
+    }
+}

@@ -1,0 +1,127 @@
+using System;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.PgWire;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Medallion.Server.Http;
+
+/// <summary>
+/// Who is calling the REST API: a catalog user by HTTP Basic (over TLS, or from this machine), an API token
+/// (<c>Authorization: Bearer mdl_...</c>), or the CLI on this machine with the token the server wrote to its runtime
+/// file. Failed attempts from one address wait longer and longer, as the SQL endpoint's logins do.
+/// </summary>
+internal sealed class ApiAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ServerContext server)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "medallion";
+    public const string OperatorPolicy = "operator";
+    public const string RoleClaim = "medallion_role";
+    private const string FailureKey = "medallion.authentication_failure";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!AuthenticationHeaderValue.TryParse(Request.Headers.Authorization, out AuthenticationHeaderValue? header) || header.Parameter is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        (string? user, ServerRole role, string? failure) = header.Scheme.ToUpperInvariant() switch
+        {
+            "BEARER" => await FromTokenAsync(header.Parameter).ConfigureAwait(false),
+            "BASIC" => await FromPasswordAsync(header.Parameter).ConfigureAwait(false),
+            _ => (null, ServerRole.Viewer, $"the authorization scheme '{header.Scheme}' is not supported; use Basic or Bearer"),
+        };
+        if (user is null)
+        {
+            IPAddress? address = Context.Connection.RemoteIpAddress;
+            server.LoginThrottle.RecordFailure(address);
+            TimeSpan delay = server.LoginThrottle.DelayFor(address);
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, Context.RequestAborted).ConfigureAwait(false);
+            }
+
+            // The challenge that follows cannot see this result, so the reason travels with the request.
+            Context.Items[FailureKey] = failure;
+            return AuthenticateResult.Fail(failure ?? "the credentials were not accepted");
+        }
+
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, user), new Claim(RoleClaim, role == ServerRole.Operator ? "operator" : "viewer")], SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.Headers.WWWAuthenticate = "Basic realm=\"medallion\", Bearer realm=\"medallion\"";
+        string reason = Context.Items[FailureKey] as string
+            ?? "authentication required: pass a user's password (HTTP Basic) or an API token (Authorization: Bearer)";
+        return WriteErrorAsync(StatusCodes.Status401Unauthorized, reason);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        WriteErrorAsync(StatusCodes.Status403Forbidden, $"user {Context.User.Identity?.Name} is a viewer; this action needs the operator role (medallion user role <name> operator)");
+
+    private async Task<(string?, ServerRole, string?)> FromTokenAsync(string secret)
+    {
+        if (server.IsLocalToken(secret))
+        {
+            return (ServerContext.LocalUser, ServerRole.Operator, null);
+        }
+
+        CatalogUser? user = await server.Catalog.AuthenticateApiTokenAsync(secret, Context.RequestAborted).ConfigureAwait(false);
+        return user is null ? (null, ServerRole.Viewer, "the API token is unknown, expired or revoked") : (user.Name, user.Role, null);
+    }
+
+    private async Task<(string?, ServerRole, string?)> FromPasswordAsync(string parameter)
+    {
+        if (!Request.IsHttps && !IsLoopback(Context.Connection.RemoteIpAddress))
+        {
+            // A password in clear on the network is worse than a refused request.
+            return (null, ServerRole.Viewer, "HTTP Basic authentication is accepted only over HTTPS (or from this machine); start the server with --tls-cert and --tls-key, or use an API token");
+        }
+
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(parameter));
+        }
+        catch (FormatException)
+        {
+            return (null, ServerRole.Viewer, "the Basic credentials are not base64");
+        }
+
+        int colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0)
+        {
+            return (null, ServerRole.Viewer, "the Basic credentials are not 'user:password'");
+        }
+
+        string name = decoded[..colon];
+        CatalogUser? user = await server.Catalog.FindUserAsync(name, Context.RequestAborted).ConfigureAwait(false);
+        string? verifier = user is null ? null : await server.Catalog.FindUserVerifierAsync(name, Context.RequestAborted).ConfigureAwait(false);
+        return user is not null && PgUserStore.VerifyPassword(verifier, decoded[(colon + 1)..])
+            ? (user.Name, user.Role, null)
+            : (null, ServerRole.Viewer, "the user name or password is wrong");
+    }
+
+    private static bool IsLoopback(IPAddress? address) => address is not null && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+
+    private Task WriteErrorAsync(int status, string message)
+    {
+        Response.StatusCode = status;
+        Response.ContentType = "application/json";
+        return Response.WriteAsync(JsonSerializer.Serialize(new ApiError(message), ApiJson.Options), Context.RequestAborted);
+    }
+}

@@ -1,0 +1,183 @@
+using System;
+using System.Linq;
+using System.Net;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Pipelines;
+using Medallion.Server.Http;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Medallion.Server;
+
+/// <summary>
+/// <c>medallion server</c>: one long-running process with the REST API (and, later, the web UI and <c>/metrics</c>) on
+/// one HTTP listener, and the SQL endpoint beside it. Started with <see cref="StartAsync"/>, stopped with
+/// <see cref="StopAsync"/>, which stops taking work, lets running work finish within the grace period, then cancels
+/// what remains.
+/// </summary>
+public sealed class MedallionServer : IAsyncDisposable
+{
+    private readonly WebApplication _web;
+    private readonly SqlEndpoint? _sql;
+    private readonly ServerContext _context;
+    private readonly MedallionServerOptions _options;
+    private bool _stopped;
+
+    private MedallionServer(WebApplication web, SqlEndpoint? sql, ServerContext context, MedallionServerOptions options, Uri address)
+    {
+        _web = web;
+        _sql = sql;
+        _context = context;
+        _options = options;
+        HttpAddress = address;
+    }
+
+    /// <summary>The REST API's base address, e.g. <c>http://127.0.0.1:8080/</c>.</summary>
+    public Uri HttpAddress { get; }
+
+    /// <summary>The SQL endpoint's port, or null when the server runs without one.</summary>
+    public int? PgPort => _sql?.Port;
+
+    /// <summary>The project the server runs.</summary>
+    public MedallionProject Project => _context.Project;
+
+    /// <summary>Loads the project, opens its catalog, and starts the HTTP listener and the SQL endpoint.</summary>
+    /// <param name="options">Where to listen and how to stop.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="MedallionException">The project does not load, its catalog does not open, or a port cannot be bound
+    /// (<see cref="ErrorCode.ServerStartFailed"/>).</exception>
+    public static async Task<MedallionServer> StartAsync(MedallionServerOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        MedallionProject project = await MedallionProject.LoadAsync(options.ProjectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog), options.Time, cancellationToken).ConfigureAwait(false);
+        string localToken = "mdl_local_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        var context = new ServerContext(project, catalog, localToken, options.Time);
+        WebApplication web = BuildWeb(options, context);
+        SqlEndpoint? sql = null;
+        try
+        {
+            try
+            {
+                await web.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (System.IO.IOException exception)
+            {
+                throw new MedallionException(ErrorCode.ServerStartFailed,
+                    $"Cannot listen for HTTP on {options.HttpAddress}:{options.HttpPort}: {exception.Message}", exception);
+            }
+
+            Uri address = new(web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
+            sql = options.Sql is null ? null : await SqlEndpoint.StartAsync(project, options.Sql, cancellationToken).ConfigureAwait(false);
+            var server = new MedallionServer(web, sql, context, options, address);
+            await new ServerRuntimeFile(address, localToken, Environment.ProcessId, options.Time.GetUtcNow()).WriteAsync(project.Directory, cancellationToken).ConfigureAwait(false);
+            context.Ready = true;
+            return server;
+        }
+        catch
+        {
+            if (sql is not null)
+            {
+                await sql.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await web.DisposeAsync().ConfigureAwait(false);
+            await catalog.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Stops: readiness turns false at once (load balancers stop sending), running work gets the grace period, then
+    /// the listeners close and the runtime file goes.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        _context.Ready = false;
+        if (_sql is not null)
+        {
+            await _sql.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        grace.CancelAfter(_options.Grace);
+        await _web.StopAsync(grace.Token).ConfigureAwait(false);
+        ServerRuntimeFile.Delete(_context.Project.Directory, Environment.ProcessId);
+    }
+
+    /// <summary>Stops (without waiting for running work beyond the grace period) and releases everything.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        if (_sql is not null)
+        {
+            await _sql.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _web.DisposeAsync().ConfigureAwait(false);
+        await _context.Catalog.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static WebApplication BuildWeb(MedallionServerOptions options, ServerContext context)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(MedallionServer).Assembly.GetName().Name,
+            ContentRootPath = context.Project.Directory,
+            EnvironmentName = "Production",
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // The API takes small JSON bodies; a large one is an attack or a mistake.
+            kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+            kestrel.Listen(options.HttpAddress, options.HttpPort, listen =>
+            {
+                if (options.Certificate is not null)
+                {
+                    listen.UseHttps(options.Certificate);
+                }
+            });
+        });
+        builder.Services.AddSingleton(context);
+        // Nothing the server hands out is protected by ASP.NET's keys (no cookies, no antiforgery), so none are kept on disk.
+        builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
+        builder.Services.AddAuthentication(ApiAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiAuthenticationHandler>(ApiAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(ApiAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build())
+            .AddPolicy(ApiAuthenticationHandler.OperatorPolicy, policy => policy.AddAuthenticationSchemes(ApiAuthenticationHandler.SchemeName).RequireClaim(ApiAuthenticationHandler.RoleClaim, "operator"));
+        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Medallion server";
+            document.Info.Description = "Jobs, runs, tables, lineage and quality of one Medallion project, and the actions that steer its runs.";
+            return Task.CompletedTask;
+        }));
+
+        WebApplication app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        HealthEndpoints.Map(app);
+        app.MapOpenApi("/openapi.json").AllowAnonymous();
+        ApiEndpoints.Map(app);
+        return app;
+    }
+}

@@ -1,0 +1,31 @@
+using System;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Medallion.Server;
+
+/// <summary>How <c>medallion server</c> runs: where its HTTP listener and SQL endpoint listen, and how it stops.</summary>
+public sealed record MedallionServerOptions
+{
+    /// <summary>The project directory (holding <c>medallion.yml</c>).</summary>
+    public required string ProjectDirectory { get; init; }
+
+    /// <summary>The address the HTTP listener listens on.</summary>
+    public IPAddress HttpAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>The HTTP listener's port; 0 picks a free one.</summary>
+    public int HttpPort { get; init; } = 8080;
+
+    /// <summary>The certificate the HTTP listener offers (HTTPS); null for plain HTTP, where Basic authentication is refused
+    /// unless the client is on this machine.</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>The SQL endpoint beside the REST API, or null to run without one.</summary>
+    public SqlEndpointOptions? Sql { get; init; }
+
+    /// <summary>How long running work may go on after a stop is asked for before it is cancelled.</summary>
+    public TimeSpan Grace { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The clock of the scheduler and of recorded times.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}

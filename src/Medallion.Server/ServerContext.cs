@@ -1,0 +1,46 @@
+using System;
+using System.Security.Cryptography;
+using System.Text;
+using Medallion.Catalog;
+using Medallion.PgWire;
+using Medallion.Pipelines;
+
+namespace Medallion.Server;
+
+/// <summary>What the HTTP endpoints share: the project, its catalog, the local CLI's token and the login throttle.</summary>
+internal sealed class ServerContext
+{
+    /// <summary>The name actions taken with the local token are recorded under.</summary>
+    public const string LocalUser = "local";
+
+    private readonly byte[] _localTokenHash;
+
+    public ServerContext(MedallionProject project, CatalogStore catalog, string localToken, TimeProvider time)
+    {
+        Project = project;
+        Catalog = catalog;
+        Time = time;
+        _localTokenHash = SHA256.HashData(Encoding.UTF8.GetBytes(localToken));
+        LoginThrottle = new LoginThrottle(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5), time);
+    }
+
+    public MedallionProject Project { get; }
+
+    public CatalogStore Catalog { get; }
+
+    public TimeProvider Time { get; }
+
+    public LoginThrottle LoginThrottle { get; }
+
+    private volatile bool _ready;
+
+    /// <summary>Set once every part of the server has started; <c>/readyz</c> answers 503 until then and after a stop begins.</summary>
+    public bool Ready
+    {
+        get => _ready;
+        set => _ready = value;
+    }
+
+    public bool IsLocalToken(string secret) =>
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(secret)), _localTokenHash);
+}

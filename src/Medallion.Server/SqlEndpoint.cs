@@ -1,0 +1,149 @@
+using System;
+using System.Collections.Generic;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.DuckDb;
+using Medallion.Engine;
+using Medallion.Engine.Sessions;
+using Medallion.PgWire;
+using Medallion.Pipelines;
+
+namespace Medallion.Server;
+
+/// <summary>How the PostgreSQL-wire SQL endpoint listens and whom it lets in.</summary>
+public sealed record SqlEndpointOptions
+{
+    /// <summary>The address to listen on.</summary>
+    public IPAddress Address { get; init; } = IPAddress.Loopback;
+
+    /// <summary>The TCP port; 0 picks a free one.</summary>
+    public int Port { get; init; } = 5433;
+
+    /// <summary>A file of <c>name:SCRAM-SHA-256$...</c> lines to use instead of the project catalog's users.</summary>
+    public string? UsersFile { get; init; }
+
+    /// <summary>Outside a project: a DuckDB database file to serve (in-memory when null).</summary>
+    public string? DatabaseFile { get; init; }
+
+    /// <summary>Let clients on this machine in without a password.</summary>
+    public bool TrustLoopback { get; init; }
+
+    /// <summary>The certificate to offer TLS with, or null for unencrypted connections only.</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>Refuse clients that do not switch to TLS.</summary>
+    public bool RequireTls { get; init; }
+
+    /// <summary>Most clients connected at once.</summary>
+    public int MaxConnections { get; init; } = 100;
+
+    /// <summary>Memory all running queries share (DuckDB's <c>memory_limit</c>), or null for DuckDB's default.</summary>
+    public string? MemoryLimit { get; init; }
+
+    /// <summary>Statements running longer than this are cancelled; null for no limit.</summary>
+    public TimeSpan? StatementTimeout { get; init; }
+}
+
+/// <summary>
+/// The read-only SQL endpoint over a project's lakehouse (or a DuckDB file outside a project): one DuckDB database
+/// shared by the sessions, the project's tables located through its catalog, and its users as logins. What
+/// <c>medallion serve</c> runs alone and <c>medallion server</c> runs beside the scheduler.
+/// </summary>
+public sealed class SqlEndpoint : IAsyncDisposable
+{
+    private readonly PgWireServer _server;
+    private readonly DuckDbDatabase _database;
+    private readonly CatalogStore? _catalog;
+
+    private SqlEndpoint(PgWireServer server, DuckDbDatabase database, CatalogStore? catalog, string description)
+    {
+        _server = server;
+        _database = database;
+        _catalog = catalog;
+        Description = description;
+    }
+
+    /// <summary>What is served, for the start-up line: the project and the database names clients may ask for, or the DuckDB file.</summary>
+    public string Description { get; }
+
+    /// <summary>The port the endpoint listens on.</summary>
+    public int Port => _server.Port;
+
+    /// <summary>Clients connected now.</summary>
+    public int ConnectionCount => _server.ConnectionCount;
+
+    /// <summary>Opens what the endpoint serves and starts listening.</summary>
+    /// <param name="project">The project whose lakehouse is served, or null to serve <see cref="SqlEndpointOptions.DatabaseFile"/>.</param>
+    /// <param name="options">How to listen and whom to let in.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.PgWireStartFailed"/> when the project's storage is not a local
+    /// folder or the port cannot be bound.</exception>
+    public static async Task<SqlEndpoint> StartAsync(MedallionProject? project, SqlEndpointOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        string? storage = project?.Resolve(project.Storage);
+        if (storage is not null && StorageResolver.IsUri(storage))
+        {
+            throw new MedallionException(ErrorCode.PgWireStartFailed,
+                $"The project's storage is {storage}; the SQL endpoint reads local storage only for now. Help: point storage at a local folder in {MedallionProject.FileName}.");
+        }
+
+        CatalogStore? catalog = project is null || options.UsersFile is not null ? null : await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
+        DuckDbDatabase? database = null;
+        try
+        {
+            IPgUserStore? users = options.UsersFile is not null ? await PgUserStore.LoadAsync(options.UsersFile, cancellationToken).ConfigureAwait(false)
+                : catalog is not null ? new CatalogUserStore(catalog)
+                : null;
+            database = LakehouseSessionFactory.OpenServingDatabase(options.DatabaseFile, storage is null ? [] : [storage], options.MemoryLimit);
+            ITableLocator tables = storage is null ? NoTables.Instance : new DirectoryTableLocator(storage);
+            if (catalog is not null)
+            {
+                tables = new CatalogTableLocator(tables, catalog);
+            }
+
+            var server = new PgWireServer(new PgWireServerOptions
+            {
+                Address = options.Address,
+                Port = options.Port,
+                SessionFactory = new LakehouseSessionFactory(database, tables, project?.Name),
+                UserStore = users,
+                TrustLoopback = options.TrustLoopback,
+                ServerCertificate = options.Certificate,
+                RequireTls = options.RequireTls,
+                MaxConnections = options.MaxConnections,
+                StatementTimeout = options.StatementTimeout,
+            });
+            await server.StartAsync(cancellationToken).ConfigureAwait(false);
+            string description = project is null ? database.DataSource : $"project {project.Name} (database \"{project.Name}\" or \"{LakehouseSessionFactory.DefaultDatabaseName}\")";
+            return new SqlEndpoint(server, database, catalog, description);
+        }
+        catch
+        {
+            database?.Dispose();
+            if (catalog is not null)
+            {
+                await catalog.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Stops accepting clients and closes the connected ones.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => _server.StopAsync(cancellationToken);
+
+    /// <summary>Stops the endpoint and releases its database and catalog.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync().ConfigureAwait(false);
+        _database.Dispose();
+        if (_catalog is not null)
+        {
+            await _catalog.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Net;
 using System.Security.Cryptography;
@@ -13,6 +14,8 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -46,6 +49,12 @@ public sealed class MedallionServer : IAsyncDisposable
 
     /// <summary>The SQL endpoint's port, or null when the server runs without one.</summary>
     public int? PgPort => _sql?.Port;
+
+    /// <summary>Every route the HTTP listener answers, as <c>GET /api/runs/{id}</c>, for checking the OpenAPI document against.</summary>
+    internal IReadOnlyList<string> Routes =>
+        [.. _web.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => m + " /" + e.RoutePattern.RawText!.TrimStart('/')))
+            .Order(StringComparer.Ordinal)];
 
     /// <summary>The project the server runs.</summary>
     public MedallionProject Project => _context.Project;

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Medallion.Server.Tests;
+
+/// <summary>
+/// The OpenAPI document at <c>/openapi.json</c> against the live server: every route is described, and every
+/// answer of a described GET matches the schema the document gives for its status code.
+/// </summary>
+public sealed class OpenApiDocumentTests : IAsyncLifetime
+{
+    private ServedProject _served = null!;
+    private JsonDocument _document = null!;
+
+    public async Task InitializeAsync()
+    {
+        _served = await ServedProject.StartAsync();
+        using HttpResponseMessage response = await _served.GetAsync("/openapi.json", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        _document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+    }
+
+    public async Task DisposeAsync()
+    {
+        _document.Dispose();
+        await _served.DisposeAsync();
+    }
+
+    [Fact]
+    public void Every_route_of_the_server_is_in_the_document()
+    {
+        List<string> described = [];
+        foreach (JsonProperty path in _document.RootElement.GetProperty("paths").EnumerateObject())
+        {
+            described.AddRange(path.Value.EnumerateObject().Select(operation => operation.Name.ToUpperInvariant() + " " + path.Name));
+        }
+
+        string[] undocumented = [.. _served.Server.Routes.Where(route => route != "GET /openapi.json" && !described.Contains(route))];
+
+        Assert.Contains("GET /api/project", _served.Server.Routes);
+        Assert.Empty(undocumented);
+    }
+
+    [Fact]
+    public async Task Every_get_without_parameters_answers_what_the_document_says()
+    {
+        var failures = new List<string>();
+        int checkedCount = 0;
+        foreach (JsonProperty path in _document.RootElement.GetProperty("paths").EnumerateObject())
+        {
+            if (path.Name.Contains('{', StringComparison.Ordinal) || !path.Value.TryGetProperty("get", out JsonElement get))
+            {
+                continue;
+            }
+
+            using HttpResponseMessage response = await _served.GetAsync(path.Name, ServedProject.Basic("ana", ServedProject.OperatorPassword));
+            string status = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (!get.GetProperty("responses").TryGetProperty(status, out JsonElement described))
+            {
+                failures.Add($"GET {path.Name} answered {status}, which the document does not describe");
+                continue;
+            }
+
+            using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            JsonElement schema = described.GetProperty("content").GetProperty("application/json").GetProperty("schema");
+            failures.AddRange(SchemaCheck.Validate(_document.RootElement, schema, body.RootElement, $"GET {path.Name}"));
+            checkedCount++;
+        }
+
+        Assert.Empty(failures);
+        Assert.True(checkedCount >= 3, $"Only {checkedCount} endpoints were checked.");
+    }
+}

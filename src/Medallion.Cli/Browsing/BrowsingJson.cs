@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Medallion.Catalog;
 using Medallion.Cli.Output;
+using Medallion.Platform;
 
 namespace Medallion.Cli.Browsing;
 
@@ -24,7 +25,7 @@ internal static class BrowsingJson
         json.WriteEndObject();
     }
 
-    public static void Version(Utf8JsonWriter json, VersionInfo version)
+    public static void Version(Utf8JsonWriter json, TableVersionInfo version)
     {
         json.WriteStartObject();
         json.WriteNumber("version", version.Version);

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using Medallion.Catalog;
 using Medallion.Cli.Output;
+using Medallion.Platform;
 
 namespace Medallion.Cli.Browsing;
 
@@ -36,7 +37,7 @@ internal static class BrowsingText
             }).ToList());
     }
 
-    public static void WriteVersions(TextWriter output, IReadOnlyList<VersionInfo> versions) =>
+    public static void WriteVersions(TextWriter output, IReadOnlyList<TableVersionInfo> versions) =>
         TextTable.Write(
             output,
             ["version", "committed", "operation", "rows", "run"],

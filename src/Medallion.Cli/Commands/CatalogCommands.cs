@@ -9,6 +9,7 @@ using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Cli.Browsing;
 using Medallion.Cli.Output;
+using Medallion.Platform;
 
 namespace Medallion.Cli.Commands;
 
@@ -34,14 +35,18 @@ internal static class CatalogCommands
         var command = new Command("tables", "List the project's tables: rows, version, last update, owner, tags and description.") { ns, format, project };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            await using ProjectBrowser browser = await ProjectBrowser.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            List<TableSummary> tables = await browser.ListTablesAsync(parsed.GetValue(ns), cancellationToken).ConfigureAwait(false);
+            await using Lakehouse lakehouse = await Lakehouse.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<TableSummary> tables = await lakehouse.ListTablesAsync(parsed.GetValue(ns), cancellationToken).ConfigureAwait(false);
             if (parsed.GetValue(format) == ReportFormat.Json)
             {
                 JsonReport.Write(output, json =>
                 {
                     json.WriteStartArray();
-                    tables.ForEach(t => BrowsingJson.Table(json, t));
+                    foreach (TableSummary t in tables)
+                    {
+                        BrowsingJson.Table(json, t);
+                    }
+
                     json.WriteEndArray();
                 });
                 return 0;
@@ -65,8 +70,8 @@ internal static class CatalogCommands
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            await using ProjectBrowser browser = await ProjectBrowser.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            TableDetails details = await browser.DescribeAsync(browser.Resolve(parsed.GetRequiredValue(table)), cancellationToken).ConfigureAwait(false);
+            await using Lakehouse lakehouse = await Lakehouse.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            TableDetails details = await lakehouse.DescribeTableAsync(lakehouse.ResolveTable(parsed.GetRequiredValue(table)), cancellationToken).ConfigureAwait(false);
             if (parsed.GetValue(format) == ReportFormat.Json)
             {
                 JsonReport.Write(output, json => WriteDescribeJson(json, details));
@@ -100,9 +105,9 @@ internal static class CatalogCommands
         });
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            await using ProjectBrowser browser = await ProjectBrowser.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            TableName name = browser.Resolve(parsed.GetRequiredValue(table));
-            List<VersionInfo> versions = await browser.HistoryAsync(name, parsed.GetValue(last), cancellationToken).ConfigureAwait(false);
+            await using Lakehouse lakehouse = await Lakehouse.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            TableName name = lakehouse.ResolveTable(parsed.GetRequiredValue(table));
+            IReadOnlyList<TableVersionInfo> versions = await lakehouse.GetTableHistoryAsync(name, parsed.GetValue(last), cancellationToken).ConfigureAwait(false);
             if (parsed.GetValue(format) == ReportFormat.Json)
             {
                 JsonReport.Write(output, json =>
@@ -110,7 +115,11 @@ internal static class CatalogCommands
                     json.WriteStartObject();
                     json.WriteString("table", name.ToString());
                     json.WriteStartArray("versions");
-                    versions.ForEach(v => BrowsingJson.Version(json, v));
+                    foreach (TableVersionInfo v in versions)
+                    {
+                        BrowsingJson.Version(json, v);
+                    }
+
                     json.WriteEndArray();
                     json.WriteEndObject();
                 });
@@ -144,24 +153,24 @@ internal static class CatalogCommands
         });
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            await using ProjectBrowser browser = await ProjectBrowser.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            await using Lakehouse lakehouse = await Lakehouse.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
             if (parsed.GetValue(runId) is { } id)
             {
-                RunRecord run = await browser.FindRunAsync(id, cancellationToken).ConfigureAwait(false);
-                List<ModelRunRecord> models = await browser.Catalog!.GetModelRunsAsync(run.Id, cancellationToken).ConfigureAwait(false);
-                List<QualityResultRecord> quality = await browser.Catalog.GetQualityResultsAsync(run.Id, cancellationToken).ConfigureAwait(false);
-                List<SourceRunRecord> sources = await browser.Catalog.GetSourceRunsAsync(run.Id, cancellationToken).ConfigureAwait(false);
-                WriteRun(output, parsed.GetValue(format), run, models, quality, sources);
+                WriteRun(output, parsed.GetValue(format), await lakehouse.GetRunAsync(id, cancellationToken).ConfigureAwait(false));
                 return 0;
             }
 
-            List<RunSummary> runs = await browser.ListRunsAsync(parsed.GetValue(last), cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<RunSummary> runs = await lakehouse.ListRunsAsync(parsed.GetValue(last), cancellationToken).ConfigureAwait(false);
             if (parsed.GetValue(format) == ReportFormat.Json)
             {
                 JsonReport.Write(output, json =>
                 {
                     json.WriteStartArray();
-                    runs.ForEach(r => BrowsingJson.Run(json, r.Run, r));
+                    foreach (RunSummary r in runs)
+                    {
+                        BrowsingJson.Run(json, r.Run, r);
+                    }
+
                     json.WriteEndArray();
                 });
                 return 0;
@@ -180,8 +189,9 @@ internal static class CatalogCommands
         return command;
     }
 
-    private static void WriteRun(TextWriter output, ReportFormat format, RunRecord run, List<ModelRunRecord> models, List<QualityResultRecord> quality, List<SourceRunRecord> sources)
+    private static void WriteRun(TextWriter output, ReportFormat format, RunDetails details)
     {
+        (RunRecord run, IReadOnlyList<ModelRunRecord> models, IReadOnlyList<QualityResultRecord> quality, IReadOnlyList<SourceRunRecord> sources) = details;
         if (format == ReportFormat.Json)
         {
             JsonReport.Write(output, json =>
@@ -190,13 +200,25 @@ internal static class CatalogCommands
                 json.WritePropertyName("run");
                 BrowsingJson.Run(json, run, null);
                 json.WriteStartArray("models");
-                models.ForEach(m => BrowsingJson.ModelRun(json, m));
+                foreach (ModelRunRecord m in models)
+                {
+                    BrowsingJson.ModelRun(json, m);
+                }
+
                 json.WriteEndArray();
                 json.WriteStartArray("quality");
-                quality.ForEach(q => BrowsingJson.Quality(json, q));
+                foreach (QualityResultRecord q in quality)
+                {
+                    BrowsingJson.Quality(json, q);
+                }
+
                 json.WriteEndArray();
                 json.WriteStartArray("sources");
-                sources.ForEach(p => BrowsingJson.SourceRun(json, p));
+                foreach (SourceRunRecord p in sources)
+                {
+                    BrowsingJson.SourceRun(json, p);
+                }
+
                 json.WriteEndArray();
                 json.WriteEndObject();
             });
@@ -317,7 +339,7 @@ internal static class CatalogCommands
 
         json.WriteEndArray();
         json.WriteStartArray("versions");
-        foreach (VersionInfo version in details.RecentVersions)
+        foreach (TableVersionInfo version in details.RecentVersions)
         {
             BrowsingJson.Version(json, version);
         }

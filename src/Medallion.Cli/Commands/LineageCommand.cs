@@ -50,14 +50,13 @@ internal static class LineageCommand
 
         MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
         ModelGraph graph = await ModelGraph.BuildAsync(project, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await output.WriteAsync(Render(graph, table, column, direction, format)).ConfigureAwait(false);
+        await output.WriteAsync(Render(graph.GetLineage(table, column, direction), table, column, format)).ConfigureAwait(false);
         return 0;
     }
 
-    /// <summary>The lineage of a table (or one of its columns) as the command prints it; the quickstart's summary shows it too.</summary>
-    internal static string Render(ModelGraph graph, TableName table, string? column, LineageDirection direction, LineageFormat format)
+    /// <summary>The lineage edges of a table (or one of its columns) as the command prints them; the quickstart's summary shows them too.</summary>
+    internal static string Render(IReadOnlyList<LineageEdge> edges, TableName table, string? column, LineageFormat format)
     {
-        IReadOnlyList<LineageEdge> edges = graph.GetLineage(table, column, direction);
         string root = column is null ? table.ToString() : $"{table}.{column}";
         List<(string From, string To)> pairs = edges.Select(e => (Node(e.Upstream, e.UpstreamColumn), Node(e.Downstream, e.DownstreamColumn))).ToList();
         return format switch

@@ -15,6 +15,7 @@ using Medallion.DuckDb;
 using Medallion.Engine.Sessions;
 using Medallion.Pipelines;
 using Medallion.Pipelines.Running;
+using Medallion.Platform;
 
 namespace Medallion.Cli.Commands;
 
@@ -164,15 +165,15 @@ internal static class QuickstartCommand
 
     private static async Task<Dictionary<TableName, TableSummary>> ListTablesAsync(string root, CancellationToken cancellationToken)
     {
-        await using ProjectBrowser browser = await ProjectBrowser.OpenAsync(root, cancellationToken).ConfigureAwait(false);
-        return (await browser.ListTablesAsync(null, cancellationToken).ConfigureAwait(false)).ToDictionary(t => t.Name);
+        await using Lakehouse lakehouse = await Lakehouse.OpenAsync(root, cancellationToken).ConfigureAwait(false);
+        return (await lakehouse.ListTablesAsync(null, cancellationToken).ConfigureAwait(false)).ToDictionary(t => t.Name);
     }
 
     private static async Task WriteSummaryAsync(
         string root, Dictionary<TableName, TableSummary> afterFirstRun, string secondRun, TextWriter output, CancellationToken cancellationToken)
     {
-        await using ProjectBrowser browser = await ProjectBrowser.OpenAsync(root, cancellationToken).ConfigureAwait(false);
-        List<TableSummary> tables = await browser.ListTablesAsync(null, cancellationToken).ConfigureAwait(false);
+        await using Lakehouse lakehouse = await Lakehouse.OpenAsync(root, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<TableSummary> tables = await lakehouse.ListTablesAsync(null, cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync().ConfigureAwait(false);
         await output.WriteLineAsync("Tables per layer (bronze: raw as loaded; silver: cleaned and conformed; gold: answers)").ConfigureAwait(false);
         TextTable.Write(
@@ -189,26 +190,25 @@ internal static class QuickstartCommand
                 };
             }).ToList());
 
-        if (browser.Catalog is not null)
-        {
-            List<QualityResultRecord> quality = await browser.Catalog.GetQualityResultsAsync(secondRun, cancellationToken).ConfigureAwait(false);
-            List<QualityResultRecord> broken = quality.Where(q => !q.Passed).ToList();
-            await output.WriteLineAsync().ConfigureAwait(false);
-            await output.WriteLineAsync("Quality of the second run (warn: recorded; quarantine: rows set aside in <table>_quarantine; fail: nothing committed)").ConfigureAwait(false);
-            BrowsingText.WriteQuality(output, broken, withModel: true);
-            await output.WriteLineAsync($"({BrowsingText.Plural(quality.Count - broken.Count, "other rule")} passed, of {quality.Count})").ConfigureAwait(false);
-        }
+        // The second run succeeded (the quickstart stops otherwise), so the catalog holds it.
+        IReadOnlyList<QualityResultRecord> quality = (await lakehouse.GetRunAsync(secondRun, cancellationToken).ConfigureAwait(false)).Quality;
+        List<QualityResultRecord> broken = quality.Where(q => !q.Passed).ToList();
+        await output.WriteLineAsync().ConfigureAwait(false);
+        await output.WriteLineAsync("Quality of the second run (warn: recorded; quarantine: rows set aside in <table>_quarantine; fail: nothing committed)").ConfigureAwait(false);
+        BrowsingText.WriteQuality(output, broken, withModel: true);
+        await output.WriteLineAsync($"({BrowsingText.Plural(quality.Count - broken.Count, "other rule")} passed, of {quality.Count})").ConfigureAwait(false);
 
-        ModelGraph graph = await browser.GetGraphAsync(cancellationToken).ConfigureAwait(false);
+        var lineageTable = TableName.Parse(DemoProject.LineageTable);
+        IReadOnlyList<LineageEdge> lineage = await lakehouse.GetLineageAsync(lineageTable, null, LineageDirection.Upstream, cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync().ConfigureAwait(false);
         await output.WriteLineAsync($"Lineage of {DemoProject.LineageTable} (from the models' SQL, parsed by DuckDB)").ConfigureAwait(false);
-        await output.WriteAsync(LineageCommand.Render(graph, TableName.Parse(DemoProject.LineageTable), null, LineageDirection.Upstream, LineageCommand.LineageFormat.Text)).ConfigureAwait(false);
+        await output.WriteAsync(LineageCommand.Render(lineage, lineageTable, null, LineageCommand.LineageFormat.Text)).ConfigureAwait(false);
 
         await output.WriteLineAsync().ConfigureAwait(false);
         await output.WriteLineAsync("Top categories by revenue, from gold:").ConfigureAwait(false);
         await output.WriteLineAsync("  " + DemoProject.SampleQuery.ReplaceLineEndings(" ")).ConfigureAwait(false);
         await using LakehouseSession session = await LakehouseSession.OpenAsync(
-            new DirectoryTableLocator(browser.Project.Resolve(browser.Project.Storage)), cancellationToken: cancellationToken).ConfigureAwait(false);
+            new DirectoryTableLocator(lakehouse.Project.Resolve(lakehouse.Project.Storage)), cancellationToken: cancellationToken).ConfigureAwait(false);
         await using DuckDbDataReader reader = await session.ExecuteReaderAsync(DemoProject.SampleQuery, cancellationToken: cancellationToken).ConfigureAwait(false);
         ResultWriter.Write(reader, OutputFormat.Table, output);
     }

@@ -75,8 +75,8 @@ public sealed class QualityReport
         string rules = string.Join(" || ", _quarantine.Select(rule =>
             $"CASE WHEN {rule.Fails(relation)} THEN [{DuckDbConnection.QuoteLiteral(rule.Rule.Name)}] ELSE CAST([] AS VARCHAR[]) END"));
         string at = _checkedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00";
-        return $"SELECT {RowRuleSql.Columns(_quarantine)}, CAST(({rules}) AS VARCHAR[]) AS _quarantine_rules, " +
-            $"CAST({DuckDbConnection.QuoteLiteral(_runId)} AS VARCHAR) AS _quarantine_run_id, CAST({DuckDbConnection.QuoteLiteral(at)} AS TIMESTAMPTZ) AS _quarantined_at " +
+        return $"SELECT {RowRuleSql.Columns(_quarantine)}, CAST(({rules}) AS VARCHAR[]) AS {SystemColumns.QuarantineRules}, " +
+            $"CAST({DuckDbConnection.QuoteLiteral(_runId)} AS VARCHAR) AS {SystemColumns.QuarantineRunId}, CAST({DuckDbConnection.QuoteLiteral(at)} AS TIMESTAMPTZ) AS {SystemColumns.QuarantinedAt} " +
             $"FROM {RowRuleSql.From(_quarantine, relation)} WHERE {RowRuleSql.AnyFails(_quarantine, relation)}";
     }
 

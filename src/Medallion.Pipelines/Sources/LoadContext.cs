@@ -49,15 +49,15 @@ internal sealed class LoadContext(
 
     /// <summary>The bronze bookkeeping columns of a row of a text format (lines, and records that may not parse), after its data columns.</summary>
     public string MetaColumns(string sourceFileSql, string sourceLineSql, string rawLineSql, string parseErrorSql) =>
-        $"{sourceFileSql} AS _source_file, CAST({sourceLineSql} AS BIGINT) AS _source_line, {IngestedAtSql} AS _ingested_at, "
-        + $"{DuckDbConnection.QuoteLiteral(RunId)} AS _run_id, CAST({rawLineSql} AS VARCHAR) AS _raw_line, CAST({parseErrorSql} AS VARCHAR) AS _parse_error";
+        $"{sourceFileSql} AS {SystemColumns.SourceFile}, CAST({sourceLineSql} AS BIGINT) AS {SystemColumns.SourceLine}, {IngestedAtSql} AS {SystemColumns.IngestedAt}, "
+        + $"{DuckDbConnection.QuoteLiteral(RunId)} AS {SystemColumns.RunId}, CAST({rawLineSql} AS VARCHAR) AS {SystemColumns.RawLine}, CAST({parseErrorSql} AS VARCHAR) AS {SystemColumns.ParseError}";
 
     /// <summary>
     /// The bronze bookkeeping columns of a row of a typed format (Parquet): it has no lines and always parses, so only
     /// where and when it was loaded. Always-null columns would still cost every row of the write.
     /// </summary>
     public string TypedMetaColumns(string sourceFileSql) =>
-        $"{sourceFileSql} AS _source_file, {IngestedAtSql} AS _ingested_at, {DuckDbConnection.QuoteLiteral(RunId)} AS _run_id";
+        $"{sourceFileSql} AS {SystemColumns.SourceFile}, {IngestedAtSql} AS {SystemColumns.IngestedAt}, {DuckDbConnection.QuoteLiteral(RunId)} AS {SystemColumns.RunId}";
 
     public async Task DropTempTablesAsync()
     {

@@ -15,53 +15,51 @@ using Medallion.Engine.Sessions;
 using Medallion.Pipelines;
 using Medallion.Storage;
 
-namespace Medallion.Cli.Browsing;
+namespace Medallion.Platform;
 
 /// <summary>
-/// Reads what the catalog commands show, joining three sources: the project files (what is declared, with
-/// docs — they win, being what the next run registers), the catalog (runs, quality, versions' run ids,
-/// tables registered by earlier runs) and each table's Delta log (version, rows, schema — the truth about data).
+/// A project opened for browsing: its tables, their details and history, its runs, lineage and quality results.
+/// Each answer joins three sources: the project files (what is declared, with docs; they win, being what the next
+/// run registers), the catalog (runs, quality, versions' run ids, tables registered by earlier runs) and each
+/// table's Delta log (version, rows, schema: the truth about data).
 /// </summary>
-/// <remarks>Read-only: a project whose catalog file does not exist yet is browsed without creating it.</remarks>
-internal sealed class ProjectBrowser : IAsyncDisposable
+/// <remarks>
+/// Read-only: a project whose catalog file does not exist yet is browsed without creating it. The tables are
+/// listed when it opens; open it again to see tables created since. Not safe for concurrent use.
+/// </remarks>
+public sealed class Lakehouse : IAsyncDisposable
 {
     private const string QuarantineSuffix = "_quarantine";
 
-    /// <summary>What the columns Medallion adds to bronze and quarantine tables hold, so <c>describe</c> documents them too.</summary>
-    private static readonly Dictionary<string, string> s_systemColumns = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["_source_file"] = "The file the row was loaded from, relative to the project.",
-        ["_source_line"] = "The line of the file where the row's record starts (text formats only).",
-        ["_ingested_at"] = "When the row was loaded.",
-        ["_run_id"] = "The run that loaded the row.",
-        ["_raw_line"] = "The record's text, when it could not be parsed (its typed columns are null).",
-        ["_parse_error"] = "Why the record could not be parsed; null for rows that parsed.",
-        ["_quarantine_rules"] = "The quarantine rules the row broke.",
-        ["_quarantine_run_id"] = "The run that set the row aside.",
-        ["_quarantined_at"] = "When the row was set aside.",
-    };
-
     private readonly DuckDbConnection _connection;
+    private readonly CatalogStore? _catalog;
     private readonly Dictionary<TableName, Entry> _tables;
     private ModelGraph? _graph;
 
-    private ProjectBrowser(MedallionProject project, CatalogStore? catalog, DuckDbConnection connection, Dictionary<TableName, Entry> tables)
+    private Lakehouse(MedallionProject project, CatalogStore? catalog, DuckDbConnection connection, Dictionary<TableName, Entry> tables)
     {
         Project = project;
-        Catalog = catalog;
+        _catalog = catalog;
         _connection = connection;
         _tables = tables;
     }
 
+    /// <summary>The project's definitions, as loaded when it was opened.</summary>
     public MedallionProject Project { get; }
 
-    /// <summary>The project's catalog; null when no run has created it yet.</summary>
-    public CatalogStore? Catalog { get; }
+    /// <summary>
+    /// Every known table: bronze, silver, gold first (in the order data flows through them), other namespaces
+    /// after, each by name.
+    /// </summary>
+    public IReadOnlyList<TableName> TableNames => [.. _tables.Keys.Order(Comparer<TableName>.Create(Compare))];
 
-    /// <summary>Every known table, by name.</summary>
-    public IEnumerable<TableName> TableNames => _tables.Keys.Order(Comparer<TableName>.Create(Compare));
-
-    public static async Task<ProjectBrowser> OpenAsync(string directory, CancellationToken cancellationToken)
+    /// <summary>Opens the project in <paramref name="directory"/> for browsing.</summary>
+    /// <param name="directory">The project's directory (holding <c>medallion.yml</c>).</param>
+    /// <param name="cancellationToken">Stops the opening.</param>
+    /// <exception cref="MedallionException">
+    /// The project files do not load, or its storage or catalog is not local (<see cref="ErrorCode.CatalogOpenFailed"/>).
+    /// </exception>
+    public static async Task<Lakehouse> OpenAsync(string directory, CancellationToken cancellationToken = default)
     {
         MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
         string storage = project.Resolve(project.Storage);
@@ -117,14 +115,16 @@ internal sealed class ProjectBrowser : IAsyncDisposable
             throw;
         }
 
-        return new ProjectBrowser(project, catalog, connection, tables);
+        return new Lakehouse(project, catalog, connection, tables);
     }
 
     /// <summary>
     /// Finds a table by <c>namespace.name</c>, or by its bare name when only one namespace has it.
     /// </summary>
+    /// <param name="text">The table as a user wrote it.</param>
+    /// <returns>The table's name as the project spells it.</returns>
     /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> naming the closest tables.</exception>
-    public TableName Resolve(string text)
+    public TableName ResolveTable(string text)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(text);
         string trimmed = text.Trim();
@@ -155,7 +155,9 @@ internal sealed class ProjectBrowser : IAsyncDisposable
     }
 
     /// <summary>The tables, optionally of one namespace, with their current version and row count read from their Delta logs.</summary>
-    public async Task<List<TableSummary>> ListTablesAsync(string? ns, CancellationToken cancellationToken)
+    /// <param name="ns">Only this namespace's tables (case-insensitive); null for all.</param>
+    /// <param name="cancellationToken">Stops the reading.</param>
+    public async Task<IReadOnlyList<TableSummary>> ListTablesAsync(string? ns = null, CancellationToken cancellationToken = default)
     {
         var summaries = new List<TableSummary>();
         foreach (TableName name in TableNames.Where(t => ns is null || string.Equals(t.Namespace, ns, StringComparison.OrdinalIgnoreCase)))
@@ -166,19 +168,25 @@ internal sealed class ProjectBrowser : IAsyncDisposable
         return summaries;
     }
 
-    public async Task<TableDetails> DescribeAsync(TableName name, CancellationToken cancellationToken)
+    /// <summary>
+    /// Everything known about one table: location, definition, documented schema, recent versions, last run, latest
+    /// quality results, upstream and downstream tables.
+    /// </summary>
+    /// <param name="name">A table of <see cref="TableNames"/> (see <see cref="ResolveTable"/>).</param>
+    /// <param name="cancellationToken">Stops the reading.</param>
+    public async Task<TableDetails> DescribeTableAsync(TableName name, CancellationToken cancellationToken = default)
     {
-        Entry entry = _tables[name];
+        Entry entry = Find(name);
         (TableSummary summary, Snapshot? snapshot) = await ReadAsync(name, cancellationToken).ConfigureAwait(false);
-        List<CatalogColumn> registered = Catalog is null ? [] : await Catalog.GetColumnsAsync(name, cancellationToken).ConfigureAwait(false);
+        List<CatalogColumn> registered = _catalog is null ? [] : await _catalog.GetColumnsAsync(name, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<ColumnInfo> columns = Columns(entry, snapshot, registered);
-        IReadOnlyList<VersionInfo> versions = snapshot is null ? [] : await HistoryAsync(name, 5, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<TableVersionInfo> versions = snapshot is null ? [] : await GetTableHistoryAsync(name, 5, cancellationToken).ConfigureAwait(false);
         ModelRunRecord? lastRun = null;
         List<QualityResultRecord> quality = [];
-        if (Catalog is not null)
+        if (_catalog is not null)
         {
-            lastRun = (await Catalog.GetModelRunHistoryAsync(name, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
-            quality = await Catalog.GetLatestQualityResultsAsync(name, cancellationToken).ConfigureAwait(false);
+            lastRun = (await _catalog.GetModelRunHistoryAsync(name, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+            quality = await _catalog.GetLatestQualityResultsAsync(name, cancellationToken).ConfigureAwait(false);
         }
 
         (IReadOnlyList<TableName> upstream, IReadOnlyList<TableName> downstream) = await LineageAsync(name, entry, cancellationToken).ConfigureAwait(false);
@@ -189,21 +197,25 @@ internal sealed class ProjectBrowser : IAsyncDisposable
     /// The table's last <paramref name="count"/> versions, newest first, from its Delta log; rows and run ids come
     /// from the catalog's version records when a run recorded them, else rows from the snapshot's file statistics.
     /// </summary>
+    /// <param name="name">A table of <see cref="TableNames"/> (see <see cref="ResolveTable"/>).</param>
+    /// <param name="count">How many versions at most.</param>
+    /// <param name="cancellationToken">Stops the reading.</param>
     /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaTableNotFound"/> when the table has not been built.</exception>
-    public async Task<List<VersionInfo>> HistoryAsync(TableName name, int count, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TableVersionInfo>> GetTableHistoryAsync(TableName name, int count, CancellationToken cancellationToken = default)
     {
-        Entry entry = _tables[name];
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        Entry entry = Find(name);
         DeltaTable table = OpenDelta(entry.Location) ?? throw NotBuilt(name, entry);
         var recorded = new Dictionary<long, TableVersionRecord>();
         var committedBy = new Dictionary<long, string>();
-        if (Catalog is not null)
+        if (_catalog is not null)
         {
-            foreach (TableVersionRecord version in await Catalog.GetTableHistoryAsync(name, cancellationToken).ConfigureAwait(false))
+            foreach (TableVersionRecord version in await _catalog.GetTableHistoryAsync(name, cancellationToken).ConfigureAwait(false))
             {
                 recorded[version.Version] = version;
             }
 
-            foreach (ModelRunRecord run in await Catalog.GetModelRunHistoryAsync(name, 1000, cancellationToken).ConfigureAwait(false))
+            foreach (ModelRunRecord run in await _catalog.GetModelRunHistoryAsync(name, 1000, cancellationToken).ConfigureAwait(false))
             {
                 if (run.CommittedVersion is long committed)
                 {
@@ -212,7 +224,7 @@ internal sealed class ProjectBrowser : IAsyncDisposable
             }
         }
 
-        var versions = new List<VersionInfo>();
+        var versions = new List<TableVersionInfo>();
         await foreach (CommitEntry commit in table.GetHistoryAsync(cancellationToken).ConfigureAwait(false))
         {
             if (versions.Count == count)
@@ -223,24 +235,27 @@ internal sealed class ProjectBrowser : IAsyncDisposable
             recorded.TryGetValue(commit.Version, out TableVersionRecord? record);
             long? rows = record?.RowCount ?? await RowsAtAsync(table, commit.Version, cancellationToken).ConfigureAwait(false);
             string? runId = record?.RunId ?? committedBy.GetValueOrDefault(commit.Version);
-            versions.Add(new VersionInfo(commit.Version, commit.Timestamp, commit.CommitInfo?.Operation, rows, runId));
+            versions.Add(new TableVersionInfo(commit.Version, commit.Timestamp, commit.CommitInfo?.Operation, rows, runId));
         }
 
         return versions;
     }
 
     /// <summary>The last <paramref name="count"/> runs, newest first, with their models counted by outcome.</summary>
-    public async Task<List<RunSummary>> ListRunsAsync(int count, CancellationToken cancellationToken)
+    /// <param name="count">How many runs at most.</param>
+    /// <param name="cancellationToken">Stops the reading.</param>
+    public async Task<IReadOnlyList<RunSummary>> ListRunsAsync(int count, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         var summaries = new List<RunSummary>();
-        if (Catalog is null)
+        if (_catalog is null)
         {
             return summaries;
         }
 
-        foreach (RunRecord run in await Catalog.ListRunsAsync(count, cancellationToken).ConfigureAwait(false))
+        foreach (RunRecord run in await _catalog.ListRunsAsync(count, cancellationToken).ConfigureAwait(false))
         {
-            List<ModelRunRecord> models = await Catalog.GetModelRunsAsync(run.Id, cancellationToken).ConfigureAwait(false);
+            List<ModelRunRecord> models = await _catalog.GetModelRunsAsync(run.Id, cancellationToken).ConfigureAwait(false);
             int succeeded = models.Count(m => m.Status == RunStatus.Succeeded);
             int failed = models.Count(m => m.Status == RunStatus.Failed);
             int skipped = models.Count(m => m.Status == RunStatus.Skipped);
@@ -250,12 +265,49 @@ internal sealed class ProjectBrowser : IAsyncDisposable
         return summaries;
     }
 
-    /// <summary>Finds a run by its id or a unique prefix of it.</summary>
+    /// <summary>One run, found by its id or a unique prefix of it, with its models, quality results and source passes.</summary>
+    /// <param name="idOrPrefix">The run's id, or enough of its start to name one run.</param>
+    /// <param name="cancellationToken">Stops the reading.</param>
     /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when none or several runs match.</exception>
-    public async Task<RunRecord> FindRunAsync(string idOrPrefix, CancellationToken cancellationToken)
+    public async Task<RunDetails> GetRunAsync(string idOrPrefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(idOrPrefix);
+        RunRecord run = await FindRunAsync(idOrPrefix, cancellationToken).ConfigureAwait(false);
+        return new RunDetails(
+            run,
+            await _catalog!.GetModelRunsAsync(run.Id, cancellationToken).ConfigureAwait(false),
+            await _catalog.GetQualityResultsAsync(run.Id, cancellationToken).ConfigureAwait(false),
+            await _catalog.GetSourceRunsAsync(run.Id, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// The lineage edges of a table, or of one of its columns, parsed from the project's models: what it is computed
+    /// from, what is computed from it, or both.
+    /// </summary>
+    /// <param name="name">The table; it need not be known to the project (then it has no edges).</param>
+    /// <param name="column">One column to follow; null for table-level lineage.</param>
+    /// <param name="direction">Which way to follow the edges.</param>
+    /// <param name="cancellationToken">Stops the parsing of the models.</param>
+    public async Task<IReadOnlyList<LineageEdge>> GetLineageAsync(TableName name, string? column = null, LineageDirection direction = LineageDirection.Both, CancellationToken cancellationToken = default)
+    {
+        ModelGraph graph = await GetGraphAsync(cancellationToken).ConfigureAwait(false);
+        return graph.GetLineage(name, column, direction);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        if (_catalog is not null)
+        {
+            await _catalog.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<RunRecord> FindRunAsync(string idOrPrefix, CancellationToken cancellationToken)
     {
         string prefix = idOrPrefix.Trim();
-        List<RunRecord> matches = Catalog is null || prefix.Length == 0 ? [] : await Catalog.FindRunsAsync(prefix, 6, cancellationToken).ConfigureAwait(false);
+        List<RunRecord> matches = _catalog is null || prefix.Length == 0 ? [] : await _catalog.FindRunsAsync(prefix, 6, cancellationToken).ConfigureAwait(false);
         if (matches.Count == 1 || (matches.Count > 1 && string.Equals(matches[0].Id, prefix, StringComparison.OrdinalIgnoreCase)))
         {
             return matches[0];
@@ -271,20 +323,17 @@ internal sealed class ProjectBrowser : IAsyncDisposable
             $"The catalog has no run '{prefix}'.\nHelp: 'medallion runs' lists the recent runs and their ids.");
     }
 
-    public async Task<TableSummary> SummarizeAsync(TableName name, CancellationToken cancellationToken) =>
+    private async Task<TableSummary> SummarizeAsync(TableName name, CancellationToken cancellationToken) =>
         (await ReadAsync(name, cancellationToken).ConfigureAwait(false)).Summary;
 
-    public async Task<ModelGraph> GetGraphAsync(CancellationToken cancellationToken) =>
+    private async Task<ModelGraph> GetGraphAsync(CancellationToken cancellationToken) =>
         _graph ??= await ModelGraph.BuildAsync(Project, cancellationToken: cancellationToken).ConfigureAwait(false);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _connection.DisposeAsync().ConfigureAwait(false);
-        if (Catalog is not null)
-        {
-            await Catalog.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    /// <summary>The table's entry; a name the project does not know is a caller's mistake (resolve it first).</summary>
+    private Entry Find(TableName name) =>
+        _tables.TryGetValue(name, out Entry? entry)
+            ? entry
+            : throw new ArgumentException($"The project has no table {name}; resolve names with {nameof(ResolveTable)} first.", nameof(name));
 
     private static async Task<CatalogStore?> OpenCatalogAsync(MedallionProject project, CancellationToken cancellationToken)
     {
@@ -342,7 +391,7 @@ internal sealed class ProjectBrowser : IAsyncDisposable
 
     private async Task<(TableSummary Summary, Snapshot? Snapshot)> ReadAsync(TableName name, CancellationToken cancellationToken)
     {
-        Entry entry = _tables[name];
+        Entry entry = Find(name);
         Snapshot? snapshot = null;
         long? rows = null;
         if (OpenDelta(entry.Location) is { } table)
@@ -395,7 +444,7 @@ internal sealed class ProjectBrowser : IAsyncDisposable
     private async Task<long> CountAsync(DeltaTable table, Snapshot snapshot, CancellationToken cancellationToken)
     {
         Delta.Scans.ScanPlan plan = await table.PlanScanAsync(snapshot, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using DuckDbCommand command = _connection.CreateCommand();
+        using DuckDbCommand command = _connection.CreateCommand();
         command.CommandText = "SELECT count(*) FROM (" + DeltaScanSql.Build(plan) + ")";
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
@@ -415,7 +464,7 @@ internal sealed class ProjectBrowser : IAsyncDisposable
                 name,
                 type,
                 nullable,
-                doc?.Description ?? known?.Description ?? comment ?? s_systemColumns.GetValueOrDefault(name),
+                doc?.Description ?? known?.Description ?? comment ?? SystemColumns.Describe(name),
                 doc?.Classification ?? known?.Classification,
                 doc is { Tags.Count: > 0 } ? doc.Tags : known?.Tags ?? []);
         }

@@ -1,0 +1,15 @@
+using System.Collections.Generic;
+using Medallion.Catalog;
+
+namespace Medallion.Platform;
+
+/// <summary>One run with what it did: its models, the quality results it recorded and its database-source passes.</summary>
+/// <param name="Run">The run.</param>
+/// <param name="Models">Its models, in the order they were recorded.</param>
+/// <param name="Quality">The expectation results it recorded.</param>
+/// <param name="Sources">Its passes over database and API sources.</param>
+public sealed record RunDetails(
+    RunRecord Run,
+    IReadOnlyList<ModelRunRecord> Models,
+    IReadOnlyList<QualityResultRecord> Quality,
+    IReadOnlyList<SourceRunRecord> Sources);

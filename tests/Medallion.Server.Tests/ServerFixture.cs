@@ -3,25 +3,37 @@ using System.Text;
 using Medallion.Catalog;
 using Medallion.PgWire;
 using Medallion.Pipelines;
+using Medallion.Pipelines.Running;
+using Medallion.Pipelines.Tests;
 using Microsoft.Data.Sqlite;
 
 namespace Medallion.Server.Tests;
 
-/// <summary>A fresh project (from the template) with an operator <c>ana</c> and a viewer <c>vic</c>, served on free loopback ports.</summary>
+/// <summary>
+/// A small shop project built once by the real runner (CSV orders into bronze, a documented silver model, a gold
+/// total), with an operator <c>ana</c> and a viewer <c>vic</c>, served on free loopback ports.
+/// </summary>
 public sealed class ServedProject : IAsyncDisposable
 {
     public const string OperatorPassword = "ana-secret";
     public const string ViewerPassword = "vic-secret";
 
-    private ServedProject(string directory, MedallionServer server, CatalogStore catalog)
+    private readonly TestProject _files;
+
+    private ServedProject(TestProject files, MedallionServer server, CatalogStore catalog, RunResult firstRun)
     {
-        Directory = directory;
+        _files = files;
+        Directory = files.Directory;
+        FirstRun = firstRun;
         Server = server;
         Catalog = catalog;
         Http = new HttpClient { BaseAddress = server.HttpAddress };
     }
 
     public string Directory { get; }
+
+    /// <summary>The run that built the tables before the server started.</summary>
+    public RunResult FirstRun { get; }
 
     public MedallionServer Server { get; }
 
@@ -32,16 +44,31 @@ public sealed class ServedProject : IAsyncDisposable
 
     public static async Task<ServedProject> StartAsync(Func<MedallionServerOptions, MedallionServerOptions>? configure = null)
     {
-        string directory = Path.Combine(Path.GetTempPath(), "medallion-server-" + Guid.NewGuid().ToString("N"));
-        await ProjectTemplate.CreateAsync(directory);
-        MedallionProject project = await MedallionProject.LoadAsync(directory);
+        TestProject files = new TestProject("name: shop\nstorage: lake\n")
+            .Write("sources/files.yml", "sources:\n  - name: orders\n    format: csv\n    path: data/orders/*.csv\n    target: bronze.orders\n")
+            .Write("models/silver/orders.sql", """
+                /* ---
+                description: Orders, typed.
+                owner: sales-team
+                columns:
+                  email:
+                    classification: pii
+                --- */
+                SELECT CAST(order_id AS BIGINT) AS order_id, lower(email) AS email, CAST(amount AS DECIMAL(10, 2)) AS amount FROM bronze.orders
+                """)
+            .Write("models/gold/revenue.sql", "SELECT sum(amount) AS revenue FROM silver.orders\n")
+            .Write("data/orders/1.csv", "order_id,email,amount\n1,A@X.COM,10\n2,B@X.COM,20\n");
+        MedallionProject project = await files.LoadAsync();
+        RunResult firstRun = await ProjectRunner.RunAsync(project, new RunOptions());
+        Assert.True(firstRun.Succeeded, string.Join("; ", firstRun.Steps.Select(s => s.Error)));
+        string directory = files.Directory;
         CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog));
         await catalog.SetUserAsync("ana", PgUserStore.CreateScramVerifier(OperatorPassword));
         await catalog.SetUserRoleAsync("ana", ServerRole.Operator);
         await catalog.SetUserAsync("vic", PgUserStore.CreateScramVerifier(ViewerPassword));
         var options = new MedallionServerOptions { ProjectDirectory = directory, HttpPort = 0, Sql = new SqlEndpointOptions { Port = 0 }, Grace = TimeSpan.FromSeconds(5) };
         MedallionServer server = await MedallionServer.StartAsync(configure is null ? options : configure(options));
-        return new ServedProject(directory, server, catalog);
+        return new ServedProject(files, server, catalog, firstRun);
     }
 
     public static AuthenticationHeaderValue Basic(string user, string password) =>
@@ -61,6 +88,6 @@ public sealed class ServedProject : IAsyncDisposable
         await Server.DisposeAsync();
         await Catalog.DisposeAsync();
         SqliteConnection.ClearAllPools();
-        System.IO.Directory.Delete(Directory, recursive: true);
+        _files.Dispose();
     }
 }

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Medallion.Server.Tests;
+
+/// <summary>The REST API's reads: tables, their history and lineage, runs, each as the CLI's operations return them.</summary>
+public sealed class ReadEndpointTests : IAsyncLifetime
+{
+    private ServedProject _served = null!;
+
+    public async Task InitializeAsync() => _served = await ServedProject.StartAsync();
+
+    public async Task DisposeAsync() => await _served.DisposeAsync();
+
+    [Fact]
+    public async Task Tables_lists_the_projects_tables_in_layer_order_with_rows_and_versions()
+    {
+        using JsonDocument tables = await GetJsonAsync("/api/tables");
+
+        Assert.Equal(
+            ["bronze.orders:2", "silver.orders:2", "gold.revenue:1"],
+            tables.RootElement.EnumerateArray().Select(t => $"{t.GetProperty("name").GetProperty("namespace").GetString()}.{t.GetProperty("name").GetProperty("name").GetString()}:{t.GetProperty("rows").GetInt64()}"));
+    }
+
+    [Fact]
+    public async Task A_table_by_its_bare_name_is_described_with_its_columns_and_classification()
+    {
+        using JsonDocument table = await GetJsonAsync("/api/tables/silver.orders");
+
+        JsonElement email = table.RootElement.GetProperty("columns").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "email");
+        Assert.Equal("pii", email.GetProperty("classification").GetString());
+        Assert.Equal("sales-team", table.RootElement.GetProperty("summary").GetProperty("owner").GetString());
+        Assert.Equal(["bronze"], table.RootElement.GetProperty("upstream").EnumerateArray().Select(u => u.GetProperty("namespace").GetString()));
+    }
+
+    [Fact]
+    public async Task An_unknown_table_is_404_with_a_suggestion()
+    {
+        using HttpResponseMessage response = await _served.GetAsync("/api/tables/silver.ordres", ServedProject.Basic("vic", ServedProject.ViewerPassword));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.StartsWith("""{"error":"MDL6903: """, body, StringComparison.Ordinal);
+        Assert.Contains("silver.orders", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tables_history_names_the_run_that_wrote_each_version()
+    {
+        using JsonDocument history = await GetJsonAsync("/api/tables/gold.revenue/history?limit=5");
+
+        JsonElement version = history.RootElement.EnumerateArray().Single();
+        Assert.Equal(0, version.GetProperty("version").GetInt64());
+        Assert.Equal(_served.FirstRun.RunId, version.GetProperty("run_id").GetString());
+    }
+
+    [Fact]
+    public async Task Lineage_of_gold_reaches_back_to_bronze()
+    {
+        using JsonDocument lineage = await GetJsonAsync("/api/tables/gold.revenue/lineage?direction=upstream");
+
+        string[] edges = [.. lineage.RootElement.EnumerateArray().Select(e => e.GetProperty("upstream").GetProperty("namespace").GetString() + "->" + e.GetProperty("downstream").GetProperty("namespace").GetString())];
+        Assert.Contains("silver->gold", edges);
+        Assert.Contains("bronze->silver", edges);
+    }
+
+    [Fact]
+    public async Task Runs_lists_the_run_and_a_run_is_found_by_an_id_prefix()
+    {
+        using JsonDocument runs = await GetJsonAsync("/api/runs?limit=10");
+        using JsonDocument run = await GetJsonAsync("/api/runs/" + _served.FirstRun.RunId[..12]);
+
+        Assert.Equal(_served.FirstRun.RunId, runs.RootElement.EnumerateArray().Single().GetProperty("run").GetProperty("id").GetString());
+        Assert.Equal(_served.FirstRun.RunId, run.RootElement.GetProperty("run").GetProperty("id").GetString());
+        Assert.Equal(
+            ["bronze.orders", "gold.revenue", "silver.orders"],
+            run.RootElement.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("model").GetProperty("namespace").GetString() + "." + m.GetProperty("model").GetProperty("name").GetString()).Order());
+    }
+
+    [Fact]
+    public async Task A_lineage_direction_that_is_not_one_is_refused_naming_the_three()
+    {
+        using HttpResponseMessage response = await _served.GetAsync("/api/tables/gold.revenue/lineage?direction=sideways", ServedProject.Basic("vic", ServedProject.ViewerPassword));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("""{"error":"direction 'sideways' is not upstream, downstream or both"}""", await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task<JsonDocument> GetJsonAsync(string path)
+    {
+        using HttpResponseMessage response = await _served.GetAsync(path, ServedProject.Basic("vic", ServedProject.ViewerPassword));
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {path}: {(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body);
+    }
+}

@@ -74,6 +74,10 @@ public enum RunStatus
     Skipped,
     /// <summary>Stopped by the user before it finished.</summary>
     Cancelled,
+    /// <summary>Planned by the scheduler and waiting for a free slot (runs only).</summary>
+    Queued,
+    /// <summary>Left running by a scheduler that stopped without finishing it (killed, or lost its lease); runs only.</summary>
+    Interrupted,
 }
 
 /// <summary>A run of a selection of models.</summary>
@@ -89,7 +93,32 @@ public sealed record RunRecord(
     DateTimeOffset? FinishedAt,
     RunStatus Status,
     string? Selection,
-    string? Error);
+    string? Error)
+{
+    /// <summary>The job the run belongs to; null for runs started outside a job (<c>medallion run</c>).</summary>
+    public string? Job { get; init; }
+
+    /// <summary>What started the run.</summary>
+    public RunTrigger Trigger { get; init; } = RunTrigger.Manual;
+
+    /// <summary>The start of the run's data interval (what model SQL reads as <c>getvariable('interval_start')</c>); null when it has none.</summary>
+    public DateTimeOffset? IntervalStart { get; init; }
+
+    /// <summary>The end of the run's data interval (the fire time, for scheduled runs); null when it has none.</summary>
+    public DateTimeOffset? IntervalEnd { get; init; }
+
+    /// <summary>The id of the scheduler (<see cref="LeaseHolder.Id"/>) that owns the run; null for runs outside a scheduler.</summary>
+    public string? Holder { get; init; }
+
+    /// <summary>The backfill the run is part of.</summary>
+    public string? BackfillId { get; init; }
+
+    /// <summary>The run this one re-runs (from failure).</summary>
+    public string? ParentId { get; init; }
+
+    /// <summary>Variables given when the run was triggered (<c>--var k=v</c>), visible to model SQL through <c>getvariable</c>.</summary>
+    public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>The outcome of one model in a run.</summary>
 /// <param name="RunId">The run.</param>

@@ -9,7 +9,7 @@ namespace Medallion.Catalog;
 
 public sealed partial class CatalogStore
 {
-    private const string RunColumns = "id, started_at, finished_at, status, selection, error";
+    private const string RunColumns = "id, started_at, finished_at, status, selection, error, job, trigger, interval_start, interval_end, holder, backfill_id, parent_id, variables";
     private const string SourceRunColumns = "run_id, target, pass, source, source_table, mode, rows_read, batches, position, committed_version, slot_lag_bytes, recorded_at";
     private const string ModelRunColumns = "run_id, model, status, rows_written, upstream_versions, duration_ms, error, committed_version";
 
@@ -20,7 +20,7 @@ public sealed partial class CatalogStore
     {
         var run = new RunRecord(Guid.CreateVersion7(_time.GetUtcNow()).ToString("N"), _time.GetUtcNow(), null, RunStatus.Running, selection, null);
         await ExecuteAsync(
-            $"INSERT INTO runs ({RunColumns}) VALUES (@id, @started, NULL, @status, @selection, NULL)",
+            "INSERT INTO runs (id, started_at, finished_at, status, selection, error) VALUES (@id, @started, NULL, @status, @selection, NULL)",
             [("@id", run.Id), ("@started", FormatTime(run.StartedAt)), ("@status", FormatStatus(run.Status)), ("@selection", selection)],
             cancellationToken).ConfigureAwait(false);
         return run;
@@ -205,7 +205,17 @@ public sealed partial class CatalogStore
         r.IsDBNull(2) ? null : ParseTime(r.GetString(2)),
         ParseStatus(r.GetString(3)),
         GetNullableString(r, 4),
-        GetNullableString(r, 5));
+        GetNullableString(r, 5))
+    {
+        Job = GetNullableString(r, 6),
+        Trigger = Enum.Parse<RunTrigger>(r.GetString(7), ignoreCase: true),
+        IntervalStart = r.IsDBNull(8) ? null : ParseTime(r.GetString(8)),
+        IntervalEnd = r.IsDBNull(9) ? null : ParseTime(r.GetString(9)),
+        Holder = GetNullableString(r, 10),
+        BackfillId = GetNullableString(r, 11),
+        ParentId = GetNullableString(r, 12),
+        Variables = r.IsDBNull(13) ? new Dictionary<string, string>() : CatalogJson.ReadStringMap(r.GetString(13)),
+    };
 
     private static ModelRunRecord ReadModelRun(SqliteDataReader r) => new(
         r.GetString(0),

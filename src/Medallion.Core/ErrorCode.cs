@@ -121,6 +121,10 @@ public enum ErrorCode
     ModelConfigInvalid = 6009,
     /// <summary>The directory given to <c>medallion init</c> already holds a project.</summary>
     ProjectAlreadyExists = 6010,
+    /// <summary>A job definition is invalid: an unknown key, table, source or job, or a cycle of <c>after:</c> jobs.</summary>
+    JobDefinitionInvalid = 6011,
+    /// <summary>A job's schedule is invalid: a cron expression, alias, period or time zone that cannot be read.</summary>
+    JobScheduleInvalid = 6012,
     /// <summary>A model failed during a run (its SQL failed in DuckDB, or its result could not be written); its table is unchanged.</summary>
     RunModelFailed = 6101,
     /// <summary>A model reads a table that has no data yet (a source never loaded, or a model never built).</summary>
@@ -129,6 +133,8 @@ public enum ErrorCode
     RunResultInvalid = 6103,
     /// <summary>The project's storage or catalog is of a kind <c>medallion run</c> cannot write yet.</summary>
     RunStorageUnsupported = 6104,
+    /// <summary>A model or a run attempt ran longer than its job's timeout and was interrupted; nothing of the interrupted model was committed.</summary>
+    RunTimedOut = 6105,
     /// <summary>A file of a file source cannot be opened or read by its format's reader.</summary>
     SourceFileUnreadable = 6201,
     /// <summary>A column of a source file has a type the bronze table's column cannot hold.</summary>
@@ -143,6 +149,8 @@ public enum ErrorCode
     CatalogSchemaTooNew = 6902,
     /// <summary>A catalog operation named a table, run or namespace that does not exist.</summary>
     CatalogObjectNotFound = 6903,
+    /// <summary>Another scheduler holds the catalog's scheduler lease, so this one may not schedule runs.</summary>
+    CatalogLeaseHeld = 6904,
 
     /// <summary>An expectation is declared with missing or invalid arguments.</summary>
     QualityRuleInvalid = 7001,

@@ -11,7 +11,7 @@ namespace Medallion.Pipelines;
 
 /// <summary>
 /// A Medallion project as written by its users: <c>medallion.yml</c> (name, storage, catalog,
-/// connections), <c>sources/*.yml</c> (files into bronze tables) and <c>models/&lt;namespace&gt;/&lt;name&gt;.sql</c>
+/// connections, jobs), <c>sources/*.yml</c> (files into bronze tables), <c>jobs/*.yml</c> (schedules and triggers) and <c>models/&lt;namespace&gt;/&lt;name&gt;.sql</c>
 /// (SELECT models with their configuration). Loading validates shapes and keys; SQL is analysed by
 /// <see cref="ModelGraph"/>.
 /// </summary>
@@ -69,6 +69,9 @@ public sealed class MedallionProject
 
     /// <summary>Debezium endpoint sources (entries of <c>sources/*.yml</c> with <c>listen</c>), in file order.</summary>
     public IReadOnlyList<EndpointSourceDefinition> EndpointSources { get; internal init; } = [];
+
+    /// <summary>Jobs (from the <c>jobs:</c> list of <c>medallion.yml</c>, then <c>jobs/*.yml</c> in file order).</summary>
+    public IReadOnlyList<JobDefinition> Jobs { get; internal set; } = [];
 
     /// <summary>Models, by file path.</summary>
     public IReadOnlyList<ModelDefinition> Models { get; }

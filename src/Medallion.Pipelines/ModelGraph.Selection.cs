@@ -45,12 +45,43 @@ public sealed partial class ModelGraph
         return selected;
     }
 
+    /// <summary>
+    /// Checks that every part of <paramref name="expression"/> names something in <paramref name="project"/>, without
+    /// parsing any SQL (a job file is checked when the project loads, before the graph exists).
+    /// </summary>
+    /// <returns>Null when it does; else what is wrong, e.g. <c>'silver.ordrs': no model or source is named 'silver.ordrs'. Did you mean 'silver.orders'?</c></returns>
+    internal static string? FindSelectionProblem(MedallionProject project, string expression)
+    {
+        foreach (string part in expression.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            try
+            {
+                Match(project, part.Trim('+'));
+            }
+            catch (SelectionException exception)
+            {
+                return $"'{part}': {exception.Problem}";
+            }
+        }
+
+        return null;
+    }
+
     private HashSet<TableName> SelectPart(string part)
     {
         bool upstream = part.StartsWith('+');
         bool downstream = part.EndsWith('+') && part.Length > 1;
         string core = part.Trim('+');
-        HashSet<TableName> matched = Match(part, core);
+        HashSet<TableName> matched;
+        try
+        {
+            matched = Match(Project, core);
+        }
+        catch (SelectionException exception)
+        {
+            throw SelectionError(part, exception.Problem);
+        }
+
         var result = new HashSet<TableName>(matched);
         if (upstream)
         {
@@ -66,16 +97,17 @@ public sealed partial class ModelGraph
         return result;
     }
 
-    private HashSet<TableName> Match(string part, string core)
+    private static HashSet<TableName> Match(MedallionProject project, string core)
     {
+        IReadOnlyList<ModelDefinition> models = project.Models;
         if (core.StartsWith("tag:", StringComparison.OrdinalIgnoreCase))
         {
             string tag = core[4..];
-            HashSet<TableName> tagged = Models.Where(m => m.Config.Tags.Contains(tag, StringComparer.OrdinalIgnoreCase)).Select(m => m.Name).ToHashSet();
+            HashSet<TableName> tagged = models.Where(m => m.Config.Tags.Contains(tag, StringComparer.OrdinalIgnoreCase)).Select(m => m.Name).ToHashSet();
             if (tagged.Count == 0)
             {
-                IEnumerable<string> tags = Models.SelectMany(m => m.Config.Tags).Distinct(StringComparer.OrdinalIgnoreCase);
-                throw SelectionError(part, $"no model has the tag '{tag}'.{NameSuggester.DidYouMean(tag, tags)}");
+                IEnumerable<string> tags = models.SelectMany(m => m.Config.Tags).Distinct(StringComparer.OrdinalIgnoreCase);
+                throw new SelectionException($"no model has the tag '{tag}'.{NameSuggester.DidYouMean(tag, tags)}");
             }
 
             return tagged;
@@ -84,34 +116,35 @@ public sealed partial class ModelGraph
         if (core.EndsWith(".*", StringComparison.Ordinal))
         {
             string ns = core[..^2];
-            HashSet<TableName> inNamespace = Models.Where(m => string.Equals(m.Name.Namespace, ns, StringComparison.OrdinalIgnoreCase)).Select(m => m.Name).ToHashSet();
+            HashSet<TableName> inNamespace = models.Where(m => string.Equals(m.Name.Namespace, ns, StringComparison.OrdinalIgnoreCase)).Select(m => m.Name).ToHashSet();
             if (inNamespace.Count == 0)
             {
-                IEnumerable<string> namespaces = Models.Select(m => m.Name.Namespace).Distinct(StringComparer.OrdinalIgnoreCase);
-                throw SelectionError(part, $"no model is in namespace '{ns}'.{NameSuggester.DidYouMean(ns, namespaces)}");
+                IEnumerable<string> namespaces = models.Select(m => m.Name.Namespace).Distinct(StringComparer.OrdinalIgnoreCase);
+                throw new SelectionException($"no model is in namespace '{ns}'.{NameSuggester.DidYouMean(ns, namespaces)}");
             }
 
             return inNamespace;
         }
 
         // Sources can anchor a graph walk (bronze.orders+), so they match here too; a bare name prefers models.
-        List<TableName> all = [.. Project.Tables];
+        List<TableName> all = [.. project.Tables];
+        HashSet<TableName> modelNames = models.Select(m => m.Name).ToHashSet();
         List<TableName> named = TableName.TryParse(core, out TableName full)
             ? all.Where(t => t.Equals(full)).ToList()
             : all.Where(t => string.Equals(t.Name, core, StringComparison.OrdinalIgnoreCase)).ToList();
-        if (named.Count > 1 && named.Any(_models.ContainsKey))
+        if (named.Count > 1 && named.Any(modelNames.Contains))
         {
-            named = named.Where(_models.ContainsKey).ToList();
+            named = named.Where(modelNames.Contains).ToList();
         }
 
         if (named.Count > 1)
         {
-            throw SelectionError(part, $"'{core}' is ambiguous: {string.Join(", ", named)}. Write it as namespace.name.");
+            throw new SelectionException($"'{core}' is ambiguous: {string.Join(", ", named)}. Write it as namespace.name.");
         }
 
         return named.Count == 1
             ? [named[0]]
-            : throw SelectionError(part, $"no model or source is named '{core}'.{NameSuggester.DidYouMean(core, all.Select(t => t.ToString()).Concat(all.Select(t => t.Name)))}");
+            : throw new SelectionException($"no model or source is named '{core}'.{NameSuggester.DidYouMean(core, all.Select(t => t.ToString()).Concat(all.Select(t => t.Name)))}");
     }
 
     private static void Walk(IEnumerable<TableName> start, Func<TableName, IReadOnlyList<TableName>> next, HashSet<TableName> into)
@@ -127,6 +160,12 @@ public sealed partial class ModelGraph
                 }
             }
         }
+    }
+
+    /// <summary>What is wrong with one part of a selection; callers add where the selection was written.</summary>
+    private sealed class SelectionException(string problem) : Exception(problem)
+    {
+        public string Problem { get; } = problem;
     }
 
     private static MedallionException SelectionError(string part, string message) =>

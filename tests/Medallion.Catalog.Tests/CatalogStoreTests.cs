@@ -28,7 +28,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Opening_a_new_file_applies_every_migration_and_records_it_in_schema_version()
     {
-        Assert.Equal(4, await _store.GetSchemaVersionAsync());
+        Assert.Equal(5, await _store.GetSchemaVersionAsync());
         using var connection = new SqliteConnection($"Data Source={_store.Path}");
         connection.Open();
         using SqliteCommand command = connection.CreateCommand();
@@ -38,6 +38,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
         Assert.Contains("|2:users of the SQL endpoint", applied, StringComparison.Ordinal);
         Assert.Contains("|3:source runs", applied, StringComparison.Ordinal);
         Assert.Contains("|4:the unique key", applied, StringComparison.Ordinal);
+        Assert.Contains("|5:scheduled runs", applied, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -66,7 +67,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         _store = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path));
 
-        Assert.Equal(4, await _store.GetSchemaVersionAsync());
+        Assert.Equal(5, await _store.GetSchemaVersionAsync());
         Assert.NotNull(await _store.GetTableAsync(s_orders));
     }
 
@@ -85,7 +86,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         Assert.Equal(ErrorCode.CatalogSchemaTooNew, error.Code);
         Assert.Equal(
-            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (4).\nHelp: upgrade Medallion; do not downgrade a catalog.",
+            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (5).\nHelp: upgrade Medallion; do not downgrade a catalog.",
             error.Message);
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Medallion.PgWire;
+using Medallion.PgWire.Internal;
 
 namespace Medallion.PgWire.Tests;
 

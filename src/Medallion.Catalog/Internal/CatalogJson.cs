@@ -66,4 +66,33 @@ internal static class CatalogJson
 
         return versions;
     }
+
+    public static string WriteStringMap(IReadOnlyDictionary<string, string> values)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            foreach (KeyValuePair<string, string> pair in values)
+            {
+                writer.WriteString(pair.Key, pair.Value);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    public static IReadOnlyDictionary<string, string> ReadStringMap(string json)
+    {
+        using JsonDocument document = JsonDocument.Parse(json);
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (JsonProperty property in document.RootElement.EnumerateObject())
+        {
+            values[property.Name] = property.Value.GetString() ?? string.Empty;
+        }
+
+        return values;
+    }
 }

@@ -158,7 +158,80 @@ internal static class CatalogSchema
         [
             "ALTER TABLE tables ADD COLUMN unique_key TEXT",
         ]),
-        new(5, "the server's users: a role per user, API tokens kept as hashes, and who did which action",
+        new(5, "scheduled runs: job, trigger, data interval, attempts, log lines, backfills, job state and the scheduler lease",
+        [
+            "ALTER TABLE runs ADD COLUMN job TEXT",
+            // Runs recorded before jobs existed were all started by hand.
+            "ALTER TABLE runs ADD COLUMN trigger TEXT NOT NULL DEFAULT 'manual'",
+            "ALTER TABLE runs ADD COLUMN interval_start TEXT",
+            "ALTER TABLE runs ADD COLUMN interval_end TEXT",
+            "ALTER TABLE runs ADD COLUMN holder TEXT",
+            "ALTER TABLE runs ADD COLUMN backfill_id TEXT",
+            "ALTER TABLE runs ADD COLUMN parent_id TEXT",
+            "ALTER TABLE runs ADD COLUMN variables TEXT",
+            // Paging walks ids (time-ordered) newest first; a filter on job or status walks its own index in id order.
+            "CREATE INDEX runs_job_id ON runs (job, id)",
+            "CREATE INDEX runs_status_id ON runs (status, id)",
+            // A fire time of a job is planned once, whatever restarts and catch-up do.
+            "CREATE UNIQUE INDEX runs_scheduled_interval ON runs (job, interval_end) WHERE trigger = 'schedule'",
+            """
+            CREATE TABLE run_attempts (
+                run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                attempt INTEGER NOT NULL,
+                started_at TEXT NOT NULL,
+                finished_at TEXT,
+                status TEXT NOT NULL,
+                error TEXT,
+                transient INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (run_id, attempt)
+            )
+            """,
+            """
+            CREATE TABLE run_logs (
+                run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                seq BIGINT NOT NULL,
+                logged_at TEXT NOT NULL,
+                model TEXT,
+                level TEXT NOT NULL,
+                message TEXT NOT NULL,
+                PRIMARY KEY (run_id, seq)
+            )
+            """,
+            """
+            CREATE TABLE backfills (
+                id TEXT NOT NULL PRIMARY KEY,
+                job TEXT NOT NULL,
+                range_start TEXT NOT NULL,
+                range_end TEXT NOT NULL,
+                reprocess TEXT NOT NULL,
+                max_active INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                finished_at TEXT
+            )
+            """,
+            """
+            CREATE TABLE job_state (
+                job TEXT NOT NULL PRIMARY KEY,
+                paused INTEGER,
+                seen_versions TEXT,
+                updated_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE leases (
+                name TEXT NOT NULL PRIMARY KEY,
+                holder TEXT NOT NULL,
+                host TEXT NOT NULL,
+                pid INTEGER NOT NULL,
+                process_started_at TEXT NOT NULL,
+                acquired_at TEXT NOT NULL,
+                heartbeat_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL
+            )
+            """,
+        ]),
+        new(6, "the server's users: a role per user, API tokens kept as hashes, and who did which action",
         [
             // Users that existed before the server could only query, which is what a viewer does.
             "ALTER TABLE users ADD COLUMN server_role TEXT NOT NULL DEFAULT 'viewer' CHECK (server_role IN ('viewer', 'operator'))",

@@ -166,7 +166,7 @@ internal static class ExpectationReader
                 columns = [NeedColumn()];
                 YamlNode ageNode = args?.Value("max_age") ?? shorthand
                     ?? throw file.Error(at, $"the '{key}' rule needs 'max_age'. Expected 'max_age: 24h' (s, m, h, d or w).");
-                maxAge = ParseDuration(file, ageNode);
+                maxAge = file.Duration(ageNode, "max_age");
                 break;
             case ExpectationKind.Expression:
                 sql = args?.String("sql") ?? (shorthand is null ? null : file.Scalar(shorthand, key))
@@ -203,24 +203,5 @@ internal static class ExpectationReader
             _ => $"{key}({string.Join(", ", columns)})",
         };
         return new Expectation(kind, ruleName, severity, columns, values, min, max, pattern, to, toColumn, maxAge, sql, schema, location);
-    }
-
-    private static TimeSpan ParseDuration(YamlFile file, YamlNode node)
-    {
-        string text = file.Scalar(node, "max_age").Trim();
-        char unit = text.Length > 0 ? char.ToLowerInvariant(text[^1]) : ' ';
-        if (text.Length >= 2 && long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out long amount) && amount > 0)
-        {
-            switch (unit)
-            {
-                case 's': return TimeSpan.FromSeconds(amount);
-                case 'm': return TimeSpan.FromMinutes(amount);
-                case 'h': return TimeSpan.FromHours(amount);
-                case 'd': return TimeSpan.FromDays(amount);
-                case 'w': return TimeSpan.FromDays(amount * 7);
-            }
-        }
-
-        throw file.Error(node, $"'max_age' cannot be '{text}'. Expected a number and a unit: 90s, 30m, 24h, 7d or 2w.");
     }
 }

@@ -14,7 +14,7 @@ internal sealed class ProjectLoader
 {
     public const string ProjectFileName = "medallion.yml";
 
-    private static readonly string[] s_projectKeys = ["name", "description", "storage", "catalog", "connections"];
+    private static readonly string[] s_projectKeys = ["name", "description", "storage", "catalog", "connections", "jobs"];
     private static readonly string[] s_connectionKeys = [];
     private static readonly string[] s_sourceFileKeys = ["sources"];
     private static readonly string[] s_sourceKeys = ["name", "description", "format", "path", "target", "options"];
@@ -60,7 +60,7 @@ internal sealed class ProjectLoader
                 .Concat(apiSources.Select(a => (a.Target, a.Location)))
                 .Concat(endpointSources.Select(e => (e.Target, e.Location))),
             models);
-        return new MedallionProject(
+        var project = new MedallionProject(
             _directory,
             name,
             settings.String("description"),
@@ -74,6 +74,19 @@ internal sealed class ProjectLoader
             ApiSources = apiSources,
             EndpointSources = endpointSources,
         };
+        // Jobs name models, tables and sources, so they are read once everything else is.
+        List<(YamlFile File, YamlNode Item)> jobItems = settings.List("jobs").Select(item => (file, item)).ToList();
+        foreach (string path in ListFiles("jobs", "*.yml"))
+        {
+            (YamlFile jobFile, YamlNode? jobRoot) = YamlFile.Parse(Display(path), await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false), environment: _environment);
+            if (jobRoot is not null)
+            {
+                jobItems.AddRange(JobReader.ReadFile(jobFile, jobRoot));
+            }
+        }
+
+        project.Jobs = JobReader.Read(jobItems, project);
+        return project;
     }
 
     private static Dictionary<string, ConnectionDefinition> ReadConnections(YamlMap settings)

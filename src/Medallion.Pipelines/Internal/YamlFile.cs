@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -76,6 +77,26 @@ internal sealed class YamlFile
 
         string value = scalar.Value ?? string.Empty;
         return _environment is null ? value : Substitute(scalar, value);
+    }
+
+    /// <summary>A positive duration written as a whole number and a unit: <c>90s</c>, <c>30m</c>, <c>24h</c>, <c>7d</c> or <c>2w</c>.</summary>
+    public TimeSpan Duration(YamlNode node, string key)
+    {
+        string text = Scalar(node, key).Trim();
+        char unit = text.Length > 0 ? char.ToLowerInvariant(text[^1]) : ' ';
+        if (text.Length >= 2 && long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out long amount) && amount > 0)
+        {
+            switch (unit)
+            {
+                case 's': return TimeSpan.FromSeconds(amount);
+                case 'm': return TimeSpan.FromMinutes(amount);
+                case 'h': return TimeSpan.FromHours(amount);
+                case 'd': return TimeSpan.FromDays(amount);
+                case 'w': return TimeSpan.FromDays(amount * 7);
+            }
+        }
+
+        throw Error(node, $"'{key}' cannot be '{text}'. Expected a number and a unit: 90s, 30m, 24h, 7d or 2w.");
     }
 
     /// <summary>A scalar or a list of scalars, as a list.</summary>

@@ -90,6 +90,9 @@ internal sealed class YamlMap
             : throw File.Error(Value(key)!, $"'{key}' must be a whole number, but found '{text}'.");
     }
 
+    /// <summary>A duration such as <c>15m</c> (see <see cref="YamlFile.Duration"/>); null when absent.</summary>
+    public TimeSpan? Duration(string key) => Value(key) is { } node && !IsNull(node) ? File.Duration(node, key) : null;
+
     /// <summary>A value that must be one of <paramref name="choices"/> (compared case-insensitively); null when absent.</summary>
     public string? Choice(string key, IReadOnlyList<string> choices)
     {

@@ -1,0 +1,129 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace Medallion.Catalog;
+
+/// <summary>What started a run.</summary>
+public enum RunTrigger
+{
+    /// <summary>A person, from the command line (<c>medallion run</c>).</summary>
+    Manual,
+    /// <summary>The job's schedule (a cron or <c>every:</c> fire time).</summary>
+    Schedule,
+    /// <summary>A backfill of the job over a range of intervals.</summary>
+    Backfill,
+    /// <summary>A new version of a table the job watches (<c>on_new_data</c>).</summary>
+    Data,
+    /// <summary>A job this one runs after (<c>after:</c>) succeeded.</summary>
+    After,
+    /// <summary>A call of the server's API (trigger, rerun).</summary>
+    Api,
+}
+
+/// <summary>A run planned for a job, before it starts (see <see cref="CatalogStore.TryQueueRunAsync"/>).</summary>
+/// <param name="Job">The job.</param>
+/// <param name="Trigger">What planned it.</param>
+/// <param name="Selection">The job's model selection, or null for all models.</param>
+/// <param name="IntervalStart">The start of the data interval, when the run has one.</param>
+/// <param name="IntervalEnd">The end of the data interval (the fire time of a scheduled run).</param>
+/// <param name="Holder">The scheduler that owns the run (<see cref="LeaseHolder.Id"/>).</param>
+public sealed record RunStart(string Job, RunTrigger Trigger, string? Selection, DateTimeOffset? IntervalStart, DateTimeOffset? IntervalEnd, string Holder)
+{
+    /// <summary>The backfill the run belongs to.</summary>
+    public string? BackfillId { get; init; }
+
+    /// <summary>The run this one re-runs.</summary>
+    public string? ParentId { get; init; }
+
+    /// <summary>Variables for model SQL (<c>getvariable('k')</c>).</summary>
+    public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>One attempt of a run: the first try, then each retry.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Attempt">1 for the first try, 2 for the first retry, ...</param>
+/// <param name="StartedAt">When the attempt started.</param>
+/// <param name="FinishedAt">When it ended; null while it runs.</param>
+/// <param name="Status">How it ended.</param>
+/// <param name="Error">Why it failed.</param>
+/// <param name="Transient">Whether the failure was transient (a retry may succeed).</param>
+public sealed record RunAttemptRecord(string RunId, int Attempt, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, RunStatus Status, string? Error, bool Transient);
+
+/// <summary>A log line of a run, kept in the catalog so it can be read after the fact and after restarts.</summary>
+/// <param name="Sequence">The line's number in its run, from 1.</param>
+/// <param name="LoggedAt">When it was logged.</param>
+/// <param name="Model">The model (or source table) it is about; null for the run itself.</param>
+/// <param name="Level">info, warning or error.</param>
+/// <param name="Message">The line.</param>
+public sealed record RunLogLine(long Sequence, DateTimeOffset LoggedAt, TableName? Model, string Level, string Message);
+
+/// <summary>A filter and page of <see cref="CatalogStore.QueryRunsAsync"/>. Every filter is optional.</summary>
+public sealed record RunQuery
+{
+    /// <summary>Runs of this job only.</summary>
+    public string? Job { get; init; }
+
+    /// <summary>Runs in this status only.</summary>
+    public RunStatus? Status { get; init; }
+
+    /// <summary>Runs that started at or after this time.</summary>
+    public DateTimeOffset? StartedFrom { get; init; }
+
+    /// <summary>Runs that started before this time.</summary>
+    public DateTimeOffset? StartedBefore { get; init; }
+
+    /// <summary>The <see cref="RunPage.NextCursor"/> of the previous page; null for the newest runs.</summary>
+    public string? Cursor { get; init; }
+
+    /// <summary>How many runs a page holds (1 to 1000).</summary>
+    public int Limit { get; init; } = 50;
+}
+
+/// <summary>A page of runs, newest first.</summary>
+/// <param name="Runs">The runs.</param>
+/// <param name="NextCursor">Pass as <see cref="RunQuery.Cursor"/> for the next (older) page; null when this is the last.</param>
+public sealed record RunPage(IReadOnlyList<RunRecord> Runs, string? NextCursor);
+
+/// <summary>A run with its attempts and per-model outcomes (the last attempt's).</summary>
+/// <param name="Run">The run.</param>
+/// <param name="Attempts">Its attempts, first to last.</param>
+/// <param name="Models">Each model's and source's outcome, by name.</param>
+public sealed record RunDetail(RunRecord Run, IReadOnlyList<RunAttemptRecord> Attempts, IReadOnlyList<ModelRunRecord> Models);
+
+/// <summary>Who holds the scheduler lease: one process of one host.</summary>
+/// <param name="Id">A unique id of the holder (new for every process start).</param>
+/// <param name="Host">The machine's name.</param>
+/// <param name="ProcessId">The process id.</param>
+/// <param name="ProcessStartedAt">When the process started (tells a reused pid apart).</param>
+public sealed record LeaseHolder(string Id, string Host, int ProcessId, DateTimeOffset ProcessStartedAt)
+{
+    /// <summary>The holder as people read it: <c>host 'db1', pid 4242, started 2026-01-01 10:00:00Z</c>.</summary>
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"host '{Host}', pid {ProcessId}, started {ProcessStartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");
+}
+
+/// <summary>The scheduler lease of a catalog: only its holder plans and runs jobs.</summary>
+/// <param name="Holder">Who holds it.</param>
+/// <param name="AcquiredAt">When the holder took it.</param>
+/// <param name="HeartbeatAt">When the holder last renewed it.</param>
+/// <param name="ExpiresAt">When it lapses unless renewed; after that another scheduler may take it.</param>
+public sealed record SchedulerLease(LeaseHolder Holder, DateTimeOffset AcquiredAt, DateTimeOffset HeartbeatAt, DateTimeOffset ExpiresAt);
+
+/// <summary>A backfill: one run per interval of a job over a range.</summary>
+/// <param name="Id">The backfill's id.</param>
+/// <param name="Job">The job.</param>
+/// <param name="RangeStart">The start of the range.</param>
+/// <param name="RangeEnd">The end of the range.</param>
+/// <param name="Reprocess">Which intervals run: <c>missing</c> (never succeeded), <c>failed</c> (last run failed) or <c>all</c>.</param>
+/// <param name="MaxActive">How many of its runs may be under way at once.</param>
+/// <param name="Status">Running until every run ended, then succeeded, failed or cancelled.</param>
+/// <param name="CreatedAt">When it was requested.</param>
+/// <param name="FinishedAt">When its last run ended.</param>
+public sealed record BackfillRecord(string Id, string Job, DateTimeOffset RangeStart, DateTimeOffset RangeEnd, string Reprocess, int MaxActive, RunStatus Status, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt);
+
+/// <summary>What the scheduler keeps about a job between restarts.</summary>
+/// <param name="Job">The job.</param>
+/// <param name="Paused">Paused or unpaused at run time; null when it follows its file's <c>paused:</c>.</param>
+/// <param name="SeenVersions">For <c>on_new_data</c> jobs: the version of each watched table (<c>namespace.name</c>) the job last ran for.</param>
+public sealed record JobState(string Job, bool? Paused, IReadOnlyDictionary<string, long> SeenVersions);

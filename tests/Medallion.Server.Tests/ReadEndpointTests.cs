@@ -70,7 +70,8 @@ public sealed class ReadEndpointTests : IAsyncLifetime
         using JsonDocument runs = await GetJsonAsync("/api/runs?limit=10");
         using JsonDocument run = await GetJsonAsync("/api/runs/" + _served.FirstRun.RunId[..12]);
 
-        Assert.Equal(_served.FirstRun.RunId, runs.RootElement.EnumerateArray().Single().GetProperty("run").GetProperty("id").GetString());
+        Assert.Equal(_served.FirstRun.RunId, runs.RootElement.GetProperty("runs").EnumerateArray().Single().GetProperty("id").GetString());
+        Assert.Equal(JsonValueKind.Null, runs.RootElement.GetProperty("next_cursor").ValueKind);
         Assert.Equal(_served.FirstRun.RunId, run.RootElement.GetProperty("run").GetProperty("id").GetString());
         Assert.Equal(
             ["bronze.orders", "gold.revenue", "silver.orders"],
@@ -84,6 +85,63 @@ public sealed class ReadEndpointTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("""{"error":"direction 'sideways' is not upstream, downstream or both"}""", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Runs_filtered_by_a_status_that_does_not_exist_are_refused_naming_the_statuses()
+    {
+        using HttpResponseMessage response = await _served.GetAsync("/api/runs?status=done", ServedProject.Basic("vic", ServedProject.ViewerPassword));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("""{"error":"status 'done' is not one of running, succeeded, failed, skipped, cancelled, queued, interrupted"}""", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Runs_filtered_by_status_leave_out_the_others()
+    {
+        using JsonDocument failed = await GetJsonAsync("/api/runs?status=failed");
+
+        Assert.Equal(0, failed.RootElement.GetProperty("runs").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_runs_log_of_a_run_that_does_not_exist_is_404()
+    {
+        using HttpResponseMessage response = await _served.GetAsync("/api/runs/nope/logs", ServedProject.Basic("vic", ServedProject.ViewerPassword));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Jobs_show_their_schedule_and_next_fire_times_in_utc()
+    {
+        using JsonDocument jobs = await GetJsonAsync("/api/jobs");
+
+        JsonElement nightly = jobs.RootElement.EnumerateArray().Single(j => j.GetProperty("name").GetString() == "nightly");
+        Assert.Equal("0 3 * * * (America/Sao_Paulo)", nightly.GetProperty("schedule").GetString());
+        DateTimeOffset[] next = [.. nightly.GetProperty("next_runs").EnumerateArray().Select(t => t.GetDateTimeOffset())];
+        Assert.Equal(5, next.Length);
+        // São Paulo keeps UTC-3 all year since 2019, so 03:00 there is 06:00 UTC.
+        Assert.All(next, t => Assert.Equal(new TimeSpan(6, 0, 0), t.UtcDateTime.TimeOfDay));
+        Assert.Equal("jobs/revenue.yml:2:5", nightly.GetProperty("location").GetString());
+    }
+
+    [Fact]
+    public async Task A_paused_job_has_no_next_fire_times()
+    {
+        using JsonDocument job = await GetJsonAsync("/api/jobs/refresh");
+
+        Assert.True(job.RootElement.GetProperty("paused").GetBoolean());
+        Assert.Equal(0, job.RootElement.GetProperty("next_runs").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task An_unknown_job_is_404_with_a_suggestion()
+    {
+        using HttpResponseMessage response = await _served.GetAsync("/api/jobs/nigthly", ServedProject.Basic("vic", ServedProject.ViewerPassword));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("""{"error":"there is no job 'nigthly'; did you mean 'nightly'?"}""", await response.Content.ReadAsStringAsync());
     }
 
     private async Task<JsonDocument> GetJsonAsync(string path)

@@ -57,6 +57,7 @@ public sealed class ServedProject : IAsyncDisposable
                 SELECT CAST(order_id AS BIGINT) AS order_id, lower(email) AS email, CAST(amount AS DECIMAL(10, 2)) AS amount FROM bronze.orders
                 """)
             .Write("models/gold/revenue.sql", "SELECT sum(amount) AS revenue FROM silver.orders\n")
+            .Write("jobs/revenue.yml", "jobs:\n  - name: nightly\n    select: +gold.revenue\n    schedule: \"0 3 * * *\"\n    timezone: America/Sao_Paulo\n  - name: refresh\n    select: silver.orders\n    every: 15m\n    paused: true\n")
             .Write("data/orders/1.csv", "order_id,email,amount\n1,A@X.COM,10\n2,B@X.COM,20\n");
         MedallionProject project = await files.LoadAsync();
         RunResult firstRun = await ProjectRunner.RunAsync(project, new RunOptions());

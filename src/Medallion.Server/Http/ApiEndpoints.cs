@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
@@ -38,12 +39,39 @@ internal static class ApiEndpoints
             .WithName("GetTableLineage").WithTags("lineage").Produces<IReadOnlyList<LineageEdge>>()
             .Produces<ApiError>(StatusCodes.Status400BadRequest).Produces<ApiError>(StatusCodes.Status404NotFound);
 
-        api.MapGet("/runs", (ServerContext server, int? limit, CancellationToken cancellationToken) =>
-                WithLakehouseAsync(server, lakehouse => lakehouse.ListRunsAsync(Limit(limit, 50), cancellationToken), cancellationToken))
-            .WithName("ListRuns").WithTags("runs").Produces<IReadOnlyList<RunSummary>>();
+        api.MapGet("/runs", ListRunsAsync)
+            .WithName("ListRuns").WithTags("runs").Produces<RunPage>().Produces<ApiError>(StatusCodes.Status400BadRequest);
         api.MapGet("/runs/{id}", (ServerContext server, string id, CancellationToken cancellationToken) =>
-                WithLakehouseAsync(server, lakehouse => lakehouse.GetRunAsync(id, cancellationToken), cancellationToken))
-            .WithName("GetRun").WithTags("runs").Produces<RunDetails>().Produces<ApiError>(StatusCodes.Status404NotFound);
+                WithLakehouseAsync(server, async lakehouse =>
+                {
+                    RunDetails details = await lakehouse.GetRunAsync(id, cancellationToken).ConfigureAwait(false);
+                    List<RunAttemptRecord> attempts = await server.Catalog.GetAttemptsAsync(details.Run.Id, cancellationToken).ConfigureAwait(false);
+                    return new RunView(details.Run, attempts, details.Models, details.Quality, details.Sources);
+                }, cancellationToken))
+            .WithName("GetRun").WithTags("runs").Produces<RunView>().Produces<ApiError>(StatusCodes.Status404NotFound);
+        api.MapGet("/runs/{id}/logs", async (ServerContext server, string id, long? after, int? limit, CancellationToken cancellationToken) =>
+                await server.Catalog.GetRunAsync(id, cancellationToken).ConfigureAwait(false) is null
+                    ? Results.Json(new ApiError($"there is no run {id}"), ApiJson.Options, statusCode: StatusCodes.Status404NotFound)
+                    : Results.Json(await server.Catalog.GetRunLogAsync(id, after ?? 0, Limit(limit, 1000), cancellationToken).ConfigureAwait(false), ApiJson.Options))
+            .WithName("GetRunLogs").WithTags("runs").Produces<IReadOnlyList<RunLogLine>>().Produces<ApiError>(StatusCodes.Status404NotFound);
+
+        api.MapGet("/jobs", async (ServerContext server, CancellationToken cancellationToken) =>
+            {
+                Dictionary<string, JobState> states = await server.Catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
+                return Results.Json(server.Project.Jobs.Select(job => JobView.Of(job, states.GetValueOrDefault(job.Name), server.Time.GetUtcNow())).ToList(), ApiJson.Options);
+            })
+            .WithName("ListJobs").WithTags("jobs").Produces<IReadOnlyList<JobView>>();
+        api.MapGet("/jobs/{job}", async (ServerContext server, string job, CancellationToken cancellationToken) =>
+            {
+                if (server.Project.Jobs.FirstOrDefault(j => string.Equals(j.Name, job, StringComparison.Ordinal)) is not { } definition)
+                {
+                    return Results.Json(new ApiError(UnknownJob(server, job)), ApiJson.Options, statusCode: StatusCodes.Status404NotFound);
+                }
+
+                Dictionary<string, JobState> states = await server.Catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
+                return Results.Json(JobView.Of(definition, states.GetValueOrDefault(definition.Name), server.Time.GetUtcNow()), ApiJson.Options);
+            })
+            .WithName("GetJob").WithTags("jobs").Produces<JobView>().Produces<ApiError>(StatusCodes.Status404NotFound);
     }
 
     /// <summary>
@@ -70,6 +98,32 @@ internal static class ApiEndpoints
         }
     }
 
+    private static async Task<IResult> ListRunsAsync(
+        ServerContext server, string? job, string? status, DateTimeOffset? from, DateTimeOffset? before, string? cursor, int? limit, CancellationToken cancellationToken)
+    {
+        RunStatus? wanted = null;
+        if (status is not null)
+        {
+            if (!Enum.TryParse(status, ignoreCase: true, out RunStatus parsed) || int.TryParse(status, out _))
+            {
+                return Results.Json(new ApiError($"status '{status}' is not one of {string.Join(", ", Enum.GetNames<RunStatus>().Select(n => n.ToLowerInvariant()))}"), ApiJson.Options, statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            wanted = parsed;
+        }
+
+        RunPage page = await server.Catalog.QueryRunsAsync(
+            new RunQuery { Job = job, Status = wanted, StartedFrom = from, StartedBefore = before, Cursor = cursor, Limit = Limit(limit, 50) },
+            cancellationToken).ConfigureAwait(false);
+        return Results.Json(page, ApiJson.Options);
+    }
+
+    private static string UnknownJob(ServerContext server, string job)
+    {
+        string? closest = NameSuggester.Closest(job, server.Project.Jobs.Select(j => j.Name));
+        return $"there is no job '{job}'" + (closest is null ? string.Empty : $"; did you mean '{closest}'?");
+    }
+
     private static bool IsRequestError(ErrorCode code) => code is ErrorCode.ModelSelectionInvalid or ErrorCode.ModelUnknownTable;
 
     private static IResult Error(int status, MedallionException exception) =>
@@ -83,3 +137,49 @@ internal static class ApiEndpoints
 /// <param name="Directory">Its directory on the server's machine.</param>
 /// <param name="Storage">Where its tables live (a folder or a URI).</param>
 public sealed record ProjectInfo(string Name, string Directory, string Storage);
+
+/// <summary>A run with its attempts, models, quality results and source passes.</summary>
+/// <param name="Run">The run.</param>
+/// <param name="Attempts">Its attempts (the first try and each retry) with their errors.</param>
+/// <param name="Models">Its models.</param>
+/// <param name="Quality">The expectation results it recorded.</param>
+/// <param name="Sources">Its passes over database and API sources.</param>
+public sealed record RunView(
+    RunRecord Run,
+    IReadOnlyList<RunAttemptRecord> Attempts,
+    IReadOnlyList<ModelRunRecord> Models,
+    IReadOnlyList<QualityResultRecord> Quality,
+    IReadOnlyList<SourceRunRecord> Sources);
+
+/// <summary>A job as the server runs it: its definition, whether it is paused now, and its next fire times.</summary>
+/// <param name="Name">The job.</param>
+/// <param name="Select">Its model selection, or null for sources only.</param>
+/// <param name="Sources">The sources it ingests first.</param>
+/// <param name="Schedule">Its schedule as written (cron or alias, with the time zone), or null.</param>
+/// <param name="OnNewData">Tables whose new versions trigger it.</param>
+/// <param name="After">Jobs whose success triggers it.</param>
+/// <param name="Catchup">What it does about runs missed while the server was down.</param>
+/// <param name="MaxActiveRuns">How many of its runs may be under way at once.</param>
+/// <param name="Paused">Whether it plans no runs now (paused in its file, or paused at run time).</param>
+/// <param name="NextRuns">Its next five fire times, in UTC; empty when paused or without a schedule.</param>
+/// <param name="Location">Where it is defined.</param>
+public sealed record JobView(
+    string Name, string? Select, IReadOnlyList<string> Sources, string? Schedule, IReadOnlyList<string> OnNewData, IReadOnlyList<string> After,
+    CatchupPolicy Catchup, int MaxActiveRuns, bool Paused, IReadOnlyList<DateTimeOffset> NextRuns, string Location)
+{
+    internal static JobView Of(JobDefinition job, JobState? state, DateTimeOffset now)
+    {
+        bool paused = state?.Paused ?? job.Paused;
+        var next = new List<DateTimeOffset>();
+        DateTimeOffset after = now;
+        while (!paused && job.Schedule is not null && next.Count < 5 && job.Schedule.GetNextFireTime(after) is { } fire)
+        {
+            next.Add(fire);
+            after = fire;
+        }
+
+        return new JobView(
+            job.Name, job.Select, job.Sources, job.Schedule?.ToString(), [.. job.OnNewData.Select(t => t.ToString())], job.After,
+            job.Catchup, job.MaxActiveRuns, paused, next, job.Location.ToString());
+    }
+}

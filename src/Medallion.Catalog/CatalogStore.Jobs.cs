@@ -260,6 +260,18 @@ public sealed partial class CatalogStore
         return recovered;
     }
 
+    /// <summary>Queues an ended run again under <paramref name="holderId"/> (an interrupted run its job retries); its attempts stay.</summary>
+    /// <returns>The run as it is now, or null when no run has that id.</returns>
+    public async Task<RunRecord?> RequeueRunAsync(string runId, string holderId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        await ExecuteAsync(
+            "UPDATE runs SET status = @status, finished_at = NULL, error = NULL, holder = @holder WHERE id = @id",
+            [("@id", runId), ("@status", FormatStatus(RunStatus.Queued)), ("@holder", holderId)],
+            cancellationToken).ConfigureAwait(false);
+        return await GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>What the scheduler keeps about each job (only jobs it has kept something about).</summary>
     public async Task<Dictionary<string, JobState>> GetJobStatesAsync(CancellationToken cancellationToken = default)
     {

@@ -59,6 +59,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
     private async Task<StepResult> BuildAsync(Stopwatch elapsed, CancellationToken cancellationToken)
     {
         EnsureLocalStorage();
+        await SetVariablesAsync(cancellationToken).ConfigureAwait(false);
         IReadOnlyList<TableName> upstream = _run.Graph.GetAnalysis(_model.Name).Dependencies;
         UpstreamPlanner planner = await UpstreamPlanner.OpenAsync(_run.Project, _model, upstream, _connection, cancellationToken).ConfigureAwait(false);
         Snapshot? target = await TryTargetSnapshotAsync(cancellationToken).ConfigureAwait(false);
@@ -306,6 +307,21 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         command.CommandText = sql;
         object? value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         return value is null or DBNull ? 0 : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>DuckDB variables live on the connection, so each model's own connection gets the run's (see <see cref="RunOptions.Variables"/>; names were checked when the run started).</summary>
+    private async Task SetVariablesAsync(CancellationToken cancellationToken)
+    {
+        foreach ((string name, object? value) in _run.Options.Variables)
+        {
+            string literal = value switch
+            {
+                null => "NULL",
+                DateTimeOffset time => $"TIMESTAMPTZ '{time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)}+00'",
+                _ => "'" + Convert.ToString(value, CultureInfo.InvariantCulture)!.Replace("'", "''", StringComparison.Ordinal) + "'",
+            };
+            await ExecuteAsync($"SET VARIABLE {name} = {literal}", cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)

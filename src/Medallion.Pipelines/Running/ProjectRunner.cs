@@ -41,6 +41,11 @@ public static class ProjectRunner
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Threads, 1, nameof(options));
+        if (options.Variables.Keys.FirstOrDefault(n => n.Length == 0 || !(char.IsAsciiLetter(n[0]) || n[0] == '_') || !n.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')) is { } badName)
+        {
+            throw new ArgumentException($"'{badName}' cannot name a DuckDB variable. Expected letters, digits and underscores, not starting with a digit.", nameof(options));
+        }
+
         Stopwatch elapsed = Stopwatch.StartNew();
         TimeProvider time = options.Time ?? TimeProvider.System;
         string catalogPath = project.Resolve(project.Catalog);
@@ -58,19 +63,26 @@ public static class ProjectRunner
             graph = await ModelGraph.BuildAsync(project, parser: parser, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        IReadOnlySet<TableName> selected = graph.Select(options.Select);
+        IReadOnlySet<TableName> selected = options.SourcesOnly ? new HashSet<TableName>() : graph.Select(options.Select);
         CatalogStore catalog = await CatalogStore.OpenAsync(catalogPath, time, cancellationToken).ConfigureAwait(false);
         await using (catalog.ConfigureAwait(false))
         {
             await ProjectCatalog.RegisterAsync(graph, catalog, cancellationToken).ConfigureAwait(false);
-            RunRecord run = await catalog.StartRunAsync(options.Select, cancellationToken).ConfigureAwait(false);
+            RunRecord run = options.RunId is { } runId
+                ? await catalog.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
+                    ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}' to record into.\nHelp: queue the run in the catalog first.")
+                : await catalog.StartRunAsync(options.Select, cancellationToken).ConfigureAwait(false);
             var context = new RunContext(graph, catalog, database, run.Id, options, time, run.StartedAt, sources, quality);
-            List<StepResult> steps = await new RunScheduler(context, PlanSteps(graph, selected)).RunAsync(cancellationToken).ConfigureAwait(false);
+            List<StepResult> steps = await new RunScheduler(context, PlanSteps(graph, selected, options.Sources)).RunAsync(cancellationToken).ConfigureAwait(false);
             RunStatus status = steps.Any(s => s.State == StepState.Cancelled) ? RunStatus.Cancelled
                 : steps.All(s => s.State == StepState.Succeeded) ? RunStatus.Succeeded
                 : RunStatus.Failed;
             string? firstError = steps.FirstOrDefault(s => s.State == StepState.Failed) is { } failed ? $"{failed.Table}: {failed.Error}" : null;
-            if (options.ForgetIdleRun && status == RunStatus.Succeeded && steps.All(s => s.CommittedVersion is null))
+            if (options.RunId is not null)
+            {
+                // The run's owner decides its status (it may try again).
+            }
+            else if (options.ForgetIdleRun && status == RunStatus.Succeeded && steps.All(s => s.CommittedVersion is null))
             {
                 await catalog.DeleteRunAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
             }
@@ -131,10 +143,14 @@ public static class ProjectRunner
     }
 
     /// <summary>The sources the selected models read, then the selected models in dependency order, each with the steps it waits for.</summary>
-    private static List<RunStep> PlanSteps(ModelGraph graph, IReadOnlySet<TableName> selected)
+    private static List<RunStep> PlanSteps(ModelGraph graph, IReadOnlySet<TableName> selected, IReadOnlyList<string> namedSources)
     {
         List<ModelDefinition> models = graph.Models.Where(m => selected.Contains(m.Name)).ToList();
         var read = models.SelectMany(m => graph.GetUpstream(m.Name)).ToHashSet();
+        bool Named(string name) => namedSources.Contains(name, StringComparer.OrdinalIgnoreCase);
+        read.UnionWith(graph.Project.Sources.Where(s => Named(s.Name)).Select(s => s.Target));
+        read.UnionWith(graph.Project.DatabaseSources.Where(s => Named(s.Name)).SelectMany(s => s.Tables.Select(t => t.Target)));
+        read.UnionWith(graph.Project.ApiSources.Where(s => Named(s.Name)).Select(s => s.Target));
         var steps = graph.Project.Sources.Where(s => read.Contains(s.Target)).Select(s => new RunStep(s.Target, StepKind.Source, [], s, null)).ToList();
         steps.AddRange(graph.Project.DatabaseSources
             .SelectMany(s => s.Tables.Where(t => read.Contains(t.Target)).Select(t => new RunStep(t.Target, StepKind.Source, [], null, null, new DatabaseStep(s, t)))));

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Threading;
 
 namespace Medallion.Pipelines.Running;
 
@@ -34,6 +36,38 @@ public sealed record RunOptions
     /// quality results): what keeps the history of a continuous run to the passes that changed a table or failed.
     /// </summary>
     public bool ForgetIdleRun { get; init; }
+
+    /// <summary>
+    /// Sources (by name: file, database or API sources) to ingest in this run besides those the selected models read;
+    /// see <see cref="SourcesOnly"/> to run them without models.
+    /// </summary>
+    public IReadOnlyList<string> Sources { get; init; } = [];
+
+    /// <summary>Run only <see cref="Sources"/>, no models (a job that only ingests).</summary>
+    public bool SourcesOnly { get; init; }
+
+    /// <summary>
+    /// The catalog run to record into, created beforehand by its owner (a scheduler, with the run's job, trigger and data
+    /// interval); null starts a run of its own. With a run id the runner records the steps of this attempt into it and
+    /// leaves the run's own status to its owner, which may try again.
+    /// </summary>
+    public string? RunId { get; init; }
+
+    /// <summary>
+    /// DuckDB variables set on each model's connection before its SQL runs, so model SQL reads them with
+    /// <c>getvariable('name')</c>: a <see cref="DateTimeOffset"/> becomes a <c>TIMESTAMPTZ</c>, anything else its text
+    /// (<c>VARCHAR</c>). A scheduled run sets <c>interval_start</c> and <c>interval_end</c>. Names are SQL identifiers.
+    /// </summary>
+    public IReadOnlyDictionary<string, object?> Variables { get; init; } = new Dictionary<string, object?>();
+
+    /// <summary>How long one model may run; past it the model's DuckDB query is interrupted and nothing is committed (the step fails with <see cref="ErrorCode.RunTimedOut"/>). Null: no limit.</summary>
+    public TimeSpan? ModelTimeout { get; init; }
+
+    /// <summary>
+    /// Shared by runs that execute side by side (a scheduler's), this caps how many models and sources run at once across
+    /// all of them: each step waits for a slot before it starts. Null: only <see cref="Threads"/> limits this run.
+    /// </summary>
+    public SemaphoreSlim? StepSlots { get; init; }
 
     /// <summary>Receives each step's state changes as they happen (called from worker threads, one call at a time).</summary>
     public IProgress<RunEvent>? Progress { get; init; }

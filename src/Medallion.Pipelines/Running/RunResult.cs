@@ -61,7 +61,14 @@ public sealed record StepResult(
     IReadOnlyDictionary<string, long> UpstreamVersions,
     TimeSpan Duration,
     string? Error,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes)
+{
+    /// <summary>The code of the error that failed the step; null when it did not fail or the failure had no Medallion code.</summary>
+    public ErrorCode? ErrorCode { get; init; }
+
+    /// <summary>True when the failure is transient (a source that cannot be reached, a commit conflict, a lost connection): running again may succeed.</summary>
+    public bool IsTransient { get; init; }
+}
 
 /// <summary>The outcome of a run.</summary>
 /// <param name="RunId">The run's id in the catalog.</param>

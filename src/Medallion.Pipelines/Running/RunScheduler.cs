@@ -81,46 +81,79 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
     private async Task<StepResult> ExecuteAsync(RunStep step, bool upstreamIdle, CancellationToken cancellationToken)
     {
         Stopwatch elapsed = Stopwatch.StartNew();
+        SemaphoreSlim? slots = run.Options.StepSlots;
+        bool slotTaken = false;
+        // The timeout has a source of its own, so a timed-out step can be told from a cancelled run.
+        using var timeout = run.Options.ModelTimeout is { } limit ? new CancellationTokenSource(limit, run.Time) : null;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout?.Token ?? CancellationToken.None);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (step.Database is { } database)
+            if (slots is not null)
             {
-                return await LoadDatabaseAsync(step, database, elapsed, cancellationToken).ConfigureAwait(false);
+                await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                slotTaken = true;
             }
 
-            if (step.Api is { } api)
-            {
-                return await LoadApiAsync(step, api, elapsed, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (step.Kind == StepKind.Source)
-            {
-                return await LoadSourceAsync(step.Source!, elapsed, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (upstreamIdle && await LastSuccessAsync(step.Table, cancellationToken).ConfigureAwait(false) is { } previous)
-            {
-                // The upstream versions carry over, so the next build reads from where the last one did.
-                return new StepResult(step.Table, step.Kind, StepState.Succeeded, RunMode.Incremental, 0, null, previous.UpstreamVersions, elapsed.Elapsed, null, ["nothing new upstream; not rebuilt"]);
-            }
-
-            return await ModelBuilder.BuildAsync(run, step.Model!, cancellationToken).ConfigureAwait(false);
+            return await ExecuteStepAsync(step, upstreamIdle, elapsed, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return Ended(step, StepState.Cancelled, elapsed.Elapsed, "cancelled; nothing was committed");
         }
+        catch (Exception) when (timeout?.IsCancellationRequested == true)
+        {
+            return Ended(step, StepState.Failed, elapsed.Elapsed, $"{ErrorCodes.Format(ErrorCode.RunTimedOut)}: {step.Table} ran longer than its timeout of {run.Options.ModelTimeout} and was interrupted; nothing was committed.")
+                with { ErrorCode = ErrorCode.RunTimedOut };
+        }
         catch (MedallionException e)
         {
-            return Ended(step, StepState.Failed, elapsed.Elapsed, $"{e.CodeText}: {e.Message}");
+            return Ended(step, StepState.Failed, elapsed.Elapsed, $"{e.CodeText}: {e.Message}") with { ErrorCode = e.Code, IsTransient = e.IsTransient };
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            return Ended(step, StepState.Failed, elapsed.Elapsed, $"{e.GetType().Name}: {e.Message}") with { IsTransient = e.IsTransient };
         }
 #pragma warning disable CA1031 // Any failure of one step (a DuckDB, I/O or catalog error) must end that step only, never the run.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            return Ended(step, StepState.Failed, elapsed.Elapsed, $"{e.GetType().Name}: {e.Message}");
+            return Ended(step, StepState.Failed, elapsed.Elapsed, $"{e.GetType().Name}: {e.Message}")
+                with { IsTransient = e is System.Net.Sockets.SocketException or System.Net.Http.HttpRequestException or TimeoutException };
         }
+        finally
+        {
+            if (slotTaken)
+            {
+                slots!.Release();
+            }
+        }
+    }
+
+    private async Task<StepResult> ExecuteStepAsync(RunStep step, bool upstreamIdle, Stopwatch elapsed, CancellationToken cancellationToken)
+    {
+        if (step.Database is { } database)
+        {
+            return await LoadDatabaseAsync(step, database, elapsed, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (step.Api is { } api)
+        {
+            return await LoadApiAsync(step, api, elapsed, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (step.Kind == StepKind.Source)
+        {
+            return await LoadSourceAsync(step.Source!, elapsed, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (upstreamIdle && await LastSuccessAsync(step.Table, cancellationToken).ConfigureAwait(false) is { } previous)
+        {
+            // The upstream versions carry over, so the next build reads from where the last one did.
+            return new StepResult(step.Table, step.Kind, StepState.Succeeded, RunMode.Incremental, 0, null, previous.UpstreamVersions, elapsed.Elapsed, null, ["nothing new upstream; not rebuilt"]);
+        }
+
+        return await ModelBuilder.BuildAsync(run, step.Model!, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<StepResult> LoadSourceAsync(SourceDefinition source, Stopwatch elapsed, CancellationToken cancellationToken)

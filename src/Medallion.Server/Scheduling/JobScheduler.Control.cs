@@ -1,0 +1,223 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Pipelines;
+
+namespace Medallion.Server.Scheduling;
+
+public sealed partial class JobScheduler
+{
+    /// <summary>The project's jobs with their pause state, next fire time and runs under way.</summary>
+    public async Task<IReadOnlyList<JobStatus>> GetJobsAsync(CancellationToken cancellationToken = default)
+    {
+        await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            return _jobs.Values.Select(j => new JobStatus(
+                j,
+                IsPaused(j),
+                j.Schedule?.GetNextFireTime(_lastFire.TryGetValue(j.Name, out DateTimeOffset last) && last > now ? last : now),
+                _active.Values.Count(a => a.Run.Job == j.Name),
+                _queue.Count(r => r.Job == j.Name))).ToList();
+        }
+        finally
+        {
+            _state.Release();
+        }
+    }
+
+    /// <summary>Queues a run of a job now (trigger <see cref="RunTrigger.Api"/>), paused or not, with variables for its model SQL.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the project has no such job (with a suggestion).</exception>
+    public Task<RunRecord> TriggerAsync(string job, IReadOnlyDictionary<string, string>? variables = null, CancellationToken cancellationToken = default)
+    {
+        JobDefinition definition = FindJob(job);
+        return QueueNowAsync(new RunStart(definition.Name, RunTrigger.Api, definition.Select, null, null, Holder.Id) { Variables = variables ?? new Dictionary<string, string>() }, cancellationToken);
+    }
+
+    /// <summary>Cancels a run: a queued run ends cancelled at once; a running one stops its models (they commit nothing).</summary>
+    /// <returns>False when the run is neither queued nor running in this scheduler.</returns>
+    public async Task<bool> CancelRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_active.TryGetValue(runId, out ActiveRun? active))
+            {
+                await active.Cancel.CancelAsync().ConfigureAwait(false);
+                return true;
+            }
+
+            if (_queue.FirstOrDefault(r => r.Id == runId) is { } queued)
+            {
+                _queue.Remove(queued);
+                await EndAsync(queued.Id, RunStatus.Cancelled, "cancelled before it started").ConfigureAwait(false);
+                return true;
+            }
+
+            return false;
+        }
+        finally
+        {
+            _state.Release();
+        }
+    }
+
+    /// <summary>Pauses a job (kept across restarts): it plans no runs until unpaused; fire times that pass meanwhile are not replayed.</summary>
+    public Task PauseAsync(string job, CancellationToken cancellationToken = default) => SetPausedAsync(job, true, cancellationToken);
+
+    /// <summary>Unpauses a job (kept across restarts).</summary>
+    public Task UnpauseAsync(string job, CancellationToken cancellationToken = default) => SetPausedAsync(job, false, cancellationToken);
+
+    /// <summary>
+    /// Queues a new run of a finished run's job that builds only the models that failed, were skipped, cancelled or
+    /// interrupted in it (and reloads the job's sources), with the same data interval and variables.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the run does not exist, has no job, or has nothing to re-run (the message says which).</exception>
+    public async Task<RunRecord> RerunFromFailureAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        RunDetail detail = await _catalog.GetRunDetailAsync(runId, cancellationToken).ConfigureAwait(false)
+            ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}'.\nHelp: list runs with 'medallion runs'.");
+        if (detail.Run.Job is not { } name)
+        {
+            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"Run '{runId}' belongs to no job, so the scheduler cannot re-run it.\nHelp: run it again with 'medallion run'.");
+        }
+
+        JobDefinition job = FindJob(name);
+        HashSet<TableName> models = _graph.Models.Select(m => m.Name).ToHashSet();
+        List<string> redo = detail.Models
+            .Where(m => m.Status is RunStatus.Failed or RunStatus.Skipped or RunStatus.Cancelled or RunStatus.Interrupted)
+            .Select(m => m.Model)
+            .Where(models.Contains)
+            .Select(m => m.ToString().ToLowerInvariant())
+            .ToList();
+        bool sourceFailed = detail.Models.Any(m => !models.Contains(m.Model) && m.Status != RunStatus.Succeeded);
+        if (redo.Count == 0 && !sourceFailed)
+        {
+            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"Run '{runId}' has no failed, skipped or cancelled model to re-run (it {detail.Run.Status.ToString().ToLowerInvariant()}).\nHelp: trigger the job for a new run.");
+        }
+
+        return await QueueNowAsync(
+            new RunStart(job.Name, RunTrigger.Api, redo.Count > 0 ? string.Join(' ', redo) : job.Select, detail.Run.IntervalStart, detail.Run.IntervalEnd, Holder.Id)
+            {
+                ParentId = runId,
+                Variables = detail.Run.Variables,
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Backfills a scheduled job over [<paramref name="from"/>, <paramref name="to"/>]: one run per data interval that
+    /// lies inside the range (as its schedule cuts it), as <paramref name="reprocess"/> chooses, at most
+    /// <paramref name="maxActive"/> at once, recorded as one backfill.
+    /// </summary>
+    /// <returns>The backfill and the runs it queued (none when every interval was done already).</returns>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> for an unknown job; <see cref="ErrorCode.JobScheduleInvalid"/> when the job has no schedule or the range is empty.</exception>
+    public async Task<(BackfillRecord Backfill, IReadOnlyList<RunRecord> Runs)> BackfillAsync(
+        string job, DateTimeOffset from, DateTimeOffset to, BackfillReprocess reprocess = BackfillReprocess.Missing, int maxActive = 1, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxActive);
+        JobDefinition definition = FindJob(job);
+        JobSchedule schedule = definition.Schedule
+            ?? throw new MedallionException(ErrorCode.JobScheduleInvalid, $"Job '{definition.Name}' has no schedule, so it has no intervals to backfill.\nHelp: give it 'schedule:' or 'every:', or trigger it instead.");
+        var intervals = new List<(DateTimeOffset Start, DateTimeOffset End)>();
+        for (DateTimeOffset? fire = schedule.GetNextFireTime(from); fire is { } f && f <= to; fire = schedule.GetNextFireTime(f))
+        {
+            (DateTimeOffset start, DateTimeOffset end) = schedule.GetDataInterval(f);
+            if (start >= from)
+            {
+                intervals.Add((start, end));
+            }
+        }
+
+        if (intervals.Count == 0)
+        {
+            throw new MedallionException(ErrorCode.JobScheduleInvalid, $"No whole interval of job '{definition.Name}' ({schedule}) lies between {from:O} and {to:O}.\nHelp: widen the range to at least one interval.");
+        }
+
+        List<RunRecord> existing = await _catalog.GetIntervalRunsAsync(definition.Name, intervals[0].End, intervals[^1].End, cancellationToken).ConfigureAwait(false);
+        BackfillRecord backfill = await _catalog.CreateBackfillAsync(definition.Name, from, to, reprocess.ToString().ToLowerInvariant(), maxActive, cancellationToken).ConfigureAwait(false);
+        var queued = new List<RunRecord>();
+        await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _backfills[backfill.Id] = backfill;
+            foreach ((DateTimeOffset start, DateTimeOffset end) in intervals)
+            {
+                List<RunRecord> runs = existing.Where(r => r.IntervalEnd == end).ToList();
+                bool run = reprocess switch
+                {
+                    BackfillReprocess.All => true,
+                    BackfillReprocess.Failed => runs.Count > 0 && runs[0].Status is RunStatus.Failed or RunStatus.Cancelled or RunStatus.Interrupted,
+                    _ => !runs.Any(r => r.Status is RunStatus.Succeeded or RunStatus.Running or RunStatus.Queued),
+                };
+                if (run && await QueueAsync(new RunStart(definition.Name, RunTrigger.Backfill, definition.Select, start, end, Holder.Id) { BackfillId = backfill.Id }, cancellationToken).ConfigureAwait(false) is { } record)
+                {
+                    queued.Add(record);
+                }
+            }
+
+            if (queued.Count == 0)
+            {
+                _backfills.Remove(backfill.Id);
+                await _catalog.FinishBackfillAsync(backfill.Id, RunStatus.Succeeded, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _state.Release();
+        }
+
+        Wake();
+        return ((await _catalog.GetBackfillAsync(backfill.Id, cancellationToken).ConfigureAwait(false))!, queued);
+    }
+
+    private async Task<RunRecord> QueueNowAsync(RunStart start, CancellationToken cancellationToken)
+    {
+        RunRecord run;
+        await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            run = (await QueueAsync(start, cancellationToken).ConfigureAwait(false))!;
+        }
+        finally
+        {
+            _state.Release();
+        }
+
+        Wake();
+        return run;
+    }
+
+    private async Task SetPausedAsync(string job, bool paused, CancellationToken cancellationToken)
+    {
+        JobDefinition definition = FindJob(job);
+        await _catalog.SetJobPausedAsync(definition.Name, paused, cancellationToken).ConfigureAwait(false);
+        await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _jobStates[definition.Name] = _jobStates.TryGetValue(definition.Name, out JobState? state)
+                ? state with { Paused = paused }
+                : new JobState(definition.Name, paused, new Dictionary<string, long>());
+        }
+        finally
+        {
+            _state.Release();
+        }
+
+        Wake();
+    }
+
+    private JobDefinition FindJob(string job)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(job);
+        return _jobs.TryGetValue(job, out JobDefinition? definition)
+            ? definition
+            : throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The project has no job '{job}'.{NameSuggester.DidYouMean(job, _jobs.Keys)}\nHelp: jobs are defined in jobs/*.yml or under 'jobs:' in {MedallionProject.FileName}.");
+    }
+}

@@ -1,0 +1,284 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Pipelines;
+using Medallion.Pipelines.Running;
+
+namespace Medallion.Server.Scheduling;
+
+public sealed partial class JobScheduler
+{
+    /// <summary>Runs one queued run to its end: table locks, attempts, retries of transient failures, final state.</summary>
+    private async Task ExecuteAsync(RunRecord run, JobDefinition job, CancellationToken cancellationToken)
+    {
+        RunStatus final = RunStatus.Failed;
+        try
+        {
+            final = await RunAttemptsAsync(run, job, cancellationToken).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A run that breaks must end recorded as failed and leave the scheduler running.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            await _catalog.FinishRunAsync(run.Id, RunStatus.Failed, $"{e.GetType().Name}: {e.Message}", CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await OnRunEndedAsync(run, final).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<RunStatus> RunAttemptsAsync(RunRecord run, JobDefinition job, CancellationToken cancellationToken)
+    {
+        IDisposable locks;
+        try
+        {
+            locks = await _tableLocks.AcquireAsync(TablesWritten(run, job), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return await EndAsync(run.Id, RunStatus.Cancelled, "cancelled before it started").ConfigureAwait(false);
+        }
+
+        using (locks)
+        {
+            while (true)
+            {
+                RunAttemptRecord attempt = await _catalog.StartAttemptAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+                await LogAsync(run.Id, null, "info", $"attempt {attempt.Attempt} started").ConfigureAwait(false);
+                using var runTimeout = job.RunTimeout is { } limit ? new CancellationTokenSource(limit, _time) : null;
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, runTimeout?.Token ?? CancellationToken.None);
+                var log = new RunLogWriter(this, run.Id);
+                RunResult? result = null;
+                string? error = null;
+                bool transient = false;
+                try
+                {
+                    result = await ProjectRunner.RunAsync(_project, Options(run, job, log), linked.Token).ConfigureAwait(false);
+                }
+                catch (MedallionException e)
+                {
+                    (error, transient) = ($"{e.CodeText}: {e.Message}", e.IsTransient);
+                }
+                catch (OperationCanceledException) when (linked.IsCancellationRequested)
+                {
+                }
+
+                await log.CompleteAsync().ConfigureAwait(false);
+                if (result?.Status == RunStatus.Succeeded)
+                {
+                    await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Succeeded, null, false, CancellationToken.None).ConfigureAwait(false);
+                    return await EndAsync(run.Id, RunStatus.Succeeded, null).ConfigureAwait(false);
+                }
+
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    const string Cancelled = "cancelled; the models that were running committed nothing";
+                    await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Cancelled, Cancelled, false, CancellationToken.None).ConfigureAwait(false);
+                    return await EndAsync(run.Id, RunStatus.Cancelled, Cancelled).ConfigureAwait(false);
+                }
+
+                if (runTimeout?.IsCancellationRequested == true)
+                {
+                    string timedOut = $"{ErrorCodes.Format(ErrorCode.RunTimedOut)}: the run of job '{job.Name}' ran longer than its timeout of {job.RunTimeout} and was interrupted; the models that were running committed nothing.";
+                    await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, timedOut, false, CancellationToken.None).ConfigureAwait(false);
+                    return await EndAsync(run.Id, RunStatus.Failed, timedOut).ConfigureAwait(false);
+                }
+
+                if (result is not null)
+                {
+                    StepResult? failed = result.Steps.FirstOrDefault(s => s.State == StepState.Failed);
+                    error = failed is null ? $"the run ended {result.Status.ToString().ToLowerInvariant()}" : $"{failed.Table}: {failed.Error}";
+                    transient = RetryClassifier.IsTransient(result);
+                }
+
+                await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, error, transient, CancellationToken.None).ConfigureAwait(false);
+                if (!transient || attempt.Attempt > job.Retries.Count)
+                {
+                    string why = !transient ? "not transient, so not retried" : $"no retries left ({job.Retries.Count})";
+                    await LogAsync(run.Id, null, "error", $"attempt {attempt.Attempt} failed ({why}): {error}").ConfigureAwait(false);
+                    return await EndAsync(run.Id, RunStatus.Failed, error).ConfigureAwait(false);
+                }
+
+                TimeSpan delay = job.Retries.DelayBefore(attempt.Attempt, (_options.Random ?? Random.Shared.NextDouble)());
+                await LogAsync(run.Id, null, "warning", $"attempt {attempt.Attempt} failed transiently; retrying in {delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s: {error}").ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return await EndAsync(run.Id, RunStatus.Cancelled, $"cancelled while waiting to retry; last error: {error}").ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private RunOptions Options(RunRecord run, JobDefinition job, RunLogWriter log)
+    {
+        var variables = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach ((string name, string value) in run.Variables)
+        {
+            variables[name] = value;
+        }
+
+        if (run.IntervalStart is not null || run.IntervalEnd is not null)
+        {
+            variables["interval_start"] = run.IntervalStart;
+            variables["interval_end"] = run.IntervalEnd;
+        }
+
+        return new RunOptions
+        {
+            RunId = run.Id,
+            Select = run.Selection,
+            Sources = job.Sources,
+            SourcesOnly = run.Selection is null && job.Select is null,
+            Variables = variables,
+            ModelTimeout = job.ModelTimeout,
+            StepSlots = _steps,
+            Time = _options.Time,
+            Progress = log,
+        };
+    }
+
+    /// <summary>Every table a run may write: its models, the sources they read (a run loads those first), and the job's named sources.</summary>
+    private IEnumerable<TableName> TablesWritten(RunRecord run, JobDefinition job)
+    {
+        IReadOnlySet<TableName> models = run.Selection is null && job.Select is null ? new HashSet<TableName>() : _graph.Select(run.Selection);
+        var sourceTargets = new Dictionary<TableName, string>();
+        foreach (SourceDefinition source in _project.Sources)
+        {
+            sourceTargets[source.Target] = source.Name;
+        }
+
+        foreach (DatabaseSourceDefinition source in _project.DatabaseSources)
+        {
+            foreach (DatabaseTableDefinition table in source.Tables)
+            {
+                sourceTargets[table.Target] = source.Name;
+            }
+        }
+
+        foreach (ApiSourceDefinition source in _project.ApiSources)
+        {
+            sourceTargets[source.Target] = source.Name;
+        }
+
+        return models
+            .Concat(models.SelectMany(_graph.GetUpstream).Where(sourceTargets.ContainsKey))
+            .Concat(sourceTargets.Where(s => job.Sources.Contains(s.Value, StringComparer.OrdinalIgnoreCase)).Select(s => s.Key))
+            .ToList();
+    }
+
+    private async Task<RunStatus> EndAsync(string runId, RunStatus status, string? error)
+    {
+        await _catalog.FinishRunAsync(runId, status, error, CancellationToken.None).ConfigureAwait(false);
+        await LogAsync(runId, null, status == RunStatus.Succeeded ? "info" : "error", $"run {status.ToString().ToLowerInvariant()}{(error is null ? "" : ": " + error)}").ConfigureAwait(false);
+        return status;
+    }
+
+    private Task LogAsync(string runId, TableName? model, string level, string message) =>
+        _catalog.AppendRunLogAsync(runId, model, level, message, CancellationToken.None);
+
+    /// <summary>Frees the run's slot; a success queues the jobs that run after its job; a backfill with nothing left ends.</summary>
+    private async Task OnRunEndedAsync(RunRecord run, RunStatus final)
+    {
+        await _state.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (_active.Remove(run.Id, out ActiveRun? active))
+            {
+                active.Cancel.Dispose();
+            }
+
+            if (final == RunStatus.Succeeded && run.Job is { } name && !_stopPlanning.IsCancellationRequested)
+            {
+                foreach (JobDefinition next in _jobs.Values.Where(j => j.After.Contains(name, StringComparer.Ordinal) && !IsPaused(j)))
+                {
+                    await QueueAsync(new RunStart(next.Name, RunTrigger.After, next.Select, run.IntervalStart, run.IntervalEnd, Holder.Id), CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+
+            if (run.BackfillId is { } backfill && _backfills.ContainsKey(backfill)
+                && !_queue.Any(r => r.BackfillId == backfill) && !_active.Values.Any(a => a.Run.BackfillId == backfill))
+            {
+                _backfills.Remove(backfill);
+                List<RunRecord> runs = (await _catalog.QueryRunsAsync(new RunQuery { Job = run.Job, Limit = 1000 }, CancellationToken.None).ConfigureAwait(false))
+                    .Runs.Where(r => r.BackfillId == backfill).ToList();
+                RunStatus status = runs.All(r => r.Status == RunStatus.Succeeded) ? RunStatus.Succeeded
+                    : runs.Any(r => r.Status == RunStatus.Cancelled) ? RunStatus.Cancelled : RunStatus.Failed;
+                await _catalog.FinishBackfillAsync(backfill, status, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _state.Release();
+        }
+
+        Wake();
+    }
+
+    /// <summary>
+    /// Turns the runner's step events into log lines of the run, written in order by one consumer (the runner reports
+    /// from worker threads and must not wait for the catalog).
+    /// </summary>
+    private sealed class RunLogWriter : IProgress<RunEvent>
+    {
+        private readonly Channel<RunEvent> _events = Channel.CreateUnbounded<RunEvent>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly Task _writer;
+
+        public RunLogWriter(JobScheduler scheduler, string runId)
+        {
+            _writer = Task.Run(async () =>
+            {
+                await foreach (RunEvent e in _events.Reader.ReadAllAsync().ConfigureAwait(false))
+                {
+                    foreach ((string level, string line) in Lines(e))
+                    {
+                        await scheduler.LogAsync(runId, e.Table, level, line).ConfigureAwait(false);
+                    }
+                }
+            });
+        }
+
+        public void Report(RunEvent value) => _events.Writer.TryWrite(value);
+
+        public Task CompleteAsync()
+        {
+            _events.Writer.TryComplete();
+            return _writer;
+        }
+
+        private static IEnumerable<(string Level, string Line)> Lines(RunEvent e)
+        {
+            string what = e.Kind == StepKind.Source ? "source" : "model";
+            StepResult? r = e.Result;
+            switch (e.State)
+            {
+                case StepState.Running:
+                    yield return ("info", $"{what} {e.Table} started");
+                    break;
+                case StepState.Succeeded:
+                    yield return ("info", string.Create(CultureInfo.InvariantCulture, $"{what} {e.Table} succeeded: {r?.RowsWritten ?? 0} rows{(r?.CommittedVersion is long v ? $", version {v}" : ", nothing committed")}, {r?.Duration.TotalMilliseconds ?? 0:0} ms"));
+                    break;
+                case StepState.Failed:
+                    yield return ("error", $"{what} {e.Table} failed: {r?.Error}");
+                    break;
+                case StepState.Skipped or StepState.Cancelled:
+                    yield return ("warning", $"{what} {e.Table} {e.State.ToString().ToLowerInvariant()}: {r?.Error}");
+                    break;
+            }
+
+            foreach (string note in r?.Notes ?? [])
+            {
+                yield return ("info", $"{e.Table}: {note}");
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Delta;
+using Medallion.Delta.Snapshots;
+using Medallion.Engine;
+using Medallion.Pipelines;
+
+namespace Medallion.Server.Scheduling;
+
+public sealed partial class JobScheduler
+{
+    /// <summary>The loop: plan what came due, start what may start, sleep until the next fire time or poll.</summary>
+    private async Task PlanLoopAsync()
+    {
+        CancellationToken stop = _stopPlanning.Token;
+        bool startup = true;
+        while (!stop.IsCancellationRequested && !LeaseLost)
+        {
+            TaskCompletionSource signal = NewSignal();
+            Volatile.Write(ref _wake, signal);
+            DateTimeOffset now = _time.GetUtcNow();
+            DateTimeOffset? nextFire;
+            await _state.WaitAsync(stop).ConfigureAwait(false);
+            try
+            {
+                nextFire = await PlanScheduledAsync(now, startup, stop).ConfigureAwait(false);
+                await PlanDataAsync(stop).ConfigureAwait(false);
+                await StartQueuedAsync().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            finally
+            {
+                _state.Release();
+            }
+
+            startup = false;
+            TimeSpan wait = _options.PollInterval;
+            if (nextFire is { } next && next - now < wait)
+            {
+                wait = next - now > TimeSpan.Zero ? next - now : TimeSpan.Zero;
+            }
+
+            try
+            {
+                await Task.WhenAny(signal.Task, Task.Delay(wait, _time, stop)).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Queues the fire times that came due; returns the earliest next fire time of any job.</summary>
+    private async Task<DateTimeOffset?> PlanScheduledAsync(DateTimeOffset now, bool startup, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? earliest = null;
+        foreach (JobDefinition job in _jobs.Values.Where(j => j.Schedule is not null))
+        {
+            if (!_lastFire.TryGetValue(job.Name, out DateTimeOffset last))
+            {
+                last = await _catalog.GetLastScheduledFireTimeAsync(job.Name, cancellationToken).ConfigureAwait(false) ?? now;
+            }
+
+            if (IsPaused(job))
+            {
+                // Fire times pass unplanned while a job is paused; unpausing does not replay them.
+                _lastFire[job.Name] = now;
+                continue;
+            }
+
+            (List<DateTimeOffset> run, DateTimeOffset accounted) = SchedulePlanner.Plan(job.Schedule!, job.Catchup, last, now, startup);
+            foreach (DateTimeOffset fire in run)
+            {
+                (DateTimeOffset start, DateTimeOffset end) = job.Schedule!.GetDataInterval(fire);
+                await QueueAsync(new RunStart(job.Name, RunTrigger.Schedule, job.Select, start, end, Holder.Id), cancellationToken).ConfigureAwait(false);
+            }
+
+            _lastFire[job.Name] = accounted;
+            if (job.Schedule!.GetNextFireTime(accounted) is { } next && (earliest is null || next < earliest))
+            {
+                earliest = next;
+            }
+        }
+
+        return earliest;
+    }
+
+    /// <summary>Queues a run of each <c>on_new_data</c> job a watched table of which has a new version since its last run.</summary>
+    private async Task PlanDataAsync(CancellationToken cancellationToken)
+    {
+        foreach (JobDefinition job in _jobs.Values.Where(j => j.OnNewData.Count > 0 && !IsPaused(j)))
+        {
+            var versions = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+            foreach (TableName table in job.OnNewData)
+            {
+                versions[Key(table)] = await CurrentVersionAsync(table, cancellationToken).ConfigureAwait(false);
+            }
+
+            _jobStates.TryGetValue(job.Name, out JobState? state);
+            bool changed = state is not null && state.SeenVersions.Count > 0
+                && versions.Any(v => v.Value > (state.SeenVersions.TryGetValue(v.Key, out long seen) ? seen : -1));
+            bool firstLook = state is null || state.SeenVersions.Count == 0;
+            if (!changed && !firstLook)
+            {
+                continue;
+            }
+
+            // New versions while a data run still waits are covered by that run: it reads the tables when it starts.
+            if (changed && !_queue.Any(r => r.Job == job.Name && r.Trigger == RunTrigger.Data))
+            {
+                await QueueAsync(new RunStart(job.Name, RunTrigger.Data, job.Select, null, null, Holder.Id), cancellationToken).ConfigureAwait(false);
+            }
+
+            await _catalog.SetJobSeenVersionsAsync(job.Name, versions, cancellationToken).ConfigureAwait(false);
+            _jobStates[job.Name] = (state ?? new JobState(job.Name, null, versions)) with { SeenVersions = versions };
+        }
+    }
+
+    /// <summary>The newest version of a table's Delta log; -1 while the table does not exist.</summary>
+    private async Task<long> CurrentVersionAsync(TableName table, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!_watched.TryGetValue(table, out (DeltaTable Table, Snapshot? Snapshot) watched))
+            {
+                watched = (new DeltaTable(StorageResolver.OpenStore(ProjectCatalog.TableLocation(_project, table))), null);
+            }
+
+            // Updating a known snapshot reads only the commits after it.
+            Snapshot snapshot = watched.Snapshot is { } known
+                ? await watched.Table.UpdateSnapshotAsync(known, cancellationToken).ConfigureAwait(false)
+                : await watched.Table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            _watched[table] = (watched.Table, snapshot);
+            return snapshot.Version;
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.DeltaTableNotFound)
+        {
+            return -1;
+        }
+    }
+
+    private async Task<RunRecord?> QueueAsync(RunStart start, CancellationToken cancellationToken)
+    {
+        RunRecord? run = await _catalog.TryQueueRunAsync(start, cancellationToken).ConfigureAwait(false);
+        if (run is not null)
+        {
+            _queue.Add(run);
+            await _catalog.AppendRunLogAsync(run.Id, null, "info", Describe(run), cancellationToken).ConfigureAwait(false);
+        }
+
+        return run;
+    }
+
+    private static string Describe(RunRecord run) => run.Trigger switch
+    {
+        RunTrigger.Schedule => $"queued by the schedule for the interval {run.IntervalStart:O} to {run.IntervalEnd:O}",
+        RunTrigger.Backfill => $"queued by backfill {run.BackfillId} for the interval {run.IntervalStart:O} to {run.IntervalEnd:O}",
+        RunTrigger.Data => "queued: a watched table has a new version",
+        RunTrigger.After => "queued: a job it runs after succeeded",
+        _ => run.ParentId is { } parent ? $"queued to re-run the failed models of run {parent}" : "queued by a trigger",
+    };
+
+    /// <summary>Starts queued runs, oldest first, as far as each job's and each backfill's limit of active runs allow.</summary>
+    private async Task StartQueuedAsync()
+    {
+        if (_stopPlanning.IsCancellationRequested || LeaseLost)
+        {
+            return;
+        }
+
+        foreach (RunRecord run in _queue.OrderBy(r => r.Id, StringComparer.Ordinal).ToList())
+        {
+            if (run.Job is null || !_jobs.TryGetValue(run.Job, out JobDefinition? job))
+            {
+                _queue.Remove(run);
+                await _catalog.FinishRunAsync(run.Id, RunStatus.Cancelled, $"the job '{run.Job}' is no longer defined in the project", CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+
+            if (_active.Values.Count(a => a.Run.Job == job.Name) >= job.MaxActiveRuns)
+            {
+                continue;
+            }
+
+            if (run.BackfillId is { } backfill && _backfills.TryGetValue(backfill, out BackfillRecord? record)
+                && _active.Values.Count(a => a.Run.BackfillId == backfill) >= record.MaxActive)
+            {
+                continue;
+            }
+
+            _queue.Remove(run);
+            var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopRuns.Token);
+            var started = new TaskCompletionSource();
+            Task task = Task.Run(
+                async () =>
+                {
+                    await started.Task.ConfigureAwait(false);
+                    await ExecuteAsync(run, job, cancel.Token).ConfigureAwait(false);
+                },
+                CancellationToken.None);
+            _active[run.Id] = new ActiveRun(run, cancel, task);
+            started.SetResult();
+        }
+    }
+
+    private bool IsPaused(JobDefinition job) =>
+        _jobStates.TryGetValue(job.Name, out JobState? state) && state.Paused is { } paused ? paused : job.Paused;
+
+    private static string Key(TableName table) => table.ToString().ToLowerInvariant();
+}

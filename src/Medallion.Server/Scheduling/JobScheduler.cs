@@ -1,0 +1,255 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Delta;
+using Medallion.Delta.Snapshots;
+using Medallion.Engine;
+using Medallion.Pipelines;
+
+namespace Medallion.Server.Scheduling;
+
+/// <summary>
+/// Runs a project's jobs by themselves: plans runs from schedules (with catch-up after downtime), new table versions
+/// (<c>on_new_data</c>) and finished upstream jobs (<c>after:</c>); starts them within each job's
+/// <c>max_active_runs</c> and a global limit of concurrent steps; retries transient failures with backoff; and records
+/// everything in the catalog. The methods the REST API calls (trigger, cancel, pause, rerun, backfill) live here too.
+/// </summary>
+/// <remarks>
+/// <para>Guarantees: one scheduler per catalog (a lease, renewed by heartbeats that never touch running models; a
+/// second scheduler refuses to start, naming the holder). A fire time is planned once, across restarts. Runs a dead
+/// scheduler left running are marked interrupted, and retried when their job has retries left; runs it left queued are
+/// adopted. Two runs never write one table at once: the second waits. A cancelled or timed-out model commits nothing.</para>
+/// <para>Stopping (<see cref="StopAsync"/>) stops planning, lets running runs finish within a grace period, then
+/// cancels the rest and records their final state; queued runs stay queued for the next scheduler.</para>
+/// </remarks>
+public sealed partial class JobScheduler : IAsyncDisposable
+{
+    private readonly MedallionProject _project;
+    private readonly ModelGraph _graph;
+    private readonly CatalogStore _catalog;
+    private readonly SchedulerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly TableLocks _tableLocks = new();
+    private readonly SemaphoreSlim _steps;
+    // Guards the scheduler's state below; held only across short catalog writes, never across a run.
+    private readonly SemaphoreSlim _state = new(1, 1);
+    private readonly Dictionary<string, JobDefinition> _jobs;
+    private readonly Dictionary<string, DateTimeOffset> _lastFire = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, JobState> _jobStates;
+    private readonly Dictionary<TableName, (DeltaTable Table, Snapshot? Snapshot)> _watched = [];
+    private readonly Dictionary<string, BackfillRecord> _backfills = new(StringComparer.Ordinal);
+    private readonly List<RunRecord> _queue = [];
+    private readonly Dictionary<string, ActiveRun> _active = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopPlanning = new();
+    private readonly CancellationTokenSource _stopRuns = new();
+    private TaskCompletionSource _wake = NewSignal();
+    private Task _loop = Task.CompletedTask;
+    private Task _heartbeat = Task.CompletedTask;
+    private bool _stopped;
+
+    private JobScheduler(MedallionProject project, ModelGraph graph, CatalogStore catalog, SchedulerOptions options, LeaseHolder holder, Dictionary<string, JobState> jobStates)
+    {
+        _project = project;
+        _graph = graph;
+        _catalog = catalog;
+        _options = options;
+        _time = options.Time ?? TimeProvider.System;
+        Holder = holder;
+        _jobStates = jobStates;
+        _steps = new SemaphoreSlim(options.MaxConcurrentSteps, options.MaxConcurrentSteps);
+        _jobs = project.Jobs.ToDictionary(j => j.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>Who this scheduler is in the catalog's lease.</summary>
+    public LeaseHolder Holder { get; }
+
+    /// <summary>The catalog the scheduler records runs in (for the API's history queries).</summary>
+    public CatalogStore Catalog => _catalog;
+
+    /// <summary>
+    /// Takes the catalog's scheduler lease, recovers what a previous scheduler left (interrupted and queued runs), and
+    /// starts planning and running the project's jobs.
+    /// </summary>
+    /// <param name="project">The loaded project (its jobs, models and catalog).</param>
+    /// <param name="options">Clock, limits, lease timing; defaults when null.</param>
+    /// <param name="cancellationToken">Cancels starting.</param>
+    /// <exception cref="MedallionException">
+    /// <see cref="ErrorCode.CatalogLeaseHeld"/> naming the holder when another scheduler runs on the catalog;
+    /// <see cref="ErrorCode.RunStorageUnsupported"/> when the catalog is not a local file; errors of the models' SQL.
+    /// </exception>
+    public static async Task<JobScheduler> StartAsync(MedallionProject project, SchedulerOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        options ??= new SchedulerOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentSteps, 1, nameof(options));
+        string catalogPath = project.Resolve(project.Catalog);
+        if (catalogPath.Contains("://", StringComparison.Ordinal))
+        {
+            throw new MedallionException(
+                ErrorCode.RunStorageUnsupported,
+                $"The project's catalog is '{project.Catalog}'; the scheduler records into a local SQLite catalog only for now.\nHelp: remove 'catalog' from {MedallionProject.FileName} to use .medallion/catalog.db.");
+        }
+
+        ModelGraph graph = await ModelGraph.BuildAsync(project, cancellationToken: cancellationToken).ConfigureAwait(false);
+        CatalogStore catalog = await CatalogStore.OpenAsync(catalogPath, options.Time, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            LeaseHolder holder = options.Holder ?? CurrentProcess();
+            await AcquireLeaseAsync(catalog, holder, options.LeaseTimeToLive, cancellationToken).ConfigureAwait(false);
+            var scheduler = new JobScheduler(project, graph, catalog, options, holder, await catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false));
+            await scheduler.RecoverAsync(cancellationToken).ConfigureAwait(false);
+            scheduler._loop = Task.Run(scheduler.PlanLoopAsync, CancellationToken.None);
+            scheduler._heartbeat = Task.Run(scheduler.HeartbeatLoopAsync, CancellationToken.None);
+            return scheduler;
+        }
+        catch
+        {
+            await catalog.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Stops: no more runs are planned or started; running runs get <paramref name="grace"/> to finish, then are
+    /// cancelled (a cancelled model commits nothing) and recorded as cancelled; the lease is released.
+    /// </summary>
+    public async Task StopAsync(TimeSpan grace, CancellationToken cancellationToken = default)
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        await _stopPlanning.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        Task running;
+        await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            running = Task.WhenAll(_active.Values.Select(a => a.Task));
+        }
+        finally
+        {
+            _state.Release();
+        }
+
+        if (!running.IsCompleted && grace > TimeSpan.Zero)
+        {
+            await Task.WhenAny(running, Task.Delay(grace, _time, cancellationToken)).ConfigureAwait(false);
+        }
+
+        await _stopRuns.CancelAsync().ConfigureAwait(false);
+        await running.ConfigureAwait(false);
+        await _heartbeat.ConfigureAwait(false);
+        await _catalog.ReleaseSchedulerLeaseAsync(Holder, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops at once (no grace) when not stopped yet, and closes the catalog.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
+        await _catalog.DisposeAsync().ConfigureAwait(false);
+        _stopPlanning.Dispose();
+        _stopRuns.Dispose();
+        _steps.Dispose();
+        _state.Dispose();
+    }
+
+    private static LeaseHolder CurrentProcess()
+    {
+        using Process process = Process.GetCurrentProcess();
+        return new LeaseHolder(Guid.NewGuid().ToString("N"), Environment.MachineName, Environment.ProcessId, process.StartTime.ToUniversalTime());
+    }
+
+    /// <summary>Takes the lease; a holder that is a dead process of this host gives it up at once rather than at expiry.</summary>
+    private static async Task AcquireLeaseAsync(CatalogStore catalog, LeaseHolder holder, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await catalog.AcquireSchedulerLeaseAsync(holder, ttl, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.CatalogLeaseHeld)
+        {
+            if (await catalog.GetSchedulerLeaseAsync(cancellationToken).ConfigureAwait(false) is not { } lease || !IsDeadLocalProcess(lease.Holder))
+            {
+                throw;
+            }
+
+            await catalog.AcquireSchedulerLeaseAsync(holder, ttl, replacing: lease.Holder.Id, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsDeadLocalProcess(LeaseHolder holder)
+    {
+        if (!string.Equals(holder.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        try
+        {
+            using Process process = Process.GetProcessById(holder.ProcessId);
+            // A reused pid belongs to another process, started at another time.
+            return (process.StartTime.ToUniversalTime() - holder.ProcessStartedAt.UtcDateTime).Duration() > TimeSpan.FromSeconds(2);
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
+    }
+
+    private async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        foreach (RunRecord run in await _catalog.RecoverRunsAsync(Holder.Id, cancellationToken).ConfigureAwait(false))
+        {
+            if (run.Status == RunStatus.Queued)
+            {
+                _queue.Add(run);
+            }
+            else if (run.Job is { } name && _jobs.TryGetValue(name, out JobDefinition? job)
+                && (await _catalog.GetAttemptsAsync(run.Id, cancellationToken).ConfigureAwait(false)).Count <= job.Retries.Count)
+            {
+                await _catalog.AppendRunLogAsync(run.Id, null, "warning", "interrupted by a scheduler that stopped; retried by its job's policy", cancellationToken).ConfigureAwait(false);
+                _queue.Add((await _catalog.RequeueRunAsync(run.Id, Holder.Id, cancellationToken).ConfigureAwait(false))!);
+            }
+        }
+    }
+
+    private async Task HeartbeatLoopAsync()
+    {
+        CancellationToken stop = _stopPlanning.Token;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.HeartbeatInterval, _time, stop).ConfigureAwait(false);
+                if (!await _catalog.RenewSchedulerLeaseAsync(Holder, _options.LeaseTimeToLive, stop).ConfigureAwait(false))
+                {
+                    // Another scheduler took the lease (ours expired): plan nothing more, but let running models finish.
+                    LeaseLost = true;
+                    Wake();
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>True when another scheduler took the lease after this one missed its heartbeats; this one then plans nothing.</summary>
+    public bool LeaseLost { get; private set; }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void Wake() => Volatile.Read(ref _wake).TrySetResult();
+
+    private sealed record ActiveRun(RunRecord Run, CancellationTokenSource Cancel, Task Task);
+}

@@ -1,0 +1,29 @@
+using System;
+using Medallion.Catalog;
+
+namespace Medallion.Server.Scheduling;
+
+/// <summary>How a <see cref="JobScheduler"/> runs.</summary>
+public sealed record SchedulerOptions
+{
+    /// <summary>The clock for fire times, retries, timeouts and heartbeats; the system clock when null.</summary>
+    public TimeProvider? Time { get; init; }
+
+    /// <summary>How many models and sources run at once across all runs.</summary>
+    public int MaxConcurrentSteps { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>How long the catalog lease lasts without a heartbeat; another scheduler may take it after that.</summary>
+    public TimeSpan LeaseTimeToLive { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the lease is renewed; a heartbeat never touches running models.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often watched tables are checked for new versions (and the longest the loop sleeps).</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Who this scheduler is in the lease; this process when null.</summary>
+    public LeaseHolder? Holder { get; init; }
+
+    /// <summary>Draws a number in [0, 1) for retry jitter; <see cref="Random.Shared"/> when null.</summary>
+    public Func<double>? Random { get; init; }
+}

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using Medallion.Catalog;
+using Medallion.Pipelines.Running;
+
+namespace Medallion.Pipelines.Tests.Running;
+
+/// <summary>What a scheduler asks of a run: variables for model SQL, a model timeout, a shared step limit, an existing run record, sources only.</summary>
+public sealed class ScheduledRunOptionsTests : IDisposable
+{
+    private readonly RunProject _project = new("orders", "customers");
+
+    public void Dispose() => _project.Dispose();
+
+    [Fact]
+    public async Task Model_sql_reads_the_run_variables_with_getvariable()
+    {
+        _project.Model("silver.window", "SELECT getvariable('interval_start') AS starts, CAST(getvariable('interval_end') - getvariable('interval_start') AS VARCHAR) AS length, getvariable('region') AS region");
+        var start = new DateTimeOffset(2026, 3, 8, 6, 0, 0, TimeSpan.Zero);
+
+        RunResult run = await _project.RunAsync(new RunOptions
+        {
+            Select = "silver.window",
+            Variables = new Dictionary<string, object?> { ["interval_start"] = start, ["interval_end"] = start.AddHours(1), ["region"] = "o'hare" },
+        });
+
+        Assert.True(run.Succeeded, run.Steps[0].Error);
+        Assert.Equal(["2026-03-08 06:00:00|01:00:00|o'hare"], await _project.QueryAsync("SELECT strftime(starts AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S'), length, region FROM silver.window"));
+    }
+
+    [Fact]
+    public async Task A_model_past_its_timeout_is_interrupted_and_commits_nothing()
+    {
+        _project.Model("silver.slow", "SELECT count(*) AS n FROM range(20000000000) t(i) WHERE i % 7 = 3");
+        Stopwatch elapsed = Stopwatch.StartNew();
+
+        RunResult run = await _project.RunAsync(new RunOptions { Select = "silver.slow", ModelTimeout = TimeSpan.FromMilliseconds(300) });
+
+        StepResult step = run[new TableName("silver", "slow")];
+        Assert.Equal((RunStatus.Failed, StepState.Failed, ErrorCode.RunTimedOut, false), (run.Status, step.State, step.ErrorCode, step.IsTransient));
+        Assert.Equal("MDL6105: silver.slow ran longer than its timeout of 00:00:00.3000000 and was interrupted; nothing was committed.", step.Error);
+        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(10), $"the query was not interrupted: {elapsed.Elapsed}");
+        Assert.False(Directory.Exists(Path.Combine(_project.Location("silver.slow"), "_delta_log")));
+    }
+
+    [Fact]
+    public async Task A_run_recorded_into_an_existing_run_leaves_its_status_to_the_owner()
+    {
+        _project.Model("silver.one", "SELECT 1 AS id");
+        CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_project.Directory));
+        await using (catalog)
+        {
+            RunRecord queued = (await catalog.TryQueueRunAsync(new RunStart("job", RunTrigger.Api, "silver.one", null, null, "holder")))!;
+            await catalog.StartAttemptAsync(queued.Id);
+
+            RunResult run = await _project.RunAsync(new RunOptions { Select = "silver.one", RunId = queued.Id });
+
+            Assert.Equal((queued.Id, RunStatus.Succeeded), (run.RunId, run.Status));
+            Assert.Equal(RunStatus.Running, (await catalog.GetRunAsync(queued.Id))!.Status);
+            Assert.Equal(RunStatus.Succeeded, Assert.Single(await catalog.GetModelRunsAsync(queued.Id)).Status);
+        }
+    }
+
+    [Fact]
+    public async Task A_sources_only_run_loads_the_named_sources_and_builds_no_model()
+    {
+        _project.Model("silver.one", "SELECT 1 AS id")
+            .File("data/orders/1.csv", "id\n1\n")
+            .File("data/customers/1.csv", "id\n7\n");
+
+        RunResult run = await _project.RunAsync(new RunOptions { Sources = ["orders"], SourcesOnly = true });
+
+        Assert.Equal(["bronze.orders"], run.Steps.Select(s => s.Table.ToString()));
+        Assert.True(run.Succeeded);
+    }
+
+    [Fact]
+    public async Task A_step_waits_for_a_free_slot_shared_between_runs()
+    {
+        _project.Model("silver.one", "SELECT 1 AS id");
+        using var slots = new SemaphoreSlim(0);
+
+        Task<RunResult> run = _project.RunAsync(new RunOptions { Select = "silver.one", StepSlots = slots });
+        await Task.Delay(500);
+        Assert.False(run.IsCompleted);
+        slots.Release();
+
+        Assert.True((await run).Succeeded);
+        Assert.Equal(1, slots.CurrentCount);
+    }
+}

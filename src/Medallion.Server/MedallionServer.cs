@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Pipelines;
 using Medallion.Server.Http;
+using Medallion.Server.Scheduling;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
@@ -22,8 +23,8 @@ using Microsoft.Extensions.Logging;
 namespace Medallion.Server;
 
 /// <summary>
-/// <c>medallion server</c>: one long-running process with the REST API (and, later, the web UI and <c>/metrics</c>) on
-/// one HTTP listener, and the SQL endpoint beside it. Started with <see cref="StartAsync"/>, stopped with
+/// <c>medallion server</c>: one long-running process with the scheduler that runs the project's jobs, the REST API
+/// (and, later, the web UI and <c>/metrics</c>) on one HTTP listener, and the SQL endpoint beside them. Started with <see cref="StartAsync"/>, stopped with
 /// <see cref="StopAsync"/>, which stops taking work, lets running work finish within the grace period, then cancels
 /// what remains.
 /// </summary>
@@ -56,6 +57,9 @@ public sealed class MedallionServer : IAsyncDisposable
             .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => m + " /" + e.RoutePattern.RawText!.TrimStart('/')))
             .Order(StringComparer.Ordinal)];
 
+    /// <summary>The scheduler that plans and runs the project's jobs.</summary>
+    public JobScheduler Scheduler => _context.Scheduler;
+
     /// <summary>The project the server runs.</summary>
     public MedallionProject Project => _context.Project;
 
@@ -68,13 +72,15 @@ public sealed class MedallionServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         MedallionProject project = await MedallionProject.LoadAsync(options.ProjectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog), options.Time, cancellationToken).ConfigureAwait(false);
+        // The lease comes first: a second server on the same project stops here, naming the one that runs.
+        JobScheduler scheduler = await JobScheduler.StartAsync(project, (options.Scheduler ?? new SchedulerOptions()) with { Time = options.Time }, cancellationToken).ConfigureAwait(false);
         string localToken = "mdl_local_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        var context = new ServerContext(project, catalog, localToken, options.Time);
-        WebApplication web = BuildWeb(options, context);
+        var context = new ServerContext(project, scheduler, localToken, options.Time);
+        WebApplication? web = null;
         SqlEndpoint? sql = null;
         try
         {
+            web = BuildWeb(options, context);
             try
             {
                 await web.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -99,8 +105,12 @@ public sealed class MedallionServer : IAsyncDisposable
                 await sql.DisposeAsync().ConfigureAwait(false);
             }
 
-            await web.DisposeAsync().ConfigureAwait(false);
-            await catalog.DisposeAsync().ConfigureAwait(false);
+            if (web is not null)
+            {
+                await web.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await scheduler.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -118,14 +128,16 @@ public sealed class MedallionServer : IAsyncDisposable
 
         _stopped = true;
         _context.Ready = false;
+        await _context.Scheduler.StopAsync(_options.Grace, cancellationToken).ConfigureAwait(false);
         if (_sql is not null)
         {
             await _sql.StopAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        grace.CancelAfter(_options.Grace);
-        await _web.StopAsync(grace.Token).ConfigureAwait(false);
+        // Requests under way get a few seconds; the runs they started already had their grace.
+        using var requests = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        requests.CancelAfter(TimeSpan.FromSeconds(5));
+        await _web.StopAsync(requests.Token).ConfigureAwait(false);
         ServerRuntimeFile.Delete(_context.Project.Directory, Environment.ProcessId);
     }
 
@@ -139,7 +151,7 @@ public sealed class MedallionServer : IAsyncDisposable
         }
 
         await _web.DisposeAsync().ConfigureAwait(false);
-        await _context.Catalog.DisposeAsync().ConfigureAwait(false);
+        await _context.Scheduler.DisposeAsync().ConfigureAwait(false);
     }
 
     private static WebApplication BuildWeb(MedallionServerOptions options, ServerContext context)

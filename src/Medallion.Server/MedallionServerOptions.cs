@@ -23,6 +23,9 @@ public sealed record MedallionServerOptions
     /// <summary>The SQL endpoint beside the REST API, or null to run without one.</summary>
     public SqlEndpointOptions? Sql { get; init; }
 
+    /// <summary>The scheduler's limits and lease timing; defaults when null (its clock is <see cref="Time"/>).</summary>
+    public Scheduling.SchedulerOptions? Scheduler { get; init; }
+
     /// <summary>How long running work may go on after a stop is asked for before it is cancelled.</summary>
     public TimeSpan Grace { get; init; } = TimeSpan.FromSeconds(30);
 

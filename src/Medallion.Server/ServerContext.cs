@@ -4,6 +4,7 @@ using System.Text;
 using Medallion.Catalog;
 using Medallion.PgWire;
 using Medallion.Pipelines;
+using Medallion.Server.Scheduling;
 
 namespace Medallion.Server;
 
@@ -15,10 +16,10 @@ internal sealed class ServerContext
 
     private readonly byte[] _localTokenHash;
 
-    public ServerContext(MedallionProject project, CatalogStore catalog, string localToken, TimeProvider time)
+    public ServerContext(MedallionProject project, JobScheduler scheduler, string localToken, TimeProvider time)
     {
         Project = project;
-        Catalog = catalog;
+        Scheduler = scheduler;
         Time = time;
         _localTokenHash = SHA256.HashData(Encoding.UTF8.GetBytes(localToken));
         LoginThrottle = new LoginThrottle(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5), time);
@@ -26,7 +27,10 @@ internal sealed class ServerContext
 
     public MedallionProject Project { get; }
 
-    public CatalogStore Catalog { get; }
+    public JobScheduler Scheduler { get; }
+
+    /// <summary>The project's catalog (the scheduler's: one pool of connections for the whole server).</summary>
+    public CatalogStore Catalog => Scheduler.Catalog;
 
     public TimeProvider Time { get; }
 
@@ -37,7 +41,7 @@ internal sealed class ServerContext
     /// <summary>Set once every part of the server has started; <c>/readyz</c> answers 503 until then and after a stop begins.</summary>
     public bool Ready
     {
-        get => _ready;
+        get => _ready && !Scheduler.LeaseLost;
         set => _ready = value;
     }
 

@@ -152,15 +152,24 @@ public sealed class HttpAccessTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_second_server_on_a_taken_port_fails_naming_the_address()
+    public async Task A_second_server_on_the_same_project_refuses_naming_the_first_and_leaves_its_runtime_file()
+    {
+        var failure = await Assert.ThrowsAsync<MedallionException>(() => MedallionServer.StartAsync(new MedallionServerOptions { ProjectDirectory = _served.Directory, HttpPort = 0 }));
+
+        Assert.Equal(ErrorCode.CatalogLeaseHeld, failure.Code);
+        Assert.Contains($"pid {Environment.ProcessId}", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(_served.Server.HttpAddress, (await ServerRuntimeFile.ReadAsync(_served.Directory))!.Url);
+    }
+
+    [Fact]
+    public async Task A_server_on_a_taken_port_fails_naming_the_address()
     {
         int port = _served.Server.HttpAddress.Port;
 
-        var failure = await Assert.ThrowsAsync<MedallionException>(() => MedallionServer.StartAsync(new MedallionServerOptions { ProjectDirectory = _served.Directory, HttpPort = port }));
+        var failure = await Assert.ThrowsAsync<MedallionException>(() => ServedProject.StartAsync(options => options with { HttpPort = port }));
 
         Assert.Equal(ErrorCode.ServerStartFailed, failure.Code);
         Assert.StartsWith($"Cannot listen for HTTP on 127.0.0.1:{port}: ", failure.Message, StringComparison.Ordinal);
-        Assert.NotNull(await ServerRuntimeFile.ReadAsync(_served.Directory));
     }
 
     [Fact]

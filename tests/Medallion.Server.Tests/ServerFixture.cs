@@ -68,8 +68,18 @@ public sealed class ServedProject : IAsyncDisposable
         await catalog.SetUserRoleAsync("ana", ServerRole.Operator);
         await catalog.SetUserAsync("vic", PgUserStore.CreateScramVerifier(ViewerPassword));
         var options = new MedallionServerOptions { ProjectDirectory = directory, HttpPort = 0, Sql = new SqlEndpointOptions { Port = 0 }, Grace = TimeSpan.FromSeconds(5) };
-        MedallionServer server = await MedallionServer.StartAsync(configure is null ? options : configure(options));
-        return new ServedProject(files, server, catalog, firstRun);
+        try
+        {
+            MedallionServer server = await MedallionServer.StartAsync(configure is null ? options : configure(options));
+            return new ServedProject(files, server, catalog, firstRun);
+        }
+        catch
+        {
+            await catalog.DisposeAsync();
+            SqliteConnection.ClearAllPools();
+            files.Dispose();
+            throw;
+        }
     }
 
     public static AuthenticationHeaderValue Basic(string user, string password) =>

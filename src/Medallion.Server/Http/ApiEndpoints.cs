@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Pipelines;
 using Medallion.Platform;
+using Medallion.Server.Scheduling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -72,6 +73,84 @@ internal static class ApiEndpoints
                 return Results.Json(JobView.Of(definition, states.GetValueOrDefault(definition.Name), server.Time.GetUtcNow()), ApiJson.Options);
             })
             .WithName("GetJob").WithTags("jobs").Produces<JobView>().Produces<ApiError>(StatusCodes.Status404NotFound);
+        MapActions(api);
+    }
+
+    private static void MapActions(RouteGroupBuilder api)
+    {
+        RouteGroupBuilder act = api.MapGroup(string.Empty).RequireAuthorization(ApiAuthenticationHandler.OperatorPolicy);
+        act.MapPost("/jobs/{job}/trigger", (ServerContext server, HttpContext http, string job, TriggerRequest? body, CancellationToken cancellationToken) =>
+                ActAsync(server, http, "trigger", job, body?.Variables is { Count: > 0 } v ? string.Join(", ", v.Select(p => p.Key + "=" + p.Value)) : null,
+                    () => server.Scheduler.TriggerAsync(job, body?.Variables, cancellationToken), cancellationToken))
+            .WithName("TriggerJob").WithTags("jobs").Produces<RunRecord>();
+        act.MapPost("/jobs/{job}/pause", (ServerContext server, HttpContext http, string job, CancellationToken cancellationToken) =>
+                ActAsync(server, http, "pause", job, null, async () =>
+                {
+                    await server.Scheduler.PauseAsync(job, cancellationToken).ConfigureAwait(false);
+                    return await JobAsync(server, job, cancellationToken).ConfigureAwait(false);
+                }, cancellationToken))
+            .WithName("PauseJob").WithTags("jobs").Produces<JobView>();
+        act.MapPost("/jobs/{job}/unpause", (ServerContext server, HttpContext http, string job, CancellationToken cancellationToken) =>
+                ActAsync(server, http, "unpause", job, null, async () =>
+                {
+                    await server.Scheduler.UnpauseAsync(job, cancellationToken).ConfigureAwait(false);
+                    return await JobAsync(server, job, cancellationToken).ConfigureAwait(false);
+                }, cancellationToken))
+            .WithName("UnpauseJob").WithTags("jobs").Produces<JobView>();
+        act.MapPost("/jobs/{job}/backfill", (ServerContext server, HttpContext http, string job, BackfillRequest body, CancellationToken cancellationToken) =>
+                body.MaxActive is < 1
+                    ? Task.FromResult(Results.Json(new ApiError($"max_active {body.MaxActive} would run nothing; give at least 1"), ApiJson.Options, statusCode: StatusCodes.Status400BadRequest))
+                    : body.DryRun
+                    ? ActAsync(server, null, "backfill", job, null, async () =>
+                        new BackfillView(null, [], await server.Scheduler.PlanBackfillAsync(job, body.From, body.To, body.Reprocess, cancellationToken).ConfigureAwait(false)), cancellationToken)
+                    : ActAsync(server, http, "backfill", job, $"{body.From:O}..{body.To:O} reprocess={body.Reprocess.ToString().ToLowerInvariant()} max_active={body.MaxActive ?? 1}", async () =>
+                    {
+                        IReadOnlyList<BackfillInterval> plan = await server.Scheduler.PlanBackfillAsync(job, body.From, body.To, body.Reprocess, cancellationToken).ConfigureAwait(false);
+                        (BackfillRecord backfill, IReadOnlyList<RunRecord> runs) = await server.Scheduler.BackfillAsync(job, body.From, body.To, body.Reprocess, body.MaxActive ?? 1, cancellationToken).ConfigureAwait(false);
+                        return new BackfillView(backfill, runs, plan);
+                    }, cancellationToken))
+            .WithName("BackfillJob").WithTags("jobs").Produces<BackfillView>().Produces<ApiError>(StatusCodes.Status400BadRequest);
+        act.MapPost("/runs/{id}/cancel", (ServerContext server, HttpContext http, string id, CancellationToken cancellationToken) =>
+                ActAsync(server, http, "cancel", id, null, async () => await server.Scheduler.CancelRunAsync(id, cancellationToken).ConfigureAwait(false)
+                    ? new CancelResult(id, true)
+                    : throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"run {id} is neither queued nor running on this server"), cancellationToken))
+            .WithName("CancelRun").WithTags("runs").Produces<CancelResult>();
+        act.MapPost("/runs/{id}/rerun", (ServerContext server, HttpContext http, string id, CancellationToken cancellationToken) =>
+                ActAsync(server, http, "rerun", id, "from failure", () => server.Scheduler.RerunFromFailureAsync(id, cancellationToken), cancellationToken))
+            .WithName("RerunFromFailure").WithTags("runs").Produces<RunRecord>();
+    }
+
+    /// <summary>
+    /// Takes an action, recording who took it (when <paramref name="http"/> is given: dry runs change nothing and are not
+    /// recorded), and maps what the user got wrong to 404 or 400 with the scheduler's message.
+    /// </summary>
+    private static async Task<IResult> ActAsync<T>(ServerContext server, HttpContext? http, string action, string target, string? detail, Func<Task<T>> act, CancellationToken cancellationToken)
+    {
+        try
+        {
+            T result = await act().ConfigureAwait(false);
+            if (http is not null)
+            {
+                await server.Catalog.RecordServerActionAsync(http.User.Identity!.Name!, action, target, detail, cancellationToken).ConfigureAwait(false);
+            }
+
+            return Results.Json(result, ApiJson.Options);
+        }
+        catch (MedallionException exception) when (exception.Code == ErrorCode.CatalogObjectNotFound)
+        {
+            return Error(StatusCodes.Status404NotFound, exception);
+        }
+        catch (MedallionException exception) when (exception.Code == ErrorCode.JobScheduleInvalid)
+        {
+            return Error(StatusCodes.Status400BadRequest, exception);
+        }
+    }
+
+    private static async Task<JobView> JobAsync(ServerContext server, string job, CancellationToken cancellationToken)
+    {
+        Dictionary<string, JobState> states = await server.Catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
+        JobDefinition definition = server.Project.Jobs.First(j => string.Equals(j.Name, job, StringComparison.Ordinal));
+        return JobView.Of(definition, states.GetValueOrDefault(definition.Name), server.Time.GetUtcNow());
     }
 
     /// <summary>
@@ -183,3 +262,26 @@ public sealed record JobView(
             job.Catchup, job.MaxActiveRuns, paused, next, job.Location.ToString());
     }
 }
+
+/// <summary>The body of a trigger: variables for the run's model SQL (<c>getvariable('name')</c>).</summary>
+/// <param name="Variables">Names and values.</param>
+public sealed record TriggerRequest(IReadOnlyDictionary<string, string>? Variables);
+
+/// <summary>The body of a backfill.</summary>
+/// <param name="From">The range's start (inclusive).</param>
+/// <param name="To">The range's end (inclusive).</param>
+/// <param name="Reprocess">Which intervals to run: missing (never succeeded; the default), failed, or all.</param>
+/// <param name="MaxActive">How many of its runs at once (default 1).</param>
+/// <param name="DryRun">Only show the intervals and which would run.</param>
+public sealed record BackfillRequest(DateTimeOffset From, DateTimeOffset To, BackfillReprocess Reprocess = BackfillReprocess.Missing, int? MaxActive = null, bool DryRun = false);
+
+/// <summary>What a backfill did, or (dry run) would do.</summary>
+/// <param name="Backfill">The backfill; null for a dry run.</param>
+/// <param name="Runs">The runs it queued; empty for a dry run.</param>
+/// <param name="Intervals">Every interval of the range, with its last state and whether it runs.</param>
+public sealed record BackfillView(BackfillRecord? Backfill, IReadOnlyList<RunRecord> Runs, IReadOnlyList<BackfillInterval> Intervals);
+
+/// <summary>The answer to a cancel.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Cancelled">Always true: a run that cannot be cancelled is a 404.</param>
+public sealed record CancelResult(string RunId, bool Cancelled);

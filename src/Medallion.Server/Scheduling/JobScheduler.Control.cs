@@ -112,16 +112,14 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>
-    /// Backfills a scheduled job over [<paramref name="from"/>, <paramref name="to"/>]: one run per data interval that
-    /// lies inside the range (as its schedule cuts it), as <paramref name="reprocess"/> chooses, at most
-    /// <paramref name="maxActive"/> at once, recorded as one backfill.
+    /// The data intervals of a scheduled job that lie inside [<paramref name="from"/>, <paramref name="to"/>] (as its
+    /// schedule cuts them), each with its latest run and whether a backfill with <paramref name="reprocess"/> would run
+    /// it. Nothing is queued: this is what <c>backfill --dry-run</c> shows.
     /// </summary>
-    /// <returns>The backfill and the runs it queued (none when every interval was done already).</returns>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> for an unknown job; <see cref="ErrorCode.JobScheduleInvalid"/> when the job has no schedule or the range is empty.</exception>
-    public async Task<(BackfillRecord Backfill, IReadOnlyList<RunRecord> Runs)> BackfillAsync(
-        string job, DateTimeOffset from, DateTimeOffset to, BackfillReprocess reprocess = BackfillReprocess.Missing, int maxActive = 1, CancellationToken cancellationToken = default)
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> for an unknown job; <see cref="ErrorCode.JobScheduleInvalid"/> when the job has no schedule or the range holds no whole interval.</exception>
+    public async Task<IReadOnlyList<BackfillInterval>> PlanBackfillAsync(
+        string job, DateTimeOffset from, DateTimeOffset to, BackfillReprocess reprocess = BackfillReprocess.Missing, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxActive);
         JobDefinition definition = FindJob(job);
         JobSchedule schedule = definition.Schedule
             ?? throw new MedallionException(ErrorCode.JobScheduleInvalid, $"Job '{definition.Name}' has no schedule, so it has no intervals to backfill.\nHelp: give it 'schedule:' or 'every:', or trigger it instead.");
@@ -141,22 +139,40 @@ public sealed partial class JobScheduler
         }
 
         List<RunRecord> existing = await _catalog.GetIntervalRunsAsync(definition.Name, intervals[0].End, intervals[^1].End, cancellationToken).ConfigureAwait(false);
+        return [.. intervals.Select(interval =>
+        {
+            List<RunRecord> runs = existing.Where(r => r.IntervalEnd == interval.End).ToList();
+            bool run = reprocess switch
+            {
+                BackfillReprocess.All => true,
+                BackfillReprocess.Failed => runs.Count > 0 && runs[0].Status is RunStatus.Failed or RunStatus.Cancelled or RunStatus.Interrupted,
+                _ => !runs.Any(r => r.Status is RunStatus.Succeeded or RunStatus.Running or RunStatus.Queued),
+            };
+            return new BackfillInterval(interval.Start, interval.End, runs.Count > 0 ? runs[0].Status : null, run);
+        })];
+    }
+
+    /// <summary>
+    /// Backfills a scheduled job over [<paramref name="from"/>, <paramref name="to"/>]: one run per interval that
+    /// <see cref="PlanBackfillAsync"/> marks to run, at most <paramref name="maxActive"/> at once, recorded as one backfill.
+    /// </summary>
+    /// <returns>The backfill and the runs it queued (none when every interval was done already).</returns>
+    /// <exception cref="MedallionException">As <see cref="PlanBackfillAsync"/>.</exception>
+    public async Task<(BackfillRecord Backfill, IReadOnlyList<RunRecord> Runs)> BackfillAsync(
+        string job, DateTimeOffset from, DateTimeOffset to, BackfillReprocess reprocess = BackfillReprocess.Missing, int maxActive = 1, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxActive);
+        IReadOnlyList<BackfillInterval> intervals = await PlanBackfillAsync(job, from, to, reprocess, cancellationToken).ConfigureAwait(false);
+        JobDefinition definition = FindJob(job);
         BackfillRecord backfill = await _catalog.CreateBackfillAsync(definition.Name, from, to, reprocess.ToString().ToLowerInvariant(), maxActive, cancellationToken).ConfigureAwait(false);
         var queued = new List<RunRecord>();
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             _backfills[backfill.Id] = backfill;
-            foreach ((DateTimeOffset start, DateTimeOffset end) in intervals)
+            foreach (BackfillInterval interval in intervals.Where(i => i.WillRun))
             {
-                List<RunRecord> runs = existing.Where(r => r.IntervalEnd == end).ToList();
-                bool run = reprocess switch
-                {
-                    BackfillReprocess.All => true,
-                    BackfillReprocess.Failed => runs.Count > 0 && runs[0].Status is RunStatus.Failed or RunStatus.Cancelled or RunStatus.Interrupted,
-                    _ => !runs.Any(r => r.Status is RunStatus.Succeeded or RunStatus.Running or RunStatus.Queued),
-                };
-                if (run && await QueueAsync(new RunStart(definition.Name, RunTrigger.Backfill, definition.Select, start, end, Holder.Id) { BackfillId = backfill.Id }, cancellationToken).ConfigureAwait(false) is { } record)
+                if (await QueueAsync(new RunStart(definition.Name, RunTrigger.Backfill, definition.Select, interval.Start, interval.End, Holder.Id) { BackfillId = backfill.Id }, cancellationToken).ConfigureAwait(false) is { } record)
                 {
                     queued.Add(record);
                 }

@@ -12,6 +12,7 @@ using Medallion.Ingestion;
 using Medallion.Ingestion.Debezium;
 using Medallion.Ingestion.Http;
 using Medallion.Pipelines;
+using Medallion.Platform;
 using Microsoft.Extensions.Logging;
 
 namespace Medallion.Cli.Commands;
@@ -153,23 +154,15 @@ internal static partial class IngestCommand
             await error.WriteLineAsync("warning: the password is written in the --source URL, where shell history and process lists keep it; write it as ${NAME} in single quotes to read it from an environment variable instead, e.g. 'postgres://user:${PGPASSWORD}@host/db'.").ConfigureAwait(false);
         }
 
-        if (!File.Exists(Path.Combine(directory, MedallionProject.FileName)))
+        UrlSourceProject prepared = await SourceIngestion.PrepareUrlSourceAsync(directory, source, cancellationToken).ConfigureAwait(false);
+        if (prepared.CreatedSettingsFile is { } file)
         {
-            string file = await ProjectTemplate.CreateSettingsAsync(directory, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"Created {file} (storage warehouse/, catalog .medallion/catalog.db); the connection is not written into it.").ConfigureAwait(false);
         }
 
-        MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        DatabaseTableDefinition target = source.Source.Tables[0];
-        // The target is in no project file: the catalog knows it from here on ('medallion tables', 'describe', 'sql').
-        CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using (catalog.ConfigureAwait(false))
-        {
-            await catalog.UpsertTableAsync(new CatalogTable(target.Target, ProjectCatalog.TableLocation(project, target.Target)), cancellationToken).ConfigureAwait(false);
-        }
-
+        DatabaseTableDefinition target = prepared.Source.Tables[0];
         await output.WriteLineAsync($"Reading {target.Table} of {source.DisplayUrl} ({target.Mode.ToString().ToLowerInvariant()}) into {target.Target}.").ConfigureAwait(false);
-        return (null, project, source.Source);
+        return (null, prepared.Project, prepared.Source);
     }
 
     /// <summary>Refuses the database-only options without a database --source; null when there are none.</summary>

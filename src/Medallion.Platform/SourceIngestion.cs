@@ -7,7 +7,9 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Ingestion;
+using Medallion.Ingestion.Http;
 using Medallion.Pipelines;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -88,6 +90,44 @@ public static class SourceIngestion
         }
 
         return new UrlSourceProject(project, source.Source, created);
+    }
+
+    /// <summary>
+    /// Where a table named on the command line (not in a project file) lands: under the project's storage when
+    /// <paramref name="directory"/> holds a project, else under <c>warehouse/</c> in it (a new project's default storage).
+    /// </summary>
+    /// <param name="directory">The folder the load runs in.</param>
+    /// <param name="table">The bronze table.</param>
+    /// <param name="cancellationToken">Stops the loading of the project.</param>
+    /// <returns>The table's absolute location.</returns>
+    /// <exception cref="MedallionException">The folder's project does not load.</exception>
+    public static async Task<string> AdHocTableLocationAsync(string directory, TableName table, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        return Path.GetFullPath(File.Exists(Path.Combine(directory, MedallionProject.FileName))
+            ? ProjectCatalog.TableLocation(await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false), table)
+            : Path.Combine(directory, "warehouse", table.Namespace.ToLowerInvariant(), table.Name.ToLowerInvariant()));
+    }
+
+    /// <summary>Reads one JSON API once into the bronze table at <paramref name="tableLocation"/> (no catalog run: no project may exist).</summary>
+    /// <param name="options">The API: its name, URL and where the records are in a response.</param>
+    /// <param name="tableLocation">The bronze table's location.</param>
+    /// <param name="loggerFactory">Where requests, retries and commits are logged.</param>
+    /// <param name="cancellationToken">Stops the read; what was committed stays committed.</param>
+    /// <returns>Rows and batches moved, and the version committed (null when the API had nothing new).</returns>
+    /// <exception cref="MedallionException">The API cannot be read or its records cannot be written.</exception>
+    public static async Task<(IngestionResult Result, long? CommittedVersion)> ReadApiOnceAsync(
+        HttpApiSourceOptions options, string tableLocation, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(tableLocation);
+        ILoggerFactory log = loggerFactory ?? NullLoggerFactory.Instance;
+        using DuckDbDatabase database = IngestionRunner.OpenEngine();
+        using DuckDbConnection connection = database.CreateConnection();
+        var sink = new BronzeSink(new DeltaWriter(connection), tableLocation, options.SourceName, log);
+        using var api = new HttpApiSource(options, log);
+        IngestionResult result = await IngestionRunner.RunAsync(api, sink, connection, cancellationToken).ConfigureAwait(false);
+        return (result, sink.LastCommittedVersion);
     }
 
     /// <summary>

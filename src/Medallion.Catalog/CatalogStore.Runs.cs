@@ -74,11 +74,20 @@ public sealed partial class CatalogStore
         return runs.Count == 0 ? null : runs[0];
     }
 
-    /// <summary>The last <paramref name="count"/> runs, newest first.</summary>
-    public Task<List<RunRecord>> ListRunsAsync(int count = 20, CancellationToken cancellationToken = default)
+    /// <summary>The last <paramref name="count"/> runs, newest first: optionally only those in one state, and a page further back.</summary>
+    /// <param name="count">How many runs at most.</param>
+    /// <param name="status">Only runs in this state; null for all.</param>
+    /// <param name="offset">How many of the newest matching runs to skip (the runs of earlier pages).</param>
+    /// <param name="cancellationToken">Stops the query.</param>
+    public Task<List<RunRecord>> ListRunsAsync(int count = 20, RunStatus? status = null, int offset = 0, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        return QueryAsync($"SELECT {RunColumns} FROM runs ORDER BY started_at DESC, id DESC LIMIT @count", [("@count", count)], ReadRun, cancellationToken);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        return status is { } only
+            ? QueryAsync($"SELECT {RunColumns} FROM runs WHERE status = @status ORDER BY started_at DESC, id DESC LIMIT @count OFFSET @offset",
+                [("@status", FormatStatus(only)), ("@count", count), ("@offset", offset)], ReadRun, cancellationToken)
+            : QueryAsync($"SELECT {RunColumns} FROM runs ORDER BY started_at DESC, id DESC LIMIT @count OFFSET @offset",
+                [("@count", count), ("@offset", offset)], ReadRun, cancellationToken);
     }
 
     /// <summary>Records (or replaces) the outcome of one model in a run.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
@@ -75,13 +76,20 @@ public static class DatabaseSourceLoader
     /// slot up to the server's heartbeat, so quiet tables do not hold WAL back), incremental and full tables are
     /// read again every <paramref name="interval"/>, and so are the HTTP API sources (an incremental one asks for
     /// what is new since its committed position; a full one reads the API again and replaces its table). Each pass
-    /// is reported through <paramref name="progress"/>. Cancellation ends the current pass without committing it
-    /// (the next start resumes from the last commit) and returns normally.
+    /// is yielded when it ends; the next one starts when the caller asks for it. Cancellation ends the current pass
+    /// without committing it (the next start resumes from the last commit) and ends the sequence normally.
     /// </summary>
+    /// <param name="project">The project (bronze tables live under its storage, which must be local).</param>
+    /// <param name="sources">Database sources of the project.</param>
+    /// <param name="apiSources">HTTP API sources of the project.</param>
+    /// <param name="connection">An open DuckDB connection for staging batches and writing Parquet.</param>
+    /// <param name="interval">The time between passes, and the CDC micro-batch length.</param>
+    /// <param name="loggerFactory">Where retries, warnings and commits are logged.</param>
+    /// <param name="cancellationToken">Stops the passes.</param>
     /// <exception cref="MedallionException">A table or an API failed; earlier commits stay.</exception>
-    public static async Task RunContinuousAsync(
+    public static async IAsyncEnumerable<DatabaseTableResult> RunContinuousAsync(
         MedallionProject project, IReadOnlyList<DatabaseSourceDefinition> sources, IReadOnlyList<ApiSourceDefinition> apiSources, DuckDbConnection connection,
-        TimeSpan interval, Action<DatabaseTableResult>? progress = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+        TimeSpan interval, ILoggerFactory? loggerFactory = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(sources);
@@ -98,32 +106,63 @@ public static class DatabaseSourceLoader
             }
         }
 
+        while (true)
+        {
+            DateTime started = DateTime.UtcNow;
+            foreach ((DatabaseSourceDefinition source, DatabaseTableDefinition table, IIngestionSource connector) in streams)
+            {
+                DatabaseTableResult? result = await UntilStoppedAsync(LoadTableAsync(project, source, table, writer, connector, loggerFactory, cancellationToken), cancellationToken).ConfigureAwait(false);
+                if (result is null)
+                {
+                    yield break;
+                }
+
+                yield return result;
+            }
+
+            foreach (ApiSourceDefinition api in apiSources)
+            {
+                DatabaseTableResult? result = await UntilStoppedAsync(ApiSourceLoader.LoadAsync(project, api, connection, null, loggerFactory, cancellationToken), cancellationToken).ConfigureAwait(false);
+                if (result is null)
+                {
+                    yield break;
+                }
+
+                yield return result;
+            }
+
+            TimeSpan rest = interval - (DateTime.UtcNow - started);
+            if (rest > TimeSpan.Zero && !await WaitAsync(rest, cancellationToken).ConfigureAwait(false))
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>The pass's result, or null when the caller stopped the passes: stopping is this mode's normal end, and every commit made so far stands.</summary>
+    private static async Task<DatabaseTableResult?> UntilStoppedAsync(Task<DatabaseTableResult> pass, CancellationToken cancellationToken)
+    {
         try
         {
-            while (true)
-            {
-                DateTime started = DateTime.UtcNow;
-                foreach ((DatabaseSourceDefinition source, DatabaseTableDefinition table, IIngestionSource connector) in streams)
-                {
-                    DatabaseTableResult result = await LoadTableAsync(project, source, table, writer, connector, loggerFactory, cancellationToken).ConfigureAwait(false);
-                    progress?.Invoke(result);
-                }
-
-                foreach (ApiSourceDefinition api in apiSources)
-                {
-                    progress?.Invoke(await ApiSourceLoader.LoadAsync(project, api, connection, null, loggerFactory, cancellationToken).ConfigureAwait(false));
-                }
-
-                TimeSpan rest = interval - (DateTime.UtcNow - started);
-                if (rest > TimeSpan.Zero)
-                {
-                    await Task.Delay(rest, cancellationToken).ConfigureAwait(false);
-                }
-            }
+            return await pass.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Stopping is this mode's normal end: every commit made so far stands.
+            return null;
+        }
+    }
+
+    /// <summary>Waits between passes; false when the caller stopped the passes meanwhile.</summary>
+    private static async Task<bool> WaitAsync(TimeSpan rest, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(rest, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

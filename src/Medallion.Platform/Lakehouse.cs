@@ -241,19 +241,22 @@ public sealed class Lakehouse : IAsyncDisposable
         return versions;
     }
 
-    /// <summary>The last <paramref name="count"/> runs, newest first, with their models counted by outcome.</summary>
+    /// <summary>The last <paramref name="count"/> runs, newest first, with their models counted by outcome; optionally of one status, a page further back.</summary>
     /// <param name="count">How many runs at most.</param>
+    /// <param name="status">Only runs in this state; null for all.</param>
+    /// <param name="offset">How many of the newest matching runs to skip (the runs of earlier pages).</param>
     /// <param name="cancellationToken">Stops the reading.</param>
-    public async Task<IReadOnlyList<RunSummary>> ListRunsAsync(int count, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<RunSummary>> ListRunsAsync(int count, RunStatus? status = null, int offset = 0, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
         var summaries = new List<RunSummary>();
         if (_catalog is null)
         {
             return summaries;
         }
 
-        foreach (RunRecord run in await _catalog.ListRunsAsync(count, cancellationToken).ConfigureAwait(false))
+        foreach (RunRecord run in await _catalog.ListRunsAsync(count, status, offset, cancellationToken).ConfigureAwait(false))
         {
             List<ModelRunRecord> models = await _catalog.GetModelRunsAsync(run.Id, cancellationToken).ConfigureAwait(false);
             int succeeded = models.Count(m => m.Status == RunStatus.Succeeded);

@@ -251,6 +251,30 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Listing_runs_of_one_status_pages_back_from_the_newest()
+    {
+        var time = new ManualTime(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using CatalogStore store = await CatalogStore.OpenAsync(Path.Combine(_dir.Path, "runs.db"), time);
+        var failed = new List<string>();
+        for (int i = 0; i < 5; i++)
+        {
+            string id = (await store.StartRunAsync(null)).Id;
+            await store.FinishRunAsync(id, i % 2 == 0 ? RunStatus.Failed : RunStatus.Succeeded, null);
+            if (i % 2 == 0)
+            {
+                failed.Add(id);
+            }
+
+            time.Now = time.Now.AddMinutes(1);
+        }
+
+        List<RunRecord> secondPage = await store.ListRunsAsync(2, RunStatus.Failed, offset: 2);
+
+        Assert.Equal([failed[0]], secondPage.Select(r => r.Id));
+        Assert.Equal([failed[2], failed[1]], (await store.ListRunsAsync(2, RunStatus.Failed)).Select(r => r.Id));
+    }
+
+    [Fact]
     public async Task The_last_successful_model_run_carries_the_upstream_versions_it_consumed()
     {
         RunRecord first = await _store.StartRunAsync(null);

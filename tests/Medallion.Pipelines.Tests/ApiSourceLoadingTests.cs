@@ -93,14 +93,14 @@ public sealed class ApiSourceLoadingTests : IDisposable
         using var stop = new CancellationTokenSource();
         var passes = new List<long>();
 
-        await DatabaseSourceLoader.RunContinuousAsync(project, [], project.ApiSources, connection, TimeSpan.FromMilliseconds(50), result =>
+        await foreach (DatabaseTableResult result in DatabaseSourceLoader.RunContinuousAsync(project, [], project.ApiSources, connection, TimeSpan.FromMilliseconds(50), cancellationToken: stop.Token))
         {
             passes.Add(result.Result.Rows);
             if (passes.Count == 2)
             {
-                stop.Cancel();
+                await stop.CancelAsync();
             }
-        }, cancellationToken: stop.Token);
+        }
 
         Assert.Equal([2L, 1L], passes);
         Assert.Equal(2, calls);

@@ -92,6 +92,18 @@ public sealed class LakehouseTests(ShopProject shop) : IClassFixture<ShopProject
     }
 
     [Fact]
+    public async Task Runs_can_be_filtered_by_status_and_paged()
+    {
+        await using Lakehouse lakehouse = await Lakehouse.OpenAsync(shop.Directory);
+
+        IReadOnlyList<RunSummary> olderSucceeded = await lakehouse.ListRunsAsync(1, RunStatus.Succeeded, offset: 1);
+        IReadOnlyList<RunSummary> failed = await lakehouse.ListRunsAsync(10, RunStatus.Failed);
+
+        Assert.Equal([shop.FirstRun.RunId], olderSucceeded.Select(r => r.Run.Id));
+        Assert.Empty(failed);
+    }
+
+    [Fact]
     public async Task A_run_found_by_a_prefix_of_its_id_comes_with_its_models_and_quality_results()
     {
         await using Lakehouse lakehouse = await Lakehouse.OpenAsync(shop.Directory);

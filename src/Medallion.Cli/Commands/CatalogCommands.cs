@@ -160,7 +160,7 @@ internal static class CatalogCommands
                 return 0;
             }
 
-            IReadOnlyList<RunSummary> runs = await lakehouse.ListRunsAsync(parsed.GetValue(last), cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<RunSummary> runs = await lakehouse.ListRunsAsync(parsed.GetValue(last), cancellationToken: cancellationToken).ConfigureAwait(false);
             if (parsed.GetValue(format) == ReportFormat.Json)
             {
                 JsonReport.Write(output, json =>

@@ -13,13 +13,9 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Cli.Output;
 using Medallion.Delta;
-using Medallion.Delta.ChangeDataFeed;
-using Medallion.Delta.Scans;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
-using Medallion.Engine;
-using Medallion.Engine.Delta;
-using Medallion.Storage;
+using Medallion.Platform;
 
 namespace Medallion.Cli.Commands;
 
@@ -71,7 +67,7 @@ internal static class DeltaCommands
         command.SetAction(async (parsed, cancellationToken) =>
         {
             await using var session = TableSession.Open(parsed.GetValue(path)!);
-            Snapshot snapshot = await session.SnapshotAsync(parsed.GetValue(version), parsed.GetValue(timestamp), cancellationToken).ConfigureAwait(false);
+            Snapshot snapshot = await session.GetSnapshotAsync(parsed.GetValue(version), ParseTimestamp(parsed.GetValue(timestamp)), cancellationToken).ConfigureAwait(false);
             if (parsed.GetValue(format) == OutputFormat.Json)
             {
                 WriteInspectJson(snapshot, output);
@@ -110,21 +106,9 @@ internal static class DeltaCommands
         {
             Stopwatch elapsed = Stopwatch.StartNew();
             await using var session = TableSession.Open(parsed.GetValue(path)!);
-            Snapshot snapshot = await session.SnapshotAsync(parsed.GetValue(version), parsed.GetValue(timestamp), cancellationToken).ConfigureAwait(false);
-            string? predicate = parsed.GetValue(where);
-            ScanPlan plan = await session.PlanScanAsync(snapshot, predicate, cancellationToken).ConfigureAwait(false);
-            var sql = new StringBuilder("SELECT * FROM (").Append(DeltaScanSql.Build(plan)).Append(") AS t");
-            if (!string.IsNullOrWhiteSpace(predicate))
-            {
-                sql.Append(" WHERE (").Append(predicate).Append(')');
-            }
-
-            if (parsed.GetValue(limit) is long n)
-            {
-                sql.Append(" LIMIT ").Append(n.ToString(CultureInfo.InvariantCulture));
-            }
-
-            await session.WriteQueryAsync(sql.ToString(), parsed.GetValue(format), output, elapsed, cancellationToken).ConfigureAwait(false);
+            Snapshot snapshot = await session.GetSnapshotAsync(parsed.GetValue(version), ParseTimestamp(parsed.GetValue(timestamp)), cancellationToken).ConfigureAwait(false);
+            await using DuckDbDataReader reader = await session.ReadRowsAsync(snapshot, parsed.GetValue(where), parsed.GetValue(limit), cancellationToken).ConfigureAwait(false);
+            ResultWriter.Write(reader, parsed.GetValue(format), output, elapsed);
             return 0;
         });
         return command;
@@ -138,11 +122,7 @@ internal static class DeltaCommands
         command.SetAction(async (parsed, cancellationToken) =>
         {
             await using var session = TableSession.Open(parsed.GetValue(path)!);
-            var entries = new List<CommitEntry>();
-            await foreach (CommitEntry entry in session.Table.GetHistoryAsync(cancellationToken).ConfigureAwait(false))
-            {
-                entries.Add(entry);
-            }
+            IReadOnlyList<CommitEntry> entries = await session.GetHistoryAsync(cancellationToken).ConfigureAwait(false);
 
             OutputFormat chosen = parsed.GetValue(format);
             if (chosen == OutputFormat.Json)
@@ -188,12 +168,24 @@ internal static class DeltaCommands
         {
             Stopwatch elapsed = Stopwatch.StartNew();
             await using var session = TableSession.Open(parsed.GetValue(path)!);
-            ChangeFeedPlan plan = await session.Table.PlanChangesAsync(parsed.GetValue(from), parsed.GetValue(to), cancellationToken).ConfigureAwait(false);
-            string sql = "SELECT * FROM (" + DeltaScanSql.Build(plan) + ") AS t ORDER BY \"_commit_version\"";
-            await session.WriteQueryAsync(sql, parsed.GetValue(format), output, elapsed, cancellationToken).ConfigureAwait(false);
+            await using DuckDbDataReader reader = await session.ReadChangesAsync(parsed.GetValue(from), parsed.GetValue(to), cancellationToken).ConfigureAwait(false);
+            ResultWriter.Write(reader, parsed.GetValue(format), output, elapsed);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The --timestamp option as a time: ISO 8601, UTC unless it gives an offset; null when not given.</summary>
+    private static DateTimeOffset? ParseTimestamp(string? timestamp)
+    {
+        if (timestamp is null)
+        {
+            return null;
+        }
+
+        return DateTimeOffset.TryParse(timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out DateTimeOffset when)
+            ? when
+            : throw new ArgumentException($"'{timestamp}' is not a timestamp.\nHelp: use ISO 8601, e.g. 2024-05-01T12:00:00Z or 2024-05-01.");
     }
 
     private static void AddTimeTravelValidator(Command command, Option<long?> version, Option<string?> timestamp) =>
@@ -294,7 +286,7 @@ internal static class DeltaCommands
         output.WriteLine(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
     }
 
-    private static void WriteHistoryJson(List<CommitEntry> entries, TextWriter output)
+    private static void WriteHistoryJson(IReadOnlyList<CommitEntry> entries, TextWriter output)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, s_json))
@@ -353,77 +345,5 @@ internal static class DeltaCommands
     private static class JsonContext
     {
         public static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    }
-
-    /// <summary>One table opened for one command: the Delta kernel over a local store and a DuckDB connection that reads for it.</summary>
-    private sealed class TableSession : IAsyncDisposable
-    {
-        private readonly DuckDbConnection _connection;
-
-        private TableSession(DeltaTable table, DuckDbConnection connection)
-        {
-            Table = table;
-            _connection = connection;
-        }
-
-        public DeltaTable Table { get; }
-
-        public static TableSession Open(string path)
-        {
-            IObjectStore store = StorageResolver.OpenStore(path);
-            if (!Directory.Exists(store.Location))
-            {
-                throw new MedallionException(ErrorCode.DeltaTableNotFound,
-                    $"No Delta table at '{store.Location}': the directory does not exist.\nHelp: check the path; a Delta table is a directory with a '_delta_log' folder.");
-            }
-
-            var connection = new DuckDbConnection();
-            connection.Open();
-            return new TableSession(StorageResolver.OpenTable(store, connection), connection);
-        }
-
-        public async Task<Snapshot> SnapshotAsync(long? version, string? timestamp, CancellationToken cancellationToken)
-        {
-            if (timestamp is null)
-            {
-                return await Table.GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (!DateTimeOffset.TryParse(timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out DateTimeOffset when))
-            {
-                throw new ArgumentException($"'{timestamp}' is not a timestamp.\nHelp: use ISO 8601, e.g. 2024-05-01T12:00:00Z or 2024-05-01.");
-            }
-
-            return await Table.GetSnapshotAtTimestampAsync(when, cancellationToken).ConfigureAwait(false);
-        }
-
-        /// <summary>Plans the scan, pruning files with the parts of <paramref name="predicate"/> the kernel understands (DuckDB still filters every row).</summary>
-        public async Task<ScanPlan> PlanScanAsync(Snapshot snapshot, string? predicate, CancellationToken cancellationToken)
-        {
-            ScanPredicate? filter = string.IsNullOrWhiteSpace(predicate) ? null : DeltaScanSql.TryParsePredicate(_connection, predicate);
-            if (filter is not null)
-            {
-                try
-                {
-                    return await Table.PlanScanAsync(snapshot, filter, cancellationToken).ConfigureAwait(false);
-                }
-                catch (MedallionException e) when (e.Code == ErrorCode.DeltaInvalidPredicate)
-                {
-                    // A predicate the pruning cannot use (another column type, an expression) is still applied by DuckDB.
-                }
-            }
-
-            return await Table.PlanScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
-        }
-
-        public async Task WriteQueryAsync(string sql, OutputFormat format, TextWriter output, Stopwatch elapsed, CancellationToken cancellationToken)
-        {
-            await using DuckDbCommand command = _connection.CreateCommand();
-            command.CommandText = sql;
-            await using DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            ResultWriter.Write(reader, format, output, elapsed);
-        }
-
-        public async ValueTask DisposeAsync() => await _connection.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -6,12 +6,11 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Cli.Output;
-using Medallion.DuckDb;
-using Medallion.Engine;
 using Medallion.Ingestion;
 using Medallion.Ingestion.Debezium;
 using Medallion.Ingestion.Http;
 using Medallion.Pipelines;
+using Medallion.Platform;
 using Microsoft.Extensions.Logging;
 
 namespace Medallion.Cli.Commands;
@@ -102,16 +101,15 @@ internal static partial class IngestCommand
             return MedallionCli.UsageError;
         }
 
-        string location = File.Exists(Path.Combine(directory, MedallionProject.FileName))
-            ? ProjectCatalog.TableLocation(await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false), into)
-            : Path.Combine(directory, "warehouse", into.Namespace.ToLowerInvariant(), into.Name.ToLowerInvariant());
+        string location = await SourceIngestion.AdHocTableLocationAsync(directory, into, cancellationToken).ConfigureAwait(false);
         string name = parsed.GetValue(options.Name) ?? into.Name.ToLowerInvariant();
-        using DuckDbDatabase database = IngestionRunner.OpenEngine();
-        using DuckDbConnection connection = database.CreateConnection();
-        var sink = new BronzeSink(new DeltaWriter(connection), location, name, log);
-        return url is not null
-            ? await ReadApiAsync(url, parsed.GetValue(options.Records), name, into, sink, connection, output, error, log, cancellationToken).ConfigureAwait(false)
-            : await ListenAsync(address!, token, into, sink, connection, output, log, cancellationToken).ConfigureAwait(false);
+        if (url is null)
+        {
+            using EndpointIngestion endpoint = EndpointIngestion.Start(address!, token, name, location, log);
+            return await ListenAsync(endpoint, token is not null, into, output, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await ReadApiAsync(url, parsed.GetValue(options.Records), name, into, location, output, error, log, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -153,23 +151,15 @@ internal static partial class IngestCommand
             await error.WriteLineAsync("warning: the password is written in the --source URL, where shell history and process lists keep it; write it as ${NAME} in single quotes to read it from an environment variable instead, e.g. 'postgres://user:${PGPASSWORD}@host/db'.").ConfigureAwait(false);
         }
 
-        if (!File.Exists(Path.Combine(directory, MedallionProject.FileName)))
+        UrlSourceProject prepared = await SourceIngestion.PrepareUrlSourceAsync(directory, source, cancellationToken).ConfigureAwait(false);
+        if (prepared.CreatedSettingsFile is { } file)
         {
-            string file = await ProjectTemplate.CreateSettingsAsync(directory, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"Created {file} (storage warehouse/, catalog .medallion/catalog.db); the connection is not written into it.").ConfigureAwait(false);
         }
 
-        MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        DatabaseTableDefinition target = source.Source.Tables[0];
-        // The target is in no project file: the catalog knows it from here on ('medallion tables', 'describe', 'sql').
-        CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using (catalog.ConfigureAwait(false))
-        {
-            await catalog.UpsertTableAsync(new CatalogTable(target.Target, ProjectCatalog.TableLocation(project, target.Target)), cancellationToken).ConfigureAwait(false);
-        }
-
+        DatabaseTableDefinition target = prepared.Source.Tables[0];
         await output.WriteLineAsync($"Reading {target.Table} of {source.DisplayUrl} ({target.Mode.ToString().ToLowerInvariant()}) into {target.Target}.").ConfigureAwait(false);
-        return (null, project, source.Source);
+        return (null, prepared.Project, prepared.Source);
     }
 
     /// <summary>Refuses the database-only options without a database --source; null when there are none.</summary>
@@ -191,13 +181,11 @@ internal static partial class IngestCommand
     /// <summary>Runs a project's Debezium endpoint source (selected with --select) until Ctrl+C.</summary>
     private static async Task<int> ListenAsync(MedallionProject project, EndpointSourceDefinition source, TextWriter output, ILoggerFactory log, CancellationToken cancellationToken)
     {
-        using DuckDbDatabase database = IngestionRunner.OpenEngine();
-        using DuckDbConnection connection = database.CreateConnection();
-        var sink = new BronzeSink(new DeltaWriter(connection), ProjectCatalog.TableLocation(project, source.Target), source.Name, log);
-        return await ListenAsync(source.Address, source.BearerToken, source.Target, sink, connection, output, log, cancellationToken).ConfigureAwait(false);
+        using EndpointIngestion endpoint = EndpointIngestion.Start(project, source, log);
+        return await ListenAsync(endpoint, source.BearerToken is not null, source.Target, output, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<int> ReadApiAsync(string url, string? records, string name, TableName into, BronzeSink sink, DuckDbConnection connection, TextWriter output, TextWriter error, ILoggerFactory log, CancellationToken cancellationToken)
+    private static async Task<int> ReadApiAsync(string url, string? records, string name, TableName into, string location, TextWriter output, TextWriter error, ILoggerFactory log, CancellationToken cancellationToken)
     {
         if (!url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
         {
@@ -205,19 +193,17 @@ internal static partial class IngestCommand
             return MedallionCli.UsageError;
         }
 
-        using var api = new HttpApiSource(new HttpApiSourceOptions { SourceName = name, Url = url, RecordsPath = records ?? string.Empty }, log);
-        IngestionResult result = await IngestionRunner.RunAsync(api, sink, connection, cancellationToken).ConfigureAwait(false);
-        string version = sink.LastCommittedVersion is long v ? $"version {v}" : "nothing new";
-        await output.WriteLineAsync($"{name}: {url} -> {into}: {result.Rows} rows in {result.Batches} batches, {version} ({sink.TablePath})").ConfigureAwait(false);
+        (IngestionResult result, long? committed) = await SourceIngestion.ReadApiOnceAsync(
+            new HttpApiSourceOptions { SourceName = name, Url = url, RecordsPath = records ?? string.Empty }, location, log, cancellationToken).ConfigureAwait(false);
+        string version = committed is long v ? $"version {v}" : "nothing new";
+        await output.WriteLineAsync($"{name}: {url} -> {into}: {result.Rows} rows in {result.Batches} batches, {version} ({location})").ConfigureAwait(false);
         return 0;
     }
 
-    private static async Task<int> ListenAsync(Uri address, string? token, TableName into, BronzeSink sink, DuckDbConnection connection, TextWriter output, ILoggerFactory log, CancellationToken cancellationToken)
+    private static async Task<int> ListenAsync(EndpointIngestion endpoint, bool withToken, TableName into, TextWriter output, CancellationToken cancellationToken)
     {
-        using var endpoint = new DebeziumEndpoint(connection, sink, address, log, token);
-        endpoint.Start();
-        string auth = token is null ? string.Empty : " with 'Authorization: Bearer <token>'";
-        await output.WriteLineAsync($"Listening on {address} for Debezium events into {into} ({sink.TablePath}); POST one event or a JSON array to /{auth}, Ctrl+C stops.").ConfigureAwait(false);
+        string auth = withToken ? " with 'Authorization: Bearer <token>'" : string.Empty;
+        await output.WriteLineAsync($"Listening on {endpoint.Address} for Debezium events into {into} ({endpoint.TablePath}); POST one event or a JSON array to /{auth}, Ctrl+C stops.").ConfigureAwait(false);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         await endpoint.RunAsync(cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync($"Stopped; {endpoint.EventsCommitted} events committed, every answered request is durable.").ConfigureAwait(false);

@@ -9,9 +9,8 @@ using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Cli.Browsing;
 using Medallion.Cli.Output;
-using Medallion.DuckDb;
-using Medallion.Ingestion;
 using Medallion.Pipelines;
+using Medallion.Platform;
 using Microsoft.Extensions.Logging;
 
 namespace Medallion.Cli.Commands;
@@ -44,8 +43,7 @@ internal static partial class IngestCommand
             using var log = new ConsoleLog(error, parsed.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning);
             string directory = ProjectOption.Resolve(parsed, project);
             MedallionProject loaded;
-            IReadOnlyList<DatabaseSourceDefinition> sources;
-            IReadOnlyList<ApiSourceDefinition> apiSources = [];
+            IngestSelection selection;
             if (parsed.GetValue(adHoc.Source) is { } url && DatabaseSourceUrl.IsDatabaseUrl(url))
             {
                 (int? exit, MedallionProject? urlProject, DatabaseSourceDefinition? urlSource) = await PrepareDatabaseUrlAsync(parsed, adHoc, url, directory, output, error, cancellationToken).ConfigureAwait(false);
@@ -55,7 +53,7 @@ internal static partial class IngestCommand
                 }
 
                 loaded = urlProject!;
-                sources = [urlSource!];
+                selection = new IngestSelection([urlSource!], []);
             }
             else
             {
@@ -82,7 +80,7 @@ internal static partial class IngestCommand
                     return await ListenAsync(loaded, endpointSource, output, log, cancellationToken).ConfigureAwait(false);
                 }
 
-                (sources, apiSources) = Select(loaded, names);
+                selection = SourceIngestion.Select(loaded, names);
             }
 
             bool json = parsed.GetValue(format) == ReportFormat.Json;
@@ -99,158 +97,56 @@ internal static partial class IngestCommand
                 return MedallionCli.UsageError;
             }
 
-            using DuckDbDatabase database = IngestionRunner.OpenEngine();
-            using DuckDbConnection connection = database.CreateConnection();
-            // Each pass is kept in the catalog (created when missing), so 'medallion runs' shows rows and slot lag later.
-            CatalogStore catalog = await CatalogStore.OpenAsync(loaded.Resolve(loaded.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
-            await using (catalog.ConfigureAwait(false))
+            if (!parsed.GetValue(continuous))
             {
-                RunRecord run = await catalog.StartRunAsync("ingest " + string.Join(",", sources.Select(s => s.Name).Concat(apiSources.Select(s => s.Name))), cancellationToken).ConfigureAwait(false);
-                var recorder = new PassRecorder(catalog, run.Id);
-                RunStatus status = RunStatus.Failed;
-                string? failure = null;
-                try
+                var records = new List<SourceRunRecord>();
+                await foreach (IngestPass pass in SourceIngestion.IngestOnceAsync(loaded, selection, log, cancellationToken).ConfigureAwait(false))
                 {
-                    if (!parsed.GetValue(continuous))
-                    {
-                        foreach (DatabaseSourceDefinition source in sources)
-                        {
-                            foreach (DatabaseTableResult result in await DatabaseSourceLoader.LoadAsync(loaded, source, connection, log, cancellationToken).ConfigureAwait(false))
-                            {
-                                await recorder.RecordAsync(result, CancellationToken.None).ConfigureAwait(false);
-                                if (!json)
-                                {
-                                    await output.WriteLineAsync(Describe(result)).ConfigureAwait(false);
-                                }
-                            }
-                        }
-
-                        foreach (ApiSourceDefinition source in apiSources)
-                        {
-                            DatabaseTableResult result = await ApiSourceLoader.LoadAsync(loaded, source, connection, null, log, cancellationToken).ConfigureAwait(false);
-                            await recorder.RecordAsync(result, CancellationToken.None).ConfigureAwait(false);
-                            if (!json)
-                            {
-                                await output.WriteLineAsync(Describe(result)).ConfigureAwait(false);
-                            }
-                        }
-
-                        if (json)
-                        {
-                            JsonReport.Write(output, w =>
-                            {
-                                w.WriteStartArray();
-                                recorder.Records.ForEach(r => BrowsingJson.SourceRun(w, r));
-                                w.WriteEndArray();
-                            });
-                        }
-
-                        status = RunStatus.Succeeded;
-                        return 0;
-                    }
-
+                    records.Add(pass.Record);
                     if (!json)
                     {
-                        await output.WriteLineAsync($"Ingesting {string.Join(", ", sources.Select(s => s.Name).Concat(apiSources.Select(s => s.Name)))} continuously; Ctrl+C stops after the last commit.").ConfigureAwait(false);
+                        await output.WriteLineAsync(Describe(pass.Result)).ConfigureAwait(false);
                     }
+                }
 
-                    await DatabaseSourceLoader.RunContinuousAsync(loaded, sources, apiSources, connection, TimeSpan.FromSeconds(seconds), result =>
+                if (json)
+                {
+                    JsonReport.Write(output, w =>
                     {
-                        // Quiet passes are printed and kept only when the slot's lag moved by a megabyte or more.
-                        if (!recorder.IsWorthKeeping(result))
-                        {
-                            return;
-                        }
+                        w.WriteStartArray();
+                        records.ForEach(r => BrowsingJson.SourceRun(w, r));
+                        w.WriteEndArray();
+                    });
+                }
 
-                        SourceRunRecord record = recorder.RecordAsync(result, CancellationToken.None).GetAwaiter().GetResult();
-                        if (json)
-                        {
-                            JsonReport.WriteLine(output, w => BrowsingJson.SourceRun(w, record));
-                        }
-                        else
-                        {
-                            output.WriteLine(Describe(result));
-                        }
-                    }, log, cancellationToken).ConfigureAwait(false);
-                    if (!json)
-                    {
-                        await output.WriteLineAsync("Stopped; every commit above is durable.").ConfigureAwait(false);
-                    }
+                return 0;
+            }
 
-                    status = RunStatus.Succeeded;
-                    return 0;
-                }
-                catch (MedallionException e)
+            if (!json)
+            {
+                await output.WriteLineAsync($"Ingesting {string.Join(", ", selection.Names)} continuously; Ctrl+C stops after the last commit.").ConfigureAwait(false);
+            }
+
+            await foreach (IngestPass pass in SourceIngestion.IngestContinuouslyAsync(loaded, selection, TimeSpan.FromSeconds(seconds), log, cancellationToken).ConfigureAwait(false))
+            {
+                if (json)
                 {
-                    failure = $"{e.CodeText}: {e.Message}";
-                    throw;
+                    JsonReport.WriteLine(output, w => BrowsingJson.SourceRun(w, pass.Record));
                 }
-                catch (OperationCanceledException)
+                else
                 {
-                    status = RunStatus.Cancelled;
-                    throw;
-                }
-                finally
-                {
-                    await catalog.FinishRunAsync(run.Id, status, failure, CancellationToken.None).ConfigureAwait(false);
+                    await output.WriteLineAsync(Describe(pass.Result)).ConfigureAwait(false);
                 }
             }
+
+            if (!json)
+            {
+                await output.WriteLineAsync("Stopped; every commit above is durable.").ConfigureAwait(false);
+            }
+
+            return 0;
         });
         return command;
-    }
-
-    /// <summary>Numbers the passes of each table in this ingest session and keeps them in the catalog.</summary>
-    private sealed class PassRecorder(CatalogStore catalog, string runId)
-    {
-        private readonly Dictionary<TableName, (long Pass, long? Lag)> _last = [];
-
-        public List<SourceRunRecord> Records { get; } = [];
-
-        public bool IsWorthKeeping(DatabaseTableResult result) =>
-            result.Result.Rows > 0
-            || !_last.TryGetValue(result.Target, out (long Pass, long? Lag) last)
-            || Math.Abs((result.SlotLagBytes ?? 0) - (last.Lag ?? 0)) >= 1024 * 1024;
-
-        public async Task<SourceRunRecord> RecordAsync(DatabaseTableResult result, CancellationToken cancellationToken)
-        {
-            long pass = _last.TryGetValue(result.Target, out (long Pass, long? Lag) last) ? last.Pass + 1 : 1;
-            _last[result.Target] = (pass, result.SlotLagBytes);
-            SourceRunRecord record = result.ToRecord(runId, pass, DateTimeOffset.UtcNow);
-            await catalog.RecordSourceRunAsync(record, cancellationToken).ConfigureAwait(false);
-            Records.Add(record);
-            return record;
-        }
-    }
-
-    private static (IReadOnlyList<DatabaseSourceDefinition> Databases, IReadOnlyList<ApiSourceDefinition> Apis) Select(MedallionProject project, string[] names)
-    {
-        if (project.DatabaseSources.Count == 0 && project.ApiSources.Count == 0)
-        {
-            throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                $"The project in '{project.Directory}' has no database or HTTP API sources.\nHelp: add an entry with 'connection:' and 'tables:', or with 'url:', to a file under sources/ (see 'medallion init'); a Debezium endpoint source (with 'listen:') runs with --select <name>.");
-        }
-
-        if (names.Length == 0)
-        {
-            return (project.DatabaseSources, project.ApiSources);
-        }
-
-        var chosen = new List<DatabaseSourceDefinition>();
-        var apis = new List<ApiSourceDefinition>();
-        foreach (string name in names)
-        {
-            if (project.ApiSources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)) is { } api)
-            {
-                apis.Add(api);
-                continue;
-            }
-
-            chosen.Add(project.DatabaseSources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
-                ?? throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                    $"--select names no database source '{name}'.\nHelp: the project's sources are {string.Join(", ", project.DatabaseSources.Select(s => s.Name).Concat(project.ApiSources.Select(s => s.Name)).Concat(project.EndpointSources.Select(s => s.Name)))}."));
-        }
-
-        return (chosen, apis);
     }
 
     private static string Describe(DatabaseTableResult result)

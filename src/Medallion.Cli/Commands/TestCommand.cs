@@ -8,11 +8,9 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using Medallion.Catalog;
-using Medallion.DuckDb;
-using Medallion.Engine.Sessions;
 using Medallion.Pipelines;
 using Medallion.Pipelines.Quality;
+using Medallion.Platform;
 
 namespace Medallion.Cli.Commands;
 
@@ -48,110 +46,17 @@ internal static class TestCommand
         return command;
     }
 
-    private sealed record ModelOutcome(TableName Model, IReadOnlyList<ExpectationResult> Results, bool Built, MedallionException? Error);
-
     private static async Task<int> RunAsync(string directory, string? selection, bool strict, TestFormat format, TextWriter output, CancellationToken cancellationToken)
     {
         MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        ModelGraph graph = await ModelGraph.BuildAsync(project, cancellationToken: cancellationToken).ConfigureAwait(false);
-        IReadOnlySet<TableName> selected = graph.Select(selection);
-        List<ModelDefinition> models = [.. graph.Models.Where(m => selected.Contains(m.Name) && m.Config.Expectations.Count > 0)];
-
-        string storage = project.Resolve(project.Storage);
-        string catalogPath = project.Resolve(project.Catalog);
-        if (storage.Contains("://", StringComparison.Ordinal) || catalogPath.Contains("://", StringComparison.Ordinal))
-        {
-            throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                $"The project's storage is {storage} and its catalog {catalogPath}; medallion test works with local storage and a SQLite catalog only for now. Help: point storage and catalog at local paths in {MedallionProject.FileName}.");
-        }
-
-        var locator = new DirectoryTableLocator(storage);
-        CatalogStore catalog = await CatalogStore.OpenAsync(catalogPath, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using (catalog.ConfigureAwait(false))
-        {
-            RunRecord run = await catalog.StartRunAsync(selection, cancellationToken).ConfigureAwait(false);
-            var outcomes = new List<ModelOutcome>();
-            try
-            {
-                LakehouseSession session = await LakehouseSession.OpenAsync(locator, cancellationToken: cancellationToken).ConfigureAwait(false);
-                await using (session.ConfigureAwait(false))
-                {
-                    foreach (ModelDefinition model in models)
-                    {
-                        outcomes.Add(await CheckModelAsync(session, locator, catalog, model, run.Id, cancellationToken).ConfigureAwait(false));
-                    }
-                }
-            }
-            catch (Exception exception)
-            {
-                await catalog.FinishRunAsync(run.Id, exception is OperationCanceledException ? RunStatus.Cancelled : RunStatus.Failed, exception.Message, CancellationToken.None).ConfigureAwait(false);
-                throw;
-            }
-
-            bool failed = outcomes.Any(o => o.Error is not null || o.Results.Any(r => !r.Passed && (strict || r.Rule.Severity == ExpectationSeverity.Fail)))
-                || (strict && outcomes.Any(o => !o.Built));
-            await catalog.FinishRunAsync(run.Id, failed ? RunStatus.Failed : RunStatus.Succeeded, failed ? Summary(outcomes) : null, cancellationToken).ConfigureAwait(false);
-            await output.WriteAsync(format == TestFormat.Json ? Json(run.Id, outcomes, failed) : Table(run.Id, outcomes, models.Count == 0)).ConfigureAwait(false);
-            return failed ? MedallionCli.Failure : 0;
-        }
+        QualityCheckResult result = await QualityCheck.CheckAsync(project, selection, strict, cancellationToken).ConfigureAwait(false);
+        await output.WriteAsync(format == TestFormat.Json ? Json(result) : Table(result)).ConfigureAwait(false);
+        return result.Failed ? MedallionCli.Failure : 0;
     }
 
-    private static async Task<ModelOutcome> CheckModelAsync(
-        LakehouseSession session, DirectoryTableLocator locator, CatalogStore catalog, ModelDefinition model, string runId, CancellationToken cancellationToken)
+    private static string Table(QualityCheckResult result)
     {
-        if (await locator.FindAsync(model.Name.Namespace, model.Name.Name, cancellationToken).ConfigureAwait(false) is null)
-        {
-            return new ModelOutcome(model.Name, [], Built: false, Error: null);
-        }
-
-        string relation = $"{DuckDbConnection.QuoteIdentifier(model.Name.Namespace)}.{DuckDbConnection.QuoteIdentifier(model.Name.Name)}";
-        try
-        {
-            // Tables written since the session opened (by a run in parallel) are read at their latest version.
-            await session.RefreshAsync(cancellationToken).ConfigureAwait(false);
-            QualityReport report = await ExpectationChecker.CheckAsync(
-                session.Connection, relation, model.Name, model.Config.Expectations, runId, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
-            foreach (QualityResultRecord record in report.ToRecords())
-            {
-                await catalog.RecordQualityResultAsync(record, cancellationToken).ConfigureAwait(false);
-            }
-
-            return new ModelOutcome(model.Name, report.Results, Built: true, Error: null);
-        }
-        catch (MedallionException exception) when (exception.Code is ErrorCode.QualityColumnMissing or ErrorCode.QualityRuleInvalid or ErrorCode.QualityRuleCannotRun)
-        {
-            // One model's broken rule must not hide the results of the others.
-            return new ModelOutcome(model.Name, [], Built: true, exception);
-        }
-    }
-
-    private static string Summary(List<ModelOutcome> outcomes)
-    {
-        List<ExpectationResult> results = [.. outcomes.SelectMany(o => o.Results)];
-        int broken(ExpectationSeverity severity) => results.Count(r => !r.Passed && r.Rule.Severity == severity);
-        var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"{Count(results.Count, "rule")} on {Count(outcomes.Count(o => o.Built && o.Error is null), "model")}: {results.Count(r => r.Passed)} passed, ");
-        text.Append(CultureInfo.InvariantCulture, $"{broken(ExpectationSeverity.Fail)} failed, {broken(ExpectationSeverity.Quarantine)} quarantine, {broken(ExpectationSeverity.Warn)} warned");
-        int notBuilt = outcomes.Count(o => !o.Built);
-        int errors = outcomes.Count(o => o.Error is not null);
-        if (notBuilt > 0)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"; {notBuilt} not built");
-        }
-
-        if (errors > 0)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"; {errors} could not be checked");
-        }
-
-        return text.Append('.').ToString();
-    }
-
-    private static string Count(int count, string noun) => count.ToString(CultureInfo.InvariantCulture) + " " + (count == 1 ? noun : noun + "s");
-
-    private static string Table(string runId, List<ModelOutcome> outcomes, bool nothingSelected)
-    {
-        if (nothingSelected)
+        if (result.Models.Count == 0)
         {
             return "No expectations to check: the selected models declare none.\n";
         }
@@ -159,7 +64,7 @@ internal static class TestCommand
         string[] header = ["model", "rule", "severity", "result", "failing rows", "sample"];
         var rows = new List<string[]>();
         var errors = new StringBuilder();
-        foreach (ModelOutcome outcome in outcomes)
+        foreach (ModelCheck outcome in result.Models)
         {
             string model = outcome.Model.ToString();
             if (!outcome.Built)
@@ -172,12 +77,12 @@ internal static class TestCommand
                 errors.Append(CultureInfo.InvariantCulture, $"Error {error.CodeText}: {error.Message}\n");
             }
 
-            foreach (ExpectationResult result in outcome.Results)
+            foreach (ExpectationResult rule in outcome.Results)
             {
-                bool rowLevel = !ExpectationChecker.IsTableLevel(result.Rule.Kind);
+                bool rowLevel = !ExpectationChecker.IsTableLevel(rule.Rule.Kind);
                 rows.Add([
-                    model, result.Rule.Name, QualityReport.SeverityName(result.Rule.Severity), result.Passed ? "pass" : result.Rule.Severity == ExpectationSeverity.Fail ? "FAIL" : "WARN",
-                    rowLevel ? result.FailingRows.ToString("N0", CultureInfo.InvariantCulture) : "-", Sample(result.SampleRowsJson),
+                    model, rule.Rule.Name, QualityReport.SeverityName(rule.Rule.Severity), rule.Passed ? "pass" : rule.Rule.Severity == ExpectationSeverity.Fail ? "FAIL" : "WARN",
+                    rowLevel ? rule.FailingRows.ToString("N0", CultureInfo.InvariantCulture) : "-", Sample(rule.SampleRowsJson),
                 ]);
             }
         }
@@ -192,7 +97,7 @@ internal static class TestCommand
             text.Append(Line(row));
         }
 
-        return text.Append(errors).Append(Summary(outcomes)).Append(" Run ").Append(runId).Append(".\n").ToString();
+        return text.Append(errors).Append(result.Summary).Append(" Run ").Append(result.RunId).Append(".\n").ToString();
     }
 
     /// <summary>The first failing row (or observation) of a sample, cut to fit a terminal line.</summary>
@@ -208,16 +113,16 @@ internal static class TestCommand
         return first.Length <= SampleWidth ? first : first[..(SampleWidth - 1)] + "…";
     }
 
-    private static string Json(string runId, List<ModelOutcome> outcomes, bool failed)
+    private static string Json(QualityCheckResult checkResult)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
-            json.WriteString("run_id", runId);
-            json.WriteBoolean("failed", failed);
+            json.WriteString("run_id", checkResult.RunId);
+            json.WriteBoolean("failed", checkResult.Failed);
             json.WriteStartArray("models");
-            foreach (ModelOutcome outcome in outcomes)
+            foreach (ModelCheck outcome in checkResult.Models)
             {
                 json.WriteStartObject();
                 json.WriteString("model", outcome.Model.ToString());

@@ -1,0 +1,271 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.DuckDb;
+using Medallion.Engine;
+using Medallion.Ingestion;
+using Medallion.Ingestion.Http;
+using Medallion.Pipelines;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Medallion.Platform;
+
+/// <summary>
+/// Lands a project's database and HTTP API sources in bronze, once or continuously, and keeps the passes in the
+/// project's catalog (created when missing) under one run, so run lists show rows, positions and slot lag later.
+/// </summary>
+public static class SourceIngestion
+{
+    /// <summary>A continuous ingest keeps a quiet pass only when the slot's lag moved by this much since the table's last kept pass.</summary>
+    private const long LagWorthKeepingBytes = 1024 * 1024;
+
+    /// <summary>Chooses the sources to land: by name, or every database and API source when no name is given.</summary>
+    /// <param name="project">The project.</param>
+    /// <param name="names">Source names (case-insensitive); empty for all.</param>
+    /// <exception cref="MedallionException">
+    /// <see cref="ErrorCode.ProjectFileInvalid"/>: the project has no such sources, or a name is none of them (the message lists them).
+    /// </exception>
+    public static IngestSelection Select(MedallionProject project, IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(names);
+        if (project.DatabaseSources.Count == 0 && project.ApiSources.Count == 0)
+        {
+            throw new MedallionException(ErrorCode.ProjectFileInvalid,
+                $"The project in '{project.Directory}' has no database or HTTP API sources.\nHelp: add an entry with 'connection:' and 'tables:', or with 'url:', to a file under sources/ (see 'medallion init'); a Debezium endpoint source (with 'listen:') runs with --select <name>.");
+        }
+
+        if (names.Count == 0)
+        {
+            return new IngestSelection(project.DatabaseSources, project.ApiSources);
+        }
+
+        var chosen = new List<DatabaseSourceDefinition>();
+        var apis = new List<ApiSourceDefinition>();
+        foreach (string name in names)
+        {
+            if (project.ApiSources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)) is { } api)
+            {
+                apis.Add(api);
+                continue;
+            }
+
+            chosen.Add(project.DatabaseSources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
+                ?? throw new MedallionException(ErrorCode.ProjectFileInvalid,
+                    $"--select names no database source '{name}'.\nHelp: the project's sources are {string.Join(", ", project.DatabaseSources.Select(s => s.Name).Concat(project.ApiSources.Select(s => s.Name)).Concat(project.EndpointSources.Select(s => s.Name)))}."));
+        }
+
+        return new IngestSelection(chosen, apis);
+    }
+
+    /// <summary>
+    /// Makes a project ready for a database source given as a URL (<see cref="DatabaseSourceUrl.Parse"/>): writes a
+    /// <c>medallion.yml</c> into <paramref name="directory"/> when it has none, and registers the source's bronze
+    /// table in the catalog, since no project file declares it. The URL itself is written nowhere.
+    /// </summary>
+    /// <param name="directory">The folder the load lands in.</param>
+    /// <param name="source">The parsed URL source.</param>
+    /// <param name="cancellationToken">Stops the preparation.</param>
+    /// <exception cref="MedallionException">The existing project does not load, or its catalog cannot be opened.</exception>
+    public static async Task<UrlSourceProject> PrepareUrlSourceAsync(string directory, DatabaseUrlSource source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(source);
+        string? created = File.Exists(Path.Combine(directory, MedallionProject.FileName))
+            ? null
+            : await ProjectTemplate.CreateSettingsAsync(directory, cancellationToken).ConfigureAwait(false);
+        MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        DatabaseTableDefinition target = source.Source.Tables[0];
+        // The target is in no project file: the catalog knows it from here on (tables, describe, sql).
+        CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using (catalog.ConfigureAwait(false))
+        {
+            await catalog.UpsertTableAsync(new CatalogTable(target.Target, ProjectCatalog.TableLocation(project, target.Target)), cancellationToken).ConfigureAwait(false);
+        }
+
+        return new UrlSourceProject(project, source.Source, created);
+    }
+
+    /// <summary>
+    /// Where a table named on the command line (not in a project file) lands: under the project's storage when
+    /// <paramref name="directory"/> holds a project, else under <c>warehouse/</c> in it (a new project's default storage).
+    /// </summary>
+    /// <param name="directory">The folder the load runs in.</param>
+    /// <param name="table">The bronze table.</param>
+    /// <param name="cancellationToken">Stops the loading of the project.</param>
+    /// <returns>The table's absolute location.</returns>
+    /// <exception cref="MedallionException">The folder's project does not load.</exception>
+    public static async Task<string> AdHocTableLocationAsync(string directory, TableName table, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        return Path.GetFullPath(File.Exists(Path.Combine(directory, MedallionProject.FileName))
+            ? ProjectCatalog.TableLocation(await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false), table)
+            : Path.Combine(directory, "warehouse", table.Namespace.ToLowerInvariant(), table.Name.ToLowerInvariant()));
+    }
+
+    /// <summary>Reads one JSON API once into the bronze table at <paramref name="tableLocation"/> (no catalog run: no project may exist).</summary>
+    /// <param name="options">The API: its name, URL and where the records are in a response.</param>
+    /// <param name="tableLocation">The bronze table's location.</param>
+    /// <param name="loggerFactory">Where requests, retries and commits are logged.</param>
+    /// <param name="cancellationToken">Stops the read; what was committed stays committed.</param>
+    /// <returns>Rows and batches moved, and the version committed (null when the API had nothing new).</returns>
+    /// <exception cref="MedallionException">The API cannot be read or its records cannot be written.</exception>
+    public static async Task<(IngestionResult Result, long? CommittedVersion)> ReadApiOnceAsync(
+        HttpApiSourceOptions options, string tableLocation, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(tableLocation);
+        ILoggerFactory log = loggerFactory ?? NullLoggerFactory.Instance;
+        using DuckDbDatabase database = IngestionRunner.OpenEngine();
+        using DuckDbConnection connection = database.CreateConnection();
+        var sink = new BronzeSink(new DeltaWriter(connection), tableLocation, options.SourceName, log);
+        using var api = new HttpApiSource(options, log);
+        IngestionResult result = await IngestionRunner.RunAsync(api, sink, connection, cancellationToken).ConfigureAwait(false);
+        return (result, sink.LastCommittedVersion);
+    }
+
+    /// <summary>
+    /// One pass over every table of the selected sources: full tables are replaced, incremental ones read what is new
+    /// since their committed cursor, CDC tables drain the changes available now. Every pass is recorded and yielded.
+    /// </summary>
+    /// <param name="project">The project (bronze tables live under its storage, which must be local).</param>
+    /// <param name="selection">What to land.</param>
+    /// <param name="loggerFactory">Where retries, warnings and commits are logged.</param>
+    /// <param name="cancellationToken">Stops the ingest; what was committed stays committed, and the run is recorded as cancelled.</param>
+    /// <exception cref="MedallionException">A table cannot be read or written; the run is recorded as failed with the error.</exception>
+    public static IAsyncEnumerable<IngestPass> IngestOnceAsync(
+        MedallionProject project, IngestSelection selection, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(selection);
+        return IngestAsync(project, selection, null, loggerFactory ?? NullLoggerFactory.Instance, cancellationToken);
+    }
+
+    /// <summary>
+    /// Passes until <paramref name="cancellationToken"/> is cancelled (see <see cref="DatabaseSourceLoader.RunContinuousAsync"/>):
+    /// a pass is recorded and yielded when it moved rows, is a table's first, or the slot's lag moved by a megabyte
+    /// or more; quiet passes are neither kept nor yielded. Cancellation ends the sequence normally, the run recorded
+    /// as succeeded: every commit made stands.
+    /// </summary>
+    /// <param name="project">The project (bronze tables live under its storage, which must be local).</param>
+    /// <param name="selection">What to land.</param>
+    /// <param name="interval">The time between passes, and the CDC micro-batch length.</param>
+    /// <param name="loggerFactory">Where retries, warnings, heartbeats and commits are logged.</param>
+    /// <param name="cancellationToken">Stops the passes after the last commit.</param>
+    /// <exception cref="MedallionException">A table or an API failed; earlier commits stay, the run is recorded as failed.</exception>
+    public static IAsyncEnumerable<IngestPass> IngestContinuouslyAsync(
+        MedallionProject project, IngestSelection selection, TimeSpan interval, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(selection);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
+        return IngestAsync(project, selection, interval, loggerFactory ?? NullLoggerFactory.Instance, cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<IngestPass> IngestAsync(
+        MedallionProject project, IngestSelection selection, TimeSpan? interval, ILoggerFactory loggerFactory, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using DuckDbDatabase database = IngestionRunner.OpenEngine();
+        using DuckDbConnection connection = database.CreateConnection();
+        CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using (catalog.ConfigureAwait(false))
+        {
+            RunRecord run = await catalog.StartRunAsync("ingest " + string.Join(",", selection.Names), cancellationToken).ConfigureAwait(false);
+            var recorder = new PassRecorder(catalog, run.Id);
+            RunStatus status = RunStatus.Failed;
+            string? failure = null;
+            try
+            {
+                IAsyncEnumerable<DatabaseTableResult> passes = interval is { } every
+                    ? DatabaseSourceLoader.RunContinuousAsync(project, selection.Databases, selection.Apis, connection, every, loggerFactory, cancellationToken)
+                    : LoadOnceAsync(project, selection, connection, loggerFactory, cancellationToken);
+                IAsyncEnumerator<DatabaseTableResult> enumerator = passes.GetAsyncEnumerator(cancellationToken);
+                await using (enumerator.ConfigureAwait(false))
+                {
+                    while (true)
+                    {
+                        try
+                        {
+                            if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                            {
+                                break;
+                            }
+                        }
+                        catch (MedallionException e)
+                        {
+                            failure = $"{e.CodeText}: {e.Message}";
+                            throw;
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            status = RunStatus.Cancelled;
+                            throw;
+                        }
+
+                        DatabaseTableResult result = enumerator.Current;
+                        if (interval is not null && !recorder.IsWorthKeeping(result))
+                        {
+                            continue;
+                        }
+
+                        // Recorded whatever the token says: the rows are committed, so the catalog must know the pass.
+                        SourceRunRecord record = await recorder.RecordAsync(result, CancellationToken.None).ConfigureAwait(false);
+                        // A caller that stops reading here has cancelled the ingest.
+                        status = RunStatus.Cancelled;
+                        yield return new IngestPass(result, record);
+                        status = RunStatus.Failed;
+                    }
+                }
+
+                status = RunStatus.Succeeded;
+            }
+            finally
+            {
+                await catalog.FinishRunAsync(run.Id, status, failure, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async IAsyncEnumerable<DatabaseTableResult> LoadOnceAsync(
+        MedallionProject project, IngestSelection selection, DuckDbConnection connection, ILoggerFactory loggerFactory, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (DatabaseSourceDefinition source in selection.Databases)
+        {
+            foreach (DatabaseTableResult result in await DatabaseSourceLoader.LoadAsync(project, source, connection, loggerFactory, cancellationToken).ConfigureAwait(false))
+            {
+                yield return result;
+            }
+        }
+
+        foreach (ApiSourceDefinition source in selection.Apis)
+        {
+            yield return await ApiSourceLoader.LoadAsync(project, source, connection, null, loggerFactory, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Numbers the passes of each table in one ingest run and keeps them in the catalog.</summary>
+    private sealed class PassRecorder(CatalogStore catalog, string runId)
+    {
+        private readonly Dictionary<TableName, (long Pass, long? Lag)> _last = [];
+
+        public bool IsWorthKeeping(DatabaseTableResult result) =>
+            result.Result.Rows > 0
+            || !_last.TryGetValue(result.Target, out (long Pass, long? Lag) last)
+            || Math.Abs((result.SlotLagBytes ?? 0) - (last.Lag ?? 0)) >= LagWorthKeepingBytes;
+
+        public async Task<SourceRunRecord> RecordAsync(DatabaseTableResult result, CancellationToken cancellationToken)
+        {
+            long pass = _last.TryGetValue(result.Target, out (long Pass, long? Lag) last) ? last.Pass + 1 : 1;
+            _last[result.Target] = (pass, result.SlotLagBytes);
+            SourceRunRecord record = result.ToRecord(runId, pass, DateTimeOffset.UtcNow);
+            await catalog.RecordSourceRunAsync(record, cancellationToken).ConfigureAwait(false);
+            return record;
+        }
+    }
+}

@@ -275,6 +275,25 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         Assert.Equal((ErrorCode.CatalogObjectNotFound, "The project has no job 'biuld'. Did you mean 'build'?\nHelp: jobs are defined in jobs/*.yml or under 'jobs:' in medallion.yml."), (error.Code, error.Message));
     }
 
+    [Fact]
+    public async Task Two_runs_that_write_one_table_never_run_at_once_the_second_waits()
+    {
+        Project("jobs:\n  - name: build\n    select: silver.busy\n    max_active_runs: 2\n")
+            .Files.Write("models/silver/busy.sql", "SELECT count(*) AS n FROM range(300000000) t(i) WHERE i % 7 = 3");
+        JobScheduler scheduler = await _project.StartAsync();
+
+        RunRecord first = await scheduler.TriggerAsync("build");
+        RunRecord second = await scheduler.TriggerAsync("build");
+        await _project.WaitForRunsAsync("build", 2);
+
+        RunDetail one = (await scheduler.Catalog.GetRunDetailAsync(first.Id))!;
+        RunDetail two = (await scheduler.Catalog.GetRunDetailAsync(second.Id))!;
+        Assert.Equal((RunStatus.Succeeded, RunStatus.Succeeded), (one.Run.Status, two.Run.Status));
+        (DateTimeOffset Start, DateTimeOffset End) a = (one.Attempts[0].StartedAt, one.Attempts[0].FinishedAt!.Value);
+        (DateTimeOffset Start, DateTimeOffset End) b = (two.Attempts[0].StartedAt, two.Attempts[0].FinishedAt!.Value);
+        Assert.True(a.End <= b.Start || b.End <= a.Start, $"the runs overlapped: {a} and {b}");
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         var waited = System.Diagnostics.Stopwatch.StartNew();

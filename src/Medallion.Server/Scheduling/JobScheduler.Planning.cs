@@ -14,34 +14,15 @@ namespace Medallion.Server.Scheduling;
 public sealed partial class JobScheduler
 {
     /// <summary>The loop: plan what came due, start what may start, sleep until the next fire time or poll.</summary>
-    private async Task PlanLoopAsync()
+    /// <remarks>The first pass (catch-up) ran in <see cref="StartAsync"/>, so a started scheduler has planned at its start time.</remarks>
+    private async Task PlanLoopAsync(DateTimeOffset? nextFire)
     {
         CancellationToken stop = _stopPlanning.Token;
-        bool startup = true;
         while (!stop.IsCancellationRequested && !LeaseLost)
         {
-            TaskCompletionSource signal = NewSignal();
-            Volatile.Write(ref _wake, signal);
-            DateTimeOffset now = _time.GetUtcNow();
-            DateTimeOffset? nextFire;
-            await _state.WaitAsync(stop).ConfigureAwait(false);
-            try
-            {
-                nextFire = await PlanScheduledAsync(now, startup, stop).ConfigureAwait(false);
-                await PlanDataAsync(stop).ConfigureAwait(false);
-                await StartQueuedAsync().ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            finally
-            {
-                _state.Release();
-            }
-
-            startup = false;
+            TaskCompletionSource signal = Volatile.Read(ref _wake);
             TimeSpan wait = _options.PollInterval;
+            DateTimeOffset now = _time.GetUtcNow();
             if (nextFire is { } next && next - now < wait)
             {
                 wait = next - now > TimeSpan.Zero ? next - now : TimeSpan.Zero;
@@ -50,11 +31,31 @@ public sealed partial class JobScheduler
             try
             {
                 await Task.WhenAny(signal.Task, Task.Delay(wait, _time, stop)).ConfigureAwait(false);
+                nextFire = await PlanPassAsync(startup: false, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>One pass: queue what came due (schedules, watched tables), start what may start; returns the next fire time.</summary>
+    private async Task<DateTimeOffset?> PlanPassAsync(bool startup, CancellationToken stop)
+    {
+        // A new signal before planning: a wake-up during the pass is not lost, it ends the next wait at once.
+        Volatile.Write(ref _wake, NewSignal());
+        await _state.WaitAsync(stop).ConfigureAwait(false);
+        try
+        {
+            DateTimeOffset? nextFire = await PlanScheduledAsync(_time.GetUtcNow(), startup, stop).ConfigureAwait(false);
+            await PlanDataAsync(stop).ConfigureAwait(false);
+            await StartQueuedAsync().ConfigureAwait(false);
+            return nextFire;
+        }
+        finally
+        {
+            _state.Release();
         }
     }
 

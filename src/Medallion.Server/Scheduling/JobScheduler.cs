@@ -102,7 +102,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
             await AcquireLeaseAsync(catalog, holder, options.LeaseTimeToLive, cancellationToken).ConfigureAwait(false);
             var scheduler = new JobScheduler(project, graph, catalog, options, holder, await catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false));
             await scheduler.RecoverAsync(cancellationToken).ConfigureAwait(false);
-            scheduler._loop = Task.Run(scheduler.PlanLoopAsync, CancellationToken.None);
+            DateTimeOffset? nextFire = await scheduler.PlanPassAsync(startup: true, cancellationToken).ConfigureAwait(false);
+            scheduler._loop = Task.Run(() => scheduler.PlanLoopAsync(nextFire), CancellationToken.None);
             scheduler._heartbeat = Task.Run(scheduler.HeartbeatLoopAsync, CancellationToken.None);
             return scheduler;
         }

@@ -1,0 +1,306 @@
+using Medallion.Catalog;
+using Medallion.Server.Scheduling;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Medallion.Server.Tests.Scheduling;
+
+public sealed class JobSchedulerTests : IAsyncDisposable
+{
+    private static readonly DateTimeOffset s_start = new(2026, 3, 1, 10, 0, 30, TimeSpan.Zero);
+    private SchedulerProject _project = null!;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_project is not null)
+        {
+            await _project.DisposeAsync();
+        }
+    }
+
+    private SchedulerProject Project(string jobs) => _project = new SchedulerProject(jobs);
+
+    [Fact]
+    public async Task A_periodic_job_runs_once_per_fire_time_with_its_data_interval_on_a_fake_clock()
+    {
+        Project("jobs:\n  - name: minutely\n    select: silver.window\n    every: 1m\n")
+            .Files.Write("models/silver/window.sql", "SELECT CAST(getvariable('interval_start') AS VARCHAR) AS starts, CAST(getvariable('interval_end') AS VARCHAR) AS ends");
+        var time = new FakeTimeProvider(s_start);
+        await _project.StartAsync(time);
+
+        time.Advance(TimeSpan.FromSeconds(30));
+        List<RunRecord> first = await _project.WaitForRunsAsync("minutely", 1);
+        time.Advance(TimeSpan.FromMinutes(1));
+        List<RunRecord> runs = await _project.WaitForRunsAsync("minutely", 2);
+
+        Assert.Single(first);
+        Assert.Equal(
+            [(RunTrigger.Schedule, RunStatus.Succeeded, s_start.AddSeconds(-30), s_start.AddSeconds(30)), (RunTrigger.Schedule, RunStatus.Succeeded, s_start.AddSeconds(30), s_start.AddSeconds(90))],
+            runs.Select(r => (r.Trigger, r.Status, r.IntervalStart!.Value, r.IntervalEnd!.Value)));
+        CatalogStore catalog = await _project.OpenCatalogAsync();
+        await using (catalog)
+        {
+            List<RunLogLine> log = await catalog.GetRunLogAsync(runs[1].Id);
+            Assert.Equal("queued by the schedule for the interval 2026-03-01T10:01:00.0000000+00:00 to 2026-03-01T10:02:00.0000000+00:00", log[0].Message);
+            Assert.Contains(log, l => l.Message.StartsWith("model silver.window succeeded: 1 rows, version 1", StringComparison.Ordinal));
+            Assert.Equal("run succeeded", log[^1].Message);
+        }
+    }
+
+    [Fact]
+    public async Task After_downtime_a_catchup_of_last_runs_only_the_newest_missed_interval()
+    {
+        Project("jobs:\n  - name: minutely\n    select: silver.orders\n    every: 1m\n    catchup: last\n");
+        var time = new FakeTimeProvider(s_start);
+        JobScheduler first = await _project.StartAsync(time);
+        time.Advance(TimeSpan.FromSeconds(30));
+        await _project.WaitForRunsAsync("minutely", 1);
+        await first.StopAsync(TimeSpan.Zero);
+
+        time.Advance(TimeSpan.FromMinutes(5));
+        await _project.StartAsync(time, "scheduler-2");
+        List<RunRecord> runs = await _project.WaitForRunsAsync("minutely", 2);
+
+        Assert.Equal([s_start.AddSeconds(30), s_start.AddSeconds(330)], runs.Select(r => r.IntervalEnd!.Value));
+        Assert.Equal(s_start.AddSeconds(270), runs[1].IntervalStart);
+    }
+
+    [Fact]
+    public async Task A_second_scheduler_on_the_same_catalog_refuses_naming_the_holder()
+    {
+        Project("jobs:\n  - name: manual\n    select: silver.orders\n");
+        JobScheduler first = await _project.StartAsync(new FakeTimeProvider(s_start));
+
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => _project.StartAsync(new FakeTimeProvider(s_start), "scheduler-2"));
+
+        Assert.Equal(ErrorCode.CatalogLeaseHeld, error.Code);
+        Assert.StartsWith($"Another scheduler holds the catalog '{first.Catalog.Path}': host 'test-host', pid 1, started 2026-01-01 00:00:00Z", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_sql_error_fails_the_run_once_without_retrying()
+    {
+        Project("jobs:\n  - name: broken\n    select: silver.broken\n    retries: 3\n")
+            .Files.Write("models/silver/broken.sql", "SELECT CAST('x' AS INTEGER) AS n FROM bronze.orders");
+        JobScheduler scheduler = await _project.StartAsync();
+
+        RunRecord triggered = await scheduler.TriggerAsync("broken");
+        RunRecord run = Assert.Single(await _project.WaitForRunsAsync("broken", 1));
+
+        CatalogStore catalog = await _project.OpenCatalogAsync();
+        await using (catalog)
+        {
+            RunDetail detail = (await catalog.GetRunDetailAsync(triggered.Id))!;
+            Assert.Equal((RunTrigger.Api, RunStatus.Failed), (run.Trigger, run.Status));
+            RunAttemptRecord attempt = Assert.Single(detail.Attempts);
+            Assert.False(attempt.Transient);
+            Assert.StartsWith("silver.broken: MDL6101: models/silver/broken.sql: model silver.broken failed in DuckDB: Conversion Error", run.Error, StringComparison.Ordinal);
+            Assert.Contains(await catalog.GetRunLogAsync(run.Id), l => l.Message.StartsWith("attempt 1 failed (not transient, so not retried)", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task A_run_past_its_timeout_is_interrupted_and_its_model_commits_nothing()
+    {
+        Project("jobs:\n  - name: slow\n    select: silver.slow\n    timeout: {run: 1s}\n    retries: 2\n")
+            .Files.Write("models/silver/slow.sql", "SELECT count(*) AS n FROM range(20000000000) t(i) WHERE i % 7 = 3");
+        JobScheduler scheduler = await _project.StartAsync();
+
+        await scheduler.TriggerAsync("slow");
+        RunRecord run = Assert.Single(await _project.WaitForRunsAsync("slow", 1));
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal("MDL6105: the run of job 'slow' ran longer than its timeout of 00:00:01 and was interrupted; the models that were running committed nothing.", run.Error);
+        Assert.False(Directory.Exists(Path.Combine(_project.Files.Directory, "lake", "silver", "slow", "_delta_log")));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_running_run_stops_its_model_and_records_it_cancelled()
+    {
+        Project("jobs:\n  - name: slow\n    select: silver.slow\n")
+            .Files.Write("models/silver/slow.sql", "SELECT count(*) AS n FROM range(20000000000) t(i) WHERE i % 7 = 3");
+        JobScheduler scheduler = await _project.StartAsync();
+        RunRecord run = await scheduler.TriggerAsync("slow");
+        await WaitUntilAsync(async () => (await scheduler.Catalog.GetRunAsync(run.Id))!.Status == RunStatus.Running);
+        await Task.Delay(300);
+
+        Assert.True(await scheduler.CancelRunAsync(run.Id));
+
+        RunRecord ended = Assert.Single(await _project.WaitForRunsAsync("slow", 1));
+        Assert.Equal((RunStatus.Cancelled, "cancelled; the models that were running committed nothing"), (ended.Status, ended.Error));
+        Assert.Equal(RunStatus.Cancelled, Assert.Single(await scheduler.Catalog.GetModelRunsAsync(run.Id), m => m.Model.Name == "slow").Status);
+        Assert.False(await scheduler.CancelRunAsync(run.Id));
+    }
+
+    [Fact]
+    public async Task Stopping_lets_a_run_finish_within_the_grace_period_then_cancels_the_rest_and_releases_the_lease()
+    {
+        Project("jobs:\n  - name: slow\n    select: silver.slow\n")
+            .Files.Write("models/silver/slow.sql", "SELECT count(*) AS n FROM range(20000000000) t(i) WHERE i % 7 = 3");
+        JobScheduler scheduler = await _project.StartAsync();
+        RunRecord run = await scheduler.TriggerAsync("slow");
+        await WaitUntilAsync(async () => (await scheduler.Catalog.GetRunAsync(run.Id))!.Status == RunStatus.Running);
+
+        await scheduler.StopAsync(TimeSpan.FromMilliseconds(300));
+
+        Assert.Equal(RunStatus.Cancelled, (await scheduler.Catalog.GetRunAsync(run.Id))!.Status);
+        Assert.Null(await scheduler.Catalog.GetSchedulerLeaseAsync());
+    }
+
+    [Fact]
+    public async Task A_run_a_dead_scheduler_left_running_is_marked_interrupted_and_retried_by_its_job()
+    {
+        Project("jobs:\n  - name: load\n    select: silver.orders\n    retries: 1\n");
+        CatalogStore catalog = await _project.OpenCatalogAsync();
+        await using (catalog)
+        {
+            RunRecord left = (await catalog.TryQueueRunAsync(new RunStart("load", RunTrigger.Api, "silver.orders", null, null, "dead-scheduler")))!;
+            await catalog.StartAttemptAsync(left.Id);
+
+            await _project.StartAsync();
+            RunRecord run = Assert.Single(await _project.WaitForRunsAsync("load", 1));
+
+            Assert.Equal(RunStatus.Succeeded, run.Status);
+            RunDetail detail = (await catalog.GetRunDetailAsync(left.Id))!;
+            Assert.Equal([RunStatus.Interrupted, RunStatus.Succeeded], detail.Attempts.Select(a => a.Status));
+        }
+    }
+
+    [Fact]
+    public async Task A_job_that_runs_after_another_starts_when_that_one_succeeds()
+    {
+        Project("jobs:\n  - name: load\n    sources: [orders]\n  - name: build\n    select: silver.orders\n    after: [load]\n");
+        JobScheduler scheduler = await _project.StartAsync();
+
+        await scheduler.TriggerAsync("load");
+        RunRecord build = Assert.Single(await _project.WaitForRunsAsync("build", 1));
+
+        Assert.Equal((RunTrigger.After, RunStatus.Succeeded), (build.Trigger, build.Status));
+    }
+
+    [Fact]
+    public async Task A_new_version_of_a_watched_table_triggers_a_data_run()
+    {
+        Project("jobs:\n  - name: load\n    sources: [orders]\n  - name: build\n    select: silver.orders\n    on_new_data: [bronze.orders]\n");
+        JobScheduler scheduler = await _project.StartAsync();
+        await Task.Delay(500);
+
+        await scheduler.TriggerAsync("load");
+        RunRecord build = Assert.Single(await _project.WaitForRunsAsync("build", 1));
+
+        Assert.Equal((RunTrigger.Data, RunStatus.Succeeded), (build.Trigger, build.Status));
+    }
+
+    [Fact]
+    public async Task A_paused_job_plans_no_runs_until_unpaused_and_the_pause_survives_a_restart()
+    {
+        Project("jobs:\n  - name: minutely\n    select: silver.orders\n    every: 1m\n");
+        var time = new FakeTimeProvider(s_start);
+        JobScheduler scheduler = await _project.StartAsync(time);
+        await scheduler.PauseAsync("minutely");
+        time.Advance(TimeSpan.FromMinutes(2));
+        await Task.Delay(500);
+        Assert.Empty((await scheduler.Catalog.QueryRunsAsync(new RunQuery { Job = "minutely" })).Runs);
+        await scheduler.StopAsync(TimeSpan.Zero);
+
+        JobScheduler restarted = await _project.StartAsync(time, "scheduler-2");
+        Assert.True(Assert.Single(await restarted.GetJobsAsync()).Paused);
+        await restarted.UnpauseAsync("minutely");
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        RunRecord run = Assert.Single(await _project.WaitForRunsAsync("minutely", 1));
+        Assert.Equal(s_start.AddSeconds(150), run.IntervalEnd);
+    }
+
+    [Fact]
+    public async Task A_backfill_runs_each_missing_interval_once_and_again_only_when_asked_for_all()
+    {
+        Project("jobs:\n  - name: hourly\n    select: silver.orders\n    schedule: '@hourly'\n");
+        JobScheduler scheduler = await _project.StartAsync();
+        var from = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        (BackfillRecord backfill, IReadOnlyList<RunRecord> queued) = await scheduler.BackfillAsync("hourly", from, from.AddHours(3), maxActive: 2);
+        await _project.WaitForRunsAsync("hourly", 3);
+        (_, IReadOnlyList<RunRecord> none) = await scheduler.BackfillAsync("hourly", from, from.AddHours(3));
+        (_, IReadOnlyList<RunRecord> all) = await scheduler.BackfillAsync("hourly", from, from.AddHours(3), BackfillReprocess.All);
+        List<RunRecord> runs = await _project.WaitForRunsAsync("hourly", 6);
+
+        Assert.Equal([from.AddHours(1), from.AddHours(2), from.AddHours(3)], queued.Select(r => r.IntervalEnd!.Value));
+        Assert.Empty(none);
+        Assert.Equal(3, all.Count);
+        Assert.All(runs, r => Assert.Equal((RunTrigger.Backfill, RunStatus.Succeeded), (r.Trigger, r.Status)));
+        await WaitUntilAsync(async () => (await scheduler.Catalog.GetBackfillAsync(backfill.Id))!.Status == RunStatus.Succeeded);
+    }
+
+    [Fact]
+    public async Task Rerun_from_failure_builds_only_the_failed_and_skipped_models()
+    {
+        Project("jobs:\n  - name: build\n    select: silver.orders+\n")
+            .Files.Write("models/silver/checked.sql", "SELECT CAST(amount AS INTEGER) AS amount FROM silver.orders")
+            .Write("models/gold/total.sql", "SELECT sum(amount) AS total FROM silver.checked")
+            .Write("data/orders/1.csv", "id,amount\n1,ten\n");
+        JobScheduler scheduler = await _project.StartAsync();
+        RunRecord failed = await scheduler.TriggerAsync("build");
+        await _project.WaitForRunsAsync("build", 1);
+
+        RunRecord rerun = await scheduler.RerunFromFailureAsync(failed.Id);
+        await _project.WaitForRunsAsync("build", 2);
+
+        Assert.Equal(("gold.total silver.checked", failed.Id, RunTrigger.Api), (rerun.Selection, rerun.ParentId, rerun.Trigger));
+        Assert.Equal(
+            [("gold.total", RunStatus.Skipped), ("silver.checked", RunStatus.Failed)],
+            (await scheduler.Catalog.GetModelRunsAsync(rerun.Id)).Select(m => (m.Model.ToString(), m.Status)));
+    }
+
+    [Fact]
+    public async Task Rerun_from_failure_of_a_run_that_succeeded_says_there_is_nothing_to_rerun()
+    {
+        Project("jobs:\n  - name: build\n    select: silver.orders\n");
+        JobScheduler scheduler = await _project.StartAsync();
+        RunRecord run = await scheduler.TriggerAsync("build");
+        await _project.WaitForRunsAsync("build", 1);
+
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => scheduler.RerunFromFailureAsync(run.Id));
+
+        Assert.Equal($"Run '{run.Id}' has no failed, skipped or cancelled model to re-run (it succeeded).\nHelp: trigger the job for a new run.", error.Message);
+    }
+
+    [Fact]
+    public async Task Triggering_an_unknown_job_suggests_the_closest_job()
+    {
+        Project("jobs:\n  - name: build\n    select: silver.orders\n");
+        JobScheduler scheduler = await _project.StartAsync();
+
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => scheduler.TriggerAsync("biuld"));
+
+        Assert.Equal((ErrorCode.CatalogObjectNotFound, "The project has no job 'biuld'. Did you mean 'build'?\nHelp: jobs are defined in jobs/*.yml or under 'jobs:' in medallion.yml."), (error.Code, error.Message));
+    }
+
+    [Fact]
+    public async Task Two_runs_that_write_one_table_never_run_at_once_the_second_waits()
+    {
+        Project("jobs:\n  - name: build\n    select: silver.busy\n    max_active_runs: 2\n")
+            .Files.Write("models/silver/busy.sql", "SELECT count(*) AS n FROM range(300000000) t(i) WHERE i % 7 = 3");
+        JobScheduler scheduler = await _project.StartAsync();
+
+        RunRecord first = await scheduler.TriggerAsync("build");
+        RunRecord second = await scheduler.TriggerAsync("build");
+        await _project.WaitForRunsAsync("build", 2);
+
+        RunDetail one = (await scheduler.Catalog.GetRunDetailAsync(first.Id))!;
+        RunDetail two = (await scheduler.Catalog.GetRunDetailAsync(second.Id))!;
+        Assert.Equal((RunStatus.Succeeded, RunStatus.Succeeded), (one.Run.Status, two.Run.Status));
+        (DateTimeOffset Start, DateTimeOffset End) a = (one.Attempts[0].StartedAt, one.Attempts[0].FinishedAt!.Value);
+        (DateTimeOffset Start, DateTimeOffset End) b = (two.Attempts[0].StartedAt, two.Attempts[0].FinishedAt!.Value);
+        Assert.True(a.End <= b.Start || b.End <= a.Start, $"the runs overlapped: {a} and {b}");
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the condition never held");
+            await Task.Delay(50);
+        }
+    }
+}

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
+using Medallion.Pipelines.Sources;
 using YamlDotNet.RepresentationModel;
 
 namespace Medallion.Pipelines.Internal;
@@ -18,7 +19,7 @@ internal sealed class ProjectLoader
     private static readonly string[] s_connectionKeys = [];
     private static readonly string[] s_sourceFileKeys = ["sources"];
     private static readonly string[] s_sourceKeys = ["name", "description", "format", "path", "target", "options"];
-    private static readonly string[] s_formats = ["csv", "jsonl", "parquet", "debezium"];
+    private static readonly string[] s_formats = ["csv", "jsonl", "parquet", "debezium", "xlsx", "xls"];
     private static readonly string[] s_modelFileKeys = ["models"];
 
     private readonly string _directory;
@@ -136,22 +137,37 @@ internal sealed class ProjectLoader
     private static SourceDefinition ReadSource(YamlFile file, YamlNode item)
     {
         YamlMap source = file.Map(item, "a source", s_sourceKeys);
-        string format = source.Choice("format", s_formats) ?? throw file.Error(item, $"this source has no 'format'. Expected 'format: csv', 'format: jsonl', 'format: parquet' or 'format: debezium'.");
+        string format = source.Choice("format", s_formats) ?? throw file.Error(item, $"this source has no 'format'. Expected 'format: csv', 'format: jsonl', 'format: parquet', 'format: debezium', 'format: xlsx' or 'format: xls'.");
         string glob = source.RequiredString("path", "this source", "data/orders/*.csv");
         (string name, TableName target) = SourceTarget.Read(file, source, item, "this source", "orders");
 
         var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        if (source.Map("options", "'options'", []) is { } optionMap)
+        // DuckDB checks its own readers' options; the spreadsheet reader is ours, so its options are checked here.
+        bool spreadsheet = format is "xlsx" or "xls";
+        if (source.Map("options", "'options'", spreadsheet ? SpreadsheetOptions.Keys : []) is { } optionMap)
         {
             foreach ((string key, _, YamlNode value) in optionMap.Entries)
             {
                 options[key] = file.Scalar(value, key);
             }
+
+            if (spreadsheet)
+            {
+                SpreadsheetOptions.Check(file, optionMap);
+            }
         }
 
         return new SourceDefinition(
             name,
-            format switch { "csv" => SourceFormat.Csv, "jsonl" => SourceFormat.JsonLines, "debezium" => SourceFormat.Debezium, _ => SourceFormat.Parquet },
+            format switch
+            {
+                "csv" => SourceFormat.Csv,
+                "jsonl" => SourceFormat.JsonLines,
+                "debezium" => SourceFormat.Debezium,
+                "xlsx" => SourceFormat.Xlsx,
+                "xls" => SourceFormat.Xls,
+                _ => SourceFormat.Parquet,
+            },
             glob,
             target,
             options,

@@ -51,6 +51,10 @@ public sealed class DeltaStagedWrite
     /// <summary>The table version this write read; it commits the next one (-1: the table does not exist yet).</summary>
     public long ReadVersion => _tx.ReadVersion;
 
+    /// <summary>The version the snapshot this write read holds for <paramref name="appId"/> (its <c>txn</c>), or null when it has none.</summary>
+    public long? CommittedApplicationVersion(string appId) =>
+        _snapshot is not null && _snapshot.TransactionVersions.TryGetValue(appId, out long version) ? version : null;
+
     /// <summary>True when the options' application version is already committed: adding is refused and the commit does nothing.</summary>
     public bool IsAlreadyCommitted { get; }
 

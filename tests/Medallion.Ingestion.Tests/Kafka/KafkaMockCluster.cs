@@ -57,6 +57,8 @@ public sealed class KafkaMockCluster : IDisposable
         }
 
         BootstrapServers = Marshal.PtrToStringUTF8(rd_kafka_mock_cluster_bootstraps(_cluster))!;
+        // A group's first member is answered at once rather than after a broker's usual 3 s wait for more members.
+        rd_kafka_mock_group_initial_rebalance_delay_ms(_cluster, 0);
         _producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig { BootstrapServers = BootstrapServers, LingerMs = 5 }).Build();
     }
 
@@ -132,6 +134,9 @@ public sealed class KafkaMockCluster : IDisposable
 
     [DllImport(Library)]
     private static extern int rd_kafka_mock_topic_create(IntPtr cluster, byte[] topic, int partitions, int replicationFactor);
+
+    [DllImport(Library)]
+    private static extern void rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr cluster, int delayMs);
 
     [DllImport(Library)]
     private static extern void rd_kafka_mock_push_request_errors_array(IntPtr cluster, short apiKey, UIntPtr count, int[] errors);

@@ -70,6 +70,9 @@ public sealed class MedallionProject
     /// <summary>Debezium endpoint sources (entries of <c>sources/*.yml</c> with <c>listen</c>), in file order.</summary>
     public IReadOnlyList<EndpointSourceDefinition> EndpointSources { get; internal init; } = [];
 
+    /// <summary>Kafka sources (entries of <c>sources/*.yml</c> with <c>topic</c>, <c>topics</c> or <c>topic_pattern</c>), in file order.</summary>
+    public IReadOnlyList<KafkaSourceDefinition> KafkaSources { get; internal init; } = [];
+
     /// <summary>Models, by file path.</summary>
     public IReadOnlyList<ModelDefinition> Models { get; }
 
@@ -101,6 +104,11 @@ public sealed class MedallionProject
             }
 
             foreach (EndpointSourceDefinition source in EndpointSources)
+            {
+                yield return source.Target;
+            }
+
+            foreach (KafkaSourceDefinition source in KafkaSources)
             {
                 yield return source.Target;
             }

@@ -53,13 +53,15 @@ internal sealed class ProjectLoader
         var databaseSources = new List<DatabaseSourceDefinition>();
         var apiSources = new List<ApiSourceDefinition>();
         var endpointSources = new List<EndpointSourceDefinition>();
-        List<SourceDefinition> sources = await ReadSourcesAsync(connections, databaseSources, apiSources, endpointSources, cancellationToken).ConfigureAwait(false);
+        var kafkaSources = new List<KafkaSourceDefinition>();
+        List<SourceDefinition> sources = await ReadSourcesAsync(connections, databaseSources, apiSources, endpointSources, kafkaSources, cancellationToken).ConfigureAwait(false);
         List<ModelDefinition> models = await ReadModelsAsync(cancellationToken).ConfigureAwait(false);
         CheckDuplicates(
             sources.Select(s => (s.Target, s.Location))
                 .Concat(databaseSources.SelectMany(d => d.Tables.Select(t => (t.Target, t.Location))))
                 .Concat(apiSources.Select(a => (a.Target, a.Location)))
-                .Concat(endpointSources.Select(e => (e.Target, e.Location))),
+                .Concat(endpointSources.Select(e => (e.Target, e.Location)))
+                .Concat(kafkaSources.Select(k => (k.Target, k.Location))),
             models);
         return new MedallionProject(
             _directory,
@@ -74,6 +76,7 @@ internal sealed class ProjectLoader
             DatabaseSources = databaseSources,
             ApiSources = apiSources,
             EndpointSources = endpointSources,
+            KafkaSources = kafkaSources,
         };
     }
 
@@ -98,7 +101,7 @@ internal sealed class ProjectLoader
         return connections;
     }
 
-    private async Task<List<SourceDefinition>> ReadSourcesAsync(Dictionary<string, ConnectionDefinition> connections, List<DatabaseSourceDefinition> databaseSources, List<ApiSourceDefinition> apiSources, List<EndpointSourceDefinition> endpointSources, CancellationToken cancellationToken)
+    private async Task<List<SourceDefinition>> ReadSourcesAsync(Dictionary<string, ConnectionDefinition> connections, List<DatabaseSourceDefinition> databaseSources, List<ApiSourceDefinition> apiSources, List<EndpointSourceDefinition> endpointSources, List<KafkaSourceDefinition> kafkaSources, CancellationToken cancellationToken)
     {
         var sources = new List<SourceDefinition>();
         foreach (string path in ListFiles("sources", "*.yml"))
@@ -112,7 +115,11 @@ internal sealed class ProjectLoader
             YamlMap map = file.Map(root, "a sources file", s_sourceFileKeys);
             foreach (YamlNode item in map.List("sources"))
             {
-                if (DatabaseSourceReader.IsDatabaseSource(item))
+                if (KafkaSourceReader.IsKafkaSource(item))
+                {
+                    kafkaSources.Add(KafkaSourceReader.Read(file, item, connections));
+                }
+                else if (DatabaseSourceReader.IsDatabaseSource(item))
                 {
                     databaseSources.Add(DatabaseSourceReader.Read(file, item, connections));
                 }

@@ -19,9 +19,29 @@ using Medallion.Ingestion.Benchmarks;
 // Usage: Medallion.Ingestion.Benchmarks [rows (default 5,000,000)] [CDC seconds (default 60)] [changes/s (default 2000)]
 //        e.g. 500000 10 2000 for a quick run while iterating; 0 rows or 0 seconds skips that part.
 //        Medallion.Ingestion.Benchmarks --phase <ceiling|full|stage|cdc> <work dir> <connection string>   (the children)
+//        Medallion.Ingestion.Benchmarks --kafka [messages (default 400,000)] [rounds (default 3)]
+//          Kafka topics into bronze (json and raw payloads) against a bare consumer of the same topic, on librdkafka's
+//          mock cluster in this process (see KafkaLoad); no PostgreSQL needed.
 if (args.Length > 0 && args[0] == "--phase")
 {
     return await Phases.RunAsync(args[1], args[2], args[3]);
+}
+
+if (args.Length > 0 && args[0] == "--kafka")
+{
+    string kafkaRoot = Directory.CreateTempSubdirectory("medallion-kafka-bench-").FullName;
+    try
+    {
+        await KafkaLoad.RunAsync(
+            kafkaRoot,
+            args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 400_000,
+            args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3);
+        return 0;
+    }
+    finally
+    {
+        Directory.Delete(kafkaRoot, recursive: true);
+    }
 }
 
 long rows = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 5_000_000;

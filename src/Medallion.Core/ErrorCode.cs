@@ -190,6 +190,10 @@ public enum ErrorCode
     DebeziumEventInvalid = 8105,
     /// <summary>An HTTP API redirected or linked a next page to another origin than the one the source's credentials are for, or from https to plain http; nothing was sent there.</summary>
     HttpSourceOriginRefused = 8106,
+    /// <summary>A Kafka connection or source setting is refused (an unknown or malformed client property, no topic, a bad topic pattern).</summary>
+    KafkaConfigurationInvalid = 8201,
+    /// <summary>The Kafka consumer hit an error it cannot recover from (authentication or authorization refused, a fatal client error); what was committed stays committed.</summary>
+    KafkaConsumeFailed = 8202,
     /// <summary>The PostgreSQL wire protocol server could not start (address in use, bad certificate).</summary>
     PgWireStartFailed = 9001,
     /// <summary>A client broke the PostgreSQL protocol (malformed or oversized message, unknown version).</summary>

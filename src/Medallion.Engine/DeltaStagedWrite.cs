@@ -28,6 +28,7 @@ public sealed class DeltaStagedWrite
     private readonly DeltaWriteOptions _options;
     private readonly List<AddFile> _written = [];
     private readonly Dictionary<string, string> _domains;
+    private readonly Dictionary<string, long> _applicationTransactions = new(StringComparer.Ordinal);
     private Metadata? _metadata;
     private StructType? _schema;
     private long _rows;
@@ -50,6 +51,10 @@ public sealed class DeltaStagedWrite
     /// <summary>The table version this write read; it commits the next one (-1: the table does not exist yet).</summary>
     public long ReadVersion => _tx.ReadVersion;
 
+    /// <summary>The version the snapshot this write read holds for <paramref name="appId"/> (its <c>txn</c>), or null when it has none.</summary>
+    public long? CommittedApplicationVersion(string appId) =>
+        _snapshot is not null && _snapshot.TransactionVersions.TryGetValue(appId, out long version) ? version : null;
+
     /// <summary>True when the options' application version is already committed: adding is refused and the commit does nothing.</summary>
     public bool IsAlreadyCommitted { get; }
 
@@ -66,6 +71,18 @@ public sealed class DeltaStagedWrite
         ArgumentNullException.ThrowIfNull(configuration);
 
         _domains[domain] = configuration;
+    }
+
+    /// <summary>
+    /// Records an application transaction (a <c>txn</c> action) in the commit besides the options' one, for positions
+    /// known only once every query was added: a stream writing several partitions records one per partition (see
+    /// <see cref="Transaction.SetApplicationTransaction"/> for how several are checked against concurrent commits).
+    /// </summary>
+    public void SetApplicationTransaction(string appId, long version)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(appId);
+        ArgumentOutOfRangeException.ThrowIfNegative(version);
+        _applicationTransactions[appId] = version;
     }
 
     /// <summary>Writes the rows of <paramref name="sourceSql"/> to new data files of the table, not yet visible.</summary>
@@ -207,6 +224,11 @@ public sealed class DeltaStagedWrite
         if (_options.ApplicationId is { } id)
         {
             _tx.SetApplicationTransaction(id, _options.ApplicationVersion!.Value);
+        }
+
+        foreach ((string appId, long version) in _applicationTransactions)
+        {
+            _tx.SetApplicationTransaction(appId, version);
         }
 
         foreach ((string domain, string configuration) in _domains)

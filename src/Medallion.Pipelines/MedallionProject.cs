@@ -73,6 +73,9 @@ public sealed class MedallionProject
     /// <summary>Jobs (from the <c>jobs:</c> list of <c>medallion.yml</c>, then <c>jobs/*.yml</c> in file order).</summary>
     public IReadOnlyList<JobDefinition> Jobs { get; internal set; } = [];
 
+    /// <summary>Kafka sources (entries of <c>sources/*.yml</c> with <c>topic</c>, <c>topics</c> or <c>topic_pattern</c>), in file order.</summary>
+    public IReadOnlyList<KafkaSourceDefinition> KafkaSources { get; internal init; } = [];
+
     /// <summary>Models, by file path.</summary>
     public IReadOnlyList<ModelDefinition> Models { get; }
 
@@ -104,6 +107,11 @@ public sealed class MedallionProject
             }
 
             foreach (EndpointSourceDefinition source in EndpointSources)
+            {
+                yield return source.Target;
+            }
+
+            foreach (KafkaSourceDefinition source in KafkaSources)
             {
                 yield return source.Target;
             }

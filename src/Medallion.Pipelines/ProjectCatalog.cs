@@ -55,6 +55,11 @@ public static class ProjectCatalog
             await catalog.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
         }
 
+        foreach (KafkaSourceDefinition source in project.KafkaSources)
+        {
+            await catalog.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (ModelDefinition model in graph.Models)
         {
             ModelConfig config = model.Config;

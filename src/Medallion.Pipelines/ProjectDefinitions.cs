@@ -25,6 +25,13 @@ public enum SourceFormat
     /// <c>_txid</c>, the row, <c>_before_&lt;column&gt;</c>).
     /// </summary>
     Debezium,
+    /// <summary>
+    /// Excel workbooks (Office Open XML, <c>.xlsx</c>): one sheet per file (option <c>sheet</c>, by name or 1-based
+    /// number), column names from a header row (option <c>header_row</c>), cells typed as the sheet types them.
+    /// </summary>
+    Xlsx,
+    /// <summary>Excel 97-2003 workbooks (BIFF8, <c>.xls</c>), read as <see cref="Xlsx"/> is.</summary>
+    Xls,
 }
 
 /// <summary>A file source from <c>sources/*.yml</c>: files matching a glob, loaded into a bronze table.</summary>
@@ -32,7 +39,7 @@ public enum SourceFormat
 /// <param name="Format">The files' format.</param>
 /// <param name="Path">The glob, relative to the project directory (e.g. <c>data/orders/*.csv</c>).</param>
 /// <param name="Target">The bronze table the rows land in.</param>
-/// <param name="Options">Reader options passed to DuckDB's reader (e.g. <c>delim</c>, <c>header</c>, <c>dateformat</c>).</param>
+/// <param name="Options">Reader options: passed to DuckDB's reader (e.g. <c>delim</c>, <c>header</c>, <c>dateformat</c>), or for spreadsheets <c>sheet</c>, <c>header_row</c> and <c>all_varchar</c>.</param>
 /// <param name="Description">What the source holds.</param>
 /// <param name="Location">Where the source is defined.</param>
 public sealed record SourceDefinition(

@@ -6,13 +6,20 @@ using Medallion.Engine.WriterHost;
 // Usage: <operation> <table> <step>            one crash-workload operation (prints "ready", then "done")
 //        append <table> <appender> <commits>    concurrency appender
 //        merge <table> <merger> <merges>        concurrency merger
+//        kafka <table> <target> <bootstrap> <topic> <group>   Kafka ingestion streaming until killed
 using DuckDbDatabase database = DuckDbDatabase.Open();
 using DuckDbConnection connection = database.CreateConnection();
 var writer = new DeltaWriter(connection);
 string operation = args[0], path = args[1];
-int a = int.Parse(args[2], CultureInfo.InvariantCulture);
 Console.Out.WriteLine("ready");
 Console.Out.Flush();
+if (operation == "kafka")
+{
+    await KafkaWorkload.RunAsync(writer, path, args[2], args[3], args[4], args[5], Console.Out);
+    return;
+}
+
+int a = int.Parse(args[2], CultureInfo.InvariantCulture);
 switch (operation)
 {
     case "append" when args.Length > 3:

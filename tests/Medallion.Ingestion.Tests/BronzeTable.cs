@@ -32,7 +32,7 @@ public sealed class BronzeTable : IDisposable
     /// <summary>Creates (or replaces) DuckDB view <paramref name="view"/> over the table's current rows.</summary>
     public async Task ViewAsync(string view = "bronze")
     {
-        var table = new DeltaTable(new LocalObjectStore(Path));
+        var table = new DeltaTable(new LocalObjectStore(Path), new DuckDbParquetHandler(Target.Connection));
         Snapshot snapshot = await table.GetSnapshotAsync();
         ScanPlan plan = await table.PlanScanAsync(snapshot);
         Target.Execute($"CREATE OR REPLACE VIEW {view} AS {DeltaScanSql.Build(plan)}");

@@ -121,7 +121,27 @@ public sealed class ProjectLoadingTests : IDisposable
 
         MedallionException error = await LoadFailsAsync();
 
-        Assert.Equal("sources/files.yml:3:13: 'format' cannot be 'cvs'. Did you mean 'csv'? Expected one of: csv, jsonl, parquet, debezium.", error.Message);
+        Assert.Equal("sources/files.yml:3:13: 'format' cannot be 'cvs'. Did you mean 'csv'? Expected one of: csv, jsonl, parquet, debezium, xlsx, xls.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_spreadsheet_source_with_an_unknown_option_suggests_the_closest_option_at_its_line()
+    {
+        _project.Write("sources/files.yml", "sources:\n  - name: orders\n    format: xlsx\n    path: data/*.xlsx\n    options:\n      shet: Orders\n");
+
+        MedallionException error = await LoadFailsAsync();
+
+        Assert.Equal("sources/files.yml:6:7: unknown key 'shet' in 'options'. Did you mean 'sheet'? Expected one of: sheet, header_row, all_varchar.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_spreadsheet_source_with_a_negative_header_row_is_refused_at_its_value()
+    {
+        _project.Write("sources/files.yml", "sources:\n  - name: orders\n    format: xls\n    path: data/*.xls\n    options:\n      header_row: -1\n");
+
+        MedallionException error = await LoadFailsAsync();
+
+        Assert.Equal("sources/files.yml:6:19: 'header_row' must be the 1-based number of the row holding the column names, or 0 when the sheet has none, but found -1.", error.Message);
     }
 
     [Fact]

@@ -80,6 +80,17 @@ internal static partial class IngestCommand
                     return await ListenAsync(loaded, endpointSource, output, log, cancellationToken).ConfigureAwait(false);
                 }
 
+                if (loaded.KafkaSources.FirstOrDefault(s => names.Contains(s.Name, StringComparer.OrdinalIgnoreCase)) is { } kafkaSource)
+                {
+                    if (names.Length > 1)
+                    {
+                        await error.WriteLineAsync($"error: --select {kafkaSource.Name} is a Kafka source; select it alone, and the other sources in another command.").ConfigureAwait(false);
+                        return MedallionCli.UsageError;
+                    }
+
+                    return await ConsumeKafkaAsync(loaded, kafkaSource, parsed.GetValue(continuous), output, log, cancellationToken).ConfigureAwait(false);
+                }
+
                 selection = SourceIngestion.Select(loaded, names);
             }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Reflection;
 using System.Text.Json;
 using System.Threading;
@@ -40,7 +41,7 @@ public sealed class Transaction
     private readonly List<DeltaAction> _actions = [];
     private readonly HashSet<string> _removedPaths = new(StringComparer.Ordinal);
     private Metadata? _newMetadata;
-    private Txn? _txn;
+    private readonly List<Txn> _txns = [];
 
     /// <summary>Starts a transaction on <paramref name="table"/> that read <paramref name="readSnapshot"/>.</summary>
     /// <param name="table">The table to commit to.</param>
@@ -118,12 +119,18 @@ public sealed class Transaction
     /// <summary>Sets the table metadata (schema, partition columns, properties) committed with this transaction.</summary>
     public void UpdateMetadata(Metadata metadata) => _newMetadata = metadata ?? throw new ArgumentNullException(nameof(metadata));
 
-    /// <summary>Records an application transaction: the commit also records <paramref name="version"/> for <paramref name="appId"/>.</summary>
+    /// <summary>
+    /// Records an application transaction: the commit also records <paramref name="version"/> for <paramref name="appId"/>
+    /// (setting the same id again replaces its version). A commit may record several ids (one <c>txn</c> action each,
+    /// e.g. one per Kafka topic-partition): it is then a no-op when every id is already at its version or later (the same
+    /// work was committed), and conflicts when a concurrent commit advanced only some of them.
+    /// </summary>
     public void SetApplicationTransaction(string appId, long version)
     {
         ArgumentException.ThrowIfNullOrEmpty(appId);
         ArgumentOutOfRangeException.ThrowIfNegative(version);
-        _txn = new Txn(appId, version, Clock());
+        _txns.RemoveAll(t => string.Equals(t.AppId, appId, StringComparison.Ordinal));
+        _txns.Add(new Txn(appId, version, Clock()));
     }
 
     /// <summary>True when the read snapshot already holds <paramref name="version"/> (or later) for <paramref name="appId"/>.</summary>
@@ -153,9 +160,21 @@ public sealed class Transaction
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentException.ThrowIfNullOrEmpty(operation);
-        if (_txn is { } txn && IsApplicationTransactionCommitted(txn.AppId, txn.Version))
+        if (_txns.Count > 0)
         {
-            return new CommitResult(ReadVersion, false, 0);
+            int committed = _txns.Count(t => IsApplicationTransactionCommitted(t.AppId, t.Version));
+            if (committed == _txns.Count)
+            {
+                return new CommitResult(ReadVersion, false, 0);
+            }
+
+            if (committed > 0)
+            {
+                Txn first = _txns.First(t => IsApplicationTransactionCommitted(t.AppId, t.Version));
+                throw new MedallionException(ErrorCode.DeltaConcurrentModification,
+                    $"{operation} on the Delta table at '{Table.Location}' (read at version {ReadVersion}) records application transaction '{first.AppId}' at version {first.Version}, but the table already holds it at version {ReadSnapshot!.TransactionVersions[first.AppId]}, while others of this commit are new.\nHelp: read the table's application versions again and redo the work from there.",
+                    isTransient: true);
+            }
         }
 
         List<DeltaAction> body = PrepareBody(operation);
@@ -240,10 +259,7 @@ public sealed class Transaction
             }
         }
 
-        if (_txn is not null)
-        {
-            body.Add(_txn);
-        }
+        body.AddRange(_txns);
 
         body.AddRange(_actions);
         return body;
@@ -316,13 +332,15 @@ public sealed class Transaction
         {
             switch (a)
             {
-                case Txn t when _txn is not null && string.Equals(t.AppId, _txn.AppId, StringComparison.Ordinal):
-                    if (t.Version >= _txn.Version)
+                case Txn t when _txns.Find(mine => string.Equals(mine.AppId, t.AppId, StringComparison.Ordinal)) is { } mine:
+                    if (CoversAll(winner))
                     {
                         return winnerVersion;
                     }
 
-                    break;
+                    // It advanced an application this commit advances too, but not all of them to where this one does: the
+                    // two did overlapping work (two consumers of one Kafka partition), and only one may count.
+                    throw Conflict(operation, winnerVersion, winnerOperation, $"it recorded application transaction '{t.AppId}' at version {t.Version}, which this {operation} records at version {mine.Version}");
                 case ProtocolAction:
                     throw Conflict(operation, winnerVersion, winnerOperation, "it changed the table protocol");
                 case DomainMetadata d when _actions.Exists(a => a is DomainMetadata mine && string.Equals(mine.Domain, d.Domain, StringComparison.Ordinal)):
@@ -364,6 +382,10 @@ public sealed class Transaction
 
         return null;
     }
+
+    /// <summary>Whether the winner recorded every application transaction of this commit at its version or later.</summary>
+    private bool CoversAll(List<DeltaAction> winner) =>
+        _txns.TrueForAll(mine => winner.Exists(a => a is Txn t && string.Equals(t.AppId, mine.AppId, StringComparison.Ordinal) && t.Version >= mine.Version));
 
     private bool MayMatchReads(AddFile add)
     {

@@ -156,9 +156,17 @@ public sealed class DebeziumChange
     /// <paramref name="sequence"/> is the <c>_seq</c> used when the event has no transaction order (its place in its
     /// file or request).
     /// </summary>
-    public void WriteBronzeRow(Utf8JsonWriter writer, long sequence)
+    public void WriteBronzeRow(Utf8JsonWriter writer, long sequence) => WriteBronzeRow(writer, sequence, null, []);
+
+    /// <summary>
+    /// Writes the bronze row as <see cref="WriteBronzeRow(Utf8JsonWriter, long)"/> does, with <paramref name="extra"/>
+    /// writing more properties at its end (e.g. a Kafka message's topic, partition and offset), whose names
+    /// <paramref name="reserved"/> keeps the row's own columns from taking.
+    /// </summary>
+    public void WriteBronzeRow(Utf8JsonWriter writer, long sequence, Action<Utf8JsonWriter>? extra, IEnumerable<string> reserved)
     {
         ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(reserved);
         var written = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         writer.WriteStartObject();
         writer.WriteString("_op", Op);
@@ -179,6 +187,11 @@ public sealed class DebeziumChange
             written.Add(name);
         }
 
+        foreach (string name in reserved)
+        {
+            written.Add(name);
+        }
+
         if (Row is JsonElement row)
         {
             JsonRecordWriter.WriteProperties(writer, row, NestedJson.Json, string.Empty, written);
@@ -189,6 +202,7 @@ public sealed class DebeziumChange
             JsonRecordWriter.WriteProperties(writer, before, NestedJson.Json, BeforePrefix, written);
         }
 
+        extra?.Invoke(writer);
         writer.WriteEndObject();
     }
 

@@ -44,4 +44,31 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = 8123, Level = LogLevel.Warning, Message = "Debezium endpoint {Endpoint}: refused a request: {Problem}")]
     public static partial void DebeziumRefused(ILogger logger, string endpoint, string problem);
+
+    [LoggerMessage(EventId = 8130, Level = LogLevel.Information, Message = "Kafka source {Source}: committed version {Version} of {Table}, {Messages} messages, {Rows} rows, offsets {Offsets}")]
+    public static partial void KafkaCommitted(ILogger logger, string source, string table, long version, long messages, long rows, string offsets);
+
+    [LoggerMessage(EventId = 8131, Level = LogLevel.Debug, Message = "Kafka source {Source}: assigned {Partitions}")]
+    public static partial void KafkaAssigned(ILogger logger, string source, string partitions);
+
+    [LoggerMessage(EventId = 8132, Level = LogLevel.Information, Message = "Kafka source {Source}: revoked {Partitions}; {Dropped} messages read but not committed are left to their next owner")]
+    public static partial void KafkaRevoked(ILogger logger, string source, string partitions, int dropped);
+
+    [LoggerMessage(EventId = 8133, Level = LogLevel.Warning, Message = "Kafka source {Source}: {Topic}[{Partition}] was committed by another consumer up to offset {Offset}; the {Dropped} messages this one read of it are dropped and it reads on from there")]
+    public static partial void KafkaStale(ILogger logger, string source, string topic, int partition, long? offset, int dropped);
+
+    [LoggerMessage(EventId = 8134, Level = LogLevel.Warning, Message = "Kafka source {Source}: the commit of a batch to {Table} conflicted with another writer (attempt {Attempt}): {Error}")]
+    public static partial void KafkaCommitRetry(ILogger logger, string source, string table, int attempt, string error);
+
+    [LoggerMessage(EventId = 8135, Level = LogLevel.Warning, Message = "Kafka source {Source}: committing offsets to the consumer group failed ({Error}); bronze holds them, monitoring sees them with the next commit")]
+    public static partial void KafkaGroupCommitFailed(ILogger logger, string source, string error);
+
+    [LoggerMessage(EventId = 8136, Level = LogLevel.Warning, Message = "Kafka source {Source}: client error {Code}: {Reason}")]
+    public static partial void KafkaClientError(ILogger logger, string source, string code, string reason);
+
+    [LoggerMessage(EventId = 8137, Level = LogLevel.Debug, Message = "Kafka source {Source}: librdkafka {Facility}: {Message}")]
+    public static partial void KafkaClientLog(ILogger logger, string source, string facility, string message);
+
+    [LoggerMessage(EventId = 8138, Level = LogLevel.Warning, Message = "Kafka source {Source}: no partition was assigned to this consumer for {Waited}; the run ends with nothing read (more consumers than partitions, or no matching topic)")]
+    public static partial void KafkaNothingAssigned(ILogger logger, string source, TimeSpan waited);
 }

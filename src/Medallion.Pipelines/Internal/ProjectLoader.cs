@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
+using Medallion.Pipelines.Sources;
 using YamlDotNet.RepresentationModel;
 
 namespace Medallion.Pipelines.Internal;
@@ -18,7 +19,7 @@ internal sealed class ProjectLoader
     private static readonly string[] s_connectionKeys = [];
     private static readonly string[] s_sourceFileKeys = ["sources"];
     private static readonly string[] s_sourceKeys = ["name", "description", "format", "path", "target", "options"];
-    private static readonly string[] s_formats = ["csv", "jsonl", "parquet", "debezium"];
+    private static readonly string[] s_formats = ["csv", "jsonl", "parquet", "debezium", "xlsx", "xls"];
     private static readonly string[] s_modelFileKeys = ["models"];
 
     private readonly string _directory;
@@ -52,13 +53,15 @@ internal sealed class ProjectLoader
         var databaseSources = new List<DatabaseSourceDefinition>();
         var apiSources = new List<ApiSourceDefinition>();
         var endpointSources = new List<EndpointSourceDefinition>();
-        List<SourceDefinition> sources = await ReadSourcesAsync(connections, databaseSources, apiSources, endpointSources, cancellationToken).ConfigureAwait(false);
+        var kafkaSources = new List<KafkaSourceDefinition>();
+        List<SourceDefinition> sources = await ReadSourcesAsync(connections, databaseSources, apiSources, endpointSources, kafkaSources, cancellationToken).ConfigureAwait(false);
         List<ModelDefinition> models = await ReadModelsAsync(cancellationToken).ConfigureAwait(false);
         CheckDuplicates(
             sources.Select(s => (s.Target, s.Location))
                 .Concat(databaseSources.SelectMany(d => d.Tables.Select(t => (t.Target, t.Location))))
                 .Concat(apiSources.Select(a => (a.Target, a.Location)))
-                .Concat(endpointSources.Select(e => (e.Target, e.Location))),
+                .Concat(endpointSources.Select(e => (e.Target, e.Location)))
+                .Concat(kafkaSources.Select(k => (k.Target, k.Location))),
             models);
         var project = new MedallionProject(
             _directory,
@@ -73,6 +76,7 @@ internal sealed class ProjectLoader
             DatabaseSources = databaseSources,
             ApiSources = apiSources,
             EndpointSources = endpointSources,
+            KafkaSources = kafkaSources,
         };
         // Jobs name models, tables and sources, so they are read once everything else is.
         List<(YamlFile File, YamlNode Item)> jobItems = settings.List("jobs").Select(item => (file, item)).ToList();
@@ -110,7 +114,7 @@ internal sealed class ProjectLoader
         return connections;
     }
 
-    private async Task<List<SourceDefinition>> ReadSourcesAsync(Dictionary<string, ConnectionDefinition> connections, List<DatabaseSourceDefinition> databaseSources, List<ApiSourceDefinition> apiSources, List<EndpointSourceDefinition> endpointSources, CancellationToken cancellationToken)
+    private async Task<List<SourceDefinition>> ReadSourcesAsync(Dictionary<string, ConnectionDefinition> connections, List<DatabaseSourceDefinition> databaseSources, List<ApiSourceDefinition> apiSources, List<EndpointSourceDefinition> endpointSources, List<KafkaSourceDefinition> kafkaSources, CancellationToken cancellationToken)
     {
         var sources = new List<SourceDefinition>();
         foreach (string path in ListFiles("sources", "*.yml"))
@@ -124,7 +128,11 @@ internal sealed class ProjectLoader
             YamlMap map = file.Map(root, "a sources file", s_sourceFileKeys);
             foreach (YamlNode item in map.List("sources"))
             {
-                if (DatabaseSourceReader.IsDatabaseSource(item))
+                if (KafkaSourceReader.IsKafkaSource(item))
+                {
+                    kafkaSources.Add(KafkaSourceReader.Read(file, item, connections));
+                }
+                else if (DatabaseSourceReader.IsDatabaseSource(item))
                 {
                     databaseSources.Add(DatabaseSourceReader.Read(file, item, connections));
                 }
@@ -149,22 +157,37 @@ internal sealed class ProjectLoader
     private static SourceDefinition ReadSource(YamlFile file, YamlNode item)
     {
         YamlMap source = file.Map(item, "a source", s_sourceKeys);
-        string format = source.Choice("format", s_formats) ?? throw file.Error(item, $"this source has no 'format'. Expected 'format: csv', 'format: jsonl', 'format: parquet' or 'format: debezium'.");
+        string format = source.Choice("format", s_formats) ?? throw file.Error(item, $"this source has no 'format'. Expected 'format: csv', 'format: jsonl', 'format: parquet', 'format: debezium', 'format: xlsx' or 'format: xls'.");
         string glob = source.RequiredString("path", "this source", "data/orders/*.csv");
         (string name, TableName target) = SourceTarget.Read(file, source, item, "this source", "orders");
 
         var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        if (source.Map("options", "'options'", []) is { } optionMap)
+        // DuckDB checks its own readers' options; the spreadsheet reader is ours, so its options are checked here.
+        bool spreadsheet = format is "xlsx" or "xls";
+        if (source.Map("options", "'options'", spreadsheet ? SpreadsheetOptions.Keys : []) is { } optionMap)
         {
             foreach ((string key, _, YamlNode value) in optionMap.Entries)
             {
                 options[key] = file.Scalar(value, key);
             }
+
+            if (spreadsheet)
+            {
+                SpreadsheetOptions.Check(file, optionMap);
+            }
         }
 
         return new SourceDefinition(
             name,
-            format switch { "csv" => SourceFormat.Csv, "jsonl" => SourceFormat.JsonLines, "debezium" => SourceFormat.Debezium, _ => SourceFormat.Parquet },
+            format switch
+            {
+                "csv" => SourceFormat.Csv,
+                "jsonl" => SourceFormat.JsonLines,
+                "debezium" => SourceFormat.Debezium,
+                "xlsx" => SourceFormat.Xlsx,
+                "xls" => SourceFormat.Xls,
+                _ => SourceFormat.Parquet,
+            },
             glob,
             target,
             options,

@@ -17,7 +17,7 @@ using Medallion.Storage;
 namespace Medallion.Pipelines.Sources;
 
 /// <summary>
-/// Loads a file source (CSV, JSON lines, Parquet matching a glob) into its bronze Delta table.
+/// Loads a file source (CSV, JSON lines, Parquet, Debezium events, spreadsheets matching a glob) into its bronze Delta table.
 /// </summary>
 /// <remarks>
 /// Guarantees:
@@ -29,7 +29,8 @@ namespace Medallion.Pipelines.Sources;
 /// <item>Every row is kept: bronze has the file's columns plus <c>_source_file</c> (project-relative), <c>_ingested_at</c>
 /// and <c>_run_id</c>; text formats (CSV, JSON lines, Debezium) also <c>_source_line</c> (first line of the record) and,
 /// for rows that could not be parsed, <c>_raw_line</c> (the record's text) and <c>_parse_error</c>, with the typed
-/// columns null. Parquet, typed and without lines, has neither.</item>
+/// columns null. Parquet, typed and without lines, has neither. Spreadsheets have <c>_sheet</c> and <c>_source_row</c>
+/// (the sheet's row number) in place of the line, and the same two columns for rows that could not be read.</item>
 /// <item>Schemas are inferred by DuckDB's sniffers (reader options override) and evolve: new columns are added, a
 /// column whose values fit the table's type is cast to it, and a column the table has as text takes any type as text;
 /// any other change of type fails naming the file, column and both types.</item>
@@ -145,6 +146,7 @@ public static partial class FileSourceLoader
                 SourceFormat.Csv => await StageCsvAsync(context, files, cancellationToken).ConfigureAwait(false),
                 SourceFormat.JsonLines => await StageJsonLinesAsync(context, files, cancellationToken).ConfigureAwait(false),
                 SourceFormat.Debezium => await StageDebeziumAsync(context, files, cancellationToken).ConfigureAwait(false),
+                SourceFormat.Xlsx or SourceFormat.Xls => await StageSpreadsheetAsync(context, files, cancellationToken).ConfigureAwait(false),
                 _ => await StageParquetAsync(context, files, cancellationToken).ConfigureAwait(false),
             };
         }

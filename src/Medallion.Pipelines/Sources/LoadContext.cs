@@ -52,6 +52,11 @@ internal sealed class LoadContext(
         $"{sourceFileSql} AS {SystemColumns.SourceFile}, CAST({sourceLineSql} AS BIGINT) AS {SystemColumns.SourceLine}, {IngestedAtSql} AS {SystemColumns.IngestedAt}, "
         + $"{DuckDbConnection.QuoteLiteral(RunId)} AS {SystemColumns.RunId}, CAST({rawLineSql} AS VARCHAR) AS {SystemColumns.RawLine}, CAST({parseErrorSql} AS VARCHAR) AS {SystemColumns.ParseError}";
 
+    /// <summary>The bronze bookkeeping columns of a spreadsheet row: as for a text format, with the sheet and its row number in place of a line.</summary>
+    public string SheetMetaColumns(string sourceFileSql, string sheetSql, string rowSql, string rawLineSql, string parseErrorSql) =>
+        $"{sourceFileSql} AS _source_file, CAST({sheetSql} AS VARCHAR) AS _sheet, CAST({rowSql} AS BIGINT) AS _source_row, {IngestedAtSql} AS _ingested_at, "
+        + $"{DuckDbConnection.QuoteLiteral(RunId)} AS _run_id, CAST({rawLineSql} AS VARCHAR) AS _raw_line, CAST({parseErrorSql} AS VARCHAR) AS _parse_error";
+
     /// <summary>
     /// The bronze bookkeeping columns of a row of a typed format (Parquet): it has no lines and always parses, so only
     /// where and when it was loaded. Always-null columns would still cost every row of the write.

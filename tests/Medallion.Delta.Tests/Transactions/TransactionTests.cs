@@ -141,6 +141,65 @@ public sealed class TransactionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_commit_records_one_txn_action_per_application_id()
+    {
+        _table.WithCommits(1);
+        var tx = new Transaction(_table.Open(), await LatestAsync());
+        tx.SetApplicationTransaction("kafka:p0", 10);
+        tx.SetApplicationTransaction("kafka:p1", 4);
+        tx.SetApplicationTransaction("kafka:p0", 12);
+        tx.Add(NewFile("p=a/x.parquet"));
+
+        await tx.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+
+        Snapshot after = await LatestAsync();
+        Assert.Equal(12, after.TransactionVersions["kafka:p0"]);
+        Assert.Equal(4, after.TransactionVersions["kafka:p1"]);
+    }
+
+    [Fact]
+    public async Task A_concurrent_commit_that_advanced_only_some_of_the_application_ids_conflicts_naming_the_id()
+    {
+        _table.WithCommits(1);
+        Snapshot read = await LatestAsync();
+        var winner = new Transaction(_table.Open(), read);
+        winner.SetApplicationTransaction("kafka:p0", 7);
+        winner.Add(NewFile("p=a/x.parquet"));
+        var loser = new Transaction(_table.Open(), read);
+        loser.SetApplicationTransaction("kafka:p0", 9);
+        loser.SetApplicationTransaction("kafka:p1", 3);
+        loser.Add(NewFile("p=a/y.parquet"));
+        await winner.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => loser.CommitAsync("WRITE", s_none, s_none, CancellationToken.None));
+
+        Assert.Equal(ErrorCode.DeltaConcurrentModification, error.Code);
+        Assert.Contains("conflicts with version 1 (WRITE), committed concurrently: it recorded application transaction 'kafka:p0' at version 7, which this WRITE records at version 9.", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, (await LatestAsync()).Version);
+    }
+
+    [Fact]
+    public async Task A_commit_whose_application_ids_a_concurrent_commit_all_reached_does_nothing()
+    {
+        _table.WithCommits(1);
+        Snapshot read = await LatestAsync();
+        var winner = new Transaction(_table.Open(), read);
+        winner.SetApplicationTransaction("kafka:p0", 9);
+        winner.SetApplicationTransaction("kafka:p1", 5);
+        winner.Add(NewFile("p=a/x.parquet"));
+        var retry = new Transaction(_table.Open(), read);
+        retry.SetApplicationTransaction("kafka:p0", 9);
+        retry.SetApplicationTransaction("kafka:p1", 3);
+        retry.Add(NewFile("p=a/y.parquet"));
+        await winner.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+
+        CommitResult result = await retry.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+
+        Assert.False(result.Committed);
+        Assert.Equal(2, (await LatestAsync()).Files.Count);
+    }
+
+    [Fact]
     public async Task Concurrent_writers_of_the_same_metadata_domain_conflict_naming_it()
     {
         _table.WithCommits(1);

@@ -60,9 +60,12 @@ internal sealed class WriterProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
-    /// <summary>The WriterHost assembly, built beside this test project's output (the artifacts layout mirrors project names).</summary>
+    /// <summary>
+    /// The WriterHost assembly, built beside the output of the test project running (this file is shared by the test
+    /// projects that start writers; the artifacts layout mirrors project names).
+    /// </summary>
     private static string HostAssembly { get; } = Path.Combine(
-        AppContext.BaseDirectory.Replace("Medallion.Engine.Tests", "Medallion.Engine.WriterHost", StringComparison.Ordinal),
+        AppContext.BaseDirectory.Replace(typeof(WriterProcess).Assembly.GetName().Name!, "Medallion.Engine.WriterHost", StringComparison.Ordinal),
         "Medallion.Engine.WriterHost.dll");
 
     public static WriterProcess Start(params object[] args) =>

@@ -10,7 +10,7 @@ using Medallion.Storage;
 
 namespace Medallion.Pipelines.Tests.Sources;
 
-public sealed class FileSourceLoaderTests : IDisposable
+public sealed partial class FileSourceLoaderTests : IDisposable
 {
     private static readonly DateTimeOffset s_now = new(2026, 3, 1, 12, 30, 0, TimeSpan.Zero);
     private readonly TestProject _project = new("name: shop\nstorage: lake\n");

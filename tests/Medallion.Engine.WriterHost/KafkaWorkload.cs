@@ -1,0 +1,39 @@
+using System.Globalization;
+using Medallion.Engine;
+using Medallion.Ingestion.Kafka;
+
+namespace Medallion.Engine.WriterHost;
+
+/// <summary>
+/// A Kafka ingestion that streams until killed, in small batches so that a kill lands between, during and after
+/// commits; prints "committed &lt;version&gt; &lt;messages&gt;" after each commit.
+/// </summary>
+public static class KafkaWorkload
+{
+    public static Task RunAsync(DeltaWriter writer, string table, string target, string bootstrap, string topic, string group, TextWriter output)
+    {
+        var ingestion = new KafkaIngestion(writer, table, new KafkaSourceOptions
+        {
+            Name = "events",
+            Target = target,
+            BootstrapServers = bootstrap,
+            GroupId = group,
+            Topics = [topic],
+            MaxBatchMessages = 50,
+            MaxBatchDelay = TimeSpan.FromMilliseconds(100),
+            // As in the Kafka tests: the mock cluster's coordinator waits a session timeout after a member dies.
+            Settings = new Dictionary<string, string> { ["session.timeout.ms"] = "4000", ["heartbeat.interval.ms"] = "800" },
+        });
+        var progress = new Progress(output);
+        return ingestion.RunAsync(untilCaughtUp: false, progress);
+    }
+
+    private sealed class Progress(TextWriter output) : IProgress<KafkaCommit>
+    {
+        public void Report(KafkaCommit value)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"committed {value.Version} {value.Messages}"));
+            output.Flush();
+        }
+    }
+}

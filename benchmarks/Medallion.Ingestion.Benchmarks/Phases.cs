@@ -129,11 +129,12 @@ internal static class Phases
         using DuckDbDatabase database = DuckDbDatabase.Open();
         using DuckDbConnection connection = database.CreateConnection();
         long passes = 0, rows = 0;
-        await DatabaseSourceLoader.RunContinuousAsync(project, [source], [], connection, TimeSpan.FromSeconds(1), result =>
+        await foreach (DatabaseTableResult result in DatabaseSourceLoader.RunContinuousAsync(project, [source], [], connection, TimeSpan.FromSeconds(1), cancellationToken: stop.Token))
         {
             passes++;
             rows += result.Result.Rows;
-        }, cancellationToken: stop.Token);
+        }
+
         await stdin;
         Console.WriteLine($"{passes} passes, {rows:N0} rows");
     }

@@ -129,18 +129,12 @@ internal static class Phases
         using DuckDbDatabase database = DuckDbDatabase.Open();
         using DuckDbConnection connection = database.CreateConnection();
         long passes = 0, rows = 0;
-        try
+        await foreach (DatabaseTableResult result in DatabaseSourceLoader.RunContinuousAsync(project, [source], [], connection, TimeSpan.FromSeconds(1), cancellationToken: stop.Token))
         {
-            await foreach (DatabaseTableResult result in DatabaseSourceLoader.RunContinuousAsync(project, [source], [], connection, TimeSpan.FromSeconds(1), cancellationToken: stop.Token))
-            {
-                passes++;
-                rows += result.Result.Rows;
-            }
+            passes++;
+            rows += result.Result.Rows;
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            // Standard input closed: the measurement is over.
-        }
+
         await stdin;
         Console.WriteLine($"{passes} passes, {rows:N0} rows");
     }

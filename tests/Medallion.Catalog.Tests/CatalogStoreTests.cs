@@ -28,7 +28,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Opening_a_new_file_applies_every_migration_and_records_it_in_schema_version()
     {
-        Assert.Equal(5, await _store.GetSchemaVersionAsync());
+        Assert.Equal(6, await _store.GetSchemaVersionAsync());
         using var connection = new SqliteConnection($"Data Source={_store.Path}");
         connection.Open();
         using SqliteCommand command = connection.CreateCommand();
@@ -39,6 +39,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
         Assert.Contains("|3:source runs", applied, StringComparison.Ordinal);
         Assert.Contains("|4:the unique key", applied, StringComparison.Ordinal);
         Assert.Contains("|5:scheduled runs", applied, StringComparison.Ordinal);
+        Assert.Contains("|6:the server's users", applied, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -67,7 +68,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         _store = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path));
 
-        Assert.Equal(5, await _store.GetSchemaVersionAsync());
+        Assert.Equal(6, await _store.GetSchemaVersionAsync());
         Assert.NotNull(await _store.GetTableAsync(s_orders));
     }
 
@@ -86,7 +87,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         Assert.Equal(ErrorCode.CatalogSchemaTooNew, error.Code);
         Assert.Equal(
-            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (5).\nHelp: upgrade Medallion; do not downgrade a catalog.",
+            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (6).\nHelp: upgrade Medallion; do not downgrade a catalog.",
             error.Message);
     }
 

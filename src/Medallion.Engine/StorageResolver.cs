@@ -1,5 +1,7 @@
 using System;
 using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
 using Medallion.Delta;
 using Medallion.DuckDb;
 using Medallion.Engine.Delta;
@@ -113,6 +115,27 @@ public static class StorageResolver
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(connection);
         return new DeltaTable(store, new DuckDbParquetHandler(connection));
+    }
+
+    /// <summary>
+    /// True when a Delta log exists at <paramref name="location"/>: its <c>_delta_log</c> folder on disk, or at least
+    /// one object under <c>_delta_log/</c> in an object store.
+    /// </summary>
+    /// <exception cref="MedallionException">As <see cref="OpenStore"/>, or when the store cannot be listed.</exception>
+    public static async Task<bool> HasDeltaLogAsync(string location, CancellationToken cancellationToken = default)
+    {
+        IObjectStore store = OpenStore(location);
+        if (store is LocalObjectStore local)
+        {
+            return Directory.Exists(Path.Combine(local.Location, "_delta_log"));
+        }
+
+        await foreach (ObjectInfo unused in store.ListAsync("_delta_log/", null, cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>True when <paramref name="location"/> starts with a URI scheme (<c>s3://</c>, <c>file://</c>, ...) rather than being a path.</summary>

@@ -60,6 +60,9 @@ public sealed class S3ObjectStore : RemoteObjectStore, IDisposable
                 : new SessionAWSCredentials(options.AccessKeyId, options.SecretAccessKey, options.SessionToken), config);
     }
 
+    /// <inheritdoc />
+    public override bool SupportsConditionalPut => _options.ConditionalPut;
+
     /// <summary>Releases the HTTP client.</summary>
     public void Dispose() => _client.Dispose();
 
@@ -179,6 +182,11 @@ public sealed class S3ObjectStore : RemoteObjectStore, IDisposable
     public override async Task<bool> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
         string objectKey = ObjectKey(key);
+        if (!_options.ConditionalPut)
+        {
+            return await PutIfAbsentSingleWriterAsync(key, content, cancellationToken).ConfigureAwait(false);
+        }
+
         for (int attempt = 0; ; attempt++)
         {
             try
@@ -193,6 +201,10 @@ public sealed class S3ObjectStore : RemoteObjectStore, IDisposable
                 // The key exists. When the SDK retried a put whose first attempt did land, the object is ours: same bytes.
                 return await HoldsAsync(key, content, cancellationToken).ConfigureAwait(false);
             }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotImplemented)
+            {
+                throw NoConditionalWrites(key, "the service answered If-None-Match with 501 Not Implemented", e);
+            }
             catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Conflict && attempt < ConflictRetries)
             {
                 // ConditionalRequestConflict: another conditional write of the key is in flight; its outcome decides ours.
@@ -204,6 +216,27 @@ public sealed class S3ObjectStore : RemoteObjectStore, IDisposable
             }
         }
     }
+
+    /// <summary>A check-then-put, safe only because the user opted into a single writer; refused otherwise.</summary>
+    private async Task<bool> PutIfAbsentSingleWriterAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        if (!_options.SingleWriter)
+        {
+            throw NoConditionalWrites(key, "conditional writes are turned off for it (MEDALLION_S3_CONDITIONAL_PUT=false)", null);
+        }
+
+        if (await GetInfoAsync(key, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return false;
+        }
+
+        await PutAsync(key, content, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private MedallionException NoConditionalWrites(string key, string why, Exception? inner) =>
+        new(ErrorCode.StorageConditionalWritesUnsupported,
+            $"Cannot commit '{key}' to '{Location}' safely: {why}, so two writers could take the same version and one commit would be lost.\nHelp: use a store that supports If-None-Match on PutObject; or, if only one process ever writes to this table, set MEDALLION_S3_CONDITIONAL_PUT=false and MEDALLION_SINGLE_WRITER=true.", inner);
 
     private async Task<bool> HoldsAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {

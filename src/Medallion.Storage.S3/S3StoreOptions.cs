@@ -37,6 +37,18 @@ public sealed record S3StoreOptions
     /// <summary>A session token for temporary credentials, or null.</summary>
     public string? SessionToken { get; init; }
 
+    /// <summary>
+    /// Whether commits use <c>If-None-Match: *</c> (default). A service that does not implement it must turn this off,
+    /// and then commits are refused unless <see cref="SingleWriter"/> says only one writer ever commits.
+    /// </summary>
+    public bool ConditionalPut { get; init; } = true;
+
+    /// <summary>
+    /// The opt-in for a store without conditional writes: the user guarantees that only one process writes each table,
+    /// so a check-then-put commit cannot race.
+    /// </summary>
+    public bool SingleWriter { get; init; }
+
     /// <summary>Files larger than this are uploaded in parts (multipart upload), aborted when the upload fails.</summary>
     public long MultipartThresholdBytes { get; init; } = DefaultMultipartThresholdBytes;
 
@@ -86,8 +98,15 @@ public sealed record S3StoreOptions
             Prefix = prefix,
             Region = NonEmpty(environment("AWS_REGION")) ?? NonEmpty(environment("AWS_DEFAULT_REGION")),
             Endpoint = endpoint,
+            ConditionalPut = !IsFalse(environment("MEDALLION_S3_CONDITIONAL_PUT")),
+            // AWS_S3_ALLOW_UNSAFE_RENAME is delta-rs's name for the same opt-in.
+            SingleWriter = IsTrue(environment("MEDALLION_SINGLE_WRITER")) || IsTrue(environment("AWS_S3_ALLOW_UNSAFE_RENAME")),
         };
     }
+
+    private static bool IsTrue(string? value) => value?.Trim().ToLowerInvariant() is "true" or "1" or "yes";
+
+    private static bool IsFalse(string? value) => value?.Trim().ToLowerInvariant() is "false" or "0" or "no" or "disabled";
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -149,4 +149,36 @@ public sealed class S3ObjectStoreTests : ObjectStoreContractTests, IDisposable
         Assert.Equal(ErrorCode.StorageConfigurationInvalid, e.Code);
         Assert.Equal("The S3 endpoint 'minio:9000' (from AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL) is not an http:// or https:// URL.\nHelp: set it to the service's address, e.g. http://127.0.0.1:9000.", e.Message);
     }
+
+    [Fact]
+    public async Task Without_conditional_writes_a_commit_is_refused_and_nothing_is_written()
+    {
+        using var store = Moto.NewStore(_cache.Path, o => o with { ConditionalPut = false });
+
+        var e = await Assert.ThrowsAsync<MedallionException>(() => store.PutIfAbsentAsync("_delta_log/00000000000000000000.json", Bytes("{}")));
+
+        Assert.Equal(ErrorCode.StorageConditionalWritesUnsupported, e.Code);
+        Assert.Equal($"Cannot commit '_delta_log/00000000000000000000.json' to '{store.Location}' safely: conditional writes are turned off for it (MEDALLION_S3_CONDITIONAL_PUT=false), so two writers could take the same version and one commit would be lost.\nHelp: use a store that supports If-None-Match on PutObject; or, if only one process ever writes to this table, set MEDALLION_S3_CONDITIONAL_PUT=false and MEDALLION_SINGLE_WRITER=true.", e.Message);
+        Assert.Null(await store.GetInfoAsync("_delta_log/00000000000000000000.json"));
+        Assert.False(store.SupportsConditionalPut);
+    }
+
+    [Fact]
+    public async Task Without_conditional_writes_a_single_writer_commits_and_does_not_overwrite_a_version()
+    {
+        using var store = Moto.NewStore(_cache.Path, o => o with { ConditionalPut = false, SingleWriter = true });
+
+        Assert.True(await store.PutIfAbsentAsync("_delta_log/00000000000000000000.json", Bytes("first")));
+        Assert.False(await store.PutIfAbsentAsync("_delta_log/00000000000000000000.json", Bytes("second")));
+        Assert.Equal("first", Encoding.UTF8.GetString(await store.ReadAllAsync("_delta_log/00000000000000000000.json")));
+    }
+
+    [Fact]
+    public void The_single_writer_opt_in_reads_medallion_s_variable_and_delta_rs_s()
+    {
+        Assert.True(S3StoreOptions.FromUri("s3://b/t", n => n == "MEDALLION_SINGLE_WRITER" ? "true" : null).SingleWriter);
+        Assert.True(S3StoreOptions.FromUri("s3://b/t", n => n == "AWS_S3_ALLOW_UNSAFE_RENAME" ? "true" : null).SingleWriter);
+        Assert.False(S3StoreOptions.FromUri("s3://b/t", n => n == "MEDALLION_S3_CONDITIONAL_PUT" ? "false" : null).ConditionalPut);
+        Assert.Equal((true, false), (S3StoreOptions.FromUri("s3://b/t", _ => null).ConditionalPut, S3StoreOptions.FromUri("s3://b/t", _ => null).SingleWriter));
+    }
 }

@@ -371,7 +371,7 @@ internal static class DeltaCommands
         public static TableSession Open(string path)
         {
             IObjectStore store = StorageResolver.OpenStore(path);
-            if (!Directory.Exists(store.Location))
+            if (store is LocalObjectStore && !Directory.Exists(store.Location))
             {
                 throw new MedallionException(ErrorCode.DeltaTableNotFound,
                     $"No Delta table at '{store.Location}': the directory does not exist.\nHelp: check the path; a Delta table is a directory with a '_delta_log' folder.");

@@ -8,6 +8,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Engine.Sessions;
 using Medallion.PgWire;
 using Medallion.Pipelines;
@@ -99,12 +100,6 @@ internal static class ServeCommand
         }
 
         string? storage = loaded?.Resolve(loaded.Storage);
-        if (storage is not null && storage.Contains("://", StringComparison.Ordinal))
-        {
-            throw new MedallionException(ErrorCode.PgWireStartFailed,
-                $"The project's storage is {storage}; medallion serve reads local storage only for now. Help: point storage at a local folder in {MedallionProject.FileName}.");
-        }
-
         await using CatalogStore? catalog = loaded is null || settings.Users is not null ? null : await CatalogStore.OpenAsync(loaded.Resolve(loaded.Catalog), cancellationToken: cancellationToken);
         IPgUserStore? userStore = settings.Users is not null ? await PgUserStore.LoadAsync(settings.Users.FullName, cancellationToken)
             : catalog is not null ? new CatalogUserStore(catalog)
@@ -122,7 +117,9 @@ internal static class ServeCommand
         }
 
         using X509Certificate2? certificate = settings.Certificate is null ? null : X509Certificate2.CreateFromPemFile(settings.Certificate.FullName, settings.Key!.FullName);
-        using DuckDbDatabase db = LakehouseSessionFactory.OpenServingDatabase(settings.Database?.FullName, storage is null ? [] : [storage], settings.MemoryLimit);
+        using DuckDbDatabase db = LakehouseSessionFactory.OpenServingDatabase(settings.Database?.FullName,
+            // Tables on an object store are read from their copies in the local object cache.
+            storage is null ? [] : [StorageResolver.IsUri(storage) ? StorageResolver.Cache.Directory : storage], settings.MemoryLimit);
         ITableLocator tables = storage is null ? NoTables.Instance : new DirectoryTableLocator(storage);
         if (catalog is not null)
         {

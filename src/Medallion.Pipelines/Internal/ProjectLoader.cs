@@ -5,6 +5,8 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
+using Medallion.Engine;
+using Medallion.Storage;
 using YamlDotNet.RepresentationModel;
 
 namespace Medallion.Pipelines.Internal;
@@ -14,7 +16,8 @@ internal sealed class ProjectLoader
 {
     public const string ProjectFileName = "medallion.yml";
 
-    private static readonly string[] s_projectKeys = ["name", "description", "storage", "catalog", "connections"];
+    private static readonly string[] s_projectKeys = ["name", "description", "storage", "catalog", "connections", "cache"];
+    private static readonly string[] s_cacheKeys = ["path", "max_size"];
     private static readonly string[] s_connectionKeys = [];
     private static readonly string[] s_sourceFileKeys = ["sources"];
     private static readonly string[] s_sourceKeys = ["name", "description", "format", "path", "target", "options"];
@@ -73,7 +76,33 @@ internal sealed class ProjectLoader
             DatabaseSources = databaseSources,
             ApiSources = apiSources,
             EndpointSources = endpointSources,
+            Cache = ReadCache(settings),
         };
+    }
+
+    /// <summary>The <c>cache: {path, max_size}</c> setting: where remote tables' data files are cached, relative to the project unless absolute; null when absent.</summary>
+    private ObjectCache? ReadCache(YamlMap settings)
+    {
+        if (settings.Map("cache", "'cache'", s_cacheKeys) is not { } cache)
+        {
+            return null;
+        }
+
+        string path = cache.String("path") is { } p ? Path.GetFullPath(Path.Combine(_directory, p)) : ObjectCache.DefaultDirectory;
+        long maxSize = ObjectCache.DefaultMaxSizeBytes;
+        if (cache.Value("max_size") is { } sizeNode)
+        {
+            try
+            {
+                maxSize = StorageResolver.ParseSize(settings.File.Scalar(sizeNode, "max_size"), "cache.max_size");
+            }
+            catch (MedallionException e)
+            {
+                throw settings.File.Error(sizeNode, e.Message[..e.Message.IndexOf('\n', StringComparison.Ordinal)] + " Expected a size such as 20GB or 512MB.");
+            }
+        }
+
+        return new ObjectCache(path, maxSize);
     }
 
     private static Dictionary<string, ConnectionDefinition> ReadConnections(YamlMap settings)

@@ -83,7 +83,8 @@ public interface IObjectStore
     /// Makes <see cref="GetLocalPath"/> of each key hold that object, downloading what the local cache lacks (a
     /// local store has nothing to do). Meant for immutable objects (Delta data files): a cached file is not revalidated.
     /// </summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageObjectNotFound"/> when an object does not exist.</exception>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageObjectNotFound"/> when a remote object does not exist
+    /// (a local store leaves a missing file to the reader that opens it).</exception>
     Task FetchToLocalAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default);
 
     /// <summary>

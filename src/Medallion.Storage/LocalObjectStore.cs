@@ -49,19 +49,14 @@ public sealed class LocalObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
-    /// <remarks>The local files are the objects: nothing to fetch, only their existence to check, as a remote store would.</remarks>
+    /// <remarks>
+    /// The local files are the objects: nothing to fetch, and not even a stat per file, so a local scan costs what it
+    /// did before remote stores existed; a missing file is reported by the reader that opens it.
+    /// </remarks>
     public Task FetchToLocalAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
         cancellationToken.ThrowIfCancellationRequested();
-        foreach (string key in keys)
-        {
-            if (!File.Exists(GetLocalPath(key)))
-            {
-                throw NotFound(key, null);
-            }
-        }
-
         return Task.CompletedTask;
     }
 

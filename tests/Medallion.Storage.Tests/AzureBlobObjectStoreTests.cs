@@ -7,7 +7,7 @@ using Medallion.Storage.Azure;
 namespace Medallion.Storage.Tests;
 
 /// <summary>The store contract on Azurite (started by build/test-setup/azurite.sh), and what only the Azure store does.</summary>
-public sealed class AzureBlobObjectStoreTests : ObjectStoreContractTests, IDisposable
+public sealed class AzureBlobObjectStoreTests : RemoteObjectStoreContractTests, IDisposable
 {
     private readonly TempDirectory _cache = new();
     private readonly AzureBlobObjectStore _store;

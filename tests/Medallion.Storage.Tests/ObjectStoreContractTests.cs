@@ -173,15 +173,6 @@ public abstract class ObjectStoreContractTests
     }
 
     [Fact]
-    public async Task Fetching_a_missing_object_fails_with_not_found()
-    {
-        var e = await Assert.ThrowsAsync<MedallionException>(() => Store.FetchToLocalAsync(["data/missing.parquet"]));
-
-        Assert.Equal(ErrorCode.StorageObjectNotFound, e.Code);
-        Assert.Equal($"Object 'data/missing.parquet' does not exist in '{Store.Location}'.", e.Message);
-    }
-
-    [Fact]
     public async Task List_with_a_cancelled_token_throws_instead_of_ending_early()
     {
         await Store.PutAsync("a", Bytes("x"));

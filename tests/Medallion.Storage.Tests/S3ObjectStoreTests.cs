@@ -10,7 +10,7 @@ using Medallion.Storage.S3;
 namespace Medallion.Storage.Tests;
 
 /// <summary>The store contract on moto_server (started by build/test-setup/moto.sh), and what only the S3 store does.</summary>
-public sealed class S3ObjectStoreTests : ObjectStoreContractTests, IDisposable
+public sealed class S3ObjectStoreTests : RemoteObjectStoreContractTests, IDisposable
 {
     private readonly TempDirectory _cache = new();
     private readonly S3ObjectStore _store;
@@ -54,30 +54,6 @@ public sealed class S3ObjectStoreTests : ObjectStoreContractTests, IDisposable
         using AmazonS3Client client = Moto.Client();
         ListMultipartUploadsResponse pending = await client.ListMultipartUploadsAsync(Moto.Bucket);
         Assert.DoesNotContain(pending.MultipartUploads ?? [], u => u.Key.StartsWith(store.Location["s3://medallion-tests/".Length..], StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public async Task A_cached_data_file_is_read_from_the_cache_without_asking_the_store_again()
-    {
-        await _store.PutAsync("data/a.parquet", Bytes("first"));
-        await _store.FetchToLocalAsync(["data/a.parquet"]);
-        await _store.DeleteAsync("data/a.parquet");
-
-        await _store.FetchToLocalAsync(["data/a.parquet"]);
-
-        Assert.Equal("first", await File.ReadAllTextAsync(_store.GetLocalPath("data/a.parquet")));
-    }
-
-    [Fact]
-    public async Task A_cached_log_file_whose_size_changed_in_the_store_is_fetched_again()
-    {
-        await _store.PutAsync("_delta_log/00000000000000000010.checkpoint.parquet", Bytes("old"));
-        await _store.FetchToLocalAsync(["_delta_log/00000000000000000010.checkpoint.parquet"]);
-        await _store.PutAsync("_delta_log/00000000000000000010.checkpoint.parquet", Bytes("rewritten"));
-
-        await _store.FetchToLocalAsync(["_delta_log/00000000000000000010.checkpoint.parquet"]);
-
-        Assert.Equal("rewritten", await File.ReadAllTextAsync(_store.GetLocalPath("_delta_log/00000000000000000010.checkpoint.parquet")));
     }
 
     [Fact]

@@ -101,6 +101,14 @@ public enum ErrorCode
     StorageInvalidKey = 5004,
     /// <summary>A table location is a URI whose scheme no object store supports yet (e.g. <c>s3://</c> before the S3 store exists).</summary>
     StorageUnsupportedLocation = 5005,
+    /// <summary>An object store refused the credentials, or found none (wrong key, expired token, no permission).</summary>
+    StorageAccessDenied = 5006,
+    /// <summary>The bucket or container a table location names does not exist.</summary>
+    StorageContainerNotFound = 5007,
+    /// <summary>The store cannot write conditionally (put-if-absent), so concurrent commits could overwrite each other; committing needs the single-writer opt-in.</summary>
+    StorageConditionalWritesUnsupported = 5008,
+    /// <summary>The settings of an object store (endpoint, region, account, credentials, cache) are missing or invalid.</summary>
+    StorageConfigurationInvalid = 5009,
     /// <summary>A project file (<c>medallion.yml</c>, a source or a model config) is not valid YAML or has the wrong shape.</summary>
     ProjectFileInvalid = 6001,
     /// <summary>No <c>medallion.yml</c> was found where a project was expected.</summary>

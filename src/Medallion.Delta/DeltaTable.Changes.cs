@@ -68,6 +68,7 @@ public sealed partial class DeltaTable
             await AddDataFileChangesAsync(context, actions, files, cancellationToken).ConfigureAwait(false);
         }
 
+        await FetchToLocalAsync(files.Select(f => f.Path), cancellationToken).ConfigureAwait(false);
         return new ChangeFeedPlan(startVersion, end, files, DescribeColumns(snapshot));
     }
 

@@ -149,7 +149,7 @@ public sealed class DeltaStagedWrite
                     : "NULL";
                 return $"CAST({value} AS {type}) AS {DuckDbTypes.Quote(f.Name)}";
             }));
-            string files = string.Join(", ", group.Select(a => DuckDbTypes.Literal(Path.Combine(_table.Location, Uri.UnescapeDataString(a.Path)))));
+            string files = string.Join(", ", group.Select(a => DuckDbTypes.Literal(_table.Store.GetLocalPath(Uri.UnescapeDataString(a.Path)))));
             branches.Add($"SELECT {columns} FROM read_parquet([{files}], union_by_name = true) AS d");
         }
 
@@ -171,13 +171,16 @@ public sealed class DeltaStagedWrite
         _committed = true;
         foreach (AddFile a in _written)
         {
-            File.Delete(Path.Combine(_table.Location, Uri.UnescapeDataString(a.Path)));
+            string key = Uri.UnescapeDataString(a.Path);
+            File.Delete(_table.Store.GetLocalPath(key));
+            // A remote store got the file when it was written; removing the object is a quick request. A local store's delete finds nothing left.
+            _table.Store.DeleteAsync(key).GetAwaiter().GetResult();
         }
 
         _written.Clear();
         if (_snapshot is null)
         {
-            RemoveEmptyFolders(_table.Location);
+            RemoveEmptyFolders(_table.Store.LocalRoot);
         }
     }
 

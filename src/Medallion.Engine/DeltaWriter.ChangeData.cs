@@ -47,7 +47,7 @@ public sealed partial class DeltaWriter
         }
 
         string sql = $"SELECT {string.Join(", ", select)} FROM ({string.Join(" UNION ALL ", rowQueries)}) AS changes";
-        List<AddFile> files = await DataFileWriter.WriteAsync(Connection, table.Location, sql, new StructType(physical), partitionColumns, ChangeDataDirectory, cancellationToken).ConfigureAwait(false);
+        List<AddFile> files = await DataFileWriter.WriteAsync(Connection, table.Store, sql, new StructType(physical), partitionColumns, ChangeDataDirectory, cancellationToken).ConfigureAwait(false);
         foreach (AddFile f in files)
         {
             tx.Add(new AddCdcFile(f.Path, f.PartitionValues, f.Size, false));

@@ -202,7 +202,7 @@ public sealed partial class DeltaWriter
 
         try
         {
-            return await DataFileWriter.WriteAsync(Connection, table.Location, projectedSql, new StructType(physicalTop), partitionColumns, string.Empty, cancellationToken, withFieldIds: mode == ColumnMappingMode.Id).ConfigureAwait(false);
+            return await DataFileWriter.WriteAsync(Connection, table.Store, projectedSql, new StructType(physicalTop), partitionColumns, string.Empty, cancellationToken, withFieldIds: mode == ColumnMappingMode.Id).ConfigureAwait(false);
         }
         catch (MedallionException e) when (e.Code != ErrorCode.DeltaConstraintViolation)
         {

@@ -1,9 +1,13 @@
 using System;
 using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
 using Medallion.Delta;
 using Medallion.DuckDb;
 using Medallion.Engine.Delta;
 using Medallion.Storage;
+using Medallion.Storage.Azure;
+using Medallion.Storage.S3;
 
 namespace Medallion.Engine;
 
@@ -14,17 +18,79 @@ namespace Medallion.Engine;
 /// </summary>
 /// <remarks>
 /// A location with a <c>scheme://</c> prefix is never taken as a local path: <c>file://</c> URIs map to the local
-/// path they name, and every other scheme is refused with <see cref="ErrorCode.StorageUnsupportedLocation"/> until
-/// a store for it exists, so <c>s3://bucket/table</c> can never end up in a local folder named <c>s3:</c>.
+/// path they name; <c>s3://</c> (and <c>s3a://</c>) open an S3 store, <c>az://</c>, <c>azure://</c>, <c>abfs://</c>
+/// and <c>abfss://</c> an Azure Blob store, each configured from the standard environment variables; every other
+/// scheme is refused with <see cref="ErrorCode.StorageUnsupportedLocation"/>, so a URI can never end up in a local
+/// folder named after its scheme. Remote stores are read and written by DuckDB through <see cref="Cache"/>.
 /// </remarks>
 public static class StorageResolver
 {
+    private static ObjectCache? s_cache;
+
+    /// <summary>
+    /// The local cache remote stores read data files through and write them to before uploading: by default
+    /// <see cref="ObjectCache.DefaultDirectory"/> bounded to <see cref="ObjectCache.DefaultMaxSizeBytes"/>, or what
+    /// <c>MEDALLION_CACHE_DIR</c> and <c>MEDALLION_CACHE_MAX_SIZE</c> say. One per process, as the cache is one per
+    /// machine; a project's <c>cache:</c> setting replaces it before the project opens any table.
+    /// </summary>
+    public static ObjectCache Cache
+    {
+        get => s_cache ??= DefaultCache();
+        set => s_cache = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
     /// <summary>Opens the store rooted at <paramref name="location"/>: a local path (relative to the current directory unless absolute) or a URI.</summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageUnsupportedLocation"/> when the location is a URI no store supports yet.</exception>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageUnsupportedLocation"/> when the location is a URI no store supports;
+    /// <see cref="ErrorCode.StorageConfigurationInvalid"/> when the settings of its store are missing or invalid.</exception>
     public static IObjectStore OpenStore(string location)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(location);
-        return new LocalObjectStore(LocalPath(location));
+        int schemeLength = SchemeLength(location);
+        string scheme = location[..schemeLength].ToLowerInvariant();
+        return scheme switch
+        {
+            "s3" or "s3a" => new S3ObjectStore(S3StoreOptions.FromUri(location), Cache),
+            "az" or "azure" or "abfs" or "abfss" => new AzureBlobObjectStore(AzureBlobStoreOptions.FromUri(location), Cache),
+            _ => new LocalObjectStore(LocalPath(location)),
+        };
+    }
+
+    /// <summary>
+    /// Parses a cache size such as <c>20GB</c>, <c>512MB</c>, <c>1.5TB</c> or a number of bytes (units are powers of 1024).
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageConfigurationInvalid"/> when the text is not a positive size.</exception>
+    public static long ParseSize(string text, string where)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string t = text.Trim().ToUpperInvariant();
+        (string Suffix, long Factor)[] units = [("TB", 1L << 40), ("GB", 1L << 30), ("MB", 1L << 20), ("KB", 1L << 10), ("T", 1L << 40), ("G", 1L << 30), ("M", 1L << 20), ("K", 1L << 10), ("B", 1)];
+        long factor = 1;
+        foreach ((string suffix, long f) in units)
+        {
+            if (t.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                t = t[..^suffix.Length].TrimEnd();
+                factor = f;
+                break;
+            }
+        }
+
+        if (!double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double number) || number <= 0 || number * factor > long.MaxValue)
+        {
+            throw new MedallionException(ErrorCode.StorageConfigurationInvalid,
+                $"{where}: '{text}' is not a size.\nHelp: write a positive number of bytes or a number with KB, MB, GB or TB, e.g. 20GB.");
+        }
+
+        return (long)(number * factor);
+    }
+
+    private static ObjectCache DefaultCache()
+    {
+        string? directory = Environment.GetEnvironmentVariable("MEDALLION_CACHE_DIR");
+        string? size = Environment.GetEnvironmentVariable("MEDALLION_CACHE_MAX_SIZE");
+        return new ObjectCache(
+            string.IsNullOrWhiteSpace(directory) ? ObjectCache.DefaultDirectory : directory,
+            string.IsNullOrWhiteSpace(size) ? ObjectCache.DefaultMaxSizeBytes : ParseSize(size, "MEDALLION_CACHE_MAX_SIZE"));
     }
 
     /// <summary>Opens the Delta table at <paramref name="location"/>, reading its Parquet checkpoints with DuckDB on <paramref name="connection"/> (open, owned by the caller).</summary>
@@ -49,6 +115,27 @@ public static class StorageResolver
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(connection);
         return new DeltaTable(store, new DuckDbParquetHandler(connection));
+    }
+
+    /// <summary>
+    /// True when a Delta log exists at <paramref name="location"/>: its <c>_delta_log</c> folder on disk, or at least
+    /// one object under <c>_delta_log/</c> in an object store.
+    /// </summary>
+    /// <exception cref="MedallionException">As <see cref="OpenStore"/>, or when the store cannot be listed.</exception>
+    public static async Task<bool> HasDeltaLogAsync(string location, CancellationToken cancellationToken = default)
+    {
+        IObjectStore store = OpenStore(location);
+        if (store is LocalObjectStore local)
+        {
+            return Directory.Exists(Path.Combine(local.Location, "_delta_log"));
+        }
+
+        await foreach (ObjectInfo unused in store.ListAsync("_delta_log/", null, cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>True when <paramref name="location"/> starts with a URI scheme (<c>s3://</c>, <c>file://</c>, ...) rather than being a path.</summary>
@@ -76,7 +163,7 @@ public static class StorageResolver
         }
 
         throw new MedallionException(ErrorCode.StorageUnsupportedLocation,
-            $"The table location '{location}' uses the scheme '{scheme}://', which is not supported yet: tables can only be stored on the local file system for now.\nHelp: give a local path (or a file:/// URI).");
+            $"The table location '{location}' uses the scheme '{scheme}://', which no store supports.\nHelp: give a local path (or a file:/// URI), an s3:// URI, or an az:// or abfss:// URI.");
     }
 
     /// <summary>The length of the URI scheme before <c>://</c> (RFC 3986: a letter, then letters, digits, <c>+</c>, <c>-</c>, <c>.</c>), or 0 when there is none.</summary>

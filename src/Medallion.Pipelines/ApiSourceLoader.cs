@@ -33,12 +33,6 @@ public static class ApiSourceLoader
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(connection);
         string location = ProjectCatalog.TableLocation(project, source.Target);
-        if (location.Contains("://", StringComparison.Ordinal))
-        {
-            throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                $"Source '{source.Name}': the project's storage is not a local folder, but HTTP API sources land in local storage only for now.\nHelp: point 'storage' in {MedallionProject.FileName} at a local folder.");
-        }
-
         HttpApiSourceOptions options = environment is null ? source.Options : source.Options with { Environment = environment };
         using var api = new HttpApiSource(options, loggerFactory);
         var writer = new DeltaWriter(connection);

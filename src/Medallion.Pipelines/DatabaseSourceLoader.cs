@@ -221,12 +221,6 @@ public static class DatabaseSourceLoader
         ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
     {
         string location = ProjectCatalog.TableLocation(project, table.Target);
-        if (location.Contains("://", StringComparison.Ordinal))
-        {
-            throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                $"Source '{source.Name}': the project's storage is {location[..location.IndexOf("://", StringComparison.Ordinal)]}://, but database sources land in local storage only for now.\nHelp: point 'storage' in {MedallionProject.FileName} at a local folder.");
-        }
-
         connector ??= CreateSource(source, table, null, loggerFactory);
         var sink = new BronzeSink(writer, location, source.Name, loggerFactory ?? NullLoggerFactory.Instance);
         IngestionResult result = await IngestionRunner.RunAsync(connector, sink, writer.Connection, cancellationToken).ConfigureAwait(false);

@@ -5,6 +5,8 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
+using Medallion.Engine;
+using Medallion.Storage;
 using Medallion.Pipelines.Internal;
 
 namespace Medallion.Pipelines;
@@ -52,6 +54,9 @@ public sealed class MedallionProject
     /// <summary>Where tables live: a path (relative to the project unless absolute) or an object-store URI such as <c>s3://bucket/prefix</c>. Default <c>warehouse</c>.</summary>
     public string Storage { get; }
 
+    /// <summary>The <c>cache</c> setting: the local cache for tables on object stores, or null for the default (see <see cref="StorageResolver.Cache"/>).</summary>
+    public ObjectCache? Cache { get; internal init; }
+
     /// <summary>The catalog: a SQLite file path (relative to the project unless absolute) or a <c>postgres://</c> URI. Default <c>.medallion/catalog.db</c>.</summary>
     public string Catalog { get; }
 
@@ -83,7 +88,7 @@ public sealed class MedallionProject
     public string Resolve(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return path.Contains("://", StringComparison.Ordinal) ? path : Path.GetFullPath(Path.Combine(Directory, path));
+        return StorageResolver.IsUri(path) ? path : Path.GetFullPath(Path.Combine(Directory, path));
     }
 
     /// <summary>The tables defined by the project: the targets of file, database, API and endpoint sources, and models.</summary>
@@ -133,9 +138,16 @@ public sealed class MedallionProject
     /// <see cref="ErrorCode.ProjectNotFound"/>, <see cref="ErrorCode.ProjectEnvironmentVariableMissing"/>,
     /// <see cref="ErrorCode.ModelDuplicate"/>, <see cref="ErrorCode.ModelConfigInvalid"/>, <see cref="ErrorCode.QualityRuleInvalid"/>.
     /// </exception>
-    public static Task<MedallionProject> LoadAsync(string directory, Func<string, string?>? environment = null, CancellationToken cancellationToken = default)
+    /// <remarks>A <c>cache</c> setting becomes the process's <see cref="StorageResolver.Cache"/>, so every table the project opens on an object store goes through it.</remarks>
+    public static async Task<MedallionProject> LoadAsync(string directory, Func<string, string?>? environment = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        return new ProjectLoader(directory, environment ?? Environment.GetEnvironmentVariable).LoadAsync(cancellationToken);
+        MedallionProject project = await new ProjectLoader(directory, environment ?? Environment.GetEnvironmentVariable).LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (project.Cache is { } cache)
+        {
+            StorageResolver.Cache = cache;
+        }
+
+        return project;
     }
 }

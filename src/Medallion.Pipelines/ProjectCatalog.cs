@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
+using Medallion.Engine;
 
 namespace Medallion.Pipelines;
 
@@ -17,7 +18,7 @@ public static class ProjectCatalog
     {
         ArgumentNullException.ThrowIfNull(project);
         string storage = project.Resolve(project.Storage);
-        return storage.Contains("://", StringComparison.Ordinal)
+        return StorageResolver.IsUri(storage)
             ? $"{storage.TrimEnd('/')}/{table.Namespace.ToLowerInvariant()}/{table.Name.ToLowerInvariant()}"
             : System.IO.Path.Combine(storage, table.Namespace.ToLowerInvariant(), table.Name.ToLowerInvariant());
     }

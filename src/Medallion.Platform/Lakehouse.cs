@@ -63,12 +63,6 @@ public sealed class Lakehouse : IAsyncDisposable
     {
         MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
         string storage = project.Resolve(project.Storage);
-        if (storage.Contains("://", StringComparison.Ordinal))
-        {
-            throw new MedallionException(ErrorCode.CatalogOpenFailed,
-                $"The project's storage is {storage}; the catalog commands read local storage only for now.\nHelp: point storage at a local folder in {MedallionProject.FileName}.");
-        }
-
         CatalogStore? catalog = await OpenCatalogAsync(project, cancellationToken).ConfigureAwait(false);
         var tables = new Dictionary<TableName, Entry>();
         foreach (SourceDefinition source in project.Sources)
@@ -341,7 +335,7 @@ public sealed class Lakehouse : IAsyncDisposable
     private static async Task<CatalogStore?> OpenCatalogAsync(MedallionProject project, CancellationToken cancellationToken)
     {
         string path = project.Resolve(project.Catalog);
-        if (path.Contains("://", StringComparison.Ordinal))
+        if (StorageResolver.IsUri(path))
         {
             throw new MedallionException(ErrorCode.CatalogOpenFailed,
                 $"The project's catalog is {path}; only a SQLite catalog file is supported for now.\nHelp: set 'catalog: .medallion/catalog.db' in {MedallionProject.FileName}.");

@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Engine.Sessions;
 using Medallion.Pipelines;
 using Medallion.Pipelines.Quality;
@@ -39,10 +40,10 @@ public static class QualityCheck
 
         string storage = project.Resolve(project.Storage);
         string catalogPath = project.Resolve(project.Catalog);
-        if (storage.Contains("://", StringComparison.Ordinal) || catalogPath.Contains("://", StringComparison.Ordinal))
+        if (StorageResolver.IsUri(catalogPath))
         {
             throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                $"The project's storage is {storage} and its catalog {catalogPath}; medallion test works with local storage and a SQLite catalog only for now. Help: point storage and catalog at local paths in {MedallionProject.FileName}.");
+                $"The project's catalog is {catalogPath}; medallion test works with a SQLite catalog only for now. Help: point catalog at a local path in {MedallionProject.FileName}.");
         }
 
         var locator = new DirectoryTableLocator(storage);

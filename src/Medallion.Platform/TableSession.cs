@@ -41,7 +41,7 @@ public sealed class TableSession : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(location);
         IObjectStore store = StorageResolver.OpenStore(location);
-        if (!Directory.Exists(store.Location))
+        if (store is LocalObjectStore && !Directory.Exists(store.Location))
         {
             throw new MedallionException(ErrorCode.DeltaTableNotFound,
                 $"No Delta table at '{store.Location}': the directory does not exist.\nHelp: check the path; a Delta table is a directory with a '_delta_log' folder.");

@@ -79,17 +79,11 @@ public sealed class SqlEndpoint : IAsyncDisposable
     /// <param name="project">The project whose lakehouse is served, or null to serve <see cref="SqlEndpointOptions.DatabaseFile"/>.</param>
     /// <param name="options">How to listen and whom to let in.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.PgWireStartFailed"/> when the project's storage is not a local
-    /// folder or the port cannot be bound.</exception>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.PgWireStartFailed"/> when the port cannot be bound.</exception>
     public static async Task<SqlEndpoint> StartAsync(MedallionProject? project, SqlEndpointOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         string? storage = project?.Resolve(project.Storage);
-        if (storage is not null && StorageResolver.IsUri(storage))
-        {
-            throw new MedallionException(ErrorCode.PgWireStartFailed,
-                $"The project's storage is {storage}; the SQL endpoint reads local storage only for now. Help: point storage at a local folder in {MedallionProject.FileName}.");
-        }
 
         CatalogStore? catalog = project is null || options.UsersFile is not null ? null : await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
         DuckDbDatabase? database = null;
@@ -98,7 +92,9 @@ public sealed class SqlEndpoint : IAsyncDisposable
             IPgUserStore? users = options.UsersFile is not null ? await PgUserStore.LoadAsync(options.UsersFile, cancellationToken).ConfigureAwait(false)
                 : catalog is not null ? new CatalogUserStore(catalog)
                 : null;
-            database = LakehouseSessionFactory.OpenServingDatabase(options.DatabaseFile, storage is null ? [] : [storage], options.MemoryLimit);
+            database = LakehouseSessionFactory.OpenServingDatabase(options.DatabaseFile,
+                // Tables on an object store are read from their copies in the local object cache.
+                storage is null ? [] : [StorageResolver.IsUri(storage) ? StorageResolver.Cache.Directory : storage], options.MemoryLimit);
             ITableLocator tables = storage is null ? NoTables.Instance : new DirectoryTableLocator(storage);
             if (catalog is not null)
             {

@@ -18,6 +18,9 @@ namespace Medallion.Storage;
 /// and readers never see a partly written object.</item>
 /// <item>A listing that was cancelled throws <see cref="OperationCanceledException"/>; it never ends early as if complete.</item>
 /// </list>
+/// Engines that read and write local files only (DuckDB here) see every store as a local directory,
+/// <see cref="LocalRoot"/>: a local store's root itself, or a remote store's folder in the local object cache, filled
+/// by <see cref="FetchToLocalAsync"/> and published from by <see cref="PublishLocalAsync"/>.
 /// </remarks>
 public interface IObjectStore
 {
@@ -57,4 +60,37 @@ public interface IObjectStore
 
     /// <summary>Gets an object's size and modification time, or <see langword="null"/> when it does not exist.</summary>
     Task<ObjectInfo?> GetInfoAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// True when <see cref="PutIfAbsentAsync"/> is atomic against writers in other processes and on other machines,
+    /// so several writers may commit to one table. A store without it may only be written by a single writer.
+    /// </summary>
+    bool SupportsConditionalPut { get; }
+
+    /// <summary>
+    /// The local directory that mirrors the store root for engines that read and write local files: the root itself
+    /// for a local store, the store's folder in the local object cache for a remote one. Objects appear there only
+    /// once fetched (<see cref="FetchToLocalAsync"/>); files written there become objects only once published
+    /// (<see cref="PublishLocalAsync"/>).
+    /// </summary>
+    string LocalRoot { get; }
+
+    /// <summary>The path of <paramref name="key"/> below <see cref="LocalRoot"/>. Does no I/O.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageInvalidKey"/> when the key is not a valid relative key.</exception>
+    string GetLocalPath(string key);
+
+    /// <summary>
+    /// Makes <see cref="GetLocalPath"/> of each key hold that object, downloading what the local cache lacks (a
+    /// local store has nothing to do). Meant for immutable objects (Delta data files): a cached file is not revalidated.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageObjectNotFound"/> when a remote object does not exist
+    /// (a local store leaves a missing file to the reader that opens it).</exception>
+    Task FetchToLocalAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes the files written at <see cref="GetLocalPath"/> of each key the objects of those keys, uploading them to a
+    /// remote store (a local store has nothing to do). Each object appears whole or not at all; a failed upload
+    /// leaves no object behind.
+    /// </summary>
+    Task PublishLocalAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default);
 }

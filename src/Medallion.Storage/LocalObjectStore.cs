@@ -33,12 +33,40 @@ public sealed class LocalObjectStore : IObjectStore
     /// <inheritdoc />
     public string Location => _root;
 
+    /// <inheritdoc />
+    /// <remarks>link(2) fails when the target exists, on every local file system.</remarks>
+    public bool SupportsConditionalPut => true;
+
+    /// <inheritdoc />
+    public string LocalRoot => _root;
+
     /// <summary>The absolute local file path of a key (for engines that read local files directly).</summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.StorageInvalidKey"/> when the key is not a valid relative key.</exception>
     public string GetLocalPath(string key)
     {
         ObjectKeys.Validate(key, _root);
         return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The local files are the objects: nothing to fetch, and not even a stat per file, so a local scan costs what it
+    /// did before remote stores existed; a missing file is reported by the reader that opens it.
+    /// </remarks>
+    public Task FetchToLocalAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The local files are the objects: nothing to publish.</remarks>
+    public Task PublishLocalAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -317,7 +345,7 @@ public sealed class LocalObjectStore : IObjectStore
         }
     }
 
-    private MedallionException NotFound(string key, Exception inner) =>
+    private MedallionException NotFound(string key, Exception? inner) =>
         new(ErrorCode.StorageObjectNotFound, $"Object '{key}' does not exist in '{_root}'.", inner);
 
     private MedallionException Failed(string operation, string key, Exception inner) =>

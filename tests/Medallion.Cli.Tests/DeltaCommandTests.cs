@@ -23,12 +23,12 @@ public sealed class DeltaCommandTests
         return JsonDocument.Parse(output).RootElement.Clone();
     }
 
-    /// <summary>Issue #20: an object-store URI used to be taken as a local path, writing a folder named 's3:' under the current directory.</summary>
+    /// <summary>Issue #20: a URI used to be taken as a local path, writing a folder named after its scheme under the current directory.</summary>
     [Theory]
     [InlineData("create", "--schema", "id long NOT NULL")]
     [InlineData("write", "--from", "SELECT 1::BIGINT AS id")]
     [InlineData("delete", "--where", "id = 1")]
-    public async Task A_write_to_an_s3_uri_fails_with_the_unsupported_scheme_error_and_leaves_no_local_folder(string command, string option, string value)
+    public async Task A_write_to_a_uri_of_an_unsupported_scheme_fails_with_the_unsupported_scheme_error_and_leaves_no_local_folder(string command, string option, string value)
     {
         string directory = Path.Combine(Path.GetTempPath(), "medallion-cli-uri-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
@@ -36,7 +36,7 @@ public sealed class DeltaCommandTests
         {
             // A process of its own, so the current directory can be a fresh folder without touching the test host's.
             var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "medallion.dll"), "delta", command, "s3://lake/sales/orders", option, value })
+            foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "medallion.dll"), "delta", command, "gs://lake/sales/orders", option, value })
             {
                 start.ArgumentList.Add(argument);
             }
@@ -48,7 +48,7 @@ public sealed class DeltaCommandTests
 
             Assert.True(process.ExitCode == 1, $"exit {process.ExitCode}: {await output}{await error}");
             Assert.Equal(
-                "Error MDL5005: The table location 's3://lake/sales/orders' uses the scheme 's3://', which is not supported yet: tables can only be stored on the local file system for now.\nHelp: give a local path (or a file:/// URI).\n",
+                "Error MDL5005: The table location 'gs://lake/sales/orders' uses the scheme 'gs://', which no store supports.\nHelp: give a local path (or a file:/// URI), an s3:// URI, or an az:// or abfss:// URI.\n",
                 await error);
             Assert.Empty(Directory.EnumerateFileSystemEntries(directory));
         }
@@ -59,12 +59,12 @@ public sealed class DeltaCommandTests
     }
 
     [Fact]
-    public async Task Inspect_of_an_s3_uri_fails_with_the_unsupported_scheme_error()
+    public async Task Inspect_of_a_uri_of_an_unsupported_scheme_fails_with_the_unsupported_scheme_error()
     {
-        (int exit, _, string error) = await RunAsync("delta", "inspect", "s3://lake/sales/orders");
+        (int exit, _, string error) = await RunAsync("delta", "inspect", "gs://lake/sales/orders");
 
         Assert.Equal(1, exit);
-        Assert.StartsWith("Error MDL5005: The table location 's3://lake/sales/orders' uses the scheme 's3://', which is not supported yet", error, StringComparison.Ordinal);
+        Assert.StartsWith("Error MDL5005: The table location 'gs://lake/sales/orders' uses the scheme 'gs://', which no store supports.", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public sealed class ProjectLoadingTests : IDisposable
         MedallionException error = await LoadFailsAsync();
 
         Assert.Equal(
-            "medallion.yml:2:1: unknown key 'storag' in medallion.yml. Did you mean 'storage'? Expected one of: name, description, storage, catalog, connections, jobs.",
+            "medallion.yml:2:1: unknown key 'storag' in medallion.yml. Did you mean 'storage'? Expected one of: name, description, storage, catalog, connections, cache, jobs.",
             error.Message);
         Assert.Equal(new SourceLocation("medallion.yml", 2, 1), error.Location);
     }
@@ -432,5 +432,26 @@ public sealed class ProjectLoadingTests : IDisposable
             x is not null && y is not null && x.Name == y.Name && x.Description == y.Description && x.Classification == y.Classification && x.Tags.SequenceEqual(y.Tags);
 
         public int GetHashCode(ColumnDoc obj) => obj.Name.GetHashCode(StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_cache_setting_gives_the_folder_relative_to_the_project_and_the_size()
+    {
+        using var project = new TestProject("name: shop\nstorage: s3://lake/shop\ncache:\n  path: .cache\n  max_size: 2GB\n");
+
+        MedallionProject loaded = await project.LoadAsync();
+
+        Assert.Equal((Path.Combine(project.Directory, ".cache"), 2L << 30), (loaded.Cache!.Directory, loaded.Cache.MaxSizeBytes));
+    }
+
+    [Fact]
+    public async Task A_cache_size_that_is_not_a_size_names_the_file_line_and_column()
+    {
+        using var project = new TestProject("name: shop\ncache:\n  max_size: lots\n");
+
+        var e = await Assert.ThrowsAsync<MedallionException>(() => project.LoadAsync());
+
+        Assert.Equal(ErrorCode.ProjectFileInvalid, e.Code);
+        Assert.Equal("medallion.yml:3:13: cache.max_size: 'lots' is not a size. Expected a size such as 20GB or 512MB.", e.Message);
     }
 }

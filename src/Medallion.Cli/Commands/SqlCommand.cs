@@ -52,12 +52,6 @@ internal static class SqlCommand
 
         MedallionProject loaded = await MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
         string storage = loaded.Resolve(loaded.Storage);
-        if (storage.Contains("://", StringComparison.Ordinal))
-        {
-            throw new MedallionException(ErrorCode.EngineUnknownTable,
-                $"The project's storage is {storage}; medallion sql reads local storage only for now. Help: point storage at a local folder in {MedallionProject.FileName}.");
-        }
-
         return await LakehouseSession.OpenAsync(new DirectoryTableLocator(storage), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 

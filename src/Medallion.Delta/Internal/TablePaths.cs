@@ -58,7 +58,7 @@ internal static class TablePaths
         return local.StartsWith(root, StringComparison.Ordinal) ? local[root.Length..] : null;
     }
 
-    /// <summary>The absolute path or URI of a log path, for engines that read files directly.</summary>
+    /// <summary>The absolute local path (or, outside the table, the URI) of a log path, for engines that read local files directly.</summary>
     public static string ToAbsolute(IObjectStore store, string path)
     {
         if (IsAbsolute(path))
@@ -67,7 +67,8 @@ internal static class TablePaths
         }
 
         string decoded = Decode(path);
-        return store is LocalObjectStore local ? local.GetLocalPath(decoded) : store.Location.TrimEnd('/') + "/" + decoded;
+        // A remote store's files are read through its local mirror (the object cache), which a scan plan fills.
+        return store.GetLocalPath(decoded);
     }
 
     /// <summary>The file name of a log path, decoded.</summary>

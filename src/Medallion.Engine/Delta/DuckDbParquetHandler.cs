@@ -16,7 +16,7 @@ namespace Medallion.Engine.Delta;
 /// Reads Delta checkpoint and sidecar Parquet files through DuckDB, rendering each row as a JSON object of the
 /// requested top-level columns (<c>to_json(struct_pack(...))</c>); columns the file lacks are left out, and rows
 /// whose requested columns are all null are skipped.
-/// Only local stores are supported until the object-store cache exists.
+/// Files of remote stores are read from the store's local mirror in the object cache.
 /// </summary>
 public sealed class DuckDbParquetHandler : IParquetHandler
 {
@@ -35,13 +35,9 @@ public sealed class DuckDbParquetHandler : IParquetHandler
     public async IAsyncEnumerable<string> ReadRowsAsJsonAsync(IObjectStore store, string key, IReadOnlyList<string> columns, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        if (store is not LocalObjectStore local)
-        {
-            throw new MedallionException(ErrorCode.StorageIoFailed,
-                $"Cannot read Parquet file '{key}' from '{store.Location}': only local stores can be read by the engine so far.");
-        }
-
-        string path = local.GetLocalPath(key);
+        // DuckDB reads local files only: a remote store's checkpoint is read from its copy in the object cache.
+        await store.FetchToLocalAsync([key], cancellationToken).ConfigureAwait(false);
+        string path = store.GetLocalPath(key);
         string source = "read_parquet(" + DuckDbConnection.QuoteLiteral(path) + ")";
         var file = new FileInfo(path);
         // Checkpoint and sidecar files are immutable once written, so their column list is cached by (path, size,

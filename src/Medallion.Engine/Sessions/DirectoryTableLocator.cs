@@ -9,23 +9,28 @@ using Medallion.Storage;
 namespace Medallion.Engine.Sessions;
 
 /// <summary>
-/// Finds tables laid out as <c>&lt;root&gt;/&lt;namespace&gt;/&lt;table&gt;/_delta_log</c> on the local disk,
-/// the layout Medallion projects use for their storage.
+/// Finds tables laid out as <c>&lt;root&gt;/&lt;namespace&gt;/&lt;table&gt;/_delta_log</c>, the layout Medallion
+/// projects use for their storage: on the local disk, or under an object store URI (<c>s3://</c>, <c>az://</c>, ...).
 /// </summary>
 public sealed class DirectoryTableLocator : ITableLocator
 {
     private readonly string _root;
 
-    /// <summary>Creates a locator over <paramref name="root"/>; the folder need not exist yet.</summary>
+    /// <summary>Creates a locator over <paramref name="root"/> (a local folder, which need not exist yet, or a store URI).</summary>
     public DirectoryTableLocator(string root)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
-        _root = Path.GetFullPath(root);
+        _root = StorageResolver.IsUri(root) ? root.TrimEnd('/') : Path.GetFullPath(root);
     }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<LakehouseTable>> ListAsync(CancellationToken cancellationToken = default)
     {
+        if (StorageResolver.IsUri(_root))
+        {
+            return ListStoreAsync(cancellationToken);
+        }
+
         if (!Directory.Exists(_root))
         {
             return Task.FromResult<IReadOnlyList<LakehouseTable>>([]);
@@ -47,6 +52,28 @@ public sealed class DirectoryTableLocator : ITableLocator
         return tables.FirstOrDefault(t =>
             string.Equals(t.Namespace, namespaceName, StringComparison.OrdinalIgnoreCase) &&
             string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// The tables under a store URI: every <c>namespace/table/_delta_log/</c> its listing shows. An object store has no
+    /// folders, so this lists the store's keys.
+    /// </summary>
+    private async Task<IReadOnlyList<LakehouseTable>> ListStoreAsync(CancellationToken cancellationToken)
+    {
+        IObjectStore store = StorageResolver.OpenStore(_root);
+        var found = new SortedSet<(string Namespace, string Name)>();
+        await foreach (ObjectInfo info in store.ListAsync(string.Empty, null, cancellationToken).ConfigureAwait(false))
+        {
+            string[] segments = info.Key.Split('/', 4);
+            if (segments.Length == 4 && segments[2] == "_delta_log")
+            {
+                found.Add((segments[0], segments[1]));
+            }
+        }
+
+        return found.Select(t => Table(t.Namespace, t.Name, _root + "/" + t.Namespace + "/" + t.Name))
+            .OrderBy(t => t.QualifiedName, StringComparer.Ordinal)
+            .ToList();
     }
 
     private static LakehouseTable Table(string namespaceName, string name, string directory) =>

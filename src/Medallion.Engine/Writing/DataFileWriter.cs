@@ -8,6 +8,7 @@ using Medallion.Delta.Actions;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Transactions;
 using Medallion.DuckDb;
+using Medallion.Storage;
 
 namespace Medallion.Engine.Writing;
 
@@ -16,11 +17,14 @@ namespace Medallion.Engine.Writing;
 /// <c>COPY (query) TO ... (FORMAT parquet, PARTITION_BY (...), RETURN_STATS)</c> and describes each file as an
 /// <c>add</c> action: path relative to the table root (percent-encoded), partition values serialized per the
 /// protocol, size and statistics from <c>RETURN_STATS</c>. Files with no rows are deleted, not added.
+/// DuckDB writes local files: the files go to the store's <see cref="IObjectStore.LocalRoot"/> (a remote store's
+/// folder in the object cache) and are published (uploaded, in parallel) before this returns, so before any commit
+/// can name them.
 /// </summary>
 internal static class DataFileWriter
 {
     /// <param name="connection">An open connection whose session time zone is UTC.</param>
-    /// <param name="tableRoot">The local table directory.</param>
+    /// <param name="store">The table's store.</param>
     /// <param name="selectSql">A query whose columns are the physical data and partition columns, already cast to the table's types.</param>
     /// <param name="physicalSchema">The table schema with physical names (partition columns included).</param>
     /// <param name="partitionColumns">Physical names of the partition columns, in order.</param>
@@ -29,7 +33,7 @@ internal static class DataFileWriter
     /// <param name="withFieldIds">Write each column's and struct field's <c>delta.columnMapping.id</c> as its Parquet field id (column mapping mode id).</param>
     public static async Task<List<AddFile>> WriteAsync(
         DuckDbConnection connection,
-        string tableRoot,
+        IObjectStore store,
         string selectSql,
         StructType physicalSchema,
         IReadOnlyList<string> partitionColumns,
@@ -37,6 +41,7 @@ internal static class DataFileWriter
         CancellationToken cancellationToken,
         bool withFieldIds = false)
     {
+        string tableRoot = store.LocalRoot;
         string target;
         string options;
         if (partitionColumns.Count > 0)
@@ -105,6 +110,7 @@ internal static class DataFileWriter
             }
         }
 
+        await store.PublishLocalAsync(adds.ConvertAll(a => Uri.UnescapeDataString(a.Path)), cancellationToken).ConfigureAwait(false);
         return adds;
     }
 

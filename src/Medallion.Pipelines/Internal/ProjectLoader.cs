@@ -6,6 +6,8 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Pipelines.Sources;
+using Medallion.Engine;
+using Medallion.Storage;
 using YamlDotNet.RepresentationModel;
 
 namespace Medallion.Pipelines.Internal;
@@ -15,7 +17,8 @@ internal sealed class ProjectLoader
 {
     public const string ProjectFileName = "medallion.yml";
 
-    private static readonly string[] s_projectKeys = ["name", "description", "storage", "catalog", "connections", "jobs"];
+    private static readonly string[] s_projectKeys = ["name", "description", "storage", "catalog", "connections", "cache", "jobs"];
+    private static readonly string[] s_cacheKeys = ["path", "max_size"];
     private static readonly string[] s_connectionKeys = [];
     private static readonly string[] s_sourceFileKeys = ["sources"];
     private static readonly string[] s_sourceKeys = ["name", "description", "format", "path", "target", "options"];
@@ -77,7 +80,9 @@ internal sealed class ProjectLoader
             ApiSources = apiSources,
             EndpointSources = endpointSources,
             KafkaSources = kafkaSources,
+            Cache = ReadCache(settings),
         };
+
         // Jobs name models, tables and sources, so they are read once everything else is.
         List<(YamlFile File, YamlNode Item)> jobItems = settings.List("jobs").Select(item => (file, item)).ToList();
         foreach (string path in ListFiles("jobs", "*.yml"))
@@ -91,6 +96,31 @@ internal sealed class ProjectLoader
 
         project.Jobs = JobReader.Read(jobItems, project);
         return project;
+    }
+
+    /// <summary>The <c>cache: {path, max_size}</c> setting: where remote tables' data files are cached, relative to the project unless absolute; null when absent.</summary>
+    private ObjectCache? ReadCache(YamlMap settings)
+    {
+        if (settings.Map("cache", "'cache'", s_cacheKeys) is not { } cache)
+        {
+            return null;
+        }
+
+        string path = cache.String("path") is { } p ? Path.GetFullPath(Path.Combine(_directory, p)) : ObjectCache.DefaultDirectory;
+        long maxSize = ObjectCache.DefaultMaxSizeBytes;
+        if (cache.Value("max_size") is { } sizeNode)
+        {
+            try
+            {
+                maxSize = StorageResolver.ParseSize(settings.File.Scalar(sizeNode, "max_size"), "cache.max_size");
+            }
+            catch (MedallionException e)
+            {
+                throw settings.File.Error(sizeNode, e.Message[..e.Message.IndexOf('\n', StringComparison.Ordinal)] + " Expected a size such as 20GB or 512MB.");
+            }
+        }
+
+        return new ObjectCache(path, maxSize);
     }
 
     private static Dictionary<string, ConnectionDefinition> ReadConnections(YamlMap settings)

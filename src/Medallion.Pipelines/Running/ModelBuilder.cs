@@ -58,7 +58,6 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
 
     private async Task<StepResult> BuildAsync(Stopwatch elapsed, CancellationToken cancellationToken)
     {
-        EnsureLocalStorage();
         await SetVariablesAsync(cancellationToken).ConfigureAwait(false);
         IReadOnlyList<TableName> upstream = _run.Graph.GetAnalysis(_model.Name).Dependencies;
         UpstreamPlanner planner = await UpstreamPlanner.OpenAsync(_run.Project, _model, upstream, _connection, cancellationToken).ConfigureAwait(false);
@@ -161,7 +160,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         foreach (TableName table in referenced)
         {
             string location = ProjectCatalog.TableLocation(_run.Project, table);
-            if (Directory.Exists(Path.Combine(location, "_delta_log")))
+            if (await StorageResolver.HasDeltaLogAsync(location, cancellationToken).ConfigureAwait(false))
             {
                 await LakehouseViews.For(_run.Database)
                     .EnsureLatestAsync(new LakehouseTable(table.Namespace, table.Name, StorageResolver.OpenStore(location)), _connection, cancellationToken)
@@ -170,19 +169,9 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         }
     }
 
-    private void EnsureLocalStorage()
-    {
-        if (_location.Contains("://", StringComparison.Ordinal))
-        {
-            throw new MedallionException(
-                ErrorCode.RunStorageUnsupported,
-                $"Model {_model.Name} would be written to '{_location}', but runs write local storage only for now.\nHelp: point 'storage' in {MedallionProject.FileName} at a local folder.");
-        }
-    }
-
     private async Task<Snapshot?> TryTargetSnapshotAsync(CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(Path.Combine(_location, "_delta_log")))
+        if (!await StorageResolver.HasDeltaLogAsync(_location, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }

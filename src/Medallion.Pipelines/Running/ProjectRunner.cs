@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.DuckDb;
+using Medallion.Engine;
 
 namespace Medallion.Pipelines.Running;
 
@@ -49,7 +50,7 @@ public static class ProjectRunner
         Stopwatch elapsed = Stopwatch.StartNew();
         TimeProvider time = options.Time ?? TimeProvider.System;
         string catalogPath = project.Resolve(project.Catalog);
-        if (catalogPath.Contains("://", StringComparison.Ordinal))
+        if (StorageResolver.IsUri(catalogPath))
         {
             throw new MedallionException(
                 ErrorCode.RunStorageUnsupported,

@@ -67,12 +67,6 @@ public static partial class FileSourceLoader
         ArgumentException.ThrowIfNullOrEmpty(runId);
         ArgumentNullException.ThrowIfNull(time);
         string tablePath = ProjectCatalog.TableLocation(project, source.Target);
-        if (tablePath.Contains("://", StringComparison.Ordinal))
-        {
-            throw new MedallionException(ErrorCode.SourceFileUnreadable,
-                $"{source.Location}: source '{source.Name}' cannot load into '{tablePath}': file sources write to local storage only for now.\nHelp: set 'storage' in {MedallionProject.FileName} to a local path.");
-        }
-
         for (int attempt = 0; ; attempt++)
         {
             SourceLoadResult? result = await LoadOnceAsync(project, source, connection, tablePath, runId, time, cancellationToken).ConfigureAwait(false);

@@ -87,7 +87,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         options ??= new SchedulerOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentSteps, 1, nameof(options));
         string catalogPath = project.Resolve(project.Catalog);
-        if (catalogPath.Contains("://", StringComparison.Ordinal))
+        if (StorageResolver.IsUri(catalogPath))
         {
             throw new MedallionException(
                 ErrorCode.RunStorageUnsupported,

@@ -30,7 +30,8 @@ public sealed class WriterFixture : IDisposable
 
     public string TablePath(string name = "t") => Path.Combine(Root, name);
 
-    public DeltaTable Open(string path) => new(new LocalObjectStore(path), new DuckDbParquetHandler(Connection));
+    /// <summary>The table at a path or URI (s3://, az:// on the test servers).</summary>
+    public DeltaTable Open(string path) => StorageResolver.OpenTable(path, new DuckDbParquetHandler(Connection));
 
     public Task<Snapshot> SnapshotAsync(string path, long? version = null) => Open(path).GetSnapshotAsync(version);
 
@@ -67,7 +68,8 @@ public sealed class WriterFixture : IDisposable
     }
 
     public string[] LogLines(string path, long version) =>
-        File.ReadAllLines(Path.Combine(path, "_delta_log", version.ToString("D20", CultureInfo.InvariantCulture) + ".json"));
+        System.Text.Encoding.UTF8.GetString(StorageResolver.OpenStore(path).ReadAllAsync("_delta_log/" + version.ToString("D20", CultureInfo.InvariantCulture) + ".json").GetAwaiter().GetResult())
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     public void Dispose()
     {

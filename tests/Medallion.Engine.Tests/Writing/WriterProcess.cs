@@ -15,7 +15,7 @@ internal sealed class WriterProcess : IDisposable
     private readonly System.Text.StringBuilder _errors = new();
     private volatile bool _done;
 
-    private WriterProcess(IEnumerable<string> args)
+    private WriterProcess(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
@@ -23,6 +23,11 @@ internal sealed class WriterProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(HostAssembly);
         foreach (string a in args)
         {
@@ -70,6 +75,21 @@ internal sealed class WriterProcess : IDisposable
 
     public static WriterProcess Start(params object[] args) =>
         new(args.Select(a => Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture)!));
+
+    /// <summary>Starts a writer whose environment also has <paramref name="environment"/> (e.g. another store endpoint).</summary>
+    public static WriterProcess StartWith(IReadOnlyDictionary<string, string> environment, params object[] args) =>
+        new(args.Select(a => Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture)!), environment);
+
+    /// <summary>The exit code, once the process has exited.</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Waits for the process to exit, whatever its exit code.</summary>
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        _process.WaitForExit();
+    }
 
     public Task Ready => _ready.Task;
 

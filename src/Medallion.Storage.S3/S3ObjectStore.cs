@@ -1,0 +1,445 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace Medallion.Storage.S3;
+
+/// <summary>
+/// An <see cref="IObjectStore"/> over a bucket prefix of S3 or an S3-compatible service. The commit primitive is
+/// <c>PutObject</c> with <c>If-None-Match: *</c> (412: another writer holds the key; 409
+/// <c>ConditionalRequestConflict</c>: a concurrent conditional write is in flight, so the put is retried), which S3
+/// has answered since 2024, as delta-rs relies on without a lock table. Files larger than
+/// <see cref="S3StoreOptions.MultipartThresholdBytes"/> are uploaded in parts, and the upload is aborted when any part fails.
+/// </summary>
+public sealed class S3ObjectStore : RemoteObjectStore, IDisposable
+{
+    private const int ConflictRetries = 10;
+    private readonly S3StoreOptions _options;
+    private readonly AmazonS3Client _client;
+    private readonly string _keyPrefix;
+
+    /// <summary>Creates a store for <paramref name="options"/>, mirrored for local engines in <paramref name="cache"/>.</summary>
+    public S3ObjectStore(S3StoreOptions options, ObjectCache cache)
+        : base((options ?? throw new ArgumentNullException(nameof(options))).Location, cache)
+    {
+        _options = options;
+        _keyPrefix = options.Prefix.Length == 0 ? string.Empty : options.Prefix + "/";
+        var config = new AmazonS3Config
+        {
+            ForcePathStyle = options.UsesPathStyle,
+            // S3-compatible services (MinIO, Ceph, R2, moto) differ in which flexible checksums they take; send and check them only where S3 requires them.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+            MaxErrorRetry = 3,
+        };
+        string region = options.Region ?? "us-east-1";
+        if (options.Endpoint is { } endpoint)
+        {
+            config.ServiceURL = endpoint.ToString();
+            config.AuthenticationRegion = region;
+        }
+        else
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+        }
+
+        _client = options.AccessKeyId is null
+            ? new AmazonS3Client(config)
+            : new AmazonS3Client(options.SessionToken is null
+                ? new BasicAWSCredentials(options.AccessKeyId, options.SecretAccessKey)
+                : new SessionAWSCredentials(options.AccessKeyId, options.SecretAccessKey, options.SessionToken), config);
+    }
+
+    /// <inheritdoc />
+    public override bool SupportsConditionalPut => _options.ConditionalPut;
+
+    /// <summary>Releases the HTTP client.</summary>
+    public void Dispose() => _client.Dispose();
+
+    private string ObjectKey(string key)
+    {
+        ValidateKey(key);
+        return _keyPrefix + key;
+    }
+
+    /// <inheritdoc />
+    public override async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        cancellationToken.ThrowIfCancellationRequested();
+        var request = new ListObjectsV2Request
+        {
+            BucketName = _options.Bucket,
+            Prefix = _keyPrefix + prefix,
+            // start-after lets a log listed from its last checkpoint skip the older entries on the server.
+            StartAfter = startAfter is null ? null : _keyPrefix + startAfter,
+        };
+        while (true)
+        {
+            ListObjectsV2Response response;
+            try
+            {
+                response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                throw Translate(e, "list", prefix.Length == 0 ? "(the whole store)" : prefix);
+            }
+
+            foreach (S3Object o in response.S3Objects ?? [])
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return new ObjectInfo(o.Key[_keyPrefix.Length..], o.Size ?? 0, new DateTimeOffset((o.LastModified ?? DateTime.UnixEpoch).ToUniversalTime(), TimeSpan.Zero));
+            }
+
+            if (response.IsTruncated != true)
+            {
+                yield break;
+            }
+
+            request.ContinuationToken = response.NextContinuationToken;
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task<byte[]> ReadAllAsync(string key, CancellationToken cancellationToken = default)
+    {
+        string objectKey = ObjectKey(key);
+        try
+        {
+            using GetObjectResponse response = await _client.GetObjectAsync(_options.Bucket, objectKey, cancellationToken).ConfigureAwait(false);
+            using var buffer = new MemoryStream(response.ContentLength > 0 ? (int)Math.Min(response.ContentLength, int.MaxValue) : 0);
+            await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return buffer.ToArray();
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw Translate(e, "read", key);
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task<byte[]> ReadRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        string objectKey = ObjectKey(key);
+        if (length == 0)
+        {
+            ObjectInfo info = await GetInfoAsync(key, cancellationToken).ConfigureAwait(false) ?? throw NotFound(key, null);
+            return offset <= info.SizeBytes ? [] : throw RangePastEnd(key, offset, length, info.SizeBytes);
+        }
+
+        try
+        {
+            var request = new GetObjectRequest { BucketName = _options.Bucket, Key = objectKey, ByteRange = new ByteRange(offset, offset + length - 1) };
+            using GetObjectResponse response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            byte[] buffer = new byte[length];
+            int read = 0;
+            while (read < length)
+            {
+                int n = await response.ResponseStream.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                read += n;
+            }
+
+            if (read < length)
+            {
+                // The service returns what exists of a range that runs past the end; the total size is after the '/' of Content-Range.
+                string? range = response.ContentRange;
+                long size = range is not null && long.TryParse(range[(range.LastIndexOf('/') + 1)..], out long total) ? total : offset + read;
+                throw RangePastEnd(key, offset, length, size);
+            }
+
+            return buffer;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+        {
+            ObjectInfo info = await GetInfoAsync(key, cancellationToken).ConfigureAwait(false) ?? throw NotFound(key, e);
+            throw RangePastEnd(key, offset, length, info.SizeBytes);
+        }
+        catch (Exception e) when (e is not MedallionException && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+        {
+            throw Translate(e, "read", key);
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task<bool> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        string objectKey = ObjectKey(key);
+        if (!_options.ConditionalPut)
+        {
+            return await PutIfAbsentSingleWriterAsync(key, content, cancellationToken).ConfigureAwait(false);
+        }
+
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                using var body = new MemoryStream(content.ToArray(), writable: false);
+                var request = new PutObjectRequest { BucketName = _options.Bucket, Key = objectKey, InputStream = body, IfNoneMatch = "*", AutoCloseStream = false };
+                await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
+            {
+                // The key exists. When the SDK retried a put whose first attempt did land, the object is ours: same bytes.
+                return await HoldsAsync(key, content, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotImplemented)
+            {
+                throw NoConditionalWrites(key, "the service answered If-None-Match with 501 Not Implemented", e);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Conflict && attempt < ConflictRetries)
+            {
+                // ConditionalRequestConflict: another conditional write of the key is in flight; its outcome decides ours.
+                await Task.Delay(TimeSpan.FromMilliseconds(50 * (attempt + 1)), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                throw Translate(e, "write", key);
+            }
+        }
+    }
+
+    /// <summary>A check-then-put, safe only because the user opted into a single writer; refused otherwise.</summary>
+    private async Task<bool> PutIfAbsentSingleWriterAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        if (!_options.SingleWriter)
+        {
+            throw NoConditionalWrites(key, "conditional writes are turned off for it (MEDALLION_S3_CONDITIONAL_PUT=false)", null);
+        }
+
+        if (await GetInfoAsync(key, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return false;
+        }
+
+        await PutAsync(key, content, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private MedallionException NoConditionalWrites(string key, string why, Exception? inner) =>
+        new(ErrorCode.StorageConditionalWritesUnsupported,
+            $"Cannot commit '{key}' to '{Location}' safely: {why}, so two writers could take the same version and one commit would be lost.\nHelp: use a store that supports If-None-Match on PutObject; or, if only one process ever writes to this table, set MEDALLION_S3_CONDITIONAL_PUT=false and MEDALLION_SINGLE_WRITER=true.", inner);
+
+    private async Task<bool> HoldsAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await ReadAllAsync(key, cancellationToken).ConfigureAwait(false)).AsSpan().SequenceEqual(content.Span);
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.StorageObjectNotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        string objectKey = ObjectKey(key);
+        try
+        {
+            using var body = new MemoryStream(content.ToArray(), writable: false);
+            await _client.PutObjectAsync(new PutObjectRequest { BucketName = _options.Bucket, Key = objectKey, InputStream = body, AutoCloseStream = false }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw Translate(e, "write", key);
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        string objectKey = ObjectKey(key);
+        try
+        {
+            await _client.DeleteObjectAsync(_options.Bucket, objectKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw Translate(e, "delete", key);
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task<ObjectInfo?> GetInfoAsync(string key, CancellationToken cancellationToken = default)
+    {
+        string objectKey = ObjectKey(key);
+        try
+        {
+            GetObjectMetadataResponse response = await _client.GetObjectMetadataAsync(_options.Bucket, objectKey, cancellationToken).ConfigureAwait(false);
+            return new ObjectInfo(key, response.ContentLength, new DateTimeOffset((response.LastModified ?? DateTime.UnixEpoch).ToUniversalTime(), TimeSpan.Zero));
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode is null or "NoSuchKey" or "NotFound")
+        {
+            // A HEAD has no body, so a missing bucket is also a bare 404: tell them apart before saying "no object".
+            await EnsureBucketAsync(key, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw Translate(e, "read", key);
+        }
+    }
+
+    private async Task EnsureBucketAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _keyPrefix, MaxKeys = 1 }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw Translate(e, "read", key);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async Task DownloadToFileAsync(string key, string path, CancellationToken cancellationToken)
+    {
+        string objectKey = ObjectKey(key);
+        try
+        {
+            using GetObjectResponse response = await _client.GetObjectAsync(_options.Bucket, objectKey, cancellationToken).ConfigureAwait(false);
+            var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            await using (file.ConfigureAwait(false))
+            {
+                await response.ResponseStream.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw Translate(e, "download", key);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async Task UploadFileAsync(string key, string path, CancellationToken cancellationToken)
+    {
+        string objectKey = ObjectKey(key);
+        long size = new FileInfo(path).Length;
+        try
+        {
+            if (size <= _options.MultipartThresholdBytes)
+            {
+                await _client.PutObjectAsync(new PutObjectRequest { BucketName = _options.Bucket, Key = objectKey, FilePath = path }, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            await UploadPartsAsync(objectKey, path, size, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not MedallionException && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+        {
+            throw Translate(e, "upload", key);
+        }
+    }
+
+    private async Task UploadPartsAsync(string objectKey, string path, long size, CancellationToken cancellationToken)
+    {
+        InitiateMultipartUploadResponse upload = await _client.InitiateMultipartUploadAsync(
+            new InitiateMultipartUploadRequest { BucketName = _options.Bucket, Key = objectKey }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            long partSize = Math.Max(_options.PartSizeBytes, 5L << 20);
+            int parts = (int)((size + partSize - 1) / partSize);
+            var etags = new PartETag[parts];
+            await Parallel.ForEachAsync(Enumerable.Range(0, parts), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (i, ct) =>
+            {
+                long position = i * partSize;
+                UploadPartResponse part = await _client.UploadPartAsync(new UploadPartRequest
+                {
+                    BucketName = _options.Bucket,
+                    Key = objectKey,
+                    UploadId = upload.UploadId,
+                    PartNumber = i + 1,
+                    FilePath = path,
+                    FilePosition = position,
+                    PartSize = Math.Min(partSize, size - position),
+                }, ct).ConfigureAwait(false);
+                etags[i] = new PartETag(i + 1, part.ETag);
+            }).ConfigureAwait(false);
+            await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            {
+                BucketName = _options.Bucket,
+                Key = objectKey,
+                UploadId = upload.UploadId,
+                PartETags = [.. etags],
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            try
+            {
+                // Parts of an unfinished upload are billed and invisible; abort so none are left behind.
+                await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = objectKey, UploadId = upload.UploadId }, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception abort) when (abort is AmazonServiceException or HttpRequestException or IOException)
+            {
+                // The service is unreachable (the reason the upload failed); a lifecycle rule removes incomplete uploads.
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Turns an SDK or network failure into an error naming the store, the operation and the key; never a credential.</summary>
+    private MedallionException Translate(Exception e, string operation, string key)
+    {
+        if (e is MedallionException known)
+        {
+            return known;
+        }
+
+        string what = $"Could not {operation} '{key}' in '{Location}'";
+        if (e is AmazonS3Exception s3)
+        {
+            string detail = s3.ErrorCode is null ? $"HTTP {(int)s3.StatusCode}" : $"{s3.ErrorCode}: {s3.Message}";
+            return s3.ErrorCode switch
+            {
+                "NoSuchKey" => NotFound(key, e),
+                "NoSuchBucket" => new MedallionException(ErrorCode.StorageContainerNotFound,
+                    $"{what}: the bucket '{_options.Bucket}' does not exist.\nHelp: create the bucket, or check the bucket name and the endpoint (AWS_ENDPOINT_URL_S3).", e),
+                "AccessDenied" or "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" or "AllAccessDisabled" => new MedallionException(ErrorCode.StorageAccessDenied,
+                    $"{what}: the store refused the credentials ({detail}).\nHelp: check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the AWS profile) and that they may use the bucket.", e),
+                _ when s3.StatusCode == HttpStatusCode.NotFound => NotFound(key, e),
+                _ when s3.StatusCode == HttpStatusCode.Forbidden => new MedallionException(ErrorCode.StorageAccessDenied,
+                    $"{what}: the store refused the credentials ({detail}).\nHelp: check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the AWS profile) and that they may use the bucket.", e),
+                _ => new MedallionException(ErrorCode.StorageIoFailed, $"{what}: {detail}.", e, isTransient: (int)s3.StatusCode >= 500),
+            };
+        }
+
+        if (e is AmazonClientException client && client.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase))
+        {
+            return new MedallionException(ErrorCode.StorageAccessDenied,
+                $"{what}: no AWS credentials were found.\nHelp: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure an AWS profile.", e);
+        }
+
+        // Network failures (connection refused, reset, timeout) surface as HttpRequestException, IOException or a timeout cancellation, often wrapped by the SDK.
+        Exception root = e;
+        while (root.InnerException is not null && root is not HttpRequestException)
+        {
+            root = root.InnerException;
+        }
+
+        string endpoint = _options.Endpoint?.ToString().TrimEnd('/') ?? "AWS S3";
+        return new MedallionException(ErrorCode.StorageIoFailed, $"{what}: the request to {endpoint} failed: {root.Message}", e, isTransient: true);
+    }
+}

@@ -1,0 +1,151 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Medallion.Storage;
+
+/// <summary>
+/// The part every remote store (S3, Azure Blob) shares: the local mirror in an <see cref="ObjectCache"/>, filled by
+/// parallel downloads and published by parallel uploads, key validation, and the wording of errors. A subclass
+/// implements the object operations against its service.
+/// </summary>
+public abstract class RemoteObjectStore : IObjectStore
+{
+    /// <summary>How many objects are downloaded or uploaded at once.</summary>
+    private const int TransferParallelism = 8;
+
+    /// <summary>Prefix of log keys: unlike data files, a checkpoint may be rewritten (a table deleted and created again), so a cached one is checked against the store's size.</summary>
+    private const string LogPrefix = "_delta_log/";
+
+    /// <summary>Creates a store shown as <paramref name="location"/>, mirrored in <paramref name="cache"/>.</summary>
+    protected RemoteObjectStore(string location, ObjectCache cache)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(location);
+        ArgumentNullException.ThrowIfNull(cache);
+        Location = location;
+        Cache = cache;
+        LocalRoot = cache.FolderFor(location);
+    }
+
+    /// <inheritdoc />
+    public string Location { get; }
+
+    /// <summary>The cache the store's local mirror lives in.</summary>
+    public ObjectCache Cache { get; }
+
+    /// <inheritdoc />
+    public string LocalRoot { get; }
+
+    /// <inheritdoc />
+    public virtual bool SupportsConditionalPut => true;
+
+    /// <inheritdoc />
+    public string GetLocalPath(string key)
+    {
+        ValidateKey(key);
+        return Path.Combine(LocalRoot, key.Replace('/', Path.DirectorySeparatorChar));
+    }
+
+    /// <inheritdoc />
+    public async Task FetchToLocalAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        long added = 0;
+        await Parallel.ForEachAsync(keys.Distinct(StringComparer.Ordinal), new ParallelOptions { MaxDegreeOfParallelism = TransferParallelism, CancellationToken = cancellationToken }, async (key, ct) =>
+        {
+            string path = GetLocalPath(key);
+            var cached = new FileInfo(path);
+            if (cached.Exists && (!key.StartsWith(LogPrefix, StringComparison.Ordinal)
+                || (await GetInfoAsync(key, ct).ConfigureAwait(false))?.SizeBytes == cached.Length))
+            {
+                ObjectCache.Touch(path);
+                return;
+            }
+
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            string temp = path + "." + Guid.NewGuid().ToString("N") + ObjectCache.TempSuffix;
+            try
+            {
+                await DownloadToFileAsync(key, temp, ct).ConfigureAwait(false);
+                // Rename is atomic: a concurrent reader (another process sharing the cache) sees the whole file or none.
+                File.Move(temp, path, overwrite: true);
+                Interlocked.Add(ref added, new FileInfo(path).Length);
+            }
+            finally
+            {
+                File.Delete(temp);
+            }
+        }).ConfigureAwait(false);
+        if (added > 0)
+        {
+            Cache.Added(added);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task PublishLocalAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        long added = 0;
+        await Parallel.ForEachAsync(keys.Distinct(StringComparer.Ordinal), new ParallelOptions { MaxDegreeOfParallelism = TransferParallelism, CancellationToken = cancellationToken }, async (key, ct) =>
+        {
+            string path = GetLocalPath(key);
+            if (!File.Exists(path))
+            {
+                throw new MedallionException(ErrorCode.StorageIoFailed,
+                    $"Could not upload '{key}' to '{Location}': its local file '{path}' does not exist.");
+            }
+
+            await UploadFileAsync(key, path, ct).ConfigureAwait(false);
+            // The written file stays in the cache: a read of the new version right after the commit needs no download.
+            ObjectCache.Touch(path);
+            Interlocked.Add(ref added, new FileInfo(path).Length);
+        }).ConfigureAwait(false);
+        if (added > 0)
+        {
+            Cache.Added(added);
+        }
+    }
+
+    /// <inheritdoc />
+    public abstract IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc />
+    public abstract Task<byte[]> ReadAllAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc />
+    public abstract Task<byte[]> ReadRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc />
+    public abstract Task<bool> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc />
+    public abstract Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc />
+    public abstract Task DeleteAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc />
+    public abstract Task<ObjectInfo?> GetInfoAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Downloads the object <paramref name="key"/> into the new local file <paramref name="path"/>.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageObjectNotFound"/> when the object does not exist.</exception>
+    protected abstract Task DownloadToFileAsync(string key, string path, CancellationToken cancellationToken);
+
+    /// <summary>Uploads the local file <paramref name="path"/> as the object <paramref name="key"/>, replacing any object there; a failed upload leaves no object and no pending parts.</summary>
+    protected abstract Task UploadFileAsync(string key, string path, CancellationToken cancellationToken);
+
+    /// <summary>Throws <see cref="ErrorCode.StorageInvalidKey"/> unless <paramref name="key"/> is a valid relative key.</summary>
+    protected void ValidateKey(string key) => ObjectKeys.Validate(key, Location);
+
+    /// <summary>The error for a missing object, worded as the local store words it.</summary>
+    protected MedallionException NotFound(string key, Exception? inner) =>
+        new(ErrorCode.StorageObjectNotFound, $"Object '{key}' does not exist in '{Location}'.", inner);
+
+    /// <summary>The error for a range read past the end of an object of <paramref name="size"/> bytes.</summary>
+    protected MedallionException RangePastEnd(string key, long offset, int length, long size) =>
+        new(ErrorCode.StorageIoFailed, $"Cannot read bytes {offset}..{offset + length} of '{key}' in '{Location}': the object has only {size} bytes.");
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Amazon.Runtime;
+using Amazon.S3;
+using Azure.Storage.Blobs;
+
+namespace Medallion.Cli.Tests;
+
+/// <summary>
+/// <c>medallion delta</c> on s3:// and az:// URIs, in a process whose environment holds only the standard variables
+/// a shell that talks to the store already has (moto from build/test-setup/moto.sh, Azurite from azurite.sh).
+/// </summary>
+public sealed class ObjectStoreCommandTests : IDisposable
+{
+    private const string Bucket = "medallion-cli-tests";
+    private const string AzuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    private static readonly string s_s3Endpoint = Environment.GetEnvironmentVariable("MEDALLION_TEST_S3_ENDPOINT") is { Length: > 0 } e ? e : "http://127.0.0.1:55900";
+    private static readonly string s_blobEndpoint = Environment.GetEnvironmentVariable("MEDALLION_TEST_AZURE_BLOB_ENDPOINT") is { Length: > 0 } e ? e : "http://127.0.0.1:55910/devstoreaccount1";
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "medallion-cli-store-" + Guid.NewGuid().ToString("N"));
+
+    public ObjectStoreCommandTests() => Directory.CreateDirectory(Path.Combine(_directory, "cwd"));
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static string AzuriteConnectionString => $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteKey};BlobEndpoint={s_blobEndpoint};";
+
+    [Theory]
+    [InlineData("s3")]
+    [InlineData("az")]
+    public async Task Create_write_read_and_history_work_on_a_store_uri_with_only_the_standard_variables(string kind)
+    {
+        string uri = await NewTableAsync(kind);
+
+        await RunOkAsync(kind, "delta", "create", uri, "--schema", "id long NOT NULL, name string");
+        await RunOkAsync(kind, "delta", "write", uri, "--from", "SELECT i AS id, 'n' || i AS name FROM range(3) t(i)");
+        await RunOkAsync(kind, "delta", "write", uri, "--from", "SELECT 9 AS id, 'nine' AS name");
+        JsonElement rows = JsonDocument.Parse(await RunOkAsync(kind, "delta", "read", uri, "--format", "json")).RootElement;
+        JsonElement first = JsonDocument.Parse(await RunOkAsync(kind, "delta", "read", uri, "--version", "1", "--format", "json")).RootElement;
+        JsonElement history = JsonDocument.Parse(await RunOkAsync(kind, "delta", "history", uri, "--format", "json")).RootElement;
+
+        Assert.Equal([0L, 1L, 2L, 9L], rows.EnumerateArray().Select(r => r.GetProperty("id").GetInt64()).Order());
+        Assert.Equal(3, first.GetArrayLength());
+        Assert.Equal(3, history.GetArrayLength());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_directory, "cwd")));
+    }
+
+    [Fact]
+    public async Task A_missing_bucket_fails_with_the_store_error_naming_the_bucket()
+    {
+        (int exit, _, string error) = await RunAsync("s3", "delta", "read", "s3://no-such-bucket-cli/t");
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("Error MDL5007: Could not read '_delta_log/_last_checkpoint' in 's3://no-such-bucket-cli/t': the bucket 'no-such-bucket-cli' does not exist.\nHelp: create the bucket", error, StringComparison.Ordinal);
+    }
+
+    private async Task<string> NewTableAsync(string kind)
+    {
+        string name = "t-" + Guid.NewGuid().ToString("N");
+        if (kind == "s3")
+        {
+            using var s3 = new AmazonS3Client(new BasicAWSCredentials("testing", "testing"), new AmazonS3Config { ServiceURL = s_s3Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+            try
+            {
+                await s3.PutBucketAsync(Bucket);
+            }
+            catch (AmazonS3Exception e) when (e.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
+            {
+            }
+
+            return $"s3://{Bucket}/{name}";
+        }
+
+        await new BlobContainerClient(AzuriteConnectionString, Bucket).CreateIfNotExistsAsync();
+        return $"az://{Bucket}/{name}";
+    }
+
+    private async Task<string> RunOkAsync(string kind, params string[] args)
+    {
+        (int exit, string output, string error) = await RunAsync(kind, args);
+        Assert.True(exit == 0, $"medallion {string.Join(' ', args)}: exit {exit}: {error}");
+        return output;
+    }
+
+    /// <summary>Runs medallion in a process of its own with the store's standard variables, the cache in this test's folder.</summary>
+    private async Task<(int Exit, string Output, string Error)> RunAsync(string kind, params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        {
+            WorkingDirectory = Path.Combine(_directory, "cwd"),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "medallion.dll"));
+        foreach (string a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["MEDALLION_CACHE_DIR"] = Path.Combine(_directory, "cache");
+        if (kind == "s3")
+        {
+            start.Environment["AWS_ACCESS_KEY_ID"] = "testing";
+            start.Environment["AWS_SECRET_ACCESS_KEY"] = "testing";
+            start.Environment["AWS_REGION"] = "us-east-1";
+            start.Environment["AWS_ENDPOINT_URL_S3"] = s_s3Endpoint;
+        }
+        else
+        {
+            start.Environment["AZURE_STORAGE_CONNECTION_STRING"] = AzuriteConnectionString;
+        }
+
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        return (process.ExitCode, await output, await error);
+    }
+}

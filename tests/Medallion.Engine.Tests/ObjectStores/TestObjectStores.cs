@@ -1,0 +1,65 @@
+using Amazon.Runtime;
+using Amazon.S3;
+using Azure.Storage.Blobs;
+using Medallion.Storage;
+
+namespace Medallion.Engine.Tests.ObjectStores;
+
+/// <summary>
+/// The test servers, moto_server (build/test-setup/moto.sh) and Azurite (build/test-setup/azurite.sh), reached the
+/// way a user reaches S3 and Azure: through the standard environment variables only, which writer processes the
+/// tests start inherit. The object cache is a folder of this test run, not the user's.
+/// </summary>
+internal static class TestObjectStores
+{
+    public const string Bucket = "medallion-engine-tests";
+    public const string Container = "medallion-engine-tests";
+    public const string AzuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private static readonly Lazy<Task> s_ready = new(PrepareAsync);
+
+    public static string S3Endpoint { get; } = Environment.GetEnvironmentVariable("MEDALLION_TEST_S3_ENDPOINT") is { Length: > 0 } e ? e : "http://127.0.0.1:55900";
+
+    public static string AzureBlobEndpoint { get; } = Environment.GetEnvironmentVariable("MEDALLION_TEST_AZURE_BLOB_ENDPOINT") is { Length: > 0 } e ? e : "http://127.0.0.1:55910/devstoreaccount1";
+
+    public static string AzuriteConnectionString(string key) => $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={key};BlobEndpoint={AzureBlobEndpoint};";
+
+    public static string CacheDirectory { get; } = Path.Combine(Path.GetTempPath(), "medallion-engine-cache-" + Environment.ProcessId);
+
+    /// <summary>Sets the standard variables to the test servers and creates the bucket and the container.</summary>
+    public static Task EnsureEnvironmentAsync() => s_ready.Value;
+
+    /// <summary>A fresh table URI on a store kind ("s3" or "az"), the environment set up for it.</summary>
+    public static async Task<string> NewTableAsync(string kind)
+    {
+        await s_ready.Value;
+        string name = "t-" + Guid.NewGuid().ToString("N");
+        return kind switch
+        {
+            "s3" => $"s3://{Bucket}/{name}",
+            "az" => $"az://{Container}/{name}",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+    }
+
+    private static async Task PrepareAsync()
+    {
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "testing");
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "testing");
+        Environment.SetEnvironmentVariable("AWS_REGION", "us-east-1");
+        Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_S3", S3Endpoint);
+        Environment.SetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING", AzuriteConnectionString(AzuriteKey));
+        Environment.SetEnvironmentVariable("MEDALLION_CACHE_DIR", CacheDirectory);
+        StorageResolver.Cache = new ObjectCache(CacheDirectory);
+        using var s3 = new AmazonS3Client(new BasicAWSCredentials("testing", "testing"), new AmazonS3Config { ServiceURL = S3Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        try
+        {
+            await s3.PutBucketAsync(Bucket);
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
+        {
+        }
+
+        await new BlobContainerClient(AzuriteConnectionString(AzuriteKey), Container).CreateIfNotExistsAsync();
+    }
+}

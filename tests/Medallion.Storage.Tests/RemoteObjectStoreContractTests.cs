@@ -1,0 +1,41 @@
+using System.IO;
+using System.Threading.Tasks;
+
+namespace Medallion.Storage.Tests;
+
+/// <summary>What every remote store (S3, Azure) adds to the contract: its local mirror in the object cache.</summary>
+public abstract class RemoteObjectStoreContractTests : ObjectStoreContractTests
+{
+    [Fact]
+    public async Task Fetching_a_missing_object_fails_with_not_found()
+    {
+        var e = await Assert.ThrowsAsync<MedallionException>(() => Store.FetchToLocalAsync(["data/missing.parquet"]));
+
+        Assert.Equal(ErrorCode.StorageObjectNotFound, e.Code);
+        Assert.Equal($"Object 'data/missing.parquet' does not exist in '{Store.Location}'.", e.Message);
+    }
+
+    [Fact]
+    public async Task A_cached_data_file_is_read_from_the_cache_without_asking_the_store_again()
+    {
+        await Store.PutAsync("data/a.parquet", Bytes("first"));
+        await Store.FetchToLocalAsync(["data/a.parquet"]);
+        await Store.DeleteAsync("data/a.parquet");
+
+        await Store.FetchToLocalAsync(["data/a.parquet"]);
+
+        Assert.Equal("first", await File.ReadAllTextAsync(Store.GetLocalPath("data/a.parquet")));
+    }
+
+    [Fact]
+    public async Task A_cached_log_file_whose_size_changed_in_the_store_is_fetched_again()
+    {
+        await Store.PutAsync("_delta_log/00000000000000000010.checkpoint.parquet", Bytes("old"));
+        await Store.FetchToLocalAsync(["_delta_log/00000000000000000010.checkpoint.parquet"]);
+        await Store.PutAsync("_delta_log/00000000000000000010.checkpoint.parquet", Bytes("rewritten"));
+
+        await Store.FetchToLocalAsync(["_delta_log/00000000000000000010.checkpoint.parquet"]);
+
+        Assert.Equal("rewritten", await File.ReadAllTextAsync(Store.GetLocalPath("_delta_log/00000000000000000010.checkpoint.parquet")));
+    }
+}

@@ -210,7 +210,10 @@ public sealed class CatalogJobRunTests : IAsyncLifetime
 
         List<RunRecord> recovered = await _store.RecoverRunsAsync("holder-2");
 
-        Assert.Equal([(running.Id, RunStatus.Interrupted), (queued.Id, RunStatus.Queued)], recovered.Select(r => (r.Id, r.Status)));
+        // Both runs were queued in the same millisecond of the test's clock, so their time-ordered ids may sort either way.
+        Assert.Equal(
+            new Dictionary<string, RunStatus> { [running.Id] = RunStatus.Interrupted, [queued.Id] = RunStatus.Queued },
+            recovered.ToDictionary(r => r.Id, r => r.Status));
         Assert.All(recovered, r => Assert.Equal("holder-2", r.Holder));
         RunDetail detail = (await _store.GetRunDetailAsync(running.Id))!;
         Assert.Equal("interrupted: the scheduler running it stopped before it finished", detail.Run.Error);

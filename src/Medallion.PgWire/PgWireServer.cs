@@ -92,7 +92,7 @@ public sealed class PgWireServer : IAsyncDisposable
         catch (SocketException error)
         {
             listener.Dispose();
-            throw new PgWireException(ErrorCode.PgWireStartFailed, "58000",
+            throw new PgWireException(ErrorCode.PgWireStartFailed, SqlState.SystemError,
                 $"Could not listen on {Options.Address}:{Options.Port}: {error.Message}. Help: pick another port with --pg-port, or stop the process using it.", error);
         }
 

@@ -101,7 +101,7 @@ internal static class ErrorMapper
 
         if (message.Contains("Schema", StringComparison.OrdinalIgnoreCase))
         {
-            return "3F000";
+            return SqlState.InvalidSchemaName;
         }
 
         return SqlState.UndefinedObject;

@@ -150,7 +150,7 @@ internal sealed partial class PgConnection
     private async Task BindAsync(Bind bind)
     {
         PreparedStatement statement = _statements.GetValueOrDefault(bind.StatementName)
-            ?? throw new PgWireException(ErrorCode.PgWireStatementFailed, "26000", $"prepared statement \"{bind.StatementName}\" does not exist");
+            ?? throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.InvalidSqlStatementName, $"prepared statement \"{bind.StatementName}\" does not exist");
         if (bind.ParameterValues.Length != statement.ParameterTypeOids.Length)
         {
             throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.ProtocolViolation,
@@ -189,7 +189,7 @@ internal sealed partial class PgConnection
         if (describe.Kind == 'S')
         {
             PreparedStatement statement = _statements.GetValueOrDefault(describe.Name)
-                ?? throw new PgWireException(ErrorCode.PgWireStatementFailed, "26000", $"prepared statement \"{describe.Name}\" does not exist");
+                ?? throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.InvalidSqlStatementName, $"prepared statement \"{describe.Name}\" does not exist");
             var oids = new int[statement.ParameterTypeOids.Length];
             for (int i = 0; i < oids.Length; i++)
             {

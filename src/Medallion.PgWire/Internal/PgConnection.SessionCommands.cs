@@ -311,7 +311,7 @@ internal sealed partial class PgConnection
         string name = IdentifierAt(statement.Tokens, i);
         if (!_statements.Remove(name))
         {
-            throw new PgWireException(ErrorCode.PgWireStatementFailed, "26000", $"prepared statement \"{name}\" does not exist");
+            throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.InvalidSqlStatementName, $"prepared statement \"{name}\" does not exist");
         }
 
         return new CommandResult("DEALLOCATE");

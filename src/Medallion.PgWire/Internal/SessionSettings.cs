@@ -155,7 +155,7 @@ internal sealed class SessionSettings
 
         if (s_readOnly.Contains(name))
         {
-            throw new PgWireException(ErrorCode.PgWireStatementFailed, "55P02", $"parameter \"{name}\" cannot be changed");
+            throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.CantChangeRuntimeParam, $"parameter \"{name}\" cannot be changed");
         }
 
         string canonical = _canonical.GetValueOrDefault(name, name.ToLowerInvariant());

@@ -26,6 +26,9 @@ internal static class SqlState
     public const string InvalidCatalogName = "3D000";
     public const string InvalidSavepointSpecification = "3B001";
     public const string InvalidCursorName = "34000";
+    public const string InvalidSqlStatementName = "26000";
+    public const string InvalidSchemaName = "3F000";
+    public const string CantChangeRuntimeParam = "55P02";
     public const string SerializationFailure = "40001";
     public const string SyntaxError = "42601";
     public const string InsufficientPrivilege = "42501";
@@ -44,6 +47,7 @@ internal static class SqlState
     public const string TooManyConnections = "53300";
     public const string QueryCanceled = "57014";
     public const string AdminShutdown = "57P01";
+    public const string SystemError = "58000";
     public const string IoError = "58030";
     public const string InternalError = "XX000";
 }

@@ -12,19 +12,6 @@ public sealed partial class CatalogStore
 {
     private const string TableColumns = "namespace, name, location, format, description, owner, tags, created_at, updated_at, unique_key";
 
-    /// <summary>Creates the namespace when it does not exist yet; an existing namespace keeps its description unless a new one is given.</summary>
-    public Task EnsureNamespaceAsync(string name, string? description = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        return ExecuteAsync(
-            """
-            INSERT INTO namespaces (name, description, created_at) VALUES (@name, @description, @now)
-            ON CONFLICT (name) DO UPDATE SET description = COALESCE(excluded.description, namespaces.description)
-            """,
-            [("@name", name.ToLowerInvariant()), ("@description", description), ("@now", Now())],
-            cancellationToken);
-    }
-
     /// <summary>Lists the namespaces, by name.</summary>
     public Task<List<string>> ListNamespacesAsync(CancellationToken cancellationToken = default) =>
         QueryAsync("SELECT name FROM namespaces ORDER BY name", [], r => r.GetString(0), cancellationToken);

@@ -27,10 +27,6 @@ internal static partial class NativeMethods
         [return: MarshalUsing(typeof(DuckDbOwnedStringMarshaller))]
         internal static partial string? Error(DuckDbAppenderHandle appender);
 
-        [LibraryImport(LibraryName, EntryPoint = "duckdb_appender_flush")]
-        [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-        internal static partial DuckDbState Flush(DuckDbAppenderHandle appender);
-
         [LibraryImport(LibraryName, EntryPoint = "duckdb_appender_close")]
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
         internal static partial DuckDbState Close(DuckDbAppenderHandle appender);

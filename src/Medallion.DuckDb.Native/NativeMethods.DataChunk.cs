@@ -54,25 +54,9 @@ internal static partial class NativeMethods
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
         internal static partial void VectorEnsureValidityWritable(IntPtr vector);
 
-        [LibraryImport(LibraryName, EntryPoint = "duckdb_vector_assign_string_element_len")]
-        [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-        internal static partial void VectorAssignStringElementLength(IntPtr vector, ulong index, byte* utf8, ulong length);
-
         [LibraryImport(LibraryName, EntryPoint = "duckdb_list_vector_get_child")]
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
         internal static partial IntPtr ListVectorGetChild(IntPtr vector);
-
-        [LibraryImport(LibraryName, EntryPoint = "duckdb_list_vector_get_size")]
-        [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-        internal static partial ulong ListVectorGetSize(IntPtr vector);
-
-        [LibraryImport(LibraryName, EntryPoint = "duckdb_list_vector_set_size")]
-        [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-        internal static partial DuckDbState ListVectorSetSize(IntPtr vector, ulong size);
-
-        [LibraryImport(LibraryName, EntryPoint = "duckdb_list_vector_reserve")]
-        [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-        internal static partial DuckDbState ListVectorReserve(IntPtr vector, ulong capacity);
 
         [LibraryImport(LibraryName, EntryPoint = "duckdb_struct_vector_get_child")]
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]

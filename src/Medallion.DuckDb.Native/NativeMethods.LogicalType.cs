@@ -14,10 +14,6 @@ internal static partial class NativeMethods
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
         internal static partial DuckDbLogicalTypeHandle Create(DuckDbType type);
 
-        [LibraryImport(LibraryName, EntryPoint = "duckdb_create_decimal_type")]
-        [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-        internal static partial DuckDbLogicalTypeHandle CreateDecimal(byte width, byte scale);
-
         [LibraryImport(LibraryName, EntryPoint = "duckdb_destroy_logical_type")]
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
         internal static partial void Destroy(ref IntPtr type);

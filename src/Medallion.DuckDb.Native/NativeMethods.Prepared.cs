@@ -40,17 +40,9 @@ internal static partial class NativeMethods
         [return: MarshalUsing(typeof(DuckDbCallerFreesStringMarshaller))]
         internal static partial string? ParameterName(DuckDbPreparedStatementHandle statement, ulong index);
 
-        [LibraryImport(LibraryName, EntryPoint = "duckdb_param_type")]
-        [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-        internal static partial DuckDbType ParameterType(DuckDbPreparedStatementHandle statement, ulong index);
-
         [LibraryImport(LibraryName, EntryPoint = "duckdb_prepared_statement_type")]
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
         internal static partial DuckDbStatementType StatementType(DuckDbPreparedStatementHandle statement);
-
-        [LibraryImport(LibraryName, EntryPoint = "duckdb_bind_parameter_index", StringMarshalling = StringMarshalling.Utf8)]
-        [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-        internal static partial DuckDbState BindParameterIndex(DuckDbPreparedStatementHandle statement, out ulong index, string name);
 
         [LibraryImport(LibraryName, EntryPoint = "duckdb_clear_bindings")]
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]

@@ -48,10 +48,6 @@ internal static partial class NativeMethods
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
         internal static partial DuckDbResultType ResultReturnType(DuckDbResultStruct result);
 
-        [LibraryImport(LibraryName, EntryPoint = "duckdb_result_statement_type")]
-        [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-        internal static partial DuckDbStatementType ResultStatementType(DuckDbResultStruct result);
-
         /// <summary>Returns the next chunk (owned by the caller) or zero when the result is exhausted.</summary>
         [LibraryImport(LibraryName, EntryPoint = "duckdb_fetch_chunk")]
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]

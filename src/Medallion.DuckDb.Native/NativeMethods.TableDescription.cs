@@ -19,10 +19,6 @@ internal static partial class NativeMethods
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
         internal static partial void Destroy(ref IntPtr description);
 
-        [LibraryImport(LibraryName, EntryPoint = "duckdb_table_description_get_column_count")]
-        [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-        internal static partial ulong ColumnCount(DuckDbTableDescriptionHandle description);
-
         [LibraryImport(LibraryName, EntryPoint = "duckdb_table_description_get_column_name")]
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
         [return: MarshalUsing(typeof(DuckDbCallerFreesStringMarshaller))]

@@ -74,15 +74,6 @@ public sealed class PgUserStore : IPgUserStore
         return store;
     }
 
-    /// <summary>The users and their verifiers, in the file format <see cref="LoadAsync"/> reads.</summary>
-    public IEnumerable<string> ToLines()
-    {
-        foreach ((string user, string verifier) in _verifiers)
-        {
-            yield return user + ":" + verifier;
-        }
-    }
-
     /// <summary>Makes a PostgreSQL-compatible SCRAM-SHA-256 verifier with a random 16-byte salt.</summary>
     public static string CreateScramVerifier(string password, int iterations = DefaultIterations)
     {

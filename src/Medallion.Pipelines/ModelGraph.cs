@@ -119,9 +119,6 @@ public sealed partial class ModelGraph
     /// <exception cref="KeyNotFoundException">The project has no such model.</exception>
     public ModelDefinition GetModel(TableName name) => _models[name];
 
-    /// <summary>True when <paramref name="name"/> is a model (not a source table).</summary>
-    public bool IsModel(TableName name) => _models.ContainsKey(name);
-
     /// <summary>What the model's SQL reads and the lineage of its columns.</summary>
     /// <exception cref="KeyNotFoundException">The project has no such model.</exception>
     public ModelAnalysis GetAnalysis(TableName model) => _analyses[model];

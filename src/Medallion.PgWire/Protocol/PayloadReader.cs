@@ -66,13 +66,6 @@ internal ref struct PayloadReader
         return value;
     }
 
-    public ReadOnlySpan<byte> ReadRest()
-    {
-        ReadOnlySpan<byte> value = _data[_position..];
-        _position = _data.Length;
-        return value;
-    }
-
     public readonly void ExpectEnd()
     {
         if (_position != _data.Length)

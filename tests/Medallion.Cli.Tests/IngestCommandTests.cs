@@ -60,7 +60,6 @@ public sealed class IngestCommandTests(PostgresDatabase database) : IClassFixtur
         Assert.True(ingest.ExitCode == 0, ingest.Error);
         JsonElement pass = Assert.Single(JsonDocument.Parse(ingest.Output).RootElement.EnumerateArray());
         Assert.Equal(("bronze.lagged", "cdc", 2L, 1L), (pass.GetProperty("table").GetString(), pass.GetProperty("mode").GetString(), pass.GetProperty("rows").GetInt64(), pass.GetProperty("pass").GetInt64()));
-        Assert.True(pass.GetProperty("slot_lag_bytes").GetInt64() >= 0);
         JsonElement recorded = Assert.Single(JsonDocument.Parse(run.Output).RootElement.GetProperty("sources").EnumerateArray());
         Assert.Equal(pass.GetProperty("slot_lag_bytes").GetInt64(), recorded.GetProperty("slot_lag_bytes").GetInt64());
         Assert.Equal("succeeded", JsonDocument.Parse(run.Output).RootElement.GetProperty("run").GetProperty("status").GetString());

@@ -44,16 +44,6 @@ public sealed class DisposalTests
     }
 
     [Fact]
-    public void Disposing_a_command_twice_is_harmless()
-    {
-        using DuckDbConnection connection = Db.Open();
-        DuckDbCommand command = connection.CreateCommand();
-
-        command.Dispose();
-        command.Dispose();
-    }
-
-    [Fact]
     public void Disposing_an_appender_twice_is_harmless_and_flushes_once()
     {
         using DuckDbConnection connection = Db.Open();
@@ -80,12 +70,14 @@ public sealed class DisposalTests
     }
 
     [Fact]
-    public void Disposing_a_database_twice_is_harmless()
+    public void Disposing_a_database_twice_is_harmless_and_it_takes_no_new_connections()
     {
         DuckDbDatabase database = DuckDbDatabase.Open();
 
         database.Dispose();
         database.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => database.CreateConnection());
     }
 
     [Fact]

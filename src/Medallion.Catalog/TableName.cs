@@ -8,13 +8,13 @@ namespace Medallion.Catalog;
 public readonly record struct TableName(string Namespace, string Name)
 {
     /// <summary>Parses <c>namespace.name</c>.</summary>
-    /// <exception cref="FormatException">The text is not two non-empty parts separated by one dot.</exception>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.TableNameInvalid"/>: the text is not two non-empty parts separated by one dot.</exception>
     public static TableName Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (!TryParse(text, out TableName name))
         {
-            throw new FormatException($"'{text}' is not a table name. Help: write it as namespace.name, e.g. silver.orders.");
+            throw new MedallionException(ErrorCode.TableNameInvalid, $"'{text}' is not a table name. Help: write it as namespace.name, e.g. silver.orders.");
         }
 
         return name;

@@ -19,6 +19,9 @@ internal static class MedallionCli
     /// <summary>Exit code for a command line that does not parse.</summary>
     public const int UsageError = 2;
 
+    /// <summary>Exit code for a bug in Medallion (sysexits' EX_SOFTWARE), so scripts can tell it from a failure of their input.</summary>
+    public const int InternalFailure = 70;
+
     public static string Version =>
         typeof(MedallionCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
@@ -97,10 +100,20 @@ internal static class MedallionCli
 
             return Failure;
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or InvalidCastException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
+            // The machine said no (a missing file, a full disk, a permission): the message is the operating system's.
             await error.WriteLineAsync("Error: " + exception.Message).ConfigureAwait(false);
             return Failure;
+        }
+        catch (Exception exception)
+        {
+            // Every input error is a MedallionException with a code; anything else that gets here is a bug, and a
+            // report is only useful with the type, the stack and the version.
+            await error.WriteLineAsync($"Internal error {ErrorCodes.Format(ErrorCode.InternalError)}: {exception.GetType().FullName}: {exception.Message}").ConfigureAwait(false);
+            await error.WriteLineAsync($"This is a bug in Medallion, not a problem with your input. Please report it with the command you ran, the output of 'medallion --version' ({Version}), and these details:").ConfigureAwait(false);
+            await error.WriteLineAsync(exception.ToString()).ConfigureAwait(false);
+            return InternalFailure;
         }
     }
 

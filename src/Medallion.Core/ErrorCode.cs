@@ -7,7 +7,7 @@ namespace Medallion;
 /// A code never changes meaning once shipped; new errors take new numbers.
 /// </summary>
 /// <remarks>
-/// Ranges: 1000 build and set-up, 2000 DuckDB engine, 3000 Delta read, 4000 Delta write and
+/// Ranges: 0100 internal errors (a bug in Medallion, never the user's input), 1000 build, set-up and command-line input, 2000 DuckDB engine, 3000 Delta read, 4000 Delta write and
 /// transactions, 5000 storage, 6000 projects, models and pipelines, 7000 quality, 8000 ingestion,
 /// 9000 PgWire and serving.
 /// </remarks>
@@ -16,8 +16,13 @@ public enum ErrorCode
     /// <summary>An error with no more specific code.</summary>
     Unknown = 0,
 
+    /// <summary>An unexpected failure inside Medallion: a bug, not a problem with the input. The CLI says so and what a report needs.</summary>
+    InternalError = 100,
+
     /// <summary>The native DuckDB library could not be found or loaded.</summary>
     NativeLibraryMissing = 1001,
+    /// <summary>A command-line argument or option value is invalid (a malformed duration, key=value pair, count or timestamp).</summary>
+    CommandLineInvalid = 1101,
 
     /// <summary>DuckDB reported an error while running a statement.</summary>
     DuckDbQueryFailed = 2001,
@@ -133,6 +138,8 @@ public enum ErrorCode
     JobDefinitionInvalid = 6011,
     /// <summary>A job's schedule is invalid: a cron expression, alias, period or time zone that cannot be read.</summary>
     JobScheduleInvalid = 6012,
+    /// <summary>Text that should name a table is not <c>namespace.name</c>.</summary>
+    TableNameInvalid = 6013,
     /// <summary>A model failed during a run (its SQL failed in DuckDB, or its result could not be written); its table is unchanged.</summary>
     RunModelFailed = 6101,
     /// <summary>A model reads a table that has no data yet (a source never loaded, or a model never built).</summary>

@@ -413,8 +413,9 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [InlineData(".orders")]
     public void Table_names_without_exactly_two_parts_do_not_parse(string text)
     {
-        FormatException error = Assert.Throws<FormatException>(() => TableName.Parse(text));
+        MedallionException error = Assert.Throws<MedallionException>(() => TableName.Parse(text));
 
+        Assert.Equal(ErrorCode.TableNameInvalid, error.Code);
         Assert.Equal($"'{text}' is not a table name. Help: write it as namespace.name, e.g. silver.orders.", error.Message);
     }
 

@@ -208,9 +208,9 @@ public sealed class JobLoadingTests : IDisposable
     [Fact]
     public async Task A_bad_period_names_the_units()
     {
-        MedallionException error = await LoadFailsAsync("jobs:\n  - name: j\n    sources: [orders]\n    every: 15 minutes\n");
+        MedallionException error = await LoadFailsAsync("jobs:\n  - name: j\n    sources: [orders]\n    every: a quarter hour\n");
 
-        Assert.Equal("jobs/etl.yml:4:12: 'every' cannot be '15 minutes'. Expected a number and a unit: 90s, 30m, 24h, 7d or 2w.", error.Message);
+        Assert.Equal("jobs/etl.yml:4:12: 'every' cannot be 'a quarter hour'. Expected a number and a unit: 90s, 30m, 24h, 7d or 2w.", error.Message);
     }
 
     [Fact]

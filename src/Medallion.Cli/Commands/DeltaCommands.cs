@@ -185,7 +185,7 @@ internal static class DeltaCommands
 
         return DateTimeOffset.TryParse(timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out DateTimeOffset when)
             ? when
-            : throw new ArgumentException($"'{timestamp}' is not a timestamp.\nHelp: use ISO 8601, e.g. 2024-05-01T12:00:00Z or 2024-05-01.");
+            : throw new MedallionException(ErrorCode.CommandLineInvalid, $"'{timestamp}' is not a timestamp.\nHelp: use ISO 8601, e.g. 2024-05-01T12:00:00Z or 2024-05-01.");
     }
 
     private static void AddTimeTravelValidator(Command command, Option<long?> version, Option<string?> timestamp) =>

@@ -276,7 +276,7 @@ internal static class DeltaWriteCommands
             int eq = pair.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0)
             {
-                throw new ArgumentException($"--property '{pair}' is not key=value.");
+                throw new MedallionException(ErrorCode.CommandLineInvalid, $"--property '{pair}' is not key=value. Help: write it like --property delta.appendOnly=true.");
             }
 
             properties[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
@@ -292,20 +292,8 @@ internal static class DeltaWriteCommands
             return null;
         }
 
-        string t = text.Trim().ToLowerInvariant();
-        char unit = t[^1];
-        if (!double.TryParse(t[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out double n) || n < 0)
-        {
-            throw new ArgumentException($"--retain '{text}' is not a duration such as 168h or 7d.");
-        }
-
-        return unit switch
-        {
-            'h' => TimeSpan.FromHours(n),
-            'd' => TimeSpan.FromDays(n),
-            'm' => TimeSpan.FromMinutes(n),
-            's' => TimeSpan.FromSeconds(n),
-            _ => throw new ArgumentException($"--retain '{text}' is not a duration such as 168h or 7d."),
-        };
+        return DurationText.TryParse(text, out TimeSpan duration)
+            ? duration
+            : throw new MedallionException(ErrorCode.CommandLineInvalid, $"--retain '{text}' is not a duration. Help: write it like 168h or 7d.");
     }
 }

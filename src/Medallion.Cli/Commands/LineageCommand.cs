@@ -43,10 +43,7 @@ internal static class LineageCommand
 
     private static async Task<int> RunAsync(string directory, string tableText, string? column, LineageDirection direction, LineageFormat format, TextWriter output, CancellationToken cancellationToken)
     {
-        if (!TableName.TryParse(tableText, out TableName table))
-        {
-            throw new ArgumentException($"'{tableText}' is not a table name. Help: write it as namespace.name, e.g. gold.daily_revenue.");
-        }
+        TableName table = TableName.Parse(tableText);
 
         MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
         ModelGraph graph = await ModelGraph.BuildAsync(project, cancellationToken: cancellationToken).ConfigureAwait(false);

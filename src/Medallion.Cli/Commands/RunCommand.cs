@@ -40,7 +40,7 @@ internal static class RunCommand
             int threadCount = parsed.GetValue(threads);
             if (threadCount < 1)
             {
-                throw new ArgumentException($"--threads must be at least 1, not {threadCount}. Help: leave it out to use one thread per processor.");
+                throw new MedallionException(ErrorCode.CommandLineInvalid, $"--threads must be at least 1, not {threadCount}. Help: leave it out to use one thread per processor.");
             }
 
             var options = new RunOptions { Select = parsed.GetValue(select), FullRefresh = parsed.GetValue(fullRefresh), Threads = threadCount };
@@ -49,7 +49,7 @@ internal static class RunCommand
                 double seconds = parsed.GetValue(interval);
                 if (seconds is <= 0 or > 3600)
                 {
-                    throw new ArgumentException($"--interval must be between 0 and 3600 seconds, not {seconds.ToString(CultureInfo.InvariantCulture)}. Help: 1 streams CDC sources in one-second micro-batches.");
+                    throw new MedallionException(ErrorCode.CommandLineInvalid, $"--interval must be between 0 and 3600 seconds, not {seconds.ToString(CultureInfo.InvariantCulture)}. Help: 1 streams CDC sources in one-second micro-batches.");
                 }
 
                 return RunContinuousAsync(ProjectOption.Resolve(parsed, project), options, TimeSpan.FromSeconds(seconds), parsed.GetValue(format), output, cancellationToken);

@@ -128,29 +128,15 @@ internal sealed class SqlEndpointArguments
         };
     }
 
-    /// <summary>Durations as people write them: <c>500ms</c>, <c>30s</c>, <c>5min</c>, <c>1h</c>; a bare number is milliseconds, as PostgreSQL's statement_timeout.</summary>
+    /// <summary>A positive <see cref="DurationText"/>; a bare number is milliseconds, as PostgreSQL's statement_timeout.</summary>
     internal static bool TryParseDuration(string text, out TimeSpan duration)
     {
-        duration = default;
-        string trimmed = text.Trim().ToLowerInvariant();
-        (string suffix, double factorMs)[] units = [("ms", 1), ("min", 60_000), ("s", 1000), ("m", 60_000), ("h", 3_600_000)];
-        double factor = 1;
-        foreach ((string suffix, double factorMs) in units)
+        string trimmed = text.Trim();
+        if (double.TryParse(trimmed, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out _))
         {
-            if (trimmed.EndsWith(suffix, StringComparison.Ordinal))
-            {
-                trimmed = trimmed[..^suffix.Length].Trim();
-                factor = factorMs;
-                break;
-            }
+            trimmed += "ms";
         }
 
-        if (!double.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value <= 0 || double.IsInfinity(value))
-        {
-            return false;
-        }
-
-        duration = TimeSpan.FromMilliseconds(value * factor);
-        return true;
+        return DurationText.TryParse(trimmed, out duration) && duration > TimeSpan.Zero;
     }
 }

@@ -34,7 +34,7 @@ internal static class TokenCommand
             DateTimeOffset? expiresAt = null;
             if (!string.Equals(lifetime, "never", StringComparison.OrdinalIgnoreCase))
             {
-                if (!TryParseLifetime(lifetime, out TimeSpan duration))
+                if (!DurationText.TryParse(lifetime, out TimeSpan duration) || duration <= TimeSpan.Zero)
                 {
                     await error.WriteLineAsync($"error: --expires '{lifetime}' is not a duration. Help: write it like 90d, 12h or 30min, or 'never'.").ConfigureAwait(false);
                     return MedallionCli.UsageError;
@@ -101,16 +101,4 @@ internal static class TokenCommand
         return command;
     }
 
-    /// <summary>Token lifetimes are days more often than seconds, so <c>d</c> joins the durations the other options take.</summary>
-    private static bool TryParseLifetime(string text, out TimeSpan duration)
-    {
-        string trimmed = text.Trim();
-        if (trimmed.EndsWith('d') && int.TryParse(trimmed[..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int days) && days > 0)
-        {
-            duration = TimeSpan.FromDays(days);
-            return true;
-        }
-
-        return SqlEndpointArguments.TryParseDuration(trimmed, out duration);
-    }
 }

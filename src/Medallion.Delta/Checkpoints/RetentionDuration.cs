@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 
 namespace Medallion.Delta.Checkpoints;
 
@@ -18,52 +17,13 @@ public static class RetentionDuration
     /// <summary>Parses <paramref name="text"/> (<c>interval 30 days</c>, <c>168h</c>); false when it is not a duration.</summary>
     public static bool TryParse(string? text, out TimeSpan duration)
     {
-        duration = default;
-        if (string.IsNullOrWhiteSpace(text))
+        string s = text?.Trim() ?? string.Empty;
+        if (s.StartsWith("interval", StringComparison.OrdinalIgnoreCase))
         {
-            return false;
+            s = s["interval".Length..];
         }
 
-        string s = text.Trim().ToLowerInvariant();
-        if (s.StartsWith("interval", StringComparison.Ordinal))
-        {
-            string[] parts = s["interval".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length != 2 || !long.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) || n < 0)
-            {
-                return false;
-            }
-
-            return TryUnit(parts[1].TrimEnd('s'), n, out duration);
-        }
-
-        int split = 0;
-        while (split < s.Length && char.IsAsciiDigit(s[split]))
-        {
-            split++;
-        }
-
-        if (split == 0 || !long.TryParse(s.AsSpan(0, split), NumberStyles.Integer, CultureInfo.InvariantCulture, out long count))
-        {
-            return false;
-        }
-
-        return TryUnit(s[split..].Trim(), count, out duration);
-    }
-
-    private static bool TryUnit(string unit, long n, out TimeSpan duration)
-    {
-        duration = unit switch
-        {
-            "week" or "w" => TimeSpan.FromDays(7 * n),
-            "day" or "d" => TimeSpan.FromDays(n),
-            "hour" or "h" => TimeSpan.FromHours(n),
-            "minute" or "min" or "m" => TimeSpan.FromMinutes(n),
-            "second" or "sec" or "s" => TimeSpan.FromSeconds(n),
-            "millisecond" or "ms" => TimeSpan.FromMilliseconds(n),
-            "microsecond" => TimeSpan.FromMicroseconds(n),
-            _ => TimeSpan.MinValue,
-        };
-        return duration != TimeSpan.MinValue;
+        return DurationText.TryParse(s, out duration);
     }
 
     /// <summary>The table property <paramref name="key"/> as a duration, or <paramref name="fallback"/>.</summary>

@@ -79,24 +79,16 @@ internal sealed class YamlFile
         return _environment is null ? value : Substitute(scalar, value);
     }
 
-    /// <summary>A positive duration written as a whole number and a unit: <c>90s</c>, <c>30m</c>, <c>24h</c>, <c>7d</c> or <c>2w</c>.</summary>
+    /// <summary>A positive duration written as a number and a unit (<see cref="DurationText"/>): <c>90s</c>, <c>30m</c>, <c>24h</c>, <c>7d</c> or <c>2w</c>.</summary>
     public TimeSpan Duration(YamlNode node, string key)
     {
         string text = Scalar(node, key).Trim();
-        char unit = text.Length > 0 ? char.ToLowerInvariant(text[^1]) : ' ';
-        if (text.Length >= 2 && long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out long amount) && amount > 0)
+        if (DurationText.TryParse(text, out TimeSpan duration) && duration > TimeSpan.Zero)
         {
-            switch (unit)
-            {
-                case 's': return TimeSpan.FromSeconds(amount);
-                case 'm': return TimeSpan.FromMinutes(amount);
-                case 'h': return TimeSpan.FromHours(amount);
-                case 'd': return TimeSpan.FromDays(amount);
-                case 'w': return TimeSpan.FromDays(amount * 7);
-            }
+            return duration;
         }
 
-        throw Error(node, $"'{key}' cannot be '{text}'. Expected a number and a unit: 90s, 30m, 24h, 7d or 2w.");
+        throw Error(node, $"'{key}' cannot be '{text}'. Expected a number and a unit: {DurationText.Examples}.");
     }
 
     /// <summary>A scalar or a list of scalars, as a list.</summary>

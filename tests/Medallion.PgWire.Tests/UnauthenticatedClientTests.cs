@@ -173,7 +173,7 @@ public sealed class UnauthenticatedClientTests : IAsyncLifetime
     {
         // The delay is long enough that a SCRAM login on a loaded 2-core machine (seen at 4 s) cannot be taken for it.
         TimeSpan delay = TimeSpan.FromSeconds(10);
-        PgWireServer server = await StartAsync(options => options with { FailedLoginDelay = delay, MaxFailedLoginDelay = delay });
+        PgWireServer server = await StartAsync(options => options with { FailedLoginDelay = delay, MaxFailedLoginDelay = delay, AuthenticationTimeout = 3 * delay });
         for (int attempt = 1; attempt <= 4; attempt++)
         {
             await Assert.ThrowsAsync<PostgresException>(() => OpenAsync(server, password: "guess-" + attempt));

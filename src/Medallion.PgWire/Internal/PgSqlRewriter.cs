@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text;
+using Medallion.DuckDb;
 using Medallion.Engine.Sql;
 
 namespace Medallion.PgWire.Internal;
@@ -35,164 +36,331 @@ internal static class PgSqlRewriter
         ["ACLITEM"] = "VARCHAR",
     };
 
+    /// <summary>
+    /// One rewrite rule: when the tokens at <paramref name="i"/> are its pattern it records its edits, moves
+    /// <paramref name="i"/> to the last token it consumed and returns true, and no later rule looks at that token.
+    /// </summary>
+    private delegate bool Rule(Rewriting r, ref int i);
+
+    /// <summary>The rules in the order they are tried at each token; the first that matches wins.</summary>
+    private static readonly Rule[] s_rules =
+    [
+        OperatorCall, SetReturningFromItem, ScalarFromItem, RegexMatch, Collate, InformationSchemaView, CatalogQualifier,
+        CurrentDatabase, CurrentSetting, AnyArray, NameToRegclass, CatalogTypeCast,
+    ];
+
     public static string Rewrite(SqlStatement statement, string database, SessionSettings? settings = null)
     {
-        IReadOnlyList<SqlToken> tokens = statement.Tokens;
-        var edits = new List<(int Start, int End, string Text)>();
-        for (int i = 0; i < tokens.Count; i++)
+        var r = new Rewriting(statement, database, settings);
+        for (int i = 0; i < r.Tokens.Count; i++)
         {
-            SqlToken token = tokens[i];
-            if (token.Kind == SqlTokenKind.Word && token.Value == "OPERATOR" && IsSymbol(tokens, i + 1, "("))
+            foreach (Rule rule in s_rules)
             {
-                int close = i + 2;
-                while (close < tokens.Count && !IsSymbol(tokens, close, ")"))
+                if (rule(r, ref i))
                 {
-                    close++;
+                    break;
                 }
+            }
+        }
 
-                int operatorStart = i + 2;
-                for (int j = i + 2; j < close; j++)
-                {
-                    if (IsSymbol(tokens, j, "."))
-                    {
-                        operatorStart = j + 1;
-                    }
-                }
+        return r.Apply();
+    }
 
-                if (close < tokens.Count && operatorStart < close)
-                {
-                    string op = statement.Text[tokens[operatorStart].Start..tokens[close - 1].End];
-                    edits.Add((token.Start, tokens[close].End, " " + op.TrimEnd('*') + " "));
-                    i = close;
-                    if (op.Contains('~', StringComparison.Ordinal) && TryRegexPattern(tokens, i + 1, op.EndsWith('*'), out string? pattern))
-                    {
-                        edits.Add((tokens[i + 1].Start, tokens[i + 1].End, pattern));
-                        i++;
-                    }
-                }
-            }
-            else if (token.Kind == SqlTokenKind.Word && token.Value is "GENERATE_SERIES" or "UNNEST" && IsSymbol(tokens, i + 1, "(") && IsFromItem(tokens, i))
-            {
-                // PostgreSQL names the one column of "FROM generate_series(...) s" after the alias s;
-                // DuckDB makes s the row. An explicit column alias gives both the same meaning.
-                int close = MatchingParenthesis(tokens, i + 1);
-                int alias = IsWord(tokens, close + 1, "AS") ? close + 2 : close + 1;
-                if (close > 0 && alias < tokens.Count && tokens[alias].Kind == SqlTokenKind.Word && !IsReserved(tokens[alias].Value) && !IsSymbol(tokens, alias + 1, "("))
-                {
-                    edits.Add((tokens[alias].End, tokens[alias].End, "(" + tokens[alias].Raw + ")"));
-                }
-            }
-            else if (token.Kind == SqlTokenKind.Word && token.Value is "STRING_TO_ARRAY" or "CURRENT_SCHEMAS" && IsSymbol(tokens, i + 1, "(") && IsFromItem(tokens, i))
-            {
-                // PostgreSQL accepts a scalar function as a FROM item (one row, one column named
-                // after the alias); DuckDB wants a table, so the call becomes a one-row subquery.
-                int close = MatchingParenthesis(tokens, i + 1);
-                int alias = IsWord(tokens, close + 1, "AS") ? close + 2 : close + 1;
-                if (close > 0 && alias < tokens.Count && tokens[alias].Kind == SqlTokenKind.Word && !IsReserved(tokens[alias].Value))
-                {
-                    edits.Add((token.Start, token.Start, "(SELECT "));
-                    edits.Add((tokens[close].End, tokens[close].End, " AS " + tokens[alias].Raw + ")"));
-                }
-            }
-            else if (IsSymbol(tokens, i, "~"))
-            {
-                bool insensitive = IsSymbol(tokens, i + 1, "*");
-                int patternAt = insensitive ? i + 2 : i + 1;
-                if (TryRegexPattern(tokens, patternAt, insensitive, out string? pattern))
-                {
-                    if (insensitive)
-                    {
-                        edits.Add((tokens[i + 1].Start, tokens[i + 1].End, string.Empty));
-                    }
+    /// <summary><c>OPERATOR(pg_catalog.~)</c> is the bare operator; a regex operator's pattern then gets PostgreSQL's meaning.</summary>
+    private static bool OperatorCall(Rewriting r, ref int i)
+    {
+        IReadOnlyList<SqlToken> tokens = r.Tokens;
+        if (!r.IsWordAt(i, "OPERATOR") || !IsSymbol(tokens, i + 1, "("))
+        {
+            return false;
+        }
 
-                    edits.Add((tokens[patternAt].Start, tokens[patternAt].End, pattern));
-                    i = patternAt;
-                }
-            }
-            else if (token.Kind == SqlTokenKind.Word && token.Value == "COLLATE" && i + 1 < tokens.Count)
-            {
-                int last = i + 1;
-                while (IsSymbol(tokens, last + 1, ".") && last + 2 < tokens.Count)
-                {
-                    last += 2;
-                }
+        int close = i + 2;
+        while (close < tokens.Count && !IsSymbol(tokens, close, ")"))
+        {
+            close++;
+        }
 
-                edits.Add((token.Start, tokens[last].End, string.Empty));
-                i = last;
-            }
-            else if (token.Kind == SqlTokenKind.Word && token.Value == "INFORMATION_SCHEMA" && IsSymbol(tokens, i + 1, ".") && i + 2 < tokens.Count
-                && tokens[i + 2].Kind == SqlTokenKind.Word && tokens[i + 2].Value is "TABLES" or "TABLE_CONSTRAINTS" or "KEY_COLUMN_USAGE" && !IsSymbol(tokens, i - 1, "."))
+        int operatorStart = i + 2;
+        for (int j = i + 2; j < close; j++)
+        {
+            if (IsSymbol(tokens, j, "."))
             {
-                // The catalog emulation's versions: lakehouse tables as BASE TABLE, with their primary keys.
-                edits.Add((token.Start, tokens[i + 2].End, "temp.main.__information_schema_" + tokens[i + 2].Value.ToLowerInvariant()));
-                i += 2;
+                operatorStart = j + 1;
             }
-            else if (token.Kind == SqlTokenKind.Word && ((token.Value == "PG_CATALOG" && !IsSymbol(tokens, i - 1, ".")) || (token.Value == "INFORMATION_SCHEMA" && IsWord(tokens, i + 2, "_PG_EXPANDARRAY")))
-                && IsSymbol(tokens, i + 1, "."))
+        }
+
+        if (close < tokens.Count && operatorStart < close)
+        {
+            string op = r.Text[tokens[operatorStart].Start..tokens[close - 1].End];
+            r.Replace(tokens[i].Start, tokens[close].End, " " + op.TrimEnd('*') + " ");
+            i = close;
+            if (op.Contains('~', StringComparison.Ordinal) && TryRegexPattern(tokens, i + 1, op.EndsWith('*'), out string? pattern))
             {
-                edits.Add((token.Start, tokens[i + 1].End, string.Empty));
+                r.Replace(tokens[i + 1].Start, tokens[i + 1].End, pattern);
                 i++;
             }
-            else if (token.Kind == SqlTokenKind.Word && token.Value is "CURRENT_DATABASE" or "CURRENT_CATALOG" && IsSymbol(tokens, i + 1, "(") && IsSymbol(tokens, i + 2, ")") && !IsSymbol(tokens, i - 1, "."))
-            {
-                edits.Add((token.Start, tokens[i + 2].End, "CAST(" + Medallion.DuckDb.DuckDbConnection.QuoteLiteral(database) + " AS VARCHAR)"));
-                i += 2;
-            }
-            else if (token.Kind == SqlTokenKind.Word && token.Value == "CURRENT_SETTING" && settings is not null && IsSymbol(tokens, i + 1, "(")
-                && i + 2 < tokens.Count && tokens[i + 2].Kind == SqlTokenKind.String && MatchingParenthesis(tokens, i + 1) is int close && close > 0
-                && settings.TryGet(tokens[i + 2].Value, out _, out string value))
-            {
-                // A constant: usable where DuckDB allows no subquery (table function arguments, as in Grafana's table picker).
-                edits.Add((token.Start, tokens[close].End, "CAST(" + Medallion.DuckDb.DuckDbConnection.QuoteLiteral(value) + " AS VARCHAR)"));
-                i = close;
-            }
-            else if (IsSymbol(tokens, i, "=") && IsWord(tokens, i + 1, "ANY") && IsSymbol(tokens, i + 2, "(") && !IsWord(tokens, i + 3, "SELECT")
-                && MatchingParenthesis(tokens, i + 2) is int anyClose && anyClose > 0)
-            {
-                // PostgreSQL's "x = ANY(array)" (pgcli); DuckDB takes ANY only over a subquery. An array parameter
-                // arrives as its text ({r,p,f}), which DuckDB does not read as a list.
-                bool parameter = anyClose == i + 4 && tokens[i + 3].Kind == SqlTokenKind.Parameter;
-                edits.Add((token.Start, tokens[i + 2].End, parameter ? "IN (SELECT unnest(string_split(trim(CAST(" : "IN (SELECT unnest("));
-                edits.Add((tokens[anyClose].Start, tokens[anyClose].Start, parameter ? " AS VARCHAR), '{}'), ','))" : ")"));
-                i += 2;
-            }
-            else if (token.Kind == SqlTokenKind.String && IsSymbol(tokens, i + 1, ":") && IsSymbol(tokens, i + 2, ":") && CastTarget(tokens, i + 3) is int regclass
-                && regclass < tokens.Count && tokens[regclass].Kind == SqlTokenKind.Word && tokens[regclass].Value is "REGCLASS" or "REGTYPE")
-            {
-                // 'name'::regclass looks the relation up by name (JDBC's metadata queries), 'name'::regtype the type
-                // (pgcli's 'trigger'::regtype); a name we do not have is -1, an OID nothing has, rather than NULL.
-                edits.Add((token.Start, tokens[regclass].End, tokens[regclass].Value == "REGCLASS" ? RegclassLookup(token.Value)
-                    : "COALESCE((SELECT min(oid) FROM pg_type WHERE typname = " + Medallion.DuckDb.DuckDbConnection.QuoteLiteral(token.Value) + "), -1)"));
-                i = regclass;
-            }
-            else if (IsSymbol(tokens, i, ":") && IsSymbol(tokens, i + 1, ":"))
-            {
-                int type = CastTarget(tokens, i + 2);
-                if (type < tokens.Count && tokens[type].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
-                    && s_castTypes.TryGetValue(tokens[type].Value.ToUpperInvariant(), out string? replacement))
-                {
-                    edits.Add((token.Start, tokens[type].End, "::" + replacement));
-                    i = type;
-                }
-            }
         }
 
-        if (edits.Count == 0)
+        return true;
+    }
+
+    /// <summary>
+    /// PostgreSQL names the one column of "FROM generate_series(...) s" after the alias s; DuckDB makes s the row. An
+    /// explicit column alias gives both the same meaning.
+    /// </summary>
+    private static bool SetReturningFromItem(Rewriting r, ref int i)
+    {
+        IReadOnlyList<SqlToken> tokens = r.Tokens;
+        if (!(r.IsWordAt(i, "GENERATE_SERIES") || r.IsWordAt(i, "UNNEST")) || !IsSymbol(tokens, i + 1, "(") || !IsFromItem(tokens, i))
         {
-            return statement.Text;
+            return false;
         }
 
-        // Edits come in token order except the column aliases, which land after their function's arguments.
-        edits.Sort((a, b) => a.Start.CompareTo(b.Start));
-        var builder = new StringBuilder(statement.Text.Length);
-        int copied = 0;
-        foreach ((int start, int end, string text) in edits)
+        int close = MatchingParenthesis(tokens, i + 1);
+        int alias = IsWord(tokens, close + 1, "AS") ? close + 2 : close + 1;
+        if (close > 0 && alias < tokens.Count && tokens[alias].Kind == SqlTokenKind.Word && !IsReserved(tokens[alias].Value) && !IsSymbol(tokens, alias + 1, "("))
         {
-            builder.Append(statement.Text, copied, start - copied).Append(text);
-            copied = end;
+            r.Replace(tokens[alias].End, tokens[alias].End, "(" + tokens[alias].Raw + ")");
         }
 
-        return builder.Append(statement.Text, copied, statement.Text.Length - copied).ToString();
+        return true;
+    }
+
+    /// <summary>
+    /// PostgreSQL accepts a scalar function as a FROM item (one row, one column named after the alias); DuckDB wants
+    /// a table, so the call becomes a one-row subquery.
+    /// </summary>
+    private static bool ScalarFromItem(Rewriting r, ref int i)
+    {
+        IReadOnlyList<SqlToken> tokens = r.Tokens;
+        if (!(r.IsWordAt(i, "STRING_TO_ARRAY") || r.IsWordAt(i, "CURRENT_SCHEMAS")) || !IsSymbol(tokens, i + 1, "(") || !IsFromItem(tokens, i))
+        {
+            return false;
+        }
+
+        int close = MatchingParenthesis(tokens, i + 1);
+        int alias = IsWord(tokens, close + 1, "AS") ? close + 2 : close + 1;
+        if (close > 0 && alias < tokens.Count && tokens[alias].Kind == SqlTokenKind.Word && !IsReserved(tokens[alias].Value))
+        {
+            r.Replace(tokens[i].Start, tokens[i].Start, "(SELECT ");
+            r.Replace(tokens[close].End, tokens[close].End, " AS " + tokens[alias].Raw + ")");
+        }
+
+        return true;
+    }
+
+    /// <summary><c>~</c> and <c>~*</c> with a literal pattern: see <see cref="TryRegexPattern"/>.</summary>
+    private static bool RegexMatch(Rewriting r, ref int i)
+    {
+        IReadOnlyList<SqlToken> tokens = r.Tokens;
+        if (!IsSymbol(tokens, i, "~"))
+        {
+            return false;
+        }
+
+        bool insensitive = IsSymbol(tokens, i + 1, "*");
+        int patternAt = insensitive ? i + 2 : i + 1;
+        if (TryRegexPattern(tokens, patternAt, insensitive, out string? pattern))
+        {
+            if (insensitive)
+            {
+                r.Replace(tokens[i + 1].Start, tokens[i + 1].End, string.Empty);
+            }
+
+            r.Replace(tokens[patternAt].Start, tokens[patternAt].End, pattern);
+            i = patternAt;
+        }
+
+        return true;
+    }
+
+    /// <summary><c>COLLATE pg_catalog.default</c> (and any other collation) is dropped: DuckDB's collations have other names.</summary>
+    private static bool Collate(Rewriting r, ref int i)
+    {
+        IReadOnlyList<SqlToken> tokens = r.Tokens;
+        if (!r.IsWordAt(i, "COLLATE") || i + 1 >= tokens.Count)
+        {
+            return false;
+        }
+
+        int last = i + 1;
+        while (IsSymbol(tokens, last + 1, ".") && last + 2 < tokens.Count)
+        {
+            last += 2;
+        }
+
+        r.Replace(tokens[i].Start, tokens[last].End, string.Empty);
+        i = last;
+        return true;
+    }
+
+    /// <summary>The catalog emulation's versions of three information_schema views: lakehouse tables as BASE TABLE, with their primary keys.</summary>
+    private static bool InformationSchemaView(Rewriting r, ref int i)
+    {
+        IReadOnlyList<SqlToken> tokens = r.Tokens;
+        if (!r.IsWordAt(i, "INFORMATION_SCHEMA") || !IsSymbol(tokens, i + 1, ".") || i + 2 >= tokens.Count
+            || tokens[i + 2].Kind != SqlTokenKind.Word || tokens[i + 2].Value is not ("TABLES" or "TABLE_CONSTRAINTS" or "KEY_COLUMN_USAGE") || IsSymbol(tokens, i - 1, "."))
+        {
+            return false;
+        }
+
+        r.Replace(tokens[i].Start, tokens[i + 2].End, "temp.main.__information_schema_" + tokens[i + 2].Value.ToLowerInvariant());
+        i += 2;
+        return true;
+    }
+
+    /// <summary>A <c>pg_catalog.</c> qualifier is dropped: the emulated catalog is on DuckDB's search path.</summary>
+    private static bool CatalogQualifier(Rewriting r, ref int i)
+    {
+        IReadOnlyList<SqlToken> tokens = r.Tokens;
+        bool qualifier = (r.IsWordAt(i, "PG_CATALOG") && !IsSymbol(tokens, i - 1, ".")) || (r.IsWordAt(i, "INFORMATION_SCHEMA") && IsWord(tokens, i + 2, "_PG_EXPANDARRAY"));
+        if (!qualifier || !IsSymbol(tokens, i + 1, "."))
+        {
+            return false;
+        }
+
+        r.Replace(tokens[i].Start, tokens[i + 1].End, string.Empty);
+        i++;
+        return true;
+    }
+
+    /// <summary><c>current_database()</c> names the database the client connected to; DuckDB's catalog views keep DuckDB's name for it.</summary>
+    private static bool CurrentDatabase(Rewriting r, ref int i)
+    {
+        IReadOnlyList<SqlToken> tokens = r.Tokens;
+        if (!(r.IsWordAt(i, "CURRENT_DATABASE") || r.IsWordAt(i, "CURRENT_CATALOG")) || !IsSymbol(tokens, i + 1, "(") || !IsSymbol(tokens, i + 2, ")") || IsSymbol(tokens, i - 1, "."))
+        {
+            return false;
+        }
+
+        r.Replace(tokens[i].Start, tokens[i + 2].End, "CAST(" + DuckDbConnection.QuoteLiteral(r.Database) + " AS VARCHAR)");
+        i += 2;
+        return true;
+    }
+
+    /// <summary>
+    /// <c>current_setting('name')</c> becomes a constant: usable where DuckDB allows no subquery (table function
+    /// arguments, as in Grafana's table picker).
+    /// </summary>
+    private static bool CurrentSetting(Rewriting r, ref int i)
+    {
+        IReadOnlyList<SqlToken> tokens = r.Tokens;
+        if (!r.IsWordAt(i, "CURRENT_SETTING") || r.Settings is null || !IsSymbol(tokens, i + 1, "(")
+            || i + 2 >= tokens.Count || tokens[i + 2].Kind != SqlTokenKind.String || MatchingParenthesis(tokens, i + 1) is not (int close and > 0)
+            || !r.Settings.TryGet(tokens[i + 2].Value, out _, out string value))
+        {
+            return false;
+        }
+
+        r.Replace(tokens[i].Start, tokens[close].End, "CAST(" + DuckDbConnection.QuoteLiteral(value) + " AS VARCHAR)");
+        i = close;
+        return true;
+    }
+
+    /// <summary>
+    /// PostgreSQL's "x = ANY(array)" (pgcli); DuckDB takes ANY only over a subquery. An array parameter arrives as its
+    /// text (<c>{r,p,f}</c>), which DuckDB does not read as a list.
+    /// </summary>
+    private static bool AnyArray(Rewriting r, ref int i)
+    {
+        IReadOnlyList<SqlToken> tokens = r.Tokens;
+        if (!IsSymbol(tokens, i, "=") || !IsWord(tokens, i + 1, "ANY") || !IsSymbol(tokens, i + 2, "(") || IsWord(tokens, i + 3, "SELECT")
+            || MatchingParenthesis(tokens, i + 2) is not (int close and > 0))
+        {
+            return false;
+        }
+
+        bool parameter = close == i + 4 && tokens[i + 3].Kind == SqlTokenKind.Parameter;
+        r.Replace(tokens[i].Start, tokens[i + 2].End, parameter ? "IN (SELECT unnest(string_split(trim(CAST(" : "IN (SELECT unnest(");
+        r.Replace(tokens[close].Start, tokens[close].Start, parameter ? " AS VARCHAR), '{}'), ','))" : ")");
+        i += 2;
+        return true;
+    }
+
+    /// <summary>
+    /// <c>'name'::regclass</c> looks the relation up by name (JDBC's metadata queries), <c>'name'::regtype</c> the type
+    /// (pgcli's <c>'trigger'::regtype</c>); a name we do not have is -1, an OID nothing has, rather than NULL.
+    /// </summary>
+    private static bool NameToRegclass(Rewriting r, ref int i)
+    {
+        IReadOnlyList<SqlToken> tokens = r.Tokens;
+        if (tokens[i].Kind != SqlTokenKind.String || !IsSymbol(tokens, i + 1, ":") || !IsSymbol(tokens, i + 2, ":"))
+        {
+            return false;
+        }
+
+        int target = CastTarget(tokens, i + 3);
+        if (target >= tokens.Count || tokens[target].Kind != SqlTokenKind.Word || tokens[target].Value is not ("REGCLASS" or "REGTYPE"))
+        {
+            return false;
+        }
+
+        string name = tokens[i].Value;
+        r.Replace(tokens[i].Start, tokens[target].End, tokens[target].Value == "REGCLASS" ? RegclassLookup(name)
+            : "COALESCE((SELECT min(oid) FROM pg_type WHERE typname = " + DuckDbConnection.QuoteLiteral(name) + "), -1)");
+        i = target;
+        return true;
+    }
+
+    /// <summary>Casts to catalog types DuckDB lacks (<c>::name</c>, <c>::oid</c>, ...) become casts to the type that holds them.</summary>
+    private static bool CatalogTypeCast(Rewriting r, ref int i)
+    {
+        IReadOnlyList<SqlToken> tokens = r.Tokens;
+        if (!IsSymbol(tokens, i, ":") || !IsSymbol(tokens, i + 1, ":"))
+        {
+            return false;
+        }
+
+        int type = CastTarget(tokens, i + 2);
+        if (type < tokens.Count && tokens[type].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+            && s_castTypes.TryGetValue(tokens[type].Value.ToUpperInvariant(), out string? replacement))
+        {
+            r.Replace(tokens[i].Start, tokens[type].End, "::" + replacement);
+            i = type;
+        }
+
+        return true;
+    }
+
+    /// <summary>One statement being rewritten: its tokens and the edits the rules recorded.</summary>
+    private sealed class Rewriting(SqlStatement statement, string database, SessionSettings? settings)
+    {
+        private readonly List<(int Start, int End, string Text)> _edits = [];
+
+        public IReadOnlyList<SqlToken> Tokens { get; } = statement.Tokens;
+
+        public string Text => statement.Text;
+
+        public string Database => database;
+
+        public SessionSettings? Settings => settings;
+
+        public bool IsWordAt(int index, string word) => IsWord(Tokens, index, word);
+
+        /// <summary>Replaces the text from <paramref name="start"/> to <paramref name="end"/> (equal: an insertion).</summary>
+        public void Replace(int start, int end, string text) => _edits.Add((start, end, text));
+
+        /// <summary>The statement with the edits applied; the text itself when no rule matched.</summary>
+        public string Apply()
+        {
+            if (_edits.Count == 0)
+            {
+                return Text;
+            }
+
+            // Edits come in token order except the column aliases, which land after their function's arguments.
+            _edits.Sort((a, b) => a.Start.CompareTo(b.Start));
+            var builder = new StringBuilder(Text.Length);
+            int copied = 0;
+            foreach ((int start, int end, string text) in _edits)
+            {
+                builder.Append(Text, copied, start - copied).Append(text);
+                copied = end;
+            }
+
+            return builder.Append(Text, copied, Text.Length - copied).ToString();
+        }
     }
 
     /// <summary>The token of a cast's type name at <paramref name="type"/>, past a <c>pg_catalog.</c> qualifier.</summary>
@@ -202,8 +370,8 @@ internal static class PgSqlRewriter
     private static string RegclassLookup(string name)
     {
         int dot = name.LastIndexOf('.');
-        string relation = Medallion.DuckDb.DuckDbConnection.QuoteLiteral(dot < 0 ? name : name[(dot + 1)..]);
-        string schema = dot < 0 ? string.Empty : " AND n.nspname = " + Medallion.DuckDb.DuckDbConnection.QuoteLiteral(name[..dot]);
+        string relation = DuckDbConnection.QuoteLiteral(dot < 0 ? name : name[(dot + 1)..]);
+        string schema = dot < 0 ? string.Empty : " AND n.nspname = " + DuckDbConnection.QuoteLiteral(name[..dot]);
         // DuckDB's own pg_class: served sessions may not call duckdb_tables()/duckdb_views() themselves.
         return $"(SELECT min(c.oid) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = {relation}{schema})";
     }
@@ -222,7 +390,7 @@ internal static class PgSqlRewriter
         }
 
         string wrapped = (caseInsensitive ? "(?i)" : string.Empty) + "(?s:.*)(?:" + tokens[index].Value + ")(?s:.*)";
-        pattern = Medallion.DuckDb.DuckDbConnection.QuoteLiteral(wrapped);
+        pattern = DuckDbConnection.QuoteLiteral(wrapped);
         return true;
     }
 

@@ -6,7 +6,7 @@ namespace Medallion.Cli.Tests;
 /// <summary><c>medallion delta inspect|read|history|changes</c> on the shared conformance tables, through <see cref="MedallionCli.RunAsync"/>.</summary>
 public sealed class DeltaCommandTests
 {
-    private static string Table(string caseName) => Path.Combine(SharedConformance.Root, caseName, "table");
+    private static string Table(string caseName) => Path.Combine(ConformanceTables.Root, caseName, "table");
 
     private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
     {

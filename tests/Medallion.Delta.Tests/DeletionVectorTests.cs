@@ -54,7 +54,7 @@ public sealed class DeletionVectorTests
     public async Task Deletion_vector_with_a_wrong_checksum_fails_naming_the_data_file()
     {
         using var dir = new TempDirectory();
-        Conformance.CopyTo("spark-table-with-dv-small", dir.Path);
+        ConformanceTables.CopyTo("spark-table-with-dv-small", dir.Path);
         string dvFile = System.IO.Path.Combine(dir.Path, "deletion_vector_b6a98cdd-7843-470d-8897-708cdffa38c5.bin");
         byte[] bytes = System.IO.File.ReadAllBytes(dvFile);
         bytes[^1] ^= 0xFF;

@@ -16,9 +16,9 @@ public sealed class DeletionVectorWriteTests
     public static TheoryData<string> ConformanceDvFiles()
     {
         var data = new TheoryData<string>();
-        foreach (string file in Directory.EnumerateFiles(Conformance.Root, "deletion_vector_*.bin", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (string file in Directory.EnumerateFiles(ConformanceTables.Root, "deletion_vector_*.bin", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
-            data.Add(Path.GetRelativePath(Conformance.Root, file));
+            data.Add(Path.GetRelativePath(ConformanceTables.Root, file));
         }
 
         return data;
@@ -28,7 +28,7 @@ public sealed class DeletionVectorWriteTests
     [MemberData(nameof(ConformanceDvFiles))]
     public void Encoding_the_rows_of_a_conformance_deletion_vector_gives_back_its_exact_bytes(string relativePath)
     {
-        byte[] file = File.ReadAllBytes(Path.Combine(Conformance.Root, relativePath));
+        byte[] file = File.ReadAllBytes(Path.Combine(ConformanceTables.Root, relativePath));
         Assert.Equal(1, file[0]);
         int entries = 0;
         for (int pos = 1; pos < file.Length; entries++)

@@ -10,7 +10,7 @@ public sealed class TimeTravelTests
 {
     private static DeltaTable SimpleTableWithMtimes(TempDirectory dir)
     {
-        Conformance.CopyTo("drs-simple_table", dir.Path);
+        ConformanceTables.CopyTo("drs-simple_table", dir.Path);
         long[] mtimes = [1588398451, 1588484851, 1588571251, 1588657651, 1588744051];
         for (int v = 0; v < mtimes.Length; v++)
         {

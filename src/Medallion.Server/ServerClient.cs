@@ -154,8 +154,16 @@ public sealed class ServerClient : IDisposable
             _ => "see the server's output for details.",
         };
         return new MedallionException(ErrorCode.ServerRequestFailed,
-            $"The server at {_runtime.Url} refused {request.Method} /{request.RequestUri?.OriginalString.TrimStart('/')} with {(int)status} {ReasonOf(status)}: {message}.\nHelp: {help}");
+            $"The server at {_runtime.Url} refused {request.Method} {PathOf(request)} with {(int)status} {ReasonOf(status)}: {message.TrimEnd('.')}{(message.EndsWith('?') ? string.Empty : ".")}\nHelp: {help}");
     }
+
+    /// <summary>The request's path: HttpClient made its address absolute when it sent it.</summary>
+    private static string PathOf(HttpRequestMessage request) => request.RequestUri switch
+    {
+        { IsAbsoluteUri: true } uri => uri.PathAndQuery,
+        { } relative => "/" + relative.OriginalString.TrimStart('/'),
+        null => "/",
+    };
 
     private static string ReasonOf(HttpStatusCode status) => status switch
     {

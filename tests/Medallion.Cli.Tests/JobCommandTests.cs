@@ -127,6 +127,23 @@ public sealed partial class JobCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_runtime_file_left_by_a_killed_server_says_nothing_answers_and_how_to_start_one()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int closedPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        ServerRuntimeFile runtime = (await ServerRuntimeFile.ReadAsync(_project))!;
+        File.WriteAllText(ServerRuntimeFile.PathFor(_project), JsonSerializer.Serialize(runtime with { Url = new Uri($"http://127.0.0.1:{closedPort}/"), ProcessId = 4242 }));
+
+        Cli.Result result = await Cli.RunAsync("trigger", "daily", "--project", _project);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"Error MDL9502: The server at http://127.0.0.1:{closedPort}/ (process 4242, started ", result.Error, StringComparison.Ordinal);
+        Assert.EndsWith("\nHelp: it may have been killed; start it again with medallion server.\n", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_runtime_file_whose_token_the_server_does_not_accept_is_refused_with_a_hint_to_restart()
     {
         string path = ServerRuntimeFile.PathFor(_project);

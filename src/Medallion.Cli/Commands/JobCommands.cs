@@ -43,7 +43,7 @@ internal static class JobCommands
                 RunPage last = await server.GetRunsAsync(job.Name, 1, null, cancellationToken).ConfigureAwait(false);
                 rows.Add([
                     job.Name,
-                    Trigger(job),
+                    TriggerText(job),
                     job.Paused ? "yes" : "no",
                     last.Runs.Count == 0 ? "never run" : $"{Status(last.Runs[0].Status)} {Time(last.Runs[0].StartedAt, job.TimeZone)}",
                     job.NextRuns.Count == 0 ? "-" : Time(job.NextRuns[0], job.TimeZone),
@@ -134,7 +134,7 @@ internal static class JobCommands
     }
 
     /// <summary>What fires the job: its schedule with the time zone, data triggers, or nothing (trigger only).</summary>
-    private static string Trigger(JobView job)
+    private static string TriggerText(JobView job)
     {
         var parts = new List<string>();
         if (job.Schedule is { } schedule)

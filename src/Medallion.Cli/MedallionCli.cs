@@ -44,6 +44,11 @@ internal static class MedallionCli
         root.Add(ServeCommand.Create(output, error));
         root.Add(ServerCommand.Create(output, error));
         root.Add(TokenCommand.Create(output, error));
+        foreach (Command command in JobCommands.Create(output, error))
+        {
+            root.Add(command);
+        }
+
         root.Add(RunCommand.Create(output));
         root.Add(UserCommand.Create(output, error, input));
         root.Add(IngestCommand.Create(output, error));

@@ -94,7 +94,18 @@ public sealed record ModelConfig(
     IReadOnlyList<string> PartitionBy,
     IReadOnlyList<ColumnDoc> Columns,
     IReadOnlyList<Expectation> Expectations,
-    SourceLocation Location);
+    SourceLocation Location)
+{
+    /// <summary>
+    /// For <c>table</c> and <c>append</c>: the column (DATE, TIMESTAMP or TIMESTAMPTZ) that places a row in a data
+    /// interval. A run that carries an interval (a scheduled or backfill run: <c>interval_start</c>,
+    /// <c>interval_end</c>) then replaces the table's rows with <c>interval_start &lt;= column &lt; interval_end</c> by
+    /// the model's rows in one Delta commit (Delta's replaceWhere, dbt's insert_overwrite), so re-running an interval
+    /// never counts its rows twice; a row of the result outside the interval fails the model and commits nothing. A run
+    /// without an interval writes as the materialization says. Null: no interval replacement.
+    /// </summary>
+    public string? IntervalColumn { get; init; }
+}
 
 /// <summary>A SQL model: <c>models/&lt;namespace&gt;/&lt;name&gt;.sql</c>, a single SELECT.</summary>
 /// <param name="Name">The table the model writes, from its path.</param>

@@ -1,11 +1,16 @@
 using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.Catalog;
 using Medallion.Server.Http;
 
 namespace Medallion.Server;
@@ -17,12 +22,17 @@ namespace Medallion.Server;
 /// </summary>
 public sealed class ServerClient : IDisposable
 {
+    /// <summary>How the server writes an error it raised with a code (<c>MDL6903: The project has no job ...</c>).</summary>
+    private static readonly Regex s_codedError = new(@"\AMDL(\d{4}): (.*)\z", RegexOptions.Singleline | RegexOptions.CultureInvariant);
+
     private readonly HttpClient _http;
     private readonly ServerRuntimeFile _runtime;
+    private readonly string _projectDirectory;
 
-    private ServerClient(ServerRuntimeFile runtime)
+    private ServerClient(ServerRuntimeFile runtime, string projectDirectory)
     {
         _runtime = runtime;
+        _projectDirectory = projectDirectory;
         _http = new HttpClient { BaseAddress = runtime.Url, Timeout = TimeSpan.FromSeconds(100) };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", runtime.Token);
     }
@@ -38,7 +48,7 @@ public sealed class ServerClient : IDisposable
         ServerRuntimeFile runtime = await ServerRuntimeFile.ReadAsync(projectDirectory, cancellationToken).ConfigureAwait(false)
             ?? throw new MedallionException(ErrorCode.ServerNotRunning,
                 $"No server is running for the project in {projectDirectory} (there is no {ServerRuntimeFile.PathFor(projectDirectory)}).\nHelp: start one with: medallion server --project {projectDirectory}");
-        return new ServerClient(runtime);
+        return new ServerClient(runtime, projectDirectory);
     }
 
     /// <summary>GETs <paramref name="path"/> (relative to the server's base address) and reads the answer as <typeparamref name="T"/>.</summary>
@@ -51,6 +61,43 @@ public sealed class ServerClient : IDisposable
     /// <exception cref="MedallionException">As <see cref="GetAsync{T}"/>.</exception>
     public Task<T> PostAsync<T>(string path, object? body, CancellationToken cancellationToken = default) =>
         SendAsync<T>(new HttpRequestMessage(HttpMethod.Post, path) { Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: ApiJson.Options) }, cancellationToken);
+
+    /// <summary>The project's jobs with their pause state and next fire times (<c>GET /api/jobs</c>).</summary>
+    /// <exception cref="MedallionException">As <see cref="GetAsync{T}"/>.</exception>
+    public Task<IReadOnlyList<JobView>> GetJobsAsync(CancellationToken cancellationToken = default) =>
+        GetAsync<IReadOnlyList<JobView>>("api/jobs", cancellationToken);
+
+    /// <summary>One job (<c>GET /api/jobs/{job}</c>).</summary>
+    /// <exception cref="MedallionException">As <see cref="GetAsync{T}"/>; an unknown job is refused with the server's suggestion.</exception>
+    public Task<JobView> GetJobAsync(string job, CancellationToken cancellationToken = default) =>
+        GetAsync<JobView>("api/jobs/" + Uri.EscapeDataString(job), cancellationToken);
+
+    /// <summary>The newest runs of a job, newest first (<c>GET /api/runs?job=</c>); <paramref name="cursor"/> pages on.</summary>
+    /// <exception cref="MedallionException">As <see cref="GetAsync{T}"/>.</exception>
+    public Task<RunPage> GetRunsAsync(string job, int limit, string? cursor = null, CancellationToken cancellationToken = default) =>
+        GetAsync<RunPage>(
+            $"api/runs?job={Uri.EscapeDataString(job)}&limit={limit.ToString(CultureInfo.InvariantCulture)}" + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor)),
+            cancellationToken);
+
+    /// <summary>Queues a run of <paramref name="job"/> now, with variables for its model SQL (<c>POST /api/jobs/{job}/trigger</c>).</summary>
+    /// <exception cref="MedallionException">As <see cref="GetAsync{T}"/>.</exception>
+    public Task<RunRecord> TriggerAsync(string job, IReadOnlyDictionary<string, string>? variables, CancellationToken cancellationToken = default) =>
+        PostAsync<RunRecord>($"api/jobs/{Uri.EscapeDataString(job)}/trigger", new TriggerRequest(variables), cancellationToken);
+
+    /// <summary>Cancels a queued or running run (<c>POST /api/runs/{id}/cancel</c>).</summary>
+    /// <exception cref="MedallionException">As <see cref="GetAsync{T}"/>; a run that is not under way is refused (404).</exception>
+    public Task<CancelResult> CancelRunAsync(string runId, CancellationToken cancellationToken = default) =>
+        PostAsync<CancelResult>($"api/runs/{Uri.EscapeDataString(runId)}/cancel", null, cancellationToken);
+
+    /// <summary>Queues a run of only the failed and skipped models of a finished run (<c>POST /api/runs/{id}/rerun</c>).</summary>
+    /// <exception cref="MedallionException">As <see cref="GetAsync{T}"/>.</exception>
+    public Task<RunRecord> RerunFromFailureAsync(string runId, CancellationToken cancellationToken = default) =>
+        PostAsync<RunRecord>($"api/runs/{Uri.EscapeDataString(runId)}/rerun", null, cancellationToken);
+
+    /// <summary>Backfills a job over a range, or (dry run) lists the range's intervals (<c>POST /api/jobs/{job}/backfill</c>).</summary>
+    /// <exception cref="MedallionException">As <see cref="GetAsync{T}"/>.</exception>
+    public Task<BackfillView> BackfillAsync(string job, BackfillRequest request, CancellationToken cancellationToken = default) =>
+        PostAsync<BackfillView>($"api/jobs/{Uri.EscapeDataString(job)}/backfill", request, cancellationToken);
 
     /// <inheritdoc />
     public void Dispose() => _http.Dispose();
@@ -76,14 +123,57 @@ public sealed class ServerClient : IDisposable
                 if (!response.IsSuccessStatusCode)
                 {
                     string message = await ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
-                    throw new MedallionException(ErrorCode.ServerRequestFailed,
-                        $"The server refused {request.Method} {request.RequestUri}: {message} (HTTP {(int)response.StatusCode}).");
+                    throw Refused(request, response.StatusCode, message);
                 }
 
                 return (await response.Content.ReadFromJsonAsync<T>(ApiJson.Options, cancellationToken).ConfigureAwait(false))!;
             }
         }
     }
+
+    /// <summary>
+    /// The server's refusal as the CLI shows it: an error the server coded (a missing job or run, a backfill range without
+    /// an interval) keeps its code and message, which already say what to do; an authentication or role refusal says what
+    /// to fix on this side.
+    /// </summary>
+    private MedallionException Refused(HttpRequestMessage request, HttpStatusCode status, string message)
+    {
+        Match coded = s_codedError.Match(message);
+        if (coded.Success && Enum.IsDefined((ErrorCode)int.Parse(coded.Groups[1].Value, CultureInfo.InvariantCulture)))
+        {
+            return new MedallionException((ErrorCode)int.Parse(coded.Groups[1].Value, CultureInfo.InvariantCulture), coded.Groups[2].Value);
+        }
+
+        string help = status switch
+        {
+            HttpStatusCode.Unauthorized =>
+                $"the token in {ServerRuntimeFile.PathFor(_projectDirectory)} is not the one the server at this address accepts (the file is stale or was written by another server); restart it with medallion server --project {_projectDirectory}.",
+            HttpStatusCode.Forbidden => "this action needs the operator role: medallion user role <name> operator.",
+            HttpStatusCode.NotFound => "list what exists with medallion jobs, or medallion runs.",
+            HttpStatusCode.Conflict => "the job or run is not in a state that allows this now; check it with medallion runs and try again.",
+            _ => "see the server's output for details.",
+        };
+        return new MedallionException(ErrorCode.ServerRequestFailed,
+            $"The server at {_runtime.Url} refused {request.Method} {PathOf(request)} with {(int)status} {ReasonOf(status)}: {message.TrimEnd('.')}{(message.EndsWith('?') ? string.Empty : ".")}\nHelp: {help}");
+    }
+
+    /// <summary>The request's path: HttpClient made its address absolute when it sent it.</summary>
+    private static string PathOf(HttpRequestMessage request) => request.RequestUri switch
+    {
+        { IsAbsoluteUri: true } uri => uri.PathAndQuery,
+        { } relative => "/" + relative.OriginalString.TrimStart('/'),
+        null => "/",
+    };
+
+    private static string ReasonOf(HttpStatusCode status) => status switch
+    {
+        HttpStatusCode.Unauthorized => "Unauthorized",
+        HttpStatusCode.Forbidden => "Forbidden",
+        HttpStatusCode.NotFound => "Not Found",
+        HttpStatusCode.Conflict => "Conflict",
+        HttpStatusCode.BadRequest => "Bad Request",
+        _ => status.ToString(),
+    };
 
     private static async Task<string> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

@@ -261,6 +261,29 @@ public sealed class ProjectLoadingTests : IDisposable
     }
 
     [Fact]
+    public async Task An_interval_column_on_a_merge_model_is_refused_at_its_line_and_column()
+    {
+        _project.Write("models/silver/orders.sql", "/* ---\nmaterialized: merge\nunique_key: id\ninterval_column: day\n--- */\nSELECT 1 AS id\n");
+
+        MedallionException error = await LoadFailsAsync();
+
+        Assert.Equal(ErrorCode.ModelConfigInvalid, error.Code);
+        Assert.Equal(
+            "models/silver/orders.sql:4:18: 'interval_column' applies only to 'materialized: table' or 'append' (merge writes rows by unique key, not by data interval). Expected no 'interval_column', or 'materialized: append'.",
+            error.Message);
+    }
+
+    [Fact]
+    public async Task An_append_model_keeps_its_interval_column()
+    {
+        _project.Write("models/silver/daily.sql", "/* ---\nmaterialized: append\ninterval_column: order_date\n--- */\nSELECT 1 AS id\n");
+
+        ModelConfig config = Assert.Single((await _project.LoadAsync()).Models).Config;
+
+        Assert.Equal("order_date", config.IntervalColumn);
+    }
+
+    [Fact]
     public async Task An_scd2_model_keeps_its_key_and_change_columns()
     {
         _project.Write("models/silver/customers.sql", "/* ---\nmaterialized: scd2\nunique_key: [cpf]\nchange_columns: [email, city]\n--- */\nSELECT 1 AS cpf\n");

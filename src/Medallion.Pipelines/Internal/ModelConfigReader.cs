@@ -21,7 +21,7 @@ namespace Medallion.Pipelines.Internal;
 internal static class ModelConfigReader
 {
     public static readonly string[] Keys =
-        ["description", "owner", "tags", "materialized", "unique_key", "delete_when", "change_columns", "partition_by", "columns", "expectations"];
+        ["description", "owner", "tags", "materialized", "unique_key", "delete_when", "change_columns", "partition_by", "interval_column", "columns", "expectations"];
 
     private static readonly string[] s_columnKeys = ["description", "classification", "tags", "expect"];
     private static readonly string[] s_materializations = ["table", "append", "merge", "scd2"];
@@ -91,6 +91,19 @@ internal static class ModelConfigReader
             throw file.Error(map.Value("change_columns")!, "'change_columns' applies only to 'materialized: scd2'.", ErrorCode.ModelConfigInvalid);
         }
 
+        string? intervalColumn = map.String("interval_column");
+        if (intervalColumn is not null && materialized is not (Materialization.Table or Materialization.Append))
+        {
+            throw file.Error(map.Value("interval_column")!,
+                $"'interval_column' applies only to 'materialized: table' or 'append' ({materialized.ToString().ToLowerInvariant()} writes rows by unique key, not by data interval). Expected no 'interval_column', or 'materialized: append'.",
+                ErrorCode.ModelConfigInvalid);
+        }
+
+        if (intervalColumn is not null && intervalColumn.Trim().Length == 0)
+        {
+            throw file.Error(map.Value("interval_column")!, "'interval_column' is empty. Expected the column that places a row in a data interval, e.g. 'interval_column: order_date'.", ErrorCode.ModelConfigInvalid);
+        }
+
         var columns = new List<ColumnDoc>();
         var expectations = ExpectationReader.ReadList(file, map.List("expectations"), column: null);
         if (map.Value("columns") is { } columnsNode && !YamlMap.IsNull(columnsNode))
@@ -129,6 +142,9 @@ internal static class ModelConfigReader
             map.Strings("partition_by"),
             columns,
             expectations,
-            file.Location(map.Node));
+            file.Location(map.Node))
+        {
+            IntervalColumn = intervalColumn?.Trim(),
+        };
     }
 }

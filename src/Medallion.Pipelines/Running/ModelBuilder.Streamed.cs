@@ -15,10 +15,12 @@ internal sealed partial class ModelBuilder
     /// <summary>
     /// True when the model's rows can go straight from its SELECT into the table's data files, checked there before
     /// the commit: no rule moves rows aside (quarantine), and the write is a plain append or overwrite (an incremental
-    /// merge and an scd2 history merge read the result more than once, so they keep the candidate).
+    /// merge and an scd2 history merge read the result more than once, so they keep the candidate), and it replaces no
+    /// data interval (whose rows are checked against the interval before the write).
     /// </summary>
     private bool CanStream(bool incremental, Snapshot? target) =>
-        !Config.Expectations.Any(e => e.Severity == ExpectationSeverity.Quarantine)
+        _interval is null
+        && !Config.Expectations.Any(e => e.Severity == ExpectationSeverity.Quarantine)
         && (target is null || target.ColumnMappingMode == ColumnMappingMode.None)
         && Config.Materialized switch
         {

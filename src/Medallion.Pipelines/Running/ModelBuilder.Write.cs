@@ -33,6 +33,11 @@ internal sealed partial class ModelBuilder
     private void ValidateColumns(List<string> columns, Snapshot? target)
     {
         bool Has(string column) => columns.Contains(column, StringComparer.OrdinalIgnoreCase);
+        if (Config.IntervalColumn is { } intervalColumn && !Has(intervalColumn))
+        {
+            throw Invalid($"interval_column names '{intervalColumn}', which the model's SELECT does not return (it returns {string.Join(", ", columns)})", "add the column to the SELECT or fix interval_column");
+        }
+
         foreach (string partition in Config.PartitionBy.Where(p => !Has(p)))
         {
             throw Invalid($"partition_by names '{partition}', which the model's SELECT does not return (it returns {string.Join(", ", columns)})", "add the column to the SELECT or fix partition_by");
@@ -140,6 +145,13 @@ internal sealed partial class ModelBuilder
                 return await MergeHistoryAsync(passingSql, columns.Where(c => !IsChangeColumn(c)).ToList(), target, cancellationToken).ConfigureAwait(false);
             default:
                 (string written, DeltaWriteMode mode) = RowsToWrite(passingSql, columns, target, incremental);
+                if (_interval is { } interval)
+                {
+                    // One commit removes the interval's old rows (rewriting files that hold other rows too) and adds the new ones.
+                    _notes.Add(string.Create(CultureInfo.InvariantCulture, $"replaced the rows with {Config.IntervalColumn} in [{interval.Start.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, {interval.End.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z)"));
+                    return await _writer.WriteAsync(_location, written, WriteOptions(DeltaWriteMode.Overwrite) with { ReplaceWhere = IntervalPredicate() }, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (Config.Materialized == Materialization.Append && incremental && !await HasRowsAsync(written, cancellationToken).ConfigureAwait(false))
                 {
                     return null;

@@ -59,6 +59,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
     private async Task<StepResult> BuildAsync(Stopwatch elapsed, CancellationToken cancellationToken)
     {
         await SetVariablesAsync(cancellationToken).ConfigureAwait(false);
+        _interval = ResolveInterval();
         IReadOnlyList<TableName> upstream = _run.Graph.GetAnalysis(_model.Name).Dependencies;
         UpstreamPlanner planner = await UpstreamPlanner.OpenAsync(_run.Project, _model, upstream, _connection, cancellationToken).ConfigureAwait(false);
         Snapshot? target = await TryTargetSnapshotAsync(cancellationToken).ConfigureAwait(false);
@@ -67,7 +68,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         // An scd2 model compares each key it reads with the key's current version, so reading only the upstream rows
         // that changed gives the same history as reading them all: keys it does not read stay current either way.
         bool incremental = Config.Materialized is Materialization.Append or Materialization.Merge or Materialization.Scd2
-            && !_run.Options.FullRefresh && target is not null && last is not null;
+            && !_run.Options.FullRefresh && target is not null && last is not null && _interval is null;
         if (incremental && !await BindIncrementalAsync(planner, upstream, last!, cancellationToken).ConfigureAwait(false))
         {
             incremental = false;
@@ -97,6 +98,11 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         }
 
         ValidateColumns(columns, target);
+        if (_interval is not null)
+        {
+            await EnsureWithinIntervalAsync(CandidateTable, cancellationToken).ConfigureAwait(false);
+        }
+
         await ValidateKeysAsync(CandidateTable, cancellationToken).ConfigureAwait(false);
         QualityVerdict verdict = await CheckQualityAsync(CandidateTable, cancellationToken).ConfigureAwait(false);
         // Quarantined rows commit first, marked with the model version that makes them true (see QuarantineAsync).

@@ -235,6 +235,7 @@ public sealed record RunView(
 /// <param name="Select">Its model selection, or null for sources only.</param>
 /// <param name="Sources">The sources it ingests first.</param>
 /// <param name="Schedule">Its schedule as written (cron or alias, with the time zone), or null.</param>
+/// <param name="TimeZone">The IANA time zone its schedule is read in (UTC for <c>every:</c> and for jobs without a schedule): the zone a backfill's dates mean.</param>
 /// <param name="OnNewData">Tables whose new versions trigger it.</param>
 /// <param name="After">Jobs whose success triggers it.</param>
 /// <param name="Catchup">What it does about runs missed while the server was down.</param>
@@ -243,7 +244,7 @@ public sealed record RunView(
 /// <param name="NextRuns">Its next five fire times, in UTC; empty when paused or without a schedule.</param>
 /// <param name="Location">Where it is defined.</param>
 public sealed record JobView(
-    string Name, string? Select, IReadOnlyList<string> Sources, string? Schedule, IReadOnlyList<string> OnNewData, IReadOnlyList<string> After,
+    string Name, string? Select, IReadOnlyList<string> Sources, string? Schedule, string TimeZone, IReadOnlyList<string> OnNewData, IReadOnlyList<string> After,
     CatchupPolicy Catchup, int MaxActiveRuns, bool Paused, IReadOnlyList<DateTimeOffset> NextRuns, string Location)
 {
     internal static JobView Of(JobDefinition job, JobState? state, DateTimeOffset now)
@@ -258,7 +259,7 @@ public sealed record JobView(
         }
 
         return new JobView(
-            job.Name, job.Select, job.Sources, job.Schedule?.ToString(), [.. job.OnNewData.Select(t => t.ToString())], job.After,
+            job.Name, job.Select, job.Sources, job.Schedule?.ToString(), job.Schedule?.TimeZone.Id ?? TimeZoneInfo.Utc.Id, [.. job.OnNewData.Select(t => t.ToString())], job.After,
             job.Catchup, job.MaxActiveRuns, paused, next, job.Location.ToString());
     }
 }

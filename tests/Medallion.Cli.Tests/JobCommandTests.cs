@@ -1,0 +1,303 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Medallion.Catalog;
+using Medallion.Server;
+using Microsoft.Data.Sqlite;
+
+namespace Medallion.Cli.Tests;
+
+/// <summary>
+/// <c>medallion jobs</c>, <c>trigger</c>, <c>cancel</c>, <c>rerun</c> and <c>backfill</c> against a real server running the
+/// project on a loopback port (found through the runtime file it writes, as from another terminal).
+/// </summary>
+public sealed partial class JobCommandTests : IAsyncLifetime
+{
+    private readonly string _project = Path.Combine(Path.GetTempPath(), "medallion-jobs-cli-" + Guid.NewGuid().ToString("N"));
+    private MedallionServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        Write("medallion.yml", "name: shop\nstorage: lake\n");
+        Write("sources/files.yml", "sources:\n  - name: events\n    format: csv\n    path: data/events/*.csv\n    target: bronze.events\n");
+        // Day n of January holds n events: 15 in the five days.
+        Write("data/events/1.csv", "id,day\n" + string.Concat(Enumerable.Range(1, 5).SelectMany(d => Enumerable.Range(1, d).Select(i => $"{d * 10 + i},2026-01-0{d}\n"))));
+        Write("models/silver/daily.sql", """
+            /* ---
+            materialized: append
+            interval_column: day
+            --- */
+            SELECT id, CAST(day AS DATE) AS day FROM bronze.events
+            WHERE CAST(day AS DATE) >= getvariable('interval_start') AND CAST(day AS DATE) < getvariable('interval_end')
+            """);
+        Write("models/silver/one.sql", "SELECT 1 AS id\n");
+        Write("models/gold/flaky.sql", "SELECT CASE WHEN getvariable('fail') = 'yes' THEN error('asked to fail') ELSE id END AS id FROM silver.one\n");
+        Write("models/gold/after_flaky.sql", "SELECT id FROM gold.flaky\n");
+        Write("models/gold/slow.sql", "SELECT count(*) AS n FROM range(20000000000) t(i) WHERE i % 7 = 3\n");
+        Write("jobs/jobs.yml", """
+            jobs:
+              - name: daily
+                select: silver.daily
+                schedule: "@daily"
+                catchup: none
+              - name: chain
+                select: silver.one+
+                on_new_data: [bronze.events]
+                paused: true
+              - name: slow
+                select: gold.slow
+            """);
+        _server = await MedallionServer.StartAsync(new MedallionServerOptions { ProjectDirectory = _project, HttpPort = 0, Grace = TimeSpan.FromSeconds(2) });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_project, recursive: true);
+    }
+
+    [Fact]
+    public async Task Jobs_lists_each_job_with_its_trigger_pause_state_last_run_and_next_run()
+    {
+        string midnight = DateTimeOffset.UtcNow.UtcDateTime.Date.AddDays(1).ToString("yyyy-MM-dd HH:mm'Z'", CultureInfo.InvariantCulture);
+
+        Cli.Result result = await Cli.RunAsync("jobs", "--project", _project);
+
+        Assert.Equal((0, string.Empty), (result.ExitCode, result.Error));
+        string[] lines = result.Output.Split('\n');
+        Assert.Equal(" job   │ trigger                      │ paused │ last run  │ next run", lines[0].TrimEnd());
+        Assert.Equal($" daily │ @daily (UTC)                 │ no     │ never run │ {midnight}", lines[2]);
+        Assert.Equal(" chain │ on new data in bronze.events │ yes    │ never run │ -", lines[3].TrimEnd());
+        Assert.Equal(" slow  │ manual (trigger only)        │ no     │ never run │ -", lines[4].TrimEnd());
+        Assert.Equal("(3 jobs; times in each job's time zone)", lines[5]);
+    }
+
+    [Fact]
+    public async Task Trigger_queues_a_run_with_its_variables_and_says_how_to_follow_it()
+    {
+        Cli.Result result = await Cli.RunAsync("trigger", "chain", "--var", "region=south", "--var", "tier=a=b", "--project", _project);
+
+        Assert.Equal((0, string.Empty), (result.ExitCode, result.Error));
+        string id = QueuedRun().Match(result.Output).Groups[1].Value;
+        Assert.Equal(
+            $"Queued run {id} of job chain with region=south, tier=a=b.\nHelp: follow it with medallion runs {id}; stop it with medallion cancel {id}.\n",
+            result.Output);
+        RunRecord run = await WaitForEndAsync("chain", id);
+        Assert.Equal((RunStatus.Succeeded, RunTrigger.Api, "a=b"), (run.Status, run.Trigger, run.Variables["tier"]));
+    }
+
+    [Fact]
+    public async Task Trigger_refuses_a_variable_that_is_not_name_equals_value()
+    {
+        Cli.Result result = await Cli.RunAsync("trigger", "chain", "--var", "south", "--project", _project);
+
+        Assert.Equal((2, "error: --var 'south' is not name=value. Help: write it like --var region=south.\n"), (result.ExitCode, result.Error));
+    }
+
+    [Fact]
+    public async Task Trigger_of_an_unknown_job_says_so_with_the_closest_name()
+    {
+        Cli.Result result = await Cli.RunAsync("trigger", "daly", "--project", _project);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(
+            "Error MDL6903: The project has no job 'daly'. Did you mean 'daily'?\nHelp: jobs are defined in jobs/*.yml or under 'jobs:' in medallion.yml.\n",
+            result.Error);
+    }
+
+    [Theory]
+    [InlineData("jobs")]
+    [InlineData("trigger", "daily")]
+    [InlineData("cancel", "r1")]
+    [InlineData("rerun", "r1", "--from-failure")]
+    [InlineData("backfill", "daily", "--from", "2026-01-01", "--to", "2026-01-05")]
+    public async Task Each_command_says_when_no_server_runs_and_how_to_start_one(params string[] args)
+    {
+        string idle = Directory.CreateTempSubdirectory("medallion-no-server-").FullName;
+        File.WriteAllText(Path.Combine(idle, "medallion.yml"), "name: idle\nstorage: lake\n");
+
+        Cli.Result result = await Cli.RunAsync([.. args, "--project", idle]);
+
+        Directory.Delete(idle, recursive: true);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(
+            $"Error MDL9502: No server is running for the project in {idle} (there is no {Path.Combine(idle, ".medallion", "server.json")}).\nHelp: start one with: medallion server --project {idle}\n",
+            result.Error);
+    }
+
+    [Fact]
+    public async Task A_runtime_file_left_by_a_killed_server_says_nothing_answers_and_how_to_start_one()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int closedPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        ServerRuntimeFile runtime = (await ServerRuntimeFile.ReadAsync(_project))!;
+        File.WriteAllText(ServerRuntimeFile.PathFor(_project), JsonSerializer.Serialize(runtime with { Url = new Uri($"http://127.0.0.1:{closedPort}/"), ProcessId = 4242 }));
+
+        Cli.Result result = await Cli.RunAsync("trigger", "daily", "--project", _project);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"Error MDL9502: The server at http://127.0.0.1:{closedPort}/ (process 4242, started ", result.Error, StringComparison.Ordinal);
+        Assert.EndsWith("\nHelp: it may have been killed; start it again with medallion server.\n", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_runtime_file_whose_token_the_server_does_not_accept_is_refused_with_a_hint_to_restart()
+    {
+        string path = ServerRuntimeFile.PathFor(_project);
+        ServerRuntimeFile runtime = (await ServerRuntimeFile.ReadAsync(_project))!;
+        File.WriteAllText(path, JsonSerializer.Serialize(runtime with { Token = "mdl_local_stale" }));
+
+        Cli.Result result = await Cli.RunAsync("jobs", "--project", _project);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"Error MDL9503: The server at {runtime.Url} refused GET /api/jobs with 401 Unauthorized: ", result.Error, StringComparison.Ordinal);
+        Assert.EndsWith($".\nHelp: the token in {path} is not the one the server at this address accepts (the file is stale or was written by another server); restart it with medallion server --project {_project}.\n", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancel_stops_a_running_run_and_it_ends_cancelled()
+    {
+        string id = QueuedRun().Match((await Cli.RunAsync("trigger", "slow", "--project", _project)).Output).Groups[1].Value;
+        await WaitForStatusAsync("slow", id, RunStatus.Running);
+
+        Cli.Result result = await Cli.RunAsync("cancel", id, "--project", _project);
+
+        Assert.Equal((0, $"Cancelled run {id}: a queued run ends now; a running one stops its models, which commit nothing.\n"), (result.ExitCode, result.Output));
+        Assert.Equal(RunStatus.Cancelled, (await WaitForEndAsync("slow", id)).Status);
+        Assert.False(Directory.Exists(Path.Combine(_project, "lake", "gold", "slow", "_delta_log")));
+    }
+
+    [Fact]
+    public async Task Cancel_of_a_run_that_is_not_under_way_is_refused_with_the_servers_message()
+    {
+        Cli.Result result = await Cli.RunAsync("cancel", "no-such-run", "--project", _project);
+
+        Assert.Equal((1, "Error MDL6903: run no-such-run is neither queued nor running on this server\n"), (result.ExitCode, result.Error));
+    }
+
+    [Fact]
+    public async Task Rerun_from_failure_queues_only_the_failed_and_skipped_models_of_the_run()
+    {
+        string failed = QueuedRun().Match((await Cli.RunAsync("trigger", "chain", "--var", "fail=yes", "--project", _project)).Output).Groups[1].Value;
+        Assert.Equal(RunStatus.Failed, (await WaitForEndAsync("chain", failed)).Status);
+
+        Cli.Result result = await Cli.RunAsync("rerun", failed, "--from-failure", "--project", _project);
+
+        Assert.Equal((0, string.Empty), (result.ExitCode, result.Error));
+        string id = QueuedRun().Match(result.Output).Groups[1].Value;
+        Assert.Equal($"Queued run {id} of job chain, re-running gold.after_flaky gold.flaky from run {failed}.\n", result.Output);
+    }
+
+    [Fact]
+    public async Task Rerun_without_from_failure_is_a_usage_error_that_points_to_trigger()
+    {
+        Cli.Result result = await Cli.RunAsync("rerun", "r1", "--project", _project);
+
+        Assert.Equal(
+            (2, "error: rerun re-runs from failure only; pass --from-failure. Help: to run the whole job again, use medallion trigger <job>.\n"),
+            (result.ExitCode, result.Error));
+    }
+
+    [Fact]
+    public async Task Backfill_dry_run_prints_each_interval_and_whether_it_would_run_and_queues_nothing()
+    {
+        Cli.Result result = await Cli.RunAsync("backfill", "daily", "--from", "2026-01-01", "--to", "2026-01-03", "--dry-run", "--project", _project);
+
+        Assert.Equal((0, string.Empty), (result.ExitCode, result.Error));
+        Assert.Equal(
+            " interval start    │ interval end      │ last run  │ runs\n" +
+            "───────────────────┼───────────────────┼───────────┼─────\n" +
+            " 2026-01-01 00:00Z │ 2026-01-02 00:00Z │ never run │ yes \n" +
+            " 2026-01-02 00:00Z │ 2026-01-03 00:00Z │ never run │ yes \n" +
+            " 2026-01-03 00:00Z │ 2026-01-04 00:00Z │ never run │ yes \n" +
+            "3 of 3 interval(s) would run (reprocess missing). Dry run: nothing was queued.\n",
+            result.Output);
+        using ServerClient client = await ServerClient.ConnectAsync(_project);
+        Assert.Empty((await client.GetRunsAsync("daily", 10)).Runs);
+    }
+
+    [Fact]
+    public async Task Backfill_refuses_a_date_it_cannot_read()
+    {
+        Cli.Result result = await Cli.RunAsync("backfill", "daily", "--from", "2026-13-01", "--to", "2026-01-05", "--project", _project);
+
+        Assert.Equal(
+            (2, "error: --from '2026-13-01' is not a date. Help: write a day like 2026-01-31, or a time like 2026-01-31T06:00 or 2026-01-31T06:00:00+00:00.\n"),
+            (result.ExitCode, result.Error));
+    }
+
+    [Fact]
+    public async Task Backfill_of_an_unknown_job_says_so_with_the_closest_name()
+    {
+        Cli.Result result = await Cli.RunAsync("backfill", "daly", "--from", "2026-01-01", "--to", "2026-01-05", "--project", _project);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.EndsWith(
+            "refused GET /api/jobs/daly with 404 Not Found: there is no job 'daly'; did you mean 'daily'?\nHelp: list what exists with medallion jobs, or medallion runs.\n",
+            result.Error,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Backfill_of_a_job_without_a_schedule_says_it_has_no_intervals()
+    {
+        Cli.Result result = await Cli.RunAsync("backfill", "slow", "--from", "2026-01-01", "--to", "2026-01-05", "--project", _project);
+
+        Assert.Equal(
+            (1, "Error MDL6012: Job 'slow' has no schedule, so it has no intervals to backfill.\nHelp: give it 'schedule:' or 'every:', or trigger it instead.\n"),
+            (result.ExitCode, result.Error));
+    }
+
+    [Fact]
+    public async Task A_backfill_of_five_intervals_run_twice_counts_each_intervals_rows_exactly_once()
+    {
+        Cli.Result first = await Cli.RunAsync("backfill", "daily", "--from", "2026-01-01", "--to", "2026-01-05", "--max-active", "2", "--project", _project);
+        Cli.Result again = await Cli.RunAsync("backfill", "daily", "--from", "2026-01-01", "--to", "2026-01-05", "--reprocess", "all", "--project", _project);
+        Cli.Result missing = await Cli.RunAsync("backfill", "daily", "--from", "2026-01-01", "--to", "2026-01-05", "--project", _project);
+        Cli.Result counts = await Cli.RunAsync("sql", "SELECT day, count(*) AS n, count(DISTINCT id) AS ids FROM silver.daily GROUP BY day ORDER BY day", "--format", "csv", "--project", _project);
+
+        Assert.True(first.ExitCode == 0, first.Output + first.Error);
+        Assert.Matches(@"\ABackfill \S+ of job daily: 5 of 5 interval\(s\) queued, at most 2 at once \(reprocess missing\)\.\n", first.Output);
+        Assert.EndsWith("5 of 5 interval(s) succeeded.\n", first.Output, StringComparison.Ordinal);
+        Assert.Contains("[5/5] ", again.Output, StringComparison.Ordinal);
+        Assert.Contains("] 2026-01-03 00:00Z to 2026-01-04 00:00Z: succeeded (run ", again.Output, StringComparison.Ordinal);
+        Assert.True(again.ExitCode == 0, again.Output + again.Error);
+        Assert.Matches(@"\ABackfill \S+ of job daily: 0 of 5 interval\(s\) queued, at most 1 at once \(reprocess missing\)\.\nNothing to run: every interval already succeeded\. Help: --reprocess all runs them again\.\n\z", missing.Output);
+        Assert.Equal("day,n,ids\n2026-01-01,1,1\n2026-01-02,2,2\n2026-01-03,3,3\n2026-01-04,4,4\n2026-01-05,5,5\n", counts.Output);
+    }
+
+    private void Write(string relativePath, string text)
+    {
+        string path = Path.Combine(_project, relativePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    private async Task<RunRecord> WaitForEndAsync(string job, string id) =>
+        await WaitForAsync(job, id, r => r.Status is not (RunStatus.Queued or RunStatus.Running));
+
+    private Task<RunRecord> WaitForStatusAsync(string job, string id, RunStatus status) => WaitForAsync(job, id, r => r.Status == status);
+
+    private async Task<RunRecord> WaitForAsync(string job, string id, Func<RunRecord, bool> done)
+    {
+        using ServerClient client = await ServerClient.ConnectAsync(_project);
+        DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            RunRecord? run = (await client.GetRunsAsync(job, 50)).Runs.FirstOrDefault(r => r.Id == id);
+            if (run is not null && done(run))
+            {
+                return run;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"run {id} of {job} did not get there in 60 s; it is {run?.Status}");
+            await Task.Delay(100);
+        }
+    }
+
+    [GeneratedRegex(@"\AQueued run (\S+) of job")]
+    private static partial Regex QueuedRun();
+}

@@ -21,7 +21,7 @@ internal static class ApiEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         RouteGroupBuilder api = app.MapGroup("/api");
-        api.MapGet("/project", (ServerContext server) => new ProjectInfo(server.Project.Name, server.Project.Directory, server.Project.Resolve(server.Project.Storage)))
+        api.MapGet("/project", (ServerContext server) => new ProjectInfo(server.Project.Name, server.Project.Directory, server.Project.Resolve(server.Project.Storage), server.Reloader!.Status))
             .WithName("GetProject").WithTags("project").Produces<ProjectInfo>();
 
         api.MapGet("/tables", (ServerContext server, string? @namespace, CancellationToken cancellationToken) =>
@@ -115,6 +115,16 @@ internal static class ApiEndpoints
                     ? new CancelResult(id, true)
                     : throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"run {id} is neither queued nor running on this server"), cancellationToken))
             .WithName("CancelRun").WithTags("runs").Produces<CancelResult>();
+        act.MapPost("/reload", async (ServerContext server, HttpContext http, CancellationToken cancellationToken) =>
+            {
+                ReloadStatus status = await server.Reloader!.ReloadAsync("POST /api/reload by " + http.User.Identity!.Name, cancellationToken).ConfigureAwait(false);
+                await server.Catalog.RecordServerActionAsync(http.User.Identity!.Name!, "reload", server.Project.Name, status.Ok ? null : "failed: " + status.Error, cancellationToken).ConfigureAwait(false);
+                // A project that does not load is the operator's to fix: 422 with what is wrong and where, the old definitions still running.
+                return status.Ok
+                    ? Results.Json(status, ApiJson.Options)
+                    : Results.Json(new ApiError($"{status.Error}\nThe server keeps running the definitions loaded at {status.LoadedAt:O}."), ApiJson.Options, statusCode: StatusCodes.Status422UnprocessableEntity);
+            })
+            .WithName("ReloadProject").WithTags("project").Produces<ReloadStatus>().Produces<ApiError>(StatusCodes.Status422UnprocessableEntity);
         act.MapPost("/runs/{id}/rerun", (ServerContext server, HttpContext http, string id, CancellationToken cancellationToken) =>
                 ActAsync(server, http, "rerun", id, "from failure", () => server.Scheduler.RerunFromFailureAsync(id, cancellationToken), cancellationToken))
             .WithName("RerunFromFailure").WithTags("runs").Produces<RunRecord>();
@@ -215,7 +225,8 @@ internal static class ApiEndpoints
 /// <param name="Name">Its name from <c>medallion.yml</c>.</param>
 /// <param name="Directory">Its directory on the server's machine.</param>
 /// <param name="Storage">Where its tables live (a folder or a URI).</param>
-public sealed record ProjectInfo(string Name, string Directory, string Storage);
+/// <param name="Reload">How its definitions were last reloaded (SIGHUP, a file change or <c>POST /api/reload</c>).</param>
+public sealed record ProjectInfo(string Name, string Directory, string Storage, ReloadStatus Reload);
 
 /// <summary>A run with its attempts, models, quality results and source passes.</summary>
 /// <param name="Run">The run.</param>

@@ -17,7 +17,7 @@ public sealed partial class JobScheduler
         try
         {
             DateTimeOffset now = _time.GetUtcNow();
-            return _jobs.Values.Select(j => new JobStatus(
+            return _definitions.Jobs.Values.Select(j => new JobStatus(
                 j,
                 IsPaused(j),
                 j.Schedule?.GetNextFireTime(_lastFire.TryGetValue(j.Name, out DateTimeOffset last) && last > now ? last : now),
@@ -89,7 +89,7 @@ public sealed partial class JobScheduler
         }
 
         JobDefinition job = FindJob(name);
-        HashSet<TableName> models = _graph.Models.Select(m => m.Name).ToHashSet();
+        HashSet<TableName> models = _definitions.Graph.Models.Select(m => m.Name).ToHashSet();
         List<string> redo = detail.Models
             .Where(m => m.Status is RunStatus.Failed or RunStatus.Skipped or RunStatus.Cancelled or RunStatus.Interrupted)
             .Select(m => m.Model)
@@ -232,8 +232,9 @@ public sealed partial class JobScheduler
     private JobDefinition FindJob(string job)
     {
         ArgumentException.ThrowIfNullOrEmpty(job);
-        return _jobs.TryGetValue(job, out JobDefinition? definition)
+        Dictionary<string, JobDefinition> jobs = _definitions.Jobs;
+        return jobs.TryGetValue(job, out JobDefinition? definition)
             ? definition
-            : throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The project has no job '{job}'.{NameSuggester.DidYouMean(job, _jobs.Keys)}\nHelp: jobs are defined in jobs/*.yml or under 'jobs:' in {MedallionProject.FileName}.");
+            : throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The project has no job '{job}'.{NameSuggester.DidYouMean(job, jobs.Keys)}\nHelp: jobs are defined in jobs/*.yml or under 'jobs:' in {MedallionProject.FileName}.");
     }
 }

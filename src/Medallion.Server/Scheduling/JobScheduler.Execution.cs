@@ -14,12 +14,13 @@ namespace Medallion.Server.Scheduling;
 public sealed partial class JobScheduler
 {
     /// <summary>Runs one queued run to its end: table locks, attempts, retries of transient failures, final state.</summary>
-    private async Task ExecuteAsync(RunRecord run, JobDefinition job, CancellationToken cancellationToken)
+    /// <remarks>The run keeps <paramref name="definitions"/> to its end, whatever a reload brings meanwhile.</remarks>
+    private async Task ExecuteAsync(RunRecord run, JobDefinition job, Definitions definitions, CancellationToken cancellationToken)
     {
         RunStatus final = RunStatus.Failed;
         try
         {
-            final = await RunAttemptsAsync(run, job, cancellationToken).ConfigureAwait(false);
+            final = await RunAttemptsAsync(run, job, definitions, cancellationToken).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // A run that breaks must end recorded as failed and leave the scheduler running.
         catch (Exception e)
@@ -33,12 +34,12 @@ public sealed partial class JobScheduler
         }
     }
 
-    private async Task<RunStatus> RunAttemptsAsync(RunRecord run, JobDefinition job, CancellationToken cancellationToken)
+    private async Task<RunStatus> RunAttemptsAsync(RunRecord run, JobDefinition job, Definitions definitions, CancellationToken cancellationToken)
     {
         IDisposable locks;
         try
         {
-            locks = await _tableLocks.AcquireAsync(TablesWritten(run, job), cancellationToken).ConfigureAwait(false);
+            locks = await _tableLocks.AcquireAsync(TablesWritten(run, job, definitions), cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -59,7 +60,7 @@ public sealed partial class JobScheduler
                 bool transient = false;
                 try
                 {
-                    result = await ProjectRunner.RunAsync(_project, Options(run, job, log), linked.Token).ConfigureAwait(false);
+                    result = await ProjectRunner.RunAsync(definitions.Project, Options(run, job, log), linked.Token).ConfigureAwait(false);
                 }
                 catch (MedallionException e)
                 {
@@ -148,16 +149,16 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>Every table a run may write: its models, the sources they read (a run loads those first), and the job's named sources.</summary>
-    private IEnumerable<TableName> TablesWritten(RunRecord run, JobDefinition job)
+    private static IEnumerable<TableName> TablesWritten(RunRecord run, JobDefinition job, Definitions definitions)
     {
-        IReadOnlySet<TableName> models = run.Selection is null && job.Select is null ? new HashSet<TableName>() : _graph.Select(run.Selection);
+        IReadOnlySet<TableName> models = run.Selection is null && job.Select is null ? new HashSet<TableName>() : definitions.Graph.Select(run.Selection);
         var sourceTargets = new Dictionary<TableName, string>();
-        foreach (SourceDefinition source in _project.Sources)
+        foreach (SourceDefinition source in definitions.Project.Sources)
         {
             sourceTargets[source.Target] = source.Name;
         }
 
-        foreach (DatabaseSourceDefinition source in _project.DatabaseSources)
+        foreach (DatabaseSourceDefinition source in definitions.Project.DatabaseSources)
         {
             foreach (DatabaseTableDefinition table in source.Tables)
             {
@@ -165,13 +166,13 @@ public sealed partial class JobScheduler
             }
         }
 
-        foreach (ApiSourceDefinition source in _project.ApiSources)
+        foreach (ApiSourceDefinition source in definitions.Project.ApiSources)
         {
             sourceTargets[source.Target] = source.Name;
         }
 
         return models
-            .Concat(models.SelectMany(_graph.GetUpstream).Where(sourceTargets.ContainsKey))
+            .Concat(models.SelectMany(definitions.Graph.GetUpstream).Where(sourceTargets.ContainsKey))
             .Concat(sourceTargets.Where(s => job.Sources.Contains(s.Value, StringComparer.OrdinalIgnoreCase)).Select(s => s.Key))
             .ToList();
     }
@@ -199,7 +200,7 @@ public sealed partial class JobScheduler
 
             if (final == RunStatus.Succeeded && run.Job is { } name && !_stopPlanning.IsCancellationRequested)
             {
-                foreach (JobDefinition next in _jobs.Values.Where(j => j.After.Contains(name, StringComparer.Ordinal) && !IsPaused(j)))
+                foreach (JobDefinition next in _definitions.Jobs.Values.Where(j => j.After.Contains(name, StringComparer.Ordinal) && !IsPaused(j)))
                 {
                     await QueueAsync(new RunStart(next.Name, RunTrigger.After, next.Select, run.IntervalStart, run.IntervalEnd, Holder.Id), CancellationToken.None).ConfigureAwait(false);
                 }

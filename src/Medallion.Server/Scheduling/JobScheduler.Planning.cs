@@ -63,7 +63,7 @@ public sealed partial class JobScheduler
     private async Task<DateTimeOffset?> PlanScheduledAsync(DateTimeOffset now, bool startup, CancellationToken cancellationToken)
     {
         DateTimeOffset? earliest = null;
-        foreach (JobDefinition job in _jobs.Values.Where(j => j.Schedule is not null))
+        foreach (JobDefinition job in _definitions.Jobs.Values.Where(j => j.Schedule is not null))
         {
             if (!_lastFire.TryGetValue(job.Name, out DateTimeOffset last))
             {
@@ -97,7 +97,7 @@ public sealed partial class JobScheduler
     /// <summary>Queues a run of each <c>on_new_data</c> job a watched table of which has a new version since its last run.</summary>
     private async Task PlanDataAsync(CancellationToken cancellationToken)
     {
-        foreach (JobDefinition job in _jobs.Values.Where(j => j.OnNewData.Count > 0 && !IsPaused(j)))
+        foreach (JobDefinition job in _definitions.Jobs.Values.Where(j => j.OnNewData.Count > 0 && !IsPaused(j)))
         {
             var versions = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
             foreach (TableName table in job.OnNewData)
@@ -132,7 +132,7 @@ public sealed partial class JobScheduler
         {
             if (!_watched.TryGetValue(table, out (DeltaTable Table, Snapshot? Snapshot) watched))
             {
-                watched = (new DeltaTable(StorageResolver.OpenStore(ProjectCatalog.TableLocation(_project, table))), null);
+                watched = (new DeltaTable(StorageResolver.OpenStore(ProjectCatalog.TableLocation(_definitions.Project, table))), null);
             }
 
             // Updating a known snapshot reads only the commits after it.
@@ -177,9 +177,10 @@ public sealed partial class JobScheduler
             return;
         }
 
+        Definitions definitions = _definitions;
         foreach (RunRecord run in _queue.OrderBy(r => r.Id, StringComparer.Ordinal).ToList())
         {
-            if (run.Job is null || !_jobs.TryGetValue(run.Job, out JobDefinition? job))
+            if (run.Job is null || !definitions.Jobs.TryGetValue(run.Job, out JobDefinition? job))
             {
                 _queue.Remove(run);
                 await _catalog.FinishRunAsync(run.Id, RunStatus.Cancelled, $"the job '{run.Job}' is no longer defined in the project", CancellationToken.None).ConfigureAwait(false);
@@ -204,7 +205,7 @@ public sealed partial class JobScheduler
                 async () =>
                 {
                     await started.Task.ConfigureAwait(false);
-                    await ExecuteAsync(run, job, cancel.Token).ConfigureAwait(false);
+                    await ExecuteAsync(run, job, definitions, cancel.Token).ConfigureAwait(false);
                 },
                 CancellationToken.None);
             _active[run.Id] = new ActiveRun(run, cancel, task);

@@ -28,8 +28,6 @@ namespace Medallion.Server.Scheduling;
 /// </remarks>
 public sealed partial class JobScheduler : IAsyncDisposable
 {
-    private readonly MedallionProject _project;
-    private readonly ModelGraph _graph;
     private readonly CatalogStore _catalog;
     private readonly SchedulerOptions _options;
     private readonly TimeProvider _time;
@@ -37,7 +35,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private readonly SemaphoreSlim _steps;
     // Guards the scheduler's state below; held only across short catalog writes, never across a run.
     private readonly SemaphoreSlim _state = new(1, 1);
-    private readonly Dictionary<string, JobDefinition> _jobs;
+    // Replaced whole by a reload; a run keeps the definitions it started with.
+    private Definitions _definitions;
     private readonly Dictionary<string, DateTimeOffset> _lastFire = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JobState> _jobStates;
     private readonly Dictionary<TableName, (DeltaTable Table, Snapshot? Snapshot)> _watched = [];
@@ -53,15 +52,13 @@ public sealed partial class JobScheduler : IAsyncDisposable
 
     private JobScheduler(MedallionProject project, ModelGraph graph, CatalogStore catalog, SchedulerOptions options, LeaseHolder holder, Dictionary<string, JobState> jobStates)
     {
-        _project = project;
-        _graph = graph;
         _catalog = catalog;
         _options = options;
         _time = options.Time ?? TimeProvider.System;
         Holder = holder;
         _jobStates = jobStates;
         _steps = new SemaphoreSlim(options.MaxConcurrentSteps, options.MaxConcurrentSteps);
-        _jobs = project.Jobs.ToDictionary(j => j.Name, StringComparer.Ordinal);
+        _definitions = new Definitions(project, graph);
     }
 
     /// <summary>Who this scheduler is in the catalog's lease.</summary>
@@ -213,7 +210,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
             {
                 _queue.Add(run);
             }
-            else if (run.Job is { } name && _jobs.TryGetValue(name, out JobDefinition? job)
+            else if (run.Job is { } name && _definitions.Jobs.TryGetValue(name, out JobDefinition? job)
                 && (await _catalog.GetAttemptsAsync(run.Id, cancellationToken).ConfigureAwait(false)).Count <= job.Retries.Count)
             {
                 await _catalog.AppendRunLogAsync(run.Id, null, "warning", "interrupted by a scheduler that stopped; retried by its job's policy", cancellationToken).ConfigureAwait(false);
@@ -251,6 +248,12 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private void Wake() => Volatile.Read(ref _wake).TrySetResult();
+
+    /// <summary>The project as loaded at one time: its files, its model graph and its jobs by name.</summary>
+    private sealed record Definitions(MedallionProject Project, ModelGraph Graph)
+    {
+        public Dictionary<string, JobDefinition> Jobs { get; } = Project.Jobs.ToDictionary(j => j.Name, StringComparer.Ordinal);
+    }
 
     private sealed record ActiveRun(RunRecord Run, CancellationTokenSource Cancel, Task Task);
 }

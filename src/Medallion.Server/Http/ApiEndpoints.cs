@@ -55,6 +55,12 @@ internal static class ApiEndpoints
                     ? Results.Json(new ApiError($"there is no run {id}"), ApiJson.Options, statusCode: StatusCodes.Status404NotFound)
                     : Results.Json(await server.Catalog.GetRunLogAsync(id, after ?? 0, Limit(limit, 1000), cancellationToken).ConfigureAwait(false), ApiJson.Options))
             .WithName("GetRunLogs").WithTags("runs").Produces<IReadOnlyList<RunLogLine>>().Produces<ApiError>(StatusCodes.Status404NotFound);
+        api.MapGet("/runs/{id}/logs/stream", (ServerContext server, HttpContext http, string id, long? after, CancellationToken cancellationToken) =>
+                RunLogStream.StreamAsync(server, http, id, after, cancellationToken))
+            .WithName("StreamRunLogs").WithTags("runs")
+            .WithDescription("Server-sent events: one 'log' event per line (data: the line as JSON, id: its sequence number; send Last-Event-ID to resume after it), stored lines first, then new ones as they are written; an 'end' event (data: the run's id, final status and error) when the run reaches a final state, then the stream closes.")
+            .Produces<RunLogLine>(StatusCodes.Status200OK, "text/event-stream")
+            .Produces<ApiError>(StatusCodes.Status400BadRequest).Produces<ApiError>(StatusCodes.Status404NotFound);
 
         api.MapGet("/jobs", async (ServerContext server, CancellationToken cancellationToken) =>
             {

@@ -26,7 +26,7 @@ public sealed partial class JobScheduler
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            await _catalog.FinishRunAsync(run.Id, RunStatus.Failed, $"{e.GetType().Name}: {e.Message}", CancellationToken.None).ConfigureAwait(false);
+            await EndAsync(run.Id, RunStatus.Failed, $"{e.GetType().Name}: {e.Message}").ConfigureAwait(false);
         }
         finally
         {
@@ -179,13 +179,21 @@ public sealed partial class JobScheduler
 
     private async Task<RunStatus> EndAsync(string runId, RunStatus status, string? error)
     {
-        await _catalog.FinishRunAsync(runId, status, error, CancellationToken.None).ConfigureAwait(false);
+        // The line comes first: a reader that sees the final state has every line of the run.
         await LogAsync(runId, null, status == RunStatus.Succeeded ? "info" : "error", $"run {status.ToString().ToLowerInvariant()}{(error is null ? "" : ": " + error)}").ConfigureAwait(false);
+        await _catalog.FinishRunAsync(runId, status, error, CancellationToken.None).ConfigureAwait(false);
         return status;
     }
 
-    private Task LogAsync(string runId, TableName? model, string level, string message) =>
-        _catalog.AppendRunLogAsync(runId, model, level, message, CancellationToken.None);
+    private async Task LogAsync(string runId, TableName? model, string level, string message)
+    {
+        await _catalog.AppendRunLogAsync(runId, model, level, message, CancellationToken.None).ConfigureAwait(false);
+        // Live log readers (the SSE stream) wait on this rather than polling the catalog.
+        Interlocked.Exchange(ref _logWritten, NewSignal()).TrySetResult();
+    }
+
+    /// <summary>Completes when the scheduler next writes a log line of any run.</summary>
+    internal Task LogWritten => Volatile.Read(ref _logWritten).Task;
 
     /// <summary>Frees the run's slot; a success queues the jobs that run after its job; a backfill with nothing left ends.</summary>
     private async Task OnRunEndedAsync(RunRecord run, RunStatus final)

@@ -154,7 +154,7 @@ public sealed partial class JobScheduler
         if (run is not null)
         {
             _queue.Add(run);
-            await _catalog.AppendRunLogAsync(run.Id, null, "info", Describe(run), cancellationToken).ConfigureAwait(false);
+            await LogAsync(run.Id, null, "info", Describe(run)).ConfigureAwait(false);
         }
 
         return run;
@@ -183,7 +183,7 @@ public sealed partial class JobScheduler
             if (run.Job is null || !definitions.Jobs.TryGetValue(run.Job, out JobDefinition? job))
             {
                 _queue.Remove(run);
-                await _catalog.FinishRunAsync(run.Id, RunStatus.Cancelled, $"the job '{run.Job}' is no longer defined in the project", CancellationToken.None).ConfigureAwait(false);
+                await EndAsync(run.Id, RunStatus.Cancelled, $"the job '{run.Job}' is no longer defined in the project").ConfigureAwait(false);
                 continue;
             }
 

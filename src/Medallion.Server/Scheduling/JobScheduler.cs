@@ -46,6 +46,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private readonly CancellationTokenSource _stopPlanning = new();
     private readonly CancellationTokenSource _stopRuns = new();
     private TaskCompletionSource _wake = NewSignal();
+    private TaskCompletionSource _logWritten = NewSignal();
     private Task _loop = Task.CompletedTask;
     private Task _heartbeat = Task.CompletedTask;
     private bool _stopped;

@@ -131,7 +131,18 @@ public sealed class JobLoadingTests : IDisposable
         MedallionException error = await LoadFailsAsync("jobs:\n  - name: j\n    select: gold.revenue\n    on_new_data: [bronze.order]\n");
 
         Assert.Equal(ErrorCode.JobDefinitionInvalid, error.Code);
-        Assert.Equal("jobs/etl.yml:4:19: 'on_new_data' names no table of the project: 'bronze.order'. Did you mean 'bronze.orders'? Expected a source target or model as namespace.name, e.g. bronze.orders.", error.Message);
+        Assert.Equal("jobs/etl.yml:4:19: 'on_new_data' names no table or file source of the project: 'bronze.order'. Did you mean 'bronze.orders'? Expected a source target or model as namespace.name (e.g. bronze.orders), or the name of a file source to run when new files match its path.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_file_source_in_on_new_data_watches_its_new_files_and_a_table_its_versions()
+    {
+        _project.Write("jobs/etl.yml", "jobs:\n  - name: j\n    select: gold.revenue\n    on_new_data: [Orders, bronze.customers]\n");
+
+        JobDefinition job = Assert.Single((await _project.LoadAsync()).Jobs);
+
+        Assert.Equal(["orders"], job.OnNewFiles);
+        Assert.Equal([TableName.Parse("bronze.customers")], job.OnNewData);
     }
 
     [Fact]

@@ -98,12 +98,13 @@ internal static class JobReader
         }
 
         (TimeSpan? modelTimeout, TimeSpan? runTimeout) = ReadTimeouts(map);
+        (List<TableName> tables, List<string> fileSources) = ReadOnNewData(file, map, project);
         return new JobDefinition(
             name,
             select,
             sources,
             ReadSchedule(file, map),
-            ReadTables(file, map, project),
+            tables,
             map.Strings("after"),
             map.Choice("catchup", s_catchups) switch { "none" => CatchupPolicy.None, "all" => CatchupPolicy.All, _ => CatchupPolicy.Last },
             ReadRetries(file, map),
@@ -111,7 +112,10 @@ internal static class JobReader
             runTimeout,
             maxActive,
             map.Bool("paused") ?? false,
-            file.Location(item));
+            file.Location(item))
+        {
+            OnNewFiles = fileSources,
+        };
     }
 
     private static JobSchedule? ReadSchedule(YamlFile file, YamlMap map)
@@ -172,22 +176,31 @@ internal static class JobReader
         return sources;
     }
 
-    private static List<TableName> ReadTables(YamlFile file, YamlMap map, MedallionProject project)
+    /// <summary><c>on_new_data</c>: tables (namespace.name) whose new versions trigger, and file sources (by name) whose new files do.</summary>
+    private static (List<TableName> Tables, List<string> FileSources) ReadOnNewData(YamlFile file, YamlMap map, MedallionProject project)
     {
         List<TableName> known = project.Tables.ToList();
         var tables = new List<TableName>();
+        var fileSources = new List<string>();
         foreach (YamlNode node in map.Value("on_new_data") is { } list ? Items(list) : [])
         {
             string text = file.Scalar(node, "on_new_data");
+            if (project.Sources.FirstOrDefault(s => string.Equals(s.Name, text, StringComparison.OrdinalIgnoreCase)) is { } source)
+            {
+                fileSources.Add(source.Name);
+                continue;
+            }
+
             if (!TableName.TryParse(text, out TableName table) || !known.Contains(table))
             {
-                throw file.Error(node, $"'on_new_data' names no table of the project: '{text}'.{NameSuggester.DidYouMean(text, known.Select(t => t.ToString()))} Expected a source target or model as namespace.name, e.g. bronze.orders.", ErrorCode.JobDefinitionInvalid);
+                IEnumerable<string> candidates = known.Select(t => t.ToString()).Concat(project.Sources.Select(s => s.Name));
+                throw file.Error(node, $"'on_new_data' names no table or file source of the project: '{text}'.{NameSuggester.DidYouMean(text, candidates)} Expected a source target or model as namespace.name (e.g. bronze.orders), or the name of a file source to run when new files match its path.", ErrorCode.JobDefinitionInvalid);
             }
 
             tables.Add(table);
         }
 
-        return tables;
+        return (tables, fileSources);
     }
 
     private static RetryPolicy ReadRetries(YamlFile file, YamlMap map)

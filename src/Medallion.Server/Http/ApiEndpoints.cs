@@ -252,7 +252,7 @@ public sealed record RunView(
 /// <param name="Select">Its model selection, or null for sources only.</param>
 /// <param name="Sources">The sources it ingests first.</param>
 /// <param name="Schedule">Its schedule as written (cron or alias, with the time zone), or null.</param>
-/// <param name="OnNewData">Tables whose new versions trigger it.</param>
+/// <param name="OnNewData">Tables whose new versions, and file sources whose new files, trigger it.</param>
 /// <param name="After">Jobs whose success triggers it.</param>
 /// <param name="Catchup">What it does about runs missed while the server was down.</param>
 /// <param name="MaxActiveRuns">How many of its runs may be under way at once.</param>
@@ -275,7 +275,7 @@ public sealed record JobView(
         }
 
         return new JobView(
-            job.Name, job.Select, job.Sources, job.Schedule?.ToString(), [.. job.OnNewData.Select(t => t.ToString())], job.After,
+            job.Name, job.Select, job.Sources, job.Schedule?.ToString(), [.. job.OnNewData.Select(t => t.ToString()).Concat(job.OnNewFiles)], job.After,
             job.Catchup, job.MaxActiveRuns, paused, next, job.Location.ToString());
     }
 }

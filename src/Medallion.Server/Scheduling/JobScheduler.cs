@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Delta;
 using Medallion.Delta.Snapshots;
+using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Pipelines;
 
@@ -40,6 +41,10 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private readonly Dictionary<string, DateTimeOffset> _lastFire = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JobState> _jobStates;
     private readonly Dictionary<TableName, (DeltaTable Table, Snapshot? Snapshot)> _watched = [];
+    private readonly Dictionary<string, HashSet<string>> _pendingFiles = new(StringComparer.Ordinal);
+    // Lists the files of watched file sources (DuckDB's glob); opened on first use, used only by the planning pass.
+    private DuckDbDatabase? _filesEngine;
+    private DuckDbConnection? _filesConnection;
     private readonly Dictionary<string, BackfillRecord> _backfills = new(StringComparer.Ordinal);
     private readonly List<RunRecord> _queue = [];
     private readonly Dictionary<string, ActiveRun> _active = new(StringComparer.Ordinal);
@@ -153,6 +158,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
     {
         await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
         await _catalog.DisposeAsync().ConfigureAwait(false);
+        _filesConnection?.Dispose();
+        _filesEngine?.Dispose();
         _stopPlanning.Dispose();
         _stopRuns.Dispose();
         _steps.Dispose();

@@ -75,4 +75,16 @@ public sealed record JobDefinition(
 {
     /// <summary>File sources whose new files (matching their glob, not loaded by their bronze table yet) trigger a run.</summary>
     public IReadOnlyList<string> OnNewFiles { get; init; } = [];
+
+    /// <summary>
+    /// A continuous job streams its database sources (CDC tables by logical replication, other tables polled) from the
+    /// server's start to its stop, as one long-running run restarted with <see cref="Restart"/> backoff when it fails.
+    /// </summary>
+    public bool Continuous { get; init; }
+
+    /// <summary>The backoff between restarts of a continuous job (<see cref="RetryPolicy.Count"/> unused: it restarts while the server runs).</summary>
+    public RetryPolicy Restart { get; init; } = DefaultRestart;
+
+    /// <summary>The restart backoff of a continuous job without <c>restart:</c>: 1 s doubling to at most 1 min, with jitter.</summary>
+    public static RetryPolicy DefaultRestart { get; } = new(0, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), Jitter: true);
 }

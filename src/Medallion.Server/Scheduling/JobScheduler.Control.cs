@@ -31,10 +31,16 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>Queues a run of a job now (trigger <see cref="RunTrigger.Api"/>), paused or not, with variables for its model SQL.</summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the project has no such job (with a suggestion).</exception>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the project has no such job (with a suggestion);
+    /// <see cref="ErrorCode.JobScheduleInvalid"/> when the job is continuous.</exception>
     public Task<RunRecord> TriggerAsync(string job, IReadOnlyDictionary<string, string>? variables = null, CancellationToken cancellationToken = default)
     {
         JobDefinition definition = FindJob(job);
+        if (definition.Continuous)
+        {
+            throw new MedallionException(ErrorCode.JobScheduleInvalid, $"Job '{definition.Name}' is continuous: it streams while the server runs, so there is nothing to trigger.\nHelp: pause and unpause it to restart its stream.");
+        }
+
         return QueueNowAsync(new RunStart(definition.Name, RunTrigger.Api, definition.Select, null, null, Holder.Id) { Variables = variables ?? new Dictionary<string, string>() }, cancellationToken);
     }
 
@@ -220,6 +226,7 @@ public sealed partial class JobScheduler
             _jobStates[definition.Name] = _jobStates.TryGetValue(definition.Name, out JobState? state)
                 ? state with { Paused = paused }
                 : new JobState(definition.Name, paused, new Dictionary<string, long>());
+            await SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -30,6 +30,7 @@ public sealed partial class JobScheduler
             _definitions = new Definitions(project, graph);
             // Watched tables may now live elsewhere (storage changed) or no longer be watched.
             _watched.Clear();
+            await SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -41,6 +41,9 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private readonly Dictionary<string, DateTimeOffset> _lastFire = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JobState> _jobStates;
     private readonly Dictionary<TableName, (DeltaTable Table, Snapshot? Snapshot)> _watched = [];
+    private readonly Dictionary<string, Supervised> _continuous = new(StringComparer.Ordinal);
+    // Continuous runs told to stop (job paused, removed, changed) that may not have ended yet.
+    private readonly List<Task> _stopping = [];
     private readonly Dictionary<string, HashSet<string>> _pendingFiles = new(StringComparer.Ordinal);
     // Lists the files of watched file sources (DuckDB's glob); opened on first use, used only by the planning pass.
     private DuckDbDatabase? _filesEngine;
@@ -106,6 +109,16 @@ public sealed partial class JobScheduler : IAsyncDisposable
             var scheduler = new JobScheduler(project, graph, catalog, options, holder, await catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false));
             await scheduler.RecoverAsync(cancellationToken).ConfigureAwait(false);
             DateTimeOffset? nextFire = await scheduler.PlanPassAsync(startup: true, cancellationToken).ConfigureAwait(false);
+            await scheduler._state.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await scheduler.SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                scheduler._state.Release();
+            }
+
             scheduler._loop = Task.Run(() => scheduler.PlanLoopAsync(nextFire), CancellationToken.None);
             scheduler._heartbeat = Task.Run(scheduler.HeartbeatLoopAsync, CancellationToken.None);
             return scheduler;
@@ -131,6 +144,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
         _stopped = true;
         await _stopPlanning.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
+        // Streams stop at once: they stop between commits, so nothing is lost, and they would never finish by themselves.
+        await StopContinuousAsync().ConfigureAwait(false);
         Task running;
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -217,6 +232,11 @@ public sealed partial class JobScheduler : IAsyncDisposable
             if (run.Status == RunStatus.Queued)
             {
                 _queue.Add(run);
+            }
+            else if (run.Trigger == RunTrigger.Continuous)
+            {
+                // A stream is not retried as a run: the continuous job starts a new one below.
+                continue;
             }
             else if (run.Job is { } name && _definitions.Jobs.TryGetValue(name, out JobDefinition? job)
                 && (await _catalog.GetAttemptsAsync(run.Id, cancellationToken).ConfigureAwait(false)).Count <= job.Retries.Count)

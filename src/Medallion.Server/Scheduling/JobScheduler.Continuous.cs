@@ -42,6 +42,11 @@ public sealed partial class JobScheduler
             Task task = Task.Run(() => StreamAsync(run, job, definitions.Project, stop.Token), CancellationToken.None);
             _continuous[job.Name] = new Supervised(job, run, stop, task);
         }
+
+        _streamed = _continuous.Values
+            .SelectMany(c => definitions.Project.DatabaseSources.Where(s => c.Job.Sources.Contains(s.Name, StringComparer.OrdinalIgnoreCase)))
+            .SelectMany(s => s.Tables.Select(t => t.Target))
+            .ToHashSet();
     }
 
     /// <summary>
@@ -131,6 +136,7 @@ public sealed partial class JobScheduler
             }
 
             _continuous.Clear();
+            _streamed = new HashSet<TableName>();
             tasks = [.. _stopping];
         }
         finally

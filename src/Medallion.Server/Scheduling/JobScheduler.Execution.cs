@@ -39,7 +39,7 @@ public sealed partial class JobScheduler
         IDisposable locks;
         try
         {
-            locks = await _tableLocks.AcquireAsync(TablesWritten(run, job, definitions), cancellationToken).ConfigureAwait(false);
+            locks = await _tableLocks.AcquireAsync(TablesWritten(run, job, definitions, _streamed), cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -140,6 +140,7 @@ public sealed partial class JobScheduler
             Select = run.Selection,
             Sources = job.Sources,
             SourcesOnly = run.Selection is null && job.Select is null,
+            StreamedTables = _streamed,
             Variables = variables,
             ModelTimeout = job.ModelTimeout,
             StepSlots = _steps,
@@ -148,8 +149,8 @@ public sealed partial class JobScheduler
         };
     }
 
-    /// <summary>Every table a run may write: its models, the sources they read (a run loads those first), and the job's named sources.</summary>
-    private static IEnumerable<TableName> TablesWritten(RunRecord run, JobDefinition job, Definitions definitions)
+    /// <summary>Every table a run may write: its models, the sources they read (a run loads those first), and the job's named sources, except the tables continuous jobs stream.</summary>
+    private static IEnumerable<TableName> TablesWritten(RunRecord run, JobDefinition job, Definitions definitions, IReadOnlySet<TableName> streamed)
     {
         IReadOnlySet<TableName> models = run.Selection is null && job.Select is null ? new HashSet<TableName>() : definitions.Graph.Select(run.Selection);
         var sourceTargets = new Dictionary<TableName, string>();
@@ -174,6 +175,7 @@ public sealed partial class JobScheduler
         return models
             .Concat(models.SelectMany(definitions.Graph.GetUpstream).Where(sourceTargets.ContainsKey))
             .Concat(sourceTargets.Where(s => job.Sources.Contains(s.Value, StringComparer.OrdinalIgnoreCase)).Select(s => s.Key))
+            .Except(streamed)
             .ToList();
     }
 

@@ -42,6 +42,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private readonly Dictionary<string, JobState> _jobStates;
     private readonly Dictionary<TableName, (DeltaTable Table, Snapshot? Snapshot)> _watched = [];
     private readonly Dictionary<string, Supervised> _continuous = new(StringComparer.Ordinal);
+    // The bronze tables the continuous runs stream into, replaced whole under _state; runs read it without the lock.
+    private volatile IReadOnlySet<TableName> _streamed = new HashSet<TableName>();
     // Continuous runs told to stop (job paused, removed, changed) that may not have ended yet.
     private readonly List<Task> _stopping = [];
     private readonly Dictionary<string, HashSet<string>> _pendingFiles = new(StringComparer.Ordinal);

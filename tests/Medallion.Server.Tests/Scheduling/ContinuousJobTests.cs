@@ -104,6 +104,22 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_job_whose_model_reads_a_streamed_table_builds_it_without_loading_the_streamed_source()
+    {
+        _files.Write("models/silver/orders.sql", "SELECT id, amount FROM bronze.modelled")
+            .Write("jobs/build.yml", "jobs:\n  - name: build\n    select: silver.orders\n");
+        JobScheduler scheduler = await StartAsync("modelled");
+        await WaitForBronzeAsync("modelled", "1|1");
+
+        RunRecord run = await scheduler.TriggerAsync("build");
+        await WaitUntilAsync(async () => (await scheduler.Catalog.GetRunAsync(run.Id))!.Status is not (RunStatus.Queued or RunStatus.Running));
+
+        Assert.Equal(RunStatus.Succeeded, (await scheduler.Catalog.GetRunAsync(run.Id))!.Status);
+        Assert.Equal([TableName.Parse("silver.orders")], (await scheduler.Catalog.GetModelRunsAsync(run.Id)).Select(m => m.Model));
+        Assert.Equal(["1|10"], await QueryAsync("SELECT id, amount FROM silver.orders"));
+    }
+
+    [Fact]
     public async Task Pausing_a_continuous_job_stops_its_stream_and_unpausing_starts_a_new_run()
     {
         JobScheduler scheduler = await StartAsync("paused");

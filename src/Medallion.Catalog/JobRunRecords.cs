@@ -19,6 +19,8 @@ public enum RunTrigger
     After,
     /// <summary>A call of the server's API (trigger, rerun).</summary>
     Api,
+    /// <summary>A continuous job, supervised while the server runs (one run per start of the server, restarts as attempts).</summary>
+    Continuous,
 }
 
 /// <summary>A run planned for a job, before it starts (see <see cref="CatalogStore.TryQueueRunAsync"/>).</summary>

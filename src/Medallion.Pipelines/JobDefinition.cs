@@ -48,7 +48,8 @@ public sealed record RetryPolicy(int Count, TimeSpan InitialBackoff, TimeSpan Ma
 /// <param name="Select">The models to build, in the <c>--select</c> syntax (see <see cref="ModelGraph.Select"/>); null when the job only ingests sources.</param>
 /// <param name="Sources">Names of sources (file, database or API) ingested before the models run.</param>
 /// <param name="Schedule">A cron schedule or a fixed period; null when the job is not time-triggered.</param>
-/// <param name="OnNewData">Tables whose new versions (a commit by anyone) trigger a run.</param>
+/// <param name="OnNewData">Tables whose new versions (a commit by anyone) trigger a run (file sources named in
+/// <c>on_new_data</c> are in <see cref="OnNewFiles"/>).</param>
 /// <param name="After">Jobs whose successful runs trigger a run of this one.</param>
 /// <param name="Catchup">What happens to fire times missed while no scheduler ran.</param>
 /// <param name="Retries">How failed runs are retried.</param>
@@ -70,4 +71,20 @@ public sealed record JobDefinition(
     TimeSpan? RunTimeout,
     int MaxActiveRuns,
     bool Paused,
-    SourceLocation Location);
+    SourceLocation Location)
+{
+    /// <summary>File sources whose new files (matching their glob, not loaded by their bronze table yet) trigger a run.</summary>
+    public IReadOnlyList<string> OnNewFiles { get; init; } = [];
+
+    /// <summary>
+    /// A continuous job streams its database sources (CDC tables by logical replication, other tables polled) from the
+    /// server's start to its stop, as one long-running run restarted with <see cref="Restart"/> backoff when it fails.
+    /// </summary>
+    public bool Continuous { get; init; }
+
+    /// <summary>The backoff between restarts of a continuous job (<see cref="RetryPolicy.Count"/> unused: it restarts while the server runs).</summary>
+    public RetryPolicy Restart { get; init; } = DefaultRestart;
+
+    /// <summary>The restart backoff of a continuous job without <c>restart:</c>: 1 s doubling to at most 1 min, with jitter.</summary>
+    public static RetryPolicy DefaultRestart { get; } = new(0, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), Jitter: true);
+}

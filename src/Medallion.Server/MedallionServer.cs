@@ -51,6 +51,9 @@ public sealed class MedallionServer : IAsyncDisposable
     /// <summary>The SQL endpoint's port, or null when the server runs without one.</summary>
     public int? PgPort => _sql?.Port;
 
+    /// <summary>How the project's definitions were last reloaded.</summary>
+    public ReloadStatus Reload => _context.Reloader!.Status;
+
     /// <summary>Every route the HTTP listener answers, as <c>GET /api/runs/{id}</c>, for checking the OpenAPI document against.</summary>
     internal IReadOnlyList<string> Routes =>
         [.. _web.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
@@ -60,7 +63,7 @@ public sealed class MedallionServer : IAsyncDisposable
     /// <summary>The scheduler that plans and runs the project's jobs.</summary>
     public JobScheduler Scheduler => _context.Scheduler;
 
-    /// <summary>The project the server runs.</summary>
+    /// <summary>The project the server runs, as last (re)loaded.</summary>
     public MedallionProject Project => _context.Project;
 
     /// <summary>Loads the project, opens its catalog, and starts the HTTP listener and the SQL endpoint.</summary>
@@ -75,7 +78,7 @@ public sealed class MedallionServer : IAsyncDisposable
         // The lease comes first: a second server on the same project stops here, naming the one that runs.
         JobScheduler scheduler = await JobScheduler.StartAsync(project, (options.Scheduler ?? new SchedulerOptions()) with { Time = options.Time }, cancellationToken).ConfigureAwait(false);
         string localToken = "mdl_local_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        var context = new ServerContext(project, scheduler, localToken, options.Time);
+        var context = new ServerContext(scheduler, localToken, options.Time);
         WebApplication? web = null;
         SqlEndpoint? sql = null;
         try
@@ -93,6 +96,7 @@ public sealed class MedallionServer : IAsyncDisposable
 
             Uri address = new(web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
             sql = options.Sql is null ? null : await SqlEndpoint.StartAsync(project, options.Sql, cancellationToken).ConfigureAwait(false);
+            context.Reloader = ProjectReloader.Start(scheduler, options.WatchProject, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Reload"));
             var server = new MedallionServer(web, sql, context, options, address);
             await new ServerRuntimeFile(address, localToken, Environment.ProcessId, options.Time.GetUtcNow()).WriteAsync(project.Directory, cancellationToken).ConfigureAwait(false);
             context.Ready = true;
@@ -100,6 +104,11 @@ public sealed class MedallionServer : IAsyncDisposable
         }
         catch
         {
+            if (context.Reloader is not null)
+            {
+                await context.Reloader.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (sql is not null)
             {
                 await sql.DisposeAsync().ConfigureAwait(false);
@@ -128,6 +137,8 @@ public sealed class MedallionServer : IAsyncDisposable
 
         _stopped = true;
         _context.Ready = false;
+        // No reload may swap definitions under a stopping scheduler.
+        await _context.Reloader!.DisposeAsync().ConfigureAwait(false);
         await _context.Scheduler.StopAsync(_options.Grace, cancellationToken).ConfigureAwait(false);
         if (_sql is not null)
         {

@@ -29,6 +29,10 @@ public sealed record MedallionServerOptions
     /// <summary>How long running work may go on after a stop is asked for before it is cancelled.</summary>
     public TimeSpan Grace { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Whether a change of the project's files (medallion.yml, models/, jobs/, sources/, access/) reloads its
+    /// definitions by itself; SIGHUP and <c>POST /api/reload</c> reload either way.</summary>
+    public bool WatchProject { get; init; } = true;
+
     /// <summary>The clock of the scheduler and of recorded times.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -16,16 +16,19 @@ internal sealed class ServerContext
 
     private readonly byte[] _localTokenHash;
 
-    public ServerContext(MedallionProject project, JobScheduler scheduler, string localToken, TimeProvider time)
+    public ServerContext(JobScheduler scheduler, string localToken, TimeProvider time)
     {
-        Project = project;
         Scheduler = scheduler;
         Time = time;
         _localTokenHash = SHA256.HashData(Encoding.UTF8.GetBytes(localToken));
         LoginThrottle = new LoginThrottle(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5), time);
     }
 
-    public MedallionProject Project { get; }
+    /// <summary>The project as last loaded: a reload replaces it.</summary>
+    public MedallionProject Project => Scheduler.Project;
+
+    /// <summary>Reloads the project's definitions; set once the server has started.</summary>
+    public ProjectReloader? Reloader { get; set; }
 
     public JobScheduler Scheduler { get; }
 

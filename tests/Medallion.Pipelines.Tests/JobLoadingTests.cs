@@ -131,7 +131,74 @@ public sealed class JobLoadingTests : IDisposable
         MedallionException error = await LoadFailsAsync("jobs:\n  - name: j\n    select: gold.revenue\n    on_new_data: [bronze.order]\n");
 
         Assert.Equal(ErrorCode.JobDefinitionInvalid, error.Code);
-        Assert.Equal("jobs/etl.yml:4:19: 'on_new_data' names no table of the project: 'bronze.order'. Did you mean 'bronze.orders'? Expected a source target or model as namespace.name, e.g. bronze.orders.", error.Message);
+        Assert.Equal("jobs/etl.yml:4:19: 'on_new_data' names no table or file source of the project: 'bronze.order'. Did you mean 'bronze.orders'? Expected a source target or model as namespace.name (e.g. bronze.orders), or the name of a file source to run when new files match its path.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_file_source_in_on_new_data_watches_its_new_files_and_a_table_its_versions()
+    {
+        _project.Write("jobs/etl.yml", "jobs:\n  - name: j\n    select: gold.revenue\n    on_new_data: [Orders, bronze.customers]\n");
+
+        JobDefinition job = Assert.Single((await _project.LoadAsync()).Jobs);
+
+        Assert.Equal(["orders"], job.OnNewFiles);
+        Assert.Equal([TableName.Parse("bronze.customers")], job.OnNewData);
+    }
+
+    private void WithCdcSource() =>
+        _project.Write("medallion.yml", "name: shop\nconnections:\n  pg: {type: postgres, host: localhost}\n")
+            .Write("sources/db.yml", "sources:\n  - name: pg_shop\n    connection: pg\n    tables:\n      - {table: public.orders, mode: cdc, target: bronze.pg_orders}\n");
+
+    [Fact]
+    public async Task A_continuous_job_streams_its_cdc_sources_with_its_restart_backoff()
+    {
+        WithCdcSource();
+        _project.Write("jobs/etl.yml", "jobs:\n  - name: stream\n    sources: [pg_shop]\n    continuous: true\n    restart: {initial: 5s, max: 2m}\n");
+
+        JobDefinition job = Assert.Single((await _project.LoadAsync()).Jobs);
+
+        Assert.True(job.Continuous);
+        Assert.Equal(new RetryPolicy(0, TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(2), Jitter: true), job.Restart);
+        Assert.Null(job.Schedule);
+    }
+
+    [Fact]
+    public async Task A_continuous_job_with_a_schedule_is_refused_at_the_schedule()
+    {
+        WithCdcSource();
+
+        MedallionException error = await LoadFailsAsync("jobs:\n  - name: stream\n    sources: [pg_shop]\n    continuous: true\n    every: 5m\n");
+
+        Assert.Equal(ErrorCode.JobDefinitionInvalid, error.Code);
+        Assert.Equal("jobs/etl.yml:5:12: job 'stream' is continuous, so it takes no 'every': it runs from the server's start to its stop. Expected 'continuous: true' with 'sources:' (and optionally 'restart:'), or a job without 'continuous'.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_continuous_job_that_selects_models_is_refused_pointing_at_a_second_job()
+    {
+        WithCdcSource();
+
+        MedallionException error = await LoadFailsAsync("jobs:\n  - name: stream\n    select: gold.revenue\n    sources: [pg_shop]\n    continuous: true\n");
+
+        Assert.Equal("jobs/etl.yml:3:13: job 'stream' is continuous, so it takes no 'select': it streams sources into bronze; models over them belong to another job (e.g. 'on_new_data: [bronze.<table>]'). Expected 'continuous: true' with 'sources:' (and optionally 'restart:'), or a job without 'continuous'.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_continuous_job_over_a_file_source_is_refused_naming_the_source_and_the_streamable_ones()
+    {
+        WithCdcSource();
+
+        MedallionException error = await LoadFailsAsync("jobs:\n  - name: stream\n    sources: [pg_shop, orders]\n    continuous: true\n");
+
+        Assert.Equal("jobs/etl.yml:3:24: source 'orders' of continuous job 'stream' has no 'mode: cdc' table, so there is nothing to stream. Expected a database source with cdc tables: pg_shop; run other sources on a schedule.", error.Message);
+    }
+
+    [Fact]
+    public async Task Restart_on_a_job_that_is_not_continuous_is_refused()
+    {
+        MedallionException error = await LoadFailsAsync("jobs:\n  - name: j\n    sources: [orders]\n    restart: {initial: 1s}\n");
+
+        Assert.Equal("jobs/etl.yml:4:14: 'restart' applies to continuous jobs, and job 'j' is not one. Expected 'continuous: true' beside it, or 'retries:' for a job that runs and ends.", error.Message);
     }
 
     [Fact]

@@ -20,13 +20,17 @@ namespace Medallion.Pipelines.Internal;
 ///     timeout: {model: 10m, run: 1h}
 ///     max_active_runs: 1
 ///     paused: false
+///   - name: orders_stream
+///     sources: [pg]                    # database sources, their cdc tables streamed
+///     continuous: true                 # runs while the server runs; no trigger, select, retries or timeout
+///     restart: {initial: 1s, max: 1m}  # backoff between restarts after a failure (with jitter)
 /// </code>
 /// Names (models, tables, sources, jobs) are checked against the project once every job is read.
 /// </summary>
 internal static class JobReader
 {
     public static readonly string[] Keys =
-        ["name", "description", "select", "sources", "schedule", "timezone", "every", "on_new_data", "after", "catchup", "retries", "timeout", "max_active_runs", "paused"];
+        ["name", "description", "select", "sources", "schedule", "timezone", "every", "on_new_data", "after", "catchup", "retries", "timeout", "max_active_runs", "paused", "continuous", "restart"];
 
     private static readonly string[] s_fileKeys = ["jobs"];
     private static readonly string[] s_retryKeys = ["count", "backoff", "jitter"];
@@ -34,6 +38,7 @@ internal static class JobReader
     private static readonly string[] s_timeoutKeys = ["model", "run"];
     private static readonly string[] s_catchups = ["none", "last", "all"];
     private static readonly string[] s_triggers = ["schedule", "every", "on_new_data", "after"];
+    private static readonly string[] s_notContinuous = ["schedule", "every", "on_new_data", "after", "select", "retries", "timeout", "catchup", "max_active_runs"];
 
     /// <summary>The <c>jobs:</c> entries of a jobs file (whose only key is <c>jobs</c>).</summary>
     public static IEnumerable<(YamlFile File, YamlNode Item)> ReadFile(YamlFile file, YamlNode root) =>
@@ -97,13 +102,21 @@ internal static class JobReader
             throw file.Error(map.Value("max_active_runs")!, $"'max_active_runs' must be at least 1, but found {maxActive}.", ErrorCode.JobDefinitionInvalid);
         }
 
+        bool continuous = map.Bool("continuous") ?? false;
+        RetryPolicy restart = ReadRestart(file, map, name, continuous);
+        if (continuous)
+        {
+            CheckContinuous(file, map, name, sources, project);
+        }
+
         (TimeSpan? modelTimeout, TimeSpan? runTimeout) = ReadTimeouts(map);
+        (List<TableName> tables, List<string> fileSources) = ReadOnNewData(file, map, project);
         return new JobDefinition(
             name,
             select,
             sources,
             ReadSchedule(file, map),
-            ReadTables(file, map, project),
+            tables,
             map.Strings("after"),
             map.Choice("catchup", s_catchups) switch { "none" => CatchupPolicy.None, "all" => CatchupPolicy.All, _ => CatchupPolicy.Last },
             ReadRetries(file, map),
@@ -111,7 +124,12 @@ internal static class JobReader
             runTimeout,
             maxActive,
             map.Bool("paused") ?? false,
-            file.Location(item));
+            file.Location(item))
+        {
+            OnNewFiles = fileSources,
+            Continuous = continuous,
+            Restart = restart,
+        };
     }
 
     private static JobSchedule? ReadSchedule(YamlFile file, YamlMap map)
@@ -172,22 +190,80 @@ internal static class JobReader
         return sources;
     }
 
-    private static List<TableName> ReadTables(YamlFile file, YamlMap map, MedallionProject project)
+    /// <summary><c>on_new_data</c>: tables (namespace.name) whose new versions trigger, and file sources (by name) whose new files do.</summary>
+    private static (List<TableName> Tables, List<string> FileSources) ReadOnNewData(YamlFile file, YamlMap map, MedallionProject project)
     {
         List<TableName> known = project.Tables.ToList();
         var tables = new List<TableName>();
+        var fileSources = new List<string>();
         foreach (YamlNode node in map.Value("on_new_data") is { } list ? Items(list) : [])
         {
             string text = file.Scalar(node, "on_new_data");
+            if (project.Sources.FirstOrDefault(s => string.Equals(s.Name, text, StringComparison.OrdinalIgnoreCase)) is { } source)
+            {
+                fileSources.Add(source.Name);
+                continue;
+            }
+
             if (!TableName.TryParse(text, out TableName table) || !known.Contains(table))
             {
-                throw file.Error(node, $"'on_new_data' names no table of the project: '{text}'.{NameSuggester.DidYouMean(text, known.Select(t => t.ToString()))} Expected a source target or model as namespace.name, e.g. bronze.orders.", ErrorCode.JobDefinitionInvalid);
+                IEnumerable<string> candidates = known.Select(t => t.ToString()).Concat(project.Sources.Select(s => s.Name));
+                throw file.Error(node, $"'on_new_data' names no table or file source of the project: '{text}'.{NameSuggester.DidYouMean(text, candidates)} Expected a source target or model as namespace.name (e.g. bronze.orders), or the name of a file source to run when new files match its path.", ErrorCode.JobDefinitionInvalid);
             }
 
             tables.Add(table);
         }
 
-        return tables;
+        return (tables, fileSources);
+    }
+
+    /// <summary>A continuous job only streams database sources: no trigger, no models, no retries or timeouts of runs.</summary>
+    private static void CheckContinuous(YamlFile file, YamlMap map, string name, IReadOnlyList<string> sources, MedallionProject project)
+    {
+        if (s_notContinuous.FirstOrDefault(map.Has) is { } key)
+        {
+            string why = key switch
+            {
+                "select" => "it streams sources into bronze; models over them belong to another job (e.g. 'on_new_data: [bronze.<table>]')",
+                "retries" => "it is restarted after every failure; set the backoff with 'restart: {initial: 1s, max: 1m}'",
+                _ => "it runs from the server's start to its stop",
+            };
+            throw file.Error(map.Value(key)!, $"job '{name}' is continuous, so it takes no '{key}': {why}. Expected 'continuous: true' with 'sources:' (and optionally 'restart:'), or a job without 'continuous'.", ErrorCode.JobDefinitionInvalid);
+        }
+
+        List<YamlNode> nodes = map.Value("sources") is { } list ? Items(list).ToList() : [];
+        for (int i = 0; i < sources.Count; i++)
+        {
+            if (project.DatabaseSources.FirstOrDefault(d => string.Equals(d.Name, sources[i], StringComparison.Ordinal)) is not { } database
+                || !database.Tables.Any(t => t.Mode == Medallion.Ingestion.IngestionMode.Cdc))
+            {
+                List<string> streamable = project.DatabaseSources.Where(d => d.Tables.Any(t => t.Mode == Medallion.Ingestion.IngestionMode.Cdc)).Select(d => d.Name).ToList();
+                throw file.Error(nodes[i], $"source '{sources[i]}' of continuous job '{name}' has no 'mode: cdc' table, so there is nothing to stream. Expected a database source with cdc tables{(streamable.Count == 0 ? " (the project has none)" : ": " + string.Join(", ", streamable))}; run other sources on a schedule.", ErrorCode.JobDefinitionInvalid);
+            }
+        }
+    }
+
+    private static RetryPolicy ReadRestart(YamlFile file, YamlMap map, string name, bool continuous)
+    {
+        if (map.Value("restart") is not { } node)
+        {
+            return JobDefinition.DefaultRestart;
+        }
+
+        if (!continuous)
+        {
+            throw file.Error(node, $"'restart' applies to continuous jobs, and job '{name}' is not one. Expected 'continuous: true' beside it, or 'retries:' for a job that runs and ends.", ErrorCode.JobDefinitionInvalid);
+        }
+
+        YamlMap restart = file.Map(node, "'restart'", s_backoffKeys);
+        TimeSpan initial = restart.Duration("initial") ?? JobDefinition.DefaultRestart.InitialBackoff;
+        TimeSpan max = restart.Duration("max") ?? (initial > JobDefinition.DefaultRestart.MaxBackoff ? initial : JobDefinition.DefaultRestart.MaxBackoff);
+        if (max < initial)
+        {
+            throw file.Error(restart.Value("max")!, $"'max' restart backoff ({restart.String("max")}) is shorter than 'initial' ({restart.String("initial")}). Expected max >= initial.", ErrorCode.JobDefinitionInvalid);
+        }
+
+        return JobDefinition.DefaultRestart with { InitialBackoff = initial, MaxBackoff = max };
     }
 
     private static RetryPolicy ReadRetries(YamlFile file, YamlMap map)

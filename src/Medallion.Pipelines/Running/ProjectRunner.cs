@@ -74,7 +74,7 @@ public static class ProjectRunner
                     ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}' to record into.\nHelp: queue the run in the catalog first.")
                 : await catalog.StartRunAsync(options.Select, cancellationToken).ConfigureAwait(false);
             var context = new RunContext(graph, catalog, database, run.Id, options, time, run.StartedAt, sources, quality);
-            List<StepResult> steps = await new RunScheduler(context, PlanSteps(graph, selected, options.Sources)).RunAsync(cancellationToken).ConfigureAwait(false);
+            List<StepResult> steps = await new RunScheduler(context, PlanSteps(graph, selected, options.Sources, options.StreamedTables)).RunAsync(cancellationToken).ConfigureAwait(false);
             RunStatus status = steps.Any(s => s.State == StepState.Cancelled) ? RunStatus.Cancelled
                 : steps.All(s => s.State == StepState.Succeeded) ? RunStatus.Succeeded
                 : RunStatus.Failed;
@@ -144,7 +144,7 @@ public static class ProjectRunner
     }
 
     /// <summary>The sources the selected models read, then the selected models in dependency order, each with the steps it waits for.</summary>
-    private static List<RunStep> PlanSteps(ModelGraph graph, IReadOnlySet<TableName> selected, IReadOnlyList<string> namedSources)
+    private static List<RunStep> PlanSteps(ModelGraph graph, IReadOnlySet<TableName> selected, IReadOnlyList<string> namedSources, IReadOnlySet<TableName> streamed)
     {
         List<ModelDefinition> models = graph.Models.Where(m => selected.Contains(m.Name)).ToList();
         var read = models.SelectMany(m => graph.GetUpstream(m.Name)).ToHashSet();
@@ -152,6 +152,7 @@ public static class ProjectRunner
         read.UnionWith(graph.Project.Sources.Where(s => Named(s.Name)).Select(s => s.Target));
         read.UnionWith(graph.Project.DatabaseSources.Where(s => Named(s.Name)).SelectMany(s => s.Tables.Select(t => t.Target)));
         read.UnionWith(graph.Project.ApiSources.Where(s => Named(s.Name)).Select(s => s.Target));
+        read.ExceptWith(streamed);
         var steps = graph.Project.Sources.Where(s => read.Contains(s.Target)).Select(s => new RunStep(s.Target, StepKind.Source, [], s, null)).ToList();
         steps.AddRange(graph.Project.DatabaseSources
             .SelectMany(s => s.Tables.Where(t => read.Contains(t.Target)).Select(t => new RunStep(t.Target, StepKind.Source, [], null, null, new DatabaseStep(s, t)))));

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using Medallion.Catalog;
 
 namespace Medallion.Pipelines.Running;
 
@@ -45,6 +46,12 @@ public sealed record RunOptions
 
     /// <summary>Run only <see cref="Sources"/>, no models (a job that only ingests).</summary>
     public bool SourcesOnly { get; init; }
+
+    /// <summary>
+    /// Bronze tables that something else keeps loading (a server's continuous jobs stream them): the run loads none of
+    /// them, and models read them as they are, so the run never fights the stream for its source.
+    /// </summary>
+    public IReadOnlySet<TableName> StreamedTables { get; init; } = new HashSet<TableName>();
 
     /// <summary>
     /// The catalog run to record into, created beforehand by its owner (a scheduler, with the run's job, trigger and data

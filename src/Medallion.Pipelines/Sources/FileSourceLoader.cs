@@ -89,9 +89,7 @@ public static partial class FileSourceLoader
     {
         DeltaTable table = StorageResolver.OpenTable(tablePath, connection);
         Snapshot? snapshot = await TryLatestAsync(table, cancellationToken).ConfigureAwait(false);
-        LoadedFiles loaded = snapshot is not null && snapshot.DomainMetadata.TryGetValue(LoadedFiles.Domain, out string? state)
-            ? LoadedFiles.Parse(state, tablePath)
-            : LoadedFiles.Empty();
+        LoadedFiles loaded = ReadLoaded(snapshot, tablePath);
         long sequence = (snapshot is not null && snapshot.TransactionVersions.TryGetValue(LoadedFiles.Domain, out long v) ? v : 0) + 1;
         var warnings = new List<string>();
         IReadOnlyList<string> matching = await ListFilesAsync(project, source, connection, cancellationToken).ConfigureAwait(false);
@@ -101,31 +99,7 @@ public static partial class FileSourceLoader
             return new SourceLoadResult(source.Target, null, [], 0, 0, warnings);
         }
 
-        var files = new List<SourceFile>();
-        foreach (string relative in matching)
-        {
-            string absolute = project.Resolve(relative);
-            FileInfo info = Stat(absolute);
-            var modified = new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero);
-            if (loaded.TryGet(relative, out LoadedFile before))
-            {
-                if (before.Size == info.Length && before.Modified == modified)
-                {
-                    continue;
-                }
-
-                string hash = await HashAsync(absolute, cancellationToken).ConfigureAwait(false);
-                if (string.Equals(hash, before.Sha256, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                warnings.Add($"Source '{source.Name}': '{relative}' changed since it was loaded (run {before.RunId ?? "?"}); it is loaded again and its earlier rows stay in {source.Target} (tell them apart by _run_id).");
-            }
-
-            files.Add(new SourceFile(relative, absolute, info.Length, modified));
-        }
-
+        List<SourceFile> files = await NewFilesAsync(project, source, matching, loaded, warnings, cancellationToken).ConfigureAwait(false);
         if (files.Count == 0)
         {
             return new SourceLoadResult(source.Target, null, [], 0, 0, warnings);
@@ -196,6 +170,66 @@ public static partial class FileSourceLoader
         {
             await context.DropTempTablesAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The files of <paramref name="source"/> that a load would load now: matching its path and not loaded by its bronze
+    /// table yet, or changed since (content hashed only when size or modification time moved). Nothing is read but the
+    /// table's log and the files' metadata.
+    /// </summary>
+    /// <param name="project">The project the source belongs to.</param>
+    /// <param name="source">The file source.</param>
+    /// <param name="connection">An open DuckDB connection (for the glob).</param>
+    /// <param name="cancellationToken">Cancels the look.</param>
+    /// <returns>Project-relative paths, in ordinal order.</returns>
+    /// <exception cref="MedallionException">As <see cref="LoadAsync"/> for unreadable files and a damaged record of loaded files.</exception>
+    public static async Task<IReadOnlyList<string>> FindNewFilesAsync(MedallionProject project, SourceDefinition source, DuckDbConnection connection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(connection);
+        string tablePath = ProjectCatalog.TableLocation(project, source.Target);
+        Snapshot? snapshot = await TryLatestAsync(StorageResolver.OpenTable(tablePath, connection), cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<string> matching = await ListFilesAsync(project, source, connection, cancellationToken).ConfigureAwait(false);
+        List<SourceFile> files = await NewFilesAsync(project, source, matching, ReadLoaded(snapshot, tablePath), [], cancellationToken).ConfigureAwait(false);
+        return [.. files.Select(f => f.Relative)];
+    }
+
+    private static LoadedFiles ReadLoaded(Snapshot? snapshot, string tablePath) =>
+        snapshot is not null && snapshot.DomainMetadata.TryGetValue(LoadedFiles.Domain, out string? state)
+            ? LoadedFiles.Parse(state, tablePath)
+            : LoadedFiles.Empty();
+
+    /// <summary>Of the matching files, those not loaded yet or changed since they were (with a warning for the latter).</summary>
+    private static async Task<List<SourceFile>> NewFilesAsync(
+        MedallionProject project, SourceDefinition source, IReadOnlyList<string> matching, LoadedFiles loaded, List<string> warnings, CancellationToken cancellationToken)
+    {
+        var files = new List<SourceFile>();
+        foreach (string relative in matching)
+        {
+            string absolute = project.Resolve(relative);
+            FileInfo info = Stat(absolute);
+            var modified = new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero);
+            if (loaded.TryGet(relative, out LoadedFile before))
+            {
+                if (before.Size == info.Length && before.Modified == modified)
+                {
+                    continue;
+                }
+
+                string hash = await HashAsync(absolute, cancellationToken).ConfigureAwait(false);
+                if (string.Equals(hash, before.Sha256, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                warnings.Add($"Source '{source.Name}': '{relative}' changed since it was loaded (run {before.RunId ?? "?"}); it is loaded again and its earlier rows stay in {source.Target} (tell them apart by _run_id).");
+            }
+
+            files.Add(new SourceFile(relative, absolute, info.Length, modified));
+        }
+
+        return files;
     }
 
     private static async Task<Snapshot?> TryLatestAsync(DeltaTable table, CancellationToken cancellationToken)

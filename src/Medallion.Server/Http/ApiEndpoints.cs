@@ -21,7 +21,7 @@ internal static class ApiEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         RouteGroupBuilder api = app.MapGroup("/api");
-        api.MapGet("/project", (ServerContext server) => new ProjectInfo(server.Project.Name, server.Project.Directory, server.Project.Resolve(server.Project.Storage)))
+        api.MapGet("/project", (ServerContext server) => new ProjectInfo(server.Project.Name, server.Project.Directory, server.Project.Resolve(server.Project.Storage), server.Reloader!.Status))
             .WithName("GetProject").WithTags("project").Produces<ProjectInfo>();
 
         api.MapGet("/tables", (ServerContext server, string? @namespace, CancellationToken cancellationToken) =>
@@ -55,6 +55,12 @@ internal static class ApiEndpoints
                     ? Results.Json(new ApiError($"there is no run {id}"), ApiJson.Options, statusCode: StatusCodes.Status404NotFound)
                     : Results.Json(await server.Catalog.GetRunLogAsync(id, after ?? 0, Limit(limit, 1000), cancellationToken).ConfigureAwait(false), ApiJson.Options))
             .WithName("GetRunLogs").WithTags("runs").Produces<IReadOnlyList<RunLogLine>>().Produces<ApiError>(StatusCodes.Status404NotFound);
+        api.MapGet("/runs/{id}/logs/stream", (ServerContext server, HttpContext http, string id, long? after, CancellationToken cancellationToken) =>
+                RunLogStream.StreamAsync(server, http, id, after, cancellationToken))
+            .WithName("StreamRunLogs").WithTags("runs")
+            .WithDescription("Server-sent events: one 'log' event per line (data: the line as JSON, id: its sequence number; send Last-Event-ID to resume after it), stored lines first, then new ones as they are written; an 'end' event (data: the run's id, final status and error) when the run reaches a final state, then the stream closes.")
+            .Produces<RunLogLine>(StatusCodes.Status200OK, "text/event-stream")
+            .Produces<ApiError>(StatusCodes.Status400BadRequest).Produces<ApiError>(StatusCodes.Status404NotFound);
 
         api.MapGet("/jobs", async (ServerContext server, CancellationToken cancellationToken) =>
             {
@@ -115,6 +121,16 @@ internal static class ApiEndpoints
                     ? new CancelResult(id, true)
                     : throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"run {id} is neither queued nor running on this server"), cancellationToken))
             .WithName("CancelRun").WithTags("runs").Produces<CancelResult>();
+        act.MapPost("/reload", async (ServerContext server, HttpContext http, CancellationToken cancellationToken) =>
+            {
+                ReloadStatus status = await server.Reloader!.ReloadAsync("POST /api/reload by " + http.User.Identity!.Name, cancellationToken).ConfigureAwait(false);
+                await server.Catalog.RecordServerActionAsync(http.User.Identity!.Name!, "reload", server.Project.Name, status.Ok ? null : "failed: " + status.Error, cancellationToken).ConfigureAwait(false);
+                // A project that does not load is the operator's to fix: 422 with what is wrong and where, the old definitions still running.
+                return status.Ok
+                    ? Results.Json(status, ApiJson.Options)
+                    : Results.Json(new ApiError($"{status.Error}\nThe server keeps running the definitions loaded at {status.LoadedAt:O}."), ApiJson.Options, statusCode: StatusCodes.Status422UnprocessableEntity);
+            })
+            .WithName("ReloadProject").WithTags("project").Produces<ReloadStatus>().Produces<ApiError>(StatusCodes.Status422UnprocessableEntity);
         act.MapPost("/runs/{id}/rerun", (ServerContext server, HttpContext http, string id, CancellationToken cancellationToken) =>
                 ActAsync(server, http, "rerun", id, "from failure", () => server.Scheduler.RerunFromFailureAsync(id, cancellationToken), cancellationToken))
             .WithName("RerunFromFailure").WithTags("runs").Produces<RunRecord>();
@@ -215,7 +231,8 @@ internal static class ApiEndpoints
 /// <param name="Name">Its name from <c>medallion.yml</c>.</param>
 /// <param name="Directory">Its directory on the server's machine.</param>
 /// <param name="Storage">Where its tables live (a folder or a URI).</param>
-public sealed record ProjectInfo(string Name, string Directory, string Storage);
+/// <param name="Reload">How its definitions were last reloaded (SIGHUP, a file change or <c>POST /api/reload</c>).</param>
+public sealed record ProjectInfo(string Name, string Directory, string Storage, ReloadStatus Reload);
 
 /// <summary>A run with its attempts, models, quality results and source passes.</summary>
 /// <param name="Run">The run.</param>
@@ -236,7 +253,7 @@ public sealed record RunView(
 /// <param name="Sources">The sources it ingests first.</param>
 /// <param name="Schedule">Its schedule as written (cron or alias, with the time zone), or null.</param>
 /// <param name="TimeZone">The IANA time zone its schedule is read in (UTC for <c>every:</c> and for jobs without a schedule): the zone a backfill's dates mean.</param>
-/// <param name="OnNewData">Tables whose new versions trigger it.</param>
+/// <param name="OnNewData">Tables whose new versions, and file sources whose new files, trigger it.</param>
 /// <param name="After">Jobs whose success triggers it.</param>
 /// <param name="Catchup">What it does about runs missed while the server was down.</param>
 /// <param name="MaxActiveRuns">How many of its runs may be under way at once.</param>
@@ -259,7 +276,7 @@ public sealed record JobView(
         }
 
         return new JobView(
-            job.Name, job.Select, job.Sources, job.Schedule?.ToString(), job.Schedule?.TimeZone.Id ?? TimeZoneInfo.Utc.Id, [.. job.OnNewData.Select(t => t.ToString())], job.After,
+            job.Name, job.Select, job.Sources, job.Schedule?.ToString(), job.Schedule?.TimeZone.Id ?? TimeZoneInfo.Utc.Id, [.. job.OnNewData.Select(t => t.ToString()).Concat(job.OnNewFiles)], job.After,
             job.Catchup, job.MaxActiveRuns, paused, next, job.Location.ToString());
     }
 }

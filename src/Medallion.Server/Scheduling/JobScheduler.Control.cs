@@ -17,7 +17,7 @@ public sealed partial class JobScheduler
         try
         {
             DateTimeOffset now = _time.GetUtcNow();
-            return _jobs.Values.Select(j => new JobStatus(
+            return _definitions.Jobs.Values.Select(j => new JobStatus(
                 j,
                 IsPaused(j),
                 j.Schedule?.GetNextFireTime(_lastFire.TryGetValue(j.Name, out DateTimeOffset last) && last > now ? last : now),
@@ -31,10 +31,16 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>Queues a run of a job now (trigger <see cref="RunTrigger.Api"/>), paused or not, with variables for its model SQL.</summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the project has no such job (with a suggestion).</exception>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the project has no such job (with a suggestion);
+    /// <see cref="ErrorCode.JobScheduleInvalid"/> when the job is continuous.</exception>
     public Task<RunRecord> TriggerAsync(string job, IReadOnlyDictionary<string, string>? variables = null, CancellationToken cancellationToken = default)
     {
         JobDefinition definition = FindJob(job);
+        if (definition.Continuous)
+        {
+            throw new MedallionException(ErrorCode.JobScheduleInvalid, $"Job '{definition.Name}' is continuous: it streams while the server runs, so there is nothing to trigger.\nHelp: pause and unpause it to restart its stream.");
+        }
+
         return QueueNowAsync(new RunStart(definition.Name, RunTrigger.Api, definition.Select, null, null, Holder.Id) { Variables = variables ?? new Dictionary<string, string>() }, cancellationToken);
     }
 
@@ -89,7 +95,7 @@ public sealed partial class JobScheduler
         }
 
         JobDefinition job = FindJob(name);
-        HashSet<TableName> models = _graph.Models.Select(m => m.Name).ToHashSet();
+        HashSet<TableName> models = _definitions.Graph.Models.Select(m => m.Name).ToHashSet();
         List<string> redo = detail.Models
             .Where(m => m.Status is RunStatus.Failed or RunStatus.Skipped or RunStatus.Cancelled or RunStatus.Interrupted)
             .Select(m => m.Model)
@@ -220,6 +226,7 @@ public sealed partial class JobScheduler
             _jobStates[definition.Name] = _jobStates.TryGetValue(definition.Name, out JobState? state)
                 ? state with { Paused = paused }
                 : new JobState(definition.Name, paused, new Dictionary<string, long>());
+            await SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -232,8 +239,9 @@ public sealed partial class JobScheduler
     private JobDefinition FindJob(string job)
     {
         ArgumentException.ThrowIfNullOrEmpty(job);
-        return _jobs.TryGetValue(job, out JobDefinition? definition)
+        Dictionary<string, JobDefinition> jobs = _definitions.Jobs;
+        return jobs.TryGetValue(job, out JobDefinition? definition)
             ? definition
-            : throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The project has no job '{job}'.{NameSuggester.DidYouMean(job, _jobs.Keys)}\nHelp: jobs are defined in jobs/*.yml or under 'jobs:' in {MedallionProject.FileName}.");
+            : throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The project has no job '{job}'.{NameSuggester.DidYouMean(job, jobs.Keys)}\nHelp: jobs are defined in jobs/*.yml or under 'jobs:' in {MedallionProject.FileName}.");
     }
 }

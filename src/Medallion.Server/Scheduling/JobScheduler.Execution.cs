@@ -14,18 +14,19 @@ namespace Medallion.Server.Scheduling;
 public sealed partial class JobScheduler
 {
     /// <summary>Runs one queued run to its end: table locks, attempts, retries of transient failures, final state.</summary>
-    private async Task ExecuteAsync(RunRecord run, JobDefinition job, CancellationToken cancellationToken)
+    /// <remarks>The run keeps <paramref name="definitions"/> to its end, whatever a reload brings meanwhile.</remarks>
+    private async Task ExecuteAsync(RunRecord run, JobDefinition job, Definitions definitions, CancellationToken cancellationToken)
     {
         RunStatus final = RunStatus.Failed;
         try
         {
-            final = await RunAttemptsAsync(run, job, cancellationToken).ConfigureAwait(false);
+            final = await RunAttemptsAsync(run, job, definitions, cancellationToken).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // A run that breaks must end recorded as failed and leave the scheduler running.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            await _catalog.FinishRunAsync(run.Id, RunStatus.Failed, $"{e.GetType().Name}: {e.Message}", CancellationToken.None).ConfigureAwait(false);
+            await EndAsync(run.Id, RunStatus.Failed, $"{e.GetType().Name}: {e.Message}").ConfigureAwait(false);
         }
         finally
         {
@@ -33,12 +34,12 @@ public sealed partial class JobScheduler
         }
     }
 
-    private async Task<RunStatus> RunAttemptsAsync(RunRecord run, JobDefinition job, CancellationToken cancellationToken)
+    private async Task<RunStatus> RunAttemptsAsync(RunRecord run, JobDefinition job, Definitions definitions, CancellationToken cancellationToken)
     {
         IDisposable locks;
         try
         {
-            locks = await _tableLocks.AcquireAsync(TablesWritten(run, job), cancellationToken).ConfigureAwait(false);
+            locks = await _tableLocks.AcquireAsync(TablesWritten(run, job, definitions, _streamed), cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -59,7 +60,7 @@ public sealed partial class JobScheduler
                 bool transient = false;
                 try
                 {
-                    result = await ProjectRunner.RunAsync(_project, Options(run, job, log), linked.Token).ConfigureAwait(false);
+                    result = await ProjectRunner.RunAsync(definitions.Project, Options(run, job, log), linked.Token).ConfigureAwait(false);
                 }
                 catch (MedallionException e)
                 {
@@ -139,6 +140,7 @@ public sealed partial class JobScheduler
             Select = run.Selection,
             Sources = job.Sources,
             SourcesOnly = run.Selection is null && job.Select is null,
+            StreamedTables = _streamed,
             Variables = variables,
             ModelTimeout = job.ModelTimeout,
             StepSlots = _steps,
@@ -147,17 +149,17 @@ public sealed partial class JobScheduler
         };
     }
 
-    /// <summary>Every table a run may write: its models, the sources they read (a run loads those first), and the job's named sources.</summary>
-    private IEnumerable<TableName> TablesWritten(RunRecord run, JobDefinition job)
+    /// <summary>Every table a run may write: its models, the sources they read (a run loads those first), and the job's named sources, except the tables continuous jobs stream.</summary>
+    private static IEnumerable<TableName> TablesWritten(RunRecord run, JobDefinition job, Definitions definitions, IReadOnlySet<TableName> streamed)
     {
-        IReadOnlySet<TableName> models = run.Selection is null && job.Select is null ? new HashSet<TableName>() : _graph.Select(run.Selection);
+        IReadOnlySet<TableName> models = run.Selection is null && job.Select is null ? new HashSet<TableName>() : definitions.Graph.Select(run.Selection);
         var sourceTargets = new Dictionary<TableName, string>();
-        foreach (SourceDefinition source in _project.Sources)
+        foreach (SourceDefinition source in definitions.Project.Sources)
         {
             sourceTargets[source.Target] = source.Name;
         }
 
-        foreach (DatabaseSourceDefinition source in _project.DatabaseSources)
+        foreach (DatabaseSourceDefinition source in definitions.Project.DatabaseSources)
         {
             foreach (DatabaseTableDefinition table in source.Tables)
             {
@@ -165,26 +167,35 @@ public sealed partial class JobScheduler
             }
         }
 
-        foreach (ApiSourceDefinition source in _project.ApiSources)
+        foreach (ApiSourceDefinition source in definitions.Project.ApiSources)
         {
             sourceTargets[source.Target] = source.Name;
         }
 
         return models
-            .Concat(models.SelectMany(_graph.GetUpstream).Where(sourceTargets.ContainsKey))
+            .Concat(models.SelectMany(definitions.Graph.GetUpstream).Where(sourceTargets.ContainsKey))
             .Concat(sourceTargets.Where(s => job.Sources.Contains(s.Value, StringComparer.OrdinalIgnoreCase)).Select(s => s.Key))
+            .Except(streamed)
             .ToList();
     }
 
     private async Task<RunStatus> EndAsync(string runId, RunStatus status, string? error)
     {
-        await _catalog.FinishRunAsync(runId, status, error, CancellationToken.None).ConfigureAwait(false);
+        // The line comes first: a reader that sees the final state has every line of the run.
         await LogAsync(runId, null, status == RunStatus.Succeeded ? "info" : "error", $"run {status.ToString().ToLowerInvariant()}{(error is null ? "" : ": " + error)}").ConfigureAwait(false);
+        await _catalog.FinishRunAsync(runId, status, error, CancellationToken.None).ConfigureAwait(false);
         return status;
     }
 
-    private Task LogAsync(string runId, TableName? model, string level, string message) =>
-        _catalog.AppendRunLogAsync(runId, model, level, message, CancellationToken.None);
+    private async Task LogAsync(string runId, TableName? model, string level, string message)
+    {
+        await _catalog.AppendRunLogAsync(runId, model, level, message, CancellationToken.None).ConfigureAwait(false);
+        // Live log readers (the SSE stream) wait on this rather than polling the catalog.
+        Interlocked.Exchange(ref _logWritten, NewSignal()).TrySetResult();
+    }
+
+    /// <summary>Completes when the scheduler next writes a log line of any run.</summary>
+    internal Task LogWritten => Volatile.Read(ref _logWritten).Task;
 
     /// <summary>Frees the run's slot; a success queues the jobs that run after its job; a backfill with nothing left ends.</summary>
     private async Task OnRunEndedAsync(RunRecord run, RunStatus final)
@@ -199,7 +210,7 @@ public sealed partial class JobScheduler
 
             if (final == RunStatus.Succeeded && run.Job is { } name && !_stopPlanning.IsCancellationRequested)
             {
-                foreach (JobDefinition next in _jobs.Values.Where(j => j.After.Contains(name, StringComparer.Ordinal) && !IsPaused(j)))
+                foreach (JobDefinition next in _definitions.Jobs.Values.Where(j => j.After.Contains(name, StringComparer.Ordinal) && !IsPaused(j)))
                 {
                     await QueueAsync(new RunStart(next.Name, RunTrigger.After, next.Select, run.IntervalStart, run.IntervalEnd, Holder.Id), CancellationToken.None).ConfigureAwait(false);
                 }

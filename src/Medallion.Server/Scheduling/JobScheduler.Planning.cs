@@ -7,7 +7,9 @@ using Medallion.Catalog;
 using Medallion.Delta;
 using Medallion.Delta.Snapshots;
 using Medallion.Engine;
+using Medallion.DuckDb;
 using Medallion.Pipelines;
+using Medallion.Pipelines.Sources;
 
 namespace Medallion.Server.Scheduling;
 
@@ -50,6 +52,7 @@ public sealed partial class JobScheduler
         {
             DateTimeOffset? nextFire = await PlanScheduledAsync(_time.GetUtcNow(), startup, stop).ConfigureAwait(false);
             await PlanDataAsync(stop).ConfigureAwait(false);
+            await PlanNewFilesAsync(stop).ConfigureAwait(false);
             await StartQueuedAsync().ConfigureAwait(false);
             return nextFire;
         }
@@ -63,7 +66,7 @@ public sealed partial class JobScheduler
     private async Task<DateTimeOffset?> PlanScheduledAsync(DateTimeOffset now, bool startup, CancellationToken cancellationToken)
     {
         DateTimeOffset? earliest = null;
-        foreach (JobDefinition job in _jobs.Values.Where(j => j.Schedule is not null))
+        foreach (JobDefinition job in _definitions.Jobs.Values.Where(j => j.Schedule is not null))
         {
             if (!_lastFire.TryGetValue(job.Name, out DateTimeOffset last))
             {
@@ -97,7 +100,7 @@ public sealed partial class JobScheduler
     /// <summary>Queues a run of each <c>on_new_data</c> job a watched table of which has a new version since its last run.</summary>
     private async Task PlanDataAsync(CancellationToken cancellationToken)
     {
-        foreach (JobDefinition job in _jobs.Values.Where(j => j.OnNewData.Count > 0 && !IsPaused(j)))
+        foreach (JobDefinition job in _definitions.Jobs.Values.Where(j => j.OnNewData.Count > 0 && !IsPaused(j)))
         {
             var versions = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
             foreach (TableName table in job.OnNewData)
@@ -125,6 +128,53 @@ public sealed partial class JobScheduler
         }
     }
 
+    /// <summary>
+    /// Queues a run of each job with file sources in <c>on_new_data</c> when a file appears that its source has not
+    /// loaded yet (the source's own record of loaded files decides) and this scheduler has not seen pending before.
+    /// </summary>
+    /// <remarks>
+    /// Files seen pending are remembered until they stop being pending (loaded, or gone), so one new file queues one run,
+    /// not one per pass while the run loads it; a file that changes after it was loaded is pending again. After a
+    /// restart, files still not loaded queue a run once.
+    /// </remarks>
+    private async Task PlanNewFilesAsync(CancellationToken cancellationToken)
+    {
+        MedallionProject project = _definitions.Project;
+        foreach (JobDefinition job in _definitions.Jobs.Values.Where(j => j.OnNewFiles.Count > 0 && !IsPaused(j)))
+        {
+            var pending = new HashSet<string>(StringComparer.Ordinal);
+            foreach (string name in job.OnNewFiles)
+            {
+                SourceDefinition source = project.Sources.First(s => string.Equals(s.Name, name, StringComparison.Ordinal));
+                _filesConnection ??= (_filesEngine = DuckDbDatabase.Open()).CreateConnection();
+                try
+                {
+                    foreach (string file in await FileSourceLoader.FindNewFilesAsync(project, source, _filesConnection, cancellationToken).ConfigureAwait(false))
+                    {
+                        pending.Add(name + ":" + file);
+                    }
+                }
+                catch (MedallionException e)
+                {
+                    // A file that cannot be read counts as new: the run it queues fails naming it, where people look.
+                    pending.Add(name + ": " + e.Message);
+                }
+            }
+
+            HashSet<string> seen = _pendingFiles.TryGetValue(job.Name, out HashSet<string>? known) ? known : [];
+            if (pending.Any(f => !seen.Contains(f)) && !_queue.Any(r => r.Job == job.Name && r.Trigger == RunTrigger.Data))
+            {
+                RunRecord? run = await QueueAsync(new RunStart(job.Name, RunTrigger.Data, job.Select, null, null, Holder.Id), cancellationToken).ConfigureAwait(false);
+                if (run is not null)
+                {
+                    await LogAsync(run.Id, null, "info", "new files: " + string.Join(", ", pending.Where(f => !seen.Contains(f)).Order(StringComparer.Ordinal))).ConfigureAwait(false);
+                }
+            }
+
+            _pendingFiles[job.Name] = pending;
+        }
+    }
+
     /// <summary>The newest version of a table's Delta log; -1 while the table does not exist.</summary>
     private async Task<long> CurrentVersionAsync(TableName table, CancellationToken cancellationToken)
     {
@@ -132,7 +182,7 @@ public sealed partial class JobScheduler
         {
             if (!_watched.TryGetValue(table, out (DeltaTable Table, Snapshot? Snapshot) watched))
             {
-                watched = (new DeltaTable(StorageResolver.OpenStore(ProjectCatalog.TableLocation(_project, table))), null);
+                watched = (new DeltaTable(StorageResolver.OpenStore(ProjectCatalog.TableLocation(_definitions.Project, table))), null);
             }
 
             // Updating a known snapshot reads only the commits after it.
@@ -154,7 +204,7 @@ public sealed partial class JobScheduler
         if (run is not null)
         {
             _queue.Add(run);
-            await _catalog.AppendRunLogAsync(run.Id, null, "info", Describe(run), cancellationToken).ConfigureAwait(false);
+            await LogAsync(run.Id, null, "info", Describe(run)).ConfigureAwait(false);
         }
 
         return run;
@@ -164,7 +214,7 @@ public sealed partial class JobScheduler
     {
         RunTrigger.Schedule => $"queued by the schedule for the interval {run.IntervalStart:O} to {run.IntervalEnd:O}",
         RunTrigger.Backfill => $"queued by backfill {run.BackfillId} for the interval {run.IntervalStart:O} to {run.IntervalEnd:O}",
-        RunTrigger.Data => "queued: a watched table has a new version",
+        RunTrigger.Data => "queued: new data (a watched table has a new version, or a watched file source has new files)",
         RunTrigger.After => "queued: a job it runs after succeeded",
         _ => run.ParentId is { } parent ? $"queued to re-run the failed models of run {parent}" : "queued by a trigger",
     };
@@ -177,12 +227,13 @@ public sealed partial class JobScheduler
             return;
         }
 
+        Definitions definitions = _definitions;
         foreach (RunRecord run in _queue.OrderBy(r => r.Id, StringComparer.Ordinal).ToList())
         {
-            if (run.Job is null || !_jobs.TryGetValue(run.Job, out JobDefinition? job))
+            if (run.Job is null || !definitions.Jobs.TryGetValue(run.Job, out JobDefinition? job))
             {
                 _queue.Remove(run);
-                await _catalog.FinishRunAsync(run.Id, RunStatus.Cancelled, $"the job '{run.Job}' is no longer defined in the project", CancellationToken.None).ConfigureAwait(false);
+                await EndAsync(run.Id, RunStatus.Cancelled, $"the job '{run.Job}' is no longer defined in the project").ConfigureAwait(false);
                 continue;
             }
 
@@ -204,7 +255,7 @@ public sealed partial class JobScheduler
                 async () =>
                 {
                     await started.Task.ConfigureAwait(false);
-                    await ExecuteAsync(run, job, cancel.Token).ConfigureAwait(false);
+                    await ExecuteAsync(run, job, definitions, cancel.Token).ConfigureAwait(false);
                 },
                 CancellationToken.None);
             _active[run.Id] = new ActiveRun(run, cancel, task);

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Delta;
 using Medallion.Delta.Snapshots;
+using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Pipelines;
 
@@ -28,8 +29,6 @@ namespace Medallion.Server.Scheduling;
 /// </remarks>
 public sealed partial class JobScheduler : IAsyncDisposable
 {
-    private readonly MedallionProject _project;
-    private readonly ModelGraph _graph;
     private readonly CatalogStore _catalog;
     private readonly SchedulerOptions _options;
     private readonly TimeProvider _time;
@@ -37,31 +36,40 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private readonly SemaphoreSlim _steps;
     // Guards the scheduler's state below; held only across short catalog writes, never across a run.
     private readonly SemaphoreSlim _state = new(1, 1);
-    private readonly Dictionary<string, JobDefinition> _jobs;
+    // Replaced whole by a reload; a run keeps the definitions it started with.
+    private Definitions _definitions;
     private readonly Dictionary<string, DateTimeOffset> _lastFire = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JobState> _jobStates;
     private readonly Dictionary<TableName, (DeltaTable Table, Snapshot? Snapshot)> _watched = [];
+    private readonly Dictionary<string, Supervised> _continuous = new(StringComparer.Ordinal);
+    // The bronze tables the continuous runs stream into, replaced whole under _state; runs read it without the lock.
+    private volatile IReadOnlySet<TableName> _streamed = new HashSet<TableName>();
+    // Continuous runs told to stop (job paused, removed, changed) that may not have ended yet.
+    private readonly List<Task> _stopping = [];
+    private readonly Dictionary<string, HashSet<string>> _pendingFiles = new(StringComparer.Ordinal);
+    // Lists the files of watched file sources (DuckDB's glob); opened on first use, used only by the planning pass.
+    private DuckDbDatabase? _filesEngine;
+    private DuckDbConnection? _filesConnection;
     private readonly Dictionary<string, BackfillRecord> _backfills = new(StringComparer.Ordinal);
     private readonly List<RunRecord> _queue = [];
     private readonly Dictionary<string, ActiveRun> _active = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopPlanning = new();
     private readonly CancellationTokenSource _stopRuns = new();
     private TaskCompletionSource _wake = NewSignal();
+    private TaskCompletionSource _logWritten = NewSignal();
     private Task _loop = Task.CompletedTask;
     private Task _heartbeat = Task.CompletedTask;
     private bool _stopped;
 
     private JobScheduler(MedallionProject project, ModelGraph graph, CatalogStore catalog, SchedulerOptions options, LeaseHolder holder, Dictionary<string, JobState> jobStates)
     {
-        _project = project;
-        _graph = graph;
         _catalog = catalog;
         _options = options;
         _time = options.Time ?? TimeProvider.System;
         Holder = holder;
         _jobStates = jobStates;
         _steps = new SemaphoreSlim(options.MaxConcurrentSteps, options.MaxConcurrentSteps);
-        _jobs = project.Jobs.ToDictionary(j => j.Name, StringComparer.Ordinal);
+        _definitions = new Definitions(project, graph);
     }
 
     /// <summary>Who this scheduler is in the catalog's lease.</summary>
@@ -103,6 +111,16 @@ public sealed partial class JobScheduler : IAsyncDisposable
             var scheduler = new JobScheduler(project, graph, catalog, options, holder, await catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false));
             await scheduler.RecoverAsync(cancellationToken).ConfigureAwait(false);
             DateTimeOffset? nextFire = await scheduler.PlanPassAsync(startup: true, cancellationToken).ConfigureAwait(false);
+            await scheduler._state.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await scheduler.SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                scheduler._state.Release();
+            }
+
             scheduler._loop = Task.Run(() => scheduler.PlanLoopAsync(nextFire), CancellationToken.None);
             scheduler._heartbeat = Task.Run(scheduler.HeartbeatLoopAsync, CancellationToken.None);
             return scheduler;
@@ -128,6 +146,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
         _stopped = true;
         await _stopPlanning.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
+        // Streams stop at once: they stop between commits, so nothing is lost, and they would never finish by themselves.
+        await StopContinuousAsync().ConfigureAwait(false);
         Task running;
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -155,6 +175,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
     {
         await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
         await _catalog.DisposeAsync().ConfigureAwait(false);
+        _filesConnection?.Dispose();
+        _filesEngine?.Dispose();
         _stopPlanning.Dispose();
         _stopRuns.Dispose();
         _steps.Dispose();
@@ -213,7 +235,12 @@ public sealed partial class JobScheduler : IAsyncDisposable
             {
                 _queue.Add(run);
             }
-            else if (run.Job is { } name && _jobs.TryGetValue(name, out JobDefinition? job)
+            else if (run.Trigger == RunTrigger.Continuous)
+            {
+                // A stream is not retried as a run: the continuous job starts a new one below.
+                continue;
+            }
+            else if (run.Job is { } name && _definitions.Jobs.TryGetValue(name, out JobDefinition? job)
                 && (await _catalog.GetAttemptsAsync(run.Id, cancellationToken).ConfigureAwait(false)).Count <= job.Retries.Count)
             {
                 await _catalog.AppendRunLogAsync(run.Id, null, "warning", "interrupted by a scheduler that stopped; retried by its job's policy", cancellationToken).ConfigureAwait(false);
@@ -251,6 +278,12 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private void Wake() => Volatile.Read(ref _wake).TrySetResult();
+
+    /// <summary>The project as loaded at one time: its files, its model graph and its jobs by name.</summary>
+    private sealed record Definitions(MedallionProject Project, ModelGraph Graph)
+    {
+        public Dictionary<string, JobDefinition> Jobs { get; } = Project.Jobs.ToDictionary(j => j.Name, StringComparer.Ordinal);
+    }
 
     private sealed record ActiveRun(RunRecord Run, CancellationTokenSource Cancel, Task Task);
 }

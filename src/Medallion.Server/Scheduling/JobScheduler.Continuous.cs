@@ -1,0 +1,155 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.DuckDb;
+using Medallion.Pipelines;
+
+namespace Medallion.Server.Scheduling;
+
+public sealed partial class JobScheduler
+{
+    /// <summary>
+    /// Starts a supervised run for each continuous job that should stream and has none, and stops the ones whose job is
+    /// gone, paused, or defined differently now (a changed one starts again with its new definition).
+    /// </summary>
+    /// <remarks>Called with <see cref="_state"/> held, after the start, a reload, and a pause or unpause.</remarks>
+    private async Task SuperviseContinuousAsync(CancellationToken cancellationToken)
+    {
+        Definitions definitions = _definitions;
+        foreach ((string name, Supervised supervised) in _continuous.ToList())
+        {
+            if (!definitions.Jobs.TryGetValue(name, out JobDefinition? job) || !job.Continuous || IsPaused(job) || !SameStream(job, supervised.Job))
+            {
+                _continuous.Remove(name);
+                supervised.Stop.Cancel();
+                _stopping.Add(supervised.Task);
+            }
+        }
+
+        if (_stopPlanning.IsCancellationRequested || LeaseLost)
+        {
+            return;
+        }
+
+        foreach (JobDefinition job in definitions.Jobs.Values.Where(j => j.Continuous && !IsPaused(j) && !_continuous.ContainsKey(j.Name)))
+        {
+            RunRecord run = (await _catalog.TryQueueRunAsync(new RunStart(job.Name, RunTrigger.Continuous, null, null, null, Holder.Id), cancellationToken).ConfigureAwait(false))!;
+            var stop = new CancellationTokenSource();
+            Task task = Task.Run(() => StreamAsync(run, job, definitions.Project, stop.Token), CancellationToken.None);
+            _continuous[job.Name] = new Supervised(job, run, stop, task);
+        }
+
+        _streamed = _continuous.Values
+            .SelectMany(c => definitions.Project.DatabaseSources.Where(s => c.Job.Sources.Contains(s.Name, StringComparer.OrdinalIgnoreCase)))
+            .SelectMany(s => s.Tables.Select(t => t.Target))
+            .ToHashSet();
+    }
+
+    /// <summary>
+    /// One continuous run: each attempt streams the job's sources until it fails or is stopped; a failure is followed by
+    /// a restart after the job's backoff (doubling per failure in a row, reset after a healthy stretch as long as the
+    /// longest delay). Stopping (server stop, job paused, removed or changed) ends the run succeeded: every commit stands.
+    /// </summary>
+    private async Task StreamAsync(RunRecord run, JobDefinition job, MedallionProject project, CancellationToken stop)
+    {
+        List<DatabaseSourceDefinition> sources = project.DatabaseSources.Where(s => job.Sources.Contains(s.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+        await LogAsync(run.Id, null, "info", $"streaming {string.Join(", ", sources.Select(s => s.Name))} continuously; restarts after failures wait {job.Restart.InitialBackoff.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s doubling to at most {job.Restart.MaxBackoff.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s").ConfigureAwait(false);
+        int failuresInARow = 0;
+        var passes = new Dictionary<TableName, long>();
+        while (true)
+        {
+            RunAttemptRecord attempt = await _catalog.StartAttemptAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+            await LogAsync(run.Id, null, "info", $"attempt {attempt.Attempt} started").ConfigureAwait(false);
+            long started = _time.GetTimestamp();
+            string error;
+            bool transient;
+            try
+            {
+                using DuckDbDatabase engine = DuckDbDatabase.Open();
+                using DuckDbConnection connection = engine.CreateConnection();
+                await foreach (DatabaseTableResult pass in DatabaseSourceLoader.RunContinuousAsync(project, sources, [], connection, _options.ContinuousInterval, cancellationToken: stop).ConfigureAwait(false))
+                {
+                    // Quiet passes are not kept: a stream makes one every interval.
+                    if (pass.Result.Rows == 0 && passes.ContainsKey(pass.Target))
+                    {
+                        continue;
+                    }
+
+                    long number = passes[pass.Target] = passes.GetValueOrDefault(pass.Target) + 1;
+                    await _catalog.RecordSourceRunAsync(pass.ToRecord(run.Id, number, _time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+                    await LogAsync(run.Id, pass.Target, "info", string.Create(CultureInfo.InvariantCulture, $"{pass.Source}: {pass.Table} ({pass.Mode.ToString().ToLowerInvariant()}), {pass.Result.Rows} row(s){(pass.CommittedVersion is long v ? $", version {v}" : "")}{(pass.PositionText is { } lsn ? $", at {lsn}" : "")}")).ConfigureAwait(false);
+                }
+
+                // The passes end only when stopped.
+                await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Succeeded, null, false, CancellationToken.None).ConfigureAwait(false);
+                await EndAsync(run.Id, RunStatus.Succeeded, null).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Succeeded, null, false, CancellationToken.None).ConfigureAwait(false);
+                await EndAsync(run.Id, RunStatus.Succeeded, null).ConfigureAwait(false);
+                return;
+            }
+            catch (MedallionException e)
+            {
+                (error, transient) = ($"{e.CodeText}: {e.Message}", e.IsTransient);
+            }
+#pragma warning disable CA1031 // A stream that breaks in any way is restarted; the error is recorded with the attempt.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                (error, transient) = ($"{e.GetType().Name}: {e.Message}", false);
+            }
+
+            await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, error, transient, CancellationToken.None).ConfigureAwait(false);
+            failuresInARow = _time.GetElapsedTime(started) >= job.Restart.MaxBackoff ? 1 : failuresInARow + 1;
+            TimeSpan delay = job.Restart.DelayBefore(failuresInARow, (_options.Random ?? Random.Shared.NextDouble)());
+            await LogAsync(run.Id, null, "warning", $"attempt {attempt.Attempt} failed; restarting in {delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s: {error}").ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(delay, _time, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                await EndAsync(run.Id, RunStatus.Succeeded, null).ConfigureAwait(false);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Stops every continuous run (gracefully: a stream stops between commits) and waits for them to end.</summary>
+    private async Task StopContinuousAsync()
+    {
+        List<Task> tasks;
+        await _state.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            foreach (Supervised supervised in _continuous.Values)
+            {
+                await supervised.Stop.CancelAsync().ConfigureAwait(false);
+                _stopping.Add(supervised.Task);
+            }
+
+            _continuous.Clear();
+            _streamed = new HashSet<TableName>();
+            tasks = [.. _stopping];
+        }
+        finally
+        {
+            _state.Release();
+        }
+
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether a reloaded job streams what it streamed (a source's own changes reach a stream when it next restarts).</summary>
+    private static bool SameStream(JobDefinition now, JobDefinition before) =>
+        now.Sources.SequenceEqual(before.Sources, StringComparer.OrdinalIgnoreCase) && now.Restart == before.Restart;
+
+    private sealed record Supervised(JobDefinition Job, RunRecord Run, CancellationTokenSource Stop, Task Task);
+}

@@ -1,0 +1,42 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Pipelines;
+
+namespace Medallion.Server.Scheduling;
+
+public sealed partial class JobScheduler
+{
+    /// <summary>The project as last loaded (at start or by <see cref="ReloadAsync"/>).</summary>
+    public MedallionProject Project => _definitions.Project;
+
+    /// <summary>
+    /// Plans with a newly loaded project from now on: new jobs start being planned, removed jobs stop (their queued runs
+    /// end cancelled when they would start), changed jobs plan with their new definition. Runs under way finish with
+    /// the definitions they started with.
+    /// </summary>
+    /// <param name="project">The project, loaded again from its files.</param>
+    /// <param name="cancellationToken">Cancels the reload; the scheduler then keeps the definitions it had.</param>
+    /// <exception cref="MedallionException">The project's models do not parse or depend on each other in a circle; the
+    /// scheduler keeps the definitions it had.</exception>
+    public async Task ReloadAsync(MedallionProject project, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        // The graph is built before anything changes: a project whose models do not parse replaces nothing.
+        ModelGraph graph = await ModelGraph.BuildAsync(project, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _definitions = new Definitions(project, graph);
+            // Watched tables may now live elsewhere (storage changed) or no longer be watched.
+            _watched.Clear();
+            await SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _state.Release();
+        }
+
+        Wake();
+    }
+}

@@ -61,6 +61,29 @@ public sealed class ScheduledRunOptionsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_retried_attempt_of_a_run_whose_append_already_committed_does_not_append_its_rows_again()
+    {
+        _project.Model("silver.ticks", "SELECT 1 AS id", "materialized: append");
+        CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_project.Directory));
+        await using (catalog)
+        {
+            RunRecord queued = (await catalog.TryQueueRunAsync(new RunStart("job", RunTrigger.Schedule, "silver.ticks", null, null, "holder")))!;
+            await catalog.StartAttemptAsync(queued.Id);
+
+            RunResult first = await _project.RunAsync(new RunOptions { Select = "silver.ticks", RunId = queued.Id });
+            RunResult retried = await _project.RunAsync(new RunOptions { Select = "silver.ticks", RunId = queued.Id });
+            RunResult later = await _project.RunAsync(new RunOptions { Select = "silver.ticks" });
+
+            var ticks = new TableName("silver", "ticks");
+            Assert.Equal((StepState.Succeeded, 1L, 0L), (first[ticks].State, first[ticks].RowsWritten, first[ticks].CommittedVersion));
+            Assert.Equal((StepState.Succeeded, 0L, null), (retried[ticks].State, retried[ticks].RowsWritten, retried[ticks].CommittedVersion));
+            Assert.Equal([$"already committed by an earlier attempt of run {queued.Id}; not written again"], retried[ticks].Notes);
+            Assert.Equal(1L, later[ticks].CommittedVersion);
+            Assert.Equal(["2"], await _project.QueryAsync("SELECT count(*) FROM silver.ticks"));
+        }
+    }
+
+    [Fact]
     public async Task A_sources_only_run_loads_the_named_sources_and_builds_no_model()
     {
         _project.Model("silver.one", "SELECT 1 AS id")

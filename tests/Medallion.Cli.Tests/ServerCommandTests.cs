@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 
@@ -22,36 +20,14 @@ public sealed partial class ServerCommandTests : IDisposable
     public async Task Sigterm_stops_the_server_with_exit_code_zero_and_removes_its_runtime_file()
     {
         await Cli.RunWithInputAsync("pw\n", "user", "add", "analyst", "--project", _project);
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "medallion.dll"), "server", "--project", _project, "--http-port", "0", "--pg-port", "0", "--grace", "5s" })
-        {
-            start.ArgumentList.Add(argument);
-        }
+        using ServerProcess server = await ServerProcess.StartAsync(_project, "--grace", "5s");
+        bool runtimeFileWhileRunning = File.Exists(Path.Combine(_project, ".medallion", "server.json"));
 
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        using Process process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
-        process.BeginOutputReadLine();
-        string started = await WaitForLineAsync(output, process, "Medallion server for project shop: ");
-        Uri api = new(RestApiOn().Match(started).Groups[1].Value);
-        using var http = new HttpClient();
-        using HttpResponseMessage ready = await http.GetAsync(new Uri(api, "readyz"));
-        Assert.True(File.Exists(Path.Combine(_project, ".medallion", "server.json")));
+        int exitCode = await server.TerminateAsync();
 
-        Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WaitForExit();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("medallion server did not stop within 30 s of SIGTERM:\n" + string.Join("\n", output));
-        }
-
-        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.True(process.ExitCode == 0, string.Join("\n", output) + await process.StandardError.ReadToEndAsync());
-        Assert.Equal("Stopped.", output.Last());
+        Assert.True(runtimeFileWhileRunning);
+        Assert.True(exitCode == 0, server.Printed);
+        Assert.Equal("Stopped.", server.Output.Last());
         Assert.False(File.Exists(Path.Combine(_project, ".medallion", "server.json")));
     }
 
@@ -128,33 +104,6 @@ public sealed partial class ServerCommandTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("There is no user 'ghost' to create a token for.", result.Error, StringComparison.Ordinal);
     }
-
-    private static async Task<string> WaitForLineAsync(System.Collections.Concurrent.ConcurrentQueue<string> output, Process process, string prefix)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            if (output.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal)) is { } line)
-            {
-                return line;
-            }
-
-            if (process.HasExited || clock.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-
-                throw new InvalidOperationException("medallion server did not start:\n" + string.Join("\n", output) + await process.StandardError.ReadToEndAsync());
-            }
-
-            await Task.Delay(50);
-        }
-    }
-
-    [GeneratedRegex(@"REST API on (\S+),")]
-    private static partial Regex RestApiOn();
 
     [GeneratedRegex(@"\Amdl_([0-9a-f]{12})_[A-Za-z0-9_-]{43}\n\z")]
     private static partial Regex TokenSecret();

@@ -41,7 +41,12 @@ internal sealed partial class ModelBuilder
         List<string> columns = await CandidateColumnsAsync(cancellationToken).ConfigureAwait(false);
         ValidateColumns(columns, target);
         (string rows, DeltaWriteMode mode) = RowsToWrite($"SELECT * FROM {CandidateTable}", columns, target, incremental);
-        DeltaStagedWrite staged = await _writer.BeginWriteAsync(_location, WriteOptions(mode), cancellationToken).ConfigureAwait(false);
+        if (RunWriteOptions(mode, target) is not { } options)
+        {
+            return null;
+        }
+
+        DeltaStagedWrite staged = await _writer.BeginWriteAsync(_location, options, cancellationToken).ConfigureAwait(false);
         bool committed = false;
         try
         {

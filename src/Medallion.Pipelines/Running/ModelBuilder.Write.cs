@@ -157,9 +157,43 @@ internal sealed partial class ModelBuilder
                     return null;
                 }
 
-                return await _writer.WriteAsync(_location, written, WriteOptions(mode), cancellationToken).ConfigureAwait(false);
+                return RunWriteOptions(mode, target) is { } options
+                    ? await _writer.WriteAsync(_location, written, options, cancellationToken).ConfigureAwait(false)
+                    : null;
         }
     }
+
+    /// <summary>
+    /// The options of a plain write by this run, carrying its <see cref="RunTransaction"/>; null (with a note) when an
+    /// earlier attempt of this run already committed to the table, which must then not be written again.
+    /// </summary>
+    private DeltaWriteOptions? RunWriteOptions(DeltaWriteMode mode, Snapshot? target)
+    {
+        long? attempt = RunTransactionVersion(_run.RunId);
+        long? committed = target is not null && target.TransactionVersions.TryGetValue(RunTransaction, out long last) ? last : null;
+        if (attempt is not null && committed == attempt)
+        {
+            _notes.Add($"already committed by an earlier attempt of run {_run.RunId}; not written again");
+            return null;
+        }
+
+        // A newer run's txn already stands (this run is an old one retried late): the commit must not look done, so it carries none.
+        return attempt is null || committed > attempt ? WriteOptions(mode) : WriteOptions(mode) with { ApplicationId = RunTransaction, ApplicationVersion = attempt };
+    }
+
+    /// <summary>
+    /// The <c>txn</c> application id of model commits. Its version names the run that committed last, so a retried
+    /// attempt of that run (after a crash between the commit and the run's record) sees its commit and does not append
+    /// the same rows again.
+    /// </summary>
+    internal const string RunTransaction = "medallion.run";
+
+    /// <summary>A run's number for <see cref="RunTransaction"/>: the first 64 bits of its version-7 GUID id (its creation
+    /// time in milliseconds, then random bits), so later runs have larger numbers; null for an id of another shape.</summary>
+    internal static long? RunTransactionVersion(string runId) =>
+        runId.Length == 32 && long.TryParse(runId.AsSpan(0, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long number) && number >= 0
+            ? number
+            : null;
 
     /// <summary>
     /// The rows a plain write commits (every materialization but an incremental merge and an scd2 history merge), and

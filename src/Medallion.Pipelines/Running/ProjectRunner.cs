@@ -57,10 +57,16 @@ public static class ProjectRunner
                 $"The project's catalog is '{project.Catalog}'; runs record into a local SQLite catalog only for now.\nHelp: remove 'catalog' from {MedallionProject.FileName} to use .medallion/catalog.db.");
         }
 
-        using DuckDbDatabase database = DuckDbDatabase.Open();
-        ModelGraph graph;
-        using (DuckDbConnection parser = database.CreateConnection())
+        if (options.Graph is not null && !ReferenceEquals(options.Graph.Project, project))
         {
+            throw new ArgumentException("RunOptions.Graph is the graph of another project than the one being run.", nameof(options));
+        }
+
+        using DuckDbDatabase database = DuckDbDatabase.Open();
+        ModelGraph? graph = options.Graph;
+        if (graph is null)
+        {
+            using DuckDbConnection parser = database.CreateConnection();
             graph = await ModelGraph.BuildAsync(project, parser: parser, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
@@ -68,7 +74,11 @@ public static class ProjectRunner
         CatalogStore catalog = await CatalogStore.OpenAsync(catalogPath, time, cancellationToken).ConfigureAwait(false);
         await using (catalog.ConfigureAwait(false))
         {
-            await ProjectCatalog.RegisterAsync(graph, catalog, cancellationToken).ConfigureAwait(false);
+            if (options.Graph is null)
+            {
+                await ProjectCatalog.RegisterAsync(graph, catalog, cancellationToken).ConfigureAwait(false);
+            }
+
             RunRecord run = options.RunId is { } runId
                 ? await catalog.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
                     ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}' to record into.\nHelp: queue the run in the catalog first.")

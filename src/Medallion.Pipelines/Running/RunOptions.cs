@@ -78,4 +78,12 @@ public sealed record RunOptions
 
     /// <summary>Receives each step's state changes as they happen (called from worker threads, one call at a time).</summary>
     public IProgress<RunEvent>? Progress { get; init; }
+
+    /// <summary>
+    /// The project's model graph, already built (<see cref="ModelGraph.BuildAsync"/>) and registered in its catalog
+    /// (<see cref="ProjectCatalog.RegisterAsync"/>) by a caller that runs the same project many times (a scheduler):
+    /// the run then neither parses every model again nor rewrites every table's catalog entry. Null: the run does both.
+    /// It must be the graph of the project being run.
+    /// </summary>
+    public ModelGraph? Graph { get; init; }
 }

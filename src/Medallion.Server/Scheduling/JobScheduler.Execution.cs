@@ -146,6 +146,7 @@ public sealed partial class JobScheduler
             StepSlots = _steps,
             Time = _options.Time,
             Progress = log,
+            Graph = _graph,
         };
     }
 

@@ -108,6 +108,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
         {
             LeaseHolder holder = options.Holder ?? CurrentProcess();
             await AcquireLeaseAsync(catalog, holder, options.LeaseTimeToLive, cancellationToken).ConfigureAwait(false);
+            // Once here, so that each run neither parses every model nor rewrites every table's entry (RunOptions.Graph).
+            await ProjectCatalog.RegisterAsync(graph, catalog, cancellationToken).ConfigureAwait(false);
             var scheduler = new JobScheduler(project, graph, catalog, options, holder, await catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false));
             await scheduler.RecoverAsync(cancellationToken).ConfigureAwait(false);
             DateTimeOffset? nextFire = await scheduler.PlanPassAsync(startup: true, cancellationToken).ConfigureAwait(false);

@@ -61,6 +61,55 @@ public sealed class ScheduledRunOptionsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_retried_attempt_of_a_run_whose_append_already_committed_does_not_append_its_rows_again()
+    {
+        _project.Model("silver.ticks", "SELECT 1 AS id", "materialized: append");
+        CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_project.Directory));
+        await using (catalog)
+        {
+            RunRecord queued = (await catalog.TryQueueRunAsync(new RunStart("job", RunTrigger.Schedule, "silver.ticks", null, null, "holder")))!;
+            await catalog.StartAttemptAsync(queued.Id);
+
+            RunResult first = await _project.RunAsync(new RunOptions { Select = "silver.ticks", RunId = queued.Id });
+            RunResult retried = await _project.RunAsync(new RunOptions { Select = "silver.ticks", RunId = queued.Id });
+            RunResult later = await _project.RunAsync(new RunOptions { Select = "silver.ticks" });
+
+            var ticks = new TableName("silver", "ticks");
+            Assert.Equal((StepState.Succeeded, 1L, 0L), (first[ticks].State, first[ticks].RowsWritten, first[ticks].CommittedVersion));
+            Assert.Equal((StepState.Succeeded, 0L, null), (retried[ticks].State, retried[ticks].RowsWritten, retried[ticks].CommittedVersion));
+            Assert.Equal([$"already committed by an earlier attempt of run {queued.Id}; not written again"], retried[ticks].Notes);
+            Assert.Equal(1L, later[ticks].CommittedVersion);
+            Assert.Equal(["2"], await _project.QueryAsync("SELECT count(*) FROM silver.ticks"));
+        }
+    }
+
+    [Fact]
+    public async Task A_run_given_the_model_graph_of_another_project_is_refused()
+    {
+        _project.Model("silver.one", "SELECT 1 AS id");
+        ModelGraph graph = await ModelGraph.BuildAsync(await MedallionProject.LoadAsync(_project.Directory));
+
+        ArgumentException error = await Assert.ThrowsAsync<ArgumentException>(
+            async () => await ProjectRunner.RunAsync(await MedallionProject.LoadAsync(_project.Directory), new RunOptions { Graph = graph }));
+
+        Assert.Equal("RunOptions.Graph is the graph of another project than the one being run. (Parameter 'options')", error.Message);
+    }
+
+    [Fact]
+    public async Task A_run_given_its_project_s_model_graph_builds_the_selected_models()
+    {
+        _project.Model("silver.one", "SELECT 1 AS id").Model("silver.two", "SELECT id + 1 AS id FROM silver.one");
+        MedallionProject project = await MedallionProject.LoadAsync(_project.Directory);
+        ModelGraph graph = await ModelGraph.BuildAsync(project);
+
+        RunResult run = await ProjectRunner.RunAsync(project, new RunOptions { Graph = graph, Select = "+silver.two" });
+
+        Assert.Equal(["silver.one", "silver.two"], run.Steps.Select(s => s.Table.ToString()));
+        Assert.True(run.Succeeded);
+        Assert.Equal(["2"], await _project.QueryAsync("SELECT id FROM silver.two"));
+    }
+
+    [Fact]
     public async Task A_sources_only_run_loads_the_named_sources_and_builds_no_model()
     {
         _project.Model("silver.one", "SELECT 1 AS id")

@@ -1,0 +1,266 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Pipelines;
+using Medallion.Pipelines.Running;
+using Medallion.Server;
+using Medallion.Server.Scheduling;
+using Medallion.Server.Benchmarks;
+using Microsoft.Data.Sqlite;
+
+// Issue 17's server benchmarks, each against a baseline or target in the same run, with the server in this process
+// (the scheduler and REST API `medallion server` runs, on a loopback HTTP port):
+//   latency   N jobs on `every: 5s`, one trivial model each, for a while: planned time -> attempt start and -> model start.
+//   overhead  one job of 200 small models run by the scheduler against ProjectRunner (what `medallion run` calls).
+//   history   100,000 recorded runs: GET /api/runs?limit=50 over HTTP, p50/p99, working set before and after.
+// Usage: Medallion.Server.Benchmarks [latency|overhead|history|all] [--quick]
+string which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+bool quick = args.Contains("--quick");
+Console.WriteLine($"Server benchmarks{(quick ? " (--quick)" : "")}: {Environment.ProcessorCount} cores, load average {LoadAverage()}");
+if (which is "latency" or "all")
+{
+    await LatencyAsync(jobs: quick ? 100 : 500, TimeSpan.FromSeconds(quick ? 30 : 120));
+}
+
+if (which is "overhead" or "all")
+{
+    await OverheadAsync(models: 200, rounds: quick ? 2 : 3);
+}
+
+if (which is "history" or "all")
+{
+    await HistoryAsync(runs: 100_000, requests: quick ? 500 : 2000);
+}
+
+return 0;
+
+static async Task LatencyAsync(int jobs, TimeSpan duration)
+{
+    using var project = new BenchProject();
+    var jobText = new System.Text.StringBuilder("jobs:\n");
+    for (int i = 0; i < jobs; i++)
+    {
+        project.Write($"models/silver/m{i}.sql", $"SELECT {i} AS id\n");
+        jobText.Append(CultureInfo.InvariantCulture, $"  - name: j{i}\n    select: silver.m{i}\n    every: 5s\n    catchup: none\n");
+    }
+
+    project.Write("jobs/jobs.yml", jobText.ToString());
+    Console.WriteLine($"Scheduling latency: {jobs} jobs on every: 5s, trivial models, {duration.TotalSeconds:0} s");
+    MedallionServer server = await MedallionServer.StartAsync(new MedallionServerOptions { ProjectDirectory = project.Directory, HttpPort = 0, Grace = TimeSpan.Zero });
+    await using (server)
+    {
+        await Task.Delay(duration);
+        await server.StopAsync();
+    }
+
+    SqliteConnection.ClearAllPools();
+    CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(project.Directory));
+    await using (catalog)
+    {
+        var toAttempt = new List<double>();
+        var toModel = new List<double>();
+        int runs = 0, succeeded = 0;
+        for (int i = 0; i < jobs; i++)
+        {
+            foreach (RunRecord run in (await catalog.QueryRunsAsync(new RunQuery { Job = $"j{i}", Limit = 1000 })).Runs.Where(r => r.Trigger == RunTrigger.Schedule))
+            {
+                runs++;
+                succeeded += run.Status == RunStatus.Succeeded ? 1 : 0;
+                if (run.IntervalEnd is not { } planned)
+                {
+                    continue;
+                }
+
+                if ((await catalog.GetAttemptsAsync(run.Id)).FirstOrDefault() is { } attempt)
+                {
+                    toAttempt.Add((attempt.StartedAt - planned).TotalMilliseconds);
+                }
+
+                if ((await catalog.GetRunLogAsync(run.Id)).FirstOrDefault(l => l.Message.StartsWith("model ", StringComparison.Ordinal) && l.Message.EndsWith(" started", StringComparison.Ordinal)) is { } started)
+                {
+                    toModel.Add((started.LoggedAt - planned).TotalMilliseconds);
+                }
+            }
+        }
+
+        Console.WriteLine($"  {runs} scheduled runs, {succeeded} succeeded (expected about {jobs * (int)(duration.TotalSeconds / 5)})");
+        Console.WriteLine($"  planned -> attempt start: p50 {Percentile(toAttempt, 0.50):0} ms, p99 {Percentile(toAttempt, 0.99):0} ms");
+        double p99 = Percentile(toModel, 0.99);
+        Console.WriteLine($"  planned -> model start:   p50 {Percentile(toModel, 0.50):0} ms, p99 {p99:0} ms (target p99 <= 250 ms: {(p99 <= 250 ? "met" : "MISSED")})");
+    }
+}
+
+static async Task OverheadAsync(int models, int rounds)
+{
+    Console.WriteLine($"Overhead: one job of {models} small models, scheduler against ProjectRunner (medallion run), {rounds} rounds each, medians");
+    var direct = new List<double>();
+    var scheduled = new List<double>();
+    for (int round = 0; round < rounds; round++)
+    {
+        using (var project = SmallModels(models))
+        {
+            MedallionProject loaded = await MedallionProject.LoadAsync(project.Directory);
+            var clock = Stopwatch.StartNew();
+            RunResult result = await ProjectRunner.RunAsync(loaded, new RunOptions { Threads = Environment.ProcessorCount });
+            direct.Add(clock.Elapsed.TotalSeconds);
+            Check(result.Succeeded, "the direct run failed");
+        }
+
+        SqliteConnection.ClearAllPools();
+        using (var project = SmallModels(models))
+        {
+            MedallionServer server = await MedallionServer.StartAsync(new MedallionServerOptions { ProjectDirectory = project.Directory, HttpPort = 0 });
+            await using (server)
+            {
+                var clock = Stopwatch.StartNew();
+                RunRecord run = await server.Scheduler.TriggerAsync("all");
+                while ((await server.Scheduler.Catalog.GetRunAsync(run.Id))!.Status is RunStatus.Queued or RunStatus.Running)
+                {
+                    await Task.Delay(5);
+                }
+
+                scheduled.Add(clock.Elapsed.TotalSeconds);
+                Check((await server.Scheduler.Catalog.GetRunAsync(run.Id))!.Status == RunStatus.Succeeded, "the scheduled run failed");
+            }
+        }
+
+        SqliteConnection.ClearAllPools();
+        Console.WriteLine($"  round {round + 1}: ProjectRunner {direct[^1]:0.00} s, scheduler {scheduled[^1]:0.00} s");
+    }
+
+    double overhead = (Median(scheduled) / Median(direct)) - 1;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  median: ProjectRunner {Median(direct):0.00} s, scheduler {Median(scheduled):0.00} s: {overhead:P1} more (target <= 10%: {(overhead <= 0.10 ? "met" : "MISSED")})"));
+}
+
+static BenchProject SmallModels(int models)
+{
+    var project = new BenchProject();
+    for (int i = 0; i < models; i++)
+    {
+        // A few layers of dependencies, as a real project has.
+        string from = i < 20 ? "range(1000) t(id)" : $"silver.s{i % 20}";
+        project.Write($"models/silver/s{i}.sql", $"SELECT id, id * {i} AS v FROM {from}\n");
+    }
+
+    project.Write("jobs/jobs.yml", "jobs:\n  - name: all\n    select: silver.*\n");
+    return project;
+}
+
+static async Task HistoryAsync(int runs, int requests)
+{
+    using var project = new BenchProject();
+    project.Write("models/silver/one.sql", "SELECT 1 AS id\n").Write("jobs/jobs.yml", "jobs:\n  - name: one\n    select: silver.one\n");
+    Console.WriteLine($"History: {runs:N0} recorded runs, {requests} x GET /api/runs?limit=50 over HTTP");
+    MedallionServer server = await MedallionServer.StartAsync(new MedallionServerOptions { ProjectDirectory = project.Directory, HttpPort = 0 });
+    await using (server)
+    {
+        RunRecord template = await server.Scheduler.TriggerAsync("one");
+        while ((await server.Catalog().GetRunAsync(template.Id))!.Status is RunStatus.Queued or RunStatus.Running)
+        {
+            await Task.Delay(20);
+        }
+
+        var fill = Stopwatch.StartNew();
+        await CopyRunAsync(server.Scheduler.Catalog.Path, template.Id, runs - 1);
+        Console.WriteLine($"  recorded {runs - 1:N0} more runs in {fill.Elapsed.TotalSeconds:0.0} s");
+
+        ServerRuntimeFile runtime = (await ServerRuntimeFile.ReadAsync(project.Directory))!;
+        using var http = new HttpClient { BaseAddress = server.HttpAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", runtime.Token);
+        for (int i = 0; i < 50; i++)
+        {
+            await GetRunsAsync(http);
+        }
+
+        (long before, long managedBefore) = Memory();
+        var times = new List<double>(requests);
+        for (int i = 0; i < requests; i++)
+        {
+            long began = Stopwatch.GetTimestamp();
+            await GetRunsAsync(http);
+            times.Add(Stopwatch.GetElapsedTime(began).TotalMilliseconds);
+        }
+
+        (long after, long managedAfter) = Memory();
+        double p99 = Percentile(times, 0.99);
+        Console.WriteLine($"  GET /api/runs?limit=50: p50 {Percentile(times, 0.50):0.0} ms, p99 {p99:0.0} ms (target p99 <= 50 ms: {(p99 <= 50 ? "met" : "MISSED")})");
+        Console.WriteLine($"  working set {before / 1048576.0:0} MB before, {after / 1048576.0:0} MB after {requests} requests; managed heap {managedBefore / 1048576.0:0.0} -> {managedAfter / 1048576.0:0.0} MB");
+    }
+}
+
+static async Task GetRunsAsync(HttpClient http)
+{
+    using HttpResponseMessage response = await http.GetAsync(new Uri("api/runs?limit=50", UriKind.Relative));
+    string body = await response.Content.ReadAsStringAsync();
+    Check(response.IsSuccessStatusCode && body.Length > 1000, $"GET /api/runs answered {(int)response.StatusCode}: {body[..Math.Min(200, body.Length)]}");
+}
+
+// Copies the template run's row under new, ordered ids: the history a server that ran for months holds.
+static async Task CopyRunAsync(string catalogPath, string templateId, int copies)
+{
+    await using var connection = new SqliteConnection($"Data Source={catalogPath}");
+    await connection.OpenAsync();
+    var columns = new List<string>();
+    await using (SqliteCommand info = connection.CreateCommand())
+    {
+        info.CommandText = "SELECT name FROM pragma_table_info('runs')";
+        await using SqliteDataReader reader = await info.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            columns.Add(reader.GetString(0));
+        }
+    }
+
+    string others = string.Join(", ", columns.Where(c => c != "id"));
+    await using SqliteCommand insert = connection.CreateCommand();
+    insert.CommandText = $"""
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < @copies)
+        INSERT INTO runs (id, {others})
+        SELECT printf('%012x7000800000000%07x', @base + i, i), {others} FROM runs, n WHERE runs.id = @template
+        """;
+    insert.Parameters.AddWithValue("@copies", copies);
+    insert.Parameters.AddWithValue("@template", templateId);
+    // Older than the template, so the template stays the newest run.
+    insert.Parameters.AddWithValue("@base", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (10L * copies) - 86_400_000L);
+    insert.CommandTimeout = 600;
+    await insert.ExecuteNonQueryAsync();
+}
+
+static (long WorkingSet, long Managed) Memory()
+{
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
+    using Process self = Process.GetCurrentProcess();
+    return (self.WorkingSet64, GC.GetTotalMemory(forceFullCollection: true));
+}
+
+static double Percentile(List<double> values, double p)
+{
+    if (values.Count == 0)
+    {
+        return double.NaN;
+    }
+
+    List<double> sorted = [.. values.Order()];
+    return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+}
+
+static double Median(List<double> values) => Percentile(values, 0.5);
+
+static void Check(bool condition, string message)
+{
+    if (!condition)
+    {
+        throw new InvalidOperationException(message);
+    }
+}
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";

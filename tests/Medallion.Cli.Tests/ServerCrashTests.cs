@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Medallion.Cli.Tests;
+
+/// <summary>
+/// Crash safety of <c>medallion server</c> as a child process: kill -9 at random moments and restart, and two servers
+/// on one project.
+/// </summary>
+public sealed class ServerCrashTests : IDisposable
+{
+    private const int RowsPerTick = 20_000;
+    private const int Retries = 2;
+
+    // An append model: a run that committed twice, or half, would show in the rows of its interval.
+    private readonly ServerProject _project = new ServerProject($"""
+        jobs:
+          - name: ticker
+            select: silver.ticks
+            every: 1s
+            retries: {Retries}
+        """)
+        .Write("models/silver/ticks.sql", $"/* ---\nmaterialized: append\n--- */\nSELECT CAST(getvariable('interval_end') AS TIMESTAMPTZ) AS fired, range AS n, md5(CAST(range AS VARCHAR)) AS h FROM range({RowsPerTick})\n");
+
+    public void Dispose() => _project.Dispose();
+
+    [Fact]
+    public async Task After_kill_9_at_random_moments_and_a_restart_no_run_is_left_running_and_each_succeeded_interval_is_in_the_table_exactly_once()
+    {
+        var random = new Random(1717);
+        int kills = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            using ServerProcess server = await ServerProcess.StartAsync(_project.Directory);
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(300, 1500)));
+            // Half the kills land while a run is under way, at a random point of it.
+            if (i % 2 == 0)
+            {
+                await server.WaitForAsync("a running run", async () => (await server.GetAsync("api/runs?status=running")).GetProperty("runs").GetArrayLength() > 0, TimeSpan.FromSeconds(20));
+                await Task.Delay(TimeSpan.FromMilliseconds(random.Next(0, 300)));
+            }
+
+            await server.KillAsync();
+            kills++;
+        }
+
+        using ServerProcess last = await ServerProcess.StartAsync(_project.Directory);
+        await last.PostAsync("api/jobs/ticker/pause");
+        await last.WaitForAsync("every run to end", async () => (await last.GetRunsAsync("ticker")).All(r => r.GetProperty("status").GetString() is not ("queued" or "running")), TimeSpan.FromSeconds(30));
+        List<JsonElement> runs = await last.GetRunsAsync("ticker");
+        var attempts = new Dictionary<string, List<string?>>();
+        foreach (JsonElement run in runs)
+        {
+            string id = run.GetProperty("id").GetString()!;
+            attempts[id] = [.. (await last.GetAsync("api/runs/" + id)).GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("status").GetString())];
+        }
+
+        await last.TerminateAsync();
+        List<string> succeeded = [.. runs.Where(r => r.GetProperty("status").GetString() == "succeeded")
+            .Select(r => r.GetProperty("interval_end").GetDateTimeOffset().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)).Order(StringComparer.Ordinal)];
+        List<string> rows = await _project.QueryAsync("SELECT CAST(epoch_ms(fired) AS VARCHAR) AS fired, count(*) AS n FROM silver.ticks GROUP BY fired ORDER BY fired");
+        List<string> interrupted = [.. attempts.Where(a => a.Value.Contains("interrupted")).Select(a => a.Key)];
+
+        Assert.Equal(4, kills);
+        Assert.NotEmpty(interrupted);
+        Assert.Equal(runs.Count, runs.Select(r => r.GetProperty("interval_end").GetDateTimeOffset()).Distinct().Count());
+        Assert.All(interrupted, id => Assert.True(
+            runs.Single(r => r.GetProperty("id").GetString() == id).GetProperty("status").GetString() == "succeeded" || attempts[id].Count == Retries + 1,
+            $"run {id} was interrupted and neither retried to success nor out of retries: {string.Join(", ", attempts[id])}"));
+        Assert.Equal(succeeded.Select(f => $"{f},{RowsPerTick}"), rows);
+    }
+
+    [Fact]
+    public async Task A_second_server_on_the_same_project_refuses_naming_the_first_and_takes_over_once_the_first_was_killed()
+    {
+        using ServerProcess first = await ServerProcess.StartAsync(_project.Directory);
+        await first.WaitForAsync("a succeeded run", async () => (await first.GetRunsAsync("ticker")).Any(r => r.GetProperty("status").GetString() == "succeeded"), TimeSpan.FromSeconds(30));
+
+        using ServerProcess refused = ServerProcess.Launch(_project.Directory);
+        int refusedExit = await refused.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        List<JsonElement> byFirst = await first.GetRunsAsync("ticker");
+        await first.KillAsync();
+        using ServerProcess second = await ServerProcess.StartAsync(_project.Directory);
+        await second.WaitForAsync("a run of the second server", async () => (await second.GetRunsAsync("ticker")).Select(Holder).Distinct().Count() == 2, TimeSpan.FromSeconds(30));
+        await second.PostAsync("api/jobs/ticker/pause");
+        await second.WaitForAsync("every run to end", async () => (await second.GetRunsAsync("ticker")).All(r => r.GetProperty("status").GetString() is not ("queued" or "running")), TimeSpan.FromSeconds(30));
+        List<JsonElement> runs = await second.GetRunsAsync("ticker");
+        await second.TerminateAsync();
+
+        Assert.Equal(1, refusedExit);
+        string error = string.Join("\n", refused.Error);
+        Assert.StartsWith("Error MDL6904: Another scheduler holds the catalog '", error, StringComparison.Ordinal);
+        Assert.Contains($"': host '{Environment.MachineName}', pid {first.ProcessId}, started ", error, StringComparison.Ordinal);
+        Assert.Single(byFirst.Select(Holder).Distinct());
+        Assert.Equal(runs.Count, runs.Select(r => r.GetProperty("interval_end").GetDateTimeOffset()).Distinct().Count());
+        Assert.DoesNotContain(runs, r => r.GetProperty("status").GetString() is "queued" or "running");
+    }
+
+    private static string? Holder(JsonElement run) => run.GetProperty("holder").GetString();
+}

@@ -36,6 +36,21 @@ public sealed class ReloadTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_model_added_with_its_job_is_built_by_that_job_after_the_reload()
+    {
+        _served = await ServedProject.StartAsync();
+
+        await File.WriteAllTextAsync(Path.Combine(_served.Directory, "models", "gold", "order_count.sql"), "SELECT count(*) AS orders FROM silver.orders\n");
+        await File.WriteAllTextAsync(Path.Combine(_served.Directory, "jobs", "count.yml"), "jobs:\n  - name: count\n    select: gold.order_count\n    every: 1s\n");
+
+        RunRecord run = await WaitForRunAsync("count", r => r.Status is not (RunStatus.Queued or RunStatus.Running));
+        RunDetail detail = (await _served.Catalog.GetRunDetailAsync(run.Id))!;
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        ModelRunRecord model = Assert.Single(detail.Models);
+        Assert.Equal((new TableName("gold", "order_count"), RunStatus.Succeeded), (model.Model, model.Status));
+    }
+
+    [Fact]
     public async Task A_job_removed_from_its_file_is_no_longer_planned()
     {
         _served = await ServedProject.StartAsync();

@@ -60,7 +60,7 @@ public sealed partial class JobScheduler
                 bool transient = false;
                 try
                 {
-                    result = await ProjectRunner.RunAsync(definitions.Project, Options(run, job, log), linked.Token).ConfigureAwait(false);
+                    result = await ProjectRunner.RunAsync(definitions.Project, Options(run, job, definitions, log), linked.Token).ConfigureAwait(false);
                 }
                 catch (MedallionException e)
                 {
@@ -120,7 +120,7 @@ public sealed partial class JobScheduler
         }
     }
 
-    private RunOptions Options(RunRecord run, JobDefinition job, RunLogWriter log)
+    private RunOptions Options(RunRecord run, JobDefinition job, Definitions definitions, RunLogWriter log)
     {
         var variables = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach ((string name, string value) in run.Variables)
@@ -146,7 +146,7 @@ public sealed partial class JobScheduler
             StepSlots = _steps,
             Time = _options.Time,
             Progress = log,
-            Graph = _graph,
+            Graph = definitions.Graph,
         };
     }
 

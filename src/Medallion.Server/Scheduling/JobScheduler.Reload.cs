@@ -24,6 +24,8 @@ public sealed partial class JobScheduler
         ArgumentNullException.ThrowIfNull(project);
         // The graph is built before anything changes: a project whose models do not parse replaces nothing.
         ModelGraph graph = await ModelGraph.BuildAsync(project, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // Runs take the graph as registered (RunOptions.Graph) and register nothing themselves.
+        await ProjectCatalog.RegisterAsync(graph, _catalog, cancellationToken).ConfigureAwait(false);
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

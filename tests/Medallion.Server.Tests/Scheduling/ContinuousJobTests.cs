@@ -59,11 +59,13 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
     {
         JobScheduler scheduler = await StartAsync("streamed");
         await WaitForBronzeAsync("streamed", "1|1");
+        RunRecord run = Assert.Single((await scheduler.Catalog.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs);
+        // The first pass (the snapshot and the changes up to its end) must be over, or the insert joins it.
+        await WaitUntilAsync(async () => (await scheduler.Catalog.GetRunLogAsync(run.Id)).Any(l => l.Message.StartsWith("shop: public.streamed (cdc), 1 row(s), version ", StringComparison.Ordinal)));
 
         await database.ExecuteAsync("INSERT INTO streamed VALUES (2, 20), (3, 30)");
 
         await WaitForBronzeAsync("streamed", "1|1", "2|1", "3|1");
-        RunRecord run = Assert.Single((await scheduler.Catalog.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs);
         Assert.Equal((RunTrigger.Continuous, RunStatus.Running), (run.Trigger, run.Status));
         await WaitUntilAsync(async () => (await scheduler.Catalog.GetRunLogAsync(run.Id)).Any(l => l.Message.StartsWith("shop: public.streamed (cdc), 2 row(s), version ", StringComparison.Ordinal)));
 

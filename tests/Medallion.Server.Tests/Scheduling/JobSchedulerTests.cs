@@ -27,10 +27,8 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         var time = new FakeTimeProvider(s_start);
         await _project.StartAsync(time);
 
-        time.Advance(TimeSpan.FromSeconds(30));
-        List<RunRecord> first = await _project.WaitForRunsAsync("minutely", 1);
-        time.Advance(TimeSpan.FromMinutes(1));
-        List<RunRecord> runs = await _project.WaitForRunsAsync("minutely", 2);
+        List<RunRecord> first = await _project.AdvanceUntilRunsAsync(time, TimeSpan.FromSeconds(30), "minutely", 1);
+        List<RunRecord> runs = await _project.AdvanceUntilRunsAsync(time, TimeSpan.FromMinutes(1), "minutely", 2);
 
         Assert.Single(first);
         Assert.Equal(
@@ -52,8 +50,7 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         Project("jobs:\n  - name: minutely\n    select: silver.orders\n    every: 1m\n    catchup: last\n");
         var time = new FakeTimeProvider(s_start);
         JobScheduler first = await _project.StartAsync(time);
-        time.Advance(TimeSpan.FromSeconds(30));
-        await _project.WaitForRunsAsync("minutely", 1);
+        await _project.AdvanceUntilRunsAsync(time, TimeSpan.FromSeconds(30), "minutely", 1);
         await first.StopAsync(TimeSpan.Zero);
 
         time.Advance(TimeSpan.FromMinutes(5));
@@ -205,9 +202,7 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         JobScheduler restarted = await _project.StartAsync(time, "scheduler-2");
         Assert.True(Assert.Single(await restarted.GetJobsAsync()).Paused);
         await restarted.UnpauseAsync("minutely");
-        time.Advance(TimeSpan.FromMinutes(1));
-
-        RunRecord run = Assert.Single(await _project.WaitForRunsAsync("minutely", 1));
+        RunRecord run = Assert.Single(await _project.AdvanceUntilRunsAsync(time, TimeSpan.FromMinutes(1), "minutely", 1));
         Assert.Equal(s_start.AddSeconds(150), run.IntervalEnd);
     }
 

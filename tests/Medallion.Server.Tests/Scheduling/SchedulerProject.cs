@@ -3,6 +3,7 @@ using Medallion.Catalog;
 using Medallion.Pipelines;
 using Medallion.Pipelines.Tests;
 using Medallion.Server.Scheduling;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Medallion.Server.Tests.Scheduling;
 
@@ -20,6 +21,8 @@ public sealed class SchedulerProject : IAsyncDisposable
             .Write("jobs/jobs.yml", jobs);
     }
 
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
     public TestProject Files { get; }
 
     public async Task<JobScheduler> StartAsync(TimeProvider? time = null, string holder = "scheduler-1")
@@ -30,7 +33,7 @@ public sealed class SchedulerProject : IAsyncDisposable
             Time = time,
             MaxConcurrentSteps = 2,
             Holder = new LeaseHolder(holder, "test-host", 1, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)),
-            PollInterval = TimeSpan.FromMilliseconds(200),
+            PollInterval = PollInterval,
             Random = () => 0.5,
         });
         _schedulers.Add(scheduler);
@@ -38,6 +41,28 @@ public sealed class SchedulerProject : IAsyncDisposable
     }
 
     public Task<CatalogStore> OpenCatalogAsync() => CatalogStore.OpenAsync(CatalogStore.DefaultPath(Files.Directory));
+
+    /// <summary>
+    /// Moves the fake clock on by <paramref name="by"/>, then by the poll interval every 50 ms of real time until the job
+    /// has <paramref name="count"/> runs, and waits for them to end. The scheduler may arm its next timer only after the
+    /// first move, and a fake clock's timer armed late counts from the new time, so one move alone can strand it.
+    /// </summary>
+    public async Task<List<RunRecord>> AdvanceUntilRunsAsync(FakeTimeProvider time, TimeSpan by, string job, int count)
+    {
+        time.Advance(by);
+        Stopwatch waited = Stopwatch.StartNew();
+        CatalogStore catalog = await OpenCatalogAsync();
+        await using (catalog)
+        {
+            while ((await catalog.QueryRunsAsync(new RunQuery { Job = job })).Runs.Count < count && waited.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(50);
+                time.Advance(PollInterval);
+            }
+        }
+
+        return await WaitForRunsAsync(job, count);
+    }
 
     /// <summary>Waits (real time) until the job's runs reach <paramref name="count"/> and all have ended.</summary>
     public async Task<List<RunRecord>> WaitForRunsAsync(string job, int count, TimeSpan? timeout = null)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Text;
 using System.Text.Json;
@@ -14,10 +15,10 @@ internal sealed record JsonProjection(string Columns, string Source);
 
 /// <summary>
 /// Turns JSON objects held as text in a column of a DuckDB table into a column per top-level field, with DuckDB's own
-/// JSON functions, so nothing is parsed or rewritten in .NET: one pass merges the objects' structures
-/// (<c>json_group_structure</c>), a second (only when there are text or unsigned fields) checks which text fields hold
-/// only ISO 8601 dates or timestamps and which unsigned integers fit a BIGINT, and the projection extracts every field
-/// with one parse per row (<c>json_transform</c>).
+/// JSON functions, so nothing is parsed or rewritten in .NET: one cheap pass finds the field names (the distinct
+/// <c>json_keys</c> lists), a second infers each field's type (<c>json_type</c> of every value, and whether text values
+/// are all ISO 8601 dates or timestamps), and the projection extracts every field with one parse per row
+/// (<c>json_transform</c>).
 /// </summary>
 /// <remarks>
 /// Types follow DuckDB's <c>read_json</c> inference, as <see cref="JsonBatchTable"/> lands them: integers BIGINT (or
@@ -50,14 +51,13 @@ internal sealed class JsonPayloadColumns
     public async Task<JsonProjection> ProjectAsync(DuckDbConnection connection, string table, string column, CancellationToken cancellationToken)
     {
         string value = DuckDbConnection.QuoteIdentifier(column);
-        string? structure = await ScalarAsync(connection, $"SELECT CAST(json_group_structure(CAST({value} AS JSON)) AS VARCHAR) FROM {table} WHERE {value} IS NOT NULL", cancellationToken).ConfigureAwait(false);
-        List<Field> fields = structure is null ? [] : Fields(structure);
+        List<Field> fields = await FieldsAsync(connection, table, value, cancellationToken).ConfigureAwait(false);
         if (fields.Count == 0)
         {
             return new JsonProjection(string.Empty, table);
         }
 
-        await CheckTextAndUnsignedAsync(connection, table, value, fields, cancellationToken).ConfigureAwait(false);
+        await InferAsync(connection, table, value, fields, cancellationToken).ConfigureAwait(false);
         var transform = new Dictionary<string, string>(StringComparer.Ordinal);
         var columns = new StringBuilder();
         foreach (Field f in fields)
@@ -87,84 +87,82 @@ internal sealed class JsonPayloadColumns
         return new JsonProjection(columns.ToString(), source);
     }
 
-    /// <summary>The top-level fields of a merged structure, in order, with the type the structure gives each (text for nested ones).</summary>
-    private List<Field> Fields(string structure)
+    /// <summary>
+    /// The top-level field names, in the order the rows first give them: from the distinct key lists
+    /// (<c>json_keys</c>), which a topic's messages mostly share, so the grouping is cheap.
+    /// </summary>
+    private async Task<List<Field>> FieldsAsync(DuckDbConnection connection, string table, string value, CancellationToken cancellationToken)
     {
         var fields = new List<Field>();
         var byName = new Dictionary<string, Field>(StringComparer.OrdinalIgnoreCase);
-        using JsonDocument document = JsonDocument.Parse(structure);
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = $"SELECT keys FROM (SELECT CAST(to_json(json_keys({value})) AS VARCHAR) AS keys, min(rowid) AS first FROM {table} WHERE {value} IS NOT NULL GROUP BY keys) ORDER BY first";
+        DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
         {
-            return fields;
-        }
-
-        foreach (JsonProperty property in document.RootElement.EnumerateObject())
-        {
-            if (_reserved.Contains(property.Name))
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                continue;
-            }
-
-            string inferred = property.Value.ValueKind == JsonValueKind.String
-                ? property.Value.GetString()!.ToUpperInvariant() switch
+                using JsonDocument keys = JsonDocument.Parse(reader.GetString(0));
+                foreach (JsonElement key in keys.RootElement.EnumerateArray())
                 {
-                    "BIGINT" or "DOUBLE" or "BOOLEAN" or "UBIGINT" or "VARCHAR" or "NULL" => property.Value.GetString()!.ToUpperInvariant(),
-                    _ => "VARCHAR",
-                }
-                : "VARCHAR";
-            if (byName.TryGetValue(property.Name, out Field? earlier))
-            {
-                earlier.Spellings.Add(property.Name);
-                earlier.Inferred = "VARCHAR";
-                continue;
-            }
+                    string name = key.GetString()!;
+                    if (_reserved.Contains(name) || !seen.Add(name))
+                    {
+                        continue;
+                    }
 
-            var field = new Field(property.Name, inferred);
-            byName[property.Name] = field;
-            fields.Add(field);
+                    if (byName.TryGetValue(name, out Field? earlier))
+                    {
+                        earlier.Spellings.Add(name);
+                        earlier.Inferred = "VARCHAR";
+                        continue;
+                    }
+
+                    var field = new Field(name, "NULL");
+                    byName[name] = field;
+                    fields.Add(field);
+                }
+            }
         }
 
         return fields;
     }
 
     /// <summary>
-    /// Narrows text fields to DATE or TIMESTAMP when every value is one, and unsigned integer fields to BIGINT when every
-    /// value fits (else DECIMAL(20,0), which holds them all): one pass over the rows for all of them.
+    /// Infers each field's type in one pass over the rows: which JSON types its values have (<c>json_type</c>), whether
+    /// its text values are all dates or all timestamps, and whether its unsigned integers fit a BIGINT.
     /// </summary>
-    private static async Task CheckTextAndUnsignedAsync(DuckDbConnection connection, string table, string value, List<Field> fields, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Integers and numbers together are DOUBLE; unsigned integers beyond BIGINT DECIMAL(20,0); any other mix, nested
+    /// values included, text. (DuckDB's <c>json_group_structure</c> says the same but costs several times more.)
+    /// </remarks>
+    private static async Task InferAsync(DuckDbConnection connection, string table, string value, List<Field> fields, CancellationToken cancellationToken)
     {
-        var checkedFields = new List<Field>();
-        var transform = new Dictionary<string, string>(StringComparer.Ordinal);
-        var tests = new StringBuilder();
-        foreach (Field f in fields)
-        {
-            if (f.Spellings.Count > 1 || f.Inferred is not ("VARCHAR" or "UBIGINT"))
-            {
-                continue;
-            }
-
-            string x = $"{PayloadAlias}.{DuckDbConnection.QuoteIdentifier(f.Name)}";
-            transform[f.Name] = f.Inferred;
-            checkedFields.Add(f);
-            tests.Append(tests.Length == 0 ? string.Empty : ", ");
-            if (f.Inferred == "UBIGINT")
-            {
-                tests.Append($"coalesce(bool_and({x} <= 9223372036854775807), true), false");
-            }
-            else
-            {
-                tests.Append($"coalesce(bool_and({x} IS NULL OR (regexp_full_match({x}, '{DatePattern}') AND TRY_CAST({x} AS DATE) IS NOT NULL)), false), ")
-                    .Append($"coalesce(bool_and({x} IS NULL OR (regexp_full_match({x}, '{TimestampPattern}') AND TRY_CAST({x} AS TIMESTAMP) IS NOT NULL)), false)");
-            }
-        }
-
-        if (checkedFields.Count == 0)
+        var single = fields.FindAll(f => f.Spellings.Count == 1);
+        if (single.Count == 0)
         {
             return;
         }
 
+        var extract = new StringBuilder();
+        var tests = new StringBuilder();
+        var transform = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < single.Count; i++)
+        {
+            string v = "v" + i.ToString(CultureInfo.InvariantCulture), t = "t" + i.ToString(CultureInfo.InvariantCulture);
+            string text = $"({v} ->> '$')";
+            transform[single[i].Name] = "JSON";
+            extract.Append(i == 0 ? string.Empty : ", ").Append($"{PayloadAlias}.{DuckDbConnection.QuoteIdentifier(single[i].Name)} AS {v}, coalesce(json_type({PayloadAlias}.{DuckDbConnection.QuoteIdentifier(single[i].Name)}), 'NULL') AS {t}");
+            tests.Append(i == 0 ? string.Empty : ", ")
+                .Append($"bit_or(CASE {t} WHEN 'NULL' THEN 0 WHEN 'BOOLEAN' THEN {BooleanBit} WHEN 'BIGINT' THEN {IntegerBit} WHEN 'UBIGINT' THEN {UnsignedBit} WHEN 'DOUBLE' THEN {DoubleBit} WHEN 'VARCHAR' THEN {TextBit} ELSE {OtherBit} END), ")
+                .Append($"coalesce(bool_and(CASE WHEN {t} = 'VARCHAR' THEN regexp_full_match({text}, '{DatePattern}') AND TRY_CAST({text} AS DATE) IS NOT NULL ELSE true END), false), ")
+                .Append($"coalesce(bool_and(CASE WHEN {t} = 'VARCHAR' THEN regexp_full_match({text}, '{TimestampPattern}') AND TRY_CAST({text} AS TIMESTAMP) IS NOT NULL ELSE true END), false), ")
+                .Append($"coalesce(bool_and(CASE WHEN {t} = 'UBIGINT' THEN TRY_CAST({v} AS UBIGINT) <= 9223372036854775807 ELSE true END), true)");
+        }
+
         using DuckDbCommand command = connection.CreateCommand();
-        command.CommandText = $"SELECT {tests} FROM (SELECT json_transform({value}, {DuckDbConnection.QuoteLiteral(Structure(transform))}) AS {PayloadAlias} FROM {table} WHERE {value} IS NOT NULL)";
+        command.CommandText = $"SELECT {tests} FROM (SELECT {extract} FROM (SELECT json_transform({value}, {DuckDbConnection.QuoteLiteral(Structure(transform))}) AS {PayloadAlias} FROM {table} WHERE {value} IS NOT NULL))";
         DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
@@ -173,16 +171,24 @@ internal sealed class JsonPayloadColumns
                 return;
             }
 
-            for (int i = 0; i < checkedFields.Count; i++)
+            for (int i = 0; i < single.Count; i++)
             {
-                Field f = checkedFields[i];
-                bool first = reader.GetBoolean(2 * i), second = reader.GetBoolean(2 * i + 1);
-                f.Inferred = f.Inferred == "UBIGINT"
-                    ? (first ? "BIGINT" : "DECIMAL(20,0)")
-                    : first ? "DATE" : second ? "TIMESTAMP" : "VARCHAR";
+                long kinds = reader.IsDBNull(4 * i) ? 0 : Convert.ToInt64(reader.GetValue(4 * i), CultureInfo.InvariantCulture);
+                bool dates = reader.GetBoolean(4 * i + 1), timestamps = reader.GetBoolean(4 * i + 2), fitsBigint = reader.GetBoolean(4 * i + 3);
+                single[i].Inferred = kinds switch
+                {
+                    0 => "NULL",
+                    BooleanBit => "BOOLEAN",
+                    TextBit => dates ? "DATE" : timestamps ? "TIMESTAMP" : "VARCHAR",
+                    _ when (kinds & ~(IntegerBit | UnsignedBit)) == 0 => fitsBigint ? "BIGINT" : "DECIMAL(20,0)",
+                    _ when (kinds & ~(IntegerBit | UnsignedBit | DoubleBit)) == 0 => "DOUBLE",
+                    _ => "VARCHAR",
+                };
             }
         }
     }
+
+    private const int BooleanBit = 1, IntegerBit = 2, UnsignedBit = 4, DoubleBit = 8, TextBit = 16, OtherBit = 32;
 
     /// <summary>A <c>json_transform</c> structure: a JSON object of field names and DuckDB types.</summary>
     private static string Structure(Dictionary<string, string> types)
@@ -204,13 +210,6 @@ internal sealed class JsonPayloadColumns
 
     /// <summary>A JSON path to a top-level field of any name.</summary>
     private static string Path(string name) => "$.\"" + JsonEncodedText.Encode(name, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping) + "\"";
-
-    private static async Task<string?> ScalarAsync(DuckDbConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        using DuckDbCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-    }
 
     private sealed class Field(string name, string inferred)
     {

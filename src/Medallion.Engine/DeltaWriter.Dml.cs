@@ -161,6 +161,7 @@ public sealed partial class DeltaWriter
         }
 
         string relation = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
+        await ApplyStoreAssignmentAsync(set, snapshot.Schema, relation, table, cancellationToken).ConfigureAwait(false);
         var select = new StringBuilder("SELECT ");
         for (int i = 0; i < snapshot.Schema.Fields.Count; i++)
         {
@@ -333,6 +334,34 @@ public sealed partial class DeltaWriter
             $"The condition ({predicate}) cannot be evaluated on the Delta table at '{snapshot.TableLocation}': {e.Message}\nHelp: write a SQL condition over the table's columns; the table is called 'target'.", e);
 
     /// <summary>Parses <c>a = expr, b = expr</c> (commas inside parentheses and quotes are kept) against the schema.</summary>
+    /// <summary>
+    /// Holds each UPDATE assignment to the rule every write follows (<see cref="StoreAssignment"/>): a value its column
+    /// takes is converted the same way (a timestamp without zone read as UTC), any other is refused naming the column,
+    /// rather than left to DuckDB's implicit casts in the session's time zone or with loss.
+    /// </summary>
+    private async Task ApplyStoreAssignmentAsync(Dictionary<string, string> set, StructType schema, string relation, DeltaTable table, CancellationToken cancellationToken)
+    {
+        var mismatches = new List<string>();
+        foreach ((string name, string expression) in new List<KeyValuePair<string, string>>(set))
+        {
+            StructField f = schema.Find(name)!;
+            List<SourceColumn> described = await SchemaAlignment.DescribeAsync(Connection, $"SELECT ({expression}) AS __value FROM ({relation}) AS target", cancellationToken).ConfigureAwait(false);
+            SourceColumn c = described[0];
+            if (c.Type is null || !StoreAssignment.Allows(c.Type, f.Type, c.DuckDbType))
+            {
+                mismatches.Add($"'{f.Name}': the table has {f.Type}, the value has {c.Type?.ToString() ?? c.DuckDbType} ({c.DuckDbType})");
+                continue;
+            }
+
+            set[name] = StoreAssignment.Convert($"({expression})", c.Type, f.Type);
+        }
+
+        if (mismatches.Count > 0)
+        {
+            throw Invalid(table, $"UPDATE assigns values their columns do not take: {string.Join("; ", mismatches)}", "cast the values to the columns' types in the assignments");
+        }
+    }
+
     internal static Dictionary<string, string> ParseAssignments(string assignments, StructType schema, DeltaTable table)
     {
         var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

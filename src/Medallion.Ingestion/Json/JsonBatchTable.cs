@@ -13,8 +13,7 @@ namespace Medallion.Ingestion.Json;
 /// <summary>
 /// Stages JSON records as one DuckDB temporary table per batch: records are written as JSON lines to a scratch file
 /// (memory stays bounded by what the caller holds, one page or one request), DuckDB's JSON reader infers a column per
-/// field over every line, and types DuckDB has but Delta lacks become text. A column keeps the type the stream first
-/// gave it when a later batch has only nulls in it (or when that type is text), so the batches of one stream agree.
+/// field over every line, typed by <see cref="JsonColumnTypes"/>.
 /// </summary>
 /// <remarks>Not thread-safe; owned by one stream. The table and the scratch file are dropped on dispose.</remarks>
 internal sealed class JsonBatchTable : IDisposable
@@ -24,8 +23,7 @@ internal sealed class JsonBatchTable : IDisposable
     private static readonly JsonWriterOptions s_writerOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly DuckDbConnection _connection;
-    private readonly IReadOnlyDictionary<string, string> _fixedTypes;
-    private readonly Dictionary<string, string> _knownTypes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly JsonColumnTypes _types;
     private readonly string _tableName;
     private readonly string _scratchPath;
     private FileStream? _stream;
@@ -36,7 +34,7 @@ internal sealed class JsonBatchTable : IDisposable
     public JsonBatchTable(DuckDbConnection connection, IReadOnlyDictionary<string, string>? fixedTypes = null)
     {
         _connection = connection;
-        _fixedTypes = fixedTypes ?? new Dictionary<string, string>();
+        _types = new JsonColumnTypes(fixedTypes);
         long id = Interlocked.Increment(ref s_counter);
         _tableName = $"medallion_json_batch_{id}";
         _scratchPath = Path.Combine(Path.GetTempPath(), $"medallion-json-{Environment.ProcessId}-{id}-{Guid.NewGuid():N}.jsonl");
@@ -93,7 +91,7 @@ internal sealed class JsonBatchTable : IDisposable
         bool first = true;
         foreach ((string name, string inferred) in await DescribeAsync($"SELECT * FROM {reader}", cancellationToken).ConfigureAwait(false))
         {
-            string type = TypeFor(name, inferred);
+            string type = _types.TypeFor(name, inferred);
             string column = DuckDbConnection.QuoteIdentifier(name);
             select.Append(first ? string.Empty : ", ")
                 .Append(string.Equals(type, inferred, StringComparison.OrdinalIgnoreCase) ? column : $"CAST({column} AS {type}) AS {column}");
@@ -139,33 +137,6 @@ internal sealed class JsonBatchTable : IDisposable
             // A scratch file left in the temp folder is harmless.
         }
     }
-
-    private string TypeFor(string name, string inferred)
-    {
-        if (_fixedTypes.TryGetValue(name, out string? fixedType))
-        {
-            return fixedType;
-        }
-
-        string storable = Storable(inferred);
-        if (_knownTypes.TryGetValue(name, out string? known) && (IsNullType(inferred) || known == "VARCHAR"))
-        {
-            return known;
-        }
-
-        _knownTypes[name] = storable;
-        return storable;
-    }
-
-    private static bool IsNullType(string type) => type.ToUpperInvariant() is "NULL" or "\"NULL\"" or "JSON";
-
-    /// <summary>Types Delta cannot store (times of day, intervals, UUIDs, JSON, all-null columns) land as text.</summary>
-    private static string Storable(string type) => type.ToUpperInvariant() switch
-    {
-        "NULL" or "\"NULL\"" or "JSON" or "TIME" or "TIME WITH TIME ZONE" or "INTERVAL" or "UUID" or "BIT" => "VARCHAR",
-        "TIMESTAMP WITH TIME ZONE" => "TIMESTAMPTZ",
-        _ => type,
-    };
 
     private async Task<List<(string Name, string Type)>> DescribeAsync(string selectSql, CancellationToken cancellationToken)
     {

@@ -36,6 +36,8 @@ public sealed partial class KafkaIngestion
         ["_parse_error"] = "VARCHAR",
     };
 
+    private readonly JsonPayloadColumns _payloadColumns = new(s_messageColumns.Append("_ingested_at"));
+
     private static readonly Dictionary<string, string> s_changeRowTypes = s_messageColumnTypes
         .Concat(DebeziumChange.ChangeColumnTypes)
         .ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase);
@@ -172,12 +174,147 @@ public sealed partial class KafkaIngestion
     private async Task<long> StageAsync(DeltaStagedWrite staged, CancellationToken cancellationToken)
     {
         string ingestedAt = "TIMESTAMPTZ '" + DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00'";
-        if (_options.Format == KafkaPayloadFormat.Raw)
+        try
         {
-            return await StageRawAsync(staged, ingestedAt, cancellationToken).ConfigureAwait(false);
+            return _options.Format switch
+            {
+                KafkaPayloadFormat.Raw => await StageRawAsync(staged, ingestedAt, cancellationToken).ConfigureAwait(false),
+                KafkaPayloadFormat.Json => await StageJsonAsync(staged, ingestedAt, cancellationToken).ConfigureAwait(false),
+                _ => await StageDebeziumAsync(staged, ingestedAt, cancellationToken).ConfigureAwait(false),
+            };
+        }
+        catch (DuckDbException e) when (_options.Format != KafkaPayloadFormat.Raw && e.ErrorType is not (DuckDbErrorType.IO or DuckDbErrorType.OutOfMemory or DuckDbErrorType.Interrupt))
+        {
+            // Reading the values (and extracting their fields while writing them) failed; the writer's own failures keep their words.
+            throw new MedallionException(ErrorCode.SourceReadFailed,
+                $"Kafka source '{_options.Name}': the values of a batch ({string.Join(", ", _buffer.GroupBy(m => m.TopicPartition).Select(g => $"{g.Key.Topic}[{g.Key.Partition.Value}] offsets {g.Min(m => m.Offset.Value)}-{g.Max(m => m.Offset.Value)}"))}) cannot be read as one table: {e.Message}\nHelp: nothing of the batch was committed; check that the messages of the topic agree on each field's type.", e);
+        }
+    }
+
+    /// <summary>
+    /// JSON messages: the values are appended as text as they arrived (checked to be UTF-8 JSON objects, nothing
+    /// rewritten) and DuckDB extracts and types the fields (<see cref="JsonPayloadColumns"/>); a value that is not a
+    /// JSON object is appended as <c>_raw_value</c> with its <c>_parse_error</c>.
+    /// </summary>
+    private async Task<long> StageJsonAsync(DeltaStagedWrite staged, string ingestedAt, CancellationToken cancellationToken) =>
+        await WithStageTableAsync(
+            "_value VARCHAR, _topic VARCHAR, _partition INTEGER, _offset BIGINT, _timestamp TIMESTAMPTZ, _key VARCHAR, _raw_value VARCHAR, _parse_error VARCHAR",
+            appender =>
+            {
+                long rows = 0;
+                foreach (ConsumeResult<byte[]?, byte[]?> m in _buffer)
+                {
+                    if (m.Message.Value is not { } value)
+                    {
+                        continue;
+                    }
+
+                    string? problem = JsonObjectProblem(value);
+                    appender.BeginRow();
+                    if (problem is null)
+                    {
+                        appender.AppendUtf8(value);
+                    }
+                    else
+                    {
+                        appender.AppendNull();
+                    }
+
+                    AppendMessageColumns(appender, m);
+                    if (problem is null)
+                    {
+                        appender.AppendNull().AppendNull();
+                    }
+                    else
+                    {
+                        appender.Append(Encoding.UTF8.GetString(value)).Append(problem);
+                    }
+
+                    appender.EndRow();
+                    rows++;
+                }
+
+                return rows;
+            },
+            async (table, rows) =>
+            {
+                JsonProjection payload = await _payloadColumns.ProjectAsync(_writer.Connection, table, "_value", cancellationToken).ConfigureAwait(false);
+                await staged.AddAsync($"SELECT {payload.Columns}_topic, _partition, _offset, _timestamp, _key, _raw_value, _parse_error, {ingestedAt} AS _ingested_at FROM {payload.Source}", cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Appends a message's <c>_topic</c>, <c>_partition</c>, <c>_offset</c>, <c>_timestamp</c> and <c>_key</c> (as text).</summary>
+    private static void AppendMessageColumns(DuckDbAppender appender, ConsumeResult<byte[]?, byte[]?> m)
+    {
+        appender.Append(m.Topic).Append(m.Partition.Value).Append(m.Offset.Value);
+        if (m.Message.Timestamp.Type == TimestampType.NotAvailable)
+        {
+            appender.AppendNull();
+        }
+        else
+        {
+            appender.Append(m.Message.Timestamp.UtcDateTime);
         }
 
-        using var table = new JsonBatchTable(_writer.Connection, _options.Format == KafkaPayloadFormat.Debezium ? s_changeRowTypes : s_messageColumnTypes);
+        if (m.Message.Key is not { } key)
+        {
+            appender.AppendNull();
+        }
+        else if (System.Text.Unicode.Utf8.IsValid(key))
+        {
+            appender.AppendUtf8(key);
+        }
+        else
+        {
+            appender.Append(Encoding.UTF8.GetString(key));
+        }
+    }
+
+    /// <summary>
+    /// Null when <paramref name="value"/> is one JSON object in UTF-8; else what is wrong with it, as a row's
+    /// <c>_parse_error</c> says it. Checked by a forward-only reader, which allocates nothing for a good value.
+    /// </summary>
+    internal static string? JsonObjectProblem(byte[] value)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(value))
+        {
+            try
+            {
+                var reader = new Utf8JsonReader(value);
+                if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    while (reader.Read())
+                    {
+                    }
+
+                    return null;
+                }
+            }
+            catch (JsonException)
+            {
+                // Worded below, by the parser that reads the rare bad value in full.
+            }
+        }
+
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(value);
+            return $"not a JSON object: the value holds {JsonRecordWriter.Kind(document.RootElement.ValueKind)}";
+        }
+        catch (JsonException e)
+        {
+            return $"malformed JSON at byte {e.BytePositionInLine + 1}: {JsonRecordWriter.JsonProblem(e)}";
+        }
+        catch (ArgumentException)
+        {
+            return "not UTF-8 text";
+        }
+    }
+
+    /// <summary>Debezium envelopes, read in .NET by <see cref="DebeziumChange"/> and staged as JSON lines.</summary>
+    private async Task<long> StageDebeziumAsync(DeltaStagedWrite staged, string ingestedAt, CancellationToken cancellationToken)
+    {
+        using var table = new JsonBatchTable(_writer.Connection, s_changeRowTypes);
         var reserved = new HashSet<string>(s_messageColumns, StringComparer.OrdinalIgnoreCase);
         foreach (ConsumeResult<byte[]?, byte[]?> m in _buffer)
         {
@@ -186,7 +323,7 @@ public sealed partial class KafkaIngestion
                 continue;
             }
 
-            if (WriteRow(table.BeginRecord(), m, reserved))
+            if (WriteChangeRow(table.BeginRecord(), m, reserved))
             {
                 table.EndRecord();
             }
@@ -198,67 +335,37 @@ public sealed partial class KafkaIngestion
             return 0;
         }
 
-        try
-        {
-            await table.LoadAsync(null, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DuckDbException e)
-        {
-            throw new MedallionException(ErrorCode.SourceReadFailed,
-                $"Kafka source '{_options.Name}': the values of a batch ({string.Join(", ", _buffer.GroupBy(m => m.TopicPartition).Select(g => $"{g.Key.Topic}[{g.Key.Partition.Value}] offsets {g.Min(m => m.Offset.Value)}-{g.Max(m => m.Offset.Value)}"))}) cannot be read as one table: {e.Message}\nHelp: nothing of the batch was committed; check that the messages of the topic agree on each field's type.", e);
-        }
-
+        await table.LoadAsync(null, cancellationToken).ConfigureAwait(false);
         await staged.AddAsync($"SELECT *, {ingestedAt} AS _ingested_at FROM {table.QuotedName}", cancellationToken).ConfigureAwait(false);
         return rows;
     }
 
     /// <summary>
-    /// Writes one message's row: its payload's columns, or its text and problem when it cannot be read, then its
-    /// bookkeeping columns. Returns false, having written nothing, for a Debezium tombstone (a null payload).
+    /// Writes one Debezium message's row: the change's columns, or the value's text and problem when it cannot be read,
+    /// then its bookkeeping columns. Returns false, having written nothing, for a tombstone (a null payload).
     /// </summary>
-    private bool WriteRow(Utf8JsonWriter writer, ConsumeResult<byte[]?, byte[]?> m, HashSet<string> reserved)
+    private static bool WriteChangeRow(Utf8JsonWriter writer, ConsumeResult<byte[]?, byte[]?> m, HashSet<string> reserved)
     {
         byte[] value = m.Message.Value!;
-        JsonDocument? document = null;
-        string? problem = null;
+        string? problem;
         try
         {
-            document = JsonDocument.Parse(value);
+            using JsonDocument document = JsonDocument.Parse(value);
+            if (DebeziumChange.TryRead(document.RootElement, out DebeziumChange? change, out problem))
+            {
+                change?.WriteBronzeRow(writer, m.Offset.Value, w => WriteMessageColumns(w, m, null, null), reserved);
+                return change is not null;
+            }
         }
         catch (JsonException e)
         {
             problem = $"malformed JSON at byte {e.BytePositionInLine + 1}: {JsonRecordWriter.JsonProblem(e)}";
         }
 
-        using (document)
-        {
-            if (document is not null && _options.Format == KafkaPayloadFormat.Debezium)
-            {
-                if (DebeziumChange.TryRead(document.RootElement, out DebeziumChange? change, out problem))
-                {
-                    change?.WriteBronzeRow(writer, m.Offset.Value, w => WriteMessageColumns(w, m, null, null), reserved);
-                    return change is not null;
-                }
-            }
-            else if (document is not null && document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                problem = $"not a JSON object: the value holds {JsonRecordWriter.Kind(document.RootElement.ValueKind)}";
-            }
-
-            writer.WriteStartObject();
-            if (problem is null)
-            {
-                JsonRecordWriter.WriteProperties(writer, document!.RootElement, NestedJson.Json, string.Empty, new HashSet<string>(reserved, StringComparer.OrdinalIgnoreCase));
-                WriteMessageColumns(writer, m, null, null);
-            }
-            else
-            {
-                WriteMessageColumns(writer, m, Encoding.UTF8.GetString(value), problem);
-            }
-
-            writer.WriteEndObject();
-            return true;
-        }
+        writer.WriteStartObject();
+        WriteMessageColumns(writer, m, Encoding.UTF8.GetString(value), problem);
+        writer.WriteEndObject();
+        return true;
     }
 
     private static void WriteMessageColumns(Utf8JsonWriter writer, ConsumeResult<byte[]?, byte[]?> m, string? rawValue, string? problem)
@@ -289,15 +396,10 @@ public sealed partial class KafkaIngestion
     }
 
     /// <summary>Raw messages through DuckDB's appender: key and value as bytes, no parsing.</summary>
-    private async Task<long> StageRawAsync(DeltaStagedWrite staged, string ingestedAt, CancellationToken cancellationToken)
-    {
-        DuckDbConnection connection = _writer.Connection;
-        string name = "medallion_kafka_raw_" + Guid.NewGuid().ToString("N");
-        string table = DuckDbConnection.QuoteIdentifier(name);
-        await ExecuteAsync(connection, $"CREATE TEMP TABLE {table} (_key BLOB, _value BLOB, _topic VARCHAR, _partition INTEGER, _offset BIGINT, _timestamp TIMESTAMPTZ)", cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using (DuckDbAppender appender = connection.CreateAppender(name))
+    private async Task<long> StageRawAsync(DeltaStagedWrite staged, string ingestedAt, CancellationToken cancellationToken) =>
+        await WithStageTableAsync(
+            "_key BLOB, _value BLOB, _topic VARCHAR, _partition INTEGER, _offset BIGINT, _timestamp TIMESTAMPTZ",
+            appender =>
             {
                 foreach (ConsumeResult<byte[]?, byte[]?> m in _buffer)
                 {
@@ -313,10 +415,36 @@ public sealed partial class KafkaIngestion
 
                     appender.EndRow();
                 }
+
+                return _buffer.Count;
+            },
+            (table, _) => staged.AddAsync($"SELECT *, {ingestedAt} AS _ingested_at FROM {table}", cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Fills a temporary table of <paramref name="columns"/> through DuckDB's appender, then, when rows were appended,
+    /// hands its quoted name to <paramref name="add"/>; the table is dropped afterwards. Returns the rows appended.
+    /// </summary>
+    private async Task<long> WithStageTableAsync(string columns, Func<DuckDbAppender, long> append, Func<string, long, Task> add, CancellationToken cancellationToken)
+    {
+        DuckDbConnection connection = _writer.Connection;
+        string name = "medallion_kafka_stage_" + Guid.NewGuid().ToString("N");
+        string table = DuckDbConnection.QuoteIdentifier(name);
+        await ExecuteAsync(connection, $"CREATE TEMP TABLE {table} ({columns})", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            long rows;
+            using (DuckDbAppender appender = connection.CreateAppender(name))
+            {
+                rows = append(appender);
             }
 
-            await staged.AddAsync($"SELECT *, {ingestedAt} AS _ingested_at FROM {table}", cancellationToken).ConfigureAwait(false);
-            return _buffer.Count;
+            if (rows > 0)
+            {
+                await add(table, rows).ConfigureAwait(false);
+            }
+
+            return rows;
         }
         finally
         {

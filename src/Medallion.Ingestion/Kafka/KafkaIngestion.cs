@@ -148,7 +148,8 @@ public sealed partial class KafkaIngestion
                     break;
                 }
 
-                if (untilCaughtUp && consumer.Assignment.Count == 0 && idle.Elapsed >= _options.UnavailableTimeout)
+                // The idle clock first: the assignment is a round trip to the client's main thread, far too dear per message.
+                if (untilCaughtUp && idle.Elapsed >= _options.UnavailableTimeout && consumer.Assignment.Count == 0)
                 {
                     LogMessages.KafkaNothingAssigned(_logger, _options.Name, idle.Elapsed);
                     break;
@@ -324,6 +325,14 @@ public sealed partial class KafkaIngestion
             foreach ((string appId, long version) in snapshot.TransactionVersions)
             {
                 _known[appId] = version;
+            }
+
+            foreach (Delta.Schema.StructField field in snapshot.Schema.Fields)
+            {
+                if (field.Type is Delta.Schema.PrimitiveType or Delta.Schema.DecimalType)
+                {
+                    _payloadColumns.Remember(field.Name, DuckDbTypeNames.Of(field.Type));
+                }
             }
         }
     }

@@ -69,23 +69,8 @@ public static partial class FileSourceLoader
         }
 
         select.Append(context.MetaColumns("file", "line", "CASE WHEN __error IS NOT NULL THEN text END", "__error")).Append(" FROM ").Append(staged);
-        long rejected = 0;
-        using (DuckDbCommand command = context.Connection.CreateCommand())
-        {
-            command.CommandText = $"SELECT file, count(*), min(line), arg_min(__error, line) FROM {staged} WHERE __error IS NOT NULL GROUP BY file ORDER BY file";
-            DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    long count = reader.GetInt64(1);
-                    rejected += count;
-                    context.Warnings.Add(
-                        $"Source '{context.Source.Name}': {count} line(s) of '{reader.GetString(0)}' could not be parsed (first at line {reader.GetInt64(2)}: {reader.GetString(3)}); they are kept in {context.Source.Target} with _raw_line and _parse_error.");
-                }
-            }
-        }
-
+        long rejected = await context.WarnRejectedAsync(staged, "file", "NULL", "line", "__error",
+            r => $"{r.Count} line(s) of '{r.File}' could not be parsed (first at line {r.FirstPosition}: {r.FirstError})", cancellationToken).ConfigureAwait(false);
         return new StagedLoad(select.ToString(), rejected);
     }
 

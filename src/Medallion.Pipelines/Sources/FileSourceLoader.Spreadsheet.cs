@@ -41,23 +41,8 @@ public static partial class FileSourceLoader
         string parsed = DuckDbConnection.QuoteIdentifier(context.TempTable("parsed"));
         await context.ExecuteAsync($"CREATE TEMP TABLE {parsed} AS {string.Join("\nUNION ALL\n", branches)}", cancellationToken).ConfigureAwait(false);
 
-        long rejected = 0;
-        using (DuckDbCommand command = context.Connection.CreateCommand())
-        {
-            command.CommandText = $"SELECT _source_file, any_value(_sheet), count(*), min(_source_row), arg_min(_parse_error, _source_row) FROM {parsed} WHERE _parse_error IS NOT NULL GROUP BY _source_file ORDER BY _source_file";
-            DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    long count = reader.GetInt64(2);
-                    rejected += count;
-                    context.Warnings.Add(
-                        $"Source '{context.Source.Name}': {count} row(s) of sheet '{reader.GetString(1)}' of '{reader.GetString(0)}' could not be read (first at row {reader.GetInt64(3)}: {reader.GetString(4)}); they are kept in {context.Source.Target} with _raw_line and _parse_error.");
-                }
-            }
-        }
-
+        long rejected = await context.WarnRejectedAsync(parsed, "_source_file", "_sheet", "_source_row", "_parse_error",
+            r => $"{r.Count} row(s) of sheet '{r.Part}' of '{r.File}' could not be read (first at row {r.FirstPosition}: {r.FirstError})", cancellationToken).ConfigureAwait(false);
         return new StagedLoad($"SELECT * FROM {parsed}", rejected);
     }
 

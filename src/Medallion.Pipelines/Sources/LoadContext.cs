@@ -64,6 +64,36 @@ internal sealed class LoadContext(
     public string TypedMetaColumns(string sourceFileSql) =>
         $"{sourceFileSql} AS {SystemColumns.SourceFile}, {IngestedAtSql} AS {SystemColumns.IngestedAt}, {DuckDbConnection.QuoteLiteral(RunId)} AS {SystemColumns.RunId}";
 
+    /// <summary>
+    /// Adds a warning per file for the rows of the staged table <paramref name="table"/> that were kept with a parse
+    /// error, naming how many, the first one's position and its error; returns how many there were in all.
+    /// </summary>
+    /// <param name="table">The staged table, quoted.</param>
+    /// <param name="fileSql">The column holding each row's file.</param>
+    /// <param name="partSql">A column naming the part of the file (the sheet), or <c>NULL</c>.</param>
+    /// <param name="positionSql">The column holding each row's line or row number.</param>
+    /// <param name="errorSql">The column holding the parse error (null for good rows).</param>
+    /// <param name="describe">Words one file's warning from its rejected rows.</param>
+    /// <param name="cancellationToken">Stops the query.</param>
+    public async Task<long> WarnRejectedAsync(string table, string fileSql, string partSql, string positionSql, string errorSql, Func<RejectedRows, string> describe, CancellationToken cancellationToken)
+    {
+        long rejected = 0;
+        using DuckDbCommand command = Connection.CreateCommand();
+        command.CommandText = $"SELECT {fileSql}, any_value({partSql}), count(*), min({positionSql}), arg_min({errorSql}, {positionSql}) FROM {table} WHERE {errorSql} IS NOT NULL GROUP BY {fileSql} ORDER BY {fileSql}";
+        DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var rows = new RejectedRows(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetString(4));
+                rejected += rows.Count;
+                Warnings.Add($"Source '{Source.Name}': {describe(rows)}; they are kept in {Source.Target} with _raw_line and _parse_error.");
+            }
+        }
+
+        return rejected;
+    }
+
     public async Task DropTempTablesAsync()
     {
         foreach (string table in _tempTables)
@@ -82,3 +112,6 @@ internal sealed class LoadContext(
         _tempTables.Clear();
     }
 }
+
+/// <summary>The rows of one file kept with a parse error: how many, and the first one's position and error.</summary>
+internal sealed record RejectedRows(string File, string? Part, long Count, long FirstPosition, string FirstError);

@@ -11,13 +11,18 @@ using Medallion.Engine;
 namespace Medallion.Pipelines.Sources;
 
 /// <summary>A column of a file as DuckDB's reader sees it.</summary>
-internal sealed record FileColumn(string Name, string Type);
+/// <param name="Name">The column's name.</param>
+/// <param name="Type">Its DuckDB type.</param>
+/// <param name="TableType">The target table's type of the column, when the table has it: files' values are converted to it by the write rule.</param>
+internal sealed record FileColumn(string Name, string Type, DeltaType? TableType = null);
 
 /// <summary>
 /// The bronze columns of one load: the union of the files' columns (by name, ignoring case, first spelling wins) with
 /// one type each. Within a load, numbers widen to the widest and any other disagreement becomes text, which loses
-/// nothing. Against the table, a column keeps the table's type when the file's values fit it (a narrower number, or
-/// anything into text); otherwise the load fails naming the file, the column and both types.
+/// nothing. Against the table, a column keeps the table's type when the file's values fit it (anything into text, else
+/// the store-assignment rule every write applies, <see cref="DeltaStoreAssignment"/>: a narrower number, a wider
+/// decimal, a date or a timestamp without zone into a timestamp read as UTC); otherwise the load fails naming the
+/// file, the column and both types.
 /// </summary>
 internal static class SourceColumns
 {
@@ -87,9 +92,9 @@ internal static class SourceColumns
                 continue;
             }
 
-            if (string.Equals(tableType, "VARCHAR", StringComparison.Ordinal) || Fits(unified[i].Type, tableType))
+            if (string.Equals(tableType, "VARCHAR", StringComparison.Ordinal) || Fits(unified[i].Type, field.Type, tableType))
             {
-                unified[i] = unified[i] with { Type = tableType };
+                unified[i] = unified[i] with { Type = tableType, TableType = field.Type };
                 continue;
             }
 
@@ -97,7 +102,7 @@ internal static class SourceColumns
             {
                 foreach (FileColumn c in columns)
                 {
-                    if (string.Equals(c.Name, unified[i].Name, StringComparison.OrdinalIgnoreCase) && !Fits(c.Type, tableType))
+                    if (string.Equals(c.Name, unified[i].Name, StringComparison.OrdinalIgnoreCase) && !Fits(c.Type, field.Type, tableType))
                     {
                         throw new MedallionException(ErrorCode.SourceSchemaIncompatible,
                             $"Source '{source.Name}': column '{c.Name}' of '{file.Relative}' is {c.Type}, but {source.Target} has it as {tableType} (loaded from earlier files); {c.Type} values do not fit {tableType}.\n"
@@ -105,6 +110,9 @@ internal static class SourceColumns
                     }
                 }
             }
+
+            // Each file's values fit although their union did not (a date in one, a timestamp in another): each is converted on its own.
+            unified[i] = unified[i] with { Type = tableType, TableType = field.Type };
         }
 
         return unified;
@@ -127,7 +135,10 @@ internal static class SourceColumns
             }
 
             string value = own is null ? "NULL" : alias + "." + DuckDbConnection.QuoteIdentifier(own.Name);
-            sql.Append("CAST(").Append(value).Append(" AS ").Append(u.Type).Append(") AS ").Append(DuckDbConnection.QuoteIdentifier(u.Name)).Append(", ");
+            string converted = own is not null && u.TableType is { } tableType && !string.Equals(own.Type, u.Type, StringComparison.OrdinalIgnoreCase) && !string.Equals(u.Type, "VARCHAR", StringComparison.Ordinal)
+                ? DeltaStoreAssignment.Convert(value, own.Type, tableType)
+                : $"CAST({value} AS {u.Type})";
+            sql.Append(converted).Append(" AS ").Append(DuckDbConnection.QuoteIdentifier(u.Name)).Append(", ");
         }
 
         return sql.ToString();
@@ -154,9 +165,8 @@ internal static class SourceColumns
         return NumericRank(a) is int ra && NumericRank(b) is int rb ? (ra >= rb ? a : b) : "VARCHAR";
     }
 
-    private static bool Fits(string fileType, string tableType) =>
-        string.Equals(fileType, tableType, StringComparison.OrdinalIgnoreCase)
-        || (NumericRank(fileType) is int f && NumericRank(tableType) is int t && f <= t);
+    private static bool Fits(string fileType, DeltaType column, string tableType) =>
+        string.Equals(fileType, tableType, StringComparison.OrdinalIgnoreCase) || DeltaStoreAssignment.Takes(column, fileType);
 
     /// <summary>The table column's type as DuckDB spells it in DESCRIBE; null for nested types and types DuckDB has no equivalent for (the writer checks those).</summary>
     private static string? TableType(DeltaType type)

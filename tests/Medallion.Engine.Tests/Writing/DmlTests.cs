@@ -16,6 +16,32 @@ public sealed class DmlTests : IDisposable
     }
 
     [Fact]
+    public async Task Update_sets_a_timestamp_column_from_a_timestamp_without_zone_read_as_utc()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS id, TIMESTAMPTZ '2026-01-01 00:00:00+00' AS at_utc");
+        _f.Query("SET TimeZone = 'America/New_York'");
+
+        await _f.Writer.UpdateAsync(path, "at_utc = TIMESTAMP '2026-01-02 10:30:00'", "id = 1");
+
+        _f.Query("SET TimeZone = 'UTC'");
+        Assert.Equal(["1|01/02/2026 10:30:00"], await _f.ReadAsync(path));
+    }
+
+    [Fact]
+    public async Task Update_refuses_a_value_its_column_does_not_take_and_leaves_the_table_unchanged()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS id, CAST(7 AS INTEGER) AS v");
+
+        var e = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.UpdateAsync(path, "v = 2.5::DOUBLE", "id = 1"));
+
+        Assert.Equal(ErrorCode.DeltaInvalidWriteArgument, e.Code);
+        Assert.Equal($"Cannot write the Delta table at '{path}': UPDATE assigns values their columns do not take: 'v': the table has integer, the value has double (DOUBLE).\nHelp: cast the values to the columns' types in the assignments.", e.Message);
+        Assert.Equal(0, (await _f.SnapshotAsync(path)).Version);
+    }
+
+    [Fact]
     public async Task Delete_rewrites_only_the_files_holding_matching_rows()
     {
         string path = await PartitionedTableAsync();

@@ -174,6 +174,41 @@ public sealed class KafkaIngestionTests : IDisposable
     }
 
     [Fact]
+    public async Task Json_fields_are_typed_over_every_message_of_the_batch_and_nested_or_mixed_ones_land_as_text()
+    {
+        _cluster.CreateTopic(Topic, 1);
+        _cluster.Produce(Topic, 0, "a", """{"id": 1, "day": "2026-11-23", "ts": "2026-11-23T12:00:00Z", "amount": 2, "big": 1, "paid": true, "tags": [1, 2], "note": "x", "Note": null, "_offset": 99, "later": null}""");
+        _cluster.Produce(Topic, 0, "b", """{"id": -2, "day": "2026-11-24", "ts": "2026-11-23 12:00:01.5", "amount": 2.5, "big": 18446744073709551615, "paid": false, "tags": {"a": 1}, "NOTE": "y", "mixed": 1}""");
+        _cluster.Produce(Topic, 0, "c", """{"id": 3, "ts": "2026-11-23T12:00:02+02:00", "mixed": "one", "later": 7}""");
+        _cluster.Flush();
+
+        await RunOnceAsync();
+
+        await _bronze.ViewAsync();
+        Assert.Equal(
+            ["id|BIGINT", "day|DATE", "ts|VARCHAR", "amount|DOUBLE", "big|DECIMAL(20,0)", "paid|BOOLEAN", "tags|VARCHAR", "note|VARCHAR", "later|BIGINT", "mixed|VARCHAR"],
+            _target.Column<string>("SELECT column_name || '|' || column_type FROM (DESCRIBE bronze) WHERE column_name NOT LIKE '\\_%' ESCAPE '\\'"));
+        Assert.Equal(
+            ["0|1|2026-11-23|2026-11-23T12:00:00Z|2.0|1|true|[1,2]|x|-|-", "1|-2|2026-11-24|2026-11-23 12:00:01.5|2.5|18446744073709551615|false|{\"a\":1}|y|-|1", "2|3|-|2026-11-23T12:00:02+02:00|-|-|-|-|-|7|one"],
+            await RowsAsync("_offset, id, coalesce(CAST(day AS VARCHAR), '-'), ts, coalesce(CAST(amount AS VARCHAR), '-'), coalesce(CAST(big AS VARCHAR), '-'), coalesce(CAST(paid AS VARCHAR), '-'), coalesce(tags, '-'), coalesce(note, '-'), coalesce(CAST(later AS VARCHAR), '-'), coalesce(mixed, '-')"));
+    }
+
+    [Fact]
+    public async Task Json_text_fields_holding_only_timestamps_land_as_timestamps()
+    {
+        _cluster.CreateTopic(Topic, 1);
+        _cluster.Produce(Topic, 0, "a", """{"id": 1, "ts": "2026-11-23T12:00:00Z"}""");
+        _cluster.Produce(Topic, 0, "b", """{"id": 2, "ts": "2026-11-23 12:00:01.5"}""");
+        _cluster.Flush();
+
+        await RunOnceAsync();
+
+        await _bronze.ViewAsync();
+        Assert.Equal("TIMESTAMP", _target.Scalar("SELECT column_type FROM (DESCRIBE bronze) WHERE column_name = 'ts'"));
+        Assert.Equal(["2026-11-23 12:00:00", "2026-11-23 12:00:01.5"], await RowsAsync("CAST(ts AS VARCHAR)"));
+    }
+
+    [Fact]
     public async Task Debezium_events_land_with_the_change_columns_and_before_image_and_tombstones_land_nothing()
     {
         _cluster.CreateTopic(Topic, 1);

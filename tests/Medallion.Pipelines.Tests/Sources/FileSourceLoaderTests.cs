@@ -247,6 +247,20 @@ public sealed partial class FileSourceLoaderTests : IDisposable
     }
 
     [Fact]
+    public async Task Timestamps_without_a_zone_and_dates_load_into_a_timestamp_column_read_as_utc()
+    {
+        Source("csv", "data/*.csv");
+        _project.Write("data/a.csv", "id,ts\n1,2026-01-01 10:00:00+00\n");
+        await LoadAsync();
+        _project.Write("data/b.csv", "id,ts\n2,2026-01-02 11:30:00\n");
+        _project.Write("data/c.csv", "id,ts\n3,2026-01-03\n");
+
+        await LoadAsync("run-2");
+
+        Assert.Equal(["1|2026-01-01 10:00:00", "2|2026-01-02 11:30:00", "3|2026-01-03 00:00:00"], await RowsAsync("id, strftime(timezone('UTC', ts), '%Y-%m-%d %H:%M:%S')"));
+    }
+
+    [Fact]
     public async Task A_column_changing_to_an_incompatible_type_fails_naming_the_file_column_and_both_types()
     {
         Source("csv", "data/*.csv");

@@ -194,8 +194,7 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         var time = new FakeTimeProvider(s_start);
         JobScheduler scheduler = await _project.StartAsync(time);
         await scheduler.PauseAsync("minutely");
-        time.Advance(TimeSpan.FromMinutes(2));
-        await Task.Delay(500);
+        await SchedulerProject.AdvanceAndSettleAsync(time, TimeSpan.FromMinutes(2));
         Assert.Empty((await scheduler.Catalog.QueryRunsAsync(new RunQuery { Job = "minutely" })).Runs);
         await scheduler.StopAsync(TimeSpan.Zero);
 

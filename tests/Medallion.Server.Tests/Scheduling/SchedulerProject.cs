@@ -64,6 +64,21 @@ public sealed class SchedulerProject : IAsyncDisposable
         return await WaitForRunsAsync(job, count);
     }
 
+    /// <summary>
+    /// Moves the fake clock on by <paramref name="by"/>, then by the poll interval every 50 ms for half a second of real
+    /// time, so a scheduler that armed its timer after the move still plans at the new time (see
+    /// <see cref="AdvanceUntilRunsAsync"/>); for tests that check nothing was planned.
+    /// </summary>
+    public static async Task AdvanceAndSettleAsync(FakeTimeProvider time, TimeSpan by)
+    {
+        time.Advance(by);
+        for (int i = 0; i < 10; i++)
+        {
+            await Task.Delay(50);
+            time.Advance(PollInterval);
+        }
+    }
+
     /// <summary>Waits (real time) until the job's runs reach <paramref name="count"/> and all have ended.</summary>
     public async Task<List<RunRecord>> WaitForRunsAsync(string job, int count, TimeSpan? timeout = null)
     {

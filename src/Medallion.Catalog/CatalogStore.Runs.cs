@@ -202,7 +202,7 @@ public sealed partial class CatalogStore
     private static string PrefixColumns(string prefix, string columns) => prefix + columns.Replace(", ", ", " + prefix, StringComparison.Ordinal);
 
     private static MedallionException RunNotFound(string runId) =>
-        new(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}'.\nHelp: list runs with 'medallion runs'.");
+        new(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}'.\nHelp: check the id against the recent runs.");
 
     private static string FormatStatus(RunStatus status) => status.ToString().ToLowerInvariant();
 

@@ -26,7 +26,7 @@ public sealed partial class CatalogStore
         ArgumentException.ThrowIfNullOrEmpty(user);
         if (await FindUserVerifierAsync(user, cancellationToken).ConfigureAwait(false) is null)
         {
-            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"There is no user '{user}' to create a token for.\nHelp: medallion user add {user}");
+            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"There is no user '{user}' to create a token for.\nHelp: add the user first.");
         }
 
         string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));

@@ -68,7 +68,7 @@ public sealed partial class CatalogStore
             cancellationToken).ConfigureAwait(false);
         if (updated == 0)
         {
-            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"There is no user '{name}'.\nHelp: medallion user add {name}");
+            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"There is no user '{name}'.\nHelp: check the name against the users, or add the user first.");
         }
     }
 

@@ -1,11 +1,14 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.IO;
 using System.Reflection;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Cli.Commands;
+using Medallion.Cli.Output;
 using Medallion.DuckDb;
 
 namespace Medallion.Cli;
@@ -103,6 +106,11 @@ internal static class MedallionCli
                 await error.WriteLineAsync($"  at {exception.Location}").ConfigureAwait(false);
             }
 
+            if (FlagHelp.For(exception.Code, CommandPath(parsed)) is { } help)
+            {
+                await error.WriteLineAsync("Help: " + help).ConfigureAwait(false);
+            }
+
             return Failure;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -120,6 +128,18 @@ internal static class MedallionCli
             await error.WriteLineAsync(exception.ToString()).ConfigureAwait(false);
             return InternalFailure;
         }
+    }
+
+    /// <summary>The subcommand that ran, without the program's name: <c>delta vacuum</c>, <c>run</c>.</summary>
+    private static string CommandPath(ParseResult parsed)
+    {
+        var names = new List<string>();
+        for (CommandResult? command = parsed.CommandResult; command?.Parent is not null; command = command.Parent as CommandResult)
+        {
+            names.Insert(0, command.Command.Name);
+        }
+
+        return string.Join(' ', names);
     }
 
     private sealed class PrintVersionAction(TextWriter output) : SynchronousCommandLineAction

@@ -150,6 +150,8 @@ public enum ErrorCode
     RunStorageUnsupported = 6104,
     /// <summary>A model or a run attempt ran longer than its job's timeout and was interrupted; nothing of the interrupted model was committed.</summary>
     RunTimedOut = 6105,
+    /// <summary>A model's result no longer fits its existing table (e.g. an scd2 history gaining columns); only a full refresh, which rebuilds the table, can write it.</summary>
+    RunNeedsFullRefresh = 6106,
     /// <summary>A file of a file source cannot be opened or read by its format's reader.</summary>
     SourceFileUnreadable = 6201,
     /// <summary>A column of a source file has a type the bronze table's column cannot hold.</summary>

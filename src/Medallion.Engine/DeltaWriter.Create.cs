@@ -53,7 +53,7 @@ public sealed partial class DeltaWriter
 
     private static MedallionException AlreadyExists(DeltaTable table, Snapshot existing) =>
         new(ErrorCode.DeltaTableAlreadyExists,
-            $"A Delta table already exists at '{table.Location}' (version {existing.Version}).\nHelp: write to it with 'medallion delta write', or choose another path.");
+            $"A Delta table already exists at '{table.Location}' (version {existing.Version}).\nHelp: write to it instead, or choose another path.");
 
     internal static Dictionary<string, string> CreateParameters(Metadata metadata) => Parameters(
         ("isManaged", "false"),
@@ -87,7 +87,7 @@ public sealed partial class DeltaWriter
 
         if (partitions.Count == schema.Fields.Count && partitions.Count > 0)
         {
-            throw Invalid(table, "every column is a partition column, so data files would have no columns", "keep at least one column out of --partition-by");
+            throw Invalid(table, "every column is a partition column, so data files would have no columns", "keep at least one column out of the partition columns");
         }
 
         if (configuration.TryGetValue("delta.columnMapping.mode", out string? mode) && mode is not null

@@ -59,7 +59,7 @@ public sealed partial class DeltaWriter
         if (retention < tableRetention && !force)
         {
             throw new MedallionException(ErrorCode.DeltaRetentionTooShort,
-                $"VACUUM of the Delta table at '{table.Location}' was asked to keep {Hours(retention)} of history, less than the table's delta.deletedFileRetentionDuration ({Hours(tableRetention)}): readers of older versions and running writers could lose files.\nHelp: keep at least {Hours(tableRetention)}, or pass --force if no reader or writer uses older versions.");
+                $"VACUUM of the Delta table at '{table.Location}' was asked to keep {Hours(retention)} of history, less than the table's delta.deletedFileRetentionDuration ({Hours(tableRetention)}): readers of older versions and running writers could lose files.\nHelp: keep at least {Hours(tableRetention)}, or force the vacuum if no reader or writer uses older versions.");
         }
 
         var live = new HashSet<string>(StringComparer.Ordinal);

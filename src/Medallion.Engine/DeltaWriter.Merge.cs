@@ -61,7 +61,7 @@ public sealed partial class DeltaWriter
         catch (DuckDbException e)
         {
             throw new MedallionException(ErrorCode.DeltaInvalidWriteArgument,
-                $"MERGE into the Delta table at '{table.Location}' failed: {e.Message}\nHelp: in --on and the conditions the table is 'target' and the source 'source'; check the column names.", e);
+                $"MERGE into the Delta table at '{table.Location}' failed: {e.Message}\nHelp: in the merge condition and the clauses' conditions the table is 'target' and the source 'source'; check the column names.", e);
         }
         finally
         {

@@ -93,7 +93,7 @@ public sealed class PgWireServer : IAsyncDisposable
         {
             listener.Dispose();
             throw new PgWireException(ErrorCode.PgWireStartFailed, SqlState.SystemError,
-                $"Could not listen on {Options.Address}:{Options.Port}: {error.Message}. Help: pick another port with --pg-port, or stop the process using it.", error);
+                $"Could not listen on {Options.Address}:{Options.Port}: {error.Message}. Help: pick another port, or stop the process using it.", error);
         }
 
         _listener = listener;

@@ -169,5 +169,5 @@ public sealed partial class ModelGraph
     }
 
     private static MedallionException SelectionError(string part, string message) =>
-        new(ErrorCode.ModelSelectionInvalid, $"--select '{part}': {message}\nHelp: select with model names (silver.orders), namespaces (silver.*), tags (tag:daily), and + for upstream/downstream.");
+        new(ErrorCode.ModelSelectionInvalid, $"Selection '{part}': {message}\nHelp: select with model names (silver.orders), namespaces (silver.*), tags (tag:daily), and + for upstream/downstream.");
 }

@@ -145,7 +145,7 @@ public sealed class Lakehouse : IAsyncDisposable
         List<TableName> closest = Closest(trimmed);
         string suggestion = closest.Count == 0 ? string.Empty : $" Did you mean {Join(closest)}?";
         throw new MedallionException(ErrorCode.CatalogObjectNotFound,
-            $"The project has no table {trimmed}.{suggestion}\nHelp: 'medallion tables' lists the project's tables.");
+            $"The project has no table {trimmed}.{suggestion}\nHelp: check the name against the project's tables.");
     }
 
     /// <summary>The tables, optionally of one namespace, with their current version and row count read from their Delta logs.</summary>
@@ -317,7 +317,7 @@ public sealed class Lakehouse : IAsyncDisposable
         }
 
         throw new MedallionException(ErrorCode.CatalogObjectNotFound,
-            $"The catalog has no run '{prefix}'.\nHelp: 'medallion runs' lists the recent runs and their ids.");
+            $"The catalog has no run '{prefix}'.\nHelp: check the id against the recent runs.");
     }
 
     private async Task<TableSummary> SummarizeAsync(TableName name, CancellationToken cancellationToken) =>
@@ -504,7 +504,7 @@ public sealed class Lakehouse : IAsyncDisposable
 
     private static MedallionException NotBuilt(TableName name, Entry entry) =>
         new(ErrorCode.DeltaTableNotFound,
-            $"Table {name} has no versions yet: nothing has been written to {entry.Location}.\nHelp: build it with 'medallion run'.");
+            $"Table {name} has no versions yet: nothing has been written to {entry.Location}.\nHelp: run the model that builds it, or load its source.");
 
     /// <summary>What the browser knows of one table before reading its Delta log.</summary>
     private sealed class Entry(TableKind kind, string location)

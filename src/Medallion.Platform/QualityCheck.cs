@@ -43,7 +43,7 @@ public static class QualityCheck
         if (StorageResolver.IsUri(catalogPath))
         {
             throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                $"The project's catalog is {catalogPath}; medallion test works with a SQLite catalog only for now. Help: point catalog at a local path in {MedallionProject.FileName}.");
+                $"The project's catalog is {catalogPath}; quality checks work with a SQLite catalog only for now.\nHelp: point catalog at a local path in {MedallionProject.FileName}.");
         }
 
         var locator = new DirectoryTableLocator(storage);

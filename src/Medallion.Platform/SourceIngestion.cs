@@ -38,7 +38,7 @@ public static class SourceIngestion
         if (project.DatabaseSources.Count == 0 && project.ApiSources.Count == 0)
         {
             throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                $"The project in '{project.Directory}' has no database or HTTP API sources.\nHelp: add an entry with 'connection:' and 'tables:', or with 'url:', to a file under sources/ (see 'medallion init'); a Debezium endpoint source (with 'listen:') runs with --select <name>.");
+                $"The project in '{project.Directory}' has no database or HTTP API sources.\nHelp: add an entry with 'connection:' and 'tables:', or with 'url:', to a file under sources/; a Debezium endpoint source (with 'listen:') runs only when selected by name.");
         }
 
         if (names.Count == 0)
@@ -58,7 +58,7 @@ public static class SourceIngestion
 
             chosen.Add(project.DatabaseSources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
                 ?? throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                    $"--select names no database source '{name}'.\nHelp: the project's sources are {string.Join(", ", project.DatabaseSources.Select(s => s.Name).Concat(project.ApiSources.Select(s => s.Name)).Concat(project.EndpointSources.Select(s => s.Name)))}."));
+                    $"The project has no database or HTTP API source '{name}'.\nHelp: the project's sources are {string.Join(", ", project.DatabaseSources.Select(s => s.Name).Concat(project.ApiSources.Select(s => s.Name)).Concat(project.EndpointSources.Select(s => s.Name)))}."));
         }
 
         return new IngestSelection(chosen, apis);

@@ -231,7 +231,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     {
         MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => _store.FinishRunAsync("nope", RunStatus.Succeeded));
 
-        Assert.Equal("The catalog has no run 'nope'.\nHelp: list runs with 'medallion runs'.", error.Message);
+        Assert.Equal("The catalog has no run 'nope'.\nHelp: check the id against the recent runs.", error.Message);
     }
 
     [Fact]

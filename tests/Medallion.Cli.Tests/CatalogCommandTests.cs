@@ -202,7 +202,7 @@ public sealed class CatalogCommandTests : IAsyncLifetime
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal(
-            "Error MDL6903: 'orders' is ambiguous: it names bronze.orders or silver.orders.\nHelp: write the table as namespace.name, e.g. silver.orders.\n",
+            "Error MDL6903: 'orders' is ambiguous: it names bronze.orders or silver.orders.\nHelp: write the table as namespace.name, e.g. silver.orders.\nHelp: 'medallion tables' lists the project's tables.\n",
             result.Error);
     }
 
@@ -213,7 +213,7 @@ public sealed class CatalogCommandTests : IAsyncLifetime
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal(
-            "Error MDL6903: The project has no table silver.order. Did you mean silver.orders?\nHelp: 'medallion tables' lists the project's tables.\n",
+            "Error MDL6903: The project has no table silver.order. Did you mean silver.orders?\nHelp: check the name against the project's tables.\nHelp: 'medallion tables' lists the project's tables.\n",
             result.Error);
     }
 
@@ -246,7 +246,7 @@ public sealed class CatalogCommandTests : IAsyncLifetime
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal(
-            $"Error MDL3001: Table gold.revenue has no versions yet: nothing has been written to {Path.Combine(_project, "warehouse", "gold", "revenue")}.\nHelp: build it with 'medallion run'.\n",
+            $"Error MDL3001: Table gold.revenue has no versions yet: nothing has been written to {Path.Combine(_project, "warehouse", "gold", "revenue")}.\nHelp: run the model that builds it, or load its source.\nHelp: 'medallion run --select <table>' builds a model's table; 'medallion ingest' loads a source's.\n",
             result.Error);
     }
 
@@ -293,7 +293,7 @@ public sealed class CatalogCommandTests : IAsyncLifetime
         Cli.Result result = await Cli.RunAsync("runs", "ffff", "--project", _project);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal("Error MDL6903: The catalog has no run 'ffff'.\nHelp: 'medallion runs' lists the recent runs and their ids.\n", result.Error);
+        Assert.Equal("Error MDL6903: The catalog has no run 'ffff'.\nHelp: check the id against the recent runs.\nHelp: 'medallion runs' lists the recent runs and their ids.\n", result.Error);
     }
 
     private static async Task<JsonElement> JsonAsync(params string[] args)

@@ -34,4 +34,31 @@ public sealed class ErrorReportingTests
 
         Assert.Equal((1, "Error MDL1101: --threads must be at least 1, not 0. Help: leave it out to use one thread per processor.\n"), (result.ExitCode, result.Error));
     }
+
+    [Fact]
+    public async Task A_vacuum_below_the_table_retention_names_the_force_flag()
+    {
+        using var directory = new TempDirectory();
+        string table = Path.Combine(directory.Path, "orders");
+        Assert.Equal(0, (await Cli.RunAsync("delta", "write", table, "--from", "SELECT 1 AS id")).ExitCode);
+
+        Cli.Result result = await Cli.RunAsync("delta", "vacuum", table, "--retain", "0h");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("Error MDL4009: ", result.Error, StringComparison.Ordinal);
+        Assert.EndsWith("\nHelp: --force vacuums with the shorter retention anyway.\n", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_folder_without_a_project_gets_the_init_command_and_the_project_flag()
+    {
+        using var directory = new TempDirectory();
+
+        Cli.Result result = await Cli.RunAsync("tables", "--project", directory.Path);
+
+        Assert.Equal(
+            (1, $"Error MDL6002: No medallion.yml in '{directory.Path}'.\nHelp: create a project there, or point at the folder that holds one.\n"
+                + "Help: 'medallion init <dir>' creates a project; --project <dir> points at another folder.\n"),
+            (result.ExitCode, result.Error));
+    }
 }

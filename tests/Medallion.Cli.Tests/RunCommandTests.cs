@@ -77,6 +77,6 @@ public sealed class RunCommandTests : IDisposable
         Cli.Result result = await Cli.RunAsync("run", "--project", _project, "--select", "silver.ordrs");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.StartsWith("Error MDL6008: --select 'silver.ordrs': no model or source is named 'silver.ordrs'.", result.Error, StringComparison.Ordinal);
+        Assert.StartsWith("Error MDL6008: Selection 'silver.ordrs': no model or source is named 'silver.ordrs'.", result.Error, StringComparison.Ordinal);
     }
 }

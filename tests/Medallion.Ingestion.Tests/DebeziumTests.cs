@@ -269,7 +269,7 @@ public sealed class DebeziumTests : IDisposable
         MedallionException error = Assert.Throws<MedallionException>(endpoint.Start);
 
         Assert.Equal(ErrorCode.SourceSecretMissing, error.Code);
-        Assert.Contains("--token-env", error.Message, StringComparison.Ordinal);
+        Assert.Contains("auth: {type: bearer", error.Message, StringComparison.Ordinal);
     }
 
     private async Task<(HttpStatusCode Status, string Answer)> PostRawAsync(DebeziumEndpoint endpoint, string body, string? contentType, string? origin = null)

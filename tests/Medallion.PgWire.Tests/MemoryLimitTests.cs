@@ -62,7 +62,7 @@ public sealed class MemoryLimitTests : IAsyncLifetime
         PostgresException error = Assert.Throws<PostgresException>(() => new NpgsqlCommand(Greedy, connection).ExecuteScalar());
 
         Assert.Equal("53200", error.SqlState);
-        Assert.StartsWith("The server's memory limit (medallion serve --memory-limit) is shared by all running queries", error.Hint, StringComparison.Ordinal);
+        Assert.StartsWith("The server's memory limit is shared by all running queries", error.Hint, StringComparison.Ordinal);
     }
 
     /// <summary>Npgsql drops a connection that reports 53xxx (it treats them as critical); psql keeps using it, as PostgreSQL allows.</summary>

@@ -89,7 +89,7 @@ public sealed class ModelGraphTests : IDisposable
 
         Assert.Equal(ErrorCode.ModelSelectionInvalid, error.Code);
         Assert.Equal(
-            "--select 'silver.order+': no model or source is named 'silver.order'. Did you mean 'silver.orders'?\nHelp: select with model names (silver.orders), namespaces (silver.*), tags (tag:daily), and + for upstream/downstream.",
+            "Selection 'silver.order+': no model or source is named 'silver.order'. Did you mean 'silver.orders'?\nHelp: select with model names (silver.orders), namespaces (silver.*), tags (tag:daily), and + for upstream/downstream.",
             error.Message);
     }
 
@@ -101,7 +101,7 @@ public sealed class ModelGraphTests : IDisposable
 
         MedallionException error = Assert.Throws<MedallionException>(() => graph.Select("orders"));
 
-        Assert.StartsWith("--select 'orders': 'orders' is ambiguous: gold.orders, silver.orders. Write it as namespace.name.", error.Message);
+        Assert.StartsWith("Selection 'orders': 'orders' is ambiguous: gold.orders, silver.orders. Write it as namespace.name.", error.Message);
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class ModelGraphTests : IDisposable
 
         MedallionException error = Assert.Throws<MedallionException>(() => graph.Select("tag:dialy"));
 
-        Assert.StartsWith("--select 'tag:dialy': no model has the tag 'dialy'. Did you mean 'daily'?", error.Message);
+        Assert.StartsWith("Selection 'tag:dialy': no model has the tag 'dialy'. Did you mean 'daily'?", error.Message);
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed class ProjectLoadingTests : IDisposable
         MedallionException error = await LoadFailsAsync();
 
         Assert.Equal(ErrorCode.ProjectNotFound, error.Code);
-        Assert.Equal($"No medallion.yml in '{_project.Directory}'.\nHelp: run 'medallion init' to create a project, or pass --project <dir>.", error.Message);
+        Assert.Equal($"No medallion.yml in '{_project.Directory}'.\nHelp: create a project there, or point at the folder that holds one.", error.Message);
     }
 
     [Fact]

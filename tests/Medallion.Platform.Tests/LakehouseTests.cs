@@ -76,7 +76,7 @@ public sealed class LakehouseTests(ShopProject shop) : IClassFixture<ShopProject
 
         Assert.Equal(ErrorCode.DeltaTableNotFound, error.Code);
         Assert.Equal(
-            $"Table gold.later has no versions yet: nothing has been written to {Path.Combine(project.Directory, "lake", "gold", "later")}.\nHelp: build it with 'medallion run'.",
+            $"Table gold.later has no versions yet: nothing has been written to {Path.Combine(project.Directory, "lake", "gold", "later")}.\nHelp: run the model that builds it, or load its source.",
             error.Message);
     }
 
@@ -125,7 +125,7 @@ public sealed class LakehouseTests(ShopProject shop) : IClassFixture<ShopProject
         var error = await Assert.ThrowsAsync<MedallionException>(() => lakehouse.GetRunAsync("no-such-run"));
 
         Assert.Equal(ErrorCode.CatalogObjectNotFound, error.Code);
-        Assert.Equal("The catalog has no run 'no-such-run'.\nHelp: 'medallion runs' lists the recent runs and their ids.", error.Message);
+        Assert.Equal("The catalog has no run 'no-such-run'.\nHelp: check the id against the recent runs.", error.Message);
     }
 
     [Fact]
@@ -144,7 +144,7 @@ public sealed class LakehouseTests(ShopProject shop) : IClassFixture<ShopProject
         var error = Assert.Throws<MedallionException>(() => lakehouse.ResolveTable("silver.ordres"));
 
         Assert.Equal(ErrorCode.CatalogObjectNotFound, error.Code);
-        Assert.Equal("The project has no table silver.ordres. Did you mean silver.orders?\nHelp: 'medallion tables' lists the project's tables.", error.Message);
+        Assert.Equal("The project has no table silver.ordres. Did you mean silver.orders?\nHelp: check the name against the project's tables.", error.Message);
     }
 
     [Fact]

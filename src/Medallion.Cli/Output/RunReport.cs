@@ -46,6 +46,10 @@ internal static class RunReport
         foreach (StepResult failed in result.Steps.Where(s => s.State == StepState.Failed))
         {
             text.Append('\n').Append(failed.Table).Append(" failed:\n  ").Append(failed.Error?.Replace("\n", "\n  ", StringComparison.Ordinal)).Append('\n');
+            if (FlagHelp.For(failed.ErrorCode, "run") is { } help)
+            {
+                text.Append("  Help: ").Append(help).Append('\n');
+            }
         }
 
         return text.ToString();

@@ -86,7 +86,7 @@ public static class CheckpointWriter
         catch (MedallionException e) when (e.Code != ErrorCode.DeltaCheckpointFailed)
         {
             throw new MedallionException(ErrorCode.DeltaCheckpointFailed,
-                $"Could not write the checkpoint of version {snapshot.Version} of the Delta table at '{store.Location}': {e.Message}\nHelp: the table is unaffected; retry with 'medallion delta checkpoint'.", e, e.IsTransient);
+                $"Could not write the checkpoint of version {snapshot.Version} of the Delta table at '{store.Location}': {e.Message}\nHelp: the table is unaffected; retry the checkpoint.", e, e.IsTransient);
         }
 
         byte[] hint = Encoding.UTF8.GetBytes(LastCheckpointJson(snapshot.Version, rows.Count, sizeBytes, addCount));

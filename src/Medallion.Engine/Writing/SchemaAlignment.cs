@@ -115,7 +115,7 @@ internal static class SchemaAlignment
         if (mismatches.Count > 0)
         {
             throw new MedallionException(ErrorCode.DeltaSchemaMismatch,
-                $"The data does not match the schema of the Delta table at '{table}': {string.Join("; ", mismatches)}.\nHelp: cast or rename the columns in the query{(extra.Count > 0 ? ", or write with mergeSchema (--merge-schema) to add the new columns" : string.Empty)}.");
+                $"The data does not match the schema of the Delta table at '{table}': {string.Join("; ", mismatches)}.\nHelp: cast or rename the columns in the query{(extra.Count > 0 ? ", or write with mergeSchema to add the new columns" : string.Empty)}.");
         }
 
         if (extra.Count == 0)

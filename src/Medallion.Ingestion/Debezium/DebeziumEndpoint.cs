@@ -113,7 +113,7 @@ public sealed class DebeziumEndpoint : IDisposable
         if (_tokenHash is null && !IsLoopback(Address))
         {
             throw new MedallionException(ErrorCode.SourceSecretMissing,
-                $"Debezium endpoint: {Address} can be reached from other machines, and without a token anyone there could write to {_sink.TablePath}.\nHelp: give the endpoint a bearer token (medallion ingest --listen ... --token-env NAME, or 'auth: {{type: bearer, token: ${{NAME}}}}' in its sources/*.yml entry), or listen on 127.0.0.1.");
+                $"Debezium endpoint: {Address} can be reached from other machines, and without a token anyone there could write to {_sink.TablePath}.\nHelp: give the endpoint a bearer token ('auth: {{type: bearer, token: ${{NAME}}}}' in its sources/*.yml entry), or listen on 127.0.0.1.");
         }
 
         try

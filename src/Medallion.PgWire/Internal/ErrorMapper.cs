@@ -80,7 +80,7 @@ internal static class ErrorMapper
         {
             // DuckDB's memory limit is one pool for the whole server: the query that asked for memory when none was
             // left fails, and the others go on.
-            hint = "The server's memory limit (medallion serve --memory-limit) is shared by all running queries, and this one needed more than was free. "
+            hint = "The server's memory limit is shared by all running queries, and this one needed more than was free. "
                 + "Read fewer rows or columns (a filter, a LIMIT, a gold table), or retry when fewer queries run.";
         }
 

@@ -41,7 +41,7 @@ internal sealed class ProjectLoader
         {
             throw new MedallionException(
                 ErrorCode.ProjectNotFound,
-                $"No {ProjectFileName} in '{_directory}'.\nHelp: run 'medallion init' to create a project, or pass --project <dir>.");
+                $"No {ProjectFileName} in '{_directory}'.\nHelp: create a project there, or point at the folder that holds one.");
         }
 
         (YamlFile file, YamlNode? root) = YamlFile.Parse(ProjectFileName, await File.ReadAllTextAsync(projectFile, cancellationToken).ConfigureAwait(false), environment: _environment);

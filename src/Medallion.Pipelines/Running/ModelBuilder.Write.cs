@@ -67,7 +67,7 @@ internal sealed partial class ModelBuilder
 
             if (target is not null && NewColumns(target, columns) is { Count: > 0 } added && !_run.Options.FullRefresh)
             {
-                throw Invalid($"the SELECT returns new columns ({string.Join(", ", added)}) that the history table does not have", "run with --full-refresh to rebuild the history with them (earlier versions are lost)");
+                throw Invalid($"the SELECT returns new columns ({string.Join(", ", added)}) that the history table does not have", "rebuild the history with them by a full refresh (earlier versions are lost)", ErrorCode.RunNeedsFullRefresh);
             }
         }
     }
@@ -113,8 +113,8 @@ internal sealed partial class ModelBuilder
             && UniqueKeyProof.Proves(statements[0].GetProperty("node"), Config.UniqueKey);
     }
 
-    private MedallionException Invalid(string what, string help) => new(
-        ErrorCode.RunResultInvalid,
+    private MedallionException Invalid(string what, string help, ErrorCode code = ErrorCode.RunResultInvalid) => new(
+        code,
         $"{_model.FilePath}: model {_model.Name} ({Config.Materialized.ToString().ToLowerInvariant()}): {what}; nothing was committed.\nHelp: {help}.",
         location: Config.Location);
 

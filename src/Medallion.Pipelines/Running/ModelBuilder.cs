@@ -268,7 +268,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         {
             throw new MedallionException(
                 ErrorCode.RunModelFailed,
-                $"{_model.FilePath}: model {_model.Name} failed in DuckDB: {e.Message}\nHelp: try the SELECT with 'medallion sql'; nothing was committed to {_model.Name}.",
+                $"{_model.FilePath}: model {_model.Name} failed in DuckDB: {e.Message}\nHelp: try the SELECT on its own in a SQL session; nothing was committed to {_model.Name}.",
                 e,
                 location: new SourceLocation(_model.FilePath));
         }

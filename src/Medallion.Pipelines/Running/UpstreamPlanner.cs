@@ -63,7 +63,7 @@ internal sealed class UpstreamPlanner
             {
                 throw new MedallionException(
                     ErrorCode.RunUpstreamMissing,
-                    $"{model.FilePath}: model {model.Name} reads {name}, which has no table at '{location}' yet.\nHelp: run what builds {name} first (medallion run --select +{model.Name}), or load its source.",
+                    $"{model.FilePath}: model {model.Name} reads {name}, which has no table at '{location}' yet.\nHelp: run what builds {name} first (the selection +{model.Name} builds everything it reads), or load its source.",
                     e,
                     location: model.Config.Location);
             }

@@ -1,15 +1,16 @@
-using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Threading;
 using System.Threading.Tasks;
-using Medallion.Delta;
+using System.Threading;
+using System;
 using Medallion.Delta.Actions;
 using Medallion.Delta.Scans;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
 using Medallion.Delta.Transactions;
+using Medallion.Delta;
+using Medallion.DuckDb;
 using Medallion.Engine.Writing;
 
 namespace Medallion.Engine;
@@ -133,7 +134,7 @@ public sealed class DeltaStagedWrite
         var partitions = new HashSet<string>(_metadata.PartitionColumns, StringComparer.OrdinalIgnoreCase);
         if (_written.Count == 0)
         {
-            return "SELECT " + string.Join(", ", _schema.Fields.Select(f => $"CAST(NULL AS {DuckDbTypes.ToDuckDb(f.Type)}) AS {DuckDbTypes.Quote(f.Name)}")) + " WHERE false";
+            return "SELECT " + string.Join(", ", _schema.Fields.Select(f => $"CAST(NULL AS {DuckDbTypes.ToDuckDb(f.Type)}) AS {DuckDbConnection.QuoteIdentifier(f.Name)}")) + " WHERE false";
         }
 
         // Files of one partition share their values, so each partition's files are one read_parquet with the values as literals.
@@ -144,12 +145,12 @@ public sealed class DeltaStagedWrite
             string columns = string.Join(", ", _schema.Fields.Select(f =>
             {
                 string type = DuckDbTypes.ToDuckDb(f.Type);
-                string value = !partitions.Contains(f.Name) ? "d." + DuckDbTypes.Quote(f.Name)
-                    : first.PartitionValues.TryGetValue(f.Name, out string? text) && text is not null ? DuckDbTypes.Literal(text)
+                string value = !partitions.Contains(f.Name) ? "d." + DuckDbConnection.QuoteIdentifier(f.Name)
+                    : first.PartitionValues.TryGetValue(f.Name, out string? text) && text is not null ? DuckDbConnection.QuoteLiteral(text)
                     : "NULL";
-                return $"CAST({value} AS {type}) AS {DuckDbTypes.Quote(f.Name)}";
+                return $"CAST({value} AS {type}) AS {DuckDbConnection.QuoteIdentifier(f.Name)}";
             }));
-            string files = string.Join(", ", group.Select(a => DuckDbTypes.Literal(_table.Store.GetLocalPath(Uri.UnescapeDataString(a.Path)))));
+            string files = string.Join(", ", group.Select(a => DuckDbConnection.QuoteLiteral(_table.Store.GetLocalPath(Uri.UnescapeDataString(a.Path)))));
             branches.Add($"SELECT {columns} FROM read_parquet([{files}], union_by_name = true) AS d");
         }
 

@@ -1,12 +1,13 @@
 using System.Collections.Generic;
 using System.Text.Json;
-using System.Threading;
 using System.Threading.Tasks;
-using Medallion.Delta;
+using System.Threading;
 using Medallion.Delta.Actions;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
 using Medallion.Delta.Transactions;
+using Medallion.Delta;
+using Medallion.DuckDb;
 using Medallion.Engine.Writing;
 
 namespace Medallion.Engine;
@@ -33,8 +34,8 @@ public sealed partial class DeltaWriter
         var physical = new List<StructField>();
         foreach (StructField f in snapshot.Schema.Fields)
         {
-            string value = $"CAST(changes.{DuckDbTypes.Quote(f.Name)} AS {DuckDbTypes.ToDuckDb(f.Type)})";
-            select.Add($"{Delta.DeltaScanSql.PhysicalValue(value, f.Type, mode)} AS {DuckDbTypes.Quote(f.GetPhysicalName(mode))}");
+            string value = $"CAST(changes.{DuckDbConnection.QuoteIdentifier(f.Name)} AS {DuckDbTypes.ToDuckDb(f.Type)})";
+            select.Add($"{Delta.DeltaScanSql.PhysicalValue(value, f.Type, mode)} AS {DuckDbConnection.QuoteIdentifier(f.GetPhysicalName(mode))}");
             physical.Add(ColumnMapping.ToPhysical(f, mode));
         }
 

@@ -192,7 +192,7 @@ public sealed partial class DeltaWriter
         var select = new StringBuilder();
         foreach (StructField f in schema.Fields)
         {
-            select.Append(select.Length == 0 ? string.Empty : ", ").Append("CAST(NULL AS ").Append(DuckDbTypes.ToDuckDb(f.Type)).Append(") AS ").Append(DuckDbTypes.Quote(f.Name));
+            select.Append(select.Length == 0 ? string.Empty : ", ").Append("CAST(NULL AS ").Append(DuckDbTypes.ToDuckDb(f.Type)).Append(") AS ").Append(DuckDbConnection.QuoteIdentifier(f.Name));
         }
 
         foreach ((string key, string? expression) in configuration)

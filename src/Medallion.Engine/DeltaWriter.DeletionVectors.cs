@@ -74,7 +74,7 @@ public sealed partial class DeltaWriter
             long[] union = Union(file.DeletedRowIndexes, rows);
             rowsDeleted += union.LongLength - file.DeletedRowIndexes.Count;
             long physical = file.PhysicalRecordCount
-                ?? await ScalarLongAsync($"SELECT count(*) FROM read_parquet({DuckDbTypes.Literal(file.AbsolutePath)})", cancellationToken).ConfigureAwait(false);
+                ?? await ScalarLongAsync($"SELECT count(*) FROM read_parquet({DuckDbConnection.QuoteLiteral(file.AbsolutePath)})", cancellationToken).ConfigureAwait(false);
             touched.Add(file);
             tx.Remove(file);
             if (union.LongLength >= physical)

@@ -166,10 +166,10 @@ public sealed partial class DeltaWriter
         for (int i = 0; i < snapshot.Schema.Fields.Count; i++)
         {
             StructField f = snapshot.Schema.Fields[i];
-            string column = "target." + DuckDbTypes.Quote(f.Name);
+            string column = "target." + DuckDbConnection.QuoteIdentifier(f.Name);
             select.Append(i == 0 ? string.Empty : ", ");
             select.Append(set.TryGetValue(f.Name, out string? expression) ? $"CASE WHEN ({where}) IS TRUE THEN ({expression}) ELSE {column} END" : column);
-            select.Append(" AS ").Append(DuckDbTypes.Quote(f.Name));
+            select.Append(" AS ").Append(DuckDbConnection.QuoteIdentifier(f.Name));
         }
 
         string updatedColumns = select.ToString()["SELECT ".Length..];

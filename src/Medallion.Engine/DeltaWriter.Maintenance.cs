@@ -1,16 +1,17 @@
-using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
-using System.Threading;
 using System.Threading.Tasks;
-using Medallion.Delta;
+using System.Threading;
+using System;
 using Medallion.Delta.Actions;
 using Medallion.Delta.Checkpoints;
 using Medallion.Delta.Scans;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
 using Medallion.Delta.Transactions;
+using Medallion.Delta;
+using Medallion.DuckDb;
 using Medallion.Engine.Writing;
 using Medallion.Storage;
 
@@ -225,7 +226,7 @@ public sealed partial class DeltaWriter
         foreach (string column in sortBy)
         {
             StructField f = snapshot.Schema.Find(column) ?? throw Invalid(table, $"ZORDER BY names '{column}', which is not a column of the table", "name existing data columns");
-            order.Add(DuckDbTypes.Quote(f.Name));
+            order.Add(DuckDbConnection.QuoteIdentifier(f.Name));
         }
 
         // Group by partition; a partition is rewritten when it has two or more small files (or any file when sorting).

@@ -167,13 +167,13 @@ public sealed partial class DeltaWriter
             for (int i = 0; i < schema.Fields.Count; i++)
             {
                 StructField f = schema.Fields[i];
-                string targetColumn = "target." + DuckDbTypes.Quote(f.Name);
+                string targetColumn = "target." + DuckDbConnection.QuoteIdentifier(f.Name);
                 string separator = i == 0 ? string.Empty : ", ";
                 select.Append(separator);
                 matchedRow.Append(separator);
                 if (options.WhenMatched == DeltaMergeMatchedAction.Update && sourceByTarget.TryGetValue(f.Name, out SourceColumn? sc))
                 {
-                    string sourceValue = StoreAssignment.Convert($"source.{DuckDbTypes.Quote(sc.Name)}", sc.Type, f.Type);
+                    string sourceValue = StoreAssignment.Convert($"source.{DuckDbConnection.QuoteIdentifier(sc.Name)}", sc.Type, f.Type);
                     select.Append($"CASE WHEN {isMatched} THEN {sourceValue} ELSE {targetColumn} END");
                     matchedRow.Append(sourceValue);
                 }
@@ -183,8 +183,8 @@ public sealed partial class DeltaWriter
                     matchedRow.Append(targetColumn);
                 }
 
-                select.Append(" AS ").Append(DuckDbTypes.Quote(f.Name));
-                matchedRow.Append(" AS ").Append(DuckDbTypes.Quote(f.Name));
+                select.Append(" AS ").Append(DuckDbConnection.QuoteIdentifier(f.Name));
+                matchedRow.Append(" AS ").Append(DuckDbConnection.QuoteIdentifier(f.Name));
             }
 
             if (cdf)
@@ -287,9 +287,9 @@ public sealed partial class DeltaWriter
                 StructField f = schema.Fields[i];
                 select.Append(i == 0 ? string.Empty : ", ");
                 select.Append(sourceByTarget.TryGetValue(f.Name, out SourceColumn? sc)
-                    ? StoreAssignment.Convert($"source.{DuckDbTypes.Quote(sc.Name)}", sc.Type, f.Type)
+                    ? StoreAssignment.Convert($"source.{DuckDbConnection.QuoteIdentifier(sc.Name)}", sc.Type, f.Type)
                     : $"CAST(NULL AS {DuckDbTypes.ToDuckDb(f.Type)})");
-                select.Append(" AS ").Append(DuckDbTypes.Quote(f.Name));
+                select.Append(" AS ").Append(DuckDbConnection.QuoteIdentifier(f.Name));
             }
 
             string notDeleted = options.DeleteWhen is null ? string.Empty : $"NOT source.{DeleteMarker} AND ";
@@ -448,7 +448,7 @@ public sealed partial class DeltaWriter
         var sql = new StringBuilder("SELECT count(*)");
         foreach ((_, SourceColumn src) in keys)
         {
-            string c = DuckDbTypes.Quote(src.Name);
+            string c = DuckDbConnection.QuoteIdentifier(src.Name);
             sql.Append($", min({c}), max({c})");
         }
 

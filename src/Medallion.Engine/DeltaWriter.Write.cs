@@ -10,6 +10,7 @@ using Medallion.Delta.Scans;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
 using Medallion.Delta.Transactions;
+using Medallion.DuckDb;
 using Medallion.Engine.Writing;
 
 namespace Medallion.Engine;
@@ -70,7 +71,7 @@ public sealed partial class DeltaWriter
         ArgumentException.ThrowIfNullOrEmpty(from);
         string trimmed = from.Trim();
         string lower = trimmed.ToLowerInvariant();
-        string literal = DuckDbTypes.Literal(trimmed);
+        string literal = DuckDbConnection.QuoteLiteral(trimmed);
         if (!trimmed.Contains(' ', StringComparison.Ordinal) || File.Exists(trimmed))
         {
             if (lower.EndsWith(".parquet", StringComparison.Ordinal))
@@ -162,7 +163,7 @@ public sealed partial class DeltaWriter
     internal static string RequireAll(string sourceSql, string predicate, string table)
     {
         string message = SchemaAlignment.ConstraintMarker + $"a written row does not match replaceWhere ({predicate}) for the Delta table at '{table}'.";
-        return $"SELECT * FROM ({sourceSql}) AS target WHERE CASE WHEN ({predicate}) IS NOT TRUE THEN error({DuckDbTypes.Literal(message)}) ELSE true END";
+        return $"SELECT * FROM ({sourceSql}) AS target WHERE CASE WHEN ({predicate}) IS NOT TRUE THEN error({DuckDbConnection.QuoteLiteral(message)}) ELSE true END";
     }
 
     internal static ColumnMappingMode ModeOf(Metadata metadata) =>

@@ -52,7 +52,7 @@ internal static class DataFileWriter
             var quoted = new List<string>(partitionColumns.Count);
             foreach (string c in partitionColumns)
             {
-                quoted.Add(DuckDbTypes.Quote(c));
+                quoted.Add(DuckDbConnection.QuoteIdentifier(c));
             }
 
             // APPEND: the table directory already holds files and _delta_log; uuid names never collide.
@@ -72,7 +72,7 @@ internal static class DataFileWriter
             options += ", FIELD_IDS {" + FieldEntries(dataSchema.Fields) + "}";
         }
 
-        string sql = $"COPY ({selectSql}) TO {DuckDbTypes.Literal(target)} ({options})";
+        string sql = $"COPY ({selectSql}) TO {DuckDbConnection.QuoteLiteral(target)} ({options})";
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var adds = new List<AddFile>();
         using DuckDbCommand command = connection.CreateCommand();
@@ -136,7 +136,7 @@ internal static class DataFileWriter
                 value = $"{{'__duckdb_field_id': {value}, {children}}}";
             }
 
-            parts.Add(DuckDbTypes.Literal(f.Name) + ": " + value);
+            parts.Add(DuckDbConnection.QuoteLiteral(f.Name) + ": " + value);
         }
 
         return string.Join(", ", parts);

@@ -30,13 +30,13 @@ internal sealed class DuckDbParquetFiles(DuckDbConnection connection) : IParquet
             for (int i = 0; i < schema.Fields.Count; i++)
             {
                 StructField f = schema.Fields[i];
-                columns.Append(i == 0 ? string.Empty : ", ").Append(DuckDbTypes.Quote(f.Name)).Append(": ").Append(DuckDbTypes.Literal(DuckDbTypes.ToDuckDb(f.Type)));
+                columns.Append(i == 0 ? string.Empty : ", ").Append(DuckDbConnection.QuoteIdentifier(f.Name)).Append(": ").Append(DuckDbConnection.QuoteLiteral(DuckDbTypes.ToDuckDb(f.Type)));
             }
 
             columns.Append('}');
             using (DuckDbCommand command = connection.CreateCommand())
             {
-                command.CommandText = $"COPY (SELECT * FROM read_json({DuckDbTypes.Literal(json)}, format = 'newline_delimited', columns = {columns})) TO {DuckDbTypes.Literal(parquet)} (FORMAT parquet)";
+                command.CommandText = $"COPY (SELECT * FROM read_json({DuckDbConnection.QuoteLiteral(json)}, format = 'newline_delimited', columns = {columns})) TO {DuckDbConnection.QuoteLiteral(parquet)} (FORMAT parquet)";
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 

@@ -47,13 +47,9 @@ internal static class DuckDbTypes
     {
         foreach (StructField f in s.Fields)
         {
-            yield return Quote(f.Name) + " " + ToDuckDb(f.Type);
+            yield return Medallion.DuckDb.DuckDbConnection.QuoteIdentifier(f.Name) + " " + ToDuckDb(f.Type);
         }
     }
-
-    public static string Quote(string identifier) => Medallion.DuckDb.DuckDbConnection.QuoteIdentifier(identifier);
-
-    public static string Literal(string value) => Medallion.DuckDb.DuckDbConnection.QuoteLiteral(value);
 
     /// <summary>
     /// The Delta type of a DuckDB type name as <c>DESCRIBE</c> prints it, or <see langword="null"/> with a reason

@@ -168,7 +168,7 @@ internal static class SchemaAlignment
         }
 
         string message = ConstraintMarker + $"generated column '{f.Name}' of the Delta table at '{table}' (GENERATED ALWAYS AS ({expression})) received ";
-        string text = $"{DuckDbTypes.Literal(message)} || coalesce(CAST({column} AS VARCHAR), 'NULL') || ' for a row where the expression gives ' || coalesce(CAST({computed} AS VARCHAR), 'NULL') || '. Help: leave the column out of the written rows (it is computed) or write the value the expression gives.'";
+        string text = $"{DuckDbConnection.QuoteLiteral(message)} || coalesce(CAST({column} AS VARCHAR), 'NULL') || ' for a row where the expression gives ' || coalesce(CAST({computed} AS VARCHAR), 'NULL') || '. Help: leave the column out of the written rows (it is computed) or write the value the expression gives.'";
         return $"CASE WHEN {column} IS NOT DISTINCT FROM {computed} THEN {column} ELSE error({text}) END";
     }
 
@@ -186,8 +186,8 @@ internal static class SchemaAlignment
             StructField f = schema.Fields[i];
             SourceColumn? c = FindSource(source, f.Name);
             inner.Append(i == 0 ? string.Empty : ", ")
-                .Append(c is null ? StoreAssignment.Convert("NULL", null, f.Type) : StoreAssignment.Convert("__source." + DuckDbTypes.Quote(c.Name), c.Type, f.Type))
-                .Append(" AS ").Append(DuckDbTypes.Quote(f.Name));
+                .Append(c is null ? StoreAssignment.Convert("NULL", null, f.Type) : StoreAssignment.Convert("__source." + DuckDbConnection.QuoteIdentifier(c.Name), c.Type, f.Type))
+                .Append(" AS ").Append(DuckDbConnection.QuoteIdentifier(f.Name));
         }
 
         inner.Append(" FROM (").Append(sourceSql).Append(") AS __source");
@@ -196,7 +196,7 @@ internal static class SchemaAlignment
         for (int i = 0; i < schema.Fields.Count; i++)
         {
             StructField f = schema.Fields[i];
-            string column = "__row." + DuckDbTypes.Quote(f.Name);
+            string column = "__row." + DuckDbConnection.QuoteIdentifier(f.Name);
             if (GenerationExpression(f) is { } expression)
             {
                 column = GeneratedValue(f, expression, provided: !recomputeGenerated && FindSource(source, f.Name) is not null, column, table);
@@ -205,11 +205,11 @@ internal static class SchemaAlignment
             if (!f.Nullable)
             {
                 string message = ConstraintMarker + $"NOT NULL column '{f.Name}' of the Delta table at '{table}' received a null value.";
-                column = $"CASE WHEN {column} IS NULL THEN error({DuckDbTypes.Literal(message)}) ELSE {column} END";
+                column = $"CASE WHEN {column} IS NULL THEN error({DuckDbConnection.QuoteLiteral(message)}) ELSE {column} END";
             }
 
             outer.Append(i == 0 ? string.Empty : ", ")
-                .Append(Delta.DeltaScanSql.PhysicalValue(column, f.Type, mode)).Append(" AS ").Append(DuckDbTypes.Quote(f.GetPhysicalName(mode)));
+                .Append(Delta.DeltaScanSql.PhysicalValue(column, f.Type, mode)).Append(" AS ").Append(DuckDbConnection.QuoteIdentifier(f.GetPhysicalName(mode)));
         }
 
         outer.Append(" FROM (").Append(inner).Append(") AS __row");
@@ -224,7 +224,7 @@ internal static class SchemaAlignment
             string name = key["delta.constraints.".Length..];
             string message = ConstraintMarker + $"CHECK constraint '{name}' ({expression}) of the Delta table at '{table}' is not true for a written row.";
             outer.Append(first ? " WHERE " : " AND ")
-                .Append("CASE WHEN (").Append(expression).Append(") IS NOT TRUE THEN error(").Append(DuckDbTypes.Literal(message)).Append(") ELSE true END");
+                .Append("CASE WHEN (").Append(expression).Append(") IS NOT TRUE THEN error(").Append(DuckDbConnection.QuoteLiteral(message)).Append(") ELSE true END");
             first = false;
         }
 

@@ -1,7 +1,8 @@
-using System;
 using System.Globalization;
 using System.Text;
+using System;
 using Medallion.Delta.Schema;
+using Medallion.DuckDb;
 
 namespace Medallion.Engine.Writing;
 
@@ -100,8 +101,8 @@ internal static class StoreAssignment
                 foreach (StructField f in b.Fields)
                 {
                     StructField? source = a.Find(f.Name);
-                    string value = source is null ? $"CAST(NULL AS {DuckDbTypes.ToDuckDb(f.Type)})" : Convert($"({expression}).{DuckDbTypes.Quote(source.Name)}", source.Type, f.Type, depth + 1);
-                    fields.Append(fields.Length == 0 ? string.Empty : ", ").Append(DuckDbTypes.Quote(f.Name)).Append(" := ").Append(value);
+                    string value = source is null ? $"CAST(NULL AS {DuckDbTypes.ToDuckDb(f.Type)})" : Convert($"({expression}).{DuckDbConnection.QuoteIdentifier(source.Name)}", source.Type, f.Type, depth + 1);
+                    fields.Append(fields.Length == 0 ? string.Empty : ", ").Append(DuckDbConnection.QuoteIdentifier(f.Name)).Append(" := ").Append(value);
                 }
 
                 return $"CASE WHEN ({expression}) IS NULL THEN NULL ELSE struct_pack({fields}) END";

@@ -29,7 +29,7 @@ internal static class TableRelation
         {
             for (int i = 0; i < columns.Count; i++)
             {
-                sb.Append(i == 0 ? string.Empty : ", ").Append("CAST(NULL AS ").Append(DuckDbTypes.ToDuckDb(columns[i].Type)).Append(") AS ").Append(DuckDbTypes.Quote(columns[i].LogicalName));
+                sb.Append(i == 0 ? string.Empty : ", ").Append("CAST(NULL AS ").Append(DuckDbTypes.ToDuckDb(columns[i].Type)).Append(") AS ").Append(DuckDbConnection.QuoteIdentifier(columns[i].LogicalName));
             }
 
             if (withRowIds)
@@ -43,7 +43,7 @@ internal static class TableRelation
         var pathList = new StringBuilder("[");
         for (int i = 0; i < files.Count; i++)
         {
-            pathList.Append(i == 0 ? string.Empty : ", ").Append(DuckDbTypes.Literal(files[i].AbsolutePath));
+            pathList.Append(i == 0 ? string.Empty : ", ").Append(DuckDbConnection.QuoteLiteral(files[i].AbsolutePath));
         }
 
         pathList.Append(']');
@@ -71,7 +71,7 @@ internal static class TableRelation
                 sb.Append("CAST(NULL AS ").Append(type).Append(')');
             }
 
-            sb.Append(" AS ").Append(DuckDbTypes.Quote(c.LogicalName));
+            sb.Append(" AS ").Append(DuckDbConnection.QuoteIdentifier(c.LogicalName));
         }
 
         if (withRowIds)
@@ -85,11 +85,11 @@ internal static class TableRelation
             sb.Append(" JOIN (VALUES ");
             for (int f = 0; f < files.Count; f++)
             {
-                sb.Append(f == 0 ? "(" : ", (").Append(DuckDbTypes.Literal(files[f].AbsolutePath));
+                sb.Append(f == 0 ? "(" : ", (").Append(DuckDbConnection.QuoteLiteral(files[f].AbsolutePath));
                 foreach (ScanColumn p in partitions)
                 {
                     string? raw = RawPartitionValue(files[f], p);
-                    sb.Append(", ").Append(raw is null ? "CAST(NULL AS VARCHAR)" : DuckDbTypes.Literal(raw));
+                    sb.Append(", ").Append(raw is null ? "CAST(NULL AS VARCHAR)" : DuckDbConnection.QuoteLiteral(raw));
                 }
 
                 sb.Append(')');
@@ -119,7 +119,7 @@ internal static class TableRelation
                 continue;
             }
 
-            sb.Append(any ? " UNION ALL " : " ANTI JOIN (").Append("SELECT ").Append(DuckDbTypes.Literal(f.AbsolutePath)).Append(" AS f, unnest([")
+            sb.Append(any ? " UNION ALL " : " ANTI JOIN (").Append("SELECT ").Append(DuckDbConnection.QuoteLiteral(f.AbsolutePath)).Append(" AS f, unnest([")
                 .AppendJoin(',', f.DeletedRowIndexes).Append("]::BIGINT[]) AS r");
             any = true;
         }

@@ -47,7 +47,7 @@ internal sealed class BatchTable : IDisposable
         _tableName = $"medallion_batch_{Interlocked.Increment(ref s_counter)}";
         _converts = plan.Any(c => c.ConvertSql is not null);
         Execute($"ATTACH IF NOT EXISTS ':memory:' AS {Catalog}");
-        Execute($"CREATE TABLE {Qualified(_tableName)} ({string.Join(", ", plan.Select(c => Quote(c.Name) + " " + c.DuckDbType))})");
+        Execute($"CREATE TABLE {Qualified(_tableName)} ({string.Join(", ", plan.Select(c => DuckDbConnection.QuoteIdentifier(c.Name) + " " + c.DuckDbType))})");
         _chunks = connection.CreateChunkTable(plan.Select(c => KeyValuePair.Create(c.Name, c.StageType)).ToArray());
     }
 
@@ -134,10 +134,10 @@ internal sealed class BatchTable : IDisposable
         _inTable = true;
     }
 
-    private static string Expression(ColumnPlan column) => Converted(column) + " AS " + Quote(column.Name);
+    private static string Expression(ColumnPlan column) => Converted(column) + " AS " + DuckDbConnection.QuoteIdentifier(column.Name);
 
     private static string Converted(ColumnPlan column) =>
-        column.ConvertSql is null ? Quote(column.Name) : string.Format(CultureInfo.InvariantCulture, column.ConvertSql, Quote(column.Name));
+        column.ConvertSql is null ? DuckDbConnection.QuoteIdentifier(column.Name) : string.Format(CultureInfo.InvariantCulture, column.ConvertSql, DuckDbConnection.QuoteIdentifier(column.Name));
 
     // Only on the error path: run the conversions one column at a time to name the column that fails.
     private string FindFailingColumn()
@@ -164,7 +164,6 @@ internal sealed class BatchTable : IDisposable
         command.ExecuteNonQuery();
     }
 
-    private static string Qualified(string table) => Catalog + ".main." + Quote(table);
+    private static string Qualified(string table) => Catalog + ".main." + DuckDbConnection.QuoteIdentifier(table);
 
-    private static string Quote(string identifier) => DuckDbConnection.QuoteIdentifier(identifier);
 }

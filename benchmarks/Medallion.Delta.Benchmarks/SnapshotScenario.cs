@@ -1,13 +1,13 @@
-using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Threading.Tasks;
+using System;
 using Medallion.Delta.Log;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
-using Medallion.Engine.Delta;
+using Medallion.Engine.Parquet;
 using Medallion.Storage;
 
 namespace Medallion.Delta.Benchmarks;

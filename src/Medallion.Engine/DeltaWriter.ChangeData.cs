@@ -35,7 +35,7 @@ public sealed partial class DeltaWriter
         foreach (StructField f in snapshot.Schema.Fields)
         {
             string value = $"CAST(changes.{DuckDbConnection.QuoteIdentifier(f.Name)} AS {DuckDbTypes.ToDuckDb(f.Type)})";
-            select.Add($"{Delta.DeltaScanSql.PhysicalValue(value, f.Type, mode)} AS {DuckDbConnection.QuoteIdentifier(f.GetPhysicalName(mode))}");
+            select.Add($"{Scanning.DeltaScanSql.PhysicalValue(value, f.Type, mode)} AS {DuckDbConnection.QuoteIdentifier(f.GetPhysicalName(mode))}");
             physical.Add(ColumnMapping.ToPhysical(f, mode));
         }
 

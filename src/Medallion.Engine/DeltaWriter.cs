@@ -1,14 +1,14 @@
-using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Threading;
 using System.Threading.Tasks;
-using Medallion.Delta;
+using System.Threading;
+using System;
 using Medallion.Delta.Checkpoints;
 using Medallion.Delta.Snapshots;
 using Medallion.Delta.Transactions;
+using Medallion.Delta;
 using Medallion.DuckDb;
-using Medallion.Engine.Delta;
+using Medallion.Engine.Parquet;
 using Medallion.Engine.Writing;
 using Medallion.Storage;
 

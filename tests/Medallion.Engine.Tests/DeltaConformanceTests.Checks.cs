@@ -1,17 +1,18 @@
-using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using System.Threading.Tasks;
-using Medallion.Delta;
+using System;
 using Medallion.Delta.ChangeDataFeed;
 using Medallion.Delta.Scans;
 using Medallion.Delta.Snapshots;
+using Medallion.Delta;
 using Medallion.DuckDb;
-using Medallion.Engine.Delta;
+using Medallion.Engine.Parquet;
+using Medallion.Engine.Scanning;
 using Medallion.Storage;
 
 namespace Medallion.Engine.Tests;

@@ -1,13 +1,13 @@
-using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
 using System.Threading.Tasks;
-using Medallion.Delta;
+using System;
 using Medallion.Delta.Scans;
 using Medallion.Delta.Snapshots;
+using Medallion.Delta;
 using Medallion.DuckDb;
-using Medallion.Engine.Delta;
+using Medallion.Engine.Scanning;
 
 namespace Medallion.Engine.Tests;
 

@@ -1,13 +1,14 @@
-using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Threading.Tasks;
-using Medallion.Delta;
+using System;
 using Medallion.Delta.Scans;
+using Medallion.Delta;
 using Medallion.DuckDb;
-using Medallion.Engine.Delta;
+using Medallion.Engine.Parquet;
+using Medallion.Engine.Scanning;
 using Medallion.Storage;
 using Xunit.Abstractions;
 

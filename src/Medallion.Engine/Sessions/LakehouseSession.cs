@@ -1,13 +1,13 @@
-using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
-using System.Threading;
 using System.Threading.Tasks;
+using System.Threading;
+using System;
 using Medallion.Delta;
 using Medallion.DuckDb;
-using Medallion.Engine.Delta;
+using Medallion.Engine.Scanning;
 
 namespace Medallion.Engine.Sessions;
 

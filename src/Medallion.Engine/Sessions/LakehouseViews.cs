@@ -1,13 +1,13 @@
-using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Threading;
 using System.Threading.Tasks;
-using Medallion.Delta;
+using System.Threading;
+using System;
 using Medallion.Delta.Snapshots;
+using Medallion.Delta;
 using Medallion.DuckDb;
-using Medallion.Engine.Delta;
+using Medallion.Engine.Scanning;
 
 namespace Medallion.Engine.Sessions;
 

@@ -209,7 +209,7 @@ internal static class SchemaAlignment
             }
 
             outer.Append(i == 0 ? string.Empty : ", ")
-                .Append(Delta.DeltaScanSql.PhysicalValue(column, f.Type, mode)).Append(" AS ").Append(DuckDbConnection.QuoteIdentifier(f.GetPhysicalName(mode)));
+                .Append(Scanning.DeltaScanSql.PhysicalValue(column, f.Type, mode)).Append(" AS ").Append(DuckDbConnection.QuoteIdentifier(f.GetPhysicalName(mode)));
         }
 
         outer.Append(" FROM (").Append(inner).Append(") AS __row");

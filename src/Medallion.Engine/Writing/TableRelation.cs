@@ -63,7 +63,7 @@ internal static class TableRelation
             }
             else if (present.Contains(c.PhysicalName))
             {
-                sb.Append(Delta.DeltaScanSql.DataColumn(c, "d"));
+                sb.Append(Scanning.DeltaScanSql.DataColumn(c, "d"));
             }
             else
             {

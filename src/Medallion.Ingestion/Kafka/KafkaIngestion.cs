@@ -331,7 +331,7 @@ public sealed partial class KafkaIngestion
             {
                 if (field.Type is Delta.Schema.PrimitiveType or Delta.Schema.DecimalType)
                 {
-                    _payloadColumns.Remember(field.Name, DuckDbTypeNames.Of(field.Type));
+                    _payloadColumns.Remember(field.Name, DuckDbTypes.ToDuckDb(field.Type));
                 }
             }
         }

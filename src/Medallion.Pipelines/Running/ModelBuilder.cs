@@ -11,7 +11,6 @@ using Medallion.Delta;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
 using Medallion.Engine;
-using Medallion.Engine.Delta;
 using Medallion.Engine.Sessions;
 using Medallion.Storage;
 

@@ -179,7 +179,7 @@ internal static class SourceColumns
 
         try
         {
-            return Storable(DuckDbTypeNames.Of(type));
+            return Storable(DuckDbTypes.ToDuckDb(type));
         }
         catch (ArgumentException)
         {

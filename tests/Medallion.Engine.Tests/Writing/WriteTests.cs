@@ -446,7 +446,7 @@ public sealed class WriteTests : IDisposable
         await _f.Writer.WriteAsync(path, NestedRow.Replace("1 AS id", "2 AS id", StringComparison.Ordinal).Replace("'Ana'", "'Bia'", StringComparison.Ordinal));
 
         await _f.Writer.UpdateAsync(path, "customer = struct_pack(name := 'Ana Maria', address := customer.address)", "id = 1");
-        string changes = Medallion.Engine.Delta.DeltaScanSql.Build(await _f.Open(path).PlanChangesAsync(3, 3));
+        string changes = Medallion.Engine.Scanning.DeltaScanSql.Build(await _f.Open(path).PlanChangesAsync(3, 3));
         Assert.Equal(["Ana Maria|Recife|update_postimage", "Ana|Recife|update_preimage"], _f.Query($"SELECT customer.name, customer.address.city, _change_type FROM ({changes})"));
         await _f.Writer.MergeAsync(path, new DeltaMergeOptions(NestedRow.Replace("1 AS id", "3 AS id", StringComparison.Ordinal), "target.id = source.id") { WhenNotMatchedInsert = true });
         await _f.Writer.DeleteAsync(path, "customer.name = 'Bia'");

@@ -1,9 +1,10 @@
 using System.Globalization;
-using Medallion.Delta;
 using Medallion.Delta.Scans;
 using Medallion.Delta.Snapshots;
+using Medallion.Delta;
 using Medallion.DuckDb;
-using Medallion.Engine.Delta;
+using Medallion.Engine.Parquet;
+using Medallion.Engine.Scanning;
 using Medallion.Storage;
 
 namespace Medallion.Engine.Tests.Writing;

@@ -10,7 +10,7 @@ using Medallion.Delta;
 using Medallion.DuckDb;
 using Medallion.Storage;
 
-namespace Medallion.Engine.Delta;
+namespace Medallion.Engine.Parquet;
 
 /// <summary>
 /// Reads Delta checkpoint and sidecar Parquet files through DuckDB, rendering each row as a JSON object of the

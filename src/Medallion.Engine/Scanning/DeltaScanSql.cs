@@ -7,7 +7,7 @@ using Medallion.Delta.Scans;
 using Medallion.Delta.Schema;
 using Medallion.DuckDb;
 
-namespace Medallion.Engine.Delta;
+namespace Medallion.Engine.Scanning;
 
 /// <summary>
 /// Turns a <see cref="ScanPlan"/> into one DuckDB query that returns exactly the table's logical rows:
@@ -130,7 +130,7 @@ public static partial class DeltaScanSql
     private static string Q(string identifier) => DuckDbConnection.QuoteIdentifier(identifier);
 
     /// <summary>The DuckDB type of a Delta type.</summary>
-    public static string TypeName(DeltaType type) => Writing.DuckDbTypes.ToDuckDb(type);
+    public static string TypeName(DeltaType type) => DuckDbTypes.ToDuckDb(type);
 
     private static string Literal(object? value, DeltaType type)
     {

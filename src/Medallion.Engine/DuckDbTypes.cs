@@ -5,14 +5,14 @@ using System.Text;
 using System.Text.Json;
 using Medallion.Delta.Schema;
 
-namespace Medallion.Engine.Writing;
+namespace Medallion.Engine;
 
 /// <summary>
 /// Maps between DuckDB SQL types and Delta types: the DuckDB type a Delta column is written as, and the Delta type
 /// a query's column becomes. DuckDB's <c>TIMESTAMP</c> has no time zone, so it becomes <c>timestamp_ntz</c>;
 /// <c>TIMESTAMP WITH TIME ZONE</c> becomes <c>timestamp</c>.
 /// </summary>
-internal static class DuckDbTypes
+public static class DuckDbTypes
 {
     private static readonly IReadOnlyDictionary<string, JsonElement> s_noMetadata = new Dictionary<string, JsonElement>();
 

@@ -7,7 +7,7 @@ using Medallion.Delta.ChangeDataFeed;
 using Medallion.Delta.Scans;
 using Medallion.DuckDb;
 
-namespace Medallion.Engine.Delta;
+namespace Medallion.Engine.Scanning;
 
 public static partial class DeltaScanSql
 {

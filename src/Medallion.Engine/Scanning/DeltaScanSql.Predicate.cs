@@ -4,7 +4,7 @@ using System.Text.Json;
 using Medallion.Delta.Scans;
 using Medallion.DuckDb;
 
-namespace Medallion.Engine.Delta;
+namespace Medallion.Engine.Scanning;
 
 public static partial class DeltaScanSql
 {

@@ -9,7 +9,7 @@ using Medallion.Delta.Schema;
 using Medallion.DuckDb;
 using Medallion.Storage;
 
-namespace Medallion.Engine.Writing;
+namespace Medallion.Engine.Parquet;
 
 /// <summary>
 /// The kernel's Parquet writing over DuckDB, for log files (checkpoints): rows go through <c>read_json</c> with the

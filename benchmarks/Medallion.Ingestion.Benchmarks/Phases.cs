@@ -1,13 +1,14 @@
-using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Text.Json;
-using System.Threading;
 using System.Threading.Tasks;
+using System.Threading;
+using System;
 using Medallion.Benchmarks;
 using Medallion.DuckDb;
+using Medallion.Pipelines.Sources;
 using Medallion.Pipelines;
 using Npgsql;
 using NpgsqlTypes;

@@ -1,8 +1,9 @@
-using System;
 using System.Globalization;
 using System.IO;
 using System.Threading.Tasks;
+using System;
 using Medallion.Ingestion.Benchmarks;
+using Medallion.Pipelines.Sources;
 
 // Issue 6's ingestion benchmarks against the test PostgreSQL 15 (build/test-setup/postgres.sh, port 55432; or
 // MEDALLION_TEST_PG), in a database of their own (medallion_bench), figures side by side in one run:

@@ -1,4 +1,5 @@
 using Medallion.Catalog;
+using Medallion.Pipelines.Sources;
 using Medallion.Pipelines;
 
 namespace Medallion.Platform;

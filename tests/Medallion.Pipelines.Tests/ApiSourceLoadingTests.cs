@@ -2,6 +2,7 @@ using Medallion.Catalog;
 using Medallion.Ingestion.Http;
 using Medallion.Ingestion.Tests;
 using Medallion.Pipelines.Running;
+using Medallion.Pipelines.Sources;
 
 namespace Medallion.Pipelines.Tests;
 

@@ -1,10 +1,11 @@
-using System;
 using System.IO;
-using System.Threading;
 using System.Threading.Tasks;
+using System.Threading;
+using System;
 using Medallion.DuckDb;
-using Medallion.Ingestion;
 using Medallion.Ingestion.Kafka;
+using Medallion.Ingestion;
+using Medallion.Pipelines.Sources;
 using Medallion.Pipelines;
 using Microsoft.Extensions.Logging;
 

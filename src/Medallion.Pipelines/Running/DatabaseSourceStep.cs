@@ -1,10 +1,11 @@
-using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Threading;
 using System.Threading.Tasks;
+using System.Threading;
+using System;
 using Medallion.DuckDb;
 using Medallion.Ingestion;
+using Medallion.Pipelines.Sources;
 using Microsoft.Extensions.Logging;
 
 namespace Medallion.Pipelines.Running;

@@ -1,12 +1,13 @@
-using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
-using System.Threading;
 using System.Threading.Tasks;
+using System.Threading;
+using System;
 using Medallion.Catalog;
 using Medallion.DuckDb;
 using Medallion.Engine;
+using Medallion.Pipelines.Sources;
 
 namespace Medallion.Pipelines.Running;
 

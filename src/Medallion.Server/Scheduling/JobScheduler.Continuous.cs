@@ -1,11 +1,12 @@
-using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Threading;
 using System.Threading.Tasks;
+using System.Threading;
+using System;
 using Medallion.Catalog;
 using Medallion.DuckDb;
+using Medallion.Pipelines.Sources;
 using Medallion.Pipelines;
 
 namespace Medallion.Server.Scheduling;

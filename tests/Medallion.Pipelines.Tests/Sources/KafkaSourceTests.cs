@@ -3,6 +3,7 @@ using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Ingestion.Kafka;
 using Medallion.Ingestion.Tests.Kafka;
+using Medallion.Pipelines.Sources;
 
 namespace Medallion.Pipelines.Tests.Sources;
 

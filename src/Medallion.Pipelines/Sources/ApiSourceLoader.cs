@@ -7,7 +7,7 @@ using Medallion.Ingestion;
 using Medallion.Ingestion.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Medallion.Pipelines;
+namespace Medallion.Pipelines.Sources;
 
 /// <summary>
 /// Lands a project's HTTP API sources in bronze: the entry point for <c>medallion ingest</c>. Every page of one pass

@@ -7,7 +7,7 @@ using Medallion.Engine;
 using Medallion.Ingestion.Kafka;
 using Microsoft.Extensions.Logging;
 
-namespace Medallion.Pipelines;
+namespace Medallion.Pipelines.Sources;
 
 /// <summary>Runs a project's Kafka source into its bronze table (see <see cref="KafkaIngestion"/> for the guarantees).</summary>
 public static class KafkaSourceLoader

@@ -11,7 +11,7 @@ using Medallion.Ingestion;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Medallion.Pipelines;
+namespace Medallion.Pipelines.Sources;
 
 /// <summary>What one pass over one table of a database source did.</summary>
 /// <param name="Source">The source's name.</param>

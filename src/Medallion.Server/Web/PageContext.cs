@@ -48,11 +48,6 @@ internal sealed class PageContext
 
     public string Number(long? value) => value?.ToString("N0", Culture) ?? "–";
 
-    public string Decimal(decimal value) => value.ToString("#,##0.########", Culture);
-
-    /// <summary>Money in the culture's currency: R$ 1.234,56 in pt-BR.</summary>
-    public string Money(decimal value) => value.ToString("C", Culture);
-
     /// <summary>A time as a <c>&lt;time&gt;</c> element: UTC text in the culture's format, rewritten by the script into the viewer's time zone.</summary>
     public Markup Time(DateTimeOffset? at) => at is not { } value
         ? new Markup("–")
@@ -105,6 +100,7 @@ internal sealed class PageContext
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta name="csrf-token" content="{(UserName is null ? string.Empty : Token)}">
             <title>{title} · Medallion</title>
+            <link rel="icon" href="data:,">
             <link rel="stylesheet" href="{WebAssets.Url("app.css")}">
             <script src="{WebAssets.Url("app.js")}" defer></script>
             </head>

@@ -114,7 +114,8 @@ internal sealed class ResultTable
     public static string Format(object value, CultureInfo culture, bool grouping = true) => value switch
     {
         byte or short or int or long or sbyte or ushort or uint or ulong => ((IFormattable)value).ToString(grouping ? "N0" : "0", culture),
-        decimal d => d.ToString(grouping ? "#,##0.############" : "0.############", culture),
+        // A DECIMAL keeps its scale: 1234.50 reads 1,234.50 (1.234,50 in pt-BR), as an amount of money should.
+        decimal d => d.ToString((grouping ? "N" : "F") + d.Scale.ToString(CultureInfo.InvariantCulture), culture),
         double d => d.ToString(grouping ? "#,##0.#########" : "R", culture),
         float f => f.ToString(grouping ? "#,##0.######" : "R", culture),
         DateTime t => t.ToString(t.TimeOfDay == TimeSpan.Zero && t.Kind != DateTimeKind.Utc ? "yyyy-MM-dd" : "yyyy-MM-dd HH:mm:ss.FFFFFF", CultureInfo.InvariantCulture),

@@ -102,7 +102,7 @@ internal static class WebUi
 
     /// <summary>
     /// Security headers on every answer, and the anti-forgery check: every state-changing request to the UI, and every
-    /// one to the REST API that a session cookie (rather than an Authorization header) would authenticate.
+    /// one to the REST API that carries a session cookie.
     /// </summary>
     private static async Task ProtectAsync(HttpContext http, RequestDelegate next)
     {
@@ -113,7 +113,8 @@ internal static class WebUi
         headers["Referrer-Policy"] = "same-origin";
         string method = http.Request.Method;
         bool safe = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method);
-        bool cookieCall = !http.Request.Headers.ContainsKey("Authorization") && http.Request.Cookies.ContainsKey(SessionCookie);
+        // Whatever else the request carries: a cookie the browser attached is what a forged request would ride on.
+        bool cookieCall = http.Request.Cookies.ContainsKey(SessionCookie);
         if (!safe && (!IsApi(http.Request) || cookieCall))
         {
             AuthenticateResult session = await http.AuthenticateAsync(CookieScheme).ConfigureAwait(false);

@@ -86,6 +86,7 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
         await Expect(page.Locator("#log")).ToContainTextAsync("attempt 1 started", new() { Timeout = 30_000 });
         await Expect(page.Locator("#run-status .state-succeeded")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await Expect(page.Locator("#log .end")).ToContainTextAsync("succeeded");
+        await Expect(page.Locator("#log")).ToContainTextAsync("gold.revenue: model gold.revenue succeeded");
         await Expect(page.Locator("table.models")).ToContainTextAsync("gold.revenue");
         await scenario.FinishAsync();
     }
@@ -214,20 +215,20 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
         public async ValueTask DisposeAsync() => await _context.CloseAsync();
     }
 
-    /// <summary><c>TestResults/screenshots</c> beside this test project (or under <c>MEDALLION_TEST_RESULTS</c>).</summary>
+    /// <summary><c>tests/Medallion.Web.Tests/TestResults/screenshots</c> in the checkout (or under <c>MEDALLION_TEST_RESULTS</c>).</summary>
     private static string ScreenshotDirectory { get; } = Path.Combine(
-        Environment.GetEnvironmentVariable("MEDALLION_TEST_RESULTS") ?? Path.Combine(ProjectDirectory(), "TestResults"), "screenshots");
+        Environment.GetEnvironmentVariable("MEDALLION_TEST_RESULTS") ?? Path.Combine(CheckoutDirectory(), "tests", "Medallion.Web.Tests", "TestResults"), "screenshots");
 
-    private static string ProjectDirectory()
+    private static string CheckoutDirectory()
     {
         for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
-            if (File.Exists(Path.Combine(directory.FullName, "Medallion.Web.Tests.csproj")))
+            if (File.Exists(Path.Combine(directory.FullName, "Medallion.slnx")))
             {
                 return directory.FullName;
             }
         }
 
-        return AppContext.BaseDirectory;
+        throw new InvalidOperationException($"no Medallion.slnx above {AppContext.BaseDirectory}: set MEDALLION_TEST_RESULTS to say where screenshots go");
     }
 }

@@ -84,7 +84,9 @@
         first = false;
       }
       var time = new Date(line.logged_at).toLocaleTimeString(lang);
-      var text = time + '  ' + line.level.toUpperCase().padEnd(7) + (line.model ? line.model + ': ' : '') + line.message + '\n';
+      // The API writes a table name as {namespace, name}.
+      var model = line.model ? line.model.namespace + '.' + line.model.name + ': ' : '';
+      var text = time + '  ' + line.level.toUpperCase().padEnd(7) + model + line.message + '\n';
       var row = document.createElement('span');
       row.className = 'line level-' + line.level;
       row.textContent = text;

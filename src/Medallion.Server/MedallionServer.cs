@@ -55,9 +55,13 @@ public sealed class MedallionServer : IAsyncDisposable
     /// <summary>How the project's definitions were last reloaded.</summary>
     public ReloadStatus Reload => _context.Reloader!.Status;
 
-    /// <summary>Every route the HTTP listener answers, as <c>GET /api/runs/{id}</c>, for checking the OpenAPI document against.</summary>
+    /// <summary>
+    /// Every route the HTTP listener answers, as <c>GET /api/runs/{id}</c>, for checking the OpenAPI document against;
+    /// but the web UI's pages and assets, which are HTML for people and kept out of the document on purpose.
+    /// </summary>
     internal IReadOnlyList<string> Routes =>
         [.. _web.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IExcludeFromDescriptionMetadata>() is not { ExcludeFromDescription: true })
             .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => m + " /" + e.RoutePattern.RawText!.TrimStart('/')))
             .Order(StringComparer.Ordinal)];
 

@@ -74,6 +74,23 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Selecting_a_table_in_the_lineage_graph_highlights_its_neighbours_and_clicks_through_to_its_page()
+    {
+        await using Scenario scenario = await SignedInAsync("lineage", "ana", ServedProject.OperatorPassword);
+        IPage page = scenario.Page;
+
+        await page.GotoAsync("/tables/bronze.orders");
+        await page.ClickAsync("a[href='/lineage']");
+        await page.ClickAsync("g.node[data-table='silver.orders']");
+
+        await Expect(page.Locator("g.node.lit")).ToHaveCountAsync(3);
+        await Expect(page.Locator("path.edge.lit")).ToHaveCountAsync(2);
+        await page.ClickAsync("#lineage-selected a");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("silver.orders");
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
     public async Task Triggering_a_job_opens_its_run_whose_live_log_runs_until_it_succeeds()
     {
         await using Scenario scenario = await SignedInAsync("trigger-live-log", "ana", ServedProject.OperatorPassword);

@@ -10,9 +10,15 @@ internal sealed partial class WebSession : IDisposable
 {
     private readonly HttpClientHandler _handler;
 
-    public WebSession(ServedProject served, string? language = null)
+    public WebSession(ServedProject served, string? language = null, bool acceptAnyCertificate = false)
     {
         _handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer(), UseCookies = true };
+        if (acceptAnyCertificate)
+        {
+            // The test's own self-signed certificate.
+            _handler.ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator;
+        }
+
         Http = new HttpClient(_handler) { BaseAddress = served.Server.HttpAddress };
         if (language is not null)
         {

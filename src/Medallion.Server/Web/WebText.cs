@@ -149,6 +149,9 @@ internal static class WebText
         ["Runs of the last jobs, newest on the right."] = "Execuções das tarefas, as mais novas à direita.",
         ["Runs without a job"] = "Execuções sem tarefa",
         ["run"] = "execução",
+        ["Select a table to highlight what it is computed from and what is computed from it."] = "Selecione uma tabela para destacar de onde ela vem e o que é calculado a partir dela.",
+        ["edges"] = "ligações",
+        ["Open"] = "Abrir",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>The phrase in <paramref name="language"/> (the English phrase itself when it has no translation).</summary>

@@ -88,6 +88,7 @@ internal static class WebUi
         CatalogPage.Map(pages);
         TablePage.Map(pages);
         SqlPage.Map(pages);
+        LineagePage.Map(pages);
     }
 
     /// <summary>The identity a session cookie carries: the user, their role, and when their password or role last changed.</summary>

@@ -109,4 +109,54 @@
       }
     });
   }
+
+  // The lineage graph: selecting a table highlights everything upstream and downstream of it.
+  var graph = document.getElementById('lineage-graph');
+  if (graph) {
+    var edges = Array.prototype.slice.call(graph.querySelectorAll('path.edge'));
+    var nodes = Array.prototype.slice.call(graph.querySelectorAll('g.node'));
+    var selected = document.getElementById('lineage-selected');
+    var walk = function (start, from, to) {
+      var seen = {}, queue = [start];
+      seen[start] = true;
+      while (queue.length) {
+        var table = queue.shift();
+        edges.forEach(function (edge) {
+          if (edge.getAttribute(from) === table && !seen[edge.getAttribute(to)]) {
+            seen[edge.getAttribute(to)] = true;
+            queue.push(edge.getAttribute(to));
+          }
+        });
+      }
+      return seen;
+    };
+    var select = function (node) {
+      var table = node.getAttribute('data-table');
+      var down = walk(table, 'data-from', 'data-to'), up = walk(table, 'data-to', 'data-from');
+      graph.classList.add('focused');
+      nodes.forEach(function (other) {
+        var name = other.getAttribute('data-table');
+        other.classList.toggle('lit', !!(up[name] || down[name]));
+        other.classList.toggle('chosen', name === table);
+      });
+      edges.forEach(function (edge) {
+        var a = edge.getAttribute('data-from'), b = edge.getAttribute('data-to');
+        edge.classList.toggle('lit', !!((up[a] && up[b]) || (down[a] && down[b])));
+      });
+      selected.textContent = '';
+      var link = document.createElement('a');
+      link.href = '/tables/' + encodeURIComponent(table);
+      link.textContent = selected.getAttribute('data-open') + ' ' + table;
+      selected.appendChild(link);
+    };
+    nodes.forEach(function (node) {
+      node.addEventListener('click', function () { select(node); });
+      node.addEventListener('keydown', function (event) {
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          select(node);
+        }
+      });
+    });
+  }
 })();

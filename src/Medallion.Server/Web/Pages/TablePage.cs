@@ -60,7 +60,7 @@ internal static class TablePage
                 <div><h3>{page.T("Upstream")}</h3>{Tables(page, details.Upstream)}</div>
                 <div class="here"><span class="layer layer-{name.Namespace}">{name.Namespace}</span> <strong>{name.ToString()}</strong></div>
                 <div><h3>{page.T("Downstream")}</h3>{Tables(page, details.Downstream)}</div>
-                </div></section>
+                </div><p><a href="/lineage">{page.T("Lineage")} →</a></p></section>
                 <section aria-labelledby="schema"><h2 id="schema">{page.T("Schema")}</h2>
                 <table class="schema"><thead><tr><th>{page.T("Column")}</th><th>{page.T("Type")}</th><th>{page.T("Description")}</th><th>{page.T("Classification")}</th><th>{page.T("Tags")}</th></tr></thead><tbody>
                 """);

@@ -37,8 +37,14 @@ public static class FirstAdmin
             return null;
         }
 
-        // 144 random bits, URL-safe so it survives copy and paste and shell quoting.
-        string password = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(18));
+        // 144 random bits, URL-safe so it survives copy and paste and shell quoting; never starting with '-' or '_',
+        // which a command line could take for an option.
+        string password;
+        do
+        {
+            password = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(18));
+        }
+        while (!char.IsAsciiLetterOrDigit(password[0]));
         string path = PasswordFile(projectDirectory);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         // The file is written (owner-only from its creation, never world-readable for an instant) before the user

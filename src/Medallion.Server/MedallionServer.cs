@@ -9,6 +9,7 @@ using Medallion.Catalog;
 using Medallion.Pipelines;
 using Medallion.Server.Http;
 using Medallion.Server.Scheduling;
+using Medallion.Server.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
@@ -24,7 +25,7 @@ namespace Medallion.Server;
 
 /// <summary>
 /// <c>medallion server</c>: one long-running process with the scheduler that runs the project's jobs, the REST API
-/// (and, later, the web UI and <c>/metrics</c>) on one HTTP listener, and the SQL endpoint beside them. Started with <see cref="StartAsync"/>, stopped with
+/// and the web UI (and, later, <c>/metrics</c>) on one HTTP listener, and the SQL endpoint beside them. Started with <see cref="StartAsync"/>, stopped with
 /// <see cref="StopAsync"/>, which stops taking work, lets running work finish within the grace period, then cancels
 /// what remains.
 /// </summary>
@@ -54,9 +55,13 @@ public sealed class MedallionServer : IAsyncDisposable
     /// <summary>How the project's definitions were last reloaded.</summary>
     public ReloadStatus Reload => _context.Reloader!.Status;
 
-    /// <summary>Every route the HTTP listener answers, as <c>GET /api/runs/{id}</c>, for checking the OpenAPI document against.</summary>
+    /// <summary>
+    /// Every route the HTTP listener answers, as <c>GET /api/runs/{id}</c>, for checking the OpenAPI document against;
+    /// but the web UI's pages and assets, which are HTML for people and kept out of the document on purpose.
+    /// </summary>
     internal IReadOnlyList<string> Routes =>
         [.. _web.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IExcludeFromDescriptionMetadata>() is not { ExcludeFromDescription: true })
             .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => m + " /" + e.RoutePattern.RawText!.TrimStart('/')))
             .Order(StringComparer.Ordinal)];
 
@@ -189,14 +194,16 @@ public sealed class MedallionServer : IAsyncDisposable
             });
         });
         builder.Services.AddSingleton(context);
-        // Nothing the server hands out is protected by ASP.NET's keys (no cookies, no antiforgery), so none are kept on disk.
+        // The web UI's session and anti-forgery cookies are protected by keys that live as long as the process: a restart
+        // signs everyone out, and no key lies on disk to be stolen.
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         builder.Services.AddAuthentication(ApiAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiAuthenticationHandler>(ApiAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(ApiAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build())
-            .AddPolicy(ApiAuthenticationHandler.OperatorPolicy, policy => policy.AddAuthenticationSchemes(ApiAuthenticationHandler.SchemeName).RequireClaim(ApiAuthenticationHandler.RoleClaim, "operator"));
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(ApiAuthenticationHandler.SchemeName, WebUi.CookieScheme).RequireAuthenticatedUser().Build())
+            .AddPolicy(ApiAuthenticationHandler.OperatorPolicy, policy => policy.AddAuthenticationSchemes(ApiAuthenticationHandler.SchemeName, WebUi.CookieScheme).RequireClaim(ApiAuthenticationHandler.RoleClaim, "operator"));
+        WebUi.AddServices(builder.Services, options);
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Medallion server";
@@ -210,6 +217,7 @@ public sealed class MedallionServer : IAsyncDisposable
         HealthEndpoints.Map(app);
         app.MapOpenApi("/openapi.json").AllowAnonymous();
         ApiEndpoints.Map(app);
+        WebUi.Map(app);
         return app;
     }
 }

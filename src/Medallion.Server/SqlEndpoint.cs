@@ -92,14 +92,8 @@ public sealed class SqlEndpoint : IAsyncDisposable
             IPgUserStore? users = options.UsersFile is not null ? await PgUserStore.LoadAsync(options.UsersFile, cancellationToken).ConfigureAwait(false)
                 : catalog is not null ? new CatalogUserStore(catalog)
                 : null;
-            database = LakehouseSessionFactory.OpenServingDatabase(options.DatabaseFile,
-                // Tables on an object store are read from their copies in the local object cache.
-                storage is null ? [] : [StorageResolver.IsUri(storage) ? StorageResolver.Cache.Directory : storage], options.MemoryLimit);
-            ITableLocator tables = storage is null ? NoTables.Instance : new DirectoryTableLocator(storage);
-            if (catalog is not null)
-            {
-                tables = new CatalogTableLocator(tables, catalog);
-            }
+            database = OpenServingDatabase(storage, options.DatabaseFile, options.MemoryLimit);
+            ITableLocator tables = storage is null ? NoTables.Instance : ProjectTables(storage, catalog);
 
             var server = new PgWireServer(new PgWireServerOptions
             {
@@ -127,6 +121,22 @@ public sealed class SqlEndpoint : IAsyncDisposable
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// A database that serves the lakehouse in <paramref name="storage"/> under the SQL endpoint's rules (reads only its
+    /// files, configuration locked): the endpoint's and the web UI's SQL page's.
+    /// </summary>
+    internal static DuckDbDatabase OpenServingDatabase(string? storage, string? databaseFile, string? memoryLimit) =>
+        LakehouseSessionFactory.OpenServingDatabase(databaseFile,
+            // Tables on an object store are read from their copies in the local object cache.
+            storage is null ? [] : [StorageResolver.IsUri(storage) ? StorageResolver.Cache.Directory : storage], memoryLimit);
+
+    /// <summary>The tables of a project's storage, located through its catalog when there is one.</summary>
+    internal static ITableLocator ProjectTables(string storage, CatalogStore? catalog)
+    {
+        ITableLocator tables = new DirectoryTableLocator(storage);
+        return catalog is null ? tables : new CatalogTableLocator(tables, catalog);
     }
 
     /// <summary>Stops accepting clients and closes the connected ones.</summary>

@@ -78,6 +78,7 @@ internal static class QuickstartCommand
             $"./medallion history silver.customers --project {project}",
             $"./medallion runs {ShortId(secondRun)} --project {project}",
             $"./medallion sql \"SELECT * FROM gold.customer_lifetime_value ORDER BY lifetime_value DESC LIMIT 5\" --project {project}",
+            $"./medallion server --project {project}   # then open http://127.0.0.1:8080/ and sign in as admin (its first start prints the password)",
         ])
         {
             await output.WriteLineAsync("  " + next).ConfigureAwait(false);

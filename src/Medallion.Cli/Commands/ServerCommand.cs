@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.Catalog;
 using Medallion.Pipelines;
 using Medallion.Server;
 
@@ -18,9 +19,9 @@ internal static class ServerCommand
     {
         var endpoint = new SqlEndpointArguments();
         Option<string> project = ProjectOption.Create();
-        var httpPort = new Option<int>("--http-port") { Description = "TCP port of the HTTP listener: REST API, /healthz, /readyz, /openapi.json (0 picks a free one).", DefaultValueFactory = _ => 8080 };
+        var httpPort = new Option<int>("--http-port") { Description = "TCP port of the HTTP listener: web UI, REST API, /healthz, /readyz, /openapi.json (0 picks a free one).", DefaultValueFactory = _ => 8080 };
         var grace = new Option<string>("--grace") { Description = "On SIGTERM or Ctrl+C, how long running work may finish before it is cancelled, e.g. 30s.", DefaultValueFactory = _ => "30s", HelpName = "duration" };
-        var command = new Command("server", "Run the project as a server: the REST API over HTTP and the SQL endpoint, until SIGTERM or Ctrl+C.") { project, httpPort, grace };
+        var command = new Command("server", "Run the project as a server: the web UI and REST API over HTTP and the SQL endpoint, until SIGTERM or Ctrl+C. A project without users gets an operator 'admin' on its first start (password printed once and kept in .medallion/admin-password).") { project, httpPort, grace };
         foreach (Option option in endpoint.Options)
         {
             command.Add(option);
@@ -43,6 +44,12 @@ internal static class ServerCommand
                 return MedallionCli.UsageError;
             }
 
+            string? adminPassword;
+            await using (CatalogStore catalog = await CatalogStore.OpenAsync(loaded.Resolve(loaded.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                adminPassword = await FirstAdmin.EnsureAsync(catalog, loaded.Directory, cancellationToken).ConfigureAwait(false);
+            }
+
             SqlEndpointOptions? sql = await endpoint.ResolveAsync(parsed, loaded, null, error, cancellationToken).ConfigureAwait(false);
             if (sql is null)
             {
@@ -59,6 +66,13 @@ internal static class ServerCommand
                 Grace = gracePeriod,
             }, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"Medallion server for project {loaded.Name}: REST API on {server.HttpAddress}, SQL on {sql.Address}:{server.PgPort}. Press Ctrl+C to stop.").ConfigureAwait(false);
+            await output.WriteLineAsync($"Web UI: {server.HttpAddress} (sign in with a user of the project: medallion user list).").ConfigureAwait(false);
+            if (adminPassword is not null)
+            {
+                string file = Path.GetRelativePath(Environment.CurrentDirectory, FirstAdmin.PasswordFile(loaded.Directory));
+                await output.WriteLineAsync($"The project had no users, so this first start created the operator '{FirstAdmin.UserName}' with the password {adminPassword}").ConfigureAwait(false);
+                await output.WriteLineAsync($"  (shown once; it is also in {file}, readable only by you). Change it with: medallion user add {FirstAdmin.UserName} --project {loaded.Directory}").ConfigureAwait(false);
+            }
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);

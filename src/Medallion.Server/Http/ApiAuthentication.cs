@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.PgWire;
@@ -45,14 +46,7 @@ internal sealed class ApiAuthenticationHandler(
         };
         if (user is null)
         {
-            IPAddress? address = Context.Connection.RemoteIpAddress;
-            server.LoginThrottle.RecordFailure(address);
-            TimeSpan delay = server.LoginThrottle.DelayFor(address);
-            if (delay > TimeSpan.Zero)
-            {
-                await Task.Delay(delay, Context.RequestAborted).ConfigureAwait(false);
-            }
-
+            await ThrottleFailureAsync(server, Context).ConfigureAwait(false);
             // The challenge that follows cannot see this result, so the reason travels with the request.
             Context.Items[FailureKey] = failure;
             return AuthenticateResult.Fail(failure ?? "the credentials were not accepted");
@@ -86,7 +80,7 @@ internal sealed class ApiAuthenticationHandler(
 
     private async Task<(string?, ServerRole, string?)> FromPasswordAsync(string parameter)
     {
-        if (!Request.IsHttps && !IsLoopback(Context.Connection.RemoteIpAddress))
+        if (!MaySendPassword(Context))
         {
             // A password in clear on the network is worse than a refused request.
             return (null, ServerRole.Viewer, "HTTP Basic authentication is accepted only over HTTPS (or from this machine); start the server with --tls-cert and --tls-key, or use an API token");
@@ -108,12 +102,33 @@ internal sealed class ApiAuthenticationHandler(
             return (null, ServerRole.Viewer, "the Basic credentials are not 'user:password'");
         }
 
-        string name = decoded[..colon];
-        CatalogUser? user = await server.Catalog.FindUserAsync(name, Context.RequestAborted).ConfigureAwait(false);
-        string? verifier = user is null ? null : await server.Catalog.FindUserVerifierAsync(name, Context.RequestAborted).ConfigureAwait(false);
-        return user is not null && PgUserStore.VerifyPassword(verifier, decoded[(colon + 1)..])
+        CatalogUser? user = await VerifyPasswordAsync(server, decoded[..colon], decoded[(colon + 1)..], Context.RequestAborted).ConfigureAwait(false);
+        return user is not null
             ? (user.Name, user.Role, null)
             : (null, ServerRole.Viewer, "the user name or password is wrong");
+    }
+
+    /// <summary>Whether a password may travel on this request: over HTTPS, or from this machine.</summary>
+    internal static bool MaySendPassword(HttpContext context) => context.Request.IsHttps || IsLoopback(context.Connection.RemoteIpAddress);
+
+    /// <summary>The catalog user whose password this is, or null (unknown user or wrong password): HTTP Basic and the web UI's sign-in check the same way.</summary>
+    internal static async Task<CatalogUser?> VerifyPasswordAsync(ServerContext server, string name, string password, CancellationToken cancellationToken)
+    {
+        CatalogUser? user = await server.Catalog.FindUserAsync(name, cancellationToken).ConfigureAwait(false);
+        string? verifier = user is null ? null : await server.Catalog.FindUserVerifierAsync(name, cancellationToken).ConfigureAwait(false);
+        return user is not null && PgUserStore.VerifyPassword(verifier, password) ? user : null;
+    }
+
+    /// <summary>Records a failed sign-in from the caller's address and waits as long as the throttle says (longer after each failure).</summary>
+    internal static async Task ThrottleFailureAsync(ServerContext server, HttpContext context)
+    {
+        IPAddress? address = context.Connection.RemoteIpAddress;
+        server.LoginThrottle.RecordFailure(address);
+        TimeSpan delay = server.LoginThrottle.DelayFor(address);
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, context.RequestAborted).ConfigureAwait(false);
+        }
     }
 
     private static bool IsLoopback(IPAddress? address) => address is not null && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);

@@ -1,0 +1,70 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.PgWire;
+
+namespace Medallion.Server;
+
+/// <summary>
+/// The first start of <c>medallion server</c> on a project nobody can sign in to (its catalog has no users): as
+/// Airflow's <c>standalone</c> does, it creates the operator <c>admin</c> with a generated password, which it keeps
+/// in <c>.medallion/admin-password</c> (readable by the owner only) and prints once. Later starts find a user and
+/// leave everything alone; <c>medallion user add admin</c> changes the password.
+/// </summary>
+public static class FirstAdmin
+{
+    /// <summary>The name of the user created on the first start.</summary>
+    public const string UserName = "admin";
+
+    /// <summary>Where the generated password is kept: <c>.medallion/admin-password</c> in the project.</summary>
+    /// <param name="projectDirectory">The project's directory.</param>
+    public static string PasswordFile(string projectDirectory) => Path.Combine(projectDirectory, ".medallion", "admin-password");
+
+    /// <summary>Creates <see cref="UserName"/> as an operator when the catalog has no users.</summary>
+    /// <param name="catalog">The project's catalog.</param>
+    /// <param name="projectDirectory">The project's directory, where the password file goes.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>The generated password when the user was created (to print once); null when the catalog already had users.</returns>
+    public static async Task<string?> EnsureAsync(CatalogStore catalog, string projectDirectory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentException.ThrowIfNullOrEmpty(projectDirectory);
+        if ((await catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false)).Count > 0)
+        {
+            return null;
+        }
+
+        // 144 random bits, URL-safe so it survives copy and paste and shell quoting; never starting with '-' or '_',
+        // which a command line could take for an option.
+        string password;
+        do
+        {
+            password = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(18));
+        }
+        while (!char.IsAsciiLetterOrDigit(password[0]));
+        string path = PasswordFile(projectDirectory);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        // The file is written (owner-only from its creation, never world-readable for an instant) before the user
+        // exists: a crash between the two leaves a file and no user, and the next start writes both again.
+        string temporary = path + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        var stream = new FileStream(temporary, options);
+        await using (stream.ConfigureAwait(false))
+        {
+            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(password + "\n"), cancellationToken).ConfigureAwait(false);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+        await catalog.SetUserAsync(UserName, PgUserStore.CreateScramVerifier(password), cancellationToken).ConfigureAwait(false);
+        await catalog.SetUserRoleAsync(UserName, ServerRole.Operator, cancellationToken).ConfigureAwait(false);
+        return password;
+    }
+}

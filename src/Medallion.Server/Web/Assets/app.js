@@ -1,0 +1,162 @@
+// Medallion web UI: the little the server-rendered pages need from a script. No library, nothing fetched from elsewhere.
+(function () {
+  'use strict';
+  var lang = document.documentElement.lang || 'en';
+  var token = (document.querySelector('meta[name="csrf-token"]') || {}).content || '';
+
+  // Times arrive in UTC; show them in the viewer's own time zone and locale.
+  var format = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
+  document.querySelectorAll('time[datetime]').forEach(function (time) {
+    var at = new Date(time.getAttribute('datetime'));
+    if (!isNaN(at)) {
+      time.title = time.textContent;
+      time.textContent = format.format(at);
+    }
+  });
+
+  // Bars whose width the page gives as data (inline styles are not allowed by the page's content policy).
+  document.querySelectorAll('[data-width]').forEach(function (span) {
+    span.style.width = Math.max(1, Number(span.getAttribute('data-width'))) + '%';
+  });
+
+  document.querySelectorAll('select[data-autosubmit]').forEach(function (select) {
+    select.addEventListener('change', function () { select.form.submit(); });
+  });
+
+  document.querySelectorAll('textarea[data-submit-on-ctrl-enter]').forEach(function (area) {
+    area.addEventListener('keydown', function (event) {
+      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        area.form.querySelector('button[type="submit"]').click();
+      }
+    });
+  });
+
+  function notice(text) {
+    var box = document.getElementById('notice');
+    if (!box) {
+      box = document.createElement('p');
+      box.id = 'notice';
+      box.className = 'error';
+      box.setAttribute('role', 'alert');
+      document.getElementById('main').prepend(box);
+    }
+    box.textContent = text;
+  }
+
+  // Operators' actions call the REST API with the session cookie and the anti-forgery token.
+  document.querySelectorAll('button[data-action]').forEach(function (button) {
+    button.addEventListener('click', function () {
+      button.disabled = true;
+      fetch(button.getAttribute('data-action'), {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'X-Medallion-Antiforgery': token },
+        body: '{}'
+      }).then(function (response) {
+        return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+      }).then(function (answer) {
+        if (!answer.ok) {
+          notice(answer.body.error || 'failed');
+          button.disabled = false;
+        } else if (button.getAttribute('data-then') === 'run' && answer.body.id) {
+          location.assign('/runs/' + encodeURIComponent(answer.body.id));
+        } else {
+          location.reload();
+        }
+      }).catch(function (error) {
+        notice(String(error));
+        button.disabled = false;
+      });
+    });
+  });
+
+  // A run's log: stored lines, then new ones as they are written (server-sent events), until the run ends.
+  var log = document.getElementById('log');
+  if (log && log.getAttribute('data-stream')) {
+    log.textContent = log.getAttribute('data-waiting');
+    var first = true;
+    var stream = new EventSource(log.getAttribute('data-stream'));
+    stream.addEventListener('log', function (event) {
+      var line = JSON.parse(event.data);
+      if (first) {
+        log.textContent = '';
+        first = false;
+      }
+      var time = new Date(line.logged_at).toLocaleTimeString(lang);
+      // The API writes a table name as {namespace, name}.
+      var model = line.model ? line.model.namespace + '.' + line.model.name + ': ' : '';
+      var text = time + '  ' + line.level.toUpperCase().padEnd(7) + model + line.message + '\n';
+      var row = document.createElement('span');
+      row.className = 'line level-' + line.level;
+      row.textContent = text;
+      log.appendChild(row);
+      log.scrollTop = log.scrollHeight;
+    });
+    stream.addEventListener('end', function (event) {
+      stream.close();
+      var end = JSON.parse(event.data);
+      var row = document.createElement('span');
+      row.className = 'line end';
+      row.textContent = log.getAttribute('data-finished') + ' ' + end.status + (end.error ? ' — ' + end.error : '') + '\n';
+      if (first) {
+        log.textContent = '';
+      }
+      log.appendChild(row);
+      // The page was rendered while the run was under way: show its final models, rows and durations.
+      if (!document.querySelector('#run-status .state-' + end.status)) {
+        setTimeout(function () { location.reload(); }, 300);
+      }
+    });
+  }
+
+  // The lineage graph: selecting a table highlights everything upstream and downstream of it.
+  var graph = document.getElementById('lineage-graph');
+  if (graph) {
+    var edges = Array.prototype.slice.call(graph.querySelectorAll('path.edge'));
+    var nodes = Array.prototype.slice.call(graph.querySelectorAll('g.node'));
+    var selected = document.getElementById('lineage-selected');
+    var walk = function (start, from, to) {
+      var seen = {}, queue = [start];
+      seen[start] = true;
+      while (queue.length) {
+        var table = queue.shift();
+        edges.forEach(function (edge) {
+          if (edge.getAttribute(from) === table && !seen[edge.getAttribute(to)]) {
+            seen[edge.getAttribute(to)] = true;
+            queue.push(edge.getAttribute(to));
+          }
+        });
+      }
+      return seen;
+    };
+    var select = function (node) {
+      var table = node.getAttribute('data-table');
+      var down = walk(table, 'data-from', 'data-to'), up = walk(table, 'data-to', 'data-from');
+      graph.classList.add('focused');
+      nodes.forEach(function (other) {
+        var name = other.getAttribute('data-table');
+        other.classList.toggle('lit', !!(up[name] || down[name]));
+        other.classList.toggle('chosen', name === table);
+      });
+      edges.forEach(function (edge) {
+        var a = edge.getAttribute('data-from'), b = edge.getAttribute('data-to');
+        edge.classList.toggle('lit', !!((up[a] && up[b]) || (down[a] && down[b])));
+      });
+      selected.textContent = '';
+      var link = document.createElement('a');
+      link.href = '/tables/' + encodeURIComponent(table);
+      link.textContent = selected.getAttribute('data-open') + ' ' + table;
+      selected.appendChild(link);
+    };
+    nodes.forEach(function (node) {
+      node.addEventListener('click', function () { select(node); });
+      node.addEventListener('keydown', function (event) {
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          select(node);
+        }
+      });
+    });
+  }
+})();

@@ -1,0 +1,163 @@
+using System;
+using System.Globalization;
+using System.Security.Claims;
+using Medallion.Catalog;
+using Medallion.Server.Http;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Medallion.Server.Web;
+
+/// <summary>One page being rendered: who asks, in which language and culture, and the layout around its body.</summary>
+internal sealed class PageContext
+{
+    private string? _token;
+
+    public PageContext(HttpContext http)
+    {
+        Http = http;
+        Server = http.RequestServices.GetRequiredService<ServerContext>();
+        Language = WebText.LanguageOf(http.Request);
+        Culture = WebText.CultureOf(Language);
+        UserName = http.User.Identity?.IsAuthenticated == true ? http.User.Identity.Name : null;
+        IsOperator = http.User.HasClaim(ApiAuthenticationHandler.RoleClaim, "operator");
+    }
+
+    public HttpContext Http { get; }
+
+    public ServerContext Server { get; }
+
+    /// <summary><see cref="WebText.English"/> or <see cref="WebText.Portuguese"/>.</summary>
+    public string Language { get; }
+
+    /// <summary>How numbers and dates are written (en-US or pt-BR).</summary>
+    public CultureInfo Culture { get; }
+
+    public string? UserName { get; }
+
+    /// <summary>Whether the user may act (trigger, pause, cancel): only then are action buttons shown.</summary>
+    public bool IsOperator { get; }
+
+    /// <summary>The anti-forgery token of this session, for forms and the scripts' API calls.</summary>
+    public string Token => _token ??= Http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(Http).RequestToken!;
+
+    public string T(string english) => WebText.Translate(english, Language);
+
+    public string T(string english, params object[] values) => string.Format(Culture, T(english), values);
+
+    public string Number(long? value) => value?.ToString("N0", Culture) ?? "–";
+
+    /// <summary>A time as a <c>&lt;time&gt;</c> element: UTC text in the culture's format, rewritten by the script into the viewer's time zone.</summary>
+    public Markup Time(DateTimeOffset? at) => at is not { } value
+        ? new Markup("–")
+        : HtmlBuilder.Of($"<time datetime=\"{value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)}\">{value.UtcDateTime.ToString("g", Culture)} UTC</time>");
+
+    public string Duration(TimeSpan? duration) => duration switch
+    {
+        null => "–",
+        { TotalSeconds: < 1 } d => d.TotalMilliseconds.ToString("N0", Culture) + " ms",
+        { TotalMinutes: < 1 } d => d.TotalSeconds.ToString("N1", Culture) + " s",
+        { TotalHours: < 1 } d => $"{(int)d.TotalMinutes} min {d.Seconds} s",
+        TimeSpan d => $"{(int)d.TotalHours} h {d.Minutes} min",
+    };
+
+    /// <summary>A run or model state as a coloured badge.</summary>
+    public Markup State(RunStatus status)
+    {
+        string name = StateName(status);
+        return HtmlBuilder.Of($"<span class=\"state state-{name}\">{T(name)}</span>");
+    }
+
+    public static string StateName(RunStatus status) => status switch
+    {
+        RunStatus.Running => "running",
+        RunStatus.Succeeded => "succeeded",
+        RunStatus.Failed => "failed",
+        RunStatus.Skipped => "skipped",
+        RunStatus.Cancelled => "cancelled",
+        _ => "queued",
+    };
+
+    /// <summary>An action button for operators (nothing for viewers): the script posts to <paramref name="api"/> with the anti-forgery token.</summary>
+    public Markup Action(string api, string label, string? then = null, bool danger = false) => !IsOperator
+        ? Markup.Empty
+        : HtmlBuilder.Of($"<button type=\"button\" class=\"action{(danger ? " danger" : string.Empty)}\" data-action=\"{api}\" data-then=\"{then ?? "reload"}\">{T(label)}</button>");
+
+    public static string TableUrl(TableName table) => "/tables/" + Uri.EscapeDataString(table.ToString());
+
+    public static string RunUrl(string id) => "/runs/" + Uri.EscapeDataString(id);
+
+    /// <summary>The whole page: header with navigation, user, language switch and sign-out; the body; the script.</summary>
+    public IResult Render(string title, string active, Markup body, int status = StatusCodes.Status200OK)
+    {
+        var html = new HtmlBuilder();
+        html.Add($"""
+            <!DOCTYPE html>
+            <html lang="{Language}">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="csrf-token" content="{(UserName is null ? string.Empty : Token)}">
+            <title>{title} · Medallion</title>
+            <link rel="icon" href="data:,">
+            <link rel="stylesheet" href="{WebAssets.Url("app.css")}">
+            <script src="{WebAssets.Url("app.js")}" defer></script>
+            </head>
+            <body>
+            <header class="top">
+            <a class="brand" href="/">Medallion</a>
+            """);
+        if (UserName is not null)
+        {
+            html.Add(new Markup("<nav aria-label=\"main\">"));
+            foreach ((string href, string label) in (ReadOnlySpan<(string, string)>)[("/", "Home"), ("/jobs", "Jobs"), ("/runs", "Runs"), ("/catalog", "Catalog"), ("/lineage", "Lineage"), ("/sql", "SQL")])
+            {
+                html.Add($"<a href=\"{href}\"{(label == active ? new Markup(" aria-current=\"page\"") : Markup.Empty)}>{T(label)}</a>");
+            }
+
+            html.Add(new Markup("</nav>"));
+        }
+
+        html.Add($"""
+            <div class="session">
+            <form method="post" action="/language" class="inline">
+            <input type="hidden" name="{WebUi.AntiforgeryField}" value="{Token}">
+            <input type="hidden" name="return" value="{Http.Request.Path}{Http.Request.QueryString}">
+            <label class="visually-hidden" for="lang">{T("Language")}</label>
+            <select id="lang" name="lang" data-autosubmit>
+            <option value="en"{(Language == WebText.English ? new Markup(" selected") : Markup.Empty)}>English</option>
+            <option value="pt-BR"{(Language == WebText.Portuguese ? new Markup(" selected") : Markup.Empty)}>Português (Brasil)</option>
+            </select>
+            <noscript><button type="submit">OK</button></noscript>
+            </form>
+            """);
+        if (UserName is not null)
+        {
+            html.Add($"""
+                <span class="who">{T("signed in as")} <strong>{UserName}</strong> ({T(IsOperator ? "operator" : "viewer")})</span>
+                <form method="post" action="/logout" class="inline">
+                <input type="hidden" name="{WebUi.AntiforgeryField}" value="{Token}">
+                <button type="submit" class="link">{T("Sign out")}</button>
+                </form>
+                """);
+        }
+
+        html.Add($"""
+            </div>
+            </header>
+            <main id="main">
+            <h1>{title}</h1>
+            {body}
+            </main>
+            </body>
+            </html>
+            """);
+        Http.Response.Headers.CacheControl = "no-store";
+        return Results.Content(html.ToString(), "text/html; charset=utf-8", statusCode: status);
+    }
+
+    /// <summary>A page that says what was not found (an unknown table or run), with the library's message.</summary>
+    public IResult NotFound(string message) =>
+        Render(T("Not found"), string.Empty, HtmlBuilder.Of($"<p class=\"error\">{message}</p>"), StatusCodes.Status404NotFound);
+}

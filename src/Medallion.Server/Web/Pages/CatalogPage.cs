@@ -1,0 +1,85 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Platform;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Medallion.Server.Web.Pages;
+
+/// <summary>
+/// <c>/catalog</c>: one search box over tables, columns, descriptions, tags, owners and classifications, with
+/// filters by layer (namespace), owner and tag; name matches rank first.
+/// </summary>
+internal static class CatalogPage
+{
+    public static void Map(IEndpointRouteBuilder app) => app.MapGet("/catalog", RenderAsync);
+
+    private static async Task<IResult> RenderAsync(HttpContext http, string? q, string? layer, string? owner, string? tag, CancellationToken cancellationToken)
+    {
+        var page = new PageContext(http);
+        Lakehouse lakehouse = await Lakehouse.OpenAsync(page.Server.Project.Directory, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<TableSummary> tables;
+        await using (lakehouse.ConfigureAwait(false))
+        {
+            tables = await lakehouse.ListTablesAsync(null, cancellationToken).ConfigureAwait(false);
+        }
+
+        var entries = new List<CatalogSearch.Entry>(tables.Count);
+        foreach (TableSummary table in tables)
+        {
+            entries.Add(new CatalogSearch.Entry(table, await page.Server.Catalog.GetColumnsAsync(table.Name, cancellationToken).ConfigureAwait(false)));
+        }
+
+        IReadOnlyList<CatalogSearch.Hit> hits = CatalogSearch.Search(entries, q, layer, owner, tag);
+        var html = new HtmlBuilder();
+        html.Add($"""
+            <form method="get" action="/catalog" class="search" role="search">
+            <label for="q" class="visually-hidden">{page.T("Search")}</label>
+            <input id="q" name="q" type="search" value="{q}" placeholder="{page.T("Search tables, columns, descriptions, tags, owners")}" autofocus>
+            {Select("layer", page.T("All layers"), tables.Select(t => t.Name.Namespace), layer)}
+            {Select("owner", page.T("All owners"), tables.Select(t => t.Owner), owner)}
+            {Select("tag", page.T("Tags"), tables.SelectMany(t => t.Tags).Concat(entries.SelectMany(e => e.Columns.SelectMany(c => c.Tags ?? []))), tag)}
+            <button type="submit">{page.T("Search")}</button>
+            </form>
+            """);
+        if (hits.Count == 0)
+        {
+            html.Add($"<p class=\"muted\">{page.T("No table matches.")}</p>");
+        }
+        else
+        {
+            html.Add($"<table class=\"catalog\"><thead><tr><th>{page.T("Table")}</th><th>{page.T("Description")}</th><th>{page.T("Owner")}</th><th>{page.T("Tags")}</th><th>{page.T("Rows")}</th>{(string.IsNullOrWhiteSpace(q) ? Markup.Empty : HtmlBuilder.Of($"<th>{page.T("Matches")}</th>"))}</tr></thead><tbody>");
+            foreach (CatalogSearch.Hit hit in hits)
+            {
+                TableSummary table = hit.Table;
+                html.Add($"""
+                    <tr><td><span class="layer layer-{table.Name.Namespace}">{table.Name.Namespace}</span> <a href="{PageContext.TableUrl(table.Name)}">{table.Name.ToString()}</a></td>
+                    <td>{table.Description}</td><td>{table.Owner}</td><td>{string.Join(", ", table.Tags)}</td><td class="num">{page.Number(table.Rows)}</td>
+                    {(string.IsNullOrWhiteSpace(q) ? Markup.Empty : HtmlBuilder.Of($"<td class=\"muted small\">{string.Join(", ", hit.Matches.Select(m => page.T(m.Field) + (m.Detail is null ? string.Empty : " " + m.Detail)))}</td>"))}</tr>
+                    """);
+            }
+
+            html.Add(new Markup("</tbody></table>"));
+        }
+
+        return page.Render(page.T("Catalog"), "Catalog", html.ToMarkup());
+    }
+
+    private static Markup Select(string name, string all, IEnumerable<string?> values, string? chosen)
+    {
+        var html = new HtmlBuilder();
+        html.Add($"<label for=\"{name}\" class=\"visually-hidden\">{name}</label><select id=\"{name}\" name=\"{name}\"><option value=\"\">{all}</option>");
+        foreach (string value in values.OfType<string>().Where(v => v.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase))
+        {
+            html.Add($"<option{(string.Equals(value, chosen, StringComparison.OrdinalIgnoreCase) ? new Markup(" selected") : Markup.Empty)}>{value}</option>");
+        }
+
+        html.Add(new Markup("</select>"));
+        return html.ToMarkup();
+    }
+}

@@ -1,0 +1,74 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Pipelines;
+using Medallion.Server.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Medallion.Server.Web.Pages;
+
+/// <summary><c>/jobs</c>: each job's schedule in words, its next runs in the viewer's time zone, its recent runs as a bar, and (operators) pause, unpause, trigger.</summary>
+internal static class JobsPage
+{
+    private const int RecentRuns = 10;
+
+    public static void Map(IEndpointRouteBuilder app) => app.MapGet("/jobs", RenderAsync);
+
+    private static async Task<IResult> RenderAsync(HttpContext http, CancellationToken cancellationToken)
+    {
+        var page = new PageContext(http);
+        ServerContext server = page.Server;
+        Dictionary<string, JobState> states = await server.Catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
+        var html = new HtmlBuilder();
+        html.Add($"""
+            <table class="jobs"><thead><tr><th>{page.T("Job")}</th><th>{page.T("Schedule")}</th><th>{page.T("Next runs")}</th><th>{page.T("Recent runs")}</th><th>{page.T("State")}</th>{(page.IsOperator ? HtmlBuilder.Of($"<th>{page.T("Actions")}</th>") : Markup.Empty)}</tr></thead><tbody>
+            """);
+        foreach (JobDefinition job in server.Project.Jobs)
+        {
+            JobView view = JobView.Of(job, states.GetValueOrDefault(job.Name), server.Time.GetUtcNow());
+            RunPage recent = await server.Catalog.QueryRunsAsync(new RunQuery { Job = job.Name, Limit = RecentRuns }, cancellationToken).ConfigureAwait(false);
+            string encoded = Uri.EscapeDataString(job.Name);
+            html.Add($"""
+                <tr id="job-{job.Name}" data-job="{job.Name}">
+                <td><strong>{job.Name}</strong><div class="muted small">{job.Select ?? string.Join(", ", job.Sources)}</div></td>
+                <td>{ScheduleText.Describe(job.Schedule, page)}</td>
+                <td><ul class="plain">{Join(view.NextRuns.Take(3).Select(t => HtmlBuilder.Of($"<li>{page.Time(t)}</li>")))}</ul></td>
+                <td>{RunBar(page, recent.Runs)}</td>
+                <td>{(view.Paused ? HtmlBuilder.Of($"<span class=\"state state-paused\">{page.T("paused")}</span>") : HtmlBuilder.Of($"<span class=\"state state-active\">{page.T("active")}</span>"))}</td>
+                """);
+            if (page.IsOperator)
+            {
+                html.Add($"""
+                    <td class="actions">{(view.Paused ? page.Action($"/api/jobs/{encoded}/unpause", "Unpause") : page.Action($"/api/jobs/{encoded}/pause", "Pause"))} {page.Action($"/api/jobs/{encoded}/trigger", "Trigger", then: "run")}</td>
+                    """);
+            }
+
+            html.Add(new Markup("</tr>"));
+        }
+
+        html.Add(new Markup("</tbody></table>"));
+        return page.Render(page.T("Jobs"), "Jobs", html.ToMarkup());
+    }
+
+    /// <summary>The runs as a bar of coloured cells, oldest on the left, each a link to its run.</summary>
+    internal static Markup RunBar(PageContext page, IReadOnlyList<RunRecord> newestFirst)
+    {
+        var html = new HtmlBuilder();
+        html.Add(new Markup("<span class=\"bar\">"));
+        foreach (RunRecord run in newestFirst.Reverse())
+        {
+            string state = PageContext.StateName(run.Status);
+            html.Add($"<a class=\"cell state-{state}\" href=\"{PageContext.RunUrl(run.Id)}\" title=\"{page.T(state)} · {run.StartedAt.UtcDateTime.ToString("g", page.Culture)} UTC\"><span class=\"visually-hidden\">{page.T(state)}</span></a>");
+        }
+
+        html.Add(new Markup("</span>"));
+        return html.ToMarkup();
+    }
+
+    private static Markup Join(IEnumerable<Markup> parts) => new(string.Concat(parts.Select(p => p.Value)));
+}

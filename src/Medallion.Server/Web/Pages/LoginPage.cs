@@ -1,0 +1,80 @@
+using System;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Server.Http;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Medallion.Server.Web.Pages;
+
+/// <summary>Signing in and out with a catalog user's password, and the language switch (also before signing in).</summary>
+internal static class LoginPage
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/login", (HttpContext http, string? returnUrl) => Render(new PageContext(http), returnUrl, null, StatusCodes.Status200OK))
+            .AllowAnonymous().ExcludeFromDescription();
+        app.MapPost("/login", (Delegate)SignInAsync).AllowAnonymous().ExcludeFromDescription();
+        app.MapPost("/logout", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(WebUi.CookieScheme).ConfigureAwait(false);
+            return Results.Redirect("/login");
+        }).AllowAnonymous().ExcludeFromDescription();
+        app.MapPost("/language", async (HttpContext http) =>
+        {
+            IFormCollection form = await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false);
+            string language = WebText.Normalize(form["lang"]) ?? WebText.English;
+            http.Response.Cookies.Append(WebText.LanguageCookie, language, new CookieOptions
+            {
+                HttpOnly = true,
+                SameSite = SameSiteMode.Strict,
+                Secure = http.Request.IsHttps,
+                MaxAge = TimeSpan.FromDays(365),
+                IsEssential = true,
+            });
+            return Results.Redirect(LocalOrHome(form["return"]));
+        }).AllowAnonymous().ExcludeFromDescription();
+    }
+
+    private static async Task<IResult> SignInAsync(HttpContext http)
+    {
+        var page = new PageContext(http);
+        IFormCollection form = await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false);
+        string? returnUrl = form["returnUrl"];
+        if (!ApiAuthenticationHandler.MaySendPassword(http))
+        {
+            return Render(page, returnUrl, page.T("Passwords are accepted only over HTTPS or from this machine: start the server with --tls-cert and --tls-key."), StatusCodes.Status403Forbidden);
+        }
+
+        string name = form["user"].ToString().Trim();
+        CatalogUser? user = name.Length == 0 ? null : await ApiAuthenticationHandler.VerifyPasswordAsync(page.Server, name, form["password"].ToString(), http.RequestAborted).ConfigureAwait(false);
+        if (user is null)
+        {
+            await ApiAuthenticationHandler.ThrottleFailureAsync(page.Server, http).ConfigureAwait(false);
+            return Render(page, returnUrl, page.T("The user name or password is wrong."), StatusCodes.Status401Unauthorized);
+        }
+
+        await http.SignInAsync(WebUi.CookieScheme, WebUi.PrincipalFor(user), new AuthenticationProperties { IsPersistent = false }).ConfigureAwait(false);
+        return Results.Redirect(LocalOrHome(returnUrl));
+    }
+
+    /// <summary>Only a path on this server: a return address must not send the user to another site.</summary>
+    internal static string LocalOrHome(string? url) =>
+        url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) ? url : "/";
+
+    private static IResult Render(PageContext page, string? returnUrl, string? error, int status) =>
+        page.Render(page.T("Sign in to Medallion"), string.Empty, HtmlBuilder.Of($"""
+            {(error is null ? Markup.Empty : HtmlBuilder.Of($"<p class=\"error\" role=\"alert\">{error}</p>"))}
+            <form method="post" action="/login" class="login">
+            <input type="hidden" name="{WebUi.AntiforgeryField}" value="{page.Token}">
+            <input type="hidden" name="returnUrl" value="{LocalOrHome(returnUrl)}">
+            <label for="user">{page.T("User")}</label>
+            <input id="user" name="user" autocomplete="username" required autofocus>
+            <label for="password">{page.T("Password")}</label>
+            <input id="password" name="password" type="password" autocomplete="current-password" required>
+            <button type="submit">{page.T("Sign in")}</button>
+            </form>
+            """), status);
+}

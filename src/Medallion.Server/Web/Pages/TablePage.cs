@@ -1,0 +1,142 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Delta.Snapshots;
+using Medallion.DuckDb;
+using Medallion.Platform;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Medallion.Server.Web.Pages;
+
+/// <summary>
+/// <c>/tables/{table}</c>: what the table is (description, owner, tags, definition), its schema with column docs and
+/// classifications, its versions with the run that wrote each, its quality, a preview of its first 100 rows, and its
+/// upstream and downstream tables.
+/// </summary>
+internal static class TablePage
+{
+    private const int PreviewRows = 100;
+
+    public static void Map(IEndpointRouteBuilder app) => app.MapGet("/tables/{table}", RenderAsync);
+
+    private static async Task<IResult> RenderAsync(HttpContext http, string table, CancellationToken cancellationToken)
+    {
+        var page = new PageContext(http);
+        Lakehouse lakehouse = await Lakehouse.OpenAsync(page.Server.Project.Directory, cancellationToken).ConfigureAwait(false);
+        await using (lakehouse.ConfigureAwait(false))
+        {
+            TableName name;
+            try
+            {
+                name = lakehouse.ResolveTable(table);
+            }
+            catch (MedallionException exception) when (exception.Code == ErrorCode.CatalogObjectNotFound)
+            {
+                return page.NotFound(exception.Message);
+            }
+
+            TableDetails details = await lakehouse.DescribeTableAsync(name, cancellationToken).ConfigureAwait(false);
+            TableSummary summary = details.Summary;
+            IReadOnlyList<TableVersionInfo> versions = summary.Built ? await lakehouse.GetTableHistoryAsync(name, 50, cancellationToken).ConfigureAwait(false) : [];
+            var html = new HtmlBuilder();
+            html.Add($"""
+                <p class="lead">{summary.Description}</p>
+                <dl class="facts">
+                <dt>{page.T("Kind")}</dt><dd>{summary.Kind.ToString().ToLowerInvariant()}</dd>
+                <dt>{page.T("Owner")}</dt><dd>{summary.Owner ?? "–"}</dd>
+                <dt>{page.T("Tags")}</dt><dd>{(summary.Tags.Count == 0 ? "–" : string.Join(", ", summary.Tags))}</dd>
+                <dt>{page.T("Version")}</dt><dd>{(summary.Version is { } v ? v.ToString(page.Culture) : "–")}</dd>
+                <dt>{page.T("Rows")}</dt><dd id="table-rows">{page.Number(summary.Rows)}</dd>
+                <dt>{page.T("Updated")}</dt><dd>{page.Time(summary.UpdatedAt)}</dd>
+                <dt>{page.T("Partitions")}</dt><dd>{(details.PartitionColumns.Count == 0 ? "–" : string.Join(", ", details.PartitionColumns))}</dd>
+                <dt>{page.T("Definition")}</dt><dd><code>{details.Definition ?? "–"}</code></dd>
+                </dl>
+                <section aria-labelledby="lineage"><h2 id="lineage">{page.T("Lineage")}</h2>
+                <div class="lineage">
+                <div><h3>{page.T("Upstream")}</h3>{Tables(page, details.Upstream)}</div>
+                <div class="here"><span class="layer layer-{name.Namespace}">{name.Namespace}</span> <strong>{name.ToString()}</strong></div>
+                <div><h3>{page.T("Downstream")}</h3>{Tables(page, details.Downstream)}</div>
+                </div><p><a href="/lineage">{page.T("Lineage")} →</a></p></section>
+                <section aria-labelledby="schema"><h2 id="schema">{page.T("Schema")}</h2>
+                <table class="schema"><thead><tr><th>{page.T("Column")}</th><th>{page.T("Type")}</th><th>{page.T("Description")}</th><th>{page.T("Classification")}</th><th>{page.T("Tags")}</th></tr></thead><tbody>
+                """);
+            foreach (ColumnInfo column in details.Columns)
+            {
+                html.Add($"<tr><td><code>{column.Name}</code></td><td><code>{column.DataType}</code>{(column.Nullable ? Markup.Empty : new Markup(" <span class=\"muted\">NOT NULL</span>"))}</td><td>{column.Description}</td><td>{(column.Classification is null ? Markup.Empty : HtmlBuilder.Of($"<span class=\"tag\">{column.Classification}</span>"))}</td><td>{string.Join(", ", column.Tags)}</td></tr>");
+            }
+
+            html.Add($"</tbody></table></section><section aria-labelledby=\"versions\"><h2 id=\"versions\">{page.T("Versions")}</h2>");
+            if (versions.Count == 0)
+            {
+                html.Add($"<p class=\"muted\">{page.T("The table has not been built yet.")}</p>");
+            }
+            else
+            {
+                html.Add($"<ol class=\"timeline\" reversed>");
+                foreach (TableVersionInfo version in versions)
+                {
+                    html.Add($"<li><strong>v{version.Version}</strong> {page.Time(version.Timestamp)} · {version.Operation ?? "–"} · {page.Number(version.Rows)} {page.T("Rows").ToLowerInvariant()}{(version.RunId is null ? Markup.Empty : HtmlBuilder.Of($" · <a href=\"{PageContext.RunUrl(version.RunId)}\">{page.T("run")} <code>{HomePage.Short(version.RunId)}</code></a>"))}</li>");
+                }
+
+                html.Add(new Markup("</ol>"));
+            }
+
+            html.Add(new Markup("</section>"));
+            if (details.Quality.Count > 0)
+            {
+                html.Add($"<section aria-labelledby=\"quality\"><h2 id=\"quality\">{page.T("Quality")}</h2><table><thead><tr><th>{page.T("Rule")}</th><th>{page.T("Status")}</th><th>{page.T("Rows")}</th><th>{page.T("Run")}</th></tr></thead><tbody>");
+                foreach (QualityResultRecord result in details.Quality)
+                {
+                    html.Add($"<tr><td>{result.Rule} <span class=\"muted\">({result.Severity})</span></td><td><span class=\"state state-{(result.Passed ? "succeeded" : "failed")}\">{page.T(result.Passed ? "passed" : "broken")}</span></td><td class=\"num\">{page.Number(result.FailingRows)}</td><td><a href=\"{PageContext.RunUrl(result.RunId)}\"><code>{HomePage.Short(result.RunId)}</code></a></td></tr>");
+                }
+
+                html.Add(new Markup("</tbody></table></section>"));
+            }
+
+            if (summary.Built)
+            {
+                html.Add($"<section aria-labelledby=\"preview\"><h2 id=\"preview\">{page.T("Preview")} <span class=\"muted small\">({page.T("first 100 rows")})</span></h2>");
+                html.Add(await PreviewAsync(page, summary.Location, cancellationToken).ConfigureAwait(false));
+                html.Add(new Markup("</section>"));
+            }
+
+            return page.Render(name.ToString(), "Catalog", html.ToMarkup());
+        }
+    }
+
+    private static async Task<Markup> PreviewAsync(PageContext page, string location, CancellationToken cancellationToken)
+    {
+        TableSession session = TableSession.Open(location);
+        await using (session.ConfigureAwait(false))
+        {
+            Snapshot snapshot = await session.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            DuckDbDataReader reader = await session.ReadRowsAsync(snapshot, limit: PreviewRows, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                return (await ResultTable.ReadAsync(reader, PreviewRows, cancellationToken).ConfigureAwait(false)).ToHtml(page);
+            }
+        }
+    }
+
+    private static Markup Tables(PageContext page, IReadOnlyList<TableName> tables)
+    {
+        if (tables.Count == 0)
+        {
+            return HtmlBuilder.Of($"<p class=\"muted\">{page.T("none")}</p>");
+        }
+
+        var html = new HtmlBuilder();
+        html.Add(new Markup("<ul class=\"plain\">"));
+        foreach (TableName table in tables)
+        {
+            html.Add($"<li><span class=\"layer layer-{table.Namespace}\">{table.Namespace}</span> <a href=\"{PageContext.TableUrl(table)}\">{table.ToString()}</a></li>");
+        }
+
+        html.Add(new Markup("</ul>"));
+        return html.ToMarkup();
+    }
+}

@@ -1,0 +1,134 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Medallion.Server.Web;
+
+/// <summary>Rows read from a query (at most a limit), shown as an HTML table by locale or written as CSV.</summary>
+internal sealed class ResultTable
+{
+    private ResultTable(IReadOnlyList<string> columns, IReadOnlyList<string> types, List<object?[]> rows, bool truncated)
+    {
+        Columns = columns;
+        Types = types;
+        Rows = rows;
+        Truncated = truncated;
+    }
+
+    public IReadOnlyList<string> Columns { get; }
+
+    public IReadOnlyList<string> Types { get; }
+
+    public List<object?[]> Rows { get; }
+
+    /// <summary>Whether the query had more rows than the limit.</summary>
+    public bool Truncated { get; }
+
+    public static async Task<ResultTable> ReadAsync(DbDataReader reader, int limit, CancellationToken cancellationToken)
+    {
+        var columns = new string[reader.FieldCount];
+        var types = new string[reader.FieldCount];
+        for (int i = 0; i < columns.Length; i++)
+        {
+            columns[i] = reader.GetName(i);
+            types[i] = reader.GetDataTypeName(i);
+        }
+
+        var rows = new List<object?[]>();
+        bool truncated = false;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (rows.Count == limit)
+            {
+                truncated = true;
+                break;
+            }
+
+            var row = new object?[columns.Length];
+            for (int i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+
+            rows.Add(row);
+        }
+
+        return new ResultTable(columns, types, rows, truncated);
+    }
+
+    public Markup ToHtml(PageContext page)
+    {
+        var html = new HtmlBuilder();
+        html.Add(new Markup("<div class=\"scroll\"><table class=\"result\"><thead><tr>"));
+        for (int i = 0; i < Columns.Count; i++)
+        {
+            html.Add($"<th title=\"{Types[i]}\">{Columns[i]}</th>");
+        }
+
+        html.Add(new Markup("</tr></thead><tbody>"));
+        foreach (object?[] row in Rows)
+        {
+            html.Add(new Markup("<tr>"));
+            foreach (object? value in row)
+            {
+                html.Add(value is null
+                    ? new Markup("<td class=\"null\">NULL</td>")
+                    : HtmlBuilder.Of($"<td{(IsNumber(value) ? new Markup(" class=\"num\"") : Markup.Empty)}>{Format(value, page.Culture)}</td>"));
+            }
+
+            html.Add(new Markup("</tr>"));
+        }
+
+        html.Add(new Markup("</tbody></table></div>"));
+        return html.ToMarkup();
+    }
+
+    /// <summary>RFC 4180 CSV: invariant numbers and ISO dates (a file is read by programs, not by a locale).</summary>
+    public string ToCsv()
+    {
+        var csv = new StringBuilder();
+        csv.AppendJoin(',', Columns.Count == 0 ? [] : System.Linq.Enumerable.Select(Columns, Quote)).Append("\r\n");
+        foreach (object?[] row in Rows)
+        {
+            for (int i = 0; i < row.Length; i++)
+            {
+                if (i > 0)
+                {
+                    csv.Append(',');
+                }
+
+                csv.Append(row[i] is null ? string.Empty : Quote(Format(row[i]!, CultureInfo.InvariantCulture, grouping: false)));
+            }
+
+            csv.Append("\r\n");
+        }
+
+        return csv.ToString();
+    }
+
+    /// <summary>A value as text: numbers by locale (1.234,56 in pt-BR), times in ISO form.</summary>
+    public static string Format(object value, CultureInfo culture, bool grouping = true) => value switch
+    {
+        byte or short or int or long or sbyte or ushort or uint or ulong => ((IFormattable)value).ToString(grouping ? "N0" : "0", culture),
+        // A DECIMAL keeps its scale: 1234.50 reads 1,234.50 (1.234,50 in pt-BR), as an amount of money should.
+        decimal d => d.ToString((grouping ? "N" : "F") + d.Scale.ToString(CultureInfo.InvariantCulture), culture),
+        double d => d.ToString(grouping ? "#,##0.#########" : "R", culture),
+        float f => f.ToString(grouping ? "#,##0.######" : "R", culture),
+        DateTime t => t.ToString(t.TimeOfDay == TimeSpan.Zero && t.Kind != DateTimeKind.Utc ? "yyyy-MM-dd" : "yyyy-MM-dd HH:mm:ss.FFFFFF", CultureInfo.InvariantCulture),
+        DateTimeOffset t => t.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFzzz", CultureInfo.InvariantCulture),
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        bool b => b ? "true" : "false",
+        byte[] bytes => "\\x" + Convert.ToHexStringLower(bytes),
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? string.Empty,
+    };
+
+    private static bool IsNumber(object value) => value is byte or short or int or long or sbyte or ushort or uint or ulong or decimal or double or float or System.Numerics.BigInteger;
+
+    private static string Quote(string text) =>
+        text.AsSpan().IndexOfAny("\",\r\n") < 0 ? text : "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}

@@ -1,0 +1,191 @@
+using System;
+using System.Collections.Frozen;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace Medallion.Server.Web;
+
+/// <summary>
+/// The UI's languages: English and Brazilian Portuguese. Pages are written in English; <see cref="Translate"/> gives
+/// the Portuguese of each phrase. The language is the one the user switched to (a cookie), else the first of the
+/// browser's Accept-Language the UI speaks, else English.
+/// </summary>
+internal static class WebText
+{
+    public const string LanguageCookie = "medallion_lang";
+    public const string English = "en";
+    public const string Portuguese = "pt-BR";
+
+    private static readonly FrozenDictionary<string, string> s_portuguese = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["Home"] = "Início",
+        ["Jobs"] = "Tarefas",
+        ["Runs"] = "Execuções",
+        ["Catalog"] = "Catálogo",
+        ["SQL"] = "SQL",
+        ["Lineage"] = "Linhagem",
+        ["Sign in"] = "Entrar",
+        ["Sign out"] = "Sair",
+        ["User"] = "Usuário",
+        ["Password"] = "Senha",
+        ["Language"] = "Idioma",
+        ["Sign in to Medallion"] = "Entre no Medallion",
+        ["The user name or password is wrong."] = "Usuário ou senha incorretos.",
+        ["Passwords are accepted only over HTTPS or from this machine: start the server with --tls-cert and --tls-key."] = "Senhas só são aceitas por HTTPS ou nesta máquina: inicie o servidor com --tls-cert e --tls-key.",
+        ["Health"] = "Saúde",
+        ["Server"] = "Servidor",
+        ["ready"] = "pronto",
+        ["not ready"] = "não está pronto",
+        ["Scheduler"] = "Agendador",
+        ["running"] = "em execução",
+        ["lease lost"] = "concessão perdida",
+        ["Definitions"] = "Definições",
+        ["loaded"] = "carregadas",
+        ["reload failed"] = "recarga falhou",
+        ["Tables"] = "Tabelas",
+        ["Failing jobs"] = "Tarefas com falha",
+        ["No job failed its last run."] = "Nenhuma tarefa falhou na última execução.",
+        ["Runs in progress"] = "Execuções em andamento",
+        ["Nothing runs now."] = "Nada em execução agora.",
+        ["Job"] = "Tarefa",
+        ["Schedule"] = "Agenda",
+        ["Next runs"] = "Próximas execuções",
+        ["Recent runs"] = "Execuções recentes",
+        ["State"] = "Estado",
+        ["Actions"] = "Ações",
+        ["paused"] = "pausada",
+        ["active"] = "ativa",
+        ["Pause"] = "Pausar",
+        ["Unpause"] = "Retomar",
+        ["Trigger"] = "Disparar",
+        ["no schedule"] = "sem agenda",
+        ["Run"] = "Execução",
+        ["Started"] = "Início",
+        ["Finished"] = "Fim",
+        ["Duration"] = "Duração",
+        ["Status"] = "Situação",
+        ["Trigger "] = "Gatilho ",
+        ["Models"] = "Modelos",
+        ["Model"] = "Modelo",
+        ["Rows"] = "Linhas",
+        ["Attempts"] = "Tentativas",
+        ["Attempt"] = "Tentativa",
+        ["Error"] = "Erro",
+        ["Log"] = "Log",
+        ["Cancel"] = "Cancelar",
+        ["Rerun from failure"] = "Reexecutar a partir da falha",
+        ["Other runs"] = "Outras execuções",
+        ["Search"] = "Buscar",
+        ["Search tables, columns, descriptions, tags, owners"] = "Busque tabelas, colunas, descrições, tags, responsáveis",
+        ["All layers"] = "Todas as camadas",
+        ["All owners"] = "Todos os responsáveis",
+        ["Table"] = "Tabela",
+        ["Description"] = "Descrição",
+        ["Owner"] = "Responsável",
+        ["Tags"] = "Tags",
+        ["Matches"] = "Correspondências",
+        ["No table matches."] = "Nenhuma tabela corresponde.",
+        ["Version"] = "Versão",
+        ["Updated"] = "Atualizada",
+        ["Schema"] = "Esquema",
+        ["Column"] = "Coluna",
+        ["Type"] = "Tipo",
+        ["Classification"] = "Classificação",
+        ["Versions"] = "Versões",
+        ["Operation"] = "Operação",
+        ["Preview"] = "Prévia",
+        ["first 100 rows"] = "primeiras 100 linhas",
+        ["Upstream"] = "Origem",
+        ["Downstream"] = "Destino",
+        ["none"] = "nenhuma",
+        ["The table has not been built yet."] = "A tabela ainda não foi construída.",
+        ["Quality"] = "Qualidade",
+        ["Rule"] = "Regra",
+        ["passed"] = "passou",
+        ["broken"] = "quebrada",
+        ["Run query"] = "Executar consulta",
+        ["Download CSV"] = "Baixar CSV",
+        ["Row limit"] = "Limite de linhas",
+        ["Read-only: the same engine and rules as the SQL endpoint."] = "Somente leitura: o mesmo motor e as mesmas regras do endpoint SQL.",
+        ["rows in"] = "linhas em",
+        ["showing the first"] = "mostrando as primeiras",
+        ["Query failed"] = "A consulta falhou",
+        ["Partitions"] = "Partições",
+        ["Definition"] = "Definição",
+        ["Kind"] = "Tipo",
+        ["signed in as"] = "conectado como",
+        ["operator"] = "operador",
+        ["viewer"] = "leitor",
+        ["Not found"] = "Não encontrado",
+        ["Page not found."] = "Página não encontrada.",
+        ["waiting for log lines…"] = "aguardando linhas de log…",
+        ["Run finished:"] = "Execução terminada:",
+        ["every day at {0}"] = "todo dia às {0}",
+        ["every hour at minute {0}"] = "toda hora no minuto {0}",
+        ["every {0} minutes"] = "a cada {0} minutos",
+        ["every minute"] = "a cada minuto",
+        ["every {0} on {1} at {2}"] = "toda {1} às {2}",
+        ["on day {0} of every month at {1}"] = "no dia {0} de cada mês às {1}",
+        ["every {0}"] = "a cada {0}",
+        ["cron {0}"] = "cron {0}",
+        ["({0} time)"] = "(horário {0})",
+        ["queued"] = "na fila",
+        ["succeeded"] = "sucesso",
+        ["failed"] = "falhou",
+        ["cancelled"] = "cancelada",
+        ["skipped"] = "pulada",
+        ["Namespace"] = "Namespace",
+        ["matched in"] = "encontrado em",
+        ["name"] = "nome",
+        ["column"] = "coluna",
+        ["description"] = "descrição",
+        ["tag"] = "tag",
+        ["owner"] = "responsável",
+        ["Your role does not allow this action."] = "Seu papel não permite esta ação.",
+        ["The form expired; reload the page and try again."] = "O formulário expirou; recarregue a página e tente de novo.",
+        ["Runs of the last jobs, newest on the right."] = "Execuções das tarefas, as mais novas à direita.",
+        ["Runs without a job"] = "Execuções sem tarefa",
+        ["run"] = "execução",
+        ["Select a table to highlight what it is computed from and what is computed from it."] = "Selecione uma tabela para destacar de onde ela vem e o que é calculado a partir dela.",
+        ["edges"] = "ligações",
+        ["Open"] = "Abrir",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>The phrase in <paramref name="language"/> (the English phrase itself when it has no translation).</summary>
+    public static string Translate(string english, string language) =>
+        language == Portuguese && s_portuguese.TryGetValue(english, out string? portuguese) ? portuguese : english;
+
+    /// <summary>The UI language for this request.</summary>
+    public static string LanguageOf(HttpRequest request)
+    {
+        if (request.Cookies.TryGetValue(LanguageCookie, out string? chosen) && Normalize(chosen) is { } known)
+        {
+            return known;
+        }
+
+        if (StringWithQualityHeaderValue.TryParseList(request.Headers.AcceptLanguage, out IList<StringWithQualityHeaderValue>? accepted))
+        {
+            foreach (StringWithQualityHeaderValue value in accepted.OrderByDescending(v => v.Quality ?? 1))
+            {
+                if (Normalize(value.Value.Value) is { } language)
+                {
+                    return language;
+                }
+            }
+        }
+
+        return English;
+    }
+
+    /// <summary>A language the UI speaks for a language tag (<c>pt</c>, <c>pt-PT</c> and <c>pt-BR</c> all get Brazilian Portuguese), or null.</summary>
+    public static string? Normalize(string? tag) =>
+        tag is null ? null
+        : tag.StartsWith("pt", StringComparison.OrdinalIgnoreCase) ? Portuguese
+        : tag.StartsWith("en", StringComparison.OrdinalIgnoreCase) ? English
+        : null;
+
+    public static CultureInfo CultureOf(string language) => CultureInfo.GetCultureInfo(language == Portuguese ? "pt-BR" : "en-US");
+}

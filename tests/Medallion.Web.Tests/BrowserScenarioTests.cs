@@ -1,0 +1,251 @@
+using System.Text.RegularExpressions;
+using Medallion.Server.Tests;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Medallion.Web.Tests;
+
+/// <summary>
+/// The web UI in Debian's Chromium, driven by Playwright: each scenario saves a screenshot under
+/// <c>TestResults/screenshots</c> and fails on any console error, page error, failed request or error answer.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed partial class BrowserScenarioTests : IAsyncLifetime
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private ServedProject _served = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run build/test-setup/chromium.sh");
+        _served = await ServedProject.StartAsync();
+        _playwright = await Playwright.CreateAsync();
+        // --no-sandbox: the tests run as root in CI, where Chromium's sandbox refuses to start.
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _served.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_operator_signs_in_and_sees_the_health_of_the_server()
+    {
+        await using Scenario scenario = await OpenAsync("sign-in");
+        IPage page = scenario.Page;
+
+        await page.GotoAsync("/jobs");
+        await Expect(page).ToHaveURLAsync(new Regex("/login\\?ReturnUrl="));
+        await page.FillAsync("#user", "ana");
+        await page.FillAsync("#password", ServedProject.OperatorPassword);
+        await page.ClickAsync("form.login button[type=submit]");
+
+        await Expect(page).ToHaveURLAsync(new Regex("/jobs$"));
+        await page.ClickAsync("nav >> text=Home");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("shop");
+        await Expect(page.Locator("dl.facts")).ToContainTextAsync("ready");
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
+    public async Task Searching_the_catalog_finds_a_table_whose_page_shows_its_schema_preview_and_lineage()
+    {
+        await using Scenario scenario = await SignedInAsync("catalog-table", "ana", ServedProject.OperatorPassword);
+        IPage page = scenario.Page;
+
+        await page.GotoAsync("/catalog");
+        await page.FillAsync("#q", "orders");
+        await page.PressAsync("#q", "Enter");
+        await Expect(page.Locator("table.catalog tbody tr")).ToHaveCountAsync(2);
+        await page.ClickAsync("table.catalog a:text-is('silver.orders')");
+
+        await Expect(page.Locator("h1")).ToHaveTextAsync("silver.orders");
+        await Expect(page.Locator("p.lead")).ToHaveTextAsync("Orders, typed.");
+        await Expect(page.Locator("table.schema tr", new() { HasText = "email" })).ToContainTextAsync("pii");
+        await Expect(page.Locator("section[aria-labelledby=preview] table.result tbody tr")).ToHaveCountAsync(2);
+        await Expect(page.Locator(".lineage")).ToContainTextAsync("bronze.orders");
+        await Expect(page.Locator(".lineage")).ToContainTextAsync("gold.revenue");
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
+    public async Task Selecting_a_table_in_the_lineage_graph_highlights_its_neighbours_and_clicks_through_to_its_page()
+    {
+        await using Scenario scenario = await SignedInAsync("lineage", "ana", ServedProject.OperatorPassword);
+        IPage page = scenario.Page;
+
+        await page.GotoAsync("/tables/bronze.orders");
+        await page.ClickAsync("a[href='/lineage']");
+        await page.ClickAsync("g.node[data-table='silver.orders']");
+
+        await Expect(page.Locator("g.node.lit")).ToHaveCountAsync(3);
+        await Expect(page.Locator("path.edge.lit")).ToHaveCountAsync(2);
+        await page.ClickAsync("#lineage-selected a");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("silver.orders");
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
+    public async Task Triggering_a_job_opens_its_run_whose_live_log_runs_until_it_succeeds()
+    {
+        await using Scenario scenario = await SignedInAsync("trigger-live-log", "ana", ServedProject.OperatorPassword);
+        IPage page = scenario.Page;
+
+        await page.GotoAsync("/jobs");
+        await page.ClickAsync("tr[data-job=nightly] button:text-is('Trigger')");
+
+        await Expect(page).ToHaveURLAsync(new Regex("/runs/[0-9a-f-]+$"));
+        await Expect(page.Locator("#log")).ToContainTextAsync("attempt 1 started", new() { Timeout = 30_000 });
+        await Expect(page.Locator("#run-status .state-succeeded")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Expect(page.Locator("#log .end")).ToContainTextAsync("succeeded");
+        await Expect(page.Locator("#log")).ToContainTextAsync("gold.revenue: model gold.revenue succeeded");
+        await Expect(page.Locator("table.models")).ToContainTextAsync("gold.revenue");
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
+    public async Task A_query_on_the_sql_page_shows_its_rows_and_time()
+    {
+        await using Scenario scenario = await SignedInAsync("sql", "ana", ServedProject.OperatorPassword);
+        IPage page = scenario.Page;
+
+        await page.GotoAsync("/sql");
+        await page.FillAsync("#sql", "SELECT order_id, email, amount FROM silver.orders ORDER BY order_id");
+        await page.ClickAsync("button[value=html]");
+
+        await Expect(page.Locator("#query-summary")).ToContainTextAsync("2 rows in");
+        await Expect(page.Locator("table.result tbody tr").First).ToContainTextAsync("a@x.com");
+        await Expect(page.Locator("#sql")).ToHaveValueAsync("SELECT order_id, email, amount FROM silver.orders ORDER BY order_id");
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
+    public async Task A_viewer_sees_no_action_buttons_and_a_forged_post_is_refused()
+    {
+        await using Scenario scenario = await SignedInAsync("viewer", "vic", ServedProject.ViewerPassword);
+        IPage page = scenario.Page;
+
+        await page.GotoAsync("/jobs");
+        await Expect(page.Locator("tr[data-job=nightly]")).ToBeVisibleAsync();
+        await Expect(page.Locator("button[data-action]")).ToHaveCountAsync(0);
+        string token = await page.Locator("meta[name=csrf-token]").GetAttributeAsync("content") ?? string.Empty;
+        IAPIResponse withoutToken = await page.APIRequest.PostAsync("/api/jobs/nightly/trigger");
+        IAPIResponse withToken = await page.APIRequest.PostAsync("/api/jobs/nightly/trigger", new() { Headers = new Dictionary<string, string> { ["X-Medallion-Antiforgery"] = token } });
+
+        // The role is checked first, so both are forbidden; an operator's request without the token is refused too (WebAccessTests).
+        Assert.Equal((403, 403), (withoutToken.Status, withToken.Status));
+        Assert.Empty((await _served.Catalog.QueryRunsAsync(new Medallion.Catalog.RunQuery { Job = "nightly" })).Runs);
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
+    public async Task A_brazilian_browser_gets_the_pages_in_portuguese_with_dates_in_its_time_zone()
+    {
+        await using Scenario scenario = await SignedInAsync("pt-br-jobs", "ana", ServedProject.OperatorPassword, locale: "pt-BR");
+        IPage page = scenario.Page;
+
+        await page.GotoAsync("/jobs");
+
+        await Expect(page.Locator("nav")).ToContainTextAsync("Tarefas");
+        await Expect(page.Locator("tr[data-job=nightly]")).ToContainTextAsync("todo dia às 03:00");
+        // 03:00 in São Paulo, shown by the script in the browser's zone and language.
+        await Expect(page.Locator("tr[data-job=nightly] time").First).ToContainTextAsync("03:00");
+        await scenario.FinishAsync();
+    }
+
+    private async Task<Scenario> SignedInAsync(string name, string user, string password, string locale = "en-US")
+    {
+        Scenario scenario = await OpenAsync(name, locale);
+        await scenario.Page.GotoAsync("/login");
+        await scenario.Page.FillAsync("#user", user);
+        await scenario.Page.FillAsync("#password", password);
+        await scenario.Page.ClickAsync("form.login button[type=submit]");
+        await Expect(scenario.Page.Locator(".who")).ToContainTextAsync(user);
+        return scenario;
+    }
+
+    private async Task<Scenario> OpenAsync(string name, string locale = "en-US")
+    {
+        IBrowserContext context = await _browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = _served.Server.HttpAddress.ToString(),
+            Locale = locale,
+            TimezoneId = "America/Sao_Paulo",
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+        });
+        IPage page = await context.NewPageAsync();
+        return new Scenario(name, context, page);
+    }
+
+    /// <summary>One scenario's browser context: it collects what went wrong in the page and saves the screenshot.</summary>
+    private sealed class Scenario : IAsyncDisposable
+    {
+        private readonly List<string> _problems = [];
+        private readonly string _name;
+        private readonly IBrowserContext _context;
+
+        public Scenario(string name, IBrowserContext context, IPage page)
+        {
+            _name = name;
+            _context = context;
+            Page = page;
+            page.Console += (_, message) =>
+            {
+                if (message.Type == "error")
+                {
+                    _problems.Add("console error: " + message.Text);
+                }
+            };
+            page.PageError += (_, error) => _problems.Add("page error: " + error);
+            page.RequestFailed += (_, request) =>
+            {
+                // A run page reloads when its run ends, and the reload aborts the closed log stream: not a failure.
+                if (!(request.Url.Contains("/logs/stream", StringComparison.Ordinal) && request.Failure == "net::ERR_ABORTED"))
+                {
+                    _problems.Add($"request failed: {request.Method} {request.Url}: {request.Failure}");
+                }
+            };
+            page.Response += (_, response) =>
+            {
+                if (response.Status >= 400)
+                {
+                    _problems.Add($"error answer: {response.Status} {response.Request.Method} {response.Url}");
+                }
+            };
+        }
+
+        public IPage Page { get; }
+
+        /// <summary>Saves the screenshot and fails on anything that went wrong in the page.</summary>
+        public async Task FinishAsync()
+        {
+            Directory.CreateDirectory(ScreenshotDirectory);
+            await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, _name + ".png"), FullPage = true });
+            Assert.True(_problems.Count == 0, string.Join("\n", _problems));
+        }
+
+        public async ValueTask DisposeAsync() => await _context.CloseAsync();
+    }
+
+    /// <summary><c>tests/Medallion.Web.Tests/TestResults/screenshots</c> in the checkout (or under <c>MEDALLION_TEST_RESULTS</c>).</summary>
+    private static string ScreenshotDirectory { get; } = Path.Combine(
+        Environment.GetEnvironmentVariable("MEDALLION_TEST_RESULTS") ?? Path.Combine(CheckoutDirectory(), "tests", "Medallion.Web.Tests", "TestResults"), "screenshots");
+
+    private static string CheckoutDirectory()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Medallion.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"no Medallion.slnx above {AppContext.BaseDirectory}: set MEDALLION_TEST_RESULTS to say where screenshots go");
+    }
+}

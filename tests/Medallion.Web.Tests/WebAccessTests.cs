@@ -1,0 +1,201 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Medallion.Server.Tests;
+using Medallion.Server.Web;
+
+namespace Medallion.Web.Tests;
+
+/// <summary>Who gets into the web UI and how: the sign-in, the session cookie's flags, anti-forgery, and roles, over plain HTTP.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class WebAccessTests : IAsyncLifetime
+{
+    private ServedProject _served = null!;
+
+    public async Task InitializeAsync() => _served = await ServedProject.StartAsync();
+
+    public async Task DisposeAsync() => await _served.DisposeAsync();
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/jobs")]
+    [InlineData("/catalog?q=orders")]
+    [InlineData("/tables/silver.orders")]
+    [InlineData("/sql")]
+    public async Task A_page_without_a_session_redirects_to_the_sign_in_page(string path)
+    {
+        using var session = new WebSession(_served);
+        using HttpResponseMessage response = await session.Http.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/login?ReturnUrl=", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_health_endpoints_and_the_assets_answer_without_a_session()
+    {
+        using var session = new WebSession(_served);
+        (HttpStatusCode login, string html) = await session.GetAsync("/login");
+        string css = System.Text.RegularExpressions.Regex.Match(html, "href=\"(/assets/app.css[^\"]*)\"").Groups[1].Value;
+
+        Assert.Equal(
+            (HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK),
+            (login, (await session.Http.GetAsync("/healthz")).StatusCode, (await session.Http.GetAsync("/readyz")).StatusCode, (await session.Http.GetAsync(WebUtility.HtmlDecode(css))).StatusCode));
+    }
+
+    [Fact]
+    public async Task Signing_in_sets_a_session_cookie_that_is_http_only_and_same_site_strict_and_not_secure_over_plain_http()
+    {
+        using var session = new WebSession(_served);
+        using HttpResponseMessage response = await session.SignInAsync("ana", ServedProject.OperatorPassword);
+
+        string cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(WebUi.SessionCookie + "=", StringComparison.Ordinal)).ToLowerInvariant();
+        Assert.Equal((HttpStatusCode.Redirect, "/"), (response.StatusCode, response.Headers.Location!.OriginalString));
+        Assert.Contains("; httponly", cookie, StringComparison.Ordinal);
+        Assert.Contains("; samesite=strict", cookie, StringComparison.Ordinal);
+        Assert.DoesNotContain("; secure", cookie, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_wrong_password_shows_the_sign_in_page_again_without_a_session()
+    {
+        using var session = new WebSession(_served);
+        using HttpResponseMessage response = await session.SignInAsync("ana", "not-her-password");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("The user name or password is wrong.", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(response.Headers.TryGetValues("Set-Cookie", out IEnumerable<string>? cookies) && cookies.Any(c => c.StartsWith(WebUi.SessionCookie + "=", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_sign_in_without_the_anti_forgery_token_is_refused()
+    {
+        using var session = new WebSession(_served);
+        await session.GetAsync("/login");
+        using HttpResponseMessage response = await session.PostFormAsync("/login", [new("user", "ana"), new("password", ServedProject.OperatorPassword)], withToken: false);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_api_action_authenticated_by_the_session_cookie_needs_the_anti_forgery_header()
+    {
+        using var session = new WebSession(_served);
+        await session.SignInOrFailAsync("ana", ServedProject.OperatorPassword);
+
+        using HttpResponseMessage forged = await session.Http.PostAsync("/api/jobs/refresh/unpause", null);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/jobs/refresh/unpause") { Headers = { { WebUi.AntiforgeryHeader, session.Token } } };
+        using HttpResponseMessage genuine = await session.Http.SendAsync(request);
+
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.OK), (forged.StatusCode, genuine.StatusCode));
+    }
+
+    [Fact]
+    public async Task A_viewer_gets_no_action_buttons_and_a_viewers_api_action_is_forbidden_even_with_the_token()
+    {
+        using var session = new WebSession(_served);
+        await session.SignInOrFailAsync("vic", ServedProject.ViewerPassword);
+        (HttpStatusCode status, string jobs) = await session.GetAsync("/jobs");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/jobs/nightly/trigger") { Headers = { { WebUi.AntiforgeryHeader, session.Token } } };
+        using HttpResponseMessage trigger = await session.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("nightly", jobs, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-action", jobs, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, trigger.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_removed_user_loses_the_session()
+    {
+        using var session = new WebSession(_served);
+        await session.SignInOrFailAsync("vic", ServedProject.ViewerPassword);
+        await _served.Catalog.RemoveUserAsync("vic");
+        using HttpResponseMessage response = await session.Http.GetAsync("/jobs");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Signing_out_ends_the_session()
+    {
+        using var session = new WebSession(_served);
+        await session.SignInOrFailAsync("ana", ServedProject.OperatorPassword);
+        using HttpResponseMessage signOut = await session.PostFormAsync("/logout", []);
+        using HttpResponseMessage after = await session.Http.GetAsync("/");
+
+        Assert.Equal((HttpStatusCode.Redirect, HttpStatusCode.Redirect), (signOut.StatusCode, after.StatusCode));
+        Assert.StartsWith("/login", after.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_browsers_language_picks_brazilian_portuguese_and_the_switch_overrides_it()
+    {
+        using var session = new WebSession(_served, "pt-BR,pt;q=0.9,en;q=0.5");
+        await session.SignInOrFailAsync("ana", ServedProject.OperatorPassword);
+        (_, string portuguese) = await session.GetAsync("/jobs");
+        using HttpResponseMessage switched = await session.PostFormAsync("/language", [new("lang", "en"), new("return", "/jobs")]);
+        (_, string english) = await session.GetAsync("/jobs");
+
+        Assert.Contains("<html lang=\"pt-BR\">", portuguese, StringComparison.Ordinal);
+        Assert.Contains(">Tarefas</a>", portuguese, StringComparison.Ordinal);
+        Assert.Contains("todo dia às 03:00 (horário America/Sao_Paulo)", portuguese, StringComparison.Ordinal);
+        Assert.Equal("/jobs", switched.Headers.Location!.OriginalString);
+        Assert.Contains(">Jobs</a>", english, StringComparison.Ordinal);
+        // ICU writes "3:00 AM" with a narrow no-break space, which the page carries as a character reference.
+        Assert.Matches("every day at 3:00(&#x202F;|\u202F| )AM \\(America/Sao_Paulo time\\)", english);
+    }
+
+    [Fact]
+    public async Task The_sql_page_writes_numbers_by_locale_and_refuses_statements_that_change_data()
+    {
+        using var session = new WebSession(_served, "pt-BR");
+        await session.SignInOrFailAsync("ana", ServedProject.OperatorPassword);
+        await session.GetAsync("/sql");
+        using HttpResponseMessage query = await session.PostFormAsync("/sql", [new("sql", "SELECT CAST(1234.56 AS DECIMAL(10, 2)) AS amount, 1234567 AS n"), new("limit", "10")]);
+        using HttpResponseMessage write = await session.PostFormAsync("/sql", [new("sql", "DROP TABLE silver.orders"), new("limit", "10")]);
+
+        string html = await query.Content.ReadAsStringAsync();
+        Assert.Contains("<td class=\"num\">1.234,56</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"num\">1.234.567</td>", html, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, write.StatusCode);
+        Assert.Contains("MDL", await write.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_sql_page_downloads_the_rows_as_csv()
+    {
+        using var session = new WebSession(_served);
+        await session.SignInOrFailAsync("ana", ServedProject.OperatorPassword);
+        await session.GetAsync("/sql");
+        using HttpResponseMessage csv = await session.PostFormAsync("/sql", [new("sql", "SELECT order_id, email, amount FROM silver.orders ORDER BY order_id"), new("limit", "10"), new("format", "csv")]);
+
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("attachment; filename=\"query.csv\"", csv.Content.Headers.ContentDisposition!.ToString());
+        Assert.Equal("order_id,email,amount\r\n1,a@x.com,10.00\r\n2,b@x.com,20.00\r\n", await csv.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Names_and_values_from_the_project_are_encoded_in_the_pages()
+    {
+        using var session = new WebSession(_served);
+        await session.SignInOrFailAsync("ana", ServedProject.OperatorPassword);
+        await session.GetAsync("/sql");
+        using HttpResponseMessage query = await session.PostFormAsync("/sql", [new("sql", "SELECT '<script>alert(1)</script>' AS \"<b>x</b>\""), new("limit", "10")]);
+        string html = await query.Content.ReadAsStringAsync();
+
+        Assert.DoesNotContain("<script>alert(1)</script>", html, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", html, StringComparison.Ordinal);
+        Assert.Contains("&lt;b&gt;x&lt;/b&gt;", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pages_forbid_framing_and_scripts_from_elsewhere()
+    {
+        using var session = new WebSession(_served);
+        using HttpResponseMessage response = await session.Http.GetAsync("/login");
+
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Contains("script-src 'self'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+    }
+}

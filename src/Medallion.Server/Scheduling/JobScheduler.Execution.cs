@@ -52,7 +52,9 @@ public sealed partial class JobScheduler
             while (true)
             {
                 RunAttemptRecord attempt = await _catalog.StartAttemptAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
-                await LogAsync(run.Id, null, "info", $"attempt {attempt.Attempt} started").ConfigureAwait(false);
+                // The line takes its place among the run's lines now and commits while the run starts; it is awaited
+                // before the attempt's end is recorded.
+                Task attemptLogged = LogAsync(run.Id, null, "info", $"attempt {attempt.Attempt} started");
                 using var runTimeout = job.RunTimeout is { } limit ? new CancellationTokenSource(limit, _time) : null;
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, runTimeout?.Token ?? CancellationToken.None);
                 var log = new RunLogWriter(this, run.Id);
@@ -72,6 +74,7 @@ public sealed partial class JobScheduler
                 }
 
                 await log.CompleteAsync().ConfigureAwait(false);
+                await attemptLogged.ConfigureAwait(false);
                 if (result?.Status == RunStatus.Succeeded)
                 {
                     await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Succeeded, null, false, CancellationToken.None).ConfigureAwait(false);

@@ -65,7 +65,7 @@ static async Task LatencyAsync(int jobs, TimeSpan duration)
     await using (catalog)
     {
         var toAttempt = new List<double>();
-        var toModel = new List<double>();
+        var toModel = new List<(DateTimeOffset Planned, double Ms)>();
         int runs = 0, succeeded = 0;
         for (int i = 0; i < jobs; i++)
         {
@@ -85,15 +85,21 @@ static async Task LatencyAsync(int jobs, TimeSpan duration)
 
                 if ((await catalog.GetRunLogAsync(run.Id)).FirstOrDefault(l => l.Message.StartsWith("model ", StringComparison.Ordinal) && l.Message.EndsWith(" started", StringComparison.Ordinal)) is { } started)
                 {
-                    toModel.Add((started.LoggedAt - planned).TotalMilliseconds);
+                    toModel.Add((planned, (started.LoggedAt - planned).TotalMilliseconds));
                 }
             }
         }
 
         Console.WriteLine($"  {runs} scheduled runs, {succeeded} succeeded (expected about {jobs * (int)(duration.TotalSeconds / 5)})");
         Console.WriteLine($"  planned -> attempt start: p50 {Percentile(toAttempt, 0.50):0} ms, p99 {Percentile(toAttempt, 0.99):0} ms");
-        double p99 = Percentile(toModel, 0.99);
-        Console.WriteLine($"  planned -> model start:   p50 {Percentile(toModel, 0.50):0} ms, p99 {p99:0} ms (target p99 <= 250 ms: {(p99 <= 250 ? "met" : "MISSED")})");
+        List<double> all = [.. toModel.Select(t => t.Ms)];
+        double p99 = Percentile(all, 0.99);
+        Console.WriteLine($"  planned -> model start:   p50 {Percentile(all, 0.50):0} ms, p99 {p99:0} ms (target p99 <= 250 ms: {(p99 <= 250 ? "met" : "MISSED")}, {p99 / 250:0.00}x the target)");
+        // The first fire time runs cold (JIT, each job's first run); the figure without it is the server's steady state.
+        DateTimeOffset first = toModel.Count > 0 ? toModel.Min(t => t.Planned) : default;
+        List<double> warm = [.. toModel.Where(t => t.Planned > first).Select(t => t.Ms)];
+        double warmP99 = Percentile(warm, 0.99);
+        Console.WriteLine($"    without the first fire time: p50 {Percentile(warm, 0.50):0} ms, p99 {warmP99:0} ms ({warmP99 / 250:0.00}x the target)");
     }
 }
 

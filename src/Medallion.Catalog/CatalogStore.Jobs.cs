@@ -81,23 +81,36 @@ public sealed partial class CatalogStore
     public Task<List<RunAttemptRecord>> GetAttemptsAsync(string runId, CancellationToken cancellationToken = default) =>
         QueryAsync($"SELECT {AttemptColumns} FROM run_attempts WHERE run_id = @run ORDER BY attempt", [("@run", runId)], ReadAttempt, cancellationToken);
 
-    /// <summary>Appends a log line to a run; lines are numbered in the order they arrive.</summary>
+    /// <summary>Appends a log line to a run, logged now; lines are numbered in the order they arrive.</summary>
     /// <param name="runId">The run.</param>
     /// <param name="model">The model or source table the line is about; null for the run itself.</param>
     /// <param name="level">info, warning or error.</param>
     /// <param name="message">The line.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
-    public Task AppendRunLogAsync(string runId, TableName? model, string level, string message, CancellationToken cancellationToken = default)
+    public Task AppendRunLogAsync(string runId, TableName? model, string level, string message, CancellationToken cancellationToken = default) =>
+        AppendRunLogAsync(runId, [new RunLogEntry(_time.GetUtcNow(), model, level, message)], cancellationToken);
+
+    /// <summary>Appends log lines to a run in one transaction, numbered in order after the lines it has.</summary>
+    /// <param name="runId">The run.</param>
+    /// <param name="lines">The lines, in order, each with the time it was logged.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public Task AppendRunLogAsync(string runId, IReadOnlyList<RunLogEntry> lines, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
-        ArgumentException.ThrowIfNullOrEmpty(level);
-        ArgumentNullException.ThrowIfNull(message);
-        return ExecuteAsync(
-            """
-            INSERT INTO run_logs (run_id, seq, logged_at, model, level, message)
-            SELECT @run, COALESCE(MAX(seq), 0) + 1, @now, @model, @level, @message FROM run_logs WHERE run_id = @run
-            """,
-            [("@run", runId), ("@now", Now()), ("@model", model?.ToString().ToLowerInvariant()), ("@level", level), ("@message", message)],
+        ArgumentNullException.ThrowIfNull(lines);
+        foreach (RunLogEntry line in lines)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(line.Level, nameof(lines));
+            ArgumentNullException.ThrowIfNull(line.Message, nameof(lines));
+        }
+
+        return ExecuteInTransactionAsync(
+            lines.Select(line => (
+                """
+                INSERT INTO run_logs (run_id, seq, logged_at, model, level, message)
+                SELECT @run, COALESCE(MAX(seq), 0) + 1, @at, @model, @level, @message FROM run_logs WHERE run_id = @run
+                """,
+                new (string, object?)[] { ("@run", runId), ("@at", FormatTime(line.LoggedAt)), ("@model", line.Model?.ToString().ToLowerInvariant()), ("@level", line.Level), ("@message", line.Message) })).ToList(),
             cancellationToken);
     }
 

@@ -19,8 +19,10 @@ namespace Medallion.Catalog;
 /// applied versions are listed in the <c>schema_version</c> table; a catalog written by a newer
 /// Medallion is refused rather than guessed at. Every method that writes several rows does it in one
 /// transaction, so readers never see half of a column list or lineage set.</para>
-/// <para>The store is safe to use from several threads: each call takes its own pooled connection,
-/// and SQLite's write-ahead log lets readers run beside the single writer.</para>
+/// <para>The store is safe to use from several threads: each read takes its own pooled connection,
+/// and SQLite's write-ahead log lets readers run beside the single writer. Writes of every store of this
+/// process open on one file queue for that file's one writer, which commits those waiting together; a
+/// write method returns once its write is committed.</para>
 /// </remarks>
 public sealed partial class CatalogStore : IAsyncDisposable
 {
@@ -28,12 +30,15 @@ public sealed partial class CatalogStore : IAsyncDisposable
 
     private readonly string _connectionString;
     private readonly TimeProvider _time;
+    // Every write goes through the one writer of this file in the process (group commit; see CatalogWriter).
+    private readonly CatalogWriter _writer;
 
     private CatalogStore(string path, string connectionString, TimeProvider time)
     {
         Path = path;
         _connectionString = connectionString;
         _time = time;
+        _writer = CatalogWriter.For(path, connectionString);
     }
 
     /// <summary>The catalog file.</summary>
@@ -184,12 +189,15 @@ public sealed partial class CatalogStore : IAsyncDisposable
         }
     }
 
-    private async Task<int> ExecuteAsync(string sql, (string Name, object? Value)[] parameters, CancellationToken cancellationToken)
-    {
-        using SqliteConnection connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        using SqliteCommand command = CreateCommand(connection, null, sql, parameters);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>Runs one writing statement (through the file's <see cref="CatalogWriter"/>); returns the rows it changed.</summary>
+    private Task<int> ExecuteAsync(string sql, (string Name, object? Value)[] parameters, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(
+            (connection, transaction) =>
+            {
+                using SqliteCommand command = CreateCommand(connection, transaction, sql, parameters);
+                return command.ExecuteNonQuery();
+            },
+            cancellationToken);
 
     private async Task<List<T>> QueryAsync<T>(string sql, (string Name, object? Value)[] parameters, Func<SqliteDataReader, T> map, CancellationToken cancellationToken)
     {
@@ -206,18 +214,19 @@ public sealed partial class CatalogStore : IAsyncDisposable
     }
 
     /// <summary>Runs several statements in one transaction; each item is one statement and its parameters.</summary>
-    private async Task ExecuteInTransactionAsync(IEnumerable<(string Sql, (string Name, object? Value)[] Parameters)> statements, CancellationToken cancellationToken)
-    {
-        using SqliteConnection connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        using SqliteTransaction transaction = connection.BeginTransaction();
-        foreach ((string sql, (string Name, object? Value)[] parameters) in statements)
-        {
-            using SqliteCommand command = CreateCommand(connection, transaction, sql, parameters);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+    private Task ExecuteInTransactionAsync(IEnumerable<(string Sql, (string Name, object? Value)[] Parameters)> statements, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(
+            (connection, transaction) =>
+            {
+                foreach ((string sql, (string Name, object? Value)[] parameters) in statements)
+                {
+                    using SqliteCommand command = CreateCommand(connection, transaction, sql, parameters);
+                    command.ExecuteNonQuery();
+                }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
+                return 0;
+            },
+            cancellationToken);
 
     private static SqliteCommand CreateCommand(SqliteConnection connection, SqliteTransaction? transaction, string sql, (string Name, object? Value)[] parameters)
     {

@@ -90,6 +90,87 @@ public sealed class CatalogJobRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Log_lines_appended_together_follow_the_run_s_lines_in_order_with_the_times_they_were_logged_at()
+    {
+        RunRecord run = (await _store.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
+        await _store.AppendRunLogAsync(run.Id, null, "info", "queued");
+        var model = new TableName("silver", "orders");
+
+        await _store.AppendRunLogAsync(run.Id, [
+            new RunLogEntry(s_start.AddSeconds(-3), model, "info", "model silver.orders started"),
+            new RunLogEntry(s_start.AddSeconds(-1), model, "info", "model silver.orders succeeded"),
+        ]);
+
+        List<RunLogLine> lines = await _store.GetRunLogAsync(run.Id);
+        Assert.Equal(
+            [(1L, s_start, "queued"), (2L, s_start.AddSeconds(-3), "model silver.orders started"), (3L, s_start.AddSeconds(-1), "model silver.orders succeeded")],
+            lines.Select(l => (l.Sequence, l.LoggedAt, l.Message)));
+    }
+
+    [Fact]
+    public async Task Writes_of_many_callers_and_stores_at_once_are_each_committed_when_they_return()
+    {
+        RunRecord run = (await _store.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
+        CatalogStore second = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path), _time);
+        await using (second)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+            {
+                await (i % 2 == 0 ? _store : second).AppendRunLogAsync(run.Id, null, "info", $"line {i}");
+                // Committed before the call returned: a fresh connection to the file sees it.
+                Assert.Equal(1L, await CountAsync($"SELECT count(*) FROM run_logs WHERE message = 'line {i}'"));
+            }));
+        }
+
+        List<RunLogLine> lines = await _store.GetRunLogAsync(run.Id);
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), lines.Select(l => l.Sequence));
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => $"line {i}").Order(StringComparer.Ordinal), lines.Select(l => l.Message).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_write_that_fails_among_writes_committed_together_fails_alone()
+    {
+        RunRecord run = (await _store.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
+
+        Task[] writes = [.. Enumerable.Range(0, 50).Select(i => i == 25
+            ? _store.AppendRunLogAsync("no-such-run", null, "info", "orphan")
+            : _store.AppendRunLogAsync(run.Id, null, "info", $"line {i}"))];
+
+        SqliteException error = await Assert.ThrowsAsync<SqliteException>(() => writes[25]);
+        Assert.Contains("FOREIGN KEY", error.Message, StringComparison.Ordinal);
+        await Task.WhenAll(writes.Where((_, i) => i != 25));
+        Assert.Equal(49, (await _store.GetRunLogAsync(run.Id)).Count);
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM run_logs WHERE message = 'orphan'"));
+    }
+
+    [Fact]
+    public async Task A_write_of_several_rows_that_fails_halfway_among_others_leaves_none_of_its_rows()
+    {
+        var orders = new TableName("silver", "orders");
+        await _store.UpsertTableAsync(new CatalogTable(orders, "tables/silver/orders"));
+        await _store.SetColumnsAsync(orders, [new CatalogColumn("id", "INTEGER"), new CatalogColumn("name", "VARCHAR")]);
+        RunRecord run = (await _store.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
+
+        Task logged = Task.WhenAll(Enumerable.Range(0, 20).Select(i => _store.AppendRunLogAsync(run.Id, null, "info", $"line {i}")));
+        // Deletes the columns, inserts one, then fails on the second (the same name twice).
+        Task replaced = _store.SetColumnsAsync(orders, [new CatalogColumn("x", "INTEGER"), new CatalogColumn("x", "INTEGER")]);
+
+        await Assert.ThrowsAsync<SqliteException>(() => replaced);
+        await logged;
+        Assert.Equal(["id", "name"], (await _store.GetColumnsAsync(orders)).Select(c => c.Name));
+        Assert.Equal(20, (await _store.GetRunLogAsync(run.Id)).Count);
+    }
+
+    private async Task<long> CountAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={CatalogStore.DefaultPath(_dir.Path)};Pooling=False");
+        await connection.OpenAsync();
+        await using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
     public async Task Runs_page_newest_first_by_job_and_status_with_a_cursor_to_the_next_page()
     {
         var ids = new List<string>();

@@ -62,7 +62,13 @@ public static class ProjectRunner
             throw new ArgumentException("RunOptions.Graph is the graph of another project than the one being run.", nameof(options));
         }
 
-        using DuckDbDatabase database = DuckDbDatabase.Open();
+        if (options.Catalog is not null && !string.Equals(options.Catalog.Path, System.IO.Path.GetFullPath(catalogPath), StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"RunOptions.Catalog is '{options.Catalog.Path}', not the project's catalog '{catalogPath}'.", nameof(options));
+        }
+
+        using DuckDbDatabase? ownedDatabase = options.Database is null ? DuckDbDatabase.Open() : null;
+        DuckDbDatabase database = options.Database ?? ownedDatabase!;
         ModelGraph? graph = options.Graph;
         if (graph is null)
         {
@@ -71,8 +77,8 @@ public static class ProjectRunner
         }
 
         IReadOnlySet<TableName> selected = options.SourcesOnly ? new HashSet<TableName>() : graph.Select(options.Select);
-        CatalogStore catalog = await CatalogStore.OpenAsync(catalogPath, time, cancellationToken).ConfigureAwait(false);
-        await using (catalog.ConfigureAwait(false))
+        CatalogStore catalog = options.Catalog ?? await CatalogStore.OpenAsync(catalogPath, time, cancellationToken).ConfigureAwait(false);
+        try
         {
             if (options.Graph is null)
             {
@@ -103,6 +109,13 @@ public static class ProjectRunner
             }
 
             return new RunResult(run.Id, status, steps, elapsed.Elapsed);
+        }
+        finally
+        {
+            if (options.Catalog is null)
+            {
+                await catalog.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

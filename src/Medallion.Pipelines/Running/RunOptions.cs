@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using Medallion.Catalog;
+using Medallion.DuckDb;
 
 namespace Medallion.Pipelines.Running;
 
@@ -86,4 +87,17 @@ public sealed record RunOptions
     /// It must be the graph of the project being run.
     /// </summary>
     public ModelGraph? Graph { get; init; }
+
+    /// <summary>
+    /// The project's catalog, already open, for a caller that runs the project many times (a scheduler): the run
+    /// records into it rather than opening (and afterwards closing) the catalog file itself, and leaves it open.
+    /// It must be the project's catalog file. Null: the run opens the catalog.
+    /// </summary>
+    public CatalogStore? Catalog { get; init; }
+
+    /// <summary>
+    /// A DuckDB database to run the steps on (each step opens its own connection on it), shared by the runs of a caller
+    /// that runs many (a scheduler), which keeps it open. Null: the run opens an in-memory database of its own.
+    /// </summary>
+    public DuckDbDatabase? Database { get; init; }
 }

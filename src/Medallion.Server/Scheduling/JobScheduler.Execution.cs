@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 using Medallion.Catalog;
+using Medallion.DuckDb;
 using Medallion.Pipelines;
 using Medallion.Pipelines.Running;
 
@@ -51,7 +52,9 @@ public sealed partial class JobScheduler
             while (true)
             {
                 RunAttemptRecord attempt = await _catalog.StartAttemptAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
-                await LogAsync(run.Id, null, "info", $"attempt {attempt.Attempt} started").ConfigureAwait(false);
+                // The line takes its place among the run's lines now and commits while the run starts; it is awaited
+                // before the attempt's end is recorded.
+                Task attemptLogged = LogAsync(run.Id, null, "info", $"attempt {attempt.Attempt} started");
                 using var runTimeout = job.RunTimeout is { } limit ? new CancellationTokenSource(limit, _time) : null;
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, runTimeout?.Token ?? CancellationToken.None);
                 var log = new RunLogWriter(this, run.Id);
@@ -71,6 +74,7 @@ public sealed partial class JobScheduler
                 }
 
                 await log.CompleteAsync().ConfigureAwait(false);
+                await attemptLogged.ConfigureAwait(false);
                 if (result?.Status == RunStatus.Succeeded)
                 {
                     await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Succeeded, null, false, CancellationToken.None).ConfigureAwait(false);
@@ -147,7 +151,17 @@ public sealed partial class JobScheduler
             Time = _options.Time,
             Progress = log,
             Graph = definitions.Graph,
+            Catalog = _catalog,
+            Database = RunDatabase(),
         };
+    }
+
+    private DuckDbDatabase RunDatabase()
+    {
+        lock (_runDatabaseOpening)
+        {
+            return _runDatabase ??= DuckDbDatabase.Open();
+        }
     }
 
     /// <summary>Every table a run may write: its models, the sources they read (a run loads those first), and the job's named sources, except the tables continuous jobs stream.</summary>
@@ -188,9 +202,12 @@ public sealed partial class JobScheduler
         return status;
     }
 
-    private async Task LogAsync(string runId, TableName? model, string level, string message)
+    private Task LogAsync(string runId, TableName? model, string level, string message) =>
+        LogAsync(runId, [new RunLogEntry(_time.GetUtcNow(), model, level, message)]);
+
+    private async Task LogAsync(string runId, IReadOnlyList<RunLogEntry> lines)
     {
-        await _catalog.AppendRunLogAsync(runId, model, level, message, CancellationToken.None).ConfigureAwait(false);
+        await _catalog.AppendRunLogAsync(runId, lines, CancellationToken.None).ConfigureAwait(false);
         // Live log readers (the SSE stream) wait on this rather than polling the catalog.
         Interlocked.Exchange(ref _logWritten, NewSignal()).TrySetResult();
     }
@@ -238,28 +255,38 @@ public sealed partial class JobScheduler
 
     /// <summary>
     /// Turns the runner's step events into log lines of the run, written in order by one consumer (the runner reports
-    /// from worker threads and must not wait for the catalog).
+    /// from worker threads and must not wait for the catalog). Each line carries the time of its event, and the lines
+    /// waiting when the consumer gets its turn are written in one transaction.
     /// </summary>
     private sealed class RunLogWriter : IProgress<RunEvent>
     {
-        private readonly Channel<RunEvent> _events = Channel.CreateUnbounded<RunEvent>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly Channel<(RunEvent Event, DateTimeOffset At)> _events = Channel.CreateUnbounded<(RunEvent, DateTimeOffset)>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly TimeProvider _time;
         private readonly Task _writer;
 
         public RunLogWriter(JobScheduler scheduler, string runId)
         {
+            _time = scheduler._time;
             _writer = Task.Run(async () =>
             {
-                await foreach (RunEvent e in _events.Reader.ReadAllAsync().ConfigureAwait(false))
+                ChannelReader<(RunEvent Event, DateTimeOffset At)> reader = _events.Reader;
+                while (await reader.WaitToReadAsync().ConfigureAwait(false))
                 {
-                    foreach ((string level, string line) in Lines(e))
+                    var lines = new List<RunLogEntry>();
+                    while (reader.TryRead(out (RunEvent Event, DateTimeOffset At) next))
                     {
-                        await scheduler.LogAsync(runId, e.Table, level, line).ConfigureAwait(false);
+                        lines.AddRange(Lines(next.Event).Select(l => new RunLogEntry(next.At, next.Event.Table, l.Level, l.Line)));
+                    }
+
+                    if (lines.Count > 0)
+                    {
+                        await scheduler.LogAsync(runId, lines).ConfigureAwait(false);
                     }
                 }
             });
         }
 
-        public void Report(RunEvent value) => _events.Writer.TryWrite(value);
+        public void Report(RunEvent value) => _events.Writer.TryWrite((value, _time.GetUtcNow()));
 
         public Task CompleteAsync()
         {

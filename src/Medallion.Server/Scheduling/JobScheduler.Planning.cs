@@ -66,6 +66,8 @@ public sealed partial class JobScheduler
     private async Task<DateTimeOffset?> PlanScheduledAsync(DateTimeOffset now, bool startup, CancellationToken cancellationToken)
     {
         DateTimeOffset? earliest = null;
+        var due = new List<RunStart>();
+        var accountedUntil = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         foreach (JobDefinition job in _definitions.Jobs.Values.Where(j => j.Schedule is not null))
         {
             if (!_lastFire.TryGetValue(job.Name, out DateTimeOffset last))
@@ -84,17 +86,34 @@ public sealed partial class JobScheduler
             foreach (DateTimeOffset fire in run)
             {
                 (DateTimeOffset start, DateTimeOffset end) = job.Schedule!.GetDataInterval(fire);
-                await QueueAsync(new RunStart(job.Name, RunTrigger.Schedule, job.Select, start, end, Holder.Id), cancellationToken).ConfigureAwait(false);
+                due.Add(new RunStart(job.Name, RunTrigger.Schedule, job.Select, start, end, Holder.Id));
             }
 
-            _lastFire[job.Name] = accounted;
+            accountedUntil[job.Name] = accounted;
             if (job.Schedule!.GetNextFireTime(accounted) is { } next && (earliest is null || next < earliest))
             {
                 earliest = next;
             }
         }
 
+        await QueueAllAsync(due, cancellationToken).ConfigureAwait(false);
+        // Only once queued: a pass that failed to queue plans the same fire times again.
+        foreach ((string job, DateTimeOffset accounted) in accountedUntil)
+        {
+            _lastFire[job] = accounted;
+        }
+
         return earliest;
+    }
+
+    /// <summary>Queues the runs together: many jobs due at one instant share the catalog's commits rather than waiting for one each.</summary>
+    private async Task QueueAllAsync(List<RunStart> starts, CancellationToken cancellationToken)
+    {
+        RunRecord?[] runs = await Task.WhenAll(starts.Select(s => _catalog.TryQueueRunAsync(s, cancellationToken))).ConfigureAwait(false);
+        List<RunRecord> queued = runs.OfType<RunRecord>().ToList();
+        _queue.AddRange(queued);
+        DateTimeOffset now = _time.GetUtcNow();
+        await Task.WhenAll(queued.Select(r => LogAsync(r.Id, [new RunLogEntry(now, null, "info", Describe(r))]))).ConfigureAwait(false);
     }
 
     /// <summary>Queues a run of each <c>on_new_data</c> job a watched table of which has a new version since its last run.</summary>

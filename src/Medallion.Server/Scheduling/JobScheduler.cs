@@ -50,6 +50,9 @@ public sealed partial class JobScheduler : IAsyncDisposable
     // Lists the files of watched file sources (DuckDB's glob); opened on first use, used only by the planning pass.
     private DuckDbDatabase? _filesEngine;
     private DuckDbConnection? _filesConnection;
+    // The runs' steps open their connections on this one database, rather than each run opening a database of its own; opened by the first run.
+    private DuckDbDatabase? _runDatabase;
+    private readonly Lock _runDatabaseOpening = new();
     private readonly Dictionary<string, BackfillRecord> _backfills = new(StringComparer.Ordinal);
     private readonly List<RunRecord> _queue = [];
     private readonly Dictionary<string, ActiveRun> _active = new(StringComparer.Ordinal);
@@ -179,6 +182,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         await _catalog.DisposeAsync().ConfigureAwait(false);
         _filesConnection?.Dispose();
         _filesEngine?.Dispose();
+        _runDatabase?.Dispose();
         _stopPlanning.Dispose();
         _stopRuns.Dispose();
         _steps.Dispose();

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using Medallion.Catalog;
+using Medallion.DuckDb;
 using Medallion.Pipelines.Running;
 
 namespace Medallion.Pipelines.Tests.Running;
@@ -107,6 +109,43 @@ public sealed class ScheduledRunOptionsTests : IDisposable
         Assert.Equal(["silver.one", "silver.two"], run.Steps.Select(s => s.Table.ToString()));
         Assert.True(run.Succeeded);
         Assert.Equal(["2"], await _project.QueryAsync("SELECT id FROM silver.two"));
+    }
+
+    [Fact]
+    public async Task A_run_given_an_open_catalog_and_database_records_into_them_and_leaves_the_database_open()
+    {
+        _project.Model("silver.one", "SELECT 1 AS id").Model("silver.two", "SELECT id + 1 AS id FROM silver.one");
+        CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_project.Directory));
+        await using (catalog)
+        {
+            using DuckDbDatabase database = DuckDbDatabase.Open();
+
+            RunResult first = await _project.RunAsync(new RunOptions { Catalog = catalog, Database = database, Select = "silver.one" });
+            RunResult second = await _project.RunAsync(new RunOptions { Catalog = catalog, Database = database, Select = "silver.two" });
+
+            Assert.True(first.Succeeded && second.Succeeded);
+            Assert.Equal(RunStatus.Succeeded, (await catalog.GetRunAsync(second.RunId))!.Status);
+            Assert.Equal(["2"], await _project.QueryAsync("SELECT id FROM silver.two"));
+            using DuckDbConnection connection = database.CreateConnection();
+            using DuckDbCommand command = connection.CreateCommand();
+            command.CommandText = "SELECT 42";
+            Assert.Equal(42, Convert.ToInt32(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
+        }
+    }
+
+    [Fact]
+    public async Task A_run_given_the_catalog_of_another_file_is_refused()
+    {
+        _project.Model("silver.one", "SELECT 1 AS id");
+        using var other = new RunProject("orders");
+        CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(other.Directory));
+        await using (catalog)
+        {
+            ArgumentException error = await Assert.ThrowsAsync<ArgumentException>(async () => await _project.RunAsync(new RunOptions { Catalog = catalog }));
+
+            Assert.StartsWith($"RunOptions.Catalog is '{catalog.Path}', not the project's catalog '", error.Message, StringComparison.Ordinal);
+            Assert.Empty((await catalog.QueryRunsAsync(new RunQuery())).Runs);
+        }
     }
 
     [Fact]

@@ -1,0 +1,160 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Data.Sqlite;
+
+namespace Medallion.Catalog.Internal;
+
+/// <summary>
+/// The one writer of a catalog file in this process, shared by every <see cref="CatalogStore"/> open on it. Writes that
+/// wait while a transaction commits go together into the next transaction (group commit), each in a savepoint of its
+/// own, and each caller hears back only once that transaction is committed.
+/// </summary>
+/// <remarks>
+/// Why: SQLite syncs the file at every commit (several milliseconds), and a writer that finds the file locked by another
+/// connection sleeps in Microsoft.Data.Sqlite's busy loop (150 ms a time). A scheduler running many runs at once wrote a
+/// dozen small transactions per run from as many connections, so runs spent seconds queueing for the file. Here they
+/// queue in memory instead, and a burst of writes costs one sync. Each write is still atomic on its own (its savepoint),
+/// and one that fails is rolled back alone and reported to its caller only. Other processes on the same file (the CLI)
+/// still meet SQLite's own locking.
+/// </remarks>
+internal sealed class CatalogWriter
+{
+    // Bounds how long one transaction holds the file, so readers' checkpoints and other processes get their turn.
+    private const int MaxWritesPerTransaction = 500;
+
+    private static readonly ConcurrentDictionary<string, CatalogWriter> s_byPath = new(StringComparer.Ordinal);
+
+    private readonly string _connectionString;
+    private readonly Lock _gate = new();
+    private readonly Queue<Write> _pending = new();
+    private bool _draining;
+
+    private CatalogWriter(string connectionString) => _connectionString = connectionString;
+
+    /// <summary>The writer of the catalog file at <paramref name="path"/> (a full path).</summary>
+    public static CatalogWriter For(string path, string connectionString) => s_byPath.GetOrAdd(path, _ => new CatalogWriter(connectionString));
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a transaction with whatever else is waiting, and completes with its result once
+    /// that transaction is committed. Writes are applied in the order this method was called.
+    /// </summary>
+    /// <param name="work">Executes the write's statements on the connection, in the transaction; returns its result (rows changed).</param>
+    /// <param name="cancellationToken">Cancels the write while it waits; once its transaction runs, the write goes through.</param>
+    public Task<int> WriteAsync(Func<SqliteConnection, SqliteTransaction, int> work, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var write = new Write(work, cancellationToken);
+        bool start;
+        lock (_gate)
+        {
+            _pending.Enqueue(write);
+            start = !_draining;
+            _draining = true;
+        }
+
+        if (start)
+        {
+            _ = Task.Run(DrainAsync, CancellationToken.None);
+        }
+
+        return write.Done.Task;
+    }
+
+    private async Task DrainAsync()
+    {
+        while (true)
+        {
+            var batch = new List<Write>();
+            lock (_gate)
+            {
+                while (batch.Count < MaxWritesPerTransaction && _pending.TryDequeue(out Write? next))
+                {
+                    batch.Add(next);
+                }
+
+                if (batch.Count == 0)
+                {
+                    _draining = false;
+                    return;
+                }
+            }
+
+            await CommitAsync(batch).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Commits a batch; never throws: each write's caller gets its result, its own failure, or the transaction's.</summary>
+    private async Task CommitAsync(List<Write> batch)
+    {
+        var results = new int[batch.Count];
+        var failures = new Exception?[batch.Count];
+        try
+        {
+            using var connection = new SqliteConnection(_connectionString);
+            await connection.OpenAsync(CancellationToken.None).ConfigureAwait(false);
+            using SqliteTransaction transaction = connection.BeginTransaction();
+            for (int i = 0; i < batch.Count; i++)
+            {
+                if (batch[i].Cancellation.IsCancellationRequested)
+                {
+                    failures[i] = new OperationCanceledException(batch[i].Cancellation);
+                    continue;
+                }
+
+                const string Savepoint = "catalog_write";
+                transaction.Save(Savepoint);
+                try
+                {
+                    results[i] = batch[i].Work(connection, transaction);
+                    transaction.Release(Savepoint);
+                }
+#pragma warning disable CA1031 // Whatever one write throws is its caller's to see; the others in the transaction go on.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    failures[i] = e;
+                    // When SQLite rolled the whole transaction back already, this throws and fails the batch below.
+                    transaction.Rollback(Savepoint);
+                    transaction.Release(Savepoint);
+                }
+            }
+
+            transaction.Commit();
+        }
+#pragma warning disable CA1031 // Opening, beginning or committing failed: nothing of the batch was written, and every caller is told.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            foreach (Write write in batch)
+            {
+                write.Done.TrySetException(e);
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (failures[i] is OperationCanceledException)
+            {
+                batch[i].Done.TrySetCanceled(batch[i].Cancellation);
+            }
+            else if (failures[i] is { } failure)
+            {
+                batch[i].Done.TrySetException(failure);
+            }
+            else
+            {
+                batch[i].Done.TrySetResult(results[i]);
+            }
+        }
+    }
+
+    private sealed record Write(Func<SqliteConnection, SqliteTransaction, int> Work, CancellationToken Cancellation)
+    {
+        public TaskCompletionSource<int> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -188,6 +188,28 @@ public sealed class Lakehouse : IAsyncDisposable
     }
 
     /// <summary>
+    /// The expectation results the catalog stored for a table (by runs and by <c>medallion test</c>): the latest of each
+    /// rule, and the last <paramref name="historyCount"/> results of any rule, newest first. Empty without a catalog.
+    /// </summary>
+    /// <param name="name">A table of <see cref="TableNames"/> (see <see cref="ResolveTable"/>).</param>
+    /// <param name="historyCount">How many results of the history at most.</param>
+    /// <param name="cancellationToken">Stops the reading.</param>
+    public async Task<TableQuality> GetQualityAsync(TableName name, int historyCount, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(historyCount);
+        Find(name);
+        if (_catalog is null)
+        {
+            return new TableQuality(name, [], []);
+        }
+
+        return new TableQuality(
+            name,
+            await _catalog.GetLatestQualityResultsAsync(name, cancellationToken).ConfigureAwait(false),
+            await _catalog.GetQualityHistoryAsync(name, historyCount, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
     /// The table's last <paramref name="count"/> versions, newest first, from its Delta log; rows and run ids come
     /// from the catalog's version records when a run recorded them, else rows from the snapshot's file statistics.
     /// </summary>

@@ -234,6 +234,11 @@ public sealed partial class JobScheduler
             {
                 _queue.Remove(run);
                 await EndAsync(run.Id, RunStatus.Cancelled, $"the job '{run.Job}' is no longer defined in the project").ConfigureAwait(false);
+                if (run.BackfillId is { } orphaned)
+                {
+                    await FinishBackfillIfDoneAsync(orphaned).ConfigureAwait(false);
+                }
+
                 continue;
             }
 

@@ -142,6 +142,7 @@ public sealed partial class JobScheduler
             SourcesOnly = run.Selection is null && job.Select is null,
             StreamedTables = _streamed,
             Variables = variables,
+            TimeZone = job.Schedule?.TimeZone,
             ModelTimeout = job.ModelTimeout,
             StepSlots = _steps,
             Time = _options.Time,

@@ -1,9 +1,9 @@
+using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Threading.Tasks;
-using System;
 using Medallion.Delta.Log;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;

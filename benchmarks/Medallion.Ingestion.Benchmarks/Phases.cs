@@ -1,15 +1,15 @@
+using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Text.Json;
-using System.Threading.Tasks;
 using System.Threading;
-using System;
+using System.Threading.Tasks;
 using Medallion.Benchmarks;
 using Medallion.DuckDb;
-using Medallion.Pipelines.Sources;
 using Medallion.Pipelines;
+using Medallion.Pipelines.Sources;
 using Npgsql;
 using NpgsqlTypes;
 

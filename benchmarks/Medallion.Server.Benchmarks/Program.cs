@@ -11,8 +11,8 @@ using Medallion.Catalog;
 using Medallion.Pipelines;
 using Medallion.Pipelines.Running;
 using Medallion.Server;
-using Medallion.Server.Scheduling;
 using Medallion.Server.Benchmarks;
+using Medallion.Server.Scheduling;
 using Microsoft.Data.Sqlite;
 
 // Issue 17's server benchmarks, each against a baseline or target in the same run, with the server in this process

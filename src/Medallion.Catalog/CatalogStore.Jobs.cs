@@ -13,7 +13,7 @@ namespace Medallion.Catalog;
 public sealed partial class CatalogStore
 {
     private const string AttemptColumns = "run_id, attempt, started_at, finished_at, status, error, transient";
-    private const string BackfillColumns = "id, job, range_start, range_end, reprocess, max_active, status, created_at, finished_at";
+    private const string BackfillColumns = "id, job, range_start, range_end, reprocess, max_active, status, created_at, finished_at, started_by, intervals";
 
     /// <summary>
     /// Records a planned run of a job as <see cref="RunStatus.Queued"/>. A scheduled fire time of a job is recorded once:
@@ -324,17 +324,27 @@ public sealed partial class CatalogStore
     }
 
     /// <summary>Records a new backfill, <see cref="RunStatus.Running"/>.</summary>
-    public async Task<BackfillRecord> CreateBackfillAsync(string job, DateTimeOffset rangeStart, DateTimeOffset rangeEnd, string reprocess, int maxActive, CancellationToken cancellationToken = default)
+    /// <param name="job">The job it runs.</param>
+    /// <param name="rangeStart">The start of its range.</param>
+    /// <param name="rangeEnd">The end of its range.</param>
+    /// <param name="reprocess">Which intervals it runs: <c>missing</c>, <c>failed</c> or <c>all</c>.</param>
+    /// <param name="maxActive">How many of its runs may be under way at once.</param>
+    /// <param name="intervals">How many intervals its range holds (run or skipped).</param>
+    /// <param name="startedBy">The user who asked for it, when known.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public async Task<BackfillRecord> CreateBackfillAsync(
+        string job, DateTimeOffset rangeStart, DateTimeOffset rangeEnd, string reprocess, int maxActive, int intervals, string? startedBy, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(job);
         ArgumentException.ThrowIfNullOrEmpty(reprocess);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxActive);
+        ArgumentOutOfRangeException.ThrowIfNegative(intervals);
         DateTimeOffset now = _time.GetUtcNow();
-        var backfill = new BackfillRecord(Guid.CreateVersion7(now).ToString("N"), job, rangeStart, rangeEnd, reprocess, maxActive, RunStatus.Running, now, null);
+        var backfill = new BackfillRecord(Guid.CreateVersion7(now).ToString("N"), job, rangeStart, rangeEnd, reprocess, maxActive, RunStatus.Running, now, null, startedBy, intervals);
         await ExecuteAsync(
-            $"INSERT INTO backfills ({BackfillColumns}) VALUES (@id, @job, @start, @end, @reprocess, @max, @status, @now, NULL)",
+            $"INSERT INTO backfills ({BackfillColumns}) VALUES (@id, @job, @start, @end, @reprocess, @max, @status, @now, NULL, @by, @intervals)",
             [("@id", backfill.Id), ("@job", job), ("@start", FormatTime(rangeStart)), ("@end", FormatTime(rangeEnd)), ("@reprocess", reprocess),
-                ("@max", maxActive), ("@status", FormatStatus(backfill.Status)), ("@now", FormatTime(now))],
+                ("@max", maxActive), ("@status", FormatStatus(backfill.Status)), ("@now", FormatTime(now)), ("@by", startedBy), ("@intervals", intervals)],
             cancellationToken).ConfigureAwait(false);
         return backfill;
     }
@@ -344,6 +354,53 @@ public sealed partial class CatalogStore
     {
         List<BackfillRecord> found = await QueryAsync($"SELECT {BackfillColumns} FROM backfills WHERE id = @id", [("@id", backfillId)], ReadBackfill, cancellationToken).ConfigureAwait(false);
         return found.Count == 0 ? null : found[0];
+    }
+
+    /// <summary>A backfill with its progress and its runs (oldest interval first), or null when no backfill has that id.</summary>
+    public async Task<BackfillDetail?> GetBackfillDetailAsync(string backfillId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(backfillId);
+        if (await GetBackfillAsync(backfillId, cancellationToken).ConfigureAwait(false) is not { } backfill)
+        {
+            return null;
+        }
+
+        List<RunRecord> runs = await GetBackfillRunsAsync(backfillId, cancellationToken).ConfigureAwait(false);
+        return new BackfillDetail(backfill, BackfillProgress.Of(backfill.Intervals, [.. runs.Select(r => r.Status)]), runs);
+    }
+
+    /// <summary>The runs a backfill queued, oldest interval first.</summary>
+    public Task<List<RunRecord>> GetBackfillRunsAsync(string backfillId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(backfillId);
+        return QueryAsync($"SELECT {RunColumns} FROM runs WHERE backfill_id = @backfill ORDER BY interval_end, id", [("@backfill", backfillId)], ReadRun, cancellationToken);
+    }
+
+    /// <summary>
+    /// The newest backfills first, with their progress (their runs left out), optionally of one job and in one state.
+    /// </summary>
+    /// <param name="job">Only backfills of this job; null for all.</param>
+    /// <param name="status">Only backfills in this state (e.g. <see cref="RunStatus.Running"/>); null for all.</param>
+    /// <param name="limit">How many at most (1 to 1000).</param>
+    /// <param name="cancellationToken">Cancels the reading.</param>
+    public async Task<List<BackfillDetail>> QueryBackfillsAsync(string? job = null, RunStatus? status = null, int limit = 50, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
+        List<BackfillRecord> backfills = await QueryAsync(
+            $"SELECT {BackfillColumns} FROM backfills WHERE (@job IS NULL OR job = @job) AND (@status IS NULL OR status = @status) ORDER BY id DESC LIMIT @limit",
+            [("@job", job), ("@status", status is { } s ? FormatStatus(s) : null), ("@limit", limit)],
+            ReadBackfill,
+            cancellationToken).ConfigureAwait(false);
+        var details = new List<BackfillDetail>(backfills.Count);
+        foreach (BackfillRecord backfill in backfills)
+        {
+            List<RunStatus> states = await QueryAsync(
+                "SELECT status FROM runs WHERE backfill_id = @backfill", [("@backfill", backfill.Id)], r => ParseStatus(r.GetString(0)), cancellationToken).ConfigureAwait(false);
+            details.Add(new BackfillDetail(backfill, BackfillProgress.Of(backfill.Intervals, states), []));
+        }
+
+        return details;
     }
 
     /// <summary>Records how a backfill ended.</summary>
@@ -372,5 +429,7 @@ public sealed partial class CatalogStore
         (int)r.GetInt64(5),
         ParseStatus(r.GetString(6)),
         ParseTime(r.GetString(7)),
-        r.IsDBNull(8) ? null : ParseTime(r.GetString(8)));
+        r.IsDBNull(8) ? null : ParseTime(r.GetString(8)),
+        GetNullableString(r, 9),
+        (int)r.GetInt64(10));
 }

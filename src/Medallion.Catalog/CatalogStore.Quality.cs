@@ -43,6 +43,17 @@ public sealed partial class CatalogStore
             ReadQualityResult,
             cancellationToken);
 
+    /// <summary>The results of a model's rules, newest check first, at most <paramref name="limit"/> (its quality history).</summary>
+    public Task<List<QualityResultRecord>> GetQualityHistoryAsync(TableName model, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return QueryAsync(
+            $"SELECT {QualityColumns} FROM quality_results WHERE model = @model ORDER BY checked_at DESC, rule LIMIT @limit",
+            [("@model", model.ToString().ToLowerInvariant()), ("@limit", limit)],
+            ReadQualityResult,
+            cancellationToken);
+    }
+
     private static QualityResultRecord ReadQualityResult(SqliteDataReader r) => new(
         r.GetString(0),
         TableName.Parse(r.GetString(1)),

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 
 namespace Medallion.Catalog;
 
@@ -129,7 +130,44 @@ public sealed record SchedulerLease(LeaseHolder Holder, DateTimeOffset AcquiredA
 /// <param name="Status">Running until every run ended, then succeeded, failed or cancelled.</param>
 /// <param name="CreatedAt">When it was requested.</param>
 /// <param name="FinishedAt">When its last run ended.</param>
-public sealed record BackfillRecord(string Id, string Job, DateTimeOffset RangeStart, DateTimeOffset RangeEnd, string Reprocess, int MaxActive, RunStatus Status, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt);
+/// <param name="StartedBy">The user who asked for it (through the server's API); null when no user is known.</param>
+/// <param name="Intervals">How many data intervals its range holds, run or not (0 for backfills recorded before this was kept).</param>
+public sealed record BackfillRecord(
+    string Id, string Job, DateTimeOffset RangeStart, DateTimeOffset RangeEnd, string Reprocess, int MaxActive, RunStatus Status, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt,
+    string? StartedBy, int Intervals);
+
+/// <summary>How far a backfill got: its range's intervals counted by the state of their run.</summary>
+/// <param name="Total">The intervals of the range.</param>
+/// <param name="Queued">Intervals whose run waits to start.</param>
+/// <param name="Running">Intervals whose run is under way.</param>
+/// <param name="Succeeded">Intervals whose run succeeded.</param>
+/// <param name="Failed">Intervals whose run failed (or was interrupted and not retried).</param>
+/// <param name="Cancelled">Intervals whose run was cancelled, before or while it ran.</param>
+/// <param name="Skipped">Intervals the backfill did not run, given its reprocess choice (done already).</param>
+public sealed record BackfillProgress(int Total, int Queued, int Running, int Succeeded, int Failed, int Cancelled, int Skipped)
+{
+    /// <summary>The progress of a backfill whose range holds <paramref name="intervals"/> intervals and which queued <paramref name="runs"/>.</summary>
+    public static BackfillProgress Of(int intervals, IReadOnlyCollection<RunStatus> runs)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        int Count(Func<RunStatus, bool> match) => runs.Count(match);
+        int total = Math.Max(intervals, runs.Count);
+        return new BackfillProgress(
+            total,
+            Count(s => s == RunStatus.Queued),
+            Count(s => s == RunStatus.Running),
+            Count(s => s == RunStatus.Succeeded),
+            Count(s => s is RunStatus.Failed or RunStatus.Interrupted),
+            Count(s => s is RunStatus.Cancelled or RunStatus.Skipped),
+            total - runs.Count);
+    }
+}
+
+/// <summary>A backfill with its progress and, when asked for, its runs.</summary>
+/// <param name="Backfill">The backfill: job, range, reprocess choice, limit, who started it, when, and its state.</param>
+/// <param name="Progress">Its intervals counted by state.</param>
+/// <param name="Runs">Its runs, oldest interval first (empty in listings).</param>
+public sealed record BackfillDetail(BackfillRecord Backfill, BackfillProgress Progress, IReadOnlyList<RunRecord> Runs);
 
 /// <summary>What the scheduler keeps about a job between restarts.</summary>
 /// <param name="Job">The job.</param>

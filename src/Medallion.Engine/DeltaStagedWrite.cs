@@ -1,15 +1,15 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Threading.Tasks;
 using System.Threading;
-using System;
+using System.Threading.Tasks;
+using Medallion.Delta;
 using Medallion.Delta.Actions;
 using Medallion.Delta.Scans;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
 using Medallion.Delta.Transactions;
-using Medallion.Delta;
 using Medallion.DuckDb;
 using Medallion.Engine.Writing;
 

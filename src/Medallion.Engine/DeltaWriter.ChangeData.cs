@@ -1,12 +1,12 @@
 using System.Collections.Generic;
 using System.Text.Json;
-using System.Threading.Tasks;
 using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Delta;
 using Medallion.Delta.Actions;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
 using Medallion.Delta.Transactions;
-using Medallion.Delta;
 using Medallion.DuckDb;
 using Medallion.Engine.Writing;
 

@@ -1,12 +1,12 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Threading.Tasks;
 using System.Threading;
-using System;
+using System.Threading.Tasks;
+using Medallion.Delta;
 using Medallion.Delta.Checkpoints;
 using Medallion.Delta.Snapshots;
 using Medallion.Delta.Transactions;
-using Medallion.Delta;
 using Medallion.DuckDb;
 using Medallion.Engine.Parquet;
 using Medallion.Engine.Writing;

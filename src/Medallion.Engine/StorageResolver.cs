@@ -1,13 +1,13 @@
-using System.IO;
-using System.Threading.Tasks;
-using System.Threading;
 using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
 using Medallion.Delta;
 using Medallion.DuckDb;
 using Medallion.Engine.Parquet;
+using Medallion.Storage;
 using Medallion.Storage.Azure;
 using Medallion.Storage.S3;
-using Medallion.Storage;
 
 namespace Medallion.Engine;
 

@@ -1,6 +1,6 @@
 using Medallion.Catalog;
-using Medallion.Pipelines.Sources;
 using Medallion.Pipelines;
+using Medallion.Pipelines.Sources;
 
 namespace Medallion.Platform;
 

@@ -1,17 +1,17 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Threading.Tasks;
 using System.Threading;
-using System;
+using System.Threading.Tasks;
 using Medallion.Catalog;
+using Medallion.Delta;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
-using Medallion.Delta;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Engine.Scanning;
 using Medallion.Engine.Sessions;
-using Medallion.Engine;
 using Medallion.Pipelines;
 using Medallion.Storage;
 
@@ -185,6 +185,28 @@ public sealed class Lakehouse : IAsyncDisposable
 
         (IReadOnlyList<TableName> upstream, IReadOnlyList<TableName> downstream) = await LineageAsync(name, entry, cancellationToken).ConfigureAwait(false);
         return new TableDetails(summary, Definition(entry), snapshot?.PartitionColumns ?? entry.Model?.Config.PartitionBy ?? [], columns, versions, lastRun, quality, upstream, downstream);
+    }
+
+    /// <summary>
+    /// The expectation results the catalog stored for a table (by runs and by <c>medallion test</c>): the latest of each
+    /// rule, and the last <paramref name="historyCount"/> results of any rule, newest first. Empty without a catalog.
+    /// </summary>
+    /// <param name="name">A table of <see cref="TableNames"/> (see <see cref="ResolveTable"/>).</param>
+    /// <param name="historyCount">How many results of the history at most.</param>
+    /// <param name="cancellationToken">Stops the reading.</param>
+    public async Task<TableQuality> GetQualityAsync(TableName name, int historyCount, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(historyCount);
+        Find(name);
+        if (_catalog is null)
+        {
+            return new TableQuality(name, [], []);
+        }
+
+        return new TableQuality(
+            name,
+            await _catalog.GetLatestQualityResultsAsync(name, cancellationToken).ConfigureAwait(false),
+            await _catalog.GetQualityHistoryAsync(name, historyCount, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>

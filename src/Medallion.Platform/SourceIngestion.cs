@@ -1,19 +1,19 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Runtime.CompilerServices;
-using System.Threading.Tasks;
 using System.Threading;
-using System;
+using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.DuckDb;
 using Medallion.Engine;
-using Medallion.Ingestion.Http;
 using Medallion.Ingestion;
-using Medallion.Pipelines.Sources;
+using Medallion.Ingestion.Http;
 using Medallion.Pipelines;
-using Microsoft.Extensions.Logging.Abstractions;
+using Medallion.Pipelines.Sources;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Medallion.Platform;
 

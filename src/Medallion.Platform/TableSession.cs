@@ -1,17 +1,17 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Text;
-using System.Threading.Tasks;
 using System.Threading;
-using System;
+using System.Threading.Tasks;
+using Medallion.Delta;
 using Medallion.Delta.ChangeDataFeed;
 using Medallion.Delta.Scans;
 using Medallion.Delta.Snapshots;
-using Medallion.Delta;
 using Medallion.DuckDb;
-using Medallion.Engine.Scanning;
 using Medallion.Engine;
+using Medallion.Engine.Scanning;
 using Medallion.Storage;
 
 namespace Medallion.Platform;

@@ -17,7 +17,7 @@ namespace Medallion.Server;
 
 /// <summary>
 /// The REST API of the server running a project on this machine, as the CLI's <c>jobs</c>, <c>trigger</c>,
-/// <c>cancel</c>, <c>rerun</c> and <c>backfill</c> call it: found through the project's runtime file and
+/// <c>cancel</c>, <c>rerun</c>, <c>backfill</c> and <c>backfills</c> call it: found through the project's runtime file and
 /// authenticated with the token the server wrote there.
 /// </summary>
 public sealed class ServerClient : IDisposable
@@ -98,6 +98,22 @@ public sealed class ServerClient : IDisposable
     /// <exception cref="MedallionException">As <see cref="GetAsync{T}"/>.</exception>
     public Task<BackfillView> BackfillAsync(string job, BackfillRequest request, CancellationToken cancellationToken = default) =>
         PostAsync<BackfillView>($"api/jobs/{Uri.EscapeDataString(job)}/backfill", request, cancellationToken);
+
+    /// <summary>A backfill with its progress and runs (<c>GET /api/backfills/{id}</c>).</summary>
+    /// <exception cref="MedallionException">As <see cref="GetAsync{T}"/>; an unknown id is refused with the server's message.</exception>
+    public Task<BackfillDetail> GetBackfillAsync(string backfillId, CancellationToken cancellationToken = default) =>
+        GetAsync<BackfillDetail>("api/backfills/" + Uri.EscapeDataString(backfillId), cancellationToken);
+
+    /// <summary>The newest backfills, optionally of one job, with their progress (<c>GET /api/backfills</c>).</summary>
+    /// <exception cref="MedallionException">As <see cref="GetAsync{T}"/>.</exception>
+    public Task<IReadOnlyList<BackfillDetail>> GetBackfillsAsync(string? job, int limit, CancellationToken cancellationToken = default) =>
+        GetAsync<IReadOnlyList<BackfillDetail>>(
+            $"api/backfills?limit={limit.ToString(CultureInfo.InvariantCulture)}" + (job is null ? string.Empty : "&job=" + Uri.EscapeDataString(job)), cancellationToken);
+
+    /// <summary>Cancels a backfill: its queued intervals and its running runs (<c>POST /api/backfills/{id}/cancel</c>).</summary>
+    /// <exception cref="MedallionException">As <see cref="GetAsync{T}"/>.</exception>
+    public Task<BackfillDetail> CancelBackfillAsync(string backfillId, CancellationToken cancellationToken = default) =>
+        PostAsync<BackfillDetail>($"api/backfills/{Uri.EscapeDataString(backfillId)}/cancel", null, cancellationToken);
 
     /// <inheritdoc />
     public void Dispose() => _http.Dispose();

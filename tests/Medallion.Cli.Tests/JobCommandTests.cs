@@ -30,6 +30,27 @@ public sealed partial class JobCommandTests : IAsyncLifetime
             SELECT id, CAST(day AS DATE) AS day FROM bronze.events
             WHERE CAST(day AS DATE) >= getvariable('interval_start') AND CAST(day AS DATE) < getvariable('interval_end')
             """);
+        // The same days as silver.daily, for a job in São Paulo: its intervals start at 03:00Z.
+        Write("models/silver/daily_sp.sql", """
+            /* ---
+            materialized: append
+            interval_column: day
+            --- */
+            SELECT id, CAST(day AS DATE) AS day FROM bronze.events
+            WHERE CAST(day AS DATE) >= getvariable('interval_start') AND CAST(day AS DATE) < getvariable('interval_end')
+            """);
+        // 1 January is quick; every later interval counts to 20 billion first, so it is still running when a test cancels it.
+        Write("models/silver/sliced.sql", """
+            /* ---
+            materialized: append
+            interval_column: day
+            --- */
+            SELECT id, CAST(day AS DATE) AS day
+            FROM bronze.events, (
+                SELECT count(*) AS n FROM range(CASE WHEN getvariable('interval_start') < TIMESTAMPTZ '2026-01-02 00:00:00+00' THEN 1 ELSE 20000000000 END) t(i) WHERE i % 7 = 3
+            ) AS slow
+            WHERE CAST(day AS DATE) >= getvariable('interval_start') AND CAST(day AS DATE) < getvariable('interval_end') AND slow.n >= 0
+            """);
         Write("models/silver/one.sql", "SELECT 1 AS id\n");
         Write("models/gold/flaky.sql", "SELECT CASE WHEN getvariable('fail') = 'yes' THEN error('asked to fail') ELSE id END AS id FROM silver.one\n");
         Write("models/gold/after_flaky.sql", "SELECT id FROM gold.flaky\n");
@@ -46,6 +67,15 @@ public sealed partial class JobCommandTests : IAsyncLifetime
                 paused: true
               - name: slow
                 select: gold.slow
+              - name: daily_sp
+                select: silver.daily_sp
+                schedule: "@daily"
+                timezone: America/Sao_Paulo
+                catchup: none
+              - name: sliced
+                select: silver.sliced
+                schedule: "@daily"
+                catchup: none
             """);
         _server = await MedallionServer.StartAsync(new MedallionServerOptions { ProjectDirectory = _project, HttpPort = 0, Grace = TimeSpan.FromSeconds(2) });
     }
@@ -61,16 +91,45 @@ public sealed partial class JobCommandTests : IAsyncLifetime
     public async Task Jobs_lists_each_job_with_its_trigger_pause_state_last_run_and_next_run()
     {
         string midnight = DateTimeOffset.UtcNow.UtcDateTime.Date.AddDays(1).ToString("yyyy-MM-dd HH:mm'Z'", CultureInfo.InvariantCulture);
+        string saoPauloMidnight = SaoPauloMidnight().ToString("yyyy-MM-dd HH:mmzzz", CultureInfo.InvariantCulture);
 
         Cli.Result result = await Cli.RunAsync("jobs", "--project", _project);
 
         Assert.Equal((0, string.Empty), (result.ExitCode, result.Error));
-        string[] lines = result.Output.Split('\n');
-        Assert.Equal(" job   │ trigger                      │ paused │ last run  │ next run", lines[0].TrimEnd());
-        Assert.Equal($" daily │ @daily (UTC)                 │ no     │ never run │ {midnight}", lines[2]);
-        Assert.Equal(" chain │ on new data in bronze.events │ yes    │ never run │ -", lines[3].TrimEnd());
-        Assert.Equal(" slow  │ manual (trigger only)        │ no     │ never run │ -", lines[4].TrimEnd());
-        Assert.Equal("(3 jobs; times in each job's time zone)", lines[5]);
+        Assert.Equal(
+            [
+                " job      │ trigger                      │ paused │ last run  │ next run",
+                $" daily    │ @daily (UTC)                 │ no     │ never run │ {midnight}",
+                " chain    │ on new data in bronze.events │ yes    │ never run │ -",
+                " slow     │ manual (trigger only)        │ no     │ never run │ -",
+                $" daily_sp │ @daily (America/Sao_Paulo)   │ no     │ never run │ {saoPauloMidnight}",
+                $" sliced   │ @daily (UTC)                 │ no     │ never run │ {midnight}",
+                "(5 jobs; times in each job's time zone)",
+            ],
+            result.Output.Split('\n').Where((_, i) => i != 1).Select(l => l.TrimEnd()).Take(7));
+    }
+
+    [Fact]
+    public async Task Jobs_as_json_give_each_jobs_definition_last_run_and_next_fire_times_in_utc()
+    {
+        string id = QueuedRun().Match((await Cli.RunAsync("trigger", "chain", "--project", _project)).Output).Groups[1].Value;
+        RunRecord run = await WaitForEndAsync("chain", id);
+
+        Cli.Result result = await Cli.RunAsync("jobs", "--format", "json", "--project", _project);
+
+        Assert.Equal((0, string.Empty), (result.ExitCode, result.Error));
+        using JsonDocument jobs = JsonDocument.Parse(result.Output);
+        Assert.Equal(["daily", "chain", "slow", "daily_sp", "sliced"], jobs.RootElement.EnumerateArray().Select(j => j.GetProperty("name").GetString()));
+        JsonElement chain = jobs.RootElement[1];
+        Assert.Equal(
+            ("silver.one+", "on new data in bronze.events", true, id, "succeeded", 0),
+            (chain.GetProperty("select").GetString(), chain.GetProperty("trigger").GetString(), chain.GetProperty("paused").GetBoolean(),
+                chain.GetProperty("last_run").GetProperty("id").GetString(), chain.GetProperty("last_run").GetProperty("status").GetString(), chain.GetProperty("next_runs").GetArrayLength()));
+        JsonElement saoPaulo = jobs.RootElement[3];
+        Assert.Equal(
+            ("@daily", "America/Sao_Paulo", JsonValueKind.Null, SaoPauloMidnight().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)),
+            (saoPaulo.GetProperty("schedule").GetString()![..6], saoPaulo.GetProperty("time_zone").GetString(), saoPaulo.GetProperty("last_run").ValueKind, saoPaulo.GetProperty("next_runs")[0].GetString()));
+        Assert.Equal(RunStatus.Succeeded, run.Status);
     }
 
     [Fact]
@@ -175,7 +234,89 @@ public sealed partial class JobCommandTests : IAsyncLifetime
     {
         Cli.Result result = await Cli.RunAsync("cancel", "no-such-run", "--project", _project);
 
-        Assert.Equal((1, "Error MDL6903: run no-such-run is neither queued nor running on this server\n"), (result.ExitCode, result.Error));
+        Assert.Equal(
+            (1, "Error MDL6903: run no-such-run is neither queued nor running on this server; the catalog has no backfill 'no-such-run'.\nHelp: medallion backfills lists them (GET /api/backfills).\n"),
+            (result.ExitCode, result.Error));
+    }
+
+    [Fact]
+    public async Task Cancel_of_a_backfill_stops_its_running_and_queued_intervals_which_commit_nothing()
+    {
+        Cli.Result started = await Cli.RunAsync("backfill", "sliced", "--from", "2026-01-01", "--to", "2026-01-03", "--no-wait", "--project", _project);
+        string id = StartedBackfill().Match(started.Output).Groups[1].Value;
+        using ServerClient client = await ServerClient.ConnectAsync(_project);
+        await WaitForBackfillAsync(client, id, b => b.Progress is { Succeeded: 1, Running: 1 });
+
+        Cli.Result result = await Cli.RunAsync("cancel", id, "--project", _project);
+        BackfillDetail ended = await WaitForBackfillAsync(client, id, b => b.Backfill.Status != RunStatus.Running);
+        Cli.Result shown = await Cli.RunAsync("backfills", id, "--project", _project);
+        Cli.Result again = await Cli.RunAsync("cancel", id, "--project", _project);
+        Cli.Result rows = await Cli.RunAsync("sql", "SELECT day, count(*) AS n FROM silver.sliced GROUP BY day ORDER BY day", "--format", "csv", "--project", _project);
+
+        Assert.Equal((0, string.Empty), (result.ExitCode, result.Error));
+        Assert.Matches(
+            $@"\ACancelled backfill {id} of job sliced: its queued intervals will not run and its running runs stop, committing nothing \((2/3 ended: 1 succeeded, 1 cancelled, 1 running|3/3 ended: 1 succeeded, 2 cancelled)\)\.\nHelp: follow it with medallion backfills {id}\.\n\z",
+            result.Output);
+        Assert.Equal((RunStatus.Cancelled, new BackfillProgress(3, 0, 0, 1, 0, 2, 0)), (ended.Backfill.Status, ended.Progress));
+        string[] lines = shown.Output.Split('\n');
+        Assert.Equal($"Backfill {id} of job sliced: cancelled, 3/3 ended: 1 succeeded, 2 cancelled", lines[0]);
+        Assert.StartsWith("Range 2026-01-01 00:00Z to 2026-01-04 00:00Z, reprocess missing, at most 1 at once; started by local at ", lines[1], StringComparison.Ordinal);
+        Assert.Equal(
+            [
+                $" 2026-01-01 00:00Z │ 2026-01-02 00:00Z │ succeeded │ {ended.Runs[0].Id} │",
+                $" 2026-01-02 00:00Z │ 2026-01-03 00:00Z │ cancelled │ {ended.Runs[1].Id} │ cancelled; the models that were running committed nothing",
+                $" 2026-01-03 00:00Z │ 2026-01-04 00:00Z │ cancelled │ {ended.Runs[2].Id} │ cancelled with backfill {id} before it started",
+            ],
+            lines.Skip(4).Take(3).Select(l => l.TrimEnd()));
+        Assert.Equal((0, $"Backfill {id} of job sliced had already ended cancelled; nothing to cancel.\n"), (again.ExitCode, again.Output));
+        Assert.Equal("day,n\n2026-01-01,1\n", rows.Output);
+    }
+
+    [Fact]
+    public async Task Backfills_lists_the_backfills_newest_first_with_state_and_progress()
+    {
+        Cli.Result first = await Cli.RunAsync("backfill", "daily", "--from", "2026-01-01", "--to", "2026-01-02", "--project", _project);
+        Cli.Result second = await Cli.RunAsync("backfill", "daily", "--from", "2026-01-01", "--to", "2026-01-03", "--project", _project);
+
+        Cli.Result listed = await Cli.RunAsync("backfills", "--job", "daily", "--project", _project);
+        Cli.Result json = await Cli.RunAsync("backfills", "--format", "json", "--project", _project);
+
+        Assert.Equal((0, string.Empty), (listed.ExitCode, listed.Error));
+        string[][] rows = [.. listed.Output.Split('\n').Where((_, i) => i != 1).Select(l => l.Split('│').Select(c => c.Trim()).ToArray())];
+        Assert.Equal(["backfill", "job", "range", "state", "progress", "started by", "created"], rows[0]);
+        Assert.Equal(
+            [StartedBackfill().Match(second.Output).Groups[1].Value, "daily", "2026-01-01 00:00Z to 2026-01-04 00:00Z", "succeeded", "3/3 ended: 1 succeeded, 2 skipped", "local"],
+            rows[1][..6]);
+        Assert.Equal(
+            [StartedBackfill().Match(first.Output).Groups[1].Value, "daily", "2026-01-01 00:00Z to 2026-01-03 00:00Z", "succeeded", "2/2 ended: 2 succeeded", "local"],
+            rows[2][..6]);
+        Assert.Equal("(2 backfills; times in each job's time zone)", rows[3][0]);
+        using JsonDocument document = JsonDocument.Parse(json.Output);
+        JsonElement newest = document.RootElement[0];
+        Assert.Equal(
+            ("daily", "succeeded", "local", 3, 1, 2),
+            (newest.GetProperty("job").GetString(), newest.GetProperty("state").GetString(), newest.GetProperty("started_by").GetString(),
+                newest.GetProperty("progress").GetProperty("total").GetInt32(), newest.GetProperty("progress").GetProperty("succeeded").GetInt32(), newest.GetProperty("progress").GetProperty("skipped").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Backfills_of_an_unknown_backfill_id_says_so()
+    {
+        Cli.Result result = await Cli.RunAsync("backfills", "0195ffff", "--project", _project);
+
+        Assert.Equal((1, "Error MDL6903: The catalog has no backfill '0195ffff'.\nHelp: medallion backfills lists them (GET /api/backfills).\n"), (result.ExitCode, result.Error));
+    }
+
+    [Fact]
+    public async Task A_backfill_of_a_job_in_sao_paulo_bounds_a_date_interval_column_by_its_local_days()
+    {
+        Cli.Result result = await Cli.RunAsync("backfill", "daily_sp", "--from", "2026-01-01", "--to", "2026-01-03", "--project", _project);
+        Cli.Result counts = await Cli.RunAsync("sql", "SELECT day, count(*) AS n FROM silver.daily_sp GROUP BY day ORDER BY day", "--format", "csv", "--project", _project);
+
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        Assert.Contains("] 2026-01-02 00:00-03:00 to 2026-01-03 00:00-03:00: succeeded (run ", result.Output, StringComparison.Ordinal);
+        Assert.EndsWith(": 3 of 3 interval(s) succeeded.\n", result.Output, StringComparison.Ordinal);
+        Assert.Equal("day,n\n2026-01-01,1\n2026-01-02,2\n2026-01-03,3\n", counts.Output);
     }
 
     [Fact]
@@ -261,12 +402,19 @@ public sealed partial class JobCommandTests : IAsyncLifetime
 
         Assert.True(first.ExitCode == 0, first.Output + first.Error);
         Assert.Matches(@"\ABackfill \S+ of job daily: 5 of 5 interval\(s\) queued, at most 2 at once \(reprocess missing\)\.\n", first.Output);
-        Assert.EndsWith("5 of 5 interval(s) succeeded.\n", first.Output, StringComparison.Ordinal);
+        Assert.Matches(@"\nBackfill \S+ succeeded: 5 of 5 interval\(s\) succeeded\.\n\z", first.Output);
         Assert.Contains("[5/5] ", again.Output, StringComparison.Ordinal);
         Assert.Contains("] 2026-01-03 00:00Z to 2026-01-04 00:00Z: succeeded (run ", again.Output, StringComparison.Ordinal);
         Assert.True(again.ExitCode == 0, again.Output + again.Error);
         Assert.Matches(@"\ABackfill \S+ of job daily: 0 of 5 interval\(s\) queued, at most 1 at once \(reprocess missing\)\.\nNothing to run: every interval already succeeded\. Help: --reprocess all runs them again\.\n\z", missing.Output);
         Assert.Equal("day,n,ids\n2026-01-01,1,1\n2026-01-02,2,2\n2026-01-03,3,3\n2026-01-04,4,4\n2026-01-05,5,5\n", counts.Output);
+    }
+
+    private static DateTimeOffset SaoPauloMidnight()
+    {
+        TimeZoneInfo zone = TimeZoneInfo.FindSystemTimeZoneById("America/Sao_Paulo");
+        DateTime next = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, zone).Date.AddDays(1);
+        return new DateTimeOffset(next, zone.GetUtcOffset(next));
     }
 
     private void Write(string relativePath, string text)
@@ -298,6 +446,25 @@ public sealed partial class JobCommandTests : IAsyncLifetime
         }
     }
 
+    private static async Task<BackfillDetail> WaitForBackfillAsync(ServerClient client, string id, Func<BackfillDetail, bool> done)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            BackfillDetail backfill = await client.GetBackfillAsync(id);
+            if (done(backfill))
+            {
+                return backfill;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"backfill {id} did not get there in 60 s; it is {backfill.Backfill.Status}, {backfill.Progress}");
+            await Task.Delay(100);
+        }
+    }
+
     [GeneratedRegex(@"\AQueued run (\S+) of job")]
     private static partial Regex QueuedRun();
+
+    [GeneratedRegex(@"\ABackfill (\S+) of job")]
+    private static partial Regex StartedBackfill();
 }

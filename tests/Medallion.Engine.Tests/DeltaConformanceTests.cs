@@ -1,11 +1,11 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Threading.Tasks;
-using System;
-using Medallion.Delta.Scans;
 using Medallion.Delta;
+using Medallion.Delta.Scans;
 using Medallion.DuckDb;
 using Medallion.Engine.Parquet;
 using Medallion.Engine.Scanning;

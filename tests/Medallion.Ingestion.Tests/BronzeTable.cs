@@ -1,9 +1,9 @@
+using Medallion.Delta;
 using Medallion.Delta.Scans;
 using Medallion.Delta.Snapshots;
-using Medallion.Delta;
+using Medallion.Engine;
 using Medallion.Engine.Parquet;
 using Medallion.Engine.Scanning;
-using Medallion.Engine;
 using Medallion.Storage;
 
 namespace Medallion.Ingestion.Tests;

@@ -70,4 +70,32 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         Assert.Empty(failures);
         Assert.True(checkedCount >= 3, $"Only {checkedCount} endpoints were checked.");
     }
+
+    [Theory]
+    [InlineData("/api/tables/{table}/quality", "/api/tables/silver.orders/quality")]
+    [InlineData("/api/backfills/{id}", null)]
+    public async Task A_get_with_a_parameter_answers_what_the_document_says(string template, string? path)
+    {
+        if (path is null)
+        {
+            // A backfill of the nightly job over one day, so that there is one to read.
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/jobs/nightly/backfill")
+            {
+                Headers = { Authorization = ServedProject.Basic("ana", ServedProject.OperatorPassword) },
+                Content = System.Net.Http.Json.JsonContent.Create(new { from = "2026-01-01T00:00:00-03:00", to = "2026-01-02T03:00:00-03:00" }),
+            };
+            using HttpResponseMessage started = await _served.Http.SendAsync(request);
+            Assert.True(started.StatusCode == HttpStatusCode.OK, await started.Content.ReadAsStringAsync());
+            using JsonDocument backfill = JsonDocument.Parse(await started.Content.ReadAsStringAsync());
+            path = "/api/backfills/" + backfill.RootElement.GetProperty("backfill").GetProperty("id").GetString();
+        }
+
+        using HttpResponseMessage response = await _served.GetAsync(path, ServedProject.Basic("ana", ServedProject.OperatorPassword));
+        using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        JsonElement schema = _document.RootElement.GetProperty("paths").GetProperty(template).GetProperty("get").GetProperty("responses").GetProperty("200")
+            .GetProperty("content").GetProperty("application/json").GetProperty("schema");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(SchemaCheck.Validate(_document.RootElement, schema, body.RootElement, "GET " + path));
+    }
 }

@@ -144,6 +144,59 @@ public sealed class ReadEndpointTests : IAsyncLifetime
         Assert.Equal("""{"error":"there is no job 'nigthly'; did you mean 'nightly'?"}""", await response.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task A_tables_quality_has_the_latest_result_of_each_rule_and_every_result_newest_first()
+    {
+        using var trigger = new HttpRequestMessage(HttpMethod.Post, "/api/jobs/nightly/trigger") { Headers = { Authorization = ServedProject.Basic("ana", ServedProject.OperatorPassword) } };
+        using HttpResponseMessage triggered = await _served.Http.SendAsync(trigger);
+        string second = JsonDocument.Parse(await triggered.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        await WaitUntilAsync(async () => (await _served.Catalog.GetRunAsync(second))!.Status == Medallion.Catalog.RunStatus.Succeeded);
+
+        using JsonDocument quality = await GetJsonAsync("/api/tables/silver.orders/quality");
+
+        string Row(JsonElement r) => $"{r.GetProperty("run_id").GetString()} {r.GetProperty("rule").GetString()} {r.GetProperty("severity").GetString()} passed={r.GetProperty("passed").GetBoolean()} failing={r.GetProperty("failing_rows").GetInt64()}";
+        Assert.Equal("silver", quality.RootElement.GetProperty("table").GetProperty("namespace").GetString());
+        Assert.Equal(
+            [$"{second} accepted_values(email) warn passed=False failing=1", $"{second} not_null(order_id) fail passed=True failing=0"],
+            quality.RootElement.GetProperty("latest").EnumerateArray().Select(Row));
+        Assert.Equal(
+            [
+                $"{second} accepted_values(email) warn passed=False failing=1", $"{second} not_null(order_id) fail passed=True failing=0",
+                $"{_served.FirstRun.RunId} accepted_values(email) warn passed=False failing=1", $"{_served.FirstRun.RunId} not_null(order_id) fail passed=True failing=0",
+            ],
+            quality.RootElement.GetProperty("history").EnumerateArray().Select(Row));
+    }
+
+    [Fact]
+    public async Task A_runs_detail_carries_the_quality_results_of_its_models()
+    {
+        using JsonDocument run = await GetJsonAsync($"/api/runs/{_served.FirstRun.RunId}");
+
+        Assert.Equal(
+            ["silver.orders accepted_values(email) False", "silver.orders not_null(order_id) True"],
+            run.RootElement.GetProperty("quality").EnumerateArray().Select(q =>
+                $"{q.GetProperty("model").GetProperty("namespace").GetString()}.{q.GetProperty("model").GetProperty("name").GetString()} {q.GetProperty("rule").GetString()} {q.GetProperty("passed").GetBoolean()}"));
+    }
+
+    [Fact]
+    public async Task Quality_of_an_unknown_table_is_404_with_a_suggestion()
+    {
+        using HttpResponseMessage response = await _served.GetAsync("/api/tables/silver.ordres/quality", ServedProject.Basic("vic", ServedProject.ViewerPassword));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("silver.orders", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> done)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!await done())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "not done after 60 s");
+            await Task.Delay(100);
+        }
+    }
+
     private async Task<JsonDocument> GetJsonAsync(string path)
     {
         using HttpResponseMessage response = await _served.GetAsync(path, ServedProject.Basic("vic", ServedProject.ViewerPassword));

@@ -51,6 +51,23 @@ public sealed class ReloadTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_sql_endpoint_serves_a_model_added_by_a_reload_once_its_job_built_it()
+    {
+        _served = await ServedProject.StartAsync();
+
+        await File.WriteAllTextAsync(Path.Combine(_served.Directory, "models", "gold", "order_count.sql"), "SELECT count(*) AS orders FROM silver.orders\n");
+        await File.WriteAllTextAsync(Path.Combine(_served.Directory, "jobs", "count.yml"), "jobs:\n  - name: count\n    select: gold.order_count\n    every: 1s\n");
+        await WaitForRunAsync("count", r => r.Status == RunStatus.Succeeded);
+
+        var connection = new Npgsql.NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = _served.Server.PgPort!.Value, Username = "ana", Password = ServedProject.OperatorPassword, Database = "shop", Pooling = false };
+        await using var sql = new Npgsql.NpgsqlConnection(connection.ConnectionString);
+        await sql.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT orders FROM gold.order_count", sql);
+
+        Assert.Equal(2L, Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task A_job_removed_from_its_file_is_no_longer_planned()
     {
         _served = await ServedProject.StartAsync();

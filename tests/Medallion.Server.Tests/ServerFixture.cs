@@ -42,7 +42,9 @@ public sealed class ServedProject : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<ServedProject> StartAsync(Func<MedallionServerOptions, MedallionServerOptions>? configure = null)
+    /// <param name="configure">Changes the server's options.</param>
+    /// <param name="later">Files written after the first run and before the server starts (jobs and models the first run must not build).</param>
+    public static async Task<ServedProject> StartAsync(Func<MedallionServerOptions, MedallionServerOptions>? configure = null, Action<TestProject>? later = null)
     {
         TestProject files = new TestProject("name: shop\nstorage: lake\n")
             .Write("sources/files.yml", "sources:\n  - name: orders\n    format: csv\n    path: data/orders/*.csv\n    target: bronze.orders\n")
@@ -53,6 +55,10 @@ public sealed class ServedProject : IAsyncDisposable
                 columns:
                   email:
                     classification: pii
+                expectations:
+                  - not_null: [order_id]
+                  - accepted_values: {column: email, values: [a@x.com]}
+                    severity: warn
                 --- */
                 SELECT CAST(order_id AS BIGINT) AS order_id, lower(email) AS email, CAST(amount AS DECIMAL(10, 2)) AS amount FROM bronze.orders
                 """)
@@ -62,6 +68,7 @@ public sealed class ServedProject : IAsyncDisposable
         MedallionProject project = await files.LoadAsync();
         RunResult firstRun = await ProjectRunner.RunAsync(project, new RunOptions());
         Assert.True(firstRun.Succeeded, string.Join("; ", firstRun.Steps.Select(s => s.Error)));
+        later?.Invoke(files);
         string directory = files.Directory;
         CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog));
         await catalog.SetUserAsync("ana", PgUserStore.CreateScramVerifier(OperatorPassword));

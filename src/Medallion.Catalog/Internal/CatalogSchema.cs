@@ -257,6 +257,14 @@ internal static class CatalogSchema
             """,
             "CREATE INDEX server_actions_at ON server_actions (at)",
         ]),
+        new(7, "a backfill as one object: who started it, how many intervals its range holds, and its runs found by backfill",
+        [
+            "ALTER TABLE backfills ADD COLUMN started_by TEXT",
+            // Backfills recorded before this counted only their runs; 0 reads as "the runs are the intervals".
+            "ALTER TABLE backfills ADD COLUMN intervals INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX runs_backfill ON runs (backfill_id, interval_end) WHERE backfill_id IS NOT NULL",
+            "CREATE INDEX backfills_job_id ON backfills (job, id)",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -19,7 +19,8 @@ namespace Medallion.Cli.Commands;
 /// Airflow's <c>airflow dags backfill</c>, it stays and shows each interval as it ends, exiting 0 only when every one
 /// succeeded; <c>--no-wait</c> returns once the runs are queued (the server runs them either way, and Ctrl+C only stops
 /// watching). Dates without a time are days in the job's time zone: <c>--from</c> is the first day's midnight,
-/// <c>--to</c> includes its whole day.
+/// <c>--to</c> includes its whole day. The backfill is one object on the server (<c>medallion backfills</c> shows it,
+/// <c>medallion cancel &lt;backfill&gt;</c> stops it).
 /// </summary>
 internal static class BackfillCommand
 {
@@ -98,71 +99,165 @@ internal static class BackfillCommand
 
             if (parsed.GetValue(noWait))
             {
-                await output.WriteLineAsync($"Help: the server runs them; follow with medallion runs, stop one with medallion cancel <run>.").ConfigureAwait(false);
+                await output.WriteLineAsync($"Help: the server runs them; follow with medallion backfills {backfill.Id}, stop them all with medallion cancel {backfill.Id}.").ConfigureAwait(false);
                 return 0;
             }
 
-            return await FollowAsync(output, server, definition, view.Runs, cancellationToken).ConfigureAwait(false);
+            return await FollowAsync(output, server, definition, backfill.Id, view.Runs.Count, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
     /// <summary>
-    /// Prints each run as it ends, oldest interval first within each poll, until all have ended: exit 0 when all
-    /// succeeded. Ctrl+C stops watching only: the backfill is the server's and goes on.
+    /// Follows the backfill on the server (<c>GET /api/backfills/{id}</c>), printing each interval as its run ends, until
+    /// the backfill ends: exit 0 when it succeeded. Ctrl+C stops watching only: the backfill is the server's and goes on.
     /// </summary>
-    private static async Task<int> FollowAsync(TextWriter output, ServerClient server, JobView job, IReadOnlyList<RunRecord> queued, CancellationToken cancellationToken)
+    private static async Task<int> FollowAsync(TextWriter output, ServerClient server, JobView job, string backfillId, int queued, CancellationToken cancellationToken)
     {
-        var pending = queued.ToDictionary(r => r.Id, StringComparer.Ordinal);
-        var ended = new List<RunRecord>();
+        var printed = new HashSet<string>(StringComparer.Ordinal);
+        BackfillDetail detail;
         try
         {
-            while (pending.Count > 0)
+            do
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
-                foreach (RunRecord run in (await EndedAsync(server, job.Name, pending, cancellationToken).ConfigureAwait(false)).OrderBy(r => r.IntervalStart))
+                detail = await server.GetBackfillAsync(backfillId, cancellationToken).ConfigureAwait(false);
+                foreach (RunRecord run in detail.Runs.Where(r => r.Status is not (RunStatus.Queued or RunStatus.Running) && printed.Add(r.Id)))
                 {
-                    pending.Remove(run.Id);
-                    ended.Add(run);
                     string interval = $"{JobCommands.Time(run.IntervalStart!.Value, job.TimeZone)} to {JobCommands.Time(run.IntervalEnd!.Value, job.TimeZone)}";
                     await output.WriteLineAsync(
-                        $"[{ended.Count}/{queued.Count}] {interval}: {JobCommands.Status(run.Status)} (run {run.Id}){(run.Error is { } e ? ": " + e : string.Empty)}").ConfigureAwait(false);
+                        $"[{printed.Count}/{queued}] {interval}: {JobCommands.Status(run.Status)} (run {run.Id}){(run.Error is { } e ? ": " + e : string.Empty)}").ConfigureAwait(false);
                 }
             }
+            while (detail.Backfill.Status == RunStatus.Running);
         }
         catch (OperationCanceledException)
         {
-            await output.WriteLineAsync($"Stopped watching; the server goes on with the {pending.Count} run(s) not yet ended. Help: medallion cancel <run> stops one.").ConfigureAwait(false);
+            await output.WriteLineAsync($"Stopped watching; the server goes on with backfill {backfillId}. Help: follow it with medallion backfills {backfillId}; stop it with medallion cancel {backfillId}.").ConfigureAwait(false);
             throw;
         }
 
-        int succeeded = ended.Count(r => r.Status == RunStatus.Succeeded);
-        await output.WriteLineAsync($"{succeeded} of {queued.Count} interval(s) succeeded.").ConfigureAwait(false);
-        return succeeded == queued.Count ? 0 : MedallionCli.Failure;
+        await output.WriteLineAsync($"Backfill {backfillId} {JobCommands.Status(detail.Backfill.Status)}: {detail.Progress.Succeeded} of {queued} interval(s) succeeded.").ConfigureAwait(false);
+        return detail.Backfill.Status == RunStatus.Succeeded ? 0 : MedallionCli.Failure;
     }
 
-    /// <summary>The pending runs that have ended, read from the job's run list newest first (a backfill's runs are its newest).</summary>
-    private static async Task<List<RunRecord>> EndedAsync(ServerClient server, string job, Dictionary<string, RunRecord> pending, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>medallion backfills [id] [--job j]</c>: the newest backfills with their state and progress, or one backfill with
+    /// each of its intervals' runs.
+    /// </summary>
+    internal static Command List(TextWriter output)
     {
-        var ended = new List<RunRecord>();
-        int seen = 0;
-        string? cursor = null;
-        do
+        var id = new Argument<string?>("backfill") { Description = "One backfill's id, to show each of its runs.", Arity = ArgumentArity.ZeroOrOne };
+        var job = new Option<string?>("--job") { Description = "Only the backfills of this job." };
+        var limit = new Option<int>("--limit") { Description = "How many backfills at most, newest first.", DefaultValueFactory = _ => 20 };
+        Option<ReportFormat> format = CommonOptions.ReportFormat();
+        Option<string> project = ProjectOption.Create();
+        var command = new Command("backfills", "List the running server's backfills (newest first) with state and progress, or show one with its runs.")
         {
-            RunPage page = await server.GetRunsAsync(job, 200, cursor, cancellationToken).ConfigureAwait(false);
-            foreach (RunRecord run in page.Runs.Where(r => pending.ContainsKey(r.Id)))
+            id, job, limit, format, project,
+        };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            using ServerClient server = await ServerClient.ConnectAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            Dictionary<string, string> zones = (await server.GetJobsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(j => j.Name, j => j.TimeZone, StringComparer.Ordinal);
+            string Zone(string name) => zones.GetValueOrDefault(name, "UTC");
+            bool json = parsed.GetValue(format) == ReportFormat.Json;
+            if (parsed.GetValue(id) is { } one)
             {
-                seen++;
-                if (run.Status is not (RunStatus.Queued or RunStatus.Running))
+                BackfillDetail detail = await server.GetBackfillAsync(one, cancellationToken).ConfigureAwait(false);
+                if (json)
                 {
-                    ended.Add(run);
+                    JsonReport.Write(output, w => WriteJson(w, detail));
+                    return 0;
                 }
+
+                BackfillRecord b = detail.Backfill;
+                string zone = Zone(b.Job);
+                await output.WriteLineAsync($"Backfill {b.Id} of job {b.Job}: {JobCommands.Status(b.Status)}, {ProgressText(detail.Progress)}").ConfigureAwait(false);
+                await output.WriteLineAsync($"Range {JobCommands.Time(b.RangeStart, zone)} to {JobCommands.Time(b.RangeEnd, zone)}, reprocess {b.Reprocess}, at most {b.MaxActive} at once; started by {b.StartedBy ?? "-"} at {JobCommands.Time(b.CreatedAt, zone)}.").ConfigureAwait(false);
+                TextTable.Write(output, ["interval start", "interval end", "status", "run", "error"], [false, false, false, false, false], [.. detail.Runs.Select(r => new[]
+                {
+                    JobCommands.Time(r.IntervalStart!.Value, zone), JobCommands.Time(r.IntervalEnd!.Value, zone), JobCommands.Status(r.Status), r.Id, r.Error ?? string.Empty,
+                })]);
+                return 0;
             }
 
-            cursor = page.NextCursor;
+            IReadOnlyList<BackfillDetail> backfills = await server.GetBackfillsAsync(parsed.GetValue(job), Math.Clamp(parsed.GetValue(limit), 1, 1000), cancellationToken).ConfigureAwait(false);
+            if (json)
+            {
+                JsonReport.Write(output, w =>
+                {
+                    w.WriteStartArray();
+                    foreach (BackfillDetail detail in backfills)
+                    {
+                        WriteJson(w, detail);
+                    }
+
+                    w.WriteEndArray();
+                });
+                return 0;
+            }
+
+            TextTable.Write(output, ["backfill", "job", "range", "state", "progress", "started by", "created"], [false, false, false, false, false, false, false], [.. backfills.Select(d => new[]
+            {
+                d.Backfill.Id, d.Backfill.Job, $"{JobCommands.Time(d.Backfill.RangeStart, Zone(d.Backfill.Job))} to {JobCommands.Time(d.Backfill.RangeEnd, Zone(d.Backfill.Job))}",
+                JobCommands.Status(d.Backfill.Status), ProgressText(d.Progress), d.Backfill.StartedBy ?? "-", JobCommands.Time(d.Backfill.CreatedAt, Zone(d.Backfill.Job)),
+            })]);
+            await output.WriteLineAsync($"({(backfills.Count == 1 ? "1 backfill" : $"{backfills.Count} backfills")}; times in each job's time zone)").ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Progress as people read it: intervals ended of the total, then each non-zero count (<c>3/5 ended: 2 succeeded, 1 failed, 2 queued</c>).</summary>
+    internal static string ProgressText(BackfillProgress p)
+    {
+        int ended = p.Succeeded + p.Failed + p.Cancelled + p.Skipped;
+        IEnumerable<string> parts = new (int Count, string Name)[]
+        {
+            (p.Succeeded, "succeeded"), (p.Failed, "failed"), (p.Cancelled, "cancelled"), (p.Skipped, "skipped"), (p.Running, "running"), (p.Queued, "queued"),
+        }.Where(c => c.Count > 0).Select(c => $"{c.Count} {c.Name}");
+        return $"{ended}/{p.Total} ended" + (p.Total == 0 ? string.Empty : ": " + string.Join(", ", parts));
+    }
+
+    private static void WriteJson(System.Text.Json.Utf8JsonWriter w, BackfillDetail detail)
+    {
+        BackfillRecord b = detail.Backfill;
+        BackfillProgress p = detail.Progress;
+        w.WriteStartObject();
+        w.WriteString("id", b.Id);
+        w.WriteString("job", b.Job);
+        JsonReport.Time(w, "range_start", b.RangeStart);
+        JsonReport.Time(w, "range_end", b.RangeEnd);
+        w.WriteString("reprocess", b.Reprocess);
+        w.WriteNumber("max_active", b.MaxActive);
+        w.WriteString("state", JobCommands.Status(b.Status));
+        JsonReport.String(w, "started_by", b.StartedBy);
+        JsonReport.Time(w, "created_at", b.CreatedAt);
+        JsonReport.Time(w, "finished_at", b.FinishedAt);
+        w.WriteStartObject("progress");
+        w.WriteNumber("total", p.Total);
+        w.WriteNumber("queued", p.Queued);
+        w.WriteNumber("running", p.Running);
+        w.WriteNumber("succeeded", p.Succeeded);
+        w.WriteNumber("failed", p.Failed);
+        w.WriteNumber("cancelled", p.Cancelled);
+        w.WriteNumber("skipped", p.Skipped);
+        w.WriteEndObject();
+        w.WriteStartArray("runs");
+        foreach (RunRecord r in detail.Runs)
+        {
+            w.WriteStartObject();
+            w.WriteString("id", r.Id);
+            JsonReport.Time(w, "interval_start", r.IntervalStart);
+            JsonReport.Time(w, "interval_end", r.IntervalEnd);
+            w.WriteString("status", JobCommands.Status(r.Status));
+            JsonReport.String(w, "error", r.Error);
+            w.WriteEndObject();
         }
-        while (seen < pending.Count && cursor is not null);
-        return ended;
+
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 
     private static void WriteIntervals(TextWriter output, IReadOnlyList<BackfillInterval> intervals, string timeZone) =>

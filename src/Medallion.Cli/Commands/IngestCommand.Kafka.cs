@@ -1,12 +1,12 @@
-using System.IO;
-using System.Threading.Tasks;
-using System.Threading;
 using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
 using Medallion.DuckDb;
-using Medallion.Ingestion.Kafka;
 using Medallion.Ingestion;
-using Medallion.Pipelines.Sources;
+using Medallion.Ingestion.Kafka;
 using Medallion.Pipelines;
+using Medallion.Pipelines.Sources;
 using Microsoft.Extensions.Logging;
 
 namespace Medallion.Cli.Commands;

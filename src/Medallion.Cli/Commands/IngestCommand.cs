@@ -1,16 +1,16 @@
+using System;
 using System.Collections.Generic;
 using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Threading.Tasks;
 using System.Threading;
-using System;
+using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Cli.Browsing;
 using Medallion.Cli.Output;
-using Medallion.Pipelines.Sources;
 using Medallion.Pipelines;
+using Medallion.Pipelines.Sources;
 using Medallion.Platform;
 using Microsoft.Extensions.Logging;
 

@@ -10,11 +10,12 @@ using Medallion.Catalog;
 using Medallion.Cli.Output;
 using Medallion.Server;
 using Medallion.Server.Http;
+using Medallion.Server.Scheduling;
 
 namespace Medallion.Cli.Commands;
 
 /// <summary>
-/// <c>medallion jobs</c>, <c>trigger &lt;job&gt;</c>, <c>cancel &lt;run&gt;</c> and <c>rerun &lt;run&gt; --from-failure</c>:
+/// <c>medallion jobs</c>, <c>trigger &lt;job&gt;</c>, <c>cancel &lt;run or backfill&gt;</c> and <c>rerun &lt;run&gt; --from-failure</c>:
 /// the run controls of a running <c>medallion server</c>, over its REST API (found through the project's runtime file).
 /// They hold no scheduling logic: the server plans, queues and records; these ask and render.
 /// </summary>
@@ -27,25 +28,39 @@ internal static class JobCommands
         yield return Cancel(output);
         yield return Rerun(output, error);
         yield return BackfillCommand.Create(output, error);
+        yield return BackfillCommand.List(output);
     }
 
     private static Command Jobs(TextWriter output)
     {
+        Option<ReportFormat> format = CommonOptions.ReportFormat();
         Option<string> project = ProjectOption.Create();
-        var command = new Command("jobs", "List the running server's jobs: schedule and time zone, paused, last run, next run.") { project };
+        var command = new Command("jobs", "List the running server's jobs: schedule and time zone, paused, last run, next run.") { format, project };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             using ServerClient server = await ServerClient.ConnectAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
             IReadOnlyList<JobView> jobs = await server.GetJobsAsync(cancellationToken).ConfigureAwait(false);
-            var rows = new List<string[]>();
+            var lastRuns = new List<RunRecord?>();
             foreach (JobView job in jobs)
             {
-                RunPage last = await server.GetRunsAsync(job.Name, 1, null, cancellationToken).ConfigureAwait(false);
+                IReadOnlyList<RunRecord> newest = (await server.GetRunsAsync(job.Name, 1, null, cancellationToken).ConfigureAwait(false)).Runs;
+                lastRuns.Add(newest.Count == 0 ? null : newest[0]);
+            }
+
+            if (parsed.GetValue(format) == ReportFormat.Json)
+            {
+                JsonReport.Write(output, w => WriteJobsJson(w, jobs, lastRuns));
+                return 0;
+            }
+
+            var rows = new List<string[]>();
+            foreach ((JobView job, RunRecord? last) in jobs.Zip(lastRuns))
+            {
                 rows.Add([
                     job.Name,
                     TriggerText(job),
                     job.Paused ? "yes" : "no",
-                    last.Runs.Count == 0 ? "never run" : $"{Status(last.Runs[0].Status)} {Time(last.Runs[0].StartedAt, job.TimeZone)}",
+                    last is null ? "never run" : $"{Status(last.Status)} {Time(last.StartedAt, job.TimeZone)}",
                     job.NextRuns.Count == 0 ? "-" : Time(job.NextRuns[0], job.TimeZone),
                 ]);
             }
@@ -55,6 +70,46 @@ internal static class JobCommands
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The jobs as one JSON array: each job's definition as the server runs it, its last run and its next fire times (UTC).</summary>
+    private static void WriteJobsJson(System.Text.Json.Utf8JsonWriter w, IReadOnlyList<JobView> jobs, List<RunRecord?> lastRuns)
+    {
+        w.WriteStartArray();
+        foreach ((JobView job, RunRecord? last) in jobs.Zip(lastRuns))
+        {
+            w.WriteStartObject();
+            w.WriteString("name", job.Name);
+            JsonReport.String(w, "select", job.Select);
+            JsonReport.Strings(w, "sources", job.Sources);
+            JsonReport.String(w, "schedule", job.Schedule);
+            w.WriteString("time_zone", job.TimeZone);
+            w.WriteString("trigger", TriggerText(job));
+            JsonReport.Strings(w, "on_new_data", job.OnNewData);
+            JsonReport.Strings(w, "after", job.After);
+            w.WriteString("catchup", job.Catchup.ToString().ToLowerInvariant());
+            w.WriteNumber("max_active_runs", job.MaxActiveRuns);
+            w.WriteBoolean("paused", job.Paused);
+            if (last is null)
+            {
+                w.WriteNull("last_run");
+            }
+            else
+            {
+                w.WriteStartObject("last_run");
+                w.WriteString("id", last.Id);
+                w.WriteString("status", Status(last.Status));
+                JsonReport.Time(w, "started_at", last.StartedAt);
+                JsonReport.Time(w, "finished_at", last.FinishedAt);
+                w.WriteEndObject();
+            }
+
+            JsonReport.Strings(w, "next_runs", job.NextRuns.Select(JsonReport.FormatTime));
+            w.WriteString("location", job.Location);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     }
 
     private static Command Trigger(TextWriter output, TextWriter error)
@@ -94,15 +149,49 @@ internal static class JobCommands
 
     private static Command Cancel(TextWriter output)
     {
-        var run = new Argument<string>("run") { Description = "The run's id, as trigger, backfill or medallion runs show it." };
+        var id = new Argument<string>("id") { Description = "A run's id (as trigger or medallion runs show it) or a backfill's (as backfill or medallion backfills show it)." };
         Option<string> project = ProjectOption.Create();
-        var command = new Command("cancel", "Cancel a queued or running run on the running server; its running models commit nothing.") { run, project };
+        var command = new Command("cancel", "Cancel a queued or running run, or a whole backfill, on the running server; running models commit nothing.") { id, project };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             using ServerClient server = await ServerClient.ConnectAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            CancelResult result = await server.CancelRunAsync(parsed.GetRequiredValue(run), cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync($"Cancelled run {result.RunId}: a queued run ends now; a running one stops its models, which commit nothing.").ConfigureAwait(false);
-            return 0;
+            string target = parsed.GetRequiredValue(id);
+            try
+            {
+                CancelResult result = await server.CancelRunAsync(target, cancellationToken).ConfigureAwait(false);
+                await output.WriteLineAsync($"Cancelled run {result.RunId}: a queued run ends now; a running one stops its models, which commit nothing.").ConfigureAwait(false);
+                return 0;
+            }
+            catch (MedallionException notRun) when (notRun.Code == ErrorCode.CatalogObjectNotFound)
+            {
+                BackfillDetail backfill;
+                try
+                {
+                    backfill = await server.GetBackfillAsync(target, cancellationToken).ConfigureAwait(false);
+                }
+                catch (MedallionException notBackfill) when (notBackfill.Code == ErrorCode.CatalogObjectNotFound)
+                {
+                    // A finished run is named as a run; an id that is neither gets both answers.
+                    if (notBackfill.Message.Contains("is a run, not a backfill", StringComparison.Ordinal))
+                    {
+                        throw notRun;
+                    }
+
+                    throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"{notRun.Message}; {char.ToLowerInvariant(notBackfill.Message[0])}{notBackfill.Message[1..]}", notBackfill);
+                }
+
+                if (backfill.Backfill.Status != RunStatus.Running)
+                {
+                    await output.WriteLineAsync($"Backfill {target} of job {backfill.Backfill.Job} had already ended {Status(backfill.Backfill.Status)}; nothing to cancel.").ConfigureAwait(false);
+                    return 0;
+                }
+
+                BackfillDetail cancelled = await server.CancelBackfillAsync(target, cancellationToken).ConfigureAwait(false);
+                await output.WriteLineAsync(
+                    $"Cancelled backfill {target} of job {cancelled.Backfill.Job}: its queued intervals will not run and its running runs stop, committing nothing ({BackfillCommand.ProgressText(cancelled.Progress)}).\n"
+                    + $"Help: follow it with medallion backfills {target}.").ConfigureAwait(false);
+                return 0;
+            }
         });
         return command;
     }

@@ -1,11 +1,11 @@
+using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Threading.Tasks;
 using System.Threading;
-using System;
-using Medallion.Delta.Snapshots;
+using System.Threading.Tasks;
 using Medallion.Delta;
+using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
 using Medallion.Engine.Scanning;
 

@@ -5,8 +5,8 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
-using Medallion.Pipelines.Sources;
 using Medallion.Engine;
+using Medallion.Pipelines.Sources;
 using Medallion.Storage;
 using YamlDotNet.RepresentationModel;
 

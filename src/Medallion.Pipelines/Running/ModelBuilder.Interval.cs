@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.DuckDb;
 
 namespace Medallion.Pipelines.Running;
 
@@ -55,11 +56,31 @@ internal sealed partial class ModelBuilder
         object other => throw Invalid($"the run variable {name} is '{other}', which is not a time", "give it as an ISO 8601 time such as 2026-01-31T00:00:00Z"),
     };
 
+    /// <summary>The DuckDB type of the interval column in the model's result (DATE, TIMESTAMP, TIMESTAMP WITH TIME ZONE, ...).</summary>
+    private string? _intervalColumnType;
+
     /// <summary>The rows of the interval, as the table's replaceWhere predicate and as the check of the model's result.</summary>
     private string IntervalPredicate()
     {
         (DateTimeOffset start, DateTimeOffset end) = _interval!.Value;
-        return $"{Q(Config.IntervalColumn!)} >= {Timestamp(start)} AND {Q(Config.IntervalColumn!)} < {Timestamp(end)}";
+        return $"{Q(Config.IntervalColumn!)} >= {BoundLiteral(start)} AND {Q(Config.IntervalColumn!)} < {BoundLiteral(end)}";
+    }
+
+    /// <summary>
+    /// A bound as a literal of the column's own type, so the comparison does not depend on the session's time zone: a
+    /// DATE column is bounded by the interval's dates and a TIMESTAMP column by its wall-clock times, both in the run's
+    /// <see cref="RunOptions.TimeZone"/> (a São Paulo day is its own date, not the UTC date three hours on); any other
+    /// column by the instant.
+    /// </summary>
+    private string BoundLiteral(DateTimeOffset instant)
+    {
+        DateTime local = TimeZoneInfo.ConvertTime(instant, _run.Options.TimeZone ?? TimeZoneInfo.Utc).DateTime;
+        return _intervalColumnType switch
+        {
+            "DATE" => "DATE " + DuckDbConnection.QuoteLiteral(local.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+            "TIMESTAMP" => "TIMESTAMP " + DuckDbConnection.QuoteLiteral(local.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)),
+            _ => Timestamp(instant),
+        };
     }
 
     /// <summary>
@@ -68,12 +89,21 @@ internal sealed partial class ModelBuilder
     /// </summary>
     private async Task EnsureWithinIntervalAsync(string relation, CancellationToken cancellationToken)
     {
+        using (DuckDbCommand describe = _connection.CreateCommand())
+        {
+            describe.CommandText = $"SELECT column_type FROM (DESCRIBE SELECT {Q(Config.IntervalColumn!)} FROM {relation})";
+            _intervalColumnType = Convert.ToString(await describe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }
+
         long outside = await ScalarAsync($"SELECT count(*) FROM {relation} WHERE ({IntervalPredicate()}) IS NOT TRUE", cancellationToken).ConfigureAwait(false);
         if (outside > 0)
         {
             (DateTimeOffset start, DateTimeOffset end) = _interval!.Value;
+            string interval = _intervalColumnType is "DATE" or "TIMESTAMP"
+                ? $"[{BoundLiteral(start)}, {BoundLiteral(end)})"
+                : string.Create(CultureInfo.InvariantCulture, $"[{start.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, {end.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z)");
             throw Invalid(
-                string.Create(CultureInfo.InvariantCulture, $"{outside} row(s) have {Config.IntervalColumn} outside the run's data interval [{start.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, {end.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z) or null"),
+                string.Create(CultureInfo.InvariantCulture, $"{outside} row(s) have {Config.IntervalColumn} outside the run's data interval {interval} or null"),
                 $"keep only the interval's rows: WHERE {Config.IntervalColumn} >= getvariable('{IntervalStartVariable}') AND {Config.IntervalColumn} < getvariable('{IntervalEndVariable}')");
         }
     }

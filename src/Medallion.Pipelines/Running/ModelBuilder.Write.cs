@@ -1,15 +1,15 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text.Json;
-using System.Threading.Tasks;
 using System.Threading;
-using System;
+using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
-using Medallion.Engine.Scanning;
 using Medallion.Engine;
+using Medallion.Engine.Scanning;
 using Medallion.Pipelines.Internal;
 
 namespace Medallion.Pipelines.Running;

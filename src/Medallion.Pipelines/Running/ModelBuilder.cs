@@ -306,6 +306,12 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
     /// <summary>DuckDB variables live on the connection, so each model's own connection gets the run's (see <see cref="RunOptions.Variables"/>; names were checked when the run started).</summary>
     private async Task SetVariablesAsync(CancellationToken cancellationToken)
     {
+        if (_run.Options.TimeZone is { } zone)
+        {
+            // Before any write: the writer sets UTC for its own statements (DeltaWriter.PrepareSessionAsync).
+            await ExecuteAsync("SET TimeZone = " + DuckDbConnection.QuoteLiteral(zone.Id), cancellationToken).ConfigureAwait(false);
+        }
+
         foreach ((string name, object? value) in _run.Options.Variables)
         {
             string literal = value switch

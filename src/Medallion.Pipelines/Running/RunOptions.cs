@@ -68,6 +68,14 @@ public sealed record RunOptions
     /// </summary>
     public IReadOnlyDictionary<string, object?> Variables { get; init; } = new Dictionary<string, object?>();
 
+    /// <summary>
+    /// The time zone the run's data interval is cut in (a scheduled job's <c>timezone</c>). Each model's SQL runs with it
+    /// as DuckDB's session <c>TimeZone</c>, so a DATE compared with <c>getvariable('interval_start')</c>, or a timestamp
+    /// cast to DATE, is a day of that zone; and an <c>interval_column</c> of type DATE (or TIMESTAMP without a zone) is
+    /// bounded by the interval's local dates (or wall-clock times) there. Null: the engine's default zone, and bounds in UTC.
+    /// </summary>
+    public TimeZoneInfo? TimeZone { get; init; }
+
     /// <summary>How long one model may run; past it the model's DuckDB query is interrupted and nothing is committed (the step fails with <see cref="ErrorCode.RunTimedOut"/>). Null: no limit.</summary>
     public TimeSpan? ModelTimeout { get; init; }
 

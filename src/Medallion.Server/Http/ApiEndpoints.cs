@@ -33,6 +33,11 @@ internal static class ApiEndpoints
         api.MapGet("/tables/{table}/history", (ServerContext server, string table, int? limit, CancellationToken cancellationToken) =>
                 WithLakehouseAsync(server, lakehouse => lakehouse.GetTableHistoryAsync(lakehouse.ResolveTable(table), Limit(limit, 20), cancellationToken), cancellationToken))
             .WithName("GetTableHistory").WithTags("tables").Produces<IReadOnlyList<TableVersionInfo>>().Produces<ApiError>(StatusCodes.Status404NotFound);
+        api.MapGet("/tables/{table}/quality", (ServerContext server, string table, int? limit, CancellationToken cancellationToken) =>
+                WithLakehouseAsync(server, lakehouse => lakehouse.GetQualityAsync(lakehouse.ResolveTable(table), Limit(limit, 100), cancellationToken), cancellationToken))
+            .WithName("GetTableQuality").WithTags("tables")
+            .WithDescription("The expectation results stored for the table: the latest result of each rule, and the history (every result, newest first, at most limit, default 100).")
+            .Produces<TableQuality>().Produces<ApiError>(StatusCodes.Status404NotFound);
         api.MapGet("/tables/{table}/lineage", (ServerContext server, string table, string? column, string? direction, CancellationToken cancellationToken) =>
                 Enum.TryParse(direction ?? nameof(LineageDirection.Both), ignoreCase: true, out LineageDirection way) && !int.TryParse(direction, out _)
                     ? WithLakehouseAsync(server, lakehouse => lakehouse.GetLineageAsync(lakehouse.ResolveTable(table), column, way, cancellationToken), cancellationToken)
@@ -62,6 +67,20 @@ internal static class ApiEndpoints
             .Produces<RunLogLine>(StatusCodes.Status200OK, "text/event-stream")
             .Produces<ApiError>(StatusCodes.Status400BadRequest).Produces<ApiError>(StatusCodes.Status404NotFound);
 
+        api.MapGet("/backfills", async (ServerContext server, string? job, int? limit, CancellationToken cancellationToken) =>
+            {
+                List<BackfillDetail> backfills = await server.Catalog.QueryBackfillsAsync(job, null, Limit(limit, 50), cancellationToken).ConfigureAwait(false);
+                // A job the project does not know and that never backfilled is most likely a typo.
+                return job is not null && backfills.Count == 0 && !server.Project.Jobs.Any(j => string.Equals(j.Name, job, StringComparison.Ordinal))
+                    ? Results.Json(new ApiError(UnknownJob(server, job)), ApiJson.Options, statusCode: StatusCodes.Status404NotFound)
+                    : Results.Json(backfills, ApiJson.Options);
+            })
+            .WithName("ListBackfills").WithTags("backfills")
+            .WithDescription("The newest backfills first (at most limit, default 50), optionally of one job, each with its state and progress; their runs are in GET /api/backfills/{id}.")
+            .Produces<IReadOnlyList<BackfillDetail>>().Produces<ApiError>(StatusCodes.Status404NotFound);
+        api.MapGet("/backfills/{id}", (ServerContext server, string id, CancellationToken cancellationToken) =>
+                ActAsync(server, null, "get", id, null, () => server.Scheduler.GetBackfillAsync(id, cancellationToken), cancellationToken))
+            .WithName("GetBackfill").WithTags("backfills").Produces<BackfillDetail>().Produces<ApiError>(StatusCodes.Status404NotFound);
         api.MapGet("/jobs", async (ServerContext server, CancellationToken cancellationToken) =>
             {
                 Dictionary<string, JobState> states = await server.Catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
@@ -112,7 +131,8 @@ internal static class ApiEndpoints
                     : ActAsync(server, http, "backfill", job, $"{body.From:O}..{body.To:O} reprocess={body.Reprocess.ToString().ToLowerInvariant()} max_active={body.MaxActive ?? 1}", async () =>
                     {
                         IReadOnlyList<BackfillInterval> plan = await server.Scheduler.PlanBackfillAsync(job, body.From, body.To, body.Reprocess, cancellationToken).ConfigureAwait(false);
-                        (BackfillRecord backfill, IReadOnlyList<RunRecord> runs) = await server.Scheduler.BackfillAsync(job, body.From, body.To, body.Reprocess, body.MaxActive ?? 1, cancellationToken).ConfigureAwait(false);
+                        (BackfillRecord backfill, IReadOnlyList<RunRecord> runs) = await server.Scheduler.BackfillAsync(
+                            job, body.From, body.To, body.Reprocess, body.MaxActive ?? 1, http.User.Identity!.Name, cancellationToken).ConfigureAwait(false);
                         return new BackfillView(backfill, runs, plan);
                     }, cancellationToken))
             .WithName("BackfillJob").WithTags("jobs").Produces<BackfillView>().Produces<ApiError>(StatusCodes.Status400BadRequest);
@@ -121,6 +141,11 @@ internal static class ApiEndpoints
                     ? new CancelResult(id, true)
                     : throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"run {id} is neither queued nor running on this server"), cancellationToken))
             .WithName("CancelRun").WithTags("runs").Produces<CancelResult>();
+        act.MapPost("/backfills/{id}/cancel", (ServerContext server, HttpContext http, string id, CancellationToken cancellationToken) =>
+                ActAsync(server, http, "cancel backfill", id, null, () => server.Scheduler.CancelBackfillAsync(id, cancellationToken), cancellationToken))
+            .WithName("CancelBackfill").WithTags("backfills")
+            .WithDescription("Stops a backfill: its queued intervals end cancelled without running, its running runs are cancelled (their running models commit nothing); it ends cancelled when the last has stopped. A backfill that had ended is answered as it is.")
+            .Produces<BackfillDetail>().Produces<ApiError>(StatusCodes.Status404NotFound);
         act.MapPost("/reload", async (ServerContext server, HttpContext http, CancellationToken cancellationToken) =>
             {
                 ReloadStatus status = await server.Reloader!.ReloadAsync("POST /api/reload by " + http.User.Identity!.Name, cancellationToken).ConfigureAwait(false);

@@ -1,18 +1,52 @@
+using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Threading.Tasks;
 using System.Threading;
-using System;
+using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.DuckDb;
-using Medallion.Pipelines.Sources;
 using Medallion.Pipelines;
+using Medallion.Pipelines.Sources;
 
 namespace Medallion.Server.Scheduling;
 
 public sealed partial class JobScheduler
 {
+    private const string StreamCancelled = "cancelled: the stream stopped between commits (every committed change and its position stand) and the job is paused; unpause it to stream again";
+
+    // Continuous runs cancelled through the API, told apart from a stop (server stop, pause, reload) when their stream ends.
+    private readonly ConcurrentDictionary<string, bool> _cancelledStreams = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Cancels a continuous run the way a stop does (between commits, so every committed change and its source position
+    /// stand and nothing is lost or repeated later), records it <see cref="RunStatus.Cancelled"/>, and pauses its job
+    /// (kept across restarts), so the stream stays stopped until the job is unpaused, which starts a new run: a cancelled
+    /// stream restarting by itself would make cancel useless. Called with <see cref="_state"/> held.
+    /// </summary>
+    private async Task CancelStreamAsync(Supervised stream, CancellationToken cancellationToken)
+    {
+        _cancelledStreams[stream.Run.Id] = true;
+        await _catalog.SetJobPausedAsync(stream.Job.Name, true, cancellationToken).ConfigureAwait(false);
+        KeepPaused(stream.Job.Name, true);
+        await LogAsync(stream.Run.Id, null, "warning", $"cancel asked: stopping the stream between commits and pausing job '{stream.Job.Name}'").ConfigureAwait(false);
+        await SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Records the end of a stream that was stopped: cancelled when <see cref="CancelStreamAsync"/> stopped it, else succeeded.</summary>
+    private async Task EndStoppedStreamAsync(string runId, int? attempt)
+    {
+        bool cancelled = _cancelledStreams.TryRemove(runId, out _);
+        RunStatus status = cancelled ? RunStatus.Cancelled : RunStatus.Succeeded;
+        if (attempt is int number)
+        {
+            await _catalog.FinishAttemptAsync(runId, number, status, cancelled ? StreamCancelled : null, false, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        await EndAsync(runId, status, cancelled ? StreamCancelled : null).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Starts a supervised run for each continuous job that should stream and has none, and stops the ones whose job is
     /// gone, paused, or defined differently now (a changed one starts again with its new definition).
@@ -53,7 +87,8 @@ public sealed partial class JobScheduler
     /// <summary>
     /// One continuous run: each attempt streams the job's sources until it fails or is stopped; a failure is followed by
     /// a restart after the job's backoff (doubling per failure in a row, reset after a healthy stretch as long as the
-    /// longest delay). Stopping (server stop, job paused, removed or changed) ends the run succeeded: every commit stands.
+    /// longest delay). Stopping (server stop, job paused, removed or changed) ends the run succeeded: every commit stands;
+    /// a cancel ends it cancelled, with every commit standing as well.
     /// </summary>
     private async Task StreamAsync(RunRecord run, JobDefinition job, MedallionProject project, CancellationToken stop)
     {
@@ -86,14 +121,12 @@ public sealed partial class JobScheduler
                 }
 
                 // The passes end only when stopped.
-                await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Succeeded, null, false, CancellationToken.None).ConfigureAwait(false);
-                await EndAsync(run.Id, RunStatus.Succeeded, null).ConfigureAwait(false);
+                await EndStoppedStreamAsync(run.Id, attempt.Attempt).ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Succeeded, null, false, CancellationToken.None).ConfigureAwait(false);
-                await EndAsync(run.Id, RunStatus.Succeeded, null).ConfigureAwait(false);
+                await EndStoppedStreamAsync(run.Id, attempt.Attempt).ConfigureAwait(false);
                 return;
             }
             catch (MedallionException e)
@@ -117,7 +150,7 @@ public sealed partial class JobScheduler
             }
             catch (OperationCanceledException)
             {
-                await EndAsync(run.Id, RunStatus.Succeeded, null).ConfigureAwait(false);
+                await EndStoppedStreamAsync(run.Id, null).ConfigureAwait(false);
                 return;
             }
         }

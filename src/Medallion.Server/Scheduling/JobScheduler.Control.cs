@@ -44,7 +44,10 @@ public sealed partial class JobScheduler
         return QueueNowAsync(new RunStart(definition.Name, RunTrigger.Api, definition.Select, null, null, Holder.Id) { Variables = variables ?? new Dictionary<string, string>() }, cancellationToken);
     }
 
-    /// <summary>Cancels a run: a queued run ends cancelled at once; a running one stops its models (they commit nothing).</summary>
+    /// <summary>
+    /// Cancels a run: a queued run ends cancelled at once; a running one stops its models (they commit nothing); a
+    /// continuous run stops its stream between commits and pauses its job (see <see cref="CancelStreamAsync"/>).
+    /// </summary>
     /// <returns>False when the run is neither queued nor running in this scheduler.</returns>
     public async Task<bool> CancelRunAsync(string runId, CancellationToken cancellationToken = default)
     {
@@ -62,6 +65,17 @@ public sealed partial class JobScheduler
             {
                 _queue.Remove(queued);
                 await EndAsync(queued.Id, RunStatus.Cancelled, "cancelled before it started").ConfigureAwait(false);
+                if (queued.BackfillId is { } backfill)
+                {
+                    await FinishBackfillIfDoneAsync(backfill).ConfigureAwait(false);
+                }
+
+                return true;
+            }
+
+            if (_continuous.Values.FirstOrDefault(c => c.Run.Id == runId) is { } stream)
+            {
+                await CancelStreamAsync(stream, cancellationToken).ConfigureAwait(false);
                 return true;
             }
 
@@ -117,88 +131,6 @@ public sealed partial class JobScheduler
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// The data intervals of a scheduled job that lie inside [<paramref name="from"/>, <paramref name="to"/>] (as its
-    /// schedule cuts them), each with its latest run and whether a backfill with <paramref name="reprocess"/> would run
-    /// it. Nothing is queued: this is what <c>backfill --dry-run</c> shows.
-    /// </summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> for an unknown job; <see cref="ErrorCode.JobScheduleInvalid"/> when the job has no schedule or the range holds no whole interval.</exception>
-    public async Task<IReadOnlyList<BackfillInterval>> PlanBackfillAsync(
-        string job, DateTimeOffset from, DateTimeOffset to, BackfillReprocess reprocess = BackfillReprocess.Missing, CancellationToken cancellationToken = default)
-    {
-        JobDefinition definition = FindJob(job);
-        JobSchedule schedule = definition.Schedule
-            ?? throw new MedallionException(ErrorCode.JobScheduleInvalid, $"Job '{definition.Name}' has no schedule, so it has no intervals to backfill.\nHelp: give it 'schedule:' or 'every:', or trigger it instead.");
-        var intervals = new List<(DateTimeOffset Start, DateTimeOffset End)>();
-        for (DateTimeOffset? fire = schedule.GetNextFireTime(from); fire is { } f && f <= to; fire = schedule.GetNextFireTime(f))
-        {
-            (DateTimeOffset start, DateTimeOffset end) = schedule.GetDataInterval(f);
-            if (start >= from)
-            {
-                intervals.Add((start, end));
-            }
-        }
-
-        if (intervals.Count == 0)
-        {
-            throw new MedallionException(ErrorCode.JobScheduleInvalid, $"No whole interval of job '{definition.Name}' ({schedule}) lies between {from:O} and {to:O}.\nHelp: widen the range to at least one interval.");
-        }
-
-        List<RunRecord> existing = await _catalog.GetIntervalRunsAsync(definition.Name, intervals[0].End, intervals[^1].End, cancellationToken).ConfigureAwait(false);
-        return [.. intervals.Select(interval =>
-        {
-            List<RunRecord> runs = existing.Where(r => r.IntervalEnd == interval.End).ToList();
-            bool run = reprocess switch
-            {
-                BackfillReprocess.All => true,
-                BackfillReprocess.Failed => runs.Count > 0 && runs[0].Status is RunStatus.Failed or RunStatus.Cancelled or RunStatus.Interrupted,
-                _ => !runs.Any(r => r.Status is RunStatus.Succeeded or RunStatus.Running or RunStatus.Queued),
-            };
-            return new BackfillInterval(interval.Start, interval.End, runs.Count > 0 ? runs[0].Status : null, run);
-        })];
-    }
-
-    /// <summary>
-    /// Backfills a scheduled job over [<paramref name="from"/>, <paramref name="to"/>]: one run per interval that
-    /// <see cref="PlanBackfillAsync"/> marks to run, at most <paramref name="maxActive"/> at once, recorded as one backfill.
-    /// </summary>
-    /// <returns>The backfill and the runs it queued (none when every interval was done already).</returns>
-    /// <exception cref="MedallionException">As <see cref="PlanBackfillAsync"/>.</exception>
-    public async Task<(BackfillRecord Backfill, IReadOnlyList<RunRecord> Runs)> BackfillAsync(
-        string job, DateTimeOffset from, DateTimeOffset to, BackfillReprocess reprocess = BackfillReprocess.Missing, int maxActive = 1, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxActive);
-        IReadOnlyList<BackfillInterval> intervals = await PlanBackfillAsync(job, from, to, reprocess, cancellationToken).ConfigureAwait(false);
-        JobDefinition definition = FindJob(job);
-        BackfillRecord backfill = await _catalog.CreateBackfillAsync(definition.Name, from, to, reprocess.ToString().ToLowerInvariant(), maxActive, cancellationToken).ConfigureAwait(false);
-        var queued = new List<RunRecord>();
-        await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            _backfills[backfill.Id] = backfill;
-            foreach (BackfillInterval interval in intervals.Where(i => i.WillRun))
-            {
-                if (await QueueAsync(new RunStart(definition.Name, RunTrigger.Backfill, definition.Select, interval.Start, interval.End, Holder.Id) { BackfillId = backfill.Id }, cancellationToken).ConfigureAwait(false) is { } record)
-                {
-                    queued.Add(record);
-                }
-            }
-
-            if (queued.Count == 0)
-            {
-                _backfills.Remove(backfill.Id);
-                await _catalog.FinishBackfillAsync(backfill.Id, RunStatus.Succeeded, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            _state.Release();
-        }
-
-        Wake();
-        return ((await _catalog.GetBackfillAsync(backfill.Id, cancellationToken).ConfigureAwait(false))!, queued);
-    }
-
     private async Task<RunRecord> QueueNowAsync(RunStart start, CancellationToken cancellationToken)
     {
         RunRecord run;
@@ -223,9 +155,7 @@ public sealed partial class JobScheduler
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _jobStates[definition.Name] = _jobStates.TryGetValue(definition.Name, out JobState? state)
-                ? state with { Paused = paused }
-                : new JobState(definition.Name, paused, new Dictionary<string, long>());
+            KeepPaused(definition.Name, paused);
             await SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -235,6 +165,12 @@ public sealed partial class JobScheduler
 
         Wake();
     }
+
+    /// <summary>Sets the pause state the scheduler plans with (the catalog keeps it across restarts); called with <see cref="_state"/> held.</summary>
+    private void KeepPaused(string job, bool paused) =>
+        _jobStates[job] = _jobStates.TryGetValue(job, out JobState? state)
+            ? state with { Paused = paused }
+            : new JobState(job, paused, new Dictionary<string, long>());
 
     private JobDefinition FindJob(string job)
     {

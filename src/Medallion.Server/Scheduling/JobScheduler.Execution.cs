@@ -146,6 +146,7 @@ public sealed partial class JobScheduler
             SourcesOnly = run.Selection is null && job.Select is null,
             StreamedTables = _streamed,
             Variables = variables,
+            TimeZone = job.Schedule?.TimeZone,
             ModelTimeout = job.ModelTimeout,
             StepSlots = _steps,
             Time = _options.Time,
@@ -234,15 +235,9 @@ public sealed partial class JobScheduler
                 }
             }
 
-            if (run.BackfillId is { } backfill && _backfills.ContainsKey(backfill)
-                && !_queue.Any(r => r.BackfillId == backfill) && !_active.Values.Any(a => a.Run.BackfillId == backfill))
+            if (run.BackfillId is { } backfill)
             {
-                _backfills.Remove(backfill);
-                List<RunRecord> runs = (await _catalog.QueryRunsAsync(new RunQuery { Job = run.Job, Limit = 1000 }, CancellationToken.None).ConfigureAwait(false))
-                    .Runs.Where(r => r.BackfillId == backfill).ToList();
-                RunStatus status = runs.All(r => r.Status == RunStatus.Succeeded) ? RunStatus.Succeeded
-                    : runs.Any(r => r.Status == RunStatus.Cancelled) ? RunStatus.Cancelled : RunStatus.Failed;
-                await _catalog.FinishBackfillAsync(backfill, status, CancellationToken.None).ConfigureAwait(false);
+                await FinishBackfillIfDoneAsync(backfill).ConfigureAwait(false);
             }
         }
         finally

@@ -6,8 +6,8 @@ using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Delta;
 using Medallion.Delta.Snapshots;
-using Medallion.Engine;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Pipelines;
 using Medallion.Pipelines.Sources;
 
@@ -253,6 +253,11 @@ public sealed partial class JobScheduler
             {
                 _queue.Remove(run);
                 await EndAsync(run.Id, RunStatus.Cancelled, $"the job '{run.Job}' is no longer defined in the project").ConfigureAwait(false);
+                if (run.BackfillId is { } orphaned)
+                {
+                    await FinishBackfillIfDoneAsync(orphaned).ConfigureAwait(false);
+                }
+
                 continue;
             }
 

@@ -253,6 +253,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
                 _queue.Add((await _catalog.RequeueRunAsync(run.Id, Holder.Id, cancellationToken).ConfigureAwait(false))!);
             }
         }
+
+        await RecoverBackfillsAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task HeartbeatLoopAsync()

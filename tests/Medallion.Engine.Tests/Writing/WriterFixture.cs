@@ -1,7 +1,7 @@
 using System.Globalization;
+using Medallion.Delta;
 using Medallion.Delta.Scans;
 using Medallion.Delta.Snapshots;
-using Medallion.Delta;
 using Medallion.DuckDb;
 using Medallion.Engine.Parquet;
 using Medallion.Engine.Scanning;

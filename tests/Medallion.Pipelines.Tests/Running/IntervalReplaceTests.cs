@@ -64,7 +64,7 @@ public sealed class IntervalReplaceTests : IDisposable
 
         Assert.Equal(ErrorCode.RunResultInvalid, run[s_daily].ErrorCode);
         Assert.Equal(
-            "MDL6103: models/silver/daily.sql: model silver.daily (append): 1 row(s) have day outside the run's data interval [2026-01-01 00:00:00Z, 2026-01-02 00:00:00Z) or null; nothing was committed.\n" +
+            "MDL6103: models/silver/daily.sql: model silver.daily (append): 1 row(s) have day outside the run's data interval [DATE '2026-01-01', DATE '2026-01-02') or null; nothing was committed.\n" +
             "Help: keep only the interval's rows: WHERE day >= getvariable('interval_start') AND day < getvariable('interval_end').",
             run[s_daily].Error);
         Assert.False(Directory.Exists(Path.Combine(_project.Location("silver.daily"), "_delta_log")));

@@ -1,8 +1,8 @@
 using Medallion.Catalog;
+using Medallion.Delta;
 using Medallion.Delta.Scans;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
-using Medallion.Delta;
 using Medallion.DuckDb;
 using Medallion.Engine.Parquet;
 using Medallion.Pipelines.Sources;

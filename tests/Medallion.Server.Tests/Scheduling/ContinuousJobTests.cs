@@ -136,6 +136,33 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
         Assert.Equal([RunStatus.Running, RunStatus.Succeeded], runs.Select(r => r.Status));
     }
 
+    [Fact]
+    public async Task Cancelling_a_continuous_run_stops_its_stream_without_loss_and_pauses_its_job_until_unpaused()
+    {
+        JobScheduler scheduler = await StartAsync("cancelled");
+        await WaitForBronzeAsync("cancelled", "1|1");
+        RunRecord run = Assert.Single((await scheduler.Catalog.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs);
+
+        Assert.True(await scheduler.CancelRunAsync(run.Id));
+        await WaitUntilAsync(async () => (await scheduler.Catalog.GetRunAsync(run.Id))!.Status != RunStatus.Running);
+        await database.ExecuteAsync("INSERT INTO cancelled VALUES (2, 20)");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        IReadOnlyList<RunRecord> whileCancelled = (await scheduler.Catalog.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs;
+        List<string> bronzeWhileCancelled = await QueryAsync("SELECT id, count(*) FROM bronze.cancelled GROUP BY id ORDER BY id");
+        bool pausedWhileCancelled = (await scheduler.GetJobsAsync()).Single(j => j.Job.Name == "stream").Paused;
+        await scheduler.UnpauseAsync("stream");
+
+        await WaitForBronzeAsync("cancelled", "1|1", "2|1");
+        RunRecord ended = (await scheduler.Catalog.GetRunAsync(run.Id))!;
+        Assert.Equal(
+            (RunStatus.Cancelled, "cancelled: the stream stopped between commits (every committed change and its position stand) and the job is paused; unpause it to stream again"),
+            (ended.Status, ended.Error));
+        Assert.Equal([run.Id], whileCancelled.Select(r => r.Id));
+        Assert.Equal(["1|1"], bronzeWhileCancelled);
+        Assert.True(pausedWhileCancelled);
+        Assert.Equal([RunStatus.Running, RunStatus.Cancelled], (await scheduler.Catalog.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs.Select(r => r.Status));
+    }
+
     private static async Task OnServerAsync(string sql)
     {
         await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(PostgresDatabase.DefaultServer) { Pooling = false }.ConnectionString);

@@ -226,6 +226,28 @@ public sealed class JobSchedulerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_backfill_a_dead_scheduler_left_running_is_taken_over_and_ends_with_its_last_run()
+    {
+        Project("jobs:\n  - name: hourly\n    select: silver.orders\n    schedule: '@hourly'\n    retries: 1\n");
+        var from = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        CatalogStore catalog = await _project.OpenCatalogAsync();
+        await using (catalog)
+        {
+            BackfillRecord left = await catalog.CreateBackfillAsync("hourly", from, from.AddHours(2), "missing", 1, 2, "ana");
+            RunRecord running = (await catalog.TryQueueRunAsync(new RunStart("hourly", RunTrigger.Backfill, "silver.orders", from, from.AddHours(1), "dead-scheduler") { BackfillId = left.Id }))!;
+            await catalog.TryQueueRunAsync(new RunStart("hourly", RunTrigger.Backfill, "silver.orders", from.AddHours(1), from.AddHours(2), "dead-scheduler") { BackfillId = left.Id });
+            await catalog.StartAttemptAsync(running.Id);
+
+            await _project.StartAsync();
+            await WaitUntilAsync(async () => (await catalog.GetBackfillAsync(left.Id))!.Status != RunStatus.Running);
+
+            BackfillDetail ended = (await catalog.GetBackfillDetailAsync(left.Id))!;
+            Assert.Equal((RunStatus.Succeeded, "ana"), (ended.Backfill.Status, ended.Backfill.StartedBy));
+            Assert.Equal(new BackfillProgress(2, 0, 0, 2, 0, 0, 0), ended.Progress);
+        }
+    }
+
+    [Fact]
     public async Task Rerun_from_failure_builds_only_the_failed_and_skipped_models()
     {
         Project("jobs:\n  - name: build\n    select: silver.orders+\n")

@@ -257,6 +257,11 @@ internal static class CatalogSchema
             """,
             "CREATE INDEX server_actions_at ON server_actions (at)",
         ]),
+        new(7, "each table version's file count and size, so /metrics reports every table without opening its Delta log",
+        [
+            "ALTER TABLE table_versions ADD COLUMN file_count BIGINT",
+            "ALTER TABLE table_versions ADD COLUMN size_bytes BIGINT",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Linq;
 using Medallion.Catalog;
 using Medallion.Pipelines.Running;
@@ -84,6 +85,30 @@ internal sealed class SchedulerMetrics
 
     /// <summary>Creates metrics in <see cref="Registry"/>.</summary>
     public IMetricFactory Factory { get; }
+
+    /// <summary>
+    /// Makes the series of each job (and of each model a job selects) exist at zero before anything happens, so that
+    /// <c>increase()</c> over a window sees a job's first run and a dashboard lists a job that never ran.
+    /// </summary>
+    public void Declare(IEnumerable<(string Job, IEnumerable<TableName> Models)> jobs)
+    {
+        foreach ((string job, IEnumerable<TableName> models) in jobs)
+        {
+            foreach (Counter counter in new[] { _runsStarted, _runsSucceeded, _runsFailed, _runsCancelled, _runsRetried, _missedSchedules })
+            {
+                counter.WithLabels(job);
+            }
+
+            foreach (TableName table in models)
+            {
+                string model = Label(table);
+                foreach (Counter counter in new[] { _modelsStarted, _modelsSucceeded, _modelsFailed, _modelsRetried })
+                {
+                    counter.WithLabels(job, model);
+                }
+            }
+        }
+    }
 
     public void RunStarted(string job, TimeSpan delay)
     {

@@ -70,6 +70,15 @@ public sealed partial class JobScheduler : IAsyncDisposable
         _jobStates = jobStates;
         _steps = new SemaphoreSlim(options.MaxConcurrentSteps, options.MaxConcurrentSteps);
         _definitions = new Definitions(project, graph);
+        DeclareMetrics();
+    }
+
+    private void DeclareMetrics()
+    {
+        Definitions definitions = _definitions;
+        Metrics.Declare(definitions.Jobs.Values.Select(job => (job.Name,
+            job.Select is null ? Enumerable.Empty<TableName>() : definitions.Graph.Select(job.Select).Concat(
+                definitions.SourceTargets.Where(s => job.Sources.Contains(s.Value, StringComparer.OrdinalIgnoreCase)).Select(s => s.Key)))));
     }
 
     /// <summary>What this scheduler counts about its runs; <c>/metrics</c> serves its registry.</summary>

@@ -40,6 +40,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
         Assert.Contains("|4:the unique key", applied, StringComparison.Ordinal);
         Assert.Contains("|5:scheduled runs", applied, StringComparison.Ordinal);
         Assert.Contains("|6:the server's users", applied, StringComparison.Ordinal);
+        Assert.Contains("|7:each table version's file count and size", applied, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -87,7 +88,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         Assert.Equal(ErrorCode.CatalogSchemaTooNew, error.Code);
         Assert.Equal(
-            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (6).\nHelp: upgrade Medallion; do not downgrade a catalog.",
+            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (7).\nHelp: upgrade Medallion; do not downgrade a catalog.",
             error.Message);
     }
 

@@ -110,6 +110,8 @@ public sealed class ScrapedServer : IAsyncLifetime
         var connection = new NpgsqlConnectionStringBuilder
         {
             Host = "127.0.0.1", Port = Server.PgPort!.Value, Username = "bi", Password = "bi-secret", Database = "shop", Pooling = false,
+            // Generous, as the PgWire tests': the whole test run shares two cores.
+            Timeout = 60, CommandTimeout = 120,
         };
         await using var pg = new NpgsqlConnection(connection.ConnectionString);
         await pg.OpenAsync();

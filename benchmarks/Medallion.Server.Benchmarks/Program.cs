@@ -20,7 +20,9 @@ using Microsoft.Data.Sqlite;
 //   latency   N jobs on `every: 5s`, one trivial model each, for a while: planned time -> attempt start and -> model start.
 //   overhead  one job of 200 small models run by the scheduler against ProjectRunner (what `medallion run` calls).
 //   history   100,000 recorded runs: GET /api/runs?limit=50 over HTTP, p50/p99, working set before and after.
-// Usage: Medallion.Server.Benchmarks [latency|overhead|history|all] [--quick]
+//   metrics   (issue 19) GET /metrics with 1,000 tables and 500 models that ran: scrape time and size, text and
+//             OpenMetrics (targets <= 50 ms, <= 2 MB); and the cost of counting one model's events.
+// Usage: Medallion.Server.Benchmarks [latency|overhead|history|metrics|all] [--quick]
 string which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 bool quick = args.Contains("--quick");
 Console.WriteLine($"Server benchmarks{(quick ? " (--quick)" : "")}: {Environment.ProcessorCount} cores, load average {LoadAverage()}");
@@ -37,6 +39,11 @@ if (which is "overhead" or "all")
 if (which is "history" or "all")
 {
     await HistoryAsync(runs: 100_000, requests: quick ? 500 : 2000);
+}
+
+if (which is "metrics" or "all")
+{
+    await MetricsAsync(tables: 1000, models: 500, scrapes: quick ? 100 : 300);
 }
 
 return 0;
@@ -200,6 +207,119 @@ static async Task HistoryAsync(int runs, int requests)
         Console.WriteLine($"  GET /api/runs?limit=50: p50 {Percentile(times, 0.50):0.0} ms, p99 {p99:0.0} ms (target p99 <= 50 ms: {(p99 <= 50 ? "met" : "MISSED")})");
         Console.WriteLine($"  working set {before / 1048576.0:0} MB before, {after / 1048576.0:0} MB after {requests} requests; managed heap {managedBefore / 1048576.0:0.0} -> {managedAfter / 1048576.0:0.0} MB");
     }
+}
+
+static async Task MetricsAsync(int tables, int models, int scrapes)
+{
+    const int ModelsPerJob = 10;
+    using var project = new BenchProject();
+    var jobText = new System.Text.StringBuilder("jobs:\n");
+    for (int i = 0; i < models; i++)
+    {
+        project.Write($"models/silver/m{i}.sql", $"SELECT {i} AS id\n");
+    }
+
+    for (int j = 0; j < models / ModelsPerJob; j++)
+    {
+        string select = string.Join(' ', Enumerable.Range(j * ModelsPerJob, ModelsPerJob).Select(i => $"silver.m{i}"));
+        jobText.Append(CultureInfo.InvariantCulture, $"  - name: job{j}\n    select: {select}\n");
+    }
+
+    project.Write("jobs/jobs.yml", jobText.ToString());
+    Console.WriteLine($"Metrics: {tables:N0} tables, {models} models in {models / ModelsPerJob} jobs that each ran once; {scrapes} scrapes of GET /metrics per format");
+    MedallionServer server = await MedallionServer.StartAsync(new MedallionServerOptions { ProjectDirectory = project.Directory, HttpPort = 0 });
+    await using (server)
+    {
+        var fill = Stopwatch.StartNew();
+        var runs = new List<RunRecord>();
+        for (int j = 0; j < models / ModelsPerJob; j++)
+        {
+            runs.Add(await server.Scheduler.TriggerAsync($"job{j}"));
+        }
+
+        foreach (RunRecord run in runs)
+        {
+            while ((await server.Catalog().GetRunAsync(run.Id))!.Status is RunStatus.Queued or RunStatus.Running)
+            {
+                await Task.Delay(20);
+            }
+
+            Check((await server.Catalog().GetRunAsync(run.Id))!.Status == RunStatus.Succeeded, $"run {run.Id} failed");
+        }
+
+        double perModelMs = fill.Elapsed.TotalMilliseconds / models;
+
+        // The other tables: bronze tables with a recorded version each, as sources would have left them.
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        for (int i = 0; i < tables - models; i++)
+        {
+            var name = new TableName("bronze", $"t{i}");
+            await server.Catalog().UpsertTableAsync(new CatalogTable(name, $"lake/bronze/t{i}"));
+            await server.Catalog().RecordTableVersionAsync(new TableVersionRecord(name, i % 50, "{}", "WRITE", 1000L * i, null, now.AddMinutes(-i)) { FileCount = 1 + (i % 20), SizeBytes = 4096L * i });
+        }
+
+        Console.WriteLine($"  ran {runs.Count} jobs and recorded {tables - models} more tables in {fill.Elapsed.TotalSeconds:0.0} s");
+        ServerRuntimeFile runtime = (await ServerRuntimeFile.ReadAsync(project.Directory))!;
+        using var http = new HttpClient { BaseAddress = server.HttpAddress };
+        foreach ((string format, string? accept) in new[] { ("text 0.0.4", (string?)null), ("OpenMetrics 1.0", "application/openmetrics-text;version=1.0.0") })
+        {
+            (long bytes, int series) = (0, 0);
+            for (int i = 0; i < 20; i++)
+            {
+                (bytes, series) = await ScrapeAsync(http, accept);
+            }
+
+            var times = new List<double>(scrapes);
+            for (int i = 0; i < scrapes; i++)
+            {
+                long began = Stopwatch.GetTimestamp();
+                await ScrapeAsync(http, accept);
+                times.Add(Stopwatch.GetElapsedTime(began).TotalMilliseconds);
+            }
+
+            double p99 = Percentile(times, 0.99);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {format}: {bytes / 1048576.0:0.00} MB, {series:N0} lines; scrape p50 {Percentile(times, 0.50):0.0} ms, p99 {p99:0.0} ms, max {times.Max():0.0} ms (targets <= 50 ms: {(p99 <= 50 ? "met" : "MISSED")}, <= 2 MB: {(bytes <= 2 * 1048576 ? "met" : "MISSED")})"));
+        }
+
+        // What counting costs a model: its step goes queued, running, succeeded through the scheduler's metrics.
+        const int Steps = 200_000;
+        var table = new TableName("silver", "m1");
+        var done = new StepResult(table, StepKind.Model, StepState.Succeeded, RunMode.Full, 10, 1, new Dictionary<string, long>(), TimeSpan.FromMilliseconds(30), null, []);
+        RunEvent[] events = [new(table, StepKind.Model, StepState.Queued, null), new(table, StepKind.Model, StepState.Running, null), new(table, StepKind.Model, StepState.Succeeded, done)];
+        long counted = Stopwatch.GetTimestamp();
+        for (int i = 0; i < Steps; i++)
+        {
+            foreach (RunEvent e in events)
+            {
+                server.Scheduler.Metrics.Step("run", "job0", 1, e, null);
+            }
+        }
+
+        double perModelUs = Stopwatch.GetElapsedTime(counted).TotalMicroseconds / Steps;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  counting one model's events (queued, running, succeeded): {perModelUs:0.00} us, against {perModelMs:0.0} ms per model of the runs above: {perModelUs / 1000 / perModelMs:P4} (target <= 1%: {(perModelUs / 1000 / perModelMs <= 0.01 ? "met" : "MISSED")})"));
+    }
+}
+
+static async Task<(long Bytes, int Samples)> ScrapeAsync(HttpClient http, string? accept)
+{
+    using var request = new HttpRequestMessage(HttpMethod.Get, "metrics");
+    if (accept is not null)
+    {
+        request.Headers.Accept.ParseAdd(accept);
+    }
+
+    using HttpResponseMessage response = await http.SendAsync(request);
+    byte[] body = await response.Content.ReadAsByteArrayAsync();
+    Check(response.IsSuccessStatusCode, $"GET /metrics answered {(int)response.StatusCode}");
+    int samples = 0;
+    foreach (byte b in body)
+    {
+        samples += b == (byte)'\n' ? 1 : 0;
+    }
+
+    return (body.Length, samples);
 }
 
 static async Task GetRunsAsync(HttpClient http)

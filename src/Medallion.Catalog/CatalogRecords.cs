@@ -59,7 +59,23 @@ public sealed record TableVersionRecord(
     string Operation,
     long? RowCount,
     string? RunId,
-    DateTimeOffset CommittedAt);
+    DateTimeOffset CommittedAt)
+{
+    /// <summary>The table's active data files after the commit, when known.</summary>
+    public long? FileCount { get; init; }
+
+    /// <summary>The size of the table's active data files after the commit in bytes, when known.</summary>
+    public long? SizeBytes { get; init; }
+}
+
+/// <summary>A table's newest recorded version, as <c>/metrics</c> reports it for every table at once.</summary>
+/// <param name="Table">The table.</param>
+/// <param name="Version">Its newest version.</param>
+/// <param name="RowCount">Rows at that version, when known.</param>
+/// <param name="FileCount">Active data files at that version, when known.</param>
+/// <param name="SizeBytes">Bytes of active data files at that version, when known.</param>
+/// <param name="CommittedAt">When that version was committed.</param>
+public sealed record TableState(TableName Table, long Version, long? RowCount, long? FileCount, long? SizeBytes, DateTimeOffset CommittedAt);
 
 /// <summary>The state of a run or of one model inside it.</summary>
 public enum RunStatus
@@ -165,6 +181,11 @@ public sealed record SourceRunRecord(
     long? CommittedVersion,
     long? SlotLagBytes,
     DateTimeOffset RecordedAt);
+
+/// <summary>The newest pass into one bronze table, and when a pass into it last reached a source position.</summary>
+/// <param name="Latest">The newest pass (two passes recorded at the same instant both appear).</param>
+/// <param name="PositionedAt">When the newest pass that reached a position ended; null when none did.</param>
+public sealed record SourceState(SourceRunRecord Latest, DateTimeOffset? PositionedAt);
 
 /// <summary>The result of one expectation on one model in a run.</summary>
 /// <param name="RunId">The run (or the <c>medallion test</c> invocation).</param>

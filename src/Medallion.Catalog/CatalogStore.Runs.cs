@@ -199,6 +199,23 @@ public sealed partial class CatalogStore
     public Task<List<SourceRunRecord>> GetSourceRunsAsync(string runId, CancellationToken cancellationToken = default) =>
         QueryAsync($"SELECT {SourceRunColumns} FROM source_runs WHERE run_id = @run ORDER BY target, pass", [("@run", runId)], ReadSourceRun, cancellationToken);
 
+    /// <summary>
+    /// The newest pass into each bronze table fed by a database source (its slot lag, position), and when a pass last
+    /// reached a position: what <c>/metrics</c> reports per source table, in one query over the target index.
+    /// </summary>
+    public Task<List<SourceState>> GetSourceStatesAsync(CancellationToken cancellationToken = default) =>
+        QueryAsync(
+            $"""
+             SELECT {PrefixColumns("s.", SourceRunColumns)}, newest.positioned_at
+             FROM source_runs s
+             JOIN (SELECT target, max(recorded_at) AS recorded_at, max(recorded_at) FILTER (WHERE position IS NOT NULL) AS positioned_at
+                   FROM source_runs GROUP BY target) newest
+               ON newest.target = s.target AND newest.recorded_at = s.recorded_at
+             """,
+            [],
+            r => new SourceState(ReadSourceRun(r), r.IsDBNull(12) ? null : ParseTime(r.GetString(12))),
+            cancellationToken);
+
     private static string PrefixColumns(string prefix, string columns) => prefix + columns.Replace(", ", ", " + prefix, StringComparison.Ordinal);
 
     private static MedallionException RunNotFound(string runId) =>

@@ -39,6 +39,7 @@ public sealed class BronzeSink : IBatchSink
     private readonly DeltaWriter _writer;
     private readonly ILogger _logger;
     private DeltaStagedWrite? _staged;
+    private DateTimeOffset? _stagedSourceCommit;
     private long? _lastBatch;
 
     /// <summary>Creates a sink writing to the table at <paramref name="tablePath"/> (created by the first commit when missing).</summary>
@@ -107,6 +108,7 @@ public sealed class BronzeSink : IBatchSink
 
         string ingestedAt = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
         await _staged.AddAsync($"SELECT *, TIMESTAMPTZ '{ingestedAt}+00' AS _ingested_at FROM {batch.Relation}", cancellationToken).ConfigureAwait(false);
+        _stagedSourceCommit = batch.SourceCommittedAt ?? _stagedSourceCommit;
         if (batch.IsCommitPoint)
         {
             await CommitAsync(sourceKey, batch.Position, cancellationToken).ConfigureAwait(false);
@@ -143,6 +145,12 @@ public sealed class BronzeSink : IBatchSink
 
         _lastBatch++;
         LastCommittedVersion = result.Version;
+        if (_stagedSourceCommit is { } sourceCommit)
+        {
+            IngestionMeter.RecordCommitToBronze(SourceName, DateTimeOffset.UtcNow - sourceCommit);
+            _stagedSourceCommit = null;
+        }
+
         LogMessages.BronzeCommitted(_logger, SourceName, TablePath, result.Version, _lastBatch!.Value, staged.RowCount);
     }
 

@@ -339,7 +339,7 @@ public sealed partial class PostgresSource
                             rows += inBatch;
                             // The sink's time with the batch is not a quiet source.
                             quiet.CancelAfter(Timeout.Infinite);
-                            yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, end.LastEnd);
+                            yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, end.LastEnd, change.CommitTimestamp);
                             quiet.CancelAfter(_options.ChangeWait);
                             inBatch = 0;
                             appender = batchTable.Begin();
@@ -379,7 +379,7 @@ public sealed partial class PostgresSource
             if (inBatch > 0)
             {
                 rows += inBatch;
-                yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, end.LastEnd);
+                yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, end.LastEnd, change.CommitTimestamp);
             }
 
             // Heartbeat: the server's keepalives report how far it has decoded, and every change of this table up
@@ -423,11 +423,14 @@ public sealed partial class PostgresSource
         }
     }
 
-    private SourceBatch CompleteChanges(BatchTable batchTable, SourceColumn[] columns, long sequence, long count, long rows, ulong lsn)
+    private SourceBatch CompleteChanges(BatchTable batchTable, SourceColumn[] columns, long sequence, long count, long rows, ulong lsn, DateTime lastCommit)
     {
         batchTable.Complete();
         LogMessages.BatchStaged(_logger, _options.SourceName, TableName, sequence, count);
-        return new SourceBatch(batchTable.Relation, columns, sequence, count, new SourcePosition(IngestionMode.Cdc, rows, [], [], [], lsn), isCommitPoint: true);
+        return new SourceBatch(batchTable.Relation, columns, sequence, count, new SourcePosition(IngestionMode.Cdc, rows, [], [], [], lsn), isCommitPoint: true)
+        {
+            SourceCommittedAt = new DateTimeOffset(DateTime.SpecifyKind(lastCommit, DateTimeKind.Utc)),
+        };
     }
 
     private async Task AppendChangeAsync(DuckDbAppender appender, ChangeState change, string op, RelationMessage relation, ReplicationTuple? before, ReplicationTuple? after, CancellationToken cancellationToken)

@@ -46,4 +46,7 @@ public sealed class SourceBatch
     /// batches must become visible together, when the stream ends.
     /// </summary>
     public bool IsCommitPoint { get; }
+
+    /// <summary>When the source committed the batch's last change (change streams); null for table reads.</summary>
+    internal System.DateTimeOffset? SourceCommittedAt { get; init; }
 }

@@ -233,6 +233,7 @@ public sealed class PgWireServer : IAsyncDisposable
     }
     private async Task RunConnectionAsync(PgConnection connection)
     {
+        PgWireMeter.ConnectionOpened();
         try
         {
             await Task.Yield();
@@ -246,6 +247,7 @@ public sealed class PgWireServer : IAsyncDisposable
         finally
         {
             _connections.TryRemove(connection.ProcessId, out _);
+            PgWireMeter.ConnectionClosed();
             await connection.DisposeAsync().ConfigureAwait(false);
         }
     }

@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Pipelines;
 using Medallion.Server.Http;
+using Medallion.Server.Observability;
 using Medallion.Server.Scheduling;
 using Medallion.Server.Web;
 using Microsoft.AspNetCore.Authentication;
@@ -25,7 +26,7 @@ namespace Medallion.Server;
 
 /// <summary>
 /// <c>medallion server</c>: one long-running process with the scheduler that runs the project's jobs, the REST API
-/// and the web UI (and, later, <c>/metrics</c>) on one HTTP listener, and the SQL endpoint beside them. Started with <see cref="StartAsync"/>, stopped with
+/// and the web UI and <c>/metrics</c> on one HTTP listener, and the SQL endpoint beside them. Started with <see cref="StartAsync"/>, stopped with
 /// <see cref="StopAsync"/>, which stops taking work, lets running work finish within the grace period, then cancels
 /// what remains.
 /// </summary>
@@ -35,11 +36,13 @@ public sealed class MedallionServer : IAsyncDisposable
     private readonly SqlEndpoint? _sql;
     private readonly ServerContext _context;
     private readonly MedallionServerOptions _options;
+    private readonly MetricsExporter _metrics;
     private bool _stopped;
 
-    private MedallionServer(WebApplication web, SqlEndpoint? sql, ServerContext context, MedallionServerOptions options, Uri address)
+    private MedallionServer(WebApplication web, SqlEndpoint? sql, ServerContext context, MedallionServerOptions options, Uri address, MetricsExporter metrics)
     {
         _web = web;
+        _metrics = metrics;
         _sql = sql;
         _context = context;
         _options = options;
@@ -84,11 +87,12 @@ public sealed class MedallionServer : IAsyncDisposable
         JobScheduler scheduler = await JobScheduler.StartAsync(project, (options.Scheduler ?? new SchedulerOptions()) with { Time = options.Time }, cancellationToken).ConfigureAwait(false);
         string localToken = "mdl_local_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var context = new ServerContext(scheduler, localToken, options.Time);
+        var metrics = new MetricsExporter(scheduler, options.Time);
         WebApplication? web = null;
         SqlEndpoint? sql = null;
         try
         {
-            web = BuildWeb(options, context);
+            web = BuildWeb(options, context, metrics);
             try
             {
                 await web.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -102,7 +106,7 @@ public sealed class MedallionServer : IAsyncDisposable
             Uri address = new(web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
             sql = options.Sql is null ? null : await SqlEndpoint.StartAsync(project, options.Sql, cancellationToken).ConfigureAwait(false);
             context.Reloader = ProjectReloader.Start(scheduler, options.WatchProject, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Reload"));
-            var server = new MedallionServer(web, sql, context, options, address);
+            var server = new MedallionServer(web, sql, context, options, address, metrics);
             await new ServerRuntimeFile(address, localToken, Environment.ProcessId, options.Time.GetUtcNow()).WriteAsync(project.Directory, cancellationToken).ConfigureAwait(false);
             context.Ready = true;
             return server;
@@ -125,6 +129,7 @@ public sealed class MedallionServer : IAsyncDisposable
             }
 
             await scheduler.DisposeAsync().ConfigureAwait(false);
+            metrics.Dispose();
             throw;
         }
     }
@@ -168,9 +173,10 @@ public sealed class MedallionServer : IAsyncDisposable
 
         await _web.DisposeAsync().ConfigureAwait(false);
         await _context.Scheduler.DisposeAsync().ConfigureAwait(false);
+        _metrics.Dispose();
     }
 
-    private static WebApplication BuildWeb(MedallionServerOptions options, ServerContext context)
+    private static WebApplication BuildWeb(MedallionServerOptions options, ServerContext context, MetricsExporter metrics)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -200,9 +206,10 @@ public sealed class MedallionServer : IAsyncDisposable
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         builder.Services.AddAuthentication(ApiAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiAuthenticationHandler>(ApiAuthenticationHandler.SchemeName, null);
-        builder.Services.AddAuthorizationBuilder()
+        Microsoft.AspNetCore.Authorization.AuthorizationBuilder authorization = builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(ApiAuthenticationHandler.SchemeName, WebUi.CookieScheme).RequireAuthenticatedUser().Build())
             .AddPolicy(ApiAuthenticationHandler.OperatorPolicy, policy => policy.AddAuthenticationSchemes(ApiAuthenticationHandler.SchemeName, WebUi.CookieScheme).RequireClaim(ApiAuthenticationHandler.RoleClaim, "operator"));
+        MetricsEndpoint.AddPolicy(authorization, options.AnonymousMetrics);
         WebUi.AddServices(builder.Services, options);
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
@@ -218,6 +225,7 @@ public sealed class MedallionServer : IAsyncDisposable
         app.MapOpenApi("/openapi.json").AllowAnonymous();
         ApiEndpoints.Map(app);
         WebUi.Map(app);
+        MetricsEndpoint.Map(app, metrics);
         return app;
     }
 }

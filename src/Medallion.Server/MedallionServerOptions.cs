@@ -20,6 +20,12 @@ public sealed record MedallionServerOptions
     /// unless the client is on this machine.</summary>
     public X509Certificate2? Certificate { get; init; }
 
+    /// <summary>
+    /// Whether <c>/metrics</c> answers callers without credentials from other machines too. By default it answers
+    /// anonymous scrapes from this machine only; others send an API token (<c>Authorization: Bearer</c>).
+    /// </summary>
+    public bool AnonymousMetrics { get; init; }
+
     /// <summary>The SQL endpoint beside the REST API, or null to run without one.</summary>
     public SqlEndpointOptions? Sql { get; init; }
 

@@ -28,7 +28,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Opening_a_new_file_applies_every_migration_and_records_it_in_schema_version()
     {
-        Assert.Equal(7, await _store.GetSchemaVersionAsync());
+        Assert.Equal(8, await _store.GetSchemaVersionAsync());
         using var connection = new SqliteConnection($"Data Source={_store.Path}");
         connection.Open();
         using SqliteCommand command = connection.CreateCommand();
@@ -40,6 +40,8 @@ public sealed class CatalogStoreTests : IAsyncLifetime
         Assert.Contains("|4:the unique key", applied, StringComparison.Ordinal);
         Assert.Contains("|5:scheduled runs", applied, StringComparison.Ordinal);
         Assert.Contains("|6:the server's users", applied, StringComparison.Ordinal);
+        Assert.Contains("|7:a backfill as one object", applied, StringComparison.Ordinal);
+        Assert.Contains("|8:each table version's file count and size", applied, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -68,7 +70,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         _store = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path));
 
-        Assert.Equal(7, await _store.GetSchemaVersionAsync());
+        Assert.Equal(8, await _store.GetSchemaVersionAsync());
         Assert.NotNull(await _store.GetTableAsync(s_orders));
     }
 
@@ -87,7 +89,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         Assert.Equal(ErrorCode.CatalogSchemaTooNew, error.Code);
         Assert.Equal(
-            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (7).\nHelp: upgrade Medallion; do not downgrade a catalog.",
+            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (8).\nHelp: upgrade Medallion; do not downgrade a catalog.",
             error.Message);
     }
 
@@ -195,6 +197,38 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         Assert.Equal([1L, 0L], history.Select(h => h.Version));
         Assert.Equal(new TableVersionRecord(s_orders, 1, "{\"v\":1}", "MERGE", 12, "run-1", at.AddMinutes(5)), history[0]);
+    }
+
+    [Fact]
+    public async Task Table_states_give_each_tables_newest_version_with_its_files_and_size()
+    {
+        var customers = new TableName("silver", "customers");
+        await _store.UpsertTableAsync(new CatalogTable(s_orders, "o"));
+        await _store.UpsertTableAsync(new CatalogTable(customers, "c"));
+        DateTimeOffset at = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        await _store.RecordTableVersionAsync(new TableVersionRecord(s_orders, 0, "{}", "CREATE", 10, null, at) { FileCount = 1, SizeBytes = 700 });
+        await _store.RecordTableVersionAsync(new TableVersionRecord(s_orders, 1, "{}", "WRITE", 25, null, at.AddMinutes(5)) { FileCount = 2, SizeBytes = 1500 });
+        await _store.RecordTableVersionAsync(new TableVersionRecord(customers, 0, "{}", "CREATE", 3, null, at));
+
+        List<TableState> states = await _store.GetTableStatesAsync();
+
+        Assert.Equal(
+            [new TableState(customers, 0, 3, null, null, at), new TableState(s_orders, 1, 25, 2, 1500, at.AddMinutes(5))],
+            states.OrderBy(s => s.Table.ToString(), StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Source_states_give_each_targets_newest_pass_and_when_a_pass_last_reached_a_position()
+    {
+        RunRecord run = await _store.StartRunAsync(null);
+        var target = new TableName("bronze", "orders");
+        DateTimeOffset at = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        await _store.RecordSourceRunAsync(new SourceRunRecord(run.Id, target, 1, "shop", "public.orders", "cdc", 10, 1, "0/16B3748", 3, 4096, at));
+        await _store.RecordSourceRunAsync(new SourceRunRecord(run.Id, target, 2, "shop", "public.orders", "cdc", 0, 0, null, null, 8192, at.AddMinutes(1)));
+
+        SourceState state = Assert.Single(await _store.GetSourceStatesAsync());
+
+        Assert.Equal((2L, (long?)8192, (DateTimeOffset?)at), (state.Latest.Pass, state.Latest.SlotLagBytes, state.PositionedAt));
     }
 
     [Fact]

@@ -265,6 +265,11 @@ internal static class CatalogSchema
             "CREATE INDEX runs_backfill ON runs (backfill_id, interval_end) WHERE backfill_id IS NOT NULL",
             "CREATE INDEX backfills_job_id ON backfills (job, id)",
         ]),
+        new(8, "each table version's file count and size, so /metrics reports every table without opening its Delta log",
+        [
+            "ALTER TABLE table_versions ADD COLUMN file_count BIGINT",
+            "ALTER TABLE table_versions ADD COLUMN size_bytes BIGINT",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

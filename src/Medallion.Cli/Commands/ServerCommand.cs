@@ -19,9 +19,13 @@ internal static class ServerCommand
     {
         var endpoint = new SqlEndpointArguments();
         Option<string> project = ProjectOption.Create();
-        var httpPort = new Option<int>("--http-port") { Description = "TCP port of the HTTP listener: web UI, REST API, /healthz, /readyz, /openapi.json (0 picks a free one).", DefaultValueFactory = _ => 8080 };
+        var httpPort = new Option<int>("--http-port") { Description = "TCP port of the HTTP listener: web UI, REST API, /healthz, /readyz, /openapi.json, /metrics (0 picks a free one).", DefaultValueFactory = _ => 8080 };
         var grace = new Option<string>("--grace") { Description = "On SIGTERM or Ctrl+C, how long running work may finish before it is cancelled, e.g. 30s.", DefaultValueFactory = _ => "30s", HelpName = "duration" };
-        var command = new Command("server", "Run the project as a server: the web UI and REST API over HTTP and the SQL endpoint, until SIGTERM or Ctrl+C. A project without users gets an operator 'admin' on its first start (password printed once and kept in .medallion/admin-password).") { project, httpPort, grace };
+        var anonymousMetrics = new Option<bool>("--metrics-anonymous")
+        {
+            Description = "Serve /metrics without credentials to other machines too; by default only this machine scrapes without an API token (Authorization: Bearer).",
+        };
+        var command = new Command("server", "Run the project as a server: the web UI and REST API over HTTP and the SQL endpoint, until SIGTERM or Ctrl+C. A project without users gets an operator 'admin' on its first start (password printed once and kept in .medallion/admin-password).") { project, httpPort, grace, anonymousMetrics };
         foreach (Option option in endpoint.Options)
         {
             command.Add(option);
@@ -64,6 +68,7 @@ internal static class ServerCommand
                 Certificate = sql.Certificate,
                 Sql = sql,
                 Grace = gracePeriod,
+                AnonymousMetrics = parsed.GetValue(anonymousMetrics),
             }, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"Medallion server for project {loaded.Name}: REST API on {server.HttpAddress}, SQL on {sql.Address}:{server.PgPort}. Press Ctrl+C to stop.").ConfigureAwait(false);
             await output.WriteLineAsync($"Web UI: {server.HttpAddress} (sign in with a user of the project: medallion user list).").ConfigureAwait(false);

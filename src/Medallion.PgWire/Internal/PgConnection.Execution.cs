@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
@@ -55,6 +56,9 @@ internal sealed partial class PgConnection
             return;
         }
 
+        long started = Stopwatch.GetTimestamp();
+        // Null while a suspended portal still has rows to send: the statement is counted once, when it ends.
+        string? outcome = "ok";
         try
         {
             ResultColumn[] columns = await OpenPortalAsync(portal, cancellationToken).ConfigureAwait(false);
@@ -81,6 +85,7 @@ internal sealed partial class PgConnection
             (int rows, bool suspended) = await RunAsync(token => StreamRowsAsync(reader, columns, maxRows, token, cancellationToken)).ConfigureAwait(false);
             if (suspended)
             {
+                outcome = null;
                 ParseComplete.Write(_writer, ParseComplete.PortalSuspended);
                 return;
             }
@@ -89,11 +94,19 @@ internal sealed partial class PgConnection
             portal.CompletedTag = Tag(reader.StatementType, 0, 0);
             await portal.CloseReaderAsync().ConfigureAwait(false);
         }
-        catch
+        catch (Exception error)
         {
+            outcome = error is OperationCanceledException ? "cancelled" : "error";
             portal.Completed = true;
             await portal.CloseReaderAsync().ConfigureAwait(false);
             throw;
+        }
+        finally
+        {
+            if (outcome is not null)
+            {
+                PgWireMeter.RecordQuery(outcome, Stopwatch.GetElapsedTime(started));
+            }
         }
     }
 

@@ -141,6 +141,7 @@ internal sealed partial class PgConnection : IAsyncDisposable
         }
 
         FlushResult result = await _output.WriteAsync(_writer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        PgWireMeter.RecordSent(_writer.Length);
         _writer.Reset();
         if (result.IsCompleted)
         {

@@ -35,8 +35,13 @@ internal static class CommitRecorder
         }
 
         await run.Catalog.RecordTableVersionAsync(
-            new TableVersionRecord(table, version, snapshot.Metadata.SchemaString, operation, snapshot.RecordCount, run.RunId, run.Time.GetUtcNow()),
+            new TableVersionRecord(table, version, snapshot.Metadata.SchemaString, operation, snapshot.RecordCount, run.RunId, run.Time.GetUtcNow())
+            {
+                FileCount = snapshot.Files.Count,
+                SizeBytes = snapshot.SizeBytes,
+            },
             CancellationToken.None).ConfigureAwait(false);
+        PipelineMeter.RecordCommit(table, snapshot.CommitInfo);
         List<CatalogColumn> columns = snapshot.Schema.Fields.Select(f => Column(f, docs)).ToList();
         await run.Catalog.SetColumnsAsync(table, columns, CancellationToken.None).ConfigureAwait(false);
     }

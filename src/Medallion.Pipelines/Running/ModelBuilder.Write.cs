@@ -353,6 +353,10 @@ internal sealed partial class ModelBuilder
         foreach (QualityResultRecord record in verdict.Records)
         {
             await _run.Catalog.RecordQualityResultAsync(record, CancellationToken.None).ConfigureAwait(false);
+            if (!record.Passed)
+            {
+                PipelineMeter.RecordRuleBroken(record.Model, record.Severity);
+            }
         }
     }
 

@@ -19,6 +19,9 @@ public sealed partial class JobScheduler
     private async Task ExecuteAsync(RunRecord run, JobDefinition job, Definitions definitions, CancellationToken cancellationToken)
     {
         RunStatus final = RunStatus.Failed;
+        DateTimeOffset started = _time.GetUtcNow();
+        // A scheduled run was due at its fire time; any other when it was queued.
+        Metrics.RunStarted(job.Name, started - (run.Trigger == RunTrigger.Schedule && run.IntervalEnd is { } fire ? fire : run.StartedAt));
         try
         {
             final = await RunAttemptsAsync(run, job, definitions, cancellationToken).ConfigureAwait(false);
@@ -31,6 +34,7 @@ public sealed partial class JobScheduler
         }
         finally
         {
+            Metrics.RunEnded(run.Id, job.Name, final, _time.GetUtcNow() - started);
             await OnRunEndedAsync(run, final).ConfigureAwait(false);
         }
     }
@@ -55,9 +59,14 @@ public sealed partial class JobScheduler
                 // The line takes its place among the run's lines now and commits while the run starts; it is awaited
                 // before the attempt's end is recorded.
                 Task attemptLogged = LogAsync(run.Id, null, "info", $"attempt {attempt.Attempt} started");
+                if (attempt.Attempt > 1)
+                {
+                    Metrics.RunRetried(job.Name);
+                }
+
                 using var runTimeout = job.RunTimeout is { } limit ? new CancellationTokenSource(limit, _time) : null;
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, runTimeout?.Token ?? CancellationToken.None);
-                var log = new RunLogWriter(this, run.Id);
+                var log = new RunLogWriter(this, run.Id, job.Name, attempt.Attempt, definitions.SourceTargets);
                 RunResult? result = null;
                 string? error = null;
                 bool transient = false;
@@ -169,25 +178,7 @@ public sealed partial class JobScheduler
     private static IEnumerable<TableName> TablesWritten(RunRecord run, JobDefinition job, Definitions definitions, IReadOnlySet<TableName> streamed)
     {
         IReadOnlySet<TableName> models = run.Selection is null && job.Select is null ? new HashSet<TableName>() : definitions.Graph.Select(run.Selection);
-        var sourceTargets = new Dictionary<TableName, string>();
-        foreach (SourceDefinition source in definitions.Project.Sources)
-        {
-            sourceTargets[source.Target] = source.Name;
-        }
-
-        foreach (DatabaseSourceDefinition source in definitions.Project.DatabaseSources)
-        {
-            foreach (DatabaseTableDefinition table in source.Tables)
-            {
-                sourceTargets[table.Target] = source.Name;
-            }
-        }
-
-        foreach (ApiSourceDefinition source in definitions.Project.ApiSources)
-        {
-            sourceTargets[source.Target] = source.Name;
-        }
-
+        Dictionary<TableName, string> sourceTargets = definitions.SourceTargets;
         return models
             .Concat(models.SelectMany(definitions.Graph.GetUpstream).Where(sourceTargets.ContainsKey))
             .Concat(sourceTargets.Where(s => job.Sources.Contains(s.Value, StringComparer.OrdinalIgnoreCase)).Select(s => s.Key))
@@ -258,10 +249,16 @@ public sealed partial class JobScheduler
         private readonly Channel<(RunEvent Event, DateTimeOffset At)> _events = Channel.CreateUnbounded<(RunEvent, DateTimeOffset)>(new UnboundedChannelOptions { SingleReader = true });
         private readonly TimeProvider _time;
         private readonly Task _writer;
+        private readonly JobScheduler _scheduler;
+        private readonly string _runId;
+        private readonly string _job;
+        private readonly int _attempt;
+        private readonly IReadOnlyDictionary<TableName, string> _sourceTargets;
 
-        public RunLogWriter(JobScheduler scheduler, string runId)
+        public RunLogWriter(JobScheduler scheduler, string runId, string job, int attempt, IReadOnlyDictionary<TableName, string> sourceTargets)
         {
             _time = scheduler._time;
+            (_scheduler, _runId, _job, _attempt, _sourceTargets) = (scheduler, runId, job, attempt, sourceTargets);
             _writer = Task.Run(async () =>
             {
                 ChannelReader<(RunEvent Event, DateTimeOffset At)> reader = _events.Reader;
@@ -281,7 +278,11 @@ public sealed partial class JobScheduler
             });
         }
 
-        public void Report(RunEvent value) => _events.Writer.TryWrite((value, _time.GetUtcNow()));
+        public void Report(RunEvent value)
+        {
+            _scheduler.Metrics.Step(_runId, _job, _attempt, value, _sourceTargets.GetValueOrDefault(value.Table));
+            _events.Writer.TryWrite((value, _time.GetUtcNow()));
+        }
 
         public Task CompleteAsync()
         {

@@ -83,6 +83,11 @@ public sealed partial class JobScheduler
             }
 
             (List<DateTimeOffset> run, DateTimeOffset accounted) = SchedulePlanner.Plan(job.Schedule!, job.Catchup, last, now, startup);
+            if (startup && accounted > last)
+            {
+                Metrics.MissedSchedules(job.Name, SchedulePlanner.CountFireTimes(job.Schedule!, last, accounted) - run.Count);
+            }
+
             foreach (DateTimeOffset fire in run)
             {
                 (DateTimeOffset start, DateTimeOffset end) = job.Schedule!.GetDataInterval(fire);

@@ -30,6 +30,7 @@ public sealed partial class JobScheduler
         try
         {
             _definitions = new Definitions(project, graph);
+            DeclareMetrics();
             // Watched tables may now live elsewhere (storage changed) or no longer be watched.
             _watched.Clear();
             await SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);

@@ -73,7 +73,22 @@ public sealed partial class JobScheduler : IAsyncDisposable
         _jobStates = jobStates;
         _steps = new SemaphoreSlim(options.MaxConcurrentSteps, options.MaxConcurrentSteps);
         _definitions = new Definitions(project, graph);
+        DeclareMetrics();
     }
+
+    private void DeclareMetrics()
+    {
+        Definitions definitions = _definitions;
+        Metrics.Declare(definitions.Jobs.Values.Select(job => (job.Name,
+            job.Select is null ? Enumerable.Empty<TableName>() : definitions.Graph.Select(job.Select).Concat(
+                definitions.SourceTargets.Where(s => job.Sources.Contains(s.Value, StringComparer.OrdinalIgnoreCase)).Select(s => s.Key)))));
+    }
+
+    /// <summary>What this scheduler counts about its runs; <c>/metrics</c> serves its registry.</summary>
+    internal Observability.SchedulerMetrics Metrics { get; } = new();
+
+    /// <summary>Runs queued and runs executing, read without the state lock (for metrics: a count a moment old is fine).</summary>
+    internal (int Queued, int Running) RunCounts => (_queue.Count, _active.Count);
 
     /// <summary>Who this scheduler is in the catalog's lease.</summary>
     public LeaseHolder Holder { get; }
@@ -291,6 +306,33 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private sealed record Definitions(MedallionProject Project, ModelGraph Graph)
     {
         public Dictionary<string, JobDefinition> Jobs { get; } = Project.Jobs.ToDictionary(j => j.Name, StringComparer.Ordinal);
+
+        /// <summary>The source that loads each bronze table a source loads.</summary>
+        public Dictionary<TableName, string> SourceTargets { get; } = SourceTargetsOf(Project);
+
+        private static Dictionary<TableName, string> SourceTargetsOf(MedallionProject project)
+        {
+            var targets = new Dictionary<TableName, string>();
+            foreach (SourceDefinition source in project.Sources)
+            {
+                targets[source.Target] = source.Name;
+            }
+
+            foreach (DatabaseSourceDefinition source in project.DatabaseSources)
+            {
+                foreach (DatabaseTableDefinition table in source.Tables)
+                {
+                    targets[table.Target] = source.Name;
+                }
+            }
+
+            foreach (ApiSourceDefinition source in project.ApiSources)
+            {
+                targets[source.Target] = source.Name;
+            }
+
+            return targets;
+        }
     }
 
     private sealed record ActiveRun(RunRecord Run, CancellationTokenSource Cancel, Task Task);

@@ -54,4 +54,19 @@ internal static class SchedulePlanner
         };
         return (run, due[^1]);
     }
+
+    /// <summary>How many fire times fall after <paramref name="after"/> up to and including <paramref name="until"/>, at most one more than a catch-up plans.</summary>
+    public static int CountFireTimes(JobSchedule schedule, DateTimeOffset after, DateTimeOffset until)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        int count = 0;
+        DateTimeOffset at = after;
+        while (count <= MaxCatchup && schedule.GetNextFireTime(at) is { } next && next <= until)
+        {
+            count++;
+            at = next;
+        }
+
+        return count;
+    }
 }

@@ -19,7 +19,11 @@ public sealed record DatabaseSourceDefinition(
     ConnectionDefinition Connection,
     IReadOnlyList<DatabaseTableDefinition> Tables,
     string? Description,
-    SourceLocation Location);
+    SourceLocation Location)
+{
+    /// <summary>How old the source's tables may get before an alert (<c>freshness:</c>); null for no threshold.</summary>
+    public Alerts.FreshnessPolicy? Freshness { get; init; }
+}
 
 /// <summary>One table of a database source.</summary>
 /// <param name="Table">The source table: <c>schema.table</c> (PostgreSQL, schema <c>public</c> when left out) or <c>table</c> (MySQL).</param>

@@ -28,7 +28,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Opening_a_new_file_applies_every_migration_and_records_it_in_schema_version()
     {
-        Assert.Equal(6, await _store.GetSchemaVersionAsync());
+        Assert.Equal(7, await _store.GetSchemaVersionAsync());
         using var connection = new SqliteConnection($"Data Source={_store.Path}");
         connection.Open();
         using SqliteCommand command = connection.CreateCommand();
@@ -40,6 +40,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
         Assert.Contains("|4:the unique key", applied, StringComparison.Ordinal);
         Assert.Contains("|5:scheduled runs", applied, StringComparison.Ordinal);
         Assert.Contains("|6:the server's users", applied, StringComparison.Ordinal);
+        Assert.Contains("|7:alert states", applied, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -68,7 +69,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         _store = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path));
 
-        Assert.Equal(6, await _store.GetSchemaVersionAsync());
+        Assert.Equal(7, await _store.GetSchemaVersionAsync());
         Assert.NotNull(await _store.GetTableAsync(s_orders));
     }
 

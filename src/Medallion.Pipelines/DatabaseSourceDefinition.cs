@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using Medallion.Catalog;
 using Medallion.Ingestion;
+using Medallion.Pipelines.Alerts;
 
 namespace Medallion.Pipelines;
 
@@ -22,7 +23,7 @@ public sealed record DatabaseSourceDefinition(
     SourceLocation Location)
 {
     /// <summary>How old the source's tables may get before an alert (<c>freshness:</c>); null for no threshold.</summary>
-    public Alerts.FreshnessPolicy? Freshness { get; init; }
+    public FreshnessPolicy? Freshness { get; init; }
 }
 
 /// <summary>One table of a database source.</summary>

@@ -6,8 +6,9 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Engine;
-using Medallion.Storage;
+using Medallion.Pipelines.Alerts;
 using Medallion.Pipelines.Internal;
+using Medallion.Storage;
 
 namespace Medallion.Pipelines;
 
@@ -79,10 +80,10 @@ public sealed class MedallionProject
     public Uri? ServerUrl { get; internal init; }
 
     /// <summary>The <c>alerts:</c> section: channels and rules (none when absent).</summary>
-    public Alerts.AlertSettings Alerts { get; internal init; } = Pipelines.Alerts.AlertSettings.None;
+    public AlertSettings Alerts { get; internal init; } = AlertSettings.None;
 
     /// <summary>Every table with a <c>freshness:</c> threshold: models, file sources' targets and database sources' tables.</summary>
-    public IReadOnlyDictionary<TableName, Alerts.FreshnessPolicy> Freshness =>
+    public IReadOnlyDictionary<TableName, FreshnessPolicy> Freshness =>
         Models.Where(m => m.Config.Freshness is not null).Select(m => (m.Name, m.Config.Freshness!))
             .Concat(Sources.Where(s => s.Freshness is not null).Select(s => (Name: s.Target, s.Freshness!)))
             .Concat(DatabaseSources.Where(d => d.Freshness is not null).SelectMany(d => d.Tables.Select(t => (Name: t.Target, d.Freshness!))))

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using Medallion.Catalog;
+using Medallion.Pipelines.Alerts;
 
 namespace Medallion.Pipelines;
 
@@ -52,7 +53,7 @@ public sealed record SourceDefinition(
     SourceLocation Location)
 {
     /// <summary>How old the target table may get before an alert (<c>freshness:</c>); null for no threshold.</summary>
-    public Alerts.FreshnessPolicy? Freshness { get; init; }
+    public FreshnessPolicy? Freshness { get; init; }
 }
 
 /// <summary>How a model's result is written to its table.</summary>
@@ -111,7 +112,7 @@ public sealed record ModelConfig(
     public string? IntervalColumn { get; init; }
 
     /// <summary>How old the model's table may get before an alert (<c>freshness:</c>); null for no threshold.</summary>
-    public Alerts.FreshnessPolicy? Freshness { get; init; }
+    public FreshnessPolicy? Freshness { get; init; }
 }
 
 /// <summary>A SQL model: <c>models/&lt;namespace&gt;/&lt;name&gt;.sql</c>, a single SELECT.</summary>

@@ -22,7 +22,8 @@ public sealed partial class Lakehouse
     public async Task<IReadOnlyList<TableObservation>> ObserveAsync(TableName? name, DateTimeOffset now, AnomalyOptions? options = null, CancellationToken cancellationToken = default)
     {
         var observations = new List<TableObservation>();
-        foreach (TableName table in name is { } one ? [one] : TableNames)
+        IReadOnlyList<TableName> tables = name is { } one ? [one] : TableNames;
+        foreach (TableName table in tables)
         {
             Entry entry = Find(table);
             if (OpenDelta(entry.Location) is not { } delta)

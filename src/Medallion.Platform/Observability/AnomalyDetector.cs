@@ -63,12 +63,15 @@ public static class AnomalyDetector
     /// <param name="point">The value to judge.</param>
     /// <param name="options">Window, seasonality and floor.</param>
     /// <param name="minimumSpread">The smallest spread in the metric's unit (one row, a minute).</param>
-    public static AnomalyScore? Score(IReadOnlyList<MetricPoint> history, MetricPoint point, AnomalyOptions options, double minimumSpread)
+    /// <param name="windowEnd">Where the training window ends: the point's time unless given (a wait still going on is
+    /// judged against the waits before the last load, however long ago that was).</param>
+    public static AnomalyScore? Score(IReadOnlyList<MetricPoint> history, MetricPoint point, AnomalyOptions options, double minimumSpread, DateTimeOffset? windowEnd = null)
     {
         ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(options);
-        DateTimeOffset trainingStart = point.Time - options.TrainingWindow;
-        List<MetricPoint> training = history.Where(p => p.Time >= trainingStart && p.Time < point.Time).ToList();
+        DateTimeOffset end = windowEnd ?? point.Time;
+        DateTimeOffset trainingStart = end - options.TrainingWindow;
+        List<MetricPoint> training = history.Where(p => p.Time >= trainingStart && p.Time <= end && p.Time < point.Time).ToList();
         if (training.Count < options.MinTrainingPoints)
         {
             return null;
@@ -79,9 +82,9 @@ public static class AnomalyDetector
         bool seasonal = options.WeekdaySeasonality;
         if (seasonal)
         {
-            DateTimeOffset lookbackStart = point.Time - (options.SeasonalLookback > options.TrainingWindow ? options.SeasonalLookback : options.TrainingWindow);
+            DateTimeOffset lookbackStart = end - (options.SeasonalLookback > options.TrainingWindow ? options.SeasonalLookback : options.TrainingWindow);
             Dictionary<DayOfWeek, double> levels = history
-                .Where(p => p.Time >= lookbackStart && p.Time < point.Time)
+                .Where(p => p.Time >= lookbackStart && p.Time <= end && p.Time < point.Time)
                 .GroupBy(p => p.Time.UtcDateTime.DayOfWeek)
                 .Where(g => g.Count() >= 2)
                 .ToDictionary(g => g.Key, g => Median(g.Select(p => p.Value)));

@@ -84,7 +84,7 @@ public static class TableObserver
         if (loads.Count > 0 && now > loads[^1].Timestamp)
         {
             var waiting = new MetricPoint(now, (now - loads[^1].Timestamp).TotalHours);
-            if (AnomalyDetector.Score(waits, waiting, options, MinimumHourSpread) is { } score && score.IsAnomaly(options.Sensitivity, AnomalyDirection.Spike))
+            if (AnomalyDetector.Score(waits, waiting, options, MinimumHourSpread, loads[^1].Timestamp) is { } score && score.IsAnomaly(options.Sensitivity, AnomalyDirection.Spike))
             {
                 anomalies.Add(new Anomaly(name, ObservedMetric.Freshness, score, Pending: true));
             }

@@ -59,7 +59,7 @@ internal sealed class AlertMonitor : IAsyncDisposable
     }
 
     /// <summary>Asks for an evaluation now (a run ended).</summary>
-    public void Nudge() => _nudge.TrySetResult();
+    public void Nudge() => Volatile.Read(ref _nudge).TrySetResult();
 
     /// <summary>Evaluates every rule once and queues the messages that are due; returns the messages queued.</summary>
     public async Task<IReadOnlyList<AlertMessage>> EvaluateAsync(CancellationToken cancellationToken = default)
@@ -104,7 +104,7 @@ internal sealed class AlertMonitor : IAsyncDisposable
             foreach (AlertState state in _states.Values.Where(s => s.Firing && !conditions.ContainsKey(s.Key)).ToList())
             {
                 AlertRuleDefinition? rule = settings.Rules.FirstOrDefault(r => r.Name == state.Rule);
-                var message = new AlertMessage(state.Key, state.Rule, AlertStatus.Resolved, state.Severity, state.Summary, Where(state.Key), now,
+                var message = new AlertMessage(state.Key, state.Rule, AlertStatus.Resolved, state.Severity, state.Summary, Subject(state.Key), now,
                     $"Firing since {state.Since.UtcDateTime:yyyy-MM-dd HH:mm} UTC.", Link(project, LinkPath(state.Key)), project.Name);
                 Send(settings, rule, message, sent);
                 await SaveAsync(state with { Firing = false, ResolvedAt = now, LastSentAt = now }, cancellationToken).ConfigureAwait(false);
@@ -140,6 +140,8 @@ internal sealed class AlertMonitor : IAsyncDisposable
     {
         while (!_stop.IsCancellationRequested)
         {
+            // Reset before evaluating: a run that ends during the evaluation completes the new signal, so it is seen next.
+            Interlocked.Exchange(ref _nudge, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             try
             {
                 await EvaluateAsync(_stop.Token).ConfigureAwait(false);
@@ -155,7 +157,7 @@ internal sealed class AlertMonitor : IAsyncDisposable
                 _log.LogWarning("Alert rules could not be evaluated: {Error}", e.Message);
             }
 
-            Task nudged = Interlocked.Exchange(ref _nudge, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            Task nudged = Volatile.Read(ref _nudge).Task;
             try
             {
                 await Task.WhenAny(nudged, Task.Delay(Interval, _time, _stop.Token)).ConfigureAwait(false);
@@ -195,8 +197,11 @@ internal sealed class AlertMonitor : IAsyncDisposable
         {
             if (observations is null)
             {
-                await using Lakehouse lakehouse = await Lakehouse.OpenAsync(project.Directory, cancellationToken).ConfigureAwait(false);
-                observations = await lakehouse.ObserveAsync(null, now, cancellationToken: cancellationToken).ConfigureAwait(false);
+                Lakehouse lakehouse = await Lakehouse.OpenAsync(project.Directory, cancellationToken).ConfigureAwait(false);
+                await using (lakehouse.ConfigureAwait(false))
+                {
+                    observations = await lakehouse.ObserveAsync(null, now, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
             }
 
             return observations;
@@ -285,10 +290,10 @@ internal sealed class AlertMonitor : IAsyncDisposable
     private static void Add(Dictionary<string, Condition> conditions, Condition condition) => conditions.TryAdd(condition.Key, condition);
 
     private static AlertMessage Message(MedallionProject project, Condition condition, AlertStatus status, DateTimeOffset since) =>
-        new(condition.Key, condition.Rule.Name, status, condition.Severity, condition.What, Where(condition.Key), since, condition.Detail, Link(project, condition.Path), project.Name);
+        new(condition.Key, condition.Rule.Name, status, condition.Severity, condition.What, Subject(condition.Key), since, condition.Detail, Link(project, condition.Path), project.Name);
 
     /// <summary>What an alert is about, from its key (<c>rule:job:nightly</c> → <c>job nightly</c>, <c>rule:silver.orders:...</c> → <c>table silver.orders</c>).</summary>
-    private static string Where(string key)
+    private static string Subject(string key)
     {
         string[] parts = key.Split(':');
         return parts.Length >= 3 && parts[1] == "job" ? $"job {parts[2]}" : $"table {parts[1]}";

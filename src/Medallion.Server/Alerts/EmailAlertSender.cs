@@ -26,7 +26,9 @@ internal sealed class EmailAlertSender(EmailChannelDefinition channel) : IAlertS
         using var smtp = new SmtpClient();
         if (channel.AllowInvalidCertificate)
         {
+#pragma warning disable CA5359 // Only when the project says 'allow_invalid_certificate: true' (a relay with a self-signed certificate); never by default.
             smtp.ServerCertificateValidationCallback = (_, _, _, _) => true;
+#pragma warning restore CA5359
         }
 
         SecureSocketOptions security = channel.Security switch
@@ -36,9 +38,9 @@ internal sealed class EmailAlertSender(EmailChannelDefinition channel) : IAlertS
             _ => SecureSocketOptions.StartTls,
         };
         await smtp.ConnectAsync(channel.Host, channel.Port, security, cancellationToken).ConfigureAwait(false);
-        if (channel.Username is { } user)
+        if (channel.Username is { } user && channel.Password is { } password)
         {
-            await smtp.AuthenticateAsync(user, channel.Password, cancellationToken).ConfigureAwait(false);
+            await smtp.AuthenticateAsync(user, password, cancellationToken).ConfigureAwait(false);
         }
 
         await smtp.SendAsync(mail, cancellationToken).ConfigureAwait(false);

@@ -49,7 +49,7 @@ internal sealed class SlackAlertSender(HttpClient http, SlackChannelDefinition c
             new JsonObject { ["type"] = "section", ["fields"] = fields });
         if (message.Detail is { } detail)
         {
-            blocks.Add(new JsonObject { ["type"] = "section", ["text"] = Markdown("```" + Truncate(detail, 2900) + "```") });
+            blocks.Add(new JsonObject { ["type"] = "section", ["text"] = Markdown("```" + Escape(Truncate(detail, 2900)) + "```") });
         }
 
         if (message.Link is { } link)

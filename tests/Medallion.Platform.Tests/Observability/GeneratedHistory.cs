@@ -21,16 +21,22 @@ internal sealed class GeneratedHistory : IDisposable
 
     public static readonly DateTimeOffset Start = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
 
-    private readonly TempDirectory _directory = new("observe");
+    private static readonly string[] s_writerFeatures = ["inCommitTimestamp"];
 
-    public GeneratedHistory()
+    private readonly TempDirectory? _owned;
+    private readonly string _path;
+
+    /// <summary>Writes the table into <paramref name="path"/>, or into a temp folder of its own (deleted on dispose) when null.</summary>
+    public GeneratedHistory(string? path = null)
     {
+        _owned = path is null ? new TempDirectory("observe") : null;
+        _path = path ?? _owned!.Path;
         var random = new Random(19);
-        string log = Path.Combine(_directory.Path, "_delta_log");
+        string log = Path.Combine(_path, "_delta_log");
         Directory.CreateDirectory(log);
         string schema = Schema(false);
         Write(log, 0, Start.AddDays(-1),
-            new { protocol = new { minReaderVersion = 1, minWriterVersion = 7, writerFeatures = new[] { "inCommitTimestamp" } } },
+            new { protocol = new { minReaderVersion = 1, minWriterVersion = 7, writerFeatures = s_writerFeatures } },
             Metadata(schema));
         for (int day = 0; day < Days; day++)
         {
@@ -66,12 +72,12 @@ internal sealed class GeneratedHistory : IDisposable
         }
     }
 
-    public DeltaTable Table => new(new LocalObjectStore(_directory.Path));
+    public DeltaTable Table => new(new LocalObjectStore(_path));
 
     /// <summary>The version of a day's load (version 0 created the table).</summary>
     public static long VersionOf(int day) => day + 1;
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose() => _owned?.Dispose();
 
     private static string Schema(bool withDiscount) => JsonSerializer.Serialize(new
     {

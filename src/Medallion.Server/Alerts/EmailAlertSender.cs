@@ -23,7 +23,8 @@ internal sealed class EmailAlertSender(EmailChannelDefinition channel) : IAlertS
 
         mail.Subject = message.Title;
         mail.Body = new TextPart("plain") { Text = message.Text };
-        using var smtp = new SmtpClient();
+        // MailKit waits two minutes for a silent server by default; the dispatcher retries sooner.
+        using var smtp = new SmtpClient { Timeout = 30_000 };
         if (channel.AllowInvalidCertificate)
         {
 #pragma warning disable CA5359 // Only when the project says 'allow_invalid_certificate: true' (a relay with a self-signed certificate); never by default.

@@ -20,7 +20,9 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
-        login = session.login_data.login.decode() if session.authenticated and session.login_data else ""
+        # aiosmtpd keeps the login as bytes, or as the LoginPassword the authenticator returned.
+        data = session.login_data if session.authenticated else None
+        login = data.login.decode() if hasattr(data, "login") else data.decode() if isinstance(data, bytes) else ""
         head = (
             f"X-Test-Login: {login}\r\n"
             f"X-Test-Tls: {'yes' if session.ssl else 'no'}\r\n"
@@ -36,7 +38,8 @@ class Handler:
 
 def authenticator(server, session, envelope, mechanism, auth_data):
     ok = isinstance(auth_data, LoginPassword) and auth_data.login == user.encode() and auth_data.password == password.encode()
-    return AuthResult(success=ok, handled=False)
+    # auth_data is what aiosmtpd keeps as session.login_data (the login the handler reports).
+    return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
 
 context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

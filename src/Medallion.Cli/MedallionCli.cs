@@ -43,6 +43,7 @@ internal static class MedallionCli
         root.Add(DeltaCommands.Create(output, error));
         root.Add(InitCommand.Create(output));
         root.Add(LineageCommand.Create(output));
+        root.Add(MonitorCommand.Create(output));
         root.Add(TestCommand.Create(output));
         root.Add(ServeCommand.Create(output, error));
         root.Add(ServerCommand.Create(output, error));

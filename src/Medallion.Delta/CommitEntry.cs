@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using Medallion.Delta.Actions;
 
 namespace Medallion.Delta;
@@ -7,4 +8,9 @@ namespace Medallion.Delta;
 /// <param name="Version">The commit version.</param>
 /// <param name="Timestamp">The commit time: the in-commit timestamp when present, else the commit file's modification time.</param>
 /// <param name="CommitInfo">The commit's <c>commitInfo</c>, if it has one.</param>
-public sealed record CommitEntry(long Version, DateTimeOffset Timestamp, CommitInfo? CommitInfo);
+public sealed record CommitEntry(long Version, DateTimeOffset Timestamp, CommitInfo? CommitInfo)
+{
+    /// <summary>Every action of the commit in log order (<c>add</c>s with their stats, <c>remove</c>s, <c>metaData</c>, ...):
+    /// what data observability reads instead of scanning the table.</summary>
+    public IReadOnlyList<DeltaAction> Actions { get; init; } = [];
+}

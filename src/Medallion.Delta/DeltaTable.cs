@@ -150,7 +150,7 @@ public sealed partial class DeltaTable
             $"The Delta table at '{Location}' has no version at or before {timestamp.ToString("O", CultureInfo.InvariantCulture)}; its earliest available commit is at {earliest?.ToString("O", CultureInfo.InvariantCulture) ?? "an unknown time"}.\nHelp: use a later timestamp, or a version number.");
     }
 
-    /// <summary>One entry per commit still in the log, newest first: version, commit time and <c>commitInfo</c>.</summary>
+    /// <summary>One entry per commit still in the log, newest first: version, commit time, <c>commitInfo</c> and the commit's actions.</summary>
     public async IAsyncEnumerable<CommitEntry> GetHistoryAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         List<LogFile> commits = await LogSegmentBuilder.ListCommitsAsync(Store, cancellationToken).ConfigureAwait(false);
@@ -165,7 +165,7 @@ public sealed partial class DeltaTable
             List<DeltaAction> actions = await CommitReader.ReadAsync(Store, commits[i].Key, cancellationToken).ConfigureAwait(false);
             CommitInfo? info = actions.Find(a => a is CommitInfoAction) is CommitInfoAction c ? c.CommitInfo : null;
             DateTimeOffset when = info?.InCommitTimestamp is long ict ? DateTimeOffset.FromUnixTimeMilliseconds(ict) : commits[i].Info.LastModified;
-            yield return new CommitEntry(commits[i].Version, when, info);
+            yield return new CommitEntry(commits[i].Version, when, info) { Actions = actions };
         }
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using Medallion.Catalog;
 using Medallion.Ingestion;
+using Medallion.Pipelines.Alerts;
 
 namespace Medallion.Pipelines;
 
@@ -19,7 +20,11 @@ public sealed record DatabaseSourceDefinition(
     ConnectionDefinition Connection,
     IReadOnlyList<DatabaseTableDefinition> Tables,
     string? Description,
-    SourceLocation Location);
+    SourceLocation Location)
+{
+    /// <summary>How old the source's tables may get before an alert (<c>freshness:</c>); null for no threshold.</summary>
+    public FreshnessPolicy? Freshness { get; init; }
+}
 
 /// <summary>One table of a database source.</summary>
 /// <param name="Table">The source table: <c>schema.table</c> (PostgreSQL, schema <c>public</c> when left out) or <c>table</c> (MySQL).</param>

@@ -6,8 +6,9 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Engine;
-using Medallion.Storage;
+using Medallion.Pipelines.Alerts;
 using Medallion.Pipelines.Internal;
+using Medallion.Storage;
 
 namespace Medallion.Pipelines;
 
@@ -74,6 +75,20 @@ public sealed class MedallionProject
 
     /// <summary>Debezium endpoint sources (entries of <c>sources/*.yml</c> with <c>listen</c>), in file order.</summary>
     public IReadOnlyList<EndpointSourceDefinition> EndpointSources { get; internal init; } = [];
+
+    /// <summary>The <c>server_url</c> setting: where people open the server (links in alerts point there); null when not set.</summary>
+    public Uri? ServerUrl { get; internal init; }
+
+    /// <summary>The <c>alerts:</c> section: channels and rules (none when absent).</summary>
+    public AlertSettings Alerts { get; internal init; } = AlertSettings.None;
+
+    /// <summary>Every table with a <c>freshness:</c> threshold: models, file sources' targets and database sources' tables.</summary>
+    public IReadOnlyDictionary<TableName, FreshnessPolicy> Freshness =>
+        Models.Where(m => m.Config.Freshness is not null).Select(m => (m.Name, m.Config.Freshness!))
+            .Concat(Sources.Where(s => s.Freshness is not null).Select(s => (Name: s.Target, s.Freshness!)))
+            .Concat(DatabaseSources.Where(d => d.Freshness is not null).SelectMany(d => d.Tables.Select(t => (Name: t.Target, d.Freshness!))))
+            .GroupBy(p => p.Item1)
+            .ToDictionary(g => g.Key, g => g.First().Item2);
 
     /// <summary>Jobs (from the <c>jobs:</c> list of <c>medallion.yml</c>, then <c>jobs/*.yml</c> in file order).</summary>
     public IReadOnlyList<JobDefinition> Jobs { get; internal set; } = [];

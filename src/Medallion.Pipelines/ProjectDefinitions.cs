@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using Medallion.Catalog;
+using Medallion.Pipelines.Alerts;
 
 namespace Medallion.Pipelines;
 
@@ -49,7 +50,11 @@ public sealed record SourceDefinition(
     TableName Target,
     IReadOnlyDictionary<string, string> Options,
     string? Description,
-    SourceLocation Location);
+    SourceLocation Location)
+{
+    /// <summary>How old the target table may get before an alert (<c>freshness:</c>); null for no threshold.</summary>
+    public FreshnessPolicy? Freshness { get; init; }
+}
 
 /// <summary>How a model's result is written to its table.</summary>
 public enum Materialization
@@ -105,6 +110,9 @@ public sealed record ModelConfig(
     /// without an interval writes as the materialization says. Null: no interval replacement.
     /// </summary>
     public string? IntervalColumn { get; init; }
+
+    /// <summary>How old the model's table may get before an alert (<c>freshness:</c>); null for no threshold.</summary>
+    public FreshnessPolicy? Freshness { get; init; }
 }
 
 /// <summary>A SQL model: <c>models/&lt;namespace&gt;/&lt;name&gt;.sql</c>, a single SELECT.</summary>

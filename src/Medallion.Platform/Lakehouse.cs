@@ -27,7 +27,7 @@ namespace Medallion.Platform;
 /// Read-only: a project whose catalog file does not exist yet is browsed without creating it. The tables are
 /// listed when it opens; open it again to see tables created since. Not safe for concurrent use.
 /// </remarks>
-public sealed class Lakehouse : IAsyncDisposable
+public sealed partial class Lakehouse : IAsyncDisposable
 {
     private const string QuarantineSuffix = "_quarantine";
 

@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Pipelines;
+using Medallion.Server.Alerts;
 using Medallion.Server.Http;
 using Medallion.Server.Observability;
 using Medallion.Server.Scheduling;
@@ -37,10 +38,12 @@ public sealed class MedallionServer : IAsyncDisposable
     private readonly ServerContext _context;
     private readonly MedallionServerOptions _options;
     private readonly MetricsExporter _metrics;
+    private readonly AlertMonitor _alerts;
     private bool _stopped;
 
-    private MedallionServer(WebApplication web, SqlEndpoint? sql, ServerContext context, MedallionServerOptions options, Uri address, MetricsExporter metrics)
+    private MedallionServer(WebApplication web, SqlEndpoint? sql, ServerContext context, MedallionServerOptions options, Uri address, MetricsExporter metrics, AlertMonitor alerts)
     {
+        _alerts = alerts;
         _web = web;
         _metrics = metrics;
         _sql = sql;
@@ -67,6 +70,9 @@ public sealed class MedallionServer : IAsyncDisposable
             .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IExcludeFromDescriptionMetadata>() is not { ExcludeFromDescription: true })
             .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => m + " /" + e.RoutePattern.RawText!.TrimStart('/')))
             .Order(StringComparer.Ordinal)];
+
+    /// <summary>Evaluates the alert rules and sends their messages.</summary>
+    internal AlertMonitor Alerts => _alerts;
 
     /// <summary>The scheduler that plans and runs the project's jobs.</summary>
     public JobScheduler Scheduler => _context.Scheduler;
@@ -106,7 +112,9 @@ public sealed class MedallionServer : IAsyncDisposable
             Uri address = new(web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
             sql = options.Sql is null ? null : await SqlEndpoint.StartAsync(project, options.Sql, cancellationToken).ConfigureAwait(false);
             context.Reloader = ProjectReloader.Start(scheduler, options.WatchProject, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Reload"));
-            var server = new MedallionServer(web, sql, context, options, address, metrics);
+            var alerts = new AlertMonitor(scheduler, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Alerts"), options.AlertInterval);
+            alerts.Start();
+            var server = new MedallionServer(web, sql, context, options, address, metrics, alerts);
             await new ServerRuntimeFile(address, localToken, Environment.ProcessId, options.Time.GetUtcNow()).WriteAsync(project.Directory, cancellationToken).ConfigureAwait(false);
             context.Ready = true;
             return server;
@@ -150,6 +158,8 @@ public sealed class MedallionServer : IAsyncDisposable
         // No reload may swap definitions under a stopping scheduler.
         await _context.Reloader!.DisposeAsync().ConfigureAwait(false);
         await _context.Scheduler.StopAsync(_options.Grace, cancellationToken).ConfigureAwait(false);
+        // Alerts stop after the runs; messages still queued get a few seconds to go out.
+        await _alerts.DisposeAsync().ConfigureAwait(false);
         if (_sql is not null)
         {
             await _sql.StopAsync(cancellationToken).ConfigureAwait(false);

@@ -39,6 +39,9 @@ public sealed record MedallionServerOptions
     /// definitions by itself; SIGHUP and <c>POST /api/reload</c> reload either way.</summary>
     public bool WatchProject { get; init; } = true;
 
+    /// <summary>How often alert rules are evaluated besides after each run (freshness and anomalies need the clock to move).</summary>
+    public TimeSpan AlertInterval { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The clock of the scheduler and of recorded times.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -28,7 +28,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Opening_a_new_file_applies_every_migration_and_records_it_in_schema_version()
     {
-        Assert.Equal(8, await _store.GetSchemaVersionAsync());
+        Assert.Equal(9, await _store.GetSchemaVersionAsync());
         using var connection = new SqliteConnection($"Data Source={_store.Path}");
         connection.Open();
         using SqliteCommand command = connection.CreateCommand();
@@ -42,6 +42,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
         Assert.Contains("|6:the server's users", applied, StringComparison.Ordinal);
         Assert.Contains("|7:a backfill as one object", applied, StringComparison.Ordinal);
         Assert.Contains("|8:each table version's file count and size", applied, StringComparison.Ordinal);
+        Assert.Contains("|9:alert states", applied, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -70,7 +71,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         _store = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path));
 
-        Assert.Equal(8, await _store.GetSchemaVersionAsync());
+        Assert.Equal(9, await _store.GetSchemaVersionAsync());
         Assert.NotNull(await _store.GetTableAsync(s_orders));
     }
 
@@ -89,7 +90,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         Assert.Equal(ErrorCode.CatalogSchemaTooNew, error.Code);
         Assert.Equal(
-            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (8).\nHelp: upgrade Medallion; do not downgrade a catalog.",
+            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (9).\nHelp: upgrade Medallion; do not downgrade a catalog.",
             error.Message);
     }
 

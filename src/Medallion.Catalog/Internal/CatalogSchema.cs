@@ -270,6 +270,21 @@ internal static class CatalogSchema
             "ALTER TABLE table_versions ADD COLUMN file_count BIGINT",
             "ALTER TABLE table_versions ADD COLUMN size_bytes BIGINT",
         ]),
+        new(9, "alert states: what fires, since when and when it was last sent, so a restarted server neither re-sends nor forgets a 'resolved'",
+        [
+            """
+            CREATE TABLE alert_states (
+                alert_key TEXT NOT NULL PRIMARY KEY,
+                rule TEXT NOT NULL,
+                severity TEXT NOT NULL,
+                summary TEXT NOT NULL,
+                firing INTEGER NOT NULL,
+                since TEXT NOT NULL,
+                last_sent_at TEXT,
+                resolved_at TEXT
+            )
+            """,
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -25,7 +25,7 @@ namespace Medallion.Pipelines.Internal;
 /// </summary>
 internal static class DatabaseSourceReader
 {
-    public static readonly string[] Keys = ["name", "description", "connection", "mode", "batch_rows", "tables"];
+    public static readonly string[] Keys = ["name", "description", "connection", "mode", "batch_rows", "tables", "freshness"];
     private static readonly string[] s_tableKeys = ["table", "target", "mode", "cursor", "key", "slot", "publication", "batch_rows"];
     private static readonly string[] s_modes = ["full", "incremental", "cdc"];
     private static readonly string[] s_databaseTypes = ["postgres", "mysql"];
@@ -62,7 +62,7 @@ internal static class DatabaseSourceReader
             tables.Add(ReadTable(file, tableItem, name, mode, batchRows, connection));
         }
 
-        return new DatabaseSourceDefinition(name, connection, tables, source.String("description"), file.Location(item));
+        return new DatabaseSourceDefinition(name, connection, tables, source.String("description"), file.Location(item)) { Freshness = AlertsReader.ReadFreshness(source) };
     }
 
     private static DatabaseTableDefinition ReadTable(YamlFile file, YamlNode item, string sourceName, IngestionMode sourceMode, int sourceBatchRows, ConnectionDefinition connection)

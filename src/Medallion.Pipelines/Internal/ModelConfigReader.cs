@@ -21,7 +21,7 @@ namespace Medallion.Pipelines.Internal;
 internal static class ModelConfigReader
 {
     public static readonly string[] Keys =
-        ["description", "owner", "tags", "materialized", "unique_key", "delete_when", "change_columns", "partition_by", "interval_column", "columns", "expectations"];
+        ["description", "owner", "tags", "materialized", "unique_key", "delete_when", "change_columns", "partition_by", "interval_column", "columns", "expectations", "freshness"];
 
     private static readonly string[] s_columnKeys = ["description", "classification", "tags", "expect"];
     private static readonly string[] s_materializations = ["table", "append", "merge", "scd2"];
@@ -145,6 +145,7 @@ internal static class ModelConfigReader
             file.Location(map.Node))
         {
             IntervalColumn = intervalColumn?.Trim(),
+            Freshness = AlertsReader.ReadFreshness(map),
         };
     }
 }

@@ -17,11 +17,11 @@ internal sealed class ProjectLoader
 {
     public const string ProjectFileName = "medallion.yml";
 
-    private static readonly string[] s_projectKeys = ["name", "description", "storage", "catalog", "connections", "cache", "jobs"];
+    private static readonly string[] s_projectKeys = ["name", "description", "storage", "catalog", "connections", "cache", "jobs", "server_url", "alerts"];
     private static readonly string[] s_cacheKeys = ["path", "max_size"];
     private static readonly string[] s_connectionKeys = [];
     private static readonly string[] s_sourceFileKeys = ["sources"];
-    private static readonly string[] s_sourceKeys = ["name", "description", "format", "path", "target", "options"];
+    private static readonly string[] s_sourceKeys = ["name", "description", "format", "path", "target", "options", "freshness"];
     private static readonly string[] s_formats = ["csv", "jsonl", "parquet", "debezium", "xlsx", "xls"];
     private static readonly string[] s_modelFileKeys = ["models"];
 
@@ -81,6 +81,8 @@ internal sealed class ProjectLoader
             EndpointSources = endpointSources,
             KafkaSources = kafkaSources,
             Cache = ReadCache(settings),
+            ServerUrl = ReadServerUrl(settings),
+            Alerts = AlertsReader.Read(settings),
         };
 
         // Jobs name models, tables and sources, so they are read once everything else is.
@@ -121,6 +123,19 @@ internal sealed class ProjectLoader
         }
 
         return new ObjectCache(path, maxSize);
+    }
+
+    /// <summary>The <c>server_url</c> setting: the server's address as people reach it, for links in alerts.</summary>
+    private static Uri? ReadServerUrl(YamlMap settings)
+    {
+        if (settings.String("server_url") is not { } text)
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(text, UriKind.Absolute, out Uri? url) && url.Scheme is "http" or "https"
+            ? url
+            : throw settings.File.Error(settings.Value("server_url")!, $"'server_url' cannot be '{text}'. Expected the address people open the server at, e.g. 'server_url: https://medallion.example.com'.");
     }
 
     private static Dictionary<string, ConnectionDefinition> ReadConnections(YamlMap settings)
@@ -222,7 +237,10 @@ internal sealed class ProjectLoader
             target,
             options,
             source.String("description"),
-            file.Location(item));
+            file.Location(item))
+        {
+            Freshness = AlertsReader.ReadFreshness(source),
+        };
     }
 
     private async Task<List<ModelDefinition>> ReadModelsAsync(CancellationToken cancellationToken)

@@ -204,6 +204,9 @@ public sealed partial class JobScheduler
         Interlocked.Exchange(ref _logWritten, NewSignal()).TrySetResult();
     }
 
+    /// <summary>Raised after a run reached its final state and was recorded (alerts evaluate then rather than on their next tick).</summary>
+    internal event Action? RunEnded;
+
     /// <summary>Completes when the scheduler next writes a log line of any run.</summary>
     internal Task LogWritten => Volatile.Read(ref _logWritten).Task;
 
@@ -237,6 +240,7 @@ public sealed partial class JobScheduler
         }
 
         Wake();
+        RunEnded?.Invoke();
     }
 
     /// <summary>

@@ -55,7 +55,8 @@ public sealed class AlertLoadingTests
         Assert.Equal("email channel 'mail'", mail.ToString());
         Assert.Equal("slack channel 'team'", slack.ToString());
         Assert.Equal([(AlertCondition.RunFailed, TimeSpan.FromHours(2)), (AlertCondition.QualityFailed, TimeSpan.FromMinutes(30))], alerts.Rules.Select(r => (r.When, r.RepeatInterval)));
-        Assert.Equal((["nightly"], ["team", "oncall"]), (alerts.Rules[0].Jobs.ToArray(), alerts.Rules[0].Channels.ToArray()));
+        Assert.Equal(["nightly"], alerts.Rules[0].Jobs);
+        Assert.Equal(["team", "oncall"], alerts.Rules[0].Channels);
         Assert.Equal(ExpectationSeverity.Warn, alerts.Rules[1].Severity);
     }
 

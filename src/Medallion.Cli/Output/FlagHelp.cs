@@ -20,7 +20,7 @@ internal static class FlagHelp
         (ErrorCode.ProjectNotFound, _) => "'medallion init <dir>' creates a project; --project <dir> points at another folder.",
         (ErrorCode.SourceSecretMissing, "ingest") => "with --listen, --token-env NAME takes the token from the environment variable NAME.",
         (ErrorCode.CatalogObjectNotFound, "user role" or "user remove" or "token create") => "'medallion user list' shows the users; 'medallion user add <name>' adds one.",
-        (ErrorCode.CatalogObjectNotFound, "runs" or "cancel" or "rerun") => "'medallion runs' lists the recent runs and their ids.",
+        (ErrorCode.CatalogObjectNotFound, "runs") => "'medallion runs' lists the recent runs and their ids.",
         (ErrorCode.DeltaTableNotFound, "describe" or "history" or "lineage") => "'medallion run --select <table>' builds a model's table; 'medallion ingest' loads a source's.",
         (ErrorCode.CatalogObjectNotFound, "describe" or "history" or "lineage" or "delta inspect" or "delta history") => "'medallion tables' lists the project's tables.",
         _ => null,

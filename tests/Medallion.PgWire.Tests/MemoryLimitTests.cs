@@ -90,11 +90,20 @@ public sealed class MemoryLimitTests : IAsyncLifetime
         long answered = 0;
         while (!failing.IsCompleted)
         {
-            answered += (long)(await new NpgsqlCommand("SELECT count(*) FROM range(1000)", other).ExecuteScalarAsync())!;
+            try
+            {
+                answered += (long)(await new NpgsqlCommand("SELECT count(*) FROM range(1000)", other).ExecuteScalarAsync())!;
+            }
+            catch (PostgresException e) when (e.SqlState == "53200")
+            {
+                // The memory limit is one pool: a small query that asks for memory at the instant the greedy one holds
+                // it all fails too, as the error's hint says, and its session goes on.
+            }
         }
 
         PostgresException error = await Assert.ThrowsAsync<PostgresException>(() => failing);
         Assert.Equal("53200", error.SqlState);
         Assert.True(answered >= 1000);
+        Assert.Equal(1000L, await new NpgsqlCommand("SELECT count(*) FROM range(1000)", other).ExecuteScalarAsync());
     }
 }

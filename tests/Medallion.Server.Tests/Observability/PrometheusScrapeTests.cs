@@ -108,11 +108,20 @@ public sealed class PrometheusScrapeTests(ScrapedServer scraped) : IClassFixture
         await Prometheus.WaitForValueAsync($"medallion_runs_succeeded_total{{job=\"{ScrapedServer.Job}\"}}");
         await Prometheus.WaitForValueAsync("sum(medallion_sql_queries_total)");
 
+        // A rate() needs two scrapes after its counter first moved, so an expression may come back empty for a few
+        // scrape intervals; each is asked again until a deadline, and one that never returns series fails the test.
         var empty = new List<string>();
+        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
         foreach ((string panel, string expr) in expressions)
         {
             string promql = GrafanaDashboard.Substitute(expr);
             JsonElement[] result = await Prometheus.QueryAsync(promql);
+            while (result.Length == 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                result = await Prometheus.QueryAsync(promql);
+            }
+
             if (result.Length == 0)
             {
                 empty.Add($"{panel}: {promql}");

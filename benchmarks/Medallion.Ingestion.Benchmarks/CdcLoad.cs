@@ -21,8 +21,11 @@ namespace Medallion.Ingestion.Benchmarks;
 /// </summary>
 internal static class CdcLoad
 {
-    private const int Workers = 4;
-    private const int Seed = 1000;
+    /// <summary>How many writers generate the load, each on ids of its own (<c>(worker + 1) * 10^9 + n</c>).</summary>
+    public const int Workers = 4;
+
+    /// <summary>Rows per writer in the table before the load starts.</summary>
+    public const int Seed = 1000;
     private const int Inserts = 6, Updates = 3, Deletes = 1;
     private const int ChangesPerTransaction = Inserts + Updates + Deletes;
 
@@ -66,8 +69,11 @@ internal static class CdcLoad
             $"CDC: commit-to-visible latency p50 {p50:0.000} s, p99 {p99:0.000} s, max {max:0.000} s; keeps up: {(keepsUp ? "yes" : "NO")} (target: keeps up, p99 <= 2 s: {(keepsUp && p99 <= 2 ? "met" : "MISSED")}); load average {loadBefore:0.00} before, {Child.LoadAverage()} after"));
     }
 
-    /// <summary>One writer: transactions at a fixed pace (catching up without sleeping when late); returns the rows changed.</summary>
-    private static async Task<long> GenerateAsync(string postgres, int worker, double changesPerSecond, int seconds)
+    /// <summary>
+    /// One writer: transactions at a fixed pace (catching up without sleeping when late); returns the rows changed.
+    /// <paramref name="committed"/> hears of each commit: the writer, the highest id it has inserted, and when the commit returned.
+    /// </summary>
+    public static async Task<long> GenerateAsync(string postgres, int worker, double changesPerSecond, int seconds, Action<int, long, DateTime>? committed = null)
     {
         await using var connection = new NpgsqlConnection(postgres);
         await connection.OpenAsync();
@@ -105,6 +111,7 @@ internal static class CdcLoad
 
             changed += await batch.ExecuteNonQueryAsync();
             await transaction.CommitAsync();
+            committed?.Invoke(worker, high - 1, DateTime.UtcNow);
         }
 
         return changed;
@@ -141,7 +148,7 @@ internal static class CdcLoad
         return latencies;
     }
 
-    private static double Percentile(List<double> sorted, double p) =>
+    public static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
     /// <summary>Polls the table's log for the next version file and notes when each appeared.</summary>

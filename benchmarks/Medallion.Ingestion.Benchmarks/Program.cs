@@ -20,6 +20,10 @@ using Medallion.Pipelines.Sources;
 // Usage: Medallion.Ingestion.Benchmarks [rows (default 5,000,000)] [CDC seconds (default 60)] [changes/s (default 2000)]
 //        e.g. 500000 10 2000 for a quick run while iterating; 0 rows or 0 seconds skips that part.
 //        Medallion.Ingestion.Benchmarks --phase <ceiling|full|stage|cdc> <work dir> <connection string>   (the children)
+//        Medallion.Ingestion.Benchmarks --freshness [seconds (default 60)] [changes/s (default 2000)] [run|server (default both)]
+//          Source-to-gold freshness: the same load while `medallion run --continuous` (or `medallion server`'s jobs)
+//          keep bronze, a silver merge and a gold aggregate current and a probe reads gold over the SQL endpoint
+//          (see Freshness). Target p99 <= 5 s.
 //        Medallion.Ingestion.Benchmarks --kafka [messages (default 400,000)] [rounds (default 3)]
 //          Kafka topics into bronze (json and raw payloads) against a bare consumer of the same topic, on librdkafka's
 //          mock cluster in this process (see KafkaLoad); no PostgreSQL needed.
@@ -45,13 +49,34 @@ if (args.Length > 0 && args[0] == "--kafka")
     }
 }
 
+if (args.Length > 0 && args[0] == "--freshness")
+{
+    string freshnessRoot = Directory.CreateTempSubdirectory("medallion-freshness-bench-").FullName;
+    try
+    {
+        string freshnessPostgres = await Data.EnsureDatabaseAsync(TestServer());
+        Freshness.Keeper[] keepers = args.Length > 3 ? [Enum.Parse<Freshness.Keeper>(args[3], ignoreCase: true)] : [Freshness.Keeper.Run, Freshness.Keeper.Server];
+        foreach (Freshness.Keeper keeper in keepers)
+        {
+            await Freshness.RunAsync(
+                freshnessRoot,
+                freshnessPostgres,
+                args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60,
+                args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2000,
+                keeper);
+        }
+        return 0;
+    }
+    finally
+    {
+        Directory.Delete(freshnessRoot, recursive: true);
+    }
+}
+
 long rows = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 5_000_000;
 int seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60;
 int rate = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2000;
-string server = Environment.GetEnvironmentVariable("MEDALLION_TEST_PG") is { Length: > 0 } configured
-    ? configured
-    : "Host=127.0.0.1;Port=55432;Username=medallion;Password=medallion;Database=postgres";
-string postgres = await Data.EnsureDatabaseAsync(server);
+string postgres = await Data.EnsureDatabaseAsync(TestServer());
 string root = Directory.CreateTempSubdirectory("medallion-ingest-bench-").FullName;
 try
 {
@@ -73,3 +98,7 @@ finally
 {
     Directory.Delete(root, recursive: true);
 }
+
+static string TestServer() => Environment.GetEnvironmentVariable("MEDALLION_TEST_PG") is { Length: > 0 } configured
+    ? configured
+    : "Host=127.0.0.1;Port=55432;Username=medallion;Password=medallion;Database=postgres";

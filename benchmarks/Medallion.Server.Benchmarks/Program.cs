@@ -73,6 +73,11 @@ static async Task LatencyAsync(int jobs, TimeSpan duration)
     {
         var toAttempt = new List<double>();
         var toModel = new List<(DateTimeOffset Planned, double Ms)>();
+        // Where a succeeded run's time goes, phase by phase (each from the end of the one before).
+        var phases = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+        void Phase(string name, DateTimeOffset from, DateTimeOffset to) =>
+            (phases.TryGetValue(name, out List<double>? list) ? list : phases[name] = []).Add((to - from).TotalMilliseconds);
+        DateTimeOffset? lastEnd = null;
         int runs = 0, succeeded = 0;
         for (int i = 0; i < jobs; i++)
         {
@@ -90,9 +95,24 @@ static async Task LatencyAsync(int jobs, TimeSpan duration)
                     toAttempt.Add((attempt.StartedAt - planned).TotalMilliseconds);
                 }
 
-                if ((await catalog.GetRunLogAsync(run.Id)).FirstOrDefault(l => l.Message.StartsWith("model ", StringComparison.Ordinal) && l.Message.EndsWith(" started", StringComparison.Ordinal)) is { } started)
+                List<RunLogLine> log = await catalog.GetRunLogAsync(run.Id);
+                if (log.FirstOrDefault(l => l.Message.StartsWith("model ", StringComparison.Ordinal) && l.Message.EndsWith(" started", StringComparison.Ordinal)) is { } started)
                 {
                     toModel.Add((planned, (started.LoggedAt - planned).TotalMilliseconds));
+                }
+
+                if (run.Status == RunStatus.Succeeded && run.FinishedAt is { } finished
+                    && log.FirstOrDefault(l => l.Message.StartsWith("queued", StringComparison.Ordinal)) is { } queuedLine
+                    && log.FirstOrDefault(l => l.Message.StartsWith("attempt 1 started", StringComparison.Ordinal)) is { } attemptLine
+                    && log.FirstOrDefault(l => l.Message.StartsWith("model ", StringComparison.Ordinal) && l.Message.EndsWith(" started", StringComparison.Ordinal)) is { } modelStarted
+                    && log.FirstOrDefault(l => l.Message.StartsWith("model ", StringComparison.Ordinal) && l.Message.Contains(" succeeded", StringComparison.Ordinal)) is { } modelEnded)
+                {
+                    Phase("planned -> queued", planned, queuedLine.LoggedAt);
+                    Phase("queued -> attempt started", queuedLine.LoggedAt, attemptLine.LoggedAt);
+                    Phase("attempt -> model started", attemptLine.LoggedAt, modelStarted.LoggedAt);
+                    Phase("model started -> ended", modelStarted.LoggedAt, modelEnded.LoggedAt);
+                    Phase("model ended -> run recorded", modelEnded.LoggedAt, finished);
+                    lastEnd = lastEnd is { } end && end > finished ? end : finished;
                 }
             }
         }
@@ -107,6 +127,11 @@ static async Task LatencyAsync(int jobs, TimeSpan duration)
         List<double> warm = [.. toModel.Where(t => t.Planned > first).Select(t => t.Ms)];
         double warmP99 = Percentile(warm, 0.99);
         Console.WriteLine($"    without the first fire time: p50 {Percentile(warm, 0.50):0} ms, p99 {warmP99:0} ms ({warmP99 / 250:0.00}x the target)");
+        Console.WriteLine($"  where a succeeded run's time goes (p50 / p99 ms): {string.Join("; ", phases.Select(p => $"{p.Key} {Percentile(p.Value, 0.50):0} / {Percentile(p.Value, 0.99):0}"))}");
+        if (toModel.Count > 0 && lastEnd is { } lastFinished)
+        {
+            Console.WriteLine($"  throughput: {succeeded / (lastFinished - toModel.Min(t => t.Planned)).TotalSeconds:0.0} runs succeeded a second (needed: {jobs / 5.0:0.0})");
+        }
     }
 }
 

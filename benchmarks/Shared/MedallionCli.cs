@@ -33,6 +33,18 @@ internal static class MedallionCli
         return output.Trim();
     }
 
+    /// <summary>Starts <c>medallion &lt;arguments&gt;</c> (a long-running command such as <c>serve</c>) with its output redirected; the caller stops it.</summary>
+    public static Process Start(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Launcher()) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(start)!;
+    }
+
     /// <summary>Runs <c>medallion &lt;arguments&gt;</c> to its end; returns its standard output and its wall time.</summary>
     /// <exception cref="InvalidOperationException">It exited with an error (the message holds what it printed).</exception>
     public static (string Output, double Seconds) Run(params string[] arguments)

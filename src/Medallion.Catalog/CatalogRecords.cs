@@ -221,7 +221,14 @@ public sealed record LineageEdge(TableName Upstream, string? UpstreamColumn, Tab
 /// <param name="CreatedAt">When the user was added.</param>
 /// <param name="UpdatedAt">When the user's password or role last changed.</param>
 /// <param name="Role">What the user may do on the server.</param>
-public sealed record CatalogUser(string Name, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, ServerRole Role);
+public sealed record CatalogUser(string Name, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, ServerRole Role)
+{
+    /// <summary>Whether the user holds every privilege: added with <c>--admin</c>, or a user from before grants existed.</summary>
+    public bool IsAdmin { get; init; }
+
+    /// <summary>The user's attributes (<c>region</c>, ...), which row filters read with <c>user.attribute('name')</c>.</summary>
+    public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>What a user may do through the server's REST API.</summary>
 public enum ServerRole

@@ -46,13 +46,11 @@ public sealed partial class CatalogStore
     public async Task<RunAttemptRecord> StartAttemptAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
-        if (await GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is null)
-        {
-            throw RunNotFound(runId);
-        }
-
         string now = Now();
-        await ExecuteInTransactionAsync(
+        // Durable: the attempt goes on to write the lake, and its commits name this run (their txn), so the run must
+        // outlive an OS crash; syncing this commit syncs the run's queueing before it too.
+        await WriteInRunAsync(
+            runId,
             [
                 ($"""
                   INSERT INTO run_attempts ({AttemptColumns})
@@ -62,6 +60,7 @@ public sealed partial class CatalogStore
                 ("UPDATE runs SET status = @status, started_at = CASE WHEN status = @queued THEN @now ELSE started_at END, finished_at = NULL, error = NULL WHERE id = @run",
                     [("@run", runId), ("@now", now), ("@status", FormatStatus(RunStatus.Running)), ("@queued", FormatStatus(RunStatus.Queued))]),
             ],
+            durable: true,
             cancellationToken).ConfigureAwait(false);
         List<RunAttemptRecord> attempts = await GetAttemptsAsync(runId, cancellationToken).ConfigureAwait(false);
         return attempts[^1];

@@ -95,25 +95,71 @@ public sealed partial class CatalogStore
     public async Task RecordModelRunAsync(ModelRunRecord modelRun, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(modelRun);
-        if (await GetRunAsync(modelRun.RunId, cancellationToken).ConfigureAwait(false) is null)
+        await WriteInRunAsync(modelRun.RunId, [ModelRunStatement(modelRun)], durable: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records a table version a step committed, in one write: the table's registration when the catalog does not know
+    /// it yet (an existing one is left as it is), the version with its schema, the table's current columns, and the
+    /// step's outcome in its run when <paramref name="modelRun"/> is given.
+    /// </summary>
+    /// <remarks>One write rather than one each: a run waits for one commit of the catalog, not four.</remarks>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when <paramref name="modelRun"/> names no run; nothing is written then.</exception>
+    public async Task RecordCommitAsync(CatalogTable table, TableVersionRecord version, IReadOnlyList<CatalogColumn> columns, ModelRunRecord? modelRun, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(version);
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentException.ThrowIfNullOrWhiteSpace(table.Location);
+        List<(string Sql, (string Name, object? Value)[] Parameters)> statements = RegistrationStatements(table, replace: false);
+        statements.Add(VersionStatement(version));
+        statements.AddRange(ColumnStatements(version.Table, columns));
+        if (modelRun is not null)
         {
-            throw RunNotFound(modelRun.RunId);
+            statements.Add(ModelRunStatement(modelRun));
         }
 
-        await ExecuteAsync(
-            $"""
-             INSERT INTO model_runs ({ModelRunColumns}) VALUES (@run, @model, @status, @rows, @upstream, @duration, @error, @version)
-             ON CONFLICT (run_id, model) DO UPDATE SET status = excluded.status, rows_written = excluded.rows_written,
-                 upstream_versions = excluded.upstream_versions, duration_ms = excluded.duration_ms, error = excluded.error,
-                 committed_version = excluded.committed_version
-             """,
-            [
-                ("@run", modelRun.RunId), ("@model", modelRun.Model.ToString().ToLowerInvariant()), ("@status", FormatStatus(modelRun.Status)),
-                ("@rows", modelRun.RowsWritten), ("@upstream", CatalogJson.WriteVersions(modelRun.UpstreamVersions)),
-                ("@duration", (long)modelRun.Duration.TotalMilliseconds), ("@error", modelRun.Error), ("@version", modelRun.CommittedVersion),
-            ],
-            cancellationToken).ConfigureAwait(false);
+        await WriteInRunAsync(modelRun?.RunId, statements, durable: false, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Runs the statements in one write, after checking (in the same transaction) that run <paramref name="runId"/> exists, when given.</summary>
+    private Task WriteInRunAsync(string? runId, List<(string Sql, (string Name, object? Value)[] Parameters)> statements, bool durable, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(
+            (connection, transaction) =>
+            {
+                if (runId is not null)
+                {
+                    using SqliteCommand exists = CreateCommand(connection, transaction, "SELECT COUNT(*) FROM runs WHERE id = @id", [("@id", runId)]);
+                    if ((long)exists.ExecuteScalar()! == 0)
+                    {
+                        throw RunNotFound(runId);
+                    }
+                }
+
+                foreach ((string sql, (string Name, object? Value)[] parameters) in statements)
+                {
+                    using SqliteCommand command = CreateCommand(connection, transaction, sql, parameters);
+                    command.ExecuteNonQuery();
+                }
+
+                return 0;
+            },
+            durable,
+            cancellationToken);
+
+    private static (string Sql, (string Name, object? Value)[] Parameters) ModelRunStatement(ModelRunRecord modelRun) =>
+    (
+        $"""
+         INSERT INTO model_runs ({ModelRunColumns}) VALUES (@run, @model, @status, @rows, @upstream, @duration, @error, @version)
+         ON CONFLICT (run_id, model) DO UPDATE SET status = excluded.status, rows_written = excluded.rows_written,
+             upstream_versions = excluded.upstream_versions, duration_ms = excluded.duration_ms, error = excluded.error,
+             committed_version = excluded.committed_version
+         """,
+        [
+            ("@run", modelRun.RunId), ("@model", modelRun.Model.ToString().ToLowerInvariant()), ("@status", FormatStatus(modelRun.Status)),
+            ("@rows", modelRun.RowsWritten), ("@upstream", CatalogJson.WriteVersions(modelRun.UpstreamVersions)),
+            ("@duration", (long)modelRun.Duration.TotalMilliseconds), ("@error", modelRun.Error), ("@version", modelRun.CommittedVersion),
+        ]);
 
     /// <summary>The models of a run, by model name.</summary>
     public Task<List<ModelRunRecord>> GetModelRunsAsync(string runId, CancellationToken cancellationToken = default) =>

@@ -26,23 +26,7 @@ public sealed partial class CatalogStore
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentException.ThrowIfNullOrWhiteSpace(table.Location);
-        string ns = table.Name.Namespace.ToLowerInvariant();
-        string now = Now();
-        await ExecuteInTransactionAsync(
-            [
-                ("INSERT INTO namespaces (name, description, created_at) VALUES (@name, NULL, @now) ON CONFLICT (name) DO NOTHING",
-                    [("@name", ns), ("@now", now)]),
-                ($"""
-                 INSERT INTO tables ({TableColumns}) VALUES (@ns, @name, @location, @format, @description, @owner, @tags, @now, @now, @unique_key)
-                 ON CONFLICT (namespace, name) DO UPDATE SET location = excluded.location, format = excluded.format,
-                     description = excluded.description, owner = excluded.owner, tags = excluded.tags, updated_at = excluded.updated_at,
-                     unique_key = excluded.unique_key
-                 """,
-                    [("@ns", ns), ("@name", table.Name.Name.ToLowerInvariant()), ("@location", table.Location), ("@format", table.Format),
-                     ("@description", table.Description), ("@owner", table.Owner), ("@tags", CatalogJson.WriteStrings(table.Tags)), ("@now", now),
-                     ("@unique_key", table.UniqueKey.Count == 0 ? null : CatalogJson.WriteStrings(table.UniqueKey))]),
-            ],
-            cancellationToken).ConfigureAwait(false);
+        await ExecuteInTransactionAsync(RegistrationStatements(table, replace: true), cancellationToken).ConfigureAwait(false);
         return (await GetTableAsync(table.Name, cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -79,23 +63,7 @@ public sealed partial class CatalogStore
     {
         ArgumentNullException.ThrowIfNull(columns);
         await EnsureTableExistsAsync(table, cancellationToken).ConfigureAwait(false);
-        (string, object?) ns = ("@ns", table.Namespace.ToLowerInvariant());
-        (string, object?) tableName = ("@table", table.Name.ToLowerInvariant());
-        var statements = new List<(string, (string, object?)[])>
-        {
-            ("DELETE FROM columns WHERE namespace = @ns AND table_name = @table", [ns, tableName]),
-        };
-        statements.AddRange(columns.Select((column, ordinal) => (
-            """
-            INSERT INTO columns (namespace, table_name, name, ordinal, data_type, nullable, description, classification, tags)
-            VALUES (@ns, @table, @name, @ordinal, @type, @nullable, @description, @classification, @tags)
-            """,
-            new (string, object?)[]
-            {
-                ns, tableName, ("@name", column.Name), ("@ordinal", ordinal), ("@type", column.DataType), ("@nullable", column.Nullable ? 1 : 0),
-                ("@description", column.Description), ("@classification", column.Classification), ("@tags", CatalogJson.WriteStrings(column.Tags)),
-            })));
-        await ExecuteInTransactionAsync(statements, cancellationToken).ConfigureAwait(false);
+        await ExecuteInTransactionAsync(ColumnStatements(table, columns), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The table's columns in order; empty when none are recorded.</summary>
@@ -115,20 +83,8 @@ public sealed partial class CatalogStore
     {
         ArgumentNullException.ThrowIfNull(version);
         await EnsureTableExistsAsync(version.Table, cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(
-            """
-            INSERT INTO table_versions (namespace, table_name, version, schema_json, operation, row_count, run_id, committed_at, file_count, size_bytes)
-            VALUES (@ns, @table, @version, @schema, @operation, @rows, @run, @at, @files, @bytes)
-            ON CONFLICT (namespace, table_name, version) DO UPDATE SET schema_json = excluded.schema_json, operation = excluded.operation,
-                row_count = excluded.row_count, run_id = excluded.run_id, committed_at = excluded.committed_at,
-                file_count = excluded.file_count, size_bytes = excluded.size_bytes
-            """,
-            [
-                ("@ns", version.Table.Namespace.ToLowerInvariant()), ("@table", version.Table.Name.ToLowerInvariant()), ("@version", version.Version),
-                ("@schema", version.SchemaJson), ("@operation", version.Operation), ("@rows", version.RowCount), ("@run", version.RunId),
-                ("@at", FormatTime(version.CommittedAt)), ("@files", version.FileCount), ("@bytes", version.SizeBytes),
-            ],
-            cancellationToken).ConfigureAwait(false);
+        (string Sql, (string Name, object? Value)[] Parameters) statement = VersionStatement(version);
+        await ExecuteAsync(statement.Sql, statement.Parameters, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The table's recorded versions, newest first.</summary>
@@ -163,6 +119,66 @@ public sealed partial class CatalogStore
             r => new TableState(
                 new TableName(r.GetString(0), r.GetString(1)), r.GetInt64(2), GetNullableInt64(r, 3), GetNullableInt64(r, 4), GetNullableInt64(r, 5), ParseTime(r.GetString(6))),
             cancellationToken);
+
+    /// <summary>The namespace (when missing) and the table's row: replaced when <paramref name="replace"/>, else inserted only when missing.</summary>
+    private List<(string Sql, (string Name, object? Value)[] Parameters)> RegistrationStatements(CatalogTable table, bool replace)
+    {
+        string ns = table.Name.Namespace.ToLowerInvariant();
+        string now = Now();
+        string onConflict = replace
+            ? """
+              DO UPDATE SET location = excluded.location, format = excluded.format,
+                  description = excluded.description, owner = excluded.owner, tags = excluded.tags, updated_at = excluded.updated_at,
+                  unique_key = excluded.unique_key
+              """
+            : "DO NOTHING";
+        return
+        [
+            ("INSERT INTO namespaces (name, description, created_at) VALUES (@name, NULL, @now) ON CONFLICT (name) DO NOTHING",
+                [("@name", ns), ("@now", now)]),
+            ($"INSERT INTO tables ({TableColumns}) VALUES (@ns, @name, @location, @format, @description, @owner, @tags, @now, @now, @unique_key) ON CONFLICT (namespace, name) {onConflict}",
+                [("@ns", ns), ("@name", table.Name.Name.ToLowerInvariant()), ("@location", table.Location), ("@format", table.Format),
+                 ("@description", table.Description), ("@owner", table.Owner), ("@tags", CatalogJson.WriteStrings(table.Tags)), ("@now", now),
+                 ("@unique_key", table.UniqueKey.Count == 0 ? null : CatalogJson.WriteStrings(table.UniqueKey))]),
+        ];
+    }
+
+    /// <summary>Replaces the table's column list.</summary>
+    private static List<(string Sql, (string Name, object? Value)[] Parameters)> ColumnStatements(TableName table, IReadOnlyList<CatalogColumn> columns)
+    {
+        (string, object?) ns = ("@ns", table.Namespace.ToLowerInvariant());
+        (string, object?) tableName = ("@table", table.Name.ToLowerInvariant());
+        var statements = new List<(string Sql, (string Name, object? Value)[] Parameters)>
+        {
+            ("DELETE FROM columns WHERE namespace = @ns AND table_name = @table", [ns, tableName]),
+        };
+        statements.AddRange(columns.Select((column, ordinal) => (
+            """
+            INSERT INTO columns (namespace, table_name, name, ordinal, data_type, nullable, description, classification, tags)
+            VALUES (@ns, @table, @name, @ordinal, @type, @nullable, @description, @classification, @tags)
+            """,
+            new (string, object?)[]
+            {
+                ns, tableName, ("@name", column.Name), ("@ordinal", ordinal), ("@type", column.DataType), ("@nullable", column.Nullable ? 1 : 0),
+                ("@description", column.Description), ("@classification", column.Classification), ("@tags", CatalogJson.WriteStrings(column.Tags)),
+            })));
+        return statements;
+    }
+
+    private static (string Sql, (string Name, object? Value)[] Parameters) VersionStatement(TableVersionRecord version) =>
+    (
+        """
+        INSERT INTO table_versions (namespace, table_name, version, schema_json, operation, row_count, run_id, committed_at, file_count, size_bytes)
+        VALUES (@ns, @table, @version, @schema, @operation, @rows, @run, @at, @files, @bytes)
+        ON CONFLICT (namespace, table_name, version) DO UPDATE SET schema_json = excluded.schema_json, operation = excluded.operation,
+            row_count = excluded.row_count, run_id = excluded.run_id, committed_at = excluded.committed_at,
+            file_count = excluded.file_count, size_bytes = excluded.size_bytes
+        """,
+        [
+            ("@ns", version.Table.Namespace.ToLowerInvariant()), ("@table", version.Table.Name.ToLowerInvariant()), ("@version", version.Version),
+            ("@schema", version.SchemaJson), ("@operation", version.Operation), ("@rows", version.RowCount), ("@run", version.RunId),
+            ("@at", FormatTime(version.CommittedAt)), ("@files", version.FileCount), ("@bytes", version.SizeBytes),
+        ]);
 
     private async Task EnsureTableExistsAsync(TableName table, CancellationToken cancellationToken)
     {

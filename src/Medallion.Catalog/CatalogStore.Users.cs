@@ -9,7 +9,7 @@ namespace Medallion.Catalog;
 public sealed partial class CatalogStore
 {
     private const string ScramPrefix = "SCRAM-SHA-256$";
-    private const string UserColumns = "name, created_at, updated_at, server_role";
+    private const string UserColumns = "name, created_at, updated_at, server_role, is_admin, attributes";
 
     /// <summary>
     /// Adds a user of the SQL endpoint, or replaces the password verifier of an existing one. Only the
@@ -76,11 +76,23 @@ public sealed partial class CatalogStore
     public async Task<bool> RemoveUserAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return await ExecuteAsync("DELETE FROM users WHERE name = @name", [("@name", name)], cancellationToken).ConfigureAwait(false) > 0;
+        // Grants and row filters name their grantee without a foreign key (it may be a role), so they go with the user here.
+        int removed = 0;
+        await ExecuteInTransactionAsync(
+        [
+            ("DELETE FROM access_grants WHERE grantee_kind = 'user' AND grantee = @name", [("@name", name)]),
+            ("DELETE FROM access_row_filters WHERE grantee_kind = 'user' AND grantee = @name", [("@name", name)]),
+        ], cancellationToken).ConfigureAwait(false);
+        removed = await ExecuteAsync("DELETE FROM users WHERE name = @name", [("@name", name)], cancellationToken).ConfigureAwait(false);
+        return removed > 0;
     }
 
     private static CatalogUser ReadUser(SqliteDataReader reader) =>
-        new(reader.GetString(0), ParseTime(reader.GetString(1)), ParseTime(reader.GetString(2)), reader.GetString(3) == "operator" ? ServerRole.Operator : ServerRole.Viewer);
+        new(reader.GetString(0), ParseTime(reader.GetString(1)), ParseTime(reader.GetString(2)), reader.GetString(3) == "operator" ? ServerRole.Operator : ServerRole.Viewer)
+        {
+            IsAdmin = reader.GetInt64(4) != 0,
+            Attributes = Internal.CatalogJson.ReadStringMap(reader.GetString(5)),
+        };
 
     private static string FormatRole(ServerRole role) => role switch
     {

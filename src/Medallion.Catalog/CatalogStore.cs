@@ -197,6 +197,7 @@ public sealed partial class CatalogStore : IAsyncDisposable
                 using SqliteCommand command = CreateCommand(connection, transaction, sql, parameters);
                 return command.ExecuteNonQuery();
             },
+            durable: false,
             cancellationToken);
 
     private async Task<List<T>> QueryAsync<T>(string sql, (string Name, object? Value)[] parameters, Func<SqliteDataReader, T> map, CancellationToken cancellationToken)
@@ -226,6 +227,7 @@ public sealed partial class CatalogStore : IAsyncDisposable
 
                 return 0;
             },
+            durable: false,
             cancellationToken);
 
     private static SqliteCommand CreateCommand(SqliteConnection connection, SqliteTransaction? transaction, string sql, (string Name, object? Value)[] parameters)

@@ -55,6 +55,11 @@ internal static class MedallionCli
 
         root.Add(RunCommand.Create(output));
         root.Add(UserCommand.Create(output, error, input));
+        foreach (Command command in AccessCommands.Create(output))
+        {
+            root.Add(command);
+        }
+
         root.Add(IngestCommand.Create(output, error));
         foreach (Command command in CatalogCommands.Create(output))
         {
@@ -62,6 +67,10 @@ internal static class MedallionCli
         }
 
         root.Add(QuickstartCommand.Create(output));
+        foreach (Command command in PrivacyCommands.Create(output))
+        {
+            root.Add(command);
+        }
         return root;
     }
 
@@ -85,6 +94,8 @@ internal static class MedallionCli
 
         try
         {
+            // Spans of runs go to an OTLP collector when the standard variables name one; disposing flushes them.
+            using OpenTelemetry.Trace.TracerProvider? tracing = Server.Observability.Tracing.StartFromEnvironment();
             return await parsed.InvokeAsync(new InvocationConfiguration
             {
                 Output = output,

@@ -47,6 +47,8 @@ public enum ErrorCode
     EngineStatementTooLarge = 2105,
     /// <summary>A statement uses a form the session does not support (an EXPLAIN option, a parameter in place of checked SQL).</summary>
     EngineUnsupportedStatement = 2106,
+    /// <summary>A query reads a table or column the session's user has no grant for (SQLSTATE 42501 on the wire).</summary>
+    EngineAccessDenied = 2107,
 
     /// <summary>The path holds no Delta table: there is no <c>_delta_log</c> or it has no commits.</summary>
     DeltaTableNotFound = 3001,
@@ -74,6 +76,8 @@ public enum ErrorCode
     DeltaInvalidChangeRange = 3012,
     /// <summary>A scan predicate refers to a column the table does not have, or compares it with a literal of the wrong type.</summary>
     DeltaInvalidPredicate = 3013,
+    /// <summary>A version cannot be read: a data file it references was removed by a data subject erasure (LGPD Art. 18), so the version is no longer complete.</summary>
+    DeltaFileErased = 3014,
 
     /// <summary>A concurrent commit conflicts with this transaction (it removed files this one read or removed, or changed data this one read); retrying the whole operation may succeed.</summary>
     DeltaConcurrentModification = 4001,
@@ -95,6 +99,8 @@ public enum ErrorCode
     DeltaRetentionTooShort = 4009,
     /// <summary>A checkpoint could not be written.</summary>
     DeltaCheckpointFailed = 4010,
+    /// <summary>The table is protected (the audit): no command, model or query may write, delete from, vacuum or restore it.</summary>
+    DeltaTableProtected = 4011,
 
     /// <summary>An object does not exist in the store.</summary>
     StorageObjectNotFound = 5001,
@@ -140,6 +146,10 @@ public enum ErrorCode
     JobScheduleInvalid = 6012,
     /// <summary>Text that should name a table is not <c>namespace.name</c>.</summary>
     TableNameInvalid = 6013,
+    /// <summary>A silver or gold model writes personal data (found by sampling its result) into a column without a classification, and the project's <c>pii_guard</c> is <c>fail</c>.</summary>
+    ModelPiiUnclassified = 6014,
+    /// <summary>A data subject request is malformed: no identifier, or one that is not valid for its kind (a CPF with wrong check digits).</summary>
+    SubjectRequestInvalid = 6015,
     /// <summary>A model failed during a run (its SQL failed in DuckDB, or its result could not be written); its table is unchanged.</summary>
     RunModelFailed = 6101,
     /// <summary>A model reads a table that has no data yet (a source never loaded, or a model never built).</summary>
@@ -168,6 +178,10 @@ public enum ErrorCode
     CatalogObjectNotFound = 6903,
     /// <summary>Another scheduler holds the catalog's scheduler lease, so this one may not schedule runs.</summary>
     CatalogLeaseHeld = 6904,
+    /// <summary>A role, grant, masking policy or row filter is declared in the project's files, so only those files change it.</summary>
+    CatalogAccessDeclared = 6905,
+    /// <summary>A role, grant, masking policy or row filter is malformed or names something that does not exist.</summary>
+    CatalogAccessInvalid = 6906,
 
     /// <summary>An expectation is declared with missing or invalid arguments.</summary>
     QualityRuleInvalid = 7001,
@@ -229,6 +243,8 @@ public enum ErrorCode
     ServerNotRunning = 9502,
     /// <summary>The server refused or failed a request of the CLI.</summary>
     ServerRequestFailed = 9503,
+    /// <summary>An OpenTelemetry setting (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL) cannot be used.</summary>
+    TelemetryConfigurationInvalid = 9504,
 }
 
 /// <summary>Formatting helpers for <see cref="ErrorCode"/>.</summary>

@@ -19,7 +19,8 @@ public sealed partial class DeltaTable
     /// Deletion vectors of all planned files are held in memory.
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaInvalidPredicate"/> for a filter on an unknown column or with a literal of the wrong type;
-    /// <see cref="ErrorCode.DeltaInvalidDeletionVector"/> when a deletion vector cannot be read.</exception>
+    /// <see cref="ErrorCode.DeltaInvalidDeletionVector"/> when a deletion vector cannot be read;
+    /// <see cref="ErrorCode.DeltaFileErased"/> when a data subject erasure removed a file of the snapshot (see <see cref="ErasedFiles"/>).</exception>
     public async Task<ScanPlan> PlanScanAsync(Snapshot snapshot, ScanPredicate? filter = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -42,6 +43,7 @@ public sealed partial class DeltaTable
             files.Add(file);
         }
 
+        await ErasedFiles.ThrowIfErasedAsync(Store, snapshot.Version, files, cancellationToken).ConfigureAwait(false);
         await FetchToLocalAsync(files.Select(f => f.Path), cancellationToken).ConfigureAwait(false);
         return new ScanPlan(snapshot, files, DescribeColumns(snapshot), filter, skipped);
     }

@@ -49,7 +49,18 @@ public sealed partial class DeltaTable
             throw new ArgumentOutOfRangeException(nameof(version), version, "A table version is 0 or more.");
         }
 
-        LogSegment segment = await LogSegmentBuilder.BuildAsync(Store, version, cancellationToken).ConfigureAwait(false);
+        LogSegment segment;
+        try
+        {
+            segment = await LogSegmentBuilder.BuildAsync(Store, version, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.DeltaVersionNotFound && version is long old)
+        {
+            // A version gone with the log that a data subject erasure removed is named as the erasure's doing.
+            await Scans.ErasedFiles.ThrowIfLogErasedAsync(Store, old, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+
         return await LogReplay.ReplayAsync(Store, _parquet, segment, cancellationToken).ConfigureAwait(false);
     }
 

@@ -332,6 +332,40 @@ public sealed unsafe class DuckDbAppender : IDisposable
         return this;
     }
 
+    /// <summary>
+    /// Appends a date to a DATE column as its count of days since 1970-01-01, DuckDB's own unit, so dates beyond
+    /// <see cref="DateOnly"/>'s range fit; <see cref="int.MaxValue"/> and <c>-int.MaxValue</c> are DuckDB's
+    /// <c>infinity</c> and <c>-infinity</c>.
+    /// </summary>
+    public DuckDbAppender AppendDateDays(int daysSinceUnixEpoch)
+    {
+        int column = NextColumn();
+        if (_typeIds[column] != DuckDbType.Date)
+        {
+            throw Mismatch(column, "a count of days");
+        }
+
+        ((int*)_data[column])[_rows] = daysSinceUnixEpoch;
+        return this;
+    }
+
+    /// <summary>
+    /// Appends a point in time to a TIMESTAMP or TIMESTAMPTZ column as its microseconds since 1970-01-01 (UTC),
+    /// DuckDB's own unit, so instants beyond <see cref="DateTime"/>'s range fit; <see cref="long.MaxValue"/> and
+    /// <c>-long.MaxValue</c> are DuckDB's <c>infinity</c> and <c>-infinity</c>.
+    /// </summary>
+    public DuckDbAppender AppendTimestampMicros(long microsSinceUnixEpoch)
+    {
+        int column = NextColumn();
+        if (_typeIds[column] is not (DuckDbType.Timestamp or DuckDbType.TimestampTz))
+        {
+            throw Mismatch(column, "a count of microseconds");
+        }
+
+        ((long*)_data[column])[_rows] = microsSinceUnixEpoch;
+        return this;
+    }
+
     /// <summary>Appends a time of day to a TIME column.</summary>
     public DuckDbAppender Append(TimeOnly value)
     {

@@ -17,31 +17,47 @@ namespace Medallion.Engine;
 public sealed partial class DeltaWriter
 {
     /// <summary>
+    /// What a purging DELETE or UPDATE records as its predicate in the commit: the real one names the person erased (their
+    /// CPF, their e-mail), and the log is kept for ever.
+    /// </summary>
+    public const string PurgedPredicate = "(withheld: data subject erasure)";
+
+    /// <summary>
     /// Deletes the rows matching <paramref name="predicate"/> (SQL over the table's columns; the table is <c>target</c>),
     /// or every row when it is null. Only files holding matching rows are rewritten.
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaOperationNotAllowed"/> on an append-only table;
     /// <see cref="ErrorCode.DeltaConcurrentModification"/> when a concurrent commit changed the files this delete read.</exception>
-    public Task<DeltaOperationResult> DeleteAsync(string path, string? predicate, CancellationToken cancellationToken = default)
+    public Task<DeltaOperationResult> DeleteAsync(string path, string? predicate, CancellationToken cancellationToken = default) =>
+        DeleteAsync(path, predicate, purge: false, cancellationToken);
+
+    /// <summary>
+    /// Deletes the rows matching <paramref name="predicate"/>; with <paramref name="purge"/>, the files holding them are
+    /// rewritten even when the table uses deletion vectors, and no change data is written, so no file of the new version
+    /// holds the deleted rows (what a data subject erasure needs; the old files are then the erasure's to remove).
+    /// </summary>
+    /// <exception cref="MedallionException">As <see cref="DeleteAsync(string, string?, CancellationToken)"/>.</exception>
+    public Task<DeltaOperationResult> DeleteAsync(string path, string? predicate, bool purge, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return WithConflictRetriesAsync(() => DeleteOnceAsync(path, predicate, cancellationToken));
+        return WithConflictRetriesAsync(() => DeleteOnceAsync(path, predicate, purge, cancellationToken));
     }
 
-    private async Task<DeltaOperationResult> DeleteOnceAsync(string path, string? predicate, CancellationToken cancellationToken)
+    private async Task<DeltaOperationResult> DeleteOnceAsync(string path, string? predicate, bool purge, CancellationToken cancellationToken)
     {
         await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
         DeltaTable table = OpenTable(path);
         Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
+        EnsureMayChange(table, snapshot, "DELETE");
         var tx = new Transaction(table, snapshot);
-        if (DeletionVectorsEnabled(snapshot))
+        if (!purge && DeletionVectorsEnabled(snapshot))
         {
             return await DeleteWithDeletionVectorsAsync(table, snapshot, tx, predicate, cancellationToken).ConfigureAwait(false);
         }
 
         Rewrite rewrite = await RemoveMatchingRowsAsync(table, snapshot, snapshot.Schema, snapshot.Metadata, predicate ?? "true", cancellationToken).ConfigureAwait(false);
-        Record(tx, rewrite, predicate);
-        if (ChangeDataFeedEnabled(snapshot) && rewrite.Touched.Count > 0)
+        Record(tx, rewrite, predicate, purge);
+        if (!purge && ChangeDataFeedEnabled(snapshot) && rewrite.Touched.Count > 0)
         {
             string touchedRows = await TableRelation.BuildAsync(Connection, snapshot, rewrite.Touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
             await WriteChangeDataAsync(table, snapshot, tx, [$"SELECT *, 'delete' AS {ChangeTypeColumn} FROM ({touchedRows}) AS target WHERE ({predicate ?? "true"}) IS TRUE"], cancellationToken).ConfigureAwait(false);
@@ -63,7 +79,7 @@ public sealed partial class DeltaWriter
             return result;
         }
 
-        CommitResult commit = await tx.CommitAsync("DELETE", Parameters(("predicate", JsonText.StringArray([predicate ?? "true"]))), metrics, cancellationToken).ConfigureAwait(false);
+        CommitResult commit = await tx.CommitAsync("DELETE", Parameters(("predicate", JsonText.StringArray([purge ? PurgedPredicate : predicate ?? "true"]))), metrics, cancellationToken).ConfigureAwait(false);
         return await FinishAsync(table, commit, result, cancellationToken).ConfigureAwait(false);
     }
 
@@ -133,14 +149,28 @@ public sealed partial class DeltaWriter
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentException.ThrowIfNullOrEmpty(assignments);
-        return WithConflictRetriesAsync(() => UpdateOnceAsync(path, assignments, predicate, cancellationToken));
+        return WithConflictRetriesAsync(() => UpdateOnceAsync(path, assignments, predicate, purge: false, cancellationToken));
     }
 
-    private async Task<DeltaOperationResult> UpdateOnceAsync(string path, string assignments, string? predicate, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets columns of the rows matching <paramref name="predicate"/>; with <paramref name="purge"/>, the files holding
+    /// them are rewritten even when the table uses deletion vectors, and no change data is written, so no file of the new
+    /// version holds the rows' old values (a data subject erasure that anonymises).
+    /// </summary>
+    /// <exception cref="MedallionException">As <see cref="UpdateAsync(string, string, string?, CancellationToken)"/>.</exception>
+    public Task<DeltaOperationResult> UpdateAsync(string path, string assignments, string? predicate, bool purge, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentException.ThrowIfNullOrEmpty(assignments);
+        return WithConflictRetriesAsync(() => UpdateOnceAsync(path, assignments, predicate, purge, cancellationToken));
+    }
+
+    private async Task<DeltaOperationResult> UpdateOnceAsync(string path, string assignments, string? predicate, bool purge, CancellationToken cancellationToken)
     {
         await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
         DeltaTable table = OpenTable(path);
         Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
+        EnsureMayChange(table, snapshot, "UPDATE");
         Dictionary<string, string> set = ParseAssignments(assignments, snapshot.Schema, table);
         foreach (string p in snapshot.PartitionColumns)
         {
@@ -178,7 +208,7 @@ public sealed partial class DeltaWriter
         int filesRemoved;
         List<AddFile> adds;
         var dvMetrics = new List<(string, string?)>();
-        if (DeletionVectorsEnabled(snapshot))
+        if (!purge && DeletionVectorsEnabled(snapshot))
         {
             // Only the updated rows are written; their old versions are marked deleted where they are.
             Dictionary<string, List<long>> rows = await MatchingRowIndexesAsync(snapshot, touched, where, cancellationToken).ConfigureAwait(false);
@@ -198,11 +228,11 @@ public sealed partial class DeltaWriter
             updated = await ScalarLongAsync($"SELECT count(*) FROM ({relation}) AS target WHERE ({where}) IS TRUE", cancellationToken).ConfigureAwait(false);
             copied = await ScalarLongAsync($"SELECT count(*) FROM ({relation}) AS target", cancellationToken).ConfigureAwait(false) - updated;
             adds = await WriteRowsAsync(table, snapshot, select.ToString(), cancellationToken).ConfigureAwait(false);
-            Record(tx, new Rewrite(touched, adds, updated, copied), predicate);
+            Record(tx, new Rewrite(touched, adds, updated, copied), predicate, purge);
             filesRemoved = touched.Count;
         }
 
-        if (ChangeDataFeedEnabled(snapshot))
+        if (!purge && ChangeDataFeedEnabled(snapshot))
         {
             await WriteChangeDataAsync(table, snapshot, tx,
             [
@@ -218,12 +248,15 @@ public sealed partial class DeltaWriter
             ("numCopiedRows", Transaction.Metric(copied)),
             .. dvMetrics,
         ]);
-        CommitResult commit = await tx.CommitAsync("UPDATE", Parameters(("predicate", JsonText.StringArray([where]))), metrics, cancellationToken).ConfigureAwait(false);
+        CommitResult commit = await tx.CommitAsync("UPDATE", Parameters(("predicate", JsonText.StringArray([purge ? PurgedPredicate : where]))), metrics, cancellationToken).ConfigureAwait(false);
         return await FinishAsync(table, commit, result with { FilesAdded = adds.Count, FilesRemoved = filesRemoved, RowsAffected = updated, Metrics = metrics }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Records a rewrite in a transaction: the touched files are removed (and were read), the new files added.</summary>
-    private static void Record(Transaction tx, Rewrite rewrite, string? predicate)
+    /// <summary>
+    /// Records a rewrite in a transaction: the touched files are removed (and were read), the new files added. A purge's
+    /// tombstones carry no statistics, whose bounds may be the values being erased.
+    /// </summary>
+    private static void Record(Transaction tx, Rewrite rewrite, string? predicate, bool purge)
     {
         if (predicate is null)
         {
@@ -232,7 +265,7 @@ public sealed partial class DeltaWriter
 
         foreach (ScanFile f in rewrite.Touched)
         {
-            tx.Remove(f);
+            tx.Remove(f, withStats: !purge);
         }
 
         foreach (AddFile a in rewrite.Adds)

@@ -44,6 +44,22 @@ public sealed partial class DeltaWriter
     }
 
     /// <summary>
+    /// Makes <paramref name="version"/> the oldest version the table keeps: its checkpoint is written, then the log before
+    /// it and the change data files only that log names are deleted (see <see cref="CheckpointWriter.ForgetHistoryBeforeAsync"/>).
+    /// A data subject erasure calls it with its own commit, so that no older commit, checkpoint or change data file still
+    /// holds the person. Versions before become unreadable.
+    /// </summary>
+    /// <returns>The keys deleted.</returns>
+    public async Task<IReadOnlyList<string>> ForgetHistoryBeforeAsync(string path, long version, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
+        DeltaTable table = OpenTable(path);
+        Snapshot snapshot = await table.GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
+        return await CheckpointWriter.ForgetHistoryBeforeAsync(table.Store, _parquet, snapshot, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Deletes data files no longer referenced by the newest version and older than the retention (the table's
     /// <c>delta.deletedFileRetentionDuration</c>, default 7 days, or <paramref name="retain"/>). Keeping less than the
     /// table's retention can break readers of older versions and concurrent writers, so it needs <paramref name="force"/>.
@@ -54,6 +70,7 @@ public sealed partial class DeltaWriter
         ArgumentException.ThrowIfNullOrEmpty(path);
         DeltaTable table = OpenTable(path);
         Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
+        EnsureMayChange(table, snapshot, "VACUUM");
         WriterFeatures.EnsureWritable(snapshot.Protocol, snapshot.Schema, table.Location);
         TimeSpan tableRetention = RetentionDuration.FromProperty(snapshot.Metadata.Configuration, "delta.deletedFileRetentionDuration", RetentionDuration.DefaultDeletedFileRetention);
         TimeSpan retention = retain ?? tableRetention;
@@ -140,6 +157,7 @@ public sealed partial class DeltaWriter
 
         DeltaTable table = OpenTable(path);
         Snapshot latest = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
+        EnsureMayChange(table, latest, "RESTORE");
         long target = version ?? await table.GetVersionAtTimestampAsync(timestamp!.Value, cancellationToken).ConfigureAwait(false);
         Snapshot old = await table.GetSnapshotAsync(target, cancellationToken).ConfigureAwait(false);
         var tx = new Transaction(table, latest);
@@ -221,6 +239,7 @@ public sealed partial class DeltaWriter
         await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
         DeltaTable table = OpenTable(path);
         Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
+        EnsureMayChange(table, snapshot, "OPTIMIZE");
         sortBy ??= [];
         var order = new List<string>();
         foreach (string column in sortBy)
@@ -347,6 +366,7 @@ public sealed partial class DeltaWriter
         await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
         DeltaTable table = OpenTable(path);
         Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
+        EnsureMayChange(table, snapshot, "SET TBLPROPERTIES");
         var configuration = new Dictionary<string, string?>(snapshot.Metadata.Configuration, StringComparer.Ordinal);
         foreach (string key in unset ?? [])
         {

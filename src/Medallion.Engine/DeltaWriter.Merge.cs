@@ -17,9 +17,6 @@ namespace Medallion.Engine;
 
 public sealed partial class DeltaWriter
 {
-    private const string MatchedMarker = "__medallion_matched";
-    private const string DeleteMarker = "__medallion_delete";
-
     /// <summary>
     /// Merges <see cref="DeltaMergeOptions.Source"/> into the table: matched rows are updated or deleted, unmatched source
     /// rows inserted, target rows without a match deleted, as the options say. Only files holding matched rows are
@@ -43,13 +40,14 @@ public sealed partial class DeltaWriter
         await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
         DeltaTable table = OpenTable(path);
         Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
+        EnsureMayChange(table, snapshot, "MERGE");
         // A delete condition becomes a column of the copy, so a source table with one is copied all the same.
         bool inPlace = options.SourceIsTable && options.DeleteWhen is null;
         string source = inPlace ? options.Source : "__medallion_merge_source_" + Guid.NewGuid().ToString("N");
         if (!inPlace)
         {
             // The delete condition is evaluated on the source alone, so its unqualified names cannot clash with the target's.
-            string deleteFlag = options.DeleteWhen is null ? string.Empty : $", ({options.DeleteWhen}) IS TRUE AS {DeleteMarker}";
+            string deleteFlag = options.DeleteWhen is null ? string.Empty : $", ({options.DeleteWhen}) IS TRUE AS {MergeStatements.DeleteMarker}";
             string from = options.SourceIsTable ? options.Source : $"({options.Source})";
             await ExecuteAsync($"CREATE TEMP TABLE {source} AS SELECT *{deleteFlag} FROM {from} AS source", cancellationToken).ConfigureAwait(false);
         }
@@ -74,56 +72,25 @@ public sealed partial class DeltaWriter
 
     private async Task<DeltaOperationResult> MergeCoreAsync(DeltaTable table, Snapshot snapshot, string sourceTable, DeltaMergeOptions options, CancellationToken cancellationToken)
     {
-        List<SourceColumn> sourceColumns = await SchemaAlignment.DescribeAsync(Connection, $"SELECT * FROM {sourceTable}", cancellationToken).ConfigureAwait(false);
         StructType schema = snapshot.Schema;
-        var sourceByTarget = new Dictionary<string, SourceColumn>(StringComparer.Ordinal);
-        var mismatches = new List<string>();
-        foreach (SourceColumn c in sourceColumns)
-        {
-            if (c.Name == DeleteMarker || schema.Find(c.Name) is not { } f)
-            {
-                continue;
-            }
-
-            if (c.Type is null || !StoreAssignment.Allows(c.Type, f.Type, c.DuckDbType))
-            {
-                mismatches.Add($"'{c.Name}': the table has {f.Type}, the source has {c.Type?.ToString() ?? c.DuckDbType}");
-            }
-
-            sourceByTarget[f.Name] = c;
-        }
-
-        if (mismatches.Count > 0)
-        {
-            throw new MedallionException(ErrorCode.DeltaSchemaMismatch,
-                $"The MERGE source does not match the schema of the Delta table at '{table.Location}': {string.Join("; ", mismatches)}.\nHelp: cast the source columns in the query.");
-        }
-
+        (List<SourceColumn> sourceColumns, Dictionary<string, SourceColumn> sourceByTarget) = await AlignMergeSourceAsync(table, schema, sourceTable, cancellationToken).ConfigureAwait(false);
         string on = options.On;
         (long sourceRows, ScanPredicate? keyRange, bool noKeys) = await SourceKeyRangeAsync(sourceTable, on, schema, sourceColumns, cancellationToken).ConfigureAwait(false);
+        var merge = new MergeStatements(options, schema, sourceByTarget, sourceTable, DeletionVectorsEnabled(snapshot));
         // Only files whose statistics or partition values overlap the source's key range can hold a matched row, so
         // the rest are never read; deleting unmatched target rows needs every file.
-        bool everyFile = options.WhenNotMatchedBySourceDelete;
-        ScanPlan plan = await table.PlanScanAsync(snapshot, everyFile ? null : keyRange, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<ScanFile> candidates = noKeys && !everyFile ? [] : plan.Files;
+        ScanPlan plan = await table.PlanScanAsync(snapshot, merge.ReadsEveryFile ? null : keyRange, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<ScanFile> candidates = noKeys && !merge.ReadsEveryFile ? [] : plan.Files;
         string all = await TableRelation.BuildAsync(Connection, snapshot, candidates, withRowIds: true, cancellationToken).ConfigureAwait(false);
-        string marked = $"(SELECT *, true AS {MatchedMarker} FROM {sourceTable})";
 
         // Files to rewrite: those holding matched rows, or every file when unmatched target rows go. One pass over the
         // candidates finds them and how many source rows match each target row.
-        bool useDeletionVectors = DeletionVectorsEnabled(snapshot);
-        // With deletion vectors, when only matched rows leave (updated or deleted), the pass keeps their row indexes.
-        bool matchedRowsLeave = useDeletionVectors && options.WhenMatched != DeltaMergeMatchedAction.None && options.DeleteWhen is null && !options.WhenNotMatchedBySourceDelete;
-        MatchedFiles matches = MatchedFiles.None;
-        if (options.WhenMatched != DeltaMergeMatchedAction.None || options.DeleteWhen is not null || options.WhenNotMatchedBySourceDelete)
-        {
-            matches = await MatchedFilesAsync(candidates, all, sourceTable, on, matchedRowsLeave, cancellationToken).ConfigureAwait(false);
-        }
-
-        List<ScanFile> touched = options.WhenNotMatchedBySourceDelete ? [.. candidates] : matches.Files;
+        MatchedFiles matches = merge.FindsMatchedFiles
+            ? await MatchedFilesAsync(candidates, all, sourceTable, on, merge.MatchedRowsLeave, cancellationToken).ConfigureAwait(false)
+            : MatchedFiles.None;
+        List<ScanFile> touched = merge.ReadsEveryFile ? [.. candidates] : matches.Files;
         // Several source rows on one target row only make the result ambiguous where that row changes.
-        bool matchedRowsStay = options.WhenMatched == DeltaMergeMatchedAction.None && options.DeleteWhen is null;
-        long duplicates = matchedRowsStay ? 0 : matches.ExtraMatches;
+        long duplicates = merge.MatchedRowsStay ? 0 : matches.ExtraMatches;
         if (duplicates > 0)
         {
             throw new MedallionException(ErrorCode.DeltaInvalidWriteArgument,
@@ -138,12 +105,6 @@ public sealed partial class DeltaWriter
         if (touched.Count > 0)
         {
             string rel = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
-            // Where several source rows may match one target row a join would copy it once per match, so the target
-            // is only tested for a match.
-            string sourceJoin = matchedRowsStay ? string.Empty : $" LEFT JOIN {marked} AS source ON ({on})";
-            string joined = $"FROM ({rel}) AS target{sourceJoin}";
-            string anyMatch = matchedRowsStay ? $"EXISTS (SELECT 1 FROM {sourceTable} AS source WHERE ({on}))" : $"source.{MatchedMarker} IS NOT NULL";
-            string isDeleted = options.DeleteWhen is null ? "false" : $"({anyMatch} AND source.{DeleteMarker})";
             long deletedByCondition, matched, unmatched;
             if (options.DeleteWhen is null && ScanFile.TotalRecordCount(touched) is long touchedRows)
             {
@@ -152,127 +113,40 @@ public sealed partial class DeltaWriter
             }
             else
             {
-                long[] counts = await ScalarLongsAsync(
-                    $"SELECT count(*) FILTER (WHERE {isDeleted}), count(*) FILTER (WHERE {anyMatch}), count(*) FILTER (WHERE NOT ({anyMatch})) {joined}",
-                    cancellationToken).ConfigureAwait(false);
+                long[] counts = await ScalarLongsAsync(merge.CountRows(rel), cancellationToken).ConfigureAwait(false);
                 (deletedByCondition, matched, unmatched) = (counts[0], counts[1] - counts[0], counts[2]);
             }
 
             // From here "matched" means matched and kept: rows the delete condition removes are handled on their own.
-            string isMatched = options.DeleteWhen is null ? anyMatch : $"({anyMatch} AND NOT {isDeleted})";
-            // A kept row's columns after the merge: the source's value where the row is matched and updated. Rows known
-            // to be matched (the updated rows alone) need no CASE, and then read no target column the source replaces.
-            var select = new StringBuilder("SELECT ");
-            var matchedRow = new StringBuilder();
-            for (int i = 0; i < schema.Fields.Count; i++)
-            {
-                StructField f = schema.Fields[i];
-                string targetColumn = "target." + DuckDbConnection.QuoteIdentifier(f.Name);
-                string separator = i == 0 ? string.Empty : ", ";
-                select.Append(separator);
-                matchedRow.Append(separator);
-                if (options.WhenMatched == DeltaMergeMatchedAction.Update && sourceByTarget.TryGetValue(f.Name, out SourceColumn? sc))
-                {
-                    string sourceValue = StoreAssignment.Convert($"source.{DuckDbConnection.QuoteIdentifier(sc.Name)}", sc.Type, f.Type);
-                    select.Append($"CASE WHEN {isMatched} THEN {sourceValue} ELSE {targetColumn} END");
-                    matchedRow.Append(sourceValue);
-                }
-                else
-                {
-                    select.Append(targetColumn);
-                    matchedRow.Append(targetColumn);
-                }
-
-                select.Append(" AS ").Append(DuckDbConnection.QuoteIdentifier(f.Name));
-                matchedRow.Append(" AS ").Append(DuckDbConnection.QuoteIdentifier(f.Name));
-            }
-
+            (updated, deleted, copied) = merge.Outcome(deletedByCondition, matched, unmatched);
+            IReadOnlyList<string> leaves = merge.Leaving(deletedByCondition > 0);
             if (cdf)
             {
-                if (options.WhenMatched == DeltaMergeMatchedAction.Update)
-                {
-                    changes.Add($"SELECT target.*, 'update_preimage' AS {ChangeTypeColumn} {joined} WHERE {isMatched}");
-                    changes.Add($"SELECT {matchedRow}, 'update_postimage' AS {ChangeTypeColumn} {joined} WHERE {isMatched}");
-                }
-                else if (options.WhenMatched == DeltaMergeMatchedAction.Delete)
-                {
-                    changes.Add($"SELECT target.*, 'delete' AS {ChangeTypeColumn} {joined} WHERE {isMatched}");
-                }
-
-                if (options.WhenNotMatchedBySourceDelete)
-                {
-                    changes.Add($"SELECT target.*, 'delete' AS {ChangeTypeColumn} {joined} WHERE NOT ({anyMatch})");
-                }
-
-                if (deletedByCondition > 0)
-                {
-                    changes.Add($"SELECT target.*, 'delete' AS {ChangeTypeColumn} {joined} WHERE {isDeleted}");
-                }
+                changes.AddRange(merge.Changes(rel, deletedByCondition > 0, ChangeTypeColumn));
             }
 
-            select.Append(' ').Append(joined);
-            var drop = new List<string>();
-            if (deletedByCondition > 0)
-            {
-                drop.Add(isDeleted);
-                deleted += deletedByCondition;
-            }
-
-            if (options.WhenMatched == DeltaMergeMatchedAction.Delete)
-            {
-                drop.Add(isMatched);
-                deleted += matched;
-            }
-            else if (options.WhenMatched == DeltaMergeMatchedAction.Update)
-            {
-                updated = matched;
-            }
-
-            if (options.WhenNotMatchedBySourceDelete)
-            {
-                drop.Add($"NOT ({anyMatch})");
-                deleted += unmatched;
-            }
-            else
-            {
-                copied += unmatched;
-            }
-
-            if (options.WhenMatched == DeltaMergeMatchedAction.None)
-            {
-                copied += matched;
-            }
-
-            if (useDeletionVectors)
+            if (merge.DeletionVectors)
             {
                 // Rows that change or go are marked deleted where they are; only updated rows are written anew.
-                string leaves = string.Join(" OR ", [.. drop, .. options.WhenMatched == DeltaMergeMatchedAction.Update ? new[] { isMatched } : []]);
-                if (matchedRowsLeave)
+                if (merge.MatchedRowsLeave)
                 {
                     leaving = matches.Rows;
                 }
-                else if (leaves.Length > 0)
+                else if (merge.ChangingOrLeaving(leaves) is { Count: > 0 } conditions)
                 {
                     string withIds = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: true, cancellationToken).ConfigureAwait(false);
-                    leaving = await RowIndexesAsync(
-                        $"SELECT target.{TableRelation.FileColumn}, target.{TableRelation.RowColumn} FROM ({withIds}) AS target{sourceJoin} WHERE {leaves}",
-                        cancellationToken).ConfigureAwait(false);
+                    leaving = await RowIndexesAsync(merge.RowsToMarkDeleted(withIds, conditions, TableRelation.FileColumn, TableRelation.RowColumn), cancellationToken).ConfigureAwait(false);
                 }
 
                 copied = 0;
-                if (options.WhenMatched == DeltaMergeMatchedAction.Update)
+                if (merge.UpdatedRows(rel) is { } updatedRows)
                 {
-                    parts.Add($"SELECT {matchedRow} {joined} WHERE {isMatched}");
+                    parts.Add(updatedRows);
                 }
             }
             else
             {
-                if (drop.Count > 0)
-                {
-                    select.Append(" WHERE NOT (").Append(string.Join(" OR ", drop)).Append(')');
-                }
-
-                parts.Add(select.ToString());
+                parts.Add(merge.RewrittenRows(rel, leaves));
             }
         }
 
@@ -281,21 +155,9 @@ public sealed partial class DeltaWriter
         bool everySourceRowMatched = options.DeleteWhen is null && matches.SourceRows == sourceRows;
         if (options.WhenNotMatchedInsert && !everySourceRowMatched)
         {
-            var select = new StringBuilder("SELECT ");
-            for (int i = 0; i < schema.Fields.Count; i++)
-            {
-                StructField f = schema.Fields[i];
-                select.Append(i == 0 ? string.Empty : ", ");
-                select.Append(sourceByTarget.TryGetValue(f.Name, out SourceColumn? sc)
-                    ? StoreAssignment.Convert($"source.{DuckDbConnection.QuoteIdentifier(sc.Name)}", sc.Type, f.Type)
-                    : $"CAST(NULL AS {DuckDbTypes.ToDuckDb(f.Type)})");
-                select.Append(" AS ").Append(DuckDbConnection.QuoteIdentifier(f.Name));
-            }
-
-            string notDeleted = options.DeleteWhen is null ? string.Empty : $"NOT source.{DeleteMarker} AND ";
-            string insertRows = $"FROM {sourceTable} AS source WHERE {notDeleted}NOT EXISTS (SELECT 1 FROM ({all}) AS target WHERE ({on}))";
+            string insertedFrom = merge.InsertedFrom(all);
             // Written on their own, the inserted rows are counted by the write's statistics instead of another pass.
-            insertedFiles = await WriteRowsAsync(table, snapshot, $"{select} {insertRows}", cancellationToken).ConfigureAwait(false);
+            insertedFiles = await WriteRowsAsync(table, snapshot, $"SELECT {merge.InsertedRow} {insertedFrom}", cancellationToken).ConfigureAwait(false);
             foreach (AddFile a in insertedFiles)
             {
                 inserted += FileStatistics.TryParse(a.Stats)?.NumRecords ?? 0;
@@ -303,7 +165,7 @@ public sealed partial class DeltaWriter
 
             if (inserted > 0 && cdf)
             {
-                changes.Add($"{select}, 'insert' AS {ChangeTypeColumn} {insertRows}");
+                changes.Add($"SELECT {merge.InsertedRow}, 'insert' AS {ChangeTypeColumn} {insertedFrom}");
             }
         }
 
@@ -328,7 +190,7 @@ public sealed partial class DeltaWriter
         // Which rows are inserted depends on every target row, so the whole table was read.
         tx.Reads.AddWholeTable();
         int filesRemoved = touched.Count;
-        if (useDeletionVectors)
+        if (merge.DeletionVectors)
         {
             DeletionVectorUpdate update = await MarkRowsDeletedAsync(table, tx, touched, leaving, cancellationToken).ConfigureAwait(false);
             adds.ForEach(tx.Add);
@@ -341,21 +203,54 @@ public sealed partial class DeltaWriter
         }
         else
         {
-            Record(tx, new Rewrite(touched, adds, updated + deleted, copied), "merge");
+            Record(tx, new Rewrite(touched, adds, updated + deleted, copied), "merge", purge: false);
         }
 
         if (changes.Count > 0)
         {
             await WriteChangeDataAsync(table, snapshot, tx, changes, cancellationToken).ConfigureAwait(false);
         }
-        var parameters = Parameters(
-            ("predicate", JsonText.StringArray([on])),
-            ("matchedPredicates", options.WhenMatched == DeltaMergeMatchedAction.None ? "[]" : $"[{{\"actionType\":\"{(options.WhenMatched == DeltaMergeMatchedAction.Update ? "update" : "delete")}\"}}]"),
-            ("notMatchedPredicates", options.WhenNotMatchedInsert ? "[{\"actionType\":\"insert\"}]" : "[]"),
-            ("notMatchedBySourcePredicates", options.WhenNotMatchedBySourceDelete ? "[{\"actionType\":\"delete\"}]" : "[]"));
-        CommitResult commit = await tx.CommitAsync("MERGE", parameters, metrics, cancellationToken).ConfigureAwait(false);
+
+        CommitResult commit = await tx.CommitAsync("MERGE", MergeParameters(options), metrics, cancellationToken).ConfigureAwait(false);
         return await FinishAsync(table, commit, result with { FilesAdded = adds.Count, FilesRemoved = filesRemoved, Metrics = metrics }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The source's columns, and the one that feeds each target column; refused when one cannot be stored in its column.</summary>
+    private async Task<(List<SourceColumn> Columns, Dictionary<string, SourceColumn> ByTarget)> AlignMergeSourceAsync(DeltaTable table, StructType schema, string sourceTable, CancellationToken cancellationToken)
+    {
+        List<SourceColumn> sourceColumns = await SchemaAlignment.DescribeAsync(Connection, $"SELECT * FROM {sourceTable}", cancellationToken).ConfigureAwait(false);
+        var sourceByTarget = new Dictionary<string, SourceColumn>(StringComparer.Ordinal);
+        var mismatches = new List<string>();
+        foreach (SourceColumn c in sourceColumns)
+        {
+            if (c.Name == MergeStatements.DeleteMarker || schema.Find(c.Name) is not { } f)
+            {
+                continue;
+            }
+
+            if (c.Type is null || !StoreAssignment.Allows(c.Type, f.Type, c.DuckDbType))
+            {
+                mismatches.Add($"'{c.Name}': the table has {f.Type}, the source has {c.Type?.ToString() ?? c.DuckDbType}");
+            }
+
+            sourceByTarget[f.Name] = c;
+        }
+
+        if (mismatches.Count > 0)
+        {
+            throw new MedallionException(ErrorCode.DeltaSchemaMismatch,
+                $"The MERGE source does not match the schema of the Delta table at '{table.Location}': {string.Join("; ", mismatches)}.\nHelp: cast the source columns in the query.");
+        }
+
+        return (sourceColumns, sourceByTarget);
+    }
+
+    /// <summary>The commit's operation parameters, as Delta Lake's MERGE writes them.</summary>
+    private static Dictionary<string, string> MergeParameters(DeltaMergeOptions options) => Parameters(
+        ("predicate", JsonText.StringArray([options.On])),
+        ("matchedPredicates", options.WhenMatched == DeltaMergeMatchedAction.None ? "[]" : $"[{{\"actionType\":\"{(options.WhenMatched == DeltaMergeMatchedAction.Update ? "update" : "delete")}\"}}]"),
+        ("notMatchedPredicates", options.WhenNotMatchedInsert ? "[{\"actionType\":\"insert\"}]" : "[]"),
+        ("notMatchedBySourcePredicates", options.WhenNotMatchedBySourceDelete ? "[{\"actionType\":\"delete\"}]" : "[]"));
 
     /// <summary>
     /// One pass joining the target rows of <paramref name="files"/> (<paramref name="relation"/>, with row ids) to the

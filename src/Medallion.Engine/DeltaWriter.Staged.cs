@@ -37,6 +37,7 @@ public sealed partial class DeltaWriter
         await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
         DeltaTable table = OpenTable(path);
         Snapshot? snapshot = await TryLatestAsync(table, cancellationToken).ConfigureAwait(false);
+        EnsureMayChange(table, snapshot, "WRITE");
         return new DeltaStagedWrite(this, table, snapshot, new Transaction(table, snapshot, options.Isolation), options);
     }
 }

@@ -50,6 +50,19 @@ public sealed partial class DeltaWriter
     /// <summary>How many times an operation that lost a race to a conflicting commit is re-run on the new version (default 0: report the conflict).</summary>
     public int ConflictRetries { get; init; }
 
+    /// <summary>
+    /// The table property that marks a table no platform command may change (<c>medallion.protected = true</c>): the audit
+    /// table. Every write, DML and maintenance operation of a writer without <see cref="ChangesProtectedTables"/> refuses
+    /// such a table with <see cref="ErrorCode.DeltaTableProtected"/>; checkpoints, which change no data, are allowed.
+    /// </summary>
+    public const string ProtectedProperty = "medallion.protected";
+
+    /// <summary>
+    /// Whether this writer may change tables marked with <see cref="ProtectedProperty"/>: only the owner of such a table
+    /// (the audit log, which appends and enforces its retention) sets it. False by default.
+    /// </summary>
+    public bool ChangesProtectedTables { get; init; }
+
     /// <summary>Opens the table kernel for a location (with checkpoint reading over DuckDB).</summary>
     internal DeltaTable OpenTable(string path) => StorageResolver.OpenTable(path, _parquetReader);
 
@@ -85,6 +98,21 @@ public sealed partial class DeltaWriter
 
         _snapshots[table.Location] = snapshot;
         return snapshot;
+    }
+
+    /// <summary>Refuses to change a protected table (<see cref="ProtectedProperty"/>) unless this writer owns such tables.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaTableProtected"/>.</exception>
+    internal void EnsureMayChange(DeltaTable table, Snapshot? snapshot, string operation)
+    {
+        if (ChangesProtectedTables || snapshot is null
+            || !snapshot.Metadata.Configuration.TryGetValue(ProtectedProperty, out string? value)
+            || !string.Equals(value, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        throw new MedallionException(ErrorCode.DeltaTableProtected,
+            $"{operation} refused: the Delta table at '{table.Location}' is protected ({ProtectedProperty} = true), so no command, model or query may change it.\nHelp: it is the platform's audit, written only by the server; its retention is set with 'audit: {{retention: 400d}}' in medallion.yml.");
     }
 
     /// <summary>Session settings every write relies on: UTC, so timestamp text in stats and partition values is UTC.</summary>

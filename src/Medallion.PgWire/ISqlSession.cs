@@ -39,4 +39,7 @@ public interface ISqlSession : IAsyncDisposable
     /// </summary>
     /// <param name="cancellationToken">Cancelled when the client cancels or goes away.</param>
     ValueTask<IReadOnlyList<LakehouseTable>> ListTablesAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IReadOnlyList<LakehouseTable>>([]);
+
+    /// <summary>What the statement last given to <see cref="BindAsync"/> reads, for the audit; none by default.</summary>
+    StatementReads LastReads => StatementReads.None;
 }

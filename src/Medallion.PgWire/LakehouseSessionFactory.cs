@@ -17,7 +17,14 @@ namespace Medallion.PgWire;
 /// change DuckDB's settings are refused by the session (SQLSTATE 25006 on the wire).
 /// </summary>
 /// <remarks>The database stays owned by the caller; dispose it after the server has stopped.</remarks>
-public sealed class LakehouseSessionFactory : IPgSessionFactory
+/// <remarks>
+/// With <see cref="Access"/>, a user whose reads are restricted gets sessions on a database of their own, opened with the
+/// shared database's rules (readable folders, locked configuration, memory limit), whose views show only what the user may
+/// read, masked and filtered (<see cref="SessionAccess"/>). It is kept while the user's access stays the same and
+/// replaced for new sessions when it changes. Each such database has the memory limit of the shared one: the limit bounds
+/// one user's queries, not every user's together.
+/// </remarks>
+public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
 {
     /// <summary>The database name every served project also answers to.</summary>
     public const string DefaultDatabaseName = "medallion";
@@ -25,6 +32,8 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory
     private readonly DuckDbDatabase _database;
     private readonly ITableLocator _tables;
     private readonly string? _databaseName;
+    private readonly Dictionary<string, UserDatabase> _userDatabases = new(StringComparer.Ordinal);
+    private readonly Lock _userDatabasesLock = new();
 
     /// <summary>Creates a factory over an open database and the tables to show in it.</summary>
     /// <param name="database">The shared database; its own tables and views are visible too.</param>
@@ -40,6 +49,41 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory
         _database = database;
         _tables = tables;
         _databaseName = databaseName;
+    }
+
+    /// <summary>What each user may read; null serves every table unmasked to everyone who logs in.</summary>
+    public CatalogSessionAccess? Access { get; init; }
+
+    /// <summary>
+    /// The session for <paramref name="user"/>, as <see cref="OpenSessionAsync"/> opens it for a client of the SQL endpoint:
+    /// for the web UI, the REST API and the shell, which act for a user without a wire connection.
+    /// </summary>
+    /// <param name="user">The user the session reads as.</param>
+    /// <param name="cancellationToken">Cancels the opening.</param>
+    /// <returns>The session; disposing it also lets go of the user's database.</returns>
+    public async Task<ServedSession> OpenUserSessionAsync(string user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        (LakehouseSession session, UserDatabase? database) = await OpenAsync(user, cancellationToken).ConfigureAwait(false);
+        return new ServedSession(session, database is null ? null : () => Release(database));
+    }
+
+    /// <summary>Releases the databases of restricted users; the shared database stays the caller's.</summary>
+    public void Dispose()
+    {
+        lock (_userDatabasesLock)
+        {
+            foreach (UserDatabase entry in _userDatabases.Values)
+            {
+                entry.Stale = true;
+                if (entry.Sessions == 0)
+                {
+                    entry.Database.Dispose();
+                }
+            }
+
+            _userDatabases.Clear();
+        }
     }
 
     /// <summary>
@@ -104,11 +148,111 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory
                 $"database \"{startup.Database}\" does not exist. Help: connect to database \"{_databaseName}\" (or \"{DefaultDatabaseName}\").");
         }
 
-        LakehouseSession session = await LakehouseSession.OpenAsync(_tables, _database, readOnly: true, allowSessionStatements: false, cancellationToken).ConfigureAwait(false);
-        return new Session(session);
+        (LakehouseSession session, UserDatabase? database) = await OpenAsync(startup.User, cancellationToken).ConfigureAwait(false);
+        return new Session(session, database is null ? null : () => Release(database));
     }
 
-    private sealed class Session(LakehouseSession session) : ISqlSession
+    private async Task<(LakehouseSession Session, UserDatabase? Database)> OpenAsync(string user, CancellationToken cancellationToken)
+    {
+        SessionAccess? access = Access is null ? null
+            : await Access.ForUserAsync(user, await _tables.ListAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        if (access is null)
+        {
+            return (await LakehouseSession.OpenAsync(_tables, _database, readOnly: true, allowSessionStatements: false, cancellationToken).ConfigureAwait(false), null);
+        }
+
+        UserDatabase database = await AcquireAsync(user, access, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return (await LakehouseSession.OpenAsync(_tables, database.Database, database.Access, cancellationToken).ConfigureAwait(false), database);
+        }
+        catch
+        {
+            Release(database);
+            throw;
+        }
+    }
+
+    private async Task<UserDatabase> AcquireAsync(string user, SessionAccess access, CancellationToken cancellationToken)
+    {
+        lock (_userDatabasesLock)
+        {
+            if (_userDatabases.TryGetValue(user, out UserDatabase? current) && current.Access.Fingerprint == access.Fingerprint)
+            {
+                current.Sessions++;
+                return current;
+            }
+        }
+
+        DuckDbDatabase opened = OpenLike(_database);
+        try
+        {
+            using (DuckDbConnection connection = opened.CreateConnection())
+            {
+                access.Install(connection);
+            }
+        }
+        catch
+        {
+            opened.Dispose();
+            throw;
+        }
+
+        var created = new UserDatabase(opened, access) { Sessions = 1 };
+        lock (_userDatabasesLock)
+        {
+            if (_userDatabases.TryGetValue(user, out UserDatabase? previous))
+            {
+                previous.Stale = true;
+                if (previous.Sessions == 0)
+                {
+                    previous.Database.Dispose();
+                }
+            }
+
+            _userDatabases[user] = created;
+        }
+
+        return created;
+    }
+
+    private void Release(UserDatabase database)
+    {
+        lock (_userDatabasesLock)
+        {
+            database.Sessions--;
+            if (database.Stale && database.Sessions == 0)
+            {
+                database.Database.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A new in-memory database with the serving rules of <paramref name="shared"/>: the same readable folders and memory limit.</summary>
+    private static DuckDbDatabase OpenLike(DuckDbDatabase shared)
+    {
+        using DuckDbConnection connection = shared.CreateConnection();
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT array_to_string(current_setting('allowed_directories'), chr(1)), current_setting('memory_limit')";
+        using DuckDbDataReader reader = command.ExecuteReader();
+        reader.Read();
+        string directories = reader.IsDBNull(0) ? string.Empty : reader.GetString(0);
+        string memoryLimit = reader.GetString(1);
+        return OpenServingDatabase(null, directories.Split('\u0001', StringSplitOptions.RemoveEmptyEntries), memoryLimit);
+    }
+
+    private sealed class UserDatabase(DuckDbDatabase database, SessionAccess access)
+    {
+        public DuckDbDatabase Database { get; } = database;
+
+        public SessionAccess Access { get; } = access;
+
+        public int Sessions { get; set; }
+
+        public bool Stale { get; set; }
+    }
+
+    private sealed class Session(LakehouseSession session, Action? release) : ISqlSession
     {
         public DuckDbConnection Connection => session.Connection;
 
@@ -118,6 +262,12 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory
         public async ValueTask<IReadOnlyList<LakehouseTable>> ListTablesAsync(CancellationToken cancellationToken) =>
             await session.ListTablesAsync(cancellationToken).ConfigureAwait(false);
 
-        public ValueTask DisposeAsync() => session.DisposeAsync();
+        public StatementReads LastReads => session.LastReads;
+
+        public async ValueTask DisposeAsync()
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            release?.Invoke();
+        }
     }
 }

@@ -1,6 +1,8 @@
 using System;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 
 namespace Medallion.PgWire;
@@ -78,6 +80,13 @@ public sealed record PgWireServerOptions
     /// session's <c>statement_timeout</c> default, and a client's <c>SET statement_timeout</c> can only shorten it.
     /// </summary>
     public TimeSpan? StatementTimeout { get; init; }
+
+    /// <summary>
+    /// Called when each client statement ends (rows sent, failed or cancelled), for the audit; awaited before the
+    /// client gets its answer, so an audit that falls behind slows clients down rather than losing their statements.
+    /// Not called when null.
+    /// </summary>
+    public Func<PgStatementRecord, CancellationToken, ValueTask>? StatementCompleted { get; init; }
 
     /// <summary>Where the server logs; nothing is logged when null.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }

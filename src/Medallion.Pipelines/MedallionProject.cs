@@ -79,8 +79,20 @@ public sealed class MedallionProject
     /// <summary>The <c>server_url</c> setting: where people open the server (links in alerts point there); null when not set.</summary>
     public Uri? ServerUrl { get; internal init; }
 
+    /// <summary>The <c>pii_guard</c> setting: whether a silver or gold model may write personal data into an unclassified column.</summary>
+    public Privacy.PiiGuardMode PiiGuard { get; internal init; }
+
     /// <summary>The <c>alerts:</c> section: channels and rules (none when absent).</summary>
     public AlertSettings Alerts { get; internal init; } = AlertSettings.None;
+
+    /// <summary>
+    /// The access policy the project declares (<c>access:</c> in medallion.yml, <c>access/*.yml</c>): roles, grants, masking
+    /// policies and row filters, which <c>medallion access apply</c> writes to the catalog. None when absent.
+    /// </summary>
+    public Medallion.Catalog.DeclaredAccess Access { get; internal set; } = Medallion.Catalog.DeclaredAccess.None;
+
+    /// <summary>The <c>audit:</c> section: the audit's retention (400 days when absent).</summary>
+    public AuditSettings Audit { get; internal init; } = AuditSettings.Default;
 
     /// <summary>Every table with a <c>freshness:</c> threshold: models, file sources' targets and database sources' tables.</summary>
     public IReadOnlyDictionary<TableName, FreshnessPolicy> Freshness =>

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using Medallion.Catalog;
 using Medallion.Pipelines.Alerts;
+using Medallion.Pipelines.Privacy;
 
 namespace Medallion.Pipelines;
 
@@ -113,6 +114,12 @@ public sealed record ModelConfig(
 
     /// <summary>How old the model's table may get before an alert (<c>freshness:</c>); null for no threshold.</summary>
     public FreshnessPolicy? Freshness { get; init; }
+
+    /// <summary>How long the table keeps rows (<c>retention: {column, keep}</c>); null to keep them for ever.</summary>
+    public RetentionPolicy? Retention { get; init; }
+
+    /// <summary>What a data subject erasure does to the person's rows in this table (<c>erasure: delete | anonymize</c>).</summary>
+    public ErasurePolicy Erasure { get; init; }
 }
 
 /// <summary>A SQL model: <c>models/&lt;namespace&gt;/&lt;name&gt;.sql</c>, a single SELECT.</summary>

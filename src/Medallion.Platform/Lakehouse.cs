@@ -24,7 +24,8 @@ namespace Medallion.Platform;
 /// table's Delta log (version, rows, schema: the truth about data).
 /// </summary>
 /// <remarks>
-/// Read-only: a project whose catalog file does not exist yet is browsed without creating it. The tables are
+/// Read-only, except for the data subject and retention operations (erasure, retention), which write through the
+/// Delta writer: a project whose catalog file does not exist yet is browsed without creating it. The tables are
 /// listed when it opens; open it again to see tables created since. Not safe for concurrent use.
 /// </remarks>
 public sealed partial class Lakehouse : IAsyncDisposable

@@ -10,7 +10,7 @@ namespace Medallion.Server;
 
 /// <summary>
 /// The first start of <c>medallion server</c> on a project nobody can sign in to (its catalog has no users): as
-/// Airflow's <c>standalone</c> does, it creates the operator <c>admin</c> with a generated password, which it keeps
+/// Airflow's <c>standalone</c> does, it creates the operator and admin <c>admin</c> with a generated password, which it keeps
 /// in <c>.medallion/admin-password</c> (readable by the owner only) and prints once. Later starts find a user and
 /// leave everything alone; <c>medallion user add admin</c> changes the password.
 /// </summary>
@@ -65,6 +65,7 @@ public static class FirstAdmin
         File.Move(temporary, path, overwrite: true);
         await catalog.SetUserAsync(UserName, PgUserStore.CreateScramVerifier(password), cancellationToken).ConfigureAwait(false);
         await catalog.SetUserRoleAsync(UserName, ServerRole.Operator, cancellationToken).ConfigureAwait(false);
+        await catalog.SetUserAdminAsync(UserName, isAdmin: true, cancellationToken).ConfigureAwait(false);
         return password;
     }
 }

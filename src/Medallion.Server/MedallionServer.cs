@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Pipelines;
+using Medallion.Platform.Audit;
 using Medallion.Server.Alerts;
 using Medallion.Server.Http;
 using Medallion.Server.Observability;
@@ -39,11 +40,13 @@ public sealed class MedallionServer : IAsyncDisposable
     private readonly MedallionServerOptions _options;
     private readonly MetricsExporter _metrics;
     private readonly AlertMonitor _alerts;
+    private readonly RetentionPass _retention;
     private bool _stopped;
 
-    private MedallionServer(WebApplication web, SqlEndpoint? sql, ServerContext context, MedallionServerOptions options, Uri address, MetricsExporter metrics, AlertMonitor alerts)
+    private MedallionServer(WebApplication web, SqlEndpoint? sql, ServerContext context, MedallionServerOptions options, Uri address, MetricsExporter metrics, AlertMonitor alerts, RetentionPass retention)
     {
         _alerts = alerts;
+        _retention = retention;
         _web = web;
         _metrics = metrics;
         _sql = sql;
@@ -74,6 +77,9 @@ public sealed class MedallionServer : IAsyncDisposable
     /// <summary>Evaluates the alert rules and sends their messages.</summary>
     internal AlertMonitor Alerts => _alerts;
 
+    /// <summary>The daily pass that deletes rows past their model's retention.</summary>
+    internal RetentionPass Retention => _retention;
+
     /// <summary>The scheduler that plans and runs the project's jobs.</summary>
     public JobScheduler Scheduler => _context.Scheduler;
 
@@ -90,9 +96,12 @@ public sealed class MedallionServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         MedallionProject project = await MedallionProject.LoadAsync(options.ProjectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
         // The lease comes first: a second server on the same project stops here, naming the one that runs.
-        JobScheduler scheduler = await JobScheduler.StartAsync(project, (options.Scheduler ?? new SchedulerOptions()) with { Time = options.Time }, cancellationToken).ConfigureAwait(false);
+        SchedulerOptions schedulerOptions = options.Scheduler ?? new SchedulerOptions();
+        JobScheduler scheduler = await JobScheduler.StartAsync(project, schedulerOptions with { Time = options.Time, Logs = schedulerOptions.Logs ?? options.Logs }, cancellationToken).ConfigureAwait(false);
         string localToken = "mdl_local_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        var context = new ServerContext(scheduler, localToken, options.Time);
+        // One audit for the whole server: the SQL endpoint, the web UI and the API's acts; it enforces the retention.
+        AuditLog audit = AuditLog.Open(project, new AuditOptions { Retention = project.Audit.Retention });
+        var context = new ServerContext(scheduler, localToken, options.Time, audit);
         var metrics = new MetricsExporter(scheduler, options.Time);
         WebApplication? web = null;
         SqlEndpoint? sql = null;
@@ -110,11 +119,14 @@ public sealed class MedallionServer : IAsyncDisposable
             }
 
             Uri address = new(web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
-            sql = options.Sql is null ? null : await SqlEndpoint.StartAsync(project, options.Sql, cancellationToken).ConfigureAwait(false);
+            sql = options.Sql is null ? null : await SqlEndpoint.StartAsync(project, options.Sql, audit, cancellationToken).ConfigureAwait(false);
             context.Reloader = ProjectReloader.Start(scheduler, options.WatchProject, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Reload"));
-            var alerts = new AlertMonitor(scheduler, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Alerts"), options.AlertInterval);
+            var alerts = new AlertMonitor(scheduler, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Alerts"), options.AlertInterval,
+                sql is null ? null : new IPEndPoint(options.Sql!.Address, sql.Port));
             alerts.Start();
-            var server = new MedallionServer(web, sql, context, options, address, metrics, alerts);
+            var retention = new RetentionPass(scheduler, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Retention"));
+            retention.Start();
+            var server = new MedallionServer(web, sql, context, options, address, metrics, alerts, retention);
             await new ServerRuntimeFile(address, localToken, Environment.ProcessId, options.Time.GetUtcNow()).WriteAsync(project.Directory, cancellationToken).ConfigureAwait(false);
             context.Ready = true;
             return server;
@@ -137,6 +149,7 @@ public sealed class MedallionServer : IAsyncDisposable
             }
 
             await scheduler.DisposeAsync().ConfigureAwait(false);
+            await audit.DisposeAsync().ConfigureAwait(false);
             metrics.Dispose();
             throw;
         }
@@ -160,6 +173,7 @@ public sealed class MedallionServer : IAsyncDisposable
         await _context.Scheduler.StopAsync(_options.Grace, cancellationToken).ConfigureAwait(false);
         // Alerts stop after the runs; messages still queued get a few seconds to go out.
         await _alerts.DisposeAsync().ConfigureAwait(false);
+        await _retention.DisposeAsync().ConfigureAwait(false);
         if (_sql is not null)
         {
             await _sql.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -183,6 +197,8 @@ public sealed class MedallionServer : IAsyncDisposable
 
         await _web.DisposeAsync().ConfigureAwait(false);
         await _context.Scheduler.DisposeAsync().ConfigureAwait(false);
+        // Last: every statement and act of the server is queued by now, and the audit writes them before it closes.
+        await _context.Audit.DisposeAsync().ConfigureAwait(false);
         _metrics.Dispose();
     }
 
@@ -195,7 +211,15 @@ public sealed class MedallionServer : IAsyncDisposable
             EnvironmentName = "Production",
         });
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        if (options.Logs is { } logs)
+        {
+            builder.Services.AddSingleton(logs);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

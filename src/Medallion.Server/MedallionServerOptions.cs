@@ -44,4 +44,10 @@ public sealed record MedallionServerOptions
 
     /// <summary>The clock of the scheduler and of recorded times.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Where the server logs: its own messages, and the lines of runs' logs (each in a scope with its run id, job and
+    /// model). A one-line console log of warnings and errors when null. The caller owns it and disposes it after the server.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? Logs { get; init; }
 }

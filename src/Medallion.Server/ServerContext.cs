@@ -4,6 +4,7 @@ using System.Text;
 using Medallion.Catalog;
 using Medallion.PgWire;
 using Medallion.Pipelines;
+using Medallion.Platform.Audit;
 using Medallion.Server.Scheduling;
 
 namespace Medallion.Server;
@@ -16,9 +17,10 @@ internal sealed class ServerContext
 
     private readonly byte[] _localTokenHash;
 
-    public ServerContext(JobScheduler scheduler, string localToken, TimeProvider time)
+    public ServerContext(JobScheduler scheduler, string localToken, TimeProvider time, AuditLog audit)
     {
         Scheduler = scheduler;
+        Audit = audit;
         Time = time;
         _localTokenHash = SHA256.HashData(Encoding.UTF8.GetBytes(localToken));
         LoginThrottle = new LoginThrottle(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5), time);
@@ -31,6 +33,9 @@ internal sealed class ServerContext
     public ProjectReloader? Reloader { get; set; }
 
     public JobScheduler Scheduler { get; }
+
+    /// <summary>Where the server's statements and acts are recorded.</summary>
+    public AuditLog Audit { get; }
 
     /// <summary>The project's catalog (the scheduler's: one pool of connections for the whole server).</summary>
     public CatalogStore Catalog => Scheduler.Catalog;

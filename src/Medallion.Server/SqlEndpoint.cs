@@ -9,6 +9,7 @@ using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Engine.Sessions;
 using Medallion.PgWire;
+using Medallion.Platform.Audit;
 using Medallion.Pipelines;
 
 namespace Medallion.Server;
@@ -56,13 +57,17 @@ public sealed class SqlEndpoint : IAsyncDisposable
 {
     private readonly PgWireServer _server;
     private readonly DuckDbDatabase _database;
+    private readonly LakehouseSessionFactory _sessions;
     private readonly CatalogStore? _catalog;
+    private readonly AuditLog? _ownedAudit;
 
-    private SqlEndpoint(PgWireServer server, DuckDbDatabase database, CatalogStore? catalog, string description)
+    private SqlEndpoint(PgWireServer server, DuckDbDatabase database, LakehouseSessionFactory sessions, CatalogStore? catalog, AuditLog? ownedAudit, string description)
     {
         _server = server;
+        _sessions = sessions;
         _database = database;
         _catalog = catalog;
+        _ownedAudit = ownedAudit;
         Description = description;
     }
 
@@ -78,15 +83,22 @@ public sealed class SqlEndpoint : IAsyncDisposable
     /// <summary>Opens what the endpoint serves and starts listening.</summary>
     /// <param name="project">The project whose lakehouse is served, or null to serve <see cref="SqlEndpointOptions.DatabaseFile"/>.</param>
     /// <param name="options">How to listen and whom to let in.</param>
+    /// <param name="audit">
+    /// Where a project's statements are recorded; null opens the project's own audit (with its retention), owned by
+    /// the endpoint. Statements outside a project are not audited.
+    /// </param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <exception cref="MedallionException"><see cref="ErrorCode.PgWireStartFailed"/> when the port cannot be bound.</exception>
-    public static async Task<SqlEndpoint> StartAsync(MedallionProject? project, SqlEndpointOptions options, CancellationToken cancellationToken = default)
+    public static async Task<SqlEndpoint> StartAsync(MedallionProject? project, SqlEndpointOptions options, AuditLog? audit = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         string? storage = project?.Resolve(project.Storage);
+        AuditLog? ownedAudit = project is not null && audit is null ? AuditLog.Open(project, new AuditOptions { Retention = project.Audit.Retention }) : null;
+        audit ??= ownedAudit;
 
         CatalogStore? catalog = project is null || options.UsersFile is not null ? null : await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
         DuckDbDatabase? database = null;
+        LakehouseSessionFactory? factory = null;
         try
         {
             IPgUserStore? users = options.UsersFile is not null ? await PgUserStore.LoadAsync(options.UsersFile, cancellationToken).ConfigureAwait(false)
@@ -95,25 +107,34 @@ public sealed class SqlEndpoint : IAsyncDisposable
             database = OpenServingDatabase(storage, options.DatabaseFile, options.MemoryLimit);
             ITableLocator tables = storage is null ? NoTables.Instance : ProjectTables(storage, catalog);
 
+            // Grants apply to the catalog's users; with a users file there are no grants, and every user reads everything.
+            factory = new LakehouseSessionFactory(database, tables, project?.Name) { Access = catalog is null ? null : new CatalogSessionAccess(catalog) };
             var server = new PgWireServer(new PgWireServerOptions
             {
                 Address = options.Address,
                 Port = options.Port,
-                SessionFactory = new LakehouseSessionFactory(database, tables, project?.Name),
+                SessionFactory = factory,
                 UserStore = users,
                 TrustLoopback = options.TrustLoopback,
                 ServerCertificate = options.Certificate,
                 RequireTls = options.RequireTls,
                 MaxConnections = options.MaxConnections,
                 StatementTimeout = options.StatementTimeout,
+                StatementCompleted = audit is null ? null : (statement, token) => audit.RecordAsync(ToAuditEvent(statement), token),
             });
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
             string description = project is null ? database.DataSource : $"project {project.Name} (database \"{project.Name}\" or \"{LakehouseSessionFactory.DefaultDatabaseName}\")";
-            return new SqlEndpoint(server, database, catalog, description);
+            return new SqlEndpoint(server, database, factory, catalog, ownedAudit, description);
         }
         catch
         {
+            factory?.Dispose();
             database?.Dispose();
+            if (ownedAudit is not null)
+            {
+                await ownedAudit.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (catalog is not null)
             {
                 await catalog.DisposeAsync().ConfigureAwait(false);
@@ -122,6 +143,20 @@ public sealed class SqlEndpoint : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>A statement of the SQL endpoint as an audit event (channel <c>sql</c>, client address and port).</summary>
+    internal static AuditEvent ToAuditEvent(PgStatementRecord statement) =>
+        AuditEvent.Statement(statement.User, statement.RemoteEndPoint?.ToString() ?? "unknown", "sql", statement.Text) with
+        {
+            At = statement.StartedAt,
+            Tables = statement.Reads.Tables,
+            Columns = statement.Reads.Columns,
+            Rows = statement.Rows,
+            Duration = statement.Duration,
+            Outcome = statement.Outcome,
+            ErrorCode = statement.SqlState,
+            ErrorMessage = statement.ErrorMessage,
+        };
 
     /// <summary>
     /// A database that serves the lakehouse in <paramref name="storage"/> under the SQL endpoint's rules (reads only its
@@ -146,6 +181,13 @@ public sealed class SqlEndpoint : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _server.DisposeAsync().ConfigureAwait(false);
+        _sessions.Dispose();
+        // After the last client: every statement is in the queue, and the audit writes it before it closes.
+        if (_ownedAudit is not null)
+        {
+            await _ownedAudit.DisposeAsync().ConfigureAwait(false);
+        }
+
         _database.Dispose();
         if (_catalog is not null)
         {

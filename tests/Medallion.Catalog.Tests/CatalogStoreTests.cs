@@ -28,7 +28,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Opening_a_new_file_applies_every_migration_and_records_it_in_schema_version()
     {
-        Assert.Equal(9, await _store.GetSchemaVersionAsync());
+        Assert.Equal(10, await _store.GetSchemaVersionAsync());
         using var connection = new SqliteConnection($"Data Source={_store.Path}");
         connection.Open();
         using SqliteCommand command = connection.CreateCommand();
@@ -43,6 +43,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
         Assert.Contains("|7:a backfill as one object", applied, StringComparison.Ordinal);
         Assert.Contains("|8:each table version's file count and size", applied, StringComparison.Ordinal);
         Assert.Contains("|9:alert states", applied, StringComparison.Ordinal);
+        Assert.Contains("|10:roles, role membership, grants", applied, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -71,7 +72,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         _store = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path));
 
-        Assert.Equal(9, await _store.GetSchemaVersionAsync());
+        Assert.Equal(10, await _store.GetSchemaVersionAsync());
         Assert.NotNull(await _store.GetTableAsync(s_orders));
     }
 
@@ -90,7 +91,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         Assert.Equal(ErrorCode.CatalogSchemaTooNew, error.Code);
         Assert.Equal(
-            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (9).\nHelp: upgrade Medallion; do not downgrade a catalog.",
+            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (10).\nHelp: upgrade Medallion; do not downgrade a catalog.",
             error.Message);
     }
 
@@ -362,6 +363,55 @@ public sealed class CatalogStoreTests : IAsyncLifetime
             _store.RecordModelRunAsync(new ModelRunRecord("missing", s_orders, RunStatus.Succeeded, 1, new Dictionary<string, long>(), TimeSpan.Zero)));
 
         Assert.Equal(ErrorCode.CatalogObjectNotFound, error.Code);
+    }
+
+    [Fact]
+    public async Task A_recorded_commit_registers_an_unknown_table_and_records_its_version_columns_and_model_run()
+    {
+        RunRecord run = await _store.StartRunAsync(null);
+        DateTimeOffset at = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        var modelRun = new ModelRunRecord(run.Id, s_orders, RunStatus.Succeeded, 5, new Dictionary<string, long> { ["bronze.orders"] = 2 }, TimeSpan.FromMilliseconds(40), null, 0);
+
+        await _store.RecordCommitAsync(
+            new CatalogTable(s_orders, "lake/silver/orders"),
+            new TableVersionRecord(s_orders, 0, "{\"v\":0}", "WRITE", 5, run.Id, at) { FileCount = 1, SizeBytes = 900 },
+            [new CatalogColumn("id", "BIGINT", false), new CatalogColumn("amount", "DOUBLE")],
+            modelRun);
+
+        Assert.Equal("lake/silver/orders", (await _store.GetTableAsync(s_orders))!.Location);
+        Assert.Equal(new TableVersionRecord(s_orders, 0, "{\"v\":0}", "WRITE", 5, run.Id, at) { FileCount = 1, SizeBytes = 900 }, Assert.Single(await _store.GetTableHistoryAsync(s_orders)));
+        Assert.Equal(["id", "amount"], (await _store.GetColumnsAsync(s_orders)).Select(c => c.Name));
+        ModelRunRecord recorded = Assert.Single(await _store.GetModelRunsAsync(run.Id));
+        Assert.Equal((RunStatus.Succeeded, (long?)5, (long?)0, 2L), (recorded.Status, recorded.RowsWritten, recorded.CommittedVersion, recorded.UpstreamVersions["bronze.orders"]));
+    }
+
+    [Fact]
+    public async Task A_recorded_commit_keeps_an_existing_tables_registration()
+    {
+        await _store.UpsertTableAsync(new CatalogTable(s_orders, "lake/silver/orders", Description: "Orders, cleaned."));
+
+        await _store.RecordCommitAsync(
+            new CatalogTable(s_orders, "lake/silver/orders"),
+            new TableVersionRecord(s_orders, 3, "{}", "WRITE", 1, null, DateTimeOffset.UnixEpoch),
+            [new CatalogColumn("id", "BIGINT")],
+            null);
+
+        Assert.Equal("Orders, cleaned.", (await _store.GetTableAsync(s_orders))!.Description);
+        Assert.Equal([3L], (await _store.GetTableHistoryAsync(s_orders)).Select(v => v.Version));
+    }
+
+    [Fact]
+    public async Task A_recorded_commit_for_an_unknown_run_fails_and_writes_nothing()
+    {
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => _store.RecordCommitAsync(
+            new CatalogTable(s_orders, "lake/silver/orders"),
+            new TableVersionRecord(s_orders, 0, "{}", "WRITE", 1, "missing", DateTimeOffset.UnixEpoch),
+            [new CatalogColumn("id", "BIGINT")],
+            new ModelRunRecord("missing", s_orders, RunStatus.Succeeded, 1, new Dictionary<string, long>(), TimeSpan.Zero)));
+
+        Assert.Equal(ErrorCode.CatalogObjectNotFound, error.Code);
+        Assert.Null(await _store.GetTableAsync(s_orders));
+        Assert.Empty(await _store.GetTableHistoryAsync(s_orders));
     }
 
     [Fact]

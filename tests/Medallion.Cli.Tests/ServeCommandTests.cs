@@ -23,7 +23,7 @@ public sealed partial class ServeCommandTests : IDisposable
     [Fact]
     public async Task User_add_reads_the_password_from_standard_input_and_stores_only_a_scram_verifier()
     {
-        Cli.Result added = await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--project", _project);
+        Cli.Result added = await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--admin", "--project", _project);
 
         Assert.Equal(0, added.ExitCode);
         Assert.Equal("Added user analyst.\n", added.Output);
@@ -36,7 +36,7 @@ public sealed partial class ServeCommandTests : IDisposable
     [Fact]
     public async Task User_list_shows_the_users_and_user_remove_removes_one()
     {
-        await Cli.RunWithInputAsync("one\n", "user", "add", "analyst", "--project", _project);
+        await Cli.RunWithInputAsync("one\n", "user", "add", "analyst", "--admin", "--project", _project);
         await Cli.RunWithInputAsync("two\n", "user", "add", "bi", "--project", _project);
 
         Cli.Result listed = await Cli.RunAsync("user", "list", "--project", _project);
@@ -55,7 +55,7 @@ public sealed partial class ServeCommandTests : IDisposable
     [Fact]
     public async Task User_add_without_a_password_on_standard_input_fails()
     {
-        Cli.Result result = await Cli.RunWithInputAsync(string.Empty, "user", "add", "analyst", "--project", _project);
+        Cli.Result result = await Cli.RunWithInputAsync(string.Empty, "user", "add", "analyst", "--admin", "--project", _project);
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("no password given", result.Error, StringComparison.Ordinal);
@@ -73,7 +73,7 @@ public sealed partial class ServeCommandTests : IDisposable
     [Fact]
     public async Task Serve_project_serves_its_tables_to_catalog_users_with_time_travel_and_a_statement_timeout()
     {
-        await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--project", _project);
+        await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--admin", "--project", _project);
         await ServeAsync(["--statement-timeout", "2s", "--memory-limit", "1GB"], async (port, _) =>
         {
             await using NpgsqlConnection connection = await OpenAsync(port);
@@ -91,7 +91,7 @@ public sealed partial class ServeCommandTests : IDisposable
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task User_add_creates_the_catalog_readable_by_its_owner_only()
     {
-        await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--project", _project);
+        await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--admin", "--project", _project);
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_project, ".medallion", "catalog.db")));
     }
@@ -99,7 +99,7 @@ public sealed partial class ServeCommandTests : IDisposable
     [Fact]
     public async Task Serve_on_every_interface_without_TLS_warns_that_queries_cross_the_network_in_clear()
     {
-        await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--project", _project);
+        await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--admin", "--project", _project);
         await ServeAsync(["--host", "0.0.0.0"], (_, error) =>
         {
             Assert.Equal(
@@ -112,7 +112,7 @@ public sealed partial class ServeCommandTests : IDisposable
     [Fact]
     public async Task Serve_on_loopback_does_not_warn_about_TLS()
     {
-        await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--project", _project);
+        await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--admin", "--project", _project);
         await ServeAsync([], (_, error) =>
         {
             Assert.Equal(string.Empty, error.ToString());
@@ -132,7 +132,7 @@ public sealed partial class ServeCommandTests : IDisposable
     [Fact]
     public async Task Serve_refuses_the_client_beyond_max_connections_with_53300()
     {
-        await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--project", _project);
+        await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--admin", "--project", _project);
         await ServeAsync(["--max-connections", "1"], async (port, _) =>
         {
             await using NpgsqlConnection first = await OpenAsync(port);

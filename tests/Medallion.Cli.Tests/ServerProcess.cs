@@ -88,7 +88,7 @@ internal sealed partial class ServerProcess : IDisposable
         var clock = Stopwatch.StartNew();
         TimeSpan limit = timeout ?? TimeSpan.FromSeconds(60);
         string? started;
-        while ((started = _output.FirstOrDefault(l => l.StartsWith(StartedPrefix, StringComparison.Ordinal))) is null)
+        while ((started = _output.Select(Text).FirstOrDefault(l => l.StartsWith(StartedPrefix, StringComparison.Ordinal))) is null)
         {
             if (_process.HasExited || clock.Elapsed > limit)
             {
@@ -118,6 +118,18 @@ internal sealed partial class ServerProcess : IDisposable
 
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>A printed line's text: the message of a JSON log line (<c>--log-format json</c>), else the line itself.</summary>
+    private static string Text(string line)
+    {
+        if (!line.StartsWith('{'))
+        {
+            return line;
+        }
+
+        using JsonDocument json = JsonDocument.Parse(line);
+        return json.RootElement.GetProperty("Message").GetString() ?? "";
     }
 
     /// <summary>GETs <paramref name="path"/> (e.g. <c>api/runs?job=x</c>) and returns its JSON; fails on any status but 200.</summary>

@@ -290,6 +290,18 @@ public sealed class TypeReadingTests
     }
 
     [Fact]
+    public void Dates_beyond_date_only_read_as_the_text_duckdb_prints_for_them()
+    {
+        using DuckDbConnection connection = Db.Open();
+        using DuckDbDataReader reader = connection.ReadFirstRow(
+            "SELECT a, b, c, d, a::VARCHAR, b::VARCHAR, c::VARCHAR FROM (SELECT DATE '20000-02-29', DATE '5881580-07-10', DATE '0044-03-15 (BC)', TIMESTAMP '20000-01-01 01:02:03.5') t(a, b, c, d)");
+
+        Assert.Equal(["20000-02-29", "5881580-07-10", "0044-03-15 (BC)"], new[] { reader.GetString(0), reader.GetString(1), reader.GetString(2) });
+        Assert.Equal(new[] { reader.GetString(4), reader.GetString(5), reader.GetString(6) }, new[] { reader.GetString(0), reader.GetString(1), reader.GetString(2) });
+        Assert.Equal("20000-01-01T01:02:03.5", reader.GetString(3));
+    }
+
+    [Fact]
     public void Time_reads_as_time_only_with_microseconds()
     {
         using DuckDbConnection connection = Db.Open();

@@ -162,7 +162,9 @@ public sealed class BronzeSinkTests(PostgresDatabase database) : IClassFixture<P
 
         await database.ExecuteAsync("INSERT INTO busy SELECT generate_series(1, 20000)");
         decimal written = Convert.ToDecimal(await database.ScalarAsync("SELECT (pg_current_wal_lsn() - '0/0')::bigint"));
-        IngestionResult quiet = await IngestionRunner.RunAsync(Source("quiet", IngestionMode.Cdc), bronze.Sink(), target.Connection);
+        // The server decodes the other table's WAL before it can confirm past it: under load that takes longer than the
+        // usual half second of quiet that ends a read, so this read waits longer.
+        IngestionResult quiet = await IngestionRunner.RunAsync(Source("quiet", IngestionMode.Cdc, changeWaitMs: 5000), bronze.Sink(), target.Connection);
         decimal confirmed = Convert.ToDecimal(await database.ScalarAsync($"SELECT (confirmed_flush_lsn - '0/0')::bigint FROM pg_replication_slots WHERE slot_name = '{database.Name}_quiet'"));
 
         Assert.Equal(0L, quiet.Rows);
@@ -184,7 +186,7 @@ public sealed class BronzeSinkTests(PostgresDatabase database) : IClassFixture<P
         {
             await OnServerAsync("CREATE TABLE noise (id int); INSERT INTO noise SELECT generate_series(1, 50000)", other);
             decimal written = Convert.ToDecimal(await database.ScalarAsync("SELECT (pg_current_wal_lsn() - '0/0')::bigint"));
-            IngestionResult quiet = await IngestionRunner.RunAsync(Source("lonely", IngestionMode.Cdc), bronze.Sink(), target.Connection);
+            IngestionResult quiet = await IngestionRunner.RunAsync(Source("lonely", IngestionMode.Cdc, changeWaitMs: 5000), bronze.Sink(), target.Connection);
             decimal confirmed = Convert.ToDecimal(await database.ScalarAsync($"SELECT (confirmed_flush_lsn - '0/0')::bigint FROM pg_replication_slots WHERE slot_name = '{database.Name}_lonely'"));
 
             Assert.Equal(0L, quiet.Rows);

@@ -79,13 +79,14 @@ public sealed class PostgresErrorTests(PostgresDatabase database) : IClassFixtur
     [Fact]
     public async Task Value_that_does_not_fit_its_duckdb_type_names_the_column()
     {
-        await database.ExecuteAsync("CREATE TABLE odd_dates (id int, d date); INSERT INTO odd_dates VALUES (1, '2024-01-01'), (2, 'infinity')");
+        // PostgreSQL's timestamps reach 294276 AD, DuckDB's end in 294247.
+        await database.ExecuteAsync("CREATE TABLE odd_times (id int, t timestamp); INSERT INTO odd_times VALUES (1, '2024-01-01'), (2, '294270-01-01')");
 
-        MedallionException error = await ReadFailsAsync(database.ConnectionString, new SourceTableOptions { SourceName = "crm", Table = "odd_dates" });
+        MedallionException error = await ReadFailsAsync(database.ConnectionString, new SourceTableOptions { SourceName = "crm", Table = "odd_times" });
 
         Assert.Equal(ErrorCode.SourceReadFailed, error.Code);
         Assert.Equal(
-            "Source 'crm': reading column 'd' of table 'public.odd_dates' failed: the value is infinity, which a DuckDB batch cannot take\nHelp: the value cannot be represented in its DuckDB type; read the table through a view that casts the column.",
+            "Source 'crm': reading column 't' of table 'public.odd_times' failed: the timestamp 9223150406400000000 µs after 2000-01-01 lies beyond DuckDB's last one (294247-01-10)\nHelp: the value cannot be represented in its DuckDB type; read the table through a view that casts the column.",
             error.Message);
     }
 

@@ -67,7 +67,73 @@ public sealed class AlertLoadingTests
 
         MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => files.LoadAsync(name => s_environment.GetValueOrDefault(name)));
 
-        Assert.Equal("medallion.yml:24:13: 'when' cannot be 'run_faild'. Did you mean 'run_failed'? Expected one of: run_failed, quality_failed, freshness, anomaly, schema_change.", error.Message);
+        Assert.Equal("medallion.yml:24:13: 'when' cannot be 'run_faild'. Did you mean 'run_failed'? Expected one of: run_failed, quality_failed, freshness, anomaly, schema_change, cdc_lag, unreachable.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_cdc_lag_rule_reads_its_thresholds_and_defaults_the_missing_one()
+    {
+        using TestProject files = new($"name: shop\n{Channels}\n  rules:\n    - when: cdc_lag\n      max_lag: 512MB\n    - when: cdc_lag\n      name: stalled\n      max_age: 5m\n");
+
+        MedallionProject project = await files.LoadAsync(name => s_environment.GetValueOrDefault(name));
+
+        Assert.Equal(
+            [(AlertCondition.CdcLag, 512L << 20, TimeSpan.FromMinutes(15)), (AlertCondition.CdcLag, 1L << 30, TimeSpan.FromMinutes(5))],
+            project.Alerts.Rules.Select(r => (r.When, r.MaxLagBytes, r.MaxPositionAge)));
+    }
+
+    [Fact]
+    public async Task A_lag_that_is_not_a_size_is_refused_at_its_line()
+    {
+        using TestProject files = new($"name: shop\n{Channels}\n  rules:\n    - when: cdc_lag\n      max_lag: lots\n");
+
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => files.LoadAsync(name => s_environment.GetValueOrDefault(name)));
+
+        Assert.Equal("medallion.yml:25:16: 'max_lag' cannot be 'lots'. Expected a size of WAL such as 512MB or 2GB.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_lag_threshold_on_another_condition_is_refused()
+    {
+        using TestProject files = new($"name: shop\n{Channels}\n  rules:\n    - when: freshness\n      max_age: 5m\n");
+
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => files.LoadAsync(name => s_environment.GetValueOrDefault(name)));
+
+        Assert.Equal("medallion.yml:25:16: 'max_age' applies only to 'when: cdc_lag'.", error.Message);
+    }
+
+    [Fact]
+    public async Task An_unreachable_rule_reads_its_sources_and_probes_and_defaults_to_two_probes()
+    {
+        using TestProject files = new TestProject($"name: shop\n{Channels}\n  rules:\n    - when: unreachable\n      sources: [crm]\n      failed_probes: 3\n    - when: unreachable\n      name: anything\n")
+            .Write("sources/api.yml", "sources:\n  - name: crm\n    url: http://127.0.0.1:9/orders\n");
+
+        MedallionProject project = await files.LoadAsync(name => s_environment.GetValueOrDefault(name));
+
+        Assert.Equal(
+            [(AlertCondition.Unreachable, "crm", 3), (AlertCondition.Unreachable, "", 2)],
+            project.Alerts.Rules.Select(r => (r.When, string.Join(",", r.Sources), r.FailedProbes)));
+    }
+
+    [Fact]
+    public async Task An_unreachable_rule_naming_an_unknown_source_is_refused_with_the_closest_one()
+    {
+        using TestProject files = new TestProject($"name: shop\n{Channels}\n  rules:\n    - when: unreachable\n      sources: [crn]\n")
+            .Write("sources/api.yml", "sources:\n  - name: crm\n    url: http://127.0.0.1:9/orders\n");
+
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => files.LoadAsync(name => s_environment.GetValueOrDefault(name)));
+
+        Assert.Equal("medallion.yml:25:16: no database, API or Kafka source is named 'crn'. Did you mean 'crm'? Expected one of: crm.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_probe_count_on_another_condition_is_refused()
+    {
+        using TestProject files = new($"name: shop\n{Channels}\n  rules:\n    - when: freshness\n      failed_probes: 3\n");
+
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => files.LoadAsync(name => s_environment.GetValueOrDefault(name)));
+
+        Assert.Equal("medallion.yml:25:22: 'failed_probes' applies only to 'when: unreachable'.", error.Message);
     }
 
     [Fact]

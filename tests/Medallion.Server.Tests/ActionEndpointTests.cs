@@ -20,8 +20,38 @@ public sealed class ActionEndpointTests : IAsyncLifetime
         using HttpResponseMessage response = await PostAsync("/api/jobs/nightly/trigger", null, "vic", ServedProject.ViewerPassword);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Equal("""{"error":"user vic is a viewer; this action needs the operator role (medallion user role <name> operator)"}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"error":"user vic is a viewer; this action needs the operator role (medallion user role <name> operator) or a grant of operate on server (medallion grant operate on server to <user or role>)"}""", await response.Content.ReadAsStringAsync());
         Assert.Empty(await _served.Catalog.ListServerActionsAsync());
+    }
+
+    [Fact]
+    public async Task A_viewer_granted_operate_on_the_server_through_a_role_may_trigger_a_job()
+    {
+        await _served.Catalog.CreateRoleAsync("oncall");
+        await _served.Catalog.AddRoleMemberAsync("oncall", "vic");
+        await _served.Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Operate, AccessObjectKind.Server, "server", [], GranteeKind.Role, "oncall"));
+
+        using HttpResponseMessage response = await PostAsync("/api/jobs/nightly/trigger", null, "vic", ServedProject.ViewerPassword);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        ServerAction action = Assert.Single(await _served.Catalog.ListServerActionsAsync());
+        Assert.Equal(("vic", "trigger"), (action.User, action.Action));
+    }
+
+    [Fact]
+    public async Task Revoking_operate_makes_the_user_a_viewer_again_at_its_next_request()
+    {
+        var grant = new AccessGrant(AccessPrivilege.Admin, AccessObjectKind.Server, "server", [], GranteeKind.User, "vic");
+        await _served.Catalog.GrantAsync(grant);
+        using (HttpResponseMessage granted = await PostAsync("/api/jobs/nightly/trigger", null, "vic", ServedProject.ViewerPassword))
+        {
+            Assert.Equal(HttpStatusCode.OK, granted.StatusCode);
+        }
+
+        await _served.Catalog.RevokeAsync(grant);
+        using HttpResponseMessage response = await PostAsync("/api/jobs/nightly/trigger", null, "vic", ServedProject.ViewerPassword);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Medallion.Catalog;
 using Medallion.Server.Tests;
 using Medallion.Server.Web;
 
@@ -103,6 +104,19 @@ public sealed class WebAccessTests : IAsyncLifetime
         Assert.Contains("nightly", jobs, StringComparison.Ordinal);
         Assert.DoesNotContain("data-action", jobs, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Forbidden, trigger.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_viewer_granted_operate_on_the_server_gets_the_action_buttons_without_signing_in_again()
+    {
+        using var session = new WebSession(_served);
+        await session.SignInOrFailAsync("vic", ServedProject.ViewerPassword);
+        await _served.Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Operate, AccessObjectKind.Server, "server", [], GranteeKind.User, "vic"));
+
+        (HttpStatusCode status, string jobs) = await session.GetAsync("/jobs");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("data-action", jobs, StringComparison.Ordinal);
     }
 
     [Fact]

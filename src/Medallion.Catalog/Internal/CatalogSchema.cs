@@ -285,6 +285,65 @@ internal static class CatalogSchema
             )
             """,
         ]),
+        new(10, "roles, role membership, grants, masking policies and row filters; users that existed before become admins so an upgrade locks nobody out",
+        [
+            "ALTER TABLE users ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0",
+            // Before grants existed every user read every table: keeping that is what makes an upgrade lock nobody out.
+            "UPDATE users SET is_admin = 1",
+            "ALTER TABLE users ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}'",
+            """
+            CREATE TABLE access_roles (
+                name TEXT NOT NULL PRIMARY KEY,
+                declared_in TEXT,
+                created_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE access_members (
+                role_name TEXT NOT NULL REFERENCES access_roles (name) ON DELETE CASCADE,
+                user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+                declared_in TEXT,
+                PRIMARY KEY (role_name, user_name)
+            )
+            """,
+            """
+            CREATE TABLE access_grants (
+                privilege TEXT NOT NULL CHECK (privilege IN ('select', 'unmask', 'operate', 'admin')),
+                object_kind TEXT NOT NULL CHECK (object_kind IN ('namespace', 'table', 'columns', 'classification', 'server')),
+                object TEXT NOT NULL,
+                columns TEXT NOT NULL,
+                grantee_kind TEXT NOT NULL CHECK (grantee_kind IN ('role', 'user')),
+                grantee TEXT NOT NULL,
+                declared_in TEXT,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (privilege, object_kind, object, columns, grantee_kind, grantee)
+            )
+            """,
+            """
+            CREATE TABLE access_masks (
+                classification TEXT NOT NULL PRIMARY KEY,
+                policy TEXT NOT NULL,
+                expression TEXT,
+                declared_in TEXT
+            )
+            """,
+            """
+            CREATE TABLE access_row_filters (
+                table_name TEXT NOT NULL,
+                grantee_kind TEXT NOT NULL CHECK (grantee_kind IN ('role', 'user')),
+                grantee TEXT NOT NULL,
+                predicate TEXT NOT NULL,
+                declared_in TEXT,
+                PRIMARY KEY (table_name, grantee_kind, grantee)
+            )
+            """,
+            """
+            CREATE TABLE access_keys (
+                name TEXT NOT NULL PRIMARY KEY,
+                value TEXT NOT NULL
+            )
+            """,
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

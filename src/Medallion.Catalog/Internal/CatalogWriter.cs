@@ -42,11 +42,17 @@ internal sealed class CatalogWriter
     /// that transaction is committed. Writes are applied in the order this method was called.
     /// </summary>
     /// <param name="work">Executes the write's statements on the connection, in the transaction; returns its result (rows changed).</param>
+    /// <param name="durable">
+    /// True when the caller acts on the write outside the catalog (writes the lake) once it returns: the transaction is
+    /// then synced to disk before it completes, with everything committed before it. Other writes are synced at SQLite's
+    /// next checkpoint (<c>synchronous=NORMAL</c>): atomic, never corrupting the file, but an OS crash or power loss may
+    /// lose the last of them.
+    /// </param>
     /// <param name="cancellationToken">Cancels the write while it waits; once its transaction runs, the write goes through.</param>
-    public Task<int> WriteAsync(Func<SqliteConnection, SqliteTransaction, int> work, CancellationToken cancellationToken)
+    public Task<int> WriteAsync(Func<SqliteConnection, SqliteTransaction, int> work, bool durable, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var write = new Write(work, cancellationToken);
+        var write = new Write(work, durable, cancellationToken);
         bool start;
         lock (_gate)
         {
@@ -95,6 +101,15 @@ internal sealed class CatalogWriter
         {
             using var connection = new SqliteConnection(_connectionString);
             await connection.OpenAsync(CancellationToken.None).ConfigureAwait(false);
+            using (SqliteCommand durability = connection.CreateCommand())
+            {
+                // Under WAL, NORMAL syncs at checkpoints rather than at every commit, and FULL syncs this commit (and so
+                // every earlier one) before it returns. A sync per commit was a large part of a short run's wait; the
+                // writes that must survive an OS crash ask for it (see WriteAsync's durable, the README's durability notes).
+                durability.CommandText = batch.Exists(w => w.Durable) ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+                durability.ExecuteNonQuery();
+            }
+
             using SqliteTransaction transaction = connection.BeginTransaction();
             for (int i = 0; i < batch.Count; i++)
             {
@@ -153,7 +168,7 @@ internal sealed class CatalogWriter
         }
     }
 
-    private sealed record Write(Func<SqliteConnection, SqliteTransaction, int> Work, CancellationToken Cancellation)
+    private sealed record Write(Func<SqliteConnection, SqliteTransaction, int> Work, bool Durable, CancellationToken Cancellation)
     {
         public TaskCompletionSource<int> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

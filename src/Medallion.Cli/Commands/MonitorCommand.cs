@@ -23,9 +23,13 @@ internal static class MonitorCommand
         var table = new Argument<string?>("table") { Description = "One table, as namespace.name (or its bare name); every built table when left out.", Arity = ArgumentArity.ZeroOrOne };
         Option<ReportFormat> format = CommonOptions.ReportFormat();
         Option<string> project = ProjectOption.Create();
+        var user = new Option<string?>("--user")
+        {
+            Description = "Show what this user of the project may see: only tables granted to the user, and no minimum or maximum of a column the user reads masked (file statistics hold the stored values).",
+        };
         var command = new Command("monitor", "Show each table's freshness, volume, schema changes, column nulls and bounds, and volume and freshness anomalies (read from the Delta log, no scan).")
         {
-            table, format, project,
+            table, format, project, user,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -33,6 +37,11 @@ internal static class MonitorCommand
             TableName? name = parsed.GetValue(table) is { } text ? lakehouse.ResolveTable(text) : null;
             DateTimeOffset now = DateTimeOffset.UtcNow;
             IReadOnlyList<TableObservation> observations = await lakehouse.ObserveAsync(name, now, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (parsed.GetValue(user) is { } viewer)
+            {
+                observations = await ForUserAsync(ProjectOption.Resolve(parsed, project), viewer, observations, cancellationToken).ConfigureAwait(false);
+            }
+
             if (parsed.GetValue(format) == ReportFormat.Json)
             {
                 JsonReport.Write(output, json =>
@@ -58,6 +67,44 @@ internal static class MonitorCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The observations a user may see: granted tables and columns; a masked column's bounds are the stored values, so they are left out.</summary>
+    private static async Task<IReadOnlyList<TableObservation>> ForUserAsync(string projectDirectory, string user, IReadOnlyList<TableObservation> observations, CancellationToken cancellationToken)
+    {
+        await using CatalogStore catalog = await UserCommand.OpenCatalogAsync(projectDirectory, cancellationToken).ConfigureAwait(false);
+        if (await catalog.FindUserAsync(user, cancellationToken).ConfigureAwait(false) is null)
+        {
+            List<CatalogUser> users = await catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false);
+            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"There is no user '{user}'.{NameSuggester.DidYouMean(user, users.Select(u => u.Name))}\nHelp: medallion user list shows the users.");
+        }
+
+        Pipelines.MedallionProject loaded = await Pipelines.MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var tables = new Engine.Sessions.DirectoryTableLocator(loaded.Resolve(loaded.Storage));
+        Engine.Sessions.SessionAccess? access = await new PgWire.CatalogSessionAccess(catalog).ForUserAsync(user, await tables.ListAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        if (access is null)
+        {
+            return observations;
+        }
+
+        var visible = new List<TableObservation>();
+        foreach (TableObservation o in observations)
+        {
+            if (access.Find(o.Table.ToString()) is not { } granted)
+            {
+                continue;
+            }
+
+            visible.Add(o with
+            {
+                Columns = o.Columns
+                    .Where(c => granted.Columns is null || granted.Columns.Contains(c.Column, StringComparer.OrdinalIgnoreCase))
+                    .Select(c => granted.Masks.ContainsKey(c.Column) ? c with { Min = null, Max = null } : c)
+                    .ToList(),
+            });
+        }
+
+        return visible;
     }
 
     private static void Text(TextWriter output, TableObservation o)

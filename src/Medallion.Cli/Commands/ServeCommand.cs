@@ -36,7 +36,7 @@ internal static class ServeCommand
                 return MedallionCli.UsageError;
             }
 
-            await using SqlEndpoint server = await SqlEndpoint.StartAsync(loaded, options, cancellationToken).ConfigureAwait(false);
+            await using SqlEndpoint server = await SqlEndpoint.StartAsync(loaded, options, cancellationToken: cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"Serving {server.Description} over the PostgreSQL protocol on {options.Address}:{server.Port} (read-only). Press Ctrl+C to stop.").ConfigureAwait(false);
             try
             {

@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Pipelines;
 using Medallion.Server;
+using Microsoft.Extensions.Logging;
 
 namespace Medallion.Cli.Commands;
 
@@ -13,7 +14,7 @@ namespace Medallion.Cli.Commands;
 /// <c>medallion server</c>: runs the project as a long-running process (the REST API over HTTP and the SQL endpoint)
 /// until SIGTERM or Ctrl+C, then stops within the grace period and exits 0.
 /// </summary>
-internal static class ServerCommand
+internal static partial class ServerCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -25,7 +26,14 @@ internal static class ServerCommand
         {
             Description = "Serve /metrics without credentials to other machines too; by default only this machine scrapes without an API token (Authorization: Bearer).",
         };
-        var command = new Command("server", "Run the project as a server: the web UI and REST API over HTTP and the SQL endpoint, until SIGTERM or Ctrl+C. A project without users gets an operator 'admin' on its first start (password printed once and kept in .medallion/admin-password).") { project, httpPort, grace, anonymousMetrics };
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = "How the server logs on standard output: text (warnings and errors, one line each) or json (JSON lines: every line of every run's log and the server's own messages, each with its run_id, job and model).",
+            DefaultValueFactory = _ => "text",
+            HelpName = "text|json",
+        };
+        logFormat.AcceptOnlyFromAmong("text", "json");
+        var command = new Command("server", "Run the project as a server: the web UI and REST API over HTTP and the SQL endpoint, until SIGTERM or Ctrl+C. A project without users gets an operator 'admin' on its first start (password printed once and kept in .medallion/admin-password).") { project, httpPort, grace, anonymousMetrics, logFormat };
         foreach (Option option in endpoint.Options)
         {
             command.Add(option);
@@ -60,6 +68,22 @@ internal static class ServerCommand
                 return MedallionCli.UsageError;
             }
 
+            // JSON lines are for a log shipper: everything on standard output is then a JSON line, the server's own
+            // announcements included (the first admin's password is not: it stays in its owner-only file).
+            using ILoggerFactory? jsonLogs = parsed.GetValue(logFormat) == "json" ? JsonLogs() : null;
+            ILogger? announcements = jsonLogs?.CreateLogger("Medallion.Server");
+            async Task AnnounceAsync(string line)
+            {
+                if (announcements is null)
+                {
+                    await output.WriteLineAsync(line).ConfigureAwait(false);
+                }
+                else
+                {
+                    LogAnnouncement(announcements, line);
+                }
+            }
+
             await using MedallionServer server = await MedallionServer.StartAsync(new MedallionServerOptions
             {
                 ProjectDirectory = loaded.Directory,
@@ -69,14 +93,22 @@ internal static class ServerCommand
                 Sql = sql,
                 Grace = gracePeriod,
                 AnonymousMetrics = parsed.GetValue(anonymousMetrics),
+                Logs = jsonLogs,
             }, cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync($"Medallion server for project {loaded.Name}: REST API on {server.HttpAddress}, SQL on {sql.Address}:{server.PgPort}. Press Ctrl+C to stop.").ConfigureAwait(false);
-            await output.WriteLineAsync($"Web UI: {server.HttpAddress} (sign in with a user of the project: medallion user list).").ConfigureAwait(false);
+            await AnnounceAsync($"Medallion server for project {loaded.Name}: REST API on {server.HttpAddress}, SQL on {sql.Address}:{server.PgPort}. Press Ctrl+C to stop.").ConfigureAwait(false);
+            await AnnounceAsync($"Web UI: {server.HttpAddress} (sign in with a user of the project: medallion user list).").ConfigureAwait(false);
             if (adminPassword is not null)
             {
                 string file = Path.GetRelativePath(Environment.CurrentDirectory, FirstAdmin.PasswordFile(loaded.Directory));
-                await output.WriteLineAsync($"The project had no users, so this first start created the operator '{FirstAdmin.UserName}' with the password {adminPassword}").ConfigureAwait(false);
-                await output.WriteLineAsync($"  (shown once; it is also in {file}, readable only by you). Change it with: medallion user add {FirstAdmin.UserName} --project {loaded.Directory}").ConfigureAwait(false);
+                if (announcements is null)
+                {
+                    await output.WriteLineAsync($"The project had no users, so this first start created the operator '{FirstAdmin.UserName}' with the password {adminPassword}").ConfigureAwait(false);
+                    await output.WriteLineAsync($"  (shown once; it is also in {file}, readable only by you). Change it with: medallion user add {FirstAdmin.UserName} --project {loaded.Directory}").ConfigureAwait(false);
+                }
+                else
+                {
+                    await AnnounceAsync($"The project had no users, so this first start created the operator '{FirstAdmin.UserName}'; its password is in {file}, readable only by you.").ConfigureAwait(false);
+                }
             }
             try
             {
@@ -87,11 +119,25 @@ internal static class ServerCommand
                 // SIGTERM or Ctrl+C: stop below, within the grace period.
             }
 
-            await output.WriteLineAsync("Stopping: no new runs; running work has " + graceText + " to finish.").ConfigureAwait(false);
+            await AnnounceAsync("Stopping: no new runs; running work has " + graceText + " to finish.").ConfigureAwait(false);
             await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            await output.WriteLineAsync("Stopped.").ConfigureAwait(false);
+            await AnnounceAsync("Stopped.").ConfigureAwait(false);
             return 0;
         });
         return command;
     }
+
+    /// <summary>JSON lines on standard output, UTC timestamps, with scopes (a run's id, job and model); ASP.NET Core's own chatter only from warnings on.</summary>
+    private static ILoggerFactory JsonLogs() => LoggerFactory.Create(logging => logging
+        .AddJsonConsole(json =>
+        {
+            json.IncludeScopes = true;
+            json.UseUtcTimestamp = true;
+            json.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+        })
+        .SetMinimumLevel(LogLevel.Information)
+        .AddFilter("Microsoft", LogLevel.Warning));
+
+    [LoggerMessage(EventId = 9500, Level = LogLevel.Information, Message = "{Line}")]
+    private static partial void LogAnnouncement(ILogger logger, string line);
 }

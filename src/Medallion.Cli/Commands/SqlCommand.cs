@@ -8,7 +8,12 @@ using Medallion.Cli.Shell;
 using System;
 using Medallion.DuckDb;
 using Medallion.Engine.Sessions;
+using Medallion.Catalog;
+using Medallion.PgWire;
 using Medallion.Pipelines;
+using System.Collections.Generic;
+using System.Linq;
+using Medallion.Platform.Audit;
 
 namespace Medallion.Cli.Commands;
 
@@ -24,16 +29,31 @@ internal static class SqlCommand
         };
         Option<OutputFormat> format = CommonOptions.Format();
         Option<string> project = ProjectOption.Create();
-        var command = new Command("sql", "Run SQL on the lakehouse (namespace.table, with AT (VERSION => n) time travel); outside a project, on an in-memory engine.") { query, format, project };
+        var user = new Option<string?>("--user")
+        {
+            Description = "Read as this user of the project: only the tables, columns and rows the user is granted, with classified columns masked, and no file reads, as the SQL endpoint serves them.",
+        };
+        var command = new Command("sql", "Run SQL on the lakehouse (namespace.table, with AT (VERSION => n) time travel); outside a project, on an in-memory engine.") { query, format, project, user };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            await using LakehouseSession session = await OpenSessionAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            string directory = ProjectOption.Resolve(parsed, project);
+            await using UserShellSession? asUser = parsed.GetValue(user) is { } name
+                ? await UserShellSession.OpenAsync(directory, name, cancellationToken).ConfigureAwait(false)
+                : null;
+            (LakehouseSession session, AuditLog? auditLog) = asUser is null
+                ? await OpenSessionAsync(directory, cancellationToken).ConfigureAwait(false)
+                : (asUser.Session, AuditLog.Open(asUser.Project));
+            // The audit closes after the session, so it writes every statement the session ran before the command ends
+            // (a user's session is released with what it stands on, after both).
+            await using AuditLog? closeAudit = auditLog;
+            await using LakehouseSession? ownSession = asUser is null ? session : null;
+            var audit = new ShellAudit(auditLog, session, parsed.GetValue(user) ?? Environment.UserName);
             if (parsed.GetValue(query) is { } sql)
             {
-                return await RunAsync(session, sql, parsed.GetValue(format), output, cancellationToken).ConfigureAwait(false);
+                return await audit.RunAsync(sql, () => RunAsync(session, sql, parsed.GetValue(format), output, cancellationToken)).ConfigureAwait(false);
             }
 
-            var shell = new SqlShell(session, parsed.GetValue(format), output, error);
+            var shell = new SqlShell(session, audit, parsed.GetValue(format), output, error);
             return await shell.RunAsync(input ?? Console.In, interactive: input is null && !Console.IsInputRedirected, cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -43,27 +63,87 @@ internal static class SqlCommand
     /// In a project (a folder with medallion.yml) the session sees the project's tables and is read-only;
     /// elsewhere it is a scratch in-memory engine where any SQL may run.
     /// </summary>
-    private static async Task<LakehouseSession> OpenSessionAsync(string projectDirectory, CancellationToken cancellationToken)
+    private static async Task<(LakehouseSession Session, AuditLog? Audit)> OpenSessionAsync(string projectDirectory, CancellationToken cancellationToken)
     {
         if (!File.Exists(Path.Combine(projectDirectory, MedallionProject.FileName)))
         {
-            return await LakehouseSession.OpenAsync(NoTables.Instance, readOnly: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return (await LakehouseSession.OpenAsync(NoTables.Instance, readOnly: false, cancellationToken: cancellationToken).ConfigureAwait(false), null);
         }
 
         MedallionProject loaded = await MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
         string storage = loaded.Resolve(loaded.Storage);
-        return await LakehouseSession.OpenAsync(new DirectoryTableLocator(storage), cancellationToken: cancellationToken).ConfigureAwait(false);
+        LakehouseSession session = await LakehouseSession.OpenAsync(new DirectoryTableLocator(storage), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return (session, AuditLog.Open(loaded));
     }
 
-    private static async Task<int> RunAsync(LakehouseSession session, string sql, OutputFormat format, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>A session that reads as a project's user, with what it stands on (catalog, databases), released together.</summary>
+    private sealed class UserShellSession : IAsyncDisposable
+    {
+        private CatalogStore? _catalog;
+        private DuckDbDatabase? _database;
+        private LakehouseSessionFactory? _factory;
+        private ServedSession? _served;
+
+        public LakehouseSession Session => _served!.Session;
+
+        public MedallionProject Project { get; private set; } = null!;
+
+        public static async Task<UserShellSession> OpenAsync(string projectDirectory, string user, CancellationToken cancellationToken)
+        {
+            var opened = new UserShellSession();
+            try
+            {
+                opened._catalog = await UserCommand.OpenCatalogAsync(projectDirectory, cancellationToken).ConfigureAwait(false);
+                if (await opened._catalog.FindUserAsync(user, cancellationToken).ConfigureAwait(false) is null)
+                {
+                    List<CatalogUser> users = await opened._catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false);
+                    throw new MedallionException(ErrorCode.CatalogObjectNotFound,
+                        $"There is no user '{user}'.{NameSuggester.DidYouMean(user, users.Select(u => u.Name))}\nHelp: medallion user list shows the users.");
+                }
+
+                MedallionProject loaded = opened.Project = await MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
+                string storage = loaded.Resolve(loaded.Storage);
+                opened._database = LakehouseSessionFactory.OpenServingDatabase(null, [storage]);
+                opened._factory = new LakehouseSessionFactory(opened._database, new CatalogTableLocator(new DirectoryTableLocator(storage), opened._catalog), loaded.Name)
+                {
+                    Access = new CatalogSessionAccess(opened._catalog),
+                };
+                opened._served = await opened._factory.OpenUserSessionAsync(user, cancellationToken).ConfigureAwait(false);
+                return opened;
+            }
+            catch
+            {
+                await opened.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_served is not null)
+            {
+                await _served.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _factory?.Dispose();
+            _database?.Dispose();
+            if (_catalog is not null)
+            {
+                await _catalog.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<(int ExitCode, long Rows)> RunAsync(LakehouseSession session, string sql, OutputFormat format, TextWriter output, CancellationToken cancellationToken)
     {
         Stopwatch elapsed = Stopwatch.StartNew();
+        long rows = 0;
         await using DuckDbDataReader reader = await session.ExecuteReaderAsync(sql, cancellationToken: cancellationToken).ConfigureAwait(false);
         do
         {
             if (reader.FieldCount > 0)
             {
-                ResultWriter.Write(reader, format, output, elapsed);
+                rows += ResultWriter.Write(reader, format, output, elapsed);
             }
             else if (format == OutputFormat.Table && reader.RecordsAffected >= 0)
             {
@@ -74,6 +154,6 @@ internal static class SqlCommand
         }
         while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
 
-        return 0;
+        return (0, rows);
     }
 }

@@ -46,6 +46,7 @@ internal static class TokenCommand
             await using CatalogStore catalog = await UserCommand.OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
             (ApiToken token, string secret) = await catalog.CreateApiTokenAsync(parsed.GetRequiredValue(user), expiresAt, cancellationToken).ConfigureAwait(false);
             await error.WriteLineAsync($"Created token {token.Id} for {token.User}, {(expiresAt is { } at ? $"expiring {at:yyyy-MM-dd HH:mm}Z" : "never expiring")}. Keep the secret below: it is not shown again.").ConfigureAwait(false);
+            await CliAudit.RecordAsync(ProjectOption.Resolve(parsed, project), "token.create", token.Id, $"{{\"user\":{System.Text.Json.Nodes.JsonValue.Create(token.User).ToJsonString()}}}", cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync(secret).ConfigureAwait(false);
             return 0;
         });
@@ -95,6 +96,7 @@ internal static class TokenCommand
                 return MedallionCli.Failure;
             }
 
+            await CliAudit.RecordAsync(ProjectOption.Resolve(parsed, project), "token.revoke", tokenId, null, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"Revoked token {tokenId}.").ConfigureAwait(false);
             return 0;
         });

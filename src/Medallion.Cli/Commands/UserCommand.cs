@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.CommandLine;
 using System.IO;
+using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -31,10 +32,16 @@ internal static class UserCommand
     {
         var name = new Argument<string>("name") { Description = "The login name (case-sensitive, as in PostgreSQL)." };
         Option<string> project = ProjectOption.Create();
-        Option<ServerRole?> role = RoleOption();
-        var command = new Command("add", "Add a user, or change a user's password. The password is prompted for on a terminal (without echo) and read from standard input otherwise.")
+        var role = new Option<string[]>("--role")
         {
-            name, project, role,
+            Description = "A role to give the user (medallion role create), repeatable; viewer or operator set what the user may do through the server's REST API instead.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var admin = new Option<bool>("--admin") { Description = "The user holds every privilege: reads every table unmasked, and manages users and grants." };
+        var attributes = new Option<string[]>("--attribute") { Description = "An attribute row filters read with user.attribute('name'), as name=value; repeatable." };
+        var command = new Command("add", "Add a user, or change a user's password. The password is prompted for on a terminal (without echo) and read from standard input otherwise. A new user reads nothing until granted (medallion grant), unless added with --admin.")
+        {
+            name, project, role, admin, attributes,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -54,14 +61,71 @@ internal static class UserCommand
                 return MedallionCli.UsageError;
             }
 
-            await using CatalogStore catalog = await OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            bool added = await catalog.SetUserAsync(user, PgUserStore.CreateScramVerifier(password), cancellationToken).ConfigureAwait(false);
-            if (parsed.GetValue(role) is { } serverRole)
+            var pairs = new List<(string Name, string Value)>();
+            foreach (string attribute in parsed.GetValue(attributes) ?? [])
             {
-                await catalog.SetUserRoleAsync(user, serverRole, cancellationToken).ConfigureAwait(false);
+                int equals = attribute.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0)
+                {
+                    await error.WriteLineAsync($"error: --attribute {attribute} is not name=value. Help: --attribute region=SP").ConfigureAwait(false);
+                    return MedallionCli.UsageError;
+                }
+
+                pairs.Add((attribute[..equals], attribute[(equals + 1)..]));
             }
 
+            await using CatalogStore catalog = await OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            List<CatalogUser> before = await catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false);
+            List<string> roles = (await catalog.ListRolesAsync(cancellationToken).ConfigureAwait(false)).Select(r => r.Name).ToList();
+            foreach (string wanted in (parsed.GetValue(role) ?? []).Where(r => !roles.Contains(r) && ParseServerRole(r) is null))
+            {
+                throw new MedallionException(ErrorCode.CatalogObjectNotFound,
+                    $"There is no role '{wanted}'.{NameSuggester.DidYouMean(wanted, roles)}\nHelp: medallion role create {wanted} first; medallion role list shows the roles.");
+            }
+
+            if (roles.Contains(user))
+            {
+                throw new MedallionException(ErrorCode.CatalogAccessInvalid, $"'{user}' is already a role's name; a user needs a name of its own.");
+            }
+
+            bool added = await catalog.SetUserAsync(user, PgUserStore.CreateScramVerifier(password), cancellationToken).ConfigureAwait(false);
+            foreach (string given in parsed.GetValue(role) ?? [])
+            {
+                if (roles.Contains(given))
+                {
+                    await catalog.AddRoleMemberAsync(given, user, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await catalog.SetUserRoleAsync(user, ParseServerRole(given)!.Value, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            if (parsed.GetValue(admin))
+            {
+                await catalog.SetUserAdminAsync(user, isAdmin: true, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach ((string attributeName, string value) in pairs)
+            {
+                await catalog.SetUserAttributeAsync(user, attributeName, value, cancellationToken).ConfigureAwait(false);
+            }
+
+            var details = new System.Text.Json.Nodes.JsonObject
+            {
+                ["roles"] = new System.Text.Json.Nodes.JsonArray((parsed.GetValue(role) ?? []).Select(r => (System.Text.Json.Nodes.JsonNode?)r).ToArray()),
+                ["admin"] = parsed.GetValue(admin),
+            };
+            await CliAudit.RecordAsync(ProjectOption.Resolve(parsed, project), added ? "user.add" : "user.password", user, details.ToJsonString(), cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync(added ? $"Added user {user}." : $"Changed the password of user {user}.").ConfigureAwait(false);
+            if (added && !parsed.GetValue(admin))
+            {
+                string hint = before.Any(u => u.IsAdmin)
+                    ? $"{user} reads nothing until granted. Help: medallion grant select on <namespace> to {user}, or medallion grant <role> to {user}."
+                    : $"{user} reads nothing until granted, and the project has no admin yet. Help: add one with medallion user add <name> --admin, and grant {user} what it may read: medallion grant select on <namespace> to {user}.";
+                await output.WriteLineAsync(hint).ConfigureAwait(false);
+            }
+
             return 0;
         });
         return command;
@@ -77,7 +141,7 @@ internal static class UserCommand
             List<CatalogUser> users = await catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false);
             foreach (CatalogUser user in users)
             {
-                await output.WriteLineAsync($"{user.Name}\t{RoleName(user.Role)}\tadded {user.CreatedAt:yyyy-MM-dd HH:mm:ss}Z\tchanged {user.UpdatedAt:yyyy-MM-dd HH:mm:ss}Z").ConfigureAwait(false);
+                await output.WriteLineAsync($"{user.Name}\t{(user.IsAdmin ? "admin" : RoleName(user.Role))}\tadded {user.CreatedAt:yyyy-MM-dd HH:mm:ss}Z\tchanged {user.UpdatedAt:yyyy-MM-dd HH:mm:ss}Z").ConfigureAwait(false);
             }
 
             if (users.Count == 0)
@@ -105,6 +169,7 @@ internal static class UserCommand
                 return MedallionCli.Failure;
             }
 
+            await CliAudit.RecordAsync(ProjectOption.Resolve(parsed, project), "user.remove", user, null, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"Removed user {user}.").ConfigureAwait(false);
             return 0;
         });
@@ -123,15 +188,18 @@ internal static class UserCommand
             ServerRole serverRole = parsed.GetValue(role);
             await using CatalogStore catalog = await OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
             await catalog.SetUserRoleAsync(user, serverRole, cancellationToken).ConfigureAwait(false);
+            await CliAudit.RecordAsync(ProjectOption.Resolve(parsed, project), "user.role", user, $"{{\"role\":\"{RoleName(serverRole)}\"}}", cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"User {user} is now {RoleName(serverRole)}.").ConfigureAwait(false);
             return 0;
         });
         return command;
     }
 
-    private static Option<ServerRole?> RoleOption() => new("--role")
+    private static ServerRole? ParseServerRole(string text) => text switch
     {
-        Description = "What the user may do through the server: viewer (read; the default for a new user) or operator (also trigger, cancel, backfill).",
+        "viewer" => ServerRole.Viewer,
+        "operator" => ServerRole.Operator,
+        _ => null,
     };
 
     internal static string RoleName(ServerRole role) => role == ServerRole.Operator ? "operator" : "viewer";

@@ -28,14 +28,16 @@ internal sealed class SqlShell
         """;
 
     private readonly LakehouseSession _session;
+    private readonly ShellAudit _audit;
     private readonly TextWriter _output;
     private readonly TextWriter _error;
     private OutputFormat _format;
     private bool _timing = true;
 
-    public SqlShell(LakehouseSession session, OutputFormat format, TextWriter output, TextWriter error)
+    public SqlShell(LakehouseSession session, ShellAudit audit, OutputFormat format, TextWriter output, TextWriter error)
     {
         _session = session;
+        _audit = audit;
         _format = format;
         _output = output;
         _error = error;
@@ -162,23 +164,27 @@ internal sealed class SqlShell
         Console.CancelKeyPress += onCancel;
         try
         {
-            Stopwatch elapsed = Stopwatch.StartNew();
-            await using DuckDbDataReader reader = await _session.ExecuteReaderAsync(sql, cancellationToken: cancellationToken).ConfigureAwait(false);
-            do
+            return await _audit.RunAsync(sql, async () =>
             {
-                if (reader.FieldCount > 0)
+                Stopwatch elapsed = Stopwatch.StartNew();
+                long rows = 0;
+                await using DuckDbDataReader reader = await _session.ExecuteReaderAsync(sql, cancellationToken: cancellationToken).ConfigureAwait(false);
+                do
                 {
-                    ResultWriter.Write(reader, _format, _output, _timing ? elapsed : null);
-                }
-                else if (_format == OutputFormat.Table)
-                {
-                    await _output.WriteLineAsync(reader.RecordsAffected >= 0 ? $"({reader.RecordsAffected} rows affected)" : "OK").ConfigureAwait(false);
-                }
+                    if (reader.FieldCount > 0)
+                    {
+                        rows += ResultWriter.Write(reader, _format, _output, _timing ? elapsed : null);
+                    }
+                    else if (_format == OutputFormat.Table)
+                    {
+                        await _output.WriteLineAsync(reader.RecordsAffected >= 0 ? $"({reader.RecordsAffected} rows affected)" : "OK").ConfigureAwait(false);
+                    }
 
-                elapsed.Restart();
-            }
-            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
-            return true;
+                    elapsed.Restart();
+                }
+                while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+                return (true, rows);
+            }).ConfigureAwait(false);
         }
         catch (MedallionException exception)
         {

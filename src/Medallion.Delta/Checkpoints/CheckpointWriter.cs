@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Text;
 using System.Text.Json;
 using System.Threading;
@@ -106,6 +107,54 @@ public static class CheckpointWriter
             w.WriteEndObject();
         });
         return e.GetRawText();
+    }
+
+    /// <summary>
+    /// Makes <paramref name="snapshot"/>'s version the oldest the table keeps: writes its checkpoint, then deletes the
+    /// change data files that only older commits name and every log file before it (commits and checkpoints, oldest first,
+    /// so a crash in between leaves a log that merely starts later). A data subject erasure does this so that no older
+    /// commit (the statistics of its <c>add</c> actions), checkpoint or change data file still holds the person; the
+    /// versions before become unreadable, as after Delta's own log cleanup.
+    /// </summary>
+    /// <returns>The keys deleted: change data files, then log files.</returns>
+    public static async Task<List<string>> ForgetHistoryBeforeAsync(IObjectStore store, IParquetFileWriter writer, Snapshot snapshot, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        await WriteAsync(store, writer, snapshot, now, cancellationToken).ConfigureAwait(false);
+        List<LogFile> older = [.. (await LogSegmentBuilder.ListAsync(store, null, null, cancellationToken).ConfigureAwait(false)).Where(f => f.Version < snapshot.Version)];
+        var deleted = new List<string>();
+        foreach (LogFile commit in older.Where(f => f.Kind == LogFileKind.Commit))
+        {
+            foreach (string changeData in ChangeDataFiles(await store.ReadAllAsync(commit.Key, cancellationToken).ConfigureAwait(false)))
+            {
+                await store.DeleteAsync(changeData, cancellationToken).ConfigureAwait(false);
+                deleted.Add(changeData);
+            }
+        }
+
+        foreach (LogFile file in older)
+        {
+            await store.DeleteAsync(file.Key, cancellationToken).ConfigureAwait(false);
+            deleted.Add(file.Key);
+        }
+
+        return deleted;
+    }
+
+    /// <summary>The table-relative keys of the change data files a commit's <c>cdc</c> actions name.</summary>
+    private static IEnumerable<string> ChangeDataFiles(byte[] commit)
+    {
+        foreach (string line in System.Text.Encoding.UTF8.GetString(commit).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            using JsonDocument action = JsonDocument.Parse(line);
+            if (action.RootElement.TryGetProperty("cdc", out JsonElement cdc) && cdc.TryGetProperty("path", out JsonElement path) && path.GetString() is { } relative
+                && !relative.Contains("://", StringComparison.Ordinal))
+            {
+                yield return Uri.UnescapeDataString(relative);
+            }
+        }
     }
 
     /// <summary>

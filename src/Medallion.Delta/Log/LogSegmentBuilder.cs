@@ -34,6 +34,14 @@ internal static class LogSegmentBuilder
         }
 
         List<LogFile> files = await ListAsync(store, null, version, cancellationToken).ConfigureAwait(false);
+        if (version is long target && !files.Any(f => f.Kind == LogFileKind.Commit || f.IsCheckpoint)
+            && (await ListAsync(store, null, null, cancellationToken).ConfigureAwait(false)).FirstOrDefault(f => f.Kind == LogFileKind.Commit || f.IsCheckpoint) is { } earliest)
+        {
+            // Nothing at or before the version, but a log after it: cleaned up past it, not a missing table.
+            throw new MedallionException(ErrorCode.DeltaVersionNotFound,
+                $"Version {target} of the Delta table at '{store.Location}' cannot be reconstructed: the log starts at version {earliest.Version}.\nHelp: the older log files were cleaned up; read version {earliest.Version} or later.");
+        }
+
         return TryAssemble(store.Location, files, version, requireCheckpoint: false)!;
     }
 

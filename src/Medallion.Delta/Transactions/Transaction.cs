@@ -107,13 +107,19 @@ public sealed class Transaction
     }
 
     /// <summary>Removes a live file of the read snapshot (a tombstone with full metadata), and marks it read.</summary>
-    public void Remove(ScanFile file, bool dataChange = true)
+    /// <param name="file">The file.</param>
+    /// <param name="dataChange">Whether the removal changes the table's data (false for a compaction).</param>
+    /// <param name="withStats">
+    /// Whether the tombstone repeats the file's statistics (optional in the protocol). False when the file is removed
+    /// because of what it holds (an erasure): its minimum and maximum values may be the very values being erased.
+    /// </param>
+    public void Remove(ScanFile file, bool dataChange = true, bool withStats = true)
     {
         ArgumentNullException.ThrowIfNull(file);
         AddFile a = file.Add;
         _removedPaths.Add(TablePaths.Decode(a.Path));
         Reads.AddFile(TablePaths.Decode(a.Path));
-        _actions.Add(new RemoveFile(a.Path, Clock(), dataChange, true, a.PartitionValues, a.Size, a.Stats, a.DeletionVector));
+        _actions.Add(new RemoveFile(a.Path, Clock(), dataChange, true, a.PartitionValues, a.Size, withStats ? a.Stats : null, a.DeletionVector));
     }
 
     /// <summary>Sets the table metadata (schema, partition columns, properties) committed with this transaction.</summary>

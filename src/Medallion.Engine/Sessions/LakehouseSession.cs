@@ -38,19 +38,33 @@ public sealed class LakehouseSession : IAsyncDisposable
     private readonly DuckDbConnection _metadata;
     private readonly LakehouseViews _views;
     private readonly HashSet<string> _timeTravelViews = new(StringComparer.Ordinal);
+    private readonly SessionAccess? _access;
+    private bool _metadataViewsInstalled;
+    private bool _disposed;
 
-    private LakehouseSession(DuckDbDatabase database, bool ownsDatabase, ITableLocator locator)
+    private LakehouseSession(DuckDbDatabase database, bool ownsDatabase, ITableLocator locator, SessionAccess? access = null)
     {
         _database = database;
         _ownsDatabase = ownsDatabase;
         _locator = locator;
+        _access = access;
         _connection = database.CreateConnection();
         _metadata = database.CreateConnection();
-        _views = LakehouseViews.For(database);
+        _views = LakehouseViews.For(database, access);
     }
+
+    /// <summary>What the session's user may read, or null when the session reads every table unmasked.</summary>
+    public SessionAccess? Access => _access;
 
     /// <summary>The connection queries run on, for callers that need DuckDB directly (its tables are the session's).</summary>
     public DuckDbConnection Connection => _connection;
+
+    /// <summary>
+    /// What the SQL last given to <see cref="BindAsync"/> (or <see cref="ExecuteReaderAsync"/>) reads, for the audit: its
+    /// lakehouse tables and the columns it names. <see cref="StatementReads.None"/> until a statement is bound, and after
+    /// one that was refused.
+    /// </summary>
+    public StatementReads LastReads { get; private set; } = StatementReads.None;
 
     /// <summary>Whether statements that change data are refused (the default).</summary>
     public bool ReadOnly { get; init; } = true;
@@ -93,17 +107,47 @@ public sealed class LakehouseSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Opens a session for a user whose reads are restricted by <paramref name="access"/>: read-only, no session
+    /// statements, no file reads, and only the tables, columns and rows the user may read, masked as the user must see them.
+    /// </summary>
+    /// <param name="locator">Where every table is (tables the user may not read are refused by name, never shown).</param>
+    /// <param name="database">The user's own database (see <see cref="SessionAccess"/>); its views are made for <paramref name="access"/>.</param>
+    /// <param name="access">What the user may read.</param>
+    /// <param name="cancellationToken">Stops loading the tables' latest versions.</param>
+    public static async Task<LakehouseSession> OpenAsync(ITableLocator locator, DuckDbDatabase database, SessionAccess access, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(locator);
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(access);
+        var session = new LakehouseSession(database, ownsDatabase: false, locator, access) { ReadOnly = true, AllowsSessionStatements = false };
+        try
+        {
+            await session.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            return session;
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>Brings the view of every table to its latest version (new tables appear, as in <c>\d</c>).</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
-        foreach (LakehouseTable table in await _locator.ListAsync(cancellationToken).ConfigureAwait(false))
+        foreach (LakehouseTable table in await ListTablesAsync(cancellationToken).ConfigureAwait(false))
         {
             await _views.EnsureLatestAsync(table, _metadata, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>The lakehouse tables this session sees, with their unique keys.</summary>
-    public Task<IReadOnlyList<LakehouseTable>> ListTablesAsync(CancellationToken cancellationToken = default) => _locator.ListAsync(cancellationToken);
+    /// <summary>The lakehouse tables this session sees (for a restricted user, those the user may read), with their unique keys.</summary>
+    public async Task<IReadOnlyList<LakehouseTable>> ListTablesAsync(CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<LakehouseTable> tables = await _locator.ListAsync(cancellationToken).ConfigureAwait(false);
+        return _access is null ? tables : tables.Where(t => _access.Find(t.QualifiedName) is not null).ToList();
+    }
 
     /// <summary>Runs SQL (one or more statements) and returns a reader over the first result.</summary>
     /// <param name="sql">The SQL; lakehouse tables are named <c>namespace.table</c>.</param>
@@ -134,21 +178,34 @@ public sealed class LakehouseSession : IAsyncDisposable
     public async Task<string> BindAsync(string sql, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sql);
+        LastReads = StatementReads.None;
+        var tables = new List<string>();
+        var columns = new List<string>();
         if (!ReadOnly)
         {
             ParsedStatement parsed = await ParsedStatement.ParseAsync(_metadata, sql, cancellationToken).ConfigureAwait(false);
-            return parsed.IsSelect ? await BindTablesAsync(parsed, sql, cancellationToken).ConfigureAwait(false) : sql;
+            columns.AddRange(parsed.Columns);
+            string bound = parsed.IsSelect ? await BindTablesAsync(parsed, sql, tables, cancellationToken).ConfigureAwait(false) : sql;
+            LastReads = new StatementReads(tables, columns);
+            return bound;
         }
 
-        var guard = new StatementGuard(_metadata, AllowsSessionStatements ? GuardProfile.Shell : GuardProfile.Served);
+        var guard = new StatementGuard(_metadata, AllowsSessionStatements && _access is null ? GuardProfile.Shell : GuardProfile.Served, restricted: _access is not null);
         var text = new StringBuilder();
         foreach (CheckedStatement statement in await guard.CheckAsync(sql, cancellationToken).ConfigureAwait(false))
         {
-            string body = statement.Query is { } query ? await BindTablesAsync(query, statement.Text, cancellationToken).ConfigureAwait(false) : statement.Text;
+            foreach (string column in statement.Query?.Columns ?? [])
+            {
+                AddOnce(columns, column);
+            }
+
+            bool nested = statement.Query is { } checkedQuery && _access is not null && await BindNestedQueriesAsync(checkedQuery, cancellationToken).ConfigureAwait(false);
+            string body = statement.Query is { } query ? await BindTablesAsync(query, statement.Text, tables, cancellationToken, nested).ConfigureAwait(false) : statement.Text;
             // The separator starts on a new line: a statement's text may end in a -- comment.
             text.Append(text.Length == 0 ? string.Empty : "\n;\n").Append(statement.Head).Append(body);
         }
 
+        LastReads = new StatementReads(tables, columns);
         return text.ToString();
     }
 
@@ -156,18 +213,23 @@ public sealed class LakehouseSession : IAsyncDisposable
     /// Brings the views of a query's lakehouse tables up to date and points time-travel references at views of their
     /// version; returns the SQL to run: <paramref name="sql"/> itself when nothing was rewritten.
     /// </summary>
-    private async Task<string> BindTablesAsync(ParsedStatement parsed, string sql, CancellationToken cancellationToken)
+    private async Task<string> BindTablesAsync(ParsedStatement parsed, string sql, List<string> read, CancellationToken cancellationToken, bool rewritten = false)
     {
         if (parsed.References.Count == 0)
         {
-            return sql;
+            return rewritten ? await parsed.ToSqlAsync(_metadata, cancellationToken).ConfigureAwait(false) : sql;
         }
 
         IReadOnlyList<LakehouseTable> tables = await _locator.ListAsync(cancellationToken).ConfigureAwait(false);
         var namespaces = new HashSet<string>(tables.Select(t => t.Namespace), StringComparer.OrdinalIgnoreCase);
-        bool rewritten = false;
         foreach (TableReference reference in parsed.References)
         {
+            if (_access is not null && await RedirectMetadataAsync(reference, cancellationToken).ConfigureAwait(false))
+            {
+                rewritten = true;
+                continue;
+            }
+
             if (reference.Schema.Length == 0 || !namespaces.Contains(reference.Schema))
             {
                 continue;
@@ -176,21 +238,131 @@ public sealed class LakehouseSession : IAsyncDisposable
             LakehouseTable table = tables.FirstOrDefault(t =>
                 string.Equals(t.Namespace, reference.Schema, StringComparison.OrdinalIgnoreCase) &&
                 string.Equals(t.Name, reference.Table, StringComparison.OrdinalIgnoreCase))
-                ?? throw UnknownTable(reference, tables);
+                ?? throw UnknownTable(reference, _access is null ? tables : tables.Where(t => _access.Find(t.QualifiedName) is not null).ToList());
+            if (_access is not null && _access.Find(table.QualifiedName) is null)
+            {
+                throw new MedallionException(ErrorCode.EngineAccessDenied,
+                    $"permission denied for table {table.QualifiedName}: user {_access.User} has no grant to read it. Help: an admin can run medallion grant select on {table.QualifiedName} to {_access.User} (or to one of the user's roles).");
+            }
 
             if (reference.AtUnit is null)
             {
                 await _views.EnsureLatestAsync(table, _metadata, cancellationToken).ConfigureAwait(false);
+                AddOnce(read, table.QualifiedName);
                 continue;
             }
 
             long version = await ResolveVersionAsync(table, reference, cancellationToken).ConfigureAwait(false);
+            AddOnce(read, table.QualifiedName + "@v" + version.ToString(CultureInfo.InvariantCulture));
             string view = await EnsureTimeTravelViewAsync(table, version, cancellationToken).ConfigureAwait(false);
             reference.RedirectTo("temp", "main", view);
             rewritten = true;
         }
 
         return rewritten ? await parsed.ToSqlAsync(_metadata, cancellationToken).ConfigureAwait(false) : sql;
+    }
+
+    /// <summary>
+    /// For a restricted user, the SQL inside <c>query('...')</c> is bound like the outer statement (the guard has checked
+    /// it already), so it reads the same masked views, and <c>query_table('...')</c> may not name the catalog views that
+    /// show definitions. Returns whether the tree changed.
+    /// </summary>
+    private async Task<bool> BindNestedQueriesAsync(ParsedStatement parsed, CancellationToken cancellationToken)
+    {
+        bool changed = false;
+        var pending = new Stack<System.Text.Json.Nodes.JsonNode>();
+        if (parsed.Tree is { } tree)
+        {
+            pending.Push(tree);
+        }
+
+        while (pending.TryPop(out System.Text.Json.Nodes.JsonNode? node))
+        {
+            if (node is System.Text.Json.Nodes.JsonObject obj && Text(obj["type"]) == "TABLE_FUNCTION" && obj["function"] is System.Text.Json.Nodes.JsonObject function
+                && Text(function["function_name"])?.ToLowerInvariant() is "query" or "query_table"
+                && function["children"] is System.Text.Json.Nodes.JsonArray arguments)
+            {
+                foreach (System.Text.Json.Nodes.JsonNode? argument in arguments)
+                {
+                    if (argument is System.Text.Json.Nodes.JsonObject constant && constant["value"] is System.Text.Json.Nodes.JsonObject value && Text(value["value"]) is { } text)
+                    {
+                        if (Text(function["function_name"])!.Equals("query", StringComparison.OrdinalIgnoreCase))
+                        {
+                            value["value"] = await BindAsync(text, cancellationToken).ConfigureAwait(false);
+                            changed = true;
+                        }
+                        else if (text.Split('.')[^1].Trim('"').ToLowerInvariant() is "pg_views" or "views")
+                        {
+                            throw new MedallionException(ErrorCode.EngineFunctionNotAllowed, $"query_table('{text}') reads view definitions; query {text} directly.");
+                        }
+                    }
+                }
+
+                continue;
+            }
+
+            foreach (System.Text.Json.Nodes.JsonNode? child in node switch
+            {
+                System.Text.Json.Nodes.JsonObject o => o.Select(p => p.Value),
+                System.Text.Json.Nodes.JsonArray a => a,
+                _ => [],
+            })
+            {
+                if (child is not null)
+                {
+                    pending.Push(child);
+                }
+            }
+        }
+
+        return changed;
+    }
+
+    private static string? Text(System.Text.Json.Nodes.JsonNode? node) =>
+        node is System.Text.Json.Nodes.JsonValue value && value.TryGetValue(out string? text) ? text : null;
+
+    /// <summary>
+    /// For a restricted user, the catalog views that show view definitions (which hold the server's file paths and the
+    /// masks' SQL) are read through copies without them, and those that list tables and columns through copies without the
+    /// session's own mask key table.
+    /// </summary>
+    private async Task<bool> RedirectMetadataAsync(TableReference reference, CancellationToken cancellationToken)
+    {
+        string? target = (reference.Schema.ToLowerInvariant(), reference.Table.ToLowerInvariant()) switch
+        {
+            ("" or "pg_catalog", "pg_views") => "__medallion_pg_views",
+            ("information_schema", "views") => "__medallion_information_schema_views",
+            ("" or "pg_catalog", "pg_tables") => "__medallion_pg_tables",
+            ("information_schema", "columns") => "__medallion_information_schema_columns",
+            _ => null,
+        };
+        if (target is null)
+        {
+            return false;
+        }
+
+        if (!_metadataViewsInstalled)
+        {
+            using DuckDbCommand command = _connection.CreateCommand();
+            command.CommandText =
+                "CREATE OR REPLACE TEMP VIEW __medallion_pg_views AS SELECT * REPLACE (NULL::VARCHAR AS definition) FROM pg_catalog.pg_views WHERE NOT starts_with(viewname, '__'); " +
+                "CREATE OR REPLACE TEMP VIEW __medallion_information_schema_views AS SELECT * REPLACE (NULL::VARCHAR AS view_definition) FROM information_schema.views WHERE NOT starts_with(table_name, '__'); " +
+                "CREATE OR REPLACE TEMP VIEW __medallion_pg_tables AS SELECT * FROM pg_catalog.pg_tables WHERE NOT starts_with(tablename, '__medallion'); " +
+                "CREATE OR REPLACE TEMP VIEW __medallion_information_schema_columns AS SELECT * FROM information_schema.columns WHERE NOT starts_with(table_name, '__medallion')";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            _metadataViewsInstalled = true;
+        }
+
+        reference.RedirectTo("temp", "main", target);
+        return true;
+    }
+
+    private static void AddOnce(List<string> list, string item)
+    {
+        if (!list.Contains(item))
+        {
+            list.Add(item);
+        }
     }
 
     private async Task<long> ResolveVersionAsync(LakehouseTable table, TableReference reference, CancellationToken cancellationToken)
@@ -230,6 +402,12 @@ public sealed class LakehouseSession : IAsyncDisposable
         DeltaTable delta = StorageResolver.OpenTable(table.Store, _metadata);
         var snapshot = await delta.GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
         string scan = DeltaScanSql.Build(await delta.PlanScanAsync(snapshot, cancellationToken: cancellationToken).ConfigureAwait(false));
+        if (_access is not null)
+        {
+            // The same projection as the latest version's view: an older version is masked and filtered alike.
+            scan = SessionAccess.Project(scan, _access.Find(table.QualifiedName)!);
+        }
+
         using DuckDbCommand command = _connection.CreateCommand();
         command.CommandText = $"CREATE OR REPLACE TEMP VIEW {DuckDbConnection.QuoteIdentifier(view)} AS {scan}";
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -255,6 +433,12 @@ public sealed class LakehouseSession : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         await _connection.DisposeAsync().ConfigureAwait(false);
         await _metadata.DisposeAsync().ConfigureAwait(false);
         if (_ownsDatabase)

@@ -26,10 +26,29 @@ public sealed class LakehouseViews
     private static readonly TimeSpan s_fullCheckInterval = TimeSpan.FromSeconds(30);
 
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly SessionAccess? _access;
     private readonly Dictionary<string, (long Version, long CheckedAt)> _versions = new(StringComparer.OrdinalIgnoreCase);
 
+    private LakehouseViews(SessionAccess? access) => _access = access;
+
     /// <summary>The views of <paramref name="database"/>, shared by every session and model run on it.</summary>
-    public static LakehouseViews For(DuckDbDatabase database) => s_byDatabase.GetValue(database, _ => new LakehouseViews());
+    public static LakehouseViews For(DuckDbDatabase database) => For(database, null);
+
+    /// <summary>
+    /// The views of <paramref name="database"/>; with <paramref name="access"/>, the database is one user's and each view
+    /// shows only what that user may read (<see cref="SessionAccess.Project"/>). The first call for a database decides.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The database's views were already made for other access.</exception>
+    public static LakehouseViews For(DuckDbDatabase database, SessionAccess? access)
+    {
+        LakehouseViews views = s_byDatabase.GetValue(database, _ => new LakehouseViews(access));
+        if (!ReferenceEquals(views._access, access) && views._access?.Fingerprint != access?.Fingerprint)
+        {
+            throw new InvalidOperationException("A database's lakehouse views serve one user's access; open a database per user.");
+        }
+
+        return views;
+    }
 
     /// <summary>Makes the view of <paramref name="table"/> show its latest version; returns that version.</summary>
     /// <remarks>
@@ -72,6 +91,12 @@ public sealed class LakehouseViews
             }
 
             string scan = DeltaScanSql.Build(await delta.PlanScanAsync(snapshot, cancellationToken: cancellationToken).ConfigureAwait(false));
+            if (_access is not null)
+            {
+                scan = SessionAccess.Project(scan, _access.Find(table.QualifiedName)
+                    ?? throw new InvalidOperationException($"{table.QualifiedName} is not readable by {_access.User}; its view must not be made."));
+            }
+
             string name = DuckDbConnection.QuoteIdentifier(table.Namespace) + "." + DuckDbConnection.QuoteIdentifier(table.Name);
             using DuckDbCommand command = connection.CreateCommand();
             command.CommandText =

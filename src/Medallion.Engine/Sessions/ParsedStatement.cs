@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading;
@@ -25,16 +26,20 @@ internal sealed class ParsedStatement
 
     private readonly JsonNode? _tree;
 
-    private ParsedStatement(JsonNode? tree, IReadOnlyList<TableReference> references)
+    private ParsedStatement(JsonNode? tree, IReadOnlyList<TableReference> references, IReadOnlyList<string> columns)
     {
         _tree = tree;
         References = references;
+        Columns = columns;
     }
 
     /// <summary>True when every statement of the text is a SELECT (and so could be parsed to a tree).</summary>
     public bool IsSelect => _tree is not null;
 
     public IReadOnlyList<TableReference> References { get; }
+
+    /// <summary>The column references of the tree as written (<c>o.amount</c>, <c>*</c>, <c>o.*</c>), first appearance first, for the audit.</summary>
+    public IReadOnlyList<string> Columns { get; }
 
     /// <summary>DuckDB's parser error when the text is not valid SQL; null otherwise.</summary>
     public string? SyntaxError { get; private init; }
@@ -53,12 +58,13 @@ internal sealed class ParsedStatement
         {
             // Not a SELECT (SET, DDL, ...) or not valid SQL: running it reports the real error, and a read-only session
             // reports the syntax error itself.
-            return new ParsedStatement(null, []) { SyntaxError = (string?)tree?["error_type"] == "parser" ? (string?)tree["error_message"] : null };
+            return new ParsedStatement(null, [], []) { SyntaxError = (string?)tree?["error_type"] == "parser" ? (string?)tree["error_message"] : null };
         }
 
         var references = new List<TableReference>();
-        Collect(tree, references);
-        return new ParsedStatement(tree, references);
+        var columns = new List<string>();
+        Collect(tree, references, columns);
+        return new ParsedStatement(tree, references, columns);
     }
 
     /// <summary>The SQL of the (possibly rewritten) tree.</summary>
@@ -95,7 +101,25 @@ internal sealed class ParsedStatement
         return value is DBNull ? null : value;
     }
 
-    private static void Collect(JsonNode node, List<TableReference> references)
+    /// <summary>A column reference's name as written (<c>COLUMN_REF</c>), or a star (<c>STAR</c>, <c>o.*</c>); null for any other node.</summary>
+    private static string? ColumnOf(JsonObject node)
+    {
+        string? kind = node["class"] is JsonValue value && value.TryGetValue(out string? text) ? text : null;
+        if (kind == "COLUMN_REF" && node["column_names"] is JsonArray names)
+        {
+            return string.Join('.', names.Select(n => n is JsonValue v && v.TryGetValue(out string? part) ? part : string.Empty));
+        }
+
+        if (kind == "STAR")
+        {
+            string relation = node["relation_name"] is JsonValue r && r.TryGetValue(out string? name) ? name : string.Empty;
+            return relation.Length == 0 ? "*" : relation + ".*";
+        }
+
+        return null;
+    }
+
+    private static void Collect(JsonNode node, List<TableReference> references, List<string> columns)
     {
         switch (node)
         {
@@ -104,12 +128,16 @@ internal sealed class ParsedStatement
                 {
                     references.Add(new TableReference(obj));
                 }
+                else if (ColumnOf(obj) is { } column && !columns.Contains(column))
+                {
+                    columns.Add(column);
+                }
 
                 foreach ((string _, JsonNode? child) in obj)
                 {
                     if (child is not null)
                     {
-                        Collect(child, references);
+                        Collect(child, references, columns);
                     }
                 }
 
@@ -119,7 +147,7 @@ internal sealed class ParsedStatement
                 {
                     if (child is not null)
                     {
-                        Collect(child, references);
+                        Collect(child, references, columns);
                     }
                 }
 

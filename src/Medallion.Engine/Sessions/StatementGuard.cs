@@ -48,7 +48,7 @@ internal sealed record CheckedStatement(string Head, ParsedStatement? Query, str
 /// make a statement fail the check (its text then parses to something other than one query), never pass one.
 /// </para>
 /// </remarks>
-internal sealed class StatementGuard(DuckDbConnection parser, GuardProfile profile)
+internal sealed class StatementGuard(DuckDbConnection parser, GuardProfile profile, bool restricted = false)
 {
     /// <summary>The longest SQL text accepted, in characters.</summary>
     public const int MaxSqlChars = 1024 * 1024;
@@ -225,6 +225,11 @@ internal sealed class StatementGuard(DuckDbConnection parser, GuardProfile profi
             {
                 throw NotAllowed(number, $"calls {scalar}(), which changes the server's state");
             }
+            else if (restricted && Text(obj, "class") is "FUNCTION" && Text(obj, "function_name") is { } own && SessionAccess.IsInternalRelation(own))
+            {
+                // The mask function would hash guessed values with the project's key, to be matched against masked ones.
+                throw NotAllowed(number, $"calls {own}(), which belongs to the server");
+            }
 
             foreach ((string _, JsonNode? child) in obj)
             {
@@ -260,6 +265,11 @@ internal sealed class StatementGuard(DuckDbConnection parser, GuardProfile profi
         }
 
         string name = Text(table, "table_name") ?? string.Empty;
+        if (restricted && SessionAccess.IsInternalRelation(name))
+        {
+            throw NotAllowed(number, $"reads {name}, which belongs to the server");
+        }
+
         if (name.IndexOfAny(['/', '\\', '.', ':']) >= 0)
         {
             throw NotAllowed(number, $"reads '{name}' as a file; a served session reads tables only");
@@ -291,6 +301,11 @@ internal sealed class StatementGuard(DuckDbConnection parser, GuardProfile profi
                 throw NotAllowed(number, $"reads '{table}' through query_table(), which names a file rather than a table");
             }
 
+            foreach (string table in constants.Where(table => restricted && SessionAccess.IsInternalRelation(table.Split('.')[^1].Trim('"'))))
+            {
+                throw NotAllowed(number, $"reads {table}, which belongs to the server");
+            }
+
             return;
         }
 
@@ -316,6 +331,14 @@ internal sealed class StatementGuard(DuckDbConnection parser, GuardProfile profi
     /// </summary>
     private async Task<CheckedStatement> CheckExplainAsync(int number, SqlStatement statement, CancellationToken cancellationToken)
     {
+        if (restricted)
+        {
+            // A plan shows the policy itself (row filters, masks), the lake's file paths, and with ANALYZE how many rows a
+            // scan read before a filter hid them: each a side channel around the grant.
+            throw new MedallionException(ErrorCode.EngineAccessDenied,
+                $"Statement {number} is an EXPLAIN, which a user under an access policy may not run: the plan would show the policy (row filters, masks), the lake's files and the rows a filter hides.\nHelp: run the query itself; an admin can EXPLAIN it.");
+        }
+
         IReadOnlyList<SqlToken> tokens = statement.Tokens;
         int next = 1;
         bool analyze = false;

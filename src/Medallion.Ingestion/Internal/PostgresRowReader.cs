@@ -138,8 +138,8 @@ internal sealed class PostgresRowReader : IRowReader
             // Binary COPY sends text as its UTF-8 bytes (Npgsql's client encoding), which DuckDB keeps as they are.
             case ValueKind.Text: appender.AppendUtf8(_exporter.Read<byte[]>(NpgsqlDbType.Bytea)); break;
             case ValueKind.Bytes: appender.Append(_exporter.Read<byte[]>(NpgsqlDbType.Bytea)); break;
-            case ValueKind.Date: appender.Append(ToDate(_exporter.Read<int>(NpgsqlDbType.Integer))); break;
-            case ValueKind.Timestamp or ValueKind.TimestampTz: appender.Append(ToTimestamp(_exporter.Read<long>(NpgsqlDbType.Bigint))); break;
+            case ValueKind.Date: appender.AppendDateDays(ToDuckDbDays(_exporter.Read<int>(NpgsqlDbType.Integer))); break;
+            case ValueKind.Timestamp or ValueKind.TimestampTz: appender.AppendTimestampMicros(ToDuckDbMicros(_exporter.Read<long>(NpgsqlDbType.Bigint))); break;
             case ValueKind.Uuid: appender.Append(_exporter.Read<Guid>(NpgsqlDbType.Uuid)); break;
             default: throw new InvalidOperationException($"No PostgreSQL reader for {kind}.");
         }
@@ -157,17 +157,27 @@ internal sealed class PostgresRowReader : IRowReader
         }
     }
 
-    // Dates and timestamps are read as their wire integers (days and microseconds since 2000-01-01), because
-    // Npgsql turns PostgreSQL's infinity into DateOnly.MaxValue and DateTime.MaxValue, which are real values too.
-    private static readonly DateTime s_postgresEpoch = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+    // Dates and timestamps are read as their wire integers (days and microseconds since 2000-01-01) and appended in
+    // DuckDB's units (since 1970-01-01): no DateTime in between, whose range ends at 9999, and PostgreSQL's infinity
+    // (Npgsql would make it DateTime.MaxValue, a real instant) becomes DuckDB's own, as the text of a CDC change does.
+    private const int PostgresEpochDays = 10_957;
+    private const long PostgresEpochMicros = 946_684_800_000_000;
 
-    private static DateOnly ToDate(int days) => days is int.MaxValue or int.MinValue
-        ? throw new InvalidCastException($"the value is {(days > 0 ? "" : "-")}infinity, which a DuckDB batch cannot take")
-        : DateOnly.FromDateTime(s_postgresEpoch).AddDays(days);
+    private static int ToDuckDbDays(int days) => days switch
+    {
+        int.MaxValue => int.MaxValue,
+        int.MinValue => -int.MaxValue,
+        _ => days + PostgresEpochDays, // PostgreSQL's last date (5874897-12-31) is DuckDB's day 2,147,483,494.
+    };
 
-    private static DateTime ToTimestamp(long micros) => micros is long.MaxValue or long.MinValue
-        ? throw new InvalidCastException($"the value is {(micros > 0 ? "" : "-")}infinity, which a DuckDB batch cannot take")
-        : s_postgresEpoch.AddTicks(checked(micros * 10));
+    private static long ToDuckDbMicros(long micros) => micros switch
+    {
+        long.MaxValue => long.MaxValue,
+        long.MinValue => -long.MaxValue,
+        > long.MaxValue - 1 - PostgresEpochMicros => throw new InvalidCastException(
+            $"the timestamp {micros} µs after 2000-01-01 lies beyond DuckDB's last one (294247-01-10)"),
+        _ => micros + PostgresEpochMicros,
+    };
 
     public async ValueTask DisposeAsync()
     {

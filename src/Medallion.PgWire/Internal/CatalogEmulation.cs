@@ -114,6 +114,7 @@ internal static class CatalogEmulation
                 + DuckDbConnection.QuoteLiteral(LakehouseSession.ViewCommentPrefix) + ") THEN 'r' ELSE c.relkind END AS relkind, "
                 + $"c.relhasindex OR c.oid IN (SELECT table_oid FROM {PrimaryKeys}) AS relhasindex), false AS relforcerowsecurity "
                 + "FROM pg_catalog.pg_class c LEFT JOIN duckdb_views() v ON c.relkind = 'v' AND v.view_oid = c.oid "
+                + "WHERE NOT starts_with(c.relname, '__medallion') "
                 + $"UNION ALL BY NAME SELECT index_oid AS oid, constraint_name AS relname, schema_oid AS relnamespace, 'p' AS relpersistence, 'i' AS relkind, len(attnums) AS relnatts, false AS relforcerowsecurity FROM {PrimaryKeys}",
             // psql's \d shows a table's indexes and constraints through these two.
             $"CREATE OR REPLACE TEMP MACRO pg_get_constraintdef(constraint_oid) AS COALESCE((SELECT 'PRIMARY KEY (' || array_to_string(column_names, ', ') || ')' FROM {PrimaryKeys} WHERE index_oid = constraint_oid), pg_catalog.pg_get_constraintdef(constraint_oid)), "
@@ -126,7 +127,8 @@ internal static class CatalogEmulation
                 + $"false AS condeferrable, false AS condeferred, true AS convalidated, table_oid AS conrelid, 0 AS contypid, index_oid AS conindid, 0 AS conparentid, 0 AS confrelid, true AS conislocal, 0 AS coninhcount, false AS connoinherit, attnums AS conkey FROM {PrimaryKeys}",
             // information_schema is DuckDB's own schema, which a TEMP view cannot shadow: the rewriter points these names here.
             "CREATE OR REPLACE TEMP VIEW __information_schema_tables AS SELECT t.* REPLACE (CASE WHEN t.table_type = 'VIEW' AND starts_with(t.TABLE_COMMENT, "
-                + DuckDbConnection.QuoteLiteral(LakehouseSession.ViewCommentPrefix) + ") THEN 'BASE TABLE' ELSE t.table_type END AS table_type) FROM information_schema.tables t",
+                + DuckDbConnection.QuoteLiteral(LakehouseSession.ViewCommentPrefix) + ") THEN 'BASE TABLE' ELSE t.table_type END AS table_type) FROM information_schema.tables t "
+                + "WHERE NOT starts_with(t.table_name, '__medallion')",
             "CREATE OR REPLACE TEMP VIEW __information_schema_table_constraints AS SELECT * FROM information_schema.table_constraints UNION ALL BY NAME "
                 + "SELECT database_name AS constraint_catalog, schema_name AS constraint_schema, constraint_name, database_name AS table_catalog, schema_name AS table_schema, table_name, "
                 + $"'PRIMARY KEY' AS constraint_type, 'NO' AS is_deferrable, 'NO' AS initially_deferred, 'YES' AS enforced, 'YES' AS nulls_distinct FROM {PrimaryKeys}",
@@ -137,7 +139,7 @@ internal static class CatalogEmulation
                 + "-1::SMALLINT AS attlen, c.column_index::SMALLINT AS attnum, 0 AS attndims, -1 AS attcacheoff, __pg_type_modifier(c.data_type) AS atttypmod, false AS attbyval, 'p' AS attstorage, 'i' AS attalign, "
                 + "NOT c.is_nullable AS attnotnull, c.column_default IS NOT NULL AS atthasdef, false AS atthasmissing, '' AS attidentity, '' AS attgenerated, false AS attisdropped, true AS attislocal, "
                 + "0 AS attinhcount, 0::BIGINT AS attcollation, '' AS attcompression, NULL::VARCHAR AS attacl, NULL::VARCHAR AS attoptions, NULL::VARCHAR AS attfdwoptions, NULL::VARCHAR AS attmissingval "
-                + "FROM duckdb_columns() c",
+                + "FROM duckdb_columns() c WHERE NOT starts_with(c.table_name, '__medallion')",
             "CREATE OR REPLACE TEMP MACRO pg_get_expr(expression, relation_oid) AS CAST(expression AS VARCHAR), (expression, relation_oid, pretty) AS CAST(expression AS VARCHAR)",
             "CREATE OR REPLACE TEMP MACRO pg_get_statisticsobjdef_columns(statistics_oid) AS NULL::VARCHAR",
             "CREATE OR REPLACE TEMP MACRO pg_get_serial_sequence(table_name, column_name) AS NULL::VARCHAR",

@@ -28,7 +28,7 @@ internal static class ErrorMapper
         string state = error.Code switch
         {
             ErrorCode.EngineReadOnly => SqlState.ReadOnlySqlTransaction,
-            ErrorCode.EngineFunctionNotAllowed => SqlState.InsufficientPrivilege,
+            ErrorCode.EngineFunctionNotAllowed or ErrorCode.EngineAccessDenied => SqlState.InsufficientPrivilege,
             ErrorCode.EngineStatementTooLarge => SqlState.ProgramLimitExceeded,
             ErrorCode.EngineUnsupportedStatement => SqlState.FeatureNotSupported,
             ErrorCode.EngineUnknownTable => SqlState.UndefinedTable,

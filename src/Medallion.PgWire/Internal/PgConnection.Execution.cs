@@ -15,15 +15,6 @@ namespace Medallion.PgWire.Internal;
 /// <summary>Running statements: session commands here, everything else in DuckDB, results streamed as DataRows.</summary>
 internal sealed partial class PgConnection
 {
-    /// <summary>'I' idle, 'T' in a transaction block, 'E' in a failed transaction block.</summary>
-    private char _transactionStatus = 'I';
-
-    /// <summary>Whether this session's catalog emulation exists; it is made on the first statement that needs it, so plain queries connect fast.</summary>
-    private bool _catalogInstalled;
-
-    /// <summary>Whether the emulation was made inside the open transaction block, so that a rollback takes it away again.</summary>
-    private bool _catalogInstalledInTransaction;
-
     private async Task EnsureCatalogAsync(SqlStatement statement, CancellationToken cancellationToken)
     {
         if (_catalogInstalled || !CatalogEmulation.IsNeededBy(statement))
@@ -38,7 +29,7 @@ internal sealed partial class PgConnection
             return true;
         }).ConfigureAwait(false);
         _catalogInstalled = true;
-        _catalogInstalledInTransaction = _transactionStatus != 'I';
+        _transaction.CatalogInstalled();
     }
 
     private async Task ExecutePortalAsync(Portal portal, int maxRows, bool sendRowDescription, CancellationToken cancellationToken)
@@ -57,8 +48,10 @@ internal sealed partial class PgConnection
         }
 
         long started = Stopwatch.GetTimestamp();
+        portal.Started ??= (started, DateTimeOffset.UtcNow);
         // Null while a suspended portal still has rows to send: the statement is counted once, when it ends.
         string? outcome = "ok";
+        Exception? failure = null;
         try
         {
             ResultColumn[] columns = await OpenPortalAsync(portal, cancellationToken).ConfigureAwait(false);
@@ -83,6 +76,7 @@ internal sealed partial class PgConnection
             }
 
             (int rows, bool suspended) = await RunAsync(token => StreamRowsAsync(reader, columns, maxRows, token, cancellationToken)).ConfigureAwait(false);
+            portal.RowsSent += rows;
             if (suspended)
             {
                 outcome = null;
@@ -97,6 +91,7 @@ internal sealed partial class PgConnection
         catch (Exception error)
         {
             outcome = error is OperationCanceledException ? "cancelled" : "error";
+            failure = error;
             portal.Completed = true;
             await portal.CloseReaderAsync().ConfigureAwait(false);
             throw;
@@ -106,6 +101,7 @@ internal sealed partial class PgConnection
             if (outcome is not null)
             {
                 PgWireMeter.RecordQuery(outcome, Stopwatch.GetElapsedTime(started));
+                await AuditAsync(portal, failure).ConfigureAwait(false);
             }
         }
     }
@@ -194,6 +190,7 @@ internal sealed partial class PgConnection
         EnsureNoOtherOpenReader(portal);
         await EnsureCatalogAsync(statement, cancellationToken).ConfigureAwait(false);
         DuckDbCommand command = await CreateCommandAsync(statement, portal.Parameters, describe: false).ConfigureAwait(false);
+        portal.Reads = Session.LastReads;
         portal.Command = command;
         string?[]? names = await ColumnNamesAsync(portal.Statement, command.CommandText, cancellationToken).ConfigureAwait(false);
         portal.Reader = await RunAsync(token => command.ExecuteReaderAsync(token)).ConfigureAwait(false);
@@ -289,7 +286,7 @@ internal sealed partial class PgConnection
 
     private void EnsureNotAborted(SqlStatement statement)
     {
-        if (_transactionStatus != 'E')
+        if (!_transaction.IsFailed)
         {
             return;
         }

@@ -18,10 +18,6 @@ internal sealed partial class PgConnection
 
     private static readonly short[] s_textFormats = [];
 
-    private readonly Dictionary<string, PreparedStatement> _statements = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Portal> _portals = new(StringComparer.Ordinal);
-    private bool _ignoreUntilSync;
-
     /// <summary>Query: each statement in turn, one result each; an error ends the query string.</summary>
     private async Task SimpleQueryAsync(string sql, CancellationToken cancellationToken)
     {
@@ -57,12 +53,12 @@ internal sealed partial class PgConnection
             }
         }
 
-        if (_transactionStatus == 'I')
+        if (!_transaction.IsOpen)
         {
             await CloseAllPortalsAsync().ConfigureAwait(false);
         }
 
-        ReadyForQuery.Write(_writer, _transactionStatus);
+        ReadyForQuery.Write(_writer, _transaction.Status);
         await FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -109,13 +105,13 @@ internal sealed partial class PgConnection
     private async Task SyncAsync(CancellationToken cancellationToken)
     {
         _ignoreUntilSync = false;
-        if (_transactionStatus == 'I')
+        if (!_transaction.IsOpen)
         {
             // The end of the implicit transaction closes its portals, as in PostgreSQL.
             await CloseAllPortalsAsync().ConfigureAwait(false);
         }
 
-        ReadyForQuery.Write(_writer, _transactionStatus);
+        ReadyForQuery.Write(_writer, _transaction.Status);
         await FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -205,7 +201,19 @@ internal sealed partial class PgConnection
 
         Portal portal = _portals.GetValueOrDefault(describe.Name)
             ?? throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.InvalidCursorName, $"portal \"{describe.Name}\" does not exist");
-        ResultColumn[] portalColumns = await OpenPortalAsync(portal, cancellationToken).ConfigureAwait(false);
+        portal.Started ??= (System.Diagnostics.Stopwatch.GetTimestamp(), DateTimeOffset.UtcNow);
+        ResultColumn[] portalColumns;
+        try
+        {
+            portalColumns = await OpenPortalAsync(portal, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            // The Execute that follows is skipped until Sync: the statement ends here.
+            await AuditAsync(portal, error).ConfigureAwait(false);
+            throw;
+        }
+
         WriteRowDescriptionOrNoData(portalColumns);
     }
 
@@ -250,10 +258,7 @@ internal sealed partial class PgConnection
         PgError pg = ErrorMapper.Map(error);
         LogMessages.StatementFailed(_server.Logger, ProcessId, pg.SqlState, pg.Message);
         ErrorResponse.Write(_writer, "ERROR", pg.SqlState, pg.Message, pg.Hint);
-        if (_transactionStatus == 'T')
-        {
-            _transactionStatus = 'E';
-        }
+        _transaction.Fail();
     }
 
     /// <summary>

@@ -24,7 +24,6 @@ internal sealed partial class PgConnection
         "DISCARD", "DEALLOCATE", "LISTEN", "UNLISTEN", "CLOSE",
     };
 
-    private readonly List<string> _savepoints = [];
 
     private static bool IsSessionCommand(SqlStatement statement)
     {
@@ -91,7 +90,7 @@ internal sealed partial class PgConnection
                 SetTransactionModes(statement, i + 4, "default_transaction_isolation");
                 return new CommandResult("SET");
             case "TRANSACTION":
-                if (_transactionStatus == 'I')
+                if (!_transaction.IsOpen)
                 {
                     ErrorResponse.WriteNotice(_writer, SqlState.NoActiveSqlTransaction, "SET TRANSACTION can only be used in transaction blocks");
                 }
@@ -188,39 +187,36 @@ internal sealed partial class PgConnection
 
     private async Task<CommandResult> BeginAsync(CancellationToken cancellationToken)
     {
-        if (_transactionStatus != 'I')
+        if (_transaction.IsOpen)
         {
             ErrorResponse.WriteNotice(_writer, SqlState.ActiveSqlTransaction, "there is already a transaction in progress");
             return new CommandResult("BEGIN");
         }
 
         await RunDuckDbAsync("BEGIN TRANSACTION", cancellationToken).ConfigureAwait(false);
-        _transactionStatus = 'T';
+        _transaction.Begin();
         return new CommandResult("BEGIN");
     }
 
     private async Task<CommandResult> EndTransactionAsync(bool commit, CancellationToken cancellationToken)
     {
-        if (_transactionStatus == 'I')
+        if (!_transaction.IsOpen)
         {
             ErrorResponse.WriteNotice(_writer, SqlState.NoActiveSqlTransaction, "there is no transaction in progress");
             return new CommandResult(commit ? "COMMIT" : "ROLLBACK");
         }
 
         // COMMIT of a failed block rolls back, and says so in its tag.
-        bool failed = _transactionStatus == 'E';
-        _transactionStatus = 'I';
-        _savepoints.Clear();
+        (bool failed, bool catalogInBlock) = _transaction.End();
         Settings.EndTransaction();
         await CloseAllPortalsExceptRunningAsync().ConfigureAwait(false);
         await RunDuckDbAsync(commit && !failed ? "COMMIT" : "ROLLBACK", cancellationToken).ConfigureAwait(false);
-        if (_catalogInstalledInTransaction && !(commit && !failed))
+        if (catalogInBlock && !(commit && !failed))
         {
             // The emulation's TEMP objects were created inside the transaction just rolled back.
             _catalogInstalled = false;
         }
 
-        _catalogInstalledInTransaction = false;
         return new CommandResult(commit && !failed ? "COMMIT" : "ROLLBACK");
     }
 
@@ -230,15 +226,11 @@ internal sealed partial class PgConnection
     private async Task<CommandResult> RollbackToSavepointAsync(SqlStatement statement, CancellationToken cancellationToken)
     {
         IReadOnlyList<SqlToken> tokens = statement.Tokens;
-        string name = IdentifierAt(tokens, tokens.Count - 1);
-        int at = RequireSavepoint(name);
-        _savepoints.RemoveRange(at + 1, _savepoints.Count - at - 1);
-        if (_transactionStatus == 'E')
+        if (_transaction.RollbackTo(IdentifierAt(tokens, tokens.Count - 1)))
         {
             // DuckDB has no partial rollback; the block only reads, so a fresh snapshot loses nothing but consistency with earlier reads.
             await RunDuckDbAsync("ROLLBACK", cancellationToken).ConfigureAwait(false);
             await RunDuckDbAsync("BEGIN TRANSACTION", cancellationToken).ConfigureAwait(false);
-            _transactionStatus = 'T';
         }
 
         return new CommandResult("ROLLBACK");
@@ -246,31 +238,24 @@ internal sealed partial class PgConnection
 
     private CommandResult Savepoint(SqlStatement statement)
     {
-        if (_transactionStatus == 'I')
+        if (!_transaction.IsOpen)
         {
             throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.NoActiveSqlTransaction, "SAVEPOINT can only be used in transaction blocks");
         }
 
-        _savepoints.Add(IdentifierAt(statement.Tokens, 1));
+        _transaction.AddSavepoint(IdentifierAt(statement.Tokens, 1));
         return new CommandResult("SAVEPOINT");
     }
 
     private CommandResult Release(SqlStatement statement)
     {
-        if (_transactionStatus == 'I')
+        if (!_transaction.IsOpen)
         {
             throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.NoActiveSqlTransaction, "RELEASE SAVEPOINT can only be used in transaction blocks");
         }
 
-        int at = RequireSavepoint(IdentifierAt(statement.Tokens, statement.Tokens.Count - 1));
-        _savepoints.RemoveRange(at, _savepoints.Count - at);
+        _transaction.Release(IdentifierAt(statement.Tokens, statement.Tokens.Count - 1));
         return new CommandResult("RELEASE");
-    }
-
-    private int RequireSavepoint(string name)
-    {
-        int at = _savepoints.LastIndexOf(name);
-        return at >= 0 ? at : throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.InvalidSavepointSpecification, $"savepoint \"{name}\" does not exist");
     }
 
     private async Task<CommandResult> DiscardAsync(SqlStatement statement)
@@ -279,7 +264,7 @@ internal sealed partial class PgConnection
         switch (what)
         {
             case "ALL":
-                if (_transactionStatus != 'I')
+                if (_transaction.IsOpen)
                 {
                     throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.ActiveSqlTransaction, "DISCARD ALL cannot run inside a transaction block");
                 }

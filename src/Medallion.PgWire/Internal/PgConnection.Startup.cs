@@ -16,8 +16,6 @@ namespace Medallion.PgWire.Internal;
 /// <summary>Startup: SSL/GSS negotiation, CancelRequest, protocol version, authentication and session set-up.</summary>
 internal sealed partial class PgConnection
 {
-    private bool _authenticated;
-
     /// <summary>
     /// Set when the server already serves its maximum of clients: the connection goes through SSL negotiation (so
     /// that the client can read the answer) and is then refused with SQLSTATE 53300, as PostgreSQL does.
@@ -173,6 +171,7 @@ internal sealed partial class PgConnection
 
         string applicationName = startup.Parameters.GetValueOrDefault("application_name", string.Empty);
         var startupInfo = new PgSessionStartup(user, database, applicationName, _socket.RemoteEndPoint, startup.Parameters);
+        _startup = startupInfo;
         try
         {
             _session = await Options.SessionFactory.OpenSessionAsync(startupInfo, cancellationToken).ConfigureAwait(false);

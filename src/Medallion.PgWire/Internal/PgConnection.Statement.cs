@@ -16,9 +16,6 @@ internal sealed partial class PgConnection
     /// <summary>How often a running statement checks that its client is still connected.</summary>
     private static readonly TimeSpan s_clientCheckInterval = TimeSpan.FromSeconds(1);
 
-    private StatementScope? _statement;
-    private bool _statementRunning;
-
     /// <summary>Interrupts the running statement, if any (a CancelRequest from another connection).</summary>
     public void CancelRunningStatement()
     {

@@ -39,6 +39,27 @@ internal sealed partial class PgConnection : IAsyncDisposable
     private readonly Lock _statementGate = new();
     private int _disposed;
 
+    // Startup: whether the client has authenticated (before, messages are capped at 64 KiB), and what it asked for.
+    private bool _authenticated;
+    private PgSessionStartup? _startup;
+
+    // The extended query protocol: named and unnamed prepared statements and portals; after an error, messages are
+    // skipped until Sync.
+    private readonly Dictionary<string, PreparedStatement> _statements = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Portal> _portals = new(StringComparer.Ordinal);
+    private bool _ignoreUntilSync;
+
+    // The transaction block (BEGIN ... COMMIT, savepoints) as the client sees it.
+    private readonly TransactionBlock _transaction = new();
+
+    // Whether this session's catalog emulation exists; it is made on the first statement that needs it, so plain
+    // queries connect fast.
+    private bool _catalogInstalled;
+
+    // The statement running now, whose token a CancelRequest, statement_timeout and the client's going away cancel.
+    private StatementScope? _statement;
+    private bool _statementRunning;
+
     public PgConnection(PgWireServer server, Socket socket, int processId)
     {
         _server = server;

@@ -31,6 +31,18 @@ internal sealed class Portal(PreparedStatement statement, object?[] parameters, 
 
     public string? CompletedTag { get; set; }
 
+    /// <summary>What the statement reads, once bound (for the audit).</summary>
+    public Engine.Sessions.StatementReads Reads { get; set; } = Engine.Sessions.StatementReads.None;
+
+    /// <summary>When the statement started (<see cref="System.Diagnostics.Stopwatch"/> ticks and wall clock); set by its first Describe or Execute.</summary>
+    public (long Timestamp, DateTimeOffset At)? Started { get; set; }
+
+    /// <summary>Rows sent so far over every Execute of a suspended portal.</summary>
+    public long RowsSent { get; set; }
+
+    /// <summary>Whether the statement's end was reported to the audit.</summary>
+    public bool Audited { get; set; }
+
     public async ValueTask CloseReaderAsync()
     {
         if (Reader is not null)

@@ -115,6 +115,18 @@ public enum AlertCondition
 
     /// <summary>A table's schema changed in its latest commits (bronze tables unless the rule names others).</summary>
     SchemaChange,
+
+    /// <summary>
+    /// A CDC table fell behind its source: the replication slot's lag at the newest pass exceeds the rule's
+    /// <c>max_lag</c>, or no pass has committed a source position for longer than its <c>max_age</c>.
+    /// </summary>
+    CdcLag,
+
+    /// <summary>
+    /// The server's SQL endpoint, or the host of a database, API or Kafka source, does not accept a connection for the
+    /// rule's <c>failed_probes</c> probes in a row (one per evaluation); resolved by the next probe that connects.
+    /// </summary>
+    Unreachable,
 }
 
 /// <summary>One rule of <c>alerts.rules</c>.</summary>
@@ -133,6 +145,27 @@ public sealed record AlertRuleDefinition(string Name, AlertCondition When, IRead
 
     /// <summary>The least severity that counts (quality_failed: a rule of this severity or above).</summary>
     public ExpectationSeverity Severity { get; init; } = ExpectationSeverity.Fail;
+
+    /// <summary>cdc_lag: the slot lag, in bytes of WAL, above which a table is behind (<c>max_lag</c>, default 1 GiB).</summary>
+    public long MaxLagBytes { get; init; } = DefaultMaxLagBytes;
+
+    /// <summary>cdc_lag: how long a table may go without a pass committing a source position (<c>max_age</c>, default 15 minutes).</summary>
+    public TimeSpan MaxPositionAge { get; init; } = DefaultMaxPositionAge;
+
+    /// <summary>unreachable: only these sources (database, API or Kafka, by name); all when empty. The SQL endpoint is always probed.</summary>
+    public IReadOnlyList<string> Sources { get; init; } = [];
+
+    /// <summary>unreachable: how many probes in a row must fail before the alert fires (<c>failed_probes</c>, default 2), so one lost packet is no page.</summary>
+    public int FailedProbes { get; init; } = DefaultFailedProbes;
+
+    /// <summary>The default <see cref="FailedProbes"/>.</summary>
+    public const int DefaultFailedProbes = 2;
+
+    /// <summary>The default <see cref="MaxLagBytes"/>: 1 GiB of WAL held back.</summary>
+    public const long DefaultMaxLagBytes = 1L << 30;
+
+    /// <summary>The default <see cref="MaxPositionAge"/>.</summary>
+    public static readonly TimeSpan DefaultMaxPositionAge = TimeSpan.FromMinutes(15);
 
     /// <summary>Whether a table matches <see cref="Tables"/>.</summary>
     public bool Covers(Medallion.Catalog.TableName table)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using Medallion.Engine;
 using Medallion.Pipelines.Alerts;
 using YamlDotNet.RepresentationModel;
 
@@ -21,13 +22,16 @@ internal static class AlertsReader
         ["webhook"] = ["name", "type", "url", "secret"],
     };
 
-    private static readonly string[] s_ruleKeys = ["name", "when", "channels", "repeat_interval", "jobs", "tables", "severity"];
-    private static readonly string[] s_conditions = ["run_failed", "quality_failed", "freshness", "anomaly", "schema_change"];
+    private static readonly string[] s_ruleKeys = ["name", "when", "channels", "repeat_interval", "jobs", "tables", "severity", "max_lag", "max_age", "sources", "failed_probes"];
+    private static readonly string[] s_lagKeys = ["max_lag", "max_age"];
+    private static readonly string[] s_probeKeys = ["sources", "failed_probes"];
+    private static readonly string[] s_conditions = ["run_failed", "quality_failed", "freshness", "anomaly", "schema_change", "cdc_lag", "unreachable"];
     private static readonly string[] s_severities = ["warn", "quarantine", "fail"];
     private static readonly string[] s_security = ["starttls", "tls", "none"];
     private static readonly string[] s_freshnessKeys = ["warn_after", "error_after"];
 
-    public static AlertSettings Read(YamlMap settings)
+    /// <summary>Reads <c>alerts:</c>; <paramref name="networkSources"/> are the names an <c>unreachable</c> rule's <c>sources</c> may give.</summary>
+    public static AlertSettings Read(YamlMap settings, IReadOnlyCollection<string> networkSources)
     {
         if (settings.Map("alerts", "'alerts'", s_alertKeys) is not { } alerts)
         {
@@ -51,7 +55,7 @@ internal static class AlertsReader
         var rules = new List<AlertRuleDefinition>();
         foreach (YamlNode item in alerts.List("rules"))
         {
-            rules.Add(ReadRule(file, item, channels, repeat));
+            rules.Add(ReadRule(file, item, channels, repeat, networkSources));
         }
 
         if (rules.Count > 0 && channels.Count == 0)
@@ -143,7 +147,7 @@ internal static class AlertsReader
         };
     }
 
-    private static AlertRuleDefinition ReadRule(YamlFile file, YamlNode item, List<AlertChannelDefinition> channels, TimeSpan repeat)
+    private static AlertRuleDefinition ReadRule(YamlFile file, YamlNode item, List<AlertChannelDefinition> channels, TimeSpan repeat, IReadOnlyCollection<string> networkSources)
     {
         YamlMap rule = file.Map(item, "an alert rule", s_ruleKeys);
         string when = rule.Choice("when", s_conditions) ?? throw file.Error(item, $"this rule has no 'when'. Expected one of: {string.Join(", ", s_conditions)}.");
@@ -177,12 +181,54 @@ internal static class AlertsReader
             throw file.Error(rule.Value("jobs")!, "'jobs' applies only to 'when: run_failed'.");
         }
 
+        foreach (string key in s_lagKeys.Where(k => rule.Has(k) && condition != AlertCondition.CdcLag))
+        {
+            throw file.Error(rule.Value(key)!, $"'{key}' applies only to 'when: cdc_lag'.");
+        }
+
+        foreach (string key in s_probeKeys.Where(k => rule.Has(k) && condition != AlertCondition.Unreachable))
+        {
+            throw file.Error(rule.Value(key)!, $"'{key}' applies only to 'when: unreachable'.");
+        }
+
+        foreach (string source in rule.Strings("sources"))
+        {
+            if (!networkSources.Contains(source, StringComparer.OrdinalIgnoreCase))
+            {
+                throw file.Error(rule.Value("sources")!, networkSources.Count == 0
+                    ? $"no source is named '{source}': the project has no database, API or Kafka source to probe."
+                    : $"no database, API or Kafka source is named '{source}'.{NameSuggester.DidYouMean(source, networkSources)} Expected one of: {string.Join(", ", networkSources)}.");
+            }
+        }
+
+        long failedProbes = rule.Long("failed_probes") ?? AlertRuleDefinition.DefaultFailedProbes;
+        if (failedProbes is < 1 or > 100)
+        {
+            throw file.Error(rule.Value("failed_probes")!, $"'failed_probes' is {failedProbes}. Expected how many probes in a row must fail before the alert fires, from 1 to 100.");
+        }
+
         return new AlertRuleDefinition(rule.String("name") ?? when, condition, names, rule.Duration("repeat_interval") ?? repeat, file.Location(item))
         {
             Jobs = rule.Strings("jobs"),
             Tables = rule.Strings("tables"),
             Severity = Enum.Parse<ExpectationSeverity>(rule.Choice("severity", s_severities) ?? "fail", ignoreCase: true),
+            MaxLagBytes = rule.String("max_lag") is { } lag ? Size(file, rule, lag) : AlertRuleDefinition.DefaultMaxLagBytes,
+            MaxPositionAge = rule.Duration("max_age") ?? AlertRuleDefinition.DefaultMaxPositionAge,
+            Sources = rule.Strings("sources"),
+            FailedProbes = (int)failedProbes,
         };
+    }
+
+    private static long Size(YamlFile file, YamlMap rule, string text)
+    {
+        try
+        {
+            return StorageResolver.ParseSize(text, "max_lag");
+        }
+        catch (MedallionException)
+        {
+            throw file.Error(rule.Value("max_lag")!, $"'max_lag' cannot be '{text}'. Expected a size of WAL such as 512MB or 2GB.");
+        }
     }
 
     private static Uri Url(YamlMap channel, string key, string what, string example)

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Medallion.Pipelines.Privacy;
 using YamlDotNet.RepresentationModel;
 
 namespace Medallion.Pipelines.Internal;
@@ -21,10 +22,12 @@ namespace Medallion.Pipelines.Internal;
 internal static class ModelConfigReader
 {
     public static readonly string[] Keys =
-        ["description", "owner", "tags", "materialized", "unique_key", "delete_when", "change_columns", "partition_by", "interval_column", "columns", "expectations", "freshness"];
+        ["description", "owner", "tags", "materialized", "unique_key", "delete_when", "change_columns", "partition_by", "interval_column", "columns", "expectations", "freshness", "retention", "erasure"];
 
     private static readonly string[] s_columnKeys = ["description", "classification", "tags", "expect"];
     private static readonly string[] s_materializations = ["table", "append", "merge", "scd2"];
+    private static readonly string[] s_retentionKeys = ["column", "keep"];
+    private static readonly string[] s_erasurePolicies = ["delete", "anonymize"];
 
     public static ModelConfig Default(string filePath) =>
         new(null, null, [], Materialization.Table, [], null, [], [], [], [], new SourceLocation(filePath, 1, 1));
@@ -146,6 +149,27 @@ internal static class ModelConfigReader
         {
             IntervalColumn = intervalColumn?.Trim(),
             Freshness = AlertsReader.ReadFreshness(map),
+            Retention = ReadRetention(map),
+            Erasure = Enum.Parse<ErasurePolicy>(map.Choice("erasure", s_erasurePolicies) ?? "delete", ignoreCase: true),
         };
+    }
+
+    /// <summary>The <c>retention: {column, keep}</c> setting; null when absent.</summary>
+    private static RetentionPolicy? ReadRetention(YamlMap map)
+    {
+        YamlFile file = map.File;
+        if (map.Map("retention", "'retention'", s_retentionKeys) is not { } retention)
+        {
+            return null;
+        }
+
+        string column = retention.RequiredString("column", "'retention'", "created_at");
+        string keep = retention.RequiredString("keep", "'retention'", "5y");
+        if (RetentionPolicy.ParseKeep(keep) is not { } parsed)
+        {
+            throw file.Error(retention.Value("keep")!, $"'keep' cannot be '{keep}'. Expected a number and a unit: d (days), w (weeks), mo (months) or y (years), e.g. 'keep: 5y'.", ErrorCode.ModelConfigInvalid);
+        }
+
+        return new RetentionPolicy(column.Trim(), keep.Trim(), parsed.Amount, parsed.Unit, file.Location(retention.Value("column")!));
     }
 }

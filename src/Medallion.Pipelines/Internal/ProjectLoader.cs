@@ -17,7 +17,8 @@ internal sealed class ProjectLoader
 {
     public const string ProjectFileName = "medallion.yml";
 
-    private static readonly string[] s_projectKeys = ["name", "description", "storage", "catalog", "connections", "cache", "jobs", "server_url", "alerts"];
+    private static readonly string[] s_projectKeys = ["name", "description", "storage", "catalog", "connections", "cache", "jobs", "server_url", "alerts", "access", "audit", "pii_guard"];
+    private static readonly string[] s_auditKeys = ["retention"];
     private static readonly string[] s_cacheKeys = ["path", "max_size"];
     private static readonly string[] s_connectionKeys = [];
     private static readonly string[] s_sourceFileKeys = ["sources"];
@@ -82,7 +83,9 @@ internal sealed class ProjectLoader
             KafkaSources = kafkaSources,
             Cache = ReadCache(settings),
             ServerUrl = ReadServerUrl(settings),
-            Alerts = AlertsReader.Read(settings),
+            Alerts = AlertsReader.Read(settings, [.. databaseSources.Select(d => d.Name), .. apiSources.Select(a => a.Name), .. kafkaSources.Select(k => k.Name)]),
+            Audit = ReadAudit(settings),
+            PiiGuard = Enum.Parse<Privacy.PiiGuardMode>(settings.Choice("pii_guard", ["off", "warn", "fail"]) ?? "off", ignoreCase: true),
         };
 
         // Jobs name models, tables and sources, so they are read once everything else is.
@@ -97,6 +100,23 @@ internal sealed class ProjectLoader
         }
 
         project.Jobs = JobReader.Read(jobItems, project);
+
+        var access = new DeclaredAccessBuilder();
+        if (settings.Map("access", "'access'", AccessReader.Keys) is { } accessSection)
+        {
+            AccessReader.Read(accessSection, access);
+        }
+
+        foreach (string path in ListFiles("access", "*.yml"))
+        {
+            (YamlFile accessFile, YamlNode? accessRoot) = YamlFile.Parse(Display(path), await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false), environment: _environment);
+            if (accessRoot is not null)
+            {
+                AccessReader.Read(accessFile.Map(accessRoot, Display(path), AccessReader.Keys), access);
+            }
+        }
+
+        project.Access = access.Build();
         return project;
     }
 
@@ -123,6 +143,20 @@ internal sealed class ProjectLoader
         }
 
         return new ObjectCache(path, maxSize);
+    }
+
+    /// <summary>The <c>audit: {retention}</c> setting: how long audit events are kept.</summary>
+    private static AuditSettings ReadAudit(YamlMap settings)
+    {
+        if (settings.Map("audit", "'audit'", s_auditKeys) is not { } audit || audit.Value("retention") is not { } node)
+        {
+            return AuditSettings.Default;
+        }
+
+        string text = settings.File.Scalar(node, "retention");
+        return DurationText.TryParse(text, out TimeSpan retention) && retention >= TimeSpan.FromDays(1)
+            ? new AuditSettings(retention)
+            : throw settings.File.Error(node, $"'audit.retention' cannot be '{text}'. Expected a duration of at least a day, e.g. 'retention: 400d' or 'retention: 52w'.");
     }
 
     /// <summary>The <c>server_url</c> setting: the server's address as people reach it, for links in alerts.</summary>

@@ -18,32 +18,34 @@ namespace Medallion.Pipelines.Running;
 internal static class CommitRecorder
 {
     /// <summary>
-    /// Records version <paramref name="version"/> of the table at <paramref name="location"/>. Runs after the commit
-    /// even when the run is being cancelled, so the catalog never misses a version that exists.
+    /// Records version <paramref name="version"/> of the table at <paramref name="location"/> now, in one catalog write.
+    /// Runs after the commit even when the run is being cancelled, so the catalog never misses a version that exists.
+    /// </summary>
+    public static async Task RecordAsync(RunContext run, TableName table, string location, long version, string operation, IReadOnlyList<ColumnDoc> docs, DeltaWriter writer)
+    {
+        CommitRecord record = await ReadAsync(run, table, location, version, operation, docs, writer).ConfigureAwait(false);
+        await record.WriteAsync(run.Catalog, null).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What the catalog is to record of version <paramref name="version"/>, read without touching the catalog, so that a
+    /// step can hand it to the run's loop and leave its step slot before the catalog write (see <see cref="StepResult.Commit"/>).
     /// </summary>
     /// <remarks>The writer that made the commit reads the new version from its last snapshot of the table, so the
     /// checkpoint is not read again; another writer (or a commit since) means a full read of that version.</remarks>
-    public static async Task RecordAsync(RunContext run, TableName table, string location, long version, string operation, IReadOnlyList<ColumnDoc> docs, DeltaWriter writer)
+    public static async Task<CommitRecord> ReadAsync(RunContext run, TableName table, string location, long version, string operation, IReadOnlyList<ColumnDoc> docs, DeltaWriter writer)
     {
         Snapshot? latest = await writer.TryGetSnapshotAsync(location, CancellationToken.None).ConfigureAwait(false);
         Snapshot snapshot = latest is not null && latest.Version == version
             ? latest
             : await StorageResolver.OpenTable(location, writer.Connection).GetSnapshotAsync(version, CancellationToken.None).ConfigureAwait(false);
-        if (await run.Catalog.GetTableAsync(table, CancellationToken.None).ConfigureAwait(false) is null)
-        {
-            await run.Catalog.UpsertTableAsync(new CatalogTable(table, location), CancellationToken.None).ConfigureAwait(false);
-        }
-
-        await run.Catalog.RecordTableVersionAsync(
-            new TableVersionRecord(table, version, snapshot.Metadata.SchemaString, operation, snapshot.RecordCount, run.RunId, run.Time.GetUtcNow())
-            {
-                FileCount = snapshot.Files.Count,
-                SizeBytes = snapshot.SizeBytes,
-            },
-            CancellationToken.None).ConfigureAwait(false);
         PipelineMeter.RecordCommit(table, snapshot.CommitInfo);
-        List<CatalogColumn> columns = snapshot.Schema.Fields.Select(f => Column(f, docs)).ToList();
-        await run.Catalog.SetColumnsAsync(table, columns, CancellationToken.None).ConfigureAwait(false);
+        var record = new TableVersionRecord(table, version, snapshot.Metadata.SchemaString, operation, snapshot.RecordCount, run.RunId, run.Time.GetUtcNow())
+        {
+            FileCount = snapshot.Files.Count,
+            SizeBytes = snapshot.SizeBytes,
+        };
+        return new CommitRecord(new CatalogTable(table, location), record, snapshot.Schema.Fields.Select(f => Column(f, docs)).ToList());
     }
 
     private static CatalogColumn Column(StructField field, IReadOnlyList<ColumnDoc> docs)

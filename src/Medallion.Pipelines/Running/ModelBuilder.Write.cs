@@ -359,7 +359,4 @@ internal sealed partial class ModelBuilder
             }
         }
     }
-
-    private Task RecordCommitAsync(long version, string operation) =>
-        CommitRecorder.RecordAsync(_run, _model.Name, _location, version, operation, Config.Columns, _writer);
 }

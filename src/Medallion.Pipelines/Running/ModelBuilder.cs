@@ -120,6 +120,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
     /// <summary>Checks the expectations on <paramref name="relation"/> and records the results; throws when a fail-severity rule broke.</summary>
     private async Task<QualityVerdict> CheckQualityAsync(string relation, CancellationToken cancellationToken)
     {
+        await GuardPiiAsync(relation, cancellationToken).ConfigureAwait(false);
         await ExposeReferencedTablesAsync(cancellationToken).ConfigureAwait(false);
         QualityVerdict verdict = await _run.Quality.CheckAsync(_connection, relation, _model.Name, Config.Expectations, _run.RunId, _run.StartedAt, cancellationToken).ConfigureAwait(false);
         await RecordQualityAsync(verdict).ConfigureAwait(false);
@@ -142,14 +143,15 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
     private async Task<StepResult> FinishAsync(DeltaOperationResult? written, bool incremental, UpstreamPlanner planner, Stopwatch elapsed)
     {
         long? committed = written is { Committed: true } ? written.Version : null;
-        if (committed is long version)
-        {
-            await RecordCommitAsync(version, written!.Operation).ConfigureAwait(false);
-        }
-
+        CommitRecord? commit = committed is long version
+            ? await CommitRecorder.ReadAsync(_run, _model.Name, _location, version, written!.Operation, Config.Columns, _writer).ConfigureAwait(false)
+            : null;
         return new StepResult(
             _model.Name, StepKind.Model, StepState.Succeeded, incremental ? RunMode.Incremental : RunMode.Full,
-            written?.RowsAffected ?? 0, committed, planner.Versions, elapsed.Elapsed, null, _notes);
+            written?.RowsAffected ?? 0, committed, planner.Versions, elapsed.Elapsed, null, _notes)
+        {
+            Commit = commit,
+        };
     }
 
     /// <summary>
@@ -181,14 +183,8 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
             return null;
         }
 
-        try
-        {
-            return await OpenTarget().GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
-        }
-        catch (MedallionException e) when (e.Code == ErrorCode.DeltaTableNotFound)
-        {
-            return null;
-        }
+        // Through the writer, which keeps it: the write then reads only commits newer than this one, not the whole log again.
+        return await _writer.TryGetSnapshotAsync(_location, cancellationToken).ConfigureAwait(false);
     }
 
     private DeltaTable OpenTarget() => StorageResolver.OpenTable(_location, _connection);

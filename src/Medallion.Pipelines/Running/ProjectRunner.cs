@@ -23,7 +23,7 @@ namespace Medallion.Pipelines.Running;
 /// change data feed). When that cannot be done faithfully the model is recomputed in full, and the step's notes say why.
 /// Each step runs in its own DuckDB connection on one shared in-memory database.</para>
 /// </remarks>
-public static class ProjectRunner
+public static partial class ProjectRunner
 {
     /// <summary>Runs the models <paramref name="options"/> selects (all by default) and the sources they read.</summary>
     /// <param name="project">The loaded project.</param>
@@ -38,6 +38,17 @@ public static class ProjectRunner
     public static Task<RunResult> RunAsync(MedallionProject project, RunOptions? options = null, CancellationToken cancellationToken = default) =>
         RunCoreAsync(project, options ?? new RunOptions(), FileSourceStep.Instance, ExpectationGate.Instance, cancellationToken);
 
+    /// <summary>Where the project's catalog file is; refused when it is not a local file.</summary>
+    private static string LocalCatalogPath(MedallionProject project)
+    {
+        string catalogPath = project.Resolve(project.Catalog);
+        return StorageResolver.IsUri(catalogPath)
+            ? throw new MedallionException(
+                ErrorCode.RunStorageUnsupported,
+                $"The project's catalog is '{project.Catalog}'; runs record into a local SQLite catalog only for now.\nHelp: remove 'catalog' from {MedallionProject.FileName} to use .medallion/catalog.db.")
+            : catalogPath;
+    }
+
     internal static async Task<RunResult> RunCoreAsync(MedallionProject project, RunOptions options, ISourceLoader sources, IQualityGate quality, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(project);
@@ -49,13 +60,7 @@ public static class ProjectRunner
 
         Stopwatch elapsed = Stopwatch.StartNew();
         TimeProvider time = options.Time ?? TimeProvider.System;
-        string catalogPath = project.Resolve(project.Catalog);
-        if (StorageResolver.IsUri(catalogPath))
-        {
-            throw new MedallionException(
-                ErrorCode.RunStorageUnsupported,
-                $"The project's catalog is '{project.Catalog}'; runs record into a local SQLite catalog only for now.\nHelp: remove 'catalog' from {MedallionProject.FileName} to use .medallion/catalog.db.");
-        }
+        string catalogPath = LocalCatalogPath(project);
 
         if (options.Graph is not null && !ReferenceEquals(options.Graph.Project, project))
         {
@@ -89,12 +94,14 @@ public static class ProjectRunner
                 ? await catalog.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
                     ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}' to record into.\nHelp: queue the run in the catalog first.")
                 : await catalog.StartRunAsync(options.Select, cancellationToken).ConfigureAwait(false);
+            using Activity? span = PipelineTracing.StartRun(run.Id, options.Select);
             var context = new RunContext(graph, catalog, database, run.Id, options, time, run.StartedAt, sources, quality);
             List<StepResult> steps = await new RunScheduler(context, PlanSteps(graph, selected, options.Sources, options.StreamedTables)).RunAsync(cancellationToken).ConfigureAwait(false);
             RunStatus status = steps.Any(s => s.State == StepState.Cancelled) ? RunStatus.Cancelled
                 : steps.All(s => s.State == StepState.Succeeded) ? RunStatus.Succeeded
                 : RunStatus.Failed;
             string? firstError = steps.FirstOrDefault(s => s.State == StepState.Failed) is { } failed ? $"{failed.Table}: {failed.Error}" : null;
+            PipelineTracing.EndRun(span, status, firstError);
             if (options.RunId is not null)
             {
                 // The run's owner decides its status (it may try again).
@@ -119,62 +126,22 @@ public static class ProjectRunner
         }
     }
 
-    /// <summary>
-    /// Runs the project again and again until <paramref name="stop"/> is cancelled: CDC sources stream in micro-batches
-    /// of <paramref name="interval"/> (each pass commits at least that often and ends after about that long), other
-    /// sources are read again, and the models downstream run incrementally after each pass; models with nothing new
-    /// upstream are not rebuilt, and a pass that committed nothing and failed nothing leaves no run in the catalog.
-    /// Stopping lets the pass under way finish and commit (at most about one interval plus
-    /// its models), then returns; nothing is half-committed.
-    /// </summary>
-    /// <param name="project">The loaded project.</param>
-    /// <param name="options">Selection, threads, progress (reported for every pass).</param>
-    /// <param name="interval">The micro-batch interval; also the pause between passes when a pass ends early.</param>
-    /// <param name="afterRun">Called with each pass's outcome (e.g. to print a summary).</param>
-    /// <param name="stop">Ends the loop after the current pass.</param>
-    /// <returns>The last pass's outcome; a failed pass does not end the loop (the next pass retries).</returns>
-    /// <exception cref="MedallionException">The project cannot run at all (see <see cref="RunAsync"/>).</exception>
-    public static async Task<RunResult?> RunContinuousAsync(MedallionProject project, RunOptions options, TimeSpan interval, Func<RunResult, Task>? afterRun, CancellationToken stop)
+    /// <summary>The tables the selected models read and those the named sources load.</summary>
+    private static HashSet<TableName> TablesRead(ModelGraph graph, IReadOnlySet<TableName> selected, IReadOnlyList<string> namedSources)
     {
-        ArgumentNullException.ThrowIfNull(project);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
-        RunResult? last = null;
-        RunOptions pass = options with { ChangeInterval = interval, ForgetIdleRun = true };
-        while (!stop.IsCancellationRequested)
-        {
-            Stopwatch started = Stopwatch.StartNew();
-            // The pass itself is not cancelled by stop: it ends on its own within about an interval and commits.
-            last = await RunAsync(project, pass, CancellationToken.None).ConfigureAwait(false);
-            pass = pass with { SkipIdleModels = true };
-            if (afterRun is not null)
-            {
-                await afterRun(last).ConfigureAwait(false);
-            }
-
-            TimeSpan rest = interval - started.Elapsed;
-            try
-            {
-                await Task.Delay(rest > TimeSpan.Zero ? rest : TimeSpan.Zero, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                break;
-            }
-        }
-
-        return last;
+        var read = graph.Models.Where(m => selected.Contains(m.Name)).SelectMany(m => graph.GetUpstream(m.Name)).ToHashSet();
+        bool Named(string name) => namedSources.Contains(name, StringComparer.OrdinalIgnoreCase);
+        read.UnionWith(graph.Project.Sources.Where(s => Named(s.Name)).Select(s => s.Target));
+        read.UnionWith(graph.Project.DatabaseSources.Where(s => Named(s.Name)).SelectMany(s => s.Tables.Select(t => t.Target)));
+        read.UnionWith(graph.Project.ApiSources.Where(s => Named(s.Name)).Select(s => s.Target));
+        return read;
     }
 
     /// <summary>The sources the selected models read, then the selected models in dependency order, each with the steps it waits for.</summary>
     private static List<RunStep> PlanSteps(ModelGraph graph, IReadOnlySet<TableName> selected, IReadOnlyList<string> namedSources, IReadOnlySet<TableName> streamed)
     {
         List<ModelDefinition> models = graph.Models.Where(m => selected.Contains(m.Name)).ToList();
-        var read = models.SelectMany(m => graph.GetUpstream(m.Name)).ToHashSet();
-        bool Named(string name) => namedSources.Contains(name, StringComparer.OrdinalIgnoreCase);
-        read.UnionWith(graph.Project.Sources.Where(s => Named(s.Name)).Select(s => s.Target));
-        read.UnionWith(graph.Project.DatabaseSources.Where(s => Named(s.Name)).SelectMany(s => s.Tables.Select(t => t.Target)));
-        read.UnionWith(graph.Project.ApiSources.Where(s => Named(s.Name)).Select(s => s.Target));
+        HashSet<TableName> read = TablesRead(graph, selected, namedSources);
         read.ExceptWith(streamed);
         var steps = graph.Project.Sources.Where(s => read.Contains(s.Target)).Select(s => new RunStep(s.Target, StepKind.Source, [], s, null)).ToList();
         steps.AddRange(graph.Project.DatabaseSources

@@ -68,6 +68,12 @@ public sealed record StepResult(
 
     /// <summary>True when the failure is transient (a source that cannot be reached, a commit conflict, a lost connection): running again may succeed.</summary>
     public bool IsTransient { get; init; }
+
+    /// <summary>
+    /// The catalog record of the step's commit, not yet written: the run's loop writes it with the step's outcome in one
+    /// catalog write, after the step left its step slot, so the slot is held for engine work only.
+    /// </summary>
+    internal CommitRecord? Commit { get; init; }
 }
 
 /// <summary>The outcome of a run.</summary>

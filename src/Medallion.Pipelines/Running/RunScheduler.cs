@@ -46,7 +46,7 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
                     Report(step, StepState.Running, null);
                     bool upstreamIdle = run.Options.SkipIdleModels && step.Kind == StepKind.Model && step.WaitsFor.Count > 0
                         && step.WaitsFor.All(t => _results[t].CommittedVersion is null);
-                    running[Task.Run(() => ExecuteAsync(step, upstreamIdle, cancellationToken), CancellationToken.None)] = step;
+                    running[Task.Run(() => ExecuteTracedAsync(step, upstreamIdle, cancellationToken), CancellationToken.None)] = step;
                 }
             }
 
@@ -76,6 +76,15 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
         }
 
         return steps.Select(s => _results[s.Table]).ToList();
+    }
+
+    /// <summary>Runs one step in a span of its own, a child of the run's.</summary>
+    private async Task<StepResult> ExecuteTracedAsync(RunStep step, bool upstreamIdle, CancellationToken cancellationToken)
+    {
+        using Activity? span = PipelineTracing.StartStep(run.RunId, step.Table, step.Kind);
+        StepResult result = await ExecuteAsync(step, upstreamIdle, cancellationToken).ConfigureAwait(false);
+        PipelineTracing.EndStep(span, result);
+        return result;
     }
 
     /// <summary>Runs one step; never throws, so one failure cannot stop independent branches.</summary>
@@ -163,12 +172,13 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
         await using (connection.ConfigureAwait(false))
         {
             SourceLoadOutcome outcome = await run.Sources.LoadAsync(run.Project, source, connection, run.RunId, run.Time, cancellationToken).ConfigureAwait(false);
-            if (outcome.CommittedVersion is long version)
+            CommitRecord? commit = outcome.CommittedVersion is long version
+                ? await CommitRecorder.ReadAsync(run, source.Target, ProjectCatalog.TableLocation(run.Project, source.Target), version, "WRITE", [], new DeltaWriter(connection)).ConfigureAwait(false)
+                : null;
+            return new StepResult(source.Target, StepKind.Source, StepState.Succeeded, RunMode.Incremental, outcome.RowsLoaded, outcome.CommittedVersion, s_noVersions, elapsed.Elapsed, null, outcome.Notes)
             {
-                await CommitRecorder.RecordAsync(run, source.Target, ProjectCatalog.TableLocation(run.Project, source.Target), version, "WRITE", [], new DeltaWriter(connection)).ConfigureAwait(false);
-            }
-
-            return new StepResult(source.Target, StepKind.Source, StepState.Succeeded, RunMode.Incremental, outcome.RowsLoaded, outcome.CommittedVersion, s_noVersions, elapsed.Elapsed, null, outcome.Notes);
+                Commit = commit,
+            };
         }
     }
 
@@ -238,10 +248,18 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
     private async Task FinishAsync(RunStep step, StepResult result)
     {
         _results[step.Table] = result;
-        // The record is written even when the run is being cancelled, so the catalog tells what happened to each step.
-        await run.Catalog.RecordModelRunAsync(
-            new ModelRunRecord(run.RunId, step.Table, Status(result.State), result.RowsWritten, result.UpstreamVersions, result.Duration, result.Error, result.CommittedVersion),
-            CancellationToken.None).ConfigureAwait(false);
+        // The record is written even when the run is being cancelled, so the catalog tells what happened to each step;
+        // a step's commit is recorded with it, in one write, here rather than in the step so its slot is free sooner.
+        var modelRun = new ModelRunRecord(run.RunId, step.Table, Status(result.State), result.RowsWritten, result.UpstreamVersions, result.Duration, result.Error, result.CommittedVersion);
+        if (result.Commit is { } commit)
+        {
+            await commit.WriteAsync(run.Catalog, modelRun).ConfigureAwait(false);
+        }
+        else
+        {
+            await run.Catalog.RecordModelRunAsync(modelRun, CancellationToken.None).ConfigureAwait(false);
+        }
+
         Report(step, result.State, result);
     }
 

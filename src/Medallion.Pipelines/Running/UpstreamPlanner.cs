@@ -110,7 +110,7 @@ internal sealed class UpstreamPlanner
         {
             consumed = snapshot.Version == consumedVersion ? snapshot : await table.GetSnapshotAsync(consumedVersion, cancellationToken).ConfigureAwait(false);
         }
-        catch (MedallionException e) when (e.Code is ErrorCode.DeltaVersionNotFound or ErrorCode.DeltaLogGap)
+        catch (MedallionException e) when (e.Code is ErrorCode.DeltaVersionNotFound or ErrorCode.DeltaLogGap or ErrorCode.DeltaFileErased)
         {
             return (null, string.Create(inv, $"version {consumedVersion} of {name}, read last time, is no longer in its log"));
         }

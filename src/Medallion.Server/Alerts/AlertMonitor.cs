@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Net;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
@@ -35,10 +36,19 @@ internal sealed class AlertMonitor : IAsyncDisposable
     private (AlertSettings Settings, IReadOnlyDictionary<string, IAlertSender> Senders)? _senders;
     private TaskCompletionSource _nudge = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _loop = Task.CompletedTask;
+    private readonly IPEndPoint? _sqlEndpoint;
+    // Per probed target (rule:key): probes failed in a row, and when the first of them failed.
+    private readonly Dictionary<string, (int Count, DateTimeOffset Since)> _failedProbes = new(StringComparer.Ordinal);
 
-    public AlertMonitor(JobScheduler scheduler, TimeProvider time, ILogger log, TimeSpan interval)
+    /// <param name="scheduler">The server's scheduler: its project, catalog and run ends.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="log">Where evaluation failures go.</param>
+    /// <param name="interval">How often the rules are evaluated besides after each run.</param>
+    /// <param name="sqlEndpoint">The server's SQL endpoint, which <c>unreachable</c> rules probe; null when the server runs none.</param>
+    public AlertMonitor(JobScheduler scheduler, TimeProvider time, ILogger log, TimeSpan interval, IPEndPoint? sqlEndpoint = null)
     {
         _scheduler = scheduler;
+        _sqlEndpoint = sqlEndpoint;
         _time = time;
         _log = log;
         Interval = interval;
@@ -269,6 +279,34 @@ internal sealed class AlertMonitor : IAsyncDisposable
                     }
 
                     break;
+                case AlertCondition.CdcLag:
+                    foreach (SourceState state in await _scheduler.Catalog.GetSourceStatesAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        SourceRunRecord pass = state.Latest;
+                        if (pass.Mode != "cdc" || !rule.Covers(pass.Target))
+                        {
+                            continue;
+                        }
+
+                        string where = $"{pass.Source}: {pass.SourceTable} into {pass.Target}";
+                        if (pass.SlotLagBytes is long lag && lag > rule.MaxLagBytes)
+                        {
+                            Add(conditions, new Condition($"{rule.Name}:{pass.Target}:lag", rule, Error, $"the replication slot of {where} lags by {Bytes(lag)}", pass.RecordedAt,
+                                $"Slot lag {lag:N0} bytes at the pass of {pass.RecordedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC (max_lag {Bytes(rule.MaxLagBytes)}); the source server keeps that WAL until the stream catches up.", $"tables/{pass.Target}"));
+                        }
+
+                        DateTimeOffset positioned = state.PositionedAt ?? pass.RecordedAt;
+                        if (now - positioned > rule.MaxPositionAge)
+                        {
+                            Add(conditions, new Condition($"{rule.Name}:{pass.Target}:age", rule, Error, $"{where} has committed no source position for {Format(now - positioned)}", positioned + rule.MaxPositionAge,
+                                $"Last position {pass.Position ?? "none"} committed at {positioned.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC (max_age {Format(rule.MaxPositionAge)}); is the stream's job running?", $"tables/{pass.Target}"));
+                        }
+                    }
+
+                    break;
+                case AlertCondition.Unreachable:
+                    await ProbeAsync(project, rule, conditions, now, cancellationToken).ConfigureAwait(false);
+                    break;
                 case AlertCondition.SchemaChange:
                     foreach (TableObservation o in await ObserveAsync().ConfigureAwait(false))
                     {
@@ -287,28 +325,69 @@ internal sealed class AlertMonitor : IAsyncDisposable
         return conditions;
     }
 
+    /// <summary>Probes what an <c>unreachable</c> rule covers, all at once; a target fires after the rule's failed probes in a row.</summary>
+    private async Task ProbeAsync(MedallionProject project, AlertRuleDefinition rule, Dictionary<string, Condition> conditions, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        List<ProbeTarget> targets = [.. ReachabilityProbe.Targets(project, rule, _sqlEndpoint)];
+        string?[] failures = await Task.WhenAll(targets.Select(t => ReachabilityProbe.ProbeAsync(t, cancellationToken))).ConfigureAwait(false);
+        for (int i = 0; i < targets.Count; i++)
+        {
+            string key = $"{rule.Name}:{targets[i].Key}";
+            if (failures[i] is not { } failure)
+            {
+                _failedProbes.Remove(key);
+                continue;
+            }
+
+            (int count, DateTimeOffset since) = _failedProbes.TryGetValue(key, out var failed) ? (failed.Count + 1, failed.Since) : (1, now);
+            _failedProbes[key] = (count, since);
+            if (count >= rule.FailedProbes)
+            {
+                Add(conditions, new Condition(key, rule, Error, $"{targets[i].What} is unreachable", since,
+                    $"{count} probe(s) in a row failed: {failure}.", targets[i].Key.StartsWith("source:", StringComparison.Ordinal) ? "sources" : ""));
+            }
+        }
+    }
+
     private static void Add(Dictionary<string, Condition> conditions, Condition condition) => conditions.TryAdd(condition.Key, condition);
 
     private static AlertMessage Message(MedallionProject project, Condition condition, AlertStatus status, DateTimeOffset since) =>
         new(condition.Key, condition.Rule.Name, status, condition.Severity, condition.What, Subject(condition.Key), since, condition.Detail, Link(project, condition.Path), project.Name);
 
-    /// <summary>What an alert is about, from its key (<c>rule:job:nightly</c> → <c>job nightly</c>, <c>rule:silver.orders:...</c> → <c>table silver.orders</c>).</summary>
+    /// <summary>
+    /// What an alert is about, from its key: <c>rule:job:nightly</c> → <c>job nightly</c>, <c>rule:source:crm</c> →
+    /// <c>source crm</c>, <c>rule:sql:endpoint</c> → <c>the SQL endpoint</c>, <c>rule:silver.orders:...</c> → <c>table silver.orders</c>.
+    /// </summary>
     private static string Subject(string key)
     {
         string[] parts = key.Split(':');
-        return parts.Length >= 3 && parts[1] == "job" ? $"job {parts[2]}" : $"table {parts[1]}";
+        return parts.Length < 3 ? $"table {parts[^1]}" : parts[1] switch
+        {
+            "job" => $"job {parts[2]}",
+            "source" => $"source {parts[2]}",
+            "sql" => "the SQL endpoint",
+            _ => $"table {parts[1]}",
+        };
     }
 
     private static string LinkPath(string key)
     {
         string[] parts = key.Split(':');
-        return parts.Length >= 3 && parts[1] == "job" ? $"jobs#job-{parts[2]}" : $"tables/{parts[1]}";
+        return parts.Length < 3 ? $"tables/{parts[^1]}" : parts[1] switch
+        {
+            "job" => $"jobs#job-{parts[2]}",
+            "source" => "sources",
+            "sql" => "",
+            _ => $"tables/{parts[1]}",
+        };
     }
 
     private static Uri? Link(MedallionProject project, string path) =>
         project.ServerUrl is { } server ? new Uri(new Uri(server.ToString().TrimEnd('/') + "/"), path) : null;
 
-    private static string Format(TimeSpan span) => span.TotalHours >= 48 ? $"{span.TotalDays:0.#}d" : span.TotalMinutes >= 90 ? $"{span.TotalHours:0.#}h" : $"{span.TotalMinutes:0}m";
+    private static string Bytes(long bytes) => bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):0.#} GiB" : bytes >= 1L << 20 ? $"{bytes / (double)(1L << 20):0.#} MiB" : $"{bytes:N0} bytes";
+
+    private static string Format(TimeSpan span) => span.TotalHours >= 48 ? $"{span.TotalDays:0.#}d" : span.TotalMinutes >= 90 ? $"{span.TotalHours:0.#}h" : span.TotalSeconds >= 90 ? $"{span.TotalMinutes:0}m" : $"{span.TotalSeconds:0}s";
 
     private sealed record Condition(string Key, AlertRuleDefinition Rule, string Severity, string What, DateTimeOffset Since, string? Detail, string Path)
     {

@@ -65,7 +65,7 @@ internal sealed class ApiAuthenticationHandler(
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        WriteErrorAsync(StatusCodes.Status403Forbidden, $"user {Context.User.Identity?.Name} is a viewer; this action needs the operator role (medallion user role <name> operator)");
+        WriteErrorAsync(StatusCodes.Status403Forbidden, $"user {Context.User.Identity?.Name} is a viewer; this action needs the operator role (medallion user role <name> operator) or a grant of operate on server (medallion grant operate on server to <user or role>)");
 
     private async Task<(string?, ServerRole, string?)> FromTokenAsync(string secret)
     {
@@ -75,7 +75,7 @@ internal sealed class ApiAuthenticationHandler(
         }
 
         CatalogUser? user = await server.Catalog.AuthenticateApiTokenAsync(secret, Context.RequestAborted).ConfigureAwait(false);
-        return user is null ? (null, ServerRole.Viewer, "the API token is unknown, expired or revoked") : (user.Name, user.Role, null);
+        return user is null ? (null, ServerRole.Viewer, "the API token is unknown, expired or revoked") : (user.Name, await server.Catalog.GetServerRoleAsync(user, Context.RequestAborted).ConfigureAwait(false), null);
     }
 
     private async Task<(string?, ServerRole, string?)> FromPasswordAsync(string parameter)
@@ -104,7 +104,7 @@ internal sealed class ApiAuthenticationHandler(
 
         CatalogUser? user = await VerifyPasswordAsync(server, decoded[..colon], decoded[(colon + 1)..], Context.RequestAborted).ConfigureAwait(false);
         return user is not null
-            ? (user.Name, user.Role, null)
+            ? (user.Name, await server.Catalog.GetServerRoleAsync(user, Context.RequestAborted).ConfigureAwait(false), null)
             : (null, ServerRole.Viewer, "the user name or password is wrong");
     }
 

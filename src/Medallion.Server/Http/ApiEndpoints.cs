@@ -24,17 +24,22 @@ internal static class ApiEndpoints
         api.MapGet("/project", (ServerContext server) => new ProjectInfo(server.Project.Name, server.Project.Directory, server.Project.Resolve(server.Project.Storage), server.Reloader!.Status))
             .WithName("GetProject").WithTags("project").Produces<ProjectInfo>();
 
-        api.MapGet("/tables", (ServerContext server, string? @namespace, CancellationToken cancellationToken) =>
-                WithLakehouseAsync(server, lakehouse => lakehouse.ListTablesAsync(@namespace, cancellationToken), cancellationToken))
+        api.MapGet("/tables", (ServerContext server, HttpContext http, string? @namespace, CancellationToken cancellationToken) =>
+                WithLakehouseAsync(server, async lakehouse =>
+                {
+                    IReadOnlyList<TableSummary> tables = await lakehouse.ListTablesAsync(@namespace, cancellationToken).ConfigureAwait(false);
+                    Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(server, http.User.Identity?.Name, cancellationToken).ConfigureAwait(false);
+                    return (IReadOnlyList<TableSummary>)tables.Where(t => access.CanRead(t.Name)).ToList();
+                }, cancellationToken))
             .WithName("ListTables").WithTags("tables").Produces<IReadOnlyList<TableSummary>>().Produces<ApiError>(StatusCodes.Status400BadRequest);
-        api.MapGet("/tables/{table}", (ServerContext server, string table, CancellationToken cancellationToken) =>
-                WithLakehouseAsync(server, lakehouse => lakehouse.DescribeTableAsync(lakehouse.ResolveTable(table), cancellationToken), cancellationToken))
+        api.MapGet("/tables/{table}", (ServerContext server, HttpContext http, string table, CancellationToken cancellationToken) =>
+                WithLakehouseAsync(server, async lakehouse => await lakehouse.DescribeTableAsync(await ReadableAsync(server, http, lakehouse, table, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false), cancellationToken))
             .WithName("GetTable").WithTags("tables").Produces<TableDetails>().Produces<ApiError>(StatusCodes.Status404NotFound);
-        api.MapGet("/tables/{table}/history", (ServerContext server, string table, int? limit, CancellationToken cancellationToken) =>
-                WithLakehouseAsync(server, lakehouse => lakehouse.GetTableHistoryAsync(lakehouse.ResolveTable(table), Limit(limit, 20), cancellationToken), cancellationToken))
+        api.MapGet("/tables/{table}/history", (ServerContext server, HttpContext http, string table, int? limit, CancellationToken cancellationToken) =>
+                WithLakehouseAsync(server, async lakehouse => await lakehouse.GetTableHistoryAsync(await ReadableAsync(server, http, lakehouse, table, cancellationToken).ConfigureAwait(false), Limit(limit, 20), cancellationToken).ConfigureAwait(false), cancellationToken))
             .WithName("GetTableHistory").WithTags("tables").Produces<IReadOnlyList<TableVersionInfo>>().Produces<ApiError>(StatusCodes.Status404NotFound);
-        api.MapGet("/tables/{table}/quality", (ServerContext server, string table, int? limit, CancellationToken cancellationToken) =>
-                WithLakehouseAsync(server, lakehouse => lakehouse.GetQualityAsync(lakehouse.ResolveTable(table), Limit(limit, 100), cancellationToken), cancellationToken))
+        api.MapGet("/tables/{table}/quality", (ServerContext server, HttpContext http, string table, int? limit, CancellationToken cancellationToken) =>
+                WithLakehouseAsync(server, async lakehouse => await lakehouse.GetQualityAsync(await ReadableAsync(server, http, lakehouse, table, cancellationToken).ConfigureAwait(false), Limit(limit, 100), cancellationToken).ConfigureAwait(false), cancellationToken))
             .WithName("GetTableQuality").WithTags("tables")
             .WithDescription("The expectation results stored for the table: the latest result of each rule, and the history (every result, newest first, at most limit, default 100).")
             .Produces<TableQuality>().Produces<ApiError>(StatusCodes.Status404NotFound);
@@ -150,6 +155,7 @@ internal static class ApiEndpoints
             {
                 ReloadStatus status = await server.Reloader!.ReloadAsync("POST /api/reload by " + http.User.Identity!.Name, cancellationToken).ConfigureAwait(false);
                 await server.Catalog.RecordServerActionAsync(http.User.Identity!.Name!, "reload", server.Project.Name, status.Ok ? null : "failed: " + status.Error, cancellationToken).ConfigureAwait(false);
+                await server.Audit.RecordAsync(AuditSource.Act(http, "project.reload", server.Project.Name, null, status.Ok ? "ok" : "error", status.Error), cancellationToken).ConfigureAwait(false);
                 // A project that does not load is the operator's to fix: 422 with what is wrong and where, the old definitions still running.
                 return status.Ok
                     ? Results.Json(status, ApiJson.Options)
@@ -173,25 +179,46 @@ internal static class ApiEndpoints
             if (http is not null)
             {
                 await server.Catalog.RecordServerActionAsync(http.User.Identity!.Name!, action, target, detail, cancellationToken).ConfigureAwait(false);
+                await server.Audit.RecordAsync(AuditSource.Act(http, AuditAction(action, target), target, detail), cancellationToken).ConfigureAwait(false);
             }
 
             return Results.Json(result, ApiJson.Options);
         }
-        catch (MedallionException exception) when (exception.Code == ErrorCode.CatalogObjectNotFound)
+        catch (MedallionException exception) when (exception.Code is ErrorCode.CatalogObjectNotFound or ErrorCode.JobScheduleInvalid)
         {
-            return Error(StatusCodes.Status404NotFound, exception);
-        }
-        catch (MedallionException exception) when (exception.Code == ErrorCode.JobScheduleInvalid)
-        {
-            return Error(StatusCodes.Status400BadRequest, exception);
+            if (http is not null)
+            {
+                await server.Audit.RecordAsync(AuditSource.Act(http, AuditAction(action, target), target, detail, "error", exception.Message) with { ErrorCode = ErrorCodes.Format(exception.Code) }, cancellationToken).ConfigureAwait(false);
+            }
+
+            return Error(exception.Code == ErrorCode.CatalogObjectNotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest, exception);
         }
     }
+
+    /// <summary>The audit's name of an API action: <c>job.trigger</c>, <c>run.cancel</c>, <c>backfill.cancel</c>, ...</summary>
+    private static string AuditAction(string action, string target) => action switch
+    {
+        "trigger" or "pause" or "unpause" or "backfill" => "job." + action,
+        "cancel backfill" => "backfill.cancel",
+        _ => "run." + action,
+    };
 
     private static async Task<JobView> JobAsync(ServerContext server, string job, CancellationToken cancellationToken)
     {
         Dictionary<string, JobState> states = await server.Catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
         JobDefinition definition = server.Project.Jobs.First(j => string.Equals(j.Name, job, StringComparison.Ordinal));
         return JobView.Of(definition, states.GetValueOrDefault(definition.Name), server.Time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// The table named <paramref name="table"/> when the signed-in user may read it; a table the user may not read is
+    /// answered as one that does not exist (404), so the API does not tell which tables exist.
+    /// </summary>
+    private static async Task<TableName> ReadableAsync(ServerContext server, HttpContext http, Lakehouse lakehouse, string table, CancellationToken cancellationToken)
+    {
+        TableName name = lakehouse.ResolveTable(table);
+        Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(server, http.User.Identity?.Name, cancellationToken).ConfigureAwait(false);
+        return access.CanRead(name) ? name : throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"There is no table '{table}'.");
     }
 
     /// <summary>

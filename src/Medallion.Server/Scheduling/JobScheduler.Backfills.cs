@@ -123,7 +123,7 @@ public sealed partial class JobScheduler
             foreach (RunRecord queued in _queue.Where(r => r.BackfillId == backfillId).ToList())
             {
                 _queue.Remove(queued);
-                await EndAsync(queued.Id, RunStatus.Cancelled, $"cancelled with backfill {backfillId} before it started").ConfigureAwait(false);
+                await EndAsync(queued, RunStatus.Cancelled, $"cancelled with backfill {backfillId} before it started").ConfigureAwait(false);
             }
 
             foreach (ActiveRun active in _active.Values.Where(a => a.Run.BackfillId == backfillId))

@@ -30,21 +30,21 @@ public sealed partial class JobScheduler
         _cancelledStreams[stream.Run.Id] = true;
         await _catalog.SetJobPausedAsync(stream.Job.Name, true, cancellationToken).ConfigureAwait(false);
         KeepPaused(stream.Job.Name, true);
-        await LogAsync(stream.Run.Id, null, "warning", $"cancel asked: stopping the stream between commits and pausing job '{stream.Job.Name}'").ConfigureAwait(false);
+        await LogAsync(stream.Run, null, "warning", $"cancel asked: stopping the stream between commits and pausing job '{stream.Job.Name}'").ConfigureAwait(false);
         await SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Records the end of a stream that was stopped: cancelled when <see cref="CancelStreamAsync"/> stopped it, else succeeded.</summary>
-    private async Task EndStoppedStreamAsync(string runId, int? attempt)
+    private async Task EndStoppedStreamAsync(RunRecord run, int? attempt)
     {
-        bool cancelled = _cancelledStreams.TryRemove(runId, out _);
+        bool cancelled = _cancelledStreams.TryRemove(run.Id, out _);
         RunStatus status = cancelled ? RunStatus.Cancelled : RunStatus.Succeeded;
         if (attempt is int number)
         {
-            await _catalog.FinishAttemptAsync(runId, number, status, cancelled ? StreamCancelled : null, false, CancellationToken.None).ConfigureAwait(false);
+            await _catalog.FinishAttemptAsync(run.Id, number, status, cancelled ? StreamCancelled : null, false, CancellationToken.None).ConfigureAwait(false);
         }
 
-        await EndAsync(runId, status, cancelled ? StreamCancelled : null).ConfigureAwait(false);
+        await EndAsync(run, status, cancelled ? StreamCancelled : null).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -93,13 +93,13 @@ public sealed partial class JobScheduler
     private async Task StreamAsync(RunRecord run, JobDefinition job, MedallionProject project, CancellationToken stop)
     {
         List<DatabaseSourceDefinition> sources = project.DatabaseSources.Where(s => job.Sources.Contains(s.Name, StringComparer.OrdinalIgnoreCase)).ToList();
-        await LogAsync(run.Id, null, "info", $"streaming {string.Join(", ", sources.Select(s => s.Name))} continuously; restarts after failures wait {job.Restart.InitialBackoff.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s doubling to at most {job.Restart.MaxBackoff.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s").ConfigureAwait(false);
+        await LogAsync(run, null, "info", $"streaming {string.Join(", ", sources.Select(s => s.Name))} continuously; restarts after failures wait {job.Restart.InitialBackoff.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s doubling to at most {job.Restart.MaxBackoff.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s").ConfigureAwait(false);
         int failuresInARow = 0;
         var passes = new Dictionary<TableName, long>();
         while (true)
         {
             RunAttemptRecord attempt = await _catalog.StartAttemptAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
-            await LogAsync(run.Id, null, "info", $"attempt {attempt.Attempt} started").ConfigureAwait(false);
+            await LogAsync(run, null, "info", $"attempt {attempt.Attempt} started").ConfigureAwait(false);
             long started = _time.GetTimestamp();
             string error;
             bool transient;
@@ -117,16 +117,16 @@ public sealed partial class JobScheduler
 
                     long number = passes[pass.Target] = passes.GetValueOrDefault(pass.Target) + 1;
                     await _catalog.RecordSourceRunAsync(pass.ToRecord(run.Id, number, _time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
-                    await LogAsync(run.Id, pass.Target, "info", string.Create(CultureInfo.InvariantCulture, $"{pass.Source}: {pass.Table} ({pass.Mode.ToString().ToLowerInvariant()}), {pass.Result.Rows} row(s){(pass.CommittedVersion is long v ? $", version {v}" : "")}{(pass.PositionText is { } lsn ? $", at {lsn}" : "")}")).ConfigureAwait(false);
+                    await LogAsync(run, pass.Target, "info", string.Create(CultureInfo.InvariantCulture, $"{pass.Source}: {pass.Table} ({pass.Mode.ToString().ToLowerInvariant()}), {pass.Result.Rows} row(s){(pass.CommittedVersion is long v ? $", version {v}" : "")}{(pass.PositionText is { } lsn ? $", at {lsn}" : "")}")).ConfigureAwait(false);
                 }
 
                 // The passes end only when stopped.
-                await EndStoppedStreamAsync(run.Id, attempt.Attempt).ConfigureAwait(false);
+                await EndStoppedStreamAsync(run, attempt.Attempt).ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                await EndStoppedStreamAsync(run.Id, attempt.Attempt).ConfigureAwait(false);
+                await EndStoppedStreamAsync(run, attempt.Attempt).ConfigureAwait(false);
                 return;
             }
             catch (MedallionException e)
@@ -143,14 +143,14 @@ public sealed partial class JobScheduler
             await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, error, transient, CancellationToken.None).ConfigureAwait(false);
             failuresInARow = _time.GetElapsedTime(started) >= job.Restart.MaxBackoff ? 1 : failuresInARow + 1;
             TimeSpan delay = job.Restart.DelayBefore(failuresInARow, (_options.Random ?? Random.Shared.NextDouble)());
-            await LogAsync(run.Id, null, "warning", $"attempt {attempt.Attempt} failed; restarting in {delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s: {error}").ConfigureAwait(false);
+            await LogAsync(run, null, "warning", $"attempt {attempt.Attempt} failed; restarting in {delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s: {error}").ConfigureAwait(false);
             try
             {
                 await Task.Delay(delay, _time, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                await EndStoppedStreamAsync(run.Id, null).ConfigureAwait(false);
+                await EndStoppedStreamAsync(run, null).ConfigureAwait(false);
                 return;
             }
         }

@@ -64,7 +64,7 @@ public sealed partial class JobScheduler
             if (_queue.FirstOrDefault(r => r.Id == runId) is { } queued)
             {
                 _queue.Remove(queued);
-                await EndAsync(queued.Id, RunStatus.Cancelled, "cancelled before it started").ConfigureAwait(false);
+                await EndAsync(queued, RunStatus.Cancelled, "cancelled before it started").ConfigureAwait(false);
                 if (queued.BackfillId is { } backfill)
                 {
                     await FinishBackfillIfDoneAsync(backfill).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
@@ -9,6 +10,7 @@ using Medallion.Catalog;
 using Medallion.DuckDb;
 using Medallion.Pipelines;
 using Medallion.Pipelines.Running;
+using Medallion.Server.Observability;
 
 namespace Medallion.Server.Scheduling;
 
@@ -19,6 +21,7 @@ public sealed partial class JobScheduler
     private async Task ExecuteAsync(RunRecord run, JobDefinition job, Definitions definitions, CancellationToken cancellationToken)
     {
         RunStatus final = RunStatus.Failed;
+        using Activity? span = Tracing.StartJobRun(run, job.Name);
         DateTimeOffset started = _time.GetUtcNow();
         // A scheduled run was due at its fire time; any other when it was queued.
         Metrics.RunStarted(job.Name, started - (run.Trigger == RunTrigger.Schedule && run.IntervalEnd is { } fire ? fire : run.StartedAt));
@@ -30,10 +33,11 @@ public sealed partial class JobScheduler
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            await EndAsync(run.Id, RunStatus.Failed, $"{e.GetType().Name}: {e.Message}").ConfigureAwait(false);
+            await EndAsync(run, RunStatus.Failed, $"{e.GetType().Name}: {e.Message}").ConfigureAwait(false);
         }
         finally
         {
+            Tracing.EndJobRun(span, final);
             Metrics.RunEnded(run.Id, job.Name, final, _time.GetUtcNow() - started);
             await OnRunEndedAsync(run, final).ConfigureAwait(false);
         }
@@ -48,7 +52,7 @@ public sealed partial class JobScheduler
         }
         catch (OperationCanceledException)
         {
-            return await EndAsync(run.Id, RunStatus.Cancelled, "cancelled before it started").ConfigureAwait(false);
+            return await EndAsync(run, RunStatus.Cancelled, "cancelled before it started").ConfigureAwait(false);
         }
 
         using (locks)
@@ -58,7 +62,7 @@ public sealed partial class JobScheduler
                 RunAttemptRecord attempt = await _catalog.StartAttemptAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
                 // The line takes its place among the run's lines now and commits while the run starts; it is awaited
                 // before the attempt's end is recorded.
-                Task attemptLogged = LogAsync(run.Id, null, "info", $"attempt {attempt.Attempt} started");
+                Task attemptLogged = LogAsync(run, null, "info", $"attempt {attempt.Attempt} started");
                 if (attempt.Attempt > 1)
                 {
                     Metrics.RunRetried(job.Name);
@@ -66,7 +70,7 @@ public sealed partial class JobScheduler
 
                 using var runTimeout = job.RunTimeout is { } limit ? new CancellationTokenSource(limit, _time) : null;
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, runTimeout?.Token ?? CancellationToken.None);
-                var log = new RunLogWriter(this, run.Id, job.Name, attempt.Attempt, definitions.SourceTargets);
+                var log = new RunLogWriter(this, run, attempt.Attempt, definitions.SourceTargets);
                 RunResult? result = null;
                 string? error = null;
                 bool transient = false;
@@ -87,21 +91,21 @@ public sealed partial class JobScheduler
                 if (result?.Status == RunStatus.Succeeded)
                 {
                     await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Succeeded, null, false, CancellationToken.None).ConfigureAwait(false);
-                    return await EndAsync(run.Id, RunStatus.Succeeded, null).ConfigureAwait(false);
+                    return await EndAsync(run, RunStatus.Succeeded, null).ConfigureAwait(false);
                 }
 
                 if (cancellationToken.IsCancellationRequested)
                 {
                     const string Cancelled = "cancelled; the models that were running committed nothing";
                     await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Cancelled, Cancelled, false, CancellationToken.None).ConfigureAwait(false);
-                    return await EndAsync(run.Id, RunStatus.Cancelled, Cancelled).ConfigureAwait(false);
+                    return await EndAsync(run, RunStatus.Cancelled, Cancelled).ConfigureAwait(false);
                 }
 
                 if (runTimeout?.IsCancellationRequested == true)
                 {
                     string timedOut = $"{ErrorCodes.Format(ErrorCode.RunTimedOut)}: the run of job '{job.Name}' ran longer than its timeout of {job.RunTimeout} and was interrupted; the models that were running committed nothing.";
                     await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, timedOut, false, CancellationToken.None).ConfigureAwait(false);
-                    return await EndAsync(run.Id, RunStatus.Failed, timedOut).ConfigureAwait(false);
+                    return await EndAsync(run, RunStatus.Failed, timedOut).ConfigureAwait(false);
                 }
 
                 if (result is not null)
@@ -115,19 +119,19 @@ public sealed partial class JobScheduler
                 if (!transient || attempt.Attempt > job.Retries.Count)
                 {
                     string why = !transient ? "not transient, so not retried" : $"no retries left ({job.Retries.Count})";
-                    await LogAsync(run.Id, null, "error", $"attempt {attempt.Attempt} failed ({why}): {error}").ConfigureAwait(false);
-                    return await EndAsync(run.Id, RunStatus.Failed, error).ConfigureAwait(false);
+                    await LogAsync(run, null, "error", $"attempt {attempt.Attempt} failed ({why}): {error}").ConfigureAwait(false);
+                    return await EndAsync(run, RunStatus.Failed, error).ConfigureAwait(false);
                 }
 
                 TimeSpan delay = job.Retries.DelayBefore(attempt.Attempt, (_options.Random ?? Random.Shared.NextDouble)());
-                await LogAsync(run.Id, null, "warning", $"attempt {attempt.Attempt} failed transiently; retrying in {delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s: {error}").ConfigureAwait(false);
+                await LogAsync(run, null, "warning", $"attempt {attempt.Attempt} failed transiently; retrying in {delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s: {error}").ConfigureAwait(false);
                 try
                 {
                     await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
-                    return await EndAsync(run.Id, RunStatus.Cancelled, $"cancelled while waiting to retry; last error: {error}").ConfigureAwait(false);
+                    return await EndAsync(run, RunStatus.Cancelled, $"cancelled while waiting to retry; last error: {error}").ConfigureAwait(false);
                 }
             }
         }
@@ -186,20 +190,22 @@ public sealed partial class JobScheduler
             .ToList();
     }
 
-    private async Task<RunStatus> EndAsync(string runId, RunStatus status, string? error)
+    private async Task<RunStatus> EndAsync(RunRecord run, RunStatus status, string? error)
     {
         // The line comes first: a reader that sees the final state has every line of the run.
-        await LogAsync(runId, null, status == RunStatus.Succeeded ? "info" : "error", $"run {status.ToString().ToLowerInvariant()}{(error is null ? "" : ": " + error)}").ConfigureAwait(false);
-        await _catalog.FinishRunAsync(runId, status, error, CancellationToken.None).ConfigureAwait(false);
+        await LogAsync(run, null, status == RunStatus.Succeeded ? "info" : "error", $"run {status.ToString().ToLowerInvariant()}{(error is null ? "" : ": " + error)}").ConfigureAwait(false);
+        await _catalog.FinishRunAsync(run.Id, status, error, CancellationToken.None).ConfigureAwait(false);
         return status;
     }
 
-    private Task LogAsync(string runId, TableName? model, string level, string message) =>
-        LogAsync(runId, [new RunLogEntry(_time.GetUtcNow(), model, level, message)]);
+    private Task LogAsync(RunRecord run, TableName? model, string level, string message) =>
+        LogAsync(run, [new RunLogEntry(_time.GetUtcNow(), model, level, message)]);
 
-    private async Task LogAsync(string runId, IReadOnlyList<RunLogEntry> lines)
+    /// <summary>Writes lines of a run's log to the catalog, and to the server's log (where <c>--log-format json</c> shows them).</summary>
+    private async Task LogAsync(RunRecord run, IReadOnlyList<RunLogEntry> lines)
     {
-        await _catalog.AppendRunLogAsync(runId, lines, CancellationToken.None).ConfigureAwait(false);
+        _runLog.Write(run, lines);
+        await _catalog.AppendRunLogAsync(run.Id, lines, CancellationToken.None).ConfigureAwait(false);
         // Live log readers (the SSE stream) wait on this rather than polling the catalog.
         Interlocked.Exchange(ref _logWritten, NewSignal()).TrySetResult();
     }
@@ -254,15 +260,14 @@ public sealed partial class JobScheduler
         private readonly TimeProvider _time;
         private readonly Task _writer;
         private readonly JobScheduler _scheduler;
-        private readonly string _runId;
-        private readonly string _job;
+        private readonly RunRecord _run;
         private readonly int _attempt;
         private readonly IReadOnlyDictionary<TableName, string> _sourceTargets;
 
-        public RunLogWriter(JobScheduler scheduler, string runId, string job, int attempt, IReadOnlyDictionary<TableName, string> sourceTargets)
+        public RunLogWriter(JobScheduler scheduler, RunRecord run, int attempt, IReadOnlyDictionary<TableName, string> sourceTargets)
         {
             _time = scheduler._time;
-            (_scheduler, _runId, _job, _attempt, _sourceTargets) = (scheduler, runId, job, attempt, sourceTargets);
+            (_scheduler, _run, _attempt, _sourceTargets) = (scheduler, run, attempt, sourceTargets);
             _writer = Task.Run(async () =>
             {
                 ChannelReader<(RunEvent Event, DateTimeOffset At)> reader = _events.Reader;
@@ -276,7 +281,7 @@ public sealed partial class JobScheduler
 
                     if (lines.Count > 0)
                     {
-                        await scheduler.LogAsync(runId, lines).ConfigureAwait(false);
+                        await scheduler.LogAsync(run, lines).ConfigureAwait(false);
                     }
                 }
             });
@@ -284,7 +289,7 @@ public sealed partial class JobScheduler
 
         public void Report(RunEvent value)
         {
-            _scheduler.Metrics.Step(_runId, _job, _attempt, value, _sourceTargets.GetValueOrDefault(value.Table));
+            _scheduler.Metrics.Step(_run.Id, _run.Job!, _attempt, value, _sourceTargets.GetValueOrDefault(value.Table));
             _events.Writer.TryWrite((value, _time.GetUtcNow()));
         }
 

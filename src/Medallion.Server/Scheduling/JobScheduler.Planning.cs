@@ -118,7 +118,7 @@ public sealed partial class JobScheduler
         List<RunRecord> queued = runs.OfType<RunRecord>().ToList();
         _queue.AddRange(queued);
         DateTimeOffset now = _time.GetUtcNow();
-        await Task.WhenAll(queued.Select(r => LogAsync(r.Id, [new RunLogEntry(now, null, "info", Describe(r))]))).ConfigureAwait(false);
+        await Task.WhenAll(queued.Select(r => LogAsync(r, [new RunLogEntry(now, null, "info", Describe(r))]))).ConfigureAwait(false);
     }
 
     /// <summary>Queues a run of each <c>on_new_data</c> job a watched table of which has a new version since its last run.</summary>
@@ -191,7 +191,7 @@ public sealed partial class JobScheduler
                 RunRecord? run = await QueueAsync(new RunStart(job.Name, RunTrigger.Data, job.Select, null, null, Holder.Id), cancellationToken).ConfigureAwait(false);
                 if (run is not null)
                 {
-                    await LogAsync(run.Id, null, "info", "new files: " + string.Join(", ", pending.Where(f => !seen.Contains(f)).Order(StringComparer.Ordinal))).ConfigureAwait(false);
+                    await LogAsync(run, null, "info", "new files: " + string.Join(", ", pending.Where(f => !seen.Contains(f)).Order(StringComparer.Ordinal))).ConfigureAwait(false);
                 }
             }
 
@@ -228,7 +228,7 @@ public sealed partial class JobScheduler
         if (run is not null)
         {
             _queue.Add(run);
-            await LogAsync(run.Id, null, "info", Describe(run)).ConfigureAwait(false);
+            await LogAsync(run, null, "info", Describe(run)).ConfigureAwait(false);
         }
 
         return run;
@@ -252,12 +252,14 @@ public sealed partial class JobScheduler
         }
 
         Definitions definitions = _definitions;
-        foreach (RunRecord run in _queue.OrderBy(r => r.Id, StringComparer.Ordinal).ToList())
+        // First queued, first started; runs queued together (a backfill's intervals) in interval order. Ids alone do not
+        // order them: two made in the same millisecond compare by their random part.
+        foreach (RunRecord run in _queue.OrderBy(r => r.StartedAt).ThenBy(r => r.IntervalEnd ?? DateTimeOffset.MinValue).ThenBy(r => r.Id, StringComparer.Ordinal).ToList())
         {
             if (run.Job is null || !definitions.Jobs.TryGetValue(run.Job, out JobDefinition? job))
             {
                 _queue.Remove(run);
-                await EndAsync(run.Id, RunStatus.Cancelled, $"the job '{run.Job}' is no longer defined in the project").ConfigureAwait(false);
+                await EndAsync(run, RunStatus.Cancelled, $"the job '{run.Job}' is no longer defined in the project").ConfigureAwait(false);
                 if (run.BackfillId is { } orphaned)
                 {
                     await FinishBackfillIfDoneAsync(orphaned).ConfigureAwait(false);

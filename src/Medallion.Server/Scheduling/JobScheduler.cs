@@ -10,6 +10,7 @@ using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Pipelines;
+using Medallion.Server.Observability;
 
 namespace Medallion.Server.Scheduling;
 
@@ -60,6 +61,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private readonly CancellationTokenSource _stopRuns = new();
     private TaskCompletionSource _wake = NewSignal();
     private TaskCompletionSource _logWritten = NewSignal();
+    private readonly RunLineLogger _runLog;
     private Task _loop = Task.CompletedTask;
     private Task _heartbeat = Task.CompletedTask;
     private bool _stopped;
@@ -69,6 +71,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         _catalog = catalog;
         _options = options;
         _time = options.Time ?? TimeProvider.System;
+        _runLog = new RunLineLogger(options.Logs);
         Holder = holder;
         _jobStates = jobStates;
         _steps = new SemaphoreSlim(options.MaxConcurrentSteps, options.MaxConcurrentSteps);
@@ -264,7 +267,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
             else if (run.Job is { } name && _definitions.Jobs.TryGetValue(name, out JobDefinition? job)
                 && (await _catalog.GetAttemptsAsync(run.Id, cancellationToken).ConfigureAwait(false)).Count <= job.Retries.Count)
             {
-                await _catalog.AppendRunLogAsync(run.Id, null, "warning", "interrupted by a scheduler that stopped; retried by its job's policy", cancellationToken).ConfigureAwait(false);
+                await LogAsync(run, null, "warning", "interrupted by a scheduler that stopped; retried by its job's policy").ConfigureAwait(false);
                 _queue.Add((await _catalog.RequeueRunAsync(run.Id, Holder.Id, cancellationToken).ConfigureAwait(false))!);
             }
         }

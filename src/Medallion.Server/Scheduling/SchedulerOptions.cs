@@ -29,4 +29,7 @@ public sealed record SchedulerOptions
 
     /// <summary>Draws a number in [0, 1) for retry jitter; <see cref="Random.Shared"/> when null.</summary>
     public Func<double>? Random { get; init; }
+
+    /// <summary>Where the lines of runs' logs go besides the catalog (the server's console log); nowhere when null.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? Logs { get; init; }
 }

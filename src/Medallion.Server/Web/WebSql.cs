@@ -5,6 +5,8 @@ using System.Threading.Tasks;
 using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Engine.Sessions;
+using Medallion.PgWire;
+using Medallion.Platform.Audit;
 
 namespace Medallion.Server.Web;
 
@@ -17,49 +19,72 @@ internal sealed class WebSql(string? memoryLimit, TimeSpan? statementTimeout) : 
 {
     private readonly SemaphoreSlim _open = new(1, 1);
     private DuckDbDatabase? _database;
+    private LakehouseSessionFactory? _sessions;
 
-    /// <summary>Runs <paramref name="sql"/> and reads at most <paramref name="limit"/> rows.</summary>
+    /// <summary>Runs <paramref name="sql"/> and reads at most <paramref name="limit"/> rows; the audit records it, as <paramref name="user"/> from <paramref name="client"/>, however it ends.</summary>
     /// <exception cref="MedallionException">The statement is refused (it would change data or settings), does not parse or bind, or fails.</exception>
     /// <exception cref="TimeoutException">It ran longer than the statement timeout.</exception>
-    public async Task<(ResultTable Result, TimeSpan Elapsed)> QueryAsync(ServerContext server, string sql, int limit, CancellationToken cancellationToken)
+    /// <remarks>With a <paramref name="user"/>, the query reads as the SQL endpoint lets that user read: granted tables and columns, masked and filtered.</remarks>
+    public async Task<(ResultTable Result, TimeSpan Elapsed)> QueryAsync(ServerContext server, string? user, string client, string sql, int limit, CancellationToken cancellationToken)
     {
-        DuckDbDatabase database = await OpenAsync(server, cancellationToken).ConfigureAwait(false);
+        LakehouseSessionFactory sessions = await OpenAsync(server, cancellationToken).ConfigureAwait(false);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (statementTimeout is { } after)
         {
             timeout.CancelAfter(after);
         }
 
+        AuditEvent audit = AuditEvent.Statement(user ?? "anonymous", client, "web", sql);
         Stopwatch elapsed = Stopwatch.StartNew();
+        ServedSession? served = null;
         try
         {
-            ITableLocator tables = SqlEndpoint.ProjectTables(server.Project.Resolve(server.Project.Storage), server.Catalog);
-            LakehouseSession session = await LakehouseSession.OpenAsync(tables, database, readOnly: true, allowSessionStatements: false, timeout.Token).ConfigureAwait(false);
-            await using (session.ConfigureAwait(false))
+            // A server without sign-in (nobody signed in) reads as before: everything, read-only.
+            served = await sessions.OpenUserSessionAsync(user ?? string.Empty, timeout.Token).ConfigureAwait(false);
+            DuckDbDataReader reader = await served.Session.ExecuteReaderAsync(sql, cancellationToken: timeout.Token).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
             {
-                DuckDbDataReader reader = await session.ExecuteReaderAsync(sql, cancellationToken: timeout.Token).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
-                {
-                    ResultTable result = await ResultTable.ReadAsync(reader, limit, timeout.Token).ConfigureAwait(false);
-                    return (result, elapsed.Elapsed);
-                }
+                ResultTable result = await ResultTable.ReadAsync(reader, limit, timeout.Token).ConfigureAwait(false);
+                audit = audit with { Rows = result.Rows.Count };
+                return (result, elapsed.Elapsed);
             }
         }
         catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
         {
+            audit = audit with { Outcome = "cancelled", ErrorCode = "57014", ErrorMessage = "statement timeout" };
             throw new TimeoutException($"the query ran longer than the statement timeout ({statementTimeout}) and was cancelled", exception);
+        }
+        catch (Exception exception)
+        {
+            audit = audit with
+            {
+                Outcome = exception is OperationCanceledException ? "cancelled" : "error",
+                ErrorCode = exception is MedallionException medallion ? ErrorCodes.Format(medallion.Code) : null,
+                ErrorMessage = exception.Message,
+            };
+            throw;
+        }
+        finally
+        {
+            StatementReads reads = served?.Session.LastReads ?? StatementReads.None;
+            await server.Audit.RecordAsync(audit with { Tables = reads.Tables, Columns = reads.Columns, Duration = elapsed.Elapsed }, CancellationToken.None).ConfigureAwait(false);
+            if (served is not null)
+            {
+                await served.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
     public void Dispose()
     {
+        _sessions?.Dispose();
         _database?.Dispose();
         _open.Dispose();
     }
 
-    private async Task<DuckDbDatabase> OpenAsync(ServerContext server, CancellationToken cancellationToken)
+    private async Task<LakehouseSessionFactory> OpenAsync(ServerContext server, CancellationToken cancellationToken)
     {
-        if (_database is { } open)
+        if (_sessions is { } open)
         {
             return open;
         }
@@ -67,7 +92,14 @@ internal sealed class WebSql(string? memoryLimit, TimeSpan? statementTimeout) : 
         await _open.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return _database ??= SqlEndpoint.OpenServingDatabase(server.Project.Resolve(server.Project.Storage), null, memoryLimit);
+            if (_sessions is null)
+            {
+                _database = SqlEndpoint.OpenServingDatabase(server.Project.Resolve(server.Project.Storage), null, memoryLimit);
+                ITableLocator tables = SqlEndpoint.ProjectTables(server.Project.Resolve(server.Project.Storage), server.Catalog);
+                _sessions = new LakehouseSessionFactory(_database, tables) { Access = new CatalogSessionAccess(server.Catalog) };
+            }
+
+            return _sessions;
         }
         finally
         {

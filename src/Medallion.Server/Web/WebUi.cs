@@ -91,11 +91,11 @@ internal static class WebUi
         LineagePage.Map(pages);
     }
 
-    /// <summary>The identity a session cookie carries: the user, their role, and when their password or role last changed.</summary>
-    public static ClaimsPrincipal PrincipalFor(CatalogUser user) => new(new ClaimsIdentity(
+    /// <summary>The identity a session cookie carries: the user, their server role (<see cref="CatalogStore.GetServerRoleAsync"/>), and when their password or role last changed.</summary>
+    public static ClaimsPrincipal PrincipalFor(CatalogUser user, ServerRole role) => new(new ClaimsIdentity(
         [
             new Claim(ClaimTypes.Name, user.Name),
-            new Claim(ApiAuthenticationHandler.RoleClaim, user.Role == ServerRole.Operator ? "operator" : "viewer"),
+            new Claim(ApiAuthenticationHandler.RoleClaim, RoleName(role)),
             new Claim(UpdatedClaim, user.UpdatedAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ], CookieScheme, ClaimTypes.Name, ApiAuthenticationHandler.RoleClaim));
 
@@ -138,7 +138,10 @@ internal static class WebUi
         await next(http).ConfigureAwait(false);
     }
 
-    /// <summary>A session lasts while its user does: a removed user, or one whose password or role changed, signs in again.</summary>
+    /// <summary>
+    /// A session lasts while its user does: a removed user, or one whose password or role changed, signs in again; a
+    /// grant or revocation of <c>operate</c> changes the session's role at its next request.
+    /// </summary>
     private static async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
         ServerContext server = context.HttpContext.RequestServices.GetRequiredService<ServerContext>();
@@ -148,8 +151,18 @@ internal static class WebUi
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(CookieScheme).ConfigureAwait(false);
+            return;
+        }
+
+        ServerRole role = await server.Catalog.GetServerRoleAsync(user, context.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (context.Principal.FindFirst(ApiAuthenticationHandler.RoleClaim)?.Value != RoleName(role))
+        {
+            context.ReplacePrincipal(PrincipalFor(user, role));
+            context.ShouldRenew = true;
         }
     }
+
+    private static string RoleName(ServerRole role) => role == ServerRole.Operator ? "operator" : "viewer";
 
     private static Task Redirect(RedirectContext<CookieAuthenticationOptions> context)
     {

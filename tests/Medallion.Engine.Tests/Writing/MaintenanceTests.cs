@@ -18,6 +18,31 @@ public sealed class MaintenanceTests : IDisposable
     }
 
     [Fact]
+    public async Task Forgetting_history_before_a_version_keeps_it_readable_from_its_checkpoint_and_removes_the_older_log_and_change_data()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id long, v long")
+        {
+            Properties = new Dictionary<string, string> { ["delta.enableChangeDataFeed"] = "true" },
+        });
+        await _f.Writer.WriteAsync(path, "SELECT i AS id, i AS v FROM range(4) t(i)");
+        await _f.Writer.UpdateAsync(path, "v = v + 100", "id = 1");
+        DeltaOperationResult kept = await _f.Writer.WriteAsync(path, "SELECT 9 AS id, 9 AS v");
+        string[] changeData = Directory.GetFiles(Path.Combine(path, "_change_data"), "*", SearchOption.AllDirectories);
+        Assert.NotEmpty(changeData);
+
+        await _f.Writer.ForgetHistoryBeforeAsync(path, kept.Version);
+
+        Assert.Equal(["0|0", "1|101", "2|2", "3|3", "9|9"], await _f.ReadAsync(path));
+        Assert.Equal(kept.Version, (await _f.SnapshotAsync(path, kept.Version)).Version);
+        MedallionException gone = await Assert.ThrowsAsync<MedallionException>(() => _f.SnapshotAsync(path, 0));
+        Assert.Equal(ErrorCode.DeltaVersionNotFound, gone.Code);
+        Assert.Contains($"the log starts at version {kept.Version}", gone.Message, StringComparison.Ordinal);
+        Assert.All(changeData, f => Assert.False(File.Exists(f), f));
+        Assert.Equal([kept.Version], Directory.GetFiles(Path.Combine(path, "_delta_log"), "*.json").Select(f => long.Parse(Path.GetFileNameWithoutExtension(f), System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
     public async Task Optimize_packs_small_files_per_partition_without_changing_rows()
     {
         string path = await SmallFilesAsync(6);

@@ -42,7 +42,7 @@ public sealed class PrometheusScrapeTests(ScrapedServer scraped) : IClassFixture
     public async Task Rows_written_and_loaded_are_the_rows_of_the_source_table()
     {
         // The silver model is a table (overwritten each run): 3 rows, then 4.
-        Assert.Equal(ScrapedServer.SourceRows, await Prometheus.WaitForValueAsync("medallion_source_rows_total{source=\"shop\",table=\"bronze.m_orders\"}", v => v == ScrapedServer.SourceRows));
+        Assert.Equal(ScrapedServer.SourceRows, await Prometheus.WaitForValueAsync($"medallion_source_rows_total{{source=\"{ScrapedServer.Source}\",table=\"bronze.m_orders\"}}", v => v == ScrapedServer.SourceRows));
         Assert.Equal(3 + 4, await Prometheus.WaitForValueAsync("medallion_table_rows_written_total{table=\"silver.m_orders\"}", v => v == 7));
         Assert.Equal(ScrapedServer.Runs, await Prometheus.WaitForValueAsync("medallion_table_rows_written_total{table=\"gold.m_total\"}", v => v == ScrapedServer.Runs));
         Assert.True(await Prometheus.WaitForValueAsync("medallion_table_written_bytes_total{table=\"silver.m_orders\"}") > 0);
@@ -68,9 +68,10 @@ public sealed class PrometheusScrapeTests(ScrapedServer scraped) : IClassFixture
     [Fact]
     public async Task The_cdc_source_reports_its_slot_lag_the_age_of_its_position_and_the_latency_of_the_streamed_change()
     {
-        Assert.Equal(1, await Prometheus.WaitForValueAsync("medallion_source_commit_to_bronze_seconds_count{source=\"shop\"}"));
-        Assert.True(await Prometheus.WaitForValueAsync("medallion_source_slot_lag_bytes{source=\"shop\",table=\"public.m_orders\"}") >= 0);
-        Assert.InRange(await Prometheus.WaitForValueAsync("medallion_source_position_age_seconds{source=\"shop\",table=\"public.m_orders\"}"), 0, 600);
+        // One streamed transaction, so one bronze commit carrying a source commit time (the snapshot carries none).
+        Assert.Equal(1, await Prometheus.WaitForValueAsync($"medallion_source_commit_to_bronze_seconds_count{{source=\"{ScrapedServer.Source}\"}}"));
+        Assert.True(await Prometheus.WaitForValueAsync($"medallion_source_slot_lag_bytes{{source=\"{ScrapedServer.Source}\",table=\"public.m_orders\"}}") >= 0);
+        Assert.InRange(await Prometheus.WaitForValueAsync($"medallion_source_position_age_seconds{{source=\"{ScrapedServer.Source}\",table=\"public.m_orders\"}}"), 0, 600);
     }
 
     [Fact]

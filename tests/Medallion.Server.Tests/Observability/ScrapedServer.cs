@@ -13,9 +13,14 @@ namespace Medallion.Server.Tests.Observability;
 /// bronze (3 rows by the first run's snapshot, 1 more by the second run's change stream), a silver model whose warn rule
 /// one row breaks, a gold total; then one query through the SQL endpoint.
 /// </summary>
+/// <remarks>
+/// The lower layers' meters are static, so every server in the test process reports what any of them measured:
+/// the job and the source carry names no other test uses, or a CDC test streaming in parallel adds to these counts.
+/// </remarks>
 public sealed class ScrapedServer : IAsyncLifetime
 {
-    public const string Job = "load";
+    public const string Job = "m_load";
+    public const string Source = "m_shop";
     public const int Runs = 2;
     public const int SourceRows = 4;
 
@@ -39,7 +44,7 @@ public sealed class ScrapedServer : IAsyncLifetime
                 connections:
                   pg: {type: postgres, host: {{pg.Host}}, port: {{pg.Port}}, database: {{pg.Database}}, user: {{pg.Username}}, password: {{pg.Password}}, pooling: false}
                 """)
-            .Write("sources/db.yml", $"sources:\n  - name: shop\n    connection: pg\n    tables:\n      - {{table: public.m_orders, mode: cdc, slot: {_database.Name}_m_orders}}\n")
+            .Write("sources/db.yml", $"sources:\n  - name: {Source}\n    connection: pg\n    tables:\n      - {{table: public.m_orders, mode: cdc, slot: {_database.Name}_m_orders}}\n")
             .Write("models/silver/m_orders.sql", """
                 /* ---
                 expectations:
@@ -49,7 +54,7 @@ public sealed class ScrapedServer : IAsyncLifetime
                 SELECT id, amount FROM bronze.m_orders
                 """)
             .Write("models/gold/m_total.sql", "SELECT sum(amount) AS total FROM silver.m_orders\n")
-            .Write("jobs/load.yml", $"jobs:\n  - name: {Job}\n    sources: [shop]\n    select: +gold.m_total\n    schedule: \"0 3 * * *\"\n");
+            .Write("jobs/load.yml", $"jobs:\n  - name: {Job}\n    sources: [{Source}]\n    select: +gold.m_total\n    schedule: \"0 3 * * *\"\n");
         Server = await MedallionServer.StartAsync(new MedallionServerOptions
         {
             ProjectDirectory = _files.Directory,
@@ -107,6 +112,7 @@ public sealed class ScrapedServer : IAsyncLifetime
         // The local token of the server's runtime file is the CLI's; a catalog user is what a BI tool would use.
         await using var catalog = await CatalogStore.OpenAsync(Path.Combine(_files.Directory, ".medallion", "catalog.db"));
         await catalog.SetUserAsync("bi", PgUserStore.CreateScramVerifier("bi-secret"));
+        await catalog.SetUserAdminAsync("bi", isAdmin: true);
         var connection = new NpgsqlConnectionStringBuilder
         {
             Host = "127.0.0.1", Port = Server.PgPort!.Value, Username = "bi", Password = "bi-secret", Database = "shop", Pooling = false,

@@ -117,7 +117,8 @@ public sealed class JobSchedulerTests : IAsyncDisposable
             .Files.Write("models/silver/slow.sql", "SELECT count(*) AS n FROM range(20000000000) t(i) WHERE i % 7 = 3");
         JobScheduler scheduler = await _project.StartAsync();
         RunRecord run = await scheduler.TriggerAsync("slow");
-        await WaitUntilAsync(async () => (await scheduler.Catalog.GetRunAsync(run.Id))!.Status == RunStatus.Running);
+        // The model, not only the run, must be under way: a run cancelled before its runner reached the model records no model.
+        await WaitUntilAsync(async () => (await scheduler.Catalog.GetRunLogAsync(run.Id)).Any(l => l.Message == "model silver.slow started"));
         await Task.Delay(300);
 
         Assert.True(await scheduler.CancelRunAsync(run.Id));

@@ -29,6 +29,9 @@ internal static class CatalogPage
             tables = await lakehouse.ListTablesAsync(null, cancellationToken).ConfigureAwait(false);
         }
 
+        Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
+        tables = tables.Where(t => access.CanRead(t.Name)).ToList();
+
         var entries = new List<CatalogSearch.Entry>(tables.Count);
         foreach (TableSummary table in tables)
         {

@@ -34,7 +34,9 @@ internal static class LineagePage
         var edges = new HashSet<(TableName From, TableName To)>();
         await using (lakehouse.ConfigureAwait(false))
         {
-            tables = lakehouse.TableNames;
+            // A table the user may not read is absent from the graph, as from the catalog; edges to it go with it.
+            Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
+            tables = [.. lakehouse.TableNames.Where(access.CanRead)];
             foreach (ModelDefinition model in lakehouse.Project.Models)
             {
                 foreach (LineageEdge edge in await lakehouse.GetLineageAsync(model.Name, null, LineageDirection.Upstream, cancellationToken).ConfigureAwait(false))

@@ -56,7 +56,8 @@ internal static class LoginPage
             return Render(page, returnUrl, page.T("The user name or password is wrong."), StatusCodes.Status401Unauthorized);
         }
 
-        await http.SignInAsync(WebUi.CookieScheme, WebUi.PrincipalFor(user), new AuthenticationProperties { IsPersistent = false }).ConfigureAwait(false);
+        ServerRole role = await page.Server.Catalog.GetServerRoleAsync(user, http.RequestAborted).ConfigureAwait(false);
+        await http.SignInAsync(WebUi.CookieScheme, WebUi.PrincipalFor(user, role), new AuthenticationProperties { IsPersistent = false }).ConfigureAwait(false);
         return Results.Redirect(LocalOrHome(returnUrl));
     }
 

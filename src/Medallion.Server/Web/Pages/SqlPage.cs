@@ -36,7 +36,7 @@ internal static class SqlPage
 
         try
         {
-            (ResultTable result, TimeSpan elapsed) = await engine.QueryAsync(page.Server, sql, limit, cancellationToken).ConfigureAwait(false);
+            (ResultTable result, TimeSpan elapsed) = await engine.QueryAsync(page.Server, page.UserName, Http.AuditSource.Client(http), sql, limit, cancellationToken).ConfigureAwait(false);
             if (csv)
             {
                 http.Response.Headers.ContentDisposition = "attachment; filename=\"query.csv\"";

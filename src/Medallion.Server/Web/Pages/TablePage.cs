@@ -1,14 +1,18 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
 using Medallion.Platform;
+using Medallion.Platform.Audit;
+using Medallion.Server.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Medallion.Server.Web.Pages;
 
@@ -39,7 +43,15 @@ internal static class TablePage
                 return page.NotFound(exception.Message);
             }
 
+            Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
+            if (!access.CanRead(name))
+            {
+                // The same answer as for a table that does not exist: a user without a grant does not learn which tables exist.
+                return page.NotFound($"There is no table '{table}'.");
+            }
+
             TableDetails details = await lakehouse.DescribeTableAsync(name, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<string>? granted = access?.Find(name.ToString())?.Columns;
             TableSummary summary = details.Summary;
             IReadOnlyList<TableVersionInfo> versions = summary.Built ? await lakehouse.GetTableHistoryAsync(name, 50, cancellationToken).ConfigureAwait(false) : [];
             var html = new HtmlBuilder();
@@ -66,6 +78,11 @@ internal static class TablePage
                 """);
             foreach (ColumnInfo column in details.Columns)
             {
+                if (granted is not null && !granted.Contains(column.Name, StringComparer.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
                 html.Add($"<tr><td><code>{column.Name}</code></td><td><code>{column.DataType}</code>{(column.Nullable ? Markup.Empty : new Markup(" <span class=\"muted\">NOT NULL</span>"))}</td><td>{column.Description}</td><td>{(column.Classification is null ? Markup.Empty : HtmlBuilder.Of($"<span class=\"tag\">{column.Classification}</span>"))}</td><td>{string.Join(", ", column.Tags)}</td></tr>");
             }
 
@@ -100,7 +117,9 @@ internal static class TablePage
             if (summary.Built)
             {
                 html.Add($"<section aria-labelledby=\"preview\"><h2 id=\"preview\">{page.T("Preview")} <span class=\"muted small\">({page.T("first 100 rows")})</span></h2>");
-                html.Add(await PreviewAsync(page, summary.Location, cancellationToken).ConfigureAwait(false));
+                html.Add(access is null
+                    ? await PreviewAsync(page, name.ToString(), summary.Location, cancellationToken).ConfigureAwait(false)
+                    : await UserPreviewAsync(http, page, name, cancellationToken).ConfigureAwait(false));
                 html.Add(new Markup("</section>"));
             }
 
@@ -108,18 +127,46 @@ internal static class TablePage
         }
     }
 
-    private static async Task<Markup> PreviewAsync(PageContext page, string location, CancellationToken cancellationToken)
+    /// <summary>The table's first rows; the audit records the read as the query it amounts to (<c>action</c> <c>preview</c>).</summary>
+    private static async Task<Markup> PreviewAsync(PageContext page, string table, string location, CancellationToken cancellationToken)
     {
-        TableSession session = TableSession.Open(location);
-        await using (session.ConfigureAwait(false))
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        AuditEvent audit = AuditEvent.Statement(AuditSource.User(page.Http), AuditSource.Client(page.Http), "web", $"SELECT * FROM {table} LIMIT {PreviewRows}")
+            with { Action = "preview", Columns = ["*"] };
+        try
         {
-            Snapshot snapshot = await session.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            DuckDbDataReader reader = await session.ReadRowsAsync(snapshot, limit: PreviewRows, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
+            TableSession session = TableSession.Open(location);
+            await using (session.ConfigureAwait(false))
             {
-                return (await ResultTable.ReadAsync(reader, PreviewRows, cancellationToken).ConfigureAwait(false)).ToHtml(page);
+                Snapshot snapshot = await session.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                audit = audit with { Tables = [table + "@v" + snapshot.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)] };
+                DuckDbDataReader reader = await session.ReadRowsAsync(snapshot, limit: PreviewRows, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    ResultTable rows = await ResultTable.ReadAsync(reader, PreviewRows, cancellationToken).ConfigureAwait(false);
+                    audit = audit with { Rows = rows.Rows.Count };
+                    return rows.ToHtml(page);
+                }
             }
         }
+        catch (Exception exception)
+        {
+            audit = audit with { Outcome = exception is OperationCanceledException ? "cancelled" : "error", ErrorMessage = exception.Message };
+            throw;
+        }
+        finally
+        {
+            await page.Server.Audit.RecordAsync(audit with { Duration = elapsed.Elapsed }, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The preview a restricted user sees: the table through the user's session, masked and filtered as the SQL endpoint serves it.</summary>
+    private static async Task<Markup> UserPreviewAsync(HttpContext http, PageContext page, TableName name, CancellationToken cancellationToken)
+    {
+        WebSql engine = http.RequestServices.GetRequiredService<WebSql>();
+        string sql = $"SELECT * FROM {DuckDbConnection.QuoteIdentifier(name.Namespace)}.{DuckDbConnection.QuoteIdentifier(name.Name)} LIMIT {PreviewRows}";
+        (ResultTable result, _) = await engine.QueryAsync(page.Server, page.UserName, AuditSource.Client(http), sql, PreviewRows, cancellationToken).ConfigureAwait(false);
+        return result.ToHtml(page);
     }
 
     private static Markup Tables(PageContext page, IReadOnlyList<TableName> tables)

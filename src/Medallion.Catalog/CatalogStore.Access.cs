@@ -1,0 +1,410 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Data.Sqlite;
+
+namespace Medallion.Catalog;
+
+/// <summary>
+/// Roles, grants, masking policies and row filters. Each row records whether a project file declares it
+/// (<c>declared_in</c>): declared rows change only through the project's files (<c>medallion access apply</c>), and the
+/// CLI refuses to change them, so the files and the catalog never silently disagree.
+/// </summary>
+public sealed partial class CatalogStore
+{
+    private const string MaskingKeyName = "masking_hmac_key";
+
+    /// <summary>Creates a role.</summary>
+    /// <param name="name">The role's name.</param>
+    /// <param name="declaredIn">The project file declaring it, or null for the CLI.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>False when the role already existed (nothing changes).</returns>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogAccessInvalid"/> when the name is also a user's (grants to it would be ambiguous).</exception>
+    public async Task<bool> CreateRoleAsync(string name, string? declaredIn = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (await FindUserAsync(name, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            throw new MedallionException(ErrorCode.CatalogAccessInvalid, $"'{name}' is already a user's name; a role needs a name of its own.\nHelp: pick another name, e.g. '{name}_role'.");
+        }
+
+        return await ExecuteAsync(
+            "INSERT INTO access_roles (name, declared_in, created_at) VALUES (@name, @declared, @now) ON CONFLICT (name) DO NOTHING",
+            [("@name", name), ("@declared", declaredIn), ("@now", Now())],
+            cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>Drops a role, its memberships, its grants and its row filters.</summary>
+    /// <exception cref="MedallionException">No such role (<see cref="ErrorCode.CatalogObjectNotFound"/>, with a suggestion), or the role is declared in a project file and <paramref name="declaredIn"/> is null.</exception>
+    public async Task DropRoleAsync(string name, string? declaredIn = null, CancellationToken cancellationToken = default)
+    {
+        AccessRole role = await RequireRoleAsync(name, cancellationToken).ConfigureAwait(false);
+        RefuseDeclared(role.DeclaredIn, declaredIn, $"role {name}");
+        await ExecuteInTransactionAsync(
+        [
+            ("DELETE FROM access_grants WHERE grantee_kind = 'role' AND grantee = @name", [("@name", name)]),
+            ("DELETE FROM access_row_filters WHERE grantee_kind = 'role' AND grantee = @name", [("@name", name)]),
+            ("DELETE FROM access_members WHERE role_name = @name", [("@name", name)]),
+            ("DELETE FROM access_roles WHERE name = @name", [("@name", name)]),
+        ], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Every role with its members, by name.</summary>
+    public async Task<List<AccessRole>> ListRolesAsync(CancellationToken cancellationToken = default)
+    {
+        List<(string Role, string User)> members = await QueryAsync("SELECT role_name, user_name FROM access_members ORDER BY user_name", [], r => (r.GetString(0), r.GetString(1)), cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(
+            "SELECT name, declared_in FROM access_roles ORDER BY name", [],
+            r => new AccessRole(r.GetString(0), members.Where(m => m.Role == r.GetString(0)).Select(m => m.User).ToList(), GetNullableString(r, 1)),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Gives <paramref name="user"/> the role <paramref name="role"/>; returns false when the user already held it.</summary>
+    /// <exception cref="MedallionException">No such role or user (<see cref="ErrorCode.CatalogObjectNotFound"/>, with a suggestion).</exception>
+    public async Task<bool> AddRoleMemberAsync(string role, string user, string? declaredIn = null, CancellationToken cancellationToken = default)
+    {
+        await RequireRoleAsync(role, cancellationToken).ConfigureAwait(false);
+        await RequireUserAsync(user, cancellationToken).ConfigureAwait(false);
+        return await ExecuteAsync(
+            "INSERT INTO access_members (role_name, user_name, declared_in) VALUES (@role, @user, @declared) ON CONFLICT DO NOTHING",
+            [("@role", role), ("@user", user), ("@declared", declaredIn)],
+            cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>Takes the role <paramref name="role"/> from <paramref name="user"/>; returns false when the user did not hold it.</summary>
+    /// <exception cref="MedallionException">No such role, or the membership is declared in a project file and <paramref name="declaredIn"/> is null.</exception>
+    public async Task<bool> RemoveRoleMemberAsync(string role, string user, string? declaredIn = null, CancellationToken cancellationToken = default)
+    {
+        await RequireRoleAsync(role, cancellationToken).ConfigureAwait(false);
+        List<string?> rows = await QueryAsync("SELECT declared_in FROM access_members WHERE role_name = @role AND user_name = @user",
+            [("@role", role), ("@user", user)], r => GetNullableString(r, 0), cancellationToken).ConfigureAwait(false);
+        if (rows.Count == 0)
+        {
+            return false;
+        }
+
+        RefuseDeclared(rows[0], declaredIn, $"membership of {user} in role {role}");
+        return await ExecuteAsync("DELETE FROM access_members WHERE role_name = @role AND user_name = @user", [("@role", role), ("@user", user)], cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>Records a grant; returns false when the same grant already existed.</summary>
+    /// <exception cref="MedallionException">
+    /// The grantee, namespace, table or a column does not exist (<see cref="ErrorCode.CatalogObjectNotFound"/>, with a suggestion),
+    /// or the privilege does not apply to the object's kind (<see cref="ErrorCode.CatalogAccessInvalid"/>).
+    /// </exception>
+    /// <param name="grant">The grant.</param>
+    /// <param name="knownTables">Tables that exist besides those the catalog registers (<c>ns.name</c>: a project's models and sources, tables on disk), or null.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public async Task<bool> GrantAsync(AccessGrant grant, IReadOnlyCollection<string>? knownTables = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        await ValidateGrantAsync(grant, knownTables ?? [], cancellationToken).ConfigureAwait(false);
+        return await ExecuteAsync(
+            "INSERT INTO access_grants (privilege, object_kind, object, columns, grantee_kind, grantee, declared_in, created_at) " +
+            "VALUES (@privilege, @kind, @object, @columns, @grantee_kind, @grantee, @declared, @now) ON CONFLICT DO NOTHING",
+            [.. GrantKey(grant), ("@declared", grant.DeclaredIn), ("@now", Now())],
+            cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>Removes a grant; returns false when there was no such grant.</summary>
+    /// <exception cref="MedallionException">The grant is declared in a project file and <see cref="AccessGrant.DeclaredIn"/> is null (<see cref="ErrorCode.CatalogAccessDeclared"/>).</exception>
+    public async Task<bool> RevokeAsync(AccessGrant grant, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        (string, object?)[] key = GrantKey(grant);
+        List<string?> rows = await QueryAsync(
+            "SELECT declared_in FROM access_grants WHERE privilege = @privilege AND object_kind = @kind AND object = @object AND columns = @columns AND grantee_kind = @grantee_kind AND grantee = @grantee",
+            key, r => GetNullableString(r, 0), cancellationToken).ConfigureAwait(false);
+        if (rows.Count == 0)
+        {
+            return false;
+        }
+
+        RefuseDeclared(rows[0], grant.DeclaredIn, $"grant of {FormatPrivilege(grant.Privilege)} on {grant.Object} to {grant.Grantee}");
+        return await ExecuteAsync(
+            "DELETE FROM access_grants WHERE privilege = @privilege AND object_kind = @kind AND object = @object AND columns = @columns AND grantee_kind = @grantee_kind AND grantee = @grantee",
+            key, cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>Every grant, ordered by grantee, privilege and object.</summary>
+    public Task<List<AccessGrant>> ListGrantsAsync(CancellationToken cancellationToken = default) =>
+        QueryAsync("SELECT privilege, object_kind, object, columns, grantee_kind, grantee, declared_in FROM access_grants ORDER BY grantee, privilege, object", [], ReadGrant, cancellationToken);
+
+    /// <summary>Sets the masking policy of a classification (replacing the one it had).</summary>
+    /// <exception cref="MedallionException">An expression policy without <c>{column}</c> (<see cref="ErrorCode.CatalogAccessInvalid"/>), or the classification's policy is declared in a project file.</exception>
+    public async Task SetMaskingPolicyAsync(MaskingPolicy policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentException.ThrowIfNullOrWhiteSpace(policy.Classification);
+        if (policy.Kind == MaskingPolicyKind.Expression && (policy.Expression is null || !policy.Expression.Contains("{column}", StringComparison.Ordinal)))
+        {
+            throw new MedallionException(ErrorCode.CatalogAccessInvalid,
+                $"The masking policy of '{policy.Classification}' is an expression without {{column}}.\nHelp: write where the column goes, e.g. left({{column}}, 3) || '***'.");
+        }
+
+        MaskingPolicy? existing = (await ListMaskingPoliciesAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(p => p.Classification == policy.Classification);
+        RefuseDeclared(existing?.DeclaredIn, policy.DeclaredIn, $"masking policy of {policy.Classification}");
+        await ExecuteAsync(
+            "INSERT INTO access_masks (classification, policy, expression, declared_in) VALUES (@class, @policy, @expression, @declared) " +
+            "ON CONFLICT (classification) DO UPDATE SET policy = excluded.policy, expression = excluded.expression, declared_in = excluded.declared_in",
+            [("@class", policy.Classification), ("@policy", policy.Kind.ToString().ToLowerInvariant()), ("@expression", policy.Expression), ("@declared", policy.DeclaredIn)],
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The project's masking policies, by classification. A classification without one is masked with <see cref="MaskingPolicyKind.Hash"/>.</summary>
+    public Task<List<MaskingPolicy>> ListMaskingPoliciesAsync(CancellationToken cancellationToken = default) =>
+        QueryAsync("SELECT classification, policy, expression, declared_in FROM access_masks ORDER BY classification", [],
+            r => new MaskingPolicy(r.GetString(0), Enum.Parse<MaskingPolicyKind>(r.GetString(1), ignoreCase: true), GetNullableString(r, 2), GetNullableString(r, 3)),
+            cancellationToken);
+
+    /// <summary>Sets the row filter of a table for a role or user (replacing the one it had).</summary>
+    /// <exception cref="MedallionException">The table or grantee does not exist, or the filter is declared in a project file.</exception>
+    /// <param name="filter">The filter.</param>
+    /// <param name="knownTables">Tables that exist besides those the catalog registers, or null.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public async Task SetRowFilterAsync(RowFilter filter, IReadOnlyCollection<string>? knownTables = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentException.ThrowIfNullOrWhiteSpace(filter.Predicate);
+        await RequireTableAsync(filter.Table, knownTables ?? [], cancellationToken).ConfigureAwait(false);
+        await RequireGranteeAsync(filter.GranteeKind, filter.Grantee, cancellationToken).ConfigureAwait(false);
+        RowFilter? existing = (await ListRowFiltersAsync(cancellationToken).ConfigureAwait(false))
+            .FirstOrDefault(f => f.Table == filter.Table && f.GranteeKind == filter.GranteeKind && f.Grantee == filter.Grantee);
+        RefuseDeclared(existing?.DeclaredIn, filter.DeclaredIn, $"row filter of {filter.Table} for {filter.Grantee}");
+        await ExecuteAsync(
+            "INSERT INTO access_row_filters (table_name, grantee_kind, grantee, predicate, declared_in) VALUES (@table, @kind, @grantee, @predicate, @declared) " +
+            "ON CONFLICT (table_name, grantee_kind, grantee) DO UPDATE SET predicate = excluded.predicate, declared_in = excluded.declared_in",
+            [("@table", filter.Table), ("@kind", FormatGrantee(filter.GranteeKind)), ("@grantee", filter.Grantee), ("@predicate", filter.Predicate), ("@declared", filter.DeclaredIn)],
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Every row filter.</summary>
+    public Task<List<RowFilter>> ListRowFiltersAsync(CancellationToken cancellationToken = default) =>
+        QueryAsync("SELECT table_name, grantee_kind, grantee, predicate, declared_in FROM access_row_filters ORDER BY table_name, grantee", [],
+            r => new RowFilter(r.GetString(0), ParseGrantee(r.GetString(1)), r.GetString(2), r.GetString(3), GetNullableString(r, 4)),
+            cancellationToken);
+
+    /// <summary>Makes a user an admin (every privilege) or takes that away.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when there is no such user.</exception>
+    public async Task SetUserAdminAsync(string name, bool isAdmin, CancellationToken cancellationToken = default)
+    {
+        await RequireUserAsync(name, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync("UPDATE users SET is_admin = @admin, updated_at = @now WHERE name = @name", [("@name", name), ("@admin", isAdmin ? 1 : 0), ("@now", Now())], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sets (or, with a null value, removes) one attribute of a user, which row filters read with <c>user.attribute('name')</c>.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when there is no such user.</exception>
+    public async Task SetUserAttributeAsync(string name, string attribute, string? value, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(attribute);
+        CatalogUser user = await RequireUserAsync(name, cancellationToken).ConfigureAwait(false);
+        var attributes = new Dictionary<string, string>(user.Attributes, StringComparer.Ordinal);
+        if (value is null)
+        {
+            attributes.Remove(attribute);
+        }
+        else
+        {
+            attributes[attribute] = value;
+        }
+
+        await ExecuteAsync("UPDATE users SET attributes = @attributes, updated_at = @now WHERE name = @name",
+            [("@name", name), ("@attributes", Internal.CatalogJson.WriteStringMap(attributes)), ("@now", Now())], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Everything that decides what <paramref name="user"/> reads, or null when there is no such user.</summary>
+    public async Task<UserAccess?> GetUserAccessAsync(string user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (await FindUserAsync(user, cancellationToken).ConfigureAwait(false) is not { } found)
+        {
+            return null;
+        }
+
+        List<string> roles = await QueryAsync("SELECT role_name FROM access_members WHERE user_name = @user ORDER BY role_name", [("@user", user)], r => r.GetString(0), cancellationToken).ConfigureAwait(false);
+        bool Applies(GranteeKind kind, string grantee) => kind == GranteeKind.User ? grantee == user : roles.Contains(grantee);
+        List<AccessGrant> grants = (await ListGrantsAsync(cancellationToken).ConfigureAwait(false)).Where(g => Applies(g.GranteeKind, g.Grantee)).ToList();
+        List<RowFilter> filters = (await ListRowFiltersAsync(cancellationToken).ConfigureAwait(false)).Where(f => Applies(f.GranteeKind, f.Grantee)).ToList();
+        bool admin = found.IsAdmin || grants.Any(g => g.Privilege == AccessPrivilege.Admin);
+        return new UserAccess(user, admin, found.Attributes, roles, grants, filters, await ListMaskingPoliciesAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// What <paramref name="user"/> may do on the server: <see cref="ServerRole.Operator"/> when its own role says so or it
+    /// holds <c>operate</c> or <c>admin</c> on the server (granted to it or to one of its roles); else a viewer. Being a
+    /// data admin (<c>--admin</c>, or a user from before grants) does not make a viewer an operator.
+    /// </summary>
+    public async Task<ServerRole> GetServerRoleAsync(CatalogUser user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (user.Role == ServerRole.Operator)
+        {
+            return ServerRole.Operator;
+        }
+
+        List<long> granted = await QueryAsync(
+            """
+            SELECT 1 FROM access_grants
+            WHERE privilege IN ('operate', 'admin') AND object_kind = 'server'
+              AND ((grantee_kind = 'user' AND grantee = @user)
+                OR (grantee_kind = 'role' AND grantee IN (SELECT role_name FROM access_members WHERE user_name = @user)))
+            LIMIT 1
+            """,
+            [("@user", user.Name)], r => r.GetInt64(0), cancellationToken).ConfigureAwait(false);
+        return granted.Count > 0 ? ServerRole.Operator : ServerRole.Viewer;
+    }
+
+    /// <summary>
+    /// The project's key for <see cref="MaskingPolicyKind.Hash"/> masks (32 random bytes, created on first use). It stays in the
+    /// catalog: it is never logged, shown or put into SQL text a user could read.
+    /// </summary>
+    public async Task<byte[]> GetMaskingKeyAsync(CancellationToken cancellationToken = default)
+    {
+        await ExecuteAsync("INSERT INTO access_keys (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING",
+            [("@name", MaskingKeyName), ("@value", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)))], cancellationToken).ConfigureAwait(false);
+        List<string> values = await QueryAsync("SELECT value FROM access_keys WHERE name = @name", [("@name", MaskingKeyName)], r => r.GetString(0), cancellationToken).ConfigureAwait(false);
+        return Convert.FromBase64String(values[0]);
+    }
+
+    /// <summary>The lower-case name of a privilege, as the CLI and project files write it.</summary>
+    public static string FormatPrivilege(AccessPrivilege privilege) => privilege.ToString().ToLowerInvariant();
+
+    private async Task ValidateGrantAsync(AccessGrant grant, IReadOnlyCollection<string> knownTables, CancellationToken cancellationToken)
+    {
+        bool fits = (grant.Privilege, grant.ObjectKind) switch
+        {
+            (AccessPrivilege.Select, AccessObjectKind.Namespace or AccessObjectKind.Table or AccessObjectKind.Columns) => true,
+            (AccessPrivilege.Unmask, AccessObjectKind.Classification) => true,
+            (AccessPrivilege.Operate or AccessPrivilege.Admin, AccessObjectKind.Server) => true,
+            _ => false,
+        };
+        if (!fits)
+        {
+            throw new MedallionException(ErrorCode.CatalogAccessInvalid,
+                $"{FormatPrivilege(grant.Privilege)} cannot be granted on a {grant.ObjectKind.ToString().ToLowerInvariant()}.\n"
+                + "Help: select is granted on a namespace, a table or columns (select (a, b) on ns.table); unmask on a classification (unmask on pii); operate and admin on server.");
+        }
+
+        await RequireGranteeAsync(grant.GranteeKind, grant.Grantee, cancellationToken).ConfigureAwait(false);
+        switch (grant.ObjectKind)
+        {
+            case AccessObjectKind.Namespace:
+                List<string> namespaces = (await ListNamespacesAsync(cancellationToken).ConfigureAwait(false))
+                    .Concat(knownTables.Select(t => t.Split('.')[0])).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+                if (!namespaces.Contains(grant.Object, StringComparer.OrdinalIgnoreCase))
+                {
+                    throw new MedallionException(ErrorCode.CatalogObjectNotFound,
+                        $"There is no namespace '{grant.Object}'.{NameSuggester.DidYouMean(grant.Object, namespaces)}\nHelp: medallion catalog list shows the namespaces.");
+                }
+
+                break;
+            case AccessObjectKind.Table:
+                await RequireTableAsync(grant.Object, knownTables, cancellationToken).ConfigureAwait(false);
+                break;
+            case AccessObjectKind.Columns:
+                TableName table = await RequireTableAsync(grant.Object, knownTables, cancellationToken).ConfigureAwait(false);
+                List<string> columns = (await GetColumnsAsync(table, cancellationToken).ConfigureAwait(false)).Select(c => c.Name).ToList();
+                if (grant.Columns.Count == 0)
+                {
+                    throw new MedallionException(ErrorCode.CatalogAccessInvalid, $"The column grant on {grant.Object} names no columns.\nHelp: select (a, b) on {grant.Object}.");
+                }
+
+                foreach (string column in grant.Columns.Where(c => columns.Count > 0 && !columns.Contains(c, StringComparer.OrdinalIgnoreCase)))
+                {
+                    throw new MedallionException(ErrorCode.CatalogObjectNotFound,
+                        $"Table {grant.Object} has no column '{column}'.{NameSuggester.DidYouMean(column, columns)}\nHelp: medallion catalog show {grant.Object} lists its columns.");
+                }
+
+                break;
+            case AccessObjectKind.Server when !string.Equals(grant.Object, "server", StringComparison.Ordinal):
+                throw new MedallionException(ErrorCode.CatalogAccessInvalid, $"{FormatPrivilege(grant.Privilege)} is granted on server, not on '{grant.Object}'.");
+        }
+    }
+
+    private async Task<TableName> RequireTableAsync(string qualified, IReadOnlyCollection<string> knownTables, CancellationToken cancellationToken)
+    {
+        List<string> tables = (await ListTablesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Select(t => t.Name.ToString())
+            .Concat(knownTables).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        string? match = tables.FirstOrDefault(t => string.Equals(t, qualified, StringComparison.OrdinalIgnoreCase));
+        if (match is null)
+        {
+            throw new MedallionException(ErrorCode.CatalogObjectNotFound,
+                $"There is no table '{qualified}'.{NameSuggester.DidYouMean(qualified, tables)}\nHelp: name it as namespace.table; medallion catalog list shows the tables.");
+        }
+
+        return TableName.Parse(match);
+    }
+
+    private async Task<AccessRole> RequireRoleAsync(string name, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        List<AccessRole> roles = await ListRolesAsync(cancellationToken).ConfigureAwait(false);
+        return roles.FirstOrDefault(r => r.Name == name) ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound,
+            $"There is no role '{name}'.{NameSuggester.DidYouMean(name, roles.Select(r => r.Name))}\nHelp: medallion role list shows the roles; medallion role create {name} makes it.");
+    }
+
+    private async Task<CatalogUser> RequireUserAsync(string name, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (await FindUserAsync(name, cancellationToken).ConfigureAwait(false) is { } user)
+        {
+            return user;
+        }
+
+        List<CatalogUser> users = await ListUsersAsync(cancellationToken).ConfigureAwait(false);
+        throw new MedallionException(ErrorCode.CatalogObjectNotFound,
+            $"There is no user '{name}'.{NameSuggester.DidYouMean(name, users.Select(u => u.Name))}\nHelp: medallion user list shows the users; medallion user add {name} adds one.");
+    }
+
+    private async Task RequireGranteeAsync(GranteeKind kind, string name, CancellationToken cancellationToken)
+    {
+        if (kind == GranteeKind.Role)
+        {
+            await RequireRoleAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await RequireUserAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The CLI (<paramref name="changingFrom"/> null) may not change what a project file declares.</summary>
+    private static void RefuseDeclared(string? declaredIn, string? changingFrom, string what)
+    {
+        if (declaredIn is not null && changingFrom is null)
+        {
+            throw new MedallionException(ErrorCode.CatalogAccessDeclared,
+                $"The {what} is declared in {declaredIn}, so it changes there.\nHelp: edit {declaredIn}, then run medallion access plan and medallion access apply.");
+        }
+    }
+
+    private static (string, object?)[] GrantKey(AccessGrant grant) =>
+    [
+        ("@privilege", FormatPrivilege(grant.Privilege)),
+        ("@kind", grant.ObjectKind.ToString().ToLowerInvariant()),
+        ("@object", grant.Object),
+        ("@columns", string.Join(",", grant.Columns)),
+        ("@grantee_kind", FormatGrantee(grant.GranteeKind)),
+        ("@grantee", grant.Grantee),
+    ];
+
+    private static AccessGrant ReadGrant(SqliteDataReader r)
+    {
+        string columns = r.GetString(3);
+        return new AccessGrant(
+            Enum.Parse<AccessPrivilege>(r.GetString(0), ignoreCase: true),
+            Enum.Parse<AccessObjectKind>(r.GetString(1), ignoreCase: true),
+            r.GetString(2),
+            columns.Length == 0 ? [] : columns.Split(','),
+            ParseGrantee(r.GetString(4)),
+            r.GetString(5),
+            GetNullableString(r, 6));
+    }
+
+    private static string FormatGrantee(GranteeKind kind) => kind == GranteeKind.Role ? "role" : "user";
+
+    private static GranteeKind ParseGrantee(string text) => text == "role" ? GranteeKind.Role : GranteeKind.User;
+}

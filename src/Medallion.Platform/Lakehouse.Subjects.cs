@@ -1,0 +1,452 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Delta;
+using Medallion.Delta.Actions;
+using Medallion.Delta.Scans;
+using Medallion.Delta.Snapshots;
+using Medallion.DuckDb;
+using Medallion.Engine;
+using Medallion.Pipelines;
+using Medallion.Pipelines.Privacy;
+using Medallion.Platform.Privacy;
+using Medallion.Storage;
+
+
+namespace Medallion.Platform;
+
+public sealed partial class Lakehouse
+{
+    /// <summary>A person's rows per table are read into memory; a table with more is refused rather than half-reported.</summary>
+    public const int MaxSubjectRowsPerTable = 10_000;
+
+    /// <summary>Rows sampled to tell which candidate columns hold identifiers of the requested kind.</summary>
+    private const int SubjectSampleRows = 2_000;
+
+    /// <summary>Where erasure reports are kept, relative to the project.</summary>
+    public const string ErasureReportFolder = ".medallion/erasures";
+
+    /// <summary>
+    /// Finds every table and row holding the person: the columns searched are those classified (in the project files or
+    /// the catalog), those connected to a classified column by column lineage (so an unclassified bronze column feeding
+    /// a classified silver one is searched), the classified columns of quarantine tables, and the raw text of rows that
+    /// did not parse; of these, a column is compared when a sample shows it holds identifiers of the requested kind.
+    /// Values are compared in normal form, so <c>390.533.447-05</c> finds <c>39053344705</c>.
+    /// </summary>
+    /// <param name="subject">Whom to find.</param>
+    /// <param name="cancellationToken">Stops the search.</param>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.SubjectRequestInvalid"/> when a table holds more than <see cref="MaxSubjectRowsPerTable"/> rows of the person.</exception>
+    public async Task<SubjectSearch> FindSubjectAsync(SubjectIdentifier subject, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        HashSet<(TableName Table, string Column)> candidates = await IdentifyingColumnsAsync(cancellationToken).ConfigureAwait(false);
+        var matches = new List<SubjectTableMatch>();
+        var searched = new List<TableName>();
+        foreach (TableName name in await LineageOrderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await ScanRelationAsync(name, cancellationToken).ConfigureAwait(false) is not { } scan)
+            {
+                continue;
+            }
+
+            searched.Add(name);
+            if (await MatchTableAsync(name, scan.Snapshot, scan.Relation, subject, candidates, cancellationToken).ConfigureAwait(false) is { } match)
+            {
+                matches.Add(match);
+            }
+        }
+
+        return new SubjectSearch(subject, matches, searched);
+    }
+
+    /// <summary>
+    /// Erases a person: in every table <see cref="FindSubjectAsync"/> finds them, in lineage order (sources, then each
+    /// model after what it reads, quarantine tables after their model, so no model rebuilt in between can bring rows back
+    /// from an upstream not yet erased), the rows are deleted or, where the model says <c>erasure: anonymize</c>, their
+    /// identifying and classified columns set to NULL, rewriting the files that held them. Then every data file of an older
+    /// version that still holds the person is removed and recorded in the table's <c>_erasures/</c>, so time travel to
+    /// those versions fails with <see cref="ErrorCode.DeltaFileErased"/> naming this erasure instead of showing the person.
+    /// The report is saved under <see cref="ErasureReportFolder"/>.
+    /// </summary>
+    /// <param name="subject">Whom to erase.</param>
+    /// <param name="requestedBy">Who runs the erasure, for the report.</param>
+    /// <param name="dryRun">Report what would be erased and removed; change nothing and save no report.</param>
+    /// <param name="cancellationToken">Stops the erasure between tables; tables erased by then stay erased.</param>
+    public async Task<ErasureReport> EraseSubjectAsync(SubjectIdentifier subject, string requestedBy, bool dryRun = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentException.ThrowIfNullOrEmpty(requestedBy);
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+        string id = "erasure-" + started.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+        SubjectSearch search = await FindSubjectAsync(subject, cancellationToken).ConfigureAwait(false);
+        var writer = new DeltaWriter(_connection);
+        var tables = new List<ErasedTable>();
+        foreach (SubjectTableMatch match in search.Tables)
+        {
+            Entry entry = Find(match.Table);
+            DeltaTable table = OpenDelta(entry.Location)!;
+            long rows = match.Rows.Count;
+            long? committed = null;
+            if (!dryRun)
+            {
+                DeltaOperationResult result = match.Policy == ErasurePolicy.Anonymize
+                    ? await writer.UpdateAsync(entry.Location, match.Anonymization, match.Predicate, purge: true, cancellationToken).ConfigureAwait(false)
+                    : await writer.DeleteAsync(entry.Location, match.Predicate, purge: true, cancellationToken).ConfigureAwait(false);
+                rows = result.RowsAffected;
+                committed = result.Version;
+            }
+
+            Snapshot after = await table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            List<string> holding = await FilesHoldingAsync(table, after, match.Predicate, live: dryRun, cancellationToken).ConfigureAwait(false);
+            VersionRange? unreadable = holding.Count == 0 ? null : await VersionsReferencingAsync(table, holding, dryRun ? after.Version + 1 : committed!.Value, cancellationToken).ConfigureAwait(false);
+            if (!dryRun && holding.Count > 0)
+            {
+                // The record goes first: a reader must never meet a missing file without the erasure that explains it.
+                await ErasedFiles.WriteAsync(table.Store, id, started, committed!.Value, holding, cancellationToken).ConfigureAwait(false);
+                foreach (string key in holding)
+                {
+                    await table.Store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+                }
+
+                // The older commits' add statistics (a min or max may be the person's identifier), checkpoints and change
+                // data files still hold the person: the erasure's commit becomes the oldest version the table keeps.
+                await writer.ForgetHistoryBeforeAsync(entry.Location, committed.Value, cancellationToken).ConfigureAwait(false);
+                unreadable = new VersionRange(0, committed.Value - 1);
+            }
+
+            tables.Add(new ErasedTable(match.Table.ToString(), match.Policy == ErasurePolicy.Anonymize ? "anonymize" : "delete", match.MatchedColumns, rows, committed, holding, unreadable));
+        }
+
+        var report = new ErasureReport(id, subject.ToString(), requestedBy, started, DateTimeOffset.UtcNow, dryRun, tables);
+        return dryRun ? report : report with { SavedTo = await RecordErasureAsync(report, cancellationToken).ConfigureAwait(false) };
+    }
+
+    /// <summary>
+    /// Keeps an erasure report as a JSON file per erasure under <see cref="ErasureReportFolder"/> (what
+    /// <see cref="ListErasuresAsync"/> reads). The report names the person only masked. The act goes into the audit from
+    /// where it was asked for (the CLI, the API), which knows the channel.
+    /// </summary>
+    /// <returns>Where the report file went.</returns>
+    private async Task<string> RecordErasureAsync(ErasureReport report, CancellationToken cancellationToken)
+    {
+        string folder = Path.Combine(Project.Directory, ErasureReportFolder);
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, report.Id + ".json");
+        await File.WriteAllBytesAsync(path, JsonSerializer.SerializeToUtf8Bytes(report, ErasureReportJson.Default.ErasureReport), cancellationToken).ConfigureAwait(false);
+        return Path.GetRelativePath(Project.Directory, path);
+    }
+
+    /// <summary>The erasure reports kept in the project, oldest first.</summary>
+    public async Task<IReadOnlyList<ErasureReport>> ListErasuresAsync(CancellationToken cancellationToken = default)
+    {
+        string folder = Path.Combine(Project.Directory, ErasureReportFolder);
+        var reports = new List<ErasureReport>();
+        if (!Directory.Exists(folder))
+        {
+            return reports;
+        }
+
+        foreach (string path in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        {
+            ErasureReport? report = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false), ErasureReportJson.Default.ErasureReport);
+            if (report is not null)
+            {
+                reports.Add(report with { SavedTo = Path.GetRelativePath(Project.Directory, path) });
+            }
+        }
+
+        return reports;
+    }
+
+    /// <summary>The person's rows in one table, or null when it holds none.</summary>
+    private async Task<SubjectTableMatch?> MatchTableAsync(TableName name, Snapshot snapshot, string relation, SubjectIdentifier subject, HashSet<(TableName Table, string Column)> candidates, CancellationToken cancellationToken)
+    {
+        List<string> text = await PiiSampler.TextColumnsAsync(_connection, relation, cancellationToken).ConfigureAwait(false);
+        List<string> columns = text.Where(c => candidates.Contains((name, c))).ToList();
+        IReadOnlyList<PiiColumnSample> samples = await PiiSampler.SampleAsync(_connection, relation, columns, SubjectSampleRows, cancellationToken).ConfigureAwait(false);
+        List<string> compared = samples.Where(s => s.Shares.Any(share => share.Kind == subject.Kind)).Select(s => s.Column).ToList();
+        bool raw = text.Any(c => string.Equals(c, SystemColumns.RawLine, StringComparison.OrdinalIgnoreCase));
+        if (compared.Count == 0 && !raw)
+        {
+            return null;
+        }
+
+        string literal = DuckDbConnection.QuoteLiteral(subject.Value);
+        List<string> conditions = compared.Select(c => PiiDetector.NormalizedSql(subject.Kind, DuckDbConnection.QuoteIdentifier(c)) + " = " + literal).ToList();
+        if (raw)
+        {
+            // A row that did not parse keeps its whole line: look for the identifier as people write it.
+            conditions.AddRange(RawForms(subject).Select(form =>
+                $"contains(lower({DuckDbConnection.QuoteIdentifier(SystemColumns.RawLine)}), {DuckDbConnection.QuoteLiteral(form.ToLowerInvariant())})"));
+        }
+
+        string predicate = "(" + string.Join(" OR ", conditions) + ")";
+        IReadOnlyList<ColumnInfo> docs = await DocsAsync(name, snapshot, cancellationToken).ConfigureAwait(false);
+        var rows = new List<IReadOnlyList<SubjectValue>>();
+        var matchedColumns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using (DuckDbCommand command = _connection.CreateCommand())
+        {
+            string flags = string.Concat(compared.Select((c, i) => $", ({PiiDetector.NormalizedSql(subject.Kind, DuckDbConnection.QuoteIdentifier(c))} = {literal}) IS TRUE AS \"__m{i}\""));
+            command.CommandText = $"SELECT *{flags} FROM {relation} AS t WHERE {predicate} LIMIT {MaxSubjectRowsPerTable + 1}";
+            using DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            int fields = reader.FieldCount - compared.Count;
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (rows.Count == MaxSubjectRowsPerTable)
+                {
+                    throw new MedallionException(ErrorCode.SubjectRequestInvalid,
+                        $"Table {name} holds more than {MaxSubjectRowsPerTable} rows matching {subject}: that is not one person's data.\nHelp: check that the table's identifier columns are right (a placeholder value shared by many rows?).");
+                }
+
+                var row = new List<SubjectValue>(fields);
+                for (int i = 0; i < fields; i++)
+                {
+                    string column = reader.GetName(i);
+                    ColumnInfo? doc = docs.FirstOrDefault(d => string.Equals(d.Name, column, StringComparison.OrdinalIgnoreCase));
+                    row.Add(new SubjectValue(column, doc?.Description, doc?.Classification, reader.IsDBNull(i) ? null : reader.GetValue(i)));
+                }
+
+                for (int m = 0; m < compared.Count; m++)
+                {
+                    if (reader.GetBoolean(fields + m))
+                    {
+                        matchedColumns.Add(compared[m]);
+                    }
+                }
+
+                if (raw && matchedColumns.Count == 0)
+                {
+                    matchedColumns.Add(SystemColumns.RawLine);
+                }
+
+                rows.Add(row);
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return null;
+        }
+
+        Entry entry = Find(name);
+        ErasurePolicy policy = (entry.Kind == TableKind.Quarantine ? Find(new TableName(name.Namespace, name.Name[..^QuarantineSuffix.Length])).Model : entry.Model)?.Config.Erasure ?? ErasurePolicy.Delete;
+        // NULL typed as each column is, so the UPDATE keeps the table's schema.
+        List<string> clear = [.. snapshot.Schema.Fields
+            .Where(f => matchedColumns.Contains(f.Name) || docs.Any(d => d.Classification is not null && string.Equals(d.Name, f.Name, StringComparison.OrdinalIgnoreCase)))
+            .Select(f => $"{DuckDbConnection.QuoteIdentifier(f.Name)} = CAST(NULL AS {Engine.Scanning.DeltaScanSql.TypeName(f.Type)})")];
+        return new SubjectTableMatch(name, entry.Kind, snapshot.Version, [.. compared.Where(matchedColumns.Contains).Concat(matchedColumns.Where(c => !compared.Contains(c)))], rows, policy)
+        {
+            Predicate = predicate,
+            Anonymization = string.Join(", ", clear),
+        };
+    }
+
+    /// <summary>The identifier as it may appear in raw text: its normal form and, for a CPF or CNPJ, the punctuated one.</summary>
+    private static IEnumerable<string> RawForms(SubjectIdentifier subject)
+    {
+        yield return subject.Value;
+        if (subject.Kind == PiiKind.Cpf)
+        {
+            string v = subject.Value;
+            yield return $"{v[..3]}.{v[3..6]}.{v[6..9]}-{v[9..]}";
+        }
+        else if (subject.Kind == PiiKind.Cnpj)
+        {
+            string v = subject.Value;
+            yield return $"{v[..2]}.{v[2..5]}.{v[5..8]}/{v[8..12]}-{v[12..]}";
+        }
+    }
+
+    /// <summary>
+    /// The columns that may identify a person: classified ones (model docs, catalog, a quarantine table's model) and every
+    /// column connected to one by column lineage, upstream or downstream.
+    /// </summary>
+    private async Task<HashSet<(TableName Table, string Column)>> IdentifyingColumnsAsync(CancellationToken cancellationToken)
+    {
+        var columns = new HashSet<(TableName, string)>(new ColumnKeyComparer());
+        var classified = new List<(TableName Table, string Column)>();
+        foreach (TableName name in TableNames)
+        {
+            foreach (ColumnInfo doc in await DocsAsync(name, null, cancellationToken).ConfigureAwait(false))
+            {
+                if (doc.Classification is not null)
+                {
+                    classified.Add((name, doc.Name));
+                    columns.Add((name, doc.Name));
+                }
+            }
+        }
+
+        ModelGraph graph = await GetGraphAsync(cancellationToken).ConfigureAwait(false);
+        foreach ((TableName table, string column) in classified.Where(c => Find(c.Table).Kind is TableKind.Model or TableKind.Source))
+        {
+            IReadOnlyList<LineageEdge> edges;
+            try
+            {
+                edges = graph.GetLineage(table, column, LineageDirection.Both);
+            }
+            catch (MedallionException e) when (e.Code is ErrorCode.ModelUnknownTable or ErrorCode.ModelSelectionInvalid)
+            {
+                // A classified column the model no longer outputs: nothing flows through it.
+                continue;
+            }
+
+            foreach (LineageEdge edge in edges)
+            {
+                if (edge.UpstreamColumn is not null)
+                {
+                    columns.Add((edge.Upstream, edge.UpstreamColumn));
+                }
+
+                if (edge.DownstreamColumn is not null)
+                {
+                    columns.Add((edge.Downstream, edge.DownstreamColumn));
+                }
+            }
+        }
+
+        // A quarantine table holds its model's columns: whatever identifies a person there identifies them here.
+        foreach (TableName quarantine in TableNames.Where(t => Find(t).Kind == TableKind.Quarantine))
+        {
+            var owner = new TableName(quarantine.Namespace, quarantine.Name[..^QuarantineSuffix.Length]);
+            foreach ((TableName _, string column) in columns.Where(c => c.Item1.Equals(owner)).ToList())
+            {
+                columns.Add((quarantine, column));
+            }
+        }
+
+        return columns;
+    }
+
+    /// <summary>
+    /// Every table, sources first, then each model after the models it reads, a quarantine table right after its model,
+    /// other tables last: the order an erasure must follow so no model can copy a person back from an upstream.
+    /// </summary>
+    private async Task<List<TableName>> LineageOrderAsync(CancellationToken cancellationToken)
+    {
+        ModelGraph graph = await GetGraphAsync(cancellationToken).ConfigureAwait(false);
+        var rank = new Dictionary<TableName, double>();
+        IReadOnlyList<IReadOnlyList<ModelDefinition>> layers = graph.GetLayers();
+        for (int layer = 0; layer < layers.Count; layer++)
+        {
+            foreach (ModelDefinition model in layers[layer])
+            {
+                rank[model.Name] = layer + 1;
+            }
+        }
+
+        double Rank(TableName name)
+        {
+            Entry entry = Find(name);
+            return entry.Kind switch
+            {
+                TableKind.Source => 0,
+                TableKind.Model => rank.GetValueOrDefault(name, 1),
+                TableKind.Quarantine => rank.GetValueOrDefault(new TableName(name.Namespace, name.Name[..^QuarantineSuffix.Length]), 1) + 0.5,
+                _ => entry.Registered is null ? 1000 : 999,
+            };
+        }
+
+        // OrderBy is stable: within a rank, TableNames' order (bronze, silver, gold, then by name) holds.
+        return [.. TableNames.OrderBy(Rank)];
+    }
+
+    /// <summary>
+    /// The table's data files (and change data files) on disk that are not in <paramref name="snapshot"/> (or, with
+    /// <paramref name="live"/>, any) and hold a row matching <paramref name="predicate"/>, read raw: deletion vectors are
+    /// not applied, since a row marked deleted is still in the file.
+    /// </summary>
+    private async Task<List<string>> FilesHoldingAsync(DeltaTable table, Snapshot snapshot, string predicate, bool live, CancellationToken cancellationToken)
+    {
+        var current = new HashSet<string>(live ? [] : snapshot.Files.Select(f => f.Path), StringComparer.Ordinal);
+        var holding = new List<string>();
+        await foreach (ObjectInfo info in table.Store.ListAsync(string.Empty, null, cancellationToken).ConfigureAwait(false))
+        {
+            if (!info.Key.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) || info.Key.StartsWith("_delta_log/", StringComparison.Ordinal) || current.Contains(info.Key))
+            {
+                continue;
+            }
+
+            string path = DuckDbConnection.QuoteLiteral(Path.Combine(table.Location, info.Key.Replace('/', Path.DirectorySeparatorChar)));
+            using DuckDbCommand command = _connection.CreateCommand();
+            try
+            {
+                command.CommandText = $"SELECT EXISTS (SELECT 1 FROM read_parquet({path}) AS t WHERE {predicate})";
+                if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+                {
+                    holding.Add(info.Key);
+                }
+            }
+            catch (DuckDbException)
+            {
+                // An older file may lack a column the predicate names (the schema grew since): test the columns it has.
+                if (await HoldsByColumnsPresentAsync(path, predicate, cancellationToken).ConfigureAwait(false))
+                {
+                    holding.Add(info.Key);
+                }
+            }
+        }
+
+        return holding;
+    }
+
+    /// <summary>Whether a file holds the person, with the predicate's conditions on columns the file lacks dropped.</summary>
+    private async Task<bool> HoldsByColumnsPresentAsync(string quotedPath, string predicate, CancellationToken cancellationToken)
+    {
+        var present = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using (DuckDbCommand describe = _connection.CreateCommand())
+        {
+            describe.CommandText = $"SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet({quotedPath}))";
+            using DuckDbDataReader reader = await describe.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                present.Add(reader.GetString(0));
+            }
+        }
+
+        // The predicate is an OR of conditions, each on one quoted column: keep those whose column the file has.
+        List<string> kept = predicate.Trim('(', ')').Split(" OR ", StringSplitOptions.None)
+            .Where(condition => present.Any(c => condition.Contains(DuckDbConnection.QuoteIdentifier(c), StringComparison.OrdinalIgnoreCase)))
+            .ToList();
+        if (kept.Count == 0)
+        {
+            return false;
+        }
+
+        using DuckDbCommand command = _connection.CreateCommand();
+        command.CommandText = $"SELECT EXISTS (SELECT 1 FROM read_parquet({quotedPath}) AS t WHERE {string.Join(" OR ", kept)})";
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+    }
+
+    /// <summary>The versions before <paramref name="before"/> that reference any of <paramref name="files"/>: from the first that added one.</summary>
+    private static async Task<VersionRange?> VersionsReferencingAsync(DeltaTable table, List<string> files, long before, CancellationToken cancellationToken)
+    {
+        var keys = new HashSet<string>(files, StringComparer.Ordinal);
+        long? first = null;
+        await foreach (CommitEntry commit in table.GetHistoryAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (commit.Actions.OfType<AddFile>().Any(a => keys.Contains(a.Path)) || commit.Actions.OfType<AddCdcFile>().Any(a => keys.Contains(a.Path)))
+            {
+                first = first is null ? commit.Version : Math.Min(first.Value, commit.Version);
+            }
+        }
+
+        return first is null || first.Value > before - 1 ? null : new VersionRange(first.Value, before - 1);
+    }
+
+    private sealed class ColumnKeyComparer : IEqualityComparer<(TableName Table, string Column)>
+    {
+        public bool Equals((TableName Table, string Column) x, (TableName Table, string Column) y) =>
+            x.Table.Equals(y.Table) && string.Equals(x.Column, y.Column, StringComparison.OrdinalIgnoreCase);
+
+        public int GetHashCode((TableName Table, string Column) obj) =>
+            HashCode.Combine(obj.Table, StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Column));
+    }
+}

@@ -1,0 +1,27 @@
+using System.Collections.Generic;
+using Medallion.Catalog;
+using Medallion.Pipelines.Privacy;
+
+namespace Medallion.Platform.Privacy;
+
+/// <summary>A table holding a person's rows.</summary>
+/// <param name="Table">The table.</param>
+/// <param name="Kind">Where the table comes from.</param>
+/// <param name="Version">The version read.</param>
+/// <param name="MatchedColumns">The columns whose values identified the person.</param>
+/// <param name="Rows">The person's rows, each value with its column's docs.</param>
+/// <param name="Policy">What an erasure does to the rows (<c>erasure:</c> of the model; delete elsewhere).</param>
+public sealed record SubjectTableMatch(
+    TableName Table,
+    TableKind Kind,
+    long Version,
+    IReadOnlyList<string> MatchedColumns,
+    IReadOnlyList<IReadOnlyList<SubjectValue>> Rows,
+    ErasurePolicy Policy)
+{
+    /// <summary>The SQL condition that selects the person's rows, over the table's columns.</summary>
+    internal string Predicate { get; init; } = "false";
+
+    /// <summary>The assignments of an anonymising erasure: the matched and the classified columns set to NULL.</summary>
+    internal string Anonymization { get; init; } = string.Empty;
+}

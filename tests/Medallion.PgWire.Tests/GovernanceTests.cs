@@ -1,0 +1,317 @@
+using System.Text;
+using Medallion.Catalog;
+using Npgsql;
+
+namespace Medallion.PgWire.Tests;
+
+/// <summary>
+/// Grants, masking and row filters (issue 21) through Npgsql against a served project: what each user sees in metadata,
+/// in data and in errors, and every way around them tried as a masked user (ana) and as a user with no grant (nobody).
+/// </summary>
+[Collection(GovernedLakehouseCollection.Name)]
+public sealed class GovernanceTests(GovernedLakehouseFixture fixture)
+{
+    private const string HashPattern = "^[0-9a-f]{64}$";
+
+    [Fact]
+    public void An_analyst_sees_in_information_schema_only_the_tables_granted_to_her_role()
+    {
+        using NpgsqlConnection connection = fixture.Open("ana");
+
+        List<string> tables = Strings(connection, "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema IN ('bronze', 'silver', 'gold') ORDER BY 1");
+
+        Assert.Equal(["gold.revenue", "silver.customers", "silver.orders"], tables);
+    }
+
+    [Fact]
+    public void A_user_without_grants_sees_no_lakehouse_table_in_pg_catalog_or_information_schema()
+    {
+        using NpgsqlConnection connection = fixture.Open("nobody");
+
+        Assert.Empty(Strings(connection, "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('bronze', 'silver', 'gold')"));
+        Assert.Empty(Strings(connection, "SELECT table_name FROM information_schema.columns WHERE table_schema IN ('bronze', 'silver', 'gold')"));
+        Assert.Empty(Strings(connection, "SELECT schemaname || '.' || tablename FROM pg_catalog.pg_tables WHERE schemaname IN ('bronze', 'silver', 'gold')"));
+    }
+
+    [Fact]
+    public void Psqls_table_listing_shows_a_user_only_the_tables_granted()
+    {
+        using NpgsqlConnection connection = fixture.Open("rita");
+
+        // What psql's \dt asks (relkind 'r' for lakehouse tables).
+        List<string> listed = Strings(connection,
+            "SELECT n.nspname || '.' || c.relname FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            + "WHERE c.relkind IN ('r','p','') AND n.nspname <> 'pg_catalog' AND n.nspname !~ '^pg_toast' AND n.nspname <> 'information_schema' ORDER BY 1");
+
+        Assert.Equal(["silver.customers", "silver.orders"], listed);
+    }
+
+    [Theory]
+    [InlineData("nobody", "SELECT * FROM silver.customers", "silver.customers")]
+    [InlineData("ana", "SELECT * FROM bronze.customers", "bronze.customers")]
+    [InlineData("ana", "SELECT count(*) FROM gold.revenue g JOIN bronze.customers b ON b.region = g.region", "bronze.customers")]
+    [InlineData("rita", "SELECT * FROM gold.revenue AT (VERSION => 0)", "gold.revenue")]
+    public void Reading_a_table_without_a_grant_fails_with_insufficient_privilege_naming_the_table(string user, string sql, string table)
+    {
+        using NpgsqlConnection connection = fixture.Open(user);
+
+        PostgresException error = Assert.Throws<PostgresException>(() => Strings(connection, sql));
+
+        Assert.Equal("42501", error.SqlState);
+        Assert.Contains($"permission denied for table {table}", error.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_admin_reads_classified_columns_as_they_are_stored()
+    {
+        using NpgsqlConnection connection = fixture.Open("boss");
+
+        Assert.Equal(["390.533.447-05|joana@example.com"], Strings(connection, "SELECT cpf || '|' || email FROM silver.customers WHERE id = 1"));
+    }
+
+    [Fact]
+    public void A_masked_user_reads_a_hashed_document_and_a_partial_email()
+    {
+        using NpgsqlConnection connection = fixture.Open("ana");
+
+        List<string> row = Strings(connection, "SELECT cpf || '|' || email FROM silver.customers WHERE id = 1");
+
+        string[] parts = Assert.Single(row).Split('|');
+        Assert.Matches(HashPattern, parts[0]);
+        Assert.Equal("j***@example.com", parts[1]);
+    }
+
+    [Fact]
+    public void A_hashed_column_still_joins_and_counts_distinct_values_as_the_stored_one_does()
+    {
+        const string sql = "SELECT count(*) || '/' || count(DISTINCT c.cpf) FROM silver.orders o JOIN silver.customers c ON c.cpf = o.cpf";
+        using NpgsqlConnection admin = fixture.Open("boss");
+        using NpgsqlConnection masked = fixture.Open("ana");
+
+        Assert.Equal(Strings(admin, sql), Strings(masked, sql));
+        Assert.Equal(["4/3"], Strings(masked, sql));
+    }
+
+    [Fact]
+    public void The_hash_mask_is_a_keyed_hmac_not_a_plain_sha256_of_the_value()
+    {
+        using NpgsqlConnection connection = fixture.Open("ana");
+
+        string masked = Assert.Single(Strings(connection, "SELECT cpf FROM silver.customers WHERE id = 1"));
+
+        Assert.NotEqual(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes("390.533.447-05"))), masked);
+    }
+
+    public static TheoryData<string> QueryShapes() =>
+    [
+        "SELECT * FROM silver.customers",
+        "WITH c AS (SELECT * FROM silver.customers) SELECT * FROM c",
+        "SELECT * FROM (SELECT cpf, email FROM silver.customers) s",
+        "SELECT cpf FROM silver.customers UNION ALL SELECT cpf FROM silver.orders",
+        "SELECT cpf, email, row_number() OVER (PARTITION BY cpf ORDER BY email) FROM silver.customers",
+        "SELECT * FROM silver.customers AT (VERSION => 0)",
+        "SELECT c.*, o.* FROM silver.customers c JOIN silver.orders o USING (cpf)",
+        "SELECT * FROM query('SELECT cpf, email FROM silver.customers')",
+        "SELECT * FROM query_table('silver.customers')",
+        "SELECT (SELECT max(cpf) FROM silver.customers) AS m, (SELECT string_agg(email, ',') FROM silver.customers) AS e",
+        "SUMMARIZE silver.customers",
+        "SELECT * FROM silver.customers WHERE cpf IN (SELECT cpf FROM silver.orders)",
+    ];
+
+    [Theory]
+    [MemberData(nameof(QueryShapes))]
+    public void No_query_shape_shows_a_masked_user_a_stored_cpf_or_email(string sql)
+    {
+        using NpgsqlConnection connection = fixture.Open("ana");
+
+        string all = string.Join("\n", Rows(connection, sql));
+
+        Assert.NotEmpty(all);
+        AssertNoPersonalData(all);
+    }
+
+    [Fact]
+    public void A_prepared_statement_with_a_parameter_reads_masked_values()
+    {
+        using NpgsqlConnection connection = fixture.Open("ana");
+        using var command = new NpgsqlCommand("SELECT cpf, email FROM silver.customers WHERE id = $1", connection);
+        command.Parameters.AddWithValue(1);
+        command.Prepare();
+
+        using NpgsqlDataReader reader = command.ExecuteReader();
+        Assert.True(reader.Read());
+        Assert.Matches(HashPattern, reader.GetString(0));
+        Assert.Equal("j***@example.com", reader.GetString(1));
+    }
+
+    [Fact]
+    public void Copy_to_stdout_of_a_masked_table_is_refused_as_every_copy_is()
+    {
+        using NpgsqlConnection connection = fixture.Open("ana");
+
+        PostgresException error = Assert.Throws<PostgresException>(() => connection.BeginTextExport("COPY (SELECT cpf, email FROM silver.customers) TO STDOUT").ReadToEnd());
+
+        Assert.Equal("25006", error.SqlState);
+        AssertNoPersonalData(error.MessageText);
+    }
+
+    [Fact]
+    public void A_cast_error_on_a_masked_column_does_not_echo_the_stored_value()
+    {
+        using NpgsqlConnection connection = fixture.Open("ana");
+
+        PostgresException error = Assert.Throws<PostgresException>(() => Strings(connection, "SELECT CAST(cpf AS INTEGER)::VARCHAR FROM silver.customers"));
+
+        AssertNoPersonalData(error.MessageText + error.Detail + error.Hint);
+    }
+
+    [Fact]
+    public void A_column_grant_shows_only_its_columns_in_metadata_and_refuses_the_others()
+    {
+        using NpgsqlConnection connection = fixture.Open("rita");
+
+        List<string> columns = Strings(connection, "SELECT column_name FROM information_schema.columns WHERE table_schema = 'silver' AND table_name = 'customers' ORDER BY ordinal_position");
+        PostgresException error = Assert.Throws<PostgresException>(() => Strings(connection, "SELECT cpf FROM silver.customers"));
+
+        Assert.Equal(["id", "name", "region"], columns);
+        Assert.Equal("42703", error.SqlState);
+    }
+
+    [Fact]
+    public void A_row_filter_on_a_user_attribute_shows_only_that_region_in_every_version()
+    {
+        using NpgsqlConnection connection = fixture.Open("rita");
+
+        Assert.Equal(["Carla|SP", "Joana|SP"], Strings(connection, "SELECT name || '|' || region FROM silver.customers ORDER BY name"));
+        Assert.Equal(["2"], Strings(connection, "SELECT count(*)::VARCHAR FROM silver.customers AT (VERSION => 0)"));
+        Assert.Equal(["2"], Strings(connection, "SELECT count(*)::VARCHAR FROM query('SELECT * FROM silver.customers')"));
+    }
+
+    public static TheoryData<string, string> Bypasses()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string user in new[] { "ana", "nobody" })
+        {
+            data.Add(user, "SELECT * FROM read_parquet('{warehouse}/bronze/customers/*.parquet')");
+            data.Add(user, "SELECT * FROM read_text('{warehouse}/bronze/customers/_delta_log/00000000000000000000.json')");
+            data.Add(user, "SELECT * FROM glob('{warehouse}/**')");
+            data.Add(user, "SELECT * FROM '{warehouse}/silver/customers/*.parquet'");
+            data.Add(user, "SELECT * FROM duckdb_views()");
+            data.Add(user, "SELECT * FROM __medallion_mask_key");
+            data.Add(user, "SELECT * FROM query_table('__medallion_mask_key')");
+            data.Add(user, "SELECT __medallion_mask_hmac('390.533.447-05')");
+            data.Add(user, "SELECT * FROM query('SELECT __medallion_mask_hmac(''a@x.com'')')");
+            data.Add(user, "SELECT * FROM query('SELECT * FROM read_parquet(''{warehouse}/bronze/customers/*.parquet'')')");
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Bypasses))]
+    public void A_file_read_or_a_look_at_the_servers_internals_is_refused_to_a_served_user(string user, string attempt)
+    {
+        using NpgsqlConnection connection = fixture.Open(user);
+
+        PostgresException error = Assert.Throws<PostgresException>(() => Rows(connection, attempt.Replace("{warehouse}", fixture.Warehouse, StringComparison.Ordinal)));
+
+        Assert.Equal("42501", error.SqlState);
+    }
+
+    [Theory]
+    [InlineData("rita", "EXPLAIN SELECT * FROM silver.customers")]
+    [InlineData("rita", "EXPLAIN ANALYZE SELECT count(*) FROM silver.customers")]
+    [InlineData("ana", "EXPLAIN (FORMAT json) SELECT * FROM silver.customers")]
+    [InlineData("nobody", "EXPLAIN SELECT 1")]
+    public void Explain_is_refused_to_a_user_under_a_policy_since_a_plan_shows_the_filter_the_files_and_the_hidden_rows(string user, string sql)
+    {
+        using NpgsqlConnection connection = fixture.Open(user);
+
+        PostgresException error = Assert.Throws<PostgresException>(() => Rows(connection, sql));
+
+        Assert.Equal("42501", error.SqlState);
+        Assert.Contains("is an EXPLAIN, which a user under an access policy may not run", error.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_admin_may_explain_a_query()
+    {
+        using NpgsqlConnection connection = fixture.Open("boss");
+
+        Assert.NotEmpty(Strings(connection, "EXPLAIN SELECT count(*) FROM silver.customers"));
+    }
+
+    [Theory]
+    [InlineData("SELECT coalesce(string_agg(definition, ''), '') FROM pg_views")]
+    [InlineData("SELECT coalesce(string_agg(definition, ''), '') FROM pg_catalog.pg_views")]
+    [InlineData("SELECT coalesce(string_agg(view_definition, ''), '') FROM information_schema.views")]
+    [InlineData("SELECT coalesce(string_agg(definition, ''), '') FROM query('SELECT * FROM pg_views')")]
+    public void View_definitions_show_a_restricted_user_neither_file_paths_nor_masks(string sql)
+    {
+        using NpgsqlConnection connection = fixture.Open("ana");
+
+        string definitions = Assert.Single(Strings(connection, sql));
+
+        Assert.DoesNotContain(fixture.Warehouse, definitions, StringComparison.Ordinal);
+        Assert.DoesNotContain("sha256", definitions, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_new_grant_applies_to_the_users_next_session()
+    {
+        var grant = new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "gold.revenue", [], GranteeKind.User, "nobody");
+        await fixture.Catalog.GrantAsync(grant);
+        try
+        {
+            using NpgsqlConnection connection = fixture.Open("nobody");
+
+            Assert.Equal(["2"], Strings(connection, "SELECT count(*)::VARCHAR FROM gold.revenue"));
+        }
+        finally
+        {
+            await fixture.Catalog.RevokeAsync(grant);
+        }
+    }
+
+    private static void AssertNoPersonalData(string text)
+    {
+        foreach (string cpf in GovernedLakehouseFixture.Cpfs)
+        {
+            Assert.DoesNotContain(cpf, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(cpf.Replace(".", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal), text, StringComparison.Ordinal);
+        }
+
+        foreach (string name in new[] { "joana@", "bruno@", "carla@", "davi@" })
+        {
+            Assert.DoesNotContain(name, text, StringComparison.Ordinal);
+        }
+    }
+
+    private static List<string> Strings(NpgsqlConnection connection, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection);
+        using NpgsqlDataReader reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            rows.Add(reader.GetValue(0)?.ToString() ?? string.Empty);
+        }
+
+        return rows;
+    }
+
+    private static List<string> Rows(NpgsqlConnection connection, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection);
+        using NpgsqlDataReader reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            var values = new object[reader.FieldCount];
+            reader.GetValues(values);
+            rows.Add(string.Join("|", values.Select(v => v?.ToString())));
+        }
+
+        return rows;
+    }
+}

@@ -1,0 +1,162 @@
+using System.Text;
+using Medallion.Catalog;
+using Medallion.Delta;
+using Medallion.Delta.Snapshots;
+using Medallion.DuckDb;
+using Medallion.Engine;
+using Medallion.Engine.Scanning;
+using Medallion.Pipelines.Privacy;
+using Medallion.Platform.Privacy;
+
+namespace Medallion.Platform.Tests.Privacy;
+
+/// <summary>Data subject requests against a project the real runner built: find, erase, and what is left on disk.</summary>
+public sealed class SubjectErasureTests : IDisposable
+{
+    private static readonly SubjectIdentifier s_person = SubjectIdentifier.Parse(PiiKind.Cpf, PeopleProject.Cpf);
+    private readonly PeopleProject _people = new();
+
+    public void Dispose() => _people.Dispose();
+
+    [Fact]
+    public async Task Find_reaches_the_person_in_bronze_silver_quarantine_and_gold_through_classifications_and_lineage()
+    {
+        await _people.BuildAsync();
+        await using Lakehouse lakehouse = await Lakehouse.OpenAsync(_people.Directory);
+
+        SubjectSearch search = await lakehouse.FindSubjectAsync(SubjectIdentifier.Parse(PiiKind.Cpf, PeopleProject.CpfDigits));
+
+        Assert.Equal(
+            [("bronze.customers", 3, "cpf"), ("silver.customers", 1, "cpf"), ("silver.customers_quarantine", 1, "cpf"), ("gold.people", 1, "cpf")],
+            search.Tables.Select(t => (t.Table.ToString(), t.Rows.Count, string.Join(",", t.MatchedColumns))));
+        SubjectValue email = search.Tables[1].Rows[0].Single(v => v.Column == "email");
+        Assert.Equal(("E-mail, lower-cased.", "pii", (object?)PeopleProject.NewEmail), (email.Description, email.Classification, email.Value));
+    }
+
+    [Fact]
+    public async Task Erase_leaves_no_version_of_any_table_showing_the_person_and_older_versions_fail_naming_the_erasure()
+    {
+        await _people.BuildAsync();
+        ErasureReport report;
+        await using (Lakehouse lakehouse = await Lakehouse.OpenAsync(_people.Directory))
+        {
+            report = await lakehouse.EraseSubjectAsync(s_person, "dpo");
+        }
+
+        Assert.Equal(["bronze.customers", "silver.customers", "silver.customers_quarantine", "gold.people"], report.Tables.Select(t => t.Table));
+        Assert.Equal(["delete", "delete", "delete", "anonymize"], report.Tables.Select(t => t.Action));
+        Assert.Equal([3L, 1L, 1L, 1L], report.Tables.Select(t => t.Rows));
+        Assert.All(report.Tables, t => Assert.NotEmpty(t.RemovedFiles));
+        Assert.True(File.Exists(Path.Combine(_people.Directory, report.SavedTo!)));
+
+        int unreadable = 0;
+        using var connection = new DuckDbConnection();
+        connection.Open();
+        foreach (string table in new[] { "bronze/customers", "silver/customers", "silver/customers_quarantine", "gold/people" })
+        {
+            DeltaTable delta = StorageResolver.OpenTable(Path.Combine(_people.Warehouse, table), connection);
+            Snapshot latest = await delta.GetSnapshotAsync();
+            for (long version = 0; version <= latest.Version; version++)
+            {
+                try
+                {
+                    Snapshot snapshot = await delta.GetSnapshotAsync(version);
+                    string scan = DeltaScanSql.Build(await delta.PlanScanAsync(snapshot));
+                    Assert.Equal(0L, await CountPersonAsync(connection, $"({scan})"));
+                }
+                catch (MedallionException e) when (e.Code == ErrorCode.DeltaFileErased)
+                {
+                    Assert.Contains($"erasure {report.Id} on ", e.Message, StringComparison.Ordinal);
+                    Assert.StartsWith($"Version {version} of the Delta table at ", e.Message, StringComparison.Ordinal);
+                    unreadable++;
+                }
+            }
+        }
+
+        Assert.True(unreadable >= 4, $"only {unreadable} versions were refused");
+    }
+
+    [Fact]
+    public async Task After_an_erasure_no_file_of_any_table_holds_the_persons_cpf_or_email_raw_or_decompressed()
+    {
+        await _people.BuildAsync();
+        await using (Lakehouse lakehouse = await Lakehouse.OpenAsync(_people.Directory))
+        {
+            await lakehouse.EraseSubjectAsync(s_person, "dpo");
+        }
+
+        // Every file: data files, change data, and the log (commits' add statistics, checkpoints), whose versions before
+        // the erasure were removed with it.
+        string[] needles = [PeopleProject.CpfDigits, PeopleProject.Cpf, PeopleProject.OldEmail, PeopleProject.NewEmail];
+        using var connection = new DuckDbConnection();
+        connection.Open();
+        List<string> files = Directory.EnumerateFiles(_people.Warehouse, "*", SearchOption.AllDirectories).ToList();
+        Assert.Contains(files, f => f.EndsWith(".checkpoint.parquet", StringComparison.Ordinal));
+        foreach (string file in files)
+        {
+            byte[] bytes = await File.ReadAllBytesAsync(file);
+            foreach (string needle in needles)
+            {
+                Assert.True(bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(needle)) < 0, $"{file} holds {needle} in its bytes");
+            }
+
+            if (file.EndsWith(".parquet", StringComparison.Ordinal))
+            {
+                // Decompressed: every value of every row, nested ones (a checkpoint's statistics) included, as JSON text.
+                foreach (string needle in needles)
+                {
+                    using DuckDbCommand command = connection.CreateCommand();
+                    command.CommandText = $"SELECT count(*) FROM (SELECT CAST(to_json(t) AS VARCHAR) AS j FROM read_parquet({DuckDbConnection.QuoteLiteral(file)}) t) WHERE contains(j, $1)";
+                    command.Parameters.Add(needle);
+                    Assert.True(Convert.ToInt64(await command.ExecuteScalarAsync()) == 0, $"{file} holds {needle} once decompressed");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Erase_keeps_everyone_else_and_a_later_run_does_not_bring_the_person_back()
+    {
+        await _people.BuildAsync();
+        await using (Lakehouse lakehouse = await Lakehouse.OpenAsync(_people.Directory))
+        {
+            await lakehouse.EraseSubjectAsync(s_person, "dpo");
+        }
+
+        _people.Files.Write("data/customers/3.csv", PeopleProject.Customers(900, 5, []));
+        await _people.RunAsync();
+
+        await using Lakehouse after = await Lakehouse.OpenAsync(_people.Directory);
+        SubjectSearch search = await after.FindSubjectAsync(s_person);
+        Assert.Empty(search.Tables);
+        IReadOnlyList<TableSummary> tables = await after.ListTablesAsync();
+        Assert.Equal(300 + 50 + 5, tables.Single(t => t.Name.ToString() == "silver.customers").Rows);
+        Assert.Equal(300 + 50 + 5, tables.Single(t => t.Name.ToString() == "bronze.customers").Rows);
+    }
+
+    [Fact]
+    public async Task A_dry_run_reports_the_rows_and_files_and_changes_nothing()
+    {
+        await _people.BuildAsync();
+        await using Lakehouse lakehouse = await Lakehouse.OpenAsync(_people.Directory);
+        long versionBefore = (await lakehouse.GetTableHistoryAsync(new TableName("silver", "customers"), 1))[0].Version;
+
+        ErasureReport report = await lakehouse.EraseSubjectAsync(s_person, "dpo", dryRun: true);
+
+        Assert.True(report.DryRun);
+        Assert.Equal(6L, report.Rows);
+        Assert.All(report.Tables, t => Assert.Null(t.CommittedVersion));
+        Assert.Null(report.SavedTo);
+        Assert.Equal(versionBefore, (await lakehouse.GetTableHistoryAsync(new TableName("silver", "customers"), 1))[0].Version);
+        Assert.Equal(4, (await lakehouse.FindSubjectAsync(s_person)).Tables.Count);
+    }
+
+    /// <summary>Rows of a relation whose text (every column, cast) holds the person's CPF or e-mails.</summary>
+    private static async Task<long> CountPersonAsync(DuckDbConnection connection, string relation)
+    {
+        using DuckDbCommand command = connection.CreateCommand();
+        string text = "lower(CAST(t AS VARCHAR))";
+        command.CommandText = $"SELECT count(*) FROM {relation} AS t WHERE contains({text}, '{PeopleProject.CpfDigits}') OR contains({text}, '{PeopleProject.Cpf}') OR contains({text}, '{PeopleProject.OldEmail}') OR contains({text}, '{PeopleProject.NewEmail}')";
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+}

@@ -45,6 +45,20 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_scraper_that_refuses_openmetrics_gets_the_text_format_with_its_length()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.Accept.ParseAdd("application/openmetrics-text;q=0,text/plain;version=0.0.4");
+
+        using HttpResponseMessage response = await _served.Http.SendAsync(request);
+
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType!.ToString());
+        byte[] body = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(body.Length, response.Content.Headers.ContentLength);
+        Assert.DoesNotContain("# EOF", System.Text.Encoding.UTF8.GetString(body), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_declared_jobs_series_exist_at_zero_before_any_run()
     {
         string body = await _served.Http.GetStringAsync("/metrics");

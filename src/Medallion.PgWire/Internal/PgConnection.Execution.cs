@@ -187,7 +187,7 @@ internal sealed partial class PgConnection
             return portal.Columns = TextColumns(result.ColumnNames);
         }
 
-        EnsureNoOtherOpenReader(portal);
+        _extended.EnsureNoOtherOpenReader(portal);
         await EnsureCatalogAsync(statement, cancellationToken).ConfigureAwait(false);
         DuckDbCommand command = await CreateCommandAsync(statement, portal.Parameters, describe: false).ConfigureAwait(false);
         portal.Reads = Session.LastReads;
@@ -236,7 +236,7 @@ internal sealed partial class PgConnection
         }
 
         EnsureNotAborted(statement);
-        EnsureNoOtherOpenReader(null);
+        _extended.EnsureNoOtherOpenReader(null);
         await EnsureCatalogAsync(statement, cancellationToken).ConfigureAwait(false);
         object?[] nulls = new object?[prepared.ParameterTypeOids.Length];
         var columns = new List<ResultColumn>();
@@ -270,18 +270,6 @@ internal sealed partial class PgConnection
             }
         }
 
-    }
-
-    private void EnsureNoOtherOpenReader(Portal? portal)
-    {
-        foreach ((string name, Portal other) in _portals)
-        {
-            if (other.Reader is not null && !ReferenceEquals(other, portal))
-            {
-                throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.FeatureNotSupported,
-                    $"portal \"{name}\" is still open: this server runs one open result per session. Help: fetch it to the end or close it first.");
-            }
-        }
     }
 
     private void EnsureNotAborted(SqlStatement statement)

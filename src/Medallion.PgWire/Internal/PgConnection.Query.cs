@@ -55,7 +55,7 @@ internal sealed partial class PgConnection
 
         if (!_transaction.IsOpen)
         {
-            await CloseAllPortalsAsync().ConfigureAwait(false);
+            await _extended.CloseAllPortalsAsync().ConfigureAwait(false);
         }
 
         ReadyForQuery.Write(_writer, _transaction.Status);
@@ -80,9 +80,7 @@ internal sealed partial class PgConnection
                     break;
                 case 'E':
                     Execute execute = Execute.Read(body);
-                    Portal portal = _portals.GetValueOrDefault(execute.PortalName)
-                        ?? throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.InvalidCursorName, $"portal \"{execute.PortalName}\" does not exist");
-                    await ExecutePortalAsync(portal, execute.MaxRows, sendRowDescription: false, cancellationToken).ConfigureAwait(false);
+                    await ExecutePortalAsync(_extended.Portal(execute.PortalName), execute.MaxRows, sendRowDescription: false, cancellationToken).ConfigureAwait(false);
                     break;
                 case 'C':
                     await CloseAsync(FrontendMessages.Describe.Read(body)).ConfigureAwait(false);
@@ -99,16 +97,16 @@ internal sealed partial class PgConnection
     private void ExtendedFailure(Exception error)
     {
         WriteError(error);
-        _ignoreUntilSync = true;
+        _extended.Fail();
     }
 
     private async Task SyncAsync(CancellationToken cancellationToken)
     {
-        _ignoreUntilSync = false;
+        _extended.Sync();
         if (!_transaction.IsOpen)
         {
             // The end of the implicit transaction closes its portals, as in PostgreSQL.
-            await CloseAllPortalsAsync().ConfigureAwait(false);
+            await _extended.CloseAllPortalsAsync().ConfigureAwait(false);
         }
 
         ReadyForQuery.Write(_writer, _transaction.Status);
@@ -123,11 +121,6 @@ internal sealed partial class PgConnection
             throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.SyntaxError, "cannot insert multiple commands into a prepared statement");
         }
 
-        if (parse.StatementName.Length > 0 && _statements.ContainsKey(parse.StatementName))
-        {
-            throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.DuplicatePreparedStatement, $"prepared statement \"{parse.StatementName}\" already exists");
-        }
-
         SqlStatement? statement = statements.Count == 0 ? null : statements[0];
         if (statement?.ParameterCount > MaxParameters)
         {
@@ -139,14 +132,13 @@ internal sealed partial class PgConnection
         int count = Math.Max(parse.ParameterTypeOids.Length, statement?.ParameterCount ?? 0);
         int[] oids = new int[count];
         parse.ParameterTypeOids.CopyTo(oids, 0);
-        _statements[parse.StatementName] = new PreparedStatement(statement, oids);
+        _extended.AddStatement(parse.StatementName, new PreparedStatement(statement, oids));
         ParseComplete.Write(_writer);
     }
 
     private async Task BindAsync(Bind bind)
     {
-        PreparedStatement statement = _statements.GetValueOrDefault(bind.StatementName)
-            ?? throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.InvalidSqlStatementName, $"prepared statement \"{bind.StatementName}\" does not exist");
+        PreparedStatement statement = _extended.Statement(bind.StatementName);
         if (bind.ParameterValues.Length != statement.ParameterTypeOids.Length)
         {
             throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.ProtocolViolation,
@@ -165,18 +157,7 @@ internal sealed partial class PgConnection
             values[i] = ParameterDecoder.Decode(bind.ParameterValues[i], Bind.IsBinary(bind.ParameterFormats, i), statement.ParameterTypeOids[i]);
         }
 
-        if (_portals.Remove(bind.PortalName, out Portal? previous))
-        {
-            if (bind.PortalName.Length > 0)
-            {
-                _portals[bind.PortalName] = previous;
-                throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.DuplicateCursor, $"portal \"{bind.PortalName}\" already exists");
-            }
-
-            await previous.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _portals[bind.PortalName] = new Portal(statement, values, bind.ResultFormats);
+        await _extended.AddPortalAsync(bind.PortalName, new Portal(statement, values, bind.ResultFormats)).ConfigureAwait(false);
         ParseComplete.Write(_writer, ParseComplete.BindComplete);
     }
 
@@ -184,8 +165,7 @@ internal sealed partial class PgConnection
     {
         if (describe.Kind == 'S')
         {
-            PreparedStatement statement = _statements.GetValueOrDefault(describe.Name)
-                ?? throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.InvalidSqlStatementName, $"prepared statement \"{describe.Name}\" does not exist");
+            PreparedStatement statement = _extended.Statement(describe.Name);
             var oids = new int[statement.ParameterTypeOids.Length];
             for (int i = 0; i < oids.Length; i++)
             {
@@ -199,8 +179,7 @@ internal sealed partial class PgConnection
             return;
         }
 
-        Portal portal = _portals.GetValueOrDefault(describe.Name)
-            ?? throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.InvalidCursorName, $"portal \"{describe.Name}\" does not exist");
+        Portal portal = _extended.Portal(describe.Name);
         portal.Started ??= (System.Diagnostics.Stopwatch.GetTimestamp(), DateTimeOffset.UtcNow);
         ResultColumn[] portalColumns;
         try
@@ -233,24 +212,14 @@ internal sealed partial class PgConnection
     {
         if (close.Kind == 'S')
         {
-            _statements.Remove(close.Name);
+            _extended.RemoveStatement(close.Name);
         }
-        else if (_portals.Remove(close.Name, out Portal? portal))
+        else
         {
-            await portal.DisposeAsync().ConfigureAwait(false);
+            await _extended.ClosePortalAsync(close.Name).ConfigureAwait(false);
         }
 
         ParseComplete.Write(_writer, ParseComplete.CloseComplete);
-    }
-
-    private async Task CloseAllPortalsAsync()
-    {
-        foreach (Portal portal in _portals.Values)
-        {
-            await portal.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _portals.Clear();
     }
 
     private void WriteError(Exception error)

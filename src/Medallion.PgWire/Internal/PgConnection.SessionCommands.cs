@@ -209,7 +209,7 @@ internal sealed partial class PgConnection
         // COMMIT of a failed block rolls back, and says so in its tag.
         (bool failed, bool catalogInBlock) = _transaction.End();
         Settings.EndTransaction();
-        await CloseAllPortalsExceptRunningAsync().ConfigureAwait(false);
+        await _extended.CloseAllPortalsAsync(exceptRunning: true).ConfigureAwait(false);
         await RunDuckDbAsync(commit && !failed ? "COMMIT" : "ROLLBACK", cancellationToken).ConfigureAwait(false);
         if (catalogInBlock && !(commit && !failed))
         {
@@ -270,8 +270,8 @@ internal sealed partial class PgConnection
                 }
 
                 Settings.ResetAll();
-                _statements.Clear();
-                await CloseAllPortalsExceptRunningAsync().ConfigureAwait(false);
+                _extended.RemoveAllStatements();
+                await _extended.CloseAllPortalsAsync(exceptRunning: true).ConfigureAwait(false);
                 return new CommandResult("DISCARD ALL");
             case "PLANS":
                 return new CommandResult("DISCARD PLANS");
@@ -289,39 +289,17 @@ internal sealed partial class PgConnection
         int i = statement.Keyword(1) == "PREPARE" ? 2 : 1;
         if (statement.Keyword(i) == "ALL")
         {
-            _statements.Clear();
+            _extended.RemoveAllStatements();
             return new CommandResult("DEALLOCATE ALL");
         }
 
         string name = IdentifierAt(statement.Tokens, i);
-        if (!_statements.Remove(name))
+        if (!_extended.RemoveStatement(name))
         {
             throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.InvalidSqlStatementName, $"prepared statement \"{name}\" does not exist");
         }
 
         return new CommandResult("DEALLOCATE");
-    }
-
-    /// <summary>Closes portals, except one whose command is the statement now running (its caller disposes it).</summary>
-    private async Task CloseAllPortalsExceptRunningAsync()
-    {
-        var keep = new List<KeyValuePair<string, Portal>>();
-        foreach (KeyValuePair<string, Portal> entry in _portals)
-        {
-            if (entry.Value.Reader is null && entry.Value.Columns is null)
-            {
-                keep.Add(entry);
-                continue;
-            }
-
-            await entry.Value.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _portals.Clear();
-        foreach ((string name, Portal portal) in keep)
-        {
-            _portals[name] = portal;
-        }
     }
 
     /// <summary>Passes changed settings that DuckDB must know (TimeZone, search_path) to it, and reports changes to the client.</summary>

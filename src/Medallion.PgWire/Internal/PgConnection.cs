@@ -43,11 +43,8 @@ internal sealed partial class PgConnection : IAsyncDisposable
     private bool _authenticated;
     private PgSessionStartup? _startup;
 
-    // The extended query protocol: named and unnamed prepared statements and portals; after an error, messages are
-    // skipped until Sync.
-    private readonly Dictionary<string, PreparedStatement> _statements = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Portal> _portals = new(StringComparer.Ordinal);
-    private bool _ignoreUntilSync;
+    // The extended query protocol's prepared statements and portals, and its skipping until Sync after an error.
+    private readonly ExtendedQueryState _extended = new();
 
     // The transaction block (BEGIN ... COMMIT, savepoints) as the client sees it.
     private readonly TransactionBlock _transaction = new();
@@ -124,7 +121,7 @@ internal sealed partial class PgConnection : IAsyncDisposable
             return;
         }
 
-        await CloseAllPortalsAsync().ConfigureAwait(false);
+        await _extended.CloseAllPortalsAsync().ConfigureAwait(false);
         if (_session is not null)
         {
             await _session.DisposeAsync().ConfigureAwait(false);
@@ -242,7 +239,7 @@ internal sealed partial class PgConnection : IAsyncDisposable
                 return;
             }
 
-            if (_ignoreUntilSync && type != 'S')
+            if (_extended.SkippingUntilSync && type != 'S')
             {
                 continue;
             }

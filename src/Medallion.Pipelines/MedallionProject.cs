@@ -7,7 +7,7 @@ using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Engine;
 using Medallion.Pipelines.Alerts;
-using Medallion.Pipelines.Internal;
+using Medallion.Pipelines.ProjectFiles;
 using Medallion.Storage;
 
 namespace Medallion.Pipelines;

@@ -6,7 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.DuckDb;
-using Medallion.Pipelines.Internal;
+using Medallion.Pipelines.ModelSql;
 
 namespace Medallion.Pipelines;
 

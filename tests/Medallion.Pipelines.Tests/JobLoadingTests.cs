@@ -104,7 +104,7 @@ public sealed class JobLoadingTests : IDisposable
         MedallionException error = await LoadFailsAsync("jobs:\n  - name: j\n    select: silver.orders\n    schedul: '@daily'\n");
 
         Assert.Equal(ErrorCode.ProjectFileInvalid, error.Code);
-        Assert.Equal($"jobs/etl.yml:4:5: unknown key 'schedul' in a job. Did you mean 'schedule'? Expected one of: {string.Join(", ", Internal.JobReader.Keys)}.", error.Message);
+        Assert.Equal($"jobs/etl.yml:4:5: unknown key 'schedul' in a job. Did you mean 'schedule'? Expected one of: {string.Join(", ", ProjectFiles.JobReader.Keys)}.", error.Message);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Medallion.DuckDb;
-using Medallion.Pipelines.Internal;
+using Medallion.Pipelines.ModelSql;
 
 namespace Medallion.Pipelines.Tests;
 

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Medallion.Pipelines.Internal;
+using Medallion.Pipelines.ProjectFiles;
 
 namespace Medallion.Pipelines.Privacy;
 

@@ -94,7 +94,7 @@ public static partial class ExpectationChecker
     /// True for rules that hold or break for the table as a whole (<c>row_count</c>, <c>freshness</c>, <c>schema</c>):
     /// they report no failing rows and cannot quarantine.
     /// </summary>
-    public static bool IsTableLevel(ExpectationKind kind) => Internal.ExpectationReader.IsTableLevel(kind);
+    public static bool IsTableLevel(ExpectationKind kind) => ProjectFiles.ExpectationReader.IsTableLevel(kind);
 
     /// <summary>
     /// Failing rows per rule, plus (when there are quarantine rules) the rows breaking any of them, in one scan.

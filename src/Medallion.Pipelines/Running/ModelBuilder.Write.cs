@@ -10,7 +10,7 @@ using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Engine.Scanning;
-using Medallion.Pipelines.Internal;
+using Medallion.Pipelines.ModelSql;
 
 namespace Medallion.Pipelines.Running;
 

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using Medallion.Pipelines.Internal;
+using Medallion.Pipelines.ProjectFiles;
 
 namespace Medallion.Pipelines.Sources;
 

@@ -1,7 +1,7 @@
 using Medallion.Catalog;
 using YamlDotNet.RepresentationModel;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion.Pipelines.ProjectFiles;
 
 /// <summary>
 /// The name and table of a source entry that lands in one table (files, an HTTP API, a Debezium endpoint): its

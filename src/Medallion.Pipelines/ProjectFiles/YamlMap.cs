@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Linq;
 using YamlDotNet.RepresentationModel;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion.Pipelines.ProjectFiles;
 
 /// <summary>
 /// A YAML mapping read with a closed set of keys: an unknown key is an error that suggests the

@@ -4,7 +4,7 @@ using System.Linq;
 using Medallion.Catalog;
 using YamlDotNet.RepresentationModel;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion.Pipelines.ProjectFiles;
 
 /// <summary>
 /// Reads the jobs of a project, from the <c>jobs:</c> list of <c>medallion.yml</c> and of each <c>jobs/*.yml</c>:

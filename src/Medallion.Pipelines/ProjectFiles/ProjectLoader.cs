@@ -10,7 +10,7 @@ using Medallion.Pipelines.Sources;
 using Medallion.Storage;
 using YamlDotNet.RepresentationModel;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion.Pipelines.ProjectFiles;
 
 /// <summary>Reads a project directory: <c>medallion.yml</c>, <c>sources/**/*.yml</c>, <c>models/**/*.sql</c> and <c>models/**/*.yml</c>.</summary>
 internal sealed class ProjectLoader

@@ -6,7 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion.Pipelines.ModelSql;
 
 /// <summary>
 /// Asks DuckDB's own parser for a model's statement tree (<c>json_serialize_sql</c>) and checks it is

@@ -4,7 +4,7 @@ using Medallion.Catalog;
 using Medallion.Ingestion.Kafka;
 using YamlDotNet.RepresentationModel;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion.Pipelines.ProjectFiles;
 
 /// <summary>
 /// Reads a Kafka source of a sources file (an entry with <c>topic</c>, <c>topics</c> or <c>topic_pattern</c>):

@@ -5,7 +5,7 @@ using Medallion.Catalog;
 using Medallion.Ingestion.Http;
 using YamlDotNet.RepresentationModel;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion.Pipelines.ProjectFiles;
 
 /// <summary>
 /// Reads an HTTP API source of a sources file (an entry with <c>url:</c>):

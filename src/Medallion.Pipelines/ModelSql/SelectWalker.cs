@@ -5,7 +5,7 @@ using System.Linq;
 using System.Text.Json;
 using Medallion.Catalog;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion.Pipelines.ModelSql;
 
 /// <summary>
 /// Walks DuckDB's serialized statement tree (<c>json_serialize_sql</c>) of one SELECT to find the

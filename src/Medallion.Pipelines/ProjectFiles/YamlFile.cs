@@ -7,7 +7,7 @@ using System.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion.Pipelines.ProjectFiles;
 
 /// <summary>
 /// One parsed YAML document from a project file, with what it takes to report errors as

@@ -5,7 +5,7 @@ using Medallion.Catalog;
 using Medallion.Ingestion;
 using YamlDotNet.RepresentationModel;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion.Pipelines.ProjectFiles;
 
 /// <summary>
 /// Reads a database source of a sources file (an entry with <c>connection:</c>):

@@ -4,7 +4,7 @@ using System.Linq;
 using Medallion.Catalog;
 using YamlDotNet.RepresentationModel;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion.Pipelines.ProjectFiles;
 
 /// <summary>
 /// Reads the access policy a project keeps in git: <c>access:</c> in <c>medallion.yml</c> and the same keys at the top of

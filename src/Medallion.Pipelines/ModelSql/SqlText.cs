@@ -1,7 +1,7 @@
 using System;
 using System.Text;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion.Pipelines.ModelSql;
 
 /// <summary>Maps DuckDB's parser positions (byte offsets into the UTF-8 SQL) to 1-based lines and columns of the model file.</summary>
 internal sealed class SqlText

@@ -5,7 +5,7 @@ using System.Linq;
 using Medallion.Catalog;
 using YamlDotNet.RepresentationModel;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion.Pipelines.ProjectFiles;
 
 /// <summary>
 /// Reads expectation lists. Each item is a mapping with one rule key plus optional <c>severity</c>

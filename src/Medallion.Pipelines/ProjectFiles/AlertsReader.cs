@@ -6,7 +6,7 @@ using Medallion.Engine;
 using Medallion.Pipelines.Alerts;
 using YamlDotNet.RepresentationModel;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion.Pipelines.ProjectFiles;
 
 /// <summary>Reads <c>alerts:</c> of <c>medallion.yml</c> and the <c>freshness:</c> of tables, with errors at file:line:column.</summary>
 internal static class AlertsReader

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion.Pipelines.ModelSql;
 
 /// <summary>
 /// Decides from a model's statement tree (<c>json_serialize_sql</c>) whether its SELECT returns each unique key at

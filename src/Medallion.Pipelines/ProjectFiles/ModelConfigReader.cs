@@ -4,7 +4,7 @@ using System.Linq;
 using Medallion.Pipelines.Privacy;
 using YamlDotNet.RepresentationModel;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion.Pipelines.ProjectFiles;
 
 /// <summary>
 /// Reads a model's configuration. In a .sql file it is a YAML block in a leading comment:

@@ -4,7 +4,7 @@ using Medallion.Catalog;
 using Medallion.Ingestion.Debezium;
 using YamlDotNet.RepresentationModel;
 
-namespace Medallion.Pipelines.Internal;
+namespace Medallion.Pipelines.ProjectFiles;
 
 /// <summary>
 /// Reads a push source of a sources file (an entry with <c>listen:</c>), Debezium change events POSTed over HTTP:

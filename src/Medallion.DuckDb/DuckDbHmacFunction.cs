@@ -1,4 +1,6 @@
 using System;
+using System.Buffers.Binary;
+using System.Buffers.Text;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -7,42 +9,50 @@ using Medallion.DuckDb.Native;
 namespace Medallion.DuckDb;
 
 /// <summary>
-/// A keyed HMAC-SHA-256 as a DuckDB scalar function: <c>name(VARCHAR) → VARCHAR</c>, the lower-case hex digest of the
-/// value's UTF-8 bytes, NULL for NULL. It is what hash masks of personal data compute: stable for one key, so joins and
-/// distinct counts of masked values still work.
+/// A keyed HMAC-SHA-256 as DuckDB scalar functions, what hash masks of personal data compute: stable for one key, so
+/// joins and distinct counts of masked values still work; NULL for NULL. Two forms: over text
+/// (<see cref="Register(DuckDbConnection, string, ReadOnlySpan{byte})"/>: <c>VARCHAR → VARCHAR</c>, the lower-case hex digest of the value's UTF-8 bytes) and over
+/// integers (<see cref="RegisterInteger"/>: <c>BIGINT → BIGINT</c>, the digest's first 8 bytes, big-endian, of the
+/// value's decimal text), so an integer column stays a number whose distinct counts and joins run at integer speed.
 /// </summary>
 /// <remarks>
 /// The key lives in native memory that DuckDB owns with the function (freed when the database closes), never in SQL text
-/// or a table a query could read. Each thread of DuckDB's keeps one HMAC state with the key already absorbed, and a memo
+/// or a table a query could read. Each thread of DuckDB's keeps one HMAC state with the key already absorbed, and memos
 /// of the digests of its recent values, so a repeated value costs a lookup and a new one two SHA-256 compressions, with
-/// no allocation.
+/// no allocation. Both forms hash the same bytes for a number (its decimal text), so an integer masked by one matches
+/// the same number's text masked by the other in its first 16 hex digits.
 /// </remarks>
 public static unsafe class DuckDbHmacFunction
 {
     private const int DigestBytes = 32;
 
     // A direct-mapped memo of recent values per thread: masked columns (customers, e-mails) repeat across rows, and a
-    // lookup costs a fraction of an HMAC. Values longer than CachedValueBytes are always computed.
-    private const int CacheSlots = 1 << 14;
+    // lookup costs a fraction of an HMAC. Text values longer than CachedValueBytes are always computed.
+    private const int CacheBits = 14;
+    private const int CacheSlots = 1 << CacheBits;
     private const int CachedValueBytes = 64;
     private const int SlotBytes = 1 + CachedValueBytes + (DigestBytes * 2);
 
     [ThreadStatic]
-    private static IncrementalHash? t_hmac;
+    private static ThreadState? t_state;
 
-    [ThreadStatic]
-    private static byte[]? t_key;
-
-    // Per slot: the value's length + 1 (0 = empty), the value, its hex digest.
-    [ThreadStatic]
-    private static byte[]? t_cache;
-
-    /// <summary>Registers the function in the database of <paramref name="connection"/> (visible to all its connections).</summary>
+    /// <summary>Registers the text form in the database of <paramref name="connection"/> (visible to all its connections).</summary>
     /// <param name="connection">An open connection.</param>
     /// <param name="name">The function's name.</param>
     /// <param name="key">The HMAC key: 1 to 64 bytes.</param>
     /// <exception cref="DuckDbException">DuckDB refused the function (a function of that name exists).</exception>
-    public static void Register(DuckDbConnection connection, string name, ReadOnlySpan<byte> key)
+    public static void Register(DuckDbConnection connection, string name, ReadOnlySpan<byte> key) =>
+        Register(connection, name, key, DuckDbType.Varchar, &Compute);
+
+    /// <summary>Registers the integer form in the database of <paramref name="connection"/> (visible to all its connections).</summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="name">The function's name.</param>
+    /// <param name="key">The HMAC key: 1 to 64 bytes.</param>
+    /// <exception cref="DuckDbException">DuckDB refused the function (a function of that name exists).</exception>
+    public static void RegisterInteger(DuckDbConnection connection, string name, ReadOnlySpan<byte> key) =>
+        Register(connection, name, key, DuckDbType.BigInt, &ComputeInteger);
+
+    private static void Register(DuckDbConnection connection, string name, ReadOnlySpan<byte> key, DuckDbType type, delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr, void> compute)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -59,14 +69,14 @@ public static unsafe class DuckDbHmacFunction
         try
         {
             NativeMethods.ScalarFunction.SetName(function, name);
-            using (DuckDbLogicalTypeHandle varchar = NativeMethods.LogicalType.Create(DuckDbType.Varchar))
+            using (DuckDbLogicalTypeHandle logical = NativeMethods.LogicalType.Create(type))
             {
-                NativeMethods.ScalarFunction.AddParameter(function, varchar);
-                NativeMethods.ScalarFunction.SetReturnType(function, varchar);
+                NativeMethods.ScalarFunction.AddParameter(function, logical);
+                NativeMethods.ScalarFunction.SetReturnType(function, logical);
             }
 
             NativeMethods.ScalarFunction.SetExtraInfo(function, (IntPtr)stored, NativeMethods.TableFunction.FreeFunction);
-            NativeMethods.ScalarFunction.SetFunction(function, &Compute);
+            NativeMethods.ScalarFunction.SetFunction(function, compute);
             if (NativeMethods.ScalarFunction.Register(connection.Handle, function) != DuckDbState.Success)
             {
                 throw new DuckDbException(ErrorCode.DuckDbQueryFailed, DuckDbErrorType.Catalog, $"Could not register the scalar function {name} in the database '{connection.OpenDatabase.DataSource}'.");
@@ -83,9 +93,9 @@ public static unsafe class DuckDbHmacFunction
     {
         try
         {
-            byte* stored = (byte*)NativeMethods.ScalarFunction.GetExtraInfo(info);
-            IncrementalHash hmac = StateFor(new ReadOnlySpan<byte>(stored + 1, stored[0]));
-            byte[] cache = t_cache!;
+            ThreadState state = StateFor(info);
+            IncrementalHash hmac = state.Hmac;
+            byte[] cache = state.TextCache;
             ulong rows = NativeMethods.DataChunk.GetSize(input);
             IntPtr values = NativeMethods.DataChunk.GetVector(input, 0);
             // duckdb_string_t: 16 bytes; the length, then up to 12 bytes inline, else a pointer at offset 8.
@@ -98,13 +108,7 @@ public static unsafe class DuckDbHmacFunction
             {
                 if (valid is not null && (valid[row >> 6] & (1UL << (int)(row & 63))) == 0)
                 {
-                    if (outputValid is null)
-                    {
-                        NativeMethods.DataChunk.VectorEnsureValidityWritable(output);
-                        outputValid = NativeMethods.DataChunk.VectorGetValidity(output);
-                    }
-
-                    outputValid[row >> 6] &= ~(1UL << (int)(row & 63));
+                    SetNull(output, ref outputValid, row);
                     continue;
                 }
 
@@ -147,19 +151,121 @@ public static unsafe class DuckDbHmacFunction
         }
     }
 
-    /// <summary>This thread's HMAC state for <paramref name="key"/>: kept while the thread computes with one key (one database's).</summary>
-    private static IncrementalHash StateFor(ReadOnlySpan<byte> key)
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void ComputeInteger(IntPtr info, IntPtr input, IntPtr output)
     {
-        if (t_hmac is null || t_key is null || !key.SequenceEqual(t_key))
+        try
         {
-            t_hmac?.Dispose();
-            t_key = key.ToArray();
-            t_hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, t_key);
-            // Digests of another key must not be served for this one.
-            t_cache = new byte[CacheSlots * SlotBytes];
+            ThreadState state = StateFor(info);
+            ulong rows = NativeMethods.DataChunk.GetSize(input);
+            IntPtr values = NativeMethods.DataChunk.GetVector(input, 0);
+            long* numbers = (long*)NativeMethods.DataChunk.VectorGetData(values);
+            ulong* valid = NativeMethods.DataChunk.VectorGetValidity(values);
+            long* results = (long*)NativeMethods.DataChunk.VectorGetData(output);
+            ref IntegerSlot cache = ref MemoryMarshal.GetArrayDataReference(state.IntegerCache);
+            if (valid is null)
+            {
+                // No NULLs in this chunk (the usual case): the loop is a memo lookup per row.
+                for (ulong row = 0; row < rows; row++)
+                {
+                    long value = numbers[row];
+                    ref IntegerSlot slot = ref Unsafe.Add(ref cache, IntegerSlot.Of(value));
+                    results[row] = slot.Value == value ? slot.Digest : state.Digest(ref slot, value);
+                }
+
+                return;
+            }
+
+            ulong* outputValid = null;
+            for (ulong row = 0; row < rows; row++)
+            {
+                if ((valid[row >> 6] & (1UL << (int)(row & 63))) == 0)
+                {
+                    SetNull(output, ref outputValid, row);
+                    continue;
+                }
+
+                long value = numbers[row];
+                ref IntegerSlot slot = ref Unsafe.Add(ref cache, IntegerSlot.Of(value));
+                results[row] = slot.Value == value ? slot.Digest : state.Digest(ref slot, value);
+            }
+        }
+#pragma warning disable CA1031 // An exception must not cross into DuckDB's thread; the query fails with its message instead.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            NativeMethods.ScalarFunction.SetError(info, "HMAC mask: " + e.Message);
+        }
+    }
+
+    private static void SetNull(IntPtr output, ref ulong* outputValid, ulong row)
+    {
+        if (outputValid is null)
+        {
+            NativeMethods.DataChunk.VectorEnsureValidityWritable(output);
+            outputValid = NativeMethods.DataChunk.VectorGetValidity(output);
         }
 
-        return t_hmac;
+        outputValid[row >> 6] &= ~(1UL << (int)(row & 63));
+    }
+
+    /// <summary>This thread's HMAC state for the function's key: kept while the thread computes with one key (one database's).</summary>
+    private static ThreadState StateFor(IntPtr info)
+    {
+        byte* stored = (byte*)NativeMethods.ScalarFunction.GetExtraInfo(info);
+        var key = new ReadOnlySpan<byte>(stored + 1, stored[0]);
+        if (t_state is null || !key.SequenceEqual(t_state.Key))
+        {
+            // Digests of another key must not be served for this one.
+            t_state?.Hmac.Dispose();
+            t_state = new ThreadState(key.ToArray());
+        }
+
+        return t_state;
+    }
+
+    /// <summary>One thread's HMAC with its key absorbed, and its memos (the integer one made on first use).</summary>
+    private sealed class ThreadState(byte[] key)
+    {
+        public byte[] Key { get; } = key;
+
+        public IncrementalHash Hmac { get; } = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+
+        // Per slot: the value's length + 1 (0 = empty), the value, its hex digest.
+        public byte[] TextCache => field ??= new byte[CacheSlots * SlotBytes];
+
+        public IntegerSlot[] IntegerCache => field ??= IntegerSlot.EmptyCache();
+
+        /// <summary>The integer form's digest of <paramref name="value"/>, remembered in its slot.</summary>
+        public long Digest(ref IntegerSlot slot, long value)
+        {
+            Span<byte> text = stackalloc byte[20];
+            Span<byte> digest = stackalloc byte[DigestBytes];
+            Utf8Formatter.TryFormat(value, text, out int written);
+            Hmac.AppendData(text[..written]);
+            Hmac.GetHashAndReset(digest);
+            long result = BinaryPrimitives.ReadInt64BigEndian(digest);
+            slot = new IntegerSlot(value, result);
+            return result;
+        }
+    }
+
+    /// <summary>A slot of the integer memo: a value and its digest.</summary>
+    private readonly record struct IntegerSlot(long Value, long Digest)
+    {
+        /// <summary>
+        /// A memo of empty slots that no lookup matches: each holds a value that belongs in another slot (0 belongs in
+        /// slot 0, so every other slot holds 0, and slot 0 holds 1).
+        /// </summary>
+        public static IntegerSlot[] EmptyCache()
+        {
+            var cache = new IntegerSlot[CacheSlots];
+            cache[0] = new IntegerSlot(1, 0);
+            return cache;
+        }
+
+        // Fibonacci hashing spreads consecutive ids over the slots.
+        public static int Of(long value) => (int)((ulong)value * 0x9E3779B97F4A7C15UL >> (64 - CacheBits));
     }
 
     private static int Slot(ReadOnlySpan<byte> value)

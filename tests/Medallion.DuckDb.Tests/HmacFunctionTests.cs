@@ -80,6 +80,44 @@ public sealed class HmacFunctionTests
         }
     }
 
+    private static long ExpectedInteger(long value) =>
+        System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(HMACSHA256.HashData(s_key, Encoding.UTF8.GetBytes(value.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(1L)]
+    [InlineData(42L)]
+    [InlineData(-7L)]
+    [InlineData(long.MinValue)]
+    [InlineData(long.MaxValue)]
+    public void The_integer_form_is_the_first_eight_bytes_of_the_hmac_of_the_numbers_decimal_text(long value)
+    {
+        using DuckDbConnection connection = Db.Open();
+        DuckDbHmacFunction.RegisterInteger(connection, "mask_int", s_key);
+
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT mask_int($1)";
+        command.Parameters.Add(value);
+
+        Assert.Equal(ExpectedInteger(value), command.ExecuteScalar());
+        Assert.Equal(Expected(value.ToString(System.Globalization.CultureInfo.InvariantCulture))[..16], ((long)command.ExecuteScalar()!).ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void The_integer_form_hashes_every_row_of_a_parallel_scan_with_repeats_and_keeps_nulls()
+    {
+        using DuckDbConnection connection = Db.Open();
+        DuckDbHmacFunction.RegisterInteger(connection, "mask_int", s_key);
+        connection.Execute("CREATE TABLE t AS SELECT i, CASE WHEN i % 10 = 0 THEN NULL ELSE (i % 99991)::INTEGER END AS v FROM range(300000) r(i)");
+
+        using DuckDbDataReader reader = connection.ReadFirstRow(
+            "SELECT count(*) FILTER (WHERE h IS NULL), count(DISTINCT h), count(DISTINCT v), max(CASE WHEN i = 123457 THEN h END) FROM (SELECT i, v, mask_int(v) AS h FROM t)");
+
+        Assert.Equal(30_000L, reader.GetInt64(0));
+        Assert.Equal(reader.GetInt64(2), reader.GetInt64(1));
+        Assert.Equal(ExpectedInteger(123457 % 99991), reader.GetInt64(3));
+    }
+
     [Fact]
     public void A_key_longer_than_a_block_is_refused()
     {

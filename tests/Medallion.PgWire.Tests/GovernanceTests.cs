@@ -93,6 +93,23 @@ public sealed class GovernanceTests(GovernedLakehouseFixture fixture)
     }
 
     [Fact]
+    public void A_hashed_integer_column_stays_a_number_that_counts_distinct_values_as_the_stored_one_does()
+    {
+        const string sql = "SELECT customer_id, count(*) OVER (PARTITION BY customer_id), count(DISTINCT customer_id) OVER () FROM silver.orders ORDER BY order_id";
+        using NpgsqlConnection admin = fixture.Open("boss");
+        using NpgsqlConnection masked = fixture.Open("ana");
+
+        List<object[]> stored = Values(admin, sql);
+        List<object[]> hashed = Values(masked, sql);
+
+        Assert.All(hashed, row => Assert.IsType<long>(row[0]));
+        Assert.Equal(stored.Select(r => r[1]), hashed.Select(r => r[1]));
+        Assert.Equal(stored.Select(r => r[2]), hashed.Select(r => r[2]));
+        Assert.Equal(hashed[0][0], hashed[1][0]);
+        Assert.DoesNotContain(hashed, row => (long)row[0] is 1 or 2 or 3);
+    }
+
+    [Fact]
     public void The_hash_mask_is_a_keyed_hmac_not_a_plain_sha256_of_the_value()
     {
         using NpgsqlConnection connection = fixture.Open("ana");
@@ -200,6 +217,7 @@ public sealed class GovernanceTests(GovernedLakehouseFixture fixture)
             data.Add(user, "SELECT * FROM __medallion_mask_key");
             data.Add(user, "SELECT * FROM query_table('__medallion_mask_key')");
             data.Add(user, "SELECT __medallion_mask_hmac('390.533.447-05')");
+            data.Add(user, "SELECT __medallion_mask_hmac_int(39053344705)");
             data.Add(user, "SELECT * FROM query('SELECT __medallion_mask_hmac(''a@x.com'')')");
             data.Add(user, "SELECT * FROM query('SELECT * FROM read_parquet(''{warehouse}/bronze/customers/*.parquet'')')");
         }
@@ -310,6 +328,21 @@ public sealed class GovernanceTests(GovernedLakehouseFixture fixture)
             var values = new object[reader.FieldCount];
             reader.GetValues(values);
             rows.Add(string.Join("|", values.Select(v => v?.ToString())));
+        }
+
+        return rows;
+    }
+
+    private static List<object[]> Values(NpgsqlConnection connection, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection);
+        using NpgsqlDataReader reader = command.ExecuteReader();
+        var rows = new List<object[]>();
+        while (reader.Read())
+        {
+            var values = new object[reader.FieldCount];
+            reader.GetValues(values);
+            rows.Add(values);
         }
 
         return rows;

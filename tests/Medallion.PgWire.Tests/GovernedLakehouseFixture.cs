@@ -9,7 +9,7 @@ namespace Medallion.PgWire.Tests;
 
 /// <summary>
 /// A served project with grants: <c>bronze.customers</c> (raw CPFs and e-mails), <c>silver.customers</c> (cpf classified
-/// <c>document</c>, email classified <c>pii</c>), <c>silver.orders</c> (cpf classified <c>document</c>) and
+/// <c>document</c>, email classified <c>pii</c>), <c>silver.orders</c> (cpf and customer_id classified <c>document</c>) and
 /// <c>gold.revenue</c>. Masking policies: <c>document</c> is hashed, <c>pii</c> is partial.
 /// </summary>
 /// <remarks>
@@ -57,7 +57,7 @@ public sealed class GovernedLakehouseFixture : IAsyncLifetime
             await writer.WriteAsync(Path.Combine(Warehouse, "silver", "customers"), customers);
             await writer.WriteAsync(Path.Combine(Warehouse, "silver", "customers"), "SELECT 4 AS id, 'Davi' AS name, '935.411.347-80' AS cpf, 'davi@example.com' AS email, 'MG' AS region");
             await writer.WriteAsync(Path.Combine(Warehouse, "silver", "orders"),
-                "SELECT * FROM (VALUES (10, '390.533.447-05', 100.0), (11, '390.533.447-05', 50.0), (12, '529.982.247-25', 70.0), (13, '111.444.777-35', 30.0)) t(order_id, cpf, amount)");
+                "SELECT * FROM (VALUES (10, '390.533.447-05', 100.0, 1), (11, '390.533.447-05', 50.0, 1), (12, '529.982.247-25', 70.0, 2), (13, '111.444.777-35', 30.0, 3)) t(order_id, cpf, amount, customer_id)");
             await writer.WriteAsync(Path.Combine(Warehouse, "gold", "revenue"), "SELECT 'SP' AS region, 180.0 AS revenue UNION ALL SELECT 'RJ', 70.0");
         }
 
@@ -75,7 +75,7 @@ public sealed class GovernedLakehouseFixture : IAsyncLifetime
         ];
         await Catalog.SetColumnsAsync(TableName.Parse("bronze.customers"), customerColumns);
         await Catalog.SetColumnsAsync(TableName.Parse("silver.customers"), customerColumns);
-        await Catalog.SetColumnsAsync(TableName.Parse("silver.orders"), [new("order_id", "INTEGER"), new("cpf", "VARCHAR", Classification: "document"), new("amount", "DECIMAL(4,1)")]);
+        await Catalog.SetColumnsAsync(TableName.Parse("silver.orders"), [new("order_id", "INTEGER"), new("cpf", "VARCHAR", Classification: "document"), new("amount", "DECIMAL(4,1)"), new("customer_id", "INTEGER", Classification: "document")]);
         await Catalog.SetMaskingPolicyAsync(new MaskingPolicy("document", MaskingPolicyKind.Hash));
         await Catalog.SetMaskingPolicyAsync(new MaskingPolicy("pii", MaskingPolicyKind.Partial));
         foreach (string user in new[] { "boss", "ana", "rita", "nobody" })

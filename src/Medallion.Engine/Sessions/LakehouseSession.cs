@@ -405,7 +405,7 @@ public sealed class LakehouseSession : IAsyncDisposable
         if (_access is not null)
         {
             // The same projection as the latest version's view: an older version is masked and filtered alike.
-            scan = SessionAccess.Project(scan, _access.Find(table.QualifiedName)!);
+            scan = SessionAccess.Project(scan, _access.Find(table.QualifiedName)!, snapshot.Schema);
         }
 
         using DuckDbCommand command = _connection.CreateCommand();

@@ -94,7 +94,7 @@ public sealed class LakehouseViews
             if (_access is not null)
             {
                 scan = SessionAccess.Project(scan, _access.Find(table.QualifiedName)
-                    ?? throw new InvalidOperationException($"{table.QualifiedName} is not readable by {_access.User}; its view must not be made."));
+                    ?? throw new InvalidOperationException($"{table.QualifiedName} is not readable by {_access.User}; its view must not be made."), snapshot.Schema);
             }
 
             string name = DuckDbConnection.QuoteIdentifier(table.Namespace) + "." + DuckDbConnection.QuoteIdentifier(table.Name);

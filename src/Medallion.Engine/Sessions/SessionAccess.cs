@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.Delta.Schema;
 using Medallion.DuckDb;
 
 namespace Medallion.Engine.Sessions;
@@ -57,6 +58,9 @@ public sealed class SessionAccess
     /// <summary>The scalar function computing hash masks with the project's key; no user statement may call it.</summary>
     public const string MaskFunction = "__medallion_mask_hmac";
 
+    /// <summary>The integer form of <see cref="MaskFunction"/> (<c>BIGINT → BIGINT</c>), for columns of integer types.</summary>
+    public const string IntegerMaskFunction = "__medallion_mask_hmac_int";
+
     private readonly Dictionary<string, TableAccess> _tables;
     private readonly byte[] _hashKey;
 
@@ -101,36 +105,43 @@ public sealed class SessionAccess
         if (_hashKey.Length > 0)
         {
             DuckDbHmacFunction.Register(connection, MaskFunction, _hashKey);
+            DuckDbHmacFunction.RegisterInteger(connection, IntegerMaskFunction, _hashKey);
         }
     }
 
     /// <summary>The SQL that reads <paramref name="scan"/> (a bound Delta scan) as <paramref name="access"/> allows.</summary>
-    public static string Project(string scan, TableAccess access)
+    /// <param name="scan">The scan's SQL.</param>
+    /// <param name="access">What the user reads of the table.</param>
+    /// <param name="schema">The table's schema at the scanned version: a hash mask keeps an integer column a number.</param>
+    public static string Project(string scan, TableAccess access, StructType schema)
     {
         ArgumentNullException.ThrowIfNull(scan);
         ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(schema);
+        string Masked(string column, ColumnMask mask) => MaskSql(column, mask, schema.Find(column)?.Type);
         string select;
         if (access.Columns is null)
         {
             select = access.Masks.Count == 0 ? "*"
-                : "* REPLACE (" + string.Join(", ", access.Masks.Select(m => MaskSql(m.Key, m.Value) + " AS " + DuckDbConnection.QuoteIdentifier(m.Key))) + ")";
+                : "* REPLACE (" + string.Join(", ", access.Masks.Select(m => Masked(m.Key, m.Value) + " AS " + DuckDbConnection.QuoteIdentifier(m.Key))) + ")";
         }
         else
         {
             select = string.Join(", ", access.Columns.Select(column =>
-                (access.Masks.TryGetValue(column, out ColumnMask? mask) ? MaskSql(column, mask) : DuckDbConnection.QuoteIdentifier(column)) + " AS " + DuckDbConnection.QuoteIdentifier(column)));
+                (access.Masks.TryGetValue(column, out ColumnMask? mask) ? Masked(column, mask) : DuckDbConnection.QuoteIdentifier(column)) + " AS " + DuckDbConnection.QuoteIdentifier(column)));
         }
 
         string where = access.RowFilter is null ? string.Empty : " WHERE (" + access.RowFilter + ")";
         return $"SELECT {select} FROM ({scan}) AS __scan{where}";
     }
 
-    private static string MaskSql(string column, ColumnMask mask)
+    private static string MaskSql(string column, ColumnMask mask, DeltaType? type)
     {
         string c = DuckDbConnection.QuoteIdentifier(column);
         string text = $"CAST({c} AS VARCHAR)";
         return mask.Kind switch
         {
+            ColumnMaskKind.Hash when IsInteger(type) => $"{IntegerMaskFunction}({c})",
             ColumnMaskKind.Hash => $"{MaskFunction}({text})",
             ColumnMaskKind.Partial =>
                 $"CASE WHEN {text} LIKE '%_@_%' THEN left({text}, 1) || '***' || substr({text}, strpos({text}, '@')) "
@@ -143,12 +154,18 @@ public sealed class SessionAccess
         };
     }
 
+    // What the fingerprint projects over: it follows the access, not a table's types.
+    private static readonly StructType s_noSchema = new([]);
+
+    private static bool IsInteger(DeltaType? type) =>
+        type == PrimitiveType.Byte || type == PrimitiveType.Short || type == PrimitiveType.Integer || type == PrimitiveType.Long;
+
     private string ComputeFingerprint()
     {
         var text = new StringBuilder();
         foreach ((string name, TableAccess access) in _tables.OrderBy(t => t.Key, StringComparer.OrdinalIgnoreCase))
         {
-            text.Append(name.ToLowerInvariant()).Append('\u0001').Append(Project("", access)).Append('\u0002');
+            text.Append(name.ToLowerInvariant()).Append('\u0001').Append(Project("", access, s_noSchema)).Append('\u0002');
         }
 
         text.Append(Convert.ToHexString(SHA256.HashData(_hashKey)));

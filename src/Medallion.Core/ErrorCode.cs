@@ -150,6 +150,11 @@ public enum ErrorCode
     ModelPiiUnclassified = 6014,
     /// <summary>A data subject request is malformed: no identifier, or one that is not valid for its kind (a CPF with wrong check digits).</summary>
     SubjectRequestInvalid = 6015,
+    /// <summary>
+    /// An erasure could not be confirmed: runs that started before it were still running when it gave up waiting (they may
+    /// write the person back), or the person came back after every pass (a source still holds them).
+    /// </summary>
+    SubjectErasureUnconfirmed = 6016,
     /// <summary>A model failed during a run (its SQL failed in DuckDB, or its result could not be written); its table is unchanged.</summary>
     RunModelFailed = 6101,
     /// <summary>A model reads a table that has no data yet (a source never loaded, or a model never built).</summary>

@@ -66,6 +66,9 @@ public sealed partial class Lakehouse
         return new SubjectSearch(subject, matches, searched);
     }
 
+    /// <summary>How many times an erasure erases what it finds before it gives up on a person who keeps coming back.</summary>
+    public const int MaxErasurePasses = 3;
+
     /// <summary>
     /// Erases a person: in every table <see cref="FindSubjectAsync"/> finds them, in lineage order (sources, then each
     /// model after what it reads, quarantine tables after their model, so no model rebuilt in between can bring rows back
@@ -75,57 +78,123 @@ public sealed partial class Lakehouse
     /// those versions fails with <see cref="ErrorCode.DeltaFileErased"/> naming this erasure instead of showing the person.
     /// The report is saved under <see cref="ErasureReportFolder"/>.
     /// </summary>
+    /// <remarks>
+    /// A run (of the scheduler, or <c>medallion run</c> in another process) that read a table before its erasure may
+    /// commit the person into a table erased before the run ended. So after each pass the erasure waits until every run
+    /// that started before the pass ended has ended, and searches again: what such runs wrote is erased by another pass.
+    /// Runs started later read erased tables only. The erasure is confirmed when a search finds nobody; after
+    /// <see cref="MaxErasurePasses"/> passes, or when runs outlast <paramref name="runWait"/>, it fails with
+    /// <see cref="ErrorCode.SubjectErasureUnconfirmed"/> (what it erased stays erased; running it again is safe).
+    /// </remarks>
     /// <param name="subject">Whom to erase.</param>
     /// <param name="requestedBy">Who runs the erasure, for the report.</param>
     /// <param name="dryRun">Report what would be erased and removed; change nothing and save no report.</param>
+    /// <param name="runWait">How long to wait for runs that started before a pass ended (default 10 minutes).</param>
     /// <param name="cancellationToken">Stops the erasure between tables; tables erased by then stay erased.</param>
-    public async Task<ErasureReport> EraseSubjectAsync(SubjectIdentifier subject, string requestedBy, bool dryRun = false, CancellationToken cancellationToken = default)
+    public async Task<ErasureReport> EraseSubjectAsync(SubjectIdentifier subject, string requestedBy, bool dryRun = false, TimeSpan? runWait = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentException.ThrowIfNullOrEmpty(requestedBy);
         DateTimeOffset started = DateTimeOffset.UtcNow;
         string id = "erasure-" + started.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
-        SubjectSearch search = await FindSubjectAsync(subject, cancellationToken).ConfigureAwait(false);
         var writer = new DeltaWriter(_connection);
         var tables = new List<ErasedTable>();
-        foreach (SubjectTableMatch match in search.Tables)
+        SubjectSearch search = await FindSubjectAsync(subject, cancellationToken).ConfigureAwait(false);
+        for (int pass = 1; ; pass++)
         {
-            Entry entry = Find(match.Table);
-            DeltaTable table = OpenDelta(entry.Location)!;
-            long rows = match.Rows.Count;
-            long? committed = null;
-            if (!dryRun)
+            foreach (SubjectTableMatch match in search.Tables)
             {
-                DeltaOperationResult result = match.Policy == ErasurePolicy.Anonymize
-                    ? await writer.UpdateAsync(entry.Location, match.Anonymization, match.Predicate, purge: true, cancellationToken).ConfigureAwait(false)
-                    : await writer.DeleteAsync(entry.Location, match.Predicate, purge: true, cancellationToken).ConfigureAwait(false);
-                rows = result.RowsAffected;
-                committed = result.Version;
+                tables.Add(await EraseFromTableAsync(writer, match, id, started, dryRun, cancellationToken).ConfigureAwait(false));
             }
 
-            Snapshot after = await table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            List<string> holding = await FilesHoldingAsync(table, after, match.Predicate, live: dryRun, cancellationToken).ConfigureAwait(false);
-            VersionRange? unreadable = holding.Count == 0 ? null : await VersionsReferencingAsync(table, holding, dryRun ? after.Version + 1 : committed!.Value, cancellationToken).ConfigureAwait(false);
-            if (!dryRun && holding.Count > 0)
+            if (dryRun)
             {
-                // The record goes first: a reader must never meet a missing file without the erasure that explains it.
-                await ErasedFiles.WriteAsync(table.Store, id, started, committed!.Value, holding, cancellationToken).ConfigureAwait(false);
-                foreach (string key in holding)
-                {
-                    await table.Store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
-                }
-
-                // The older commits' add statistics (a min or max may be the person's identifier), checkpoints and change
-                // data files still hold the person: the erasure's commit becomes the oldest version the table keeps.
-                await writer.ForgetHistoryBeforeAsync(entry.Location, committed.Value, cancellationToken).ConfigureAwait(false);
-                unreadable = new VersionRange(0, committed.Value - 1);
+                break;
             }
 
-            tables.Add(new ErasedTable(match.Table.ToString(), match.Policy == ErasurePolicy.Anonymize ? "anonymize" : "delete", match.MatchedColumns, rows, committed, holding, unreadable));
+            await WaitForRunsStartedBeforeAsync(DateTimeOffset.UtcNow, subject, runWait ?? TimeSpan.FromMinutes(10), cancellationToken).ConfigureAwait(false);
+            search = await FindSubjectAsync(subject, cancellationToken).ConfigureAwait(false);
+            if (search.Tables.Count == 0)
+            {
+                break;
+            }
+
+            if (pass == MaxErasurePasses)
+            {
+                throw new MedallionException(ErrorCode.SubjectErasureUnconfirmed,
+                    $"The erasure of {subject} found the person again after {pass} passes, in {string.Join(", ", search.Tables.Select(t => t.Table))}: something keeps writing them back."
+                    + "\nHelp: a source still holds the person (erase them there, or stop its ingestion), then run the erasure again; what was erased stays erased.");
+            }
         }
 
         var report = new ErasureReport(id, subject.ToString(), requestedBy, started, DateTimeOffset.UtcNow, dryRun, tables);
         return dryRun ? report : report with { SavedTo = await RecordErasureAsync(report, cancellationToken).ConfigureAwait(false) };
+    }
+
+    /// <summary>One table of an erasure pass: its rows of the person deleted or anonymised, and the older files that still hold them removed.</summary>
+    private async Task<ErasedTable> EraseFromTableAsync(DeltaWriter writer, SubjectTableMatch match, string id, DateTimeOffset started, bool dryRun, CancellationToken cancellationToken)
+    {
+        Entry entry = Find(match.Table);
+        DeltaTable table = OpenDelta(entry.Location)!;
+        long rows = match.Rows.Count;
+        long? committed = null;
+        if (!dryRun)
+        {
+            DeltaOperationResult result = match.Policy == ErasurePolicy.Anonymize
+                ? await writer.UpdateAsync(entry.Location, match.Anonymization, match.Predicate, purge: true, cancellationToken).ConfigureAwait(false)
+                : await writer.DeleteAsync(entry.Location, match.Predicate, purge: true, cancellationToken).ConfigureAwait(false);
+            rows = result.RowsAffected;
+            committed = result.Version;
+        }
+
+        Snapshot after = await table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        List<string> holding = await FilesHoldingAsync(table, after, match.Predicate, live: dryRun, cancellationToken).ConfigureAwait(false);
+        VersionRange? unreadable = holding.Count == 0 ? null : await VersionsReferencingAsync(table, holding, dryRun ? after.Version + 1 : committed!.Value, cancellationToken).ConfigureAwait(false);
+        if (!dryRun && holding.Count > 0)
+        {
+            // The record goes first: a reader must never meet a missing file without the erasure that explains it.
+            await ErasedFiles.WriteAsync(table.Store, id, started, committed!.Value, holding, cancellationToken).ConfigureAwait(false);
+            foreach (string key in holding)
+            {
+                await table.Store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+            }
+
+            // The older commits' add statistics (a min or max may be the person's identifier), checkpoints and change
+            // data files still hold the person: the erasure's commit becomes the oldest version the table keeps.
+            await writer.ForgetHistoryBeforeAsync(entry.Location, committed.Value, cancellationToken).ConfigureAwait(false);
+            unreadable = new VersionRange(0, committed.Value - 1);
+        }
+
+        return new ErasedTable(match.Table.ToString(), match.Policy == ErasurePolicy.Anonymize ? "anonymize" : "delete", match.MatchedColumns, rows, committed, holding, unreadable);
+    }
+
+    /// <summary>Waits until no run that started before <paramref name="passEnded"/> is running (the catalog's runs: the scheduler's and the CLI's).</summary>
+    private async Task WaitForRunsStartedBeforeAsync(DateTimeOffset passEnded, SubjectIdentifier subject, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (_catalog is null)
+        {
+            return;
+        }
+
+        long deadline = Environment.TickCount64 + (long)wait.TotalMilliseconds;
+        while (true)
+        {
+            List<RunRecord> running = (await _catalog.ListRunsAsync(count: 1000, status: RunStatus.Running, cancellationToken: cancellationToken).ConfigureAwait(false))
+                .Where(r => r.StartedAt <= passEnded).ToList();
+            if (running.Count == 0)
+            {
+                return;
+            }
+
+            if (Environment.TickCount64 >= deadline)
+            {
+                throw new MedallionException(ErrorCode.SubjectErasureUnconfirmed,
+                    $"The erasure of {subject} is done but not confirmed: run(s) {string.Join(", ", running.Select(r => r.Id))} started before it and were still running after {wait.TotalSeconds:0} s; a run that read a table before its erasure may write the person back."
+                    + "\nHelp: let the runs end (or cancel them), then run the erasure again: it erases only what is left.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -213,7 +213,7 @@ internal static class PrivacyCommands
             SubjectIdentifier subject = Identifier(parsed, ids);
             string directory = ProjectOption.Resolve(parsed, project);
             await using Lakehouse lakehouse = await Lakehouse.OpenAsync(directory, cancellationToken).ConfigureAwait(false);
-            ErasureReport report = await lakehouse.EraseSubjectAsync(subject, Environment.UserName, parsed.GetValue(dryRun), cancellationToken).ConfigureAwait(false);
+            ErasureReport report = await lakehouse.EraseSubjectAsync(subject, Environment.UserName, parsed.GetValue(dryRun), cancellationToken: cancellationToken).ConfigureAwait(false);
             if (!report.DryRun)
             {
                 // The erasure report in the audit, where no one can change or remove it through the platform.

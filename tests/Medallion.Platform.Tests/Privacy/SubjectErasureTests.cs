@@ -135,6 +135,58 @@ public sealed class SubjectErasureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_that_started_before_the_erasure_and_writes_the_person_back_is_waited_for_and_erased_again()
+    {
+        await _people.BuildAsync();
+        await using CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_people.Directory));
+        RunRecord run = await catalog.StartRunAsync("silver.customers");
+        await using Lakehouse lakehouse = await Lakehouse.OpenAsync(_people.Directory);
+
+        Task<ErasureReport> erasing = lakehouse.EraseSubjectAsync(s_person, "dpo", runWait: TimeSpan.FromMinutes(2));
+        // The first pass is over when the last table in lineage order has its erasure record; the erasure then waits.
+        await WaitUntilAsync(() => Directory.Exists(Path.Combine(_people.Warehouse, "gold", "people", "_erasures")) || erasing.IsCompleted);
+        Assert.False(erasing.IsCompleted);
+        // What the run, which read bronze before its erasure, commits last.
+        using (var connection = new DuckDbConnection())
+        {
+            connection.Open();
+            await new DeltaWriter(connection).WriteAsync(Path.Combine(_people.Warehouse, "silver", "customers"),
+                $"SELECT 1::BIGINT AS customer_id, 'Maria Souza' AS name, '{PeopleProject.CpfDigits}' AS cpf, '{PeopleProject.NewEmail}' AS email, TIMESTAMP '2020-01-05' AS created_at");
+        }
+
+        await catalog.FinishRunAsync(run.Id, RunStatus.Succeeded);
+        ErasureReport report = await erasing;
+
+        Assert.Equal(2, report.Tables.Count(t => t.Table == "silver.customers"));
+        Assert.Empty((await lakehouse.FindSubjectAsync(s_person)).Tables);
+    }
+
+    [Fact]
+    public async Task An_erasure_that_outwaits_a_run_started_before_it_fails_naming_the_run_and_keeps_what_it_erased()
+    {
+        await _people.BuildAsync();
+        await using CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_people.Directory));
+        RunRecord run = await catalog.StartRunAsync("silver.customers");
+        await using Lakehouse lakehouse = await Lakehouse.OpenAsync(_people.Directory);
+
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => lakehouse.EraseSubjectAsync(s_person, "dpo", runWait: TimeSpan.FromSeconds(1)));
+
+        Assert.Equal(ErrorCode.SubjectErasureUnconfirmed, error.Code);
+        Assert.Contains(run.Id, error.Message, StringComparison.Ordinal);
+        Assert.Empty((await lakehouse.FindSubjectAsync(s_person)).Tables);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(1), "Gave up waiting");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
     public async Task A_dry_run_reports_the_rows_and_files_and_changes_nothing()
     {
         await _people.BuildAsync();

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -21,11 +22,54 @@ namespace Medallion.Engine;
 /// path they name; <c>s3://</c> (and <c>s3a://</c>) open an S3 store, <c>az://</c>, <c>azure://</c>, <c>abfs://</c>
 /// and <c>abfss://</c> an Azure Blob store, each configured from the standard environment variables; every other
 /// scheme is refused with <see cref="ErrorCode.StorageUnsupportedLocation"/>, so a URI can never end up in a local
-/// folder named after its scheme. Remote stores are read and written by DuckDB through <see cref="Cache"/>.
+/// folder named after its scheme. A project's <c>storage_options</c> (<see cref="Configure"/>) take precedence over the
+/// environment for the stores under its storage. Remote stores are read and written by DuckDB through <see cref="Cache"/>.
 /// </remarks>
 public static class StorageResolver
 {
     private static ObjectCache? s_cache;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> s_settings = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The settings a project may give its stores (<c>storage_options</c> in <c>medallion.yml</c>): the standard
+    /// variables' names, as delta-rs and the AWS and Azure tools read them from the environment.
+    /// </summary>
+    public static IReadOnlyList<string> SettingNames { get; } =
+    [
+        "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN", "AWS_S3_ALLOW_UNSAFE_RENAME", "MEDALLION_S3_CONDITIONAL_PUT", "MEDALLION_SINGLE_WRITER",
+        "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN",
+    ];
+
+    /// <summary>
+    /// Gives the stores of every location under <paramref name="root"/> (a URI such as <c>s3://bucket/prefix</c>) these
+    /// settings, which take precedence over the same variables in the environment. A later call for the same root
+    /// replaces its settings; a location under several roots takes the longest.
+    /// </summary>
+    /// <param name="root">The URI the settings apply under.</param>
+    /// <param name="settings">Values by <see cref="SettingNames"/> name.</param>
+    public static void Configure(string root, IReadOnlyDictionary<string, string> settings)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        ArgumentNullException.ThrowIfNull(settings);
+        s_settings[root.TrimEnd('/')] = settings;
+    }
+
+    /// <summary>What a store at <paramref name="location"/> reads for a setting: the configured value of the longest root above it, else the environment.</summary>
+    private static Func<string, string?> SettingsFor(string location)
+    {
+        IReadOnlyDictionary<string, string>? settings = null;
+        int longest = -1;
+        foreach ((string root, IReadOnlyDictionary<string, string> values) in s_settings)
+        {
+            if (root.Length > longest && (location == root || location.StartsWith(root + "/", StringComparison.Ordinal)))
+            {
+                (settings, longest) = (values, root.Length);
+            }
+        }
+
+        return settings is null ? Environment.GetEnvironmentVariable : name => settings.TryGetValue(name, out string? value) ? value : Environment.GetEnvironmentVariable(name);
+    }
 
     /// <summary>
     /// The local cache remote stores read data files through and write them to before uploading: by default
@@ -49,8 +93,8 @@ public static class StorageResolver
         string scheme = location[..schemeLength].ToLowerInvariant();
         return scheme switch
         {
-            "s3" or "s3a" => new S3ObjectStore(S3StoreOptions.FromUri(location), Cache),
-            "az" or "azure" or "abfs" or "abfss" => new AzureBlobObjectStore(AzureBlobStoreOptions.FromUri(location), Cache),
+            "s3" or "s3a" => new S3ObjectStore(S3StoreOptions.FromUri(location, SettingsFor(location)), Cache),
+            "az" or "azure" or "abfs" or "abfss" => new AzureBlobObjectStore(AzureBlobStoreOptions.FromUri(location, SettingsFor(location)), Cache),
             _ => new LocalObjectStore(LocalPath(location)),
         };
     }

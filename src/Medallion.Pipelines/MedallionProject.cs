@@ -55,6 +55,13 @@ public sealed class MedallionProject
     /// <summary>Where tables live: a path (relative to the project unless absolute) or an object-store URI such as <c>s3://bucket/prefix</c>. Default <c>warehouse</c>.</summary>
     public string Storage { get; }
 
+    /// <summary>
+    /// The <c>storage_options</c> setting, with <c>${ENV}</c> references resolved: settings of the stores under
+    /// <see cref="Storage"/> by their standard variable names (<c>AWS_ENDPOINT_URL</c>, <c>AZURE_STORAGE_CONNECTION_STRING</c>,
+    /// ...), which take precedence over the environment. Never written to the catalog or logs.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> StorageOptions { get; internal init; } = new Dictionary<string, string>();
+
     /// <summary>The <c>cache</c> setting: the local cache for tables on object stores, or null for the default (see <see cref="StorageResolver.Cache"/>).</summary>
     public ObjectCache? Cache { get; internal init; }
 
@@ -165,7 +172,11 @@ public sealed class MedallionProject
     /// <see cref="ErrorCode.ProjectNotFound"/>, <see cref="ErrorCode.ProjectEnvironmentVariableMissing"/>,
     /// <see cref="ErrorCode.ModelDuplicate"/>, <see cref="ErrorCode.ModelConfigInvalid"/>, <see cref="ErrorCode.QualityRuleInvalid"/>.
     /// </exception>
-    /// <remarks>A <c>cache</c> setting becomes the process's <see cref="StorageResolver.Cache"/>, so every table the project opens on an object store goes through it.</remarks>
+    /// <remarks>
+    /// A <c>cache</c> setting becomes the process's <see cref="StorageResolver.Cache"/>, so every table the project opens
+    /// on an object store goes through it; <c>storage_options</c> configure the stores under the project's storage
+    /// (<see cref="StorageResolver.Configure"/>).
+    /// </remarks>
     public static async Task<MedallionProject> LoadAsync(string directory, Func<string, string?>? environment = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -173,6 +184,11 @@ public sealed class MedallionProject
         if (project.Cache is { } cache)
         {
             StorageResolver.Cache = cache;
+        }
+
+        if (project.StorageOptions.Count > 0 && project.Resolve(project.Storage) is { } storage && StorageResolver.IsUri(storage))
+        {
+            StorageResolver.Configure(storage, project.StorageOptions);
         }
 
         return project;

@@ -65,7 +65,8 @@ public sealed record S3StoreOptions
     /// <summary>
     /// Options for <paramref name="uri"/> (<c>s3://bucket/prefix</c>, also <c>s3a://</c>) with the standard
     /// environment: <c>AWS_REGION</c> (or <c>AWS_DEFAULT_REGION</c>), <c>AWS_ENDPOINT_URL_S3</c> (or
-    /// <c>AWS_ENDPOINT_URL</c>); credentials come from the AWS chain (<c>AWS_ACCESS_KEY_ID</c>, <c>AWS_SECRET_ACCESS_KEY</c>, ...).
+    /// <c>AWS_ENDPOINT_URL</c>); credentials are <c>AWS_ACCESS_KEY_ID</c> and <c>AWS_SECRET_ACCESS_KEY</c> (with
+    /// <c>AWS_SESSION_TOKEN</c>) when both are set, else the AWS chain's (profiles, web identity, instance metadata).
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.StorageUnsupportedLocation"/> when the URI names no bucket;
     /// <see cref="ErrorCode.StorageConfigurationInvalid"/> when the endpoint variable is not an http(s) URL.</exception>
@@ -92,12 +93,18 @@ public sealed record S3StoreOptions
                 $"The S3 endpoint '{endpointText}' (from AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL) is not an http:// or https:// URL.\nHelp: set it to the service's address, e.g. http://127.0.0.1:9000.");
         }
 
+        string? accessKey = NonEmpty(environment("AWS_ACCESS_KEY_ID"));
+        string? secretKey = NonEmpty(environment("AWS_SECRET_ACCESS_KEY"));
         return new S3StoreOptions
         {
             Bucket = bucket,
             Prefix = prefix,
             Region = NonEmpty(environment("AWS_REGION")) ?? NonEmpty(environment("AWS_DEFAULT_REGION")),
             Endpoint = endpoint,
+            // Both or neither: with neither, the SDK's chain looks further (profiles, web identity, instance metadata).
+            AccessKeyId = accessKey is not null && secretKey is not null ? accessKey : null,
+            SecretAccessKey = accessKey is not null && secretKey is not null ? secretKey : null,
+            SessionToken = accessKey is not null && secretKey is not null ? NonEmpty(environment("AWS_SESSION_TOKEN")) : null,
             ConditionalPut = !IsFalse(environment("MEDALLION_S3_CONDITIONAL_PUT")),
             // AWS_S3_ALLOW_UNSAFE_RENAME is delta-rs's name for the same opt-in.
             SingleWriter = IsTrue(environment("MEDALLION_SINGLE_WRITER")) || IsTrue(environment("AWS_S3_ALLOW_UNSAFE_RENAME")),

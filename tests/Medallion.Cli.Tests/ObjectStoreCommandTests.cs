@@ -53,6 +53,54 @@ public sealed class ObjectStoreCommandTests : IDisposable
         Assert.StartsWith("Error MDL5007: Could not read '_delta_log/_last_checkpoint' in 's3://no-such-bucket-cli/t': the bucket 'no-such-bucket-cli' does not exist.\nHelp: create the bucket", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("s3")]
+    [InlineData("az")]
+    public async Task A_project_on_a_store_runs_with_the_stores_settings_in_storage_options_as_env_references(string kind)
+    {
+        string uri = await NewTableAsync(kind);
+        string project = Path.Combine(_directory, "project");
+        Directory.CreateDirectory(Path.Combine(project, "models", "silver"));
+        string options = kind == "s3"
+            ? "  AWS_ENDPOINT_URL_S3: ${LAKE_ENDPOINT}\n  AWS_ACCESS_KEY_ID: ${LAKE_KEY}\n  AWS_SECRET_ACCESS_KEY: ${LAKE_SECRET}\n  AWS_REGION: us-east-1\n"
+            : "  AZURE_STORAGE_CONNECTION_STRING: ${LAKE_CONNECTION}\n";
+        await File.WriteAllTextAsync(Path.Combine(project, "medallion.yml"), $"name: stored\nstorage: {uri}\nstorage_options:\n{options}");
+        await File.WriteAllTextAsync(Path.Combine(project, "models", "silver", "numbers.sql"), "SELECT i AS id FROM range(5) t(i)\n");
+        Dictionary<string, string> variables = kind == "s3"
+            ? new() { ["LAKE_ENDPOINT"] = s_s3Endpoint, ["LAKE_KEY"] = "testing", ["LAKE_SECRET"] = "testing" }
+            : new() { ["LAKE_CONNECTION"] = AzuriteConnectionString };
+
+        (int exit, string output, string error) = await RunAsync(variables, "run", "--project", project);
+        (int missingExit, _, string missing) = await RunAsync([], "run", "--project", project);
+
+        Assert.True(exit == 0, $"exit {exit}: {error}");
+        Assert.Contains("silver.numbers", output, StringComparison.Ordinal);
+        Assert.Contains(await ListAsync(kind, uri + "/silver/numbers/_delta_log/"), key => key.EndsWith("00000000000000000000.json", StringComparison.Ordinal));
+        Assert.Equal(1, missingExit);
+        Assert.Contains(kind == "s3" ? "LAKE_ENDPOINT" : "LAKE_CONNECTION", missing, StringComparison.Ordinal);
+        Assert.DoesNotContain("testing", output + error + missing, StringComparison.Ordinal);
+    }
+
+    private static async Task<List<string>> ListAsync(string kind, string uri)
+    {
+        string path = uri[(uri.IndexOf('/', uri.IndexOf("://", StringComparison.Ordinal) + 3) + 1)..];
+        var keys = new List<string>();
+        if (kind == "s3")
+        {
+            using var s3 = new AmazonS3Client(new BasicAWSCredentials("testing", "testing"), new AmazonS3Config { ServiceURL = s_s3Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+            keys.AddRange((await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = Bucket, Prefix = path })).S3Objects.Select(o => o.Key));
+        }
+        else
+        {
+            await foreach (Azure.Storage.Blobs.Models.BlobItem blob in new BlobContainerClient(AzuriteConnectionString, Bucket).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, path, CancellationToken.None))
+            {
+                keys.Add(blob.Name);
+            }
+        }
+
+        return keys;
+    }
+
     private async Task<string> NewTableAsync(string kind)
     {
         string name = "t-" + Guid.NewGuid().ToString("N");
@@ -82,7 +130,14 @@ public sealed class ObjectStoreCommandTests : IDisposable
     }
 
     /// <summary>Runs medallion in a process of its own with the store's standard variables, the cache in this test's folder.</summary>
-    private async Task<(int Exit, string Output, string Error)> RunAsync(string kind, params string[] args)
+    private Task<(int Exit, string Output, string Error)> RunAsync(string kind, params string[] args) =>
+        RunAsync(kind == "s3"
+            ? new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = "testing", ["AWS_SECRET_ACCESS_KEY"] = "testing", ["AWS_REGION"] = "us-east-1", ["AWS_ENDPOINT_URL_S3"] = s_s3Endpoint }
+            : new Dictionary<string, string> { ["AZURE_STORAGE_CONNECTION_STRING"] = AzuriteConnectionString },
+            args);
+
+    /// <summary>Runs medallion in a process of its own with <paramref name="variables"/> and none of the stores' standard variables, the cache in this test's folder.</summary>
+    private async Task<(int Exit, string Output, string Error)> RunAsync(Dictionary<string, string> variables, params string[] args)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
@@ -97,17 +152,15 @@ public sealed class ObjectStoreCommandTests : IDisposable
             start.ArgumentList.Add(a);
         }
 
-        start.Environment["MEDALLION_CACHE_DIR"] = Path.Combine(_directory, "cache");
-        if (kind == "s3")
+        foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("AZURE_", StringComparison.Ordinal)).ToList())
         {
-            start.Environment["AWS_ACCESS_KEY_ID"] = "testing";
-            start.Environment["AWS_SECRET_ACCESS_KEY"] = "testing";
-            start.Environment["AWS_REGION"] = "us-east-1";
-            start.Environment["AWS_ENDPOINT_URL_S3"] = s_s3Endpoint;
+            start.Environment.Remove(name);
         }
-        else
+
+        start.Environment["MEDALLION_CACHE_DIR"] = Path.Combine(_directory, "cache");
+        foreach ((string name, string value) in variables)
         {
-            start.Environment["AZURE_STORAGE_CONNECTION_STRING"] = AzuriteConnectionString;
+            start.Environment[name] = value;
         }
 
         using Process process = Process.Start(start)!;

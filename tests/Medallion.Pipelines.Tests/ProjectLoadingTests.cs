@@ -61,7 +61,7 @@ public sealed class ProjectLoadingTests : IDisposable
         MedallionException error = await LoadFailsAsync();
 
         Assert.Equal(
-            "medallion.yml:2:1: unknown key 'storag' in medallion.yml. Did you mean 'storage'? Expected one of: name, description, storage, catalog, connections, cache, jobs, server_url, alerts, access, audit, pii_guard.",
+            "medallion.yml:2:1: unknown key 'storag' in medallion.yml. Did you mean 'storage'? Expected one of: name, description, storage, storage_options, catalog, connections, cache, jobs, server_url, alerts, access, audit, pii_guard.",
             error.Message);
         Assert.Equal(new SourceLocation("medallion.yml", 2, 1), error.Location);
     }
@@ -476,5 +476,25 @@ public sealed class ProjectLoadingTests : IDisposable
 
         Assert.Equal(ErrorCode.ProjectFileInvalid, e.Code);
         Assert.Equal("medallion.yml:3:13: cache.max_size: 'lots' is not a size. Expected a size such as 20GB or 512MB.", e.Message);
+    }
+
+    [Fact]
+    public async Task Storage_options_resolve_their_env_references()
+    {
+        using var project = new TestProject("name: shop\nstorage: s3://lake/shop\nstorage_options:\n  AWS_ENDPOINT_URL: ${MINIO_URL}\n  AWS_REGION: sa-east-1\n");
+
+        MedallionProject loaded = await project.LoadAsync(name => name == "MINIO_URL" ? "http://127.0.0.1:9000" : null);
+
+        Assert.Equal([("AWS_ENDPOINT_URL", "http://127.0.0.1:9000"), ("AWS_REGION", "sa-east-1")], loaded.StorageOptions.OrderBy(o => o.Key).Select(o => (o.Key, o.Value)));
+    }
+
+    [Fact]
+    public async Task A_misspelt_storage_option_is_refused_with_a_suggestion_and_the_known_names()
+    {
+        using var project = new TestProject("name: shop\nstorage: s3://lake/shop\nstorage_options:\n  AWS_ACESS_KEY_ID: x\n");
+
+        var e = await Assert.ThrowsAsync<MedallionException>(() => project.LoadAsync());
+
+        Assert.StartsWith("medallion.yml:4:3: unknown key 'AWS_ACESS_KEY_ID' in 'storage_options'. Did you mean 'AWS_ACCESS_KEY_ID'? Expected one of: AWS_REGION,", e.Message, StringComparison.Ordinal);
     }
 }

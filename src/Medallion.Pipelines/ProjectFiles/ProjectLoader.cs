@@ -17,7 +17,7 @@ internal sealed class ProjectLoader
 {
     public const string ProjectFileName = "medallion.yml";
 
-    private static readonly string[] s_projectKeys = ["name", "description", "storage", "catalog", "connections", "cache", "jobs", "server_url", "alerts", "access", "audit", "pii_guard"];
+    private static readonly string[] s_projectKeys = ["name", "description", "storage", "storage_options", "catalog", "connections", "cache", "jobs", "server_url", "alerts", "access", "audit", "pii_guard"];
     private static readonly string[] s_auditKeys = ["retention"];
     private static readonly string[] s_cacheKeys = ["path", "max_size"];
     private static readonly string[] s_connectionKeys = [];
@@ -82,6 +82,7 @@ internal sealed class ProjectLoader
             EndpointSources = endpointSources,
             KafkaSources = kafkaSources,
             Cache = ReadCache(settings),
+            StorageOptions = ReadStorageOptions(settings),
             ServerUrl = ReadServerUrl(settings),
             Alerts = AlertsReader.Read(settings, [.. databaseSources.Select(d => d.Name), .. apiSources.Select(a => a.Name), .. kafkaSources.Select(k => k.Name)]),
             Audit = ReadAudit(settings),
@@ -143,6 +144,24 @@ internal sealed class ProjectLoader
         }
 
         return new ObjectCache(path, maxSize);
+    }
+
+    /// <summary>
+    /// The <c>storage_options</c> setting: values of the standard variables (<see cref="StorageResolver.SettingNames"/>)
+    /// for the project's stores, usually <c>${ENV}</c> references, which take precedence over the process's environment.
+    /// </summary>
+    private static Dictionary<string, string> ReadStorageOptions(YamlMap settings)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (settings.Map("storage_options", "'storage_options'", StorageResolver.SettingNames) is { } map)
+        {
+            foreach ((string key, _, YamlNode value) in map.Entries)
+            {
+                options[key] = settings.File.Scalar(value, key);
+            }
+        }
+
+        return options;
     }
 
     /// <summary>The <c>audit: {retention}</c> setting: how long audit events are kept.</summary>

@@ -229,6 +229,29 @@ public static partial class PiiDetector
         }
     }
 
+    /// <summary>
+    /// <paramref name="text"/> (a statement, an error message) with every CPF, CNPJ, e-mail address and payment card
+    /// number in it masked as <see cref="Mask"/> does, so a record that must keep the text (the audit) does not keep the
+    /// identifiers people typed into it. Numbers are masked only when their check digits hold, so ids and amounts stay.
+    /// </summary>
+    public static string Redact(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return IdentifierCandidate().Replace(text, match =>
+        {
+            string value = match.Value;
+            foreach (PiiKind kind in (ReadOnlySpan<PiiKind>)[PiiKind.Email, PiiKind.Cpf, PiiKind.Cnpj, PiiKind.CardNumber])
+            {
+                if (Matches(kind, value))
+                {
+                    return Mask(kind, Normalize(kind, value));
+                }
+            }
+
+            return value;
+        });
+    }
+
     private static int CpfCheckDigit(string digits, int count)
     {
         int sum = 0;
@@ -305,6 +328,11 @@ public static partial class PiiDetector
 
         return true;
     }
+
+    // What may be an identifier inside free text: an e-mail address, a formatted CPF or CNPJ, or a run of digits (with
+    // the spaces or dashes cards are written with) not touching other digits or letters; Redact checks each.
+    [GeneratedRegex(@"[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|(?<![0-9A-Za-z])(?:\d{3}\.\d{3}\.\d{3}-\d{2}|[0-9A-Z]{2}\.[0-9A-Z]{3}\.[0-9A-Z]{3}/[0-9A-Z]{4}-\d{2}|\d(?:[ -]?\d){10,18})(?![0-9A-Za-z])", RegexOptions.CultureInvariant)]
+    private static partial Regex IdentifierCandidate();
 
     [GeneratedRegex(@"^(\d{11}|\d{3}\.\d{3}\.\d{3}-\d{2})$", RegexOptions.CultureInvariant)]
     private static partial Regex CpfShape();

@@ -36,7 +36,7 @@ public sealed record AuditEvent
     /// <summary>What: <c>query</c> for a statement, or the act (<c>user.add</c>, <c>token.create</c>, <c>delta.vacuum</c>, <c>job.trigger</c>, ...).</summary>
     public required string Action { get; init; }
 
-    /// <summary>The statement's text, verbatim; null for an act.</summary>
+    /// <summary>The statement's text, as run; null for an act. It is stored with the CPFs, CNPJs, e-mails and card numbers in it masked.</summary>
     public string? Text { get; init; }
 
     /// <summary>The object an act is about (a user, a table, a job, a run); null for a statement.</summary>

@@ -10,6 +10,7 @@ using System.Threading.Tasks;
 using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Pipelines;
+using Medallion.Pipelines.Privacy;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -291,7 +292,7 @@ public sealed partial class AuditLog : IAsyncDisposable
             {
                 appender.BeginRow()
                     .Append(e.Id).Append(e.At.UtcDateTime).Append(e.Kind).Append(e.User).Append(e.Client).Append(e.Channel).Append(e.Action)
-                    .Append(e.Text).Append(e.Target).Append(JsonList(e.Tables)).Append(JsonList(e.Columns));
+                    .Append(Redacted(e.Text)).Append(e.Target).Append(JsonList(e.Tables)).Append(JsonList(e.Columns));
                 if (e.Rows is { } rows)
                 {
                     appender.Append(rows);
@@ -310,7 +311,7 @@ public sealed partial class AuditLog : IAsyncDisposable
                     appender.AppendNull();
                 }
 
-                appender.Append(e.Outcome).Append(e.ErrorCode).Append(e.ErrorMessage).Append(e.Details);
+                appender.Append(e.Outcome).Append(e.ErrorCode).Append(Redacted(e.ErrorMessage)).Append(e.Details);
                 appender.EndRow();
             }
         }
@@ -406,4 +407,10 @@ public sealed partial class AuditLog : IAsyncDisposable
         await _connection.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
+
+    /// <summary>
+    /// Statements and error messages are kept with the CPFs, CNPJs, e-mails and card numbers typed into them masked: the
+    /// audit cannot be changed, so what it keeps must not need erasing when a person asks (LGPD Art. 18).
+    /// </summary>
+    private static string? Redacted(string? text) => text is null ? null : PiiDetector.Redact(text);
 }

@@ -52,6 +52,24 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task A_statement_and_error_message_are_stored_with_the_cpfs_and_emails_typed_into_them_masked()
+    {
+        AuditLog audit = AuditLog.Open(Location);
+        await using (audit)
+        {
+            audit.Record(AuditEvent.Statement("ana", "shell", "shell", "SELECT * FROM silver.customers WHERE cpf = '390.533.447-05' OR email = 'joana@example.com'") with
+            {
+                Outcome = "error",
+                ErrorMessage = "Conversion Error: Could not convert string '39053344705' to INT32",
+            });
+        }
+
+        Assert.Equal(
+            "SELECT * FROM silver.customers WHERE cpf = '***.533.447-**' OR email = 'j***@example.com'|Conversion Error: Could not convert string '***.533.447-**' to INT32",
+            await ScalarAsync("SELECT statement || '|' || error_message FROM medallion_audit.events"));
+    }
+
+    [Fact]
     public async Task A_failed_statement_keeps_its_SQLSTATE_rows_duration_and_time()
     {
         var at = new DateTimeOffset(2026, 11, 20, 13, 14, 15, TimeSpan.Zero);

@@ -61,4 +61,14 @@ public sealed class PiiDetectorTests
         Assert.Equal(ErrorCode.SubjectRequestInvalid, error.Code);
         Assert.Equal("'390.533.447-06' is not a valid CPF (its check digits are wrong or it has the wrong length).\nHelp: check the identifier the person gave.", error.Message);
     }
+
+    [Theory]
+    [InlineData("SELECT * FROM c WHERE cpf = '390.533.447-05'", "SELECT * FROM c WHERE cpf = '***.533.447-**'")]
+    [InlineData("SELECT * FROM c WHERE cpf = 39053344705 AND id = 12345678901", "SELECT * FROM c WHERE cpf = ***.533.447-** AND id = 12345678901")]
+    [InlineData("WHERE email ILIKE '%Joana@Example.com%'", "WHERE email ILIKE '%j***@example.com%'")]
+    [InlineData("WHERE cnpj IN ('11.222.333/0001-81', '11222333000181')", "WHERE cnpj IN ('**********0181', '**********0181')")]
+    [InlineData("card = '4111 1111 1111 1111'", "card = '************1111'")]
+    [InlineData("SELECT 2026-11-24, 1234567.89, 'x@y', 40.5", "SELECT 2026-11-24, 1234567.89, 'x@y', 40.5")]
+    public void Redact_masks_the_identifiers_typed_into_a_statement_and_keeps_numbers_that_are_not_identifiers(string text, string expected) =>
+        Assert.Equal(expected, PiiDetector.Redact(text));
 }

@@ -56,6 +56,13 @@ public sealed class MedallionProject
     public string Storage { get; }
 
     /// <summary>
+    /// Namespaces whose tables live elsewhere than <see cref="Storage"/> (<c>storage: {default: ..., bronze: ...}</c>):
+    /// each namespace's location (a path relative to the project unless absolute, or a URI), which holds its tables
+    /// directly (<c>&lt;location&gt;/&lt;table&gt;</c>). Empty when every namespace is under <see cref="Storage"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> NamespaceStorage { get; internal init; } = new Dictionary<string, string>();
+
+    /// <summary>
     /// The <c>storage_options</c> setting, with <c>${ENV}</c> references resolved: settings of the stores under
     /// <see cref="Storage"/> by their standard variable names (<c>AWS_ENDPOINT_URL</c>, <c>AZURE_STORAGE_CONNECTION_STRING</c>,
     /// ...), which take precedence over the environment. Never written to the catalog or logs.
@@ -186,9 +193,12 @@ public sealed class MedallionProject
             StorageResolver.Cache = cache;
         }
 
-        if (project.StorageOptions.Count > 0 && project.Resolve(project.Storage) is { } storage && StorageResolver.IsUri(storage))
+        if (project.StorageOptions.Count > 0)
         {
-            StorageResolver.Configure(storage, project.StorageOptions);
+            foreach (string root in project.NamespaceStorage.Values.Prepend(project.Storage).Select(project.Resolve).Where(StorageResolver.IsUri))
+            {
+                StorageResolver.Configure(root, project.StorageOptions);
+            }
         }
 
         return project;

@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Engine;
+using Medallion.Engine.Sessions;
 
 namespace Medallion.Pipelines;
 
@@ -11,17 +13,42 @@ namespace Medallion.Pipelines;
 public static class ProjectCatalog
 {
     /// <summary>
-    /// The location of a table under the project's storage: <c>&lt;storage&gt;/&lt;namespace&gt;/&lt;name&gt;</c>,
-    /// absolute for local storage and a URI for object stores.
+    /// The location of a table under the project's storage: <c>&lt;storage&gt;/&lt;namespace&gt;/&lt;name&gt;</c>, or
+    /// <c>&lt;namespace storage&gt;/&lt;name&gt;</c> for a namespace with a location of its own; absolute for local
+    /// storage and a URI for object stores.
     /// </summary>
     public static string TableLocation(MedallionProject project, TableName table)
     {
         ArgumentNullException.ThrowIfNull(project);
-        string storage = project.Resolve(project.Storage);
-        return StorageResolver.IsUri(storage)
-            ? $"{storage.TrimEnd('/')}/{table.Namespace.ToLowerInvariant()}/{table.Name.ToLowerInvariant()}"
-            : System.IO.Path.Combine(storage, table.Namespace.ToLowerInvariant(), table.Name.ToLowerInvariant());
+        string ns = table.Namespace.ToLowerInvariant();
+        return project.NamespaceStorage.TryGetValue(ns, out string? own)
+            ? Under(project.Resolve(own), table.Name.ToLowerInvariant())
+            : Under(Under(project.Resolve(project.Storage), ns), table.Name.ToLowerInvariant());
     }
+
+    /// <summary>The tables of the project's storage, every namespace's own location included.</summary>
+    public static DirectoryTableLocator Tables(MedallionProject project)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        return new DirectoryTableLocator(project.Resolve(project.Storage), project.NamespaceStorage.ToDictionary(n => n.Key, n => project.Resolve(n.Value)));
+    }
+
+    /// <summary>
+    /// The local folders a SQL session over the project may read data files from: each local storage location, and
+    /// the object cache when a location is on an object store (its files are read from their cached copies).
+    /// </summary>
+    public static IReadOnlyList<string> ServingDirectories(MedallionProject project)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        return project.NamespaceStorage.Values.Prepend(project.Storage)
+            .Select(project.Resolve)
+            .Select(root => StorageResolver.IsUri(root) ? StorageResolver.Cache.Directory : root)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static string Under(string root, string name) =>
+        StorageResolver.IsUri(root) ? $"{root.TrimEnd('/')}/{name}" : System.IO.Path.Combine(root, name);
 
     /// <summary>
     /// Registers every source target and model table (description, owner, tags, location) and replaces each

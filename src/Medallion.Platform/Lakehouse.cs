@@ -63,7 +63,6 @@ public sealed partial class Lakehouse : IAsyncDisposable
     public static async Task<Lakehouse> OpenAsync(string directory, CancellationToken cancellationToken = default)
     {
         MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        string storage = project.Resolve(project.Storage);
         CatalogStore? catalog = await OpenCatalogAsync(project, cancellationToken).ConfigureAwait(false);
         var tables = new Dictionary<TableName, Entry>();
         foreach (SourceDefinition source in project.Sources)
@@ -90,12 +89,12 @@ public sealed partial class Lakehouse : IAsyncDisposable
             }
         }
 
-        foreach (LakehouseTable onDisk in await new DirectoryTableLocator(storage).ListAsync(cancellationToken).ConfigureAwait(false))
+        foreach (LakehouseTable onDisk in await ProjectCatalog.Tables(project).ListAsync(cancellationToken).ConfigureAwait(false))
         {
             var name = new TableName(onDisk.Namespace, onDisk.Name);
             if (!tables.ContainsKey(name))
             {
-                tables[name] = new Entry(KindOf(name, tables), Path.Combine(storage, onDisk.Namespace, onDisk.Name));
+                tables[name] = new Entry(KindOf(name, tables), ProjectCatalog.TableLocation(project, name));
             }
         }
 

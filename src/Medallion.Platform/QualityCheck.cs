@@ -38,7 +38,6 @@ public static class QualityCheck
         IReadOnlySet<TableName> selected = graph.Select(selection);
         List<ModelDefinition> models = [.. graph.Models.Where(m => selected.Contains(m.Name) && m.Config.Expectations.Count > 0)];
 
-        string storage = project.Resolve(project.Storage);
         string catalogPath = project.Resolve(project.Catalog);
         if (StorageResolver.IsUri(catalogPath))
         {
@@ -46,7 +45,7 @@ public static class QualityCheck
                 $"The project's catalog is {catalogPath}; quality checks work with a SQLite catalog only for now.\nHelp: point catalog at a local path in {MedallionProject.FileName}.");
         }
 
-        var locator = new DirectoryTableLocator(storage);
+        DirectoryTableLocator locator = ProjectCatalog.Tables(project);
         CatalogStore catalog = await CatalogStore.OpenAsync(catalogPath, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (catalog.ConfigureAwait(false))
         {

@@ -17,7 +17,7 @@ internal static class ReaderAccess
             return null;
         }
 
-        ITableLocator tables = SqlEndpoint.ProjectTables(server.Project.Resolve(server.Project.Storage), server.Catalog);
+        ITableLocator tables = SqlEndpoint.ProjectTables(server.Project, server.Catalog);
         return await new CatalogSessionAccess(server.Catalog).ForUserAsync(user, await tables.ListAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 

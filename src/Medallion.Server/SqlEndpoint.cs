@@ -92,7 +92,6 @@ public sealed class SqlEndpoint : IAsyncDisposable
     public static async Task<SqlEndpoint> StartAsync(MedallionProject? project, SqlEndpointOptions options, AuditLog? audit = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        string? storage = project?.Resolve(project.Storage);
         AuditLog? ownedAudit = project is not null && audit is null ? AuditLog.Open(project, new AuditOptions { Retention = project.Audit.Retention }) : null;
         audit ??= ownedAudit;
 
@@ -104,8 +103,8 @@ public sealed class SqlEndpoint : IAsyncDisposable
             IPgUserStore? users = options.UsersFile is not null ? await PgUserStore.LoadAsync(options.UsersFile, cancellationToken).ConfigureAwait(false)
                 : catalog is not null ? new CatalogUserStore(catalog)
                 : null;
-            database = OpenServingDatabase(storage, options.DatabaseFile, options.MemoryLimit);
-            ITableLocator tables = storage is null ? NoTables.Instance : ProjectTables(storage, catalog);
+            database = OpenServingDatabase(project, options.DatabaseFile, options.MemoryLimit);
+            ITableLocator tables = project is null ? NoTables.Instance : ProjectTables(project, catalog);
 
             // Grants apply to the catalog's users; with a users file there are no grants, and every user reads everything.
             factory = new LakehouseSessionFactory(database, tables, project?.Name) { Access = catalog is null ? null : new CatalogSessionAccess(catalog) };
@@ -159,18 +158,16 @@ public sealed class SqlEndpoint : IAsyncDisposable
         };
 
     /// <summary>
-    /// A database that serves the lakehouse in <paramref name="storage"/> under the SQL endpoint's rules (reads only its
+    /// A database that serves the lakehouse of <paramref name="project"/> under the SQL endpoint's rules (reads only its
     /// files, configuration locked): the endpoint's and the web UI's SQL page's.
     /// </summary>
-    internal static DuckDbDatabase OpenServingDatabase(string? storage, string? databaseFile, string? memoryLimit) =>
-        LakehouseSessionFactory.OpenServingDatabase(databaseFile,
-            // Tables on an object store are read from their copies in the local object cache.
-            storage is null ? [] : [StorageResolver.IsUri(storage) ? StorageResolver.Cache.Directory : storage], memoryLimit);
+    internal static DuckDbDatabase OpenServingDatabase(MedallionProject? project, string? databaseFile, string? memoryLimit) =>
+        LakehouseSessionFactory.OpenServingDatabase(databaseFile, project is null ? [] : ProjectCatalog.ServingDirectories(project), memoryLimit);
 
     /// <summary>The tables of a project's storage, located through its catalog when there is one.</summary>
-    internal static ITableLocator ProjectTables(string storage, CatalogStore? catalog)
+    internal static ITableLocator ProjectTables(MedallionProject project, CatalogStore? catalog)
     {
-        ITableLocator tables = new DirectoryTableLocator(storage);
+        ITableLocator tables = ProjectCatalog.Tables(project);
         return catalog is null ? tables : new CatalogTableLocator(tables, catalog);
     }
 

@@ -497,4 +497,26 @@ public sealed class ProjectLoadingTests : IDisposable
 
         Assert.StartsWith("medallion.yml:4:3: unknown key 'AWS_ACESS_KEY_ID' in 'storage_options'. Did you mean 'AWS_ACCESS_KEY_ID'? Expected one of: AWS_REGION,", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Storage_as_a_mapping_gives_namespaces_their_own_locations_and_the_rest_the_default()
+    {
+        using var project = new TestProject("name: shop\nstorage:\n  default: s3://lake/shop\n  bronze: ${RAW}\n");
+
+        MedallionProject loaded = await project.LoadAsync(name => name == "RAW" ? "s3://raw/bronze" : null);
+
+        Assert.Equal("s3://lake/shop", loaded.Storage);
+        Assert.Equal("s3://raw/bronze/orders", ProjectCatalog.TableLocation(loaded, new TableName("bronze", "orders")));
+        Assert.Equal("s3://lake/shop/silver/orders", ProjectCatalog.TableLocation(loaded, new TableName("silver", "orders")));
+    }
+
+    [Fact]
+    public async Task A_storage_key_that_is_not_a_namespace_names_the_file_line_and_column()
+    {
+        using var project = new TestProject("name: shop\nstorage:\n  Bronze Tables: raw\n");
+
+        var e = await Assert.ThrowsAsync<MedallionException>(() => project.LoadAsync());
+
+        Assert.StartsWith("medallion.yml:3:3: 'storage' maps namespaces to locations, but 'Bronze Tables' is not a namespace name.", e.Message, StringComparison.Ordinal);
+    }
 }

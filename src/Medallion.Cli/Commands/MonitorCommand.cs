@@ -80,7 +80,7 @@ internal static class MonitorCommand
         }
 
         Pipelines.MedallionProject loaded = await Pipelines.MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var tables = new Engine.Sessions.DirectoryTableLocator(loaded.Resolve(loaded.Storage));
+        Engine.Sessions.DirectoryTableLocator tables = Pipelines.ProjectCatalog.Tables(loaded);
         Engine.Sessions.SessionAccess? access = await new PgWire.CatalogSessionAccess(catalog).ForUserAsync(user, await tables.ListAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         if (access is null)
         {

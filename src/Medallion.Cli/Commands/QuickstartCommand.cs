@@ -209,7 +209,7 @@ internal static class QuickstartCommand
         await output.WriteLineAsync("Top categories by revenue, from gold:").ConfigureAwait(false);
         await output.WriteLineAsync("  " + DemoProject.SampleQuery.ReplaceLineEndings(" ")).ConfigureAwait(false);
         await using LakehouseSession session = await LakehouseSession.OpenAsync(
-            new DirectoryTableLocator(lakehouse.Project.Resolve(lakehouse.Project.Storage)), cancellationToken: cancellationToken).ConfigureAwait(false);
+            ProjectCatalog.Tables(lakehouse.Project), cancellationToken: cancellationToken).ConfigureAwait(false);
         await using DuckDbDataReader reader = await session.ExecuteReaderAsync(DemoProject.SampleQuery, cancellationToken: cancellationToken).ConfigureAwait(false);
         ResultWriter.Write(reader, OutputFormat.Table, output);
     }

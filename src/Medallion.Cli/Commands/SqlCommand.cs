@@ -71,8 +71,7 @@ internal static class SqlCommand
         }
 
         MedallionProject loaded = await MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        string storage = loaded.Resolve(loaded.Storage);
-        LakehouseSession session = await LakehouseSession.OpenAsync(new DirectoryTableLocator(storage), cancellationToken: cancellationToken).ConfigureAwait(false);
+        LakehouseSession session = await LakehouseSession.OpenAsync(ProjectCatalog.Tables(loaded), cancellationToken: cancellationToken).ConfigureAwait(false);
         return (session, AuditLog.Open(loaded));
     }
 
@@ -102,9 +101,8 @@ internal static class SqlCommand
                 }
 
                 MedallionProject loaded = opened.Project = await MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
-                string storage = loaded.Resolve(loaded.Storage);
-                opened._database = LakehouseSessionFactory.OpenServingDatabase(null, [storage]);
-                opened._factory = new LakehouseSessionFactory(opened._database, new CatalogTableLocator(new DirectoryTableLocator(storage), opened._catalog), loaded.Name)
+                opened._database = LakehouseSessionFactory.OpenServingDatabase(null, ProjectCatalog.ServingDirectories(loaded));
+                opened._factory = new LakehouseSessionFactory(opened._database, new CatalogTableLocator(ProjectCatalog.Tables(loaded), opened._catalog), loaded.Name)
                 {
                     Access = new CatalogSessionAccess(opened._catalog),
                 };

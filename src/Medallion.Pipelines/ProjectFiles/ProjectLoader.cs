@@ -67,11 +67,12 @@ internal sealed class ProjectLoader
                 .Concat(endpointSources.Select(e => (e.Target, e.Location)))
                 .Concat(kafkaSources.Select(k => (k.Target, k.Location))),
             models);
+        (string Default, Dictionary<string, string> Namespaces) storage = ReadStorage(settings);
         var project = new MedallionProject(
             _directory,
             name,
             settings.String("description"),
-            settings.String("storage") ?? "warehouse",
+            storage.Default,
             settings.String("catalog") ?? ".medallion/catalog.db",
             connections,
             sources,
@@ -83,6 +84,7 @@ internal sealed class ProjectLoader
             KafkaSources = kafkaSources,
             Cache = ReadCache(settings),
             StorageOptions = ReadStorageOptions(settings),
+            NamespaceStorage = storage.Namespaces,
             ServerUrl = ReadServerUrl(settings),
             Alerts = AlertsReader.Read(settings, [.. databaseSources.Select(d => d.Name), .. apiSources.Select(a => a.Name), .. kafkaSources.Select(k => k.Name)]),
             Audit = ReadAudit(settings),
@@ -144,6 +146,40 @@ internal sealed class ProjectLoader
         }
 
         return new ObjectCache(path, maxSize);
+    }
+
+    /// <summary>
+    /// The <c>storage</c> setting: one location for every namespace (<c>storage: s3://lake/shop</c>), or a mapping of
+    /// namespaces to locations with <c>default</c> for the others (<c>storage: {default: warehouse, bronze: s3://raw/bronze}</c>).
+    /// </summary>
+    private static (string Default, Dictionary<string, string> Namespaces) ReadStorage(YamlMap settings)
+    {
+        var namespaces = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (settings.Value("storage") is not YamlMappingNode)
+        {
+            return (settings.String("storage") ?? "warehouse", namespaces);
+        }
+
+        YamlMap map = settings.Map("storage", "'storage'", [])!;
+        string defaultStorage = "warehouse";
+        foreach ((string key, YamlScalarNode keyNode, YamlNode value) in map.Entries)
+        {
+            string location = settings.File.Scalar(value, "storage." + key);
+            if (key == "default")
+            {
+                defaultStorage = location;
+            }
+            else if (!TableName.TryParse(key + ".t", out _) || key.Any(char.IsUpper))
+            {
+                throw settings.File.Error(keyNode, $"'storage' maps namespaces to locations, but '{key}' is not a namespace name. Expected 'default' or a lower-case name such as 'bronze: s3://raw-lake/bronze'.");
+            }
+            else
+            {
+                namespaces[key] = location;
+            }
+        }
+
+        return (defaultStorage, namespaces);
     }
 
     /// <summary>

@@ -94,8 +94,8 @@ internal sealed class WebSql(string? memoryLimit, TimeSpan? statementTimeout) : 
         {
             if (_sessions is null)
             {
-                _database = SqlEndpoint.OpenServingDatabase(server.Project.Resolve(server.Project.Storage), null, memoryLimit);
-                ITableLocator tables = SqlEndpoint.ProjectTables(server.Project.Resolve(server.Project.Storage), server.Catalog);
+                _database = SqlEndpoint.OpenServingDatabase(server.Project, null, memoryLimit);
+                ITableLocator tables = SqlEndpoint.ProjectTables(server.Project, server.Catalog);
                 _sessions = new LakehouseSessionFactory(_database, tables) { Access = new CatalogSessionAccess(server.Catalog) };
             }
 

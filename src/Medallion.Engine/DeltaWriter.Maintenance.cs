@@ -102,12 +102,16 @@ public sealed partial class DeltaWriter
             doomed.Add(info.Key);
         }
 
+        int abortedUploads = 0;
         if (!dryRun)
         {
             foreach (string key in doomed)
             {
                 await table.Store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
             }
+
+            // A writer killed during a multipart upload leaves parts that are no object, so the listing above misses them.
+            abortedUploads = await table.Store.AbortUnfinishedUploadsAsync(cutoff, cancellationToken).ConfigureAwait(false);
         }
 
         return new DeltaOperationResult("VACUUM", table.Location, snapshot.Version, false)
@@ -117,6 +121,7 @@ public sealed partial class DeltaWriter
             Metrics = Parameters(
                 ("numFilesToDelete", Transaction.Metric(doomed.Count)),
                 ("numDeletedFiles", Transaction.Metric(dryRun ? 0 : doomed.Count)),
+                ("numAbortedUploads", Transaction.Metric(abortedUploads)),
                 ("retentionHours", Transaction.Metric((long)retention.TotalHours)),
                 ("dryRun", dryRun ? "true" : "false")),
         };

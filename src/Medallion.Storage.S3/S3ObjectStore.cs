@@ -266,6 +266,40 @@ public sealed class S3ObjectStore : RemoteObjectStore, IDisposable
     }
 
     /// <inheritdoc />
+    public override async Task<int> AbortUnfinishedUploadsAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default)
+    {
+        int aborted = 0;
+        var request = new ListMultipartUploadsRequest { BucketName = _options.Bucket, Prefix = _keyPrefix };
+        try
+        {
+            while (true)
+            {
+                ListMultipartUploadsResponse response = await _client.ListMultipartUploadsAsync(request, cancellationToken).ConfigureAwait(false);
+                foreach (MultipartUpload upload in response.MultipartUploads ?? [])
+                {
+                    if (upload.Initiated is { } initiated && new DateTimeOffset(initiated.ToUniversalTime(), TimeSpan.Zero) < startedBefore)
+                    {
+                        await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = upload.Key, UploadId = upload.UploadId }, cancellationToken).ConfigureAwait(false);
+                        aborted++;
+                    }
+                }
+
+                if (response.IsTruncated != true)
+                {
+                    return aborted;
+                }
+
+                request.KeyMarker = response.NextKeyMarker;
+                request.UploadIdMarker = response.NextUploadIdMarker;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw Translate(e, "abort the unfinished uploads of", "(the whole store)");
+        }
+    }
+
+    /// <inheritdoc />
     public override async Task DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         string objectKey = ObjectKey(key);

@@ -93,4 +93,11 @@ public interface IObjectStore
     /// leaves no object behind.
     /// </summary>
     Task PublishLocalAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Aborts the uploads under the store root that a writer began before <paramref name="startedBefore"/> and never
+    /// finished (a process killed during an S3 multipart upload leaves its parts stored and billed, though no object);
+    /// returns how many. Stores without such uploads have nothing to do: Azure discards uncommitted blocks by itself.
+    /// </summary>
+    Task<int> AbortUnfinishedUploadsAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => Task.FromResult(0);
 }

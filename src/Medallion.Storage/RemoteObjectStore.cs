@@ -111,6 +111,9 @@ public abstract class RemoteObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
+    public virtual Task<int> AbortUnfinishedUploadsAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => Task.FromResult(0);
+
+    /// <inheritdoc />
     public abstract IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default);
 
     /// <inheritdoc />

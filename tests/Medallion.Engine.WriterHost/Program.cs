@@ -7,6 +7,7 @@ using Medallion.Engine.WriterHost;
 //        append <table> <appender> <commits>    concurrency appender
 //        merge <table> <merger> <merges>        concurrency merger
 //        kafka <table> <target> <bootstrap> <topic> <group>   Kafka ingestion streaming until killed
+//        large <table> <rows>                   one append of <rows> rows of random text (large files: multipart uploads)
 using DuckDbDatabase database = DuckDbDatabase.Open();
 using DuckDbConnection connection = database.CreateConnection();
 var writer = new DeltaWriter(connection);
@@ -25,6 +26,10 @@ switch (operation)
     case "append" when args.Length > 3:
         await ConcurrencyWorkload.AppendAsync(writer, path, a, int.Parse(args[3], CultureInfo.InvariantCulture), Console.Out);
         break;
+    case "large":
+        DeltaOperationResult large = await writer.WriteAsync(path, LargeRows(a));
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done {large.Version} {large.Committed}"));
+        break;
     case "merge" when args.Length > 3:
         await ConcurrencyWorkload.MergeAsync(writer, path, a, int.Parse(args[3], CultureInfo.InvariantCulture), Console.Out);
         break;
@@ -35,3 +40,7 @@ switch (operation)
 }
 
 Console.Out.Flush();
+
+/// <summary>Rows of 64 characters of hex that do not compress much, so a few million make files above the multipart threshold.</summary>
+static string LargeRows(long rows) => string.Create(CultureInfo.InvariantCulture, $"SELECT i AS id, md5(CAST(i AS VARCHAR)) || md5(CAST(-i AS VARCHAR)) AS payload FROM range({rows}) t(i)");
+

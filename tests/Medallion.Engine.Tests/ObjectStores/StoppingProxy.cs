@@ -8,19 +8,23 @@ namespace Medallion.Engine.Tests.ObjectStores;
 /// A loopback TCP proxy in front of a store server that stops for good (listener and every connection closed) as
 /// soon as a client sends a request whose first line contains <c>stopAt</c>: to the client, the server went away in
 /// the middle of that request, as when it is stopped mid-upload. Until then it forwards bytes both ways unchanged.
+/// With <c>hold</c> it stops only that request instead: its bytes go nowhere and its connection stays open, so the
+/// client hangs inside the request (for a test to kill it there), while other connections go on.
 /// </summary>
 internal sealed class StoppingProxy : IDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Uri _target;
     private readonly string _stopAt;
+    private readonly bool _hold;
     private readonly List<TcpClient> _connections = [];
     private readonly CancellationTokenSource _stop = new();
 
-    public StoppingProxy(Uri target, string stopAt)
+    public StoppingProxy(Uri target, string stopAt, bool hold = false)
     {
         _target = target;
         _stopAt = stopAt;
+        _hold = hold;
         _listener.Start();
         // Read once: a stopped listener no longer knows its port.
         Endpoint = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
@@ -29,7 +33,7 @@ internal sealed class StoppingProxy : IDisposable
 
     public Uri Endpoint { get; }
 
-    /// <summary>Completes when the proxy stopped on the request it was waiting for.</summary>
+    /// <summary>Completes when the proxy stopped (or held) the request it was waiting for.</summary>
     public TaskCompletionSource Stopped { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private async Task AcceptAsync()
@@ -71,7 +75,15 @@ internal sealed class StoppingProxy : IDisposable
 
                 if (watch && Encoding.ASCII.GetString(buffer, 0, Math.Min(n, 2048)).Split("\r\n", 2)[0].Contains(_stopAt, StringComparison.Ordinal))
                 {
-                    Stop();
+                    if (_hold)
+                    {
+                        Stopped.TrySetResult();
+                    }
+                    else
+                    {
+                        Stop();
+                    }
+
                     return;
                 }
 

@@ -28,4 +28,38 @@ public sealed class StoreFailureTests : IDisposable
         Assert.Equal(0, (await _f.SnapshotAsync(uri)).Version);
         Assert.Empty(await _f.ReadAsync(uri));
     }
+
+    [Fact]
+    public async Task A_writer_killed_during_a_multipart_upload_commits_nothing_and_vacuum_aborts_the_upload_it_left()
+    {
+        string uri = await TestObjectStores.NewTableAsync("s3");
+        await _f.Writer.WriteAsync(uri, "SELECT 0::BIGINT AS id, 'first' AS payload");
+        // The second part of a data file's upload hangs: the first part is stored, the upload is unfinished.
+        using var proxy = new StoppingProxy(new Uri(TestObjectStores.S3Endpoint), "partNumber=2", hold: true);
+
+        using (WriterProcess writer = WriterProcess.StartWith(new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() }, "large", uri, 3_000_000))
+        {
+            await proxy.Stopped.Task.WaitAsync(TimeSpan.FromMinutes(3));
+            Assert.True(await writer.KillAsync());
+        }
+
+        Assert.NotEmpty(await UnfinishedUploadsAsync(uri));
+        Assert.Equal(0, (await _f.SnapshotAsync(uri)).Version);
+        Assert.Equal(["0|first"], await _f.ReadAsync(uri));
+
+        DeltaOperationResult vacuum = await _f.Writer.VacuumAsync(uri, retain: TimeSpan.Zero, force: true);
+
+        Assert.Empty(await UnfinishedUploadsAsync(uri));
+        Assert.NotEqual("0", vacuum.Metrics["numAbortedUploads"]);
+        Assert.Equal(["0|first"], await _f.ReadAsync(uri));
+    }
+
+    private static async Task<List<string>> UnfinishedUploadsAsync(string uri)
+    {
+        string[] parts = uri["s3://".Length..].Split('/', 2);
+        using var s3 = new Amazon.S3.AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials("testing", "testing"), new Amazon.S3.AmazonS3Config { ServiceURL = TestObjectStores.S3Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        Amazon.S3.Model.ListMultipartUploadsResponse response = await s3.ListMultipartUploadsAsync(new Amazon.S3.Model.ListMultipartUploadsRequest { BucketName = parts[0], Prefix = parts[1] + "/" });
+        return (response.MultipartUploads ?? []).Select(u => u.Key).ToList();
+    }
 }
+

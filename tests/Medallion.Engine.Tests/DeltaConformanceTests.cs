@@ -67,14 +67,16 @@ public sealed partial class DeltaConformanceTests(ITestOutputHelper output)
     [MemberData(nameof(ParquetChecks))]
     public async Task Snapshot_rows_equal_the_expected_parquet_rows(string caseName, long version, string parquetDir)
     {
-        await RunAsync($"{caseName}/snapshot_reads_parquet@{version}", () => CompareAsync(caseName, version, parquetDir));
+        await RunAsync($"{caseName}/snapshot_reads_parquet@{version}",
+            () => CompareAsync(caseName, version, parquetDir, connection => Task.FromResult(new DeltaTable(new LocalObjectStore(ConformanceTables.TablePath(caseName)), new DuckDbParquetHandler(connection)))));
     }
 
-    private static async Task CompareAsync(string caseName, long version, string parquetDir)
+    /// <summary>Compares the rows of the case's table at <paramref name="version"/>, opened by <paramref name="open"/>, with the expected Parquet rows.</summary>
+    private static async Task CompareAsync(string caseName, long version, string parquetDir, Func<DuckDbConnection, Task<DeltaTable>> open)
     {
         string caseDir = Path.Combine(ConformanceTables.Root, caseName);
         using DuckDbConnection connection = OpenConnection();
-        var table = new DeltaTable(new LocalObjectStore(Path.Combine(caseDir, "table")), new DuckDbParquetHandler(connection));
+        DeltaTable table = await open(connection);
         ScanPlan plan = await table.PlanScanAsync(await table.GetSnapshotAsync(version));
         string ours = DeltaScanSql.Build(plan);
 

@@ -25,7 +25,7 @@ internal static class MonitorCommand
         Option<string> project = ProjectOption.Create();
         var user = new Option<string?>("--user")
         {
-            Description = "Show what this user of the project may see: only tables granted to the user, and no minimum or maximum of a column the user reads masked (file statistics hold the stored values).",
+            Description = "Show what this user of the project may see: only tables granted to the user, and no minimum, maximum or distinct estimate of a column the user reads masked (they describe the stored values).",
         };
         var command = new Command("monitor", "Show each table's freshness, volume, schema changes, column nulls, bounds and estimated distinct values, and volume and freshness anomalies (read from the Delta log, no scan).")
         {

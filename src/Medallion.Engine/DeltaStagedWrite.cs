@@ -30,6 +30,7 @@ public sealed class DeltaStagedWrite
     private readonly List<AddFile> _written = [];
     private readonly Dictionary<string, string> _domains;
     private readonly Dictionary<string, long> _applicationTransactions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _metrics;
     private Metadata? _metadata;
     private StructType? _schema;
     private long _rows;
@@ -45,6 +46,7 @@ public sealed class DeltaStagedWrite
         _options = options;
         _metadata = snapshot?.Metadata;
         _domains = new Dictionary<string, string>(options.DomainMetadata, StringComparer.Ordinal);
+        _metrics = new Dictionary<string, string>(options.Metrics, StringComparer.Ordinal);
         _schema = snapshot?.Schema;
         IsAlreadyCommitted = options.ApplicationId is { } appId && tx.IsApplicationTransactionCommitted(appId, options.ApplicationVersion!.Value);
     }
@@ -72,6 +74,18 @@ public sealed class DeltaStagedWrite
         ArgumentNullException.ThrowIfNull(configuration);
 
         _domains[domain] = configuration;
+    }
+
+    /// <summary>
+    /// Adds an entry to the commit's <c>operationMetrics</c>, replacing the options' value for it: for figures known only
+    /// once the rows were added and checked (see <see cref="DeltaWriteOptions.Metrics"/>).
+    /// </summary>
+    public void SetMetric(string name, string value)
+    {
+        DeltaWriter.EnsureUserMetric(name, nameof(name));
+        ArgumentNullException.ThrowIfNull(value);
+
+        _metrics[name] = value;
     }
 
     /// <summary>
@@ -279,6 +293,11 @@ public sealed class DeltaStagedWrite
             ("numRemovedFiles", overwrite ? Transaction.Metric(removed.Count) : null),
             ("numCopiedRows", _options.ReplaceWhere is null ? null : Transaction.Metric(copiedRows)),
             ("numDeletedRows", _options.ReplaceWhere is null ? null : Transaction.Metric(deletedRows)));
+        foreach ((string name, string value) in _metrics)
+        {
+            metrics[name] = value;
+        }
+
         var parameters = DeltaWriter.Parameters(
             ("mode", overwrite ? "Overwrite" : "Append"),
             ("partitionBy", JsonText.StringArray(_metadata.PartitionColumns)),

@@ -45,6 +45,13 @@ public sealed record DeltaWriteOptions
     /// </summary>
     public IReadOnlyDictionary<string, string> DomainMetadata { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Entries added to the <c>operationMetrics</c> of the commit's <c>commitInfo</c>: figures the caller knows about the
+    /// written rows (such as estimates made while checking them), kept with the version they describe. The names the
+    /// writer sets itself (<c>numFiles</c>, <c>numOutputRows</c>, ...) are refused.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Metrics { get; init; } = new Dictionary<string, string>();
+
     /// <summary>How concurrent commits are checked against this write.</summary>
     public DeltaIsolationLevel Isolation { get; init; } = DeltaIsolationLevel.WriteSerializable;
 }

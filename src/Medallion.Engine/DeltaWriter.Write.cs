@@ -51,6 +51,26 @@ public sealed partial class DeltaWriter
         {
             EnsureUserDomain(domain, nameof(options));
         }
+
+        foreach (string metric in options.Metrics.Keys)
+        {
+            EnsureUserMetric(metric, nameof(options));
+        }
+    }
+
+    /// <summary>The <c>operationMetrics</c> a write's commit sets itself (see <see cref="DeltaStagedWrite.CommitAsync"/>).</summary>
+    private static readonly HashSet<string> s_writeMetrics = new(StringComparer.Ordinal)
+    {
+        "numFiles", "numOutputRows", "numOutputBytes", "numRemovedFiles", "numCopiedRows", "numDeletedRows",
+    };
+
+    /// <summary>Refuses a metric a caller may not add to a write's commit: empty, or one the write sets itself.</summary>
+    internal static void EnsureUserMetric(string metric, string parameterName)
+    {
+        if (string.IsNullOrEmpty(metric) || s_writeMetrics.Contains(metric))
+        {
+            throw new ArgumentException($"The metric '{metric}' cannot be added to a write's commit: names must be non-empty and not one the write sets itself ({string.Join(", ", s_writeMetrics)}).", parameterName);
+        }
     }
 
     /// <summary>Refuses a metadata domain a write may not set: empty, or reserved for the protocol (<c>delta.</c>).</summary>

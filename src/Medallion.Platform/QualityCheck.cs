@@ -90,7 +90,7 @@ public static class QualityCheck
             // Tables written since the session opened (by a run in parallel) are read at their latest version.
             await session.RefreshAsync(cancellationToken).ConfigureAwait(false);
             QualityReport report = await ExpectationChecker.CheckAsync(
-                session.Connection, relation, model.Name, model.Config.Expectations, runId, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+                session.Connection, relation, model.Name, model.Config.Expectations, runId, DateTimeOffset.UtcNow, cancellationToken: cancellationToken).ConfigureAwait(false);
             foreach (QualityResultRecord record in report.ToRecords())
             {
                 await catalog.RecordQualityResultAsync(record, cancellationToken).ConfigureAwait(false);

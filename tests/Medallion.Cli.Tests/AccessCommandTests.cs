@@ -156,7 +156,7 @@ public sealed class DeclaredAccessCommandTests : IDisposable
     }
 }
 
-/// <summary><c>medallion monitor --user</c>: file statistics hold stored values, so a masked column's bounds are left out.</summary>
+/// <summary><c>medallion monitor --user</c>: file statistics and estimates describe stored values, so a masked column's bounds and distinct estimate are left out.</summary>
 public sealed class MonitorAsUserTests : IDisposable
 {
     private readonly string _project = Path.Combine(Path.GetTempPath(), "medallion-monitor-user-" + Guid.NewGuid().ToString("N"));
@@ -190,11 +190,32 @@ public sealed class MonitorAsUserTests : IDisposable
         Assert.Equal(Bound(admin.Output, "number"), Bound(masked.Output, "number"));
     }
 
-    private static string? Bound(string json, string column)
+    [Fact]
+    public async Task Monitor_as_a_masked_user_leaves_out_the_distinct_estimate_of_the_masked_column_only()
+    {
+        Directory.CreateDirectory(Path.Combine(_project, "models", "gold"));
+        File.WriteAllText(
+            Path.Combine(_project, "models", "gold", "visits.sql"),
+            "/* ---\ncolumns:\n  email:\n    classification: pii\nexpectations:\n  - not_null: [id]\n--- */\nSELECT i AS id, 'user' || (i % 10) || '@x.com' AS email FROM range(100) t(i)\n");
+        Cli.Result run = await Cli.RunAsync("run", "--project", _project);
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        await Cli.RunWithInputAsync("pw\n", "user", "add", "ana", "--project", _project);
+        await Cli.RunAsync("grant", "select", "on", "gold", "to", "ana", "--project", _project);
+
+        Cli.Result admin = await Cli.RunAsync("monitor", "gold.visits", "--format", "json", "--project", _project);
+        Cli.Result masked = await Cli.RunAsync("monitor", "gold.visits", "--user", "ana", "--format", "json", "--project", _project);
+
+        Assert.Equal(0, masked.ExitCode);
+        Assert.Equal(("10", "null"), (Column(admin.Output, "email", "approx_distinct"), Column(masked.Output, "email", "approx_distinct")));
+        Assert.Equal(Column(admin.Output, "id", "approx_distinct"), Column(masked.Output, "id", "approx_distinct"));
+    }
+
+    private static string? Bound(string json, string column) => Column(json, column, "min") is { } min && min != "null" ? min : null;
+
+    private static string Column(string json, string column, string property)
     {
         using var document = System.Text.Json.JsonDocument.Parse(json);
         System.Text.Json.JsonElement found = document.RootElement[0].GetProperty("columns").EnumerateArray().First(c => c.GetProperty("name").GetString() == column);
-        System.Text.Json.JsonElement min = found.GetProperty("min");
-        return min.ValueKind == System.Text.Json.JsonValueKind.Null ? null : min.GetRawText();
+        return found.GetProperty(property).GetRawText();
     }
 }

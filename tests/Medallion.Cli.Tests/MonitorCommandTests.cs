@@ -43,6 +43,29 @@ public sealed class MonitorCommandTests : IDisposable
         Assert.Contains("(1 table, 1 with anomalies)", result.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Json_shows_the_distinct_values_a_run_estimated_for_each_column_within_a_few_percent()
+    {
+        using var project = new TempDirectory("monitor-distinct");
+        File.WriteAllText(Path.Combine(project.Path, "medallion.yml"), "name: shop\nstorage: lake\n");
+        Directory.CreateDirectory(Path.Combine(project.Path, "models", "silver"));
+        File.WriteAllText(
+            Path.Combine(project.Path, "models", "silver", "visits.sql"),
+            "/* ---\nexpectations:\n  - not_null: [visitor]\n--- */\nSELECT i AS id, i % 1000 AS visitor FROM range(20000) t(i)\n");
+        Cli.Result run = await Cli.RunAsync("run", "--project", project.Path);
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+
+        Cli.Result result = await Cli.RunAsync("monitor", "silver.visits", "--format", "json", "--project", project.Path);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        JsonElement table = Assert.Single(JsonDocument.Parse(result.Output).RootElement.EnumerateArray().ToList());
+        Assert.Equal(0, table.GetProperty("distinct_counts_version").GetInt64());
+        Dictionary<string, long> estimates = table.GetProperty("columns").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("approx_distinct").GetInt64());
+        Assert.InRange(estimates["id"], 19_400, 20_600);
+        Assert.InRange(estimates["visitor"], 970, 1_030);
+    }
+
     public void Dispose()
     {
         _history.Dispose();

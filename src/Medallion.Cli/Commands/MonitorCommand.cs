@@ -25,9 +25,9 @@ internal static class MonitorCommand
         Option<string> project = ProjectOption.Create();
         var user = new Option<string?>("--user")
         {
-            Description = "Show what this user of the project may see: only tables granted to the user, and no minimum or maximum of a column the user reads masked (file statistics hold the stored values).",
+            Description = "Show what this user of the project may see: only tables granted to the user, and no minimum, maximum or distinct estimate of a column the user reads masked (they describe the stored values).",
         };
-        var command = new Command("monitor", "Show each table's freshness, volume, schema changes, column nulls and bounds, and volume and freshness anomalies (read from the Delta log, no scan).")
+        var command = new Command("monitor", "Show each table's freshness, volume, schema changes, column nulls, bounds and estimated distinct values, and volume and freshness anomalies (read from the Delta log, no scan).")
         {
             table, format, project, user,
         };
@@ -99,7 +99,8 @@ internal static class MonitorCommand
             {
                 Columns = o.Columns
                     .Where(c => granted.Columns is null || granted.Columns.Contains(c.Column, StringComparer.OrdinalIgnoreCase))
-                    .Select(c => granted.Masks.ContainsKey(c.Column) ? c with { Min = null, Max = null } : c)
+                    // The estimate counts the stored values too: a mask that merges values (partial, null) would have it say more than the user's own queries can.
+                    .Select(c => granted.Masks.ContainsKey(c.Column) ? c with { Min = null, Max = null, ApproxDistinct = null } : c)
                     .ToList(),
             });
         }
@@ -123,14 +124,20 @@ internal static class MonitorCommand
         {
             c.Column, c.Type, BrowsingText.Count(c.NullCount),
             c.NullFraction is double f ? f.ToString("P1", CultureInfo.InvariantCulture) : "-", c.Min ?? "-", c.Max ?? "-",
+            c.ApproxDistinct is long d ? "~" + BrowsingText.Count(d) : "-",
         }).ToList();
         using (var indented = new StringWriter(CultureInfo.InvariantCulture))
         {
-            TextTable.Write(indented, ["column", "type", "nulls", "null %", "min", "max"], [false, false, true, true, false, false], rows);
+            TextTable.Write(indented, ["column", "type", "nulls", "null %", "min", "max", "distinct"], [false, false, true, true, false, false, true], rows);
             foreach (string line in indented.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
             {
                 output.WriteLine("    " + line.TrimEnd('\r'));
             }
+        }
+
+        if (o.DistinctCountsVersion is long estimated)
+        {
+            output.WriteLine($"    distinct: estimated by the build of version {estimated}{(estimated == o.Version ? "" : " (later commits recorded none)")}");
         }
 
         output.WriteLine(o.Anomalies.Count == 0 ? "  anomalies     none" : "  anomalies");
@@ -152,6 +159,7 @@ internal static class MonitorCommand
         json.WriteNumber("age_seconds", Math.Round(o.Age.TotalSeconds));
         Nullable(json, "rows", o.TotalRows);
         Nullable(json, "rows_added_last_load", o.RowsAddedLastLoad);
+        Nullable(json, "distinct_counts_version", o.DistinctCountsVersion);
         json.WriteStartArray("schema_changes");
         foreach (SchemaChange change in o.SchemaChanges)
         {
@@ -184,6 +192,7 @@ internal static class MonitorCommand
             // The bounds are JSON already (numbers, or strings for dates and text).
             Raw(json, "min", c.Min);
             Raw(json, "max", c.Max);
+            Nullable(json, "approx_distinct", c.ApproxDistinct);
             json.WriteEndObject();
         }
 

@@ -22,6 +22,9 @@ namespace Medallion.Pipelines.Quality;
 /// <para><c>schema</c> checks that the expected columns exist with the expected types (compared as DuckDB names
 /// them, so <c>INT</c> matches <c>INTEGER</c>); extra columns are allowed.</para>
 /// <para>Row-level rules are counted in one scan of the relation; samples are read only for rules that broke.</para>
+/// <para>That scan can also estimate the distinct values of chosen columns (a HyperLogLog sketch, see
+/// <see cref="DistinctSketch"/>, about 1.6 % off), which costs a hash per value rather than another pass over the rows.
+/// There is no such scan, and so no estimate, when every rule is table-level.</para>
 /// </remarks>
 public static partial class ExpectationChecker
 {
@@ -39,6 +42,8 @@ public static partial class ExpectationChecker
     /// <param name="expectations">The rules to check.</param>
     /// <param name="runId">The run the results belong to.</param>
     /// <param name="now">The check's time: the reference for <c>freshness</c>, and <c>_quarantined_at</c>.</param>
+    /// <param name="distinctColumns">Columns of <paramref name="relation"/> whose distinct values are estimated in the scan that
+    /// counts failing rows, over the rows not quarantined (see <see cref="QualityReport.DistinctCounts"/>); none when null.</param>
     /// <param name="cancellationToken">Interrupts the queries.</param>
     /// <exception cref="MedallionException">
     /// A rule cannot be checked on these rows; the message names the model, the rule and where it is written:
@@ -48,7 +53,7 @@ public static partial class ExpectationChecker
     /// </exception>
     public static async Task<QualityReport> CheckAsync(
         DuckDbConnection connection, string relation, TableName model, IReadOnlyList<Expectation> expectations, string runId, DateTimeOffset now,
-        CancellationToken cancellationToken = default)
+        IReadOnlyList<string>? distinctColumns = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentException.ThrowIfNullOrEmpty(relation);
@@ -69,7 +74,9 @@ public static partial class ExpectationChecker
         }
 
         List<RowRule> quarantineRules = [.. rowRules.Where(r => r.Rule.Severity == ExpectationSeverity.Quarantine)];
-        long[] counts = await CountAsync(context, rowRules, quarantineRules, cancellationToken).ConfigureAwait(false);
+        List<RelationColumn> sketched = [.. (distinctColumns ?? []).Select(name => CheckContext.Find(context.Columns, name)
+            ?? throw new ArgumentException($"'{name}' is not a column of {relation} ({string.Join(", ", context.Columns.Select(c => c.Name))}), so its distinct values cannot be estimated.", nameof(distinctColumns)))];
+        (long[] counts, IReadOnlyDictionary<string, long> distinct) = await CountAsync(context, rowRules, quarantineRules, sketched, cancellationToken).ConfigureAwait(false);
         var rowResults = new Dictionary<Expectation, ExpectationResult>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < rowRules.Count; i++)
         {
@@ -87,7 +94,7 @@ public static partial class ExpectationChecker
 
         List<RowRule> broken = [.. quarantineRules.Where(r => rowResults[r.Rule].FailingRows > 0)];
         long quarantined = quarantineRules.Count == 0 ? 0 : counts[rowRules.Count];
-        return new QualityReport(model, results, broken, quarantined, runId, now);
+        return new QualityReport(model, results, broken, quarantined, distinct, runId, now);
     }
 
     /// <summary>
@@ -97,14 +104,17 @@ public static partial class ExpectationChecker
     public static bool IsTableLevel(ExpectationKind kind) => ProjectFiles.ExpectationReader.IsTableLevel(kind);
 
     /// <summary>
-    /// Failing rows per rule, plus (when there are quarantine rules) the rows breaking any of them, in one scan.
-    /// When the scan fails, the rules run one by one so the error names the rule that caused it.
+    /// Failing rows per rule, plus (when there are quarantine rules) the rows breaking any of them, in one scan, which also
+    /// estimates the distinct values of the <paramref name="sketched"/> columns. When the scan fails, the rules run one by
+    /// one so the error names the rule that caused it.
     /// </summary>
-    private static async Task<long[]> CountAsync(CheckContext context, List<RowRule> rules, List<RowRule> quarantineRules, CancellationToken cancellationToken)
+    private static async Task<(long[] Counts, IReadOnlyDictionary<string, long> Distinct)> CountAsync(
+        CheckContext context, List<RowRule> rules, List<RowRule> quarantineRules, List<RelationColumn> sketched, CancellationToken cancellationToken)
     {
+        var distinct = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
         if (rules.Count == 0)
         {
-            return [];
+            return ([], distinct);
         }
 
         List<string> aggregates = [.. rules.Select(r => $"count(*) FILTER (WHERE {r.Fails(context.Relation)})")];
@@ -113,9 +123,31 @@ public static partial class ExpectationChecker
             aggregates.Add($"count(*) FILTER (WHERE {RowRuleSql.AnyFails(quarantineRules, context.Relation)})");
         }
 
+        string from = RowRuleSql.From(rules, context.Relation);
+        if (sketched.Count > 0)
+        {
+            // Over the rows PassingRowsSql keeps (rules that broke nothing select no rows), so the estimates describe what is committed.
+            string passing = quarantineRules.Count == 0 ? string.Empty : $" FILTER (WHERE NOT ({RowRuleSql.AnyFails(quarantineRules, context.Relation)}))";
+            List<string> sketches = [.. sketched.Select(c => DistinctSketch.Aggregate(c.Quoted, passing))];
+            try
+            {
+                (long[] counts, string?[] sketchBits) = await ScanAsync(context, $"SELECT {string.Join(", ", aggregates.Concat(sketches))} FROM {from}", aggregates.Count, sketches.Count, cancellationToken).ConfigureAwait(false);
+                for (int i = 0; i < sketched.Count; i++)
+                {
+                    distinct[sketched[i].Name] = DistinctSketch.Estimate(sketchBits[i]);
+                }
+
+                return (counts, distinct);
+            }
+            catch (DuckDbException exception) when (exception.ErrorType != DuckDbErrorType.Interrupt)
+            {
+                // An estimate must never fail a check: the rules are counted without it, and their own errors reported as usual.
+            }
+        }
+
         try
         {
-            return await CountRowsAsync(context, $"SELECT {string.Join(", ", aggregates)} FROM {RowRuleSql.From(rules, context.Relation)}", aggregates.Count, cancellationToken).ConfigureAwait(false);
+            return (await CountRowsAsync(context, $"SELECT {string.Join(", ", aggregates)} FROM {from}", aggregates.Count, cancellationToken).ConfigureAwait(false), distinct);
         }
         catch (DuckDbException exception) when (exception.ErrorType != DuckDbErrorType.Interrupt)
         {
@@ -136,7 +168,11 @@ public static partial class ExpectationChecker
         }
     }
 
-    private static async Task<long[]> CountRowsAsync(CheckContext context, string sql, int count, CancellationToken cancellationToken)
+    private static async Task<long[]> CountRowsAsync(CheckContext context, string sql, int count, CancellationToken cancellationToken) =>
+        (await ScanAsync(context, sql, count, 0, cancellationToken).ConfigureAwait(false)).Counts;
+
+    /// <summary>Runs a one-row aggregate of <paramref name="count"/> counts followed by <paramref name="sketches"/> sketches (text, or null).</summary>
+    private static async Task<(long[] Counts, string?[] Sketches)> ScanAsync(CheckContext context, string sql, int count, int sketches, CancellationToken cancellationToken)
     {
         using DuckDbCommand command = context.Connection.CreateCommand();
         command.CommandText = sql;
@@ -150,7 +186,13 @@ public static partial class ExpectationChecker
                 counts[i] = reader.GetInt64(i);
             }
 
-            return counts;
+            var bits = new string?[sketches];
+            for (int i = 0; i < sketches; i++)
+            {
+                bits[i] = reader.IsDBNull(count + i) ? null : reader.GetString(count + i);
+            }
+
+            return (counts, bits);
         }
     }
 

@@ -23,12 +23,14 @@ public sealed class QualityReport
     private readonly string _runId;
     private readonly DateTimeOffset _checkedAt;
 
-    internal QualityReport(TableName model, IReadOnlyList<ExpectationResult> results, IReadOnlyList<RowRule> quarantine, long quarantinedRows, string runId, DateTimeOffset checkedAt)
+    internal QualityReport(TableName model, IReadOnlyList<ExpectationResult> results, IReadOnlyList<RowRule> quarantine, long quarantinedRows,
+        IReadOnlyDictionary<string, long> distinctCounts, string runId, DateTimeOffset checkedAt)
     {
         Model = model;
         Results = results;
         _quarantine = quarantine;
         QuarantinedRows = quarantinedRows;
+        DistinctCounts = distinctCounts;
         _runId = runId;
         _checkedAt = checkedAt;
     }
@@ -44,6 +46,13 @@ public sealed class QualityReport
 
     /// <summary>How many rows <see cref="QuarantineRowsSql"/> selects (each row once, however many rules it broke).</summary>
     public long QuarantinedRows { get; }
+
+    /// <summary>
+    /// The estimated number of distinct values (NULL not counted) of each column the check was asked to estimate, by column
+    /// name (case-insensitive), over the rows <see cref="PassingRowsSql"/> selects. Empty when none were asked for, or
+    /// when no row-level rule scanned the rows.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> DistinctCounts { get; }
 
     /// <summary>
     /// A SELECT of the rows to commit: every row of <paramref name="relation"/> except those breaking a

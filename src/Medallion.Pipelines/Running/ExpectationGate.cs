@@ -14,18 +14,19 @@ internal sealed class ExpectationGate : IQualityGate
 {
     public static readonly ExpectationGate Instance = new();
 
-    public async Task<QualityVerdict> CheckAsync(DuckDbConnection connection, string relation, TableName model, IReadOnlyList<Expectation> expectations, string runId, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<QualityVerdict> CheckAsync(DuckDbConnection connection, string relation, TableName model, IReadOnlyList<Expectation> expectations, IReadOnlyList<string> distinctColumns, string runId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (expectations.Count == 0)
         {
-            return new QualityVerdict(false, string.Empty, $"SELECT * FROM {relation}", null, []);
+            // Without rules nothing scans the rows, and a scan only for the estimates is not worth its cost on every build.
+            return new QualityVerdict(false, string.Empty, $"SELECT * FROM {relation}", null, [], new Dictionary<string, long>());
         }
 
-        QualityReport report = await ExpectationChecker.CheckAsync(connection, relation, model, expectations, runId, now, cancellationToken).ConfigureAwait(false);
+        QualityReport report = await ExpectationChecker.CheckAsync(connection, relation, model, expectations, runId, now, distinctColumns, cancellationToken).ConfigureAwait(false);
         List<ExpectationResult> broken = report.Results.Where(r => !r.Passed).ToList();
         string summary = broken.Count == 0
             ? string.Empty
             : "expectations broken: " + string.Join(", ", broken.Select(r => $"{r.Rule.Name} [{QualityReport.SeverityName(r.Rule.Severity)}] ({r.FailingRows} rows)"));
-        return new QualityVerdict(report.Failed, summary, report.PassingRowsSql(relation), report.QuarantineRowsSql(relation), report.ToRecords());
+        return new QualityVerdict(report.Failed, summary, report.PassingRowsSql(relation), report.QuarantineRowsSql(relation), report.ToRecords(), report.DistinctCounts);
     }
 }

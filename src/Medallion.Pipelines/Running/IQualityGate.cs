@@ -13,10 +13,12 @@ namespace Medallion.Pipelines.Running;
 /// <param name="PassingRowsSql">A SELECT of the candidate rows to commit.</param>
 /// <param name="QuarantineRowsSql">A SELECT of the rows to append to <c>&lt;ns&gt;.&lt;name&gt;_quarantine</c>; null when none.</param>
 /// <param name="Records">The per-rule results for the catalog.</param>
-internal sealed record QualityVerdict(bool Failed, string Summary, string PassingRowsSql, string? QuarantineRowsSql, IReadOnlyList<QualityResultRecord> Records);
+/// <param name="DistinctCounts">Estimated distinct values of the passing rows, by column: those asked for, when a scan of the rows made them.</param>
+internal sealed record QualityVerdict(bool Failed, string Summary, string PassingRowsSql, string? QuarantineRowsSql, IReadOnlyList<QualityResultRecord> Records, IReadOnlyDictionary<string, long> DistinctCounts);
 
 /// <summary>Checks a model's expectations on its candidate rows before the commit (the seam the expectation checker plugs into).</summary>
 internal interface IQualityGate
 {
-    Task<QualityVerdict> CheckAsync(DuckDbConnection connection, string relation, TableName model, IReadOnlyList<Expectation> expectations, string runId, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>Checks <paramref name="expectations"/> on <paramref name="relation"/>, estimating the distinct values of <paramref name="distinctColumns"/> in the same scan when there is one.</summary>
+    Task<QualityVerdict> CheckAsync(DuckDbConnection connection, string relation, TableName model, IReadOnlyList<Expectation> expectations, IReadOnlyList<string> distinctColumns, string runId, DateTimeOffset now, CancellationToken cancellationToken);
 }

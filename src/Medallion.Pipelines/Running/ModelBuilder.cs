@@ -103,7 +103,9 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         }
 
         await ValidateKeysAsync(CandidateTable, cancellationToken).ConfigureAwait(false);
-        QualityVerdict verdict = await CheckQualityAsync(CandidateTable, cancellationToken).ConfigureAwait(false);
+        // An interval build replaces only its interval's rows, and a merge's delete_when leaves checked rows out of the write.
+        bool checkedRowsAreTheTable = !incremental && _interval is null && !(Config.Materialized == Materialization.Merge && Config.DeleteWhen is not null);
+        QualityVerdict verdict = await CheckQualityAsync(CandidateTable, EstimatedColumns(columns, checkedRowsAreTheTable), cancellationToken).ConfigureAwait(false);
         // Quarantined rows commit first, marked with the model version that makes them true (see QuarantineAsync).
         bool quarantined = await QuarantineAsync(verdict.QuarantineRowsSql, target, cancellationToken).ConfigureAwait(false);
         // Without quarantined rows every candidate row passes: the candidate table itself is what gets written.
@@ -117,13 +119,31 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         return await FinishAsync(written, incremental, planner, elapsed).ConfigureAwait(false);
     }
 
-    /// <summary>Checks the expectations on <paramref name="relation"/> and records the results; throws when a fail-severity rule broke.</summary>
-    private async Task<QualityVerdict> CheckQualityAsync(string relation, CancellationToken cancellationToken)
+    /// <summary>
+    /// The <c>operationMetrics</c> entries of the commit holding the estimated distinct counts of the checked rows
+    /// (see <see cref="DistinctCountMetrics"/>); empty until the check made some.
+    /// </summary>
+    private Dictionary<string, string> _distinctMetrics = [];
+
+    /// <summary>
+    /// The columns whose distinct values the quality scan estimates for the commit: the model's columns when the checked
+    /// rows are every row the table holds after the commit, else none, since an estimate of an incremental build's new
+    /// rows says nothing of the table's and estimates of two commits cannot be added up.
+    /// </summary>
+    private static List<string> EstimatedColumns(List<string> columns, bool checkedRowsAreTheTable) =>
+        checkedRowsAreTheTable ? columns.Where(c => !IsChangeColumn(c)).ToList() : [];
+
+    /// <summary>
+    /// Checks the expectations on <paramref name="relation"/> and records the results, keeping the estimates of
+    /// <paramref name="distinctColumns"/> for the commit; throws when a fail-severity rule broke.
+    /// </summary>
+    private async Task<QualityVerdict> CheckQualityAsync(string relation, List<string> distinctColumns, CancellationToken cancellationToken)
     {
         await GuardPiiAsync(relation, cancellationToken).ConfigureAwait(false);
         await ExposeReferencedTablesAsync(cancellationToken).ConfigureAwait(false);
-        QualityVerdict verdict = await _run.Quality.CheckAsync(_connection, relation, _model.Name, Config.Expectations, _run.RunId, _run.StartedAt, cancellationToken).ConfigureAwait(false);
+        QualityVerdict verdict = await _run.Quality.CheckAsync(_connection, relation, _model.Name, Config.Expectations, distinctColumns, _run.RunId, _run.StartedAt, cancellationToken).ConfigureAwait(false);
         await RecordQualityAsync(verdict).ConfigureAwait(false);
+        _distinctMetrics = DistinctCountMetrics.ToMetrics(verdict.DistinctCounts);
         if (verdict.Failed)
         {
             throw new MedallionException(

@@ -43,7 +43,11 @@ public sealed record SchemaChange(long Version, DateTimeOffset Timestamp, IReadO
 /// <param name="NullFraction">Nulls over rows, when both are known.</param>
 /// <param name="Min">The smallest value across the files, as JSON text, when recorded.</param>
 /// <param name="Max">The largest value across the files, as JSON text, when recorded.</param>
-public sealed record ColumnDistribution(string Column, string Type, long? NullCount, double? NullFraction, string? Min, string? Max);
+/// <param name="ApproxDistinct">
+/// Distinct values (NULL not counted) estimated by the last full build that checked the rows (a HyperLogLog sketch, about
+/// 1.6 % standard error), as of <see cref="TableObservation.DistinctCountsVersion"/>; null when no commit recorded one.
+/// </param>
+public sealed record ColumnDistribution(string Column, string Type, long? NullCount, double? NullFraction, string? Min, string? Max, long? ApproxDistinct);
 
 /// <summary>A value of a metric outside its expected range.</summary>
 /// <param name="Table">The table.</param>
@@ -84,8 +88,12 @@ public sealed record Anomaly(TableName Table, ObservedMetric Metric, AnomalyScor
 /// <param name="RowsAddedLastLoad">Rows the last data-changing commit added.</param>
 /// <param name="Commits">The commits still in the log, oldest first.</param>
 /// <param name="SchemaChanges">The schema changes in the log, oldest first.</param>
-/// <param name="Columns">Each top-level column's nulls, minimum and maximum.</param>
+/// <param name="Columns">Each top-level column's nulls, minimum, maximum and estimated distinct values.</param>
 /// <param name="Anomalies">Anomalous loads, oldest first, then the pending freshness anomaly if the table is late now.</param>
+/// <param name="DistinctCountsVersion">
+/// The newest version whose commit recorded distinct-count estimates (the columns' <see cref="ColumnDistribution.ApproxDistinct"/>);
+/// older than <see cref="Version"/> when later commits (incremental loads, compaction) recorded none. Null when none did.
+/// </param>
 public sealed record TableObservation(
     TableName Table,
     long Version,
@@ -97,4 +105,5 @@ public sealed record TableObservation(
     IReadOnlyList<CommitObservation> Commits,
     IReadOnlyList<SchemaChange> SchemaChanges,
     IReadOnlyList<ColumnDistribution> Columns,
-    IReadOnlyList<Anomaly> Anomalies);
+    IReadOnlyList<Anomaly> Anomalies,
+    long? DistinctCountsVersion);

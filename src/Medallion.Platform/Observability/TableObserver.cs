@@ -11,13 +11,15 @@ using Medallion.Delta.Actions;
 using Medallion.Delta.Scans;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
+using Medallion.Pipelines.Running;
 
 namespace Medallion.Platform.Observability;
 
 /// <summary>
 /// Reads a table's five pillars from its Delta log alone: commit times (freshness), the row counts in the added files'
 /// statistics or the commit's <c>numOutputRows</c> (volume), <c>metaData</c> actions (schema) and the live files'
-/// null counts and bounds (distribution). Nothing is scanned, and tables written by other engines are read the same way.
+/// null counts and bounds (distribution), with the distinct counts a full model build estimated while checking its rows
+/// (see <see cref="DistinctCountMetrics"/>). Nothing is scanned, and tables written by other engines are read the same way.
 /// </summary>
 public static class TableObserver
 {
@@ -52,6 +54,9 @@ public static class TableObserver
         List<SchemaChange> schemaChanges = ReadSchemaChanges(entries);
         List<Anomaly> anomalies = FindAnomalies(name, commits, now, options);
         CommitObservation? lastLoad = commits.LastOrDefault(c => c.ChangesData);
+        (long Version, Dictionary<string, long> Counts)? distinct = entries
+            .Select(e => (e.Version, Counts: DistinctCountMetrics.Read(e.CommitInfo)))
+            .LastOrDefault(e => e.Counts.Count > 0) is { Counts.Count: > 0 } newest ? newest : null;
         DateTimeOffset lastChange = lastLoad?.Timestamp ?? commits[^1].Timestamp;
         return new TableObservation(
             name,
@@ -63,8 +68,9 @@ public static class TableObserver
             lastLoad?.RowsAdded,
             commits,
             schemaChanges,
-            Distribution(latest),
-            anomalies);
+            Distribution(latest, distinct?.Counts ?? []),
+            anomalies,
+            distinct?.Version);
     }
 
     /// <summary>The anomalies of a commit series: each load's volume and wait against the loads before it, then the wait still going on at <paramref name="now"/>.</summary>
@@ -182,7 +188,7 @@ public static class TableObserver
         return changes;
     }
 
-    private static List<ColumnDistribution> Distribution(Snapshot snapshot)
+    private static List<ColumnDistribution> Distribution(Snapshot snapshot, Dictionary<string, long> distinct)
     {
         List<FileStatistics?> stats = snapshot.Files.Select(f => FileStatistics.TryParse(f.Add.Stats)).ToList();
         long? rows = snapshot.RecordCount;
@@ -217,7 +223,8 @@ public static class TableObserver
 
             double? fraction = nulls is long known && rows is > 0 ? (double)known / rows.Value : null;
             columns.Add(new ColumnDistribution(field.Name, field.Type.ToString() ?? "", nulls, fraction,
-                boundsKnown ? min?.GetRawText() : null, boundsKnown ? max?.GetRawText() : null));
+                boundsKnown ? min?.GetRawText() : null, boundsKnown ? max?.GetRawText() : null,
+                distinct.TryGetValue(field.Name, out long estimate) ? estimate : null));
         }
 
         return columns;

@@ -80,6 +80,27 @@ public sealed class WriteTests : IDisposable
     }
 
     [Fact]
+    public async Task Metrics_given_to_a_write_are_recorded_in_its_commit_info_next_to_the_writers_own()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS id", new DeltaWriteOptions { Metrics = new Dictionary<string, string> { ["approxDistinct.id"] = "1" } });
+
+        using JsonDocument doc = JsonDocument.Parse(_f.LogLines(path, 0)[0]);
+        JsonElement metrics = doc.RootElement.GetProperty("commitInfo").GetProperty("operationMetrics");
+        Assert.Equal(("1", "1"), (metrics.GetProperty("approxDistinct.id").GetString(), metrics.GetProperty("numOutputRows").GetString()));
+    }
+
+    [Fact]
+    public async Task A_write_refuses_a_metric_it_sets_itself()
+    {
+        var options = new DeltaWriteOptions { Metrics = new Dictionary<string, string> { ["numOutputRows"] = "7" } };
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => _f.Writer.WriteAsync(_f.TablePath(), "SELECT 1 AS id", options));
+
+        Assert.Contains("'numOutputRows'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Overwrite_replaces_every_row()
     {
         string path = _f.TablePath();

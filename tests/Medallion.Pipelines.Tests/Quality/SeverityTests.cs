@@ -111,7 +111,7 @@ public sealed class SeverityTests : IDisposable
         IReadOnlyList<Expectation> rules = await QualityFixture.RulesAsync("  - not_null: [id]\n");
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(
-            () => ExpectationChecker.CheckAsync(_data.Connection, "orders", QualityFixture.Model, rules, "run-1", QualityFixture.Now, new CancellationToken(canceled: true)));
+            () => ExpectationChecker.CheckAsync(_data.Connection, "orders", QualityFixture.Model, rules, "run-1", QualityFixture.Now, cancellationToken: new CancellationToken(canceled: true)));
     }
 
     [Fact]

@@ -17,6 +17,12 @@ internal static class Phases
 {
     private const int Files = 10;
 
+    /// <summary>The variable naming an object store root (<c>s3://bucket/prefix</c>) for the project's tables; local storage when unset.</summary>
+    public const string StorageVariable = "MEDALLION_BENCH_STORAGE";
+
+    /// <summary>A scan that reads every column of every row of the project's tables (a count alone could be answered from metadata).</summary>
+    private const string ScanSql = "SELECT (SELECT sum(length(CAST(b AS VARCHAR))) FROM bronze.orders b) + (SELECT sum(length(CAST(s AS VARCHAR))) FROM silver.orders s)";
+
     // The same silver and gold SQL for both contenders; {table} is the table read.
     private const string SilverSql = """
         SELECT
@@ -52,8 +58,9 @@ internal static class Phases
                 Baseline(root);
                 break;
             case "full":
-                // A full run from nothing: the project (tables, catalog) of an earlier round goes first.
-                string project = Path.Combine(root, "project");
+                // A full run from nothing: the project (tables, catalog) of an earlier round goes first; on a store,
+                // each round writes under a new prefix.
+                string project = ProjectDirectory(root);
                 if (Directory.Exists(project))
                 {
                     Directory.Delete(project, recursive: true);
@@ -63,6 +70,9 @@ internal static class Phases
                 return 0;
             case "medallion":
                 RunCli(root);
+                return 0;
+            case "scan":
+                Scan(root);
                 return 0;
             default:
                 throw new ArgumentException($"unknown phase '{phase}'");
@@ -80,7 +90,7 @@ internal static class Phases
     /// </summary>
     private static void RunCli(string root)
     {
-        string project = Path.Combine(root, "project");
+        string project = ProjectDirectory(root);
         if (!File.Exists(Path.Combine(project, MedallionProject.FileName)))
         {
             WriteProject(project, Path.Combine(root, "data"));
@@ -99,6 +109,21 @@ internal static class Phases
         Console.WriteLine(cpu.ToString("0.000", CultureInfo.InvariantCulture));
         Console.WriteLine(peakKb);
     }
+
+    /// <summary>Reads every column of the project's tables with <c>medallion sql</c>, reporting as <see cref="RunCli"/> does.</summary>
+    private static void Scan(string root)
+    {
+        (string output, double seconds) = MedallionCli.Run("sql", "--project", ProjectDirectory(root), "--format", "csv", ScanSql);
+        Console.WriteLine("scanned " + output.Trim().Split('\n')[^1]);
+        (double cpu, long peakKb) = ChildUsage.Read();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wall {seconds:0.000}"));
+        Console.WriteLine(cpu.ToString("0.000", CultureInfo.InvariantCulture));
+        Console.WriteLine(peakKb);
+    }
+
+    /// <summary>The project folder: one for local storage, one for the object store, so both can be scanned after their runs.</summary>
+    private static string ProjectDirectory(string root) =>
+        Path.Combine(root, Environment.GetEnvironmentVariable(StorageVariable) is { Length: > 0 } ? "project-store" : "project");
 
     /// <summary>
     /// Orders as Parquet in <paramref name="fileCount"/> files starting at number <paramref name="firstFile"/>: 10% of the
@@ -154,7 +179,10 @@ internal static class Phases
         Directory.CreateDirectory(Path.Combine(project, "sources"));
         Directory.CreateDirectory(Path.Combine(project, "models", "silver"));
         Directory.CreateDirectory(Path.Combine(project, "models", "gold"));
-        File.WriteAllText(Path.Combine(project, MedallionProject.FileName), "name: pipeline_benchmark\n");
+        string storage = Environment.GetEnvironmentVariable(StorageVariable) is { Length: > 0 } store
+            ? $"storage: {store.TrimEnd('/')}/run-{Guid.NewGuid():N}\n"
+            : string.Empty;
+        File.WriteAllText(Path.Combine(project, MedallionProject.FileName), "name: pipeline_benchmark\n" + storage);
         File.WriteAllText(Path.Combine(project, "sources", "orders.yml"), $"""
             sources:
               - name: orders

@@ -12,10 +12,19 @@ using Medallion.Pipelines.Benchmarks;
 // incremental run after 1% new rows. Each phase runs in a child process so that its peak memory is its own, three
 // times, and the medians are compared.
 // Usage: Medallion.Pipelines.Benchmarks [orders (default 10,000,000)] [work dir]
-//        Medallion.Pipelines.Benchmarks --phase <generate|append|baseline|full|medallion> <dir> [orders]
+//        Medallion.Pipelines.Benchmarks --phase <generate|append|baseline|full|medallion|scan> <dir> [orders]
+//        Medallion.Pipelines.Benchmarks storage <store root, e.g. s3://bench> [orders (default 2,000,000)]
+//          the same project with its tables on the store against local disk (issue 20): full runs, then a scan of
+//          every column with a cold and with a warm object cache. The store is reached with the standard variables
+//          (AWS_ENDPOINT_URL_S3 for moto or MinIO, ...); its bucket or container must exist.
 if (args.Length > 0 && args[0] == "--phase")
 {
     return Phases.Run(args[1], args[2], args.Length > 3 ? long.Parse(args[3], CultureInfo.InvariantCulture) : 0);
+}
+
+if (args.Length > 1 && args[0] == "storage")
+{
+    return StorageComparison(args[1], args.Length > 2 ? long.Parse(args[2], CultureInfo.InvariantCulture) : 2_000_000);
 }
 
 long orders = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 10_000_000;
@@ -63,6 +72,54 @@ try
 finally
 {
     if (ownsRoot)
+    {
+        Directory.Delete(root, recursive: true);
+    }
+}
+
+// The project on an object store against the same project on local disk, alternated round by round.
+static int StorageComparison(string store, long orders)
+{
+    string root = Directory.CreateTempSubdirectory("medallion-storage-bench-").FullName;
+    string cache = Path.Combine(root, "cache");
+    Environment.SetEnvironmentVariable("MEDALLION_CACHE_DIR", cache);
+    try
+    {
+        Console.WriteLine($"Storage benchmark: {orders:N0} orders on {store} against local disk, {Environment.ProcessorCount} cores, load average {LoadAverage()}");
+        Console.WriteLine($"  CLI: {MedallionCli.Build()}");
+        Measure("generate Parquet files", "generate", root, orders);
+        const int Rounds = 3;
+        var locals = new Phase[Rounds];
+        var remotes = new Phase[Rounds];
+        for (int round = 0; round < Rounds; round++)
+        {
+            Environment.SetEnvironmentVariable(Phases.StorageVariable, null);
+            locals[round] = Measure("medallion run, local disk", "full", root, orders);
+            Environment.SetEnvironmentVariable(Phases.StorageVariable, store);
+            remotes[round] = Measure("medallion run, object store", "full", root, orders);
+        }
+
+        var localScans = new Phase[Rounds];
+        var warmScans = new Phase[Rounds];
+        Directory.Delete(cache, recursive: true);
+        Phase cold = Measure("scan every column, object store, cold cache", "scan", root, orders);
+        for (int round = 0; round < Rounds; round++)
+        {
+            Environment.SetEnvironmentVariable(Phases.StorageVariable, null);
+            localScans[round] = Measure("scan every column, local disk", "scan", root, orders);
+            Environment.SetEnvironmentVariable(Phases.StorageVariable, store);
+            warmScans[round] = Measure("scan every column, object store, warm cache", "scan", root, orders);
+        }
+
+        double run = Median(remotes).Seconds / Median(locals).Seconds;
+        double warm = Median(warmScans).Seconds / Median(localScans).Seconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Full run on the store: {Median(remotes).Seconds:0.00} s against {Median(locals).Seconds:0.00} s local = {run:0.00}x (target <= 1.5x: {(run <= 1.5 ? "met" : "MISSED")})"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Scan, warm cache: {Median(warmScans).Seconds:0.00} s against {Median(localScans).Seconds:0.00} s local = {warm:0.00}x (target <= 1.1x: {(warm <= 1.1 ? "met" : "MISSED")}); cold cache {cold.Seconds:0.00} s = {cold.Seconds / Median(localScans).Seconds:0.00}x; load average {LoadAverage()}"));
+        return 0;
+    }
+    finally
     {
         Directory.Delete(root, recursive: true);
     }

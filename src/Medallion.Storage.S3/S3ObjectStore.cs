@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -11,6 +12,7 @@ using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Microsoft.Win32.SafeHandles;
 
 namespace Medallion.Storage.S3;
 
@@ -350,18 +352,71 @@ public sealed class S3ObjectStore : RemoteObjectStore, IDisposable
     protected override async Task DownloadToFileAsync(string key, string path, CancellationToken cancellationToken)
     {
         string objectKey = ObjectKey(key);
+        long rangeBytes = Math.Max(_options.PartSizeBytes, 1L << 20);
         try
         {
-            using GetObjectResponse response = await _client.GetObjectAsync(_options.Bucket, objectKey, cancellationToken).ConfigureAwait(false);
-            var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-            await using (file.ConfigureAwait(false))
+            using SafeFileHandle file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous);
+            // The first range tells the object's size; the rest of a large object comes in ranges fetched in parallel,
+            // as the AWS CLI and s5cmd download: one connection's throughput is not the store's.
+            (long size, string? etag) = await DownloadRangeAsync(objectKey, file, 0, rangeBytes, null, cancellationToken).ConfigureAwait(false);
+            var rest = new List<long>();
+            for (long offset = rangeBytes; offset < size; offset += rangeBytes)
             {
-                await response.ResponseStream.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+                rest.Add(offset);
             }
+
+            await Parallel.ForEachAsync(rest, new ParallelOptions { MaxDegreeOfParallelism = RangeConcurrency, CancellationToken = cancellationToken },
+                async (offset, ct) => await DownloadRangeAsync(objectKey, file, offset, Math.Min(rangeBytes, size - offset), etag, ct).ConfigureAwait(false)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             throw Translate(e, "download", key);
+        }
+    }
+
+    /// <summary>How many ranges of one object are downloaded at once.</summary>
+    private const int RangeConcurrency = 4;
+
+    /// <summary>
+    /// Writes bytes <paramref name="offset"/> to <paramref name="offset"/> + <paramref name="length"/> of the object into
+    /// <paramref name="file"/> at the same offset; returns the object's size and ETag. With <paramref name="etag"/>, a
+    /// replaced object fails the read (412) instead of mixing two objects' bytes in one file.
+    /// </summary>
+    private async Task<(long Size, string? ETag)> DownloadRangeAsync(string objectKey, SafeFileHandle file, long offset, long length, string? etag, CancellationToken cancellationToken)
+    {
+        var request = new GetObjectRequest { BucketName = _options.Bucket, Key = objectKey, ByteRange = new ByteRange(offset, offset + length - 1), EtagToMatch = etag };
+        GetObjectResponse response;
+        try
+        {
+            response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && offset == 0)
+        {
+            // No byte 0: the object is empty.
+            return (0, null);
+        }
+
+        using (response)
+        {
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+            try
+            {
+                long position = offset;
+                int n;
+                while ((n = await response.ResponseStream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    await RandomAccess.WriteAsync(file, buffer.AsMemory(0, n), position, cancellationToken).ConfigureAwait(false);
+                    position += n;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            // The total size is after the '/' of Content-Range (a server that ignores the range sends the whole object).
+            string? range = response.ContentRange;
+            return (range is not null && long.TryParse(range[(range.LastIndexOf('/') + 1)..], out long total) ? total : response.ContentLength, response.ETag);
         }
     }
 

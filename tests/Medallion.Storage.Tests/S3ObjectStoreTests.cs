@@ -56,6 +56,23 @@ public sealed class S3ObjectStoreTests : RemoteObjectStoreContractTests, IDispos
         Assert.DoesNotContain(pending.MultipartUploads ?? [], u => u.Key.StartsWith(store.Location["s3://medallion-tests/".Length..], StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2 << 20)]
+    [InlineData((5 << 20) + 3)]
+    public async Task An_object_of_any_size_is_fetched_into_the_cache_whole_in_ranges_of_the_part_size(int length)
+    {
+        using var store = Moto.NewStore(_cache.Path, o => o with { PartSizeBytes = 1 << 20 });
+        byte[] content = new byte[length];
+        new Random(length).NextBytes(content);
+        await store.PutAsync("data/ranged.parquet", content);
+
+        await store.FetchToLocalAsync(["data/ranged.parquet"]);
+
+        Assert.Equal(content, await File.ReadAllBytesAsync(store.GetLocalPath("data/ranged.parquet")));
+    }
+
     [Fact]
     public async Task A_missing_bucket_fails_naming_the_bucket()
     {

@@ -12,11 +12,20 @@ using Medallion.Engine;
 //   MERGE touching 1% of the keys (clustered) against rewriting the whole table, copy-on-write and with deletion
 //   vectors; OPTIMIZE of many small files against one COPY of their rows.
 // Usage: Medallion.Engine.Benchmarks [rows = 10000000] [small files = 1000]
+//        Medallion.Engine.Benchmarks store <root, e.g. s3://bucket> [upload MiB = 1024] [commits = 10000]
+//          object storage (issue 20): our upload against the SDK's, and a many-commit snapshot from the store.
 // The MERGE and its baseline each run in a child process of this program, so each reports its own peak memory (VmHWM);
 // the MERGE children first warm up on a small table, then run with their code fully optimized, as in a long-running process.
 if (args.Length > 0 && args[0] == "--child")
 {
     return await RunChildAsync(args[1], args[2], args[3], long.Parse(args[4], CultureInfo.InvariantCulture));
+}
+
+if (args.Length > 1 && args[0] == "store")
+{
+    return await Medallion.Engine.Benchmarks.StoreScenarios.RunAsync(args[1],
+        args.Length > 2 ? long.Parse(args[2], CultureInfo.InvariantCulture) : 1024,
+        args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 10_000);
 }
 
 long rows = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 10_000_000;

@@ -81,6 +81,27 @@ public sealed class ObjectStoreCommandTests : IDisposable
         Assert.DoesNotContain("testing", output + error + missing, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("s3")]
+    [InlineData("az")]
+    public async Task The_quickstart_on_a_store_runs_twice_and_its_tables_answer_sql_time_travel_and_vacuum(string kind)
+    {
+        string uri = await NewTableAsync(kind);
+        string project = Path.Combine(_directory, "demo");
+
+        string quickstart = await RunOkAsync(kind, "quickstart", project, "--storage", uri);
+        string now = await RunOkAsync(kind, "sql", "--project", project, "--format", "csv", "SELECT count(*) FROM silver.customers");
+        string first = await RunOkAsync(kind, "sql", "--project", project, "--format", "csv", "SELECT count(*) FROM silver.customers AT (VERSION => 0)");
+        await RunOkAsync(kind, "delta", "vacuum", uri + "/silver/customers", "--retain", "0h", "--force");
+        string afterVacuum = await RunOkAsync(kind, "sql", "--project", project, "--format", "csv", "SELECT count(*) FROM silver.customers");
+
+        Assert.Contains("second run", quickstart, StringComparison.Ordinal);
+        Assert.Contains(await ListAsync(kind, uri + "/gold/"), key => key.Contains("/_delta_log/", StringComparison.Ordinal));
+        Assert.True(long.Parse(now.Trim().Split('\n')[^1], System.Globalization.CultureInfo.InvariantCulture) > long.Parse(first.Trim().Split('\n')[^1], System.Globalization.CultureInfo.InvariantCulture), $"{now} after {first}");
+        Assert.Equal(now, afterVacuum);
+        Assert.False(Directory.Exists(Path.Combine(project, "warehouse")));
+    }
+
     private static async Task<List<string>> ListAsync(string kind, string uri)
     {
         string path = uri[(uri.IndexOf('/', uri.IndexOf("://", StringComparison.Ordinal) + 3) + 1)..];

@@ -37,16 +37,17 @@ internal static class QuickstartCommand
             DefaultValueFactory = _ => DefaultDirectory,
         };
         var force = new Option<bool>("--force") { Description = "Delete and recreate the directory when it holds an earlier quickstart demo." };
+        var storage = new Option<string?>("--storage") { Description = "Where the demo's tables go: a folder or an object store URI (s3://bucket/prefix, az://container/prefix), reached with the standard variables. Default: the project's warehouse folder." };
         var command = new Command("quickstart", "Create a demo lakehouse (a Brazilian online shop), build bronze, silver and gold twice (the second run incremental), and show the result.")
         {
-            directory, force,
+            directory, force, storage,
         };
         command.SetAction((parsed, cancellationToken) =>
-            RunAsync(parsed.GetValue(directory) ?? DefaultDirectory, parsed.GetValue(force), output, cancellationToken));
+            RunAsync(parsed.GetValue(directory) ?? DefaultDirectory, parsed.GetValue(force), parsed.GetValue(storage), output, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string directory, bool force, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string directory, bool force, string? storage, TextWriter output, CancellationToken cancellationToken)
     {
         Stopwatch elapsed = Stopwatch.StartNew();
         string root = Path.GetFullPath(directory);
@@ -56,7 +57,7 @@ internal static class QuickstartCommand
         string project = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? root : relative;
 
         await output.WriteLineAsync($"Medallion quickstart: a demo lakehouse for a small Brazilian online shop in {root}").ConfigureAwait(false);
-        IReadOnlyList<string> files = await DemoProject.WriteAsync(root, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<string> files = await DemoProject.WriteAsync(root, storage, cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync($"Wrote the project: {string.Join(", ", files.Where(f => !f.StartsWith('.')))}").ConfigureAwait(false);
 
         var data = new DemoData();

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.IO;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -33,12 +34,12 @@ internal static class DemoProject
         LIMIT 3
         """;
 
-    /// <summary>Writes the project files into <paramref name="directory"/>, replacing any that exist.</summary>
+    /// <summary>Writes the project files into <paramref name="directory"/>, replacing any that exist; the tables go to <paramref name="storage"/> (default <c>warehouse</c>).</summary>
     /// <returns>The files written, relative to the directory.</returns>
-    public static async Task<IReadOnlyList<string>> WriteAsync(string directory, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> WriteAsync(string directory, string? storage, CancellationToken cancellationToken)
     {
         var written = new List<string>();
-        foreach ((string path, string text) in Files())
+        foreach ((string path, string text) in Files(storage ?? "warehouse"))
         {
             string full = Path.Combine(directory, path);
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
@@ -53,14 +54,14 @@ internal static class DemoProject
     private static string Reais(string column) =>
         $"CAST(replace(replace(replace(trim(CAST({column} AS VARCHAR)), 'R$ ', ''), '.', ''), ',', '.') AS DECIMAL(12, 2))";
 
-    private static IEnumerable<(string Path, string Text)> Files()
+    private static IEnumerable<(string Path, string Text)> Files(string storage)
     {
         yield return ("medallion.yml", $$"""
             # The quickstart's demo project: a small Brazilian online shop.
             # Raw exports land in data/, sources/ load them into bronze, models/ build silver and gold.
             name: {{Name}}
             description: "Quickstart demo: customers, products, orders, items and payments of a Brazilian online shop."
-            storage: warehouse
+            storage: {{JsonSerializer.Serialize(storage)}}
             catalog: .medallion/catalog.db
 
             """);

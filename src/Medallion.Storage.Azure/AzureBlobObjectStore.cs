@@ -182,7 +182,7 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
     }
 
     /// <inheritdoc />
-    public override async Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    protected override async Task DeleteObjectAsync(string key, CancellationToken cancellationToken)
     {
         BlobClient blob = Blob(key);
         try

@@ -302,7 +302,7 @@ public sealed class S3ObjectStore : RemoteObjectStore, IDisposable
     }
 
     /// <inheritdoc />
-    public override async Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    protected override async Task DeleteObjectAsync(string key, CancellationToken cancellationToken)
     {
         string objectKey = ObjectKey(key);
         try

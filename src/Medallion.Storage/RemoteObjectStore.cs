@@ -129,7 +129,22 @@ public abstract class RemoteObjectStore : IObjectStore
     public abstract Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);
 
     /// <inheritdoc />
-    public abstract Task DeleteAsync(string key, CancellationToken cancellationToken = default);
+    /// <remarks>
+    /// The object's copy in this machine's cache goes with it: a deleted data file may hold rows an erasure or a vacuum
+    /// removed, and the cache must not keep them. Other machines' caches keep theirs until they are evicted.
+    /// </remarks>
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        await DeleteObjectAsync(key, cancellationToken).ConfigureAwait(false);
+        string cached = GetLocalPath(key);
+        if (File.Exists(cached))
+        {
+            File.Delete(cached);
+        }
+    }
+
+    /// <summary>Deletes the object <paramref name="key"/> from the store (deleting a missing object is not an error).</summary>
+    protected abstract Task DeleteObjectAsync(string key, CancellationToken cancellationToken);
 
     /// <inheritdoc />
     public abstract Task<ObjectInfo?> GetInfoAsync(string key, CancellationToken cancellationToken = default);

@@ -20,11 +20,24 @@ public abstract class RemoteObjectStoreContractTests : ObjectStoreContractTests
     {
         await Store.PutAsync("data/a.parquet", Bytes("first"));
         await Store.FetchToLocalAsync(["data/a.parquet"]);
-        await Store.DeleteAsync("data/a.parquet");
+        // Data files are immutable: a changed object behind the cache's back shows that the cache was not revalidated.
+        await Store.PutAsync("data/a.parquet", Bytes("second"));
 
         await Store.FetchToLocalAsync(["data/a.parquet"]);
 
         Assert.Equal("first", await File.ReadAllTextAsync(Store.GetLocalPath("data/a.parquet")));
+    }
+
+    [Fact]
+    public async Task Deleting_an_object_also_deletes_its_copy_in_the_cache()
+    {
+        await Store.PutAsync("data/erased.parquet", Bytes("a person's rows"));
+        await Store.FetchToLocalAsync(["data/erased.parquet"]);
+
+        await Store.DeleteAsync("data/erased.parquet");
+
+        Assert.False(File.Exists(Store.GetLocalPath("data/erased.parquet")));
+        Assert.Null(await Store.GetInfoAsync("data/erased.parquet"));
     }
 
     [Fact]

@@ -52,4 +52,20 @@ public sealed class SourcesPageTests : IAsyncLifetime
         Assert.DoesNotContain("weather", html, StringComparison.Ordinal);
         Assert.DoesNotContain(SourcesProject.FailedPassError, html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_brazilian_browser_reads_the_page_in_portuguese_with_numbers_in_its_format()
+    {
+        using WebSession session = new(_served, language: "pt-BR");
+        await session.SignInOrFailAsync("ana", ServedProject.OperatorPassword);
+
+        (HttpStatusCode status, string html) = await session.GetAsync("/sources");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("<h1>Fontes</h1>", html, StringComparison.Ordinal);
+        Assert.Contains("Último erro", html, StringComparison.Ordinal);
+        Assert.Contains("nunca executou", html, StringComparison.Ordinal);
+        Assert.Contains("arquivos: 1", html, StringComparison.Ordinal);
+        Assert.Contains("2.048 B", html, StringComparison.Ordinal);
+    }
 }

@@ -20,7 +20,8 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run build/test-setup/chromium.sh");
-        _served = await ServedProject.StartAsync();
+        _served = await ServedProject.StartAsync(later: SourcesProject.Define);
+        await SourcesProject.RecordPassesAsync(_served.Catalog);
         _playwright = await Playwright.CreateAsync();
         // --no-sandbox: the tests run as root in CI, where Chromium's sandbox refuses to start.
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
@@ -140,6 +141,33 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
         // The role is checked first, so both are forbidden; an operator's request without the token is refused too (WebAccessTests).
         Assert.Equal((403, 403), (withoutToken.Status, withToken.Status));
         Assert.Empty((await _served.Catalog.QueryRunsAsync(new Medallion.Catalog.RunQuery { Job = "nightly" })).Runs);
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
+    public async Task The_sources_page_lists_each_source_with_its_position_and_the_error_of_a_failed_pass()
+    {
+        await using Scenario scenario = await SignedInAsync("sources", "ana", ServedProject.OperatorPassword);
+        IPage page = scenario.Page;
+
+        await page.GotoAsync("/");
+        await page.ClickAsync("nav >> text=Sources");
+
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Sources");
+        await Expect(page.Locator("table.sources tbody tr")).ToHaveCountAsync(4);
+        ILocator orders = page.Locator("tr[data-table='bronze.orders']");
+        await Expect(orders).ToContainTextAsync("file");
+        await Expect(orders.Locator("td.position")).ToHaveTextAsync("files: 1");
+        await Expect(orders.Locator(".state-succeeded")).ToBeVisibleAsync();
+        ILocator customers = page.Locator("tr[data-table='bronze.customers']");
+        await Expect(customers).ToContainTextAsync("cdc");
+        await Expect(customers.Locator("td.position")).ToHaveTextAsync("0/1A2B3C");
+        await Expect(customers).ToContainTextAsync("2,048 B");
+        ILocator invoices = page.Locator("tr[data-table='bronze.invoices']");
+        await Expect(invoices.Locator(".state-failed")).ToBeVisibleAsync();
+        await Expect(invoices.Locator("td.error")).ToHaveTextAsync(SourcesProject.FailedPassError);
+        await Expect(page.Locator("tr[data-source=weather]")).ToContainTextAsync("never ran");
+        await Expect(invoices.Locator("a:text-is('bronze.invoices')")).ToHaveAttributeAsync("href", "/tables/bronze.invoices");
         await scenario.FinishAsync();
     }
 

@@ -22,6 +22,7 @@ public sealed class WebAccessTests : IAsyncLifetime
     [InlineData("/jobs")]
     [InlineData("/catalog?q=orders")]
     [InlineData("/tables/silver.orders")]
+    [InlineData("/sources")]
     [InlineData("/sql")]
     public async Task A_page_without_a_session_redirects_to_the_sign_in_page(string path)
     {

@@ -111,7 +111,7 @@ internal sealed class PageContext
         if (UserName is not null)
         {
             html.Add(new Markup("<nav aria-label=\"main\">"));
-            foreach ((string href, string label) in (ReadOnlySpan<(string, string)>)[("/", "Home"), ("/jobs", "Jobs"), ("/runs", "Runs"), ("/catalog", "Catalog"), ("/lineage", "Lineage"), ("/sql", "SQL")])
+            foreach ((string href, string label) in (ReadOnlySpan<(string, string)>)[("/", "Home"), ("/jobs", "Jobs"), ("/runs", "Runs"), ("/catalog", "Catalog"), ("/sources", "Sources"), ("/lineage", "Lineage"), ("/sql", "SQL")])
             {
                 html.Add($"<a href=\"{href}\"{(label == active ? new Markup(" aria-current=\"page\"") : Markup.Empty)}>{T(label)}</a>");
             }

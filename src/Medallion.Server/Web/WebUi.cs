@@ -86,6 +86,7 @@ internal static class WebUi
         JobsPage.Map(pages);
         RunsPage.Map(pages);
         CatalogPage.Map(pages);
+        SourcesPage.Map(pages);
         TablePage.Map(pages);
         SqlPage.Map(pages);
         LineagePage.Map(pages);

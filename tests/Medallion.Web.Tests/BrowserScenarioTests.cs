@@ -110,6 +110,28 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Triggering_a_job_with_variables_opens_a_run_that_shows_them_and_a_malformed_line_is_named_before_anything_is_sent()
+    {
+        await using Scenario scenario = await SignedInAsync("trigger-variables", "ana", ServedProject.OperatorPassword);
+        IPage page = scenario.Page;
+        await page.GotoAsync("/jobs");
+        ILocator row = page.Locator("tr[data-job=nightly]");
+        await row.Locator("details.trigger-variables summary").ClickAsync();
+
+        await row.Locator("textarea").FillAsync("region=SP\nno equals sign");
+        await row.Locator("details.trigger-variables button").ClickAsync();
+        await Expect(page.Locator("#notice")).ToContainTextAsync("Expected name=value on line 2: no equals sign");
+        Assert.EndsWith("/jobs", page.Url, StringComparison.Ordinal);
+
+        await row.Locator("textarea").FillAsync("region=SP\n\nsince=2026-01-01");
+        await row.Locator("details.trigger-variables button").ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Regex("/runs/[0-9a-f-]+$"));
+        await Expect(page.Locator("#run-variables")).ToHaveTextAsync("region=SP, since=2026-01-01");
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
     public async Task A_query_on_the_sql_page_shows_its_rows_and_time()
     {
         await using Scenario scenario = await SignedInAsync("sql", "ana", ServedProject.OperatorPassword);

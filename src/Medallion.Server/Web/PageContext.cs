@@ -79,10 +79,13 @@ internal sealed class PageContext
         _ => "queued",
     };
 
-    /// <summary>An action button for operators (nothing for viewers): the script posts to <paramref name="api"/> with the anti-forgery token.</summary>
-    public Markup Action(string api, string label, string? then = null, bool danger = false) => !IsOperator
+    /// <summary>
+    /// An action button for operators (nothing for viewers): the script posts to <paramref name="api"/> with the
+    /// anti-forgery token; with <paramref name="variables"/>, the body carries the <c>name=value</c> lines of that textarea.
+    /// </summary>
+    public Markup Action(string api, string label, string? then = null, bool danger = false, string? variables = null) => !IsOperator
         ? Markup.Empty
-        : HtmlBuilder.Of($"<button type=\"button\" class=\"action{(danger ? " danger" : string.Empty)}\" data-action=\"{api}\" data-then=\"{then ?? "reload"}\">{T(label)}</button>");
+        : HtmlBuilder.Of($"<button type=\"button\" class=\"action{(danger ? " danger" : string.Empty)}\" data-action=\"{api}\" data-then=\"{then ?? "reload"}\"{(variables is null ? Markup.Empty : HtmlBuilder.Of($" data-variables=\"{variables}\""))}>{T(label)}</button>");
 
     public static string TableUrl(TableName table) => "/tables/" + Uri.EscapeDataString(table.ToString());
 

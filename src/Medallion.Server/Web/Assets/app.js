@@ -45,14 +45,41 @@
   }
 
   // Operators' actions call the REST API with the session cookie and the anti-forgery token.
+  // A trigger's variables: one name=value per line (blank lines skipped); null after telling what line is wrong.
+  function variables(area) {
+    var found = {};
+    var lines = area.value.split('\n');
+    for (var i = 0; i < lines.length; i++) {
+      var line = lines[i].trim();
+      if (line === '') {
+        continue;
+      }
+      var eq = line.indexOf('=');
+      if (eq <= 0) {
+        notice(area.getAttribute('data-bad-line') + ' ' + (i + 1) + ': ' + line);
+        return null;
+      }
+      found[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+    }
+    return found;
+  }
+
   document.querySelectorAll('button[data-action]').forEach(function (button) {
     button.addEventListener('click', function () {
+      var body = {};
+      var area = button.getAttribute('data-variables') && document.getElementById(button.getAttribute('data-variables'));
+      if (area) {
+        body.variables = variables(area);
+        if (!body.variables) {
+          return;
+        }
+      }
       button.disabled = true;
       fetch(button.getAttribute('data-action'), {
         method: 'POST',
         credentials: 'same-origin',
         headers: { 'Content-Type': 'application/json', 'X-Medallion-Antiforgery': token },
-        body: '{}'
+        body: JSON.stringify(body)
       }).then(function (response) {
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
       }).then(function (answer) {

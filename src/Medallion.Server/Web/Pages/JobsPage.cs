@@ -44,7 +44,11 @@ internal static class JobsPage
             if (page.IsOperator)
             {
                 html.Add($"""
-                    <td class="actions">{(view.Paused ? page.Action($"/api/jobs/{encoded}/unpause", "Unpause") : page.Action($"/api/jobs/{encoded}/pause", "Pause"))} {page.Action($"/api/jobs/{encoded}/trigger", "Trigger", then: "run")}</td>
+                    <td class="actions">{(view.Paused ? page.Action($"/api/jobs/{encoded}/unpause", "Unpause") : page.Action($"/api/jobs/{encoded}/pause", "Pause"))} {page.Action($"/api/jobs/{encoded}/trigger", "Trigger", then: "run")}
+                    <details class="trigger-variables"><summary>{page.T("Trigger with variables")}</summary>
+                    <label>{page.T("One name=value per line, read by the models as getvariable('name')")}<textarea rows="3" id="variables-{job.Name}" data-bad-line="{page.T("Expected name=value on line")}" spellcheck="false"></textarea></label>
+                    {page.Action($"/api/jobs/{encoded}/trigger", "Trigger", then: "run", variables: "variables-" + job.Name)}
+                    </details></td>
                     """);
             }
 

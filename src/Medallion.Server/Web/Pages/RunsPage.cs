@@ -76,6 +76,7 @@ internal static class RunsPage
             <dt>{page.T("Status")}</dt><dd id="run-status">{page.State(run.Status)}</dd>
             <dt>{page.T("Job")}</dt><dd>{run.Job ?? "–"}</dd>
             <dt>{page.T("Trigger ")}</dt><dd>{run.Trigger.ToString().ToLowerInvariant()}</dd>
+            {(run.Variables.Count == 0 ? Markup.Empty : HtmlBuilder.Of($"<dt>{page.T("Variables")}</dt><dd id=\"run-variables\">{string.Join(", ", run.Variables.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => v.Key + "=" + v.Value))}</dd>"))}
             <dt>{page.T("Started")}</dt><dd>{page.Time(run.StartedAt)}</dd>
             <dt>{page.T("Finished")}</dt><dd>{page.Time(run.FinishedAt)}</dd>
             <dt>{page.T("Duration")}</dt><dd>{page.Duration(run.FinishedAt - run.StartedAt)}</dd>

@@ -132,6 +132,30 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_backfill_dialog_previews_the_intervals_of_a_range_and_starts_them()
+    {
+        await using Scenario scenario = await SignedInAsync("backfill-dialog", "ana", ServedProject.OperatorPassword);
+        IPage page = scenario.Page;
+        await page.GotoAsync("/jobs");
+        ILocator dialog = page.Locator("tr[data-job=nightly] details.backfill");
+        await dialog.Locator("summary").ClickAsync();
+        await dialog.Locator("input[name=from]").FillAsync("2026-01-01");
+        await dialog.Locator("input[name=to]").FillAsync("2026-01-03");
+        await dialog.Locator("select[name=reprocess]").SelectOptionAsync("all");
+
+        await dialog.Locator("button[data-backfill=preview]").ClickAsync();
+
+        await Expect(dialog.Locator(".backfill-preview tbody tr")).ToHaveCountAsync(2);
+        await Expect(dialog.Locator(".backfill-summary")).ToHaveTextAsync("2 intervals; to run: 2");
+
+        await dialog.Locator("button[data-backfill=start]").ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Regex("/runs$"));
+        await Expect(page.Locator("main")).ToContainTextAsync("nightly");
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
     public async Task A_query_on_the_sql_page_shows_its_rows_and_time()
     {
         await using Scenario scenario = await SignedInAsync("sql", "ana", ServedProject.OperatorPassword);

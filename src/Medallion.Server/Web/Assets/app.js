@@ -98,6 +98,78 @@
     });
   });
 
+  // Backfill dialogs: a preview is the API's dry run of the same request; the start queues it and shows the runs.
+  document.querySelectorAll('form.backfill-form').forEach(function (form) {
+    var dayFormat = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
+    function request(dryRun) {
+      var from = form.elements.from.value, to = form.elements.to.value;
+      if (!from || !to) {
+        form.reportValidity();
+        return null;
+      }
+      // The dates are the viewer's days: from the first one's start to the last one's end, in local time.
+      return {
+        from: new Date(from + 'T00:00:00').toISOString(),
+        to: new Date(to + 'T23:59:59').toISOString(),
+        reprocess: form.elements.reprocess.value,
+        max_active: Number(form.elements.max_active.value) || 1,
+        dry_run: dryRun
+      };
+    }
+    function post(body) {
+      return fetch(form.getAttribute('data-api'), {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'X-Medallion-Antiforgery': token },
+        body: JSON.stringify(body)
+      }).then(function (response) {
+        return response.json().then(function (answer) {
+          if (!response.ok) {
+            throw new Error(answer.error || 'failed');
+          }
+          return answer;
+        });
+      });
+    }
+    form.querySelector('[data-backfill="preview"]').addEventListener('click', function () {
+      var body = request(true);
+      if (!body) {
+        return;
+      }
+      post(body).then(function (plan) {
+        var rows = form.querySelector('.backfill-preview tbody');
+        rows.textContent = '';
+        var running = 0;
+        plan.intervals.forEach(function (interval) {
+          var row = document.createElement('tr');
+          [dayFormat.format(new Date(interval.start)), dayFormat.format(new Date(interval.end)), interval.last_status || '–',
+            form.getAttribute(interval.will_run ? 'data-will-run' : 'data-skipped')].forEach(function (text) {
+            var cell = document.createElement('td');
+            cell.textContent = text;
+            row.appendChild(cell);
+          });
+          running += interval.will_run ? 1 : 0;
+          rows.appendChild(row);
+        });
+        form.querySelector('.backfill-preview').hidden = false;
+        form.querySelector('.backfill-summary').textContent = plan.intervals.length + ' ' + form.getAttribute('data-summary') + ' ' + running;
+      }).catch(function (error) { notice(error.message); });
+    });
+    form.querySelector('[data-backfill="start"]').addEventListener('click', function (event) {
+      var body = request(false);
+      if (!body) {
+        return;
+      }
+      event.target.disabled = true;
+      post(body).then(function () {
+        location.assign('/runs');
+      }).catch(function (error) {
+        notice(error.message);
+        event.target.disabled = false;
+      });
+    });
+  });
+
   // A run's log: stored lines, then new ones as they are written (server-sent events), until the run ends.
   var log = document.getElementById('log');
   if (log && log.getAttribute('data-stream')) {

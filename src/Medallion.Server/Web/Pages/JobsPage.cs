@@ -48,7 +48,8 @@ internal static class JobsPage
                     <details class="trigger-variables"><summary>{page.T("Trigger with variables")}</summary>
                     <label>{page.T("One name=value per line, read by the models as getvariable('name')")}<textarea rows="3" id="variables-{job.Name}" data-bad-line="{page.T("Expected name=value on line")}" spellcheck="false"></textarea></label>
                     {page.Action($"/api/jobs/{encoded}/trigger", "Trigger", then: "run", variables: "variables-" + job.Name)}
-                    </details></td>
+                    </details>
+                    {BackfillDialog(page, job, encoded)}</td>
                     """);
             }
 
@@ -58,6 +59,24 @@ internal static class JobsPage
         html.Add(new Markup("</tbody></table>"));
         return page.Render(page.T("Jobs"), "Jobs", html.ToMarkup());
     }
+
+    /// <summary>
+    /// The backfill dialog: a date range in the viewer's time zone, what to reprocess and how many intervals at once; the
+    /// preview asks the API for a dry run and lists the intervals it would create, the start queues them.
+    /// </summary>
+    private static Markup BackfillDialog(PageContext page, JobDefinition job, string encoded) => HtmlBuilder.Of($"""
+        <details class="backfill"><summary>{page.T("Backfill")}</summary>
+        <form class="backfill-form" data-api="/api/jobs/{encoded}/backfill" data-will-run="{page.T("runs")}" data-skipped="{page.T("kept")}" data-summary="{page.T("intervals; to run:")}">
+        <label>{page.T("From")} <input type="date" name="from" required></label>
+        <label>{page.T("To")} <input type="date" name="to" required></label>
+        <label>{page.T("Reprocess")} <select name="reprocess"><option value="missing">{page.T("missing")}</option><option value="failed">{page.T("failed")}</option><option value="all">{page.T("all")}</option></select></label>
+        <label>{page.T("At once")} <input type="number" name="max_active" min="1" max="100" value="1"></label>
+        <button type="button" data-backfill="preview">{page.T("Preview")}</button>
+        <button type="button" class="action" data-backfill="start">{page.T("Start backfill")}</button>
+        <p class="backfill-summary muted" aria-live="polite"></p>
+        <table class="backfill-preview" hidden><thead><tr><th>{page.T("Interval start")}</th><th>{page.T("Interval end")}</th><th>{page.T("Last state")}</th><th>{page.T("Backfill")}</th></tr></thead><tbody></tbody></table>
+        </form></details>
+        """);
 
     /// <summary>The runs as a bar of coloured cells, oldest on the left, each a link to its run.</summary>
     internal static Markup RunBar(PageContext page, IReadOnlyList<RunRecord> newestFirst)

@@ -31,6 +31,12 @@ public sealed partial class CatalogStore
     public Task<List<QualityResultRecord>> GetQualityResultsAsync(string runId, CancellationToken cancellationToken = default) =>
         QueryAsync($"SELECT {QualityColumns} FROM quality_results WHERE run_id = @run ORDER BY model, rule", [("@run", runId)], ReadQualityResult, cancellationToken);
 
+    /// <summary>The quality rules that broke (failed) since <paramref name="since"/>, newest first, at most <paramref name="limit"/>.</summary>
+    public Task<List<QualityResultRecord>> GetBrokenQualityResultsAsync(DateTimeOffset since, int limit = 100, CancellationToken cancellationToken = default) =>
+        QueryAsync(
+            $"SELECT {QualityColumns} FROM quality_results WHERE passed = 0 AND checked_at >= @since ORDER BY checked_at DESC, model, rule LIMIT @limit",
+            [("@since", FormatTime(since)), ("@limit", limit)], ReadQualityResult, cancellationToken);
+
     /// <summary>The latest result of each rule of a model (what <c>medallion describe</c> shows).</summary>
     public Task<List<QualityResultRecord>> GetLatestQualityResultsAsync(TableName model, CancellationToken cancellationToken = default) =>
         QueryAsync(

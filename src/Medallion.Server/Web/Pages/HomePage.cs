@@ -1,9 +1,11 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Pipelines;
+using Medallion.Pipelines.Alerts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -37,6 +39,12 @@ internal static class HomePage
             active.AddRange((await server.Catalog.QueryRunsAsync(new RunQuery { Status = status, Limit = 100 }, cancellationToken).ConfigureAwait(false)).Runs);
         }
 
+        Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(server, page.UserName, cancellationToken).ConfigureAwait(false);
+        DateTimeOffset now = server.Time.GetUtcNow();
+        List<QualityResultRecord> broken = [.. (await server.Catalog.GetBrokenQualityResultsAsync(now.AddDays(-1), cancellationToken: cancellationToken).ConfigureAwait(false))
+            .Where(q => access.CanRead(q.Model))];
+        List<StaleTable> stale = await StaleTablesAsync(server, access, now, cancellationToken).ConfigureAwait(false);
+
         var html = new HtmlBuilder();
         html.Add($"""
             <section aria-labelledby="health"><h2 id="health">{page.T("Health")}</h2>
@@ -65,10 +73,77 @@ internal static class HomePage
             html.Add(new Markup("</tbody></table>"));
         }
 
+        html.Add($"</section><section aria-labelledby=\"stale\"><h2 id=\"stale\">{page.T("Tables past their freshness")}</h2>");
+        if (stale.Count == 0)
+        {
+            html.Add($"<p class=\"muted\">{page.T("Every table with a freshness rule is fresh.")}</p>");
+        }
+        else
+        {
+            html.Add($"<table class=\"stale\"><thead><tr><th>{page.T("Table")}</th><th>{page.T("Last commit")}</th><th>{page.T("Age")}</th><th>{page.T("Limit")}</th></tr></thead><tbody>");
+            foreach (StaleTable table in stale)
+            {
+                html.Add($"<tr><td><a href=\"{PageContext.TableUrl(table.Table)}\">{table.Table.ToString()}</a></td><td>{(table.CommittedAt is null ? HtmlBuilder.Of($"{page.T("never")}") : page.Time(table.CommittedAt))}</td><td>{page.Duration(table.Age)}</td><td><span class=\"state state-{(table.Error ? "failed" : "queued")}\">{page.T(table.Error ? "error after" : "warn after")} {page.Duration(table.Limit)}</span></td></tr>");
+            }
+
+            html.Add(new Markup("</tbody></table>"));
+        }
+
+        html.Add($"</section><section aria-labelledby=\"quality\"><h2 id=\"quality\">{page.T("Quality rules broken in the last day")}</h2>");
+        if (broken.Count == 0)
+        {
+            html.Add($"<p class=\"muted\">{page.T("No quality rule broke in the last day.")}</p>");
+        }
+        else
+        {
+            html.Add($"<table class=\"broken\"><thead><tr><th>{page.T("Table")}</th><th>{page.T("Rule")}</th><th>{page.T("Severity")}</th><th>{page.T("Rows")}</th><th>{page.T("Run")}</th><th>{page.T("Checked")}</th></tr></thead><tbody>");
+            foreach (QualityResultRecord result in broken)
+            {
+                html.Add($"<tr><td><a href=\"{PageContext.TableUrl(result.Model)}\">{result.Model.ToString()}</a></td><td>{result.Rule}</td><td>{result.Severity}</td><td class=\"num\">{page.Number(result.FailingRows)}</td><td><a href=\"{PageContext.RunUrl(result.RunId)}\">{Short(result.RunId)}</a></td><td>{page.Time(result.CheckedAt)}</td></tr>");
+            }
+
+            html.Add(new Markup("</tbody></table>"));
+        }
+
         html.Add($"</section><section aria-labelledby=\"active\"><h2 id=\"active\">{page.T("Runs in progress")}</h2>");
         html.Add(active.Count == 0 ? HtmlBuilder.Of($"<p class=\"muted\">{page.T("Nothing runs now.")}</p>") : RunsPage.RunTable(page, active));
         html.Add(new Markup("</section>"));
         return page.Render(server.Project.Name, "Home", html.ToMarkup());
+    }
+
+    /// <summary>A table past its <c>freshness</c> rule: when it last committed (null: never), how long ago, and the limit it passed.</summary>
+    private sealed record StaleTable(TableName Table, DateTimeOffset? CommittedAt, TimeSpan? Age, TimeSpan Limit, bool Error);
+
+    /// <summary>The readable tables with a freshness rule whose newest commit is older than its warn or error limit, worst first.</summary>
+    private static async Task<List<StaleTable>> StaleTablesAsync(ServerContext server, Engine.Sessions.SessionAccess? access, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        IReadOnlyDictionary<TableName, FreshnessPolicy> rules = server.Project.Freshness;
+        if (rules.Count == 0)
+        {
+            return [];
+        }
+
+        Dictionary<TableName, TableState> states = (await server.Catalog.GetTableStatesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(t => t.Table);
+        var stale = new List<StaleTable>();
+        foreach ((TableName table, FreshnessPolicy rule) in rules)
+        {
+            if (!access.CanRead(table))
+            {
+                continue;
+            }
+
+            TimeSpan? age = states.TryGetValue(table, out TableState? state) ? now - state.CommittedAt : null;
+            if (rule.ErrorAfter is { } error && (age is null || age > error))
+            {
+                stale.Add(new StaleTable(table, state?.CommittedAt, age, error, Error: true));
+            }
+            else if (rule.WarnAfter is { } warn && (age is null || age > warn))
+            {
+                stale.Add(new StaleTable(table, state?.CommittedAt, age, warn, Error: false));
+            }
+        }
+
+        return [.. stale.OrderByDescending(t => t.Error).ThenByDescending(t => t.Age ?? TimeSpan.MaxValue)];
     }
 
     internal static string Short(string id) => id.Length > 12 ? id[..12] : id;

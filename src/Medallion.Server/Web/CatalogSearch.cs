@@ -22,7 +22,13 @@ internal static class CatalogSearch
     /// <summary>A table that matched, with its score and where.</summary>
     public sealed record Hit(TableSummary Table, int Score, IReadOnlyList<Match> Matches);
 
-    public static IReadOnlyList<Hit> Search(IReadOnlyList<Entry> entries, string? query, string? layer, string? owner, string? tag)
+    /// <param name="entries">The tables to search, in data-flow order.</param>
+    /// <param name="query">Words that must each match somewhere.</param>
+    /// <param name="layer">Only this namespace.</param>
+    /// <param name="owner">Only tables of this owner.</param>
+    /// <param name="tag">Only tables tagged so, or with a column tagged so.</param>
+    /// <param name="classification">Only tables with a column of this classification (<c>pii</c>, ...).</param>
+    public static IReadOnlyList<Hit> Search(IReadOnlyList<Entry> entries, string? query, string? layer, string? owner, string? tag, string? classification = null)
     {
         string[] words = (query ?? string.Empty).Split((char[])[' ', '\t', ','], StringSplitOptions.RemoveEmptyEntries);
         var hits = new List<(Hit Hit, int Order)>();
@@ -32,7 +38,8 @@ internal static class CatalogSearch
             TableSummary table = entry.Table;
             if ((!string.IsNullOrEmpty(layer) && !Same(table.Name.Namespace, layer))
                 || (!string.IsNullOrEmpty(owner) && !Same(table.Owner, owner))
-                || (!string.IsNullOrEmpty(tag) && !table.Tags.Any(t => Same(t, tag)) && !entry.Columns.Any(c => (c.Tags ?? []).Any(t => Same(t, tag)))))
+                || (!string.IsNullOrEmpty(tag) && !table.Tags.Any(t => Same(t, tag)) && !entry.Columns.Any(c => (c.Tags ?? []).Any(t => Same(t, tag))))
+                || (!string.IsNullOrEmpty(classification) && !entry.Columns.Any(c => Same(c.Classification, classification))))
             {
                 continue;
             }

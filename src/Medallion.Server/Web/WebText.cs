@@ -62,6 +62,7 @@ internal static class WebText
         ["Unpause"] = "Retomar",
         ["Trigger"] = "Disparar",
         ["Trigger with variables"] = "Disparar com variáveis",
+        ["Any classification"] = "Qualquer classificação",
         ["Tables past their freshness"] = "Tabelas desatualizadas",
         ["Every table with a freshness rule is fresh."] = "Toda tabela com regra de atualização está em dia.",
         ["Last commit"] = "Último commit",

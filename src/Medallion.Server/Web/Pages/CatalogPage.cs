@@ -13,13 +13,13 @@ namespace Medallion.Server.Web.Pages;
 
 /// <summary>
 /// <c>/catalog</c>: one search box over tables, columns, descriptions, tags, owners and classifications, with
-/// filters by layer (namespace), owner and tag; name matches rank first.
+/// filters by layer (namespace), owner, tag and classification (which tables hold personal data); name matches rank first.
 /// </summary>
 internal static class CatalogPage
 {
     public static void Map(IEndpointRouteBuilder app) => app.MapGet("/catalog", RenderAsync);
 
-    private static async Task<IResult> RenderAsync(HttpContext http, string? q, string? layer, string? owner, string? tag, CancellationToken cancellationToken)
+    private static async Task<IResult> RenderAsync(HttpContext http, string? q, string? layer, string? owner, string? tag, string? classification, CancellationToken cancellationToken)
     {
         var page = new PageContext(http);
         Lakehouse lakehouse = await Lakehouse.OpenAsync(page.Server.Project.Directory, cancellationToken).ConfigureAwait(false);
@@ -38,7 +38,7 @@ internal static class CatalogPage
             entries.Add(new CatalogSearch.Entry(table, await page.Server.Catalog.GetColumnsAsync(table.Name, cancellationToken).ConfigureAwait(false)));
         }
 
-        IReadOnlyList<CatalogSearch.Hit> hits = CatalogSearch.Search(entries, q, layer, owner, tag);
+        IReadOnlyList<CatalogSearch.Hit> hits = CatalogSearch.Search(entries, q, layer, owner, tag, classification);
         var html = new HtmlBuilder();
         html.Add($"""
             <form method="get" action="/catalog" class="search" role="search">
@@ -47,6 +47,7 @@ internal static class CatalogPage
             {Select("layer", page.T("All layers"), tables.Select(t => t.Name.Namespace), layer)}
             {Select("owner", page.T("All owners"), tables.Select(t => t.Owner), owner)}
             {Select("tag", page.T("Tags"), tables.SelectMany(t => t.Tags).Concat(entries.SelectMany(e => e.Columns.SelectMany(c => c.Tags ?? []))), tag)}
+            {Select("classification", page.T("Any classification"), entries.SelectMany(e => e.Columns.Select(c => c.Classification)), classification)}
             <button type="submit">{page.T("Search")}</button>
             </form>
             """);

@@ -93,6 +93,9 @@ internal static class TablePage
             }
             else
             {
+                // The charts come from the catalog's record of each version (rows and bytes after the commit).
+                List<TableVersionRecord> recorded = [.. (await page.Server.Catalog.GetTableHistoryAsync(name, cancellationToken).ConfigureAwait(false)).OrderBy(v => v.Version)];
+                html.Add($"<div class=\"charts\">{LineChart.Render("chart-rows", page.T("Rows over time"), [.. recorded.Where(v => v.RowCount is not null).Select(v => (v.CommittedAt, (double)v.RowCount!.Value))], v => page.Number((long)v), page)}{LineChart.Render("chart-size", page.T("Size over time"), [.. recorded.Where(v => v.SizeBytes is not null).Select(v => (v.CommittedAt, (double)v.SizeBytes!.Value))], v => Bytes((long)v, page), page)}</div>");
                 html.Add($"<ol class=\"timeline\" reversed>");
                 foreach (TableVersionInfo version in versions)
                 {
@@ -105,10 +108,12 @@ internal static class TablePage
             html.Add(new Markup("</section>"));
             if (details.Quality.Count > 0)
             {
-                html.Add($"<section aria-labelledby=\"quality\"><h2 id=\"quality\">{page.T("Quality")}</h2><table><thead><tr><th>{page.T("Rule")}</th><th>{page.T("Status")}</th><th>{page.T("Rows")}</th><th>{page.T("Run")}</th></tr></thead><tbody>");
+                ILookup<string, QualityResultRecord> history = (await page.Server.Catalog.GetQualityHistoryAsync(name, QualityHistoryChecks * details.Quality.Count, cancellationToken).ConfigureAwait(false))
+                    .ToLookup(q => q.Rule, StringComparer.Ordinal);
+                html.Add($"<section aria-labelledby=\"quality\"><h2 id=\"quality\">{page.T("Quality")}</h2><table><thead><tr><th>{page.T("Rule")}</th><th>{page.T("Status")}</th><th>{page.T("Rows")}</th><th>{page.T("Run")}</th><th>{page.T("History")}</th></tr></thead><tbody>");
                 foreach (QualityResultRecord result in details.Quality)
                 {
-                    html.Add($"<tr><td>{result.Rule} <span class=\"muted\">({result.Severity})</span></td><td><span class=\"state state-{(result.Passed ? "succeeded" : "failed")}\">{page.T(result.Passed ? "passed" : "broken")}</span></td><td class=\"num\">{page.Number(result.FailingRows)}</td><td><a href=\"{PageContext.RunUrl(result.RunId)}\"><code>{HomePage.Short(result.RunId)}</code></a></td></tr>");
+                    html.Add($"<tr><td>{result.Rule} <span class=\"muted\">({result.Severity})</span></td><td><span class=\"state state-{(result.Passed ? "succeeded" : "failed")}\">{page.T(result.Passed ? "passed" : "broken")}</span></td><td class=\"num\">{page.Number(result.FailingRows)}</td><td><a href=\"{PageContext.RunUrl(result.RunId)}\"><code>{HomePage.Short(result.RunId)}</code></a></td><td>{QualityBar(page, history[result.Rule])}</td></tr>");
                 }
 
                 html.Add(new Markup("</tbody></table></section>"));
@@ -126,6 +131,32 @@ internal static class TablePage
             return page.Render(name.ToString(), "Catalog", html.ToMarkup());
         }
     }
+
+    /// <summary>How many of a rule's latest checks its history bar shows.</summary>
+    private const int QualityHistoryChecks = 30;
+
+    /// <summary>A rule's latest checks as a bar of cells, oldest on the left, each linked to its run, with its failing rows as a tooltip.</summary>
+    private static Markup QualityBar(PageContext page, IEnumerable<QualityResultRecord> newestFirst)
+    {
+        var html = new HtmlBuilder();
+        html.Add(new Markup("<span class=\"bar quality-history\">"));
+        foreach (QualityResultRecord check in newestFirst.Take(QualityHistoryChecks).Reverse())
+        {
+            string state = check.Passed ? "succeeded" : "failed";
+            html.Add($"<a class=\"cell state-{state}\" href=\"{PageContext.RunUrl(check.RunId)}\" title=\"{page.T(check.Passed ? "passed" : "broken")} · {page.Number(check.FailingRows)} · {check.CheckedAt.UtcDateTime.ToString("g", page.Culture)} UTC\"><span class=\"visually-hidden\">{page.T(check.Passed ? "passed" : "broken")}</span></a>");
+        }
+
+        html.Add(new Markup("</span>"));
+        return html.ToMarkup();
+    }
+
+    private static string Bytes(long bytes, PageContext page) => bytes switch
+    {
+        < 1 << 10 => page.Number(bytes) + " B",
+        < 1 << 20 => (bytes / 1024.0).ToString("N1", page.Culture) + " KiB",
+        < 1 << 30 => (bytes / 1048576.0).ToString("N1", page.Culture) + " MiB",
+        _ => (bytes / 1073741824.0).ToString("N2", page.Culture) + " GiB",
+    };
 
     /// <summary>The table's first rows; the audit records the read as the query it amounts to (<c>action</c> <c>preview</c>).</summary>
     private static async Task<Markup> PreviewAsync(PageContext page, string table, string location, CancellationToken cancellationToken)

@@ -79,14 +79,21 @@ internal static class JobsPage
         """);
 
     /// <summary>The runs as a bar of coloured cells, oldest on the left, each a link to its run.</summary>
-    internal static Markup RunBar(PageContext page, IReadOnlyList<RunRecord> newestFirst)
-    {
-        var html = new HtmlBuilder();
-        html.Add(new Markup("<span class=\"bar\">"));
-        foreach (RunRecord run in newestFirst.Reverse())
+    internal static Markup RunBar(PageContext page, IReadOnlyList<RunRecord> newestFirst) =>
+        StateBar(page, "bar", newestFirst.Reverse().Select(run =>
         {
             string state = PageContext.StateName(run.Status);
-            html.Add($"<a class=\"cell state-{state}\" href=\"{PageContext.RunUrl(run.Id)}\" title=\"{page.T(state)} · {run.StartedAt.UtcDateTime.ToString("g", page.Culture)} UTC\"><span class=\"visually-hidden\">{page.T(state)}</span></a>");
+            return (state, PageContext.RunUrl(run.Id), $"{page.T(state)} · {run.StartedAt.UtcDateTime.ToString("g", page.Culture)} UTC");
+        }));
+
+    /// <summary>Coloured cells in a row, each a link with its state (for screen readers) and a tooltip.</summary>
+    internal static Markup StateBar(PageContext page, string cssClass, IEnumerable<(string State, string Href, string Title)> oldestFirst)
+    {
+        var html = new HtmlBuilder();
+        html.Add($"<span class=\"{cssClass}\">");
+        foreach ((string state, string href, string title) in oldestFirst)
+        {
+            html.Add($"<a class=\"cell state-{state}\" href=\"{href}\" title=\"{title}\"><span class=\"visually-hidden\">{page.T(state)}</span></a>");
         }
 
         html.Add(new Markup("</span>"));

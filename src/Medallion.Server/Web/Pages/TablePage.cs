@@ -136,19 +136,10 @@ internal static class TablePage
     private const int QualityHistoryChecks = 30;
 
     /// <summary>A rule's latest checks as a bar of cells, oldest on the left, each linked to its run, with its failing rows as a tooltip.</summary>
-    private static Markup QualityBar(PageContext page, IEnumerable<QualityResultRecord> newestFirst)
-    {
-        var html = new HtmlBuilder();
-        html.Add(new Markup("<span class=\"bar quality-history\">"));
-        foreach (QualityResultRecord check in newestFirst.Take(QualityHistoryChecks).Reverse())
-        {
-            string state = check.Passed ? "succeeded" : "failed";
-            html.Add($"<a class=\"cell state-{state}\" href=\"{PageContext.RunUrl(check.RunId)}\" title=\"{page.T(check.Passed ? "passed" : "broken")} · {page.Number(check.FailingRows)} · {check.CheckedAt.UtcDateTime.ToString("g", page.Culture)} UTC\"><span class=\"visually-hidden\">{page.T(check.Passed ? "passed" : "broken")}</span></a>");
-        }
-
-        html.Add(new Markup("</span>"));
-        return html.ToMarkup();
-    }
+    private static Markup QualityBar(PageContext page, IEnumerable<QualityResultRecord> newestFirst) =>
+        JobsPage.StateBar(page, "bar quality-history", newestFirst.Take(QualityHistoryChecks).Reverse().Select(check =>
+            (check.Passed ? "succeeded" : "failed", PageContext.RunUrl(check.RunId),
+                $"{page.T(check.Passed ? "passed" : "broken")} · {page.Number(check.FailingRows)} · {check.CheckedAt.UtcDateTime.ToString("g", page.Culture)} UTC")));
 
     private static string Bytes(long bytes, PageContext page) => bytes switch
     {

@@ -92,6 +92,33 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_lineage_graph_zooms_with_its_buttons_pans_by_dragging_and_fits_again()
+    {
+        await using Scenario scenario = await SignedInAsync("lineage-zoom", "ana", ServedProject.OperatorPassword);
+        IPage page = scenario.Page;
+        await page.GotoAsync("/lineage");
+        ILocator graph = page.Locator("#lineage-graph");
+        string fit = (await graph.GetAttributeAsync("viewBox"))!;
+        double fitWidth = double.Parse(fit.Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
+
+        await page.ClickAsync("button[data-zoom=in]");
+        string zoomed = (await graph.GetAttributeAsync("viewBox"))!;
+        LocatorBoundingBoxResult box = (await graph.BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(box.X + 3, box.Y + 3);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(box.X + 103, box.Y + 3, new() { Steps = 5 });
+        await page.Mouse.UpAsync();
+        string panned = (await graph.GetAttributeAsync("viewBox"))!;
+        await page.ClickAsync("button[data-zoom=fit]");
+
+        Assert.True(double.Parse(zoomed.Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture) < fitWidth, $"{zoomed} is not narrower than {fit}");
+        Assert.NotEqual(zoomed.Split(' ')[0], panned.Split(' ')[0]);
+        Assert.Equal(zoomed.Split(' ')[2], panned.Split(' ')[2]);
+        await Expect(graph).ToHaveAttributeAsync("viewBox", fit);
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
     public async Task Triggering_a_job_opens_its_run_whose_live_log_runs_until_it_succeeds()
     {
         await using Scenario scenario = await SignedInAsync("trigger-live-log", "ana", ServedProject.OperatorPassword);

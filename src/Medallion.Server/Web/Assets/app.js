@@ -248,6 +248,54 @@
       link.textContent = selected.getAttribute('data-open') + ' ' + table;
       selected.appendChild(link);
     };
+    // Zoom and pan by changing the view box: the buttons and the wheel zoom (around the pointer), dragging the
+    // background pans; a graph of hundreds of tables stays one SVG.
+    var fit = graph.getAttribute('viewBox').split(' ').map(Number);
+    var view = fit.slice();
+    var show = function () { graph.setAttribute('viewBox', view.join(' ')); };
+    var zoom = function (factor, cx, cy) {
+      var w = Math.min(fit[2] * 4, Math.max(fit[2] / 20, view[2] * factor));
+      var h = w * fit[3] / fit[2];
+      view = [cx - (cx - view[0]) * w / view[2], cy - (cy - view[1]) * h / view[3], w, h];
+      show();
+    };
+    var toGraph = function (event) {
+      var box = graph.getBoundingClientRect();
+      return [view[0] + (event.clientX - box.left) * view[2] / box.width, view[1] + (event.clientY - box.top) * view[3] / box.height];
+    };
+    document.querySelectorAll('button[data-zoom]').forEach(function (button) {
+      button.addEventListener('click', function () {
+        var kind = button.getAttribute('data-zoom');
+        if (kind === 'fit') {
+          view = fit.slice();
+          show();
+        } else {
+          zoom(kind === 'in' ? 0.8 : 1.25, view[0] + view[2] / 2, view[1] + view[3] / 2);
+        }
+      });
+    });
+    graph.addEventListener('wheel', function (event) {
+      event.preventDefault();
+      var at = toGraph(event);
+      zoom(event.deltaY < 0 ? 0.9 : 1 / 0.9, at[0], at[1]);
+    }, { passive: false });
+    var drag = null;
+    graph.addEventListener('pointerdown', function (event) {
+      if (event.target.closest('g.node')) {
+        return;
+      }
+      drag = { x: event.clientX, y: event.clientY, view: view.slice() };
+      graph.setPointerCapture(event.pointerId);
+    });
+    graph.addEventListener('pointermove', function (event) {
+      if (drag) {
+        var box = graph.getBoundingClientRect();
+        view = [drag.view[0] - (event.clientX - drag.x) * view[2] / box.width, drag.view[1] - (event.clientY - drag.y) * view[3] / box.height, view[2], view[3]];
+        show();
+      }
+    });
+    graph.addEventListener('pointerup', function () { drag = null; });
+
     nodes.forEach(function (node) {
       node.addEventListener('click', function () { select(node); });
       node.addEventListener('keydown', function (event) {

@@ -88,6 +88,7 @@ internal static class LineagePage
         Markup body = HtmlBuilder.Of($"""
             <p class="muted">{page.T("Select a table to highlight what it is computed from and what is computed from it.")} {page.Number(tables.Count)} {page.T("Tables").ToLowerInvariant()}, {page.Number(edges.Count)} {page.T("edges")}.</p>
             <p id="lineage-selected" class="selected" data-open="{page.T("Open")}"></p>
+            <p class="zoom"><button type="button" data-zoom="in" aria-label="{page.T("Zoom in")}">+</button> <button type="button" data-zoom="out" aria-label="{page.T("Zoom out")}">−</button> <button type="button" data-zoom="fit">{page.T("Fit")}</button> <span class="muted small">{page.T("Drag to pan, scroll to zoom.")}</span></p>
             <div class="scroll graph-box">{svg.ToMarkup()}</div>
             """);
         return page.Render(page.T("Lineage"), "Lineage", body);

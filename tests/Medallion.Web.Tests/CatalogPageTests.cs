@@ -42,4 +42,22 @@ public sealed class CatalogPageTests : IAsyncLifetime
         Assert.Matches("accepted_values.*<span class=\"bar quality-history\"><a class=\"cell state-failed\"", html);
         Assert.Matches("not_null.*<span class=\"bar quality-history\"><a class=\"cell state-succeeded\"", html);
     }
+
+    [Fact]
+    public async Task A_columns_lineage_on_its_table_page_names_the_columns_it_is_computed_from_and_those_it_feeds()
+    {
+        using WebSession session = new(_served);
+        await session.SignInOrFailAsync("ana", ServedProject.OperatorPassword);
+
+        (HttpStatusCode status, string html) = await session.GetAsync("/tables/silver.orders?column=amount");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        int section = html.IndexOf("id=\"column-lineage\"", StringComparison.Ordinal);
+        Assert.True(section >= 0, "no column lineage section");
+        string lineage = html[section..html.IndexOf("</section>", section, StringComparison.Ordinal)];
+        Assert.Contains(">bronze.orders.amount</a>", lineage, StringComparison.Ordinal);
+        Assert.Contains(">gold.revenue.revenue</a>", lineage, StringComparison.Ordinal);
+        Assert.DoesNotContain("email", lineage, StringComparison.Ordinal);
+    }
 }
+

@@ -7,6 +7,7 @@ using Medallion.Catalog;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
 using Medallion.Platform;
+using Medallion.Pipelines;
 using Medallion.Platform.Audit;
 using Medallion.Server.Http;
 using Microsoft.AspNetCore.Builder;
@@ -27,7 +28,7 @@ internal static class TablePage
 
     public static void Map(IEndpointRouteBuilder app) => app.MapGet("/tables/{table}", RenderAsync);
 
-    private static async Task<IResult> RenderAsync(HttpContext http, string table, CancellationToken cancellationToken)
+    private static async Task<IResult> RenderAsync(HttpContext http, string table, string? column, CancellationToken cancellationToken)
     {
         var page = new PageContext(http);
         Lakehouse lakehouse = await Lakehouse.OpenAsync(page.Server.Project.Directory, cancellationToken).ConfigureAwait(false);
@@ -76,17 +77,23 @@ internal static class TablePage
                 <section aria-labelledby="schema"><h2 id="schema">{page.T("Schema")}</h2>
                 <table class="schema"><thead><tr><th>{page.T("Column")}</th><th>{page.T("Type")}</th><th>{page.T("Description")}</th><th>{page.T("Classification")}</th><th>{page.T("Tags")}</th></tr></thead><tbody>
                 """);
-            foreach (ColumnInfo column in details.Columns)
+            foreach (ColumnInfo info in details.Columns)
             {
-                if (granted is not null && !granted.Contains(column.Name, StringComparer.OrdinalIgnoreCase))
+                if (granted is not null && !granted.Contains(info.Name, StringComparer.OrdinalIgnoreCase))
                 {
                     continue;
                 }
 
-                html.Add($"<tr><td><code>{column.Name}</code></td><td><code>{column.DataType}</code>{(column.Nullable ? Markup.Empty : new Markup(" <span class=\"muted\">NOT NULL</span>"))}</td><td>{column.Description}</td><td>{(column.Classification is null ? Markup.Empty : HtmlBuilder.Of($"<span class=\"tag\">{column.Classification}</span>"))}</td><td>{string.Join(", ", column.Tags)}</td></tr>");
+                html.Add($"<tr><td><code>{info.Name}</code> <a class=\"small\" href=\"{PageContext.TableUrl(name)}?column={Uri.EscapeDataString(info.Name)}#column-lineage\">{page.T("lineage")}</a></td><td><code>{info.DataType}</code>{(info.Nullable ? Markup.Empty : new Markup(" <span class=\"muted\">NOT NULL</span>"))}</td><td>{info.Description}</td><td>{(info.Classification is null ? Markup.Empty : HtmlBuilder.Of($"<span class=\"tag\">{info.Classification}</span>"))}</td><td>{string.Join(", ", info.Tags)}</td></tr>");
             }
 
-            html.Add($"</tbody></table></section><section aria-labelledby=\"versions\"><h2 id=\"versions\">{page.T("Versions")}</h2>");
+            html.Add(new Markup("</tbody></table></section>"));
+            if (column is not null)
+            {
+                html.Add(await ColumnLineageAsync(page, lakehouse, access, name, column, cancellationToken).ConfigureAwait(false));
+            }
+
+            html.Add($"<section aria-labelledby=\"versions\"><h2 id=\"versions\">{page.T("Versions")}</h2>");
             if (versions.Count == 0)
             {
                 html.Add($"<p class=\"muted\">{page.T("The table has not been built yet.")}</p>");
@@ -130,6 +137,46 @@ internal static class TablePage
 
             return page.Render(name.ToString(), "Catalog", html.ToMarkup());
         }
+    }
+
+    /// <summary>
+    /// Column-level lineage on demand: the columns <paramref name="column"/> is computed from and those computed from it,
+    /// transitively, as the models' SQL says, each linked to its own lineage; tables the viewer may not read are left out.
+    /// </summary>
+    private static async Task<Markup> ColumnLineageAsync(PageContext page, Lakehouse lakehouse, Engine.Sessions.SessionAccess? access, TableName name, string column, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<LineageEdge> upstream = await lakehouse.GetLineageAsync(name, column, LineageDirection.Upstream, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<LineageEdge> downstream = await lakehouse.GetLineageAsync(name, column, LineageDirection.Downstream, cancellationToken).ConfigureAwait(false);
+        Markup Columns(IEnumerable<(TableName Table, string? Column)> columns)
+        {
+            List<(TableName Table, string Column)> shown = [.. columns
+                .Where(c => c.Column is not null && access.CanRead(c.Table))
+                .Select(c => (c.Table, c.Column!))
+                .Distinct()
+                .OrderBy(c => c.Table.ToString(), StringComparer.Ordinal).ThenBy(c => c.Item2, StringComparer.Ordinal)];
+            if (shown.Count == 0)
+            {
+                return HtmlBuilder.Of($"<p class=\"muted\">{page.T("none")}</p>");
+            }
+
+            var list = new HtmlBuilder();
+            list.Add(new Markup("<ul class=\"plain\">"));
+            foreach ((TableName table, string col) in shown)
+            {
+                list.Add($"<li><a href=\"{PageContext.TableUrl(table)}?column={Uri.EscapeDataString(col)}#column-lineage\">{table.ToString()}.{col}</a></li>");
+            }
+
+            list.Add(new Markup("</ul>"));
+            return list.ToMarkup();
+        }
+
+        return HtmlBuilder.Of($"""
+            <section aria-labelledby="column-lineage"><h2 id="column-lineage">{page.T("Column lineage")}: <code>{name.ToString()}.{column}</code></h2>
+            <div class="lineage">
+            <div><h3>{page.T("Computed from")}</h3>{Columns(upstream.Select(e => (e.Upstream, e.UpstreamColumn)))}</div>
+            <div><h3>{page.T("Feeds")}</h3>{Columns(downstream.Select(e => (e.Downstream, e.DownstreamColumn)))}</div>
+            </div></section>
+            """);
     }
 
     /// <summary>How many of a rule's latest checks its history bar shows.</summary>

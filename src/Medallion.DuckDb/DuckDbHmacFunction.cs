@@ -162,31 +162,18 @@ public static unsafe class DuckDbHmacFunction
             long* numbers = (long*)NativeMethods.DataChunk.VectorGetData(values);
             ulong* valid = NativeMethods.DataChunk.VectorGetValidity(values);
             long* results = (long*)NativeMethods.DataChunk.VectorGetData(output);
-            ref IntegerSlot cache = ref MemoryMarshal.GetArrayDataReference(state.IntegerCache);
-            if (valid is null)
-            {
-                // No NULLs in this chunk (the usual case): the loop is a memo lookup per row.
-                for (ulong row = 0; row < rows; row++)
-                {
-                    long value = numbers[row];
-                    ref IntegerSlot slot = ref Unsafe.Add(ref cache, IntegerSlot.Of(value));
-                    results[row] = slot.Value == value ? slot.Digest : state.Digest(ref slot, value);
-                }
-
-                return;
-            }
-
+            IntegerSlot[] cache = state.IntegerCache;
             ulong* outputValid = null;
             for (ulong row = 0; row < rows; row++)
             {
-                if ((valid[row >> 6] & (1UL << (int)(row & 63))) == 0)
+                if (valid is not null && (valid[row >> 6] & (1UL << (int)(row & 63))) == 0)
                 {
                     SetNull(output, ref outputValid, row);
                     continue;
                 }
 
                 long value = numbers[row];
-                ref IntegerSlot slot = ref Unsafe.Add(ref cache, IntegerSlot.Of(value));
+                ref IntegerSlot slot = ref cache[IntegerSlot.Of(value)];
                 results[row] = slot.Value == value ? slot.Digest : state.Digest(ref slot, value);
             }
         }

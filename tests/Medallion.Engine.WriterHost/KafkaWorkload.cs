@@ -6,7 +6,8 @@ namespace Medallion.Engine.WriterHost;
 
 /// <summary>
 /// A Kafka ingestion that streams until killed, in small batches so that a kill lands between, during and after
-/// commits; prints "committed &lt;version&gt; &lt;messages&gt;" after each commit.
+/// commits; prints "committed &lt;version&gt; &lt;messages&gt;" after each commit, then pauses a little so that a test
+/// watching the output can kill the consumer before it has read the whole topic, however fast the machine commits.
 /// </summary>
 public static class KafkaWorkload
 {
@@ -28,12 +29,16 @@ public static class KafkaWorkload
         return ingestion.RunAsync(untilCaughtUp: false, progress);
     }
 
+    private static readonly TimeSpan PauseAfterCommit = TimeSpan.FromMilliseconds(150);
+
     private sealed class Progress(TextWriter output) : IProgress<KafkaCommit>
     {
         public void Report(KafkaCommit value)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"committed {value.Version} {value.Messages}"));
             output.Flush();
+            // Report runs on the ingestion loop, so the pause holds back the next batch.
+            Thread.Sleep(PauseAfterCommit);
         }
     }
 }

@@ -47,6 +47,14 @@ public sealed partial class DeltaWriter
     /// <summary>The connection the writer's SQL runs on.</summary>
     public DuckDbConnection Connection { get; }
 
+    /// <summary>
+    /// The DuckDB session <c>TimeZone</c> the writer sets before its first statement: the zone in which the SQL it is
+    /// given (rows, predicates, merge sources) is evaluated, so a timestamp cast to DATE there is a day of this zone. The
+    /// data written does not depend on it (timestamps are stored as UTC instants, statistics and partition values in
+    /// UTC). Default <c>UTC</c>; null leaves the zone the caller set on <see cref="Connection"/>.
+    /// </summary>
+    public string? TimeZone { get; init; } = "UTC";
+
     /// <summary>How many times an operation that lost a race to a conflicting commit is re-run on the new version (default 0: report the conflict).</summary>
     public int ConflictRetries { get; init; }
 
@@ -115,7 +123,7 @@ public sealed partial class DeltaWriter
             $"{operation} refused: the Delta table at '{table.Location}' is protected ({ProtectedProperty} = true), so no command, model or query may change it.\nHelp: it is the platform's audit, written only by the server; its retention is set with 'audit: {{retention: 400d}}' in medallion.yml.");
     }
 
-    /// <summary>Session settings every write relies on: UTC, so timestamp text in stats and partition values is UTC.</summary>
+    /// <summary>The session settings of <see cref="TimeZone"/>, once per writer.</summary>
     internal async Task PrepareSessionAsync(CancellationToken cancellationToken)
     {
         if (_sessionReady)
@@ -123,7 +131,11 @@ public sealed partial class DeltaWriter
             return;
         }
 
-        await ExecuteAsync("SET TimeZone = 'UTC'", cancellationToken).ConfigureAwait(false);
+        if (TimeZone is not null)
+        {
+            await ExecuteAsync("SET TimeZone = " + DuckDbConnection.QuoteLiteral(TimeZone), cancellationToken).ConfigureAwait(false);
+        }
+
         _sessionReady = true;
     }
 

@@ -38,7 +38,9 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         _run = run;
         _model = model;
         _connection = run.Database.CreateConnection();
-        _writer = new DeltaWriter(_connection);
+        // The model's SQL is evaluated by the writer's statements too (a streamed write runs it inside the COPY), so the
+        // writer keeps the run's zone that SetVariablesAsync sets first.
+        _writer = new DeltaWriter(_connection) { TimeZone = null };
         _location = ProjectCatalog.TableLocation(run.Project, model.Name);
     }
 
@@ -319,14 +321,13 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         return value is null or DBNull ? 0 : Convert.ToInt64(value, CultureInfo.InvariantCulture);
     }
 
-    /// <summary>DuckDB variables live on the connection, so each model's own connection gets the run's (see <see cref="RunOptions.Variables"/>; names were checked when the run started).</summary>
+    /// <summary>
+    /// DuckDB's time zone and variables live on the connection, so each model's own connection gets the run's (see
+    /// <see cref="RunOptions.TimeZone"/> and <see cref="RunOptions.Variables"/>; names were checked when the run started).
+    /// </summary>
     private async Task SetVariablesAsync(CancellationToken cancellationToken)
     {
-        if (_run.Options.TimeZone is { } zone)
-        {
-            // Before any write: the writer sets UTC for its own statements (DeltaWriter.PrepareSessionAsync).
-            await ExecuteAsync("SET TimeZone = " + DuckDbConnection.QuoteLiteral(zone.Id), cancellationToken).ConfigureAwait(false);
-        }
+        await ExecuteAsync("SET TimeZone = " + DuckDbConnection.QuoteLiteral((_run.Options.TimeZone ?? TimeZoneInfo.Utc).Id), cancellationToken).ConfigureAwait(false);
 
         foreach ((string name, object? value) in _run.Options.Variables)
         {

@@ -72,7 +72,7 @@ public sealed record RunOptions
     /// The time zone the run's data interval is cut in (a scheduled job's <c>timezone</c>). Each model's SQL runs with it
     /// as DuckDB's session <c>TimeZone</c>, so a DATE compared with <c>getvariable('interval_start')</c>, or a timestamp
     /// cast to DATE, is a day of that zone; and an <c>interval_column</c> of type DATE (or TIMESTAMP without a zone) is
-    /// bounded by the interval's local dates (or wall-clock times) there. Null: the engine's default zone, and bounds in UTC.
+    /// bounded by the interval's local dates (or wall-clock times) there. Null: UTC, whatever the machine's zone.
     /// </summary>
     public TimeZoneInfo? TimeZone { get; init; }
 

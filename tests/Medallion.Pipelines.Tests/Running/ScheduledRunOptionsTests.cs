@@ -30,6 +30,18 @@ public sealed class ScheduledRunOptionsTests : IDisposable
     }
 
     [Fact]
+    public async Task Model_sql_computes_dates_in_the_run_time_zone()
+    {
+        // 01:00 UTC on New Year's Day is still the last evening of the year in São Paulo (UTC-3).
+        _project.Model("silver.local_day", "SELECT CAST(TIMESTAMPTZ '2026-01-01 01:00:00+00' AS DATE) AS day, hour(TIMESTAMPTZ '2026-01-01 01:00:00+00') AS hour");
+
+        RunResult run = await _project.RunAsync(new RunOptions { Select = "silver.local_day", TimeZone = TimeZoneInfo.FindSystemTimeZoneById("America/Sao_Paulo") });
+
+        Assert.True(run.Succeeded, run.Steps[0].Error);
+        Assert.Equal(["2025-12-31|22"], await _project.QueryAsync("SELECT CAST(day AS VARCHAR), hour FROM silver.local_day"));
+    }
+
+    [Fact]
     public async Task A_model_past_its_timeout_is_interrupted_and_commits_nothing()
     {
         _project.Model("silver.slow", "SELECT count(*) AS n FROM range(20000000000) t(i) WHERE i % 7 = 3");

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using Medallion.Catalog;
@@ -21,6 +22,28 @@ public sealed partial class ModelGraph
         {
             return Models.Select(m => m.Name).ToHashSet();
         }
+
+        // The graph never changes, and a server selects each job's models at every run: remember the answers.
+        if (_selections.TryGetValue(expression, out IReadOnlySet<TableName>? remembered))
+        {
+            return remembered;
+        }
+
+        // Read-only: every caller shares the set.
+        IReadOnlySet<TableName> selected = new System.Collections.ObjectModel.ReadOnlySet<TableName>(SelectUncached(expression));
+        if (_selections.Count < MaxRememberedSelections)
+        {
+            _selections[expression] = selected;
+        }
+
+        return selected;
+    }
+
+    private const int MaxRememberedSelections = 10_000;
+    private readonly ConcurrentDictionary<string, IReadOnlySet<TableName>> _selections = new(StringComparer.Ordinal);
+
+    private HashSet<TableName> SelectUncached(string expression)
+    {
 
         var selected = new HashSet<TableName>();
         foreach (string term in expression.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

@@ -15,7 +15,8 @@ public static class TableRedirector
     /// <summary>
     /// The SQL of <paramref name="sql"/> with each table reference for which <paramref name="redirect"/> (given the
     /// reference's schema and table name as written) returns a relation name reading that temp relation instead.
-    /// SQL that is not a SELECT comes back unchanged, so running it reports DuckDB's own error.
+    /// SQL that is not a SELECT, or that references no table the caller redirects, comes back unchanged (so running
+    /// SQL that is not a SELECT reports DuckDB's own error).
     /// </summary>
     public static async Task<string> RedirectAsync(DuckDbConnection connection, string sql, Func<string, string, string?> redirect, CancellationToken cancellationToken = default)
     {
@@ -28,14 +29,16 @@ public static class TableRedirector
             return sql;
         }
 
+        bool redirected = false;
         foreach (TableReference reference in parsed.References)
         {
             if (redirect(reference.Schema, reference.Table) is { } relation)
             {
                 reference.RedirectTo("temp", "main", relation);
+                redirected = true;
             }
         }
 
-        return await parsed.ToSqlAsync(connection, cancellationToken).ConfigureAwait(false);
+        return redirected ? await parsed.ToSqlAsync(connection, cancellationToken).ConfigureAwait(false) : sql;
     }
 }

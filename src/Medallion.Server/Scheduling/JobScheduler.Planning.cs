@@ -244,6 +244,11 @@ public sealed partial class JobScheduler
     };
 
     /// <summary>Starts queued runs, oldest first, as far as each job's and each backfill's limit of active runs allow.</summary>
+    /// <remarks>
+    /// A pass runs whenever a run ends, and a server that fell behind holds thousands of queued and active runs, so the
+    /// pass counts the active runs once and leaves the queue once: counting per queued run, and removing records from
+    /// the list one by one (a record compares field by field), made a backlog cost CPU in proportion to its square.
+    /// </remarks>
     private async Task StartQueuedAsync()
     {
         if (_stopPlanning.IsCancellationRequested || LeaseLost)
@@ -252,46 +257,81 @@ public sealed partial class JobScheduler
         }
 
         Definitions definitions = _definitions;
-        // First queued, first started; runs queued together (a backfill's intervals) in interval order. Ids alone do not
-        // order them: two made in the same millisecond compare by their random part.
-        foreach (RunRecord run in _queue.OrderBy(r => r.StartedAt).ThenBy(r => r.IntervalEnd ?? DateTimeOffset.MinValue).ThenBy(r => r.Id, StringComparer.Ordinal).ToList())
+        Dictionary<string, int> activeByJob = CountActive(a => a.Run.Job);
+        Dictionary<string, int> activeByBackfill = CountActive(a => a.Run.BackfillId);
+        var leaving = new HashSet<RunRecord>(ReferenceEqualityComparer.Instance);
+        try
         {
-            if (run.Job is null || !definitions.Jobs.TryGetValue(run.Job, out JobDefinition? job))
+            // First queued, first started; runs queued together (a backfill's intervals) in interval order. Ids alone do not
+            // order them: two made in the same millisecond compare by their random part.
+            foreach (RunRecord run in _queue.OrderBy(r => r.StartedAt).ThenBy(r => r.IntervalEnd ?? DateTimeOffset.MinValue).ThenBy(r => r.Id, StringComparer.Ordinal).ToList())
             {
-                _queue.Remove(run);
-                await EndAsync(run, RunStatus.Cancelled, $"the job '{run.Job}' is no longer defined in the project").ConfigureAwait(false);
-                if (run.BackfillId is { } orphaned)
+                if (run.Job is null || !definitions.Jobs.TryGetValue(run.Job, out JobDefinition? job))
                 {
-                    await FinishBackfillIfDoneAsync(orphaned).ConfigureAwait(false);
+                    leaving.Add(run);
+                    await EndAsync(run, RunStatus.Cancelled, $"the job '{run.Job}' is no longer defined in the project").ConfigureAwait(false);
+                    if (run.BackfillId is { } orphaned)
+                    {
+                        await FinishBackfillIfDoneAsync(orphaned).ConfigureAwait(false);
+                    }
+
+                    continue;
                 }
 
-                continue;
-            }
-
-            if (_active.Values.Count(a => a.Run.Job == job.Name) >= job.MaxActiveRuns)
-            {
-                continue;
-            }
-
-            if (run.BackfillId is { } backfill && _backfills.TryGetValue(backfill, out BackfillRecord? record)
-                && _active.Values.Count(a => a.Run.BackfillId == backfill) >= record.MaxActive)
-            {
-                continue;
-            }
-
-            _queue.Remove(run);
-            var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopRuns.Token);
-            var started = new TaskCompletionSource();
-            Task task = Task.Run(
-                async () =>
+                if (activeByJob.GetValueOrDefault(job.Name) >= job.MaxActiveRuns)
                 {
-                    await started.Task.ConfigureAwait(false);
-                    await ExecuteAsync(run, job, definitions, cancel.Token).ConfigureAwait(false);
-                },
-                CancellationToken.None);
-            _active[run.Id] = new ActiveRun(run, cancel, task);
-            started.SetResult();
+                    continue;
+                }
+
+                if (run.BackfillId is { } backfill && _backfills.TryGetValue(backfill, out BackfillRecord? record)
+                    && activeByBackfill.GetValueOrDefault(backfill) >= record.MaxActive)
+                {
+                    continue;
+                }
+
+                leaving.Add(run);
+                activeByJob[job.Name] = activeByJob.GetValueOrDefault(job.Name) + 1;
+                if (run.BackfillId is { } started)
+                {
+                    activeByBackfill[started] = activeByBackfill.GetValueOrDefault(started) + 1;
+                }
+
+                Start(run, job, definitions);
+            }
         }
+        finally
+        {
+            _queue.RemoveAll(leaving.Contains);
+        }
+    }
+
+    private Dictionary<string, int> CountActive(Func<ActiveRun, string?> key)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (ActiveRun active in _active.Values)
+        {
+            if (key(active) is { } name)
+            {
+                counts[name] = counts.GetValueOrDefault(name) + 1;
+            }
+        }
+
+        return counts;
+    }
+
+    private void Start(RunRecord run, JobDefinition job, Definitions definitions)
+    {
+        var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopRuns.Token);
+        var started = new TaskCompletionSource();
+        Task task = Task.Run(
+            async () =>
+            {
+                await started.Task.ConfigureAwait(false);
+                await ExecuteAsync(run, job, definitions, cancel.Token).ConfigureAwait(false);
+            },
+            CancellationToken.None);
+        _active[run.Id] = new ActiveRun(run, cancel, task);
+        started.SetResult();
     }
 
     private bool IsPaused(JobDefinition job) =>

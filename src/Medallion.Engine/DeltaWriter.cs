@@ -40,8 +40,6 @@ public sealed partial class DeltaWriter
 
     private readonly DuckDbParquetFiles _parquet;
     private readonly DuckDbParquetHandler _parquetReader;
-    private const int MaxCachedSnapshots = 16;
-    private readonly Dictionary<string, Snapshot> _snapshots = new(StringComparer.Ordinal);
     private bool _sessionReady;
 
     /// <summary>The connection the writer's SQL runs on.</summary>
@@ -54,6 +52,12 @@ public sealed partial class DeltaWriter
     /// UTC). Default <c>UTC</c>; null leaves the zone the caller set on <see cref="Connection"/>.
     /// </summary>
     public string? TimeZone { get; init; } = "UTC";
+
+    /// <summary>
+    /// The latest snapshot this writer saw of each table, the base its next operation on the table updates from (see
+    /// <see cref="DeltaSnapshotCache"/>): the writer's own by default; pass one to share it among writers.
+    /// </summary>
+    public DeltaSnapshotCache Snapshots { get; init; } = new();
 
     /// <summary>How many times an operation that lost a race to a conflicting commit is re-run on the new version (default 0: report the conflict).</summary>
     public int ConflictRetries { get; init; }
@@ -88,23 +92,17 @@ public sealed partial class DeltaWriter
         }
         catch (MedallionException e) when (e.Code == ErrorCode.DeltaTableNotFound)
         {
-            _snapshots.Remove(table.Location);
+            Snapshots.Remove(table.Location);
             return null;
         }
     }
 
     internal async Task<Snapshot> LatestAsync(DeltaTable table, CancellationToken cancellationToken)
     {
-        Snapshot snapshot = _snapshots.TryGetValue(table.Location, out Snapshot? known)
+        Snapshot snapshot = Snapshots.TryGet(table.Location, out Snapshot known)
             ? await table.UpdateSnapshotAsync(known, cancellationToken).ConfigureAwait(false)
             : await table.GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
-        if (_snapshots.Count >= MaxCachedSnapshots && !_snapshots.ContainsKey(table.Location))
-        {
-            // A writer touching many tables (a pipeline run) keeps only recent ones; a reload costs one checkpoint read.
-            _snapshots.Clear();
-        }
-
-        _snapshots[table.Location] = snapshot;
+        Snapshots.Set(table.Location, snapshot);
         return snapshot;
     }
 

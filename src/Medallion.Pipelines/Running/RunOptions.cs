@@ -108,4 +108,11 @@ public sealed record RunOptions
     /// that runs many (a scheduler), which keeps it open. Null: the run opens an in-memory database of its own.
     /// </summary>
     public DuckDbDatabase? Database { get; init; }
+
+    /// <summary>
+    /// The latest snapshots of the model tables, shared by the runs of a caller that runs many (a scheduler), so a model
+    /// run reads only the log entries since the previous run's commit instead of the table's checkpoint. Null: each
+    /// model's writer starts from the table's checkpoint.
+    /// </summary>
+    public Engine.DeltaSnapshotCache? Snapshots { get; init; }
 }

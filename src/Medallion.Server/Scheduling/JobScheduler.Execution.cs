@@ -167,6 +167,7 @@ public sealed partial class JobScheduler
             Graph = definitions.Graph,
             Catalog = _catalog,
             Database = RunDatabase(),
+            Snapshots = _snapshots,
         };
     }
 

@@ -54,6 +54,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
     // The runs' steps open their connections on this one database, rather than each run opening a database of its own; opened by the first run.
     private DuckDbDatabase? _runDatabase;
     private readonly Lock _runDatabaseOpening = new();
+    // Jobs write the same tables run after run: each run starts from the snapshot the previous one committed.
+    private readonly DeltaSnapshotCache _snapshots = new();
     private readonly Dictionary<string, BackfillRecord> _backfills = new(StringComparer.Ordinal);
     private readonly List<RunRecord> _queue = [];
     private readonly Dictionary<string, ActiveRun> _active = new(StringComparer.Ordinal);

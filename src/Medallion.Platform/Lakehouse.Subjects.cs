@@ -38,7 +38,10 @@ public sealed partial class Lakehouse
     /// the catalog), those connected to a classified column by column lineage (so an unclassified bronze column feeding
     /// a classified silver one is searched), the classified columns of quarantine tables, and the raw text of rows that
     /// did not parse; of these, a column is compared when a sample shows it holds identifiers of the requested kind.
-    /// Values are compared in normal form, so <c>390.533.447-05</c> finds <c>39053344705</c>.
+    /// Values are compared in normal form, so <c>390.533.447-05</c> finds <c>39053344705</c>. Rows linked to the person
+    /// only by a key are found through the models' <c>relationships</c> rules: a model whose <c>customer_id</c> must
+    /// exist in <c>silver.customers.customer_id</c> has the rows whose key is one of the person's rows there (and so on
+    /// along chains of such rules, e.g. order items of the person's orders).
     /// </summary>
     /// <param name="subject">Whom to find.</param>
     /// <param name="cancellationToken">Stops the search.</param>
@@ -47,24 +50,125 @@ public sealed partial class Lakehouse
     {
         ArgumentNullException.ThrowIfNull(subject);
         HashSet<(TableName Table, string Column)> candidates = await IdentifyingColumnsAsync(cancellationToken).ConfigureAwait(false);
-        var matches = new List<SubjectTableMatch>();
+        List<KeyLink> links = KeyLinks();
+        var found = new Dictionary<TableName, SubjectTableMatch>();
         var searched = new List<TableName>();
-        foreach (TableName name in await LineageOrderAsync(cancellationToken).ConfigureAwait(false))
+        var linked = new Dictionary<TableName, List<LinkedKey>>();
+        List<TableName> order = await LineageOrderAsync(cancellationToken).ConfigureAwait(false);
+        IEnumerable<TableName> toSearch = order;
+        // Each round follows the links one step further from the rows found so far; keys only accumulate, so the rounds
+        // end when a round adds none (bounded, for cyclic rules, by one round per link).
+        for (int round = 0; round <= links.Count; round++)
         {
-            if (await ScanRelationAsync(name, cancellationToken).ConfigureAwait(false) is not { } scan)
+            foreach (TableName name in toSearch)
+            {
+                if (await ScanRelationAsync(name, cancellationToken).ConfigureAwait(false) is not { } scan)
+                {
+                    continue;
+                }
+
+                if (round == 0)
+                {
+                    searched.Add(name);
+                }
+
+                IReadOnlyList<LinkedKey> keys = linked.TryGetValue(name, out List<LinkedKey>? k) ? k.Where(key => scan.Snapshot.Schema.Find(key.Column) is not null).ToList() : [];
+                if (await MatchTableAsync(name, scan.Snapshot, scan.Relation, subject, candidates, keys, cancellationToken).ConfigureAwait(false) is { } match)
+                {
+                    found[name] = match;
+                }
+            }
+
+            Dictionary<TableName, List<LinkedKey>> next = LinkedKeys(links, found.Values);
+            List<TableName> changed = next.Where(n => !linked.TryGetValue(n.Key, out List<LinkedKey>? before) || !before.SequenceEqual(n.Value)).Select(n => n.Key).ToList();
+            if (changed.Count == 0)
+            {
+                break;
+            }
+
+            linked = next;
+            toSearch = order.Where(changed.Contains).ToList();
+        }
+
+        return new SubjectSearch(subject, [.. order.Where(found.ContainsKey).Select(t => found[t])], searched);
+    }
+
+    /// <summary>A model column that must hold a key of another table (its <c>relationships</c> rule), and the same for the model's quarantine table.</summary>
+    private sealed record KeyLink(TableName Child, string Column, TableName Parent, string ParentColumn);
+
+    /// <summary>Rows of a table linked to the person: <paramref name="Condition"/> over <paramref name="Column"/> selects them.</summary>
+    private sealed record LinkedKey(string Column, string Condition);
+
+    private List<KeyLink> KeyLinks()
+    {
+        var links = new List<KeyLink>();
+        foreach (TableName name in TableNames)
+        {
+            Entry entry = Find(name);
+            if (entry.Kind != TableKind.Model || entry.Model is null)
             {
                 continue;
             }
 
-            searched.Add(name);
-            if (await MatchTableAsync(name, scan.Snapshot, scan.Relation, subject, candidates, cancellationToken).ConfigureAwait(false) is { } match)
+            var quarantine = new TableName(name.Namespace, name.Name + QuarantineSuffix);
+            foreach (Expectation rule in entry.Model.Config.Expectations.Where(e => e.Kind == ExpectationKind.Relationships && e.To is not null && e.ToColumn is not null && e.Columns.Count == 1))
             {
-                matches.Add(match);
+                links.Add(new KeyLink(name, rule.Columns[0], rule.To!.Value, rule.ToColumn!));
+                if (TableNames.Contains(quarantine))
+                {
+                    links.Add(new KeyLink(quarantine, rule.Columns[0], rule.To.Value, rule.ToColumn!));
+                }
             }
         }
 
-        return new SubjectSearch(subject, matches, searched);
+        return links;
     }
+
+    /// <summary>
+    /// For each linked table, the conditions selecting the rows whose key is one of the person's rows' keys in the parent
+    /// (or in the parent's quarantine table).
+    /// Keys compare as text, and only integer, decimal, text and UUID keys are followed: other types make poor keys,
+    /// and their text forms differ between DuckDB and .NET.
+    /// </summary>
+    private static Dictionary<TableName, List<LinkedKey>> LinkedKeys(List<KeyLink> links, IEnumerable<SubjectTableMatch> matches)
+    {
+        var keys = new Dictionary<TableName, List<LinkedKey>>();
+        List<SubjectTableMatch> found = matches.ToList();
+        foreach (KeyLink link in links)
+        {
+            // The parent's quarantine table holds rows of the parent too (those its rules moved aside).
+            var parentQuarantine = new TableName(link.Parent.Namespace, link.Parent.Name + QuarantineSuffix);
+            List<string> values = found.Where(m => m.Table.Equals(link.Parent) || m.Table.Equals(parentQuarantine))
+                .SelectMany(m => m.Rows)
+                .Select(row => row.FirstOrDefault(v => string.Equals(v.Column, link.ParentColumn, StringComparison.OrdinalIgnoreCase))?.Value)
+                .Select(KeyText)
+                .OfType<string>()
+                .Distinct(StringComparer.Ordinal)
+                .Order(StringComparer.Ordinal)
+                .ToList();
+            if (values.Count == 0)
+            {
+                continue;
+            }
+
+            if (!keys.TryGetValue(link.Child, out List<LinkedKey>? list))
+            {
+                keys[link.Child] = list = [];
+            }
+
+            list.Add(new LinkedKey(link.Column, $"CAST({DuckDbConnection.QuoteIdentifier(link.Column)} AS VARCHAR) IN ({string.Join(", ", values.Select(DuckDbConnection.QuoteLiteral))})"));
+        }
+
+        return keys;
+    }
+
+    private static string? KeyText(object? value) => value switch
+    {
+        sbyte or byte or short or ushort or int or uint or long or ulong or System.Numerics.BigInteger or Int128 or UInt128 or decimal => Convert.ToString(value, CultureInfo.InvariantCulture),
+        string text => text,
+        Guid id => id.ToString(),
+        _ => null,
+    };
 
     /// <summary>How many times an erasure erases what it finds before it gives up on a person who keeps coming back.</summary>
     public const int MaxErasurePasses = 3;
@@ -235,14 +339,14 @@ public sealed partial class Lakehouse
     }
 
     /// <summary>The person's rows in one table, or null when it holds none.</summary>
-    private async Task<SubjectTableMatch?> MatchTableAsync(TableName name, Snapshot snapshot, string relation, SubjectIdentifier subject, HashSet<(TableName Table, string Column)> candidates, CancellationToken cancellationToken)
+    private async Task<SubjectTableMatch?> MatchTableAsync(TableName name, Snapshot snapshot, string relation, SubjectIdentifier subject, HashSet<(TableName Table, string Column)> candidates, IReadOnlyList<LinkedKey> linked, CancellationToken cancellationToken)
     {
         List<string> text = await PiiSampler.TextColumnsAsync(_connection, relation, cancellationToken).ConfigureAwait(false);
         List<string> columns = text.Where(c => candidates.Contains((name, c))).ToList();
         IReadOnlyList<PiiColumnSample> samples = await PiiSampler.SampleAsync(_connection, relation, columns, SubjectSampleRows, cancellationToken).ConfigureAwait(false);
         List<string> compared = samples.Where(s => s.Shares.Any(share => share.Kind == subject.Kind)).Select(s => s.Column).ToList();
         bool raw = text.Any(c => string.Equals(c, SystemColumns.RawLine, StringComparison.OrdinalIgnoreCase));
-        if (compared.Count == 0 && !raw)
+        if (compared.Count == 0 && !raw && linked.Count == 0)
         {
             return null;
         }
@@ -256,16 +360,18 @@ public sealed partial class Lakehouse
                 $"contains(lower({DuckDbConnection.QuoteIdentifier(SystemColumns.RawLine)}), {DuckDbConnection.QuoteLiteral(form.ToLowerInvariant())})"));
         }
 
+        conditions.AddRange(linked.Select(l => l.Condition));
         string predicate = "(" + string.Join(" OR ", conditions) + ")";
         IReadOnlyList<ColumnInfo> docs = await DocsAsync(name, snapshot, cancellationToken).ConfigureAwait(false);
         var rows = new List<IReadOnlyList<SubjectValue>>();
         var matchedColumns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         using (DuckDbCommand command = _connection.CreateCommand())
         {
-            string flags = string.Concat(compared.Select((c, i) => $", ({PiiDetector.NormalizedSql(subject.Kind, DuckDbConnection.QuoteIdentifier(c))} = {literal}) IS TRUE AS \"__m{i}\""));
+            string flags = string.Concat(compared.Select((c, i) => $", ({PiiDetector.NormalizedSql(subject.Kind, DuckDbConnection.QuoteIdentifier(c))} = {literal}) IS TRUE AS \"__m{i}\""))
+                + string.Concat(linked.Select((l, i) => $", ({l.Condition}) IS TRUE AS \"__k{i}\""));
             command.CommandText = $"SELECT *{flags} FROM {relation} AS t WHERE {predicate} LIMIT {MaxSubjectRowsPerTable + 1}";
             using DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            int fields = reader.FieldCount - compared.Count;
+            int fields = reader.FieldCount - compared.Count - linked.Count;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (rows.Count == MaxSubjectRowsPerTable)
@@ -287,6 +393,14 @@ public sealed partial class Lakehouse
                     if (reader.GetBoolean(fields + m))
                     {
                         matchedColumns.Add(compared[m]);
+                    }
+                }
+
+                for (int k = 0; k < linked.Count; k++)
+                {
+                    if (reader.GetBoolean(fields + compared.Count + k))
+                    {
+                        matchedColumns.Add(linked[k].Column);
                     }
                 }
 

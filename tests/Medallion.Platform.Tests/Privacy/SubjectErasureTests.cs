@@ -203,6 +203,64 @@ public sealed class SubjectErasureTests : IDisposable
         Assert.Equal(4, (await lakehouse.FindSubjectAsync(s_person)).Tables.Count);
     }
 
+    [Fact]
+    public async Task Find_follows_relationships_rules_to_the_rows_linked_to_the_person_only_by_key()
+    {
+        WriteOrders();
+        await _people.BuildAsync();
+        await using Lakehouse lakehouse = await Lakehouse.OpenAsync(_people.Directory);
+
+        SubjectSearch search = await lakehouse.FindSubjectAsync(s_person);
+
+        // Orders of both the person's accounts (1, and 7, which sits in the customers' quarantine), then the items of those orders.
+        Assert.Equal(
+            [("silver.orders", "100,101,103", "customer_id"), ("silver.order_items", "1000,1001,1003", "order_id")],
+            search.Tables.Where(t => t.Table.Name.StartsWith("order", StringComparison.Ordinal))
+                .Select(t => (t.Table.ToString(), string.Join(",", t.Rows.Select(r => r[0].Value).Order()), string.Join(",", t.MatchedColumns))));
+    }
+
+    [Fact]
+    public async Task Erase_deletes_the_rows_linked_to_the_person_by_key_and_keeps_everyone_elses()
+    {
+        WriteOrders();
+        await _people.BuildAsync();
+        await using Lakehouse lakehouse = await Lakehouse.OpenAsync(_people.Directory);
+
+        ErasureReport report = await lakehouse.EraseSubjectAsync(s_person, "dpo");
+
+        Assert.Equal([("silver.orders", 3L), ("silver.order_items", 3L)], report.Tables.Where(t => t.Table.Contains("order", StringComparison.Ordinal)).Select(t => (t.Table, t.Rows)));
+        using var connection = new DuckDbConnection();
+        connection.Open();
+        foreach ((string table, string key, string remaining) in new[] { ("silver/orders", "order_id", "102"), ("silver/order_items", "item_id", "1002") })
+        {
+            DeltaTable delta = StorageResolver.OpenTable(Path.Combine(_people.Warehouse, table), connection);
+            using DuckDbCommand command = connection.CreateCommand();
+            command.CommandText = $"SELECT string_agg(CAST({key} AS VARCHAR), ',') FROM ({DeltaScanSql.Build(await delta.PlanScanAsync(await delta.GetSnapshotAsync()))})";
+            Assert.Equal(remaining, await command.ExecuteScalarAsync());
+        }
+    }
+
+    /// <summary>Orders keyed by customer (two of the person's, under both accounts) and their items keyed by order, linked by relationships rules only.</summary>
+    private void WriteOrders() => _people.Files
+        .Write("models/silver/orders.sql", """
+            /* ---
+            expectations:
+              - relationships: {column: customer_id, to: silver.customers, field: customer_id}
+                severity: warn
+            --- */
+            -- Built after the customers (the rule alone orders nothing); account 7 arrives with the second file.
+            SELECT * FROM (VALUES (100, 1, 10.0), (101, 7, 20.0), (102, 15, 30.0), (103, 1, 40.0)) o(order_id, customer_id, amount)
+            WHERE EXISTS (SELECT 1 FROM silver.customers)
+            """)
+        .Write("models/silver/order_items.sql", """
+            /* ---
+            expectations:
+              - relationships: {column: order_id, to: silver.orders, field: order_id}
+            --- */
+            SELECT * FROM (VALUES (1000, 100, 'book'), (1001, 101, 'lamp'), (1002, 102, 'pen'), (1003, 103, 'mug')) i(item_id, order_id, product)
+            WHERE EXISTS (SELECT 1 FROM silver.orders)
+            """);
+
     /// <summary>Rows of a relation whose text (every column, cast) holds the person's CPF or e-mails.</summary>
     private static async Task<long> CountPersonAsync(DuckDbConnection connection, string relation)
     {

@@ -259,7 +259,7 @@ public sealed partial class PostgresSource
             throw;
         }
 
-        await foreach (SourceBatch batch in BatchStreamer.StreamAsync(_options, TableName, target, read, _logger, lsn, cancellationToken).ConfigureAwait(false))
+        await foreach (SourceBatch batch in BatchStreamer.StreamAsync(_options, TableName, target, read, _logger, new SourcePosition(IngestionMode.Cdc, 0, [], [], [], lsn), cancellationToken).ConfigureAwait(false))
         {
             yield return new SourceBatch(batch.Relation, batch.Columns, batch.Sequence, batch.RowCount, batch.Position, isCommitPoint: false);
         }
@@ -518,7 +518,7 @@ public sealed partial class PostgresSource
     private const int MetadataColumns = 5;
 
     /// <summary>The prefix of the columns holding a change's before-image.</summary>
-    public const string BeforePrefix = "_before_";
+    public const string BeforePrefix = ChangePlan.BeforePrefix;
 
     /// <summary>The column naming the columns an update left unchanged whose value the server did not send.</summary>
     public const string UnchangedToastColumn = "_unchanged_toast";
@@ -538,15 +538,7 @@ public sealed partial class PostgresSource
                 new("_commit_ts", "timestamptz", "", ValueKind.TimestampTz, "TIMESTAMPTZ", "TIMESTAMPTZ"),
                 new("_txid", "xid", "", ValueKind.Int64, "UBIGINT", "UBIGINT"),
             };
-            var before = new List<ColumnPlan>(columns.Count);
-            foreach (PgColumn column in columns)
-            {
-                ColumnPlan table = PlanColumn(column, fromText: true);
-                plan.Add(table);
-                before.Add(table with { Name = BeforePrefix + column.Name, SelectSql = "NULL::text" });
-            }
-
-            plan.AddRange(before);
+            plan = ChangePlan.Build(plan, columns.Select(c => PlanColumn(c, fromText: true)).ToList(), _ => "NULL::text");
             plan.Add(new ColumnPlan(UnchangedToastColumn, "text[]", "NULL::text", ValueKind.Text, "VARCHAR", "VARCHAR[]", "CAST(CAST({0} AS JSON) AS VARCHAR[])"));
 
             string quotedTable = PostgresSql.QuoteIdentifier(_schema) + "." + PostgresSql.QuoteIdentifier(_table);

@@ -123,7 +123,7 @@ internal sealed class BinlogRowDecoder(IReadOnlyList<BinlogColumn> columns, Func
                 return column.Unsigned ? (long)reader.ReadUInt32() : (long)(int)reader.ReadUInt32();
             case BinlogColumnType.LongLong:
                 ulong big = reader.ReadUInt64();
-                return column.Unsigned ? (decimal)big : (long)big;
+                return column.Unsigned ? (object)(decimal)big : (long)big;
             case BinlogColumnType.Float:
                 return (double)BitConverter.Int32BitsToSingle((int)reader.ReadUInt32());
             case BinlogColumnType.Double:

@@ -360,6 +360,7 @@ public sealed partial class MySqlSource
                 // Commits the snapshot's staged batches at the snapshot's binlog position.
                 batchTable.Complete();
                 yield return new SourceBatch(batchTable.Relation, sourceColumns, ++batchSequence, 0, Position(0, start), isCommitPoint: true);
+                quiet.Restart();
                 appender = batchTable.Begin();
             }
 
@@ -440,6 +441,8 @@ public sealed partial class MySqlSource
                 {
                     rows += inBatch;
                     yield return Complete(batchTable, sourceColumns, ++batchSequence, inBatch, rows, lastEnd);
+                    // The sink's time with the batch is not a quiet source.
+                    quiet.Restart();
                     inBatch = 0;
                     batchClock.Reset();
                     appender = batchTable.Begin();

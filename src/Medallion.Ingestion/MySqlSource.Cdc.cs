@@ -389,11 +389,23 @@ public sealed partial class MySqlSource
                     case GtidEvent gtid:
                         _gtid = gtid.Text;
                         _commitTimestamp = DateTime.UnixEpoch.AddSeconds(gtid.Header.Timestamp);
-                        _transactionStart = next - gtid.Header.Size;
+                        // Where the transaction's events begin, after its GTID: past the snapshot's position (which is where
+                        // this GTID event starts when the transaction is the first after the snapshot), so ordering by
+                        // (_binlog_file, _binlog_pos, _seq) puts snapshot rows first and every transaction's rows together.
+                        _transactionStart = next;
                         _sequence = 0;
                         inTransaction = !gtid.Standalone;
                         break;
                     case QueryEvent query when query.Sql.Equals("BEGIN", StringComparison.OrdinalIgnoreCase):
+                        if (!inTransaction)
+                        {
+                            // A MySQL binlog's transaction, which no MariaDB GTID event opened.
+                            _gtid = null;
+                            _commitTimestamp = DateTime.UnixEpoch.AddSeconds(query.Header.Timestamp);
+                            _transactionStart = next;
+                            _sequence = 0;
+                        }
+
                         inTransaction = true;
                         break;
                     case QueryEvent query when query.Sql.Equals("COMMIT", StringComparison.OrdinalIgnoreCase):

@@ -29,6 +29,8 @@ public sealed class MySqlCdcTests(MySqlDatabase database) : IClassFixture<MySqlD
         Assert.Equal(["snapshot"], target.Column<string>("SELECT DISTINCT _op FROM collected"));
         Assert.Equal([10, 20, 30], target.Column<int>("SELECT qty FROM collected ORDER BY id"));
         Assert.Equal(["update 1 11 10"], target.Column<string>("SELECT _op || ' ' || id || ' ' || qty || ' ' || _before_qty FROM changes"));
+        // The first transaction after the snapshot starts at the snapshot's position; its rows sort after the snapshot's.
+        Assert.True(target.Column<decimal>("SELECT _binlog_pos::DECIMAL(20,0) FROM changes")[0] > snapshot[^1].Position.BinlogPosition!.Value);
     }
 
     [Fact]

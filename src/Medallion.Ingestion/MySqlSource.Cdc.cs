@@ -34,7 +34,8 @@ namespace Medallion.Ingestion;
 // information_schema describes other columns, or a TRUNCATE, DROP or RENAME of it, stops with MDL8012.
 public sealed partial class MySqlSource
 {
-    private const int MetadataColumns = 6;
+    // When the last pass of this source stopped reading (Stopwatch timestamp): where the next pass's time starts.
+    private long? _previousStreamEnd;
 
     // DDL that ends the stream when it names the table: rows vanish without row events, or the table is gone.
     private static readonly Regex s_ddl = new(@"^\s*(ALTER|TRUNCATE|DROP|RENAME|CREATE\s+OR\s+REPLACE)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
@@ -353,8 +354,7 @@ public sealed partial class MySqlSource
             bool inTransaction = false;
             bool caughtUp = Compare((start.File, start.Position), serverEnd) >= 0;
             var quiet = Stopwatch.StartNew();
-            var passClock = Stopwatch.StartNew();
-            var batchClock = new Stopwatch();
+            var clock = new ChangePassClock(Options, source._previousStreamEnd);
             if (snapshot)
             {
                 // Commits the snapshot's staged batches at the snapshot's binlog position.
@@ -419,12 +419,8 @@ public sealed partial class MySqlSource
                         Map(map);
                         break;
                     case RowsEvent rowsEvent when _maps.TryGetValue(rowsEvent.TableId, out TableMapEvent? map):
+                        clock.Appending(inBatch);
                         inBatch += Append(appender, rowsEvent, map);
-                        if (!batchClock.IsRunning || inBatch == 0)
-                        {
-                            batchClock.Restart();
-                        }
-
                         quiet.Restart();
                         break;
                     case XidEvent:
@@ -444,23 +440,23 @@ public sealed partial class MySqlSource
 
                 inTransaction = false;
                 lastEnd = (_file, next);
-                if (Options.PassDuration is TimeSpan pass && passClock.Elapsed >= pass)
+                if (clock.PassOver)
                 {
                     break;
                 }
 
-                if (inBatch >= Options.BatchRows || (inBatch > 0 && Options.CommitInterval is TimeSpan interval && batchClock.Elapsed >= interval))
+                if (clock.BatchDue(inBatch))
                 {
                     rows += inBatch;
                     yield return Complete(batchTable, sourceColumns, ++batchSequence, inBatch, rows, lastEnd);
                     // The sink's time with the batch is not a quiet source.
                     quiet.Restart();
                     inBatch = 0;
-                    batchClock.Reset();
                     appender = batchTable.Begin();
                 }
             }
 
+            source._previousStreamEnd = Stopwatch.GetTimestamp();
             if (inBatch > 0)
             {
                 rows += inBatch;

@@ -182,6 +182,48 @@ public sealed class MySqlCdcTests(MySqlDatabase database) : IClassFixture<MySqlD
         Assert.Contains("'TRUNCATE TABLE emptied'", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_binlog_rotation_while_streaming_continues_in_the_next_file()
+    {
+        await database.ExecuteAsync("CREATE TABLE rotated (id int PRIMARY KEY)");
+        MySqlSource source = Source("rotated");
+        using var target = new DuckDbTarget();
+        SourcePosition start = await SnapshotAsync(source, target);
+        await database.ExecuteAsync("INSERT INTO rotated VALUES (1)");
+        await database.ExecuteAsync("FLUSH BINARY LOGS");
+        await database.ExecuteAsync("INSERT INTO rotated VALUES (2)");
+
+        List<SourceBatch> batches = await target.CollectAsync(source, start);
+
+        Assert.Equal(["insert 1", "insert 2"], target.Column<string>("SELECT _op || ' ' || id FROM collected ORDER BY _binlog_file, _binlog_pos, _seq"));
+        Assert.Equal(2L, Convert.ToInt64(target.Scalar("SELECT count(DISTINCT _binlog_file) FROM collected")));
+        Assert.NotEqual(start.BinlogFile, batches[^1].Position.BinlogFile);
+    }
+
+    [Fact]
+    public async Task A_login_without_replication_privileges_is_refused_naming_the_grant()
+    {
+        await database.ExecuteAsync("CREATE TABLE guarded (id int PRIMARY KEY)");
+        string user = "medallion_nr_" + Guid.NewGuid().ToString("N")[..8];
+        await database.ExecuteAsync($"CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY 'pw'; GRANT SELECT ON {database.Name}.* TO '{user}'@'127.0.0.1'");
+        try
+        {
+            var connection = new MySql.Data.MySqlClient.MySqlConnectionStringBuilder(database.ConnectionString) { UserID = user, Password = "pw" };
+            var source = new MySqlSource(connection.ConnectionString, new SourceTableOptions { SourceName = "shop", Table = "guarded", Mode = IngestionMode.Cdc });
+            using var target = new DuckDbTarget();
+
+            MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => target.CollectAsync(source, after: null));
+
+            Assert.Equal(ErrorCode.SourceChangeLogUnavailable, error.Code);
+            Assert.Contains($"change data capture cannot read the binlog of {connection.Server}:{connection.Port}: user '{user}' may not read it (", error.Message, StringComparison.Ordinal);
+            Assert.Contains($"\nHelp: GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '{user}'@'<host>'", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await database.ExecuteAsync($"DROP USER '{user}'@'127.0.0.1'");
+        }
+    }
+
     [Theory]
     [InlineData(false, "ROW", "FULL", "the binary log is off (log_bin = OFF)")]
     [InlineData(true, "STATEMENT", "FULL", "binlog_format is STATEMENT, and only ROW logs the changed rows")]

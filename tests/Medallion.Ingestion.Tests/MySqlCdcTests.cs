@@ -224,6 +224,22 @@ public sealed class MySqlCdcTests(MySqlDatabase database) : IClassFixture<MySqlD
         }
     }
 
+    [Fact]
+    public async Task An_update_logged_without_every_column_is_refused_not_written_with_nulls()
+    {
+        await database.ExecuteAsync("CREATE TABLE minimal (id int PRIMARY KEY, a int, b int); INSERT INTO minimal VALUES (1, 1, 1)");
+        MySqlSource source = Source("minimal");
+        using var target = new DuckDbTarget();
+        SourcePosition start = await SnapshotAsync(source, target);
+        await database.ExecuteAsync("SET SESSION binlog_row_image = 'MINIMAL'; UPDATE minimal SET a = 2 WHERE id = 1");
+
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => target.CollectAsync(source, start));
+
+        Assert.Equal(ErrorCode.SourceChangeLogUnavailable, error.Code);
+        Assert.Contains($"a change of table '{database.Name}.minimal' (binlog ", error.Message, StringComparison.Ordinal);
+        Assert.Contains(") was logged without every column (the writing session's binlog_row_image is not FULL).", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(false, "ROW", "FULL", "the binary log is off (log_bin = OFF)")]
     [InlineData(true, "STATEMENT", "FULL", "binlog_format is STATEMENT, and only ROW logs the changed rows")]

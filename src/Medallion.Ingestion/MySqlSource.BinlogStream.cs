@@ -34,6 +34,8 @@ public sealed partial class MySqlSource
         private DateTime _commitTimestamp;
         private ulong _transactionStart;
         private long _sequence;
+        // The position after the last event read, in _file.
+        private ulong _reached;
 
         private SourceTableOptions Options => source._options;
 
@@ -128,6 +130,7 @@ public sealed partial class MySqlSource
 
                 if (next > 0 && binlogEvent is not RotateEvent)
                 {
+                    _reached = next;
                     caughtUp |= Compare((_file, next), serverEnd) >= 0;
                 }
 
@@ -155,6 +158,7 @@ public sealed partial class MySqlSource
             }
 
             source._previousStreamEnd = Stopwatch.GetTimestamp();
+            LogMessages.BinlogDrained(source._logger, Options.SourceName, Table, lastEnd.File, lastEnd.Position, _file, _reached);
             if (inBatch > 0)
             {
                 rows += inBatch;

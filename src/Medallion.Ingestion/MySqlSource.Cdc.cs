@@ -311,6 +311,7 @@ public sealed partial class MySqlSource
                     throw MissingPrivilege(e.Message);
                 }
 
+                LogMessages.BinlogStarted(_logger, _options.SourceName, _server, TableName, start.File, start.Position);
                 var stream = new BinlogStream(this, target, plan, columns, checksum, start, serverEnd, helper);
                 await foreach (SourceBatch batch in stream.ReadAsync(client, snapshot, cancellationToken).ConfigureAwait(false))
                 {

@@ -69,6 +69,54 @@ public sealed partial class MySqlSource
         return null;
     }
 
+    /// <summary>
+    /// CDC: how many bytes of binlog the server holds after <paramref name="committed"/>, i.e. what the next pass has
+    /// to read (all databases' changes; the server keeps the binlog for its own reasons, not for this source); null
+    /// without a binlog position, or when its file is no longer on the server.
+    /// </summary>
+    /// <param name="committed">The position stored with bronze (e.g. <see cref="IngestionResult.Position"/>).</param>
+    /// <param name="cancellationToken">Stops the query.</param>
+    /// <exception cref="MedallionException">The server cannot be reached (after retries), rejects the login, or the login may not list the binlogs.</exception>
+    public async Task<long?> GetBinlogLagBytesAsync(SourcePosition? committed, CancellationToken cancellationToken = default)
+    {
+        if (committed?.BinlogFile is not string file || committed.BinlogPosition is not ulong position)
+        {
+            return null;
+        }
+
+        MySqlConnection connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            List<(string Name, long Size)> files;
+            try
+            {
+                files = await QueryAsync(connection, "SHOW BINARY LOGS", r => (r.GetString(0), Convert.ToInt64(r.GetValue(1), CultureInfo.InvariantCulture)), cancellationToken).ConfigureAwait(false);
+            }
+            catch (MySqlException e) when (e.Number == 1227)
+            {
+                throw MissingPrivilege(e.Message);
+            }
+
+            long lag = 0;
+            bool found = false;
+            foreach ((string name, long size) in files)
+            {
+                int order = string.CompareOrdinal(name, file);
+                if (order == 0)
+                {
+                    found = true;
+                    lag += Math.Max(0, size - (long)position);
+                }
+                else if (order > 0)
+                {
+                    lag += size;
+                }
+            }
+
+            return found ? lag : null;
+        }
+    }
+
     private async IAsyncEnumerable<SourceBatch> ReadChangesAsync(DuckDbConnection target, SourcePosition? after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (after is not null && (after.Mode != IngestionMode.Cdc || after.BinlogFile is null || after.BinlogPosition is null))

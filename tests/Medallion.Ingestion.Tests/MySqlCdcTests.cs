@@ -136,6 +136,23 @@ public sealed class MySqlCdcTests(MySqlDatabase database) : IClassFixture<MySqlD
     }
 
     [Fact]
+    public async Task Binlog_lag_counts_the_binlog_written_after_the_committed_position()
+    {
+        await database.ExecuteAsync("CREATE TABLE lagging (id int PRIMARY KEY); CREATE TABLE elsewhere (id int PRIMARY KEY, note varchar(100))");
+        MySqlSource source = Source("lagging");
+        using var target = new DuckDbTarget();
+        using var sink = new ParquetTestSink(target);
+        IngestionResult result = await IngestionRunner.RunAsync(source, sink, target.Connection);
+        long before = (await source.GetBinlogLagBytesAsync(result.Position))!.Value;
+
+        await database.ExecuteAsync($"INSERT INTO elsewhere VALUES (1, '{new string('x', 100)}')");
+        long after = (await source.GetBinlogLagBytesAsync(result.Position))!.Value;
+
+        Assert.True(after >= before + 100, $"The lag went from {before} to {after} bytes.");
+        Assert.Null(await source.GetBinlogLagBytesAsync(null));
+    }
+
+    [Fact]
     public async Task A_position_whose_binlog_file_was_purged_is_refused_clearly()
     {
         await database.ExecuteAsync("CREATE TABLE purged (id int PRIMARY KEY)");

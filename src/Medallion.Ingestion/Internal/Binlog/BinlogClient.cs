@@ -234,13 +234,3 @@ internal sealed class BinlogClient : IAsyncDisposable
         _tcp.Dispose();
     }
 }
-
-/// <summary>The server answered with an ERR packet.</summary>
-internal sealed class BinlogServerException(int code, string message) : Exception(message)
-{
-    /// <summary>The server's error number (1045 access denied, 1227 missing privilege, 1236 binlog read failed, ...).</summary>
-    public int Code { get; } = code;
-}
-
-/// <summary>The server sent something the binlog reader does not understand or cannot accept.</summary>
-internal sealed class BinlogProtocolException(string message) : Exception(message);

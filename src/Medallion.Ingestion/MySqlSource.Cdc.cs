@@ -153,7 +153,9 @@ public sealed partial class MySqlSource
             }
             else
             {
-                await ExecuteAsync(connection, "START TRANSACTION WITH CONSISTENT SNAPSHOT", cancellationToken).ConfigureAwait(false);
+                // A consistent snapshot exists only in REPEATABLE READ; a server defaulting to READ COMMITTED would
+                // read each batch at another point than the binlog position reported for it.
+                await ExecuteAsync(connection, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", cancellationToken).ConfigureAwait(false);
                 List<(string Name, string Value)> status = await QueryAsync(connection, "SHOW STATUS LIKE 'binlog_snapshot_%'", r => (r.GetString(0), r.GetString(1)), cancellationToken).ConfigureAwait(false);
                 string? file = status.FirstOrDefault(s => s.Name.Equals("binlog_snapshot_file", StringComparison.OrdinalIgnoreCase)).Value;
                 string? position = status.FirstOrDefault(s => s.Name.Equals("binlog_snapshot_position", StringComparison.OrdinalIgnoreCase)).Value;

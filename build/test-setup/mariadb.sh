@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts a MariaDB server of its own for the tests: port 53306 on 127.0.0.1, data under
 # /var/tmp/medallion-test/mariadb, user "medallion" with password "medallion" and every privilege.
-# Idempotent: a server that already answers is left alone. Tests find it through
+# It writes a row-based binlog (full row images) so change data capture can be tested.
+# Idempotent: a server that already answers with its binlog on is left alone; one without a binlog
+# (started by an older version of this script) is stopped and started again. Tests find it through
 # MEDALLION_TEST_MYSQL, whose default matches:
 #   Server=127.0.0.1;Port=53306;User ID=medallion;Password=medallion
 # The server keeps running after the tests (a rerun then costs nothing); stop it with
@@ -14,9 +16,29 @@ socket="$base/mariadbd.sock"
 
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 
+binlog_on() {
+  [ "$(mariadb --no-defaults -h 127.0.0.1 -P "$port" -u medallion -pmedallion -N -B \
+      -e "SELECT @@log_bin AND @@binlog_format = 'ROW' AND @@binlog_row_image = 'FULL'" 2>/dev/null)" = "1" ]
+}
+
 if answers; then
-  echo "mariadb: already running on port $port"
-  exit 0
+  if binlog_on; then
+    echo "mariadb: already running on port $port"
+    exit 0
+  fi
+  echo "mariadb: running on port $port without a row-based binlog; restarting it with one"
+  pid="$(cat "$base/mariadbd.pid" 2>/dev/null || true)"
+  if [ -z "$pid" ]; then
+    echo "mariadb: no pid file under $base: stop the server on port $port yourself and rerun" >&2
+    exit 1
+  fi
+  kill "$pid"
+  for _ in $(seq 1 120); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      break
+    fi
+    sleep 0.25
+  done
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -45,6 +67,8 @@ setsid mariadbd --no-defaults --datadir="$base/data" --port="$port" --socket="$s
   --bind-address=127.0.0.1 --user=root --pid-file="$base/mariadbd.pid" \
   --log-error="$base/error.log" --skip-name-resolve --innodb-flush-log-at-trx-commit=0 \
   --innodb-buffer-pool-size=128M --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+  --log-bin="$base/data/binlog" --server-id=1 --binlog-format=ROW --binlog-row-image=FULL \
+  --expire-logs-days=2 \
   </dev/null >/dev/null 2>&1 &
 
 for _ in $(seq 1 120); do

@@ -166,7 +166,7 @@ public sealed record ModelRunRecord(
 /// <param name="Batches">Batches written to bronze.</param>
 /// <param name="Position">The position reached, as text (a CDC LSN such as <c>0/1A2B3C</c>), when there is one.</param>
 /// <param name="CommittedVersion">The bronze version the pass committed last, when it committed.</param>
-/// <param name="SlotLagBytes">CDC: the server's WAL position minus the slot's confirmed position after the pass, in bytes.</param>
+/// <param name="SlotLagBytes">CDC: the server's WAL position minus the slot's confirmed position after the pass, in bytes (MySQL/MariaDB: the binlog after the committed position).</param>
 /// <param name="RecordedAt">When the pass ended.</param>
 public sealed record SourceRunRecord(
     string RunId,

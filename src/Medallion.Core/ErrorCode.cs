@@ -214,6 +214,12 @@ public enum ErrorCode
     SourceConcurrentIngestion = 8008,
     /// <summary>A database source given as a URL (<c>medallion ingest --source postgres://...</c>) is malformed, or its table, mode or cursor are.</summary>
     SourceUrlInvalid = 8009,
+    /// <summary>Change data capture cannot read the source's change log: MySQL/MariaDB without a binlog, not in ROW format or FULL row image, or a login without the replication privileges.</summary>
+    SourceChangeLogUnavailable = 8010,
+    /// <summary>The change log position stored with bronze is gone from the source (the binlog file was purged): the changes since cannot be read.</summary>
+    SourceChangeLogPurged = 8011,
+    /// <summary>The captured table's definition changed (columns altered, table truncated, dropped or renamed) while its changes were streamed.</summary>
+    SourceTableChanged = 8012,
     /// <summary>An HTTP API source kept failing (429, 5xx, timeouts, refused connections) after the configured retries, or answered with another unexpected status.</summary>
     HttpSourceRequestFailed = 8101,
     /// <summary>An HTTP API rejected the source's credentials (401 or 403).</summary>

@@ -18,7 +18,9 @@ public enum IngestionMode
     /// <summary>
     /// Change data capture: every insert, update and delete committed in the source since the last acknowledged
     /// position, in commit order, with <c>_op</c>, <c>_lsn</c>, <c>_seq</c>, <c>_commit_ts</c> and <c>_txid</c>
-    /// columns. Each batch ends at a transaction boundary and is a commit point.
+    /// columns (PostgreSQL's logical replication; a MySQL/MariaDB binlog gives <c>_binlog_file</c>,
+    /// <c>_binlog_pos</c> and <c>_gtid</c> in place of <c>_lsn</c> and <c>_txid</c>). Each batch ends at a
+    /// transaction boundary and is a commit point.
     /// </summary>
     Cdc,
 }

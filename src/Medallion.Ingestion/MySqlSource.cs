@@ -15,7 +15,8 @@ namespace Medallion.Ingestion;
 
 /// <summary>
 /// A MySQL or MariaDB table (or view), read with one streaming (unbuffered) query, fully or incrementally on
-/// cursor columns (see <see cref="SourceTableOptions"/> for the boundary guarantees).
+/// cursor columns (see <see cref="SourceTableOptions"/> for the boundary guarantees), or a MariaDB table's changes
+/// read from the binlog (change data capture, see <c>MySqlSource.Cdc.cs</c>).
 /// </summary>
 /// <remarks>
 /// Types map as <see cref="SourceColumn.DuckDbType"/> tells: integers of every width, signed or not; DECIMAL(p,s)
@@ -24,7 +25,7 @@ namespace Medallion.Ingestion;
 /// WKT, ...) lands as its text, so no column type stops a load. The session runs in UTC with utf8mb4.
 /// MySql.Data has no true asynchronous I/O: reads block the calling thread-pool thread.
 /// </remarks>
-public sealed class MySqlSource : IIngestionSource
+public sealed partial class MySqlSource : IIngestionSource
 {
     private readonly string _connectionString;
     private readonly SourceTableOptions _options;
@@ -34,6 +35,9 @@ public sealed class MySqlSource : IIngestionSource
     private readonly string _server;
     private readonly string _user;
     private readonly string _database;
+    private readonly string _host;
+    private readonly int _port;
+    private readonly string _password;
     // Columns whose unknown type was reported: once per source, not once per run.
     private readonly HashSet<string> _warnedTypes = new(StringComparer.Ordinal);
 
@@ -46,11 +50,6 @@ public sealed class MySqlSource : IIngestionSource
         ArgumentNullException.ThrowIfNull(connectionString);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (options.Mode == IngestionMode.Cdc)
-        {
-            throw new ArgumentException($"Source '{options.SourceName}': MySQL sources read in full or incremental mode; change data capture is PostgreSQL-only for now.", nameof(options));
-        }
-
         var builder = new MySqlConnectionStringBuilder(connectionString)
         {
             CharacterSet = "utf8mb4",
@@ -66,6 +65,9 @@ public sealed class MySqlSource : IIngestionSource
         (_schema, _table) = dot < 0 ? (null, options.Table) : (options.Table[..dot], options.Table[(dot + 1)..]);
         _server = $"{builder.Server}:{builder.Port}";
         _user = builder.UserID;
+        _host = builder.Server;
+        _port = (int)builder.Port;
+        _password = builder.Password;
         _database = _schema ?? builder.Database;
         Key = $"mysql://{_server}/{_database}/{_table}";
     }
@@ -79,6 +81,11 @@ public sealed class MySqlSource : IIngestionSource
     public IAsyncEnumerable<SourceBatch> ReadAsync(DuckDbConnection target, SourcePosition? after, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
+        if (_options.Mode == IngestionMode.Cdc)
+        {
+            return ReadChangesAsync(target, after, cancellationToken);
+        }
+
         return BatchStreamer.StreamAsync(_options, TableName, target, ConnectAsync, (connection, token) => StartAsync(connection, after, token), _logger, cancellationToken);
     }
 
@@ -122,31 +129,34 @@ public sealed class MySqlSource : IIngestionSource
         }
     }
 
-    private async Task<ReadPlan> StartAsync(MySqlConnection connection, SourcePosition? after, CancellationToken cancellationToken)
+    private async Task<List<MyColumn>> DescribeAsync(MySqlConnection connection, CancellationToken cancellationToken)
     {
         List<MyColumn> columns = await QueryAsync(connection, """
-            SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE
+            SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE, CHARACTER_SET_NAME, CHARACTER_OCTET_LENGTH
             FROM information_schema.COLUMNS
             WHERE TABLE_SCHEMA = COALESCE(@schema, DATABASE()) AND TABLE_NAME = @table
             ORDER BY ORDINAL_POSITION
-            """, r => new MyColumn(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : Convert.ToInt64(r.GetValue(3)), r.IsDBNull(4) ? null : Convert.ToInt64(r.GetValue(4))),
+            """, r => new MyColumn(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : Convert.ToInt64(r.GetValue(3)), r.IsDBNull(4) ? null : Convert.ToInt64(r.GetValue(4)),
+                r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : Convert.ToInt64(r.GetValue(6))),
             cancellationToken).ConfigureAwait(false);
-        if (columns.Count == 0)
+        return columns.Count > 0 ? columns : throw SourceErrors.TableNotFound(_options.SourceName, TableName, _database);
+    }
+
+    private ColumnPlan PlanColumn(MyColumn column)
+    {
+        ColumnPlan planned = MySqlTypeMap.Plan(column.Name, column.DataType, column.ColumnType, column.Precision, column.Scale);
+        if (planned.KeptAsText && _warnedTypes.Add(column.Name))
         {
-            throw SourceErrors.TableNotFound(_options.SourceName, TableName, _database);
+            LogMessages.TypeKeptAsText(_logger, _options.SourceName, TableName, column.Name, column.ColumnType);
         }
 
-        var plan = new List<ColumnPlan>(columns.Count);
-        foreach (MyColumn column in columns)
-        {
-            ColumnPlan planned = MySqlTypeMap.Plan(column.Name, column.DataType, column.ColumnType, column.Precision, column.Scale);
-            if (planned.KeptAsText && _warnedTypes.Add(column.Name))
-            {
-                LogMessages.TypeKeptAsText(_logger, _options.SourceName, TableName, column.Name, column.ColumnType);
-            }
+        return planned;
+    }
 
-            plan.Add(planned);
-        }
+    private async Task<ReadPlan> StartAsync(MySqlConnection connection, SourcePosition? after, CancellationToken cancellationToken)
+    {
+        List<MyColumn> columns = await DescribeAsync(connection, cancellationToken).ConfigureAwait(false);
+        List<ColumnPlan> plan = columns.Select(PlanColumn).ToList();
 
         string from = (_schema is null ? "" : MySqlSql.QuoteIdentifier(_schema) + ".") + MySqlSql.QuoteIdentifier(_table);
         string select = string.Join(", ", plan.Select(c => c.SelectSql.Replace(MySqlSql.QuoteIdentifier(c.Name), "src." + MySqlSql.QuoteIdentifier(c.Name), StringComparison.Ordinal)));
@@ -197,6 +207,7 @@ public sealed class MySqlSource : IIngestionSource
         {
             command.Parameters.AddWithValue("@schema", _schema);
             command.Parameters.AddWithValue("@table", _table);
+            command.Parameters.AddWithValue("@database", _database);
             var rows = new List<T>();
             var reader = (MySqlDataReader)await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
@@ -220,5 +231,5 @@ public sealed class MySqlSource : IIngestionSource
         }
     }
 
-    private sealed record MyColumn(string Name, string DataType, string ColumnType, long? Precision, long? Scale);
+    private sealed record MyColumn(string Name, string DataType, string ColumnType, long? Precision, long? Scale, string? Charset, long? OctetLength);
 }

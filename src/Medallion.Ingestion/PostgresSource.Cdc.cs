@@ -259,7 +259,7 @@ public sealed partial class PostgresSource
             throw;
         }
 
-        await foreach (SourceBatch batch in BatchStreamer.StreamAsync(_options, TableName, target, read, _logger, lsn, cancellationToken).ConfigureAwait(false))
+        await foreach (SourceBatch batch in BatchStreamer.StreamAsync(_options, TableName, target, read, _logger, new SourcePosition(IngestionMode.Cdc, 0, [], [], [], lsn), cancellationToken).ConfigureAwait(false))
         {
             yield return new SourceBatch(batch.Relation, batch.Columns, batch.Sequence, batch.RowCount, batch.Position, isCommitPoint: false);
         }
@@ -281,15 +281,7 @@ public sealed partial class PostgresSource
             ulong skipBelow = end.LastEnd;
             long sequence = 0, rows = 0, inBatch = 0, inTransaction = 0;
             bool streaming = false;
-            // A pass's time counts from where the previous pass stopped reading: the commit of its last batch and the
-            // closing and reopening of the stream (which the server sometimes takes a second over) come out of it,
-            // so the rows that arrived meanwhile wait one interval, not two. It still reads for half its time at least:
-            // a pass that ended at its first transaction would spend more time reopening the stream than reading it.
-            TimeSpan passTime = _options.PassDuration ?? TimeSpan.Zero;
-            long now = Stopwatch.GetTimestamp();
-            long halfPass = (long)(passTime.TotalSeconds / 2 * Stopwatch.Frequency);
-            long passStart = _previousStreamEnd is long previous ? Math.Max(previous, now - halfPass) : now;
-            var batchClock = new Stopwatch();
+            var clock = new ChangePassClock(_options, _previousStreamEnd);
             if (snapshotLsn is ulong consistentPoint)
             {
                 // Commits the snapshot's staged batches, at the slot's consistent point.
@@ -330,11 +322,11 @@ public sealed partial class PostgresSource
                     case CommitMessage commit:
                         change.InTransaction = false;
                         end.LastEnd = (ulong)commit.TransactionEndLsn;
-                        if (_options.PassDuration is TimeSpan pass && Stopwatch.GetElapsedTime(passStart) >= pass)
+                        if (clock.PassOver)
                         {
                             end.PassOver = true;
                         }
-                        else if (inBatch >= _options.BatchRows || (inBatch > 0 && _options.CommitInterval is TimeSpan interval && batchClock.Elapsed >= interval))
+                        else if (clock.BatchDue(inBatch))
                         {
                             rows += inBatch;
                             // The sink's time with the batch is not a quiet source.
@@ -347,12 +339,8 @@ public sealed partial class PostgresSource
 
                         break;
                     case PgOutputReplicationMessage message when !change.Skipping && AsChange(message) is var (op, relation, before, after):
+                        clock.Appending(inBatch);
                         await AppendChangeAsync(appender, change, op, relation, before, after, cancellationToken).ConfigureAwait(false);
-                        if (inBatch == 0)
-                        {
-                            batchClock.Restart();
-                        }
-
                         inBatch++;
                         inTransaction++;
                         break;
@@ -518,7 +506,7 @@ public sealed partial class PostgresSource
     private const int MetadataColumns = 5;
 
     /// <summary>The prefix of the columns holding a change's before-image.</summary>
-    public const string BeforePrefix = "_before_";
+    public const string BeforePrefix = ChangePlan.BeforePrefix;
 
     /// <summary>The column naming the columns an update left unchanged whose value the server did not send.</summary>
     public const string UnchangedToastColumn = "_unchanged_toast";
@@ -538,15 +526,7 @@ public sealed partial class PostgresSource
                 new("_commit_ts", "timestamptz", "", ValueKind.TimestampTz, "TIMESTAMPTZ", "TIMESTAMPTZ"),
                 new("_txid", "xid", "", ValueKind.Int64, "UBIGINT", "UBIGINT"),
             };
-            var before = new List<ColumnPlan>(columns.Count);
-            foreach (PgColumn column in columns)
-            {
-                ColumnPlan table = PlanColumn(column, fromText: true);
-                plan.Add(table);
-                before.Add(table with { Name = BeforePrefix + column.Name, SelectSql = "NULL::text" });
-            }
-
-            plan.AddRange(before);
+            plan = ChangePlan.Build(plan, columns.Select(c => PlanColumn(c, fromText: true)).ToList(), _ => "NULL::text");
             plan.Add(new ColumnPlan(UnchangedToastColumn, "text[]", "NULL::text", ValueKind.Text, "VARCHAR", "VARCHAR[]", "CAST(CAST({0} AS JSON) AS VARCHAR[])"));
 
             string quotedTable = PostgresSql.QuoteIdentifier(_schema) + "." + PostgresSql.QuoteIdentifier(_table);

@@ -20,9 +20,11 @@ public sealed class SourcePosition : IEquatable<SourcePosition>
 {
     private const int FormatVersion = 1;
 
-    internal SourcePosition(IngestionMode mode, long rows, IReadOnlyList<string> cursorColumns, IReadOnlyList<string?> cursorValues, IReadOnlyList<IReadOnlyList<string?>> boundaryKeys, ulong? lsn = null)
+    internal SourcePosition(IngestionMode mode, long rows, IReadOnlyList<string> cursorColumns, IReadOnlyList<string?> cursorValues, IReadOnlyList<IReadOnlyList<string?>> boundaryKeys, ulong? lsn = null, string? binlogFile = null, ulong? binlogPosition = null)
     {
         Lsn = lsn;
+        BinlogFile = binlogFile;
+        BinlogPosition = binlogPosition;
         Mode = mode;
         Rows = rows;
         CursorColumns = cursorColumns;
@@ -48,6 +50,15 @@ public sealed class SourcePosition : IEquatable<SourcePosition>
     /// <summary>For change data capture: the end LSN of the last transaction delivered; changes up to it are never delivered again.</summary>
     public ulong? Lsn { get; }
 
+    /// <summary>For MySQL/MariaDB change data capture: the binlog file holding <see cref="BinlogPosition"/>.</summary>
+    public string? BinlogFile { get; }
+
+    /// <summary>
+    /// For MySQL/MariaDB change data capture: where the binlog continues after the last transaction delivered (the end
+    /// of its commit event in <see cref="BinlogFile"/>); changes before it are never delivered again.
+    /// </summary>
+    public ulong? BinlogPosition { get; }
+
     /// <summary>True when the position carries a cursor value to resume after.</summary>
     public bool HasCursor => CursorValues.Count > 0;
 
@@ -64,6 +75,16 @@ public sealed class SourcePosition : IEquatable<SourcePosition>
             if (Lsn is ulong lsn)
             {
                 writer.WriteNumber("lsn", lsn);
+            }
+
+            if (BinlogFile is not null)
+            {
+                writer.WriteString("binlogFile", BinlogFile);
+            }
+
+            if (BinlogPosition is ulong binlogPosition)
+            {
+                writer.WriteNumber("binlogPos", binlogPosition);
             }
 
             WriteArray(writer, "cursorColumns", CursorColumns);
@@ -108,13 +129,18 @@ public sealed class SourcePosition : IEquatable<SourcePosition>
                 ReadArray(root.GetProperty("cursorColumns")).Select(c => c ?? throw new FormatException("null cursor column")).ToArray(),
                 ReadArray(root.GetProperty("cursor")),
                 root.GetProperty("boundaryKeys").EnumerateArray().Select(k => (IReadOnlyList<string?>)ReadArray(k)).ToArray(),
-                root.TryGetProperty("lsn", out JsonElement lsn) ? lsn.GetUInt64() : null);
+                root.TryGetProperty("lsn", out JsonElement lsn) ? lsn.GetUInt64() : null,
+                root.TryGetProperty("binlogFile", out JsonElement binlogFile) ? binlogFile.GetString() : null,
+                root.TryGetProperty("binlogPos", out JsonElement binlogPosition) ? binlogPosition.GetUInt64() : null);
         }
         catch (Exception e) when (e is JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
         {
             throw new MedallionException(ErrorCode.SourcePositionInvalid, $"The stored source position is not valid: {e.Message}.\nHelp: the position is written by Medallion with each bronze commit; if it was edited, restore it or reload the table in full mode.", e);
         }
     }
+
+    /// <summary>The same position after <paramref name="rows"/> rows of the run.</summary>
+    internal SourcePosition WithRows(long rows) => new(Mode, rows, CursorColumns, CursorValues, BoundaryKeys, Lsn, BinlogFile, BinlogPosition);
 
     /// <inheritdoc/>
     public bool Equals(SourcePosition? other) => other is not null && ToJson() == other.ToJson();

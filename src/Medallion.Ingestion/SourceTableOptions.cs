@@ -36,10 +36,10 @@ public sealed class SourceTableOptions
     /// <summary>Columns that identify a row, used to recognise rows already delivered at the cursor boundary; defaults to the primary key.</summary>
     public IReadOnlyList<string>? KeyColumns { get; init; }
 
-    /// <summary>CDC: the logical replication slot to read (created when missing); defaults to <c>medallion_&lt;schema&gt;_&lt;table&gt;</c>.</summary>
+    /// <summary>PostgreSQL CDC: the logical replication slot to read (created when missing); defaults to <c>medallion_&lt;schema&gt;_&lt;table&gt;</c>.</summary>
     public string? ReplicationSlot { get; init; }
 
-    /// <summary>CDC: the publication the slot streams (created for the table when missing); defaults to the slot's name.</summary>
+    /// <summary>PostgreSQL CDC: the publication the slot streams (created for the table when missing); defaults to the slot's name.</summary>
     public string? Publication { get; init; }
 
     /// <summary>CDC: how long to wait for the next change before the stream ends (it drains what is available, then stops).</summary>

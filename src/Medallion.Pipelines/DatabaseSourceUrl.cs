@@ -133,11 +133,6 @@ public static class DatabaseSourceUrl
             throw Invalid($"a cursor applies to incremental reads, but table '{table}' is read in mode {ingestionMode.ToString().ToLowerInvariant()}", "read it in mode incremental, or leave the cursor out");
         }
 
-        if (ingestionMode == IngestionMode.Cdc && type != "postgres")
-        {
-            throw Invalid($"mode cdc needs a PostgreSQL database, but '{display}' is MySQL", "read it in mode full or incremental");
-        }
-
         TableName into = target ?? new TableName("bronze", table[(table.LastIndexOf('.') + 1)..].ToLowerInvariant());
         string sourceName = name ?? into.Name.ToLowerInvariant();
         var connection = new ConnectionDefinition(sourceName, type, settings, s_location);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Medallion.Ingestion.Tests;
 using Npgsql;
 
@@ -11,8 +10,6 @@ namespace Medallion.Cli.Tests;
 /// </summary>
 public sealed class IngestKillTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
-    private static readonly TimeSpan[] s_killAfter = [TimeSpan.FromSeconds(0.3), TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(1.6), TimeSpan.FromSeconds(2.4), TimeSpan.FromSeconds(3.5)];
-
     [Fact]
     public async Task Bronze_holds_every_change_exactly_once_after_the_ingest_process_is_killed_repeatedly()
     {
@@ -29,33 +26,7 @@ public sealed class IngestKillTests(PostgresDatabase database) : IClassFixture<P
             CREATE TRIGGER kt_record AFTER INSERT OR UPDATE OR DELETE ON kt FOR EACH ROW EXECUTE FUNCTION kt_record();
             """);
         using var project = new IngestProject(database, "public.kt", $"        mode: cdc\n        slot: {database.Name}_kt\n        batch_rows: 50");
-        string firstCommit = Path.Combine(project.Directory, "warehouse", "bronze", "kt", "_delta_log", "00000000000000000000.json");
-
-        using var stopWriter = new CancellationTokenSource();
-        Task<int> writer = Task.CompletedTask.ContinueWith(_ => 0, TaskScheduler.Default);
-        int killed = 0;
-        foreach (TimeSpan killAfter in s_killAfter)
-        {
-            using Process ingest = StartIngest(project.Directory);
-            if (killed == 0)
-            {
-                // Changes start once the snapshot of the (empty) table is committed, so every change is a change event.
-                await WaitForAsync(() => File.Exists(firstCommit) || ingest.HasExited, TimeSpan.FromSeconds(60));
-                Assert.False(ingest.HasExited, ingest.HasExited ? await ingest.StandardError.ReadToEndAsync() : null);
-                writer = WriteChangesAsync(stopWriter.Token);
-            }
-
-            await Task.Delay(killAfter);
-            Assert.False(ingest.HasExited, ingest.HasExited ? $"The ingest process ended by itself: {await ingest.StandardError.ReadToEndAsync()}" : null);
-            ingest.Kill();
-            await ingest.WaitForExitAsync();
-            killed++;
-        }
-
-        await stopWriter.CancelAsync();
-        int transactions = await writer;
-        Cli.Result drain = await Cli.RunAsync("ingest", "--project", project.Directory);
-        Assert.True(drain.ExitCode == 0, drain.Error);
+        int transactions = await KilledIngest.RunAsync(project, "kt", WriteChangesAsync);
 
         List<string> bronze = await project.QueryAsync("SELECT _op, id, v FROM bronze.kt WHERE _op <> 'snapshot' ORDER BY _lsn, _seq");
         List<string> history = [];
@@ -70,30 +41,9 @@ public sealed class IngestKillTests(PostgresDatabase database) : IClassFixture<P
             }
         }
 
-        Assert.Equal(s_killAfter.Length, killed);
         Assert.True(transactions > 20, $"Only {transactions} transactions were written while the process was killed.");
         Assert.Equal(history.Count, bronze.Count);
         Assert.Equal(history, bronze);
-    }
-
-    private static Process StartIngest(string projectDirectory)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "medallion.dll"), "ingest", "--continuous", "--interval", "0.2", "--project", projectDirectory })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        Process process = Process.Start(start)!;
-        // Drain the pipes so a chatty process never blocks on a full one.
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        return process;
     }
 
     /// <summary>One transaction after another (1 to 3 inserts, updates or deletes each) until stopped; returns how many committed.</summary>
@@ -127,15 +77,5 @@ public sealed class IngestKillTests(PostgresDatabase database) : IClassFixture<P
         }
 
         return transactions;
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < timeout, $"Gave up waiting after {timeout}.");
-            await Task.Delay(50);
-        }
     }
 }

@@ -2,23 +2,37 @@ using Medallion.Ingestion.Tests;
 
 namespace Medallion.Cli.Tests;
 
-/// <summary>A project folder whose one database source reads <paramref name="table"/> of the test database.</summary>
+/// <summary>A project folder whose one database source reads a table of a test database (PostgreSQL or MariaDB).</summary>
 internal sealed class IngestProject : IDisposable
 {
     public IngestProject(PostgresDatabase database, string table, string tableSettings)
+        : this("postgres", database.Builder.Host!, database.Builder.Port, database.Builder.Database!, database.Builder.Username!, database.Builder.Password!, table, tableSettings)
+    {
+    }
+
+    public IngestProject(MySqlDatabase database, string table, string tableSettings)
+        : this(new MySql.Data.MySqlClient.MySqlConnectionStringBuilder(database.ConnectionString), table, tableSettings)
+    {
+    }
+
+    private IngestProject(MySql.Data.MySqlClient.MySqlConnectionStringBuilder server, string table, string tableSettings)
+        : this("mysql", server.Server, (int)server.Port, server.Database, server.UserID, server.Password, table, tableSettings)
+    {
+    }
+
+    private IngestProject(string type, string host, int port, string database, string user, string password, string table, string tableSettings)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("medallion-ingest-").FullName;
-        var server = database.Builder;
         File.WriteAllText(Path.Combine(Directory, "medallion.yml"), $"""
             name: ingest_test
             connections:
               shop_db:
-                type: postgres
-                host: {server.Host}
-                port: {server.Port}
-                database: {server.Database}
-                user: {server.Username}
-                password: {server.Password}
+                type: {type}
+                host: {host}
+                port: {port}
+                database: {database}
+                user: {user}
+                password: {password}
             """);
         System.IO.Directory.CreateDirectory(Path.Combine(Directory, "sources"));
         File.WriteAllText(Path.Combine(Directory, "sources", "shop.yml"), $"""

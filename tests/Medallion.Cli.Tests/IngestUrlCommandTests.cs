@@ -74,7 +74,6 @@ public sealed class IngestUrlCommandTests(PostgresDatabase database) : IClassFix
     [InlineData("postgres://u:secret@localhost:99999/shop", "--table public.orders", "Error MDL8009: The database source cannot be read: 'postgres://u:***@localhost:99999/shop' has the port '99999', which is not a number from 1 to 65535.\nHelp: write the host as host:port, e.g. localhost:5432.\n")]
     [InlineData("postgres://u@localhost/shop", "--table public.orders --mode sometimes", "Error MDL8009: The database source cannot be read: the mode 'sometimes' is not one Medallion knows.\nHelp: use full, incremental or cdc.\n")]
     [InlineData("postgres://u@localhost/shop", "--table public.orders --mode incremental", "Error MDL8009: The database source cannot be read: table 'public.orders' is read incrementally but has no cursor column.\nHelp: name the column that grows with each change, e.g. updated_at.\n")]
-    [InlineData("mysql://u@localhost/shop", "--table orders --mode cdc", "Error MDL8009: The database source cannot be read: mode cdc needs a PostgreSQL database, but 'mysql://u@localhost/shop' is MySQL.\nHelp: read it in mode full or incremental.\n")]
     [InlineData("postgres://u@localhost/shop", "", "error: a database --source needs --table <table>, the table to read, e.g. --table public.orders.\n")]
     [InlineData("postgres://u@localhost/shop", "--table public.orders --into orders", "error: --into takes <namespace.table>, e.g. --into bronze.orders, but was 'orders'.\n")]
     public async Task A_bad_url_mode_or_missing_table_is_refused_naming_what_was_wrong_and_writes_nothing(string url, string options, string expected)
@@ -139,6 +138,32 @@ public sealed class IngestMySqlUrlCommandTests(MySqlDatabase database) : IClassF
             Assert.Contains($"Reading customers of {url} (incremental) into bronze.customers.\n", result.Output);
             Cli.Result rows = await Cli.RunAsync("sql", "SELECT name FROM bronze.customers ORDER BY id", "--format", "csv", "--project", _directory);
             Assert.Equal("name\nada\nbob\n", rows.Output);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
+
+    [Fact]
+    public async Task A_mysql_url_in_mode_cdc_loads_a_snapshot_then_each_run_adds_the_changes_since()
+    {
+        await database.ExecuteAsync("CREATE TABLE accounts (id int PRIMARY KEY, balance int); INSERT INTO accounts VALUES (1, 10), (2, 20)");
+        var server = new MySql.Data.MySqlClient.MySqlConnectionStringBuilder(database.ConnectionString);
+        string variable = "MEDALLION_TEST_MY_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        Environment.SetEnvironmentVariable(variable, server.Password);
+        try
+        {
+            string url = $"mysql://{server.UserID}:${{{variable}}}@{server.Server}:{server.Port}/{server.Database}";
+
+            Cli.Result first = await Cli.RunAsync("ingest", "--source", url, "--table", "accounts", "--mode", "cdc", "--project", _directory);
+            await database.ExecuteAsync("UPDATE accounts SET balance = 11 WHERE id = 1; DELETE FROM accounts WHERE id = 2");
+            Cli.Result second = await Cli.RunAsync("ingest", "--source", url, "--table", "accounts", "--mode", "cdc", "--project", _directory);
+
+            Assert.Equal((0, ""), (first.ExitCode, first.Error));
+            Assert.Equal((0, ""), (second.ExitCode, second.Error));
+            Cli.Result rows = await Cli.RunAsync("sql", "SELECT _op, id, balance, _before_balance FROM bronze.accounts ORDER BY _binlog_file, _binlog_pos, _seq", "--format", "csv", "--project", _directory);
+            Assert.Equal("_op,id,balance,_before_balance\nsnapshot,1,10,\nsnapshot,2,20,\nupdate,1,11,10\ndelete,2,20,20\n", rows.Output);
         }
         finally
         {

@@ -4,7 +4,8 @@ namespace Medallion.Ingestion.Tests;
 
 /// <summary>
 /// MariaDB tables land in bronze whatever their column types (issue #22): a column of every type loads in full and
-/// incremental mode, and bronze returns the source's values in the form the README's type table names.
+/// incremental mode and streams by change data capture, and bronze returns the source's values in the form the
+/// README's type table names.
 /// </summary>
 public sealed class MySqlBronzeTypeTests(MySqlDatabase database) : IClassFixture<MySqlDatabase>
 {
@@ -45,6 +46,7 @@ public sealed class MySqlBronzeTypeTests(MySqlDatabase database) : IClassFixture
         new("c_set", "set('a','b','c')", "'a,c'", "VARCHAR", "'a,c'"),
         new("c_json", "json", "'{\"a\": [1, 2.5, \"x\"]}'", "VARCHAR", "'{\"a\": [1, 2.5, \"x\"]}'"),
         new("c_binary", "binary(4)", "x'DEADBEEF'", "BLOB", "'\\xDE\\xAD\\xBE\\xEF'::BLOB"),
+        new("c_binary_padded", "binary(4)", "x'AB00'", "BLOB", "'\\xAB\\x00\\x00\\x00'::BLOB"),
         new("c_varbinary", "varbinary(10)", "x'00FF'", "BLOB", "'\\x00\\xFF'::BLOB"),
         new("c_tinyblob", "tinyblob", "x'01'", "BLOB", "'\\x01'::BLOB"),
         new("c_blob", "blob", "x'0203'", "BLOB", "'\\x02\\x03'::BLOB"),
@@ -55,7 +57,10 @@ public sealed class MySqlBronzeTypeTests(MySqlDatabase database) : IClassFixture
         new("c_timestamp", "timestamp(3)", "'2024-01-02 03:04:05.123'", "TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ '2024-01-02 03:04:05.123+00'"),
         new("c_time", "time", "'-838:59:59'", "VARCHAR", "'-838:59:59'"),
         new("c_time6", "time(6)", "'23:59:59.999999'", "VARCHAR", "'23:59:59.999999'"),
+        new("c_time3_negative", "time(3)", "'-12:34:56.789'", "VARCHAR", "'-12:34:56.789'"),
         new("c_uuid", "uuid", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "VARCHAR", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'"),
+        // Not an RFC 4122 UUID (version 0): MariaDB stores it unswapped.
+        new("c_uuid_v0", "uuid", "'12345678-9abc-0def-0123-456789abcdef'", "VARCHAR", "'12345678-9abc-0def-0123-456789abcdef'"),
         new("c_inet4", "inet4", "'192.168.0.1'", "VARCHAR", "'192.168.0.1'"),
         new("c_inet6", "inet6", "'2001:db8::1'", "VARCHAR", "'2001:db8::1'"),
         new("c_point", "point", "ST_GeomFromText('POINT(1.5 -2)')", "VARCHAR", "'POINT(1.5 -2)'"),
@@ -98,6 +103,46 @@ public sealed class MySqlBronzeTypeTests(MySqlDatabase database) : IClassFixture
         Assert.Empty(Mismatches(target));
     }
 
+    [Fact]
+    public async Task A_column_of_every_type_streams_by_cdc_with_the_source_values()
+    {
+        await CreateTableAsync("every_cdc", nullRow: false);
+        using var target = new DuckDbTarget();
+        using var bronze = new BronzeTable(target);
+        MySqlSource source = Source("every_cdc", IngestionMode.Cdc);
+        await IngestionRunner.RunAsync(source, bronze.Sink(), target.Connection);
+
+        // Row 1 came with the snapshot (the query's values); rows 2 and 3 come as changes (decoded from the binlog).
+        string columns = string.Join(", ", s_columns.Select(c => c.Name));
+        await database.ExecuteAsync($"INSERT INTO every_cdc (id) VALUES (2); INSERT INTO every_cdc (id, {columns}) SELECT 3, {columns} FROM every_cdc WHERE id = 1");
+        IngestionResult changes = await IngestionRunner.RunAsync(source, bronze.Sink(), target.Connection);
+        await bronze.ViewAsync();
+
+        Assert.Equal(2L, changes.Rows);
+        Assert.Equal(["snapshot", "insert", "insert"], target.Column<string>("SELECT _op FROM bronze ORDER BY id"));
+        Assert.Empty(Mismatches(target, copyOfRow1: 3));
+    }
+
+    [Fact]
+    public async Task Updates_by_cdc_carry_the_old_value_of_every_type_as_the_before_image()
+    {
+        await CreateTableAsync("every_before", nullRow: false);
+        using var target = new DuckDbTarget();
+        using var bronze = new BronzeTable(target);
+        MySqlSource source = Source("every_before", IngestionMode.Cdc);
+        await IngestionRunner.RunAsync(source, bronze.Sink(), target.Connection);
+
+        string nulls = string.Join(", ", s_columns.Select(c => c.Name + " = NULL"));
+        await database.ExecuteAsync($"UPDATE every_before SET {nulls} WHERE id = 1");
+        await IngestionRunner.RunAsync(source, bronze.Sink(), target.Connection);
+        await bronze.ViewAsync();
+
+        // The update's before-image is row 1 as it was; the snapshot row stays as a reference to compare with.
+        string differing = string.Join(" OR ", s_columns.Select(c => $"(u._before_{c.Name} IS DISTINCT FROM s.{c.Name})"));
+        Assert.Equal(0L, Convert.ToInt64(target.Scalar($"SELECT count(*) FROM bronze u, bronze s WHERE u._op = 'update' AND s._op = 'snapshot' AND ({differing})")));
+        Assert.Equal(1L, Convert.ToInt64(target.Scalar("SELECT count(*) FROM bronze WHERE _op = 'update' AND " + string.Join(" AND ", s_columns.Select(c => c.Name + " IS NULL")))));
+    }
+
     private MySqlSource Source(string table, IngestionMode mode) =>
         new(database.ConnectionString, new SourceTableOptions { SourceName = "my", Table = table, Mode = mode, CursorColumns = mode == IngestionMode.Incremental ? ["id"] : [] });
 
@@ -112,17 +157,20 @@ public sealed class MySqlBronzeTypeTests(MySqlDatabase database) : IClassFixture
     }
 
     /// <summary>Every column of bronze's rows 1 and 2 (all NULL) that does not hold the source's value or has another type than the documented one.</summary>
-    private static List<string> Mismatches(DuckDbTarget target)
+    private static List<string> Mismatches(DuckDbTarget target, int? copyOfRow1 = null)
     {
         var mismatches = new List<string>();
         foreach (Column column in s_columns)
         {
-            string? actualType = target.Scalar($"SELECT typeof({column.Name}) FROM bronze WHERE id = 1") as string;
-            string? actual = target.Scalar($"SELECT CAST({column.Name} AS VARCHAR) FROM bronze WHERE id = 1") as string;
-            string? wanted = target.Scalar($"SELECT CAST(({column.Expected}) AS VARCHAR)") as string;
-            if (actualType != column.BronzeType || actual != wanted)
+            foreach (int id in copyOfRow1 is int copy ? [1, copy] : new[] { 1 })
             {
-                mismatches.Add(string.Create(CultureInfo.InvariantCulture, $"{column.Name}: {actualType} {actual}, expected {column.BronzeType} {wanted}"));
+                string? actualType = target.Scalar($"SELECT typeof({column.Name}) FROM bronze WHERE id = {id}") as string;
+                string? actual = target.Scalar($"SELECT CAST({column.Name} AS VARCHAR) FROM bronze WHERE id = {id}") as string;
+                string? wanted = target.Scalar($"SELECT CAST(({column.Expected}) AS VARCHAR)") as string;
+                if (actualType != column.BronzeType || actual != wanted)
+                {
+                    mismatches.Add(string.Create(CultureInfo.InvariantCulture, $"{column.Name} (row {id}): {actualType} {actual}, expected {column.BronzeType} {wanted}"));
+                }
             }
 
             if (target.Scalar($"SELECT {column.Name} IS NULL FROM bronze WHERE id = 2") is not true)

@@ -22,6 +22,22 @@ public sealed class MySqlDatabase : IAsyncLifetime
 
     public Task ExecuteAsync(string sql) => ExecuteOnAsync(ConnectionString, sql);
 
+    /// <summary>The first column of a query's rows, as text.</summary>
+    public async Task<List<string>> TextsAsync(string sql)
+    {
+        await using var connection = new MySqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand(sql, connection);
+        await using System.Data.Common.DbDataReader reader = await command.ExecuteReaderAsync();
+        var texts = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            texts.Add(reader.GetString(0));
+        }
+
+        return texts;
+    }
+
     private static async Task ExecuteOnAsync(string connectionString, string sql)
     {
         await using var connection = new MySqlConnection(connectionString);

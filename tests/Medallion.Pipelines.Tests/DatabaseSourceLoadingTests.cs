@@ -79,11 +79,11 @@ public sealed class DatabaseSourceLoadingTests : IDisposable
     }
 
     [Fact]
-    public async Task Change_data_capture_needs_a_postgres_connection()
+    public async Task A_replication_slot_on_a_mysql_connection_is_refused_at_its_line()
     {
-        MedallionException error = await LoadFailsAsync("sources:\n  - connection: legacy\n    tables:\n      - {table: orders, mode: cdc}\n");
+        MedallionException error = await LoadFailsAsync("sources:\n  - connection: legacy\n    tables:\n      - {table: orders, mode: cdc, slot: s1}\n");
 
-        Assert.Equal("sources/db.yml:4:9: table 'orders' of source 'legacy' is read in mode cdc, which needs a postgres connection, but 'legacy' is mysql. Expected 'mode: full' or 'mode: incremental'.", error.Message);
+        Assert.Equal("sources/db.yml:4:42: 'slot' applies to PostgreSQL's logical replication, but 'legacy' is mysql, whose changes are read from the binlog. Expected no 'slot'.", error.Message);
     }
 
     [Fact]

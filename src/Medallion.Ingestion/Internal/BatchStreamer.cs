@@ -39,7 +39,7 @@ internal static class BatchStreamer
             throw;
         }
 
-        await foreach (SourceBatch batch in StreamAsync(options, table, target, plan, logger, snapshotLsn: null, cancellationToken).ConfigureAwait(false))
+        await foreach (SourceBatch batch in StreamAsync(options, table, target, plan, logger, snapshotAt: null, cancellationToken).ConfigureAwait(false))
         {
             yield return batch;
         }
@@ -47,7 +47,8 @@ internal static class BatchStreamer
 
     /// <summary>
     /// Streams the batches of a started read and closes the reader (and its connection) at the end.
-    /// <c>snapshotLsn</c> is set for the initial snapshot of change data capture: the slot's consistent point.
+    /// <c>snapshotAt</c> is set for the initial snapshot of change data capture: where the change stream starts
+    /// (the slot's consistent point, the binlog position of the snapshot), which every snapshot batch carries.
     /// </summary>
     /// <remarks>
     /// The rows are read on a thread of their own, on a second connection to <paramref name="target"/>'s database,
@@ -60,7 +61,7 @@ internal static class BatchStreamer
         DuckDbConnection target,
         ReadPlan plan,
         ILogger logger,
-        ulong? snapshotLsn,
+        SourcePosition? snapshotAt,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         (IReadOnlyList<ColumnPlan> columnPlans, IRowReader reader, BoundaryTracker? tracker) = plan;
@@ -69,7 +70,7 @@ internal static class BatchStreamer
             using DuckDbConnection staging = target.OpenSibling();
             using var first = new BatchTable(staging, columnPlans, options.SourceName, table);
             using var second = new BatchTable(staging, columnPlans, options.SourceName, table);
-            var filler = new BatchFiller(options, table, reader, tracker, snapshotLsn, logger, columnPlans.Select(c => c.ToSourceColumn()).ToArray());
+            var filler = new BatchFiller(options, table, reader, tracker, snapshotAt, logger, columnPlans.Select(c => c.ToSourceColumn()).ToArray());
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             Task<SourceBatch?> next = filler.FillAsync(first, stop.Token);
             try
@@ -105,7 +106,7 @@ internal static class BatchStreamer
     }
 
     /// <summary>Fills batch tables one at a time from a row reader, on a dedicated thread, and numbers the batches.</summary>
-    private sealed class BatchFiller(SourceTableOptions options, string table, IRowReader reader, BoundaryTracker? tracker, ulong? snapshotLsn, ILogger logger, SourceColumn[] columns)
+    private sealed class BatchFiller(SourceTableOptions options, string table, IRowReader reader, BoundaryTracker? tracker, SourcePosition? snapshotAt, ILogger logger, SourceColumn[] columns)
     {
         private long _sequence;
         private long _rows;
@@ -160,7 +161,7 @@ internal static class BatchStreamer
             _rows += inBatch;
             batchTable.Complete();
             LogMessages.BatchStaged(logger, options.SourceName, table, ++_sequence, inBatch);
-            SourcePosition position = tracker?.Position() ?? new SourcePosition(options.Mode, _rows, [], [], [], snapshotLsn);
+            SourcePosition position = tracker?.Position() ?? snapshotAt?.WithRows(_rows) ?? new SourcePosition(options.Mode, _rows, [], [], []);
             return new SourceBatch(batchTable.Relation, columns, _sequence, inBatch, position, isCommitPoint: options.Mode == IngestionMode.Incremental);
         }
     }

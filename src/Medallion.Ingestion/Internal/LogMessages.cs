@@ -33,6 +33,12 @@ internal static partial class LogMessages
     [LoggerMessage(EventId = 8109, Level = LogLevel.Warning, Message = "Source {Source}: column {Column} of table {Table} has type {Type}, which Medallion does not know; it lands in bronze as the text the server prints for it")]
     public static partial void TypeKeptAsText(ILogger logger, string source, string table, string column, string type);
 
+    [LoggerMessage(EventId = 8110, Level = LogLevel.Debug, Message = "Source {Source}: reading the binlog of {Server} for {Table} from {File} at {Position}")]
+    public static partial void BinlogStarted(ILogger logger, string source, string server, string table, string file, ulong position);
+
+    [LoggerMessage(EventId = 8111, Level = LogLevel.Debug, Message = "Source {Source}: the binlog stream of {Table} is drained at {File} {Position}, having reached {ReachedFile} {ReachedPosition}")]
+    public static partial void BinlogDrained(ILogger logger, string source, string table, string file, ulong position, string reachedFile, ulong reachedPosition);
+
     [LoggerMessage(EventId = 8120, Level = LogLevel.Warning, Message = "Source {Source}: GET {Url} failed ({Error}); attempt {Attempt} in {Delay}")]
     public static partial void HttpRetry(ILogger logger, string source, string url, string error, int attempt, TimeSpan delay);
 

@@ -42,4 +42,17 @@ internal static class SourceErrors
     public static MedallionException PositionMismatch(string source, string table, string what) =>
         new(ErrorCode.SourcePositionInvalid,
             $"Source '{source}': the stored position of table '{table}' cannot be used: {what}.\nHelp: the source settings changed since the last commit; reload the table in full mode to start over.");
+
+    public static MedallionException ChangeLogUnavailable(string source, string server, string what, string help) =>
+        new(ErrorCode.SourceChangeLogUnavailable,
+            $"Source '{source}': change data capture cannot read the binlog of {server}: {what}.\nHelp: {help}");
+
+    public static MedallionException ChangeLogPurged(string source, string table, string file, ulong position, Exception? inner) =>
+        new(ErrorCode.SourceChangeLogPurged,
+            $"Source '{source}': the binlog file '{file}' that the changes of table '{table}' continue from (position {position}) is no longer on the server; the changes since cannot be read.\nHelp: keep binlogs longer than the longest pause between runs (expire_logs_days, binlog_expire_logs_seconds); reload the table in full mode to start over.",
+            inner);
+
+    public static MedallionException TableChanged(string source, string table, string where, string what) =>
+        new(ErrorCode.SourceTableChanged,
+            $"Source '{source}': table '{table}' changed while its changes were streamed ({where}): {what}.\nHelp: bronze holds every change before that point; reload the table in full mode to start over with its new definition.");
 }

@@ -94,16 +94,17 @@ internal static class DatabaseSourceReader
             throw file.Error(cursorNode, $"'cursor' applies to incremental reads, but table '{tableName}' is read in mode {Name(mode)}. Expected 'mode: incremental', or no 'cursor'.");
         }
 
-        if (mode == IngestionMode.Cdc && !string.Equals(connection.Type, "postgres", StringComparison.OrdinalIgnoreCase))
-        {
-            throw file.Error(item, $"table '{tableName}' of source '{sourceName}' is read in mode cdc, which needs a postgres connection, but '{connection.Name}' is {connection.Type}. Expected 'mode: full' or 'mode: incremental'.");
-        }
-
         foreach (string cdcKey in new[] { "slot", "publication" })
         {
             if (mode != IngestionMode.Cdc && table.Value(cdcKey) is { } node)
             {
                 throw file.Error(node, $"'{cdcKey}' applies to cdc reads, but table '{tableName}' is read in mode {Name(mode)}. Expected 'mode: cdc', or no '{cdcKey}'.");
+            }
+
+            // A MySQL/MariaDB binlog has no slots or publications: the position lives in bronze alone.
+            if (!string.Equals(connection.Type, "postgres", StringComparison.OrdinalIgnoreCase) && table.Value(cdcKey) is { } binlogNode)
+            {
+                throw file.Error(binlogNode, $"'{cdcKey}' applies to PostgreSQL's logical replication, but '{connection.Name}' is {connection.Type}, whose changes are read from the binlog. Expected no '{cdcKey}'.");
             }
         }
 

@@ -224,9 +224,12 @@ public static class DatabaseSourceLoader
         connector ??= CreateSource(source, table, null, loggerFactory);
         var sink = new BronzeSink(writer, location, source.Name, loggerFactory ?? NullLoggerFactory.Instance);
         IngestionResult result = await IngestionRunner.RunAsync(connector, sink, writer.Connection, cancellationToken).ConfigureAwait(false);
-        long? lag = table.Mode == IngestionMode.Cdc && connector is PostgresSource postgres
-            ? await postgres.GetSlotLagBytesAsync(cancellationToken).ConfigureAwait(false)
-            : null;
+        long? lag = table.Mode != IngestionMode.Cdc ? null : connector switch
+        {
+            PostgresSource postgres => await postgres.GetSlotLagBytesAsync(cancellationToken).ConfigureAwait(false),
+            MySqlSource mysql => await mysql.GetBinlogLagBytesAsync(result.Position, cancellationToken).ConfigureAwait(false),
+            _ => null,
+        };
         long? version = sink.LastCommittedVersion ?? (await writer.TryGetSnapshotAsync(location, cancellationToken).ConfigureAwait(false))?.Version;
         return new DatabaseTableResult(source.Name, table.Table, table.Target, result, version, lag, table.Mode, sink.LastCommittedVersion);
     }

@@ -1,0 +1,8 @@
+namespace Medallion.Ingestion.Internal.Binlog;
+
+internal enum RowsKind
+{
+    Insert,
+    Update,
+    Delete,
+}

@@ -29,20 +29,23 @@ internal static class LineagePage
     private static async Task<IResult> RenderAsync(HttpContext http, CancellationToken cancellationToken)
     {
         var page = new PageContext(http);
-        Lakehouse lakehouse = await Lakehouse.OpenAsync(page.Server.Project.Directory, cancellationToken).ConfigureAwait(false);
+        ModelGraph graph = page.Server.Graph;
         IReadOnlyList<TableName> tables;
-        var edges = new HashSet<(TableName From, TableName To)>();
+        Lakehouse lakehouse = await Lakehouse.OpenAsync(graph, cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
             // A table the user may not read is absent from the graph, as from the catalog; edges to it go with it.
             Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
             tables = [.. lakehouse.TableNames.Where(access.CanRead)];
-            foreach (ModelDefinition model in lakehouse.Project.Models)
+        }
+
+        // Each model's own reads: together they are every edge of the project's table-level lineage.
+        var edges = new HashSet<(TableName From, TableName To)>();
+        foreach (ModelDefinition model in graph.Models)
+        {
+            foreach (TableName upstream in graph.GetUpstream(model.Name))
             {
-                foreach (LineageEdge edge in await lakehouse.GetLineageAsync(model.Name, null, LineageDirection.Upstream, cancellationToken).ConfigureAwait(false))
-                {
-                    edges.Add((edge.Upstream, edge.Downstream));
-                }
+                edges.Add((upstream, model.Name));
             }
         }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
@@ -24,6 +25,9 @@ internal static class LineagePage
     private const int RowHeight = 38;
     private const int Top = 40;
 
+    /// <summary>The last drawing of each loaded project's graph; weak, so a graph a reload replaced goes with its drawing.</summary>
+    private static readonly ConditionalWeakTable<ModelGraph, Drawing> s_drawings = [];
+
     public static void Map(IEndpointRouteBuilder app) => app.MapGet("/lineage", RenderAsync);
 
     private static async Task<IResult> RenderAsync(HttpContext http, CancellationToken cancellationToken)
@@ -37,6 +41,29 @@ internal static class LineagePage
             // A table the user may not read is absent from the graph, as from the catalog; edges to it go with it.
             Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
             tables = [.. lakehouse.TableNames.Where(access.CanRead)];
+        }
+
+        Drawing drawing = Draw(page, graph, tables);
+        Markup body = HtmlBuilder.Of($"""
+            <p class="muted">{page.T("Select a table to highlight what it is computed from and what is computed from it.")} {page.Number(tables.Count)} {page.T("Tables").ToLowerInvariant()}, {page.Number(drawing.Edges)} {page.T("edges")}.</p>
+            <p id="lineage-selected" class="selected" data-open="{page.T("Open")}"></p>
+            <p class="zoom"><button type="button" data-zoom="in" aria-label="{page.T("Zoom in")}">+</button> <button type="button" data-zoom="out" aria-label="{page.T("Zoom out")}">−</button> <button type="button" data-zoom="fit">{page.T("Fit")}</button> <span class="muted small">{page.T("Drag to pan, scroll to zoom.")}</span></p>
+            <div class="scroll graph-box">{drawing.Svg}</div>
+            """);
+        return page.Render(page.T("Lineage"), "Lineage", body);
+    }
+
+    /// <summary>
+    /// The graph's SVG for these tables: drawn once per loaded project (a reload brings a new graph) and reused while the
+    /// tables shown and the language stay the same, as drawing a thousand tables costs more than the rest of the page.
+    /// </summary>
+    private static Drawing Draw(PageContext page, ModelGraph graph, IReadOnlyList<TableName> tables)
+    {
+        string[] names = [.. tables.Select(t => t.ToString())];
+        if (s_drawings.TryGetValue(graph, out Drawing? drawing)
+            && string.Equals(drawing.Language, page.Language, StringComparison.Ordinal) && drawing.Tables.SequenceEqual(names, StringComparer.Ordinal))
+        {
+            return drawing;
         }
 
         // Each model's own reads: together they are every edge of the project's table-level lineage.
@@ -88,12 +115,11 @@ internal static class LineagePage
         }
 
         svg.Add(new Markup("</svg>"));
-        Markup body = HtmlBuilder.Of($"""
-            <p class="muted">{page.T("Select a table to highlight what it is computed from and what is computed from it.")} {page.Number(tables.Count)} {page.T("Tables").ToLowerInvariant()}, {page.Number(edges.Count)} {page.T("edges")}.</p>
-            <p id="lineage-selected" class="selected" data-open="{page.T("Open")}"></p>
-            <p class="zoom"><button type="button" data-zoom="in" aria-label="{page.T("Zoom in")}">+</button> <button type="button" data-zoom="out" aria-label="{page.T("Zoom out")}">−</button> <button type="button" data-zoom="fit">{page.T("Fit")}</button> <span class="muted small">{page.T("Drag to pan, scroll to zoom.")}</span></p>
-            <div class="scroll graph-box">{svg.ToMarkup()}</div>
-            """);
-        return page.Render(page.T("Lineage"), "Lineage", body);
+        drawing = new Drawing(page.Language, names, svg.ToMarkup(), edges.Count);
+        s_drawings.AddOrUpdate(graph, drawing);
+        return drawing;
     }
+
+    /// <summary>One drawing of a graph: for which language and tables (in order), the SVG, and how many edges the project has.</summary>
+    private sealed record Drawing(string Language, string[] Tables, Markup Svg, int Edges);
 }

@@ -79,6 +79,8 @@ internal static partial class WebBenchmark
         [
             ("home", "/", "Failing jobs"),
             ("catalog search", "/catalog?q=orders+finance", "silver.s"),
+            // Not one of the pages, but the catalog's first view: every table, each one's Delta log read for its rows.
+            ("catalog, all", "/catalog", "gold.g199"),
             ("table", "/tables/silver.s8", "bronze.b"),
             ("lineage", "/lineage", "data-table=\"gold.g199\""),
         ];

@@ -14,6 +14,7 @@ using Medallion.Server;
 using Medallion.Server.Benchmarks;
 using Medallion.Server.Scheduling;
 using Microsoft.Data.Sqlite;
+using static Medallion.Server.Benchmarks.Bench;
 
 // Issue 17's server benchmarks, each against a baseline or target in the same run, with the server in this process
 // (the scheduler and REST API `medallion server` runs, on a loopback HTTP port):
@@ -22,7 +23,9 @@ using Microsoft.Data.Sqlite;
 //   history   100,000 recorded runs: GET /api/runs?limit=50 over HTTP, p50/p99, working set before and after.
 //   metrics   (issue 19) GET /metrics with 1,000 tables and 500 models that ran: scrape time and size, text and
 //             OpenMetrics (targets <= 50 ms, <= 2 MB); and the cost of counting one model's events.
-// Usage: Medallion.Server.Benchmarks [latency|overhead|history|metrics|all] [--quick]
+//   web       (issue 18) 1,000 tables, 500 models, 100,000 recorded runs: server time of the home, catalog search,
+//             table and lineage pages (p95 <= 100 ms), and the lineage page rendered in Chromium (<= 2 s).
+// Usage: Medallion.Server.Benchmarks [latency|overhead|history|metrics|web|all] [--quick]
 string which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 bool quick = args.Contains("--quick");
 Console.WriteLine($"Server benchmarks{(quick ? " (--quick)" : "")}: {Environment.ProcessorCount} cores, load average {LoadAverage()}");
@@ -44,6 +47,11 @@ if (which is "history" or "all")
 if (which is "metrics" or "all")
 {
     await MetricsAsync(tables: 1000, models: 500, scrapes: quick ? 100 : 300);
+}
+
+if (which is "web" or "all")
+{
+    await WebBenchmark.RunAsync(runs: 100_000, requests: quick ? 50 : 200, renders: quick ? 3 : 10);
 }
 
 return 0;
@@ -354,37 +362,6 @@ static async Task GetRunsAsync(HttpClient http)
     Check(response.IsSuccessStatusCode && body.Length > 1000, $"GET /api/runs answered {(int)response.StatusCode}: {body[..Math.Min(200, body.Length)]}");
 }
 
-// Copies the template run's row under new, ordered ids: the history a server that ran for months holds.
-static async Task CopyRunAsync(string catalogPath, string templateId, int copies)
-{
-    await using var connection = new SqliteConnection($"Data Source={catalogPath}");
-    await connection.OpenAsync();
-    var columns = new List<string>();
-    await using (SqliteCommand info = connection.CreateCommand())
-    {
-        info.CommandText = "SELECT name FROM pragma_table_info('runs')";
-        await using SqliteDataReader reader = await info.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            columns.Add(reader.GetString(0));
-        }
-    }
-
-    string others = string.Join(", ", columns.Where(c => c != "id"));
-    await using SqliteCommand insert = connection.CreateCommand();
-    insert.CommandText = $"""
-        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < @copies)
-        INSERT INTO runs (id, {others})
-        SELECT printf('%012x7000800000000%07x', @base + i, i), {others} FROM runs, n WHERE runs.id = @template
-        """;
-    insert.Parameters.AddWithValue("@copies", copies);
-    insert.Parameters.AddWithValue("@template", templateId);
-    // Older than the template, so the template stays the newest run.
-    insert.Parameters.AddWithValue("@base", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (10L * copies) - 86_400_000L);
-    insert.CommandTimeout = 600;
-    await insert.ExecuteNonQueryAsync();
-}
-
 static (long WorkingSet, long Managed) Memory()
 {
     GC.Collect();
@@ -392,26 +369,3 @@ static (long WorkingSet, long Managed) Memory()
     using Process self = Process.GetCurrentProcess();
     return (self.WorkingSet64, GC.GetTotalMemory(forceFullCollection: true));
 }
-
-static double Percentile(List<double> values, double p)
-{
-    if (values.Count == 0)
-    {
-        return double.NaN;
-    }
-
-    List<double> sorted = [.. values.Order()];
-    return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-}
-
-static double Median(List<double> values) => Percentile(values, 0.5);
-
-static void Check(bool condition, string message)
-{
-    if (!condition)
-    {
-        throw new InvalidOperationException(message);
-    }
-}
-
-static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";

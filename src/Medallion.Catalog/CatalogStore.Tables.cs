@@ -74,8 +74,23 @@ public sealed partial class CatalogStore
             WHERE namespace = @ns AND table_name = @table ORDER BY ordinal
             """,
             [("@ns", table.Namespace.ToLowerInvariant()), ("@table", table.Name.ToLowerInvariant())],
-            r => new CatalogColumn(r.GetString(0), r.GetString(1), r.GetInt64(2) != 0, GetNullableString(r, 3), GetNullableString(r, 4), CatalogJson.ReadStrings(r.GetString(5))),
+            r => ReadColumn(r, 0),
             cancellationToken);
+
+    /// <summary>Every registered table's columns in order, in one query: what a search over all tables reads.</summary>
+    public async Task<Dictionary<TableName, List<CatalogColumn>>> GetColumnsByTableAsync(CancellationToken cancellationToken = default)
+    {
+        List<(TableName Table, CatalogColumn Column)> rows = await QueryAsync(
+            "SELECT namespace, table_name, name, data_type, nullable, description, classification, tags FROM columns ORDER BY namespace, table_name, ordinal",
+            [],
+            r => (new TableName(r.GetString(0), r.GetString(1)), ReadColumn(r, 2)),
+            cancellationToken).ConfigureAwait(false);
+        return rows.GroupBy(r => r.Table).ToDictionary(g => g.Key, g => g.Select(r => r.Column).ToList());
+    }
+
+    /// <summary>A column from <c>name, data_type, nullable, description, classification, tags</c>, starting at <paramref name="first"/>.</summary>
+    private static CatalogColumn ReadColumn(SqliteDataReader r, int first) =>
+        new(r.GetString(first), r.GetString(first + 1), r.GetInt64(first + 2) != 0, GetNullableString(r, first + 3), GetNullableString(r, first + 4), CatalogJson.ReadStrings(r.GetString(first + 5)));
 
     /// <summary>Records a committed version of a table with its schema (the table's schema history).</summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the table is not registered.</exception>

@@ -38,9 +38,9 @@ public sealed partial class Lakehouse
             }
 
             IReadOnlyList<ColumnInfo> docs = await DocsAsync(name, scan.Snapshot, cancellationToken).ConfigureAwait(false);
-            List<string> text = await PiiSampler.TextColumnsAsync(_connection, scan.Relation, cancellationToken).ConfigureAwait(false);
+            List<string> text = await PiiSampler.TextColumnsAsync(Connection, scan.Relation, cancellationToken).ConfigureAwait(false);
             IReadOnlyList<PiiColumnSample> samples = await PiiSampler.SampleAsync(
-                _connection, scan.Relation, text.Where(c => SystemColumns.Describe(c) is null).ToList(), sampleRows, cancellationToken).ConfigureAwait(false);
+                Connection, scan.Relation, text.Where(c => SystemColumns.Describe(c) is null).ToList(), sampleRows, cancellationToken).ConfigureAwait(false);
             Entry entry = Find(name);
             foreach (PiiColumnSample sample in samples.Where(s => s.Shares.Count > 0))
             {

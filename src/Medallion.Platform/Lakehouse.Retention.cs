@@ -25,7 +25,7 @@ public sealed partial class Lakehouse
     public async Task<IReadOnlyList<RetentionOutcome>> ApplyRetentionAsync(DateTimeOffset now, bool dryRun = false, CancellationToken cancellationToken = default)
     {
         var outcomes = new List<RetentionOutcome>();
-        var writer = new DeltaWriter(_connection);
+        var writer = new DeltaWriter(Connection);
         foreach (ModelDefinition model in Project.Models.Where(m => m.Config.Retention is not null))
         {
             var policy = model.Config.Retention!;
@@ -55,7 +55,7 @@ public sealed partial class Lakehouse
                 long? committed = null;
                 if (dryRun)
                 {
-                    using DuckDbCommand command = _connection.CreateCommand();
+                    using DuckDbCommand command = Connection.CreateCommand();
                     command.CommandText = $"SELECT count(*) FROM {scan.Relation} AS target WHERE {predicate}";
                     rows = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
                 }

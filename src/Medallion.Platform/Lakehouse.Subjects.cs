@@ -201,7 +201,7 @@ public sealed partial class Lakehouse
         ArgumentException.ThrowIfNullOrEmpty(requestedBy);
         DateTimeOffset started = DateTimeOffset.UtcNow;
         string id = "erasure-" + started.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
-        var writer = new DeltaWriter(_connection);
+        var writer = new DeltaWriter(Connection);
         var tables = new List<ErasedTable>();
         SubjectSearch search = await FindSubjectAsync(subject, cancellationToken).ConfigureAwait(false);
         for (int pass = 1; ; pass++)
@@ -341,9 +341,9 @@ public sealed partial class Lakehouse
     /// <summary>The person's rows in one table, or null when it holds none.</summary>
     private async Task<SubjectTableMatch?> MatchTableAsync(TableName name, Snapshot snapshot, string relation, SubjectIdentifier subject, HashSet<(TableName Table, string Column)> candidates, IReadOnlyList<LinkedKey> linked, CancellationToken cancellationToken)
     {
-        List<string> text = await PiiSampler.TextColumnsAsync(_connection, relation, cancellationToken).ConfigureAwait(false);
+        List<string> text = await PiiSampler.TextColumnsAsync(Connection, relation, cancellationToken).ConfigureAwait(false);
         List<string> columns = text.Where(c => candidates.Contains((name, c))).ToList();
-        IReadOnlyList<PiiColumnSample> samples = await PiiSampler.SampleAsync(_connection, relation, columns, SubjectSampleRows, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<PiiColumnSample> samples = await PiiSampler.SampleAsync(Connection, relation, columns, SubjectSampleRows, cancellationToken).ConfigureAwait(false);
         List<string> compared = samples.Where(s => s.Shares.Any(share => share.Kind == subject.Kind)).Select(s => s.Column).ToList();
         bool raw = text.Any(c => string.Equals(c, SystemColumns.RawLine, StringComparison.OrdinalIgnoreCase));
         if (compared.Count == 0 && !raw && linked.Count == 0)
@@ -365,7 +365,7 @@ public sealed partial class Lakehouse
         IReadOnlyList<ColumnInfo> docs = await DocsAsync(name, snapshot, cancellationToken).ConfigureAwait(false);
         var rows = new List<IReadOnlyList<SubjectValue>>();
         var matchedColumns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        using (DuckDbCommand command = _connection.CreateCommand())
+        using (DuckDbCommand command = Connection.CreateCommand())
         {
             string flags = string.Concat(compared.Select((c, i) => $", ({PiiDetector.NormalizedSql(subject.Kind, DuckDbConnection.QuoteIdentifier(c))} = {literal}) IS TRUE AS \"__m{i}\""))
                 + string.Concat(linked.Select((l, i) => $", ({l.Condition}) IS TRUE AS \"__k{i}\""));
@@ -558,7 +558,7 @@ public sealed partial class Lakehouse
             }
 
             string path = DuckDbConnection.QuoteLiteral(Path.Combine(table.Location, info.Key.Replace('/', Path.DirectorySeparatorChar)));
-            using DuckDbCommand command = _connection.CreateCommand();
+            using DuckDbCommand command = Connection.CreateCommand();
             try
             {
                 command.CommandText = $"SELECT EXISTS (SELECT 1 FROM read_parquet({path}) AS t WHERE {predicate})";
@@ -584,7 +584,7 @@ public sealed partial class Lakehouse
     private async Task<bool> HoldsByColumnsPresentAsync(string quotedPath, string predicate, CancellationToken cancellationToken)
     {
         var present = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        using (DuckDbCommand describe = _connection.CreateCommand())
+        using (DuckDbCommand describe = Connection.CreateCommand())
         {
             describe.CommandText = $"SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet({quotedPath}))";
             using DuckDbDataReader reader = await describe.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -603,7 +603,7 @@ public sealed partial class Lakehouse
             return false;
         }
 
-        using DuckDbCommand command = _connection.CreateCommand();
+        using DuckDbCommand command = Connection.CreateCommand();
         command.CommandText = $"SELECT EXISTS (SELECT 1 FROM read_parquet({quotedPath}) AS t WHERE {string.Join(" OR ", kept)})";
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
     }

@@ -10,6 +10,7 @@ using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
 using Medallion.Engine;
+using Medallion.Engine.Parquet;
 using Medallion.Engine.Scanning;
 using Medallion.Engine.Sessions;
 using Medallion.Pipelines;
@@ -32,17 +33,19 @@ public sealed partial class Lakehouse : IAsyncDisposable
 {
     private const string QuarantineSuffix = "_quarantine";
 
-    private readonly DuckDbConnection _connection;
     private readonly CatalogStore? _catalog;
+    private readonly CheckpointReader _checkpoints;
+    private DuckDbConnection? _connection;
     private readonly Dictionary<TableName, Entry> _tables;
     private ModelGraph? _graph;
 
-    private Lakehouse(MedallionProject project, CatalogStore? catalog, DuckDbConnection connection, Dictionary<TableName, Entry> tables)
+    private Lakehouse(MedallionProject project, CatalogStore? catalog, Dictionary<TableName, Entry> tables, ModelGraph? graph)
     {
+        _graph = graph;
         Project = project;
         _catalog = catalog;
-        _connection = connection;
         _tables = tables;
+        _checkpoints = new CheckpointReader(this);
     }
 
     /// <summary>The project's definitions, as loaded when it was opened.</summary>
@@ -63,6 +66,24 @@ public sealed partial class Lakehouse : IAsyncDisposable
     public static async Task<Lakehouse> OpenAsync(string directory, CancellationToken cancellationToken = default)
     {
         MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await OpenAsync(project, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens a project already loaded, with its models already parsed (a server holds both): no project file is read
+    /// and no model parsed again, which is what most of opening a project of hundreds of models costs.
+    /// </summary>
+    /// <param name="graph">The project's model graph; its <see cref="ModelGraph.Project"/> is the project opened.</param>
+    /// <param name="cancellationToken">Stops the opening.</param>
+    /// <exception cref="MedallionException">The project's storage or catalog is not local (<see cref="ErrorCode.CatalogOpenFailed"/>).</exception>
+    public static Task<Lakehouse> OpenAsync(ModelGraph graph, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        return OpenAsync(graph.Project, graph, cancellationToken);
+    }
+
+    private static async Task<Lakehouse> OpenAsync(MedallionProject project, ModelGraph? graph, CancellationToken cancellationToken)
+    {
         CatalogStore? catalog = await OpenCatalogAsync(project, cancellationToken).ConfigureAwait(false);
         var tables = new Dictionary<TableName, Entry>();
         foreach (SourceDefinition source in project.Sources)
@@ -98,18 +119,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
             }
         }
 
-        var connection = new DuckDbConnection();
-        try
-        {
-            connection.Open();
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        return new Lakehouse(project, catalog, connection, tables);
+        return new Lakehouse(project, catalog, tables, graph);
     }
 
     /// <summary>
@@ -154,13 +164,28 @@ public sealed partial class Lakehouse : IAsyncDisposable
     public async Task<IReadOnlyList<TableSummary>> ListTablesAsync(string? ns = null, CancellationToken cancellationToken = default)
     {
         var summaries = new List<TableSummary>();
-        foreach (TableName name in TableNames.Where(t => ns is null || string.Equals(t.Namespace, ns, StringComparison.OrdinalIgnoreCase)))
+        foreach (TableName name in NamesIn(ns))
         {
-            summaries.Add(await SummarizeAsync(name, cancellationToken).ConfigureAwait(false));
+            summaries.Add(await SummarizeTableAsync(name, cancellationToken).ConfigureAwait(false));
         }
 
         return summaries;
     }
+
+    /// <summary>
+    /// The tables as <see cref="ListTablesAsync"/> lists them but from the project files and the catalog alone: no Delta
+    /// log is read, so <see cref="TableSummary.Version"/>, <see cref="TableSummary.Rows"/> and
+    /// <see cref="TableSummary.UpdatedAt"/> are null (unknown, not unbuilt). For searching many tables by their docs,
+    /// then reading the logs of the few that matched with <see cref="SummarizeTableAsync"/>.
+    /// </summary>
+    /// <param name="ns">Only this namespace's tables (case-insensitive); null for all.</param>
+    public IReadOnlyList<TableSummary> ListTablesWithoutLogs(string? ns = null) => [.. NamesIn(ns).Select(name => Declared(name, _tables[name]))];
+
+    /// <summary>One table as <see cref="ListTablesAsync"/> lists it, its version and row count read from its Delta log.</summary>
+    /// <param name="name">A table of <see cref="TableNames"/> (see <see cref="ResolveTable"/>).</param>
+    /// <param name="cancellationToken">Stops the reading.</param>
+    public async Task<TableSummary> SummarizeTableAsync(TableName name, CancellationToken cancellationToken = default) =>
+        (await ReadAsync(name, cancellationToken).ConfigureAwait(false)).Summary;
 
     /// <summary>
     /// Everything known about one table: location, definition, documented schema, recent versions, last run, latest
@@ -316,7 +341,11 @@ public sealed partial class Lakehouse : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
-        await _connection.DisposeAsync().ConfigureAwait(false);
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_catalog is not null)
         {
             await _catalog.DisposeAsync().ConfigureAwait(false);
@@ -342,8 +371,8 @@ public sealed partial class Lakehouse : IAsyncDisposable
             $"The catalog has no run '{prefix}'.\nHelp: check the id against the recent runs.");
     }
 
-    private async Task<TableSummary> SummarizeAsync(TableName name, CancellationToken cancellationToken) =>
-        (await ReadAsync(name, cancellationToken).ConfigureAwait(false)).Summary;
+    private IEnumerable<TableName> NamesIn(string? ns) =>
+        TableNames.Where(t => ns is null || string.Equals(t.Namespace, ns, StringComparison.OrdinalIgnoreCase));
 
     private async Task<ModelGraph> GetGraphAsync(CancellationToken cancellationToken) =>
         _graph ??= await ModelGraph.BuildAsync(Project, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -411,27 +440,32 @@ public sealed partial class Lakehouse : IAsyncDisposable
     private async Task<(TableSummary Summary, Snapshot? Snapshot)> ReadAsync(TableName name, CancellationToken cancellationToken)
     {
         Entry entry = Find(name);
-        Snapshot? snapshot = null;
-        long? rows = null;
-        if (OpenDelta(entry.Location) is { } table)
+        TableSummary summary = Declared(name, entry);
+        if (OpenDelta(entry.Location) is not { } table)
         {
-            snapshot = await table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            rows = snapshot.RecordCount ?? await CountAsync(table, snapshot, cancellationToken).ConfigureAwait(false);
+            return (summary, null);
         }
 
+        Snapshot snapshot = await table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        long rows = snapshot.RecordCount ?? await CountAsync(table, snapshot, cancellationToken).ConfigureAwait(false);
+        return (summary with { Version = snapshot.Version, Rows = rows, UpdatedAt = snapshot.Timestamp }, snapshot);
+    }
+
+    /// <summary>What the project files and the catalog say of a table, before its Delta log is read.</summary>
+    private static TableSummary Declared(TableName name, Entry entry)
+    {
         ModelConfig? config = entry.Model?.Config;
         CatalogTable? registered = entry.Registered;
-        var summary = new TableSummary(
+        return new TableSummary(
             name,
             entry.Kind,
             entry.Location,
-            snapshot?.Version,
-            rows,
-            snapshot?.Timestamp,
+            null,
+            null,
+            null,
             config?.Owner ?? registered?.Owner,
             config is { Tags.Count: > 0 } ? config.Tags : registered?.Tags ?? [],
             config?.Description ?? entry.Source?.Description ?? registered?.Description ?? QuarantineDescription(name, entry));
-        return (summary, snapshot);
     }
 
     private static string? QuarantineDescription(TableName name, Entry entry) =>
@@ -442,7 +476,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
     private DeltaTable? OpenDelta(string location) =>
         !StorageResolver.IsUri(location) && Directory.Exists(Path.Combine(location, "_delta_log"))
         && Directory.EnumerateFiles(Path.Combine(location, "_delta_log"), "*.json").Any()
-            ? StorageResolver.OpenTable(location, _connection)
+            ? StorageResolver.OpenTable(location, _checkpoints)
             : null;
 
     private async Task<long?> RowsAtAsync(DeltaTable table, long version, CancellationToken cancellationToken)
@@ -463,7 +497,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
     private async Task<long> CountAsync(DeltaTable table, Snapshot snapshot, CancellationToken cancellationToken)
     {
         Delta.Scans.ScanPlan plan = await table.PlanScanAsync(snapshot, cancellationToken: cancellationToken).ConfigureAwait(false);
-        using DuckDbCommand command = _connection.CreateCommand();
+        using DuckDbCommand command = Connection.CreateCommand();
         command.CommandText = "SELECT count(*) FROM (" + DeltaScanSql.Build(plan) + ")";
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
@@ -527,6 +561,43 @@ public sealed partial class Lakehouse : IAsyncDisposable
     private static MedallionException NotBuilt(TableName name, Entry entry) =>
         new(ErrorCode.DeltaTableNotFound,
             $"Table {name} has no versions yet: nothing has been written to {entry.Location}.\nHelp: run the model that builds it, or load its source.");
+
+    /// <summary>
+    /// The lakehouse's DuckDB database, opened at its first use: reading a table's JSON commits needs none, and opening an
+    /// in-memory database costs more than browsing a table without a checkpoint does.
+    /// </summary>
+    private DuckDbConnection Connection
+    {
+        get
+        {
+            if (_connection is null)
+            {
+                var connection = new DuckDbConnection();
+                try
+                {
+                    connection.Open();
+                }
+                catch
+                {
+                    connection.Dispose();
+                    throw;
+                }
+
+                _connection = connection;
+            }
+
+            return _connection;
+        }
+    }
+
+    /// <summary>Reads the tables' Parquet checkpoints with <see cref="Connection"/>, opening it only when a table has one.</summary>
+    private sealed class CheckpointReader(Lakehouse owner) : IParquetHandler
+    {
+        private DuckDbParquetHandler? _handler;
+
+        public IAsyncEnumerable<string> ReadRowsAsJsonAsync(IObjectStore store, string key, IReadOnlyList<string> columns, CancellationToken cancellationToken = default) =>
+            (_handler ??= new DuckDbParquetHandler(owner.Connection)).ReadRowsAsJsonAsync(store, key, columns, cancellationToken);
+    }
 
     /// <summary>What the browser knows of one table before reading its Delta log.</summary>
     private sealed class Entry(TableKind kind, string location)

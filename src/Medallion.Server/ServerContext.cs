@@ -29,6 +29,9 @@ internal sealed class ServerContext
     /// <summary>The project as last loaded: a reload replaces it.</summary>
     public MedallionProject Project => Scheduler.Project;
 
+    /// <summary>The project as last loaded with its models parsed; <see cref="ModelGraph.Project"/> is the project it was built from.</summary>
+    public ModelGraph Graph => Scheduler.Graph;
+
     /// <summary>Reloads the project's definitions; set once the server has started.</summary>
     public ProjectReloader? Reloader { get; set; }
 

@@ -40,6 +40,23 @@ public interface IObjectStore
     /// <exception cref="MedallionException"><see cref="ErrorCode.StorageObjectNotFound"/> when the object does not exist.</exception>
     Task<byte[]> ReadAllAsync(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Reads a whole object, or returns <see langword="null"/> when it does not exist: for objects that are often absent
+    /// (a table's <c>_last_checkpoint</c> hint before its first checkpoint), which a store may answer without throwing.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageIoFailed"/> when the object exists but cannot be read.</exception>
+    async Task<byte[]?> TryReadAllAsync(string key, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await ReadAllAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.StorageObjectNotFound)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Reads <paramref name="length"/> bytes starting at <paramref name="offset"/>.</summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.StorageObjectNotFound"/> when the object does not exist;
     /// <see cref="ErrorCode.StorageIoFailed"/> when the range runs past the end of the object.</exception>

@@ -167,6 +167,31 @@ public sealed class LocalObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
+    public async Task<byte[]?> TryReadAllAsync(string key, CancellationToken cancellationToken = default)
+    {
+        string path = GetLocalPath(key);
+        // Asked first because an exception costs more than the read of a small file: a table without a checkpoint pays
+        // one for its missing hint at every snapshot. A file deleted in between is still answered as missing.
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failed("read", key, e);
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<byte[]> ReadRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);

@@ -12,19 +12,16 @@ namespace Medallion.Web.Tests;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed partial class BrowserScenarioTests : IAsyncLifetime
 {
-    private const string Chromium = "/usr/bin/chromium";
     private ServedProject _served = null!;
     private IPlaywright _playwright = null!;
     private IBrowser _browser = null!;
 
     public async Task InitializeAsync()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run build/test-setup/chromium.sh");
         _served = await ServedProject.StartAsync(later: SourcesProject.Define);
         await SourcesProject.RecordPassesAsync(_served.Catalog);
         _playwright = await Playwright.CreateAsync();
-        // --no-sandbox: the tests run as root in CI, where Chromium's sandbox refuses to start.
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        _browser = await BrowserScenario.LaunchAsync(_playwright);
     }
 
     public async Task DisposeAsync()
@@ -37,7 +34,7 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     [Fact]
     public async Task An_operator_signs_in_and_sees_the_health_of_the_server()
     {
-        await using Scenario scenario = await OpenAsync("sign-in");
+        await using BrowserScenario scenario = await OpenAsync("sign-in");
         IPage page = scenario.Page;
 
         await page.GotoAsync("/jobs");
@@ -56,7 +53,7 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     [Fact]
     public async Task Searching_the_catalog_finds_a_table_whose_page_shows_its_schema_preview_and_lineage()
     {
-        await using Scenario scenario = await SignedInAsync("catalog-table", "ana", ServedProject.OperatorPassword);
+        await using BrowserScenario scenario = await SignedInAsync("catalog-table", "ana", ServedProject.OperatorPassword);
         IPage page = scenario.Page;
 
         await page.GotoAsync("/catalog");
@@ -77,7 +74,7 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     [Fact]
     public async Task Selecting_a_table_in_the_lineage_graph_highlights_its_neighbours_and_clicks_through_to_its_page()
     {
-        await using Scenario scenario = await SignedInAsync("lineage", "ana", ServedProject.OperatorPassword);
+        await using BrowserScenario scenario = await SignedInAsync("lineage", "ana", ServedProject.OperatorPassword);
         IPage page = scenario.Page;
 
         await page.GotoAsync("/tables/bronze.orders");
@@ -94,7 +91,7 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     [Fact]
     public async Task The_lineage_graph_zooms_with_its_buttons_pans_by_dragging_and_fits_again()
     {
-        await using Scenario scenario = await SignedInAsync("lineage-zoom", "ana", ServedProject.OperatorPassword);
+        await using BrowserScenario scenario = await SignedInAsync("lineage-zoom", "ana", ServedProject.OperatorPassword);
         IPage page = scenario.Page;
         await page.GotoAsync("/lineage");
         ILocator graph = page.Locator("#lineage-graph");
@@ -121,7 +118,7 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     [Fact]
     public async Task Triggering_a_job_opens_its_run_whose_live_log_runs_until_it_succeeds()
     {
-        await using Scenario scenario = await SignedInAsync("trigger-live-log", "ana", ServedProject.OperatorPassword);
+        await using BrowserScenario scenario = await SignedInAsync("trigger-live-log", "ana", ServedProject.OperatorPassword);
         IPage page = scenario.Page;
 
         await page.GotoAsync("/jobs");
@@ -139,7 +136,7 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     [Fact]
     public async Task Triggering_a_job_with_variables_opens_a_run_that_shows_them_and_a_malformed_line_is_named_before_anything_is_sent()
     {
-        await using Scenario scenario = await SignedInAsync("trigger-variables", "ana", ServedProject.OperatorPassword);
+        await using BrowserScenario scenario = await SignedInAsync("trigger-variables", "ana", ServedProject.OperatorPassword);
         IPage page = scenario.Page;
         await page.GotoAsync("/jobs");
         ILocator row = page.Locator("tr[data-job=nightly]");
@@ -161,7 +158,7 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     [Fact]
     public async Task The_backfill_dialog_previews_the_intervals_of_a_range_and_starts_them()
     {
-        await using Scenario scenario = await SignedInAsync("backfill-dialog", "ana", ServedProject.OperatorPassword);
+        await using BrowserScenario scenario = await SignedInAsync("backfill-dialog", "ana", ServedProject.OperatorPassword);
         IPage page = scenario.Page;
         await page.GotoAsync("/jobs");
         ILocator dialog = page.Locator("tr[data-job=nightly] details.backfill");
@@ -185,7 +182,7 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     [Fact]
     public async Task A_query_on_the_sql_page_shows_its_rows_and_time()
     {
-        await using Scenario scenario = await SignedInAsync("sql", "ana", ServedProject.OperatorPassword);
+        await using BrowserScenario scenario = await SignedInAsync("sql", "ana", ServedProject.OperatorPassword);
         IPage page = scenario.Page;
 
         await page.GotoAsync("/sql");
@@ -201,7 +198,7 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     [Fact]
     public async Task A_viewer_sees_no_action_buttons_and_a_forged_post_is_refused()
     {
-        await using Scenario scenario = await SignedInAsync("viewer", "vic", ServedProject.ViewerPassword);
+        await using BrowserScenario scenario = await SignedInAsync("viewer", "vic", ServedProject.ViewerPassword);
         IPage page = scenario.Page;
 
         await page.GotoAsync("/jobs");
@@ -220,7 +217,7 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     [Fact]
     public async Task The_sources_page_lists_each_source_with_its_position_and_the_error_of_a_failed_pass()
     {
-        await using Scenario scenario = await SignedInAsync("sources", "ana", ServedProject.OperatorPassword);
+        await using BrowserScenario scenario = await SignedInAsync("sources", "ana", ServedProject.OperatorPassword);
         IPage page = scenario.Page;
 
         await page.GotoAsync("/");
@@ -247,7 +244,7 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     [Fact]
     public async Task A_brazilian_browser_gets_the_pages_in_portuguese_with_dates_in_its_time_zone()
     {
-        await using Scenario scenario = await SignedInAsync("pt-br-jobs", "ana", ServedProject.OperatorPassword, locale: "pt-BR");
+        await using BrowserScenario scenario = await SignedInAsync("pt-br-jobs", "ana", ServedProject.OperatorPassword, locale: "pt-BR");
         IPage page = scenario.Page;
 
         await page.GotoAsync("/jobs");
@@ -259,94 +256,9 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
         await scenario.FinishAsync();
     }
 
-    private async Task<Scenario> SignedInAsync(string name, string user, string password, string locale = "en-US")
-    {
-        Scenario scenario = await OpenAsync(name, locale);
-        await scenario.Page.GotoAsync("/login");
-        await scenario.Page.FillAsync("#user", user);
-        await scenario.Page.FillAsync("#password", password);
-        await scenario.Page.ClickAsync("form.login button[type=submit]");
-        await Expect(scenario.Page.Locator(".who")).ToContainTextAsync(user);
-        return scenario;
-    }
+    private Task<BrowserScenario> SignedInAsync(string name, string user, string password, string locale = "en-US") =>
+        BrowserScenario.SignedInAsync(_browser, _served.Server.HttpAddress, name, user, password, locale);
 
-    private async Task<Scenario> OpenAsync(string name, string locale = "en-US")
-    {
-        IBrowserContext context = await _browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = _served.Server.HttpAddress.ToString(),
-            Locale = locale,
-            TimezoneId = "America/Sao_Paulo",
-            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
-        });
-        IPage page = await context.NewPageAsync();
-        return new Scenario(name, context, page);
-    }
-
-    /// <summary>One scenario's browser context: it collects what went wrong in the page and saves the screenshot.</summary>
-    private sealed class Scenario : IAsyncDisposable
-    {
-        private readonly List<string> _problems = [];
-        private readonly string _name;
-        private readonly IBrowserContext _context;
-
-        public Scenario(string name, IBrowserContext context, IPage page)
-        {
-            _name = name;
-            _context = context;
-            Page = page;
-            page.Console += (_, message) =>
-            {
-                if (message.Type == "error")
-                {
-                    _problems.Add("console error: " + message.Text);
-                }
-            };
-            page.PageError += (_, error) => _problems.Add("page error: " + error);
-            page.RequestFailed += (_, request) =>
-            {
-                // A run page reloads when its run ends, and the reload aborts the closed log stream: not a failure.
-                if (!(request.Url.Contains("/logs/stream", StringComparison.Ordinal) && request.Failure == "net::ERR_ABORTED"))
-                {
-                    _problems.Add($"request failed: {request.Method} {request.Url}: {request.Failure}");
-                }
-            };
-            page.Response += (_, response) =>
-            {
-                if (response.Status >= 400)
-                {
-                    _problems.Add($"error answer: {response.Status} {response.Request.Method} {response.Url}");
-                }
-            };
-        }
-
-        public IPage Page { get; }
-
-        /// <summary>Saves the screenshot and fails on anything that went wrong in the page.</summary>
-        public async Task FinishAsync()
-        {
-            Directory.CreateDirectory(ScreenshotDirectory);
-            await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, _name + ".png"), FullPage = true });
-            Assert.True(_problems.Count == 0, string.Join("\n", _problems));
-        }
-
-        public async ValueTask DisposeAsync() => await _context.CloseAsync();
-    }
-
-    /// <summary><c>tests/Medallion.Web.Tests/TestResults/screenshots</c> in the checkout (or under <c>MEDALLION_TEST_RESULTS</c>).</summary>
-    private static string ScreenshotDirectory { get; } = Path.Combine(
-        Environment.GetEnvironmentVariable("MEDALLION_TEST_RESULTS") ?? Path.Combine(CheckoutDirectory(), "tests", "Medallion.Web.Tests", "TestResults"), "screenshots");
-
-    private static string CheckoutDirectory()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Medallion.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no Medallion.slnx above {AppContext.BaseDirectory}: set MEDALLION_TEST_RESULTS to say where screenshots go");
-    }
+    private Task<BrowserScenario> OpenAsync(string name, string locale = "en-US") =>
+        BrowserScenario.OpenAsync(_browser, _served.Server.HttpAddress, name, locale);
 }

@@ -28,6 +28,12 @@ internal static class CatalogJson
 
     public static IReadOnlyList<string> ReadStrings(string json)
     {
+        // Most tags lists are empty, and a search reads one per column of every table: skip the parser for those.
+        if (json == "[]")
+        {
+            return [];
+        }
+
         using JsonDocument document = JsonDocument.Parse(json);
         var values = new List<string>();
         foreach (JsonElement element in document.RootElement.EnumerateArray())

@@ -18,12 +18,7 @@ internal sealed record LastCheckpoint(long Version, long? Size, int? Parts)
     /// </summary>
     public static async Task<LastCheckpoint?> TryReadAsync(IObjectStore store, CancellationToken cancellationToken)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = await store.ReadAllAsync(Key, cancellationToken).ConfigureAwait(false);
-        }
-        catch (MedallionException e) when (e.Code == ErrorCode.StorageObjectNotFound)
+        if (await store.TryReadAllAsync(Key, cancellationToken).ConfigureAwait(false) is not { } bytes)
         {
             return null;
         }

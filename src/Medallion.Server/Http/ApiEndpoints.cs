@@ -222,14 +222,14 @@ internal static class ApiEndpoints
     }
 
     /// <summary>
-    /// Runs a read on a lakehouse opened for this request (it lists the tables as they are now) and maps what the
-    /// user got wrong to 404 or 400 with the library's message.
+    /// Runs a read on a lakehouse opened for this request (it lists the tables as they are now, with the definitions the
+    /// server loaded) and maps what the user got wrong to 404 or 400 with the library's message.
     /// </summary>
     private static async Task<IResult> WithLakehouseAsync<T>(ServerContext server, Func<Lakehouse, Task<T>> read, CancellationToken cancellationToken)
     {
         try
         {
-            Lakehouse lakehouse = await Lakehouse.OpenAsync(server.Project.Directory, cancellationToken).ConfigureAwait(false);
+            Lakehouse lakehouse = await Lakehouse.OpenAsync(server.Graph, cancellationToken).ConfigureAwait(false);
             await using (lakehouse.ConfigureAwait(false))
             {
                 return Results.Json(await read(lakehouse).ConfigureAwait(false), ApiJson.Options);

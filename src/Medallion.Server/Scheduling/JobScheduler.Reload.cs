@@ -11,6 +11,12 @@ public sealed partial class JobScheduler
     public MedallionProject Project => _definitions.Project;
 
     /// <summary>
+    /// The last loaded project's parsed models (its <see cref="ModelGraph.Project"/> is that project): what the web pages
+    /// browse, so a page neither reads the project's files nor parses its models again.
+    /// </summary>
+    public ModelGraph Graph => _definitions.Graph;
+
+    /// <summary>
     /// Plans with a newly loaded project from now on: new jobs start being planned, removed jobs stop (their queued runs
     /// end cancelled when they would start), changed jobs plan with their new definition. Runs under way finish with
     /// the definitions they started with.

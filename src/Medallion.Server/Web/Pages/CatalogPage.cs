@@ -22,23 +22,23 @@ internal static class CatalogPage
     private static async Task<IResult> RenderAsync(HttpContext http, string? q, string? layer, string? owner, string? tag, string? classification, CancellationToken cancellationToken)
     {
         var page = new PageContext(http);
-        Lakehouse lakehouse = await Lakehouse.OpenAsync(page.Server.Project.Directory, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<TableSummary> tables;
+        Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
+        List<TableSummary> tables;
+        List<CatalogSearch.Entry> entries;
+        var hits = new List<(CatalogSearch.Hit Hit, TableSummary Table)>();
+        Lakehouse lakehouse = await Lakehouse.OpenAsync(page.Server.Graph, cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
-            tables = await lakehouse.ListTablesAsync(null, cancellationToken).ConfigureAwait(false);
+            tables = [.. lakehouse.ListTablesWithoutLogs().Where(t => access.CanRead(t.Name))];
+            Dictionary<TableName, List<CatalogColumn>> columns = await page.Server.Catalog.GetColumnsByTableAsync(cancellationToken).ConfigureAwait(false);
+            entries = [.. tables.Select(t => new CatalogSearch.Entry(t, columns.GetValueOrDefault(t.Name) ?? []))];
+            // The search needs only the docs; the Delta logs (for the rows shown) are read for the tables that matched.
+            foreach (CatalogSearch.Hit hit in CatalogSearch.Search(entries, q, layer, owner, tag, classification))
+            {
+                hits.Add((hit, await lakehouse.SummarizeTableAsync(hit.Table.Name, cancellationToken).ConfigureAwait(false)));
+            }
         }
 
-        Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
-        tables = tables.Where(t => access.CanRead(t.Name)).ToList();
-
-        var entries = new List<CatalogSearch.Entry>(tables.Count);
-        foreach (TableSummary table in tables)
-        {
-            entries.Add(new CatalogSearch.Entry(table, await page.Server.Catalog.GetColumnsAsync(table.Name, cancellationToken).ConfigureAwait(false)));
-        }
-
-        IReadOnlyList<CatalogSearch.Hit> hits = CatalogSearch.Search(entries, q, layer, owner, tag, classification);
         var html = new HtmlBuilder();
         html.Add($"""
             <form method="get" action="/catalog" class="search" role="search">
@@ -58,9 +58,8 @@ internal static class CatalogPage
         else
         {
             html.Add($"<table class=\"catalog\"><thead><tr><th>{page.T("Table")}</th><th>{page.T("Description")}</th><th>{page.T("Owner")}</th><th>{page.T("Tags")}</th><th>{page.T("Rows")}</th>{(string.IsNullOrWhiteSpace(q) ? Markup.Empty : HtmlBuilder.Of($"<th>{page.T("Matches")}</th>"))}</tr></thead><tbody>");
-            foreach (CatalogSearch.Hit hit in hits)
+            foreach ((CatalogSearch.Hit hit, TableSummary table) in hits)
             {
-                TableSummary table = hit.Table;
                 html.Add($"""
                     <tr><td><span class="layer layer-{table.Name.Namespace}">{table.Name.Namespace}</span> <a href="{PageContext.TableUrl(table.Name)}">{table.Name.ToString()}</a></td>
                     <td>{table.Description}</td><td>{table.Owner}</td><td>{string.Join(", ", table.Tags)}</td><td class="num">{page.Number(table.Rows)}</td>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
@@ -24,25 +25,54 @@ internal static class LineagePage
     private const int RowHeight = 38;
     private const int Top = 40;
 
+    /// <summary>The last drawing of each loaded project's graph; weak, so a graph a reload replaced goes with its drawing.</summary>
+    private static readonly ConditionalWeakTable<ModelGraph, Drawing> s_drawings = [];
+
     public static void Map(IEndpointRouteBuilder app) => app.MapGet("/lineage", RenderAsync);
 
     private static async Task<IResult> RenderAsync(HttpContext http, CancellationToken cancellationToken)
     {
         var page = new PageContext(http);
-        Lakehouse lakehouse = await Lakehouse.OpenAsync(page.Server.Project.Directory, cancellationToken).ConfigureAwait(false);
+        ModelGraph graph = page.Server.Graph;
         IReadOnlyList<TableName> tables;
-        var edges = new HashSet<(TableName From, TableName To)>();
+        Lakehouse lakehouse = await Lakehouse.OpenAsync(graph, cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
             // A table the user may not read is absent from the graph, as from the catalog; edges to it go with it.
             Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
             tables = [.. lakehouse.TableNames.Where(access.CanRead)];
-            foreach (ModelDefinition model in lakehouse.Project.Models)
+        }
+
+        Drawing drawing = Draw(page, graph, tables);
+        Markup body = HtmlBuilder.Of($"""
+            <p class="muted">{page.T("Select a table to highlight what it is computed from and what is computed from it.")} {page.Number(tables.Count)} {page.T("Tables").ToLowerInvariant()}, {page.Number(drawing.Edges)} {page.T("edges")}.</p>
+            <p id="lineage-selected" class="selected" data-open="{page.T("Open")}"></p>
+            <p class="zoom"><button type="button" data-zoom="in" aria-label="{page.T("Zoom in")}">+</button> <button type="button" data-zoom="out" aria-label="{page.T("Zoom out")}">−</button> <button type="button" data-zoom="fit">{page.T("Fit")}</button> <span class="muted small">{page.T("Drag to pan, scroll to zoom.")}</span></p>
+            <div class="scroll graph-box">{drawing.Svg}</div>
+            """);
+        return page.Render(page.T("Lineage"), "Lineage", body);
+    }
+
+    /// <summary>
+    /// The graph's SVG for these tables: drawn once per loaded project (a reload brings a new graph) and reused while the
+    /// tables shown and the language stay the same, as drawing a thousand tables costs more than the rest of the page.
+    /// </summary>
+    private static Drawing Draw(PageContext page, ModelGraph graph, IReadOnlyList<TableName> tables)
+    {
+        string[] names = [.. tables.Select(t => t.ToString())];
+        if (s_drawings.TryGetValue(graph, out Drawing? drawing)
+            && string.Equals(drawing.Language, page.Language, StringComparison.Ordinal) && drawing.Tables.SequenceEqual(names, StringComparer.Ordinal))
+        {
+            return drawing;
+        }
+
+        // Each model's own reads: together they are every edge of the project's table-level lineage.
+        var edges = new HashSet<(TableName From, TableName To)>();
+        foreach (ModelDefinition model in graph.Models)
+        {
+            foreach (TableName upstream in graph.GetUpstream(model.Name))
             {
-                foreach (LineageEdge edge in await lakehouse.GetLineageAsync(model.Name, null, LineageDirection.Upstream, cancellationToken).ConfigureAwait(false))
-                {
-                    edges.Add((edge.Upstream, edge.Downstream));
-                }
+                edges.Add((upstream, model.Name));
             }
         }
 
@@ -85,12 +115,11 @@ internal static class LineagePage
         }
 
         svg.Add(new Markup("</svg>"));
-        Markup body = HtmlBuilder.Of($"""
-            <p class="muted">{page.T("Select a table to highlight what it is computed from and what is computed from it.")} {page.Number(tables.Count)} {page.T("Tables").ToLowerInvariant()}, {page.Number(edges.Count)} {page.T("edges")}.</p>
-            <p id="lineage-selected" class="selected" data-open="{page.T("Open")}"></p>
-            <p class="zoom"><button type="button" data-zoom="in" aria-label="{page.T("Zoom in")}">+</button> <button type="button" data-zoom="out" aria-label="{page.T("Zoom out")}">−</button> <button type="button" data-zoom="fit">{page.T("Fit")}</button> <span class="muted small">{page.T("Drag to pan, scroll to zoom.")}</span></p>
-            <div class="scroll graph-box">{svg.ToMarkup()}</div>
-            """);
-        return page.Render(page.T("Lineage"), "Lineage", body);
+        drawing = new Drawing(page.Language, names, svg.ToMarkup(), edges.Count);
+        s_drawings.AddOrUpdate(graph, drawing);
+        return drawing;
     }
+
+    /// <summary>One drawing of a graph: for which language and tables (in order), the SVG, and how many edges the project has.</summary>
+    private sealed record Drawing(string Language, string[] Tables, Markup Svg, int Edges);
 }

@@ -31,7 +31,7 @@ internal static class TablePage
     private static async Task<IResult> RenderAsync(HttpContext http, string table, string? column, CancellationToken cancellationToken)
     {
         var page = new PageContext(http);
-        Lakehouse lakehouse = await Lakehouse.OpenAsync(page.Server.Project.Directory, cancellationToken).ConfigureAwait(false);
+        Lakehouse lakehouse = await Lakehouse.OpenAsync(page.Server.Graph, cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
             TableName name;

@@ -1,0 +1,110 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Medallion.Web.Tests;
+
+/// <summary>
+/// One browser scenario's context in Debian's Chromium: it collects what went wrong in the page (console errors, page
+/// errors, failed requests, error answers) and saves a screenshot under <c>TestResults/screenshots</c> when it finishes.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+internal sealed class BrowserScenario : IAsyncDisposable
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private readonly List<string> _problems = [];
+    private readonly string _name;
+    private readonly IBrowserContext _context;
+
+    private BrowserScenario(string name, IBrowserContext context, IPage page)
+    {
+        _name = name;
+        _context = context;
+        Page = page;
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                _problems.Add("console error: " + message.Text);
+            }
+        };
+        page.PageError += (_, error) => _problems.Add("page error: " + error);
+        page.RequestFailed += (_, request) =>
+        {
+            // A run page reloads when its run ends, and the reload aborts the closed log stream: not a failure.
+            if (!(request.Url.Contains("/logs/stream", StringComparison.Ordinal) && request.Failure == "net::ERR_ABORTED"))
+            {
+                _problems.Add($"request failed: {request.Method} {request.Url}: {request.Failure}");
+            }
+        };
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400)
+            {
+                _problems.Add($"error answer: {response.Status} {response.Request.Method} {response.Url}");
+            }
+        };
+    }
+
+    public IPage Page { get; }
+
+    /// <summary>Starts headless Chromium (build/test-setup/chromium.sh installs it).</summary>
+    public static async Task<IBrowser> LaunchAsync(IPlaywright playwright)
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run build/test-setup/chromium.sh");
+        // --no-sandbox: the tests run as root in CI, where Chromium's sandbox refuses to start.
+        return await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+    }
+
+    /// <summary>A new context on <paramref name="server"/>, in São Paulo's time zone and <paramref name="locale"/>.</summary>
+    public static async Task<BrowserScenario> OpenAsync(IBrowser browser, Uri server, string name, string locale = "en-US")
+    {
+        IBrowserContext context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = server.ToString(),
+            Locale = locale,
+            TimezoneId = "America/Sao_Paulo",
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+        });
+        IPage page = await context.NewPageAsync();
+        return new BrowserScenario(name, context, page);
+    }
+
+    /// <summary>A new context signed in through the sign-in form.</summary>
+    public static async Task<BrowserScenario> SignedInAsync(IBrowser browser, Uri server, string name, string user, string password, string locale = "en-US")
+    {
+        BrowserScenario scenario = await OpenAsync(browser, server, name, locale);
+        await scenario.Page.GotoAsync("/login");
+        await scenario.Page.FillAsync("#user", user);
+        await scenario.Page.FillAsync("#password", password);
+        await scenario.Page.ClickAsync("form.login button[type=submit]");
+        await Expect(scenario.Page.Locator(".who")).ToContainTextAsync(user);
+        return scenario;
+    }
+
+    /// <summary>Saves the screenshot and fails on anything that went wrong in the page.</summary>
+    public async Task FinishAsync()
+    {
+        Directory.CreateDirectory(ScreenshotDirectory);
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, _name + ".png"), FullPage = true });
+        Assert.True(_problems.Count == 0, string.Join("\n", _problems));
+    }
+
+    public async ValueTask DisposeAsync() => await _context.CloseAsync();
+
+    /// <summary><c>tests/Medallion.Web.Tests/TestResults/screenshots</c> in the checkout (or under <c>MEDALLION_TEST_RESULTS</c>).</summary>
+    private static string ScreenshotDirectory { get; } = Path.Combine(
+        Environment.GetEnvironmentVariable("MEDALLION_TEST_RESULTS") ?? Path.Combine(CheckoutDirectory(), "tests", "Medallion.Web.Tests", "TestResults"), "screenshots");
+
+    private static string CheckoutDirectory()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Medallion.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"no Medallion.slnx above {AppContext.BaseDirectory}: set MEDALLION_TEST_RESULTS to say where screenshots go");
+    }
+}

@@ -94,6 +94,11 @@ public sealed class ServerClient : IDisposable
     public Task<RunRecord> RerunFromFailureAsync(string runId, CancellationToken cancellationToken = default) =>
         PostAsync<RunRecord>($"api/runs/{Uri.EscapeDataString(runId)}/rerun", null, cancellationToken);
 
+    /// <summary>Queues a run of every model a finished run selected, with its interval and variables (<c>POST /api/runs/{id}/retry</c>).</summary>
+    /// <exception cref="MedallionException">As <see cref="GetAsync{T}"/>.</exception>
+    public Task<RunRecord> RetryRunAsync(string runId, CancellationToken cancellationToken = default) =>
+        PostAsync<RunRecord>($"api/runs/{Uri.EscapeDataString(runId)}/retry", null, cancellationToken);
+
     /// <summary>Backfills a job over a range, or (dry run) lists the range's intervals (<c>POST /api/jobs/{job}/backfill</c>).</summary>
     /// <exception cref="MedallionException">As <see cref="GetAsync{T}"/>.</exception>
     public Task<BackfillView> BackfillAsync(string job, BackfillRequest request, CancellationToken cancellationToken = default) =>

@@ -333,13 +333,18 @@ public sealed partial class JobCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Rerun_without_from_failure_is_a_usage_error_that_points_to_trigger()
+    public async Task Rerun_without_from_failure_queues_every_model_the_run_selected_with_its_variables()
     {
-        Cli.Result result = await Cli.RunAsync("rerun", "r1", "--project", _project);
+        string failed = QueuedRun().Match((await Cli.RunAsync("trigger", "chain", "--var", "fail=yes", "--project", _project)).Output).Groups[1].Value;
+        RunRecord ended = await WaitForEndAsync("chain", failed);
 
-        Assert.Equal(
-            (2, "error: rerun re-runs from failure only; pass --from-failure. Help: to run the whole job again, use medallion trigger <job>.\n"),
-            (result.ExitCode, result.Error));
+        Cli.Result result = await Cli.RunAsync("rerun", failed, "--project", _project);
+
+        Assert.Equal((0, string.Empty), (result.ExitCode, result.Error));
+        string id = QueuedRun().Match(result.Output).Groups[1].Value;
+        Assert.Equal($"Queued run {id} of job chain, re-running {ended.Selection} from run {failed}.\n", result.Output);
+        RunRecord retried = await WaitForEndAsync("chain", id);
+        Assert.Equal((ended.Selection, "yes"), (retried.Selection, retried.Variables["fail"]));
     }
 
     [Fact]

@@ -26,7 +26,7 @@ internal static class JobCommands
         yield return Jobs(output);
         yield return Trigger(output, error);
         yield return Cancel(output);
-        yield return Rerun(output, error);
+        yield return Rerun(output);
         yield return BackfillCommand.Create(output, error);
         yield return BackfillCommand.List(output);
     }
@@ -196,27 +196,24 @@ internal static class JobCommands
         return command;
     }
 
-    private static Command Rerun(TextWriter output, TextWriter error)
+    private static Command Rerun(TextWriter output)
     {
         var run = new Argument<string>("run") { Description = "The finished run to re-run, as medallion runs shows it." };
-        var fromFailure = new Option<bool>("--from-failure") { Description = "Re-run only the models that failed, were skipped or cancelled (with the run's data interval and variables)." };
+        var fromFailure = new Option<bool>("--from-failure") { Description = "Re-run only the models that failed, were skipped or cancelled; without it, every model the run selected." };
         Option<string> project = ProjectOption.Create();
-        var command = new Command("rerun", "Re-run the failed and skipped models of a run on the running server (Airflow's clear failed, Dagster's re-execute from failure).")
+        var command = new Command("rerun", "Re-run a finished run on the running server, with its data interval and variables: every model it selected (Airflow's clear, Dagster's re-execute all), or with --from-failure only the failed and skipped ones.")
         {
             run, fromFailure, project,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            if (!parsed.GetValue(fromFailure))
-            {
-                await error.WriteLineAsync("error: rerun re-runs from failure only; pass --from-failure. Help: to run the whole job again, use medallion trigger <job>.").ConfigureAwait(false);
-                return MedallionCli.UsageError;
-            }
-
             using ServerClient server = await ServerClient.ConnectAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            RunRecord queued = await server.RerunFromFailureAsync(parsed.GetRequiredValue(run), cancellationToken).ConfigureAwait(false);
+            string id = parsed.GetRequiredValue(run);
+            RunRecord queued = parsed.GetValue(fromFailure)
+                ? await server.RerunFromFailureAsync(id, cancellationToken).ConfigureAwait(false)
+                : await server.RetryRunAsync(id, cancellationToken).ConfigureAwait(false);
             string interval = queued.IntervalStart is { } start && queued.IntervalEnd is { } end ? $", interval {start:yyyy-MM-dd HH:mm}Z to {end:yyyy-MM-dd HH:mm}Z" : string.Empty;
-            await output.WriteLineAsync($"Queued run {queued.Id} of job {queued.Job}, re-running {queued.Selection} from run {queued.ParentId}{interval}.").ConfigureAwait(false);
+            await output.WriteLineAsync($"Queued run {queued.Id} of job {queued.Job}, re-running {queued.Selection ?? "the job's sources"} from run {queued.ParentId}{interval}.").ConfigureAwait(false);
             return 0;
         });
         return command;

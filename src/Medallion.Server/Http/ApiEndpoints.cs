@@ -165,6 +165,9 @@ internal static class ApiEndpoints
         act.MapPost("/runs/{id}/rerun", (ServerContext server, HttpContext http, string id, CancellationToken cancellationToken) =>
                 ActAsync(server, http, "rerun", id, "from failure", () => server.Scheduler.RerunFromFailureAsync(id, cancellationToken), cancellationToken))
             .WithName("RerunFromFailure").WithTags("runs").Produces<RunRecord>();
+        act.MapPost("/runs/{id}/retry", (ServerContext server, HttpContext http, string id, CancellationToken cancellationToken) =>
+                ActAsync(server, http, "retry", id, "every model", () => server.Scheduler.RetryAsync(id, cancellationToken), cancellationToken))
+            .WithName("RetryRun").WithTags("runs").Produces<RunRecord>();
     }
 
     /// <summary>

@@ -131,6 +131,36 @@ public sealed partial class JobScheduler
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Queues a new run of a finished run's job that builds every model the run selected (and reloads the job's sources),
+    /// with the same data interval and variables (Airflow's clear of a whole run, Dagster's re-execute all).
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the run does not exist, has no job, or has not ended (the message says which).</exception>
+    public async Task<RunRecord> RetryAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        RunRecord run = await _catalog.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
+            ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}'.\nHelp: list runs with 'medallion runs'.");
+        if (run.Job is not { } name)
+        {
+            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"Run '{runId}' belongs to no job, so the scheduler cannot re-run it.\nHelp: run it again with 'medallion run'.");
+        }
+
+        if (run.Status is RunStatus.Queued or RunStatus.Running)
+        {
+            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"Run '{runId}' is still {run.Status.ToString().ToLowerInvariant()}, so there is nothing to retry yet.\nHelp: wait for it to end, or cancel it with 'medallion cancel {runId}'.");
+        }
+
+        JobDefinition job = FindJob(name);
+        return await QueueNowAsync(
+            new RunStart(job.Name, RunTrigger.Api, run.Selection, run.IntervalStart, run.IntervalEnd, Holder.Id)
+            {
+                ParentId = runId,
+                Variables = run.Variables,
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<RunRecord> QueueNowAsync(RunStart start, CancellationToken cancellationToken)
     {
         RunRecord run;

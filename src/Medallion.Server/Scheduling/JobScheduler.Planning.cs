@@ -240,7 +240,7 @@ public sealed partial class JobScheduler
         RunTrigger.Backfill => $"queued by backfill {run.BackfillId} for the interval {run.IntervalStart:O} to {run.IntervalEnd:O}",
         RunTrigger.Data => "queued: new data (a watched table has a new version, or a watched file source has new files)",
         RunTrigger.After => "queued: a job it runs after succeeded",
-        _ => run.ParentId is { } parent ? $"queued to re-run the failed models of run {parent}" : "queued by a trigger",
+        _ => run.ParentId is { } parent ? $"queued to re-run {run.Selection ?? "the job's sources"} of run {parent}" : "queued by a trigger",
     };
 
     /// <summary>Starts queued runs, oldest first, as far as each job's and each backfill's limit of active runs allow.</summary>

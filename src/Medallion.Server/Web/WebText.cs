@@ -119,6 +119,7 @@ internal static class WebText
         ["Log"] = "Log",
         ["Cancel"] = "Cancelar",
         ["Rerun from failure"] = "Reexecutar a partir da falha",
+        ["Retry"] = "Executar de novo",
         ["Other runs"] = "Outras execuções",
         ["Search"] = "Buscar",
         ["Search tables, columns, descriptions, tags, owners"] = "Busque tabelas, colunas, descrições, tags, responsáveis",

@@ -282,6 +282,39 @@ public sealed class JobSchedulerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Retry_of_a_failed_run_builds_every_model_it_selected_again()
+    {
+        Project("jobs:\n  - name: build\n    select: silver.orders+\n")
+            .Files.Write("models/silver/checked.sql", "SELECT CAST(amount AS INTEGER) AS amount FROM silver.orders")
+            .Write("data/orders/1.csv", "id,amount\n1,ten\n");
+        JobScheduler scheduler = await _project.StartAsync();
+        RunRecord failed = await scheduler.TriggerAsync("build");
+        await _project.WaitForRunsAsync("build", 1);
+
+        RunRecord retried = await scheduler.RetryAsync(failed.Id);
+        await _project.WaitForRunsAsync("build", 2);
+
+        Assert.Equal((failed.Selection, failed.Id, RunTrigger.Api), (retried.Selection, retried.ParentId, retried.Trigger));
+        Assert.Equal(
+            [("bronze.orders", RunStatus.Succeeded), ("silver.checked", RunStatus.Failed), ("silver.orders", RunStatus.Succeeded)],
+            (await scheduler.Catalog.GetModelRunsAsync(retried.Id)).Select(m => (m.Model.ToString(), m.Status)).Order());
+    }
+
+    [Fact]
+    public async Task Retry_of_a_run_still_under_way_is_refused_pointing_to_cancel()
+    {
+        Project("jobs:\n  - name: build\n    select: silver.busy\n")
+            .Files.Write("models/silver/busy.sql", "SELECT count(*) AS n FROM range(300000000) t(i) WHERE i % 7 = 3");
+        JobScheduler scheduler = await _project.StartAsync();
+        RunRecord run = await scheduler.TriggerAsync("build");
+
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => scheduler.RetryAsync(run.Id));
+
+        Assert.Matches($"^Run '{run.Id}' is still (queued|running), so there is nothing to retry yet.\nHelp: wait for it to end, or cancel it with 'medallion cancel {run.Id}'.$", error.Message);
+        await scheduler.CancelRunAsync(run.Id);
+    }
+
+    [Fact]
     public async Task Triggering_an_unknown_job_suggests_the_closest_job()
     {
         Project("jobs:\n  - name: build\n    select: silver.orders\n");

@@ -82,7 +82,7 @@ internal static class RunsPage
             <dt>{page.T("Duration")}</dt><dd>{page.Duration(run.FinishedAt - run.StartedAt)}</dd>
             </dl>
             {(run.Error is null ? Markup.Empty : HtmlBuilder.Of($"<pre class=\"error\">{run.Error}</pre>"))}
-            <p class="actions">{(live ? page.Action($"/api/runs/{encoded}/cancel", "Cancel", danger: true) : Markup.Empty)}{(run.Status == RunStatus.Failed ? page.Action($"/api/runs/{encoded}/rerun", "Rerun from failure", then: "run") : Markup.Empty)}</p>
+            <p class="actions">{(live ? page.Action($"/api/runs/{encoded}/cancel", "Cancel", danger: true) : Markup.Empty)}{(run.Status == RunStatus.Failed ? page.Action($"/api/runs/{encoded}/rerun", "Rerun from failure", then: "run") : Markup.Empty)}{(!live && run.Job is not null ? page.Action($"/api/runs/{encoded}/retry", "Retry", then: "run") : Markup.Empty)}</p>
             <h2>{page.T("Models")}</h2>
             """);
         TimeSpan longest = detail.Models.Count == 0 ? TimeSpan.Zero : detail.Models.Max(m => m.Duration);

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics;
 
 namespace Medallion.Cli.Tests;
@@ -74,6 +75,64 @@ internal static class KilledIngest
         {
             Assert.True(clock.Elapsed < timeout, $"Gave up waiting after {timeout}.");
             await Task.Delay(50);
+        }
+    }
+
+    /// <summary>
+    /// Writes one transaction after another to table <c>kt (id, v)</c> of the source (1 to 3 inserts, updates or deletes
+    /// each, in the source's SQL for updating and deleting one random row) until stopped; returns how many committed.
+    /// </summary>
+    public static async Task<int> WriteChangesAsync(DbConnection connection, string updateOneRow, string deleteOneRow, CancellationToken stop)
+    {
+        await using (connection)
+        {
+            var random = new Random(6);
+            int transactions = 0;
+            await connection.OpenAsync(CancellationToken.None);
+            while (!stop.IsCancellationRequested)
+            {
+                await using (DbTransaction transaction = await connection.BeginTransactionAsync(CancellationToken.None))
+                {
+                    for (int i = random.Next(1, 4); i > 0; i--)
+                    {
+                        await using DbCommand command = connection.CreateCommand();
+                        command.Transaction = transaction;
+                        command.CommandText = random.Next(10) switch
+                        {
+                            < 5 => $"INSERT INTO kt (v) VALUES ({random.Next(1000)})",
+                            < 8 => updateOneRow,
+                            _ => deleteOneRow,
+                        };
+                        await command.ExecuteNonQueryAsync(CancellationToken.None);
+                    }
+
+                    await transaction.CommitAsync(CancellationToken.None);
+                }
+
+                transactions++;
+                await Task.Delay(random.Next(2, 15), CancellationToken.None);
+            }
+
+            return transactions;
+        }
+    }
+
+    /// <summary>The first column of each row of <paramref name="sql"/> on the source, in order.</summary>
+    public static async Task<List<string>> ReadLinesAsync(DbConnection connection, string sql)
+    {
+        await using (connection)
+        {
+            await connection.OpenAsync();
+            await using DbCommand command = connection.CreateCommand();
+            command.CommandText = sql;
+            await using DbDataReader reader = await command.ExecuteReaderAsync();
+            var lines = new List<string>();
+            while (await reader.ReadAsync())
+            {
+                lines.Add(reader.GetString(0));
+            }
+
+            return lines;
         }
     }
 }

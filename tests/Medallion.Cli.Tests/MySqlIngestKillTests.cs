@@ -21,56 +21,13 @@ public sealed class MySqlIngestKillTests(MySqlDatabase database) : IClassFixture
             CREATE TRIGGER kt_delete AFTER DELETE ON kt FOR EACH ROW INSERT INTO kt_history (op, id, v) VALUES ('delete', OLD.id, OLD.v);
             """);
         using var project = new IngestProject(database, "kt", "        mode: cdc\n        batch_rows: 50");
-        int transactions = await KilledIngest.RunAsync(project, "kt", WriteChangesAsync);
+        int transactions = await KilledIngest.RunAsync(project, "kt", stop => KilledIngest.WriteChangesAsync(new MySqlConnection(database.ConnectionString), "UPDATE kt SET v = v + 1 ORDER BY rand() LIMIT 1", "DELETE FROM kt ORDER BY rand() LIMIT 1", stop));
 
         List<string> bronze = await project.QueryAsync("SELECT _op, id, v FROM bronze.kt WHERE _op <> 'snapshot' ORDER BY _binlog_file, _binlog_pos, _seq");
-        List<string> history = [];
-        await using (var connection = new MySqlConnection(database.ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var command = new MySqlCommand("SELECT CONCAT(op, ',', id, ',', v) FROM kt_history ORDER BY seq", connection);
-            await using System.Data.Common.DbDataReader reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                history.Add(reader.GetString(0));
-            }
-        }
+        List<string> history = await KilledIngest.ReadLinesAsync(new MySqlConnection(database.ConnectionString), "SELECT CONCAT(op, ',', id, ',', v) FROM kt_history ORDER BY seq");
 
         Assert.True(transactions > 20, $"Only {transactions} transactions were written while the process was killed.");
         Assert.Equal(history.Count, bronze.Count);
         Assert.Equal(history, bronze);
-    }
-
-    /// <summary>One transaction after another (1 to 3 inserts, updates or deletes each) until stopped; returns how many committed.</summary>
-    private async Task<int> WriteChangesAsync(CancellationToken stop)
-    {
-        var random = new Random(6);
-        int transactions = 0;
-        await using var connection = new MySqlConnection(database.ConnectionString);
-        await connection.OpenAsync(CancellationToken.None);
-        while (!stop.IsCancellationRequested)
-        {
-            await using (MySqlTransaction transaction = await connection.BeginTransactionAsync(CancellationToken.None))
-            {
-                for (int i = random.Next(1, 4); i > 0; i--)
-                {
-                    string sql = random.Next(10) switch
-                    {
-                        < 5 => $"INSERT INTO kt (v) VALUES ({random.Next(1000)})",
-                        < 8 => "UPDATE kt SET v = v + 1 ORDER BY rand() LIMIT 1",
-                        _ => "DELETE FROM kt ORDER BY rand() LIMIT 1",
-                    };
-                    await using var command = new MySqlCommand(sql, connection, transaction);
-                    await command.ExecuteNonQueryAsync(CancellationToken.None);
-                }
-
-                await transaction.CommitAsync(CancellationToken.None);
-            }
-
-            transactions++;
-            await Task.Delay(random.Next(2, 15), CancellationToken.None);
-        }
-
-        return transactions;
     }
 }

@@ -158,7 +158,7 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
             : await Access.ForUserAsync(user, await _tables.ListAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         if (access is null)
         {
-            return (await LakehouseSession.OpenAsync(_tables, _database, readOnly: true, allowSessionStatements: false, cancellationToken).ConfigureAwait(false), null);
+            return (await LakehouseSession.OpenAsync(_tables, _database, readOnly: true, allowSessionStatements: false, cancellationToken: cancellationToken).ConfigureAwait(false), null);
         }
 
         UserDatabase database = await AcquireAsync(user, access, cancellationToken).ConfigureAwait(false);

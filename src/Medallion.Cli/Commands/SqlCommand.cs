@@ -71,7 +71,8 @@ internal static class SqlCommand
         }
 
         MedallionProject loaded = await MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        LakehouseSession session = await LakehouseSession.OpenAsync(ProjectCatalog.Tables(loaded), cancellationToken: cancellationToken).ConfigureAwait(false);
+        // Lazy: a query of one table on an object store need not load every table of the lake first.
+        LakehouseSession session = await LakehouseSession.OpenAsync(ProjectCatalog.Tables(loaded), lazy: true, cancellationToken: cancellationToken).ConfigureAwait(false);
         return (session, AuditLog.Open(loaded));
     }
 

@@ -40,6 +40,10 @@ public sealed class LakehouseSession : IAsyncDisposable
     private readonly HashSet<string> _timeTravelViews = new(StringComparer.Ordinal);
     private readonly SessionAccess? _access;
     private bool _metadataViewsInstalled;
+    // A lazy session has not yet brought every table up to date; a statement naming no lakehouse table does it first.
+    private bool _refreshPending;
+    // Whether the statement being bound reads something other than lakehouse tables named namespace.table.
+    private bool _readsOtherThanTables;
     private bool _disposed;
 
     private LakehouseSession(DuckDbDatabase database, bool ownsDatabase, ITableLocator locator, SessionAccess? access = null)
@@ -85,9 +89,15 @@ public sealed class LakehouseSession : IAsyncDisposable
     /// <param name="database">A database to share, or null for a private in-memory one.</param>
     /// <param name="readOnly">Refuse statements that change data (<see cref="ReadOnly"/>).</param>
     /// <param name="allowSessionStatements">Accept DuckDB's SET, PRAGMA, CALL, ... in a read-only session (<see cref="AllowsSessionStatements"/>).</param>
+    /// <param name="lazy">
+    /// Load a table's latest version only when a statement reads it by name, instead of every table's at open: for a
+    /// session that runs one query over a large lake (each table costs requests on an object store). A statement that
+    /// reads anything else (catalog views, <c>SHOW</c>, <c>DESCRIBE</c>, an unqualified name) first brings every table
+    /// up to date, once.
+    /// </param>
     /// <param name="cancellationToken">Stops loading the tables' latest versions.</param>
     public static async Task<LakehouseSession> OpenAsync(
-        ITableLocator locator, DuckDbDatabase? database = null, bool readOnly = true, bool allowSessionStatements = true, CancellationToken cancellationToken = default)
+        ITableLocator locator, DuckDbDatabase? database = null, bool readOnly = true, bool allowSessionStatements = true, bool lazy = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(locator);
         var session = new LakehouseSession(database ?? DuckDbDatabase.Open(), ownsDatabase: database is null, locator)
@@ -97,7 +107,15 @@ public sealed class LakehouseSession : IAsyncDisposable
         };
         try
         {
-            await session.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            if (lazy)
+            {
+                session._refreshPending = true;
+            }
+            else
+            {
+                await session.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return session;
         }
         catch
@@ -136,6 +154,7 @@ public sealed class LakehouseSession : IAsyncDisposable
     /// <summary>Brings the view of every table to its latest version (new tables appear, as in <c>\d</c>).</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
+        _refreshPending = false;
         foreach (LakehouseTable table in await ListTablesAsync(cancellationToken).ConfigureAwait(false))
         {
             await _views.EnsureLatestAsync(table, _metadata, cancellationToken).ConfigureAwait(false);
@@ -179,13 +198,16 @@ public sealed class LakehouseSession : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(sql);
         LastReads = StatementReads.None;
+        _readsOtherThanTables = false;
         var tables = new List<string>();
         var columns = new List<string>();
         if (!ReadOnly)
         {
             ParsedStatement parsed = await ParsedStatement.ParseAsync(_metadata, sql, cancellationToken).ConfigureAwait(false);
             columns.AddRange(parsed.Columns);
+            _readsOtherThanTables = !parsed.IsSelect;
             string bound = parsed.IsSelect ? await BindTablesAsync(parsed, sql, tables, cancellationToken).ConfigureAwait(false) : sql;
+            await RefreshIfPendingAsync(cancellationToken).ConfigureAwait(false);
             LastReads = new StatementReads(tables, columns);
             return bound;
         }
@@ -199,14 +221,25 @@ public sealed class LakehouseSession : IAsyncDisposable
                 AddOnce(columns, column);
             }
 
+            _readsOtherThanTables |= statement.Query is null;
             bool nested = statement.Query is { } checkedQuery && _access is not null && await BindNestedQueriesAsync(checkedQuery, cancellationToken).ConfigureAwait(false);
             string body = statement.Query is { } query ? await BindTablesAsync(query, statement.Text, tables, cancellationToken, nested).ConfigureAwait(false) : statement.Text;
             // The separator starts on a new line: a statement's text may end in a -- comment.
             text.Append(text.Length == 0 ? string.Empty : "\n;\n").Append(statement.Head).Append(body);
         }
 
+        await RefreshIfPendingAsync(cancellationToken).ConfigureAwait(false);
         LastReads = new StatementReads(tables, columns);
         return text.ToString();
+    }
+
+    /// <summary>In a lazy session, brings every table up to date before the first statement that reads more than tables named by it.</summary>
+    private async Task RefreshIfPendingAsync(CancellationToken cancellationToken)
+    {
+        if (_refreshPending && _readsOtherThanTables)
+        {
+            await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -217,6 +250,8 @@ public sealed class LakehouseSession : IAsyncDisposable
     {
         if (parsed.References.Count == 0)
         {
+            // No table named: it may read the lakehouse through catalog functions (duckdb_views(), ...).
+            _readsOtherThanTables = true;
             return rewritten ? await parsed.ToSqlAsync(_metadata, cancellationToken).ConfigureAwait(false) : sql;
         }
 
@@ -232,6 +267,7 @@ public sealed class LakehouseSession : IAsyncDisposable
 
             if (reference.Schema.Length == 0 || !namespaces.Contains(reference.Schema))
             {
+                _readsOtherThanTables = true;
                 continue;
             }
 

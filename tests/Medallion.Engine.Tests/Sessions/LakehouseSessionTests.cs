@@ -158,6 +158,29 @@ public sealed class LakehouseSessionTests : IDisposable
         Assert.Equal(5L, await ScalarAsync(second, "SELECT count(*) FROM gold.basic_append"));
     }
 
+    [Fact]
+    public async Task A_lazy_session_reads_a_table_without_loading_the_others()
+    {
+        // A table whose log cannot be read: an eager session fails to open over it.
+        string broken = Path.Combine(_warehouse, "silver", "broken", "_delta_log");
+        Directory.CreateDirectory(broken);
+        await File.WriteAllTextAsync(Path.Combine(broken, "00000000000000000000.json"), "{not json\n");
+        await Assert.ThrowsAnyAsync<Exception>(OpenAsync);
+
+        await using LakehouseSession session = await LakehouseSession.OpenAsync(new DirectoryTableLocator(_warehouse), lazy: true);
+
+        Assert.Equal(5L, await ScalarAsync(session, "SELECT count(*) FROM gold.basic_append"));
+    }
+
+    [Fact]
+    public async Task A_lazy_session_loads_every_table_before_a_catalog_query()
+    {
+        await using LakehouseSession session = await LakehouseSession.OpenAsync(new DirectoryTableLocator(_warehouse), lazy: true);
+
+        Assert.Equal("gold.basic_append", await ScalarAsync(session,
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema = 'gold'"));
+    }
+
     private Task<LakehouseSession> OpenAsync() => LakehouseSession.OpenAsync(new DirectoryTableLocator(_warehouse));
 
     private static async Task<object?> ScalarAsync(LakehouseSession session, string sql)

@@ -93,7 +93,7 @@ public sealed class MedallionServer : IAsyncDisposable
     /// Raises the thread pool's minimum: runs, SQL sessions and the catalog block pool threads in native calls (DuckDB's
     /// queries, SQLite under Microsoft.Data.Sqlite), and with the default minimum of one thread per core a burst of runs
     /// (500 jobs firing at one instant) left their continuations waiting for the pool to grow by a thread or two a
-    /// second: the latency benchmark's p99 from planned time to model start was 0.9-1.1 s, and 0.12 s with this.
+    /// second: the latency benchmark's p99 from planned time to model start was 0.9-1.1 s, and 0.15-0.19 s with this.
     /// Threads up to the minimum are only created when work waits for them.
     /// </summary>
     private static void EnsurePoolThreads()

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
@@ -21,12 +22,12 @@ namespace Medallion.Pipelines.Running;
 internal static class ModelSqlBinder
 {
     private const int MaxRemembered = 4096;
-    private static readonly ConcurrentDictionary<string, string> s_bound = new(System.StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, string> s_bound = new(StringComparer.Ordinal);
 
     /// <summary>The SQL of <paramref name="sql"/> with each reference to a key of <paramref name="relations"/> reading the named temp relation instead.</summary>
     public static async Task<string> BindAsync(DuckDbConnection connection, string sql, IReadOnlyDictionary<TableName, string> relations, CancellationToken cancellationToken)
     {
-        string key = string.Join('\0', relations.OrderBy(r => r.Key.ToString(), System.StringComparer.Ordinal).Select(r => r.Key + "=" + r.Value)) + "\0" + sql;
+        string key = string.Join('\0', relations.OrderBy(r => r.Key.ToString(), StringComparer.Ordinal).Select(r => r.Key + "=" + r.Value)) + "\0" + sql;
         if (s_bound.TryGetValue(key, out string? remembered))
         {
             return remembered;

@@ -33,6 +33,17 @@ public sealed partial class DeltaTable
     /// <summary>The store rooted at the table directory.</summary>
     public IObjectStore Store { get; }
 
+    /// <summary>
+    /// True when <paramref name="key"/>, relative to a table's root, names a commit or a checkpoint of its log: a table
+    /// exists once its log holds one. The <c>_delta_log</c> folder alone does not make a table, since a writer creating
+    /// the table makes the folder before its first commit is in place.
+    /// </summary>
+    public static bool IsVersionFile(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return LogFile.TryParse(new ObjectInfo(key, 0, default)) is { Kind: not LogFileKind.Compaction };
+    }
+
     /// <summary>The table root for messages.</summary>
     public string Location => Store.Location;
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Delta;
@@ -162,24 +163,34 @@ public static class StorageResolver
     }
 
     /// <summary>
-    /// True when a Delta log exists at <paramref name="location"/>: its <c>_delta_log</c> folder on disk, or at least
-    /// one object under <c>_delta_log/</c> in an object store.
+    /// True when a Delta table exists at <paramref name="location"/>: its log holds a commit or a checkpoint
+    /// (<see cref="DeltaTable.IsVersionFile"/>). A <c>_delta_log</c> folder without one is a table still being created.
     /// </summary>
     /// <exception cref="MedallionException">As <see cref="OpenStore"/>, or when the store cannot be listed.</exception>
-    public static async Task<bool> HasDeltaLogAsync(string location, CancellationToken cancellationToken = default)
+    public static async Task<bool> IsDeltaTableAsync(string location, CancellationToken cancellationToken = default)
     {
         IObjectStore store = OpenStore(location);
         if (store is LocalObjectStore local)
         {
-            return Directory.Exists(Path.Combine(local.Location, "_delta_log"));
+            return IsLocalDeltaTable(local.Location);
         }
 
-        await foreach (ObjectInfo unused in store.ListAsync("_delta_log/", null, cancellationToken).ConfigureAwait(false))
+        await foreach (ObjectInfo info in store.ListAsync("_delta_log/", null, cancellationToken).ConfigureAwait(false))
         {
-            return true;
+            if (DeltaTable.IsVersionFile(info.Key))
+            {
+                return true;
+            }
         }
 
         return false;
+    }
+
+    /// <summary>True when the folder <paramref name="tableDirectory"/> holds a Delta table: see <see cref="IsDeltaTableAsync"/>.</summary>
+    internal static bool IsLocalDeltaTable(string tableDirectory)
+    {
+        string log = Path.Combine(tableDirectory, "_delta_log");
+        return Directory.Exists(log) && Directory.EnumerateFiles(log).Any(file => DeltaTable.IsVersionFile("_delta_log/" + Path.GetFileName(file)));
     }
 
     /// <summary>True when <paramref name="location"/> starts with a URI scheme (<c>s3://</c>, <c>file://</c>, ...) rather than being a path.</summary>

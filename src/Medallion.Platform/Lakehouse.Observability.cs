@@ -26,7 +26,7 @@ public sealed partial class Lakehouse
         foreach (TableName table in tables)
         {
             Entry entry = Find(table);
-            if (OpenDelta(entry.Location) is not { } delta)
+            if (await OpenDeltaAsync(entry.Location, cancellationToken).ConfigureAwait(false) is not { } delta)
             {
                 if (name is not null)
                 {

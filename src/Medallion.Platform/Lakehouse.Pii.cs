@@ -96,7 +96,7 @@ public sealed partial class Lakehouse
     /// <summary>The table's latest snapshot and the DuckDB query of its rows; null when it is not built.</summary>
     private async Task<(DeltaTable Table, Snapshot Snapshot, string Relation)?> ScanRelationAsync(TableName name, CancellationToken cancellationToken)
     {
-        if (OpenDelta(Find(name).Location) is not { } table)
+        if (await OpenDeltaAsync(Find(name).Location, cancellationToken).ConfigureAwait(false) is not { } table)
         {
             return null;
         }

@@ -239,7 +239,8 @@ public sealed partial class Lakehouse
     private async Task<ErasedTable> EraseFromTableAsync(DeltaWriter writer, SubjectTableMatch match, string id, DateTimeOffset started, bool dryRun, CancellationToken cancellationToken)
     {
         Entry entry = Find(match.Table);
-        DeltaTable table = OpenDelta(entry.Location)!;
+        DeltaTable table = await OpenDeltaAsync(entry.Location, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"{match.Table} held the person a moment ago and now has no Delta log at {entry.Location}.");
         long rows = match.Rows.Count;
         long? committed = null;
         if (!dryRun)

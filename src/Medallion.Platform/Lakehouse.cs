@@ -246,7 +246,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         Entry entry = Find(name);
-        DeltaTable table = OpenDelta(entry.Location) ?? throw NotBuilt(name, entry);
+        DeltaTable table = await OpenDeltaAsync(entry.Location, cancellationToken).ConfigureAwait(false) ?? throw NotBuilt(name, entry);
         var recorded = new Dictionary<long, TableVersionRecord>();
         var committedBy = new Dictionary<long, string>();
         if (_catalog is not null)
@@ -441,7 +441,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
     {
         Entry entry = Find(name);
         TableSummary summary = Declared(name, entry);
-        if (OpenDelta(entry.Location) is not { } table)
+        if (await OpenDeltaAsync(entry.Location, cancellationToken).ConfigureAwait(false) is not { } table)
         {
             return (summary, null);
         }
@@ -473,9 +473,8 @@ public sealed partial class Lakehouse : IAsyncDisposable
             ? $"Rows of {name.Namespace}.{name.Name[..^QuarantineSuffix.Length]} set aside by its quarantine rules, with the rule names and run id."
             : null;
 
-    private DeltaTable? OpenDelta(string location) =>
-        !StorageResolver.IsUri(location) && Directory.Exists(Path.Combine(location, "_delta_log"))
-        && Directory.EnumerateFiles(Path.Combine(location, "_delta_log"), "*.json").Any()
+    private async Task<DeltaTable?> OpenDeltaAsync(string location, CancellationToken cancellationToken) =>
+        await StorageResolver.IsDeltaTableAsync(location, cancellationToken).ConfigureAwait(false)
             ? StorageResolver.OpenTable(location, _checkpoints)
             : null;
 

@@ -102,6 +102,27 @@ public sealed class ObjectStoreCommandTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(project, "warehouse")));
     }
 
+    [Theory]
+    [InlineData("s3")]
+    [InlineData("az")]
+    public async Task Tables_and_history_of_a_project_on_a_store_show_each_tables_rows_and_versions(string kind)
+    {
+        string uri = await NewTableAsync(kind);
+        string project = Path.Combine(_directory, "listed");
+        Directory.CreateDirectory(Path.Combine(project, "models", "silver"));
+        await File.WriteAllTextAsync(Path.Combine(project, "medallion.yml"), $"name: listed\nstorage: {uri}\n");
+        await File.WriteAllTextAsync(Path.Combine(project, "models", "silver", "numbers.sql"), "SELECT i AS id FROM range(5) t(i)\n");
+        await RunOkAsync(kind, "run", "--project", project);
+        await RunOkAsync(kind, "run", "--project", project);
+
+        JsonElement tables = JsonDocument.Parse(await RunOkAsync(kind, "tables", "--project", project, "--format", "json")).RootElement;
+        JsonElement history = JsonDocument.Parse(await RunOkAsync(kind, "history", "silver.numbers", "--project", project, "--format", "json")).RootElement;
+
+        JsonElement numbers = Assert.Single(tables.EnumerateArray(), t => t.GetProperty("table").GetString() == "silver.numbers");
+        Assert.Equal((5L, 1L), (numbers.GetProperty("rows").GetInt64(), numbers.GetProperty("version").GetInt64()));
+        Assert.Equal([1L, 0L], history.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt64()));
+    }
+
     private static async Task<List<string>> ListAsync(string kind, string uri)
     {
         string path = uri[(uri.IndexOf('/', uri.IndexOf("://", StringComparison.Ordinal) + 3) + 1)..];

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.Delta;
 using Medallion.Storage;
 
 namespace Medallion.Engine.Sessions;
@@ -71,7 +72,8 @@ public sealed class DirectoryTableLocator : ITableLocator
             await foreach (ObjectInfo info in store.ListAsync(string.Empty, null, cancellationToken).ConfigureAwait(false))
             {
                 string[] segments = info.Key.Split('/', depth + 2);
-                if (segments.Length == depth + 2 && segments[depth] == "_delta_log" && seen.Add(string.Join('/', segments[..depth])))
+                if (segments.Length == depth + 2 && segments[depth] == "_delta_log" && DeltaTable.IsVersionFile("_delta_log/" + segments[depth + 1])
+                    && seen.Add(string.Join('/', segments[..depth])))
                 {
                     found.Add((depth == 2 ? segments[0] : string.Empty, segments[depth - 1], root + "/" + string.Join('/', segments[..depth])));
                 }
@@ -81,7 +83,7 @@ public sealed class DirectoryTableLocator : ITableLocator
         {
             IEnumerable<string> tableDirectories = depth == 2 ? Directory.EnumerateDirectories(root).SelectMany(Directory.EnumerateDirectories) : Directory.EnumerateDirectories(root);
             found.AddRange(tableDirectories
-                .Where(tableDirectory => Directory.Exists(Path.Combine(tableDirectory, "_delta_log")))
+                .Where(StorageResolver.IsLocalDeltaTable)
                 .Select(tableDirectory => (depth == 2 ? Path.GetFileName(Path.GetDirectoryName(tableDirectory)!) : string.Empty, Path.GetFileName(tableDirectory), tableDirectory)));
         }
 

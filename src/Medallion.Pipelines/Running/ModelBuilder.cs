@@ -189,7 +189,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         foreach (TableName table in referenced)
         {
             string location = ProjectCatalog.TableLocation(_run.Project, table);
-            if (await StorageResolver.HasDeltaLogAsync(location, cancellationToken).ConfigureAwait(false))
+            if (await StorageResolver.IsDeltaTableAsync(location, cancellationToken).ConfigureAwait(false))
             {
                 await LakehouseViews.For(_run.Database)
                     .EnsureLatestAsync(new LakehouseTable(table.Namespace, table.Name, StorageResolver.OpenStore(location)), _connection, cancellationToken)
@@ -200,7 +200,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
 
     private async Task<Snapshot?> TryTargetSnapshotAsync(CancellationToken cancellationToken)
     {
-        if (!await StorageResolver.HasDeltaLogAsync(_location, cancellationToken).ConfigureAwait(false))
+        if (!await StorageResolver.IsDeltaTableAsync(_location, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }

@@ -181,6 +181,19 @@ public sealed class LakehouseSessionTests : IDisposable
             "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema = 'gold'"));
     }
 
+    [Fact]
+    public async Task A_table_whose_first_commit_is_not_yet_in_place_is_not_listed()
+    {
+        // What a writer creating silver.arriving leaves between making the log folder and putting version 0.
+        Directory.CreateDirectory(Path.Combine(_warehouse, "silver", "arriving", "_delta_log"));
+        await File.WriteAllTextAsync(Path.Combine(_warehouse, "silver", "arriving", "_delta_log", ".00000000000000000000.json.tmp"), "{");
+
+        await using LakehouseSession session = await OpenAsync();
+
+        Assert.Equal(["gold.basic_append"], (await session.ListTablesAsync()).Select(t => t.QualifiedName));
+        Assert.Equal(5L, await ScalarAsync(session, "SELECT count(*) FROM gold.basic_append"));
+    }
+
     private Task<LakehouseSession> OpenAsync() => LakehouseSession.OpenAsync(new DirectoryTableLocator(_warehouse));
 
     private static async Task<object?> ScalarAsync(LakehouseSession session, string sql)

@@ -550,22 +550,28 @@ public sealed partial class Lakehouse
     private async Task<List<string>> FilesHoldingAsync(DeltaTable table, Snapshot snapshot, string predicate, bool live, CancellationToken cancellationToken)
     {
         var current = new HashSet<string>(live ? [] : snapshot.Files.Select(f => f.Path), StringComparer.Ordinal);
-        var holding = new List<string>();
+        var candidates = new List<string>();
         await foreach (ObjectInfo info in table.Store.ListAsync(string.Empty, null, cancellationToken).ConfigureAwait(false))
         {
-            if (!info.Key.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) || info.Key.StartsWith("_delta_log/", StringComparison.Ordinal) || current.Contains(info.Key))
+            if (info.Key.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) && !info.Key.StartsWith("_delta_log/", StringComparison.Ordinal) && !current.Contains(info.Key))
             {
-                continue;
+                candidates.Add(info.Key);
             }
+        }
 
-            string path = DuckDbConnection.QuoteLiteral(Path.Combine(table.Location, info.Key.Replace('/', Path.DirectorySeparatorChar)));
+        // DuckDB reads local files only: on an object store the candidates come through the cache, fetched in parallel.
+        await table.Store.FetchToLocalAsync(candidates, cancellationToken).ConfigureAwait(false);
+        var holding = new List<string>();
+        foreach (string key in candidates)
+        {
+            string path = DuckDbConnection.QuoteLiteral(table.Store.GetLocalPath(key));
             using DuckDbCommand command = Connection.CreateCommand();
             try
             {
                 command.CommandText = $"SELECT EXISTS (SELECT 1 FROM read_parquet({path}) AS t WHERE {predicate})";
                 if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
                 {
-                    holding.Add(info.Key);
+                    holding.Add(key);
                 }
             }
             catch (DuckDbException)
@@ -573,7 +579,7 @@ public sealed partial class Lakehouse
                 // An older file may lack a column the predicate names (the schema grew since): test the columns it has.
                 if (await HoldsByColumnsPresentAsync(path, predicate, cancellationToken).ConfigureAwait(false))
                 {
-                    holding.Add(info.Key);
+                    holding.Add(key);
                 }
             }
         }

@@ -4,6 +4,7 @@ using Medallion.Delta;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
 using Medallion.Engine;
+using Medallion.Engine.Tests.ObjectStores;
 using Medallion.Engine.Scanning;
 using Medallion.Pipelines.Privacy;
 using Medallion.Platform.Privacy;
@@ -238,6 +239,27 @@ public sealed class SubjectErasureTests : IDisposable
             command.CommandText = $"SELECT string_agg(CAST({key} AS VARCHAR), ',') FROM ({DeltaScanSql.Build(await delta.PlanScanAsync(await delta.GetSnapshotAsync()))})";
             Assert.Equal(remaining, await command.ExecuteScalarAsync());
         }
+    }
+
+    [Theory]
+    [InlineData("s3")]
+    [InlineData("az")]
+    public async Task Erase_on_an_object_store_removes_the_person_from_every_table_and_leaves_everyone_else(string kind)
+    {
+        string storage = await TestObjectStores.NewTableAsync(kind);
+        using var people = new PeopleProject($"name: people\nstorage: {storage}\n");
+        await people.BuildAsync();
+        ErasureReport report;
+        await using (Lakehouse lakehouse = await Lakehouse.OpenAsync(people.Directory))
+        {
+            report = await lakehouse.EraseSubjectAsync(s_person, "dpo");
+        }
+
+        await using Lakehouse after = await Lakehouse.OpenAsync(people.Directory);
+        Assert.Equal(["bronze.customers", "silver.customers", "silver.customers_quarantine", "gold.people"], report.Tables.Select(t => t.Table));
+        Assert.Equal([3L, 1L, 1L, 1L], report.Tables.Select(t => t.Rows));
+        Assert.Empty((await after.FindSubjectAsync(s_person)).Tables);
+        Assert.Equal(300 + 50, (await after.ListTablesAsync()).Single(t => t.Name.ToString() == "silver.customers").Rows);
     }
 
     /// <summary>Orders keyed by customer (two of the person's, under both accounts) and their items keyed by order, linked by relationships rules only.</summary>

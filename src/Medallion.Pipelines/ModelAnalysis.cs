@@ -21,7 +21,15 @@ public readonly record struct ColumnReference(TableName Table, string Column)
 /// <summary>One output column of a model and the upstream columns that feed it.</summary>
 /// <param name="Name">The output name: the alias, the referenced column's name, or <c>_N</c> (1-based position) for an unaliased expression.</param>
 /// <param name="Sources">The upstream columns the value is computed from, sorted; empty for constants.</param>
-public sealed record OutputColumn(string Name, IReadOnlyList<ColumnReference> Sources);
+public sealed record OutputColumn(string Name, IReadOnlyList<ColumnReference> Sources)
+{
+    /// <summary>
+    /// Whether each row's value is one of the source columns' values passed through, at most cast to another type
+    /// (<c>customer_id</c>, <c>CAST(customer_id AS BIGINT)</c>, or several such under a UNION), rather than computed
+    /// from them: a key copied that way holds the same keys as its sources.
+    /// </summary>
+    public bool IsCopy { get; init; }
+}
 
 /// <summary>What DuckDB's parser says about one model's SQL: the tables it reads and, per output column, the upstream columns it comes from.</summary>
 /// <param name="Model">The model.</param>

@@ -59,6 +59,54 @@ public sealed partial class ModelGraph
         return edges.Distinct().ToList();
     }
 
+    /// <summary>
+    /// The columns that hold <paramref name="table"/>.<paramref name="column"/>'s values unchanged: the columns it copies
+    /// and the columns that copy it (<see cref="OutputColumn.IsCopy"/>), transitively in both directions, without the column
+    /// itself. A key copied from bronze into silver and on into gold names the same rows in all three.
+    /// </summary>
+    public IReadOnlyList<ColumnReference> GetCopies(TableName table, string column)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        var start = new ColumnReference(table, column);
+        var found = new HashSet<ColumnReference>(ColumnReferenceComparer.Instance) { start };
+        var pending = new Queue<ColumnReference>([start]);
+        while (pending.TryDequeue(out ColumnReference current))
+        {
+            // Upstream: what the current column copies.
+            IEnumerable<ColumnReference> linked = _analyses.TryGetValue(current.Table, out ModelAnalysis? analysis)
+                ? analysis.Columns.Where(c => c.IsCopy && string.Equals(c.Name, current.Column, StringComparison.OrdinalIgnoreCase)).SelectMany(c => c.Sources)
+                : [];
+            // Downstream: the columns that copy it.
+            if (_downstream.TryGetValue(current.Table, out var downstream))
+            {
+                linked = linked.Concat(downstream.SelectMany(d => _analyses[d].Columns
+                    .Where(c => c.IsCopy && c.Sources.Any(s => ColumnReferenceComparer.Instance.Equals(s, current)))
+                    .Select(c => new ColumnReference(d, c.Name))));
+            }
+
+            foreach (ColumnReference next in linked.ToList())
+            {
+                if (found.Add(next))
+                {
+                    pending.Enqueue(next);
+                }
+            }
+        }
+
+        found.Remove(start);
+        return [.. found.OrderBy(c => c.ToString(), StringComparer.Ordinal)];
+    }
+
+    /// <summary>Column references compared as SQL names are: the column case-insensitively.</summary>
+    private sealed class ColumnReferenceComparer : IEqualityComparer<ColumnReference>
+    {
+        public static readonly ColumnReferenceComparer Instance = new();
+
+        public bool Equals(ColumnReference x, ColumnReference y) => x.Table.Equals(y.Table) && string.Equals(x.Column, y.Column, StringComparison.OrdinalIgnoreCase);
+
+        public int GetHashCode(ColumnReference obj) => HashCode.Combine(obj.Table, StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Column));
+    }
+
     private void WalkUpstream(TableName table, string? column, List<LineageEdge> edges, HashSet<(TableName, string?)> seen)
     {
         if (!seen.Add((table, column?.ToLowerInvariant())) || !_analyses.TryGetValue(table, out ModelAnalysis? analysis))

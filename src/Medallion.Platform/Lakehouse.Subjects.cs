@@ -50,7 +50,7 @@ public sealed partial class Lakehouse
     {
         ArgumentNullException.ThrowIfNull(subject);
         HashSet<(TableName Table, string Column)> candidates = await IdentifyingColumnsAsync(cancellationToken).ConfigureAwait(false);
-        List<KeyLink> links = KeyLinks();
+        List<KeyLink> links = KeyLinks(await GetGraphAsync(cancellationToken).ConfigureAwait(false));
         var found = new Dictionary<TableName, SubjectTableMatch>();
         var searched = new List<TableName>();
         var linked = new Dictionary<TableName, List<LinkedKey>>();
@@ -99,9 +99,24 @@ public sealed partial class Lakehouse
     /// <summary>Rows of a table linked to the person: <paramref name="Condition"/> over <paramref name="Column"/> selects them.</summary>
     private sealed record LinkedKey(string Column, string Condition);
 
-    private List<KeyLink> KeyLinks()
+    /// <summary>
+    /// The links of the models' <c>relationships</c> rules, each also from every column that copies the rule's key column
+    /// unchanged (<see cref="ModelGraph.GetCopies"/>): the bronze table a model's <c>customer_id</c> is read from holds the
+    /// person's orders as surely as the model does, and a full refresh would bring them back from there.
+    /// </summary>
+    private List<KeyLink> KeyLinks(ModelGraph graph)
     {
         var links = new List<KeyLink>();
+        void Link(TableName child, string column, TableName parent, string parentColumn)
+        {
+            links.Add(new KeyLink(child, column, parent, parentColumn));
+            var quarantine = new TableName(child.Namespace, child.Name + QuarantineSuffix);
+            if (Find(child).Kind == TableKind.Model && TableNames.Contains(quarantine))
+            {
+                links.Add(new KeyLink(quarantine, column, parent, parentColumn));
+            }
+        }
+
         foreach (TableName name in TableNames)
         {
             Entry entry = Find(name);
@@ -110,18 +125,17 @@ public sealed partial class Lakehouse
                 continue;
             }
 
-            var quarantine = new TableName(name.Namespace, name.Name + QuarantineSuffix);
             foreach (Expectation rule in entry.Model.Config.Expectations.Where(e => e.Kind == ExpectationKind.Relationships && e.To is not null && e.ToColumn is not null && e.Columns.Count == 1))
             {
-                links.Add(new KeyLink(name, rule.Columns[0], rule.To!.Value, rule.ToColumn!));
-                if (TableNames.Contains(quarantine))
+                Link(name, rule.Columns[0], rule.To!.Value, rule.ToColumn!);
+                foreach (ColumnReference copy in graph.GetCopies(name, rule.Columns[0]).Where(c => !c.Table.Equals(rule.To.Value) && TableNames.Contains(c.Table)))
                 {
-                    links.Add(new KeyLink(quarantine, rule.Columns[0], rule.To.Value, rule.ToColumn!));
+                    Link(copy.Table, copy.Column, rule.To.Value, rule.ToColumn!);
                 }
             }
         }
 
-        return links;
+        return [.. links.Distinct()];
     }
 
     /// <summary>

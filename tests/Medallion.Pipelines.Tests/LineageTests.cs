@@ -47,6 +47,19 @@ public sealed class LineageTests : IDisposable
     }
 
     [Fact]
+    public async Task Copies_of_a_column_are_the_columns_passing_it_through_unchanged_upstream_and_downstream()
+    {
+        _project.Write("models/gold/by_order.sql", "SELECT CAST(id AS VARCHAR) AS order_id, count(*) AS n FROM silver.orders GROUP BY id");
+        ModelGraph graph = await _project.BuildGraphAsync();
+
+        IReadOnlyList<ColumnReference> copies = graph.GetCopies(s_silver, "id");
+        IReadOnlyList<ColumnReference> computed = graph.GetCopies(s_silver, "amount");
+
+        Assert.Equal([new ColumnReference(s_bronze, "id"), new ColumnReference(new TableName("gold", "by_order"), "order_id")], copies);
+        Assert.Empty(computed);
+    }
+
+    [Fact]
     public async Task Lineage_of_an_unknown_table_suggests_the_closest_table()
     {
         ModelGraph graph = await _project.BuildGraphAsync();

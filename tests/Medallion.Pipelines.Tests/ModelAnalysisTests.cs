@@ -42,6 +42,25 @@ public sealed class ModelAnalysisTests : IDisposable
         Assert.Equal(["bronze.orders", "bronze.customers", "bronze.items", "bronze.payments"], analysis.Dependencies.Select(d => d.ToString()));
     }
 
+    [Theory]
+    [InlineData("SELECT customer_id AS k FROM bronze.orders", true)]
+    [InlineData("SELECT CAST(o.customer_id AS BIGINT) AS k FROM bronze.orders o", true)]
+    [InlineData("SELECT TRY_CAST(customer_id AS INTEGER)::VARCHAR AS k FROM bronze.orders", true)]
+    [InlineData("WITH c AS (SELECT customer_id AS id FROM bronze.orders) SELECT s.id AS k FROM (SELECT * FROM c) s", true)]
+    [InlineData("SELECT customer_id AS k FROM bronze.orders UNION ALL SELECT customer_id FROM bronze.payments", true)]
+    [InlineData("SELECT customer_id AS k, count(*) AS n FROM bronze.orders GROUP BY customer_id", true)]
+    [InlineData("SELECT customer_id + 1000 AS k FROM bronze.orders", false)]
+    [InlineData("SELECT coalesce(customer_id, 0) AS k FROM bronze.orders", false)]
+    [InlineData("SELECT max(customer_id) AS k FROM bronze.orders", false)]
+    [InlineData("SELECT customer_id AS k FROM bronze.orders UNION ALL SELECT customer_id * 2 FROM bronze.payments", false)]
+    [InlineData("SELECT o.address.zip AS k FROM bronze.orders o", false)]
+    public async Task A_column_passed_through_or_only_cast_is_a_copy_of_its_source_and_a_computed_one_is_not(string sql, bool copy)
+    {
+        ModelAnalysis analysis = await AnalyzeAsync(sql);
+
+        Assert.Equal(copy, analysis.Columns.Single(c => c.Name == "k").IsCopy);
+    }
+
     [Fact]
     public async Task Pivot_sources_and_subqueries_in_order_by_are_dependencies_too()
     {

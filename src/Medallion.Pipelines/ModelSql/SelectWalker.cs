@@ -35,7 +35,10 @@ internal sealed class SelectWalker
     public (List<OutputColumn> Columns, bool Complete) Walk(JsonElement node)
     {
         Derived result = AnalyzeNode(node, Scope.Root);
-        var columns = result.Columns.Select((c, i) => new OutputColumn(c.Name ?? "_" + (i + 1).ToString(CultureInfo.InvariantCulture), Sorted(c.Sources))).ToList();
+        var columns = result.Columns.Select((c, i) => new OutputColumn(c.Name ?? "_" + (i + 1).ToString(CultureInfo.InvariantCulture), Sorted(c.Sources))
+        {
+            IsCopy = c.Copied && c.Sources.Count > 0,
+        }).ToList();
         return (columns, result.Open.Count == 0);
     }
 
@@ -60,9 +63,9 @@ internal sealed class SelectWalker
         {
             Derived left = AnalyzeNode(node.GetProperty("left"), scope);
             Derived right = AnalyzeNode(node.GetProperty("right"), scope);
-            var columns = left.Columns.Select((c, i) => new DerivedColumn(
-                c.Name,
-                i < right.Columns.Count ? c.Sources.Union(right.Columns[i].Sources).ToHashSet() : c.Sources)).ToList();
+            var columns = left.Columns.Select((c, i) => i < right.Columns.Count
+                ? new DerivedColumn(c.Name, c.Sources.Union(right.Columns[i].Sources).ToHashSet(), c.Copied && right.Columns[i].Copied)
+                : c).ToList();
             return new Derived(columns, [.. left.Open, .. right.Open]);
         }
 
@@ -91,7 +94,7 @@ internal sealed class SelectWalker
             string? name = Text(expression, "alias") is { Length: > 0 } alias ? alias
                 : Text(expression, "class") == "COLUMN_REF" ? ColumnNames(expression)[^1]
                 : null;
-            output.Add(new DerivedColumn(name, sources));
+            output.Add(new DerivedColumn(name, sources, IsCopy(expression, scope)));
         }
 
         // Tables only in WHERE / GROUP BY / HAVING / subqueries are dependencies too.
@@ -149,7 +152,7 @@ internal sealed class SelectWalker
                 _references.Add((name, tableRef.TryGetProperty("query_location", out JsonElement at) && at.TryGetInt64(out long location) ? location : long.MaxValue));
                 bool known = _knownColumns.TryGetValue(name, out IReadOnlyList<string>? names);
                 List<DerivedColumn> columns = known
-                    ? names!.Select(c => new DerivedColumn(c, [new ColumnReference(name, c)])).ToList()
+                    ? names!.Select(c => new DerivedColumn(c, [new ColumnReference(name, c)], Copied: true)).ToList()
                     : [];
                 scope.Relations.Add(new Relation(alias.Length > 0 ? alias : table, known ? null : name, columns, []));
                 break;
@@ -211,7 +214,7 @@ internal sealed class SelectWalker
         switch (Text(element, "class"))
         {
             case "COLUMN_REF":
-                sources.UnionWith(scope.Resolve(ColumnNames(element)));
+                sources.UnionWith(scope.Resolve(ColumnNames(element)).Sources);
                 return;
             case "SUBQUERY":
                 Derived derived = AnalyzeNode(element.GetProperty("subquery").GetProperty("node"), scope);
@@ -234,12 +237,33 @@ internal sealed class SelectWalker
         }
     }
 
+    /// <summary>
+    /// Whether an output expression is a column passed through unchanged, or only cast (<c>CAST(customer_id AS BIGINT)</c>):
+    /// a key copied that way holds the same keys as its source, which column lineage alone cannot tell from a computed value.
+    /// </summary>
+    private static bool IsCopy(JsonElement expression, Scope scope)
+    {
+        while (Text(expression, "class") == "CAST" && expression.TryGetProperty("child", out JsonElement child))
+        {
+            expression = child;
+        }
+
+        return Text(expression, "class") == "COLUMN_REF" && scope.Resolve(ColumnNames(expression)).Copied;
+    }
+
     private static string[] ColumnNames(JsonElement columnRef) => columnRef.GetProperty("column_names").EnumerateArray().Select(n => n.GetString()!).ToArray();
 
     private static string Text(JsonElement element, string property) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : string.Empty;
 
-    private sealed record DerivedColumn(string? Name, HashSet<ColumnReference> Sources);
+    /// <summary>A column of a query: its name, the upstream columns it is computed from, and whether it is one of them unchanged (<see cref="IsCopy"/>).</summary>
+    private sealed record DerivedColumn(string? Name, HashSet<ColumnReference> Sources, bool Copied = false);
+
+    /// <summary>What a name that resolves to nothing reads: no upstream column.</summary>
+    private static readonly DerivedColumn s_unresolved = new(null, []);
+
+    /// <summary>A name that several open relations may hold: any of their columns, a copy only if each is one.</summary>
+    private static DerivedColumn Union(DerivedColumn a, DerivedColumn b) => new(a.Name, [.. a.Sources, .. b.Sources], a.Copied && b.Copied);
 
     /// <summary>A query's output: named columns, plus relations whose <c>*</c> could not be expanded (their columns pass through unnamed).</summary>
     private sealed record Derived(List<DerivedColumn> Columns, List<Relation> Open);
@@ -253,24 +277,24 @@ internal sealed class SelectWalker
     {
         public bool IsOpen => UnknownTable is not null || Open.Count > 0;
 
-        public HashSet<ColumnReference>? Resolve(string column)
+        public DerivedColumn? Resolve(string column)
         {
             if (Columns.FirstOrDefault(c => string.Equals(c.Name, column, StringComparison.OrdinalIgnoreCase)) is { } match)
             {
-                return match.Sources;
+                return match;
             }
 
             if (UnknownTable is { } table)
             {
-                return [new ColumnReference(table, column)];
+                return new DerivedColumn(column, [new ColumnReference(table, column)], Copied: true);
             }
 
-            HashSet<ColumnReference>? found = null;
+            DerivedColumn? found = null;
             foreach (Relation inner in Open)
             {
-                if (inner.Resolve(column) is { } sources)
+                if (inner.Resolve(column) is { } resolved)
                 {
-                    (found ??= []).UnionWith(sources);
+                    found = found is null ? resolved : Union(found, resolved);
                 }
             }
 
@@ -294,7 +318,7 @@ internal sealed class SelectWalker
         /// Resolves <c>column</c>, <c>alias.column</c> or <c>alias.column.field</c>: a named match in this
         /// scope wins; otherwise every open relation may hold it; otherwise the enclosing query (correlation).
         /// </summary>
-        public HashSet<ColumnReference> Resolve(string[] names)
+        public DerivedColumn Resolve(string[] names)
         {
             if (names.Length > 1)
             {
@@ -304,13 +328,15 @@ internal sealed class SelectWalker
                     {
                         if (scope.Relations.FirstOrDefault(r => string.Equals(r.Alias, names[qualifierAt], StringComparison.OrdinalIgnoreCase)) is { } relation)
                         {
-                            return relation.Resolve(names[qualifierAt + 1]) ?? [];
+                            DerivedColumn resolved = relation.Resolve(names[qualifierAt + 1]) ?? s_unresolved;
+                            // alias.column.field reads a part of the column.
+                            return qualifierAt + 2 < names.Length ? resolved with { Copied = false } : resolved;
                         }
                     }
                 }
 
-                // Not a qualifier anywhere: a struct field access, column.field.
-                return Resolve([names[0]]);
+                // Not a qualifier anywhere: a struct field access, column.field, which is part of the column, not a copy of it.
+                return Resolve([names[0]]) with { Copied = false };
             }
 
             string column = names[0];
@@ -322,13 +348,16 @@ internal sealed class SelectWalker
                 }
             }
 
-            var open = new HashSet<ColumnReference>();
+            DerivedColumn? open = null;
             foreach (Relation relation in Relations.Where(r => r.IsOpen))
             {
-                open.UnionWith(relation.Resolve(column) ?? []);
+                if (relation.Resolve(column) is { } resolved)
+                {
+                    open = open is null ? resolved : Union(open, resolved);
+                }
             }
 
-            return open.Count > 0 ? open : _parent?.Resolve(names) ?? [];
+            return open is { Sources.Count: > 0 } ? open : _parent?.Resolve(names) ?? s_unresolved;
         }
     }
 }

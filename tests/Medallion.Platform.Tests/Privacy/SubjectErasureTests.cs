@@ -230,15 +230,56 @@ public sealed class SubjectErasureTests : IDisposable
         ErasureReport report = await lakehouse.EraseSubjectAsync(s_person, "dpo");
 
         Assert.Equal([("silver.orders", 3L), ("silver.order_items", 3L)], report.Tables.Where(t => t.Table.Contains("order", StringComparison.Ordinal)).Select(t => (t.Table, t.Rows)));
+        Assert.Equal("102", await KeysAsync("silver/orders", "order_id"));
+        Assert.Equal("1002", await KeysAsync("silver/order_items", "item_id"));
+    }
+
+    [Fact]
+    public async Task Erase_reaches_the_bronze_rows_a_linked_model_copies_its_key_from_so_a_rebuild_does_not_bring_them_back()
+    {
+        _people.Files
+            .Write("sources/shop.yml", """
+                sources:
+                  - name: orders
+                    format: csv
+                    path: data/orders/*.csv
+                    target: bronze.orders
+                """)
+            .Write("data/orders/1.csv", "order_id,customer_id,amount\n100,1,10.0\n101,7,20.0\n102,15,30.0\n103,1,40.0\n")
+            .Write("models/silver/orders.sql", """
+                /* ---
+                expectations:
+                  - relationships: {column: customer_id, to: silver.customers, field: customer_id}
+                    severity: warn
+                --- */
+                SELECT CAST(order_id AS BIGINT) AS order_id, CAST(customer_id AS BIGINT) AS customer_id, CAST(amount AS DOUBLE) AS amount
+                FROM bronze.orders
+                WHERE EXISTS (SELECT 1 FROM silver.customers)
+                """);
+        await _people.BuildAsync();
+        ErasureReport report;
+        await using (Lakehouse lakehouse = await Lakehouse.OpenAsync(_people.Directory))
+        {
+            report = await lakehouse.EraseSubjectAsync(s_person, "dpo");
+        }
+
+        // silver.orders is a table model: the next run rebuilds it from bronze.orders.
+        await _people.RunAsync();
+
+        Assert.Equal([("bronze.orders", 3L), ("silver.orders", 3L)], report.Tables.Where(t => t.Table.EndsWith(".orders", StringComparison.Ordinal)).Select(t => (t.Table, t.Rows)));
+        Assert.Equal("102", await KeysAsync("bronze/orders", "order_id"));
+        Assert.Equal("102", await KeysAsync("silver/orders", "order_id"));
+    }
+
+    /// <summary>The values of <paramref name="key"/> in a table's latest version, comma-separated.</summary>
+    private async Task<object?> KeysAsync(string table, string key)
+    {
         using var connection = new DuckDbConnection();
         connection.Open();
-        foreach ((string table, string key, string remaining) in new[] { ("silver/orders", "order_id", "102"), ("silver/order_items", "item_id", "1002") })
-        {
-            DeltaTable delta = StorageResolver.OpenTable(Path.Combine(_people.Warehouse, table), connection);
-            using DuckDbCommand command = connection.CreateCommand();
-            command.CommandText = $"SELECT string_agg(CAST({key} AS VARCHAR), ',') FROM ({DeltaScanSql.Build(await delta.PlanScanAsync(await delta.GetSnapshotAsync()))})";
-            Assert.Equal(remaining, await command.ExecuteScalarAsync());
-        }
+        DeltaTable delta = StorageResolver.OpenTable(Path.Combine(_people.Warehouse, table), connection);
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = $"SELECT string_agg(CAST({key} AS VARCHAR), ',' ORDER BY {key}) FROM ({DeltaScanSql.Build(await delta.PlanScanAsync(await delta.GetSnapshotAsync()))})";
+        return await command.ExecuteScalarAsync();
     }
 
     [Theory]

@@ -53,6 +53,7 @@ public sealed partial class Lakehouse
         List<KeyLink> links = KeyLinks(await GetGraphAsync(cancellationToken).ConfigureAwait(false));
         var found = new Dictionary<TableName, SubjectTableMatch>();
         var searched = new List<TableName>();
+        var versions = new Dictionary<TableName, long>();
         var linked = new Dictionary<TableName, List<LinkedKey>>();
         List<TableName> order = await LineageOrderAsync(cancellationToken).ConfigureAwait(false);
         IEnumerable<TableName> toSearch = order;
@@ -70,6 +71,7 @@ public sealed partial class Lakehouse
                 if (round == 0)
                 {
                     searched.Add(name);
+                    versions[name] = scan.Snapshot.Version;
                 }
 
                 IReadOnlyList<LinkedKey> keys = linked.TryGetValue(name, out List<LinkedKey>? k) ? k.Where(key => scan.Snapshot.Schema.Find(key.Column) is not null).ToList() : [];
@@ -90,7 +92,7 @@ public sealed partial class Lakehouse
             toSearch = order.Where(changed.Contains).ToList();
         }
 
-        return new SubjectSearch(subject, [.. order.Where(found.ContainsKey).Select(t => found[t])], searched);
+        return new SubjectSearch(subject, [.. order.Where(found.ContainsKey).Select(t => found[t])], searched) { Versions = versions };
     }
 
     /// <summary>A model column that must hold a key of another table (its <c>relationships</c> rule), and the same for the model's quarantine table.</summary>
@@ -220,9 +222,13 @@ public sealed partial class Lakehouse
         SubjectSearch search = await FindSubjectAsync(subject, cancellationToken).ConfigureAwait(false);
         for (int pass = 1; ; pass++)
         {
+            // Each table's version once this pass is done with it: its erasure's commit, or the version searched.
+            var left = new Dictionary<TableName, long>(search.Versions);
             foreach (SubjectTableMatch match in search.Tables)
             {
-                tables.Add(await EraseFromTableAsync(writer, match, id, started, dryRun, cancellationToken).ConfigureAwait(false));
+                ErasedTable erased = await EraseFromTableAsync(writer, match, id, started, dryRun, cancellationToken).ConfigureAwait(false);
+                tables.Add(erased);
+                left[match.Table] = erased.CommittedVersion ?? match.Version;
             }
 
             if (dryRun)
@@ -231,6 +237,13 @@ public sealed partial class Lakehouse
             }
 
             await WaitForRunsStartedBeforeAsync(DateTimeOffset.UtcNow, subject, runWait ?? TimeSpan.FromMinutes(10), cancellationToken).ConfigureAwait(false);
+            // A table nobody wrote since holds what the pass left in it: when no table was written, the pass is confirmed
+            // without reading every table again.
+            if (await CurrentVersionsAsync(cancellationToken).ConfigureAwait(false) is var now && now.Count == left.Count && now.All(v => left.TryGetValue(v.Key, out long l) && l == v.Value))
+            {
+                break;
+            }
+
             search = await FindSubjectAsync(subject, cancellationToken).ConfigureAwait(false);
             if (search.Tables.Count == 0)
             {
@@ -257,17 +270,22 @@ public sealed partial class Lakehouse
             ?? throw new InvalidOperationException($"{match.Table} held the person a moment ago and now has no Delta log at {entry.Location}.");
         long rows = match.Rows.Count;
         long? committed = null;
+        IReadOnlySet<string> rewritten = new HashSet<string>();
         if (!dryRun)
         {
             DeltaOperationResult result = match.Policy == ErasurePolicy.Anonymize
-                ? await writer.UpdateAsync(entry.Location, match.Anonymization, match.Predicate, purge: true, cancellationToken).ConfigureAwait(false)
-                : await writer.DeleteAsync(entry.Location, match.Predicate, purge: true, cancellationToken).ConfigureAwait(false);
+                ? await writer.UpdateAsync(entry.Location, match.Anonymization, match.FoundRowsPredicate, purge: true, cancellationToken).ConfigureAwait(false)
+                : await writer.DeleteAsync(entry.Location, match.FoundRowsPredicate, purge: true, cancellationToken).ConfigureAwait(false);
             rows = result.RowsAffected;
             committed = result.Version;
+            if (result.Committed)
+            {
+                rewritten = await RemovedByAsync(table, result.Version, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         Snapshot after = await table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        List<string> holding = await FilesHoldingAsync(table, after, match.Predicate, live: dryRun, cancellationToken).ConfigureAwait(false);
+        List<string> holding = await FilesHoldingAsync(table, after, match.Predicate, live: dryRun, rewritten, cancellationToken).ConfigureAwait(false);
         VersionRange? unreadable = holding.Count == 0 ? null : await VersionsReferencingAsync(table, holding, dryRun ? after.Version + 1 : committed!.Value, cancellationToken).ConfigureAwait(false);
         if (!dryRun && holding.Count > 0)
         {
@@ -380,6 +398,7 @@ public sealed partial class Lakehouse
         IReadOnlyList<ColumnInfo> docs = await DocsAsync(name, snapshot, cancellationToken).ConfigureAwait(false);
         var rows = new List<IReadOnlyList<SubjectValue>>();
         var matchedColumns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var foundValues = compared.Select(_ => new SortedSet<string>(StringComparer.Ordinal)).ToList();
         using (DuckDbCommand command = Connection.CreateCommand())
         {
             string flags = string.Concat(compared.Select((c, i) => $", ({PiiDetector.NormalizedSql(subject.Kind, DuckDbConnection.QuoteIdentifier(c))} = {literal}) IS TRUE AS \"__m{i}\""))
@@ -408,6 +427,7 @@ public sealed partial class Lakehouse
                     if (reader.GetBoolean(fields + m))
                     {
                         matchedColumns.Add(compared[m]);
+                        foundValues[m].Add(reader.GetString(reader.GetOrdinal(compared[m])));
                     }
                 }
 
@@ -439,9 +459,14 @@ public sealed partial class Lakehouse
         List<string> clear = [.. snapshot.Schema.Fields
             .Where(f => matchedColumns.Contains(f.Name) || docs.Any(d => d.Classification is not null && string.Equals(d.Name, f.Name, StringComparison.OrdinalIgnoreCase)))
             .Select(f => $"{DuckDbConnection.QuoteIdentifier(f.Name)} = CAST(NULL AS {Engine.Scanning.DeltaScanSql.TypeName(f.Type)})")];
+        IEnumerable<string> foundConditions = compared
+            .Select((column, m) => foundValues[m].Count == 0 ? null : $"{DuckDbConnection.QuoteIdentifier(column)} IN ({string.Join(", ", foundValues[m].Select(DuckDbConnection.QuoteLiteral))})")
+            .OfType<string>()
+            .Concat(conditions.Skip(compared.Count));
         return new SubjectTableMatch(name, entry.Kind, snapshot.Version, [.. compared.Where(matchedColumns.Contains).Concat(matchedColumns.Where(c => !compared.Contains(c)))], rows, policy)
         {
             Predicate = predicate,
+            FoundRowsPredicate = "(" + string.Join(" OR ", foundConditions) + ")",
             Anonymization = string.Join(", ", clear),
         };
     }
@@ -559,23 +584,24 @@ public sealed partial class Lakehouse
     /// <summary>
     /// The table's data files (and change data files) on disk that are not in <paramref name="snapshot"/> (or, with
     /// <paramref name="live"/>, any) and hold a row matching <paramref name="predicate"/>, read raw: deletion vectors are
-    /// not applied, since a row marked deleted is still in the file.
+    /// not applied, since a row marked deleted is still in the file. The <paramref name="known"/> files hold such a row
+    /// without being read: the erasure's own commit removed them for it.
     /// </summary>
-    private async Task<List<string>> FilesHoldingAsync(DeltaTable table, Snapshot snapshot, string predicate, bool live, CancellationToken cancellationToken)
+    private async Task<List<string>> FilesHoldingAsync(DeltaTable table, Snapshot snapshot, string predicate, bool live, IReadOnlySet<string> known, CancellationToken cancellationToken)
     {
         var current = new HashSet<string>(live ? [] : snapshot.Files.Select(f => f.Path), StringComparer.Ordinal);
         var candidates = new List<string>();
+        var holding = new List<string>();
         await foreach (ObjectInfo info in table.Store.ListAsync(string.Empty, null, cancellationToken).ConfigureAwait(false))
         {
             if (info.Key.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) && !info.Key.StartsWith("_delta_log/", StringComparison.Ordinal) && !current.Contains(info.Key))
             {
-                candidates.Add(info.Key);
+                (known.Contains(info.Key) ? holding : candidates).Add(info.Key);
             }
         }
 
         // DuckDB reads local files only: on an object store the candidates come through the cache, fetched in parallel.
         await table.Store.FetchToLocalAsync(candidates, cancellationToken).ConfigureAwait(false);
-        var holding = new List<string>();
         foreach (string key in candidates)
         {
             string path = DuckDbConnection.QuoteLiteral(table.Store.GetLocalPath(key));
@@ -627,6 +653,40 @@ public sealed partial class Lakehouse
         using DuckDbCommand command = Connection.CreateCommand();
         command.CommandText = $"SELECT EXISTS (SELECT 1 FROM read_parquet({quotedPath}) AS t WHERE {string.Join(" OR ", kept)})";
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+    }
+
+    /// <summary>The data files the commit of <paramref name="version"/> removed.</summary>
+    private static async Task<IReadOnlySet<string>> RemovedByAsync(DeltaTable table, long version, CancellationToken cancellationToken)
+    {
+        await foreach (CommitEntry commit in table.GetHistoryAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (commit.Version == version)
+            {
+                return commit.Actions.OfType<RemoveFile>().Select(r => r.Path).ToHashSet(StringComparer.Ordinal);
+            }
+
+            if (commit.Version < version)
+            {
+                break;
+            }
+        }
+
+        return new HashSet<string>();
+    }
+
+    /// <summary>The latest version of every built table of the project.</summary>
+    private async Task<Dictionary<TableName, long>> CurrentVersionsAsync(CancellationToken cancellationToken)
+    {
+        var versions = new Dictionary<TableName, long>();
+        foreach (TableName name in TableNames)
+        {
+            if (await OpenDeltaAsync(Find(name).Location, cancellationToken).ConfigureAwait(false) is { } table)
+            {
+                versions[name] = (await table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Version;
+            }
+        }
+
+        return versions;
     }
 
     /// <summary>The versions before <paramref name="before"/> that reference any of <paramref name="files"/>: from the first that added one.</summary>

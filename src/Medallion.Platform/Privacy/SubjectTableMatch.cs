@@ -19,8 +19,17 @@ public sealed record SubjectTableMatch(
     IReadOnlyList<IReadOnlyList<SubjectValue>> Rows,
     ErasurePolicy Policy)
 {
-    /// <summary>The SQL condition that selects the person's rows, over the table's columns.</summary>
+    /// <summary>
+    /// The SQL condition that selects the person's rows, over the table's columns, however their identifiers are
+    /// written: what finds them in older data files too.
+    /// </summary>
     internal string Predicate { get; init; } = "false";
+
+    /// <summary>
+    /// The condition that selects the rows found, by the exact values their matched columns hold: the same rows as
+    /// <see cref="Predicate"/> in the version searched, compared without normalising every value of the table.
+    /// </summary>
+    internal string FoundRowsPredicate { get; init; } = "false";
 
     /// <summary>The assignments of an anonymising erasure: the matched and the classified columns set to NULL.</summary>
     internal string Anonymization { get; init; } = string.Empty;

@@ -100,6 +100,35 @@ public sealed class S3ObjectStore : RemoteObjectStore
             // start-after lets a log listed from its last checkpoint skip the older entries on the server.
             StartAfter = startAfter is null ? null : _keyPrefix + startAfter,
         };
+        await foreach (ListObjectsV2Response response in ListPagesAsync(request, prefix, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (S3Object o in response.S3Objects ?? [])
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return new ObjectInfo(o.Key[_keyPrefix.Length..], o.Size ?? 0, new DateTimeOffset((o.LastModified ?? DateTime.UnixEpoch).ToUniversalTime(), TimeSpan.Zero));
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override async IAsyncEnumerable<string> ListFoldersAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        cancellationToken.ThrowIfCancellationRequested();
+        var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _keyPrefix + prefix, Delimiter = "/" };
+        await foreach (ListObjectsV2Response response in ListPagesAsync(request, prefix, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (string folder in response.CommonPrefixes ?? [])
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return folder[_keyPrefix.Length..];
+            }
+        }
+    }
+
+    /// <summary>Every page of a listing, following its continuation tokens; a failure names the listed prefix.</summary>
+    private async IAsyncEnumerable<ListObjectsV2Response> ListPagesAsync(ListObjectsV2Request request, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         while (true)
         {
             ListObjectsV2Response response;
@@ -112,12 +141,7 @@ public sealed class S3ObjectStore : RemoteObjectStore
                 throw Translate(e, "list", prefix.Length == 0 ? "(the whole store)" : prefix);
             }
 
-            foreach (S3Object o in response.S3Objects ?? [])
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                yield return new ObjectInfo(o.Key[_keyPrefix.Length..], o.Size ?? 0, new DateTimeOffset((o.LastModified ?? DateTime.UnixEpoch).ToUniversalTime(), TimeSpan.Zero));
-            }
-
+            yield return response;
             if (response.IsTruncated != true)
             {
                 yield break;

@@ -206,8 +206,18 @@ public sealed partial class DeltaWriter
     }
 
     /// <summary>Writes a checkpoint when the committed version is due one, and cleans expired log files.</summary>
-    internal async Task<(long? Version, string? Warning)> CheckpointIfDueAsync(DeltaTable table, long version, CancellationToken cancellationToken)
+    /// <param name="table">The table committed to.</param>
+    /// <param name="version">The version committed.</param>
+    /// <param name="metadata">The metadata the commit was made under, when known: a version it shows is not due needs no read of the table at all.</param>
+    /// <param name="cancellationToken">Cancels the checkpoint.</param>
+    internal async Task<(long? Version, string? Warning)> CheckpointIfDueAsync(DeltaTable table, long version, Delta.Actions.Metadata? metadata, CancellationToken cancellationToken)
     {
+        if (metadata is not null && !CheckpointWriter.IsDue(version, metadata))
+        {
+            // Most commits: no listing or read of the log after the commit (the next operation on the table lists it anyway).
+            return (null, null);
+        }
+
         try
         {
             Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
@@ -240,7 +250,7 @@ public sealed partial class DeltaWriter
             return result with { Version = commit.Version, Committed = false };
         }
 
-        (long? checkpoint, string? warning) = await CheckpointIfDueAsync(table, commit.Version, cancellationToken).ConfigureAwait(false);
+        (long? checkpoint, string? warning) = await CheckpointIfDueAsync(table, commit.Version, commit.Metadata, cancellationToken).ConfigureAwait(false);
         return result with
         {
             Version = commit.Version,

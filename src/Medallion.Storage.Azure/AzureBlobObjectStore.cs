@@ -66,7 +66,38 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
         cancellationToken.ThrowIfCancellationRequested();
         // startFrom is inclusive and not honoured by every service version (Azurite ignores it), so keys up to startAfter are also skipped here.
         var options = new GetBlobsOptions { Prefix = _namePrefix + prefix, StartFrom = startAfter is null ? null : _namePrefix + startAfter };
-        IAsyncEnumerator<BlobItem> items = _container.GetBlobsAsync(options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await foreach (BlobItem item in TranslatedAsync(_container.GetBlobsAsync(options, cancellationToken), prefix, cancellationToken).ConfigureAwait(false))
+        {
+            string key = item.Name[_namePrefix.Length..];
+            if (startAfter is not null && string.CompareOrdinal(key, startAfter) <= 0)
+            {
+                continue;
+            }
+
+            BlobItemProperties p = item.Properties;
+            yield return new ObjectInfo(key, p.ContentLength ?? 0, p.LastModified ?? DateTimeOffset.UnixEpoch);
+        }
+    }
+
+    /// <inheritdoc />
+    public override async IAsyncEnumerable<string> ListFoldersAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        cancellationToken.ThrowIfCancellationRequested();
+        var options = new GetBlobsByHierarchyOptions { Delimiter = "/", Prefix = _namePrefix + prefix };
+        await foreach (BlobHierarchyItem item in TranslatedAsync(_container.GetBlobsByHierarchyAsync(options, cancellationToken), prefix, cancellationToken).ConfigureAwait(false))
+        {
+            if (item.IsPrefix)
+            {
+                yield return item.Prefix[_namePrefix.Length..];
+            }
+        }
+    }
+
+    /// <summary>The items of a listing, with a failure of the service turned into an error naming the listed prefix.</summary>
+    private async IAsyncEnumerable<T> TranslatedAsync<T>(IAsyncEnumerable<T> listing, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        IAsyncEnumerator<T> items = listing.GetAsyncEnumerator(cancellationToken);
         await using (items.ConfigureAwait(false))
         {
             while (true)
@@ -83,14 +114,7 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
                     throw Translate(e, "list", prefix.Length == 0 ? "(the whole store)" : prefix);
                 }
 
-                string key = items.Current.Name[_namePrefix.Length..];
-                if (startAfter is not null && string.CompareOrdinal(key, startAfter) <= 0)
-                {
-                    continue;
-                }
-
-                BlobItemProperties p = items.Current.Properties;
-                yield return new ObjectInfo(key, p.ContentLength ?? 0, p.LastModified ?? DateTimeOffset.UnixEpoch);
+                yield return items.Current;
             }
         }
     }

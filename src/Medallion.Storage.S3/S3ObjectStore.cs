@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -23,7 +24,7 @@ namespace Medallion.Storage.S3;
 /// has answered since 2024, as delta-rs relies on without a lock table. Files larger than
 /// <see cref="S3StoreOptions.MultipartThresholdBytes"/> are uploaded in parts, and the upload is aborted when any part fails.
 /// </summary>
-public sealed class S3ObjectStore : RemoteObjectStore, IDisposable
+public sealed class S3ObjectStore : RemoteObjectStore
 {
     private const int ConflictRetries = 10;
     private readonly S3StoreOptions _options;
@@ -31,21 +32,37 @@ public sealed class S3ObjectStore : RemoteObjectStore, IDisposable
     private readonly string _keyPrefix;
 
     /// <summary>Creates a store for <paramref name="options"/>, mirrored for local engines in <paramref name="cache"/>.</summary>
+    /// <remarks>
+    /// Stores with the same service, region and credentials share one client, so one process keeps one pool of
+    /// connections to the service: a run opens a store for every table it touches, and a client of its own for each
+    /// would open (and, over HTTPS, negotiate) a new connection for nearly every request.
+    /// </remarks>
     public S3ObjectStore(S3StoreOptions options, ObjectCache cache)
         : base((options ?? throw new ArgumentNullException(nameof(options))).Location, cache)
     {
         _options = options;
         _keyPrefix = options.Prefix.Length == 0 ? string.Empty : options.Prefix + "/";
+        _client = s_clients.GetOrAdd(new ClientSettings(options.Endpoint, options.Region, options.UsesPathStyle, options.AccessKeyId, options.SecretAccessKey, options.SessionToken), CreateClient);
+    }
+
+    /// <summary>Everything a client is built from; stores that agree on it can share one.</summary>
+    private readonly record struct ClientSettings(Uri? Endpoint, string? Region, bool PathStyle, string? AccessKeyId, string? SecretAccessKey, string? SessionToken);
+
+    /// <summary>One client per <see cref="ClientSettings"/> for the process's lifetime (an <see cref="AmazonS3Client"/> is thread-safe).</summary>
+    private static readonly ConcurrentDictionary<ClientSettings, AmazonS3Client> s_clients = new();
+
+    private static AmazonS3Client CreateClient(ClientSettings settings)
+    {
         var config = new AmazonS3Config
         {
-            ForcePathStyle = options.UsesPathStyle,
+            ForcePathStyle = settings.PathStyle,
             // S3-compatible services (MinIO, Ceph, R2, moto) differ in which flexible checksums they take; send and check them only where S3 requires them.
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             MaxErrorRetry = 3,
         };
-        string region = options.Region ?? "us-east-1";
-        if (options.Endpoint is { } endpoint)
+        string region = settings.Region ?? "us-east-1";
+        if (settings.Endpoint is { } endpoint)
         {
             config.ServiceURL = endpoint.ToString();
             config.AuthenticationRegion = region;
@@ -55,18 +72,15 @@ public sealed class S3ObjectStore : RemoteObjectStore, IDisposable
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
         }
 
-        _client = options.AccessKeyId is null
+        return settings.AccessKeyId is null
             ? new AmazonS3Client(config)
-            : new AmazonS3Client(options.SessionToken is null
-                ? new BasicAWSCredentials(options.AccessKeyId, options.SecretAccessKey)
-                : new SessionAWSCredentials(options.AccessKeyId, options.SecretAccessKey, options.SessionToken), config);
+            : new AmazonS3Client(settings.SessionToken is null
+                ? new BasicAWSCredentials(settings.AccessKeyId, settings.SecretAccessKey)
+                : new SessionAWSCredentials(settings.AccessKeyId, settings.SecretAccessKey, settings.SessionToken), config);
     }
 
     /// <inheritdoc />
     public override bool SupportsConditionalPut => _options.ConditionalPut;
-
-    /// <summary>Releases the HTTP client.</summary>
-    public void Dispose() => _client.Dispose();
 
     private string ObjectKey(string key)
     {
@@ -86,6 +100,35 @@ public sealed class S3ObjectStore : RemoteObjectStore, IDisposable
             // start-after lets a log listed from its last checkpoint skip the older entries on the server.
             StartAfter = startAfter is null ? null : _keyPrefix + startAfter,
         };
+        await foreach (ListObjectsV2Response response in ListPagesAsync(request, prefix, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (S3Object o in response.S3Objects ?? [])
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return new ObjectInfo(o.Key[_keyPrefix.Length..], o.Size ?? 0, new DateTimeOffset((o.LastModified ?? DateTime.UnixEpoch).ToUniversalTime(), TimeSpan.Zero));
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override async IAsyncEnumerable<string> ListFoldersAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        cancellationToken.ThrowIfCancellationRequested();
+        var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _keyPrefix + prefix, Delimiter = "/" };
+        await foreach (ListObjectsV2Response response in ListPagesAsync(request, prefix, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (string folder in response.CommonPrefixes ?? [])
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return folder[_keyPrefix.Length..];
+            }
+        }
+    }
+
+    /// <summary>Every page of a listing, following its continuation tokens; a failure names the listed prefix.</summary>
+    private async IAsyncEnumerable<ListObjectsV2Response> ListPagesAsync(ListObjectsV2Request request, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         while (true)
         {
             ListObjectsV2Response response;
@@ -98,12 +141,7 @@ public sealed class S3ObjectStore : RemoteObjectStore, IDisposable
                 throw Translate(e, "list", prefix.Length == 0 ? "(the whole store)" : prefix);
             }
 
-            foreach (S3Object o in response.S3Objects ?? [])
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                yield return new ObjectInfo(o.Key[_keyPrefix.Length..], o.Size ?? 0, new DateTimeOffset((o.LastModified ?? DateTime.UnixEpoch).ToUniversalTime(), TimeSpan.Zero));
-            }
-
+            yield return response;
             if (response.IsTruncated != true)
             {
                 yield break;

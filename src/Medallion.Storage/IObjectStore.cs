@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -35,6 +36,36 @@ public interface IObjectStore
     /// <param name="startAfter">Only keys ordinally greater than this are returned; <see langword="null"/> for all.</param>
     /// <param name="cancellationToken">Cancels the listing.</param>
     IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Lists the folders directly under <paramref name="prefix"/>: for every key that starts with it and has a further
+    /// <c>/</c>, the key up to and including that <c>/</c>, once each, in ascending ordinal order (an S3 listing with the
+    /// delimiter <c>/</c>, an Azure listing by hierarchy). The cost follows the number of folders and of objects directly
+    /// under the prefix, not of every object below it: how a lake's namespaces and tables are found without listing
+    /// their data files and logs. This default lists every key below the prefix; remote stores ask the service.
+    /// </summary>
+    /// <param name="prefix">Empty for the root, else a folder ending with <c>/</c>, e.g. <c>silver/</c>.</param>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    async IAsyncEnumerable<string> ListFoldersAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string? last = null;
+        await foreach (ObjectInfo info in ListAsync(prefix, null, cancellationToken).ConfigureAwait(false))
+        {
+            int slash = info.Key.IndexOf('/', prefix.Length);
+            if (slash < 0)
+            {
+                continue;
+            }
+
+            string folder = info.Key[..(slash + 1)];
+            if (folder != last)
+            {
+                // Keys sharing a prefix are contiguous in ordinal order, so each folder comes up in one run.
+                last = folder;
+                yield return folder;
+            }
+        }
+    }
 
     /// <summary>Reads a whole object.</summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.StorageObjectNotFound"/> when the object does not exist.</exception>

@@ -31,6 +31,30 @@ public abstract class ObjectStoreContractTests
     }
 
     [Fact]
+    public async Task Listing_folders_gives_each_folder_directly_under_the_prefix_once_in_order_and_no_object()
+    {
+        foreach (string key in new[] { "silver/orders/_delta_log/00000000000000000000.json", "silver/orders/part-1.parquet", "silver/customers/_delta_log/00000000000000000000.json", "bronze/orders/part-1.parquet", "bronze-archive/x", "readme.txt" })
+        {
+            await Store.PutAsync(key, Bytes("x"));
+        }
+
+        var root = new List<string>();
+        await foreach (string folder in Store.ListFoldersAsync(string.Empty))
+        {
+            root.Add(folder);
+        }
+
+        var silver = new List<string>();
+        await foreach (string folder in Store.ListFoldersAsync("silver/"))
+        {
+            silver.Add(folder);
+        }
+
+        Assert.Equal(["bronze-archive/", "bronze/", "silver/"], root);
+        Assert.Equal(["silver/customers/", "silver/orders/"], silver);
+    }
+
+    [Fact]
     public async Task Put_then_read_returns_the_same_bytes()
     {
         await Store.PutAsync("a/b.txt", Bytes("hello"));

@@ -67,7 +67,7 @@ public sealed class S3CredentialTests : IAsyncLifetime
     [Fact]
     public async Task A_commit_with_keys_the_store_does_not_know_fails_with_access_denied_naming_the_store_and_operation_but_not_the_secret()
     {
-        using S3ObjectStore store = Store();
+        S3ObjectStore store = Store();
 
         var e = await Assert.ThrowsAsync<MedallionException>(() => store.PutIfAbsentAsync("_delta_log/00000000000000000000.json", Encoding.UTF8.GetBytes("{}")));
 
@@ -81,7 +81,7 @@ public sealed class S3CredentialTests : IAsyncLifetime
     [Fact]
     public async Task A_snapshot_read_with_keys_the_store_does_not_know_is_access_denied_not_an_empty_table()
     {
-        using S3ObjectStore store = Store();
+        S3ObjectStore store = Store();
 
         var e = await Assert.ThrowsAsync<MedallionException>(() => store.GetInfoAsync("_delta_log/_last_checkpoint"));
 

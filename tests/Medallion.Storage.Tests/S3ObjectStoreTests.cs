@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -19,16 +20,55 @@ public sealed class S3ObjectStoreTests : RemoteObjectStoreContractTests, IDispos
 
     protected override IObjectStore Store => _store;
 
-    public void Dispose()
-    {
-        _store.Dispose();
-        _cache.Dispose();
-    }
+    public void Dispose() => _cache.Dispose();
 
     [Fact]
     public void The_location_is_the_s3_uri_of_the_bucket_prefix()
     {
         Assert.Matches("^s3://medallion-tests/t-[0-9a-f]{32}$", _store.Location);
+    }
+
+    [Fact]
+    public async Task Stores_of_one_service_and_credentials_send_their_requests_over_one_kept_alive_connection()
+    {
+        // moto closes every connection after its answer, so a keep-alive server of our own stands in for the service:
+        // it answers every request with an empty listing and tells connections apart by the client's port.
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        using var server = new System.Net.HttpListener();
+        server.Prefixes.Add($"http://127.0.0.1:{port}/");
+        server.Start();
+        var clientPorts = new List<int>();
+        Task serving = Task.Run(async () =>
+        {
+            byte[] empty = Encoding.UTF8.GetBytes("<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>lake</Name><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>");
+            for (int i = 0; i < 4; i++)
+            {
+                System.Net.HttpListenerContext context = await server.GetContextAsync();
+                clientPorts.Add(context.Request.RemoteEndPoint.Port);
+                context.Response.ContentType = "application/xml";
+                context.Response.ContentLength64 = empty.Length;
+                await context.Response.OutputStream.WriteAsync(empty);
+                context.Response.Close();
+            }
+        });
+        S3ObjectStore Open(string prefix) => new(new S3StoreOptions { Bucket = "lake", Prefix = prefix, Endpoint = new Uri($"http://127.0.0.1:{port}"), AccessKeyId = "testing", SecretAccessKey = "testing" }, new ObjectCache(_cache.Path));
+
+        // Four tables' stores, as a run opens one per table it touches.
+        foreach (string table in new[] { "silver/orders", "silver/customers", "gold/revenue", "silver/orders" })
+        {
+            await foreach (ObjectInfo unused in Open(table).ListAsync("_delta_log/"))
+            {
+            }
+        }
+
+        await serving;
+        Assert.Single(clientPorts.Distinct());
     }
 
     [Fact]
@@ -41,7 +81,7 @@ public sealed class S3ObjectStoreTests : RemoteObjectStoreContractTests, IDispos
     [Fact]
     public async Task A_file_above_the_multipart_threshold_is_uploaded_in_parts_and_reads_back_whole()
     {
-        using var store = Moto.NewStore(_cache.Path, o => o with { MultipartThresholdBytes = 6 << 20, PartSizeBytes = 5 << 20 });
+        var store = Moto.NewStore(_cache.Path, o => o with { MultipartThresholdBytes = 6 << 20, PartSizeBytes = 5 << 20 });
         byte[] content = new byte[13 << 20];
         new Random(7).NextBytes(content);
         string path = store.GetLocalPath("data/big.parquet");
@@ -63,7 +103,7 @@ public sealed class S3ObjectStoreTests : RemoteObjectStoreContractTests, IDispos
     [InlineData((5 << 20) + 3)]
     public async Task An_object_of_any_size_is_fetched_into_the_cache_whole_in_ranges_of_the_part_size(int length)
     {
-        using var store = Moto.NewStore(_cache.Path, o => o with { PartSizeBytes = 1 << 20 });
+        var store = Moto.NewStore(_cache.Path, o => o with { PartSizeBytes = 1 << 20 });
         byte[] content = new byte[length];
         new Random(length).NextBytes(content);
         await store.PutAsync("data/ranged.parquet", content);
@@ -76,7 +116,7 @@ public sealed class S3ObjectStoreTests : RemoteObjectStoreContractTests, IDispos
     [Fact]
     public async Task A_missing_bucket_fails_naming_the_bucket()
     {
-        using var store = Moto.NewStore(_cache.Path, o => o with { Bucket = "no-such-bucket-" + Guid.NewGuid().ToString("N")[..8] });
+        var store = Moto.NewStore(_cache.Path, o => o with { Bucket = "no-such-bucket-" + Guid.NewGuid().ToString("N")[..8] });
 
         var e = await Assert.ThrowsAsync<MedallionException>(() => store.ReadAllAsync("_delta_log/00000000000000000000.json"));
 
@@ -87,7 +127,7 @@ public sealed class S3ObjectStoreTests : RemoteObjectStoreContractTests, IDispos
     [Fact]
     public async Task A_missing_bucket_is_not_taken_for_a_missing_object_by_get_info()
     {
-        using var store = Moto.NewStore(_cache.Path, o => o with { Bucket = "no-such-bucket-" + Guid.NewGuid().ToString("N")[..8] });
+        var store = Moto.NewStore(_cache.Path, o => o with { Bucket = "no-such-bucket-" + Guid.NewGuid().ToString("N")[..8] });
 
         var e = await Assert.ThrowsAsync<MedallionException>(() => store.GetInfoAsync("_last_checkpoint"));
 
@@ -97,7 +137,7 @@ public sealed class S3ObjectStoreTests : RemoteObjectStoreContractTests, IDispos
     [Fact]
     public async Task An_unreachable_endpoint_fails_naming_the_store_the_operation_and_the_endpoint()
     {
-        using var store = Moto.NewStore(_cache.Path, o => o with { Endpoint = new Uri("http://127.0.0.1:9") });
+        var store = Moto.NewStore(_cache.Path, o => o with { Endpoint = new Uri("http://127.0.0.1:9") });
 
         var e = await Assert.ThrowsAsync<MedallionException>(() => store.PutIfAbsentAsync("_delta_log/00000000000000000000.json", Bytes("{}")));
 
@@ -146,7 +186,7 @@ public sealed class S3ObjectStoreTests : RemoteObjectStoreContractTests, IDispos
     [Fact]
     public async Task Without_conditional_writes_a_commit_is_refused_and_nothing_is_written()
     {
-        using var store = Moto.NewStore(_cache.Path, o => o with { ConditionalPut = false });
+        var store = Moto.NewStore(_cache.Path, o => o with { ConditionalPut = false });
 
         var e = await Assert.ThrowsAsync<MedallionException>(() => store.PutIfAbsentAsync("_delta_log/00000000000000000000.json", Bytes("{}")));
 
@@ -159,7 +199,7 @@ public sealed class S3ObjectStoreTests : RemoteObjectStoreContractTests, IDispos
     [Fact]
     public async Task Without_conditional_writes_a_single_writer_commits_and_does_not_overwrite_a_version()
     {
-        using var store = Moto.NewStore(_cache.Path, o => o with { ConditionalPut = false, SingleWriter = true });
+        var store = Moto.NewStore(_cache.Path, o => o with { ConditionalPut = false, SingleWriter = true });
 
         Assert.True(await store.PutIfAbsentAsync("_delta_log/00000000000000000000.json", Bytes("first")));
         Assert.False(await store.PutIfAbsentAsync("_delta_log/00000000000000000000.json", Bytes("second")));

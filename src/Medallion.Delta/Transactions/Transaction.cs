@@ -195,7 +195,7 @@ public sealed class Transaction
             byte[] bytes = ActionSerializer.Serialize(lines);
             if (await store.PutIfAbsentAsync(LogFile.CommitKey(version), bytes, cancellationToken).ConfigureAwait(false))
             {
-                return new CommitResult(version, true, attempt);
+                return new CommitResult(version, true, attempt) { Metadata = Metadata };
             }
 
             // Someone else committed this version: check every winner up to the newest, then try after them.

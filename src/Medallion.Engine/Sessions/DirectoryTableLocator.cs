@@ -60,22 +60,44 @@ public sealed class DirectoryTableLocator : ITableLocator
 
     /// <summary>
     /// The Delta tables <paramref name="depth"/> levels under <paramref name="root"/>: <c>namespace/table</c> (2) or
-    /// <c>table</c> (1), each with its location. An object store has no folders, so there its keys are listed.
+    /// <c>table</c> (1), each with its location. An object store has no folders, but it lists the prefixes under a prefix
+    /// (<see cref="IObjectStore.ListFoldersAsync"/>): namespaces, then their tables, then whether each has a log, so
+    /// the cost follows the number of tables, never the data files and log entries below them (a table with a long
+    /// history has tens of thousands).
     /// </summary>
     private static async Task<List<(string Namespace, string Table, string Location)>> ListUnderAsync(string root, int depth, CancellationToken cancellationToken)
     {
         var found = new List<(string Namespace, string Table, string Location)>();
         if (StorageResolver.IsUri(root))
         {
-            var seen = new HashSet<string>(StringComparer.Ordinal);
             IObjectStore store = StorageResolver.OpenStore(root);
-            await foreach (ObjectInfo info in store.ListAsync(string.Empty, null, cancellationToken).ConfigureAwait(false))
+            List<string> folders = await FoldersAsync(store, [string.Empty], cancellationToken).ConfigureAwait(false);
+            if (depth == 2)
             {
-                string[] segments = info.Key.Split('/', depth + 2);
-                if (segments.Length == depth + 2 && segments[depth] == "_delta_log" && DeltaTable.IsVersionFile("_delta_log/" + segments[depth + 1])
-                    && seen.Add(string.Join('/', segments[..depth])))
+                folders = await FoldersAsync(store, folders, cancellationToken).ConfigureAwait(false);
+            }
+
+            bool[] tables = new bool[folders.Count];
+            await Parallel.ForAsync(0, folders.Count, new ParallelOptions { MaxDegreeOfParallelism = ListingParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+            {
+                // A log without a commit or checkpoint yet is a table still being created.
+                await foreach (ObjectInfo entry in store.ListAsync(folders[i] + "_delta_log/", null, ct).ConfigureAwait(false))
                 {
-                    found.Add((depth == 2 ? segments[0] : string.Empty, segments[depth - 1], root + "/" + string.Join('/', segments[..depth])));
+                    if (!DeltaTable.IsVersionFile(entry.Key[folders[i].Length..]))
+                    {
+                        continue;
+                    }
+
+                    tables[i] = true;
+                    break;
+                }
+            }).ConfigureAwait(false);
+            for (int i = 0; i < folders.Count; i++)
+            {
+                if (tables[i])
+                {
+                    string[] segments = folders[i].TrimEnd('/').Split('/');
+                    found.Add((depth == 2 ? segments[0] : string.Empty, segments[^1], root + "/" + folders[i].TrimEnd('/')));
                 }
             }
         }
@@ -88,6 +110,24 @@ public sealed class DirectoryTableLocator : ITableLocator
         }
 
         return found;
+    }
+
+    /// <summary>How many listings of one lake run at once: a lake's tables are listed together, not one round trip after another.</summary>
+    private const int ListingParallelism = 16;
+
+    /// <summary>The folders directly under each of <paramref name="parents"/> (keys ending with <c>/</c>), listed at once, in the parents' order.</summary>
+    private static async Task<List<string>> FoldersAsync(IObjectStore store, List<string> parents, CancellationToken cancellationToken)
+    {
+        var children = new List<string>[parents.Count];
+        await Parallel.ForAsync(0, parents.Count, new ParallelOptions { MaxDegreeOfParallelism = ListingParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            children[i] = [];
+            await foreach (string folder in store.ListFoldersAsync(parents[i], ct).ConfigureAwait(false))
+            {
+                children[i].Add(folder);
+            }
+        }).ConfigureAwait(false);
+        return [.. children.SelectMany(c => c)];
     }
 
     /// <inheritdoc />

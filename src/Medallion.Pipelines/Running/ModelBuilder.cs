@@ -40,7 +40,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         _connection = run.Database.CreateConnection();
         // The model's SQL is evaluated by the writer's statements too (a streamed write runs it inside the COPY), so the
         // writer keeps the run's zone that SetVariablesAsync sets first.
-        _writer = new DeltaWriter(_connection) { TimeZone = null, Snapshots = run.Options.Snapshots ?? new DeltaSnapshotCache() };
+        _writer = new DeltaWriter(_connection) { TimeZone = null, Snapshots = run.Snapshots };
         _location = ProjectCatalog.TableLocation(run.Project, model.Name);
     }
 
@@ -62,7 +62,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         await SetVariablesAsync(cancellationToken).ConfigureAwait(false);
         _interval = ResolveInterval();
         IReadOnlyList<TableName> upstream = _run.Graph.GetAnalysis(_model.Name).Dependencies;
-        UpstreamPlanner planner = await UpstreamPlanner.OpenAsync(_run.Project, _model, upstream, _connection, cancellationToken).ConfigureAwait(false);
+        UpstreamPlanner planner = await UpstreamPlanner.OpenAsync(_run.Project, _model, upstream, _writer, cancellationToken).ConfigureAwait(false);
         Snapshot? target = await TryTargetSnapshotAsync(cancellationToken).ConfigureAwait(false);
         ModelRunRecord? last = await _run.Catalog.GetLastSuccessfulModelRunAsync(_model.Name, cancellationToken).ConfigureAwait(false);
 

@@ -17,4 +17,12 @@ internal sealed record RunContext(
     IQualityGate Quality)
 {
     public MedallionProject Project => Graph.Project;
+
+    /// <summary>
+    /// The latest snapshot every step of the run saw of each table (the caller's, shared by its runs, when it gives one):
+    /// a model reads its upstream from where the step that committed it left off, listing only the log entries since,
+    /// instead of loading the table's checkpoint and commits again. Each use still lists the log, so other writers'
+    /// commits are seen.
+    /// </summary>
+    public Engine.DeltaSnapshotCache Snapshots { get; } = Options.Snapshots ?? new Engine.DeltaSnapshotCache();
 }

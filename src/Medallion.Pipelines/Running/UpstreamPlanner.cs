@@ -46,29 +46,27 @@ internal sealed class UpstreamPlanner
     public static string Key(TableName table) => table.ToString().ToLowerInvariant();
 
     /// <summary>Pins every upstream table of a model at its current version.</summary>
+    /// <param name="project">The project.</param>
+    /// <param name="model">The model being built.</param>
+    /// <param name="upstream">The tables it reads.</param>
+    /// <param name="writer">
+    /// The model's writer: its snapshots are the bases each upstream's newest version is read from (only the log since the
+    /// step that committed it, not its checkpoint), and its connection reads Parquet checkpoints.
+    /// </param>
+    /// <param name="cancellationToken">Cancels reading the logs.</param>
     /// <exception cref="MedallionException"><see cref="ErrorCode.RunUpstreamMissing"/> when an upstream table has no data yet.</exception>
-    public static async Task<UpstreamPlanner> OpenAsync(MedallionProject project, ModelDefinition model, IReadOnlyList<TableName> upstream, DuckDbConnection connection, CancellationToken cancellationToken)
+    public static async Task<UpstreamPlanner> OpenAsync(MedallionProject project, ModelDefinition model, IReadOnlyList<TableName> upstream, DeltaWriter writer, CancellationToken cancellationToken)
     {
-        var planner = new UpstreamPlanner(connection);
+        var planner = new UpstreamPlanner(writer.Connection);
         foreach (TableName name in upstream)
         {
             string location = ProjectCatalog.TableLocation(project, name);
-            DeltaTable table = StorageResolver.OpenTable(location, connection);
-            Snapshot snapshot;
-            try
-            {
-                snapshot = await table.GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
-            }
-            catch (MedallionException e) when (e.Code == ErrorCode.DeltaTableNotFound)
-            {
-                throw new MedallionException(
+            Snapshot snapshot = await writer.TryGetSnapshotAsync(location, cancellationToken).ConfigureAwait(false)
+                ?? throw new MedallionException(
                     ErrorCode.RunUpstreamMissing,
                     $"{model.FilePath}: model {model.Name} reads {name}, which has no table at '{location}' yet.\nHelp: run what builds {name} first (the selection +{model.Name} builds everything it reads), or load its source.",
-                    e,
                     location: model.Config.Location);
-            }
-
-            planner._upstream[name] = (table, snapshot);
+            planner._upstream[name] = (StorageResolver.OpenTable(location, writer.Connection), snapshot);
         }
 
         return planner;

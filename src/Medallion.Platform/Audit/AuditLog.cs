@@ -207,6 +207,7 @@ public sealed partial class AuditLog : IAsyncDisposable
 
     private async Task PumpAsync()
     {
+        await WarmAsync().ConfigureAwait(false);
         var batch = new List<AuditEvent>(Math.Min(_options.BatchSize, 16_384));
         ChannelReader<AuditEvent> reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -237,6 +238,26 @@ public sealed partial class AuditLog : IAsyncDisposable
 
             await WriteWithRetriesAsync(batch).ConfigureAwait(false);
             batch.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Loads the table's snapshot into the writer while the first events are still being made (a shell's statement runs
+    /// meanwhile), so the first batch's write only lists the log since it: on an object store, the checkpoint and
+    /// commits are read off the path of the command that waits for its audit record. Nothing is lost when it fails: the
+    /// write loads the table itself.
+    /// </summary>
+    private async Task WarmAsync()
+    {
+        try
+        {
+            // Not cancelled at shutdown: an interrupted load could leave the connection mid-statement for the final write.
+            await _writer.TryGetSnapshotAsync(Location, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Only a head start: any failure here is met again, and handled, by the first write.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 

@@ -16,7 +16,7 @@ public sealed class StoreFailureTests : IDisposable
     {
         string uri = await TestObjectStores.NewTableAsync("s3");
         await _f.Writer.CreateTableAsync(uri, CrashWorkload.Table);
-        using var proxy = new StoppingProxy(new Uri(TestObjectStores.S3Endpoint), ".parquet HTTP/1.1");
+        using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint), ".parquet HTTP/1.1");
 
         using WriterProcess writer = WriterProcess.StartWith(
             new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() }, "append", uri, 1);
@@ -35,7 +35,7 @@ public sealed class StoreFailureTests : IDisposable
         string uri = await TestObjectStores.NewTableAsync("s3");
         await _f.Writer.WriteAsync(uri, "SELECT 0::BIGINT AS id, 'first' AS payload");
         // The second part of a data file's upload hangs: the first part is stored, the upload is unfinished.
-        using var proxy = new StoppingProxy(new Uri(TestObjectStores.S3Endpoint), "partNumber=2", hold: true);
+        using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint), "partNumber=2", hold: true);
 
         using (WriterProcess writer = WriterProcess.StartWith(new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() }, "large", uri, 3_000_000))
         {

@@ -34,6 +34,9 @@ public abstract class ObjectStoreProjectTests : IDisposable
             .Write("models/gold/revenue.sql", "SELECT count(*) AS orders, sum(amount) AS revenue FROM silver.orders");
     }
 
+    /// <summary>Completes once moto and Azurite are reachable through the standard variables, with the bucket and the container made.</summary>
+    internal static Task ServersReady => s_servers.Value;
+
     public void Dispose()
     {
         _project.Dispose();

@@ -159,6 +159,44 @@ public sealed class AuditLogTests : IDisposable
         Assert.Equal("kept,today", await ScalarAsync("SELECT string_agg(target, ',' ORDER BY occurred_at) FROM medallion_audit.events"));
     }
 
+    [Fact]
+    public async Task An_audit_on_an_object_store_loads_its_table_before_the_first_event_so_the_statement_it_audits_runs_meanwhile()
+    {
+        string s3 = Environment.GetEnvironmentVariable("MEDALLION_TEST_S3_ENDPOINT") is { Length: > 0 } e ? e : "http://127.0.0.1:55900";
+        using (var client = new Amazon.S3.AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials("testing", "testing"), new Amazon.S3.AmazonS3Config { ServiceURL = s3, ForcePathStyle = true, AuthenticationRegion = "us-east-1" }))
+        {
+            try
+            {
+                await client.PutBucketAsync("medallion-platform-tests");
+            }
+            catch (Amazon.S3.AmazonS3Exception x) when (x.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
+            {
+            }
+        }
+
+        using var proxy = new StoreProxy(new Uri(s3));
+        string root = $"s3://medallion-platform-tests/audit-{Guid.NewGuid():N}";
+        StorageResolver.Configure(root, new Dictionary<string, string>
+        {
+            ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString(), ["AWS_ACCESS_KEY_ID"] = "testing", ["AWS_SECRET_ACCESS_KEY"] = "testing", ["AWS_REGION"] = "us-east-1",
+        });
+
+        AuditLog audit = AuditLog.Open(root + "/medallion_audit/events");
+        await using (audit)
+        {
+            // No event yet: what reaches the store is the audit reading its table ahead of the first write.
+            for (int wait = 0; wait < 200 && !proxy.Requests.Any(r => r.Contains("events/_delta_log", StringComparison.Ordinal)); wait++)
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.Contains(proxy.Requests, r => r.Contains("events/_delta_log", StringComparison.Ordinal));
+            audit.Record(AuditEvent.Statement("ana", "shell", "shell", "SELECT 1"));
+        }
+
+        Assert.Equal(1L, audit.Written);
+    }
+
     private async Task WriteTwoBatchesAsync()
     {
         AuditLog audit = AuditLog.Open(Location);

@@ -2,25 +2,31 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Medallion.Engine.Tests.ObjectStores;
+namespace Medallion.TestSupport;
 
 /// <summary>
-/// A loopback TCP proxy in front of a store server that stops for good (listener and every connection closed) as
-/// soon as a client sends a request whose first line contains <c>stopAt</c>: to the client, the server went away in
-/// the middle of that request, as when it is stopped mid-upload. Until then it forwards bytes both ways unchanged.
-/// With <c>hold</c> it stops only that request instead: its bytes go nowhere and its connection stays open, so the
-/// client hangs inside the request (for a test to kill it there), while other connections go on.
+/// A loopback TCP proxy in front of a store server that forwards bytes both ways unchanged and records the first line
+/// of each request (<see cref="Requests"/>), for tests that count what a client asked the store. With <c>stopAt</c> it
+/// stops for good (listener and every connection closed) as soon as a client sends a request whose first line contains
+/// it: to the client, the server went away in the middle of that request, as when it is stopped mid-upload. With
+/// <c>hold</c> it stops only that request instead: its bytes go nowhere and its connection stays open, so the client
+/// hangs inside the request (for a test to kill it there), while other connections go on.
 /// </summary>
-internal sealed class StoppingProxy : IDisposable
+/// <remarks>
+/// A request's first line is read from the start of a chunk a client sends; moto answers <c>Connection: close</c>, so
+/// each of its connections carries one request and every request is seen. The body of an upload is never taken for one.
+/// </remarks>
+public sealed class StoreProxy : IDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Uri _target;
-    private readonly string _stopAt;
+    private readonly string? _stopAt;
     private readonly bool _hold;
     private readonly List<TcpClient> _connections = [];
     private readonly CancellationTokenSource _stop = new();
 
-    public StoppingProxy(Uri target, string stopAt, bool hold = false)
+    /// <summary>Starts a proxy to <paramref name="target"/> on a free loopback port.</summary>
+    public StoreProxy(Uri target, string? stopAt = null, bool hold = false)
     {
         _target = target;
         _stopAt = stopAt;
@@ -31,7 +37,25 @@ internal sealed class StoppingProxy : IDisposable
         _ = AcceptAsync();
     }
 
+    /// <summary>The proxy's address, for the client to use as the store's endpoint.</summary>
     public Uri Endpoint { get; }
+
+    private readonly List<string> _requests = [];
+
+    /// <summary>The first line of every request forwarded so far (<c>GET /bucket/key HTTP/1.1</c>), in arrival order.</summary>
+    public IReadOnlyList<string> Requests
+    {
+        get
+        {
+            lock (_requests)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
+    /// <summary>How many connections clients opened to the proxy.</summary>
+    public int Connections { get; private set; }
 
     /// <summary>Completes when the proxy stopped (or held) the request it was waiting for.</summary>
     public TaskCompletionSource Stopped { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -49,6 +73,7 @@ internal sealed class StoppingProxy : IDisposable
                 {
                     _connections.Add(client);
                     _connections.Add(server);
+                    Connections++;
                 }
 
                 _ = PumpAsync(client.GetStream(), server.GetStream(), watch: true);
@@ -73,7 +98,16 @@ internal sealed class StoppingProxy : IDisposable
                     return;
                 }
 
-                if (watch && Encoding.ASCII.GetString(buffer, 0, Math.Min(n, 2048)).Split("\r\n", 2)[0].Contains(_stopAt, StringComparison.Ordinal))
+                string line = watch ? Encoding.ASCII.GetString(buffer, 0, Math.Min(n, 2048)).Split("\r\n", 2)[0] : string.Empty;
+                if (watch && line.EndsWith(" HTTP/1.1", StringComparison.Ordinal))
+                {
+                    lock (_requests)
+                    {
+                        _requests.Add(line);
+                    }
+                }
+
+                if (_stopAt is not null && line.Contains(_stopAt, StringComparison.Ordinal))
                 {
                     if (_hold)
                     {
@@ -110,6 +144,7 @@ internal sealed class StoppingProxy : IDisposable
         Stopped.TrySetResult();
     }
 
+    /// <summary>Stops the proxy and closes every connection.</summary>
     public void Dispose()
     {
         if (!_stop.IsCancellationRequested)

@@ -1,0 +1,40 @@
+using Medallion.Engine.Sessions;
+using Medallion.Engine.Tests.Writing;
+
+namespace Medallion.Engine.Tests.ObjectStores;
+
+/// <summary>
+/// Finding the tables of a lake on S3, with the requests counted by a proxy in front of moto: the lake's folders are
+/// listed, never the data files and log entries of its tables (a table with a long history has tens of thousands).
+/// </summary>
+public sealed class S3LakeListingTests : IDisposable
+{
+    private readonly WriterFixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public async Task A_lake_on_s3_is_listed_by_its_folders_without_listing_any_table_s_files_or_log()
+    {
+        await TestObjectStores.EnsureEnvironmentAsync();
+        string lake = $"s3://{TestObjectStores.Bucket}/lake-{Guid.NewGuid():N}";
+        foreach (string table in new[] { "silver/orders", "silver/customers", "bronze/orders" })
+        {
+            await _f.Writer.WriteAsync($"{lake}/{table}", "SELECT i AS id FROM range(3) t(i)");
+            await _f.Writer.WriteAsync($"{lake}/{table}", "SELECT 3 AS id");
+        }
+
+        // A folder that holds files but no table.
+        await _f.Writer.WriteAsync($"{lake}/bronze/orders", "SELECT 4 AS id");
+        await StorageResolver.OpenStore(lake).PutAsync("bronze/notes/readme.txt", "not a table"u8.ToArray());
+        using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint));
+        StorageResolver.Configure(lake, new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() });
+
+        IReadOnlyList<LakehouseTable> tables = await new DirectoryTableLocator(lake).ListAsync();
+
+        Assert.Equal(["bronze.orders", "silver.customers", "silver.orders"], tables.Select(t => t.QualifiedName));
+        // Folders by delimiter (the root, then each namespace), then at most one page of each table's log.
+        Assert.All(proxy.Requests, r => Assert.True(r.Contains("delimiter=", StringComparison.Ordinal) || r.Contains("_delta_log", StringComparison.Ordinal), r));
+        Assert.Equal(1 + 2 + 4, proxy.Requests.Count);
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text.RegularExpressions;
+using Medallion.Pipelines.Running;
+
+namespace Medallion.Pipelines.Tests.ObjectStores;
+
+/// <summary>
+/// What a run asks of an S3 store, counted by a proxy in front of moto: every request is a round trip on the run's
+/// path, so a step must not read back what it (or the step before it) already knows.
+/// </summary>
+public sealed partial class S3RunRequestTests : IDisposable
+{
+    private readonly StoreProxy _proxy;
+    private readonly TestProject _project;
+
+    public S3RunRequestTests()
+    {
+        ObjectStoreProjectTests.ServersReady.GetAwaiter().GetResult();
+        _proxy = new StoreProxy(new Uri(Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_S3")!));
+        _project = new TestProject($"name: shop\nstorage: s3://medallion-pipeline-tests/r-{Guid.NewGuid():N}\nstorage_options:\n  AWS_ENDPOINT_URL_S3: {_proxy.Endpoint}\ncache:\n  path: .cache\n  max_size: 1GB\n");
+        _project.WithSources("orders")
+            .Write("data/orders/1.csv", "id,amount\n1,10\n2,20\n")
+            .Write("models/silver/orders.sql", "/* ---\nmaterialized: append\n--- */\nSELECT id, amount FROM bronze.orders")
+            .Write("models/gold/revenue.sql", "SELECT count(*) AS orders, sum(amount) AS revenue FROM silver.orders");
+    }
+
+    public void Dispose()
+    {
+        _project.Dispose();
+        _proxy.Dispose();
+    }
+
+    [Fact]
+    public async Task A_run_reads_each_commit_it_made_once_and_a_model_reads_its_upstream_from_the_snapshot_the_run_already_has()
+    {
+        RunResult run = await ProjectRunner.RunAsync(await _project.LoadAsync(), new RunOptions { Threads = 1 });
+
+        Assert.True(run.Succeeded, string.Join("; ", run.Steps.Select(s => s.Error)));
+        // Once each, to record the new version in the catalog: no reload to see whether a checkpoint is due (the commit
+        // knows), and none by the model reading the table next (it lists the log from the run's snapshot on).
+        List<string> commitReads = [.. _proxy.Requests.Select(r => CommitRead().Match(r)).Where(m => m.Success).Select(m => m.Groups["table"].Value + "@" + long.Parse(m.Groups["version"].Value, System.Globalization.CultureInfo.InvariantCulture))];
+        Assert.Equal(["bronze/orders@0", "gold/revenue@0", "silver/orders@0"], commitReads.Order(StringComparer.Ordinal));
+    }
+
+    [GeneratedRegex(@"^GET /[^/]+/r-[0-9a-f]+/(?<table>[^/]+/[^/]+)/_delta_log/(?<version>\d{20})\.json HTTP/1\.1$")]
+    private static partial Regex CommitRead();
+}

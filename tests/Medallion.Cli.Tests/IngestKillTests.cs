@@ -32,7 +32,9 @@ public sealed class IngestKillTests(PostgresDatabase database) : IClassFixture<P
         List<string> history = await KilledIngest.ReadLinesAsync(new NpgsqlConnection(database.ConnectionString), "SELECT op || ',' || id || ',' || v FROM kt_history ORDER BY seq");
 
         Assert.True(transactions > 20, $"Only {transactions} transactions were written while the process was killed.");
-        Assert.Equal(history.Count, bronze.Count);
-        Assert.Equal(history, bronze);
+        if (!history.SequenceEqual(bronze))
+        {
+            Assert.Fail(await KilledIngest.DescribeDifferenceAsync(project, "kt", "_lsn, _seq", history, bronze));
+        }
     }
 }

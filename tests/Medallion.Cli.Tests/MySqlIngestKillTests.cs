@@ -27,7 +27,9 @@ public sealed class MySqlIngestKillTests(MySqlDatabase database) : IClassFixture
         List<string> history = await KilledIngest.ReadLinesAsync(new MySqlConnection(database.ConnectionString), "SELECT CONCAT(op, ',', id, ',', v) FROM kt_history ORDER BY seq");
 
         Assert.True(transactions > 20, $"Only {transactions} transactions were written while the process was killed.");
-        Assert.Equal(history.Count, bronze.Count);
-        Assert.Equal(history, bronze);
+        if (!history.SequenceEqual(bronze))
+        {
+            Assert.Fail(await KilledIngest.DescribeDifferenceAsync(project, "kt", "_binlog_file, _binlog_pos, _seq", history, bronze));
+        }
     }
 }

@@ -294,7 +294,9 @@ public sealed partial class PostgresSource
 
             while (await NextMessageAsync(messages, cancellationToken).ConfigureAwait(false))
             {
-                quiet.CancelAfter(_options.ChangeWait);
+                // Handling a message (and the sink's time with a batch) is not a quiet source: the wait starts again
+                // below, once the message is handled.
+                quiet.CancelAfter(Timeout.InfiniteTimeSpan);
                 if (!streaming)
                 {
                     streaming = true;
@@ -329,10 +331,7 @@ public sealed partial class PostgresSource
                         else if (clock.BatchDue(inBatch))
                         {
                             rows += inBatch;
-                            // The sink's time with the batch is not a quiet source.
-                            quiet.CancelAfter(Timeout.Infinite);
                             yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, end.LastEnd, change.CommitTimestamp);
-                            quiet.CancelAfter(_options.ChangeWait);
                             inBatch = 0;
                             appender = batchTable.Begin();
                         }
@@ -350,14 +349,20 @@ public sealed partial class PostgresSource
                 {
                     break;
                 }
+
+                // The stream is quiet only between transactions. Inside one, the server has the commit already (it
+                // decodes a transaction at its commit) and may still be busy before the next change (a large
+                // transaction's changes to other tables, a slow row filter, a loaded machine): ending there would
+                // leave the transaction's first changes in this batch, and the next stream sends them again.
+                quiet.CancelAfter(change.InTransaction ? Timeout.InfiniteTimeSpan : _options.ChangeWait);
             }
 
             EndStreaming();
             _previousStreamEnd = Stopwatch.GetTimestamp();
-            if (end.AddedColumns is not null && change.InTransaction && inTransaction > 0)
+            if (change.InTransaction && inTransaction > 0)
             {
-                // The interrupted transaction's first changes were read with the old columns; the restarted stream
-                // sends the whole transaction again, so none of it belongs to this batch.
+                // A batch holds whole transactions only: its position is the end of the last one, from where the
+                // next stream sends the interrupted transaction again, whole (and, after new columns, with them).
                 batchTable.Complete();
                 batchTable.Delete(string.Create(CultureInfo.InvariantCulture, $"_lsn = {change.CommitLsn}"));
                 inBatch -= inTransaction;

@@ -140,7 +140,7 @@ public sealed partial class PostgresSource
         var restartedFor = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
-            (List<ColumnPlan> plan, bool slotExists) = await PrepareReplicationAsync(cancellationToken).ConfigureAwait(false);
+            (List<ColumnPlan> plan, bool slotExists, ulong walAtStart) = await PrepareReplicationAsync(cancellationToken).ConfigureAwait(false);
             if (!fresh)
             {
                 // Committed by the sink, perhaps never acknowledged (the process stopped in between).
@@ -184,7 +184,7 @@ public sealed partial class PostgresSource
                         _draining = true;
                     }
 
-                    await foreach (SourceBatch batch in StreamChangesAsync(replication, target, plan, end, snapshotLsn, cancellationToken).ConfigureAwait(false))
+                    await foreach (SourceBatch batch in StreamChangesAsync(replication, target, plan, end, snapshotLsn, walAtStart, cancellationToken).ConfigureAwait(false))
                     {
                         yield return batch;
                     }
@@ -265,10 +265,12 @@ public sealed partial class PostgresSource
         }
     }
 
-    private async IAsyncEnumerable<SourceBatch> StreamChangesAsync(LogicalReplicationConnection replication, DuckDbConnection target, List<ColumnPlan> plan, StreamEnd end, ulong? snapshotLsn, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<SourceBatch> StreamChangesAsync(LogicalReplicationConnection replication, DuckDbConnection target, List<ColumnPlan> plan, StreamEnd end, ulong? snapshotLsn, ulong walAtStart, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        quiet.CancelAfter(_options.ChangeWait);
+        // Drained once the server reported decoding past the WAL it had when the stream began (its keepalives and
+        // commits carry how far it got), then quiet for ChangeWait between transactions.
+        using var quiet = new QuietWait(_options.ChangeWait, () => (ulong)replication.LastReceivedLsn >= walAtStart, cancellationToken);
+        quiet.Waiting();
         IAsyncEnumerator<PgOutputReplicationMessage> messages = replication
             .StartReplication(new PgOutputReplicationSlot(SlotName), new PgOutputReplicationOptions(PublicationName, PgOutputProtocolVersion.V1), quiet.Token)
             .GetAsyncEnumerator(quiet.Token);
@@ -285,10 +287,10 @@ public sealed partial class PostgresSource
             if (snapshotLsn is ulong consistentPoint)
             {
                 // Commits the snapshot's staged batches, at the slot's consistent point.
-                quiet.CancelAfter(Timeout.Infinite);
+                quiet.Busy();
                 batchTable.Complete();
                 yield return new SourceBatch(batchTable.Relation, columns, ++sequence, 0, new SourcePosition(IngestionMode.Cdc, 0, [], [], [], consistentPoint), isCommitPoint: true);
-                quiet.CancelAfter(_options.ChangeWait);
+                quiet.Waiting();
                 appender = batchTable.Begin();
             }
 
@@ -296,7 +298,7 @@ public sealed partial class PostgresSource
             {
                 // Handling a message (and the sink's time with a batch) is not a quiet source: the wait starts again
                 // below, once the message is handled.
-                quiet.CancelAfter(Timeout.InfiniteTimeSpan);
+                quiet.Busy();
                 if (!streaming)
                 {
                     streaming = true;
@@ -354,7 +356,10 @@ public sealed partial class PostgresSource
                 // decodes a transaction at its commit) and may still be busy before the next change (a large
                 // transaction's changes to other tables, a slow row filter, a loaded machine): ending there would
                 // leave the transaction's first changes in this batch, and the next stream sends them again.
-                quiet.CancelAfter(change.InTransaction ? Timeout.InfiniteTimeSpan : _options.ChangeWait);
+                if (!change.InTransaction)
+                {
+                    quiet.Waiting();
+                }
             }
 
             EndStreaming();
@@ -516,8 +521,11 @@ public sealed partial class PostgresSource
     /// <summary>The column naming the columns an update left unchanged whose value the server did not send.</summary>
     public const string UnchangedToastColumn = "_unchanged_toast";
 
-    /// <summary>Makes sure the publication exists, tells whether the slot does, and plans the batch columns: the change's metadata, then the table's.</summary>
-    private async Task<(List<ColumnPlan>, bool SlotExists)> PrepareReplicationAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes sure the publication exists, tells whether the slot does and how far the server's WAL is flushed (what a
+    /// stream begun afterwards reads before it may end), and plans the batch columns: the change's metadata, then the table's.
+    /// </summary>
+    private async Task<(List<ColumnPlan>, bool SlotExists, ulong WalFlushed)> PrepareReplicationAsync(CancellationToken cancellationToken)
     {
         NpgsqlConnection connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -548,7 +556,8 @@ public sealed partial class PostgresSource
             }
 
             bool slotExists = (await QueryAsync(connection, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", [SlotName], r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count > 0;
-            return (plan, slotExists);
+            List<NpgsqlLogSequenceNumber> flushed = await QueryAsync(connection, "SELECT pg_current_wal_flush_lsn()", [], r => r.GetFieldValue<NpgsqlLogSequenceNumber>(0), cancellationToken).ConfigureAwait(false);
+            return (plan, slotExists, (ulong)flushed[0]);
         }
     }
 

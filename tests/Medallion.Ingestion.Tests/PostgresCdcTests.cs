@@ -124,6 +124,24 @@ public sealed class PostgresCdcTests(PostgresDatabase database) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_pass_reads_every_change_committed_before_it_began_however_long_the_server_decodes_before_reaching_them()
+    {
+        await database.ExecuteAsync("CREATE TABLE late (id int PRIMARY KEY); CREATE TABLE unrelated (n int)");
+        PostgresSource source = Source("late", changeWaitMs: 300);
+        using var target = new DuckDbTarget();
+        using var sink = new ParquetTestSink(target);
+        await IngestionRunner.RunAsync(source, sink, target.Connection);
+
+        // A resumed stream decodes the WAL from the slot on: the million rows of a table outside the publication keep
+        // the server silent for far longer than the 0.3 s wait (over a second here) before it reaches the change.
+        await database.ExecuteAsync("INSERT INTO unrelated SELECT generate_series(1, 1000000)");
+        await database.ExecuteAsync("INSERT INTO late VALUES (1)");
+        IngestionResult pass = await IngestionRunner.RunAsync(source, sink, target.Connection);
+
+        Assert.Equal(1L, pass.Rows);
+    }
+
+    [Fact]
     public async Task First_read_delivers_a_snapshot_consistent_with_the_slot_then_the_changes_after_it()
     {
         await database.ExecuteAsync("CREATE TABLE stock (id int PRIMARY KEY, qty int); INSERT INTO stock VALUES (1, 10), (2, 20), (3, 30)");

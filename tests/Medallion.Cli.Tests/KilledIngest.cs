@@ -18,8 +18,8 @@ internal static class KilledIngest
     /// <param name="project">The project whose one source is the table read by CDC.</param>
     /// <param name="bronzeTable">Its bronze table's folder name under warehouse/bronze.</param>
     /// <param name="writeChanges">Writes transactions until cancelled; returns how many committed.</param>
-    /// <returns>How many transactions the writer committed.</returns>
-    public static async Task<int> RunAsync(IngestProject project, string bronzeTable, Func<CancellationToken, Task<int>> writeChanges)
+    /// <returns>How many transactions the writer committed, and what the last (draining) ingest printed.</returns>
+    public static async Task<(int Transactions, string Drained)> RunAsync(IngestProject project, string bronzeTable, Func<CancellationToken, Task<int>> writeChanges)
     {
         string firstCommit = Path.Combine(project.Directory, "warehouse", "bronze", bronzeTable, "_delta_log", "00000000000000000000.json");
         using var stopWriter = new CancellationTokenSource();
@@ -48,7 +48,7 @@ internal static class KilledIngest
         Cli.Result drain = await Cli.RunAsync("ingest", "--project", project.Directory);
         Assert.True(drain.ExitCode == 0, drain.Error);
         Assert.Equal(s_killAfter.Length, killed);
-        return transactions;
+        return (transactions, drain.Output);
     }
 
     private static Process StartIngest(string projectDirectory)
@@ -130,9 +130,10 @@ internal static class KilledIngest
     /// <param name="positionColumns">The bronze columns that identify a change, e.g. <c>_lsn, _seq</c>.</param>
     /// <param name="history">The source's history, one change a line.</param>
     /// <param name="bronze">Bronze's changes in the same form and order.</param>
-    public static async Task<string> DescribeDifferenceAsync(IngestProject project, string bronzeTable, string positionColumns, List<string> history, List<string> bronze)
+    /// <param name="drained">What the last ingest, which drains the source after the kills, printed.</param>
+    public static async Task<string> DescribeDifferenceAsync(IngestProject project, string bronzeTable, string positionColumns, List<string> history, List<string> bronze, string drained)
     {
-        var report = new StringBuilder($"history holds {history.Count} changes, bronze {bronze.Count}.");
+        var report = new StringBuilder($"history holds {history.Count} changes, bronze {bronze.Count}; the draining ingest printed: {drained.Trim()}");
         int first = 0;
         while (first < history.Count && first < bronze.Count && history[first] == bronze[first])
         {

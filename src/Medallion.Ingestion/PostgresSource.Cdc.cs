@@ -556,7 +556,9 @@ public sealed partial class PostgresSource
             }
 
             bool slotExists = (await QueryAsync(connection, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", [SlotName], r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count > 0;
-            List<NpgsqlLogSequenceNumber> flushed = await QueryAsync(connection, "SELECT pg_current_wal_flush_lsn()", [], r => r.GetFieldValue<NpgsqlLogSequenceNumber>(0), cancellationToken).ConfigureAwait(false);
+            // A standby (PostgreSQL 16 decodes there too) has no flush position of its own; its walsenders read up to what it replayed.
+            const string WalSql = "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_flush_lsn() END";
+            List<NpgsqlLogSequenceNumber> flushed = await QueryAsync(connection, WalSql, [], r => r.GetFieldValue<NpgsqlLogSequenceNumber>(0), cancellationToken).ConfigureAwait(false);
             return (plan, slotExists, (ulong)flushed[0]);
         }
     }

@@ -140,7 +140,7 @@ public sealed partial class PostgresSource
         var restartedFor = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
-            (List<ColumnPlan> plan, bool slotExists) = await PrepareReplicationAsync(cancellationToken).ConfigureAwait(false);
+            (List<ColumnPlan> plan, bool slotExists, ulong walAtStart) = await PrepareReplicationAsync(cancellationToken).ConfigureAwait(false);
             if (!fresh)
             {
                 // Committed by the sink, perhaps never acknowledged (the process stopped in between).
@@ -184,7 +184,7 @@ public sealed partial class PostgresSource
                         _draining = true;
                     }
 
-                    await foreach (SourceBatch batch in StreamChangesAsync(replication, target, plan, end, snapshotLsn, cancellationToken).ConfigureAwait(false))
+                    await foreach (SourceBatch batch in StreamChangesAsync(replication, target, plan, end, snapshotLsn, walAtStart, cancellationToken).ConfigureAwait(false))
                     {
                         yield return batch;
                     }
@@ -265,10 +265,12 @@ public sealed partial class PostgresSource
         }
     }
 
-    private async IAsyncEnumerable<SourceBatch> StreamChangesAsync(LogicalReplicationConnection replication, DuckDbConnection target, List<ColumnPlan> plan, StreamEnd end, ulong? snapshotLsn, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<SourceBatch> StreamChangesAsync(LogicalReplicationConnection replication, DuckDbConnection target, List<ColumnPlan> plan, StreamEnd end, ulong? snapshotLsn, ulong walAtStart, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        quiet.CancelAfter(_options.ChangeWait);
+        // Drained once the server reported decoding past the WAL it had when the stream began (its keepalives and
+        // commits carry how far it got), then quiet for ChangeWait between transactions.
+        using var quiet = new QuietWait(_options.ChangeWait, () => (ulong)replication.LastReceivedLsn >= walAtStart, cancellationToken);
+        quiet.Waiting();
         IAsyncEnumerator<PgOutputReplicationMessage> messages = replication
             .StartReplication(new PgOutputReplicationSlot(SlotName), new PgOutputReplicationOptions(PublicationName, PgOutputProtocolVersion.V1), quiet.Token)
             .GetAsyncEnumerator(quiet.Token);
@@ -285,16 +287,18 @@ public sealed partial class PostgresSource
             if (snapshotLsn is ulong consistentPoint)
             {
                 // Commits the snapshot's staged batches, at the slot's consistent point.
-                quiet.CancelAfter(Timeout.Infinite);
+                quiet.Busy();
                 batchTable.Complete();
                 yield return new SourceBatch(batchTable.Relation, columns, ++sequence, 0, new SourcePosition(IngestionMode.Cdc, 0, [], [], [], consistentPoint), isCommitPoint: true);
-                quiet.CancelAfter(_options.ChangeWait);
+                quiet.Waiting();
                 appender = batchTable.Begin();
             }
 
             while (await NextMessageAsync(messages, cancellationToken).ConfigureAwait(false))
             {
-                quiet.CancelAfter(_options.ChangeWait);
+                // Handling a message (and the sink's time with a batch) is not a quiet source: the wait starts again
+                // below, once the message is handled.
+                quiet.Busy();
                 if (!streaming)
                 {
                     streaming = true;
@@ -329,10 +333,7 @@ public sealed partial class PostgresSource
                         else if (clock.BatchDue(inBatch))
                         {
                             rows += inBatch;
-                            // The sink's time with the batch is not a quiet source.
-                            quiet.CancelAfter(Timeout.Infinite);
                             yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, end.LastEnd, change.CommitTimestamp);
-                            quiet.CancelAfter(_options.ChangeWait);
                             inBatch = 0;
                             appender = batchTable.Begin();
                         }
@@ -350,14 +351,23 @@ public sealed partial class PostgresSource
                 {
                     break;
                 }
+
+                // The stream is quiet only between transactions. Inside one, the server has the commit already (it
+                // decodes a transaction at its commit) and may still be busy before the next change (a large
+                // transaction's changes to other tables, a slow row filter, a loaded machine): ending there would
+                // leave the transaction's first changes in this batch, and the next stream sends them again.
+                if (!change.InTransaction)
+                {
+                    quiet.Waiting();
+                }
             }
 
             EndStreaming();
             _previousStreamEnd = Stopwatch.GetTimestamp();
-            if (end.AddedColumns is not null && change.InTransaction && inTransaction > 0)
+            if (change.InTransaction && inTransaction > 0)
             {
-                // The interrupted transaction's first changes were read with the old columns; the restarted stream
-                // sends the whole transaction again, so none of it belongs to this batch.
+                // A batch holds whole transactions only: its position is the end of the last one, from where the
+                // next stream sends the interrupted transaction again, whole (and, after new columns, with them).
                 batchTable.Complete();
                 batchTable.Delete(string.Create(CultureInfo.InvariantCulture, $"_lsn = {change.CommitLsn}"));
                 inBatch -= inTransaction;
@@ -511,8 +521,11 @@ public sealed partial class PostgresSource
     /// <summary>The column naming the columns an update left unchanged whose value the server did not send.</summary>
     public const string UnchangedToastColumn = "_unchanged_toast";
 
-    /// <summary>Makes sure the publication exists, tells whether the slot does, and plans the batch columns: the change's metadata, then the table's.</summary>
-    private async Task<(List<ColumnPlan>, bool SlotExists)> PrepareReplicationAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes sure the publication exists, tells whether the slot does and how far the server's WAL is flushed (what a
+    /// stream begun afterwards reads before it may end), and plans the batch columns: the change's metadata, then the table's.
+    /// </summary>
+    private async Task<(List<ColumnPlan>, bool SlotExists, ulong WalFlushed)> PrepareReplicationAsync(CancellationToken cancellationToken)
     {
         NpgsqlConnection connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -543,7 +556,10 @@ public sealed partial class PostgresSource
             }
 
             bool slotExists = (await QueryAsync(connection, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", [SlotName], r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count > 0;
-            return (plan, slotExists);
+            // A standby (PostgreSQL 16 decodes there too) has no flush position of its own; its walsenders read up to what it replayed.
+            const string WalSql = "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_flush_lsn() END";
+            List<NpgsqlLogSequenceNumber> flushed = await QueryAsync(connection, WalSql, [], r => r.GetFieldValue<NpgsqlLogSequenceNumber>(0), cancellationToken).ConfigureAwait(false);
+            return (plan, slotExists, (ulong)flushed[0]);
         }
     }
 

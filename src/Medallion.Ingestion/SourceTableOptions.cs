@@ -42,7 +42,11 @@ public sealed class SourceTableOptions
     /// <summary>PostgreSQL CDC: the publication the slot streams (created for the table when missing); defaults to the slot's name.</summary>
     public string? Publication { get; init; }
 
-    /// <summary>CDC: how long to wait for the next change before the stream ends (it drains what is available, then stops).</summary>
+    /// <summary>
+    /// CDC: how long to wait for the next transaction before the stream ends (it drains what is available, then stops).
+    /// PostgreSQL: counted only once the server has decoded as far as its WAL reached when the stream began, and never
+    /// inside a transaction.
+    /// </summary>
     public TimeSpan ChangeWait { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>

@@ -26,13 +26,15 @@ public sealed class IngestKillTests(PostgresDatabase database) : IClassFixture<P
             CREATE TRIGGER kt_record AFTER INSERT OR UPDATE OR DELETE ON kt FOR EACH ROW EXECUTE FUNCTION kt_record();
             """);
         using var project = new IngestProject(database, "public.kt", $"        mode: cdc\n        slot: {database.Name}_kt\n        batch_rows: 50");
-        int transactions = await KilledIngest.RunAsync(project, "kt", stop => KilledIngest.WriteChangesAsync(new NpgsqlConnection(database.ConnectionString), "UPDATE kt SET v = v + 1 WHERE id = (SELECT id FROM kt ORDER BY random() LIMIT 1)", "DELETE FROM kt WHERE id = (SELECT id FROM kt ORDER BY random() LIMIT 1)", stop));
+        (int transactions, string drained) = await KilledIngest.RunAsync(project, "kt", stop => KilledIngest.WriteChangesAsync(new NpgsqlConnection(database.ConnectionString), "UPDATE kt SET v = v + 1 WHERE id = (SELECT id FROM kt ORDER BY random() LIMIT 1)", "DELETE FROM kt WHERE id = (SELECT id FROM kt ORDER BY random() LIMIT 1)", stop));
 
         List<string> bronze = await project.QueryAsync("SELECT _op, id, v FROM bronze.kt WHERE _op <> 'snapshot' ORDER BY _lsn, _seq");
         List<string> history = await KilledIngest.ReadLinesAsync(new NpgsqlConnection(database.ConnectionString), "SELECT op || ',' || id || ',' || v FROM kt_history ORDER BY seq");
 
         Assert.True(transactions > 20, $"Only {transactions} transactions were written while the process was killed.");
-        Assert.Equal(history.Count, bronze.Count);
-        Assert.Equal(history, bronze);
+        if (!history.SequenceEqual(bronze))
+        {
+            Assert.Fail(await KilledIngest.DescribeDifferenceAsync(project, "kt", "_lsn, _seq", history, bronze, drained));
+        }
     }
 }

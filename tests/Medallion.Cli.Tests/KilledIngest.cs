@@ -1,5 +1,8 @@
 using System.Data.Common;
 using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Medallion.DuckDb;
 
 namespace Medallion.Cli.Tests;
 
@@ -15,8 +18,8 @@ internal static class KilledIngest
     /// <param name="project">The project whose one source is the table read by CDC.</param>
     /// <param name="bronzeTable">Its bronze table's folder name under warehouse/bronze.</param>
     /// <param name="writeChanges">Writes transactions until cancelled; returns how many committed.</param>
-    /// <returns>How many transactions the writer committed.</returns>
-    public static async Task<int> RunAsync(IngestProject project, string bronzeTable, Func<CancellationToken, Task<int>> writeChanges)
+    /// <returns>How many transactions the writer committed, and what the last (draining) ingest printed.</returns>
+    public static async Task<(int Transactions, string Drained)> RunAsync(IngestProject project, string bronzeTable, Func<CancellationToken, Task<int>> writeChanges)
     {
         string firstCommit = Path.Combine(project.Directory, "warehouse", "bronze", bronzeTable, "_delta_log", "00000000000000000000.json");
         using var stopWriter = new CancellationTokenSource();
@@ -45,7 +48,7 @@ internal static class KilledIngest
         Cli.Result drain = await Cli.RunAsync("ingest", "--project", project.Directory);
         Assert.True(drain.ExitCode == 0, drain.Error);
         Assert.Equal(s_killAfter.Length, killed);
-        return transactions;
+        return (transactions, drain.Output);
     }
 
     private static Process StartIngest(string projectDirectory)
@@ -117,7 +120,73 @@ internal static class KilledIngest
         }
     }
 
-    /// <summary>The first column of each row of <paramref name="sql"/> on the source, in order.</summary>
+    /// <summary>
+    /// Says where bronze and the source's history part, for a failed comparison to explain itself: the first line that
+    /// differs, and every change bronze holds more than once (same <paramref name="positionColumns"/>), each copy with
+    /// the Delta version that added it and the source position committed with that version.
+    /// </summary>
+    /// <param name="project">The project whose bronze table is read.</param>
+    /// <param name="bronzeTable">The bronze table's folder name under warehouse/bronze.</param>
+    /// <param name="positionColumns">The bronze columns that identify a change, e.g. <c>_lsn, _seq</c>.</param>
+    /// <param name="history">The source's history, one change a line.</param>
+    /// <param name="bronze">Bronze's changes in the same form and order.</param>
+    /// <param name="drained">What the last ingest, which drains the source after the kills, printed.</param>
+    public static async Task<string> DescribeDifferenceAsync(IngestProject project, string bronzeTable, string positionColumns, List<string> history, List<string> bronze, string drained)
+    {
+        var report = new StringBuilder($"history holds {history.Count} changes, bronze {bronze.Count}; the draining ingest printed: {drained.Trim()}");
+        int first = 0;
+        while (first < history.Count && first < bronze.Count && history[first] == bronze[first])
+        {
+            first++;
+        }
+
+        report.Append($"\nThey part at change {first}: history {string.Join(" | ", history.Skip(Math.Max(0, first - 2)).Take(5))}; bronze {string.Join(" | ", bronze.Skip(Math.Max(0, first - 2)).Take(5))}.");
+
+        // Which commit added each data file, and the position that commit stored: read from the Delta log itself, so
+        // the report does not depend on the reader under test.
+        string table = Path.Combine(project.Directory, "warehouse", "bronze", bronzeTable);
+        var files = new List<(string Path, long Version, string Position)>();
+        foreach (string commit in Directory.GetFiles(Path.Combine(table, "_delta_log"), "*.json"))
+        {
+            long version = long.Parse(Path.GetFileNameWithoutExtension(commit), System.Globalization.CultureInfo.InvariantCulture);
+            var added = new List<string>();
+            string position = "";
+            foreach (string line in await File.ReadAllLinesAsync(commit))
+            {
+                using JsonDocument action = JsonDocument.Parse(line);
+                if (action.RootElement.TryGetProperty("add", out JsonElement add))
+                {
+                    added.Add(Path.Combine(table, Uri.UnescapeDataString(add.GetProperty("path").GetString()!)));
+                }
+                else if (action.RootElement.TryGetProperty("domainMetadata", out JsonElement domain))
+                {
+                    position = domain.GetProperty("configuration").GetString()!;
+                }
+            }
+
+            files.AddRange(added.Select(path => (path, version, position)));
+        }
+
+        if (files.Count == 0)
+        {
+            return report.ToString();
+        }
+
+        static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+        string versions = string.Join(", ", files.Select(f => $"({Literal(f.Path)}, {f.Version}, {Literal(f.Position)})"));
+        List<string> doubled = await ReadLinesAsync(new DuckDbConnection(), $"""
+            WITH versions(filename, version, position) AS (VALUES {versions})
+            SELECT CAST(struct_pack({positionColumns}, _op, _commit_ts, id, v) AS VARCHAR) || ' in version ' || version || ', committed with ' || position
+            FROM read_parquet([{string.Join(", ", files.Select(f => Literal(f.Path)))}], filename = true, union_by_name = true) JOIN versions USING (filename)
+            WHERE _op <> 'snapshot'
+            QUALIFY count(*) OVER (PARTITION BY {positionColumns}) > 1
+            ORDER BY {positionColumns}, version
+            """);
+        report.Append(doubled.Count == 0 ? "\nNo change is in bronze twice." : "\nChanges in bronze more than once:\n" + string.Join("\n", doubled));
+        return report.ToString();
+    }
+
+    /// <summary>The first column of each row of <paramref name="sql"/> on <paramref name="connection"/>, in order.</summary>
     public static async Task<List<string>> ReadLinesAsync(DbConnection connection, string sql)
     {
         await using (connection)

@@ -21,13 +21,15 @@ public sealed class MySqlIngestKillTests(MySqlDatabase database) : IClassFixture
             CREATE TRIGGER kt_delete AFTER DELETE ON kt FOR EACH ROW INSERT INTO kt_history (op, id, v) VALUES ('delete', OLD.id, OLD.v);
             """);
         using var project = new IngestProject(database, "kt", "        mode: cdc\n        batch_rows: 50");
-        int transactions = await KilledIngest.RunAsync(project, "kt", stop => KilledIngest.WriteChangesAsync(new MySqlConnection(database.ConnectionString), "UPDATE kt SET v = v + 1 ORDER BY rand() LIMIT 1", "DELETE FROM kt ORDER BY rand() LIMIT 1", stop));
+        (int transactions, string drained) = await KilledIngest.RunAsync(project, "kt", stop => KilledIngest.WriteChangesAsync(new MySqlConnection(database.ConnectionString), "UPDATE kt SET v = v + 1 ORDER BY rand() LIMIT 1", "DELETE FROM kt ORDER BY rand() LIMIT 1", stop));
 
         List<string> bronze = await project.QueryAsync("SELECT _op, id, v FROM bronze.kt WHERE _op <> 'snapshot' ORDER BY _binlog_file, _binlog_pos, _seq");
         List<string> history = await KilledIngest.ReadLinesAsync(new MySqlConnection(database.ConnectionString), "SELECT CONCAT(op, ',', id, ',', v) FROM kt_history ORDER BY seq");
 
         Assert.True(transactions > 20, $"Only {transactions} transactions were written while the process was killed.");
-        Assert.Equal(history.Count, bronze.Count);
-        Assert.Equal(history, bronze);
+        if (!history.SequenceEqual(bronze))
+        {
+            Assert.Fail(await KilledIngest.DescribeDifferenceAsync(project, "kt", "_binlog_file, _binlog_pos, _seq", history, bronze, drained));
+        }
     }
 }

@@ -103,6 +103,45 @@ public sealed class PostgresCdcTests(PostgresDatabase database) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_transaction_whose_stream_goes_quiet_between_its_changes_is_delivered_whole_and_once()
+    {
+        // The server decodes a transaction at its commit and sends its changes one by one, each after the
+        // publication's row filter passed it: this filter takes about a second (factorial(30000)) on row 30000 only,
+        // so the stream is silent for longer than the 0.3 s wait between the transaction's first change and the rest.
+        await database.ExecuteAsync($"CREATE TABLE gappy (id int PRIMARY KEY); CREATE PUBLICATION {database.Name}_gappy FOR TABLE gappy WHERE (id < 10000 OR factorial(id) > 0)");
+        PostgresSource source = Source("gappy", changeWaitMs: 300);
+        using var target = new DuckDbTarget();
+        using var sink = new ParquetTestSink(target);
+        await IngestionRunner.RunAsync(source, sink, target.Connection);
+
+        await database.ExecuteAsync("BEGIN; INSERT INTO gappy VALUES (1); INSERT INTO gappy VALUES (30000); INSERT INTO gappy VALUES (2); COMMIT");
+        await IngestionRunner.RunAsync(source, sink, target.Connection);
+        // Whatever the first pass left, a pass that waits out the filter takes it to the end.
+        await IngestionRunner.RunAsync(Source("gappy", changeWaitMs: 5000), sink, target.Connection);
+
+        List<int> delivered = target.Column<int>($"SELECT id FROM read_parquet([{string.Join(", ", sink.Commits.Select(c => $"'{c.File}'"))}]) ORDER BY _lsn, _seq");
+        Assert.Equal([1, 30000, 2], delivered);
+    }
+
+    [Fact]
+    public async Task A_pass_reads_every_change_committed_before_it_began_however_long_the_server_decodes_before_reaching_them()
+    {
+        await database.ExecuteAsync("CREATE TABLE late (id int PRIMARY KEY); CREATE TABLE unrelated (n int)");
+        PostgresSource source = Source("late", changeWaitMs: 300);
+        using var target = new DuckDbTarget();
+        using var sink = new ParquetTestSink(target);
+        await IngestionRunner.RunAsync(source, sink, target.Connection);
+
+        // A resumed stream decodes the WAL from the slot on: the million rows of a table outside the publication keep
+        // the server silent for far longer than the 0.3 s wait (over a second here) before it reaches the change.
+        await database.ExecuteAsync("INSERT INTO unrelated SELECT generate_series(1, 1000000)");
+        await database.ExecuteAsync("INSERT INTO late VALUES (1)");
+        IngestionResult pass = await IngestionRunner.RunAsync(source, sink, target.Connection);
+
+        Assert.Equal(1L, pass.Rows);
+    }
+
+    [Fact]
     public async Task First_read_delivers_a_snapshot_consistent_with_the_slot_then_the_changes_after_it()
     {
         await database.ExecuteAsync("CREATE TABLE stock (id int PRIMARY KEY, qty int); INSERT INTO stock VALUES (1, 10), (2, 20), (3, 30)");

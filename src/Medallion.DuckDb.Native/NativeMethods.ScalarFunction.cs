@@ -45,6 +45,24 @@ internal static partial class NativeMethods
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
         internal static partial DuckDbState Register(DuckDbConnectionHandle connection, IntPtr function);
 
+        /// <summary>Creates a set of overloads of one name (destroyed with <see cref="DestroySet"/> once registered).</summary>
+        [LibraryImport(LibraryName, EntryPoint = "duckdb_create_scalar_function_set", StringMarshalling = StringMarshalling.Utf8)]
+        [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+        internal static partial IntPtr CreateSet(string name);
+
+        [LibraryImport(LibraryName, EntryPoint = "duckdb_destroy_scalar_function_set")]
+        [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+        internal static partial void DestroySet(ref IntPtr set);
+
+        /// <summary>Adds a copy of <paramref name="function"/> to <paramref name="set"/>; an error when an overload of its parameter types is there.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "duckdb_add_scalar_function_to_set")]
+        [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+        internal static partial DuckDbState AddToSet(IntPtr set, IntPtr function);
+
+        [LibraryImport(LibraryName, EntryPoint = "duckdb_register_scalar_function_set")]
+        [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+        internal static partial DuckDbState RegisterSet(DuckDbConnectionHandle connection, IntPtr set);
+
         [LibraryImport(LibraryName, EntryPoint = "duckdb_scalar_function_get_extra_info")]
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
         [SuppressGCTransition]

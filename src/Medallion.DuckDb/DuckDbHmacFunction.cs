@@ -1,26 +1,27 @@
 using System;
-using System.Buffers.Binary;
-using System.Buffers.Text;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using Medallion.DuckDb.Internal;
 using Medallion.DuckDb.Native;
 
 namespace Medallion.DuckDb;
 
 /// <summary>
-/// A keyed HMAC-SHA-256 as DuckDB scalar functions, what hash masks of personal data compute: stable for one key, so
-/// joins and distinct counts of masked values still work; NULL for NULL. Two forms: over text
-/// (<see cref="Register(DuckDbConnection, string, ReadOnlySpan{byte})"/>: <c>VARCHAR → VARCHAR</c>, the lower-case hex digest of the value's UTF-8 bytes) and over
-/// integers (<see cref="RegisterInteger"/>: <c>BIGINT → BIGINT</c>, the digest's first 8 bytes, big-endian, of the
-/// value's decimal text), so an integer column stays a number whose distinct counts and joins run at integer speed.
+/// The keyed functions hash masks of personal data compute, as DuckDB scalar functions: stable for one key, so joins and
+/// distinct counts of masked values still work; NULL for NULL. Two forms: over text
+/// (<see cref="Register(DuckDbConnection, string, ReadOnlySpan{byte})"/>: <c>VARCHAR → VARCHAR</c>, the lower-case hex
+/// HMAC-SHA-256 of the value's UTF-8 bytes) and over integers (<see cref="RegisterInteger"/>: <c>INTEGER → INTEGER</c> and
+/// <c>BIGINT → BIGINT</c>, a keyed permutation that maps the <c>INTEGER</c> range onto itself), so an integer column keeps
+/// its type, its distinct counts are exact, and an <c>INTEGER</c> id joins a <c>BIGINT</c> one masked.
 /// </summary>
 /// <remarks>
 /// The key lives in native memory that DuckDB owns with the function (freed when the database closes), never in SQL text
 /// or a table a query could read. Each thread of DuckDB's keeps one HMAC state with the key already absorbed, and memos
-/// of the digests of its recent values, so a repeated value costs a lookup and a new one two SHA-256 compressions, with
-/// no allocation. Both forms hash the same bytes for a number (its decimal text), so an integer masked by one matches
-/// the same number's text masked by the other in its first 16 hex digits.
+/// of the masks of its recent values, so a repeated value costs a lookup, with no allocation; a new text value costs two
+/// SHA-256 compressions, a new integer ten lookups in tables shared by the threads (filled as met: at most 40,960 HMACs
+/// per key), and one outside the <c>INTEGER</c> range ten HMACs. An integer's mask is not related to the mask of its
+/// text.
 /// </remarks>
 public static unsafe class DuckDbHmacFunction
 {
@@ -42,17 +43,24 @@ public static unsafe class DuckDbHmacFunction
     /// <param name="key">The HMAC key: 1 to 64 bytes.</param>
     /// <exception cref="DuckDbException">DuckDB refused the function (a function of that name exists).</exception>
     public static void Register(DuckDbConnection connection, string name, ReadOnlySpan<byte> key) =>
-        Register(connection, name, key, DuckDbType.Varchar, &Compute);
+        Register(connection, name, key, [(DuckDbType.Varchar, Callback(&Compute))]);
 
-    /// <summary>Registers the integer form in the database of <paramref name="connection"/> (visible to all its connections).</summary>
+    /// <summary>
+    /// Registers the integer form in the database of <paramref name="connection"/> (visible to all its connections): two
+    /// overloads of one name, <c>INTEGER → INTEGER</c> and <c>BIGINT → BIGINT</c>, that agree on every number both hold
+    /// (DuckDB binds a <c>SMALLINT</c> or <c>TINYINT</c> argument to the <c>BIGINT</c> one; cast it to keep 32 bits).
+    /// </summary>
     /// <param name="connection">An open connection.</param>
     /// <param name="name">The function's name.</param>
     /// <param name="key">The HMAC key: 1 to 64 bytes.</param>
     /// <exception cref="DuckDbException">DuckDB refused the function (a function of that name exists).</exception>
     public static void RegisterInteger(DuckDbConnection connection, string name, ReadOnlySpan<byte> key) =>
-        Register(connection, name, key, DuckDbType.BigInt, &ComputeInteger);
+        Register(connection, name, key, [(DuckDbType.Integer, Callback(&ComputeInt32)), (DuckDbType.BigInt, Callback(&ComputeInt64))]);
 
-    private static void Register(DuckDbConnection connection, string name, ReadOnlySpan<byte> key, DuckDbType type, delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr, void> compute)
+    private static IntPtr Callback(delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr, void> compute) => (IntPtr)compute;
+
+    /// <summary>Registers one overload per type (each <c>type → type</c>) under <paramref name="name"/>, each with its own copy of the key.</summary>
+    private static void Register(DuckDbConnection connection, string name, ReadOnlySpan<byte> key, ReadOnlySpan<(DuckDbType Type, IntPtr Compute)> overloads)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -61,30 +69,46 @@ public static unsafe class DuckDbHmacFunction
             throw new ArgumentException("An HMAC key here is 1 to 64 bytes.", nameof(key));
         }
 
-        // Length-prefixed, so the callback reads the key without a managed object to find.
-        byte* stored = (byte*)NativeMethods.TableFunction.Malloc((nuint)(key.Length + 1));
-        stored[0] = (byte)key.Length;
-        key.CopyTo(new Span<byte>(stored + 1, key.Length));
-        IntPtr function = NativeMethods.ScalarFunction.Create();
+        IntPtr set = NativeMethods.ScalarFunction.CreateSet(name);
         try
         {
-            NativeMethods.ScalarFunction.SetName(function, name);
-            using (DuckDbLogicalTypeHandle logical = NativeMethods.LogicalType.Create(type))
+            foreach ((DuckDbType type, IntPtr compute) in overloads)
             {
-                NativeMethods.ScalarFunction.AddParameter(function, logical);
-                NativeMethods.ScalarFunction.SetReturnType(function, logical);
+                // Length-prefixed, so the callback reads the key without a managed object to find.
+                byte* stored = (byte*)NativeMethods.TableFunction.Malloc((nuint)(key.Length + 1));
+                stored[0] = (byte)key.Length;
+                key.CopyTo(new Span<byte>(stored + 1, key.Length));
+                IntPtr function = NativeMethods.ScalarFunction.Create();
+                try
+                {
+                    NativeMethods.ScalarFunction.SetName(function, name);
+                    using (DuckDbLogicalTypeHandle logical = NativeMethods.LogicalType.Create(type))
+                    {
+                        NativeMethods.ScalarFunction.AddParameter(function, logical);
+                        NativeMethods.ScalarFunction.SetReturnType(function, logical);
+                    }
+
+                    NativeMethods.ScalarFunction.SetExtraInfo(function, (IntPtr)stored, NativeMethods.TableFunction.FreeFunction);
+                    NativeMethods.ScalarFunction.SetFunction(function, (delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr, void>)compute);
+                    if (NativeMethods.ScalarFunction.AddToSet(set, function) != DuckDbState.Success)
+                    {
+                        throw new DuckDbException(ErrorCode.DuckDbQueryFailed, DuckDbErrorType.Catalog, $"Could not add the overload of {name} over {type}.");
+                    }
+                }
+                finally
+                {
+                    NativeMethods.ScalarFunction.Destroy(ref function);
+                }
             }
 
-            NativeMethods.ScalarFunction.SetExtraInfo(function, (IntPtr)stored, NativeMethods.TableFunction.FreeFunction);
-            NativeMethods.ScalarFunction.SetFunction(function, compute);
-            if (NativeMethods.ScalarFunction.Register(connection.Handle, function) != DuckDbState.Success)
+            if (NativeMethods.ScalarFunction.RegisterSet(connection.Handle, set) != DuckDbState.Success)
             {
                 throw new DuckDbException(ErrorCode.DuckDbQueryFailed, DuckDbErrorType.Catalog, $"Could not register the scalar function {name} in the database '{connection.OpenDatabase.DataSource}'.");
             }
         }
         finally
         {
-            NativeMethods.ScalarFunction.Destroy(ref function);
+            NativeMethods.ScalarFunction.DestroySet(ref set);
         }
     }
 
@@ -152,36 +176,109 @@ public static unsafe class DuckDbHmacFunction
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static void ComputeInteger(IntPtr info, IntPtr input, IntPtr output)
+    private static void ComputeInt32(IntPtr info, IntPtr input, IntPtr output) => ComputeInteger<int, Int32Form>(info, input, output);
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void ComputeInt64(IntPtr info, IntPtr input, IntPtr output) => ComputeInteger<long, Int64Form>(info, input, output);
+
+    /// <summary>The integer forms' callback body, specialized per width (a struct type argument gets its own compiled code).</summary>
+    private static void ComputeInteger<T, TForm>(IntPtr info, IntPtr input, IntPtr output)
+        where T : unmanaged
+        where TForm : struct, IIntegerForm<T>
     {
         try
         {
             ThreadState state = StateFor(info);
             ulong rows = NativeMethods.DataChunk.GetSize(input);
             IntPtr values = NativeMethods.DataChunk.GetVector(input, 0);
-            long* numbers = (long*)NativeMethods.DataChunk.VectorGetData(values);
-            ulong* valid = NativeMethods.DataChunk.VectorGetValidity(values);
-            long* results = (long*)NativeMethods.DataChunk.VectorGetData(output);
-            IntegerSlot[] cache = state.IntegerCache;
-            ulong* outputValid = null;
-            for (ulong row = 0; row < rows; row++)
+            T* numbers = (T*)NativeMethods.DataChunk.VectorGetData(values);
+            T* results = (T*)NativeMethods.DataChunk.VectorGetData(output);
+            fixed (long* cache = TForm.Cache(state))
             {
-                if (valid is not null && (valid[row >> 6] & (1UL << (int)(row & 63))) == 0)
+                for (ulong row = 0; row < rows; row++)
                 {
-                    SetNull(output, ref outputValid, row);
-                    continue;
+                    results[row] = TForm.Lookup(state, cache, numbers[row]);
                 }
-
-                long value = numbers[row];
-                ref IntegerSlot slot = ref cache[IntegerSlot.Of(value)];
-                results[row] = slot.Value == value ? slot.Digest : state.Digest(ref slot, value);
             }
+
+            CopyValidity(values, output, rows);
         }
 #pragma warning disable CA1031 // An exception must not cross into DuckDB's thread; the query fails with its message instead.
         catch (Exception e)
 #pragma warning restore CA1031
         {
             NativeMethods.ScalarFunction.SetError(info, "HMAC mask: " + e.Message);
+        }
+    }
+
+    /// <summary>One width of the integer form: its memo and a lookup in it (Fibonacci hashing spreads consecutive ids over the slots).</summary>
+    private interface IIntegerForm<T>
+        where T : unmanaged
+    {
+        static abstract long[] Cache(ThreadState state);
+
+        static abstract T Lookup(ThreadState state, long* cache, T value);
+    }
+
+    /// <summary><c>INTEGER</c>: per slot, the value in the low half and its mask in the high half.</summary>
+    private readonly struct Int32Form : IIntegerForm<int>
+    {
+        public static long[] Cache(ThreadState state) => state.Int32Cache;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Lookup(ThreadState state, long* cache, int value)
+        {
+            long* slot = cache + (((uint)value * 0x9E3779B9U) >> (32 - CacheBits));
+            long entry = *slot;
+            return (int)entry == value ? (int)(entry >> 32) : state.Mask(slot, value);
+        }
+    }
+
+    /// <summary><c>BIGINT</c>: per slot, the value, then its mask.</summary>
+    private readonly struct Int64Form : IIntegerForm<long>
+    {
+        public static long[] Cache(ThreadState state) => state.Int64Cache;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static long Lookup(ThreadState state, long* cache, long value)
+        {
+            long* slot = cache + (2 * (((ulong)value * 0x9E3779B97F4A7C15UL) >> (64 - CacheBits)));
+            return slot[0] == value ? slot[1] : state.Mask(slot, value);
+        }
+    }
+
+    /// <summary>
+    /// Makes the output's NULLs the input's. The integer forms mask every row, NULLs too (a NULL's slot holds some number,
+    /// whose mask the copied validity hides): testing each row's bit costs more than the lookup of a repeated value. An
+    /// input without NULLs often has a validity mask all the same (Parquet scans give one); the output then gets none, so
+    /// the operators above take their no-NULL paths.
+    /// </summary>
+    private static void CopyValidity(IntPtr input, IntPtr output, ulong rows)
+    {
+        ulong* valid = NativeMethods.DataChunk.VectorGetValidity(input);
+        if (valid is null || rows == 0)
+        {
+            return;
+        }
+
+        ulong words = (rows + 63) / 64;
+        ulong tail = rows % 64;
+        ulong all = ulong.MaxValue;
+        for (ulong word = 0; word < words - 1; word++)
+        {
+            all &= valid[word];
+        }
+
+        if (all == ulong.MaxValue && (valid[words - 1] | (tail == 0 ? 0 : ulong.MaxValue << (int)tail)) == ulong.MaxValue)
+        {
+            return;
+        }
+
+        NativeMethods.DataChunk.VectorEnsureValidityWritable(output);
+        ulong* copy = NativeMethods.DataChunk.VectorGetValidity(output);
+        for (ulong word = 0; word < words; word++)
+        {
+            copy[word] = valid[word];
         }
     }
 
@@ -203,16 +300,16 @@ public static unsafe class DuckDbHmacFunction
         var key = new ReadOnlySpan<byte>(stored + 1, stored[0]);
         if (t_state is null || !key.SequenceEqual(t_state.Key))
         {
-            // Digests of another key must not be served for this one.
-            t_state?.Hmac.Dispose();
+            // Masks of another key must not be served for this one.
+            t_state?.Dispose();
             t_state = new ThreadState(key.ToArray());
         }
 
         return t_state;
     }
 
-    /// <summary>One thread's HMAC with its key absorbed, and its memos (the integer one made on first use).</summary>
-    private sealed class ThreadState(byte[] key)
+    /// <summary>One thread's HMAC with its key absorbed, and its memos (each made on first use).</summary>
+    private sealed class ThreadState(byte[] key) : IDisposable
     {
         public byte[] Key { get; } = key;
 
@@ -221,38 +318,49 @@ public static unsafe class DuckDbHmacFunction
         // Per slot: the value's length + 1 (0 = empty), the value, its hex digest.
         public byte[] TextCache => field ??= new byte[CacheSlots * SlotBytes];
 
-        public IntegerSlot[] IntegerCache => field ??= IntegerSlot.EmptyCache();
+        // Empty slots hold a value that belongs in another slot, so no lookup matches them: 0 belongs in slot 0, so every
+        // other slot holds 0 (and mask 0), and slot 0 holds 1.
+        public long[] Int32Cache => field ??= EmptyCache(1);
 
-        /// <summary>The integer form's digest of <paramref name="value"/>, remembered in its slot.</summary>
-        public long Digest(ref IntegerSlot slot, long value)
+        public long[] Int64Cache => field ??= EmptyCache(2);
+
+        private KeyedIntegerPermutation Permutation => field ??= KeyedIntegerPermutation.For(Key);
+
+        private IncrementalHash? _roundHmac;
+
+        private IncrementalHash RoundHmac => _roundHmac ??= Permutation.CreateRoundHmac();
+
+        /// <summary>The mask of an <c>INTEGER</c>, remembered in its <see cref="Int32Cache"/> slot.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)] // The rare path: kept out of the row loop.
+        public int Mask(long* slot, int value)
         {
-            Span<byte> text = stackalloc byte[20];
-            Span<byte> digest = stackalloc byte[DigestBytes];
-            Utf8Formatter.TryFormat(value, text, out int written);
-            Hmac.AppendData(text[..written]);
-            Hmac.GetHashAndReset(digest);
-            long result = BinaryPrimitives.ReadInt64BigEndian(digest);
-            slot = new IntegerSlot(value, result);
+            int result = Permutation.Permute(value, RoundHmac);
+            *slot = ((long)result << 32) | (uint)value;
             return result;
         }
-    }
 
-    /// <summary>A slot of the integer memo: a value and its digest.</summary>
-    private readonly record struct IntegerSlot(long Value, long Digest)
-    {
-        /// <summary>
-        /// A memo of empty slots that no lookup matches: each holds a value that belongs in another slot (0 belongs in
-        /// slot 0, so every other slot holds 0, and slot 0 holds 1).
-        /// </summary>
-        public static IntegerSlot[] EmptyCache()
+        /// <summary>The mask of a <c>BIGINT</c>, remembered in its <see cref="Int64Cache"/> slot.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)] // The rare path: kept out of the row loop.
+        public long Mask(long* slot, long value)
         {
-            var cache = new IntegerSlot[CacheSlots];
-            cache[0] = new IntegerSlot(1, 0);
-            return cache;
+            long result = Permutation.Permute(value, RoundHmac);
+            slot[0] = value;
+            slot[1] = result;
+            return result;
         }
 
-        // Fibonacci hashing spreads consecutive ids over the slots.
-        public static int Of(long value) => (int)((ulong)value * 0x9E3779B97F4A7C15UL >> (64 - CacheBits));
+        public void Dispose()
+        {
+            Hmac.Dispose();
+            _roundHmac?.Dispose();
+        }
+
+        private static long[] EmptyCache(int longsPerSlot)
+        {
+            var cache = new long[CacheSlots * longsPerSlot];
+            cache[0] = 1;
+            return cache;
+        }
     }
 
     private static int Slot(ReadOnlySpan<byte> value)

@@ -13,7 +13,11 @@ namespace Medallion.Engine.Sessions;
 /// <summary>How a masked column's values are shown.</summary>
 public enum ColumnMaskKind
 {
-    /// <summary>Keyed HMAC-SHA-256 of the value as text, in hex: the same value always gives the same mask, so joins and counts of distinct values still work.</summary>
+    /// <summary>
+    /// Keyed: the same value always gives the same mask, so joins and counts of distinct values still work. Text (and any
+    /// type but integers) becomes the hex HMAC-SHA-256 of the value as text; an integer column keeps its type (<c>TINYINT</c>
+    /// and <c>SMALLINT</c> become <c>INTEGER</c>) through a keyed permutation, so an id masks to the same number in every column.
+    /// </summary>
     Hash,
 
     /// <summary>The value's shape with its content hidden: an e-mail keeps its first letter and domain (<c>j***@example.com</c>), anything else its last two characters (<c>***.***.***-05</c>).</summary>
@@ -58,7 +62,7 @@ public sealed class SessionAccess
     /// <summary>The scalar function computing hash masks with the project's key; no user statement may call it.</summary>
     public const string MaskFunction = "__medallion_mask_hmac";
 
-    /// <summary>The integer form of <see cref="MaskFunction"/> (<c>BIGINT → BIGINT</c>), for columns of integer types.</summary>
+    /// <summary>The integer form of <see cref="MaskFunction"/> (<c>INTEGER → INTEGER</c>, <c>BIGINT → BIGINT</c>), for columns of integer types.</summary>
     public const string IntegerMaskFunction = "__medallion_mask_hmac_int";
 
     private readonly Dictionary<string, TableAccess> _tables;
@@ -141,7 +145,9 @@ public sealed class SessionAccess
         string text = $"CAST({c} AS VARCHAR)";
         return mask.Kind switch
         {
-            ColumnMaskKind.Hash when IsInteger(type) => $"{IntegerMaskFunction}({c})",
+            ColumnMaskKind.Hash when type == PrimitiveType.Long || type == PrimitiveType.Integer => $"{IntegerMaskFunction}({c})",
+            // DuckDB would bind these to the BIGINT overload; INTEGER is the narrower type that holds them.
+            ColumnMaskKind.Hash when type == PrimitiveType.Byte || type == PrimitiveType.Short => $"{IntegerMaskFunction}(CAST({c} AS INTEGER))",
             ColumnMaskKind.Hash => $"{MaskFunction}({text})",
             ColumnMaskKind.Partial =>
                 $"CASE WHEN {text} LIKE '%_@_%' THEN left({text}, 1) || '***' || substr({text}, strpos({text}, '@')) "
@@ -156,9 +162,6 @@ public sealed class SessionAccess
 
     // What the fingerprint projects over: it follows the access, not a table's types.
     private static readonly StructType s_noSchema = new([]);
-
-    private static bool IsInteger(DeltaType? type) =>
-        type == PrimitiveType.Byte || type == PrimitiveType.Short || type == PrimitiveType.Integer || type == PrimitiveType.Long;
 
     private string ComputeFingerprint()
     {

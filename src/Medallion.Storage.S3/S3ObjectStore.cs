@@ -232,7 +232,7 @@ public sealed class S3ObjectStore : RemoteObjectStore
             try
             {
                 using var body = new MemoryStream(content.ToArray(), writable: false);
-                var request = new PutObjectRequest { BucketName = _options.Bucket, Key = objectKey, InputStream = body, IfNoneMatch = "*", AutoCloseStream = false };
+                var request = new PutObjectRequest { BucketName = _options.Bucket, Key = objectKey, InputStream = body, IfNoneMatch = "*", AutoCloseStream = false, UseChunkEncoding = false };
                 await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
                 return true;
             }
@@ -297,7 +297,7 @@ public sealed class S3ObjectStore : RemoteObjectStore
         try
         {
             using var body = new MemoryStream(content.ToArray(), writable: false);
-            await _client.PutObjectAsync(new PutObjectRequest { BucketName = _options.Bucket, Key = objectKey, InputStream = body, AutoCloseStream = false }, cancellationToken).ConfigureAwait(false);
+            await _client.PutObjectAsync(new PutObjectRequest { BucketName = _options.Bucket, Key = objectKey, InputStream = body, AutoCloseStream = false, UseChunkEncoding = false }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -458,6 +458,10 @@ public sealed class S3ObjectStore : RemoteObjectStore
         }
     }
 
+    // Every put and part is sent as a plain body signed by its SHA-256 (UseChunkEncoding = false), not as aws-chunked
+    // with a signature per 80 KB chunk, which the service must decode and check chunk by chunk: moto spent 0.53-0.64 s
+    // of CPU receiving the pipeline benchmark's run (about 100 MB) against 0.81-0.99 s chunked.
+
     /// <inheritdoc />
     protected override async Task UploadFileAsync(string key, string path, CancellationToken cancellationToken)
     {
@@ -467,7 +471,7 @@ public sealed class S3ObjectStore : RemoteObjectStore
         {
             if (size <= _options.MultipartThresholdBytes)
             {
-                await _client.PutObjectAsync(new PutObjectRequest { BucketName = _options.Bucket, Key = objectKey, FilePath = path }, cancellationToken).ConfigureAwait(false);
+                await _client.PutObjectAsync(new PutObjectRequest { BucketName = _options.Bucket, Key = objectKey, FilePath = path, UseChunkEncoding = false }, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -500,6 +504,7 @@ public sealed class S3ObjectStore : RemoteObjectStore
                     FilePath = path,
                     FilePosition = position,
                     PartSize = Math.Min(partSize, size - position),
+                    UseChunkEncoding = false,
                 }, ct).ConfigureAwait(false);
                 etags[i] = new PartETag(i + 1, part.ETag);
             }).ConfigureAwait(false);

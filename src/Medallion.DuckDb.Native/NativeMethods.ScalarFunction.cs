@@ -41,10 +41,6 @@ internal static partial class NativeMethods
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
         internal static partial void SetFunction(IntPtr function, delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr, void> callback);
 
-        [LibraryImport(LibraryName, EntryPoint = "duckdb_register_scalar_function")]
-        [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-        internal static partial DuckDbState Register(DuckDbConnectionHandle connection, IntPtr function);
-
         /// <summary>Creates a set of overloads of one name (destroyed with <see cref="DestroySet"/> once registered).</summary>
         [LibraryImport(LibraryName, EntryPoint = "duckdb_create_scalar_function_set", StringMarshalling = StringMarshalling.Utf8)]
         [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]

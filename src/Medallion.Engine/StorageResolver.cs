@@ -175,9 +175,15 @@ public static class StorageResolver
             return IsLocalDeltaTable(local.Location);
         }
 
-        await foreach (ObjectInfo info in store.ListAsync("_delta_log/", null, cancellationToken).ConfigureAwait(false))
+        return await HoldsTableAsync(store, string.Empty, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>True when the folder <paramref name="tablePrefix"/> of <paramref name="store"/> (empty for its root, else ending with <c>/</c>) holds a Delta table: see <see cref="IsDeltaTableAsync"/>.</summary>
+    internal static async Task<bool> HoldsTableAsync(IObjectStore store, string tablePrefix, CancellationToken cancellationToken)
+    {
+        await foreach (ObjectInfo info in store.ListAsync(tablePrefix + "_delta_log/", null, cancellationToken).ConfigureAwait(false))
         {
-            if (DeltaTable.IsVersionFile(info.Key))
+            if (DeltaTable.IsVersionFile(info.Key[tablePrefix.Length..]))
             {
                 return true;
             }

@@ -78,20 +78,8 @@ public sealed class DirectoryTableLocator : ITableLocator
             }
 
             bool[] tables = new bool[folders.Count];
-            await Parallel.ForAsync(0, folders.Count, new ParallelOptions { MaxDegreeOfParallelism = ListingParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
-            {
-                // A log without a commit or checkpoint yet is a table still being created.
-                await foreach (ObjectInfo entry in store.ListAsync(folders[i] + "_delta_log/", null, ct).ConfigureAwait(false))
-                {
-                    if (!DeltaTable.IsVersionFile(entry.Key[folders[i].Length..]))
-                    {
-                        continue;
-                    }
-
-                    tables[i] = true;
-                    break;
-                }
-            }).ConfigureAwait(false);
+            await Parallel.ForAsync(0, folders.Count, new ParallelOptions { MaxDegreeOfParallelism = ListingParallelism, CancellationToken = cancellationToken },
+                async (i, ct) => tables[i] = await StorageResolver.HoldsTableAsync(store, folders[i], ct).ConfigureAwait(false)).ConfigureAwait(false);
             for (int i = 0; i < folders.Count; i++)
             {
                 if (tables[i])

@@ -1,6 +1,7 @@
 using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Engine.Sessions;
+using Medallion.Engine.Tests.ObjectStores;
 using Medallion.Platform.Audit;
 using Medallion.Pipelines.Tests;
 
@@ -162,24 +163,10 @@ public sealed class AuditLogTests : IDisposable
     [Fact]
     public async Task An_audit_on_an_object_store_loads_its_table_before_the_first_event_so_the_statement_it_audits_runs_meanwhile()
     {
-        string s3 = Environment.GetEnvironmentVariable("MEDALLION_TEST_S3_ENDPOINT") is { Length: > 0 } e ? e : "http://127.0.0.1:55900";
-        using (var client = new Amazon.S3.AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials("testing", "testing"), new Amazon.S3.AmazonS3Config { ServiceURL = s3, ForcePathStyle = true, AuthenticationRegion = "us-east-1" }))
-        {
-            try
-            {
-                await client.PutBucketAsync("medallion-platform-tests");
-            }
-            catch (Amazon.S3.AmazonS3Exception x) when (x.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
-            {
-            }
-        }
-
-        using var proxy = new StoreProxy(new Uri(s3));
-        string root = $"s3://medallion-platform-tests/audit-{Guid.NewGuid():N}";
-        StorageResolver.Configure(root, new Dictionary<string, string>
-        {
-            ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString(), ["AWS_ACCESS_KEY_ID"] = "testing", ["AWS_SECRET_ACCESS_KEY"] = "testing", ["AWS_REGION"] = "us-east-1",
-        });
+        await TestObjectStores.EnsureEnvironmentAsync();
+        using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint));
+        string root = $"s3://{TestObjectStores.Bucket}/audit-{Guid.NewGuid():N}";
+        StorageResolver.Configure(root, new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() });
 
         AuditLog audit = AuditLog.Open(root + "/medallion_audit/events");
         await using (audit)

@@ -1,0 +1,45 @@
+using Medallion.Pipelines;
+using Medallion.Pipelines.Running;
+using Medallion.Platform;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Medallion.Server.Tests.Governance;
+
+/// <summary>A model's <c>retention</c> enforced by the running server's daily pass, not only by <c>medallion retention</c> by hand.</summary>
+public sealed class RetentionPassTests
+{
+    [Fact]
+    public async Task The_server_deletes_the_rows_past_a_models_retention_in_its_daily_pass()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        await using ServedProject served = await ServedProject.StartAsync(
+            o => o with { Time = time },
+            later: files => files.Write("models/silver/events.sql", """
+                /* ---
+                retention: {column: created_at, keep: 2y}
+                --- */
+                SELECT * FROM (VALUES (1, TIMESTAMP '2020-01-01'), (2, TIMESTAMP '2026-06-01'), (3, TIMESTAMP '2026-11-01')) AS v(id, created_at)
+                """));
+        // Built after the server's first pass (at its start), as a run of another process would.
+        RunResult built = await ProjectRunner.RunAsync(await MedallionProject.LoadAsync(served.Directory), new RunOptions());
+        Assert.True(built.Succeeded, string.Join("; ", built.Steps.Select(s => s.Error)));
+        Assert.Equal(3L, await EventRowsAsync(served.Directory));
+
+        time.Advance(TimeSpan.FromDays(1));
+
+        long? rows = 3;
+        for (int attempt = 0; attempt < 100 && rows != 2; attempt++)
+        {
+            await Task.Delay(200);
+            rows = await EventRowsAsync(served.Directory);
+        }
+
+        Assert.Equal(2L, rows);
+    }
+
+    private static async Task<long?> EventRowsAsync(string project)
+    {
+        await using Lakehouse lakehouse = await Lakehouse.OpenAsync(project);
+        return (await lakehouse.ListTablesAsync("silver")).Single(t => t.Name.Name == "events").Rows;
+    }
+}

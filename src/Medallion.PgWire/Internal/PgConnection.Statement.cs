@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading;
 using Medallion.DuckDb;
@@ -50,10 +51,10 @@ internal sealed partial class PgConnection
     /// <summary>Runs DuckDB under the current statement's token, marking the session busy so a CancelRequest interrupts only this statement.</summary>
     private async System.Threading.Tasks.Task<T> RunAsync<T>(Func<CancellationToken, System.Threading.Tasks.Task<T>> action)
     {
-        CancellationToken token;
+        StatementScope statement;
         lock (_statementGate)
         {
-            token = (_statement ?? throw new InvalidOperationException("DuckDB runs only inside a statement.")).Token;
+            statement = _statement ?? throw new InvalidOperationException("DuckDB runs only inside a statement.");
             _statementRunning = true;
         }
 
@@ -61,8 +62,8 @@ internal sealed partial class PgConnection
         {
             // A statement cancelled between two of its phases stops before the next one: DuckDB would not notice an
             // interrupt that arrives before a short query starts.
-            token.ThrowIfCancellationRequested();
-            return await action(token).ConfigureAwait(false);
+            statement.ThrowIfCancellationRequested();
+            return await action(statement.Token).ConfigureAwait(false);
         }
         finally
         {
@@ -93,6 +94,8 @@ internal sealed partial class PgConnection
     {
         private readonly PgConnection _connection;
         private readonly CancellationTokenSource? _timeout;
+        private readonly TimeSpan _timeoutAfter;
+        private readonly long _started = Stopwatch.GetTimestamp();
         private readonly CancellationTokenSource _cancel;
         private readonly Timer _clientCheck;
 
@@ -101,7 +104,8 @@ internal sealed partial class PgConnection
             _connection = connection;
             if (timeoutMs > 0)
             {
-                _timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(timeoutMs));
+                _timeoutAfter = TimeSpan.FromMilliseconds(timeoutMs);
+                _timeout = new CancellationTokenSource(_timeoutAfter);
                 _cancel = CancellationTokenSource.CreateLinkedTokenSource(connectionToken, _timeout.Token);
             }
             else
@@ -115,6 +119,21 @@ internal sealed partial class PgConnection
         }
 
         public CancellationToken Token => _cancel.Token;
+
+        /// <summary>
+        /// Throws when the statement was cancelled or has run past its timeout. The clock is read here as well as by the
+        /// timeout's timer, whose callback waits for a pool thread: on a busy server a phase longer than the timeout
+        /// could otherwise end before the timer is seen, and the statement run on past its limit.
+        /// </summary>
+        public void ThrowIfCancellationRequested()
+        {
+            if (_timeout is not null && Stopwatch.GetElapsedTime(_started) >= _timeoutAfter)
+            {
+                _timeout.Cancel();
+            }
+
+            _cancel.Token.ThrowIfCancellationRequested();
+        }
 
         public void Cancel()
         {

@@ -32,6 +32,13 @@ namespace Medallion.Storage.S3;
 public sealed class S3ObjectStore : RemoteObjectStore
 {
     private const int ConflictRetries = 10;
+
+    /// <summary>
+    /// The buffer a request body is copied through to the socket. The SDK's 8 KB made a 50 MB upload over 6,000 socket
+    /// writes; with 1 MiB it is about 50, and the pipeline benchmark's run on moto spends 0.1-0.2 s less CPU.
+    /// </summary>
+    private const int RequestBufferBytes = 1 << 20;
+
     private readonly S3StoreOptions _options;
     private readonly AmazonS3Client _client;
     private readonly string _keyPrefix;
@@ -65,6 +72,7 @@ public sealed class S3ObjectStore : RemoteObjectStore
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             MaxErrorRetry = 3,
+            BufferSize = RequestBufferBytes,
         };
         string region = settings.Region ?? "us-east-1";
         if (settings.Endpoint is { } endpoint)

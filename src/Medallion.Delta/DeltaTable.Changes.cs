@@ -48,9 +48,10 @@ public sealed partial class DeltaTable
 
         var partitionFields = snapshot.PartitionColumns.Select(c => snapshot.Schema.Find(c)!).ToList();
         var files = new List<ChangeFile>();
-        foreach (LogFile commit in commits)
+        int next = 0;
+        await foreach (List<DeltaAction> actions in CommitReader.ReadInOrderAsync(Store, commits, cancellationToken).ConfigureAwait(false))
         {
-            List<DeltaAction> actions = await CommitReader.ReadAsync(Store, commit.Key, cancellationToken).ConfigureAwait(false);
+            LogFile commit = commits[next++];
             CommitInfo? info = actions.Find(a => a is CommitInfoAction) is CommitInfoAction c ? c.CommitInfo : null;
             DateTimeOffset when = ict && info?.InCommitTimestamp is long t ? DateTimeOffset.FromUnixTimeMilliseconds(t) : commit.Info.LastModified;
             var context = new ChangeContext(this, snapshot, partitionFields, commit.Version, when);

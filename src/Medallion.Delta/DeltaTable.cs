@@ -182,12 +182,14 @@ public sealed partial class DeltaTable
                 $"No Delta table at '{Location}': '_delta_log' has no commit files.\nHelp: check the path; a Delta table has a '_delta_log' folder with files such as 00000000000000000000.json.");
         }
 
-        for (int i = commits.Count - 1; i >= 0; i--)
+        commits.Reverse();
+        int i = 0;
+        await foreach (List<DeltaAction> actions in CommitReader.ReadInOrderAsync(Store, commits, cancellationToken).ConfigureAwait(false))
         {
-            List<DeltaAction> actions = await CommitReader.ReadAsync(Store, commits[i].Key, cancellationToken).ConfigureAwait(false);
+            LogFile commit = commits[i++];
             CommitInfo? info = actions.Find(a => a is CommitInfoAction) is CommitInfoAction c ? c.CommitInfo : null;
-            DateTimeOffset when = info?.InCommitTimestamp is long ict ? DateTimeOffset.FromUnixTimeMilliseconds(ict) : commits[i].Info.LastModified;
-            yield return new CommitEntry(commits[i].Version, when, info) { Actions = actions };
+            DateTimeOffset when = info?.InCommitTimestamp is long ict ? DateTimeOffset.FromUnixTimeMilliseconds(ict) : commit.Info.LastModified;
+            yield return new CommitEntry(commit.Version, when, info) { Actions = actions };
         }
     }
 

@@ -35,15 +35,17 @@ internal sealed class LogReplay
     {
         var replay = new LogReplay(store);
         CommitInfo? commitInfo = null;
-        for (int i = segment.Commits.Count - 1; i >= 0; i--)
+        var newestFirst = new List<LogFile>(segment.Commits);
+        newestFirst.Reverse();
+        bool newest = true;
+        await foreach (List<DeltaAction> actions in CommitReader.ReadInOrderAsync(store, newestFirst, cancellationToken).ConfigureAwait(false))
         {
-            LogFile commit = segment.Commits[i];
-            List<DeltaAction> actions = await CommitReader.ReadAsync(store, commit.Key, cancellationToken).ConfigureAwait(false);
-            if (commit.Version == segment.Version)
+            if (newest && newestFirst[0].Version == segment.Version)
             {
                 commitInfo = actions.Find(a => a is CommitInfoAction) is CommitInfoAction c ? c.CommitInfo : null;
             }
 
+            newest = false;
             replay.Apply(actions, fromCheckpoint: false);
             replay.CheckProtocolOnce(segment);
         }
@@ -187,14 +189,15 @@ internal sealed class LogReplay
             return snapshot;
         }
 
-        var read = new List<DeltaAction>[commits.Count];
-        for (int i = 0; i < commits.Count; i++)
+        var read = new List<List<DeltaAction>>(commits.Count);
+        await foreach (List<DeltaAction> actions in CommitReader.ReadInOrderAsync(store, commits, cancellationToken).ConfigureAwait(false))
         {
-            read[i] = await CommitReader.ReadAsync(store, commits[i].Key, cancellationToken).ConfigureAwait(false);
-            if (read[i].Exists(a => a is ProtocolAction or MetadataAction))
+            if (actions.Exists(a => a is ProtocolAction or MetadataAction))
             {
                 return null;
             }
+
+            read.Add(actions);
         }
 
         // Newest first, as in a full replay, so the newest action per file key wins.

@@ -155,10 +155,7 @@ public sealed class LakehouseSession : IAsyncDisposable
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
         _refreshPending = false;
-        foreach (LakehouseTable table in await ListTablesAsync(cancellationToken).ConfigureAwait(false))
-        {
-            await _views.EnsureLatestAsync(table, _metadata, cancellationToken).ConfigureAwait(false);
-        }
+        await _views.EnsureLatestAsync(await ListTablesAsync(cancellationToken).ConfigureAwait(false), _metadata, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The lakehouse tables this session sees (for a restricted user, those the user may read), with their unique keys.</summary>
@@ -257,6 +254,7 @@ public sealed class LakehouseSession : IAsyncDisposable
 
         IReadOnlyList<LakehouseTable> tables = await _locator.ListAsync(cancellationToken).ConfigureAwait(false);
         var namespaces = new HashSet<string>(tables.Select(t => t.Namespace), StringComparer.OrdinalIgnoreCase);
+        var latest = new List<LakehouseTable>();
         foreach (TableReference reference in parsed.References)
         {
             if (_access is not null && await RedirectMetadataAsync(reference, cancellationToken).ConfigureAwait(false))
@@ -283,7 +281,11 @@ public sealed class LakehouseSession : IAsyncDisposable
 
             if (reference.AtUnit is null)
             {
-                await _views.EnsureLatestAsync(table, _metadata, cancellationToken).ConfigureAwait(false);
+                if (!latest.Contains(table))
+                {
+                    latest.Add(table);
+                }
+
                 AddOnce(read, table.QualifiedName);
                 continue;
             }
@@ -293,6 +295,12 @@ public sealed class LakehouseSession : IAsyncDisposable
             string view = await EnsureTimeTravelViewAsync(table, version, cancellationToken).ConfigureAwait(false);
             reference.RedirectTo("temp", "main", view);
             rewritten = true;
+        }
+
+        // Every reference is checked before any table is loaded; then the tables read at their latest version load together.
+        if (latest.Count > 0)
+        {
+            await _views.EnsureLatestAsync(latest, _metadata, cancellationToken).ConfigureAwait(false);
         }
 
         return rewritten ? await parsed.ToSqlAsync(_metadata, cancellationToken).ConfigureAwait(false) : sql;

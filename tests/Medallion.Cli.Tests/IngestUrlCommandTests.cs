@@ -162,7 +162,7 @@ public sealed class IngestMySqlUrlCommandTests(MySqlDatabase database) : IClassF
 
             Assert.Equal((0, ""), (first.ExitCode, first.Error));
             Assert.Equal((0, ""), (second.ExitCode, second.Error));
-            // Snapshot rows share one position and their _seq follows DuckDB's scan order; they are ordered by key.
+            // Snapshot rows share one position, and their _seq is MariaDB's ROW_NUMBER() OVER (), in no set order: by key.
             Cli.Result rows = await Cli.RunAsync("sql", "SELECT _op, id, balance, _before_balance FROM bronze.accounts ORDER BY _binlog_file, _binlog_pos, CASE _op WHEN 'snapshot' THEN id END, _seq", "--format", "csv", "--project", _directory);
             Assert.Equal("_op,id,balance,_before_balance\nsnapshot,1,10,\nsnapshot,2,20,\nupdate,1,11,10\ndelete,2,20,20\n", rows.Output);
         }

@@ -135,7 +135,9 @@ public sealed class PostgresCdcTests(PostgresDatabase database) : IClassFixture<
         // A resumed stream decodes the WAL from the slot on: the million rows of a table outside the publication keep
         // the server silent for far longer than the 0.3 s wait (over a second here) before it reaches the change.
         await database.ExecuteAsync("INSERT INTO unrelated SELECT generate_series(1, 1000000)");
-        await database.ExecuteAsync("INSERT INTO late VALUES (1)");
+        // The test cluster commits asynchronously: a commit returns before its WAL is flushed, and no replication client
+        // sees WAL the server has not flushed. This commit waits for the flush, so the change is there before the pass.
+        await database.ExecuteAsync("SET synchronous_commit = on; INSERT INTO late VALUES (1)");
         IngestionResult pass = await IngestionRunner.RunAsync(source, sink, target.Connection);
 
         Assert.Equal(1L, pass.Rows);

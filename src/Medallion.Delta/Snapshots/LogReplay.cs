@@ -37,15 +37,14 @@ internal sealed class LogReplay
         CommitInfo? commitInfo = null;
         var newestFirst = new List<LogFile>(segment.Commits);
         newestFirst.Reverse();
-        bool newest = true;
+        int next = 0;
         await foreach (List<DeltaAction> actions in CommitReader.ReadInOrderAsync(store, newestFirst, cancellationToken).ConfigureAwait(false))
         {
-            if (newest && newestFirst[0].Version == segment.Version)
+            if (newestFirst[next++].Version == segment.Version)
             {
                 commitInfo = actions.Find(a => a is CommitInfoAction) is CommitInfoAction c ? c.CommitInfo : null;
             }
 
-            newest = false;
             replay.Apply(actions, fromCheckpoint: false);
             replay.CheckProtocolOnce(segment);
         }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -34,10 +35,37 @@ public sealed partial class DeltaTable
         }
 
         Snapshot snapshot = end == latest.Version ? latest : await GetSnapshotAsync(end, cancellationToken).ConfigureAwait(false);
+        return await PlanChangesAsync(snapshot, startVersion, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Plans the change data feed from <paramref name="startVersion"/> to the version of <paramref name="snapshot"/>, a snapshot
+    /// of this table the caller already holds (a run pins its upstream tables' versions once): the log is listed from
+    /// <paramref name="startVersion"/> on and only the commits in the range are read, so the newest version is not
+    /// loaded again. As <see cref="PlanChangesAsync(long, long?, CancellationToken)"/> otherwise.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaInvalidChangeRange"/> for an empty range or a commit of it no longer in the log.</exception>
+    /// <exception cref="ArgumentException"><paramref name="snapshot"/> is of another table.</exception>
+    public async Task<ChangeFeedPlan> PlanChangesAsync(Snapshot snapshot, long startVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (!string.Equals(snapshot.TableLocation, Location, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The snapshot is of the Delta table at '{snapshot.TableLocation}', not of '{Location}'.", nameof(snapshot));
+        }
+
+        if (startVersion < 0 || startVersion > snapshot.Version)
+        {
+            throw new MedallionException(ErrorCode.DeltaInvalidChangeRange,
+                $"Cannot read changes of the Delta table at '{Location}' from version {startVersion} to {snapshot.Version}: the range must satisfy 0 <= start <= end.");
+        }
+
         bool ict = TableFeatures.InCommitTimestampsEnabled(snapshot.Metadata);
-        List<LogFile> commits = (await LogSegmentBuilder.ListCommitsAsync(Store, cancellationToken).ConfigureAwait(false))
-            .Where(c => c.Version >= startVersion && c.Version <= end).ToList();
-        for (long v = startVersion, i = 0; v <= end; v++, i++)
+        // From the start version on (sorted names: "~" follows every file of the version before it), never the whole log.
+        string? startAfter = startVersion > 0 ? LogFile.LogDirectory + (startVersion - 1).ToString("D20", CultureInfo.InvariantCulture) + "~" : null;
+        List<LogFile> commits = (await LogSegmentBuilder.ListAsync(Store, startAfter, snapshot.Version, cancellationToken).ConfigureAwait(false))
+            .Where(c => c.Kind == LogFileKind.Commit && c.Version >= startVersion).ToList();
+        for (long v = startVersion, i = 0; v <= snapshot.Version; v++, i++)
         {
             if (i >= commits.Count || commits[(int)i].Version != v)
             {
@@ -70,7 +98,7 @@ public sealed partial class DeltaTable
         }
 
         await FetchToLocalAsync(files.Select(f => f.Path), cancellationToken).ConfigureAwait(false);
-        return new ChangeFeedPlan(startVersion, end, files, DescribeColumns(snapshot));
+        return new ChangeFeedPlan(startVersion, snapshot.Version, files, DescribeColumns(snapshot));
     }
 
     private async Task AddDataFileChangesAsync(ChangeContext context, List<DeltaAction> actions, List<ChangeFile> files, CancellationToken cancellationToken)

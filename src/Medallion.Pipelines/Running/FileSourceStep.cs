@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Pipelines.Sources;
 
 namespace Medallion.Pipelines.Running;
@@ -13,9 +14,9 @@ internal sealed class FileSourceStep : ISourceLoader
 {
     public static readonly FileSourceStep Instance = new();
 
-    public async Task<SourceLoadOutcome> LoadAsync(MedallionProject project, SourceDefinition source, DuckDbConnection connection, string runId, TimeProvider time, CancellationToken cancellationToken)
+    public async Task<SourceLoadOutcome> LoadAsync(MedallionProject project, SourceDefinition source, DuckDbConnection connection, string runId, TimeProvider time, DeltaSnapshotCache snapshots, CancellationToken cancellationToken)
     {
-        SourceLoadResult result = await FileSourceLoader.LoadAsync(project, source, connection, runId, time, cancellationToken).ConfigureAwait(false);
+        SourceLoadResult result = await FileSourceLoader.LoadAsync(project, source, connection, runId, time, snapshots, cancellationToken).ConfigureAwait(false);
         var notes = new List<string>();
         if (result.FilesLoaded.Count > 0)
         {

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
+using Medallion.Engine;
 
 namespace Medallion.Pipelines.Running;
 
@@ -15,5 +16,6 @@ internal sealed record SourceLoadOutcome(long? CommittedVersion, long RowsLoaded
 /// <summary>Loads a file source into its bronze table (the seam the file source loader plugs into).</summary>
 internal interface ISourceLoader
 {
-    Task<SourceLoadOutcome> LoadAsync(MedallionProject project, SourceDefinition source, DuckDbConnection connection, string runId, TimeProvider time, CancellationToken cancellationToken);
+    /// <summary>Loads <paramref name="source"/>; its table's state is read through, and left in, the run's <paramref name="snapshots"/>.</summary>
+    Task<SourceLoadOutcome> LoadAsync(MedallionProject project, SourceDefinition source, DuckDbConnection connection, string runId, TimeProvider time, DeltaSnapshotCache snapshots, CancellationToken cancellationToken);
 }

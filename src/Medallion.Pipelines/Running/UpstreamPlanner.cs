@@ -132,7 +132,7 @@ internal sealed class UpstreamPlanner
         ChangeFeedPlan plan;
         try
         {
-            plan = await table.PlanChangesAsync(consumedVersion + 1, snapshot.Version, cancellationToken).ConfigureAwait(false);
+            plan = await table.PlanChangesAsync(snapshot, consumedVersion + 1, cancellationToken).ConfigureAwait(false);
         }
         catch (MedallionException e) when (e.Code == ErrorCode.DeltaInvalidChangeRange)
         {

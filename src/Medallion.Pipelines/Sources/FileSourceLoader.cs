@@ -49,6 +49,11 @@ public static partial class FileSourceLoader
     /// <param name="connection">An open DuckDB connection (not used by anything else meanwhile); temp tables it creates are dropped.</param>
     /// <param name="runId">The run's id, stored in <c>_run_id</c> and with each loaded file.</param>
     /// <param name="time">Gives <c>_ingested_at</c>.</param>
+    /// <param name="snapshots">
+    /// The snapshots already read of the target table (a run's or a server's, shared with what reads the table next):
+    /// the load reads only the log entries newer than its entry, and leaves the table's state there for the next reader.
+    /// Null: the load's own.
+    /// </param>
     /// <param name="cancellationToken">Cancels the load; nothing is committed then.</param>
     /// <returns>What was loaded; <see cref="SourceLoadResult.CommittedVersion"/> is null when nothing was new.</returns>
     /// <exception cref="MedallionException">
@@ -58,7 +63,7 @@ public static partial class FileSourceLoader
     /// <see cref="ErrorCode.DeltaConcurrentModification"/> when other loads kept committing first.
     /// </exception>
     public static async Task<SourceLoadResult> LoadAsync(
-        MedallionProject project, SourceDefinition source, DuckDbConnection connection, string runId, TimeProvider time, CancellationToken cancellationToken = default)
+        MedallionProject project, SourceDefinition source, DuckDbConnection connection, string runId, TimeProvider time, DeltaSnapshotCache? snapshots = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(source);
@@ -66,9 +71,11 @@ public static partial class FileSourceLoader
         ArgumentException.ThrowIfNullOrEmpty(runId);
         ArgumentNullException.ThrowIfNull(time);
         string tablePath = ProjectCatalog.TableLocation(project, source.Target);
+        // One writer reads the table's state and commits the rows, so the commit's read is the newer log entries alone.
+        var writer = new DeltaWriter(connection) { Snapshots = snapshots ?? new DeltaSnapshotCache() };
         for (int attempt = 0; ; attempt++)
         {
-            SourceLoadResult? result = await LoadOnceAsync(project, source, connection, tablePath, runId, time, cancellationToken).ConfigureAwait(false);
+            SourceLoadResult? result = await LoadOnceAsync(project, source, writer, tablePath, runId, time, cancellationToken).ConfigureAwait(false);
             if (result is not null)
             {
                 return result;
@@ -84,10 +91,10 @@ public static partial class FileSourceLoader
 
     /// <summary>One attempt; null when a concurrent load committed first (then the caller tries again on its result).</summary>
     private static async Task<SourceLoadResult?> LoadOnceAsync(
-        MedallionProject project, SourceDefinition source, DuckDbConnection connection, string tablePath, string runId, TimeProvider time, CancellationToken cancellationToken)
+        MedallionProject project, SourceDefinition source, DeltaWriter writer, string tablePath, string runId, TimeProvider time, CancellationToken cancellationToken)
     {
-        DeltaTable table = StorageResolver.OpenTable(tablePath, connection);
-        Snapshot? snapshot = await TryLatestAsync(table, cancellationToken).ConfigureAwait(false);
+        DuckDbConnection connection = writer.Connection;
+        Snapshot? snapshot = await writer.TryGetSnapshotAsync(tablePath, cancellationToken).ConfigureAwait(false);
         LoadedFiles loaded = ReadLoaded(snapshot, tablePath);
         long sequence = (snapshot is not null && snapshot.TransactionVersions.TryGetValue(LoadedFiles.Domain, out long v) ? v : 0) + 1;
         var warnings = new List<string>();
@@ -130,7 +137,6 @@ public static partial class FileSourceLoader
                 loaded.Set(f.Relative, new LoadedFile(f.Size, f.Modified, f.Sha256 ?? throw new InvalidOperationException("A staged file has no hash."), runId));
             }
 
-            var writer = new DeltaWriter(connection);
             DeltaOperationResult written;
             try
             {
@@ -179,16 +185,21 @@ public static partial class FileSourceLoader
     /// <param name="project">The project the source belongs to.</param>
     /// <param name="source">The file source.</param>
     /// <param name="connection">An open DuckDB connection (for the glob).</param>
+    /// <param name="snapshots">
+    /// The snapshots already read of the target table, as for <see cref="LoadAsync"/>: a server that looks every few
+    /// seconds lists only the log entries newer than its last look. Null: the table is read from its checkpoint on.
+    /// </param>
     /// <param name="cancellationToken">Cancels the look.</param>
     /// <returns>Project-relative paths, in ordinal order.</returns>
     /// <exception cref="MedallionException">As <see cref="LoadAsync"/> for unreadable files and a damaged record of loaded files.</exception>
-    public static async Task<IReadOnlyList<string>> FindNewFilesAsync(MedallionProject project, SourceDefinition source, DuckDbConnection connection, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<string>> FindNewFilesAsync(
+        MedallionProject project, SourceDefinition source, DuckDbConnection connection, DeltaSnapshotCache? snapshots = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(connection);
         string tablePath = ProjectCatalog.TableLocation(project, source.Target);
-        Snapshot? snapshot = await TryLatestAsync(StorageResolver.OpenTable(tablePath, connection), cancellationToken).ConfigureAwait(false);
+        Snapshot? snapshot = await new DeltaWriter(connection) { Snapshots = snapshots ?? new DeltaSnapshotCache() }.TryGetSnapshotAsync(tablePath, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string> matching = await ListFilesAsync(project, source, connection, cancellationToken).ConfigureAwait(false);
         List<SourceFile> files = await NewFilesAsync(project, source, matching, ReadLoaded(snapshot, tablePath), [], cancellationToken).ConfigureAwait(false);
         return [.. files.Select(f => f.Relative)];
@@ -229,18 +240,6 @@ public static partial class FileSourceLoader
         }
 
         return files;
-    }
-
-    private static async Task<Snapshot?> TryLatestAsync(DeltaTable table, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await table.GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
-        }
-        catch (MedallionException e) when (e.Code == ErrorCode.DeltaTableNotFound)
-        {
-            return null;
-        }
     }
 
     /// <summary>The files matching the glob, project-relative with forward slashes, in ordinal order (DuckDB's own glob, so <c>**</c> works as in its readers).</summary>

@@ -173,7 +173,7 @@ public sealed partial class JobScheduler
                 _filesConnection ??= (_filesEngine = DuckDbDatabase.Open()).CreateConnection();
                 try
                 {
-                    foreach (string file in await FileSourceLoader.FindNewFilesAsync(project, source, _filesConnection, cancellationToken).ConfigureAwait(false))
+                    foreach (string file in await FileSourceLoader.FindNewFilesAsync(project, source, _filesConnection, _snapshots, cancellationToken).ConfigureAwait(false))
                     {
                         pending.Add(name + ":" + file);
                     }

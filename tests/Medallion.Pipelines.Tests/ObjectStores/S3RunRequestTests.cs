@@ -41,6 +41,25 @@ public sealed partial class S3RunRequestTests : IDisposable
         Assert.Equal(["bronze/orders@0", "gold/revenue@0", "silver/orders@0"], commitReads.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task A_second_run_reads_its_source_tables_log_once_and_after_that_only_the_commit_it_added()
+    {
+        MedallionProject project = await _project.LoadAsync();
+        Assert.True((await ProjectRunner.RunAsync(project, new RunOptions { Threads = 1 })).Succeeded);
+        _project.Write("data/orders/2.csv", "id,amount\n3,30\n");
+        int before = _proxy.Requests.Count;
+
+        RunResult run = await ProjectRunner.RunAsync(project, new RunOptions { Threads = 1 });
+
+        Assert.True(run.Succeeded, string.Join("; ", run.Steps.Select(s => s.Error)));
+        // bronze@0: the load reads the table once (its commit then lists the log from there); silver's incremental build
+        // reads the version it consumed last time, to compare schemas. bronze@1: the catalog record of the new commit, and
+        // silver's plan of the changes since, which lists the log from version 1 on and reads that commit alone.
+        List<string> bronzeReads = [.. _proxy.Requests.Skip(before).Select(r => CommitRead().Match(r)).Where(m => m.Success && m.Groups["table"].Value == "bronze/orders")
+            .Select(m => "bronze/orders@" + long.Parse(m.Groups["version"].Value, System.Globalization.CultureInfo.InvariantCulture))];
+        Assert.Equal(["bronze/orders@0", "bronze/orders@0", "bronze/orders@1", "bronze/orders@1"], bronzeReads.Order(StringComparer.Ordinal));
+    }
+
     [GeneratedRegex(@"^GET /[^/]+/r-[0-9a-f]+/(?<table>[^/]+/[^/]+)/_delta_log/(?<version>\d{20})\.json HTTP/1\.1$")]
     private static partial Regex CommitRead();
 }

@@ -43,8 +43,19 @@ public sealed partial class DeltaTable
             files.Add(file);
         }
 
-        await ErasedFiles.ThrowIfErasedAsync(Store, snapshot.Version, files, cancellationToken).ConfigureAwait(false);
-        await FetchToLocalAsync(files.Select(f => f.Path), cancellationToken).ConfigureAwait(false);
+        // The erasure records are listed while the files are fetched; an erased file's error is the erasure's, not its fetch's.
+        Task erased = ErasedFiles.ThrowIfErasedAsync(Store, snapshot.Version, files, cancellationToken);
+        try
+        {
+            await FetchToLocalAsync(files.Select(f => f.Path), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await erased.ConfigureAwait(false);
+            throw;
+        }
+
+        await erased.ConfigureAwait(false);
         return new ScanPlan(snapshot, files, DescribeColumns(snapshot), filter, skipped);
     }
 

@@ -101,7 +101,12 @@ public sealed partial class DeltaTable
 
                 if (f.Version == snapshot.Version)
                 {
-                    baseIntact = f.Info.SizeBytes == known.SizeBytes && f.Info.LastModified == known.LastModified;
+                    // A snapshot built from this process's own commit knows its file's size, not yet its time: the listing gives it.
+                    baseIntact = f.Info.SizeBytes == known.SizeBytes && (snapshot.CommitTimeUnknown || f.Info.LastModified == known.LastModified);
+                    if (baseIntact && snapshot.CommitTimeUnknown)
+                    {
+                        snapshot = snapshot.WithCommitFile(f.Info);
+                    }
                 }
                 else if (f.Version == snapshot.Version + 1 + commits.Count)
                 {

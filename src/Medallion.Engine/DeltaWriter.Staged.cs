@@ -25,6 +25,20 @@ public sealed partial class DeltaWriter
         return StartWriteAsync(path, options, cancellationToken);
     }
 
+    /// <summary>
+    /// The snapshot of the table at <paramref name="path"/> at <paramref name="version"/>: the one this writer holds when it
+    /// is that version (the version it just committed, say), else read from the log.
+    /// </summary>
+    /// <exception cref="MedallionException">As <see cref="Delta.DeltaTable.GetSnapshotAsync"/>.</exception>
+    public async Task<Snapshot> GetSnapshotAsync(string path, long version, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        DeltaTable table = OpenTable(path);
+        return Snapshots.TryGet(table.Location, out Snapshot known) && known.Version == version
+            ? known
+            : await table.GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The newest snapshot of the table at <paramref name="path"/> (its domains, txn versions, schema), or null when there is no table.</summary>
     public Task<Snapshot?> TryGetSnapshotAsync(string path, CancellationToken cancellationToken = default)
     {

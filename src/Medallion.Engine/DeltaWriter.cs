@@ -250,6 +250,12 @@ public sealed partial class DeltaWriter
             return result with { Version = commit.Version, Committed = false };
         }
 
+        if (commit.Snapshot is { } committed)
+        {
+            // What reads the table next (the catalog record, the model downstream) starts from the commit, not from a reload.
+            Snapshots.Set(table.Location, committed);
+        }
+
         (long? checkpoint, string? warning) = await CheckpointIfDueAsync(table, commit.Version, commit.Metadata, cancellationToken).ConfigureAwait(false);
         return result with
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
@@ -8,7 +9,8 @@ namespace Medallion.Delta.Tests;
 
 public sealed class SnapshotUpdateTests
 {
-    private static string State(Snapshot s) =>
+    /// <summary>A snapshot's version, live files, application versions and domains, for comparing two ways of reaching one state.</summary>
+    internal static string State(Snapshot s) =>
         $"v{s.Version} files=[{string.Join(",", s.Files.Select(f => f.Path).Order(StringComparer.Ordinal))}] "
         + $"txn=[{string.Join(",", s.TransactionVersions.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + ":" + p.Value))}] "
         + $"domains=[{string.Join(",", s.DomainMetadata.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value))}]";
@@ -85,5 +87,21 @@ public sealed class SnapshotUpdateTests
         Snapshot updated = await table.UpdateSnapshotAsync(old);
 
         Assert.Equal(["p=a/g0.parquet", "p=a/g1.parquet", "p=a/g2.parquet", "p=a/g3.parquet"], updated.Files.Select(f => f.Path).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Updating_the_snapshot_a_commit_built_of_itself_takes_the_commit_files_listed_time()
+    {
+        using var t = new TempTable();
+        DeltaTable table = t.WithCommits(2).Open();
+        var tx = new Medallion.Delta.Transactions.Transaction(table, await table.GetSnapshotAsync());
+        tx.SetApplicationTransaction("app", 1);
+        Snapshot own = (await tx.CommitAsync("WRITE", new Dictionary<string, string>(), new Dictionary<string, string>())).Snapshot!;
+
+        Snapshot updated = await table.UpdateSnapshotAsync(own);
+
+        Snapshot loaded = await table.GetSnapshotAsync();
+        Assert.Equal(State(loaded), State(updated));
+        Assert.Equal(loaded.Timestamp, updated.Timestamp);
     }
 }

@@ -199,6 +199,37 @@ internal sealed class LogReplay
             read.Add(actions);
         }
 
+        return Advance(store, snapshot, commits, read);
+    }
+
+    /// <summary>
+    /// The table right after a commit this process wrote at <paramref name="version"/> with <paramref name="actions"/>
+    /// (<paramref name="size"/> bytes), on top of <paramref name="before"/>, the snapshot at the version just before (null
+    /// for the commit that created the table): the same state a replay of the log would give, without reading the log.
+    /// Null when the commit changes the protocol or metadata of an existing table (a replay interprets its files anew).
+    /// The commit file's modification time is not known yet: the snapshot's <see cref="Snapshot.Timestamp"/> is the
+    /// commit's own clock (its <c>commitInfo</c>) until an update lists the log and takes the listed time.
+    /// </summary>
+    public static Snapshot? AfterCommit(IObjectStore store, Snapshot? before, long version, List<DeltaAction> actions, long size)
+    {
+        CommitInfo? commitInfo = actions.Find(a => a is CommitInfoAction) is CommitInfoAction c ? c.CommitInfo : null;
+        DateTimeOffset written = commitInfo?.Timestamp is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : DateTimeOffset.UtcNow;
+        var commit = new LogFile(new ObjectInfo(LogFile.CommitKey(version), size, written), LogFileKind.Commit, version, EndVersion: version);
+        if (before is not null)
+        {
+            return actions.Exists(a => a is ProtocolAction or MetadataAction) ? null : Advance(store, before, [commit], [actions]).WithCommitTimeUnknown();
+        }
+
+        var replay = new LogReplay(store);
+        replay.Apply(actions, fromCheckpoint: false);
+        var segment = new LogSegment(store.Location, version, -1, [], [commit]);
+        replay.CheckProtocolOnce(segment);
+        return replay.Build(segment, commitInfo, ct => replay.LoadTombstonesAsync(null, [], ct)).WithCommitTimeUnknown();
+    }
+
+    /// <summary><see cref="TryAdvanceAsync"/> over commits already read, none of which changes the protocol or metadata.</summary>
+    private static Snapshot Advance(IObjectStore store, Snapshot snapshot, IReadOnlyList<LogFile> commits, List<List<DeltaAction>> read)
+    {
         // Newest first, as in a full replay, so the newest action per file key wins.
         var replay = new LogReplay(store);
         for (int i = commits.Count - 1; i >= 0; i--)

@@ -92,6 +92,27 @@ public sealed class Snapshot
     /// </summary>
     internal Medallion.Storage.ObjectInfo? CommitFile { get; init; }
 
+    /// <summary>
+    /// True for the snapshot a writer built from its own commit (<see cref="Transactions.CommitResult.Snapshot"/>): the
+    /// commit file's size is known but not its modification time, so <see cref="Timestamp"/> is the commit's own clock
+    /// (unless in-commit timestamps are on) until <see cref="WithCommitFile"/> gives it the listed file.
+    /// </summary>
+    internal bool CommitTimeUnknown { get; private init; }
+
+    /// <summary>This snapshot, marked as built from its own commit (see <see cref="CommitTimeUnknown"/>).</summary>
+    internal Snapshot WithCommitTimeUnknown() => With(CommitFile, Timestamp, commitTimeUnknown: true);
+
+    /// <summary>This snapshot with its commit file as listed: the listed modification time becomes its timestamp unless in-commit timestamps are on.</summary>
+    internal Snapshot WithCommitFile(Medallion.Storage.ObjectInfo listed) =>
+        With(listed, TableFeatures.InCommitTimestampsEnabled(Metadata) && CommitInfo?.InCommitTimestamp is not null ? Timestamp : listed.LastModified, commitTimeUnknown: false);
+
+    private Snapshot With(Medallion.Storage.ObjectInfo? commitFile, DateTimeOffset timestamp, bool commitTimeUnknown) =>
+        new(TableLocation, Version, Protocol, Metadata, Schema, ColumnMappingMode, CommitInfo, timestamp, Files, _tombstones, TransactionVersions, DomainMetadata)
+        {
+            CommitFile = commitFile,
+            CommitTimeUnknown = commitTimeUnknown,
+        };
+
     /// <summary>The total size of the live data files in bytes.</summary>
     public long SizeBytes
     {

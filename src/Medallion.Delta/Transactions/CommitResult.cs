@@ -12,4 +12,12 @@ public sealed record CommitResult(long Version, bool Committed, int Attempts)
     /// decide whether the version is due a checkpoint without loading the table again.
     /// </summary>
     public Actions.Metadata? Metadata { get; init; }
+
+    /// <summary>
+    /// The table at <see cref="Version"/>, built from the snapshot the transaction read and the actions it committed,
+    /// when no other commit came between them and the commit kept the protocol and metadata (or created the table);
+    /// else null. Lets a writer go on from its own commit without reading it back from the store. Its
+    /// <see cref="Snapshots.Snapshot.Timestamp"/> is the commit's own clock until the log is listed again.
+    /// </summary>
+    public Snapshots.Snapshot? Snapshot { get; init; }
 }

@@ -195,7 +195,11 @@ public sealed class Transaction
             byte[] bytes = ActionSerializer.Serialize(lines);
             if (await store.PutIfAbsentAsync(LogFile.CommitKey(version), bytes, cancellationToken).ConfigureAwait(false))
             {
-                return new CommitResult(version, true, attempt) { Metadata = Metadata };
+                // Parsed back from the bytes written, so the snapshot is what a reader of the log would build.
+                Snapshot? after = version == ReadVersion + 1
+                    ? LogReplay.AfterCommit(store, ReadSnapshot, version, CommitReader.Parse(bytes, LogFile.CommitKey(version), store.Location), bytes.Length)
+                    : null;
+                return new CommitResult(version, true, attempt) { Metadata = Metadata, Snapshot = after };
             }
 
             // Someone else committed this version: check every winner up to the newest, then try after them.

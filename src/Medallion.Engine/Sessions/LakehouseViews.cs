@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Delta;
+using Medallion.Delta.Scans;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
 using Medallion.Engine.Scanning;
@@ -108,16 +109,23 @@ public sealed class LakehouseViews
 
         DeltaTable delta = StorageResolver.OpenTable(table.Store, connection);
         Snapshot snapshot = await delta.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (await IsShownAsync(table, snapshot.Version, cancellationToken).ConfigureAwait(false))
+        {
+            return snapshot.Version;
+        }
+
+        // Planned outside the lock, so that tables loading at once check their erasures and fetch their files at once.
+        ScanPlan plan = await delta.PlanScanAsync(snapshot, cancellationToken: cancellationToken).ConfigureAwait(false);
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_versions.TryGetValue(table.QualifiedName, out var current) && current.Version == snapshot.Version)
+            if (RenewIfShown(table.QualifiedName, snapshot.Version))
             {
-                _versions[table.QualifiedName] = (current.Version, Stopwatch.GetTimestamp());
-                return current.Version;
+                // Another session made the same view meanwhile.
+                return snapshot.Version;
             }
 
-            string scan = DeltaScanSql.Build(await delta.PlanScanAsync(snapshot, cancellationToken: cancellationToken).ConfigureAwait(false));
+            string scan = DeltaScanSql.Build(plan);
             if (_access is not null)
             {
                 scan = SessionAccess.Project(scan, _access.Find(table.QualifiedName)
@@ -138,6 +146,32 @@ public sealed class LakehouseViews
         {
             _lock.Release();
         }
+    }
+
+    /// <summary>True (and the full check's time renewed) when the view of <paramref name="table"/> already shows <paramref name="version"/>.</summary>
+    private async Task<bool> IsShownAsync(LakehouseTable table, long version, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return RenewIfShown(table.QualifiedName, version);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary><see cref="IsShownAsync"/> for a caller holding the lock.</summary>
+    private bool RenewIfShown(string qualifiedName, long version)
+    {
+        if (!_versions.TryGetValue(qualifiedName, out var current) || current.Version != version)
+        {
+            return false;
+        }
+
+        _versions[qualifiedName] = (version, Stopwatch.GetTimestamp());
+        return true;
     }
 
     private static string CommitKey(long version) => "_delta_log/" + version.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + ".json";

@@ -31,14 +31,11 @@ internal static class CommitRecorder
     /// What the catalog is to record of version <paramref name="version"/>, read without touching the catalog, so that a
     /// step can hand it to the run's loop and leave its step slot before the catalog write (see <see cref="StepResult.Commit"/>).
     /// </summary>
-    /// <remarks>The writer that made the commit reads the new version from its last snapshot of the table, so the
-    /// checkpoint is not read again; another writer (or a commit since) means a full read of that version.</remarks>
+    /// <remarks>The run's snapshots hold the version a writer of the run just committed, built from the commit itself,
+    /// so the store is not asked again; another writer's version is read from the log.</remarks>
     public static async Task<CommitRecord> ReadAsync(RunContext run, TableName table, string location, long version, string operation, IReadOnlyList<ColumnDoc> docs, DeltaWriter writer)
     {
-        Snapshot? latest = await writer.TryGetSnapshotAsync(location, CancellationToken.None).ConfigureAwait(false);
-        Snapshot snapshot = latest is not null && latest.Version == version
-            ? latest
-            : await StorageResolver.OpenTable(location, writer.Connection).GetSnapshotAsync(version, CancellationToken.None).ConfigureAwait(false);
+        Snapshot snapshot = await writer.GetSnapshotAsync(location, version, CancellationToken.None).ConfigureAwait(false);
         PipelineMeter.RecordCommit(table, snapshot.CommitInfo);
         var record = new TableVersionRecord(table, version, snapshot.Metadata.SchemaString, operation, snapshot.RecordCount, run.RunId, run.Time.GetUtcNow())
         {

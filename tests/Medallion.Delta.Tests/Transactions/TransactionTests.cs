@@ -18,8 +18,8 @@ public sealed class TransactionTests : IDisposable
 
     private async Task<Snapshot> LatestAsync() => await _table.Open().GetSnapshotAsync();
 
-    [Fact]
-    public async Task Concurrent_blind_appends_both_commit_one_after_the_other()
+    /// <summary>Two blind appends that read the same version, committed one after the other: the second goes after the first.</summary>
+    private async Task<(CommitResult First, CommitResult Second)> TwoAppendsFromOneVersionAsync()
     {
         _table.WithCommits(1);
         Snapshot read = await LatestAsync();
@@ -27,9 +27,14 @@ public sealed class TransactionTests : IDisposable
         first.Add(NewFile("p=a/x.parquet"));
         var second = new Transaction(_table.Open(), read);
         second.Add(NewFile("p=a/y.parquet"));
-
         CommitResult a = await first.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
-        CommitResult b = await second.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        return (a, await second.CommitAsync("WRITE", s_none, s_none, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Concurrent_blind_appends_both_commit_one_after_the_other()
+    {
+        (CommitResult a, CommitResult b) = await TwoAppendsFromOneVersionAsync();
 
         Assert.Equal(1, a.Version);
         Assert.Equal(2, b.Version);
@@ -291,5 +296,31 @@ public sealed class TransactionTests : IDisposable
         Assert.Equal("""{"add":{"path":"p=a/x y.parquet","partitionValues":{"p":"a"},"size":10,"modificationTime":1,"dataChange":true,"stats":"{\"numRecords\":1}"}}""", lines[2]);
         using JsonDocument info = JsonDocument.Parse(lines[0]);
         Assert.Equal("Append", info.RootElement.GetProperty("commitInfo").GetProperty("operationParameters").GetProperty("mode").GetString());
+    }
+
+    [Fact]
+    public async Task A_commit_carries_the_snapshot_a_load_of_its_version_gives()
+    {
+        _table.WithCommits(2);
+        Snapshot read = await LatestAsync();
+        var tx = new Transaction(_table.Open(), read);
+        tx.Remove(read.Files[0]);
+        tx.Add(NewFile("p=b/new.parquet", "b"));
+        tx.SetApplicationTransaction("loader", 7);
+
+        CommitResult result = await tx.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+
+        Assert.NotNull(result.Snapshot);
+        Assert.Equal(SnapshotUpdateTests.State(await LatestAsync()), SnapshotUpdateTests.State(result.Snapshot));
+        Assert.Equal((await LatestAsync()).RecordCount, result.Snapshot.RecordCount);
+    }
+
+    [Fact]
+    public async Task A_commit_that_had_to_go_after_another_writers_carries_no_snapshot_of_its_own()
+    {
+        (_, CommitResult late) = await TwoAppendsFromOneVersionAsync();
+
+        Assert.Equal(2, late.Version);
+        Assert.Null(late.Snapshot);
     }
 }

@@ -121,11 +121,28 @@ public sealed class DirectoryTableLocator : ITableLocator
     /// <inheritdoc />
     public async Task<LakehouseTable?> FindAsync(string namespaceName, string name, CancellationToken cancellationToken = default)
     {
+        // Where the table would be is looked at first: one request on a store, where the lake's listing is three in a row.
+        if (IsPlainName(namespaceName) && IsPlainName(name))
+        {
+            string namespaceRoot = _namespaceRoots.TryGetValue(namespaceName, out string? own) ? own : Child(_root, namespaceName);
+            string location = Child(namespaceRoot, name);
+            if (await StorageResolver.IsDeltaTableAsync(location, cancellationToken).ConfigureAwait(false))
+            {
+                return Table(namespaceName, name, location);
+            }
+        }
+
+        // Names that differ in case from the folders' are still found, as the listing finds them.
         IReadOnlyList<LakehouseTable> tables = await ListAsync(cancellationToken).ConfigureAwait(false);
         return tables.FirstOrDefault(t =>
             string.Equals(t.Namespace, namespaceName, StringComparison.OrdinalIgnoreCase) &&
             string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
     }
+
+    /// <summary>A name made of letters, digits, <c>_</c>, <c>-</c> and <c>$</c>: one folder, never a path out of the lake (a quoted <c>".."</c> in a query).</summary>
+    private static bool IsPlainName(string name) => name.Length > 0 && name.All(c => char.IsLetterOrDigit(c) || c is '_' or '-' or '$');
+
+    private static string Child(string parent, string name) => StorageResolver.IsUri(parent) ? parent + "/" + name : Path.Combine(parent, name);
 
     private static LakehouseTable Table(string namespaceName, string name, string directory) =>
         new(namespaceName, name, StorageResolver.OpenStore(directory));

@@ -44,6 +44,9 @@ public sealed class LakehouseSession : IAsyncDisposable
     private bool _refreshPending;
     // Whether the statement being bound reads something other than lakehouse tables named namespace.table.
     private bool _readsOtherThanTables;
+
+    /// <summary>Schemas DuckDB itself holds, which a query names for the catalog it emulates, never for a lakehouse table.</summary>
+    private static readonly HashSet<string> s_engineSchemas = new(["pg_catalog", "information_schema"], StringComparer.OrdinalIgnoreCase);
     private bool _disposed;
 
     private LakehouseSession(DuckDbDatabase database, bool ownsDatabase, ITableLocator locator, SessionAccess? access = null)
@@ -252,8 +255,10 @@ public sealed class LakehouseSession : IAsyncDisposable
             return rewritten ? await parsed.ToSqlAsync(_metadata, cancellationToken).ConfigureAwait(false) : sql;
         }
 
-        IReadOnlyList<LakehouseTable> tables = await _locator.ListAsync(cancellationToken).ConfigureAwait(false);
-        var namespaces = new HashSet<string>(tables.Select(t => t.Namespace), StringComparer.OrdinalIgnoreCase);
+        // Each table named is looked up where it would be, all at once; the lake is listed only when a name is not found
+        // there, to tell a missing table (an error) from a schema of DuckDB's own (pg_catalog, information_schema, ...).
+        Dictionary<(string Schema, string Table), LakehouseTable?> found = await FindTablesAsync(parsed.References, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<LakehouseTable>? listed = null;
         var latest = new List<LakehouseTable>();
         foreach (TableReference reference in parsed.References)
         {
@@ -263,16 +268,27 @@ public sealed class LakehouseSession : IAsyncDisposable
                 continue;
             }
 
-            if (reference.Schema.Length == 0 || !namespaces.Contains(reference.Schema))
+            if (reference.Schema.Length == 0 || s_engineSchemas.Contains(reference.Schema))
             {
                 _readsOtherThanTables = true;
                 continue;
             }
 
-            LakehouseTable table = tables.FirstOrDefault(t =>
-                string.Equals(t.Namespace, reference.Schema, StringComparison.OrdinalIgnoreCase) &&
-                string.Equals(t.Name, reference.Table, StringComparison.OrdinalIgnoreCase))
-                ?? throw UnknownTable(reference, _access is null ? tables : tables.Where(t => _access.Find(t.QualifiedName) is not null).ToList());
+            if (!found.TryGetValue((reference.Schema, reference.Table), out LakehouseTable? table) || table is null)
+            {
+                listed ??= await _locator.ListAsync(cancellationToken).ConfigureAwait(false);
+                if (!listed.Any(t => string.Equals(t.Namespace, reference.Schema, StringComparison.OrdinalIgnoreCase)))
+                {
+                    _readsOtherThanTables = true;
+                    continue;
+                }
+
+                table = listed.FirstOrDefault(t =>
+                    string.Equals(t.Namespace, reference.Schema, StringComparison.OrdinalIgnoreCase) &&
+                    string.Equals(t.Name, reference.Table, StringComparison.OrdinalIgnoreCase))
+                    ?? throw UnknownTable(reference, _access is null ? listed : listed.Where(t => _access.Find(t.QualifiedName) is not null).ToList());
+            }
+
             if (_access is not null && _access.Find(table.QualifiedName) is null)
             {
                 throw new MedallionException(ErrorCode.EngineAccessDenied,
@@ -304,6 +320,26 @@ public sealed class LakehouseSession : IAsyncDisposable
         }
 
         return rewritten ? await parsed.ToSqlAsync(_metadata, cancellationToken).ConfigureAwait(false) : sql;
+    }
+
+    /// <summary>
+    /// The lakehouse table each schema-qualified reference names (null when the locator finds none), looked up at once;
+    /// DuckDB's own schemas are not looked up, since no lakehouse namespace can take their names.
+    /// </summary>
+    private async Task<Dictionary<(string Schema, string Table), LakehouseTable?>> FindTablesAsync(IReadOnlyList<TableReference> references, CancellationToken cancellationToken)
+    {
+        List<(string Schema, string Table)> names = [.. references
+            .Where(r => r.Schema.Length > 0 && !s_engineSchemas.Contains(r.Schema))
+            .Select(r => (r.Schema, r.Table))
+            .Distinct()];
+        LakehouseTable?[] tables = await Task.WhenAll(names.Select(n => _locator.FindAsync(n.Schema, n.Table, cancellationToken))).ConfigureAwait(false);
+        var found = new Dictionary<(string Schema, string Table), LakehouseTable?>();
+        for (int i = 0; i < names.Count; i++)
+        {
+            found[names[i]] = tables[i];
+        }
+
+        return found;
     }
 
     /// <summary>

@@ -37,4 +37,26 @@ public sealed class S3LakeListingTests : IDisposable
         Assert.All(proxy.Requests, r => Assert.True(r.Contains("delimiter=", StringComparison.Ordinal) || r.Contains("_delta_log", StringComparison.Ordinal), r));
         Assert.Equal(1 + 2 + 4, proxy.Requests.Count);
     }
+
+    [Fact]
+    public async Task A_query_looks_for_the_tables_it_names_where_they_are_without_listing_the_lake()
+    {
+        await TestObjectStores.EnsureEnvironmentAsync();
+        string lake = $"s3://{TestObjectStores.Bucket}/direct-{Guid.NewGuid():N}";
+        await _f.Writer.WriteAsync($"{lake}/silver/orders", "SELECT i AS id FROM range(3) t(i)");
+        await _f.Writer.WriteAsync($"{lake}/gold/revenue", "SELECT 1 AS id");
+        using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint));
+        StorageResolver.Configure(lake, new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() });
+        await using LakehouseSession session = await LakehouseSession.OpenAsync(new DirectoryTableLocator(lake), lazy: true);
+
+        await using (Medallion.DuckDb.DuckDbDataReader reader = await session.ExecuteReaderAsync("SELECT count(*) FROM silver.orders"))
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(3L, reader.GetInt64(0));
+        }
+
+        // Each request is of silver/orders itself: no folder listing of the lake, nothing of gold.
+        Assert.DoesNotContain(proxy.Requests, r => r.Contains("delimiter=", StringComparison.Ordinal));
+        Assert.All(proxy.Requests, r => Assert.Contains("silver%2Forders%2F", r.Replace("/silver/orders/", "silver%2Forders%2F", StringComparison.Ordinal), StringComparison.Ordinal));
+    }
 }

@@ -84,6 +84,26 @@ public sealed class LakehouseSessionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_quoted_name_that_is_a_path_does_not_reach_a_table_outside_the_lake()
+    {
+        string outside = Path.Combine(Path.GetTempPath(), "medallion-outside-" + Guid.NewGuid().ToString("N"));
+        CopyDirectory(Path.Combine(ConformanceTables.Root, "dat-basic_append", "table"), outside);
+        try
+        {
+            await using LakehouseSession session = await OpenAsync();
+
+            // <lake>/../<outside> is that table's folder; the names are looked up as names, never joined as a path.
+            var error = await Assert.ThrowsAsync<DuckDbException>(() => ScalarAsync(session, $"SELECT count(*) FROM \"..\".\"{Path.GetFileName(outside)}\""));
+
+            Assert.Contains("..", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_version_the_table_does_not_have_is_refused()
     {
         await using LakehouseSession session = await OpenAsync();

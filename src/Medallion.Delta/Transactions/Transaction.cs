@@ -193,11 +193,12 @@ public sealed class Transaction
             var lines = new List<DeltaAction>(body.Count + 1) { BuildCommitInfo(operation, parameters, metrics, blindAppend) };
             lines.AddRange(body);
             byte[] bytes = ActionSerializer.Serialize(lines);
-            if (await store.PutIfAbsentAsync(LogFile.CommitKey(version), bytes, cancellationToken).ConfigureAwait(false))
+            string key = LogFile.CommitKey(version);
+            if (await store.PutIfAbsentAsync(key, bytes, cancellationToken).ConfigureAwait(false))
             {
                 // Parsed back from the bytes written, so the snapshot is what a reader of the log would build.
                 Snapshot? after = version == ReadVersion + 1
-                    ? LogReplay.AfterCommit(store, ReadSnapshot, version, CommitReader.Parse(bytes, LogFile.CommitKey(version), store.Location), bytes.Length)
+                    ? LogReplay.AfterCommit(store, ReadSnapshot, version, CommitReader.Parse(bytes, key, store.Location), bytes.Length)
                     : null;
                 return new CommitResult(version, true, attempt) { Metadata = Metadata, Snapshot = after };
             }

@@ -25,6 +25,9 @@ namespace Medallion.Engine.Sessions;
 /// </remarks>
 public sealed class LakehouseSession : IAsyncDisposable
 {
+    /// <summary>Schemas DuckDB itself holds, which a query names for the catalog it emulates, never for a lakehouse table.</summary>
+    private static readonly HashSet<string> s_engineSchemas = new(["pg_catalog", "information_schema"], StringComparer.OrdinalIgnoreCase);
+
     /// <summary>
     /// How the comment of every view that shows a lakehouse table starts (<c>Delta table gold.orders, version 3</c>):
     /// catalog emulation tells tables from plain views by it, and tools that show comments describe the table with it.
@@ -44,9 +47,6 @@ public sealed class LakehouseSession : IAsyncDisposable
     private bool _refreshPending;
     // Whether the statement being bound reads something other than lakehouse tables named namespace.table.
     private bool _readsOtherThanTables;
-
-    /// <summary>Schemas DuckDB itself holds, which a query names for the catalog it emulates, never for a lakehouse table.</summary>
-    private static readonly HashSet<string> s_engineSchemas = new(["pg_catalog", "information_schema"], StringComparer.OrdinalIgnoreCase);
     private bool _disposed;
 
     private LakehouseSession(DuckDbDatabase database, bool ownsDatabase, ITableLocator locator, SessionAccess? access = null)
@@ -268,7 +268,7 @@ public sealed class LakehouseSession : IAsyncDisposable
                 continue;
             }
 
-            if (reference.Schema.Length == 0 || s_engineSchemas.Contains(reference.Schema))
+            if (!MayNameTable(reference))
             {
                 _readsOtherThanTables = true;
                 continue;
@@ -322,6 +322,9 @@ public sealed class LakehouseSession : IAsyncDisposable
         return rewritten ? await parsed.ToSqlAsync(_metadata, cancellationToken).ConfigureAwait(false) : sql;
     }
 
+    /// <summary>Whether <paramref name="reference"/> may name a lakehouse table: it has a schema, and not one of DuckDB's own.</summary>
+    private static bool MayNameTable(TableReference reference) => reference.Schema.Length > 0 && !s_engineSchemas.Contains(reference.Schema);
+
     /// <summary>
     /// The lakehouse table each schema-qualified reference names (null when the locator finds none), looked up at once;
     /// DuckDB's own schemas are not looked up, since no lakehouse namespace can take their names.
@@ -329,7 +332,7 @@ public sealed class LakehouseSession : IAsyncDisposable
     private async Task<Dictionary<(string Schema, string Table), LakehouseTable?>> FindTablesAsync(IReadOnlyList<TableReference> references, CancellationToken cancellationToken)
     {
         List<(string Schema, string Table)> names = [.. references
-            .Where(r => r.Schema.Length > 0 && !s_engineSchemas.Contains(r.Schema))
+            .Where(MayNameTable)
             .Select(r => (r.Schema, r.Table))
             .Distinct()];
         LakehouseTable?[] tables = await Task.WhenAll(names.Select(n => _locator.FindAsync(n.Schema, n.Table, cancellationToken))).ConfigureAwait(false);

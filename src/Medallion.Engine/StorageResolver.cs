@@ -30,6 +30,7 @@ public static class StorageResolver
 {
     private static ObjectCache? s_cache;
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> s_settings = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> s_warmed = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The settings a project may give its stores (<c>storage_options</c> in <c>medallion.yml</c>): the standard
@@ -98,6 +99,42 @@ public static class StorageResolver
             "az" or "azure" or "abfs" or "abfss" => new AzureBlobObjectStore(AzureBlobStoreOptions.FromUri(location, SettingsFor(location)), Cache),
             _ => new LocalObjectStore(LocalPath(location)),
         };
+    }
+
+    /// <summary>
+    /// Opens the remote stores at <paramref name="locations"/> in the background and warms each up
+    /// (<see cref="RemoteObjectStore.WarmUpAsync"/>), once per location in a process: a command calls this as soon as it
+    /// knows where its tables live, so the stores' clients are ready by the time it reads its first table. Local
+    /// locations are skipped; nothing here fails or waits.
+    /// </summary>
+    /// <param name="locations">Store roots, such as a project's storage and its namespaces' storage.</param>
+    public static void WarmUp(IEnumerable<string> locations)
+    {
+        ArgumentNullException.ThrowIfNull(locations);
+        List<string> remote = [.. locations.Where(l => IsUri(l) && s_warmed.TryAdd(l, true))];
+        if (remote.Count == 0)
+        {
+            return;
+        }
+
+        // Opening a store loads its SDK, which is part of what is warmed: all of it runs off the caller's thread.
+        _ = Task.Run(async () =>
+        {
+            foreach (string location in remote)
+            {
+                try
+                {
+                    if (OpenStore(location) is RemoteObjectStore store)
+                    {
+                        await store.WarmUpAsync().ConfigureAwait(false);
+                    }
+                }
+                catch (MedallionException)
+                {
+                    // Settings a store refuses are reported, with where they came from, when the command opens the store itself.
+                }
+            }
+        });
     }
 
     /// <summary>

@@ -182,7 +182,7 @@ public sealed class MedallionProject
     /// <remarks>
     /// A <c>cache</c> setting becomes the process's <see cref="StorageResolver.Cache"/>, so every table the project opens
     /// on an object store goes through it; <c>storage_options</c> configure the stores under the project's storage
-    /// (<see cref="StorageResolver.Configure"/>).
+    /// (<see cref="StorageResolver.Configure"/>), and those stores start warming up (<see cref="StorageResolver.WarmUp"/>).
     /// </remarks>
     public static async Task<MedallionProject> LoadAsync(string directory, Func<string, string?>? environment = null, CancellationToken cancellationToken = default)
     {
@@ -193,14 +193,16 @@ public sealed class MedallionProject
             StorageResolver.Cache = cache;
         }
 
+        List<string> roots = [.. project.NamespaceStorage.Values.Prepend(project.Storage).Select(project.Resolve).Where(StorageResolver.IsUri).Distinct(StringComparer.Ordinal)];
         if (project.StorageOptions.Count > 0)
         {
-            foreach (string root in project.NamespaceStorage.Values.Prepend(project.Storage).Select(project.Resolve).Where(StorageResolver.IsUri))
+            foreach (string root in roots)
             {
                 StorageResolver.Configure(root, project.StorageOptions);
             }
         }
 
+        StorageResolver.WarmUp(roots);
         return project;
     }
 }

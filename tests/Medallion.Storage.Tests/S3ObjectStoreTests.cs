@@ -146,6 +146,28 @@ public sealed class S3ObjectStoreTests : RemoteObjectStoreContractTests, IDispos
         Assert.True(e.IsTransient);
     }
 
+    [Fact]
+    public async Task Warming_up_a_store_whose_endpoint_is_unreachable_ends_without_an_error()
+    {
+        var store = Moto.NewStore(_cache.Path, o => o with { Endpoint = new Uri("http://127.0.0.1:9") });
+
+        await store.WarmUpAsync();
+
+        // The request that needs the store is the one that reports it.
+        await Assert.ThrowsAsync<MedallionException>(() => store.ReadAllAsync("_delta_log/00000000000000000000.json"));
+    }
+
+    [Fact]
+    public async Task Warming_up_a_store_whose_bucket_is_missing_ends_without_an_error()
+    {
+        var store = Moto.NewStore(_cache.Path, o => o with { Bucket = "no-such-bucket-" + Guid.NewGuid().ToString("N")[..8] });
+
+        await store.WarmUpAsync();
+
+        var e = await Assert.ThrowsAsync<MedallionException>(() => store.ReadAllAsync("_delta_log/00000000000000000000.json"));
+        Assert.Equal(ErrorCode.StorageContainerNotFound, e.Code);
+    }
+
     [Theory]
     [InlineData("http://127.0.0.1:9000", true)]
     [InlineData("http://localhost:9000", true)]

@@ -61,6 +61,28 @@ public sealed partial class S3RunRequestTests : IDisposable
         Assert.Equal(["bronze/orders@0", "bronze/orders@0", "bronze/orders@1"], bronzeReads.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task Loading_a_project_on_a_store_sends_the_store_a_first_request_while_the_command_goes_on()
+    {
+        MedallionProject project = await _project.LoadAsync();
+
+        // The warm-up runs in the background: nothing has read a table yet, and the store has already been asked one thing.
+        string first = await FirstRequestAsync();
+        Assert.Equal($"GET /{project.Storage["s3://".Length..]}/_delta_log/_last_checkpoint HTTP/1.1", first);
+    }
+
+    private async Task<string> FirstRequestAsync()
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (_proxy.Requests.Count == 0 && waited.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(_proxy.Requests.Count > 0, "The store was asked nothing in the 30 s after the project loaded.");
+        return _proxy.Requests[0];
+    }
+
     [GeneratedRegex(@"^GET /[^/]+/r-[0-9a-f]+/(?<table>[^/]+/[^/]+)/_delta_log/(?<version>\d{20})\.json HTTP/1\.1$")]
     private static partial Regex CommitRead();
 }

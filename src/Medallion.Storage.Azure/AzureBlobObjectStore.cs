@@ -74,10 +74,35 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
                 continue;
             }
 
-            BlobItemProperties p = item.Properties;
-            yield return new ObjectInfo(key, p.ContentLength ?? 0, p.LastModified ?? DateTimeOffset.UnixEpoch);
+            yield return Info(item);
         }
     }
+
+    /// <inheritdoc />
+    public override async Task<IReadOnlyList<ObjectInfo>> ListFirstAsync(string prefix, int count, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        var options = new GetBlobsOptions { Prefix = _namePrefix + prefix };
+        var first = new List<ObjectInfo>();
+        // Pages of count items: the first holds them all, unless the service answers with fewer and a continuation.
+        await foreach (Page<BlobItem> page in TranslatedAsync(_container.GetBlobsAsync(options, cancellationToken).AsPages(null, count), prefix, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (BlobItem item in page.Values)
+            {
+                first.Add(Info(item));
+                if (first.Count == count)
+                {
+                    return first;
+                }
+            }
+        }
+
+        return first;
+    }
+
+    private ObjectInfo Info(BlobItem item) =>
+        new(item.Name[_namePrefix.Length..], item.Properties.ContentLength ?? 0, item.Properties.LastModified ?? DateTimeOffset.UnixEpoch);
 
     /// <inheritdoc />
     public override async IAsyncEnumerable<string> ListFoldersAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -118,10 +118,36 @@ public sealed class S3ObjectStore : RemoteObjectStore
             foreach (S3Object o in response.S3Objects ?? [])
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                yield return new ObjectInfo(o.Key[_keyPrefix.Length..], o.Size ?? 0, new DateTimeOffset((o.LastModified ?? DateTime.UnixEpoch).ToUniversalTime(), TimeSpan.Zero));
+                yield return Info(o);
             }
         }
     }
+
+    /// <inheritdoc />
+    public override async Task<IReadOnlyList<ObjectInfo>> ListFirstAsync(string prefix, int count, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _keyPrefix + prefix, MaxKeys = count };
+        var first = new List<ObjectInfo>();
+        // One page holds them all; a service may answer with fewer keys and a continuation, which is followed.
+        await foreach (ListObjectsV2Response response in ListPagesAsync(request, prefix, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (S3Object o in response.S3Objects ?? [])
+            {
+                first.Add(Info(o));
+                if (first.Count == count)
+                {
+                    return first;
+                }
+            }
+        }
+
+        return first;
+    }
+
+    private ObjectInfo Info(S3Object o) =>
+        new(o.Key[_keyPrefix.Length..], o.Size ?? 0, new DateTimeOffset((o.LastModified ?? DateTime.UnixEpoch).ToUniversalTime(), TimeSpan.Zero));
 
     /// <inheritdoc />
     public override async IAsyncEnumerable<string> ListFoldersAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -38,6 +38,32 @@ public interface IObjectStore
     IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The first <paramref name="count"/> objects whose key starts with <paramref name="prefix"/> (all of them when there
+    /// are fewer), in ascending ordinal key order, asked for in one request where the service allows it: what starts a
+    /// prefix (whether a folder holds a Delta log, whose first keys are its oldest version files) without the page of up
+    /// to a thousand keys (five thousand on Azure) that a listing brings back. This default takes them from
+    /// <see cref="ListAsync"/>; remote stores ask the service for that many keys.
+    /// </summary>
+    /// <param name="prefix">The key prefix, e.g. <c>_delta_log/</c>.</param>
+    /// <param name="count">How many objects at most; 1 or more.</param>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    async Task<IReadOnlyList<ObjectInfo>> ListFirstAsync(string prefix, int count, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        var first = new List<ObjectInfo>();
+        await foreach (ObjectInfo info in ListAsync(prefix, null, cancellationToken).ConfigureAwait(false))
+        {
+            first.Add(info);
+            if (first.Count == count)
+            {
+                break;
+            }
+        }
+
+        return first;
+    }
+
+    /// <summary>
     /// Lists the folders directly under <paramref name="prefix"/>: for every key that starts with it and has a further
     /// <c>/</c>, the key up to and including that <c>/</c>, once each, in ascending ordinal order (an S3 listing with the
     /// delimiter <c>/</c>, an Azure listing by hierarchy). The cost follows the number of folders and of objects directly

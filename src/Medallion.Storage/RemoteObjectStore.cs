@@ -139,6 +139,9 @@ public abstract class RemoteObjectStore : IObjectStore
     public abstract IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default);
 
     /// <inheritdoc />
+    public abstract Task<IReadOnlyList<ObjectInfo>> ListFirstAsync(string prefix, int count, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc />
     public abstract IAsyncEnumerable<string> ListFoldersAsync(string prefix, CancellationToken cancellationToken = default);
 
     /// <inheritdoc />

@@ -55,6 +55,32 @@ public abstract class ObjectStoreContractTests
     }
 
     [Fact]
+    public async Task Listing_the_first_keys_of_a_prefix_gives_that_many_in_key_order_with_their_sizes()
+    {
+        foreach (string key in new[] { "log/3.json", "log/1.json", "log/2.json", "logs/0.json", "a/0.json" })
+        {
+            await Store.PutAsync(key, Bytes(key));
+        }
+
+        IReadOnlyList<ObjectInfo> first = await Store.ListFirstAsync("log/", 2);
+
+        Assert.Equal(["log/1.json", "log/2.json"], first.Select(i => i.Key));
+        Assert.All(first, i => Assert.Equal(i.Key.Length, i.SizeBytes));
+    }
+
+    [Fact]
+    public async Task Listing_more_first_keys_than_a_prefix_holds_gives_all_of_them()
+    {
+        foreach (string key in new[] { "log/1.json", "log/2.json", "other/1.json" })
+        {
+            await Store.PutAsync(key, Bytes("x"));
+        }
+
+        Assert.Equal(["log/1.json", "log/2.json"], (await Store.ListFirstAsync("log/", 10)).Select(i => i.Key));
+        Assert.Empty(await Store.ListFirstAsync("none/", 10));
+    }
+
+    [Fact]
     public async Task Put_then_read_returns_the_same_bytes()
     {
         await Store.PutAsync("a/b.txt", Bytes("hello"));

@@ -39,6 +39,42 @@ public sealed class S3LakeListingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_table_is_found_by_the_first_keys_of_its_log_not_a_page_of_them()
+    {
+        await TestObjectStores.EnsureEnvironmentAsync();
+        string lake = $"s3://{TestObjectStores.Bucket}/first-{Guid.NewGuid():N}";
+        for (int i = 0; i < 12; i++)
+        {
+            await _f.Writer.WriteAsync($"{lake}/silver/orders", $"SELECT {i} AS id");
+        }
+
+        using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint));
+        StorageResolver.Configure(lake, new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() });
+
+        LakehouseTable? table = await new DirectoryTableLocator(lake).FindAsync("silver", "orders");
+
+        Assert.NotNull(table);
+        Assert.Equal($"GET /{TestObjectStores.Bucket}/?list-type=2&max-keys=10&prefix={lake[($"s3://{TestObjectStores.Bucket}/").Length..]}%2Fsilver%2Forders%2F_delta_log%2F HTTP/1.1", Assert.Single(proxy.Requests));
+    }
+
+    [Fact]
+    public async Task A_table_whose_log_starts_with_other_files_than_versions_is_still_found()
+    {
+        await TestObjectStores.EnsureEnvironmentAsync();
+        string lake = $"s3://{TestObjectStores.Bucket}/tmpfirst-{Guid.NewGuid():N}";
+        await _f.Writer.WriteAsync($"{lake}/silver/orders", "SELECT 1 AS id");
+        Medallion.Storage.IObjectStore table = StorageResolver.OpenStore($"{lake}/silver/orders");
+        for (int i = 0; i < 10; i++)
+        {
+            // Leftovers of writers that stage a commit under a temporary name sort before the version files ('.' < '0').
+            await table.PutAsync($"_delta_log/.{i:D20}.json.tmp", "{}"u8.ToArray());
+        }
+
+        Assert.NotNull(await new DirectoryTableLocator(lake).FindAsync("silver", "orders"));
+        Assert.Null(await new DirectoryTableLocator(lake).FindAsync("silver", "customers"));
+    }
+
+    [Fact]
     public async Task A_query_looks_for_the_tables_it_names_where_they_are_without_listing_the_lake()
     {
         await TestObjectStores.EnsureEnvironmentAsync();

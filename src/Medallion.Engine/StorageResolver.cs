@@ -215,26 +215,15 @@ public static class StorageResolver
         return await HoldsTableAsync(store, string.Empty, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>How many of a log's first keys a look for a table asks for.</summary>
+    /// <summary>How many keys of a log a look for a table asks for at a time.</summary>
     private const int FirstLogKeys = 10;
 
     /// <summary>True when the folder <paramref name="tablePrefix"/> of <paramref name="store"/> (empty for its root, else ending with <c>/</c>) holds a Delta table: see <see cref="IsDeltaTableAsync"/>.</summary>
     internal static async Task<bool> HoldsTableAsync(IObjectStore store, string tablePrefix, CancellationToken cancellationToken)
     {
-        // A log's first keys are its oldest version files: a few keys answer, where a page of a long log is a thousand
-        // keys, asked for on every query that names the table. Only a log that starts otherwise is listed further.
-        IReadOnlyList<ObjectInfo> first = await store.ListFirstAsync(tablePrefix + "_delta_log/", FirstLogKeys, cancellationToken).ConfigureAwait(false);
-        if (first.Any(info => DeltaTable.IsVersionFile(info.Key[tablePrefix.Length..])))
-        {
-            return true;
-        }
-
-        if (first.Count < FirstLogKeys)
-        {
-            return false;
-        }
-
-        await foreach (ObjectInfo info in store.ListAsync(tablePrefix + "_delta_log/", first[^1].Key, cancellationToken).ConfigureAwait(false))
+        // A log's first keys are its oldest version files: a page of a few keys answers, where a page of a long log is a
+        // thousand keys, asked for on every query that names the table. A log that starts otherwise is listed on, page by page.
+        await foreach (ObjectInfo info in store.ListAsync(tablePrefix + "_delta_log/", null, FirstLogKeys, cancellationToken).ConfigureAwait(false))
         {
             if (DeltaTable.IsVersionFile(info.Key[tablePrefix.Length..]))
             {

@@ -60,45 +60,30 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
     }
 
     /// <inheritdoc />
-    public override async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public override async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter, int? pageSize, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prefix);
+        if (pageSize is int size)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size, nameof(pageSize));
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         // startFrom is inclusive and not honoured by every service version (Azurite ignores it), so keys up to startAfter are also skipped here.
         var options = new GetBlobsOptions { Prefix = _namePrefix + prefix, StartFrom = startAfter is null ? null : _namePrefix + startAfter };
-        await foreach (BlobItem item in TranslatedAsync(_container.GetBlobsAsync(options, cancellationToken), prefix, cancellationToken).ConfigureAwait(false))
-        {
-            string key = item.Name[_namePrefix.Length..];
-            if (startAfter is not null && string.CompareOrdinal(key, startAfter) <= 0)
-            {
-                continue;
-            }
-
-            yield return Info(item);
-        }
-    }
-
-    /// <inheritdoc />
-    public override async Task<IReadOnlyList<ObjectInfo>> ListFirstAsync(string prefix, int count, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(prefix);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        var options = new GetBlobsOptions { Prefix = _namePrefix + prefix };
-        var first = new List<ObjectInfo>();
-        // Pages of count items: the first holds them all, unless the service answers with fewer and a continuation.
-        await foreach (Page<BlobItem> page in TranslatedAsync(_container.GetBlobsAsync(options, cancellationToken).AsPages(null, count), prefix, cancellationToken).ConfigureAwait(false))
+        await foreach (Page<BlobItem> page in TranslatedAsync(_container.GetBlobsAsync(options, cancellationToken).AsPages(null, pageSize), prefix, cancellationToken).ConfigureAwait(false))
         {
             foreach (BlobItem item in page.Values)
             {
-                first.Add(Info(item));
-                if (first.Count == count)
+                string key = item.Name[_namePrefix.Length..];
+                if (startAfter is not null && string.CompareOrdinal(key, startAfter) <= 0)
                 {
-                    return first;
+                    continue;
                 }
+
+                yield return Info(item);
             }
         }
-
-        return first;
     }
 
     private ObjectInfo Info(BlobItem item) =>

@@ -102,9 +102,14 @@ public sealed class S3ObjectStore : RemoteObjectStore
     }
 
     /// <inheritdoc />
-    public override async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public override async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter, int? pageSize, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prefix);
+        if (pageSize is int size)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size, nameof(pageSize));
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         var request = new ListObjectsV2Request
         {
@@ -112,6 +117,7 @@ public sealed class S3ObjectStore : RemoteObjectStore
             Prefix = _keyPrefix + prefix,
             // start-after lets a log listed from its last checkpoint skip the older entries on the server.
             StartAfter = startAfter is null ? null : _keyPrefix + startAfter,
+            MaxKeys = pageSize,
         };
         await foreach (ListObjectsV2Response response in ListPagesAsync(request, prefix, cancellationToken).ConfigureAwait(false))
         {
@@ -121,29 +127,6 @@ public sealed class S3ObjectStore : RemoteObjectStore
                 yield return Info(o);
             }
         }
-    }
-
-    /// <inheritdoc />
-    public override async Task<IReadOnlyList<ObjectInfo>> ListFirstAsync(string prefix, int count, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(prefix);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _keyPrefix + prefix, MaxKeys = count };
-        var first = new List<ObjectInfo>();
-        // One page holds them all; a service may answer with fewer keys and a continuation, which is followed.
-        await foreach (ListObjectsV2Response response in ListPagesAsync(request, prefix, cancellationToken).ConfigureAwait(false))
-        {
-            foreach (S3Object o in response.S3Objects ?? [])
-            {
-                first.Add(Info(o));
-                if (first.Count == count)
-                {
-                    return first;
-                }
-            }
-        }
-
-        return first;
     }
 
     private ObjectInfo Info(S3Object o) =>

@@ -14,7 +14,7 @@ namespace Medallion.Storage;
 /// <remarks>
 /// Guarantees every implementation keeps, because the Delta log depends on them:
 /// <list type="bullet">
-/// <item><see cref="ListAsync"/> returns keys in ascending ordinal (byte) order, like S3 and Azure listings.</item>
+/// <item><see cref="ListAsync(string, string?, CancellationToken)"/> returns keys in ascending ordinal (byte) order, like S3 and Azure listings.</item>
 /// <item><see cref="PutIfAbsentAsync"/> is atomic: of two concurrent writers of the same key exactly one wins,
 /// and readers never see a partly written object.</item>
 /// <item>A listing that was cancelled throws <see cref="OperationCanceledException"/>; it never ends early as if complete.</item>
@@ -38,30 +38,18 @@ public interface IObjectStore
     IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The first <paramref name="count"/> objects whose key starts with <paramref name="prefix"/> (all of them when there
-    /// are fewer), in ascending ordinal key order, asked for in one request where the service allows it: what starts a
-    /// prefix (whether a folder holds a Delta log, whose first keys are its oldest version files) without the page of up
-    /// to a thousand keys (five thousand on Azure) that a listing brings back. This default takes them from
-    /// <see cref="ListAsync"/>; remote stores ask the service for that many keys.
+    /// <see cref="ListAsync(string, string?, CancellationToken)"/>, asking the service for at most
+    /// <paramref name="pageSize"/> keys a request: for a caller that may stop after the first few keys (whether a folder
+    /// holds a Delta log, whose first keys are its oldest version files), where a page is a thousand keys on S3 and five
+    /// thousand on Azure. The listing is still whole when enumerated to its end. This default ignores the page size: a
+    /// local listing has no pages.
     /// </summary>
     /// <param name="prefix">The key prefix, e.g. <c>_delta_log/</c>.</param>
-    /// <param name="count">How many objects at most; 1 or more.</param>
+    /// <param name="startAfter">Only keys ordinally greater than this are returned; <see langword="null"/> for all.</param>
+    /// <param name="pageSize">Keys a request asks for, 1 or more; <see langword="null"/> for the service's own page size.</param>
     /// <param name="cancellationToken">Cancels the listing.</param>
-    async Task<IReadOnlyList<ObjectInfo>> ListFirstAsync(string prefix, int count, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        var first = new List<ObjectInfo>();
-        await foreach (ObjectInfo info in ListAsync(prefix, null, cancellationToken).ConfigureAwait(false))
-        {
-            first.Add(info);
-            if (first.Count == count)
-            {
-                break;
-            }
-        }
-
-        return first;
-    }
+    IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter, int? pageSize, CancellationToken cancellationToken = default) =>
+        ListAsync(prefix, startAfter, cancellationToken);
 
     /// <summary>
     /// Lists the folders directly under <paramref name="prefix"/>: for every key that starts with it and has a further

@@ -136,10 +136,11 @@ public abstract class RemoteObjectStore : IObjectStore
     public virtual Task<int> AbortUnfinishedUploadsAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => Task.FromResult(0);
 
     /// <inheritdoc />
-    public abstract IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default);
+    public IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default) =>
+        ListAsync(prefix, startAfter, null, cancellationToken);
 
     /// <inheritdoc />
-    public abstract Task<IReadOnlyList<ObjectInfo>> ListFirstAsync(string prefix, int count, CancellationToken cancellationToken = default);
+    public abstract IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter, int? pageSize, CancellationToken cancellationToken = default);
 
     /// <inheritdoc />
     public abstract IAsyncEnumerable<string> ListFoldersAsync(string prefix, CancellationToken cancellationToken = default);

@@ -122,10 +122,13 @@ public sealed class ObjectCache
                 break;
             }
 
+            // Read before the delete: a deleted FileInfo's Length throws (FileNotFoundException, an IOException, which would
+            // leave the total as it was and go on deleting every old file instead of just enough).
+            long length = file.Length;
             try
             {
                 file.Delete();
-                total -= file.Length;
+                total -= length;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

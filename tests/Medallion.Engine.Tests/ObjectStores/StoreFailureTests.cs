@@ -14,12 +14,27 @@ public sealed class StoreFailureTests : IDisposable
     [Fact]
     public async Task The_s3_server_stopping_during_a_data_file_upload_fails_the_write_naming_the_upload_and_commits_nothing()
     {
-        string uri = await TestObjectStores.NewTableAsync("s3");
-        await _f.Writer.CreateTableAsync(uri, CrashWorkload.Table);
         using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint), ".parquet HTTP/1.1");
+        await StopDuringUploadAsync("s3", proxy, new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() });
+    }
 
-        using WriterProcess writer = WriterProcess.StartWith(
-            new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() }, "append", uri, 1);
+    [Fact]
+    public async Task The_azure_server_stopping_during_a_data_file_upload_fails_the_write_naming_the_upload_and_commits_nothing()
+    {
+        var azurite = new Uri(TestObjectStores.AzureBlobEndpoint);
+        using var proxy = new StoreProxy(new Uri(azurite.GetLeftPart(UriPartial.Authority)), ".parquet HTTP/1.1");
+        string connection = TestObjectStores.AzuriteConnectionString(TestObjectStores.AzuriteKey)
+            .Replace(azurite.GetLeftPart(UriPartial.Authority), proxy.Endpoint.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal);
+        await StopDuringUploadAsync("az", proxy, new Dictionary<string, string> { ["AZURE_STORAGE_CONNECTION_STRING"] = connection });
+    }
+
+    /// <summary>A writer process appends through <paramref name="proxy"/>, which stops for good at the data file's upload.</summary>
+    private async Task StopDuringUploadAsync(string kind, StoreProxy proxy, Dictionary<string, string> environment)
+    {
+        string uri = await TestObjectStores.NewTableAsync(kind);
+        await _f.Writer.CreateTableAsync(uri, CrashWorkload.Table);
+
+        using WriterProcess writer = WriterProcess.StartWith(environment, "append", uri, 1);
         await writer.WaitForExitAsync(TimeSpan.FromMinutes(2));
 
         Assert.True(proxy.Stopped.Task.IsCompleted);

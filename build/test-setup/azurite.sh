@@ -13,9 +13,10 @@ port=55910
 base=/var/tmp/medallion-test/azurite
 prefix="${XDG_CACHE_HOME:-$HOME/.cache}/medallion/azurite-$version"
 
-answers() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/server.sh"
+reserve_port "$port"
 
-if answers; then
+if answers "$port"; then
   echo "azurite: already running on port $port"
   exit 0
 fi
@@ -34,13 +35,5 @@ setsid "$prefix/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort 
   --disableTelemetry --skipApiVersionCheck --loose </dev/null >"$base/azurite.log" 2>&1 &
 echo $! >"$base/azurite.pid"
 
-for _ in $(seq 1 120); do
-  if answers; then
-    echo "azurite: started on port $port"
-    exit 0
-  fi
-  sleep 0.25
-done
-echo "azurite: the server did not answer on port $port within 30 s; see $base/azurite.log" >&2
-tail -20 "$base/azurite.log" >&2 || true
-exit 1
+await_server azurite "$(cat "$base/azurite.pid")" "$port" "$base/azurite.log"
+echo "azurite: started on port $port"

@@ -14,14 +14,16 @@ port=53306
 base=/var/tmp/medallion-test/mariadb
 socket="$base/mariadbd.sock"
 
-answers() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/server.sh"
 
 binlog_on() {
   [ "$(mariadb --no-defaults -h 127.0.0.1 -P "$port" -u medallion -pmedallion -N -B \
       -e "SELECT @@log_bin AND @@binlog_format = 'ROW' AND @@binlog_row_image = 'FULL'" 2>/dev/null)" = "1" ]
 }
 
-if answers; then
+reserve_port "$port"
+
+if answers "$port"; then
   if binlog_on; then
     echo "mariadb: already running on port $port"
     exit 0
@@ -70,18 +72,7 @@ setsid mariadbd --no-defaults --datadir="$base/data" --port="$port" --socket="$s
   --log-bin="$base/data/binlog" --server-id=1 --binlog-format=ROW --binlog-row-image=FULL \
   --expire-logs-days=2 \
   </dev/null >/dev/null 2>&1 &
-
-for _ in $(seq 1 120); do
-  if answers; then
-    break
-  fi
-  sleep 0.25
-done
-if ! answers; then
-  echo "mariadb: the server did not answer on port $port within 30 s; see $base/error.log" >&2
-  tail -20 "$base/error.log" >&2 || true
-  exit 1
-fi
+await_server mariadb $! "$port" "$base/error.log"
 
 # The test login, created through the socket where root authenticates as the OS user.
 mariadb --no-defaults --socket="$socket" -u root <<'SQL'

@@ -10,9 +10,10 @@ set -euo pipefail
 port=55900
 base=/var/tmp/medallion-test/moto
 
-answers() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/server.sh"
+reserve_port "$port"
 
-if answers; then
+if answers "$port"; then
   echo "moto: already running on port $port"
   exit 0
 fi
@@ -27,13 +28,5 @@ mkdir -p "$base"
 setsid moto_server -H 127.0.0.1 -p "$port" </dev/null >"$base/moto.log" 2>&1 &
 echo $! >"$base/moto.pid"
 
-for _ in $(seq 1 120); do
-  if answers; then
-    echo "moto: started on port $port"
-    exit 0
-  fi
-  sleep 0.25
-done
-echo "moto: the server did not answer on port $port within 30 s; see $base/moto.log" >&2
-tail -20 "$base/moto.log" >&2 || true
-exit 1
+await_server moto "$(cat "$base/moto.pid")" "$port" "$base/moto.log"
+echo "moto: started on port $port"

@@ -12,6 +12,9 @@ cluster=medallion_test
 port=55432
 base=/var/tmp/medallion-test/postgres
 
+source "$(dirname "${BASH_SOURCE[0]}")/lib/server.sh"
+reserve_port "$port"
+
 if [ "$(id -u)" -ne 0 ]; then
   # Without root we can neither install packages nor run as the postgres user; a cluster someone
   # already started is all we can use.

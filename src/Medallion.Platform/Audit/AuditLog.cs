@@ -56,7 +56,7 @@ public sealed partial class AuditLog : IAsyncDisposable
     private readonly DeltaWriter _writer;
     private readonly Task _pump;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Task? _retention;
+    private readonly Task? _upkeep;
     private long _accepted;
     private long _written;
     private long _dropped;
@@ -74,13 +74,13 @@ public sealed partial class AuditLog : IAsyncDisposable
         });
         _connection = new DuckDbConnection();
         _connection.Open();
-        // Appends never conflict with each other; a retention pass or another process's append can still make a commit
+        // Appends never conflict with each other; an upkeep pass or another process's append can still make a commit
         // lose its race, and a batch is simply committed again on the new version.
         _writer = new DeltaWriter(_connection) { ChangesProtectedTables = true, ConflictRetries = 20 };
         _pump = Task.Run(PumpAsync);
         if (options.Retention is { } retention)
         {
-            _retention = Task.Run(() => RetentionLoopAsync(retention));
+            _upkeep = Task.Run(() => UpkeepLoopAsync(retention));
         }
     }
 
@@ -102,7 +102,7 @@ public sealed partial class AuditLog : IAsyncDisposable
 
     /// <summary>Opens the audit of a project: its table under the project's storage, created by the first batch.</summary>
     /// <param name="project">The project.</param>
-    /// <param name="options">Batching and waits; the project's retention is enforced only when <see cref="AuditOptions.Retention"/> is set (the server sets it).</param>
+    /// <param name="options">Batching and waits; the table's upkeep (<see cref="MaintainAsync"/>) runs only when <see cref="AuditOptions.Retention"/> is set (the server sets it).</param>
     /// <param name="logger">Where drops and write failures are logged.</param>
     public static AuditLog Open(MedallionProject project, AuditOptions? options = null, ILogger? logger = null)
     {
@@ -358,15 +358,19 @@ public sealed partial class AuditLog : IAsyncDisposable
     private static string JsonList(IReadOnlyList<string> items) => new JsonArray([.. items.Select(item => (JsonNode?)JsonValue.Create(item))]).ToJsonString();
 
     /// <summary>
-    /// Deletes the events older than <paramref name="retention"/> (whole days, by the table's <c>day</c> partitions) and
-    /// removes their data files once the table's own file retention allows. The only change the audit table accepts
-    /// besides appends.
+    /// The audit table's upkeep, which the server runs every <see cref="AuditOptions.RetentionInterval"/>: deletes the
+    /// events older than <paramref name="retention"/> (whole days, by the table's <c>day</c> partitions), packs each
+    /// day's small files into as few as its size needs, and removes the files both left once the table's own file
+    /// retention allows. Every batch is a file of its own, up to one a second on a busy server, and every read of the
+    /// table and every load of its snapshot (each audited command's) would otherwise go through all of them. The only
+    /// changes the audit table accepts besides appends; the packing changes no data, so appends committed meanwhile
+    /// never conflict with it.
     /// </summary>
     /// <param name="retention">How long events are kept.</param>
     /// <param name="now">The present, for the cutoff.</param>
     /// <param name="cancellationToken">Stops the pass (nothing half-done is committed).</param>
-    /// <returns>The events deleted (0 when there was nothing to delete, or no table yet).</returns>
-    public async Task<long> EnforceRetentionAsync(TimeSpan retention, DateTimeOffset now, CancellationToken cancellationToken = default)
+    /// <returns>What the pass did (all zero when there was nothing to do, or no table yet).</returns>
+    public async Task<AuditUpkeep> MaintainAsync(TimeSpan retention, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var connection = new DuckDbConnection();
         await using (connection.ConfigureAwait(false))
@@ -375,24 +379,25 @@ public sealed partial class AuditLog : IAsyncDisposable
             var writer = new DeltaWriter(connection) { ChangesProtectedTables = true, ConflictRetries = 20 };
             if (await writer.TryGetSnapshotAsync(Location, cancellationToken).ConfigureAwait(false) is null)
             {
-                return 0;
+                return new AuditUpkeep(0, 0, 0);
             }
 
             string cutoff = (now - retention).UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
             DeltaOperationResult deleted = await writer.DeleteAsync(Location, $"day < DATE '{cutoff}'", cancellationToken).ConfigureAwait(false);
+            DeltaOperationResult packed = await writer.OptimizeAsync(Location, cancellationToken: cancellationToken).ConfigureAwait(false);
             await writer.VacuumAsync(Location, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return deleted.RowsAffected;
+            return new AuditUpkeep(deleted.RowsAffected, packed.FilesRemoved, packed.FilesAdded);
         }
     }
 
-    private async Task RetentionLoopAsync(TimeSpan retention)
+    private async Task UpkeepLoopAsync(TimeSpan retention)
     {
         while (!_stopping.IsCancellationRequested)
         {
             try
             {
-                long deleted = await EnforceRetentionAsync(retention, DateTimeOffset.UtcNow, _stopping.Token).ConfigureAwait(false);
-                LogMessages.RetentionEnforced(_logger, deleted, retention);
+                AuditUpkeep upkeep = await MaintainAsync(retention, DateTimeOffset.UtcNow, _stopping.Token).ConfigureAwait(false);
+                LogMessages.Maintained(_logger, retention, upkeep.EventsDeleted, upkeep.FilesPacked, upkeep.FilesWritten);
                 await Task.Delay(_options.RetentionInterval, _stopping.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -401,7 +406,7 @@ public sealed partial class AuditLog : IAsyncDisposable
             }
             catch (Exception error) when (error is MedallionException or IOException)
             {
-                LogMessages.RetentionFailed(_logger, Location, error);
+                LogMessages.MaintenanceFailed(_logger, Location, error);
                 try
                 {
                     await Task.Delay(_options.RetentionInterval, _stopping.Token).ConfigureAwait(false);
@@ -420,9 +425,9 @@ public sealed partial class AuditLog : IAsyncDisposable
         _queue.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _pump.ConfigureAwait(false);
-        if (_retention is not null)
+        if (_upkeep is not null)
         {
-            await _retention.ConfigureAwait(false);
+            await _upkeep.ConfigureAwait(false);
         }
 
         await _connection.DisposeAsync().ConfigureAwait(false);

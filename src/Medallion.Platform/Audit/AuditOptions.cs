@@ -22,9 +22,12 @@ public sealed record AuditOptions
     /// </summary>
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The retention the server enforces (<c>audit: {retention}</c> in medallion.yml); null enforces none.</summary>
+    /// <summary>
+    /// The retention the server enforces (<c>audit: {retention}</c> in medallion.yml); null runs no upkeep at all
+    /// (<see cref="AuditLog.MaintainAsync"/>: neither the retention nor the packing of small files).
+    /// </summary>
     public TimeSpan? Retention { get; init; }
 
-    /// <summary>How often the retention pass runs while the log is open (when <see cref="Retention"/> is set); 6 h by default.</summary>
+    /// <summary>How often the upkeep pass runs while the log is open (when <see cref="Retention"/> is set), the first time at once; 6 h by default.</summary>
     public TimeSpan RetentionInterval { get; init; } = TimeSpan.FromHours(6);
 }

@@ -15,9 +15,9 @@ internal static partial class LogMessages
     [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "{Count} audit events were lost at shutdown: {Location} could not be written")]
     public static partial void BatchLost(ILogger logger, int count, string location, Exception error);
 
-    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Audit retention ({Retention}): {Deleted} events deleted")]
-    public static partial void RetentionEnforced(ILogger logger, long deleted, TimeSpan retention);
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Audit upkeep (retention {Retention}): {Deleted} events deleted, {Packed} small files packed into {Written}")]
+    public static partial void Maintained(ILogger logger, TimeSpan retention, long deleted, int packed, int written);
 
-    [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "The audit retention pass on {Location} failed")]
-    public static partial void RetentionFailed(ILogger logger, string location, Exception error);
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "The audit upkeep pass on {Location} failed")]
+    public static partial void MaintenanceFailed(ILogger logger, string location, Exception error);
 }

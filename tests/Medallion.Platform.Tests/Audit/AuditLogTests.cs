@@ -1,3 +1,4 @@
+using Medallion.Delta;
 using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Engine.Sessions;
@@ -143,7 +144,7 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
-    public async Task The_retention_pass_deletes_the_days_older_than_the_retention_and_keeps_the_rest()
+    public async Task The_upkeep_pass_deletes_the_days_older_than_the_retention_and_keeps_the_rest()
     {
         var now = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
         AuditLog audit = AuditLog.Open(Location);
@@ -154,10 +155,65 @@ public sealed class AuditLogTests : IDisposable
             audit.Record(AuditEvent.Admin("ana", "cli", "cli", "user.add", "today") with { At = now });
             await audit.FlushAsync();
 
-            Assert.Equal(1, await audit.EnforceRetentionAsync(TimeSpan.FromDays(400), now));
+            Assert.Equal(1, (await audit.MaintainAsync(TimeSpan.FromDays(400), now)).EventsDeleted);
         }
 
         Assert.Equal("kept,today", await ScalarAsync("SELECT string_agg(target, ',' ORDER BY occurred_at) FROM medallion_audit.events"));
+    }
+
+    [Fact]
+    public async Task The_upkeep_pass_packs_each_days_small_files_into_one_and_keeps_every_event()
+    {
+        var now = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+        AuditLog audit = AuditLog.Open(Location, new AuditOptions { FlushInterval = TimeSpan.FromMilliseconds(50) });
+        await using (audit)
+        {
+            // Three batches, each with an event of yesterday and one of today: six files, three a day.
+            for (int batch = 0; batch < 3; batch++)
+            {
+                audit.Record(AuditEvent.Admin("ana", "cli", "cli", "user.add", $"yesterday{batch}") with { At = now.AddDays(-1) });
+                audit.Record(AuditEvent.Admin("ana", "cli", "cli", "user.add", $"today{batch}") with { At = now });
+                await audit.FlushAsync();
+            }
+
+            Assert.Equal(6, await FileCountAsync());
+            Assert.Equal(new AuditUpkeep(0, 6, 2), await audit.MaintainAsync(TimeSpan.FromDays(400), now));
+        }
+
+        Assert.Equal(2, await FileCountAsync());
+        Assert.Equal("today0,today1,today2,yesterday0,yesterday1,yesterday2", await ScalarAsync("SELECT string_agg(target, ',' ORDER BY target) FROM medallion_audit.events"));
+    }
+
+    [Fact]
+    public async Task Events_recorded_while_the_upkeep_pass_packs_the_table_are_all_kept()
+    {
+        AuditLog audit = AuditLog.Open(Location, new AuditOptions { BatchSize = 10, FlushInterval = TimeSpan.FromMilliseconds(10) });
+        await using (audit)
+        {
+            Task recording = Task.Run(async () =>
+            {
+                for (int i = 0; i < 400; i++)
+                {
+                    await audit.RecordAsync(AuditEvent.Statement("ana", "shell", "shell", $"SELECT {i}"));
+                    if (i % 10 == 9)
+                    {
+                        await audit.FlushAsync();
+                    }
+                }
+            });
+            int packed = 0;
+            while (!recording.IsCompleted)
+            {
+                packed += (await audit.MaintainAsync(TimeSpan.FromDays(400), DateTimeOffset.UtcNow)).FilesPacked;
+            }
+
+            await recording;
+            Assert.True(packed > 0, "no pass packed files while the events were being recorded");
+        }
+
+        Assert.Equal(0, audit.Dropped);
+        Assert.Equal(400L, await ScalarAsync("SELECT count(*) FROM medallion_audit.events"));
+        Assert.Equal(400L, await ScalarAsync("SELECT count(DISTINCT statement) FROM medallion_audit.events"));
     }
 
     [Fact]
@@ -193,6 +249,14 @@ public sealed class AuditLogTests : IDisposable
             await audit.FlushAsync();
             audit.Record(AuditEvent.Statement("ana", "shell", "shell", "SELECT 2"));
         }
+    }
+
+    private async Task<int> FileCountAsync()
+    {
+        await using var connection = new DuckDbConnection();
+        connection.Open();
+        DeltaTable table = StorageResolver.OpenTable(Location, connection);
+        return (await table.GetSnapshotAsync()).Files.Count;
     }
 
     private async Task<object?> ScalarAsync(string sql)

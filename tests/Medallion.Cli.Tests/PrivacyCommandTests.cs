@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Medallion.Cli.Tests;
 
 /// <summary>
@@ -37,6 +39,17 @@ public sealed class PrivacyCommandTests(QuickstartFixture quickstart) : IClassFi
         Assert.StartsWith("Dry run of erasure-", dry.Output, StringComparison.Ordinal);
         Assert.Contains("Nothing was changed (dry run).", dry.Output, StringComparison.Ordinal);
         Assert.Equal(["1"], await QueryAsync($"SELECT count(*) FROM silver.customers WHERE cpf = '{cpf}'"));
+    }
+
+    [Fact]
+    public async Task A_dry_run_erasure_of_a_customer_reaches_their_orders_and_their_lines_and_payments_in_bronze_and_silver()
+    {
+        // The account with the most orders (12).
+        Cli.Result erase = await Cli.RunAsync("subject", "erase", "--email", "livia.martins14@uol.com.br", "--dry-run", "--project", quickstart.Directory);
+
+        Assert.True(erase.ExitCode == 0, erase.Error + erase.Output);
+        string[] reached = ["bronze.orders", "silver.order_events", "silver.orders", "bronze.order_items", "silver.order_items", "bronze.payments", "silver.payments"];
+        Assert.All(reached, table => Assert.Matches($@"\n {Regex.Escape(table)} +│ delete +│ +[1-9]", erase.Output));
     }
 
     [Fact]

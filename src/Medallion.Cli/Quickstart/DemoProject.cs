@@ -219,6 +219,12 @@ internal static class DemoProject
                   - accepted_values: [created, paid, shipped, delivered, canceled]
               event_time:
                 expect: [not_null]
+            expectations:
+              # Events of unknown (or quarantined) accounts are kept and reported; erasing a person erases their events, and
+              # through the column's lineage the rows of bronze.orders they came from.
+              - relationships: {column: customer_id, to: silver.customers, field: customer_id}
+                name: known_customer
+                severity: warn
             --- */
             SELECT DISTINCT
                 CAST(order_id AS BIGINT) AS order_id,
@@ -252,8 +258,9 @@ internal static class DemoProject
               customer_known:
                 description: Whether silver.customers has the account (false for unknown accounts and quarantined ones).
             expectations:
-              # Orders of unknown (or quarantined) accounts are kept and reported, not dropped.
-              - expression: customer_known
+              # Orders of unknown (or quarantined) accounts are kept and reported, not dropped. The rule also ties each order
+              # to its customer, so erasing a person (medallion subject erase) erases their orders too.
+              - relationships: {column: customer_id, to: silver.customers, field: customer_id}
                 name: known_customer
                 severity: warn
             --- */
@@ -295,6 +302,10 @@ internal static class DemoProject
                 description: quantity × unit_price.
             expectations:
               - not_null: [order_id, product_id]
+              # Lines of an order silver.orders does not have are reported; erasing a person erases the lines of their orders.
+              - relationships: {column: order_id, to: silver.orders, field: order_id}
+                name: known_order
+                severity: warn
             --- */
             SELECT
                 order_id,
@@ -330,6 +341,11 @@ internal static class DemoProject
                 description: Amount paid in BRL.
                 expect:
                   - range: {min: 0}
+            expectations:
+              # Payments of an order silver.orders does not have are reported; erasing a person erases their orders' payments.
+              - relationships: {column: order_id, to: silver.orders, field: order_id}
+                name: known_order
+                severity: warn
             --- */
             SELECT
                 CAST(order_id AS BIGINT) AS order_id,

@@ -24,7 +24,53 @@ internal static class TestObjectStores
 
     public static string AzuriteConnectionString(string key) => $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={key};BlobEndpoint={AzureBlobEndpoint};";
 
-    public static string CacheDirectory { get; } = Path.Combine(Path.GetTempPath(), "medallion-engine-cache-" + Environment.ProcessId);
+    private const string CachePrefix = "medallion-engine-cache-";
+
+    /// <summary>
+    /// The object cache of this test process (a few hundred MB after a run), removed when the process exits; the
+    /// folders of test processes that were killed before their exit are removed when the next one starts.
+    /// </summary>
+    public static string CacheDirectory { get; } = CreateCacheDirectory();
+
+    private static string CreateCacheDirectory()
+    {
+        foreach (string folder in Directory.EnumerateDirectories(Path.GetTempPath(), CachePrefix + "*"))
+        {
+            if (int.TryParse(Path.GetFileName(folder)[CachePrefix.Length..], out int pid) && !IsRunning(pid))
+            {
+                TryDelete(folder);
+            }
+        }
+
+        string directory = Path.Combine(Path.GetTempPath(), CachePrefix + Environment.ProcessId);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(directory);
+        return directory;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A cache folder left behind is only disk space; the next run tries again.
+        }
+    }
 
     /// <summary>Sets the standard variables to the test servers and creates the bucket and the container.</summary>
     public static Task EnsureEnvironmentAsync() => s_ready.Value;

@@ -28,6 +28,8 @@ if [ ! -x "$prefix/node_modules/.bin/azurite-blob" ]; then
 fi
 
 mkdir -p "$base"
+# Nothing answers on the port, so the data folders of earlier servers belong to none that runs: each start took a new one.
+rm -rf "$base"/data.*
 data=$(mktemp -d "$base/data.XXXXXX")
 # setsid: the server must outlive this script and the test run that started it. --skipApiVersionCheck: the
 # SDK may speak a newer service version than this Azurite knows; the calls we make exist in both.

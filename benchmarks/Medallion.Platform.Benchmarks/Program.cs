@@ -10,6 +10,7 @@ using Medallion.Pipelines;
 using Medallion.Pipelines.Privacy;
 using Medallion.Pipelines.Running;
 using Medallion.Platform;
+using Medallion.Platform.Benchmarks;
 using Medallion.Platform.Privacy;
 
 // Issue 21's data protection benchmark, on a customers project shaped like the quickstart's (bronze.customers with
@@ -18,6 +19,12 @@ using Medallion.Platform.Privacy;
 // < 1 min), each against plain DuckDB on the same files in the same run: one pass over the text columns for the
 // scan, and for the erasure a rewrite of every table's files without the person's rows.
 // Usage: Medallion.Platform.Benchmarks [--quick] [customers (default 10,000,000; --quick 200,000)] [work dir]
+//        Medallion.Platform.Benchmarks audit [batches (default 2,000)]: the audit table's upkeep (AuditUpkeepScenario).
+if (args.FirstOrDefault() == "audit")
+{
+    return await AuditUpkeepScenario.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000);
+}
+
 bool quick = args.Contains("--quick");
 string[] rest = args.Where(a => a != "--quick").ToArray();
 long customers = rest.Length > 0 ? long.Parse(rest[0], CultureInfo.InvariantCulture) : quick ? 200_000 : 10_000_000;

@@ -274,6 +274,123 @@ public sealed class GovernanceTests(GovernedLakehouseFixture fixture)
         Assert.DoesNotContain("sha256", definitions, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>Every way into DuckDB's catalog tried: each is refused, or answers without a path, a mask or a filter.</summary>
+    [Theory]
+    [InlineData("SELECT sql FROM duckdb_views")]
+    [InlineData("SELECT sql FROM system.duckdb_views")]
+    [InlineData("SELECT sql FROM \"SYSTEM\".\"DUCKDB_VIEWS\"")]
+    [InlineData("SELECT sql FROM system.main.duckdb_views")]
+    [InlineData("SELECT sql FROM main.duckdb_views")]
+    [InlineData("SELECT sql FROM duckdb_views()")]
+    [InlineData("SELECT sql FROM sqlite_master")]
+    [InlineData("SELECT sql FROM system.sqlite_master")]
+    [InlineData("SELECT sql FROM SQLITE_SCHEMA")]
+    [InlineData("SELECT sql FROM query_table('duckdb_views')")]
+    [InlineData("SELECT sql FROM query_table('\"system\".main.\"DuckDB_Views\"')")]
+    [InlineData("SELECT sql FROM query_table('sqlite_master')")]
+    [InlineData("SELECT definition FROM query_table('pg_views')")]
+    [InlineData("SELECT view_definition FROM query_table('information_schema.views')")]
+    [InlineData("SELECT sql FROM query('SELECT * FROM duckdb_views')")]
+    [InlineData("SELECT sql FROM query('SELECT * FROM query(''SELECT * FROM system.duckdb_views'')')")]
+    [InlineData("WITH v AS (SELECT * FROM duckdb_views) SELECT sql FROM v")]
+    [InlineData("WITH duckdb_views AS (SELECT * FROM duckdb_views) SELECT sql FROM duckdb_views")]
+    [InlineData("WITH a AS (SELECT 1), pg_views AS (SELECT * FROM pg_views) SELECT definition FROM pg_views")]
+    [InlineData("SELECT (SELECT string_agg(sql, '') FROM duckdb_views)")]
+    [InlineData("SELECT pg_get_viewdef('silver.customers'::regclass)")]
+    [InlineData("SELECT pg_catalog.pg_get_viewdef(c.oid) FROM pg_catalog.pg_class c WHERE relname = 'customers'")]
+    [InlineData("SELECT \"PG_GET_VIEWDEF\"(oid) FROM pg_class")]
+    [InlineData("SELECT definition FROM pg_views")]
+    [InlineData("SELECT definition FROM \"PG_CATALOG\".\"PG_VIEWS\"")]
+    [InlineData("SELECT definition FROM system.pg_catalog.pg_views")]
+    [InlineData("SELECT view_definition FROM information_schema.views")]
+    [InlineData("SELECT view_definition FROM system.information_schema.views")]
+    [InlineData("SELECT column_default FROM information_schema.columns")]
+    [InlineData("SELECT adbin FROM pg_attrdef")]
+    [InlineData("SELECT indexdef FROM pg_indexes")]
+    [InlineData("SELECT description FROM pg_description")]
+    [InlineData("SELECT expression FROM duckdb_columns()")]
+    [InlineData("SELECT expression FROM duckdb_columns")]
+    [InlineData("SELECT macro_definition FROM duckdb_functions() WHERE macro_definition IS NOT NULL")]
+    [InlineData("SELECT value FROM duckdb_settings()")]
+    [InlineData("SELECT setting FROM pg_settings")]
+    [InlineData("SELECT setting FROM pg_catalog.pg_settings WHERE name IN ('allowed_directories', 'temp_directory', 'home_directory')")]
+    [InlineData("SELECT current_setting('allowed_directories')")]
+    [InlineData("SELECT main.current_setting('temp_directory')")]
+    [InlineData("SELECT system.main.current_setting('allowed_paths')")]
+    [InlineData("SELECT current_setting(name) FROM (VALUES ('temp_directory')) t(name)")]
+    [InlineData("SELECT message FROM duckdb_logs")]
+    [InlineData("SELECT message FROM duckdb_logs()")]
+    [InlineData("SELECT json_serialize_plan('SELECT * FROM silver.customers')")]
+    [InlineData("SELECT \"JSON_SERIALIZE_PLAN\"('SELECT cpf FROM silver.customers')")]
+    [InlineData("EXPLAIN SELECT * FROM silver.customers")]
+    [InlineData("SELECT * FROM glob('{warehouse}/silver/customers/*')")]
+    [InlineData("SELECT * FROM read_text('{warehouse}/silver/customers/_delta_log/00000000000000000000.json')")]
+    [InlineData("SELECT * FROM pragma_table_info('duckdb_views')")]
+    [InlineData("PRAGMA show_tables")]
+    public void A_user_under_a_policy_finds_no_path_mask_or_filter_in_any_catalog_read(string sql)
+    {
+        foreach (string user in new[] { "rita", "ana" })
+        {
+            using NpgsqlConnection connection = fixture.Open(user);
+            string answer;
+            try
+            {
+                answer = string.Join("\n", Rows(connection, sql.Replace("{warehouse}", fixture.Warehouse, StringComparison.Ordinal)));
+            }
+            catch (PostgresException error)
+            {
+                Assert.True(error.SqlState is "42501" or "25006", $"{user}: {error.SqlState} {error.MessageText}");
+                answer = error.MessageText + "\n" + error.Hint;
+            }
+
+            Assert.DoesNotContain(fixture.Warehouse, answer, StringComparison.Ordinal);
+            Assert.DoesNotContain(".parquet", answer, StringComparison.Ordinal);
+            Assert.DoesNotContain("'SP'", answer, StringComparison.Ordinal);
+            Assert.DoesNotContain("__medallion_mask", answer, StringComparison.Ordinal);
+            Assert.DoesNotContain("regexp_replace", answer, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Every_relation_of_duckdbs_own_catalog_is_refused_or_shows_a_user_under_a_policy_no_definition()
+    {
+        using NpgsqlConnection connection = fixture.Open("rita");
+        var leaks = new List<string>();
+        foreach ((string schema, string relation) in GovernedLakehouseFixture.SystemRelations())
+        {
+            foreach (string name in new[] { $"{schema}.{relation}", relation, $"system.{schema}.{relation}" })
+            {
+                string answer;
+                try
+                {
+                    answer = string.Join("\n", Rows(connection, $"SELECT * FROM {name}"));
+                }
+                catch (PostgresException error) when (error.SqlState is "42501" or "42P01")
+                {
+                    continue;
+                }
+
+                if (answer.Contains(fixture.Warehouse, StringComparison.Ordinal) || answer.Contains("'SP'", StringComparison.Ordinal))
+                {
+                    leaks.Add(name);
+                }
+            }
+        }
+
+        Assert.Empty(leaks);
+    }
+
+    [Fact]
+    public void A_user_under_a_policy_still_lists_views_settings_and_columns_through_the_catalog()
+    {
+        using NpgsqlConnection connection = fixture.Open("rita");
+
+        Assert.Contains("silver.customers", Strings(connection, "SELECT table_schema || '.' || table_name FROM information_schema.views"));
+        Assert.NotEqual("", Assert.Single(Strings(connection, "SELECT setting FROM pg_catalog.pg_settings WHERE name = 'TimeZone'")));
+        Assert.Equal(["id", "name", "region"], Strings(connection, "SELECT column_name FROM information_schema.columns WHERE table_name = 'customers' ORDER BY ordinal_position"));
+        Assert.Equal(["1"], Strings(connection, "WITH pg_views AS (SELECT 1 AS definition) SELECT definition::VARCHAR FROM pg_views"));
+    }
+
     [Fact]
     public async Task A_new_grant_applies_to_the_users_next_session()
     {

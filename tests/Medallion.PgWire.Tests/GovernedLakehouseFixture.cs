@@ -44,6 +44,23 @@ public sealed class GovernedLakehouseFixture : IAsyncLifetime
         return connection;
     }
 
+    /// <summary>Every view and table of DuckDB's own catalog (schema, name), as DuckDB lists them.</summary>
+    public static IReadOnlyList<(string Schema, string Name)> SystemRelations()
+    {
+        using DuckDbDatabase database = DuckDbDatabase.Open();
+        using DuckDbConnection connection = database.CreateConnection();
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT schema_name, view_name FROM duckdb_views() WHERE internal UNION SELECT schema_name, table_name FROM duckdb_tables() WHERE internal ORDER BY ALL";
+        using DuckDbDataReader reader = command.ExecuteReader();
+        var relations = new List<(string, string)>();
+        while (reader.Read())
+        {
+            relations.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return relations;
+    }
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(ProjectDirectory);

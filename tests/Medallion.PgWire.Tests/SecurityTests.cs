@@ -84,6 +84,36 @@ public sealed class SecurityTests(LakehouseFixture fixture)
     }
 
     [Theory]
+    [InlineData("SELECT definition FROM pg_views")]
+    [InlineData("SELECT view_definition FROM information_schema.views")]
+    [InlineData("SELECT sql FROM system.duckdb_views")]
+    [InlineData("SELECT sql FROM query_table('sqlite_master')")]
+    [InlineData("SELECT pg_get_viewdef(oid) FROM pg_class")]
+    [InlineData("SELECT setting FROM pg_settings")]
+    [InlineData("SELECT current_setting('allowed_directories')")]
+    [InlineData("SELECT definition FROM query('SELECT * FROM pg_catalog.pg_views')")]
+    public void A_served_user_finds_no_path_of_the_lake_in_the_catalog(string sql)
+    {
+        using NpgsqlConnection connection = fixture.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        var answer = new System.Text.StringBuilder();
+        try
+        {
+            using NpgsqlDataReader reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                answer.Append(reader.GetValue(0)).Append('\n');
+            }
+        }
+        catch (PostgresException error)
+        {
+            Assert.Equal("42501", error.SqlState);
+        }
+
+        Assert.DoesNotContain(fixture.Warehouse, answer.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("EXPLAIN (ANALYZE) SELECT count(*) FROM gold.daily_revenue", "analyzed_plan")]
     [InlineData("EXPLAIN SELECT count(*) FROM gold.daily_revenue", "physical_plan")]
     [InlineData("EXPLAIN (FORMAT json) SELECT count(*) FROM gold.daily_revenue", "physical_plan")]

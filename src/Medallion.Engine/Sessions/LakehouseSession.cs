@@ -212,7 +212,7 @@ public sealed class LakehouseSession : IAsyncDisposable
             return bound;
         }
 
-        var guard = new StatementGuard(_metadata, AllowsSessionStatements && _access is null ? GuardProfile.Shell : GuardProfile.Served, restricted: _access is not null);
+        var guard = new StatementGuard(_metadata, Served ? GuardProfile.Served : GuardProfile.Shell, restricted: _access is not null);
         var text = new StringBuilder();
         foreach (CheckedStatement statement in await guard.CheckAsync(sql, cancellationToken).ConfigureAwait(false))
         {
@@ -222,7 +222,7 @@ public sealed class LakehouseSession : IAsyncDisposable
             }
 
             _readsOtherThanTables |= statement.Query is null;
-            bool nested = statement.Query is { } checkedQuery && _access is not null && await BindNestedQueriesAsync(checkedQuery, cancellationToken).ConfigureAwait(false);
+            bool nested = statement.Query is { } checkedQuery && Served && await BindNestedQueriesAsync(checkedQuery, cancellationToken).ConfigureAwait(false);
             string body = statement.Query is { } query ? await BindTablesAsync(query, statement.Text, tables, cancellationToken, nested).ConfigureAwait(false) : statement.Text;
             // The separator starts on a new line: a statement's text may end in a -- comment.
             text.Append(text.Length == 0 ? string.Empty : "\n;\n").Append(statement.Head).Append(body);
@@ -232,6 +232,9 @@ public sealed class LakehouseSession : IAsyncDisposable
         LastReads = new StatementReads(tables, columns);
         return text.ToString();
     }
+
+    /// <summary>Whether the session serves a remote client (or a user under an access policy) rather than the person at the machine.</summary>
+    private bool Served => _access is not null || !AllowsSessionStatements;
 
     /// <summary>In a lazy session, brings every table up to date before the first statement that reads more than tables named by it.</summary>
     private async Task RefreshIfPendingAsync(CancellationToken cancellationToken)
@@ -262,7 +265,7 @@ public sealed class LakehouseSession : IAsyncDisposable
         var latest = new List<LakehouseTable>();
         foreach (TableReference reference in parsed.References)
         {
-            if (_access is not null && await RedirectMetadataAsync(reference, cancellationToken).ConfigureAwait(false))
+            if (Served && await RedirectMetadataAsync(reference, cancellationToken).ConfigureAwait(false))
             {
                 rewritten = true;
                 continue;
@@ -346,9 +349,8 @@ public sealed class LakehouseSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// For a restricted user, the SQL inside <c>query('...')</c> is bound like the outer statement (the guard has checked
-    /// it already), so it reads the same masked views, and <c>query_table('...')</c> may not name the catalog views that
-    /// show definitions. Returns whether the tree changed.
+    /// In a served session, the SQL inside <c>query('...')</c> is bound like the outer statement (the guard has checked it
+    /// already), so it reads the same masked views and the same copies of the catalog. Returns whether the tree changed.
     /// </summary>
     private async Task<bool> BindNestedQueriesAsync(ParsedStatement parsed, CancellationToken cancellationToken)
     {
@@ -367,17 +369,11 @@ public sealed class LakehouseSession : IAsyncDisposable
             {
                 foreach (System.Text.Json.Nodes.JsonNode? argument in arguments)
                 {
-                    if (argument is System.Text.Json.Nodes.JsonObject constant && constant["value"] is System.Text.Json.Nodes.JsonObject value && Text(value["value"]) is { } text)
+                    if (Text(function["function_name"])!.Equals("query", StringComparison.OrdinalIgnoreCase)
+                        && argument is System.Text.Json.Nodes.JsonObject constant && constant["value"] is System.Text.Json.Nodes.JsonObject value && Text(value["value"]) is { } text)
                     {
-                        if (Text(function["function_name"])!.Equals("query", StringComparison.OrdinalIgnoreCase))
-                        {
-                            value["value"] = await BindAsync(text, cancellationToken).ConfigureAwait(false);
-                            changed = true;
-                        }
-                        else if (text.Split('.')[^1].Trim('"').ToLowerInvariant() is "pg_views" or "views")
-                        {
-                            throw new MedallionException(ErrorCode.EngineFunctionNotAllowed, $"query_table('{text}') reads view definitions; query {text} directly.");
-                        }
+                        value["value"] = await BindAsync(text, cancellationToken).ConfigureAwait(false);
+                        changed = true;
                     }
                 }
 
@@ -405,21 +401,12 @@ public sealed class LakehouseSession : IAsyncDisposable
         node is System.Text.Json.Nodes.JsonValue value && value.TryGetValue(out string? text) ? text : null;
 
     /// <summary>
-    /// For a restricted user, the catalog views that show view definitions (which hold the server's file paths and the
-    /// masks' SQL) are read through copies without them, and those that list tables and columns through copies without the
-    /// session's own mask key table.
+    /// In a served session, DuckDB's relations that show definitions or settings are read through copies without them
+    /// (<see cref="ServedCatalog.Sanitized"/>), which also leave out the session's own relations.
     /// </summary>
     private async Task<bool> RedirectMetadataAsync(TableReference reference, CancellationToken cancellationToken)
     {
-        string? target = (reference.Schema.ToLowerInvariant(), reference.Table.ToLowerInvariant()) switch
-        {
-            ("" or "pg_catalog", "pg_views") => "__medallion_pg_views",
-            ("information_schema", "views") => "__medallion_information_schema_views",
-            ("" or "pg_catalog", "pg_tables") => "__medallion_pg_tables",
-            ("information_schema", "columns") => "__medallion_information_schema_columns",
-            _ => null,
-        };
-        if (target is null)
+        if (!ServedCatalog.Sanitized.TryGetValue(reference.Table, out SanitizedRelation? copy) || !ServedCatalog.IsSystemRelation(reference, _metadata))
         {
             return false;
         }
@@ -427,16 +414,12 @@ public sealed class LakehouseSession : IAsyncDisposable
         if (!_metadataViewsInstalled)
         {
             using DuckDbCommand command = _connection.CreateCommand();
-            command.CommandText =
-                "CREATE OR REPLACE TEMP VIEW __medallion_pg_views AS SELECT * REPLACE (NULL::VARCHAR AS definition) FROM pg_catalog.pg_views WHERE NOT starts_with(viewname, '__'); " +
-                "CREATE OR REPLACE TEMP VIEW __medallion_information_schema_views AS SELECT * REPLACE (NULL::VARCHAR AS view_definition) FROM information_schema.views WHERE NOT starts_with(table_name, '__'); " +
-                "CREATE OR REPLACE TEMP VIEW __medallion_pg_tables AS SELECT * FROM pg_catalog.pg_tables WHERE NOT starts_with(tablename, '__medallion'); " +
-                "CREATE OR REPLACE TEMP VIEW __medallion_information_schema_columns AS SELECT * FROM information_schema.columns WHERE NOT starts_with(table_name, '__medallion')";
+            command.CommandText = string.Join("; ", ServedCatalog.Sanitized.Values.Select(r => $"CREATE OR REPLACE TEMP VIEW {r.View} AS {r.Sql}"));
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             _metadataViewsInstalled = true;
         }
 
-        reference.RedirectTo("temp", "main", target);
+        reference.RedirectTo("temp", "main", copy.View);
         return true;
     }
 

@@ -119,25 +119,51 @@ internal sealed class ParsedStatement
         return null;
     }
 
-    private static void Collect(JsonNode node, List<TableReference> references, List<string> columns)
+    /// <summary>
+    /// Gathers the table and column references. <paramref name="ctes"/> holds the CTE names in scope: a WITH's names are
+    /// in scope in its body and, in order, in the CTEs after each; a CTE's own body does not see its own name (DuckDB reads
+    /// the relation of that name there), so a reference is taken for a CTE only where DuckDB would take it so.
+    /// </summary>
+    private static void Collect(JsonNode node, List<TableReference> references, List<string> columns, IReadOnlySet<string>? ctes = null)
     {
         switch (node)
         {
             case JsonObject obj:
+                if (obj["cte_map"] is JsonObject { } cteMap && cteMap["map"] is JsonArray { Count: > 0 } entries)
+                {
+                    var scope = new HashSet<string>(ctes ?? new HashSet<string>(), StringComparer.OrdinalIgnoreCase);
+                    foreach (JsonNode? entry in entries)
+                    {
+                        if (entry?["value"] is { } body)
+                        {
+                            Collect(body, references, columns, new HashSet<string>(scope, StringComparer.OrdinalIgnoreCase));
+                        }
+
+                        if (entry?["key"] is JsonValue key && key.TryGetValue(out string? name))
+                        {
+                            scope.Add(name);
+                        }
+                    }
+
+                    ctes = scope;
+                }
+
                 if (obj["type"] is JsonValue type && type.TryGetValue(out string? kind) && kind == "BASE_TABLE" && obj.ContainsKey("table_name"))
                 {
-                    references.Add(new TableReference(obj));
+                    bool namesCte = ctes is not null && string.IsNullOrEmpty((string?)obj["schema_name"]) && string.IsNullOrEmpty((string?)obj["catalog_name"])
+                        && ctes.Contains((string?)obj["table_name"] ?? string.Empty);
+                    references.Add(new TableReference(obj, namesCte));
                 }
                 else if (ColumnOf(obj) is { } column && !columns.Contains(column))
                 {
                     columns.Add(column);
                 }
 
-                foreach ((string _, JsonNode? child) in obj)
+                foreach ((string property, JsonNode? child) in obj)
                 {
-                    if (child is not null)
+                    if (child is not null && property != "cte_map")
                     {
-                        Collect(child, references, columns);
+                        Collect(child, references, columns, ctes);
                     }
                 }
 
@@ -147,7 +173,7 @@ internal sealed class ParsedStatement
                 {
                     if (child is not null)
                     {
-                        Collect(child, references, columns);
+                        Collect(child, references, columns, ctes);
                     }
                 }
 

@@ -174,6 +174,11 @@ internal sealed class StatementGuard(DuckDbConnection parser, GuardProfile profi
 
         var nestedQueries = new List<JsonObject>();
         CheckTree(number, tree, nestedQueries);
+        foreach (TableReference reference in parsed.References)
+        {
+            CheckRelation(number, reference);
+        }
+
         foreach (JsonObject call in nestedQueries)
         {
             await CheckNestedQueryAsync(number, call, nesting, cancellationToken).ConfigureAwait(false);
@@ -217,18 +222,9 @@ internal sealed class StatementGuard(DuckDbConnection parser, GuardProfile profi
                     nestedQueries.Add(function);
                 }
             }
-            else if (type == "BASE_TABLE")
+            else if (Text(obj, "class") is "FUNCTION" or "WINDOW" && Text(obj, "function_name") is { } scalar)
             {
-                CheckRelation(number, obj);
-            }
-            else if (Text(obj, "class") is "FUNCTION" or "WINDOW" && Text(obj, "function_name") is { } scalar && s_refusedScalarFunctions.Contains(scalar))
-            {
-                throw NotAllowed(number, $"calls {scalar}(), which changes the server's state");
-            }
-            else if (restricted && Text(obj, "class") is "FUNCTION" && Text(obj, "function_name") is { } own && SessionAccess.IsInternalRelation(own))
-            {
-                // The mask function would hash guessed values with the project's key, to be matched against masked ones.
-                throw NotAllowed(number, $"calls {own}(), which belongs to the server");
+                CheckFunction(number, scalar, obj);
             }
 
             foreach ((string _, JsonNode? child) in obj)
@@ -238,6 +234,37 @@ internal sealed class StatementGuard(DuckDbConnection parser, GuardProfile profi
                     pending.Push(child);
                 }
             }
+        }
+    }
+
+    /// <summary>A scalar function: none with side effects; for a served session, none that returns a definition, a plan or a setting it may not see.</summary>
+    private void CheckFunction(int number, string name, JsonObject call)
+    {
+        if (s_refusedScalarFunctions.Contains(name))
+        {
+            throw NotAllowed(number, $"calls {name}(), which changes the server's state");
+        }
+
+        if (restricted && SessionAccess.IsInternalRelation(name))
+        {
+            // The mask function would hash guessed values with the project's key, to be matched against masked ones.
+            throw NotAllowed(number, $"calls {name}(), which belongs to the server");
+        }
+
+        if (profile != GuardProfile.Served)
+        {
+            return;
+        }
+
+        if (ServedCatalog.IsRefusedFunction(name))
+        {
+            throw NotAllowed(number, $"calls {name}(), which shows the server's definitions, plans or files; a served session reads the tables' data and the catalog's names and types");
+        }
+
+        if (name.Equals("current_setting", StringComparison.OrdinalIgnoreCase)
+            && (call["children"] is not JsonArray { Count: > 0 } arguments || ConstantText(arguments[0]) is not { } setting || !ServedCatalog.IsVisibleSetting(setting, parser)))
+        {
+            throw NotAllowed(number, "calls current_setting() for a setting a served session does not see (the server's folders and engine configuration); it may read TimeZone, search_path, memory_limit, threads and the PostgreSQL settings");
         }
     }
 
@@ -256,15 +283,18 @@ internal sealed class StatementGuard(DuckDbConnection parser, GuardProfile profi
         }
     }
 
-    /// <summary>A served client reads tables by name: a name that is a file path would be read by DuckDB's replacement scan, and DuckDB's own views show the server's files and logs.</summary>
-    private void CheckRelation(int number, JsonObject table)
+    /// <summary>
+    /// A served client reads tables by name: a name that is a file path would be read by DuckDB's replacement scan, and of
+    /// DuckDB's own relations only those that show no definition, file or setting are read (<see cref="ServedCatalog"/>).
+    /// </summary>
+    private void CheckRelation(int number, TableReference table)
     {
-        if (profile != GuardProfile.Served)
+        if (profile != GuardProfile.Served || table.NamesCte)
         {
             return;
         }
 
-        string name = Text(table, "table_name") ?? string.Empty;
+        string name = table.Table;
         if (restricted && SessionAccess.IsInternalRelation(name))
         {
             throw NotAllowed(number, $"reads {name}, which belongs to the server");
@@ -275,10 +305,9 @@ internal sealed class StatementGuard(DuckDbConnection parser, GuardProfile profi
             throw NotAllowed(number, $"reads '{name}' as a file; a served session reads tables only");
         }
 
-        string schema = Text(table, "schema_name") ?? string.Empty;
-        if (schema is "" or "main" && (name.StartsWith("duckdb_", StringComparison.OrdinalIgnoreCase) || name.StartsWith("sqlite_", StringComparison.OrdinalIgnoreCase) || name.StartsWith("pragma_", StringComparison.OrdinalIgnoreCase)))
+        if (ServedCatalog.IsSystemRelation(table, parser) && !ServedCatalog.IsSafe(name) && !ServedCatalog.Sanitized.ContainsKey(name))
         {
-            throw NotAllowed(number, $"reads DuckDB's own view {name}, which shows the server's internals; a served session reads the lakehouse tables, information_schema and pg_catalog");
+            throw NotAllowed(number, $"reads DuckDB's own relation {name}, which shows the server's internals (view definitions, files, settings or logs); a served session reads the lakehouse tables, information_schema and pg_catalog");
         }
     }
 
@@ -296,14 +325,9 @@ internal sealed class StatementGuard(DuckDbConnection parser, GuardProfile profi
 
         if (name == "query_table")
         {
-            foreach (string table in constants.Where(table => table.IndexOfAny(['/', '\\', ':']) >= 0 || table.Contains("..", StringComparison.Ordinal)))
+            foreach (string table in constants)
             {
-                throw NotAllowed(number, $"reads '{table}' through query_table(), which names a file rather than a table");
-            }
-
-            foreach (string table in constants.Where(table => restricted && SessionAccess.IsInternalRelation(table.Split('.')[^1].Trim('"'))))
-            {
-                throw NotAllowed(number, $"reads {table}, which belongs to the server");
+                await CheckNamedTableAsync(number, table, cancellationToken).ConfigureAwait(false);
             }
 
             return;
@@ -322,6 +346,31 @@ internal sealed class StatementGuard(DuckDbConnection parser, GuardProfile profi
             }
 
             await CheckQueryAsync(number, inner, nesting + 1, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A table <c>query_table('...')</c> names: DuckDB parses the name as it would after FROM, and it is checked as a relation
+    /// there would be. A relation the session reads through a copy cannot be named so, since the name is only a string.
+    /// </summary>
+    private async Task CheckNamedTableAsync(int number, string table, CancellationToken cancellationToken)
+    {
+        if (table.IndexOfAny(['/', '\\', ':']) >= 0 || table.Contains("..", StringComparison.Ordinal))
+        {
+            throw NotAllowed(number, $"reads '{table}' through query_table(), which names a file rather than a table");
+        }
+
+        ParsedStatement parsed = await ParsedStatement.ParseAsync(parser, "FROM " + table, cancellationToken).ConfigureAwait(false);
+        if (parsed.References is not [TableReference reference] || parsed.Tree?["statements"] is not JsonArray { Count: 1 })
+        {
+            throw new MedallionException(ErrorCode.EngineUnsupportedStatement,
+                $"Statement {number} calls query_table('{table}'), which does not name one table. Help: write the table's name, e.g. query_table('silver.orders').");
+        }
+
+        CheckRelation(number, reference);
+        if (profile == GuardProfile.Served && ServedCatalog.IsSystemRelation(reference, parser) && ServedCatalog.Sanitized.ContainsKey(reference.Table))
+        {
+            throw NotAllowed(number, $"reads {reference.Table} through query_table(); query it by name instead");
         }
     }
 

@@ -9,9 +9,12 @@ namespace Medallion.Engine.Sessions;
 /// A table reference found in a statement by DuckDB's parser: the <c>BASE_TABLE</c> node of
 /// <c>json_serialize_sql</c>, which the session may rewrite in place.
 /// </summary>
-internal sealed class TableReference(JsonObject node)
+internal sealed class TableReference(JsonObject node, bool namesCte = false)
 {
     public JsonObject Node { get; } = node;
+
+    /// <summary>Whether the name is a CTE of an enclosing WITH (unqualified, and in the CTE's scope), not a relation of the catalog.</summary>
+    public bool NamesCte { get; } = namesCte;
 
     public string Catalog => (string?)Node["catalog_name"] ?? string.Empty;
 

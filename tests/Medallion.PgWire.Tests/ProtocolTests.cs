@@ -71,6 +71,30 @@ public sealed class ProtocolTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData(1_001, 10, "The query string holds 1,001 statements; at most 1,000 are run at once.")]
+    [InlineData(5_000, 10, "The query string holds 5,000 statements; at most 1,000 are run at once.")]
+    [InlineData(20, 60_000, "The SQL text is 1,200,")]
+    public async Task A_query_message_past_the_statement_or_size_limit_is_refused_before_any_of_it_runs(int statements, int literalChars, string message)
+    {
+        await using var server = new PgWireServer(new PgWireServerOptions
+        {
+            Address = IPAddress.Loopback,
+            Port = 0,
+            SessionFactory = new LakehouseSessionFactory(_database, NoTables.Instance),
+            TrustLoopback = true,
+        });
+        await server.StartAsync();
+        await using RawClient client = await RawClient.StartAsync(server.Port);
+
+        await client.QueryAsync(string.Concat(Enumerable.Repeat("SELECT '" + new string('x', literalChars) + "';", statements)));
+        List<(char Type, byte[] Body)> messages = await client.ReadUntilReadyAsync();
+
+        Assert.Equal(['E', 'Z'], messages.Select(m => m.Type));
+        Assert.Equal("54000", RawClient.SqlState(messages[0].Body));
+        Assert.StartsWith(message, RawClient.Field(messages[0].Body, 'M'), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("  -- only a comment\n")]
     [InlineData("/* block /* nested */ comment */ ;")]

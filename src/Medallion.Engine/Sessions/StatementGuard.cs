@@ -50,12 +50,6 @@ internal sealed record CheckedStatement(string Head, ParsedStatement? Query, str
 /// </remarks>
 internal sealed class StatementGuard(DuckDbConnection parser, GuardProfile profile, bool restricted = false)
 {
-    /// <summary>The longest SQL text accepted, in characters.</summary>
-    public const int MaxSqlChars = 1024 * 1024;
-
-    /// <summary>The most statements one query string may hold.</summary>
-    public const int MaxStatements = 1000;
-
     /// <summary>The most UNION/INTERSECT/EXCEPT branches one statement may join (DuckDB's planning grows faster than linearly with them).</summary>
     public const int MaxSetOperations = 1000;
 
@@ -115,18 +109,9 @@ internal sealed class StatementGuard(DuckDbConnection parser, GuardProfile profi
     /// <exception cref="MedallionException">A statement is refused, or the text is too large.</exception>
     public async Task<IReadOnlyList<CheckedStatement>> CheckAsync(string sql, CancellationToken cancellationToken)
     {
-        if (sql.Length > MaxSqlChars)
-        {
-            throw new MedallionException(ErrorCode.EngineStatementTooLarge,
-                $"The SQL text is {sql.Length.ToString("N0", CultureInfo.InvariantCulture)} characters long; a query may be at most {MaxSqlChars.ToString("N0", CultureInfo.InvariantCulture)}. Help: split it, or keep large lists in a table.");
-        }
-
+        SqlTextLimits.ThrowIfTooLong(sql);
         List<SqlStatement> statements = SqlLexer.Split(sql);
-        if (statements.Count > MaxStatements)
-        {
-            throw new MedallionException(ErrorCode.EngineStatementTooLarge,
-                $"The query string holds {statements.Count.ToString("N0", CultureInfo.InvariantCulture)} statements; at most {MaxStatements.ToString("N0", CultureInfo.InvariantCulture)} are run at once. Help: send them in smaller batches.");
-        }
+        SqlTextLimits.ThrowIfTooMany(statements.Count);
 
         var checkedStatements = new List<CheckedStatement>(statements.Count);
         for (int i = 0; i < statements.Count; i++)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.Engine.Sessions;
 using Medallion.Engine.Sql;
 using Medallion.DuckDb;
 using Medallion.PgWire.BackendMessages;
@@ -21,8 +22,23 @@ internal sealed partial class PgConnection
     /// <summary>Query: each statement in turn, one result each; an error ends the query string.</summary>
     private async Task SimpleQueryAsync(string sql, CancellationToken cancellationToken)
     {
-        List<SqlStatement> statements = SqlLexer.Split(sql);
-        if (statements.Count == 0)
+        // The session sees one statement at a time, so the query string's limits are held here, before any statement runs.
+        List<SqlStatement> statements = [];
+        bool refused = false;
+        try
+        {
+            SqlTextLimits.ThrowIfTooLong(sql);
+            statements = SqlLexer.Split(sql);
+            SqlTextLimits.ThrowIfTooMany(statements.Count);
+        }
+        catch (MedallionException error)
+        {
+            WriteError(error);
+            statements = [];
+            refused = true;
+        }
+
+        if (statements.Count == 0 && !refused)
         {
             EmptyQueryResponse.Write(_writer);
         }

@@ -40,6 +40,23 @@ public sealed class LakehouseServingTests(LakehouseFixture fixture)
         Assert.Contains("daily_revenue", error.MessageText, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("-1", "version -1")]
+    [InlineData("-9223372036854775808", "version -9223372036854775808")]
+    [InlineData("1.5", "version 1.5")]
+    [InlineData("99999999999999999999999", "version 99999999999999999999999")]
+    public void A_version_no_table_can_have_is_refused_with_22023_naming_the_table_and_the_version(string version, string named)
+    {
+        using NpgsqlConnection connection = fixture.Open();
+        using var command = new NpgsqlCommand($"SELECT count(*) FROM gold.daily_revenue AT (VERSION => {version})", connection);
+
+        PostgresException error = Assert.Throws<PostgresException>(() => command.ExecuteScalar());
+
+        Assert.Equal("22023", error.SqlState);
+        Assert.Contains("gold.daily_revenue", error.MessageText, StringComparison.Ordinal);
+        Assert.Contains(named, error.MessageText, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void An_unknown_table_in_a_lakehouse_namespace_gives_42P01_with_close_names()
     {

@@ -444,7 +444,7 @@ public sealed class LakehouseSession : IAsyncDisposable
         switch (reference.AtUnit?.ToUpperInvariant())
         {
             case "VERSION" when value is sbyte or short or int or long or byte or ushort or uint or ulong or Int128 or decimal:
-                long version = Convert.ToInt64(value, CultureInfo.InvariantCulture);
+                long version = TableVersion(table, value);
                 // Loading the snapshot checks that the version exists and names the table when it does not.
                 await delta.GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
                 return version;
@@ -455,6 +455,19 @@ public sealed class LakehouseSession : IAsyncDisposable
                 throw new MedallionException(ErrorCode.EngineInvalidTimeTravel,
                     $"The time-travel clause on {table.QualifiedName} must be AT (VERSION => <integer>) or AT (TIMESTAMP => <timestamp>), not {reference.AtUnit} => {value ?? "NULL"}.");
         }
+    }
+
+    /// <summary>The version an <c>AT (VERSION =&gt; n)</c> asks for: a whole number from 0 up, which a Delta version is.</summary>
+    private static long TableVersion(LakehouseTable table, object value)
+    {
+        decimal number = value is Int128 wide ? (wide > long.MaxValue ? decimal.MaxValue : wide < 0 ? -1 : (long)wide) : Convert.ToDecimal(value, CultureInfo.InvariantCulture);
+        if (number < 0 || number > long.MaxValue || number != decimal.Truncate(number))
+        {
+            throw new MedallionException(ErrorCode.EngineInvalidTimeTravel, string.Create(CultureInfo.InvariantCulture,
+                $"The time-travel clause on {table.QualifiedName} asks for version {value}, which no table has: a version is a whole number from 0 (the table's first commit) up. Help: list the versions with medallion history {table.QualifiedName}."));
+        }
+
+        return (long)number;
     }
 
     private async Task<string> EnsureTimeTravelViewAsync(LakehouseTable table, long version, CancellationToken cancellationToken)

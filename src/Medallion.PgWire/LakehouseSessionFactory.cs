@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
 using Medallion.Engine.Sessions;
+using Medallion.PgWire.Internal;
 using Medallion.PgWire.Protocol;
 
 namespace Medallion.PgWire;
@@ -19,10 +20,11 @@ namespace Medallion.PgWire;
 /// <remarks>The database stays owned by the caller; dispose it after the server has stopped.</remarks>
 /// <remarks>
 /// With <see cref="Access"/>, a user whose reads are restricted gets sessions on a database of their own, opened with the
-/// shared database's rules (readable folders, locked configuration, memory limit), whose views show only what the user may
-/// read, masked and filtered (<see cref="SessionAccess"/>). It is kept while the user's access stays the same and
-/// replaced for new sessions when it changes. Each such database has the memory limit of the shared one: the limit bounds
-/// one user's queries, not every user's together.
+/// shared database's rules (readable folders, locked configuration), whose views show only what the user may read, masked
+/// and filtered (<see cref="SessionAccess"/>). It is kept while the user has sessions and the user's access stays the
+/// same, and replaced for new sessions when it changes. The shared database's memory limit bounds every database
+/// together: each database with sessions gets an equal share of it (see MemoryShares), so a user alone has the
+/// whole limit and three users at once a third each.
 /// </remarks>
 public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
 {
@@ -34,6 +36,7 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
     private readonly string? _databaseName;
     private readonly Dictionary<string, UserDatabase> _userDatabases = new(StringComparer.Ordinal);
     private readonly Lock _userDatabasesLock = new();
+    private readonly MemoryShares _memory;
 
     /// <summary>Creates a factory over an open database and the tables to show in it.</summary>
     /// <param name="database">The shared database; its own tables and views are visible too.</param>
@@ -49,7 +52,13 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
         _database = database;
         _tables = tables;
         _databaseName = databaseName;
+        long limit = MemoryShares.ReadLimitBytes(database);
+        _memory = new MemoryShares(limit);
+        _memory.Add(database, limit);
     }
+
+    /// <summary>The memory limit of each database serving sessions now, in bytes: they add up to no more than the shared database's limit.</summary>
+    internal IReadOnlyList<long> MemoryLimits => _memory.Limits;
 
     /// <summary>What each user may read; null serves every table unmasked to everyone who logs in.</summary>
     public CatalogSessionAccess? Access { get; init; }
@@ -64,8 +73,8 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
     public async Task<ServedSession> OpenUserSessionAsync(string user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
-        (LakehouseSession session, UserDatabase? database) = await OpenAsync(user, cancellationToken).ConfigureAwait(false);
-        return new ServedSession(session, database is null ? null : () => Release(database));
+        (LakehouseSession session, Action release) = await OpenAsync(user, cancellationToken).ConfigureAwait(false);
+        return new ServedSession(session, release);
     }
 
     /// <summary>Releases the databases of restricted users; the shared database stays the caller's.</summary>
@@ -76,10 +85,6 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
             foreach (UserDatabase entry in _userDatabases.Values)
             {
                 entry.Stale = true;
-                if (entry.Sessions == 0)
-                {
-                    entry.Database.Dispose();
-                }
             }
 
             _userDatabases.Clear();
@@ -96,7 +101,8 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
     /// <remarks>
     /// The limit is one pool for every session, not a budget per query: DuckDB 1.5 has no per-connection or per-query
     /// memory limit (<c>memory_limit</c> is database-wide, <c>max_temp_directory_size</c> bounds spilling to disk for
-    /// the database as a whole). What it guarantees: the server's queries never hold more than the limit together;
+    /// the database as a whole). A factory over the database splits it with the databases of restricted users, so it
+    /// still bounds them all together. What it guarantees: the server's queries never hold more than the limit together;
     /// operators that can spill (joins, aggregates, sorts) go to disk first; a query that still cannot get memory
     /// fails alone with SQLSTATE 53200 while the others and its own session go on. It does not guarantee that one
     /// large query cannot make another fail by using most of the pool first.
@@ -124,8 +130,10 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
             // only the per-connection settings a PostgreSQL client changes (TimeZone, search_path), so no statement
             // that slipped past the session's check could change memory, threads or logging for everyone.
             List<string> directories = readableDirectories.Select(d => DuckDbConnection.QuoteLiteral(Path.TrimEndingDirectorySeparator(Path.GetFullPath(d)) + Path.DirectorySeparatorChar)).ToList();
+            // memory_limit stays open to the server alone (a session's guard refuses every SET): it shares the limit among
+            // the databases that serve sessions (MemoryShares).
             command.CommandText = (directories.Count == 0 ? string.Empty : $"SET allowed_directories = [{string.Join(", ", directories)}]; ")
-                + "SET enable_external_access = false; SET allowed_configs = ['TimeZone', 'search_path', 'schema']; SET lock_configuration = true";
+                + "SET enable_external_access = false; SET allowed_configs = ['TimeZone', 'search_path', 'schema', 'memory_limit']; SET lock_configuration = true";
             command.ExecuteNonQuery();
             return database;
         }
@@ -148,23 +156,34 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
                 $"database \"{startup.Database}\" does not exist. Help: connect to database \"{_databaseName}\" (or \"{DefaultDatabaseName}\").");
         }
 
-        (LakehouseSession session, UserDatabase? database) = await OpenAsync(startup.User, cancellationToken).ConfigureAwait(false);
-        return new Session(session, database is null ? null : () => Release(database));
+        (LakehouseSession session, Action release) = await OpenAsync(startup.User, cancellationToken).ConfigureAwait(false);
+        return new Session(session, release);
     }
 
-    private async Task<(LakehouseSession Session, UserDatabase? Database)> OpenAsync(string user, CancellationToken cancellationToken)
+    /// <summary>Opens a session for <paramref name="user"/>; the action ends its share of its database.</summary>
+    private async Task<(LakehouseSession Session, Action Release)> OpenAsync(string user, CancellationToken cancellationToken)
     {
         SessionAccess? access = Access is null ? null
             : await Access.ForUserAsync(user, await _tables.ListAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         if (access is null)
         {
-            return (await LakehouseSession.OpenAsync(_tables, _database, readOnly: true, allowSessionStatements: false, cancellationToken: cancellationToken).ConfigureAwait(false), null);
+            _memory.SessionOpened(_database);
+            try
+            {
+                LakehouseSession shared = await LakehouseSession.OpenAsync(_tables, _database, readOnly: true, allowSessionStatements: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return (shared, () => _memory.SessionClosed(_database));
+            }
+            catch
+            {
+                _memory.SessionClosed(_database);
+                throw;
+            }
         }
 
-        UserDatabase database = await AcquireAsync(user, access, cancellationToken).ConfigureAwait(false);
+        UserDatabase database = Acquire(user, access);
         try
         {
-            return (await LakehouseSession.OpenAsync(_tables, database.Database, database.Access, cancellationToken).ConfigureAwait(false), database);
+            return (await LakehouseSession.OpenAsync(_tables, database.Database, database.Access, cancellationToken).ConfigureAwait(false), () => Release(database));
         }
         catch
         {
@@ -173,18 +192,19 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
         }
     }
 
-    private async Task<UserDatabase> AcquireAsync(string user, SessionAccess access, CancellationToken cancellationToken)
+    private UserDatabase Acquire(string user, SessionAccess access)
     {
         lock (_userDatabasesLock)
         {
             if (_userDatabases.TryGetValue(user, out UserDatabase? current) && current.Access.Fingerprint == access.Fingerprint)
             {
                 current.Sessions++;
+                _memory.SessionOpened(current.Database);
                 return current;
             }
         }
 
-        DuckDbDatabase opened = OpenLike(_database);
+        DuckDbDatabase opened = OpenLike(_database, _memory.FloorBytes);
         try
         {
             using (DuckDbConnection connection = opened.CreateConnection())
@@ -198,16 +218,14 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
             throw;
         }
 
-        var created = new UserDatabase(opened, access) { Sessions = 1 };
+        var created = new UserDatabase(user, opened, access) { Sessions = 1 };
+        _memory.Add(opened, _memory.FloorBytes);
+        _memory.SessionOpened(opened);
         lock (_userDatabasesLock)
         {
             if (_userDatabases.TryGetValue(user, out UserDatabase? previous))
             {
                 previous.Stale = true;
-                if (previous.Sessions == 0)
-                {
-                    previous.Database.Dispose();
-                }
             }
 
             _userDatabases[user] = created;
@@ -216,33 +234,43 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
         return created;
     }
 
+    /// <summary>A session on a user's database ended: the database goes with its last session, and its memory to the others.</summary>
     private void Release(UserDatabase database)
     {
         lock (_userDatabasesLock)
         {
             database.Sessions--;
-            if (database.Stale && database.Sessions == 0)
+            if (database.Sessions > 0)
             {
-                database.Database.Dispose();
+                _memory.SessionClosed(database.Database);
+                return;
             }
+
+            if (_userDatabases.TryGetValue(database.User, out UserDatabase? current) && ReferenceEquals(current, database))
+            {
+                _userDatabases.Remove(database.User);
+            }
+
+            _memory.Remove(database.Database);
+            database.Database.Dispose();
         }
     }
 
-    /// <summary>A new in-memory database with the serving rules of <paramref name="shared"/>: the same readable folders and memory limit.</summary>
-    private static DuckDbDatabase OpenLike(DuckDbDatabase shared)
+    /// <summary>A new in-memory database with the serving rules of <paramref name="shared"/> (the same readable folders) and <paramref name="memoryLimitBytes"/>.</summary>
+    private static DuckDbDatabase OpenLike(DuckDbDatabase shared, long memoryLimitBytes)
     {
         using DuckDbConnection connection = shared.CreateConnection();
         using DuckDbCommand command = connection.CreateCommand();
-        command.CommandText = "SELECT array_to_string(current_setting('allowed_directories'), chr(1)), current_setting('memory_limit')";
-        using DuckDbDataReader reader = command.ExecuteReader();
-        reader.Read();
-        string directories = reader.IsDBNull(0) ? string.Empty : reader.GetString(0);
-        string memoryLimit = reader.GetString(1);
-        return OpenServingDatabase(null, directories.Split('\u0001', StringSplitOptions.RemoveEmptyEntries), memoryLimit);
+        command.CommandText = "SELECT array_to_string(current_setting('allowed_directories'), chr(1))";
+        string directories = command.ExecuteScalar() as string ?? string.Empty;
+        return OpenServingDatabase(null, directories.Split('\u0001', StringSplitOptions.RemoveEmptyEntries),
+            memoryLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) + "B");
     }
 
-    private sealed class UserDatabase(DuckDbDatabase database, SessionAccess access)
+    private sealed class UserDatabase(string user, DuckDbDatabase database, SessionAccess access)
     {
+        public string User { get; } = user;
+
         public DuckDbDatabase Database { get; } = database;
 
         public SessionAccess Access { get; } = access;

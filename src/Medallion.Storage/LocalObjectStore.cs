@@ -335,8 +335,15 @@ public sealed class LocalObjectStore : IObjectStore
         string temp = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + TempSuffix);
         try
         {
-            Directory.CreateDirectory(directory);
-            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous);
+            LakeFileAccess.CreateDirectory(directory);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 4096, Options = FileOptions.Asynchronous };
+            if (!OperatingSystem.IsWindows())
+            {
+                // The link (or rename) into place keeps the mode: the object is never readable by others, not even for a moment.
+                options.UnixCreateMode = LakeFileAccess.FileMode(directory);
+            }
+
+            var stream = new FileStream(temp, options);
             await using (stream.ConfigureAwait(false))
             {
                 await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);

@@ -65,7 +65,8 @@ public abstract class RemoteObjectStore : IObjectStore
                 return;
             }
 
-            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            // The cache holds the lake's data as the store does: its folders are the owner's only, as local tables' are.
+            LakeFileAccess.CreateDirectory(Path.GetDirectoryName(path)!);
             string temp = path + "." + Guid.NewGuid().ToString("N") + ObjectCache.TempSuffix;
             try
             {

@@ -30,6 +30,35 @@ public sealed class LocalObjectStoreTests : ObjectStoreContractTests, IDisposabl
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task An_object_and_the_folders_made_for_it_are_readable_by_their_owner_only()
+    {
+        await _store.PutIfAbsentAsync("silver/customers/_delta_log/00000000000000000000.json", Bytes("{}"));
+        await _store.PutAsync("silver/customers/part-0.parquet", Bytes("PAR1"));
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_store.GetLocalPath("silver/customers/_delta_log/00000000000000000000.json")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_store.GetLocalPath("silver/customers/part-0.parquet")));
+        foreach (string folder in new[] { "silver", "silver/customers", "silver/customers/_delta_log" })
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(_dir.Path, folder)));
+        }
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task In_a_folder_shared_with_its_group_the_group_reads_what_the_store_writes_and_others_do_not()
+    {
+        File.SetUnixFileMode(_dir.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.SetGroup);
+
+        await _store.PutAsync("gold/revenue/part-0.parquet", Bytes("PAR1"));
+
+        UnixFileMode file = File.GetUnixFileMode(_store.GetLocalPath("gold/revenue/part-0.parquet"));
+        UnixFileMode folder = File.GetUnixFileMode(Path.Combine(_dir.Path, "gold"));
+        Assert.True((file & UnixFileMode.GroupRead) != 0 && (folder & UnixFileMode.GroupExecute) != 0, $"{file} {folder}");
+        Assert.Equal((UnixFileMode)0, (file | folder) & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute));
+    }
+
+    [Fact]
     public void The_local_root_is_the_store_directory_itself()
     {
         Assert.Equal(_dir.Path, _store.LocalRoot);

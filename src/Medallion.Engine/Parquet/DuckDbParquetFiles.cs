@@ -21,8 +21,10 @@ internal sealed class DuckDbParquetFiles(DuckDbConnection connection) : IParquet
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(schema);
-        string temp = Path.Combine(Path.GetTempPath(), "medallion-" + Guid.NewGuid().ToString("N"));
-        string json = temp + ".json", parquet = temp + ".parquet";
+        // A checkpoint holds every file's statistics (the data's minimums and maximums): it is written in a folder of the
+        // owner's only (CreateTempSubdirectory makes it 0700), never readable in the shared temp folder.
+        string folder = Directory.CreateTempSubdirectory("medallion-checkpoint-").FullName;
+        string json = Path.Combine(folder, "rows.json"), parquet = Path.Combine(folder, "rows.parquet");
         try
         {
             await File.WriteAllLinesAsync(json, rows, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
@@ -46,8 +48,7 @@ internal sealed class DuckDbParquetFiles(DuckDbConnection connection) : IParquet
         }
         finally
         {
-            File.Delete(json);
-            File.Delete(parquet);
+            Directory.Delete(folder, recursive: true);
         }
     }
 }

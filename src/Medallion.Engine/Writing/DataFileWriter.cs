@@ -48,7 +48,7 @@ internal static class DataFileWriter
         {
             target = subdirectory.Length == 0 ? tableRoot : Path.Combine(tableRoot, subdirectory);
             // DuckDB creates the partition folders but not missing parents of the table root (a new table in a new namespace).
-            Directory.CreateDirectory(target);
+            LakeFileAccess.CreateDirectory(target);
             var quoted = new List<string>(partitionColumns.Count);
             foreach (string c in partitionColumns)
             {
@@ -61,7 +61,7 @@ internal static class DataFileWriter
         else
         {
             string folder = subdirectory.Length == 0 ? tableRoot : Path.Combine(tableRoot, subdirectory);
-            Directory.CreateDirectory(folder);
+            LakeFileAccess.CreateDirectory(folder);
             target = Path.Combine(folder, "part-00000-" + Guid.NewGuid().ToString() + "-c000.snappy.parquet");
             options = "FORMAT parquet, RETURN_STATS";
         }
@@ -90,6 +90,8 @@ internal static class DataFileWriter
                     continue;
                 }
 
+                // DuckDB creates files (and partition folders) with the process's umask; the lake's are the owner's only.
+                LakeFileAccess.Restrict(file, tableRoot);
                 long size = reader.GetInt64(reader.GetOrdinal("file_size_bytes"));
                 int statsOrdinal = reader.GetOrdinal("column_statistics");
                 var stats = reader.IsDBNull(statsOrdinal) ? null : reader.GetValue(statsOrdinal) as IReadOnlyDictionary<object, object?>;

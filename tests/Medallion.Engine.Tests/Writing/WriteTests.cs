@@ -31,6 +31,28 @@ public sealed class WriteTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Every_file_and_folder_of_a_written_table_is_readable_by_its_owner_only()
+    {
+        string path = _f.TablePath("lake/sales/orders");
+        await _f.Writer.WriteAsync(path, "SELECT i AS id, CASE WHEN i % 2 = 0 THEN 'even' ELSE 'odd' END AS kind FROM range(5) t(i)", new DeltaWriteOptions { PartitionBy = ["kind"] });
+        await _f.Writer.WriteAsync(path, "SELECT 7 AS id, 'odd' AS kind");
+
+        var open = new List<string>();
+        foreach (string entry in Directory.EnumerateFileSystemEntries(Path.Combine(_f.Root, "lake"), "*", SearchOption.AllDirectories).Prepend(Path.Combine(_f.Root, "lake")))
+        {
+            UnixFileMode mode = File.GetUnixFileMode(entry);
+            if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute)) != 0)
+            {
+                open.Add($"{Path.GetRelativePath(_f.Root, entry)} {mode}");
+            }
+        }
+
+        Assert.Contains(Directory.EnumerateFiles(path, "*.parquet", SearchOption.AllDirectories), file => file.Contains("kind=odd", StringComparison.Ordinal));
+        Assert.Empty(open);
+    }
+
+    [Fact]
     public async Task Append_writes_rows_the_reader_returns_with_stats_and_partition_values()
     {
         string path = _f.TablePath();

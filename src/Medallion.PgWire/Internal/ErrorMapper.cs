@@ -8,7 +8,7 @@ namespace Medallion.PgWire.Internal;
 internal readonly record struct PgError(string SqlState, string Message, string? Hint, bool IsFatal);
 
 /// <summary>Translates exceptions into PostgreSQL errors (SQLSTATE and message) at the protocol edge.</summary>
-internal static class ErrorMapper
+internal static partial class ErrorMapper
 {
     public static PgError Map(Exception error) => error switch
     {
@@ -47,7 +47,7 @@ internal static class ErrorMapper
 
     private static PgError FromDuckDb(DuckDbException error)
     {
-        (string message, string? hint) = Split(error.Message);
+        (string message, string? hint) = Split(HideServerPaths(error.Message));
         string state = error.ErrorType switch
         {
             DuckDbErrorType.Parser or DuckDbErrorType.Syntax => SqlState.SyntaxError,
@@ -86,6 +86,16 @@ internal static class ErrorMapper
 
         return new PgError(state, message, hint, false);
     }
+
+    /// <summary>
+    /// A file DuckDB names in an error (a lake file a vacuum removed: <c>No files found that match the pattern "..."</c>) is
+    /// named by its file name alone: where the server keeps its lake is not a client's business.
+    /// </summary>
+    internal static string HideServerPaths(string message) => AbsolutePath().Replace(message, "$1");
+
+    /// <summary>An absolute path of two or more segments; not a URL (<c>https://...</c>), not a division.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\w.:/])/(?:[^\s""'/]+/)+([^\s""'/]*)", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex AbsolutePath();
 
     private static string CatalogState(string message)
     {

@@ -327,6 +327,10 @@ public sealed class GovernanceTests(GovernedLakehouseFixture fixture)
     [InlineData("SELECT * FROM read_text('{warehouse}/silver/customers/_delta_log/00000000000000000000.json')")]
     [InlineData("SELECT * FROM pragma_table_info('duckdb_views')")]
     [InlineData("PRAGMA show_tables")]
+    [InlineData("SUMMARIZE system.duckdb_views")]
+    [InlineData("SUMMARIZE pg_views")]
+    [InlineData("DESCRIBE SELECT sql FROM sqlite_master")]
+    [InlineData("SELECT * FROM (SUMMARIZE information_schema.views)")]
     public void A_user_under_a_policy_finds_no_path_mask_or_filter_in_any_catalog_read(string sql)
     {
         foreach (string user in new[] { "rita", "ana" })

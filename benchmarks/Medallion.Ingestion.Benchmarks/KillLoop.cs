@@ -250,7 +250,8 @@ internal static class KillLoop
                 stop => workload.WriteAsync(new NpgsqlConnection(postgres), s_pauseMs, stop),
                 () => ChangeWorkload.ReadLinesAsync(new NpgsqlConnection(postgres), workload.HistorySql),
                 "_lsn, _seq",
-                "_op || ',' || id || ',' || v");
+                "_op || ',' || id || ',' || v",
+                new SlotDrop(postgres));
         }
 
         public static async Task<Target> MariaDbAsync(string root)
@@ -415,6 +416,15 @@ internal static class KillLoop
         }
 
         public void Dispose() => _owned?.Dispose();
+    }
+
+    /// <summary>Drops the loop's replication slot and publication at the end: a slot left behind holds the server's WAL.</summary>
+    private sealed class SlotDrop(string postgres) : IDisposable
+    {
+        public void Dispose() => ExecuteAsync(new NpgsqlConnection(postgres), $"""
+            SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{Table}';
+            DROP PUBLICATION IF EXISTS {Table};
+            """).GetAwaiter().GetResult();
     }
 
     private static string WriteProject(string root, string type, string host, int port, string database, string user, string password, string table, string? setting)

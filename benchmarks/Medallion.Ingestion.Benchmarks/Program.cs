@@ -27,9 +27,27 @@ using Medallion.Pipelines.Sources;
 //        Medallion.Ingestion.Benchmarks --kafka [messages (default 400,000)] [rounds (default 3)]
 //          Kafka topics into bronze (json and raw payloads) against a bare consumer of the same topic, on librdkafka's
 //          mock cluster in this process (see KafkaLoad); no PostgreSQL needed.
+//        Medallion.Ingestion.Benchmarks --kill-loop <postgres|mariadb|kafka> [kills (default 1,000)] [minutes (default 60)]
+//          Exactly-once under SIGKILL, a stress loop (see KillLoop): the ingest process is killed and restarted while a
+//          writer changes the source, then bronze is compared with the source's own record; prints kills survived,
+//          changes lost and doubled (each doubled change with its position, version and the kill before it). Run it
+//          with nice -n 19 on a shared machine.
 if (args.Length > 0 && args[0] == "--phase")
 {
     return await Phases.RunAsync(args[1], args[2], args[3]);
+}
+
+if (args.Length > 1 && args[0] == "--kill-loop")
+{
+    return await KillLoop.RunAsync(
+        args[1],
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1000,
+        TimeSpan.FromMinutes(args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 60));
+}
+
+if (args.Length > 0 && args[0] == "--kill-child")
+{
+    return await KillLoop.ChildAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "--kafka")

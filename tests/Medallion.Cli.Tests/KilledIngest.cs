@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -18,16 +17,23 @@ internal static class KilledIngest
     /// <param name="project">The project whose one source is the table read by CDC.</param>
     /// <param name="bronzeTable">Its bronze table's folder name under warehouse/bronze.</param>
     /// <param name="writeChanges">Writes transactions until cancelled; returns how many committed.</param>
-    /// <returns>How many transactions the writer committed, and what the last (draining) ingest printed.</returns>
+    /// <returns>
+    /// How many transactions the writer committed, and what the last (draining) ingest printed after a line for each
+    /// kill: when it landed and the newest bronze version before and after it.
+    /// </returns>
     public static async Task<(int Transactions, string Drained)> RunAsync(IngestProject project, string bronzeTable, Func<CancellationToken, Task<int>> writeChanges)
     {
-        string firstCommit = Path.Combine(project.Directory, "warehouse", "bronze", bronzeTable, "_delta_log", "00000000000000000000.json");
+        string log = Path.Combine(project.Directory, "warehouse", "bronze", bronzeTable, "_delta_log");
+        string firstCommit = Path.Combine(log, "00000000000000000000.json");
+        var kills = new StringBuilder();
         using var stopWriter = new CancellationTokenSource();
         Task<int> writer = Task.FromResult(0);
         int killed = 0;
         foreach (TimeSpan killAfter in s_killAfter)
         {
             using Process ingest = StartIngest(project.Directory);
+            var running = Stopwatch.StartNew();
+            long atStart = NewestVersion(log);
             if (killed == 0)
             {
                 // Changes start once the snapshot of the (empty) table is committed, so every change is a change event.
@@ -38,9 +44,11 @@ internal static class KilledIngest
 
             await Task.Delay(killAfter);
             Assert.False(ingest.HasExited, ingest.HasExited ? $"The ingest process ended by itself: {await ingest.StandardError.ReadToEndAsync()}" : null);
+            long atKill = NewestVersion(log);
             ingest.Kill();
             await ingest.WaitForExitAsync();
             killed++;
+            kills.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"kill {killed}: {running.ElapsedMilliseconds} ms after the start; newest bronze version {atStart} at the start, {atKill} when the kill was sent, {NewestVersion(log)} after the process died");
         }
 
         await stopWriter.CancelAsync();
@@ -48,8 +56,13 @@ internal static class KilledIngest
         Cli.Result drain = await Cli.RunAsync("ingest", "--project", project.Directory);
         Assert.True(drain.ExitCode == 0, drain.Error);
         Assert.Equal(s_killAfter.Length, killed);
-        return (transactions, drain.Output);
+        return (transactions, kills + drain.Output);
     }
+
+    /// <summary>The newest version in a table's log folder (-1 before the first commit), read from the folder, not through the reader under test.</summary>
+    private static long NewestVersion(string log) => Directory.Exists(log)
+        ? Directory.EnumerateFiles(log, "*.json").Select(f => long.TryParse(Path.GetFileNameWithoutExtension(f), out long v) ? v : -1).DefaultIfEmpty(-1).Max()
+        : -1;
 
     private static Process StartIngest(string projectDirectory)
     {
@@ -82,45 +95,6 @@ internal static class KilledIngest
     }
 
     /// <summary>
-    /// Writes one transaction after another to table <c>kt (id, v)</c> of the source (1 to 3 inserts, updates or deletes
-    /// each, in the source's SQL for updating and deleting one random row) until stopped; returns how many committed.
-    /// </summary>
-    public static async Task<int> WriteChangesAsync(DbConnection connection, string updateOneRow, string deleteOneRow, CancellationToken stop)
-    {
-        await using (connection)
-        {
-            var random = new Random(6);
-            int transactions = 0;
-            await connection.OpenAsync(CancellationToken.None);
-            while (!stop.IsCancellationRequested)
-            {
-                await using (DbTransaction transaction = await connection.BeginTransactionAsync(CancellationToken.None))
-                {
-                    for (int i = random.Next(1, 4); i > 0; i--)
-                    {
-                        await using DbCommand command = connection.CreateCommand();
-                        command.Transaction = transaction;
-                        command.CommandText = random.Next(10) switch
-                        {
-                            < 5 => $"INSERT INTO kt (v) VALUES ({random.Next(1000)})",
-                            < 8 => updateOneRow,
-                            _ => deleteOneRow,
-                        };
-                        await command.ExecuteNonQueryAsync(CancellationToken.None);
-                    }
-
-                    await transaction.CommitAsync(CancellationToken.None);
-                }
-
-                transactions++;
-                await Task.Delay(random.Next(2, 15), CancellationToken.None);
-            }
-
-            return transactions;
-        }
-    }
-
-    /// <summary>
     /// Says where bronze and the source's history part, for a failed comparison to explain itself: the first line that
     /// differs, and every change bronze holds more than once (same <paramref name="positionColumns"/>), each copy with
     /// the Delta version that added it and the source position committed with that version.
@@ -130,10 +104,10 @@ internal static class KilledIngest
     /// <param name="positionColumns">The bronze columns that identify a change, e.g. <c>_lsn, _seq</c>.</param>
     /// <param name="history">The source's history, one change a line.</param>
     /// <param name="bronze">Bronze's changes in the same form and order.</param>
-    /// <param name="drained">What the last ingest, which drains the source after the kills, printed.</param>
+    /// <param name="drained">The kills' timings and what the last ingest, which drains the source after the kills, printed.</param>
     public static async Task<string> DescribeDifferenceAsync(IngestProject project, string bronzeTable, string positionColumns, List<string> history, List<string> bronze, string drained)
     {
-        var report = new StringBuilder($"history holds {history.Count} changes, bronze {bronze.Count}; the draining ingest printed: {drained.Trim()}");
+        var report = new StringBuilder($"history holds {history.Count} changes, bronze {bronze.Count}; the kills, and what the draining ingest printed:\n{drained.Trim()}");
         int first = 0;
         while (first < history.Count && first < bronze.Count && history[first] == bronze[first])
         {
@@ -174,7 +148,7 @@ internal static class KilledIngest
 
         static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
         string versions = string.Join(", ", files.Select(f => $"({Literal(f.Path)}, {f.Version}, {Literal(f.Position)})"));
-        List<string> doubled = await ReadLinesAsync(new DuckDbConnection(), $"""
+        List<string> doubled = await ChangeWorkload.ReadLinesAsync(new DuckDbConnection(), $"""
             WITH versions(filename, version, position) AS (VALUES {versions})
             SELECT CAST(struct_pack({positionColumns}, _op, _commit_ts, id, v) AS VARCHAR) || ' in version ' || version || ', committed with ' || position
             FROM read_parquet([{string.Join(", ", files.Select(f => Literal(f.Path)))}], filename = true, union_by_name = true) JOIN versions USING (filename)
@@ -184,24 +158,5 @@ internal static class KilledIngest
             """);
         report.Append(doubled.Count == 0 ? "\nNo change is in bronze twice." : "\nChanges in bronze more than once:\n" + string.Join("\n", doubled));
         return report.ToString();
-    }
-
-    /// <summary>The first column of each row of <paramref name="sql"/> on <paramref name="connection"/>, in order.</summary>
-    public static async Task<List<string>> ReadLinesAsync(DbConnection connection, string sql)
-    {
-        await using (connection)
-        {
-            await connection.OpenAsync();
-            await using DbCommand command = connection.CreateCommand();
-            command.CommandText = sql;
-            await using DbDataReader reader = await command.ExecuteReaderAsync();
-            var lines = new List<string>();
-            while (await reader.ReadAsync())
-            {
-                lines.Add(reader.GetString(0));
-            }
-
-            return lines;
-        }
     }
 }

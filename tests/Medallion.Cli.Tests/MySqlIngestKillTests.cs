@@ -13,18 +13,13 @@ public sealed class MySqlIngestKillTests(MySqlDatabase database) : IClassFixture
     [Fact]
     public async Task Bronze_holds_every_binlog_change_exactly_once_after_the_ingest_process_is_killed_repeatedly()
     {
-        await database.ExecuteAsync("""
-            CREATE TABLE kt (id int AUTO_INCREMENT PRIMARY KEY, v int NOT NULL);
-            CREATE TABLE kt_history (seq bigint AUTO_INCREMENT PRIMARY KEY, op varchar(10), id int, v int);
-            CREATE TRIGGER kt_insert AFTER INSERT ON kt FOR EACH ROW INSERT INTO kt_history (op, id, v) VALUES ('insert', NEW.id, NEW.v);
-            CREATE TRIGGER kt_update AFTER UPDATE ON kt FOR EACH ROW INSERT INTO kt_history (op, id, v) VALUES ('update', NEW.id, NEW.v);
-            CREATE TRIGGER kt_delete AFTER DELETE ON kt FOR EACH ROW INSERT INTO kt_history (op, id, v) VALUES ('delete', OLD.id, OLD.v);
-            """);
+        ChangeWorkload workload = ChangeWorkload.MariaDb("kt");
+        await database.ExecuteAsync(workload.SetupSql);
         using var project = new IngestProject(database, "kt", "        mode: cdc\n        batch_rows: 50");
-        (int transactions, string drained) = await KilledIngest.RunAsync(project, "kt", stop => KilledIngest.WriteChangesAsync(new MySqlConnection(database.ConnectionString), "UPDATE kt SET v = v + 1 ORDER BY rand() LIMIT 1", "DELETE FROM kt ORDER BY rand() LIMIT 1", stop));
+        (int transactions, string drained) = await KilledIngest.RunAsync(project, "kt", stop => workload.WriteAsync(new MySqlConnection(database.ConnectionString), (2, 15), stop));
 
         List<string> bronze = await project.QueryAsync("SELECT _op, id, v FROM bronze.kt WHERE _op <> 'snapshot' ORDER BY _binlog_file, _binlog_pos, _seq");
-        List<string> history = await KilledIngest.ReadLinesAsync(new MySqlConnection(database.ConnectionString), "SELECT CONCAT(op, ',', id, ',', v) FROM kt_history ORDER BY seq");
+        List<string> history = await ChangeWorkload.ReadLinesAsync(new MySqlConnection(database.ConnectionString), workload.HistorySql);
 
         Assert.True(transactions > 20, $"Only {transactions} transactions were written while the process was killed.");
         if (!history.SequenceEqual(bronze))

@@ -96,11 +96,11 @@ public sealed partial class DataShownTests : IAsyncLifetime
         {
             Assert.DoesNotContain("System.Collections", shown, StringComparison.Ordinal);
             Assert.Contains("<td>[2, 20]</td>", shown, StringComparison.Ordinal);
-            Assert.Contains("<td>{&#x27;id&#x27;: 2, &#x27;kind&#x27;: retail}</td>", shown, StringComparison.Ordinal);
-            Assert.Contains("<td>{tier=gold}</td>", shown, StringComparison.Ordinal);
+            Assert.Contains("<td>{&#x27;id&#x27;: 2, &#x27;kind&#x27;: &#x27;retail&#x27;}</td>", shown, StringComparison.Ordinal);
+            Assert.Contains("<td>{&#x27;tier&#x27;=&#x27;gold&#x27;}</td>", shown, StringComparison.Ordinal);
         }
 
-        Assert.Equal("codes,profile,attributes\r\n\"[2, 20]\",\"{'id': 2, 'kind': retail}\",{tier=gold}\r\n", csv);
+        Assert.Equal("codes,profile,attributes\r\n\"[2, 20]\",\"{'id': 2, 'kind': 'retail'}\",{'tier'='gold'}\r\n", csv);
     }
 
     [Fact]

@@ -192,7 +192,7 @@ public sealed record SourceState(SourceRunRecord Latest, DateTimeOffset? Positio
 /// <param name="Model">The model's table.</param>
 /// <param name="Rule">The rule's name, e.g. <c>not_null(customer_id)</c>.</param>
 /// <param name="Severity">The rule's severity: <c>warn</c>, <c>quarantine</c> or <c>fail</c>.</param>
-/// <param name="Passed">Whether the rule held.</param>
+/// <param name="Passed">Whether the rule held; false as well when it was not checked (see <see cref="QualityResultRecord.NotChecked"/>).</param>
 /// <param name="FailingRows">How many rows broke the rule.</param>
 /// <param name="SampleRowsJson">A JSON array with a few failing rows.</param>
 /// <param name="CheckedAt">When the rule was checked.</param>
@@ -204,7 +204,20 @@ public sealed record QualityResultRecord(
     bool Passed,
     long FailingRows,
     string SampleRowsJson,
-    DateTimeOffset CheckedAt);
+    DateTimeOffset CheckedAt)
+{
+    /// <summary>Why the rule was not checked in this run (<see cref="QualityStatus.NoNewRows"/>); null when it was.</summary>
+    public string? NotChecked { get; init; }
+
+    /// <summary>Whether the rule was checked and broke.</summary>
+    public bool Broken => !Passed && NotChecked is null;
+
+    /// <summary>The result as shown: <c>passed</c>, <c>broken</c> or <c>not checked</c> (see <see cref="QualityStatus"/>).</summary>
+    public string Status => NotChecked is not null ? QualityStatus.NotChecked : Passed ? QualityStatus.Passed : QualityStatus.Broken;
+
+    /// <summary>The status with its reason, e.g. <c>not checked: no new rows</c>.</summary>
+    public string StatusText => NotChecked is null ? Status : $"{QualityStatus.NotChecked}: {NotChecked}";
+}
 
 /// <summary>
 /// A lineage edge: data flows from <paramref name="Upstream"/> to <paramref name="Downstream"/>.

@@ -8,7 +8,7 @@ namespace Medallion.Catalog;
 
 public sealed partial class CatalogStore
 {
-    private const string QualityColumns = "run_id, model, rule, severity, passed, failing_rows, sample_rows, checked_at";
+    private const string QualityColumns = "run_id, model, rule, severity, passed, failing_rows, sample_rows, checked_at, not_checked";
 
     /// <summary>Records (or replaces) the result of one rule on one model in a run.</summary>
     public Task RecordQualityResultAsync(QualityResultRecord result, CancellationToken cancellationToken = default)
@@ -16,13 +16,15 @@ public sealed partial class CatalogStore
         ArgumentNullException.ThrowIfNull(result);
         return ExecuteAsync(
             $"""
-             INSERT INTO quality_results ({QualityColumns}) VALUES (@run, @model, @rule, @severity, @passed, @failing, @sample, @at)
+             INSERT INTO quality_results ({QualityColumns}) VALUES (@run, @model, @rule, @severity, @passed, @failing, @sample, @at, @notChecked)
              ON CONFLICT (run_id, model, rule) DO UPDATE SET severity = excluded.severity, passed = excluded.passed,
-                 failing_rows = excluded.failing_rows, sample_rows = excluded.sample_rows, checked_at = excluded.checked_at
+                 failing_rows = excluded.failing_rows, sample_rows = excluded.sample_rows, checked_at = excluded.checked_at,
+                 not_checked = excluded.not_checked
              """,
             [
                 ("@run", result.RunId), ("@model", result.Model.ToString().ToLowerInvariant()), ("@rule", result.Rule), ("@severity", result.Severity),
                 ("@passed", result.Passed ? 1 : 0), ("@failing", result.FailingRows), ("@sample", result.SampleRowsJson), ("@at", FormatTime(result.CheckedAt)),
+                ("@notChecked", result.NotChecked),
             ],
             cancellationToken);
     }
@@ -31,10 +33,10 @@ public sealed partial class CatalogStore
     public Task<List<QualityResultRecord>> GetQualityResultsAsync(string runId, CancellationToken cancellationToken = default) =>
         QueryAsync($"SELECT {QualityColumns} FROM quality_results WHERE run_id = @run ORDER BY model, rule", [("@run", runId)], ReadQualityResult, cancellationToken);
 
-    /// <summary>The quality rules that broke (failed) since <paramref name="since"/>, newest first, at most <paramref name="limit"/>.</summary>
+    /// <summary>The quality rules that were checked and broke since <paramref name="since"/>, newest first, at most <paramref name="limit"/>.</summary>
     public Task<List<QualityResultRecord>> GetBrokenQualityResultsAsync(DateTimeOffset since, int limit = 100, CancellationToken cancellationToken = default) =>
         QueryAsync(
-            $"SELECT {QualityColumns} FROM quality_results WHERE passed = 0 AND checked_at >= @since ORDER BY checked_at DESC, model, rule LIMIT @limit",
+            $"SELECT {QualityColumns} FROM quality_results WHERE passed = 0 AND not_checked IS NULL AND checked_at >= @since ORDER BY checked_at DESC, model, rule LIMIT @limit",
             [("@since", FormatTime(since)), ("@limit", limit)], ReadQualityResult, cancellationToken);
 
     /// <summary>The latest result of each rule of a model (what <c>medallion describe</c> shows).</summary>
@@ -68,5 +70,8 @@ public sealed partial class CatalogStore
         r.GetInt64(4) != 0,
         r.GetInt64(5),
         r.GetString(6),
-        ParseTime(r.GetString(7)));
+        ParseTime(r.GetString(7)))
+    {
+        NotChecked = GetNullableString(r, 8),
+    };
 }

@@ -15,32 +15,41 @@ public sealed partial class ModelGraph
     /// a leading <c>+</c> adds everything upstream, a trailing <c>+</c> everything downstream.
     /// Null or blank selects every model.
     /// </summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.ModelSelectionInvalid"/> when a part matches no model, with a suggestion.</exception>
-    public IReadOnlySet<TableName> Select(string? expression)
-    {
-        if (string.IsNullOrWhiteSpace(expression))
-        {
-            return Models.Select(m => m.Name).ToHashSet();
-        }
+    /// <exception cref="MedallionException"><see cref="ErrorCode.ModelSelectionInvalid"/> when a part matches no model or source, with a suggestion.</exception>
+    public IReadOnlySet<TableName> Select(string? expression) => Selection(expression).Models;
 
+    /// <summary>
+    /// The source tables (file, database and API sources' targets) a <c>--select</c> expression names, as
+    /// <see cref="Select"/> reads it: a source is a node of the graph like a model (<c>bronze.orders</c>, <c>bronze.*</c>,
+    /// <c>+silver.orders</c>). Null or blank selects every source, so a plain run loads them all, read by a model or not.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.ModelSelectionInvalid"/> when a part matches no model or source, with a suggestion.</exception>
+    public IReadOnlySet<TableName> SelectSources(string? expression) => Selection(expression).Sources;
+
+    private (IReadOnlySet<TableName> Models, IReadOnlySet<TableName> Sources) Selection(string? expression)
+    {
+        string key = expression?.Trim() ?? string.Empty;
         // The graph never changes, and a server selects each job's models at every run: remember the answers.
-        if (_selections.TryGetValue(expression, out IReadOnlySet<TableName>? remembered))
+        if (_selections.TryGetValue(key, out (IReadOnlySet<TableName> Models, IReadOnlySet<TableName> Sources) remembered))
         {
             return remembered;
         }
 
-        // Read-only: every caller shares the set.
-        IReadOnlySet<TableName> selected = new System.Collections.ObjectModel.ReadOnlySet<TableName>(SelectUncached(expression));
+        HashSet<TableName> tables = key.Length == 0 ? [.. _downstream.Keys] : SelectUncached(key);
+        // Read-only: every caller shares the sets.
+        (IReadOnlySet<TableName> Models, IReadOnlySet<TableName> Sources) selected = (
+            new System.Collections.ObjectModel.ReadOnlySet<TableName>(tables.Where(_models.ContainsKey).ToHashSet()),
+            new System.Collections.ObjectModel.ReadOnlySet<TableName>(tables.Where(t => !_models.ContainsKey(t)).ToHashSet()));
         if (_selections.Count < MaxRememberedSelections)
         {
-            _selections[expression] = selected;
+            _selections[key] = selected;
         }
 
         return selected;
     }
 
     private const int MaxRememberedSelections = 10_000;
-    private readonly ConcurrentDictionary<string, IReadOnlySet<TableName>> _selections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (IReadOnlySet<TableName> Models, IReadOnlySet<TableName> Sources)> _selections = new(StringComparer.Ordinal);
 
     private HashSet<TableName> SelectUncached(string expression)
     {
@@ -116,7 +125,6 @@ public sealed partial class ModelGraph
             Walk(matched, GetDownstream, result);
         }
 
-        result.IntersectWith(_models.Keys);
         return result;
     }
 
@@ -139,11 +147,11 @@ public sealed partial class ModelGraph
         if (core.EndsWith(".*", StringComparison.Ordinal))
         {
             string ns = core[..^2];
-            HashSet<TableName> inNamespace = models.Where(m => string.Equals(m.Name.Namespace, ns, StringComparison.OrdinalIgnoreCase)).Select(m => m.Name).ToHashSet();
+            HashSet<TableName> inNamespace = project.Tables.Where(t => string.Equals(t.Namespace, ns, StringComparison.OrdinalIgnoreCase)).ToHashSet();
             if (inNamespace.Count == 0)
             {
-                IEnumerable<string> namespaces = models.Select(m => m.Name.Namespace).Distinct(StringComparer.OrdinalIgnoreCase);
-                throw new SelectionException($"no model is in namespace '{ns}'.{NameSuggester.DidYouMean(ns, namespaces)}");
+                IEnumerable<string> namespaces = project.Tables.Select(t => t.Namespace).Distinct(StringComparer.OrdinalIgnoreCase);
+                throw new SelectionException($"no model or source is in namespace '{ns}'.{NameSuggester.DidYouMean(ns, namespaces)}");
             }
 
             return inNamespace;

@@ -123,6 +123,9 @@ public sealed partial class ModelGraph
     /// <exception cref="KeyNotFoundException">The project has no such model.</exception>
     public ModelAnalysis GetAnalysis(TableName model) => _analyses[model];
 
+    /// <summary>Whether the table is one of the project's sources or models (the nodes of the graph).</summary>
+    public bool ContainsTable(TableName table) => _downstream.ContainsKey(table);
+
     /// <summary>The tables (sources and models) a table reads directly; empty for a source.</summary>
     public IReadOnlyList<TableName> GetUpstream(TableName table) => _analyses.TryGetValue(table, out ModelAnalysis? analysis) ? analysis.Dependencies : [];
 

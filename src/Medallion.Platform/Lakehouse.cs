@@ -335,7 +335,8 @@ public sealed partial class Lakehouse : IAsyncDisposable
     public async Task<IReadOnlyList<LineageEdge>> GetLineageAsync(TableName name, string? column = null, LineageDirection direction = LineageDirection.Both, CancellationToken cancellationToken = default)
     {
         ModelGraph graph = await GetGraphAsync(cancellationToken).ConfigureAwait(false);
-        return graph.GetLineage(name, column, direction);
+        // A table no model or source writes (a quarantine table, the audit log) is computed from nothing the models say.
+        return graph.ContainsTable(name) ? graph.GetLineage(name, column, direction) : [];
     }
 
     /// <inheritdoc/>

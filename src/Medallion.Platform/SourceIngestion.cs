@@ -18,7 +18,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Medallion.Platform;
 
 /// <summary>
-/// Lands a project's database and HTTP API sources in bronze, once or continuously, and keeps the passes in the
+/// Lands a project's database, HTTP API and file sources in bronze, once or continuously, and keeps the passes in the
 /// project's catalog (created when missing) under one run, so run lists show rows, positions and slot lag later.
 /// </summary>
 public static class SourceIngestion
@@ -26,7 +26,7 @@ public static class SourceIngestion
     /// <summary>A continuous ingest keeps a quiet pass only when the slot's lag moved by this much since the table's last kept pass.</summary>
     private const long LagWorthKeepingBytes = 1024 * 1024;
 
-    /// <summary>Chooses the sources to land: by name, or every database and API source when no name is given.</summary>
+    /// <summary>Chooses the sources to land: by name, or every database, API and file source when no name is given.</summary>
     /// <param name="project">The project.</param>
     /// <param name="names">Source names (case-insensitive); empty for all.</param>
     /// <exception cref="MedallionException">
@@ -36,33 +36,39 @@ public static class SourceIngestion
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(names);
-        if (project.DatabaseSources.Count == 0 && project.ApiSources.Count == 0)
+        if (project.DatabaseSources.Count == 0 && project.ApiSources.Count == 0 && project.Sources.Count == 0)
         {
             throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                $"The project in '{project.Directory}' has no database or HTTP API sources.\nHelp: add an entry with 'connection:' and 'tables:', or with 'url:', to a file under sources/; a Debezium endpoint source (with 'listen:') runs only when selected by name.");
+                $"The project in '{project.Directory}' has no database, HTTP API or file sources.\nHelp: add an entry with 'connection:' and 'tables:', with 'url:', or with 'format:' and 'path:', to a file under sources/; a Debezium endpoint source (with 'listen:') runs only when selected by name.");
         }
 
         if (names.Count == 0)
         {
-            return new IngestSelection(project.DatabaseSources, project.ApiSources);
+            return new IngestSelection(project.DatabaseSources, project.ApiSources) { Files = project.Sources };
         }
 
         var chosen = new List<DatabaseSourceDefinition>();
         var apis = new List<ApiSourceDefinition>();
+        var files = new List<SourceDefinition>();
         foreach (string name in names)
         {
             if (project.ApiSources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)) is { } api)
             {
                 apis.Add(api);
-                continue;
             }
-
-            chosen.Add(project.DatabaseSources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
-                ?? throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                    $"The project has no database or HTTP API source '{name}'.\nHelp: the project's sources are {string.Join(", ", project.DatabaseSources.Select(s => s.Name).Concat(project.ApiSources.Select(s => s.Name)).Concat(project.EndpointSources.Select(s => s.Name)))}."));
+            else if (project.Sources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)) is { } file)
+            {
+                files.Add(file);
+            }
+            else
+            {
+                chosen.Add(project.DatabaseSources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
+                    ?? throw new MedallionException(ErrorCode.ProjectFileInvalid,
+                        $"The project has no source '{name}'.\nHelp: the project's sources are {string.Join(", ", project.DatabaseSources.Select(s => s.Name).Concat(project.ApiSources.Select(s => s.Name)).Concat(project.Sources.Select(s => s.Name)).Concat(project.EndpointSources.Select(s => s.Name)))}."));
+            }
         }
 
-        return new IngestSelection(chosen, apis);
+        return new IngestSelection(chosen, apis) { Files = files };
     }
 
     /// <summary>
@@ -166,7 +172,14 @@ public static class SourceIngestion
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(selection);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
-        return IngestAsync(project, selection, interval, loggerFactory ?? NullLoggerFactory.Instance, cancellationToken);
+        if (selection.Files.Count > 0 && selection.Databases.Count + selection.Apis.Count == 0)
+        {
+            throw new MedallionException(ErrorCode.ProjectFileInvalid,
+                $"File sources ({string.Join(", ", selection.Files.Select(s => s.Name))}) load the files that are there, once; they have no stream to follow.\nHelp: ingest them without --continuous, or schedule a job that runs them.");
+        }
+
+        // Continuous passes follow streams and APIs; the files of file sources are loaded by a pass without --continuous.
+        return IngestAsync(project, selection with { Files = [] }, interval, loggerFactory ?? NullLoggerFactory.Instance, cancellationToken);
     }
 
     private static async IAsyncEnumerable<IngestPass> IngestAsync(
@@ -185,7 +198,7 @@ public static class SourceIngestion
             {
                 IAsyncEnumerable<DatabaseTableResult> passes = interval is { } every
                     ? DatabaseSourceLoader.RunContinuousAsync(project, selection.Databases, selection.Apis, connection, every, loggerFactory, cancellationToken)
-                    : LoadOnceAsync(project, selection, connection, loggerFactory, cancellationToken);
+                    : LoadOnceAsync(project, selection, connection, run.Id, loggerFactory, cancellationToken);
                 IAsyncEnumerator<DatabaseTableResult> enumerator = passes.GetAsyncEnumerator(cancellationToken);
                 await using (enumerator.ConfigureAwait(false))
                 {
@@ -234,7 +247,7 @@ public static class SourceIngestion
     }
 
     private static async IAsyncEnumerable<DatabaseTableResult> LoadOnceAsync(
-        MedallionProject project, IngestSelection selection, DuckDbConnection connection, ILoggerFactory loggerFactory, [EnumeratorCancellation] CancellationToken cancellationToken)
+        MedallionProject project, IngestSelection selection, DuckDbConnection connection, string runId, ILoggerFactory loggerFactory, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (DatabaseSourceDefinition source in selection.Databases)
         {
@@ -247,6 +260,21 @@ public static class SourceIngestion
         foreach (ApiSourceDefinition source in selection.Apis)
         {
             yield return await ApiSourceLoader.LoadAsync(project, source, connection, null, loggerFactory, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (SourceDefinition source in selection.Files)
+        {
+            SourceLoadResult loaded = await FileSourceLoader.LoadAsync(project, source, connection, runId, TimeProvider.System, cancellationToken: cancellationToken).ConfigureAwait(false);
+            ILogger log = loggerFactory.CreateLogger(typeof(SourceIngestion));
+            foreach (string warning in loaded.Warnings)
+            {
+                log.LogWarning("{Warning}", warning);
+            }
+
+            // A pass over a file source: the files it had not loaded yet, one batch each, in one commit.
+            long? version = loaded.CommittedVersion
+                ?? (await new DeltaWriter(connection).TryGetSnapshotAsync(ProjectCatalog.TableLocation(project, source.Target), cancellationToken).ConfigureAwait(false))?.Version;
+            yield return new DatabaseTableResult(source.Name, source.Path, source.Target, new IngestionResult(loaded.FilesLoaded.Count, loaded.RowsLoaded, null), version, null, CommittedVersion: loaded.CommittedVersion);
         }
     }
 

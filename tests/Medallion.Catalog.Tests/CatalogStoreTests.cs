@@ -28,7 +28,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Opening_a_new_file_applies_every_migration_and_records_it_in_schema_version()
     {
-        Assert.Equal(10, await _store.GetSchemaVersionAsync());
+        Assert.Equal(11, await _store.GetSchemaVersionAsync());
         using var connection = new SqliteConnection($"Data Source={_store.Path}");
         connection.Open();
         using SqliteCommand command = connection.CreateCommand();
@@ -44,6 +44,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
         Assert.Contains("|8:each table version's file count and size", applied, StringComparison.Ordinal);
         Assert.Contains("|9:alert states", applied, StringComparison.Ordinal);
         Assert.Contains("|10:roles, role membership, grants", applied, StringComparison.Ordinal);
+        Assert.Contains("|11:a quality result may say why its rule was not checked", applied, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -72,7 +73,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         _store = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path));
 
-        Assert.Equal(10, await _store.GetSchemaVersionAsync());
+        Assert.Equal(11, await _store.GetSchemaVersionAsync());
         Assert.NotNull(await _store.GetTableAsync(s_orders));
     }
 

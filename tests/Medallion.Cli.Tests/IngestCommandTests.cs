@@ -30,7 +30,7 @@ public sealed class IngestCommandTests(PostgresDatabase database) : IClassFixtur
         Cli.Result result = await Cli.RunAsync("ingest", "--select", "shops", "--project", project.Directory);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal("Error MDL6001: The project has no database or HTTP API source 'shops'.\nHelp: the project's sources are shop.\n", result.Error);
+        Assert.Equal("Error MDL6001: The project has no source 'shops'.\nHelp: the project's sources are shop.\n", result.Error);
     }
 
     [Fact]

@@ -81,7 +81,7 @@ public sealed class SourceIngestionTests : IDisposable
         var error = Assert.Throws<MedallionException>(() => SourceIngestion.Select(project, ["erp"]));
 
         Assert.Equal(ErrorCode.ProjectFileInvalid, error.Code);
-        Assert.Equal("The project has no database or HTTP API source 'erp'.\nHelp: the project's sources are crm.", error.Message);
+        Assert.Equal("The project has no source 'erp'.\nHelp: the project's sources are crm.", error.Message);
     }
 
     private async Task<MedallionProject> LoadAsync(string sources)

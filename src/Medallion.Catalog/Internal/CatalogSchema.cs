@@ -344,6 +344,10 @@ internal static class CatalogSchema
             )
             """,
         ]),
+        new(11, "a quality result may say why its rule was not checked (an incremental build with no new rows)",
+        [
+            "ALTER TABLE quality_results ADD COLUMN not_checked TEXT",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -56,6 +56,8 @@ internal static class BrowsingJson
         json.WriteString("rule", result.Rule);
         json.WriteString("severity", result.Severity);
         json.WriteBoolean("passed", result.Passed);
+        json.WriteString("status", result.Status);
+        JsonReport.String(json, "not_checked", result.NotChecked);
         json.WriteNumber("failing_rows", result.FailingRows);
         JsonReport.Raw(json, "sample_rows", result.SampleRowsJson);
         JsonReport.Time(json, "checked_at", result.CheckedAt);

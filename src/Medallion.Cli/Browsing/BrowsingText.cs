@@ -58,9 +58,9 @@ internal static class BrowsingText
                 return withModel ? [r.Model.ToString(), .. row] : row;
             }).ToList());
 
-    /// <summary>passed, or what the severity did with the failing rows.</summary>
-    public static string Outcome(QualityResultRecord result) => result.Passed
-        ? "passed"
+    /// <summary>passed, not checked (and why), or what the severity did with the failing rows.</summary>
+    public static string Outcome(QualityResultRecord result) => !result.Broken
+        ? result.StatusText
         : result.Severity.ToLowerInvariant() switch
         {
             "warn" => "warned",

@@ -194,7 +194,7 @@ internal static class QuickstartCommand
 
         // The second run succeeded (the quickstart stops otherwise), so the catalog holds it.
         IReadOnlyList<QualityResultRecord> quality = (await lakehouse.GetRunAsync(secondRun, cancellationToken).ConfigureAwait(false)).Quality;
-        List<QualityResultRecord> broken = quality.Where(q => !q.Passed).ToList();
+        List<QualityResultRecord> broken = quality.Where(q => q.Broken).ToList();
         await output.WriteLineAsync().ConfigureAwait(false);
         await output.WriteLineAsync("Quality of the second run (warn: recorded; quarantine: rows set aside in <table>_quarantine; fail: nothing committed)").ConfigureAwait(false);
         BrowsingText.WriteQuality(output, broken, withModel: true);

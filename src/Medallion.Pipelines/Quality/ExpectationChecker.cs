@@ -44,6 +44,12 @@ public static partial class ExpectationChecker
     /// <param name="now">The check's time: the reference for <c>freshness</c>, and <c>_quarantined_at</c>.</param>
     /// <param name="distinctColumns">Columns of <paramref name="relation"/> whose distinct values are estimated in the scan that
     /// counts failing rows, over the rows not quarantined (see <see cref="QualityReport.DistinctCounts"/>); none when null.</param>
+    /// <param name="newRowsOnly">
+    /// The relation holds only the rows an incremental build adds (the batch), not the table. When it is empty, every rule
+    /// about rows (the row rules, <c>row_count</c> and <c>freshness</c>) is reported as not checked
+    /// (<see cref="ExpectationResult.NotChecked"/> <c>no new rows</c>) rather than as held: nothing was there to check.
+    /// <c>schema</c> is about the columns and is checked either way.
+    /// </param>
     /// <param name="cancellationToken">Interrupts the queries.</param>
     /// <exception cref="MedallionException">
     /// A rule cannot be checked on these rows; the message names the model, the rule and where it is written:
@@ -53,7 +59,7 @@ public static partial class ExpectationChecker
     /// </exception>
     public static async Task<QualityReport> CheckAsync(
         DuckDbConnection connection, string relation, TableName model, IReadOnlyList<Expectation> expectations, string runId, DateTimeOffset now,
-        IReadOnlyList<string>? distinctColumns = null, CancellationToken cancellationToken = default)
+        IReadOnlyList<string>? distinctColumns = null, bool newRowsOnly = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentException.ThrowIfNullOrEmpty(relation);
@@ -62,6 +68,10 @@ public static partial class ExpectationChecker
         cancellationToken.ThrowIfCancellationRequested();
 
         CheckContext context = await CheckContext.OpenAsync(connection, relation, model, cancellationToken).ConfigureAwait(false);
+        if (newRowsOnly && await context.ScalarAsync($"SELECT 1 FROM {relation} LIMIT 1", cancellationToken).ConfigureAwait(false) is null)
+        {
+            return await NoNewRowsAsync(context, expectations, runId, now, cancellationToken).ConfigureAwait(false);
+        }
 
         // Compile every rule before scanning any data, so a mistake in the last rule is reported before a long scan.
         var rowRules = new List<RowRule>();
@@ -95,6 +105,20 @@ public static partial class ExpectationChecker
         List<RowRule> broken = [.. quarantineRules.Where(r => rowResults[r.Rule].FailingRows > 0)];
         long quarantined = quarantineRules.Count == 0 ? 0 : counts[rowRules.Count];
         return new QualityReport(model, results, broken, quarantined, distinct, runId, now);
+    }
+
+    /// <summary>An incremental build without new rows: only <c>schema</c> has something to check (the batch's columns).</summary>
+    private static async Task<QualityReport> NoNewRowsAsync(CheckContext context, IReadOnlyList<Expectation> expectations, string runId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var results = new List<ExpectationResult>(expectations.Count);
+        foreach (Expectation expectation in expectations)
+        {
+            results.Add(expectation.Kind == ExpectationKind.Schema
+                ? await CheckTableAsync(context, expectation, now, cancellationToken).ConfigureAwait(false)
+                : ExpectationResult.NoNewRows(expectation));
+        }
+
+        return new QualityReport(context.Model, results, [], 0, new Dictionary<string, long>(), runId, now);
     }
 
     /// <summary>

@@ -42,7 +42,7 @@ public sealed class QualityReport
     public IReadOnlyList<ExpectationResult> Results { get; }
 
     /// <summary>True when a <c>fail</c>-severity rule broke: nothing may be committed.</summary>
-    public bool Failed => Results.Any(r => !r.Passed && r.Rule.Severity == ExpectationSeverity.Fail);
+    public bool Failed => Results.Any(r => r.Broken && r.Rule.Severity == ExpectationSeverity.Fail);
 
     /// <summary>How many rows <see cref="QuarantineRowsSql"/> selects (each row once, however many rules it broke).</summary>
     public long QuarantinedRows { get; }
@@ -92,7 +92,10 @@ public sealed class QualityReport
     /// <summary>The results as catalog records, under the check's run id and time.</summary>
     public IReadOnlyList<QualityResultRecord> ToRecords() =>
         [.. Results.Select(r => new QualityResultRecord(
-            _runId, Model, r.Rule.Name, SeverityName(r.Rule.Severity), r.Passed, r.FailingRows, r.SampleRowsJson, _checkedAt))];
+            _runId, Model, r.Rule.Name, SeverityName(r.Rule.Severity), r.Passed, r.FailingRows, r.SampleRowsJson, _checkedAt)
+        {
+            NotChecked = r.NotChecked,
+        })];
 
     /// <summary>The severity as written in project files: <c>warn</c>, <c>quarantine</c> or <c>fail</c>.</summary>
     public static string SeverityName(ExpectationSeverity severity) => severity switch

@@ -14,7 +14,7 @@ internal sealed class ExpectationGate : IQualityGate
 {
     public static readonly ExpectationGate Instance = new();
 
-    public async Task<QualityVerdict> CheckAsync(DuckDbConnection connection, string relation, TableName model, IReadOnlyList<Expectation> expectations, IReadOnlyList<string> distinctColumns, string runId, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<QualityVerdict> CheckAsync(DuckDbConnection connection, string relation, TableName model, IReadOnlyList<Expectation> expectations, IReadOnlyList<string> distinctColumns, bool newRowsOnly, string runId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (expectations.Count == 0)
         {
@@ -22,8 +22,8 @@ internal sealed class ExpectationGate : IQualityGate
             return new QualityVerdict(false, string.Empty, $"SELECT * FROM {relation}", null, [], new Dictionary<string, long>());
         }
 
-        QualityReport report = await ExpectationChecker.CheckAsync(connection, relation, model, expectations, runId, now, distinctColumns, cancellationToken).ConfigureAwait(false);
-        List<ExpectationResult> broken = report.Results.Where(r => !r.Passed).ToList();
+        QualityReport report = await ExpectationChecker.CheckAsync(connection, relation, model, expectations, runId, now, distinctColumns, newRowsOnly, cancellationToken).ConfigureAwait(false);
+        List<ExpectationResult> broken = report.Results.Where(r => r.Broken).ToList();
         string summary = broken.Count == 0
             ? string.Empty
             : "expectations broken: " + string.Join(", ", broken.Select(r => $"{r.Rule.Name} [{QualityReport.SeverityName(r.Rule.Severity)}] ({r.FailingRows} rows)"));

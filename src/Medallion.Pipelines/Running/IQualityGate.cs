@@ -19,6 +19,10 @@ internal sealed record QualityVerdict(bool Failed, string Summary, string Passin
 /// <summary>Checks a model's expectations on its candidate rows before the commit (the seam the expectation checker plugs into).</summary>
 internal interface IQualityGate
 {
-    /// <summary>Checks <paramref name="expectations"/> on <paramref name="relation"/>, estimating the distinct values of <paramref name="distinctColumns"/> in the same scan when there is one.</summary>
-    Task<QualityVerdict> CheckAsync(DuckDbConnection connection, string relation, TableName model, IReadOnlyList<Expectation> expectations, IReadOnlyList<string> distinctColumns, string runId, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>
+    /// Checks <paramref name="expectations"/> on <paramref name="relation"/>, estimating the distinct values of <paramref name="distinctColumns"/>
+    /// in the same scan when there is one; with <paramref name="newRowsOnly"/> the relation is an incremental build's new rows, and
+    /// none means the rules about rows were not checked.
+    /// </summary>
+    Task<QualityVerdict> CheckAsync(DuckDbConnection connection, string relation, TableName model, IReadOnlyList<Expectation> expectations, IReadOnlyList<string> distinctColumns, bool newRowsOnly, string runId, DateTimeOffset now, CancellationToken cancellationToken);
 }

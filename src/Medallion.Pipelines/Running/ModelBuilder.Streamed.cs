@@ -54,7 +54,7 @@ internal sealed partial class ModelBuilder
             await ExecuteAsync($"CREATE OR REPLACE TEMP VIEW {StagedRows} AS {staged.AddedRowsSql()}", cancellationToken).ConfigureAwait(false);
             await ValidateKeysAsync(StagedRows, cancellationToken).ConfigureAwait(false);
             // The staged rows are exactly the rows written, so a full build's are the whole table.
-            await CheckQualityAsync(StagedRows, EstimatedColumns(columns, !incremental), cancellationToken).ConfigureAwait(false);
+            await CheckQualityAsync(StagedRows, EstimatedColumns(columns, !incremental), incremental, cancellationToken).ConfigureAwait(false);
             if (incremental && staged.RowCount == 0)
             {
                 return null;

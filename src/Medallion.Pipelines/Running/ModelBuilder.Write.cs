@@ -353,7 +353,7 @@ internal sealed partial class ModelBuilder
         foreach (QualityResultRecord record in verdict.Records)
         {
             await _run.Catalog.RecordQualityResultAsync(record, CancellationToken.None).ConfigureAwait(false);
-            if (!record.Passed)
+            if (record.Broken)
             {
                 PipelineMeter.RecordRuleBroken(record.Model, record.Severity);
             }

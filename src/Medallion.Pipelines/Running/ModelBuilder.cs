@@ -107,7 +107,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         await ValidateKeysAsync(CandidateTable, cancellationToken).ConfigureAwait(false);
         // An interval build replaces only its interval's rows, and a merge's delete_when leaves checked rows out of the write.
         bool checkedRowsAreTheTable = !incremental && _interval is null && !(Config.Materialized == Materialization.Merge && Config.DeleteWhen is not null);
-        QualityVerdict verdict = await CheckQualityAsync(CandidateTable, EstimatedColumns(columns, checkedRowsAreTheTable), cancellationToken).ConfigureAwait(false);
+        QualityVerdict verdict = await CheckQualityAsync(CandidateTable, EstimatedColumns(columns, checkedRowsAreTheTable), incremental, cancellationToken).ConfigureAwait(false);
         // Quarantined rows commit first, marked with the model version that makes them true (see QuarantineAsync).
         bool quarantined = await QuarantineAsync(verdict.QuarantineRowsSql, target, cancellationToken).ConfigureAwait(false);
         // Without quarantined rows every candidate row passes: the candidate table itself is what gets written.
@@ -137,13 +137,15 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
 
     /// <summary>
     /// Checks the expectations on <paramref name="relation"/> and records the results, keeping the estimates of
-    /// <paramref name="distinctColumns"/> for the commit; throws when a fail-severity rule broke.
+    /// <paramref name="distinctColumns"/> for the commit; throws when a fail-severity rule broke. An incremental build's rules
+    /// check its new rows (<paramref name="newRowsOnly"/>), as Great Expectations checks a batch: rows checked in an earlier
+    /// run are not checked again, and a build without new rows reports its rules as not checked.
     /// </summary>
-    private async Task<QualityVerdict> CheckQualityAsync(string relation, List<string> distinctColumns, CancellationToken cancellationToken)
+    private async Task<QualityVerdict> CheckQualityAsync(string relation, List<string> distinctColumns, bool newRowsOnly, CancellationToken cancellationToken)
     {
         await GuardPiiAsync(relation, cancellationToken).ConfigureAwait(false);
         await ExposeReferencedTablesAsync(cancellationToken).ConfigureAwait(false);
-        QualityVerdict verdict = await _run.Quality.CheckAsync(_connection, relation, _model.Name, Config.Expectations, distinctColumns, _run.RunId, _run.StartedAt, cancellationToken).ConfigureAwait(false);
+        QualityVerdict verdict = await _run.Quality.CheckAsync(_connection, relation, _model.Name, Config.Expectations, distinctColumns, newRowsOnly, _run.RunId, _run.StartedAt, cancellationToken).ConfigureAwait(false);
         await RecordQualityAsync(verdict).ConfigureAwait(false);
         _distinctMetrics = DistinctCountMetrics.ToMetrics(verdict.DistinctCounts);
         if (verdict.Failed)

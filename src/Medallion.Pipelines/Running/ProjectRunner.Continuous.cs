@@ -94,8 +94,7 @@ public static partial class ProjectRunner
     /// <summary>The database sources that have a CDC table this run reads (their other tables go with them: one writer per bronze table).</summary>
     private static List<DatabaseSourceDefinition> StreamedSources(ModelGraph graph, RunOptions options)
     {
-        IReadOnlySet<TableName> selected = options.SourcesOnly ? new HashSet<TableName>() : graph.Select(options.Select);
-        HashSet<TableName> read = TablesRead(graph, selected, options.Sources);
+        HashSet<TableName> read = TablesRead(graph, options);
         read.ExceptWith(options.StreamedTables);
         return graph.Project.DatabaseSources
             .Where(s => s.Tables.Any(t => t.Mode == IngestionMode.Cdc && read.Contains(t.Target)))

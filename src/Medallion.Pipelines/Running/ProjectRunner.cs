@@ -96,7 +96,7 @@ public static partial class ProjectRunner
                 : await catalog.StartRunAsync(options.Select, cancellationToken).ConfigureAwait(false);
             using Activity? span = PipelineTracing.StartRun(run.Id, options.Select);
             var context = new RunContext(graph, catalog, database, run.Id, options, time, run.StartedAt, sources, quality);
-            List<StepResult> steps = await new RunScheduler(context, PlanSteps(graph, selected, options.Sources, options.StreamedTables)).RunAsync(cancellationToken).ConfigureAwait(false);
+            List<StepResult> steps = await new RunScheduler(context, PlanSteps(graph, selected, options)).RunAsync(cancellationToken).ConfigureAwait(false);
             RunStatus status = steps.Any(s => s.State == StepState.Cancelled) ? RunStatus.Cancelled
                 : steps.All(s => s.State == StepState.Succeeded) ? RunStatus.Succeeded
                 : RunStatus.Failed;
@@ -126,10 +126,21 @@ public static partial class ProjectRunner
         }
     }
 
-    /// <summary>The tables the selected models read and those the named sources load.</summary>
-    private static HashSet<TableName> TablesRead(ModelGraph graph, IReadOnlySet<TableName> selected, IReadOnlyList<string> namedSources)
+    /// <summary>
+    /// The source tables a run loads: those its selection names (every source when it names none) and those the selected
+    /// models read, or with <see cref="RunOptions.SourcesOnly"/> none of these; and those of the named sources.
+    /// </summary>
+    private static HashSet<TableName> TablesRead(ModelGraph graph, RunOptions options)
     {
-        var read = graph.Models.Where(m => selected.Contains(m.Name)).SelectMany(m => graph.GetUpstream(m.Name)).ToHashSet();
+        var read = new HashSet<TableName>();
+        if (!options.SourcesOnly)
+        {
+            IReadOnlySet<TableName> selected = graph.Select(options.Select);
+            read.UnionWith(graph.Models.Where(m => selected.Contains(m.Name)).SelectMany(m => graph.GetUpstream(m.Name)));
+            read.UnionWith(graph.SelectSources(options.Select));
+        }
+
+        IReadOnlyList<string> namedSources = options.Sources;
         bool Named(string name) => namedSources.Contains(name, StringComparer.OrdinalIgnoreCase);
         read.UnionWith(graph.Project.Sources.Where(s => Named(s.Name)).Select(s => s.Target));
         read.UnionWith(graph.Project.DatabaseSources.Where(s => Named(s.Name)).SelectMany(s => s.Tables.Select(t => t.Target)));
@@ -137,12 +148,15 @@ public static partial class ProjectRunner
         return read;
     }
 
-    /// <summary>The sources the selected models read, then the selected models in dependency order, each with the steps it waits for.</summary>
-    private static List<RunStep> PlanSteps(ModelGraph graph, IReadOnlySet<TableName> selected, IReadOnlyList<string> namedSources, IReadOnlySet<TableName> streamed)
+    /// <summary>
+    /// The sources selected or read by the selected models, then the selected models in dependency order, each with the
+    /// steps it waits for.
+    /// </summary>
+    private static List<RunStep> PlanSteps(ModelGraph graph, IReadOnlySet<TableName> selected, RunOptions options)
     {
         List<ModelDefinition> models = graph.Models.Where(m => selected.Contains(m.Name)).ToList();
-        HashSet<TableName> read = TablesRead(graph, selected, namedSources);
-        read.ExceptWith(streamed);
+        HashSet<TableName> read = TablesRead(graph, options);
+        read.ExceptWith(options.StreamedTables);
         var steps = graph.Project.Sources.Where(s => read.Contains(s.Target)).Select(s => new RunStep(s.Target, StepKind.Source, [], s, null)).ToList();
         steps.AddRange(graph.Project.DatabaseSources
             .SelectMany(s => s.Tables.Where(t => read.Contains(t.Target)).Select(t => new RunStep(t.Target, StepKind.Source, [], null, null, new DatabaseStep(s, t)))));

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -25,15 +26,27 @@ public static partial class FileSourceLoader
         string rejectTable = context.TempTable("rejected");
         await context.ExecuteAsync($"CREATE TEMP TABLE {DuckDbConnection.QuoteIdentifier(rejectTable)} (file VARCHAR, line BIGINT, raw VARCHAR, error VARCHAR)", cancellationToken).ConfigureAwait(false);
         long rejected = 0;
+        var fileTypes = new List<(string Name, string Type)[]>();
         foreach (SourceFile file in files)
         {
             string errorsTable = context.TempTable("errors"), scansTable = context.TempTable("scans");
-            string reader = RejectingCsvReader(context, file, errorsTable, scansTable);
             List<FileColumn> columns;
             long duckRows;
+            string reader = RejectingCsvReader(context, file, errorsTable, scansTable, []);
             try
             {
                 columns = await SourceColumns.DescribeAsync(context.Connection, "SELECT * FROM " + reader, cancellationToken).ConfigureAwait(false);
+                // A column the table has typed but the sniffer read as text (one value that is not a date) is read with the
+                // table's type, so that value's row is rejected and kept with _raw_line and _parse_error, not the whole file.
+                (string Name, string Type)[] types = CanRetype(context) ? [.. SourceColumns.Misfits(columns, context.Snapshot)] : [];
+                fileTypes.Add(types);
+                if (types.Length > 0)
+                {
+                    (errorsTable, scansTable) = (context.TempTable("errors"), context.TempTable("scans"));
+                    reader = RejectingCsvReader(context, file, errorsTable, scansTable, types);
+                    columns = await SourceColumns.DescribeAsync(context.Connection, "SELECT * FROM " + reader, cancellationToken).ConfigureAwait(false);
+                }
+
                 duckRows = await ScalarLongAsync(context.Connection, $"SELECT count(*), count(COLUMNS(*)) FROM {reader}", cancellationToken).ConfigureAwait(false);
             }
             catch (DuckDbException e)
@@ -76,7 +89,7 @@ public static partial class FileSourceLoader
         for (int i = 0; i < described.Count; i++)
         {
             (SourceFile file, List<FileColumn> columns) = described[i];
-            string reader = RejectingCsvReader(context, file, context.TempTable("errors"), context.TempTable("scans"));
+            string reader = RejectingCsvReader(context, file, context.TempTable("errors"), context.TempTable("scans"), fileTypes[i]);
             branches.Add(
                 $"SELECT {SourceColumns.Project(unified, columns, "__r")}{context.MetaColumns(DuckDbConnection.QuoteLiteral(file.Relative), lineExpressions[i], "NULL", "NULL")} "
                 + $"FROM (SELECT row_number() OVER () AS __rn, * FROM {reader}) AS __r");
@@ -86,11 +99,19 @@ public static partial class FileSourceLoader
         return new StagedLoad(string.Join("\nUNION ALL\n", branches), rejected);
     }
 
-    private static string RejectingCsvReader(LoadContext context, SourceFile file, string errorsTable, string scansTable) =>
+    /// <summary>The file's reader, keeping rejects; <paramref name="types"/> fixes the types of some columns (none: all sniffed).</summary>
+    private static string RejectingCsvReader(LoadContext context, SourceFile file, string errorsTable, string scansTable, (string Name, string Type)[] types) =>
         ReaderCall("read_csv", file.Absolute, context.Source.Options,
+        [
             ("store_rejects", "true"),
             ("rejects_table", DuckDbConnection.QuoteLiteral(errorsTable)),
-            ("rejects_scan", DuckDbConnection.QuoteLiteral(scansTable)));
+            ("rejects_scan", DuckDbConnection.QuoteLiteral(scansTable)),
+            .. types.Length == 0 ? [] : new[] { ("types", "{" + string.Join(", ", types.Select(t => $"{DuckDbConnection.QuoteLiteral(t.Name)}: {DuckDbConnection.QuoteLiteral(t.Type)}")) + "}") },
+        ]);
+
+    /// <summary>Whether the loader may fix column types: not when the source's options already say how columns are typed.</summary>
+    private static bool CanRetype(LoadContext context) =>
+        !context.Source.Options.Keys.Any(k => k.ToLowerInvariant() is "types" or "dtypes" or "column_types" or "columns" or "all_varchar" or "auto_detect");
 
     /// <summary>
     /// <c>_source_line</c> of the good rows: <c>__rn + offset</c>, the offset chosen by a balanced CASE over the breakpoints.

@@ -118,6 +118,26 @@ internal static class SourceColumns
         return unified;
     }
 
+    /// <summary>
+    /// The columns of one file whose inferred type does not fit the table's (a date column with one value that is not a
+    /// date, which the sniffer reads as text), with the table's type as DuckDB spells it: read with these types, the values
+    /// that do not fit are the file's rejected rows instead of failing the whole file. Empty when the table does not exist.
+    /// </summary>
+    public static List<(string Name, string Type)> Misfits(IReadOnlyList<FileColumn> columns, Snapshot? snapshot)
+    {
+        var misfits = new List<(string Name, string Type)>();
+        foreach (FileColumn c in columns)
+        {
+            if (snapshot?.Schema.Find(c.Name) is { } field && TableType(field.Type) is { } tableType
+                && !string.Equals(tableType, "VARCHAR", StringComparison.Ordinal) && !Fits(c.Type, field.Type, tableType))
+            {
+                misfits.Add((c.Name, tableType));
+            }
+        }
+
+        return misfits;
+    }
+
     /// <summary>The projection of one file's columns onto the unified columns: casts, and typed nulls for columns the file lacks.</summary>
     public static string Project(IReadOnlyList<FileColumn> unified, IReadOnlyList<FileColumn> fileColumns, string alias)
     {

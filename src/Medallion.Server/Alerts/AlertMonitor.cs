@@ -242,7 +242,7 @@ internal sealed class AlertMonitor : IAsyncDisposable
                     {
                         foreach (QualityResultRecord result in await _scheduler.Catalog.GetLatestQualityResultsAsync(model.Name, cancellationToken).ConfigureAwait(false))
                         {
-                            if (!result.Passed && Enum.TryParse(result.Severity, ignoreCase: true, out ExpectationSeverity severity) && severity >= rule.Severity)
+                            if (result.Broken && Enum.TryParse(result.Severity, ignoreCase: true, out ExpectationSeverity severity) && severity >= rule.Severity)
                             {
                                 Add(conditions, new Condition($"{rule.Name}:{model.Name}:{result.Rule}", rule, severity == ExpectationSeverity.Warn ? Warning : Error,
                                     $"quality rule '{result.Rule}' ({result.Severity}) broke on {model.Name}", result.CheckedAt,

@@ -32,10 +32,12 @@ internal sealed class ResultTable
     {
         var columns = new string[reader.FieldCount];
         var types = new string[reader.FieldCount];
+        var nested = new bool[reader.FieldCount];
         for (int i = 0; i < columns.Length; i++)
         {
             columns[i] = reader.GetName(i);
             types[i] = reader.GetDataTypeName(i);
+            nested[i] = IsNested(reader.GetFieldType(i));
         }
 
         var rows = new List<object?[]>();
@@ -51,7 +53,8 @@ internal sealed class ResultTable
             var row = new object?[columns.Length];
             for (int i = 0; i < row.Length; i++)
             {
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                // A list, struct or map is kept as the reader's text of it ([1, 2], {'a': 1}), which the SQL shell prints too.
+                row[i] = reader.IsDBNull(i) ? null : nested[i] ? reader.GetString(i) : reader.GetValue(i);
             }
 
             rows.Add(row);
@@ -126,6 +129,9 @@ internal sealed class ResultTable
         IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? string.Empty,
     };
+
+    /// <summary>Whether a column holds collections (LIST, ARRAY, STRUCT, MAP), whose values are read as text.</summary>
+    private static bool IsNested(Type type) => type != typeof(string) && type != typeof(byte[]) && typeof(System.Collections.IEnumerable).IsAssignableFrom(type);
 
     private static bool IsNumber(object value) => value is byte or short or int or long or sbyte or ushort or uint or ulong or decimal or double or float or System.Numerics.BigInteger;
 

@@ -151,6 +151,8 @@ internal static class WebText
         ["Rule"] = "Regra",
         ["passed"] = "passou",
         ["broken"] = "quebrada",
+        ["not checked"] = "não verificada",
+        ["no new rows"] = "nenhuma linha nova",
         ["Run query"] = "Executar consulta",
         ["Download CSV"] = "Baixar CSV",
         ["Row limit"] = "Limite de linhas",

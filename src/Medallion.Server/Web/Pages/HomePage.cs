@@ -65,9 +65,10 @@ internal static class HomePage
         else
         {
             html.Add($"<table><thead><tr><th>{page.T("Job")}</th><th>{page.T("Run")}</th><th>{page.T("Started")}</th><th>{page.T("Error")}</th></tr></thead><tbody>");
+            var ids = new RunIdAbbreviations(failing.Select(f => f.Run.Id));
             foreach ((JobDefinition job, RunRecord run) in failing)
             {
-                html.Add($"<tr><td><a href=\"/jobs#job-{job.Name}\">{job.Name}</a></td><td><a href=\"{PageContext.RunUrl(run.Id)}\">{Short(run.Id)}</a></td><td>{page.Time(run.StartedAt)}</td><td class=\"error\">{run.Error}</td></tr>");
+                html.Add($"<tr><td><a href=\"/jobs#job-{job.Name}\">{job.Name}</a></td><td><a href=\"{PageContext.RunUrl(run.Id)}\">{ids[run.Id]}</a></td><td>{page.Time(run.StartedAt)}</td><td class=\"error\">{run.Error}</td></tr>");
             }
 
             html.Add(new Markup("</tbody></table>"));
@@ -97,9 +98,10 @@ internal static class HomePage
         else
         {
             html.Add($"<table class=\"broken\"><thead><tr><th>{page.T("Table")}</th><th>{page.T("Rule")}</th><th>{page.T("Severity")}</th><th>{page.T("Rows")}</th><th>{page.T("Run")}</th><th>{page.T("Checked")}</th></tr></thead><tbody>");
+            var ids = new RunIdAbbreviations(broken.Select(b => b.RunId));
             foreach (QualityResultRecord result in broken)
             {
-                html.Add($"<tr><td><a href=\"{PageContext.TableUrl(result.Model)}\">{result.Model.ToString()}</a></td><td>{result.Rule}</td><td>{result.Severity}</td><td class=\"num\">{page.Number(result.FailingRows)}</td><td><a href=\"{PageContext.RunUrl(result.RunId)}\">{Short(result.RunId)}</a></td><td>{page.Time(result.CheckedAt)}</td></tr>");
+                html.Add($"<tr><td><a href=\"{PageContext.TableUrl(result.Model)}\">{result.Model.ToString()}</a></td><td>{result.Rule}</td><td>{result.Severity}</td><td class=\"num\">{page.Number(result.FailingRows)}</td><td><a href=\"{PageContext.RunUrl(result.RunId)}\">{ids[result.RunId]}</a></td><td>{page.Time(result.CheckedAt)}</td></tr>");
             }
 
             html.Add(new Markup("</tbody></table>"));
@@ -145,8 +147,6 @@ internal static class HomePage
 
         return [.. stale.OrderByDescending(t => t.Error).ThenByDescending(t => t.Age ?? TimeSpan.MaxValue)];
     }
-
-    internal static string Short(string id) => id.Length > 12 ? id[..12] : id;
 
     private static Markup Ok(bool ok, string good, string bad) =>
         HtmlBuilder.Of($"<span class=\"state state-{(ok ? "succeeded" : "failed")}\">{(ok ? good : bad)}</span>");

@@ -44,18 +44,29 @@ internal static class RunsPage
     }
 
     /// <summary>Runs as a table: id (a link), job, state, start, duration.</summary>
-    internal static Markup RunTable(PageContext page, IEnumerable<RunRecord> runs)
+    internal static Markup RunTable(PageContext page, IReadOnlyList<RunRecord> runs)
     {
+        var ids = new RunIdAbbreviations(runs.Select(r => r.Id));
         var html = new HtmlBuilder();
         html.Add($"<table class=\"runs\"><thead><tr><th>{page.T("Run")}</th><th>{page.T("Job")}</th><th>{page.T("Status")}</th><th>{page.T("Started")}</th><th>{page.T("Duration")}</th></tr></thead><tbody>");
         foreach (RunRecord run in runs)
         {
-            html.Add($"<tr><td><a href=\"{PageContext.RunUrl(run.Id)}\"><code>{HomePage.Short(run.Id)}</code></a></td><td>{run.Job ?? "–"}</td><td>{page.State(run.Status)}</td><td>{page.Time(run.StartedAt)}</td><td>{page.Duration(run.FinishedAt - run.StartedAt)}</td></tr>");
+            html.Add($"<tr><td><a href=\"{PageContext.RunUrl(run.Id)}\"><code>{ids[run.Id]}</code></a></td><td>{run.Job ?? "–"}</td><td>{page.State(run.Status)}</td><td>{page.Time(run.StartedAt)}</td><td>{page.Duration(run.FinishedAt - run.StartedAt)}</td></tr>");
         }
 
         html.Add(new Markup("</tbody></table>"));
         return html.ToMarkup();
     }
+
+    /// <summary>A quality result's state as a badge: passed, broken, or not checked with the reason (e.g. no new rows).</summary>
+    internal static Markup QualityState(PageContext page, QualityResultRecord result) =>
+        HtmlBuilder.Of($"<span class=\"state state-{QualityStateClass(result)}\">{QualityStateText(page, result)}</span>");
+
+    /// <summary>The state class of a quality result: a rule not checked is shown as skipped, neither passed nor broken.</summary>
+    internal static string QualityStateClass(QualityResultRecord result) => result.NotChecked is not null ? "skipped" : result.Passed ? "succeeded" : "failed";
+
+    internal static string QualityStateText(PageContext page, QualityResultRecord result) =>
+        result.NotChecked is { } reason ? $"{page.T(QualityStatus.NotChecked)}: {page.T(reason)}" : page.T(result.Status);
 
     private static async Task<IResult> RunAsync(HttpContext http, string id, CancellationToken cancellationToken)
     {
@@ -108,7 +119,7 @@ internal static class RunsPage
             html.Add($"<h2>{page.T("Quality")}</h2><table><thead><tr><th>{page.T("Model")}</th><th>{page.T("Rule")}</th><th>{page.T("Status")}</th><th>{page.T("Rows")}</th></tr></thead><tbody>");
             foreach (QualityResultRecord result in quality)
             {
-                html.Add($"<tr><td>{result.Model.ToString()}</td><td>{result.Rule} <span class=\"muted\">({result.Severity})</span></td><td><span class=\"state state-{(result.Passed ? "succeeded" : "failed")}\">{page.T(result.Passed ? "passed" : "broken")}</span></td><td class=\"num\">{page.Number(result.FailingRows)}</td></tr>");
+                html.Add($"<tr><td>{result.Model.ToString()}</td><td>{result.Rule} <span class=\"muted\">({result.Severity})</span></td><td>{QualityState(page, result)}</td><td class=\"num\">{page.Number(result.FailingRows)}</td></tr>");
             }
 
             html.Add(new Markup("</tbody></table>"));
@@ -118,6 +129,6 @@ internal static class RunsPage
             <h2>{page.T("Log")}</h2>
             <pre id="log" class="log" aria-live="polite" data-stream="/api/runs/{encoded}/logs/stream" data-waiting="{page.T("waiting for log lines…")}" data-finished="{page.T("Run finished:")}"></pre>
             """);
-        return page.Render(page.T("Run") + " " + HomePage.Short(run.Id), "Runs", html.ToMarkup());
+        return page.Render(page.T("Run") + " " + RunIdAbbreviations.Single(run.Id), "Runs", html.ToMarkup());
     }
 }

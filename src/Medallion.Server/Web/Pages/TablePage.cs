@@ -90,7 +90,21 @@ internal static class TablePage
             html.Add(new Markup("</tbody></table></section>"));
             if (column is not null)
             {
-                html.Add(await ColumnLineageAsync(page, lakehouse, access, name, column, cancellationToken).ConfigureAwait(false));
+                if (details.Columns.Count > 0 && !details.Columns.Any(c => string.Equals(c.Name, column, StringComparison.OrdinalIgnoreCase)
+                    && (granted is null || granted.Contains(c.Name, StringComparer.OrdinalIgnoreCase))))
+                {
+                    // As for a table: a column that is not there, or that the viewer may not read, is a page that does not exist.
+                    return page.NotFound($"Table {name.ToString()} has no column '{column}'.");
+                }
+
+                try
+                {
+                    html.Add(await ColumnLineageAsync(page, lakehouse, access, name, column, cancellationToken).ConfigureAwait(false));
+                }
+                catch (MedallionException exception) when (exception.Code == ErrorCode.ModelSelectionInvalid)
+                {
+                    return page.NotFound(exception.Message);
+                }
             }
 
             html.Add($"<section aria-labelledby=\"versions\"><h2 id=\"versions\">{page.T("Versions")}</h2>");
@@ -104,9 +118,10 @@ internal static class TablePage
                 List<TableVersionRecord> recorded = [.. (await page.Server.Catalog.GetTableHistoryAsync(name, cancellationToken).ConfigureAwait(false)).OrderBy(v => v.Version)];
                 html.Add($"<div class=\"charts\">{LineChart.Render("chart-rows", page.T("Rows over time"), [.. recorded.Where(v => v.RowCount is not null).Select(v => (v.CommittedAt, (double)v.RowCount!.Value))], v => page.Number((long)v), page)}{LineChart.Render("chart-size", page.T("Size over time"), [.. recorded.Where(v => v.SizeBytes is not null).Select(v => (v.CommittedAt, (double)v.SizeBytes!.Value))], v => Bytes((long)v, page), page)}</div>");
                 html.Add($"<ol class=\"timeline\" reversed>");
+                var ids = new RunIdAbbreviations(versions.Where(v => v.RunId is not null).Select(v => v.RunId!));
                 foreach (TableVersionInfo version in versions)
                 {
-                    html.Add($"<li><strong>v{version.Version}</strong> {page.Time(version.Timestamp)} · {version.Operation ?? "–"} · {page.Number(version.Rows)} {page.T("Rows").ToLowerInvariant()}{(version.RunId is null ? Markup.Empty : HtmlBuilder.Of($" · <a href=\"{PageContext.RunUrl(version.RunId)}\">{page.T("run")} <code>{HomePage.Short(version.RunId)}</code></a>"))}</li>");
+                    html.Add($"<li><strong>v{version.Version}</strong> {page.Time(version.Timestamp)} · {version.Operation ?? "–"} · {page.Number(version.Rows)} {page.T("Rows").ToLowerInvariant()}{(version.RunId is null ? Markup.Empty : HtmlBuilder.Of($" · <a href=\"{PageContext.RunUrl(version.RunId)}\">{page.T("run")} <code>{ids[version.RunId]}</code></a>"))}</li>");
                 }
 
                 html.Add(new Markup("</ol>"));
@@ -118,9 +133,10 @@ internal static class TablePage
                 ILookup<string, QualityResultRecord> history = (await page.Server.Catalog.GetQualityHistoryAsync(name, QualityHistoryChecks * details.Quality.Count, cancellationToken).ConfigureAwait(false))
                     .ToLookup(q => q.Rule, StringComparer.Ordinal);
                 html.Add($"<section aria-labelledby=\"quality\"><h2 id=\"quality\">{page.T("Quality")}</h2><table><thead><tr><th>{page.T("Rule")}</th><th>{page.T("Status")}</th><th>{page.T("Rows")}</th><th>{page.T("Run")}</th><th>{page.T("History")}</th></tr></thead><tbody>");
+                var ids = new RunIdAbbreviations(details.Quality.Select(q => q.RunId));
                 foreach (QualityResultRecord result in details.Quality)
                 {
-                    html.Add($"<tr><td>{result.Rule} <span class=\"muted\">({result.Severity})</span></td><td><span class=\"state state-{(result.Passed ? "succeeded" : "failed")}\">{page.T(result.Passed ? "passed" : "broken")}</span></td><td class=\"num\">{page.Number(result.FailingRows)}</td><td><a href=\"{PageContext.RunUrl(result.RunId)}\"><code>{HomePage.Short(result.RunId)}</code></a></td><td>{QualityBar(page, history[result.Rule])}</td></tr>");
+                    html.Add($"<tr><td>{result.Rule} <span class=\"muted\">({result.Severity})</span></td><td>{RunsPage.QualityState(page, result)}</td><td class=\"num\">{page.Number(result.FailingRows)}</td><td><a href=\"{PageContext.RunUrl(result.RunId)}\"><code>{ids[result.RunId]}</code></a></td><td>{QualityBar(page, history[result.Rule])}</td></tr>");
                 }
 
                 html.Add(new Markup("</tbody></table></section>"));
@@ -185,8 +201,8 @@ internal static class TablePage
     /// <summary>A rule's latest checks as a bar of cells, oldest on the left, each linked to its run, with its failing rows as a tooltip.</summary>
     private static Markup QualityBar(PageContext page, IEnumerable<QualityResultRecord> newestFirst) =>
         JobsPage.StateBar(page, "bar quality-history", newestFirst.Take(QualityHistoryChecks).Reverse().Select(check =>
-            (check.Passed ? "succeeded" : "failed", PageContext.RunUrl(check.RunId),
-                $"{page.T(check.Passed ? "passed" : "broken")} · {page.Number(check.FailingRows)} · {check.CheckedAt.UtcDateTime.ToString("g", page.Culture)} UTC")));
+            (RunsPage.QualityStateClass(check), PageContext.RunUrl(check.RunId),
+                $"{RunsPage.QualityStateText(page, check)} · {page.Number(check.FailingRows)} · {check.CheckedAt.UtcDateTime.ToString("g", page.Culture)} UTC")));
 
     private static string Bytes(long bytes, PageContext page) => bytes switch
     {

@@ -101,6 +101,8 @@ public enum ErrorCode
     DeltaCheckpointFailed = 4010,
     /// <summary>The table is protected (the audit): no command, model or query may write, delete from, vacuum or restore it.</summary>
     DeltaTableProtected = 4011,
+    /// <summary>A value written (by a write, UPDATE or MERGE) does not fit its column's type: a number out of the column's range, as Spark's ANSI store assignment refuses it.</summary>
+    DeltaValueOutOfRange = 4012,
 
     /// <summary>An object does not exist in the store.</summary>
     StorageObjectNotFound = 5001,

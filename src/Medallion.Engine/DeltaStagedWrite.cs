@@ -116,7 +116,7 @@ public sealed class DeltaStagedWrite
         (_metadata, _schema) = (metadata, schema);
         ColumnMappingMode mode = DeltaWriter.ModeOf(metadata);
         string rows = _options.ReplaceWhere is null ? sourceSql : DeltaWriter.RequireAll(sourceSql, _options.ReplaceWhere, _table.Location);
-        string projected = SchemaAlignment.Project(rows, source, schema, mode, metadata.Configuration, _table.Location);
+        string projected = SchemaAlignment.Project(rows, source, schema, mode, metadata, _table.Location);
         List<AddFile> written = await _writer.WriteFilesAsync(_table, projected, schema, metadata, mode, cancellationToken).ConfigureAwait(false);
         foreach (AddFile a in written)
         {

@@ -6,8 +6,9 @@ namespace Medallion.Engine;
 /// <summary>
 /// Which values a Delta column takes and how they are converted, for callers that stage rows in DuckDB before a write
 /// (file sources, ad-hoc loads): the same rule every write path of <see cref="DeltaWriter"/> applies, Spark's ANSI
-/// store assignment of the casts that lose nothing (int into long, float into double, wider decimals, a date or
-/// <c>timestamp_ntz</c> into <c>timestamp</c> read as UTC).
+/// store assignment (any number into a number column, checked row by row against the column's range; dates and times
+/// into one another, a wall-clock time read as UTC; numbers, booleans, dates and times into text; never text into a
+/// number or a date).
 /// </summary>
 public static class DeltaStoreAssignment
 {
@@ -23,12 +24,12 @@ public static class DeltaStoreAssignment
     /// <summary>
     /// The DuckDB expression that turns <paramref name="expression"/> (of DuckDB type <paramref name="duckType"/>, which
     /// <see cref="Takes"/> accepted) into a value of <paramref name="column"/>: a wall-clock time becomes the instant it
-    /// names in UTC, never in the session's time zone.
+    /// names in UTC, never in the session's time zone; a number out of the column's range fails the query that evaluates it.
     /// </summary>
     public static string Convert(string expression, string duckType, DeltaType column)
     {
         System.ArgumentException.ThrowIfNullOrEmpty(expression);
         System.ArgumentNullException.ThrowIfNull(column);
-        return StoreAssignment.Convert(expression, DuckDbTypes.FromDuckDb(duckType, out _), column);
+        return StoreAssignment.Convert(expression, DuckDbTypes.FromDuckDb(duckType, out _), column, StoreTarget.None);
     }
 }

@@ -144,7 +144,8 @@ public sealed partial class DeltaWriter
     /// rows are rewritten; updated rows must still satisfy the table's constraints.
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaInvalidWriteArgument"/> for an assignment to an unknown column;
-    /// <see cref="ErrorCode.DeltaConstraintViolation"/> when an updated row breaks a constraint.</exception>
+    /// <see cref="ErrorCode.DeltaConstraintViolation"/> when an updated row breaks a constraint; <see cref="ErrorCode.DeltaValueOutOfRange"/>
+    /// when an assigned value does not fit its column's type.</exception>
     public Task<DeltaOperationResult> UpdateAsync(string path, string assignments, string? predicate, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -191,7 +192,7 @@ public sealed partial class DeltaWriter
         }
 
         string relation = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
-        await ApplyStoreAssignmentAsync(set, snapshot.Schema, relation, table, cancellationToken).ConfigureAwait(false);
+        await ApplyStoreAssignmentAsync(set, snapshot, relation, table, cancellationToken).ConfigureAwait(false);
         var select = new StringBuilder("SELECT ");
         for (int i = 0; i < snapshot.Schema.Fields.Count; i++)
         {
@@ -313,7 +314,7 @@ public sealed partial class DeltaWriter
 
         ColumnMappingMode mode = ModeOf(metadata);
         // Rewritten rows may have new values in the columns a generated column is computed from.
-        string projected = SchemaAlignment.Project(rowsSql, columns, schema, mode, metadata.Configuration, table.Location, recomputeGenerated: true);
+        string projected = SchemaAlignment.Project(rowsSql, columns, schema, mode, metadata, table.Location, recomputeGenerated: true);
         return await WriteFilesAsync(table, projected, schema, metadata, mode, cancellationToken).ConfigureAwait(false);
     }
 
@@ -366,14 +367,14 @@ public sealed partial class DeltaWriter
         new(ErrorCode.DeltaInvalidWriteArgument,
             $"The condition ({predicate}) cannot be evaluated on the Delta table at '{snapshot.TableLocation}': {e.Message}\nHelp: write a SQL condition over the table's columns; the table is called 'target'.", e);
 
-    /// <summary>Parses <c>a = expr, b = expr</c> (commas inside parentheses and quotes are kept) against the schema.</summary>
     /// <summary>
     /// Holds each UPDATE assignment to the rule every write follows (<see cref="StoreAssignment"/>): a value its column
     /// takes is converted the same way (a timestamp without zone read as UTC), any other is refused naming the column,
     /// rather than left to DuckDB's implicit casts in the session's time zone or with loss.
     /// </summary>
-    private async Task ApplyStoreAssignmentAsync(Dictionary<string, string> set, StructType schema, string relation, DeltaTable table, CancellationToken cancellationToken)
+    private async Task ApplyStoreAssignmentAsync(Dictionary<string, string> set, Snapshot snapshot, string relation, DeltaTable table, CancellationToken cancellationToken)
     {
+        StructType schema = snapshot.Schema;
         var mismatches = new List<string>();
         foreach ((string name, string expression) in new List<KeyValuePair<string, string>>(set))
         {
@@ -386,7 +387,8 @@ public sealed partial class DeltaWriter
                 continue;
             }
 
-            set[name] = StoreAssignment.Convert($"({expression})", c.Type, f.Type);
+            string? rowKey = StoreAssignment.RowKey(schema, snapshot.PartitionColumns, f.Name, k => "target." + DuckDbConnection.QuoteIdentifier(k.Name));
+            set[name] = StoreAssignment.Convert($"({expression})", c.Type, f.Type, new StoreTarget(table.Location, f.Name, rowKey));
         }
 
         if (mismatches.Count > 0)
@@ -395,6 +397,7 @@ public sealed partial class DeltaWriter
         }
     }
 
+    /// <summary>Parses <c>a = expr, b = expr</c> (commas inside parentheses and quotes are kept) against the schema.</summary>
     internal static Dictionary<string, string> ParseAssignments(string assignments, StructType schema, DeltaTable table)
     {
         var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

@@ -25,7 +25,8 @@ public sealed partial class DeltaWriter
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaInvalidWriteArgument"/> when several source rows match one
     /// target row or the condition is invalid; <see cref="ErrorCode.DeltaSchemaMismatch"/> when a source column cannot be
-    /// stored in the target column of the same name.</exception>
+    /// stored in the target column of the same name; <see cref="ErrorCode.DeltaValueOutOfRange"/> when a source value does not fit
+    /// its column's type.</exception>
     public Task<DeltaOperationResult> MergeAsync(string path, DeltaMergeOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -76,7 +77,7 @@ public sealed partial class DeltaWriter
         (List<SourceColumn> sourceColumns, Dictionary<string, SourceColumn> sourceByTarget) = await AlignMergeSourceAsync(table, schema, sourceTable, cancellationToken).ConfigureAwait(false);
         string on = options.On;
         (long sourceRows, ScanPredicate? keyRange, bool noKeys) = await SourceKeyRangeAsync(sourceTable, on, schema, sourceColumns, cancellationToken).ConfigureAwait(false);
-        var merge = new MergeStatements(options, schema, sourceByTarget, sourceTable, DeletionVectorsEnabled(snapshot));
+        var merge = new MergeStatements(options, schema, sourceByTarget, sourceTable, DeletionVectorsEnabled(snapshot), table.Location, snapshot.PartitionColumns);
         // Only files whose statistics or partition values overlap the source's key range can hold a matched row, so
         // the rest are never read; deleting unmatched target rows needs every file.
         ScanPlan plan = await table.PlanScanAsync(snapshot, merge.ReadsEveryFile ? null : keyRange, cancellationToken).ConfigureAwait(false);

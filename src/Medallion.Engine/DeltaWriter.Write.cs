@@ -23,7 +23,8 @@ public sealed partial class DeltaWriter
     /// </summary>
     /// <exception cref="MedallionException">
     /// <see cref="ErrorCode.DeltaSchemaMismatch"/> when the data does not fit the schema; <see cref="ErrorCode.DeltaConstraintViolation"/>
-    /// when a row breaks a NOT NULL or CHECK constraint; <see cref="ErrorCode.DeltaConcurrentModification"/> when an overwrite
+    /// when a row breaks a NOT NULL or CHECK constraint; <see cref="ErrorCode.DeltaValueOutOfRange"/> when a value does not fit its
+    /// column's type; <see cref="ErrorCode.DeltaConcurrentModification"/> when an overwrite
     /// lost a race to a conflicting commit; <see cref="ErrorCode.DeltaUnsupportedWriterFeature"/> for tables this writer cannot write.
     /// </exception>
     public Task<DeltaOperationResult> WriteAsync(string path, string sourceSql, DeltaWriteOptions? options = null, CancellationToken cancellationToken = default)

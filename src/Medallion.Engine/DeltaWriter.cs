@@ -190,10 +190,18 @@ public sealed partial class DeltaWriter
     }
 
     /// <summary>
-    /// Turns a constraint failure raised inside DuckDB into the Delta error; other DuckDB errors pass unchanged.
+    /// Turns a constraint failure or a value out of its column's range raised inside DuckDB into the Delta error; other DuckDB errors pass unchanged.
     /// </summary>
     internal static Exception TranslateWriteError(MedallionException e, string table)
     {
+        int outOfRange = e.Message.IndexOf(StoreAssignment.OutOfRangeMarker, StringComparison.Ordinal);
+        if (outOfRange >= 0)
+        {
+            string message = e.Message[(outOfRange + StoreAssignment.OutOfRangeMarker.Length)..].Trim();
+            return new MedallionException(ErrorCode.DeltaValueOutOfRange,
+                $"{message}\nHelp: change or filter the value in the statement, or widen the column's type; nothing was committed to '{table}'.", e);
+        }
+
         int marker = e.Message.IndexOf(SchemaAlignment.ConstraintMarker, StringComparison.Ordinal);
         if (marker >= 0)
         {

@@ -60,25 +60,41 @@ public sealed class LakehouseViews
     /// on a whole lake, waits for the slowest table instead of the sum of them.
     /// </summary>
     /// <remarks>Each concurrent load reads checkpoints on a connection of its own to the same database (a DuckDB
-    /// connection runs one command at a time); the views are still replaced one at a time.</remarks>
+    /// connection runs one command at a time); the views are still replaced one at a time. A table whose log holds no
+    /// commit (yet) gets no view, as the lake's listing leaves it out, and the others still load.</remarks>
     public async Task EnsureLatestAsync(IReadOnlyList<LakehouseTable> tables, DuckDbConnection connection, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(connection);
         if (tables.Count == 1)
         {
-            await EnsureLatestAsync(tables[0], connection, cancellationToken).ConfigureAwait(false);
+            await EnsureLatestIfThereAsync(tables[0], connection, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         await Parallel.ForEachAsync(tables, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentLoads, CancellationToken = cancellationToken }, async (table, token) =>
         {
             using DuckDbConnection own = connection.OpenSibling();
-            await EnsureLatestAsync(table, own, token).ConfigureAwait(false);
+            await EnsureLatestIfThereAsync(table, own, token).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
 
+    private async Task EnsureLatestIfThereAsync(LakehouseTable table, DuckDbConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await EnsureLatestAsync(table, connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.EngineUnknownTable)
+        {
+            // Not there yet (or any more): left out, as a listing of the lake leaves it out.
+        }
+    }
+
     /// <summary>Makes the view of <paramref name="table"/> show its latest version; returns that version.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.EngineUnknownTable"/> when the table's log holds no commit: a
+    /// writer creating it makes <c>_delta_log</c> before its first commit is in place, so it is a table not there yet,
+    /// never a broken one (its view, if any, is dropped).</exception>
     /// <remarks>
     /// Every query calls this for every table it reads, so the common case (no new commit) must not load the snapshot:
     /// Delta versions are contiguous and each commit is a put-if-absent of the next <c>_delta_log/&lt;version&gt;.json</c>,
@@ -108,7 +124,16 @@ public sealed class LakehouseViews
         }
 
         DeltaTable delta = StorageResolver.OpenTable(table.Store, connection);
-        Snapshot snapshot = await delta.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        Snapshot snapshot;
+        try
+        {
+            snapshot = await delta.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.DeltaTableNotFound)
+        {
+            await ForgetAsync(table, connection, cancellationToken).ConfigureAwait(false);
+            throw new MedallionException(ErrorCode.EngineUnknownTable, $"Table {table.QualifiedName} does not exist in the lakehouse: its log at '{table.Store.Location}' has no commit yet.", e);
+        }
         if (await IsShownAsync(table, snapshot.Version, cancellationToken).ConfigureAwait(false))
         {
             return snapshot.Version;
@@ -141,6 +166,25 @@ public sealed class LakehouseViews
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             _versions[table.QualifiedName] = (snapshot.Version, Stopwatch.GetTimestamp());
             return snapshot.Version;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Drops the view of a table that is not there, so no query reads the files of a table since removed.</summary>
+    private async Task ForgetAsync(LakehouseTable table, DuckDbConnection connection, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_versions.Remove(table.QualifiedName))
+            {
+                using DuckDbCommand command = connection.CreateCommand();
+                command.CommandText = $"DROP VIEW IF EXISTS {DuckDbConnection.QuoteIdentifier(table.Namespace)}.{DuckDbConnection.QuoteIdentifier(table.Name)}";
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {

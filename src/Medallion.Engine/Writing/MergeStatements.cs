@@ -23,15 +23,19 @@ internal sealed class MergeStatements
     private readonly StructType _schema;
     private readonly IReadOnlyDictionary<string, SourceColumn> _sourceByTarget;
     private readonly string _source;
+    private readonly string _table;
+    private readonly IReadOnlyList<string> _partitionColumns;
 
     /// <param name="options">The merge.</param>
     /// <param name="schema">The target table's schema.</param>
     /// <param name="sourceByTarget">The source column that feeds each target column, by target column name.</param>
     /// <param name="sourceTable">The source, as a table (a copy carrying <see cref="DeleteMarker"/> when there is a delete condition).</param>
     /// <param name="deletionVectors">Whether the table marks rows deleted in place rather than rewriting files.</param>
-    public MergeStatements(DeltaMergeOptions options, StructType schema, IReadOnlyDictionary<string, SourceColumn> sourceByTarget, string sourceTable, bool deletionVectors)
+    /// <param name="table">The target table's location, for errors.</param>
+    /// <param name="partitionColumns">The target table's partition columns, which name a row in errors.</param>
+    public MergeStatements(DeltaMergeOptions options, StructType schema, IReadOnlyDictionary<string, SourceColumn> sourceByTarget, string sourceTable, bool deletionVectors, string table, IReadOnlyList<string> partitionColumns)
     {
-        (_options, _schema, _sourceByTarget, _source) = (options, schema, sourceByTarget, sourceTable);
+        (_options, _schema, _sourceByTarget, _source, _table, _partitionColumns) = (options, schema, sourceByTarget, sourceTable, table, partitionColumns);
         DeletionVectors = deletionVectors;
         AnyMatch = MatchedRowsStay ? $"EXISTS (SELECT 1 FROM {_source} AS source WHERE ({options.On}))" : $"source.{MatchedMarker} IS NOT NULL";
         IsDeleted = options.DeleteWhen is null ? "false" : $"({AnyMatch} AND source.{DeleteMarker})";
@@ -153,7 +157,7 @@ internal sealed class MergeStatements
 
     /// <summary>The inserted rows' columns: the source's value stored in the target's type, NULL for a target column the source lacks.</summary>
     public string InsertedRow => SelectList(f => _sourceByTarget.TryGetValue(f.Name, out SourceColumn? sc)
-        ? StoreAssignment.Convert($"source.{DuckDbConnection.QuoteIdentifier(sc.Name)}", sc.Type, f.Type)
+        ? StoreAssignment.Convert(SourceValue(sc), sc.Type, f.Type, Target(f, k => _sourceByTarget.TryGetValue(k.Name, out SourceColumn? key) ? SourceValue(key) : null))
         : $"CAST(NULL AS {DuckDbTypes.ToDuckDb(f.Type)})");
 
     /// <summary>The source rows to insert: those no target row matches (and the delete condition does not remove), against the whole target.</summary>
@@ -162,8 +166,14 @@ internal sealed class MergeStatements
 
     private string? UpdatedValue(StructField field) =>
         _options.WhenMatched == DeltaMergeMatchedAction.Update && _sourceByTarget.TryGetValue(field.Name, out SourceColumn? sc)
-            ? StoreAssignment.Convert($"source.{DuckDbConnection.QuoteIdentifier(sc.Name)}", sc.Type, field.Type)
+            ? StoreAssignment.Convert(SourceValue(sc), sc.Type, field.Type, Target(field, TargetColumn))
             : null;
+
+    private static string SourceValue(SourceColumn column) => "source." + DuckDbConnection.QuoteIdentifier(column.Name);
+
+    /// <summary>What an error of storing <paramref name="field"/>'s value names: the row by its key's values, read as <paramref name="keyValue"/> says.</summary>
+    private StoreTarget Target(StructField field, System.Func<StructField, string?> keyValue) =>
+        new(_table, field.Name, StoreAssignment.RowKey(_schema, _partitionColumns, field.Name, keyValue));
 
     private static string TargetColumn(StructField field) => "target." + DuckDbConnection.QuoteIdentifier(field.Name);
 

@@ -138,6 +138,8 @@ internal static class SchemaAlignment
         return new StructType(fields);
     }
 
+    private static string SourceValue(SourceColumn column) => "__source." + DuckDbConnection.QuoteIdentifier(column.Name);
+
     private static SourceColumn? FindSource(IReadOnlyList<SourceColumn> source, string name)
     {
         foreach (SourceColumn c in source)
@@ -178,15 +180,17 @@ internal static class SchemaAlignment
     /// (or, with <c>recomputeGenerated</c> for DML rewriting rows whose other columns changed, always computed afresh),
     /// columns renamed to physical names.
     /// </summary>
-    public static string Project(string sourceSql, IReadOnlyList<SourceColumn> source, StructType schema, ColumnMappingMode mode, IReadOnlyDictionary<string, string?> configuration, string table, bool recomputeGenerated = false)
+    public static string Project(string sourceSql, IReadOnlyList<SourceColumn> source, StructType schema, ColumnMappingMode mode, Delta.Actions.Metadata metadata, string table, bool recomputeGenerated = false)
     {
+        IReadOnlyDictionary<string, string?> configuration = metadata.Configuration;
         var inner = new StringBuilder("SELECT ");
         for (int i = 0; i < schema.Fields.Count; i++)
         {
             StructField f = schema.Fields[i];
             SourceColumn? c = FindSource(source, f.Name);
             inner.Append(i == 0 ? string.Empty : ", ")
-                .Append(c is null ? StoreAssignment.Convert("NULL", null, f.Type) : StoreAssignment.Convert("__source." + DuckDbConnection.QuoteIdentifier(c.Name), c.Type, f.Type))
+                .Append(c is null ? $"CAST(NULL AS {DuckDbTypes.ToDuckDb(f.Type)})" : StoreAssignment.Convert(SourceValue(c), c.Type, f.Type, new StoreTarget(table, f.Name,
+                    StoreAssignment.RowKey(schema, metadata.PartitionColumns, f.Name, k => FindSource(source, k.Name) is { } key ? SourceValue(key) : null))))
                 .Append(" AS ").Append(DuckDbConnection.QuoteIdentifier(f.Name));
         }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using Medallion.Delta.Schema;
@@ -7,23 +8,29 @@ using Medallion.DuckDb;
 namespace Medallion.Engine.Writing;
 
 /// <summary>
-/// Which values a column of a Delta table takes, and how they are converted: Spark's up-cast rule
-/// (<c>UpCastRule.canUpCast</c>), the implicit casts of its ANSI store assignment that lose nothing. Every write path
-/// (writes, staged writes of models and sources, MERGE) asks this one place, so a value a table takes in one takes it
-/// in all.
+/// Which values a column of a Delta table takes, and how they are converted: Spark's ANSI store assignment
+/// (<c>spark.sql.storeAssignmentPolicy=ANSI</c>, <c>Cast.canANSIStoreAssign</c>), the rule Spark applies to INSERT,
+/// UPDATE and MERGE. Every write path (writes, staged writes of models and sources, UPDATE, MERGE) asks this one place,
+/// so a value a table takes in one it takes in all, converted the same way.
 /// </summary>
 /// <remarks>
-/// Taken: the same type; integers and floating point along byte &lt; short &lt; integer &lt; long &lt; float &lt; double;
-/// a decimal into a decimal with as many integer and fraction digits, an integer into a decimal with room for its
-/// digits, a decimal into float or double; <c>date</c> into <c>timestamp_ntz</c> and <c>timestamp</c>;
-/// <c>timestamp_ntz</c> into <c>timestamp</c>, its wall-clock time read as UTC (as Delta and Spark store
-/// <c>timestamp</c>: an instant in UTC), never in the writing session's time zone; arrays, maps and structs whose parts
-/// are taken (a struct's fields matched by name, missing ones null); a null of any type. Everything else, such as
-/// <c>long</c> into <c>integer</c>, <c>double</c> into <c>float</c>, a narrower decimal, text into a number or
-/// <c>timestamp</c> into <c>date</c>, is refused: it would lose values or fail on some rows only.
+/// <para>Taken: the same type; any number into any number (byte, short, integer, long, float, double, decimal); any
+/// date or time (<c>date</c>, <c>timestamp</c>, <c>timestamp_ntz</c>) into another; a number, boolean, date or time into
+/// <c>string</c>; arrays, maps and structs whose parts are taken (a struct's fields matched by name, missing ones null);
+/// a null of any type. Refused: text into a number or a date, a boolean into a number, anything into a boolean or
+/// binary but itself.</para>
+/// <para>A number that may not fit its column is checked row by row, as Spark's ANSI cast does: a decimal is rounded
+/// half up to the column's scale, a fraction into an integer column loses its fraction (toward zero), and a value whose
+/// result is out of the column's range stops the statement (DuckDB's <c>error()</c> aborts the query, so nothing is
+/// written) with an error naming the column, the value and the row's key (<see cref="StoreTarget"/>). A
+/// <c>timestamp</c> is an instant in UTC (as Delta and Spark store it): a wall-clock time or a date becomes the instant
+/// it names in UTC, and an instant becomes its UTC wall-clock time or date, never in the writing session's time zone.</para>
 /// </remarks>
 internal static class StoreAssignment
 {
+    /// <summary>The marker in the messages of out-of-range errors raised inside DuckDB (see <see cref="DeltaWriter.TranslateWriteError"/>).</summary>
+    public const string OutOfRangeMarker = "Delta value out of range: ";
+
     private static readonly string[] s_numericPrecedence = ["byte", "short", "integer", "long", "float", "double"];
 
     /// <summary>Whether a column of <paramref name="to"/> takes values of <paramref name="from"/> (DuckDB type <paramref name="duckType"/>).</summary>
@@ -34,17 +41,6 @@ internal static class StoreAssignment
     {
         switch (from, to)
         {
-            case (PrimitiveType a, PrimitiveType b):
-                return a.Name == b.Name
-                    || (Array.IndexOf(s_numericPrecedence, a.Name) is int fa and >= 0 && Array.IndexOf(s_numericPrecedence, b.Name) > fa)
-                    || (a.Name == "date" && b.Name is "timestamp" or "timestamp_ntz")
-                    || (a.Name == "timestamp_ntz" && b.Name == "timestamp");
-            case (DecimalType, PrimitiveType { Name: "double" or "float" }):
-                return true;
-            case (DecimalType a, DecimalType b):
-                return b.Scale >= a.Scale && b.Precision - b.Scale >= a.Precision - a.Scale;
-            case (PrimitiveType a, DecimalType b):
-                return IntegerDigits(a.Name) is int digits && b.Precision - b.Scale >= digits;
             case (ArrayType a, ArrayType b):
                 return Allows(a.ElementType, b.ElementType);
             case (MapType a, MapType b):
@@ -60,9 +56,32 @@ internal static class StoreAssignment
 
                 return true;
             default:
-                return false;
+                return from.Equals(to)
+                    || (IsNumber(from) && IsNumber(to))
+                    || (IsDateOrTime(from) && IsDateOrTime(to))
+                    || (to is PrimitiveType { Name: "string" } && (IsNumber(from) || IsDateOrTime(from) || from is PrimitiveType { Name: "boolean" }));
         }
     }
+
+    private static bool IsNumber(DeltaType type) => type is DecimalType || (type is PrimitiveType p && Array.IndexOf(s_numericPrecedence, p.Name) >= 0);
+
+    private static bool IsDateOrTime(DeltaType type) => type is PrimitiveType { Name: "date" or "timestamp" or "timestamp_ntz" };
+
+    /// <summary>
+    /// Whether every value of <paramref name="from"/> becomes a <paramref name="to"/> value with nothing lost, so that no
+    /// row needs a check (Spark's up-cast rule, <c>UpCastRule.canUpCast</c>).
+    /// </summary>
+    private static bool Widens(DeltaType from, DeltaType to) => (from, to) switch
+    {
+        (PrimitiveType a, PrimitiveType b) => a.Name == b.Name
+            || (Array.IndexOf(s_numericPrecedence, a.Name) is int fa and >= 0 && Array.IndexOf(s_numericPrecedence, b.Name) > fa)
+            || (a.Name == "date" && b.Name is "timestamp" or "timestamp_ntz")
+            || (a.Name == "timestamp_ntz" && b.Name == "timestamp"),
+        (DecimalType, PrimitiveType { Name: "double" or "float" }) => true,
+        (DecimalType a, DecimalType b) => b.Scale >= a.Scale && b.Precision - b.Scale >= a.Precision - a.Scale,
+        (PrimitiveType a, DecimalType b) => IntegerDigits(a.Name) is int digits && b.Precision - b.Scale >= digits,
+        _ => false,
+    };
 
     private static int? IntegerDigits(string integer) => integer switch
     {
@@ -75,62 +94,131 @@ internal static class StoreAssignment
 
     /// <summary>
     /// The DuckDB expression that turns <paramref name="expression"/> (of <paramref name="from"/>, which
-    /// <see cref="Allows(DeltaType, DeltaType, string)"/> accepted, or null when unknown) into a <paramref name="to"/> value.
+    /// <see cref="Allows(DeltaType, DeltaType, string)"/> accepted, or null when unknown) into a <paramref name="to"/>
+    /// value, failing the statement for a value that does not fit, named as <paramref name="target"/> says.
     /// </summary>
-    public static string Convert(string expression, DeltaType? from, DeltaType to) => Convert(expression, from, to, 0);
+    public static string Convert(string expression, DeltaType? from, DeltaType to, StoreTarget target) => Convert(expression, from, to, target, 0);
 
-    private static string Convert(string expression, DeltaType? from, DeltaType to, int depth)
+    private static string Convert(string expression, DeltaType? from, DeltaType to, StoreTarget target, int depth)
     {
-        string target = DuckDbTypes.ToDuckDb(to);
-        if (from is null || !ReadsAsUtc(from, to))
+        string type = DuckDbTypes.ToDuckDb(to);
+        if (from is null || IsPlainCast(from, to))
         {
-            return $"CAST({expression} AS {target})";
+            return $"CAST({expression} AS {type})";
         }
 
-        // A plain CAST to TIMESTAMPTZ would read the wall-clock time in the session's TimeZone (the machine's, unless
-        // set), so the instant stored would depend on where the write ran.
         string e = "__e" + depth.ToString(CultureInfo.InvariantCulture);
         switch (from, to)
         {
             case (ArrayType a, ArrayType b):
-                return $"CAST(list_transform({expression}, lambda {e}: {Convert(e, a.ElementType, b.ElementType, depth + 1)}) AS {target})";
+                return $"CAST(list_transform({expression}, lambda {e}: {Convert(e, a.ElementType, b.ElementType, target, depth + 1)}) AS {type})";
             case (MapType a, MapType b):
-                return $"CAST(map_from_entries(list_transform(map_entries({expression}), lambda {e}: {{'key': {Convert(e + ".key", a.KeyType, b.KeyType, depth + 1)}, 'value': {Convert(e + ".value", a.ValueType, b.ValueType, depth + 1)}}})) AS {target})";
+                return $"CAST(map_from_entries(list_transform(map_entries({expression}), lambda {e}: {{'key': {Convert(e + ".key", a.KeyType, b.KeyType, target, depth + 1)}, 'value': {Convert(e + ".value", a.ValueType, b.ValueType, target, depth + 1)}}})) AS {type})";
             case (StructType a, StructType b):
                 var fields = new StringBuilder();
                 foreach (StructField f in b.Fields)
                 {
                     StructField? source = a.Find(f.Name);
-                    string value = source is null ? $"CAST(NULL AS {DuckDbTypes.ToDuckDb(f.Type)})" : Convert($"({expression}).{DuckDbConnection.QuoteIdentifier(source.Name)}", source.Type, f.Type, depth + 1);
+                    string value = source is null ? $"CAST(NULL AS {DuckDbTypes.ToDuckDb(f.Type)})" : Convert($"({expression}).{DuckDbConnection.QuoteIdentifier(source.Name)}", source.Type, f.Type, target, depth + 1);
                     fields.Append(fields.Length == 0 ? string.Empty : ", ").Append(DuckDbConnection.QuoteIdentifier(f.Name)).Append(" := ").Append(value);
                 }
 
                 return $"CASE WHEN ({expression}) IS NULL THEN NULL ELSE struct_pack({fields}) END";
             default:
-                return $"timezone('UTC', CAST({expression} AS TIMESTAMP))";
+                return ConvertValue(expression, from, to, type, target);
         }
     }
 
-    /// <summary>Whether a value of <paramref name="from"/> holds a wall-clock time (or a date) that becomes an instant in <paramref name="to"/>.</summary>
-    private static bool ReadsAsUtc(DeltaType from, DeltaType to) => (from, to) switch
+    /// <summary>One value (not an array, map or struct) into its column's type.</summary>
+    private static string ConvertValue(string expression, DeltaType from, DeltaType to, string type, StoreTarget target)
     {
-        (PrimitiveType { Name: "timestamp_ntz" or "date" }, PrimitiveType { Name: "timestamp" }) => true,
-        (ArrayType a, ArrayType b) => ReadsAsUtc(a.ElementType, b.ElementType),
-        (MapType a, MapType b) => ReadsAsUtc(a.KeyType, b.KeyType) || ReadsAsUtc(a.ValueType, b.ValueType),
-        (StructType a, StructType b) => HasFieldReadAsUtc(a, b),
-        _ => false,
+        switch (from, to)
+        {
+            // A plain CAST would read a wall-clock time in the session's TimeZone (the machine's, unless set), so the
+            // instant stored would depend on where the write ran; and the other way, show the instant in that zone.
+            case (PrimitiveType { Name: "timestamp_ntz" or "date" }, PrimitiveType { Name: "timestamp" }):
+                return $"timezone('UTC', CAST({expression} AS TIMESTAMP))";
+            case (PrimitiveType { Name: "timestamp" }, PrimitiveType { Name: "timestamp_ntz" or "date" or "string" }):
+                return $"CAST(timezone('UTC', {expression}) AS {type})";
+            case (_, PrimitiveType { Name: "string" or "date" or "timestamp_ntz" }):
+                return $"CAST({expression} AS {type})";
+            default:
+                return CheckedNumber(expression, from, to, type, target);
+        }
+    }
+
+    /// <summary>
+    /// A number into a number column that may not hold it: Spark's ANSI cast (a fraction into an integer truncated toward
+    /// zero, a decimal rounded half up, which DuckDB's cast does), with <c>error()</c> for a value out of range.
+    /// </summary>
+    private static string CheckedNumber(string expression, DeltaType from, DeltaType to, string type, StoreTarget target)
+    {
+        bool fractionIntoInteger = from is DecimalType or PrimitiveType { Name: "float" or "double" } && to is PrimitiveType p && IntegerDigits(p.Name) is not null;
+        string value = fractionIntoInteger ? $"trunc({expression})" : expression;
+        string where = target.Column is null ? $"{to}" : $"column '{target.Column}' ({to}) of the Delta table at '{target.Table}'";
+        string message = DuckDbConnection.QuoteLiteral(OutOfRangeMarker + "The value ") + $" || CAST({expression} AS VARCHAR) || " +
+            DuckDbConnection.QuoteLiteral($" does not fit {where}") + (target.RowKey is null ? string.Empty : " || ' in the row ' || " + target.RowKey) + " || '.'";
+        return $"CASE WHEN ({expression}) IS NULL THEN NULL ELSE coalesce(TRY_CAST({value} AS {type}), error({message})) END";
+    }
+
+    /// <summary>Whether DuckDB's CAST of a <paramref name="from"/> value into <paramref name="to"/> is the store assignment itself: nothing to check, no time zone to pin.</summary>
+    private static bool IsPlainCast(DeltaType from, DeltaType to) => (from, to) switch
+    {
+        (ArrayType a, ArrayType b) => IsPlainCast(a.ElementType, b.ElementType),
+        (MapType a, MapType b) => IsPlainCast(a.KeyType, b.KeyType) && IsPlainCast(a.ValueType, b.ValueType),
+        (StructType a, StructType b) => FieldsArePlainCasts(a, b),
+        (PrimitiveType { Name: "timestamp_ntz" or "date" }, PrimitiveType { Name: "timestamp" }) => false,
+        _ => Widens(from, to),
     };
 
-    private static bool HasFieldReadAsUtc(StructType from, StructType to)
+    private static bool FieldsArePlainCasts(StructType from, StructType to)
     {
         foreach (StructField f in from.Fields)
         {
-            if (to.Find(f.Name) is { } target && ReadsAsUtc(f.Type, target.Type))
+            if (to.Find(f.Name) is { } target && !IsPlainCast(f.Type, target.Type))
             {
-                return true;
+                return false;
             }
         }
 
-        return false;
+        return true;
+    }
+
+    /// <summary>
+    /// The SQL (a VARCHAR expression) that names a row in an error: its key's values, <c>a = 1, b = x</c>. The key is the
+    /// table's partition columns and its first other column (usually its id), leaving out <paramref name="column"/>,
+    /// the one being assigned; <paramref name="valueOf"/> gives the SQL of a key column's value in the statement, or null
+    /// when the statement does not have it. Null when no key column is at hand.
+    /// </summary>
+    public static string? RowKey(StructType schema, IReadOnlyList<string> partitionColumns, string column, Func<StructField, string?> valueOf)
+    {
+        var key = new List<StructField>();
+        foreach (string p in partitionColumns)
+        {
+            if (schema.Find(p) is { } f)
+            {
+                key.Add(f);
+            }
+        }
+
+        foreach (StructField f in schema.Fields)
+        {
+            if (!key.Contains(f) && !string.Equals(f.Name, column, StringComparison.OrdinalIgnoreCase) && f.Type is PrimitiveType or DecimalType)
+            {
+                key.Add(f);
+                break;
+            }
+        }
+
+        var parts = new List<string>();
+        foreach (StructField f in key)
+        {
+            if (valueOf(f) is { } value)
+            {
+                parts.Add(DuckDbConnection.QuoteLiteral((parts.Count == 0 ? string.Empty : ", ") + f.Name + " = ") + $" || coalesce(CAST({value} AS VARCHAR), 'NULL')");
+            }
+        }
+
+        return parts.Count == 0 ? null : string.Join(" || ", parts);
     }
 }

@@ -34,11 +34,24 @@ public sealed class DmlTests : IDisposable
         string path = _f.TablePath();
         await _f.Writer.WriteAsync(path, "SELECT 1 AS id, CAST(7 AS INTEGER) AS v");
 
-        var e = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.UpdateAsync(path, "v = 2.5::DOUBLE", "id = 1"));
+        var e = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.UpdateAsync(path, "v = 'x' || id", "id = 1"));
 
         Assert.Equal(ErrorCode.DeltaInvalidWriteArgument, e.Code);
-        Assert.Equal($"Cannot write the Delta table at '{path}': UPDATE assigns values their columns do not take: 'v': the table has integer, the value has double (DOUBLE).\nHelp: cast the values to the columns' types in the assignments.", e.Message);
+        Assert.Equal($"Cannot write the Delta table at '{path}': UPDATE assigns values their columns do not take: 'v': the table has integer, the value has string (VARCHAR).\nHelp: cast the values to the columns' types in the assignments.", e.Message);
         Assert.Equal(0, (await _f.SnapshotAsync(path)).Version);
+    }
+
+    [Fact]
+    public async Task Update_out_of_a_columns_range_names_the_partition_and_first_column_of_the_row_and_leaves_the_table_unchanged()
+    {
+        string path = await PartitionedTableAsync();
+        await _f.Writer.UpdateAsync(path, "v = v + 0.4", null);
+
+        var e = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.UpdateAsync(path, "v = v * 1e18", "id = 4"));
+
+        Assert.Equal(ErrorCode.DeltaValueOutOfRange, e.Code);
+        Assert.StartsWith($"The value 4e+19 does not fit column 'v' (long) of the Delta table at '{path}' in the row p = b, id = 4.", e.Message, StringComparison.Ordinal);
+        Assert.Equal(["0|a|0", "1|a|10", "2|a|20", "3|b|30", "4|b|40", "5|b|50"], await _f.ReadAsync(path));
     }
 
     [Fact]

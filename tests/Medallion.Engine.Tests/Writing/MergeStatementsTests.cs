@@ -19,7 +19,7 @@ public sealed class MergeStatementsTests
     private static readonly Dictionary<string, SourceColumn> s_sourceByTarget = new() { ["id"] = new SourceColumn("id", "BIGINT", PrimitiveType.Long, null) };
 
     private static MergeStatements Merge(Func<DeltaMergeOptions, DeltaMergeOptions> options, bool deletionVectors = false) =>
-        new(options(new DeltaMergeOptions("SELECT 1", On)), s_schema, s_sourceByTarget, Source, deletionVectors);
+        new(options(new DeltaMergeOptions("SELECT 1", On)), s_schema, s_sourceByTarget, Source, deletionVectors, "/lake/t", []);
 
     [Fact]
     public void An_upsert_rewrites_kept_rows_with_the_source_value_where_matched_and_inserts_what_no_target_row_matches()

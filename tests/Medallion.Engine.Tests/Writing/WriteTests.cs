@@ -217,14 +217,65 @@ public sealed class WriteTests : IDisposable
     }
 
     [Theory]
-    [InlineData("integer", "CAST(7 AS BIGINT)", "the table has integer, the data has long (BIGINT)")]
-    [InlineData("float", "CAST(1.5 AS DOUBLE)", "the table has float, the data has double (DOUBLE)")]
-    [InlineData("decimal(10,2)", "CAST(1.5 AS DECIMAL(12,2))", "the table has decimal(10,2), the data has decimal(12,2) (DECIMAL(12,2))")]
-    [InlineData("decimal(10,2)", "CAST(1.5 AS DECIMAL(10,3))", "the table has decimal(10,2), the data has decimal(10,3) (DECIMAL(10,3))")]
+    [InlineData("integer", "CAST(7 AS BIGINT)", "7")]
+    [InlineData("byte", "CAST(-128 AS INTEGER)", "-128")]
+    [InlineData("float", "CAST(1.5 AS DOUBLE)", "1.5")]
+    [InlineData("decimal(10,2)", "CAST(1.5 AS DECIMAL(12,2))", "1.50")]
+    [InlineData("decimal(10,2)", "CAST(1.005 AS DECIMAL(10,3))", "1.01")]
+    [InlineData("decimal(10,2)", "CAST(-1.005 AS DECIMAL(10,3))", "-1.01")]
+    [InlineData("decimal(3,0)", "CAST(2.5 AS DOUBLE)", "3")]
+    [InlineData("integer", "CAST(2.7 AS DOUBLE)", "2")]
+    [InlineData("integer", "CAST(-2.7 AS DECIMAL(3,1))", "-2")]
+    [InlineData("date", "TIMESTAMP '2026-01-01 23:00:00'", "2026-01-01")]
+    [InlineData("date", "TIMESTAMPTZ '2026-01-01 23:00:00+00'", "2026-01-01")]
+    [InlineData("timestamp_ntz", "TIMESTAMPTZ '2026-01-01 23:00:00+00'", "2026-01-01 23:00:00")]
+    [InlineData("string", "CAST(12.50 AS DECIMAL(5,2))", "12.50")]
+    [InlineData("string", "true", "true")]
+    [InlineData("string", "TIMESTAMPTZ '2026-01-01 23:00:00+00'", "2026-01-01 23:00:00")]
+    [InlineData("integer[]", "[CAST(1 AS BIGINT), 2]", "[1, 2]")]
+    public async Task A_write_casts_a_value_that_fits_its_column_as_spark_ansi_store_assignment_does(string column, string value, string stored)
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition($"v {column}"));
+        // Instants are stored and turned into dates and wall-clock times in UTC, whatever the session's zone.
+        _f.Query("SET TimeZone = 'Asia/Tokyo'");
+
+        await _f.Writer.WriteAsync(path, $"SELECT {value} AS v");
+
+        _f.Query("SET TimeZone = 'UTC'");
+        Assert.Equal([stored], await _f.ReadAsync(path, columns: "CAST(v AS VARCHAR)"));
+    }
+
+    [Theory]
+    [InlineData("byte", "CAST(200 AS INTEGER)", "200")]
+    [InlineData("short", "CAST(-40000 AS INTEGER)", "-40000")]
+    [InlineData("integer", "CAST(3000000000 AS BIGINT)", "3000000000")]
+    [InlineData("long", "CAST(1e19 AS DOUBLE)", "1e+19")]
+    [InlineData("integer", "CAST('NaN' AS DOUBLE)", "nan")]
+    [InlineData("decimal(4,2)", "CAST(99.995 AS DECIMAL(5,3))", "99.995")]
+    [InlineData("float", "CAST(1e300 AS DOUBLE)", "1e+300")]
+    [InlineData("integer[]", "[1, CAST(3000000000 AS BIGINT)]", "3000000000")]
+    public async Task A_write_of_a_value_out_of_its_columns_range_fails_naming_the_column_the_value_and_the_row(string column, string value, string text)
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition($"id long, v {column}"));
+
+        var error = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.WriteAsync(path, $"SELECT 1 AS id, NULL AS v UNION ALL SELECT 2 AS id, {value} AS v"));
+
+        Assert.Equal(ErrorCode.DeltaValueOutOfRange, error.Code);
+        string type = (await _f.SnapshotAsync(path)).Schema.Find("v")!.Type is Delta.Schema.ArrayType a ? a.ElementType.ToString() : (await _f.SnapshotAsync(path)).Schema.Find("v")!.Type.ToString();
+        Assert.Equal($"The value {text} does not fit column 'v' ({type}) of the Delta table at '{path}' in the row id = 2.\nHelp: change or filter the value in the statement, or widen the column's type; nothing was committed to '{path}'.", error.Message);
+        Assert.Equal(0, (await _f.SnapshotAsync(path)).Version);
+    }
+
+    [Theory]
     [InlineData("integer", "'7'", "the table has integer, the data has string (VARCHAR)")]
-    [InlineData("date", "TIMESTAMP '2026-01-01 10:00:00'", "the table has date, the data has timestamp_ntz (TIMESTAMP)")]
-    [InlineData("timestamp_ntz", "TIMESTAMPTZ '2026-01-01 10:00:00+00'", "the table has timestamp_ntz, the data has timestamp (TIMESTAMP WITH TIME ZONE)")]
-    public async Task A_write_that_would_lose_values_is_refused_naming_both_types(string column, string value, string mismatch)
+    [InlineData("date", "'2026-01-01'", "the table has date, the data has string (VARCHAR)")]
+    [InlineData("integer", "true", "the table has integer, the data has boolean (BOOLEAN)")]
+    [InlineData("boolean", "CAST(1 AS INTEGER)", "the table has boolean, the data has integer (INTEGER)")]
+    [InlineData("long", "DATE '2026-01-01'", "the table has long, the data has date (DATE)")]
+    [InlineData("timestamp", "CAST(1 AS BIGINT)", "the table has timestamp, the data has long (BIGINT)")]
+    public async Task A_write_of_a_type_its_column_does_not_take_is_refused_naming_both_types(string column, string value, string mismatch)
     {
         string path = _f.TablePath();
         await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition($"v {column}"));

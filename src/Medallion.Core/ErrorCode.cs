@@ -248,6 +248,8 @@ public enum ErrorCode
     PgWireStatementFailed = 9004,
     /// <summary>A client was refused because the server serves as many clients as it may (max connections).</summary>
     PgWireTooManyConnections = 9005,
+    /// <summary>A login was refused before its password was checked: too many logins from its address or for its account were in progress (parallel guessing); a retry later may succeed.</summary>
+    LoginThrottled = 9006,
 
     // 95xx: the server (medallion server) and its REST API.
     /// <summary>The server could not start: a port is taken, or the project cannot be served.</summary>

@@ -20,4 +20,8 @@ public sealed class CatalogUserStore : IPgUserStore
     /// <inheritdoc />
     public async ValueTask<string?> FindScramVerifierAsync(string user, CancellationToken cancellationToken = default) =>
         await _catalog.FindUserVerifierAsync(user, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async ValueTask<bool> IsAdminAsync(string user, CancellationToken cancellationToken = default) =>
+        (await _catalog.GetUserAccessAsync(user, cancellationToken).ConfigureAwait(false))?.IsAdmin ?? false;
 }

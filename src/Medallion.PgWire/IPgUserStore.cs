@@ -15,4 +15,10 @@ public interface IPgUserStore
     /// (<c>SCRAM-SHA-256$&lt;iterations&gt;:&lt;salt&gt;$&lt;StoredKey&gt;:&lt;ServerKey&gt;</c>, base64 parts), or null when there is no such user.
     /// </summary>
     ValueTask<string?> FindScramVerifierAsync(string user, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether <paramref name="user"/> may take the places kept for admins (<see cref="PgWireServerOptions.ReservedConnections"/>);
+    /// asked only once every other place is taken. No one by default.
+    /// </summary>
+    ValueTask<bool> IsAdminAsync(string user, CancellationToken cancellationToken = default) => ValueTask.FromResult(false);
 }

@@ -24,10 +24,13 @@ namespace Medallion.PgWire;
 /// interrupts only the statement of the session it names; statements that would change data are
 /// refused with SQLSTATE 25006. Before authentication a client can make the server hold at most 64 KiB of its
 /// messages, for at most <see cref="PgWireServerOptions.AuthenticationTimeout"/>, in one of a bounded number of
-/// places (<see cref="PgWireServerOptions.MaxConnections"/>, plus a few to answer the ones over it with 53300);
-/// repeated failed logins from one address slow down the answers to it.
+/// places (<see cref="PgWireServerOptions.MaxStartups"/>, at most <see cref="PgWireServerOptions.MaxStartupsPerAddress"/>
+/// of them from one address, the others waiting their turn in a bounded queue); sockets that never log in therefore
+/// cannot take the places of sessions, and a flood from one address cannot keep other addresses out. Password checks
+/// go through a <see cref="LoginGuard"/>: guesses in parallel wait for each other, and failures slow down their address
+/// and account.
 /// </remarks>
-public sealed class PgWireServer : IAsyncDisposable
+public sealed partial class PgWireServer : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<int, PgConnection> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -43,6 +46,11 @@ public sealed class PgWireServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options.SessionFactory);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConnections, 1, nameof(options.MaxConnections));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.AuthenticationTimeout, TimeSpan.Zero, nameof(options.AuthenticationTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxStartups ?? 1, 1, nameof(options.MaxStartups));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxStartupsPerAddress, 1, nameof(options.MaxStartupsPerAddress));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxSessionsPerUser ?? 1, 1, nameof(options.MaxSessionsPerUser));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.ReservedConnections, nameof(options.ReservedConnections));
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(options.ReservedConnections, options.MaxConnections, nameof(options.ReservedConnections));
         if (options.RequireTls && options.ServerCertificate is null)
         {
             throw new ArgumentException("RequireTls needs a ServerCertificate to offer TLS with.", nameof(options));
@@ -50,7 +58,9 @@ public sealed class PgWireServer : IAsyncDisposable
 
         Options = options;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PgWireServer>();
-        LoginThrottle = new LoginThrottle(options.FailedLoginDelay, options.MaxFailedLoginDelay, TimeProvider.System);
+        Logins = options.Logins ?? new LoginGuard(logger: _logger);
+        _refusals = new LogLimiter<IPAddress>(TimeProvider.System, TimeSpan.FromMinutes(1));
+        _plainConnections = new LogLimiter<IPAddress>(TimeProvider.System, TimeSpan.FromMinutes(1));
     }
 
     /// <summary>The options the server runs with.</summary>
@@ -64,14 +74,8 @@ public sealed class PgWireServer : IAsyncDisposable
 
     internal ILogger Logger => _logger;
 
-    internal LoginThrottle LoginThrottle { get; }
-
-    /// <summary>
-    /// Connections over <see cref="PgWireServerOptions.MaxConnections"/> that may still be answered with 53300 after
-    /// their startup packet; beyond these, a connection is answered at once and closed, so a flood of idle sockets
-    /// cannot hold more than a bounded number of them.
-    /// </summary>
-    internal int RefusalSlots => Math.Max(8, Options.MaxConnections / 10);
+    /// <summary>The gate of password checks (the one of <see cref="PgWireServerOptions.Logins"/>, or the server's own).</summary>
+    internal LoginGuard Logins { get; }
 
     /// <summary>Binds the address and port and starts accepting clients.</summary>
     /// <exception cref="PgWireException">The address cannot be bound (e.g. the port is in use).</exception>
@@ -98,6 +102,16 @@ public sealed class PgWireServer : IAsyncDisposable
 
         _listener = listener;
         LogMessages.Listening(_logger, Options.Address, Port);
+        if (Options.TrustLoopback)
+        {
+            LogMessages.TrustingLoopback(_logger);
+        }
+
+        if (Options.ServerCertificate is not null && !Options.RequireTls)
+        {
+            LogMessages.TlsNotRequired(_logger);
+        }
+
         _acceptLoop = AcceptLoopAsync(listener);
         return Task.CompletedTask;
     }
@@ -112,6 +126,7 @@ public sealed class PgWireServer : IAsyncDisposable
 
         await _stopping.CancelAsync().ConfigureAwait(false);
         _listener?.Dispose();
+        CloseWaiting();
         foreach (PgConnection connection in _connections.Values)
         {
             connection.Abort();
@@ -188,67 +203,6 @@ public sealed class PgWireServer : IAsyncDisposable
             }
 
             Admit(client);
-        }
-    }
-
-    private void Admit(Socket client)
-    {
-        int open = _connections.Count;
-        if (open >= Options.MaxConnections + RefusalSlots)
-        {
-            RefuseAtOnce(client);
-            return;
-        }
-
-        client.NoDelay = true;
-        int processId = Interlocked.Increment(ref _nextProcessId);
-        var connection = new PgConnection(this, client, processId) { OverCapacity = open >= Options.MaxConnections };
-        _connections[processId] = connection;
-        _ = RunConnectionAsync(connection);
-    }
-
-    /// <summary>
-    /// Sends the 53300 error without waiting for the startup packet and closes (PostgreSQL's postmaster does so when it
-    /// cannot start a backend; libpq reads the error even in answer to an SSLRequest). Best effort: a send that would
-    /// block is not attempted.
-    /// </summary>
-    private void RefuseAtOnce(Socket client)
-    {
-        LogMessages.TooManyConnections(_logger, client.RemoteEndPoint, Options.MaxConnections);
-        try
-        {
-            var writer = new MessageWriter();
-            ErrorResponse.Write(writer, "FATAL", SqlState.TooManyConnections, "sorry, too many clients already");
-            client.Blocking = false;
-            client.Send(writer.WrittenMemory.Span, SocketFlags.None, out _);
-        }
-        catch (SocketException)
-        {
-            // The client is gone already.
-        }
-        finally
-        {
-            client.Dispose();
-        }
-    }
-    private async Task RunConnectionAsync(PgConnection connection)
-    {
-        PgWireMeter.ConnectionOpened();
-        try
-        {
-            await Task.Yield();
-            await connection.RunAsync(_stopping.Token).ConfigureAwait(false);
-        }
-        catch (Exception error)
-        {
-            // The edge of a connection: log once, and keep serving everyone else.
-            LogMessages.ConnectionFailed(_logger, error, connection.ProcessId);
-        }
-        finally
-        {
-            _connections.TryRemove(connection.ProcessId, out _);
-            PgWireMeter.ConnectionClosed();
-            await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

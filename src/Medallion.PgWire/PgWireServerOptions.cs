@@ -39,8 +39,9 @@ public sealed record PgWireServerOptions
 
     /// <summary>
     /// The most clients connected at once, counting those still in startup or authentication (an idle socket
-    /// takes a place until <see cref="AuthenticationTimeout"/> closes it). One more is refused with SQLSTATE 53300
-    /// "sorry, too many clients already", as PostgreSQL's <c>max_connections</c>. 100 by default.
+    /// takes a place until <see cref="AuthenticationTimeout"/> closes it, and at most <see cref="MaxStartups"/> are
+    /// logging in). One more is refused with SQLSTATE 53300 "sorry, too many clients already", as PostgreSQL's
+    /// <c>max_connections</c>. 100 by default.
     /// </summary>
     public int MaxConnections { get; init; } = 100;
 
@@ -59,21 +60,45 @@ public sealed record PgWireServerOptions
 
     /// <summary>
     /// How long a client may take from connecting to being authenticated (TLS handshake, startup packet and password
-    /// included) before it is disconnected without a word, as PostgreSQL's <c>authentication_timeout</c>. 10 s by default.
+    /// included) before it is disconnected without a word, as PostgreSQL's <c>authentication_timeout</c>; a client waiting
+    /// for its turn to log in (<see cref="MaxStartups"/>) waits at most as long again. 10 s by default.
     /// </summary>
     public TimeSpan AuthenticationTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Slows password guessing: after three failed logins from one address (an IPv6 /64), the answer to each
-    /// further failure from it waits this long, doubling with each failure up to <see cref="MaxFailedLoginDelay"/>;
-    /// the waiting connection keeps its place among <see cref="MaxConnections"/>. An address is forgiven after five
-    /// minutes without a failure.
-    /// 500 ms by default; <see cref="TimeSpan.Zero"/> turns the delay off.
+    /// The gate every password check goes through (places per address and per account, growing delays after failures,
+    /// the audit of failed logins); share one with the other surfaces that check passwords, so a guesser cannot spread
+    /// its guesses over them. A guard of its own with the default options when null.
     /// </summary>
-    public TimeSpan FailedLoginDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+    public LoginGuard? Logins { get; init; }
 
-    /// <summary>The longest an answer to a failed login waits because of <see cref="FailedLoginDelay"/>; 5 s by default.</summary>
-    public TimeSpan MaxFailedLoginDelay { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// The most clients logging in at once (connected and not yet authenticated), so that a flood of sockets that never
+    /// log in cannot take the places of sessions: at least <see cref="MaxConnections"/> minus this many places are left
+    /// for clients that authenticate. More wait for their turn (see <see cref="MaxStartupsPerAddress"/>). A quarter of
+    /// <see cref="MaxConnections"/> (at least 1) when null.
+    /// </summary>
+    public int? MaxStartups { get; init; }
+
+    /// <summary>
+    /// The most clients from one address (an IPv6 /64) logging in at once; more from it wait for their turn, up to half
+    /// of <see cref="MaxConnections"/> waiting per address, and beyond that are refused at once with SQLSTATE 53300 (and
+    /// the address is named in the log). A burst of a pool's connections thus goes through a few at a time, while a
+    /// flood from one address cannot keep others out. 10 by default.
+    /// </summary>
+    public int MaxStartupsPerAddress { get; init; } = 10;
+
+    /// <summary>
+    /// The most sessions one user may have at once; one more is refused with SQLSTATE 53300 naming the cap (PostgreSQL's
+    /// <c>CONNECTION LIMIT</c> of a role). No cap when null.
+    /// </summary>
+    public int? MaxSessionsPerUser { get; init; }
+
+    /// <summary>
+    /// Places of <see cref="MaxConnections"/> kept for admins (<see cref="IPgUserStore.IsAdminAsync"/>): other users are
+    /// refused with SQLSTATE 53300 once only these are left, as PostgreSQL's <c>superuser_reserved_connections</c>. 0 by default.
+    /// </summary>
+    public int ReservedConnections { get; init; }
 
     /// <summary>
     /// The longest a statement may run before it is cancelled with SQLSTATE 57014; none when null. It is each

@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
+using Medallion.PgWire;
 using Medallion.Pipelines;
 using Medallion.Platform.Audit;
 using Medallion.Server.Alerts;
@@ -41,10 +42,12 @@ public sealed class MedallionServer : IAsyncDisposable
     private readonly MetricsExporter _metrics;
     private readonly AlertMonitor _alerts;
     private readonly RetentionPass _retention;
+    private readonly ILoggerFactory? _ownedLogs;
     private bool _stopped;
 
-    private MedallionServer(WebApplication web, SqlEndpoint? sql, ServerContext context, MedallionServerOptions options, Uri address, MetricsExporter metrics, AlertMonitor alerts, RetentionPass retention)
+    private MedallionServer(WebApplication web, SqlEndpoint? sql, ServerContext context, MedallionServerOptions options, Uri address, MetricsExporter metrics, AlertMonitor alerts, RetentionPass retention, ILoggerFactory? ownedLogs)
     {
+        _ownedLogs = ownedLogs;
         _alerts = alerts;
         _retention = retention;
         _web = web;
@@ -121,13 +124,18 @@ public sealed class MedallionServer : IAsyncDisposable
         string localToken = "mdl_local_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         // One audit for the whole server: the SQL endpoint, the web UI and the API's acts; it enforces the retention.
         AuditLog audit = AuditLog.Open(project, new AuditOptions { Retention = project.Audit.Retention });
-        var context = new ServerContext(scheduler, localToken, options.Time, audit);
+        // One log for the HTTP side and the SQL endpoint: who floods or guesses is told in one place.
+        ILoggerFactory? ownedLogs = options.Logs is null ? LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning)) : null;
+        ILoggerFactory logs = options.Logs ?? ownedLogs!;
+        // One gate for every password check (SQL, REST, web form), so a guesser cannot spread its guesses over them.
+        LoginGuard logins = SqlEndpoint.CreateLogins(audit, logs);
+        var context = new ServerContext(scheduler, localToken, options.Time, audit, logins);
         var metrics = new MetricsExporter(scheduler, options.Time);
         WebApplication? web = null;
         SqlEndpoint? sql = null;
         try
         {
-            web = BuildWeb(options, context, metrics);
+            web = BuildWeb(options, logs, context, metrics);
             try
             {
                 await web.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -139,14 +147,14 @@ public sealed class MedallionServer : IAsyncDisposable
             }
 
             Uri address = new(web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
-            sql = options.Sql is null ? null : await SqlEndpoint.StartAsync(project, options.Sql, audit, cancellationToken).ConfigureAwait(false);
+            sql = options.Sql is null ? null : await SqlEndpoint.StartAsync(project, options.Sql with { Logs = options.Sql.Logs ?? logs }, audit, logins, cancellationToken).ConfigureAwait(false);
             context.Reloader = ProjectReloader.Start(scheduler, options.WatchProject, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Reload"));
             var alerts = new AlertMonitor(scheduler, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Alerts"), options.AlertInterval,
                 sql is null ? null : new IPEndPoint(options.Sql!.Address, sql.Port));
             alerts.Start();
             var retention = new RetentionPass(scheduler, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Retention"));
             retention.Start();
-            var server = new MedallionServer(web, sql, context, options, address, metrics, alerts, retention);
+            var server = new MedallionServer(web, sql, context, options, address, metrics, alerts, retention, ownedLogs);
             await new ServerRuntimeFile(address, localToken, Environment.ProcessId, options.Time.GetUtcNow()).WriteAsync(project.Directory, cancellationToken).ConfigureAwait(false);
             context.Ready = true;
             return server;
@@ -171,6 +179,7 @@ public sealed class MedallionServer : IAsyncDisposable
             await scheduler.DisposeAsync().ConfigureAwait(false);
             await audit.DisposeAsync().ConfigureAwait(false);
             metrics.Dispose();
+            ownedLogs?.Dispose();
             throw;
         }
     }
@@ -220,9 +229,10 @@ public sealed class MedallionServer : IAsyncDisposable
         // Last: every statement and act of the server is queued by now, and the audit writes them before it closes.
         await _context.Audit.DisposeAsync().ConfigureAwait(false);
         _metrics.Dispose();
+        _ownedLogs?.Dispose();
     }
 
-    private static WebApplication BuildWeb(MedallionServerOptions options, ServerContext context, MetricsExporter metrics)
+    private static WebApplication BuildWeb(MedallionServerOptions options, ILoggerFactory logs, ServerContext context, MetricsExporter metrics)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -231,14 +241,7 @@ public sealed class MedallionServer : IAsyncDisposable
             EnvironmentName = "Production",
         });
         builder.Logging.ClearProviders();
-        if (options.Logs is { } logs)
-        {
-            builder.Services.AddSingleton(logs);
-        }
-        else
-        {
-            builder.Logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        }
+        builder.Services.AddSingleton(logs);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -47,7 +47,8 @@ public sealed record MedallionServerOptions
 
     /// <summary>
     /// Where the server logs: its own messages, and the lines of runs' logs (each in a scope with its run id, job and
-    /// model). A one-line console log of warnings and errors when null. The caller owns it and disposes it after the server.
+    /// model), the SQL endpoint's (unless <see cref="SqlEndpointOptions.Logs"/> says otherwise) and failed logins. A one-line
+    /// console log of warnings and errors when null. The caller owns it and disposes it after the server.
     /// </summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? Logs { get; init; }
 }

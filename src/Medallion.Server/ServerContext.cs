@@ -9,7 +9,7 @@ using Medallion.Server.Scheduling;
 
 namespace Medallion.Server;
 
-/// <summary>What the HTTP endpoints share: the project, its catalog, the local CLI's token and the login throttle.</summary>
+/// <summary>What the HTTP endpoints share: the project, its catalog, the local CLI's token and the gate of password checks.</summary>
 internal sealed class ServerContext
 {
     /// <summary>The name actions taken with the local token are recorded under.</summary>
@@ -17,13 +17,13 @@ internal sealed class ServerContext
 
     private readonly byte[] _localTokenHash;
 
-    public ServerContext(JobScheduler scheduler, string localToken, TimeProvider time, AuditLog audit)
+    public ServerContext(JobScheduler scheduler, string localToken, TimeProvider time, AuditLog audit, LoginGuard logins)
     {
         Scheduler = scheduler;
         Audit = audit;
         Time = time;
         _localTokenHash = SHA256.HashData(Encoding.UTF8.GetBytes(localToken));
-        LoginThrottle = new LoginThrottle(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5), time);
+        Logins = logins;
     }
 
     /// <summary>The project as last loaded: a reload replaces it.</summary>
@@ -45,7 +45,8 @@ internal sealed class ServerContext
 
     public TimeProvider Time { get; }
 
-    public LoginThrottle LoginThrottle { get; }
+    /// <summary>The gate every password check goes through, shared with the SQL endpoint.</summary>
+    public LoginGuard Logins { get; }
 
     private volatile bool _ready;
 

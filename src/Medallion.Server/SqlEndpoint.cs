@@ -46,6 +46,18 @@ public sealed record SqlEndpointOptions
 
     /// <summary>Statements running longer than this are cancelled; null for no limit.</summary>
     public TimeSpan? StatementTimeout { get; init; }
+
+    /// <summary>Most clients from one address logging in at once; more wait their turn (see <see cref="PgWireServerOptions.MaxStartupsPerAddress"/>).</summary>
+    public int MaxStartupsPerAddress { get; init; } = 10;
+
+    /// <summary>Most sessions of one user at once; null for no cap.</summary>
+    public int? MaxSessionsPerUser { get; init; }
+
+    /// <summary>Places of <see cref="MaxConnections"/> kept for admins.</summary>
+    public int ReservedConnections { get; init; }
+
+    /// <summary>Where the endpoint logs (refused connections and who floods, failed logins, warnings at start); nowhere when null.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? Logs { get; init; }
 }
 
 /// <summary>
@@ -87,13 +99,18 @@ public sealed class SqlEndpoint : IAsyncDisposable
     /// Where a project's statements are recorded; null opens the project's own audit (with its retention), owned by
     /// the endpoint. Statements outside a project are not audited.
     /// </param>
+    /// <param name="logins">
+    /// The gate of password checks the endpoint shares with the server's other surfaces; null makes one of its own that
+    /// audits failed logins to <paramref name="audit"/>.
+    /// </param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <exception cref="MedallionException"><see cref="ErrorCode.PgWireStartFailed"/> when the port cannot be bound.</exception>
-    public static async Task<SqlEndpoint> StartAsync(MedallionProject? project, SqlEndpointOptions options, AuditLog? audit = null, CancellationToken cancellationToken = default)
+    public static async Task<SqlEndpoint> StartAsync(MedallionProject? project, SqlEndpointOptions options, AuditLog? audit = null, LoginGuard? logins = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         AuditLog? ownedAudit = project is not null && audit is null ? AuditLog.Open(project, new AuditOptions { Retention = project.Audit.Retention }) : null;
         audit ??= ownedAudit;
+        logins ??= CreateLogins(audit, options.Logs);
 
         CatalogStore? catalog = project is null || options.UsersFile is not null ? null : await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
         DuckDbDatabase? database = null;
@@ -119,6 +136,11 @@ public sealed class SqlEndpoint : IAsyncDisposable
                 RequireTls = options.RequireTls,
                 MaxConnections = options.MaxConnections,
                 StatementTimeout = options.StatementTimeout,
+                Logins = logins,
+                MaxStartupsPerAddress = options.MaxStartupsPerAddress,
+                MaxSessionsPerUser = options.MaxSessionsPerUser,
+                ReservedConnections = options.ReservedConnections,
+                LoggerFactory = options.Logs,
                 StatementCompleted = audit is null ? null : (statement, token) => audit.RecordAsync(ToAuditEvent(statement), token),
             });
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -155,6 +177,22 @@ public sealed class SqlEndpoint : IAsyncDisposable
             Outcome = statement.Outcome,
             ErrorCode = statement.SqlState,
             ErrorMessage = statement.ErrorMessage,
+        };
+
+    /// <summary>
+    /// The gate of password checks of a server or endpoint: its failures are logged (category <c>Medallion.Logins</c>)
+    /// and audited as <c>login</c> events (when there is an audit).
+    /// </summary>
+    internal static LoginGuard CreateLogins(AuditLog? audit, Microsoft.Extensions.Logging.ILoggerFactory? logs) =>
+        new(new LoginGuardOptions { Failed = audit is null ? null : (failure, token) => audit.RecordAsync(ToAuditEvent(failure), token) },
+            logger: logs?.CreateLogger("Medallion.Logins"));
+
+    /// <summary>A failed login as an audit event (kind and action <c>login</c>, the surface as channel, client address and port).</summary>
+    internal static AuditEvent ToAuditEvent(LoginFailure failure) =>
+        AuditEvent.FailedLogin(failure.Account, failure.Client?.ToString() ?? "unknown", failure.Surface,
+            ErrorCodes.Format(failure.Throttled ? ErrorCode.LoginThrottled : ErrorCode.PgWireAuthenticationFailed), failure.Reason) with
+        {
+            At = failure.At,
         };
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
@@ -7,12 +8,15 @@ namespace Medallion.PgWire.Tests;
 /// <summary>A bare-bones protocol client for what real drivers never send: bad messages, odd versions, row limits.</summary>
 internal sealed class RawClient : IAsyncDisposable
 {
-    private readonly TcpClient _tcp = new() { NoDelay = true };
+    private readonly TcpClient _tcp;
     private NetworkStream _stream = null!;
 
-    public static async Task<RawClient> ConnectAsync(int port)
+    private RawClient(TcpClient tcp) => _tcp = tcp;
+
+    /// <summary>Connects to the server on 127.0.0.1, from <paramref name="from"/> (another loopback address, e.g. 127.0.0.2) when given.</summary>
+    public static async Task<RawClient> ConnectAsync(int port, IPAddress? from = null)
     {
-        var client = new RawClient();
+        var client = new RawClient(from is null ? new TcpClient() { NoDelay = true } : new TcpClient(new IPEndPoint(from, 0)) { NoDelay = true });
         await client._tcp.ConnectAsync("127.0.0.1", port);
         client._stream = client._tcp.GetStream();
         return client;

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Medallion.DuckDb;
 using Medallion.Engine.Sessions;
+using Medallion.Ingestion.Tests;
 using Npgsql;
 
 namespace Medallion.PgWire.Tests;
@@ -63,6 +64,32 @@ public sealed class TlsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Offering_TLS_without_requiring_it_warns_at_start_and_for_plain_connections_once_a_minute_per_address()
+    {
+        using var log = new RecordingLog();
+        PgWireServer server = await StartAsync(requireTls: false, log);
+
+        Assert.Equal("over tls", await QueryAsync(server, "Require"));
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal("over tls", await QueryAsync(server, "Disable"));
+        }
+
+        Assert.Contains(log.Lines, line => line.StartsWith("Warning: TLS is offered but not required: clients that do not ask for it connect unencrypted", StringComparison.Ordinal));
+        string plain = Assert.Single(log.Lines, line => line.Contains("Unencrypted connection", StringComparison.Ordinal));
+        Assert.Matches(@"^Warning: Unencrypted connection from 127\.0\.0\.1:\d+ for user secure while TLS is offered \(0 more from this address since its last such line\)$", plain);
+    }
+
+    [Fact]
+    public async Task A_server_requiring_TLS_does_not_warn_about_it()
+    {
+        using var log = new RecordingLog();
+        await StartAsync(requireTls: true, log);
+
+        Assert.DoesNotContain(log.Lines, line => line.Contains("TLS", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Requiring_TLS_without_a_certificate_is_refused_when_the_server_is_created()
     {
         ArgumentException error = Assert.Throws<ArgumentException>(() => new PgWireServer(new PgWireServerOptions
@@ -74,7 +101,7 @@ public sealed class TlsTests : IAsyncLifetime
         Assert.StartsWith("RequireTls needs a ServerCertificate to offer TLS with.", error.Message, StringComparison.Ordinal);
     }
 
-    private async Task<PgWireServer> StartAsync(bool requireTls)
+    private async Task<PgWireServer> StartAsync(bool requireTls, RecordingLog? log = null)
     {
         var users = new PgUserStore();
         users.AddUser("secure", "tls-pass");
@@ -86,6 +113,7 @@ public sealed class TlsTests : IAsyncLifetime
             UserStore = users,
             ServerCertificate = _certificate,
             RequireTls = requireTls,
+            LoggerFactory = log,
         });
         await _server.StartAsync();
         return _server;

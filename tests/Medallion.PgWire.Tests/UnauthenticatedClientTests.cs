@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Medallion.DuckDb;
 using Medallion.Engine.Sessions;
+using Medallion.Ingestion.Tests;
 using Npgsql;
 
 namespace Medallion.PgWire.Tests;
@@ -15,6 +16,7 @@ public sealed class UnauthenticatedClientTests : IAsyncLifetime
 {
     private const string User = "analyst";
     private const string Password = "s3cret-pass";
+    private const string OtherUser = "other";
 
     private readonly DuckDbDatabase _database = DuckDbDatabase.Open();
     private readonly List<PgWireServer> _servers = [];
@@ -79,16 +81,119 @@ public sealed class UnauthenticatedClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Idle_sockets_without_a_startup_packet_count_against_max_connections()
+    public async Task Idle_sockets_beyond_the_startup_places_wait_their_turn_without_taking_the_places_of_sessions()
     {
-        PgWireServer server = await StartAsync(options => options with { MaxConnections = 2 });
+        PgWireServer server = await StartAsync(options => options with { MaxConnections = 4, MaxStartups = 2 });
+        await using NpgsqlConnection session = await OpenAsync(server);
         await using RawClient idle1 = await RawClient.ConnectAsync(server.Port);
         await using RawClient idle2 = await RawClient.ConnectAsync(server.Port);
-        await WaitForConnectionCountAsync(server, 2);
+        await WaitForAsync(() => server.StartupCount == 2, "two idle sockets logging in");
+
+        Task<NpgsqlConnection> waiting = OpenAsync(server);
+        await WaitForAsync(() => server.WaitingCount == 1, "the login waiting its turn");
+        Assert.False(waiting.IsCompleted);
+        idle1.Close();
+
+        await using NpgsqlConnection second = await waiting.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(3, server.ConnectionCount);
+    }
+
+    [Fact]
+    public async Task A_flood_of_idle_sockets_from_one_address_does_not_keep_another_address_out_and_is_named_in_the_log()
+    {
+        using var log = new RecordingLog();
+        PgWireServer server = await StartAsync(options => options with { LoggerFactory = log });
+        using var flooding = new CancellationTokenSource();
+        // 110 sockets from 127.0.0.2 that send nothing and connect again as soon as they are dropped.
+        Task[] flood = [.. Enumerable.Range(0, 110).Select(_ => FloodAsync(server.Port, IPAddress.Parse("127.0.0.2"), flooding.Token))];
+        try
+        {
+            await WaitForAsync(() => log.Lines.Any(line => line.Contains("Refused a connection from 127.0.0.2", StringComparison.Ordinal)), "the flooding address in the log");
+            for (int i = 0; i < 5; i++)
+            {
+                await AssertServesAsync(server);
+            }
+
+            Assert.InRange(server.StartupCount, 0, server.Options.MaxStartupsPerAddress + 1);
+        }
+        finally
+        {
+            await flooding.CancelAsync();
+            await Task.WhenAll(flood);
+        }
+
+        string line = Assert.Single(log.Lines, l => l.Contains("Refused a connection from 127.0.0.2", StringComparison.Ordinal));
+        Assert.StartsWith("Warning: Refused a connection from 127.0.0.2: 10 connections from 127.0.0.2 are logging in and 50 more wait their turn (max startups per address)", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Parallel_password_guesses_are_checked_a_few_at_a_time_and_the_right_password_still_works()
+    {
+        var checkedAt = new List<TimeSpan>();
+        Stopwatch clock = Stopwatch.StartNew();
+        var guard = new LoginGuard(new LoginGuardOptions
+        {
+            FailedLoginDelay = TimeSpan.FromSeconds(5),
+            MaxFailedLoginDelay = TimeSpan.FromSeconds(5),
+            MaxWait = TimeSpan.FromSeconds(3),
+            Failed = (failure, _) =>
+            {
+                lock (checkedAt)
+                {
+                    if (!failure.Throttled)
+                    {
+                        checkedAt.Add(clock.Elapsed);
+                    }
+                }
+
+                return ValueTask.CompletedTask;
+            },
+        });
+        PgWireServer server = await StartAsync(options => options with { Logins = guard, AuthenticationTimeout = TimeSpan.FromSeconds(20) });
+
+        PostgresException[] answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Assert.ThrowsAsync<PostgresException>(() => OpenAsync(server, password: "guess-" + i))));
+
+        // 3 free failures, then one guess per place (4 per address) per 5 s: at most 7 checks in the first 4 s, where
+        // 40 guesses in parallel were all checked at once before.
+        int early;
+        lock (checkedAt)
+        {
+            early = checkedAt.Count(at => at < TimeSpan.FromSeconds(4));
+        }
+
+        Assert.InRange(early, 1, 3 + guard.Options.AttemptsPerAddress);
+        Assert.Contains(answers, a => a.SqlState == "28P01");
+        Assert.All(answers.Where(a => a.SqlState != "28P01"), a => Assert.Equal(("53300", "too many logins in progress from 127.0.0.1 or for user \"analyst\"; try again in a few seconds"), (a.SqlState, a.MessageText)));
+        await AssertServesAsync(server);
+    }
+
+    [Fact]
+    public async Task A_user_at_its_session_cap_is_refused_with_53300_naming_the_cap_while_another_user_gets_in()
+    {
+        PgWireServer server = await StartAsync(options => options with { MaxSessionsPerUser = 2 });
+        await using NpgsqlConnection first = await OpenAsync(server);
+        await using NpgsqlConnection second = await OpenAsync(server);
 
         PostgresException refused = await Assert.ThrowsAsync<PostgresException>(() => OpenAsync(server));
+        await using NpgsqlConnection other = await OpenAsync(server, user: OtherUser);
+        await first.CloseAsync();
+        await WaitForConnectionCountAsync(server, 2);
+        await using NpgsqlConnection again = await OpenAsync(server);
 
-        Assert.Equal("53300", refused.SqlState);
+        Assert.Equal(("FATAL", "53300", "too many connections for user \"analyst\": at most 2 sessions per user"), (refused.Severity, refused.SqlState, refused.MessageText));
+    }
+
+    [Fact]
+    public async Task The_places_kept_for_admins_let_an_admin_in_when_other_users_fill_the_rest()
+    {
+        PgWireServer server = await StartAsync(options => options with { MaxConnections = 3, ReservedConnections = 1, UserStore = new AdminStore(OtherUser) });
+        await using NpgsqlConnection first = await OpenAsync(server);
+        await using NpgsqlConnection second = await OpenAsync(server);
+
+        PostgresException refused = await Assert.ThrowsAsync<PostgresException>(() => OpenAsync(server));
+        await using NpgsqlConnection admin = await OpenAsync(server, user: OtherUser);
+
+        Assert.Equal(("53300", "remaining connection slots are reserved for admins (1 of 3)"), (refused.SqlState, refused.MessageText));
     }
 
     [Fact]
@@ -153,7 +258,7 @@ public sealed class UnauthenticatedClientTests : IAsyncLifetime
     public async Task Repeated_failed_logins_from_one_address_are_answered_later_and_later()
     {
         var delay = TimeSpan.FromMilliseconds(400);
-        PgWireServer server = await StartAsync(options => options with { FailedLoginDelay = delay, MaxFailedLoginDelay = TimeSpan.FromSeconds(5) });
+        PgWireServer server = await StartAsync(options => options with { Logins = new LoginGuard(new LoginGuardOptions { FailedLoginDelay = delay, MaxFailedLoginDelay = TimeSpan.FromSeconds(5) }) });
         var durations = new List<TimeSpan>();
         for (int attempt = 1; attempt <= 5; attempt++)
         {
@@ -173,7 +278,7 @@ public sealed class UnauthenticatedClientTests : IAsyncLifetime
     {
         // The delay is long enough that a SCRAM login on a loaded 2-core machine (seen at 4 s) cannot be taken for it.
         TimeSpan delay = TimeSpan.FromSeconds(10);
-        PgWireServer server = await StartAsync(options => options with { FailedLoginDelay = delay, MaxFailedLoginDelay = delay, AuthenticationTimeout = 3 * delay });
+        PgWireServer server = await StartAsync(options => options with { Logins = new LoginGuard(new LoginGuardOptions { FailedLoginDelay = delay, MaxFailedLoginDelay = delay }), AuthenticationTimeout = 3 * delay });
         for (int attempt = 1; attempt <= 4; attempt++)
         {
             await Assert.ThrowsAsync<PostgresException>(() => OpenAsync(server, password: "guess-" + attempt));
@@ -282,14 +387,12 @@ public sealed class UnauthenticatedClientTests : IAsyncLifetime
 
     private async Task<PgWireServer> StartAsync(Func<PgWireServerOptions, PgWireServerOptions>? configure = null)
     {
-        var users = new PgUserStore();
-        users.AddUser(User, Password);
         var options = new PgWireServerOptions
         {
             Address = IPAddress.Loopback,
             Port = 0,
             SessionFactory = new LakehouseSessionFactory(_database, NoTables.Instance),
-            UserStore = users,
+            UserStore = Users(),
         };
         var server = new PgWireServer(configure is null ? options : configure(options));
         _servers.Add(server);
@@ -297,9 +400,17 @@ public sealed class UnauthenticatedClientTests : IAsyncLifetime
         return server;
     }
 
-    private static async Task<NpgsqlConnection> OpenAsync(PgWireServer server, string password = Password)
+    private static PgUserStore Users()
     {
-        var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={server.Port};Username={User};Password={password};Database=medallion;Pooling=false;Timeout=30");
+        var users = new PgUserStore();
+        users.AddUser(User, Password);
+        users.AddUser(OtherUser, Password);
+        return users;
+    }
+
+    private static async Task<NpgsqlConnection> OpenAsync(PgWireServer server, string password = Password, string user = User)
+    {
+        var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={server.Port};Username={user};Password={password};Database=medallion;Pooling=false;Timeout=60");
         try
         {
             await connection.OpenAsync();
@@ -317,6 +428,44 @@ public sealed class UnauthenticatedClientTests : IAsyncLifetime
         await using NpgsqlConnection connection = await OpenAsync(server);
         await using var command = new NpgsqlCommand("SELECT 42", connection);
         Assert.Equal(42, await command.ExecuteScalarAsync());
+    }
+
+    /// <summary>Holds one socket from <paramref name="from"/> that sends nothing, connecting again whenever it is dropped.</summary>
+    private static async Task FloodAsync(int port, IPAddress from, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await using RawClient idle = await RawClient.ConnectAsync(port, from);
+                await idle.ReadAsync(TimeSpan.FromSeconds(60)).WaitAsync(stop);
+            }
+            catch (Exception error) when (error is OperationCanceledException or System.Net.Sockets.SocketException or IOException)
+            {
+                // Stopped, or refused: connect again.
+            }
+        }
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(condition(), $"waited 60 s for {what}");
+    }
+
+    /// <summary>The in-memory users, one of them an admin (the catalog's store says so from its users' records).</summary>
+    private sealed class AdminStore(string admin) : IPgUserStore
+    {
+        private readonly PgUserStore _users = Users();
+
+        public ValueTask<string?> FindScramVerifierAsync(string user, CancellationToken cancellationToken = default) => _users.FindScramVerifierAsync(user, cancellationToken);
+
+        public ValueTask<bool> IsAdminAsync(string user, CancellationToken cancellationToken = default) => ValueTask.FromResult(user == admin);
     }
 
     private static async Task WaitForConnectionCountAsync(PgWireServer server, int count)

@@ -103,6 +103,29 @@ public sealed class ServedProject : IAsyncDisposable
         return await Http.SendAsync(request);
     }
 
+    /// <summary>The first value of <paramref name="sql"/> run over the server's SQL endpoint as <c>vic</c> (who reads every table, the audit too), as text.</summary>
+    public async Task<string> SqlScalarAsync(string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection($"Host=127.0.0.1;Port={Server.PgPort};Username=vic;Password={ViewerPassword};Database=shop;Pooling=false;Timeout=60");
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
+    }
+
+    /// <summary>Runs <paramref name="sql"/> until it gives <paramref name="expected"/> (the audit is written a second or so after the act), for at most 90 s; returns its last value.</summary>
+    public async Task<string> WaitForSqlAsync(string sql, string expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        string value = await SqlScalarAsync(sql);
+        while (value != expected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+            value = await SqlScalarAsync(sql);
+        }
+
+        return value;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();

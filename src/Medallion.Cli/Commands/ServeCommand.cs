@@ -3,8 +3,10 @@ using System.CommandLine;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.Cli.Output;
 using Medallion.Pipelines;
 using Medallion.Server;
+using Microsoft.Extensions.Logging;
 
 namespace Medallion.Cli.Commands;
 
@@ -36,7 +38,9 @@ internal static class ServeCommand
                 return MedallionCli.UsageError;
             }
 
-            await using SqlEndpoint server = await SqlEndpoint.StartAsync(loaded, options, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // Warnings of the endpoint (who floods or guesses passwords, unencrypted clients) go to standard error.
+            using var log = new ConsoleLog(error, LogLevel.Warning);
+            await using SqlEndpoint server = await SqlEndpoint.StartAsync(loaded, options with { Logs = log }, cancellationToken: cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"Serving {server.Description} over the PostgreSQL protocol on {options.Address}:{server.Port} (read-only). Press Ctrl+C to stop.").ConfigureAwait(false);
             try
             {

@@ -22,16 +22,19 @@ internal sealed class SqlEndpointArguments
     private readonly Option<int> _port = new("--pg-port") { Description = "TCP port of the PostgreSQL endpoint (0 picks a free one).", DefaultValueFactory = _ => 5433 };
     private readonly Option<string> _host = new("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
     private readonly Option<FileInfo?> _users = new("--users") { Description = "File of 'name:SCRAM-SHA-256$...' lines: who may log in, instead of the project catalog's users." };
-    private readonly Option<bool> _trust = new("--trust-loopback") { Description = "Let clients on this machine (loopback) in without a password." };
+    private readonly Option<bool> _trust = new("--trust-loopback") { Description = "Let clients on this machine (loopback) in without a password, as any user they name: every local process then reads all that any user can, unmasked data included (it warns at start)." };
     private readonly Option<FileInfo?> _certificate = new("--tls-cert") { Description = "PEM certificate for TLS (with --tls-key); without it clients connect unencrypted." };
     private readonly Option<FileInfo?> _key = new("--tls-key") { Description = "PEM private key of --tls-cert." };
     private readonly Option<bool> _requireTls = new("--require-tls") { Description = "Refuse clients that do not switch to TLS (SQLSTATE 28000); needs --tls-cert." };
     private readonly Option<int> _maxConnections = new("--max-connections") { Description = "Most clients connected at once, counting those still logging in; one more is refused with SQLSTATE 53300.", DefaultValueFactory = _ => 100 };
+    private readonly Option<int?> _maxSessionsPerUser = new("--max-sessions-per-user") { Description = "Most sessions one user may have at once; one more is refused with SQLSTATE 53300 naming the cap (default: half of --max-connections).", HelpName = "count" };
+    private readonly Option<int> _maxStartupsPerAddress = new("--max-logins-per-address") { Description = "Most clients from one address logging in at once; more wait their turn, and a flood beyond that is refused with SQLSTATE 53300 and its address logged.", DefaultValueFactory = _ => 10, HelpName = "count" };
+    private readonly Option<int?> _reservedConnections = new("--reserved-connections") { Description = "Places of --max-connections kept for admins, so they get in when other users fill the rest (default: 3, fewer when --max-connections is small).", HelpName = "count" };
     private readonly Option<string?> _memoryLimit = new("--memory-limit") { Description = "Memory all running queries share, e.g. 4GB (default: 80% of RAM); DuckDB has no per-query limit, so a query that finds too little left fails alone (SQLSTATE 53200).", HelpName = "size" };
     private readonly Option<string?> _statementTimeout = new("--statement-timeout") { Description = "Cancel statements running longer than this, e.g. 30s, 5min, 500ms (default: none).", HelpName = "duration" };
 
     /// <summary>The options, to add to a command.</summary>
-    public IEnumerable<Option> Options => [_port, _host, _users, _trust, _certificate, _key, _requireTls, _maxConnections, _memoryLimit, _statementTimeout];
+    public IEnumerable<Option> Options => [_port, _host, _users, _trust, _certificate, _key, _requireTls, _maxConnections, _maxSessionsPerUser, _maxStartupsPerAddress, _reservedConnections, _memoryLimit, _statementTimeout];
 
     /// <summary>The endpoint's settings from a parsed command line, or null after telling <paramref name="error"/> what is wrong.</summary>
     /// <param name="parsed">The parsed command line.</param>
@@ -67,6 +70,27 @@ internal sealed class SqlEndpointArguments
         if (maxConnections < 1)
         {
             await error.WriteLineAsync($"error: --max-connections {maxConnections} lets nobody in. Help: give a number of at least 1 (default 100).").ConfigureAwait(false);
+            return null;
+        }
+
+        int maxSessionsPerUser = parsed.GetValue(_maxSessionsPerUser) ?? Math.Max(1, maxConnections / 2);
+        if (maxSessionsPerUser < 1)
+        {
+            await error.WriteLineAsync($"error: --max-sessions-per-user {maxSessionsPerUser} lets nobody in. Help: give a number of at least 1 (default: half of --max-connections).").ConfigureAwait(false);
+            return null;
+        }
+
+        int maxStartupsPerAddress = parsed.GetValue(_maxStartupsPerAddress);
+        if (maxStartupsPerAddress < 1)
+        {
+            await error.WriteLineAsync($"error: --max-logins-per-address {maxStartupsPerAddress} lets nobody in. Help: give a number of at least 1 (default 10).").ConfigureAwait(false);
+            return null;
+        }
+
+        int reserved = parsed.GetValue(_reservedConnections) ?? Math.Min(3, (maxConnections - 1) / 4);
+        if (reserved < 0 || reserved >= maxConnections)
+        {
+            await error.WriteLineAsync($"error: --reserved-connections {reserved} must be at least 0 and below --max-connections ({maxConnections}). Help: keep a few places for admins, e.g. 3.").ConfigureAwait(false);
             return null;
         }
 
@@ -123,6 +147,9 @@ internal sealed class SqlEndpointArguments
             Certificate = certificate is null ? null : X509Certificate2.CreateFromPemFile(certificate.FullName, key!.FullName),
             RequireTls = requireTls,
             MaxConnections = maxConnections,
+            MaxSessionsPerUser = maxSessionsPerUser,
+            MaxStartupsPerAddress = maxStartupsPerAddress,
+            ReservedConnections = reserved,
             MemoryLimit = parsed.GetValue(_memoryLimit),
             StatementTimeout = timeout,
         };

@@ -42,7 +42,7 @@ internal sealed partial class PgConnection
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             // PostgreSQL closes such a connection without a word too: an idle or slow client gets nothing to read.
-            LogMessages.AuthenticationTimedOut(_server.Logger, ProcessId, _socket.RemoteEndPoint, Options.AuthenticationTimeout);
+            LogMessages.AuthenticationTimedOut(_server.Logger, ProcessId, RemoteEndPoint, Options.AuthenticationTimeout);
             return false;
         }
     }
@@ -104,8 +104,7 @@ internal sealed partial class PgConnection
 
             if (OverCapacity)
             {
-                LogMessages.TooManyConnections(_server.Logger, _socket.RemoteEndPoint, Options.MaxConnections);
-                throw new PgWireException(ErrorCode.PgWireTooManyConnections, SqlState.TooManyConnections, "sorry, too many clients already") { IsFatal = true };
+                throw new PgWireException(ErrorCode.PgWireTooManyConnections, SqlState.TooManyConnections, PgWireServer.TooManyClients) { IsFatal = true };
             }
 
             if (Options.RequireTls && !tls)
@@ -115,7 +114,7 @@ internal sealed partial class PgConnection
                 { IsFatal = true };
             }
 
-            await AcceptStartupAsync(startup, cancellationToken).ConfigureAwait(false);
+            await AcceptStartupAsync(startup, tls, cancellationToken).ConfigureAwait(false);
             return true;
         }
     }
@@ -143,7 +142,7 @@ internal sealed partial class PgConnection
         _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
     }
 
-    private async Task AcceptStartupAsync(StartupMessage startup, CancellationToken cancellationToken)
+    private async Task AcceptStartupAsync(StartupMessage startup, bool tls, CancellationToken cancellationToken)
     {
         var unrecognized = new List<string>();
         foreach (string name in startup.Parameters.Keys)
@@ -168,9 +167,19 @@ internal sealed partial class PgConnection
         _database = database;
         await AuthenticateAsync(user, cancellationToken).ConfigureAwait(false);
         _authenticated = true;
+        if (await _server.AdmitSessionAsync(this, user, cancellationToken).ConfigureAwait(false) is { } refusal)
+        {
+            _server.LogRefusal(Address, refusal);
+            throw new PgWireException(ErrorCode.PgWireTooManyConnections, SqlState.TooManyConnections, refusal) { IsFatal = true };
+        }
+
+        if (Options.ServerCertificate is not null && !tls)
+        {
+            _server.NotePlainConnection(this, user);
+        }
 
         string applicationName = startup.Parameters.GetValueOrDefault("application_name", string.Empty);
-        var startupInfo = new PgSessionStartup(user, database, applicationName, _socket.RemoteEndPoint, startup.Parameters);
+        var startupInfo = new PgSessionStartup(user, database, applicationName, RemoteEndPoint, startup.Parameters);
         _startup = startupInfo;
         try
         {
@@ -243,40 +252,34 @@ internal sealed partial class PgConnection
             ?? throw new PgWireException(ErrorCode.PgWireAuthenticationFailed, SqlState.ProtocolViolation, "malformed SCRAM message") { IsFatal = true };
         Authentication.WriteSaslContinue(_writer, serverFirst);
         byte[] final = await ReadPasswordMessageAsync(cancellationToken).ConfigureAwait(false);
-        string? serverFinal = exchange.HandleClientFinal(SaslInitialResponse.ReadResponse(final));
-        if (serverFinal is null)
+
+        // The check takes its places before the proof is looked at, so guesses sent in parallel wait for each other.
+        LoginAttempt attempt;
+        try
         {
-            LogMessages.AuthenticationFailed(_server.Logger, user, Describe(_socket.RemoteEndPoint));
-            await SlowDownRepeatedFailuresAsync(cancellationToken).ConfigureAwait(false);
-            throw new PgWireException(ErrorCode.PgWireAuthenticationFailed, SqlState.InvalidPassword, $"password authentication failed for user \"{user}\"") { IsFatal = true };
+            attempt = await _server.Logins.BeginAsync(LoginGuard.SqlSurface, user, RemoteEndPoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException error) when (error.Code == ErrorCode.LoginThrottled)
+        {
+            throw new PgWireException(ErrorCode.LoginThrottled, SqlState.TooManyConnections, error.Message, error) { IsFatal = true };
         }
 
-        Authentication.WriteSaslFinal(_writer, serverFinal);
-        Authentication.WriteOk(_writer);
-    }
-
-    /// <summary>
-    /// Counts a failed login against the client's address and, once it has failed too often, holds the answer back
-    /// (see <see cref="LoginThrottle"/>). The wait keeps the connection's place among the
-    /// <see cref="PgWireServerOptions.MaxConnections"/> even when the client stops listening, so a guesser cannot run
-    /// more guesses at once than there are places, however early it gives up on each.
-    /// </summary>
-    private async Task SlowDownRepeatedFailuresAsync(CancellationToken cancellationToken)
-    {
-        IPAddress? remote = (_socket.RemoteEndPoint as IPEndPoint)?.Address;
-        int failures = _server.LoginThrottle.RecordFailure(remote);
-        TimeSpan delay = _server.LoginThrottle.DelayFor(remote);
-        if (delay <= TimeSpan.Zero)
+        using (attempt)
         {
-            return;
-        }
+            string? serverFinal = exchange.HandleClientFinal(SaslInitialResponse.ReadResponse(final));
+            if (serverFinal is null)
+            {
+                string message = $"password authentication failed for user \"{user}\"";
+                // The answer waits as long as the failure holds its places; the server's stop ends the wait, the
+                // client's time to log in does not (its places are held either way).
+                await attempt.FailAsync(message, _aborted.Token).ConfigureAwait(false);
+                throw new PgWireException(ErrorCode.PgWireAuthenticationFailed, SqlState.InvalidPassword, message) { IsFatal = true };
+            }
 
-        if (failures == LoginThrottle.FreeFailures + 1)
-        {
-            LogMessages.LoginsSlowed(_server.Logger, failures, remote!, Options.MaxFailedLoginDelay);
+            attempt.Succeeded();
+            Authentication.WriteSaslFinal(_writer, serverFinal);
+            Authentication.WriteOk(_writer);
         }
-
-        await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<byte[]> ReadPasswordMessageAsync(CancellationToken cancellationToken)

@@ -57,11 +57,13 @@ internal sealed partial class PgConnection : IAsyncDisposable
     private StatementScope? _statement;
     private bool _statementRunning;
 
-    public PgConnection(PgWireServer server, Socket socket, int processId)
+    public PgConnection(PgWireServer server, Socket socket, int processId, IPAddress address)
     {
         _server = server;
         _socket = socket;
         ProcessId = processId;
+        Address = address;
+        RemoteEndPoint = socket.RemoteEndPoint;
         SecretKey = RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);
         _stream = new NetworkStream(socket, ownsSocket: true);
         _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
@@ -71,6 +73,18 @@ internal sealed partial class PgConnection : IAsyncDisposable
     public int ProcessId { get; }
 
     public int SecretKey { get; }
+
+    /// <summary>The client's address as places are counted (IPv6 by its /64).</summary>
+    public IPAddress Address { get; }
+
+    /// <summary>The client's address and port.</summary>
+    public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>Whether the connection holds one of the server's startup places; changed only under the server's admission lock.</summary>
+    public bool HoldsStartupPlace { get; set; }
+
+    /// <summary>The user once the session is counted against the per-user cap; null before.</summary>
+    public string? SessionUser { get; set; }
 
     private PgWireServerOptions Options => _server.Options;
 

@@ -15,16 +15,19 @@ public sealed record AuditEvent
     /// <summary>The <see cref="Kind"/> of an administrative act (users, roles, grants, tokens, vacuums, restores, reloads, triggers, erasures).</summary>
     public const string AdminKind = "admin";
 
+    /// <summary>The <see cref="Kind"/> of a failed login (a wrong password, an unknown user, or a login refused while too many were in progress).</summary>
+    public const string LoginKind = "login";
+
     /// <summary>A unique id (a version-7 GUID, so ids sort by time).</summary>
     public string Id { get; init; } = Guid.CreateVersion7().ToString("N");
 
     /// <summary>When it happened (for a statement, when it started).</summary>
     public DateTimeOffset At { get; init; } = DateTimeOffset.UtcNow;
 
-    /// <summary><see cref="StatementKind"/> or <see cref="AdminKind"/>.</summary>
+    /// <summary><see cref="StatementKind"/>, <see cref="AdminKind"/> or <see cref="LoginKind"/>.</summary>
     public required string Kind { get; init; }
 
-    /// <summary>Who: the authenticated user, or the operating-system user for the shell and the CLI.</summary>
+    /// <summary>Who: the authenticated user, or the operating-system user for the shell and the CLI; for a failed login, the user name given.</summary>
     public required string User { get; init; }
 
     /// <summary>From where: the client's address and port, or <c>shell</c> / <c>cli</c> for the person at the machine.</summary>
@@ -33,7 +36,7 @@ public sealed record AuditEvent
     /// <summary>Through what: <c>sql</c> (the SQL endpoint), <c>web</c>, <c>api</c>, <c>shell</c>, <c>cli</c> or <c>server</c>.</summary>
     public required string Channel { get; init; }
 
-    /// <summary>What: <c>query</c> for a statement, or the act (<c>user.add</c>, <c>token.create</c>, <c>delta.vacuum</c>, <c>job.trigger</c>, ...).</summary>
+    /// <summary>What: <c>query</c> for a statement, <c>login</c> for a failed login, or the act (<c>user.add</c>, <c>token.create</c>, <c>delta.vacuum</c>, <c>job.trigger</c>, ...).</summary>
     public required string Action { get; init; }
 
     /// <summary>The statement's text, as run; null for an act. It is stored with the CPFs, CNPJs, e-mails and card numbers in it masked.</summary>
@@ -82,4 +85,13 @@ public sealed record AuditEvent
     /// <param name="target">What it acted on.</param>
     public static AuditEvent Admin(string user, string client, string channel, string action, string? target) =>
         new() { Kind = AdminKind, User = user, Client = client, Channel = channel, Action = action, Target = target };
+
+    /// <summary>A login that failed: outcome <c>error</c>, the code and the message the client got.</summary>
+    /// <param name="user">The user name given (whether or not it exists).</param>
+    /// <param name="client">From where (address:port).</param>
+    /// <param name="channel"><c>sql</c>, <c>api</c> or <c>web</c>.</param>
+    /// <param name="errorCode">Why: the MDL code (a wrong password or unknown user, or a login refused while too many were in progress).</param>
+    /// <param name="message">What the client was told.</param>
+    public static AuditEvent FailedLogin(string user, string client, string channel, string errorCode, string message) =>
+        new() { Kind = LoginKind, User = user, Client = client, Channel = channel, Action = "login", Outcome = "error", ErrorCode = errorCode, ErrorMessage = message };
 }

@@ -20,7 +20,7 @@ namespace Medallion.Server.Http;
 /// <summary>
 /// Who is calling the REST API: a catalog user by HTTP Basic (over TLS, or from this machine), an API token
 /// (<c>Authorization: Bearer mdl_...</c>), or the CLI on this machine with the token the server wrote to its runtime
-/// file. Failed attempts from one address wait longer and longer, as the SQL endpoint's logins do.
+/// file. Password checks go through the server's login guard, the SQL endpoint's too (<see cref="PasswordLogin"/>).
 /// </summary>
 internal sealed class ApiAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ServerContext server)
@@ -46,7 +46,6 @@ internal sealed class ApiAuthenticationHandler(
         };
         if (user is null)
         {
-            await ThrottleFailureAsync(server, Context).ConfigureAwait(false);
             // The challenge that follows cannot see this result, so the reason travels with the request.
             Context.Items[FailureKey] = failure;
             return AuthenticateResult.Fail(failure ?? "the credentials were not accepted");
@@ -102,10 +101,19 @@ internal sealed class ApiAuthenticationHandler(
             return (null, ServerRole.Viewer, "the Basic credentials are not 'user:password'");
         }
 
-        CatalogUser? user = await VerifyPasswordAsync(server, decoded[..colon], decoded[(colon + 1)..], Context.RequestAborted).ConfigureAwait(false);
+        CatalogUser? user;
+        try
+        {
+            user = await PasswordLogin.CheckAsync(server, Context, LoginGuard.ApiSurface, decoded[..colon], decoded[(colon + 1)..]).ConfigureAwait(false);
+        }
+        catch (MedallionException error) when (error.Code == ErrorCode.LoginThrottled)
+        {
+            return (null, ServerRole.Viewer, error.Message);
+        }
+
         return user is not null
             ? (user.Name, await server.Catalog.GetServerRoleAsync(user, Context.RequestAborted).ConfigureAwait(false), null)
-            : (null, ServerRole.Viewer, "the user name or password is wrong");
+            : (null, ServerRole.Viewer, PasswordLogin.WrongPassword);
     }
 
     /// <summary>Whether a password may travel on this request: over HTTPS, or from this machine.</summary>
@@ -117,18 +125,6 @@ internal sealed class ApiAuthenticationHandler(
         CatalogUser? user = await server.Catalog.FindUserAsync(name, cancellationToken).ConfigureAwait(false);
         string? verifier = user is null ? null : await server.Catalog.FindUserVerifierAsync(name, cancellationToken).ConfigureAwait(false);
         return user is not null && PgUserStore.VerifyPassword(verifier, password) ? user : null;
-    }
-
-    /// <summary>Records a failed sign-in from the caller's address and waits as long as the throttle says (longer after each failure).</summary>
-    internal static async Task ThrottleFailureAsync(ServerContext server, HttpContext context)
-    {
-        IPAddress? address = context.Connection.RemoteIpAddress;
-        server.LoginThrottle.RecordFailure(address);
-        TimeSpan delay = server.LoginThrottle.DelayFor(address);
-        if (delay > TimeSpan.Zero)
-        {
-            await Task.Delay(delay, context.RequestAborted).ConfigureAwait(false);
-        }
     }
 
     private static bool IsLoopback(IPAddress? address) => address is not null && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);

@@ -34,6 +34,7 @@ internal static class WebText
         ["Language"] = "Idioma",
         ["Sign in to Medallion"] = "Entre no Medallion",
         ["The user name or password is wrong."] = "Usuário ou senha incorretos.",
+        ["Too many sign-ins are in progress for this user or from this address. Try again in a few seconds."] = "Há entradas demais em andamento para este usuário ou deste endereço. Tente de novo em alguns segundos.",
         ["Passwords are accepted only over HTTPS or from this machine: start the server with --tls-cert and --tls-key."] = "Senhas só são aceitas por HTTPS ou nesta máquina: inicie o servidor com --tls-cert e --tls-key.",
         ["Health"] = "Saúde",
         ["Server"] = "Servidor",

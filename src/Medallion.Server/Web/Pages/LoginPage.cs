@@ -1,6 +1,7 @@
 using System;
 using System.Threading.Tasks;
 using Medallion.Catalog;
+using Medallion.PgWire;
 using Medallion.Server.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -49,10 +50,18 @@ internal static class LoginPage
         }
 
         string name = form["user"].ToString().Trim();
-        CatalogUser? user = name.Length == 0 ? null : await ApiAuthenticationHandler.VerifyPasswordAsync(page.Server, name, form["password"].ToString(), http.RequestAborted).ConfigureAwait(false);
+        CatalogUser? user;
+        try
+        {
+            user = name.Length == 0 ? null : await PasswordLogin.CheckAsync(page.Server, http, LoginGuard.WebSurface, name, form["password"].ToString()).ConfigureAwait(false);
+        }
+        catch (MedallionException error) when (error.Code == ErrorCode.LoginThrottled)
+        {
+            return Render(page, returnUrl, page.T("Too many sign-ins are in progress for this user or from this address. Try again in a few seconds."), StatusCodes.Status429TooManyRequests);
+        }
+
         if (user is null)
         {
-            await ApiAuthenticationHandler.ThrottleFailureAsync(page.Server, http).ConfigureAwait(false);
             return Render(page, returnUrl, page.T("The user name or password is wrong."), StatusCodes.Status401Unauthorized);
         }
 

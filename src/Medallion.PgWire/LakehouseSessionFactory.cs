@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Medallion.DuckDb;
 using Medallion.Engine.Sessions;
 using Medallion.PgWire.Protocol;
+using Medallion.Platform.Access;
 
 namespace Medallion.PgWire;
 

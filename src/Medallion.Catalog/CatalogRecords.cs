@@ -196,7 +196,7 @@ public sealed record SourceState(SourceRunRecord Latest, DateTimeOffset? Positio
 /// <param name="FailingRows">How many rows broke the rule.</param>
 /// <param name="SampleRowsJson">A JSON array with a few failing rows.</param>
 /// <param name="CheckedAt">When the rule was checked.</param>
-public sealed record QualityResultRecord(
+public sealed partial record QualityResultRecord(
     string RunId,
     TableName Model,
     string Rule,

@@ -8,6 +8,7 @@ using Medallion.DuckDb;
 using Medallion.Engine.Sessions;
 using Medallion.PgWire.Internal;
 using Medallion.PgWire.Protocol;
+using Medallion.Platform.Access;
 
 namespace Medallion.PgWire;
 

@@ -14,6 +14,8 @@ using Medallion.Engine.Parquet;
 using Medallion.Engine.Scanning;
 using Medallion.Engine.Sessions;
 using Medallion.Pipelines;
+using Medallion.Pipelines.Quality;
+using Medallion.Platform.Access;
 using Medallion.Storage;
 
 namespace Medallion.Platform;
@@ -31,7 +33,7 @@ namespace Medallion.Platform;
 /// </remarks>
 public sealed partial class Lakehouse : IAsyncDisposable
 {
-    private const string QuarantineSuffix = "_quarantine";
+    private const string QuarantineSuffix = QuarantineTable.Suffix;
 
     private readonly CatalogStore? _catalog;
     private readonly CheckpointReader _checkpoints;
@@ -39,9 +41,10 @@ public sealed partial class Lakehouse : IAsyncDisposable
     private readonly Dictionary<TableName, Entry> _tables;
     private ModelGraph? _graph;
 
-    private Lakehouse(MedallionProject project, CatalogStore? catalog, Dictionary<TableName, Entry> tables, ModelGraph? graph)
+    private Lakehouse(MedallionProject project, CatalogStore? catalog, Dictionary<TableName, Entry> tables, ModelGraph? graph, ReaderView reader)
     {
         _graph = graph;
+        Reader = reader;
         Project = project;
         _catalog = catalog;
         _tables = tables;
@@ -52,10 +55,16 @@ public sealed partial class Lakehouse : IAsyncDisposable
     public MedallionProject Project { get; }
 
     /// <summary>
-    /// Every known table: bronze, silver, gold first (in the order data flows through them), other namespaces
-    /// after, each by name.
+    /// Who reads through this lakehouse: every answer holds only what they may see (<see cref="ReaderView"/>); a table
+    /// they may not read is one the project does not have.
     /// </summary>
-    public IReadOnlyList<TableName> TableNames => [.. _tables.Keys.Order(Comparer<TableName>.Create(Compare))];
+    public ReaderView Reader { get; }
+
+    /// <summary>
+    /// Every known table the reader may read: bronze, silver, gold first (in the order data flows through them), other
+    /// namespaces after, each by name.
+    /// </summary>
+    public IReadOnlyList<TableName> TableNames => [.. _tables.Keys.Where(Reader.CanRead).Order(Comparer<TableName>.Create(Compare))];
 
     /// <summary>Opens the project in <paramref name="directory"/> for browsing.</summary>
     /// <param name="directory">The project's directory (holding <c>medallion.yml</c>).</param>
@@ -66,7 +75,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
     public static async Task<Lakehouse> OpenAsync(string directory, CancellationToken cancellationToken = default)
     {
         MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return await OpenAsync(project, null, cancellationToken).ConfigureAwait(false);
+        return await OpenAsync(project, null, ReaderView.Everything, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -76,13 +85,24 @@ public sealed partial class Lakehouse : IAsyncDisposable
     /// <param name="graph">The project's model graph; its <see cref="ModelGraph.Project"/> is the project opened.</param>
     /// <param name="cancellationToken">Stops the opening.</param>
     /// <exception cref="MedallionException">The project's storage or catalog is not local (<see cref="ErrorCode.CatalogOpenFailed"/>).</exception>
-    public static Task<Lakehouse> OpenAsync(ModelGraph graph, CancellationToken cancellationToken = default)
+    public static Task<Lakehouse> OpenAsync(ModelGraph graph, CancellationToken cancellationToken = default) => OpenAsync(graph, ReaderView.Everything, cancellationToken);
+
+    /// <summary>
+    /// Opens a project already loaded (as <see cref="OpenAsync(ModelGraph, CancellationToken)"/>) for one reader: every
+    /// answer holds only what <paramref name="reader"/> may see.
+    /// </summary>
+    /// <param name="graph">The project's model graph; its <see cref="ModelGraph.Project"/> is the project opened.</param>
+    /// <param name="reader">Who reads (see <see cref="ReaderView.ForUserAsync"/>).</param>
+    /// <param name="cancellationToken">Stops the opening.</param>
+    /// <exception cref="MedallionException">The project's storage or catalog is not local (<see cref="ErrorCode.CatalogOpenFailed"/>).</exception>
+    public static Task<Lakehouse> OpenAsync(ModelGraph graph, ReaderView reader, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        return OpenAsync(graph.Project, graph, cancellationToken);
+        ArgumentNullException.ThrowIfNull(reader);
+        return OpenAsync(graph.Project, graph, reader, cancellationToken);
     }
 
-    private static async Task<Lakehouse> OpenAsync(MedallionProject project, ModelGraph? graph, CancellationToken cancellationToken)
+    private static async Task<Lakehouse> OpenAsync(MedallionProject project, ModelGraph? graph, ReaderView reader, CancellationToken cancellationToken)
     {
         CatalogStore? catalog = await OpenCatalogAsync(project, cancellationToken).ConfigureAwait(false);
         var tables = new Dictionary<TableName, Entry>();
@@ -119,7 +139,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
             }
         }
 
-        return new Lakehouse(project, catalog, tables, graph);
+        return new Lakehouse(project, catalog, tables, graph, reader);
     }
 
     /// <summary>
@@ -132,7 +152,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(text);
         string trimmed = text.Trim();
-        if (TableName.TryParse(trimmed, out TableName name) && _tables.ContainsKey(name))
+        if (TableName.TryParse(trimmed, out TableName name) && _tables.ContainsKey(name) && Reader.CanRead(name))
         {
             return _tables.Keys.First(k => k.Equals(name));
         }
@@ -198,18 +218,26 @@ public sealed partial class Lakehouse : IAsyncDisposable
         Entry entry = Find(name);
         (TableSummary summary, Snapshot? snapshot) = await ReadAsync(name, cancellationToken).ConfigureAwait(false);
         List<CatalogColumn> registered = _catalog is null ? [] : await _catalog.GetColumnsAsync(name, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<ColumnInfo> columns = Columns(entry, snapshot, registered);
+        IReadOnlyList<string>? granted = Reader.Find(name)?.Columns;
+        IReadOnlyList<ColumnInfo> columns = [.. Columns(entry, snapshot, registered).Where(c => granted is null || granted.Contains(c.Name, StringComparer.OrdinalIgnoreCase))];
         IReadOnlyList<TableVersionInfo> versions = snapshot is null ? [] : await GetTableHistoryAsync(name, 5, cancellationToken).ConfigureAwait(false);
         ModelRunRecord? lastRun = null;
         List<QualityResultRecord> quality = [];
         if (_catalog is not null)
         {
-            lastRun = (await _catalog.GetModelRunHistoryAsync(name, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
-            quality = await _catalog.GetLatestQualityResultsAsync(name, cancellationToken).ConfigureAwait(false);
+            if ((await _catalog.GetModelRunHistoryAsync(name, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault() is { } last)
+            {
+                RunTables tables = await GetRunTablesAsync([last], cancellationToken).ConfigureAwait(false);
+                lastRun = last with { Error = Reader.ShowMessage(last.Error, tables.Step(last.Model)) };
+            }
+
+            quality = [.. await ShowQualityAsync(await _catalog.GetLatestQualityResultsAsync(name, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false)];
         }
 
         (IReadOnlyList<TableName> upstream, IReadOnlyList<TableName> downstream) = await LineageAsync(name, entry, cancellationToken).ConfigureAwait(false);
-        return new TableDetails(summary, Definition(entry), snapshot?.PartitionColumns ?? entry.Model?.Config.PartitionBy ?? [], columns, versions, lastRun, quality, upstream, downstream);
+        return new TableDetails(
+            summary, Definition(entry), snapshot?.PartitionColumns ?? entry.Model?.Config.PartitionBy ?? [], columns, versions, lastRun,
+            quality, [.. upstream.Where(Reader.CanRead)], [.. downstream.Where(Reader.CanRead)]);
     }
 
     /// <summary>
@@ -230,8 +258,8 @@ public sealed partial class Lakehouse : IAsyncDisposable
 
         return new TableQuality(
             name,
-            await _catalog.GetLatestQualityResultsAsync(name, cancellationToken).ConfigureAwait(false),
-            await _catalog.GetQualityHistoryAsync(name, historyCount, cancellationToken).ConfigureAwait(false));
+            await ShowQualityAsync(await _catalog.GetLatestQualityResultsAsync(name, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false),
+            await ShowQualityAsync(await _catalog.GetQualityHistoryAsync(name, historyCount, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -274,7 +302,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
             }
 
             recorded.TryGetValue(commit.Version, out TableVersionRecord? record);
-            long? rows = record?.RowCount ?? await RowsAtAsync(table, commit.Version, cancellationToken).ConfigureAwait(false);
+            long? rows = Reader.ShowRows(name, record?.RowCount ?? await RowsAtAsync(table, commit.Version, cancellationToken).ConfigureAwait(false));
             string? runId = record?.RunId ?? committedBy.GetValueOrDefault(commit.Version);
             versions.Add(new TableVersionInfo(commit.Version, commit.Timestamp, commit.CommitInfo?.Operation, rows, runId));
         }
@@ -317,12 +345,36 @@ public sealed partial class Lakehouse : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(idOrPrefix);
         RunRecord run = await FindRunAsync(idOrPrefix, cancellationToken).ConfigureAwait(false);
+        List<ModelRunRecord> models = await _catalog!.GetModelRunsAsync(run.Id, cancellationToken).ConfigureAwait(false);
+        List<RunAttemptRecord> attempts = await _catalog.GetAttemptsAsync(run.Id, cancellationToken).ConfigureAwait(false);
+        RunTables tables = await GetRunTablesAsync(models, cancellationToken).ConfigureAwait(false);
+        IReadOnlyCollection<TableName> runScope = RunScope(tables);
+        string? RunError(string? error) => Reader.ShowMessage(error, runScope);
         return new RunDetails(
-            run,
-            await _catalog!.GetModelRunsAsync(run.Id, cancellationToken).ConfigureAwait(false),
-            await _catalog.GetQualityResultsAsync(run.Id, cancellationToken).ConfigureAwait(false),
-            await _catalog.GetSourceRunsAsync(run.Id, cancellationToken).ConfigureAwait(false));
+            run with { Error = RunError(run.Error) },
+            [.. models.Select(m => m with { Error = Reader.ShowMessage(m.Error, tables.Step(m.Model)) })],
+            await ShowQualityAsync(await _catalog.GetQualityResultsAsync(run.Id, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false),
+            await _catalog.GetSourceRunsAsync(run.Id, cancellationToken).ConfigureAwait(false))
+        {
+            Attempts = [.. attempts.Select(a => a with { Error = RunError(a.Error) })],
+        };
     }
+
+    /// <summary>
+    /// The tables each step of run <paramref name="runId"/> read or wrote, for showing its log lines to <see cref="Reader"/>
+    /// (<see cref="ReaderView.Show(RunLogLine, RunTables)"/>).
+    /// </summary>
+    /// <param name="runId">The run's id.</param>
+    /// <param name="cancellationToken">Stops the reading.</param>
+    public async Task<RunTables> GetRunTablesAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        List<ModelRunRecord> models = _catalog is null ? [] : await _catalog.GetModelRunsAsync(runId, cancellationToken).ConfigureAwait(false);
+        return await GetRunTablesAsync(models, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<RunTables> GetRunTablesAsync(IEnumerable<ModelRunRecord> models, CancellationToken cancellationToken) =>
+        RunTables.Of(await GetGraphAsync(cancellationToken).ConfigureAwait(false), _tables.ContainsKey, models.Select(m => m.Model));
 
     /// <summary>
     /// The lineage edges of a table, or of one of its columns, parsed from the project's models: what it is computed
@@ -336,7 +388,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
     {
         ModelGraph graph = await GetGraphAsync(cancellationToken).ConfigureAwait(false);
         // A table no model or source writes (a quarantine table, the audit log) is computed from nothing the models say.
-        return graph.ContainsTable(name) ? graph.GetLineage(name, column, direction) : [];
+        return graph.ContainsTable(name) ? Reader.Show(graph.GetLineage(name, column, direction)) : [];
     }
 
     /// <inheritdoc/>
@@ -449,7 +501,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
 
         Snapshot snapshot = await table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         long rows = snapshot.RecordCount ?? await CountAsync(table, snapshot, cancellationToken).ConfigureAwait(false);
-        return (summary with { Version = snapshot.Version, Rows = rows, UpdatedAt = snapshot.Timestamp }, snapshot);
+        return (summary with { Version = snapshot.Version, Rows = Reader.ShowRows(name, rows), UpdatedAt = snapshot.Timestamp }, snapshot);
     }
 
     /// <summary>What the project files and the catalog say of a table, before its Delta log is read.</summary>

@@ -12,4 +12,8 @@ public sealed record RunDetails(
     RunRecord Run,
     IReadOnlyList<ModelRunRecord> Models,
     IReadOnlyList<QualityResultRecord> Quality,
-    IReadOnlyList<SourceRunRecord> Sources);
+    IReadOnlyList<SourceRunRecord> Sources)
+{
+    /// <summary>Its attempts (the first try and each retry) with their errors.</summary>
+    public IReadOnlyList<RunAttemptRecord> Attempts { get; init; } = [];
+}

@@ -9,6 +9,7 @@ using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Engine.Sessions;
 using Medallion.PgWire;
+using Medallion.Platform.Access;
 using Medallion.Platform.Audit;
 using Medallion.Pipelines;
 

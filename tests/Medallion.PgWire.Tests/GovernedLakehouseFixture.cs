@@ -3,6 +3,7 @@ using Medallion.Catalog;
 using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Engine.Sessions;
+using Medallion.Platform.Access;
 using Npgsql;
 
 namespace Medallion.PgWire.Tests;

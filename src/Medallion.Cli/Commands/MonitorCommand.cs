@@ -81,7 +81,7 @@ internal static class MonitorCommand
 
         Pipelines.MedallionProject loaded = await Pipelines.MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
         Engine.Sessions.DirectoryTableLocator tables = Pipelines.ProjectCatalog.Tables(loaded);
-        Engine.Sessions.SessionAccess? access = await new PgWire.CatalogSessionAccess(catalog).ForUserAsync(user, await tables.ListAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        Engine.Sessions.SessionAccess? access = await new Platform.Access.CatalogSessionAccess(catalog).ForUserAsync(user, await tables.ListAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         if (access is null)
         {
             return observations;

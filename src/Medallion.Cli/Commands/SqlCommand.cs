@@ -13,6 +13,7 @@ using Medallion.PgWire;
 using Medallion.Pipelines;
 using System.Collections.Generic;
 using System.Linq;
+using Medallion.Platform.Access;
 using Medallion.Platform.Audit;
 
 namespace Medallion.Cli.Commands;

@@ -22,7 +22,7 @@ internal sealed partial class ModelBuilder
         }
 
         var classified = new HashSet<string>(
-            Config.Columns.Where(c => c.Classification is not null).Select(c => c.Name), StringComparer.OrdinalIgnoreCase);
+            (await ColumnDocsAsync(cancellationToken).ConfigureAwait(false)).Where(c => c.Classification is not null).Select(c => c.Name), StringComparer.OrdinalIgnoreCase);
         List<string> unclassified = (await PiiSampler.TextColumnsAsync(_connection, relation, cancellationToken).ConfigureAwait(false))
             .Where(c => !classified.Contains(c) && SystemColumns.Describe(c) is null)
             .ToList();

@@ -11,6 +11,7 @@ using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Engine.Scanning;
 using Medallion.Pipelines.ModelSql;
+using Medallion.Pipelines.Quality;
 
 namespace Medallion.Pipelines.Running;
 
@@ -298,7 +299,7 @@ internal sealed partial class ModelBuilder
     /// <returns>True when quarantined rows were committed (the model must then commit too).</returns>
     private async Task<bool> QuarantineAsync(string? quarantineSql, Snapshot? target, CancellationToken cancellationToken)
     {
-        var table = new TableName(_model.Name.Namespace, _model.Name.Name + "_quarantine");
+        TableName table = QuarantineTable.Of(_model.Name);
         string location = ProjectCatalog.TableLocation(_run.Project, table);
         long modelVersion = target?.Version ?? -1;
         if (await _writer.TryGetSnapshotAsync(location, cancellationToken).ConfigureAwait(false) is { } existing
@@ -309,7 +310,7 @@ internal sealed partial class ModelBuilder
             _notes.Add(string.Create(CultureInfo.InvariantCulture, $"removed {removed.RowsAffected} quarantined row(s) of run {last.RunId}, whose commit to {_model.Name} never happened"));
             if (removed.Committed)
             {
-                await CommitRecorder.RecordAsync(_run, table, location, removed.Version, removed.Operation, [], _writer).ConfigureAwait(false);
+                await CommitRecorder.RecordAsync(_run, table, location, removed.Version, removed.Operation, await ColumnDocsAsync(CancellationToken.None).ConfigureAwait(false), _writer).ConfigureAwait(false);
             }
         }
 
@@ -330,7 +331,7 @@ internal sealed partial class ModelBuilder
             await _run.Catalog.UpsertTableAsync(
                 new CatalogTable(table, location, Description: $"Rows of {_model.Name} that broke quarantine-severity expectations, with the rules and the run id."),
                 CancellationToken.None).ConfigureAwait(false);
-            await CommitRecorder.RecordAsync(_run, table, location, result.Version, result.Operation, [], _writer).ConfigureAwait(false);
+            await CommitRecorder.RecordAsync(_run, table, location, result.Version, result.Operation, await ColumnDocsAsync(CancellationToken.None).ConfigureAwait(false), _writer).ConfigureAwait(false);
         }
 
         return result.Committed;

@@ -168,7 +168,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
     {
         long? committed = written is { Committed: true } ? written.Version : null;
         CommitRecord? commit = committed is long version
-            ? await CommitRecorder.ReadAsync(_run, _model.Name, _location, version, written!.Operation, Config.Columns, _writer).ConfigureAwait(false)
+            ? await CommitRecorder.ReadAsync(_run, _model.Name, _location, version, written!.Operation, await ColumnDocsAsync(CancellationToken.None).ConfigureAwait(false), _writer).ConfigureAwait(false)
             : null;
         return new StepResult(
             _model.Name, StepKind.Model, StepState.Succeeded, incremental ? RunMode.Incremental : RunMode.Full,

@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Pipelines;
 using Medallion.Platform;
+using Medallion.Platform.Audit;
 using Medallion.Server.Scheduling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -21,49 +22,73 @@ internal static class ApiEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         RouteGroupBuilder api = app.MapGroup("/api");
-        api.MapGet("/project", (ServerContext server) => new ProjectInfo(server.Project.Name, server.Project.Directory, server.Project.Resolve(server.Project.Storage), server.Reloader!.Status))
+        api.MapGet("/project", (ServerContext server, HttpContext http) =>
+                // Where the project and its lake live on the server's machine is for those who run it, not for readers.
+                http.User.HasClaim(ApiAuthenticationHandler.RoleClaim, "operator")
+                    ? new ProjectInfo(server.Project.Name, server.Project.Directory, server.Project.Resolve(server.Project.Storage), server.Reloader!.Status)
+                    : new ProjectInfo(server.Project.Name, null, null, server.Reloader!.Status))
             .WithName("GetProject").WithTags("project").Produces<ProjectInfo>();
 
         api.MapGet("/tables", (ServerContext server, HttpContext http, string? @namespace, CancellationToken cancellationToken) =>
-                WithLakehouseAsync(server, async lakehouse =>
-                {
-                    IReadOnlyList<TableSummary> tables = await lakehouse.ListTablesAsync(@namespace, cancellationToken).ConfigureAwait(false);
-                    Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(server, http.User.Identity?.Name, cancellationToken).ConfigureAwait(false);
-                    return (IReadOnlyList<TableSummary>)tables.Where(t => access.CanRead(t.Name)).ToList();
-                }, cancellationToken))
+                WithLakehouseAsync(server, http, lakehouse => lakehouse.ListTablesAsync(@namespace, cancellationToken), cancellationToken))
             .WithName("ListTables").WithTags("tables").Produces<IReadOnlyList<TableSummary>>().Produces<ApiError>(StatusCodes.Status400BadRequest);
         api.MapGet("/tables/{table}", (ServerContext server, HttpContext http, string table, CancellationToken cancellationToken) =>
-                WithLakehouseAsync(server, async lakehouse => await lakehouse.DescribeTableAsync(await ReadableAsync(server, http, lakehouse, table, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false), cancellationToken))
+                WithLakehouseAsync(server, http, async lakehouse =>
+                {
+                    TableDetails details = await lakehouse.DescribeTableAsync(lakehouse.ResolveTable(table), cancellationToken).ConfigureAwait(false);
+                    await AuditSamplesAsync(server, http, details.Summary.Name, details.Quality, cancellationToken).ConfigureAwait(false);
+                    return details;
+                }, cancellationToken))
             .WithName("GetTable").WithTags("tables").Produces<TableDetails>().Produces<ApiError>(StatusCodes.Status404NotFound);
         api.MapGet("/tables/{table}/history", (ServerContext server, HttpContext http, string table, int? limit, CancellationToken cancellationToken) =>
-                WithLakehouseAsync(server, async lakehouse => await lakehouse.GetTableHistoryAsync(await ReadableAsync(server, http, lakehouse, table, cancellationToken).ConfigureAwait(false), Limit(limit, 20), cancellationToken).ConfigureAwait(false), cancellationToken))
+                WithLakehouseAsync(server, http, lakehouse => lakehouse.GetTableHistoryAsync(lakehouse.ResolveTable(table), Limit(limit, 20), cancellationToken), cancellationToken))
             .WithName("GetTableHistory").WithTags("tables").Produces<IReadOnlyList<TableVersionInfo>>().Produces<ApiError>(StatusCodes.Status404NotFound);
         api.MapGet("/tables/{table}/quality", (ServerContext server, HttpContext http, string table, int? limit, CancellationToken cancellationToken) =>
-                WithLakehouseAsync(server, async lakehouse => await lakehouse.GetQualityAsync(await ReadableAsync(server, http, lakehouse, table, cancellationToken).ConfigureAwait(false), Limit(limit, 100), cancellationToken).ConfigureAwait(false), cancellationToken))
+                WithLakehouseAsync(server, http, async lakehouse =>
+                {
+                    TableQuality quality = await lakehouse.GetQualityAsync(lakehouse.ResolveTable(table), Limit(limit, 100), cancellationToken).ConfigureAwait(false);
+                    await AuditSamplesAsync(server, http, quality.Table, [.. quality.Latest, .. quality.History], cancellationToken).ConfigureAwait(false);
+                    return quality;
+                }, cancellationToken))
             .WithName("GetTableQuality").WithTags("tables")
             .WithDescription("The expectation results stored for the table: the latest result of each rule, and the history (every result, newest first, at most limit, default 100).")
             .Produces<TableQuality>().Produces<ApiError>(StatusCodes.Status404NotFound);
-        api.MapGet("/tables/{table}/lineage", (ServerContext server, string table, string? column, string? direction, CancellationToken cancellationToken) =>
+        api.MapGet("/tables/{table}/lineage", (ServerContext server, HttpContext http, string table, string? column, string? direction, CancellationToken cancellationToken) =>
                 Enum.TryParse(direction ?? nameof(LineageDirection.Both), ignoreCase: true, out LineageDirection way) && !int.TryParse(direction, out _)
-                    ? WithLakehouseAsync(server, lakehouse => lakehouse.GetLineageAsync(lakehouse.ResolveTable(table), column, way, cancellationToken), cancellationToken)
+                    ? WithLakehouseAsync(server, http, lakehouse => lakehouse.GetLineageAsync(lakehouse.ResolveTable(table), column, way, cancellationToken), cancellationToken)
                     : Task.FromResult(Results.Json(new ApiError($"direction '{direction}' is not upstream, downstream or both"), ApiJson.Options, statusCode: StatusCodes.Status400BadRequest)))
             .WithName("GetTableLineage").WithTags("lineage").Produces<IReadOnlyList<LineageEdge>>()
             .Produces<ApiError>(StatusCodes.Status400BadRequest).Produces<ApiError>(StatusCodes.Status404NotFound);
 
         api.MapGet("/runs", ListRunsAsync)
             .WithName("ListRuns").WithTags("runs").Produces<RunPage>().Produces<ApiError>(StatusCodes.Status400BadRequest);
-        api.MapGet("/runs/{id}", (ServerContext server, string id, CancellationToken cancellationToken) =>
-                WithLakehouseAsync(server, async lakehouse =>
+        api.MapGet("/runs/{id}", (ServerContext server, HttpContext http, string id, CancellationToken cancellationToken) =>
+                WithLakehouseAsync(server, http, async lakehouse =>
                 {
                     RunDetails details = await lakehouse.GetRunAsync(id, cancellationToken).ConfigureAwait(false);
-                    List<RunAttemptRecord> attempts = await server.Catalog.GetAttemptsAsync(details.Run.Id, cancellationToken).ConfigureAwait(false);
-                    return new RunView(details.Run, attempts, details.Models, details.Quality, details.Sources);
+                    foreach (IGrouping<TableName, QualityResultRecord> byTable in details.Quality.GroupBy(q => q.Model))
+                    {
+                        await AuditSamplesAsync(server, http, byTable.Key, [.. byTable], cancellationToken).ConfigureAwait(false);
+                    }
+
+                    return new RunView(details.Run, details.Attempts, details.Models, details.Quality, details.Sources);
                 }, cancellationToken))
             .WithName("GetRun").WithTags("runs").Produces<RunView>().Produces<ApiError>(StatusCodes.Status404NotFound);
-        api.MapGet("/runs/{id}/logs", async (ServerContext server, string id, long? after, int? limit, CancellationToken cancellationToken) =>
-                await server.Catalog.GetRunAsync(id, cancellationToken).ConfigureAwait(false) is null
-                    ? Results.Json(new ApiError($"there is no run {id}"), ApiJson.Options, statusCode: StatusCodes.Status404NotFound)
-                    : Results.Json(await server.Catalog.GetRunLogAsync(id, after ?? 0, Limit(limit, 1000), cancellationToken).ConfigureAwait(false), ApiJson.Options))
+        api.MapGet("/runs/{id}/logs", async (ServerContext server, HttpContext http, string id, long? after, int? limit, CancellationToken cancellationToken) =>
+            {
+                if (await server.Catalog.GetRunAsync(id, cancellationToken).ConfigureAwait(false) is null)
+                {
+                    return Results.Json(new ApiError($"there is no run {id}"), ApiJson.Options, statusCode: StatusCodes.Status404NotFound);
+                }
+
+                Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, http.User.Identity?.Name, cancellationToken).ConfigureAwait(false);
+                await using (lakehouse.ConfigureAwait(false))
+                {
+                    Platform.Access.RunTables tables = await lakehouse.GetRunTablesAsync(id, cancellationToken).ConfigureAwait(false);
+                    List<RunLogLine> lines = await server.Catalog.GetRunLogAsync(id, after ?? 0, Limit(limit, 1000), cancellationToken).ConfigureAwait(false);
+                    return Results.Json(lines.Select(line => lakehouse.Reader.Show(line, tables)).ToList(), ApiJson.Options);
+                }
+            })
             .WithName("GetRunLogs").WithTags("runs").Produces<IReadOnlyList<RunLogLine>>().Produces<ApiError>(StatusCodes.Status404NotFound);
         api.MapGet("/runs/{id}/logs/stream", (ServerContext server, HttpContext http, string id, long? after, CancellationToken cancellationToken) =>
                 RunLogStream.StreamAsync(server, http, id, after, cancellationToken))
@@ -220,25 +245,37 @@ internal static class ApiEndpoints
     }
 
     /// <summary>
-    /// The table named <paramref name="table"/> when the signed-in user may read it; a table the user may not read is
-    /// answered as one that does not exist (404), so the API does not tell which tables exist.
+    /// Records in the audit that the signed-in user was shown rows of <paramref name="table"/> in quality samples, as a
+    /// statement reading them would be: a sample is the table's data (masked and filtered as the user's SQL would be).
     /// </summary>
-    private static async Task<TableName> ReadableAsync(ServerContext server, HttpContext http, Lakehouse lakehouse, string table, CancellationToken cancellationToken)
+    private static async Task AuditSamplesAsync(ServerContext server, HttpContext http, TableName table, IReadOnlyList<QualityResultRecord> results, CancellationToken cancellationToken)
     {
-        TableName name = lakehouse.ResolveTable(table);
-        Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(server, http.User.Identity?.Name, cancellationToken).ConfigureAwait(false);
-        return access.CanRead(name) ? name : throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"There is no table '{table}'.");
+        int rows = results.Where(r => r.FailingRows > 0).Sum(r => SampleRows(r.SampleRowsJson));
+        if (rows > 0)
+        {
+            await server.Audit.RecordAsync(
+                AuditEvent.Statement(AuditSource.User(http), AuditSource.Client(http), "api", $"quality samples of {table} ({http.Request.Method} {http.Request.Path})")
+                    with { Action = "read", Target = table.ToString(), Tables = [table.ToString()], Rows = rows },
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static int SampleRows(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array ? document.RootElement.GetArrayLength() : 0;
     }
 
     /// <summary>
-    /// Runs a read on a lakehouse opened for this request (it lists the tables as they are now, with the definitions the
-    /// server loaded) and maps what the user got wrong to 404 or 400 with the library's message.
+    /// Runs a read on a lakehouse opened for this request as the signed-in user sees it (it lists the tables as they are
+    /// now, with the definitions the server loaded; a table the user may not read is one that does not exist, 404) and
+    /// maps what the user got wrong to 404 or 400 with the library's message.
     /// </summary>
-    private static async Task<IResult> WithLakehouseAsync<T>(ServerContext server, Func<Lakehouse, Task<T>> read, CancellationToken cancellationToken)
+    private static async Task<IResult> WithLakehouseAsync<T>(ServerContext server, HttpContext http, Func<Lakehouse, Task<T>> read, CancellationToken cancellationToken)
     {
         try
         {
-            Lakehouse lakehouse = await Lakehouse.OpenAsync(server.Graph, cancellationToken).ConfigureAwait(false);
+            Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, http.User.Identity?.Name, cancellationToken).ConfigureAwait(false);
             await using (lakehouse.ConfigureAwait(false))
             {
                 return Results.Json(await read(lakehouse).ConfigureAwait(false), ApiJson.Options);
@@ -255,7 +292,7 @@ internal static class ApiEndpoints
     }
 
     private static async Task<IResult> ListRunsAsync(
-        ServerContext server, string? job, string? status, DateTimeOffset? from, DateTimeOffset? before, string? cursor, int? limit, CancellationToken cancellationToken)
+        ServerContext server, HttpContext http, string? job, string? status, DateTimeOffset? from, DateTimeOffset? before, string? cursor, int? limit, CancellationToken cancellationToken)
     {
         RunStatus? wanted = null;
         if (status is not null)
@@ -271,7 +308,11 @@ internal static class ApiEndpoints
         RunPage page = await server.Catalog.QueryRunsAsync(
             new RunQuery { Job = job, Status = wanted, StartedFrom = from, StartedBefore = before, Cursor = cursor, Limit = Limit(limit, 50) },
             cancellationToken).ConfigureAwait(false);
-        return Results.Json(page, ApiJson.Options);
+        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, http.User.Identity?.Name, cancellationToken).ConfigureAwait(false);
+        await using (lakehouse.ConfigureAwait(false))
+        {
+            return Results.Json(page with { Runs = [.. await lakehouse.ShowRunsAsync(page.Runs, cancellationToken).ConfigureAwait(false)] }, ApiJson.Options);
+        }
     }
 
     private static string UnknownJob(ServerContext server, string job)
@@ -290,10 +331,10 @@ internal static class ApiEndpoints
 
 /// <summary>The project a server runs.</summary>
 /// <param name="Name">Its name from <c>medallion.yml</c>.</param>
-/// <param name="Directory">Its directory on the server's machine.</param>
-/// <param name="Storage">Where its tables live (a folder or a URI).</param>
+/// <param name="Directory">Its directory on the server's machine; null for a viewer.</param>
+/// <param name="Storage">Where its tables live (a folder or a URI); null for a viewer.</param>
 /// <param name="Reload">How its definitions were last reloaded (SIGHUP, a file change or <c>POST /api/reload</c>).</param>
-public sealed record ProjectInfo(string Name, string Directory, string Storage, ReloadStatus Reload);
+public sealed record ProjectInfo(string Name, string? Directory, string? Storage, ReloadStatus Reload);
 
 /// <summary>A run with its attempts, models, quality results and source passes.</summary>
 /// <param name="Run">The run.</param>

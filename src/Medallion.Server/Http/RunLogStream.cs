@@ -1,10 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
+using Medallion.Platform;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -27,6 +29,31 @@ internal static class RunLogStream
     private static readonly TimeSpan s_keepAlive = TimeSpan.FromSeconds(15);
 
     private const int Batch = 500;
+
+    /// <summary>The lines as the signed-in user may see them (<see cref="Platform.Access.ReaderView.Show(RunLogLine, Platform.Access.RunTables)"/>), the run's steps read as they are now.</summary>
+    private static async Task<List<RunLogLine>> ShownAsync(ServerContext server, HttpContext http, string id, List<RunLogLine> lines, CancellationToken cancellationToken)
+    {
+        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, http.User.Identity?.Name, cancellationToken).ConfigureAwait(false);
+        await using (lakehouse.ConfigureAwait(false))
+        {
+            if (lakehouse.Reader.SeesEverything)
+            {
+                return lines;
+            }
+
+            Platform.Access.RunTables tables = await lakehouse.GetRunTablesAsync(id, cancellationToken).ConfigureAwait(false);
+            return [.. lines.Select(line => lakehouse.Reader.Show(line, tables))];
+        }
+    }
+
+    private static async Task<RunRecord> ShownAsync(ServerContext server, HttpContext http, RunRecord run, CancellationToken cancellationToken)
+    {
+        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, http.User.Identity?.Name, cancellationToken).ConfigureAwait(false);
+        await using (lakehouse.ConfigureAwait(false))
+        {
+            return (await lakehouse.ShowRunsAsync([run], cancellationToken).ConfigureAwait(false))[0];
+        }
+    }
 
     public static async Task StreamAsync(ServerContext server, HttpContext http, string id, long? after, CancellationToken cancellationToken)
     {
@@ -65,7 +92,7 @@ internal static class RunLogStream
                 List<RunLogLine> lines = await server.Catalog.GetRunLogAsync(id, sequence, Batch, cancellationToken).ConfigureAwait(false);
                 if (lines.Count > 0)
                 {
-                    sequence = await WriteLinesAsync(response, lines, cancellationToken).ConfigureAwait(false);
+                    sequence = await WriteLinesAsync(response, await ShownAsync(server, http, id, lines, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                     lastWrite = DateTimeOffset.UtcNow;
                     continue;
                 }
@@ -77,10 +104,11 @@ internal static class RunLogStream
                     List<RunLogLine> last = await server.Catalog.GetRunLogAsync(id, sequence, int.MaxValue, cancellationToken).ConfigureAwait(false);
                     if (last.Count > 0)
                     {
-                        await WriteLinesAsync(response, last, cancellationToken).ConfigureAwait(false);
+                        await WriteLinesAsync(response, await ShownAsync(server, http, id, last, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                     }
 
-                    string end = JsonSerializer.Serialize(new RunLogEnd(run.Id, run.Status, run.Error), ApiJson.Options);
+                    string? error = (await ShownAsync(server, http, run, cancellationToken).ConfigureAwait(false)).Error;
+                    string end = JsonSerializer.Serialize(new RunLogEnd(run.Id, run.Status, error), ApiJson.Options);
                     await response.WriteAsync($"event: end\ndata: {end}\n\n", cancellationToken).ConfigureAwait(false);
                     await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
                     return;

@@ -6,6 +6,7 @@ using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Engine.Sessions;
 using Medallion.PgWire;
+using Medallion.Platform.Access;
 using Medallion.Platform.Audit;
 
 namespace Medallion.Server.Web;

@@ -22,7 +22,7 @@ internal static class CatalogPage
     private static async Task<IResult> RenderAsync(HttpContext http, string? q, string? layer, string? owner, string? tag, string? classification, CancellationToken cancellationToken)
     {
         var page = new PageContext(http);
-        Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
+        Platform.Access.ReaderView access = await ReaderAccess.ForAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
         List<TableSummary> tables;
         List<CatalogSearch.Entry> entries;
         var hits = new List<(CatalogSearch.Hit Hit, TableSummary Table)>();

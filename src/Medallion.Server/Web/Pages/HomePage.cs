@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Pipelines;
+using Medallion.Platform;
 using Medallion.Pipelines.Alerts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -39,7 +40,16 @@ internal static class HomePage
             active.AddRange((await server.Catalog.QueryRunsAsync(new RunQuery { Status = status, Limit = 100 }, cancellationToken).ConfigureAwait(false)).Runs);
         }
 
-        Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(server, page.UserName, cancellationToken).ConfigureAwait(false);
+        Platform.Access.ReaderView access;
+        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, page.UserName, cancellationToken).ConfigureAwait(false);
+        await using (lakehouse.ConfigureAwait(false))
+        {
+            // A failed run's error may quote values of the tables its steps read: shown only to who reads them in full.
+            IReadOnlyList<RunRecord> shown = await lakehouse.ShowRunsAsync([.. failing.Select(f => f.Run)], cancellationToken).ConfigureAwait(false);
+            failing = [.. failing.Select((f, i) => (f.Job, shown[i]))];
+            access = lakehouse.Reader;
+        }
+
         DateTimeOffset now = server.Time.GetUtcNow();
         List<QualityResultRecord> broken = [.. (await server.Catalog.GetBrokenQualityResultsAsync(now.AddDays(-1), cancellationToken: cancellationToken).ConfigureAwait(false))
             .Where(q => access.CanRead(q.Model))];
@@ -117,7 +127,7 @@ internal static class HomePage
     private sealed record StaleTable(TableName Table, DateTimeOffset? CommittedAt, TimeSpan? Age, TimeSpan Limit, bool Error);
 
     /// <summary>The readable tables with a freshness rule whose newest commit is older than its warn or error limit, worst first.</summary>
-    private static async Task<List<StaleTable>> StaleTablesAsync(ServerContext server, Engine.Sessions.SessionAccess? access, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<List<StaleTable>> StaleTablesAsync(ServerContext server, Platform.Access.ReaderView access, DateTimeOffset now, CancellationToken cancellationToken)
     {
         IReadOnlyDictionary<TableName, FreshnessPolicy> rules = server.Project.Freshness;
         if (rules.Count == 0)

@@ -39,7 +39,7 @@ internal static class LineagePage
         await using (lakehouse.ConfigureAwait(false))
         {
             // A table the user may not read is absent from the graph, as from the catalog; edges to it go with it.
-            Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
+            Platform.Access.ReaderView access = await ReaderAccess.ForAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
             tables = [.. lakehouse.TableNames.Where(access.CanRead)];
         }
 

@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Pipelines;
+using Medallion.Platform;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -77,8 +78,17 @@ internal static class RunsPage
             return page.NotFound($"there is no run {id}");
         }
 
-        RunRecord run = detail.Run;
-        List<QualityResultRecord> quality = await catalog.GetQualityResultsAsync(run.Id, cancellationToken).ConfigureAwait(false);
+        // What the user may see of it: errors that may quote values of tables they do not read in full are withheld, and
+        // quality results of tables they may not read are left out.
+        RunDetails shown;
+        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
+        await using (lakehouse.ConfigureAwait(false))
+        {
+            shown = await lakehouse.GetRunAsync(detail.Run.Id, cancellationToken).ConfigureAwait(false);
+        }
+
+        RunRecord run = shown.Run;
+        IReadOnlyList<QualityResultRecord> quality = shown.Quality;
         string encoded = Uri.EscapeDataString(run.Id);
         bool live = run.Status is RunStatus.Running or RunStatus.Queued;
         var html = new HtmlBuilder();
@@ -96,9 +106,9 @@ internal static class RunsPage
             <p class="actions">{(live ? page.Action($"/api/runs/{encoded}/cancel", "Cancel", danger: true) : Markup.Empty)}{(run.Status == RunStatus.Failed ? page.Action($"/api/runs/{encoded}/rerun", "Rerun from failure", then: "run") : Markup.Empty)}{(!live && run.Job is not null ? page.Action($"/api/runs/{encoded}/retry", "Retry", then: "run") : Markup.Empty)}</p>
             <h2>{page.T("Models")}</h2>
             """);
-        TimeSpan longest = detail.Models.Count == 0 ? TimeSpan.Zero : detail.Models.Max(m => m.Duration);
+        TimeSpan longest = shown.Models.Count == 0 ? TimeSpan.Zero : shown.Models.Max(m => m.Duration);
         html.Add($"<table class=\"models\"><thead><tr><th>{page.T("Model")}</th><th>{page.T("Status")}</th><th>{page.T("Rows")}</th><th>{page.T("Duration")}</th><th>{page.T("Error")}</th></tr></thead><tbody>");
-        foreach (ModelRunRecord model in detail.Models)
+        foreach (ModelRunRecord model in shown.Models)
         {
             int width = longest <= TimeSpan.Zero ? 0 : (int)Math.Round(100 * model.Duration / longest);
             html.Add($"""
@@ -108,7 +118,7 @@ internal static class RunsPage
         }
 
         html.Add($"</tbody></table><h2>{page.T("Attempts")}</h2><table><thead><tr><th>{page.T("Attempt")}</th><th>{page.T("Status")}</th><th>{page.T("Started")}</th><th>{page.T("Duration")}</th><th>{page.T("Error")}</th></tr></thead><tbody>");
-        foreach (RunAttemptRecord attempt in detail.Attempts)
+        foreach (RunAttemptRecord attempt in shown.Attempts)
         {
             html.Add($"<tr><td class=\"num\">{attempt.Attempt}</td><td>{page.State(attempt.Status)}</td><td>{page.Time(attempt.StartedAt)}</td><td>{page.Duration(attempt.FinishedAt - attempt.StartedAt)}</td><td class=\"error\">{attempt.Error}</td></tr>");
         }

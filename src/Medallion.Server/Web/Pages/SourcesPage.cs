@@ -41,7 +41,7 @@ internal static class SourcesPage
     {
         var page = new PageContext(http);
         ServerContext server = page.Server;
-        Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(server, page.UserName, cancellationToken).ConfigureAwait(false);
+        Platform.Access.ReaderView access = await ReaderAccess.ForAsync(server, page.UserName, cancellationToken).ConfigureAwait(false);
         List<SourceRow> rows = Rows(server.Project).Where(r => access.CanRead(r.Target)).ToList();
         Dictionary<string, SourceRunRecord> passes = (await server.Catalog.GetSourceStatesAsync(cancellationToken).ConfigureAwait(false))
             .GroupBy(s => Key(s.Latest.Target))
@@ -75,7 +75,8 @@ internal static class SourcesPage
             // A continuous ingestion records its passes without a step of its own, so the newer of the two is the last pass.
             bool passIsNewer = pass is not null && (ranAt is null || pass.RecordedAt > ranAt);
             DateTimeOffset? lastAt = passIsNewer ? pass!.RecordedAt : ranAt;
-            string? error = history.FirstOrDefault(m => m.Error is not null)?.Error;
+            // A load's error may quote values of the rows it read.
+            string? error = access.ShowMessage(history.FirstOrDefault(m => m.Error is not null)?.Error, [row.Target]);
             string? position = pass?.Position
                 ?? (tables.TryGetValue(Key(row.Target), out TableSummary? table) && table.Built ? await PositionAsync(page, row, table, cancellationToken).ConfigureAwait(false) : null);
             html.Add($"""

@@ -31,7 +31,7 @@ internal static class TablePage
     private static async Task<IResult> RenderAsync(HttpContext http, string table, string? column, CancellationToken cancellationToken)
     {
         var page = new PageContext(http);
-        Lakehouse lakehouse = await Lakehouse.OpenAsync(page.Server.Graph, cancellationToken).ConfigureAwait(false);
+        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
             TableName name;
@@ -44,7 +44,7 @@ internal static class TablePage
                 return page.NotFound(exception.Message);
             }
 
-            Engine.Sessions.SessionAccess? access = await ReaderAccess.ForAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
+            Platform.Access.ReaderView access = lakehouse.Reader;
             if (!access.CanRead(name))
             {
                 // The same answer as for a table that does not exist: a user without a grant does not learn which tables exist.
@@ -52,7 +52,7 @@ internal static class TablePage
             }
 
             TableDetails details = await lakehouse.DescribeTableAsync(name, cancellationToken).ConfigureAwait(false);
-            IReadOnlyList<string>? granted = access?.Find(name.ToString())?.Columns;
+            IReadOnlyList<string>? granted = access.Find(name)?.Columns;
             TableSummary summary = details.Summary;
             IReadOnlyList<TableVersionInfo> versions = summary.Built ? await lakehouse.GetTableHistoryAsync(name, 50, cancellationToken).ConfigureAwait(false) : [];
             var html = new HtmlBuilder();
@@ -159,7 +159,7 @@ internal static class TablePage
     /// Column-level lineage on demand: the columns <paramref name="column"/> is computed from and those computed from it,
     /// transitively, as the models' SQL says, each linked to its own lineage; tables the viewer may not read are left out.
     /// </summary>
-    private static async Task<Markup> ColumnLineageAsync(PageContext page, Lakehouse lakehouse, Engine.Sessions.SessionAccess? access, TableName name, string column, CancellationToken cancellationToken)
+    private static async Task<Markup> ColumnLineageAsync(PageContext page, Lakehouse lakehouse, Platform.Access.ReaderView access, TableName name, string column, CancellationToken cancellationToken)
     {
         IReadOnlyList<LineageEdge> upstream = await lakehouse.GetLineageAsync(name, column, LineageDirection.Upstream, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<LineageEdge> downstream = await lakehouse.GetLineageAsync(name, column, LineageDirection.Downstream, cancellationToken).ConfigureAwait(false);

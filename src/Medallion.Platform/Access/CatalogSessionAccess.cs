@@ -7,8 +7,9 @@ using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.DuckDb;
 using Medallion.Engine.Sessions;
+using Medallion.Pipelines.Quality;
 
-namespace Medallion.PgWire;
+namespace Medallion.Platform.Access;
 
 /// <summary>
 /// Turns a project catalog's grants, masking policies and row filters into what one user's sessions may read
@@ -62,7 +63,7 @@ public sealed partial class CatalogSessionAccess
             List<string>? columns = selects.Any(g => g.ObjectKind != AccessObjectKind.Columns) ? null
                 : selects.SelectMany(g => g.Columns).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             var masks = new Dictionary<string, ColumnMask>(StringComparer.OrdinalIgnoreCase);
-            foreach (CatalogColumn column in await _catalog.GetColumnsAsync(new TableName(table.Namespace, table.Name), cancellationToken).ConfigureAwait(false))
+            foreach (CatalogColumn column in await ClassifiedColumnsAsync(new TableName(table.Namespace, table.Name), tables, cancellationToken).ConfigureAwait(false))
             {
                 if (column.Classification is { Length: > 0 } classification && !unmasked.Contains(classification)
                     && (columns is null || columns.Contains(column.Name, StringComparer.OrdinalIgnoreCase)))
@@ -81,6 +82,24 @@ public sealed partial class CatalogSessionAccess
         }
 
         return new SessionAccess(user, readable, await _catalog.GetMaskingKeyAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// The table's columns with their classifications; a quarantine table's unclassified columns take its model's (it
+    /// holds the model's rows), also when it was written before builds recorded them.
+    /// </summary>
+    private async Task<List<CatalogColumn>> ClassifiedColumnsAsync(TableName table, IReadOnlyList<LakehouseTable> tables, CancellationToken cancellationToken)
+    {
+        List<CatalogColumn> columns = await _catalog.GetColumnsAsync(table, cancellationToken).ConfigureAwait(false);
+        if (!QuarantineTable.TryGetModel(table, out TableName model)
+            || !tables.Any(t => string.Equals(t.QualifiedName, model.ToString(), StringComparison.OrdinalIgnoreCase)))
+        {
+            return columns;
+        }
+
+        List<CatalogColumn> modelColumns = await _catalog.GetColumnsAsync(model, cancellationToken).ConfigureAwait(false);
+        return [.. columns.Select(c => c.Classification is not null ? c
+            : c with { Classification = modelColumns.FirstOrDefault(m => string.Equals(m.Name, c.Name, StringComparison.OrdinalIgnoreCase))?.Classification })];
     }
 
     private static ColumnMaskKind ToMaskKind(MaskingPolicyKind kind) => kind switch

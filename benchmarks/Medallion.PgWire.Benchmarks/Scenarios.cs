@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
 using Medallion.Engine.Sessions;
+using Medallion.Platform.Access;
 using Npgsql;
 
 namespace Medallion.PgWire.Benchmarks;

@@ -2,6 +2,7 @@ using System.Net;
 using Medallion.Catalog;
 using Medallion.DuckDb;
 using Medallion.Engine.Sessions;
+using Medallion.Platform.Access;
 using Npgsql;
 
 namespace Medallion.PgWire.Tests;

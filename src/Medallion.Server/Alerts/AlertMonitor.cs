@@ -154,11 +154,7 @@ internal sealed class AlertMonitor : IAsyncDisposable
             Interlocked.Exchange(ref _nudge, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             try
             {
-                // A server on standby leaves the alerts to the one that runs the jobs: one message per alert, not one per server.
-                if (_scheduler.Role == Scheduling.SchedulerRole.Active)
-                {
-                    await EvaluateAsync(_stop.Token).ConfigureAwait(false);
-                }
+                await EvaluateAsync(_stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {

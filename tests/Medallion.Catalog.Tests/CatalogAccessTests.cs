@@ -37,7 +37,7 @@ public sealed class CatalogAccessTests : IAsyncLifetime
             }
 
             using SqliteCommand downgrade = connection.CreateCommand();
-            downgrade.CommandText = "ALTER TABLE users DROP COLUMN is_admin; ALTER TABLE users DROP COLUMN attributes; DROP TABLE access_members; DROP TABLE access_grants; DROP TABLE access_row_filters; DROP TABLE access_masks; DROP TABLE access_keys; DROP TABLE access_roles; DELETE FROM schema_version WHERE version = 10";
+            downgrade.CommandText = "ALTER TABLE users DROP COLUMN is_admin; ALTER TABLE users DROP COLUMN attributes; DROP TABLE access_members; DROP TABLE access_grants; DROP TABLE access_row_filters; DROP TABLE access_masks; DROP TABLE access_keys; DROP TABLE access_roles; ALTER TABLE quality_results DROP COLUMN not_checked; DELETE FROM schema_version WHERE version >= 10";
             downgrade.ExecuteNonQuery();
         }
 

@@ -345,7 +345,7 @@ public sealed class CatalogJobRunTests : IAsyncLifetime
         CatalogStore upgraded = await CatalogStore.OpenAsync(path, _time);
         await using (upgraded)
         {
-            Assert.Equal(10, await upgraded.GetSchemaVersionAsync());
+            Assert.Equal(11, await upgraded.GetSchemaVersionAsync());
             RunRecord run = (await upgraded.GetRunAsync("0001"))!;
             Assert.Equal((RunTrigger.Manual, (string?)null, "silver.*"), (run.Trigger, run.Job, run.Selection));
             SqliteConnection.ClearAllPools();

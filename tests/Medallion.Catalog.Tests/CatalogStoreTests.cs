@@ -92,7 +92,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
 
         Assert.Equal(ErrorCode.CatalogSchemaTooNew, error.Code);
         Assert.Equal(
-            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (10).\nHelp: upgrade Medallion; do not downgrade a catalog.",
+            $"The catalog '{_store.Path}' is at schema version 99, newer than this Medallion knows (11).\nHelp: upgrade Medallion; do not downgrade a catalog.",
             error.Message);
     }
 

@@ -112,18 +112,33 @@ public sealed class ServedProject : IAsyncDisposable
         return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
     }
 
-    /// <summary>Runs <paramref name="sql"/> until it gives <paramref name="expected"/> (the audit is written a second or so after the act), for at most 90 s; returns its last value.</summary>
+    /// <summary>
+    /// Runs <paramref name="sql"/> until it gives <paramref name="expected"/> (the audit is written a second or so after the act), for at most 90 s;
+    /// returns its last value. Until the first event is written the audit table is not there yet, which counts as "not yet" too.
+    /// </summary>
     public async Task<string> WaitForSqlAsync(string sql, string expected)
     {
         var deadline = DateTime.UtcNow.AddSeconds(90);
-        string value = await SqlScalarAsync(sql);
+        string? value = await SqlScalarOrMissingAsync(sql, deadline);
         while (value != expected && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200);
-            value = await SqlScalarAsync(sql);
+            value = await SqlScalarOrMissingAsync(sql, deadline);
         }
 
-        return value;
+        return value ?? await SqlScalarAsync(sql);
+    }
+
+    private async Task<string?> SqlScalarOrMissingAsync(string sql, DateTime deadline)
+    {
+        try
+        {
+            return await SqlScalarAsync(sql);
+        }
+        catch (Npgsql.PostgresException missing) when (missing.SqlState == "42P01" && DateTime.UtcNow < deadline)
+        {
+            return null;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -518,6 +518,13 @@ public sealed partial class PostgresSource
     /// <summary>The prefix of the columns holding a change's before-image.</summary>
     public const string BeforePrefix = ChangePlan.BeforePrefix;
 
+    // The sizes of a WAL page's header (XLogPageHeaderData) and of a segment's first page's (XLogLongPageHeaderData), aligned.
+    private const ulong ShortPageHeaderSize = 24;
+    private const ulong LongPageHeaderSize = 40;
+
+    // How long a pass waits for the server to flush WAL inserted before it began (see WaitForFlushedWalAsync).
+    private static readonly TimeSpan s_flushWait = TimeSpan.FromSeconds(2);
+
     /// <summary>The column naming the columns an update left unchanged whose value the server did not send.</summary>
     public const string UnchangedToastColumn = "_unchanged_toast";
 
@@ -556,11 +563,67 @@ public sealed partial class PostgresSource
             }
 
             bool slotExists = (await QueryAsync(connection, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", [SlotName], r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count > 0;
-            // A standby (PostgreSQL 16 decodes there too) has no flush position of its own; its walsenders read up to what it replayed.
-            const string WalSql = "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_flush_lsn() END";
-            List<NpgsqlLogSequenceNumber> flushed = await QueryAsync(connection, WalSql, [], r => r.GetFieldValue<NpgsqlLogSequenceNumber>(0), cancellationToken).ConfigureAwait(false);
-            return (plan, slotExists, (ulong)flushed[0]);
+            return (plan, slotExists, await WaitForFlushedWalAsync(connection, cancellationToken).ConfigureAwait(false));
         }
+    }
+
+    /// <summary>
+    /// How far the server's WAL is flushed, once it holds every commit made before the call: what a stream begun
+    /// afterwards must have decoded before it may end.
+    /// </summary>
+    /// <remarks>
+    /// Under asynchronous commit (<c>synchronous_commit = off</c>) a commit is visible, and answered to its client,
+    /// before its WAL is flushed, and walsenders decode flushed WAL only: a pass that took the flush position as its
+    /// end could end before a change committed just before it began. So the pass waits until the flush reaches what
+    /// was inserted when it began; the WAL writer flushes asynchronous commits within three <c>wal_writer_delay</c>s.
+    /// The wait is bounded: the tail of an open transaction's WAL on a partly filled page is flushed only when
+    /// something commits, which on a quiet server can take long, and no committed change waits behind it.
+    /// </remarks>
+    private async Task<ulong> WaitForFlushedWalAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        // A standby (PostgreSQL 16 decodes there too) has no flush position of its own; its walsenders read up to what it replayed.
+        const string FlushedSql = "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_flush_lsn() END";
+        const string InsertedSql = """
+            SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_insert_lsn() END,
+                   current_setting('wal_block_size')::int8,
+                   (SELECT setting::int8 FROM pg_settings WHERE name = 'wal_segment_size')
+            """;
+        var (inserted, pageSize, segmentSize) = (await QueryAsync(connection, InsertedSql, [],
+            r => (r.IsDBNull(0) ? (ulong?)null : (ulong)r.GetFieldValue<NpgsqlLogSequenceNumber>(0), (ulong)r.GetInt64(1), (ulong)r.GetInt64(2)),
+            cancellationToken).ConfigureAwait(false))[0];
+        ulong flushed = await ScalarLsnAsync(FlushedSql).ConfigureAwait(false);
+        if (inserted is not ulong target)
+        {
+            return flushed;
+        }
+
+        // The insert position of a page's first record points past the page's header, where no record ever ends: the
+        // flush position (a record's end) stops before that header.
+        if (target % segmentSize == LongPageHeaderSize)
+        {
+            target -= LongPageHeaderSize;
+        }
+        else if (target % pageSize == ShortPageHeaderSize)
+        {
+            target -= ShortPageHeaderSize;
+        }
+
+        long start = Stopwatch.GetTimestamp();
+        while (flushed < target && Stopwatch.GetElapsedTime(start) < s_flushWait)
+        {
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+            flushed = await ScalarLsnAsync(FlushedSql).ConfigureAwait(false);
+        }
+
+        if (flushed < target)
+        {
+            LogMessages.WalNotFlushed(_logger, _options.SourceName, TableName, new NpgsqlLogSequenceNumber(target), new NpgsqlLogSequenceNumber(flushed), s_flushWait);
+        }
+
+        return flushed;
+
+        async Task<ulong> ScalarLsnAsync(string sql) =>
+            (ulong)(await QueryAsync(connection, sql, [], r => r.GetFieldValue<NpgsqlLogSequenceNumber>(0), cancellationToken).ConfigureAwait(false))[0];
     }
 
     /// <summary>Where a stream ended: the end of its last whole transaction, and the columns that made it restart.</summary>

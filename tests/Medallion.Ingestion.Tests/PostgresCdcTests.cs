@@ -135,12 +135,30 @@ public sealed class PostgresCdcTests(PostgresDatabase database) : IClassFixture<
         // A resumed stream decodes the WAL from the slot on: the million rows of a table outside the publication keep
         // the server silent for far longer than the 0.3 s wait (over a second here) before it reaches the change.
         await database.ExecuteAsync("INSERT INTO unrelated SELECT generate_series(1, 1000000)");
-        // The test cluster commits asynchronously: a commit returns before its WAL is flushed, and no replication client
-        // sees WAL the server has not flushed. This commit waits for the flush, so the change is there before the pass.
-        await database.ExecuteAsync("SET synchronous_commit = on; INSERT INTO late VALUES (1)");
+        await database.ExecuteAsync("INSERT INTO late VALUES (1)");
         IngestionResult pass = await IngestionRunner.RunAsync(source, sink, target.Connection);
 
         Assert.Equal(1L, pass.Rows);
+    }
+
+    [Fact]
+    public async Task A_pass_reads_a_change_committed_asynchronously_just_before_it_began()
+    {
+        await database.ExecuteAsync("CREATE TABLE async_commits (id int PRIMARY KEY)");
+        PostgresSource source = Source("async_commits", changeWaitMs: 100);
+        using var target = new DuckDbTarget();
+        using var sink = new ParquetTestSink(target);
+        await IngestionRunner.RunAsync(source, sink, target.Connection);
+
+        // An asynchronous commit answers before its WAL is flushed, and no walsender decodes WAL the server has not
+        // flushed: the pass must wait for the flush rather than end at the position flushed when it began.
+        long rows = 0;
+        for (int id = 1; id <= 20; id++)
+        {
+            await database.ExecuteAsync($"SET synchronous_commit = off; INSERT INTO async_commits VALUES ({id})");
+            rows += (await IngestionRunner.RunAsync(source, sink, target.Connection)).Rows;
+            Assert.Equal(id, rows);
+        }
     }
 
     [Fact]

@@ -77,4 +77,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = 8138, Level = LogLevel.Warning, Message = "Kafka source {Source}: no partition was assigned to this consumer for {Waited}; the run ends with nothing read (more consumers than partitions, or no matching topic)")]
     public static partial void KafkaNothingAssigned(ILogger logger, string source, TimeSpan waited);
+
+    [LoggerMessage(EventId = 8139, Level = LogLevel.Information, Message = "Source {Source}, table {Table}: the server had not flushed its WAL to {Inserted} (inserted when the pass began) after {Waited}, only to {Flushed}; changes committed past it wait for the next pass")]
+    public static partial void WalNotFlushed(ILogger logger, string source, string table, NpgsqlTypes.NpgsqlLogSequenceNumber inserted, NpgsqlTypes.NpgsqlLogSequenceNumber flushed, TimeSpan waited);
 }

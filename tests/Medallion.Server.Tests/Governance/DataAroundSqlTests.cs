@@ -89,6 +89,15 @@ public sealed class DataAroundSqlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reading_a_tables_quality_samples_over_rest_is_audited_as_the_readers_statement()
+    {
+        await GetAsync("/api/tables/silver.orders/quality", "mia", HttpStatusCode.OK);
+
+        Assert.Equal("1", await _served.WaitForSqlAsync(
+            "SELECT count(*) FROM medallion_audit.events WHERE kind = 'statement' AND \"user\" = 'mia' AND channel = 'api' AND statement LIKE 'quality samples of silver.orders (GET /api/tables/silver.orders/quality)%'", "1"));
+    }
+
+    [Fact]
     public async Task A_row_filtered_user_is_not_told_the_tables_full_row_count()
     {
         using JsonDocument tables = JsonDocument.Parse(await GetAsync("/api/tables", "flo", HttpStatusCode.OK));

@@ -148,6 +148,7 @@ public sealed class MedallionServer : IAsyncDisposable
 
             Uri address = new(web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
             sql = options.Sql is null ? null : await SqlEndpoint.StartAsync(project, options.Sql with { Logs = options.Sql.Logs ?? logs }, audit, logins, cancellationToken).ConfigureAwait(false);
+            context.SqlSessions = sql?.GovernedSessions;
             context.Reloader = ProjectReloader.Start(scheduler, options.WatchProject, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Reload"));
             var alerts = new AlertMonitor(scheduler, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Alerts"), options.AlertInterval,
                 sql is null ? null : new IPEndPoint(options.Sql!.Address, sql.Port));

@@ -32,6 +32,12 @@ internal sealed class ServerContext
     /// <summary>The project as last loaded with its models parsed; <see cref="ModelGraph.Project"/> is the project it was built from.</summary>
     public ModelGraph Graph => Scheduler.Graph;
 
+    /// <summary>
+    /// The SQL endpoint's sessions, when it runs under the catalog's grants (set once it has started): the SQL page reads
+    /// through them, so the server's queries share one memory limit.
+    /// </summary>
+    public LakehouseSessionFactory? SqlSessions { get; set; }
+
     /// <summary>Reloads the project's definitions; set once the server has started.</summary>
     public ProjectReloader? Reloader { get; set; }
 

@@ -90,6 +90,13 @@ public sealed class SqlEndpoint : IAsyncDisposable
     /// <summary>The port the endpoint listens on.</summary>
     public int Port => _server.Port;
 
+    /// <summary>
+    /// The endpoint's sessions when they read under the catalog's grants, for the server's other surfaces that run SQL
+    /// for a user (the web UI's SQL page): reading through them keeps every served query under one memory limit. Null
+    /// when the endpoint lets every login read everything (a users file, or no project).
+    /// </summary>
+    internal LakehouseSessionFactory? GovernedSessions => _sessions.Access is null ? null : _sessions;
+
     /// <summary>Clients connected now.</summary>
     public int ConnectionCount => _server.ConnectionCount;
 

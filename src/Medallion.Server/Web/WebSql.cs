@@ -12,9 +12,10 @@ using Medallion.Platform.Audit;
 namespace Medallion.Server.Web;
 
 /// <summary>
-/// The SQL page's engine: a database opened under the SQL endpoint's rules (it reads only the lakehouse's files, its
-/// configuration is locked) and a read-only session per query, as each endpoint client gets; the endpoint's
-/// statement timeout applies too.
+/// The SQL page's engine: a read-only session per query, as each endpoint client gets, from the SQL endpoint's own
+/// sessions when the server runs one (so the page's queries and the endpoint's share one memory limit), else from a
+/// database opened under the endpoint's rules (it reads only the lakehouse's files, its configuration is locked); the
+/// endpoint's statement timeout applies too.
 /// </summary>
 internal sealed class WebSql(string? memoryLimit, TimeSpan? statementTimeout) : IDisposable
 {
@@ -85,7 +86,7 @@ internal sealed class WebSql(string? memoryLimit, TimeSpan? statementTimeout) : 
 
     private async Task<LakehouseSessionFactory> OpenAsync(ServerContext server, CancellationToken cancellationToken)
     {
-        if (_sessions is { } open)
+        if ((server.SqlSessions ?? _sessions) is { } open)
         {
             return open;
         }

@@ -37,8 +37,14 @@ public static partial class FileSourceLoader
             {
                 columns = await SourceColumns.DescribeAsync(context.Connection, "SELECT * FROM " + reader, cancellationToken).ConfigureAwait(false);
                 // A column the table has typed but the sniffer read as text (one value that is not a date) is read with the
-                // table's type, so that value's row is rejected and kept with _raw_line and _parse_error, not the whole file.
-                (string Name, string Type)[] types = CanRetype(context) ? [.. SourceColumns.Misfits(columns, context.Snapshot)] : [];
+                // table's type, so that value's row is rejected and kept with _raw_line and _parse_error, not the whole file;
+                // so is a new column whose values are all but a few of one type.
+                (string Name, string Type)[] types = CanRetype(context)
+                    ? [
+                        .. SourceColumns.Misfits(columns, context.Snapshot),
+                        .. await SourceColumns.MostlyOfOneTypeAsync(context.Connection, SnifferSample(context, file), columns, context.Snapshot, cancellationToken).ConfigureAwait(false),
+                    ]
+                    : [];
                 fileTypes.Add(types);
                 if (types.Length > 0)
                 {
@@ -108,6 +114,17 @@ public static partial class FileSourceLoader
             ("rejects_scan", DuckDbConnection.QuoteLiteral(scansTable)),
             .. types.Length == 0 ? [] : new[] { ("types", "{" + string.Join(", ", types.Select(t => $"{DuckDbConnection.QuoteLiteral(t.Name)}: {DuckDbConnection.QuoteLiteral(t.Type)}")) + "}") },
         ]);
+
+    /// <summary>
+    /// The rows of <paramref name="file"/> DuckDB's sniffer types its columns from (its default <c>sample_size</c>, unless
+    /// the source sets one), read with the sniffed types; rows it cannot read are left out.
+    /// </summary>
+    private static string SnifferSample(LoadContext context, SourceFile file)
+    {
+        string rows = context.Source.Options.FirstOrDefault(o => o.Key.Equals("sample_size", StringComparison.OrdinalIgnoreCase)).Value ?? "20480";
+        long limit = long.TryParse(rows, NumberStyles.Integer, CultureInfo.InvariantCulture, out long size) && size > 0 ? size : long.MaxValue;
+        return $"SELECT * FROM {RejectingCsvReader(context, file, context.TempTable("errors"), context.TempTable("scans"), [])} LIMIT {limit.ToString(CultureInfo.InvariantCulture)}";
+    }
 
     /// <summary>Whether the loader may fix column types: not when the source's options already say how columns are typed.</summary>
     private static bool CanRetype(LoadContext context) =>

@@ -138,6 +138,84 @@ internal static class SourceColumns
         return misfits;
     }
 
+    /// <summary>
+    /// The columns new to the table that the reader's sniffer typed as text although all but a few of their values are of
+    /// one stricter type (a date column with one value that is not a date), with that type: read with it, those few values
+    /// are the file's rejected rows, kept with their line, as for a column the table already types (<see cref="Misfits"/>).
+    /// Decided on the rows the sniffer looked at (<paramref name="sampleSql"/>): at most 1% of a column's values, and at
+    /// least one, may not fit, and at least <see cref="MinTypedValues"/> must. The types tried, in order: BIGINT, DOUBLE,
+    /// DATE (no value with a time of day), TIMESTAMP, BOOLEAN.
+    /// </summary>
+    /// <param name="connection">Where to read the sample.</param>
+    /// <param name="sampleSql">A query of the file's first rows, as read with the sniffed types.</param>
+    /// <param name="columns">The file's columns as sniffed.</param>
+    /// <param name="snapshot">The table, when it exists: its columns keep their own type.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public static async Task<List<(string Name, string Type)>> MostlyOfOneTypeAsync(
+        DuckDbConnection connection, string sampleSql, IReadOnlyList<FileColumn> columns, Snapshot? snapshot, CancellationToken cancellationToken)
+    {
+        var text = new List<FileColumn>();
+        foreach (FileColumn c in columns)
+        {
+            if (string.Equals(c.Type, "VARCHAR", StringComparison.Ordinal) && snapshot?.Schema.Find(c.Name) is null)
+            {
+                text.Add(c);
+            }
+        }
+
+        if (text.Count == 0)
+        {
+            return [];
+        }
+
+        var counts = new List<string>();
+        foreach (FileColumn c in text)
+        {
+            string value = DuckDbConnection.QuoteIdentifier(c.Name);
+            counts.Add($"count({value})");
+            foreach (string type in s_strictTypes)
+            {
+                counts.Add($"count(TRY_CAST({value} AS {type}))");
+            }
+
+            counts.Add($"count(*) FILTER (WHERE CAST(TRY_CAST({value} AS TIMESTAMP) AS TIME) <> TIME '00:00:00')");
+        }
+
+        var found = new List<(string Name, string Type)>();
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = $"SELECT {string.Join(", ", counts)} FROM ({sampleSql}) AS __sample";
+        DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            int stride = s_strictTypes.Length + 2;
+            for (int i = 0; i < text.Count; i++)
+            {
+                long values = reader.GetInt64(i * stride);
+                long allowed = Math.Max(1, values / 100);
+                bool timeOfDay = reader.GetInt64(i * stride + stride - 1) > 0;
+                for (int t = 0; t < s_strictTypes.Length; t++)
+                {
+                    long fit = reader.GetInt64(i * stride + 1 + t), misfits = values - fit;
+                    bool keepsTime = s_strictTypes[t] != "DATE" || !timeOfDay;
+                    // Every value fitting is no case of a stray value: the sniffer read the column as text for a reason of its own.
+                    if (fit >= MinTypedValues && misfits >= 1 && misfits <= allowed && keepsTime)
+                    {
+                        found.Add((text[i].Name, s_strictTypes[t]));
+                        break;
+                    }
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>How many values of a text column must be of one stricter type before <see cref="MostlyOfOneTypeAsync"/> types it so.</summary>
+    public const int MinTypedValues = 20;
+
+    private static readonly string[] s_strictTypes = ["BIGINT", "DOUBLE", "DATE", "TIMESTAMP", "BOOLEAN"];
+
     /// <summary>The projection of one file's columns onto the unified columns: casts, and typed nulls for columns the file lacks.</summary>
     public static string Project(IReadOnlyList<FileColumn> unified, IReadOnlyList<FileColumn> fileColumns, string alias)
     {

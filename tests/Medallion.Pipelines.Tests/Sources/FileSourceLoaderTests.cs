@@ -40,12 +40,12 @@ public sealed partial class FileSourceLoaderTests : IDisposable
         await new DeltaTable(new LocalObjectStore(TablePath), new DuckDbParquetHandler(_connection)).GetSnapshotAsync();
 
     /// <summary>The live rows of the bronze table as text, ordered by file and line: each row the given columns joined by '|'.</summary>
-    private async Task<List<string>> RowsAsync(string columns, string orderBy = "_source_file, _source_line")
+    private async Task<List<string>> RowsAsync(string columns, string orderBy = "_source_file, _source_line", string where = "true")
     {
         Snapshot snapshot = await SnapshotAsync();
         string files = string.Join(", ", snapshot.Files.Select((ScanFile f) => DuckDbConnection.QuoteLiteral(f.AbsolutePath)));
         using DuckDbCommand command = _connection.CreateCommand();
-        command.CommandText = $"SELECT concat_ws('|', {columns}) FROM read_parquet([{files}], union_by_name = true) ORDER BY {orderBy}";
+        command.CommandText = $"SELECT concat_ws('|', {columns}) FROM read_parquet([{files}], union_by_name = true) WHERE {where} ORDER BY {orderBy}";
         var rows = new List<string>();
         using DuckDbDataReader reader = command.ExecuteReader();
         while (reader.Read())
@@ -271,6 +271,43 @@ public sealed partial class FileSourceLoaderTests : IDisposable
         await LoadAsync("run-2");
 
         Assert.Equal(1L, (await SnapshotAsync()).Version);
+    }
+
+    [Fact]
+    public async Task A_new_tables_date_column_with_one_value_that_is_not_a_date_is_typed_as_a_date_and_that_row_kept_aside()
+    {
+        Source("csv", "data/*.csv");
+        var csv = new System.Text.StringBuilder("id,shipped_on\n");
+        for (int day = 1; day <= 30; day++)
+        {
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"{day},{(day == 17 ? "soon" : $"2026-01-{day:00}")}\n");
+        }
+
+        _project.Write("data/a.csv", csv.ToString());
+
+        SourceLoadResult result = await LoadAsync();
+
+        Assert.Equal((30L, 1L), (result.RowsLoaded, result.RowsRejected));
+        Assert.Equal(["DATE"], await RowsAsync("typeof(shipped_on)", where: "_source_line = 2"));
+        Assert.Equal(["18|17,soon"], await RowsAsync("_source_line, _raw_line", "_source_line", where: "_parse_error IS NOT NULL"));
+    }
+
+    [Fact]
+    public async Task A_new_tables_text_column_of_which_only_some_values_are_numbers_stays_text()
+    {
+        Source("csv", "data/*.csv");
+        var csv = new System.Text.StringBuilder("id,code\n");
+        for (int row = 1; row <= 30; row++)
+        {
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"{row},{(row % 3 == 0 ? $"A{row}" : row.ToString(System.Globalization.CultureInfo.InvariantCulture))}\n");
+        }
+
+        _project.Write("data/a.csv", csv.ToString());
+
+        SourceLoadResult result = await LoadAsync();
+
+        Assert.Equal((30L, 0L), (result.RowsLoaded, result.RowsRejected));
+        Assert.Equal(["VARCHAR"], await RowsAsync("typeof(code)", where: "_source_line = 2"));
     }
 
     [Fact]

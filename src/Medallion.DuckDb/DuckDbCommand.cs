@@ -15,14 +15,15 @@ namespace Medallion.DuckDb;
 /// parameters.
 /// </summary>
 /// <remarks>
-/// Cancellation interrupts the running statement (<c>duckdb_interrupt</c>) and surfaces as
-/// <see cref="OperationCanceledException"/>; <see cref="CommandTimeout"/> (seconds, 0 for none, the
+/// Cancellation, by the token or by <see cref="Cancel"/> from another thread, interrupts the running statement
+/// (<c>duckdb_interrupt</c>) and surfaces as <see cref="OperationCanceledException"/>; <see cref="CommandTimeout"/> (seconds, 0 for none, the
 /// default) surfaces as a <see cref="DuckDbException"/> wrapping <see cref="TimeoutException"/>.
 /// </remarks>
 public sealed class DuckDbCommand : DbCommand
 {
     private string _commandText = string.Empty;
     private DuckDbConnection? _connection;
+    private QueryInterruption? _lastRun;
 
     /// <summary>Creates a command with no text.</summary>
     public DuckDbCommand()
@@ -96,8 +97,12 @@ public sealed class DuckDbCommand : DbCommand
     /// <inheritdoc />
     protected override DbTransaction? DbTransaction { get; set; }
 
-    /// <inheritdoc />
-    public override void Cancel() => _connection?.Interrupt();
+    /// <summary>
+    /// Stops the command's running statement, from any thread: the execution, or the reader's next read that needs more
+    /// rows, throws <see cref="OperationCanceledException"/>. Does nothing when the command is not running (not started yet,
+    /// or its reader closed), so the connection's next command is never stopped by it.
+    /// </summary>
+    public override void Cancel() => Volatile.Read(ref _lastRun)?.Cancel();
 
     /// <summary>Runs every statement; returns the rows inserted, updated or deleted in all.</summary>
     /// <exception cref="DuckDbException">A statement failed; the ones before it have run.</exception>
@@ -198,6 +203,9 @@ public sealed class DuckDbCommand : DbCommand
             throw new InvalidOperationException("The connection already has an open reader; DuckDB runs one result per connection at a time. Dispose it first, or use another connection.");
         }
 
-        return DuckDbDataReader.Start(this, connection, behavior, new QueryInterruption(connection, CommandTimeout, cancellationToken));
+        var interruption = new QueryInterruption(connection, CommandTimeout, cancellationToken);
+        // Published before the statement starts, so a Cancel from now on reaches it; the reader disposes it when it closes.
+        Volatile.Write(ref _lastRun, interruption);
+        return DuckDbDataReader.Start(this, connection, behavior, interruption);
     }
 }

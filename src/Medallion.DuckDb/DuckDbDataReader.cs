@@ -474,6 +474,8 @@ public sealed partial class DuckDbDataReader : DbDataReader
     /// <summary>Replaces the current chunk with the next one; marks the result exhausted at its end.</summary>
     private unsafe void FetchChunk()
     {
+        // A cancel that arrived between chunks stops the reader here, whether or not DuckDB saw its interrupt.
+        _interruption.ThrowIfCancelled();
         _chunk?.Dispose();
         _chunk = null;
         while (true)

@@ -384,12 +384,39 @@ public sealed partial class Lakehouse : IAsyncDisposable
     /// <param name="column">One column to follow; null for table-level lineage.</param>
     /// <param name="direction">Which way to follow the edges.</param>
     /// <param name="cancellationToken">Stops the parsing of the models.</param>
+    /// <exception cref="MedallionException">
+    /// <see cref="ErrorCode.CatalogObjectNotFound"/> for a column the reader may not read, or, to a reader who does not read every
+    /// column, one the model does not have (the same answer, so neither the column nor the model's others are disclosed);
+    /// <see cref="ErrorCode.ModelSelectionInvalid"/> for a column the model does not have, to a reader of every column.
+    /// </exception>
     public async Task<IReadOnlyList<LineageEdge>> GetLineageAsync(TableName name, string? column = null, LineageDirection direction = LineageDirection.Both, CancellationToken cancellationToken = default)
     {
         ModelGraph graph = await GetGraphAsync(cancellationToken).ConfigureAwait(false);
+        if (column is not null && !Reader.CanRead(name, column))
+        {
+            throw NoSuchColumn(name, column);
+        }
+
         // A table no model or source writes (a quarantine table, the audit log) is computed from nothing the models say.
-        return graph.ContainsTable(name) ? Reader.Show(graph.GetLineage(name, column, direction)) : [];
+        if (!graph.ContainsTable(name))
+        {
+            return [];
+        }
+
+        try
+        {
+            return Reader.Show(graph.GetLineage(name, column, direction));
+        }
+        catch (MedallionException unknown) when (unknown.Code == ErrorCode.ModelSelectionInvalid && Reader.Find(name)?.Columns is not null)
+        {
+            // The model's message lists its columns and suggests close ones, ungranted ones among them.
+            throw NoSuchColumn(name, column!);
+        }
     }
+
+    /// <summary>A column the table does not have, or that the reader may not read: told apart by nobody.</summary>
+    public static MedallionException NoSuchColumn(TableName table, string column) =>
+        new(ErrorCode.CatalogObjectNotFound, $"Table {table} has no column '{column}'.");
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()

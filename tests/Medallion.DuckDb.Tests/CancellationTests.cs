@@ -129,31 +129,173 @@ public sealed class CancellationTests
     [Fact]
     public async Task Interrupt_from_another_thread_stops_the_query_with_an_interrupt_error()
     {
-        using DuckDbConnection connection = Db.Open();
+        using DuckDbConnection connection = OpenWithProgress();
         Task<object?> running = Task.Run(() => connection.Scalar(LongQuery));
-        await WaitUntilRunningAsync(connection);
+        try
+        {
+            await WaitUntilRunningAsync(connection, running);
 
-        connection.Interrupt();
+            connection.Interrupt();
 
-        var error = await Assert.ThrowsAsync<DuckDbException>(() => running);
-        Assert.Equal(DuckDbErrorType.Interrupt, error.ErrorType);
-        Assert.Equal("INTERRUPT Error: Interrupted!", error.Message);
+            var error = await Assert.ThrowsAsync<DuckDbException>(() => running.WaitAsync(Bound));
+            Assert.Equal(DuckDbErrorType.Interrupt, error.ErrorType);
+            Assert.Equal("INTERRUPT Error: Interrupted!", error.Message);
+        }
+        finally
+        {
+            await StopAsync(connection, running);
+        }
+
+        Assert.Equal(1, connection.Scalar("SELECT 1"));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Command_cancel_from_another_thread_stops_its_running_query_with_operation_canceled_and_the_connection_stays_usable(bool streamResults)
+    {
+        using DuckDbConnection connection = OpenWithProgress();
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = LongQuery;
+        command.StreamResults = streamResults;
+        Task<object?> running = Task.Run(command.ExecuteScalar);
+        try
+        {
+            await WaitUntilRunningAsync(connection, running);
+
+            await Task.Run(command.Cancel);
+
+            var error = await Assert.ThrowsAsync<OperationCanceledException>(() => running.WaitAsync(Bound));
+            Assert.Equal(DuckDbErrorType.Interrupt, Assert.IsType<DuckDbException>(error.InnerException).ErrorType);
+        }
+        finally
+        {
+            await StopAsync(connection, running);
+        }
+
+        command.CommandText = "SELECT 1";
+        Assert.Equal(1, command.ExecuteScalar());
         Assert.Equal(1, connection.Scalar("SELECT 1"));
     }
 
     [Fact]
-    public async Task Command_cancel_interrupts_its_query()
+    public async Task Command_cancel_racing_the_start_of_its_query_stops_it_with_operation_canceled()
+    {
+        using DuckDbConnection connection = Db.Open();
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            using DuckDbCommand command = connection.CreateCommand();
+            command.CommandText = LongQuery;
+            Task<object?> running = Task.Run(command.ExecuteScalar);
+            try
+            {
+                await Task.Delay(attempt % 5);
+                command.Cancel();
+                // A cancel that came before the command started had nothing to cancel (as in every ADO.NET provider):
+                // cancel again until it lands. Whenever it lands, even as the statement starts, it is a cancellation.
+                for (int again = 0; again < 600 && !running.IsCompleted; again++)
+                {
+                    await Task.WhenAny(running, Task.Delay(100));
+                    command.Cancel();
+                }
+
+                await Assert.ThrowsAsync<OperationCanceledException>(() => running.WaitAsync(Bound));
+            }
+            finally
+            {
+                await StopAsync(connection, running);
+            }
+        }
+
+        Assert.Equal(1, connection.Scalar("SELECT 1"));
+    }
+
+    [Fact]
+    public void Command_cancel_after_its_command_finished_does_nothing_and_the_next_commands_run()
     {
         using DuckDbConnection connection = Db.Open();
         using DuckDbCommand command = connection.CreateCommand();
-        command.CommandText = LongQuery;
-        Task<object?> running = Task.Run(command.ExecuteScalar);
-        await WaitUntilRunningAsync(connection);
+        command.CommandText = "CREATE TABLE t AS SELECT 42 AS answer";
+        command.ExecuteNonQuery();
 
         command.Cancel();
+        command.Cancel();
 
-        var error = await Assert.ThrowsAsync<DuckDbException>(() => running);
-        Assert.Equal(DuckDbErrorType.Interrupt, error.ErrorType);
+        command.CommandText = "SELECT answer FROM t";
+        Assert.Equal(42, command.ExecuteScalar());
+        Assert.Equal(1L, connection.Scalar("SELECT count(*) FROM t"));
+    }
+
+    [Fact]
+    public void Command_cancel_after_its_reader_read_every_row_does_nothing_and_the_next_command_runs()
+    {
+        using DuckDbConnection connection = Db.Open();
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT i FROM range(3) t(i)";
+        using (DuckDbDataReader reader = command.ExecuteReader())
+        {
+            long rows = 0;
+            while (reader.Read())
+            {
+                rows++;
+            }
+
+            command.Cancel();
+
+            Assert.Equal(3, rows);
+            Assert.False(reader.Read());
+            Assert.False(reader.NextResult());
+        }
+
+        Assert.Equal(1, connection.Scalar("SELECT 1"));
+    }
+
+    [Fact]
+    public async Task Command_cancel_while_a_streamed_result_is_read_stops_the_next_read_with_operation_canceled()
+    {
+        using DuckDbConnection connection = Db.Open();
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT i FROM range(1000000000000) a(i)";
+        using (DuckDbDataReader reader = command.ExecuteReader())
+        {
+            long rows = 0;
+            for (; rows < 10 && reader.Read(); rows++)
+            {
+            }
+
+            await Task.Run(command.Cancel);
+
+            // The rows of the chunk in hand may still be read; the next chunk is not computed.
+            Assert.Throws<OperationCanceledException>(() =>
+            {
+                while (reader.Read() && rows < 10_000_000)
+                {
+                    rows++;
+                }
+            });
+            Assert.InRange(rows, 10, 10_000_000 - 1);
+        }
+
+        Assert.Equal(1, connection.Scalar("SELECT 1"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_token_cancelled_while_a_command_runs_throws_operation_canceled_and_writes_nothing(bool reader)
+    {
+        await using DuckDbConnection connection = Db.Open();
+        connection.Execute("CREATE TABLE t (n BIGINT)");
+        await using DuckDbCommand command = connection.CreateCommand();
+        // Aggregates for minutes and only then inserts its one row.
+        command.CommandText = "INSERT INTO t " + LongQuery;
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        Task running = reader ? command.ExecuteReaderAsync(cancellation.Token) : command.ExecuteNonQueryAsync(cancellation.Token);
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(Bound));
+
+        Assert.Equal(cancellation.Token, error.CancellationToken);
+        Assert.Equal(0L, connection.Scalar("SELECT count(*) FROM t"));
     }
 
     [Fact]
@@ -201,10 +343,41 @@ public sealed class CancellationTests
         Assert.Equal(-1, connection.GetQueryProgress().Percentage);
     }
 
-    /// <summary>Waits until the connection reports a running query, so an interrupt cannot arrive before it starts.</summary>
-    private static async Task WaitUntilRunningAsync(DuckDbConnection connection)
+    /// <summary>Longer than any cancellation takes, even on a busy machine; a test never waits past it.</summary>
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    /// <summary>A connection that reports the progress of its query, so a test can tell it is running.</summary>
+    private static DuckDbConnection OpenWithProgress()
     {
-        await Task.Delay(200);
-        _ = connection;
+        DuckDbConnection connection = Db.Open();
+        // With one thread, the thread waiting for the query runs it and records its progress as it goes.
+        connection.Execute("SET threads = 1; SET enable_progress_bar = true; SET enable_progress_bar_print = false");
+        return connection;
+    }
+
+    /// <summary>
+    /// Waits (at most <see cref="Bound"/>) until the connection reports the progress of its query: an interrupt sent before
+    /// a statement starts is forgotten by DuckDB, so a test that interrupts too early would wait for the whole query.
+    /// </summary>
+    private static async Task WaitUntilRunningAsync(DuckDbConnection connection, Task running)
+    {
+        Stopwatch waited = Stopwatch.StartNew();
+        while (connection.GetQueryProgress().TotalRowsToProcess == 0)
+        {
+            Assert.False(running.IsCompleted, "the query ended before it was seen running");
+            Assert.True(waited.Elapsed < Bound, $"the query was not seen running within {Bound}");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Interrupts the connection until <paramref name="running"/> ends (at most <see cref="Bound"/>), so a failed test leaves no query behind.</summary>
+    private static async Task StopAsync(DuckDbConnection connection, Task running)
+    {
+        Stopwatch waited = Stopwatch.StartNew();
+        while (!running.IsCompleted && waited.Elapsed < Bound)
+        {
+            connection.Interrupt();
+            await Task.WhenAny(running, Task.Delay(100));
+        }
     }
 }

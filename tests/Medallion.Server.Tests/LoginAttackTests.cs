@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Medallion.Ingestion.Tests;
 using Npgsql;
 
@@ -26,7 +25,7 @@ public sealed class LoginAttackTests : IAsyncLifetime
     [Fact]
     public async Task Parallel_basic_guesses_are_checked_a_few_at_a_time_audited_and_logged_while_the_owner_gets_in_from_another_address()
     {
-        using var attacker = new HttpClient(From(IPAddress.Parse("127.0.0.2"))) { BaseAddress = _served.Server.HttpAddress, Timeout = TimeSpan.FromMinutes(2) };
+        using var attacker = new HttpClient(LoopbackClient.From(IPAddress.Parse("127.0.0.2"))) { BaseAddress = _served.Server.HttpAddress, Timeout = TimeSpan.FromMinutes(2) };
         Task<HttpResponseMessage>[] guesses = [.. Enumerable.Range(0, 64).Select(i => attacker.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/project")
         {
             Headers = { Authorization = ServedProject.Basic("ana", "guess-" + i) },
@@ -64,24 +63,4 @@ public sealed class LoginAttackTests : IAsyncLifetime
             "ana|login|error|MDL9003|password authentication failed for user \"ana\"|true"));
         Assert.Contains(_log.Lines, line => line.StartsWith("Warning: Failed login for user ana from 127.0.0.1:", StringComparison.Ordinal) && line.Contains(" over sql: password authentication failed", StringComparison.Ordinal));
     }
-
-    /// <summary>An HTTP handler whose connections come from <paramref name="local"/> (another loopback address).</summary>
-    private static SocketsHttpHandler From(IPAddress local) => new()
-    {
-        ConnectCallback = async (context, cancellationToken) =>
-        {
-            var socket = new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                socket.Bind(new IPEndPoint(local, 0));
-                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
-    };
 }

@@ -8,15 +8,20 @@ namespace Medallion.Web.Tests;
 /// <summary>A browser-like HTTP client of the UI: keeps cookies, reads the anti-forgery token off each page, signs in with a form.</summary>
 internal sealed partial class WebSession : IDisposable
 {
-    private readonly HttpClientHandler _handler;
+    private readonly SocketsHttpHandler _handler;
 
-    public WebSession(ServedProject served, string? language = null, bool acceptAnyCertificate = false)
+    /// <param name="from">The loopback address the session connects from (127.0.0.2, ...: another machine); the usual one when null.</param>
+    public WebSession(ServedProject served, string? language = null, bool acceptAnyCertificate = false, IPAddress? from = null)
     {
-        _handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer(), UseCookies = true };
+        _handler = LoopbackClient.From(from);
+        _handler.AllowAutoRedirect = false;
+        _handler.CookieContainer = new CookieContainer();
+        _handler.UseCookies = true;
         if (acceptAnyCertificate)
         {
-            // The test's own self-signed certificate.
-            _handler.ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator;
+#pragma warning disable CA5359 // The test's own self-signed certificate, on loopback.
+            _handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+#pragma warning restore CA5359
         }
 
         Http = new HttpClient(_handler) { BaseAddress = served.Server.HttpAddress };

@@ -4,9 +4,9 @@ using System.Threading;
 namespace Medallion.DuckDb.Internal;
 
 /// <summary>
-/// Turns a cancellation token and a command timeout into <c>duckdb_interrupt</c> calls for as long
-/// as a command (and its streaming reader) runs, and tells the interrupt it caused apart from others:
-/// a cancelled token becomes <see cref="OperationCanceledException"/>, an expired timeout a
+/// Turns a cancellation token, <see cref="DuckDbCommand.Cancel"/> and a command timeout into <c>duckdb_interrupt</c>
+/// calls for as long as a command (and its streaming reader) runs, and tells the interrupt it caused apart from others:
+/// a cancelled token or command becomes <see cref="OperationCanceledException"/>, an expired timeout a
 /// <see cref="DuckDbException"/> wrapping <see cref="TimeoutException"/>.
 /// </summary>
 /// <remarks>
@@ -28,6 +28,7 @@ internal sealed class QueryInterruption : IDisposable
     private CancellationTokenRegistration _timeoutRegistration;
     private Timer? _repeat;
     private bool _disposed;
+    private volatile bool _cancelled;
 
     public QueryInterruption(DuckDbConnection connection, int timeoutSeconds, CancellationToken token)
     {
@@ -46,7 +47,37 @@ internal sealed class QueryInterruption : IDisposable
         }
     }
 
-    public void ThrowIfCancelled() => _token.ThrowIfCancellationRequested();
+    /// <summary>Whether the token or <see cref="Cancel"/> asked the command to stop.</summary>
+    private bool IsCancelled => _cancelled || _token.IsCancellationRequested;
+
+    /// <summary>Stops the command before its next statement or chunk when it was cancelled, even if DuckDB missed the interrupt.</summary>
+    public void ThrowIfCancelled()
+    {
+        _token.ThrowIfCancellationRequested();
+        if (_cancelled)
+        {
+            throw new OperationCanceledException("The query was cancelled.");
+        }
+    }
+
+    /// <summary>
+    /// <see cref="DuckDbCommand.Cancel"/>: stops the command as a cancelled token would, from any thread; does nothing
+    /// once the command has ended, so a late cancel never reaches the connection's next command.
+    /// </summary>
+    public void Cancel()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _cancelled = true;
+        }
+
+        Interrupt();
+    }
 
     /// <summary>Maps an error DuckDB reported to what the caller should see.</summary>
     public Exception Translate(DuckDbException error)
@@ -56,7 +87,7 @@ internal sealed class QueryInterruption : IDisposable
             return error;
         }
 
-        if (_token.IsCancellationRequested)
+        if (IsCancelled)
         {
             return new OperationCanceledException("The query was cancelled.", error, _token);
         }

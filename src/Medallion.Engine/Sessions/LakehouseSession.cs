@@ -444,9 +444,21 @@ public sealed class LakehouseSession : IAsyncDisposable
         switch (reference.AtUnit?.ToUpperInvariant())
         {
             case "VERSION" when value is sbyte or short or int or long or byte or ushort or uint or ulong or Int128 or decimal:
-                long version = TableVersion(table, value);
-                // Loading the snapshot checks that the version exists and names the table when it does not.
-                await delta.GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
+                if (WholeVersion(value) is not long version)
+                {
+                    throw await NoSuchVersionAsync(table, delta, value, null, cancellationToken).ConfigureAwait(false);
+                }
+
+                try
+                {
+                    // Loading the snapshot checks that the version exists.
+                    await delta.GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
+                }
+                catch (MedallionException missing) when (missing.Code == ErrorCode.DeltaVersionNotFound)
+                {
+                    throw await NoSuchVersionAsync(table, delta, value, missing, cancellationToken).ConfigureAwait(false);
+                }
+
                 return version;
             case "TIMESTAMP" when value is DateTime dateTime:
                 var instant = new DateTimeOffset(DateTime.SpecifyKind(dateTime, DateTimeKind.Utc));
@@ -457,17 +469,25 @@ public sealed class LakehouseSession : IAsyncDisposable
         }
     }
 
-    /// <summary>The version an <c>AT (VERSION =&gt; n)</c> asks for: a whole number from 0 up, which a Delta version is.</summary>
-    private static long TableVersion(LakehouseTable table, object value)
+    /// <summary>The version an <c>AT (VERSION =&gt; n)</c> asks for, when it is one a table can have: a whole number from 0 up.</summary>
+    private static long? WholeVersion(object value)
     {
         decimal number = value is Int128 wide ? (wide > long.MaxValue ? decimal.MaxValue : wide < 0 ? -1 : (long)wide) : Convert.ToDecimal(value, CultureInfo.InvariantCulture);
-        if (number < 0 || number > long.MaxValue || number != decimal.Truncate(number))
-        {
-            throw new MedallionException(ErrorCode.EngineInvalidTimeTravel, string.Create(CultureInfo.InvariantCulture,
-                $"The time-travel clause on {table.QualifiedName} asks for version {value}, which no table has: a version is a whole number from 0 (the table's first commit) up. Help: list the versions with medallion history {table.QualifiedName}."));
-        }
+        return number < 0 || number > long.MaxValue || number != decimal.Truncate(number) ? null : (long)number;
+    }
 
-        return (long)number;
+    /// <summary>
+    /// The error for an <c>AT (VERSION =&gt; n)</c> the table has no version for, naming the table by its name (never its
+    /// location, which a served user must not learn) and the versions it has.
+    /// </summary>
+    private static async Task<MedallionException> NoSuchVersionAsync(LakehouseTable table, DeltaTable delta, object value, MedallionException? missing, CancellationToken cancellationToken)
+    {
+        long newest = (await delta.GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false)).Version;
+        string which = WholeVersion(value) is long version && version <= newest
+            ? $"no version {value} any more: its log was cleaned up past it, and its newest version is {newest}"
+            : $"no version {value}: versions are whole numbers from 0 (its first commit), and its newest is {newest}";
+        return new MedallionException(ErrorCode.EngineInvalidTimeTravel, string.Create(CultureInfo.InvariantCulture,
+            $"Table {table.QualifiedName} has {which}. Help: list its versions with medallion history {table.QualifiedName}."), missing);
     }
 
     private async Task<string> EnsureTimeTravelViewAsync(LakehouseTable table, long version, CancellationToken cancellationToken)

@@ -63,6 +63,13 @@ public sealed partial class ReaderView
     /// <summary>What the reader reads of <paramref name="table"/>: <see cref="TableAccess.Everything"/> when they see everything, null when they may not read it.</summary>
     public TableAccess? Find(TableName table) => Session is null ? TableAccess.Everything : Session.Find(table.ToString());
 
+    /// <summary>
+    /// Whether the reader may read <paramref name="column"/> of <paramref name="table"/> (masked or not): the table is
+    /// readable and the column granted. A column the table does not have counts as granted when every column is.
+    /// </summary>
+    public bool CanRead(TableName table, string column) =>
+        Find(table) is { } access && (access.Columns is null || access.Columns.Contains(column, StringComparer.OrdinalIgnoreCase));
+
     /// <summary>Whether the reader reads every row of <paramref name="table"/> (no row filter).</summary>
     public bool ReadsEveryRow(TableName table) => Find(table) is { RowFilter: null };
 
@@ -128,12 +135,14 @@ public sealed partial class ReaderView
     /// <summary>The row count of <paramref name="table"/> as the reader may see it: withheld (null) when they read only some rows.</summary>
     public long? ShowRows(TableName table, long? rows) => ReadsEveryRow(table) ? rows : null;
 
-    /// <summary>The edges whose both tables the reader may read.</summary>
+    /// <summary>The edges whose both ends (tables, and columns for a column's lineage) the reader may read.</summary>
     public IReadOnlyList<LineageEdge> Show(IReadOnlyList<LineageEdge> edges)
     {
         ArgumentNullException.ThrowIfNull(edges);
-        return Session is null ? edges : [.. edges.Where(e => CanRead(e.Upstream) && CanRead(e.Downstream))];
+        return Session is null ? edges : [.. edges.Where(e => CanReadEnd(e.Upstream, e.UpstreamColumn) && CanReadEnd(e.Downstream, e.DownstreamColumn))];
     }
+
+    private bool CanReadEnd(TableName table, string? column) => column is null ? CanRead(table) : CanRead(table, column);
 
     [GeneratedRegex(@"\bMDL\d{4}\b", RegexOptions.CultureInvariant)]
     private static partial Regex ErrorCodeText();

@@ -103,14 +103,20 @@ public sealed class LakehouseSessionTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task A_version_the_table_does_not_have_is_refused()
+    [Theory]
+    [InlineData("7")]
+    [InlineData("-1")]
+    [InlineData("1.5")]
+    public async Task A_version_the_table_does_not_have_is_refused_naming_the_table_and_its_versions_but_not_its_location(string version)
     {
         await using LakehouseSession session = await OpenAsync();
 
-        var error = await Assert.ThrowsAsync<MedallionException>(() => ScalarAsync(session, "SELECT count(*) FROM gold.basic_append AT (VERSION => 7)"));
+        var error = await Assert.ThrowsAsync<MedallionException>(() => ScalarAsync(session, $"SELECT count(*) FROM gold.basic_append AT (VERSION => {version})"));
 
-        Assert.Equal(ErrorCode.DeltaVersionNotFound, error.Code);
+        Assert.Equal(ErrorCode.EngineInvalidTimeTravel, error.Code);
+        Assert.Equal(
+            $"Table gold.basic_append has no version {version}: versions are whole numbers from 0 (its first commit), and its newest is 1. Help: list its versions with medallion history gold.basic_append.",
+            error.Message);
     }
 
     [Fact]

@@ -30,6 +30,24 @@ public sealed class WriteTests : IDisposable
         Assert.Empty(await _f.ReadAsync(path));
     }
 
+    [Theory]
+    [InlineData(DeltaWriteMode.Append)]
+    [InlineData(DeltaWriteMode.Overwrite)]
+    public async Task A_write_cancelled_while_its_query_runs_throws_operation_canceled_and_leaves_the_table_at_its_previous_version(DeltaWriteMode mode)
+    {
+        string path = _f.TablePath();
+        DeltaOperationResult before = await _f.Writer.WriteAsync(path, "SELECT i AS id FROM range(3) t(i)");
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+
+        // Runs for minutes unless cancelled; bounded so a cancellation that does not land fails instead of hanging.
+        Task write = _f.Writer.WriteAsync(path, "SELECT count(*) AS id FROM range(1000000000000) t(i) WHERE i % 7 = 3", new DeltaWriteOptions { Mode = mode }, cancellation.Token);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => write.WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Equal(before.Version, (await _f.SnapshotAsync(path)).Version);
+        Assert.Equal(["0", "1", "2"], await _f.ReadAsync(path));
+        Assert.Single(Directory.GetFiles(Path.Combine(path, "_delta_log"), "*.json"));
+    }
+
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Every_file_and_folder_of_a_written_table_is_readable_by_its_owner_only()

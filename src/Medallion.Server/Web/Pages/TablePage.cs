@@ -90,18 +90,17 @@ internal static class TablePage
             html.Add(new Markup("</tbody></table></section>"));
             if (column is not null)
             {
-                if (details.Columns.Count > 0 && !details.Columns.Any(c => string.Equals(c.Name, column, StringComparison.OrdinalIgnoreCase)
-                    && (granted is null || granted.Contains(c.Name, StringComparer.OrdinalIgnoreCase))))
+                if (!details.Columns.Any(c => string.Equals(c.Name, column, StringComparison.OrdinalIgnoreCase)) || !access.CanRead(name, column))
                 {
                     // As for a table: a column that is not there, or that the viewer may not read, is a page that does not exist.
-                    return page.NotFound($"Table {name.ToString()} has no column '{column}'.");
+                    return page.NotFound(Lakehouse.NoSuchColumn(name, column).Message);
                 }
 
                 try
                 {
                     html.Add(await ColumnLineageAsync(page, lakehouse, access, name, column, cancellationToken).ConfigureAwait(false));
                 }
-                catch (MedallionException exception) when (exception.Code == ErrorCode.ModelSelectionInvalid)
+                catch (MedallionException exception) when (exception.Code is ErrorCode.ModelSelectionInvalid or ErrorCode.CatalogObjectNotFound)
                 {
                     return page.NotFound(exception.Message);
                 }
@@ -166,7 +165,7 @@ internal static class TablePage
         Markup Columns(IEnumerable<(TableName Table, string? Column)> columns)
         {
             List<(TableName Table, string Column)> shown = [.. columns
-                .Where(c => c.Column is not null && access.CanRead(c.Table))
+                .Where(c => c.Column is not null && access.CanRead(c.Table, c.Column))
                 .Select(c => (c.Table, c.Column!))
                 .Distinct()
                 .OrderBy(c => c.Table.ToString(), StringComparer.Ordinal).ThenBy(c => c.Item2, StringComparer.Ordinal)];

@@ -44,7 +44,7 @@ internal static class LoginPage
         var page = new PageContext(http);
         IFormCollection form = await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false);
         string? returnUrl = form["returnUrl"];
-        if (!ApiAuthenticationHandler.MaySendPassword(http))
+        if (!ApiAuthenticationHandler.MaySendSecret(http))
         {
             return Render(page, returnUrl, page.T("Passwords are accepted only over HTTPS or from this machine: start the server with --tls-cert and --tls-key."), StatusCodes.Status403Forbidden);
         }

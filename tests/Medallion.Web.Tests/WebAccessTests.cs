@@ -250,6 +250,37 @@ public sealed class WebAccessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_csv_download_writes_text_a_spreadsheet_would_run_as_a_formula_as_text_and_numbers_as_numbers()
+    {
+        using var session = new WebSession(_served);
+        await session.SignInOrFailAsync("ana", ServedProject.OperatorPassword);
+        await session.GetAsync("/sql");
+        const string Query = """
+            SELECT * FROM (VALUES
+                (1, '=HYPERLINK("http://evil","x")', -5, CAST(-1.50 AS DECIMAL(4, 2))),
+                (2, '+1+cmd|'' /C calc''!A0', -7, -2.25),
+                (3, '-2+3', 0, 0),
+                (4, '@SUM(A1:A9)', 1, 1),
+                (5, chr(9) || '=1+1', 2, 2),
+                (6, chr(13) || '=1+1', 3, 3),
+                (7, 'plain = text', 4, 4)) AS t(id, "=label", n, amount)
+            ORDER BY id
+            """;
+        using HttpResponseMessage csv = await session.PostFormAsync("/sql", [new("sql", Query), new("limit", "10"), new("format", "csv")]);
+
+        Assert.Equal(
+            "id,'=label,n,amount\r\n"
+            + "1,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",-5,-1.50\r\n"
+            + "2,'+1+cmd|' /C calc'!A0,-7,-2.25\r\n"
+            + "3,'-2+3,0,0.00\r\n"
+            + "4,'@SUM(A1:A9),1,1.00\r\n"
+            + "5,'\t=1+1,2,2.00\r\n"
+            + "6,\"'\r=1+1\",3,3.00\r\n"
+            + "7,plain = text,4,4.00\r\n",
+            await csv.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Names_and_values_from_the_project_are_encoded_in_the_pages()
     {
         using var session = new WebSession(_served);

@@ -277,6 +277,7 @@ public sealed class MedallionServer : IAsyncDisposable
         }));
 
         WebApplication app = builder.Build();
+        app.Use(BrowserBasicGuard.GuardAsync);
         app.UseAuthentication();
         app.UseAuthorization();
         HealthEndpoints.Map(app);

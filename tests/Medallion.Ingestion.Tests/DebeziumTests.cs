@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Medallion.Ingestion.Debezium;
@@ -423,6 +424,121 @@ public sealed class DebeziumTests : IDisposable
             Assert.All(answers.SelectMany(a => a), a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
             const long Events = Senders * Requests * PerRequest;
             Assert.Equal((Events, Events), (_target.Column<long>("SELECT count(*) FROM bronze").Single(), _target.Column<long>("SELECT count(DISTINCT id) FROM bronze").Single()));
+        }
+    }
+
+    /// <summary>Headers that promise a body of 1,000 bytes, and its first byte.</summary>
+    private const string HeadersAndOneBodyByte = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[";
+
+    /// <summary>Connects a raw socket and sends <paramref name="text"/>, then nothing more.</summary>
+    private static async Task<Socket> StallAsync(DebeziumEndpoint endpoint, string text)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, endpoint.Address.Port);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(text));
+        return socket;
+    }
+
+    /// <summary>Waits until the server closes the socket (its read ends or fails), for at most a minute.</summary>
+    private static async Task WaitForCloseAsync(Socket socket)
+    {
+        byte[] buffer = new byte[1024];
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        try
+        {
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, deadline.Token) > 0)
+            {
+            }
+        }
+        catch (SocketException)
+        {
+            // Reset by the server: closed as well.
+        }
+    }
+
+    /// <summary>Waits until the endpoint has <paramref name="count"/> requests open, for at most a minute.</summary>
+    private static async Task WaitForOpenRequestsAsync(DebeziumEndpoint endpoint, int count)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (endpoint.OpenRequests != count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(count, endpoint.OpenRequests);
+    }
+
+    [Fact]
+    public async Task Four_senders_that_stall_after_one_body_byte_do_not_keep_a_real_sender_out()
+    {
+        (DebeziumEndpoint endpoint, Task running, CancellationTokenSource stop) = await StartAsync();
+        using (endpoint)
+        using (stop)
+        {
+            Socket[] stalled = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => StallAsync(endpoint, HeadersAndOneBodyByte)));
+            Socket[] halfHeaders = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => StallAsync(endpoint, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty")));
+            await WaitForOpenRequestsAsync(endpoint, 4);
+
+            using HttpResponseMessage real = await PostAsync(endpoint, Delete).WaitAsync(TimeSpan.FromMinutes(1));
+            bool stalledStillOpen = stalled.All(s => !s.Poll(0, SelectMode.SelectRead));
+            await stop.CancelAsync();
+            await running;
+            foreach (Socket socket in stalled.Concat(halfHeaders))
+            {
+                socket.Dispose();
+            }
+
+            Assert.Equal((HttpStatusCode.OK, true), (real.StatusCode, stalledStillOpen));
+            Assert.Equal(1L, endpoint.EventsCommitted);
+        }
+    }
+
+    [Fact]
+    public async Task A_sender_that_stalls_mid_body_is_cut_off_and_nothing_of_it_is_written()
+    {
+        var log = new RecordingLog();
+        (DebeziumEndpoint endpoint, Task running, CancellationTokenSource stop) = await StartAsync(log: log);
+        using (endpoint)
+        using (stop)
+        {
+            using Socket stalled = await StallAsync(endpoint, HeadersAndOneBodyByte);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+
+            await WaitForCloseAsync(stalled);
+            TimeSpan held = clock.Elapsed;
+            await WaitForOpenRequestsAsync(endpoint, 0);
+            await stop.CancelAsync();
+            await running;
+
+            Assert.InRange(held, DebeziumEndpoint.BodyGrace - TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+            Assert.Equal(0L, endpoint.EventsCommitted);
+            Assert.Contains(log.Lines, m => m.Contains($"a body that arrived slower than {DebeziumEndpoint.MinBodyBytesPerSecond} bytes/s", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task A_request_beyond_the_open_requests_of_one_address_is_answered_429_at_once()
+    {
+        (DebeziumEndpoint endpoint, Task running, CancellationTokenSource stop) = await StartAsync();
+        using (endpoint)
+        using (stop)
+        {
+            Socket[] stalled = await Task.WhenAll(Enumerable.Range(0, DebeziumEndpoint.MaxOpenRequestsPerAddress).Select(_ => StallAsync(endpoint, HeadersAndOneBodyByte)));
+            await WaitForOpenRequestsAsync(endpoint, DebeziumEndpoint.MaxOpenRequestsPerAddress);
+
+            using HttpResponseMessage refused = await PostAsync(endpoint, Delete).WaitAsync(TimeSpan.FromMinutes(1));
+            string answer = await refused.Content.ReadAsStringAsync();
+            foreach (Socket socket in stalled)
+            {
+                socket.Dispose();
+            }
+
+            await stop.CancelAsync();
+            await running;
+
+            Assert.Equal(((HttpStatusCode)429, "1"), (refused.StatusCode, refused.Headers.RetryAfter?.ToString()));
+            Assert.Contains($"{DebeziumEndpoint.MaxOpenRequestsPerAddress} requests from 127.0.0.1 are open already", answer, StringComparison.Ordinal);
+            Assert.Equal(0L, endpoint.EventsCommitted);
         }
     }
 

@@ -33,12 +33,12 @@ public sealed class HttpAccessTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_api_request_without_credentials_is_refused_with_a_challenge()
+    public async Task An_api_request_without_credentials_is_challenged_for_a_token_only_so_no_browser_offers_its_password_dialog()
     {
         using HttpResponseMessage response = await _served.GetAsync("/api/project", null);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal("Basic realm=\"medallion\", Bearer realm=\"medallion\"", response.Headers.WwwAuthenticate.ToString());
+        Assert.Equal("Bearer realm=\"medallion\"", response.Headers.WwwAuthenticate.ToString());
         Assert.Contains("authentication required", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
@@ -91,6 +91,25 @@ public sealed class HttpAccessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
         Assert.Equal("""{"error":"the API token is unknown, expired or revoked"}""", await after.Content.ReadAsStringAsync());
         Assert.NotNull((await _served.Catalog.ListApiTokensAsync("vic")).Single().LastUsedAt);
+    }
+
+    [Fact]
+    public async Task Api_tokens_and_passwords_over_plain_http_from_another_machine_are_refused()
+    {
+        IPAddress address = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)
+            .First(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        // Served on an address of this machine that is not loopback: the request then comes from it, as another machine's would.
+        await using ServedProject remote = await ServedProject.StartAsync(options => options with { HttpAddress = address });
+        (_, string secret) = await remote.Catalog.CreateApiTokenAsync("vic", null);
+
+        using HttpResponseMessage token = await remote.GetAsync("/api/project", ServedProject.Bearer(secret));
+        using HttpResponseMessage password = await remote.GetAsync("/api/project", ServedProject.Basic("vic", ServedProject.ViewerPassword));
+
+        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized), (token.StatusCode, password.StatusCode));
+        Assert.Contains("API tokens are accepted only over HTTPS (or from this machine)", await token.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("HTTP Basic authentication is accepted only over HTTPS (or from this machine)", await password.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -30,6 +30,16 @@ public sealed class TlsSessionTests : IAsyncLifetime
         Assert.Contains("; samesite=strict", cookie, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Under_tls_every_answer_tells_the_browser_to_use_https_only_from_now_on()
+    {
+        using var session = new WebSession(_served, acceptAnyCertificate: true);
+
+        using HttpResponseMessage response = await session.Http.GetAsync("/login");
+
+        Assert.Equal("max-age=31536000", string.Join(",", response.Headers.GetValues("Strict-Transport-Security")));
+    }
+
     private static X509Certificate2 SelfSigned()
     {
         using RSA key = RSA.Create(2048);

@@ -58,6 +58,65 @@ public sealed class WebAccessTests : IAsyncLifetime
         Assert.DoesNotContain("; secure", cookie, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/%09/evil.com")]
+    [InlineData("/\t/evil.com")]
+    [InlineData("/\n/evil.com")]
+    [InlineData("/\r\nSet-Cookie: stolen=1")]
+    [InlineData("/%0d%0aSet-Cookie:%20stolen=1")]
+    [InlineData("//evil.com")]
+    [InlineData("/\\evil.com")]
+    [InlineData("/%5Cevil.com")]
+    [InlineData("/%2F/evil.com")]
+    [InlineData("/%2f%2fevil.com")]
+    [InlineData("https://evil.com/")]
+    [InlineData("javascript:alert(1)")]
+    [InlineData(" /jobs")]
+    [InlineData("%2F%2Fevil.com")]
+    [InlineData("/caf\u00e9")]
+    public async Task A_sign_in_whose_return_address_is_not_a_path_of_this_server_goes_home(string returnUrl)
+    {
+        using var session = new WebSession(_served);
+        (HttpStatusCode form, _) = await session.GetAsync("/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
+        using HttpResponseMessage response = await session.PostFormAsync("/login", [new("user", "ana"), new("password", ServedProject.OperatorPassword), new("returnUrl", returnUrl)]);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Redirect, "/"), (form, response.StatusCode, response.Headers.Location?.OriginalString));
+    }
+
+    [Fact]
+    public async Task A_sign_in_form_with_a_null_character_is_refused_as_unreadable_not_a_server_error()
+    {
+        using var session = new WebSession(_served);
+        (HttpStatusCode form, _) = await session.GetAsync("/login?returnUrl=%2F%00%2Fevil.com");
+        using HttpResponseMessage response = await session.PostFormAsync("/login", [new("user", "ana"), new("password", ServedProject.OperatorPassword), new("returnUrl", "/\u0000/evil.com")]);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.BadRequest), (form, response.StatusCode));
+        Assert.StartsWith("the form cannot be read: ", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/jobs")]
+    [InlineData("/runs/01JABC?tab=logs")]
+    [InlineData("/catalog?q=orders%20by%20day")]
+    public async Task A_sign_in_returns_to_the_page_of_this_server_it_was_asked_from(string returnUrl)
+    {
+        using var session = new WebSession(_served);
+        await session.GetAsync("/login");
+        using HttpResponseMessage response = await session.PostFormAsync("/login", [new("user", "ana"), new("password", ServedProject.OperatorPassword), new("returnUrl", returnUrl)]);
+
+        Assert.Equal((HttpStatusCode.Redirect, returnUrl), (response.StatusCode, response.Headers.Location?.OriginalString));
+    }
+
+    [Fact]
+    public async Task The_language_switch_returns_home_when_its_return_address_is_another_site()
+    {
+        using var session = new WebSession(_served);
+        await session.GetAsync("/login");
+        using HttpResponseMessage response = await session.PostFormAsync("/language", [new("lang", "pt-BR"), new("return", "/%09/evil.com")]);
+
+        Assert.Equal((HttpStatusCode.Redirect, "/"), (response.StatusCode, response.Headers.Location?.OriginalString));
+    }
+
     [Fact]
     public async Task A_wrong_password_shows_the_sign_in_page_again_without_a_session()
     {
@@ -188,6 +247,37 @@ public sealed class WebAccessTests : IAsyncLifetime
         Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
         Assert.Equal("attachment; filename=\"query.csv\"", csv.Content.Headers.ContentDisposition!.ToString());
         Assert.Equal("order_id,email,amount\r\n1,a@x.com,10.00\r\n2,b@x.com,20.00\r\n", await csv.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_csv_download_writes_text_a_spreadsheet_would_run_as_a_formula_as_text_and_numbers_as_numbers()
+    {
+        using var session = new WebSession(_served);
+        await session.SignInOrFailAsync("ana", ServedProject.OperatorPassword);
+        await session.GetAsync("/sql");
+        const string Query = """
+            SELECT * FROM (VALUES
+                (1, '=HYPERLINK("http://evil","x")', -5, CAST(-1.50 AS DECIMAL(4, 2))),
+                (2, '+1+cmd|'' /C calc''!A0', -7, -2.25),
+                (3, '-2+3', 0, 0),
+                (4, '@SUM(A1:A9)', 1, 1),
+                (5, chr(9) || '=1+1', 2, 2),
+                (6, chr(13) || '=1+1', 3, 3),
+                (7, 'plain = text', 4, 4)) AS t(id, "=label", n, amount)
+            ORDER BY id
+            """;
+        using HttpResponseMessage csv = await session.PostFormAsync("/sql", [new("sql", Query), new("limit", "10"), new("format", "csv")]);
+
+        Assert.Equal(
+            "id,'=label,n,amount\r\n"
+            + "1,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",-5,-1.50\r\n"
+            + "2,'+1+cmd|' /C calc'!A0,-7,-2.25\r\n"
+            + "3,'-2+3,0,0.00\r\n"
+            + "4,'@SUM(A1:A9),1,1.00\r\n"
+            + "5,'\t=1+1,2,2.00\r\n"
+            + "6,\"'\r=1+1\",3,3.00\r\n"
+            + "7,plain = text,4,4.00\r\n",
+            await csv.Content.ReadAsStringAsync());
     }
 
     [Fact]

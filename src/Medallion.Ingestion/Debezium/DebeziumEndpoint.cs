@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Net;
@@ -32,8 +33,12 @@ namespace Medallion.Ingestion.Debezium;
 /// browsers add to every cross-site <c>POST</c>, and Debezium senders never send) gets <c>403</c>, and a body not
 /// declared <c>application/json</c> (or <c>application/...+json</c>, in UTF-8) gets <c>415</c>, the only types a page
 /// could send without the browser asking the endpoint first. Nothing of a refused request is read or written.</para>
-/// <para>Up to <see cref="MaxConcurrentRequests"/> requests are read and parsed at once, so a slow or large sender
-/// does not hold the others up; their commits go one at a time through the staging connection, each answered once it
+/// <para>Up to <see cref="MaxOpenRequests"/> requests are read at once (<see cref="MaxOpenRequestsPerAddress"/> from one
+/// address); more are answered <c>503</c> at once, to be sent again. A body must start arriving within
+/// <see cref="BodyGrace"/> and then keep an average of <see cref="MinBodyBytesPerSecond"/> (Kestrel's defaults), or its
+/// connection is closed: a sender that sends headers and a byte and then stalls holds a place for seconds, not for
+/// ever. Up to <see cref="MaxConcurrentRequests"/> bodies that have arrived are parsed at once, so a large one does
+/// not hold the others up; their commits go one at a time through the staging connection, each answered once it
 /// is durable, so commits follow the order in which requests were answered. A sender that gets no answer (a crash,
 /// a timeout) sends again: the bronze rows of a retried request may then appear twice, which a <c>merge</c> model
 /// ordered by <c>_lsn, _seq</c> absorbs. Answers are JSON: <c>{"accepted": n, "version": v}</c> or
@@ -44,8 +49,20 @@ public sealed class DebeziumEndpoint : IDisposable
     /// <summary>The largest request body accepted (64 MiB); a larger one gets 413.</summary>
     public const int MaxBodyBytes = 64 << 20;
 
-    /// <summary>How many requests are read and parsed at once; more wait to be accepted.</summary>
+    /// <summary>How many bodies that have arrived are parsed at once; more wait their turn.</summary>
     public const int MaxConcurrentRequests = 4;
+
+    /// <summary>How many requests may be open (being read, parsed or committed) at once; one more is answered 503.</summary>
+    public const int MaxOpenRequests = 16;
+
+    /// <summary>How many of the open requests may come from one address; one more is answered 429.</summary>
+    public const int MaxOpenRequestsPerAddress = 8;
+
+    /// <summary>The slowest average rate, in bytes per second, a body may arrive at once <see cref="BodyGrace"/> has passed.</summary>
+    public const int MinBodyBytesPerSecond = 240;
+
+    /// <summary>How long a body may take before it must keep up <see cref="MinBodyBytesPerSecond"/>.</summary>
+    public static readonly TimeSpan BodyGrace = TimeSpan.FromSeconds(5);
 
     private readonly DuckDbConnection _connection;
     private readonly BronzeSink _sink;
@@ -58,6 +75,8 @@ public sealed class DebeziumEndpoint : IDisposable
     private byte[]? _tokenHash;
     private readonly SemaphoreSlim _inFlight = new(MaxConcurrentRequests, MaxConcurrentRequests);
     private readonly SemaphoreSlim _committing = new(1, 1);
+    private readonly Dictionary<IPAddress, int> _openByAddress = [];
+    private int _open;
     private long _events;
     private int _stopped;
 
@@ -93,6 +112,9 @@ public sealed class DebeziumEndpoint : IDisposable
     /// <param name="address"><c>http://host:port/</c>; null when the text is not exactly a host and a port.</param>
     public static bool TryParseListen(string hostAndPort, [NotNullWhen(true)] out Uri? address) =>
         Uri.TryCreate($"http://{hostAndPort}/", UriKind.Absolute, out address) && address.AbsolutePath == "/";
+
+    /// <summary>Requests accepted and not yet answered (or cut off).</summary>
+    internal int OpenRequests => Volatile.Read(ref _open);
 
     /// <summary>Events committed since the endpoint started.</summary>
     public long EventsCommitted => Interlocked.Read(ref _events);
@@ -147,16 +169,9 @@ public sealed class DebeziumEndpoint : IDisposable
                 HttpListenerContext context;
                 try
                 {
-                    await _inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    try
-                    {
-                        context = await _listener.GetContextAsync().ConfigureAwait(false);
-                    }
-                    catch
-                    {
-                        _inFlight.Release();
-                        throw;
-                    }
+                    // Never waits for a place: a request over the limits is answered at once, so senders that stall
+                    // cannot keep the next one from being accepted.
+                    context = await _listener.GetContextAsync().ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException or OperationCanceledException && cancellationToken.IsCancellationRequested)
                 {
@@ -165,7 +180,7 @@ public sealed class DebeziumEndpoint : IDisposable
 
                 // Off the accept loop: a body that is already buffered would otherwise be parsed, and maybe committed,
                 // before the next request is even accepted.
-                handling.Add(Task.Run(() => ServeAsync(context), CancellationToken.None));
+                handling.Add(Task.Run(() => AdmitAsync(context), CancellationToken.None));
             }
         }
 
@@ -187,6 +202,48 @@ public sealed class DebeziumEndpoint : IDisposable
         _committing.Dispose();
     }
 
+    /// <summary>Serves the request if it fits within <see cref="MaxOpenRequests"/> and <see cref="MaxOpenRequestsPerAddress"/>, else refuses it with when to try again.</summary>
+    private async Task AdmitAsync(HttpListenerContext context)
+    {
+        IPAddress address = context.Request.RemoteEndPoint.Address;
+        (int Status, string Problem)? full;
+        lock (_openByAddress)
+        {
+            int fromAddress = _openByAddress.GetValueOrDefault(address);
+            full = _open >= MaxOpenRequests ? (503, $"{MaxOpenRequests} requests are open already")
+                : fromAddress >= MaxOpenRequestsPerAddress ? (429, $"{MaxOpenRequestsPerAddress} requests from {address} are open already")
+                : null;
+            if (full is null)
+            {
+                _open++;
+                _openByAddress[address] = fromAddress + 1;
+            }
+        }
+
+        if (full is { } refused)
+        {
+            context.Response.AddHeader("Retry-After", "1");
+            await RefuseAsync(context, refused.Status, refused.Problem + "; send the events again in a moment; nothing was written").ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await ServeAsync(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_openByAddress)
+            {
+                _open--;
+                if (--_openByAddress[address] == 0)
+                {
+                    _openByAddress.Remove(address);
+                }
+            }
+        }
+    }
+
     private void Stop()
     {
         Volatile.Write(ref _stopped, 1);
@@ -205,10 +262,6 @@ public sealed class DebeziumEndpoint : IDisposable
         {
             LogMessages.DebeziumRefused(_logger, _shownAddress, e.Message);
             await AnswerAsync(context, 500, w => w.WriteString("error", $"{e.GetType().Name}: {e.Message}; the request may not have been written, send it again")).ConfigureAwait(false);
-        }
-        finally
-        {
-            _inFlight.Release();
         }
     }
 
@@ -315,14 +368,27 @@ public sealed class DebeziumEndpoint : IDisposable
                 return;
             }
 
-            byte[]? body = request.ContentLength64 > MaxBodyBytes ? null : await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false);
+            // Read now: once a slow sender is cut off, its request no longer knows where it came from.
+            IPEndPoint sender = request.RemoteEndPoint;
+            byte[]? body;
+            try
+            {
+                body = request.ContentLength64 > MaxBodyBytes ? null : await ReadBodyAsync(context).ConfigureAwait(false);
+            }
+            catch (TimeoutException slow)
+            {
+                // The connection is closed already: there is nobody to answer.
+                LogMessages.DebeziumRefused(_logger, _shownAddress, $"{slow.Message} (from {sender}); its connection was closed and nothing was written");
+                return;
+            }
+
             if (body is null)
             {
                 await RefuseAsync(context, 413, $"the body is larger than {MaxBodyBytes} bytes; send fewer events per request").ConfigureAwait(false);
                 return;
             }
 
-            (int events, long? version, string? problem) = await CommitAsync(body, cancellationToken).ConfigureAwait(false);
+            (int events, long? version, string? problem) = await ParseAndCommitAsync(body, cancellationToken).ConfigureAwait(false);
             if (problem is not null)
             {
                 await RefuseAsync(context, 400, problem).ConfigureAwait(false);
@@ -342,6 +408,20 @@ public sealed class DebeziumEndpoint : IDisposable
         {
             LogMessages.DebeziumRefused(_logger, _shownAddress, e.Message);
             await AnswerAsync(context, 500, w => w.WriteString("error", $"{ErrorCodes.Format(e.Code)}: {e.Message}")).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Commits a body once one of the <see cref="MaxConcurrentRequests"/> places to parse in is free.</summary>
+    private async Task<(int Events, long? Version, string? Problem)> ParseAndCommitAsync(byte[] body, CancellationToken cancellationToken)
+    {
+        await _inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await CommitAsync(body, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _inFlight.Release();
         }
     }
 
@@ -440,19 +520,58 @@ public sealed class DebeziumEndpoint : IDisposable
         return (count, _sink.LastCommittedVersion, null);
     }
 
-    private static async Task<byte[]?> ReadBodyAsync(HttpListenerRequest request, CancellationToken cancellationToken)
+    /// <summary>The request's body, or null when it is larger than <see cref="MaxBodyBytes"/>.</summary>
+    /// <exception cref="TimeoutException">The body arrived slower than <see cref="BodyGrace"/> and <see cref="MinBodyBytesPerSecond"/> allow; its connection is closed.</exception>
+    private static async Task<byte[]?> ReadBodyAsync(HttpListenerContext context)
     {
         using var buffer = new MemoryStream();
         byte[] chunk = new byte[1 << 16];
-        int read;
-        while ((read = await request.InputStream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        long started = Stopwatch.GetTimestamp();
+        using var late = new CancellationTokenSource();
+        // A read waiting for a stalled sender ends only when its connection does: closing it is how the wait is cut.
+        using (late.Token.Register(context.Response.Abort))
         {
-            if (buffer.Length + read > MaxBodyBytes)
+            try
             {
-                return null;
+                while (true)
+                {
+                    TimeSpan allowed = BodyGrace + TimeSpan.FromSeconds((double)buffer.Length / MinBodyBytesPerSecond) - Stopwatch.GetElapsedTime(started);
+                    if (allowed <= TimeSpan.Zero)
+                    {
+                        late.Cancel();
+                        break;
+                    }
+
+                    late.CancelAfter(allowed);
+                    int read = await context.Request.InputStream.ReadAsync(chunk).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    if (buffer.Length + read > MaxBodyBytes)
+                    {
+                        return null;
+                    }
+
+                    buffer.Write(chunk, 0, read);
+                }
+            }
+#pragma warning disable CA1031 // Whatever the read fails with once its connection is closed, the cut is what happened.
+            catch (Exception) when (late.IsCancellationRequested)
+#pragma warning restore CA1031
+            {
+                // The connection closed under the read: the check below says why.
             }
 
-            buffer.Write(chunk, 0, read);
+            // From here the body is whole or refused: no cut may close the connection its answer goes on.
+            late.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+
+        // Checked after the last read too: a cut that raced a read's end left the connection closed all the same.
+        if (late.IsCancellationRequested)
+        {
+            throw new TimeoutException($"a body that arrived slower than {MinBodyBytesPerSecond} bytes/s after {BodyGrace.TotalSeconds:0} s ({buffer.Length} bytes in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s)");
         }
 
         return buffer.ToArray();
@@ -475,18 +594,19 @@ public sealed class DebeziumEndpoint : IDisposable
         }
 
         HttpListenerResponse response = context.Response;
-        response.StatusCode = status;
-        response.ContentType = "application/json";
         byte[] bytes = stream.ToArray();
-        response.ContentLength64 = bytes.Length;
         try
         {
+            response.StatusCode = status;
+            response.ContentType = "application/json";
+            response.ContentLength64 = bytes.Length;
             await response.OutputStream.WriteAsync(bytes).ConfigureAwait(false);
             response.Close();
         }
-        catch (HttpListenerException)
+        catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
         {
-            // The sender went away; what was committed stays committed, and it will send again.
+            // The sender went away, or its connection was closed (cut off, or the endpoint stopping); what was committed
+            // stays committed, and it will send again.
         }
     }
 }

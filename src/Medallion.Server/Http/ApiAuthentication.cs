@@ -19,7 +19,7 @@ namespace Medallion.Server.Http;
 
 /// <summary>
 /// Who is calling the REST API: a catalog user by HTTP Basic (over TLS, or from this machine), an API token
-/// (<c>Authorization: Bearer mdl_...</c>), or the CLI on this machine with the token the server wrote to its runtime
+/// (<c>Authorization: Bearer mdl_...</c>, likewise over TLS or from this machine), or the CLI on this machine with the token the server wrote to its runtime
 /// file. Password checks go through the server's login guard, the SQL endpoint's too (<see cref="PasswordLogin"/>).
 /// </summary>
 internal sealed class ApiAuthenticationHandler(
@@ -57,7 +57,12 @@ internal sealed class ApiAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.Headers.WWWAuthenticate = "Basic realm=\"medallion\", Bearer realm=\"medallion\"";
+        // Only Bearer is offered: a browser shows its password dialog for a Basic challenge and then sends the password
+        // with every request to this origin, whichever site's page makes it (see BrowserBasicGuard), while the web UI
+        // has its own sign-in page. Web applications with a sign-in page commonly answer their API's 401 this way;
+        // Bearer keeps the header RFC 7235 asks of a 401, and clients that use Basic (curl -u, scripts) send it
+        // without waiting to be challenged.
+        Response.Headers.WWWAuthenticate = "Bearer realm=\"medallion\"";
         string reason = Context.Items[FailureKey] as string
             ?? "authentication required: pass a user's password (HTTP Basic) or an API token (Authorization: Bearer)";
         return WriteErrorAsync(StatusCodes.Status401Unauthorized, reason);
@@ -68,6 +73,12 @@ internal sealed class ApiAuthenticationHandler(
 
     private async Task<(string?, ServerRole, string?)> FromTokenAsync(string secret)
     {
+        if (!MaySendSecret(Context))
+        {
+            // Whoever reads the network can replay a token sent in clear; refusing it here makes every such copy useless.
+            return (null, ServerRole.Viewer, "API tokens are accepted only over HTTPS (or from this machine): on plain HTTP anyone on the network can read and replay one; start the server with --tls-cert and --tls-key, and create a new token, since this one has crossed the network in clear");
+        }
+
         if (server.IsLocalToken(secret))
         {
             return (ServerContext.LocalUser, ServerRole.Operator, null);
@@ -79,7 +90,7 @@ internal sealed class ApiAuthenticationHandler(
 
     private async Task<(string?, ServerRole, string?)> FromPasswordAsync(string parameter)
     {
-        if (!MaySendPassword(Context))
+        if (!MaySendSecret(Context))
         {
             // A password in clear on the network is worse than a refused request.
             return (null, ServerRole.Viewer, "HTTP Basic authentication is accepted only over HTTPS (or from this machine); start the server with --tls-cert and --tls-key, or use an API token");
@@ -116,8 +127,8 @@ internal sealed class ApiAuthenticationHandler(
             : (null, ServerRole.Viewer, PasswordLogin.WrongPassword);
     }
 
-    /// <summary>Whether a password may travel on this request: over HTTPS, or from this machine.</summary>
-    internal static bool MaySendPassword(HttpContext context) => context.Request.IsHttps || IsLoopback(context.Connection.RemoteIpAddress);
+    /// <summary>Whether a password or an API token may travel on this request: over HTTPS, or from this machine.</summary>
+    internal static bool MaySendSecret(HttpContext context) => context.Request.IsHttps || IsLoopback(context.Connection.RemoteIpAddress);
 
     /// <summary>The catalog user whose password this is, or null (unknown user or wrong password): HTTP Basic and the web UI's sign-in check the same way.</summary>
     internal static async Task<CatalogUser?> VerifyPasswordAsync(ServerContext server, string name, string password, CancellationToken cancellationToken)

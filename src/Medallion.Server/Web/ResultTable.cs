@@ -90,11 +90,14 @@ internal sealed class ResultTable
         return html.ToMarkup();
     }
 
-    /// <summary>RFC 4180 CSV: invariant numbers and ISO dates (a file is read by programs, not by a locale).</summary>
+    /// <summary>
+    /// RFC 4180 CSV: invariant numbers and ISO dates (a file is read by programs, not by a locale). A text cell a
+    /// spreadsheet would run as a formula is written as text (<see cref="Inert"/>).
+    /// </summary>
     public string ToCsv()
     {
         var csv = new StringBuilder();
-        csv.AppendJoin(',', Columns.Count == 0 ? [] : System.Linq.Enumerable.Select(Columns, Quote)).Append("\r\n");
+        csv.AppendJoin(',', Columns.Count == 0 ? [] : System.Linq.Enumerable.Select(Columns, column => Quote(Inert(column)))).Append("\r\n");
         foreach (object?[] row in Rows)
         {
             for (int i = 0; i < row.Length; i++)
@@ -104,7 +107,10 @@ internal sealed class ResultTable
                     csv.Append(',');
                 }
 
-                csv.Append(row[i] is null ? string.Empty : Quote(Format(row[i]!, CultureInfo.InvariantCulture, grouping: false)));
+                object? value = row[i];
+                csv.Append(value is null ? string.Empty
+                    : IsNumber(value) ? Format(value, CultureInfo.InvariantCulture, grouping: false)
+                    : Quote(Inert(Format(value, CultureInfo.InvariantCulture, grouping: false))));
             }
 
             csv.Append("\r\n");
@@ -134,6 +140,13 @@ internal sealed class ResultTable
     private static bool IsNested(Type type) => type != typeof(string) && type != typeof(byte[]) && typeof(System.Collections.IEnumerable).IsAssignableFrom(type);
 
     private static bool IsNumber(object value) => value is byte or short or int or long or sbyte or ushort or uint or ulong or decimal or double or float or System.Numerics.BigInteger;
+
+    /// <summary>
+    /// Text that a spreadsheet opening the file would take for a formula (it starts with <c>=</c>, <c>+</c>, <c>-</c>,
+    /// <c>@</c>, a tab or a carriage return, e.g. <c>=HYPERLINK("http://evil","x")</c>) with a <c>'</c> before it, so
+    /// it is shown as the text it is (OWASP's advice on CSV injection). Numbers are written as they are, minus sign included.
+    /// </summary>
+    private static string Inert(string text) => text is ['=' or '+' or '-' or '@' or '\t' or '\r', ..] ? "'" + text : text;
 
     private static string Quote(string text) =>
         text.AsSpan().IndexOfAny("\",\r\n") < 0 ? text : "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

@@ -116,6 +116,13 @@ internal static class WebUi
         headers.XFrameOptions = "DENY";
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "same-origin";
+        if (http.Request.IsHttps)
+        {
+            // A browser that has seen this over HTTPS never tries plain HTTP here again, where a network attacker could
+            // answer in the server's place (the listener serves only HTTPS once it has a certificate).
+            headers.StrictTransportSecurity = "max-age=31536000";
+        }
+
         string method = http.Request.Method;
         bool safe = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method);
         // Whatever else the request carries: a cookie the browser attached is what a forged request would ride on.
@@ -129,12 +136,24 @@ internal static class WebUi
                 http.User = session.Principal;
             }
 
-            if (!await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http).ConfigureAwait(false))
+            string? refusal;
+            try
             {
-                const string expired = "the anti-forgery token is missing or does not match this session: reload the page and try again";
+                refusal = await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http).ConfigureAwait(false)
+                    ? null
+                    : "the anti-forgery token is missing or does not match this session: reload the page and try again";
+            }
+            catch (AntiforgeryValidationException unreadable) when (unreadable.InnerException is System.IO.InvalidDataException form)
+            {
+                // A form field with a character a form cannot carry (%00) is the sender's mistake, not the server's.
+                refusal = $"the form cannot be read: {form.Message}";
+            }
+
+            if (refusal is not null)
+            {
                 await (IsApi(http.Request)
-                    ? Results.Json(new ApiError(expired), ApiJson.Options, statusCode: StatusCodes.Status400BadRequest)
-                    : Results.Text(expired, "text/plain; charset=utf-8", statusCode: StatusCodes.Status400BadRequest)).ExecuteAsync(http).ConfigureAwait(false);
+                    ? Results.Json(new ApiError(refusal), ApiJson.Options, statusCode: StatusCodes.Status400BadRequest)
+                    : Results.Text(refusal, "text/plain; charset=utf-8", statusCode: StatusCodes.Status400BadRequest)).ExecuteAsync(http).ConfigureAwait(false);
                 return;
             }
         }

@@ -68,12 +68,18 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_anonymous_scrape_from_another_machine_is_refused_and_one_with_an_api_token_is_served()
+    public async Task An_anonymous_scrape_from_another_machine_is_refused_and_one_with_an_api_token_over_https_is_served()
     {
         IPAddress address = NonLoopbackAddress();
-        await using ServedProject served = await ServedProject.StartAsync(o => o with { HttpAddress = address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any });
+        // API tokens cross the network over HTTPS only.
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        using var selfSigned = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=" + address, key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(selfSigned.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
+        await using ServedProject served = await ServedProject.StartAsync(o => o with { HttpAddress = address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, Certificate = certificate });
         (_, string token) = await served.Catalog.CreateApiTokenAsync("vic", null);
-        using var remote = new HttpClient { BaseAddress = new UriBuilder("http", address.ToString(), served.Server.HttpAddress.Port).Uri };
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
+        using var remote = new HttpClient(handler) { BaseAddress = new UriBuilder("https", address.ToString(), served.Server.HttpAddress.Port).Uri };
 
         using HttpResponseMessage anonymous = await remote.GetAsync("/metrics");
         using var withToken = new HttpRequestMessage(HttpMethod.Get, "/metrics") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", token) } };

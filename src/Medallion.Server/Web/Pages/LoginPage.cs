@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.PgWire;
@@ -44,7 +45,7 @@ internal static class LoginPage
         var page = new PageContext(http);
         IFormCollection form = await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false);
         string? returnUrl = form["returnUrl"];
-        if (!ApiAuthenticationHandler.MaySendPassword(http))
+        if (!ApiAuthenticationHandler.MaySendSecret(http))
         {
             return Render(page, returnUrl, page.T("Passwords are accepted only over HTTPS or from this machine: start the server with --tls-cert and --tls-key."), StatusCodes.Status403Forbidden);
         }
@@ -70,9 +71,18 @@ internal static class LoginPage
         return Results.Redirect(LocalOrHome(returnUrl));
     }
 
-    /// <summary>Only a path on this server: a return address must not send the user to another site.</summary>
+    /// <summary>
+    /// The return address when it is a path on this server, else <c>/</c>: a sign-in must not send the user to another
+    /// site. A path starts with one <c>/</c>; <c>//host</c> and <c>/\host</c> are other sites to a browser (which reads
+    /// <c>\</c> as <c>/</c> and drops tabs and newlines from a URL). The same is asked of the address once
+    /// percent-decoded, so no encoding of those shapes passes either. As written it must be printable ASCII without
+    /// spaces, all a <c>Location</c> header can carry (the paths this server links to are percent-encoded already).
+    /// </summary>
     internal static string LocalOrHome(string? url) =>
-        url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) ? url : "/";
+        url is not null && url.All(c => c is > ' ' and <= '~') && IsLocalPath(url) && IsLocalPath(Uri.UnescapeDataString(url)) ? url : "/";
+
+    private static bool IsLocalPath(string url) =>
+        url is ['/', ..] && !url.StartsWith("//", StringComparison.Ordinal) && !url.Contains('\\', StringComparison.Ordinal) && !url.Any(char.IsControl);
 
     private static IResult Render(PageContext page, string? returnUrl, string? error, int status) =>
         page.Render(page.T("Sign in to Medallion"), string.Empty, HtmlBuilder.Of($"""

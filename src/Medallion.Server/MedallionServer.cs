@@ -118,7 +118,7 @@ public sealed class MedallionServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         EnsurePoolThreads();
         MedallionProject project = await MedallionProject.LoadAsync(options.ProjectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        // The lease comes first: a second server on the same project stops here, naming the one that runs.
+        // The lease comes first: a second server on the same project starts on standby while the first lives.
         SchedulerOptions schedulerOptions = options.Scheduler ?? new SchedulerOptions();
         JobScheduler scheduler = await JobScheduler.StartAsync(project, schedulerOptions with { Time = options.Time, Logs = schedulerOptions.Logs ?? options.Logs }, cancellationToken).ConfigureAwait(false);
         string localToken = "mdl_local_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));

@@ -72,27 +72,65 @@ public sealed class ServerCrashTests : IDisposable
     }
 
     [Fact]
-    public async Task A_second_server_on_the_same_project_refuses_naming_the_first_and_takes_over_once_the_first_was_killed()
+    public async Task A_server_killed_with_sigkill_and_started_again_at_once_takes_its_lease_over_and_retries_the_run_it_left_running()
     {
-        using ServerProcess first = await ServerProcess.StartAsync(_project.Directory);
+        // A lease of ten minutes: a restart that waited for it to lapse would not schedule within the test's time.
+        using ServerProcess killed = await ServerProcess.StartAsync(_project.Directory, "--scheduler-lease", "10min");
+        string? leftRunning = null;
+        await killed.WaitForAsync("a running run", async () =>
+        {
+            if ((await killed.GetAsync("api/runs?status=running")).GetProperty("runs") is { } running && running.GetArrayLength() > 0)
+            {
+                leftRunning = running[0].GetProperty("id").GetString();
+                // Killed at once, so the run is still running (each takes a few hundred milliseconds).
+                await killed.KillAsync();
+            }
+
+            return leftRunning is not null;
+        }, TimeSpan.FromSeconds(60));
+
+        using ServerProcess restarted = await ServerProcess.StartAsync(_project.Directory, "--scheduler-lease", "10min");
+        JsonElement ready = await restarted.GetAsync("readyz");
+        await restarted.WaitForAsync("the run the killed server left running to be retried to success", async () =>
+            (await restarted.GetAsync("api/runs/" + leftRunning)).GetProperty("run").GetProperty("status").GetString() == "succeeded", TimeSpan.FromSeconds(60));
+        JsonElement retried = await restarted.GetAsync("api/runs/" + leftRunning);
+        await restarted.TerminateAsync();
+
+        Assert.Equal(("ready", "active"), (ready.GetProperty("status").GetString(), ready.GetProperty("scheduler").GetString()));
+        List<JsonElement> attempts = [.. retried.GetProperty("attempts").EnumerateArray()];
+        Assert.Equal(["interrupted", "succeeded"], attempts.Select(a => a.GetProperty("status").GetString()));
+        Assert.Equal("interrupted: the scheduler running it stopped before it finished", attempts[0].GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task A_second_server_on_the_same_project_serves_on_standby_while_the_first_lives_and_takes_over_when_its_lease_lapses()
+    {
+        using ServerProcess first = await ServerProcess.StartAsync(_project.Directory, "--scheduler-lease", "15s");
         await first.WaitForAsync("a succeeded run", async () => (await first.GetRunsAsync("ticker")).Any(r => r.GetProperty("status").GetString() == "succeeded"), TimeSpan.FromSeconds(30));
 
-        using ServerProcess refused = ServerProcess.Launch(_project.Directory);
-        int refusedExit = await refused.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        using ServerProcess second = await ServerProcess.StartAsync(_project.Directory, "--scheduler-lease", "15s");
+        JsonElement standby = await second.GetAsync("readyz");
+        string home = await second.Http.GetStringAsync(new Uri(second.Api, "/"));
+        using HttpResponseMessage trigger = await second.Http.PostAsync(new Uri(second.Api, "api/jobs/ticker/trigger"), new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+        string triggerError = await trigger.Content.ReadAsStringAsync();
         List<JsonElement> byFirst = await first.GetRunsAsync("ticker");
-        await first.KillAsync();
-        using ServerProcess second = await ServerProcess.StartAsync(_project.Directory);
+        // Alive but hung: its heartbeats stop, its lease lapses, and the second server takes over.
+        first.Signal("STOP");
+        await second.WaitForAsync("the second server to take over", async () => (await second.GetAsync("readyz")).GetProperty("scheduler").GetString() == "active", TimeSpan.FromSeconds(60));
         await second.WaitForAsync("a run of the second server", async () => (await second.GetRunsAsync("ticker")).Select(Holder).Distinct().Count() == 2, TimeSpan.FromSeconds(30));
+        await first.KillAsync();
         await second.PostAsync("api/jobs/ticker/pause");
-        await second.WaitForAsync("every run to end", async () => (await second.GetRunsAsync("ticker")).All(r => r.GetProperty("status").GetString() is not ("queued" or "running")), TimeSpan.FromSeconds(30));
+        await second.WaitForAsync("every run to end", async () => (await second.GetRunsAsync("ticker")).All(r => r.GetProperty("status").GetString() is not ("queued" or "running")), TimeSpan.FromSeconds(120));
         List<JsonElement> runs = await second.GetRunsAsync("ticker");
         await second.TerminateAsync();
 
-        Assert.Equal(1, refusedExit);
-        string error = string.Join("\n", refused.Error);
-        Assert.StartsWith("Error MDL6904: Another scheduler holds the catalog '", error, StringComparison.Ordinal);
-        Assert.Contains($"': host '{Environment.MachineName}', pid {first.ProcessId}, started ", error, StringComparison.Ordinal);
+        string firstHolder = $"host '{Environment.MachineName}', pid {first.ProcessId}, started ";
+        Assert.Equal(("ready", "standby"), (standby.GetProperty("status").GetString(), standby.GetProperty("scheduler").GetString()));
+        Assert.StartsWith(firstHolder, standby.GetProperty("active_scheduler").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Scheduler on standby: the server of " + firstHolder, home, StringComparison.Ordinal);
+        Assert.Contains(second.Output, l => l.StartsWith("Scheduler on standby: the server of " + firstHolder, StringComparison.Ordinal));
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, trigger.StatusCode);
+        Assert.Contains("MDL6904: This server is on standby: the scheduler of " + firstHolder, triggerError, StringComparison.Ordinal);
         Assert.Single(byFirst.Select(Holder).Distinct());
         Assert.Equal(runs.Count, runs.Select(r => r.GetProperty("interval_end").GetDateTimeOffset()).Distinct().Count());
         Assert.DoesNotContain(runs, r => r.GetProperty("status").GetString() is "queued" or "running");

@@ -188,14 +188,17 @@ internal sealed partial class ServerProcess : IDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>Sends a signal (e.g. <c>STOP</c>: the process stays alive but runs nothing) and waits for kill to return.</summary>
+    public void Signal(string name)
+    {
+        using Process kill = Process.Start("kill", ["-" + name, _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGTERM, then waits for the process to end; returns its exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan? timeout = null)
     {
-        using (Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
+        Signal("TERM");
         try
         {
             await _process.WaitForExitAsync().WaitAsync(timeout ?? TimeSpan.FromSeconds(30));

@@ -53,7 +53,7 @@ internal static class RunCommand
                     throw new MedallionException(ErrorCode.CommandLineInvalid, $"--interval must be between 0 and 3600 seconds, not {seconds.ToString(CultureInfo.InvariantCulture)}. Help: 1 streams CDC sources in one-second micro-batches.");
                 }
 
-                return RunContinuousAsync(ProjectOption.Resolve(parsed, project), options, TimeSpan.FromSeconds(seconds), ShutdownGrace.Read(parsed, grace), parsed.GetValue(format), output, cancellationToken);
+                return RunContinuousAsync(ProjectOption.Resolve(parsed, project), options, TimeSpan.FromSeconds(seconds), SqlEndpointArguments.ReadDuration(parsed, grace), parsed.GetValue(format), output, cancellationToken);
             }
 
             return RunAsync(ProjectOption.Resolve(parsed, project), options, parsed.GetValue(format), output, cancellationToken);

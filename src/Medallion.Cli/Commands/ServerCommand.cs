@@ -29,6 +29,7 @@ internal static partial class ServerCommand
             DefaultValueFactory = _ => "30s",
             HelpName = "duration",
         };
+        SqlEndpointArguments.AcceptOnlyDurations(lease, "30s or 2min", TimeSpan.FromSeconds(1));
         var anonymousMetrics = new Option<bool>("--metrics-anonymous")
         {
             Description = "Serve /metrics without credentials to other machines too; by default only this machine scrapes without an API token (Authorization: Bearer).",
@@ -57,14 +58,9 @@ internal static partial class ServerCommand
             }
 
             string graceText = parsed.GetRequiredValue(grace);
-            TimeSpan gracePeriod = ShutdownGrace.Read(parsed, grace);
+            TimeSpan gracePeriod = SqlEndpointArguments.ReadDuration(parsed, grace);
 
-            string leaseText = parsed.GetRequiredValue(lease);
-            if (!SqlEndpointArguments.TryParseDuration(leaseText, out TimeSpan leaseTime) || leaseTime < TimeSpan.FromSeconds(1))
-            {
-                await error.WriteLineAsync($"error: --scheduler-lease '{leaseText}' is not a duration of at least 1s. Help: write it like 30s or 2min.").ConfigureAwait(false);
-                return MedallionCli.UsageError;
-            }
+            TimeSpan leaseTime = SqlEndpointArguments.ReadDuration(parsed, lease);
 
             string? adminPassword;
             await using (CatalogStore catalog = await CatalogStore.OpenAsync(loaded.Resolve(loaded.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false))

@@ -45,19 +45,12 @@ internal sealed class ShutdownGrace : IDisposable
     /// <summary>True when the grace ran out and the work was cancelled.</summary>
     public bool Aborted => _abort.IsCancellationRequested;
 
-    /// <summary>The <c>--grace</c> option, with what it means for the command.</summary>
-    public static Option<string> CreateOption(string description) =>
-        new(OptionName) { Description = description, DefaultValueFactory = _ => "30s", HelpName = "duration" };
-
-    /// <summary>Reads <c>--grace</c>.</summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.CommandLineInvalid"/> when it is not a duration.</exception>
-    public static TimeSpan Read(ParseResult parsed, Option<string> option)
+    /// <summary>The <c>--grace</c> option, with what it means for the command; a value that is not a duration is a parse error.</summary>
+    public static Option<string> CreateOption(string description)
     {
-        ArgumentNullException.ThrowIfNull(parsed);
-        string text = parsed.GetRequiredValue(option);
-        return SqlEndpointArguments.TryParseDuration(text, out TimeSpan grace)
-            ? grace
-            : throw new MedallionException(ErrorCode.CommandLineInvalid, $"--grace '{text}' is not a duration. Help: write it like 30s, 2min or 500ms.");
+        var option = new Option<string>(OptionName) { Description = description, DefaultValueFactory = _ => "30s", HelpName = "duration" };
+        SqlEndpointArguments.AcceptOnlyDurations(option, "30s, 2min or 500ms", TimeSpan.Zero);
+        return option;
     }
 
     /// <summary>Waits for <paramref name="work"/>; false when it had not ended <see cref="AfterCancel"/> after it was cancelled.</summary>

@@ -74,29 +74,27 @@ public sealed class ServerCrashTests : IDisposable
     [Fact]
     public async Task A_server_killed_with_sigkill_and_started_again_at_once_takes_its_lease_over_and_retries_the_run_it_left_running()
     {
+        // A model that runs for hours: the kill lands inside its run whatever the machine's load.
+        using ServerProject project = new ServerProject("jobs:\n  - name: load\n    select: silver.load\n    retries: 1\n")
+            .Write("models/silver/load.sql", "SELECT count(*) AS n FROM range(20000000000) t(i) WHERE i % 7 = 3");
         // A lease of ten minutes: a restart that waited for it to lapse would not schedule within the test's time.
-        using ServerProcess killed = await ServerProcess.StartAsync(_project.Directory, "--scheduler-lease", "10min");
-        string? leftRunning = null;
-        await killed.WaitForAsync("a running run", async () =>
-        {
-            if ((await killed.GetAsync("api/runs?status=running")).GetProperty("runs") is { } running && running.GetArrayLength() > 0)
-            {
-                leftRunning = running[0].GetProperty("id").GetString();
-                // Killed at once, so the run is still running (each takes a few hundred milliseconds).
-                await killed.KillAsync();
-            }
+        using ServerProcess killed = await ServerProcess.StartAsync(project.Directory, "--scheduler-lease", "10min");
+        string leftRunning = (await killed.PostAsync("api/jobs/load/trigger")).GetProperty("id").GetString()!;
+        await killed.WaitForAsync("the run to be running", async () =>
+            (await killed.GetAsync("api/runs/" + leftRunning)).GetProperty("run").GetProperty("status").GetString() == "running", TimeSpan.FromSeconds(60));
+        await killed.KillAsync();
+        // The restart loads the model as it is now, so the retry ends.
+        project.Write("models/silver/load.sql", "SELECT 1 AS n");
 
-            return leftRunning is not null;
-        }, TimeSpan.FromSeconds(60));
-
-        using ServerProcess restarted = await ServerProcess.StartAsync(_project.Directory, "--scheduler-lease", "10min");
+        using ServerProcess restarted = await ServerProcess.StartAsync(project.Directory, "--scheduler-lease", "10min");
         JsonElement ready = await restarted.GetAsync("readyz");
-        await restarted.WaitForAsync("the run the killed server left running to be retried to success", async () =>
-            (await restarted.GetAsync("api/runs/" + leftRunning)).GetProperty("run").GetProperty("status").GetString() == "succeeded", TimeSpan.FromSeconds(60));
+        await restarted.WaitForAsync("the run the killed server left running to end", async () =>
+            (await restarted.GetAsync("api/runs/" + leftRunning)).GetProperty("run").GetProperty("status").GetString() is not ("queued" or "running"), TimeSpan.FromSeconds(60));
         JsonElement retried = await restarted.GetAsync("api/runs/" + leftRunning);
         await restarted.TerminateAsync();
 
         Assert.Equal(("ready", "active"), (ready.GetProperty("status").GetString(), ready.GetProperty("scheduler").GetString()));
+        Assert.Equal("succeeded", retried.GetProperty("run").GetProperty("status").GetString());
         List<JsonElement> attempts = [.. retried.GetProperty("attempts").EnumerateArray()];
         Assert.Equal(["interrupted", "succeeded"], attempts.Select(a => a.GetProperty("status").GetString()));
         Assert.Equal("interrupted: the scheduler running it stopped before it finished", attempts[0].GetProperty("error").GetString());
@@ -117,6 +115,7 @@ public sealed class ServerCrashTests : IDisposable
         // Alive but hung: its heartbeats stop, its lease lapses, and the second server takes over.
         first.Signal("STOP");
         await second.WaitForAsync("the second server to take over", async () => (await second.GetAsync("readyz")).GetProperty("scheduler").GetString() == "active", TimeSpan.FromSeconds(60));
+        await second.WaitForAsync("the second server's runtime file", async () => (await Medallion.Server.ServerRuntimeFile.ReadAsync(_project.Directory))?.ProcessId == second.ProcessId, TimeSpan.FromSeconds(10));
         await second.WaitForAsync("a run of the second server", async () => (await second.GetRunsAsync("ticker")).Select(Holder).Distinct().Count() == 2, TimeSpan.FromSeconds(30));
         await first.KillAsync();
         await second.PostAsync("api/jobs/ticker/pause");
@@ -127,7 +126,7 @@ public sealed class ServerCrashTests : IDisposable
         string firstHolder = $"host '{Environment.MachineName}', pid {first.ProcessId}, started ";
         Assert.Equal(("ready", "standby"), (standby.GetProperty("status").GetString(), standby.GetProperty("scheduler").GetString()));
         Assert.StartsWith(firstHolder, standby.GetProperty("active_scheduler").GetString(), StringComparison.Ordinal);
-        Assert.Contains("Scheduler on standby: the server of " + firstHolder, home, StringComparison.Ordinal);
+        Assert.Contains("Scheduler on standby: the server of " + firstHolder, System.Net.WebUtility.HtmlDecode(home), StringComparison.Ordinal);
         Assert.Contains(second.Output, l => l.StartsWith("Scheduler on standby: the server of " + firstHolder, StringComparison.Ordinal));
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, trigger.StatusCode);
         Assert.Contains("MDL6904: This server is on standby: the scheduler of " + firstHolder, triggerError, StringComparison.Ordinal);

@@ -20,6 +20,11 @@ public sealed partial class JobScheduler
     // The lease this scheduler waits behind while on standby; null once it holds the lease.
     private volatile SchedulerLease? _standbyBehind;
 
+    private readonly TaskCompletionSource _activated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once this scheduler holds the lease and runs the jobs: at start, or when it takes over from standby.</summary>
+    public Task Active => _activated.Task;
+
     /// <summary>What this scheduler does now: runs the jobs, waits on standby for the lease, or lost the lease.</summary>
     public SchedulerRole Role => LeaseLost ? SchedulerRole.LeaseLost : _standbyBehind is null ? SchedulerRole.Active : SchedulerRole.Standby;
 
@@ -61,8 +66,9 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>
-    /// True when <paramref name="holder"/> is a process of this host that is gone: its pid is free, a zombie, this
-    /// process (a container restarted as pid 1 again), or a process started at another time (the pid was reused).
+    /// True when <paramref name="holder"/> is a process of this host that is gone: its pid is free, a zombie, or a process
+    /// started at another time (the pid was reused, or a container restarted with the same pid, even this process's).
+    /// A holder with this process's pid and start time is alive: another server in this very process.
     /// A holder of another host is never judged here: it keeps its lease until the lease lapses.
     /// </summary>
     internal static bool IsGoneLocalProcess(LeaseHolder holder)
@@ -70,11 +76,6 @@ public sealed partial class JobScheduler
         if (!string.Equals(holder.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase))
         {
             return false;
-        }
-
-        if (holder.ProcessId == Environment.ProcessId)
-        {
-            return true;
         }
 
         if (OperatingSystem.IsLinux() && LinuxProcessState(holder.ProcessId) is { } state && state is 'Z' or 'X')
@@ -86,7 +87,7 @@ public sealed partial class JobScheduler
         try
         {
             using Process process = Process.GetProcessById(holder.ProcessId);
-            // A reused pid belongs to another program, started at another time.
+            // A reused pid belongs to another program, started at another time (a restarted container's pid 1 is this process).
             return (process.StartTime.ToUniversalTime() - holder.ProcessStartedAt.UtcDateTime).Duration() > TimeSpan.FromSeconds(1);
         }
         catch (ArgumentException)
@@ -146,6 +147,7 @@ public sealed partial class JobScheduler
 
             LogTookOver(logger, Holder.ToString());
             DateTimeOffset? nextFire = await BeginSchedulingAsync(stop).ConfigureAwait(false);
+            _activated.TrySetResult();
             await PlanLoopAsync(nextFire).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -135,6 +135,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
             if (held is null)
             {
                 DateTimeOffset? nextFire = await scheduler.BeginSchedulingAsync(cancellationToken).ConfigureAwait(false);
+                scheduler._activated.TrySetResult();
                 scheduler._loop = Task.Run(() => scheduler.PlanLoopAsync(nextFire), CancellationToken.None);
             }
             else

@@ -109,7 +109,16 @@ public static partial class ProjectRunner
         {
             Stopwatch started = Stopwatch.StartNew();
             // The pass itself is not cancelled by stop: it ends on its own within about an interval and commits.
-            last = await RunAsync(project, pass, abort).ConfigureAwait(false);
+            try
+            {
+                last = await RunAsync(project, pass, abort).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (abort.IsCancellationRequested)
+            {
+                // Aborted before the pass reached its steps (recording the run): the pass before stays the last.
+                break;
+            }
+
             pass = pass with { SkipIdleModels = true };
             await report(last).ConfigureAwait(false);
             if (!await RestAsync(interval - started.Elapsed, stop).ConfigureAwait(false))
@@ -145,7 +154,17 @@ public static partial class ProjectRunner
                 Stopwatch started = Stopwatch.StartNew();
                 // The stream's pass stops with the loop: its batches commit one by one with their positions, so a stop
                 // loses and repeats nothing, and a pass still connecting (retrying a busy server) must not hold the stop.
-                RunResult result = await RunAsync(project, streamPass, stopStream.Token).ConfigureAwait(false);
+                RunResult result;
+                try
+                {
+                    result = await RunAsync(project, streamPass, stopStream.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stopStream.IsCancellationRequested)
+                {
+                    // Stopped before the pass reached its steps (recording the run): there is nothing to report.
+                    break;
+                }
+
                 if (result.Steps.Any(s => s.CommittedVersion is not null) && committed.CurrentCount == 0)
                 {
                     committed.Release();

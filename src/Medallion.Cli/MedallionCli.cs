@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.IO;
+using System.Linq;
 using System.Reflection;
 using System.Threading;
 using System.Threading.Tasks;
@@ -74,6 +75,24 @@ internal static class MedallionCli
         return root;
     }
 
+    /// <summary>
+    /// How long a command has after Ctrl+C or SIGTERM before the process ends without it: a command with
+    /// <c>--grace</c> bounds its own stop (the grace, then <see cref="ShutdownGrace.AfterCancel"/> for the cancelled
+    /// work), and this comes after that, a last resort; other commands get 30 seconds.
+    /// </summary>
+    private static TimeSpan TerminationTimeout(ParseResult parsed)
+    {
+        TimeSpan fallback = TimeSpan.FromSeconds(30);
+        if (parsed.CommandResult.Command.Options.FirstOrDefault(o => o.Name == ShutdownGrace.OptionName) is not Option<string> grace
+            || !SqlEndpointArguments.TryParseDuration(parsed.GetValue(grace) ?? "", out TimeSpan granted))
+        {
+            return fallback;
+        }
+
+        // The server stops its listeners after the runs (a few seconds more): the slack covers that.
+        return granted + ShutdownGrace.AfterCancel + fallback;
+    }
+
     /// <summary>Runs a command line; <paramref name="input"/> replaces standard input for commands that read it (a password, the SQL shell's statements).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, TextReader? input = null, CancellationToken cancellationToken = default)
     {
@@ -101,8 +120,7 @@ internal static class MedallionCli
                 Output = output,
                 Error = error,
                 EnableDefaultExceptionHandler = false,
-                // Ctrl+C lets continuous commands finish the pass under way and commit it; two seconds is too short for that.
-                ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+                ProcessTerminationTimeout = TerminationTimeout(parsed),
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)

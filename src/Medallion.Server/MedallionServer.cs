@@ -33,7 +33,7 @@ namespace Medallion.Server;
 /// <see cref="StopAsync"/>, which stops taking work, lets running work finish within the grace period, then cancels
 /// what remains.
 /// </summary>
-public sealed class MedallionServer : IAsyncDisposable
+public sealed partial class MedallionServer : IAsyncDisposable
 {
     private readonly WebApplication _web;
     private readonly SqlEndpoint? _sql;
@@ -118,7 +118,7 @@ public sealed class MedallionServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         EnsurePoolThreads();
         MedallionProject project = await MedallionProject.LoadAsync(options.ProjectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        // The lease comes first: a second server on the same project stops here, naming the one that runs.
+        // The lease comes first: a second server on the same project starts on standby while the first lives.
         SchedulerOptions schedulerOptions = options.Scheduler ?? new SchedulerOptions();
         JobScheduler scheduler = await JobScheduler.StartAsync(project, schedulerOptions with { Time = options.Time, Logs = schedulerOptions.Logs ?? options.Logs }, cancellationToken).ConfigureAwait(false);
         string localToken = "mdl_local_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
@@ -156,7 +156,17 @@ public sealed class MedallionServer : IAsyncDisposable
             var retention = new RetentionPass(scheduler, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Retention"));
             retention.Start();
             var server = new MedallionServer(web, sql, context, options, address, metrics, alerts, retention, ownedLogs);
-            await new ServerRuntimeFile(address, localToken, Environment.ProcessId, options.Time.GetUtcNow()).WriteAsync(project.Directory, cancellationToken).ConfigureAwait(false);
+            // The CLI of this machine finds the server that runs the jobs: one on standby writes its file when it takes over.
+            var runtimeFile = new ServerRuntimeFile(address, localToken, Environment.ProcessId, options.Time.GetUtcNow());
+            if (scheduler.Role == SchedulerRole.Active)
+            {
+                await runtimeFile.WriteAsync(project.Directory, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                _ = WriteRuntimeFileOnTakeoverAsync(scheduler, runtimeFile, project.Directory, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server"));
+            }
+
             context.Ready = true;
             return server;
         }
@@ -184,6 +194,24 @@ public sealed class MedallionServer : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Writes the runtime file once <paramref name="scheduler"/>, on standby now, takes over the jobs.</summary>
+    private static async Task WriteRuntimeFileOnTakeoverAsync(JobScheduler scheduler, ServerRuntimeFile file, string projectDirectory, ILogger logger)
+    {
+        try
+        {
+            await scheduler.Active.ConfigureAwait(false);
+            await file.WriteAsync(projectDirectory, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is System.IO.IOException or UnauthorizedAccessException)
+        {
+            // Nobody waits on this but the log: the CLI then finds no server here and says so.
+            LogRuntimeFileNotWritten(logger, ServerRuntimeFile.PathFor(projectDirectory), exception.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 9530, Level = LogLevel.Warning, Message = "The server took over the jobs but could not write {Path} for the CLI of this machine: {Error}")]
+    private static partial void LogRuntimeFileNotWritten(ILogger logger, string path, string error);
 
     /// <summary>
     /// Stops: readiness turns false at once (load balancers stop sending), running work gets the grace period, then
@@ -213,7 +241,7 @@ public sealed class MedallionServer : IAsyncDisposable
         using var requests = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         requests.CancelAfter(TimeSpan.FromSeconds(5));
         await _web.StopAsync(requests.Token).ConfigureAwait(false);
-        ServerRuntimeFile.Delete(_context.Project.Directory, Environment.ProcessId);
+        ServerRuntimeFile.Delete(_context.Project.Directory, _context.IsLocalToken);
     }
 
     /// <summary>Stops (without waiting for running work beyond the grace period) and releases everything.</summary>

@@ -73,14 +73,14 @@ public sealed record ServerRuntimeFile(
         File.Move(temporary, path, overwrite: true);
     }
 
-    internal static void Delete(string projectDirectory, int processId)
+    /// <summary>Removes the file when it is the server's own, told by its token: another server's (one that runs the jobs while this one was on standby, even in this very process) stays.</summary>
+    internal static void Delete(string projectDirectory, Func<string, bool> isOwnToken)
     {
-        // A second server that failed to start must not remove the file of the one that runs.
         string path = PathFor(projectDirectory);
         try
         {
             using FileStream stream = File.OpenRead(path);
-            if (JsonSerializer.Deserialize<ServerRuntimeFile>(stream) is { } file && file.ProcessId == processId)
+            if (JsonSerializer.Deserialize<ServerRuntimeFile>(stream) is { } file && isOwnToken(file.Token))
             {
                 stream.Dispose();
                 File.Delete(path);

@@ -82,7 +82,7 @@ internal sealed partial class ServerProcess : IDisposable
         return server;
     }
 
-    /// <summary>Waits for the start line, takes the local token from the runtime file, and waits for <c>/readyz</c>.</summary>
+    /// <summary>Waits for the start line, takes the local token from the runtime file (the first operator's password on standby), and waits for <c>/readyz</c>.</summary>
     public async Task WaitUntilReadyAsync(TimeSpan? timeout = null)
     {
         var clock = Stopwatch.StartNew();
@@ -102,7 +102,11 @@ internal sealed partial class ServerProcess : IDisposable
         Api = new Uri(RestApiOn().Match(started).Groups[1].Value);
         ServerRuntimeFile runtime = await ServerRuntimeFile.ReadAsync(ProjectDirectory)
             ?? throw new InvalidOperationException("medallion server started without writing .medallion/server.json:\n" + Printed);
-        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", runtime.Token);
+        // A server on standby leaves the file to the server that runs the jobs: it is reached as the first operator, by password.
+        Http.DefaultRequestHeaders.Authorization = runtime.ProcessId == _process.Id
+            ? new AuthenticationHeaderValue("Bearer", runtime.Token)
+            : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(
+                FirstAdmin.UserName + ":" + (await File.ReadAllTextAsync(FirstAdmin.PasswordFile(ProjectDirectory))).TrimEnd('\n'))));
         while (true)
         {
             using HttpResponseMessage ready = await Http.GetAsync(new Uri(Api, "readyz"));
@@ -188,14 +192,17 @@ internal sealed partial class ServerProcess : IDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>Sends a signal (e.g. <c>STOP</c>: the process stays alive but runs nothing) and waits for kill to return.</summary>
+    public void Signal(string name)
+    {
+        using Process kill = Process.Start("kill", ["-" + name, _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGTERM, then waits for the process to end; returns its exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan? timeout = null)
     {
-        using (Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
+        Signal("TERM");
         try
         {
             await _process.WaitForExitAsync().WaitAsync(timeout ?? TimeSpan.FromSeconds(30));

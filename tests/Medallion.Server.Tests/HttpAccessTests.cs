@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Medallion.Catalog;
+using Medallion.Server.Scheduling;
 
 namespace Medallion.Server.Tests;
 
@@ -29,7 +30,7 @@ public sealed class HttpAccessTests : IAsyncLifetime
     {
         using HttpResponseMessage response = await _served.GetAsync("/readyz", null);
 
-        Assert.Equal((HttpStatusCode.OK, """{"status":"ready"}"""), (response.StatusCode, await response.Content.ReadAsStringAsync()));
+        Assert.Equal((HttpStatusCode.OK, """{"status":"ready","scheduler":"active","active_scheduler":null}"""), (response.StatusCode, await response.Content.ReadAsStringAsync()));
     }
 
     [Fact]
@@ -171,13 +172,24 @@ public sealed class HttpAccessTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_second_server_on_the_same_project_refuses_naming_the_first_and_leaves_its_runtime_file()
+    public async Task A_second_server_on_the_same_project_serves_on_standby_naming_the_first_and_leaves_its_runtime_file()
     {
-        var failure = await Assert.ThrowsAsync<MedallionException>(() => MedallionServer.StartAsync(new MedallionServerOptions { ProjectDirectory = _served.Directory, HttpPort = 0 }));
+        MedallionServer second = await MedallionServer.StartAsync(new MedallionServerOptions { ProjectDirectory = _served.Directory, HttpPort = 0 });
+        string readiness;
+        Uri? runtimeUrlWhileBoth;
+        await using (second)
+        {
+            using var http = new HttpClient { BaseAddress = second.HttpAddress };
+            readiness = await http.GetStringAsync(new Uri("/readyz", UriKind.Relative));
+            runtimeUrlWhileBoth = (await ServerRuntimeFile.ReadAsync(_served.Directory))?.Url;
+        }
 
-        Assert.Equal(ErrorCode.CatalogLeaseHeld, failure.Code);
-        Assert.Contains($"pid {Environment.ProcessId}", failure.Message, StringComparison.Ordinal);
+        using JsonDocument ready = JsonDocument.Parse(readiness);
+        Assert.Equal(("ready", "standby"), (ready.RootElement.GetProperty("status").GetString(), ready.RootElement.GetProperty("scheduler").GetString()));
+        Assert.StartsWith($"host '{Environment.MachineName}', pid {Environment.ProcessId}, started ", ready.RootElement.GetProperty("active_scheduler").GetString(), StringComparison.Ordinal);
+        Assert.Equal(_served.Server.HttpAddress, runtimeUrlWhileBoth);
         Assert.Equal(_served.Server.HttpAddress, (await ServerRuntimeFile.ReadAsync(_served.Directory))!.Url);
+        Assert.Equal(SchedulerRole.Active, _served.Server.Scheduler.Role);
     }
 
     [Fact]

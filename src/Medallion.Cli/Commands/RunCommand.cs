@@ -30,10 +30,11 @@ internal static class RunCommand
         var format = new Option<RunFormat>("--format", "-f") { Description = "Output: table (live progress and a summary) or json (the result, machine-readable).", DefaultValueFactory = _ => RunFormat.Table };
         var continuous = new Option<bool>("--continuous") { Description = "Keep going until Ctrl+C: CDC sources stream in micro-batches of --interval, and the models downstream run after each pass that brought something." };
         var interval = new Option<double>("--interval") { Description = "Continuous mode: the micro-batch interval in seconds.", DefaultValueFactory = _ => 1.0 };
+        Option<string> grace = ShutdownGrace.CreateOption("Continuous mode: on Ctrl+C or SIGTERM, how long the passes under way may go on to commit before they are cancelled (committing nothing more), e.g. 30s.");
         Option<string> project = ProjectOption.Create();
         var command = new Command("run", "Run the project's models: load their sources, build each model with its materialization, record everything in the catalog.")
         {
-            select, fullRefresh, threads, format, continuous, interval, project,
+            select, fullRefresh, threads, format, continuous, interval, grace, project,
         };
         command.SetAction((parsed, cancellationToken) =>
         {
@@ -52,7 +53,7 @@ internal static class RunCommand
                     throw new MedallionException(ErrorCode.CommandLineInvalid, $"--interval must be between 0 and 3600 seconds, not {seconds.ToString(CultureInfo.InvariantCulture)}. Help: 1 streams CDC sources in one-second micro-batches.");
                 }
 
-                return RunContinuousAsync(ProjectOption.Resolve(parsed, project), options, TimeSpan.FromSeconds(seconds), parsed.GetValue(format), output, cancellationToken);
+                return RunContinuousAsync(ProjectOption.Resolve(parsed, project), options, TimeSpan.FromSeconds(seconds), SqlEndpointArguments.ReadDuration(parsed, grace), parsed.GetValue(format), output, cancellationToken);
             }
 
             return RunAsync(ProjectOption.Resolve(parsed, project), options, parsed.GetValue(format), output, cancellationToken);
@@ -62,9 +63,11 @@ internal static class RunCommand
 
     /// <summary>
     /// Passes until Ctrl+C: the first pass prints its summary, later ones one line per step that committed or failed
-    /// (JSON: one document per such pass). Ctrl+C ends after the pass under way has committed.
+    /// (JSON: one document per such pass). Ctrl+C ends after the passes under way have committed, or cancels them once
+    /// <paramref name="grace"/> is over (they commit nothing more); the command returns within the grace and
+    /// <see cref="ShutdownGrace.AfterCancel"/> whatever the passes do.
     /// </summary>
-    private static async Task<int> RunContinuousAsync(string directory, RunOptions options, TimeSpan interval, RunFormat format, TextWriter output, CancellationToken stop)
+    private static async Task<int> RunContinuousAsync(string directory, RunOptions options, TimeSpan interval, TimeSpan grace, RunFormat format, TextWriter output, CancellationToken stop)
     {
         MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: stop).ConfigureAwait(false);
         if (format == RunFormat.Table)
@@ -73,7 +76,8 @@ internal static class RunCommand
         }
 
         int passes = 0;
-        RunResult? last = await ProjectRunner.RunContinuousAsync(project, options, interval, async result =>
+        using var shutdown = new ShutdownGrace(grace, stop);
+        Task<RunResult?> running = ProjectRunner.RunContinuousAsync(project, options, interval, async result =>
         {
             passes++;
             List<StepResult> moved = result.Steps.Where(s => s.CommittedVersion is not null || s.State != StepState.Succeeded).ToList();
@@ -95,7 +99,20 @@ internal static class RunCommand
                     await output.WriteLineAsync($"pass {passes}: {step.Table} {RunReport.State(step.State)}, {RunReport.Rows(step)} row(s), {RunReport.Version(step)}; {RunReport.Detail(step)}").ConfigureAwait(false);
                 }
             }
-        }, stop).ConfigureAwait(false);
+        }, stop, shutdown.Abort);
+        if (!await shutdown.EndedAsync(running).ConfigureAwait(false))
+        {
+            await output.WriteLineAsync($"Stopped after {passes} pass(es) without waiting any longer: the pass under way did not end within {RunReport.Seconds(ShutdownGrace.AfterCancel)} of its cancellation at the end of the {RunReport.Seconds(grace)} grace. Every commit above is durable; the next run picks up where they left off.").ConfigureAwait(false);
+            return MedallionCli.Failure;
+        }
+
+        RunResult? last = await running.ConfigureAwait(false);
+        if (shutdown.Aborted)
+        {
+            await output.WriteLineAsync($"Stopped after {passes} pass(es): the passes under way did not commit within the {RunReport.Seconds(grace)} grace and were cancelled (they committed nothing). Every commit above is durable.").ConfigureAwait(false);
+            return MedallionCli.Failure;
+        }
+
         if (format == RunFormat.Table)
         {
             await output.WriteLineAsync($"Stopped after {passes} pass(es); every commit above is durable.").ConfigureAwait(false);

@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Pipelines;
 using Medallion.Server;
+using Medallion.Server.Scheduling;
 using Microsoft.Extensions.Logging;
 
 namespace Medallion.Cli.Commands;
@@ -21,7 +22,14 @@ internal static partial class ServerCommand
         var endpoint = new SqlEndpointArguments();
         Option<string> project = ProjectOption.Create();
         var httpPort = new Option<int>("--http-port") { Description = "TCP port of the HTTP listener: web UI, REST API, /healthz, /readyz, /openapi.json, /metrics (0 picks a free one).", DefaultValueFactory = _ => 8080 };
-        var grace = new Option<string>("--grace") { Description = "On SIGTERM or Ctrl+C, how long running work may finish before it is cancelled, e.g. 30s.", DefaultValueFactory = _ => "30s", HelpName = "duration" };
+        Option<string> grace = ShutdownGrace.CreateOption("On SIGTERM or Ctrl+C, how long running work may finish before it is cancelled, e.g. 30s.");
+        var lease = new Option<string>("--scheduler-lease")
+        {
+            Description = "How long the scheduler's lease on the catalog lasts without a heartbeat (renewed every third of it): a second server on the project waits on standby and takes over this long after the first stopped answering.",
+            DefaultValueFactory = _ => "30s",
+            HelpName = "duration",
+        };
+        SqlEndpointArguments.AcceptOnlyDurations(lease, "30s or 2min", TimeSpan.FromSeconds(1));
         var anonymousMetrics = new Option<bool>("--metrics-anonymous")
         {
             Description = "Serve /metrics without credentials to other machines too; by default only this machine scrapes without an API token (Authorization: Bearer).",
@@ -33,7 +41,7 @@ internal static partial class ServerCommand
             HelpName = "text|json",
         };
         logFormat.AcceptOnlyFromAmong("text", "json");
-        var command = new Command("server", "Run the project as a server: the web UI and REST API over HTTP and the SQL endpoint, until SIGTERM or Ctrl+C. A project without users gets an operator 'admin' on its first start (password printed once and kept in .medallion/admin-password).") { project, httpPort, grace, anonymousMetrics, logFormat };
+        var command = new Command("server", "Run the project as a server: the web UI and REST API over HTTP and the SQL endpoint, until SIGTERM or Ctrl+C. A project without users gets an operator 'admin' on its first start (password printed once and kept in .medallion/admin-password).") { project, httpPort, grace, lease, anonymousMetrics, logFormat };
         foreach (Option option in endpoint.Options)
         {
             command.Add(option);
@@ -50,11 +58,9 @@ internal static partial class ServerCommand
             }
 
             string graceText = parsed.GetRequiredValue(grace);
-            if (!SqlEndpointArguments.TryParseDuration(graceText, out TimeSpan gracePeriod))
-            {
-                await error.WriteLineAsync($"error: --grace '{graceText}' is not a duration. Help: write it like 30s, 2min or 500ms.").ConfigureAwait(false);
-                return MedallionCli.UsageError;
-            }
+            TimeSpan gracePeriod = SqlEndpointArguments.ReadDuration(parsed, grace);
+
+            TimeSpan leaseTime = SqlEndpointArguments.ReadDuration(parsed, lease);
 
             string? adminPassword;
             await using (CatalogStore catalog = await CatalogStore.OpenAsync(loaded.Resolve(loaded.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false))
@@ -84,7 +90,7 @@ internal static partial class ServerCommand
                 }
             }
 
-            await using MedallionServer server = await MedallionServer.StartAsync(new MedallionServerOptions
+            MedallionServer server = await MedallionServer.StartAsync(new MedallionServerOptions
             {
                 ProjectDirectory = loaded.Directory,
                 HttpAddress = sql.Address,
@@ -92,37 +98,65 @@ internal static partial class ServerCommand
                 Certificate = sql.Certificate,
                 Sql = sql,
                 Grace = gracePeriod,
+                Scheduler = new SchedulerOptions { LeaseTimeToLive = leaseTime, HeartbeatInterval = leaseTime / 3 },
                 AnonymousMetrics = parsed.GetValue(anonymousMetrics),
                 Logs = jsonLogs,
             }, cancellationToken).ConfigureAwait(false);
-            await AnnounceAsync($"Medallion server for project {loaded.Name}: REST API on {server.HttpAddress}, SQL on {sql.Address}:{server.PgPort}. Press Ctrl+C to stop.").ConfigureAwait(false);
-            await AnnounceAsync($"Web UI: {server.HttpAddress} (sign in with a user of the project: medallion user list).").ConfigureAwait(false);
-            if (adminPassword is not null)
-            {
-                string file = Path.GetRelativePath(Environment.CurrentDirectory, FirstAdmin.PasswordFile(loaded.Directory));
-                if (announcements is null)
-                {
-                    await output.WriteLineAsync($"The project had no users, so this first start created the operator '{FirstAdmin.UserName}' with the password {adminPassword}").ConfigureAwait(false);
-                    await output.WriteLineAsync($"  (shown once; it is also in {file}, readable only by you). Change it with: medallion user add {FirstAdmin.UserName} --project {loaded.Directory}").ConfigureAwait(false);
-                }
-                else
-                {
-                    await AnnounceAsync($"The project had no users, so this first start created the operator '{FirstAdmin.UserName}'; its password is in {file}, readable only by you.").ConfigureAwait(false);
-                }
-            }
+            // Disposed unless its stop overran: work that ignored its cancellation is left to the process exit, never waited on.
+            bool overdue = false;
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // SIGTERM or Ctrl+C: stop below, within the grace period.
-            }
+                await AnnounceAsync($"Medallion server for project {loaded.Name}: REST API on {server.HttpAddress}, SQL on {sql.Address}:{server.PgPort}. Press Ctrl+C to stop.").ConfigureAwait(false);
+                await AnnounceAsync($"Web UI: {server.HttpAddress} (sign in with a user of the project: medallion user list).").ConfigureAwait(false);
+                if (server.Scheduler.StandbyBehind is { } behind)
+                {
+                    await AnnounceAsync($"Scheduler on standby: the server of {behind.Holder} holds the catalog's lease and runs the jobs; this one takes over when that lease lapses.").ConfigureAwait(false);
+                }
 
-            await AnnounceAsync("Stopping: no new runs; running work has " + graceText + " to finish.").ConfigureAwait(false);
-            await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            await AnnounceAsync("Stopped.").ConfigureAwait(false);
-            return 0;
+                if (adminPassword is not null)
+                {
+                    string file = Path.GetRelativePath(Environment.CurrentDirectory, FirstAdmin.PasswordFile(loaded.Directory));
+                    if (announcements is null)
+                    {
+                        await output.WriteLineAsync($"The project had no users, so this first start created the operator '{FirstAdmin.UserName}' with the password {adminPassword}").ConfigureAwait(false);
+                        await output.WriteLineAsync($"  (shown once; it is also in {file}, readable only by you). Change it with: medallion user add {FirstAdmin.UserName} --project {loaded.Directory}").ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await AnnounceAsync($"The project had no users, so this first start created the operator '{FirstAdmin.UserName}'; its password is in {file}, readable only by you.").ConfigureAwait(false);
+                    }
+                }
+
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // SIGTERM or Ctrl+C: stop below, within the grace period.
+                }
+
+                await AnnounceAsync("Stopping: no new runs; running work has " + graceText + " to finish.").ConfigureAwait(false);
+                using (var shutdown = new ShutdownGrace(gracePeriod, cancellationToken))
+                {
+                    if (!await shutdown.EndedAsync(server.StopAsync(CancellationToken.None)).ConfigureAwait(false))
+                    {
+                        overdue = true;
+                        await AnnounceAsync($"Stopped without waiting any longer: running work did not end within {Output.RunReport.Seconds(ShutdownGrace.AfterCancel)} of its cancellation at the end of the {graceText} grace. A restart recovers its runs as interrupted and retries them.").ConfigureAwait(false);
+                        return MedallionCli.Failure;
+                    }
+                }
+
+                await AnnounceAsync("Stopped.").ConfigureAwait(false);
+                return 0;
+            }
+            finally
+            {
+                if (!overdue)
+                {
+                    await server.DisposeAsync().ConfigureAwait(false);
+                }
+            }
         });
         return command;
     }

@@ -155,6 +155,33 @@ internal sealed class SqlEndpointArguments
         };
     }
 
+    /// <summary>
+    /// Makes a value of <paramref name="option"/> that is not a duration of at least <paramref name="minimum"/> a parse
+    /// error (exit 2, as every other malformed option), naming the option and showing <paramref name="examples"/>.
+    /// </summary>
+    internal static void AcceptOnlyDurations(Option<string> option, string examples, TimeSpan minimum)
+    {
+        option.Validators.Add(result =>
+        {
+            string text = result.GetValueOrDefault<string>() ?? string.Empty;
+            if (!TryParseDuration(text, out TimeSpan duration) || duration < minimum)
+            {
+                string atLeast = minimum > TimeSpan.Zero ? $" of at least {minimum.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s" : string.Empty;
+                result.AddError($"{option.Name} '{text}' is not a duration{atLeast}. Help: write it like {examples}.");
+            }
+        });
+    }
+
+    /// <summary>The value of a duration option that <see cref="AcceptOnlyDurations"/> checked at parse time.</summary>
+    internal static TimeSpan ReadDuration(ParseResult parsed, Option<string> option)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
+        string text = parsed.GetRequiredValue(option);
+        return TryParseDuration(text, out TimeSpan duration)
+            ? duration
+            : throw new InvalidOperationException($"{option.Name} '{text}' was not checked by the parser.");
+    }
+
     /// <summary>A positive <see cref="DurationText"/>; a bare number is milliseconds, as PostgreSQL's statement_timeout.</summary>
     internal static bool TryParseDuration(string text, out TimeSpan duration)
     {

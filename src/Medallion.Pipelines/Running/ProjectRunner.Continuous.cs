@@ -19,17 +19,20 @@ public static partial class ProjectRunner
     /// soon as a stream pass committed something, or after <paramref name="interval"/> at the latest. So a change waits
     /// for one micro-batch and one pass of the models, never for the models of the pass before to finish streaming.
     /// Without CDC sources the passes load and build in turn. Models with nothing new upstream are not rebuilt, and a
-    /// pass that committed nothing and failed nothing leaves no run in the catalog. Stopping lets the passes under way
-    /// finish and commit (at most about one interval plus their models), then returns; nothing is half-committed.
+    /// pass that committed nothing and failed nothing leaves no run in the catalog. Stopping ends a stream's pass at
+    /// once (every batch it committed stands with its position, so nothing is lost or read twice) and lets the other
+    /// passes under way finish and commit, then returns; <paramref name="abort"/> cancels those too (their running
+    /// steps commit nothing). Nothing is half-committed either way.
     /// </summary>
     /// <param name="project">The loaded project.</param>
     /// <param name="options">Selection, threads, progress (reported for every pass).</param>
     /// <param name="interval">The micro-batch interval; also the longest pause between passes of the models.</param>
     /// <param name="afterRun">Called with each pass's outcome (e.g. to print a summary), one call at a time.</param>
     /// <param name="stop">Ends the loop after the current passes.</param>
+    /// <param name="abort">Cancels the passes under way (a stop whose grace ran out); the loop ends too.</param>
     /// <returns>The last pass's outcome (of the models when sources stream); a failed pass does not end the loop (the next pass retries).</returns>
     /// <exception cref="MedallionException">The project cannot run at all (see <see cref="RunAsync"/>).</exception>
-    public static async Task<RunResult?> RunContinuousAsync(MedallionProject project, RunOptions options, TimeSpan interval, Func<RunResult, Task>? afterRun, CancellationToken stop)
+    public static async Task<RunResult?> RunContinuousAsync(MedallionProject project, RunOptions options, TimeSpan interval, Func<RunResult, Task>? afterRun, CancellationToken stop, CancellationToken abort = default)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(options);
@@ -73,9 +76,11 @@ public static partial class ProjectRunner
             }
 
             List<DatabaseSourceDefinition> streamed = StreamedSources(graph, options);
+            // An abort stops the loop as well as the passes.
+            using var stopOrAbort = CancellationTokenSource.CreateLinkedTokenSource(stop, abort);
             return streamed.Count == 0
-                ? await PassesAsync(project, pass, interval, ReportAsync, stop).ConfigureAwait(false)
-                : await StreamAndBuildAsync(project, pass, streamed, interval, ReportAsync, stop).ConfigureAwait(false);
+                ? await PassesAsync(project, pass, interval, ReportAsync, stopOrAbort.Token, abort).ConfigureAwait(false)
+                : await StreamAndBuildAsync(project, pass, streamed, interval, ReportAsync, stopOrAbort.Token, abort).ConfigureAwait(false);
         }
         finally
         {
@@ -97,14 +102,23 @@ public static partial class ProjectRunner
     }
 
     /// <summary>Passes that load every source, then build the models, in turn.</summary>
-    private static async Task<RunResult?> PassesAsync(MedallionProject project, RunOptions pass, TimeSpan interval, Func<RunResult, Task> report, CancellationToken stop)
+    private static async Task<RunResult?> PassesAsync(MedallionProject project, RunOptions pass, TimeSpan interval, Func<RunResult, Task> report, CancellationToken stop, CancellationToken abort)
     {
         RunResult? last = null;
         while (!stop.IsCancellationRequested)
         {
             Stopwatch started = Stopwatch.StartNew();
             // The pass itself is not cancelled by stop: it ends on its own within about an interval and commits.
-            last = await RunAsync(project, pass, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                last = await RunAsync(project, pass, abort).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (abort.IsCancellationRequested)
+            {
+                // Aborted before the pass reached its steps (recording the run): the pass before stays the last.
+                break;
+            }
+
             pass = pass with { SkipIdleModels = true };
             await report(last).ConfigureAwait(false);
             if (!await RestAsync(interval - started.Elapsed, stop).ConfigureAwait(false))
@@ -122,7 +136,7 @@ public static partial class ProjectRunner
     /// the models never read a bronze table its snapshot has not created yet.
     /// </summary>
     private static async Task<RunResult?> StreamAndBuildAsync(
-        MedallionProject project, RunOptions pass, List<DatabaseSourceDefinition> streamed, TimeSpan interval, Func<RunResult, Task> report, CancellationToken stop)
+        MedallionProject project, RunOptions pass, List<DatabaseSourceDefinition> streamed, TimeSpan interval, Func<RunResult, Task> report, CancellationToken stop, CancellationToken abort)
     {
         RunOptions streamPass = pass with { SourcesOnly = true, Sources = streamed.Select(s => s.Name).ToList() };
         var streamedTables = new HashSet<TableName>(pass.StreamedTables);
@@ -138,7 +152,19 @@ public static partial class ProjectRunner
             while (!stopStream.IsCancellationRequested)
             {
                 Stopwatch started = Stopwatch.StartNew();
-                RunResult result = await RunAsync(project, streamPass, CancellationToken.None).ConfigureAwait(false);
+                // The stream's pass stops with the loop: its batches commit one by one with their positions, so a stop
+                // loses and repeats nothing, and a pass still connecting (retrying a busy server) must not hold the stop.
+                RunResult result;
+                try
+                {
+                    result = await RunAsync(project, streamPass, stopStream.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stopStream.IsCancellationRequested)
+                {
+                    // Stopped before the pass reached its steps (recording the run): there is nothing to report.
+                    break;
+                }
+
                 if (result.Steps.Any(s => s.CommittedVersion is not null) && committed.CurrentCount == 0)
                 {
                     committed.Release();
@@ -167,7 +193,7 @@ public static partial class ProjectRunner
             // A stream that cannot run at all (the project no longer loads) ends the loop with its error, below.
             while (!stop.IsCancellationRequested && !stream.IsCompleted)
             {
-                last = await RunAsync(project, buildPass, CancellationToken.None).ConfigureAwait(false);
+                last = await RunAsync(project, buildPass, abort).ConfigureAwait(false);
                 buildPass = buildPass with { SkipIdleModels = true };
                 await report(last).ConfigureAwait(false);
                 await committed.WaitAsync(interval, stop).ConfigureAwait(false);

@@ -154,7 +154,11 @@ internal sealed class AlertMonitor : IAsyncDisposable
             Interlocked.Exchange(ref _nudge, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             try
             {
-                await EvaluateAsync(_stop.Token).ConfigureAwait(false);
+                // A server on standby leaves the alerts to the one that runs the jobs: one message per alert, not one per server.
+                if (_scheduler.Role == Scheduling.SchedulerRole.Active)
+                {
+                    await EvaluateAsync(_stop.Token).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {

@@ -212,14 +212,20 @@ internal static class ApiEndpoints
 
             return Results.Json(result, ApiJson.Options);
         }
-        catch (MedallionException exception) when (exception.Code is ErrorCode.CatalogObjectNotFound or ErrorCode.JobScheduleInvalid)
+        catch (MedallionException exception) when (exception.Code is ErrorCode.CatalogObjectNotFound or ErrorCode.JobScheduleInvalid or ErrorCode.CatalogLeaseHeld)
         {
             if (http is not null)
             {
                 await server.Audit.RecordAsync(AuditSource.Act(http, AuditAction(action, target), target, detail, "error", exception.Message) with { ErrorCode = ErrorCodes.Format(exception.Code) }, cancellationToken).ConfigureAwait(false);
             }
 
-            return Error(exception.Code == ErrorCode.CatalogObjectNotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest, exception);
+            // A standby server cannot steer runs: 503, naming the server that can.
+            return Error(exception.Code switch
+            {
+                ErrorCode.CatalogObjectNotFound => StatusCodes.Status404NotFound,
+                ErrorCode.CatalogLeaseHeld => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status400BadRequest,
+            }, exception);
         }
     }
 

@@ -72,6 +72,7 @@ public sealed partial class JobScheduler
         CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxActive);
+        EnsureActive();
         IReadOnlyList<BackfillInterval> intervals = await PlanBackfillAsync(job, from, to, reprocess, cancellationToken).ConfigureAwait(false);
         JobDefinition definition = FindJob(job);
         BackfillRecord backfill = await _catalog.CreateBackfillAsync(
@@ -110,6 +111,7 @@ public sealed partial class JobScheduler
     /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when no backfill has that id (with a suggestion).</exception>
     public async Task<BackfillDetail> CancelBackfillAsync(string backfillId, CancellationToken cancellationToken = default)
     {
+        EnsureActive();
         BackfillDetail found = await GetBackfillAsync(backfillId, cancellationToken).ConfigureAwait(false);
         if (found.Backfill.Status != RunStatus.Running)
         {

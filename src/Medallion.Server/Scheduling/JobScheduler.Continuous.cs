@@ -65,7 +65,7 @@ public sealed partial class JobScheduler
             }
         }
 
-        if (_stopPlanning.IsCancellationRequested || LeaseLost)
+        if (_stopPlanning.IsCancellationRequested || Role != SchedulerRole.Active)
         {
             return;
         }

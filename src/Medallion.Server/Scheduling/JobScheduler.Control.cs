@@ -35,6 +35,7 @@ public sealed partial class JobScheduler
     /// <see cref="ErrorCode.JobScheduleInvalid"/> when the job is continuous.</exception>
     public Task<RunRecord> TriggerAsync(string job, IReadOnlyDictionary<string, string>? variables = null, CancellationToken cancellationToken = default)
     {
+        EnsureActive();
         JobDefinition definition = FindJob(job);
         if (definition.Continuous)
         {
@@ -52,6 +53,7 @@ public sealed partial class JobScheduler
     public async Task<bool> CancelRunAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
+        EnsureActive();
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -101,6 +103,7 @@ public sealed partial class JobScheduler
     public async Task<RunRecord> RerunFromFailureAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
+        EnsureActive();
         RunDetail detail = await _catalog.GetRunDetailAsync(runId, cancellationToken).ConfigureAwait(false)
             ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}'.\nHelp: list runs with 'medallion runs'.");
         if (detail.Run.Job is not { } name)
@@ -139,6 +142,7 @@ public sealed partial class JobScheduler
     public async Task<RunRecord> RetryAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
+        EnsureActive();
         RunRecord run = await _catalog.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
             ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}'.\nHelp: list runs with 'medallion runs'.");
         if (run.Job is not { } name)
@@ -180,6 +184,7 @@ public sealed partial class JobScheduler
 
     private async Task SetPausedAsync(string job, bool paused, CancellationToken cancellationToken)
     {
+        EnsureActive();
         JobDefinition definition = FindJob(job);
         await _catalog.SetJobPausedAsync(definition.Name, paused, cancellationToken).ConfigureAwait(false);
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -22,7 +22,8 @@ namespace Medallion.Server.Scheduling;
 /// </summary>
 /// <remarks>
 /// <para>Guarantees: one scheduler per catalog (a lease, renewed by heartbeats that never touch running models; a
-/// second scheduler refuses to start, naming the holder). A fire time is planned once, across restarts. Runs a dead
+/// second scheduler waits on standby while the holder lives, and takes over when its lease lapses or at once when the
+/// holder is a dead process of this host). A fire time is planned once, across restarts. Runs a dead
 /// scheduler left running are marked interrupted, and retried when their job has retries left; runs it left queued are
 /// adopted. Two runs never write one table at once: the second waits. A cancelled or timed-out model commits nothing.</para>
 /// <para>Stopping (<see cref="StopAsync"/>) stops planning, lets running runs finish within a grace period, then
@@ -40,7 +41,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
     // Replaced whole by a reload; a run keeps the definitions it started with.
     private Definitions _definitions;
     private readonly Dictionary<string, DateTimeOffset> _lastFire = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, JobState> _jobStates;
+    private readonly Dictionary<string, JobState> _jobStates = new(StringComparer.Ordinal);
     private readonly Dictionary<TableName, (DeltaTable Table, Snapshot? Snapshot)> _watched = [];
     private readonly Dictionary<string, Supervised> _continuous = new(StringComparer.Ordinal);
     // The bronze tables the continuous runs stream into, replaced whole under _state; runs read it without the lock.
@@ -68,14 +69,13 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private Task _heartbeat = Task.CompletedTask;
     private bool _stopped;
 
-    private JobScheduler(MedallionProject project, ModelGraph graph, CatalogStore catalog, SchedulerOptions options, LeaseHolder holder, Dictionary<string, JobState> jobStates)
+    private JobScheduler(MedallionProject project, ModelGraph graph, CatalogStore catalog, SchedulerOptions options, LeaseHolder holder)
     {
         _catalog = catalog;
         _options = options;
         _time = options.Time ?? TimeProvider.System;
         _runLog = new RunLineLogger(options.Logs);
         Holder = holder;
-        _jobStates = jobStates;
         _steps = new SemaphoreSlim(options.MaxConcurrentSteps, options.MaxConcurrentSteps);
         _definitions = new Definitions(project, graph);
         DeclareMetrics();
@@ -103,13 +103,13 @@ public sealed partial class JobScheduler : IAsyncDisposable
 
     /// <summary>
     /// Takes the catalog's scheduler lease, recovers what a previous scheduler left (interrupted and queued runs), and
-    /// starts planning and running the project's jobs.
+    /// starts planning and running the project's jobs. When another live scheduler holds the lease, the scheduler starts
+    /// on standby (<see cref="Role"/>): it runs nothing and takes over when that lease lapses.
     /// </summary>
     /// <param name="project">The loaded project (its jobs, models and catalog).</param>
     /// <param name="options">Clock, limits, lease timing; defaults when null.</param>
     /// <param name="cancellationToken">Cancels starting.</param>
     /// <exception cref="MedallionException">
-    /// <see cref="ErrorCode.CatalogLeaseHeld"/> naming the holder when another scheduler runs on the catalog;
     /// <see cref="ErrorCode.RunStorageUnsupported"/> when the catalog is not a local file; errors of the models' SQL.
     /// </exception>
     public static async Task<JobScheduler> StartAsync(MedallionProject project, SchedulerOptions? options = null, CancellationToken cancellationToken = default)
@@ -130,24 +130,20 @@ public sealed partial class JobScheduler : IAsyncDisposable
         try
         {
             LeaseHolder holder = options.Holder ?? CurrentProcess();
-            await AcquireLeaseAsync(catalog, holder, options.LeaseTimeToLive, cancellationToken).ConfigureAwait(false);
-            // Once here, so that each run neither parses every model nor rewrites every table's entry (RunOptions.Graph).
-            await ProjectCatalog.RegisterAsync(graph, catalog, cancellationToken).ConfigureAwait(false);
-            var scheduler = new JobScheduler(project, graph, catalog, options, holder, await catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false));
-            await scheduler.RecoverAsync(cancellationToken).ConfigureAwait(false);
-            DateTimeOffset? nextFire = await scheduler.PlanPassAsync(startup: true, cancellationToken).ConfigureAwait(false);
-            await scheduler._state.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            SchedulerLease? held = await TryAcquireLeaseAsync(catalog, holder, options.LeaseTimeToLive, cancellationToken).ConfigureAwait(false);
+            var scheduler = new JobScheduler(project, graph, catalog, options, holder) { _standbyBehind = held };
+            if (held is null)
             {
-                await scheduler.SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
+                DateTimeOffset? nextFire = await scheduler.BeginSchedulingAsync(cancellationToken).ConfigureAwait(false);
+                scheduler._activated.TrySetResult();
+                scheduler._loop = Task.Run(() => scheduler.PlanLoopAsync(nextFire), CancellationToken.None);
             }
-            finally
+            else
             {
-                scheduler._state.Release();
+                // A live holder keeps the lease: serve on standby and take over when it lapses.
+                scheduler._loop = Task.Run(scheduler.StandbyThenPlanAsync, CancellationToken.None);
             }
 
-            scheduler._loop = Task.Run(() => scheduler.PlanLoopAsync(nextFire), CancellationToken.None);
-            scheduler._heartbeat = Task.Run(scheduler.HeartbeatLoopAsync, CancellationToken.None);
             return scheduler;
         }
         catch
@@ -155,6 +151,46 @@ public sealed partial class JobScheduler : IAsyncDisposable
             await catalog.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Once the lease is held: registers the model graph, reads the jobs' kept state, recovers what a previous scheduler
+    /// left (interrupted and queued runs), plans the first pass (catch-up) and starts the streams and the heartbeat.
+    /// </summary>
+    /// <returns>The next fire time, for the planning loop.</returns>
+    private async Task<DateTimeOffset?> BeginSchedulingAsync(CancellationToken cancellationToken)
+    {
+        // Once here, so that each run neither parses every model nor rewrites every table's entry (RunOptions.Graph).
+        await ProjectCatalog.RegisterAsync(_definitions.Graph, _catalog, cancellationToken).ConfigureAwait(false);
+        // Read now, not at construction: a scheduler that waited on standby sees what the holder paused meanwhile.
+        Dictionary<string, JobState> kept = await _catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
+        await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach ((string job, JobState state) in kept)
+            {
+                _jobStates[job] = state;
+            }
+        }
+        finally
+        {
+            _state.Release();
+        }
+
+        await RecoverAsync(cancellationToken).ConfigureAwait(false);
+        DateTimeOffset? nextFire = await PlanPassAsync(startup: true, cancellationToken).ConfigureAwait(false);
+        await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _state.Release();
+        }
+
+        _heartbeat = Task.Run(HeartbeatLoopAsync, CancellationToken.None);
+        return nextFire;
     }
 
     /// <summary>
@@ -213,44 +249,6 @@ public sealed partial class JobScheduler : IAsyncDisposable
     {
         using Process process = Process.GetCurrentProcess();
         return new LeaseHolder(Guid.NewGuid().ToString("N"), Environment.MachineName, Environment.ProcessId, process.StartTime.ToUniversalTime());
-    }
-
-    /// <summary>Takes the lease; a holder that is a dead process of this host gives it up at once rather than at expiry.</summary>
-    private static async Task AcquireLeaseAsync(CatalogStore catalog, LeaseHolder holder, TimeSpan ttl, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await catalog.AcquireSchedulerLeaseAsync(holder, ttl, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        catch (MedallionException e) when (e.Code == ErrorCode.CatalogLeaseHeld)
-        {
-            if (await catalog.GetSchedulerLeaseAsync(cancellationToken).ConfigureAwait(false) is not { } lease || !IsDeadLocalProcess(lease.Holder))
-            {
-                throw;
-            }
-
-            await catalog.AcquireSchedulerLeaseAsync(holder, ttl, replacing: lease.Holder.Id, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static bool IsDeadLocalProcess(LeaseHolder holder)
-    {
-        if (!string.Equals(holder.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        try
-        {
-            using Process process = Process.GetProcessById(holder.ProcessId);
-            // A reused pid belongs to another process, started at another time.
-            return (process.StartTime.ToUniversalTime() - holder.ProcessStartedAt.UtcDateTime).Duration() > TimeSpan.FromSeconds(2);
-        }
-        catch (ArgumentException)
-        {
-            return true;
-        }
     }
 
     private async Task RecoverAsync(CancellationToken cancellationToken)

@@ -80,6 +80,14 @@ internal sealed partial class RetentionPass : IAsyncDisposable
         {
             try
             {
+                // Deleting is the work of the server that runs the jobs; one on standby leaves it to that one.
+                if (_scheduler.Role != SchedulerRole.Active)
+                {
+                    // Looks again in a minute: a standby that took over passes then, not a day later.
+                    await Task.Delay(TimeSpan.FromMinutes(1), _time, _stop.Token).ConfigureAwait(false);
+                    continue;
+                }
+
                 await RunOnceAsync(_stop.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -150,6 +150,7 @@ internal sealed class PageContext
             </div>
             </header>
             <main id="main">
+            {StandbyBanner()}
             <h1>{title}</h1>
             {body}
             </main>
@@ -159,6 +160,11 @@ internal sealed class PageContext
         Http.Response.Headers.CacheControl = "no-store";
         return Results.Content(html.ToString(), "text/html; charset=utf-8", statusCode: status);
     }
+
+    /// <summary>On standby, a line on every page that says another server runs the jobs; nothing otherwise.</summary>
+    private Markup StandbyBanner() => Server.Scheduler.StandbyBehind is { } behind
+        ? HtmlBuilder.Of($"<p class=\"banner\" role=\"status\">{T("Scheduler on standby: the server of {0} runs the jobs; this one takes over when its lease lapses.", behind.Holder.ToString())}</p>")
+        : Markup.Empty;
 
     /// <summary>A page that says what was not found (an unknown table or run), with the library's message.</summary>
     public IResult NotFound(string message) =>

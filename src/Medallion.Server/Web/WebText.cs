@@ -43,6 +43,8 @@ internal static class WebText
         ["Scheduler"] = "Agendador",
         ["running"] = "em execução",
         ["lease lost"] = "concessão perdida",
+        ["standby"] = "em espera",
+        ["Scheduler on standby: the server of {0} runs the jobs; this one takes over when its lease lapses."] = "Agendador em espera: o servidor de {0} executa as tarefas; este assume quando a concessão dele expirar.",
         ["Definitions"] = "Definições",
         ["loaded"] = "carregadas",
         ["reload failed"] = "recarga falhou",

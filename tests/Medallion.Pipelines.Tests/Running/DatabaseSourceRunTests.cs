@@ -19,17 +19,22 @@ public sealed class DatabaseSourceRunTests(PostgresDatabase database) : IClassFi
     private void Connect(string tables)
     {
         var builder = database.Builder;
+        Connect(tables, builder.Host!, builder.Port, builder.Database!, builder.Username!, builder.Password!);
+    }
+
+    private void Connect(string tables, string host, int port, string databaseName, string user, string password)
+    {
         _project.File("medallion.yml", $"""
             name: shop
             storage: lake
             connections:
               pg:
                 type: postgres
-                host: {builder.Host}
-                port: {builder.Port}
-                database: {builder.Database}
-                user: {builder.Username}
-                password: {builder.Password}
+                host: {host}
+                port: {port}
+                database: {databaseName}
+                user: {user}
+                password: {password}
                 pooling: false
             """);
         _project.File("sources/db.yml", $"sources:\n  - name: shop\n    connection: pg\n    tables:\n{tables}");
@@ -118,13 +123,13 @@ public sealed class DatabaseSourceRunTests(PostgresDatabase database) : IClassFi
         TableName bronze = CdcItems("streamed");
         MedallionProject project = await MedallionProject.LoadAsync(_project.Directory);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var passes = new List<RunResult>();
+        var passes = new List<(RunResult Result, bool AfterStop)>();
         bool changed = false;
         List<string>? silverAfterChange = null;
 
         RunResult? last = await ProjectRunner.RunContinuousAsync(project, new RunOptions(), TimeSpan.FromMilliseconds(300), async pass =>
         {
-            passes.Add(pass);
+            passes.Add((pass, stop.IsCancellationRequested));
             bool builtSilver = pass.Steps.Any(s => s.Table == s_silver && s.CommittedVersion is not null);
             if (builtSilver && !changed)
             {
@@ -139,11 +144,120 @@ public sealed class DatabaseSourceRunTests(PostgresDatabase database) : IClassFi
         }, stop.Token);
 
         Assert.Equal(["1|11", "2|20"], silverAfterChange);
-        Assert.All(passes, p => Assert.True(p.Succeeded, string.Join("; ", p.Steps.Select(s => s.Error))));
+        // The stop cancels the stream's pass under way, which commits nothing (the next run reads its changes again);
+        // every other pass succeeded.
+        Assert.All(passes, p => Assert.True(
+            p.Result.Succeeded || (p.AfterStop && p.Result.Steps.All(s => s.Table == bronze && s.State == StepState.Cancelled && s.CommittedVersion is null)),
+            string.Join("; ", p.Result.Steps.Select(s => $"{s.Table} {s.State}: {s.Error}"))));
         // The stream's passes load bronze alone; the models' passes read it as the stream left it and never load it.
-        Assert.Contains(passes, p => p.Steps.Select(s => s.Table).SequenceEqual([bronze]));
-        Assert.All(passes.Where(p => p.Steps.Any(s => s.Table == s_silver)), p => Assert.DoesNotContain(p.Steps, s => s.Table == bronze));
-        Assert.Same(passes.Last(p => p.Steps.Any(s => s.Table == s_silver)), last);
+        Assert.Contains(passes, p => p.Result.Steps.Select(s => s.Table).SequenceEqual([bronze]));
+        Assert.All(passes.Where(p => p.Result.Steps.Any(s => s.Table == s_silver)), p => Assert.DoesNotContain(p.Result.Steps, s => s.Table == bronze));
+        Assert.Same(passes.Last(p => p.Result.Steps.Any(s => s.Table == s_silver)).Result, last);
+    }
+
+    // Where a stop lands in a continuous run: the stream reading, the stream's commit reported, the models' pass
+    // building, and between passes (in the report of a pass).
+    [Theory]
+    [InlineData("stream reading")]
+    [InlineData("stream committed")]
+    [InlineData("model building")]
+    [InlineData("between passes")]
+    public async Task A_stop_at_any_phase_of_a_continuous_run_ends_it_within_a_pass_with_every_commit_standing(string phase)
+    {
+        string table = "phase_" + phase.Replace(' ', '_');
+        await database.ExecuteAsync($"CREATE TABLE {table} (id int PRIMARY KEY, qty int); INSERT INTO {table} VALUES (1, 10)");
+        CdcItems(table);
+        MedallionProject project = await MedallionProject.LoadAsync(_project.Directory);
+        using var stop = new CancellationTokenSource();
+        // The stop is sent from the run's own events, synchronously, as Ctrl+C cancels from its signal thread.
+        var progress = new SynchronousProgress(e =>
+        {
+            bool now = phase switch
+            {
+                "stream reading" => e.Kind == StepKind.Source && e.State == StepState.Running,
+                "stream committed" => e.Kind == StepKind.Source && e.State == StepState.Succeeded && e.Result?.CommittedVersion is not null,
+                "model building" => e.Table == s_silver && e.State == StepState.Running,
+                _ => false,
+            };
+            if (now)
+            {
+                stop.Cancel();
+            }
+        });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Task<RunResult?> running = ProjectRunner.RunContinuousAsync(project, new RunOptions { Progress = progress }, TimeSpan.FromMilliseconds(300), _ =>
+        {
+            if (phase == "between passes")
+            {
+                stop.Cancel();
+            }
+
+            return Task.CompletedTask;
+        }, stop.Token);
+        await running.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(stop.IsCancellationRequested);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"stopped after {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_stop_while_the_stream_is_still_connecting_to_a_server_that_does_not_answer_ends_the_run_at_once()
+    {
+        // A server that takes the connection and never answers: each connect waits out its timeout, and is retried.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        int port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        Connect("      - {table: public.silent, mode: cdc, slot: silent_slot}\n", "127.0.0.1", port, "shop", "nobody", "nothing");
+        _project.Model("silver.items", "SELECT * FROM bronze.silent", "materialized: table");
+        MedallionProject project = await MedallionProject.LoadAsync(_project.Directory);
+        using var stop = new CancellationTokenSource();
+        var stoppedAt = new TaskCompletionSource<System.Diagnostics.Stopwatch>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var progress = new SynchronousProgress(e =>
+        {
+            if (e.Kind == StepKind.Source && e.State == StepState.Running)
+            {
+                stoppedAt.TrySetResult(System.Diagnostics.Stopwatch.StartNew());
+                stop.Cancel();
+            }
+        });
+
+        await ProjectRunner.RunContinuousAsync(project, new RunOptions { Progress = progress }, TimeSpan.FromMilliseconds(300), null, stop.Token).WaitAsync(TimeSpan.FromSeconds(180));
+        TimeSpan afterStop = (await stoppedAt.Task).Elapsed;
+
+        Assert.True(afterStop < TimeSpan.FromSeconds(10), $"the run ended {afterStop.TotalSeconds:0.0} s after the stop");
+    }
+
+    [Fact]
+    public async Task An_abort_after_the_grace_cancels_the_model_under_way_which_commits_nothing()
+    {
+        await database.ExecuteAsync("CREATE TABLE aborted (id int PRIMARY KEY, qty int); INSERT INTO aborted VALUES (1, 10)");
+        Connect($"      - {{table: public.aborted, mode: cdc, slot: {database.Name}_aborted}}\n");
+        // A model that would run for hours: only a cancellation ends its pass.
+        _project.Model("silver.items", "SELECT id, qty, (SELECT count(*) FROM range(1000000000000) t(r) WHERE hash(r) = 0) AS burn FROM bronze.aborted", "materialized: table");
+        MedallionProject project = await MedallionProject.LoadAsync(_project.Directory);
+        using var stop = new CancellationTokenSource();
+        using var abort = new CancellationTokenSource();
+        var progress = new SynchronousProgress(e =>
+        {
+            if (e.Table == s_silver && e.State == StepState.Running)
+            {
+                stop.Cancel();
+                abort.Cancel();
+            }
+        });
+
+        RunResult? last = await ProjectRunner.RunContinuousAsync(project, new RunOptions { Progress = progress }, TimeSpan.FromMilliseconds(300), null, stop.Token, abort.Token)
+            .WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotNull(last);
+        Assert.Equal(StepState.Cancelled, last[s_silver].State);
+        Assert.Null(last[s_silver].CommittedVersion);
+    }
+
+    /// <summary>Reports on the step's own thread, at the moment of the event (<see cref="Progress{T}"/> posts to the pool).</summary>
+    private sealed class SynchronousProgress(Action<RunEvent> report) : IProgress<RunEvent>
+    {
+        public void Report(RunEvent value) => report(value);
     }
 
     private Task<List<string>> Silver() => _project.QueryAsync("SELECT id, qty FROM silver.items ORDER BY id");

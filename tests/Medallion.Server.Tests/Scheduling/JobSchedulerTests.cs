@@ -62,15 +62,48 @@ public sealed class JobSchedulerTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task A_second_scheduler_on_the_same_catalog_refuses_naming_the_holder()
+    public async Task A_second_scheduler_on_the_same_catalog_waits_on_standby_naming_the_holder_and_takes_over_when_its_lease_lapses()
     {
         Project("jobs:\n  - name: manual\n    select: silver.orders\n");
-        JobScheduler first = await _project.StartAsync(new FakeTimeProvider(s_start));
+        // The holder's clock stands still, so it renews nothing, as a hung process would.
+        await _project.StartAsync(new FakeTimeProvider(s_start));
+        var time = new FakeTimeProvider(s_start);
+        JobScheduler second = await _project.StartAsync(time, "scheduler-2");
+        (SchedulerRole, string?) standby = (second.Role, second.StandbyBehind?.Holder.Id);
+        MedallionException refused = await Assert.ThrowsAsync<MedallionException>(() => second.TriggerAsync("manual"));
 
-        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => _project.StartAsync(new FakeTimeProvider(s_start), "scheduler-2"));
+        // Past the lease's 30 s; the standby may arm its timer after a move, so the clock moves until it takes over.
+        time.Advance(TimeSpan.FromSeconds(30));
+        await WaitUntilAsync(() =>
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            return Task.FromResult(second.Role == SchedulerRole.Active);
+        });
+        RunRecord triggered = await second.TriggerAsync("manual");
+        RunRecord run = Assert.Single(await _project.WaitForRunsAsync("manual", 1));
 
-        Assert.Equal(ErrorCode.CatalogLeaseHeld, error.Code);
-        Assert.StartsWith($"Another scheduler holds the catalog '{first.Catalog.Path}': host 'test-host', pid 1, started 2026-01-01 00:00:00Z", error.Message, StringComparison.Ordinal);
+        Assert.Equal((SchedulerRole.Standby, "scheduler-1"), standby);
+        Assert.Equal(ErrorCode.CatalogLeaseHeld, refused.Code);
+        Assert.StartsWith("This server is on standby: the scheduler of host 'test-host', pid 1, started 2026-01-01 00:00:00Z runs the project's jobs", refused.Message, StringComparison.Ordinal);
+        Assert.Equal((triggered.Id, RunStatus.Succeeded, "scheduler-2"), (run.Id, run.Status, run.Holder));
+    }
+
+    [Fact]
+    public async Task A_scheduler_takes_the_lease_at_once_from_a_holder_of_this_host_whose_process_is_gone()
+    {
+        Project("jobs:\n  - name: manual\n    select: silver.orders\n");
+        using var exited = System.Diagnostics.Process.Start("true")!;
+        await exited.WaitForExitAsync();
+        CatalogStore catalog = await _project.OpenCatalogAsync();
+        await using (catalog)
+        {
+            await catalog.AcquireSchedulerLeaseAsync(new LeaseHolder("killed", Environment.MachineName, exited.Id, DateTimeOffset.UtcNow), TimeSpan.FromMinutes(10));
+        }
+
+        JobScheduler scheduler = await _project.StartAsync();
+
+        Assert.Equal(SchedulerRole.Active, scheduler.Role);
+        Assert.Equal("scheduler-1", (await scheduler.Catalog.GetSchedulerLeaseAsync())!.Holder.Id);
     }
 
     [Fact]

@@ -1,0 +1,176 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Medallion.Server.Scheduling;
+
+/// <summary>
+/// The catalog's scheduler lease: taken at start, or waited for on standby. A holder that is gone (a process of this
+/// host that died, or whose pid now belongs to another program) gives it up at once; a live holder, or one on another
+/// host, keeps it until it lapses, and this scheduler serves on standby meanwhile and takes over then.
+/// </summary>
+public sealed partial class JobScheduler
+{
+    // The lease this scheduler waits behind while on standby; null once it holds the lease.
+    private volatile SchedulerLease? _standbyBehind;
+
+    private readonly TaskCompletionSource _activated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once this scheduler holds the lease and runs the jobs: at start, or when it takes over from standby.</summary>
+    public Task Active => _activated.Task;
+
+    /// <summary>What this scheduler does now: runs the jobs, waits on standby for the lease, or lost the lease.</summary>
+    public SchedulerRole Role => LeaseLost ? SchedulerRole.LeaseLost : _standbyBehind is null ? SchedulerRole.Active : SchedulerRole.Standby;
+
+    /// <summary>While on standby, the lease of the scheduler that runs the jobs (as last read); null otherwise.</summary>
+    public SchedulerLease? StandbyBehind => _standbyBehind;
+
+    /// <summary>Takes the lease, or returns the lease of the live holder that keeps it.</summary>
+    private static async Task<SchedulerLease?> TryAcquireLeaseAsync(CatalogStore catalog, LeaseHolder holder, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await catalog.AcquireSchedulerLeaseAsync(holder, ttl, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.CatalogLeaseHeld)
+        {
+            if (await catalog.GetSchedulerLeaseAsync(cancellationToken).ConfigureAwait(false) is not { } lease)
+            {
+                // Released between the two statements: take it now.
+                return await TryAcquireLeaseAsync(catalog, holder, ttl, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!IsGoneLocalProcess(lease.Holder))
+            {
+                return lease;
+            }
+
+            try
+            {
+                await catalog.AcquireSchedulerLeaseAsync(holder, ttl, replacing: lease.Holder.Id, cancellationToken).ConfigureAwait(false);
+                return null;
+            }
+            catch (MedallionException raced) when (raced.Code == ErrorCode.CatalogLeaseHeld)
+            {
+                // Another scheduler replaced the dead holder first.
+                return await catalog.GetSchedulerLeaseAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="holder"/> is a process of this host that is gone: its pid is free, a zombie, or a process
+    /// started at another time (the pid was reused, or a container restarted with the same pid, even this process's).
+    /// A holder with this process's pid and start time is alive: another server in this very process.
+    /// A holder of another host is never judged here: it keeps its lease until the lease lapses.
+    /// </summary>
+    internal static bool IsGoneLocalProcess(LeaseHolder holder)
+    {
+        if (!string.Equals(holder.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        if (OperatingSystem.IsLinux() && LinuxProcessState(holder.ProcessId) is { } state && state is 'Z' or 'X')
+        {
+            // Killed, and not yet reaped by its parent: it will never renew its lease.
+            return true;
+        }
+
+        try
+        {
+            using Process process = Process.GetProcessById(holder.ProcessId);
+            // A reused pid belongs to another program, started at another time (a restarted container's pid 1 is this process).
+            return (process.StartTime.ToUniversalTime() - holder.ProcessStartedAt.UtcDateTime).Duration() > TimeSpan.FromSeconds(1);
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited while we looked.
+            return true;
+        }
+    }
+
+    /// <summary>The state letter of /proc/&lt;pid&gt;/stat (R, S, D, Z, ...), or null when the process does not exist.</summary>
+    private static char? LinuxProcessState(int processId)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText("/proc/" + processId.ToString(CultureInfo.InvariantCulture) + "/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+
+        // "pid (comm) S ...": the command may hold spaces and parentheses, so the state follows the last ')'.
+        int close = stat.LastIndexOf(')');
+        return close >= 0 && close + 2 < stat.Length ? stat[close + 2] : null;
+    }
+
+    /// <summary>
+    /// On standby: tries the lease again when the holder's lapses (and at every heartbeat interval, in case it was
+    /// released or its holder died), then recovers what the previous holder left and schedules from then on.
+    /// </summary>
+    private async Task StandbyThenPlanAsync()
+    {
+        CancellationToken stop = _stopPlanning.Token;
+        ILogger logger = (_options.Logs ?? NullLoggerFactory.Instance).CreateLogger("Medallion.Server.Scheduler");
+        try
+        {
+            while (_standbyBehind is { } behind)
+            {
+                TimeSpan untilExpiry = behind.ExpiresAt - _time.GetUtcNow();
+                TimeSpan wait = untilExpiry < _options.HeartbeatInterval ? untilExpiry : _options.HeartbeatInterval;
+                await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time, stop).ConfigureAwait(false);
+                try
+                {
+                    _standbyBehind = await TryAcquireLeaseAsync(_catalog, Holder, _options.LeaseTimeToLive, stop).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The catalog could not be read this time (locked, a network file system's hiccup): try again next interval.
+                    LogStandbyTryFailed(logger, e.Message);
+                }
+            }
+
+            LogTookOver(logger, Holder.ToString());
+            DateTimeOffset? nextFire = await BeginSchedulingAsync(stop).ConfigureAwait(false);
+            _activated.TrySetResult();
+            await PlanLoopAsync(nextFire).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopped while on standby or while taking over.
+        }
+    }
+
+    /// <summary>Refuses an action that needs the scheduler running the jobs while this one is on standby.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogLeaseHeld"/>, naming the scheduler that runs the jobs.</exception>
+    private void EnsureActive()
+    {
+        if (_standbyBehind is { } behind)
+        {
+            throw new MedallionException(
+                ErrorCode.CatalogLeaseHeld,
+                $"This server is on standby: the scheduler of {behind.Holder} runs the project's jobs (its lease expires {behind.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z unless renewed).\nHelp: send this to that server, or wait: this one takes over when that lease lapses.");
+        }
+    }
+
+    [LoggerMessage(EventId = 9520, Level = LogLevel.Warning, Message = "The scheduler took the catalog's lease ({Holder}) and runs the project's jobs from now on.")]
+    private static partial void LogTookOver(ILogger logger, string holder);
+
+    [LoggerMessage(EventId = 9521, Level = LogLevel.Warning, Message = "The scheduler on standby could not read the catalog's lease: {Error}; it tries again.")]
+    private static partial void LogStandbyTryFailed(ILogger logger, string error);
+}

@@ -1,0 +1,14 @@
+namespace Medallion.Server.Scheduling;
+
+/// <summary>What a <see cref="JobScheduler"/> does now.</summary>
+public enum SchedulerRole
+{
+    /// <summary>It holds the catalog's lease and runs the project's jobs.</summary>
+    Active,
+
+    /// <summary>Another live scheduler holds the lease; this one takes over when that lease lapses.</summary>
+    Standby,
+
+    /// <summary>Its lease lapsed (missed heartbeats) and another scheduler took it: it plans nothing more.</summary>
+    LeaseLost,
+}

@@ -30,7 +30,7 @@ internal static partial class IngestCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var continuous = new Option<bool>("--continuous") { Description = "Keep going until Ctrl+C: CDC tables stream in micro-batches; incremental and full tables, and HTTP API sources, are read again every --interval." };
-        var interval = new Option<double>("--interval") { Description = "Continuous mode: seconds between passes (and the CDC micro-batch length).", DefaultValueFactory = _ => 1.0 };
+        Option<double> interval = ContinuousInterval.CreateOption("Continuous mode: seconds between passes (and the CDC micro-batch length).");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print each commit, query and stream position." };
         Option<ReportFormat> format = CommonOptions.ReportFormat();
         Option<string> project = ProjectOption.Create();
@@ -100,12 +100,6 @@ internal static partial class IngestCommand
             if (parsed.GetValue(continuous) && parsed.GetValue(adHoc.Once))
             {
                 await error.WriteLineAsync("error: --once and --continuous contradict each other; give one of them.").ConfigureAwait(false);
-                return MedallionCli.UsageError;
-            }
-
-            if (parsed.GetValue(continuous) && seconds is <= 0 or > 3600)
-            {
-                await error.WriteLineAsync($"error: --interval must be between 0 and 3600 seconds, but was {seconds.ToString(CultureInfo.InvariantCulture)}.").ConfigureAwait(false);
                 return MedallionCli.UsageError;
             }
 

@@ -29,7 +29,7 @@ internal static class RunCommand
         var threads = new Option<int>("--threads", "-t") { Description = "How many models run at once. Default: the processor count.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var format = new Option<RunFormat>("--format", "-f") { Description = "Output: table (live progress and a summary) or json (the result, machine-readable).", DefaultValueFactory = _ => RunFormat.Table };
         var continuous = new Option<bool>("--continuous") { Description = "Keep going until Ctrl+C: CDC sources stream in micro-batches of --interval, and the models downstream run after each pass that brought something." };
-        var interval = new Option<double>("--interval") { Description = "Continuous mode: the micro-batch interval in seconds.", DefaultValueFactory = _ => 1.0 };
+        Option<double> interval = ContinuousInterval.CreateOption("Continuous mode: the micro-batch interval in seconds.");
         Option<string> grace = ShutdownGrace.CreateOption("Continuous mode: on Ctrl+C or SIGTERM, how long the passes under way may go on to commit before they are cancelled (committing nothing more), e.g. 30s.");
         Option<string> project = ProjectOption.Create();
         var command = new Command("run", "Run the project's models: load their sources, build each model with its materialization, record everything in the catalog.")
@@ -47,13 +47,7 @@ internal static class RunCommand
             var options = new RunOptions { Select = parsed.GetValue(select), FullRefresh = parsed.GetValue(fullRefresh), Threads = threadCount };
             if (parsed.GetValue(continuous))
             {
-                double seconds = parsed.GetValue(interval);
-                if (seconds is <= 0 or > 3600)
-                {
-                    throw new MedallionException(ErrorCode.CommandLineInvalid, $"--interval must be between 0 and 3600 seconds, not {seconds.ToString(CultureInfo.InvariantCulture)}. Help: 1 streams CDC sources in one-second micro-batches.");
-                }
-
-                return RunContinuousAsync(ProjectOption.Resolve(parsed, project), options, TimeSpan.FromSeconds(seconds), SqlEndpointArguments.ReadDuration(parsed, grace), parsed.GetValue(format), output, cancellationToken);
+                return RunContinuousAsync(ProjectOption.Resolve(parsed, project), options, TimeSpan.FromSeconds(parsed.GetValue(interval)), SqlEndpointArguments.ReadDuration(parsed, grace), parsed.GetValue(format), output, cancellationToken);
             }
 
             return RunAsync(ProjectOption.Resolve(parsed, project), options, parsed.GetValue(format), output, cancellationToken);

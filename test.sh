@@ -35,7 +35,11 @@ if [ "$build_failed" -eq 0 ]; then
     # Helper programs the tests start (e.g. a writer process to kill) live beside them but hold no tests.
     grep -q '<IsTestProject>false</IsTestProject>' "$proj" && continue
     echo "== $name"
-    dotnet test "$proj" --no-build -c Debug -nologo \
+    # Tests send SIGINT and SIGHUP to the processes they start, and SIGHUP to their own, as an operator would. A
+    # suite started as a background job ('./test.sh &' in a script, nohup) inherits SIGINT and SIGQUIT, and with
+    # nohup SIGHUP, ignored, and .NET then never sees them: Ctrl+C tests waited out their minute. Default handling
+    # is restored for the test processes.
+    env --default-signal=HUP,INT,QUIT dotnet test "$proj" --no-build -c Debug -nologo \
       --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
       --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=false
     trx="$results/$name.trx"

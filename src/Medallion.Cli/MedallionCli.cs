@@ -23,6 +23,9 @@ internal static class MedallionCli
     /// <summary>Exit code for a command line that does not parse.</summary>
     public const int UsageError = 2;
 
+    /// <summary>Exit code for a command cancelled by Ctrl+C or SIGTERM before its work was done (128 + SIGINT, as shells report it).</summary>
+    public const int Cancelled = 130;
+
     /// <summary>Exit code for a bug in Medallion (sysexits' EX_SOFTWARE), so scripts can tell it from a failure of their input.</summary>
     public const int InternalFailure = 70;
 
@@ -126,7 +129,7 @@ internal static class MedallionCli
         catch (OperationCanceledException)
         {
             await error.WriteLineAsync("Cancelled.").ConfigureAwait(false);
-            return 130;
+            return Cancelled;
         }
         catch (MedallionException exception)
         {

@@ -192,19 +192,24 @@ public sealed partial class DeltaWriter
         }
 
         string relation = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
-        await ApplyStoreAssignmentAsync(set, snapshot, relation, table, cancellationToken).ConfigureAwait(false);
+        // The assignments see the narrow integer columns widened, so that their arithmetic overflows into the store
+        // assignment's check rather than in DuckDB; each value read there goes back to its column's type.
+        string? widened = StoreAssignment.WidenIntegers(relation, snapshot.Schema);
+        string assigning = widened ?? relation;
+        await ApplyStoreAssignmentAsync(set, snapshot, assigning, table, cancellationToken).ConfigureAwait(false);
         var select = new StringBuilder("SELECT ");
         for (int i = 0; i < snapshot.Schema.Fields.Count; i++)
         {
             StructField f = snapshot.Schema.Fields[i];
             string column = "target." + DuckDbConnection.QuoteIdentifier(f.Name);
+            string value = set.TryGetValue(f.Name, out string? expression) ? $"CASE WHEN ({where}) IS TRUE THEN ({expression}) ELSE {column} END" : column;
             select.Append(i == 0 ? string.Empty : ", ");
-            select.Append(set.TryGetValue(f.Name, out string? expression) ? $"CASE WHEN ({where}) IS TRUE THEN ({expression}) ELSE {column} END" : column);
+            select.Append(widened is not null && StoreAssignment.IsWidened(f.Type) ? $"CAST({value} AS {DuckDbTypes.ToDuckDb(f.Type)})" : value);
             select.Append(" AS ").Append(DuckDbConnection.QuoteIdentifier(f.Name));
         }
 
         string updatedColumns = select.ToString()["SELECT ".Length..];
-        select.Append(" FROM (").Append(relation).Append(") AS target");
+        select.Append(" FROM (").Append(assigning).Append(") AS target");
         long updated, copied;
         int filesRemoved;
         List<AddFile> adds;
@@ -238,7 +243,7 @@ public sealed partial class DeltaWriter
             await WriteChangeDataAsync(table, snapshot, tx,
             [
                 $"SELECT *, 'update_preimage' AS {ChangeTypeColumn} FROM ({relation}) AS target WHERE ({where}) IS TRUE",
-                $"SELECT {updatedColumns}, 'update_postimage' AS {ChangeTypeColumn} FROM ({relation}) AS target WHERE ({where}) IS TRUE",
+                $"SELECT {updatedColumns}, 'update_postimage' AS {ChangeTypeColumn} FROM ({assigning}) AS target WHERE ({where}) IS TRUE",
             ], cancellationToken).ConfigureAwait(false);
         }
         var metrics = Parameters(

@@ -151,7 +151,7 @@ public static class SourceIngestion
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(selection);
-        return IngestAsync(project, selection, null, loggerFactory ?? NullLoggerFactory.Instance, cancellationToken);
+        return IngestAsync(project, selection, null, loggerFactory ?? NullLoggerFactory.Instance, cancellationToken, abort: default);
     }
 
     /// <summary>
@@ -164,10 +164,11 @@ public static class SourceIngestion
     /// <param name="selection">What to land.</param>
     /// <param name="interval">The time between passes, and the CDC micro-batch length.</param>
     /// <param name="loggerFactory">Where retries, warnings, heartbeats and commits are logged.</param>
-    /// <param name="cancellationToken">Stops the passes after the last commit.</param>
+    /// <param name="cancellationToken">Stops the passes after the last commit: a CDC stream's at once (its micro-batch under way commits nothing), the others when the pass under way has committed.</param>
+    /// <param name="abort">After the stop, cancels the passes under way (a stop whose grace ran out); they commit nothing. By default the stop does.</param>
     /// <exception cref="MedallionException">A table or an API failed; earlier commits stay, the run is recorded as failed.</exception>
     public static IAsyncEnumerable<IngestPass> IngestContinuouslyAsync(
-        MedallionProject project, IngestSelection selection, TimeSpan interval, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+        MedallionProject project, IngestSelection selection, TimeSpan interval, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default, CancellationToken abort = default)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(selection);
@@ -179,11 +180,11 @@ public static class SourceIngestion
         }
 
         // Continuous passes follow streams and APIs; the files of file sources are loaded by a pass without --continuous.
-        return IngestAsync(project, selection with { Files = [] }, interval, loggerFactory ?? NullLoggerFactory.Instance, cancellationToken);
+        return IngestAsync(project, selection with { Files = [] }, interval, loggerFactory ?? NullLoggerFactory.Instance, cancellationToken, abort);
     }
 
     private static async IAsyncEnumerable<IngestPass> IngestAsync(
-        MedallionProject project, IngestSelection selection, TimeSpan? interval, ILoggerFactory loggerFactory, [EnumeratorCancellation] CancellationToken cancellationToken)
+        MedallionProject project, IngestSelection selection, TimeSpan? interval, ILoggerFactory loggerFactory, [EnumeratorCancellation] CancellationToken cancellationToken, CancellationToken abort)
     {
         using DuckDbDatabase database = IngestionRunner.OpenEngine();
         using DuckDbConnection connection = database.CreateConnection();
@@ -197,7 +198,7 @@ public static class SourceIngestion
             try
             {
                 IAsyncEnumerable<DatabaseTableResult> passes = interval is { } every
-                    ? DatabaseSourceLoader.RunContinuousAsync(project, selection.Databases, selection.Apis, connection, every, loggerFactory, cancellationToken)
+                    ? DatabaseSourceLoader.RunContinuousAsync(project, selection.Databases, selection.Apis, connection, every, loggerFactory, cancellationToken, abort)
                     : LoadOnceAsync(project, selection, connection, run.Id, loggerFactory, cancellationToken);
                 IAsyncEnumerator<DatabaseTableResult> enumerator = passes.GetAsyncEnumerator(cancellationToken);
                 await using (enumerator.ConfigureAwait(false))

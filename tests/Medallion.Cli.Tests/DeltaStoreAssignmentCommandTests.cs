@@ -91,6 +91,31 @@ public sealed class DeltaStoreAssignmentCommandTests : IDisposable
         Assert.Equal(2, await VersionAsync());
     }
 
+    [Theory]
+    [InlineData("small = small + 1", "32768", "small", "short")]
+    [InlineData("tiny = tiny + 1", "128", "tiny", "byte")]
+    [InlineData("qty = qty + 1", "2147483648", "qty", "integer")]
+    public async Task Update_whose_integer_arithmetic_passes_its_columns_range_fails_naming_the_column_the_value_and_the_row_and_writes_nothing(string set, string value, string column, string type)
+    {
+        await OrdersAsync();
+
+        (int exit, _, string error) = await RunAsync("delta", "update", _path, "--set", set);
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith($"Error MDL4012: The value {value} does not fit column '{column}' ({type}) of the Delta table at '{_path}' in the row id = 2.", error, StringComparison.Ordinal);
+        Assert.Equal(1, await VersionAsync());
+    }
+
+    [Fact]
+    public async Task Update_of_integer_arithmetic_passing_a_columns_range_on_the_way_stores_a_result_that_fits()
+    {
+        await OrdersAsync();
+
+        await RunOkAsync("delta", "update", _path, "--set", "small = small + 1 - 2, tiny = tiny * 2 - 128, qty = qty + 1 - 1", "--where", "id = 2");
+
+        Assert.Contains("\"qty\":2147483647,\"small\":32766,\"tiny\":126", await RowsAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Update_moves_timestamps_and_dates_by_intervals()
     {

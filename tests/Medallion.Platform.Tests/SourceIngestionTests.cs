@@ -61,6 +61,57 @@ public sealed class SourceIngestionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stop_lets_the_api_pass_under_way_commit_and_then_ends_the_continuous_ingest()
+    {
+        using var stop = new CancellationTokenSource();
+        using var abort = new CancellationTokenSource();
+        using var release = new ManualResetEventSlim();
+        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var server = new ApiServer(_ =>
+        {
+            asked.TrySetResult();
+            release.Wait(TimeSpan.FromMinutes(2));
+            return ApiAnswer.Json("{\"items\":[{\"id\":1},{\"id\":2}]}");
+        });
+        MedallionProject project = await LoadAsync($"sources:\n  - name: crm\n    url: {server.BaseUrl}/orders\n    records: items\n");
+        Task<List<IngestPass>> ingesting = ToListAsync(SourceIngestion.IngestContinuouslyAsync(project, SourceIngestion.Select(project, []), TimeSpan.FromMinutes(10), null, stop.Token, abort.Token));
+        await asked.Task.WaitAsync(TimeSpan.FromMinutes(2));
+
+        await stop.CancelAsync();
+        release.Set();
+
+        IngestPass pass = Assert.Single(await ingesting.WaitAsync(TimeSpan.FromMinutes(2)));
+        Assert.Equal((2L, 0L), (pass.Result.Result.Rows, pass.Result.CommittedVersion!.Value));
+        Assert.True(File.Exists(Path.Combine(_project.Directory, "lake", "bronze", "crm", "_delta_log", "00000000000000000000.json")));
+    }
+
+    [Fact]
+    public async Task An_abort_after_the_stop_cancels_the_api_pass_under_way_which_commits_nothing()
+    {
+        using var stop = new CancellationTokenSource();
+        using var abort = new CancellationTokenSource();
+        using var release = new ManualResetEventSlim();
+        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var server = new ApiServer(_ =>
+        {
+            asked.TrySetResult();
+            release.Wait(TimeSpan.FromMinutes(2));
+            return ApiAnswer.Json("{\"items\":[{\"id\":1},{\"id\":2}]}");
+        });
+        MedallionProject project = await LoadAsync($"sources:\n  - name: crm\n    url: {server.BaseUrl}/orders\n    records: items\n");
+        Task<List<IngestPass>> ingesting = ToListAsync(SourceIngestion.IngestContinuouslyAsync(project, SourceIngestion.Select(project, []), TimeSpan.FromMinutes(10), null, stop.Token, abort.Token));
+        await asked.Task.WaitAsync(TimeSpan.FromMinutes(2));
+
+        await stop.CancelAsync();
+        await abort.CancelAsync();
+        List<IngestPass> passes = await ingesting.WaitAsync(TimeSpan.FromMinutes(2));
+        release.Set();
+
+        Assert.Empty(passes);
+        Assert.False(Directory.Exists(Path.Combine(_project.Directory, "lake", "bronze", "crm", "_delta_log")));
+    }
+
+    [Fact]
     public async Task A_source_that_fails_ends_the_ingest_with_its_error_and_the_run_recorded_as_failed_with_it()
     {
         using var server = new ApiServer(_ => new ApiAnswer(401, "{}"));

@@ -31,12 +31,13 @@ internal static partial class IngestCommand
         };
         var continuous = new Option<bool>("--continuous") { Description = "Keep going until Ctrl+C: CDC tables stream in micro-batches; incremental and full tables, and HTTP API sources, are read again every --interval." };
         Option<double> interval = ContinuousInterval.CreateOption("Continuous mode: seconds between passes (and the CDC micro-batch length).");
+        Option<string> grace = ShutdownGrace.CreateOption("Continuous mode: on Ctrl+C or SIGTERM, how long the passes of incremental and full tables and of APIs under way may go on to commit before they are cancelled (committing nothing), e.g. 30s; a CDC stream stops at once.");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print each commit, query and stream position." };
         Option<ReportFormat> format = CommonOptions.ReportFormat();
         Option<string> project = ProjectOption.Create();
         var command = new Command("ingest", "Land the project's database and HTTP API sources (sources/*.yml entries with a connection or a url) in their bronze tables; or one API (--source), or Debezium events pushed over HTTP (--listen).")
         {
-            select, continuous, interval, verbose, format, project,
+            select, continuous, interval, grace, verbose, format, project,
         };
         AdHocOptions adHoc = AddAdHocOptions(command);
         command.SetAction(async (parsed, cancellationToken) =>
@@ -133,16 +134,19 @@ internal static partial class IngestCommand
                 await output.WriteLineAsync($"Ingesting {string.Join(", ", selection.Names)} continuously; Ctrl+C stops after the last commit.").ConfigureAwait(false);
             }
 
-            await foreach (IngestPass pass in SourceIngestion.IngestContinuouslyAsync(loaded, selection, TimeSpan.FromSeconds(seconds), log, cancellationToken).ConfigureAwait(false))
+            TimeSpan gracePeriod = SqlEndpointArguments.ReadDuration(parsed, grace);
+            using var shutdown = new ShutdownGrace(gracePeriod, cancellationToken);
+            Task ingesting = PrintPassesAsync(SourceIngestion.IngestContinuouslyAsync(loaded, selection, TimeSpan.FromSeconds(seconds), log, cancellationToken, shutdown.Abort), json, output);
+            if (!await shutdown.EndedAsync(ingesting).ConfigureAwait(false))
             {
-                if (json)
-                {
-                    JsonReport.WriteLine(output, w => BrowsingJson.SourceRun(w, pass.Record));
-                }
-                else
-                {
-                    await output.WriteLineAsync(Describe(pass.Result)).ConfigureAwait(false);
-                }
+                await output.WriteLineAsync($"Stopped without waiting any longer: the pass under way did not end within {RunReport.Seconds(ShutdownGrace.AfterCancel)} of its cancellation at the end of the {RunReport.Seconds(gracePeriod)} grace. Every commit above is durable; the next ingest picks up where they left off.").ConfigureAwait(false);
+                return MedallionCli.Failure;
+            }
+
+            if (shutdown.Aborted)
+            {
+                await output.WriteLineAsync($"Stopped: the passes under way did not commit within the {RunReport.Seconds(gracePeriod)} grace and were cancelled (they committed nothing). Every commit above is durable.").ConfigureAwait(false);
+                return MedallionCli.Cancelled;
             }
 
             if (!json)
@@ -153,6 +157,22 @@ internal static partial class IngestCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Prints each pass of a continuous ingest as it comes (JSON: one document a line).</summary>
+    private static async Task PrintPassesAsync(IAsyncEnumerable<IngestPass> passes, bool json, TextWriter output)
+    {
+        await foreach (IngestPass pass in passes.ConfigureAwait(false))
+        {
+            if (json)
+            {
+                JsonReport.WriteLine(output, w => BrowsingJson.SourceRun(w, pass.Record));
+            }
+            else
+            {
+                await output.WriteLineAsync(Describe(pass.Result)).ConfigureAwait(false);
+            }
+        }
     }
 
     private static string Describe(DatabaseTableResult result)

@@ -104,7 +104,7 @@ internal static class RunCommand
         if (shutdown.Aborted)
         {
             await output.WriteLineAsync($"Stopped after {passes} pass(es): the passes under way did not commit within the {RunReport.Seconds(grace)} grace and were cancelled (they committed nothing). Every commit above is durable.").ConfigureAwait(false);
-            return MedallionCli.Failure;
+            return MedallionCli.Cancelled;
         }
 
         if (format == RunFormat.Table)

@@ -6,7 +6,7 @@ using System.Threading.Tasks;
 namespace Medallion.Cli.Commands;
 
 /// <summary>
-/// Bounds how a long-running command stops (<c>server</c>, <c>run --continuous</c>): on Ctrl+C or SIGTERM the work
+/// Bounds how a long-running command stops (<c>server</c>, <c>run --continuous</c>, <c>ingest --continuous</c>): on Ctrl+C or SIGTERM the work
 /// under way gets its grace to finish by itself, then <see cref="Abort"/> cancels it, and it has
 /// <see cref="AfterCancel"/> more to observe that; past that the command returns anyway, so a stop never hangs.
 /// </summary>

@@ -161,6 +161,31 @@ internal static class StoreAssignment
         return $"CASE WHEN ({expression}) IS NULL THEN NULL ELSE coalesce(TRY_CAST({value} AS {type}), error({message})) END";
     }
 
+    /// <summary>
+    /// The rows of <paramref name="relation"/> (aliased <c>target</c>) with every byte, short and integer column as a
+    /// long, for evaluating assignments over them. Arithmetic then runs in a type wide enough for its result, as Spark's
+    /// does (a short plus the literal 1 is an integer there), and the store assignment refuses a result its column does
+    /// not hold, naming the column, the value and the row; in the column's own type DuckDB fails on the overflow instead
+    /// (it types the literal 1 of <c>small + 1</c> as a short), naming none of them. Null when no column is that narrow.
+    /// </summary>
+    public static string? WidenIntegers(string relation, StructType schema)
+    {
+        var widened = new List<string>();
+        foreach (StructField f in schema.Fields)
+        {
+            if (IsWidened(f.Type))
+            {
+                string column = DuckDbConnection.QuoteIdentifier(f.Name);
+                widened.Add($"CAST(target.{column} AS BIGINT) AS {column}");
+            }
+        }
+
+        return widened.Count == 0 ? null : $"SELECT * REPLACE ({string.Join(", ", widened)}) FROM ({relation}) AS target";
+    }
+
+    /// <summary>Whether <see cref="WidenIntegers"/> widens a column of <paramref name="type"/>: its values read there must be cast back to it.</summary>
+    public static bool IsWidened(DeltaType type) => type is PrimitiveType { Name: "byte" or "short" or "integer" };
+
     /// <summary>Whether DuckDB's CAST of a <paramref name="from"/> value into <paramref name="to"/> is the store assignment itself: nothing to check, no time zone to pin.</summary>
     private static bool IsPlainCast(DeltaType from, DeltaType to) => (from, to) switch
     {

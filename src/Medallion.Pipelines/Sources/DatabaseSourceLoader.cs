@@ -76,8 +76,10 @@ public static class DatabaseSourceLoader
     /// slot up to the server's heartbeat, so quiet tables do not hold WAL back), incremental and full tables are
     /// read again every <paramref name="interval"/>, and so are the HTTP API sources (an incremental one asks for
     /// what is new since its committed position; a full one reads the API again and replaces its table). Each pass
-    /// is yielded when it ends; the next one starts when the caller asks for it. Cancellation ends the current pass
-    /// without committing it (the next start resumes from the last commit) and ends the sequence normally.
+    /// is yielded when it ends; the next one starts when the caller asks for it. Cancellation ends the sequence normally:
+    /// a CDC pass under way ends at once without committing its micro-batch (the next start resumes from the last
+    /// commit); with <paramref name="abort"/>, a pass of an incremental or full table or of an API under way goes on to
+    /// commit until that is cancelled too (a stop whose grace ran out), else it ends at once the same way.
     /// </summary>
     /// <param name="project">The project (bronze tables live under its storage, which must be local).</param>
     /// <param name="sources">Database sources of the project.</param>
@@ -86,10 +88,11 @@ public static class DatabaseSourceLoader
     /// <param name="interval">The time between passes, and the CDC micro-batch length.</param>
     /// <param name="loggerFactory">Where retries, warnings and commits are logged.</param>
     /// <param name="cancellationToken">Stops the passes.</param>
+    /// <param name="abort">After the stop, cancels the passes of incremental and full tables and of APIs under way (they commit nothing); by default the stop does.</param>
     /// <exception cref="MedallionException">A table or an API failed; earlier commits stay.</exception>
     public static async IAsyncEnumerable<DatabaseTableResult> RunContinuousAsync(
         MedallionProject project, IReadOnlyList<DatabaseSourceDefinition> sources, IReadOnlyList<ApiSourceDefinition> apiSources, DuckDbConnection connection,
-        TimeSpan interval, ILoggerFactory? loggerFactory = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        TimeSpan interval, ILoggerFactory? loggerFactory = null, [EnumeratorCancellation] CancellationToken cancellationToken = default, CancellationToken abort = default)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(sources);
@@ -106,12 +109,17 @@ public static class DatabaseSourceLoader
             }
         }
 
+        // A pass that is not a CDC stream's goes on after the stop, to commit within the caller's grace.
+        CancellationToken polling = abort.CanBeCanceled ? abort : cancellationToken;
         while (true)
         {
             DateTime started = DateTime.UtcNow;
             foreach ((DatabaseSourceDefinition source, DatabaseTableDefinition table, IIngestionSource connector) in streams)
             {
-                DatabaseTableResult? result = await UntilStoppedAsync(LoadTableAsync(project, source, table, writer, connector, loggerFactory, cancellationToken), cancellationToken).ConfigureAwait(false);
+                CancellationToken pass = table.Mode == IngestionMode.Cdc ? cancellationToken : polling;
+                DatabaseTableResult? result = cancellationToken.IsCancellationRequested
+                    ? null
+                    : await UntilStoppedAsync(LoadTableAsync(project, source, table, writer, connector, loggerFactory, pass), cancellationToken).ConfigureAwait(false);
                 if (result is null)
                 {
                     yield break;
@@ -122,7 +130,9 @@ public static class DatabaseSourceLoader
 
             foreach (ApiSourceDefinition api in apiSources)
             {
-                DatabaseTableResult? result = await UntilStoppedAsync(ApiSourceLoader.LoadAsync(project, api, connection, null, loggerFactory, cancellationToken), cancellationToken).ConfigureAwait(false);
+                DatabaseTableResult? result = cancellationToken.IsCancellationRequested
+                    ? null
+                    : await UntilStoppedAsync(ApiSourceLoader.LoadAsync(project, api, connection, null, loggerFactory, polling), cancellationToken).ConfigureAwait(false);
                 if (result is null)
                 {
                     yield break;

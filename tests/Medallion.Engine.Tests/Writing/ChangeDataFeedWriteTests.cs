@@ -21,13 +21,13 @@ public sealed class ChangeDataFeedWriteTests : IDisposable
     }
 
     /// <summary>The rows of the change data files of one version, as "id|v|_change_type".</summary>
-    private async Task<List<string>> ChangesAsync(string path, long version)
+    private async Task<List<string>> ChangesAsync(string path, long version, string? alsoColumn = null)
     {
         ChangeFeedPlan plan = await _f.Open(path).PlanChangesAsync(version, version);
         Assert.NotEmpty(plan.Files);
         Assert.All(plan.Files, f => Assert.True(f.IsChangeDataFile, f.Path));
         string files = string.Join(", ", plan.Files.Select(f => "'" + f.AbsolutePath.Replace("'", "''", StringComparison.Ordinal) + "'"));
-        return _f.Query($"SELECT id, v, _change_type FROM read_parquet([{files}], hive_partitioning = false)");
+        return _f.Query($"SELECT id, v, _change_type{(alsoColumn is null ? "" : ", " + alsoColumn)} FROM read_parquet([{files}], hive_partitioning = false)");
     }
 
     [Fact]
@@ -47,6 +47,21 @@ public sealed class ChangeDataFeedWriteTests : IDisposable
         await _f.Writer.UpdateAsync(path, "v = -1", "id = 2");
 
         Assert.Equal(["2|-1|update_postimage", "2|20|update_preimage"], await ChangesAsync(path, 2));
+    }
+
+    [Fact]
+    public async Task Update_records_the_post_image_of_integer_arithmetic_in_the_columns_type()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id long, v short")
+        {
+            Properties = new Dictionary<string, string> { ["delta.enableChangeDataFeed"] = "true" },
+        });
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS id, CAST(32767 AS SMALLINT) AS v");
+
+        await _f.Writer.UpdateAsync(path, "v = v + 1 - 2", "id = 1");
+
+        Assert.Equal(["1|32766|update_postimage|SMALLINT", "1|32767|update_preimage|SMALLINT"], await ChangesAsync(path, 2, "typeof(v)"));
     }
 
     [Fact]

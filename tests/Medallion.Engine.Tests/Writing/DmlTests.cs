@@ -54,6 +54,26 @@ public sealed class DmlTests : IDisposable
         Assert.Equal(["0|a|0", "1|a|10", "2|a|20", "3|b|30", "4|b|40", "5|b|50"], await _f.ReadAsync(path));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Update_whose_short_arithmetic_passes_the_columns_range_fails_with_the_store_assignment_error_and_leaves_the_table_unchanged(bool deletionVectors)
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id long, v short")
+        {
+            Properties = new Dictionary<string, string> { ["delta.enableDeletionVectors"] = deletionVectors ? "true" : "false" },
+        });
+        await _f.Writer.WriteAsync(path, "SELECT * FROM (VALUES (1, 7), (2, 32767)) t(id, v)");
+
+        var e = await Assert.ThrowsAsync<MedallionException>(() => _f.Writer.UpdateAsync(path, "v = v + 1", "id = 2"));
+
+        Assert.Equal(ErrorCode.DeltaValueOutOfRange, e.Code);
+        Assert.StartsWith($"The value 32768 does not fit column 'v' (short) of the Delta table at '{path}' in the row id = 2.", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, (await _f.SnapshotAsync(path)).Version);
+        Assert.Equal(["1|7", "2|32767"], await _f.ReadAsync(path));
+    }
+
     [Fact]
     public async Task Delete_rewrites_only_the_files_holding_matching_rows()
     {

@@ -130,13 +130,7 @@ public sealed partial class CatalogStore : IAsyncDisposable
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        long current;
-        using (SqliteCommand read = connection.CreateCommand())
-        {
-            read.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
-            current = (long)(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
-
+        long current = await ReadSchemaVersionAsync(connection, null, cancellationToken).ConfigureAwait(false);
         if (current > CatalogSchema.LatestVersion)
         {
             throw new MedallionException(
@@ -151,7 +145,16 @@ public sealed partial class CatalogStore : IAsyncDisposable
                 continue;
             }
 
-            using SqliteTransaction transaction = connection.BeginTransaction();
+            // Another process may be opening the same new file (a server and a command started together): the
+            // transaction takes the write lock at BEGIN (IMMEDIATE), so reading the version again inside it tells
+            // whether that process applied this migration meanwhile, and each migration is applied once.
+            using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
+            if (await ReadSchemaVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false) >= migration.Version)
+            {
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             foreach (string statement in migration.Statements)
             {
                 using SqliteCommand command = connection.CreateCommand();
@@ -172,6 +175,14 @@ public sealed partial class CatalogStore : IAsyncDisposable
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private static async Task<long> ReadSchemaVersionAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken)
+    {
+        using SqliteCommand read = connection.CreateCommand();
+        read.Transaction = transaction;
+        read.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+        return (long)(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)

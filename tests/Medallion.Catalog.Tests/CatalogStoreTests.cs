@@ -78,6 +78,40 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_new_file_opened_from_eight_connections_at_once_is_migrated_once()
+    {
+        using var other = new TempDirectory();
+        string path = CatalogStore.DefaultPath(other.Path);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        // Another writer holds the new file's write lock while the eight read its version (0) and queue for the lock
+        // to migrate it, as a server and a command started together do; before, all but the first failed with
+        // "table namespaces already exists".
+        var holder = new SqliteConnection($"Data Source={path};Pooling=False");
+        holder.Open();
+        using (SqliteCommand setup = holder.CreateCommand())
+        {
+            setup.CommandText = "PRAGMA journal_mode=WAL; " + Internal.CatalogSchema.VersionTable;
+            setup.ExecuteNonQuery();
+        }
+
+        SqliteTransaction held = holder.BeginTransaction(deferred: false);
+        Task<CatalogStore[]> opening = Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => CatalogStore.OpenAsync(path))));
+        // The openers cannot be seen queueing, so the lock is held a while; a shorter hold only weakens the test.
+        await Task.WhenAny(opening, Task.Delay(TimeSpan.FromSeconds(2)));
+        held.Commit();
+        holder.Dispose();
+        CatalogStore[] stores = await opening;
+
+        Assert.All(await Task.WhenAll(stores.Select(s => s.GetSchemaVersionAsync())), v => Assert.Equal(11, v));
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) = count(DISTINCT version) FROM schema_version";
+        Assert.Equal(1L, (long)command.ExecuteScalar()!);
+        await stores[0].DisposeAsync();
+    }
+
+    [Fact]
     public async Task Opening_a_catalog_from_a_newer_schema_fails_with_an_upgrade_hint()
     {
         using (var connection = new SqliteConnection($"Data Source={_store.Path};Pooling=False"))

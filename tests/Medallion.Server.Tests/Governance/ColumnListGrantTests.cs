@@ -40,31 +40,27 @@ public sealed class ColumnListGrantTests : IAsyncLifetime
     [InlineData("SELECT o.email FROM silver.orders AS o")]
     [InlineData("SELECT count(*) FROM silver.orders WHERE email LIKE 'b%'")]
     [InlineData("SELECT order_id FROM silver.orders ORDER BY email")]
-    [InlineData("SELECT to_json(o) FROM silver.orders AS o")]
     [InlineData("SELECT email FROM silver.orders AT (VERSION => 0)")]
-    public async Task A_column_the_list_leaves_out_is_not_readable_over_the_sql_endpoint_in_any_shape(string sql)
+    public async Task A_column_the_list_leaves_out_does_not_exist_over_the_sql_endpoint_in_any_shape(string sql)
     {
         await using NpgsqlConnection connection = await ConnectAsync();
         await using var command = new NpgsqlCommand(sql, connection);
 
-        string? leaked = null;
-        try
-        {
-            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                leaked += reader.GetValue(0) + "\n";
-            }
-        }
-        catch (PostgresException refused)
-        {
-            Assert.Equal("42703", refused.SqlState);
-            return;
-        }
+        PostgresException refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteScalarAsync());
 
-        // Only to_json may answer, and then without the column.
-        Assert.DoesNotContain("@x.com", leaked ?? string.Empty, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("email", leaked ?? string.Empty, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("42703", refused.SqlState);
+    }
+
+    [Fact]
+    public async Task A_whole_row_as_json_leaves_out_the_column_the_list_leaves_out()
+    {
+        await using NpgsqlConnection connection = await ConnectAsync();
+        await using var command = new NpgsqlCommand("SELECT string_agg(CAST(to_json(o) AS VARCHAR), ';' ORDER BY order_id) FROM silver.orders AS o", connection);
+
+        string rows = (string)(await command.ExecuteScalarAsync())!;
+
+        Assert.StartsWith("{\"order_id\":1,\"amount\":", rows, StringComparison.Ordinal);
+        Assert.DoesNotContain("email", rows, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -288,8 +288,16 @@ public sealed partial class CatalogStore
                 + "Help: select is granted on a namespace, a table or columns (select (a, b) on ns.table); unmask on a classification (unmask on pii); operate and admin on server.");
         }
 
+        if (grant.Columns.Count > 0 && grant.ObjectKind is not (AccessObjectKind.Table or AccessObjectKind.Columns))
+        {
+            // A list the grant could not honour would read as a restriction that is not there.
+            throw new MedallionException(ErrorCode.CatalogAccessInvalid,
+                $"{FormatPrivilege(grant.Privilege)} ({string.Join(", ", grant.Columns)}) on {grant.Object} lists columns, but columns are listed only when select is granted on one table.\n"
+                + $"Help: select ({string.Join(", ", grant.Columns)}) on <ns.table>, or leave the columns out.");
+        }
+
         await RequireGranteeAsync(grant.GranteeKind, grant.Grantee, cancellationToken).ConfigureAwait(false);
-        switch (grant.ObjectKind)
+        switch (ColumnsListedAsSuch(grant).ObjectKind)
         {
             case AccessObjectKind.Namespace:
                 List<string> namespaces = (await ListNamespacesAsync(cancellationToken).ConfigureAwait(false))
@@ -381,10 +389,17 @@ public sealed partial class CatalogStore
         }
     }
 
+    /// <summary>
+    /// A grant on a table that lists columns is a grant of those columns (as PostgreSQL's <c>GRANT SELECT (a, b) ON t</c>),
+    /// however it was built: it is checked, stored and read as one, never as the whole table.
+    /// </summary>
+    private static AccessGrant ColumnsListedAsSuch(AccessGrant grant) =>
+        grant is { ObjectKind: AccessObjectKind.Table, Columns.Count: > 0 } ? grant with { ObjectKind = AccessObjectKind.Columns } : grant;
+
     private static (string, object?)[] GrantKey(AccessGrant grant) =>
     [
         ("@privilege", FormatPrivilege(grant.Privilege)),
-        ("@kind", grant.ObjectKind.ToString().ToLowerInvariant()),
+        ("@kind", ColumnsListedAsSuch(grant).ObjectKind.ToString().ToLowerInvariant()),
         ("@object", grant.Object),
         ("@columns", string.Join(",", grant.Columns)),
         ("@grantee_kind", FormatGrantee(grant.GranteeKind)),

@@ -55,6 +55,12 @@ public static class AccessGrantText
                 }
             }
 
+            if (columns.Count == 0)
+            {
+                // Empty parentheses must not read as no parentheses, which grants every column.
+                throw Invalid(text, "the column list '()' names no columns; name the columns to grant, or leave out the parentheses to grant the whole table.");
+            }
+
             at++;
         }
 
@@ -82,6 +88,11 @@ public static class AccessGrantText
         }
 
         string target = tokens[at];
+        if (columns.Count > 0 && kind is not (null or AccessObjectKind.Table))
+        {
+            throw Invalid(text, $"columns are listed only on a table, not on a {kind.Value.ToString().ToLowerInvariant()}.");
+        }
+
         AccessObjectKind objectKind = columns.Count > 0 ? AccessObjectKind.Columns
             : kind ?? privilege switch
             {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -175,6 +176,30 @@ public sealed partial class DeltaTable
 
         throw new MedallionException(ErrorCode.DeltaTimestampOutOfRange,
             $"The Delta table at '{Location}' has no version at or before {timestamp.ToString("O", CultureInfo.InvariantCulture)}; its earliest available commit is at {earliest?.ToString("O", CultureInfo.InvariantCulture) ?? "an unknown time"}.\nHelp: use a later timestamp, or a version number.");
+    }
+
+    /// <summary>
+    /// The earliest commit still in the log and the newest one, each with the time <see cref="GetVersionAtTimestampAsync"/>
+    /// compares a timestamp to (the in-commit timestamp when the table keeps them, else the commit file's time): the
+    /// times a reader can travel to. Reads at most those two commits.
+    /// </summary>
+    public async Task<(CommitEntry Earliest, CommitEntry Newest)> GetCommitTimeRangeAsync(CancellationToken cancellationToken = default)
+    {
+        Snapshot latest = await GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
+        bool ict = TableFeatures.InCommitTimestampsEnabled(latest.Metadata);
+        List<LogFile> commits = (await LogSegmentBuilder.ListCommitsAsync(Store, cancellationToken).ConfigureAwait(false))
+            .Where(c => c.Version <= latest.Version).OrderBy(c => c.Version).ToList();
+        if (commits.Count == 0)
+        {
+            // Only a checkpoint is left of the log: the newest version is all there is, and its time is not known.
+            var only = new CommitEntry(latest.Version, DateTimeOffset.MinValue, null);
+            return (only, only);
+        }
+
+        var earliest = new CommitEntry(commits[0].Version, await CommitTimestampAsync(commits[0], ict, cancellationToken).ConfigureAwait(false), null);
+        var newest = commits.Count == 1 ? earliest
+            : new CommitEntry(commits[^1].Version, await CommitTimestampAsync(commits[^1], ict, cancellationToken).ConfigureAwait(false), null);
+        return (earliest, newest);
     }
 
     /// <summary>One entry per commit still in the log, newest first: version, commit time, <c>commitInfo</c> and the commit's actions.</summary>

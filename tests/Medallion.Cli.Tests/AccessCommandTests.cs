@@ -42,6 +42,21 @@ public sealed class AccessCommandTests : IDisposable
         Assert.Contains("There is no table 'gold.basic_apend'. Did you mean 'gold.basic_append'?", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("()", "gold.basic_append", "the column list '()' names no columns")]
+    [InlineData("(letter)", "namespace gold", "columns are listed only on a table, not on a namespace.")]
+    public async Task A_column_list_the_grant_cannot_honour_is_refused_rather_than_granting_every_column(string columns, string target, string why)
+    {
+        await Cli.RunWithInputAsync("pw\n", "user", "add", "ana", "--project", _project);
+
+        Cli.Result result = await Cli.RunAsync(["grant", "select", columns, "on", .. target.Split(' '), "to", "ana", "--project", _project]);
+        Cli.Result read = await Cli.RunAsync("sql", "SELECT count(*) AS n FROM gold.basic_append", "--user", "ana", "--format", "csv", "--project", _project);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"is not a grant: {why}", result.Error, StringComparison.Ordinal);
+        Assert.Contains("permission denied for table gold.basic_append", read.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_grant_to_a_misspelt_role_fails_and_suggests_the_role()
     {

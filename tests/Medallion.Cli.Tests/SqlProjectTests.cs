@@ -23,6 +23,17 @@ public sealed class SqlProjectTests : IDisposable
     }
 
     [Fact]
+    public async Task Sql_in_a_project_names_the_table_and_its_times_for_a_timestamp_before_its_first_commit_and_never_its_path()
+    {
+        Cli.Result result = await Cli.RunAsync("sql", "--project", _project, "SELECT count(*) FROM gold.basic_append AT (TIMESTAMP => TIMESTAMP '1990-01-01')");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("Error MDL2102: Table gold.basic_append has no version at 1990-01-01 00:00:00Z: its first commit (version 0) is at ", result.Error, StringComparison.Ordinal);
+        Assert.Contains(", and its newest (version 1) at ", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(_project, result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sql_in_a_project_refuses_statements_that_change_data()
     {
         Cli.Result result = await Cli.RunAsync("sql", "--project", _project, "DROP VIEW gold.basic_append");

@@ -462,7 +462,29 @@ public sealed class LakehouseSession : IAsyncDisposable
                 return version;
             case "TIMESTAMP" when value is DateTime dateTime:
                 var instant = new DateTimeOffset(DateTime.SpecifyKind(dateTime, DateTimeKind.Utc));
-                return await delta.GetVersionAtTimestampAsync(instant, cancellationToken).ConfigureAwait(false);
+                long atVersion;
+                try
+                {
+                    atVersion = await delta.GetVersionAtTimestampAsync(instant, cancellationToken).ConfigureAwait(false);
+                }
+                catch (MedallionException outOfRange) when (outOfRange.Code == ErrorCode.DeltaTimestampOutOfRange)
+                {
+                    (CommitEntry earliest, CommitEntry newest) = await delta.GetCommitTimeRangeAsync(cancellationToken).ConfigureAwait(false);
+                    throw NoVersionAt(table, instant, earliest, newest, outOfRange);
+                }
+
+                if (atVersion == 0)
+                {
+                    // Before the first commit the Delta layer answers version 0, as delta-rs does; but the table had no
+                    // version then, and reading version 0 would show rows as of a time they did not exist.
+                    (CommitEntry earliest, CommitEntry newest) = await delta.GetCommitTimeRangeAsync(cancellationToken).ConfigureAwait(false);
+                    if (instant < earliest.Timestamp)
+                    {
+                        throw NoVersionAt(table, instant, earliest, newest, null);
+                    }
+                }
+
+                return atVersion;
             default:
                 throw new MedallionException(ErrorCode.EngineInvalidTimeTravel,
                     $"The time-travel clause on {table.QualifiedName} must be AT (VERSION => <integer>) or AT (TIMESTAMP => <timestamp>), not {reference.AtUnit} => {value ?? "NULL"}.");
@@ -489,6 +511,24 @@ public sealed class LakehouseSession : IAsyncDisposable
         return new MedallionException(ErrorCode.EngineInvalidTimeTravel, string.Create(CultureInfo.InvariantCulture,
             $"Table {table.QualifiedName} has {which}. Help: list its versions with medallion history {table.QualifiedName}."), missing);
     }
+
+    /// <summary>
+    /// The error for an <c>AT (TIMESTAMP =&gt; t)</c> before the earliest commit the table's log holds, naming the table by
+    /// its name (never its location, which a served user must not learn) and the times it has.
+    /// </summary>
+    private static MedallionException NoVersionAt(LakehouseTable table, DateTimeOffset instant, CommitEntry earliest, CommitEntry newest, MedallionException? outOfRange)
+    {
+        string first = earliest.Version == 0
+            ? $"its first commit (version 0) is at {Instant(earliest.Timestamp)}"
+            : $"the earliest version its log still holds (version {earliest.Version}; older ones were cleaned up) is at {Instant(earliest.Timestamp)}";
+        return new MedallionException(ErrorCode.EngineInvalidTimeTravel, string.Create(CultureInfo.InvariantCulture,
+            $"Table {table.QualifiedName} has no version at {Instant(instant)}: {first}, and its newest (version {newest.Version}) at {Instant(newest.Timestamp)}. Help: list its versions and their times with medallion history {table.QualifiedName}."),
+            outOfRange);
+    }
+
+    /// <summary>An instant as a time-travel error names it: UTC, to the fraction of a second it has.</summary>
+    private static string Instant(DateTimeOffset instant) =>
+        instant == DateTimeOffset.MinValue ? "an unknown time" : instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
     private async Task<string> EnsureTimeTravelViewAsync(LakehouseTable table, long version, CancellationToken cancellationToken)
     {

@@ -123,16 +123,22 @@ public sealed class SessionAccess
         ArgumentNullException.ThrowIfNull(access);
         ArgumentNullException.ThrowIfNull(schema);
         string Masked(string column, ColumnMask mask) => MaskSql(column, mask, schema.Find(column)?.Type);
+        string Shown(string column) => access.Masks.TryGetValue(column, out ColumnMask? mask) ? Masked(column, mask) : DuckDbConnection.QuoteIdentifier(column);
+        // Behind a row filter every column is a barrier, as PostgreSQL's security_barrier views are: DuckDB pushes the
+        // user's own predicates down beside the filter and orders them as it likes, so one may run on a row the filter
+        // then drops, and an error it raises (a failed cast) would quote that row's value. Each column therefore holds its
+        // value only on a row the filter keeps; anything run early on a hidden row sees NULL.
+        string Guarded(string column) => access.RowFilter is null ? Shown(column) : $"CASE WHEN ({access.RowFilter}) THEN {Shown(column)} END";
+        IEnumerable<string>? listed = access.Columns ?? (access.RowFilter is null ? null : schema.Fields.Select(f => f.Name));
         string select;
-        if (access.Columns is null)
+        if (listed is null)
         {
             select = access.Masks.Count == 0 ? "*"
                 : "* REPLACE (" + string.Join(", ", access.Masks.Select(m => Masked(m.Key, m.Value) + " AS " + DuckDbConnection.QuoteIdentifier(m.Key))) + ")";
         }
         else
         {
-            select = string.Join(", ", access.Columns.Select(column =>
-                (access.Masks.TryGetValue(column, out ColumnMask? mask) ? Masked(column, mask) : DuckDbConnection.QuoteIdentifier(column)) + " AS " + DuckDbConnection.QuoteIdentifier(column)));
+            select = string.Join(", ", listed.Select(column => Guarded(column) + " AS " + DuckDbConnection.QuoteIdentifier(column)));
         }
 
         string where = access.RowFilter is null ? string.Empty : " WHERE (" + access.RowFilter + ")";

@@ -60,7 +60,8 @@ public sealed partial class CatalogSessionAccess
                 continue;
             }
 
-            List<string>? columns = selects.Any(g => g.ObjectKind != AccessObjectKind.Columns) ? null
+            // A grant that lists columns reads only those, whatever its kind says: a list is never taken for the whole table.
+            List<string>? columns = selects.Any(g => g.ObjectKind != AccessObjectKind.Columns && g.Columns.Count == 0) ? null
                 : selects.SelectMany(g => g.Columns).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             var masks = new Dictionary<string, ColumnMask>(StringComparer.OrdinalIgnoreCase);
             foreach (CatalogColumn column in await ClassifiedColumnsAsync(new TableName(table.Namespace, table.Name), tables, cancellationToken).ConfigureAwait(false))

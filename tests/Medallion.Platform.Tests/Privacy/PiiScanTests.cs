@@ -37,6 +37,32 @@ public sealed class PiiScanTests : IDisposable
     }
 
     [Fact]
+    public async Task Scan_flags_a_classified_column_copied_through_a_transformation_and_suggests_a_classification()
+    {
+        await BuildCopiesAsync();
+        await using Lakehouse lakehouse = await Lakehouse.OpenAsync(_files.Directory);
+
+        IReadOnlyList<PiiColumnFinding> findings = await lakehouse.ScanPiiAsync(new TableName("silver", "copies"));
+
+        Assert.Equal(
+            [("contact", PiiKind.Email, (string?)null, (string?)"pii"), ("cpf_digits", PiiKind.Cpf, null, "pii"), ("shout", PiiKind.Email, null, "pii"), ("taxpayer", PiiKind.Cpf, null, "pii")],
+            findings.Where(f => f.Column != "email_copy").OrderBy(f => f.Column, StringComparer.Ordinal)
+                .Select(f => (f.Column, f.Detected!.Value, f.Classification, f.SuggestedClassification)));
+    }
+
+    [Fact]
+    public async Task Scan_shows_an_unchanged_copy_of_a_classified_column_with_the_classification_it_inherits_and_suggests_nothing()
+    {
+        await BuildCopiesAsync();
+        await using Lakehouse lakehouse = await Lakehouse.OpenAsync(_files.Directory);
+
+        IReadOnlyList<PiiColumnFinding> findings = await lakehouse.ScanPiiAsync(new TableName("silver", "copies"));
+
+        PiiColumnFinding copy = Assert.Single(findings, f => f.Column == "email_copy");
+        Assert.Equal(("document", (string?)null), (copy.Classification, copy.SuggestedClassification));
+    }
+
+    [Fact]
     public async Task Writing_the_suggestions_classifies_the_model_column_and_keeps_the_rest_of_the_file_as_it_was()
     {
         await BuildMixedAsync();
@@ -116,6 +142,23 @@ public sealed class PiiScanTests : IDisposable
             --- */
             SELECT lower(email) AS email, note FROM bronze.mixed
             """);
+        RunResult result = await ProjectRunner.RunAsync(await _files.LoadAsync(), new RunOptions());
+        Assert.True(result.Succeeded, string.Join("; ", result.Steps.Select(s => s.Error)));
+    }
+
+    /// <summary>silver.people classifies bronze.mixed's e-mails and CPFs; silver.copies copies them, transformed and unchanged, classifying none.</summary>
+    private async Task BuildCopiesAsync()
+    {
+        WriteMixed();
+        _files.Write("models/silver/people.sql", """
+            /* ---
+            columns:
+              email: {classification: document}
+              cpf: {classification: document}
+            --- */
+            SELECT email, cpf FROM bronze.mixed
+            """);
+        _files.Write("models/silver/copies.sql", "SELECT lower(email) AS contact, cpf || '' AS taxpayer, regexp_replace(cpf, '[^0-9]', '', 'g') AS cpf_digits, upper(email) AS shout, email AS email_copy FROM silver.people\n");
         RunResult result = await ProjectRunner.RunAsync(await _files.LoadAsync(), new RunOptions());
         Assert.True(result.Succeeded, string.Join("; ", result.Steps.Select(s => s.Error)));
     }

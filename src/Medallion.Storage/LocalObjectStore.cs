@@ -242,6 +242,7 @@ public sealed class LocalObjectStore : IObjectStore
         }
 
         string temp = await WriteTempAsync(path, key, content, cancellationToken).ConfigureAwait(false);
+        CrashPoint.Reach("store.put-if-absent.before-link");
         try
         {
             if (OperatingSystem.IsWindows())
@@ -255,6 +256,7 @@ public sealed class LocalObjectStore : IObjectStore
             // between: two racing committers would both "win". link(2) fails atomically with EEXIST instead.
             if (UnixFileLink.Link(temp, path) == 0)
             {
+                CrashPoint.Reach("store.put-if-absent.after-link");
                 return true;
             }
 
@@ -285,6 +287,7 @@ public sealed class LocalObjectStore : IObjectStore
     {
         string path = GetLocalPath(key);
         string temp = await WriteTempAsync(path, key, content, cancellationToken).ConfigureAwait(false);
+        CrashPoint.Reach("store.put.before-rename");
         try
         {
             File.Move(temp, path, overwrite: true);

@@ -383,6 +383,7 @@ public sealed class LocalObjectStore : IObjectStore
     private MedallionException NotFound(string key, Exception? inner) =>
         new(ErrorCode.StorageObjectNotFound, $"Object '{key}' does not exist in '{_root}'.", inner);
 
-    private MedallionException Failed(string operation, string key, Exception inner) =>
-        new(ErrorCode.StorageIoFailed, $"Could not {operation} '{key}' in '{_root}': {inner.Message}", inner, isTransient: true);
+    private MedallionException Failed(string operation, string key, Exception inner) => DiskFull.Caused(inner)
+        ? new(ErrorCode.StorageFull, $"Could not {operation} '{key}' in '{_root}': {DiskFull.Text}.\nHelp: free space on that disk (or grow it) and run again; nothing was committed.", inner)
+        : new(ErrorCode.StorageIoFailed, $"Could not {operation} '{key}' in '{_root}': {inner.Message}", inner, isTransient: true);
 }

@@ -12,11 +12,11 @@ namespace Medallion;
 /// <remarks>
 /// <para>Armed only by the environment variable <c>MEDALLION_TEST_KILL_AT</c>, read once when the process starts:
 /// <c>&lt;point&gt;</c> kills the process the first time it reaches that point, <c>&lt;point&gt;@&lt;n&gt;</c> the
-/// n-th time. Unarmed (always, outside the crash tests), <see cref="Reach"/> is one test of a static read-only field
-/// that the JIT folds away.</para>
+/// n-th time. Unarmed (always, outside the crash tests), <see cref="Reach"/> costs one null test of a static read-only
+/// field.</para>
 /// <para>The kill is <c>SIGKILL</c> of the process itself: no <c>finally</c>, no flush, no disposal runs, exactly as
-/// when the kernel's OOM killer or <c>kill -9</c> ends it. The points and what must hold after a kill at each are listed
-/// in the README's durability notes and checked by the crash tests that name them.</para>
+/// when the kernel's OOM killer or <c>kill -9</c> ends it. Each point is named where it is reached; the crash tests that
+/// arm them (<c>CommitPhaseKillTests</c>, <c>RunKillPhaseTests</c>) say what must hold after a kill at each.</para>
 /// </remarks>
 public static class CrashPoint
 {

@@ -70,7 +70,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         // that changed gives the same history as reading them all: keys it does not read stay current either way.
         bool incremental = Config.Materialized is Materialization.Append or Materialization.Merge or Materialization.Scd2
             && !_run.Options.FullRefresh && target is not null && last is not null && _interval is null;
-        if (incremental && CommittedByUnrecordedRun(target!, last!) is { } unrecorded)
+        if (incremental && upstream.Count > 0 && CommittedByUnrecordedRun(target!, last!) is { } unrecorded)
         {
             _notes.Add(unrecorded);
             incremental = false;
@@ -223,7 +223,8 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
     /// A note when the table's newest model commit (its <see cref="RunTransaction"/>) is of a later run than the catalog's
     /// last successful one, else null. That run died between its commit and the catalog's record of it (a kill, a full
     /// catalog disk), so the upstream versions it read are known to no one: reading the upstream from the recorded ones
-    /// would append its rows a second time, and only a full recompute is right.
+    /// would append its rows a second time, and only a full recompute is right. (A model that reads no table has nothing
+    /// to read twice: its rows are its own, an interval's, and its full recompute would replace every earlier interval.)
     /// </summary>
     private static string? CommittedByUnrecordedRun(Snapshot target, ModelRunRecord last) =>
         target.TransactionVersions.TryGetValue(RunTransaction, out long committed) && RunTransactionVersion(last.RunId) is long recorded && committed > recorded

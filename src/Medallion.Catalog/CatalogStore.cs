@@ -82,6 +82,13 @@ public sealed partial class CatalogStore : IAsyncDisposable
             CatalogFileAccess.Prepare(fullPath);
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (SqliteException exception) when (CatalogWriter.IsDiskFull(exception, fullPath))
+        {
+            throw new MedallionException(
+                ErrorCode.CatalogOpenFailed,
+                $"Cannot open the catalog '{fullPath}': {DiskFull.Text} ({exception.Message}).\nHelp: free space on the disk that holds it and run again; the catalog is unchanged.",
+                exception);
+        }
         catch (SqliteException exception)
         {
             throw new MedallionException(

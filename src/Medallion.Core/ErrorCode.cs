@@ -122,6 +122,8 @@ public enum ErrorCode
     StorageConditionalWritesUnsupported = 5008,
     /// <summary>The settings of an object store (endpoint, region, account, credentials, cache) are missing or invalid.</summary>
     StorageConfigurationInvalid = 5009,
+    /// <summary>The disk a table's files are written to (the lake, or a remote store's local cache) has no space left; nothing was committed.</summary>
+    StorageFull = 5010,
     /// <summary>A project file (<c>medallion.yml</c>, a source or a model config) is not valid YAML or has the wrong shape.</summary>
     ProjectFileInvalid = 6001,
     /// <summary>No <c>medallion.yml</c> was found where a project was expected.</summary>
@@ -189,6 +191,8 @@ public enum ErrorCode
     CatalogAccessDeclared = 6905,
     /// <summary>A role, grant, masking policy or row filter is malformed or names something that does not exist.</summary>
     CatalogAccessInvalid = 6906,
+    /// <summary>The catalog file could not be written (its disk is full or failing); that write was not recorded, and the file is unchanged.</summary>
+    CatalogWriteFailed = 6907,
 
     /// <summary>An expectation is declared with missing or invalid arguments.</summary>
     QualityRuleInvalid = 7001,

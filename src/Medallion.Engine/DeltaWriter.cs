@@ -264,6 +264,7 @@ public sealed partial class DeltaWriter
             Snapshots.Set(table.Location, committed);
         }
 
+        CrashPoint.Reach("delta.committed.before-checkpoint");
         (long? checkpoint, string? warning) = await CheckpointIfDueAsync(table, commit.Version, commit.Metadata, cancellationToken).ConfigureAwait(false);
         return result with
         {

@@ -242,6 +242,7 @@ public sealed class LocalObjectStore : IObjectStore
         }
 
         string temp = await WriteTempAsync(path, key, content, cancellationToken).ConfigureAwait(false);
+        CrashPoint.Reach("store.put-if-absent.before-link");
         try
         {
             if (OperatingSystem.IsWindows())
@@ -255,6 +256,7 @@ public sealed class LocalObjectStore : IObjectStore
             // between: two racing committers would both "win". link(2) fails atomically with EEXIST instead.
             if (UnixFileLink.Link(temp, path) == 0)
             {
+                CrashPoint.Reach("store.put-if-absent.after-link");
                 return true;
             }
 
@@ -285,6 +287,7 @@ public sealed class LocalObjectStore : IObjectStore
     {
         string path = GetLocalPath(key);
         string temp = await WriteTempAsync(path, key, content, cancellationToken).ConfigureAwait(false);
+        CrashPoint.Reach("store.put.before-rename");
         try
         {
             File.Move(temp, path, overwrite: true);
@@ -380,6 +383,7 @@ public sealed class LocalObjectStore : IObjectStore
     private MedallionException NotFound(string key, Exception? inner) =>
         new(ErrorCode.StorageObjectNotFound, $"Object '{key}' does not exist in '{_root}'.", inner);
 
-    private MedallionException Failed(string operation, string key, Exception inner) =>
-        new(ErrorCode.StorageIoFailed, $"Could not {operation} '{key}' in '{_root}': {inner.Message}", inner, isTransient: true);
+    private MedallionException Failed(string operation, string key, Exception inner) => DiskFull.Caused(inner)
+        ? new(ErrorCode.StorageFull, $"Could not {operation} '{key}' in '{_root}': {DiskFull.Text}.\nHelp: free space on that disk (or grow it) and run again; nothing was committed.", inner)
+        : new(ErrorCode.StorageIoFailed, $"Could not {operation} '{key}' in '{_root}': {inner.Message}", inner, isTransient: true);
 }

@@ -8,6 +8,8 @@ using Medallion.Engine.WriterHost;
 //        merge <table> <merger> <merges>        concurrency merger
 //        kafka <table> <target> <bootstrap> <topic> <group>   Kafka ingestion streaming until killed
 //        large <table> <rows>                   one append of <rows> rows of random text (large files: multipart uploads)
+//        large-killed-mid-file <table> <rows>   the same append, SIGKILLed by itself as soon as its data file appears
+// Any of them dies at a CrashPoint when MEDALLION_TEST_KILL_AT names one.
 using DuckDbDatabase database = DuckDbDatabase.Open();
 using DuckDbConnection connection = database.CreateConnection();
 var writer = new DeltaWriter(connection);
@@ -25,6 +27,11 @@ switch (operation)
 {
     case "append" when args.Length > 3:
         await ConcurrencyWorkload.AppendAsync(writer, path, a, int.Parse(args[3], CultureInfo.InvariantCulture), Console.Out);
+        break;
+    case "large-killed-mid-file":
+        MidFileKill.Arm(path);
+        await writer.WriteAsync(path, LargeRows(a));
+        Console.Out.WriteLine("done (the data file was complete before the kill could land)");
         break;
     case "large":
         DeltaOperationResult large = await writer.WriteAsync(path, LargeRows(a));

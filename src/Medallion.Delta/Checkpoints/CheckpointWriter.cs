@@ -90,6 +90,7 @@ public static class CheckpointWriter
                 $"Could not write the checkpoint of version {snapshot.Version} of the Delta table at '{store.Location}': {e.Message}\nHelp: the table is unaffected; retry the checkpoint.", e, e.IsTransient);
         }
 
+        CrashPoint.Reach("delta.checkpoint.before-hint");
         byte[] hint = Encoding.UTF8.GetBytes(LastCheckpointJson(snapshot.Version, rows.Count, sizeBytes, addCount));
         await store.PutAsync(LastCheckpoint.Key, hint, cancellationToken).ConfigureAwait(false);
         return new CheckpointResult(snapshot.Version, key, rows.Count, addCount, sizeBytes);

@@ -194,6 +194,7 @@ public sealed class Transaction
             lines.AddRange(body);
             byte[] bytes = ActionSerializer.Serialize(lines);
             string key = LogFile.CommitKey(version);
+            CrashPoint.Reach("delta.commit.before-put");
             if (await store.PutIfAbsentAsync(key, bytes, cancellationToken).ConfigureAwait(false))
             {
                 // Parsed back from the bytes written, so the snapshot is what a reader of the log would build.

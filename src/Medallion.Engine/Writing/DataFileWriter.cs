@@ -77,7 +77,24 @@ internal static class DataFileWriter
         var adds = new List<AddFile>();
         using DuckDbCommand command = connection.CreateCommand();
         command.CommandText = sql;
-        DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        DuckDbDataReader reader;
+        try
+        {
+            reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DuckDbException e) when (DiskFull.Caused(e))
+        {
+            // The partial file takes space the disk lacks and would only wait for VACUUM; a partitioned write's files
+            // have names DuckDB chose, and are left to VACUUM.
+            if (partitionColumns.Count == 0)
+            {
+                File.Delete(target);
+            }
+
+            throw new MedallionException(ErrorCode.StorageFull,
+                $"Could not write the data files of the Delta table at '{store.Location}': {DiskFull.Text} (DuckDB: {e.Message}).\nHelp: free space on that disk (or grow it) and run again; nothing was committed.", e);
+        }
+
         await using (reader.ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -12,6 +12,9 @@ namespace Medallion.Pipelines.Running;
 internal sealed record CommitRecord(CatalogTable Table, TableVersionRecord Version, IReadOnlyList<CatalogColumn> Columns)
 {
     /// <summary>Writes the version, and the step's outcome when given, in one catalog write.</summary>
-    public Task WriteAsync(CatalogStore catalog, ModelRunRecord? modelRun) =>
-        catalog.RecordCommitAsync(Table, Version, Columns, modelRun, CancellationToken.None);
+    public Task WriteAsync(CatalogStore catalog, ModelRunRecord? modelRun)
+    {
+        CrashPoint.Reach("run.committed.before-catalog");
+        return catalog.RecordCommitAsync(Table, Version, Columns, modelRun, CancellationToken.None);
+    }
 }

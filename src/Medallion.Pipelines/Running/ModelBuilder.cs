@@ -70,6 +70,12 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         // that changed gives the same history as reading them all: keys it does not read stay current either way.
         bool incremental = Config.Materialized is Materialization.Append or Materialization.Merge or Materialization.Scd2
             && !_run.Options.FullRefresh && target is not null && last is not null && _interval is null;
+        if (incremental && upstream.Count > 0 && CommittedByUnrecordedRun(target!, last!) is { } unrecorded)
+        {
+            _notes.Add(unrecorded);
+            incremental = false;
+        }
+
         if (incremental && !await BindIncrementalAsync(planner, upstream, last!, cancellationToken).ConfigureAwait(false))
         {
             incremental = false;
@@ -212,6 +218,18 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
     }
 
     private DeltaTable OpenTarget() => StorageResolver.OpenTable(_location, _connection);
+
+    /// <summary>
+    /// A note when the table's newest model commit (its <see cref="RunTransaction"/>) is of a later run than the catalog's
+    /// last successful one, else null. That run died between its commit and the catalog's record of it (a kill, a full
+    /// catalog disk), so the upstream versions it read are known to no one: reading the upstream from the recorded ones
+    /// would append its rows a second time, and only a full recompute is right. (A model that reads no table has nothing
+    /// to read twice: its rows are its own, an interval's, and its full recompute would replace every earlier interval.)
+    /// </summary>
+    private static string? CommittedByUnrecordedRun(Snapshot target, ModelRunRecord last) =>
+        target.TransactionVersions.TryGetValue(RunTransaction, out long committed) && RunTransactionVersion(last.RunId) is long recorded && committed > recorded
+            ? $"full recompute: version {target.Version} was committed by a run the catalog has no record of (it stopped between its commit and its record)"
+            : null;
 
     /// <summary>Binds each upstream to the rows it gained since the last run; false (with a note) when one cannot be read that way.</summary>
     private async Task<bool> BindIncrementalAsync(UpstreamPlanner planner, IReadOnlyList<TableName> upstream, ModelRunRecord last, CancellationToken cancellationToken)

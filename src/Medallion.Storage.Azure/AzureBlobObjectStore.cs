@@ -34,7 +34,7 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
         var clientOptions = new BlobClientOptions();
         clientOptions.Retry.MaxRetries = 3;
         clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
-        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(100);
+        clientOptions.Retry.NetworkTimeout = options.RequestTimeout;
         BlobServiceClient service;
         try
         {
@@ -299,13 +299,19 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
             };
         }
 
-        // Network failures (connection refused, reset, timeout) arrive after the retries, wrapped in an AggregateException or a status-0 RequestFailedException.
+        string endpoint = _container.Uri.GetLeftPart(UriPartial.Authority);
+        if (IsTimeout(e))
+        {
+            return TimedOut(what, endpoint, _options.RequestTimeout, e);
+        }
+
+        // Network failures (connection refused, reset) arrive after the retries, wrapped in an AggregateException or a status-0 RequestFailedException.
         Exception root = e;
         while (root.InnerException is not null && root is not HttpRequestException)
         {
             root = root.InnerException;
         }
 
-        return new MedallionException(ErrorCode.StorageIoFailed, $"{what}: the request to {_container.Uri.GetLeftPart(UriPartial.Authority)} failed: {root.Message}", e, isTransient: true);
+        return new MedallionException(ErrorCode.StorageIoFailed, $"{what}: the request to {endpoint} failed: {root.Message}", e, isTransient: true);
     }
 }

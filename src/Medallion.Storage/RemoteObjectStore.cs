@@ -189,6 +189,34 @@ public abstract class RemoteObjectStore : IObjectStore
     /// <summary>Throws <see cref="ErrorCode.StorageInvalidKey"/> unless <paramref name="key"/> is a valid relative key.</summary>
     protected void ValidateKey(string key) => ObjectKeys.Validate(key, Location);
 
+    /// <summary>
+    /// Whether <paramref name="e"/> (a failure no caller cancelled: those never reach a translation) is a request the
+    /// store did not answer within the request timeout: the SDKs report it as a cancellation, or a timeout, possibly
+    /// inside their retry's aggregate.
+    /// </summary>
+    protected static bool IsTimeout(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is OperationCanceledException or TimeoutException
+                || (x is AggregateException all && all.InnerExceptions.All(static i => i is OperationCanceledException or TimeoutException)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The error for a request to <paramref name="endpoint"/> that got no answer within <paramref name="timeout"/> at any attempt.</summary>
+    protected static MedallionException TimedOut(string what, string endpoint, TimeSpan timeout, Exception inner)
+    {
+        string limit = timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + "s";
+        return new MedallionException(ErrorCode.StorageIoFailed,
+            $"{what}: the request to {endpoint} timed out (no answer within {limit} at each attempt).\nHelp: check that the store is up and reachable from this machine; on a slow link, raise {StoreRequestTimeout.SettingName} (now {limit}).",
+            inner, isTransient: true);
+    }
+
     /// <summary>The error for a missing object, worded as the local store words it.</summary>
     protected MedallionException NotFound(string key, Exception? inner) =>
         new(ErrorCode.StorageObjectNotFound, $"Object '{key}' does not exist in '{Location}'.", inner);

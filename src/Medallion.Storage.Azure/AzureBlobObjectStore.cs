@@ -186,18 +186,11 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
             // The blob exists. When the SDK retried an upload whose first attempt did land, the blob is ours: same bytes.
-            try
-            {
-                return (await ReadAllAsync(key, cancellationToken).ConfigureAwait(false)).AsSpan().SequenceEqual(content.Span);
-            }
-            catch (MedallionException missing) when (missing.Code == ErrorCode.StorageObjectNotFound)
-            {
-                return false;
-            }
+            return await HoldsAsync(key, content, cancellationToken).ConfigureAwait(false) == true;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            throw Translate(e, "write", key);
+            return await SettleFailedPutAsync(key, content, Translate(e, "write", key), cancellationToken).ConfigureAwait(false);
         }
     }
 

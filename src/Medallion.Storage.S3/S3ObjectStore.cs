@@ -262,7 +262,7 @@ public sealed class S3ObjectStore : RemoteObjectStore
             catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
             {
                 // The key exists. When the SDK retried a put whose first attempt did land, the object is ours: same bytes.
-                return await HoldsAsync(key, content, cancellationToken).ConfigureAwait(false);
+                return await HoldsAsync(key, content, cancellationToken).ConfigureAwait(false) == true;
             }
             catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotImplemented)
             {
@@ -275,7 +275,7 @@ public sealed class S3ObjectStore : RemoteObjectStore
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                throw Translate(e, "write", key);
+                return await SettleFailedPutAsync(key, content, Translate(e, "write", key), cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -300,18 +300,6 @@ public sealed class S3ObjectStore : RemoteObjectStore
     private MedallionException NoConditionalWrites(string key, string why, Exception? inner) =>
         new(ErrorCode.StorageConditionalWritesUnsupported,
             $"Cannot commit '{key}' to '{Location}' safely: {why}, so two writers could take the same version and one commit would be lost.\nHelp: use a store that supports If-None-Match on PutObject; or, if only one process ever writes to this table, set MEDALLION_S3_CONDITIONAL_PUT=false and MEDALLION_SINGLE_WRITER=true.", inner);
-
-    private async Task<bool> HoldsAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await ReadAllAsync(key, cancellationToken).ConfigureAwait(false)).AsSpan().SequenceEqual(content.Span);
-        }
-        catch (MedallionException e) when (e.Code == ErrorCode.StorageObjectNotFound)
-        {
-            return false;
-        }
-    }
 
     /// <inheritdoc />
     public override async Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)

@@ -215,11 +215,13 @@ public abstract class RemoteObjectStore : IObjectStore
     /// rows a second time.
     /// </summary>
     /// <exception cref="MedallionException"><paramref name="failure"/> when nothing was written or the failure cannot have
-    /// written; the same code, saying the outcome is unknown, when the key cannot be read back either.</exception>
+    /// written (a refusal, a refused connection); the same code, saying the outcome is unknown, when the key cannot be
+    /// read back either (still transient: the store may answer again; a retry of a write with an application
+    /// transaction is a no-op when the first one landed).</exception>
     protected async Task<bool> SettleFailedPutAsync(string key, ReadOnlyMemory<byte> content, MedallionException failure, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(failure);
-        if (!failure.IsTransient)
+        if (!failure.IsTransient || NeverConnected(failure))
         {
             throw failure;
         }
@@ -233,10 +235,24 @@ public abstract class RemoteObjectStore : IObjectStore
         {
             throw new MedallionException(failure.Code,
                 $"{failure.Message}\nWhether '{key}' was written is unknown: reading it back failed too ({unreadable.Message}).\nHelp: once the store answers, look for '{key}' in '{Location}' (for a commit, 'medallion delta history') before running the write again.",
-                failure, isTransient: false);
+                failure, isTransient: true);
         }
 
         return holds ?? throw failure;
+    }
+
+    /// <summary>Whether the request never reached the store (the connection was refused), so it cannot have been applied.</summary>
+    private static bool NeverConnected(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -34,7 +34,7 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
         var clientOptions = new BlobClientOptions();
         clientOptions.Retry.MaxRetries = 3;
         clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
-        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(100);
+        clientOptions.Retry.NetworkTimeout = options.RequestTimeout;
         BlobServiceClient service;
         try
         {
@@ -186,18 +186,11 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
             // The blob exists. When the SDK retried an upload whose first attempt did land, the blob is ours: same bytes.
-            try
-            {
-                return (await ReadAllAsync(key, cancellationToken).ConfigureAwait(false)).AsSpan().SequenceEqual(content.Span);
-            }
-            catch (MedallionException missing) when (missing.Code == ErrorCode.StorageObjectNotFound)
-            {
-                return false;
-            }
+            return await HoldsAsync(key, content, cancellationToken).ConfigureAwait(false) == true;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            throw Translate(e, "write", key);
+            return await SettleFailedPutAsync(key, content, Translate(e, "write", key), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -299,13 +292,19 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
             };
         }
 
-        // Network failures (connection refused, reset, timeout) arrive after the retries, wrapped in an AggregateException or a status-0 RequestFailedException.
+        string endpoint = _container.Uri.GetLeftPart(UriPartial.Authority);
+        if (IsTimeout(e))
+        {
+            return TimedOut(what, endpoint, _options.RequestTimeout, e);
+        }
+
+        // Network failures (connection refused, reset) arrive after the retries, wrapped in an AggregateException or a status-0 RequestFailedException.
         Exception root = e;
         while (root.InnerException is not null && root is not HttpRequestException)
         {
             root = root.InnerException;
         }
 
-        return new MedallionException(ErrorCode.StorageIoFailed, $"{what}: the request to {_container.Uri.GetLeftPart(UriPartial.Authority)} failed: {root.Message}", e, isTransient: true);
+        return new MedallionException(ErrorCode.StorageIoFailed, $"{what}: the request to {endpoint} failed: {root.Message}", e, isTransient: true);
     }
 }

@@ -38,13 +38,17 @@ public sealed record AzureBlobStoreOptions
     /// <summary>The size of each block (and of each ranged read of a parallel download).</summary>
     public int BlockSizeBytes { get; init; } = 16 << 20;
 
+    /// <summary>How long one attempt of a request may take before it is given up and retried (<see cref="StoreRequestTimeout"/>).</summary>
+    public TimeSpan RequestTimeout { get; init; } = StoreRequestTimeout.Default;
+
     /// <summary>
     /// Options for <paramref name="uri"/>: <c>az://container/prefix</c> (also <c>azure://</c>) or
     /// <c>abfss://container@account.dfs.core.windows.net/prefix</c> (also <c>abfs://</c>), with credentials from
-    /// <c>AZURE_STORAGE_CONNECTION_STRING</c>, or <c>AZURE_STORAGE_ACCOUNT</c> with <c>AZURE_STORAGE_KEY</c> or <c>AZURE_STORAGE_SAS_TOKEN</c>.
+    /// <c>AZURE_STORAGE_CONNECTION_STRING</c>, or <c>AZURE_STORAGE_ACCOUNT</c> with <c>AZURE_STORAGE_KEY</c> or <c>AZURE_STORAGE_SAS_TOKEN</c>;
+    /// <c>MEDALLION_STORE_TIMEOUT</c> bounds each request (<see cref="StoreRequestTimeout"/>).
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.StorageUnsupportedLocation"/> for a URI that names no container;
-    /// <see cref="ErrorCode.StorageConfigurationInvalid"/> when no credentials are set.</exception>
+    /// <see cref="ErrorCode.StorageConfigurationInvalid"/> when no credentials are set or the timeout is not a duration.</exception>
     public static AzureBlobStoreOptions FromUri(string uri, Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(uri);
@@ -79,13 +83,14 @@ public sealed record AzureBlobStoreOptions
         }
 
         string location = uri.TrimEnd('/');
+        TimeSpan timeout = StoreRequestTimeout.Parse(environment(StoreRequestTimeout.SettingName), location);
         string? connectionString = NonEmpty(environment("AZURE_STORAGE_CONNECTION_STRING"));
         string? envAccount = NonEmpty(environment("AZURE_STORAGE_ACCOUNT"));
         string? key = NonEmpty(environment("AZURE_STORAGE_KEY"));
         string? sas = NonEmpty(environment("AZURE_STORAGE_SAS_TOKEN"));
         if (connectionString is not null && (account is null || ConnectionStringAccount(connectionString) is not { } named || string.Equals(named, account, StringComparison.OrdinalIgnoreCase)))
         {
-            return new AzureBlobStoreOptions { Container = container, Prefix = prefix, Location = location, ConnectionString = connectionString };
+            return new AzureBlobStoreOptions { Container = container, Prefix = prefix, Location = location, ConnectionString = connectionString, RequestTimeout = timeout };
         }
 
         account ??= envAccount;
@@ -95,7 +100,7 @@ public sealed record AzureBlobStoreOptions
                 $"No Azure credentials for '{location}': set AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN.");
         }
 
-        return new AzureBlobStoreOptions { Container = container, Prefix = prefix, Location = location, Account = account, AccountKey = key, SasToken = key is null ? sas : null };
+        return new AzureBlobStoreOptions { Container = container, Prefix = prefix, Location = location, Account = account, AccountKey = key, SasToken = key is null ? sas : null, RequestTimeout = timeout };
     }
 
     /// <summary>The AccountName of a connection string, or null.</summary>

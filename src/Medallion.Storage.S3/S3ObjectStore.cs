@@ -54,11 +54,11 @@ public sealed class S3ObjectStore : RemoteObjectStore
     {
         _options = options;
         _keyPrefix = options.Prefix.Length == 0 ? string.Empty : options.Prefix + "/";
-        _client = s_clients.GetOrAdd(new ClientSettings(options.Endpoint, options.Region, options.UsesPathStyle, options.AccessKeyId, options.SecretAccessKey, options.SessionToken), CreateClient);
+        _client = s_clients.GetOrAdd(new ClientSettings(options.Endpoint, options.Region, options.UsesPathStyle, options.AccessKeyId, options.SecretAccessKey, options.SessionToken, options.RequestTimeout), CreateClient);
     }
 
     /// <summary>Everything a client is built from; stores that agree on it can share one.</summary>
-    private readonly record struct ClientSettings(Uri? Endpoint, string? Region, bool PathStyle, string? AccessKeyId, string? SecretAccessKey, string? SessionToken);
+    private readonly record struct ClientSettings(Uri? Endpoint, string? Region, bool PathStyle, string? AccessKeyId, string? SecretAccessKey, string? SessionToken, TimeSpan Timeout);
 
     /// <summary>One client per <see cref="ClientSettings"/> for the process's lifetime (an <see cref="AmazonS3Client"/> is thread-safe).</summary>
     private static readonly ConcurrentDictionary<ClientSettings, AmazonS3Client> s_clients = new();
@@ -73,6 +73,7 @@ public sealed class S3ObjectStore : RemoteObjectStore
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             MaxErrorRetry = 3,
             BufferSize = RequestBufferBytes,
+            Timeout = settings.Timeout,
         };
         string region = settings.Region ?? "us-east-1";
         if (settings.Endpoint is { } endpoint)
@@ -261,7 +262,7 @@ public sealed class S3ObjectStore : RemoteObjectStore
             catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
             {
                 // The key exists. When the SDK retried a put whose first attempt did land, the object is ours: same bytes.
-                return await HoldsAsync(key, content, cancellationToken).ConfigureAwait(false);
+                return await HoldsAsync(key, content, cancellationToken).ConfigureAwait(false) == true;
             }
             catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotImplemented)
             {
@@ -274,7 +275,7 @@ public sealed class S3ObjectStore : RemoteObjectStore
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                throw Translate(e, "write", key);
+                return await SettleFailedPutAsync(key, content, Translate(e, "write", key), cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -299,18 +300,6 @@ public sealed class S3ObjectStore : RemoteObjectStore
     private MedallionException NoConditionalWrites(string key, string why, Exception? inner) =>
         new(ErrorCode.StorageConditionalWritesUnsupported,
             $"Cannot commit '{key}' to '{Location}' safely: {why}, so two writers could take the same version and one commit would be lost.\nHelp: use a store that supports If-None-Match on PutObject; or, if only one process ever writes to this table, set MEDALLION_S3_CONDITIONAL_PUT=false and MEDALLION_SINGLE_WRITER=true.", inner);
-
-    private async Task<bool> HoldsAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await ReadAllAsync(key, cancellationToken).ConfigureAwait(false)).AsSpan().SequenceEqual(content.Span);
-        }
-        catch (MedallionException e) when (e.Code == ErrorCode.StorageObjectNotFound)
-        {
-            return false;
-        }
-    }
 
     /// <inheritdoc />
     public override async Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
@@ -561,7 +550,8 @@ public sealed class S3ObjectStore : RemoteObjectStore
         string what = $"Could not {operation} '{key}' in '{Location}'";
         if (e is AmazonS3Exception s3)
         {
-            string detail = s3.ErrorCode is null ? $"HTTP {(int)s3.StatusCode}" : $"{s3.ErrorCode}: {s3.Message}";
+            // The service's message ends its sentence already ("Please reduce your request rate.").
+            string detail = s3.ErrorCode is null ? $"HTTP {(int)s3.StatusCode}" : $"{s3.ErrorCode}: {s3.Message.TrimEnd('.')}";
             return s3.ErrorCode switch
             {
                 "NoSuchKey" => NotFound(key, e),
@@ -582,14 +572,19 @@ public sealed class S3ObjectStore : RemoteObjectStore
                 $"{what}: no AWS credentials were found.\nHelp: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure an AWS profile.", e);
         }
 
-        // Network failures (connection refused, reset, timeout) surface as HttpRequestException, IOException or a timeout cancellation, often wrapped by the SDK.
+        string endpoint = _options.Endpoint?.ToString().TrimEnd('/') ?? "AWS S3";
+        if (IsTimeout(e))
+        {
+            return TimedOut(what, endpoint, _options.RequestTimeout, e);
+        }
+
+        // Network failures (connection refused, reset) surface as HttpRequestException or IOException, often wrapped by the SDK.
         Exception root = e;
         while (root.InnerException is not null && root is not HttpRequestException)
         {
             root = root.InnerException;
         }
 
-        string endpoint = _options.Endpoint?.ToString().TrimEnd('/') ?? "AWS S3";
         return new MedallionException(ErrorCode.StorageIoFailed, $"{what}: the request to {endpoint} failed: {root.Message}", e, isTransient: true);
     }
 }

@@ -55,6 +55,9 @@ public sealed record S3StoreOptions
     /// <summary>The size of each part of a multipart upload (at least 5 MiB, S3's minimum).</summary>
     public long PartSizeBytes { get; init; } = 16L << 20;
 
+    /// <summary>How long one attempt of a request may take before it is given up and retried (<see cref="StoreRequestTimeout"/>).</summary>
+    public TimeSpan RequestTimeout { get; init; } = StoreRequestTimeout.Default;
+
     /// <summary>Whether requests use path-style addressing: <see cref="ForcePathStyle"/> when set, otherwise true for an IP address or <c>localhost</c> endpoint, where a bucket cannot be a host name.</summary>
     public bool UsesPathStyle => ForcePathStyle ?? (Endpoint is { } e && (e.IsLoopback || IPAddress.TryParse(e.Host, out _)
         || string.Equals(e.Host, "localhost", StringComparison.OrdinalIgnoreCase)));
@@ -66,10 +69,11 @@ public sealed record S3StoreOptions
     /// Options for <paramref name="uri"/> (<c>s3://bucket/prefix</c>, also <c>s3a://</c>) with the standard
     /// environment: <c>AWS_REGION</c> (or <c>AWS_DEFAULT_REGION</c>), <c>AWS_ENDPOINT_URL_S3</c> (or
     /// <c>AWS_ENDPOINT_URL</c>); credentials are <c>AWS_ACCESS_KEY_ID</c> and <c>AWS_SECRET_ACCESS_KEY</c> (with
-    /// <c>AWS_SESSION_TOKEN</c>) when both are set, else the AWS chain's (profiles, web identity, instance metadata).
+    /// <c>AWS_SESSION_TOKEN</c>) when both are set, else the AWS chain's (profiles, web identity, instance metadata);
+    /// <c>MEDALLION_STORE_TIMEOUT</c> bounds each request (<see cref="StoreRequestTimeout"/>).
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.StorageUnsupportedLocation"/> when the URI names no bucket;
-    /// <see cref="ErrorCode.StorageConfigurationInvalid"/> when the endpoint variable is not an http(s) URL.</exception>
+    /// <see cref="ErrorCode.StorageConfigurationInvalid"/> when the endpoint variable is not an http(s) URL or the timeout not a duration.</exception>
     public static S3StoreOptions FromUri(string uri, Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(uri);
@@ -108,6 +112,7 @@ public sealed record S3StoreOptions
             ConditionalPut = !IsFalse(environment("MEDALLION_S3_CONDITIONAL_PUT")),
             // AWS_S3_ALLOW_UNSAFE_RENAME is delta-rs's name for the same opt-in.
             SingleWriter = IsTrue(environment("MEDALLION_SINGLE_WRITER")) || IsTrue(environment("AWS_S3_ALLOW_UNSAFE_RENAME")),
+            RequestTimeout = StoreRequestTimeout.Parse(environment(StoreRequestTimeout.SettingName), uri),
         };
     }
 

@@ -110,6 +110,8 @@ public interface IObjectStore
     /// <summary>
     /// Writes an object only if no object with that key exists, atomically (the commit primitive of the Delta log).
     /// </summary>
+    /// <remarks>A remote store whose request failed in a way that may have lost only the answer (a reset, a timeout, a 5xx)
+    /// reads the key back before it reports the failure: an object holding <paramref name="content"/> is this call's.</remarks>
     /// <returns><see langword="true"/> when this call created the object; <see langword="false"/> when it already existed
     /// (nothing was written).</returns>
     Task<bool> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);

@@ -189,6 +189,100 @@ public abstract class RemoteObjectStore : IObjectStore
     /// <summary>Throws <see cref="ErrorCode.StorageInvalidKey"/> unless <paramref name="key"/> is a valid relative key.</summary>
     protected void ValidateKey(string key) => ObjectKeys.Validate(key, Location);
 
+    /// <summary>
+    /// Whether <paramref name="key"/> holds exactly <paramref name="content"/>: after a conditional put was refused because
+    /// the key exists, the object is this writer's own when the service applied an earlier attempt whose answer was lost
+    /// (the SDK retried it). Null when the object does not exist.
+    /// </summary>
+    protected async Task<bool?> HoldsAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await ReadAllAsync(key, cancellationToken).ConfigureAwait(false)).AsSpan().SequenceEqual(content.Span);
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.StorageObjectNotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The outcome of a conditional put that failed with <paramref name="failure"/> after the SDK's retries. A failure that
+    /// may have come after the service applied the put (a reset, a timeout, a 5xx: the answer was lost, not the write) is
+    /// settled by reading the key back: it holds <paramref name="content"/> (true: this put created it, the commit is
+    /// made), another writer's object (false: nothing was written), or nothing (the failure is thrown: nothing was
+    /// written). Without this, a commit that did land was reported failed, and running the write again committed its
+    /// rows a second time.
+    /// </summary>
+    /// <exception cref="MedallionException"><paramref name="failure"/> when nothing was written or the failure cannot have
+    /// written (a refusal, a refused connection); the same code, saying the outcome is unknown, when the key cannot be
+    /// read back either (still transient: the store may answer again; a retry of a write with an application
+    /// transaction is a no-op when the first one landed).</exception>
+    protected async Task<bool> SettleFailedPutAsync(string key, ReadOnlyMemory<byte> content, MedallionException failure, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        if (!failure.IsTransient || NeverConnected(failure))
+        {
+            throw failure;
+        }
+
+        bool? holds;
+        try
+        {
+            holds = await HoldsAsync(key, content, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException unreadable)
+        {
+            throw new MedallionException(failure.Code,
+                $"{failure.Message}\nWhether '{key}' was written is unknown: reading it back failed too ({unreadable.Message}).\nHelp: once the store answers, look for '{key}' in '{Location}' (for a commit, 'medallion delta history') before running the write again.",
+                failure, isTransient: true);
+        }
+
+        return holds ?? throw failure;
+    }
+
+    /// <summary>Whether the request never reached the store (the connection was refused), so it cannot have been applied.</summary>
+    private static bool NeverConnected(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="e"/> (a failure no caller cancelled: those never reach a translation) is a request the
+    /// store did not answer within the request timeout: the SDKs report it as a cancellation, or a timeout, possibly
+    /// inside their retry's aggregate.
+    /// </summary>
+    protected static bool IsTimeout(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is OperationCanceledException or TimeoutException
+                || (x is AggregateException all && all.InnerExceptions.All(static i => i is OperationCanceledException or TimeoutException)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The error for a request to <paramref name="endpoint"/> that got no answer within <paramref name="timeout"/> at any attempt.</summary>
+    protected static MedallionException TimedOut(string what, string endpoint, TimeSpan timeout, Exception inner)
+    {
+        string limit = timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + "s";
+        return new MedallionException(ErrorCode.StorageIoFailed,
+            $"{what}: the request to {endpoint} timed out (no answer within {limit} at each attempt).\nHelp: check that the store is up and reachable from this machine; on a slow link, raise {StoreRequestTimeout.SettingName} (now {limit}).",
+            inner, isTransient: true);
+    }
+
     /// <summary>The error for a missing object, worded as the local store words it.</summary>
     protected MedallionException NotFound(string key, Exception? inner) =>
         new(ErrorCode.StorageObjectNotFound, $"Object '{key}' does not exist in '{Location}'.", inner);

@@ -88,4 +88,12 @@ public sealed class AzureBlobObjectStoreTests : RemoteObjectStoreContractTests, 
         Assert.Equal(ErrorCode.StorageConfigurationInvalid, e.Code);
         Assert.Equal("No Azure credentials for 'az://lake/orders': set AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN.", e.Message);
     }
+
+    [Fact]
+    public void An_az_uri_takes_the_request_timeout_from_medallion_store_timeout()
+    {
+        var env = new Dictionary<string, string> { ["AZURE_STORAGE_CONNECTION_STRING"] = "UseDevelopmentStorage=true", ["MEDALLION_STORE_TIMEOUT"] = "2m" };
+
+        Assert.Equal(TimeSpan.FromMinutes(2), AzureBlobStoreOptions.FromUri("az://lake/orders", env.GetValueOrDefault).RequestTimeout);
+    }
 }

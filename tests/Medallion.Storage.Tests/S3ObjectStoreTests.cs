@@ -236,4 +236,15 @@ public sealed class S3ObjectStoreTests : RemoteObjectStoreContractTests, IDispos
         Assert.False(S3StoreOptions.FromUri("s3://b/t", n => n == "MEDALLION_S3_CONDITIONAL_PUT" ? "false" : null).ConditionalPut);
         Assert.Equal((true, false), (S3StoreOptions.FromUri("s3://b/t", _ => null).ConditionalPut, S3StoreOptions.FromUri("s3://b/t", _ => null).SingleWriter));
     }
+
+    [Fact]
+    public void The_request_timeout_is_medallion_store_timeout_and_a_value_that_is_not_a_duration_is_refused_naming_it()
+    {
+        var e = Assert.Throws<MedallionException>(() => S3StoreOptions.FromUri("s3://b/t", n => n == "MEDALLION_STORE_TIMEOUT" ? "soon" : null));
+
+        Assert.Equal(TimeSpan.FromSeconds(30), S3StoreOptions.FromUri("s3://b/t", n => n == "MEDALLION_STORE_TIMEOUT" ? "30s" : null).RequestTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(100), S3StoreOptions.FromUri("s3://b/t", _ => null).RequestTimeout);
+        Assert.Equal(ErrorCode.StorageConfigurationInvalid, e.Code);
+        Assert.Equal("The request timeout 'soon' for 's3://b/t' (from MEDALLION_STORE_TIMEOUT) is not a positive duration.\nHelp: write one such as 30s or 2m.", e.Message);
+    }
 }

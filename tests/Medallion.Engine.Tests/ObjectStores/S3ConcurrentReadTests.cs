@@ -25,12 +25,13 @@ public sealed class S3ConcurrentReadTests : IDisposable
         }
 
         // The newest commit is read first; hold it, and the reads behind it must go out anyway.
-        using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint), stopAt: "_delta_log/00000000000000000009.json", hold: true);
+        using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint));
+        StoreFaultRule held = proxy.Inject(StoreFault.Stall(), "GET", "_delta_log/00000000000000000009\\.json");
         StorageResolver.Configure(table, new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() });
         using var cancel = new CancellationTokenSource();
         Task<Delta.Snapshots.Snapshot> load = _f.Open(table).GetSnapshotAsync(cancellationToken: cancel.Token);
 
-        await proxy.Stopped.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await held.FirstInjected.WaitAsync(TimeSpan.FromSeconds(30));
         string[] behind = [.. Enumerable.Range(2, 7).Select(v => $"_delta_log/{v:D20}.json")];
         DateTime deadline = DateTime.UtcNow.AddSeconds(10);
         while (!behind.All(key => proxy.Requests.Any(r => r.Contains(key, StringComparison.Ordinal))) && DateTime.UtcNow < deadline)
@@ -51,14 +52,15 @@ public sealed class S3ConcurrentReadTests : IDisposable
         string lake = $"s3://{TestObjectStores.Bucket}/two-tables-{Guid.NewGuid():N}";
         await _f.Writer.WriteAsync($"{lake}/ns/first", "SELECT 1 AS id");
         await _f.Writer.WriteAsync($"{lake}/ns/second", "SELECT 2 AS id");
-        using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint), stopAt: "/ns/first/_delta_log/_last_checkpoint", hold: true);
+        using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint));
+        StoreFaultRule held = proxy.Inject(StoreFault.Stall(), "GET", "/ns/first/_delta_log/_last_checkpoint");
         StorageResolver.Configure(lake, new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() });
         await using LakehouseSession session = await LakehouseSession.OpenAsync(new DirectoryTableLocator(lake), lazy: true);
         using var cancel = new CancellationTokenSource();
 
         Task<string> bind = session.BindAsync("SELECT * FROM ns.first, ns.second", cancel.Token);
 
-        await proxy.Stopped.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await held.FirstInjected.WaitAsync(TimeSpan.FromSeconds(30));
         DateTime deadline = DateTime.UtcNow.AddSeconds(10);
         while (!proxy.Requests.Any(r => r.Contains("/ns/second/_delta_log/", StringComparison.Ordinal) && !r.Contains("list-type", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
         {

@@ -50,11 +50,12 @@ public sealed class StoreFailureTests : IDisposable
         string uri = await TestObjectStores.NewTableAsync("s3");
         await _f.Writer.WriteAsync(uri, "SELECT 0::BIGINT AS id, 'first' AS payload");
         // The second part of a data file's upload hangs: the first part is stored, the upload is unfinished.
-        using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint), "partNumber=2", hold: true);
+        using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint));
+        StoreFaultRule held = proxy.Inject(StoreFault.Stall(), "PUT", "partNumber=2");
 
         using (WriterProcess writer = WriterProcess.StartWith(new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() }, "large", uri, 3_000_000))
         {
-            await proxy.Stopped.Task.WaitAsync(TimeSpan.FromMinutes(3));
+            await held.FirstInjected.WaitAsync(TimeSpan.FromMinutes(3));
             Assert.True(await writer.KillAsync());
         }
 

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using Amazon.Runtime;
+using Amazon.S3;
+using Azure.Storage.Blobs;
+
+namespace Medallion.Cli.Tests;
+
+/// <summary>
+/// <c>medallion</c> in a process of its own against the test stores (moto from build/test-setup/moto.sh, Azurite from
+/// azurite.sh), reached only through the standard variables a shell that talks to the store already has; its working
+/// directory and object cache are in a folder of the test's own.
+/// </summary>
+internal sealed class StoreCli : IDisposable
+{
+    public const string Bucket = "medallion-cli-tests";
+    private const string AzuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    public StoreCli() => System.IO.Directory.CreateDirectory(Path.Combine(Directory, "cwd"));
+
+    public static string S3Endpoint { get; } = Environment.GetEnvironmentVariable("MEDALLION_TEST_S3_ENDPOINT") is { Length: > 0 } e ? e : "http://127.0.0.1:55900";
+
+    public static string BlobEndpoint { get; } = Environment.GetEnvironmentVariable("MEDALLION_TEST_AZURE_BLOB_ENDPOINT") is { Length: > 0 } e ? e : "http://127.0.0.1:55910/devstoreaccount1";
+
+    /// <summary>The test's folder: <c>cwd</c> (the processes' working directory) and <c>cache</c> (their object cache) are in it.</summary>
+    public string Directory { get; } = Path.Combine(Path.GetTempPath(), "medallion-cli-store-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>Azurite's connection string, with its blob service at <paramref name="blobEndpoint"/> (Azurite's own when null).</summary>
+    public static string AzuriteConnectionString(string? blobEndpoint = null) =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteKey};BlobEndpoint={blobEndpoint ?? BlobEndpoint};";
+
+    /// <summary>The server of a store kind (<c>s3</c>, <c>az</c>), for a proxy to stand in front of.</summary>
+    public static Uri Server(string kind) => new(kind == "s3" ? S3Endpoint : new Uri(BlobEndpoint).GetLeftPart(UriPartial.Authority));
+
+    /// <summary>The standard variables of a store kind, reaching its server at <paramref name="server"/> (a proxy's address) when given.</summary>
+    public static Dictionary<string, string> Variables(string kind, Uri? server = null) => kind == "s3"
+        ? new() { ["AWS_ACCESS_KEY_ID"] = "testing", ["AWS_SECRET_ACCESS_KEY"] = "testing", ["AWS_REGION"] = "us-east-1", ["AWS_ENDPOINT_URL_S3"] = server?.ToString() ?? S3Endpoint }
+        : new() { ["AZURE_STORAGE_CONNECTION_STRING"] = AzuriteConnectionString(server is null ? null : server.GetLeftPart(UriPartial.Authority) + new Uri(BlobEndpoint).AbsolutePath) };
+
+    /// <summary>A fresh table URI on a store kind, its bucket or container created.</summary>
+    public static async Task<string> NewTableAsync(string kind)
+    {
+        string name = "t-" + Guid.NewGuid().ToString("N");
+        if (kind == "s3")
+        {
+            using var s3 = new AmazonS3Client(new BasicAWSCredentials("testing", "testing"), new AmazonS3Config { ServiceURL = S3Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+            try
+            {
+                await s3.PutBucketAsync(Bucket);
+            }
+            catch (AmazonS3Exception e) when (e.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
+            {
+            }
+
+            return $"s3://{Bucket}/{name}";
+        }
+
+        await new BlobContainerClient(AzuriteConnectionString(), Bucket).CreateIfNotExistsAsync();
+        return $"az://{Bucket}/{name}";
+    }
+
+    /// <summary>The keys below a store URI, read from the server directly.</summary>
+    public static async Task<List<string>> ListAsync(string kind, string uri)
+    {
+        string path = uri[(uri.IndexOf('/', uri.IndexOf("://", StringComparison.Ordinal) + 3) + 1)..];
+        var keys = new List<string>();
+        if (kind == "s3")
+        {
+            using var s3 = new AmazonS3Client(new BasicAWSCredentials("testing", "testing"), new AmazonS3Config { ServiceURL = S3Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+            keys.AddRange((await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = Bucket, Prefix = path })).S3Objects.Select(o => o.Key));
+        }
+        else
+        {
+            await foreach (Azure.Storage.Blobs.Models.BlobItem blob in new BlobContainerClient(AzuriteConnectionString(), Bucket).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, path, CancellationToken.None))
+            {
+                keys.Add(blob.Name);
+            }
+        }
+
+        return keys;
+    }
+
+    /// <summary>Runs <c>medallion</c> with the store's standard variables.</summary>
+    public Task<(int Exit, string Output, string Error)> RunAsync(string kind, params string[] args) => RunAsync(Variables(kind), args);
+
+    /// <summary>Runs <c>medallion</c> and fails the test with its error output unless it exits 0; returns its output.</summary>
+    public async Task<string> RunOkAsync(string kind, params string[] args)
+    {
+        (int exit, string output, string error) = await RunAsync(kind, args);
+        Assert.True(exit == 0, $"medallion {string.Join(' ', args)}: exit {exit}: {error}");
+        return output;
+    }
+
+    /// <summary>
+    /// Runs <c>medallion</c> with <paramref name="variables"/> and none of the stores' other standard variables, the cache in
+    /// this test's folder unless the variables say <c>MEDALLION_CACHE_DIR</c>.
+    /// </summary>
+    public async Task<(int Exit, string Output, string Error)> RunAsync(Dictionary<string, string> variables, params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        {
+            WorkingDirectory = Path.Combine(Directory, "cwd"),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "medallion.dll"));
+        foreach (string a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("AZURE_", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["MEDALLION_CACHE_DIR"] = Path.Combine(Directory, "cache");
+        foreach ((string name, string value) in variables)
+        {
+            start.Environment[name] = value;
+        }
+
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await output, await error);
+    }
+
+    public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+}

@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Medallion.Cli.Tests;
+
+/// <summary>
+/// Faults of the object store under <c>medallion delta</c>, injected by a proxy in front of moto and Azurite: error
+/// answers (500, 503), reset connections, stalls past the request timeout and truncated bodies, on a data file's
+/// upload, on the commit and on reads. Transient faults are retried and a write commits its rows exactly once, also
+/// when the store applied a commit whose answer was lost; persistent faults and stalls fail within a bounded time with
+/// a coded error naming the store and the object, and the table keeps its version; a reader never sees part of a table.
+/// </summary>
+public sealed class StoreFaultTests : IDisposable
+{
+    /// <summary>The target of the commit of version 1.</summary>
+    private const string Commit1 = @"/_delta_log/0{19}1\.json$";
+
+    /// <summary>The target of any commit file.</summary>
+    private const string AnyCommit = @"/_delta_log/\d{20}\.json$";
+
+    /// <summary>The target of a data file.</summary>
+    private const string DataFile = @"/part-[^/?]+\.parquet$";
+
+    /// <summary>The request timeout of the runs that meet a stall: short, so a stalled request is given up in seconds (runs without stalls keep the default, as a busy machine may answer slowly).</summary>
+    private const string ShortTimeout = "4s";
+
+    private readonly StoreCli _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    private static StoreFault Fault(string name) => name switch
+    {
+        "503" => StoreFault.Status(503),
+        "500" => StoreFault.Status(500),
+        "reset" => StoreFault.Reset(),
+        "answer lost" => StoreFault.Reset(afterServer: true),
+        "503 after the write" => StoreFault.Status(503, afterServer: true),
+        "stall after the write" => StoreFault.Stall(afterServer: true),
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    [Theory]
+    [InlineData("s3", "503")]
+    [InlineData("az", "503")]
+    [InlineData("s3", "500")]
+    [InlineData("az", "500")]
+    [InlineData("s3", "reset")]
+    [InlineData("az", "reset")]
+    [InlineData("s3", "answer lost")]
+    [InlineData("az", "answer lost")]
+    [InlineData("s3", "503 after the write")]
+    [InlineData("az", "503 after the write")]
+    [InlineData("s3", "stall after the write")]
+    [InlineData("az", "stall after the write")]
+    public async Task A_commit_failing_transiently_is_retried_and_the_write_commits_its_rows_once(string kind, string fault)
+    {
+        string uri = await TableAsync(kind, "SELECT 0 AS id");
+        using var proxy = new StoreProxy(StoreCli.Server(kind));
+        // A fault after the write happens once: the retry finds the commit the store already holds.
+        StoreFaultRule rule = proxy.Inject(Fault(fault), "PUT", Commit1, times: Fault(fault).AfterServer ? 1 : 2);
+
+        await WriteOkAsync(kind, proxy, uri, "SELECT 1 AS id", fault.StartsWith("stall", StringComparison.Ordinal) ? ShortTimeout : null);
+
+        Assert.Equal(Fault(fault).AfterServer ? 1 : 2, rule.Injected);
+        await AssertTableAsync(kind, uri, 1, [0, 1]);
+    }
+
+    [Theory]
+    [InlineData("s3")]
+    [InlineData("az")]
+    public async Task A_commit_the_store_applied_while_every_answer_to_it_was_lost_is_recognised_as_made_and_not_made_again(string kind)
+    {
+        string uri = await TableAsync(kind, "SELECT 0 AS id");
+        using var proxy = new StoreProxy(StoreCli.Server(kind));
+        StoreFaultRule lost = proxy.Inject(StoreFault.Reset(afterServer: true), "PUT", Commit1, times: 1);
+        StoreFaultRule busy = proxy.Inject(StoreFault.Status(503), "PUT", Commit1);
+
+        await WriteOkAsync(kind, proxy, uri, "SELECT 1 AS id");
+
+        // Every retry of the put was refused: the write learned that its commit was made by reading it back.
+        Assert.Equal(1, lost.Injected);
+        Assert.True(busy.Injected >= 1);
+        await AssertTableAsync(kind, uri, 1, [0, 1]);
+    }
+
+    [Theory]
+    [InlineData("s3", "503")]
+    [InlineData("az", "503")]
+    [InlineData("s3", "reset")]
+    [InlineData("az", "reset")]
+    [InlineData("s3", "answer lost")]
+    [InlineData("az", "answer lost")]
+    public async Task A_data_file_upload_failing_transiently_is_retried_and_the_write_commits_its_rows_once(string kind, string fault)
+    {
+        string uri = await TableAsync(kind, "SELECT 0 AS id");
+        using var proxy = new StoreProxy(StoreCli.Server(kind));
+        StoreFaultRule rule = proxy.Inject(Fault(fault), "PUT", DataFile, times: 2);
+
+        await WriteOkAsync(kind, proxy, uri, "SELECT 1 AS id");
+
+        Assert.Equal(2, rule.Injected);
+        await AssertTableAsync(kind, uri, 1, [0, 1]);
+    }
+
+    [Theory]
+    [InlineData("s3", "data file")]
+    [InlineData("az", "data file")]
+    [InlineData("s3", "commit")]
+    [InlineData("az", "commit")]
+    public async Task An_upload_the_store_keeps_refusing_fails_the_write_naming_the_object_and_once_lifted_the_next_write_succeeds(string kind, string upload)
+    {
+        string uri = await TableAsync(kind, "SELECT 0 AS id");
+        using var proxy = new StoreProxy(StoreCli.Server(kind));
+        StoreFaultRule rule = proxy.Inject(StoreFault.Status(503), "PUT", upload == "commit" ? Commit1 : DataFile);
+
+        (int exit, _, string error) = await _cli.RunAsync(Through(kind, proxy), "delta", "write", uri, "--from", "SELECT 1 AS id");
+
+        Assert.Equal(1, exit);
+        string key = upload == "commit" ? "_delta_log/00000000000000000001.json" : "part-[^']+\\.parquet";
+        string refusal = kind == "s3" ? "SlowDown: Please reduce your request rate." : "ServerBusy, HTTP 503.";
+        Assert.True(Regex.IsMatch(error, $"^Error MDL5003: Could not {(upload == "commit" ? "write" : "upload")} '{key}' in '{Regex.Escape(uri)}': {Regex.Escape(refusal)}\n"), error);
+        await AssertTableAsync(kind, uri, 0, [0]);
+
+        rule.Lift();
+        await WriteOkAsync(kind, proxy, uri, "SELECT 1 AS id");
+        await AssertTableAsync(kind, uri, 1, [0, 1]);
+    }
+
+    [Theory]
+    [InlineData("s3", "data file")]
+    [InlineData("az", "data file")]
+    [InlineData("s3", "commit")]
+    [InlineData("az", "commit")]
+    public async Task A_store_that_stops_answering_fails_the_write_after_the_request_timeout_and_commits_nothing(string kind, string upload)
+    {
+        string uri = await TableAsync(kind, "SELECT 0 AS id");
+        using var proxy = new StoreProxy(StoreCli.Server(kind));
+        proxy.Inject(StoreFault.Stall(), "PUT", upload == "commit" ? Commit1 : DataFile);
+        var elapsed = Stopwatch.StartNew();
+
+        (int exit, _, string error) = await _cli.RunAsync(Through(kind, proxy, timeout: ShortTimeout), "delta", "write", uri, "--from", "SELECT 1 AS id");
+
+        elapsed.Stop();
+        Assert.Equal(1, exit);
+        string key = upload == "commit" ? "_delta_log/00000000000000000001.json" : "part-[^']+\\.parquet";
+        Assert.True(Regex.IsMatch(error, $"^Error MDL5003: Could not {(upload == "commit" ? "write" : "upload")} '{key}' in '{Regex.Escape(uri)}': the request to {Regex.Escape(proxy.Endpoint.GetLeftPart(UriPartial.Authority))} timed out \\(no answer within 4s at each attempt\\)\\.\nHelp: "), error);
+        // The SDKs' default would hold each of the four attempts 100 s; the store's timeout bounds them.
+        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(90), $"The write took {elapsed.Elapsed}.");
+        await AssertTableAsync(kind, uri, 0, [0]);
+    }
+
+    [Theory]
+    [InlineData("s3", "data file")]
+    [InlineData("az", "data file")]
+    [InlineData("s3", "commit")]
+    [InlineData("az", "commit")]
+    [InlineData("s3", "listing")]
+    [InlineData("az", "listing")]
+    public async Task A_read_whose_requests_fail_transiently_is_retried_and_returns_every_row(string kind, string read)
+    {
+        string uri = await TableAsync(kind, "SELECT i AS id FROM range(10) t(i)");
+        using var proxy = new StoreProxy(StoreCli.Server(kind));
+        StoreFaultRule rule = read switch
+        {
+            "data file" => proxy.Inject(StoreFault.Status(503), "GET", DataFile, times: 2),
+            "commit" => proxy.Inject(StoreFault.Reset(), "GET", AnyCommit, times: 2),
+            _ => proxy.Inject(StoreFault.Status(500), "GET", kind == "s3" ? "list-type=2" : "comp=list", times: 2),
+        };
+
+        // A cache of its own: the data files are not on this machine yet, as for another reader of the table.
+        (int exit, string output, string error) = await _cli.RunAsync(Through(kind, proxy, cache: "reader-cache"), "delta", "read", uri, "--format", "json");
+
+        Assert.True(exit == 0, error);
+        Assert.Equal(2, rule.Injected);
+        Assert.Equal([0L, 1, 2, 3, 4, 5, 6, 7, 8, 9], Ids(output));
+    }
+
+    [Theory]
+    [InlineData("s3", "data file")]
+    [InlineData("az", "data file")]
+    [InlineData("s3", "commit")]
+    [InlineData("az", "commit")]
+    public async Task A_read_whose_answers_keep_arriving_truncated_fails_naming_the_object_and_shows_no_rows_and_the_next_read_shows_all(string kind, string read)
+    {
+        string uri = await TableAsync(kind, "SELECT i AS id FROM range(10) t(i)");
+        using var proxy = new StoreProxy(StoreCli.Server(kind));
+        StoreFaultRule rule = proxy.Inject(StoreFault.TruncatedBody, "GET", read == "commit" ? AnyCommit : DataFile);
+
+        (int exit, string output, string error) = await _cli.RunAsync(Through(kind, proxy, cache: "reader-cache"), "delta", "read", uri, "--format", "json");
+        rule.Lift();
+        (int nextExit, string next, string nextError) = await _cli.RunAsync(Through(kind, proxy, cache: "reader-cache"), "delta", "read", uri, "--format", "json");
+
+        Assert.Equal(1, exit);
+        Assert.Equal(string.Empty, output);
+        string key = read == "commit" ? "_delta_log/00000000000000000000.json" : "part-[^']+\\.parquet";
+        Assert.True(Regex.IsMatch(error, $"^Error MDL5003: Could not {(read == "commit" ? "read" : "download")} '{key}' in '{Regex.Escape(uri)}': "), error);
+        // Nothing half-downloaded stayed in the reader's cache.
+        Assert.True(nextExit == 0, nextError);
+        Assert.Equal([0L, 1, 2, 3, 4, 5, 6, 7, 8, 9], Ids(next));
+    }
+
+    /// <summary>A new table on the store, written directly (not through a proxy) with <paramref name="rows"/> as version 0.</summary>
+    private async Task<string> TableAsync(string kind, string rows)
+    {
+        string uri = await StoreCli.NewTableAsync(kind);
+        await _cli.RunOkAsync(kind, "delta", "write", uri, "--from", rows);
+        return uri;
+    }
+
+    private async Task WriteOkAsync(string kind, StoreProxy proxy, string uri, string rows, string? timeout = null)
+    {
+        (int exit, _, string error) = await _cli.RunAsync(Through(kind, proxy, timeout: timeout), "delta", "write", uri, "--from", rows);
+        Assert.True(exit == 0, $"The write through the proxy exited {exit}: {error}");
+    }
+
+    /// <summary>The variables of a run that reaches the store through <paramref name="proxy"/>, with its object cache in <paramref name="cache"/> (a folder of the test) and its request <paramref name="timeout"/> when given.</summary>
+    private Dictionary<string, string> Through(string kind, StoreProxy proxy, string? cache = null, string? timeout = null)
+    {
+        Dictionary<string, string> variables = StoreCli.Variables(kind, proxy.Endpoint);
+        if (timeout is not null)
+        {
+            variables["MEDALLION_STORE_TIMEOUT"] = timeout;
+        }
+
+        if (cache is not null)
+        {
+            variables["MEDALLION_CACHE_DIR"] = Path.Combine(_cli.Directory, cache);
+        }
+
+        return variables;
+    }
+
+    /// <summary>Checks, reading the store directly, that the table is at <paramref name="version"/> with one commit per version and holds exactly <paramref name="ids"/>.</summary>
+    private async Task AssertTableAsync(string kind, string uri, long version, long[] ids)
+    {
+        JsonElement history = JsonDocument.Parse(await _cli.RunOkAsync(kind, "delta", "history", uri, "--format", "json")).RootElement;
+        string rows = await _cli.RunOkAsync(kind, "delta", "read", uri, "--format", "json");
+
+        Assert.Equal(Enumerable.Range(0, (int)version + 1).Select(v => (long)v), history.EnumerateArray().Select(e => e.GetProperty("version").GetInt64()).Order());
+        Assert.Equal(ids, Ids(rows));
+    }
+
+    private static List<long> Ids(string json) =>
+        [.. JsonDocument.Parse(json).RootElement.EnumerateArray().Select(r => r.GetProperty("id").GetInt64()).Order()];
+}

@@ -25,7 +25,16 @@ using static Medallion.Server.Benchmarks.Bench;
 //             OpenMetrics (targets <= 50 ms, <= 2 MB); and the cost of counting one model's events.
 //   web       (issue 18) 1,000 tables, 500 models, 100,000 recorded runs: server time of the home, catalog search,
 //             table and lineage pages (p95 <= 100 ms), and the lineage page rendered in Chromium (<= 2 s).
+//   --soak    (issue 36) `medallion server` through the launcher with N jobs on `every:` for a while: its memory,
+//             threads, file descriptors, catalog and lake sampled from /proc and disk, a verdict per metric from the
+//             slope over the second half, and any run stuck (see Soak); exit 1 when something grew or a run stuck.
 // Usage: Medallion.Server.Benchmarks [latency|overhead|history|metrics|web|all] [--quick]
+//        Medallion.Server.Benchmarks --soak [minutes (30)] [jobs (50)] [every seconds (10)]
+if (args.Length > 0 && args[0] == "--soak")
+{
+    return await Soak.RunAsync(args[1..]);
+}
+
 string which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 bool quick = args.Contains("--quick");
 Console.WriteLine($"Server benchmarks{(quick ? " (--quick)" : "")}: {Environment.ProcessorCount} cores, load average {LoadAverage()}");

@@ -74,7 +74,8 @@ public sealed partial class ServeCommandTests : IDisposable
     public async Task Serve_project_serves_its_tables_to_catalog_users_with_time_travel_and_a_statement_timeout()
     {
         await Cli.RunWithInputAsync("s3cret-pass\n", "user", "add", "analyst", "--admin", "--project", _project);
-        await ServeAsync(["--statement-timeout", "2s", "--memory-limit", "1GB"], async (port, _) =>
+        // The timeout covers every statement, Npgsql's own type queries at login too, which take seconds on a busy machine.
+        await ServeAsync(["--statement-timeout", "10s", "--memory-limit", "1GB"], async (port, _) =>
         {
             await using NpgsqlConnection connection = await OpenAsync(port);
 

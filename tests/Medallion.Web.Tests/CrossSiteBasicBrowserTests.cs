@@ -12,7 +12,8 @@ namespace Medallion.Web.Tests;
 /// origin (as after answering a Basic challenge once: sent with every request there), and a page of another origin
 /// makes it post to the API. The server must refuse what the browser sends, so the job stays unpaused and nothing is
 /// recorded as the operator's act; the same browser posting JSON from the server's own page still acts, which tells
-/// the defence from a setup where the attack never reached the server.
+/// the defence from a setup where the attack never reached the server. And the browser never gets to cache the password:
+/// the server's challenge names Bearer, so a browser that knows it is not asked for it.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class CrossSiteBasicBrowserTests : IAsyncLifetime
@@ -85,6 +86,25 @@ public sealed class CrossSiteBasicBrowserTests : IAsyncLifetime
         Assert.Equal((int)HttpStatusCode.OK, status);
         Assert.True(await IsPausedAsync());
         Assert.Equal("ana", Assert.Single(await _served.Catalog.ListServerActionsAsync()).User);
+    }
+
+    [Fact]
+    public async Task A_browser_that_knows_the_operators_password_is_never_asked_for_it_so_never_caches_it()
+    {
+        // Playwright's browser answers a Basic challenge with these, as a user typing them in the dialog would.
+        await using IBrowserContext browser = await _browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            HttpCredentials = new HttpCredentials { Username = "ana", Password = ServedProject.OperatorPassword, Origin = Self },
+        });
+        browser.SetDefaultTimeout((float)s_browserWait.TotalMilliseconds);
+        IPage page = await browser.NewPageAsync();
+
+        IResponse? answer = await page.GotoAsync(Self + "/api/project");
+
+        Assert.NotNull(answer);
+        Assert.Equal((int)HttpStatusCode.Unauthorized, answer.Status);
+        Assert.Equal("Bearer realm=\"medallion\"", await answer.HeaderValueAsync("www-authenticate"));
+        Assert.Null(await answer.Request.HeaderValueAsync("authorization"));
     }
 
     /// <summary>

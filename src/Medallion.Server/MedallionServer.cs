@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net;
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
@@ -109,10 +108,6 @@ public sealed partial class MedallionServer : IAsyncDisposable
         }
     }
 
-    /// <summary>The server's version, as its assembly carries it.</summary>
-    private static string Version { get; } =
-        typeof(MedallionServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
-
     /// <summary>Loads the project, opens its catalog, and starts the HTTP listener and the SQL endpoint.</summary>
     /// <param name="options">Where to listen and how to stop.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
@@ -172,9 +167,6 @@ public sealed partial class MedallionServer : IAsyncDisposable
                 _ = WriteRuntimeFileOnTakeoverAsync(scheduler, runtimeFile, project.Directory, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server"));
             }
 
-            // The start is on record, and the audit table exists from the first start on, before any other event.
-            audit.Record(AuditEvent.ServerStarted(Environment.UserName, Version, address,
-                sql is null ? null : new IPEndPoint(options.Sql!.Address, sql.Port).ToString(), scheduler.Role.ToString().ToLowerInvariant()));
             context.Ready = true;
             return server;
         }

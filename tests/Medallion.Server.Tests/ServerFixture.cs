@@ -114,8 +114,7 @@ public sealed class ServedProject : IAsyncDisposable
 
     /// <summary>
     /// Runs <paramref name="sql"/> until it gives <paramref name="expected"/> (the audit is written a second or so after the act), for at most 90 s;
-    /// returns its last value. The server's start is its first event, written within a second or so of the start; until then the
-    /// audit table of a new project is not there yet, which counts as "not yet" too.
+    /// returns its last value. Until the first event is written the audit table is not there yet, which counts as "not yet" too.
     /// </summary>
     public async Task<string> WaitForSqlAsync(string sql, string expected)
     {

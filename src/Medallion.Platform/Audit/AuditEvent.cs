@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Text.Json.Nodes;
 
 namespace Medallion.Platform.Audit;
 
@@ -19,16 +18,13 @@ public sealed record AuditEvent
     /// <summary>The <see cref="Kind"/> of a failed login (a wrong password, an unknown user, or a login refused while too many were in progress).</summary>
     public const string LoginKind = "login";
 
-    /// <summary>The <see cref="Kind"/> of a server's own life: its start (<c>server.start</c>), with its version and addresses.</summary>
-    public const string ServerKind = "server";
-
     /// <summary>A unique id (a version-7 GUID, so ids sort by time).</summary>
     public string Id { get; init; } = Guid.CreateVersion7().ToString("N");
 
     /// <summary>When it happened (for a statement, when it started).</summary>
     public DateTimeOffset At { get; init; } = DateTimeOffset.UtcNow;
 
-    /// <summary><see cref="StatementKind"/>, <see cref="AdminKind"/>, <see cref="LoginKind"/> or <see cref="ServerKind"/>.</summary>
+    /// <summary><see cref="StatementKind"/>, <see cref="AdminKind"/> or <see cref="LoginKind"/>.</summary>
     public required string Kind { get; init; }
 
     /// <summary>Who: the authenticated user, or the operating-system user for the shell and the CLI; for a failed login, the user name given.</summary>
@@ -89,19 +85,6 @@ public sealed record AuditEvent
     /// <param name="target">What it acted on.</param>
     public static AuditEvent Admin(string user, string client, string channel, string action, string? target) =>
         new() { Kind = AdminKind, User = user, Client = client, Channel = channel, Action = action, Target = target };
-
-    /// <summary>A server that started, with what it is and where it listens in <see cref="Details"/>.</summary>
-    /// <param name="user">The operating-system user the server runs as.</param>
-    /// <param name="version">The server's version.</param>
-    /// <param name="http">The address of its web UI and API.</param>
-    /// <param name="sql">The address of its SQL endpoint (<c>host:port</c>), or null when it runs none.</param>
-    /// <param name="role">Its scheduler's role at the start: <c>active</c> or <c>standby</c>.</param>
-    public static AuditEvent ServerStarted(string user, string version, Uri http, string? sql, string role)
-    {
-        ArgumentNullException.ThrowIfNull(http);
-        var details = new JsonObject { ["version"] = version, ["http"] = http.ToString(), ["sql"] = sql, ["role"] = role };
-        return new() { Kind = ServerKind, User = user, Client = "server", Channel = "server", Action = "server.start", Target = http.ToString(), Details = details.ToJsonString() };
-    }
 
     /// <summary>A login that failed: outcome <c>error</c>, the code and the message the client got.</summary>
     /// <param name="user">The user name given (whether or not it exists).</param>

@@ -62,8 +62,8 @@ public sealed class LargeLineageTests : IAsyncLifetime
         await page.GotoAsync("/lineage");
 
         ILocator graph = page.Locator("#lineage-graph");
-        // The server's start is audited, so the audit table joins the graph in a lane of its own once its first batch
-        // is written, about a second after the start: the project's own lanes are the ones this test knows.
+        // The audit table joins the graph in a lane of its own once an audited act (a query, a preview) wrote its first
+        // batch: the project's own lanes are the ones this test knows.
         await Expect(graph.Locator("text.lane:not(.lane-medallion_audit)")).ToHaveTextAsync(["bronze", "silver", "gold"]);
         await Expect(graph.Locator("g.node.layer-bronze")).ToHaveCountAsync(Bronze);
         await Expect(graph.Locator("g.node.layer-silver")).ToHaveCountAsync(Silver);

@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Delta.Snapshots;
+using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Ingestion.Internal;
 using Microsoft.Extensions.Logging;
@@ -43,16 +44,17 @@ public sealed class BronzeSink : IBatchSink
     private long? _lastBatch;
 
     /// <summary>Creates a sink writing to the table at <paramref name="tablePath"/> (created by the first commit when missing).</summary>
-    /// <param name="writer">The Delta writer; its connection must be the one the source stages its batches in.</param>
+    /// <param name="connection">The connection the source stages its batches in; the sink writes Parquet and commits through it.</param>
     /// <param name="tablePath">The bronze table's root directory.</param>
     /// <param name="sourceName">The source's name as the project knows it; names the metadata domain.</param>
     /// <param name="loggerFactory">Where commits are logged; none when null.</param>
-    public BronzeSink(DeltaWriter writer, string tablePath, string sourceName, ILoggerFactory? loggerFactory = null)
+    /// <remarks>A source that is read (not one that pushes) lands through <see cref="IngestionRunner.LandAsync"/>, which creates the sink.</remarks>
+    public BronzeSink(DuckDbConnection connection, string tablePath, string sourceName, ILoggerFactory? loggerFactory = null)
     {
-        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(connection);
         ArgumentException.ThrowIfNullOrEmpty(tablePath);
         ArgumentException.ThrowIfNullOrEmpty(sourceName);
-        _writer = writer;
+        _writer = new DeltaWriter(connection);
         TablePath = Path.GetFullPath(tablePath);
         SourceName = sourceName;
         Domain = DomainPrefix + sourceName;
@@ -70,6 +72,11 @@ public sealed class BronzeSink : IBatchSink
 
     /// <summary>The table version of the last commit this sink made, or null before its first.</summary>
     public long? LastCommittedVersion { get; private set; }
+
+    /// <summary>The table's newest version, or null when it has none yet.</summary>
+    /// <param name="cancellationToken">Stops the read.</param>
+    public async Task<long?> GetTableVersionAsync(CancellationToken cancellationToken = default) =>
+        (await _writer.TryGetSnapshotAsync(TablePath, cancellationToken).ConfigureAwait(false))?.Version;
 
     /// <summary>
     /// Reads the position committed with the table's newest version (null when the table or the domain is missing);

@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
+using Microsoft.Extensions.Logging;
 
 namespace Medallion.Ingestion;
 
@@ -17,6 +18,29 @@ public static class IngestionRunner
     /// <exception cref="DuckDbException">DuckDB could not start.</exception>
     public static DuckDbDatabase OpenEngine() =>
         DuckDbDatabase.Open(new DuckDbConnectionStringBuilder { Threads = Math.Max(1, Environment.ProcessorCount - 1) });
+
+    /// <summary>
+    /// Lands the source in the bronze table at <paramref name="tablePath"/>: runs it to its current end into a
+    /// <see cref="BronzeSink"/> on <paramref name="connection"/>, resuming after the position the table holds for
+    /// <paramref name="sourceName"/>. Every database and API source that is read (not pushed) lands through here.
+    /// </summary>
+    /// <param name="source">The source; it stages its batches in <paramref name="connection"/>.</param>
+    /// <param name="connection">An open DuckDB connection for staging batches and writing Parquet.</param>
+    /// <param name="tablePath">The bronze table's root directory (created by the first commit when missing).</param>
+    /// <param name="sourceName">The source's name as the project knows it; names the metadata domain of its position.</param>
+    /// <param name="loggerFactory">Where commits are logged; none when null.</param>
+    /// <param name="cancellationToken">Stops the run; what was committed stays committed, nothing is half-committed.</param>
+    /// <returns>What moved, the version this run committed last (null when nothing), and the table's version now (null when it has none).</returns>
+    /// <exception cref="MedallionException">The source or the table failed; what was committed before stays committed.</exception>
+    public static async Task<BronzeLanding> LandAsync(
+        IIngestionSource source, DuckDbConnection connection, string tablePath, string sourceName, ILoggerFactory? loggerFactory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var sink = new BronzeSink(connection, tablePath, sourceName, loggerFactory);
+        IngestionResult result = await RunAsync(source, sink, connection, cancellationToken).ConfigureAwait(false);
+        long? version = sink.LastCommittedVersion ?? await sink.GetTableVersionAsync(cancellationToken).ConfigureAwait(false);
+        return new BronzeLanding(result, sink.LastCommittedVersion, version);
+    }
 
     /// <summary>Runs the source to its current end (one run of a pipeline's source step).</summary>
     /// <returns>How many batches and rows were written, and the position reached.</returns>

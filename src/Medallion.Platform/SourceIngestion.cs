@@ -23,9 +23,6 @@ namespace Medallion.Platform;
 /// </summary>
 public static class SourceIngestion
 {
-    /// <summary>A continuous ingest keeps a quiet pass only when the slot's lag moved by this much since the table's last kept pass.</summary>
-    private const long LagWorthKeepingBytes = 1024 * 1024;
-
     /// <summary>Chooses the sources to land: by name, or every database, API and file source when no name is given.</summary>
     /// <param name="project">The project.</param>
     /// <param name="names">Source names (case-insensitive); empty for all.</param>
@@ -131,10 +128,9 @@ public static class SourceIngestion
         ILoggerFactory log = loggerFactory ?? NullLoggerFactory.Instance;
         using DuckDbDatabase database = IngestionRunner.OpenEngine();
         using DuckDbConnection connection = database.CreateConnection();
-        var sink = new BronzeSink(new DeltaWriter(connection), tableLocation, options.SourceName, log);
         using var api = new HttpApiSource(options, log);
-        IngestionResult result = await IngestionRunner.RunAsync(api, sink, connection, cancellationToken).ConfigureAwait(false);
-        return (result, sink.LastCommittedVersion);
+        BronzeLanding landed = await IngestionRunner.LandAsync(api, connection, tableLocation, options.SourceName, log, cancellationToken).ConfigureAwait(false);
+        return (landed.Result, landed.CommittedVersion);
     }
 
     /// <summary>
@@ -183,24 +179,57 @@ public static class SourceIngestion
         return IngestAsync(project, selection with { Files = [] }, interval, loggerFactory ?? NullLoggerFactory.Instance, cancellationToken, abort);
     }
 
+    /// <summary>
+    /// The one continuous ingestion, for the ingest command and for the scheduler's continuous jobs: follows the
+    /// selected database and API sources (file sources are not followed: they are loaded by a pass that is not
+    /// continuous) until <paramref name="cancellationToken"/> is cancelled (see <see cref="DatabaseSourceLoader.RunContinuousAsync"/>),
+    /// and records through <paramref name="recorder"/>, then yields, each pass worth keeping (<see cref="IngestRunRecorder.IsWorthKeeping"/>).
+    /// The caller owns the run the recorder writes to. Cancellation ends the sequence normally: every commit made stands.
+    /// </summary>
+    /// <param name="project">The project (bronze tables live under its storage, which must be local).</param>
+    /// <param name="selection">What to follow.</param>
+    /// <param name="interval">The time between passes, and the CDC micro-batch length.</param>
+    /// <param name="recorder">Keeps the passes under the caller's run.</param>
+    /// <param name="loggerFactory">Where retries, warnings, heartbeats and commits are logged.</param>
+    /// <param name="cancellationToken">Stops the passes after the last commit: a CDC stream's at once (its micro-batch under way commits nothing), the others when the pass under way has committed.</param>
+    /// <param name="abort">After the stop, cancels the passes under way (a stop whose grace ran out); they commit nothing. By default the stop does.</param>
+    /// <exception cref="MedallionException">A table or an API failed; earlier commits stay, and so do their records.</exception>
+    public static async IAsyncEnumerable<IngestPass> StreamAsync(
+        MedallionProject project, IngestSelection selection, TimeSpan interval, IngestRunRecorder recorder, ILoggerFactory? loggerFactory = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default, CancellationToken abort = default)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(selection);
+        ArgumentNullException.ThrowIfNull(recorder);
+        using DuckDbDatabase database = IngestionRunner.OpenEngine();
+        using DuckDbConnection connection = database.CreateConnection();
+        await foreach (DatabaseTableResult result in DatabaseSourceLoader.RunContinuousAsync(
+            project, selection.Databases, selection.Apis, connection, interval, loggerFactory, cancellationToken, abort).ConfigureAwait(false))
+        {
+            if (recorder.IsWorthKeeping(result))
+            {
+                // Recorded whatever the token says: the rows are committed, so the catalog must know the pass.
+                yield return new IngestPass(result, await recorder.RecordAsync(result, CancellationToken.None).ConfigureAwait(false));
+            }
+        }
+    }
+
     private static async IAsyncEnumerable<IngestPass> IngestAsync(
         MedallionProject project, IngestSelection selection, TimeSpan? interval, ILoggerFactory loggerFactory, [EnumeratorCancellation] CancellationToken cancellationToken, CancellationToken abort)
     {
-        using DuckDbDatabase database = IngestionRunner.OpenEngine();
-        using DuckDbConnection connection = database.CreateConnection();
         CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (catalog.ConfigureAwait(false))
         {
             RunRecord run = await catalog.StartRunAsync("ingest " + string.Join(",", selection.Names), cancellationToken).ConfigureAwait(false);
-            var recorder = new PassRecorder(catalog, run.Id);
+            var recorder = new IngestRunRecorder(catalog, run.Id, TimeProvider.System);
             RunStatus status = RunStatus.Failed;
             string? failure = null;
             try
             {
-                IAsyncEnumerable<DatabaseTableResult> passes = interval is { } every
-                    ? DatabaseSourceLoader.RunContinuousAsync(project, selection.Databases, selection.Apis, connection, every, loggerFactory, cancellationToken, abort)
-                    : LoadOnceAsync(project, selection, connection, run.Id, loggerFactory, cancellationToken);
-                IAsyncEnumerator<DatabaseTableResult> enumerator = passes.GetAsyncEnumerator(cancellationToken);
+                IAsyncEnumerable<IngestPass> passes = interval is { } every
+                    ? StreamAsync(project, selection, every, recorder, loggerFactory, cancellationToken, abort)
+                    : LoadOnceAsync(project, selection, recorder, loggerFactory, cancellationToken);
+                IAsyncEnumerator<IngestPass> enumerator = passes.GetAsyncEnumerator(cancellationToken);
                 await using (enumerator.ConfigureAwait(false))
                 {
                     while (true)
@@ -223,17 +252,9 @@ public static class SourceIngestion
                             throw;
                         }
 
-                        DatabaseTableResult result = enumerator.Current;
-                        if (interval is not null && !recorder.IsWorthKeeping(result))
-                        {
-                            continue;
-                        }
-
-                        // Recorded whatever the token says: the rows are committed, so the catalog must know the pass.
-                        SourceRunRecord record = await recorder.RecordAsync(result, CancellationToken.None).ConfigureAwait(false);
                         // A caller that stops reading here has cancelled the ingest.
                         status = RunStatus.Cancelled;
-                        yield return new IngestPass(result, record);
+                        yield return enumerator.Current;
                         status = RunStatus.Failed;
                     }
                 }
@@ -247,7 +268,19 @@ public static class SourceIngestion
         }
     }
 
-    private static async IAsyncEnumerable<DatabaseTableResult> LoadOnceAsync(
+    /// <summary>One pass over every table of the selection, each recorded (whatever the token says: its rows are committed) and yielded.</summary>
+    private static async IAsyncEnumerable<IngestPass> LoadOnceAsync(
+        MedallionProject project, IngestSelection selection, IngestRunRecorder recorder, ILoggerFactory loggerFactory, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using DuckDbDatabase database = IngestionRunner.OpenEngine();
+        using DuckDbConnection connection = database.CreateConnection();
+        await foreach (DatabaseTableResult result in LoadEachAsync(project, selection, connection, recorder.RunId, loggerFactory, cancellationToken).ConfigureAwait(false))
+        {
+            yield return new IngestPass(result, await recorder.RecordAsync(result, CancellationToken.None).ConfigureAwait(false));
+        }
+    }
+
+    private static async IAsyncEnumerable<DatabaseTableResult> LoadEachAsync(
         MedallionProject project, IngestSelection selection, DuckDbConnection connection, string runId, ILoggerFactory loggerFactory, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (DatabaseSourceDefinition source in selection.Databases)
@@ -276,26 +309,6 @@ public static class SourceIngestion
             long? version = loaded.CommittedVersion
                 ?? (await new DeltaWriter(connection).TryGetSnapshotAsync(ProjectCatalog.TableLocation(project, source.Target), cancellationToken).ConfigureAwait(false))?.Version;
             yield return new DatabaseTableResult(source.Name, source.Path, source.Target, new IngestionResult(loaded.FilesLoaded.Count, loaded.RowsLoaded, null), version, null, CommittedVersion: loaded.CommittedVersion);
-        }
-    }
-
-    /// <summary>Numbers the passes of each table in one ingest run and keeps them in the catalog.</summary>
-    private sealed class PassRecorder(CatalogStore catalog, string runId)
-    {
-        private readonly Dictionary<TableName, (long Pass, long? Lag)> _last = [];
-
-        public bool IsWorthKeeping(DatabaseTableResult result) =>
-            result.Result.Rows > 0
-            || !_last.TryGetValue(result.Target, out (long Pass, long? Lag) last)
-            || Math.Abs((result.SlotLagBytes ?? 0) - (last.Lag ?? 0)) >= LagWorthKeepingBytes;
-
-        public async Task<SourceRunRecord> RecordAsync(DatabaseTableResult result, CancellationToken cancellationToken)
-        {
-            long pass = _last.TryGetValue(result.Target, out (long Pass, long? Lag) last) ? last.Pass + 1 : 1;
-            _last[result.Target] = (pass, result.SlotLagBytes);
-            SourceRunRecord record = result.ToRecord(runId, pass, DateTimeOffset.UtcNow);
-            await catalog.RecordSourceRunAsync(record, cancellationToken).ConfigureAwait(false);
-            return record;
         }
     }
 }

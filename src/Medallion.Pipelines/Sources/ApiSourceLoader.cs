@@ -35,11 +35,8 @@ public static class ApiSourceLoader
         string location = ProjectCatalog.TableLocation(project, source.Target);
         HttpApiSourceOptions options = environment is null ? source.Options : source.Options with { Environment = environment };
         using var api = new HttpApiSource(options, loggerFactory);
-        var writer = new DeltaWriter(connection);
-        var sink = new BronzeSink(writer, location, source.Name, loggerFactory);
-        IngestionResult result = await IngestionRunner.RunAsync(api, sink, connection, cancellationToken).ConfigureAwait(false);
-        long? version = sink.LastCommittedVersion ?? (await writer.TryGetSnapshotAsync(location, cancellationToken).ConfigureAwait(false))?.Version;
+        BronzeLanding landed = await IngestionRunner.LandAsync(api, connection, location, source.Name, loggerFactory, cancellationToken).ConfigureAwait(false);
         IngestionMode mode = source.Options.IsIncremental ? IngestionMode.Incremental : IngestionMode.Full;
-        return new DatabaseTableResult(source.Name, source.Options.Url, source.Target, result, version, null, mode, sink.LastCommittedVersion);
+        return new DatabaseTableResult(source.Name, source.Options.Url, source.Target, landed.Result, landed.TableVersion, null, mode, landed.CommittedVersion);
     }
 }

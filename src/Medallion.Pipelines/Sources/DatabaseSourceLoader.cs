@@ -9,7 +9,6 @@ using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Ingestion;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Medallion.Pipelines.Sources;
 
@@ -60,11 +59,10 @@ public static class DatabaseSourceLoader
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(connection);
-        var writer = new DeltaWriter(connection);
         var results = new List<DatabaseTableResult>(source.Tables.Count);
         foreach (DatabaseTableDefinition table in source.Tables)
         {
-            results.Add(await LoadTableAsync(project, source, table, writer, null, loggerFactory, cancellationToken).ConfigureAwait(false));
+            results.Add(await LandTableAsync(project, source, table, connection, null, loggerFactory, cancellationToken).ConfigureAwait(false));
         }
 
         return results;
@@ -99,7 +97,6 @@ public static class DatabaseSourceLoader
         ArgumentNullException.ThrowIfNull(apiSources);
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
-        var writer = new DeltaWriter(connection);
         var streams = new List<(DatabaseSourceDefinition Source, DatabaseTableDefinition Table, IIngestionSource Connector)>();
         foreach (DatabaseSourceDefinition source in sources)
         {
@@ -119,7 +116,7 @@ public static class DatabaseSourceLoader
                 CancellationToken pass = table.Mode == IngestionMode.Cdc ? cancellationToken : polling;
                 DatabaseTableResult? result = cancellationToken.IsCancellationRequested
                     ? null
-                    : await UntilStoppedAsync(LoadTableAsync(project, source, table, writer, connector, loggerFactory, pass), cancellationToken).ConfigureAwait(false);
+                    : await UntilStoppedAsync(LandTableAsync(project, source, table, connection, connector, loggerFactory, pass), cancellationToken).ConfigureAwait(false);
                 if (result is null)
                 {
                     yield break;
@@ -223,25 +220,23 @@ public static class DatabaseSourceLoader
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(connection);
-        return LoadTableAsync(project, source, table, new DeltaWriter(connection), CreateSource(source, table, interval, loggerFactory), loggerFactory, cancellationToken);
+        return LandTableAsync(project, source, table, connection, CreateSource(source, table, interval, loggerFactory), loggerFactory, cancellationToken);
     }
 
-    private static async Task<DatabaseTableResult> LoadTableAsync(
-        MedallionProject project, DatabaseSourceDefinition source, DatabaseTableDefinition table, DeltaWriter writer, IIngestionSource? connector,
+    private static async Task<DatabaseTableResult> LandTableAsync(
+        MedallionProject project, DatabaseSourceDefinition source, DatabaseTableDefinition table, DuckDbConnection connection, IIngestionSource? connector,
         ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
     {
         string location = ProjectCatalog.TableLocation(project, table.Target);
         connector ??= CreateSource(source, table, null, loggerFactory);
-        var sink = new BronzeSink(writer, location, source.Name, loggerFactory ?? NullLoggerFactory.Instance);
-        IngestionResult result = await IngestionRunner.RunAsync(connector, sink, writer.Connection, cancellationToken).ConfigureAwait(false);
+        BronzeLanding landed = await IngestionRunner.LandAsync(connector, connection, location, source.Name, loggerFactory, cancellationToken).ConfigureAwait(false);
         long? lag = table.Mode != IngestionMode.Cdc ? null : connector switch
         {
             PostgresSource postgres => await postgres.GetSlotLagBytesAsync(cancellationToken).ConfigureAwait(false),
-            MySqlSource mysql => await mysql.GetBinlogLagBytesAsync(result.Position, cancellationToken).ConfigureAwait(false),
+            MySqlSource mysql => await mysql.GetBinlogLagBytesAsync(landed.Result.Position, cancellationToken).ConfigureAwait(false),
             _ => null,
         };
-        long? version = sink.LastCommittedVersion ?? (await writer.TryGetSnapshotAsync(location, cancellationToken).ConfigureAwait(false))?.Version;
-        return new DatabaseTableResult(source.Name, table.Table, table.Target, result, version, lag, table.Mode, sink.LastCommittedVersion);
+        return new DatabaseTableResult(source.Name, table.Table, table.Target, landed.Result, landed.TableVersion, lag, table.Mode, landed.CommittedVersion);
     }
 
     private static string ConnectionString(ConnectionDefinition connection, bool postgres)

@@ -6,9 +6,9 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
-using Medallion.DuckDb;
 using Medallion.Pipelines;
 using Medallion.Pipelines.Sources;
+using Medallion.Platform;
 
 namespace Medallion.Server.Scheduling;
 
@@ -95,7 +95,8 @@ public sealed partial class JobScheduler
         List<DatabaseSourceDefinition> sources = project.DatabaseSources.Where(s => job.Sources.Contains(s.Name, StringComparer.OrdinalIgnoreCase)).ToList();
         await LogAsync(run, null, "info", $"streaming {string.Join(", ", sources.Select(s => s.Name))} continuously; restarts after failures wait {job.Restart.InitialBackoff.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s doubling to at most {job.Restart.MaxBackoff.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s").ConfigureAwait(false);
         int failuresInARow = 0;
-        var passes = new Dictionary<TableName, long>();
+        // One recorder for every attempt: a restarted stream's passes go on with each table's numbering.
+        var recorder = new IngestRunRecorder(_catalog, run.Id, _time);
         while (true)
         {
             RunAttemptRecord attempt = await _catalog.StartAttemptAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
@@ -105,18 +106,8 @@ public sealed partial class JobScheduler
             bool transient;
             try
             {
-                using DuckDbDatabase engine = DuckDbDatabase.Open();
-                using DuckDbConnection connection = engine.CreateConnection();
-                await foreach (DatabaseTableResult pass in DatabaseSourceLoader.RunContinuousAsync(project, sources, [], connection, _options.ContinuousInterval, cancellationToken: stop).ConfigureAwait(false))
+                await foreach ((DatabaseTableResult pass, _) in SourceIngestion.StreamAsync(project, new IngestSelection(sources, []), _options.ContinuousInterval, recorder, cancellationToken: stop).ConfigureAwait(false))
                 {
-                    // Quiet passes are not kept: a stream makes one every interval.
-                    if (pass.Result.Rows == 0 && passes.ContainsKey(pass.Target))
-                    {
-                        continue;
-                    }
-
-                    long number = passes[pass.Target] = passes.GetValueOrDefault(pass.Target) + 1;
-                    await _catalog.RecordSourceRunAsync(pass.ToRecord(run.Id, number, _time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
                     await LogAsync(run, pass.Target, "info", string.Create(CultureInfo.InvariantCulture, $"{pass.Source}: {pass.Table} ({pass.Mode.ToString().ToLowerInvariant()}), {pass.Result.Rows} row(s){(pass.CommittedVersion is long v ? $", version {v}" : "")}{(pass.PositionText is { } lsn ? $", at {lsn}" : "")}")).ConfigureAwait(false);
                 }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Text.Json.Serialization;
 using Medallion.Catalog;
 
 namespace Medallion.Platform;
@@ -11,6 +12,7 @@ namespace Medallion.Platform;
 /// <param name="Other">Models in any other state (running, cancelled).</param>
 public sealed record RunSummary(RunRecord Run, int Succeeded, int Failed, int Skipped, int Other)
 {
-    /// <summary>How long the run took; null while it runs.</summary>
+    /// <summary>How long the run took; null while it runs. Not in the JSON contract: its run's times give it.</summary>
+    [JsonIgnore]
     public TimeSpan? Duration => Run.FinishedAt - Run.StartedAt;
 }

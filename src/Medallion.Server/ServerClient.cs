@@ -11,6 +11,7 @@ using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
+using Medallion.Platform;
 using Medallion.Server.Http;
 
 namespace Medallion.Server;

@@ -102,6 +102,6 @@ public sealed class BoundedStopTests(PostgresDatabase database) : IClassFixture<
     {
         Cli.Result runs = await Cli.RunAsync("runs", "--format", "json", "--project", project);
         Assert.True(runs.ExitCode == 0, runs.Error);
-        return [.. JsonDocument.Parse(runs.Output).RootElement.EnumerateArray().Select(r => r.GetProperty("status").GetString()!)];
+        return [.. JsonDocument.Parse(runs.Output).RootElement.EnumerateArray().Select(r => r.GetProperty("run").GetProperty("status").GetString()!)];
     }
 }

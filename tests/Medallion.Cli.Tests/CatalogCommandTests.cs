@@ -107,7 +107,7 @@ public sealed class CatalogCommandTests : IAsyncLifetime
     {
         JsonElement tables = await JsonAsync("tables", "--project", _project, "--format", "json");
 
-        Assert.Equal(["bronze.orders", "silver.orders", "silver.orders_quarantine", "gold.revenue"], tables.EnumerateArray().Select(t => t.GetProperty("table").GetString()));
+        Assert.Equal(["bronze.orders", "silver.orders", "silver.orders_quarantine", "gold.revenue"], tables.EnumerateArray().Select(t => Name(t.GetProperty("name"))));
         JsonElement silver = tables[1];
         Assert.Equal(4, silver.GetProperty("rows").GetInt64());
         Assert.Equal(1, silver.GetProperty("version").GetInt64());
@@ -150,7 +150,7 @@ public sealed class CatalogCommandTests : IAsyncLifetime
 
         JsonElement[] columns = table.GetProperty("columns").EnumerateArray().ToArray();
         Assert.Equal(["order_id", "email", "amount"], columns.Select(c => c.GetProperty("name").GetString()));
-        Assert.Equal("BIGINT", columns[0].GetProperty("type").GetString());
+        Assert.Equal("BIGINT", columns[0].GetProperty("data_type").GetString());
         Assert.Equal("The shop's order number.", columns[0].GetProperty("description").GetString());
         Assert.Equal("pii", columns[1].GetProperty("classification").GetString());
         Assert.Equal("Order total in BRL, from the catalog.", columns[2].GetProperty("description").GetString());
@@ -162,14 +162,15 @@ public sealed class CatalogCommandTests : IAsyncLifetime
     {
         JsonElement table = await JsonAsync("describe", "silver.orders", "--project", _project, "--format", "json");
 
-        Assert.Equal([1L, 0L], table.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt64()));
+        Assert.Equal([1L, 0L], table.GetProperty("recent_versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt64()));
         Assert.Equal(_secondRun, table.GetProperty("last_run").GetProperty("run_id").GetString());
         Assert.Equal(1, table.GetProperty("last_run").GetProperty("committed_version").GetInt64());
         JsonElement quarantine = table.GetProperty("quality").EnumerateArray().Single(q => q.GetProperty("rule").GetString() == "amount_positive");
         Assert.Equal(1, quarantine.GetProperty("failing_rows").GetInt64());
-        Assert.Equal(5, quarantine.GetProperty("sample_rows")[0].GetProperty("order_id").GetInt64());
-        Assert.Equal(["bronze.orders"], table.GetProperty("upstream").EnumerateArray().Select(t => t.GetString()));
-        Assert.Equal(["gold.revenue"], table.GetProperty("downstream").EnumerateArray().Select(t => t.GetString()));
+        using JsonDocument sample = JsonDocument.Parse(quarantine.GetProperty("sample_rows_json").GetString()!);
+        Assert.Equal(5, sample.RootElement[0].GetProperty("order_id").GetInt64());
+        Assert.Equal(["bronze.orders"], table.GetProperty("upstream").EnumerateArray().Select(Name));
+        Assert.Equal(["gold.revenue"], table.GetProperty("downstream").EnumerateArray().Select(Name));
     }
 
     [Fact]
@@ -190,7 +191,7 @@ public sealed class CatalogCommandTests : IAsyncLifetime
     {
         JsonElement table = await JsonAsync("describe", "revenue", "--project", _project, "--format", "json");
 
-        Assert.Equal("gold.revenue", table.GetProperty("table").GetProperty("table").GetString());
+        Assert.Equal("gold.revenue", Name(table.GetProperty("summary").GetProperty("name")));
         Assert.Equal(_secondRun, table.GetProperty("last_run").GetProperty("run_id").GetString());
         Assert.Equal("failed", table.GetProperty("last_run").GetProperty("status").GetString());
     }
@@ -222,7 +223,7 @@ public sealed class CatalogCommandTests : IAsyncLifetime
     {
         JsonElement history = await JsonAsync("history", "silver.orders", "--project", _project, "--format", "json");
 
-        JsonElement[] versions = history.GetProperty("versions").EnumerateArray().ToArray();
+        JsonElement[] versions = history.EnumerateArray().ToArray();
         Assert.Equal([1L, 0L], versions.Select(v => v.GetProperty("version").GetInt64()));
         Assert.Equal([4L, 3L], versions.Select(v => v.GetProperty("rows").GetInt64()));
         Assert.Equal([_secondRun, _firstRun], versions.Select(v => v.GetProperty("run_id").GetString()));
@@ -234,7 +235,7 @@ public sealed class CatalogCommandTests : IAsyncLifetime
     {
         JsonElement history = await JsonAsync("history", "silver.orders_quarantine", "--project", _project, "--format", "json");
 
-        JsonElement version = Assert.Single(history.GetProperty("versions").EnumerateArray());
+        JsonElement version = Assert.Single(history.EnumerateArray());
         Assert.Equal(1, version.GetProperty("rows").GetInt64());
         Assert.Equal(JsonValueKind.Null, version.GetProperty("run_id").ValueKind);
     }
@@ -255,13 +256,13 @@ public sealed class CatalogCommandTests : IAsyncLifetime
     {
         JsonElement runs = await JsonAsync("runs", "--project", _project, "--format", "json");
 
-        Assert.Equal([_secondRun, _firstRun], runs.EnumerateArray().Select(r => r.GetProperty("run_id").GetString()));
+        Assert.Equal([_secondRun, _firstRun], runs.EnumerateArray().Select(r => r.GetProperty("run").GetProperty("id").GetString()));
         JsonElement failed = runs[0];
-        Assert.Equal("failed", failed.GetProperty("status").GetString());
-        Assert.Equal(3000, failed.GetProperty("duration_ms").GetInt64());
-        Assert.Equal(1, failed.GetProperty("models_succeeded").GetInt32());
-        Assert.Equal(1, failed.GetProperty("models_failed").GetInt32());
-        Assert.Equal(2, runs[1].GetProperty("models_succeeded").GetInt32());
+        Assert.Equal("failed", failed.GetProperty("run").GetProperty("status").GetString());
+        Assert.Equal(TimeSpan.FromSeconds(3), failed.GetProperty("run").GetProperty("finished_at").GetDateTimeOffset() - failed.GetProperty("run").GetProperty("started_at").GetDateTimeOffset());
+        Assert.Equal(1, failed.GetProperty("succeeded").GetInt32());
+        Assert.Equal(1, failed.GetProperty("failed").GetInt32());
+        Assert.Equal(2, runs[1].GetProperty("succeeded").GetInt32());
     }
 
     [Fact]
@@ -280,9 +281,9 @@ public sealed class CatalogCommandTests : IAsyncLifetime
     {
         JsonElement run = await JsonAsync("runs", _secondRun[..12], "--project", _project, "--format", "json");
 
-        Assert.Equal(_secondRun, run.GetProperty("run").GetProperty("run_id").GetString());
+        Assert.Equal(_secondRun, run.GetProperty("run").GetProperty("id").GetString());
         Assert.Equal("gold.revenue failed", run.GetProperty("run").GetProperty("error").GetString());
-        Assert.Equal(["gold.revenue", "silver.orders"], run.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("model").GetString()));
+        Assert.Equal(["gold.revenue", "silver.orders"], run.GetProperty("models").EnumerateArray().Select(m => Name(m.GetProperty("model"))));
         Assert.Equal("Binder Error: boom", run.GetProperty("models")[0].GetProperty("error").GetString());
         Assert.Equal(2, run.GetProperty("quality").GetArrayLength());
     }
@@ -295,6 +296,9 @@ public sealed class CatalogCommandTests : IAsyncLifetime
         Assert.Equal(1, result.ExitCode);
         Assert.Equal("Error MDL6903: The catalog has no run 'ffff'.\nHelp: check the id against the recent runs.\nHelp: 'medallion runs' lists the recent runs and their ids.\n", result.Error);
     }
+
+    /// <summary>A table's name as the JSON contract writes it (<c>{"namespace", "name"}</c>), as <c>namespace.name</c>.</summary>
+    internal static string Name(JsonElement name) => $"{name.GetProperty("namespace").GetString()}.{name.GetProperty("name").GetString()}";
 
     private static async Task<JsonElement> JsonAsync(params string[] args)
     {

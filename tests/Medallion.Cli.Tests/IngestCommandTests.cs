@@ -53,13 +53,13 @@ public sealed class IngestCommandTests(PostgresDatabase database) : IClassFixtur
 
         Cli.Result ingest = await Cli.RunAsync("ingest", "--format", "json", "--project", project.Directory);
         Cli.Result runs = await Cli.RunAsync("runs", "--format", "json", "--project", project.Directory);
-        string runId = JsonDocument.Parse(runs.Output).RootElement[0].GetProperty("run_id").GetString()!;
+        string runId = JsonDocument.Parse(runs.Output).RootElement[0].GetProperty("run").GetProperty("id").GetString()!;
         Cli.Result run = await Cli.RunAsync("runs", runId, "--format", "json", "--project", project.Directory);
         Cli.Result text = await Cli.RunAsync("runs", runId, "--project", project.Directory);
 
         Assert.True(ingest.ExitCode == 0, ingest.Error);
         JsonElement pass = Assert.Single(JsonDocument.Parse(ingest.Output).RootElement.EnumerateArray());
-        Assert.Equal(("bronze.lagged", "cdc", 2L, 1L), (pass.GetProperty("table").GetString(), pass.GetProperty("mode").GetString(), pass.GetProperty("rows").GetInt64(), pass.GetProperty("pass").GetInt64()));
+        Assert.Equal(("bronze.lagged", "cdc", 2L, 1L), (CatalogCommandTests.Name(pass.GetProperty("target")), pass.GetProperty("mode").GetString(), pass.GetProperty("rows").GetInt64(), pass.GetProperty("pass").GetInt64()));
         JsonElement recorded = Assert.Single(JsonDocument.Parse(run.Output).RootElement.GetProperty("sources").EnumerateArray());
         Assert.Equal(pass.GetProperty("slot_lag_bytes").GetInt64(), recorded.GetProperty("slot_lag_bytes").GetInt64());
         Assert.Equal("succeeded", JsonDocument.Parse(run.Output).RootElement.GetProperty("run").GetProperty("status").GetString());

@@ -55,7 +55,7 @@ public sealed class InitProjectRunTests : IDisposable
         Cli.Result describe = await Cli.RunAsync("describe", "silver.orders", "--project", _project);
 
         using JsonDocument json = JsonDocument.Parse(run.Output);
-        List<JsonElement> silver = [.. json.RootElement.GetProperty("quality").EnumerateArray().Where(q => q.GetProperty("model").GetString() == "silver.orders")];
+        List<JsonElement> silver = [.. json.RootElement.GetProperty("quality").EnumerateArray().Where(q => CatalogCommandTests.Name(q.GetProperty("model")) == "silver.orders")];
         Assert.Equal(5, silver.Count);
         Assert.All(silver, q =>
         {
@@ -64,7 +64,7 @@ public sealed class InitProjectRunTests : IDisposable
             Assert.False(q.GetProperty("passed").GetBoolean());
         });
         // The gold model is rebuilt (materialized: table), so its rule is checked against the whole table.
-        Assert.Equal("passed", json.RootElement.GetProperty("quality").EnumerateArray().Single(q => q.GetProperty("model").GetString() == "gold.daily_revenue").GetProperty("status").GetString());
+        Assert.Equal("passed", json.RootElement.GetProperty("quality").EnumerateArray().Single(q => CatalogCommandTests.Name(q.GetProperty("model")) == "gold.daily_revenue").GetProperty("status").GetString());
         Assert.Matches(QualityRow("row_count", "fail", "not checked: no new rows", 0), describe.Output);
         Assert.DoesNotMatch(QualityRow("not_null(order_id)", "fail", "passed", 0), describe.Output);
     }

@@ -119,16 +119,17 @@ public sealed partial class JobCommandTests : IAsyncLifetime
 
         Assert.Equal((0, string.Empty), (result.ExitCode, result.Error));
         using JsonDocument jobs = JsonDocument.Parse(result.Output);
-        Assert.Equal(["daily", "chain", "slow", "daily_sp", "sliced"], jobs.RootElement.EnumerateArray().Select(j => j.GetProperty("name").GetString()));
-        JsonElement chain = jobs.RootElement[1];
+        Assert.Equal(["daily", "chain", "slow", "daily_sp", "sliced"], jobs.RootElement.EnumerateArray().Select(j => j.GetProperty("job").GetProperty("name").GetString()));
+        (JsonElement chain, JsonElement chainRun) = (jobs.RootElement[1].GetProperty("job"), jobs.RootElement[1].GetProperty("last_run"));
         Assert.Equal(
-            ("silver.one+", "on new data in bronze.events", true, id, "succeeded", 0),
-            (chain.GetProperty("select").GetString(), chain.GetProperty("trigger").GetString(), chain.GetProperty("paused").GetBoolean(),
-                chain.GetProperty("last_run").GetProperty("id").GetString(), chain.GetProperty("last_run").GetProperty("status").GetString(), chain.GetProperty("next_runs").GetArrayLength()));
+            ("silver.one+", "bronze.events", true, id, "succeeded", 0),
+            (chain.GetProperty("select").GetString(), Assert.Single(chain.GetProperty("on_new_data").EnumerateArray()).GetString(), chain.GetProperty("paused").GetBoolean(),
+                chainRun.GetProperty("id").GetString(), chainRun.GetProperty("status").GetString(), chain.GetProperty("next_runs").GetArrayLength()));
         JsonElement saoPaulo = jobs.RootElement[3];
         Assert.Equal(
-            ("@daily", "America/Sao_Paulo", JsonValueKind.Null, SaoPauloMidnight().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)),
-            (saoPaulo.GetProperty("schedule").GetString()![..6], saoPaulo.GetProperty("time_zone").GetString(), saoPaulo.GetProperty("last_run").ValueKind, saoPaulo.GetProperty("next_runs")[0].GetString()));
+            ("@daily", "America/Sao_Paulo", JsonValueKind.Null, SaoPauloMidnight()),
+            (saoPaulo.GetProperty("job").GetProperty("schedule").GetString()![..6], saoPaulo.GetProperty("job").GetProperty("time_zone").GetString(), saoPaulo.GetProperty("last_run").ValueKind,
+                saoPaulo.GetProperty("job").GetProperty("next_runs")[0].GetDateTimeOffset()));
         Assert.Equal(RunStatus.Succeeded, run.Status);
     }
 

@@ -106,8 +106,8 @@ public sealed class ObjectStoreCommandTests : IDisposable
         JsonElement tables = JsonDocument.Parse(await _cli.RunOkAsync(kind, "tables", "--project", project, "--format", "json")).RootElement;
         JsonElement history = JsonDocument.Parse(await _cli.RunOkAsync(kind, "history", "silver.numbers", "--project", project, "--format", "json")).RootElement;
 
-        JsonElement numbers = Assert.Single(tables.EnumerateArray(), t => t.GetProperty("table").GetString() == "silver.numbers");
+        JsonElement numbers = Assert.Single(tables.EnumerateArray(), t => CatalogCommandTests.Name(t.GetProperty("name")) == "silver.numbers");
         Assert.Equal((5L, 1L), (numbers.GetProperty("rows").GetInt64(), numbers.GetProperty("version").GetInt64()));
-        Assert.Equal([1L, 0L], history.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt64()));
+        Assert.Equal([1L, 0L], history.EnumerateArray().Select(v => v.GetProperty("version").GetInt64()));
     }
 }

@@ -79,7 +79,7 @@ public sealed class QuickstartTests(QuickstartFixture quickstart) : IClassFixtur
     {
         JsonElement runs = await JsonAsync("runs", "--project", quickstart.Directory, "--format", "json");
         Assert.Equal(2, runs.GetArrayLength());
-        JsonElement second = await JsonAsync("runs", runs[0].GetProperty("run_id").GetString()!, "--project", quickstart.Directory, "--format", "json");
+        JsonElement second = await JsonAsync("runs", runs[0].GetProperty("run").GetProperty("id").GetString()!, "--project", quickstart.Directory, "--format", "json");
 
         JsonElement customers = Model(second, "silver.customers");
         Assert.Equal(1, customers.GetProperty("committed_version").GetInt64());
@@ -120,10 +120,10 @@ public sealed class QuickstartTests(QuickstartFixture quickstart) : IClassFixtur
     }
 
     private static JsonElement Table(JsonElement tables, string name) =>
-        tables.EnumerateArray().Single(t => t.GetProperty("table").GetString() == name);
+        tables.EnumerateArray().Single(t => CatalogCommandTests.Name(t.GetProperty("name")) == name);
 
     private static JsonElement Model(JsonElement run, string name) =>
-        run.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("model").GetString() == name);
+        run.GetProperty("models").EnumerateArray().Single(m => CatalogCommandTests.Name(m.GetProperty("model")) == name);
 
     private static async Task<JsonElement> JsonAsync(params string[] args)
     {

@@ -8,6 +8,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Cli.Output;
+using Medallion.Platform;
 using Medallion.Server;
 using Medallion.Server.Http;
 using Medallion.Server.Scheduling;

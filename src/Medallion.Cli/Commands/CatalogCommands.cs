@@ -10,6 +10,7 @@ using Medallion.Catalog;
 using Medallion.Cli.Browsing;
 using Medallion.Cli.Output;
 using Medallion.Platform;
+using Medallion.Platform.Json;
 
 namespace Medallion.Cli.Commands;
 
@@ -39,16 +40,7 @@ internal static class CatalogCommands
             IReadOnlyList<TableSummary> tables = await lakehouse.ListTablesAsync(parsed.GetValue(ns), cancellationToken).ConfigureAwait(false);
             if (parsed.GetValue(format) == ReportFormat.Json)
             {
-                JsonReport.Write(output, json =>
-                {
-                    json.WriteStartArray();
-                    foreach (TableSummary t in tables)
-                    {
-                        BrowsingJson.Table(json, t);
-                    }
-
-                    json.WriteEndArray();
-                });
+                JsonReport.Write(output, json => RecordJson.Write(json, tables));
                 return 0;
             }
 
@@ -74,7 +66,7 @@ internal static class CatalogCommands
             TableDetails details = await lakehouse.DescribeTableAsync(lakehouse.ResolveTable(parsed.GetRequiredValue(table)), cancellationToken).ConfigureAwait(false);
             if (parsed.GetValue(format) == ReportFormat.Json)
             {
-                JsonReport.Write(output, json => WriteDescribeJson(json, details));
+                JsonReport.Write(output, json => RecordJson.Write(json, details));
             }
             else
             {
@@ -110,19 +102,7 @@ internal static class CatalogCommands
             IReadOnlyList<TableVersionInfo> versions = await lakehouse.GetTableHistoryAsync(name, parsed.GetValue(last), cancellationToken).ConfigureAwait(false);
             if (parsed.GetValue(format) == ReportFormat.Json)
             {
-                JsonReport.Write(output, json =>
-                {
-                    json.WriteStartObject();
-                    json.WriteString("table", name.ToString());
-                    json.WriteStartArray("versions");
-                    foreach (TableVersionInfo v in versions)
-                    {
-                        BrowsingJson.Version(json, v);
-                    }
-
-                    json.WriteEndArray();
-                    json.WriteEndObject();
-                });
+                JsonReport.Write(output, json => RecordJson.Write(json, versions));
                 return 0;
             }
 
@@ -163,16 +143,7 @@ internal static class CatalogCommands
             IReadOnlyList<RunSummary> runs = await lakehouse.ListRunsAsync(parsed.GetValue(last), cancellationToken: cancellationToken).ConfigureAwait(false);
             if (parsed.GetValue(format) == ReportFormat.Json)
             {
-                JsonReport.Write(output, json =>
-                {
-                    json.WriteStartArray();
-                    foreach (RunSummary r in runs)
-                    {
-                        BrowsingJson.Run(json, r.Run, r);
-                    }
-
-                    json.WriteEndArray();
-                });
+                JsonReport.Write(output, json => RecordJson.Write(json, runs));
                 return 0;
             }
 
@@ -191,40 +162,13 @@ internal static class CatalogCommands
 
     private static void WriteRun(TextWriter output, ReportFormat format, RunDetails details)
     {
-        (RunRecord run, IReadOnlyList<ModelRunRecord> models, IReadOnlyList<QualityResultRecord> quality, IReadOnlyList<SourceRunRecord> sources) = details;
         if (format == ReportFormat.Json)
         {
-            JsonReport.Write(output, json =>
-            {
-                json.WriteStartObject();
-                json.WritePropertyName("run");
-                BrowsingJson.Run(json, run, null);
-                json.WriteStartArray("models");
-                foreach (ModelRunRecord m in models)
-                {
-                    BrowsingJson.ModelRun(json, m);
-                }
-
-                json.WriteEndArray();
-                json.WriteStartArray("quality");
-                foreach (QualityResultRecord q in quality)
-                {
-                    BrowsingJson.Quality(json, q);
-                }
-
-                json.WriteEndArray();
-                json.WriteStartArray("sources");
-                foreach (SourceRunRecord p in sources)
-                {
-                    BrowsingJson.SourceRun(json, p);
-                }
-
-                json.WriteEndArray();
-                json.WriteEndObject();
-            });
+            JsonReport.Write(output, json => RecordJson.Write(json, details));
             return;
         }
 
+        (RunRecord run, IReadOnlyList<ModelRunRecord> models, IReadOnlyList<QualityResultRecord> quality, IReadOnlyList<SourceRunRecord> sources) = details;
         output.WriteLine($"Run {run.Id}: {BrowsingText.Status(run.Status)}");
         output.WriteLine($"  started   {BrowsingText.Time(run.StartedAt)}");
         output.WriteLine($"  finished  {BrowsingText.Time(run.FinishedAt)} ({BrowsingText.Duration(run.FinishedAt - run.StartedAt)})");
@@ -322,48 +266,5 @@ internal static class CatalogCommands
         {
             BrowsingText.WriteQuality(output, details.Quality, withModel: false);
         }
-    }
-
-    private static void WriteDescribeJson(System.Text.Json.Utf8JsonWriter json, TableDetails details)
-    {
-        json.WriteStartObject();
-        json.WritePropertyName("table");
-        BrowsingJson.Table(json, details.Summary);
-        JsonReport.String(json, "defined_in", details.Definition);
-        JsonReport.Strings(json, "partition_columns", details.PartitionColumns);
-        json.WriteStartArray("columns");
-        foreach (ColumnInfo column in details.Columns)
-        {
-            BrowsingJson.Column(json, column);
-        }
-
-        json.WriteEndArray();
-        json.WriteStartArray("versions");
-        foreach (TableVersionInfo version in details.RecentVersions)
-        {
-            BrowsingJson.Version(json, version);
-        }
-
-        json.WriteEndArray();
-        json.WritePropertyName("last_run");
-        if (details.LastRun is { } run)
-        {
-            BrowsingJson.ModelRun(json, run);
-        }
-        else
-        {
-            json.WriteNullValue();
-        }
-
-        json.WriteStartArray("quality");
-        foreach (QualityResultRecord result in details.Quality)
-        {
-            BrowsingJson.Quality(json, result);
-        }
-
-        json.WriteEndArray();
-        JsonReport.Strings(json, "upstream", details.Upstream.Select(t => t.ToString()));
-        JsonReport.Strings(json, "downstream", details.Downstream.Select(t => t.ToString()));
-        json.WriteEndObject();
     }
 }

@@ -12,6 +12,7 @@ using Medallion.Cli.Output;
 using Medallion.Pipelines;
 using Medallion.Pipelines.Sources;
 using Medallion.Platform;
+using Medallion.Platform.Json;
 using Microsoft.Extensions.Logging;
 
 namespace Medallion.Cli.Commands;
@@ -118,12 +119,7 @@ internal static partial class IngestCommand
 
                 if (json)
                 {
-                    JsonReport.Write(output, w =>
-                    {
-                        w.WriteStartArray();
-                        records.ForEach(r => BrowsingJson.SourceRun(w, r));
-                        w.WriteEndArray();
-                    });
+                    JsonReport.Write(output, w => RecordJson.Write<IReadOnlyList<SourceRunRecord>>(w, records));
                 }
 
                 return 0;
@@ -166,7 +162,7 @@ internal static partial class IngestCommand
         {
             if (json)
             {
-                JsonReport.WriteLine(output, w => BrowsingJson.SourceRun(w, pass.Record));
+                JsonReport.WriteLine(output, w => RecordJson.Write(w, pass.Record));
             }
             else
             {

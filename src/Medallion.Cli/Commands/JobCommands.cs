@@ -8,6 +8,8 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Cli.Output;
+using Medallion.Platform;
+using Medallion.Platform.Json;
 using Medallion.Server;
 using Medallion.Server.Http;
 using Medallion.Server.Scheduling;
@@ -49,7 +51,7 @@ internal static class JobCommands
 
             if (parsed.GetValue(format) == ReportFormat.Json)
             {
-                JsonReport.Write(output, w => WriteJobsJson(w, jobs, lastRuns));
+                JsonReport.Write(output, w => RecordJson.Write<IReadOnlyList<JobSummary>>(w, [.. jobs.Zip(lastRuns, (job, last) => new JobSummary(job, last))]));
                 return 0;
             }
 
@@ -70,46 +72,6 @@ internal static class JobCommands
             return 0;
         });
         return command;
-    }
-
-    /// <summary>The jobs as one JSON array: each job's definition as the server runs it, its last run and its next fire times (UTC).</summary>
-    private static void WriteJobsJson(System.Text.Json.Utf8JsonWriter w, IReadOnlyList<JobView> jobs, List<RunRecord?> lastRuns)
-    {
-        w.WriteStartArray();
-        foreach ((JobView job, RunRecord? last) in jobs.Zip(lastRuns))
-        {
-            w.WriteStartObject();
-            w.WriteString("name", job.Name);
-            JsonReport.String(w, "select", job.Select);
-            JsonReport.Strings(w, "sources", job.Sources);
-            JsonReport.String(w, "schedule", job.Schedule);
-            w.WriteString("time_zone", job.TimeZone);
-            w.WriteString("trigger", TriggerText(job));
-            JsonReport.Strings(w, "on_new_data", job.OnNewData);
-            JsonReport.Strings(w, "after", job.After);
-            w.WriteString("catchup", job.Catchup.ToString().ToLowerInvariant());
-            w.WriteNumber("max_active_runs", job.MaxActiveRuns);
-            w.WriteBoolean("paused", job.Paused);
-            if (last is null)
-            {
-                w.WriteNull("last_run");
-            }
-            else
-            {
-                w.WriteStartObject("last_run");
-                w.WriteString("id", last.Id);
-                w.WriteString("status", Status(last.Status));
-                JsonReport.Time(w, "started_at", last.StartedAt);
-                JsonReport.Time(w, "finished_at", last.FinishedAt);
-                w.WriteEndObject();
-            }
-
-            JsonReport.Strings(w, "next_runs", job.NextRuns.Select(JsonReport.FormatTime));
-            w.WriteString("location", job.Location);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
     }
 
     private static Command Trigger(TextWriter output, TextWriter error)

@@ -8,7 +8,10 @@ using System.Text.Json;
 
 namespace Medallion.Cli.Output;
 
-/// <summary>Writes one indented JSON document to a command's output, with the value shapes the catalog commands share.</summary>
+/// <summary>
+/// Writes one indented JSON document to a command's output. Records (tables, runs, passes, jobs) are written with
+/// <see cref="Medallion.Platform.Json.RecordJson"/>, as the REST API answers them; these helpers shape the other reports.
+/// </summary>
 internal static class JsonReport
 {
     private static readonly JsonWriterOptions s_options = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -64,21 +67,6 @@ internal static class JsonReport
         }
 
         json.WriteEndArray();
-    }
-
-    /// <summary>Embeds a JSON text (e.g. sample rows stored by the catalog) as a value, or a string when it does not parse.</summary>
-    public static void Raw(Utf8JsonWriter json, string name, string text)
-    {
-        json.WritePropertyName(name);
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(text);
-            document.RootElement.WriteTo(json);
-        }
-        catch (JsonException)
-        {
-            json.WriteStringValue(text);
-        }
     }
 
     public static string FormatTime(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);

@@ -71,9 +71,9 @@ internal static class ApiEndpoints
                         await AuditSamplesAsync(server, http, byTable.Key, [.. byTable], cancellationToken).ConfigureAwait(false);
                     }
 
-                    return new RunView(details.Run, details.Attempts, details.Models, details.Quality, details.Sources);
+                    return details;
                 }, cancellationToken))
-            .WithName("GetRun").WithTags("runs").Produces<RunView>().Produces<ApiError>(StatusCodes.Status404NotFound);
+            .WithName("GetRun").WithTags("runs").Produces<RunDetails>().Produces<ApiError>(StatusCodes.Status404NotFound);
         api.MapGet("/runs/{id}/logs", async (ServerContext server, HttpContext http, string id, long? after, int? limit, CancellationToken cancellationToken) =>
             {
                 if (await server.Catalog.GetRunAsync(id, cancellationToken).ConfigureAwait(false) is null)
@@ -335,53 +335,6 @@ internal static class ApiEndpoints
 /// <param name="Storage">Where its tables live (a folder or a URI); null for a viewer.</param>
 /// <param name="Reload">How its definitions were last reloaded (SIGHUP, a file change or <c>POST /api/reload</c>).</param>
 public sealed record ProjectInfo(string Name, string? Directory, string? Storage, ReloadStatus Reload);
-
-/// <summary>A run with its attempts, models, quality results and source passes.</summary>
-/// <param name="Run">The run.</param>
-/// <param name="Attempts">Its attempts (the first try and each retry) with their errors.</param>
-/// <param name="Models">Its models.</param>
-/// <param name="Quality">The expectation results it recorded.</param>
-/// <param name="Sources">Its passes over database and API sources.</param>
-public sealed record RunView(
-    RunRecord Run,
-    IReadOnlyList<RunAttemptRecord> Attempts,
-    IReadOnlyList<ModelRunRecord> Models,
-    IReadOnlyList<QualityResultRecord> Quality,
-    IReadOnlyList<SourceRunRecord> Sources);
-
-/// <summary>A job as the server runs it: its definition, whether it is paused now, and its next fire times.</summary>
-/// <param name="Name">The job.</param>
-/// <param name="Select">Its model selection, or null for sources only.</param>
-/// <param name="Sources">The sources it ingests first.</param>
-/// <param name="Schedule">Its schedule as written (cron or alias, with the time zone), or null.</param>
-/// <param name="TimeZone">The IANA time zone its schedule is read in (UTC for <c>every:</c> and for jobs without a schedule): the zone a backfill's dates mean.</param>
-/// <param name="OnNewData">Tables whose new versions, and file sources whose new files, trigger it.</param>
-/// <param name="After">Jobs whose success triggers it.</param>
-/// <param name="Catchup">What it does about runs missed while the server was down.</param>
-/// <param name="MaxActiveRuns">How many of its runs may be under way at once.</param>
-/// <param name="Paused">Whether it plans no runs now (paused in its file, or paused at run time).</param>
-/// <param name="NextRuns">Its next five fire times, in UTC; empty when paused or without a schedule.</param>
-/// <param name="Location">Where it is defined.</param>
-public sealed record JobView(
-    string Name, string? Select, IReadOnlyList<string> Sources, string? Schedule, string TimeZone, IReadOnlyList<string> OnNewData, IReadOnlyList<string> After,
-    CatchupPolicy Catchup, int MaxActiveRuns, bool Paused, IReadOnlyList<DateTimeOffset> NextRuns, string Location)
-{
-    internal static JobView Of(JobDefinition job, JobState? state, DateTimeOffset now)
-    {
-        bool paused = state?.Paused ?? job.Paused;
-        var next = new List<DateTimeOffset>();
-        DateTimeOffset after = now;
-        while (!paused && job.Schedule is not null && next.Count < 5 && job.Schedule.GetNextFireTime(after) is { } fire)
-        {
-            next.Add(fire);
-            after = fire;
-        }
-
-        return new JobView(
-            job.Name, job.Select, job.Sources, job.Schedule?.ToString(), job.Schedule?.TimeZone.Id ?? TimeZoneInfo.Utc.Id, [.. job.OnNewData.Select(t => t.ToString()).Concat(job.OnNewFiles)], job.After,
-            job.Catchup, job.MaxActiveRuns, paused, next, job.Location.ToString());
-    }
-}
 
 /// <summary>The body of a trigger: variables for the run's model SQL (<c>getvariable('name')</c>).</summary>
 /// <param name="Variables">Names and values.</param>

@@ -1,19 +1,23 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Medallion.Platform.Json;
 
 namespace Medallion.Server.Http;
 
-/// <summary>The REST API's JSON: snake_case names and enum values, as the CLI's <c>--format json</c> writes them.</summary>
+/// <summary>
+/// The REST API's JSON: the records' contract (<see cref="RecordJson"/>, which the CLI's <c>--format json</c> prints
+/// too), and the same snake_case names and enum values for the answers only the API gives.
+/// </summary>
 internal static class ApiJson
 {
     public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
-        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-        // Answers are application/json, never HTML, so quotes and apostrophes in messages and names stay readable.
-        options.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
-        options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        // The records come from the contract's generated metadata; the API's own answers are read by reflection.
+        options.TypeInfoResolver ??= new DefaultJsonTypeInfoResolver();
+        RecordJson.Configure(options);
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         return options;
     }

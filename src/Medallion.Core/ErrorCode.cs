@@ -114,7 +114,7 @@ public enum ErrorCode
     StorageInvalidKey = 5004,
     /// <summary>A table location is a URI whose scheme no object store supports yet (e.g. <c>s3://</c> before the S3 store exists).</summary>
     StorageUnsupportedLocation = 5005,
-    /// <summary>An object store refused the credentials, or found none (wrong key, expired token, no permission).</summary>
+    /// <summary>An object store refused the credentials, or found none (wrong key, expired token, no permission); or the local file system refused the lake's files to the process (permission denied).</summary>
     StorageAccessDenied = 5006,
     /// <summary>The bucket or container a table location names does not exist.</summary>
     StorageContainerNotFound = 5007,

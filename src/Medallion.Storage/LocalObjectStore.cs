@@ -383,7 +383,56 @@ public sealed class LocalObjectStore : IObjectStore
     private MedallionException NotFound(string key, Exception? inner) =>
         new(ErrorCode.StorageObjectNotFound, $"Object '{key}' does not exist in '{_root}'.", inner);
 
-    private MedallionException Failed(string operation, string key, Exception inner) => DiskFull.Caused(inner)
-        ? new(ErrorCode.StorageFull, $"Could not {operation} '{key}' in '{_root}': {DiskFull.Text}.\nHelp: free space on that disk (or grow it) and run again; nothing was committed.", inner)
-        : new(ErrorCode.StorageIoFailed, $"Could not {operation} '{key}' in '{_root}': {inner.Message}", inner, isTransient: true);
+    /// <summary>
+    /// The error for a file system failure of an operation on <paramref name="key"/>. Only a failure that may pass on its
+    /// own is transient: a full disk, a refused permission, a read-only file system or a file where a folder must be stay
+    /// so until someone acts, and retrying them only delays the message that says what to do.
+    /// </summary>
+    private MedallionException Failed(string operation, string key, Exception inner)
+    {
+        string what = $"Could not {operation} '{key}' in '{_root}'";
+        if (DiskFull.Caused(inner))
+        {
+            return new(ErrorCode.StorageFull, $"{what}: {DiskFull.Text}.\nHelp: free space on that disk (or grow it) and run again; nothing was committed.", inner);
+        }
+
+        if (inner is UnauthorizedAccessException)
+        {
+            // .NET's message names the path refused (EACCES and EPERM both come as this exception).
+            return new(ErrorCode.StorageAccessDenied,
+                $"{what}: permission denied: {inner.Message}\nHelp: let the user running Medallion read and write '{_root}' and the folders in it (or give the project a storage location it may write).", inner);
+        }
+
+        if (IsReadOnlyFileSystem(inner))
+        {
+            return new(ErrorCode.StorageIoFailed,
+                $"{what}: the file system holding '{_root}' is read-only.\nHelp: mount it read-write, or give the project a storage location on a writable disk.", inner);
+        }
+
+        if (FileInTheWay(key) is { } file)
+        {
+            return new(ErrorCode.StorageIoFailed,
+                $"{what}: '{file}' is a file, where a folder is needed.\nHelp: move that file away, or give the project a storage location that is a folder.", inner);
+        }
+
+        return new(ErrorCode.StorageIoFailed, $"{what}: {inner.Message}", inner, isTransient: true);
+    }
+
+    /// <summary>Whether <paramref name="e"/> is EROFS (on Unix an <see cref="IOException"/>'s HResult is the errno; Windows says ERROR_WRITE_PROTECT).</summary>
+    private static bool IsReadOnlyFileSystem(Exception e) =>
+        e is IOException && (OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) == 19 : e.HResult == 30);
+
+    /// <summary>The file that stands where a folder on the way to <paramref name="key"/> (or the root itself) must be, or null.</summary>
+    private string? FileInTheWay(string key)
+    {
+        for (string? folder = Path.GetDirectoryName(Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar))); folder is not null; folder = Path.GetDirectoryName(folder))
+        {
+            if (File.Exists(folder))
+            {
+                return folder;
+            }
+        }
+
+        return null;
+    }
 }

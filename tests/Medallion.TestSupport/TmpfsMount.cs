@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Medallion.TestSupport;
 
 /// <summary>
@@ -14,7 +12,7 @@ public sealed class TmpfsMount : IDisposable
     {
         Path = path;
         Directory.CreateDirectory(path);
-        Run("mount", "-t", "tmpfs", "-o", $"size={sizeKib}k,mode=0700", "tmpfs", path);
+        RootCommand.Run("mount", "-t", "tmpfs", "-o", $"size={sizeKib}k,mode=0700", "tmpfs", path);
     }
 
     /// <summary>The mount point.</summary>
@@ -24,7 +22,10 @@ public sealed class TmpfsMount : IDisposable
     public long FreeBytes => new DriveInfo(Path).AvailableFreeSpace;
 
     /// <summary>Grows the file system to <paramref name="sizeKib"/> KiB, keeping what it holds (space returning).</summary>
-    public void Resize(int sizeKib) => Run("mount", "-o", $"remount,size={sizeKib}k", Path);
+    public void Resize(int sizeKib) => RootCommand.Run("mount", "-o", $"remount,size={sizeKib}k", Path);
+
+    /// <summary>Makes the file system read-only, keeping what it holds (as a disk remounted read-only after an error).</summary>
+    public void MakeReadOnly() => RootCommand.Run("mount", "-o", "remount,ro", Path);
 
     /// <summary>Fills the file system, but for about <paramref name="leaveBytes"/>, with a file named <paramref name="name"/>; returns its path.</summary>
     public string Fill(string name, long leaveBytes)
@@ -48,7 +49,7 @@ public sealed class TmpfsMount : IDisposable
     public void Dispose()
     {
         // Lazily: a process that still has a file open there (a killed child being reaped) must not keep it mounted.
-        Run("umount", "-l", Path);
+        RootCommand.Run("umount", "-l", Path);
         try
         {
             Directory.Delete(Path, recursive: true);
@@ -56,24 +57,6 @@ public sealed class TmpfsMount : IDisposable
         catch (IOException)
         {
             // A leftover empty mount point is harmless.
-        }
-    }
-
-    private static void Run(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (string a in arguments)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using Process process = Process.Start(start)!;
-        string error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"'{program} {string.Join(' ', arguments)}' failed with exit code {process.ExitCode}: {error.Trim()}\nThe disk-full tests mount a small tmpfs and need root (as the tests and CI run); run them as root.");
         }
     }
 }

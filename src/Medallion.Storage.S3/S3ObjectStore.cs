@@ -180,10 +180,12 @@ public sealed class S3ObjectStore : RemoteObjectStore
         string objectKey = ObjectKey(key);
         try
         {
-            using GetObjectResponse response = await _client.GetObjectAsync(_options.Bucket, objectKey, cancellationToken).ConfigureAwait(false);
-            using var buffer = new MemoryStream(response.ContentLength > 0 ? (int)Math.Min(response.ContentLength, int.MaxValue) : 0);
-            await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-            return buffer.ToArray();
+            return await GetAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = objectKey }, async (response, ct) =>
+            {
+                using var buffer = new MemoryStream(response.ContentLength > 0 ? (int)Math.Min(response.ContentLength, int.MaxValue) : 0);
+                await response.ResponseStream.CopyToAsync(buffer, ct).ConfigureAwait(false);
+                return buffer.ToArray();
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -206,29 +208,31 @@ public sealed class S3ObjectStore : RemoteObjectStore
         try
         {
             var request = new GetObjectRequest { BucketName = _options.Bucket, Key = objectKey, ByteRange = new ByteRange(offset, offset + length - 1) };
-            using GetObjectResponse response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
-            byte[] buffer = new byte[length];
-            int read = 0;
-            while (read < length)
+            return await GetAsync(request, async (response, ct) =>
             {
-                int n = await response.ResponseStream.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false);
-                if (n == 0)
+                byte[] buffer = new byte[length];
+                int read = 0;
+                while (read < length)
                 {
-                    break;
+                    int n = await response.ResponseStream.ReadAsync(buffer.AsMemory(read), ct).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    read += n;
                 }
 
-                read += n;
-            }
+                if (read < length)
+                {
+                    // The service returns what exists of a range that runs past the end; the total size is after the '/' of Content-Range.
+                    string? range = response.ContentRange;
+                    long size = range is not null && long.TryParse(range[(range.LastIndexOf('/') + 1)..], out long total) ? total : offset + read;
+                    throw RangePastEnd(key, offset, length, size);
+                }
 
-            if (read < length)
-            {
-                // The service returns what exists of a range that runs past the end; the total size is after the '/' of Content-Range.
-                string? range = response.ContentRange;
-                long size = range is not null && long.TryParse(range[(range.LastIndexOf('/') + 1)..], out long total) ? total : offset + read;
-                throw RangePastEnd(key, offset, length, size);
-            }
-
-            return buffer;
+                return buffer;
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
         {
@@ -293,8 +297,17 @@ public sealed class S3ObjectStore : RemoteObjectStore
             return false;
         }
 
-        await PutAsync(key, content, cancellationToken).ConfigureAwait(false);
-        return true;
+        try
+        {
+            await PutAsync(key, content, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (MedallionException e)
+        {
+            // As for a conditional put: a put whose answer was lost may have landed, and a commit reported failed that did
+            // land is committed again by the next attempt (the key then exists, so the next version gets the same rows).
+            return await SettleFailedPutAsync(key, content, e, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private MedallionException NoConditionalWrites(string key, string why, Exception? inner) =>
@@ -434,38 +447,59 @@ public sealed class S3ObjectStore : RemoteObjectStore
     private async Task<(long Size, string? ETag)> DownloadRangeAsync(string objectKey, SafeFileHandle file, long offset, long length, string? etag, CancellationToken cancellationToken)
     {
         var request = new GetObjectRequest { BucketName = _options.Bucket, Key = objectKey, ByteRange = new ByteRange(offset, offset + length - 1), EtagToMatch = etag };
-        GetObjectResponse response;
         try
         {
-            response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            return await GetAsync(request, async (response, ct) =>
+            {
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+                try
+                {
+                    // An attempt after a broken one writes the same bytes at the same offsets again.
+                    long position = offset;
+                    int n;
+                    while ((n = await response.ResponseStream.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+                    {
+                        await RandomAccess.WriteAsync(file, buffer.AsMemory(0, n), position, ct).ConfigureAwait(false);
+                        position += n;
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+
+                // The total size is after the '/' of Content-Range (a server that ignores the range sends the whole object).
+                string? range = response.ContentRange;
+                return (range is not null && long.TryParse(range[(range.LastIndexOf('/') + 1)..], out long total) ? total : response.ContentLength, response.ETag);
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && offset == 0)
         {
             // No byte 0: the object is empty.
             return (0, null);
         }
+    }
 
-        using (response)
+    /// <summary>
+    /// How many times a GET whose answer broke off inside its body (a reset, a body shorter than its <c>Content-Length</c>)
+    /// is made: the SDK retries a request until its answer begins, never a body cut short after, and a GET is safe to repeat.
+    /// </summary>
+    private const int BodyAttempts = 3;
+
+    /// <summary>Makes <paramref name="request"/> and reads its answer's body with <paramref name="readBody"/>, again from the start when the body breaks off (<see cref="BodyAttempts"/>).</summary>
+    private async Task<T> GetAsync<T>(GetObjectRequest request, Func<GetObjectResponse, CancellationToken, Task<T>> readBody, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
         {
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+            using GetObjectResponse response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
             try
             {
-                long position = offset;
-                int n;
-                while ((n = await response.ResponseStream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    await RandomAccess.WriteAsync(file, buffer.AsMemory(0, n), position, cancellationToken).ConfigureAwait(false);
-                    position += n;
-                }
+                return await readBody(response, cancellationToken).ConfigureAwait(false);
             }
-            finally
+            catch (Exception e) when (attempt < BodyAttempts && (e is IOException or HttpRequestException or AmazonClientException) && !DiskFull.Caused(e) && !cancellationToken.IsCancellationRequested)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                // The answer broke off: the next attempt asks for the whole of it again. (A full cache disk is no broken answer.)
             }
-
-            // The total size is after the '/' of Content-Range (a server that ignores the range sends the whole object).
-            string? range = response.ContentRange;
-            return (range is not null && long.TryParse(range[(range.LastIndexOf('/') + 1)..], out long total) ? total : response.ContentLength, response.ETag);
         }
     }
 

@@ -17,10 +17,10 @@ public sealed class StoreFaultTests : IDisposable
     private const string Commit1 = @"/_delta_log/0{19}1\.json$";
 
     /// <summary>The target of any commit file.</summary>
-    private const string AnyCommit = @"/_delta_log/\d{20}\.json$";
+    internal const string AnyCommit = @"/_delta_log/\d{20}\.json$";
 
     /// <summary>The target of a data file.</summary>
-    private const string DataFile = @"/part-[^/?]+\.parquet$";
+    internal const string DataFile = @"/part-[^/?]+\.parquet$";
 
     /// <summary>The request timeout of the runs that meet a stall: short, so a stalled request is given up in seconds (runs without stalls keep the default, as a busy machine may answer slowly).</summary>
     private const string ShortTimeout = "4s";
@@ -82,6 +82,26 @@ public sealed class StoreFaultTests : IDisposable
         Assert.Equal(1, lost.Injected);
         Assert.True(busy.Injected >= 1);
         await AssertTableAsync(kind, uri, 1, [0, 1]);
+    }
+
+    [Fact]
+    public async Task A_single_writer_commit_the_store_applied_while_every_answer_to_it_was_lost_is_recognised_as_made_and_not_made_again()
+    {
+        string uri = await TableAsync("s3", "SELECT 0 AS id");
+        using var proxy = new StoreProxy(StoreCli.Server("s3"));
+        StoreFaultRule lost = proxy.Inject(StoreFault.Reset(afterServer: true), "PUT", Commit1, times: 1);
+        StoreFaultRule busy = proxy.Inject(StoreFault.Status(503), "PUT", Commit1);
+        Dictionary<string, string> variables = Through("s3", proxy);
+        // A store without conditional writes, committed to by a check and a plain put.
+        variables["MEDALLION_S3_CONDITIONAL_PUT"] = "false";
+        variables["MEDALLION_SINGLE_WRITER"] = "true";
+
+        (int exit, _, string error) = await _cli.RunAsync(variables, "delta", "write", uri, "--from", "SELECT 1 AS id");
+
+        Assert.True(exit == 0, error);
+        Assert.Equal(1, lost.Injected);
+        Assert.True(busy.Injected >= 1);
+        await AssertTableAsync("s3", uri, 1, [0, 1]);
     }
 
     [Theory]
@@ -169,6 +189,24 @@ public sealed class StoreFaultTests : IDisposable
         };
 
         // A cache of its own: the data files are not on this machine yet, as for another reader of the table.
+        (int exit, string output, string error) = await _cli.RunAsync(Through(kind, proxy, cache: "reader-cache"), "delta", "read", uri, "--format", "json");
+
+        Assert.True(exit == 0, error);
+        Assert.Equal(2, rule.Injected);
+        Assert.Equal([0L, 1, 2, 3, 4, 5, 6, 7, 8, 9], Ids(output));
+    }
+
+    [Theory]
+    [InlineData("s3", "data file")]
+    [InlineData("az", "data file")]
+    [InlineData("s3", "commit")]
+    [InlineData("az", "commit")]
+    public async Task A_read_whose_answer_arrives_truncated_is_asked_again_and_returns_every_row(string kind, string read)
+    {
+        string uri = await TableAsync(kind, "SELECT i AS id FROM range(10) t(i)");
+        using var proxy = new StoreProxy(StoreCli.Server(kind));
+        StoreFaultRule rule = proxy.Inject(StoreFault.TruncatedBody, "GET", read == "commit" ? AnyCommit : DataFile, times: 2);
+
         (int exit, string output, string error) = await _cli.RunAsync(Through(kind, proxy, cache: "reader-cache"), "delta", "read", uri, "--format", "json");
 
         Assert.True(exit == 0, error);

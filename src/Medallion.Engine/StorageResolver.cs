@@ -40,6 +40,7 @@ public static class StorageResolver
     [
         "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
         "AWS_SESSION_TOKEN", "AWS_S3_ALLOW_UNSAFE_RENAME", "MEDALLION_S3_CONDITIONAL_PUT", "MEDALLION_SINGLE_WRITER", StoreRequestTimeout.SettingName,
+        StoreUploadParts.ThresholdSettingName, StoreUploadParts.PartSizeSettingName,
         "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN",
     ];
 
@@ -137,42 +138,13 @@ public static class StorageResolver
         });
     }
 
-    /// <summary>
-    /// Parses a cache size such as <c>20GB</c>, <c>512MB</c>, <c>1.5TB</c> or a number of bytes (units are powers of 1024).
-    /// </summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageConfigurationInvalid"/> when the text is not a positive size.</exception>
-    public static long ParseSize(string text, string where)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        string t = text.Trim().ToUpperInvariant();
-        (string Suffix, long Factor)[] units = [("TB", 1L << 40), ("GB", 1L << 30), ("MB", 1L << 20), ("KB", 1L << 10), ("T", 1L << 40), ("G", 1L << 30), ("M", 1L << 20), ("K", 1L << 10), ("B", 1)];
-        long factor = 1;
-        foreach ((string suffix, long f) in units)
-        {
-            if (t.EndsWith(suffix, StringComparison.Ordinal))
-            {
-                t = t[..^suffix.Length].TrimEnd();
-                factor = f;
-                break;
-            }
-        }
-
-        if (!double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double number) || number <= 0 || number * factor > long.MaxValue)
-        {
-            throw new MedallionException(ErrorCode.StorageConfigurationInvalid,
-                $"{where}: '{text}' is not a size.\nHelp: write a positive number of bytes or a number with KB, MB, GB or TB, e.g. 20GB.");
-        }
-
-        return (long)(number * factor);
-    }
-
     private static ObjectCache DefaultCache()
     {
         string? directory = Environment.GetEnvironmentVariable("MEDALLION_CACHE_DIR");
         string? size = Environment.GetEnvironmentVariable("MEDALLION_CACHE_MAX_SIZE");
         return new ObjectCache(
             string.IsNullOrWhiteSpace(directory) ? ObjectCache.DefaultDirectory : directory,
-            string.IsNullOrWhiteSpace(size) ? ObjectCache.DefaultMaxSizeBytes : ParseSize(size, "MEDALLION_CACHE_MAX_SIZE"));
+            string.IsNullOrWhiteSpace(size) ? ObjectCache.DefaultMaxSizeBytes : ByteSize.Parse(size, "MEDALLION_CACHE_MAX_SIZE"));
     }
 
     /// <summary>Opens the Delta table at <paramref name="location"/>, reading its Parquet checkpoints with DuckDB on <paramref name="connection"/> (open, owned by the caller).</summary>

@@ -32,11 +32,11 @@ public sealed record AzureBlobStoreOptions
     /// <summary>The blob service endpoint; null for <c>https://{account}.blob.core.windows.net</c>.</summary>
     public Uri? ServiceUri { get; init; }
 
-    /// <summary>Files larger than this are uploaded in blocks, several at once; blocks of a failed upload are never committed, so no partial blob is seen.</summary>
-    public long SingleUploadLimitBytes { get; init; } = 64L << 20;
+    /// <summary>Files larger than this are uploaded in blocks, several at once; blocks of a failed upload are never committed, so no partial blob is seen (<see cref="StoreUploadParts"/>).</summary>
+    public long SingleUploadLimitBytes { get; init; } = StoreUploadParts.DefaultThresholdBytes;
 
-    /// <summary>The size of each block (and of each ranged read of a parallel download).</summary>
-    public int BlockSizeBytes { get; init; } = 16 << 20;
+    /// <summary>The size of each block (and of each ranged read of a parallel download) (<see cref="StoreUploadParts"/>).</summary>
+    public long BlockSizeBytes { get; init; } = StoreUploadParts.DefaultPartSizeBytes;
 
     /// <summary>How long one attempt of a request may take before it is given up and retried (<see cref="StoreRequestTimeout"/>).</summary>
     public TimeSpan RequestTimeout { get; init; } = StoreRequestTimeout.Default;
@@ -45,10 +45,13 @@ public sealed record AzureBlobStoreOptions
     /// Options for <paramref name="uri"/>: <c>az://container/prefix</c> (also <c>azure://</c>) or
     /// <c>abfss://container@account.dfs.core.windows.net/prefix</c> (also <c>abfs://</c>), with credentials from
     /// <c>AZURE_STORAGE_CONNECTION_STRING</c>, or <c>AZURE_STORAGE_ACCOUNT</c> with <c>AZURE_STORAGE_KEY</c> or <c>AZURE_STORAGE_SAS_TOKEN</c>;
-    /// <c>MEDALLION_STORE_TIMEOUT</c> bounds each request (<see cref="StoreRequestTimeout"/>).
+    /// <c>MEDALLION_STORE_TIMEOUT</c> bounds each request (<see cref="StoreRequestTimeout"/>);
+    /// <c>MEDALLION_STORE_MULTIPART_THRESHOLD</c> and <c>MEDALLION_STORE_PART_SIZE</c> say when and in what blocks a file is
+    /// uploaded (<see cref="StoreUploadParts"/>).
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.StorageUnsupportedLocation"/> for a URI that names no container;
-    /// <see cref="ErrorCode.StorageConfigurationInvalid"/> when no credentials are set or the timeout is not a duration.</exception>
+    /// <see cref="ErrorCode.StorageConfigurationInvalid"/> when no credentials are set, the timeout is not a duration, or a
+    /// part setting not a size Azure takes.</exception>
     public static AzureBlobStoreOptions FromUri(string uri, Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(uri);
@@ -84,13 +87,16 @@ public sealed record AzureBlobStoreOptions
 
         string location = uri.TrimEnd('/');
         TimeSpan timeout = StoreRequestTimeout.Parse(environment(StoreRequestTimeout.SettingName), location);
+        // Azure takes a single upload of at most 5000 MiB and blocks of at most 4000 MiB.
+        long threshold = StoreUploadParts.Parse(environment(StoreUploadParts.ThresholdSettingName), StoreUploadParts.ThresholdSettingName, StoreUploadParts.DefaultThresholdBytes, 1, 5000L << 20, "Azure Blob Storage", location);
+        long blockSize = StoreUploadParts.Parse(environment(StoreUploadParts.PartSizeSettingName), StoreUploadParts.PartSizeSettingName, StoreUploadParts.DefaultPartSizeBytes, 1, 4000L << 20, "Azure Blob Storage", location);
         string? connectionString = NonEmpty(environment("AZURE_STORAGE_CONNECTION_STRING"));
         string? envAccount = NonEmpty(environment("AZURE_STORAGE_ACCOUNT"));
         string? key = NonEmpty(environment("AZURE_STORAGE_KEY"));
         string? sas = NonEmpty(environment("AZURE_STORAGE_SAS_TOKEN"));
         if (connectionString is not null && (account is null || ConnectionStringAccount(connectionString) is not { } named || string.Equals(named, account, StringComparison.OrdinalIgnoreCase)))
         {
-            return new AzureBlobStoreOptions { Container = container, Prefix = prefix, Location = location, ConnectionString = connectionString, RequestTimeout = timeout };
+            return new AzureBlobStoreOptions { Container = container, Prefix = prefix, Location = location, ConnectionString = connectionString, RequestTimeout = timeout, SingleUploadLimitBytes = threshold, BlockSizeBytes = blockSize };
         }
 
         account ??= envAccount;
@@ -100,7 +106,11 @@ public sealed record AzureBlobStoreOptions
                 $"No Azure credentials for '{location}': set AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN.");
         }
 
-        return new AzureBlobStoreOptions { Container = container, Prefix = prefix, Location = location, Account = account, AccountKey = key, SasToken = key is null ? sas : null, RequestTimeout = timeout };
+        return new AzureBlobStoreOptions
+        {
+            Container = container, Prefix = prefix, Location = location, Account = account, AccountKey = key, SasToken = key is null ? sas : null,
+            RequestTimeout = timeout, SingleUploadLimitBytes = threshold, BlockSizeBytes = blockSize,
+        };
     }
 
     /// <summary>The AccountName of a connection string, or null.</summary>

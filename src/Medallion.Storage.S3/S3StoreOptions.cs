@@ -10,9 +10,6 @@ namespace Medallion.Storage.S3;
 /// </summary>
 public sealed record S3StoreOptions
 {
-    /// <summary>The default size above which a file is uploaded in parts: 64 MiB.</summary>
-    public const long DefaultMultipartThresholdBytes = 64L << 20;
-
     /// <summary>The bucket.</summary>
     public required string Bucket { get; init; }
 
@@ -49,11 +46,11 @@ public sealed record S3StoreOptions
     /// </summary>
     public bool SingleWriter { get; init; }
 
-    /// <summary>Files larger than this are uploaded in parts (multipart upload), aborted when the upload fails.</summary>
-    public long MultipartThresholdBytes { get; init; } = DefaultMultipartThresholdBytes;
+    /// <summary>Files larger than this are uploaded in parts (multipart upload), aborted when the upload fails (<see cref="StoreUploadParts"/>).</summary>
+    public long MultipartThresholdBytes { get; init; } = StoreUploadParts.DefaultThresholdBytes;
 
-    /// <summary>The size of each part of a multipart upload (at least 5 MiB, S3's minimum).</summary>
-    public long PartSizeBytes { get; init; } = 16L << 20;
+    /// <summary>The size of each part of a multipart upload (at least 5 MiB, S3's minimum) and of each ranged read of a download (<see cref="StoreUploadParts"/>).</summary>
+    public long PartSizeBytes { get; init; } = StoreUploadParts.DefaultPartSizeBytes;
 
     /// <summary>How long one attempt of a request may take before it is given up and retried (<see cref="StoreRequestTimeout"/>).</summary>
     public TimeSpan RequestTimeout { get; init; } = StoreRequestTimeout.Default;
@@ -70,10 +67,13 @@ public sealed record S3StoreOptions
     /// environment: <c>AWS_REGION</c> (or <c>AWS_DEFAULT_REGION</c>), <c>AWS_ENDPOINT_URL_S3</c> (or
     /// <c>AWS_ENDPOINT_URL</c>); credentials are <c>AWS_ACCESS_KEY_ID</c> and <c>AWS_SECRET_ACCESS_KEY</c> (with
     /// <c>AWS_SESSION_TOKEN</c>) when both are set, else the AWS chain's (profiles, web identity, instance metadata);
-    /// <c>MEDALLION_STORE_TIMEOUT</c> bounds each request (<see cref="StoreRequestTimeout"/>).
+    /// <c>MEDALLION_STORE_TIMEOUT</c> bounds each request (<see cref="StoreRequestTimeout"/>);
+    /// <c>MEDALLION_STORE_MULTIPART_THRESHOLD</c> and <c>MEDALLION_STORE_PART_SIZE</c> say when and in what parts a file is
+    /// uploaded (<see cref="StoreUploadParts"/>).
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.StorageUnsupportedLocation"/> when the URI names no bucket;
-    /// <see cref="ErrorCode.StorageConfigurationInvalid"/> when the endpoint variable is not an http(s) URL or the timeout not a duration.</exception>
+    /// <see cref="ErrorCode.StorageConfigurationInvalid"/> when the endpoint variable is not an http(s) URL, the timeout not a
+    /// duration, or a part setting not a size S3 takes.</exception>
     public static S3StoreOptions FromUri(string uri, Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(uri);
@@ -113,6 +113,9 @@ public sealed record S3StoreOptions
             // AWS_S3_ALLOW_UNSAFE_RENAME is delta-rs's name for the same opt-in.
             SingleWriter = IsTrue(environment("MEDALLION_SINGLE_WRITER")) || IsTrue(environment("AWS_S3_ALLOW_UNSAFE_RENAME")),
             RequestTimeout = StoreRequestTimeout.Parse(environment(StoreRequestTimeout.SettingName), uri),
+            // S3 takes a single put and a part of at most 5 GiB, and parts (but the last) of at least 5 MiB.
+            MultipartThresholdBytes = StoreUploadParts.Parse(environment(StoreUploadParts.ThresholdSettingName), StoreUploadParts.ThresholdSettingName, StoreUploadParts.DefaultThresholdBytes, 1, 5L << 30, "S3", uri),
+            PartSizeBytes = StoreUploadParts.Parse(environment(StoreUploadParts.PartSizeSettingName), StoreUploadParts.PartSizeSettingName, StoreUploadParts.DefaultPartSizeBytes, 5L << 20, 5L << 30, "S3", uri),
         };
     }
 

@@ -79,6 +79,15 @@ internal sealed class StoreCli : IDisposable
         return keys;
     }
 
+    /// <summary>The keys of the S3 multipart uploads begun and neither completed nor aborted below a store URI, asked of moto directly.</summary>
+    public static async Task<List<string>> OpenUploadsAsync(string uri)
+    {
+        string path = uri[(uri.IndexOf('/', uri.IndexOf("://", StringComparison.Ordinal) + 3) + 1)..];
+        using var s3 = new AmazonS3Client(new BasicAWSCredentials("testing", "testing"), new AmazonS3Config { ServiceURL = S3Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        var uploads = await s3.ListMultipartUploadsAsync(new Amazon.S3.Model.ListMultipartUploadsRequest { BucketName = Bucket, Prefix = path });
+        return [.. (uploads.MultipartUploads ?? []).Select(u => u.Key)];
+    }
+
     /// <summary>Runs <c>medallion</c> with the store's standard variables.</summary>
     public Task<(int Exit, string Output, string Error)> RunAsync(string kind, params string[] args) => RunAsync(Variables(kind), args);
 

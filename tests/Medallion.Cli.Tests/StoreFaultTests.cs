@@ -22,6 +22,24 @@ public sealed class StoreFaultTests : IDisposable
     /// <summary>The target of a data file.</summary>
     internal const string DataFile = @"/part-[^/?]+\.parquet$";
 
+    /// <summary>
+    /// Rows whose Parquet file is about 11 MiB (random doubles do not compress): with <see cref="PartSize"/> parts, an upload
+    /// of three parts on S3 and three blocks on Azure.
+    /// </summary>
+    private const string LargeRows = "SELECT i AS id, random() AS a, random() AS b FROM range(700000) t(i)";
+
+    /// <summary>The multipart threshold and part size of the runs that write <see cref="LargeRows"/>: S3's least part.</summary>
+    private const string PartSize = "5MB";
+
+    /// <summary>The target of one part of an upload in parts, by the request that carries it on each store.</summary>
+    private static string Part(string kind) => kind == "s3" ? @"\.parquet\?partNumber=2&uploadId=" : @"\.parquet\?comp=block&blockid=";
+
+    /// <summary>The method of a part's upload or of the completion (S3 completes with a POST; an abort is a DELETE of the same target).</summary>
+    private static string Method(string kind, string request) => request == "completion" && kind == "s3" ? "POST" : "PUT";
+
+    /// <summary>The target of the request that makes an upload in parts one object: S3's CompleteMultipartUpload, Azure's Put Block List.</summary>
+    private static string Completion(string kind) => kind == "s3" ? @"\.parquet\?uploadId=" : @"\.parquet\?comp=blocklist";
+
     /// <summary>The request timeout of the runs that meet a stall: short, so a stalled request is given up in seconds (runs without stalls keep the default, as a busy machine may answer slowly).</summary>
     private const string ShortTimeout = "4s";
 
@@ -148,6 +166,60 @@ public sealed class StoreFaultTests : IDisposable
     }
 
     [Theory]
+    [InlineData("s3", "part", "503")]
+    [InlineData("az", "part", "503")]
+    [InlineData("s3", "part", "reset")]
+    [InlineData("az", "part", "reset")]
+    [InlineData("s3", "part", "answer lost")]
+    [InlineData("az", "part", "answer lost")]
+    [InlineData("s3", "completion", "503")]
+    [InlineData("az", "completion", "503")]
+    [InlineData("s3", "completion", "answer lost")]
+    [InlineData("az", "completion", "answer lost")]
+    public async Task A_part_of_an_upload_in_parts_failing_transiently_is_retried_and_the_write_commits_its_rows_once(string kind, string request, string fault)
+    {
+        string uri = await TableAsync(kind, "SELECT -1 AS id, 0.0::DOUBLE AS a, 0.0::DOUBLE AS b");
+        using var proxy = new StoreProxy(StoreCli.Server(kind));
+        StoreFaultRule rule = proxy.Inject(Fault(fault), Method(kind, request), request == "part" ? Part(kind) : Completion(kind), times: Fault(fault).AfterServer ? 1 : 2);
+
+        (int exit, _, string error) = await _cli.RunAsync(InParts(kind, proxy), "delta", "write", uri, "--from", LargeRows);
+
+        Assert.True(exit == 0, error);
+        Assert.Equal(Fault(fault).AfterServer ? 1 : 2, rule.Injected);
+        await AssertLargeTableAsync(kind, uri, 1, 700_001);
+        Assert.Empty(kind == "s3" ? await StoreCli.OpenUploadsAsync(uri) : []);
+        Assert.Contains(proxy.Requests, r => Regex.IsMatch(r, Completion(kind)));
+    }
+
+    [Theory]
+    [InlineData("s3", "part")]
+    [InlineData("az", "part")]
+    [InlineData("s3", "completion")]
+    [InlineData("az", "completion")]
+    public async Task An_upload_in_parts_the_store_keeps_refusing_fails_naming_the_file_leaves_no_object_nor_open_upload_and_once_lifted_the_next_write_succeeds(string kind, string request)
+    {
+        string uri = await TableAsync(kind, "SELECT -1 AS id, 0.0::DOUBLE AS a, 0.0::DOUBLE AS b");
+        List<string> before = await StoreCli.ListAsync(kind, uri);
+        using var proxy = new StoreProxy(StoreCli.Server(kind));
+        StoreFaultRule rule = proxy.Inject(StoreFault.Status(503), Method(kind, request), request == "part" ? Part(kind) : Completion(kind));
+
+        (int exit, _, string error) = await _cli.RunAsync(InParts(kind, proxy), "delta", "write", uri, "--from", LargeRows);
+
+        Assert.Equal(1, exit);
+        string refusal = kind == "s3" ? "SlowDown: Please reduce your request rate." : "ServerBusy, HTTP 503.";
+        Assert.True(Regex.IsMatch(error, $"^Error MDL5003: Could not upload 'part-[^']+\\.parquet' in '{Regex.Escape(uri)}': {Regex.Escape(refusal)}\n"), error);
+        Assert.Equal(before, await StoreCli.ListAsync(kind, uri));
+        // S3 keeps (and bills) the parts of an upload neither completed nor aborted; Azure drops uncommitted blocks itself.
+        Assert.Empty(kind == "s3" ? await StoreCli.OpenUploadsAsync(uri) : []);
+        await AssertLargeTableAsync(kind, uri, 0, 1);
+
+        rule.Lift();
+        (int nextExit, _, string nextError) = await _cli.RunAsync(InParts(kind, proxy), "delta", "write", uri, "--from", LargeRows);
+        Assert.True(nextExit == 0, nextError);
+        await AssertLargeTableAsync(kind, uri, 1, 700_001);
+    }
+
+    [Theory]
     [InlineData("s3", "data file")]
     [InlineData("az", "data file")]
     [InlineData("s3", "commit")]
@@ -267,6 +339,28 @@ public sealed class StoreFaultTests : IDisposable
         }
 
         return variables;
+    }
+
+    /// <summary>The variables of a run through <paramref name="proxy"/> that uploads a file above <see cref="PartSize"/> in parts of it.</summary>
+    private Dictionary<string, string> InParts(string kind, StoreProxy proxy)
+    {
+        Dictionary<string, string> variables = Through(kind, proxy);
+        variables["MEDALLION_STORE_MULTIPART_THRESHOLD"] = PartSize;
+        variables["MEDALLION_STORE_PART_SIZE"] = PartSize;
+        return variables;
+    }
+
+    /// <summary>Checks, reading the store directly, that the table is at <paramref name="version"/> with one commit per version and holds <paramref name="records"/> rows with distinct ids.</summary>
+    private async Task AssertLargeTableAsync(string kind, string uri, long version, long records)
+    {
+        JsonElement history = JsonDocument.Parse(await _cli.RunOkAsync(kind, "delta", "history", uri, "--format", "json")).RootElement;
+        JsonElement table = JsonDocument.Parse(await _cli.RunOkAsync(kind, "delta", "inspect", uri, "--format", "json")).RootElement;
+        string repeated = await _cli.RunOkAsync(kind, "delta", "read", uri, "--where", "id IN (-1, 0, 699999)", "--format", "json");
+
+        Assert.Equal(Enumerable.Range(0, (int)version + 1).Select(v => (long)v), history.EnumerateArray().Select(e => e.GetProperty("version").GetInt64()).Order());
+        Assert.Equal(records, table.GetProperty("numRecords").GetInt64());
+        long[] ids = records == 1 ? [-1] : [-1, 0, 699_999];
+        Assert.Equal(ids, Ids(repeated));
     }
 
     /// <summary>Checks, reading the store directly, that the table is at <paramref name="version"/> with one commit per version and holds exactly <paramref name="ids"/>.</summary>

@@ -114,12 +114,12 @@ public sealed class StorageResolverTests : IDisposable
     [InlineData("1.5TB", 3L << 39)]
     [InlineData("4096", 4096L)]
     public void Cache_sizes_read_with_binary_units(string text, long bytes) =>
-        Assert.Equal(bytes, StorageResolver.ParseSize(text, "cache.max_size"));
+        Assert.Equal(bytes, ByteSize.Parse(text, "cache.max_size"));
 
     [Fact]
     public void A_cache_size_that_is_not_a_size_is_refused_saying_where()
     {
-        var e = Assert.Throws<MedallionException>(() => StorageResolver.ParseSize("lots", "medallion.yml: cache.max_size"));
+        var e = Assert.Throws<MedallionException>(() => ByteSize.Parse("lots", "medallion.yml: cache.max_size"));
 
         Assert.Equal(ErrorCode.StorageConfigurationInvalid, e.Code);
         Assert.Equal("medallion.yml: cache.max_size: 'lots' is not a size.\nHelp: write a positive number of bytes or a number with KB, MB, GB or TB, e.g. 20GB.", e.Message);

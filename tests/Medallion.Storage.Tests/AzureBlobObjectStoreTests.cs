@@ -96,4 +96,16 @@ public sealed class AzureBlobObjectStoreTests : RemoteObjectStoreContractTests, 
 
         Assert.Equal(TimeSpan.FromMinutes(2), AzureBlobStoreOptions.FromUri("az://lake/orders", env.GetValueOrDefault).RequestTimeout);
     }
+
+    [Fact]
+    public void An_az_uri_takes_its_block_upload_threshold_and_block_size_from_the_store_part_settings()
+    {
+        var env = new Dictionary<string, string> { ["AZURE_STORAGE_CONNECTION_STRING"] = "UseDevelopmentStorage=true", ["MEDALLION_STORE_MULTIPART_THRESHOLD"] = "2MB", ["MEDALLION_STORE_PART_SIZE"] = "512KB" };
+        var e = Assert.Throws<MedallionException>(() => AzureBlobStoreOptions.FromUri("az://lake/orders", new Dictionary<string, string>(env) { ["MEDALLION_STORE_PART_SIZE"] = "lots" }.GetValueOrDefault));
+
+        AzureBlobStoreOptions options = AzureBlobStoreOptions.FromUri("az://lake/orders", env.GetValueOrDefault);
+
+        Assert.Equal((2L << 20, 512L << 10), (options.SingleUploadLimitBytes, options.BlockSizeBytes));
+        Assert.Equal("MEDALLION_STORE_PART_SIZE for 'az://lake/orders': 'lots' is not a size.\nHelp: write a positive number of bytes or a number with KB, MB, GB or TB, e.g. 20GB.", e.Message);
+    }
 }

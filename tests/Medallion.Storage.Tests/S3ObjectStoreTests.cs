@@ -247,4 +247,17 @@ public sealed class S3ObjectStoreTests : RemoteObjectStoreContractTests, IDispos
         Assert.Equal(ErrorCode.StorageConfigurationInvalid, e.Code);
         Assert.Equal("The request timeout 'soon' for 's3://b/t' (from MEDALLION_STORE_TIMEOUT) is not a positive duration.\nHelp: write one such as 30s or 2m.", e.Message);
     }
+
+    [Fact]
+    public void The_multipart_threshold_and_part_size_are_the_store_part_settings_and_a_part_below_s3s_minimum_is_refused_naming_it()
+    {
+        var settings = new Dictionary<string, string> { ["MEDALLION_STORE_MULTIPART_THRESHOLD"] = "5MB", ["MEDALLION_STORE_PART_SIZE"] = "6 MB" };
+        var e = Assert.Throws<MedallionException>(() => S3StoreOptions.FromUri("s3://b/t", n => n == "MEDALLION_STORE_PART_SIZE" ? "1MB" : null));
+
+        S3StoreOptions options = S3StoreOptions.FromUri("s3://b/t", settings.GetValueOrDefault);
+        Assert.Equal((5L << 20, 6L << 20), (options.MultipartThresholdBytes, options.PartSizeBytes));
+        Assert.Equal((64L << 20, 16L << 20), (S3StoreOptions.FromUri("s3://b/t", _ => null).MultipartThresholdBytes, S3StoreOptions.FromUri("s3://b/t", _ => null).PartSizeBytes));
+        Assert.Equal(ErrorCode.StorageConfigurationInvalid, e.Code);
+        Assert.Equal("MEDALLION_STORE_PART_SIZE for 's3://b/t' cannot be '1MB': S3 takes 5 MiB to 5 GiB.\nHelp: write a size in that range, e.g. 8MB.", e.Message);
+    }
 }

@@ -2,8 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using Medallion.Engine;
 using Medallion.Pipelines.Alerts;
+using Medallion.Storage;
 using YamlDotNet.RepresentationModel;
 
 namespace Medallion.Pipelines.ProjectFiles;
@@ -223,7 +223,7 @@ internal static class AlertsReader
     {
         try
         {
-            return StorageResolver.ParseSize(text, "max_lag");
+            return ByteSize.Parse(text, "max_lag");
         }
         catch (MedallionException)
         {

@@ -137,7 +137,7 @@ internal sealed class ProjectLoader
         {
             try
             {
-                maxSize = StorageResolver.ParseSize(settings.File.Scalar(sizeNode, "max_size"), "cache.max_size");
+                maxSize = ByteSize.Parse(settings.File.Scalar(sizeNode, "max_size"), "cache.max_size");
             }
             catch (MedallionException e)
             {

@@ -18,9 +18,10 @@ namespace Medallion.Engine;
 /// <summary>
 /// One Delta write fed by several queries and committed once (from <see cref="DeltaWriter.BeginWriteAsync"/>).
 /// Each query's rows go to data files when added; the schema is inferred from the first query when the table is
-/// new and widened by later ones under <see cref="DeltaWriteOptions.MergeSchema"/>. Not thread-safe.
+/// new and widened by later ones under <see cref="DeltaWriteOptions.MergeSchema"/>. Disposing a write that was not
+/// committed abandons it (deletes its files). Not thread-safe.
 /// </summary>
-public sealed class DeltaStagedWrite
+public sealed class DeltaStagedWrite : IAsyncDisposable
 {
     private readonly DeltaWriter _writer;
     private readonly DeltaTable _table;
@@ -175,8 +176,9 @@ public sealed class DeltaStagedWrite
     /// Ends the write without committing and deletes the data files it added, so a refused write leaves no orphans
     /// (nor, for a table that did not exist, the folders the write created).
     /// </summary>
+    /// <param name="cancellationToken">Cancels the deletes; files not deleted yet are orphans that VACUUM removes.</param>
     /// <exception cref="InvalidOperationException">The write was committed.</exception>
-    public void Abandon()
+    public async Task AbandonAsync(CancellationToken cancellationToken = default)
     {
         if (_committed)
         {
@@ -189,13 +191,26 @@ public sealed class DeltaStagedWrite
             string key = Uri.UnescapeDataString(a.Path);
             File.Delete(_table.Store.GetLocalPath(key));
             // A remote store got the file when it was written; removing the object is a quick request. A local store's delete finds nothing left.
-            _table.Store.DeleteAsync(key).GetAwaiter().GetResult();
+            await _table.Store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
         }
 
         _written.Clear();
         if (_snapshot is null)
         {
             RemoveEmptyFolders(_table.Store.LocalRoot);
+        }
+    }
+
+    /// <summary>
+    /// Abandons the write (<see cref="AbandonAsync"/>) unless it was committed or abandoned: a write left by an exception or
+    /// an early return deletes its files. Does nothing after <see cref="CommitAsync"/> began, whatever its outcome, since a
+    /// commit whose answer was lost may have made the files part of the table.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_committed)
+        {
+            await AbandonAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 

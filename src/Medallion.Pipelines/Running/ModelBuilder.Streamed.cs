@@ -47,8 +47,8 @@ internal sealed partial class ModelBuilder
         }
 
         DeltaStagedWrite staged = await _writer.BeginWriteAsync(_location, options, cancellationToken).ConfigureAwait(false);
-        bool committed = false;
-        try
+        // Disposing abandons the write (deletes its files) unless it reached its commit.
+        await using (staged.ConfigureAwait(false))
         {
             await RunModelAsync(() => staged.AddAsync(rows, cancellationToken)).ConfigureAwait(false);
             await ExecuteAsync($"CREATE OR REPLACE TEMP VIEW {StagedRows} AS {staged.AddedRowsSql()}", cancellationToken).ConfigureAwait(false);
@@ -65,15 +65,7 @@ internal sealed partial class ModelBuilder
                 staged.SetMetric(name, value);
             }
 
-            committed = true;
             return await staged.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (!committed)
-            {
-                staged.Abandon();
-            }
         }
     }
 }

@@ -43,8 +43,8 @@ internal sealed class SnapshotScenario(string root, int commits, int runs)
         }
 
         // Where the latest load spends its time: building the log segment (hint + listing), reading the checkpoint, reading the tail commits.
-        LogSegment segment = await LogSegmentBuilder.BuildAsync(store, null, default);
-        double segmentMs = await MeasureAsync(async () => segment = await LogSegmentBuilder.BuildAsync(store, null, default));
+        LogSegment segment = await LogSegmentBuilder.BuildAsync(store, null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, default);
+        double segmentMs = await MeasureAsync(async () => segment = await LogSegmentBuilder.BuildAsync(store, null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, default));
         double checkpointMs = await MeasureAsync(async () =>
         {
             await foreach (List<Actions.DeltaAction> _ in CheckpointReader.ReadAsync(store, parquet, segment.CheckpointParts, CheckpointPass.State, default))

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog.Internal;
@@ -123,8 +124,8 @@ public sealed partial class CatalogStore
     }
 
     /// <summary>Runs the statements in one write, after checking (in the same transaction) that run <paramref name="runId"/> exists, when given.</summary>
-    private Task WriteInRunAsync(string? runId, List<(string Sql, (string Name, object? Value)[] Parameters)> statements, bool durable, CancellationToken cancellationToken) =>
-        _writer.WriteAsync(
+    private Task WriteInRunAsync(string? runId, List<(string Sql, (string Name, object? Value)[] Parameters)> statements, bool durable, CancellationToken cancellationToken, [CallerMemberName] string write = "") =>
+        WriteAsync(
             (connection, transaction) =>
             {
                 if (runId is not null)
@@ -145,6 +146,7 @@ public sealed partial class CatalogStore
                 return 0;
             },
             durable,
+            write,
             cancellationToken);
 
     private static (string Sql, (string Name, object? Value)[] Parameters) ModelRunStatement(ModelRunRecord modelRun) =>

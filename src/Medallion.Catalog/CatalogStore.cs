@@ -1,11 +1,15 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Diagnostics;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog.Internal;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Medallion.Catalog;
 
@@ -32,14 +36,26 @@ public sealed partial class CatalogStore : IAsyncDisposable
     private readonly TimeProvider _time;
     // Every write goes through the one writer of this file in the process (group commit; see CatalogWriter).
     private readonly CatalogWriter _writer;
+    private readonly ILogger _logger;
 
-    private CatalogStore(string path, string connectionString, TimeProvider time)
+    private CatalogStore(string path, string connectionString, TimeProvider time, ILoggerFactory loggerFactory)
     {
         Path = path;
         _connectionString = connectionString;
         _time = time;
         _writer = CatalogWriter.For(path, connectionString);
+        _logger = loggerFactory.CreateLogger<CatalogStore>();
     }
+
+    /// <summary>The default of <see cref="SlowWriteThreshold"/>: one second.</summary>
+    public static readonly TimeSpan DefaultSlowWriteThreshold = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A write that takes this long or longer, from its call until its transaction committed, is logged at Warning (event
+    /// 16901, naming the write): runs and the scheduler wait on catalog writes, so a slow disk or a lock held by another
+    /// process shows in the log. Default <see cref="DefaultSlowWriteThreshold"/>.
+    /// </summary>
+    public TimeSpan SlowWriteThreshold { get; set; } = DefaultSlowWriteThreshold;
 
     /// <summary>The catalog file.</summary>
     public string Path { get; }
@@ -65,7 +81,19 @@ public sealed partial class CatalogStore : IAsyncDisposable
     /// <see cref="ErrorCode.CatalogOpenFailed"/> when the file cannot be opened or migrated;
     /// <see cref="ErrorCode.CatalogSchemaTooNew"/> when a newer Medallion wrote it.
     /// </exception>
-    public static async Task<CatalogStore> OpenAsync(string path, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    public static Task<CatalogStore> OpenAsync(string path, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
+        OpenAsync(path, timeProvider, null, cancellationToken);
+
+    /// <summary>
+    /// Opens (creating when missing) the catalog file at <paramref name="path"/> and migrates its schema to the latest
+    /// version, logging slow writes (<see cref="SlowWriteThreshold"/>) to <paramref name="loggerFactory"/>.
+    /// </summary>
+    /// <param name="path">The SQLite file; its directory is created when missing.</param>
+    /// <param name="timeProvider">The clock for created/updated timestamps; the system clock when null.</param>
+    /// <param name="loggerFactory">Where the store logs; none when null.</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
+    /// <exception cref="MedallionException">As <see cref="OpenAsync(string, TimeProvider?, CancellationToken)"/>.</exception>
+    public static async Task<CatalogStore> OpenAsync(string path, TimeProvider? timeProvider, ILoggerFactory? loggerFactory, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string fullPath = System.IO.Path.GetFullPath(path);
@@ -76,7 +104,7 @@ public sealed partial class CatalogStore : IAsyncDisposable
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
-        var store = new CatalogStore(fullPath, connectionString, timeProvider ?? TimeProvider.System);
+        var store = new CatalogStore(fullPath, connectionString, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance);
         try
         {
             CatalogFileAccess.Prepare(fullPath);
@@ -207,15 +235,37 @@ public sealed partial class CatalogStore : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Runs a write through the file's <see cref="CatalogWriter"/> (see <see cref="CatalogWriter.WriteAsync"/>), and logs it
+    /// when it took <see cref="SlowWriteThreshold"/> or longer, named by <paramref name="write"/> (the store method's name).
+    /// </summary>
+    private async Task<int> WriteAsync(Func<SqliteConnection, SqliteTransaction, int> work, bool durable, string write, CancellationToken cancellationToken)
+    {
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            return await _writer.WriteAsync(work, durable, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
+            if (elapsed >= SlowWriteThreshold)
+            {
+                LogMessages.SlowWrite(_logger, write, Path, (long)elapsed.TotalMilliseconds);
+            }
+        }
+    }
+
     /// <summary>Runs one writing statement (through the file's <see cref="CatalogWriter"/>); returns the rows it changed.</summary>
-    private Task<int> ExecuteAsync(string sql, (string Name, object? Value)[] parameters, CancellationToken cancellationToken) =>
-        _writer.WriteAsync(
+    private Task<int> ExecuteAsync(string sql, (string Name, object? Value)[] parameters, CancellationToken cancellationToken, [CallerMemberName] string write = "") =>
+        WriteAsync(
             (connection, transaction) =>
             {
                 using SqliteCommand command = CreateCommand(connection, transaction, sql, parameters);
                 return command.ExecuteNonQuery();
             },
             durable: false,
+            write,
             cancellationToken);
 
     private async Task<List<T>> QueryAsync<T>(string sql, (string Name, object? Value)[] parameters, Func<SqliteDataReader, T> map, CancellationToken cancellationToken)
@@ -233,8 +283,8 @@ public sealed partial class CatalogStore : IAsyncDisposable
     }
 
     /// <summary>Runs several statements in one transaction; each item is one statement and its parameters.</summary>
-    private Task ExecuteInTransactionAsync(IEnumerable<(string Sql, (string Name, object? Value)[] Parameters)> statements, CancellationToken cancellationToken) =>
-        _writer.WriteAsync(
+    private Task ExecuteInTransactionAsync(IEnumerable<(string Sql, (string Name, object? Value)[] Parameters)> statements, CancellationToken cancellationToken, [CallerMemberName] string write = "") =>
+        WriteAsync(
             (connection, transaction) =>
             {
                 foreach ((string sql, (string Name, object? Value)[] parameters) in statements)
@@ -246,6 +296,7 @@ public sealed partial class CatalogStore : IAsyncDisposable
                 return 0;
             },
             durable: false,
+            write,
             cancellationToken);
 
     private static SqliteCommand CreateCommand(SqliteConnection connection, SqliteTransaction? transaction, string sql, (string Name, object? Value)[] parameters)

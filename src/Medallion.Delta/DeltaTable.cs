@@ -9,6 +9,8 @@ using Medallion.Delta.Actions;
 using Medallion.Delta.Log;
 using Medallion.Delta.Snapshots;
 using Medallion.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Medallion.Delta;
 
@@ -20,6 +22,7 @@ namespace Medallion.Delta;
 public sealed partial class DeltaTable
 {
     private readonly IParquetHandler? _parquet;
+    private ILogger? _logger;
 
     /// <summary>Opens the table whose root is the root of <paramref name="store"/>.</summary>
     /// <param name="store">The store rooted at the table directory (the folder holding <c>_delta_log</c>).</param>
@@ -33,6 +36,18 @@ public sealed partial class DeltaTable
 
     /// <summary>The store rooted at the table directory.</summary>
     public IObjectStore Store { get; }
+
+    /// <summary>
+    /// How a <see cref="Transactions.Transaction"/> on this table makes its commit a version of the log: put-if-absent of the
+    /// commit file in <see cref="Store"/> (<see cref="Transactions.ObjectStoreCommitter"/>) unless a catalog coordinates the table's commits.
+    /// </summary>
+    public Transactions.ICommitter Committer { get; init; } = Transactions.ObjectStoreCommitter.Instance;
+
+    /// <summary>Where the kernel logs degraded reads (an unusable <c>_last_checkpoint</c> hint) and the commits a transaction was rebased past; none by default.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>The kernel's logger for this table.</summary>
+    internal ILogger Logger => _logger ??= LoggerFactory.CreateLogger<DeltaTable>();
 
     /// <summary>
     /// True when <paramref name="key"/>, relative to a table's root, names a commit or a checkpoint of its log: a table
@@ -64,7 +79,7 @@ public sealed partial class DeltaTable
         LogSegment segment;
         try
         {
-            segment = await LogSegmentBuilder.BuildAsync(Store, version, cancellationToken).ConfigureAwait(false);
+            segment = await LogSegmentBuilder.BuildAsync(Store, version, Logger, cancellationToken).ConfigureAwait(false);
         }
         catch (MedallionException e) when (e.Code == ErrorCode.DeltaVersionNotFound && version is long old)
         {

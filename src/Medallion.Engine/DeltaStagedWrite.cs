@@ -327,7 +327,7 @@ public sealed class DeltaStagedWrite : IAsyncDisposable
             }
         }
 
-        CommitResult commit = await _tx.CommitAsync(operation, parameters, metrics, cancellationToken).ConfigureAwait(false);
+        CommitResult commit = await _writer.CommitAsync(_tx, operation, parameters, metrics, cancellationToken).ConfigureAwait(false);
         var result = new DeltaOperationResult(operation, _table.Location, commit.Version, commit.Committed)
         {
             FilesAdded = adds.Count,

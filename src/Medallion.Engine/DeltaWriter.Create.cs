@@ -47,7 +47,7 @@ public sealed partial class DeltaWriter
         Metadata metadata = await NewMetadataAsync(table, schema, definition.PartitionBy, definition.Properties, definition.Name, definition.Description, cancellationToken).ConfigureAwait(false);
         var tx = new Transaction(table, null);
         tx.UpdateMetadata(metadata);
-        CommitResult commit = await tx.CommitAsync("CREATE TABLE", CreateParameters(metadata), new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
+        CommitResult commit = await CommitAsync(tx, "CREATE TABLE", CreateParameters(metadata), new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
         return await FinishAsync(table, commit, new DeltaOperationResult("CREATE TABLE", table.Location, commit.Version, true), cancellationToken).ConfigureAwait(false);
     }
 

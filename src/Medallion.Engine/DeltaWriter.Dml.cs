@@ -40,7 +40,7 @@ public sealed partial class DeltaWriter
     public Task<DeltaOperationResult> DeleteAsync(string path, string? predicate, bool purge, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return WithConflictRetriesAsync(() => DeleteOnceAsync(path, predicate, purge, cancellationToken));
+        return WithConflictRetriesAsync("DELETE", path, () => DeleteOnceAsync(path, predicate, purge, cancellationToken));
     }
 
     private async Task<DeltaOperationResult> DeleteOnceAsync(string path, string? predicate, bool purge, CancellationToken cancellationToken)
@@ -79,7 +79,7 @@ public sealed partial class DeltaWriter
             return result;
         }
 
-        CommitResult commit = await tx.CommitAsync("DELETE", Parameters(("predicate", JsonText.StringArray([purge ? PurgedPredicate : predicate ?? "true"]))), metrics, cancellationToken).ConfigureAwait(false);
+        CommitResult commit = await CommitAsync(tx, "DELETE", Parameters(("predicate", JsonText.StringArray([purge ? PurgedPredicate : predicate ?? "true"]))), metrics, cancellationToken).ConfigureAwait(false);
         return await FinishAsync(table, commit, result, cancellationToken).ConfigureAwait(false);
     }
 
@@ -115,7 +115,7 @@ public sealed partial class DeltaWriter
             ("numCopiedRows", "0"),
             .. update.Metrics,
         ]);
-        CommitResult commit = await tx.CommitAsync("DELETE", Parameters(("predicate", JsonText.StringArray([where]))), metrics, cancellationToken).ConfigureAwait(false);
+        CommitResult commit = await CommitAsync(tx, "DELETE", Parameters(("predicate", JsonText.StringArray([where]))), metrics, cancellationToken).ConfigureAwait(false);
         return await FinishAsync(table, commit, result with { FilesRemoved = update.FilesEmptied, RowsAffected = update.RowsDeleted, Metrics = metrics }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -150,7 +150,7 @@ public sealed partial class DeltaWriter
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentException.ThrowIfNullOrEmpty(assignments);
-        return WithConflictRetriesAsync(() => UpdateOnceAsync(path, assignments, predicate, purge: false, cancellationToken));
+        return WithConflictRetriesAsync("UPDATE", path, () => UpdateOnceAsync(path, assignments, predicate, purge: false, cancellationToken));
     }
 
     /// <summary>
@@ -163,7 +163,7 @@ public sealed partial class DeltaWriter
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentException.ThrowIfNullOrEmpty(assignments);
-        return WithConflictRetriesAsync(() => UpdateOnceAsync(path, assignments, predicate, purge, cancellationToken));
+        return WithConflictRetriesAsync("UPDATE", path, () => UpdateOnceAsync(path, assignments, predicate, purge, cancellationToken));
     }
 
     private async Task<DeltaOperationResult> UpdateOnceAsync(string path, string assignments, string? predicate, bool purge, CancellationToken cancellationToken)
@@ -254,7 +254,7 @@ public sealed partial class DeltaWriter
             ("numCopiedRows", Transaction.Metric(copied)),
             .. dvMetrics,
         ]);
-        CommitResult commit = await tx.CommitAsync("UPDATE", Parameters(("predicate", JsonText.StringArray([purge ? PurgedPredicate : where]))), metrics, cancellationToken).ConfigureAwait(false);
+        CommitResult commit = await CommitAsync(tx, "UPDATE", Parameters(("predicate", JsonText.StringArray([purge ? PurgedPredicate : where]))), metrics, cancellationToken).ConfigureAwait(false);
         return await FinishAsync(table, commit, result with { FilesAdded = adds.Count, FilesRemoved = filesRemoved, RowsAffected = updated, Metrics = metrics }, cancellationToken).ConfigureAwait(false);
     }
 

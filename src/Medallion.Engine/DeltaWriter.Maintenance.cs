@@ -221,7 +221,7 @@ public sealed partial class DeltaWriter
         var parameters = Parameters(
             ("version", version?.ToString(CultureInfo.InvariantCulture)),
             ("timestamp", timestamp?.ToString("O", CultureInfo.InvariantCulture)));
-        CommitResult commit = await tx.CommitAsync("RESTORE", parameters, metrics, cancellationToken).ConfigureAwait(false);
+        CommitResult commit = await CommitAsync(tx, "RESTORE", parameters, metrics, cancellationToken).ConfigureAwait(false);
         return await FinishAsync(table, commit, new DeltaOperationResult("RESTORE", table.Location, commit.Version, true)
         {
             FilesAdded = restored,
@@ -309,7 +309,7 @@ public sealed partial class DeltaWriter
             ("numAddedFiles", Transaction.Metric(written.Count)),
             ("numRemovedBytes", Transaction.Metric(removedBytes)),
             ("numAddedBytes", Transaction.Metric(addedBytes)));
-        CommitResult commit = await tx.CommitAsync("OPTIMIZE", Parameters(("predicate", "[]"), ("zOrderBy", JsonText.StringArray(sortBy))), metrics, cancellationToken).ConfigureAwait(false);
+        CommitResult commit = await CommitAsync(tx, "OPTIMIZE", Parameters(("predicate", "[]"), ("zOrderBy", JsonText.StringArray(sortBy))), metrics, cancellationToken).ConfigureAwait(false);
         return await FinishAsync(table, commit, result with { FilesAdded = written.Count, FilesRemoved = touched.Count, Metrics = metrics }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -408,7 +408,7 @@ public sealed partial class DeltaWriter
         tx.UpdateMetadata(snapshot.Metadata with { Configuration = configuration });
         string operation = set.Count > 0 ? "SET TBLPROPERTIES" : "UNSET TBLPROPERTIES";
         var parameters = Parameters(("properties", JsonText.StringMap(added)), ("propertyKeys", unset is { Count: > 0 } ? JsonText.StringArray(unset) : null));
-        CommitResult commit = await tx.CommitAsync(operation, parameters, new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
+        CommitResult commit = await CommitAsync(tx, operation, parameters, new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
         return await FinishAsync(table, commit, new DeltaOperationResult(operation, table.Location, commit.Version, true), cancellationToken).ConfigureAwait(false);
     }
 }

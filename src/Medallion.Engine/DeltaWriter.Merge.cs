@@ -33,7 +33,7 @@ public sealed partial class DeltaWriter
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(options.Source);
         ArgumentException.ThrowIfNullOrEmpty(options.On);
-        return WithConflictRetriesAsync(() => MergeOnceAsync(path, options, cancellationToken));
+        return WithConflictRetriesAsync("MERGE", path, () => MergeOnceAsync(path, options, cancellationToken));
     }
 
     private async Task<DeltaOperationResult> MergeOnceAsync(string path, DeltaMergeOptions options, CancellationToken cancellationToken)
@@ -212,7 +212,7 @@ public sealed partial class DeltaWriter
             await WriteChangeDataAsync(table, snapshot, tx, changes, cancellationToken).ConfigureAwait(false);
         }
 
-        CommitResult commit = await tx.CommitAsync("MERGE", MergeParameters(options), metrics, cancellationToken).ConfigureAwait(false);
+        CommitResult commit = await CommitAsync(tx, "MERGE", MergeParameters(options), metrics, cancellationToken).ConfigureAwait(false);
         return await FinishAsync(table, commit, result with { FilesAdded = adds.Count, FilesRemoved = filesRemoved, Metrics = metrics }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -33,7 +33,7 @@ public sealed partial class DeltaWriter
         ArgumentException.ThrowIfNullOrEmpty(sourceSql);
         options ??= new DeltaWriteOptions();
         ValidateWriteOptions(options);
-        return WithConflictRetriesAsync(() => WriteOnceAsync(path, sourceSql, options, cancellationToken));
+        return WithConflictRetriesAsync("WRITE", path, () => WriteOnceAsync(path, sourceSql, options, cancellationToken));
     }
 
     private static void ValidateWriteOptions(DeltaWriteOptions options)

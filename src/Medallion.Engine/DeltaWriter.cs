@@ -8,9 +8,12 @@ using Medallion.Delta.Checkpoints;
 using Medallion.Delta.Snapshots;
 using Medallion.Delta.Transactions;
 using Medallion.DuckDb;
+using Medallion.Engine.Internal;
 using Medallion.Engine.Parquet;
 using Medallion.Engine.Writing;
 using Medallion.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Medallion.Engine;
 
@@ -41,6 +44,7 @@ public sealed partial class DeltaWriter
     private readonly DuckDbParquetFiles _parquet;
     private readonly DuckDbParquetHandler _parquetReader;
     private bool _sessionReady;
+    private ILogger? _logger;
 
     /// <summary>The connection the writer's SQL runs on.</summary>
     public DuckDbConnection Connection { get; }
@@ -62,6 +66,21 @@ public sealed partial class DeltaWriter
     /// <summary>How many times an operation that lost a race to a conflicting commit is re-run on the new version (default 0: report the conflict).</summary>
     public int ConflictRetries { get; init; }
 
+    /// <summary>The default of <see cref="CommitAttempts"/>: 25.</summary>
+    public const int DefaultCommitAttempts = 25;
+
+    /// <summary>
+    /// How many commit requests an operation makes before giving up with <see cref="ErrorCode.DeltaCommitRetriesExhausted"/>
+    /// while other writers keep committing first (default <see cref="DefaultCommitAttempts"/>). Before each retry the
+    /// versions that won are checked against what the operation read and writes; a conflicting one fails it at once.
+    /// </summary>
+    public int CommitAttempts { get; init; } = DefaultCommitAttempts;
+
+    /// <summary>Where the writer logs commits retried after lost races, operations re-run after conflicts and checkpoints that failed; none by default.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    private ILogger Logger => _logger ??= (LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<DeltaWriter>();
+
     /// <summary>
     /// The table property that marks a table no platform command may change (<c>medallion.protected = true</c>): the audit
     /// table. Every write, DML and maintenance operation of a writer without <see cref="ChangesProtectedTables"/> refuses
@@ -76,7 +95,7 @@ public sealed partial class DeltaWriter
     public bool ChangesProtectedTables { get; init; }
 
     /// <summary>Opens the table kernel for a location (with checkpoint reading over DuckDB).</summary>
-    internal DeltaTable OpenTable(string path) => StorageResolver.OpenTable(path, _parquetReader);
+    internal DeltaTable OpenTable(string path) => StorageResolver.OpenTable(path, _parquetReader, LoggerFactory);
 
     /// <summary>
     /// The newest snapshot, or null when there is no table at the path yet. The last snapshot this writer saw of the
@@ -174,7 +193,7 @@ public sealed partial class DeltaWriter
     }
 
     /// <summary>Runs <paramref name="operation"/> again on the newest version when it lost a race, up to <see cref="ConflictRetries"/> times.</summary>
-    internal async Task<DeltaOperationResult> WithConflictRetriesAsync(Func<Task<DeltaOperationResult>> operation)
+    internal async Task<DeltaOperationResult> WithConflictRetriesAsync(string name, string path, Func<Task<DeltaOperationResult>> operation)
     {
         for (int attempt = 0; ; attempt++)
         {
@@ -185,6 +204,55 @@ public sealed partial class DeltaWriter
             catch (MedallionException e) when (e.Code == ErrorCode.DeltaConcurrentModification && attempt < ConflictRetries)
             {
                 // The table moved on under this operation; its next attempt reads the new version.
+                LogMessages.OperationRetried(Logger, name, path, attempt + 1, ConflictRetries, e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Commits <paramref name="tx"/>: the writer's commit policy over the kernel's single attempts. A version another writer
+    /// took is rebased past (the kernel checks the winners and throws a conflict) and tried again, up to
+    /// <see cref="CommitAttempts"/> requests. A failed commit request is reported, not tried again: the store has retried the
+    /// request already, and whether a lost answer's commit was written may be unknown.
+    /// </summary>
+    /// <returns>A result that is <see cref="CommitOutcome.Committed"/> or <see cref="CommitOutcome.AlreadyCommitted"/>.</returns>
+    /// <exception cref="MedallionException">A conflict (see <see cref="Transaction.RebaseAsync"/>), <see cref="ErrorCode.DeltaCommitRetriesExhausted"/>, or the commit request's failure.</exception>
+    internal async Task<CommitResult> CommitAsync(
+        Transaction tx,
+        string operation,
+        IReadOnlyDictionary<string, string> parameters,
+        IReadOnlyDictionary<string, string> metrics,
+        CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            CommitResult result = await tx.CommitAsync(operation, parameters, metrics, cancellationToken).ConfigureAwait(false);
+            switch (result.Outcome)
+            {
+                case CommitOutcome.Committed:
+                    return result;
+                case CommitOutcome.AlreadyCommitted:
+                    if (result.Attempts > 0)
+                    {
+                        LogMessages.CommitAlreadyMade(Logger, operation, tx.Table.Location, result.Version);
+                    }
+
+                    return result;
+                case CommitOutcome.Retryable:
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(result.Error!);
+                    break;
+            }
+
+            if (await tx.RebaseAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (result.Attempts >= CommitAttempts)
+                {
+                    throw new MedallionException(ErrorCode.DeltaCommitRetriesExhausted,
+                        $"Commit of {operation} to the Delta table at '{tx.Table.Location}' failed after {result.Attempts} attempts: other writers kept committing first (last tried version {tx.NextVersion}).\nHelp: retry later, or reduce the number of concurrent writers on this table.",
+                        isTransient: true);
+                }
+
+                LogMessages.CommitRetried(Logger, operation, tx.Table.Location, result.Version, tx.NextVersion, result.Attempts + 1, CommitAttempts);
             }
         }
     }
@@ -247,6 +315,7 @@ public sealed partial class DeltaWriter
         catch (MedallionException e)
         {
             // The commit stands; a missing checkpoint only makes later reads replay more commits.
+            LogMessages.CheckpointFailed(Logger, table.Location, version, e);
             return (null, $"Version {version} was committed, but its checkpoint could not be written: {e.Message}");
         }
     }

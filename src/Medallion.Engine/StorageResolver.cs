@@ -10,6 +10,7 @@ using Medallion.Engine.Parquet;
 using Medallion.Storage;
 using Medallion.Storage.Azure;
 using Medallion.Storage.S3;
+using Microsoft.Extensions.Logging;
 
 namespace Medallion.Engine;
 
@@ -89,15 +90,19 @@ public static class StorageResolver
     /// <summary>Opens the store rooted at <paramref name="location"/>: a local path (relative to the current directory unless absolute) or a URI.</summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.StorageUnsupportedLocation"/> when the location is a URI no store supports;
     /// <see cref="ErrorCode.StorageConfigurationInvalid"/> when the settings of its store are missing or invalid.</exception>
-    public static IObjectStore OpenStore(string location)
+    public static IObjectStore OpenStore(string location) => OpenStore(location, null);
+
+    /// <summary>Opens the store rooted at <paramref name="location"/>, logging a remote store's failed requests to <paramref name="loggerFactory"/>.</summary>
+    /// <exception cref="MedallionException">As <see cref="OpenStore(string)"/>.</exception>
+    public static IObjectStore OpenStore(string location, ILoggerFactory? loggerFactory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(location);
         int schemeLength = SchemeLength(location);
         string scheme = location[..schemeLength].ToLowerInvariant();
         return scheme switch
         {
-            "s3" or "s3a" => new S3ObjectStore(S3StoreOptions.FromUri(location, SettingsFor(location)), Cache),
-            "az" or "azure" or "abfs" or "abfss" => new AzureBlobObjectStore(AzureBlobStoreOptions.FromUri(location, SettingsFor(location)), Cache),
+            "s3" or "s3a" => new S3ObjectStore(S3StoreOptions.FromUri(location, SettingsFor(location)), Cache, loggerFactory),
+            "az" or "azure" or "abfs" or "abfss" => new AzureBlobObjectStore(AzureBlobStoreOptions.FromUri(location, SettingsFor(location)), Cache, loggerFactory),
             _ => new LocalObjectStore(LocalPath(location)),
         };
     }
@@ -148,7 +153,7 @@ public static class StorageResolver
     }
 
     /// <summary>Opens the Delta table at <paramref name="location"/>, reading its Parquet checkpoints with DuckDB on <paramref name="connection"/> (open, owned by the caller).</summary>
-    /// <exception cref="MedallionException">As <see cref="OpenStore"/>.</exception>
+    /// <exception cref="MedallionException">As <see cref="OpenStore(string)"/>.</exception>
     public static DeltaTable OpenTable(string location, DuckDbConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -156,14 +161,18 @@ public static class StorageResolver
     }
 
     /// <summary>Opens the Delta table at <paramref name="location"/>, reading its Parquet checkpoints with <paramref name="parquet"/>.</summary>
-    /// <exception cref="MedallionException">As <see cref="OpenStore"/>.</exception>
-    public static DeltaTable OpenTable(string location, IParquetHandler parquet)
+    /// <exception cref="MedallionException">As <see cref="OpenStore(string)"/>.</exception>
+    public static DeltaTable OpenTable(string location, IParquetHandler parquet) => OpenTable(location, parquet, null);
+
+    /// <summary>Opens the Delta table at <paramref name="location"/>, logging its kernel's and its store's events to <paramref name="loggerFactory"/>.</summary>
+    /// <exception cref="MedallionException">As <see cref="OpenStore(string)"/>.</exception>
+    public static DeltaTable OpenTable(string location, IParquetHandler parquet, ILoggerFactory? loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(parquet);
-        return new DeltaTable(OpenStore(location), parquet);
+        return new DeltaTable(OpenStore(location, loggerFactory), parquet) { LoggerFactory = loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance };
     }
 
-    /// <summary>Opens the Delta table rooted at <paramref name="store"/> (one <see cref="OpenStore"/> returned), reading its Parquet checkpoints with DuckDB on <paramref name="connection"/>.</summary>
+    /// <summary>Opens the Delta table rooted at <paramref name="store"/> (one <see cref="OpenStore(string)"/> returned), reading its Parquet checkpoints with DuckDB on <paramref name="connection"/>.</summary>
     public static DeltaTable OpenTable(IObjectStore store, DuckDbConnection connection)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -175,7 +184,7 @@ public static class StorageResolver
     /// True when a Delta table exists at <paramref name="location"/>: its log holds a commit or a checkpoint
     /// (<see cref="DeltaTable.IsVersionFile"/>). A <c>_delta_log</c> folder without one is a table still being created.
     /// </summary>
-    /// <exception cref="MedallionException">As <see cref="OpenStore"/>, or when the store cannot be listed.</exception>
+    /// <exception cref="MedallionException">As <see cref="OpenStore(string)"/>, or when the store cannot be listed.</exception>
     public static async Task<bool> IsDeltaTableAsync(string location, CancellationToken cancellationToken = default)
     {
         IObjectStore store = OpenStore(location);

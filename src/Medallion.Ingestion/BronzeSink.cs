@@ -47,14 +47,14 @@ public sealed class BronzeSink : IBatchSink
     /// <param name="connection">The connection the source stages its batches in; the sink writes Parquet and commits through it.</param>
     /// <param name="tablePath">The bronze table's root directory.</param>
     /// <param name="sourceName">The source's name as the project knows it; names the metadata domain.</param>
-    /// <param name="loggerFactory">Where commits are logged; none when null.</param>
+    /// <param name="loggerFactory">Where commits, and the writer's commit retries, are logged; none when null.</param>
     /// <remarks>A source that is read (not one that pushes) lands through <see cref="IngestionRunner.LandAsync"/>, which creates the sink.</remarks>
     public BronzeSink(DuckDbConnection connection, string tablePath, string sourceName, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentException.ThrowIfNullOrEmpty(tablePath);
         ArgumentException.ThrowIfNullOrEmpty(sourceName);
-        _writer = new DeltaWriter(connection);
+        _writer = new DeltaWriter(connection) { LoggerFactory = loggerFactory };
         TablePath = Path.GetFullPath(tablePath);
         SourceName = sourceName;
         Domain = DomainPrefix + sourceName;

@@ -9,6 +9,7 @@ using Azure;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.Logging;
 
 namespace Medallion.Storage.Azure;
 
@@ -26,8 +27,8 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
 
     /// <summary>Creates a store for <paramref name="options"/>, mirrored for local engines in <paramref name="cache"/>.</summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.StorageConfigurationInvalid"/> when the connection string cannot be parsed.</exception>
-    public AzureBlobObjectStore(AzureBlobStoreOptions options, ObjectCache cache)
-        : base((options ?? throw new ArgumentNullException(nameof(options))).Location, cache)
+    public AzureBlobObjectStore(AzureBlobStoreOptions options, ObjectCache cache, ILoggerFactory? loggerFactory = null)
+        : base((options ?? throw new ArgumentNullException(nameof(options))).Location, cache, loggerFactory)
     {
         _options = options;
         _namePrefix = options.Prefix.Length == 0 ? string.Empty : options.Prefix + "/";
@@ -272,8 +273,12 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
         }
     }
 
+    /// <summary>Turns a failed request into its error (<see cref="Describe"/>) and logs it once: an error already translated passes unchanged.</summary>
+    private MedallionException Translate(Exception e, string operation, string key) =>
+        e as MedallionException ?? RequestFailed(Describe(e, operation, key), operation, key);
+
     /// <summary>Turns an SDK or network failure into an error naming the store, the operation and the key; never a secret.</summary>
-    private MedallionException Translate(Exception e, string operation, string key)
+    private MedallionException Describe(Exception e, string operation, string key)
     {
         string what = $"Could not {operation} '{key}' in '{Location}'";
         RequestFailedException? failed = e as RequestFailedException ?? (e as AggregateException)?.InnerException as RequestFailedException;

@@ -13,6 +13,7 @@ using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 
 namespace Medallion.Storage.S3;
@@ -49,8 +50,8 @@ public sealed class S3ObjectStore : RemoteObjectStore
     /// connections to the service: a run opens a store for every table it touches, and a client of its own for each
     /// would open (and, over HTTPS, negotiate) a new connection for nearly every request.
     /// </remarks>
-    public S3ObjectStore(S3StoreOptions options, ObjectCache cache)
-        : base((options ?? throw new ArgumentNullException(nameof(options))).Location, cache)
+    public S3ObjectStore(S3StoreOptions options, ObjectCache cache, ILoggerFactory? loggerFactory = null)
+        : base((options ?? throw new ArgumentNullException(nameof(options))).Location, cache, loggerFactory)
     {
         _options = options;
         _keyPrefix = options.Prefix.Length == 0 ? string.Empty : options.Prefix + "/";
@@ -573,14 +574,13 @@ public sealed class S3ObjectStore : RemoteObjectStore
         }
     }
 
-    /// <summary>Turns an SDK or network failure into an error naming the store, the operation and the key; never a credential.</summary>
-    private MedallionException Translate(Exception e, string operation, string key)
-    {
-        if (e is MedallionException known)
-        {
-            return known;
-        }
+    /// <summary>Turns a failed request into its error (<see cref="Describe"/>) and logs it once: an error already translated passes unchanged.</summary>
+    private MedallionException Translate(Exception e, string operation, string key) =>
+        e as MedallionException ?? RequestFailed(Describe(e, operation, key), operation, key);
 
+    /// <summary>Turns an SDK or network failure into an error naming the store, the operation and the key; never a credential.</summary>
+    private MedallionException Describe(Exception e, string operation, string key)
+    {
         string what = $"Could not {operation} '{key}' in '{Location}'";
         if (e is AmazonS3Exception s3)
         {

@@ -4,6 +4,9 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.Storage.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Medallion.Storage;
 
@@ -20,14 +23,20 @@ public abstract class RemoteObjectStore : IObjectStore
     /// <summary>Prefix of log keys: unlike data files, a checkpoint may be rewritten (a table deleted and created again), so a cached one is checked against the store's size.</summary>
     private const string LogPrefix = "_delta_log/";
 
+    private readonly ILogger _logger;
+
     /// <summary>Creates a store shown as <paramref name="location"/>, mirrored in <paramref name="cache"/>.</summary>
-    protected RemoteObjectStore(string location, ObjectCache cache)
+    /// <param name="location">The store root for messages.</param>
+    /// <param name="cache">The local object cache the store's mirror lives in.</param>
+    /// <param name="loggerFactory">Where requests that failed are logged (at Warning); none when null.</param>
+    protected RemoteObjectStore(string location, ObjectCache cache, ILoggerFactory? loggerFactory = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(location);
         ArgumentNullException.ThrowIfNull(cache);
         Location = location;
         Cache = cache;
         LocalRoot = cache.FolderFor(location);
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(GetType());
     }
 
     /// <inheritdoc />
@@ -281,6 +290,25 @@ public abstract class RemoteObjectStore : IObjectStore
         return new MedallionException(ErrorCode.StorageIoFailed,
             $"{what}: the request to {endpoint} timed out (no answer within {limit} at each attempt).\nHelp: check that the store is up and reachable from this machine; on a slow link, raise {StoreRequestTimeout.SettingName} (now {limit}).",
             inner, isTransient: true);
+    }
+
+    /// <summary>
+    /// Logs <paramref name="error"/>, the translation of a request that failed after the client's retries, at Warning (a
+    /// missing object is an answer, not a failure, and is not logged), and returns it to be thrown: a store that fails is
+    /// then visible in the log of a server whose runs retry, not only in the error of the run that gives up.
+    /// </summary>
+    /// <param name="error">The translated failure.</param>
+    /// <param name="operation">What was asked, e.g. <c>read</c> or <c>write</c>.</param>
+    /// <param name="key">The object (or prefix) it was asked for.</param>
+    protected MedallionException RequestFailed(MedallionException error, string operation, string key)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        if (error.Code != ErrorCode.StorageObjectNotFound)
+        {
+            LogMessages.RequestFailed(_logger, operation, key, Location, error.Code, error.IsTransient, error);
+        }
+
+        return error;
     }
 
     /// <summary>The error for a missing object, worded as the local store words it.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace Medallion.Catalog.Tests;
 
@@ -45,6 +46,20 @@ public sealed class CatalogStoreTests : IAsyncLifetime
         Assert.Contains("|9:alert states", applied, StringComparison.Ordinal);
         Assert.Contains("|10:roles, role membership, grants", applied, StringComparison.Ordinal);
         Assert.Contains("|11:a quality result may say why its rule was not checked", applied, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_write_slower_than_the_threshold_is_logged_as_a_warning_naming_the_write()
+    {
+        var log = new RecordingLog();
+        await using CatalogStore store = await CatalogStore.OpenAsync(_store.Path, null, log);
+        store.SlowWriteThreshold = TimeSpan.Zero;
+
+        await store.StartRunAsync(null);
+
+        LoggedEvent slow = Assert.Single(log.Events);
+        Assert.Equal((LogLevel.Warning, 16901), (slow.Level, slow.EventId));
+        Assert.StartsWith($"Catalog write StartRunAsync to {_store.Path} took ", slow.Message, StringComparison.Ordinal);
     }
 
     [Fact]

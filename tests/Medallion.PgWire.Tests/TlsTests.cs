@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Medallion.DuckDb;
 using Medallion.Engine.Sessions;
-using Medallion.Ingestion.Tests;
 using Npgsql;
 
 namespace Medallion.PgWire.Tests;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using Medallion.DuckDb;
 using Medallion.Engine.Sessions;
-using Medallion.Ingestion.Tests;
 using Npgsql;
 
 namespace Medallion.PgWire.Tests;

@@ -1,5 +1,4 @@
 using System.Net;
-using Medallion.Ingestion.Tests;
 using Npgsql;
 
 namespace Medallion.Server.Tests;

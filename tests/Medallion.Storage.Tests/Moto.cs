@@ -14,8 +14,8 @@ internal static class Moto
 
     public static Uri Endpoint { get; } = new(Environment.GetEnvironmentVariable("MEDALLION_TEST_S3_ENDPOINT") is { Length: > 0 } e ? e : "http://127.0.0.1:55900");
 
-    /// <summary>A store on a fresh prefix of the test bucket (moto takes any credentials), cached in <paramref name="cacheDirectory"/> up to <paramref name="maxCacheBytes"/>.</summary>
-    public static S3ObjectStore NewStore(string cacheDirectory, Func<S3StoreOptions, S3StoreOptions>? change = null, long maxCacheBytes = ObjectCache.DefaultMaxSizeBytes)
+    /// <summary>A store on a fresh prefix of the test bucket (moto takes any credentials), cached in <paramref name="cacheDirectory"/> up to <paramref name="maxCacheBytes"/>, logging to <paramref name="log"/>.</summary>
+    public static S3ObjectStore NewStore(string cacheDirectory, Func<S3StoreOptions, S3StoreOptions>? change = null, long maxCacheBytes = ObjectCache.DefaultMaxSizeBytes, RecordingLog? log = null)
     {
         s_bucket.Value.GetAwaiter().GetResult();
         var options = new S3StoreOptions
@@ -26,7 +26,7 @@ internal static class Moto
             AccessKeyId = "testing",
             SecretAccessKey = "testing",
         };
-        return new S3ObjectStore(change is null ? options : change(options), new ObjectCache(cacheDirectory, maxCacheBytes));
+        return new S3ObjectStore(change is null ? options : change(options), new ObjectCache(cacheDirectory, maxCacheBytes), log);
     }
 
     public static AmazonS3Client Client() => new(new BasicAWSCredentials("testing", "testing"), new AmazonS3Config { ServiceURL = Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Medallion.Storage.S3;
+using Microsoft.Extensions.Logging;
 
 namespace Medallion.Storage.Tests;
 
@@ -122,6 +123,32 @@ public sealed class S3ObjectStoreTests : RemoteObjectStoreContractTests, IDispos
 
         Assert.Equal(ErrorCode.StorageContainerNotFound, e.Code);
         Assert.Equal($"Could not read '_delta_log/00000000000000000000.json' in '{store.Location}': the bucket '{store.Location[5..store.Location.IndexOf('/', 5)]}' does not exist.\nHelp: create the bucket, or check the bucket name and the endpoint (AWS_ENDPOINT_URL_S3).", e.Message);
+    }
+
+    [Fact]
+    public async Task A_failed_request_is_logged_as_a_warning_naming_the_operation_the_key_and_the_store()
+    {
+        var log = new RecordingLog();
+        var store = Moto.NewStore(_cache.Path, o => o with { Bucket = "no-such-bucket-" + Guid.NewGuid().ToString("N")[..8] }, log: log);
+
+        var e = await Assert.ThrowsAsync<MedallionException>(() => store.ReadAllAsync("_delta_log/00000000000000000000.json"));
+
+        LoggedEvent failure = Assert.Single(log.Events);
+        Assert.Equal((LogLevel.Warning, 15001), (failure.Level, failure.EventId));
+        Assert.Equal($"Request to read '_delta_log/00000000000000000000.json' in {store.Location} failed after the client's retries (StorageContainerNotFound, transient: False)", failure.Message);
+        Assert.Same(e, failure.Exception);
+    }
+
+    [Fact]
+    public async Task A_missing_object_is_an_answer_and_is_not_logged()
+    {
+        var log = new RecordingLog();
+        var store = Moto.NewStore(_cache.Path, log: log);
+
+        Assert.Null(await ((IObjectStore)store).TryReadAllAsync("_last_checkpoint"));
+        await Assert.ThrowsAsync<MedallionException>(() => store.ReadAllAsync("_delta_log/00000000000000000000.json"));
+
+        Assert.Empty(log.Events);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Delta.Internal;
 using Medallion.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Medallion.Delta.Log;
 
@@ -14,9 +15,9 @@ internal sealed record LastCheckpoint(long Version, long? Size, int? Parts)
 
     /// <summary>
     /// Reads the hint, or returns <see langword="null"/> when it is missing or unreadable. The hint is only an
-    /// optimisation: a corrupt one must not make the table unreadable, so replay falls back to listing.
+    /// optimisation: a corrupt one must not make the table unreadable, so replay falls back to listing (and logs it).
     /// </summary>
-    public static async Task<LastCheckpoint?> TryReadAsync(IObjectStore store, CancellationToken cancellationToken)
+    public static async Task<LastCheckpoint?> TryReadAsync(IObjectStore store, ILogger logger, CancellationToken cancellationToken)
     {
         if (await store.TryReadAllAsync(Key, cancellationToken).ConfigureAwait(false) is not { } bytes)
         {
@@ -31,6 +32,7 @@ internal sealed record LastCheckpoint(long Version, long? Size, int? Parts)
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or OverflowException)
         {
+            LogMessages.CheckpointHintUnreadable(logger, store.Location, e.Message);
             return null;
         }
     }

@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.Delta.Internal;
 using Medallion.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Medallion.Delta.Log;
 
@@ -15,10 +17,10 @@ namespace Medallion.Delta.Log;
 internal static class LogSegmentBuilder
 {
     /// <summary>Builds the segment for <paramref name="version"/>, or for the newest version when it is <see langword="null"/>.</summary>
-    public static async Task<LogSegment> BuildAsync(IObjectStore store, long? version, CancellationToken cancellationToken)
+    public static async Task<LogSegment> BuildAsync(IObjectStore store, long? version, ILogger logger, CancellationToken cancellationToken)
     {
         // The hint lets us list only from the checkpoint on: listing cost follows the tail, not the history.
-        LastCheckpoint? hint = await LastCheckpoint.TryReadAsync(store, cancellationToken).ConfigureAwait(false);
+        LastCheckpoint? hint = await LastCheckpoint.TryReadAsync(store, logger, cancellationToken).ConfigureAwait(false);
         if (hint is not null && (version is null || hint.Version <= version))
         {
             // "~" sorts after every character of a log file name, so this skips everything of version - 1 and before.
@@ -31,6 +33,7 @@ internal static class LogSegmentBuilder
             }
 
             // The hint points at a checkpoint that is missing or incomplete: fall back to the full listing.
+            LogMessages.CheckpointHintStale(logger, store.Location, hint.Version);
         }
 
         List<LogFile> files = await ListAsync(store, null, version, cancellationToken).ConfigureAwait(false);

@@ -1,11 +1,20 @@
 namespace Medallion.Delta.Transactions;
 
-/// <summary>The outcome of a commit attempt.</summary>
-/// <param name="Version">The version committed, or the existing version when nothing had to be committed.</param>
-/// <param name="Committed">False when the application transaction (<c>txn</c>) was already committed, so the write was a no-op.</param>
-/// <param name="Attempts">How many put-if-absent attempts it took (1 without contention).</param>
-public sealed record CommitResult(long Version, bool Committed, int Attempts)
+/// <summary>The outcome of one <see cref="Transaction.CommitAsync"/>.</summary>
+/// <param name="Outcome">How the commit ended.</param>
+/// <param name="Version">
+/// The version committed; the version that holds the application transaction when nothing had to be committed; the version
+/// another writer took (<see cref="CommitOutcome.Conflicted"/>) or the one whose commit request failed (<see cref="CommitOutcome.Retryable"/>).
+/// </param>
+/// <param name="Attempts">How many commit requests the transaction has made so far (1 without contention).</param>
+public sealed record CommitResult(CommitOutcome Outcome, long Version, int Attempts)
 {
+    /// <summary>True when this commit is <see cref="Version"/> of the table.</summary>
+    public bool Committed => Outcome == CommitOutcome.Committed;
+
+    /// <summary>The failure of the commit request, for <see cref="CommitOutcome.Retryable"/>; else null.</summary>
+    public MedallionException? Error { get; init; }
+
     /// <summary>
     /// The table's metadata at <see cref="Version"/> when this transaction committed it (the metadata it wrote, or the one
     /// it read, which no winner it committed after may have changed); null when nothing was committed. Lets a writer

@@ -17,10 +17,10 @@ using Medallion.Storage;
 namespace Medallion.Delta.Transactions;
 
 /// <summary>
-/// One optimistic transaction on a Delta table. It collects the actions of one commit and what was read, and
-/// commits them with put-if-absent of <c>_delta_log/&lt;version&gt;.json</c>. When another writer wins a version,
-/// the winners are checked against this transaction (PROTOCOL.md leaves conflict rules to writers; these follow
-/// Delta Lake's WriteSerializable/Serializable rules) and the commit is retried at the next version if allowed.
+/// One optimistic transaction on a Delta table. It collects the actions of one commit and what was read, and commits
+/// them through the table's <see cref="ICommitter"/> (by default put-if-absent of <c>_delta_log/&lt;version&gt;.json</c>).
+/// When another writer wins a version, the commit says so (<see cref="CommitOutcome.Conflicted"/>); <see cref="RebaseAsync"/>
+/// checks the winners against this transaction and moves it past them, and the caller decides whether to try again.
 /// </summary>
 /// <remarks>
 /// Guarantees: a commit file is complete or absent (the store's put-if-absent is atomic); the same <c>txn</c>
@@ -30,18 +30,24 @@ namespace Medallion.Delta.Transactions;
 /// Use (as delta-kernel-rs's <c>Transaction</c>): create it on the snapshot the operation read (or
 /// <see langword="null"/> to create a table), record what was read in <see cref="Reads"/>, add the actions
 /// (<see cref="Add(AddFile)"/>, <see cref="Remove"/>, <see cref="UpdateMetadata"/>, ...), then
-/// <see cref="CommitAsync"/>: it returns the committed version, or throws a conflict that names the winning commit.
-/// Data files must be in the store before the commit that adds them; the kernel writes only the log.
+/// <see cref="CommitAsync"/>: it tries once and returns how that went; while it is <see cref="CommitOutcome.Conflicted"/>,
+/// <see cref="RebaseAsync"/> (which throws a conflict that names the winning commit) and commit again, as often as the
+/// caller's policy allows. Data files must be in the store before the commit that adds them; the kernel writes only the log.
 /// </para>
 /// </remarks>
 public sealed class Transaction
 {
-    /// <summary>How many versions a commit tries before giving up when other writers keep winning (25).</summary>
-    public const int DefaultMaxAttempts = 25;
     private readonly List<DeltaAction> _actions = [];
     private readonly HashSet<string> _removedPaths = new(StringComparer.Ordinal);
     private Metadata? _newMetadata;
     private readonly List<Txn> _txns = [];
+    private long _nextVersion;
+    private int _attempts;
+    private bool _mustRebase;
+    private bool _committed;
+    private long? _alreadyCommittedAt;
+    private string? _operation;
+    private bool _blindAppend;
 
     /// <summary>Starts a transaction on <paramref name="table"/> that read <paramref name="readSnapshot"/>.</summary>
     /// <param name="table">The table to commit to.</param>
@@ -54,6 +60,7 @@ public sealed class Transaction
         Table = table;
         ReadSnapshot = readSnapshot;
         Isolation = isolation;
+        _nextVersion = ReadVersion + 1;
         if (readSnapshot is not null)
         {
             WriterFeatures.EnsureWritable(readSnapshot.Protocol, readSnapshot.Schema, table.Location);
@@ -74,9 +81,6 @@ public sealed class Transaction
 
     /// <summary>What the operation read; a concurrent commit that changed it is a conflict.</summary>
     public ReadSet Reads { get; } = new();
-
-    /// <summary>How many versions a commit tries before giving up (default <see cref="DefaultMaxAttempts"/>).</summary>
-    public int MaxAttempts { get; init; } = DefaultMaxAttempts;
 
     /// <summary>The clock for commit timestamps and tombstones (ms since the epoch); replaceable in tests.</summary>
     public Func<long> Clock { get; init; } = static () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -143,20 +147,26 @@ public sealed class Transaction
     public bool IsApplicationTransactionCommitted(string appId, long version) =>
         ReadSnapshot is not null && ReadSnapshot.TransactionVersions.TryGetValue(appId, out long committed) && committed >= version;
 
+    /// <summary>The version the next <see cref="CommitAsync"/> tries: the read version plus one, or after the winners a <see cref="RebaseAsync"/> moved past.</summary>
+    public long NextVersion => _nextVersion;
+
     /// <summary>
-    /// Commits with <paramref name="operation"/> as the <c>commitInfo</c> operation. Returns without writing when the
-    /// application transaction set with <see cref="SetApplicationTransaction"/> is already committed.
+    /// Tries once to commit, through the table's <see cref="DeltaTable.Committer"/>, as <see cref="NextVersion"/>, with
+    /// <paramref name="operation"/> as the <c>commitInfo</c> operation, and says how it ended: committed; already committed
+    /// (the application transactions set with <see cref="SetApplicationTransaction"/> are in the table, so nothing is written);
+    /// conflicted (another writer has the version: <see cref="RebaseAsync"/> and try again, or give up); retryable (the commit
+    /// request failed transiently). How often to try again is the caller's choice, as in delta-kernel-rs.
     /// </summary>
     /// <param name="operation">The operation name recorded in <c>commitInfo</c> (e.g. <c>WRITE</c>, <c>MERGE</c>).</param>
     /// <param name="parameters">The <c>operationParameters</c> of <c>commitInfo</c>.</param>
     /// <param name="metrics">The <c>operationMetrics</c> of <c>commitInfo</c> (see <see cref="Metric"/>).</param>
     /// <param name="cancellationToken">Cancels the commit; a cancelled commit leaves the table version unchanged.</param>
     /// <exception cref="MedallionException">
-    /// <see cref="ErrorCode.DeltaConcurrentModification"/> when a concurrent commit conflicts with what this transaction read or
-    /// removes (transient: run the operation again); <see cref="ErrorCode.DeltaTableAlreadyExists"/> when another writer created
-    /// the table first; <see cref="ErrorCode.DeltaCommitRetriesExhausted"/> after <see cref="MaxAttempts"/> lost races;
-    /// <see cref="ErrorCode.DeltaOperationNotAllowed"/> when it would remove data from an append-only table.
+    /// <see cref="ErrorCode.DeltaConcurrentModification"/> when the read snapshot already holds some of this commit's
+    /// application transactions but not all; <see cref="ErrorCode.DeltaOperationNotAllowed"/> when it would remove data from
+    /// an append-only table; a non-transient failure of the commit request.
     /// </exception>
+    /// <exception cref="InvalidOperationException">The transaction committed already, or its last attempt conflicted and it was not rebased.</exception>
     public async Task<CommitResult> CommitAsync(
         string operation,
         IReadOnlyDictionary<string, string> parameters,
@@ -166,12 +176,24 @@ public sealed class Transaction
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentException.ThrowIfNullOrEmpty(operation);
+        if (_committed || _mustRebase)
+        {
+            throw new InvalidOperationException(_committed
+                ? $"This transaction on '{Table.Location}' committed version {_nextVersion}; start a new one."
+                : $"Version {_nextVersion} of '{Table.Location}' was committed by another writer; rebase this transaction before committing again.");
+        }
+
+        if (_alreadyCommittedAt is long at)
+        {
+            return new CommitResult(CommitOutcome.AlreadyCommitted, at, _attempts);
+        }
+
         if (_txns.Count > 0)
         {
             int committed = _txns.Count(t => IsApplicationTransactionCommitted(t.AppId, t.Version));
             if (committed == _txns.Count)
             {
-                return new CommitResult(ReadVersion, false, 0);
+                return new CommitResult(CommitOutcome.AlreadyCommitted, ReadVersion, 0);
             }
 
             if (committed > 0)
@@ -184,47 +206,80 @@ public sealed class Transaction
         }
 
         List<DeltaAction> body = PrepareBody(operation);
-        bool blindAppend = IsBlindAppend();
-        long version = ReadVersion + 1;
-        IObjectStore store = Table.Store;
-        for (int attempt = 1; attempt <= MaxAttempts; attempt++)
+        _operation = operation;
+        _blindAppend = IsBlindAppend();
+        cancellationToken.ThrowIfCancellationRequested();
+        var lines = new List<DeltaAction>(body.Count + 1) { BuildCommitInfo(operation, parameters, metrics, _blindAppend) };
+        lines.AddRange(body);
+        byte[] bytes = ActionSerializer.Serialize(lines);
+        long version = _nextVersion;
+        _attempts++;
+        CrashPoint.Reach("delta.commit.before-put");
+        CommitResponse response;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var lines = new List<DeltaAction>(body.Count + 1) { BuildCommitInfo(operation, parameters, metrics, blindAppend) };
-            lines.AddRange(body);
-            byte[] bytes = ActionSerializer.Serialize(lines);
-            string key = LogFile.CommitKey(version);
-            CrashPoint.Reach("delta.commit.before-put");
-            if (await store.PutIfAbsentAsync(key, bytes, cancellationToken).ConfigureAwait(false))
-            {
-                // Parsed back from the bytes written, so the snapshot is what a reader of the log would build.
-                Snapshot? after = version == ReadVersion + 1
-                    ? LogReplay.AfterCommit(store, ReadSnapshot, version, CommitReader.Parse(bytes, key, store.Location), bytes.Length)
-                    : null;
-                return new CommitResult(version, true, attempt) { Metadata = Metadata, Snapshot = after };
-            }
-
-            // Someone else committed this version: check every winner up to the newest, then try after them.
-            while (true)
-            {
-                List<DeltaAction>? winner = await TryReadCommitAsync(store, version, cancellationToken).ConfigureAwait(false);
-                if (winner is null)
-                {
-                    break;
-                }
-
-                if (CheckWinner(version, winner, operation, blindAppend) is long alreadyAt)
-                {
-                    return new CommitResult(alreadyAt, false, attempt);
-                }
-
-                version++;
-            }
+            response = await Table.Committer.CommitAsync(Table, version, bytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException e) when (e.IsTransient)
+        {
+            return new CommitResult(CommitOutcome.Retryable, version, _attempts) { Error = e };
         }
 
-        throw new MedallionException(ErrorCode.DeltaCommitRetriesExhausted,
-            $"Commit of {operation} to the Delta table at '{Table.Location}' failed after {MaxAttempts} attempts: other writers kept committing first (last tried version {version}).\nHelp: retry later, or reduce the number of concurrent writers on this table.",
-            isTransient: true);
+        if (response == CommitResponse.Conflicted)
+        {
+            _mustRebase = true;
+            return new CommitResult(CommitOutcome.Conflicted, version, _attempts);
+        }
+
+        _committed = true;
+        IObjectStore store = Table.Store;
+        string key = LogFile.CommitKey(version);
+        // Parsed back from the bytes written, so the snapshot is what a reader of the log would build.
+        Snapshot? after = version == ReadVersion + 1
+            ? LogReplay.AfterCommit(store, ReadSnapshot, version, CommitReader.Parse(bytes, key, store.Location), bytes.Length)
+            : null;
+        return new CommitResult(CommitOutcome.Committed, version, _attempts) { Metadata = Metadata, Snapshot = after };
+    }
+
+    /// <summary>
+    /// After a <see cref="CommitOutcome.Conflicted"/> commit: reads the commits other writers made from the lost version on,
+    /// checks each against what this transaction read and writes (PROTOCOL.md leaves conflict rules to writers; these follow
+    /// Delta Lake's WriteSerializable/Serializable rules), and moves <see cref="NextVersion"/> past the newest.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the reading of the winners.</param>
+    /// <returns>
+    /// True when the transaction can commit again; false when a winner already committed its application transactions,
+    /// so the next <see cref="CommitAsync"/> answers <see cref="CommitOutcome.AlreadyCommitted"/> without writing.
+    /// </returns>
+    /// <exception cref="MedallionException">
+    /// <see cref="ErrorCode.DeltaConcurrentModification"/> when a winner conflicts with what this transaction read or removes
+    /// (transient: run the operation again); <see cref="ErrorCode.DeltaTableAlreadyExists"/> when another writer created the
+    /// table first.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The last commit of this transaction did not conflict.</exception>
+    public async Task<bool> RebaseAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_mustRebase)
+        {
+            throw new InvalidOperationException($"This transaction on '{Table.Location}' has no lost commit to rebase.");
+        }
+
+        IObjectStore store = Table.Store;
+        while (await TryReadCommitAsync(store, _nextVersion, cancellationToken).ConfigureAwait(false) is { } winner)
+        {
+            if (CheckWinner(_nextVersion, winner, _operation!, _blindAppend) is long alreadyAt)
+            {
+                _alreadyCommittedAt = alreadyAt;
+                break;
+            }
+
+            string winnerOperation = winner.Find(a => a is CommitInfoAction) is CommitInfoAction info ? info.CommitInfo.Operation ?? "an unknown operation" : "an unknown operation";
+            LogMessages.RebasedPastWinner(Table.Logger, _operation!, Table.Location, ReadVersion, _nextVersion, winnerOperation);
+            _nextVersion++;
+        }
+
+        _mustRebase = false;
+        return _alreadyCommittedAt is null;
     }
 
     private List<DeltaAction> PrepareBody(string operation)

@@ -40,7 +40,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         _connection = run.Database.CreateConnection();
         // The model's SQL is evaluated by the writer's statements too (a streamed write runs it inside the COPY), so the
         // writer keeps the run's zone that SetVariablesAsync sets first.
-        _writer = new DeltaWriter(_connection) { TimeZone = null, Snapshots = run.Snapshots };
+        _writer = new DeltaWriter(_connection) { TimeZone = null, Snapshots = run.Snapshots, LoggerFactory = run.Logs };
         _location = ProjectCatalog.TableLocation(run.Project, model.Name);
     }
 

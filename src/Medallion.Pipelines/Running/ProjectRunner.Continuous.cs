@@ -47,7 +47,7 @@ public static partial class ProjectRunner
             graph = await ModelGraph.BuildAsync(project, parser: parser, cancellationToken: stop).ConfigureAwait(false);
         }
 
-        CatalogStore catalog = options.Catalog ?? await CatalogStore.OpenAsync(LocalCatalogPath(project), options.Time ?? TimeProvider.System, stop).ConfigureAwait(false);
+        CatalogStore catalog = options.Catalog ?? await CatalogStore.OpenAsync(LocalCatalogPath(project), options.Time ?? TimeProvider.System, options.Logs, stop).ConfigureAwait(false);
         try
         {
             if (options.Graph is null)

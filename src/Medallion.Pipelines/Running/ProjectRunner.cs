@@ -82,7 +82,7 @@ public static partial class ProjectRunner
         }
 
         IReadOnlySet<TableName> selected = options.SourcesOnly ? new HashSet<TableName>() : graph.Select(options.Select);
-        CatalogStore catalog = options.Catalog ?? await CatalogStore.OpenAsync(catalogPath, time, cancellationToken).ConfigureAwait(false);
+        CatalogStore catalog = options.Catalog ?? await CatalogStore.OpenAsync(catalogPath, time, options.Logs, cancellationToken).ConfigureAwait(false);
         try
         {
             if (options.Graph is null)

@@ -25,4 +25,7 @@ internal sealed record RunContext(
     /// commits are seen.
     /// </summary>
     public Engine.DeltaSnapshotCache Snapshots { get; } = Options.Snapshots ?? new Engine.DeltaSnapshotCache();
+
+    /// <summary>Where the run's layers log (<see cref="RunOptions.Logs"/>).</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory Logs => Options.Logs ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
 }

@@ -115,4 +115,10 @@ public sealed record RunOptions
     /// model's writer starts from the table's checkpoint.
     /// </summary>
     public Engine.DeltaSnapshotCache? Snapshots { get; init; }
+
+    /// <summary>
+    /// Where the run's layers log (the Delta writer's commit retries, the catalog's slow writes, the stores' failed
+    /// requests): the host's factory. Null: nowhere.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? Logs { get; init; }
 }

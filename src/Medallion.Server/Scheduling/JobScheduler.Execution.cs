@@ -168,6 +168,7 @@ public sealed partial class JobScheduler
             Catalog = _catalog,
             Database = RunDatabase(),
             Snapshots = _snapshots,
+            Logs = _options.Logs,
         };
     }
 

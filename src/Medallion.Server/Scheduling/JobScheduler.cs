@@ -126,7 +126,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         }
 
         ModelGraph graph = await ModelGraph.BuildAsync(project, cancellationToken: cancellationToken).ConfigureAwait(false);
-        CatalogStore catalog = await CatalogStore.OpenAsync(catalogPath, options.Time, cancellationToken).ConfigureAwait(false);
+        CatalogStore catalog = await CatalogStore.OpenAsync(catalogPath, options.Time, options.Logs, cancellationToken).ConfigureAwait(false);
         try
         {
             LeaseHolder holder = options.Holder ?? CurrentProcess();

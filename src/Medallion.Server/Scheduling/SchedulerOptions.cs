@@ -30,6 +30,9 @@ public sealed record SchedulerOptions
     /// <summary>Draws a number in [0, 1) for retry jitter; <see cref="Random.Shared"/> when null.</summary>
     public Func<double>? Random { get; init; }
 
-    /// <summary>Where the lines of runs' logs go besides the catalog (the server's console log); nowhere when null.</summary>
+    /// <summary>
+    /// Where the lines of runs' logs go besides the catalog (the server's console log), and where the layers under the
+    /// scheduler log (commit retries, slow catalog writes, failed store requests); nowhere when null.
+    /// </summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? Logs { get; init; }
 }

@@ -18,6 +18,19 @@ public sealed class TransactionTests : IDisposable
 
     private async Task<Snapshot> LatestAsync() => await _table.Open().GetSnapshotAsync();
 
+    /// <summary>A caller's commit policy (as the engine's writer has): while another writer took the version, rebase and try again.</summary>
+    private static async Task<CommitResult> CommitRebasingAsync(Transaction tx, string operation)
+    {
+        CommitResult result = await tx.CommitAsync(operation, s_none, s_none, CancellationToken.None);
+        while (result.Outcome == CommitOutcome.Conflicted)
+        {
+            await tx.RebaseAsync(CancellationToken.None);
+            result = await tx.CommitAsync(operation, s_none, s_none, CancellationToken.None);
+        }
+
+        return result;
+    }
+
     /// <summary>Two blind appends that read the same version, committed one after the other: the second goes after the first.</summary>
     private async Task<(CommitResult First, CommitResult Second)> TwoAppendsFromOneVersionAsync()
     {
@@ -27,8 +40,8 @@ public sealed class TransactionTests : IDisposable
         first.Add(NewFile("p=a/x.parquet"));
         var second = new Transaction(_table.Open(), read);
         second.Add(NewFile("p=a/y.parquet"));
-        CommitResult a = await first.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
-        return (a, await second.CommitAsync("WRITE", s_none, s_none, CancellationToken.None));
+        CommitResult a = await CommitRebasingAsync(first, "WRITE");
+        return (a, await CommitRebasingAsync(second, "WRITE"));
     }
 
     [Fact]
@@ -43,6 +56,50 @@ public sealed class TransactionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_commit_that_lost_its_version_returns_conflicted_and_commits_after_a_rebase()
+    {
+        _table.WithCommits(1);
+        Snapshot read = await LatestAsync();
+        var first = new Transaction(_table.Open(), read);
+        first.Add(NewFile("p=a/x.parquet"));
+        var second = new Transaction(_table.Open(), read);
+        second.Add(NewFile("p=a/y.parquet"));
+        await CommitRebasingAsync(first, "WRITE");
+
+        CommitResult lost = await second.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+
+        Assert.Equal((CommitOutcome.Conflicted, 1L, 1), (lost.Outcome, lost.Version, lost.Attempts));
+        Assert.Equal(2, (await LatestAsync()).Files.Count);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => second.CommitAsync("WRITE", s_none, s_none, CancellationToken.None));
+        Assert.True(await second.RebaseAsync(CancellationToken.None));
+        Assert.Equal(2, second.NextVersion);
+        CommitResult committed = await second.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        Assert.Equal((CommitOutcome.Committed, 2L, 2), (committed.Outcome, committed.Version, committed.Attempts));
+    }
+
+    [Fact]
+    public async Task A_transient_failure_of_the_committer_is_returned_as_retryable_and_leaves_the_table_unchanged()
+    {
+        _table.WithCommits(1);
+        var failure = new MedallionException(ErrorCode.StorageIoFailed, "the store did not answer", isTransient: true);
+        var failing = new Transaction(new DeltaTable(_table.Open().Store) { Committer = new FailingCommitter(failure) }, await LatestAsync());
+        failing.Add(NewFile("p=a/x.parquet"));
+
+        CommitResult result = await failing.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+
+        Assert.Equal((CommitOutcome.Retryable, 1L), (result.Outcome, result.Version));
+        Assert.Same(failure, result.Error);
+        Assert.Equal(0, (await LatestAsync()).Version);
+    }
+
+    /// <summary>A committer whose every request fails, as a store that is down does.</summary>
+    private sealed class FailingCommitter(MedallionException failure) : ICommitter
+    {
+        public Task<CommitResponse> CommitAsync(DeltaTable table, long version, ReadOnlyMemory<byte> actions, CancellationToken cancellationToken) =>
+            Task.FromException<CommitResponse>(failure);
+    }
+
+    [Fact]
     public async Task Commit_fails_with_conflict_when_a_concurrent_writer_removed_the_same_file()
     {
         _table.WithCommits(1);
@@ -52,9 +109,9 @@ public sealed class TransactionTests : IDisposable
         winner.Remove(file);
         var loser = new Transaction(_table.Open(), read);
         loser.Remove(file);
-        await winner.CommitAsync("DELETE", s_none, s_none, CancellationToken.None);
+        await CommitRebasingAsync(winner, "DELETE");
 
-        var error = await Assert.ThrowsAsync<MedallionException>(() => loser.CommitAsync("UPDATE", s_none, s_none, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<MedallionException>(() => CommitRebasingAsync(loser, "UPDATE"));
 
         Assert.Equal(ErrorCode.DeltaConcurrentModification, error.Code);
         Assert.True(error.IsTransient);
@@ -74,9 +131,9 @@ public sealed class TransactionTests : IDisposable
         var loser = new Transaction(_table.Open(), read);
         loser.Reads.AddPredicate(ScanPredicate.Equal("p", "a"));
         loser.Add(NewFile("p=a/z.parquet"));
-        await winner.CommitAsync("UPDATE", s_none, s_none, CancellationToken.None);
+        await CommitRebasingAsync(winner, "UPDATE");
 
-        var error = await Assert.ThrowsAsync<MedallionException>(() => loser.CommitAsync("MERGE", s_none, s_none, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<MedallionException>(() => CommitRebasingAsync(loser, "MERGE"));
 
         Assert.Equal(ErrorCode.DeltaConcurrentModification, error.Code);
         Assert.Contains("conflicts with version 1 (UPDATE)", error.Message, StringComparison.Ordinal);
@@ -93,9 +150,9 @@ public sealed class TransactionTests : IDisposable
         var other = new Transaction(_table.Open(), read);
         other.Reads.AddPredicate(ScanPredicate.Equal("p", "b"));
         other.Add(NewFile("p=b/new.parquet", "b"));
-        await winner.CommitAsync("UPDATE", s_none, s_none, CancellationToken.None);
+        await CommitRebasingAsync(winner, "UPDATE");
 
-        CommitResult result = await other.CommitAsync("MERGE", s_none, s_none, CancellationToken.None);
+        CommitResult result = await CommitRebasingAsync(other, "MERGE");
 
         Assert.Equal(2, result.Version);
     }
@@ -112,15 +169,15 @@ public sealed class TransactionTests : IDisposable
         var reader = new Transaction(_table.Open(), read, isolation);
         reader.Reads.AddWholeTable();
         reader.Add(NewFile("p=a/derived.parquet"));
-        await append.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        await CommitRebasingAsync(append, "WRITE");
 
         if (commits)
         {
-            Assert.Equal(2, (await reader.CommitAsync("MERGE", s_none, s_none, CancellationToken.None)).Version);
+            Assert.Equal(2, (await CommitRebasingAsync(reader, "MERGE")).Version);
         }
         else
         {
-            var error = await Assert.ThrowsAsync<MedallionException>(() => reader.CommitAsync("MERGE", s_none, s_none, CancellationToken.None));
+            var error = await Assert.ThrowsAsync<MedallionException>(() => CommitRebasingAsync(reader, "MERGE"));
             Assert.Contains("it added file 'p=a/appended.parquet'", error.Message, StringComparison.Ordinal);
         }
     }
@@ -136,9 +193,9 @@ public sealed class TransactionTests : IDisposable
         var retry = new Transaction(_table.Open(), read);
         retry.SetApplicationTransaction("loader", 5);
         retry.Add(NewFile("p=a/x2.parquet"));
-        await first.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        await CommitRebasingAsync(first, "WRITE");
 
-        CommitResult result = await retry.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        CommitResult result = await CommitRebasingAsync(retry, "WRITE");
 
         Assert.False(result.Committed);
         Assert.Equal(1, result.Version);
@@ -155,7 +212,7 @@ public sealed class TransactionTests : IDisposable
         tx.SetApplicationTransaction("kafka:p0", 12);
         tx.Add(NewFile("p=a/x.parquet"));
 
-        await tx.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        await CommitRebasingAsync(tx, "WRITE");
 
         Snapshot after = await LatestAsync();
         Assert.Equal(12, after.TransactionVersions["kafka:p0"]);
@@ -174,9 +231,9 @@ public sealed class TransactionTests : IDisposable
         loser.SetApplicationTransaction("kafka:p0", 9);
         loser.SetApplicationTransaction("kafka:p1", 3);
         loser.Add(NewFile("p=a/y.parquet"));
-        await winner.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        await CommitRebasingAsync(winner, "WRITE");
 
-        var error = await Assert.ThrowsAsync<MedallionException>(() => loser.CommitAsync("WRITE", s_none, s_none, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<MedallionException>(() => CommitRebasingAsync(loser, "WRITE"));
 
         Assert.Equal(ErrorCode.DeltaConcurrentModification, error.Code);
         Assert.Contains("conflicts with version 1 (WRITE), committed concurrently: it recorded application transaction 'kafka:p0' at version 7, which this WRITE records at version 9.", error.Message, StringComparison.Ordinal);
@@ -196,9 +253,9 @@ public sealed class TransactionTests : IDisposable
         retry.SetApplicationTransaction("kafka:p0", 9);
         retry.SetApplicationTransaction("kafka:p1", 3);
         retry.Add(NewFile("p=a/y.parquet"));
-        await winner.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        await CommitRebasingAsync(winner, "WRITE");
 
-        CommitResult result = await retry.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        CommitResult result = await CommitRebasingAsync(retry, "WRITE");
 
         Assert.False(result.Committed);
         Assert.Equal(2, (await LatestAsync()).Files.Count);
@@ -210,7 +267,7 @@ public sealed class TransactionTests : IDisposable
         _table.WithCommits(1);
         var upgrade = new Transaction(_table.Open(), await LatestAsync());
         upgrade.Add(new DomainMetadata("medallion.files", "[]", false));
-        await upgrade.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        await CommitRebasingAsync(upgrade, "WRITE");
         Snapshot read = await LatestAsync();
         var winner = new Transaction(_table.Open(), read);
         winner.Add(NewFile("p=a/x.parquet"));
@@ -218,9 +275,9 @@ public sealed class TransactionTests : IDisposable
         var loser = new Transaction(_table.Open(), read);
         loser.Add(NewFile("p=a/y.parquet"));
         loser.Add(new DomainMetadata("medallion.files", """["y.csv"]""", false));
-        await winner.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        await CommitRebasingAsync(winner, "WRITE");
 
-        var error = await Assert.ThrowsAsync<MedallionException>(() => loser.CommitAsync("WRITE", s_none, s_none, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<MedallionException>(() => CommitRebasingAsync(loser, "WRITE"));
 
         Assert.Equal(ErrorCode.DeltaConcurrentModification, error.Code);
         Assert.Contains("it changed the metadata domain 'medallion.files'", error.Message, StringComparison.Ordinal);
@@ -233,7 +290,7 @@ public sealed class TransactionTests : IDisposable
         _table.WithCommits(1);
         var upgrade = new Transaction(_table.Open(), await LatestAsync());
         upgrade.Add(new DomainMetadata("medallion.a", "0", false));
-        await upgrade.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        await CommitRebasingAsync(upgrade, "WRITE");
         Snapshot read = await LatestAsync();
         var first = new Transaction(_table.Open(), read);
         first.Add(NewFile("p=a/x.parquet"));
@@ -242,8 +299,8 @@ public sealed class TransactionTests : IDisposable
         second.Add(NewFile("p=a/y.parquet"));
         second.Add(new DomainMetadata("medallion.b", "1", false));
 
-        await first.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
-        CommitResult b = await second.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        await CommitRebasingAsync(first, "WRITE");
+        CommitResult b = await CommitRebasingAsync(second, "WRITE");
 
         Snapshot latest = await LatestAsync();
         Assert.Equal(3, b.Version);
@@ -260,9 +317,9 @@ public sealed class TransactionTests : IDisposable
         winner.UpdateMetadata(read.Metadata with { Description = "changed" });
         var loser = new Transaction(_table.Open(), read);
         loser.Add(NewFile("p=a/x.parquet"));
-        await winner.CommitAsync("SET TBLPROPERTIES", s_none, s_none, CancellationToken.None);
+        await CommitRebasingAsync(winner, "SET TBLPROPERTIES");
 
-        var error = await Assert.ThrowsAsync<MedallionException>(() => loser.CommitAsync("WRITE", s_none, s_none, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<MedallionException>(() => CommitRebasingAsync(loser, "WRITE"));
 
         Assert.Contains("it changed the table metadata", error.Message, StringComparison.Ordinal);
     }
@@ -308,7 +365,7 @@ public sealed class TransactionTests : IDisposable
         tx.Add(NewFile("p=b/new.parquet", "b"));
         tx.SetApplicationTransaction("loader", 7);
 
-        CommitResult result = await tx.CommitAsync("WRITE", s_none, s_none, CancellationToken.None);
+        CommitResult result = await CommitRebasingAsync(tx, "WRITE");
 
         Assert.NotNull(result.Snapshot);
         Assert.Equal(SnapshotUpdateTests.State(await LatestAsync()), SnapshotUpdateTests.State(result.Snapshot));

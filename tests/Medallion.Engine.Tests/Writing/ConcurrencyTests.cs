@@ -1,4 +1,5 @@
 using Medallion.DuckDb;
+using Microsoft.Extensions.Logging;
 
 namespace Medallion.Engine.Tests.Writing;
 
@@ -30,6 +31,26 @@ public sealed class ConcurrencyTests : IDisposable
         Assert.True(rows.Count == Writers * Commits, $"{rows.Count} rows in {path}");
         Assert.Equal(Writers * Commits, rows.Distinct().Count());
         Assert.Equal(Writers * Commits, (await _f.SnapshotAsync(path)).Version);
+    }
+
+    [Fact]
+    public async Task A_commit_that_lost_its_version_to_another_writer_is_retried_and_logged_as_a_warning()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("n integer"));
+        var log = new RecordingLog();
+        var writer = new DeltaWriter(_f.Connection) { LoggerFactory = log };
+        DeltaStagedWrite staged = await writer.BeginWriteAsync(path);
+        await staged.AddAsync("SELECT 1 AS n");
+        await _f.Writer.WriteAsync(path, "SELECT 2 AS n");
+
+        DeltaOperationResult result = await staged.CommitAsync();
+
+        Assert.Equal(2, result.Version);
+        LoggedEvent retry = Assert.Single(log.Events, e => e.Level >= LogLevel.Warning);
+        Assert.Equal((LogLevel.Warning, 12001), (retry.Level, retry.EventId));
+        Assert.Equal($"WRITE on {_f.Open(path).Location}: version 1 was committed by another writer first; its commits are checked and the commit is tried again as version 2 (attempt 2 of 25)", retry.Message);
+        Assert.Equal(["1", "2"], await _f.ReadAsync(path));
     }
 
     [Fact]

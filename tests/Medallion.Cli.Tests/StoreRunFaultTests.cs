@@ -98,7 +98,7 @@ public sealed class StoreRunFaultTests : IDisposable
     {
         JsonElement tables = JsonDocument.Parse(await _cli.RunOkAsync(kind, "tables", "--project", Project(project), "--format", "json")).RootElement;
         return tables.EnumerateArray()
-            .Where(t => !t.GetProperty("table").GetString()!.StartsWith("medallion_audit.", StringComparison.Ordinal))
-            .ToDictionary(t => t.GetProperty("table").GetString()!, t => (t.GetProperty("rows").GetInt64(), t.GetProperty("version").GetInt64()));
+            .Where(t => !CatalogCommandTests.Name(t.GetProperty("name")).StartsWith("medallion_audit.", StringComparison.Ordinal))
+            .ToDictionary(t => CatalogCommandTests.Name(t.GetProperty("name")), t => (t.GetProperty("rows").GetInt64(), t.GetProperty("version").GetInt64()));
     }
 }

@@ -269,3 +269,21 @@ public sealed record ApiToken(string Id, string User, DateTimeOffset CreatedAt, 
 /// <param name="Target">On what, e.g. the job or run id.</param>
 /// <param name="Detail">Arguments of the action (variables, interval range), or null.</param>
 public sealed record ServerAction(DateTimeOffset At, string User, string Action, string Target, string? Detail);
+
+/// <summary>A user to add (or whose password to change), with what the same act gives it.</summary>
+/// <param name="Name">The login name (case-sensitive, as in PostgreSQL).</param>
+/// <param name="ScramVerifier">The password's SCRAM-SHA-256 verifier (<see cref="Catalog.ScramVerifier"/>), never the password.</param>
+public sealed record UserDefinition(string Name, string ScramVerifier)
+{
+    /// <summary>Roles (<c>medallion role create</c>) the user joins; roles it already holds stay.</summary>
+    public IReadOnlyList<string> Roles { get; init; } = [];
+
+    /// <summary>What the user may do through the server's REST API; null leaves it as it is (a new user is a viewer).</summary>
+    public ServerRole? ServerRole { get; init; }
+
+    /// <summary>Whether the user becomes an admin; false leaves an admin one.</summary>
+    public bool IsAdmin { get; init; }
+
+    /// <summary>Attributes to set (others the user has stay).</summary>
+    public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
+}

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Data.Sqlite;
@@ -72,19 +73,94 @@ public sealed partial class CatalogStore
         }
     }
 
-    /// <summary>Removes a user; returns false when there was no such user.</summary>
+    /// <summary>Removes a user with its grants and row filters (its memberships and API tokens go with it), in one transaction; returns false when there was no such user.</summary>
     public async Task<bool> RemoveUserAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
         // Grants and row filters name their grantee without a foreign key (it may be a role), so they go with the user here.
-        int removed = 0;
-        await ExecuteInTransactionAsync(
-        [
-            ("DELETE FROM access_grants WHERE grantee_kind = 'user' AND grantee = @name", [("@name", name)]),
-            ("DELETE FROM access_row_filters WHERE grantee_kind = 'user' AND grantee = @name", [("@name", name)]),
-        ], cancellationToken).ConfigureAwait(false);
-        removed = await ExecuteAsync("DELETE FROM users WHERE name = @name", [("@name", name)], cancellationToken).ConfigureAwait(false);
-        return removed > 0;
+        return await WriteAsync(
+            (connection, transaction) =>
+            {
+                Execute(connection, transaction, "DELETE FROM access_grants WHERE grantee_kind = 'user' AND grantee = @name", ("@name", name));
+                Execute(connection, transaction, "DELETE FROM access_row_filters WHERE grantee_kind = 'user' AND grantee = @name", ("@name", name));
+                return Execute(connection, transaction, "DELETE FROM users WHERE name = @name", ("@name", name));
+            },
+            cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>
+    /// Adds a user, or replaces an existing user's password verifier, together with what <paramref name="user"/> gives it
+    /// (roles, server role, admin, attributes), in one transaction: either all of it is recorded or none.
+    /// </summary>
+    /// <param name="user">The user and what it is given.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>True when the user is new, false when an existing user's verifier was replaced.</returns>
+    /// <exception cref="ArgumentException">The verifier is not a SCRAM-SHA-256 verifier.</exception>
+    /// <exception cref="MedallionException">
+    /// A role it is given does not exist (<see cref="ErrorCode.CatalogObjectNotFound"/>, with a suggestion), or its name is
+    /// a role's (<see cref="ErrorCode.CatalogAccessInvalid"/>).
+    /// </exception>
+    public async Task<bool> SaveUserAsync(UserDefinition user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentException.ThrowIfNullOrWhiteSpace(user.Name);
+        if (!user.ScramVerifier.StartsWith(ScramPrefix, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("Users are stored with a SCRAM-SHA-256 verifier, never a password.", nameof(user));
+        }
+
+        List<string> roles = (await ListRolesAsync(cancellationToken).ConfigureAwait(false)).Select(r => r.Name).ToList();
+        foreach (string wanted in user.Roles.Where(r => !roles.Contains(r)))
+        {
+            throw new MedallionException(ErrorCode.CatalogObjectNotFound,
+                $"There is no role '{wanted}'.{NameSuggester.DidYouMean(wanted, roles)}\nHelp: medallion role create {wanted} first; medallion role list shows the roles.");
+        }
+
+        if (roles.Contains(user.Name))
+        {
+            throw new MedallionException(ErrorCode.CatalogAccessInvalid, $"'{user.Name}' is already a role's name; a user needs a name of its own.");
+        }
+
+        string now = Now();
+        int added = await WriteAsync(
+            (connection, transaction) =>
+            {
+                using SqliteCommand read = CreateCommand(connection, transaction, "SELECT attributes FROM users WHERE name = @name", [("@name", user.Name)]);
+                string? attributes = read.ExecuteScalar() as string;
+                Execute(connection, transaction,
+                    "INSERT INTO users (name, scram_verifier, created_at, updated_at) VALUES (@name, @verifier, @now, @now) " +
+                    "ON CONFLICT (name) DO UPDATE SET scram_verifier = excluded.scram_verifier, updated_at = excluded.updated_at",
+                    ("@name", user.Name), ("@verifier", user.ScramVerifier), ("@now", now));
+                foreach (string role in user.Roles)
+                {
+                    Execute(connection, transaction, "INSERT INTO access_members (role_name, user_name) VALUES (@role, @user) ON CONFLICT DO NOTHING", ("@role", role), ("@user", user.Name));
+                }
+
+                if (user.ServerRole is { } serverRole)
+                {
+                    Execute(connection, transaction, "UPDATE users SET server_role = @role WHERE name = @name", ("@name", user.Name), ("@role", FormatRole(serverRole)));
+                }
+
+                if (user.IsAdmin)
+                {
+                    Execute(connection, transaction, "UPDATE users SET is_admin = 1 WHERE name = @name", ("@name", user.Name));
+                }
+
+                if (user.Attributes.Count > 0)
+                {
+                    var merged = new Dictionary<string, string>(attributes is null ? new Dictionary<string, string>() : Internal.CatalogJson.ReadStringMap(attributes), StringComparer.Ordinal);
+                    foreach ((string attribute, string value) in user.Attributes)
+                    {
+                        merged[attribute] = value;
+                    }
+
+                    Execute(connection, transaction, "UPDATE users SET attributes = @attributes WHERE name = @name", ("@name", user.Name), ("@attributes", Internal.CatalogJson.WriteStringMap(merged)));
+                }
+
+                return attributes is null ? 1 : 0;
+            },
+            cancellationToken).ConfigureAwait(false);
+        return added > 0;
     }
 
     private static CatalogUser ReadUser(SqliteDataReader reader) =>

@@ -299,6 +299,20 @@ public sealed partial class CatalogStore : IAsyncDisposable
             write,
             cancellationToken);
 
+    /// <summary>
+    /// Runs <paramref name="work"/> as one atomic write (its own savepoint in the writer's transaction): what it reads
+    /// inside sees the catalog as it writes, and when it throws nothing of it is kept.
+    /// </summary>
+    private Task<int> WriteAsync(Func<SqliteConnection, SqliteTransaction, int> work, CancellationToken cancellationToken, [CallerMemberName] string write = "") =>
+        WriteAsync(work, durable: false, write, cancellationToken);
+
+    /// <summary>One statement of a write made of several (see <see cref="WriteAsync(Func{SqliteConnection, SqliteTransaction, int}, CancellationToken, string)"/>); returns the rows it changed.</summary>
+    private static int Execute(SqliteConnection connection, SqliteTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using SqliteCommand command = CreateCommand(connection, transaction, sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+
     private static SqliteCommand CreateCommand(SqliteConnection connection, SqliteTransaction? transaction, string sql, (string Name, object? Value)[] parameters)
     {
         SqliteCommand command = connection.CreateCommand();

@@ -5,7 +5,7 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
-using Medallion.PgWire.Internal;
+using Medallion.Catalog;
 
 namespace Medallion.PgWire;
 
@@ -17,7 +17,7 @@ namespace Medallion.PgWire;
 public sealed class PgUserStore : IPgUserStore
 {
     /// <summary>PostgreSQL's default iteration count (<c>scram_iterations</c>).</summary>
-    public const int DefaultIterations = 4096;
+    public const int DefaultIterations = ScramVerifier.DefaultIterations;
 
     private readonly ConcurrentDictionary<string, string> _verifiers = new(StringComparer.Ordinal);
 

@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
-using Medallion.PgWire;
 
 namespace Medallion.Server;
 
@@ -63,9 +62,10 @@ public static class FirstAdmin
         }
 
         File.Move(temporary, path, overwrite: true);
-        await catalog.SetUserAsync(UserName, PgUserStore.CreateScramVerifier(password), cancellationToken).ConfigureAwait(false);
-        await catalog.SetUserRoleAsync(UserName, ServerRole.Operator, cancellationToken).ConfigureAwait(false);
-        await catalog.SetUserAdminAsync(UserName, isAdmin: true, cancellationToken).ConfigureAwait(false);
+        // One transaction: a crash never leaves an admin without its role, which nobody could sign in to fix.
+        await catalog.SaveUserAsync(
+            new UserDefinition(UserName, ScramVerifier.Create(password).ToString()) { ServerRole = ServerRole.Operator, IsAdmin = true },
+            cancellationToken).ConfigureAwait(false);
         return password;
     }
 }

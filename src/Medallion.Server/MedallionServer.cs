@@ -311,6 +311,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
         HealthEndpoints.Map(app);
         app.MapOpenApi("/openapi.json").AllowAnonymous();
         ApiEndpoints.Map(app);
+        AccessEndpoints.Map(app);
         WebUi.Map(app);
         MetricsEndpoint.Map(app, metrics);
         return app;

@@ -4,6 +4,8 @@ using System.Text;
 using Medallion.Catalog;
 using Medallion.PgWire;
 using Medallion.Pipelines;
+using Medallion.Platform;
+using Medallion.Platform.Access;
 using Medallion.Platform.Audit;
 using Medallion.Server.Scheduling;
 
@@ -24,7 +26,11 @@ internal sealed class ServerContext
         Time = time;
         _localTokenHash = SHA256.HashData(Encoding.UTF8.GetBytes(localToken));
         Logins = logins;
+        Access = new AccessService(scheduler.Catalog, audit, cancellationToken => Lakehouse.OpenAsync(Graph, cancellationToken));
     }
+
+    /// <summary>Users, roles, grants and tokens: every admin act of the REST API goes through it.</summary>
+    public AccessService Access { get; }
 
     /// <summary>The project as last loaded: a reload replaces it.</summary>
     public MedallionProject Project => Scheduler.Project;

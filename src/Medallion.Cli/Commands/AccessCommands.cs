@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
+using Medallion.Platform.Access;
 
 namespace Medallion.Cli.Commands;
 
@@ -37,19 +38,17 @@ internal static class AccessCommands
             sub.SetAction(async (parsed, cancellationToken) =>
             {
                 string role = parsed.GetRequiredValue(name);
-                await using CatalogStore catalog = await UserCommand.OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+                await using CliAccess access = await CliAccess.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
                 if (verb == "create")
                 {
-                    bool created = await catalog.CreateRoleAsync(role, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    bool created = await access.Service.CreateRoleAsync(CliAccess.Actor, role, cancellationToken).ConfigureAwait(false);
                     await output.WriteLineAsync(created ? $"Created role {role}." : $"Role {role} already exists.").ConfigureAwait(false);
                 }
                 else
                 {
-                    await catalog.DropRoleAsync(role, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    await access.Service.DropRoleAsync(CliAccess.Actor, role, cancellationToken).ConfigureAwait(false);
                     await output.WriteLineAsync($"Dropped role {role}.").ConfigureAwait(false);
                 }
-
-                await CliAudit.RecordAsync(ProjectOption.Resolve(parsed, project), "role." + verb, role, null, cancellationToken).ConfigureAwait(false);
 
                 return 0;
             });
@@ -60,9 +59,9 @@ internal static class AccessCommands
         var list = new Command("list", "List the roles with their members and grants.") { listProject };
         list.SetAction(async (parsed, cancellationToken) =>
         {
-            await using CatalogStore catalog = await UserCommand.OpenCatalogAsync(ProjectOption.Resolve(parsed, listProject), cancellationToken).ConfigureAwait(false);
-            List<AccessRole> roles = await catalog.ListRolesAsync(cancellationToken).ConfigureAwait(false);
-            List<AccessGrant> grants = await catalog.ListGrantsAsync(cancellationToken).ConfigureAwait(false);
+            await using CliAccess access = await CliAccess.OpenAsync(ProjectOption.Resolve(parsed, listProject), cancellationToken).ConfigureAwait(false);
+            List<AccessRole> roles = await access.Service.ListRolesAsync(cancellationToken).ConfigureAwait(false);
+            List<AccessGrant> grants = await access.Service.ListGrantsAsync(cancellationToken).ConfigureAwait(false);
             foreach (AccessRole role in roles)
             {
                 string held = string.Join(", ", grants.Where(g => g.GranteeKind == GranteeKind.Role && g.Grantee == role.Name).Select(Describe));
@@ -94,41 +93,45 @@ internal static class AccessCommands
         {
             string[] tokens = string.Join(' ', parsed.GetRequiredValue(words)).Replace("(", " ( ", StringComparison.Ordinal).Replace(")", " ) ", StringComparison.Ordinal).Replace(",", " , ", StringComparison.Ordinal)
                 .Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            await using CatalogStore catalog = await UserCommand.OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            if (tokens.Length == 3 && tokens[1] is "to" or "from")
+            // <grant text> to|from <grantee>: a role's name, or a privilege on an object as AccessGrantText reads it.
+            if (tokens.Length < 3 || !(tokens[^2].Equals("to", StringComparison.OrdinalIgnoreCase) || tokens[^2].Equals("from", StringComparison.OrdinalIgnoreCase)))
             {
-                string role = tokens[0];
-                string user = tokens[2];
-                bool changed = grant
-                    ? await catalog.AddRoleMemberAsync(role, user, cancellationToken: cancellationToken).ConfigureAwait(false)
-                    : await catalog.RemoveRoleMemberAsync(role, user, cancellationToken: cancellationToken).ConfigureAwait(false);
-                await CliAudit.RecordAsync(ProjectOption.Resolve(parsed, project), grant ? "role.grant" : "role.revoke", user, Details(("role", role)), cancellationToken).ConfigureAwait(false);
-                await output.WriteLineAsync((grant, changed) switch
-                {
-                    (true, true) => $"Granted role {role} to {user}.",
-                    (true, false) => $"{user} already holds role {role}.",
-                    (false, true) => $"Revoked role {role} from {user}.",
-                    _ => $"{user} did not hold role {role}.",
-                }).ConfigureAwait(false);
-                return 0;
+                throw new MedallionException(ErrorCode.CatalogAccessInvalid, $"The grant does not read: expected '<object> to <role|user>' at the end.\nHelp: {GrantSyntax}.");
             }
 
-            AccessGrant parsedGrant = await ParseGrantAsync(catalog, tokens, cancellationToken).ConfigureAwait(false);
-            bool done = grant
-                ? await catalog.GrantAsync(parsedGrant, await KnownTablesAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false)
-                : await catalog.RevokeAsync(parsedGrant, cancellationToken).ConfigureAwait(false);
-            string what = $"{Describe(parsedGrant)} {(grant ? "to" : "from")} {parsedGrant.Grantee}";
-            await CliAudit.RecordAsync(ProjectOption.Resolve(parsed, project), grant ? "access.grant" : "access.revoke", parsedGrant.Grantee, Details(("privilege", Describe(parsedGrant))), cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync((grant, done) switch
-            {
-                (true, true) => $"Granted {what}.",
-                (true, false) => $"Already granted: {what}.",
-                (false, true) => $"Revoked {what}.",
-                _ => $"There was no grant of {what}.",
-            }).ConfigureAwait(false);
+            await using CliAccess access = await CliAccess.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            string text = string.Join(' ', tokens[..^2]);
+            GrantChange change = grant
+                ? await access.Service.GrantAsync(CliAccess.Actor, text, tokens[^1], cancellationToken).ConfigureAwait(false)
+                : await access.Service.RevokeAsync(CliAccess.Actor, text, tokens[^1], cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync(Describe(change, grant)).ConfigureAwait(false);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>What a grant or revoke did, as the CLI says it.</summary>
+    private static string Describe(GrantChange change, bool grant)
+    {
+        if (change.Role is { } role)
+        {
+            return (grant, change.Changed) switch
+            {
+                (true, true) => $"Granted role {role} to {change.Grantee}.",
+                (true, false) => $"{change.Grantee} already holds role {role}.",
+                (false, true) => $"Revoked role {role} from {change.Grantee}.",
+                _ => $"{change.Grantee} did not hold role {role}.",
+            };
+        }
+
+        string what = $"{change.Description} {(grant ? "to" : "from")} {change.Grantee}";
+        return (grant, change.Changed) switch
+        {
+            (true, true) => $"Granted {what}.",
+            (true, false) => $"Already granted: {what}.",
+            (false, true) => $"Revoked {what}.",
+            _ => $"There was no grant of {what}.",
+        };
     }
 
     private static Command Access(TextWriter output)
@@ -142,16 +145,8 @@ internal static class AccessCommands
         mask.SetAction(async (parsed, cancellationToken) =>
         {
             string text = parsed.GetRequiredValue(policy);
-            MaskingPolicy masking = text.ToLowerInvariant() switch
-            {
-                "hash" => new MaskingPolicy(parsed.GetRequiredValue(classification), MaskingPolicyKind.Hash),
-                "partial" => new MaskingPolicy(parsed.GetRequiredValue(classification), MaskingPolicyKind.Partial),
-                "null" => new MaskingPolicy(parsed.GetRequiredValue(classification), MaskingPolicyKind.Null),
-                _ => new MaskingPolicy(parsed.GetRequiredValue(classification), MaskingPolicyKind.Expression, text),
-            };
-            await using CatalogStore catalog = await UserCommand.OpenCatalogAsync(ProjectOption.Resolve(parsed, maskProject), cancellationToken).ConfigureAwait(false);
-            await catalog.SetMaskingPolicyAsync(masking, cancellationToken).ConfigureAwait(false);
-            await CliAudit.RecordAsync(ProjectOption.Resolve(parsed, maskProject), "access.mask", masking.Classification, Details(("policy", text)), cancellationToken).ConfigureAwait(false);
+            await using CliAccess access = await CliAccess.OpenAsync(ProjectOption.Resolve(parsed, maskProject), cancellationToken).ConfigureAwait(false);
+            MaskingPolicy masking = await access.Service.SetMaskAsync(CliAccess.Actor, parsed.GetRequiredValue(classification), text, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"Columns classified {masking.Classification} are masked with {text} for users without unmask on {masking.Classification}.").ConfigureAwait(false);
             return 0;
         });
@@ -164,12 +159,9 @@ internal static class AccessCommands
         var filter = new Command("filter", "Show a role or user only the rows of a table that meet a condition.") { table, grantee, predicate, filterProject };
         filter.SetAction(async (parsed, cancellationToken) =>
         {
-            await using CatalogStore catalog = await UserCommand.OpenCatalogAsync(ProjectOption.Resolve(parsed, filterProject), cancellationToken).ConfigureAwait(false);
+            await using CliAccess access = await CliAccess.OpenAsync(ProjectOption.Resolve(parsed, filterProject), cancellationToken).ConfigureAwait(false);
             string who = parsed.GetRequiredValue(grantee);
-            GranteeKind kind = await GranteeKindAsync(catalog, who, cancellationToken).ConfigureAwait(false);
-            await catalog.SetRowFilterAsync(new RowFilter(parsed.GetRequiredValue(table), kind, who, parsed.GetRequiredValue(predicate)),
-                await KnownTablesAsync(ProjectOption.Resolve(parsed, filterProject), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-            await CliAudit.RecordAsync(ProjectOption.Resolve(parsed, filterProject), "access.filter", parsed.GetRequiredValue(table), Details(("grantee", who), ("where", parsed.GetRequiredValue(predicate))), cancellationToken).ConfigureAwait(false);
+            await access.Service.SetRowFilterAsync(CliAccess.Actor, parsed.GetRequiredValue(table), who, parsed.GetRequiredValue(predicate), cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"{who} sees the rows of {parsed.GetRequiredValue(table)} where {parsed.GetRequiredValue(predicate)}.").ConfigureAwait(false);
             return 0;
         });
@@ -187,18 +179,13 @@ internal static class AccessCommands
             {
                 string directory = ProjectOption.Resolve(parsed, project);
                 Pipelines.MedallionProject loaded = await Pipelines.MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
-                await using CatalogStore catalog = await UserCommand.OpenCatalogAsync(directory, cancellationToken).ConfigureAwait(false);
+                await using CliAccess access = await CliAccess.OpenAsync(directory, cancellationToken).ConfigureAwait(false);
                 IReadOnlyList<AccessChange> changes = apply
-                    ? await catalog.ApplyDeclaredAccessAsync(loaded.Access, await KnownTablesAsync(directory, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false)
-                    : await catalog.PlanDeclaredAccessAsync(loaded.Access, cancellationToken).ConfigureAwait(false);
+                    ? await access.Service.ApplyDeclaredAsync(CliAccess.Actor, loaded.Name, loaded.Access, cancellationToken).ConfigureAwait(false)
+                    : await access.Service.PlanDeclaredAsync(loaded.Access, cancellationToken).ConfigureAwait(false);
                 foreach (AccessChange change in changes)
                 {
                     await output.WriteLineAsync(change.ToString()).ConfigureAwait(false);
-                }
-
-                if (apply && changes.Count > 0)
-                {
-                    await CliAudit.RecordAsync(directory, "access.apply", loaded.Name, Details(("changes", string.Join("\n", changes))), cancellationToken).ConfigureAwait(false);
                 }
 
                 await output.WriteLineAsync(changes.Count == 0
@@ -212,58 +199,5 @@ internal static class AccessCommands
         return command;
     }
 
-    /// <summary><c>&lt;grant text&gt; to|from &lt;grantee&gt;</c>: the grant as <see cref="AccessGrantText"/> reads it, then whom it is for.</summary>
-    private static async Task<AccessGrant> ParseGrantAsync(CatalogStore catalog, string[] tokens, CancellationToken cancellationToken)
-    {
-        if (tokens.Length < 4 || !(tokens[^2].Equals("to", StringComparison.OrdinalIgnoreCase) || tokens[^2].Equals("from", StringComparison.OrdinalIgnoreCase)))
-        {
-            throw new MedallionException(ErrorCode.CatalogAccessInvalid, $"The grant does not read: expected '<object> to <role|user>' at the end.\nHelp: {GrantSyntax}.");
-        }
-
-        string grantee = tokens[^1];
-        GranteeKind granteeKind = await GranteeKindAsync(catalog, grantee, cancellationToken).ConfigureAwait(false);
-        return AccessGrantText.Parse(string.Join(' ', tokens[..^2]), granteeKind, grantee);
-    }
-
-    private static async Task<GranteeKind> GranteeKindAsync(CatalogStore catalog, string name, CancellationToken cancellationToken)
-    {
-        List<AccessRole> roles = await catalog.ListRolesAsync(cancellationToken).ConfigureAwait(false);
-        if (roles.Any(r => r.Name == name))
-        {
-            return GranteeKind.Role;
-        }
-
-        List<CatalogUser> users = await catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false);
-        if (users.Any(u => u.Name == name))
-        {
-            return GranteeKind.User;
-        }
-
-        throw new MedallionException(ErrorCode.CatalogObjectNotFound,
-            $"There is no role or user '{name}'.{NameSuggester.DidYouMean(name, roles.Select(r => r.Name).Concat(users.Select(u => u.Name)))}\nHelp: medallion role list and medallion user list show them.");
-    }
-
-    /// <summary>The project's tables as the catalog commands list them: models, sources, registered and on-disk tables.</summary>
-    private static async Task<IReadOnlyCollection<string>> KnownTablesAsync(string projectDirectory, CancellationToken cancellationToken)
-    {
-        Platform.Lakehouse lakehouse = await Platform.Lakehouse.OpenAsync(projectDirectory, cancellationToken).ConfigureAwait(false);
-        await using (lakehouse.ConfigureAwait(false))
-        {
-            return (await lakehouse.ListTablesAsync(null, cancellationToken).ConfigureAwait(false)).Select(t => t.Name.ToString()).ToList();
-        }
-    }
-
     private static string Describe(AccessGrant grant) => AccessGrantText.Format(grant);
-
-    /// <summary>An audit event's details: the pairs as a JSON object.</summary>
-    private static string Details(params (string Name, string Value)[] pairs)
-    {
-        var details = new System.Text.Json.Nodes.JsonObject();
-        foreach ((string name, string value) in pairs)
-        {
-            details[name] = value;
-        }
-
-        return details.ToJsonString();
-    }
 }

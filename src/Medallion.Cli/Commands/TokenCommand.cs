@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.IO;
 using System.Threading.Tasks;
 using Medallion.Catalog;
+using Medallion.Platform.Access;
 
 namespace Medallion.Cli.Commands;
 
@@ -25,28 +26,22 @@ internal static class TokenCommand
     private static Command CreateToken(TextWriter output, TextWriter error)
     {
         var user = new Option<string>("--user") { Description = "The user the token acts as (with that user's role).", Required = true };
-        var expires = new Option<string>("--expires") { Description = "How long the token works, e.g. 90d, 12h, 30min; 'never' for no end.", DefaultValueFactory = _ => "90d", HelpName = "duration" };
+        var expires = new Option<string>("--expires") { Description = "How long the token works, e.g. 90d, 12h, 30min; 'never' for no end.", DefaultValueFactory = _ => AccessService.DefaultTokenLifetime, HelpName = "duration" };
         Option<string> project = ProjectOption.Create();
         var command = new Command("create", "Create a token and print its secret (shown this once).") { user, expires, project };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             string lifetime = parsed.GetRequiredValue(expires);
-            DateTimeOffset? expiresAt = null;
-            if (!string.Equals(lifetime, "never", StringComparison.OrdinalIgnoreCase))
+            if (!AccessService.TryParseTokenLifetime(lifetime, out TimeSpan? duration))
             {
-                if (!DurationText.TryParse(lifetime, out TimeSpan duration) || duration <= TimeSpan.Zero)
-                {
-                    await error.WriteLineAsync($"error: --expires '{lifetime}' is not a duration. Help: write it like 90d, 12h or 30min, or 'never'.").ConfigureAwait(false);
-                    return MedallionCli.UsageError;
-                }
-
-                expiresAt = DateTimeOffset.UtcNow + duration;
+                await error.WriteLineAsync($"error: --expires '{lifetime}' is not a duration. Help: write it like 90d, 12h or 30min, or 'never'.").ConfigureAwait(false);
+                return MedallionCli.UsageError;
             }
 
-            await using CatalogStore catalog = await UserCommand.OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            (ApiToken token, string secret) = await catalog.CreateApiTokenAsync(parsed.GetRequiredValue(user), expiresAt, cancellationToken).ConfigureAwait(false);
+            DateTimeOffset? expiresAt = DateTimeOffset.UtcNow + duration;
+            await using CliAccess access = await CliAccess.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            (ApiToken token, string secret) = await access.Service.CreateTokenAsync(CliAccess.Actor, parsed.GetRequiredValue(user), expiresAt, cancellationToken).ConfigureAwait(false);
             await error.WriteLineAsync($"Created token {token.Id} for {token.User}, {(expiresAt is { } at ? $"expiring {at:yyyy-MM-dd HH:mm}Z" : "never expiring")}. Keep the secret below: it is not shown again.").ConfigureAwait(false);
-            await CliAudit.RecordAsync(ProjectOption.Resolve(parsed, project), "token.create", token.Id, $"{{\"user\":{System.Text.Json.Nodes.JsonValue.Create(token.User).ToJsonString()}}}", cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync(secret).ConfigureAwait(false);
             return 0;
         });
@@ -60,8 +55,8 @@ internal static class TokenCommand
         var command = new Command("list", "List tokens (never their secrets).") { user, project };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            await using CatalogStore catalog = await UserCommand.OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            List<ApiToken> tokens = await catalog.ListApiTokensAsync(parsed.GetValue(user), cancellationToken).ConfigureAwait(false);
+            await using CliAccess access = await CliAccess.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            List<ApiToken> tokens = await access.Service.ListTokensAsync(parsed.GetValue(user), cancellationToken).ConfigureAwait(false);
             foreach (ApiToken token in tokens)
             {
                 string state = token.RevokedAt is { } revoked ? $"revoked {revoked:yyyy-MM-dd HH:mm}Z"
@@ -89,14 +84,13 @@ internal static class TokenCommand
         command.SetAction(async (parsed, cancellationToken) =>
         {
             string tokenId = parsed.GetRequiredValue(id);
-            await using CatalogStore catalog = await UserCommand.OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            if (!await catalog.RevokeApiTokenAsync(tokenId, cancellationToken).ConfigureAwait(false))
+            await using CliAccess access = await CliAccess.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            if (!await access.Service.RevokeTokenAsync(CliAccess.Actor, tokenId, cancellationToken).ConfigureAwait(false))
             {
                 await error.WriteLineAsync($"error: there is no unrevoked token {tokenId}. Help: medallion token list").ConfigureAwait(false);
                 return MedallionCli.Failure;
             }
 
-            await CliAudit.RecordAsync(ProjectOption.Resolve(parsed, project), "token.revoke", tokenId, null, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"Revoked token {tokenId}.").ConfigureAwait(false);
             return 0;
         });

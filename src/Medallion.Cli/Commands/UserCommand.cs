@@ -7,8 +7,8 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
-using Medallion.PgWire;
 using Medallion.Pipelines;
+using Medallion.Platform.Access;
 
 namespace Medallion.Cli.Commands;
 
@@ -61,7 +61,7 @@ internal static class UserCommand
                 return MedallionCli.UsageError;
             }
 
-            var pairs = new List<(string Name, string Value)>();
+            var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (string attribute in parsed.GetValue(attributes) ?? [])
             {
                 int equals = attribute.IndexOf('=', StringComparison.Ordinal);
@@ -71,52 +71,15 @@ internal static class UserCommand
                     return MedallionCli.UsageError;
                 }
 
-                pairs.Add((attribute[..equals], attribute[(equals + 1)..]));
+                pairs[attribute[..equals]] = attribute[(equals + 1)..];
             }
 
-            await using CatalogStore catalog = await OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            List<CatalogUser> before = await catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false);
-            List<string> roles = (await catalog.ListRolesAsync(cancellationToken).ConfigureAwait(false)).Select(r => r.Name).ToList();
-            foreach (string wanted in (parsed.GetValue(role) ?? []).Where(r => !roles.Contains(r) && ParseServerRole(r) is null))
-            {
-                throw new MedallionException(ErrorCode.CatalogObjectNotFound,
-                    $"There is no role '{wanted}'.{NameSuggester.DidYouMean(wanted, roles)}\nHelp: medallion role create {wanted} first; medallion role list shows the roles.");
-            }
-
-            if (roles.Contains(user))
-            {
-                throw new MedallionException(ErrorCode.CatalogAccessInvalid, $"'{user}' is already a role's name; a user needs a name of its own.");
-            }
-
-            bool added = await catalog.SetUserAsync(user, PgUserStore.CreateScramVerifier(password), cancellationToken).ConfigureAwait(false);
-            foreach (string given in parsed.GetValue(role) ?? [])
-            {
-                if (roles.Contains(given))
-                {
-                    await catalog.AddRoleMemberAsync(given, user, cancellationToken: cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await catalog.SetUserRoleAsync(user, ParseServerRole(given)!.Value, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            if (parsed.GetValue(admin))
-            {
-                await catalog.SetUserAdminAsync(user, isAdmin: true, cancellationToken).ConfigureAwait(false);
-            }
-
-            foreach ((string attributeName, string value) in pairs)
-            {
-                await catalog.SetUserAttributeAsync(user, attributeName, value, cancellationToken).ConfigureAwait(false);
-            }
-
-            var details = new System.Text.Json.Nodes.JsonObject
-            {
-                ["roles"] = new System.Text.Json.Nodes.JsonArray((parsed.GetValue(role) ?? []).Select(r => (System.Text.Json.Nodes.JsonNode?)r).ToArray()),
-                ["admin"] = parsed.GetValue(admin),
-            };
-            await CliAudit.RecordAsync(ProjectOption.Resolve(parsed, project), added ? "user.add" : "user.password", user, details.ToJsonString(), cancellationToken).ConfigureAwait(false);
+            await using CliAccess access = await CliAccess.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            List<CatalogUser> before = await access.Service.ListUsersAsync(cancellationToken).ConfigureAwait(false);
+            bool added = await access.Service.AddUserAsync(
+                CliAccess.Actor,
+                new UserRequest(user, password) { Roles = parsed.GetValue(role) ?? [], Admin = parsed.GetValue(admin), Attributes = pairs },
+                cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync(added ? $"Added user {user}." : $"Changed the password of user {user}.").ConfigureAwait(false);
             if (added && !parsed.GetValue(admin))
             {
@@ -137,11 +100,11 @@ internal static class UserCommand
         var command = new Command("list", "List the users who may log in.") { project };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            await using CatalogStore catalog = await OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            List<CatalogUser> users = await catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false);
+            await using CliAccess access = await CliAccess.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            List<CatalogUser> users = await access.Service.ListUsersAsync(cancellationToken).ConfigureAwait(false);
             foreach (CatalogUser user in users)
             {
-                await output.WriteLineAsync($"{user.Name}\t{(user.IsAdmin ? "admin" : RoleName(user.Role))}\tadded {user.CreatedAt:yyyy-MM-dd HH:mm:ss}Z\tchanged {user.UpdatedAt:yyyy-MM-dd HH:mm:ss}Z").ConfigureAwait(false);
+                await output.WriteLineAsync($"{user.Name}\t{(user.IsAdmin ? "admin" : AccessService.ServerRoleName(user.Role))}\tadded {user.CreatedAt:yyyy-MM-dd HH:mm:ss}Z\tchanged {user.UpdatedAt:yyyy-MM-dd HH:mm:ss}Z").ConfigureAwait(false);
             }
 
             if (users.Count == 0)
@@ -162,14 +125,13 @@ internal static class UserCommand
         command.SetAction(async (parsed, cancellationToken) =>
         {
             string user = parsed.GetRequiredValue(name);
-            await using CatalogStore catalog = await OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            if (!await catalog.RemoveUserAsync(user, cancellationToken).ConfigureAwait(false))
+            await using CliAccess access = await CliAccess.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            if (!await access.Service.RemoveUserAsync(CliAccess.Actor, user, cancellationToken).ConfigureAwait(false))
             {
                 await error.WriteLineAsync($"error: there is no user {user}. Help: medallion user list").ConfigureAwait(false);
                 return MedallionCli.Failure;
             }
 
-            await CliAudit.RecordAsync(ProjectOption.Resolve(parsed, project), "user.remove", user, null, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"Removed user {user}.").ConfigureAwait(false);
             return 0;
         });
@@ -186,23 +148,13 @@ internal static class UserCommand
         {
             string user = parsed.GetRequiredValue(name);
             ServerRole serverRole = parsed.GetValue(role);
-            await using CatalogStore catalog = await OpenCatalogAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            await catalog.SetUserRoleAsync(user, serverRole, cancellationToken).ConfigureAwait(false);
-            await CliAudit.RecordAsync(ProjectOption.Resolve(parsed, project), "user.role", user, $"{{\"role\":\"{RoleName(serverRole)}\"}}", cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync($"User {user} is now {RoleName(serverRole)}.").ConfigureAwait(false);
+            await using CliAccess access = await CliAccess.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            await access.Service.SetServerRoleAsync(CliAccess.Actor, user, serverRole, cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync($"User {user} is now {AccessService.ServerRoleName(serverRole)}.").ConfigureAwait(false);
             return 0;
         });
         return command;
     }
-
-    private static ServerRole? ParseServerRole(string text) => text switch
-    {
-        "viewer" => ServerRole.Viewer,
-        "operator" => ServerRole.Operator,
-        _ => null,
-    };
-
-    internal static string RoleName(ServerRole role) => role == ServerRole.Operator ? "operator" : "viewer";
 
     internal static async Task<CatalogStore> OpenCatalogAsync(string projectDirectory, CancellationToken cancellationToken)
     {

@@ -4,19 +4,29 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Medallion.PgWire.Internal;
+namespace Medallion.Catalog;
 
 /// <summary>
 /// A SCRAM-SHA-256 verifier (RFC 5802, RFC 7677) in PostgreSQL's storage format:
-/// <c>SCRAM-SHA-256$&lt;iterations&gt;:&lt;salt&gt;$&lt;StoredKey&gt;:&lt;ServerKey&gt;</c>.
+/// <c>SCRAM-SHA-256$&lt;iterations&gt;:&lt;salt&gt;$&lt;StoredKey&gt;:&lt;ServerKey&gt;</c>: what the catalog keeps of a
+/// user's password (from which the password cannot be recovered), and what the SQL endpoint's SCRAM exchange checks.
 /// </summary>
-internal sealed record ScramVerifier(int Iterations, byte[] Salt, byte[] StoredKey, byte[] ServerKey)
+/// <param name="Iterations">PBKDF2 iterations.</param>
+/// <param name="Salt">The random salt.</param>
+/// <param name="StoredKey">H(HMAC(SaltedPassword, "Client Key")).</param>
+/// <param name="ServerKey">HMAC(SaltedPassword, "Server Key").</param>
+public sealed record ScramVerifier(int Iterations, byte[] Salt, byte[] StoredKey, byte[] ServerKey)
 {
+    /// <summary>PostgreSQL's default iteration count (<c>scram_iterations</c>).</summary>
+    public const int DefaultIterations = 4096;
+
     private const string Prefix = "SCRAM-SHA-256$";
 
-    public static ScramVerifier Create(string password, int iterations) =>
+    /// <summary>A verifier of <paramref name="password"/> with a random 16-byte salt.</summary>
+    public static ScramVerifier Create(string password, int iterations = DefaultIterations) =>
         FromPassword(password, RandomNumberGenerator.GetBytes(16), iterations);
 
+    /// <summary>The verifier of <paramref name="password"/> with a given salt (to check a password against a stored verifier).</summary>
     public static ScramVerifier FromPassword(string password, byte[] salt, int iterations)
     {
         // PostgreSQL applies SASLprep when the password is valid UTF-8 and prep succeeds; for the
@@ -28,6 +38,7 @@ internal sealed record ScramVerifier(int Iterations, byte[] Salt, byte[] StoredK
         return new ScramVerifier(iterations, salt, storedKey, serverKey);
     }
 
+    /// <summary>Reads a verifier in PostgreSQL's storage format; false for anything else.</summary>
     public static bool TryParse(string? text, [NotNullWhen(true)] out ScramVerifier? verifier)
     {
         verifier = null;
@@ -69,6 +80,7 @@ internal sealed record ScramVerifier(int Iterations, byte[] Salt, byte[] StoredK
         }
     }
 
+    /// <summary>The verifier in PostgreSQL's storage format.</summary>
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Iterations}:{Convert.ToBase64String(Salt)}${Convert.ToBase64String(StoredKey)}:{Convert.ToBase64String(ServerKey)}");
 }

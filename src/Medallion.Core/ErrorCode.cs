@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Medallion;
 
 /// <summary>
@@ -9,7 +7,8 @@ namespace Medallion;
 /// <remarks>
 /// Ranges: 0100 internal errors (a bug in Medallion, never the user's input), 1000 build, set-up and command-line input, 2000 DuckDB engine, 3000 Delta read, 4000 Delta write and
 /// transactions, 5000 storage, 6000 projects, models and pipelines, 7000 quality, 8000 ingestion,
-/// 9000 PgWire and serving.
+/// 9000 PgWire and serving. What each code is (its kind, whether it is transient, its SQLSTATE, HTTP status and exit
+/// code) is in one table, <see cref="ErrorCodes.Describe"/>, which every edge reads.
 /// </remarks>
 public enum ErrorCode
 {
@@ -21,7 +20,7 @@ public enum ErrorCode
 
     /// <summary>The native DuckDB library could not be found or loaded.</summary>
     NativeLibraryMissing = 1001,
-    /// <summary>A command-line argument or option value is invalid (a malformed duration, key=value pair, count or timestamp).</summary>
+    /// <summary>A command line is refused: an argument or option value is invalid (a malformed duration, key=value pair, count or timestamp), options do not go together, or one the command needs is missing.</summary>
     CommandLineInvalid = 1101,
 
     /// <summary>DuckDB reported an error while running a statement.</summary>
@@ -264,11 +263,10 @@ public enum ErrorCode
     ServerRequestFailed = 9503,
     /// <summary>An OpenTelemetry setting (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL) cannot be used.</summary>
     TelemetryConfigurationInvalid = 9504,
-}
-
-/// <summary>Formatting helpers for <see cref="ErrorCode"/>.</summary>
-public static class ErrorCodes
-{
-    /// <summary>Formats a code as users see it, e.g. <c>MDL2001</c>.</summary>
-    public static string Format(ErrorCode code) => "MDL" + ((int)code).ToString("D4", CultureInfo.InvariantCulture);
+    /// <summary>A REST request is refused: a query parameter or body value is invalid.</summary>
+    ApiRequestInvalid = 9505,
+    /// <summary>A REST request carries no credentials the server accepts (a wrong password, an unknown, expired or revoked token).</summary>
+    ApiAuthenticationFailed = 9506,
+    /// <summary>A REST request is refused to its user (an action that needs the operator role) or to how it came (HTTP Basic from another site's page).</summary>
+    ApiForbidden = 9507,
 }

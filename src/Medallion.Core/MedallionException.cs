@@ -14,11 +14,19 @@ namespace Medallion;
 public class MedallionException : Exception
 {
     /// <summary>Creates an exception with a code and a message that says what failed and what to do next.</summary>
-    public MedallionException(ErrorCode code, string message, Exception? innerException = null, bool isTransient = false, SourceLocation? location = null)
+    /// <param name="code">The code; whether the error is transient comes from its row of <see cref="ErrorCodes"/>.</param>
+    /// <param name="message">What failed, on which object, and (after "Help:") what to do next.</param>
+    /// <param name="innerException">The failure this one explains, if any.</param>
+    /// <param name="isTransient">
+    /// Only where one code is sometimes transient and sometimes not (a store's 5xx against its 4xx), whether this one is;
+    /// the call site says why. Null takes the table's answer.
+    /// </param>
+    /// <param name="location">Where in a user-written file the error is.</param>
+    public MedallionException(ErrorCode code, string message, Exception? innerException = null, bool? isTransient = null, SourceLocation? location = null)
         : base(message, innerException)
     {
         Code = code;
-        IsTransient = isTransient;
+        IsTransient = isTransient ?? ErrorCodes.Describe(code).IsTransient;
         Location = location;
     }
 
@@ -27,6 +35,12 @@ public class MedallionException : Exception
 
     /// <summary>True when the same operation may succeed if retried (a lost connection, a commit conflict that can rebase).</summary>
     public bool IsTransient { get; }
+
+    /// <summary>What kind of failure this is (from the table of <see cref="ErrorCodes"/>).</summary>
+    public ErrorKind Kind => ErrorCodes.Describe(Code).Kind;
+
+    /// <summary>The SQLSTATE a PostgreSQL client sees for this error: its code's, unless the error knows a finer one.</summary>
+    public virtual string SqlState => ErrorCodes.Describe(Code).SqlState;
 
     /// <summary>Where in a user-written file the error is, when it comes from one.</summary>
     public SourceLocation? Location { get; }

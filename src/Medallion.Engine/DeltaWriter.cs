@@ -248,8 +248,7 @@ public sealed partial class DeltaWriter
                 if (result.Attempts >= CommitAttempts)
                 {
                     throw new MedallionException(ErrorCode.DeltaCommitRetriesExhausted,
-                        $"Commit of {operation} to the Delta table at '{tx.Table.Location}' failed after {result.Attempts} attempts: other writers kept committing first (last tried version {tx.NextVersion}).\nHelp: retry later, or reduce the number of concurrent writers on this table.",
-                        isTransient: true);
+                        $"Commit of {operation} to the Delta table at '{tx.Table.Location}' failed after {result.Attempts} attempts: other writers kept committing first (last tried version {tx.NextVersion}).\nHelp: retry later, or reduce the number of concurrent writers on this table.");
                 }
 
                 LogMessages.CommitRetried(Logger, operation, tx.Table.Location, result.Version, tx.NextVersion, result.Attempts + 1, CommitAttempts);

@@ -161,7 +161,7 @@ public sealed class LoginGuard
 
             string reason = $"too many logins in progress from {address} or for user \"{account}\"; try again in a few seconds";
             await ReportAsync(surface, account, client, address, throttled: true, reason, cancellationToken).ConfigureAwait(false);
-            throw new MedallionException(ErrorCode.LoginThrottled, reason, isTransient: true);
+            throw new MedallionException(ErrorCode.LoginThrottled, reason);
         }
     }
 

@@ -24,8 +24,8 @@ public sealed class PgWireException : MedallionException
         SqlState = sqlState;
     }
 
-    /// <summary>The SQLSTATE sent to the client.</summary>
-    public string SqlState { get; }
+    /// <summary>The SQLSTATE sent to the client: this failure's own, finer than its code's.</summary>
+    public override string SqlState { get; }
 
     /// <summary>True when the connection must close after the error is sent (PostgreSQL's FATAL severity).</summary>
     public bool IsFatal { get; init; }

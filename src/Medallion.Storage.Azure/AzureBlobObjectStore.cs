@@ -293,6 +293,7 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
                 _ when failed.Status == 404 => NotFound(key, e),
                 _ when failed.Status is 401 or 403 => new MedallionException(ErrorCode.StorageAccessDenied,
                     $"{what}: the store refused the credentials ({detail}).\nHelp: check AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN, and that they may use the container.", e),
+                // A 5xx is the store's trouble and may pass; another 4xx refuses this request and will refuse it again.
                 _ => new MedallionException(ErrorCode.StorageIoFailed, $"{what}: {detail}.", e, isTransient: failed.Status >= 500),
             };
         }
@@ -310,6 +311,6 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
             root = root.InnerException;
         }
 
-        return new MedallionException(ErrorCode.StorageIoFailed, $"{what}: the request to {endpoint} failed: {root.Message}", e, isTransient: true);
+        return new MedallionException(ErrorCode.StorageIoFailed, $"{what}: the request to {endpoint} failed: {root.Message}", e);
     }
 }

@@ -596,6 +596,7 @@ public sealed class S3ObjectStore : RemoteObjectStore
                 _ when s3.StatusCode == HttpStatusCode.NotFound => NotFound(key, e),
                 _ when s3.StatusCode == HttpStatusCode.Forbidden => new MedallionException(ErrorCode.StorageAccessDenied,
                     $"{what}: the store refused the credentials ({detail}).\nHelp: check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the AWS profile) and that they may use the bucket.", e),
+                // A 5xx is the store's trouble and may pass; another 4xx refuses this request and will refuse it again.
                 _ => new MedallionException(ErrorCode.StorageIoFailed, $"{what}: {detail}.", e, isTransient: (int)s3.StatusCode >= 500),
             };
         }
@@ -619,6 +620,6 @@ public sealed class S3ObjectStore : RemoteObjectStore
             root = root.InnerException;
         }
 
-        return new MedallionException(ErrorCode.StorageIoFailed, $"{what}: the request to {endpoint} failed: {root.Message}", e, isTransient: true);
+        return new MedallionException(ErrorCode.StorageIoFailed, $"{what}: the request to {endpoint} failed: {root.Message}", e);
     }
 }

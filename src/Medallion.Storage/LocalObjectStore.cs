@@ -204,7 +204,8 @@ public sealed class LocalObjectStore : IObjectStore
             if (offset + length > size)
             {
                 throw new MedallionException(ErrorCode.StorageIoFailed,
-                    $"Cannot read bytes {offset}..{offset + length} of '{key}' in '{_root}': the object has only {size} bytes.");
+                    $"Cannot read bytes {offset}..{offset + length} of '{key}' in '{_root}': the object has only {size} bytes.",
+                    isTransient: false); // The object is shorter than the range asked for, and stays so.
             }
 
             byte[] buffer = new byte[length];
@@ -214,7 +215,8 @@ public sealed class LocalObjectStore : IObjectStore
                 int n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(read), offset + read, cancellationToken).ConfigureAwait(false);
                 if (n == 0)
                 {
-                    throw new MedallionException(ErrorCode.StorageIoFailed, $"'{key}' in '{_root}' ended after {offset + read} bytes while reading a range.");
+                    throw new MedallionException(ErrorCode.StorageIoFailed, $"'{key}' in '{_root}' ended after {offset + read} bytes while reading a range.",
+                        isTransient: false); // A file that ends early was cut short, and a retry reads the same.
                 }
 
                 read += n;
@@ -406,16 +408,18 @@ public sealed class LocalObjectStore : IObjectStore
         if (IsReadOnlyFileSystem(inner))
         {
             return new(ErrorCode.StorageIoFailed,
-                $"{what}: the file system holding '{_root}' is read-only.\nHelp: mount it read-write, or give the project a storage location on a writable disk.", inner);
+                $"{what}: the file system holding '{_root}' is read-only.\nHelp: mount it read-write, or give the project a storage location on a writable disk.", inner,
+                isTransient: false); // StorageIoFailed is transient by the table; a read-only file system stays so until someone acts.
         }
 
         if (FileInTheWay(key) is { } file)
         {
             return new(ErrorCode.StorageIoFailed,
-                $"{what}: '{file}' is a file, where a folder is needed.\nHelp: move that file away, or give the project a storage location that is a folder.", inner);
+                $"{what}: '{file}' is a file, where a folder is needed.\nHelp: move that file away, or give the project a storage location that is a folder.", inner,
+                isTransient: false); // The file stays in the way until someone moves it.
         }
 
-        return new(ErrorCode.StorageIoFailed, $"{what}: {inner.Message}", inner, isTransient: true);
+        return new(ErrorCode.StorageIoFailed, $"{what}: {inner.Message}", inner);
     }
 
     /// <summary>Whether <paramref name="e"/> is EROFS (on Unix an <see cref="IOException"/>'s HResult is the errno; Windows says ERROR_WRITE_PROTECT).</summary>

@@ -106,7 +106,8 @@ public abstract class RemoteObjectStore : IObjectStore
             if (!File.Exists(path))
             {
                 throw new MedallionException(ErrorCode.StorageIoFailed,
-                    $"Could not upload '{key}' to '{Location}': its local file '{path}' does not exist.");
+                    $"Could not upload '{key}' to '{Location}': its local file '{path}' does not exist.",
+                    isTransient: false); // A file that is not there will not be on a retry.
             }
 
             await UploadFileAsync(key, path, ct).ConfigureAwait(false);
@@ -244,7 +245,7 @@ public abstract class RemoteObjectStore : IObjectStore
         {
             throw new MedallionException(failure.Code,
                 $"{failure.Message}\nWhether '{key}' was written is unknown: reading it back failed too ({unreadable.Message}).\nHelp: once the store answers, look for '{key}' in '{Location}' (for a commit, 'medallion delta history') before running the write again.",
-                failure, isTransient: true);
+                failure, isTransient: failure.IsTransient); // As transient as the failure it explains (its code may be sometimes so).
         }
 
         return holds ?? throw failure;
@@ -289,7 +290,7 @@ public abstract class RemoteObjectStore : IObjectStore
         string limit = timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + "s";
         return new MedallionException(ErrorCode.StorageIoFailed,
             $"{what}: the request to {endpoint} timed out (no answer within {limit} at each attempt).\nHelp: check that the store is up and reachable from this machine; on a slow link, raise {StoreRequestTimeout.SettingName} (now {limit}).",
-            inner, isTransient: true);
+            inner);
     }
 
     /// <summary>
@@ -317,5 +318,6 @@ public abstract class RemoteObjectStore : IObjectStore
 
     /// <summary>The error for a range read past the end of an object of <paramref name="size"/> bytes.</summary>
     protected MedallionException RangePastEnd(string key, long offset, int length, long size) =>
-        new(ErrorCode.StorageIoFailed, $"Cannot read bytes {offset}..{offset + length} of '{key}' in '{Location}': the object has only {size} bytes.");
+        new(ErrorCode.StorageIoFailed, $"Cannot read bytes {offset}..{offset + length} of '{key}' in '{Location}': the object has only {size} bytes.",
+            isTransient: false); // The object is shorter than the range asked for, and stays so.
 }

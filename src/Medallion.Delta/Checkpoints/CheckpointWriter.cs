@@ -87,7 +87,8 @@ public static class CheckpointWriter
         catch (MedallionException e) when (e.Code != ErrorCode.DeltaCheckpointFailed)
         {
             throw new MedallionException(ErrorCode.DeltaCheckpointFailed,
-                $"Could not write the checkpoint of version {snapshot.Version} of the Delta table at '{store.Location}': {e.Message}\nHelp: the table is unaffected; retry the checkpoint.", e, e.IsTransient);
+                $"Could not write the checkpoint of version {snapshot.Version} of the Delta table at '{store.Location}': {e.Message}\nHelp: the table is unaffected; retry the checkpoint.", e,
+                isTransient: e.IsTransient); // A checkpoint fails the way its write failed: a store's passing trouble or a lasting one.
         }
 
         CrashPoint.Reach("delta.checkpoint.before-hint");

@@ -64,7 +64,8 @@ internal static class CommitReader
         catch (MedallionException e) when (e.Code == ErrorCode.StorageObjectNotFound)
         {
             throw new MedallionException(ErrorCode.DeltaLogGap,
-                $"Log file '{key}' of the Delta table at '{store.Location}' disappeared while reading it.\nHelp: a cleanup ran concurrently; retry the read.", e, isTransient: true);
+                $"Log file '{key}' of the Delta table at '{store.Location}' disappeared while reading it.\nHelp: a cleanup ran concurrently; retry the read.", e,
+                isTransient: true); // A gap is damage, except this one: a cleanup removed the file while it was read.
         }
 
         return Parse(bytes, key, store.Location);

@@ -200,8 +200,7 @@ public sealed class Transaction
             {
                 Txn first = _txns.First(t => IsApplicationTransactionCommitted(t.AppId, t.Version));
                 throw new MedallionException(ErrorCode.DeltaConcurrentModification,
-                    $"{operation} on the Delta table at '{Table.Location}' (read at version {ReadVersion}) records application transaction '{first.AppId}' at version {first.Version}, but the table already holds it at version {ReadSnapshot!.TransactionVersions[first.AppId]}, while others of this commit are new.\nHelp: read the table's application versions again and redo the work from there.",
-                    isTransient: true);
+                    $"{operation} on the Delta table at '{Table.Location}' (read at version {ReadVersion}) records application transaction '{first.AppId}' at version {first.Version}, but the table already holds it at version {ReadSnapshot!.TransactionVersions[first.AppId]}, while others of this commit are new.\nHelp: read the table's application versions again and redo the work from there.");
             }
         }
 
@@ -491,8 +490,7 @@ public sealed class Transaction
 
     private MedallionException Conflict(string operation, long winnerVersion, string winnerOperation, string what) =>
         new(ErrorCode.DeltaConcurrentModification,
-            $"{operation} on the Delta table at '{Table.Location}' (read at version {ReadVersion}) conflicts with version {winnerVersion} ({winnerOperation}), committed concurrently: {what}.\nHelp: run the {operation} again; it will read version {winnerVersion} or later.",
-            isTransient: true);
+            $"{operation} on the Delta table at '{Table.Location}' (read at version {ReadVersion}) conflicts with version {winnerVersion} ({winnerOperation}), committed concurrently: {what}.\nHelp: run the {operation} again; it will read version {winnerVersion} or later.");
 
     private CommitInfoAction BuildCommitInfo(string operation, IReadOnlyDictionary<string, string> parameters, IReadOnlyDictionary<string, string> metrics, bool blindAppend)
     {

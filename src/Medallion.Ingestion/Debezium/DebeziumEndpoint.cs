@@ -147,7 +147,8 @@ public sealed class DebeziumEndpoint : IDisposable
         catch (HttpListenerException e)
         {
             throw new MedallionException(ErrorCode.SourceUnavailable,
-                $"Debezium endpoint: cannot listen on {Address}: {e.Message}\nHelp: choose a free port, and an address of this machine (e.g. 127.0.0.1:8089).", e);
+                $"Debezium endpoint: cannot listen on {Address}: {e.Message}\nHelp: choose a free port, and an address of this machine (e.g. 127.0.0.1:8089).", e,
+                isTransient: false); // An address that cannot be listened on (taken, not this machine's) stays so.
         }
     }
 

@@ -9,11 +9,12 @@ internal static class HttpSourceErrors
     public static MedallionException GaveUp(string source, string url, int attempts, string what, Exception? inner) =>
         new(ErrorCode.HttpSourceRequestFailed,
             $"Source '{source}': GET {url} failed after {attempts} attempt{(attempts == 1 ? "" : "s")}: {what}.\nHelp: the API is down, overloaded or too slow; nothing of this run was committed, so run again later (or raise max_attempts / timeout_seconds).",
-            inner, isTransient: true);
+            inner);
 
     public static MedallionException Status(string source, string url, HttpStatusCode status, string? reason, string body) =>
         new(ErrorCode.HttpSourceRequestFailed,
-            $"Source '{source}': GET {url} answered {(int)status} {reason}{Snippet(body)}.\nHelp: check the URL and its parameters in the source settings; nothing of this run was committed.");
+            $"Source '{source}': GET {url} answered {(int)status} {reason}{Snippet(body)}.\nHelp: check the URL and its parameters in the source settings; nothing of this run was committed.",
+            isTransient: false); // A status the API does not answer to a busy moment (a 404, a 400) comes back the same on a retry.
 
     public static MedallionException AuthRejected(string source, string url, HttpStatusCode status, string? reason, string auth) =>
         new(ErrorCode.HttpSourceAuthenticationFailed,
@@ -30,7 +31,8 @@ internal static class HttpSourceErrors
 
     public static MedallionException TooManyRedirects(string source, string url, int redirects, string last) =>
         new(ErrorCode.HttpSourceRequestFailed,
-            $"Source '{source}': GET {url} was redirected more than {redirects} times (the last time to {last}).\nHelp: the API's redirects go round in circles; point 'url' at where the data is. Nothing of this run was committed.");
+            $"Source '{source}': GET {url} was redirected more than {redirects} times (the last time to {last}).\nHelp: the API's redirects go round in circles; point 'url' at where the data is. Nothing of this run was committed.",
+            isTransient: false); // Redirects that go round in circles do so on every attempt.
 
     private static string Snippet(string body)
     {

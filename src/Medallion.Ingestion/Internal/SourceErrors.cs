@@ -9,12 +9,12 @@ internal static class SourceErrors
     public static MedallionException Unavailable(string source, string server, int attempts, Exception inner) =>
         new(ErrorCode.SourceUnavailable,
             $"Source '{source}': the server {server} could not be reached after {attempts} attempt{(attempts == 1 ? "" : "s")}: {inner.Message}\nHelp: check that the server is running and reachable from this machine; the run can be retried.",
-            inner, isTransient: true);
+            inner);
 
     public static MedallionException LostConnection(string source, string table, Exception inner) =>
         new(ErrorCode.SourceUnavailable,
             $"Source '{source}': the connection to the server broke while reading table '{table}': {inner.Message}\nHelp: nothing past the last committed batch was committed; run again to resume from there.",
-            inner, isTransient: true);
+            inner);
 
     public static MedallionException AuthenticationFailed(string source, string server, string user, Exception inner) =>
         new(ErrorCode.SourceAuthenticationFailed,

@@ -266,8 +266,7 @@ public sealed partial class KafkaIngestion
         if (since != 0 && Stopwatch.GetElapsedTime(since) >= _options.UnavailableTimeout)
         {
             throw new MedallionException(ErrorCode.SourceUnavailable,
-                $"Kafka source '{_options.Name}': no broker of {_options.BootstrapServers} answered for {_options.UnavailableTimeout.TotalSeconds:0} s.\nHelp: check that the brokers are up and reachable from this machine; the next run resumes from the last commit.",
-                isTransient: true);
+                $"Kafka source '{_options.Name}': no broker of {_options.BootstrapServers} answered for {_options.UnavailableTimeout.TotalSeconds:0} s.\nHelp: check that the brokers are up and reachable from this machine; the next run resumes from the last commit.");
         }
     }
 

@@ -21,21 +21,19 @@ internal static partial class ErrorMapper
         _ => new PgError(SqlState.InternalError, error.Message, null, false),
     };
 
-    /// <summary>The engine's own refusals: a write in a read-only session, a function it does not allow, an unknown table, a version the table does not have.</summary>
+    /// <summary>Whether the failure is a bug in Medallion rather than the statement's or the client's doing.</summary>
+    public static bool IsBug(Exception error) => error switch
+    {
+        MedallionException medallion => medallion.Kind == ErrorKind.Internal,
+        OperationCanceledException or OutOfMemoryException => false,
+        _ => true,
+    };
+
+    /// <summary>Every other coded error: its SQLSTATE is its code's, from the error table.</summary>
     private static PgError FromMedallion(MedallionException error)
     {
         (string message, string? hint) = SplitHelp(error.Message);
-        string state = error.Code switch
-        {
-            ErrorCode.EngineReadOnly => SqlState.ReadOnlySqlTransaction,
-            ErrorCode.EngineFunctionNotAllowed or ErrorCode.EngineAccessDenied => SqlState.InsufficientPrivilege,
-            ErrorCode.EngineStatementTooLarge => SqlState.ProgramLimitExceeded,
-            ErrorCode.EngineUnsupportedStatement => SqlState.FeatureNotSupported,
-            ErrorCode.EngineUnknownTable => SqlState.UndefinedTable,
-            ErrorCode.EngineInvalidTimeTravel or ErrorCode.DeltaVersionNotFound or ErrorCode.DeltaTimestampOutOfRange => SqlState.InvalidParameterValue,
-            _ => SqlState.InternalError,
-        };
-        return new PgError(state, message, hint, false);
+        return new PgError(error.SqlState, message, hint, false);
     }
 
     /// <summary>Our messages end in "Help: ..."; PostgreSQL clients show that part as the HINT.</summary>
@@ -48,29 +46,7 @@ internal static partial class ErrorMapper
     private static PgError FromDuckDb(DuckDbException error)
     {
         (string message, string? hint) = Split(HideServerPaths(error.Message));
-        string state = error.ErrorType switch
-        {
-            DuckDbErrorType.Parser or DuckDbErrorType.Syntax => SqlState.SyntaxError,
-            DuckDbErrorType.Catalog => CatalogState(message),
-            DuckDbErrorType.Binder => message.Contains("column", StringComparison.OrdinalIgnoreCase) ? SqlState.UndefinedColumn
-                : message.Contains("function", StringComparison.OrdinalIgnoreCase) ? SqlState.UndefinedFunction
-                : SqlState.SyntaxErrorOrAccessRuleViolation,
-            DuckDbErrorType.Conversion => SqlState.InvalidTextRepresentation,
-            DuckDbErrorType.OutOfRange or DuckDbErrorType.Decimal => SqlState.NumericValueOutOfRange,
-            DuckDbErrorType.DivideByZero => SqlState.DivisionByZero,
-            DuckDbErrorType.InvalidInput => SqlState.InvalidParameterValue,
-            DuckDbErrorType.MismatchType or DuckDbErrorType.InvalidType => SqlState.DatatypeMismatch,
-            DuckDbErrorType.Interrupt => SqlState.QueryCanceled,
-            DuckDbErrorType.Transaction => SqlState.SerializationFailure,
-            DuckDbErrorType.Constraint => SqlState.IntegrityConstraintViolation,
-            DuckDbErrorType.OutOfMemory => SqlState.OutOfMemory,
-            DuckDbErrorType.Permission => SqlState.InsufficientPrivilege,
-            DuckDbErrorType.NotImplemented => SqlState.FeatureNotSupported,
-            DuckDbErrorType.ParameterNotResolved or DuckDbErrorType.ParameterNotAllowed => SqlState.UndefinedParameter,
-            DuckDbErrorType.IO => SqlState.IoError,
-            DuckDbErrorType.Connection => SqlState.ConnectionException,
-            _ => SqlState.InternalError,
-        };
+        string state = error.SqlState;
         if (state == SqlState.QueryCanceled)
         {
             return new PgError(state, "canceling statement due to user request", null, false);
@@ -96,26 +72,6 @@ internal static partial class ErrorMapper
     /// <summary>An absolute path of two or more segments; not a URL (<c>https://...</c>), not a division.</summary>
     [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\w.:/])/(?:[^\s""'/]+/)+([^\s""'/]*)", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex AbsolutePath();
-
-    private static string CatalogState(string message)
-    {
-        if (message.Contains("Function", StringComparison.OrdinalIgnoreCase) || message.Contains("Macro", StringComparison.OrdinalIgnoreCase))
-        {
-            return SqlState.UndefinedFunction;
-        }
-
-        if (message.Contains("Table", StringComparison.OrdinalIgnoreCase) || message.Contains("View", StringComparison.OrdinalIgnoreCase))
-        {
-            return SqlState.UndefinedTable;
-        }
-
-        if (message.Contains("Schema", StringComparison.OrdinalIgnoreCase))
-        {
-            return SqlState.InvalidSchemaName;
-        }
-
-        return SqlState.UndefinedObject;
-    }
 
     /// <summary>Drops DuckDB's "Kind Error: " prefix and moves its "Did you mean" line into the hint.</summary>
     private static (string Message, string? Hint) Split(string text)

@@ -19,6 +19,7 @@ internal static class MedallionEventId
     public const int TrustingLoopback = 9011;
     public const int TlsNotRequired = 9012;
     public const int PlainConnection = 9013;
+    public const int StatementFailedUnexpectedly = 9014;
 }
 
 /// <summary>The PgWire layer's log messages.</summary>
@@ -38,6 +39,9 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = MedallionEventId.StatementFailed, Level = LogLevel.Debug, Message = "Session {ProcessId}: statement failed with {SqlState}: {Message}")]
     public static partial void StatementFailed(ILogger logger, int processId, string sqlState, string message);
+
+    [LoggerMessage(EventId = MedallionEventId.StatementFailedUnexpectedly, Level = LogLevel.Error, Message = "Session {ProcessId}: statement failed with an unexpected error (a bug; the client got XX000)")]
+    public static partial void StatementFailedUnexpectedly(ILogger logger, Exception error, int processId);
 
     [LoggerMessage(EventId = MedallionEventId.AuthenticationTimedOut, Level = LogLevel.Debug, Message = "Connection {ProcessId} from {Remote} did not authenticate within {Timeout}; closed")]
     public static partial void AuthenticationTimedOut(ILogger logger, int processId, System.Net.EndPoint? remote, TimeSpan timeout);

@@ -241,7 +241,16 @@ internal sealed partial class PgConnection
     private void WriteError(Exception error)
     {
         PgError pg = ErrorMapper.Map(error);
-        LogMessages.StatementFailed(_server.Logger, ProcessId, pg.SqlState, pg.Message);
+        if (ErrorMapper.IsBug(error))
+        {
+            // Logged once, here, with its stack: the client sees only the message.
+            LogMessages.StatementFailedUnexpectedly(_server.Logger, error, ProcessId);
+        }
+        else
+        {
+            LogMessages.StatementFailed(_server.Logger, ProcessId, pg.SqlState, pg.Message);
+        }
+
         ErrorResponse.Write(_writer, "ERROR", pg.SqlState, pg.Message, pg.Hint);
         _transaction.Fail();
     }

@@ -84,7 +84,7 @@ public static partial class FileSourceLoader
             if (attempt >= ConcurrentLoadRetries)
             {
                 throw new MedallionException(ErrorCode.DeltaConcurrentModification,
-                    $"Source '{source.Name}' could not load into {source.Target} at '{tablePath}': other loads of the table committed first {attempt + 1} times in a row.\nHelp: run the load again when the other loads have finished.", isTransient: true);
+                    $"Source '{source.Name}' could not load into {source.Target} at '{tablePath}': other loads of the table committed first {attempt + 1} times in a row.\nHelp: run the load again when the other loads have finished.");
             }
         }
     }

@@ -13,6 +13,6 @@ internal static class RetryClassifier
     public static bool IsTransient(RunResult result)
     {
         var failed = result.Steps.Where(s => s.State == StepState.Failed).ToList();
-        return failed.Count > 0 && failed.All(s => s.IsTransient || s.ErrorCode is ErrorCode.DeltaConcurrentModification or ErrorCode.SourceUnavailable);
+        return failed.Count > 0 && failed.All(s => s.IsTransient);
     }
 }

@@ -305,6 +305,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
         }));
 
         WebApplication app = builder.Build();
+        app.Use(ApiProblem.CatchAsync);
         app.Use(BrowserBasicGuard.GuardAsync);
         app.UseAuthentication();
         app.UseAuthorization();

@@ -7,7 +7,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
@@ -24,7 +23,6 @@ namespace Medallion.Server;
 public sealed class ServerClient : IDisposable
 {
     /// <summary>How the server writes an error it raised with a code (<c>MDL6903: The project has no job ...</c>).</summary>
-    private static readonly Regex s_codedError = new(@"\AMDL(\d{4}): (.*)\z", RegexOptions.Singleline | RegexOptions.CultureInvariant);
 
     private readonly HttpClient _http;
     private readonly ServerRuntimeFile _runtime;
@@ -144,8 +142,8 @@ public sealed class ServerClient : IDisposable
             {
                 if (!response.IsSuccessStatusCode)
                 {
-                    string message = await ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
-                    throw Refused(request, response.StatusCode, message);
+                    (ErrorCode? code, string message) = await ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
+                    throw Refused(request, response.StatusCode, code, message);
                 }
 
                 return (await response.Content.ReadFromJsonAsync<T>(ApiJson.Options, cancellationToken).ConfigureAwait(false))!;
@@ -154,16 +152,16 @@ public sealed class ServerClient : IDisposable
     }
 
     /// <summary>
-    /// The server's refusal as the CLI shows it: an error the server coded (a missing job or run, a backfill range without
-    /// an interval) keeps its code and message, which already say what to do; an authentication or role refusal says what
-    /// to fix on this side.
+    /// The server's refusal as the CLI shows it: an error of the server's work (a missing job or run, a backfill range
+    /// without an interval) keeps its code, so the command exits as the error table says, and its message, which already
+    /// says what to do; an authentication or role refusal, or an answer that is no problem of ours, says what to fix on
+    /// this side.
     /// </summary>
-    private MedallionException Refused(HttpRequestMessage request, HttpStatusCode status, string message)
+    private MedallionException Refused(HttpRequestMessage request, HttpStatusCode status, ErrorCode? code, string message)
     {
-        Match coded = s_codedError.Match(message);
-        if (coded.Success && Enum.IsDefined((ErrorCode)int.Parse(coded.Groups[1].Value, CultureInfo.InvariantCulture)))
+        if (code is { } coded && coded is not (ErrorCode.ApiAuthenticationFailed or ErrorCode.ApiForbidden))
         {
-            return new MedallionException((ErrorCode)int.Parse(coded.Groups[1].Value, CultureInfo.InvariantCulture), coded.Groups[2].Value);
+            return new MedallionException(coded, message);
         }
 
         string help = status switch
@@ -197,16 +195,23 @@ public sealed class ServerClient : IDisposable
         _ => status.ToString(),
     };
 
-    private static async Task<string> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>The code and detail of the server's problem details, or the body as it is when it is no problem.</summary>
+    private static async Task<(ErrorCode? Code, string Message)> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         string text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return JsonSerializer.Deserialize<ApiError>(text, ApiJson.Options)?.Error ?? text;
+            using JsonDocument problem = JsonDocument.Parse(text);
+            if (problem.RootElement.ValueKind == JsonValueKind.Object && problem.RootElement.TryGetProperty("detail", out JsonElement detail) && detail.ValueKind == JsonValueKind.String)
+            {
+                return (problem.RootElement.TryGetProperty("code", out JsonElement code) && code.ValueKind == JsonValueKind.String ? ErrorCodes.Parse(code.GetString()) : null, detail.GetString()!);
+            }
         }
         catch (JsonException)
         {
-            return text.Length == 0 ? response.ReasonPhrase ?? "no reason given" : text;
+            // Not JSON (a proxy's page, an empty body): shown as it came.
         }
+
+        return (null, text.Length == 0 ? response.ReasonPhrase ?? "no reason given" : text);
     }
 }

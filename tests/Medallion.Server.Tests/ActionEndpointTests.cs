@@ -19,8 +19,9 @@ public sealed class ActionEndpointTests : IAsyncLifetime
     {
         using HttpResponseMessage response = await PostAsync("/api/jobs/nightly/trigger", null, "vic", ServedProject.ViewerPassword);
 
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Equal("""{"error":"user vic is a viewer; this action needs the operator role (medallion user role <name> operator) or a grant of operate on server (medallion grant operate on server to <user or role>)"}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal(
+            (HttpStatusCode.Forbidden, "MDL9507", "API forbidden", "user vic is a viewer; this action needs the operator role (medallion user role <name> operator) or a grant of operate on server (medallion grant operate on server to <user or role>)"),
+            await ServedProject.ProblemAsync(response));
         Assert.Empty(await _served.Catalog.ListServerActionsAsync());
     }
 

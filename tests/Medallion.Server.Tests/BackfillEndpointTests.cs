@@ -100,10 +100,9 @@ public sealed class BackfillEndpointTests : IAsyncLifetime
 
         using HttpResponseMessage response = await _served.GetAsync($"/api/backfills/{typo}", ServedProject.Basic("vic", ServedProject.ViewerPassword));
 
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal(
-            $"MDL6903: The catalog has no backfill '{typo}'. Did you mean '{id}'?\nHelp: medallion backfills lists them (GET /api/backfills).",
-            (await response.Content.ReadFromJsonAsync<ApiErrorBody>())!.Error);
+            (HttpStatusCode.NotFound, "MDL6903", "Catalog object not found", $"The catalog has no backfill '{typo}'. Did you mean '{id}'?\nHelp: medallion backfills lists them (GET /api/backfills)."),
+            await ServedProject.ProblemAsync(response));
     }
 
     [Fact]
@@ -114,10 +113,9 @@ public sealed class BackfillEndpointTests : IAsyncLifetime
 
         using HttpResponseMessage response = await PostAsync($"/api/backfills/{runId}/cancel", null);
 
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal(
-            $"MDL6903: '{runId}' is a run, not a backfill; it belongs to backfill '{id}'.\nHelp: medallion cancel {runId} cancels the run; medallion backfills lists backfills.",
-            (await response.Content.ReadFromJsonAsync<ApiErrorBody>())!.Error);
+            (HttpStatusCode.NotFound, "MDL6903", "Catalog object not found", $"'{runId}' is a run, not a backfill; it belongs to backfill '{id}'.\nHelp: medallion cancel {runId} cancels the run; medallion backfills lists backfills."),
+            await ServedProject.ProblemAsync(response));
     }
 
     [Fact]
@@ -176,6 +174,4 @@ public sealed class BackfillEndpointTests : IAsyncLifetime
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
-
-    private sealed record ApiErrorBody(string Error);
 }

@@ -59,8 +59,9 @@ public sealed class HttpAccessTests : IAsyncLifetime
         using HttpResponseMessage wrong = await _served.GetAsync("/api/project", ServedProject.Basic("ana", "guess"));
         using HttpResponseMessage unknown = await _served.GetAsync("/api/project", ServedProject.Basic("nobody", "guess"));
 
-        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
-        Assert.Equal("""{"error":"the user name or password is wrong"}""", await wrong.Content.ReadAsStringAsync());
+        Assert.Equal(
+            (HttpStatusCode.Unauthorized, "MDL9506", "API authentication failed", "the user name or password is wrong"),
+            await ServedProject.ProblemAsync(wrong));
         Assert.Equal(await wrong.Content.ReadAsStringAsync(), await unknown.Content.ReadAsStringAsync());
     }
 
@@ -89,8 +90,9 @@ public sealed class HttpAccessTests : IAsyncLifetime
         using HttpResponseMessage after = await _served.GetAsync("/api/project", ServedProject.Bearer(secret));
 
         Assert.Equal(HttpStatusCode.OK, before.StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
-        Assert.Equal("""{"error":"the API token is unknown, expired or revoked"}""", await after.Content.ReadAsStringAsync());
+        Assert.Equal(
+            (HttpStatusCode.Unauthorized, "MDL9506", "API authentication failed", "the API token is unknown, expired or revoked"),
+            await ServedProject.ProblemAsync(after));
         Assert.NotNull((await _served.Catalog.ListApiTokensAsync("vic")).Single().LastUsedAt);
     }
 

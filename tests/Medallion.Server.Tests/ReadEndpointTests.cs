@@ -38,10 +38,9 @@ public sealed class ReadEndpointTests : IAsyncLifetime
     {
         using HttpResponseMessage response = await _served.GetAsync("/api/tables/silver.ordres", ServedProject.Basic("vic", ServedProject.ViewerPassword));
 
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        string body = await response.Content.ReadAsStringAsync();
-        Assert.StartsWith("""{"error":"MDL6903: """, body, StringComparison.Ordinal);
-        Assert.Contains("silver.orders", body, StringComparison.Ordinal);
+        (HttpStatusCode status, string code, string title, string detail) = await ServedProject.ProblemAsync(response);
+        Assert.Equal((HttpStatusCode.NotFound, "MDL6903", "Catalog object not found"), (status, code, title));
+        Assert.Contains("silver.orders", detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -83,8 +82,9 @@ public sealed class ReadEndpointTests : IAsyncLifetime
     {
         using HttpResponseMessage response = await _served.GetAsync("/api/tables/gold.revenue/lineage?direction=sideways", ServedProject.Basic("vic", ServedProject.ViewerPassword));
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("""{"error":"direction 'sideways' is not upstream, downstream or both"}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal(
+            (HttpStatusCode.BadRequest, "MDL9505", "API request invalid", "direction 'sideways' is not upstream, downstream or both"),
+            await ServedProject.ProblemAsync(response));
     }
 
     [Fact]
@@ -92,8 +92,9 @@ public sealed class ReadEndpointTests : IAsyncLifetime
     {
         using HttpResponseMessage response = await _served.GetAsync("/api/runs?status=done", ServedProject.Basic("vic", ServedProject.ViewerPassword));
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("""{"error":"status 'done' is not one of running, succeeded, failed, skipped, cancelled, queued, interrupted"}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal(
+            (HttpStatusCode.BadRequest, "MDL9505", "API request invalid", "status 'done' is not one of running, succeeded, failed, skipped, cancelled, queued, interrupted"),
+            await ServedProject.ProblemAsync(response));
     }
 
     [Fact]
@@ -140,8 +141,9 @@ public sealed class ReadEndpointTests : IAsyncLifetime
     {
         using HttpResponseMessage response = await _served.GetAsync("/api/jobs/nigthly", ServedProject.Basic("vic", ServedProject.ViewerPassword));
 
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("""{"error":"there is no job 'nigthly'; did you mean 'nightly'?"}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal(
+            (HttpStatusCode.NotFound, "MDL6903", "Catalog object not found", "there is no job 'nigthly'; did you mean 'nightly'?\nHelp: medallion jobs lists them (GET /api/jobs)."),
+            await ServedProject.ProblemAsync(response));
     }
 
     [Fact]

@@ -138,17 +138,16 @@ public sealed class ReloadTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task A_reload_through_the_api_of_a_broken_project_is_422_with_the_error_and_the_old_definitions_stay()
+    public async Task A_reload_through_the_api_of_a_broken_project_is_the_errors_problem_and_the_old_definitions_stay()
     {
         _served = await ServedProject.StartAsync(options => options with { WatchProject = false });
         await File.WriteAllTextAsync(Path.Combine(_served.Directory, "jobs", "more.yml"), "jobs:\n  - name: more\n    select: gold.revnue\n");
 
         using HttpResponseMessage response = await PostAsync("/api/reload", "ana", ServedProject.OperatorPassword);
 
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
-        using JsonDocument error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        string message = error.RootElement.GetProperty("error").GetString()!;
-        Assert.StartsWith("MDL6011: jobs/more.yml:3:13: 'select' of job 'more' matches nothing", message, StringComparison.Ordinal);
+        (HttpStatusCode status, string code, _, string message) = await ServedProject.ProblemAsync(response);
+        Assert.Equal((HttpStatusCode.BadRequest, "MDL6011"), (status, code));
+        Assert.StartsWith("jobs/more.yml:3:13: 'select' of job 'more' matches nothing", message, StringComparison.Ordinal);
         Assert.Contains("\nThe server keeps running the definitions loaded at ", message, StringComparison.Ordinal);
         Assert.Equal(["nightly", "refresh"], (await _served.Server.Scheduler.GetJobsAsync()).Select(j => j.Job.Name).Order());
         ServerAction action = Assert.Single(await _served.Catalog.ListServerActionsAsync());

@@ -75,8 +75,9 @@ public sealed class RunLogStreamTests : IAsyncLifetime
     {
         using HttpResponseMessage response = await _served.GetAsync("/api/runs/nope/logs/stream", ServedProject.Basic("vic", ServedProject.ViewerPassword));
 
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("""{"error":"there is no run nope"}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal(
+            (HttpStatusCode.NotFound, "MDL6903", "Catalog object not found", "there is no run nope\nHelp: medallion runs lists them (GET /api/runs)."),
+            await ServedProject.ProblemAsync(response));
     }
 
     [Fact]
@@ -88,8 +89,9 @@ public sealed class RunLogStreamTests : IAsyncLifetime
 
         using HttpResponseMessage response = await _served.Http.SendAsync(request);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("""{"error":"Last-Event-ID 'abc' is not a log line number"}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal(
+            (HttpStatusCode.BadRequest, "MDL9505", "API request invalid", "Last-Event-ID 'abc' is not a log line number"),
+            await ServedProject.ProblemAsync(response));
     }
 
     [Fact]

@@ -97,6 +97,20 @@ public sealed class ServedProject : IAsyncDisposable
 
     public static AuthenticationHeaderValue Bearer(string token) => new("Bearer", token);
 
+    /// <summary>
+    /// An error answer as RFC 9457 problem details (<c>application/problem+json</c>) whose type names its code and whose
+    /// status member repeats the response's: its status, code, title and detail.
+    /// </summary>
+    public static async Task<(System.Net.HttpStatusCode Status, string Code, string Title, string Detail)> ProblemAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        System.Text.Json.JsonElement root = problem.RootElement;
+        string code = root.GetProperty("code").GetString()!;
+        Assert.Equal(("urn:medallion:error:" + code, (int)response.StatusCode), (root.GetProperty("type").GetString(), root.GetProperty("status").GetInt32()));
+        return (response.StatusCode, code, root.GetProperty("title").GetString()!, root.GetProperty("detail").GetString()!);
+    }
+
     public async Task<HttpResponseMessage> GetAsync(string path, AuthenticationHeaderValue? authorization)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path) { Headers = { Authorization = authorization } };

@@ -5,7 +5,6 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
@@ -65,11 +64,11 @@ internal sealed class ApiAuthenticationHandler(
         Response.Headers.WWWAuthenticate = "Bearer realm=\"medallion\"";
         string reason = Context.Items[FailureKey] as string
             ?? "authentication required: pass a user's password (HTTP Basic) or an API token (Authorization: Bearer)";
-        return WriteErrorAsync(StatusCodes.Status401Unauthorized, reason);
+        return ApiProblem.WriteAsync(Context, ErrorCode.ApiAuthenticationFailed, reason);
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        WriteErrorAsync(StatusCodes.Status403Forbidden, $"user {Context.User.Identity?.Name} is a viewer; this action needs the operator role (medallion user role <name> operator) or a grant of operate on server (medallion grant operate on server to <user or role>)");
+        ApiProblem.WriteAsync(Context, ErrorCode.ApiForbidden, $"user {Context.User.Identity?.Name} is a viewer; this action needs the operator role (medallion user role <name> operator) or a grant of operate on server (medallion grant operate on server to <user or role>)");
 
     private async Task<(string?, ServerRole, string?)> FromTokenAsync(string secret)
     {
@@ -139,11 +138,4 @@ internal sealed class ApiAuthenticationHandler(
     }
 
     private static bool IsLoopback(IPAddress? address) => address is not null && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
-
-    private Task WriteErrorAsync(int status, string message)
-    {
-        Response.StatusCode = status;
-        Response.ContentType = "application/json";
-        return Response.WriteAsync(JsonSerializer.Serialize(new ApiError(message), ApiJson.Options), Context.RequestAborted);
-    }
 }

@@ -31,7 +31,7 @@ internal static class ApiEndpoints
 
         api.MapGet("/tables", (ServerContext server, HttpContext http, string? @namespace, CancellationToken cancellationToken) =>
                 WithLakehouseAsync(server, http, lakehouse => lakehouse.ListTablesAsync(@namespace, cancellationToken), cancellationToken))
-            .WithName("ListTables").WithTags("tables").Produces<IReadOnlyList<TableSummary>>().Produces<ApiError>(StatusCodes.Status400BadRequest);
+            .WithName("ListTables").WithTags("tables").Produces<IReadOnlyList<TableSummary>>().ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapGet("/tables/{table}", (ServerContext server, HttpContext http, string table, CancellationToken cancellationToken) =>
                 WithLakehouseAsync(server, http, async lakehouse =>
                 {
@@ -39,10 +39,10 @@ internal static class ApiEndpoints
                     await AuditSamplesAsync(server, http, details.Summary.Name, details.Quality, cancellationToken).ConfigureAwait(false);
                     return details;
                 }, cancellationToken))
-            .WithName("GetTable").WithTags("tables").Produces<TableDetails>().Produces<ApiError>(StatusCodes.Status404NotFound);
+            .WithName("GetTable").WithTags("tables").Produces<TableDetails>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/tables/{table}/history", (ServerContext server, HttpContext http, string table, int? limit, CancellationToken cancellationToken) =>
                 WithLakehouseAsync(server, http, lakehouse => lakehouse.GetTableHistoryAsync(lakehouse.ResolveTable(table), Limit(limit, 20), cancellationToken), cancellationToken))
-            .WithName("GetTableHistory").WithTags("tables").Produces<IReadOnlyList<TableVersionInfo>>().Produces<ApiError>(StatusCodes.Status404NotFound);
+            .WithName("GetTableHistory").WithTags("tables").Produces<IReadOnlyList<TableVersionInfo>>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/tables/{table}/quality", (ServerContext server, HttpContext http, string table, int? limit, CancellationToken cancellationToken) =>
                 WithLakehouseAsync(server, http, async lakehouse =>
                 {
@@ -52,16 +52,16 @@ internal static class ApiEndpoints
                 }, cancellationToken))
             .WithName("GetTableQuality").WithTags("tables")
             .WithDescription("The expectation results stored for the table: the latest result of each rule, and the history (every result, newest first, at most limit, default 100).")
-            .Produces<TableQuality>().Produces<ApiError>(StatusCodes.Status404NotFound);
+            .Produces<TableQuality>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/tables/{table}/lineage", (ServerContext server, HttpContext http, string table, string? column, string? direction, CancellationToken cancellationToken) =>
                 Enum.TryParse(direction ?? nameof(LineageDirection.Both), ignoreCase: true, out LineageDirection way) && !int.TryParse(direction, out _)
                     ? WithLakehouseAsync(server, http, lakehouse => lakehouse.GetLineageAsync(lakehouse.ResolveTable(table), column, way, cancellationToken), cancellationToken)
-                    : Task.FromResult(Results.Json(new ApiError($"direction '{direction}' is not upstream, downstream or both"), ApiJson.Options, statusCode: StatusCodes.Status400BadRequest)))
+                    : Task.FromResult(ApiProblem.For(ErrorCode.ApiRequestInvalid, $"direction '{direction}' is not upstream, downstream or both")))
             .WithName("GetTableLineage").WithTags("lineage").Produces<IReadOnlyList<LineageEdge>>()
-            .Produces<ApiError>(StatusCodes.Status400BadRequest).Produces<ApiError>(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/runs", ListRunsAsync)
-            .WithName("ListRuns").WithTags("runs").Produces<RunPage>().Produces<ApiError>(StatusCodes.Status400BadRequest);
+            .WithName("ListRuns").WithTags("runs").Produces<RunPage>().ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapGet("/runs/{id}", (ServerContext server, HttpContext http, string id, CancellationToken cancellationToken) =>
                 WithLakehouseAsync(server, http, async lakehouse =>
                 {
@@ -73,12 +73,12 @@ internal static class ApiEndpoints
 
                     return details;
                 }, cancellationToken))
-            .WithName("GetRun").WithTags("runs").Produces<RunDetails>().Produces<ApiError>(StatusCodes.Status404NotFound);
+            .WithName("GetRun").WithTags("runs").Produces<RunDetails>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/runs/{id}/logs", async (ServerContext server, HttpContext http, string id, long? after, int? limit, CancellationToken cancellationToken) =>
             {
                 if (await server.Catalog.GetRunAsync(id, cancellationToken).ConfigureAwait(false) is null)
                 {
-                    return Results.Json(new ApiError($"there is no run {id}"), ApiJson.Options, statusCode: StatusCodes.Status404NotFound);
+                    return ApiProblem.For(ErrorCode.CatalogObjectNotFound, NoRun(id));
                 }
 
                 Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, http.User.Identity?.Name, cancellationToken).ConfigureAwait(false);
@@ -89,28 +89,28 @@ internal static class ApiEndpoints
                     return Results.Json(lines.Select(line => lakehouse.Reader.Show(line, tables)).ToList(), ApiJson.Options);
                 }
             })
-            .WithName("GetRunLogs").WithTags("runs").Produces<IReadOnlyList<RunLogLine>>().Produces<ApiError>(StatusCodes.Status404NotFound);
+            .WithName("GetRunLogs").WithTags("runs").Produces<IReadOnlyList<RunLogLine>>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/runs/{id}/logs/stream", (ServerContext server, HttpContext http, string id, long? after, CancellationToken cancellationToken) =>
                 RunLogStream.StreamAsync(server, http, id, after, cancellationToken))
             .WithName("StreamRunLogs").WithTags("runs")
             .WithDescription("Server-sent events: one 'log' event per line (data: the line as JSON, id: its sequence number; send Last-Event-ID to resume after it), stored lines first, then new ones as they are written; an 'end' event (data: the run's id, final status and error) when the run reaches a final state, then the stream closes.")
             .Produces<RunLogLine>(StatusCodes.Status200OK, "text/event-stream")
-            .Produces<ApiError>(StatusCodes.Status400BadRequest).Produces<ApiError>(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/backfills", async (ServerContext server, string? job, int? limit, CancellationToken cancellationToken) =>
             {
                 List<BackfillDetail> backfills = await server.Catalog.QueryBackfillsAsync(job, null, Limit(limit, 50), cancellationToken).ConfigureAwait(false);
                 // A job the project does not know and that never backfilled is most likely a typo.
                 return job is not null && backfills.Count == 0 && !server.Project.Jobs.Any(j => string.Equals(j.Name, job, StringComparison.Ordinal))
-                    ? Results.Json(new ApiError(UnknownJob(server, job)), ApiJson.Options, statusCode: StatusCodes.Status404NotFound)
+                    ? ApiProblem.For(ErrorCode.CatalogObjectNotFound, UnknownJob(server, job))
                     : Results.Json(backfills, ApiJson.Options);
             })
             .WithName("ListBackfills").WithTags("backfills")
             .WithDescription("The newest backfills first (at most limit, default 50), optionally of one job, each with its state and progress; their runs are in GET /api/backfills/{id}.")
-            .Produces<IReadOnlyList<BackfillDetail>>().Produces<ApiError>(StatusCodes.Status404NotFound);
+            .Produces<IReadOnlyList<BackfillDetail>>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/backfills/{id}", (ServerContext server, string id, CancellationToken cancellationToken) =>
                 ActAsync(server, null, "get", id, null, () => server.Scheduler.GetBackfillAsync(id, cancellationToken), cancellationToken))
-            .WithName("GetBackfill").WithTags("backfills").Produces<BackfillDetail>().Produces<ApiError>(StatusCodes.Status404NotFound);
+            .WithName("GetBackfill").WithTags("backfills").Produces<BackfillDetail>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/jobs", async (ServerContext server, CancellationToken cancellationToken) =>
             {
                 Dictionary<string, JobState> states = await server.Catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
@@ -121,13 +121,13 @@ internal static class ApiEndpoints
             {
                 if (server.Project.Jobs.FirstOrDefault(j => string.Equals(j.Name, job, StringComparison.Ordinal)) is not { } definition)
                 {
-                    return Results.Json(new ApiError(UnknownJob(server, job)), ApiJson.Options, statusCode: StatusCodes.Status404NotFound);
+                    return ApiProblem.For(ErrorCode.CatalogObjectNotFound, UnknownJob(server, job));
                 }
 
                 Dictionary<string, JobState> states = await server.Catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
                 return Results.Json(JobView.Of(definition, states.GetValueOrDefault(definition.Name), server.Time.GetUtcNow()), ApiJson.Options);
             })
-            .WithName("GetJob").WithTags("jobs").Produces<JobView>().Produces<ApiError>(StatusCodes.Status404NotFound);
+            .WithName("GetJob").WithTags("jobs").Produces<JobView>().ProducesProblem(StatusCodes.Status404NotFound);
         MapActions(api);
     }
 
@@ -154,7 +154,7 @@ internal static class ApiEndpoints
             .WithName("UnpauseJob").WithTags("jobs").Produces<JobView>();
         act.MapPost("/jobs/{job}/backfill", (ServerContext server, HttpContext http, string job, BackfillRequest body, CancellationToken cancellationToken) =>
                 body.MaxActive is < 1
-                    ? Task.FromResult(Results.Json(new ApiError($"max_active {body.MaxActive} would run nothing; give at least 1"), ApiJson.Options, statusCode: StatusCodes.Status400BadRequest))
+                    ? Task.FromResult(ApiProblem.For(ErrorCode.ApiRequestInvalid, $"max_active {body.MaxActive} would run nothing; give at least 1"))
                     : body.DryRun
                     ? ActAsync(server, null, "backfill", job, null, async () =>
                         new BackfillView(null, [], await server.Scheduler.PlanBackfillAsync(job, body.From, body.To, body.Reprocess, cancellationToken).ConfigureAwait(false)), cancellationToken)
@@ -165,7 +165,7 @@ internal static class ApiEndpoints
                             job, body.From, body.To, body.Reprocess, body.MaxActive ?? 1, http.User.Identity!.Name, cancellationToken).ConfigureAwait(false);
                         return new BackfillView(backfill, runs, plan);
                     }, cancellationToken))
-            .WithName("BackfillJob").WithTags("jobs").Produces<BackfillView>().Produces<ApiError>(StatusCodes.Status400BadRequest);
+            .WithName("BackfillJob").WithTags("jobs").Produces<BackfillView>().ProducesProblem(StatusCodes.Status400BadRequest);
         act.MapPost("/runs/{id}/cancel", (ServerContext server, HttpContext http, string id, CancellationToken cancellationToken) =>
                 ActAsync(server, http, "cancel", id, null, async () => await server.Scheduler.CancelRunAsync(id, cancellationToken).ConfigureAwait(false)
                     ? new CancelResult(id, true)
@@ -175,18 +175,16 @@ internal static class ApiEndpoints
                 ActAsync(server, http, "cancel backfill", id, null, () => server.Scheduler.CancelBackfillAsync(id, cancellationToken), cancellationToken))
             .WithName("CancelBackfill").WithTags("backfills")
             .WithDescription("Stops a backfill: its queued intervals end cancelled without running, its running runs are cancelled (their running models commit nothing); it ends cancelled when the last has stopped. A backfill that had ended is answered as it is.")
-            .Produces<BackfillDetail>().Produces<ApiError>(StatusCodes.Status404NotFound);
+            .Produces<BackfillDetail>().ProducesProblem(StatusCodes.Status404NotFound);
         act.MapPost("/reload", async (ServerContext server, HttpContext http, CancellationToken cancellationToken) =>
             {
                 ReloadStatus status = await server.Reloader!.ReloadAsync("POST /api/reload by " + http.User.Identity!.Name, cancellationToken).ConfigureAwait(false);
                 await server.Catalog.RecordServerActionAsync(http.User.Identity!.Name!, "reload", server.Project.Name, status.Ok ? null : "failed: " + status.Error, cancellationToken).ConfigureAwait(false);
                 await server.Audit.RecordAsync(AuditSource.Act(http, "project.reload", server.Project.Name, null, status.Ok ? "ok" : "error", status.Error), cancellationToken).ConfigureAwait(false);
-                // A project that does not load is the operator's to fix: 422 with what is wrong and where, the old definitions still running.
-                return status.Ok
-                    ? Results.Json(status, ApiJson.Options)
-                    : Results.Json(new ApiError($"{status.Error}\nThe server keeps running the definitions loaded at {status.LoadedAt:O}."), ApiJson.Options, statusCode: StatusCodes.Status422UnprocessableEntity);
+                // A project that does not load is the operator's to fix: its code's problem with what is wrong and where, the old definitions still running.
+                return status.Ok ? Results.Json(status, ApiJson.Options) : ReloadFailed(status);
             })
-            .WithName("ReloadProject").WithTags("project").Produces<ReloadStatus>().Produces<ApiError>(StatusCodes.Status422UnprocessableEntity);
+            .WithName("ReloadProject").WithTags("project").Produces<ReloadStatus>().ProducesProblem(StatusCodes.Status400BadRequest);
         act.MapPost("/runs/{id}/rerun", (ServerContext server, HttpContext http, string id, CancellationToken cancellationToken) =>
                 ActAsync(server, http, "rerun", id, "from failure", () => server.Scheduler.RerunFromFailureAsync(id, cancellationToken), cancellationToken))
             .WithName("RerunFromFailure").WithTags("runs").Produces<RunRecord>();
@@ -195,9 +193,18 @@ internal static class ApiEndpoints
             .WithName("RetryRun").WithTags("runs").Produces<RunRecord>();
     }
 
+    /// <summary>A reload's error leads with its code (<c>MDL6011: ...</c>), or is the file system's (a file that cannot be read).</summary>
+    private static IResult ReloadFailed(ReloadStatus status)
+    {
+        string error = status.Error ?? "the project did not load";
+        ErrorCode code = ErrorCodes.Parse(error.Split(':')[0]) ?? ErrorCode.ProjectFileInvalid;
+        string detail = error.StartsWith(ErrorCodes.Format(code) + ": ", StringComparison.Ordinal) ? error[9..] : error;
+        return ApiProblem.For(code, $"{detail}\nThe server keeps running the definitions loaded at {status.LoadedAt:O}.");
+    }
+
     /// <summary>
     /// Takes an action, recording who took it (when <paramref name="http"/> is given: dry runs change nothing and are not
-    /// recorded), and maps what the user got wrong to 404 or 400 with the scheduler's message.
+    /// recorded), and answers a refusal as its code's problem, recorded in the audit too.
     /// </summary>
     private static async Task<IResult> ActAsync<T>(ServerContext server, HttpContext? http, string action, string target, string? detail, Func<Task<T>> act, CancellationToken cancellationToken)
     {
@@ -212,20 +219,15 @@ internal static class ApiEndpoints
 
             return Results.Json(result, ApiJson.Options);
         }
-        catch (MedallionException exception) when (exception.Code is ErrorCode.CatalogObjectNotFound or ErrorCode.JobScheduleInvalid or ErrorCode.CatalogLeaseHeld)
+        catch (MedallionException exception) when (exception.Kind != ErrorKind.Internal)
         {
             if (http is not null)
             {
-                await server.Audit.RecordAsync(AuditSource.Act(http, AuditAction(action, target), target, detail, "error", exception.Message) with { ErrorCode = ErrorCodes.Format(exception.Code) }, cancellationToken).ConfigureAwait(false);
+                await server.Audit.RecordAsync(AuditSource.Act(http, AuditAction(action, target), target, detail, "error", exception.Message) with { ErrorCode = exception.CodeText }, cancellationToken).ConfigureAwait(false);
             }
 
-            // A standby server cannot steer runs: 503, naming the server that can.
-            return Error(exception.Code switch
-            {
-                ErrorCode.CatalogObjectNotFound => StatusCodes.Status404NotFound,
-                ErrorCode.CatalogLeaseHeld => StatusCodes.Status503ServiceUnavailable,
-                _ => StatusCodes.Status400BadRequest,
-            }, exception);
+            // A standby server cannot steer runs (CatalogLeaseHeld): 503, naming the server that can.
+            return ApiProblem.For(exception);
         }
     }
 
@@ -269,7 +271,7 @@ internal static class ApiEndpoints
     /// <summary>
     /// Runs a read on a lakehouse opened for this request as the signed-in user sees it (it lists the tables as they are
     /// now, with the definitions the server loaded; a table the user may not read is one that does not exist, 404) and
-    /// maps what the user got wrong to 404 or 400 with the library's message.
+    /// answers what went wrong as its code's problem.
     /// </summary>
     private static async Task<IResult> WithLakehouseAsync<T>(ServerContext server, HttpContext http, Func<Lakehouse, Task<T>> read, CancellationToken cancellationToken)
     {
@@ -281,13 +283,9 @@ internal static class ApiEndpoints
                 return Results.Json(await read(lakehouse).ConfigureAwait(false), ApiJson.Options);
             }
         }
-        catch (MedallionException exception) when (exception.Code == ErrorCode.CatalogObjectNotFound)
+        catch (MedallionException exception) when (exception.Kind != ErrorKind.Internal)
         {
-            return Error(StatusCodes.Status404NotFound, exception);
-        }
-        catch (MedallionException exception) when (IsRequestError(exception.Code))
-        {
-            return Error(StatusCodes.Status400BadRequest, exception);
+            return ApiProblem.For(exception);
         }
     }
 
@@ -299,7 +297,7 @@ internal static class ApiEndpoints
         {
             if (!Enum.TryParse(status, ignoreCase: true, out RunStatus parsed) || int.TryParse(status, out _))
             {
-                return Results.Json(new ApiError($"status '{status}' is not one of {string.Join(", ", Enum.GetNames<RunStatus>().Select(n => n.ToLowerInvariant()))}"), ApiJson.Options, statusCode: StatusCodes.Status400BadRequest);
+                return ApiProblem.For(ErrorCode.ApiRequestInvalid, $"status '{status}' is not one of {string.Join(", ", Enum.GetNames<RunStatus>().Select(n => n.ToLowerInvariant()))}");
             }
 
             wanted = parsed;
@@ -318,13 +316,11 @@ internal static class ApiEndpoints
     private static string UnknownJob(ServerContext server, string job)
     {
         string? closest = NameSuggester.Closest(job, server.Project.Jobs.Select(j => j.Name));
-        return $"there is no job '{job}'" + (closest is null ? string.Empty : $"; did you mean '{closest}'?");
+        return $"there is no job '{job}'" + (closest is null ? string.Empty : $"; did you mean '{closest}'?") + "\nHelp: medallion jobs lists them (GET /api/jobs).";
     }
 
-    private static bool IsRequestError(ErrorCode code) => code is ErrorCode.ModelSelectionInvalid or ErrorCode.ModelUnknownTable;
-
-    private static IResult Error(int status, MedallionException exception) =>
-        Results.Json(new ApiError($"{ErrorCodes.Format(exception.Code)}: {exception.Message}"), ApiJson.Options, statusCode: status);
+    /// <summary>The detail of a 404 for a run id the catalog does not have.</summary>
+    internal static string NoRun(string id) => $"there is no run {id}\nHelp: medallion runs lists them (GET /api/runs).";
 
     private static int Limit(int? requested, int fallback) => Math.Clamp(requested ?? fallback, 1, MaxLimit);
 }

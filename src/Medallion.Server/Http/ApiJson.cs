@@ -22,7 +22,3 @@ internal static class ApiJson
         return options;
     }
 }
-
-/// <summary>The body of every error answer: what was wrong, in one sentence a person can act on.</summary>
-/// <param name="Error">The message.</param>
-public sealed record ApiError(string Error);

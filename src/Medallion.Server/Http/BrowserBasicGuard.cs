@@ -21,7 +21,7 @@ internal static class BrowserBasicGuard
     /// <summary>Runs before authentication: a refused request never reaches the password check or the endpoint.</summary>
     public static Task GuardAsync(HttpContext http, RequestDelegate next) =>
         IsBasic(http.Request) && RefusalFor(http.Request) is { } refusal
-            ? Results.Json(new ApiError(refusal), ApiJson.Options, statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(http)
+            ? ApiProblem.WriteAsync(http, ErrorCode.ApiForbidden, refusal)
             : next(http);
 
     /// <summary>Why this Basic-authenticated request may be a forgery riding on cached credentials, or null when it is not.</summary>

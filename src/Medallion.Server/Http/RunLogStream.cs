@@ -59,7 +59,7 @@ internal static class RunLogStream
     {
         if (await server.Catalog.GetRunAsync(id, cancellationToken).ConfigureAwait(false) is null)
         {
-            await Results.Json(new ApiError($"there is no run {id}"), ApiJson.Options, statusCode: StatusCodes.Status404NotFound).ExecuteAsync(http).ConfigureAwait(false);
+            await ApiProblem.WriteAsync(http, ErrorCode.CatalogObjectNotFound, ApiEndpoints.NoRun(id)).ConfigureAwait(false);
             return;
         }
 
@@ -68,7 +68,7 @@ internal static class RunLogStream
         {
             if (!long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out sequence))
             {
-                await Results.Json(new ApiError($"Last-Event-ID '{lastEventId}' is not a log line number"), ApiJson.Options, statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(http).ConfigureAwait(false);
+                await ApiProblem.WriteAsync(http, ErrorCode.ApiRequestInvalid, $"Last-Event-ID '{lastEventId}' is not a log line number").ConfigureAwait(false);
                 return;
             }
         }

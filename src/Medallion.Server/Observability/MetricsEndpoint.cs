@@ -45,7 +45,7 @@ internal static class MetricsEndpoint
             .WithName("Metrics").WithTags("observability")
             .WithSummary("Prometheus metrics: runs, models, tables, scheduler, sources, SQL endpoint, process")
             .Produces<string>(StatusCodes.Status200OK, "text/plain", "application/openmetrics-text")
-            .Produces<ApiError>(StatusCodes.Status401Unauthorized);
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
     }
 
     /// <summary>

@@ -152,7 +152,7 @@ internal static class WebUi
             if (refusal is not null)
             {
                 await (IsApi(http.Request)
-                    ? Results.Json(new ApiError(refusal), ApiJson.Options, statusCode: StatusCodes.Status400BadRequest)
+                    ? ApiProblem.For(ErrorCode.ApiRequestInvalid, refusal)
                     : Results.Text(refusal, "text/plain; charset=utf-8", statusCode: StatusCodes.Status400BadRequest)).ExecuteAsync(http).ConfigureAwait(false);
                 return;
             }

@@ -17,17 +17,17 @@ namespace Medallion.Cli;
 /// <summary>The <c>medallion</c> command line: builds the command tree and maps failures to exit codes.</summary>
 internal static class MedallionCli
 {
-    /// <summary>Exit code for a failure the user can act on (bad SQL, a missing table, a failed run).</summary>
-    public const int Failure = 1;
+    // Exit codes come from the error table (ErrorCodes): 1 for a failure of the input or the data, 2 for a command line
+    // that is wrong, 70 for a bug in Medallion; a cancelled command exits 130, which no code has.
 
-    /// <summary>Exit code for a command line that does not parse.</summary>
-    public const int UsageError = 2;
+    /// <summary>
+    /// Exit code for a failure of the data that a command reports itself, not as an error (a failed run, a failed check):
+    /// the exit code the error table gives a failure of the input or the data.
+    /// </summary>
+    public const int Failure = 1;
 
     /// <summary>Exit code for a command cancelled by Ctrl+C or SIGTERM before its work was done (128 + SIGINT, as shells report it).</summary>
     public const int Cancelled = 130;
-
-    /// <summary>Exit code for a bug in Medallion (sysexits' EX_SOFTWARE), so scripts can tell it from a failure of their input.</summary>
-    public const int InternalFailure = 70;
 
     public static string Version =>
         typeof(MedallionCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
@@ -52,7 +52,7 @@ internal static class MedallionCli
         root.Add(ServeCommand.Create(output, error));
         root.Add(ServerCommand.Create(output, error));
         root.Add(TokenCommand.Create(output, error));
-        foreach (Command command in JobCommands.Create(output, error))
+        foreach (Command command in JobCommands.Create(output))
         {
             root.Add(command);
         }
@@ -103,19 +103,13 @@ internal static class MedallionCli
         error ??= Console.Error;
         RootCommand root = BuildRoot(output, error, input);
         ParseResult parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            foreach (System.CommandLine.Parsing.ParseError parseError in parsed.Errors)
-            {
-                await error.WriteLineAsync("error: " + parseError.Message).ConfigureAwait(false);
-            }
-
-            await error.WriteLineAsync("Help: medallion --help").ConfigureAwait(false);
-            return UsageError;
-        }
-
         try
         {
+            if (parsed.Errors.Count > 0)
+            {
+                throw new MedallionException(ErrorCode.CommandLineInvalid, string.Join('\n', parsed.Errors.Select(e => e.Message)) + "\nHelp: medallion --help");
+            }
+
             // Spans of runs go to an OTLP collector when the standard variables name one; disposing flushes them.
             using OpenTelemetry.Trace.TracerProvider? tracing = Server.Observability.Tracing.StartFromEnvironment();
             return await parsed.InvokeAsync(new InvocationConfiguration
@@ -131,7 +125,7 @@ internal static class MedallionCli
             await error.WriteLineAsync("Cancelled.").ConfigureAwait(false);
             return Cancelled;
         }
-        catch (MedallionException exception)
+        catch (MedallionException exception) when (exception.Kind != ErrorKind.Internal)
         {
             await error.WriteLineAsync($"Error {exception.CodeText}: {exception.Message}").ConfigureAwait(false);
             if (exception.Location is not null)
@@ -144,7 +138,7 @@ internal static class MedallionCli
                 await error.WriteLineAsync("Help: " + help).ConfigureAwait(false);
             }
 
-            return Failure;
+            return ErrorCodes.Describe(exception.Code).ExitCode;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -156,10 +150,11 @@ internal static class MedallionCli
         {
             // Every input error is a MedallionException with a code; anything else that gets here is a bug, and a
             // report is only useful with the type, the stack and the version.
-            await error.WriteLineAsync($"Internal error {ErrorCodes.Format(ErrorCode.InternalError)}: {exception.GetType().FullName}: {exception.Message}").ConfigureAwait(false);
+            ErrorCode code = exception is MedallionException coded ? coded.Code : ErrorCode.InternalError;
+            await error.WriteLineAsync($"Internal error {ErrorCodes.Format(code)}: {exception.GetType().FullName}: {exception.Message}").ConfigureAwait(false);
             await error.WriteLineAsync($"This is a bug in Medallion, not a problem with your input. Please report it with the command you ran, the output of 'medallion --version' ({Version}), and these details:").ConfigureAwait(false);
             await error.WriteLineAsync(exception.ToString()).ConfigureAwait(false);
-            return InternalFailure;
+            return ErrorCodes.Describe(code).ExitCode;
         }
     }
 

@@ -1,6 +1,6 @@
 namespace Medallion.Cli.Tests;
 
-/// <summary>Input errors reach the user with a code and exit 1, never as an unexplained exception.</summary>
+/// <summary>Errors reach the user with a code and the exit code of its row in the error table, never as an unexplained exception.</summary>
 public sealed class ErrorReportingTests
 {
     [Fact]
@@ -8,7 +8,7 @@ public sealed class ErrorReportingTests
     {
         Cli.Result result = await Cli.RunAsync("delta", "vacuum", Path.Combine(Path.GetTempPath(), "medallion-no-table"), "--retain", "soon");
 
-        Assert.Equal((1, "Error MDL1101: --retain 'soon' is not a duration. Help: write it like 168h or 7d.\n"), (result.ExitCode, result.Error));
+        Assert.Equal((2, "Error MDL1101: --retain 'soon' is not a duration. Help: write it like 168h or 7d.\n"), (result.ExitCode, result.Error));
     }
 
     [Fact]
@@ -16,7 +16,7 @@ public sealed class ErrorReportingTests
     {
         Cli.Result result = await Cli.RunAsync("delta", "create", Path.Combine(Path.GetTempPath(), "medallion-no-table"), "--schema", "id long", "--property", "delta.appendOnly");
 
-        Assert.Equal((1, "Error MDL1101: --property 'delta.appendOnly' is not key=value. Help: write it like --property delta.appendOnly=true.\n"), (result.ExitCode, result.Error));
+        Assert.Equal((2, "Error MDL1101: --property 'delta.appendOnly' is not key=value. Help: write it like --property delta.appendOnly=true.\n"), (result.ExitCode, result.Error));
     }
 
     [Fact]
@@ -32,7 +32,7 @@ public sealed class ErrorReportingTests
     {
         Cli.Result result = await Cli.RunAsync("run", "--threads", "0", "--project", Path.GetTempPath());
 
-        Assert.Equal((1, "Error MDL1101: --threads must be at least 1, not 0. Help: leave it out to use one thread per processor.\n"), (result.ExitCode, result.Error));
+        Assert.Equal((2, "Error MDL1101: --threads must be at least 1, not 0. Help: leave it out to use one thread per processor.\n"), (result.ExitCode, result.Error));
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class IngestApiCommandTests : IDisposable
     {
         Cli.Result result = await Cli.RunAsync("ingest", "--source", "https://api.example.com/x", "--project", _directory);
 
-        Assert.Equal((2, "error: --source needs --into <namespace.table>, e.g. --into bronze.orders.\n"), (result.ExitCode, result.Error));
+        Assert.Equal((2, "Error MDL1101: --source needs --into <namespace.table>, e.g. --into bronze.orders.\n"), (result.ExitCode, result.Error));
     }
 
     [Fact]
@@ -85,6 +85,6 @@ public sealed class IngestApiCommandTests : IDisposable
 
         Cli.Result result = await Cli.RunAsync("ingest", "--select", "orders_cdc,crm", "--project", _directory);
 
-        Assert.Equal((2, "error: --select orders_cdc is a Debezium endpoint, which runs until Ctrl+C; select it alone, and the other sources in another command.\n"), (result.ExitCode, result.Error));
+        Assert.Equal((2, "Error MDL1101: --select orders_cdc is a Debezium endpoint, which runs until Ctrl+C; select it alone, and the other sources in another command.\n"), (result.ExitCode, result.Error));
     }
 }

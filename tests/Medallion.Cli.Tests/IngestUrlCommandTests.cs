@@ -75,8 +75,8 @@ public sealed class IngestUrlCommandTests(PostgresDatabase database) : IClassFix
     [InlineData("postgres://u:secret@localhost:99999/shop", "--table public.orders", "Error MDL8009: The database source cannot be read: 'postgres://u:***@localhost:99999/shop' has the port '99999', which is not a number from 1 to 65535.\nHelp: write the host as host:port, e.g. localhost:5432.\n")]
     [InlineData("postgres://u@localhost/shop", "--table public.orders --mode sometimes", "Error MDL8009: The database source cannot be read: the mode 'sometimes' is not one Medallion knows.\nHelp: use full, incremental or cdc.\n")]
     [InlineData("postgres://u@localhost/shop", "--table public.orders --mode incremental", "Error MDL8009: The database source cannot be read: table 'public.orders' is read incrementally but has no cursor column.\nHelp: name the column that grows with each change, e.g. updated_at.\n")]
-    [InlineData("postgres://u@localhost/shop", "", "error: a database --source needs --table <table>, the table to read, e.g. --table public.orders.\n")]
-    [InlineData("postgres://u@localhost/shop", "--table public.orders --into orders", "error: --into takes <namespace.table>, e.g. --into bronze.orders, but was 'orders'.\n")]
+    [InlineData("postgres://u@localhost/shop", "", "Error MDL1101: a database --source needs --table <table>, the table to read, e.g. --table public.orders.\n")]
+    [InlineData("postgres://u@localhost/shop", "--table public.orders --into orders", "Error MDL1101: --into takes <namespace.table>, e.g. --into bronze.orders, but was 'orders'.\n")]
     public async Task A_bad_url_mode_or_missing_table_is_refused_naming_what_was_wrong_and_writes_nothing(string url, string options, string expected)
     {
         string[] args = ["ingest", "--source", url, .. options.Split(' ', StringSplitOptions.RemoveEmptyEntries), "--project", _directory];
@@ -93,7 +93,7 @@ public sealed class IngestUrlCommandTests(PostgresDatabase database) : IClassFix
     {
         Cli.Result result = await Cli.RunAsync("ingest", "--table", "public.orders", "--project", _directory);
 
-        Assert.Equal((2, "error: --table goes with a database --source (postgres://... or mysql://...); the project's sources take their settings from sources/*.yml.\n"), (result.ExitCode, result.Error));
+        Assert.Equal((2, "Error MDL1101: --table goes with a database --source (postgres://... or mysql://...); the project's sources take their settings from sources/*.yml.\n"), (result.ExitCode, result.Error));
     }
 
     private async Task<List<string>> QueryAsync(string sql)

@@ -152,7 +152,7 @@ public sealed partial class JobCommandTests : IAsyncLifetime
     {
         Cli.Result result = await Cli.RunAsync("trigger", "chain", "--var", "south", "--project", _project);
 
-        Assert.Equal((2, "error: --var 'south' is not name=value. Help: write it like --var region=south.\n"), (result.ExitCode, result.Error));
+        Assert.Equal((2, "Error MDL1101: --var 'south' is not name=value. Help: write it like --var region=south.\n"), (result.ExitCode, result.Error));
     }
 
     [Fact]
@@ -372,7 +372,7 @@ public sealed partial class JobCommandTests : IAsyncLifetime
         Cli.Result result = await Cli.RunAsync("backfill", "daily", "--from", "2026-13-01", "--to", "2026-01-05", "--project", _project);
 
         Assert.Equal(
-            (2, "error: --from '2026-13-01' is not a date. Help: write a day like 2026-01-31, or a time like 2026-01-31T06:00 or 2026-01-31T06:00:00+00:00.\n"),
+            (2, "Error MDL1101: --from '2026-13-01' is not a date. Help: write a day like 2026-01-31, or a time like 2026-01-31T06:00 or 2026-01-31T06:00:00+00:00.\n"),
             (result.ExitCode, result.Error));
     }
 
@@ -381,11 +381,9 @@ public sealed partial class JobCommandTests : IAsyncLifetime
     {
         Cli.Result result = await Cli.RunAsync("backfill", "daly", "--from", "2026-01-01", "--to", "2026-01-05", "--project", _project);
 
-        Assert.Equal(1, result.ExitCode);
-        Assert.EndsWith(
-            "refused GET /api/jobs/daly with 404 Not Found: there is no job 'daly'; did you mean 'daily'?\nHelp: list what exists with medallion jobs, or medallion runs.\n",
-            result.Error,
-            StringComparison.Ordinal);
+        Assert.Equal(
+            (1, "Error MDL6903: there is no job 'daly'; did you mean 'daily'?\nHelp: medallion jobs lists them (GET /api/jobs).\n"),
+            (result.ExitCode, result.Error));
     }
 
     [Fact]

@@ -127,7 +127,7 @@ public sealed partial class ServeCommandTests : IDisposable
         Cli.Result result = await Cli.RunAsync("serve", "--project", _project, "--pg-port", "0", "--trust-loopback", "--require-tls");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Equal("error: --require-tls needs a certificate to offer TLS with. Help: pass --tls-cert <file.pem> --tls-key <key.pem>.\n", result.Error);
+        Assert.Equal("Error MDL1101: --require-tls needs a certificate to offer TLS with. Help: pass --tls-cert <file.pem> --tls-key <key.pem>.\n", result.Error);
     }
 
     [Fact]
@@ -150,7 +150,7 @@ public sealed partial class ServeCommandTests : IDisposable
         Cli.Result result = await Cli.RunAsync("serve", "--project", _project, "--pg-port", "0", "--trust-loopback", "--max-connections", "0");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Equal("error: --max-connections 0 lets nobody in. Help: give a number of at least 1 (default 100).\n", result.Error);
+        Assert.Equal("Error MDL1101: --max-connections 0 lets nobody in. Help: give a number of at least 1 (default 100).\n", result.Error);
     }
 
     /// <summary>Runs <c>serve --project</c> on a free port with <paramref name="arguments"/>, calls <paramref name="whileServing"/> with the port and the error output, then stops it with Ctrl+C.</summary>

@@ -39,8 +39,8 @@ public sealed partial class ServerCommandTests : IDisposable
         Cli.Result result = await Cli.RunAsync("server", "--project", empty);
 
         Directory.Delete(empty);
-        Assert.Equal(2, result.ExitCode);
-        Assert.StartsWith($"error: {empty} is not a Medallion project (no medallion.yml).", result.Error, StringComparison.Ordinal);
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"Error MDL6002: {empty} is not a Medallion project (no medallion.yml).", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed partial class ServerCommandTests : IDisposable
     {
         Cli.Result result = await Cli.RunAsync("server", "--project", _project, "--grace", "soon", "--trust-loopback");
 
-        Assert.Equal((2, "error: --grace 'soon' is not a duration. Help: write it like 30s, 2min or 500ms.\nHelp: medallion --help\n"), (result.ExitCode, result.Error));
+        Assert.Equal((2, "Error MDL1101: --grace 'soon' is not a duration. Help: write it like 30s, 2min or 500ms.\nHelp: medallion --help\n"), (result.ExitCode, result.Error));
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed partial class ServerCommandTests : IDisposable
     {
         Cli.Result result = await Cli.RunAsync("server", "--project", _project, "--scheduler-lease", "200ms", "--trust-loopback");
 
-        Assert.Equal((2, "error: --scheduler-lease '200ms' is not a duration of at least 1s. Help: write it like 30s or 2min.\nHelp: medallion --help\n"), (result.ExitCode, result.Error));
+        Assert.Equal((2, "Error MDL1101: --scheduler-lease '200ms' is not a duration of at least 1s. Help: write it like 30s or 2min.\nHelp: medallion --help\n"), (result.ExitCode, result.Error));
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed partial class ServerCommandTests : IDisposable
         Cli.Result again = await Cli.RunAsync("token", "revoke", id, "--project", _project);
 
         Assert.Equal((0, $"Revoked token {id}.\n"), (revoked.ExitCode, revoked.Output));
-        Assert.Equal((1, $"error: there is no unrevoked token {id}. Help: medallion token list\n"), (again.ExitCode, again.Error));
+        Assert.Equal((1, $"Error MDL6903: there is no unrevoked token {id}.\nHelp: 'medallion token list' shows the tokens.\n"), (again.ExitCode, again.Error));
     }
 
     [Fact]

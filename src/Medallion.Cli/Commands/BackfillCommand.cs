@@ -29,7 +29,7 @@ internal static class BackfillCommand
 
     private static readonly string[] s_instantFormats = ["yyyy-MM-dd'T'HH:mmzzz", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", "yyyy-MM-dd'T'HH:mm'Z'", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'"];
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output)
     {
         var job = new Argument<string>("job") { Description = "The scheduled job, as medallion jobs lists it." };
         var from = new Option<string>("--from") { Description = "The range's start: a day (2026-01-01) or a time, in the job's time zone unless it has an offset.", Required = true, HelpName = "date" };
@@ -63,8 +63,7 @@ internal static class BackfillCommand
             {
                 if (!TryParseBound(parsed.GetRequiredValue(option), zone, endOfDay, out _))
                 {
-                    await error.WriteLineAsync($"error: {option.Name} '{parsed.GetRequiredValue(option)}' is not a date. Help: write a day like 2026-01-31, or a time like 2026-01-31T06:00 or 2026-01-31T06:00:00+00:00.").ConfigureAwait(false);
-                    return MedallionCli.UsageError;
+                    throw new MedallionException(ErrorCode.CommandLineInvalid, $"{option.Name} '{parsed.GetRequiredValue(option)}' is not a date. Help: write a day like 2026-01-31, or a time like 2026-01-31T06:00 or 2026-01-31T06:00:00+00:00.");
                 }
             }
 
@@ -73,8 +72,7 @@ internal static class BackfillCommand
 
             if (end < start)
             {
-                await error.WriteLineAsync($"error: --to ({end:O}) is before --from ({start:O}). Help: swap them.").ConfigureAwait(false);
-                return MedallionCli.UsageError;
+                throw new MedallionException(ErrorCode.CommandLineInvalid, $"--to ({end:O}) is before --from ({start:O}). Help: swap them.");
             }
 
             bool dry = parsed.GetValue(dryRun);

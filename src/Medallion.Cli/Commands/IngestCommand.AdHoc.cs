@@ -59,7 +59,7 @@ internal static partial class IngestCommand
     }
 
     /// <summary>Runs --source or --listen; null when neither was given (the project's sources run instead).</summary>
-    private static async Task<int?> RunAdHocAsync(ParseResult parsed, AdHocOptions options, string directory, TextWriter output, TextWriter error, ILoggerFactory log, CancellationToken cancellationToken)
+    private static async Task<int?> RunAdHocAsync(ParseResult parsed, AdHocOptions options, string directory, TextWriter output, ILoggerFactory log, CancellationToken cancellationToken)
     {
         string? url = parsed.GetValue(options.Source);
         string? listen = parsed.GetValue(options.Listen);
@@ -70,8 +70,7 @@ internal static partial class IngestCommand
 
         if (url is not null && listen is not null)
         {
-            await error.WriteLineAsync("error: --source and --listen cannot be combined; run them as two commands.").ConfigureAwait(false);
-            return MedallionCli.UsageError;
+            throw new MedallionException(ErrorCode.CommandLineInvalid, "--source and --listen cannot be combined; run them as two commands.");
         }
 
         string? tokenEnv = parsed.GetValue(options.TokenEnv);
@@ -80,8 +79,7 @@ internal static partial class IngestCommand
         {
             if (listen is null)
             {
-                await error.WriteLineAsync("error: --token-env goes with --listen; an API source's auth goes in its sources/*.yml entry.").ConfigureAwait(false);
-                return MedallionCli.UsageError;
+                throw new MedallionException(ErrorCode.CommandLineInvalid, "--token-env goes with --listen; an API source's auth goes in its sources/*.yml entry.");
             }
 
             // The same reference a sources/*.yml entry writes as 'token: ${NAME}', resolved (and reported) by the endpoint.
@@ -90,15 +88,13 @@ internal static partial class IngestCommand
 
         if (parsed.GetValue(options.Into) is not { } intoText || !TableName.TryParse(intoText, out TableName into))
         {
-            await error.WriteLineAsync($"error: {(url is not null ? "--source" : "--listen")} needs --into <namespace.table>, e.g. --into bronze.orders.").ConfigureAwait(false);
-            return MedallionCli.UsageError;
+            throw new MedallionException(ErrorCode.CommandLineInvalid, $"{(url is not null ? "--source" : "--listen")} needs --into <namespace.table>, e.g. --into bronze.orders.");
         }
 
         Uri? address = null;
         if (listen is not null && !DebeziumEndpoint.TryParseListen(listen, out address))
         {
-            await error.WriteLineAsync($"error: --listen takes host:port, e.g. 127.0.0.1:8089, but was '{listen}'.").ConfigureAwait(false);
-            return MedallionCli.UsageError;
+            throw new MedallionException(ErrorCode.CommandLineInvalid, $"--listen takes host:port, e.g. 127.0.0.1:8089, but was '{listen}'.");
         }
 
         string location = await SourceIngestion.AdHocTableLocationAsync(directory, into, cancellationToken).ConfigureAwait(false);
@@ -109,26 +105,25 @@ internal static partial class IngestCommand
             return await ListenAsync(endpoint, token is not null, into, output, cancellationToken).ConfigureAwait(false);
         }
 
-        return await ReadApiAsync(url, parsed.GetValue(options.Records), name, into, location, output, error, log, cancellationToken).ConfigureAwait(false);
+        return await ReadApiAsync(url, parsed.GetValue(options.Records), name, into, location, output, log, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Turns a database <c>--source</c> URL and its options into the source to run, in the folder's project (written
-    /// first when the folder has none). Exit is set (and the rest null) when the arguments are unusable.
+    /// first when the folder has none).
     /// </summary>
-    private static async Task<(int? Exit, MedallionProject? Project, DatabaseSourceDefinition? Source)> PrepareDatabaseUrlAsync(
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CommandLineInvalid"/> when the options do not go with a database URL.</exception>
+    private static async Task<(MedallionProject Project, DatabaseSourceDefinition Source)> PrepareDatabaseUrlAsync(
         ParseResult parsed, AdHocOptions options, string url, string directory, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         if (parsed.GetValue(options.Listen) is not null || parsed.GetValue(options.Records) is not null || parsed.GetValue(options.TokenEnv) is not null)
         {
-            await error.WriteLineAsync("error: --listen, --records and --token-env do not go with a database --source.").ConfigureAwait(false);
-            return (MedallionCli.UsageError, null, null);
+            throw new MedallionException(ErrorCode.CommandLineInvalid, "--listen, --records and --token-env do not go with a database --source.");
         }
 
         if (parsed.GetValue(options.Table) is not { Length: > 0 } table)
         {
-            await error.WriteLineAsync("error: a database --source needs --table <table>, the table to read, e.g. --table public.orders.").ConfigureAwait(false);
-            return (MedallionCli.UsageError, null, null);
+            throw new MedallionException(ErrorCode.CommandLineInvalid, "a database --source needs --table <table>, the table to read, e.g. --table public.orders.");
         }
 
         TableName? into = null;
@@ -136,8 +131,7 @@ internal static partial class IngestCommand
         {
             if (!TableName.TryParse(intoText, out TableName parsedInto))
             {
-                await error.WriteLineAsync($"error: --into takes <namespace.table>, e.g. --into bronze.orders, but was '{intoText}'.").ConfigureAwait(false);
-                return (MedallionCli.UsageError, null, null);
+                throw new MedallionException(ErrorCode.CommandLineInvalid, $"--into takes <namespace.table>, e.g. --into bronze.orders, but was '{intoText}'.");
             }
 
             into = parsedInto;
@@ -159,23 +153,21 @@ internal static partial class IngestCommand
 
         DatabaseTableDefinition target = prepared.Source.Tables[0];
         await output.WriteLineAsync($"Reading {target.Table} of {source.DisplayUrl} ({target.Mode.ToString().ToLowerInvariant()}) into {target.Target}.").ConfigureAwait(false);
-        return (null, prepared.Project, prepared.Source);
+        return (prepared.Project, prepared.Source);
     }
 
-    /// <summary>Refuses the database-only options without a database --source; null when there are none.</summary>
-    private static async Task<int?> CheckNoDatabaseUrlOptionsAsync(ParseResult parsed, AdHocOptions options, TextWriter error)
+    /// <summary>Refuses the database-only options without a database --source.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CommandLineInvalid"/> naming the first such option given.</exception>
+    private static void RefuseDatabaseUrlOptions(ParseResult parsed, AdHocOptions options)
     {
         string? given = parsed.GetValue(options.Table) is not null ? "--table"
             : parsed.GetValue(options.Mode) is not null ? "--mode"
             : parsed.GetValue(options.Cursor) is { Length: > 0 } ? "--cursor"
             : null;
-        if (given is null)
+        if (given is not null)
         {
-            return null;
+            throw new MedallionException(ErrorCode.CommandLineInvalid, $"{given} goes with a database --source (postgres://... or mysql://...); the project's sources take their settings from sources/*.yml.");
         }
-
-        await error.WriteLineAsync($"error: {given} goes with a database --source (postgres://... or mysql://...); the project's sources take their settings from sources/*.yml.").ConfigureAwait(false);
-        return MedallionCli.UsageError;
     }
 
     /// <summary>Runs a project's Debezium endpoint source (selected with --select) until Ctrl+C.</summary>
@@ -185,12 +177,11 @@ internal static partial class IngestCommand
         return await ListenAsync(endpoint, source.BearerToken is not null, source.Target, output, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<int> ReadApiAsync(string url, string? records, string name, TableName into, string location, TextWriter output, TextWriter error, ILoggerFactory log, CancellationToken cancellationToken)
+    private static async Task<int> ReadApiAsync(string url, string? records, string name, TableName into, string location, TextWriter output, ILoggerFactory log, CancellationToken cancellationToken)
     {
         if (!url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
         {
-            await error.WriteLineAsync($"error: --source takes a database URL (postgres://user@host:5432/db, mysql://...) or an http:// or https:// URL, but was '{url}'.").ConfigureAwait(false);
-            return MedallionCli.UsageError;
+            throw new MedallionException(ErrorCode.CommandLineInvalid, $"--source takes a database URL (postgres://user@host:5432/db, mysql://...) or an http:// or https:// URL, but was '{url}'.");
         }
 
         (IngestionResult result, long? committed) = await SourceIngestion.ReadApiOnceAsync(

@@ -49,23 +49,14 @@ internal static partial class IngestCommand
             IngestSelection selection;
             if (parsed.GetValue(adHoc.Source) is { } url && DatabaseSourceUrl.IsDatabaseUrl(url))
             {
-                (int? exit, MedallionProject? urlProject, DatabaseSourceDefinition? urlSource) = await PrepareDatabaseUrlAsync(parsed, adHoc, url, directory, output, error, cancellationToken).ConfigureAwait(false);
-                if (exit is int usage)
-                {
-                    return usage;
-                }
-
-                loaded = urlProject!;
-                selection = new IngestSelection([urlSource!], []);
+                (loaded, DatabaseSourceDefinition urlSource) = await PrepareDatabaseUrlAsync(parsed, adHoc, url, directory, output, error, cancellationToken).ConfigureAwait(false);
+                selection = new IngestSelection([urlSource], []);
             }
             else
             {
-                if (await CheckNoDatabaseUrlOptionsAsync(parsed, adHoc, error).ConfigureAwait(false) is int misuse)
-                {
-                    return misuse;
-                }
+                RefuseDatabaseUrlOptions(parsed, adHoc);
 
-                if (await RunAdHocAsync(parsed, adHoc, directory, output, error, log, cancellationToken).ConfigureAwait(false) is int adHocExit)
+                if (await RunAdHocAsync(parsed, adHoc, directory, output, log, cancellationToken).ConfigureAwait(false) is int adHocExit)
                 {
                     return adHocExit;
                 }
@@ -76,8 +67,7 @@ internal static partial class IngestCommand
                 {
                     if (names.Length > 1)
                     {
-                        await error.WriteLineAsync($"error: --select {endpointSource.Name} is a Debezium endpoint, which runs until Ctrl+C; select it alone, and the other sources in another command.").ConfigureAwait(false);
-                        return MedallionCli.UsageError;
+                        throw new MedallionException(ErrorCode.CommandLineInvalid, $"--select {endpointSource.Name} is a Debezium endpoint, which runs until Ctrl+C; select it alone, and the other sources in another command.");
                     }
 
                     return await ListenAsync(loaded, endpointSource, output, log, cancellationToken).ConfigureAwait(false);
@@ -87,8 +77,7 @@ internal static partial class IngestCommand
                 {
                     if (names.Length > 1)
                     {
-                        await error.WriteLineAsync($"error: --select {kafkaSource.Name} is a Kafka source; select it alone, and the other sources in another command.").ConfigureAwait(false);
-                        return MedallionCli.UsageError;
+                        throw new MedallionException(ErrorCode.CommandLineInvalid, $"--select {kafkaSource.Name} is a Kafka source; select it alone, and the other sources in another command.");
                     }
 
                     return await ConsumeKafkaAsync(loaded, kafkaSource, parsed.GetValue(continuous), output, log, cancellationToken).ConfigureAwait(false);
@@ -101,8 +90,7 @@ internal static partial class IngestCommand
             double seconds = parsed.GetValue(interval);
             if (parsed.GetValue(continuous) && parsed.GetValue(adHoc.Once))
             {
-                await error.WriteLineAsync("error: --once and --continuous contradict each other; give one of them.").ConfigureAwait(false);
-                return MedallionCli.UsageError;
+                throw new MedallionException(ErrorCode.CommandLineInvalid, "--once and --continuous contradict each other; give one of them.");
             }
 
             if (!parsed.GetValue(continuous))

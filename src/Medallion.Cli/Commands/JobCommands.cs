@@ -23,13 +23,13 @@ namespace Medallion.Cli.Commands;
 /// </summary>
 internal static class JobCommands
 {
-    public static IEnumerable<Command> Create(TextWriter output, TextWriter error)
+    public static IEnumerable<Command> Create(TextWriter output)
     {
         yield return Jobs(output);
-        yield return Trigger(output, error);
+        yield return Trigger(output);
         yield return Cancel(output);
         yield return Rerun(output);
-        yield return BackfillCommand.Create(output, error);
+        yield return BackfillCommand.Create(output);
         yield return BackfillCommand.List(output);
     }
 
@@ -74,7 +74,7 @@ internal static class JobCommands
         return command;
     }
 
-    private static Command Trigger(TextWriter output, TextWriter error)
+    private static Command Trigger(TextWriter output)
     {
         var job = new Argument<string>("job") { Description = "The job, as medallion jobs lists it." };
         var variables = new Option<string[]>("--var")
@@ -93,8 +93,7 @@ internal static class JobCommands
                 int equals = pair.IndexOf('=', StringComparison.Ordinal);
                 if (equals <= 0)
                 {
-                    await error.WriteLineAsync($"error: --var '{pair}' is not name=value. Help: write it like --var region=south.").ConfigureAwait(false);
-                    return MedallionCli.UsageError;
+                    throw new MedallionException(ErrorCode.CommandLineInvalid, $"--var '{pair}' is not name=value. Help: write it like --var region=south.");
                 }
 
                 values[pair[..equals]] = pair[(equals + 1)..];

@@ -32,11 +32,7 @@ internal static class ServeCommand
         command.SetAction(async (parsed, cancellationToken) =>
         {
             MedallionProject? loaded = await LoadIfPresentAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            SqlEndpointOptions? options = await endpoint.ResolveAsync(parsed, loaded, parsed.GetValue(database), error, cancellationToken).ConfigureAwait(false);
-            if (options is null)
-            {
-                return MedallionCli.UsageError;
-            }
+            SqlEndpointOptions options = await endpoint.ResolveAsync(parsed, loaded, parsed.GetValue(database), error, cancellationToken).ConfigureAwait(false);
 
             // Warnings of the endpoint (who floods or guesses passwords, unencrypted clients) go to standard error.
             using var log = new ConsoleLog(error, LogLevel.Warning);

@@ -53,8 +53,7 @@ internal static partial class ServerCommand
             MedallionProject? loaded = await ServeCommand.LoadIfPresentAsync(directory, cancellationToken).ConfigureAwait(false);
             if (loaded is null)
             {
-                await error.WriteLineAsync($"error: {directory} is not a Medallion project (no {MedallionProject.FileName}). Help: run this in the project folder, pass --project <dir>, or create one with medallion init.").ConfigureAwait(false);
-                return MedallionCli.UsageError;
+                throw new MedallionException(ErrorCode.ProjectNotFound, $"{directory} is not a Medallion project (no {MedallionProject.FileName}). Help: run this in the project folder, pass --project <dir>, or create one with medallion init.");
             }
 
             string graceText = parsed.GetRequiredValue(grace);
@@ -68,11 +67,7 @@ internal static partial class ServerCommand
                 adminPassword = await FirstAdmin.EnsureAsync(catalog, loaded.Directory, cancellationToken).ConfigureAwait(false);
             }
 
-            SqlEndpointOptions? sql = await endpoint.ResolveAsync(parsed, loaded, null, error, cancellationToken).ConfigureAwait(false);
-            if (sql is null)
-            {
-                return MedallionCli.UsageError;
-            }
+            SqlEndpointOptions sql = await endpoint.ResolveAsync(parsed, loaded, null, error, cancellationToken).ConfigureAwait(false);
 
             // JSON lines are for a log shipper: everything on standard output is then a JSON line, the server's own
             // announcements included (the first admin's password is not: it stays in its owner-only file).

@@ -36,62 +36,56 @@ internal sealed class SqlEndpointArguments
     /// <summary>The options, to add to a command.</summary>
     public IEnumerable<Option> Options => [_port, _host, _users, _trust, _certificate, _key, _requireTls, _maxConnections, _maxSessionsPerUser, _maxStartupsPerAddress, _reservedConnections, _memoryLimit, _statementTimeout];
 
-    /// <summary>The endpoint's settings from a parsed command line, or null after telling <paramref name="error"/> what is wrong.</summary>
+    /// <summary>The endpoint's settings from a parsed command line.</summary>
     /// <param name="parsed">The parsed command line.</param>
     /// <param name="project">The project served, or null outside a project.</param>
     /// <param name="databaseFile">Outside a project, the DuckDB file to serve.</param>
-    /// <param name="error">Where mistakes are told.</param>
+    /// <param name="error">Where a warning is told (serving off this machine without TLS).</param>
     /// <param name="cancellationToken">Cancels reading the catalog.</param>
-    public async Task<SqlEndpointOptions?> ResolveAsync(ParseResult parsed, MedallionProject? project, FileInfo? databaseFile, TextWriter error, CancellationToken cancellationToken)
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CommandLineInvalid"/> naming the option that is wrong.</exception>
+    public async Task<SqlEndpointOptions> ResolveAsync(ParseResult parsed, MedallionProject? project, FileInfo? databaseFile, TextWriter error, CancellationToken cancellationToken)
     {
         string host = parsed.GetRequiredValue(_host);
         if (!IPAddress.TryParse(host, out IPAddress? address))
         {
-            await error.WriteLineAsync($"error: --host '{host}' is not an IP address. Help: use 127.0.0.1 for this machine or 0.0.0.0 for every interface.").ConfigureAwait(false);
-            return null;
+            throw new MedallionException(ErrorCode.CommandLineInvalid, $"--host '{host}' is not an IP address. Help: use 127.0.0.1 for this machine or 0.0.0.0 for every interface.");
         }
 
         FileInfo? certificate = parsed.GetValue(_certificate);
         FileInfo? key = parsed.GetValue(_key);
         if ((certificate is null) != (key is null))
         {
-            await error.WriteLineAsync("error: --tls-cert and --tls-key go together.").ConfigureAwait(false);
-            return null;
+            throw new MedallionException(ErrorCode.CommandLineInvalid, "--tls-cert and --tls-key go together.");
         }
 
         bool requireTls = parsed.GetValue(_requireTls);
         if (requireTls && certificate is null)
         {
-            await error.WriteLineAsync("error: --require-tls needs a certificate to offer TLS with. Help: pass --tls-cert <file.pem> --tls-key <key.pem>.").ConfigureAwait(false);
-            return null;
+            throw new MedallionException(ErrorCode.CommandLineInvalid, "--require-tls needs a certificate to offer TLS with. Help: pass --tls-cert <file.pem> --tls-key <key.pem>.");
         }
 
         int maxConnections = parsed.GetValue(_maxConnections);
         if (maxConnections < 1)
         {
-            await error.WriteLineAsync($"error: --max-connections {maxConnections} lets nobody in. Help: give a number of at least 1 (default 100).").ConfigureAwait(false);
-            return null;
+            throw new MedallionException(ErrorCode.CommandLineInvalid, $"--max-connections {maxConnections} lets nobody in. Help: give a number of at least 1 (default 100).");
         }
 
         int maxSessionsPerUser = parsed.GetValue(_maxSessionsPerUser) ?? Math.Max(1, maxConnections / 2);
         if (maxSessionsPerUser < 1)
         {
-            await error.WriteLineAsync($"error: --max-sessions-per-user {maxSessionsPerUser} lets nobody in. Help: give a number of at least 1 (default: half of --max-connections).").ConfigureAwait(false);
-            return null;
+            throw new MedallionException(ErrorCode.CommandLineInvalid, $"--max-sessions-per-user {maxSessionsPerUser} lets nobody in. Help: give a number of at least 1 (default: half of --max-connections).");
         }
 
         int maxStartupsPerAddress = parsed.GetValue(_maxStartupsPerAddress);
         if (maxStartupsPerAddress < 1)
         {
-            await error.WriteLineAsync($"error: --max-logins-per-address {maxStartupsPerAddress} lets nobody in. Help: give a number of at least 1 (default 10).").ConfigureAwait(false);
-            return null;
+            throw new MedallionException(ErrorCode.CommandLineInvalid, $"--max-logins-per-address {maxStartupsPerAddress} lets nobody in. Help: give a number of at least 1 (default 10).");
         }
 
         int reserved = parsed.GetValue(_reservedConnections) ?? Math.Min(3, (maxConnections - 1) / 4);
         if (reserved < 0 || reserved >= maxConnections)
         {
-            await error.WriteLineAsync($"error: --reserved-connections {reserved} must be at least 0 and below --max-connections ({maxConnections}). Help: keep a few places for admins, e.g. 3.").ConfigureAwait(false);
-            return null;
+            throw new MedallionException(ErrorCode.CommandLineInvalid, $"--reserved-connections {reserved} must be at least 0 and below --max-connections ({maxConnections}). Help: keep a few places for admins, e.g. 3.");
         }
 
         TimeSpan? timeout = null;
@@ -99,8 +93,7 @@ internal sealed class SqlEndpointArguments
         {
             if (!TryParseDuration(text, out TimeSpan duration))
             {
-                await error.WriteLineAsync($"error: --statement-timeout '{text}' is not a duration. Help: write it like 30s, 5min, 500ms or 1h.").ConfigureAwait(false);
-                return null;
+                throw new MedallionException(ErrorCode.CommandLineInvalid, $"--statement-timeout '{text}' is not a duration. Help: write it like 30s, 5min, 500ms or 1h.");
             }
 
             timeout = duration;
@@ -109,8 +102,7 @@ internal sealed class SqlEndpointArguments
         string projectDirectory = project?.Directory ?? Environment.CurrentDirectory;
         if (project is not null && databaseFile is not null)
         {
-            await error.WriteLineAsync($"error: --database serves a DuckDB file outside a project, but {projectDirectory} is a project. Help: drop --database to serve the project's tables.").ConfigureAwait(false);
-            return null;
+            throw new MedallionException(ErrorCode.CommandLineInvalid, $"--database serves a DuckDB file outside a project, but {projectDirectory} is a project. Help: drop --database to serve the project's tables.");
         }
 
         FileInfo? users = parsed.GetValue(_users);
@@ -120,15 +112,13 @@ internal sealed class SqlEndpointArguments
             await using CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
             if ((await catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false)).Count == 0)
             {
-                await error.WriteLineAsync($"error: the project {project.Name} has no users, so nobody could log in. Help: medallion user add <name> --project {projectDirectory} (or pass --trust-loopback).").ConfigureAwait(false);
-                return null;
+                throw new MedallionException(ErrorCode.CommandLineInvalid, $"the project {project.Name} has no users, so nobody could log in. Help: medallion user add <name> --project {projectDirectory} (or pass --trust-loopback).");
             }
         }
 
         if (project is null && users is null && !trust)
         {
-            await error.WriteLineAsync("error: nobody could log in. Help: serve a project with users (medallion user add), pass --users <file> (lines 'name:SCRAM-SHA-256$...') or --trust-loopback.").ConfigureAwait(false);
-            return null;
+            throw new MedallionException(ErrorCode.CommandLineInvalid, "nobody could log in. Help: serve a project with users (medallion user add), pass --users <file> (lines 'name:SCRAM-SHA-256$...') or --trust-loopback.");
         }
 
         if (!IPAddress.IsLoopback(address) && certificate is null)

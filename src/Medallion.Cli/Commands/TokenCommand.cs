@@ -19,7 +19,7 @@ internal static class TokenCommand
         var command = new Command("token", "Manage API tokens of the server's REST API (Authorization: Bearer <token>).");
         command.Add(CreateToken(output, error));
         command.Add(List(output));
-        command.Add(Revoke(output, error));
+        command.Add(Revoke(output));
         return command;
     }
 
@@ -34,8 +34,7 @@ internal static class TokenCommand
             string lifetime = parsed.GetRequiredValue(expires);
             if (!AccessService.TryParseTokenLifetime(lifetime, out TimeSpan? duration))
             {
-                await error.WriteLineAsync($"error: --expires '{lifetime}' is not a duration. Help: write it like 90d, 12h or 30min, or 'never'.").ConfigureAwait(false);
-                return MedallionCli.UsageError;
+                throw new MedallionException(ErrorCode.CommandLineInvalid, $"--expires '{lifetime}' is not a duration. Help: write it like 90d, 12h or 30min, or 'never'.");
             }
 
             DateTimeOffset? expiresAt = DateTimeOffset.UtcNow + duration;
@@ -76,7 +75,7 @@ internal static class TokenCommand
         return command;
     }
 
-    private static Command Revoke(TextWriter output, TextWriter error)
+    private static Command Revoke(TextWriter output)
     {
         var id = new Argument<string>("id") { Description = "The token's id, as token list shows it." };
         Option<string> project = ProjectOption.Create();
@@ -87,8 +86,7 @@ internal static class TokenCommand
             await using CliAccess access = await CliAccess.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
             if (!await access.Service.RevokeTokenAsync(CliAccess.Actor, tokenId, cancellationToken).ConfigureAwait(false))
             {
-                await error.WriteLineAsync($"error: there is no unrevoked token {tokenId}. Help: medallion token list").ConfigureAwait(false);
-                return MedallionCli.Failure;
+                throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"there is no unrevoked token {tokenId}.\nHelp: 'medallion token list' shows the tokens.");
             }
 
             await output.WriteLineAsync($"Revoked token {tokenId}.").ConfigureAwait(false);

@@ -48,8 +48,7 @@ internal static class UserCommand
             string user = parsed.GetRequiredValue(name);
             if (user.Trim().Length == 0)
             {
-                await error.WriteLineAsync("error: the user name is empty.").ConfigureAwait(false);
-                return MedallionCli.UsageError;
+                throw new MedallionException(ErrorCode.CommandLineInvalid, "the user name is empty.");
             }
 
             string? password = input is not null || Console.IsInputRedirected
@@ -57,8 +56,7 @@ internal static class UserCommand
                 : PromptTwice(user, error);
             if (string.IsNullOrEmpty(password))
             {
-                await error.WriteLineAsync("error: no password given. Help: type it at the prompt, or pipe it: echo \"$PASSWORD\" | medallion user add " + user).ConfigureAwait(false);
-                return MedallionCli.UsageError;
+                throw new MedallionException(ErrorCode.CommandLineInvalid, "no password given. Help: type it at the prompt, or pipe it: echo \"$PASSWORD\" | medallion user add " + user);
             }
 
             var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -67,8 +65,7 @@ internal static class UserCommand
                 int equals = attribute.IndexOf('=', StringComparison.Ordinal);
                 if (equals <= 0)
                 {
-                    await error.WriteLineAsync($"error: --attribute {attribute} is not name=value. Help: --attribute region=SP").ConfigureAwait(false);
-                    return MedallionCli.UsageError;
+                    throw new MedallionException(ErrorCode.CommandLineInvalid, $"--attribute {attribute} is not name=value. Help: --attribute region=SP");
                 }
 
                 pairs[attribute[..equals]] = attribute[(equals + 1)..];
@@ -128,8 +125,7 @@ internal static class UserCommand
             await using CliAccess access = await CliAccess.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
             if (!await access.Service.RemoveUserAsync(CliAccess.Actor, user, cancellationToken).ConfigureAwait(false))
             {
-                await error.WriteLineAsync($"error: there is no user {user}. Help: medallion user list").ConfigureAwait(false);
-                return MedallionCli.Failure;
+                throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"there is no user {user}.");
             }
 
             await output.WriteLineAsync($"Removed user {user}.").ConfigureAwait(false);

@@ -128,8 +128,9 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            return Ended(step, StepState.Failed, elapsed.Elapsed, $"{e.GetType().Name}: {e.Message}")
-                with { IsTransient = e is System.Net.Sockets.SocketException or System.Net.Http.HttpRequestException or TimeoutException };
+            // A bug, kept with its stack as the step's error (the run's log, where it is written once, and its record).
+            return Ended(step, StepState.Failed, elapsed.Elapsed, ErrorCodes.Unexpected(e))
+                with { ErrorCode = ErrorCode.InternalError, IsTransient = e is System.Net.Sockets.SocketException or System.Net.Http.HttpRequestException or TimeoutException };
         }
         finally
         {

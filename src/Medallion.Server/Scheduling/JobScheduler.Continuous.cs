@@ -128,7 +128,7 @@ public sealed partial class JobScheduler
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                (error, transient) = ($"{e.GetType().Name}: {e.Message}", false);
+                (error, transient) = (ErrorCodes.Unexpected(e), false);
             }
 
             await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, error, transient, CancellationToken.None).ConfigureAwait(false);

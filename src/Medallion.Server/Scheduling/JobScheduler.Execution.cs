@@ -33,7 +33,9 @@ public sealed partial class JobScheduler
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            await EndAsync(run, RunStatus.Failed, $"{e.GetType().Name}: {e.Message}").ConfigureAwait(false);
+            // A bug: kept with its stack as the run's error (shown only to those who read the run's tables in full), and
+            // logged once, as the run's last line, at error level.
+            await EndAsync(run, RunStatus.Failed, ErrorCodes.Unexpected(e)).ConfigureAwait(false);
         }
         finally
         {

@@ -57,4 +57,21 @@ public sealed class JobSchedulerRetryTests : IAsyncDisposable
         Assert.Equal(RunStatus.Failed, run.Status);
         Assert.Contains(await scheduler.Catalog.GetRunLogAsync(run.Id), l => l.Message.StartsWith("attempt 1 failed (no retries left (0))", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task An_unexpected_exception_ends_the_run_as_an_internal_error_with_its_stack_logged_once()
+    {
+        var log = new RecordingLog();
+        JobScheduler scheduler = await _project.StartAsync(random: () => throw new InvalidOperationException("the jitter broke"), logs: log);
+
+        await scheduler.TriggerAsync("crm");
+        RunRecord run = Assert.Single(await _project.WaitForRunsAsync("crm", 1));
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.StartsWith(
+            "MDL0100: an unexpected error inside Medallion (a bug, not a problem with the data or the definitions); report it with these details: System.InvalidOperationException: the jitter broke\n   at ",
+            run.Error,
+            StringComparison.Ordinal);
+        Assert.StartsWith("Error: run failed: MDL0100: ", Assert.Single(log.Lines, l => l.Contains("the jitter broke", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
 }

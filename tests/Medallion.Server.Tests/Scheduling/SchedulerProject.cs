@@ -25,7 +25,7 @@ public sealed class SchedulerProject : IAsyncDisposable
 
     public TestProject Files { get; }
 
-    public async Task<JobScheduler> StartAsync(TimeProvider? time = null, string holder = "scheduler-1")
+    public async Task<JobScheduler> StartAsync(TimeProvider? time = null, string holder = "scheduler-1", Func<double>? random = null, Microsoft.Extensions.Logging.ILoggerFactory? logs = null)
     {
         MedallionProject project = await Files.LoadAsync();
         JobScheduler scheduler = await JobScheduler.StartAsync(project, new SchedulerOptions
@@ -34,7 +34,8 @@ public sealed class SchedulerProject : IAsyncDisposable
             MaxConcurrentSteps = 2,
             Holder = new LeaseHolder(holder, "test-host", 1, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)),
             PollInterval = PollInterval,
-            Random = () => 0.5,
+            Random = random ?? (() => 0.5),
+            Logs = logs,
         });
         _schedulers.Add(scheduler);
         return scheduler;

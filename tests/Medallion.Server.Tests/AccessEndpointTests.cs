@@ -174,10 +174,10 @@ public sealed class AccessEndpointTests : IAsyncLifetime
 
         using HttpResponseMessage response = await _served.Http.SendAsync(request);
 
-        Assert.Equal(status, response.StatusCode);
-        using JsonDocument error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.StartsWith("MDL", error.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
-        Assert.Contains(message, error.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        (HttpStatusCode answered, string code, string _, string detail) = await ServedProject.ProblemAsync(response);
+        Assert.Equal(status, answered);
+        Assert.StartsWith("MDL", code, StringComparison.Ordinal);
+        Assert.Contains(message, detail, StringComparison.Ordinal);
         Assert.Null(await _served.Catalog.FindUserAsync("rita"));
     }
 

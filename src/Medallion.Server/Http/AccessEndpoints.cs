@@ -35,7 +35,7 @@ internal static class AccessEndpoints
         admin.MapGet("/users", async (ServerContext server, CancellationToken cancellationToken) =>
                 Results.Json(await UsersAsync(server, cancellationToken).ConfigureAwait(false), ApiJson.Options))
             .WithName("ListUsers").WithDescription("Every user who may sign in, with their server role, admin flag, roles and attributes (never a password).")
-            .Produces<IReadOnlyList<UserView>>().Produces<ApiError>(StatusCodes.Status403Forbidden);
+            .Produces<IReadOnlyList<UserView>>().ProducesProblem(StatusCodes.Status403Forbidden);
         admin.MapPost("/users", (ServerContext server, HttpContext http, UserBody body, CancellationToken cancellationToken) =>
                 ActAsync(async () =>
                 {
@@ -53,14 +53,14 @@ internal static class AccessEndpoints
                 }))
             .WithName("AddUser")
             .WithDescription("Adds a user (201), or changes an existing user's password (200), as medallion user add: roles names roles to join, or viewer/operator for the server role; admin makes the user an admin; attributes are read by row filters.")
-            .Produces<UserView>(StatusCodes.Status201Created).Produces<UserView>().Produces<ApiError>(StatusCodes.Status400BadRequest)
-            .Produces<ApiError>(StatusCodes.Status403Forbidden).Produces<ApiError>(StatusCodes.Status404NotFound);
+            .Produces<UserView>(StatusCodes.Status201Created).Produces<UserView>().ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapDelete("/users/{name}", (ServerContext server, HttpContext http, string name, CancellationToken cancellationToken) =>
                 ActAsync(async () => await server.Access.RemoveUserAsync(Actor(http), name, cancellationToken).ConfigureAwait(false)
                     ? Results.NoContent()
                     : NotFound($"There is no user '{name}'.\nHelp: GET /api/users lists the users.")))
             .WithName("RemoveUser").WithDescription("Removes a user with its grants, row filters, memberships and tokens, as medallion user remove; sessions already open stay open until they disconnect.")
-            .Produces(StatusCodes.Status204NoContent).Produces<ApiError>(StatusCodes.Status403Forbidden).Produces<ApiError>(StatusCodes.Status404NotFound);
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapPut("/users/{name}/role", (ServerContext server, HttpContext http, string name, ServerRoleBody body, CancellationToken cancellationToken) =>
                 ActAsync(async () =>
                 {
@@ -73,7 +73,7 @@ internal static class AccessEndpoints
                     return Results.Json(await UserAsync(server, name, cancellationToken).ConfigureAwait(false), ApiJson.Options);
                 }))
             .WithName("SetUserRole").WithDescription("Sets what a user may do through the REST API (viewer or operator), as medallion user role.")
-            .Produces<UserView>().Produces<ApiError>(StatusCodes.Status400BadRequest).Produces<ApiError>(StatusCodes.Status403Forbidden).Produces<ApiError>(StatusCodes.Status404NotFound);
+            .Produces<UserView>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
         admin.MapGet("/roles", async (ServerContext server, CancellationToken cancellationToken) =>
             {
@@ -83,12 +83,12 @@ internal static class AccessEndpoints
                     [.. grants.Where(g => g.GranteeKind == GranteeKind.Role && g.Grantee == r.Name).Select(AccessGrantText.Format)], r.DeclaredIn)).ToList(), ApiJson.Options);
             })
             .WithName("ListRoles").WithDescription("Every role with its members and grants, as medallion role list.")
-            .Produces<IReadOnlyList<RoleView>>().Produces<ApiError>(StatusCodes.Status403Forbidden);
+            .Produces<IReadOnlyList<RoleView>>().ProducesProblem(StatusCodes.Status403Forbidden);
         admin.MapPost("/roles", (ServerContext server, HttpContext http, RoleBody body, CancellationToken cancellationToken) =>
                 ActAsync(async () => Results.Json(new RoleCreated(body.Name!, await server.Access.CreateRoleAsync(Actor(http), body.Name ?? string.Empty, cancellationToken).ConfigureAwait(false)),
                     ApiJson.Options)))
             .WithName("CreateRole").WithDescription("Creates a role (it holds no grants until granted), as medallion role create; created is false when it already existed.")
-            .Produces<RoleCreated>().Produces<ApiError>(StatusCodes.Status400BadRequest).Produces<ApiError>(StatusCodes.Status403Forbidden);
+            .Produces<RoleCreated>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden);
         admin.MapDelete("/roles/{name}", (ServerContext server, HttpContext http, string name, CancellationToken cancellationToken) =>
                 ActAsync(async () =>
                 {
@@ -96,24 +96,24 @@ internal static class AccessEndpoints
                     return Results.NoContent();
                 }))
             .WithName("DropRole").WithDescription("Drops a role with its grants, row filters and memberships, as medallion role drop; a role a project file declares changes there (409).")
-            .Produces(StatusCodes.Status204NoContent).Produces<ApiError>(StatusCodes.Status403Forbidden).Produces<ApiError>(StatusCodes.Status404NotFound)
-            .Produces<ApiError>(StatusCodes.Status409Conflict);
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         admin.MapGet("/grants", async (ServerContext server, CancellationToken cancellationToken) =>
                 Results.Json((await server.Access.ListGrantsAsync(cancellationToken).ConfigureAwait(false)).Select(GrantView.Of).ToList(), ApiJson.Options))
             .WithName("ListGrants").WithDescription("Every grant of a privilege, by grantee (role memberships are in GET /api/roles).")
-            .Produces<IReadOnlyList<GrantView>>().Produces<ApiError>(StatusCodes.Status403Forbidden);
+            .Produces<IReadOnlyList<GrantView>>().ProducesProblem(StatusCodes.Status403Forbidden);
         admin.MapPost("/grants", (ServerContext server, HttpContext http, GrantBody body, CancellationToken cancellationToken) =>
                 ActAsync(async () => Results.Json(GrantResult.Of(await server.Access.GrantAsync(Actor(http), body.Grant ?? string.Empty, body.Grantee ?? string.Empty, cancellationToken).ConfigureAwait(false)), ApiJson.Options)))
             .WithName("Grant")
             .WithDescription("Grants, as medallion grant <grant> to <grantee>: grant is a role's name (given to the user grantee) or a privilege on an object (" + AccessGrantText.Syntax + ") given to the role or user grantee; changed is false when it was already granted.")
-            .Produces<GrantResult>().Produces<ApiError>(StatusCodes.Status400BadRequest).Produces<ApiError>(StatusCodes.Status403Forbidden).Produces<ApiError>(StatusCodes.Status404NotFound);
+            .Produces<GrantResult>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         // A DELETE's body is not taken unless asked for; this one carries the same words as the POST's.
         admin.MapDelete("/grants", (ServerContext server, HttpContext http, [FromBody] GrantBody body, CancellationToken cancellationToken) =>
                 ActAsync(async () => Results.Json(GrantResult.Of(await server.Access.RevokeAsync(Actor(http), body.Grant ?? string.Empty, body.Grantee ?? string.Empty, cancellationToken).ConfigureAwait(false)), ApiJson.Options)))
             .WithName("Revoke").WithDescription("Takes back a grant, as medallion revoke <grant> from <grantee>; changed is false when there was no such grant; a grant a project file declares changes there (409).")
-            .Produces<GrantResult>().Produces<ApiError>(StatusCodes.Status400BadRequest).Produces<ApiError>(StatusCodes.Status403Forbidden)
-            .Produces<ApiError>(StatusCodes.Status404NotFound).Produces<ApiError>(StatusCodes.Status409Conflict);
+            .Produces<GrantResult>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         admin.MapGet("/users/{name}/tokens", (ServerContext server, string name, CancellationToken cancellationToken) =>
                 ActAsync(async () =>
@@ -122,7 +122,7 @@ internal static class AccessEndpoints
                     return Results.Json(await server.Access.ListTokensAsync(name, cancellationToken).ConfigureAwait(false), ApiJson.Options);
                 }))
             .WithName("ListUserTokens").WithDescription("A user's API tokens, newest first, as medallion token list --user (never their secrets).")
-            .Produces<IReadOnlyList<ApiToken>>().Produces<ApiError>(StatusCodes.Status403Forbidden).Produces<ApiError>(StatusCodes.Status404NotFound);
+            .Produces<IReadOnlyList<ApiToken>>().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapPost("/users/{name}/tokens", (ServerContext server, HttpContext http, string name, TokenBody? body, CancellationToken cancellationToken) =>
                 ActAsync(async () =>
                 {
@@ -137,14 +137,14 @@ internal static class AccessEndpoints
                 }))
             .WithName("CreateUserToken")
             .WithDescription("Creates an API token acting as the user, as medallion token create: expires is a duration (90d, 12h, 30min; default 90d) or 'never'. The secret is in this answer only.")
-            .Produces<CreatedToken>(StatusCodes.Status201Created).Produces<ApiError>(StatusCodes.Status400BadRequest)
-            .Produces<ApiError>(StatusCodes.Status403Forbidden).Produces<ApiError>(StatusCodes.Status404NotFound);
+            .Produces<CreatedToken>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapDelete("/tokens/{id}", (ServerContext server, HttpContext http, string id, CancellationToken cancellationToken) =>
                 ActAsync(async () => await server.Access.RevokeTokenAsync(Actor(http), id, cancellationToken).ConfigureAwait(false)
                     ? Results.NoContent()
                     : NotFound($"There is no unrevoked token '{id}'.\nHelp: GET /api/users/<name>/tokens lists a user's tokens.")))
             .WithName("RevokeToken").WithDescription("Revokes a token by its id, as medallion token revoke; it stops working at once.")
-            .Produces(StatusCodes.Status204NoContent).Produces<ApiError>(StatusCodes.Status403Forbidden).Produces<ApiError>(StatusCodes.Status404NotFound);
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     /// <summary>Lets through only an admin, asked of the catalog at each request.</summary>
@@ -155,9 +155,8 @@ internal static class AccessEndpoints
         string? user = http.User.Identity?.Name;
         if (user is null || !await server.Access.IsAdminAsync(user, http.RequestAborted).ConfigureAwait(false))
         {
-            return Results.Json(
-                new ApiError($"user {user} is not an admin; managing users, roles, grants and tokens needs an admin (medallion user add <name> --admin, or medallion grant admin on server to <user or role>)"),
-                ApiJson.Options, statusCode: StatusCodes.Status403Forbidden);
+            return ApiProblem.For(ErrorCode.ApiForbidden,
+                $"user {user} is not an admin; managing users, roles, grants and tokens needs an admin (medallion user add <name> --admin, or medallion grant admin on server to <user or role>)");
         }
 
         return await next(context).ConfigureAwait(false);
@@ -165,7 +164,7 @@ internal static class AccessEndpoints
 
     private static AccessActor Actor(HttpContext http) => new(AuditSource.User(http), AuditSource.Client(http), "api");
 
-    /// <summary>Runs an act and answers what the caller got wrong with the service's coded message: 404 for a name that does not exist, 400 for a request that does not read, 409 for what a project file declares.</summary>
+    /// <summary>Runs an act and answers what the caller got wrong with the service's coded message, as the problem of its code: 404 for a name that does not exist, 400 for a request that does not read, 409 for what a project file declares.</summary>
     private static async Task<IResult> ActAsync(Func<Task<IResult>> act)
     {
         try
@@ -174,18 +173,11 @@ internal static class AccessEndpoints
         }
         catch (MedallionException refused) when (refused.Code is ErrorCode.CatalogObjectNotFound or ErrorCode.CatalogAccessInvalid or ErrorCode.CatalogAccessDeclared)
         {
-            int status = refused.Code switch
-            {
-                ErrorCode.CatalogObjectNotFound => StatusCodes.Status404NotFound,
-                ErrorCode.CatalogAccessDeclared => StatusCodes.Status409Conflict,
-                _ => StatusCodes.Status400BadRequest,
-            };
-            return Results.Json(new ApiError($"{refused.CodeText}: {refused.Message}"), ApiJson.Options, statusCode: status);
+            return ApiProblem.For(refused);
         }
     }
 
-    private static IResult NotFound(string message) =>
-        Results.Json(new ApiError($"{ErrorCodes.Format(ErrorCode.CatalogObjectNotFound)}: {message}"), ApiJson.Options, statusCode: StatusCodes.Status404NotFound);
+    private static IResult NotFound(string message) => ApiProblem.For(ErrorCode.CatalogObjectNotFound, message);
 
     private static async Task<List<UserView>> UsersAsync(ServerContext server, CancellationToken cancellationToken)
     {

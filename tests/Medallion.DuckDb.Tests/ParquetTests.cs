@@ -8,6 +8,26 @@ public sealed class ParquetTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Fact]
+    public void A_database_keeps_nothing_in_memory_of_the_files_it_has_read()
+    {
+        // Issue 36: DuckDB's external file cache kept ~12 KB of each file a long-lived database read, for good.
+        using DuckDbDatabase database = DuckDbDatabase.Open();
+        using DuckDbConnection connection = database.CreateConnection();
+        using DuckDbCommand command = connection.CreateCommand();
+        for (int i = 0; i < 20; i++)
+        {
+            string file = DuckDbConnection.QuoteLiteral(Path.Combine(_directory, $"f{i}.parquet"));
+            command.CommandText = $"COPY (SELECT i, i * {i} AS v FROM range(100) t(i)) TO {file} (FORMAT parquet)";
+            command.ExecuteNonQuery();
+            command.CommandText = $"SELECT sum(v) FROM read_parquet({file})";
+            command.ExecuteScalar();
+        }
+
+        command.CommandText = "SELECT CAST(COALESCE(sum(memory_usage_bytes), 0) AS BIGINT) FROM duckdb_memory() WHERE tag = 'EXTERNAL_FILE_CACHE'";
+        Assert.Equal(0L, Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public void Copy_to_parquet_with_return_stats_gives_row_count_size_and_column_statistics()
     {
         using DuckDbConnection connection = Db.Open();

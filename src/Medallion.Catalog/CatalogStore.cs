@@ -154,8 +154,10 @@ public sealed partial class CatalogStore : IAsyncDisposable
         using SqliteConnection connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         using (SqliteCommand pragma = connection.CreateCommand())
         {
-            // WAL lets readers (the CLI, the web UI) run while a run writes; it persists in the file.
-            pragma.CommandText = "PRAGMA journal_mode=WAL";
+            // Incremental auto-vacuum lets pruning the run history give the freed pages back to the disk (it takes effect only
+            // on a new, empty file; an older catalog is converted by its first prune). WAL lets readers (the CLI, the web
+            // UI) run while a run writes. Both persist in the file.
+            pragma.CommandText = "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL";
             await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 

@@ -308,7 +308,7 @@ public sealed partial class DeltaWriter
             }
 
             await CheckpointWriter.WriteAsync(table.Store, _parquet, snapshot, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
-            await CheckpointWriter.CleanupExpiredLogsAsync(table.Store, snapshot.Metadata, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+            await CheckpointWriter.CleanupExpiredLogsAsync(table.Store, snapshot.Metadata, DateTimeOffset.UtcNow, cancellationToken: cancellationToken).ConfigureAwait(false);
             return (version, null);
         }
         catch (MedallionException e)

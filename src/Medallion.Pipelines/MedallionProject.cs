@@ -108,6 +108,12 @@ public sealed class MedallionProject
     /// <summary>The <c>audit:</c> section: the audit's retention (400 days when absent).</summary>
     public AuditSettings Audit { get; internal init; } = AuditSettings.Default;
 
+    /// <summary>The <c>history:</c> section: how long finished runs stay in the catalog (90 days when absent).</summary>
+    public HistorySettings History { get; internal init; } = HistorySettings.Default;
+
+    /// <summary>The <c>maintenance:</c> section: the server's housekeeping rhythm and its upkeep of the tables (hourly, on, when absent).</summary>
+    public MaintenanceSettings Maintenance { get; internal init; } = MaintenanceSettings.Default;
+
     /// <summary>Every table with a <c>freshness:</c> threshold: models, file sources' targets and database sources' tables.</summary>
     public IReadOnlyDictionary<TableName, FreshnessPolicy> Freshness =>
         Models.Where(m => m.Config.Freshness is not null).Select(m => (m.Name, m.Config.Freshness!))

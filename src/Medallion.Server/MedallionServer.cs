@@ -41,15 +41,15 @@ public sealed partial class MedallionServer : IAsyncDisposable
     private readonly MedallionServerOptions _options;
     private readonly MetricsExporter _metrics;
     private readonly AlertMonitor _alerts;
-    private readonly RetentionPass _retention;
+    private readonly HousekeepingPass _housekeeping;
     private readonly ILoggerFactory? _ownedLogs;
     private bool _stopped;
 
-    private MedallionServer(WebApplication web, SqlEndpoint? sql, ServerContext context, MedallionServerOptions options, Uri address, MetricsExporter metrics, AlertMonitor alerts, RetentionPass retention, ILoggerFactory? ownedLogs)
+    private MedallionServer(WebApplication web, SqlEndpoint? sql, ServerContext context, MedallionServerOptions options, Uri address, MetricsExporter metrics, AlertMonitor alerts, HousekeepingPass housekeeping, ILoggerFactory? ownedLogs)
     {
         _ownedLogs = ownedLogs;
         _alerts = alerts;
-        _retention = retention;
+        _housekeeping = housekeeping;
         _web = web;
         _metrics = metrics;
         _sql = sql;
@@ -80,8 +80,8 @@ public sealed partial class MedallionServer : IAsyncDisposable
     /// <summary>Evaluates the alert rules and sends their messages.</summary>
     internal AlertMonitor Alerts => _alerts;
 
-    /// <summary>The daily pass that deletes rows past their model's retention.</summary>
-    internal RetentionPass Retention => _retention;
+    /// <summary>The housekeeping pass: row retention, run history pruning and table upkeep.</summary>
+    internal HousekeepingPass Housekeeping => _housekeeping;
 
     /// <summary>The scheduler that plans and runs the project's jobs.</summary>
     public JobScheduler Scheduler => _context.Scheduler;
@@ -153,9 +153,9 @@ public sealed partial class MedallionServer : IAsyncDisposable
             var alerts = new AlertMonitor(scheduler, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Alerts"), options.AlertInterval,
                 sql is null ? null : new IPEndPoint(options.Sql!.Address, sql.Port));
             alerts.Start();
-            var retention = new RetentionPass(scheduler, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Retention"));
-            retention.Start();
-            var server = new MedallionServer(web, sql, context, options, address, metrics, alerts, retention, ownedLogs);
+            var housekeeping = new HousekeepingPass(scheduler, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Housekeeping"));
+            housekeeping.Start();
+            var server = new MedallionServer(web, sql, context, options, address, metrics, alerts, housekeeping, ownedLogs);
             // The CLI of this machine finds the server that runs the jobs: one on standby writes its file when it takes over.
             var runtimeFile = new ServerRuntimeFile(address, localToken, Environment.ProcessId, options.Time.GetUtcNow());
             if (scheduler.Role == SchedulerRole.Active)
@@ -231,7 +231,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
         await _context.Scheduler.StopAsync(_options.Grace, cancellationToken).ConfigureAwait(false);
         // Alerts stop after the runs; messages still queued get a few seconds to go out.
         await _alerts.DisposeAsync().ConfigureAwait(false);
-        await _retention.DisposeAsync().ConfigureAwait(false);
+        await _housekeeping.DisposeAsync().ConfigureAwait(false);
         if (_sql is not null)
         {
             await _sql.StopAsync(cancellationToken).ConfigureAwait(false);

@@ -326,6 +326,41 @@ public sealed class LocalObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Here an unfinished write is the hidden temporary file of a put (<c>.&lt;name&gt;.&lt;id&gt;.medallion-tmp</c>) that a
+    /// process killed before it linked or renamed the file into place left behind, anywhere under the root (a commit's
+    /// in <c>_delta_log</c>); listings never show them, so nothing else would ever remove them.
+    /// </remarks>
+    public Task<int> AbortUnfinishedUploadsAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!Directory.Exists(_root))
+        {
+            return Task.FromResult(0);
+        }
+
+        int removed = 0;
+        try
+        {
+            foreach (string temp in Directory.EnumerateFiles(_root, "*" + TempSuffix, new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (File.GetLastWriteTimeUtc(temp) < startedBefore.UtcDateTime)
+                {
+                    File.Delete(temp);
+                    removed++;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failed("delete", "*" + TempSuffix, e);
+        }
+
+        return Task.FromResult(removed);
+    }
+
+    /// <inheritdoc />
     public Task<ObjectInfo?> GetInfoAsync(string key, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -299,6 +299,54 @@ public sealed class CatalogCommandTests : IAsyncLifetime
 
     /// <summary>A table's name as the JSON contract writes it (<c>{"namespace", "name"}</c>), as <c>namespace.name</c>.</summary>
     internal static string Name(JsonElement name) => $"{name.GetProperty("namespace").GetString()}.{name.GetProperty("name").GetString()}";
+    [Fact]
+    public async Task Runs_prune_dry_run_counts_the_runs_it_would_remove_and_changes_nothing()
+    {
+        await AddLaterRunsAsync();
+
+        JsonElement counted = await JsonAsync("runs", "prune", "--dry-run", "--project", _project, "--format", "json");
+
+        Assert.True(counted.GetProperty("dry_run").GetBoolean());
+        Assert.Equal(2, counted.GetProperty("runs").GetInt32());
+        // The first run stays (the last that built bronze.orders), and so does the latest.
+        Assert.Equal(2, counted.GetProperty("kept_runs").GetInt32());
+        Assert.Equal(4, (await JsonAsync("runs", "--project", _project, "--format", "json")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Runs_prune_removes_the_old_runs_and_says_what_it_removed()
+    {
+        string latest = await AddLaterRunsAsync();
+
+        Cli.Result result = await Cli.RunAsync("runs", "prune", "--older-than", "30d", "--project", _project);
+
+        Assert.Equal(0, result.ExitCode);
+        string[] lines = result.Output.Split('\n');
+        Assert.StartsWith("Pruned 2 runs that started before ", lines[0], StringComparison.Ordinal);
+        Assert.Equal(": 4 model runs, 0 source passes, 0 attempts, 0 log lines, 2 quality results, 0 table version records, 0 backfills.", lines[0][lines[0].IndexOf("Z: ", StringComparison.Ordinal)..][1..]);
+        Assert.Equal("Kept 2 older runs: running or queued, the latest of a job, or the last to build a model or feed a source table.", lines[1]);
+        Assert.StartsWith("The catalog file shrank by ", lines[2], StringComparison.Ordinal);
+        JsonElement runs = await JsonAsync("runs", "--project", _project, "--format", "json");
+        Assert.Equal([latest, _firstRun], runs.EnumerateArray().Select(r => r.GetProperty("run").GetProperty("id").GetString()));
+    }
+
+    /// <summary>Two more runs a day after the fixture's, both building silver.orders and gold.revenue; returns the newest.</summary>
+    private async Task<string> AddLaterRunsAsync()
+    {
+        var time = new ManualTime(new DateTimeOffset(2026, 3, 2, 8, 0, 0, TimeSpan.Zero));
+        await using CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_project), time);
+        string id = string.Empty;
+        for (int i = 0; i < 2; i++)
+        {
+            time.Advance(TimeSpan.FromHours(1));
+            id = (await catalog.StartRunAsync(null)).Id;
+            await catalog.RecordModelRunAsync(new ModelRunRecord(id, s_silverOrders, RunStatus.Succeeded, 4, new Dictionary<string, long>(), TimeSpan.FromMilliseconds(70)));
+            await catalog.RecordModelRunAsync(new ModelRunRecord(id, s_revenue, RunStatus.Succeeded, 1, new Dictionary<string, long>(), TimeSpan.FromMilliseconds(5)));
+            await catalog.FinishRunAsync(id, RunStatus.Succeeded);
+        }
+
+        return id;
+    }
 
     private static async Task<JsonElement> JsonAsync(params string[] args)
     {

@@ -122,7 +122,7 @@ internal static class CatalogCommands
         Option<string> project = ProjectOption.Create();
         var command = new Command("runs", "List recent runs (status, duration, models ok/failed/skipped), or one run's models and quality results.")
         {
-            runId, last, format, project,
+            runId, last, format, project, PruneRuns(output),
         };
         last.Validators.Add(result =>
         {
@@ -155,6 +155,68 @@ internal static class CatalogCommands
 
             BrowsingText.WriteRuns(output, runs);
             await output.WriteLineAsync($"({BrowsingText.Plural(runs.Count, "run")}; 'medallion runs <run>' shows one)").ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command PruneRuns(TextWriter output)
+    {
+        var olderThan = new Option<string>("--older-than") { Description = "Prune the runs that started longer ago than this (e.g. 30d); the project's 'history: {keep}' (90d by default) when absent." };
+        SqlEndpointArguments.AcceptOnlyDurations(olderThan, "30d, 12w or 36h", TimeSpan.FromMinutes(1));
+        var dryRun = new Option<bool>("--dry-run") { Description = "Count what would be pruned; change nothing." };
+        Option<ReportFormat> format = CommonOptions.ReportFormat();
+        Option<string> project = ProjectOption.Create();
+        var command = new Command("prune", "Remove old finished runs (with their models, attempts, logs and quality results) from the catalog; running and queued runs and each job's latest run stay.")
+        {
+            olderThan, dryRun, format, project,
+        };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            await using Lakehouse lakehouse = await Lakehouse.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            TimeSpan? keep = parsed.GetValue(olderThan) is null ? lakehouse.Project.History.Keep : SqlEndpointArguments.ReadDuration(parsed, olderThan);
+            if (keep is null)
+            {
+                await output.WriteLineAsync("The project keeps its run history forever (history: {keep: forever}); nothing pruned.\nHelp: pass --older-than 90d to prune once all the same.").ConfigureAwait(false);
+                return 0;
+            }
+
+            RunPruning pruned = await lakehouse.PruneRunsAsync(DateTimeOffset.UtcNow - keep.Value, parsed.GetValue(dryRun), cancellationToken).ConfigureAwait(false);
+            if (parsed.GetValue(format) == ReportFormat.Json)
+            {
+                JsonReport.Write(output, json =>
+                {
+                    json.WriteStartObject();
+                    JsonReport.Time(json, "before", pruned.Before);
+                    json.WriteBoolean("dry_run", pruned.DryRun);
+                    json.WriteNumber("runs", pruned.Runs);
+                    json.WriteNumber("model_runs", pruned.ModelRuns);
+                    json.WriteNumber("source_runs", pruned.SourceRuns);
+                    json.WriteNumber("attempts", pruned.Attempts);
+                    json.WriteNumber("logs", pruned.Logs);
+                    json.WriteNumber("quality_results", pruned.QualityResults);
+                    json.WriteNumber("table_versions", pruned.TableVersions);
+                    json.WriteNumber("backfills", pruned.Backfills);
+                    json.WriteNumber("kept_runs", pruned.KeptRuns);
+                    json.WriteNumber("bytes_freed", pruned.BytesFreed);
+                    json.WriteEndObject();
+                });
+                return 0;
+            }
+
+            string verb = pruned.DryRun ? "Would prune" : "Pruned";
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"{verb} {BrowsingText.Plural(pruned.Runs, "run")} that started before {JsonReport.FormatTime(pruned.Before)}: {pruned.ModelRuns} model runs, {pruned.SourceRuns} source passes, {pruned.Attempts} attempts, {pruned.Logs} log lines, {pruned.QualityResults} quality results, {pruned.TableVersions} table version records, {pruned.Backfills} backfills.")).ConfigureAwait(false);
+            if (pruned.KeptRuns > 0)
+            {
+                await output.WriteLineAsync($"Kept {BrowsingText.Plural(pruned.KeptRuns, "older run")}: running or queued, the latest of a job, or the last to build a model or feed a source table.").ConfigureAwait(false);
+            }
+
+            if (!pruned.DryRun)
+            {
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"The catalog file shrank by {pruned.BytesFreed / 1024.0:0.#} KB.")).ConfigureAwait(false);
+            }
+
             return 0;
         });
         return command;

@@ -32,6 +32,26 @@ public static class CheckpointWriter
     /// <summary>Whether a commit of <paramref name="version"/> should be followed by a checkpoint.</summary>
     public static bool IsDue(long version, Metadata metadata) => version > 0 && version % Interval(metadata) == 0;
 
+    /// <summary>
+    /// Whether <paramref name="snapshot"/> is owed a checkpoint: <see cref="Interval"/> commits or more lie between it and
+    /// the newest checkpoint in the log (a writer that skipped or failed its checkpoint, or another engine's commits).
+    /// </summary>
+    public static async Task<bool> IsOverdueAsync(IObjectStore store, Snapshot snapshot, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        long newest = -1;
+        foreach (LogFile f in await LogSegmentBuilder.ListAsync(store, null, null, cancellationToken).ConfigureAwait(false))
+        {
+            if (f.IsCheckpoint && f.Version <= snapshot.Version)
+            {
+                newest = Math.Max(newest, f.Version);
+            }
+        }
+
+        return snapshot.Version > 0 && snapshot.Version - newest >= Interval(snapshot.Metadata);
+    }
+
     /// <summary>Writes the checkpoint of <paramref name="snapshot"/> with <paramref name="writer"/>, then the <c>_last_checkpoint</c> hint.</summary>
     /// <param name="store">The table's store.</param>
     /// <param name="writer">Writes the checkpoint's Parquet file.</param>
@@ -164,12 +184,17 @@ public static class CheckpointWriter
     /// (PROTOCOL.md "Metadata Cleanup"): everything before the newest checkpoint that has only expired files
     /// before it, so the oldest remaining version is always a checkpoint and every later version stays readable.
     /// </summary>
+    /// <param name="store">The table's store.</param>
+    /// <param name="metadata">The table's metadata, for its <c>delta.logRetentionDuration</c>.</param>
+    /// <param name="now">The present, for the cutoff.</param>
+    /// <param name="defaultRetention">The retention when the table sets none; null for the protocol's 30 days.</param>
+    /// <param name="cancellationToken">Stops the cleanup; what was deleted stays deleted.</param>
     /// <returns>The keys deleted.</returns>
-    public static async Task<List<string>> CleanupExpiredLogsAsync(IObjectStore store, Metadata metadata, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public static async Task<List<string>> CleanupExpiredLogsAsync(IObjectStore store, Metadata metadata, DateTimeOffset now, TimeSpan? defaultRetention = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(metadata);
-        TimeSpan retention = RetentionDuration.FromProperty(metadata.Configuration, "delta.logRetentionDuration", RetentionDuration.DefaultLogRetention);
+        TimeSpan retention = RetentionDuration.FromProperty(metadata.Configuration, "delta.logRetentionDuration", defaultRetention ?? RetentionDuration.DefaultLogRetention);
         DateTimeOffset cutoff = now - retention;
         List<LogFile> files = await LogSegmentBuilder.ListAsync(store, null, null, cancellationToken).ConfigureAwait(false);
         long boundary = -1;

@@ -17,13 +17,19 @@ namespace Medallion.Engine.Parquet;
 /// </summary>
 internal sealed class DuckDbParquetFiles(DuckDbConnection connection) : IParquetFileWriter
 {
+    private const string FolderPrefix = "medallion-checkpoint-";
+
+    // No checkpoint's rows take this long to write: an older folder is one a killed process left.
+    private static readonly TimeSpan s_abandonedAfter = TimeSpan.FromHours(1);
+
     public async Task<long> WriteRowsFromJsonAsync(IObjectStore store, string key, StructType schema, IEnumerable<string> rows, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(schema);
         // A checkpoint holds every file's statistics (the data's minimums and maximums): it is written in a folder of the
         // owner's only (CreateTempSubdirectory makes it 0700), never readable in the shared temp folder.
-        string folder = Directory.CreateTempSubdirectory("medallion-checkpoint-").FullName;
+        RemoveAbandonedFolders();
+        string folder = Directory.CreateTempSubdirectory(FolderPrefix).FullName;
         string json = Path.Combine(folder, "rows.json"), parquet = Path.Combine(folder, "rows.parquet");
         try
         {
@@ -49,6 +55,37 @@ internal sealed class DuckDbParquetFiles(DuckDbConnection connection) : IParquet
         finally
         {
             Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Deletes the folders of checkpoints that a killed process left in the temp folder (the <c>finally</c> above never
+    /// ran), once they are old enough that no live checkpoint is writing there. Another user's folders are not ours to
+    /// delete; the temp folder's sticky bit refuses, and that is left alone.
+    /// </summary>
+    private static void RemoveAbandonedFolders()
+    {
+        DateTime before = DateTime.UtcNow - s_abandonedAfter;
+        try
+        {
+            foreach (string folder in Directory.EnumerateDirectories(Path.GetTempPath(), FolderPrefix + "*"))
+            {
+                try
+                {
+                    if (Directory.GetLastWriteTimeUtc(folder) < before)
+                    {
+                        Directory.Delete(folder, recursive: true);
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Another user's, or gone meanwhile: not ours to clean.
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // An unreadable temp folder only means nothing is cleaned this time.
         }
     }
 }

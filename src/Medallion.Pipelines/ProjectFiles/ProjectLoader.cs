@@ -17,8 +17,10 @@ internal sealed class ProjectLoader
 {
     public const string ProjectFileName = "medallion.yml";
 
-    private static readonly string[] s_projectKeys = ["name", "description", "storage", "storage_options", "catalog", "connections", "cache", "jobs", "server_url", "alerts", "access", "audit", "pii_guard"];
+    private static readonly string[] s_projectKeys = ["name", "description", "storage", "storage_options", "catalog", "connections", "cache", "jobs", "server_url", "alerts", "access", "audit", "history", "maintenance", "pii_guard"];
     private static readonly string[] s_auditKeys = ["retention"];
+    private static readonly string[] s_historyKeys = ["keep"];
+    private static readonly string[] s_maintenanceKeys = ["tables", "every", "log_retention", "deleted_file_retention"];
     private static readonly string[] s_cacheKeys = ["path", "max_size"];
     private static readonly string[] s_connectionKeys = [];
     private static readonly string[] s_sourceFileKeys = ["sources"];
@@ -88,6 +90,8 @@ internal sealed class ProjectLoader
             ServerUrl = ReadServerUrl(settings),
             Alerts = AlertsReader.Read(settings, [.. databaseSources.Select(d => d.Name), .. apiSources.Select(a => a.Name), .. kafkaSources.Select(k => k.Name)]),
             Audit = ReadAudit(settings),
+            History = ReadHistory(settings),
+            Maintenance = ReadMaintenance(settings),
             PiiGuard = Enum.Parse<Privacy.PiiGuardMode>(settings.Choice("pii_guard", ["off", "warn", "fail"]) ?? "off", ignoreCase: true),
         };
 
@@ -212,6 +216,40 @@ internal sealed class ProjectLoader
         return DurationText.TryParse(text, out TimeSpan retention) && retention >= TimeSpan.FromDays(1)
             ? new AuditSettings(retention)
             : throw settings.File.Error(node, $"'audit.retention' cannot be '{text}'. Expected a duration of at least a day, e.g. 'retention: 400d' or 'retention: 52w'.");
+    }
+
+    /// <summary>The <c>history: {keep}</c> setting: how long finished runs stay in the catalog, or <c>forever</c>.</summary>
+    private static HistorySettings ReadHistory(YamlMap settings)
+    {
+        if (settings.Map("history", "'history'", s_historyKeys) is not { } history || history.Value("keep") is not { } node)
+        {
+            return HistorySettings.Default;
+        }
+
+        string text = settings.File.Scalar(node, "keep");
+        if (string.Equals(text.Trim(), "forever", StringComparison.OrdinalIgnoreCase))
+        {
+            return new HistorySettings(null);
+        }
+
+        return DurationText.TryParse(text, out TimeSpan keep) && keep > TimeSpan.Zero
+            ? new HistorySettings(keep)
+            : throw settings.File.Error(node, $"'history.keep' cannot be '{text}'. Expected how long to keep finished runs, e.g. 'keep: 90d' or 'keep: 26w', or 'keep: forever'.");
+    }
+
+    /// <summary>The <c>maintenance: {tables, every, log_retention, deleted_file_retention}</c> setting: the server's housekeeping.</summary>
+    private static MaintenanceSettings ReadMaintenance(YamlMap settings)
+    {
+        if (settings.Map("maintenance", "'maintenance'", s_maintenanceKeys) is not { } maintenance)
+        {
+            return MaintenanceSettings.Default;
+        }
+
+        return new MaintenanceSettings(
+            maintenance.Bool("tables") ?? true,
+            maintenance.Duration("every") ?? MaintenanceSettings.DefaultEvery,
+            maintenance.Duration("log_retention"),
+            maintenance.Duration("deleted_file_retention"));
     }
 
     /// <summary>The <c>server_url</c> setting: the server's address as people reach it, for links in alerts.</summary>

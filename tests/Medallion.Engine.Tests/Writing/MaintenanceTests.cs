@@ -115,6 +115,91 @@ public sealed class MaintenanceTests : IDisposable
     }
 
     [Fact]
+    public async Task Vacuum_removes_a_commit_temp_file_a_killed_writer_left_in_the_log_once_it_is_past_the_retention()
+    {
+        string path = await SmallFilesAsync(1);
+        string abandoned = Path.Combine(path, "_delta_log", ".00000000000000000001.json.0123456789abcdef.medallion-tmp");
+        string fresh = Path.Combine(path, "_delta_log", ".00000000000000000001.json.fedcba9876543210.medallion-tmp");
+        await File.WriteAllTextAsync(abandoned, "{\"commitInfo\":{\"timest");
+        await File.WriteAllTextAsync(fresh, "{\"commitInfo\":{\"timest");
+        File.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow.AddDays(-8));
+
+        DeltaOperationResult result = await _f.Writer.VacuumAsync(path);
+
+        Assert.False(File.Exists(abandoned));
+        Assert.True(File.Exists(fresh));
+        Assert.Equal("1", result.Metrics["numAbortedUploads"]);
+    }
+
+    [Fact]
+    public async Task Vacuum_with_a_forced_zero_retention_leaves_a_temp_file_younger_than_an_hour_to_its_writer()
+    {
+        string path = await SmallFilesAsync(1);
+        string writing = Path.Combine(path, "_delta_log", ".00000000000000000001.json.0123456789abcdef.medallion-tmp");
+        await File.WriteAllTextAsync(writing, "{\"commitInfo\":{\"timest");
+        File.SetLastWriteTimeUtc(writing, DateTime.UtcNow.AddMinutes(-30));
+
+        await _f.Writer.VacuumAsync(path, TimeSpan.Zero, force: true);
+
+        Assert.True(File.Exists(writing));
+    }
+
+    [Fact]
+    public async Task Maintenance_vacuums_per_each_tables_own_file_retention()
+    {
+        string past = await SmallFilesAsync(1);
+        string within = _f.TablePath("within");
+        await _f.Writer.CreateTableAsync(within, new DeltaTableDefinition("id int, p varchar")
+        {
+            Properties = new Dictionary<string, string> { ["delta.deletedFileRetentionDuration"] = "interval 30 days" },
+        });
+        await _f.Writer.WriteAsync(within, "SELECT 0 AS id, 'p0' AS p");
+        string[] pastFiles = DataFiles(past), withinFiles = DataFiles(within);
+        foreach (string path in new[] { past, within })
+        {
+            await _f.Writer.WriteAsync(path, "SELECT 9 AS id, 'p0' AS p", new DeltaWriteOptions { Mode = DeltaWriteMode.Overwrite });
+        }
+
+        foreach (string file in pastFiles.Concat(withinFiles))
+        {
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddDays(-8));
+        }
+
+        TableMaintenance vacuumed = await _f.Writer.MaintainAsync(past);
+        TableMaintenance kept = await _f.Writer.MaintainAsync(within);
+
+        Assert.Equal(pastFiles.Length, vacuumed.DataFilesDeleted);
+        Assert.All(pastFiles, f => Assert.False(File.Exists(f), f));
+        Assert.Equal(0, kept.DataFilesDeleted);
+        Assert.All(withinFiles, f => Assert.True(File.Exists(f), f));
+        Assert.Equal(["9|p0"], await _f.ReadAsync(past));
+    }
+
+    [Fact]
+    public async Task Maintenance_writes_the_checkpoint_a_writer_failed_to_write_and_then_removes_the_expired_log()
+    {
+        string path = await SmallFilesAsync(11);
+        string log = Path.Combine(path, "_delta_log");
+        File.Delete(Path.Combine(log, "00000000000000000010.checkpoint.parquet"));
+        File.Delete(Path.Combine(log, "_last_checkpoint"));
+        foreach (string commit in Directory.GetFiles(log, "*.json"))
+        {
+            File.SetLastWriteTimeUtc(commit, DateTime.UtcNow.AddDays(-31));
+        }
+
+        TableMaintenance done = await _f.Writer.MaintainAsync(path);
+
+        Assert.Equal(10L, done.CheckpointVersion);
+        Assert.Equal(10, done.LogFilesDeleted);
+        Assert.True(File.Exists(Path.Combine(log, "00000000000000000010.checkpoint.parquet")));
+        Assert.Equal(11, (await _f.ReadAsync(path)).Count);
+        Assert.True((await _f.Writer.MaintainAsync(path)).Idle);
+    }
+
+    private static string[] DataFiles(string table) =>
+        Directory.GetFiles(table, "*.parquet", SearchOption.AllDirectories).Where(f => !f.Contains("_delta_log", StringComparison.Ordinal)).ToArray();
+
+    [Fact]
     public async Task Restore_brings_back_an_old_version_as_a_new_commit()
     {
         string path = await SmallFilesAsync(2);

@@ -1,0 +1,75 @@
+using Medallion.Catalog;
+using Medallion.Pipelines;
+using Medallion.Pipelines.Running;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Medallion.Server.Tests.Governance;
+
+/// <summary>The server's housekeeping pass: run history pruned after <c>history.keep</c>, tables vacuumed after their file retention.</summary>
+public sealed class HousekeepingTests
+{
+    private static async Task<ServedProject> StartAsync(FakeTimeProvider time, string settings) =>
+        await ServedProject.StartAsync(o => o with { Time = time }, later: files => files.Write("medallion.yml", "name: shop\nstorage: lake\n" + settings));
+
+    private static async Task RunProjectAsync(string directory)
+    {
+        RunResult built = await ProjectRunner.RunAsync(await MedallionProject.LoadAsync(directory), new RunOptions());
+        Assert.True(built.Succeeded, string.Join("; ", built.Steps.Select(s => s.Error)));
+    }
+
+    /// <summary>The data files of a table (not its log).</summary>
+    private static string[] DataFiles(string directory, string table) =>
+        Directory.GetFiles(Path.Combine(directory, "lake", table.Replace('.', '/')), "*.parquet", SearchOption.AllDirectories)
+            .Where(f => !f.Contains("_delta_log", StringComparison.Ordinal)).ToArray();
+
+    [Fact]
+    public async Task The_server_prunes_the_runs_past_the_history_retention_and_keeps_the_latest()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using ServedProject served = await StartAsync(time, "history: {keep: 1h}\n");
+        string first = served.FirstRun.RunId;
+        await RunProjectAsync(served.Directory);
+        await RunProjectAsync(served.Directory);
+        string latest = (await served.Catalog.ListRunsAsync(1))[0].Id;
+
+        // The next pass, an hour on: every run above started more than the hour kept before it.
+        time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+
+        await EventuallyAsync(async () => await served.Catalog.GetRunAsync(first) is null, "the first run was pruned");
+        Assert.NotNull(await served.Catalog.GetRunAsync(latest));
+    }
+
+    [Fact]
+    public async Task The_server_vacuums_a_table_past_its_file_retention_and_leaves_one_within_it()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using ServedProject served = await StartAsync(time, "maintenance: {deleted_file_retention: 1d}\n");
+        string[] orders = DataFiles(served.Directory, "silver.orders");
+        string[] revenue = DataFiles(served.Directory, "gold.revenue");
+        // Both tables are rebuilt: their first files are no longer referenced. The orders' are made two days old.
+        await RunProjectAsync(served.Directory);
+        foreach (string file in orders)
+        {
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddDays(-2));
+        }
+
+        time.Advance(TimeSpan.FromHours(1));
+
+        await EventuallyAsync(() => Task.FromResult(orders.All(f => !File.Exists(f))), "the orders' unreferenced files were vacuumed");
+        Assert.All(revenue, f => Assert.True(File.Exists(f), f));
+    }
+
+    /// <summary>Waits for <paramref name="condition"/>, looking again every 100 ms for up to two minutes (a busy machine passes slowly).</summary>
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        for (var clock = System.Diagnostics.Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromMinutes(2); await Task.Delay(100))
+        {
+            if (await condition())
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"Expected within two minutes: {what}.");
+    }
+}

@@ -16,7 +16,9 @@ namespace Medallion.Server.Benchmarks;
 /// Issue 36's soak (a benchmark, not CI): <c>medallion server</c>, run through the repository's launcher as users run
 /// it, schedules N jobs of one small <c>table</c> model each on <c>every:</c> for a while; a sample every ~30 s reads
 /// the server's resident memory, threads and open file descriptors from <c>/proc</c>, the catalog's size (its file
-/// and <c>-wal</c>), the lake's file count and the runs recorded (done, queued, running, stuck). It prints the curves,
+/// and <c>-wal</c>), the lake's file count and the runs recorded (done, queued, running, stuck). The project keeps runs
+/// and table history for two minutes and the server's housekeeping passes every minute, so pruning, log cleanup and
+/// vacuum all take effect within the soak and every curve can be flat. It prints the curves,
 /// then a verdict per metric from the least-squares slope over the second half (the first half holds the warm-up:
 /// JIT, thread pool growth, caches filling) and returns 1 when something grew or a run was stuck.
 /// </summary>
@@ -31,6 +33,8 @@ namespace Medallion.Server.Benchmarks;
 /// </remarks>
 internal static class Soak
 {
+    private const string HistoryKeep = "2m", HousekeepingEvery = "1m", TableRetention = "2m";
+
     /// <summary>Usage: <c>--soak [minutes (30)] [jobs (50)] [every seconds (10)]</c>.</summary>
     public static async Task<int> RunAsync(string[] arguments)
     {
@@ -45,6 +49,10 @@ internal static class Soak
         Console.WriteLine($"Soak: medallion server, {jobs} jobs of one small table model each on every: {every}s ({jobs * 60.0 / every:0} runs a minute demanded), {minutes:0.#} min, a sample every {sampleEvery.TotalSeconds:0} s; {Environment.ProcessorCount} cores, load average {Bench.LoadAverage()}");
         Console.WriteLine($"  {MedallionCli.Build()}");
         using var project = new BenchProject();
+        // Retentions short enough that the server's housekeeping prunes runs and tidies every table within the soak, so
+        // the catalog and the lake reach a steady size: runs kept 2 minutes, log files and unreferenced data files 2
+        // minutes, a pass every minute.
+        project.Write("medallion.yml", $"name: bench\nstorage: lake\nhistory: {{keep: {HistoryKeep}}}\nmaintenance: {{every: {HousekeepingEvery}, log_retention: {TableRetention}, deleted_file_retention: {TableRetention}}}\n");
         var jobText = new StringBuilder("jobs:\n");
         for (int i = 0; i < jobs; i++)
         {
@@ -83,6 +91,8 @@ internal static class Soak
 
         var samples = new List<Sample>();
         var stuck = new Dictionary<string, string>(StringComparer.Ordinal);
+        // Pruning removes finished runs from the catalog, so they are counted as they are first seen.
+        var finished = new Dictionary<string, bool>(StringComparer.Ordinal);
         Stopwatch clock = Stopwatch.StartNew();
         int exit;
         try
@@ -95,7 +105,7 @@ internal static class Soak
                     throw new InvalidOperationException($"medallion server exited ({server.ExitCode}) after {clock.Elapsed.TotalMinutes:0.0} min:\n{Tail(tail)}");
                 }
 
-                Sample sample = await SampleAsync(server.Id, clock.Elapsed, catalog, lake, stuckAfter, stuck);
+                Sample sample = await SampleAsync(server.Id, clock.Elapsed, catalog, lake, stuckAfter, stuck, finished);
                 samples.Add(sample);
                 Sample? previous = samples.Count > 1 ? samples[^2] : null;
                 if (samples.Count == 1)
@@ -121,7 +131,7 @@ internal static class Soak
 
     private sealed record Sample(TimeSpan At, long RssKb, int Threads, int Fds, long CatalogBytes, int LakeFiles, int Done, int Failed, int Queued, int Running, int Stuck);
 
-    private static async Task<Sample> SampleAsync(int pid, TimeSpan at, string catalog, string lake, TimeSpan stuckAfter, Dictionary<string, string> stuck)
+    private static async Task<Sample> SampleAsync(int pid, TimeSpan at, string catalog, string lake, TimeSpan stuckAfter, Dictionary<string, string> stuck, Dictionary<string, bool> finished)
     {
         long rss = 0;
         int threads = 0;
@@ -141,25 +151,25 @@ internal static class Soak
         long catalogBytes = new[] { catalog, catalog + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
         int lakeFiles = Directory.Exists(lake) ? Directory.EnumerateFiles(lake, "*", SearchOption.AllDirectories).Count() : 0;
 
-        int done = 0, failed = 0, queued = 0, running = 0, stuckNow = 0;
+        int queued = 0, running = 0, stuckNow = 0;
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = catalog, Mode = SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = 60 }.ToString());
         await connection.OpenAsync();
         await using (SqliteCommand command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT status, count(*) FROM runs GROUP BY status";
+            command.CommandText = "SELECT id, status FROM runs";
             await using SqliteDataReader reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
-                int count = reader.GetInt32(1);
-                switch (reader.GetString(0))
+                switch (reader.GetString(1))
                 {
-                    case "queued": queued += count; break;
-                    case "running": running += count; break;
-                    case "failed": failed += count; done += count; break;
-                    default: done += count; break;
+                    case "queued": queued++; break;
+                    case "running": running++; break;
+                    case string status: finished[reader.GetString(0)] = status == "failed"; break;
                 }
             }
         }
+
+        int done = finished.Count, failed = finished.Values.Count(f => f);
 
         await using (SqliteCommand command = connection.CreateCommand())
         {

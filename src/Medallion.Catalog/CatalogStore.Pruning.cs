@@ -162,12 +162,6 @@ public sealed partial class CatalogStore
         return command.ExecuteScalar();
     }
 
-    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql, (string Name, object? Value)[] parameters)
-    {
-        using SqliteCommand command = CreateCommand(connection, transaction, sql, parameters);
-        command.ExecuteNonQuery();
-    }
-
     /// <summary>
     /// Gives the catalog's free pages back to the disk: <c>PRAGMA incremental_vacuum</c>, then a passive checkpoint that
     /// copies the write-ahead log into the file, which shrinks once every frame is copied. Passive, because a blocking

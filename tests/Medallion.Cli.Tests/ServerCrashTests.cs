@@ -135,7 +135,9 @@ public sealed class ServerCrashTests : IDisposable
         Assert.Contains("Scheduler on standby: the server of " + firstHolder, System.Net.WebUtility.HtmlDecode(home), StringComparison.Ordinal);
         Assert.Contains(second.Output, l => l.StartsWith("Scheduler on standby: the server of " + firstHolder, StringComparison.Ordinal));
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, trigger.StatusCode);
-        Assert.Contains("MDL6904: This server is on standby: the scheduler of " + firstHolder, triggerError, StringComparison.Ordinal);
+        using JsonDocument problem = JsonDocument.Parse(triggerError);
+        Assert.Equal("MDL6904", problem.RootElement.GetProperty("code").GetString());
+        Assert.StartsWith("This server is on standby: the scheduler of " + firstHolder, problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Single(byFirst.Select(Holder).Distinct());
         Assert.Equal(runs.Count, runs.Select(r => r.GetProperty("interval_end").GetDateTimeOffset()).Distinct().Count());
         Assert.DoesNotContain(runs, r => r.GetProperty("status").GetString() is "queued" or "running");

@@ -61,7 +61,7 @@ public sealed class ProjectLoadingTests : IDisposable
         MedallionException error = await LoadFailsAsync();
 
         Assert.Equal(
-            "medallion.yml:2:1: unknown key 'storag' in medallion.yml. Did you mean 'storage'? Expected one of: name, description, storage, storage_options, catalog, connections, cache, jobs, server_url, alerts, access, audit, pii_guard.",
+            "medallion.yml:2:1: unknown key 'storag' in medallion.yml. Did you mean 'storage'? Expected one of: name, description, storage, storage_options, catalog, connections, cache, jobs, server_url, alerts, access, audit, history, maintenance, pii_guard.",
             error.Message);
         Assert.Equal(new SourceLocation("medallion.yml", 2, 1), error.Location);
     }

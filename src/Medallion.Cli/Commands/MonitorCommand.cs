@@ -69,43 +69,14 @@ internal static class MonitorCommand
         return command;
     }
 
-    /// <summary>The observations a user may see: granted tables and columns; a masked column's bounds are the stored values, so they are left out.</summary>
+    /// <summary>The observations a user may see (see <see cref="Platform.Access.ReaderView.Show(TableObservation)"/>).</summary>
     private static async Task<IReadOnlyList<TableObservation>> ForUserAsync(string projectDirectory, string user, IReadOnlyList<TableObservation> observations, CancellationToken cancellationToken)
     {
-        await using CatalogStore catalog = await UserCommand.OpenCatalogAsync(projectDirectory, cancellationToken).ConfigureAwait(false);
-        if (await catalog.FindUserAsync(user, cancellationToken).ConfigureAwait(false) is null)
-        {
-            List<CatalogUser> users = await catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false);
-            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"There is no user '{user}'.{NameSuggester.DidYouMean(user, users.Select(u => u.Name))}\nHelp: medallion user list shows the users.");
-        }
-
+        await using CliAccess access = await CliAccess.OpenAsync(projectDirectory, cancellationToken).ConfigureAwait(false);
+        await access.Service.RequireUserAsync(user, cancellationToken).ConfigureAwait(false);
         Pipelines.MedallionProject loaded = await Pipelines.MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        Engine.Sessions.DirectoryTableLocator tables = Pipelines.ProjectCatalog.Tables(loaded);
-        Engine.Sessions.SessionAccess? access = await new Platform.Access.CatalogSessionAccess(catalog).ForUserAsync(user, await tables.ListAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-        if (access is null)
-        {
-            return observations;
-        }
-
-        var visible = new List<TableObservation>();
-        foreach (TableObservation o in observations)
-        {
-            if (access.Find(o.Table.ToString()) is not { } granted)
-            {
-                continue;
-            }
-
-            visible.Add(o with
-            {
-                Columns = o.Columns
-                    .Where(c => granted.Columns is null || granted.Columns.Contains(c.Column, StringComparer.OrdinalIgnoreCase))
-                    // The estimate counts the stored values too: a mask that merges values (partial, null) would have it say more than the user's own queries can.
-                    .Select(c => granted.Masks.ContainsKey(c.Column) ? c with { Min = null, Max = null, ApproxDistinct = null } : c)
-                    .ToList(),
-            });
-        }
-
-        return visible;
+        Platform.Access.ReaderView reader = await access.Service.ReaderViewAsync(user, Pipelines.ProjectCatalog.Tables(loaded), cancellationToken).ConfigureAwait(false);
+        return [.. observations.Select(reader.Show).OfType<TableObservation>()];
     }
 
     private static void Text(TextWriter output, TableObservation o)

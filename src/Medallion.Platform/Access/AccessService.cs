@@ -102,6 +102,28 @@ public sealed class AccessService
         return (await _catalog.GetUserAccessAsync(user, cancellationToken).ConfigureAwait(false))?.IsAdmin ?? false;
     }
 
+    /// <summary>The user named <paramref name="name"/>, for a command that acts or reads as that user.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/>, with a suggestion, when there is no such user.</exception>
+    public async Task<CatalogUser> RequireUserAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (await _catalog.FindUserAsync(name, cancellationToken).ConfigureAwait(false) is { } user)
+        {
+            return user;
+        }
+
+        List<CatalogUser> users = await _catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false);
+        throw new MedallionException(ErrorCode.CatalogObjectNotFound,
+            $"There is no user '{name}'.{NameSuggester.DidYouMean(name, users.Select(u => u.Name))}\nHelp: medallion user list shows the users.");
+    }
+
+    /// <summary>What <paramref name="user"/> may see of the lakehouse around its SQL (see <see cref="ReaderView.ForUserAsync"/>).</summary>
+    /// <param name="user">The signed-in user, or null.</param>
+    /// <param name="tables">The project's tables.</param>
+    /// <param name="cancellationToken">Stops the reading.</param>
+    public Task<ReaderView> ReaderViewAsync(string? user, ITableLocator tables, CancellationToken cancellationToken = default) =>
+        ReaderView.ForUserAsync(_catalog, tables, user, cancellationToken);
+
     /// <summary>
     /// What <paramref name="user"/>'s sessions may read of <paramref name="tables"/> (see <see cref="CatalogSessionAccess"/>);
     /// null when the user reads everything unmasked.

@@ -56,9 +56,16 @@ public sealed partial class CatalogStore
         long sizeBefore = FileSize();
         if (dryRun)
         {
-            using SqliteConnection connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            using SqliteTransaction snapshot = connection.BeginTransaction(deferred: true);
-            return Add(total, PruneBatchOf(connection, snapshot, before, int.MaxValue, delete: false));
+            try
+            {
+                using SqliteConnection connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                using SqliteTransaction snapshot = connection.BeginTransaction(deferred: true);
+                return Add(total, PruneBatchOf(connection, snapshot, before, int.MaxValue, delete: false));
+            }
+            catch (SqliteException e)
+            {
+                throw CatalogFailure.Translate(e, Path, writing: false);
+            }
         }
 
         while (true)
@@ -170,6 +177,18 @@ public sealed partial class CatalogStore
     /// rewrites it, holding writers for as long).
     /// </summary>
     private async Task ReclaimSpaceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ReclaimFreePagesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException e)
+        {
+            throw CatalogFailure.Translate(e, Path, writing: true);
+        }
+    }
+
+    private async Task ReclaimFreePagesAsync(CancellationToken cancellationToken)
     {
         using SqliteConnection connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         using (SqliteCommand mode = connection.CreateCommand())

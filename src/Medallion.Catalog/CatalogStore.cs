@@ -110,7 +110,7 @@ public sealed partial class CatalogStore : IAsyncDisposable
             CatalogFileAccess.Prepare(fullPath);
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (SqliteException exception) when (CatalogWriter.IsDiskFull(exception, fullPath))
+        catch (SqliteException exception) when (CatalogFailure.IsDiskFull(exception, fullPath))
         {
             throw new MedallionException(
                 ErrorCode.CatalogOpenFailed,
@@ -272,16 +272,23 @@ public sealed partial class CatalogStore : IAsyncDisposable
 
     private async Task<List<T>> QueryAsync<T>(string sql, (string Name, object? Value)[] parameters, Func<SqliteDataReader, T> map, CancellationToken cancellationToken)
     {
-        using SqliteConnection connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        using SqliteCommand command = CreateCommand(connection, null, sql, parameters);
-        using SqliteDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            rows.Add(map(reader));
-        }
+            using SqliteConnection connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            using SqliteCommand command = CreateCommand(connection, null, sql, parameters);
+            using SqliteDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var rows = new List<T>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(map(reader));
+            }
 
-        return rows;
+            return rows;
+        }
+        catch (SqliteException e)
+        {
+            throw CatalogFailure.Translate(e, Path, writing: false);
+        }
     }
 
     /// <summary>Runs several statements in one transaction; each item is one statement and its parameters.</summary>

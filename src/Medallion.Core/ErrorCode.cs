@@ -192,6 +192,10 @@ public enum ErrorCode
     CatalogAccessInvalid = 6906,
     /// <summary>The catalog file could not be written (its disk is full or failing); that write was not recorded, and the file is unchanged.</summary>
     CatalogWriteFailed = 6907,
+    /// <summary>Another process held the catalog file locked for longer than a catalog operation waits; nothing was written, and trying again may succeed.</summary>
+    CatalogBusy = 6908,
+    /// <summary>The catalog file is damaged or is not a SQLite database; the operation read or wrote nothing.</summary>
+    CatalogCorrupt = 6909,
 
     /// <summary>An expectation is declared with missing or invalid arguments.</summary>
     QualityRuleInvalid = 7001,

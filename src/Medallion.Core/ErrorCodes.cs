@@ -114,6 +114,8 @@ public static class ErrorCodes
         new(ErrorCode.CatalogAccessDeclared, ErrorKind.Conflict, "55000"),
         new(ErrorCode.CatalogAccessInvalid, ErrorKind.Input, "22023"),
         new(ErrorCode.CatalogWriteFailed, ErrorKind.Unavailable, "58030"),
+        new(ErrorCode.CatalogBusy, ErrorKind.Unavailable, "55P03", IsTransient: true),
+        new(ErrorCode.CatalogCorrupt, ErrorKind.Corrupt, "XX001"),
 
         new(ErrorCode.QualityRuleInvalid, ErrorKind.Input, "F0000"),
         new(ErrorCode.QualityCheckFailed, ErrorKind.Input, "23514"),

@@ -42,26 +42,7 @@ internal sealed class CatalogWriter
     /// <summary>The writer of the catalog file at <paramref name="path"/> (a full path).</summary>
     public static CatalogWriter For(string path, string connectionString) => s_byPath.GetOrAdd(path, _ => new CatalogWriter(path, connectionString));
 
-    /// <summary>
-    /// Whether SQLite failed for want of space: <c>SQLITE_FULL</c>, or an I/O error (it cannot grow its shared-memory or
-    /// log file) while the disk holding <paramref name="path"/> has no space left.
-    /// </summary>
-    public static bool IsDiskFull(SqliteException exception, string path) =>
-        exception.SqliteErrorCode == SqliteFull
-        || (exception.SqliteErrorCode == SqliteIoError && System.IO.Path.GetDirectoryName(path) is { } folder && DiskFull.At(folder));
-
-    private const int SqliteReadOnly = 8, SqliteIoError = 10, SqliteFull = 13;
-
-    /// <summary>
-    /// What a write's caller is told when SQLite refused it (a full or failing disk): a coded error naming the catalog,
-    /// not SQLite's bare words. Other failures (the caller's own, such as a run that does not exist) pass as they are.
-    /// </summary>
-    private Exception Translate(Exception failure) => failure is SqliteException sqlite && sqlite.SqliteErrorCode is SqliteIoError or SqliteFull or SqliteReadOnly
-        ? new MedallionException(
-            ErrorCode.CatalogWriteFailed,
-            $"Could not write to the catalog '{_path}': {(IsDiskFull(sqlite, _path) ? DiskFull.Text : sqlite.Message)}.\nHelp: free space on the disk that holds it (or make it writable) and run again; the write was not recorded and the catalog is unchanged.",
-            failure)
-        : failure;
+    private Exception Translate(Exception failure) => CatalogFailure.Translate(failure, _path, writing: true);
 
     /// <summary>
     /// Runs <paramref name="work"/> in a transaction with whatever else is waiting, and completes with its result once

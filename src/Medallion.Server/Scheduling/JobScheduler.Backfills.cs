@@ -122,16 +122,13 @@ public sealed partial class JobScheduler
         try
         {
             _backfills[backfillId] = (_backfills.GetValueOrDefault(backfillId) ?? found.Backfill) with { Status = RunStatus.Cancelled };
-            foreach (RunRecord queued in _queue.Where(r => r.BackfillId == backfillId).ToList())
+            foreach (RunRecord queued in _queue.OfBackfill(backfillId))
             {
                 _queue.Remove(queued);
-                await EndAsync(queued, RunStatus.Cancelled, $"cancelled with backfill {backfillId} before it started").ConfigureAwait(false);
+                await _executor.EndAsync(queued, RunStatus.Cancelled, $"cancelled with backfill {backfillId} before it started").ConfigureAwait(false);
             }
 
-            foreach (ActiveRun active in _active.Values.Where(a => a.Run.BackfillId == backfillId))
-            {
-                await active.Cancel.CancelAsync().ConfigureAwait(false);
-            }
+            await _executor.CancelBackfillAsync(backfillId).ConfigureAwait(false);
 
             await FinishBackfillIfDoneAsync(backfillId).ConfigureAwait(false);
         }
@@ -174,7 +171,7 @@ public sealed partial class JobScheduler
     private async Task FinishBackfillIfDoneAsync(string backfillId)
     {
         if (!_backfills.TryGetValue(backfillId, out BackfillRecord? backfill)
-            || _queue.Any(r => r.BackfillId == backfillId) || _active.Values.Any(a => a.Run.BackfillId == backfillId))
+            || _queue.HoldsBackfill(backfillId) || _executor.Running.Any(r => r.BackfillId == backfillId))
         {
             return;
         }

@@ -30,7 +30,7 @@ public sealed partial class JobScheduler
         _cancelledStreams[stream.Run.Id] = true;
         await _catalog.SetJobPausedAsync(stream.Job.Name, true, cancellationToken).ConfigureAwait(false);
         KeepPaused(stream.Job.Name, true);
-        await LogAsync(stream.Run, null, "warning", $"cancel asked: stopping the stream between commits and pausing job '{stream.Job.Name}'").ConfigureAwait(false);
+        await _executor.LogAsync(stream.Run, null, "warning", $"cancel asked: stopping the stream between commits and pausing job '{stream.Job.Name}'").ConfigureAwait(false);
         await SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -44,7 +44,7 @@ public sealed partial class JobScheduler
             await _catalog.FinishAttemptAsync(run.Id, number, status, cancelled ? StreamCancelled : null, false, CancellationToken.None).ConfigureAwait(false);
         }
 
-        await EndAsync(run, status, cancelled ? StreamCancelled : null).ConfigureAwait(false);
+        await _executor.EndAsync(run, status, cancelled ? StreamCancelled : null).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -78,7 +78,7 @@ public sealed partial class JobScheduler
             _continuous[job.Name] = new Supervised(job, run, stop, task);
         }
 
-        _streamed = _continuous.Values
+        _executor.Streamed = _continuous.Values
             .SelectMany(c => definitions.Project.DatabaseSources.Where(s => c.Job.Sources.Contains(s.Name, StringComparer.OrdinalIgnoreCase)))
             .SelectMany(s => s.Tables.Select(t => t.Target))
             .ToHashSet();
@@ -93,14 +93,14 @@ public sealed partial class JobScheduler
     private async Task StreamAsync(RunRecord run, JobDefinition job, MedallionProject project, CancellationToken stop)
     {
         List<DatabaseSourceDefinition> sources = project.DatabaseSources.Where(s => job.Sources.Contains(s.Name, StringComparer.OrdinalIgnoreCase)).ToList();
-        await LogAsync(run, null, "info", $"streaming {string.Join(", ", sources.Select(s => s.Name))} continuously; restarts after failures wait {job.Restart.InitialBackoff.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s doubling to at most {job.Restart.MaxBackoff.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s").ConfigureAwait(false);
+        await _executor.LogAsync(run, null, "info", $"streaming {string.Join(", ", sources.Select(s => s.Name))} continuously; restarts after failures wait {job.Restart.InitialBackoff.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s doubling to at most {job.Restart.MaxBackoff.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s").ConfigureAwait(false);
         int failuresInARow = 0;
         // One recorder for every attempt: a restarted stream's passes go on with each table's numbering.
         var recorder = new IngestRunRecorder(_catalog, run.Id, _time);
         while (true)
         {
             RunAttemptRecord attempt = await _catalog.StartAttemptAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
-            await LogAsync(run, null, "info", $"attempt {attempt.Attempt} started").ConfigureAwait(false);
+            await _executor.LogAsync(run, null, "info", $"attempt {attempt.Attempt} started").ConfigureAwait(false);
             long started = _time.GetTimestamp();
             string error;
             bool transient;
@@ -108,7 +108,7 @@ public sealed partial class JobScheduler
             {
                 await foreach ((DatabaseTableResult pass, _) in SourceIngestion.StreamAsync(project, new IngestSelection(sources, []), _options.ContinuousInterval, recorder, cancellationToken: stop).ConfigureAwait(false))
                 {
-                    await LogAsync(run, pass.Target, "info", string.Create(CultureInfo.InvariantCulture, $"{pass.Source}: {pass.Table} ({pass.Mode.ToString().ToLowerInvariant()}), {pass.Result.Rows} row(s){(pass.CommittedVersion is long v ? $", version {v}" : "")}{(pass.PositionText is { } lsn ? $", at {lsn}" : "")}")).ConfigureAwait(false);
+                    await _executor.LogAsync(run, pass.Target, "info", string.Create(CultureInfo.InvariantCulture, $"{pass.Source}: {pass.Table} ({pass.Mode.ToString().ToLowerInvariant()}), {pass.Result.Rows} row(s){(pass.CommittedVersion is long v ? $", version {v}" : "")}{(pass.PositionText is { } lsn ? $", at {lsn}" : "")}")).ConfigureAwait(false);
                 }
 
                 // The passes end only when stopped.
@@ -134,7 +134,7 @@ public sealed partial class JobScheduler
             await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, error, transient, CancellationToken.None).ConfigureAwait(false);
             failuresInARow = _time.GetElapsedTime(started) >= job.Restart.MaxBackoff ? 1 : failuresInARow + 1;
             TimeSpan delay = job.Restart.DelayBefore(failuresInARow, (_options.Random ?? Random.Shared.NextDouble)());
-            await LogAsync(run, null, "warning", $"attempt {attempt.Attempt} failed; restarting in {delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s: {error}").ConfigureAwait(false);
+            await _executor.LogAsync(run, null, "warning", $"attempt {attempt.Attempt} failed; restarting in {delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s: {error}").ConfigureAwait(false);
             try
             {
                 await Task.Delay(delay, _time, stop).ConfigureAwait(false);
@@ -161,7 +161,7 @@ public sealed partial class JobScheduler
             }
 
             _continuous.Clear();
-            _streamed = new HashSet<TableName>();
+            _executor.Streamed = new HashSet<TableName>();
             tasks = [.. _stopping];
         }
         finally

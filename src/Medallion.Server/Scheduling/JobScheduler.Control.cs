@@ -21,8 +21,8 @@ public sealed partial class JobScheduler
                 j,
                 IsPaused(j),
                 j.Schedule?.GetNextFireTime(_lastFire.TryGetValue(j.Name, out DateTimeOffset last) && last > now ? last : now),
-                _active.Values.Count(a => a.Run.Job == j.Name),
-                _queue.Count(r => r.Job == j.Name))).ToList();
+                _executor.Running.Count(r => r.Job == j.Name),
+                _queue.Runs.Count(r => r.Job == j.Name))).ToList();
         }
         finally
         {
@@ -57,16 +57,15 @@ public sealed partial class JobScheduler
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_active.TryGetValue(runId, out ActiveRun? active))
+            if (await _executor.CancelAsync(runId).ConfigureAwait(false))
             {
-                await active.Cancel.CancelAsync().ConfigureAwait(false);
                 return true;
             }
 
-            if (_queue.FirstOrDefault(r => r.Id == runId) is { } queued)
+            if (_queue.Find(runId) is { } queued)
             {
                 _queue.Remove(queued);
-                await EndAsync(queued, RunStatus.Cancelled, "cancelled before it started").ConfigureAwait(false);
+                await _executor.EndAsync(queued, RunStatus.Cancelled, "cancelled before it started").ConfigureAwait(false);
                 if (queued.BackfillId is { } backfill)
                 {
                     await FinishBackfillIfDoneAsync(backfill).ConfigureAwait(false);

@@ -34,8 +34,6 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private readonly CatalogStore _catalog;
     private readonly SchedulerOptions _options;
     private readonly TimeProvider _time;
-    private readonly TableLocks _tableLocks = new();
-    private readonly SemaphoreSlim _steps;
     // Guards the scheduler's state below; held only across short catalog writes, never across a run.
     private readonly SemaphoreSlim _state = new(1, 1);
     // Replaced whole by a reload; a run keeps the definitions it started with.
@@ -44,27 +42,17 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private readonly Dictionary<string, JobState> _jobStates = new(StringComparer.Ordinal);
     private readonly Dictionary<TableName, (DeltaTable Table, Snapshot? Snapshot)> _watched = [];
     private readonly Dictionary<string, Supervised> _continuous = new(StringComparer.Ordinal);
-    // The bronze tables the continuous runs stream into, replaced whole under _state; runs read it without the lock.
-    private volatile IReadOnlySet<TableName> _streamed = new HashSet<TableName>();
     // Continuous runs told to stop (job paused, removed, changed) that may not have ended yet.
     private readonly List<Task> _stopping = [];
-    private readonly Dictionary<string, HashSet<string>> _pendingFiles = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlySet<string>> _pendingFiles = new(StringComparer.Ordinal);
     // Lists the files of watched file sources (DuckDB's glob); opened on first use, used only by the planning pass.
     private DuckDbDatabase? _filesEngine;
     private DuckDbConnection? _filesConnection;
-    // The runs' steps open their connections on this one database, rather than each run opening a database of its own; opened by the first run.
-    private DuckDbDatabase? _runDatabase;
-    private readonly Lock _runDatabaseOpening = new();
-    // Jobs write the same tables run after run: each run starts from the snapshot the previous one committed.
-    private readonly DeltaSnapshotCache _snapshots = new();
     private readonly Dictionary<string, BackfillRecord> _backfills = new(StringComparer.Ordinal);
-    private readonly List<RunRecord> _queue = [];
-    private readonly Dictionary<string, ActiveRun> _active = new(StringComparer.Ordinal);
+    private readonly AdmissionQueue _queue = new();
+    private readonly RunExecutor _executor;
     private readonly CancellationTokenSource _stopPlanning = new();
-    private readonly CancellationTokenSource _stopRuns = new();
     private TaskCompletionSource _wake = NewSignal();
-    private TaskCompletionSource _logWritten = NewSignal();
-    private readonly RunLineLogger _runLog;
     private Task _loop = Task.CompletedTask;
     private Task _heartbeat = Task.CompletedTask;
     private bool _stopped;
@@ -74,9 +62,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
         _catalog = catalog;
         _options = options;
         _time = options.Time ?? TimeProvider.System;
-        _runLog = new RunLineLogger(options.Logs);
         Holder = holder;
-        _steps = new SemaphoreSlim(options.MaxConcurrentSteps, options.MaxConcurrentSteps);
+        _executor = new RunExecutor(catalog, options, Metrics, OnRunEndedAsync);
         _definitions = new Definitions(project, graph);
         DeclareMetrics();
     }
@@ -93,7 +80,10 @@ public sealed partial class JobScheduler : IAsyncDisposable
     internal Observability.SchedulerMetrics Metrics { get; } = new();
 
     /// <summary>Runs queued and runs executing, read without the state lock (for metrics: a count a moment old is fine).</summary>
-    internal (int Queued, int Running) RunCounts => (_queue.Count, _active.Count);
+    internal (int Queued, int Running) RunCounts => (_queue.Count, _executor.Count);
+
+    /// <summary>Completes when the scheduler next writes a log line of any run.</summary>
+    internal Task LogWritten => _executor.LogWritten;
 
     /// <summary>Who this scheduler is in the catalog's lease.</summary>
     public LeaseHolder Holder { get; }
@@ -213,7 +203,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            running = Task.WhenAll(_active.Values.Select(a => a.Task));
+            running = _executor.WhenRunningEnd();
         }
         finally
         {
@@ -225,7 +215,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
             await Task.WhenAny(running, Task.Delay(grace, _time, cancellationToken)).ConfigureAwait(false);
         }
 
-        await _stopRuns.CancelAsync().ConfigureAwait(false);
+        await _executor.CancelAllAsync().ConfigureAwait(false);
         await running.ConfigureAwait(false);
         await _heartbeat.ConfigureAwait(false);
         await _catalog.ReleaseSchedulerLeaseAsync(Holder, CancellationToken.None).ConfigureAwait(false);
@@ -238,10 +228,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
         await _catalog.DisposeAsync().ConfigureAwait(false);
         _filesConnection?.Dispose();
         _filesEngine?.Dispose();
-        _runDatabase?.Dispose();
+        _executor.Dispose();
         _stopPlanning.Dispose();
-        _stopRuns.Dispose();
-        _steps.Dispose();
         _state.Dispose();
     }
 
@@ -267,7 +255,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
             else if (run.Job is { } name && _definitions.Jobs.TryGetValue(name, out JobDefinition? job)
                 && (await _catalog.GetAttemptsAsync(run.Id, cancellationToken).ConfigureAwait(false)).Count <= job.Retries.Count)
             {
-                await LogAsync(run, null, "warning", "interrupted by a scheduler that stopped; retried by its job's policy").ConfigureAwait(false);
+                await _executor.LogAsync(run, null, "warning", "interrupted by a scheduler that stopped; retried by its job's policy").ConfigureAwait(false);
                 _queue.Add((await _catalog.RequeueRunAsync(run.Id, Holder.Id, cancellationToken).ConfigureAwait(false))!);
             }
         }
@@ -306,7 +294,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private void Wake() => Volatile.Read(ref _wake).TrySetResult();
 
     /// <summary>The project as loaded at one time: its files, its model graph and its jobs by name.</summary>
-    private sealed record Definitions(MedallionProject Project, ModelGraph Graph)
+    internal sealed record Definitions(MedallionProject Project, ModelGraph Graph)
     {
         public Dictionary<string, JobDefinition> Jobs { get; } = Project.Jobs.ToDictionary(j => j.Name, StringComparer.Ordinal);
 
@@ -337,6 +325,4 @@ public sealed partial class JobScheduler : IAsyncDisposable
             return targets;
         }
     }
-
-    private sealed record ActiveRun(RunRecord Run, CancellationTokenSource Cancel, Task Task);
 }

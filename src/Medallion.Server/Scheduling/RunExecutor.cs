@@ -8,23 +8,144 @@ using System.Threading.Channels;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Pipelines;
 using Medallion.Pipelines.Running;
 using Medallion.Server.Observability;
 
 namespace Medallion.Server.Scheduling;
 
-public sealed partial class JobScheduler
+/// <summary>
+/// Executes the runs the scheduler starts: takes the locks of the tables a run may write, runs its attempts on the
+/// run database within the global limit of concurrent steps, retries transient failures with backoff, records every
+/// attempt and the final state, and writes the runs' log lines (to the catalog and to the server's log).
+/// </summary>
+/// <remarks>
+/// The runs under way (<see cref="Running"/>) change with the scheduler's state lock held: <see cref="Start"/> and
+/// <see cref="Forget"/> are called with it, and the run's end is reported back to the scheduler, which frees the slot.
+/// </remarks>
+internal sealed class RunExecutor : IDisposable
 {
+    private readonly CatalogStore _catalog;
+    private readonly SchedulerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly SchedulerMetrics _metrics;
+    private readonly Func<RunRecord, RunStatus, Task> _onEnded;
+    private readonly TableLocks _tableLocks = new();
+    private readonly SemaphoreSlim _steps;
+    // The runs' steps open their connections on this one database, rather than each run opening a database of its own; opened by the first run.
+    private DuckDbDatabase? _runDatabase;
+    private readonly Lock _runDatabaseOpening = new();
+    private readonly Dictionary<string, ActiveRun> _active = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopRuns = new();
+    // The bronze tables the continuous runs stream into, replaced whole by the scheduler; runs read it without a lock.
+    private volatile IReadOnlySet<TableName> _streamed = new HashSet<TableName>();
+    private TaskCompletionSource _logWritten = NewSignal();
+    private readonly RunLineLogger _runLog;
+
+    /// <param name="catalog">The catalog runs are recorded in.</param>
+    /// <param name="options">Clock, step limit, logs, retry jitter.</param>
+    /// <param name="metrics">What the scheduler counts about its runs.</param>
+    /// <param name="onEnded">Told when a run has reached its final state and it is recorded.</param>
+    public RunExecutor(CatalogStore catalog, SchedulerOptions options, SchedulerMetrics metrics, Func<RunRecord, RunStatus, Task> onEnded)
+    {
+        _catalog = catalog;
+        _options = options;
+        _time = options.Time ?? TimeProvider.System;
+        _metrics = metrics;
+        _onEnded = onEnded;
+        _runLog = new RunLineLogger(options.Logs);
+        _steps = new SemaphoreSlim(options.MaxConcurrentSteps, options.MaxConcurrentSteps);
+    }
+
+    /// <summary>Jobs write the same tables run after run: each run starts from the snapshot the previous one committed.</summary>
+    public DeltaSnapshotCache Snapshots { get; } = new();
+
+    /// <summary>The runs under way.</summary>
+    public IEnumerable<RunRecord> Running => _active.Values.Select(a => a.Run);
+
+    /// <summary>How many runs are under way (read without the state lock for metrics: a count a moment old is fine).</summary>
+    public int Count => _active.Count;
+
+    /// <summary>The tables continuous runs stream into: runs neither lock nor load them.</summary>
+    public IReadOnlySet<TableName> Streamed
+    {
+        get => _streamed;
+        set => _streamed = value;
+    }
+
+    /// <summary>Completes when the next log line of any run is written.</summary>
+    public Task LogWritten => Volatile.Read(ref _logWritten).Task;
+
+    /// <summary>Starts executing a run; the run keeps <paramref name="definitions"/> to its end.</summary>
+    public void Start(RunRecord run, JobDefinition job, JobScheduler.Definitions definitions)
+    {
+        var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopRuns.Token);
+        var started = new TaskCompletionSource();
+        Task task = Task.Run(
+            async () =>
+            {
+                await started.Task.ConfigureAwait(false);
+                await ExecuteAsync(run, job, definitions, cancel.Token).ConfigureAwait(false);
+            },
+            CancellationToken.None);
+        _active[run.Id] = new ActiveRun(run, cancel, task);
+        started.SetResult();
+    }
+
+    /// <summary>Cancels a run under way (its running models commit nothing); false when it is not under way.</summary>
+    public async Task<bool> CancelAsync(string runId)
+    {
+        if (!_active.TryGetValue(runId, out ActiveRun? active))
+        {
+            return false;
+        }
+
+        await active.Cancel.CancelAsync().ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Cancels every run of a backfill under way.</summary>
+    public async Task CancelBackfillAsync(string backfillId)
+    {
+        foreach (ActiveRun active in _active.Values.Where(a => a.Run.BackfillId == backfillId))
+        {
+            await active.Cancel.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Completes when every run under way now has ended.</summary>
+    public Task WhenRunningEnd() => Task.WhenAll(_active.Values.Select(a => a.Task));
+
+    /// <summary>Cancels every run under way and every run started from now on.</summary>
+    public Task CancelAllAsync() => _stopRuns.CancelAsync();
+
+    /// <summary>Drops an ended run from the runs under way.</summary>
+    public void Forget(string runId)
+    {
+        if (_active.Remove(runId, out ActiveRun? active))
+        {
+            active.Cancel.Dispose();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _runDatabase?.Dispose();
+        _stopRuns.Dispose();
+        _steps.Dispose();
+    }
+
     /// <summary>Runs one queued run to its end: table locks, attempts, retries of transient failures, final state.</summary>
     /// <remarks>The run keeps <paramref name="definitions"/> to its end, whatever a reload brings meanwhile.</remarks>
-    private async Task ExecuteAsync(RunRecord run, JobDefinition job, Definitions definitions, CancellationToken cancellationToken)
+    private async Task ExecuteAsync(RunRecord run, JobDefinition job, JobScheduler.Definitions definitions, CancellationToken cancellationToken)
     {
         RunStatus final = RunStatus.Failed;
         using Activity? span = Tracing.StartJobRun(run, job.Name);
         DateTimeOffset started = _time.GetUtcNow();
         // A scheduled run was due at its fire time; any other when it was queued.
-        Metrics.RunStarted(job.Name, started - (run.Trigger == RunTrigger.Schedule && run.IntervalEnd is { } fire ? fire : run.StartedAt));
+        _metrics.RunStarted(job.Name, started - (run.Trigger == RunTrigger.Schedule && run.IntervalEnd is { } fire ? fire : run.StartedAt));
         try
         {
             final = await RunAttemptsAsync(run, job, definitions, cancellationToken).ConfigureAwait(false);
@@ -40,12 +161,12 @@ public sealed partial class JobScheduler
         finally
         {
             Tracing.EndJobRun(span, final);
-            Metrics.RunEnded(run.Id, job.Name, final, _time.GetUtcNow() - started);
-            await OnRunEndedAsync(run, final).ConfigureAwait(false);
+            _metrics.RunEnded(run.Id, job.Name, final, _time.GetUtcNow() - started);
+            await _onEnded(run, final).ConfigureAwait(false);
         }
     }
 
-    private async Task<RunStatus> RunAttemptsAsync(RunRecord run, JobDefinition job, Definitions definitions, CancellationToken cancellationToken)
+    private async Task<RunStatus> RunAttemptsAsync(RunRecord run, JobDefinition job, JobScheduler.Definitions definitions, CancellationToken cancellationToken)
     {
         IDisposable locks;
         try
@@ -67,7 +188,7 @@ public sealed partial class JobScheduler
                 Task attemptLogged = LogAsync(run, null, "info", $"attempt {attempt.Attempt} started");
                 if (attempt.Attempt > 1)
                 {
-                    Metrics.RunRetried(job.Name);
+                    _metrics.RunRetried(job.Name);
                 }
 
                 using var runTimeout = job.RunTimeout is { } limit ? new CancellationTokenSource(limit, _time) : null;
@@ -139,7 +260,7 @@ public sealed partial class JobScheduler
         }
     }
 
-    private RunOptions Options(RunRecord run, JobDefinition job, Definitions definitions, RunLogWriter log)
+    private RunOptions Options(RunRecord run, JobDefinition job, JobScheduler.Definitions definitions, RunLogWriter log)
     {
         var variables = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach ((string name, string value) in run.Variables)
@@ -169,7 +290,7 @@ public sealed partial class JobScheduler
             Graph = definitions.Graph,
             Catalog = _catalog,
             Database = RunDatabase(),
-            Snapshots = _snapshots,
+            Snapshots = Snapshots,
             Logs = _options.Logs,
         };
     }
@@ -183,7 +304,7 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>Every table a run may write: its models, the sources they read (a run loads those first), and the job's named sources, except the tables continuous jobs stream.</summary>
-    private static IEnumerable<TableName> TablesWritten(RunRecord run, JobDefinition job, Definitions definitions, IReadOnlySet<TableName> streamed)
+    private static IEnumerable<TableName> TablesWritten(RunRecord run, JobDefinition job, JobScheduler.Definitions definitions, IReadOnlySet<TableName> streamed)
     {
         IReadOnlySet<TableName> models = run.Selection is null && job.Select is null ? new HashSet<TableName>() : definitions.Graph.Select(run.Selection);
         Dictionary<TableName, string> sourceTargets = definitions.SourceTargets;
@@ -194,7 +315,8 @@ public sealed partial class JobScheduler
             .ToList();
     }
 
-    private async Task<RunStatus> EndAsync(RunRecord run, RunStatus status, string? error)
+    /// <summary>Records a run's final state, after its last log line.</summary>
+    public async Task<RunStatus> EndAsync(RunRecord run, RunStatus status, string? error)
     {
         // The line comes first: a reader that sees the final state has every line of the run.
         await LogAsync(run, null, status == RunStatus.Succeeded ? "info" : "error", $"run {status.ToString().ToLowerInvariant()}{(error is null ? "" : ": " + error)}").ConfigureAwait(false);
@@ -202,55 +324,17 @@ public sealed partial class JobScheduler
         return status;
     }
 
-    private Task LogAsync(RunRecord run, TableName? model, string level, string message) =>
+    /// <summary>Writes a line of a run's log, timed now.</summary>
+    public Task LogAsync(RunRecord run, TableName? model, string level, string message) =>
         LogAsync(run, [new RunLogEntry(_time.GetUtcNow(), model, level, message)]);
 
     /// <summary>Writes lines of a run's log to the catalog, and to the server's log (where <c>--log-format json</c> shows them).</summary>
-    private async Task LogAsync(RunRecord run, IReadOnlyList<RunLogEntry> lines)
+    public async Task LogAsync(RunRecord run, IReadOnlyList<RunLogEntry> lines)
     {
         _runLog.Write(run, lines);
         await _catalog.AppendRunLogAsync(run.Id, lines, CancellationToken.None).ConfigureAwait(false);
         // Live log readers (the SSE stream) wait on this rather than polling the catalog.
         Interlocked.Exchange(ref _logWritten, NewSignal()).TrySetResult();
-    }
-
-    /// <summary>Raised after a run reached its final state and was recorded (alerts evaluate then rather than on their next tick).</summary>
-    internal event Action? RunEnded;
-
-    /// <summary>Completes when the scheduler next writes a log line of any run.</summary>
-    internal Task LogWritten => Volatile.Read(ref _logWritten).Task;
-
-    /// <summary>Frees the run's slot; a success queues the jobs that run after its job; a backfill with nothing left ends.</summary>
-    private async Task OnRunEndedAsync(RunRecord run, RunStatus final)
-    {
-        await _state.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-        try
-        {
-            if (_active.Remove(run.Id, out ActiveRun? active))
-            {
-                active.Cancel.Dispose();
-            }
-
-            if (final == RunStatus.Succeeded && run.Job is { } name && !_stopPlanning.IsCancellationRequested)
-            {
-                foreach (JobDefinition next in _definitions.Jobs.Values.Where(j => j.After.Contains(name, StringComparer.Ordinal) && !IsPaused(j)))
-                {
-                    await QueueAsync(new RunStart(next.Name, RunTrigger.After, next.Select, run.IntervalStart, run.IntervalEnd, Holder.Id), CancellationToken.None).ConfigureAwait(false);
-                }
-            }
-
-            if (run.BackfillId is { } backfill)
-            {
-                await FinishBackfillIfDoneAsync(backfill).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            _state.Release();
-        }
-
-        Wake();
-        RunEnded?.Invoke();
     }
 
     /// <summary>
@@ -263,15 +347,15 @@ public sealed partial class JobScheduler
         private readonly Channel<(RunEvent Event, DateTimeOffset At)> _events = Channel.CreateUnbounded<(RunEvent, DateTimeOffset)>(new UnboundedChannelOptions { SingleReader = true });
         private readonly TimeProvider _time;
         private readonly Task _writer;
-        private readonly JobScheduler _scheduler;
+        private readonly RunExecutor _executor;
         private readonly RunRecord _run;
         private readonly int _attempt;
         private readonly IReadOnlyDictionary<TableName, string> _sourceTargets;
 
-        public RunLogWriter(JobScheduler scheduler, RunRecord run, int attempt, IReadOnlyDictionary<TableName, string> sourceTargets)
+        public RunLogWriter(RunExecutor executor, RunRecord run, int attempt, IReadOnlyDictionary<TableName, string> sourceTargets)
         {
-            _time = scheduler._time;
-            (_scheduler, _run, _attempt, _sourceTargets) = (scheduler, run, attempt, sourceTargets);
+            _time = executor._time;
+            (_executor, _run, _attempt, _sourceTargets) = (executor, run, attempt, sourceTargets);
             _writer = Task.Run(async () =>
             {
                 ChannelReader<(RunEvent Event, DateTimeOffset At)> reader = _events.Reader;
@@ -285,7 +369,7 @@ public sealed partial class JobScheduler
 
                     if (lines.Count > 0)
                     {
-                        await scheduler.LogAsync(run, lines).ConfigureAwait(false);
+                        await executor.LogAsync(run, lines).ConfigureAwait(false);
                     }
                 }
             });
@@ -293,7 +377,7 @@ public sealed partial class JobScheduler
 
         public void Report(RunEvent value)
         {
-            _scheduler.Metrics.Step(_run.Id, _run.Job!, _attempt, value, _sourceTargets.GetValueOrDefault(value.Table));
+            _executor._metrics.Step(_run.Id, _run.Job!, _attempt, value, _sourceTargets.GetValueOrDefault(value.Table));
             _events.Writer.TryWrite((value, _time.GetUtcNow()));
         }
 
@@ -329,4 +413,8 @@ public sealed partial class JobScheduler
             }
         }
     }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed record ActiveRun(RunRecord Run, CancellationTokenSource Cancel, Task Task);
 }

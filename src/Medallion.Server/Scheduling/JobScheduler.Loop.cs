@@ -1,0 +1,288 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Delta;
+using Medallion.Delta.Snapshots;
+using Medallion.DuckDb;
+using Medallion.Engine;
+using Medallion.Pipelines;
+using Medallion.Pipelines.Sources;
+
+namespace Medallion.Server.Scheduling;
+
+public sealed partial class JobScheduler
+{
+    /// <summary>The loop: plan what came due, start what may start, sleep until the next fire time or poll.</summary>
+    /// <remarks>The first pass (catch-up) ran in <see cref="StartAsync"/>, so a started scheduler has planned at its start time.</remarks>
+    private async Task PlanLoopAsync(DateTimeOffset? nextFire)
+    {
+        CancellationToken stop = _stopPlanning.Token;
+        while (!stop.IsCancellationRequested && !LeaseLost)
+        {
+            TaskCompletionSource signal = Volatile.Read(ref _wake);
+            TimeSpan wait = _options.PollInterval;
+            DateTimeOffset now = _time.GetUtcNow();
+            if (nextFire is { } next && next - now < wait)
+            {
+                wait = next - now > TimeSpan.Zero ? next - now : TimeSpan.Zero;
+            }
+
+            try
+            {
+                await Task.WhenAny(signal.Task, Task.Delay(wait, _time, stop)).ConfigureAwait(false);
+                nextFire = await PlanPassAsync(startup: false, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One pass: queue what came due (schedules, watched tables and file sources), start what may start; returns the next fire time.</summary>
+    private async Task<DateTimeOffset?> PlanPassAsync(bool startup, CancellationToken stop)
+    {
+        // A new signal before planning: a wake-up during the pass is not lost, it ends the next wait at once.
+        Volatile.Write(ref _wake, NewSignal());
+        await _state.WaitAsync(stop).ConfigureAwait(false);
+        try
+        {
+            RunPlan plan = RunPlanner.Plan(await GatherAsync(_time.GetUtcNow(), startup, stop).ConfigureAwait(false));
+            await QueuePlanAsync(plan, stop).ConfigureAwait(false);
+            await StartQueuedAsync().ConfigureAwait(false);
+            return plan.NextWake;
+        }
+        finally
+        {
+            _state.Release();
+        }
+    }
+
+    /// <summary>Reads what the planner plans from: the jobs' last fire times, the watched tables' versions, the watched file sources' pending files.</summary>
+    private async Task<PlanningInput> GatherAsync(DateTimeOffset now, bool startup, CancellationToken cancellationToken)
+    {
+        IEnumerable<JobDefinition> jobs = _definitions.Jobs.Values;
+        var lastFire = new Dictionary<string, DateTimeOffset>(_lastFire, StringComparer.Ordinal);
+        foreach (JobDefinition job in jobs.Where(j => j.Schedule is not null && !lastFire.ContainsKey(j.Name)))
+        {
+            if (await _catalog.GetLastScheduledFireTimeAsync(job.Name, cancellationToken).ConfigureAwait(false) is { } last)
+            {
+                lastFire[job.Name] = last;
+            }
+        }
+
+        var versions = new Dictionary<string, IReadOnlyDictionary<string, long>>(StringComparer.Ordinal);
+        foreach (JobDefinition job in jobs.Where(j => j.OnNewData.Count > 0 && !IsPaused(j)))
+        {
+            var current = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+            foreach (TableName table in job.OnNewData)
+            {
+                current[Key(table)] = await CurrentVersionAsync(table, cancellationToken).ConfigureAwait(false);
+            }
+
+            versions[job.Name] = current;
+        }
+
+        var pending = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
+        foreach (JobDefinition job in jobs.Where(j => j.OnNewFiles.Count > 0 && !IsPaused(j)))
+        {
+            pending[job.Name] = await PendingFilesAsync(job, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new PlanningInput(
+            [.. jobs], _jobStates, lastFire, versions, pending, _pendingFiles, _queue.Runs, now, startup, Holder.Id);
+    }
+
+    /// <summary>
+    /// The files of a job's watched file sources that their sources have not loaded yet (each source's own record of
+    /// loaded files decides), as source:file.
+    /// </summary>
+    private async Task<IReadOnlySet<string>> PendingFilesAsync(JobDefinition job, CancellationToken cancellationToken)
+    {
+        MedallionProject project = _definitions.Project;
+        var pending = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string name in job.OnNewFiles)
+        {
+            SourceDefinition source = project.Sources.First(s => string.Equals(s.Name, name, StringComparison.Ordinal));
+            _filesConnection ??= (_filesEngine = DuckDbDatabase.Open()).CreateConnection();
+            try
+            {
+                foreach (string file in await FileSourceLoader.FindNewFilesAsync(project, source, _filesConnection, _executor.Snapshots, cancellationToken).ConfigureAwait(false))
+                {
+                    pending.Add(name + ":" + file);
+                }
+            }
+            catch (MedallionException e)
+            {
+                // A file that cannot be read counts as new: the run it queues fails naming it, where people look.
+                pending.Add(name + ": " + e.Message);
+            }
+        }
+
+        return pending;
+    }
+
+    /// <summary>The newest version of a table's Delta log; -1 while the table does not exist.</summary>
+    private async Task<long> CurrentVersionAsync(TableName table, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!_watched.TryGetValue(table, out (DeltaTable Table, Snapshot? Snapshot) watched))
+            {
+                watched = (new DeltaTable(StorageResolver.OpenStore(ProjectCatalog.TableLocation(_definitions.Project, table))), null);
+            }
+
+            // Updating a known snapshot reads only the commits after it.
+            Snapshot snapshot = watched.Snapshot is { } known
+                ? await watched.Table.UpdateSnapshotAsync(known, cancellationToken).ConfigureAwait(false)
+                : await watched.Table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            _watched[table] = (watched.Table, snapshot);
+            return snapshot.Version;
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.DeltaTableNotFound)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>Queues what the plan says and keeps what it accounted for.</summary>
+    private async Task QueuePlanAsync(RunPlan plan, CancellationToken cancellationToken)
+    {
+        foreach ((string job, int missed) in plan.MissedSchedules)
+        {
+            Metrics.MissedSchedules(job, missed);
+        }
+
+        await QueueAllAsync(plan.Scheduled, cancellationToken).ConfigureAwait(false);
+        // Only once queued: a pass that failed to queue plans the same fire times again.
+        foreach ((string job, DateTimeOffset accounted) in plan.FireTimesAccounted)
+        {
+            _lastFire[job] = accounted;
+        }
+
+        foreach (PlannedRun planned in plan.Data)
+        {
+            if (await QueueAsync(planned.Start, cancellationToken).ConfigureAwait(false) is { } run && planned.Note is { } note)
+            {
+                await _executor.LogAsync(run, null, "info", note).ConfigureAwait(false);
+            }
+        }
+
+        // Only once queued: a pass that failed to queue sees the same new versions again.
+        foreach ((string job, JobState state) in plan.JobStates)
+        {
+            await _catalog.SetJobSeenVersionsAsync(job, state.SeenVersions, cancellationToken).ConfigureAwait(false);
+            _jobStates[job] = state;
+        }
+
+        foreach ((string job, IReadOnlySet<string> pending) in plan.PendingFiles)
+        {
+            _pendingFiles[job] = pending;
+        }
+    }
+
+    /// <summary>Queues the runs together: many jobs due at one instant share the catalog's commits rather than waiting for one each.</summary>
+    private async Task QueueAllAsync(List<RunStart> starts, CancellationToken cancellationToken)
+    {
+        RunRecord?[] runs = await Task.WhenAll(starts.Select(s => _catalog.TryQueueRunAsync(s, cancellationToken))).ConfigureAwait(false);
+        List<RunRecord> queued = runs.OfType<RunRecord>().ToList();
+        _queue.AddRange(queued);
+        DateTimeOffset now = _time.GetUtcNow();
+        await Task.WhenAll(queued.Select(r => _executor.LogAsync(r, [new RunLogEntry(now, null, "info", Describe(r))]))).ConfigureAwait(false);
+    }
+
+    private async Task<RunRecord?> QueueAsync(RunStart start, CancellationToken cancellationToken)
+    {
+        RunRecord? run = await _catalog.TryQueueRunAsync(start, cancellationToken).ConfigureAwait(false);
+        if (run is not null)
+        {
+            _queue.Add(run);
+            await _executor.LogAsync(run, null, "info", Describe(run)).ConfigureAwait(false);
+        }
+
+        return run;
+    }
+
+    private static string Describe(RunRecord run) => run.Trigger switch
+    {
+        RunTrigger.Schedule => $"queued by the schedule for the interval {run.IntervalStart:O} to {run.IntervalEnd:O}",
+        RunTrigger.Backfill => $"queued by backfill {run.BackfillId} for the interval {run.IntervalStart:O} to {run.IntervalEnd:O}",
+        RunTrigger.Data => "queued: new data (a watched table has a new version, or a watched file source has new files)",
+        RunTrigger.After => "queued: a job it runs after succeeded",
+        _ => run.ParentId is { } parent ? $"queued to re-run {run.Selection ?? "the job's sources"} of run {parent}" : "queued by a trigger",
+    };
+
+    /// <summary>Starts the queued runs the admission queue admits; ends those whose job the project no longer defines.</summary>
+    private async Task StartQueuedAsync()
+    {
+        if (_stopPlanning.IsCancellationRequested || LeaseLost)
+        {
+            return;
+        }
+
+        Definitions definitions = _definitions;
+        var leaving = new HashSet<RunRecord>(ReferenceEqualityComparer.Instance);
+        try
+        {
+            foreach ((RunRecord run, JobDefinition? job) in _queue.Admit(definitions.Jobs, _executor.Running, _backfills))
+            {
+                leaving.Add(run);
+                if (job is null)
+                {
+                    await _executor.EndAsync(run, RunStatus.Cancelled, $"the job '{run.Job}' is no longer defined in the project").ConfigureAwait(false);
+                    if (run.BackfillId is { } orphaned)
+                    {
+                        await FinishBackfillIfDoneAsync(orphaned).ConfigureAwait(false);
+                    }
+
+                    continue;
+                }
+
+                _executor.Start(run, job, definitions);
+            }
+        }
+        finally
+        {
+            _queue.Remove(leaving);
+        }
+    }
+
+    /// <summary>Frees the run's slot; a success queues the jobs that run after its job; a backfill with nothing left ends.</summary>
+    private async Task OnRunEndedAsync(RunRecord run, RunStatus final)
+    {
+        await _state.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            _executor.Forget(run.Id);
+            if (final == RunStatus.Succeeded && run.Job is { } name && !_stopPlanning.IsCancellationRequested)
+            {
+                foreach (JobDefinition next in _definitions.Jobs.Values.Where(j => j.After.Contains(name, StringComparer.Ordinal) && !IsPaused(j)))
+                {
+                    await QueueAsync(new RunStart(next.Name, RunTrigger.After, next.Select, run.IntervalStart, run.IntervalEnd, Holder.Id), CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+
+            if (run.BackfillId is { } backfill)
+            {
+                await FinishBackfillIfDoneAsync(backfill).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _state.Release();
+        }
+
+        Wake();
+        RunEnded?.Invoke();
+    }
+
+    /// <summary>Raised after a run reached its final state and was recorded (alerts evaluate then rather than on their next tick).</summary>
+    internal event Action? RunEnded;
+
+    private bool IsPaused(JobDefinition job) => RunPlanner.IsPaused(_jobStates, job);
+
+    private static string Key(TableName table) => table.ToString().ToLowerInvariant();
+}

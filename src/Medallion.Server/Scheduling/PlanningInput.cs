@@ -1,0 +1,31 @@
+using System;
+using System.Collections.Generic;
+using Medallion.Catalog;
+using Medallion.Pipelines;
+
+namespace Medallion.Server.Scheduling;
+
+/// <summary>What a planning pass knows when it plans: read by the scheduler beforehand, so that planning is a function.</summary>
+/// <param name="Jobs">The project's jobs.</param>
+/// <param name="JobStates">The jobs' kept state (pause, versions seen), by job.</param>
+/// <param name="LastFire">The newest fire time each scheduled job has accounted for (this scheduler's memory, else the
+/// catalog's newest scheduled run); a job missing here was never scheduled and starts from now.</param>
+/// <param name="TableVersions">For each unpaused <c>on_new_data</c> job with watched tables, the newest version of each
+/// (by lower-case table name; -1 while a table does not exist).</param>
+/// <param name="PendingFiles">For each unpaused job with watched file sources, the files pending now (source:file).</param>
+/// <param name="PendingFilesSeen">The files each job had pending at the pass before.</param>
+/// <param name="Queued">The runs waiting to start.</param>
+/// <param name="Now">The time of the pass.</param>
+/// <param name="Startup">True on the scheduler's first pass, when fire times that are due were missed while no scheduler ran.</param>
+/// <param name="Holder">The scheduler's lease holder id, recorded with each run it queues.</param>
+internal sealed record PlanningInput(
+    IReadOnlyCollection<JobDefinition> Jobs,
+    IReadOnlyDictionary<string, JobState> JobStates,
+    IReadOnlyDictionary<string, DateTimeOffset> LastFire,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> TableVersions,
+    IReadOnlyDictionary<string, IReadOnlySet<string>> PendingFiles,
+    IReadOnlyDictionary<string, IReadOnlySet<string>> PendingFilesSeen,
+    IReadOnlyCollection<RunRecord> Queued,
+    DateTimeOffset Now,
+    bool Startup,
+    string Holder);

@@ -48,6 +48,7 @@ internal static class StoreScenarios
         {
             string location = $"{storeRoot.TrimEnd('/')}/upload-{Guid.NewGuid():N}";
             IObjectStore store = StorageResolver.OpenStore(location);
+            LocalMirror mirror = LocalMirror.Of(store);
             var keys = new List<string>();
             var random = new Random(round);
             byte[] content = new byte[FileMegabytes << 20];
@@ -55,14 +56,14 @@ internal static class StoreScenarios
             {
                 random.NextBytes(content);
                 string key = $"part-{i:D5}.parquet";
-                string path = store.GetLocalPath(key);
+                string path = mirror.PathOf(key);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 await File.WriteAllBytesAsync(path, content);
                 keys.Add(key);
             }
 
             long began = Stopwatch.GetTimestamp();
-            await store.PublishLocalAsync(keys);
+            await mirror.PublishAsync(keys);
             ours.Add(Stopwatch.GetElapsedTime(began).TotalSeconds);
 
             (string bucket, string prefix) = BucketAndPrefix(location);
@@ -74,9 +75,9 @@ internal static class StoreScenarios
             });
             using var transfer = new TransferUtility(client, new TransferUtilityConfig { ConcurrentServiceRequests = 8 });
             began = Stopwatch.GetTimestamp();
-            await Task.WhenAll(keys.Select(key => transfer.UploadAsync(store.GetLocalPath(key), bucket, $"{prefix}/sdk/{key}")));
+            await Task.WhenAll(keys.Select(key => transfer.UploadAsync(mirror.PathOf(key), bucket, $"{prefix}/sdk/{key}")));
             sdk.Add(Stopwatch.GetElapsedTime(began).TotalSeconds);
-            Directory.Delete(store.LocalRoot, recursive: true);
+            Directory.Delete(mirror.Root, recursive: true);
             // A test server keeps objects in memory: the round's gigabytes go before the next round's.
             foreach (string key in keys)
             {
@@ -111,9 +112,10 @@ internal static class StoreScenarios
             await store.PutAsync(Path.GetRelativePath(local, file).Replace(Path.DirectorySeparatorChar, '/'), await File.ReadAllBytesAsync(file, ct), ct));
 
         double onDisk = await LoadAsync(local, connection);
-        if (Directory.Exists(store.LocalRoot))
+        string cached = LocalMirror.Of(store).Root;
+        if (Directory.Exists(cached))
         {
-            Directory.Delete(store.LocalRoot, recursive: true);
+            Directory.Delete(cached, recursive: true);
         }
 
         double cold = await LoadAsync(remote, connection);

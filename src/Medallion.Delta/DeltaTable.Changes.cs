@@ -97,7 +97,6 @@ public sealed partial class DeltaTable
             await AddDataFileChangesAsync(context, actions, files, cancellationToken).ConfigureAwait(false);
         }
 
-        await FetchToLocalAsync(files.Select(f => f.Path), cancellationToken).ConfigureAwait(false);
         return new ChangeFeedPlan(startVersion, snapshot.Version, files, DescribeColumns(snapshot));
     }
 
@@ -151,7 +150,7 @@ public sealed partial class DeltaTable
             Dictionary<string, object?> values = PartitionValueReader.Read(rawPartitions, PartitionFields, Snapshot.ColumnMappingMode, logPath,
                 $"version {Version} of the Delta table at '{Table.Location}'");
             string key = TablePaths.ToKey(Table.Store, logPath) ?? logPath;
-            return new ChangeFile(Version, Timestamp, key, TablePaths.ToAbsolute(Table.Store, logPath), values, changeType, deleted, selected);
+            return new ChangeFile(Version, Timestamp, key, TablePaths.ToExternal(Table.Store, logPath), values, changeType, deleted, selected);
         }
     }
 }

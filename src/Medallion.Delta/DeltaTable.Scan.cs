@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Delta.DeletionVectors;
@@ -43,32 +42,8 @@ public sealed partial class DeltaTable
             files.Add(file);
         }
 
-        // The erasure records are listed while the files are fetched; an erased file's error is the erasure's, not its fetch's.
-        Task erased = ErasedFiles.ThrowIfErasedAsync(Store, snapshot.Version, files, cancellationToken);
-        try
-        {
-            await FetchToLocalAsync(files.Select(f => f.Path), cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await erased.ConfigureAwait(false);
-            throw;
-        }
-
-        await erased.ConfigureAwait(false);
+        await ErasedFiles.ThrowIfErasedAsync(Store, snapshot.Version, files, cancellationToken).ConfigureAwait(false);
         return new ScanPlan(snapshot, files, DescribeColumns(snapshot), filter, skipped);
-    }
-
-    /// <summary>
-    /// Makes the planned files of a remote table readable at their <see cref="ScanFile.AbsolutePath"/> (the store's local
-    /// mirror), downloading in parallel what the cache lacks: only the files left after data skipping. Files the log
-    /// names by an absolute URI outside the table are left to the reader.
-    /// </summary>
-    private Task FetchToLocalAsync(IEnumerable<string> keys, CancellationToken cancellationToken)
-    {
-        // A file outside the table keeps its absolute path or URI as its key.
-        List<string> inside = keys.Where(k => !TablePaths.IsAbsolute(k)).ToList();
-        return inside.Count == 0 ? Task.CompletedTask : Store.FetchToLocalAsync(inside, cancellationToken);
     }
 
     /// <summary>The columns of <paramref name="snapshot"/>'s schema as data files and partition values hold them (physical names and types under column mapping).</summary>

@@ -154,6 +154,7 @@ public sealed class DeltaStagedWrite : IAsyncDisposable
 
         // Files of one partition share their values, so each partition's files are one read_parquet with the values as literals.
         var branches = new List<string>();
+        LocalMirror mirror = LocalMirror.Of(_table.Store);
         foreach (IGrouping<string, AddFile> group in _written.GroupBy(a => string.Join("\u0001", a.PartitionValues.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value)), StringComparer.Ordinal))
         {
             AddFile first = group.First();
@@ -165,7 +166,7 @@ public sealed class DeltaStagedWrite : IAsyncDisposable
                     : "NULL";
                 return $"CAST({value} AS {type}) AS {DuckDbConnection.QuoteIdentifier(f.Name)}";
             }));
-            string files = string.Join(", ", group.Select(a => DuckDbConnection.QuoteLiteral(_table.Store.GetLocalPath(Uri.UnescapeDataString(a.Path)))));
+            string files = string.Join(", ", group.Select(a => DuckDbConnection.QuoteLiteral(mirror.PathOf(Uri.UnescapeDataString(a.Path)))));
             branches.Add($"SELECT {columns} FROM read_parquet([{files}], union_by_name = true) AS d");
         }
 
@@ -186,10 +187,11 @@ public sealed class DeltaStagedWrite : IAsyncDisposable
         }
 
         _committed = true;
+        LocalMirror mirror = LocalMirror.Of(_table.Store);
         foreach (AddFile a in _written)
         {
             string key = Uri.UnescapeDataString(a.Path);
-            File.Delete(_table.Store.GetLocalPath(key));
+            File.Delete(mirror.PathOf(key));
             // A remote store got the file when it was written; removing the object is a quick request. A local store's delete finds nothing left.
             await _table.Store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
         }
@@ -197,7 +199,7 @@ public sealed class DeltaStagedWrite : IAsyncDisposable
         _written.Clear();
         if (_snapshot is null)
         {
-            RemoveEmptyFolders(_table.Store.LocalRoot);
+            RemoveEmptyFolders(mirror.Root);
         }
     }
 

@@ -61,12 +61,13 @@ public sealed partial class DeltaWriter
     private async Task<DeletionVectorUpdate> MarkRowsDeletedAsync(DeltaTable table, Transaction tx, IReadOnlyList<ScanFile> files, Dictionary<string, List<long>> rowsByFile, CancellationToken cancellationToken)
     {
         var builder = new DeletionVectorFileBuilder();
+        LocalMirror mirror = LocalMirror.Of(table.Store);
         var touched = new List<ScanFile>();
         int emptied = 0, updated = 0;
         long rowsDeleted = 0;
         foreach (ScanFile file in files)
         {
-            if (!rowsByFile.TryGetValue(file.AbsolutePath, out List<long>? rows) || rows.Count == 0)
+            if (!rowsByFile.TryGetValue(mirror.PathOf(file), out List<long>? rows) || rows.Count == 0)
             {
                 continue;
             }
@@ -74,7 +75,7 @@ public sealed partial class DeltaWriter
             long[] union = Union(file.DeletedRowIndexes, rows);
             rowsDeleted += union.LongLength - file.DeletedRowIndexes.Count;
             long physical = file.PhysicalRecordCount
-                ?? await ScalarLongAsync($"SELECT count(*) FROM read_parquet({DuckDbConnection.QuoteLiteral(file.AbsolutePath)})", cancellationToken).ConfigureAwait(false);
+                ?? await ScalarLongAsync($"SELECT count(*) FROM read_parquet({DuckDbConnection.QuoteLiteral(mirror.PathOf(file))})", cancellationToken).ConfigureAwait(false);
             touched.Add(file);
             tx.Remove(file);
             if (union.LongLength >= physical)

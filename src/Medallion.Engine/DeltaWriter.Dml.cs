@@ -59,7 +59,7 @@ public sealed partial class DeltaWriter
         Record(tx, rewrite, predicate, purge);
         if (!purge && ChangeDataFeedEnabled(snapshot) && rewrite.Touched.Count > 0)
         {
-            string touchedRows = await TableRelation.BuildAsync(Connection, snapshot, rewrite.Touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
+            string touchedRows = await TableRelation.BuildAsync(Connection, snapshot, LocalMirror.Of(table.Store), rewrite.Touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
             await WriteChangeDataAsync(table, snapshot, tx, [$"SELECT *, 'delete' AS {ChangeTypeColumn} FROM ({touchedRows}) AS target WHERE ({predicate ?? "true"}) IS TRUE"], cancellationToken).ConfigureAwait(false);
         }
         var metrics = Parameters(
@@ -92,8 +92,8 @@ public sealed partial class DeltaWriter
             tx.Reads.AddWholeTable();
         }
 
-        ScanPlan plan = await table.PlanScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
-        Dictionary<string, List<long>> rows = await MatchingRowIndexesAsync(snapshot, plan.Files, where, cancellationToken).ConfigureAwait(false);
+        ScanPlan plan = await table.PlanLocalScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
+        Dictionary<string, List<long>> rows = await MatchingRowIndexesAsync(LocalMirror.Of(table.Store), snapshot, plan.Files, where, cancellationToken).ConfigureAwait(false);
         DeletionVectorUpdate update = await MarkRowsDeletedAsync(table, tx, plan.Files, rows, cancellationToken).ConfigureAwait(false);
         var result = new DeltaOperationResult("DELETE", table.Location, snapshot.Version, false);
         if (update.Touched.Count == 0)
@@ -103,7 +103,7 @@ public sealed partial class DeltaWriter
 
         if (ChangeDataFeedEnabled(snapshot))
         {
-            string touchedRows = await TableRelation.BuildAsync(Connection, snapshot, update.Touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
+            string touchedRows = await TableRelation.BuildAsync(Connection, snapshot, LocalMirror.Of(table.Store), update.Touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
             await WriteChangeDataAsync(table, snapshot, tx, [$"SELECT *, 'delete' AS {ChangeTypeColumn} FROM ({touchedRows}) AS target WHERE ({where}) IS TRUE"], cancellationToken).ConfigureAwait(false);
         }
 
@@ -120,14 +120,14 @@ public sealed partial class DeltaWriter
     }
 
     /// <summary>The row indexes, by data file, of the live rows matching <paramref name="predicate"/>.</summary>
-    private async Task<Dictionary<string, List<long>>> MatchingRowIndexesAsync(Snapshot snapshot, IReadOnlyList<ScanFile> files, string predicate, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, List<long>>> MatchingRowIndexesAsync(LocalMirror mirror, Snapshot snapshot, IReadOnlyList<ScanFile> files, string predicate, CancellationToken cancellationToken)
     {
         if (files.Count == 0)
         {
             return [];
         }
 
-        string relation = await TableRelation.BuildAsync(Connection, snapshot, files, withRowIds: true, cancellationToken).ConfigureAwait(false);
+        string relation = await TableRelation.BuildAsync(Connection, snapshot, mirror, files, withRowIds: true, cancellationToken).ConfigureAwait(false);
         try
         {
             return await RowIndexesAsync($"SELECT {TableRelation.FileColumn}, {TableRelation.RowColumn} FROM ({relation}) AS target WHERE ({predicate}) IS TRUE", cancellationToken).ConfigureAwait(false);
@@ -183,15 +183,15 @@ public sealed partial class DeltaWriter
 
         string where = predicate ?? "true";
         var tx = new Transaction(table, snapshot);
-        ScanPlan plan = await table.PlanScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
-        List<ScanFile> touched = await FindFilesAsync(snapshot, plan.Files, where, cancellationToken).ConfigureAwait(false);
+        ScanPlan plan = await table.PlanLocalScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
+        List<ScanFile> touched = await FindFilesAsync(LocalMirror.Of(table.Store), snapshot, plan.Files, where, cancellationToken).ConfigureAwait(false);
         var result = new DeltaOperationResult("UPDATE", table.Location, snapshot.Version, false);
         if (touched.Count == 0)
         {
             return result;
         }
 
-        string relation = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
+        string relation = await TableRelation.BuildAsync(Connection, snapshot, LocalMirror.Of(table.Store), touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
         // The assignments see the narrow integer columns widened, so that their arithmetic overflows into the store
         // assignment's check rather than in DuckDB; each value read there goes back to its column's type.
         string? widened = StoreAssignment.WidenIntegers(relation, snapshot.Schema);
@@ -217,7 +217,7 @@ public sealed partial class DeltaWriter
         if (!purge && DeletionVectorsEnabled(snapshot))
         {
             // Only the updated rows are written; their old versions are marked deleted where they are.
-            Dictionary<string, List<long>> rows = await MatchingRowIndexesAsync(snapshot, touched, where, cancellationToken).ConfigureAwait(false);
+            Dictionary<string, List<long>> rows = await MatchingRowIndexesAsync(LocalMirror.Of(table.Store), snapshot, touched, where, cancellationToken).ConfigureAwait(false);
             adds = await WriteRowsAsync(table, snapshot, $"{select} WHERE ({where}) IS TRUE", cancellationToken).ConfigureAwait(false);
             if (predicate is null)
             {
@@ -286,14 +286,14 @@ public sealed partial class DeltaWriter
     /// </summary>
     internal async Task<Rewrite> RemoveMatchingRowsAsync(DeltaTable table, Snapshot snapshot, StructType schema, Metadata metadata, string predicate, CancellationToken cancellationToken)
     {
-        ScanPlan plan = await table.PlanScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
-        List<ScanFile> touched = await FindFilesAsync(snapshot, plan.Files, predicate, cancellationToken).ConfigureAwait(false);
+        ScanPlan plan = await table.PlanLocalScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
+        List<ScanFile> touched = await FindFilesAsync(LocalMirror.Of(table.Store), snapshot, plan.Files, predicate, cancellationToken).ConfigureAwait(false);
         if (touched.Count == 0)
         {
             return new Rewrite(touched, [], 0, 0);
         }
 
-        string relation = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
+        string relation = await TableRelation.BuildAsync(Connection, snapshot, LocalMirror.Of(table.Store), touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
         long matched = await ScalarLongAsync($"SELECT count(*) FROM ({relation}) AS target WHERE ({predicate}) IS TRUE", cancellationToken).ConfigureAwait(false);
         long total = await ScalarLongAsync($"SELECT count(*) FROM ({relation}) AS target", cancellationToken).ConfigureAwait(false);
         var adds = new List<AddFile>();
@@ -327,18 +327,18 @@ public sealed partial class DeltaWriter
     /// The files that hold at least one row matching <paramref name="predicate"/>. DuckDB prunes with the Parquet
     /// statistics of each file and the partition values joined from the log.
     /// </summary>
-    private async Task<List<ScanFile>> FindFilesAsync(Snapshot snapshot, IReadOnlyList<ScanFile> files, string predicate, CancellationToken cancellationToken)
+    private async Task<List<ScanFile>> FindFilesAsync(LocalMirror mirror, Snapshot snapshot, IReadOnlyList<ScanFile> files, string predicate, CancellationToken cancellationToken)
     {
         if (files.Count == 0)
         {
             return [];
         }
 
-        string relation = await TableRelation.BuildAsync(Connection, snapshot, files, withRowIds: true, cancellationToken).ConfigureAwait(false);
+        string relation = await TableRelation.BuildAsync(Connection, snapshot, mirror, files, withRowIds: true, cancellationToken).ConfigureAwait(false);
         var byPath = new Dictionary<string, ScanFile>(StringComparer.Ordinal);
         foreach (ScanFile f in files)
         {
-            byPath[f.AbsolutePath] = f;
+            byPath[mirror.PathOf(f)] = f;
         }
 
         var touched = new List<ScanFile>();

@@ -293,7 +293,7 @@ public sealed partial class DeltaWriter
 
         // Group by partition; a partition is rewritten when it has two or more small files (or any file when sorting).
         var byPartition = new Dictionary<string, List<ScanFile>>(StringComparer.Ordinal);
-        ScanPlan plan = await table.PlanScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
+        ScanPlan plan = await table.PlanLocalScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
         foreach (ScanFile f in plan.Files)
         {
             if (order.Count == 0 && f.SizeBytes >= targetFileSizeBytes && !f.HasDeletionVector)
@@ -325,7 +325,7 @@ public sealed partial class DeltaWriter
             return result;
         }
 
-        string relation = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
+        string relation = await TableRelation.BuildAsync(Connection, snapshot, LocalMirror.Of(table.Store), touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
         string rows = ZOrder($"SELECT * FROM ({relation}) AS target", order);
         List<AddFile> written = await WriteRowsAsync(table, snapshot, rows, cancellationToken).ConfigureAwait(false);
         var tx = new Transaction(table, snapshot);
@@ -430,8 +430,8 @@ public sealed partial class DeltaWriter
 
         ValidateProperties(added, table.Location);
         await ValidateConstraintsAsync(snapshot.Schema, added, table.Location, cancellationToken).ConfigureAwait(false);
-        ScanPlan plan = await table.PlanScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
-        string relation = await TableRelation.BuildAsync(Connection, snapshot, plan.Files, withRowIds: false, cancellationToken).ConfigureAwait(false);
+        ScanPlan plan = await table.PlanLocalScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
+        string relation = await TableRelation.BuildAsync(Connection, snapshot, LocalMirror.Of(table.Store), plan.Files, withRowIds: false, cancellationToken).ConfigureAwait(false);
         foreach ((string key, string? expression) in added)
         {
             if (key.StartsWith("delta.constraints.", StringComparison.Ordinal)

@@ -80,14 +80,15 @@ public sealed partial class DeltaWriter
         var merge = new MergeStatements(options, schema, sourceByTarget, sourceTable, DeletionVectorsEnabled(snapshot), table.Location, snapshot.PartitionColumns);
         // Only files whose statistics or partition values overlap the source's key range can hold a matched row, so
         // the rest are never read; deleting unmatched target rows needs every file.
-        ScanPlan plan = await table.PlanScanAsync(snapshot, merge.ReadsEveryFile ? null : keyRange, cancellationToken).ConfigureAwait(false);
+        ScanPlan plan = await table.PlanLocalScanAsync(snapshot, merge.ReadsEveryFile ? null : keyRange, cancellationToken).ConfigureAwait(false);
+        LocalMirror mirror = LocalMirror.Of(table.Store);
         IReadOnlyList<ScanFile> candidates = noKeys && !merge.ReadsEveryFile ? [] : plan.Files;
-        string all = await TableRelation.BuildAsync(Connection, snapshot, candidates, withRowIds: true, cancellationToken).ConfigureAwait(false);
+        string all = await TableRelation.BuildAsync(Connection, snapshot, mirror, candidates, withRowIds: true, cancellationToken).ConfigureAwait(false);
 
         // Files to rewrite: those holding matched rows, or every file when unmatched target rows go. One pass over the
         // candidates finds them and how many source rows match each target row.
         MatchedFiles matches = merge.FindsMatchedFiles
-            ? await MatchedFilesAsync(candidates, all, sourceTable, on, merge.MatchedRowsLeave, cancellationToken).ConfigureAwait(false)
+            ? await MatchedFilesAsync(mirror, candidates, all, sourceTable, on, merge.MatchedRowsLeave, cancellationToken).ConfigureAwait(false)
             : MatchedFiles.None;
         List<ScanFile> touched = merge.ReadsEveryFile ? [.. candidates] : matches.Files;
         // Several source rows on one target row only make the result ambiguous where that row changes.
@@ -105,7 +106,7 @@ public sealed partial class DeltaWriter
         long updated = 0, deleted = 0, copied = 0, inserted = 0;
         if (touched.Count > 0)
         {
-            string rel = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
+            string rel = await TableRelation.BuildAsync(Connection, snapshot, mirror, touched, withRowIds: false, cancellationToken).ConfigureAwait(false);
             long deletedByCondition, matched, unmatched;
             if (options.DeleteWhen is null && ScanFile.TotalRecordCount(touched) is long touchedRows)
             {
@@ -135,7 +136,7 @@ public sealed partial class DeltaWriter
                 }
                 else if (merge.ChangingOrLeaving(leaves) is { Count: > 0 } conditions)
                 {
-                    string withIds = await TableRelation.BuildAsync(Connection, snapshot, touched, withRowIds: true, cancellationToken).ConfigureAwait(false);
+                    string withIds = await TableRelation.BuildAsync(Connection, snapshot, mirror, touched, withRowIds: true, cancellationToken).ConfigureAwait(false);
                     leaving = await RowIndexesAsync(merge.RowsToMarkDeleted(withIds, conditions, TableRelation.FileColumn, TableRelation.RowColumn), cancellationToken).ConfigureAwait(false);
                 }
 
@@ -260,7 +261,7 @@ public sealed partial class DeltaWriter
     /// <paramref name="withRows"/> the matched row indexes of each file.
     /// </summary>
     private async Task<MatchedFiles> MatchedFilesAsync(
-        IReadOnlyList<ScanFile> files, string relation, string sourceTable, string on, bool withRows, CancellationToken cancellationToken)
+        LocalMirror mirror, IReadOnlyList<ScanFile> files, string relation, string sourceTable, string on, bool withRows, CancellationToken cancellationToken)
     {
         if (files.Count == 0)
         {
@@ -270,7 +271,7 @@ public sealed partial class DeltaWriter
         var byPath = new Dictionary<string, ScanFile>(StringComparer.Ordinal);
         foreach (ScanFile f in files)
         {
-            byPath[f.AbsolutePath] = f;
+            byPath[mirror.PathOf(f)] = f;
         }
 
         // One row per file, then one row (file NULL) with the matched source rows. Were a source column named rowid to

@@ -102,7 +102,7 @@ public sealed partial class Lakehouse
         }
 
         Snapshot snapshot = await table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        string scan = DeltaScanSql.Build(await table.PlanScanAsync(snapshot, cancellationToken: cancellationToken).ConfigureAwait(false));
+        string scan = await DeltaScanSql.BuildAsync(table, snapshot, cancellationToken: cancellationToken).ConfigureAwait(false);
         return (table, snapshot, "(" + scan + ")");
     }
 

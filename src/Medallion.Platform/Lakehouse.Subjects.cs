@@ -601,10 +601,11 @@ public sealed partial class Lakehouse
         }
 
         // DuckDB reads local files only: on an object store the candidates come through the cache, fetched in parallel.
-        await table.Store.FetchToLocalAsync(candidates, cancellationToken).ConfigureAwait(false);
+        LocalMirror mirror = LocalMirror.Of(table.Store);
+        await mirror.FetchAsync(candidates, cancellationToken).ConfigureAwait(false);
         foreach (string key in candidates)
         {
-            string path = DuckDbConnection.QuoteLiteral(table.Store.GetLocalPath(key));
+            string path = DuckDbConnection.QuoteLiteral(mirror.PathOf(key));
             using DuckDbCommand command = Connection.CreateCommand();
             try
             {

@@ -575,9 +575,9 @@ public sealed partial class Lakehouse : IAsyncDisposable
     /// <summary>Counts rows with DuckDB when a file lacks statistics (tables written by engines that skip them).</summary>
     private async Task<long> CountAsync(DeltaTable table, Snapshot snapshot, CancellationToken cancellationToken)
     {
-        Delta.Scans.ScanPlan plan = await table.PlanScanAsync(snapshot, cancellationToken: cancellationToken).ConfigureAwait(false);
+        string scan = await DeltaScanSql.BuildAsync(table, snapshot, cancellationToken: cancellationToken).ConfigureAwait(false);
         using DuckDbCommand command = Connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM (" + DeltaScanSql.Build(plan) + ")";
+        command.CommandText = "SELECT count(*) FROM (" + scan + ")";
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 

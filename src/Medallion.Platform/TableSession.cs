@@ -84,7 +84,7 @@ public sealed class TableSession : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ScanPlan plan = await PlanScanAsync(snapshot, predicate, cancellationToken).ConfigureAwait(false);
-        var sql = new StringBuilder("SELECT * FROM (").Append(DeltaScanSql.Build(plan)).Append(") AS t");
+        var sql = new StringBuilder("SELECT * FROM (").Append(DeltaScanSql.Build(plan, LocalMirror.Of(Table.Store))).Append(") AS t");
         if (!string.IsNullOrWhiteSpace(predicate))
         {
             sql.Append(" WHERE (").Append(predicate).Append(')');
@@ -111,7 +111,9 @@ public sealed class TableSession : IAsyncDisposable
     public async Task<DuckDbDataReader> ReadChangesAsync(long fromVersion, long? toVersion = null, CancellationToken cancellationToken = default)
     {
         ChangeFeedPlan plan = await Table.PlanChangesAsync(fromVersion, toVersion, cancellationToken).ConfigureAwait(false);
-        return await ExecuteReaderAsync("SELECT * FROM (" + DeltaScanSql.Build(plan) + ") AS t ORDER BY \"_commit_version\"", cancellationToken).ConfigureAwait(false);
+        LocalMirror mirror = LocalMirror.Of(Table.Store);
+        await mirror.FetchAsync(plan, cancellationToken).ConfigureAwait(false);
+        return await ExecuteReaderAsync("SELECT * FROM (" + DeltaScanSql.Build(plan, mirror) + ") AS t ORDER BY \"_commit_version\"", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The table's commits, newest first.</summary>
@@ -137,7 +139,7 @@ public sealed class TableSession : IAsyncDisposable
         {
             try
             {
-                return await Table.PlanScanAsync(snapshot, filter, cancellationToken).ConfigureAwait(false);
+                return await Table.PlanLocalScanAsync(snapshot, filter, cancellationToken).ConfigureAwait(false);
             }
             catch (MedallionException e) when (e.Code == ErrorCode.DeltaInvalidPredicate)
             {
@@ -145,7 +147,7 @@ public sealed class TableSession : IAsyncDisposable
             }
         }
 
-        return await Table.PlanScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
+        return await Table.PlanLocalScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<DuckDbDataReader> ExecuteReaderAsync(string sql, CancellationToken cancellationToken)

@@ -19,9 +19,9 @@ namespace Medallion.Storage;
 /// and readers never see a partly written object.</item>
 /// <item>A listing that was cancelled throws <see cref="OperationCanceledException"/>; it never ends early as if complete.</item>
 /// </list>
-/// Engines that read and write local files only (DuckDB here) see every store as a local directory,
-/// <see cref="LocalRoot"/>: a local store's root itself, or a remote store's folder in the local object cache, filled
-/// by <see cref="FetchToLocalAsync"/> and published from by <see cref="PublishLocalAsync"/>.
+/// The contract is objects only: an engine that reads and writes local files (DuckDB) maps keys to local files itself
+/// (a local store's own files, a remote store's copies in its <see cref="ObjectCache"/>), so the Delta kernel never
+/// needs a local path.
 /// </remarks>
 public interface IObjectStore
 {
@@ -130,33 +130,6 @@ public interface IObjectStore
     /// so several writers may commit to one table. A store without it may only be written by a single writer.
     /// </summary>
     bool SupportsConditionalPut { get; }
-
-    /// <summary>
-    /// The local directory that mirrors the store root for engines that read and write local files: the root itself
-    /// for a local store, the store's folder in the local object cache for a remote one. Objects appear there only
-    /// once fetched (<see cref="FetchToLocalAsync"/>); files written there become objects only once published
-    /// (<see cref="PublishLocalAsync"/>).
-    /// </summary>
-    string LocalRoot { get; }
-
-    /// <summary>The path of <paramref name="key"/> below <see cref="LocalRoot"/>. Does no I/O.</summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageInvalidKey"/> when the key is not a valid relative key.</exception>
-    string GetLocalPath(string key);
-
-    /// <summary>
-    /// Makes <see cref="GetLocalPath"/> of each key hold that object, downloading what the local cache lacks (a
-    /// local store has nothing to do). Meant for immutable objects (Delta data files): a cached file is not revalidated.
-    /// </summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageObjectNotFound"/> when a remote object does not exist
-    /// (a local store leaves a missing file to the reader that opens it).</exception>
-    Task FetchToLocalAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Makes the files written at <see cref="GetLocalPath"/> of each key the objects of those keys, uploading them to a
-    /// remote store (a local store has nothing to do). Each object appears whole or not at all; a failed upload
-    /// leaves no object behind.
-    /// </summary>
-    Task PublishLocalAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Aborts the uploads under the store root that a writer began before <paramref name="startedBefore"/> and never

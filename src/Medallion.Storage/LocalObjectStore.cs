@@ -37,36 +37,12 @@ public sealed class LocalObjectStore : IObjectStore
     /// <remarks>link(2) fails when the target exists, on every local file system.</remarks>
     public bool SupportsConditionalPut => true;
 
-    /// <inheritdoc />
-    public string LocalRoot => _root;
-
-    /// <summary>The absolute local file path of a key (for engines that read local files directly).</summary>
+    /// <summary>The absolute local file path of a key: the object itself, which an engine that reads local files opens in place.</summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.StorageInvalidKey"/> when the key is not a valid relative key.</exception>
     public string GetLocalPath(string key)
     {
         ObjectKeys.Validate(key, _root);
         return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
-    }
-
-    /// <inheritdoc />
-    /// <remarks>
-    /// The local files are the objects: nothing to fetch, and not even a stat per file, so a local scan costs what it
-    /// did before remote stores existed; a missing file is reported by the reader that opens it.
-    /// </remarks>
-    public Task FetchToLocalAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(keys);
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc />
-    /// <remarks>The local files are the objects: nothing to publish.</remarks>
-    public Task PublishLocalAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(keys);
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />

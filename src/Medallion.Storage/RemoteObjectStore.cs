@@ -45,20 +45,30 @@ public abstract class RemoteObjectStore : IObjectStore
     /// <summary>The cache the store's local mirror lives in.</summary>
     public ObjectCache Cache { get; }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// The store's folder in the local object cache, where engines that read and write local files (DuckDB) find its
+    /// objects: objects appear there only once fetched (<see cref="FetchToLocalAsync"/>); files written there become
+    /// objects only once published (<see cref="PublishLocalAsync"/>).
+    /// </summary>
     public string LocalRoot { get; }
 
     /// <inheritdoc />
     public virtual bool SupportsConditionalPut => true;
 
-    /// <inheritdoc />
+    /// <summary>The path of <paramref name="key"/> below <see cref="LocalRoot"/>. Does no I/O.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageInvalidKey"/> when the key is not a valid relative key.</exception>
     public string GetLocalPath(string key)
     {
         ValidateKey(key);
         return Path.Combine(LocalRoot, key.Replace('/', Path.DirectorySeparatorChar));
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Makes <see cref="GetLocalPath"/> of each key hold that object, downloading in parallel what the cache lacks. Meant
+    /// for immutable objects (Delta data files): a cached data file is not revalidated (a cached log file, such as a
+    /// checkpoint that may be rewritten, is checked against the store's size).
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageObjectNotFound"/> when an object does not exist.</exception>
     public async Task FetchToLocalAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
@@ -95,7 +105,10 @@ public abstract class RemoteObjectStore : IObjectStore
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Makes the files written at <see cref="GetLocalPath"/> of each key the objects of those keys, uploading them in
+    /// parallel. Each object appears whole or not at all; a failed upload leaves no object behind.
+    /// </summary>
     public async Task PublishLocalAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keys);

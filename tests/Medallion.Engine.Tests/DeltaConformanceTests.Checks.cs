@@ -69,11 +69,11 @@ public sealed partial class DeltaConformanceTests
         {
             using DuckDbConnection connection = OpenConnection();
             DeltaTable table = OpenTable(caseName, connection);
-            ScanPlan plan = await table.PlanScanAsync(await table.GetSnapshotAsync(version));
+            string scan = await DeltaScanSql.BuildAsync(table, await table.GetSnapshotAsync(version));
             List<string> columns = check.TryGetProperty("projection", out JsonElement projection)
                 ? projection.EnumerateArray().Select(c => c.GetString()!).ToList()
                 : StringList(check.GetProperty("columns"));
-            CompareWithRows(connection, DeltaScanSql.Build(plan), columns, StringList(check.GetProperty("columns")), check.GetProperty("rows"));
+            CompareWithRows(connection, scan, columns, StringList(check.GetProperty("columns")), check.GetProperty("rows"));
         });
     }
 
@@ -87,9 +87,12 @@ public sealed partial class DeltaConformanceTests
         await RunAsync($"{caseName}/change_data_feed_reads#{index}", async () =>
         {
             using DuckDbConnection connection = OpenConnection();
-            ChangeFeedPlan plan = await OpenTable(caseName, connection).PlanChangesAsync(start, end);
+            DeltaTable table = OpenTable(caseName, connection);
+            ChangeFeedPlan plan = await table.PlanChangesAsync(start, end);
+            LocalMirror mirror = LocalMirror.Of(table.Store);
+            await mirror.FetchAsync(plan);
             List<string> columns = StringList(check.GetProperty("columns"));
-            CompareWithRows(connection, DeltaScanSql.Build(plan), columns, columns, check.GetProperty("rows"));
+            CompareWithRows(connection, DeltaScanSql.Build(plan, mirror), columns, columns, check.GetProperty("rows"));
         });
     }
 
@@ -106,9 +109,9 @@ public sealed partial class DeltaConformanceTests
             DeltaTable table = OpenTable(caseName, connection);
             ScanPredicate? filter = DeltaScanSql.TryParsePredicate(connection, predicate);
             Assert.NotNull(filter);
-            ScanPlan plan = await table.PlanScanAsync(await table.GetSnapshotAsync(version), filter);
+            string scan = await DeltaScanSql.BuildAsync(table, await table.GetSnapshotAsync(version), filter);
             List<string> columns = StringList(check.GetProperty("columns"));
-            CompareWithRows(connection, $"SELECT * FROM ({DeltaScanSql.Build(plan)}) AS t WHERE {predicate}", columns, columns, check.GetProperty("rows"));
+            CompareWithRows(connection, $"SELECT * FROM ({scan}) AS t WHERE {predicate}", columns, columns, check.GetProperty("rows"));
         });
     }
 
@@ -121,7 +124,7 @@ public sealed partial class DeltaConformanceTests
         {
             using DuckDbConnection connection = OpenConnection();
             DeltaTable table = OpenTable(caseName, connection);
-            string scan = DeltaScanSql.Build(await table.PlanScanAsync(await table.GetSnapshotAsync()));
+            string scan = await DeltaScanSql.BuildAsync(table, await table.GetSnapshotAsync());
             foreach (JsonProperty column in check.EnumerateObject())
             {
                 string rows = "[" + string.Join(",", column.Value.EnumerateArray().Select(v => "[" + v.GetRawText() + "]")) + "]";

@@ -46,7 +46,7 @@ public sealed partial class DeltaConformanceTests
         connection.Open();
         DeltaTable table = StorageResolver.OpenTable(uri, connection);
 
-        var e = await Assert.ThrowsAsync<MedallionException>(async () => await table.PlanScanAsync(await table.GetSnapshotAsync()));
+        var e = await Assert.ThrowsAsync<MedallionException>(async () => await table.PlanLocalScanAsync(await table.GetSnapshotAsync()));
 
         output.WriteLine($"{caseName} ({kind}): {e.CodeText} {e.Message}");
     }

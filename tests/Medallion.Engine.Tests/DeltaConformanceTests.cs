@@ -58,7 +58,7 @@ public sealed partial class DeltaConformanceTests(ITestOutputHelper output)
         connection.Open();
         var table = new DeltaTable(new LocalObjectStore(Path.Combine(ConformanceTables.Root, caseName, "table")), new DuckDbParquetHandler(connection));
 
-        var e = await Assert.ThrowsAsync<MedallionException>(async () => await table.PlanScanAsync(await table.GetSnapshotAsync()));
+        var e = await Assert.ThrowsAsync<MedallionException>(async () => await table.PlanLocalScanAsync(await table.GetSnapshotAsync()));
 
         output.WriteLine($"{caseName}: {e.CodeText} {e.Message}");
     }
@@ -77,8 +77,7 @@ public sealed partial class DeltaConformanceTests(ITestOutputHelper output)
         string caseDir = Path.Combine(ConformanceTables.Root, caseName);
         using DuckDbConnection connection = OpenConnection();
         DeltaTable table = await open(connection);
-        ScanPlan plan = await table.PlanScanAsync(await table.GetSnapshotAsync(version));
-        string ours = DeltaScanSql.Build(plan);
+        string ours = await DeltaScanSql.BuildAsync(table, await table.GetSnapshotAsync(version));
 
         string expectedGlob = DuckDbConnection.QuoteLiteral(Path.Combine(caseDir, parquetDir, "*.parquet"));
         var expectedColumns = new List<string>();

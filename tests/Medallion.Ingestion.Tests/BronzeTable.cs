@@ -35,8 +35,7 @@ public sealed class BronzeTable : IDisposable
     {
         var table = new DeltaTable(new LocalObjectStore(Path), new DuckDbParquetHandler(Target.Connection));
         Snapshot snapshot = await table.GetSnapshotAsync();
-        ScanPlan plan = await table.PlanScanAsync(snapshot);
-        Target.Execute($"CREATE OR REPLACE VIEW {view} AS {DeltaScanSql.Build(plan)}");
+        Target.Execute($"CREATE OR REPLACE VIEW {view} AS {await DeltaScanSql.BuildAsync(table, snapshot)}");
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

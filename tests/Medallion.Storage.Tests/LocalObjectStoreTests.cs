@@ -59,9 +59,9 @@ public sealed class LocalObjectStoreTests : ObjectStoreContractTests, IDisposabl
     }
 
     [Fact]
-    public void The_local_root_is_the_store_directory_itself()
+    public void A_keys_local_path_is_its_file_below_the_store_directory()
     {
-        Assert.Equal(_dir.Path, _store.LocalRoot);
+        Assert.Equal(_dir.Path, _store.Location);
         Assert.Equal(Path.Combine(_dir.Path, "a", "b.parquet"), _store.GetLocalPath("a/b.parquet"));
     }
 }

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading;
@@ -216,22 +215,6 @@ public abstract class ObjectStoreContractTests
             int winner = Array.IndexOf(won, true);
             Assert.Equal("writer " + winner, Encoding.UTF8.GetString(await Store.ReadAllAsync(key)));
         }
-    }
-
-    [Fact]
-    public async Task A_published_local_file_becomes_the_object_and_a_fetched_object_its_local_file()
-    {
-        string written = Store.GetLocalPath("data/part-0.parquet");
-        Directory.CreateDirectory(Path.GetDirectoryName(written)!);
-        await File.WriteAllTextAsync(written, "parquet bytes");
-
-        await Store.PublishLocalAsync(["data/part-0.parquet"]);
-        await Store.PutAsync("data/part-1.parquet", Bytes("other bytes"));
-        await Store.FetchToLocalAsync(["data/part-1.parquet"]);
-
-        Assert.Equal("parquet bytes", Encoding.UTF8.GetString(await Store.ReadAllAsync("data/part-0.parquet")));
-        Assert.Equal("other bytes", await File.ReadAllTextAsync(Store.GetLocalPath("data/part-1.parquet")));
-        Assert.StartsWith(Store.LocalRoot, Store.GetLocalPath("data/part-1.parquet"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -9,13 +9,13 @@ namespace Medallion.Delta.ChangeDataFeed;
 /// </summary>
 public sealed class ChangeFile
 {
-    internal ChangeFile(long commitVersion, DateTimeOffset commitTimestamp, string path, string absolutePath, IReadOnlyDictionary<string, object?> partitionValues,
+    internal ChangeFile(long commitVersion, DateTimeOffset commitTimestamp, string path, string? externalPath, IReadOnlyDictionary<string, object?> partitionValues,
         string? changeType, IReadOnlyList<long> deletedRowIndexes, IReadOnlyList<long>? selectedRowIndexes)
     {
         CommitVersion = commitVersion;
         CommitTimestamp = commitTimestamp;
         Path = path;
-        AbsolutePath = absolutePath;
+        ExternalPath = externalPath;
         PartitionValues = partitionValues;
         ChangeType = changeType;
         DeletedRowIndexes = deletedRowIndexes;
@@ -31,8 +31,11 @@ public sealed class ChangeFile
     /// <summary>The file path relative to the table root, decoded.</summary>
     public string Path { get; }
 
-    /// <summary>The absolute local path or URI of the file.</summary>
-    public string AbsolutePath { get; }
+    /// <summary>
+    /// The absolute path or URI (decoded; a <c>file:</c> URI as its path) the log names for a file outside the table
+    /// root, which a reader opens there; <see langword="null"/> for a file in the table, the object <see cref="Path"/> of its store.
+    /// </summary>
+    public string? ExternalPath { get; }
 
     /// <summary>Typed partition values by logical column name.</summary>
     public IReadOnlyDictionary<string, object?> PartitionValues { get; }

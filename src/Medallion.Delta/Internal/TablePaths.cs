@@ -58,17 +58,18 @@ internal static class TablePaths
         return local.StartsWith(root, StringComparison.Ordinal) ? local[root.Length..] : null;
     }
 
-    /// <summary>The absolute local path (or, outside the table, the URI) of a log path, for engines that read local files directly.</summary>
-    public static string ToAbsolute(IObjectStore store, string path)
+    /// <summary>
+    /// The path or URI a reader opens for a log path outside the table root (decoded; a <c>file:</c> URI as its path);
+    /// <see langword="null"/> for a path in the table, which is the object <see cref="ToKey"/> names in the store.
+    /// </summary>
+    public static string? ToExternal(IObjectStore store, string path)
     {
-        if (IsAbsolute(path))
+        if (!IsAbsolute(path) || ToKey(store, path) is not null)
         {
-            return path.StartsWith("file:", StringComparison.Ordinal) ? new Uri(path).LocalPath : Decode(path);
+            return null;
         }
 
-        string decoded = Decode(path);
-        // A remote store's files are read through its local mirror (the object cache), which a scan plan fills.
-        return store.GetLocalPath(decoded);
+        return path.StartsWith("file:", StringComparison.Ordinal) ? new Uri(path).LocalPath : Decode(path);
     }
 
     /// <summary>The file name of a log path, decoded.</summary>

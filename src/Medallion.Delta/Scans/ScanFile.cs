@@ -7,11 +7,11 @@ namespace Medallion.Delta.Scans;
 /// <summary>One live logical file of a snapshot: a data file, its partition values and its deleted rows.</summary>
 public sealed class ScanFile
 {
-    internal ScanFile(AddFile add, string key, string absolutePath, IReadOnlyDictionary<string, object?> partitionValues, FileStatistics? stats)
+    internal ScanFile(AddFile add, string key, string? externalPath, IReadOnlyDictionary<string, object?> partitionValues, FileStatistics? stats)
     {
         Add = add;
         Path = key;
-        AbsolutePath = absolutePath;
+        ExternalPath = externalPath;
         PartitionValues = partitionValues;
         Stats = stats;
     }
@@ -24,8 +24,11 @@ public sealed class ScanFile
     /// <summary>The data file's path relative to the table root (percent-decoded), or its absolute path when the log gave one.</summary>
     public string Path { get; }
 
-    /// <summary>The data file's absolute local path or URI, for engines that read it directly.</summary>
-    public string AbsolutePath { get; }
+    /// <summary>
+    /// The absolute path or URI (decoded; a <c>file:</c> URI as its path) the log names for a data file outside the table
+    /// root, which a reader opens there; <see langword="null"/> for a file in the table, the object <see cref="Path"/> of its store.
+    /// </summary>
+    public string? ExternalPath { get; }
 
     /// <summary>The data file size in bytes.</summary>
     public long SizeBytes => Add.Size;

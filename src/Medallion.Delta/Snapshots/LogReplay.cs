@@ -325,7 +325,7 @@ internal sealed class LogReplay
     {
         Dictionary<string, object?> values = PartitionValueReader.Read(add.PartitionValues, partitionFields, mode, add.Path, where);
         string key = TablePaths.IsAbsolute(add.Path) ? TablePaths.ToKey(_store, add.Path) ?? add.Path : TablePaths.Decode(add.Path);
-        return new ScanFile(add, key, TablePaths.ToAbsolute(_store, add.Path), values, FileStatistics.TryParse(add.Stats));
+        return new ScanFile(add, key, TablePaths.ToExternal(_store, add.Path), values, FileStatistics.TryParse(add.Stats));
     }
 
     internal static DateTimeOffset CommitTimestamp(CommitInfo? commitInfo, Metadata metadata, LogSegment segment)

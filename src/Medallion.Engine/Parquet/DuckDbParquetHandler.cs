@@ -36,8 +36,9 @@ public sealed class DuckDbParquetHandler : IParquetHandler
     {
         ArgumentNullException.ThrowIfNull(store);
         // DuckDB reads local files only: a remote store's checkpoint is read from its copy in the object cache.
-        await store.FetchToLocalAsync([key], cancellationToken).ConfigureAwait(false);
-        string path = store.GetLocalPath(key);
+        LocalMirror mirror = LocalMirror.Of(store);
+        await mirror.FetchAsync([key], cancellationToken).ConfigureAwait(false);
+        string path = mirror.PathOf(key);
         string source = "read_parquet(" + DuckDbConnection.QuoteLiteral(path) + ")";
         var file = new FileInfo(path);
         // Checkpoint and sidecar files are immutable once written, so their column list is cached by (path, size,

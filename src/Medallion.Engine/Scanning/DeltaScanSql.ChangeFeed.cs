@@ -25,10 +25,12 @@ public static partial class DeltaScanSql
     /// <c>_change_type</c>, <c>_commit_version</c> and <c>_commit_timestamp</c>. Change data files (<c>cdc</c>) give
     /// their rows with their own <c>_change_type</c>; data files read as changes give every row they keep
     /// (or, after a deletion vector update, only the rows it deleted or restored) with <c>insert</c> or <c>delete</c>.
+    /// DuckDB reads the files from <paramref name="files"/>, fetched there (<see cref="LocalMirror.FetchAsync(ChangeFeedPlan, System.Threading.CancellationToken)"/>).
     /// </summary>
-    public static string Build(ChangeFeedPlan plan)
+    public static string Build(ChangeFeedPlan plan, LocalMirror files)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(files);
         IReadOnlyList<ScanColumn> columns = plan.Columns;
         const string Trailer = "CAST(NULL AS VARCHAR) AS \"_change_type\", CAST(NULL AS BIGINT) AS \"_commit_version\", CAST(NULL AS TIMESTAMPTZ) AS \"_commit_timestamp\"";
         if (plan.Files.Count == 0)
@@ -41,7 +43,7 @@ public static partial class DeltaScanSql
         var sql = new StringBuilder("WITH f(\"__file\", \"__entry\", \"__version\", \"__ts\", \"__type\", \"__selects\"");
         sql.Append(string.Concat(partitions.Select((_, i) => ", \"__p" + i.ToString(inv) + "\""))).Append(") AS (VALUES ");
         sql.AppendJoin(", ", plan.Files.Select((file, entry) =>
-            "(" + DuckDbConnection.QuoteLiteral(file.AbsolutePath)
+            "(" + DuckDbConnection.QuoteLiteral(files.PathOf(file))
             + ", " + entry.ToString(inv)
             + ", CAST(" + file.CommitVersion.ToString(inv) + " AS BIGINT)"
             + ", " + Literal(file.CommitTimestamp, Medallion.Delta.Schema.PrimitiveType.Timestamp)
@@ -61,7 +63,7 @@ public static partial class DeltaScanSql
 
         sql.Append(plan.Files.Any(f => f.IsChangeDataFile) ? "COALESCE(f.\"__type\", d.\"_change_type\")" : "f.\"__type\"").Append(" AS \"_change_type\", ");
         sql.Append("f.\"__version\" AS \"_commit_version\", f.\"__ts\" AS \"_commit_timestamp\"");
-        sql.Append(" FROM read_parquet([").AppendJoin(", ", plan.Files.Select(f => f.AbsolutePath).Distinct(StringComparer.Ordinal).Select(DuckDbConnection.QuoteLiteral))
+        sql.Append(" FROM read_parquet([").AppendJoin(", ", plan.Files.Select(f => files.PathOf(f)).Distinct(StringComparer.Ordinal).Select(DuckDbConnection.QuoteLiteral))
             .Append("], union_by_name = true, filename = true, file_row_number = true) d JOIN f ON d.filename = f.\"__file\"");
         var conditions = new List<string>();
         if (selects)

@@ -3,8 +3,12 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Delta;
 using Medallion.Delta.Scans;
 using Medallion.Delta.Schema;
+using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
 
 namespace Medallion.Engine.Scanning;
@@ -18,10 +22,22 @@ namespace Medallion.Engine.Scanning;
 /// </summary>
 public static partial class DeltaScanSql
 {
-    /// <summary>Builds the query text for <paramref name="plan"/>.</summary>
-    public static string Build(ScanPlan plan)
+    /// <summary>
+    /// Plans a scan of <paramref name="snapshot"/> of <paramref name="table"/> (<see cref="LocalScans.PlanLocalScanAsync"/>:
+    /// pruned with <paramref name="filter"/>, its files fetched to the table's <see cref="LocalMirror"/>) and builds its query text.
+    /// </summary>
+    public static async Task<string> BuildAsync(DeltaTable table, Snapshot snapshot, ScanPredicate? filter = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ScanPlan plan = await table.PlanLocalScanAsync(snapshot, filter, cancellationToken).ConfigureAwait(false);
+        return Build(plan, LocalMirror.Of(table.Store));
+    }
+
+    /// <summary>Builds the query text for <paramref name="plan"/>, whose files DuckDB reads from <paramref name="files"/> (fetched there: <see cref="LocalScans.PlanLocalScanAsync"/>).</summary>
+    public static string Build(ScanPlan plan, LocalMirror files)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(files);
         IReadOnlyList<ScanColumn> columns = plan.Columns;
         if (plan.Files.Count == 0)
         {
@@ -36,20 +52,20 @@ public static partial class DeltaScanSql
             // Nothing to attach per file: a plain read, which DuckDB streams in parallel without the join's hash table
             // and without materializing file names and row numbers.
             sql.Append("SELECT ").AppendJoin(", ", columns.Select(c => DataColumn(c, "d") + " AS " + Q(c.LogicalName)))
-                .Append(" FROM read_parquet([").AppendJoin(", ", plan.Files.Select(f => DuckDbConnection.QuoteLiteral(f.AbsolutePath)))
+                .Append(" FROM read_parquet([").AppendJoin(", ", plan.Files.Select(f => DuckDbConnection.QuoteLiteral(files.PathOf(f))))
                 .Append("], union_by_name = true) d");
             return sql.ToString();
         }
 
         sql.Append("WITH f(\"__file\"").Append(string.Concat(partitions.Select((_, i) => ", \"__p" + i + "\""))).Append(") AS (VALUES ");
         sql.AppendJoin(", ", plan.Files.Select(file =>
-            "(" + DuckDbConnection.QuoteLiteral(file.AbsolutePath) + string.Concat(partitions.Select(p => ", " + Literal(file.PartitionValues.GetValueOrDefault(p.LogicalName), p.Type))) + ")"));
+            "(" + DuckDbConnection.QuoteLiteral(files.PathOf(file)) + string.Concat(partitions.Select(p => ", " + Literal(file.PartitionValues.GetValueOrDefault(p.LogicalName), p.Type))) + ")"));
         sql.Append(')');
         if (withDv.Count > 0)
         {
             sql.Append(", dv AS (");
             sql.AppendJoin(" UNION ALL ", withDv.Select(file =>
-                "SELECT " + DuckDbConnection.QuoteLiteral(file.AbsolutePath) + " AS \"__file\", unnest([" + string.Join(",", file.DeletedRowIndexes) + "]::BIGINT[]) AS \"__row\""));
+                "SELECT " + DuckDbConnection.QuoteLiteral(files.PathOf(file)) + " AS \"__file\", unnest([" + string.Join(",", file.DeletedRowIndexes) + "]::BIGINT[]) AS \"__row\""));
             sql.Append(')');
         }
 
@@ -58,7 +74,7 @@ public static partial class DeltaScanSql
         sql.AppendJoin(", ", columns.Select(c => c.IsPartition
             ? "f.\"__p" + partitionIndex++ + "\" AS " + Q(c.LogicalName)
             : DataColumn(c, "d") + " AS " + Q(c.LogicalName)));
-        sql.Append(" FROM read_parquet([").AppendJoin(", ", plan.Files.Select(f => DuckDbConnection.QuoteLiteral(f.AbsolutePath)))
+        sql.Append(" FROM read_parquet([").AppendJoin(", ", plan.Files.Select(f => DuckDbConnection.QuoteLiteral(files.PathOf(f))))
             .Append("], union_by_name = true, filename = true, file_row_number = true) d JOIN f ON d.filename = f.\"__file\"");
         if (withDv.Count > 0)
         {

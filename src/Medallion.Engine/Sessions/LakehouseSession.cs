@@ -540,7 +540,7 @@ public sealed class LakehouseSession : IAsyncDisposable
 
         DeltaTable delta = StorageResolver.OpenTable(table.Store, _metadata);
         var snapshot = await delta.GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
-        string scan = DeltaScanSql.Build(await delta.PlanScanAsync(snapshot, cancellationToken: cancellationToken).ConfigureAwait(false));
+        string scan = await DeltaScanSql.BuildAsync(delta, snapshot, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (_access is not null)
         {
             // The same projection as the latest version's view: an older version is masked and filtered alike.

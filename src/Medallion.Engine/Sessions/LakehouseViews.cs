@@ -140,7 +140,7 @@ public sealed class LakehouseViews
         }
 
         // Planned outside the lock, so that tables loading at once check their erasures and fetch their files at once.
-        ScanPlan plan = await delta.PlanScanAsync(snapshot, cancellationToken: cancellationToken).ConfigureAwait(false);
+        ScanPlan plan = await delta.PlanLocalScanAsync(snapshot, cancellationToken: cancellationToken).ConfigureAwait(false);
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -150,7 +150,7 @@ public sealed class LakehouseViews
                 return snapshot.Version;
             }
 
-            string scan = DeltaScanSql.Build(plan);
+            string scan = DeltaScanSql.Build(plan, LocalMirror.Of(delta.Store));
             if (_access is not null)
             {
                 scan = SessionAccess.Project(scan, _access.Find(table.QualifiedName)

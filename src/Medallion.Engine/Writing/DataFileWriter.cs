@@ -17,8 +17,8 @@ namespace Medallion.Engine.Writing;
 /// <c>COPY (query) TO ... (FORMAT parquet, PARTITION_BY (...), RETURN_STATS)</c> and describes each file as an
 /// <c>add</c> action: path relative to the table root (percent-encoded), partition values serialized per the
 /// protocol, size and statistics from <c>RETURN_STATS</c>. Files with no rows are deleted, not added.
-/// DuckDB writes local files: the files go to the store's <see cref="IObjectStore.LocalRoot"/> (a remote store's
-/// folder in the object cache) and are published (uploaded, in parallel) before this returns, so before any commit
+/// DuckDB writes local files: the files go to the store's <see cref="LocalMirror"/> (a local store's own directory, a
+/// remote store's folder in the object cache) and are published (uploaded, in parallel) before this returns, so before any commit
 /// can name them.
 /// </summary>
 internal static class DataFileWriter
@@ -41,7 +41,8 @@ internal static class DataFileWriter
         CancellationToken cancellationToken,
         bool withFieldIds = false)
     {
-        string tableRoot = store.LocalRoot;
+        LocalMirror mirror = LocalMirror.Of(store);
+        string tableRoot = mirror.Root;
         string target;
         string options;
         if (partitionColumns.Count > 0)
@@ -129,7 +130,7 @@ internal static class DataFileWriter
             }
         }
 
-        await store.PublishLocalAsync(adds.ConvertAll(a => Uri.UnescapeDataString(a.Path)), cancellationToken).ConfigureAwait(false);
+        await mirror.PublishAsync(adds.ConvertAll(a => Uri.UnescapeDataString(a.Path)), cancellationToken).ConfigureAwait(false);
         return adds;
     }
 

@@ -13,7 +13,7 @@ namespace Medallion.Engine.Writing;
 /// <summary>
 /// The logical rows of some live files of a snapshot as a DuckDB query: <c>read_parquet</c> over the files, physical
 /// columns renamed to logical ones, partition columns filled from the log, deletion-vector rows removed. With
-/// <c>withRowIds</c> it also yields <c>__file</c> (the file's absolute path) and <c>__row</c> (the row's index in it),
+/// <c>withRowIds</c> it also yields <c>__file</c> (the file DuckDB read, <see cref="LocalMirror.PathOf(ScanFile)"/>) and <c>__row</c> (the row's index in it),
 /// which DML uses to know which files hold affected rows.
 /// </summary>
 internal static class TableRelation
@@ -21,7 +21,7 @@ internal static class TableRelation
     public const string FileColumn = "__file";
     public const string RowColumn = "__row";
 
-    public static async Task<string> BuildAsync(DuckDbConnection connection, Snapshot snapshot, IReadOnlyList<ScanFile> files, bool withRowIds, CancellationToken cancellationToken)
+    public static async Task<string> BuildAsync(DuckDbConnection connection, Snapshot snapshot, LocalMirror mirror, IReadOnlyList<ScanFile> files, bool withRowIds, CancellationToken cancellationToken)
     {
         List<ScanColumn> columns = global::Medallion.Delta.DeltaTable.DescribeColumns(snapshot);
         var sb = new StringBuilder("SELECT ");
@@ -43,7 +43,7 @@ internal static class TableRelation
         var pathList = new StringBuilder("[");
         for (int i = 0; i < files.Count; i++)
         {
-            pathList.Append(i == 0 ? string.Empty : ", ").Append(DuckDbConnection.QuoteLiteral(files[i].AbsolutePath));
+            pathList.Append(i == 0 ? string.Empty : ", ").Append(DuckDbConnection.QuoteLiteral(mirror.PathOf(files[i])));
         }
 
         pathList.Append(']');
@@ -85,7 +85,7 @@ internal static class TableRelation
             sb.Append(" JOIN (VALUES ");
             for (int f = 0; f < files.Count; f++)
             {
-                sb.Append(f == 0 ? "(" : ", (").Append(DuckDbConnection.QuoteLiteral(files[f].AbsolutePath));
+                sb.Append(f == 0 ? "(" : ", (").Append(DuckDbConnection.QuoteLiteral(mirror.PathOf(files[f])));
                 foreach (ScanColumn p in partitions)
                 {
                     string? raw = RawPartitionValue(files[f], p);
@@ -104,11 +104,11 @@ internal static class TableRelation
             sb.Append(") ON d.filename = pv.f");
         }
 
-        AppendDeletionVectorFilter(sb, files);
+        AppendDeletionVectorFilter(sb, mirror, files);
         return sb.ToString();
     }
 
-    private static void AppendDeletionVectorFilter(StringBuilder sb, IReadOnlyList<ScanFile> files)
+    private static void AppendDeletionVectorFilter(StringBuilder sb, LocalMirror mirror, IReadOnlyList<ScanFile> files)
     {
         // One list literal per file, unnested: large deletion vectors stay a compact SQL text and a hash join.
         bool any = false;
@@ -119,7 +119,7 @@ internal static class TableRelation
                 continue;
             }
 
-            sb.Append(any ? " UNION ALL " : " ANTI JOIN (").Append("SELECT ").Append(DuckDbConnection.QuoteLiteral(f.AbsolutePath)).Append(" AS f, unnest([")
+            sb.Append(any ? " UNION ALL " : " ANTI JOIN (").Append("SELECT ").Append(DuckDbConnection.QuoteLiteral(mirror.PathOf(f))).Append(" AS f, unnest([")
                 .AppendJoin(',', f.DeletedRowIndexes).Append("]::BIGINT[]) AS r");
             any = true;
         }

@@ -248,7 +248,7 @@ internal sealed partial class ModelBuilder
     private async Task<DeltaOperationResult?> MergeHistoryAsync(string passingSql, List<string> written, Snapshot target, CancellationToken cancellationToken)
     {
         string history = "__medallion_history";
-        string scan = DeltaScanSql.Build(await OpenTarget().PlanScanAsync(target, null, cancellationToken).ConfigureAwait(false));
+        string scan = await DeltaScanSql.BuildAsync(OpenTarget(), target, null, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync($"CREATE OR REPLACE TEMP VIEW {history} AS {scan}", cancellationToken).ConfigureAwait(false);
         string now = Timestamp(_run.StartedAt);
         IEnumerable<string> compared = Config.ChangeColumns.Count > 0
@@ -343,7 +343,7 @@ internal sealed partial class ModelBuilder
     /// </summary>
     private async Task<DeltaOperationResult> CommitEmptyAsync(Snapshot target, CancellationToken cancellationToken)
     {
-        string scan = DeltaScanSql.Build(await OpenTarget().PlanScanAsync(target, null, cancellationToken).ConfigureAwait(false));
+        string scan = await DeltaScanSql.BuildAsync(OpenTarget(), target, null, cancellationToken).ConfigureAwait(false);
         DeltaStagedWrite empty = await _writer.BeginWriteAsync(_location, new DeltaWriteOptions { Mode = DeltaWriteMode.Append }, cancellationToken).ConfigureAwait(false);
         await empty.AddAsync($"SELECT * FROM ({scan}) AS current_rows WHERE false", cancellationToken).ConfigureAwait(false);
         return await empty.CommitAsync(cancellationToken).ConfigureAwait(false);

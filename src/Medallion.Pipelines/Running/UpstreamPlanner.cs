@@ -80,7 +80,7 @@ internal sealed class UpstreamPlanner
     public async Task<UpstreamRelation> FullAsync(TableName name, bool changeColumns, CancellationToken cancellationToken)
     {
         (DeltaTable table, Snapshot snapshot) = _upstream[name];
-        string scan = DeltaScanSql.Build(await table.PlanScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false));
+        string scan = await DeltaScanSql.BuildAsync(table, snapshot, null, cancellationToken).ConfigureAwait(false);
         string sql = changeColumns
             ? $"SELECT *, 'insert' AS {DeltaScanSql.ChangeTypeColumn}, CAST({snapshot.Version.ToString(CultureInfo.InvariantCulture)} AS BIGINT) AS {DeltaScanSql.CommitVersionColumn} FROM ({scan})"
             : scan;
@@ -124,7 +124,7 @@ internal sealed class UpstreamPlanner
             : $"* EXCLUDE ({string.Join(", ", ChangeColumns)})";
         if (snapshot.Version == consumedVersion)
         {
-            string nothing = $"SELECT {columns} FROM ({DeltaScanSql.Build(await table.PlanScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false))}) " +
+            string nothing = $"SELECT {columns} FROM ({await DeltaScanSql.BuildAsync(table, snapshot, null, cancellationToken).ConfigureAwait(false)}) " +
                 $"CROSS JOIN (SELECT NULL::VARCHAR AS {DeltaScanSql.ChangeTypeColumn}, NULL::BIGINT AS {DeltaScanSql.CommitVersionColumn}, NULL::TIMESTAMPTZ AS {DeltaScanSql.CommitTimestampColumn}) WHERE false";
             return (new UpstreamRelation(name, snapshot.Version, nothing), null);
         }
@@ -144,7 +144,9 @@ internal sealed class UpstreamPlanner
             return (null, string.Create(inv, $"{name} version {removed.CommitVersion} removed rows without a change data feed (an overwrite, delete or update)"));
         }
 
-        string sql = $"SELECT {columns} FROM ({DeltaScanSql.Build(plan)}) WHERE {DeltaScanSql.ChangeTypeColumn} IN ({keep})";
+        LocalMirror mirror = LocalMirror.Of(table.Store);
+        await mirror.FetchAsync(plan, cancellationToken).ConfigureAwait(false);
+        string sql = $"SELECT {columns} FROM ({DeltaScanSql.Build(plan, mirror)}) WHERE {DeltaScanSql.ChangeTypeColumn} IN ({keep})";
         return (new UpstreamRelation(name, snapshot.Version, sql), null);
     }
 

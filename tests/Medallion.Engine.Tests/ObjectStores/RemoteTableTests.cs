@@ -50,12 +50,13 @@ public abstract class RemoteTableTests : IDisposable
         Snapshot snapshot = await _f.SnapshotAsync(uri);
 
         IObjectStore store = StorageResolver.OpenStore(uri);
-        Directory.Delete(store.LocalRoot, recursive: true);
+        LocalMirror mirror = LocalMirror.Of(store);
+        Directory.Delete(mirror.Root, recursive: true);
 
         Assert.All(snapshot.Files, f => Assert.NotNull(store.GetInfoAsync(f.Path).GetAwaiter().GetResult()));
         Assert.Equal(["0", "1", "2", "3", "4"], await _f.ReadAsync(uri));
-        Assert.StartsWith(TestObjectStores.CacheDirectory, store.GetLocalPath(snapshot.Files[0].Path), StringComparison.Ordinal);
-        Assert.True(File.Exists(store.GetLocalPath(snapshot.Files[0].Path)));
+        Assert.StartsWith(TestObjectStores.CacheDirectory, mirror.PathOf(snapshot.Files[0]), StringComparison.Ordinal);
+        Assert.True(File.Exists(mirror.PathOf(snapshot.Files[0])));
     }
 
     [Fact]
@@ -68,7 +69,7 @@ public abstract class RemoteTableTests : IDisposable
         }
 
         DeltaOperationResult checkpoint = await _f.Writer.CheckpointAsync(uri);
-        Directory.Delete(StorageResolver.OpenStore(uri).LocalRoot, recursive: true);
+        Directory.Delete(LocalMirror.Of(StorageResolver.OpenStore(uri)).Root, recursive: true);
 
         Assert.Equal(2, checkpoint.CheckpointVersion ?? checkpoint.Version);
         Assert.NotNull(await StorageResolver.OpenStore(uri).GetInfoAsync("_delta_log/00000000000000000002.checkpoint.parquet"));

@@ -1,3 +1,4 @@
+using Medallion.Delta;
 using Medallion.Delta.ChangeDataFeed;
 
 namespace Medallion.Engine.Tests.Writing;
@@ -23,10 +24,11 @@ public sealed class ChangeDataFeedWriteTests : IDisposable
     /// <summary>The rows of the change data files of one version, as "id|v|_change_type".</summary>
     private async Task<List<string>> ChangesAsync(string path, long version, string? alsoColumn = null)
     {
-        ChangeFeedPlan plan = await _f.Open(path).PlanChangesAsync(version, version);
+        DeltaTable table = _f.Open(path);
+        ChangeFeedPlan plan = await table.PlanChangesAsync(version, version);
         Assert.NotEmpty(plan.Files);
         Assert.All(plan.Files, f => Assert.True(f.IsChangeDataFile, f.Path));
-        string files = string.Join(", ", plan.Files.Select(f => "'" + f.AbsolutePath.Replace("'", "''", StringComparison.Ordinal) + "'"));
+        string files = string.Join(", ", plan.Files.Select(f => "'" + LocalMirror.Of(table.Store).PathOf(f).Replace("'", "''", StringComparison.Ordinal) + "'"));
         return _f.Query($"SELECT id, v, _change_type{(alsoColumn is null ? "" : ", " + alsoColumn)} FROM read_parquet([{files}], hive_partitioning = false)");
     }
 

@@ -189,7 +189,7 @@ public sealed class DeletionVectorDmlTests : IDisposable
         ChangeFeedPlan plan = await _f.Open(path).PlanChangesAsync(1, 1);
         ChangeFile file = Assert.Single(plan.Files);
         Assert.True(file.IsChangeDataFile);
-        Assert.Equal(["4|40|delete"], _f.Query($"SELECT id, v, _change_type FROM read_parquet('{file.AbsolutePath}', hive_partitioning = false)"));
+        Assert.Equal(["4|40|delete"], _f.Query($"SELECT id, v, _change_type FROM read_parquet('{LocalMirror.Of(_f.Open(path).Store).PathOf(file)}', hive_partitioning = false)"));
     }
 
     [Fact]

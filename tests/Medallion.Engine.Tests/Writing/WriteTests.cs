@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Medallion.Delta;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
 using Medallion.Delta.Transactions;
@@ -558,7 +559,8 @@ public sealed class WriteTests : IDisposable
         await _f.Writer.WriteAsync(path, NestedRow.Replace("1 AS id", "2 AS id", StringComparison.Ordinal).Replace("'Ana'", "'Bia'", StringComparison.Ordinal));
 
         await _f.Writer.UpdateAsync(path, "customer = struct_pack(name := 'Ana Maria', address := customer.address)", "id = 1");
-        string changes = Medallion.Engine.Scanning.DeltaScanSql.Build(await _f.Open(path).PlanChangesAsync(3, 3));
+        DeltaTable table = _f.Open(path);
+        string changes = Medallion.Engine.Scanning.DeltaScanSql.Build(await table.PlanChangesAsync(3, 3), LocalMirror.Of(table.Store));
         Assert.Equal(["Ana Maria|Recife|update_postimage", "Ana|Recife|update_preimage"], _f.Query($"SELECT customer.name, customer.address.city, _change_type FROM ({changes})"));
         await _f.Writer.MergeAsync(path, new DeltaMergeOptions(NestedRow.Replace("1 AS id", "3 AS id", StringComparison.Ordinal), "target.id = source.id") { WhenNotMatchedInsert = true });
         await _f.Writer.DeleteAsync(path, "customer.name = 'Bia'");

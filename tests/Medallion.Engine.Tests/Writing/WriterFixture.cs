@@ -41,9 +41,8 @@ public sealed class WriterFixture : IDisposable
     {
         DeltaTable table = Open(path);
         Snapshot snapshot = await table.GetSnapshotAsync(version);
-        ScanPlan plan = await table.PlanScanAsync(snapshot);
         // The read side's scan SQL, not the writer's own relation: what we write must read back through the reader.
-        string relation = DeltaScanSql.Build(plan);
+        string relation = await DeltaScanSql.BuildAsync(table, snapshot);
         return Query($"SELECT {columns} FROM ({relation}) AS t");
     }
 

@@ -4,6 +4,7 @@ using Medallion.Delta.Scans;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Engine.Parquet;
 using Medallion.Pipelines.Sources;
 using Medallion.Storage;
@@ -43,7 +44,7 @@ public sealed partial class FileSourceLoaderTests : IDisposable
     private async Task<List<string>> RowsAsync(string columns, string orderBy = "_source_file, _source_line", string where = "true")
     {
         Snapshot snapshot = await SnapshotAsync();
-        string files = string.Join(", ", snapshot.Files.Select((ScanFile f) => DuckDbConnection.QuoteLiteral(f.AbsolutePath)));
+        string files = string.Join(", ", snapshot.Files.Select((ScanFile f) => DuckDbConnection.QuoteLiteral(LocalMirror.Of(new LocalObjectStore(TablePath)).PathOf(f))));
         using DuckDbCommand command = _connection.CreateCommand();
         command.CommandText = $"SELECT concat_ws('|', {columns}) FROM read_parquet([{files}], union_by_name = true) WHERE {where} ORDER BY {orderBy}";
         var rows = new List<string>();

@@ -62,7 +62,7 @@ public sealed class SubjectErasureTests : IDisposable
                 try
                 {
                     Snapshot snapshot = await delta.GetSnapshotAsync(version);
-                    string scan = DeltaScanSql.Build(await delta.PlanScanAsync(snapshot));
+                    string scan = await DeltaScanSql.BuildAsync(delta, snapshot);
                     Assert.Equal(0L, await CountPersonAsync(connection, $"({scan})"));
                 }
                 catch (MedallionException e) when (e.Code == ErrorCode.DeltaFileErased)
@@ -278,7 +278,7 @@ public sealed class SubjectErasureTests : IDisposable
         connection.Open();
         DeltaTable delta = StorageResolver.OpenTable(Path.Combine(_people.Warehouse, table), connection);
         using DuckDbCommand command = connection.CreateCommand();
-        command.CommandText = $"SELECT string_agg(CAST({key} AS VARCHAR), ',' ORDER BY {key}) FROM ({DeltaScanSql.Build(await delta.PlanScanAsync(await delta.GetSnapshotAsync()))})";
+        command.CommandText = $"SELECT string_agg(CAST({key} AS VARCHAR), ',' ORDER BY {key}) FROM ({await DeltaScanSql.BuildAsync(delta, await delta.GetSnapshotAsync())})";
         return await command.ExecuteScalarAsync();
     }
 

@@ -126,7 +126,6 @@ public sealed partial class JobScheduler
     private async Task StandbyThenPlanAsync()
     {
         CancellationToken stop = _stopPlanning.Token;
-        ILogger logger = (_options.Logs ?? NullLoggerFactory.Instance).CreateLogger("Medallion.Server.Scheduler");
         try
         {
             while (_standbyBehind is { } behind)
@@ -141,11 +140,11 @@ public sealed partial class JobScheduler
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // The catalog could not be read this time (locked, a network file system's hiccup): try again next interval.
-                    LogStandbyTryFailed(logger, e.Message);
+                    LogStandbyTryFailed(_logger, e.Message);
                 }
             }
 
-            LogTookOver(logger, Holder.ToString());
+            LogTookOver(_logger, Holder.ToString());
             DateTimeOffset? nextFire = await BeginSchedulingAsync(stop).ConfigureAwait(false);
             _activated.TrySetResult();
             await PlanLoopAsync(nextFire).ConfigureAwait(false);
@@ -173,4 +172,13 @@ public sealed partial class JobScheduler
 
     [LoggerMessage(EventId = 9521, Level = LogLevel.Warning, Message = "The scheduler on standby could not read the catalog's lease: {Error}; it tries again.")]
     private static partial void LogStandbyTryFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 9522, Level = LogLevel.Error, Message = "A planning pass of the scheduler failed: {Reason}; it plans again in {RetryMs} ms.")]
+    private static partial void LogPassFailed(ILogger logger, Exception error, string reason, long retryMs);
+
+    [LoggerMessage(EventId = 9523, Level = LogLevel.Warning, Message = "The scheduler cannot read {Table}, which job {Job} watches: {Error}; the job's new-data runs wait until it can.")]
+    private static partial void LogWatchedTableUnreadable(ILogger logger, string table, string job, string error);
+
+    [LoggerMessage(EventId = 9524, Level = LogLevel.Warning, Message = "The scheduler could not renew its lease in the catalog: {Error}; it tries again at the next heartbeat.")]
+    private static partial void LogHeartbeatFailed(ILogger logger, string error);
 }

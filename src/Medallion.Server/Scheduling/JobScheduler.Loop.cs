@@ -20,12 +20,13 @@ public sealed partial class JobScheduler
     private async Task PlanLoopAsync(DateTimeOffset? nextFire)
     {
         CancellationToken stop = _stopPlanning.Token;
+        bool failed = false;
         while (!stop.IsCancellationRequested && !LeaseLost)
         {
             TaskCompletionSource signal = Volatile.Read(ref _wake);
             TimeSpan wait = _options.PollInterval;
             DateTimeOffset now = _time.GetUtcNow();
-            if (nextFire is { } next && next - now < wait)
+            if (!failed && nextFire is { } next && next - now < wait)
             {
                 wait = next - now > TimeSpan.Zero ? next - now : TimeSpan.Zero;
             }
@@ -34,10 +35,18 @@ public sealed partial class JobScheduler
             {
                 await Task.WhenAny(signal.Task, Task.Delay(wait, _time, stop)).ConfigureAwait(false);
                 nextFire = await PlanPassAsync(startup: false, stop).ConfigureAwait(false);
+                failed = false;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception e)
+            {
+                // A pass that failed (the catalog locked or its disk full) queued what it queued, each run once; the next
+                // pass, a poll interval on, plans the rest. Ending the loop here would stop all scheduling silently.
+                failed = true;
+                LogPassFailed(_logger, e, e.Message, (long)_options.PollInterval.TotalMilliseconds);
             }
         }
     }
@@ -78,9 +87,17 @@ public sealed partial class JobScheduler
         foreach (JobDefinition job in jobs.Where(j => j.OnNewData.Count > 0 && !IsPaused(j)))
         {
             var current = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
-            foreach (TableName table in job.OnNewData)
+            try
             {
-                current[Key(table)] = await CurrentVersionAsync(table, cancellationToken).ConfigureAwait(false);
+                foreach (TableName table in job.OnNewData)
+                {
+                    current[Key(table)] = await CurrentVersionAsync(table, job.Name, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (MedallionException)
+            {
+                // Left out of this pass (logged by CurrentVersionAsync): one table that cannot be read holds up its own job only.
+                continue;
             }
 
             versions[job.Name] = current;
@@ -126,7 +143,8 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>The newest version of a table's Delta log; -1 while the table does not exist.</summary>
-    private async Task<long> CurrentVersionAsync(TableName table, CancellationToken cancellationToken)
+    /// <exception cref="MedallionException">The table's log cannot be read; logged, naming the table and <paramref name="job"/>, when its error is new.</exception>
+    private async Task<long> CurrentVersionAsync(TableName table, string job, CancellationToken cancellationToken)
     {
         try
         {
@@ -140,11 +158,23 @@ public sealed partial class JobScheduler
                 ? await watched.Table.UpdateSnapshotAsync(known, cancellationToken).ConfigureAwait(false)
                 : await watched.Table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             _watched[table] = (watched.Table, snapshot);
+            _unreadable.Remove(table);
             return snapshot.Version;
         }
         catch (MedallionException e) when (e.Code == ErrorCode.DeltaTableNotFound)
         {
             return -1;
+        }
+        catch (MedallionException e)
+        {
+            // Once per error, not once a pass: a damaged log stays damaged until someone repairs it.
+            if (_unreadable.TryGetValue(table, out string? known) is false || known != e.Message)
+            {
+                _unreadable[table] = e.Message;
+                LogWatchedTableUnreadable(_logger, table.ToString(), job, e.Message);
+            }
+
+            throw;
         }
     }
 

@@ -11,6 +11,8 @@ using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Pipelines;
 using Medallion.Server.Observability;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Medallion.Server.Scheduling;
 
@@ -34,6 +36,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private readonly CatalogStore _catalog;
     private readonly SchedulerOptions _options;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     // Guards the scheduler's state below; held only across short catalog writes, never across a run.
     private readonly SemaphoreSlim _state = new(1, 1);
     // Replaced whole by a reload; a run keeps the definitions it started with.
@@ -41,6 +44,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private readonly Dictionary<string, DateTimeOffset> _lastFire = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JobState> _jobStates = new(StringComparer.Ordinal);
     private readonly Dictionary<TableName, (DeltaTable Table, Snapshot? Snapshot)> _watched = [];
+    // The error last logged for each watched table that could not be read.
+    private readonly Dictionary<TableName, string> _unreadable = [];
     private readonly Dictionary<string, Supervised> _continuous = new(StringComparer.Ordinal);
     // Continuous runs told to stop (job paused, removed, changed) that may not have ended yet.
     private readonly List<Task> _stopping = [];
@@ -62,6 +67,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         _catalog = catalog;
         _options = options;
         _time = options.Time ?? TimeProvider.System;
+        _logger = (options.Logs ?? NullLoggerFactory.Instance).CreateLogger("Medallion.Server.Scheduler");
         Holder = holder;
         _executor = new RunExecutor(catalog, options, Metrics, OnRunEndedAsync);
         _definitions = new Definitions(project, graph);
@@ -282,6 +288,13 @@ public sealed partial class JobScheduler : IAsyncDisposable
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception e)
+            {
+                // The catalog could not be written this time (locked, a full disk): the lease lives on until it expires,
+                // and the next heartbeat tries again. Ending this loop would let the lease lapse while this server still
+                // schedules, and another take it over.
+                LogHeartbeatFailed(_logger, e.Message);
             }
         }
     }

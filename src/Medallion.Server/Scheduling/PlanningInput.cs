@@ -11,7 +11,8 @@ namespace Medallion.Server.Scheduling;
 /// <param name="LastFire">The newest fire time each scheduled job has accounted for (this scheduler's memory, else the
 /// catalog's newest scheduled run); a job missing here was never scheduled and starts from now.</param>
 /// <param name="TableVersions">For each unpaused <c>on_new_data</c> job with watched tables, the newest version of each
-/// (by lower-case table name; -1 while a table does not exist).</param>
+/// (by lower-case table name; -1 while a table does not exist); a job missing here is left out of the pass (a table it
+/// watches could not be read).</param>
 /// <param name="PendingFiles">For each unpaused job with watched file sources, the files pending now (source:file).</param>
 /// <param name="PendingFilesSeen">The files each job had pending at the pass before.</param>
 /// <param name="Queued">The runs waiting to start.</param>

@@ -69,7 +69,12 @@ internal static class RunPlanner
     {
         foreach (JobDefinition job in input.Jobs.Where(j => j.OnNewData.Count > 0 && !IsPaused(input, j)))
         {
-            IReadOnlyDictionary<string, long> versions = input.TableVersions[job.Name];
+            if (!input.TableVersions.TryGetValue(job.Name, out IReadOnlyDictionary<string, long>? versions))
+            {
+                // A watched table could not be read: the job waits for a pass that can, with the versions it saw kept.
+                continue;
+            }
+
             input.JobStates.TryGetValue(job.Name, out JobState? state);
             bool changed = state is not null && state.SeenVersions.Count > 0
                 && versions.Any(v => v.Value > (state.SeenVersions.TryGetValue(v.Key, out long seen) ? seen : -1));

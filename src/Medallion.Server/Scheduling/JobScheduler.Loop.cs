@@ -168,7 +168,7 @@ public sealed partial class JobScheduler
         catch (MedallionException e)
         {
             // Once per error, not once a pass: a damaged log stays damaged until someone repairs it.
-            if (_unreadable.TryGetValue(table, out string? known) is false || known != e.Message)
+            if (!_unreadable.TryGetValue(table, out string? known) || known != e.Message)
             {
                 _unreadable[table] = e.Message;
                 LogWatchedTableUnreadable(_logger, table.ToString(), job, e.Message);

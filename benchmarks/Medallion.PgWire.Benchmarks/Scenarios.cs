@@ -70,7 +70,7 @@ internal static class Scenarios
             using DuckDbDatabase database = LakehouseSessionFactory.OpenServingDatabase(null, [warehouse]);
             using var sessions = new LakehouseSessionFactory(database, new CatalogTableLocator(new DirectoryTableLocator(warehouse), catalog), "bench")
             {
-                Access = new CatalogSessionAccess(catalog),
+                Access = new CatalogSessionAccess(catalog).ForUserAsync,
             };
             await using var server = new PgWireServer(new PgWireServerOptions
             {

@@ -8,7 +8,6 @@ using Medallion.DuckDb;
 using Medallion.Engine.Sessions;
 using Medallion.PgWire.Internal;
 using Medallion.PgWire.Protocol;
-using Medallion.Platform.Access;
 
 namespace Medallion.PgWire;
 
@@ -61,8 +60,8 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
     /// <summary>The memory limit of each database serving sessions now, in bytes: they add up to no more than the shared database's limit.</summary>
     internal IReadOnlyList<long> MemoryLimits => _memory.Limits;
 
-    /// <summary>What each user may read; null serves every table unmasked to everyone who logs in.</summary>
-    public CatalogSessionAccess? Access { get; init; }
+    /// <summary>What each user may read (the project's access service answers); null serves every table unmasked to everyone who logs in.</summary>
+    public SessionAccessSource? Access { get; init; }
 
     /// <summary>
     /// The session for <paramref name="user"/>, as <see cref="OpenSessionAsync"/> opens it for a client of the SQL endpoint:
@@ -165,7 +164,7 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
     private async Task<(LakehouseSession Session, Action Release)> OpenAsync(string user, CancellationToken cancellationToken)
     {
         SessionAccess? access = Access is null ? null
-            : await Access.ForUserAsync(user, await _tables.ListAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            : await Access(user, await _tables.ListAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         if (access is null)
         {
             _memory.SessionOpened(_database);

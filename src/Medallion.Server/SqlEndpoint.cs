@@ -131,8 +131,12 @@ public sealed class SqlEndpoint : IAsyncDisposable
             database = OpenServingDatabase(project, options.DatabaseFile, options.MemoryLimit);
             ITableLocator tables = project is null ? NoTables.Instance : ProjectTables(project, catalog);
 
-            // Grants apply to the catalog's users; with a users file there are no grants, and every user reads everything.
-            factory = new LakehouseSessionFactory(database, tables, project?.Name) { Access = catalog is null ? null : new CatalogSessionAccess(catalog) };
+            // Grants apply to the catalog's users, as the project's access service reads them; with a users file there are no
+            // grants, and every user reads everything.
+            factory = new LakehouseSessionFactory(database, tables, project?.Name)
+            {
+                Access = catalog is null ? null : new AccessService(catalog, audit!, token => Platform.Lakehouse.OpenAsync(project!.Directory, token)).SessionAccessAsync,
+            };
             var server = new PgWireServer(new PgWireServerOptions
             {
                 Address = options.Address,

@@ -114,7 +114,7 @@ public sealed class GovernedLakehouseFixture : IAsyncLifetime
         _database = LakehouseSessionFactory.OpenServingDatabase(null, [Warehouse]);
         _sessions = new LakehouseSessionFactory(_database, new CatalogTableLocator(new DirectoryTableLocator(Warehouse), Catalog), ProjectName)
         {
-            Access = new CatalogSessionAccess(Catalog),
+            Access = new CatalogSessionAccess(Catalog).ForUserAsync,
         };
         Server = new PgWireServer(new PgWireServerOptions
         {

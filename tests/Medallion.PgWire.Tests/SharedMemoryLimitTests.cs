@@ -36,7 +36,7 @@ public sealed class SharedMemoryLimitTests : IAsyncLifetime
         }
 
         _database = LakehouseSessionFactory.OpenServingDatabase(null, [_directory], memoryLimit: "1GB");
-        _sessions = new LakehouseSessionFactory(_database, NoTables.Instance) { Access = new CatalogSessionAccess(_catalog) };
+        _sessions = new LakehouseSessionFactory(_database, NoTables.Instance) { Access = new CatalogSessionAccess(_catalog).ForUserAsync };
         _server = new PgWireServer(new PgWireServerOptions
         {
             Address = IPAddress.Loopback,

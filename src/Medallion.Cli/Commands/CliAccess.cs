@@ -15,17 +15,24 @@ namespace Medallion.Cli.Commands;
 /// </summary>
 internal sealed class CliAccess : IAsyncDisposable
 {
-    private readonly CatalogStore _catalog;
-    private readonly AuditLog _audit;
-
-    private CliAccess(CatalogStore catalog, AuditLog audit, string projectDirectory)
+    private CliAccess(CatalogStore catalog, AuditLog audit, MedallionProject project)
     {
-        _catalog = catalog;
-        _audit = audit;
-        Service = new AccessService(catalog, audit, cancellationToken => Lakehouse.OpenAsync(projectDirectory, cancellationToken));
+        Catalog = catalog;
+        Audit = audit;
+        Project = project;
+        Service = new AccessService(catalog, audit, cancellationToken => Lakehouse.OpenAsync(project.Directory, cancellationToken));
     }
 
     public AccessService Service { get; }
+
+    /// <summary>The project's catalog the service stands on.</summary>
+    public CatalogStore Catalog { get; }
+
+    /// <summary>The project's audit, where the service records acts (and a command may record what it ran).</summary>
+    public AuditLog Audit { get; }
+
+    /// <summary>The project, as loaded for the command.</summary>
+    public MedallionProject Project { get; }
 
     /// <summary>Who acts: the person at the machine.</summary>
     public static AccessActor Actor => AccessActor.Cli;
@@ -37,7 +44,7 @@ internal sealed class CliAccess : IAsyncDisposable
         try
         {
             MedallionProject project = await MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return new CliAccess(catalog, AuditLog.Open(project), projectDirectory);
+            return new CliAccess(catalog, AuditLog.Open(project), project);
         }
         catch
         {
@@ -49,7 +56,7 @@ internal sealed class CliAccess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // The command ends only once its acts are in the audit.
-        await _audit.DisposeAsync().ConfigureAwait(false);
-        await _catalog.DisposeAsync().ConfigureAwait(false);
+        await Audit.DisposeAsync().ConfigureAwait(false);
+        await Catalog.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -8,12 +8,8 @@ using Medallion.Cli.Shell;
 using System;
 using Medallion.DuckDb;
 using Medallion.Engine.Sessions;
-using Medallion.Catalog;
 using Medallion.PgWire;
 using Medallion.Pipelines;
-using System.Collections.Generic;
-using System.Linq;
-using Medallion.Platform.Access;
 using Medallion.Platform.Audit;
 
 namespace Medallion.Cli.Commands;
@@ -43,10 +39,10 @@ internal static class SqlCommand
                 : null;
             (LakehouseSession session, AuditLog? auditLog) = asUser is null
                 ? await OpenSessionAsync(directory, cancellationToken).ConfigureAwait(false)
-                : (asUser.Session, AuditLog.Open(asUser.Project));
+                : (asUser.Session, asUser.Audit);
             // The audit closes after the session, so it writes every statement the session ran before the command ends
-            // (a user's session is released with what it stands on, after both).
-            await using AuditLog? closeAudit = auditLog;
+            // (a user's session is released with what it stands on, its audit last).
+            await using AuditLog? closeAudit = asUser is null ? auditLog : null;
             await using LakehouseSession? ownSession = asUser is null ? session : null;
             var audit = new ShellAudit(auditLog, session, parsed.GetValue(user) ?? Environment.UserName);
             if (parsed.GetValue(query) is { } sql)
@@ -77,36 +73,34 @@ internal static class SqlCommand
         return (session, AuditLog.Open(loaded));
     }
 
-    /// <summary>A session that reads as a project's user, with what it stands on (catalog, databases), released together.</summary>
+    /// <summary>
+    /// A session that reads as a project's user, as the SQL endpoint serves it (the access service says what the user reads),
+    /// with what it stands on (the access service's catalog and audit, databases), released together.
+    /// </summary>
     private sealed class UserShellSession : IAsyncDisposable
     {
-        private CatalogStore? _catalog;
+        private CliAccess? _access;
         private DuckDbDatabase? _database;
         private LakehouseSessionFactory? _factory;
         private ServedSession? _served;
 
         public LakehouseSession Session => _served!.Session;
 
-        public MedallionProject Project { get; private set; } = null!;
+        /// <summary>The project's audit, closed with the session.</summary>
+        public AuditLog Audit => _access!.Audit;
 
         public static async Task<UserShellSession> OpenAsync(string projectDirectory, string user, CancellationToken cancellationToken)
         {
             var opened = new UserShellSession();
             try
             {
-                opened._catalog = await UserCommand.OpenCatalogAsync(projectDirectory, cancellationToken).ConfigureAwait(false);
-                if (await opened._catalog.FindUserAsync(user, cancellationToken).ConfigureAwait(false) is null)
-                {
-                    List<CatalogUser> users = await opened._catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false);
-                    throw new MedallionException(ErrorCode.CatalogObjectNotFound,
-                        $"There is no user '{user}'.{NameSuggester.DidYouMean(user, users.Select(u => u.Name))}\nHelp: medallion user list shows the users.");
-                }
-
-                MedallionProject loaded = opened.Project = await MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
+                CliAccess access = opened._access = await CliAccess.OpenAsync(projectDirectory, cancellationToken).ConfigureAwait(false);
+                await access.Service.RequireUserAsync(user, cancellationToken).ConfigureAwait(false);
+                MedallionProject loaded = access.Project;
                 opened._database = LakehouseSessionFactory.OpenServingDatabase(null, ProjectCatalog.ServingDirectories(loaded));
-                opened._factory = new LakehouseSessionFactory(opened._database, new CatalogTableLocator(ProjectCatalog.Tables(loaded), opened._catalog), loaded.Name)
+                opened._factory = new LakehouseSessionFactory(opened._database, new CatalogTableLocator(ProjectCatalog.Tables(loaded), access.Catalog), loaded.Name)
                 {
-                    Access = new CatalogSessionAccess(opened._catalog),
+                    Access = access.Service.SessionAccessAsync,
                 };
                 opened._served = await opened._factory.OpenUserSessionAsync(user, cancellationToken).ConfigureAwait(false);
                 return opened;
@@ -127,9 +121,9 @@ internal static class SqlCommand
 
             _factory?.Dispose();
             _database?.Dispose();
-            if (_catalog is not null)
+            if (_access is not null)
             {
-                await _catalog.DisposeAsync().ConfigureAwait(false);
+                await _access.DisposeAsync().ConfigureAwait(false);
             }
         }
     }

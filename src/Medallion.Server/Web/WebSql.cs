@@ -6,7 +6,6 @@ using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Engine.Sessions;
 using Medallion.PgWire;
-using Medallion.Platform.Access;
 using Medallion.Platform.Audit;
 
 namespace Medallion.Server.Web;
@@ -98,7 +97,7 @@ internal sealed class WebSql(string? memoryLimit, TimeSpan? statementTimeout) : 
             {
                 _database = SqlEndpoint.OpenServingDatabase(server.Project, null, memoryLimit);
                 ITableLocator tables = SqlEndpoint.ProjectTables(server.Project, server.Catalog);
-                _sessions = new LakehouseSessionFactory(_database, tables) { Access = new CatalogSessionAccess(server.Catalog) };
+                _sessions = new LakehouseSessionFactory(_database, tables) { Access = server.Access.SessionAccessAsync };
             }
 
             return _sessions;

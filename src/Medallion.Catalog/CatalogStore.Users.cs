@@ -102,13 +102,7 @@ public sealed partial class CatalogStore
     /// </exception>
     public async Task<bool> SaveUserAsync(UserDefinition user, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(user);
-        ArgumentException.ThrowIfNullOrWhiteSpace(user.Name);
-        if (!user.ScramVerifier.StartsWith(ScramPrefix, StringComparison.Ordinal))
-        {
-            throw new ArgumentException("Users are stored with a SCRAM-SHA-256 verifier, never a password.", nameof(user));
-        }
-
+        RequireVerifier(user);
         List<string> roles = (await ListRolesAsync(cancellationToken).ConfigureAwait(false)).Select(r => r.Name).ToList();
         foreach (string wanted in user.Roles.Where(r => !roles.Contains(r)))
         {
@@ -122,45 +116,79 @@ public sealed partial class CatalogStore
         }
 
         string now = Now();
-        int added = await WriteAsync(
+        return await WriteAsync((connection, transaction) => WriteUser(connection, transaction, user, now), cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="user"/> (as <see cref="SaveUserAsync"/> does) only when the catalog has no users yet, in one
+    /// transaction with that check: of two processes starting on a new project at once, one adds it.
+    /// </summary>
+    /// <returns>True when the user was added; false when the catalog had users, and nothing changed.</returns>
+    /// <exception cref="ArgumentException">The verifier is not a SCRAM-SHA-256 verifier, or the user is given roles (none exist yet).</exception>
+    public async Task<bool> AddFirstUserAsync(UserDefinition user, CancellationToken cancellationToken = default)
+    {
+        RequireVerifier(user);
+        if (user.Roles.Count > 0)
+        {
+            throw new ArgumentException("The first user holds no roles: a project without users has none to give.", nameof(user));
+        }
+
+        string now = Now();
+        return await WriteAsync(
             (connection, transaction) =>
             {
-                using SqliteCommand read = CreateCommand(connection, transaction, "SELECT attributes FROM users WHERE name = @name", [("@name", user.Name)]);
-                string? attributes = read.ExecuteScalar() as string;
-                Execute(connection, transaction,
-                    "INSERT INTO users (name, scram_verifier, created_at, updated_at) VALUES (@name, @verifier, @now, @now) " +
-                    "ON CONFLICT (name) DO UPDATE SET scram_verifier = excluded.scram_verifier, updated_at = excluded.updated_at",
-                    ("@name", user.Name), ("@verifier", user.ScramVerifier), ("@now", now));
-                foreach (string role in user.Roles)
-                {
-                    Execute(connection, transaction, "INSERT INTO access_members (role_name, user_name) VALUES (@role, @user) ON CONFLICT DO NOTHING", ("@role", role), ("@user", user.Name));
-                }
-
-                if (user.ServerRole is { } serverRole)
-                {
-                    Execute(connection, transaction, "UPDATE users SET server_role = @role WHERE name = @name", ("@name", user.Name), ("@role", FormatRole(serverRole)));
-                }
-
-                if (user.IsAdmin)
-                {
-                    Execute(connection, transaction, "UPDATE users SET is_admin = 1 WHERE name = @name", ("@name", user.Name));
-                }
-
-                if (user.Attributes.Count > 0)
-                {
-                    var merged = new Dictionary<string, string>(attributes is null ? new Dictionary<string, string>() : Internal.CatalogJson.ReadStringMap(attributes), StringComparer.Ordinal);
-                    foreach ((string attribute, string value) in user.Attributes)
-                    {
-                        merged[attribute] = value;
-                    }
-
-                    Execute(connection, transaction, "UPDATE users SET attributes = @attributes WHERE name = @name", ("@name", user.Name), ("@attributes", Internal.CatalogJson.WriteStringMap(merged)));
-                }
-
-                return attributes is null ? 1 : 0;
+                using SqliteCommand any = CreateCommand(connection, transaction, "SELECT EXISTS (SELECT 1 FROM users)", []);
+                return Convert.ToInt64(any.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0 ? 0 : WriteUser(connection, transaction, user, now);
             },
-            cancellationToken).ConfigureAwait(false);
-        return added > 0;
+            cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    private static void RequireVerifier(UserDefinition user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentException.ThrowIfNullOrWhiteSpace(user.Name);
+        if (!user.ScramVerifier.StartsWith(ScramPrefix, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("Users are stored with a SCRAM-SHA-256 verifier, never a password.", nameof(user));
+        }
+    }
+
+    /// <summary>The writes of <see cref="SaveUserAsync"/> inside its transaction; 1 when the user is new.</summary>
+    private static int WriteUser(SqliteConnection connection, SqliteTransaction transaction, UserDefinition user, string now)
+    {
+        using SqliteCommand read = CreateCommand(connection, transaction, "SELECT attributes FROM users WHERE name = @name", [("@name", user.Name)]);
+        string? attributes = read.ExecuteScalar() as string;
+        Execute(connection, transaction,
+            "INSERT INTO users (name, scram_verifier, created_at, updated_at) VALUES (@name, @verifier, @now, @now) " +
+            "ON CONFLICT (name) DO UPDATE SET scram_verifier = excluded.scram_verifier, updated_at = excluded.updated_at",
+            ("@name", user.Name), ("@verifier", user.ScramVerifier), ("@now", now));
+        foreach (string role in user.Roles)
+        {
+            Execute(connection, transaction, "INSERT INTO access_members (role_name, user_name) VALUES (@role, @user) ON CONFLICT DO NOTHING", ("@role", role), ("@user", user.Name));
+        }
+
+        if (user.ServerRole is { } serverRole)
+        {
+            Execute(connection, transaction, "UPDATE users SET server_role = @role WHERE name = @name", ("@name", user.Name), ("@role", FormatRole(serverRole)));
+        }
+
+        if (user.IsAdmin)
+        {
+            Execute(connection, transaction, "UPDATE users SET is_admin = 1 WHERE name = @name", ("@name", user.Name));
+        }
+
+        if (user.Attributes.Count > 0)
+        {
+            var merged = new Dictionary<string, string>(attributes is null ? new Dictionary<string, string>() : Internal.CatalogJson.ReadStringMap(attributes), StringComparer.Ordinal);
+            foreach ((string attribute, string value) in user.Attributes)
+            {
+                merged[attribute] = value;
+            }
+
+            Execute(connection, transaction, "UPDATE users SET attributes = @attributes WHERE name = @name", ("@name", user.Name), ("@attributes", Internal.CatalogJson.WriteStringMap(merged)));
+        }
+
+        return attributes is null ? 1 : 0;
     }
 
     private static CatalogUser ReadUser(SqliteDataReader reader) =>

@@ -3,16 +3,18 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
-using Medallion.Catalog;
+using Medallion.Platform.Access;
 
 namespace Medallion.Server;
 
 /// <summary>
 /// The first start of <c>medallion server</c> on a project nobody can sign in to (its catalog has no users): as
-/// Airflow's <c>standalone</c> does, it creates the operator and admin <c>admin</c> with a generated password, which it keeps
-/// in <c>.medallion/admin-password</c> (readable by the owner only) and prints once. Later starts find a user and
-/// leave everything alone; <c>medallion user add admin</c> changes the password.
+/// Airflow's <c>standalone</c> does, the server adds the operator and admin <c>admin</c> with a generated password through
+/// the access service (one transaction, one audit event), keeps the password in <c>.medallion/admin-password</c> (readable
+/// by the owner only) and the CLI prints it once. Later starts find a user and leave everything alone;
+/// <c>medallion user add admin</c> changes the password.
 /// </summary>
+/// <remarks>See <see cref="MedallionServerOptions.FirstAdmin"/>.</remarks>
 public static class FirstAdmin
 {
     /// <summary>The name of the user created on the first start.</summary>
@@ -22,16 +24,16 @@ public static class FirstAdmin
     /// <param name="projectDirectory">The project's directory.</param>
     public static string PasswordFile(string projectDirectory) => Path.Combine(projectDirectory, ".medallion", "admin-password");
 
-    /// <summary>Creates <see cref="UserName"/> as an operator when the catalog has no users.</summary>
-    /// <param name="catalog">The project's catalog.</param>
+    /// <summary>Adds <see cref="UserName"/> as an operator and admin when the project has no users.</summary>
+    /// <param name="access">The project's access service.</param>
     /// <param name="projectDirectory">The project's directory, where the password file goes.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
-    /// <returns>The generated password when the user was created (to print once); null when the catalog already had users.</returns>
-    public static async Task<string?> EnsureAsync(CatalogStore catalog, string projectDirectory, CancellationToken cancellationToken = default)
+    /// <returns>The generated password when the user was added (to print once); null when the project already had users.</returns>
+    internal static async Task<string?> EnsureAsync(AccessService access, string projectDirectory, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(access);
         ArgumentException.ThrowIfNullOrEmpty(projectDirectory);
-        if ((await catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false)).Count > 0)
+        if ((await access.ListUsersAsync(cancellationToken).ConfigureAwait(false)).Count > 0)
         {
             return null;
         }
@@ -62,10 +64,8 @@ public static class FirstAdmin
         }
 
         File.Move(temporary, path, overwrite: true);
-        // One transaction: a crash never leaves an admin without its role, which nobody could sign in to fix.
-        await catalog.SaveUserAsync(
-            new UserDefinition(UserName, ScramVerifier.Create(password).ToString()) { ServerRole = ServerRole.Operator, IsAdmin = true },
-            cancellationToken).ConfigureAwait(false);
-        return password;
+        // One transaction: a crash never leaves an admin without its role, which nobody could sign in to fix; and a server
+        // that started at the same time and added its admin first wins (its password is the one that works).
+        return await access.AddFirstAdminAsync(AccessActor.Server, UserName, password, cancellationToken).ConfigureAwait(false) ? password : null;
     }
 }

@@ -45,8 +45,9 @@ public sealed partial class MedallionServer : IAsyncDisposable
     private readonly ILoggerFactory? _ownedLogs;
     private bool _stopped;
 
-    private MedallionServer(WebApplication web, SqlEndpoint? sql, ServerContext context, MedallionServerOptions options, Uri address, MetricsExporter metrics, AlertMonitor alerts, HousekeepingPass housekeeping, ILoggerFactory? ownedLogs)
+    private MedallionServer(WebApplication web, SqlEndpoint? sql, ServerContext context, MedallionServerOptions options, Uri address, MetricsExporter metrics, AlertMonitor alerts, HousekeepingPass housekeeping, ILoggerFactory? ownedLogs, string? firstAdminPassword)
     {
+        FirstAdminPassword = firstAdminPassword;
         _ownedLogs = ownedLogs;
         _alerts = alerts;
         _housekeeping = housekeeping;
@@ -57,6 +58,12 @@ public sealed partial class MedallionServer : IAsyncDisposable
         _options = options;
         HttpAddress = address;
     }
+
+    /// <summary>
+    /// The password of the admin this start added to a project without users (<see cref="MedallionServerOptions.FirstAdmin"/>),
+    /// to show its owner once; null when the project had users.
+    /// </summary>
+    public string? FirstAdminPassword { get; }
 
     /// <summary>The REST API's base address, e.g. <c>http://127.0.0.1:8080/</c>.</summary>
     public Uri HttpAddress { get; }
@@ -135,6 +142,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
         SqlEndpoint? sql = null;
         try
         {
+            string? firstAdminPassword = options.FirstAdmin ? await FirstAdmin.EnsureAsync(context.Access, project.Directory, cancellationToken).ConfigureAwait(false) : null;
             web = BuildWeb(options, logs, context, metrics);
             try
             {
@@ -155,7 +163,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
             alerts.Start();
             var housekeeping = new HousekeepingPass(scheduler, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Housekeeping"));
             housekeeping.Start();
-            var server = new MedallionServer(web, sql, context, options, address, metrics, alerts, housekeeping, ownedLogs);
+            var server = new MedallionServer(web, sql, context, options, address, metrics, alerts, housekeeping, ownedLogs, firstAdminPassword);
             // The CLI of this machine finds the server that runs the jobs: one on standby writes its file when it takes over.
             var runtimeFile = new ServerRuntimeFile(address, localToken, Environment.ProcessId, options.Time.GetUtcNow());
             if (scheduler.Role == SchedulerRole.Active)

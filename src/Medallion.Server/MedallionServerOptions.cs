@@ -26,6 +26,12 @@ public sealed record MedallionServerOptions
     /// </summary>
     public bool AnonymousMetrics { get; init; }
 
+    /// <summary>
+    /// Whether a start on a project without users adds the operator and admin <see cref="Medallion.Server.FirstAdmin.UserName"/> with a
+    /// generated password (<see cref="MedallionServer.FirstAdminPassword"/>), as <c>medallion server</c> does.
+    /// </summary>
+    public bool FirstAdmin { get; init; }
+
     /// <summary>The SQL endpoint beside the REST API, or null to run without one.</summary>
     public SqlEndpointOptions? Sql { get; init; }
 

@@ -3,7 +3,6 @@ using System.CommandLine;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
-using Medallion.Catalog;
 using Medallion.Pipelines;
 using Medallion.Server;
 using Medallion.Server.Scheduling;
@@ -61,12 +60,6 @@ internal static partial class ServerCommand
 
             TimeSpan leaseTime = SqlEndpointArguments.ReadDuration(parsed, lease);
 
-            string? adminPassword;
-            await using (CatalogStore catalog = await CatalogStore.OpenAsync(loaded.Resolve(loaded.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false))
-            {
-                adminPassword = await FirstAdmin.EnsureAsync(catalog, loaded.Directory, cancellationToken).ConfigureAwait(false);
-            }
-
             SqlEndpointOptions sql = await endpoint.ResolveAsync(parsed, loaded, null, error, cancellationToken).ConfigureAwait(false);
 
             // JSON lines are for a log shipper: everything on standard output is then a JSON line, the server's own
@@ -96,6 +89,7 @@ internal static partial class ServerCommand
                 Scheduler = new SchedulerOptions { LeaseTimeToLive = leaseTime, HeartbeatInterval = leaseTime / 3 },
                 AnonymousMetrics = parsed.GetValue(anonymousMetrics),
                 Logs = jsonLogs,
+                FirstAdmin = true,
             }, cancellationToken).ConfigureAwait(false);
             // Disposed unless its stop overran: work that ignored its cancellation is left to the process exit, never waited on.
             bool overdue = false;
@@ -108,7 +102,7 @@ internal static partial class ServerCommand
                     await AnnounceAsync($"Scheduler on standby: the server of {behind.Holder} holds the catalog's lease and runs the jobs; this one takes over when that lease lapses.").ConfigureAwait(false);
                 }
 
-                if (adminPassword is not null)
+                if (server.FirstAdminPassword is { } adminPassword)
                 {
                     string file = Path.GetRelativePath(Environment.CurrentDirectory, FirstAdmin.PasswordFile(loaded.Directory));
                     if (announcements is null)

@@ -10,4 +10,7 @@ public sealed record AccessActor(string User, string Client, string Channel)
 {
     /// <summary>The person at the machine, through the CLI.</summary>
     public static AccessActor Cli => new(Environment.UserName, "cli", "cli");
+
+    /// <summary>The server itself, on its own start: the operating-system user who started it.</summary>
+    public static AccessActor Server => new(Environment.UserName, "server", "server");
 }

@@ -175,6 +175,28 @@ public sealed class AccessService
         }, cancellationToken, actionOf: added => added ? "user.add" : "user.password");
     }
 
+    /// <summary>
+    /// Adds <paramref name="name"/> as an admin and operator signing in with <paramref name="password"/> when the project has
+    /// no users (<c>user.add</c>, audited when it is added): a server's first start on a project nobody can sign in to. The
+    /// check and the add are one catalog transaction, so of two servers starting together one adds the user.
+    /// </summary>
+    /// <returns>True when the user was added; false when the project had users, and nothing was written or audited.</returns>
+    public async Task<bool> AddFirstAdminAsync(AccessActor actor, string name, string password, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrEmpty(password);
+        bool added = await _catalog.AddFirstUserAsync(
+            new UserDefinition(name, ScramVerifier.Create(password).ToString()) { ServerRole = ServerRole.Operator, IsAdmin = true },
+            cancellationToken).ConfigureAwait(false);
+        if (added)
+        {
+            await Record(actor, "user.add", name, new JsonObject { ["roles"] = new JsonArray("operator"), ["admin"] = true }.ToJsonString()).ConfigureAwait(false);
+        }
+
+        return added;
+    }
+
     /// <summary>Removes a user with its grants, row filters, memberships and tokens (<c>user.remove</c>); false when there was no such user.</summary>
     public Task<bool> RemoveUserAsync(AccessActor actor, string name, CancellationToken cancellationToken = default)
     {

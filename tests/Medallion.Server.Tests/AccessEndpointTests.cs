@@ -11,7 +11,7 @@ using Npgsql;
 namespace Medallion.Server.Tests;
 
 /// <summary>
-/// The REST API's users, roles, grants and tokens through the real server: an admin's acts take effect on the SQL
+/// The REST API's users, roles, grants, masks, row filters and tokens through the real server: an admin's acts take effect on the SQL
 /// endpoint and the API at once and are audited; anyone else, and a forged cross-site request, changes nothing; a
 /// password is in no answer, log line or audit row.
 /// </summary>
@@ -91,6 +91,10 @@ public sealed class AccessEndpointTests : IAsyncLifetime
             (HttpMethod.Post, "/api/grants", new { grant = "admin on server", grantee = user }),
             (HttpMethod.Post, $"/api/users/{user}/tokens", new { expires = "1h" }),
             (HttpMethod.Get, "/api/grants", null),
+            (HttpMethod.Put, "/api/masks/pii", new { policy = "null" }),
+            (HttpMethod.Get, "/api/masks", null),
+            (HttpMethod.Put, $"/api/row-filters/silver.orders/{user}", new { predicate = "true" }),
+            (HttpMethod.Get, "/api/row-filters", null),
         ];
 
         foreach ((HttpMethod method, string path, object? body) in acts)
@@ -105,6 +109,8 @@ public sealed class AccessEndpointTests : IAsyncLifetime
         Assert.Empty(await _served.Catalog.ListRolesAsync());
         Assert.Empty(await _served.Catalog.ListGrantsAsync());
         Assert.Empty(await _served.Catalog.ListApiTokensAsync());
+        Assert.Empty(await _served.Catalog.ListMaskingPoliciesAsync());
+        Assert.Empty(await _served.Catalog.ListRowFiltersAsync());
     }
 
     [Theory]
@@ -128,6 +134,76 @@ public sealed class AccessEndpointTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Null(await _served.Catalog.FindUserAsync("mallory"));
+    }
+
+    [Theory]
+    [InlineData("/api/masks/pii", "{\"policy\":\"null\"}", "application/json", "Origin", "https://evil.example")]
+    [InlineData("/api/masks/pii", "{\"policy\":\"null\"}", "text/plain", null, null)]
+    [InlineData("/api/row-filters/silver.orders/vic", "{\"predicate\":\"false\"}", "application/json", "Sec-Fetch-Site", "cross-site")]
+    [InlineData("/api/row-filters/silver.orders/vic", "{\"predicate\":\"false\"}", "application/x-www-form-urlencoded", null, null)]
+    public async Task A_forged_cross_site_put_of_a_mask_or_row_filter_riding_on_an_admins_cached_basic_credentials_changes_nothing(string path, string body, string contentType, string? header, string? value)
+    {
+        using var forged = new HttpRequestMessage(HttpMethod.Put, path)
+        {
+            Headers = { Authorization = Admin },
+            Content = new StringContent(body, Encoding.UTF8, MediaTypeHeaderValue.Parse(contentType)),
+        };
+        if (header is not null)
+        {
+            forged.Headers.TryAddWithoutValidation(header, value);
+        }
+
+        using HttpResponseMessage response = await _served.Http.SendAsync(forged);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Empty(await _served.Catalog.ListMaskingPoliciesAsync());
+        Assert.Empty(await _served.Catalog.ListRowFiltersAsync());
+    }
+
+    [Fact]
+    public async Task A_mask_and_a_row_filter_an_admin_sets_over_rest_apply_to_the_users_next_sql_session_are_listed_and_audited()
+    {
+        using (HttpResponseMessage added = await SendAsync(HttpMethod.Post, "/api/users", new { name = "rita", password = NewPassword }, Admin))
+        using (HttpResponseMessage granted = await SendAsync(HttpMethod.Post, "/api/grants", new { grant = "select on silver.orders", grantee = "rita" }, Admin))
+        {
+            Assert.Equal((HttpStatusCode.Created, HttpStatusCode.OK), (added.StatusCode, granted.StatusCode));
+        }
+
+        // Unmasked by policy, a pii column is hashed: every e-mail still has a value.
+        Assert.Equal("2 rows, 2 e-mails", await ReadOrdersAsync());
+
+        using (HttpResponseMessage masked = await SendAsync(HttpMethod.Put, "/api/masks/pii", new { policy = "null" }, Admin))
+        using (HttpResponseMessage filtered = await SendAsync(HttpMethod.Put, "/api/row-filters/silver.orders/rita", new { predicate = "order_id = 2" }, Admin))
+        {
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (masked.StatusCode, filtered.StatusCode));
+        }
+
+        Assert.Equal("1 rows, 0 e-mails", await ReadOrdersAsync());
+        using (HttpResponseMessage masks = await _served.GetAsync("/api/masks", Admin))
+        using (JsonDocument listed = JsonDocument.Parse(await masks.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal(["pii null"], listed.RootElement.EnumerateArray().Select(m => m.GetProperty("classification").GetString() + " " + m.GetProperty("policy").GetString()));
+        }
+
+        using (HttpResponseMessage filters = await _served.GetAsync("/api/row-filters", Admin))
+        using (JsonDocument listed = JsonDocument.Parse(await filters.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal(["silver.orders rita order_id = 2"], listed.RootElement.EnumerateArray()
+                .Select(f => f.GetProperty("table").GetString() + " " + f.GetProperty("grantee").GetString() + " " + f.GetProperty("predicate").GetString()));
+        }
+
+        const string Acts = "ana|api|access.mask|pii|ok, ana|api|access.filter|silver.orders|ok";
+        Assert.Equal(Acts, await _served.WaitForSqlAsync(
+            "SELECT string_agg(concat_ws('|', \"user\", channel, action, target, outcome), ', ' ORDER BY occurred_at, id) FROM medallion_audit.events WHERE action IN ('access.mask', 'access.filter')",
+            Acts));
+    }
+
+    /// <summary>How many orders rita reads and how many of their e-mails have a value, in a new session.</summary>
+    private async Task<string> ReadOrdersAsync()
+    {
+        await using NpgsqlConnection connection = await ConnectAsync("rita", NewPassword);
+        await using var read = new NpgsqlCommand("SELECT concat(count(*), ' rows, ', count(email), ' e-mails') FROM silver.orders", connection);
+        return (string)(await read.ExecuteScalarAsync())!;
     }
 
     [Fact]
@@ -164,6 +240,11 @@ public sealed class AccessEndpointTests : IAsyncLifetime
     [InlineData("PUT", "/api/users/vic/role", "{\"role\":\"boss\"}", HttpStatusCode.BadRequest, "'boss' is not a server role.")]
     [InlineData("PUT", "/api/users/ghost/role", "{\"role\":\"operator\"}", HttpStatusCode.NotFound, "There is no user 'ghost'.")]
     [InlineData("DELETE", "/api/tokens/0123456789ab", null, HttpStatusCode.NotFound, "There is no unrevoked token '0123456789ab'.")]
+    [InlineData("PUT", "/api/masks/pii", "{}", HttpStatusCode.BadRequest, "The policy is empty.")]
+    [InlineData("PUT", "/api/masks/pii", "{\"policy\":\"upper(email)\"}", HttpStatusCode.BadRequest, "The masking policy of 'pii' is an expression without {column}.")]
+    [InlineData("PUT", "/api/row-filters/silver.orders/vic", "{\"predicate\":\" \"}", HttpStatusCode.BadRequest, "The predicate is empty.")]
+    [InlineData("PUT", "/api/row-filters/silver.ordrs/vic", "{\"predicate\":\"true\"}", HttpStatusCode.NotFound, "There is no table 'silver.ordrs'.")]
+    [InlineData("PUT", "/api/row-filters/silver.orders/ghost", "{\"predicate\":\"true\"}", HttpStatusCode.NotFound, "There is no role or user 'ghost'.")]
     public async Task A_refused_admin_act_answers_the_clis_coded_message_with_its_status(string method, string path, string? body, HttpStatusCode status, string message)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), path)
@@ -179,6 +260,8 @@ public sealed class AccessEndpointTests : IAsyncLifetime
         Assert.StartsWith("MDL", code, StringComparison.Ordinal);
         Assert.Contains(message, detail, StringComparison.Ordinal);
         Assert.Null(await _served.Catalog.FindUserAsync("rita"));
+        Assert.Empty(await _served.Catalog.ListMaskingPoliciesAsync());
+        Assert.Empty(await _served.Catalog.ListRowFiltersAsync());
     }
 
     [Fact]

@@ -89,6 +89,12 @@ public sealed class AccessService
     /// <summary>Every grant, ordered by grantee, privilege and object.</summary>
     public Task<List<AccessGrant>> ListGrantsAsync(CancellationToken cancellationToken = default) => _catalog.ListGrantsAsync(cancellationToken);
 
+    /// <summary>Every masking policy, by classification (a classification without one is masked with a keyed hash).</summary>
+    public Task<List<MaskingPolicy>> ListMasksAsync(CancellationToken cancellationToken = default) => _catalog.ListMaskingPoliciesAsync(cancellationToken);
+
+    /// <summary>Every row filter, by table and grantee.</summary>
+    public Task<List<RowFilter>> ListRowFiltersAsync(CancellationToken cancellationToken = default) => _catalog.ListRowFiltersAsync(cancellationToken);
+
     /// <summary>Every API token (never a secret), newest first; one user's when <paramref name="user"/> is given.</summary>
     public Task<List<ApiToken>> ListTokensAsync(string? user = null, CancellationToken cancellationToken = default) => _catalog.ListApiTokensAsync(user, cancellationToken);
 
@@ -298,7 +304,10 @@ public sealed class AccessService
     /// Sets how columns of <paramref name="classification"/> are masked for users without <c>unmask</c> on it
     /// (<c>access.mask</c>): <c>hash</c>, <c>partial</c>, <c>null</c>, or a SQL expression with <c>{column}</c>.
     /// </summary>
-    /// <exception cref="MedallionException">An expression without <c>{column}</c>, or a policy a project file declares.</exception>
+    /// <exception cref="MedallionException">
+    /// An empty classification or policy, an expression without <c>{column}</c> (<see cref="ErrorCode.CatalogAccessInvalid"/>),
+    /// or a policy a project file declares (<see cref="ErrorCode.CatalogAccessDeclared"/>).
+    /// </exception>
     public Task<MaskingPolicy> SetMaskAsync(AccessActor actor, string classification, string policy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(classification);
@@ -312,13 +321,18 @@ public sealed class AccessService
         };
         return ActAsync(actor, "access.mask", classification, new JsonObject { ["policy"] = policy }.ToJsonString(), async () =>
         {
+            RequireName(classification, "classification");
+            RequireText(policy, "policy", "hash, partial, null, or a SQL expression with {column}");
             await _catalog.SetMaskingPolicyAsync(masking, cancellationToken).ConfigureAwait(false);
             return masking;
         }, cancellationToken);
     }
 
     /// <summary>Shows <paramref name="grantee"/> (a role or user) only the rows of <paramref name="table"/> where <paramref name="predicate"/> holds (<c>access.filter</c>).</summary>
-    /// <exception cref="MedallionException">The table or grantee does not exist, or the filter is declared in a project file.</exception>
+    /// <exception cref="MedallionException">
+    /// An empty table, grantee or predicate (<see cref="ErrorCode.CatalogAccessInvalid"/>), a table or grantee that does not
+    /// exist (<see cref="ErrorCode.CatalogObjectNotFound"/>), or a filter a project file declares (<see cref="ErrorCode.CatalogAccessDeclared"/>).
+    /// </exception>
     public Task<RowFilter> SetRowFilterAsync(AccessActor actor, string table, string grantee, string predicate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(table);
@@ -326,6 +340,9 @@ public sealed class AccessService
         ArgumentNullException.ThrowIfNull(predicate);
         return ActAsync(actor, "access.filter", table, new JsonObject { ["grantee"] = grantee, ["where"] = predicate }.ToJsonString(), async () =>
         {
+            RequireName(table, "table");
+            RequireName(grantee, "grantee");
+            RequireText(predicate, "predicate", "the condition rows must meet, e.g. region = user.attribute('region')");
             var filter = new RowFilter(table, await GranteeKindAsync(grantee, cancellationToken).ConfigureAwait(false), grantee, predicate);
             await _catalog.SetRowFilterAsync(filter, await KnownTablesAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             return filter;
@@ -409,6 +426,15 @@ public sealed class AccessService
         if (name.Trim().Length == 0)
         {
             throw new MedallionException(ErrorCode.CatalogAccessInvalid, $"The {what} name is empty.\nHelp: give the {what} a name.");
+        }
+    }
+
+    /// <summary>A coded error naming <paramref name="what"/> when <paramref name="text"/> is blank.</summary>
+    private static void RequireText(string text, string what, string expected)
+    {
+        if (text.Trim().Length == 0)
+        {
+            throw new MedallionException(ErrorCode.CatalogAccessInvalid, $"The {what} is empty.\nHelp: give the {what}: {expected}.");
         }
     }
 

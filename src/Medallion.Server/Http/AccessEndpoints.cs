@@ -14,8 +14,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Medallion.Server.Http;
 
 /// <summary>
-/// The REST API's users, roles, grants and tokens, for admins only: each act is the CLI's (<c>medallion user</c>,
-/// <c>role</c>, <c>grant</c>, <c>revoke</c>, <c>token</c>) through the same <see cref="AccessService"/>, so it means the
+/// The REST API's users, roles, grants, masking policies, row filters and tokens, for admins only: each act is the CLI's
+/// (<c>medallion user</c>, <c>role</c>, <c>grant</c>, <c>revoke</c>, <c>access mask</c>, <c>access filter</c>, <c>token</c>) through the same <see cref="AccessService"/>, so it means the
 /// same, is one catalog transaction and one audit event (channel <c>api</c>), and fails with the same coded message.
 /// </summary>
 /// <remarks>
@@ -115,6 +115,27 @@ internal static class AccessEndpoints
             .Produces<GrantResult>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
+        admin.MapGet("/masks", async (ServerContext server, CancellationToken cancellationToken) =>
+                Results.Json((await server.Access.ListMasksAsync(cancellationToken).ConfigureAwait(false)).Select(MaskView.Of).ToList(), ApiJson.Options))
+            .WithName("ListMasks").WithDescription("Every masking policy, by classification; a classified column whose classification has none is masked with a keyed hash.")
+            .Produces<IReadOnlyList<MaskView>>().ProducesProblem(StatusCodes.Status403Forbidden);
+        admin.MapPut("/masks/{classification}", (ServerContext server, HttpContext http, string classification, MaskBody body, CancellationToken cancellationToken) =>
+                ActAsync(async () => Results.Json(MaskView.Of(await server.Access.SetMaskAsync(Actor(http), classification, body.Policy ?? string.Empty, cancellationToken).ConfigureAwait(false)), ApiJson.Options)))
+            .WithName("SetMask")
+            .WithDescription("Sets how columns of the classification are masked for users without unmask on it, as medallion access mask: policy is hash (keyed HMAC-SHA-256), partial, null, or a SQL expression with {column}; a policy a project file declares changes there (409). New sessions read with it.")
+            .Produces<MaskView>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict);
+
+        admin.MapGet("/row-filters", async (ServerContext server, CancellationToken cancellationToken) =>
+                Results.Json((await server.Access.ListRowFiltersAsync(cancellationToken).ConfigureAwait(false)).Select(RowFilterView.Of).ToList(), ApiJson.Options))
+            .WithName("ListRowFilters").WithDescription("Every row filter, by table and grantee.")
+            .Produces<IReadOnlyList<RowFilterView>>().ProducesProblem(StatusCodes.Status403Forbidden);
+        admin.MapPut("/row-filters/{table}/{grantee}", (ServerContext server, HttpContext http, string table, string grantee, RowFilterBody body, CancellationToken cancellationToken) =>
+                ActAsync(async () => Results.Json(RowFilterView.Of(await server.Access.SetRowFilterAsync(Actor(http), table, grantee, body.Predicate ?? string.Empty, cancellationToken).ConfigureAwait(false)), ApiJson.Options)))
+            .WithName("SetRowFilter")
+            .WithDescription("Shows the role or user grantee only the rows of the table (namespace.table) where predicate holds, replacing the filter it had, as medallion access filter; user.attribute('name') in it reads the user's attribute. Filters of a user and its roles are OR-ed. A filter a project file declares changes there (409). New sessions read with it.")
+            .Produces<RowFilterView>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
         admin.MapGet("/users/{name}/tokens", (ServerContext server, string name, CancellationToken cancellationToken) =>
                 ActAsync(async () =>
                 {
@@ -156,7 +177,7 @@ internal static class AccessEndpoints
         if (user is null || !await server.Access.IsAdminAsync(user, http.RequestAborted).ConfigureAwait(false))
         {
             return ApiProblem.For(ErrorCode.ApiForbidden,
-                $"user {user} is not an admin; managing users, roles, grants and tokens needs an admin (medallion user add <name> --admin, or medallion grant admin on server to <user or role>)");
+                $"user {user} is not an admin; managing users, roles, grants, masks, row filters and tokens needs an admin (medallion user add <name> --admin, or medallion grant admin on server to <user or role>)");
         }
 
         return await next(context).ConfigureAwait(false);
@@ -260,6 +281,35 @@ public sealed record GrantResult(string Grant, string Grantee, bool Changed)
 {
     internal static GrantResult Of(GrantChange change) => new(change.Description, change.Grantee, change.Changed);
 }
+
+/// <summary>A masking policy as the REST API shows it.</summary>
+/// <param name="Classification">The classification whose columns it masks.</param>
+/// <param name="Policy"><c>hash</c>, <c>partial</c>, <c>null</c>, or the SQL expression (with <c>{column}</c>), as <c>medallion access mask</c> takes it.</param>
+/// <param name="DeclaredIn">The project file declaring it, or null when set with the CLI or the API.</param>
+public sealed record MaskView(string Classification, string Policy, string? DeclaredIn)
+{
+    internal static MaskView Of(MaskingPolicy policy) =>
+        new(policy.Classification, policy.Kind == MaskingPolicyKind.Expression ? policy.Expression! : policy.Kind.ToString().ToLowerInvariant(), policy.DeclaredIn);
+}
+
+/// <summary>The body of <c>PUT /api/masks/{classification}</c>.</summary>
+/// <param name="Policy"><c>hash</c>, <c>partial</c>, <c>null</c>, or a SQL expression with <c>{column}</c>.</param>
+public sealed record MaskBody(string? Policy);
+
+/// <summary>A row filter as the REST API shows it.</summary>
+/// <param name="Table">The table (<c>namespace.table</c>).</param>
+/// <param name="GranteeKind"><c>role</c> or <c>user</c>.</param>
+/// <param name="Grantee">Whom it filters.</param>
+/// <param name="Predicate">The condition rows must meet.</param>
+/// <param name="DeclaredIn">The project file declaring it, or null.</param>
+public sealed record RowFilterView(string Table, GranteeKind GranteeKind, string Grantee, string Predicate, string? DeclaredIn)
+{
+    internal static RowFilterView Of(RowFilter filter) => new(filter.Table, filter.GranteeKind, filter.Grantee, filter.Predicate, filter.DeclaredIn);
+}
+
+/// <summary>The body of <c>PUT /api/row-filters/{table}/{grantee}</c>.</summary>
+/// <param name="Predicate">The condition rows must meet, e.g. <c>region = user.attribute('region')</c>.</param>
+public sealed record RowFilterBody(string? Predicate);
 
 /// <summary>The body of <c>POST /api/users/{name}/tokens</c>.</summary>
 /// <param name="Expires">How long the token works (<c>90d</c>, <c>12h</c>, <c>30min</c>) or <c>never</c>; 90 days when left out.</param>

@@ -48,24 +48,42 @@ public static class FirstAdmin
         while (!char.IsAsciiLetterOrDigit(password[0]));
         string path = PasswordFile(projectDirectory);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        // The file is written (owner-only from its creation, never world-readable for an instant) before the user
-        // exists: a crash between the two leaves a file and no user, and the next start writes both again.
-        string temporary = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        // The password is written (owner-only from its creation, never world-readable for an instant) before the user
+        // exists, to a file of this start's own: two servers starting together each write theirs, and only the one whose
+        // add wins moves its file into place, so the file always holds the password that works. A crash between the add
+        // and the move leaves the password in that start's file beside where it belongs.
+        string pending = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        var stream = new FileStream(temporary, options);
+        var stream = new FileStream(pending, options);
         await using (stream.ConfigureAwait(false))
         {
             await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(password + "\n"), cancellationToken).ConfigureAwait(false);
         }
 
-        File.Move(temporary, path, overwrite: true);
-        // One transaction: a crash never leaves an admin without its role, which nobody could sign in to fix; and a server
-        // that started at the same time and added its admin first wins (its password is the one that works).
-        return await access.AddFirstAdminAsync(AccessActor.Server, UserName, password, cancellationToken).ConfigureAwait(false) ? password : null;
+        bool added;
+        try
+        {
+            // One transaction: a crash never leaves an admin without its role, which nobody could sign in to fix.
+            added = await access.AddFirstAdminAsync(AccessActor.Server, UserName, password, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            File.Delete(pending);
+            throw;
+        }
+
+        if (!added)
+        {
+            File.Delete(pending);
+            return null;
+        }
+
+        File.Move(pending, path, overwrite: true);
+        return password;
     }
 }

@@ -58,6 +58,25 @@ public sealed class FirstAdminTests : IDisposable
         Assert.Equal(["ana"], (await reopened.ListUsersAsync()).Select(u => u.Name));
     }
 
+    [Fact]
+    public async Task Two_servers_starting_together_on_a_project_without_users_add_one_admin_and_leave_its_working_password_in_the_file()
+    {
+        MedallionServer[] servers = await Task.WhenAll(MedallionServer.StartAsync(Options), MedallionServer.StartAsync(Options));
+        try
+        {
+            string password = Assert.Single(servers.Select(s => s.FirstAdminPassword).OfType<string>());
+            Assert.Equal(password + "\n", await File.ReadAllTextAsync(FirstAdmin.PasswordFile(_files.Directory)));
+            Assert.Equal(["admin-password"], Directory.GetFiles(Path.GetDirectoryName(FirstAdmin.PasswordFile(_files.Directory))!, "admin-password*").Select(Path.GetFileName));
+        }
+        finally
+        {
+            foreach (MedallionServer server in servers)
+            {
+                await server.DisposeAsync();
+            }
+        }
+    }
+
     /// <summary>The server's admin events, read over the SQL endpoint as the new admin, once written (a second or so after the act).</summary>
     private static async Task<string> WaitForAuditAsync(MedallionServer server, string password)
     {

@@ -255,6 +255,7 @@ public sealed partial class JobScheduler
 
         Definitions definitions = _definitions;
         var leaving = new HashSet<RunRecord>(ReferenceEqualityComparer.Instance);
+        var orphanedBackfills = new HashSet<string>(StringComparer.Ordinal);
         try
         {
             foreach ((RunRecord run, JobDefinition? job) in _queue.Admit(definitions.Jobs, _executor.Running, _backfills))
@@ -265,7 +266,7 @@ public sealed partial class JobScheduler
                     await _executor.EndAsync(run, RunStatus.Cancelled, $"the job '{run.Job}' is no longer defined in the project").ConfigureAwait(false);
                     if (run.BackfillId is { } orphaned)
                     {
-                        await FinishBackfillIfDoneAsync(orphaned).ConfigureAwait(false);
+                        orphanedBackfills.Add(orphaned);
                     }
 
                     continue;
@@ -277,6 +278,13 @@ public sealed partial class JobScheduler
         finally
         {
             _queue.Remove(leaving);
+        }
+
+        // Only once the ended runs have left the queue: a backfill still holding them would not count as done, and would
+        // stay running until the next restart.
+        foreach (string backfill in orphanedBackfills)
+        {
+            await FinishBackfillIfDoneAsync(backfill).ConfigureAwait(false);
         }
     }
 

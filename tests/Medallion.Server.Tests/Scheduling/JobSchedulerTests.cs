@@ -213,7 +213,8 @@ public sealed class JobSchedulerTests : IAsyncDisposable
     {
         Project("jobs:\n  - name: load\n    sources: [orders]\n  - name: build\n    select: silver.orders\n    on_new_data: [bronze.orders]\n");
         JobScheduler scheduler = await _project.StartAsync();
-        await Task.Delay(500);
+        // The first look records the versions (bronze.orders: none yet); only a version after it is new data.
+        await WaitUntilAsync(async () => (await scheduler.Catalog.GetJobStatesAsync()).TryGetValue("build", out JobState? state) && state.SeenVersions.Count > 0);
 
         await scheduler.TriggerAsync("load");
         RunRecord build = Assert.Single(await _project.WaitForRunsAsync("build", 1));
@@ -278,6 +279,27 @@ public sealed class JobSchedulerTests : IAsyncDisposable
             BackfillDetail ended = (await catalog.GetBackfillDetailAsync(left.Id))!;
             Assert.Equal((RunStatus.Succeeded, "ana"), (ended.Backfill.Status, ended.Backfill.StartedBy));
             Assert.Equal(new BackfillProgress(2, 0, 0, 2, 0, 0, 0), ended.Progress);
+        }
+    }
+
+    [Fact]
+    public async Task A_backfill_whose_job_the_project_no_longer_defines_ends_cancelled_with_its_queued_runs()
+    {
+        Project("jobs:\n  - name: hourly\n    select: silver.orders\n    schedule: '@hourly'\n");
+        var from = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        CatalogStore catalog = await _project.OpenCatalogAsync();
+        await using (catalog)
+        {
+            BackfillRecord left = await catalog.CreateBackfillAsync("removed", from, from.AddHours(2), "missing", 1, 2, "ana");
+            await catalog.TryQueueRunAsync(new RunStart("removed", RunTrigger.Backfill, "silver.orders", from, from.AddHours(1), "dead-scheduler") { BackfillId = left.Id });
+            await catalog.TryQueueRunAsync(new RunStart("removed", RunTrigger.Backfill, "silver.orders", from.AddHours(1), from.AddHours(2), "dead-scheduler") { BackfillId = left.Id });
+
+            await _project.StartAsync();
+            await WaitUntilAsync(async () => (await catalog.GetBackfillAsync(left.Id))!.Status != RunStatus.Running);
+
+            BackfillDetail ended = (await catalog.GetBackfillDetailAsync(left.Id))!;
+            Assert.Equal(RunStatus.Cancelled, ended.Backfill.Status);
+            Assert.Equal(new BackfillProgress(2, 0, 0, 0, 0, 2, 0), ended.Progress);
         }
     }
 

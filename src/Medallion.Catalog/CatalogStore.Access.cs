@@ -26,15 +26,22 @@ public sealed partial class CatalogStore
     public async Task<bool> CreateRoleAsync(string name, string? declaredIn = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        await RefuseUserNameAsync(name, cancellationToken).ConfigureAwait(false);
+        (string sql, (string, object?)[] parameters) = InsertRole(name, declaredIn, Now());
+        return await ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    private static (string Sql, (string Name, object? Value)[] Parameters) InsertRole(string name, string? declaredIn, string now) =>
+        ("INSERT INTO access_roles (name, declared_in, created_at) VALUES (@name, @declared, @now) ON CONFLICT (name) DO NOTHING",
+            [("@name", name), ("@declared", declaredIn), ("@now", now)]);
+
+    /// <summary>A role may not take a user's name: grants to it would be ambiguous.</summary>
+    private async Task RefuseUserNameAsync(string name, CancellationToken cancellationToken)
+    {
         if (await FindUserAsync(name, cancellationToken).ConfigureAwait(false) is not null)
         {
             throw new MedallionException(ErrorCode.CatalogAccessInvalid, $"'{name}' is already a user's name; a role needs a name of its own.\nHelp: pick another name, e.g. '{name}_role'.");
         }
-
-        return await ExecuteAsync(
-            "INSERT INTO access_roles (name, declared_in, created_at) VALUES (@name, @declared, @now) ON CONFLICT (name) DO NOTHING",
-            [("@name", name), ("@declared", declaredIn), ("@now", Now())],
-            cancellationToken).ConfigureAwait(false) > 0;
     }
 
     /// <summary>Drops a role, its memberships, its grants and its row filters.</summary>
@@ -43,14 +50,17 @@ public sealed partial class CatalogStore
     {
         AccessRole role = await RequireRoleAsync(name, cancellationToken).ConfigureAwait(false);
         RefuseDeclared(role.DeclaredIn, declaredIn, $"role {name}");
-        await ExecuteInTransactionAsync(
-        [
-            ("DELETE FROM access_grants WHERE grantee_kind = 'role' AND grantee = @name", [("@name", name)]),
-            ("DELETE FROM access_row_filters WHERE grantee_kind = 'role' AND grantee = @name", [("@name", name)]),
-            ("DELETE FROM access_members WHERE role_name = @name", [("@name", name)]),
-            ("DELETE FROM access_roles WHERE name = @name", [("@name", name)]),
-        ], cancellationToken).ConfigureAwait(false);
+        await ExecuteInTransactionAsync(DeleteRole(name), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The statements that drop a role with its grants, row filters and memberships.</summary>
+    private static (string Sql, (string Name, object? Value)[] Parameters)[] DeleteRole(string name) =>
+    [
+        ("DELETE FROM access_grants WHERE grantee_kind = 'role' AND grantee = @name", [("@name", name)]),
+        ("DELETE FROM access_row_filters WHERE grantee_kind = 'role' AND grantee = @name", [("@name", name)]),
+        ("DELETE FROM access_members WHERE role_name = @name", [("@name", name)]),
+        ("DELETE FROM access_roles WHERE name = @name", [("@name", name)]),
+    ];
 
     /// <summary>Every role with its members, by name.</summary>
     public async Task<List<AccessRole>> ListRolesAsync(CancellationToken cancellationToken = default)
@@ -68,11 +78,13 @@ public sealed partial class CatalogStore
     {
         await RequireRoleAsync(role, cancellationToken).ConfigureAwait(false);
         await RequireUserAsync(user, cancellationToken).ConfigureAwait(false);
-        return await ExecuteAsync(
-            "INSERT INTO access_members (role_name, user_name, declared_in) VALUES (@role, @user, @declared) ON CONFLICT DO NOTHING",
-            [("@role", role), ("@user", user), ("@declared", declaredIn)],
-            cancellationToken).ConfigureAwait(false) > 0;
+        (string sql, (string, object?)[] parameters) = InsertMember(role, user, declaredIn);
+        return await ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false) > 0;
     }
+
+    private static (string Sql, (string Name, object? Value)[] Parameters) InsertMember(string role, string user, string? declaredIn) =>
+        ("INSERT INTO access_members (role_name, user_name, declared_in) VALUES (@role, @user, @declared) ON CONFLICT DO NOTHING",
+            [("@role", role), ("@user", user), ("@declared", declaredIn)]);
 
     /// <summary>Takes the role <paramref name="role"/> from <paramref name="user"/>; returns false when the user did not hold it.</summary>
     /// <exception cref="MedallionException">No such role, or the membership is declared in a project file and <paramref name="declaredIn"/> is null.</exception>
@@ -101,13 +113,19 @@ public sealed partial class CatalogStore
     public async Task<bool> GrantAsync(AccessGrant grant, IReadOnlyCollection<string>? knownTables = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(grant);
-        await ValidateGrantAsync(grant, knownTables ?? [], cancellationToken).ConfigureAwait(false);
-        return await ExecuteAsync(
-            "INSERT INTO access_grants (privilege, object_kind, object, columns, grantee_kind, grantee, declared_in, created_at) " +
-            "VALUES (@privilege, @kind, @object, @columns, @grantee_kind, @grantee, @declared, @now) ON CONFLICT DO NOTHING",
-            [.. GrantKey(grant), ("@declared", grant.DeclaredIn), ("@now", Now())],
-            cancellationToken).ConfigureAwait(false) > 0;
+        await ValidateGrantAsync(grant, knownTables ?? [], null, cancellationToken).ConfigureAwait(false);
+        (string sql, (string, object?)[] parameters) = InsertGrant(grant, Now());
+        return await ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false) > 0;
     }
+
+    private static (string Sql, (string Name, object? Value)[] Parameters) InsertGrant(AccessGrant grant, string now) =>
+        ("INSERT INTO access_grants (privilege, object_kind, object, columns, grantee_kind, grantee, declared_in, created_at) " +
+            "VALUES (@privilege, @kind, @object, @columns, @grantee_kind, @grantee, @declared, @now) ON CONFLICT DO NOTHING",
+            [.. GrantKey(grant), ("@declared", grant.DeclaredIn), ("@now", now)]);
+
+    private static (string Sql, (string Name, object? Value)[] Parameters) DeleteGrant(AccessGrant grant) =>
+        ("DELETE FROM access_grants WHERE privilege = @privilege AND object_kind = @kind AND object = @object AND columns = @columns AND grantee_kind = @grantee_kind AND grantee = @grantee",
+            GrantKey(grant));
 
     /// <summary>Removes a grant; returns false when there was no such grant.</summary>
     /// <exception cref="MedallionException">The grant is declared in a project file and <see cref="AccessGrant.DeclaredIn"/> is null (<see cref="ErrorCode.CatalogAccessDeclared"/>).</exception>
@@ -124,9 +142,8 @@ public sealed partial class CatalogStore
         }
 
         RefuseDeclared(rows[0], grant.DeclaredIn, $"grant of {FormatPrivilege(grant.Privilege)} on {grant.Object} to {grant.Grantee}");
-        return await ExecuteAsync(
-            "DELETE FROM access_grants WHERE privilege = @privilege AND object_kind = @kind AND object = @object AND columns = @columns AND grantee_kind = @grantee_kind AND grantee = @grantee",
-            key, cancellationToken).ConfigureAwait(false) > 0;
+        (string sql, (string, object?)[] parameters) = DeleteGrant(grant);
+        return await ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false) > 0;
     }
 
     /// <summary>Every grant, ordered by grantee, privilege and object.</summary>
@@ -138,21 +155,27 @@ public sealed partial class CatalogStore
     public async Task SetMaskingPolicyAsync(MaskingPolicy policy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(policy);
+        CheckMaskingPolicy(policy);
+        MaskingPolicy? existing = (await ListMaskingPoliciesAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(p => p.Classification == policy.Classification);
+        RefuseDeclared(existing?.DeclaredIn, policy.DeclaredIn, $"masking policy of {policy.Classification}");
+        (string sql, (string, object?)[] parameters) = UpsertMaskingPolicy(policy);
+        await ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void CheckMaskingPolicy(MaskingPolicy policy)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(policy.Classification);
         if (policy.Kind == MaskingPolicyKind.Expression && (policy.Expression is null || !policy.Expression.Contains("{column}", StringComparison.Ordinal)))
         {
             throw new MedallionException(ErrorCode.CatalogAccessInvalid,
                 $"The masking policy of '{policy.Classification}' is an expression without {{column}}.\nHelp: write where the column goes, e.g. left({{column}}, 3) || '***'.");
         }
-
-        MaskingPolicy? existing = (await ListMaskingPoliciesAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(p => p.Classification == policy.Classification);
-        RefuseDeclared(existing?.DeclaredIn, policy.DeclaredIn, $"masking policy of {policy.Classification}");
-        await ExecuteAsync(
-            "INSERT INTO access_masks (classification, policy, expression, declared_in) VALUES (@class, @policy, @expression, @declared) " +
-            "ON CONFLICT (classification) DO UPDATE SET policy = excluded.policy, expression = excluded.expression, declared_in = excluded.declared_in",
-            [("@class", policy.Classification), ("@policy", policy.Kind.ToString().ToLowerInvariant()), ("@expression", policy.Expression), ("@declared", policy.DeclaredIn)],
-            cancellationToken).ConfigureAwait(false);
     }
+
+    private static (string Sql, (string Name, object? Value)[] Parameters) UpsertMaskingPolicy(MaskingPolicy policy) =>
+        ("INSERT INTO access_masks (classification, policy, expression, declared_in) VALUES (@class, @policy, @expression, @declared) " +
+            "ON CONFLICT (classification) DO UPDATE SET policy = excluded.policy, expression = excluded.expression, declared_in = excluded.declared_in",
+            [("@class", policy.Classification), ("@policy", policy.Kind.ToString().ToLowerInvariant()), ("@expression", policy.Expression), ("@declared", policy.DeclaredIn)]);
 
     /// <summary>The project's masking policies, by classification. A classification without one is masked with <see cref="MaskingPolicyKind.Hash"/>.</summary>
     public Task<List<MaskingPolicy>> ListMaskingPoliciesAsync(CancellationToken cancellationToken = default) =>
@@ -168,18 +191,34 @@ public sealed partial class CatalogStore
     public async Task SetRowFilterAsync(RowFilter filter, IReadOnlyCollection<string>? knownTables = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        ArgumentException.ThrowIfNullOrWhiteSpace(filter.Predicate);
-        await RequireTableAsync(filter.Table, knownTables ?? [], cancellationToken).ConfigureAwait(false);
-        await RequireGranteeAsync(filter.GranteeKind, filter.Grantee, cancellationToken).ConfigureAwait(false);
+        await ValidateRowFilterAsync(filter, knownTables ?? [], null, cancellationToken).ConfigureAwait(false);
         RowFilter? existing = (await ListRowFiltersAsync(cancellationToken).ConfigureAwait(false))
             .FirstOrDefault(f => f.Table == filter.Table && f.GranteeKind == filter.GranteeKind && f.Grantee == filter.Grantee);
         RefuseDeclared(existing?.DeclaredIn, filter.DeclaredIn, $"row filter of {filter.Table} for {filter.Grantee}");
-        await ExecuteAsync(
-            "INSERT INTO access_row_filters (table_name, grantee_kind, grantee, predicate, declared_in) VALUES (@table, @kind, @grantee, @predicate, @declared) " +
-            "ON CONFLICT (table_name, grantee_kind, grantee) DO UPDATE SET predicate = excluded.predicate, declared_in = excluded.declared_in",
-            [("@table", filter.Table), ("@kind", FormatGrantee(filter.GranteeKind)), ("@grantee", filter.Grantee), ("@predicate", filter.Predicate), ("@declared", filter.DeclaredIn)],
-            cancellationToken).ConfigureAwait(false);
+        (string sql, (string, object?)[] parameters) = UpsertRowFilter(filter);
+        await ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Refuses a row filter without a predicate, or on a table or for a grantee that does not exist.</summary>
+    /// <param name="filter">The filter.</param>
+    /// <param name="knownTables">Tables that exist besides those the catalog registers.</param>
+    /// <param name="rolesToBe">Roles that count as existing though the catalog has them not yet (those a declared policy adds), or null.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    private async Task ValidateRowFilterAsync(RowFilter filter, IReadOnlyCollection<string> knownTables, IReadOnlySet<string>? rolesToBe, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(filter.Predicate);
+        await RequireTableAsync(filter.Table, knownTables, cancellationToken).ConfigureAwait(false);
+        await RequireGranteeAsync(filter.GranteeKind, filter.Grantee, rolesToBe, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static (string Sql, (string Name, object? Value)[] Parameters) UpsertRowFilter(RowFilter filter) =>
+        ("INSERT INTO access_row_filters (table_name, grantee_kind, grantee, predicate, declared_in) VALUES (@table, @kind, @grantee, @predicate, @declared) " +
+            "ON CONFLICT (table_name, grantee_kind, grantee) DO UPDATE SET predicate = excluded.predicate, declared_in = excluded.declared_in",
+            [("@table", filter.Table), ("@kind", FormatGrantee(filter.GranteeKind)), ("@grantee", filter.Grantee), ("@predicate", filter.Predicate), ("@declared", filter.DeclaredIn)]);
+
+    private static (string Sql, (string Name, object? Value)[] Parameters) DeleteRowFilter(RowFilter filter) =>
+        ("DELETE FROM access_row_filters WHERE table_name = @table AND grantee_kind = @kind AND grantee = @grantee",
+            [("@table", filter.Table), ("@kind", FormatGrantee(filter.GranteeKind)), ("@grantee", filter.Grantee)]);
 
     /// <summary>Every row filter.</summary>
     public Task<List<RowFilter>> ListRowFiltersAsync(CancellationToken cancellationToken = default) =>
@@ -272,7 +311,12 @@ public sealed partial class CatalogStore
     /// <summary>The lower-case name of a privilege, as the CLI and project files write it.</summary>
     public static string FormatPrivilege(AccessPrivilege privilege) => privilege.ToString().ToLowerInvariant();
 
-    private async Task ValidateGrantAsync(AccessGrant grant, IReadOnlyCollection<string> knownTables, CancellationToken cancellationToken)
+    /// <summary>Refuses a grant whose privilege does not fit its object, or whose grantee, namespace, table or columns do not exist.</summary>
+    /// <param name="grant">The grant.</param>
+    /// <param name="knownTables">Tables that exist besides those the catalog registers.</param>
+    /// <param name="rolesToBe">Roles that count as existing though the catalog has them not yet (those a declared policy adds), or null.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    private async Task ValidateGrantAsync(AccessGrant grant, IReadOnlyCollection<string> knownTables, IReadOnlySet<string>? rolesToBe, CancellationToken cancellationToken)
     {
         bool fits = (grant.Privilege, grant.ObjectKind) switch
         {
@@ -296,7 +340,7 @@ public sealed partial class CatalogStore
                 + $"Help: select ({string.Join(", ", grant.Columns)}) on <ns.table>, or leave the columns out.");
         }
 
-        await RequireGranteeAsync(grant.GranteeKind, grant.Grantee, cancellationToken).ConfigureAwait(false);
+        await RequireGranteeAsync(grant.GranteeKind, grant.Grantee, rolesToBe, cancellationToken).ConfigureAwait(false);
         switch (ColumnsListedAsSuch(grant).ObjectKind)
         {
             case AccessObjectKind.Namespace:
@@ -367,8 +411,13 @@ public sealed partial class CatalogStore
             $"There is no user '{name}'.{NameSuggester.DidYouMean(name, users.Select(u => u.Name))}\nHelp: medallion user list shows the users; medallion user add {name} adds one.");
     }
 
-    private async Task RequireGranteeAsync(GranteeKind kind, string name, CancellationToken cancellationToken)
+    private async Task RequireGranteeAsync(GranteeKind kind, string name, IReadOnlySet<string>? rolesToBe, CancellationToken cancellationToken)
     {
+        if (kind == GranteeKind.Role && rolesToBe?.Contains(name) == true)
+        {
+            return;
+        }
+
         if (kind == GranteeKind.Role)
         {
             await RequireRoleAsync(name, cancellationToken).ConfigureAwait(false);

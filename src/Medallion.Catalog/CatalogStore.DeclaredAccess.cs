@@ -22,28 +22,55 @@ public sealed partial class CatalogStore
     /// the CLI that the files now declare (adopted), and declared rows the files no longer hold.
     /// </summary>
     public async Task<IReadOnlyList<AccessChange>> PlanDeclaredAccessAsync(DeclaredAccess declared, CancellationToken cancellationToken = default) =>
-        (await DiffAsync(declared, cancellationToken).ConfigureAwait(false)).Select(c => c.Change).ToList();
+        (await DiffAsync(declared, [], cancellationToken).ConfigureAwait(false)).Select(c => c.Change).ToList();
 
     /// <summary>
     /// Makes the catalog's declared roles, memberships, grants, masking policies and row filters exactly those of
-    /// <paramref name="declared"/>; rows made with the CLI that the files do not mention stay. Returns what changed.
+    /// <paramref name="declared"/>, in one transaction; rows made with the CLI that the files do not mention stay. Every
+    /// change is checked before any is written, so a refused one leaves the catalog as it was. Returns what changed.
     /// </summary>
-    /// <exception cref="MedallionException">A declared grant or filter names a role, user, table or column that does not exist.</exception>
+    /// <exception cref="MedallionException">
+    /// A declared grant or filter names a role, user, table or column that does not exist, or a declared role takes a
+    /// user's name; the message and <see cref="MedallionException.Location"/> give the file, line and column that declare it.
+    /// </exception>
     public async Task<IReadOnlyList<AccessChange>> ApplyDeclaredAccessAsync(DeclaredAccess declared, IReadOnlyCollection<string>? knownTables = null, CancellationToken cancellationToken = default)
     {
-        List<(AccessChange Change, Func<Task> Apply)> diff = await DiffAsync(declared, cancellationToken, knownTables).ConfigureAwait(false);
-        foreach ((AccessChange _, Func<Task> apply) in diff)
+        List<DeclaredChange> diff = await DiffAsync(declared, knownTables ?? [], cancellationToken).ConfigureAwait(false);
+        foreach (DeclaredChange change in diff)
         {
-            await apply().ConfigureAwait(false);
+            if (change.Check is not { } check)
+            {
+                continue;
+            }
+
+            try
+            {
+                await check().ConfigureAwait(false);
+            }
+            catch (MedallionException refused) when (refused.Location is null && change.Declared is { } item && declared.LocationOf(item) is { } at)
+            {
+                throw new MedallionException(refused.Code, $"{at}: {refused.Message}", refused, refused.IsTransient, at);
+            }
+        }
+
+        if (diff.Count > 0)
+        {
+            await ExecuteInTransactionAsync(diff.SelectMany(c => c.Statements), cancellationToken).ConfigureAwait(false);
         }
 
         return diff.Select(c => c.Change).ToList();
     }
 
-    private async Task<List<(AccessChange Change, Func<Task> Apply)>> DiffAsync(DeclaredAccess declared, CancellationToken cancellationToken, IReadOnlyCollection<string>? knownTables = null)
+    /// <summary>One change of a declared policy: what it says, the declared item it comes from (for its location), the check it must pass and its statements.</summary>
+    private sealed record DeclaredChange(AccessChange Change, object? Declared, Func<Task>? Check, IReadOnlyList<(string Sql, (string Name, object? Value)[] Parameters)> Statements);
+
+    private async Task<List<DeclaredChange>> DiffAsync(DeclaredAccess declared, IReadOnlyCollection<string> knownTables, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(declared);
-        var diff = new List<(AccessChange, Func<Task>)>();
+        var diff = new List<DeclaredChange>();
+        string now = Now();
+        // A grant or filter may name a role the same policy adds: it exists by the time the transaction writes the grant.
+        IReadOnlySet<string> rolesToBe = declared.Roles.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
         List<AccessRole> roles = await ListRolesAsync(cancellationToken).ConfigureAwait(false);
         List<(string Role, string User, string? DeclaredIn)> members = await QueryAsync(
             "SELECT role_name, user_name, declared_in FROM access_members", [], r => (r.GetString(0), r.GetString(1), GetNullableString(r, 2)), cancellationToken).ConfigureAwait(false);
@@ -54,80 +81,105 @@ public sealed partial class CatalogStore
             AccessRole? existing = roles.FirstOrDefault(r => r.Name == role.Name);
             if (existing?.DeclaredIn != role.DeclaredIn)
             {
-                diff.Add((new AccessChange('+', $"role {role.Name} ({role.DeclaredIn})"), async () =>
-                {
-                    await CreateRoleAsync(role.Name, role.DeclaredIn, cancellationToken).ConfigureAwait(false);
-                    await ExecuteAsync("UPDATE access_roles SET declared_in = @declared WHERE name = @name", [("@name", role.Name), ("@declared", role.DeclaredIn)], cancellationToken).ConfigureAwait(false);
-                }));
+                diff.Add(new DeclaredChange(
+                    new AccessChange('+', $"role {role.Name} ({role.DeclaredIn})"),
+                    role,
+                    existing is null ? () => RefuseUserNameAsync(role.Name, cancellationToken) : null,
+                    [InsertRole(role.Name, role.DeclaredIn, now), ("UPDATE access_roles SET declared_in = @declared WHERE name = @name", [("@name", role.Name), ("@declared", role.DeclaredIn)])]));
             }
 
             foreach (string member in role.Members.Where(m => !members.Any(x => x.Role == role.Name && x.User == m && x.DeclaredIn == role.DeclaredIn)))
             {
-                diff.Add((new AccessChange('+', $"member {member} of role {role.Name} ({role.DeclaredIn})"), async () =>
-                {
-                    await AddRoleMemberAsync(role.Name, member, role.DeclaredIn, cancellationToken).ConfigureAwait(false);
-                    await ExecuteAsync("UPDATE access_members SET declared_in = @declared WHERE role_name = @role AND user_name = @user",
-                        [("@role", role.Name), ("@user", member), ("@declared", role.DeclaredIn)], cancellationToken).ConfigureAwait(false);
-                }));
+                diff.Add(new DeclaredChange(
+                    new AccessChange('+', $"member {member} of role {role.Name} ({role.DeclaredIn})"),
+                    role,
+                    () => RequireUserAsync(member, cancellationToken),
+                    [
+                        InsertMember(role.Name, member, role.DeclaredIn),
+                        ("UPDATE access_members SET declared_in = @declared WHERE role_name = @role AND user_name = @user", [("@role", role.Name), ("@user", member), ("@declared", role.DeclaredIn)]),
+                    ]));
             }
         }
 
         foreach ((string role, string user, string? declaredIn) in members.Where(m => m.DeclaredIn is not null
             && !declared.Roles.Any(r => r.Name == m.Role && r.Members.Contains(m.User))))
         {
-            diff.Add((new AccessChange('-', $"member {user} of role {role} ({declaredIn})"),
-                () => RemoveRoleMemberAsync(role, user, declaredIn, cancellationToken)));
+            diff.Add(new DeclaredChange(
+                new AccessChange('-', $"member {user} of role {role} ({declaredIn})"),
+                null,
+                null,
+                [("DELETE FROM access_members WHERE role_name = @role AND user_name = @user", [("@role", role), ("@user", user)])]));
         }
 
         List<AccessGrant> grants = await ListGrantsAsync(cancellationToken).ConfigureAwait(false);
         foreach (AccessGrant grant in declared.Grants.Where(g => !grants.Any(x => SameGrant(x, g) && x.DeclaredIn == g.DeclaredIn)))
         {
-            diff.Add((new AccessChange('+', $"grant {AccessGrantText.Format(grant)} to {Describe(grant.GranteeKind)} {grant.Grantee} ({grant.DeclaredIn})"), async () =>
-            {
-                await GrantAsync(grant, knownTables, cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(
-                    "UPDATE access_grants SET declared_in = @declared WHERE privilege = @privilege AND object_kind = @kind AND object = @object AND columns = @columns AND grantee_kind = @grantee_kind AND grantee = @grantee",
-                    [.. GrantKey(grant), ("@declared", grant.DeclaredIn)], cancellationToken).ConfigureAwait(false);
-            }));
+            diff.Add(new DeclaredChange(
+                new AccessChange('+', $"grant {AccessGrantText.Format(grant)} to {Describe(grant.GranteeKind)} {grant.Grantee} ({grant.DeclaredIn})"),
+                grant,
+                () => ValidateGrantAsync(grant, knownTables, rolesToBe, cancellationToken),
+                [
+                    InsertGrant(grant, now),
+                    ("UPDATE access_grants SET declared_in = @declared WHERE privilege = @privilege AND object_kind = @kind AND object = @object AND columns = @columns AND grantee_kind = @grantee_kind AND grantee = @grantee",
+                        [.. GrantKey(grant), ("@declared", grant.DeclaredIn)]),
+                ]));
         }
 
         foreach (AccessGrant grant in grants.Where(g => g.DeclaredIn is not null && !declared.Grants.Any(d => SameGrant(d, g))))
         {
-            diff.Add((new AccessChange('-', $"grant {AccessGrantText.Format(grant)} to {Describe(grant.GranteeKind)} {grant.Grantee} ({grant.DeclaredIn})"),
-                () => RevokeAsync(grant, cancellationToken)));
+            diff.Add(new DeclaredChange(
+                new AccessChange('-', $"grant {AccessGrantText.Format(grant)} to {Describe(grant.GranteeKind)} {grant.Grantee} ({grant.DeclaredIn})"),
+                null,
+                null,
+                [DeleteGrant(grant)]));
         }
 
         List<MaskingPolicy> masks = await ListMaskingPoliciesAsync(cancellationToken).ConfigureAwait(false);
         foreach (MaskingPolicy mask in declared.MaskingPolicies.Where(m => !masks.Contains(m)))
         {
-            diff.Add((new AccessChange(masks.Any(x => x.Classification == mask.Classification) ? '~' : '+', $"masking of {mask.Classification}: {Describe(mask)} ({mask.DeclaredIn})"),
-                () => SetMaskingPolicyAsync(mask, cancellationToken)));
+            diff.Add(new DeclaredChange(
+                new AccessChange(masks.Any(x => x.Classification == mask.Classification) ? '~' : '+', $"masking of {mask.Classification}: {Describe(mask)} ({mask.DeclaredIn})"),
+                mask,
+                () =>
+                {
+                    CheckMaskingPolicy(mask);
+                    return Task.CompletedTask;
+                },
+                [UpsertMaskingPolicy(mask)]));
         }
 
         foreach (MaskingPolicy mask in masks.Where(m => m.DeclaredIn is not null && !declared.MaskingPolicies.Any(d => d.Classification == m.Classification)))
         {
-            diff.Add((new AccessChange('-', $"masking of {mask.Classification}: {Describe(mask)} ({mask.DeclaredIn})"), async () =>
-                await ExecuteAsync("DELETE FROM access_masks WHERE classification = @class", [("@class", mask.Classification)], cancellationToken).ConfigureAwait(false)));
+            diff.Add(new DeclaredChange(
+                new AccessChange('-', $"masking of {mask.Classification}: {Describe(mask)} ({mask.DeclaredIn})"),
+                null,
+                null,
+                [("DELETE FROM access_masks WHERE classification = @class", [("@class", mask.Classification)])]));
         }
 
         List<RowFilter> filters = await ListRowFiltersAsync(cancellationToken).ConfigureAwait(false);
         foreach (RowFilter filter in declared.RowFilters.Where(f => !filters.Contains(f)))
         {
-            diff.Add((new AccessChange('+', $"row filter of {filter.Table} for {Describe(filter.GranteeKind)} {filter.Grantee}: {filter.Predicate} ({filter.DeclaredIn})"),
-                () => SetRowFilterAsync(filter, knownTables, cancellationToken)));
+            diff.Add(new DeclaredChange(
+                new AccessChange('+', $"row filter of {filter.Table} for {Describe(filter.GranteeKind)} {filter.Grantee}: {filter.Predicate} ({filter.DeclaredIn})"),
+                filter,
+                () => ValidateRowFilterAsync(filter, knownTables, rolesToBe, cancellationToken),
+                [UpsertRowFilter(filter)]));
         }
 
         foreach (RowFilter filter in filters.Where(f => f.DeclaredIn is not null
             && !declared.RowFilters.Any(d => d.Table == f.Table && d.GranteeKind == f.GranteeKind && d.Grantee == f.Grantee)))
         {
-            diff.Add((new AccessChange('-', $"row filter of {filter.Table} for {Describe(filter.GranteeKind)} {filter.Grantee} ({filter.DeclaredIn})"), async () =>
-                await ExecuteAsync("DELETE FROM access_row_filters WHERE table_name = @table AND grantee_kind = @kind AND grantee = @grantee",
-                    [("@table", filter.Table), ("@kind", FormatGrantee(filter.GranteeKind)), ("@grantee", filter.Grantee)], cancellationToken).ConfigureAwait(false)));
+            diff.Add(new DeclaredChange(
+                new AccessChange('-', $"row filter of {filter.Table} for {Describe(filter.GranteeKind)} {filter.Grantee} ({filter.DeclaredIn})"),
+                null,
+                null,
+                [DeleteRowFilter(filter)]));
         }
 
         foreach (AccessRole role in roles.Where(r => r.DeclaredIn is not null && !declared.Roles.Any(d => d.Name == r.Name)))
         {
-            diff.Add((new AccessChange('-', $"role {role.Name} ({role.DeclaredIn})"), () => DropRoleAsync(role.Name, role.DeclaredIn, cancellationToken)));
+            diff.Add(new DeclaredChange(new AccessChange('-', $"role {role.Name} ({role.DeclaredIn})"), null, null, DeleteRole(role.Name)));
         }
 
         return diff;

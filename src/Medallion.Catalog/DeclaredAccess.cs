@@ -23,6 +23,15 @@ public sealed record DeclaredAccess(
 
     /// <summary>Whether the project declares anything.</summary>
     public bool IsEmpty => Roles.Count == 0 && Grants.Count == 0 && MaskingPolicies.Count == 0 && RowFilters.Count == 0;
+
+    /// <summary>
+    /// Where each declared role, grant, masking policy and row filter is written (keyed by the item itself, by reference),
+    /// so that an item the catalog refuses is reported at its file, line and column.
+    /// </summary>
+    public IReadOnlyDictionary<object, SourceLocation> Locations { get; init; } = new Dictionary<object, SourceLocation>();
+
+    /// <summary>Where <paramref name="item"/> (one of this policy's roles, grants, masking policies or row filters) is written; null when not known.</summary>
+    public SourceLocation? LocationOf(object item) => Locations.TryGetValue(item, out SourceLocation? location) ? location : null;
 }
 
 /// <summary>Reads a grant as the CLI and project files write it: <c>select on silver</c>, <c>select (id, name) on silver.customers</c>, <c>unmask on pii</c>, <c>operate on server</c>.</summary>

@@ -147,6 +147,22 @@ public sealed class DeclaredAccessCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Apply_of_a_grant_on_a_missing_table_is_refused_at_its_line_and_changes_nothing()
+    {
+        await Cli.RunWithInputAsync("pw\n", "user", "add", "ana", "--project", _project);
+        File.WriteAllText(Path.Combine(_project, "access", "analysts.yml"),
+            "roles:\n  analysts:\n    members: [ana]\n    grants: [select on gold, select on gold.nope]\nmasking:\n  pii: partial\n");
+
+        Cli.Result apply = await Cli.RunAsync("access", "apply", "--project", _project);
+        Cli.Result plan = await Cli.RunAsync("access", "plan", "--project", _project);
+
+        Assert.Equal(1, apply.ExitCode);
+        Assert.Contains("access/analysts.yml:4:30: There is no table 'gold.nope'.", apply.Error, StringComparison.Ordinal);
+        Assert.StartsWith("+ role analysts (access/analysts.yml)\n", plan.Output, StringComparison.Ordinal);
+        Assert.Contains("5 change(s).", plan.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_command_line_refuses_to_revoke_a_declared_grant_and_names_its_file()
     {
         await Cli.RunWithInputAsync("pw\n", "user", "add", "ana", "--project", _project);

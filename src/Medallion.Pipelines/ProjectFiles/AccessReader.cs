@@ -49,7 +49,7 @@ internal static class AccessReader
                     throw section.File.Error(key, $"role '{name}' is declared twice. Expected each role once across medallion.yml and access/*.yml.");
                 }
 
-                into.Roles.Add(new AccessRole(name, role.Strings("members"), file));
+                into.Add(new AccessRole(name, role.Strings("members"), file), section.File.Location(key));
                 ReadGrants(role, GranteeKind.Role, name, into);
             }
         }
@@ -67,14 +67,14 @@ internal static class AccessReader
             foreach ((string classification, YamlScalarNode _, YamlNode value) in masking.Entries)
             {
                 string policy = section.File.Scalar(value, classification);
-                into.MaskingPolicies.Add(policy.ToLowerInvariant() switch
+                into.Add(policy.ToLowerInvariant() switch
                 {
                     "hash" => new MaskingPolicy(classification, MaskingPolicyKind.Hash, null, file),
                     "partial" => new MaskingPolicy(classification, MaskingPolicyKind.Partial, null, file),
                     "null" => new MaskingPolicy(classification, MaskingPolicyKind.Null, null, file),
                     _ when policy.Contains("{column}", StringComparison.Ordinal) => new MaskingPolicy(classification, MaskingPolicyKind.Expression, policy, file),
                     _ => throw section.File.Error(value, $"'{policy}' is not a masking policy. Expected hash, partial, null, or a SQL expression with {{column}}."),
-                });
+                }, section.File.Location(value));
             }
         }
 
@@ -89,7 +89,7 @@ internal static class AccessReader
                 (null, { } user) => (GranteeKind.User, user),
                 _ => throw section.File.Error(item, "a row filter names whom it applies to with exactly one of 'role:' or 'user:'."),
             };
-            into.RowFilters.Add(new RowFilter(table, kind, grantee, predicate, file));
+            into.Add(new RowFilter(table, kind, grantee, predicate, file), section.File.Location(item));
         }
     }
 
@@ -104,21 +104,27 @@ internal static class AccessReader
         IReadOnlyList<YamlNode> items = node is YamlSequenceNode sequence ? sequence.Children.ToList() : [node];
         for (int i = 0; i < texts.Count; i++)
         {
+            YamlNode item = items[Math.Min(i, items.Count - 1)];
+            AccessGrant grant;
             try
             {
-                into.Grants.Add(AccessGrantText.Parse(texts[i], kind, grantee, owner.File.DisplayPath));
+                grant = AccessGrantText.Parse(texts[i], kind, grantee, owner.File.DisplayPath);
             }
             catch (MedallionException exception)
             {
-                throw owner.File.Error(items[Math.Min(i, items.Count - 1)], exception.Message.Split('\n')[0] + " Expected e.g. 'select on silver' or 'unmask on pii'.");
+                throw owner.File.Error(item, exception.Message.Split('\n')[0] + " Expected e.g. 'select on silver' or 'unmask on pii'.");
             }
+
+            into.Add(grant, owner.File.Location(item));
         }
     }
 }
 
-/// <summary>What the project's files declare so far, gathered across medallion.yml and access/*.yml.</summary>
+/// <summary>What the project's files declare so far, gathered across medallion.yml and access/*.yml, with where each item is written.</summary>
 internal sealed class DeclaredAccessBuilder
 {
+    private readonly Dictionary<object, SourceLocation> _locations = new(ReferenceEqualityComparer.Instance);
+
     public List<AccessRole> Roles { get; } = [];
 
     public List<AccessGrant> Grants { get; } = [];
@@ -127,7 +133,22 @@ internal sealed class DeclaredAccessBuilder
 
     public List<RowFilter> RowFilters { get; } = [];
 
+    public void Add(AccessRole role, SourceLocation at) => Roles.Add(Located(role, at));
+
+    public void Add(AccessGrant grant, SourceLocation at) => Grants.Add(Located(grant, at));
+
+    public void Add(MaskingPolicy policy, SourceLocation at) => MaskingPolicies.Add(Located(policy, at));
+
+    public void Add(RowFilter filter, SourceLocation at) => RowFilters.Add(Located(filter, at));
+
     public DeclaredAccess Build() => Roles.Count + Grants.Count + MaskingPolicies.Count + RowFilters.Count == 0
         ? DeclaredAccess.None
-        : new DeclaredAccess(Roles, Grants, MaskingPolicies, RowFilters);
+        : new DeclaredAccess(Roles, Grants, MaskingPolicies, RowFilters) { Locations = _locations };
+
+    private T Located<T>(T item, SourceLocation at)
+        where T : notnull
+    {
+        _locations[item] = at;
+        return item;
+    }
 }

@@ -375,14 +375,25 @@ public sealed class AccessService
 
     /// <summary>
     /// Makes the catalog's declared roles, memberships, grants, masking policies and row filters those the project's files
-    /// declare (<c>access.apply</c>, audited when it changed something); rows made with the CLI that the files do not
-    /// mention stay. Returns what changed.
+    /// declare, in one catalog transaction (<c>access.apply</c>, audited when it changed something or was refused); rows made
+    /// with the CLI that the files do not mention stay. Returns what changed.
     /// </summary>
-    /// <exception cref="MedallionException">A declared grant or filter names a role, user, table or column that does not exist.</exception>
+    /// <exception cref="MedallionException">A declared grant or filter names a role, user, table or column that does not exist (at the file, line and column declaring it); nothing is changed.</exception>
     public async Task<IReadOnlyList<AccessChange>> ApplyDeclaredAsync(AccessActor actor, string project, DeclaredAccess declared, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(declared);
-        IReadOnlyList<AccessChange> changes = await _catalog.ApplyDeclaredAccessAsync(declared, await KnownTablesAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<AccessChange> changes;
+        try
+        {
+            changes = await _catalog.ApplyDeclaredAccessAsync(declared, await KnownTablesAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException refused)
+        {
+            await Record(actor, "access.apply", project, null, refused.Message, refused.CodeText).ConfigureAwait(false);
+            throw;
+        }
+
         if (changes.Count > 0)
         {
             await Record(actor, "access.apply", project, new JsonObject { ["changes"] = string.Join("\n", changes) }.ToJsonString()).ConfigureAwait(false);

@@ -23,7 +23,7 @@ internal static class StoreScenarios
     public static async Task<int> RunAsync(string storeRoot, long megabytes, int commits)
     {
         string root = Directory.CreateTempSubdirectory("medallion-store-bench-").FullName;
-        StorageResolver.Cache = new ObjectCache(Path.Combine(root, "cache"));
+        Environment.SetEnvironmentVariable("MEDALLION_CACHE_DIR", Path.Combine(root, "cache"));
         try
         {
             Console.WriteLine($"Object store: {storeRoot}; {Environment.ProcessorCount} cores, load average {LoadAverage()}");
@@ -47,7 +47,7 @@ internal static class StoreScenarios
         for (int round = 0; round < 3; round++)
         {
             string location = $"{storeRoot.TrimEnd('/')}/upload-{Guid.NewGuid():N}";
-            IObjectStore store = StorageResolver.OpenStore(location);
+            IObjectStore store = StorageResolver.Default.OpenStore(location);
             LocalMirror mirror = LocalMirror.Of(store);
             var keys = new List<string>();
             var random = new Random(round);
@@ -106,7 +106,7 @@ internal static class StoreScenarios
         }
 
         string remote = $"{storeRoot.TrimEnd('/')}/commits-{Guid.NewGuid():N}";
-        IObjectStore store = StorageResolver.OpenStore(remote);
+        IObjectStore store = StorageResolver.Default.OpenStore(remote);
         string[] files = Directory.EnumerateFiles(local, "*", SearchOption.AllDirectories).ToArray();
         await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (file, ct) =>
             await store.PutAsync(Path.GetRelativePath(local, file).Replace(Path.DirectorySeparatorChar, '/'), await File.ReadAllBytesAsync(file, ct), ct));
@@ -126,7 +126,7 @@ internal static class StoreScenarios
 
     private static async Task<double> LoadAsync(string location, DuckDbConnection connection)
     {
-        DeltaTable table = StorageResolver.OpenTable(location, connection);
+        DeltaTable table = StorageResolver.Default.OpenTable(location, connection);
         long began = Stopwatch.GetTimestamp();
         await table.GetSnapshotAsync();
         return Stopwatch.GetElapsedTime(began).TotalSeconds;

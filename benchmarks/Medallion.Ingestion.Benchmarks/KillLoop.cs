@@ -347,7 +347,7 @@ internal static class KillLoop
             var writer = new DeltaWriter(connection);
             Medallion.Delta.Snapshots.Snapshot snapshot = (await writer.TryGetSnapshotAsync(_tablePath))!;
             Dictionary<string, long> versions = AddedIn();
-            LocalMirror mirror = LocalMirror.Of(StorageResolver.OpenStore(_tablePath));
+            LocalMirror mirror = LocalMirror.Of(StorageResolver.Default.OpenStore(_tablePath));
             string files = string.Join(", ", snapshot.Files.Select(f => DuckDbConnection.QuoteLiteral(mirror.PathOf(f))));
             string notSnapshot = _positionColumns.StartsWith("_partition", StringComparison.Ordinal) ? "true" : "_op <> 'snapshot'";
             var bronze = new List<string>();

@@ -94,8 +94,11 @@ public sealed partial class DeltaWriter
     /// </summary>
     public bool ChangesProtectedTables { get; init; }
 
+    /// <summary>Opens the stores of the tables this writer writes: a project's own (<see cref="StorageResolver.Default"/> when not set).</summary>
+    public StorageResolver Stores { get; init; } = StorageResolver.Default;
+
     /// <summary>Opens the table kernel for a location (with checkpoint reading over DuckDB).</summary>
-    internal DeltaTable OpenTable(string path) => StorageResolver.OpenTable(path, _parquetReader, LoggerFactory);
+    internal DeltaTable OpenTable(string path) => Stores.OpenTable(path, _parquetReader, LoggerFactory);
 
     /// <summary>
     /// The newest snapshot, or null when there is no table at the path yet. The last snapshot this writer saw of the

@@ -8,30 +8,60 @@ using Medallion.Delta;
 using Medallion.DuckDb;
 using Medallion.Engine.Parquet;
 using Medallion.Storage;
-using Medallion.Storage.Azure;
-using Medallion.Storage.S3;
 using Microsoft.Extensions.Logging;
 
 namespace Medallion.Engine;
 
 /// <summary>
 /// Turns a table location (a local path or a URI) into the object store rooted at it and into its
-/// <see cref="DeltaTable"/>. This is the one place that constructs stores: a new kind of store (S3, Azure) is
-/// added here, and every command, model run, source load and SQL session gets it without changing.
+/// <see cref="DeltaTable"/>. This is the one place that constructs stores: every command, model run, source load and SQL
+/// session of a project opens its tables through the project's resolver, built once from its settings
+/// (<c>storage_options</c>, <c>cache</c>); code without a project (a path given to <c>medallion delta</c>) uses
+/// <see cref="Default"/>, which reads the environment only. Two projects in one process never see each other's settings.
 /// </summary>
 /// <remarks>
 /// A location with a <c>scheme://</c> prefix is never taken as a local path: <c>file://</c> URIs map to the local
-/// path they name; <c>s3://</c> (and <c>s3a://</c>) open an S3 store, <c>az://</c>, <c>azure://</c>, <c>abfs://</c>
-/// and <c>abfss://</c> an Azure Blob store, each configured from the standard environment variables; every other
-/// scheme is refused with <see cref="ErrorCode.StorageUnsupportedLocation"/>, so a URI can never end up in a local
-/// folder named after its scheme. A project's <c>storage_options</c> (<see cref="Configure"/>) take precedence over the
-/// environment for the stores under its storage. Remote stores are read and written by DuckDB through <see cref="Cache"/>.
+/// path they name; a scheme a registered <see cref="IObjectStoreProvider"/> serves (<c>s3://</c>, <c>az://</c>, ...)
+/// opens its store, configured from the resolver's settings over the standard environment variables; every other scheme
+/// is refused with <see cref="ErrorCode.StorageUnsupportedLocation"/>, so a URI can never end up in a local folder named
+/// after its scheme. The engine ships no cloud SDK: the host registers the kinds of store it ships (<see cref="Register"/>).
+/// Remote stores are read and written by DuckDB through <see cref="Cache"/>.
 /// </remarks>
-public static class StorageResolver
+public sealed class StorageResolver
 {
-    private static ObjectCache? s_cache;
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> s_settings = new(StringComparer.Ordinal);
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> s_warmed = new(StringComparer.Ordinal);
+    private static readonly Lock s_registering = new();
+    private static IReadOnlyList<IObjectStoreProvider> s_providers = [];
+    private static readonly Lazy<ObjectCache> s_defaultCache = new(CacheFromEnvironment);
+    private static readonly Lazy<StorageResolver> s_default = new(() => new StorageResolver());
+    private readonly IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> _settings;
+    private readonly ObjectCache? _cache;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _warmed = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a resolver whose stores read through <paramref name="cache"/> and take <paramref name="settings"/> over the environment.</summary>
+    /// <param name="cache">The local cache remote stores read data files through; <see cref="DefaultCache"/> when null.</param>
+    /// <param name="settings">
+    /// Settings by store root (a URI such as <c>s3://bucket/prefix</c>): the stores of every location under a root take its
+    /// values (by <see cref="SettingNames"/> name) over the same variables in the environment; a location under several
+    /// roots takes the longest.
+    /// </param>
+    public StorageResolver(ObjectCache? cache = null, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? settings = null)
+    {
+        _cache = cache;
+        _settings = (settings ?? new Dictionary<string, IReadOnlyDictionary<string, string>>()).ToDictionary(s => s.Key.TrimEnd('/'), s => s.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>The resolver of code that has no project: stores configured from the environment only, through <see cref="DefaultCache"/>.</summary>
+    public static StorageResolver Default => s_default.Value;
+
+    /// <summary>
+    /// The machine's cache for remote stores when a project names none: <see cref="ObjectCache.DefaultDirectory"/> bounded to
+    /// <see cref="ObjectCache.DefaultMaxSizeBytes"/>, or what <c>MEDALLION_CACHE_DIR</c> and <c>MEDALLION_CACHE_MAX_SIZE</c> say
+    /// when a remote store first needs it (a process that reads local tables only never makes it).
+    /// </summary>
+    public static ObjectCache DefaultCache => s_defaultCache.Value;
+
+    /// <summary>The local cache this resolver's remote stores read data files through and write them to before uploading.</summary>
+    public ObjectCache Cache => _cache ?? DefaultCache;
 
     /// <summary>
     /// The settings a project may give its stores (<c>storage_options</c> in <c>medallion.yml</c>): the standard
@@ -46,25 +76,37 @@ public static class StorageResolver
     ];
 
     /// <summary>
-    /// Gives the stores of every location under <paramref name="root"/> (a URI such as <c>s3://bucket/prefix</c>) these
-    /// settings, which take precedence over the same variables in the environment. A later call for the same root
-    /// replaces its settings; a location under several roots takes the longest.
+    /// Makes the kinds of store <paramref name="providers"/> serve available to every resolver, by their schemes (registering
+    /// a kind again replaces it). The host calls this once at start with the packages it ships: code, never settings, so
+    /// what it registers is the same for every project in the process.
     /// </summary>
-    /// <param name="root">The URI the settings apply under.</param>
-    /// <param name="settings">Values by <see cref="SettingNames"/> name.</param>
-    public static void Configure(string root, IReadOnlyDictionary<string, string> settings)
+    public static void Register(params IObjectStoreProvider[] providers)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(root);
-        ArgumentNullException.ThrowIfNull(settings);
-        s_settings[root.TrimEnd('/')] = settings;
+        ArgumentNullException.ThrowIfNull(providers);
+        lock (s_registering)
+        {
+            List<IObjectStoreProvider> registered = [.. s_providers];
+            foreach (IObjectStoreProvider provider in providers)
+            {
+                ArgumentNullException.ThrowIfNull(provider);
+                registered.RemoveAll(p => p.GetType() == provider.GetType());
+                registered.Add(provider);
+            }
+
+            s_providers = registered;
+        }
     }
 
+    /// <summary>The registered kind of store serving <paramref name="scheme"/> (lower case), the latest registered first; null when none does.</summary>
+    private static IObjectStoreProvider? ProviderOf(string scheme) =>
+        s_providers.LastOrDefault(p => p.Schemes.Contains(scheme, StringComparer.OrdinalIgnoreCase));
+
     /// <summary>What a store at <paramref name="location"/> reads for a setting: the configured value of the longest root above it, else the environment.</summary>
-    private static Func<string, string?> SettingsFor(string location)
+    private Func<string, string?> SettingsFor(string location)
     {
         IReadOnlyDictionary<string, string>? settings = null;
         int longest = -1;
-        foreach ((string root, IReadOnlyDictionary<string, string> values) in s_settings)
+        foreach ((string root, IReadOnlyDictionary<string, string> values) in _settings)
         {
             if (root.Length > longest && (location == root || location.StartsWith(root + "/", StringComparison.Ordinal)))
             {
@@ -75,49 +117,33 @@ public static class StorageResolver
         return settings is null ? Environment.GetEnvironmentVariable : name => settings.TryGetValue(name, out string? value) ? value : Environment.GetEnvironmentVariable(name);
     }
 
-    /// <summary>
-    /// The local cache remote stores read data files through and write them to before uploading: by default
-    /// <see cref="ObjectCache.DefaultDirectory"/> bounded to <see cref="ObjectCache.DefaultMaxSizeBytes"/>, or what
-    /// <c>MEDALLION_CACHE_DIR</c> and <c>MEDALLION_CACHE_MAX_SIZE</c> say. One per process, as the cache is one per
-    /// machine; a project's <c>cache:</c> setting replaces it before the project opens any table.
-    /// </summary>
-    public static ObjectCache Cache
-    {
-        get => s_cache ??= DefaultCache();
-        set => s_cache = value ?? throw new ArgumentNullException(nameof(value));
-    }
-
     /// <summary>Opens the store rooted at <paramref name="location"/>: a local path (relative to the current directory unless absolute) or a URI.</summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.StorageUnsupportedLocation"/> when the location is a URI no store supports;
     /// <see cref="ErrorCode.StorageConfigurationInvalid"/> when the settings of its store are missing or invalid.</exception>
-    public static IObjectStore OpenStore(string location) => OpenStore(location, null);
+    public IObjectStore OpenStore(string location) => OpenStore(location, null);
 
     /// <summary>Opens the store rooted at <paramref name="location"/>, logging a remote store's failed requests to <paramref name="loggerFactory"/>.</summary>
     /// <exception cref="MedallionException">As <see cref="OpenStore(string)"/>.</exception>
-    public static IObjectStore OpenStore(string location, ILoggerFactory? loggerFactory)
+    public IObjectStore OpenStore(string location, ILoggerFactory? loggerFactory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(location);
-        int schemeLength = SchemeLength(location);
-        string scheme = location[..schemeLength].ToLowerInvariant();
-        return scheme switch
-        {
-            "s3" or "s3a" => new S3ObjectStore(S3StoreOptions.FromUri(location, SettingsFor(location)), Cache, loggerFactory),
-            "az" or "azure" or "abfs" or "abfss" => new AzureBlobObjectStore(AzureBlobStoreOptions.FromUri(location, SettingsFor(location)), Cache, loggerFactory),
-            _ => new LocalObjectStore(LocalPath(location)),
-        };
+        string scheme = location[..SchemeLength(location)].ToLowerInvariant();
+        return scheme.Length > 0 && ProviderOf(scheme) is { } provider
+            ? provider.Open(location, SettingsFor(location), Cache, loggerFactory)
+            : new LocalObjectStore(LocalPath(location));
     }
 
     /// <summary>
     /// Opens the remote stores at <paramref name="locations"/> in the background and warms each up
-    /// (<see cref="RemoteObjectStore.WarmUpAsync"/>), once per location in a process: a command calls this as soon as it
+    /// (<see cref="RemoteObjectStore.WarmUpAsync"/>), once per location and resolver: a command calls this as soon as it
     /// knows where its tables live, so the stores' clients are ready by the time it reads its first table. Local
     /// locations are skipped; nothing here fails or waits.
     /// </summary>
     /// <param name="locations">Store roots, such as a project's storage and its namespaces' storage.</param>
-    public static void WarmUp(IEnumerable<string> locations)
+    public void WarmUp(IEnumerable<string> locations)
     {
         ArgumentNullException.ThrowIfNull(locations);
-        List<string> remote = [.. locations.Where(l => IsUri(l) && s_warmed.TryAdd(l, true))];
+        List<string> remote = [.. locations.Where(l => IsUri(l) && _warmed.TryAdd(l, true))];
         if (remote.Count == 0)
         {
             return;
@@ -143,7 +169,7 @@ public static class StorageResolver
         });
     }
 
-    private static ObjectCache DefaultCache()
+    private static ObjectCache CacheFromEnvironment()
     {
         string? directory = Environment.GetEnvironmentVariable("MEDALLION_CACHE_DIR");
         string? size = Environment.GetEnvironmentVariable("MEDALLION_CACHE_MAX_SIZE");
@@ -154,7 +180,7 @@ public static class StorageResolver
 
     /// <summary>Opens the Delta table at <paramref name="location"/>, reading its Parquet checkpoints with DuckDB on <paramref name="connection"/> (open, owned by the caller).</summary>
     /// <exception cref="MedallionException">As <see cref="OpenStore(string)"/>.</exception>
-    public static DeltaTable OpenTable(string location, DuckDbConnection connection)
+    public DeltaTable OpenTable(string location, DuckDbConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
         return OpenTable(location, new DuckDbParquetHandler(connection));
@@ -162,11 +188,11 @@ public static class StorageResolver
 
     /// <summary>Opens the Delta table at <paramref name="location"/>, reading its Parquet checkpoints with <paramref name="parquet"/>.</summary>
     /// <exception cref="MedallionException">As <see cref="OpenStore(string)"/>.</exception>
-    public static DeltaTable OpenTable(string location, IParquetHandler parquet) => OpenTable(location, parquet, null);
+    public DeltaTable OpenTable(string location, IParquetHandler parquet) => OpenTable(location, parquet, null);
 
     /// <summary>Opens the Delta table at <paramref name="location"/>, logging its kernel's and its store's events to <paramref name="loggerFactory"/>.</summary>
     /// <exception cref="MedallionException">As <see cref="OpenStore(string)"/>.</exception>
-    public static DeltaTable OpenTable(string location, IParquetHandler parquet, ILoggerFactory? loggerFactory)
+    public DeltaTable OpenTable(string location, IParquetHandler parquet, ILoggerFactory? loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(parquet);
         return new DeltaTable(OpenStore(location, loggerFactory), parquet) { LoggerFactory = loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance };
@@ -185,7 +211,7 @@ public static class StorageResolver
     /// (<see cref="DeltaTable.IsVersionFile"/>). A <c>_delta_log</c> folder without one is a table still being created.
     /// </summary>
     /// <exception cref="MedallionException">As <see cref="OpenStore(string)"/>, or when the store cannot be listed.</exception>
-    public static async Task<bool> IsDeltaTableAsync(string location, CancellationToken cancellationToken = default)
+    public async Task<bool> IsDeltaTableAsync(string location, CancellationToken cancellationToken = default)
     {
         IObjectStore store = OpenStore(location);
         if (store is LocalObjectStore local)
@@ -247,7 +273,14 @@ public static class StorageResolver
         }
 
         throw new MedallionException(ErrorCode.StorageUnsupportedLocation,
-            $"The table location '{location}' uses the scheme '{scheme}://', which no store supports.\nHelp: give a local path (or a file:/// URI), an s3:// URI, or an az:// or abfss:// URI.");
+            $"The table location '{location}' uses the scheme '{scheme}://', which no store supports.\nHelp: give a local path (or a file:/// URI){SupportedUris()}.");
+    }
+
+    /// <summary>The URIs the registered stores open, for a help text: <c>, or an s3://, s3a://, az:// ... URI</c>; empty when none is registered.</summary>
+    private static string SupportedUris()
+    {
+        List<string> schemes = [.. s_providers.SelectMany(p => p.Schemes).Select(s => s + "://")];
+        return schemes.Count == 0 ? string.Empty : $", or a URI of a store: {string.Join(", ", schemes)}";
     }
 
     /// <summary>The length of the URI scheme before <c>://</c> (RFC 3986: a letter, then letters, digits, <c>+</c>, <c>-</c>, <c>.</c>), or 0 when there is none.</summary>

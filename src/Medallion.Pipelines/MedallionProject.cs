@@ -69,7 +69,7 @@ public sealed class MedallionProject
     /// </summary>
     public IReadOnlyDictionary<string, string> StorageOptions { get; internal init; } = new Dictionary<string, string>();
 
-    /// <summary>The <c>cache</c> setting: the local cache for tables on object stores, or null for the default (see <see cref="StorageResolver.Cache"/>).</summary>
+    /// <summary>The <c>cache</c> setting: the local cache for tables on object stores, or null for the default (see <see cref="StorageResolver.DefaultCache"/>).</summary>
     public ObjectCache? Cache { get; internal init; }
 
     /// <summary>The catalog: a SQLite file path (relative to the project unless absolute) or a <c>postgres://</c> URI. Default <c>.medallion/catalog.db</c>.</summary>
@@ -127,6 +127,12 @@ public sealed class MedallionProject
 
     /// <summary>Kafka sources (entries of <c>sources/*.yml</c> with <c>topic</c>, <c>topics</c> or <c>topic_pattern</c>), in file order.</summary>
     public IReadOnlyList<KafkaSourceDefinition> KafkaSources { get; internal init; } = [];
+
+    /// <summary>
+    /// Opens the project's stores and tables: configured from its <c>storage_options</c> and <c>cache</c>, its own (another
+    /// project in the same process has its own). Every table the project reads or writes is opened through it.
+    /// </summary>
+    public StorageResolver Stores { get; private set; } = StorageResolver.Default;
 
     /// <summary>Models, by file path.</summary>
     public IReadOnlyList<ModelDefinition> Models { get; }
@@ -186,29 +192,19 @@ public sealed class MedallionProject
     /// <see cref="ErrorCode.ModelDuplicate"/>, <see cref="ErrorCode.ModelConfigInvalid"/>, <see cref="ErrorCode.QualityRuleInvalid"/>.
     /// </exception>
     /// <remarks>
-    /// A <c>cache</c> setting becomes the process's <see cref="StorageResolver.Cache"/>, so every table the project opens
-    /// on an object store goes through it; <c>storage_options</c> configure the stores under the project's storage
-    /// (<see cref="StorageResolver.Configure"/>), and those stores start warming up (<see cref="StorageResolver.WarmUp"/>).
+    /// The project's <see cref="Stores"/> are built from its <c>cache</c> and <c>storage_options</c> settings (the
+    /// options apply to the stores under the project's storage and its namespaces'), and those stores start warming up
+    /// (<see cref="StorageResolver.WarmUp"/>). Nothing outside the project changes.
     /// </remarks>
     public static async Task<MedallionProject> LoadAsync(string directory, Func<string, string?>? environment = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         MedallionProject project = await new ProjectLoader(directory, environment ?? Environment.GetEnvironmentVariable).LoadAsync(cancellationToken).ConfigureAwait(false);
-        if (project.Cache is { } cache)
-        {
-            StorageResolver.Cache = cache;
-        }
-
         List<string> roots = [.. project.NamespaceStorage.Values.Prepend(project.Storage).Select(project.Resolve).Where(StorageResolver.IsUri).Distinct(StringComparer.Ordinal)];
-        if (project.StorageOptions.Count > 0)
-        {
-            foreach (string root in roots)
-            {
-                StorageResolver.Configure(root, project.StorageOptions);
-            }
-        }
-
-        StorageResolver.WarmUp(roots);
+        project.Stores = new StorageResolver(
+            project.Cache,
+            project.StorageOptions.Count == 0 ? null : roots.ToDictionary(root => root, _ => project.StorageOptions, StringComparer.Ordinal));
+        project.Stores.WarmUp(roots);
         return project;
     }
 }

@@ -30,7 +30,7 @@ public static class ProjectCatalog
     public static DirectoryTableLocator Tables(MedallionProject project)
     {
         ArgumentNullException.ThrowIfNull(project);
-        return new DirectoryTableLocator(project.Resolve(project.Storage), project.NamespaceStorage.ToDictionary(n => n.Key, n => project.Resolve(n.Value)));
+        return new DirectoryTableLocator(project.Resolve(project.Storage), project.NamespaceStorage.ToDictionary(n => n.Key, n => project.Resolve(n.Value)), project.Stores);
     }
 
     /// <summary>
@@ -42,7 +42,7 @@ public static class ProjectCatalog
         ArgumentNullException.ThrowIfNull(project);
         return project.NamespaceStorage.Values.Prepend(project.Storage)
             .Select(project.Resolve)
-            .Select(root => StorageResolver.IsUri(root) ? StorageResolver.Cache.Directory : root)
+            .Select(root => StorageResolver.IsUri(root) ? project.Stores.Cache.Directory : root)
             .Distinct(StringComparer.Ordinal)
             .ToList();
     }

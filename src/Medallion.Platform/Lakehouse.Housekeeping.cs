@@ -32,7 +32,7 @@ public sealed partial class Lakehouse
     /// <returns>One outcome per table looked at, in the project's table order.</returns>
     public async Task<IReadOnlyList<TableUpkeep>> MaintainTablesAsync(CancellationToken cancellationToken = default)
     {
-        var writer = new DeltaWriter(Connection);
+        DeltaWriter writer = NewWriter();
         var outcomes = new List<TableUpkeep>();
         foreach (TableName name in _tables.Keys.Order(Comparer<TableName>.Create(Compare)))
         {

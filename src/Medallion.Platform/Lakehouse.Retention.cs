@@ -25,7 +25,7 @@ public sealed partial class Lakehouse
     public async Task<IReadOnlyList<RetentionOutcome>> ApplyRetentionAsync(DateTimeOffset now, bool dryRun = false, CancellationToken cancellationToken = default)
     {
         var outcomes = new List<RetentionOutcome>();
-        var writer = new DeltaWriter(Connection);
+        DeltaWriter writer = NewWriter();
         foreach (ModelDefinition model in Project.Models.Where(m => m.Config.Retention is not null))
         {
             var policy = model.Config.Retention!;

@@ -217,7 +217,7 @@ public sealed partial class Lakehouse
         ArgumentException.ThrowIfNullOrEmpty(requestedBy);
         DateTimeOffset started = DateTimeOffset.UtcNow;
         string id = "erasure-" + started.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
-        var writer = new DeltaWriter(Connection);
+        DeltaWriter writer = NewWriter();
         var tables = new List<ErasedTable>();
         SubjectSearch search = await FindSubjectAsync(subject, cancellationToken).ConfigureAwait(false);
         for (int pass = 1; ; pass++)

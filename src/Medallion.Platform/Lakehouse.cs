@@ -554,8 +554,8 @@ public sealed partial class Lakehouse : IAsyncDisposable
             : null;
 
     private async Task<DeltaTable?> OpenDeltaAsync(string location, CancellationToken cancellationToken) =>
-        await StorageResolver.IsDeltaTableAsync(location, cancellationToken).ConfigureAwait(false)
-            ? StorageResolver.OpenTable(location, _checkpoints)
+        await Project.Stores.IsDeltaTableAsync(location, cancellationToken).ConfigureAwait(false)
+            ? Project.Stores.OpenTable(location, _checkpoints)
             : null;
 
     private async Task<long?> RowsAtAsync(DeltaTable table, long version, CancellationToken cancellationToken)
@@ -640,6 +640,9 @@ public sealed partial class Lakehouse : IAsyncDisposable
     private static MedallionException NotBuilt(TableName name, Entry entry) =>
         new(ErrorCode.DeltaTableNotFound,
             $"Table {name} has no versions yet: nothing has been written to {entry.Location}.\nHelp: run the model that builds it, or load its source.");
+
+    /// <summary>A writer of the project's tables on the lakehouse's connection, through the project's stores.</summary>
+    private DeltaWriter NewWriter() => new(Connection) { Stores = Project.Stores };
 
     /// <summary>
     /// The lakehouse's DuckDB database, opened at its first use: reading a table's JSON commits needs none, and opening an

@@ -307,7 +307,7 @@ public static class SourceIngestion
 
             // A pass over a file source: the files it had not loaded yet, one batch each, in one commit.
             long? version = loaded.CommittedVersion
-                ?? (await new DeltaWriter(connection).TryGetSnapshotAsync(ProjectCatalog.TableLocation(project, source.Target), cancellationToken).ConfigureAwait(false))?.Version;
+                ?? (await new DeltaWriter(connection) { Stores = project.Stores }.TryGetSnapshotAsync(ProjectCatalog.TableLocation(project, source.Target), cancellationToken).ConfigureAwait(false))?.Version;
             yield return new DatabaseTableResult(source.Name, source.Path, source.Target, new IngestionResult(loaded.FilesLoaded.Count, loaded.RowsLoaded, null), version, null, CommittedVersion: loaded.CommittedVersion);
         }
     }

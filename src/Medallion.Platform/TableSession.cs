@@ -36,11 +36,12 @@ public sealed class TableSession : IAsyncDisposable
 
     /// <summary>Opens the table at <paramref name="location"/>.</summary>
     /// <param name="location">The table's directory (the folder holding <c>_delta_log</c>).</param>
+    /// <param name="stores">Opens its store: the project's when the table is one of a project's; <see cref="StorageResolver.Default"/> when null.</param>
     /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaTableNotFound"/> when the directory does not exist.</exception>
-    public static TableSession Open(string location)
+    public static TableSession Open(string location, StorageResolver? stores = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(location);
-        IObjectStore store = StorageResolver.OpenStore(location);
+        IObjectStore store = (stores ?? StorageResolver.Default).OpenStore(location);
         if (store is LocalObjectStore && !Directory.Exists(store.Location))
         {
             throw new MedallionException(ErrorCode.DeltaTableNotFound,

@@ -48,7 +48,7 @@ public sealed class DeltaCommandTests
 
             Assert.True(process.ExitCode == 1, $"exit {process.ExitCode}: {await output}{await error}");
             Assert.Equal(
-                "Error MDL5005: The table location 'gs://lake/sales/orders' uses the scheme 'gs://', which no store supports.\nHelp: give a local path (or a file:/// URI), an s3:// URI, or an az:// or abfss:// URI.\n",
+                "Error MDL5005: The table location 'gs://lake/sales/orders' uses the scheme 'gs://', which no store supports.\nHelp: give a local path (or a file:/// URI), or a URI of a store: s3://, s3a://, az://, azure://, abfs://, abfss://.\n",
                 await error);
             Assert.Empty(Directory.EnumerateFileSystemEntries(directory));
         }

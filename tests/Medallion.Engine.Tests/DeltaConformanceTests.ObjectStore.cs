@@ -34,7 +34,7 @@ public sealed partial class DeltaConformanceTests
     {
         string uri = await UploadedAsync(kind, caseName);
         await RunAsync($"{caseName}/snapshot_reads_parquet@{version}",
-            () => CompareAsync(caseName, version, parquetDir, connection => Task.FromResult(StorageResolver.OpenTable(uri, connection))));
+            () => CompareAsync(caseName, version, parquetDir, connection => Task.FromResult(StorageResolver.Default.OpenTable(uri, connection))));
     }
 
     [Theory]
@@ -44,7 +44,7 @@ public sealed partial class DeltaConformanceTests
         string uri = await UploadedAsync(kind, caseName);
         using var connection = new DuckDbConnection();
         connection.Open();
-        DeltaTable table = StorageResolver.OpenTable(uri, connection);
+        DeltaTable table = StorageResolver.Default.OpenTable(uri, connection);
 
         var e = await Assert.ThrowsAsync<MedallionException>(async () => await table.PlanLocalScanAsync(await table.GetSnapshotAsync()));
 
@@ -58,7 +58,7 @@ public sealed partial class DeltaConformanceTests
     private static async Task<string> UploadAsync(string kind, string caseName)
     {
         string uri = await TestObjectStores.NewTableAsync(kind);
-        IObjectStore store = StorageResolver.OpenStore(uri);
+        IObjectStore store = StorageResolver.Default.OpenStore(uri);
         string root = ConformanceTables.TablePath(caseName);
         foreach (string file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
         {

@@ -16,7 +16,7 @@ public sealed class StorageResolverTests : IDisposable
     [Fact]
     public void A_local_path_opens_a_local_store_rooted_at_its_full_path()
     {
-        IObjectStore store = StorageResolver.OpenStore(Path.Combine(_root, "sales", "..", "orders"));
+        IObjectStore store = StorageResolver.Default.OpenStore(Path.Combine(_root, "sales", "..", "orders"));
 
         Assert.IsType<LocalObjectStore>(store);
         Assert.Equal(Path.Combine(_root, "orders"), store.Location);
@@ -25,7 +25,7 @@ public sealed class StorageResolverTests : IDisposable
     [Fact]
     public void A_file_uri_opens_the_local_store_at_the_path_it_names()
     {
-        IObjectStore store = StorageResolver.OpenStore("file://" + _root + "/orders");
+        IObjectStore store = StorageResolver.Default.OpenStore("file://" + _root + "/orders");
 
         Assert.IsType<LocalObjectStore>(store);
         Assert.Equal(Path.Combine(_root, "orders"), store.Location);
@@ -34,7 +34,7 @@ public sealed class StorageResolverTests : IDisposable
     [Fact]
     public void A_file_uri_naming_a_remote_host_is_refused()
     {
-        var e = Assert.Throws<MedallionException>(() => StorageResolver.OpenStore("file://fileserver/share/orders"));
+        var e = Assert.Throws<MedallionException>(() => StorageResolver.Default.OpenStore("file://fileserver/share/orders"));
 
         Assert.Equal(ErrorCode.StorageUnsupportedLocation, e.Code);
         Assert.Equal(
@@ -49,11 +49,11 @@ public sealed class StorageResolverTests : IDisposable
     [InlineData("HTTP://example.com/orders", "http")]
     public void A_uri_with_an_unsupported_scheme_is_refused_and_never_taken_as_a_local_path(string location, string scheme)
     {
-        var e = Assert.Throws<MedallionException>(() => StorageResolver.OpenStore(location));
+        var e = Assert.Throws<MedallionException>(() => StorageResolver.Default.OpenStore(location));
 
         Assert.Equal(ErrorCode.StorageUnsupportedLocation, e.Code);
         Assert.Equal(
-            $"The table location '{location}' uses the scheme '{scheme}://', which no store supports.\nHelp: give a local path (or a file:/// URI), an s3:// URI, or an az:// or abfss:// URI.",
+            $"The table location '{location}' uses the scheme '{scheme}://', which no store supports.\nHelp: give a local path (or a file:/// URI), or a URI of a store: s3://, s3a://, az://, azure://, abfs://, abfss://.",
             e.Message);
     }
 
@@ -78,7 +78,7 @@ public sealed class StorageResolverTests : IDisposable
         string path = Path.Combine(_root, "orders");
         await new DeltaWriter(connection).CreateTableAsync(path, new DeltaTableDefinition("id long NOT NULL"));
 
-        DeltaTable table = StorageResolver.OpenTable("file://" + path, connection);
+        DeltaTable table = StorageResolver.Default.OpenTable("file://" + path, connection);
 
         Assert.Equal(path, table.Location);
         Assert.Equal(0, (await table.GetSnapshotAsync()).Version);
@@ -89,7 +89,7 @@ public sealed class StorageResolverTests : IDisposable
     [InlineData("s3a://lake/sales/orders/", "s3://lake/sales/orders")]
     public void An_s3_uri_opens_an_s3_store_at_the_bucket_prefix(string location, string shown)
     {
-        IObjectStore store = StorageResolver.OpenStore(location);
+        IObjectStore store = StorageResolver.Default.OpenStore(location);
 
         Assert.IsType<Medallion.Storage.S3.S3ObjectStore>(store);
         Assert.Equal(shown, store.Location);
@@ -102,7 +102,7 @@ public sealed class StorageResolverTests : IDisposable
     {
         await ObjectStores.TestObjectStores.EnsureEnvironmentAsync();
 
-        IObjectStore store = StorageResolver.OpenStore(location);
+        IObjectStore store = StorageResolver.Default.OpenStore(location);
 
         Assert.IsType<Medallion.Storage.Azure.AzureBlobObjectStore>(store);
         Assert.Equal(location, store.Location);

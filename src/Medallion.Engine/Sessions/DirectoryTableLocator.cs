@@ -17,15 +17,18 @@ namespace Medallion.Engine.Sessions;
 /// </summary>
 public sealed class DirectoryTableLocator : ITableLocator
 {
+    private readonly StorageResolver _stores;
     private readonly string _root;
     private readonly Dictionary<string, string> _namespaceRoots = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Creates a locator over <paramref name="root"/> (a local folder, which need not exist yet, or a store URI).</summary>
     /// <param name="root">Where the namespaces' folders are.</param>
     /// <param name="namespaceRoots">Namespaces whose tables live elsewhere, each with the folder or URI that holds its tables.</param>
-    public DirectoryTableLocator(string root, IReadOnlyDictionary<string, string>? namespaceRoots = null)
+    /// <param name="stores">Opens the stores at the roots and at the tables found under them: a project's own; <see cref="StorageResolver.Default"/> when null.</param>
+    public DirectoryTableLocator(string root, IReadOnlyDictionary<string, string>? namespaceRoots = null, StorageResolver? stores = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
+        _stores = stores ?? StorageResolver.Default;
         _root = Normalize(root);
         foreach ((string ns, string nsRoot) in namespaceRoots ?? new Dictionary<string, string>())
         {
@@ -65,12 +68,12 @@ public sealed class DirectoryTableLocator : ITableLocator
     /// the cost follows the number of tables, never the data files and log entries below them (a table with a long
     /// history has tens of thousands).
     /// </summary>
-    private static async Task<List<(string Namespace, string Table, string Location)>> ListUnderAsync(string root, int depth, CancellationToken cancellationToken)
+    private async Task<List<(string Namespace, string Table, string Location)>> ListUnderAsync(string root, int depth, CancellationToken cancellationToken)
     {
         var found = new List<(string Namespace, string Table, string Location)>();
         if (StorageResolver.IsUri(root))
         {
-            IObjectStore store = StorageResolver.OpenStore(root);
+            IObjectStore store = _stores.OpenStore(root);
             List<string> folders = await FoldersAsync(store, [string.Empty], cancellationToken).ConfigureAwait(false);
             if (depth == 2)
             {
@@ -126,7 +129,7 @@ public sealed class DirectoryTableLocator : ITableLocator
         {
             string namespaceRoot = _namespaceRoots.TryGetValue(namespaceName, out string? own) ? own : Child(_root, namespaceName);
             string location = Child(namespaceRoot, name);
-            if (await StorageResolver.IsDeltaTableAsync(location, cancellationToken).ConfigureAwait(false))
+            if (await _stores.IsDeltaTableAsync(location, cancellationToken).ConfigureAwait(false))
             {
                 return Table(namespaceName, name, location);
             }
@@ -144,6 +147,6 @@ public sealed class DirectoryTableLocator : ITableLocator
 
     private static string Child(string parent, string name) => StorageResolver.IsUri(parent) ? parent + "/" + name : Path.Combine(parent, name);
 
-    private static LakehouseTable Table(string namespaceName, string name, string directory) =>
-        new(namespaceName, name, StorageResolver.OpenStore(directory));
+    private LakehouseTable Table(string namespaceName, string name, string directory) =>
+        new(namespaceName, name, _stores.OpenStore(directory));
 }

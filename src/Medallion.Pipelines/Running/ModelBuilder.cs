@@ -40,7 +40,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         _connection = run.Database.CreateConnection();
         // The model's SQL is evaluated by the writer's statements too (a streamed write runs it inside the COPY), so the
         // writer keeps the run's zone that SetVariablesAsync sets first.
-        _writer = new DeltaWriter(_connection) { TimeZone = null, Snapshots = run.Snapshots, LoggerFactory = run.Logs };
+        _writer = run.Writer(_connection, timeZone: null);
         _location = ProjectCatalog.TableLocation(run.Project, model.Name);
     }
 
@@ -197,10 +197,10 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         foreach (TableName table in referenced)
         {
             string location = ProjectCatalog.TableLocation(_run.Project, table);
-            if (await StorageResolver.IsDeltaTableAsync(location, cancellationToken).ConfigureAwait(false))
+            if (await _run.Project.Stores.IsDeltaTableAsync(location, cancellationToken).ConfigureAwait(false))
             {
                 await LakehouseViews.For(_run.Database)
-                    .EnsureLatestAsync(new LakehouseTable(table.Namespace, table.Name, StorageResolver.OpenStore(location)), _connection, cancellationToken)
+                    .EnsureLatestAsync(new LakehouseTable(table.Namespace, table.Name, _run.Project.Stores.OpenStore(location)), _connection, cancellationToken)
                     .ConfigureAwait(false);
             }
         }
@@ -208,7 +208,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
 
     private async Task<Snapshot?> TryTargetSnapshotAsync(CancellationToken cancellationToken)
     {
-        if (!await StorageResolver.IsDeltaTableAsync(_location, cancellationToken).ConfigureAwait(false))
+        if (!await _run.Project.Stores.IsDeltaTableAsync(_location, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
@@ -217,7 +217,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         return await _writer.TryGetSnapshotAsync(_location, cancellationToken).ConfigureAwait(false);
     }
 
-    private DeltaTable OpenTarget() => StorageResolver.OpenTable(_location, _connection);
+    private DeltaTable OpenTarget() => _run.Project.Stores.OpenTable(_location, _connection);
 
     /// <summary>
     /// A note when the table's newest model commit (its <see cref="RunTransaction"/>) is of a later run than the catalog's

@@ -28,4 +28,10 @@ internal sealed record RunContext(
 
     /// <summary>Where the run's layers log (<see cref="RunOptions.Logs"/>).</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory Logs => Options.Logs ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+
+    /// <summary>A writer of the run's tables on <paramref name="connection"/>: the project's stores, the run's snapshots and logs.</summary>
+    /// <param name="connection">The step's connection.</param>
+    /// <param name="timeZone">The session zone the writer sets (<see cref="Engine.DeltaWriter.TimeZone"/>); null keeps the connection's.</param>
+    public Engine.DeltaWriter Writer(DuckDbConnection connection, string? timeZone = "UTC") =>
+        new(connection) { TimeZone = timeZone, Snapshots = Snapshots, LoggerFactory = Logs, Stores = Project.Stores };
 }

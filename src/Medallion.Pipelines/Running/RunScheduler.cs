@@ -174,7 +174,7 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
         {
             SourceLoadOutcome outcome = await run.Sources.LoadAsync(run.Project, source, connection, run.RunId, run.Time, run.Snapshots, cancellationToken).ConfigureAwait(false);
             CommitRecord? commit = outcome.CommittedVersion is long version
-                ? await CommitRecorder.ReadAsync(run, source.Target, ProjectCatalog.TableLocation(run.Project, source.Target), version, "WRITE", [], new DeltaWriter(connection) { Snapshots = run.Snapshots, LoggerFactory = run.Logs }).ConfigureAwait(false)
+                ? await CommitRecorder.ReadAsync(run, source.Target, ProjectCatalog.TableLocation(run.Project, source.Target), version, "WRITE", [], run.Writer(connection)).ConfigureAwait(false)
                 : null;
             return new StepResult(source.Target, StepKind.Source, StepState.Succeeded, RunMode.Incremental, outcome.RowsLoaded, outcome.CommittedVersion, s_noVersions, elapsed.Elapsed, null, outcome.Notes)
             {
@@ -208,7 +208,7 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
     {
         if (result.CommittedVersion is long version)
         {
-            await CommitRecorder.RecordAsync(run, step.Table, ProjectCatalog.TableLocation(run.Project, step.Table), version, "WRITE", [], new DeltaWriter(connection) { Snapshots = run.Snapshots, LoggerFactory = run.Logs }).ConfigureAwait(false);
+            await CommitRecorder.RecordAsync(run, step.Table, ProjectCatalog.TableLocation(run.Project, step.Table), version, "WRITE", [], run.Writer(connection)).ConfigureAwait(false);
         }
 
         await run.Catalog.RecordSourceRunAsync(result.ToRecord(run.RunId, 1, run.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);

@@ -66,7 +66,7 @@ internal sealed class UpstreamPlanner
                     ErrorCode.RunUpstreamMissing,
                     $"{model.FilePath}: model {model.Name} reads {name}, which has no table at '{location}' yet.\nHelp: run what builds {name} first (the selection +{model.Name} builds everything it reads), or load its source.",
                     location: model.Config.Location);
-            planner._upstream[name] = (StorageResolver.OpenTable(location, writer.Connection), snapshot);
+            planner._upstream[name] = (project.Stores.OpenTable(location, writer.Connection), snapshot);
         }
 
         return planner;

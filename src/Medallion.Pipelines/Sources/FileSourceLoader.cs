@@ -72,7 +72,7 @@ public static partial class FileSourceLoader
         ArgumentNullException.ThrowIfNull(time);
         string tablePath = ProjectCatalog.TableLocation(project, source.Target);
         // One writer reads the table's state and commits the rows, so the commit's read is the newer log entries alone.
-        var writer = new DeltaWriter(connection) { Snapshots = snapshots ?? new DeltaSnapshotCache() };
+        var writer = new DeltaWriter(connection) { Snapshots = snapshots ?? new DeltaSnapshotCache(), Stores = project.Stores };
         for (int attempt = 0; ; attempt++)
         {
             SourceLoadResult? result = await LoadOnceAsync(project, source, writer, tablePath, runId, time, cancellationToken).ConfigureAwait(false);
@@ -199,7 +199,7 @@ public static partial class FileSourceLoader
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(connection);
         string tablePath = ProjectCatalog.TableLocation(project, source.Target);
-        Snapshot? snapshot = await new DeltaWriter(connection) { Snapshots = snapshots ?? new DeltaSnapshotCache() }.TryGetSnapshotAsync(tablePath, cancellationToken).ConfigureAwait(false);
+        Snapshot? snapshot = await new DeltaWriter(connection) { Snapshots = snapshots ?? new DeltaSnapshotCache(), Stores = project.Stores }.TryGetSnapshotAsync(tablePath, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string> matching = await ListFilesAsync(project, source, connection, cancellationToken).ConfigureAwait(false);
         List<SourceFile> files = await NewFilesAsync(project, source, matching, ReadLoaded(snapshot, tablePath), [], cancellationToken).ConfigureAwait(false);
         return [.. files.Select(f => f.Relative)];

@@ -50,7 +50,7 @@ public static class KafkaSourceLoader
     {
         ArgumentNullException.ThrowIfNull(connection);
         string table = ProjectCatalog.TableLocation(project, source.Target);
-        return new KafkaIngestion(new DeltaWriter(connection) { LoggerFactory = loggerFactory }, table, Options(project, source), loggerFactory)
+        return new KafkaIngestion(new DeltaWriter(connection) { LoggerFactory = loggerFactory, Stores = project.Stores }, table, Options(project, source), loggerFactory)
             .RunAsync(untilCaughtUp: !continuous, progress, cancellationToken);
     }
 }

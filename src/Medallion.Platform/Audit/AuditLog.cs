@@ -62,9 +62,12 @@ public sealed partial class AuditLog : IAsyncDisposable
     private long _dropped;
     private long _lostAfterAccept;
 
-    private AuditLog(string location, AuditOptions options, ILogger logger)
+    private readonly StorageResolver _stores;
+
+    private AuditLog(string location, AuditOptions options, ILogger logger, StorageResolver stores)
     {
         Location = location;
+        _stores = stores;
         _options = options;
         _logger = logger;
         _queue = Channel.CreateBounded<AuditEvent>(new BoundedChannelOptions(options.QueueCapacity)
@@ -76,7 +79,7 @@ public sealed partial class AuditLog : IAsyncDisposable
         _connection.Open();
         // Appends never conflict with each other; an upkeep pass or another process's append can still make a commit
         // lose its race, and a batch is simply committed again on the new version.
-        _writer = new DeltaWriter(_connection) { ChangesProtectedTables = true, ConflictRetries = 20 };
+        _writer = new DeltaWriter(_connection) { ChangesProtectedTables = true, ConflictRetries = 20, Stores = stores };
         _pump = Task.Run(PumpAsync);
         if (options.Retention is { } retention)
         {
@@ -107,20 +110,21 @@ public sealed partial class AuditLog : IAsyncDisposable
     public static AuditLog Open(MedallionProject project, AuditOptions? options = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(project);
-        return Open(TableLocation(project), options, logger);
+        return Open(TableLocation(project), options, logger, project.Stores);
     }
 
     /// <summary>Opens an audit whose table is at <paramref name="location"/>.</summary>
     /// <param name="location">The table's directory or URI.</param>
     /// <param name="options">Batching, waits and retention.</param>
     /// <param name="logger">Where drops and write failures are logged.</param>
-    public static AuditLog Open(string location, AuditOptions? options = null, ILogger? logger = null)
+    /// <param name="stores">Opens the table's store: its project's; <see cref="StorageResolver.Default"/> when null.</param>
+    public static AuditLog Open(string location, AuditOptions? options = null, ILogger? logger = null, StorageResolver? stores = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(location);
         options ??= new AuditOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.QueueCapacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
-        return new AuditLog(location, options, logger ?? NullLogger.Instance);
+        return new AuditLog(location, options, logger ?? NullLogger.Instance, stores ?? StorageResolver.Default);
     }
 
     /// <summary>
@@ -376,7 +380,7 @@ public sealed partial class AuditLog : IAsyncDisposable
         await using (connection.ConfigureAwait(false))
         {
             connection.Open();
-            var writer = new DeltaWriter(connection) { ChangesProtectedTables = true, ConflictRetries = 20 };
+            var writer = new DeltaWriter(connection) { ChangesProtectedTables = true, ConflictRetries = 20, Stores = _stores };
             if (await writer.TryGetSnapshotAsync(Location, cancellationToken).ConfigureAwait(false) is null)
             {
                 return new AuditUpkeep(0, 0, 0);

@@ -150,7 +150,7 @@ public sealed partial class JobScheduler
         {
             if (!_watched.TryGetValue(table, out (DeltaTable Table, Snapshot? Snapshot) watched))
             {
-                watched = (new DeltaTable(StorageResolver.OpenStore(ProjectCatalog.TableLocation(_definitions.Project, table))), null);
+                watched = (new DeltaTable(_definitions.Project.Stores.OpenStore(ProjectCatalog.TableLocation(_definitions.Project, table))), null);
             }
 
             // Updating a known snapshot reads only the commits after it.

@@ -79,7 +79,7 @@ public sealed class LocalStoreMirrorTests : LocalMirrorTests, IDisposable
 
 public sealed class S3StoreMirrorTests : LocalMirrorTests
 {
-    protected override async Task<IObjectStore> NewStoreAsync() => StorageResolver.OpenStore(await TestObjectStores.NewTableAsync("s3"));
+    protected override async Task<IObjectStore> NewStoreAsync() => StorageResolver.Default.OpenStore(await TestObjectStores.NewTableAsync("s3"));
 
     [Fact]
     public async Task A_remote_stores_local_files_are_in_the_object_cache()
@@ -92,5 +92,5 @@ public sealed class S3StoreMirrorTests : LocalMirrorTests
 
 public sealed class AzureStoreMirrorTests : LocalMirrorTests
 {
-    protected override async Task<IObjectStore> NewStoreAsync() => StorageResolver.OpenStore(await TestObjectStores.NewTableAsync("az"));
+    protected override async Task<IObjectStore> NewStoreAsync() => StorageResolver.Default.OpenStore(await TestObjectStores.NewTableAsync("az"));
 }

@@ -49,7 +49,7 @@ public abstract class RemoteTableTests : IDisposable
         await _f.Writer.WriteAsync(uri, "SELECT i AS id FROM range(5) t(i)");
         Snapshot snapshot = await _f.SnapshotAsync(uri);
 
-        IObjectStore store = StorageResolver.OpenStore(uri);
+        IObjectStore store = StorageResolver.Default.OpenStore(uri);
         LocalMirror mirror = LocalMirror.Of(store);
         Directory.Delete(mirror.Root, recursive: true);
 
@@ -69,10 +69,10 @@ public abstract class RemoteTableTests : IDisposable
         }
 
         DeltaOperationResult checkpoint = await _f.Writer.CheckpointAsync(uri);
-        Directory.Delete(LocalMirror.Of(StorageResolver.OpenStore(uri)).Root, recursive: true);
+        Directory.Delete(LocalMirror.Of(StorageResolver.Default.OpenStore(uri)).Root, recursive: true);
 
         Assert.Equal(2, checkpoint.CheckpointVersion ?? checkpoint.Version);
-        Assert.NotNull(await StorageResolver.OpenStore(uri).GetInfoAsync("_delta_log/00000000000000000002.checkpoint.parquet"));
+        Assert.NotNull(await StorageResolver.Default.OpenStore(uri).GetInfoAsync("_delta_log/00000000000000000002.checkpoint.parquet"));
         Assert.Equal(["0", "1", "2"], await _f.ReadAsync(uri));
     }
 
@@ -87,7 +87,7 @@ public abstract class RemoteTableTests : IDisposable
         DeltaOperationResult vacuum = await _f.Writer.VacuumAsync(uri, TimeSpan.Zero, force: true);
 
         Assert.Equal([replaced], vacuum.Paths);
-        Assert.Null(await StorageResolver.OpenStore(uri).GetInfoAsync(replaced));
+        Assert.Null(await StorageResolver.Default.OpenStore(uri).GetInfoAsync(replaced));
         Assert.Equal(["2"], await _f.ReadAsync(uri));
     }
 

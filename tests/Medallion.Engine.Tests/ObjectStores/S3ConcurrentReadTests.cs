@@ -27,9 +27,8 @@ public sealed class S3ConcurrentReadTests : IDisposable
         // The newest commit is read first; hold it, and the reads behind it must go out anyway.
         using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint));
         StoreFaultRule held = proxy.Inject(StoreFault.Stall(), "GET", "_delta_log/00000000000000000009\\.json");
-        StorageResolver.Configure(table, new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() });
         using var cancel = new CancellationTokenSource();
-        Task<Delta.Snapshots.Snapshot> load = _f.Open(table).GetSnapshotAsync(cancellationToken: cancel.Token);
+        Task<Delta.Snapshots.Snapshot> load = _f.Open(table, TestObjectStores.Through(proxy, table)).GetSnapshotAsync(cancellationToken: cancel.Token);
 
         await held.FirstInjected.WaitAsync(TimeSpan.FromSeconds(30));
         string[] behind = [.. Enumerable.Range(2, 7).Select(v => $"_delta_log/{v:D20}.json")];
@@ -54,8 +53,7 @@ public sealed class S3ConcurrentReadTests : IDisposable
         await _f.Writer.WriteAsync($"{lake}/ns/second", "SELECT 2 AS id");
         using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint));
         StoreFaultRule held = proxy.Inject(StoreFault.Stall(), "GET", "/ns/first/_delta_log/_last_checkpoint");
-        StorageResolver.Configure(lake, new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() });
-        await using LakehouseSession session = await LakehouseSession.OpenAsync(new DirectoryTableLocator(lake), lazy: true);
+        await using LakehouseSession session = await LakehouseSession.OpenAsync(new DirectoryTableLocator(lake, stores: TestObjectStores.Through(proxy, lake)), lazy: true);
         using var cancel = new CancellationTokenSource();
 
         Task<string> bind = session.BindAsync("SELECT * FROM ns.first, ns.second", cancel.Token);

@@ -26,11 +26,9 @@ public sealed class S3LakeListingTests : IDisposable
 
         // A folder that holds files but no table.
         await _f.Writer.WriteAsync($"{lake}/bronze/orders", "SELECT 4 AS id");
-        await StorageResolver.OpenStore(lake).PutAsync("bronze/notes/readme.txt", "not a table"u8.ToArray());
+        await StorageResolver.Default.OpenStore(lake).PutAsync("bronze/notes/readme.txt", "not a table"u8.ToArray());
         using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint));
-        StorageResolver.Configure(lake, new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() });
-
-        IReadOnlyList<LakehouseTable> tables = await new DirectoryTableLocator(lake).ListAsync();
+        IReadOnlyList<LakehouseTable> tables = await new DirectoryTableLocator(lake, stores: TestObjectStores.Through(proxy, lake)).ListAsync();
 
         Assert.Equal(["bronze.orders", "silver.customers", "silver.orders"], tables.Select(t => t.QualifiedName));
         // Folders by delimiter (the root, then each namespace), then at most one page of each table's log.
@@ -49,9 +47,7 @@ public sealed class S3LakeListingTests : IDisposable
         }
 
         using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint));
-        StorageResolver.Configure(lake, new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() });
-
-        LakehouseTable? table = await new DirectoryTableLocator(lake).FindAsync("silver", "orders");
+        LakehouseTable? table = await new DirectoryTableLocator(lake, stores: TestObjectStores.Through(proxy, lake)).FindAsync("silver", "orders");
 
         Assert.NotNull(table);
         Assert.Equal($"GET /{TestObjectStores.Bucket}/?list-type=2&max-keys=10&prefix={lake[($"s3://{TestObjectStores.Bucket}/").Length..]}%2Fsilver%2Forders%2F_delta_log%2F HTTP/1.1", Assert.Single(proxy.Requests));
@@ -63,7 +59,7 @@ public sealed class S3LakeListingTests : IDisposable
         await TestObjectStores.EnsureEnvironmentAsync();
         string lake = $"s3://{TestObjectStores.Bucket}/tmpfirst-{Guid.NewGuid():N}";
         await _f.Writer.WriteAsync($"{lake}/silver/orders", "SELECT 1 AS id");
-        Medallion.Storage.IObjectStore table = StorageResolver.OpenStore($"{lake}/silver/orders");
+        Medallion.Storage.IObjectStore table = StorageResolver.Default.OpenStore($"{lake}/silver/orders");
         for (int i = 0; i < 10; i++)
         {
             // Leftovers of writers that stage a commit under a temporary name sort before the version files ('.' < '0').
@@ -82,8 +78,7 @@ public sealed class S3LakeListingTests : IDisposable
         await _f.Writer.WriteAsync($"{lake}/silver/orders", "SELECT i AS id FROM range(3) t(i)");
         await _f.Writer.WriteAsync($"{lake}/gold/revenue", "SELECT 1 AS id");
         using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint));
-        StorageResolver.Configure(lake, new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() });
-        await using LakehouseSession session = await LakehouseSession.OpenAsync(new DirectoryTableLocator(lake), lazy: true);
+        await using LakehouseSession session = await LakehouseSession.OpenAsync(new DirectoryTableLocator(lake, stores: TestObjectStores.Through(proxy, lake)), lazy: true);
 
         await using (Medallion.DuckDb.DuckDbDataReader reader = await session.ExecuteReaderAsync("SELECT count(*) FROM silver.orders"))
         {

@@ -72,6 +72,10 @@ internal static class TestObjectStores
         }
     }
 
+    /// <summary>A resolver whose S3 stores under <paramref name="root"/> go through <paramref name="proxy"/> (as a project's <c>storage_options</c> would send them).</summary>
+    public static StorageResolver Through(StoreProxy proxy, string root) =>
+        new(settings: new Dictionary<string, IReadOnlyDictionary<string, string>> { [root] = new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() } });
+
     /// <summary>Sets the standard variables to the test servers and creates the bucket and the container.</summary>
     public static Task EnsureEnvironmentAsync() => s_ready.Value;
 
@@ -96,7 +100,6 @@ internal static class TestObjectStores
         Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_S3", S3Endpoint);
         Environment.SetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING", AzuriteConnectionString(AzuriteKey));
         Environment.SetEnvironmentVariable("MEDALLION_CACHE_DIR", CacheDirectory);
-        StorageResolver.Cache = new ObjectCache(CacheDirectory);
         using var s3 = new AmazonS3Client(new BasicAWSCredentials("testing", "testing"), new AmazonS3Config { ServiceURL = S3Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
         try
         {

@@ -30,7 +30,7 @@ public sealed class LakehouseViewsTests : IDisposable
     public void Dispose() => Directory.Delete(_warehouse, recursive: true);
 
     private LakehouseTable Table(string namespaceName, string name) =>
-        new(namespaceName, name, StorageResolver.OpenStore(Path.Combine(_warehouse, namespaceName, name)));
+        new(namespaceName, name, StorageResolver.Default.OpenStore(Path.Combine(_warehouse, namespaceName, name)));
 
     [Fact]
     public async Task Loading_a_table_whose_log_has_no_commit_yet_fails_as_a_table_that_does_not_exist()

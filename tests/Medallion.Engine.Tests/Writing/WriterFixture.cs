@@ -32,7 +32,7 @@ public sealed class WriterFixture : IDisposable
     public string TablePath(string name = "t") => Path.Combine(Root, name);
 
     /// <summary>The table at a path or URI (s3://, az:// on the test servers).</summary>
-    public DeltaTable Open(string path) => StorageResolver.OpenTable(path, new DuckDbParquetHandler(Connection));
+    public DeltaTable Open(string path, StorageResolver? stores = null) => (stores ?? StorageResolver.Default).OpenTable(path, new DuckDbParquetHandler(Connection));
 
     public Task<Snapshot> SnapshotAsync(string path, long? version = null) => Open(path).GetSnapshotAsync(version);
 
@@ -68,7 +68,7 @@ public sealed class WriterFixture : IDisposable
     }
 
     public string[] LogLines(string path, long version) =>
-        System.Text.Encoding.UTF8.GetString(StorageResolver.OpenStore(path).ReadAllAsync("_delta_log/" + version.ToString("D20", CultureInfo.InvariantCulture) + ".json").GetAwaiter().GetResult())
+        System.Text.Encoding.UTF8.GetString(StorageResolver.Default.OpenStore(path).ReadAllAsync("_delta_log/" + version.ToString("D20", CultureInfo.InvariantCulture) + ".json").GetAwaiter().GetResult())
             .Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     public void Dispose()

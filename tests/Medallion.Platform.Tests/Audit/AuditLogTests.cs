@@ -222,9 +222,7 @@ public sealed class AuditLogTests : IDisposable
         await TestObjectStores.EnsureEnvironmentAsync();
         using var proxy = new StoreProxy(new Uri(TestObjectStores.S3Endpoint));
         string root = $"s3://{TestObjectStores.Bucket}/audit-{Guid.NewGuid():N}";
-        StorageResolver.Configure(root, new Dictionary<string, string> { ["AWS_ENDPOINT_URL_S3"] = proxy.Endpoint.ToString() });
-
-        AuditLog audit = AuditLog.Open(root + "/medallion_audit/events");
+        AuditLog audit = AuditLog.Open(root + "/medallion_audit/events", stores: TestObjectStores.Through(proxy, root));
         await using (audit)
         {
             // No event yet: what reaches the store is the audit reading its table ahead of the first write.
@@ -255,7 +253,7 @@ public sealed class AuditLogTests : IDisposable
     {
         await using var connection = new DuckDbConnection();
         connection.Open();
-        DeltaTable table = StorageResolver.OpenTable(Location, connection);
+        DeltaTable table = StorageResolver.Default.OpenTable(Location, connection);
         return (await table.GetSnapshotAsync()).Files.Count;
     }
 

@@ -55,7 +55,7 @@ public sealed class SubjectErasureTests : IDisposable
         connection.Open();
         foreach (string table in new[] { "bronze/customers", "silver/customers", "silver/customers_quarantine", "gold/people" })
         {
-            DeltaTable delta = StorageResolver.OpenTable(Path.Combine(_people.Warehouse, table), connection);
+            DeltaTable delta = StorageResolver.Default.OpenTable(Path.Combine(_people.Warehouse, table), connection);
             Snapshot latest = await delta.GetSnapshotAsync();
             for (long version = 0; version <= latest.Version; version++)
             {
@@ -276,7 +276,7 @@ public sealed class SubjectErasureTests : IDisposable
     {
         using var connection = new DuckDbConnection();
         connection.Open();
-        DeltaTable delta = StorageResolver.OpenTable(Path.Combine(_people.Warehouse, table), connection);
+        DeltaTable delta = StorageResolver.Default.OpenTable(Path.Combine(_people.Warehouse, table), connection);
         using DuckDbCommand command = connection.CreateCommand();
         command.CommandText = $"SELECT string_agg(CAST({key} AS VARCHAR), ',' ORDER BY {key}) FROM ({await DeltaScanSql.BuildAsync(delta, await delta.GetSnapshotAsync())})";
         return await command.ExecuteScalarAsync();

@@ -169,7 +169,7 @@ internal static class SourcesPage
         IReadOnlyDictionary<string, string> domains;
         try
         {
-            TableSession session = TableSession.Open(table.Location);
+            TableSession session = TableSession.Open(table.Location, page.Server.Project.Stores);
             await using (session.ConfigureAwait(false))
             {
                 Snapshot snapshot = await session.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -219,7 +219,7 @@ internal static class TablePage
             with { Action = "preview", Columns = ["*"] };
         try
         {
-            TableSession session = TableSession.Open(location);
+            TableSession session = TableSession.Open(location, page.Server.Project.Stores);
             await using (session.ConfigureAwait(false))
             {
                 Snapshot snapshot = await session.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,16 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.Extensions.Logging;
+
+namespace Medallion.Storage.S3;
+
+/// <summary>Amazon S3 and S3-compatible stores (MinIO, moto): <c>s3://bucket/prefix</c> and <c>s3a://</c> (<see cref="S3StoreOptions.FromUri"/>).</summary>
+public sealed class S3StoreProvider : IObjectStoreProvider
+{
+    /// <inheritdoc />
+    public IReadOnlyList<string> Schemes { get; } = ["s3", "s3a"];
+
+    /// <inheritdoc />
+    public IObjectStore Open(string location, Func<string, string?> settings, ObjectCache cache, ILoggerFactory? loggerFactory) =>
+        new S3ObjectStore(S3StoreOptions.FromUri(location, settings), cache, loggerFactory);
+}

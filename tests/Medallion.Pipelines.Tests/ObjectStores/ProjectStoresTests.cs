@@ -1,5 +1,3 @@
-using Medallion.Storage;
-
 namespace Medallion.Pipelines.Tests.ObjectStores;
 
 /// <summary>
@@ -13,18 +11,17 @@ public sealed class ProjectStoresTests
     {
         await ObjectStoreProjectTests.ServersReady;
         using var proxy = new StoreProxy(new Uri(Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_S3")!));
-        using var proxied = new TestProject($"name: a\nstorage: s3://medallion-pipeline-tests/a-{Guid.NewGuid():N}\nstorage_options:\n  AWS_ENDPOINT_URL_S3: {proxy.Endpoint}\ncache:\n  path: .cache\n");
-        using var direct = new TestProject($"name: b\nstorage: s3://medallion-pipeline-tests/b-{Guid.NewGuid():N}\n");
+        string prefixOfA = $"a-{Guid.NewGuid():N}", prefixOfB = $"b-{Guid.NewGuid():N}";
+        using var proxied = new TestProject($"name: a\nstorage: s3://medallion-pipeline-tests/{prefixOfA}\nstorage_options:\n  AWS_ENDPOINT_URL_S3: {proxy.Endpoint}\ncache:\n  path: .cache\n");
+        using var direct = new TestProject($"name: b\nstorage: s3://medallion-pipeline-tests/{prefixOfB}\n");
         MedallionProject a = await proxied.LoadAsync();
         MedallionProject b = await direct.LoadAsync();
 
-        IObjectStore storeOfB = b.Stores.OpenStore(b.Resolve(b.Storage));
-        await storeOfB.PutAsync("probe", "b"u8.ToArray());
-        int requestsForB = proxy.Requests.Count;
+        await b.Stores.OpenStore(b.Resolve(b.Storage)).PutAsync("probe", "b"u8.ToArray());
         await a.Stores.OpenStore(a.Resolve(a.Storage)).PutAsync("probe", "a"u8.ToArray());
 
-        Assert.Equal(0, requestsForB);
-        Assert.NotEmpty(proxy.Requests);
+        Assert.Contains(proxy.Requests, r => r.Contains($"PUT /medallion-pipeline-tests/{prefixOfA}/probe", StringComparison.Ordinal));
+        Assert.DoesNotContain(proxy.Requests, r => r.Contains(prefixOfB, StringComparison.Ordinal));
         Assert.Equal(Path.Combine(proxied.Directory, ".cache"), a.Stores.Cache.Directory);
         Assert.NotEqual(a.Stores.Cache.Directory, b.Stores.Cache.Directory);
     }

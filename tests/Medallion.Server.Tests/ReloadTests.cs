@@ -77,7 +77,8 @@ public sealed class ReloadTests : IAsyncDisposable
         File.Delete(Path.Combine(_served.Directory, "jobs", "quick.yml"));
         await WaitUntilAsync(async () => !(await _served.Server.Scheduler.GetJobsAsync()).Any(j => j.Job.Name == "quick"));
         int runs = await CountRunsAsync("quick");
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        // A pass that starts after the reload plans from the new definitions, which no longer hold the job.
+        await Scheduling.SchedulerProject.WaitForFreshPassAsync(_served.Server.Scheduler);
 
         // A run queued just before the reload may still end; none is planned after it.
         Assert.InRange(await CountRunsAsync("quick"), runs, runs + 1);

@@ -62,6 +62,7 @@ public sealed partial class JobScheduler
             RunPlan plan = RunPlanner.Plan(await GatherAsync(_time.GetUtcNow(), startup, stop).ConfigureAwait(false));
             await QueuePlanAsync(plan, stop).ConfigureAwait(false);
             await StartQueuedAsync().ConfigureAwait(false);
+            Interlocked.Increment(ref _planningPasses);
             return plan.NextWake;
         }
         finally
@@ -319,6 +320,14 @@ public sealed partial class JobScheduler
 
     /// <summary>Raised after a run reached its final state and was recorded (alerts evaluate then rather than on their next tick).</summary>
     internal event Action? RunEnded;
+
+    private long _planningPasses;
+
+    /// <summary>
+    /// How many planning passes have completed: what a caller waits on to know that the scheduler has looked at the
+    /// world since a moment (two more passes than then include one that started after it), where a sleep would guess.
+    /// </summary>
+    internal long PlanningPasses => Interlocked.Read(ref _planningPasses);
 
     private bool IsPaused(JobDefinition job) => RunPlanner.IsPaused(_jobStates, job);
 

@@ -146,7 +146,8 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
         Assert.True(await scheduler.CancelRunAsync(run.Id));
         await WaitUntilAsync(async () => (await scheduler.Catalog.GetRunAsync(run.Id))!.Status != RunStatus.Running);
         await database.ExecuteAsync("INSERT INTO cancelled VALUES (2, 20)");
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // A pass that restarted the stream would have done so by then.
+        await SchedulerProject.WaitForFreshPassAsync(scheduler);
         IReadOnlyList<RunRecord> whileCancelled = (await scheduler.Catalog.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs;
         List<string> bronzeWhileCancelled = await QueryAsync("SELECT id, count(*) FROM bronze.cancelled GROUP BY id ORDER BY id");
         bool pausedWhileCancelled = (await scheduler.GetJobsAsync()).Single(j => j.Job.Name == "stream").Paused;

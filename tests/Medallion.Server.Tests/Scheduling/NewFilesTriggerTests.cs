@@ -1,6 +1,7 @@
 using Medallion.Catalog;
 using Medallion.Pipelines;
 using Medallion.Pipelines.Running;
+using Medallion.Server.Scheduling;
 
 namespace Medallion.Server.Tests.Scheduling;
 
@@ -15,12 +16,13 @@ public sealed class NewFilesTriggerTests : IAsyncDisposable
     [Fact]
     public async Task A_new_file_matching_the_source_triggers_one_run_that_loads_it()
     {
-        await _project.StartAsync();
+        JobScheduler scheduler = await _project.StartAsync();
         await _project.WaitForRunsAsync("build", 1);
 
         _project.Files.Write("data/orders/2.csv", "id,amount\n3,30\n");
         List<RunRecord> runs = await _project.WaitForRunsAsync("build", 2);
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        // A third run would be queued by a pass that saw the loaded file as new.
+        await SchedulerProject.WaitForFreshPassAsync(scheduler);
 
         Assert.Equal([(RunTrigger.Data, RunStatus.Succeeded), (RunTrigger.Data, RunStatus.Succeeded)], runs.Select(r => (r.Trigger, r.Status)));
         CatalogStore catalog = await _project.OpenCatalogAsync();
@@ -40,8 +42,8 @@ public sealed class NewFilesTriggerTests : IAsyncDisposable
         MedallionProject project = await _project.Files.LoadAsync();
         Assert.True((await ProjectRunner.RunAsync(project, new RunOptions())).Succeeded);
 
-        await _project.StartAsync();
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        JobScheduler scheduler = await _project.StartAsync();
+        await SchedulerProject.WaitForFreshPassAsync(scheduler);
 
         CatalogStore catalog = await _project.OpenCatalogAsync();
         await using (catalog)

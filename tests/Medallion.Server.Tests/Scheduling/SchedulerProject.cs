@@ -105,6 +105,26 @@ public sealed class SchedulerProject : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until <paramref name="scheduler"/> has completed a planning pass that started after this call (two more
+    /// than now: the one under way may have begun before): what a test that expects nothing to happen waits for, instead
+    /// of sleeping for a time a busy machine may not give the scheduler.
+    /// </summary>
+    public static async Task WaitForFreshPassAsync(JobScheduler scheduler)
+    {
+        long target = scheduler.PlanningPasses + 2;
+        Stopwatch waited = Stopwatch.StartNew();
+        while (scheduler.PlanningPasses < target)
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException($"the scheduler completed {scheduler.PlanningPasses} planning passes, none after the wait began");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (JobScheduler scheduler in _schedulers)

@@ -50,10 +50,13 @@ public sealed class ServerCrashTests : IDisposable
         await WaitForEveryRunToEndAsync(last);
         List<JsonElement> runs = await last.GetRunsAsync("ticker");
         var attempts = new Dictionary<string, List<string?>>();
+        var attemptErrors = new Dictionary<string, string>();
         foreach (JsonElement run in runs)
         {
             string id = run.GetProperty("id").GetString()!;
-            attempts[id] = [.. (await last.GetAsync("api/runs/" + id)).GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("status").GetString())];
+            List<JsonElement> ofRun = [.. (await last.GetAsync("api/runs/" + id)).GetProperty("attempts").EnumerateArray()];
+            attempts[id] = [.. ofRun.Select(a => a.GetProperty("status").GetString())];
+            attemptErrors[id] = string.Join(" | ", ofRun.Select(a => a.TryGetProperty("error", out JsonElement e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null).OfType<string>());
         }
 
         await last.TerminateAsync();
@@ -72,7 +75,9 @@ public sealed class ServerCrashTests : IDisposable
         string unaccounted = string.Join("; ", rows.Except(succeeded.Select(f => $"{f},{RowsPerTick}")).Select(row =>
         {
             JsonElement? run = runs.FirstOrDefault(r => r.GetProperty("interval_end").GetDateTimeOffset().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) == row.Split(',')[0]);
-            return run is { } found ? $"{row}: run {found.GetProperty("id").GetString()} {found.GetProperty("status").GetString()} after attempts {string.Join(", ", attempts[found.GetProperty("id").GetString()!])}" : $"{row}: no run";
+            return run is { } found
+                ? $"{row}: run {found.GetProperty("id").GetString()} {found.GetProperty("status").GetString()} after attempts {string.Join(", ", attempts[found.GetProperty("id").GetString()!])} ({attemptErrors[found.GetProperty("id").GetString()!]})"
+                : $"{row}: no run";
         }));
         Assert.True(succeeded.Select(f => $"{f},{RowsPerTick}").SequenceEqual(rows), $"rows {string.Join(" ", rows)}; unaccounted: {unaccounted}");
     }

@@ -268,9 +268,7 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         CatalogStore catalog = await _project.OpenCatalogAsync();
         await using (catalog)
         {
-            BackfillRecord left = await catalog.CreateBackfillAsync("hourly", from, from.AddHours(2), "missing", 1, 2, "ana");
-            RunRecord running = (await catalog.TryQueueRunAsync(new RunStart("hourly", RunTrigger.Backfill, "silver.orders", from, from.AddHours(1), "dead-scheduler") { BackfillId = left.Id }))!;
-            await catalog.TryQueueRunAsync(new RunStart("hourly", RunTrigger.Backfill, "silver.orders", from.AddHours(1), from.AddHours(2), "dead-scheduler") { BackfillId = left.Id });
+            (BackfillRecord left, RunRecord running) = await LeaveBackfillAsync(catalog, "hourly", from);
             await catalog.StartAttemptAsync(running.Id);
 
             await _project.StartAsync();
@@ -290,9 +288,7 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         CatalogStore catalog = await _project.OpenCatalogAsync();
         await using (catalog)
         {
-            BackfillRecord left = await catalog.CreateBackfillAsync("removed", from, from.AddHours(2), "missing", 1, 2, "ana");
-            await catalog.TryQueueRunAsync(new RunStart("removed", RunTrigger.Backfill, "silver.orders", from, from.AddHours(1), "dead-scheduler") { BackfillId = left.Id });
-            await catalog.TryQueueRunAsync(new RunStart("removed", RunTrigger.Backfill, "silver.orders", from.AddHours(1), from.AddHours(2), "dead-scheduler") { BackfillId = left.Id });
+            (BackfillRecord left, _) = await LeaveBackfillAsync(catalog, "removed", from);
 
             await _project.StartAsync();
             await WaitUntilAsync(async () => (await catalog.GetBackfillAsync(left.Id))!.Status != RunStatus.Running);
@@ -397,6 +393,15 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         (DateTimeOffset Start, DateTimeOffset End) a = (one.Attempts[0].StartedAt, one.Attempts[0].FinishedAt!.Value);
         (DateTimeOffset Start, DateTimeOffset End) b = (two.Attempts[0].StartedAt, two.Attempts[0].FinishedAt!.Value);
         Assert.True(a.End <= b.Start || b.End <= a.Start, $"the runs overlapped: {a} and {b}");
+    }
+
+    /// <summary>A backfill of <paramref name="job"/> over two hours from <paramref name="from"/>, started by ana, whose two runs a dead scheduler left queued; returns it and its first run.</summary>
+    private static async Task<(BackfillRecord Backfill, RunRecord First)> LeaveBackfillAsync(CatalogStore catalog, string job, DateTimeOffset from)
+    {
+        BackfillRecord left = await catalog.CreateBackfillAsync(job, from, from.AddHours(2), "missing", 1, 2, "ana");
+        RunRecord first = (await catalog.TryQueueRunAsync(new RunStart(job, RunTrigger.Backfill, "silver.orders", from, from.AddHours(1), "dead-scheduler") { BackfillId = left.Id }))!;
+        await catalog.TryQueueRunAsync(new RunStart(job, RunTrigger.Backfill, "silver.orders", from.AddHours(1), from.AddHours(2), "dead-scheduler") { BackfillId = left.Id });
+        return (left, first);
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)

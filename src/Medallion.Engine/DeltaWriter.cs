@@ -314,11 +314,19 @@ public sealed partial class DeltaWriter
             await CheckpointWriter.CleanupExpiredLogsAsync(table.Store, snapshot.Metadata, DateTimeOffset.UtcNow, cancellationToken: cancellationToken).ConfigureAwait(false);
             return (version, null);
         }
-        catch (MedallionException e)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The commit stands; a missing checkpoint only makes later reads replay more commits.
+            // Cancelled after the commit: the operation did commit, and its caller must not report that nothing was.
+            return (null, $"Version {version} was committed; its checkpoint was skipped because the operation was cancelled.");
+        }
+#pragma warning disable CA1031 // Whatever breaks the checkpoint, the commit before it stands and must be reported as made.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            // A missing checkpoint only makes later reads replay more commits. Failing the operation instead would report a
+            // committed version as not committed, and a caller that retries it would write it again.
             LogMessages.CheckpointFailed(Logger, table.Location, version, e);
-            return (null, $"Version {version} was committed, but its checkpoint could not be written: {e.Message}");
+            return (null, $"Version {version} was committed, but its checkpoint could not be written: {(e is MedallionException ? e.Message : $"{e.GetType().Name}: {e.Message}")}");
         }
     }
 

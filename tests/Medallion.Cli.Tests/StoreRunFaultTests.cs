@@ -30,10 +30,10 @@ public sealed class StoreRunFaultTests : IDisposable
         StoreFaultRule reads = proxy.Inject(StoreFault.Status(500), "GET", StoreFaultTests.AnyCommit, every: 5);
 
         (int exit, string output, string error) = await _cli.RunAsync(StoreCli.Variables(kind, proxy.Endpoint), "quickstart", Path.Combine(_cli.Directory, "demo"), "--storage", uri);
+        Assert.True(exit == 0, $"exit {exit}: {output}\n{error}");
         Dictionary<string, (long Rows, long Version)> faulted = await TablesAsync(kind, "demo");
         Dictionary<string, (long Rows, long Version)> expected = await ReferenceAsync(kind, secondBatch: false);
 
-        Assert.True(exit == 0, $"exit {exit}: {output}\n{error}");
         Assert.True(uploads.Injected > 0 && commits.Injected > 0 && reads.Injected > 0, $"{uploads.Injected} uploads, {commits.Injected} commits, {reads.Injected} reads faulted");
         Assert.Equal(expected, faulted);
     }

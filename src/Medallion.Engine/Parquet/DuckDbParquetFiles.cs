@@ -29,11 +29,15 @@ internal sealed class DuckDbParquetFiles(DuckDbConnection connection) : IParquet
         // A checkpoint holds every file's statistics (the data's minimums and maximums): it is written in a folder of the
         // owner's only (CreateTempSubdirectory makes it 0700), never readable in the shared temp folder.
         RemoveAbandonedFolders();
-        string folder = Directory.CreateTempSubdirectory(FolderPrefix).FullName;
+        string folder = CreateFolder();
         string json = Path.Combine(folder, "rows.json"), parquet = Path.Combine(folder, "rows.parquet");
         try
         {
-            await File.WriteAllLinesAsync(json, rows, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
+            await StageAsync(folder, async () =>
+            {
+                await File.WriteAllLinesAsync(json, rows, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
+                return json;
+            }).ConfigureAwait(false);
             var columns = new StringBuilder("{");
             for (int i = 0; i < schema.Fields.Count; i++)
             {
@@ -48,13 +52,61 @@ internal sealed class DuckDbParquetFiles(DuckDbConnection connection) : IParquet
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            byte[] bytes = await File.ReadAllBytesAsync(parquet, cancellationToken).ConfigureAwait(false);
+            byte[] bytes = await StageAsync(folder, () => File.ReadAllBytesAsync(parquet, cancellationToken)).ConfigureAwait(false);
             await store.PutAsync(key, bytes, cancellationToken).ConfigureAwait(false);
             return bytes.LongLength;
         }
         finally
         {
+            RemoveFolder(folder);
+        }
+    }
+
+    /// <summary>A new folder of the owner's only in the temp folder, or the error naming the temp folder that refused it.</summary>
+    private static string CreateFolder()
+    {
+        try
+        {
+            return Directory.CreateTempSubdirectory(FolderPrefix).FullName;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw TempFolderFailed(Path.GetTempPath(), e);
+        }
+    }
+
+    /// <summary>Reads or writes a file of the staging folder, failing with <see cref="TempFolderFailed"/>.</summary>
+    private static async Task<T> StageAsync<T>(string folder, Func<Task<T>> io)
+    {
+        try
+        {
+            return await io().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw TempFolderFailed(folder, e);
+        }
+    }
+
+    /// <summary>
+    /// A failure of the local staging of the rows (a full disk, a temp folder that is missing or not writable) is this
+    /// writer's error with the folder named, as a store's failure is, never a bare .NET exception.
+    /// </summary>
+    private static MedallionException TempFolderFailed(string folder, Exception inner) => DiskFull.Caused(inner)
+        ? new MedallionException(ErrorCode.StorageFull, $"Could not stage a Parquet file in '{folder}': {DiskFull.Text}.\nHelp: free space on that disk, or point TMPDIR at a disk with space.", inner)
+        : new MedallionException(ErrorCode.StorageIoFailed, $"Could not stage a Parquet file in '{folder}': {(Directory.Exists(folder) ? inner.Message : "the folder does not exist.")}\nHelp: make the temp folder (TMPDIR, now '{Path.GetTempPath()}') exist and be writable by the user running Medallion.", inner,
+            isTransient: false); // A missing or read-only temp folder stays so until someone acts.
+
+    /// <summary>Removes the staging folder; one that cannot be removed is left to <see cref="RemoveAbandonedFolders"/> rather than failing a write that succeeded.</summary>
+    private static void RemoveFolder(string folder)
+    {
+        try
+        {
             Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Cleaned by a later write once it is old enough.
         }
     }
 

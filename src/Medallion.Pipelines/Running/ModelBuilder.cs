@@ -173,6 +173,8 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
     private async Task<StepResult> FinishAsync(DeltaOperationResult? written, bool incremental, UpstreamPlanner planner, Stopwatch elapsed)
     {
         long? committed = written is { Committed: true } ? written.Version : null;
+        // What went wrong after the commit (its checkpoint) did not fail the build, but its user should see it.
+        _notes.AddRange(written?.Warnings ?? []);
         CommitRecord? commit = committed is long version
             ? await CommitRecorder.ReadAsync(_run, _model.Name, _location, version, written!.Operation, await ColumnDocsAsync(CancellationToken.None).ConfigureAwait(false), _writer).ConfigureAwait(false)
             : null;

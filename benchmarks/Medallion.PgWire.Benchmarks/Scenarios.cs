@@ -53,20 +53,20 @@ internal static class Scenarios
         string catalogPath = Path.Combine(project, "masked-catalog-" + Guid.NewGuid().ToString("N") + ".db");
         await using (Catalog.CatalogStore catalog = await Catalog.CatalogStore.OpenAsync(catalogPath))
         {
-            await catalog.UpsertTableAsync(new Catalog.CatalogTable(new Catalog.TableName("gold", "orders"), Path.Combine(warehouse, "gold", "orders")));
-            await catalog.SetColumnsAsync(new Catalog.TableName("gold", "orders"),
+            await catalog.Tables.UpsertTableAsync(new Catalog.CatalogTable(new Catalog.TableName("gold", "orders"), Path.Combine(warehouse, "gold", "orders")));
+            await catalog.Tables.SetColumnsAsync(new Catalog.TableName("gold", "orders"),
                 [new("id", "BIGINT"), new("customer", "INTEGER", Classification: "pii"), new("amount", "DECIMAL(12,2)"), new("day", "DATE"), new("region", "INTEGER")]);
-            await catalog.SetUserAsync("admin", PgUserStore.CreateScramVerifier("bench"));
-            await catalog.SetUserAdminAsync("admin", isAdmin: true);
-            await catalog.SetUserAsync("analyst", PgUserStore.CreateScramVerifier("bench"));
-            await catalog.SetUserAttributeAsync("analyst", "hidden_region", "6");
-            await catalog.GrantAsync(new Catalog.AccessGrant(Catalog.AccessPrivilege.Select, Catalog.AccessObjectKind.Namespace, "gold", [], Catalog.GranteeKind.User, "analyst"));
+            await catalog.Identity.SetUserAsync("admin", PgUserStore.CreateScramVerifier("bench"));
+            await catalog.Access.SetUserAdminAsync("admin", isAdmin: true);
+            await catalog.Identity.SetUserAsync("analyst", PgUserStore.CreateScramVerifier("bench"));
+            await catalog.Access.SetUserAttributeAsync("analyst", "hidden_region", "6");
+            await catalog.Access.GrantAsync(new Catalog.AccessGrant(Catalog.AccessPrivilege.Select, Catalog.AccessObjectKind.Namespace, "gold", [], Catalog.GranteeKind.User, "analyst"));
             // A restricted user who reads everything unmasked and unfiltered: the same work on a database of its own, so its
             // ratio is how far apart this machine puts two equal runs.
-            await catalog.SetUserAsync("viewer", PgUserStore.CreateScramVerifier("bench"));
-            await catalog.GrantAsync(new Catalog.AccessGrant(Catalog.AccessPrivilege.Select, Catalog.AccessObjectKind.Namespace, "gold", [], Catalog.GranteeKind.User, "viewer"));
-            await catalog.GrantAsync(new Catalog.AccessGrant(Catalog.AccessPrivilege.Unmask, Catalog.AccessObjectKind.Classification, "pii", [], Catalog.GranteeKind.User, "viewer"));
-            await catalog.SetRowFilterAsync(new Catalog.RowFilter("gold.orders", Catalog.GranteeKind.User, "analyst", "region <> CAST(user.attribute('hidden_region') AS INTEGER)"));
+            await catalog.Identity.SetUserAsync("viewer", PgUserStore.CreateScramVerifier("bench"));
+            await catalog.Access.GrantAsync(new Catalog.AccessGrant(Catalog.AccessPrivilege.Select, Catalog.AccessObjectKind.Namespace, "gold", [], Catalog.GranteeKind.User, "viewer"));
+            await catalog.Access.GrantAsync(new Catalog.AccessGrant(Catalog.AccessPrivilege.Unmask, Catalog.AccessObjectKind.Classification, "pii", [], Catalog.GranteeKind.User, "viewer"));
+            await catalog.Access.SetRowFilterAsync(new Catalog.RowFilter("gold.orders", Catalog.GranteeKind.User, "analyst", "region <> CAST(user.attribute('hidden_region') AS INTEGER)"));
             using DuckDbDatabase database = LakehouseSessionFactory.OpenServingDatabase(null, [warehouse]);
             using var sessions = new LakehouseSessionFactory(database, new CatalogTableLocator(new DirectoryTableLocator(warehouse), catalog), "bench")
             {

@@ -98,7 +98,7 @@ static async Task LatencyAsync(int jobs, TimeSpan duration)
         int runs = 0, succeeded = 0;
         for (int i = 0; i < jobs; i++)
         {
-            foreach (RunRecord run in (await catalog.QueryRunsAsync(new RunQuery { Job = $"j{i}", Limit = 1000 })).Runs.Where(r => r.Trigger == RunTrigger.Schedule))
+            foreach (RunRecord run in (await catalog.Runs.QueryRunsAsync(new RunQuery { Job = $"j{i}", Limit = 1000 })).Runs.Where(r => r.Trigger == RunTrigger.Schedule))
             {
                 runs++;
                 succeeded += run.Status == RunStatus.Succeeded ? 1 : 0;
@@ -107,12 +107,12 @@ static async Task LatencyAsync(int jobs, TimeSpan duration)
                     continue;
                 }
 
-                if ((await catalog.GetAttemptsAsync(run.Id)).FirstOrDefault() is { } attempt)
+                if ((await catalog.Runs.GetAttemptsAsync(run.Id)).FirstOrDefault() is { } attempt)
                 {
                     toAttempt.Add((attempt.StartedAt - planned).TotalMilliseconds);
                 }
 
-                List<RunLogLine> log = await catalog.GetRunLogAsync(run.Id);
+                List<RunLogLine> log = await catalog.Runs.GetRunLogAsync(run.Id);
                 if (log.FirstOrDefault(l => l.Message.StartsWith("model ", StringComparison.Ordinal) && l.Message.EndsWith(" started", StringComparison.Ordinal)) is { } started)
                 {
                     toModel.Add((planned, (started.LoggedAt - planned).TotalMilliseconds));
@@ -176,13 +176,13 @@ static async Task OverheadAsync(int models, int rounds)
             {
                 var clock = Stopwatch.StartNew();
                 RunRecord run = await server.Scheduler.TriggerAsync("all");
-                while ((await server.Scheduler.Catalog.GetRunAsync(run.Id))!.Status is RunStatus.Queued or RunStatus.Running)
+                while ((await server.Scheduler.Catalog.Runs.GetRunAsync(run.Id))!.Status is RunStatus.Queued or RunStatus.Running)
                 {
                     await Task.Delay(5);
                 }
 
                 scheduled.Add(clock.Elapsed.TotalSeconds);
-                Check((await server.Scheduler.Catalog.GetRunAsync(run.Id))!.Status == RunStatus.Succeeded, "the scheduled run failed");
+                Check((await server.Scheduler.Catalog.Runs.GetRunAsync(run.Id))!.Status == RunStatus.Succeeded, "the scheduled run failed");
             }
         }
 
@@ -218,7 +218,7 @@ static async Task HistoryAsync(int runs, int requests)
     await using (server)
     {
         RunRecord template = await server.Scheduler.TriggerAsync("one");
-        while ((await server.Catalog().GetRunAsync(template.Id))!.Status is RunStatus.Queued or RunStatus.Running)
+        while ((await server.Catalog().Runs.GetRunAsync(template.Id))!.Status is RunStatus.Queued or RunStatus.Running)
         {
             await Task.Delay(20);
         }
@@ -281,12 +281,12 @@ static async Task MetricsAsync(int tables, int models, int scrapes)
 
         foreach (RunRecord run in runs)
         {
-            while ((await server.Catalog().GetRunAsync(run.Id))!.Status is RunStatus.Queued or RunStatus.Running)
+            while ((await server.Catalog().Runs.GetRunAsync(run.Id))!.Status is RunStatus.Queued or RunStatus.Running)
             {
                 await Task.Delay(20);
             }
 
-            Check((await server.Catalog().GetRunAsync(run.Id))!.Status == RunStatus.Succeeded, $"run {run.Id} failed");
+            Check((await server.Catalog().Runs.GetRunAsync(run.Id))!.Status == RunStatus.Succeeded, $"run {run.Id} failed");
         }
 
         double perModelMs = fill.Elapsed.TotalMilliseconds / models;
@@ -296,8 +296,8 @@ static async Task MetricsAsync(int tables, int models, int scrapes)
         for (int i = 0; i < tables - models; i++)
         {
             var name = new TableName("bronze", $"t{i}");
-            await server.Catalog().UpsertTableAsync(new CatalogTable(name, $"lake/bronze/t{i}"));
-            await server.Catalog().RecordTableVersionAsync(new TableVersionRecord(name, i % 50, "{}", "WRITE", 1000L * i, null, now.AddMinutes(-i)) { FileCount = 1 + (i % 20), SizeBytes = 4096L * i });
+            await server.Catalog().Tables.UpsertTableAsync(new CatalogTable(name, $"lake/bronze/t{i}"));
+            await server.Catalog().Tables.RecordTableVersionAsync(new TableVersionRecord(name, i % 50, "{}", "WRITE", 1000L * i, null, now.AddMinutes(-i)) { FileCount = 1 + (i % 20), SizeBytes = 4096L * i });
         }
 
         Console.WriteLine($"  ran {runs.Count} jobs and recorded {tables - models} more tables in {fill.Elapsed.TotalSeconds:0.0} s");

@@ -55,9 +55,9 @@ internal static partial class WebBenchmark
         MedallionServer server = await MedallionServer.StartAsync(new MedallionServerOptions { ProjectDirectory = project.Directory, HttpPort = 0 });
         await using (server)
         {
-            await server.Catalog().SetUserAsync(User, PgUserStore.CreateScramVerifier(Password));
-            await server.Catalog().SetUserRoleAsync(User, ServerRole.Operator);
-            await server.Catalog().SetUserAdminAsync(User, isAdmin: true);
+            await server.Catalog().Identity.SetUserAsync(User, PgUserStore.CreateScramVerifier(Password));
+            await server.Catalog().Identity.SetUserRoleAsync(User, ServerRole.Operator);
+            await server.Catalog().Access.SetUserAdminAsync(User, isAdmin: true);
             await PagesAsync(server, requests);
             await BrowserAsync(server, renders);
         }

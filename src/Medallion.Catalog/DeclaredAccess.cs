@@ -116,7 +116,7 @@ public static class AccessGrantText
     public static string Format(AccessGrant grant)
     {
         ArgumentNullException.ThrowIfNull(grant);
-        return CatalogStore.FormatPrivilege(grant.Privilege) + (grant.Columns.Count > 0 ? " (" + string.Join(", ", grant.Columns) + ")" : string.Empty) + " on " + grant.Object;
+        return AccessStore.FormatPrivilege(grant.Privilege) + (grant.Columns.Count > 0 ? " (" + string.Join(", ", grant.Columns) + ")" : string.Empty) + " on " + grant.Object;
     }
 
     private static MedallionException Invalid(string text, string what) =>

@@ -24,7 +24,7 @@ public enum RunTrigger
     Continuous,
 }
 
-/// <summary>A run planned for a job, before it starts (see <see cref="CatalogStore.TryQueueRunAsync"/>).</summary>
+/// <summary>A run planned for a job, before it starts (see <see cref="RunStore.TryQueueRunAsync"/>).</summary>
 /// <param name="Job">The job.</param>
 /// <param name="Trigger">What planned it.</param>
 /// <param name="Selection">The job's model selection, or null for all models.</param>
@@ -61,14 +61,14 @@ public sealed record RunAttemptRecord(string RunId, int Attempt, DateTimeOffset 
 /// <param name="Message">The line.</param>
 public sealed record RunLogLine(long Sequence, DateTimeOffset LoggedAt, TableName? Model, string Level, string Message);
 
-/// <summary>A log line to append to a run (see <see cref="CatalogStore.AppendRunLogAsync(string, IReadOnlyList{RunLogEntry}, System.Threading.CancellationToken)"/>).</summary>
+/// <summary>A log line to append to a run (see <see cref="RunStore.AppendRunLogAsync(string, IReadOnlyList{RunLogEntry}, System.Threading.CancellationToken)"/>).</summary>
 /// <param name="LoggedAt">When it happened (a line may be written a little later than the event it tells of).</param>
 /// <param name="Model">The model (or source table) it is about; null for the run itself.</param>
 /// <param name="Level">info, warning or error.</param>
 /// <param name="Message">The line.</param>
 public sealed record RunLogEntry(DateTimeOffset LoggedAt, TableName? Model, string Level, string Message);
 
-/// <summary>A filter and page of <see cref="CatalogStore.QueryRunsAsync"/>. Every filter is optional.</summary>
+/// <summary>A filter and page of <see cref="RunStore.QueryRunsAsync"/>. Every filter is optional.</summary>
 public sealed record RunQuery
 {
     /// <summary>Runs of this job only.</summary>

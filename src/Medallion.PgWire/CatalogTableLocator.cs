@@ -42,7 +42,7 @@ public sealed class CatalogTableLocator : ITableLocator
     }
 
     private async Task<Dictionary<string, IReadOnlyList<string>>> KeysAsync(CancellationToken cancellationToken) =>
-        (await _catalog.ListTablesAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        (await _catalog.Tables.ListTablesAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
             .Where(t => t.UniqueKey.Count > 0)
             .ToDictionary(t => t.Name.Namespace + "." + t.Name.Name, t => t.UniqueKey, StringComparer.OrdinalIgnoreCase);
 

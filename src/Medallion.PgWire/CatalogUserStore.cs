@@ -19,9 +19,9 @@ public sealed class CatalogUserStore : IPgUserStore
 
     /// <inheritdoc />
     public async ValueTask<string?> FindScramVerifierAsync(string user, CancellationToken cancellationToken = default) =>
-        await _catalog.FindUserVerifierAsync(user, cancellationToken).ConfigureAwait(false);
+        await _catalog.Identity.FindUserVerifierAsync(user, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async ValueTask<bool> IsAdminAsync(string user, CancellationToken cancellationToken = default) =>
-        (await _catalog.GetUserAccessAsync(user, cancellationToken).ConfigureAwait(false))?.IsAdmin ?? false;
+        (await _catalog.Access.GetUserAccessAsync(user, cancellationToken).ConfigureAwait(false))?.IsAdmin ?? false;
 }

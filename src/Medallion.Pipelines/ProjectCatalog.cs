@@ -62,42 +62,42 @@ public static class ProjectCatalog
         MedallionProject project = graph.Project;
         foreach (SourceDefinition source in project.Sources)
         {
-            await catalog.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
+            await catalog.Tables.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
         }
 
         foreach (DatabaseSourceDefinition source in project.DatabaseSources)
         {
             foreach (DatabaseTableDefinition table in source.Tables)
             {
-                await catalog.UpsertTableAsync(new CatalogTable(table.Target, TableLocation(project, table.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
+                await catalog.Tables.UpsertTableAsync(new CatalogTable(table.Target, TableLocation(project, table.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
             }
         }
 
         foreach (ApiSourceDefinition source in project.ApiSources)
         {
-            await catalog.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
+            await catalog.Tables.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
         }
 
         foreach (EndpointSourceDefinition source in project.EndpointSources)
         {
-            await catalog.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
+            await catalog.Tables.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
         }
 
         foreach (KafkaSourceDefinition source in project.KafkaSources)
         {
-            await catalog.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
+            await catalog.Tables.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
         }
 
         foreach (ModelDefinition model in graph.Models)
         {
             ModelConfig config = model.Config;
-            await catalog.UpsertTableAsync(
+            await catalog.Tables.UpsertTableAsync(
                 new CatalogTable(model.Name, TableLocation(project, model.Name), Description: config.Description, Owner: config.Owner, Tags: config.Tags)
                 {
                     UniqueKey = UniqueKeyOf(config),
                 },
                 cancellationToken).ConfigureAwait(false);
-            await catalog.ReplaceLineageAsync(model.Name, graph.GetAnalysis(model.Name).LineageEdges, cancellationToken).ConfigureAwait(false);
+            await catalog.Tables.ReplaceLineageAsync(model.Name, graph.GetAnalysis(model.Name).LineageEdges, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -49,7 +49,7 @@ public sealed class IngestRunRecorder(CatalogStore catalog, string runId, TimePr
         long pass = _last.TryGetValue(result.Target, out (long Pass, long? Lag) last) ? last.Pass + 1 : 1;
         _last[result.Target] = (pass, result.SlotLagBytes);
         SourceRunRecord record = result.ToRecord(RunId, pass, time.GetUtcNow());
-        await catalog.RecordSourceRunAsync(record, cancellationToken).ConfigureAwait(false);
+        await catalog.Runs.RecordSourceRunAsync(record, cancellationToken).ConfigureAwait(false);
         return record;
     }
 }

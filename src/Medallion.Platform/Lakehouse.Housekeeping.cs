@@ -12,7 +12,7 @@ public sealed partial class Lakehouse
 {
     /// <summary>
     /// Prunes the catalog's run history: the finished runs that started before <paramref name="before"/> and everything
-    /// that belongs only to them (see <see cref="CatalogStore.PruneRunsAsync"/> for what always stays).
+    /// that belongs only to them (see <see cref="RunStore.PruneRunsAsync"/> for what always stays).
     /// </summary>
     /// <param name="before">Runs that started before this instant may go.</param>
     /// <param name="dryRun">Count what would go and change nothing.</param>
@@ -20,7 +20,7 @@ public sealed partial class Lakehouse
     public Task<RunPruning> PruneRunsAsync(DateTimeOffset before, bool dryRun = false, CancellationToken cancellationToken = default) =>
         _catalog is null
             ? Task.FromResult(new RunPruning(before, dryRun, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
-            : _catalog.PruneRunsAsync(before, dryRun, cancellationToken);
+            : _catalog.Runs.PruneRunsAsync(before, dryRun, cancellationToken);
 
     /// <summary>
     /// Keeps every built table of the project tidy (<see cref="DeltaWriter.MaintainAsync"/>): a checkpoint when one is

@@ -117,7 +117,7 @@ public sealed partial class Lakehouse
             entry = Find(documented);
         }
 
-        List<CatalogColumn> registered = _catalog is null ? [] : await _catalog.GetColumnsAsync(documented, cancellationToken).ConfigureAwait(false);
+        List<CatalogColumn> registered = _catalog is null ? [] : await _catalog.Tables.GetColumnsAsync(documented, cancellationToken).ConfigureAwait(false);
         return Columns(entry, snapshot, registered);
     }
 }

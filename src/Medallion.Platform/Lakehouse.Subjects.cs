@@ -316,7 +316,7 @@ public sealed partial class Lakehouse
         long deadline = Environment.TickCount64 + (long)wait.TotalMilliseconds;
         while (true)
         {
-            List<RunRecord> running = (await _catalog.ListRunsAsync(count: 1000, status: RunStatus.Running, cancellationToken: cancellationToken).ConfigureAwait(false))
+            List<RunRecord> running = (await _catalog.Runs.ListRunsAsync(count: 1000, status: RunStatus.Running, cancellationToken: cancellationToken).ConfigureAwait(false))
                 .Where(r => r.StartedAt <= passEnded).ToList();
             if (running.Count == 0)
             {

@@ -118,7 +118,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
 
         if (catalog is not null)
         {
-            foreach (CatalogTable registered in await catalog.ListTablesAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+            foreach (CatalogTable registered in await catalog.Tables.ListTablesAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 if (!tables.TryGetValue(registered.Name, out Entry? entry))
                 {
@@ -217,7 +217,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
     {
         Entry entry = Find(name);
         (TableSummary summary, Snapshot? snapshot) = await ReadAsync(name, cancellationToken).ConfigureAwait(false);
-        List<CatalogColumn> registered = _catalog is null ? [] : await _catalog.GetColumnsAsync(name, cancellationToken).ConfigureAwait(false);
+        List<CatalogColumn> registered = _catalog is null ? [] : await _catalog.Tables.GetColumnsAsync(name, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string>? granted = Reader.Find(name)?.Columns;
         IReadOnlyList<ColumnInfo> columns = [.. Columns(entry, snapshot, registered).Where(c => granted is null || granted.Contains(c.Name, StringComparer.OrdinalIgnoreCase))];
         IReadOnlyList<TableVersionInfo> versions = snapshot is null ? [] : await GetTableHistoryAsync(name, 5, cancellationToken).ConfigureAwait(false);
@@ -225,13 +225,13 @@ public sealed partial class Lakehouse : IAsyncDisposable
         List<QualityResultRecord> quality = [];
         if (_catalog is not null)
         {
-            if ((await _catalog.GetModelRunHistoryAsync(name, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault() is { } last)
+            if ((await _catalog.Runs.GetModelRunHistoryAsync(name, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault() is { } last)
             {
                 RunTables tables = await GetRunTablesAsync([last], cancellationToken).ConfigureAwait(false);
                 lastRun = last with { Error = Reader.ShowMessage(last.Error, tables.Step(last.Model)) };
             }
 
-            quality = [.. await ShowQualityAsync(await _catalog.GetLatestQualityResultsAsync(name, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false)];
+            quality = [.. await ShowQualityAsync(await _catalog.Quality.GetLatestQualityResultsAsync(name, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false)];
         }
 
         (IReadOnlyList<TableName> upstream, IReadOnlyList<TableName> downstream) = await LineageAsync(name, entry, cancellationToken).ConfigureAwait(false);
@@ -258,8 +258,8 @@ public sealed partial class Lakehouse : IAsyncDisposable
 
         return new TableQuality(
             name,
-            await ShowQualityAsync(await _catalog.GetLatestQualityResultsAsync(name, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false),
-            await ShowQualityAsync(await _catalog.GetQualityHistoryAsync(name, historyCount, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false));
+            await ShowQualityAsync(await _catalog.Quality.GetLatestQualityResultsAsync(name, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false),
+            await ShowQualityAsync(await _catalog.Quality.GetQualityHistoryAsync(name, historyCount, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -279,12 +279,12 @@ public sealed partial class Lakehouse : IAsyncDisposable
         var committedBy = new Dictionary<long, string>();
         if (_catalog is not null)
         {
-            foreach (TableVersionRecord version in await _catalog.GetTableHistoryAsync(name, cancellationToken).ConfigureAwait(false))
+            foreach (TableVersionRecord version in await _catalog.Tables.GetTableHistoryAsync(name, cancellationToken).ConfigureAwait(false))
             {
                 recorded[version.Version] = version;
             }
 
-            foreach (ModelRunRecord run in await _catalog.GetModelRunHistoryAsync(name, 1000, cancellationToken).ConfigureAwait(false))
+            foreach (ModelRunRecord run in await _catalog.Runs.GetModelRunHistoryAsync(name, 1000, cancellationToken).ConfigureAwait(false))
             {
                 if (run.CommittedVersion is long committed)
                 {
@@ -325,9 +325,9 @@ public sealed partial class Lakehouse : IAsyncDisposable
             return summaries;
         }
 
-        foreach (RunRecord run in await _catalog.ListRunsAsync(count, status, offset, cancellationToken).ConfigureAwait(false))
+        foreach (RunRecord run in await _catalog.Runs.ListRunsAsync(count, status, offset, cancellationToken).ConfigureAwait(false))
         {
-            List<ModelRunRecord> models = await _catalog.GetModelRunsAsync(run.Id, cancellationToken).ConfigureAwait(false);
+            List<ModelRunRecord> models = await _catalog.Runs.GetModelRunsAsync(run.Id, cancellationToken).ConfigureAwait(false);
             int succeeded = models.Count(m => m.Status == RunStatus.Succeeded);
             int failed = models.Count(m => m.Status == RunStatus.Failed);
             int skipped = models.Count(m => m.Status == RunStatus.Skipped);
@@ -345,16 +345,16 @@ public sealed partial class Lakehouse : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(idOrPrefix);
         RunRecord run = await FindRunAsync(idOrPrefix, cancellationToken).ConfigureAwait(false);
-        List<ModelRunRecord> models = await _catalog!.GetModelRunsAsync(run.Id, cancellationToken).ConfigureAwait(false);
-        List<RunAttemptRecord> attempts = await _catalog.GetAttemptsAsync(run.Id, cancellationToken).ConfigureAwait(false);
+        List<ModelRunRecord> models = await _catalog!.Runs.GetModelRunsAsync(run.Id, cancellationToken).ConfigureAwait(false);
+        List<RunAttemptRecord> attempts = await _catalog.Runs.GetAttemptsAsync(run.Id, cancellationToken).ConfigureAwait(false);
         RunTables tables = await GetRunTablesAsync(models, cancellationToken).ConfigureAwait(false);
         IReadOnlyCollection<TableName> runScope = RunScope(tables);
         string? RunError(string? error) => Reader.ShowMessage(error, runScope);
         return new RunDetails(
             run with { Error = RunError(run.Error) },
             [.. models.Select(m => m with { Error = Reader.ShowMessage(m.Error, tables.Step(m.Model)) })],
-            await ShowQualityAsync(await _catalog.GetQualityResultsAsync(run.Id, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false),
-            await _catalog.GetSourceRunsAsync(run.Id, cancellationToken).ConfigureAwait(false))
+            await ShowQualityAsync(await _catalog.Quality.GetQualityResultsAsync(run.Id, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false),
+            await _catalog.Runs.GetSourceRunsAsync(run.Id, cancellationToken).ConfigureAwait(false))
         {
             Attempts = [.. attempts.Select(a => a with { Error = RunError(a.Error) })],
         };
@@ -369,7 +369,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
     public async Task<RunTables> GetRunTablesAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runId);
-        List<ModelRunRecord> models = _catalog is null ? [] : await _catalog.GetModelRunsAsync(runId, cancellationToken).ConfigureAwait(false);
+        List<ModelRunRecord> models = _catalog is null ? [] : await _catalog.Runs.GetModelRunsAsync(runId, cancellationToken).ConfigureAwait(false);
         return await GetRunTablesAsync(models, cancellationToken).ConfigureAwait(false);
     }
 
@@ -435,7 +435,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
     private async Task<RunRecord> FindRunAsync(string idOrPrefix, CancellationToken cancellationToken)
     {
         string prefix = idOrPrefix.Trim();
-        List<RunRecord> matches = _catalog is null || prefix.Length == 0 ? [] : await _catalog.FindRunsAsync(prefix, 6, cancellationToken).ConfigureAwait(false);
+        List<RunRecord> matches = _catalog is null || prefix.Length == 0 ? [] : await _catalog.Runs.FindRunsAsync(prefix, 6, cancellationToken).ConfigureAwait(false);
         if (matches.Count == 1 || (matches.Count > 1 && string.Equals(matches[0].Id, prefix, StringComparison.OrdinalIgnoreCase)))
         {
             return matches[0];

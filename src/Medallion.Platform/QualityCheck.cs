@@ -49,7 +49,7 @@ public static class QualityCheck
         CatalogStore catalog = await CatalogStore.OpenAsync(catalogPath, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (catalog.ConfigureAwait(false))
         {
-            RunRecord run = await catalog.StartRunAsync(selection, cancellationToken).ConfigureAwait(false);
+            RunRecord run = await catalog.Runs.StartRunAsync(selection, cancellationToken).ConfigureAwait(false);
             var checks = new List<ModelCheck>();
             try
             {
@@ -64,14 +64,14 @@ public static class QualityCheck
             }
             catch (Exception exception)
             {
-                await catalog.FinishRunAsync(run.Id, exception is OperationCanceledException ? RunStatus.Cancelled : RunStatus.Failed, exception.Message, CancellationToken.None).ConfigureAwait(false);
+                await catalog.Runs.FinishRunAsync(run.Id, exception is OperationCanceledException ? RunStatus.Cancelled : RunStatus.Failed, exception.Message, CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
 
             bool failed = checks.Any(o => o.Error is not null || o.Results.Any(r => !r.Passed && (strict || r.Rule.Severity == ExpectationSeverity.Fail)))
                 || (strict && checks.Any(o => !o.Built));
             string summary = Summarize(checks);
-            await catalog.FinishRunAsync(run.Id, failed ? RunStatus.Failed : RunStatus.Succeeded, failed ? summary : null, cancellationToken).ConfigureAwait(false);
+            await catalog.Runs.FinishRunAsync(run.Id, failed ? RunStatus.Failed : RunStatus.Succeeded, failed ? summary : null, cancellationToken).ConfigureAwait(false);
             return new QualityCheckResult(run.Id, checks, failed, summary);
         }
     }
@@ -93,7 +93,7 @@ public static class QualityCheck
                 session.Connection, relation, model.Name, model.Config.Expectations, runId, DateTimeOffset.UtcNow, cancellationToken: cancellationToken).ConfigureAwait(false);
             foreach (QualityResultRecord record in report.ToRecords())
             {
-                await catalog.RecordQualityResultAsync(record, cancellationToken).ConfigureAwait(false);
+                await catalog.Quality.RecordQualityResultAsync(record, cancellationToken).ConfigureAwait(false);
             }
 
             return new ModelCheck(model.Name, report.Results, Built: true, Error: null);

@@ -90,7 +90,7 @@ public static class SourceIngestion
         CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (catalog.ConfigureAwait(false))
         {
-            await catalog.UpsertTableAsync(new CatalogTable(target.Target, ProjectCatalog.TableLocation(project, target.Target)), cancellationToken).ConfigureAwait(false);
+            await catalog.Tables.UpsertTableAsync(new CatalogTable(target.Target, ProjectCatalog.TableLocation(project, target.Target)), cancellationToken).ConfigureAwait(false);
         }
 
         return new UrlSourceProject(project, source.Source, created);
@@ -220,7 +220,7 @@ public static class SourceIngestion
         CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (catalog.ConfigureAwait(false))
         {
-            RunRecord run = await catalog.StartRunAsync("ingest " + string.Join(",", selection.Names), cancellationToken).ConfigureAwait(false);
+            RunRecord run = await catalog.Runs.StartRunAsync("ingest " + string.Join(",", selection.Names), cancellationToken).ConfigureAwait(false);
             var recorder = new IngestRunRecorder(catalog, run.Id, TimeProvider.System);
             RunStatus status = RunStatus.Failed;
             string? failure = null;
@@ -263,7 +263,7 @@ public static class SourceIngestion
             }
             finally
             {
-                await catalog.FinishRunAsync(run.Id, status, failure, CancellationToken.None).ConfigureAwait(false);
+                await catalog.Runs.FinishRunAsync(run.Id, status, failure, CancellationToken.None).ConfigureAwait(false);
             }
         }
     }

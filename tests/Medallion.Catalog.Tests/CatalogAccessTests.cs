@@ -12,9 +12,9 @@ public sealed class CatalogAccessTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _store = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path));
-        await _store.UpsertTableAsync(new CatalogTable(new TableName("silver", "customers"), "warehouse/silver/customers"));
-        await _store.SetColumnsAsync(new TableName("silver", "customers"), [new("id", "INTEGER"), new("cpf", "VARCHAR", Classification: "pii")]);
-        await _store.SetUserAsync("ana", Verifier);
+        await _store.Tables.UpsertTableAsync(new CatalogTable(new TableName("silver", "customers"), "warehouse/silver/customers"));
+        await _store.Tables.SetColumnsAsync(new TableName("silver", "customers"), [new("id", "INTEGER"), new("cpf", "VARCHAR", Classification: "pii")]);
+        await _store.Identity.SetUserAsync("ana", Verifier);
     }
 
     public async Task DisposeAsync()
@@ -33,7 +33,7 @@ public sealed class CatalogAccessTests : IAsyncLifetime
             connection.Open();
             await using (CatalogStore fresh = await CatalogStore.OpenAsync(path))
             {
-                await fresh.SetUserAsync("old", Verifier);
+                await fresh.Identity.SetUserAsync("old", Verifier);
             }
 
             using SqliteCommand downgrade = connection.CreateCommand();
@@ -43,36 +43,36 @@ public sealed class CatalogAccessTests : IAsyncLifetime
 
         SqliteConnection.ClearAllPools();
         await using CatalogStore upgraded = await CatalogStore.OpenAsync(path);
-        await upgraded.SetUserAsync("new", Verifier);
+        await upgraded.Identity.SetUserAsync("new", Verifier);
 
-        Assert.True((await upgraded.FindUserAsync("old"))!.IsAdmin);
-        Assert.False((await upgraded.FindUserAsync("new"))!.IsAdmin);
+        Assert.True((await upgraded.Identity.FindUserAsync("old"))!.IsAdmin);
+        Assert.False((await upgraded.Identity.FindUserAsync("new"))!.IsAdmin);
     }
 
     [Fact]
     public async Task A_users_access_gathers_its_own_grants_and_its_roles_grants_and_row_filters()
     {
-        await _store.CreateRoleAsync("analysts");
-        await _store.AddRoleMemberAsync("analysts", "ana");
-        await _store.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Namespace, "silver", [], GranteeKind.Role, "analysts"));
-        await _store.GrantAsync(new AccessGrant(AccessPrivilege.Unmask, AccessObjectKind.Classification, "pii", [], GranteeKind.User, "ana"));
-        await _store.SetRowFilterAsync(new RowFilter("silver.customers", GranteeKind.Role, "analysts", "id < 10"));
+        await _store.Access.CreateRoleAsync("analysts");
+        await _store.Access.AddRoleMemberAsync("analysts", "ana");
+        await _store.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Namespace, "silver", [], GranteeKind.Role, "analysts"));
+        await _store.Access.GrantAsync(new AccessGrant(AccessPrivilege.Unmask, AccessObjectKind.Classification, "pii", [], GranteeKind.User, "ana"));
+        await _store.Access.SetRowFilterAsync(new RowFilter("silver.customers", GranteeKind.Role, "analysts", "id < 10"));
 
-        UserAccess access = (await _store.GetUserAccessAsync("ana"))!;
+        UserAccess access = (await _store.Access.GetUserAccessAsync("ana"))!;
 
         Assert.False(access.IsAdmin);
         Assert.Equal(["analysts"], access.Roles);
-        Assert.Equal(["select on silver", "unmask on pii"], access.Grants.Select(g => CatalogStore.FormatPrivilege(g.Privilege) + " on " + g.Object).Order());
+        Assert.Equal(["select on silver", "unmask on pii"], access.Grants.Select(g => AccessStore.FormatPrivilege(g.Privilege) + " on " + g.Object).Order());
         Assert.Equal("id < 10", Assert.Single(access.RowFilters).Predicate);
     }
 
     [Fact]
     public async Task Granting_to_an_unknown_role_suggests_the_closest_name()
     {
-        await _store.CreateRoleAsync("analysts");
+        await _store.Access.CreateRoleAsync("analysts");
 
         MedallionException error = await Assert.ThrowsAsync<MedallionException>(() =>
-            _store.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Namespace, "silver", [], GranteeKind.Role, "analyst")));
+            _store.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Namespace, "silver", [], GranteeKind.Role, "analyst")));
 
         Assert.Equal(ErrorCode.CatalogObjectNotFound, error.Code);
         Assert.Contains("There is no role 'analyst'. Did you mean 'analysts'?", error.Message, StringComparison.Ordinal);
@@ -82,9 +82,9 @@ public sealed class CatalogAccessTests : IAsyncLifetime
     public async Task Granting_on_an_unknown_table_or_column_suggests_the_closest_name()
     {
         MedallionException table = await Assert.ThrowsAsync<MedallionException>(() =>
-            _store.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.customer", [], GranteeKind.User, "ana")));
+            _store.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.customer", [], GranteeKind.User, "ana")));
         MedallionException column = await Assert.ThrowsAsync<MedallionException>(() =>
-            _store.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Columns, "silver.customers", ["id", "cfp"], GranteeKind.User, "ana")));
+            _store.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Columns, "silver.customers", ["id", "cfp"], GranteeKind.User, "ana")));
 
         Assert.Contains("There is no table 'silver.customer'. Did you mean 'silver.customers'?", table.Message, StringComparison.Ordinal);
         Assert.Contains("Table silver.customers has no column 'cfp'. Did you mean 'cpf'?", column.Message, StringComparison.Ordinal);
@@ -94,7 +94,7 @@ public sealed class CatalogAccessTests : IAsyncLifetime
     public async Task A_privilege_on_the_wrong_kind_of_object_is_refused()
     {
         MedallionException error = await Assert.ThrowsAsync<MedallionException>(() =>
-            _store.GrantAsync(new AccessGrant(AccessPrivilege.Unmask, AccessObjectKind.Namespace, "silver", [], GranteeKind.User, "ana")));
+            _store.Access.GrantAsync(new AccessGrant(AccessPrivilege.Unmask, AccessObjectKind.Namespace, "silver", [], GranteeKind.User, "ana")));
 
         Assert.Equal(ErrorCode.CatalogAccessInvalid, error.Code);
     }
@@ -103,33 +103,33 @@ public sealed class CatalogAccessTests : IAsyncLifetime
     public async Task A_grant_declared_in_a_project_file_cannot_be_revoked_from_the_command_line()
     {
         var declared = new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Namespace, "silver", [], GranteeKind.User, "ana", DeclaredIn: "access/analysts.yml");
-        await _store.GrantAsync(declared);
+        await _store.Access.GrantAsync(declared);
 
-        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => _store.RevokeAsync(declared with { DeclaredIn = null }));
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => _store.Access.RevokeAsync(declared with { DeclaredIn = null }));
 
         Assert.Equal(ErrorCode.CatalogAccessDeclared, error.Code);
         Assert.Contains("declared in access/analysts.yml", error.Message, StringComparison.Ordinal);
-        Assert.Single(await _store.ListGrantsAsync());
+        Assert.Single(await _store.Access.ListGrantsAsync());
     }
 
     [Fact]
     public async Task Removing_a_user_removes_the_users_grants_and_memberships()
     {
-        await _store.CreateRoleAsync("analysts");
-        await _store.AddRoleMemberAsync("analysts", "ana");
-        await _store.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Namespace, "silver", [], GranteeKind.User, "ana"));
+        await _store.Access.CreateRoleAsync("analysts");
+        await _store.Access.AddRoleMemberAsync("analysts", "ana");
+        await _store.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Namespace, "silver", [], GranteeKind.User, "ana"));
 
-        await _store.RemoveUserAsync("ana");
+        await _store.Identity.RemoveUserAsync("ana");
 
-        Assert.Empty(await _store.ListGrantsAsync());
-        Assert.Empty(Assert.Single(await _store.ListRolesAsync()).Members);
+        Assert.Empty(await _store.Access.ListGrantsAsync());
+        Assert.Empty(Assert.Single(await _store.Access.ListRolesAsync()).Members);
     }
 
     [Fact]
     public async Task The_masking_key_is_created_once_and_then_kept()
     {
-        byte[] first = await _store.GetMaskingKeyAsync();
-        byte[] second = await _store.GetMaskingKeyAsync();
+        byte[] first = await _store.Access.GetMaskingKeyAsync();
+        byte[] second = await _store.Access.GetMaskingKeyAsync();
 
         Assert.Equal(32, first.Length);
         Assert.Equal(first, second);

@@ -23,7 +23,7 @@ public sealed class CatalogFileAccessTests : IDisposable
     public async Task A_new_catalog_its_write_ahead_log_and_its_folder_are_for_their_owner_only()
     {
         await using CatalogStore store = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path));
-        await store.SetUserAsync("analyst", Verifier);
+        await store.Identity.SetUserAsync("analyst", Verifier);
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(_dir.Path, ".medallion")));
         Assert.Equal(OwnerOnly, File.GetUnixFileMode(store.Path));
@@ -40,7 +40,7 @@ public sealed class CatalogFileAccessTests : IDisposable
         await using CatalogStore reopened = await CatalogStore.OpenAsync(path);
 
         Assert.Equal(OwnerOnly, File.GetUnixFileMode(path));
-        Assert.Equal(Verifier, await reopened.FindUserVerifierAsync("analyst"));
+        Assert.Equal(Verifier, await reopened.Identity.FindUserVerifierAsync("analyst"));
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class CatalogFileAccessTests : IDisposable
         string path = Path.Combine(_dir.Path, "catalog.db");
         await using (CatalogStore store = await CatalogStore.OpenAsync(path))
         {
-            await store.SetUserAsync("analyst", Verifier);
+            await store.Identity.SetUserAsync("analyst", Verifier);
         }
 
         // Closing the last connection checkpoints and removes the -wal and -shm files, as after a finished command.

@@ -27,9 +27,9 @@ public sealed class CatalogJobRunTests : IAsyncLifetime
     [Fact]
     public async Task A_queued_run_keeps_its_job_trigger_interval_and_variables()
     {
-        RunRecord run = (await _store.TryQueueRunAsync(Scheduled("hourly", s_start) with { Variables = new Dictionary<string, string> { ["region"] = "eu" } }))!;
+        RunRecord run = (await _store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start) with { Variables = new Dictionary<string, string> { ["region"] = "eu" } }))!;
 
-        RunRecord read = (await _store.GetRunAsync(run.Id))!;
+        RunRecord read = (await _store.Runs.GetRunAsync(run.Id))!;
         Assert.Equal(RunStatus.Queued, read.Status);
         Assert.Equal("hourly", read.Job);
         Assert.Equal(RunTrigger.Schedule, read.Trigger);
@@ -42,27 +42,27 @@ public sealed class CatalogJobRunTests : IAsyncLifetime
     [Fact]
     public async Task A_fire_time_of_a_job_is_queued_once_even_when_planned_twice()
     {
-        Assert.NotNull(await _store.TryQueueRunAsync(Scheduled("hourly", s_start)));
+        Assert.NotNull(await _store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)));
 
-        Assert.Null(await _store.TryQueueRunAsync(Scheduled("hourly", s_start, "holder-2")));
-        Assert.NotNull(await _store.TryQueueRunAsync(Scheduled("hourly", s_start) with { Trigger = RunTrigger.Backfill }));
-        Assert.NotNull(await _store.TryQueueRunAsync(Scheduled("daily", s_start)));
-        Assert.Equal(s_start, await _store.GetLastScheduledFireTimeAsync("hourly"));
+        Assert.Null(await _store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start, "holder-2")));
+        Assert.NotNull(await _store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start) with { Trigger = RunTrigger.Backfill }));
+        Assert.NotNull(await _store.Runs.TryQueueRunAsync(Scheduled("daily", s_start)));
+        Assert.Equal(s_start, await _store.Runs.GetLastScheduledFireTimeAsync("hourly"));
     }
 
     [Fact]
     public async Task Attempts_are_numbered_and_keep_their_errors_and_the_run_keeps_its_first_start()
     {
-        RunRecord run = (await _store.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
+        RunRecord run = (await _store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
         _time.Now = s_start.AddMinutes(1);
-        RunAttemptRecord first = await _store.StartAttemptAsync(run.Id);
-        await _store.FinishAttemptAsync(run.Id, first.Attempt, RunStatus.Failed, "MDL8001: source down", transient: true);
+        RunAttemptRecord first = await _store.Runs.StartAttemptAsync(run.Id);
+        await _store.Runs.FinishAttemptAsync(run.Id, first.Attempt, RunStatus.Failed, "MDL8001: source down", transient: true);
         _time.Now = s_start.AddMinutes(3);
-        RunAttemptRecord second = await _store.StartAttemptAsync(run.Id);
-        await _store.FinishAttemptAsync(run.Id, second.Attempt, RunStatus.Succeeded, null, transient: false);
-        await _store.FinishRunAsync(run.Id, RunStatus.Succeeded);
+        RunAttemptRecord second = await _store.Runs.StartAttemptAsync(run.Id);
+        await _store.Runs.FinishAttemptAsync(run.Id, second.Attempt, RunStatus.Succeeded, null, transient: false);
+        await _store.Runs.FinishRunAsync(run.Id, RunStatus.Succeeded);
 
-        RunDetail detail = (await _store.GetRunDetailAsync(run.Id))!;
+        RunDetail detail = (await _store.Runs.GetRunDetailAsync(run.Id))!;
         Assert.Equal(RunStatus.Succeeded, detail.Run.Status);
         Assert.Equal(s_start.AddMinutes(1), detail.Run.StartedAt);
         Assert.Equal(
@@ -73,35 +73,35 @@ public sealed class CatalogJobRunTests : IAsyncLifetime
     [Fact]
     public async Task Log_lines_are_numbered_in_order_and_readable_after_the_catalog_is_reopened()
     {
-        RunRecord run = (await _store.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
+        RunRecord run = (await _store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
         var model = new TableName("silver", "orders");
-        await _store.AppendRunLogAsync(run.Id, null, "info", "attempt 1 started");
-        await _store.AppendRunLogAsync(run.Id, model, "info", "silver.orders: 12 rows written");
-        await _store.AppendRunLogAsync(run.Id, model, "error", "silver.orders failed");
+        await _store.Runs.AppendRunLogAsync(run.Id, null, "info", "attempt 1 started");
+        await _store.Runs.AppendRunLogAsync(run.Id, model, "info", "silver.orders: 12 rows written");
+        await _store.Runs.AppendRunLogAsync(run.Id, model, "error", "silver.orders failed");
         await _store.DisposeAsync();
 
         _store = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path), _time);
 
-        List<RunLogLine> lines = await _store.GetRunLogAsync(run.Id);
+        List<RunLogLine> lines = await _store.Runs.GetRunLogAsync(run.Id);
         Assert.Equal([1L, 2L, 3L], lines.Select(l => l.Sequence));
         Assert.Equal([null, model, model], lines.Select(l => l.Model));
         Assert.Equal("silver.orders: 12 rows written", lines[1].Message);
-        Assert.Equal(["silver.orders failed"], (await _store.GetRunLogAsync(run.Id, afterSequence: 2)).Select(l => l.Message));
+        Assert.Equal(["silver.orders failed"], (await _store.Runs.GetRunLogAsync(run.Id, afterSequence: 2)).Select(l => l.Message));
     }
 
     [Fact]
     public async Task Log_lines_appended_together_follow_the_run_s_lines_in_order_with_the_times_they_were_logged_at()
     {
-        RunRecord run = (await _store.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
-        await _store.AppendRunLogAsync(run.Id, null, "info", "queued");
+        RunRecord run = (await _store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
+        await _store.Runs.AppendRunLogAsync(run.Id, null, "info", "queued");
         var model = new TableName("silver", "orders");
 
-        await _store.AppendRunLogAsync(run.Id, [
+        await _store.Runs.AppendRunLogAsync(run.Id, [
             new RunLogEntry(s_start.AddSeconds(-3), model, "info", "model silver.orders started"),
             new RunLogEntry(s_start.AddSeconds(-1), model, "info", "model silver.orders succeeded"),
         ]);
 
-        List<RunLogLine> lines = await _store.GetRunLogAsync(run.Id);
+        List<RunLogLine> lines = await _store.Runs.GetRunLogAsync(run.Id);
         Assert.Equal(
             [(1L, s_start, "queued"), (2L, s_start.AddSeconds(-3), "model silver.orders started"), (3L, s_start.AddSeconds(-1), "model silver.orders succeeded")],
             lines.Select(l => (l.Sequence, l.LoggedAt, l.Message)));
@@ -110,19 +110,19 @@ public sealed class CatalogJobRunTests : IAsyncLifetime
     [Fact]
     public async Task Writes_of_many_callers_and_stores_at_once_are_each_committed_when_they_return()
     {
-        RunRecord run = (await _store.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
+        RunRecord run = (await _store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
         CatalogStore second = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path), _time);
         await using (second)
         {
             await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
             {
-                await (i % 2 == 0 ? _store : second).AppendRunLogAsync(run.Id, null, "info", $"line {i}");
+                await (i % 2 == 0 ? _store : second).Runs.AppendRunLogAsync(run.Id, null, "info", $"line {i}");
                 // Committed before the call returned: a fresh connection to the file sees it.
                 Assert.Equal(1L, await CountAsync($"SELECT count(*) FROM run_logs WHERE message = 'line {i}'"));
             }));
         }
 
-        List<RunLogLine> lines = await _store.GetRunLogAsync(run.Id);
+        List<RunLogLine> lines = await _store.Runs.GetRunLogAsync(run.Id);
         Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), lines.Select(l => l.Sequence));
         Assert.Equal(Enumerable.Range(0, 200).Select(i => $"line {i}").Order(StringComparer.Ordinal), lines.Select(l => l.Message).Order(StringComparer.Ordinal));
     }
@@ -130,16 +130,16 @@ public sealed class CatalogJobRunTests : IAsyncLifetime
     [Fact]
     public async Task A_write_that_fails_among_writes_committed_together_fails_alone()
     {
-        RunRecord run = (await _store.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
+        RunRecord run = (await _store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
 
         Task[] writes = [.. Enumerable.Range(0, 50).Select(i => i == 25
-            ? _store.AppendRunLogAsync("no-such-run", null, "info", "orphan")
-            : _store.AppendRunLogAsync(run.Id, null, "info", $"line {i}"))];
+            ? _store.Runs.AppendRunLogAsync("no-such-run", null, "info", "orphan")
+            : _store.Runs.AppendRunLogAsync(run.Id, null, "info", $"line {i}"))];
 
         SqliteException error = await Assert.ThrowsAsync<SqliteException>(() => writes[25]);
         Assert.Contains("FOREIGN KEY", error.Message, StringComparison.Ordinal);
         await Task.WhenAll(writes.Where((_, i) => i != 25));
-        Assert.Equal(49, (await _store.GetRunLogAsync(run.Id)).Count);
+        Assert.Equal(49, (await _store.Runs.GetRunLogAsync(run.Id)).Count);
         Assert.Equal(0L, await CountAsync("SELECT count(*) FROM run_logs WHERE message = 'orphan'"));
     }
 
@@ -147,18 +147,18 @@ public sealed class CatalogJobRunTests : IAsyncLifetime
     public async Task A_write_of_several_rows_that_fails_halfway_among_others_leaves_none_of_its_rows()
     {
         var orders = new TableName("silver", "orders");
-        await _store.UpsertTableAsync(new CatalogTable(orders, "tables/silver/orders"));
-        await _store.SetColumnsAsync(orders, [new CatalogColumn("id", "INTEGER"), new CatalogColumn("name", "VARCHAR")]);
-        RunRecord run = (await _store.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
+        await _store.Tables.UpsertTableAsync(new CatalogTable(orders, "tables/silver/orders"));
+        await _store.Tables.SetColumnsAsync(orders, [new CatalogColumn("id", "INTEGER"), new CatalogColumn("name", "VARCHAR")]);
+        RunRecord run = (await _store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
 
-        Task logged = Task.WhenAll(Enumerable.Range(0, 20).Select(i => _store.AppendRunLogAsync(run.Id, null, "info", $"line {i}")));
+        Task logged = Task.WhenAll(Enumerable.Range(0, 20).Select(i => _store.Runs.AppendRunLogAsync(run.Id, null, "info", $"line {i}")));
         // Deletes the columns, inserts one, then fails on the second (the same name twice).
-        Task replaced = _store.SetColumnsAsync(orders, [new CatalogColumn("x", "INTEGER"), new CatalogColumn("x", "INTEGER")]);
+        Task replaced = _store.Tables.SetColumnsAsync(orders, [new CatalogColumn("x", "INTEGER"), new CatalogColumn("x", "INTEGER")]);
 
         await Assert.ThrowsAsync<SqliteException>(() => replaced);
         await logged;
-        Assert.Equal(["id", "name"], (await _store.GetColumnsAsync(orders)).Select(c => c.Name));
-        Assert.Equal(20, (await _store.GetRunLogAsync(run.Id)).Count);
+        Assert.Equal(["id", "name"], (await _store.Tables.GetColumnsAsync(orders)).Select(c => c.Name));
+        Assert.Equal(20, (await _store.Runs.GetRunLogAsync(run.Id)).Count);
     }
 
     private async Task<long> CountAsync(string sql)
@@ -177,14 +177,14 @@ public sealed class CatalogJobRunTests : IAsyncLifetime
         for (int i = 0; i < 5; i++)
         {
             _time.Now = s_start.AddMinutes(i);
-            ids.Add((await _store.TryQueueRunAsync(Scheduled(i % 2 == 0 ? "even" : "odd", s_start.AddHours(i))))!.Id);
+            ids.Add((await _store.Runs.TryQueueRunAsync(Scheduled(i % 2 == 0 ? "even" : "odd", s_start.AddHours(i))))!.Id);
         }
 
-        await _store.StartAttemptAsync(ids[4]);
+        await _store.Runs.StartAttemptAsync(ids[4]);
 
-        RunPage first = await _store.QueryRunsAsync(new RunQuery { Job = "even", Limit = 2 });
-        RunPage second = await _store.QueryRunsAsync(new RunQuery { Job = "even", Limit = 2, Cursor = first.NextCursor });
-        RunPage queued = await _store.QueryRunsAsync(new RunQuery { Status = RunStatus.Queued, StartedFrom = s_start.AddMinutes(1) });
+        RunPage first = await _store.Runs.QueryRunsAsync(new RunQuery { Job = "even", Limit = 2 });
+        RunPage second = await _store.Runs.QueryRunsAsync(new RunQuery { Job = "even", Limit = 2, Cursor = first.NextCursor });
+        RunPage queued = await _store.Runs.QueryRunsAsync(new RunQuery { Status = RunStatus.Queued, StartedFrom = s_start.AddMinutes(1) });
 
         Assert.Equal([ids[4], ids[2]], first.Runs.Select(r => r.Id));
         Assert.Equal([ids[0]], second.Runs.Select(r => r.Id));
@@ -230,8 +230,8 @@ public sealed class CatalogJobRunTests : IAsyncLifetime
             transaction.Commit();
         }
 
-        RunPage page = await _store.QueryRunsAsync(new RunQuery { Job = "job0", Status = RunStatus.Failed });
-        RunPage next = await _store.QueryRunsAsync(new RunQuery { Job = "job0", Status = RunStatus.Failed, Cursor = page.NextCursor });
+        RunPage page = await _store.Runs.QueryRunsAsync(new RunQuery { Job = "job0", Status = RunStatus.Failed });
+        RunPage next = await _store.Runs.QueryRunsAsync(new RunQuery { Job = "job0", Status = RunStatus.Failed, Cursor = page.NextCursor });
 
         Assert.Equal(50, page.Runs.Count);
         Assert.Equal("00000000000000000000000000100000", page.Runs[0].Id);
@@ -242,77 +242,77 @@ public sealed class CatalogJobRunTests : IAsyncLifetime
     [Fact]
     public async Task A_second_scheduler_is_refused_with_a_message_naming_the_holder()
     {
-        await _store.AcquireSchedulerLeaseAsync(s_first, TimeSpan.FromSeconds(30));
+        await _store.Scheduler.AcquireSchedulerLeaseAsync(s_first, TimeSpan.FromSeconds(30));
 
-        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => _store.AcquireSchedulerLeaseAsync(s_second, TimeSpan.FromSeconds(30)));
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => _store.Scheduler.AcquireSchedulerLeaseAsync(s_second, TimeSpan.FromSeconds(30)));
 
         Assert.Equal(ErrorCode.CatalogLeaseHeld, error.Code);
         Assert.Equal(
             $"Another scheduler holds the catalog '{_store.Path}': host 'db1', pid 4242, started 2026-03-01 09:00:00Z (last heartbeat 2026-03-01T10:00:00.0000000Z, lease expires 2026-03-01T10:00:30.0000000Z).\nHelp: stop that server first; only one scheduler may run the jobs of a catalog. If it is gone, this one may take over once its lease expires.",
             error.Message);
-        Assert.Equal("holder-1", (await _store.GetSchedulerLeaseAsync())!.Holder.Id);
+        Assert.Equal("holder-1", (await _store.Scheduler.GetSchedulerLeaseAsync())!.Holder.Id);
     }
 
     [Fact]
     public async Task Heartbeats_keep_the_lease_and_an_expired_lease_passes_to_the_next_scheduler()
     {
-        await _store.AcquireSchedulerLeaseAsync(s_first, TimeSpan.FromSeconds(30));
+        await _store.Scheduler.AcquireSchedulerLeaseAsync(s_first, TimeSpan.FromSeconds(30));
         _time.Now = s_start.AddSeconds(20);
-        Assert.True(await _store.RenewSchedulerLeaseAsync(s_first, TimeSpan.FromSeconds(30)));
+        Assert.True(await _store.Scheduler.RenewSchedulerLeaseAsync(s_first, TimeSpan.FromSeconds(30)));
         _time.Now = s_start.AddSeconds(45);
-        await Assert.ThrowsAsync<MedallionException>(() => _store.AcquireSchedulerLeaseAsync(s_second, TimeSpan.FromSeconds(30)));
+        await Assert.ThrowsAsync<MedallionException>(() => _store.Scheduler.AcquireSchedulerLeaseAsync(s_second, TimeSpan.FromSeconds(30)));
 
         _time.Now = s_start.AddSeconds(50);
-        SchedulerLease taken = await _store.AcquireSchedulerLeaseAsync(s_second, TimeSpan.FromSeconds(30));
+        SchedulerLease taken = await _store.Scheduler.AcquireSchedulerLeaseAsync(s_second, TimeSpan.FromSeconds(30));
 
         Assert.Equal(s_second, taken.Holder);
-        Assert.False(await _store.RenewSchedulerLeaseAsync(s_first, TimeSpan.FromSeconds(30)));
+        Assert.False(await _store.Scheduler.RenewSchedulerLeaseAsync(s_first, TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
     public async Task A_lease_of_a_holder_known_to_be_gone_is_taken_at_once_and_a_released_lease_is_free()
     {
-        await _store.AcquireSchedulerLeaseAsync(s_first, TimeSpan.FromMinutes(5));
+        await _store.Scheduler.AcquireSchedulerLeaseAsync(s_first, TimeSpan.FromMinutes(5));
 
-        await _store.AcquireSchedulerLeaseAsync(s_second, TimeSpan.FromMinutes(5), replacing: s_first.Id);
-        await _store.ReleaseSchedulerLeaseAsync(s_second);
+        await _store.Scheduler.AcquireSchedulerLeaseAsync(s_second, TimeSpan.FromMinutes(5), replacing: s_first.Id);
+        await _store.Scheduler.ReleaseSchedulerLeaseAsync(s_second);
 
-        Assert.Null(await _store.GetSchedulerLeaseAsync());
+        Assert.Null(await _store.Scheduler.GetSchedulerLeaseAsync());
     }
 
     [Fact]
     public async Task Runs_a_dead_scheduler_left_running_become_interrupted_and_its_queued_runs_pass_to_the_new_one()
     {
-        RunRecord running = (await _store.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
-        await _store.StartAttemptAsync(running.Id);
-        await _store.RecordModelRunAsync(new ModelRunRecord(running.Id, new TableName("silver", "orders"), RunStatus.Running, null, new Dictionary<string, long>(), TimeSpan.Zero, null, null));
-        RunRecord queued = (await _store.TryQueueRunAsync(Scheduled("hourly", s_start.AddHours(1))))!;
-        RunRecord manual = await _store.StartRunAsync(null);
+        RunRecord running = (await _store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
+        await _store.Runs.StartAttemptAsync(running.Id);
+        await _store.Runs.RecordModelRunAsync(new ModelRunRecord(running.Id, new TableName("silver", "orders"), RunStatus.Running, null, new Dictionary<string, long>(), TimeSpan.Zero, null, null));
+        RunRecord queued = (await _store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start.AddHours(1))))!;
+        RunRecord manual = await _store.Runs.StartRunAsync(null);
 
-        List<RunRecord> recovered = await _store.RecoverRunsAsync("holder-2");
+        List<RunRecord> recovered = await _store.Runs.RecoverRunsAsync("holder-2");
 
         // Both runs were queued in the same millisecond of the test's clock, so their time-ordered ids may sort either way.
         Assert.Equal(
             new Dictionary<string, RunStatus> { [running.Id] = RunStatus.Interrupted, [queued.Id] = RunStatus.Queued },
             recovered.ToDictionary(r => r.Id, r => r.Status));
         Assert.All(recovered, r => Assert.Equal("holder-2", r.Holder));
-        RunDetail detail = (await _store.GetRunDetailAsync(running.Id))!;
+        RunDetail detail = (await _store.Runs.GetRunDetailAsync(running.Id))!;
         Assert.Equal("interrupted: the scheduler running it stopped before it finished", detail.Run.Error);
         Assert.Equal(RunStatus.Interrupted, Assert.Single(detail.Attempts).Status);
         Assert.Equal(RunStatus.Interrupted, Assert.Single(detail.Models).Status);
-        Assert.Equal(RunStatus.Running, (await _store.GetRunAsync(manual.Id))!.Status);
-        Assert.Empty(await _store.RecoverRunsAsync("holder-2"));
+        Assert.Equal(RunStatus.Running, (await _store.Runs.GetRunAsync(manual.Id))!.Status);
+        Assert.Empty(await _store.Runs.RecoverRunsAsync("holder-2"));
     }
 
     [Fact]
     public async Task Pausing_a_job_and_the_versions_it_saw_are_kept_per_job()
     {
-        await _store.SetJobPausedAsync("hourly", true);
-        await _store.SetJobSeenVersionsAsync("hourly", new Dictionary<string, long> { ["bronze.orders"] = 7 });
-        await _store.SetJobSeenVersionsAsync("daily", new Dictionary<string, long> { ["bronze.orders"] = 3 });
-        await _store.SetJobPausedAsync("daily", null);
+        await _store.Scheduler.SetJobPausedAsync("hourly", true);
+        await _store.Scheduler.SetJobSeenVersionsAsync("hourly", new Dictionary<string, long> { ["bronze.orders"] = 7 });
+        await _store.Scheduler.SetJobSeenVersionsAsync("daily", new Dictionary<string, long> { ["bronze.orders"] = 3 });
+        await _store.Scheduler.SetJobPausedAsync("daily", null);
 
-        Dictionary<string, JobState> states = await _store.GetJobStatesAsync();
+        Dictionary<string, JobState> states = await _store.Scheduler.GetJobStatesAsync();
 
         Assert.True(states["hourly"].Paused);
         Assert.Equal(7, states["hourly"].SeenVersions["bronze.orders"]);
@@ -346,7 +346,7 @@ public sealed class CatalogJobRunTests : IAsyncLifetime
         await using (upgraded)
         {
             Assert.Equal(11, await upgraded.GetSchemaVersionAsync());
-            RunRecord run = (await upgraded.GetRunAsync("0001"))!;
+            RunRecord run = (await upgraded.Runs.GetRunAsync("0001"))!;
             Assert.Equal((RunTrigger.Manual, (string?)null, "silver.*"), (run.Trigger, run.Job, run.Selection));
             SqliteConnection.ClearAllPools();
         }

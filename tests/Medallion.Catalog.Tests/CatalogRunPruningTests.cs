@@ -19,12 +19,12 @@ public sealed class CatalogRunPruningTests : IAsyncLifetime
     /// <summary>A run of <paramref name="job"/> that ran to <paramref name="status"/>, with an attempt, a log line and a model.</summary>
     private async Task<RunRecord> FinishedRunAsync(string job, RunStatus status = RunStatus.Succeeded, TableName? model = null)
     {
-        RunRecord run = (await _store.TryQueueRunAsync(new RunStart(job, RunTrigger.Manual, null, null, null, "holder-1")))!;
-        RunAttemptRecord attempt = await _store.StartAttemptAsync(run.Id);
-        await _store.AppendRunLogAsync(run.Id, null, "info", new string('x', 2000));
-        await _store.RecordModelRunAsync(new ModelRunRecord(run.Id, model ?? new TableName("silver", job), status, 10, new Dictionary<string, long>(), TimeSpan.FromSeconds(1), null, null));
-        await _store.FinishAttemptAsync(run.Id, attempt.Attempt, status, null, transient: false);
-        return await _store.FinishRunAsync(run.Id, status);
+        RunRecord run = (await _store.Runs.TryQueueRunAsync(new RunStart(job, RunTrigger.Manual, null, null, null, "holder-1")))!;
+        RunAttemptRecord attempt = await _store.Runs.StartAttemptAsync(run.Id);
+        await _store.Runs.AppendRunLogAsync(run.Id, null, "info", new string('x', 2000));
+        await _store.Runs.RecordModelRunAsync(new ModelRunRecord(run.Id, model ?? new TableName("silver", job), status, 10, new Dictionary<string, long>(), TimeSpan.FromSeconds(1), null, null));
+        await _store.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, status, null, transient: false);
+        return await _store.Runs.FinishRunAsync(run.Id, status);
     }
 
     private static DateTimeOffset AfterNow => DateTimeOffset.UtcNow.AddMinutes(1);
@@ -36,31 +36,31 @@ public sealed class CatalogRunPruningTests : IAsyncLifetime
         RunRecord older = await FinishedRunAsync("hourly");
         RunRecord latest = await FinishedRunAsync("hourly");
 
-        RunPruning pruned = await _store.PruneRunsAsync(AfterNow);
+        RunPruning pruned = await _store.Runs.PruneRunsAsync(AfterNow);
 
         Assert.Equal((2, 2, 2, 2), (pruned.Runs, pruned.ModelRuns, pruned.Attempts, pruned.Logs));
-        Assert.Null(await _store.GetRunAsync(old.Id));
-        Assert.Null(await _store.GetRunAsync(older.Id));
-        Assert.Empty(await _store.GetAttemptsAsync(old.Id));
-        Assert.Empty(await _store.GetRunLogAsync(old.Id));
-        Assert.NotNull(await _store.GetRunAsync(latest.Id));
-        Assert.Single(await _store.GetModelRunsAsync(latest.Id));
+        Assert.Null(await _store.Runs.GetRunAsync(old.Id));
+        Assert.Null(await _store.Runs.GetRunAsync(older.Id));
+        Assert.Empty(await _store.Runs.GetAttemptsAsync(old.Id));
+        Assert.Empty(await _store.Runs.GetRunLogAsync(old.Id));
+        Assert.NotNull(await _store.Runs.GetRunAsync(latest.Id));
+        Assert.Single(await _store.Runs.GetModelRunsAsync(latest.Id));
     }
 
     [Fact]
     public async Task Pruning_never_removes_a_running_or_queued_run()
     {
-        RunRecord queued = (await _store.TryQueueRunAsync(new RunStart("daily", RunTrigger.Manual, null, null, null, "holder-1")))!;
-        RunRecord running = (await _store.TryQueueRunAsync(new RunStart("daily", RunTrigger.Manual, null, null, null, "holder-1")))!;
-        await _store.StartAttemptAsync(running.Id);
+        RunRecord queued = (await _store.Runs.TryQueueRunAsync(new RunStart("daily", RunTrigger.Manual, null, null, null, "holder-1")))!;
+        RunRecord running = (await _store.Runs.TryQueueRunAsync(new RunStart("daily", RunTrigger.Manual, null, null, null, "holder-1")))!;
+        await _store.Runs.StartAttemptAsync(running.Id);
         await FinishedRunAsync("daily", model: s_orders);
         await FinishedRunAsync("daily", model: s_orders);
 
-        RunPruning pruned = await _store.PruneRunsAsync(AfterNow);
+        RunPruning pruned = await _store.Runs.PruneRunsAsync(AfterNow);
 
         Assert.Equal(1, pruned.Runs);
-        Assert.Equal(RunStatus.Queued, (await _store.GetRunAsync(queued.Id))!.Status);
-        Assert.Equal(RunStatus.Running, (await _store.GetRunAsync(running.Id))!.Status);
+        Assert.Equal(RunStatus.Queued, (await _store.Runs.GetRunAsync(queued.Id))!.Status);
+        Assert.Equal(RunStatus.Running, (await _store.Runs.GetRunAsync(running.Id))!.Status);
     }
 
     [Fact]
@@ -70,9 +70,9 @@ public sealed class CatalogRunPruningTests : IAsyncLifetime
         await FinishedRunAsync("b", RunStatus.Failed, s_orders);
         await FinishedRunAsync("b", RunStatus.Failed, s_orders);
 
-        await _store.PruneRunsAsync(AfterNow);
+        await _store.Runs.PruneRunsAsync(AfterNow);
 
-        Assert.Equal(lastSuccess.Id, (await _store.GetLastSuccessfulModelRunAsync(s_orders))!.RunId);
+        Assert.Equal(lastSuccess.Id, (await _store.Runs.GetLastSuccessfulModelRunAsync(s_orders))!.RunId);
     }
 
     [Fact]
@@ -81,10 +81,10 @@ public sealed class CatalogRunPruningTests : IAsyncLifetime
         await FinishedRunAsync("hourly");
         await FinishedRunAsync("hourly");
 
-        RunPruning pruned = await _store.PruneRunsAsync(DateTimeOffset.UtcNow.AddDays(-1));
+        RunPruning pruned = await _store.Runs.PruneRunsAsync(DateTimeOffset.UtcNow.AddDays(-1));
 
         Assert.Equal(0, pruned.Runs);
-        Assert.Equal(2, (await _store.ListRunsAsync()).Count);
+        Assert.Equal(2, (await _store.Runs.ListRunsAsync()).Count);
     }
 
     [Fact]
@@ -96,13 +96,13 @@ public sealed class CatalogRunPruningTests : IAsyncLifetime
         }
 
         long size = new FileInfo(_store.Path).Length;
-        RunPruning counted = await _store.PruneRunsAsync(AfterNow, dryRun: true);
+        RunPruning counted = await _store.Runs.PruneRunsAsync(AfterNow, dryRun: true);
 
         Assert.True(counted.DryRun);
         Assert.Equal((4, 4, 4), (counted.Runs, counted.ModelRuns, counted.Logs));
-        Assert.Equal(5, (await _store.ListRunsAsync()).Count);
+        Assert.Equal(5, (await _store.Runs.ListRunsAsync()).Count);
         Assert.Equal(size, new FileInfo(_store.Path).Length);
-        Assert.Equal(4, (await _store.PruneRunsAsync(AfterNow)).Runs);
+        Assert.Equal(4, (await _store.Runs.PruneRunsAsync(AfterNow)).Runs);
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class CatalogRunPruningTests : IAsyncLifetime
         await CheckpointAsync();
         long grown = new FileInfo(_store.Path).Length;
 
-        RunPruning pruned = await _store.PruneRunsAsync(AfterNow);
+        RunPruning pruned = await _store.Runs.PruneRunsAsync(AfterNow);
 
         long after = new FileInfo(_store.Path).Length;
         Assert.Equal(299, pruned.Runs);

@@ -55,7 +55,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
         await using CatalogStore store = await CatalogStore.OpenAsync(_store.Path, null, log);
         store.SlowWriteThreshold = TimeSpan.Zero;
 
-        await store.StartRunAsync(null);
+        await store.Runs.StartRunAsync(null);
 
         LoggedEvent slow = Assert.Single(log.Events);
         Assert.Equal((LogLevel.Warning, 16901), (slow.Level, slow.EventId));
@@ -65,14 +65,14 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_source_pass_is_recorded_with_its_slot_lag_and_a_second_record_of_the_same_pass_replaces_it()
     {
-        RunRecord run = await _store.StartRunAsync(null);
+        RunRecord run = await _store.Runs.StartRunAsync(null);
         var target = new TableName("bronze", "orders");
         DateTimeOffset at = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
-        await _store.RecordSourceRunAsync(new SourceRunRecord(run.Id, target, 1, "shop", "public.orders", "cdc", 10, 1, "0/16B3748", 3, 4096, at));
-        await _store.RecordSourceRunAsync(new SourceRunRecord(run.Id, target, 1, "shop", "public.orders", "cdc", 12, 2, "0/16B3800", 4, 0, at));
-        await _store.RecordSourceRunAsync(new SourceRunRecord(run.Id, target, 2, "shop", "public.orders", "cdc", 0, 0, "0/16B3800", null, 5_000_000, at));
+        await _store.Runs.RecordSourceRunAsync(new SourceRunRecord(run.Id, target, 1, "shop", "public.orders", "cdc", 10, 1, "0/16B3748", 3, 4096, at));
+        await _store.Runs.RecordSourceRunAsync(new SourceRunRecord(run.Id, target, 1, "shop", "public.orders", "cdc", 12, 2, "0/16B3800", 4, 0, at));
+        await _store.Runs.RecordSourceRunAsync(new SourceRunRecord(run.Id, target, 2, "shop", "public.orders", "cdc", 0, 0, "0/16B3800", null, 5_000_000, at));
 
-        List<SourceRunRecord> passes = await _store.GetSourceRunsAsync(run.Id);
+        List<SourceRunRecord> passes = await _store.Runs.GetSourceRunsAsync(run.Id);
 
         Assert.Equal(
             [(1L, 12L, 2L, "0/16B3800", (long?)4, (long?)0), (2L, 0L, 0L, "0/16B3800", null, 5_000_000)],
@@ -83,13 +83,13 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Reopening_an_existing_catalog_keeps_its_data_and_does_not_migrate_twice()
     {
-        await _store.UpsertTableAsync(new CatalogTable(s_orders, "tables/silver/orders"));
+        await _store.Tables.UpsertTableAsync(new CatalogTable(s_orders, "tables/silver/orders"));
         await _store.DisposeAsync();
 
         _store = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_dir.Path));
 
         Assert.Equal(11, await _store.GetSchemaVersionAsync());
-        Assert.NotNull(await _store.GetTableAsync(s_orders));
+        Assert.NotNull(await _store.Tables.GetTableAsync(s_orders));
     }
 
     [Fact]
@@ -160,12 +160,12 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_table_keeps_its_unique_key_in_order_until_a_registration_without_one_clears_it()
     {
-        await _store.UpsertTableAsync(new CatalogTable(s_orders, "tables/silver/orders") { UniqueKey = ["region", "order_id"] });
-        Assert.Equal(["region", "order_id"], (await _store.GetTableAsync(s_orders))!.UniqueKey);
+        await _store.Tables.UpsertTableAsync(new CatalogTable(s_orders, "tables/silver/orders") { UniqueKey = ["region", "order_id"] });
+        Assert.Equal(["region", "order_id"], (await _store.Tables.GetTableAsync(s_orders))!.UniqueKey);
 
-        await _store.UpsertTableAsync(new CatalogTable(s_orders, "tables/silver/orders"));
+        await _store.Tables.UpsertTableAsync(new CatalogTable(s_orders, "tables/silver/orders"));
 
-        Assert.Empty((await _store.GetTableAsync(s_orders))!.UniqueKey);
+        Assert.Empty((await _store.Tables.GetTableAsync(s_orders))!.UniqueKey);
     }
 
     [Fact]
@@ -173,12 +173,12 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     {
         var time = new ManualTime(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using CatalogStore store = await CatalogStore.OpenAsync(Path.Combine(_dir.Path, "timed.db"), time);
-        await store.UpsertTableAsync(new CatalogTable(s_orders, "tables/silver/orders", Description: "first", Tags: ["sales"]));
+        await store.Tables.UpsertTableAsync(new CatalogTable(s_orders, "tables/silver/orders", Description: "first", Tags: ["sales"]));
         time.Now = time.Now.AddHours(1);
 
-        CatalogTable updated = await store.UpsertTableAsync(new CatalogTable(s_orders, "tables/silver/orders", Description: "second", Owner: "data-team", Tags: ["sales", "daily"]));
+        CatalogTable updated = await store.Tables.UpsertTableAsync(new CatalogTable(s_orders, "tables/silver/orders", Description: "second", Owner: "data-team", Tags: ["sales", "daily"]));
 
-        Assert.Equal(["silver"], await store.ListNamespacesAsync());
+        Assert.Equal(["silver"], await store.Tables.ListNamespacesAsync());
         Assert.Equal("second", updated.Description);
         Assert.Equal("data-team", updated.Owner);
         Assert.Equal(["sales", "daily"], updated.Tags);
@@ -189,9 +189,9 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Table_names_are_matched_case_insensitively()
     {
-        await _store.UpsertTableAsync(new CatalogTable(new TableName("Silver", "Orders"), "tables/silver/orders"));
+        await _store.Tables.UpsertTableAsync(new CatalogTable(new TableName("Silver", "Orders"), "tables/silver/orders"));
 
-        CatalogTable? table = await _store.GetTableAsync(new TableName("SILVER", "orders"));
+        CatalogTable? table = await _store.Tables.GetTableAsync(new TableName("SILVER", "orders"));
 
         Assert.Equal(s_orders, table?.Name);
     }
@@ -199,11 +199,11 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Listing_tables_by_namespace_returns_only_that_namespace_in_name_order()
     {
-        await _store.UpsertTableAsync(new CatalogTable(new TableName("silver", "payments"), "p"));
-        await _store.UpsertTableAsync(new CatalogTable(s_orders, "o"));
-        await _store.UpsertTableAsync(new CatalogTable(s_bronzeOrders, "b"));
+        await _store.Tables.UpsertTableAsync(new CatalogTable(new TableName("silver", "payments"), "p"));
+        await _store.Tables.UpsertTableAsync(new CatalogTable(s_orders, "o"));
+        await _store.Tables.UpsertTableAsync(new CatalogTable(s_bronzeOrders, "b"));
 
-        List<CatalogTable> tables = await _store.ListTablesAsync("silver");
+        List<CatalogTable> tables = await _store.Tables.ListTablesAsync("silver");
 
         Assert.Equal(["silver.orders", "silver.payments"], tables.Select(t => t.Name.ToString()));
     }
@@ -211,16 +211,16 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Setting_columns_replaces_them_in_order_with_docs_and_pii_classification()
     {
-        await _store.UpsertTableAsync(new CatalogTable(s_orders, "o"));
-        await _store.SetColumnsAsync(s_orders, [new CatalogColumn("old", "INTEGER")]);
+        await _store.Tables.UpsertTableAsync(new CatalogTable(s_orders, "o"));
+        await _store.Tables.SetColumnsAsync(s_orders, [new CatalogColumn("old", "INTEGER")]);
 
-        await _store.SetColumnsAsync(s_orders,
+        await _store.Tables.SetColumnsAsync(s_orders,
         [
             new CatalogColumn("order_id", "BIGINT", Nullable: false, Description: "The order"),
             new CatalogColumn("email", "VARCHAR", Description: "Buyer e-mail", Classification: "pii", Tags: ["pii:email"]),
         ]);
 
-        List<CatalogColumn> columns = await _store.GetColumnsAsync(s_orders);
+        List<CatalogColumn> columns = await _store.Tables.GetColumnsAsync(s_orders);
         Assert.Equal(2, columns.Count);
         Assert.Equal(new CatalogColumn("order_id", "BIGINT", false, "The order", null, columns[0].Tags), columns[0]);
         Assert.Empty(columns[0].Tags!);
@@ -231,7 +231,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Setting_columns_of_an_unknown_table_fails_naming_the_table()
     {
-        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => _store.SetColumnsAsync(s_orders, []));
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => _store.Tables.SetColumnsAsync(s_orders, []));
 
         Assert.Equal(ErrorCode.CatalogObjectNotFound, error.Code);
         Assert.Equal("The catalog has no table silver.orders.\nHelp: register it first (a run registers every model and source table).", error.Message);
@@ -240,12 +240,12 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Table_history_lists_versions_newest_first_with_their_schema()
     {
-        await _store.UpsertTableAsync(new CatalogTable(s_orders, "o"));
+        await _store.Tables.UpsertTableAsync(new CatalogTable(s_orders, "o"));
         DateTimeOffset at = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
-        await _store.RecordTableVersionAsync(new TableVersionRecord(s_orders, 0, "{\"v\":0}", "CREATE", 10, null, at));
-        await _store.RecordTableVersionAsync(new TableVersionRecord(s_orders, 1, "{\"v\":1}", "MERGE", 12, "run-1", at.AddMinutes(5)));
+        await _store.Tables.RecordTableVersionAsync(new TableVersionRecord(s_orders, 0, "{\"v\":0}", "CREATE", 10, null, at));
+        await _store.Tables.RecordTableVersionAsync(new TableVersionRecord(s_orders, 1, "{\"v\":1}", "MERGE", 12, "run-1", at.AddMinutes(5)));
 
-        List<TableVersionRecord> history = await _store.GetTableHistoryAsync(s_orders);
+        List<TableVersionRecord> history = await _store.Tables.GetTableHistoryAsync(s_orders);
 
         Assert.Equal([1L, 0L], history.Select(h => h.Version));
         Assert.Equal(new TableVersionRecord(s_orders, 1, "{\"v\":1}", "MERGE", 12, "run-1", at.AddMinutes(5)), history[0]);
@@ -255,14 +255,14 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     public async Task Table_states_give_each_tables_newest_version_with_its_files_and_size()
     {
         var customers = new TableName("silver", "customers");
-        await _store.UpsertTableAsync(new CatalogTable(s_orders, "o"));
-        await _store.UpsertTableAsync(new CatalogTable(customers, "c"));
+        await _store.Tables.UpsertTableAsync(new CatalogTable(s_orders, "o"));
+        await _store.Tables.UpsertTableAsync(new CatalogTable(customers, "c"));
         DateTimeOffset at = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
-        await _store.RecordTableVersionAsync(new TableVersionRecord(s_orders, 0, "{}", "CREATE", 10, null, at) { FileCount = 1, SizeBytes = 700 });
-        await _store.RecordTableVersionAsync(new TableVersionRecord(s_orders, 1, "{}", "WRITE", 25, null, at.AddMinutes(5)) { FileCount = 2, SizeBytes = 1500 });
-        await _store.RecordTableVersionAsync(new TableVersionRecord(customers, 0, "{}", "CREATE", 3, null, at));
+        await _store.Tables.RecordTableVersionAsync(new TableVersionRecord(s_orders, 0, "{}", "CREATE", 10, null, at) { FileCount = 1, SizeBytes = 700 });
+        await _store.Tables.RecordTableVersionAsync(new TableVersionRecord(s_orders, 1, "{}", "WRITE", 25, null, at.AddMinutes(5)) { FileCount = 2, SizeBytes = 1500 });
+        await _store.Tables.RecordTableVersionAsync(new TableVersionRecord(customers, 0, "{}", "CREATE", 3, null, at));
 
-        List<TableState> states = await _store.GetTableStatesAsync();
+        List<TableState> states = await _store.Tables.GetTableStatesAsync();
 
         Assert.Equal(
             [new TableState(customers, 0, 3, null, null, at), new TableState(s_orders, 1, 25, 2, 1500, at.AddMinutes(5))],
@@ -272,13 +272,13 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Source_states_give_each_targets_newest_pass_and_when_a_pass_last_reached_a_position()
     {
-        RunRecord run = await _store.StartRunAsync(null);
+        RunRecord run = await _store.Runs.StartRunAsync(null);
         var target = new TableName("bronze", "orders");
         DateTimeOffset at = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
-        await _store.RecordSourceRunAsync(new SourceRunRecord(run.Id, target, 1, "shop", "public.orders", "cdc", 10, 1, "0/16B3748", 3, 4096, at));
-        await _store.RecordSourceRunAsync(new SourceRunRecord(run.Id, target, 2, "shop", "public.orders", "cdc", 0, 0, null, null, 8192, at.AddMinutes(1)));
+        await _store.Runs.RecordSourceRunAsync(new SourceRunRecord(run.Id, target, 1, "shop", "public.orders", "cdc", 10, 1, "0/16B3748", 3, 4096, at));
+        await _store.Runs.RecordSourceRunAsync(new SourceRunRecord(run.Id, target, 2, "shop", "public.orders", "cdc", 0, 0, null, null, 8192, at.AddMinutes(1)));
 
-        SourceState state = Assert.Single(await _store.GetSourceStatesAsync());
+        SourceState state = Assert.Single(await _store.Runs.GetSourceStatesAsync());
 
         Assert.Equal((2L, (long?)8192, (DateTimeOffset?)at), (state.Latest.Pass, state.Latest.SlotLagBytes, state.PositionedAt));
     }
@@ -286,23 +286,23 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Deleting_a_table_removes_its_columns_and_history()
     {
-        await _store.UpsertTableAsync(new CatalogTable(s_orders, "o"));
-        await _store.SetColumnsAsync(s_orders, [new CatalogColumn("a", "INTEGER")]);
-        await _store.RecordTableVersionAsync(new TableVersionRecord(s_orders, 0, "{}", "CREATE", 0, null, DateTimeOffset.UnixEpoch));
+        await _store.Tables.UpsertTableAsync(new CatalogTable(s_orders, "o"));
+        await _store.Tables.SetColumnsAsync(s_orders, [new CatalogColumn("a", "INTEGER")]);
+        await _store.Tables.RecordTableVersionAsync(new TableVersionRecord(s_orders, 0, "{}", "CREATE", 0, null, DateTimeOffset.UnixEpoch));
 
-        Assert.True(await _store.DeleteTableAsync(s_orders));
+        Assert.True(await _store.Tables.DeleteTableAsync(s_orders));
 
-        Assert.Null(await _store.GetTableAsync(s_orders));
-        Assert.Empty(await _store.GetColumnsAsync(s_orders));
-        Assert.Empty(await _store.GetTableHistoryAsync(s_orders));
+        Assert.Null(await _store.Tables.GetTableAsync(s_orders));
+        Assert.Empty(await _store.Tables.GetColumnsAsync(s_orders));
+        Assert.Empty(await _store.Tables.GetTableHistoryAsync(s_orders));
     }
 
     [Fact]
     public async Task A_run_is_recorded_running_and_then_finished_with_its_outcome()
     {
-        RunRecord started = await _store.StartRunAsync("tag:daily");
+        RunRecord started = await _store.Runs.StartRunAsync("tag:daily");
 
-        RunRecord finished = await _store.FinishRunAsync(started.Id, RunStatus.Failed, "silver.orders failed");
+        RunRecord finished = await _store.Runs.FinishRunAsync(started.Id, RunStatus.Failed, "silver.orders failed");
 
         Assert.Equal(RunStatus.Running, started.Status);
         Assert.Null(started.FinishedAt);
@@ -315,7 +315,7 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Finishing_an_unknown_run_fails_with_a_hint()
     {
-        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => _store.FinishRunAsync("nope", RunStatus.Succeeded));
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => _store.Runs.FinishRunAsync("nope", RunStatus.Succeeded));
 
         Assert.Equal("The catalog has no run 'nope'.\nHelp: check the id against the recent runs.", error.Message);
     }
@@ -328,11 +328,11 @@ public sealed class CatalogStoreTests : IAsyncLifetime
         var ids = new List<string>();
         for (int i = 0; i < 3; i++)
         {
-            ids.Add((await store.StartRunAsync(null)).Id);
+            ids.Add((await store.Runs.StartRunAsync(null)).Id);
             time.Now = time.Now.AddMinutes(1);
         }
 
-        List<RunRecord> runs = await store.ListRunsAsync(2);
+        List<RunRecord> runs = await store.Runs.ListRunsAsync(2);
 
         Assert.Equal([ids[2], ids[1]], runs.Select(r => r.Id));
     }
@@ -345,8 +345,8 @@ public sealed class CatalogStoreTests : IAsyncLifetime
         var failed = new List<string>();
         for (int i = 0; i < 5; i++)
         {
-            string id = (await store.StartRunAsync(null)).Id;
-            await store.FinishRunAsync(id, i % 2 == 0 ? RunStatus.Failed : RunStatus.Succeeded, null);
+            string id = (await store.Runs.StartRunAsync(null)).Id;
+            await store.Runs.FinishRunAsync(id, i % 2 == 0 ? RunStatus.Failed : RunStatus.Succeeded, null);
             if (i % 2 == 0)
             {
                 failed.Add(id);
@@ -355,23 +355,23 @@ public sealed class CatalogStoreTests : IAsyncLifetime
             time.Now = time.Now.AddMinutes(1);
         }
 
-        List<RunRecord> secondPage = await store.ListRunsAsync(2, RunStatus.Failed, offset: 2);
+        List<RunRecord> secondPage = await store.Runs.ListRunsAsync(2, RunStatus.Failed, offset: 2);
 
         Assert.Equal([failed[0]], secondPage.Select(r => r.Id));
-        Assert.Equal([failed[2], failed[1]], (await store.ListRunsAsync(2, RunStatus.Failed)).Select(r => r.Id));
+        Assert.Equal([failed[2], failed[1]], (await store.Runs.ListRunsAsync(2, RunStatus.Failed)).Select(r => r.Id));
     }
 
     [Fact]
     public async Task The_last_successful_model_run_carries_the_upstream_versions_it_consumed()
     {
-        RunRecord first = await _store.StartRunAsync(null);
-        await _store.RecordModelRunAsync(new ModelRunRecord(first.Id, s_orders, RunStatus.Succeeded, 100,
+        RunRecord first = await _store.Runs.StartRunAsync(null);
+        await _store.Runs.RecordModelRunAsync(new ModelRunRecord(first.Id, s_orders, RunStatus.Succeeded, 100,
             new Dictionary<string, long> { ["bronze.orders"] = 3 }, TimeSpan.FromMilliseconds(1500), CommittedVersion: 0));
-        RunRecord second = await _store.StartRunAsync(null);
-        await _store.RecordModelRunAsync(new ModelRunRecord(second.Id, s_orders, RunStatus.Failed, null,
+        RunRecord second = await _store.Runs.StartRunAsync(null);
+        await _store.Runs.RecordModelRunAsync(new ModelRunRecord(second.Id, s_orders, RunStatus.Failed, null,
             new Dictionary<string, long> { ["bronze.orders"] = 4 }, TimeSpan.FromSeconds(1), "boom"));
 
-        ModelRunRecord? last = await _store.GetLastSuccessfulModelRunAsync(s_orders);
+        ModelRunRecord? last = await _store.Runs.GetLastSuccessfulModelRunAsync(s_orders);
 
         Assert.NotNull(last);
         Assert.Equal(first.Id, last.RunId);
@@ -385,14 +385,14 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     {
         var time = new ManualTime(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using CatalogStore store = await CatalogStore.OpenAsync(Path.Combine(_dir.Path, "history.db"), time);
-        RunRecord first = await store.StartRunAsync(null);
-        await store.RecordModelRunAsync(new ModelRunRecord(first.Id, s_orders, RunStatus.Succeeded, 10, new Dictionary<string, long>(), TimeSpan.Zero, CommittedVersion: 0));
+        RunRecord first = await store.Runs.StartRunAsync(null);
+        await store.Runs.RecordModelRunAsync(new ModelRunRecord(first.Id, s_orders, RunStatus.Succeeded, 10, new Dictionary<string, long>(), TimeSpan.Zero, CommittedVersion: 0));
         time.Now = time.Now.AddMinutes(1);
-        RunRecord second = await store.StartRunAsync(null);
-        await store.RecordModelRunAsync(new ModelRunRecord(second.Id, s_orders, RunStatus.Failed, null, new Dictionary<string, long>(), TimeSpan.Zero, "boom"));
-        await store.RecordModelRunAsync(new ModelRunRecord(second.Id, s_bronzeOrders, RunStatus.Succeeded, 5, new Dictionary<string, long>(), TimeSpan.Zero));
+        RunRecord second = await store.Runs.StartRunAsync(null);
+        await store.Runs.RecordModelRunAsync(new ModelRunRecord(second.Id, s_orders, RunStatus.Failed, null, new Dictionary<string, long>(), TimeSpan.Zero, "boom"));
+        await store.Runs.RecordModelRunAsync(new ModelRunRecord(second.Id, s_bronzeOrders, RunStatus.Succeeded, 5, new Dictionary<string, long>(), TimeSpan.Zero));
 
-        List<ModelRunRecord> history = await store.GetModelRunHistoryAsync(s_orders);
+        List<ModelRunRecord> history = await store.Runs.GetModelRunHistoryAsync(s_orders);
 
         Assert.Equal([(second.Id, RunStatus.Failed), (first.Id, RunStatus.Succeeded)], history.Select(m => (m.RunId, m.Status)));
     }
@@ -400,17 +400,17 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Runs_are_found_by_a_prefix_of_their_id_taken_literally()
     {
-        RunRecord run = await _store.StartRunAsync(null);
+        RunRecord run = await _store.Runs.StartRunAsync(null);
 
-        Assert.Equal([run.Id], (await _store.FindRunsAsync(run.Id[..10].ToUpperInvariant())).Select(r => r.Id));
-        Assert.Empty(await _store.FindRunsAsync("%"));
+        Assert.Equal([run.Id], (await _store.Runs.FindRunsAsync(run.Id[..10].ToUpperInvariant())).Select(r => r.Id));
+        Assert.Empty(await _store.Runs.FindRunsAsync("%"));
     }
 
     [Fact]
     public async Task Recording_a_model_run_for_an_unknown_run_fails()
     {
         MedallionException error = await Assert.ThrowsAsync<MedallionException>(() =>
-            _store.RecordModelRunAsync(new ModelRunRecord("missing", s_orders, RunStatus.Succeeded, 1, new Dictionary<string, long>(), TimeSpan.Zero)));
+            _store.Runs.RecordModelRunAsync(new ModelRunRecord("missing", s_orders, RunStatus.Succeeded, 1, new Dictionary<string, long>(), TimeSpan.Zero)));
 
         Assert.Equal(ErrorCode.CatalogObjectNotFound, error.Code);
     }
@@ -418,84 +418,84 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_recorded_commit_registers_an_unknown_table_and_records_its_version_columns_and_model_run()
     {
-        RunRecord run = await _store.StartRunAsync(null);
+        RunRecord run = await _store.Runs.StartRunAsync(null);
         DateTimeOffset at = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
         var modelRun = new ModelRunRecord(run.Id, s_orders, RunStatus.Succeeded, 5, new Dictionary<string, long> { ["bronze.orders"] = 2 }, TimeSpan.FromMilliseconds(40), null, 0);
 
-        await _store.RecordCommitAsync(
+        await _store.Runs.RecordCommitAsync(
             new CatalogTable(s_orders, "lake/silver/orders"),
             new TableVersionRecord(s_orders, 0, "{\"v\":0}", "WRITE", 5, run.Id, at) { FileCount = 1, SizeBytes = 900 },
             [new CatalogColumn("id", "BIGINT", false), new CatalogColumn("amount", "DOUBLE")],
             modelRun);
 
-        Assert.Equal("lake/silver/orders", (await _store.GetTableAsync(s_orders))!.Location);
-        Assert.Equal(new TableVersionRecord(s_orders, 0, "{\"v\":0}", "WRITE", 5, run.Id, at) { FileCount = 1, SizeBytes = 900 }, Assert.Single(await _store.GetTableHistoryAsync(s_orders)));
-        Assert.Equal(["id", "amount"], (await _store.GetColumnsAsync(s_orders)).Select(c => c.Name));
-        ModelRunRecord recorded = Assert.Single(await _store.GetModelRunsAsync(run.Id));
+        Assert.Equal("lake/silver/orders", (await _store.Tables.GetTableAsync(s_orders))!.Location);
+        Assert.Equal(new TableVersionRecord(s_orders, 0, "{\"v\":0}", "WRITE", 5, run.Id, at) { FileCount = 1, SizeBytes = 900 }, Assert.Single(await _store.Tables.GetTableHistoryAsync(s_orders)));
+        Assert.Equal(["id", "amount"], (await _store.Tables.GetColumnsAsync(s_orders)).Select(c => c.Name));
+        ModelRunRecord recorded = Assert.Single(await _store.Runs.GetModelRunsAsync(run.Id));
         Assert.Equal((RunStatus.Succeeded, (long?)5, (long?)0, 2L), (recorded.Status, recorded.RowsWritten, recorded.CommittedVersion, recorded.UpstreamVersions["bronze.orders"]));
     }
 
     [Fact]
     public async Task A_recorded_commit_keeps_an_existing_tables_registration()
     {
-        await _store.UpsertTableAsync(new CatalogTable(s_orders, "lake/silver/orders", Description: "Orders, cleaned."));
+        await _store.Tables.UpsertTableAsync(new CatalogTable(s_orders, "lake/silver/orders", Description: "Orders, cleaned."));
 
-        await _store.RecordCommitAsync(
+        await _store.Runs.RecordCommitAsync(
             new CatalogTable(s_orders, "lake/silver/orders"),
             new TableVersionRecord(s_orders, 3, "{}", "WRITE", 1, null, DateTimeOffset.UnixEpoch),
             [new CatalogColumn("id", "BIGINT")],
             null);
 
-        Assert.Equal("Orders, cleaned.", (await _store.GetTableAsync(s_orders))!.Description);
-        Assert.Equal([3L], (await _store.GetTableHistoryAsync(s_orders)).Select(v => v.Version));
+        Assert.Equal("Orders, cleaned.", (await _store.Tables.GetTableAsync(s_orders))!.Description);
+        Assert.Equal([3L], (await _store.Tables.GetTableHistoryAsync(s_orders)).Select(v => v.Version));
     }
 
     [Fact]
     public async Task A_recorded_commit_for_an_unknown_run_fails_and_writes_nothing()
     {
-        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => _store.RecordCommitAsync(
+        MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => _store.Runs.RecordCommitAsync(
             new CatalogTable(s_orders, "lake/silver/orders"),
             new TableVersionRecord(s_orders, 0, "{}", "WRITE", 1, "missing", DateTimeOffset.UnixEpoch),
             [new CatalogColumn("id", "BIGINT")],
             new ModelRunRecord("missing", s_orders, RunStatus.Succeeded, 1, new Dictionary<string, long>(), TimeSpan.Zero)));
 
         Assert.Equal(ErrorCode.CatalogObjectNotFound, error.Code);
-        Assert.Null(await _store.GetTableAsync(s_orders));
-        Assert.Empty(await _store.GetTableHistoryAsync(s_orders));
+        Assert.Null(await _store.Tables.GetTableAsync(s_orders));
+        Assert.Empty(await _store.Tables.GetTableHistoryAsync(s_orders));
     }
 
     [Fact]
     public async Task Deleting_a_run_removes_its_model_runs_source_runs_and_quality_results_and_keeps_other_runs()
     {
-        RunRecord kept = await _store.StartRunAsync(null);
-        RunRecord forgotten = await _store.StartRunAsync(null);
+        RunRecord kept = await _store.Runs.StartRunAsync(null);
+        RunRecord forgotten = await _store.Runs.StartRunAsync(null);
         DateTimeOffset at = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
         foreach (RunRecord run in new[] { kept, forgotten })
         {
-            await _store.RecordModelRunAsync(new ModelRunRecord(run.Id, s_orders, RunStatus.Succeeded, 1, new Dictionary<string, long>(), TimeSpan.Zero));
-            await _store.RecordSourceRunAsync(new SourceRunRecord(run.Id, s_orders, 1, "shop", "public.orders", "cdc", 0, 0, "0/1", null, 0, at));
-            await _store.RecordQualityResultAsync(new QualityResultRecord(run.Id, s_orders, "unique(id)", "warn", true, 0, "[]", at));
+            await _store.Runs.RecordModelRunAsync(new ModelRunRecord(run.Id, s_orders, RunStatus.Succeeded, 1, new Dictionary<string, long>(), TimeSpan.Zero));
+            await _store.Runs.RecordSourceRunAsync(new SourceRunRecord(run.Id, s_orders, 1, "shop", "public.orders", "cdc", 0, 0, "0/1", null, 0, at));
+            await _store.Quality.RecordQualityResultAsync(new QualityResultRecord(run.Id, s_orders, "unique(id)", "warn", true, 0, "[]", at));
         }
 
-        bool deleted = await _store.DeleteRunAsync(forgotten.Id);
+        bool deleted = await _store.Runs.DeleteRunAsync(forgotten.Id);
 
         Assert.True(deleted);
-        Assert.Equal([kept.Id], (await _store.ListRunsAsync()).Select(r => r.Id));
-        Assert.Equal((0, 0, 0), ((await _store.GetModelRunsAsync(forgotten.Id)).Count, (await _store.GetSourceRunsAsync(forgotten.Id)).Count, (await _store.GetQualityResultsAsync(forgotten.Id)).Count));
-        Assert.Equal((1, 1, 1), ((await _store.GetModelRunsAsync(kept.Id)).Count, (await _store.GetSourceRunsAsync(kept.Id)).Count, (await _store.GetQualityResultsAsync(kept.Id)).Count));
-        Assert.False(await _store.DeleteRunAsync(forgotten.Id));
+        Assert.Equal([kept.Id], (await _store.Runs.ListRunsAsync()).Select(r => r.Id));
+        Assert.Equal((0, 0, 0), ((await _store.Runs.GetModelRunsAsync(forgotten.Id)).Count, (await _store.Runs.GetSourceRunsAsync(forgotten.Id)).Count, (await _store.Quality.GetQualityResultsAsync(forgotten.Id)).Count));
+        Assert.Equal((1, 1, 1), ((await _store.Runs.GetModelRunsAsync(kept.Id)).Count, (await _store.Runs.GetSourceRunsAsync(kept.Id)).Count, (await _store.Quality.GetQualityResultsAsync(kept.Id)).Count));
+        Assert.False(await _store.Runs.DeleteRunAsync(forgotten.Id));
     }
 
     [Fact]
     public async Task Quality_results_keep_counts_and_sample_rows_and_the_latest_per_rule_is_queryable()
     {
         DateTimeOffset at = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
-        await _store.RecordQualityResultAsync(new QualityResultRecord("r1", s_orders, "not_null(id)", "fail", false, 2, "[{\"id\":null}]", at));
-        await _store.RecordQualityResultAsync(new QualityResultRecord("r2", s_orders, "not_null(id)", "fail", true, 0, "[]", at.AddDays(1)));
-        await _store.RecordQualityResultAsync(new QualityResultRecord("r1", s_orders, "unique(id)", "warn", true, 0, "[]", at));
+        await _store.Quality.RecordQualityResultAsync(new QualityResultRecord("r1", s_orders, "not_null(id)", "fail", false, 2, "[{\"id\":null}]", at));
+        await _store.Quality.RecordQualityResultAsync(new QualityResultRecord("r2", s_orders, "not_null(id)", "fail", true, 0, "[]", at.AddDays(1)));
+        await _store.Quality.RecordQualityResultAsync(new QualityResultRecord("r1", s_orders, "unique(id)", "warn", true, 0, "[]", at));
 
-        List<QualityResultRecord> latest = await _store.GetLatestQualityResultsAsync(s_orders);
-        List<QualityResultRecord> firstRun = await _store.GetQualityResultsAsync("r1");
+        List<QualityResultRecord> latest = await _store.Quality.GetLatestQualityResultsAsync(s_orders);
+        List<QualityResultRecord> firstRun = await _store.Quality.GetQualityResultsAsync("r1");
 
         Assert.Equal([("not_null(id)", "r2"), ("unique(id)", "r1")], latest.Select(q => (q.Rule, q.RunId)));
         Assert.Equal(new QualityResultRecord("r1", s_orders, "not_null(id)", "fail", false, 2, "[{\"id\":null}]", at), firstRun[0]);
@@ -505,20 +505,20 @@ public sealed class CatalogStoreTests : IAsyncLifetime
     public async Task Replacing_lineage_swaps_every_edge_of_the_downstream_table_and_keeps_others()
     {
         var gold = new TableName("gold", "revenue");
-        await _store.ReplaceLineageAsync(s_orders, [new LineageEdge(s_bronzeOrders, null, s_orders, null), new LineageEdge(s_bronzeOrders, "amt", s_orders, "amount")]);
-        await _store.ReplaceLineageAsync(gold, [new LineageEdge(s_orders, "amount", gold, "revenue")]);
+        await _store.Tables.ReplaceLineageAsync(s_orders, [new LineageEdge(s_bronzeOrders, null, s_orders, null), new LineageEdge(s_bronzeOrders, "amt", s_orders, "amount")]);
+        await _store.Tables.ReplaceLineageAsync(gold, [new LineageEdge(s_orders, "amount", gold, "revenue")]);
 
-        await _store.ReplaceLineageAsync(s_orders, [new LineageEdge(s_bronzeOrders, "total", s_orders, "amount")]);
+        await _store.Tables.ReplaceLineageAsync(s_orders, [new LineageEdge(s_bronzeOrders, "total", s_orders, "amount")]);
 
-        Assert.Equal([new LineageEdge(s_bronzeOrders, "total", s_orders, "amount")], await _store.GetUpstreamEdgesAsync(s_orders));
-        Assert.Equal([new LineageEdge(s_orders, "amount", gold, "revenue")], await _store.GetDownstreamEdgesAsync(s_orders));
+        Assert.Equal([new LineageEdge(s_bronzeOrders, "total", s_orders, "amount")], await _store.Tables.GetUpstreamEdgesAsync(s_orders));
+        Assert.Equal([new LineageEdge(s_orders, "amount", gold, "revenue")], await _store.Tables.GetDownstreamEdgesAsync(s_orders));
     }
 
     [Fact]
     public async Task Replacing_lineage_with_an_edge_into_another_table_is_refused()
     {
         ArgumentException error = await Assert.ThrowsAsync<ArgumentException>(() =>
-            _store.ReplaceLineageAsync(s_orders, [new LineageEdge(s_bronzeOrders, null, new TableName("gold", "x"), null)]));
+            _store.Tables.ReplaceLineageAsync(s_orders, [new LineageEdge(s_bronzeOrders, null, new TableName("gold", "x"), null)]));
 
         Assert.StartsWith("The edge bronze.orders -> gold.x does not end in silver.orders.", error.Message);
     }
@@ -529,9 +529,9 @@ public sealed class CatalogStoreTests : IAsyncLifetime
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _store.StartRunAsync(null, cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _store.Runs.StartRunAsync(null, cancelled.Token));
 
-        Assert.Empty(await _store.ListRunsAsync());
+        Assert.Empty(await _store.Runs.ListRunsAsync());
     }
 
     [Theory]

@@ -20,30 +20,30 @@ public sealed class CatalogUserTests : IAsyncLifetime
     [Fact]
     public async Task An_added_user_is_found_by_name_with_its_verifier()
     {
-        Assert.True(await _store.SetUserAsync("analyst", Verifier));
+        Assert.True(await _store.Identity.SetUserAsync("analyst", Verifier));
 
-        Assert.Equal(Verifier, await _store.FindUserVerifierAsync("analyst"));
-        Assert.Null(await _store.FindUserVerifierAsync("Analyst"));
+        Assert.Equal(Verifier, await _store.Identity.FindUserVerifierAsync("analyst"));
+        Assert.Null(await _store.Identity.FindUserVerifierAsync("Analyst"));
     }
 
     [Fact]
     public async Task Setting_an_existing_user_replaces_its_verifier_and_keeps_one_row()
     {
-        await _store.SetUserAsync("analyst", Verifier);
+        await _store.Identity.SetUserAsync("analyst", Verifier);
         string other = Verifier.Replace("4096", "8192", StringComparison.Ordinal);
 
-        Assert.False(await _store.SetUserAsync("analyst", other));
+        Assert.False(await _store.Identity.SetUserAsync("analyst", other));
 
-        Assert.Equal(other, await _store.FindUserVerifierAsync("analyst"));
-        Assert.Single(await _store.ListUsersAsync());
+        Assert.Equal(other, await _store.Identity.FindUserVerifierAsync("analyst"));
+        Assert.Single(await _store.Identity.ListUsersAsync());
     }
 
     [Fact]
     public async Task A_plain_password_is_refused_and_nothing_is_stored()
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => _store.SetUserAsync("analyst", "s3cret-pass"));
+        await Assert.ThrowsAsync<ArgumentException>(() => _store.Identity.SetUserAsync("analyst", "s3cret-pass"));
 
-        Assert.Empty(await _store.ListUsersAsync());
+        Assert.Empty(await _store.Identity.ListUsersAsync());
     }
 
     [Fact]
@@ -60,12 +60,12 @@ public sealed class CatalogUserTests : IAsyncLifetime
     [Fact]
     public async Task Users_are_listed_by_name_and_removed_one_at_a_time()
     {
-        await _store.SetUserAsync("bi", Verifier);
-        await _store.SetUserAsync("analyst", Verifier);
+        await _store.Identity.SetUserAsync("bi", Verifier);
+        await _store.Identity.SetUserAsync("analyst", Verifier);
 
-        Assert.Equal(["analyst", "bi"], (await _store.ListUsersAsync()).Select(u => u.Name));
-        Assert.True(await _store.RemoveUserAsync("bi"));
-        Assert.False(await _store.RemoveUserAsync("bi"));
-        Assert.Equal(["analyst"], (await _store.ListUsersAsync()).Select(u => u.Name));
+        Assert.Equal(["analyst", "bi"], (await _store.Identity.ListUsersAsync()).Select(u => u.Name));
+        Assert.True(await _store.Identity.RemoveUserAsync("bi"));
+        Assert.False(await _store.Identity.RemoveUserAsync("bi"));
+        Assert.Equal(["analyst"], (await _store.Identity.ListUsersAsync()).Select(u => u.Name));
     }
 }

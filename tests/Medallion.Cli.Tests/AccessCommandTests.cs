@@ -208,8 +208,8 @@ public sealed class MonitorAsUserTests : IDisposable
         await using (var catalog = await Medallion.Catalog.CatalogStore.OpenAsync(Path.Combine(_project, ".medallion", "catalog.db")))
         {
             var name = new Medallion.Catalog.TableName("gold", "basic_append");
-            await catalog.UpsertTableAsync(new Medallion.Catalog.CatalogTable(name, Path.Combine(_project, "warehouse", "gold", "basic_append")));
-            await catalog.SetColumnsAsync(name, [new("letter", "VARCHAR", Classification: "pii"), new("number", "BIGINT")]);
+            await catalog.Tables.UpsertTableAsync(new Medallion.Catalog.CatalogTable(name, Path.Combine(_project, "warehouse", "gold", "basic_append")));
+            await catalog.Tables.SetColumnsAsync(name, [new("letter", "VARCHAR", Classification: "pii"), new("number", "BIGINT")]);
         }
 
         Cli.Result admin = await Cli.RunAsync("monitor", "gold.basic_append", "--format", "json", "--project", _project);

@@ -75,24 +75,24 @@ public sealed class CatalogCommandTests : IAsyncLifetime
 
         var time = new ManualTime(new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero));
         await using CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_project), time);
-        await catalog.UpsertTableAsync(new CatalogTable(s_silverOrders, Path.Combine(storage, "silver", "orders"), Description: "Registered by a run.", Owner: "old-owner"));
-        await catalog.SetColumnsAsync(s_silverOrders, [new CatalogColumn("amount", "DECIMAL(10,2)", Description: "Order total in BRL, from the catalog.")]);
+        await catalog.Tables.UpsertTableAsync(new CatalogTable(s_silverOrders, Path.Combine(storage, "silver", "orders"), Description: "Registered by a run.", Owner: "old-owner"));
+        await catalog.Tables.SetColumnsAsync(s_silverOrders, [new CatalogColumn("amount", "DECIMAL(10,2)", Description: "Order total in BRL, from the catalog.")]);
 
-        _firstRun = (await catalog.StartRunAsync(null)).Id;
-        await catalog.RecordModelRunAsync(new ModelRunRecord(_firstRun, s_bronzeOrders, RunStatus.Succeeded, 3, new Dictionary<string, long>(), TimeSpan.FromMilliseconds(40), CommittedVersion: 0));
-        await catalog.RecordModelRunAsync(new ModelRunRecord(_firstRun, s_silverOrders, RunStatus.Succeeded, 3, new Dictionary<string, long> { ["bronze.orders"] = 0 }, TimeSpan.FromMilliseconds(55), CommittedVersion: 0));
+        _firstRun = (await catalog.Runs.StartRunAsync(null)).Id;
+        await catalog.Runs.RecordModelRunAsync(new ModelRunRecord(_firstRun, s_bronzeOrders, RunStatus.Succeeded, 3, new Dictionary<string, long>(), TimeSpan.FromMilliseconds(40), CommittedVersion: 0));
+        await catalog.Runs.RecordModelRunAsync(new ModelRunRecord(_firstRun, s_silverOrders, RunStatus.Succeeded, 3, new Dictionary<string, long> { ["bronze.orders"] = 0 }, TimeSpan.FromMilliseconds(55), CommittedVersion: 0));
         time.Advance(TimeSpan.FromSeconds(2));
-        await catalog.FinishRunAsync(_firstRun, RunStatus.Succeeded);
+        await catalog.Runs.FinishRunAsync(_firstRun, RunStatus.Succeeded);
 
         time.Advance(TimeSpan.FromHours(1));
-        _secondRun = (await catalog.StartRunAsync("silver.orders+")).Id;
-        await catalog.RecordModelRunAsync(new ModelRunRecord(_secondRun, s_silverOrders, RunStatus.Succeeded, 4, new Dictionary<string, long> { ["bronze.orders"] = 1 }, TimeSpan.FromMilliseconds(70), CommittedVersion: 1));
-        await catalog.RecordModelRunAsync(new ModelRunRecord(_secondRun, s_revenue, RunStatus.Failed, null, new Dictionary<string, long>(), TimeSpan.FromMilliseconds(5), "Binder Error: boom"));
-        await catalog.RecordTableVersionAsync(new TableVersionRecord(s_silverOrders, 1, "{}", "WRITE", 4, _secondRun, time.GetUtcNow()));
-        await catalog.RecordQualityResultAsync(new QualityResultRecord(_secondRun, s_silverOrders, "not_null(order_id)", "fail", true, 0, "[]", time.GetUtcNow()));
-        await catalog.RecordQualityResultAsync(new QualityResultRecord(_secondRun, s_silverOrders, "amount_positive", "quarantine", false, 1, "[{\"order_id\":5}]", time.GetUtcNow()));
+        _secondRun = (await catalog.Runs.StartRunAsync("silver.orders+")).Id;
+        await catalog.Runs.RecordModelRunAsync(new ModelRunRecord(_secondRun, s_silverOrders, RunStatus.Succeeded, 4, new Dictionary<string, long> { ["bronze.orders"] = 1 }, TimeSpan.FromMilliseconds(70), CommittedVersion: 1));
+        await catalog.Runs.RecordModelRunAsync(new ModelRunRecord(_secondRun, s_revenue, RunStatus.Failed, null, new Dictionary<string, long>(), TimeSpan.FromMilliseconds(5), "Binder Error: boom"));
+        await catalog.Tables.RecordTableVersionAsync(new TableVersionRecord(s_silverOrders, 1, "{}", "WRITE", 4, _secondRun, time.GetUtcNow()));
+        await catalog.Quality.RecordQualityResultAsync(new QualityResultRecord(_secondRun, s_silverOrders, "not_null(order_id)", "fail", true, 0, "[]", time.GetUtcNow()));
+        await catalog.Quality.RecordQualityResultAsync(new QualityResultRecord(_secondRun, s_silverOrders, "amount_positive", "quarantine", false, 1, "[{\"order_id\":5}]", time.GetUtcNow()));
         time.Advance(TimeSpan.FromSeconds(3));
-        await catalog.FinishRunAsync(_secondRun, RunStatus.Failed, "gold.revenue failed");
+        await catalog.Runs.FinishRunAsync(_secondRun, RunStatus.Failed, "gold.revenue failed");
     }
 
     public Task DisposeAsync()
@@ -339,10 +339,10 @@ public sealed class CatalogCommandTests : IAsyncLifetime
         for (int i = 0; i < 2; i++)
         {
             time.Advance(TimeSpan.FromHours(1));
-            id = (await catalog.StartRunAsync(null)).Id;
-            await catalog.RecordModelRunAsync(new ModelRunRecord(id, s_silverOrders, RunStatus.Succeeded, 4, new Dictionary<string, long>(), TimeSpan.FromMilliseconds(70)));
-            await catalog.RecordModelRunAsync(new ModelRunRecord(id, s_revenue, RunStatus.Succeeded, 1, new Dictionary<string, long>(), TimeSpan.FromMilliseconds(5)));
-            await catalog.FinishRunAsync(id, RunStatus.Succeeded);
+            id = (await catalog.Runs.StartRunAsync(null)).Id;
+            await catalog.Runs.RecordModelRunAsync(new ModelRunRecord(id, s_silverOrders, RunStatus.Succeeded, 4, new Dictionary<string, long>(), TimeSpan.FromMilliseconds(70)));
+            await catalog.Runs.RecordModelRunAsync(new ModelRunRecord(id, s_revenue, RunStatus.Succeeded, 1, new Dictionary<string, long>(), TimeSpan.FromMilliseconds(5)));
+            await catalog.Runs.FinishRunAsync(id, RunStatus.Succeeded);
         }
 
         return id;

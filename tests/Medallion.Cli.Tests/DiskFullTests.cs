@@ -126,13 +126,13 @@ public sealed class DiskFullTests : IDisposable
         Assert.Equal("n,whole\n200,200", await SilverAsync());
         Assert.Equal([RunStatus.Succeeded, RunStatus.Succeeded], await RunStatesAsync());
         await using CatalogStore catalog = await CatalogStore.OpenAsync(CatalogFile);
-        Assert.Equal([0L, 1L], (await catalog.GetTableHistoryAsync(TableName.Parse("silver.orders"))).Select(v => v.Version).Order());
+        Assert.Equal([0L, 1L], (await catalog.Tables.GetTableHistoryAsync(TableName.Parse("silver.orders"))).Select(v => v.Version).Order());
     }
 
     private async Task<List<RunStatus>> RunStatesAsync()
     {
         await using CatalogStore catalog = await CatalogStore.OpenAsync(CatalogFile);
-        return [.. (await catalog.ListRunsAsync()).Select(r => r.Status)];
+        return [.. (await catalog.Runs.ListRunsAsync()).Select(r => r.Status)];
     }
 
     /// <summary>SQLite's own check of the whole file: "ok", or what is wrong.</summary>

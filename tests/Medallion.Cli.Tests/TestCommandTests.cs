@@ -73,11 +73,11 @@ public sealed class TestCommandTests : IAsyncLifetime
         using JsonDocument output = JsonDocument.Parse(result.Output);
         string runId = output.RootElement.GetProperty("run_id").GetString()!;
         await using CatalogStore catalog = await CatalogStore.OpenAsync(Path.Combine(_project, ".medallion", "catalog.db"));
-        List<QualityResultRecord> records = await catalog.GetQualityResultsAsync(runId);
+        List<QualityResultRecord> records = await catalog.Quality.GetQualityResultsAsync(runId);
         Assert.Equal(
             ["accepted_values(status):warn:False:2", "not_null(customer_id):fail:False:1", "row_count:fail:True:0"],
             records.Select(r => $"{r.Rule}:{r.Severity}:{r.Passed}:{r.FailingRows}"));
-        Assert.Equal(RunStatus.Failed, (await catalog.GetRunAsync(runId))!.Status);
+        Assert.Equal(RunStatus.Failed, (await catalog.Runs.GetRunAsync(runId))!.Status);
     }
 
     [Fact]

@@ -399,7 +399,7 @@ public sealed class GovernanceTests(GovernedLakehouseFixture fixture)
     public async Task A_new_grant_applies_to_the_users_next_session()
     {
         var grant = new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "gold.revenue", [], GranteeKind.User, "nobody");
-        await fixture.Catalog.GrantAsync(grant);
+        await fixture.Catalog.Access.GrantAsync(grant);
         try
         {
             using NpgsqlConnection connection = fixture.Open("nobody");
@@ -408,7 +408,7 @@ public sealed class GovernanceTests(GovernedLakehouseFixture fixture)
         }
         finally
         {
-            await fixture.Catalog.RevokeAsync(grant);
+            await fixture.Catalog.Access.RevokeAsync(grant);
         }
     }
 

@@ -83,7 +83,7 @@ public sealed class GovernedLakehouseFixture : IAsyncLifetime
         foreach (string table in new[] { "bronze.customers", "silver.customers", "silver.orders", "gold.revenue" })
         {
             TableName name = TableName.Parse(table);
-            await Catalog.UpsertTableAsync(new CatalogTable(name, Path.Combine(Warehouse, name.Namespace, name.Name)));
+            await Catalog.Tables.UpsertTableAsync(new CatalogTable(name, Path.Combine(Warehouse, name.Namespace, name.Name)));
         }
 
         CatalogColumn[] customerColumns =
@@ -91,25 +91,25 @@ public sealed class GovernedLakehouseFixture : IAsyncLifetime
             new("id", "INTEGER"), new("name", "VARCHAR"), new("cpf", "VARCHAR", Classification: "document"),
             new("email", "VARCHAR", Classification: "pii"), new("region", "VARCHAR"),
         ];
-        await Catalog.SetColumnsAsync(TableName.Parse("bronze.customers"), customerColumns);
-        await Catalog.SetColumnsAsync(TableName.Parse("silver.customers"), customerColumns);
-        await Catalog.SetColumnsAsync(TableName.Parse("silver.orders"), [new("order_id", "INTEGER"), new("cpf", "VARCHAR", Classification: "document"), new("amount", "DECIMAL(4,1)"), new("customer_id", "INTEGER", Classification: "document")]);
-        await Catalog.SetMaskingPolicyAsync(new MaskingPolicy("document", MaskingPolicyKind.Hash));
-        await Catalog.SetMaskingPolicyAsync(new MaskingPolicy("pii", MaskingPolicyKind.Partial));
+        await Catalog.Tables.SetColumnsAsync(TableName.Parse("bronze.customers"), customerColumns);
+        await Catalog.Tables.SetColumnsAsync(TableName.Parse("silver.customers"), customerColumns);
+        await Catalog.Tables.SetColumnsAsync(TableName.Parse("silver.orders"), [new("order_id", "INTEGER"), new("cpf", "VARCHAR", Classification: "document"), new("amount", "DECIMAL(4,1)"), new("customer_id", "INTEGER", Classification: "document")]);
+        await Catalog.Access.SetMaskingPolicyAsync(new MaskingPolicy("document", MaskingPolicyKind.Hash));
+        await Catalog.Access.SetMaskingPolicyAsync(new MaskingPolicy("pii", MaskingPolicyKind.Partial));
         foreach (string user in new[] { "boss", "ana", "rita", "nobody" })
         {
-            await Catalog.SetUserAsync(user, PgUserStore.CreateScramVerifier(Password));
+            await Catalog.Identity.SetUserAsync(user, PgUserStore.CreateScramVerifier(Password));
         }
 
-        await Catalog.SetUserAdminAsync("boss", isAdmin: true);
-        await Catalog.CreateRoleAsync("analysts");
-        await Catalog.AddRoleMemberAsync("analysts", "ana");
-        await Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Namespace, "silver", [], GranteeKind.Role, "analysts"));
-        await Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "gold.revenue", [], GranteeKind.Role, "analysts"));
-        await Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Columns, "silver.customers", ["id", "name", "region"], GranteeKind.User, "rita"));
-        await Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.orders", [], GranteeKind.User, "rita"));
-        await Catalog.SetUserAttributeAsync("rita", "region", "SP");
-        await Catalog.SetRowFilterAsync(new RowFilter("silver.customers", GranteeKind.User, "rita", "region = user.attribute('region')"));
+        await Catalog.Access.SetUserAdminAsync("boss", isAdmin: true);
+        await Catalog.Access.CreateRoleAsync("analysts");
+        await Catalog.Access.AddRoleMemberAsync("analysts", "ana");
+        await Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Namespace, "silver", [], GranteeKind.Role, "analysts"));
+        await Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "gold.revenue", [], GranteeKind.Role, "analysts"));
+        await Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Columns, "silver.customers", ["id", "name", "region"], GranteeKind.User, "rita"));
+        await Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.orders", [], GranteeKind.User, "rita"));
+        await Catalog.Access.SetUserAttributeAsync("rita", "region", "SP");
+        await Catalog.Access.SetRowFilterAsync(new RowFilter("silver.customers", GranteeKind.User, "rita", "region = user.attribute('region')"));
 
         _database = LakehouseSessionFactory.OpenServingDatabase(null, [Warehouse]);
         _sessions = new LakehouseSessionFactory(_database, new CatalogTableLocator(new DirectoryTableLocator(Warehouse), Catalog), ProjectName)

@@ -102,9 +102,9 @@ public sealed class LakehouseFixture : IAsyncLifetime
         }
 
         _catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(ProjectDirectory));
-        await _catalog.SetUserAsync(User, PgUserStore.CreateScramVerifier(Password));
-        await _catalog.UpsertTableAsync(new CatalogTable(new TableName("gold", "daily_revenue"), Path.Combine(Warehouse, "gold", "daily_revenue")) { UniqueKey = ["day", "region"] });
-        await _catalog.UpsertTableAsync(new CatalogTable(new TableName("silver", "orders"), Path.Combine(Warehouse, "silver", "orders")));
+        await _catalog.Identity.SetUserAsync(User, PgUserStore.CreateScramVerifier(Password));
+        await _catalog.Tables.UpsertTableAsync(new CatalogTable(new TableName("gold", "daily_revenue"), Path.Combine(Warehouse, "gold", "daily_revenue")) { UniqueKey = ["day", "region"] });
+        await _catalog.Tables.UpsertTableAsync(new CatalogTable(new TableName("silver", "orders"), Path.Combine(Warehouse, "silver", "orders")));
         _database = LakehouseSessionFactory.OpenServingDatabase(null, [Warehouse]);
         Server = new PgWireServer(new PgWireServerOptions
         {

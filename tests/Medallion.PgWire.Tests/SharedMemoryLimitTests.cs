@@ -32,7 +32,7 @@ public sealed class SharedMemoryLimitTests : IAsyncLifetime
         foreach (string user in s_users)
         {
             // Not an admin: each reads through a database of their own, even with nothing granted.
-            await _catalog.SetUserAsync(user, PgUserStore.CreateScramVerifier(Password));
+            await _catalog.Identity.SetUserAsync(user, PgUserStore.CreateScramVerifier(Password));
         }
 
         _database = LakehouseSessionFactory.OpenServingDatabase(null, [_directory], memoryLimit: "1GB");

@@ -21,15 +21,15 @@ public sealed class ProjectCatalogTests : IDisposable
 
         var silver = new TableName("silver", "orders");
         var bronze = new TableName("bronze", "orders");
-        CatalogTable? table = await catalog.GetTableAsync(silver);
+        CatalogTable? table = await catalog.Tables.GetTableAsync(silver);
         Assert.NotNull(table);
         Assert.Equal(Path.Combine(_project.Directory, "lake", "silver", "orders"), table.Location);
         Assert.Equal(("Clean orders", "data-team"), (table.Description, table.Owner));
         Assert.Equal(["sales"], table.Tags);
-        Assert.Equal(["bronze.orders", "silver.orders"], (await catalog.ListTablesAsync()).Select(t => t.Name.ToString()));
+        Assert.Equal(["bronze.orders", "silver.orders"], (await catalog.Tables.ListTablesAsync()).Select(t => t.Name.ToString()));
         Assert.Equal(
             [new LineageEdge(bronze, null, silver, null), new LineageEdge(bronze, "amount", silver, "amount"), new LineageEdge(bronze, "id", silver, "id")],
-            await catalog.GetUpstreamEdgesAsync(silver));
+            await catalog.Tables.GetUpstreamEdgesAsync(silver));
     }
 
     [Fact]
@@ -42,9 +42,9 @@ public sealed class ProjectCatalogTests : IDisposable
 
         await ProjectCatalog.RegisterAsync(graph, catalog);
 
-        Assert.Equal(["id"], (await catalog.GetTableAsync(new TableName("silver", "latest")))!.UniqueKey);
-        Assert.Equal(["id", "valid_from"], (await catalog.GetTableAsync(new TableName("silver", "history")))!.UniqueKey);
-        Assert.Empty((await catalog.GetTableAsync(new TableName("silver", "orders")))!.UniqueKey);
+        Assert.Equal(["id"], (await catalog.Tables.GetTableAsync(new TableName("silver", "latest")))!.UniqueKey);
+        Assert.Equal(["id", "valid_from"], (await catalog.Tables.GetTableAsync(new TableName("silver", "history")))!.UniqueKey);
+        Assert.Empty((await catalog.Tables.GetTableAsync(new TableName("silver", "orders")))!.UniqueKey);
     }
 
     [Fact]

@@ -27,9 +27,9 @@ public sealed class AccessEndpointTests : IAsyncLifetime
     {
         _served = await ServedProject.StartAsync(options => options with { Logs = _log });
         // Neither is an admin: one only reads through the server, the other also steers runs.
-        await _served.Catalog.SetUserAsync("val", PgUserStore.CreateScramVerifier("val-secret"));
-        await _served.Catalog.SetUserAsync("olga", PgUserStore.CreateScramVerifier("olga-secret"));
-        await _served.Catalog.SetUserRoleAsync("olga", ServerRole.Operator);
+        await _served.Catalog.Identity.SetUserAsync("val", PgUserStore.CreateScramVerifier("val-secret"));
+        await _served.Catalog.Identity.SetUserAsync("olga", PgUserStore.CreateScramVerifier("olga-secret"));
+        await _served.Catalog.Identity.SetUserRoleAsync("olga", ServerRole.Operator);
     }
 
     public async Task DisposeAsync()
@@ -104,13 +104,13 @@ public sealed class AccessEndpointTests : IAsyncLifetime
             Assert.Contains($"user {user} is not an admin", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
-        Assert.Equal(["ana", "olga", "val", "vic"], (await _served.Catalog.ListUsersAsync()).Select(u => u.Name));
-        Assert.Equal(user == "olga" ? ServerRole.Operator : ServerRole.Viewer, (await _served.Catalog.FindUserAsync(user))!.Role);
-        Assert.Empty(await _served.Catalog.ListRolesAsync());
-        Assert.Empty(await _served.Catalog.ListGrantsAsync());
-        Assert.Empty(await _served.Catalog.ListApiTokensAsync());
-        Assert.Empty(await _served.Catalog.ListMaskingPoliciesAsync());
-        Assert.Empty(await _served.Catalog.ListRowFiltersAsync());
+        Assert.Equal(["ana", "olga", "val", "vic"], (await _served.Catalog.Identity.ListUsersAsync()).Select(u => u.Name));
+        Assert.Equal(user == "olga" ? ServerRole.Operator : ServerRole.Viewer, (await _served.Catalog.Identity.FindUserAsync(user))!.Role);
+        Assert.Empty(await _served.Catalog.Access.ListRolesAsync());
+        Assert.Empty(await _served.Catalog.Access.ListGrantsAsync());
+        Assert.Empty(await _served.Catalog.Identity.ListApiTokensAsync());
+        Assert.Empty(await _served.Catalog.Access.ListMaskingPoliciesAsync());
+        Assert.Empty(await _served.Catalog.Access.ListRowFiltersAsync());
     }
 
     [Theory]
@@ -133,7 +133,7 @@ public sealed class AccessEndpointTests : IAsyncLifetime
         using HttpResponseMessage response = await _served.Http.SendAsync(forged);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Null(await _served.Catalog.FindUserAsync("mallory"));
+        Assert.Null(await _served.Catalog.Identity.FindUserAsync("mallory"));
     }
 
     [Theory]
@@ -156,8 +156,8 @@ public sealed class AccessEndpointTests : IAsyncLifetime
         using HttpResponseMessage response = await _served.Http.SendAsync(forged);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Empty(await _served.Catalog.ListMaskingPoliciesAsync());
-        Assert.Empty(await _served.Catalog.ListRowFiltersAsync());
+        Assert.Empty(await _served.Catalog.Access.ListMaskingPoliciesAsync());
+        Assert.Empty(await _served.Catalog.Access.ListRowFiltersAsync());
     }
 
     [Fact]
@@ -259,9 +259,9 @@ public sealed class AccessEndpointTests : IAsyncLifetime
         Assert.Equal(status, answered);
         Assert.StartsWith("MDL", code, StringComparison.Ordinal);
         Assert.Contains(message, detail, StringComparison.Ordinal);
-        Assert.Null(await _served.Catalog.FindUserAsync("rita"));
-        Assert.Empty(await _served.Catalog.ListMaskingPoliciesAsync());
-        Assert.Empty(await _served.Catalog.ListRowFiltersAsync());
+        Assert.Null(await _served.Catalog.Identity.FindUserAsync("rita"));
+        Assert.Empty(await _served.Catalog.Access.ListMaskingPoliciesAsync());
+        Assert.Empty(await _served.Catalog.Access.ListRowFiltersAsync());
     }
 
     [Fact]

@@ -22,20 +22,20 @@ public sealed class ActionEndpointTests : IAsyncLifetime
         Assert.Equal(
             (HttpStatusCode.Forbidden, "MDL9507", "API forbidden", "user vic is a viewer; this action needs the operator role (medallion user role <name> operator) or a grant of operate on server (medallion grant operate on server to <user or role>)"),
             await ServedProject.ProblemAsync(response));
-        Assert.Empty(await _served.Catalog.ListServerActionsAsync());
+        Assert.Empty(await _served.Catalog.Identity.ListServerActionsAsync());
     }
 
     [Fact]
     public async Task A_viewer_granted_operate_on_the_server_through_a_role_may_trigger_a_job()
     {
-        await _served.Catalog.CreateRoleAsync("oncall");
-        await _served.Catalog.AddRoleMemberAsync("oncall", "vic");
-        await _served.Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Operate, AccessObjectKind.Server, "server", [], GranteeKind.Role, "oncall"));
+        await _served.Catalog.Access.CreateRoleAsync("oncall");
+        await _served.Catalog.Access.AddRoleMemberAsync("oncall", "vic");
+        await _served.Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Operate, AccessObjectKind.Server, "server", [], GranteeKind.Role, "oncall"));
 
         using HttpResponseMessage response = await PostAsync("/api/jobs/nightly/trigger", null, "vic", ServedProject.ViewerPassword);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        ServerAction action = Assert.Single(await _served.Catalog.ListServerActionsAsync());
+        ServerAction action = Assert.Single(await _served.Catalog.Identity.ListServerActionsAsync());
         Assert.Equal(("vic", "trigger"), (action.User, action.Action));
     }
 
@@ -43,13 +43,13 @@ public sealed class ActionEndpointTests : IAsyncLifetime
     public async Task Revoking_operate_makes_the_user_a_viewer_again_at_its_next_request()
     {
         var grant = new AccessGrant(AccessPrivilege.Admin, AccessObjectKind.Server, "server", [], GranteeKind.User, "vic");
-        await _served.Catalog.GrantAsync(grant);
+        await _served.Catalog.Access.GrantAsync(grant);
         using (HttpResponseMessage granted = await PostAsync("/api/jobs/nightly/trigger", null, "vic", ServedProject.ViewerPassword))
         {
             Assert.Equal(HttpStatusCode.OK, granted.StatusCode);
         }
 
-        await _served.Catalog.RevokeAsync(grant);
+        await _served.Catalog.Access.RevokeAsync(grant);
         using HttpResponseMessage response = await PostAsync("/api/jobs/nightly/trigger", null, "vic", ServedProject.ViewerPassword);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
@@ -67,7 +67,7 @@ public sealed class ActionEndpointTests : IAsyncLifetime
         Assert.Equal(RunStatus.Succeeded, finished.Status);
         Assert.Equal(RunTrigger.Api, finished.Trigger);
         Assert.Equal("south", finished.Variables["region"]);
-        ServerAction action = Assert.Single(await _served.Catalog.ListServerActionsAsync());
+        ServerAction action = Assert.Single(await _served.Catalog.Identity.ListServerActionsAsync());
         Assert.Equal(("ana", "trigger", "nightly", "region=south"), (action.User, action.Action, action.Target, action.Detail));
     }
 
@@ -91,7 +91,7 @@ public sealed class ActionEndpointTests : IAsyncLifetime
         Assert.True(pausedJob.RootElement.GetProperty("paused").GetBoolean());
         Assert.Equal(0, pausedJob.RootElement.GetProperty("next_runs").GetArrayLength());
         Assert.False(unpausedJob.RootElement.GetProperty("paused").GetBoolean());
-        Assert.Equal(["unpause", "pause"], (await _served.Catalog.ListServerActionsAsync()).Select(a => a.Action));
+        Assert.Equal(["unpause", "pause"], (await _served.Catalog.Identity.ListServerActionsAsync()).Select(a => a.Action));
     }
 
     [Fact]
@@ -106,8 +106,8 @@ public sealed class ActionEndpointTests : IAsyncLifetime
             ["2026-01-02T06:00:00+00:00", "2026-01-03T06:00:00+00:00"],
             plan.RootElement.GetProperty("intervals").EnumerateArray().Select(i => i.GetProperty("end").GetDateTimeOffset().ToString("yyyy-MM-ddTHH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture)));
         Assert.All(plan.RootElement.GetProperty("intervals").EnumerateArray(), i => Assert.True(i.GetProperty("will_run").GetBoolean()));
-        Assert.Empty((await _served.Catalog.QueryRunsAsync(new RunQuery { Job = "nightly" })).Runs);
-        Assert.Empty(await _served.Catalog.ListServerActionsAsync());
+        Assert.Empty((await _served.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = "nightly" })).Runs);
+        Assert.Empty(await _served.Catalog.Identity.ListServerActionsAsync());
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class ActionEndpointTests : IAsyncLifetime
         using HttpResponseMessage response = await _served.Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Empty((await _served.Catalog.QueryRunsAsync(new RunQuery { Job = "nightly" })).Runs);
+        Assert.Empty((await _served.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = "nightly" })).Runs);
     }
 
     private async Task<HttpResponseMessage> PostAsync(string path, object? body, string user = "ana", string password = ServedProject.OperatorPassword)
@@ -157,7 +157,7 @@ public sealed class ActionEndpointTests : IAsyncLifetime
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
-            RunRecord run = (await _served.Catalog.GetRunAsync(runId))!;
+            RunRecord run = (await _served.Catalog.Runs.GetRunAsync(runId))!;
             if (run.Status is not (RunStatus.Queued or RunStatus.Running))
             {
                 return run;

@@ -13,8 +13,8 @@ public sealed class ApiAccessTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _served = await ServedProject.StartAsync();
-        await _served.Catalog.SetUserAsync("rita", PgUserStore.CreateScramVerifier("rita-secret"));
-        await _served.Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "gold.revenue", [], GranteeKind.User, "rita"), ["gold.revenue"]);
+        await _served.Catalog.Identity.SetUserAsync("rita", PgUserStore.CreateScramVerifier("rita-secret"));
+        await _served.Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "gold.revenue", [], GranteeKind.User, "rita"), ["gold.revenue"]);
     }
 
     public async Task DisposeAsync() => await _served.DisposeAsync();

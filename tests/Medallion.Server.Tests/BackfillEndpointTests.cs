@@ -51,11 +51,11 @@ public sealed class BackfillEndpointTests : IAsyncLifetime
         Assert.Equal(
             [(RunStatus.Succeeded, null), (RunStatus.Cancelled, "cancelled; the models that were running committed nothing"), (RunStatus.Cancelled, $"cancelled with backfill {id} before it started")],
             ended.Runs.Select(r => (r.Status, r.Error)));
-        Assert.Empty(await _served.Catalog.GetAttemptsAsync(ended.Runs[2].Id));
+        Assert.Empty(await _served.Catalog.Runs.GetAttemptsAsync(ended.Runs[2].Id));
         using JsonDocument history = await GetJsonAsync("/api/tables/silver.sliced/history");
         JsonElement version = Assert.Single(history.RootElement.EnumerateArray());
         Assert.Equal((1, ended.Runs[0].Id), (version.GetProperty("rows").GetInt64(), version.GetProperty("run_id").GetString()));
-        ServerAction action = Assert.Single(await _served.Catalog.ListServerActionsAsync(), a => a.Action == "cancel backfill");
+        ServerAction action = Assert.Single(await _served.Catalog.Identity.ListServerActionsAsync(), a => a.Action == "cancel backfill");
         Assert.Equal(("ana", id), (action.User, action.Target));
     }
 

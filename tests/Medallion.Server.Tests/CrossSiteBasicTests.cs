@@ -50,7 +50,7 @@ public sealed class CrossSiteBasicTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
         Assert.Contains("HTTP Basic credentials are not accepted from a web page of another origin (this request carries 'Origin: https://evil.example')", await forged.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.False(await IsPausedAsync("nightly"));
-        Assert.Empty(await _served.Catalog.ListServerActionsAsync());
+        Assert.Empty(await _served.Catalog.Identity.ListServerActionsAsync());
     }
 
     [Theory]
@@ -78,7 +78,7 @@ public sealed class CrossSiteBasicTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("send the body as application/json", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Empty(await _served.Catalog.ListServerActionsAsync());
+        Assert.Empty(await _served.Catalog.Identity.ListServerActionsAsync());
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class CrossSiteBasicTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(await IsPausedAsync("nightly"));
-        Assert.Equal("ana", Assert.Single(await _served.Catalog.ListServerActionsAsync()).User);
+        Assert.Equal("ana", Assert.Single(await _served.Catalog.Identity.ListServerActionsAsync()).User);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class CrossSiteBasicTests : IAsyncLifetime
     [Fact]
     public async Task A_cross_site_request_with_an_api_token_is_not_concerned_since_no_browser_sends_one_unasked()
     {
-        (_, string secret) = await _served.Catalog.CreateApiTokenAsync("vic", null);
+        (_, string secret) = await _served.Catalog.Identity.CreateApiTokenAsync("vic", null);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/project") { Headers = { Authorization = ServedProject.Bearer(secret) } };
         request.Headers.TryAddWithoutValidation("Origin", "https://dashboard.example");
 

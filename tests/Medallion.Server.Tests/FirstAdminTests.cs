@@ -47,7 +47,7 @@ public sealed class FirstAdminTests : IDisposable
     {
         await using (CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_files.Directory)))
         {
-            await catalog.SetUserAsync("ana", PgUserStore.CreateScramVerifier("ana-secret"));
+            await catalog.Identity.SetUserAsync("ana", PgUserStore.CreateScramVerifier("ana-secret"));
         }
 
         await using MedallionServer server = await MedallionServer.StartAsync(Options);
@@ -55,7 +55,7 @@ public sealed class FirstAdminTests : IDisposable
         Assert.Null(server.FirstAdminPassword);
         Assert.False(File.Exists(FirstAdmin.PasswordFile(_files.Directory)));
         await using CatalogStore reopened = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_files.Directory));
-        Assert.Equal(["ana"], (await reopened.ListUsersAsync()).Select(u => u.Name));
+        Assert.Equal(["ana"], (await reopened.Identity.ListUsersAsync()).Select(u => u.Name));
     }
 
     [Fact]

@@ -83,17 +83,17 @@ public sealed class HttpAccessTests : IAsyncLifetime
     [Fact]
     public async Task An_api_token_acts_as_its_user_until_it_is_revoked()
     {
-        (ApiToken token, string secret) = await _served.Catalog.CreateApiTokenAsync("vic", DateTimeOffset.UtcNow.AddDays(1));
+        (ApiToken token, string secret) = await _served.Catalog.Identity.CreateApiTokenAsync("vic", DateTimeOffset.UtcNow.AddDays(1));
 
         using HttpResponseMessage before = await _served.GetAsync("/api/project", ServedProject.Bearer(secret));
-        Assert.True(await _served.Catalog.RevokeApiTokenAsync(token.Id));
+        Assert.True(await _served.Catalog.Identity.RevokeApiTokenAsync(token.Id));
         using HttpResponseMessage after = await _served.GetAsync("/api/project", ServedProject.Bearer(secret));
 
         Assert.Equal(HttpStatusCode.OK, before.StatusCode);
         Assert.Equal(
             (HttpStatusCode.Unauthorized, "MDL9506", "API authentication failed", "the API token is unknown, expired or revoked"),
             await ServedProject.ProblemAsync(after));
-        Assert.NotNull((await _served.Catalog.ListApiTokensAsync("vic")).Single().LastUsedAt);
+        Assert.NotNull((await _served.Catalog.Identity.ListApiTokensAsync("vic")).Single().LastUsedAt);
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class HttpAccessTests : IAsyncLifetime
             .First(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
         // Served on an address of this machine that is not loopback: the request then comes from it, as another machine's would.
         await using ServedProject remote = await ServedProject.StartAsync(options => options with { HttpAddress = address });
-        (_, string secret) = await remote.Catalog.CreateApiTokenAsync("vic", null);
+        (_, string secret) = await remote.Catalog.Identity.CreateApiTokenAsync("vic", null);
 
         using HttpResponseMessage token = await remote.GetAsync("/api/project", ServedProject.Bearer(secret));
         using HttpResponseMessage password = await remote.GetAsync("/api/project", ServedProject.Basic("vic", ServedProject.ViewerPassword));
@@ -118,7 +118,7 @@ public sealed class HttpAccessTests : IAsyncLifetime
     [Fact]
     public async Task An_expired_api_token_is_refused()
     {
-        (_, string secret) = await _served.Catalog.CreateApiTokenAsync("vic", DateTimeOffset.UtcNow.AddSeconds(-1));
+        (_, string secret) = await _served.Catalog.Identity.CreateApiTokenAsync("vic", DateTimeOffset.UtcNow.AddSeconds(-1));
 
         using HttpResponseMessage response = await _served.GetAsync("/api/project", ServedProject.Bearer(secret));
 
@@ -128,7 +128,7 @@ public sealed class HttpAccessTests : IAsyncLifetime
     [Fact]
     public async Task A_forged_token_with_a_real_tokens_id_is_refused()
     {
-        (ApiToken token, string secret) = await _served.Catalog.CreateApiTokenAsync("ana", null);
+        (ApiToken token, string secret) = await _served.Catalog.Identity.CreateApiTokenAsync("ana", null);
         string forged = secret[..^4] + (secret[^4..] == "AAAA" ? "BBBB" : "AAAA");
 
         using HttpResponseMessage response = await _served.GetAsync("/api/project", ServedProject.Bearer(forged));

@@ -152,7 +152,7 @@ public sealed class ReadEndpointTests : IAsyncLifetime
         using var trigger = new HttpRequestMessage(HttpMethod.Post, "/api/jobs/nightly/trigger") { Headers = { Authorization = ServedProject.Basic("ana", ServedProject.OperatorPassword) } };
         using HttpResponseMessage triggered = await _served.Http.SendAsync(trigger);
         string second = JsonDocument.Parse(await triggered.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
-        await WaitUntilAsync(async () => (await _served.Catalog.GetRunAsync(second))!.Status == Medallion.Catalog.RunStatus.Succeeded);
+        await WaitUntilAsync(async () => (await _served.Catalog.Runs.GetRunAsync(second))!.Status == Medallion.Catalog.RunStatus.Succeeded);
 
         using JsonDocument quality = await GetJsonAsync("/api/tables/silver.orders/quality");
 

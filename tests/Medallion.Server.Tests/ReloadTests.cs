@@ -44,7 +44,7 @@ public sealed class ReloadTests : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(_served.Directory, "jobs", "count.yml"), "jobs:\n  - name: count\n    select: gold.order_count\n    every: 1s\n");
 
         RunRecord run = await WaitForRunAsync("count", r => r.Status is not (RunStatus.Queued or RunStatus.Running));
-        RunDetail detail = (await _served.Catalog.GetRunDetailAsync(run.Id))!;
+        RunDetail detail = (await _served.Catalog.Runs.GetRunDetailAsync(run.Id))!;
         Assert.Equal(RunStatus.Succeeded, run.Status);
         ModelRunRecord model = Assert.Single(detail.Models);
         Assert.Equal((new TableName("gold", "order_count"), RunStatus.Succeeded), (model.Model, model.Status));
@@ -82,7 +82,7 @@ public sealed class ReloadTests : IAsyncDisposable
 
         // A run queued just before the reload may still end; none is planned after it.
         Assert.InRange(await CountRunsAsync("quick"), runs, runs + 1);
-        Assert.DoesNotContain((await _served.Catalog.QueryRunsAsync(new RunQuery { Job = "quick" })).Runs, r => r.Status is RunStatus.Queued);
+        Assert.DoesNotContain((await _served.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = "quick" })).Runs, r => r.Status is RunStatus.Queued);
     }
 
     [Fact]
@@ -134,7 +134,7 @@ public sealed class ReloadTests : IAsyncDisposable
         using JsonDocument status = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.True(status.RootElement.GetProperty("ok").GetBoolean());
         Assert.Contains("more", (await _served.Server.Scheduler.GetJobsAsync()).Select(j => j.Job.Name));
-        ServerAction action = Assert.Single(await _served.Catalog.ListServerActionsAsync());
+        ServerAction action = Assert.Single(await _served.Catalog.Identity.ListServerActionsAsync());
         Assert.Equal(("ana", "reload", "shop", (string?)null), (action.User, action.Action, action.Target, action.Detail));
     }
 
@@ -151,7 +151,7 @@ public sealed class ReloadTests : IAsyncDisposable
         Assert.StartsWith("jobs/more.yml:3:13: 'select' of job 'more' matches nothing", message, StringComparison.Ordinal);
         Assert.Contains("\nThe server keeps running the definitions loaded at ", message, StringComparison.Ordinal);
         Assert.Equal(["nightly", "refresh"], (await _served.Server.Scheduler.GetJobsAsync()).Select(j => j.Job.Name).Order());
-        ServerAction action = Assert.Single(await _served.Catalog.ListServerActionsAsync());
+        ServerAction action = Assert.Single(await _served.Catalog.Identity.ListServerActionsAsync());
         Assert.StartsWith("failed: MDL6011: jobs/more.yml:3:13:", action.Detail, StringComparison.Ordinal);
     }
 
@@ -163,7 +163,7 @@ public sealed class ReloadTests : IAsyncDisposable
         using HttpResponseMessage response = await PostAsync("/api/reload", "vic", ServedProject.ViewerPassword);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Empty(await _served.Catalog.ListServerActionsAsync());
+        Assert.Empty(await _served.Catalog.Identity.ListServerActionsAsync());
     }
 
     [Fact]
@@ -191,14 +191,14 @@ public sealed class ReloadTests : IAsyncDisposable
         return await _served!.Http.SendAsync(request);
     }
 
-    private async Task<int> CountRunsAsync(string job) => (await _served!.Catalog.QueryRunsAsync(new RunQuery { Job = job })).Runs.Count;
+    private async Task<int> CountRunsAsync(string job) => (await _served!.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = job })).Runs.Count;
 
     private async Task<RunRecord> WaitForRunAsync(string job, Func<RunRecord, bool> done)
     {
         RunRecord? found = null;
         await WaitUntilAsync(async () =>
         {
-            found = (await _served!.Catalog.QueryRunsAsync(new RunQuery { Job = job })).Runs.FirstOrDefault(done);
+            found = (await _served!.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = job })).Runs.FirstOrDefault(done);
             return found is not null;
         });
         return found!;

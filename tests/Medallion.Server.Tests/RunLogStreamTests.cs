@@ -22,7 +22,7 @@ public sealed class RunLogStreamTests : IAsyncLifetime
         await using EventStream stream = await EventStream.OpenAsync(_served, run.Id, ServedProject.Basic("vic", ServedProject.ViewerPassword));
         List<ServerSentEvent> events = await stream.ReadUntilEndAsync();
 
-        List<RunLogLine> stored = await _served.Catalog.GetRunLogAsync(run.Id);
+        List<RunLogLine> stored = await _served.Catalog.Runs.GetRunLogAsync(run.Id);
         Assert.Equal(stored.Select(l => l.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)), events.SkipLast(1).Select(e => e.Id));
         Assert.Equal(stored.Select(l => l.Message), events.SkipLast(1).Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("message").GetString()));
         Assert.All(events.SkipLast(1), e => Assert.Equal("log", e.Event));
@@ -36,13 +36,13 @@ public sealed class RunLogStreamTests : IAsyncLifetime
     public async Task Lines_written_while_the_client_reads_arrive_on_the_open_stream()
     {
         RunRecord run = await QueueOutsideRunAsync();
-        await _served.Catalog.AppendRunLogAsync(run.Id, null, "info", "first");
+        await _served.Catalog.Runs.AppendRunLogAsync(run.Id, null, "info", "first");
         await using EventStream stream = await EventStream.OpenAsync(_served, run.Id, ServedProject.Basic("vic", ServedProject.ViewerPassword));
         ServerSentEvent first = await stream.ReadAsync();
 
-        await _served.Catalog.AppendRunLogAsync(run.Id, TableName.Parse("silver.orders"), "warning", "second\nwith a line break");
+        await _served.Catalog.Runs.AppendRunLogAsync(run.Id, TableName.Parse("silver.orders"), "warning", "second\nwith a line break");
         ServerSentEvent second = await stream.ReadAsync();
-        await _served.Catalog.FinishRunAsync(run.Id, RunStatus.Failed, "it broke");
+        await _served.Catalog.Runs.FinishRunAsync(run.Id, RunStatus.Failed, "it broke");
         ServerSentEvent end = await stream.ReadAsync();
 
         Assert.Equal(("1", "first"), (first.Id, JsonDocument.Parse(first.Data).RootElement.GetProperty("message").GetString()));
@@ -58,10 +58,10 @@ public sealed class RunLogStreamTests : IAsyncLifetime
         RunRecord run = await QueueOutsideRunAsync();
         foreach (string message in new[] { "one", "two", "three" })
         {
-            await _served.Catalog.AppendRunLogAsync(run.Id, null, "info", message);
+            await _served.Catalog.Runs.AppendRunLogAsync(run.Id, null, "info", message);
         }
 
-        await _served.Catalog.FinishRunAsync(run.Id, RunStatus.Succeeded);
+        await _served.Catalog.Runs.FinishRunAsync(run.Id, RunStatus.Succeeded);
 
         await using EventStream stream = await EventStream.OpenAsync(_served, run.Id, ServedProject.Basic("vic", ServedProject.ViewerPassword), lastEventId: "2");
         List<ServerSentEvent> events = await stream.ReadUntilEndAsync();
@@ -107,8 +107,8 @@ public sealed class RunLogStreamTests : IAsyncLifetime
     /// <summary>A run recorded by another process (as a CLI would): the stream sees its lines by reading the catalog.</summary>
     private async Task<RunRecord> QueueOutsideRunAsync()
     {
-        RunRecord run = (await _served.Catalog.TryQueueRunAsync(new RunStart("outside", RunTrigger.Api, null, null, null, "another-process")))!;
-        await _served.Catalog.StartAttemptAsync(run.Id);
+        RunRecord run = (await _served.Catalog.Runs.TryQueueRunAsync(new RunStart("outside", RunTrigger.Api, null, null, null, "another-process")))!;
+        await _served.Catalog.Runs.StartAttemptAsync(run.Id);
         return run;
     }
 

@@ -71,12 +71,12 @@ public sealed class ServedProject : IAsyncDisposable
         later?.Invoke(files);
         string directory = files.Directory;
         CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog));
-        await catalog.SetUserAsync("ana", PgUserStore.CreateScramVerifier(OperatorPassword));
-        await catalog.SetUserRoleAsync("ana", ServerRole.Operator);
-        await catalog.SetUserAsync("vic", PgUserStore.CreateScramVerifier(ViewerPassword));
+        await catalog.Identity.SetUserAsync("ana", PgUserStore.CreateScramVerifier(OperatorPassword));
+        await catalog.Identity.SetUserRoleAsync("ana", ServerRole.Operator);
+        await catalog.Identity.SetUserAsync("vic", PgUserStore.CreateScramVerifier(ViewerPassword));
         // Both read every table: these tests are about the server's roles, not about grants.
-        await catalog.SetUserAdminAsync("ana", isAdmin: true);
-        await catalog.SetUserAdminAsync("vic", isAdmin: true);
+        await catalog.Access.SetUserAdminAsync("ana", isAdmin: true);
+        await catalog.Access.SetUserAdminAsync("vic", isAdmin: true);
         var options = new MedallionServerOptions { ProjectDirectory = directory, HttpPort = 0, Sql = new SqlEndpointOptions { Port = 0 }, Grace = TimeSpan.FromSeconds(5) };
         try
         {

@@ -210,7 +210,7 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
 
         // The role is checked first, so both are forbidden; an operator's request without the token is refused too (WebAccessTests).
         Assert.Equal((403, 403), (withoutToken.Status, withToken.Status));
-        Assert.Empty((await _served.Catalog.QueryRunsAsync(new Medallion.Catalog.RunQuery { Job = "nightly" })).Runs);
+        Assert.Empty((await _served.Catalog.Runs.QueryRunsAsync(new Medallion.Catalog.RunQuery { Job = "nightly" })).Runs);
         await scenario.FinishAsync();
     }
 

@@ -20,9 +20,9 @@ public sealed partial class ColumnPageTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _served = await ServedProject.StartAsync();
-        await _served.Catalog.SetUserAsync("carl", PgUserStore.CreateScramVerifier(Password));
-        await _served.Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Columns, "bronze.orders", ["order_id", "amount"], GranteeKind.User, "carl"), ["bronze.orders"]);
-        await _served.Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.orders", [], GranteeKind.User, "carl"), ["silver.orders"]);
+        await _served.Catalog.Identity.SetUserAsync("carl", PgUserStore.CreateScramVerifier(Password));
+        await _served.Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Columns, "bronze.orders", ["order_id", "amount"], GranteeKind.User, "carl"), ["bronze.orders"]);
+        await _served.Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.orders", [], GranteeKind.User, "carl"), ["silver.orders"]);
     }
 
     public async Task DisposeAsync() => await _served.DisposeAsync();

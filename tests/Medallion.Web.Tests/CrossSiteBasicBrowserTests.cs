@@ -70,7 +70,7 @@ public sealed class CrossSiteBasicBrowserTests : IAsyncLifetime
         }
 
         Assert.False(await IsPausedAsync());
-        Assert.Empty(await _served.Catalog.ListServerActionsAsync());
+        Assert.Empty(await _served.Catalog.Identity.ListServerActionsAsync());
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class CrossSiteBasicBrowserTests : IAsyncLifetime
 
         Assert.Equal((int)HttpStatusCode.OK, status);
         Assert.True(await IsPausedAsync());
-        Assert.Equal("ana", Assert.Single(await _served.Catalog.ListServerActionsAsync()).User);
+        Assert.Equal("ana", Assert.Single(await _served.Catalog.Identity.ListServerActionsAsync()).User);
     }
 
     [Fact]

@@ -146,7 +146,7 @@ public sealed partial class DataShownTests : IAsyncLifetime
         CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog), instant);
         await using (catalog)
         {
-            ids = [(await catalog.StartRunAsync("backfill a")).Id, (await catalog.StartRunAsync("backfill b")).Id];
+            ids = [(await catalog.Runs.StartRunAsync("backfill a")).Id, (await catalog.Runs.StartRunAsync("backfill b")).Id];
         }
 
         using WebSession session = new(_served);

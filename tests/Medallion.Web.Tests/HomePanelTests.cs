@@ -15,8 +15,8 @@ public sealed class HomePanelTests : IAsyncLifetime
     {
         // A model with a freshness rule that was never built: past its limit from the start.
         _served = await ServedProject.StartAsync(later: files => files.Write("models/gold/late.sql", "/* ---\nfreshness: {warn_after: 30m, error_after: 1h}\n--- */\nSELECT 1 AS x\n"));
-        await _served.Catalog.SetUserAsync("rita", PgUserStore.CreateScramVerifier(Password));
-        await _served.Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "gold.revenue", [], GranteeKind.User, "rita"), ["gold.revenue"]);
+        await _served.Catalog.Identity.SetUserAsync("rita", PgUserStore.CreateScramVerifier(Password));
+        await _served.Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "gold.revenue", [], GranteeKind.User, "rita"), ["gold.revenue"]);
     }
 
     public async Task DisposeAsync() => await _served.DisposeAsync();

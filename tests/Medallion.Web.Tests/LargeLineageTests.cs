@@ -38,8 +38,8 @@ public sealed class LargeLineageTests : IAsyncLifetime
         }
 
         _server = await MedallionServer.StartAsync(new MedallionServerOptions { ProjectDirectory = _project.Directory, HttpPort = 0, Grace = TimeSpan.FromSeconds(5) });
-        await _server.Scheduler.Catalog.SetUserAsync("ana", PgUserStore.CreateScramVerifier(Password));
-        await _server.Scheduler.Catalog.SetUserAdminAsync("ana", isAdmin: true);
+        await _server.Scheduler.Catalog.Identity.SetUserAsync("ana", PgUserStore.CreateScramVerifier(Password));
+        await _server.Scheduler.Catalog.Access.SetUserAdminAsync("ana", isAdmin: true);
         _playwright = await Playwright.CreateAsync();
         _browser = await BrowserScenario.LaunchAsync(_playwright);
     }

@@ -19,8 +19,8 @@ public sealed partial class RestrictedUserPageTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _served = await ServedProject.StartAsync();
-        await _served.Catalog.SetUserAsync("rita", PgUserStore.CreateScramVerifier(Password));
-        await _served.Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.orders", [], GranteeKind.User, "rita"), ["silver.orders"]);
+        await _served.Catalog.Identity.SetUserAsync("rita", PgUserStore.CreateScramVerifier(Password));
+        await _served.Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.orders", [], GranteeKind.User, "rita"), ["silver.orders"]);
     }
 
     public async Task DisposeAsync() => await _served.DisposeAsync();

@@ -16,8 +16,8 @@ public sealed class SourcesPageTests : IAsyncLifetime
     {
         _served = await ServedProject.StartAsync(later: SourcesProject.Define);
         await SourcesProject.RecordPassesAsync(_served.Catalog);
-        await _served.Catalog.SetUserAsync("rita", PgUserStore.CreateScramVerifier(Password));
-        await _served.Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "bronze.orders", [], GranteeKind.User, "rita"), ["bronze.orders"]);
+        await _served.Catalog.Identity.SetUserAsync("rita", PgUserStore.CreateScramVerifier(Password));
+        await _served.Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "bronze.orders", [], GranteeKind.User, "rita"), ["bronze.orders"]);
     }
 
     public async Task DisposeAsync() => await _served.DisposeAsync();

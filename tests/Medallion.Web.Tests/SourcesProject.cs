@@ -30,11 +30,11 @@ internal static class SourcesProject
     /// <summary>One run: the CDC table passed with its LSN and slot lag, the incremental table failed.</summary>
     public static async Task RecordPassesAsync(CatalogStore catalog)
     {
-        RunRecord run = await catalog.StartRunAsync("crm");
+        RunRecord run = await catalog.Runs.StartRunAsync("crm");
         var customers = TableName.Parse("bronze.customers");
-        await catalog.RecordSourceRunAsync(new SourceRunRecord(run.Id, customers, 1, "crm", "public.customers", "cdc", 42, 1, "0/1A2B3C", 1, 2048, DateTimeOffset.UtcNow));
-        await catalog.RecordModelRunAsync(new ModelRunRecord(run.Id, customers, RunStatus.Succeeded, 42, new Dictionary<string, long>(), TimeSpan.FromSeconds(2), CommittedVersion: 1));
-        await catalog.RecordModelRunAsync(new ModelRunRecord(run.Id, TableName.Parse("bronze.invoices"), RunStatus.Failed, null, new Dictionary<string, long>(), TimeSpan.FromSeconds(1), FailedPassError));
-        await catalog.FinishRunAsync(run.Id, RunStatus.Failed, "crm: public.invoices failed");
+        await catalog.Runs.RecordSourceRunAsync(new SourceRunRecord(run.Id, customers, 1, "crm", "public.customers", "cdc", 42, 1, "0/1A2B3C", 1, 2048, DateTimeOffset.UtcNow));
+        await catalog.Runs.RecordModelRunAsync(new ModelRunRecord(run.Id, customers, RunStatus.Succeeded, 42, new Dictionary<string, long>(), TimeSpan.FromSeconds(2), CommittedVersion: 1));
+        await catalog.Runs.RecordModelRunAsync(new ModelRunRecord(run.Id, TableName.Parse("bronze.invoices"), RunStatus.Failed, null, new Dictionary<string, long>(), TimeSpan.FromSeconds(1), FailedPassError));
+        await catalog.Runs.FinishRunAsync(run.Id, RunStatus.Failed, "crm: public.invoices failed");
     }
 }

@@ -21,8 +21,8 @@ public sealed class SqlPageMemoryTests : IAsyncLifetime
         foreach (string user in new[] { "rita", "sam" })
         {
             // Neither is an admin: each reads through a database of their own, whose limit is a share of the server's.
-            await _served.Catalog.SetUserAsync(user, PgUserStore.CreateScramVerifier(Password));
-            await _served.Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.orders", [], GranteeKind.User, user), ["silver.orders"]);
+            await _served.Catalog.Identity.SetUserAsync(user, PgUserStore.CreateScramVerifier(Password));
+            await _served.Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.orders", [], GranteeKind.User, user), ["silver.orders"]);
         }
     }
 

@@ -171,7 +171,7 @@ public sealed class WebAccessTests : IAsyncLifetime
     {
         using var session = new WebSession(_served);
         await session.SignInOrFailAsync("vic", ServedProject.ViewerPassword);
-        await _served.Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Operate, AccessObjectKind.Server, "server", [], GranteeKind.User, "vic"));
+        await _served.Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Operate, AccessObjectKind.Server, "server", [], GranteeKind.User, "vic"));
 
         (HttpStatusCode status, string jobs) = await session.GetAsync("/jobs");
 
@@ -184,7 +184,7 @@ public sealed class WebAccessTests : IAsyncLifetime
     {
         using var session = new WebSession(_served);
         await session.SignInOrFailAsync("vic", ServedProject.ViewerPassword);
-        await _served.Catalog.RemoveUserAsync("vic");
+        await _served.Catalog.Identity.RemoveUserAsync("vic");
         using HttpResponseMessage response = await session.Http.GetAsync("/jobs");
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);

@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Data.Common;
 using System.Threading;
 using System.Threading.Tasks;
-using Microsoft.Data.Sqlite;
 
 namespace Medallion.Catalog.Internal;
 
@@ -25,24 +25,19 @@ internal sealed class CatalogWriter
     // Bounds how long one transaction holds the file, so readers' checkpoints and other processes get their turn.
     private const int MaxWritesPerTransaction = 500;
 
-    private static readonly ConcurrentDictionary<string, CatalogWriter> s_byPath = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, CatalogWriter> s_byLocation = new(StringComparer.Ordinal);
 
-    private readonly string _path;
-    private readonly string _connectionString;
+    private readonly CatalogDialect _dialect;
     private readonly Lock _gate = new();
     private readonly Queue<Write> _pending = new();
     private bool _draining;
 
-    private CatalogWriter(string path, string connectionString)
-    {
-        _path = path;
-        _connectionString = connectionString;
-    }
+    private CatalogWriter(CatalogDialect dialect) => _dialect = dialect;
 
-    /// <summary>The writer of the catalog file at <paramref name="path"/> (a full path).</summary>
-    public static CatalogWriter For(string path, string connectionString) => s_byPath.GetOrAdd(path, _ => new CatalogWriter(path, connectionString));
+    /// <summary>The writer of the catalog <paramref name="dialect"/> reaches (one per <see cref="CatalogDialect.Location"/>).</summary>
+    public static CatalogWriter For(CatalogDialect dialect) => s_byLocation.GetOrAdd(dialect.Location, _ => new CatalogWriter(dialect));
 
-    private Exception Translate(Exception failure) => CatalogFailure.Translate(failure, _path, writing: true);
+    private Exception Translate(Exception failure) => _dialect.Translate(failure, writing: true);
 
     /// <summary>
     /// Runs <paramref name="work"/> in a transaction with whatever else is waiting, and completes with its result once
@@ -56,7 +51,7 @@ internal sealed class CatalogWriter
     /// lose the last of them.
     /// </param>
     /// <param name="cancellationToken">Cancels the write while it waits; once its transaction runs, the write goes through.</param>
-    public Task<int> WriteAsync(Func<SqliteConnection, SqliteTransaction, int> work, bool durable, CancellationToken cancellationToken)
+    public Task<int> WriteAsync(Func<DbConnection, DbTransaction, int> work, bool durable, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var write = new Write(work, durable, cancellationToken);
@@ -106,18 +101,10 @@ internal sealed class CatalogWriter
         var failures = new Exception?[batch.Count];
         try
         {
-            using var connection = new SqliteConnection(_connectionString);
+            using DbConnection connection = _dialect.CreateConnection();
             await connection.OpenAsync(CancellationToken.None).ConfigureAwait(false);
-            using (SqliteCommand durability = connection.CreateCommand())
-            {
-                // Under WAL, NORMAL syncs at checkpoints rather than at every commit, and FULL syncs this commit (and so
-                // every earlier one) before it returns. A sync per commit was a large part of a short run's wait; the
-                // writes that must survive an OS crash ask for it (see WriteAsync's durable, the README's durability notes).
-                durability.CommandText = batch.Exists(w => w.Durable) ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
-                durability.ExecuteNonQuery();
-            }
-
-            using SqliteTransaction transaction = connection.BeginTransaction();
+            _dialect.SetDurability(connection, batch.Exists(w => w.Durable));
+            using DbTransaction transaction = connection.BeginTransaction();
             for (int i = 0; i < batch.Count; i++)
             {
                 if (batch[i].Cancellation.IsCancellationRequested)
@@ -178,7 +165,7 @@ internal sealed class CatalogWriter
         }
     }
 
-    private sealed record Write(Func<SqliteConnection, SqliteTransaction, int> Work, bool Durable, CancellationToken Cancellation)
+    private sealed record Write(Func<DbConnection, DbTransaction, int> Work, bool Durable, CancellationToken Cancellation)
     {
         public TaskCompletionSource<int> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

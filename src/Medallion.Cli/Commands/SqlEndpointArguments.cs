@@ -110,7 +110,7 @@ internal sealed class SqlEndpointArguments
         if (project is not null && users is null && !trust)
         {
             await using CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
-            if ((await catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false)).Count == 0)
+            if ((await catalog.Identity.ListUsersAsync(cancellationToken).ConfigureAwait(false)).Count == 0)
             {
                 throw new MedallionException(ErrorCode.CommandLineInvalid, $"the project {project.Name} has no users, so nobody could log in. Help: medallion user add <name> --project {projectDirectory} (or pass --trust-loopback).");
             }

@@ -15,6 +15,6 @@ internal sealed record CommitRecord(CatalogTable Table, TableVersionRecord Versi
     public Task WriteAsync(CatalogStore catalog, ModelRunRecord? modelRun)
     {
         CrashPoint.Reach("run.committed.before-catalog");
-        return catalog.RecordCommitAsync(Table, Version, Columns, modelRun, CancellationToken.None);
+        return catalog.Runs.RecordCommitAsync(Table, Version, Columns, modelRun, CancellationToken.None);
     }
 }

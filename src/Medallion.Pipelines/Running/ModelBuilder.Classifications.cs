@@ -70,7 +70,7 @@ internal sealed partial class ModelBuilder
 
         if (!recorded.TryGetValue(source.Table, out List<CatalogColumn>? columns))
         {
-            columns = await _run.Catalog.GetColumnsAsync(source.Table, cancellationToken).ConfigureAwait(false);
+            columns = await _run.Catalog.Tables.GetColumnsAsync(source.Table, cancellationToken).ConfigureAwait(false);
             recorded[source.Table] = columns;
         }
 

@@ -328,7 +328,7 @@ internal sealed partial class ModelBuilder
         _notes.Add(string.Create(CultureInfo.InvariantCulture, $"{result.RowsAffected} row(s) quarantined to {table}"));
         if (result.Committed)
         {
-            await _run.Catalog.UpsertTableAsync(
+            await _run.Catalog.Tables.UpsertTableAsync(
                 new CatalogTable(table, location, Description: $"Rows of {_model.Name} that broke quarantine-severity expectations, with the rules and the run id."),
                 CancellationToken.None).ConfigureAwait(false);
             await CommitRecorder.RecordAsync(_run, table, location, result.Version, result.Operation, await ColumnDocsAsync(CancellationToken.None).ConfigureAwait(false), _writer).ConfigureAwait(false);
@@ -353,7 +353,7 @@ internal sealed partial class ModelBuilder
     {
         foreach (QualityResultRecord record in verdict.Records)
         {
-            await _run.Catalog.RecordQualityResultAsync(record, CancellationToken.None).ConfigureAwait(false);
+            await _run.Catalog.Quality.RecordQualityResultAsync(record, CancellationToken.None).ConfigureAwait(false);
             if (record.Broken)
             {
                 PipelineMeter.RecordRuleBroken(record.Model, record.Severity);

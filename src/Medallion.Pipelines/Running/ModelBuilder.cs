@@ -64,7 +64,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         IReadOnlyList<TableName> upstream = _run.Graph.GetAnalysis(_model.Name).Dependencies;
         UpstreamPlanner planner = await UpstreamPlanner.OpenAsync(_run.Project, _model, upstream, _writer, cancellationToken).ConfigureAwait(false);
         Snapshot? target = await TryTargetSnapshotAsync(cancellationToken).ConfigureAwait(false);
-        ModelRunRecord? last = await _run.Catalog.GetLastSuccessfulModelRunAsync(_model.Name, cancellationToken).ConfigureAwait(false);
+        ModelRunRecord? last = await _run.Catalog.Runs.GetLastSuccessfulModelRunAsync(_model.Name, cancellationToken).ConfigureAwait(false);
 
         // An scd2 model compares each key it reads with the key's current version, so reading only the upstream rows
         // that changed gives the same history as reading them all: keys it does not read stay current either way.

@@ -91,9 +91,9 @@ public static partial class ProjectRunner
             }
 
             RunRecord run = options.RunId is { } runId
-                ? await catalog.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
+                ? await catalog.Runs.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
                     ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}' to record into.\nHelp: queue the run in the catalog first.")
-                : await catalog.StartRunAsync(options.Select, cancellationToken).ConfigureAwait(false);
+                : await catalog.Runs.StartRunAsync(options.Select, cancellationToken).ConfigureAwait(false);
             using Activity? span = PipelineTracing.StartRun(run.Id, options.Select);
             var context = new RunContext(graph, catalog, database, run.Id, options, time, run.StartedAt, sources, quality);
             List<StepResult> steps = await new RunScheduler(context, PlanSteps(graph, selected, options)).RunAsync(cancellationToken).ConfigureAwait(false);
@@ -108,11 +108,11 @@ public static partial class ProjectRunner
             }
             else if (options.ForgetIdleRun && status == RunStatus.Succeeded && steps.All(s => s.CommittedVersion is null))
             {
-                await catalog.DeleteRunAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+                await catalog.Runs.DeleteRunAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
             }
             else
             {
-                await catalog.FinishRunAsync(run.Id, status, firstError, CancellationToken.None).ConfigureAwait(false);
+                await catalog.Runs.FinishRunAsync(run.Id, status, firstError, CancellationToken.None).ConfigureAwait(false);
             }
 
             return new RunResult(run.Id, status, steps, elapsed.Elapsed);

@@ -211,7 +211,7 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
             await CommitRecorder.RecordAsync(run, step.Table, ProjectCatalog.TableLocation(run.Project, step.Table), version, "WRITE", [], run.Writer(connection)).ConfigureAwait(false);
         }
 
-        await run.Catalog.RecordSourceRunAsync(result.ToRecord(run.RunId, 1, run.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+        await run.Catalog.Runs.RecordSourceRunAsync(result.ToRecord(run.RunId, 1, run.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
         RunMode mode = result.Mode == Ingestion.IngestionMode.Full ? RunMode.Full : RunMode.Incremental;
         return new StepResult(step.Table, StepKind.Source, StepState.Succeeded, mode, result.Result.Rows, result.CommittedVersion, s_noVersions, elapsed.Elapsed, null, notes);
     }
@@ -219,7 +219,7 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
     /// <summary>The model's latest run when it succeeded (with nothing new upstream since, building again would change nothing), else null.</summary>
     private async Task<ModelRunRecord?> LastSuccessAsync(TableName model, CancellationToken cancellationToken)
     {
-        List<ModelRunRecord> last = await run.Catalog.GetModelRunHistoryAsync(model, 1, cancellationToken).ConfigureAwait(false);
+        List<ModelRunRecord> last = await run.Catalog.Runs.GetModelRunHistoryAsync(model, 1, cancellationToken).ConfigureAwait(false);
         return last.Count == 1 && last[0].Status == RunStatus.Succeeded ? last[0] : null;
     }
 
@@ -258,7 +258,7 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
         }
         else
         {
-            await run.Catalog.RecordModelRunAsync(modelRun, CancellationToken.None).ConfigureAwait(false);
+            await run.Catalog.Runs.RecordModelRunAsync(modelRun, CancellationToken.None).ConfigureAwait(false);
         }
 
         Report(step, result.State, result);

@@ -26,7 +26,7 @@ public sealed record DatabaseTableResult(string Source, string Table, TableName 
     /// <summary>The position reached as people read it: the LSN for CDC, else null.</summary>
     public string? PositionText => Result.Position?.Lsn is ulong lsn ? $"{lsn >> 32:X}/{lsn & 0xFFFFFFFF:X}" : null;
 
-    /// <summary>This pass as the catalog keeps it (<see cref="CatalogStore.RecordSourceRunAsync"/>).</summary>
+    /// <summary>This pass as the catalog keeps it (<see cref="RunStore.RecordSourceRunAsync"/>).</summary>
     /// <param name="runId">The run (or ingest session) the pass belongs to.</param>
     /// <param name="pass">The pass's number in it, from 1.</param>
     /// <param name="recordedAt">When the pass ended.</param>

@@ -81,22 +81,22 @@ public sealed class AccessService
     };
 
     /// <summary>Every user, by name.</summary>
-    public Task<List<CatalogUser>> ListUsersAsync(CancellationToken cancellationToken = default) => _catalog.ListUsersAsync(cancellationToken);
+    public Task<List<CatalogUser>> ListUsersAsync(CancellationToken cancellationToken = default) => _catalog.Identity.ListUsersAsync(cancellationToken);
 
     /// <summary>Every role with its members, by name.</summary>
-    public Task<List<AccessRole>> ListRolesAsync(CancellationToken cancellationToken = default) => _catalog.ListRolesAsync(cancellationToken);
+    public Task<List<AccessRole>> ListRolesAsync(CancellationToken cancellationToken = default) => _catalog.Access.ListRolesAsync(cancellationToken);
 
     /// <summary>Every grant, ordered by grantee, privilege and object.</summary>
-    public Task<List<AccessGrant>> ListGrantsAsync(CancellationToken cancellationToken = default) => _catalog.ListGrantsAsync(cancellationToken);
+    public Task<List<AccessGrant>> ListGrantsAsync(CancellationToken cancellationToken = default) => _catalog.Access.ListGrantsAsync(cancellationToken);
 
     /// <summary>Every masking policy, by classification (a classification without one is masked with a keyed hash).</summary>
-    public Task<List<MaskingPolicy>> ListMasksAsync(CancellationToken cancellationToken = default) => _catalog.ListMaskingPoliciesAsync(cancellationToken);
+    public Task<List<MaskingPolicy>> ListMasksAsync(CancellationToken cancellationToken = default) => _catalog.Access.ListMaskingPoliciesAsync(cancellationToken);
 
     /// <summary>Every row filter, by table and grantee.</summary>
-    public Task<List<RowFilter>> ListRowFiltersAsync(CancellationToken cancellationToken = default) => _catalog.ListRowFiltersAsync(cancellationToken);
+    public Task<List<RowFilter>> ListRowFiltersAsync(CancellationToken cancellationToken = default) => _catalog.Access.ListRowFiltersAsync(cancellationToken);
 
     /// <summary>Every API token (never a secret), newest first; one user's when <paramref name="user"/> is given.</summary>
-    public Task<List<ApiToken>> ListTokensAsync(string? user = null, CancellationToken cancellationToken = default) => _catalog.ListApiTokensAsync(user, cancellationToken);
+    public Task<List<ApiToken>> ListTokensAsync(string? user = null, CancellationToken cancellationToken = default) => _catalog.Identity.ListApiTokensAsync(user, cancellationToken);
 
     /// <summary>
     /// Whether <paramref name="user"/> manages users, roles, grants and tokens: a user added with <c>--admin</c>, or one
@@ -105,7 +105,7 @@ public sealed class AccessService
     public async Task<bool> IsAdminAsync(string user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return (await _catalog.GetUserAccessAsync(user, cancellationToken).ConfigureAwait(false))?.IsAdmin ?? false;
+        return (await _catalog.Access.GetUserAccessAsync(user, cancellationToken).ConfigureAwait(false))?.IsAdmin ?? false;
     }
 
     /// <summary>The user named <paramref name="name"/>, for a command that acts or reads as that user.</summary>
@@ -113,12 +113,12 @@ public sealed class AccessService
     public async Task<CatalogUser> RequireUserAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (await _catalog.FindUserAsync(name, cancellationToken).ConfigureAwait(false) is { } user)
+        if (await _catalog.Identity.FindUserAsync(name, cancellationToken).ConfigureAwait(false) is { } user)
         {
             return user;
         }
 
-        List<CatalogUser> users = await _catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false);
+        List<CatalogUser> users = await _catalog.Identity.ListUsersAsync(cancellationToken).ConfigureAwait(false);
         throw new MedallionException(ErrorCode.CatalogObjectNotFound,
             $"There is no user '{name}'.{NameSuggester.DidYouMean(name, users.Select(u => u.Name))}\nHelp: medallion user list shows the users.");
     }
@@ -167,9 +167,9 @@ public sealed class AccessService
             }
 
             // viewer and operator say what the user does on the server, unless a role of that name exists.
-            List<string> roles = (await _catalog.ListRolesAsync(cancellationToken).ConfigureAwait(false)).Select(r => r.Name).ToList();
+            List<string> roles = (await _catalog.Access.ListRolesAsync(cancellationToken).ConfigureAwait(false)).Select(r => r.Name).ToList();
             ServerRole? serverRole = request.Roles.Where(r => !roles.Contains(r)).Select(ParseServerRole).LastOrDefault(r => r is not null);
-            return await _catalog.SaveUserAsync(
+            return await _catalog.Identity.SaveUserAsync(
                 new UserDefinition(request.Name, ScramVerifier.Create(request.Password).ToString())
                 {
                     Roles = [.. request.Roles.Where(r => roles.Contains(r) || ParseServerRole(r) is null)],
@@ -192,7 +192,7 @@ public sealed class AccessService
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentException.ThrowIfNullOrEmpty(password);
-        bool added = await _catalog.AddFirstUserAsync(
+        bool added = await _catalog.Identity.AddFirstUserAsync(
             new UserDefinition(name, ScramVerifier.Create(password).ToString()) { ServerRole = ServerRole.Operator, IsAdmin = true },
             cancellationToken).ConfigureAwait(false);
         if (added)
@@ -207,7 +207,7 @@ public sealed class AccessService
     public Task<bool> RemoveUserAsync(AccessActor actor, string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return ActAsync(actor, "user.remove", name, null, () => _catalog.RemoveUserAsync(name, cancellationToken), cancellationToken, NotFound($"there is no user {name}"));
+        return ActAsync(actor, "user.remove", name, null, () => _catalog.Identity.RemoveUserAsync(name, cancellationToken), cancellationToken, NotFound($"there is no user {name}"));
     }
 
     /// <summary>Sets what a user may do through the server's REST API (<c>user.role</c>).</summary>
@@ -217,7 +217,7 @@ public sealed class AccessService
         ArgumentNullException.ThrowIfNull(name);
         return ActAsync(actor, "user.role", name, new JsonObject { ["role"] = ServerRoleName(role) }.ToJsonString(), async () =>
         {
-            await _catalog.SetUserRoleAsync(name, role, cancellationToken).ConfigureAwait(false);
+            await _catalog.Identity.SetUserRoleAsync(name, role, cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);
     }
@@ -230,7 +230,7 @@ public sealed class AccessService
         return ActAsync(actor, "role.create", name, null, () =>
         {
             RequireName(name, "role");
-            return _catalog.CreateRoleAsync(name, cancellationToken: cancellationToken);
+            return _catalog.Access.CreateRoleAsync(name, cancellationToken: cancellationToken);
         }, cancellationToken);
     }
 
@@ -239,7 +239,7 @@ public sealed class AccessService
     public Task DropRoleAsync(AccessActor actor, string name, CancellationToken cancellationToken = default) =>
         ActAsync(actor, "role.drop", name, null, async () =>
         {
-            await _catalog.DropRoleAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await _catalog.Access.DropRoleAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);
 
@@ -273,8 +273,8 @@ public sealed class AccessService
             {
                 RequireName(grantee, "grantee");
                 bool changed = granting
-                    ? await _catalog.AddRoleMemberAsync(role, grantee, cancellationToken: cancellationToken).ConfigureAwait(false)
-                    : await _catalog.RemoveRoleMemberAsync(role, grantee, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    ? await _catalog.Access.AddRoleMemberAsync(role, grantee, cancellationToken: cancellationToken).ConfigureAwait(false)
+                    : await _catalog.Access.RemoveRoleMemberAsync(role, grantee, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return new GrantChange(role, null, grantee, changed);
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -294,8 +294,8 @@ public sealed class AccessService
             RequireName(grantee, "grantee");
             AccessGrant parsed = AccessGrantText.Parse(grant, await GranteeKindAsync(grantee, cancellationToken).ConfigureAwait(false), grantee);
             bool changed = granting
-                ? await _catalog.GrantAsync(parsed, await KnownTablesAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false)
-                : await _catalog.RevokeAsync(parsed, cancellationToken).ConfigureAwait(false);
+                ? await _catalog.Access.GrantAsync(parsed, await KnownTablesAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false)
+                : await _catalog.Access.RevokeAsync(parsed, cancellationToken).ConfigureAwait(false);
             return new GrantChange(null, parsed, grantee, changed);
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -323,7 +323,7 @@ public sealed class AccessService
         {
             RequireName(classification, "classification");
             RequireText(policy, "policy", "hash, partial, null, or a SQL expression with {column}");
-            await _catalog.SetMaskingPolicyAsync(masking, cancellationToken).ConfigureAwait(false);
+            await _catalog.Access.SetMaskingPolicyAsync(masking, cancellationToken).ConfigureAwait(false);
             return masking;
         }, cancellationToken);
     }
@@ -344,7 +344,7 @@ public sealed class AccessService
             RequireName(grantee, "grantee");
             RequireText(predicate, "predicate", "the condition rows must meet, e.g. region = user.attribute('region')");
             var filter = new RowFilter(table, await GranteeKindAsync(grantee, cancellationToken).ConfigureAwait(false), grantee, predicate);
-            await _catalog.SetRowFilterAsync(filter, await KnownTablesAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await _catalog.Access.SetRowFilterAsync(filter, await KnownTablesAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             return filter;
         }, cancellationToken);
     }
@@ -358,7 +358,7 @@ public sealed class AccessService
         (ApiToken Token, string Secret)? created = null;
         return ActAsync(
             actor, "token.create", () => created?.Token.Id ?? user, new JsonObject { ["user"] = user }.ToJsonString(),
-            async () => (created = await _catalog.CreateApiTokenAsync(user, expiresAt, cancellationToken).ConfigureAwait(false)).Value,
+            async () => (created = await _catalog.Identity.CreateApiTokenAsync(user, expiresAt, cancellationToken).ConfigureAwait(false)).Value,
             cancellationToken);
     }
 
@@ -366,12 +366,12 @@ public sealed class AccessService
     public Task<bool> RevokeTokenAsync(AccessActor actor, string id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(id);
-        return ActAsync(actor, "token.revoke", id, null, () => _catalog.RevokeApiTokenAsync(id, cancellationToken), cancellationToken, NotFound($"there is no unrevoked token {id}"));
+        return ActAsync(actor, "token.revoke", id, null, () => _catalog.Identity.RevokeApiTokenAsync(id, cancellationToken), cancellationToken, NotFound($"there is no unrevoked token {id}"));
     }
 
     /// <summary>What <see cref="ApplyDeclaredAsync"/> would change, without changing anything.</summary>
     public Task<IReadOnlyList<AccessChange>> PlanDeclaredAsync(DeclaredAccess declared, CancellationToken cancellationToken = default) =>
-        _catalog.PlanDeclaredAccessAsync(declared, cancellationToken);
+        _catalog.Access.PlanDeclaredAccessAsync(declared, cancellationToken);
 
     /// <summary>
     /// Makes the catalog's declared roles, memberships, grants, masking policies and row filters those the project's files
@@ -386,7 +386,7 @@ public sealed class AccessService
         IReadOnlyList<AccessChange> changes;
         try
         {
-            changes = await _catalog.ApplyDeclaredAccessAsync(declared, await KnownTablesAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            changes = await _catalog.Access.ApplyDeclaredAccessAsync(declared, await KnownTablesAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
         catch (MedallionException refused)
         {
@@ -405,13 +405,13 @@ public sealed class AccessService
     /// <summary>Whether <paramref name="name"/> is a role's or a user's (a role when both could be, as names never are both).</summary>
     private async Task<GranteeKind> GranteeKindAsync(string name, CancellationToken cancellationToken)
     {
-        List<AccessRole> roles = await _catalog.ListRolesAsync(cancellationToken).ConfigureAwait(false);
+        List<AccessRole> roles = await _catalog.Access.ListRolesAsync(cancellationToken).ConfigureAwait(false);
         if (roles.Any(r => r.Name == name))
         {
             return GranteeKind.Role;
         }
 
-        List<CatalogUser> users = await _catalog.ListUsersAsync(cancellationToken).ConfigureAwait(false);
+        List<CatalogUser> users = await _catalog.Identity.ListUsersAsync(cancellationToken).ConfigureAwait(false);
         if (users.Any(u => u.Name == name))
         {
             return GranteeKind.User;

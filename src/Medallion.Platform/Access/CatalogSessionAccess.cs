@@ -42,7 +42,7 @@ public sealed partial class CatalogSessionAccess
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(tables);
-        UserAccess? access = await _catalog.GetUserAccessAsync(user, cancellationToken).ConfigureAwait(false);
+        UserAccess? access = await _catalog.Access.GetUserAccessAsync(user, cancellationToken).ConfigureAwait(false);
         if (access is null || access.IsAdmin)
         {
             return null;
@@ -82,7 +82,7 @@ public sealed partial class CatalogSessionAccess
             readable[table.QualifiedName] = new TableAccess(columns, masks, filters.Count == 0 ? null : string.Join(" OR ", filters));
         }
 
-        return new SessionAccess(user, readable, await _catalog.GetMaskingKeyAsync(cancellationToken).ConfigureAwait(false));
+        return new SessionAccess(user, readable, await _catalog.Access.GetMaskingKeyAsync(cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -91,14 +91,14 @@ public sealed partial class CatalogSessionAccess
     /// </summary>
     private async Task<List<CatalogColumn>> ClassifiedColumnsAsync(TableName table, IReadOnlyList<LakehouseTable> tables, CancellationToken cancellationToken)
     {
-        List<CatalogColumn> columns = await _catalog.GetColumnsAsync(table, cancellationToken).ConfigureAwait(false);
+        List<CatalogColumn> columns = await _catalog.Tables.GetColumnsAsync(table, cancellationToken).ConfigureAwait(false);
         if (!QuarantineTable.TryGetModel(table, out TableName model)
             || !tables.Any(t => string.Equals(t.QualifiedName, model.ToString(), StringComparison.OrdinalIgnoreCase)))
         {
             return columns;
         }
 
-        List<CatalogColumn> modelColumns = await _catalog.GetColumnsAsync(model, cancellationToken).ConfigureAwait(false);
+        List<CatalogColumn> modelColumns = await _catalog.Tables.GetColumnsAsync(model, cancellationToken).ConfigureAwait(false);
         return [.. columns.Select(c => c.Classification is not null ? c
             : c with { Classification = modelColumns.FirstOrDefault(m => string.Equals(m.Name, c.Name, StringComparison.OrdinalIgnoreCase))?.Classification })];
     }

@@ -48,7 +48,7 @@ public sealed partial class ReaderView
         ArgumentNullException.ThrowIfNull(tables);
         // An admin reads everything: then the tables need not be listed, which for a project of a thousand tables costs
         // more than the rest of most pages.
-        if (user is null || await catalog.GetUserAccessAsync(user, cancellationToken).ConfigureAwait(false) is null or { IsAdmin: true })
+        if (user is null || await catalog.Access.GetUserAccessAsync(user, cancellationToken).ConfigureAwait(false) is null or { IsAdmin: true })
         {
             return Everything;
         }

@@ -79,7 +79,7 @@ internal sealed class AlertMonitor : IAsyncDisposable
         {
             MedallionProject project = _scheduler.Project;
             AlertSettings settings = project.Alerts;
-            _states ??= (await _scheduler.Catalog.GetAlertStatesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.Key, StringComparer.Ordinal);
+            _states ??= (await _scheduler.Catalog.Quality.GetAlertStatesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.Key, StringComparer.Ordinal);
             if (settings.Rules.Count == 0 && !_states.Values.Any(s => s.Firing))
             {
                 return [];
@@ -200,7 +200,7 @@ internal sealed class AlertMonitor : IAsyncDisposable
     private async Task SaveAsync(AlertState state, CancellationToken cancellationToken)
     {
         _states![state.Key] = state;
-        await _scheduler.Catalog.SaveAlertStateAsync(state, cancellationToken).ConfigureAwait(false);
+        await _scheduler.Catalog.Quality.SaveAlertStateAsync(state, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<Dictionary<string, Condition>> ConditionsAsync(MedallionProject project, AlertSettings settings, DateTimeOffset now, CancellationToken cancellationToken)
@@ -228,7 +228,7 @@ internal sealed class AlertMonitor : IAsyncDisposable
                 case AlertCondition.RunFailed:
                     foreach (JobDefinition job in project.Jobs.Where(j => rule.Jobs.Count == 0 || rule.Jobs.Contains(j.Name, StringComparer.OrdinalIgnoreCase)))
                     {
-                        RunRecord? last = (await _scheduler.Catalog.QueryRunsAsync(new RunQuery { Job = job.Name, Limit = 20 }, cancellationToken).ConfigureAwait(false))
+                        RunRecord? last = (await _scheduler.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = job.Name, Limit = 20 }, cancellationToken).ConfigureAwait(false))
                             .Runs.FirstOrDefault(r => r.Status is RunStatus.Succeeded or RunStatus.Failed);
                         if (last is { Status: RunStatus.Failed })
                         {
@@ -240,7 +240,7 @@ internal sealed class AlertMonitor : IAsyncDisposable
                 case AlertCondition.QualityFailed:
                     foreach (ModelDefinition model in project.Models.Where(m => rule.Covers(m.Name)))
                     {
-                        foreach (QualityResultRecord result in await _scheduler.Catalog.GetLatestQualityResultsAsync(model.Name, cancellationToken).ConfigureAwait(false))
+                        foreach (QualityResultRecord result in await _scheduler.Catalog.Quality.GetLatestQualityResultsAsync(model.Name, cancellationToken).ConfigureAwait(false))
                         {
                             if (result.Broken && Enum.TryParse(result.Severity, ignoreCase: true, out ExpectationSeverity severity) && severity >= rule.Severity)
                             {
@@ -284,7 +284,7 @@ internal sealed class AlertMonitor : IAsyncDisposable
 
                     break;
                 case AlertCondition.CdcLag:
-                    foreach (SourceState state in await _scheduler.Catalog.GetSourceStatesAsync(cancellationToken).ConfigureAwait(false))
+                    foreach (SourceState state in await _scheduler.Catalog.Runs.GetSourceStatesAsync(cancellationToken).ConfigureAwait(false))
                     {
                         SourceRunRecord pass = state.Latest;
                         if (pass.Mode != "cdc" || !rule.Covers(pass.Target))

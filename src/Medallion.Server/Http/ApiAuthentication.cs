@@ -83,8 +83,8 @@ internal sealed class ApiAuthenticationHandler(
             return (ServerContext.LocalUser, ServerRole.Operator, null);
         }
 
-        CatalogUser? user = await server.Catalog.AuthenticateApiTokenAsync(secret, Context.RequestAborted).ConfigureAwait(false);
-        return user is null ? (null, ServerRole.Viewer, "the API token is unknown, expired or revoked") : (user.Name, await server.Catalog.GetServerRoleAsync(user, Context.RequestAborted).ConfigureAwait(false), null);
+        CatalogUser? user = await server.Catalog.Identity.AuthenticateApiTokenAsync(secret, Context.RequestAborted).ConfigureAwait(false);
+        return user is null ? (null, ServerRole.Viewer, "the API token is unknown, expired or revoked") : (user.Name, await server.Catalog.Access.GetServerRoleAsync(user, Context.RequestAborted).ConfigureAwait(false), null);
     }
 
     private async Task<(string?, ServerRole, string?)> FromPasswordAsync(string parameter)
@@ -122,7 +122,7 @@ internal sealed class ApiAuthenticationHandler(
         }
 
         return user is not null
-            ? (user.Name, await server.Catalog.GetServerRoleAsync(user, Context.RequestAborted).ConfigureAwait(false), null)
+            ? (user.Name, await server.Catalog.Access.GetServerRoleAsync(user, Context.RequestAborted).ConfigureAwait(false), null)
             : (null, ServerRole.Viewer, PasswordLogin.WrongPassword);
     }
 
@@ -132,8 +132,8 @@ internal sealed class ApiAuthenticationHandler(
     /// <summary>The catalog user whose password this is, or null (unknown user or wrong password): HTTP Basic and the web UI's sign-in check the same way.</summary>
     internal static async Task<CatalogUser?> VerifyPasswordAsync(ServerContext server, string name, string password, CancellationToken cancellationToken)
     {
-        CatalogUser? user = await server.Catalog.FindUserAsync(name, cancellationToken).ConfigureAwait(false);
-        string? verifier = user is null ? null : await server.Catalog.FindUserVerifierAsync(name, cancellationToken).ConfigureAwait(false);
+        CatalogUser? user = await server.Catalog.Identity.FindUserAsync(name, cancellationToken).ConfigureAwait(false);
+        string? verifier = user is null ? null : await server.Catalog.Identity.FindUserVerifierAsync(name, cancellationToken).ConfigureAwait(false);
         return user is not null && PgUserStore.VerifyPassword(verifier, password) ? user : null;
     }
 

@@ -76,7 +76,7 @@ internal static class ApiEndpoints
             .WithName("GetRun").WithTags("runs").Produces<RunDetails>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/runs/{id}/logs", async (ServerContext server, HttpContext http, string id, long? after, int? limit, CancellationToken cancellationToken) =>
             {
-                if (await server.Catalog.GetRunAsync(id, cancellationToken).ConfigureAwait(false) is null)
+                if (await server.Catalog.Runs.GetRunAsync(id, cancellationToken).ConfigureAwait(false) is null)
                 {
                     return ApiProblem.For(ErrorCode.CatalogObjectNotFound, NoRun(id));
                 }
@@ -85,7 +85,7 @@ internal static class ApiEndpoints
                 await using (lakehouse.ConfigureAwait(false))
                 {
                     Platform.Access.RunTables tables = await lakehouse.GetRunTablesAsync(id, cancellationToken).ConfigureAwait(false);
-                    List<RunLogLine> lines = await server.Catalog.GetRunLogAsync(id, after ?? 0, Limit(limit, 1000), cancellationToken).ConfigureAwait(false);
+                    List<RunLogLine> lines = await server.Catalog.Runs.GetRunLogAsync(id, after ?? 0, Limit(limit, 1000), cancellationToken).ConfigureAwait(false);
                     return Results.Json(lines.Select(line => lakehouse.Reader.Show(line, tables)).ToList(), ApiJson.Options);
                 }
             })
@@ -99,7 +99,7 @@ internal static class ApiEndpoints
 
         api.MapGet("/backfills", async (ServerContext server, string? job, int? limit, CancellationToken cancellationToken) =>
             {
-                List<BackfillDetail> backfills = await server.Catalog.QueryBackfillsAsync(job, null, Limit(limit, 50), cancellationToken).ConfigureAwait(false);
+                List<BackfillDetail> backfills = await server.Catalog.Scheduler.QueryBackfillsAsync(job, null, Limit(limit, 50), cancellationToken).ConfigureAwait(false);
                 // A job the project does not know and that never backfilled is most likely a typo.
                 return job is not null && backfills.Count == 0 && !server.Project.Jobs.Any(j => string.Equals(j.Name, job, StringComparison.Ordinal))
                     ? ApiProblem.For(ErrorCode.CatalogObjectNotFound, UnknownJob(server, job))
@@ -113,7 +113,7 @@ internal static class ApiEndpoints
             .WithName("GetBackfill").WithTags("backfills").Produces<BackfillDetail>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/jobs", async (ServerContext server, CancellationToken cancellationToken) =>
             {
-                Dictionary<string, JobState> states = await server.Catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
+                Dictionary<string, JobState> states = await server.Catalog.Scheduler.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
                 return Results.Json(server.Project.Jobs.Select(job => JobView.Of(job, states.GetValueOrDefault(job.Name), server.Time.GetUtcNow())).ToList(), ApiJson.Options);
             })
             .WithName("ListJobs").WithTags("jobs").Produces<IReadOnlyList<JobView>>();
@@ -124,7 +124,7 @@ internal static class ApiEndpoints
                     return ApiProblem.For(ErrorCode.CatalogObjectNotFound, UnknownJob(server, job));
                 }
 
-                Dictionary<string, JobState> states = await server.Catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
+                Dictionary<string, JobState> states = await server.Catalog.Scheduler.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
                 return Results.Json(JobView.Of(definition, states.GetValueOrDefault(definition.Name), server.Time.GetUtcNow()), ApiJson.Options);
             })
             .WithName("GetJob").WithTags("jobs").Produces<JobView>().ProducesProblem(StatusCodes.Status404NotFound);
@@ -179,7 +179,7 @@ internal static class ApiEndpoints
         act.MapPost("/reload", async (ServerContext server, HttpContext http, CancellationToken cancellationToken) =>
             {
                 ReloadStatus status = await server.Reloader!.ReloadAsync("POST /api/reload by " + http.User.Identity!.Name, cancellationToken).ConfigureAwait(false);
-                await server.Catalog.RecordServerActionAsync(http.User.Identity!.Name!, "reload", server.Project.Name, status.Ok ? null : "failed: " + status.Error, cancellationToken).ConfigureAwait(false);
+                await server.Catalog.Identity.RecordServerActionAsync(http.User.Identity!.Name!, "reload", server.Project.Name, status.Ok ? null : "failed: " + status.Error, cancellationToken).ConfigureAwait(false);
                 await server.Audit.RecordAsync(AuditSource.Act(http, "project.reload", server.Project.Name, null, status.Ok ? "ok" : "error", status.Error), cancellationToken).ConfigureAwait(false);
                 // A project that does not load is the operator's to fix: its code's problem with what is wrong and where, the old definitions still running.
                 return status.Ok ? Results.Json(status, ApiJson.Options) : ReloadFailed(status);
@@ -213,7 +213,7 @@ internal static class ApiEndpoints
             T result = await act().ConfigureAwait(false);
             if (http is not null)
             {
-                await server.Catalog.RecordServerActionAsync(http.User.Identity!.Name!, action, target, detail, cancellationToken).ConfigureAwait(false);
+                await server.Catalog.Identity.RecordServerActionAsync(http.User.Identity!.Name!, action, target, detail, cancellationToken).ConfigureAwait(false);
                 await server.Audit.RecordAsync(AuditSource.Act(http, AuditAction(action, target), target, detail), cancellationToken).ConfigureAwait(false);
             }
 
@@ -241,7 +241,7 @@ internal static class ApiEndpoints
 
     private static async Task<JobView> JobAsync(ServerContext server, string job, CancellationToken cancellationToken)
     {
-        Dictionary<string, JobState> states = await server.Catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
+        Dictionary<string, JobState> states = await server.Catalog.Scheduler.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
         JobDefinition definition = server.Project.Jobs.First(j => string.Equals(j.Name, job, StringComparison.Ordinal));
         return JobView.Of(definition, states.GetValueOrDefault(definition.Name), server.Time.GetUtcNow());
     }
@@ -303,7 +303,7 @@ internal static class ApiEndpoints
             wanted = parsed;
         }
 
-        RunPage page = await server.Catalog.QueryRunsAsync(
+        RunPage page = await server.Catalog.Runs.QueryRunsAsync(
             new RunQuery { Job = job, Status = wanted, StartedFrom = from, StartedBefore = before, Cursor = cursor, Limit = Limit(limit, 50) },
             cancellationToken).ConfigureAwait(false);
         Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, http.User.Identity?.Name, cancellationToken).ConfigureAwait(false);

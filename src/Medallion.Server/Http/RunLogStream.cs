@@ -57,7 +57,7 @@ internal static class RunLogStream
 
     public static async Task StreamAsync(ServerContext server, HttpContext http, string id, long? after, CancellationToken cancellationToken)
     {
-        if (await server.Catalog.GetRunAsync(id, cancellationToken).ConfigureAwait(false) is null)
+        if (await server.Catalog.Runs.GetRunAsync(id, cancellationToken).ConfigureAwait(false) is null)
         {
             await ApiProblem.WriteAsync(http, ErrorCode.CatalogObjectNotFound, ApiEndpoints.NoRun(id)).ConfigureAwait(false);
             return;
@@ -89,7 +89,7 @@ internal static class RunLogStream
             {
                 // Taken before reading: a line written while we read wakes the next wait at once.
                 Task written = server.Scheduler.LogWritten;
-                List<RunLogLine> lines = await server.Catalog.GetRunLogAsync(id, sequence, Batch, cancellationToken).ConfigureAwait(false);
+                List<RunLogLine> lines = await server.Catalog.Runs.GetRunLogAsync(id, sequence, Batch, cancellationToken).ConfigureAwait(false);
                 if (lines.Count > 0)
                 {
                     sequence = await WriteLinesAsync(response, await ShownAsync(server, http, id, lines, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
@@ -97,11 +97,11 @@ internal static class RunLogStream
                     continue;
                 }
 
-                RunRecord run = (await server.Catalog.GetRunAsync(id, cancellationToken).ConfigureAwait(false))!;
+                RunRecord run = (await server.Catalog.Runs.GetRunAsync(id, cancellationToken).ConfigureAwait(false))!;
                 if (run.Status is not (RunStatus.Queued or RunStatus.Running))
                 {
                     // Lines written between the read above and the final state (by another process) are sent before the end.
-                    List<RunLogLine> last = await server.Catalog.GetRunLogAsync(id, sequence, int.MaxValue, cancellationToken).ConfigureAwait(false);
+                    List<RunLogLine> last = await server.Catalog.Runs.GetRunLogAsync(id, sequence, int.MaxValue, cancellationToken).ConfigureAwait(false);
                     if (last.Count > 0)
                     {
                         await WriteLinesAsync(response, await ShownAsync(server, http, id, last, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);

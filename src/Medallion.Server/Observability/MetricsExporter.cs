@@ -65,7 +65,7 @@ internal sealed class MetricsExporter : IDisposable
     private async Task CollectAsync(CancellationToken cancellationToken)
     {
         DateTimeOffset now = _time.GetUtcNow();
-        List<TableState> tables = await _scheduler.Catalog.GetTableStatesAsync(cancellationToken).ConfigureAwait(false);
+        List<TableState> tables = await _scheduler.Catalog.Tables.GetTableStatesAsync(cancellationToken).ConfigureAwait(false);
         _tables.Update(tables, t => [SchedulerMetrics.Label(t.Table)], t =>
         [
             Math.Max(0, (now - t.CommittedAt).TotalSeconds),
@@ -75,7 +75,7 @@ internal sealed class MetricsExporter : IDisposable
             t.FileCount,
             t.SizeBytes,
         ]);
-        List<SourceState> sources = await _scheduler.Catalog.GetSourceStatesAsync(cancellationToken).ConfigureAwait(false);
+        List<SourceState> sources = await _scheduler.Catalog.Runs.GetSourceStatesAsync(cancellationToken).ConfigureAwait(false);
         _sources.Update(sources, s => [s.Latest.Source, s.Latest.SourceTable], s =>
         [
             s.Latest.SlotLagBytes,

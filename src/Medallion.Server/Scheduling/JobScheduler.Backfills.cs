@@ -40,7 +40,7 @@ public sealed partial class JobScheduler
             throw new MedallionException(ErrorCode.JobScheduleInvalid, $"No whole interval of job '{definition.Name}' ({schedule}) lies between {from:O} and {to:O}.\nHelp: widen the range to at least one interval.");
         }
 
-        List<RunRecord> existing = await _catalog.GetIntervalRunsAsync(definition.Name, intervals[0].End, intervals[^1].End, cancellationToken).ConfigureAwait(false);
+        List<RunRecord> existing = await _catalog.Runs.GetIntervalRunsAsync(definition.Name, intervals[0].End, intervals[^1].End, cancellationToken).ConfigureAwait(false);
         return [.. intervals.Select(interval =>
         {
             List<RunRecord> runs = existing.Where(r => r.IntervalEnd == interval.End).ToList();
@@ -75,7 +75,7 @@ public sealed partial class JobScheduler
         EnsureActive();
         IReadOnlyList<BackfillInterval> intervals = await PlanBackfillAsync(job, from, to, reprocess, cancellationToken).ConfigureAwait(false);
         JobDefinition definition = FindJob(job);
-        BackfillRecord backfill = await _catalog.CreateBackfillAsync(
+        BackfillRecord backfill = await _catalog.Scheduler.CreateBackfillAsync(
             definition.Name, from, to, reprocess.ToString().ToLowerInvariant(), maxActive, intervals.Count, startedBy, cancellationToken).ConfigureAwait(false);
         var queued = new List<RunRecord>();
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -99,7 +99,7 @@ public sealed partial class JobScheduler
         }
 
         Wake();
-        return ((await _catalog.GetBackfillAsync(backfill.Id, cancellationToken).ConfigureAwait(false))!, queued);
+        return ((await _catalog.Scheduler.GetBackfillAsync(backfill.Id, cancellationToken).ConfigureAwait(false))!, queued);
     }
 
     /// <summary>
@@ -138,7 +138,7 @@ public sealed partial class JobScheduler
         }
 
         Wake();
-        return (await _catalog.GetBackfillDetailAsync(backfillId, cancellationToken).ConfigureAwait(false))!;
+        return (await _catalog.Scheduler.GetBackfillDetailAsync(backfillId, cancellationToken).ConfigureAwait(false))!;
     }
 
     /// <summary>A backfill with its progress and runs.</summary>
@@ -147,18 +147,18 @@ public sealed partial class JobScheduler
     public async Task<BackfillDetail> GetBackfillAsync(string backfillId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(backfillId);
-        if (await _catalog.GetBackfillDetailAsync(backfillId, cancellationToken).ConfigureAwait(false) is { } found)
+        if (await _catalog.Scheduler.GetBackfillDetailAsync(backfillId, cancellationToken).ConfigureAwait(false) is { } found)
         {
             return found;
         }
 
-        if (await _catalog.GetRunAsync(backfillId, cancellationToken).ConfigureAwait(false) is { } run)
+        if (await _catalog.Runs.GetRunAsync(backfillId, cancellationToken).ConfigureAwait(false) is { } run)
         {
             string of = run.BackfillId is { } owner ? $"; it belongs to backfill '{owner}'" : string.Empty;
             throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"'{backfillId}' is a run, not a backfill{of}.\nHelp: medallion cancel {backfillId} cancels the run; medallion backfills lists backfills.");
         }
 
-        List<BackfillDetail> recent = await _catalog.QueryBackfillsAsync(limit: 200, cancellationToken: cancellationToken).ConfigureAwait(false);
+        List<BackfillDetail> recent = await _catalog.Scheduler.QueryBackfillsAsync(limit: 200, cancellationToken: cancellationToken).ConfigureAwait(false);
         throw new MedallionException(
             ErrorCode.CatalogObjectNotFound,
             $"The catalog has no backfill '{backfillId}'.{NameSuggester.DidYouMean(backfillId, recent.Select(b => b.Backfill.Id))}\nHelp: medallion backfills lists them (GET /api/backfills).");
@@ -177,11 +177,11 @@ public sealed partial class JobScheduler
         }
 
         _backfills.Remove(backfillId);
-        List<RunRecord> runs = await _catalog.GetBackfillRunsAsync(backfillId, CancellationToken.None).ConfigureAwait(false);
+        List<RunRecord> runs = await _catalog.Scheduler.GetBackfillRunsAsync(backfillId, CancellationToken.None).ConfigureAwait(false);
         RunStatus status = backfill.Status == RunStatus.Cancelled || runs.Any(r => r.Status == RunStatus.Cancelled) ? RunStatus.Cancelled
             : runs.All(r => r.Status == RunStatus.Succeeded) ? RunStatus.Succeeded
             : RunStatus.Failed;
-        await _catalog.FinishBackfillAsync(backfillId, status, CancellationToken.None).ConfigureAwait(false);
+        await _catalog.Scheduler.FinishBackfillAsync(backfillId, status, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -190,7 +190,7 @@ public sealed partial class JobScheduler
     /// </summary>
     private async Task RecoverBackfillsAsync(CancellationToken cancellationToken)
     {
-        foreach (BackfillDetail left in await _catalog.QueryBackfillsAsync(status: RunStatus.Running, limit: 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
+        foreach (BackfillDetail left in await _catalog.Scheduler.QueryBackfillsAsync(status: RunStatus.Running, limit: 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             _backfills[left.Backfill.Id] = left.Backfill;
             await FinishBackfillIfDoneAsync(left.Backfill.Id).ConfigureAwait(false);

@@ -28,7 +28,7 @@ public sealed partial class JobScheduler
     private async Task CancelStreamAsync(Supervised stream, CancellationToken cancellationToken)
     {
         _cancelledStreams[stream.Run.Id] = true;
-        await _catalog.SetJobPausedAsync(stream.Job.Name, true, cancellationToken).ConfigureAwait(false);
+        await _catalog.Scheduler.SetJobPausedAsync(stream.Job.Name, true, cancellationToken).ConfigureAwait(false);
         KeepPaused(stream.Job.Name, true);
         await _executor.LogAsync(stream.Run, null, "warning", $"cancel asked: stopping the stream between commits and pausing job '{stream.Job.Name}'").ConfigureAwait(false);
         await SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
@@ -41,7 +41,7 @@ public sealed partial class JobScheduler
         RunStatus status = cancelled ? RunStatus.Cancelled : RunStatus.Succeeded;
         if (attempt is int number)
         {
-            await _catalog.FinishAttemptAsync(run.Id, number, status, cancelled ? StreamCancelled : null, false, CancellationToken.None).ConfigureAwait(false);
+            await _catalog.Runs.FinishAttemptAsync(run.Id, number, status, cancelled ? StreamCancelled : null, false, CancellationToken.None).ConfigureAwait(false);
         }
 
         await _executor.EndAsync(run, status, cancelled ? StreamCancelled : null).ConfigureAwait(false);
@@ -72,7 +72,7 @@ public sealed partial class JobScheduler
 
         foreach (JobDefinition job in definitions.Jobs.Values.Where(j => j.Continuous && !IsPaused(j) && !_continuous.ContainsKey(j.Name)))
         {
-            RunRecord run = (await _catalog.TryQueueRunAsync(new RunStart(job.Name, RunTrigger.Continuous, null, null, null, Holder.Id), cancellationToken).ConfigureAwait(false))!;
+            RunRecord run = (await _catalog.Runs.TryQueueRunAsync(new RunStart(job.Name, RunTrigger.Continuous, null, null, null, Holder.Id), cancellationToken).ConfigureAwait(false))!;
             var stop = new CancellationTokenSource();
             Task task = Task.Run(() => StreamAsync(run, job, definitions.Project, stop.Token), CancellationToken.None);
             _continuous[job.Name] = new Supervised(job, run, stop, task);
@@ -99,7 +99,7 @@ public sealed partial class JobScheduler
         var recorder = new IngestRunRecorder(_catalog, run.Id, _time);
         while (true)
         {
-            RunAttemptRecord attempt = await _catalog.StartAttemptAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+            RunAttemptRecord attempt = await _catalog.Runs.StartAttemptAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
             await _executor.LogAsync(run, null, "info", $"attempt {attempt.Attempt} started").ConfigureAwait(false);
             long started = _time.GetTimestamp();
             string error;
@@ -131,7 +131,7 @@ public sealed partial class JobScheduler
                 (error, transient) = (ErrorCodes.Unexpected(e), false);
             }
 
-            await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, error, transient, CancellationToken.None).ConfigureAwait(false);
+            await _catalog.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, error, transient, CancellationToken.None).ConfigureAwait(false);
             failuresInARow = _time.GetElapsedTime(started) >= job.Restart.MaxBackoff ? 1 : failuresInARow + 1;
             TimeSpan delay = job.Restart.DelayBefore(failuresInARow, (_options.Random ?? Random.Shared.NextDouble)());
             await _executor.LogAsync(run, null, "warning", $"attempt {attempt.Attempt} failed; restarting in {delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s: {error}").ConfigureAwait(false);

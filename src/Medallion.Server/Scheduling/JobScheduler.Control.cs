@@ -103,7 +103,7 @@ public sealed partial class JobScheduler
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         EnsureActive();
-        RunDetail detail = await _catalog.GetRunDetailAsync(runId, cancellationToken).ConfigureAwait(false)
+        RunDetail detail = await _catalog.Runs.GetRunDetailAsync(runId, cancellationToken).ConfigureAwait(false)
             ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}'.\nHelp: list runs with 'medallion runs'.");
         if (detail.Run.Job is not { } name)
         {
@@ -142,7 +142,7 @@ public sealed partial class JobScheduler
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         EnsureActive();
-        RunRecord run = await _catalog.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
+        RunRecord run = await _catalog.Runs.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
             ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}'.\nHelp: list runs with 'medallion runs'.");
         if (run.Job is not { } name)
         {
@@ -185,7 +185,7 @@ public sealed partial class JobScheduler
     {
         EnsureActive();
         JobDefinition definition = FindJob(job);
-        await _catalog.SetJobPausedAsync(definition.Name, paused, cancellationToken).ConfigureAwait(false);
+        await _catalog.Scheduler.SetJobPausedAsync(definition.Name, paused, cancellationToken).ConfigureAwait(false);
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

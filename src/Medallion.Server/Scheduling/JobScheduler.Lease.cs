@@ -36,12 +36,12 @@ public sealed partial class JobScheduler
     {
         try
         {
-            await catalog.AcquireSchedulerLeaseAsync(holder, ttl, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await catalog.Scheduler.AcquireSchedulerLeaseAsync(holder, ttl, cancellationToken: cancellationToken).ConfigureAwait(false);
             return null;
         }
         catch (MedallionException e) when (e.Code == ErrorCode.CatalogLeaseHeld)
         {
-            if (await catalog.GetSchedulerLeaseAsync(cancellationToken).ConfigureAwait(false) is not { } lease)
+            if (await catalog.Scheduler.GetSchedulerLeaseAsync(cancellationToken).ConfigureAwait(false) is not { } lease)
             {
                 // Released between the two statements: take it now.
                 return await TryAcquireLeaseAsync(catalog, holder, ttl, cancellationToken).ConfigureAwait(false);
@@ -54,13 +54,13 @@ public sealed partial class JobScheduler
 
             try
             {
-                await catalog.AcquireSchedulerLeaseAsync(holder, ttl, replacing: lease.Holder.Id, cancellationToken).ConfigureAwait(false);
+                await catalog.Scheduler.AcquireSchedulerLeaseAsync(holder, ttl, replacing: lease.Holder.Id, cancellationToken).ConfigureAwait(false);
                 return null;
             }
             catch (MedallionException raced) when (raced.Code == ErrorCode.CatalogLeaseHeld)
             {
                 // Another scheduler replaced the dead holder first.
-                return await catalog.GetSchedulerLeaseAsync(cancellationToken).ConfigureAwait(false);
+                return await catalog.Scheduler.GetSchedulerLeaseAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }

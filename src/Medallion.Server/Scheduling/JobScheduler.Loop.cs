@@ -78,7 +78,7 @@ public sealed partial class JobScheduler
         var lastFire = new Dictionary<string, DateTimeOffset>(_lastFire, StringComparer.Ordinal);
         foreach (JobDefinition job in jobs.Where(j => j.Schedule is not null && !lastFire.ContainsKey(j.Name)))
         {
-            if (await _catalog.GetLastScheduledFireTimeAsync(job.Name, cancellationToken).ConfigureAwait(false) is { } last)
+            if (await _catalog.Runs.GetLastScheduledFireTimeAsync(job.Name, cancellationToken).ConfigureAwait(false) is { } last)
             {
                 lastFire[job.Name] = last;
             }
@@ -205,7 +205,7 @@ public sealed partial class JobScheduler
         // Only once queued: a pass that failed to queue sees the same new versions again.
         foreach ((string job, JobState state) in plan.JobStates)
         {
-            await _catalog.SetJobSeenVersionsAsync(job, state.SeenVersions, cancellationToken).ConfigureAwait(false);
+            await _catalog.Scheduler.SetJobSeenVersionsAsync(job, state.SeenVersions, cancellationToken).ConfigureAwait(false);
             _jobStates[job] = state;
         }
 
@@ -218,7 +218,7 @@ public sealed partial class JobScheduler
     /// <summary>Queues the runs together: many jobs due at one instant share the catalog's commits rather than waiting for one each.</summary>
     private async Task QueueAllAsync(List<RunStart> starts, CancellationToken cancellationToken)
     {
-        RunRecord?[] runs = await Task.WhenAll(starts.Select(s => _catalog.TryQueueRunAsync(s, cancellationToken))).ConfigureAwait(false);
+        RunRecord?[] runs = await Task.WhenAll(starts.Select(s => _catalog.Runs.TryQueueRunAsync(s, cancellationToken))).ConfigureAwait(false);
         List<RunRecord> queued = runs.OfType<RunRecord>().ToList();
         _queue.AddRange(queued);
         DateTimeOffset now = _time.GetUtcNow();
@@ -227,7 +227,7 @@ public sealed partial class JobScheduler
 
     private async Task<RunRecord?> QueueAsync(RunStart start, CancellationToken cancellationToken)
     {
-        RunRecord? run = await _catalog.TryQueueRunAsync(start, cancellationToken).ConfigureAwait(false);
+        RunRecord? run = await _catalog.Runs.TryQueueRunAsync(start, cancellationToken).ConfigureAwait(false);
         if (run is not null)
         {
             _queue.Add(run);

@@ -159,7 +159,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         // Once here, so that each run neither parses every model nor rewrites every table's entry (RunOptions.Graph).
         await ProjectCatalog.RegisterAsync(_definitions.Graph, _catalog, cancellationToken).ConfigureAwait(false);
         // Read now, not at construction: a scheduler that waited on standby sees what the holder paused meanwhile.
-        Dictionary<string, JobState> kept = await _catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
+        Dictionary<string, JobState> kept = await _catalog.Scheduler.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -224,7 +224,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         await _executor.CancelAllAsync().ConfigureAwait(false);
         await running.ConfigureAwait(false);
         await _heartbeat.ConfigureAwait(false);
-        await _catalog.ReleaseSchedulerLeaseAsync(Holder, CancellationToken.None).ConfigureAwait(false);
+        await _catalog.Scheduler.ReleaseSchedulerLeaseAsync(Holder, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Stops at once (no grace) when not stopped yet, and closes the catalog.</summary>
@@ -247,7 +247,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
 
     private async Task RecoverAsync(CancellationToken cancellationToken)
     {
-        foreach (RunRecord run in await _catalog.RecoverRunsAsync(Holder.Id, cancellationToken).ConfigureAwait(false))
+        foreach (RunRecord run in await _catalog.Runs.RecoverRunsAsync(Holder.Id, cancellationToken).ConfigureAwait(false))
         {
             if (run.Status == RunStatus.Queued)
             {
@@ -259,10 +259,10 @@ public sealed partial class JobScheduler : IAsyncDisposable
                 continue;
             }
             else if (run.Job is { } name && _definitions.Jobs.TryGetValue(name, out JobDefinition? job)
-                && (await _catalog.GetAttemptsAsync(run.Id, cancellationToken).ConfigureAwait(false)).Count <= job.Retries.Count)
+                && (await _catalog.Runs.GetAttemptsAsync(run.Id, cancellationToken).ConfigureAwait(false)).Count <= job.Retries.Count)
             {
                 await _executor.LogAsync(run, null, "warning", "interrupted by a scheduler that stopped; retried by its job's policy").ConfigureAwait(false);
-                _queue.Add((await _catalog.RequeueRunAsync(run.Id, Holder.Id, cancellationToken).ConfigureAwait(false))!);
+                _queue.Add((await _catalog.Runs.RequeueRunAsync(run.Id, Holder.Id, cancellationToken).ConfigureAwait(false))!);
             }
         }
 
@@ -277,7 +277,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
             try
             {
                 await Task.Delay(_options.HeartbeatInterval, _time, stop).ConfigureAwait(false);
-                if (!await _catalog.RenewSchedulerLeaseAsync(Holder, _options.LeaseTimeToLive, stop).ConfigureAwait(false))
+                if (!await _catalog.Scheduler.RenewSchedulerLeaseAsync(Holder, _options.LeaseTimeToLive, stop).ConfigureAwait(false))
                 {
                     // Another scheduler took the lease (ours expired): plan nothing more, but let running models finish.
                     LeaseLost = true;

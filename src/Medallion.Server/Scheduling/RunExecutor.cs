@@ -182,7 +182,7 @@ internal sealed class RunExecutor : IDisposable
         {
             while (true)
             {
-                RunAttemptRecord attempt = await _catalog.StartAttemptAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+                RunAttemptRecord attempt = await _catalog.Runs.StartAttemptAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
                 // The line takes its place among the run's lines now and commits while the run starts; it is awaited
                 // before the attempt's end is recorded.
                 Task attemptLogged = LogAsync(run, null, "info", $"attempt {attempt.Attempt} started");
@@ -213,21 +213,21 @@ internal sealed class RunExecutor : IDisposable
                 await attemptLogged.ConfigureAwait(false);
                 if (result?.Status == RunStatus.Succeeded)
                 {
-                    await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Succeeded, null, false, CancellationToken.None).ConfigureAwait(false);
+                    await _catalog.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Succeeded, null, false, CancellationToken.None).ConfigureAwait(false);
                     return await EndAsync(run, RunStatus.Succeeded, null).ConfigureAwait(false);
                 }
 
                 if (cancellationToken.IsCancellationRequested)
                 {
                     const string Cancelled = "cancelled; the models that were running committed nothing";
-                    await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Cancelled, Cancelled, false, CancellationToken.None).ConfigureAwait(false);
+                    await _catalog.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Cancelled, Cancelled, false, CancellationToken.None).ConfigureAwait(false);
                     return await EndAsync(run, RunStatus.Cancelled, Cancelled).ConfigureAwait(false);
                 }
 
                 if (runTimeout?.IsCancellationRequested == true)
                 {
                     string timedOut = $"{ErrorCodes.Format(ErrorCode.RunTimedOut)}: the run of job '{job.Name}' ran longer than its timeout of {job.RunTimeout} and was interrupted; the models that were running committed nothing.";
-                    await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, timedOut, false, CancellationToken.None).ConfigureAwait(false);
+                    await _catalog.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, timedOut, false, CancellationToken.None).ConfigureAwait(false);
                     return await EndAsync(run, RunStatus.Failed, timedOut).ConfigureAwait(false);
                 }
 
@@ -238,7 +238,7 @@ internal sealed class RunExecutor : IDisposable
                     transient = RetryClassifier.IsTransient(result);
                 }
 
-                await _catalog.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, error, transient, CancellationToken.None).ConfigureAwait(false);
+                await _catalog.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, error, transient, CancellationToken.None).ConfigureAwait(false);
                 if (!transient || attempt.Attempt > job.Retries.Count)
                 {
                     string why = !transient ? "not transient, so not retried" : $"no retries left ({job.Retries.Count})";
@@ -320,7 +320,7 @@ internal sealed class RunExecutor : IDisposable
     {
         // The line comes first: a reader that sees the final state has every line of the run.
         await LogAsync(run, null, status == RunStatus.Succeeded ? "info" : "error", $"run {status.ToString().ToLowerInvariant()}{(error is null ? "" : ": " + error)}").ConfigureAwait(false);
-        await _catalog.FinishRunAsync(run.Id, status, error, CancellationToken.None).ConfigureAwait(false);
+        await _catalog.Runs.FinishRunAsync(run.Id, status, error, CancellationToken.None).ConfigureAwait(false);
         return status;
     }
 
@@ -332,7 +332,7 @@ internal sealed class RunExecutor : IDisposable
     public async Task LogAsync(RunRecord run, IReadOnlyList<RunLogEntry> lines)
     {
         _runLog.Write(run, lines);
-        await _catalog.AppendRunLogAsync(run.Id, lines, CancellationToken.None).ConfigureAwait(false);
+        await _catalog.Runs.AppendRunLogAsync(run.Id, lines, CancellationToken.None).ConfigureAwait(false);
         // Live log readers (the SSE stream) wait on this rather than polling the catalog.
         Interlocked.Exchange(ref _logWritten, NewSignal()).TrySetResult();
     }

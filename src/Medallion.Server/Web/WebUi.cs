@@ -95,7 +95,7 @@ internal static class WebUi
         LineagePage.Map(pages);
     }
 
-    /// <summary>The identity a session cookie carries: the user, their server role (<see cref="CatalogStore.GetServerRoleAsync"/>), and when their password or role last changed.</summary>
+    /// <summary>The identity a session cookie carries: the user, their server role (<see cref="AccessStore.GetServerRoleAsync"/>), and when their password or role last changed.</summary>
     public static ClaimsPrincipal PrincipalFor(CatalogUser user, ServerRole role) => new(new ClaimsIdentity(
         [
             new Claim(ClaimTypes.Name, user.Name),
@@ -184,7 +184,7 @@ internal static class WebUi
     {
         ServerContext server = context.HttpContext.RequestServices.GetRequiredService<ServerContext>();
         string? name = context.Principal?.Identity?.Name;
-        CatalogUser? user = name is null ? null : await server.Catalog.FindUserAsync(name, context.HttpContext.RequestAborted).ConfigureAwait(false);
+        CatalogUser? user = name is null ? null : await server.Catalog.Identity.FindUserAsync(name, context.HttpContext.RequestAborted).ConfigureAwait(false);
         if (user is null || context.Principal!.FindFirst(UpdatedClaim)?.Value != user.UpdatedAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture))
         {
             context.RejectPrincipal();
@@ -192,7 +192,7 @@ internal static class WebUi
             return;
         }
 
-        ServerRole role = await server.Catalog.GetServerRoleAsync(user, context.HttpContext.RequestAborted).ConfigureAwait(false);
+        ServerRole role = await server.Catalog.Access.GetServerRoleAsync(user, context.HttpContext.RequestAborted).ConfigureAwait(false);
         if (context.Principal.FindFirst(ApiAuthenticationHandler.RoleClaim)?.Value != RoleName(role))
         {
             context.ReplacePrincipal(PrincipalFor(user, role));

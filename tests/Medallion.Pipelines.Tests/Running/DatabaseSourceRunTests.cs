@@ -107,7 +107,7 @@ public sealed class DatabaseSourceRunTests(PostgresDatabase database) : IClassFi
 
         RunResult run = await _project.RunAsync();
         await using CatalogStore catalog = await _project.OpenCatalogAsync();
-        SourceRunRecord pass = Assert.Single(await catalog.GetSourceRunsAsync(run.RunId));
+        SourceRunRecord pass = Assert.Single(await catalog.Runs.GetSourceRunsAsync(run.RunId));
 
         Assert.Equal((bronze, "shop", "public.recorded", "cdc", 1L), (pass.Target, pass.Source, pass.SourceTable, pass.Mode, pass.Rows));
         Assert.NotNull(pass.SlotLagBytes);

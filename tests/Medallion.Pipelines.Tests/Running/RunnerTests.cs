@@ -115,7 +115,7 @@ public sealed class RunnerTests : IDisposable
         Assert.All([s_silver, s_broken, s_gold], t => Assert.Equal(StepState.Cancelled, run[t].State));
         Assert.False(Directory.Exists(_project.Location("silver.orders")));
         await using CatalogStore catalog = await _project.OpenCatalogAsync();
-        Assert.Equal(RunStatus.Cancelled, (await catalog.GetRunAsync(run.RunId))?.Status);
+        Assert.Equal(RunStatus.Cancelled, (await catalog.Runs.GetRunAsync(run.RunId))?.Status);
     }
 
     [Fact]
@@ -138,19 +138,19 @@ public sealed class RunnerTests : IDisposable
         RunResult run = await _project.RunAsync();
 
         await using CatalogStore catalog = await _project.OpenCatalogAsync();
-        RunRecord? recorded = await catalog.GetRunAsync(run.RunId);
+        RunRecord? recorded = await catalog.Runs.GetRunAsync(run.RunId);
         Assert.Equal(RunStatus.Succeeded, recorded?.Status);
         Assert.NotNull(recorded?.FinishedAt);
-        ModelRunRecord model = (await catalog.GetModelRunsAsync(run.RunId)).Single(m => m.Model.Equals(s_silver));
+        ModelRunRecord model = (await catalog.Runs.GetModelRunsAsync(run.RunId)).Single(m => m.Model.Equals(s_silver));
         Assert.Equal((RunStatus.Succeeded, 2L, 0L), (model.Status, model.RowsWritten, model.CommittedVersion));
         Assert.Equal(new Dictionary<string, long> { ["bronze.orders"] = 0 }, model.UpstreamVersions);
-        TableVersionRecord version = Assert.Single(await catalog.GetTableHistoryAsync(s_silver));
+        TableVersionRecord version = Assert.Single(await catalog.Tables.GetTableHistoryAsync(s_silver));
         Assert.Equal((0L, "CREATE TABLE AS SELECT", 2L, run.RunId), (version.Version, version.Operation, version.RowCount, version.RunId));
         Assert.Contains("\"amount\"", version.SchemaJson, StringComparison.Ordinal);
         Assert.Equal(
             [new CatalogColumn("id", "INTEGER"), new CatalogColumn("amount", "INTEGER", Description: "Order total in BRL")],
-            (await catalog.GetColumnsAsync(s_silver)).Select(c => c with { Tags = null }));
-        Assert.Equal(["bronze.orders", "gold.revenue", "silver.broken", "silver.orders"], (await catalog.ListTablesAsync()).Select(t => t.Name.ToString()));
+            (await catalog.Tables.GetColumnsAsync(s_silver)).Select(c => c with { Tags = null }));
+        Assert.Equal(["bronze.orders", "gold.revenue", "silver.broken", "silver.orders"], (await catalog.Tables.ListTablesAsync()).Select(t => t.Name.ToString()));
     }
 
     private sealed class EventLog(Action<RunEvent>? onEvent = null) : IProgress<RunEvent>

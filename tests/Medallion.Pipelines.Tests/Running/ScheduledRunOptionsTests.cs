@@ -63,14 +63,14 @@ public sealed class ScheduledRunOptionsTests : IDisposable
         CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_project.Directory));
         await using (catalog)
         {
-            RunRecord queued = (await catalog.TryQueueRunAsync(new RunStart("job", RunTrigger.Api, "silver.one", null, null, "holder")))!;
-            await catalog.StartAttemptAsync(queued.Id);
+            RunRecord queued = (await catalog.Runs.TryQueueRunAsync(new RunStart("job", RunTrigger.Api, "silver.one", null, null, "holder")))!;
+            await catalog.Runs.StartAttemptAsync(queued.Id);
 
             RunResult run = await _project.RunAsync(new RunOptions { Select = "silver.one", RunId = queued.Id });
 
             Assert.Equal((queued.Id, RunStatus.Succeeded), (run.RunId, run.Status));
-            Assert.Equal(RunStatus.Running, (await catalog.GetRunAsync(queued.Id))!.Status);
-            Assert.Equal(RunStatus.Succeeded, Assert.Single(await catalog.GetModelRunsAsync(queued.Id)).Status);
+            Assert.Equal(RunStatus.Running, (await catalog.Runs.GetRunAsync(queued.Id))!.Status);
+            Assert.Equal(RunStatus.Succeeded, Assert.Single(await catalog.Runs.GetModelRunsAsync(queued.Id)).Status);
         }
     }
 
@@ -81,8 +81,8 @@ public sealed class ScheduledRunOptionsTests : IDisposable
         CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_project.Directory));
         await using (catalog)
         {
-            RunRecord queued = (await catalog.TryQueueRunAsync(new RunStart("job", RunTrigger.Schedule, "silver.ticks", null, null, "holder")))!;
-            await catalog.StartAttemptAsync(queued.Id);
+            RunRecord queued = (await catalog.Runs.TryQueueRunAsync(new RunStart("job", RunTrigger.Schedule, "silver.ticks", null, null, "holder")))!;
+            await catalog.Runs.StartAttemptAsync(queued.Id);
 
             RunResult first = await _project.RunAsync(new RunOptions { Select = "silver.ticks", RunId = queued.Id });
             RunResult retried = await _project.RunAsync(new RunOptions { Select = "silver.ticks", RunId = queued.Id });
@@ -136,7 +136,7 @@ public sealed class ScheduledRunOptionsTests : IDisposable
             RunResult second = await _project.RunAsync(new RunOptions { Catalog = catalog, Database = database, Select = "silver.two" });
 
             Assert.True(first.Succeeded && second.Succeeded);
-            Assert.Equal(RunStatus.Succeeded, (await catalog.GetRunAsync(second.RunId))!.Status);
+            Assert.Equal(RunStatus.Succeeded, (await catalog.Runs.GetRunAsync(second.RunId))!.Status);
             Assert.Equal(["2"], await _project.QueryAsync("SELECT id FROM silver.two"));
             using DuckDbConnection connection = database.CreateConnection();
             using DuckDbCommand command = connection.CreateCommand();
@@ -156,7 +156,7 @@ public sealed class ScheduledRunOptionsTests : IDisposable
             ArgumentException error = await Assert.ThrowsAsync<ArgumentException>(async () => await _project.RunAsync(new RunOptions { Catalog = catalog }));
 
             Assert.StartsWith($"RunOptions.Catalog is '{catalog.Path}', not the project's catalog '", error.Message, StringComparison.Ordinal);
-            Assert.Empty((await catalog.QueryRunsAsync(new RunQuery())).Runs);
+            Assert.Empty((await catalog.Runs.QueryRunsAsync(new RunQuery())).Runs);
         }
     }
 

@@ -59,8 +59,8 @@ public sealed class SourceAndQualityTests : IDisposable
         await using CatalogStore catalog = await _project.OpenCatalogAsync();
 
         Assert.All(passes, p => Assert.True(p.Succeeded, string.Join("; ", p.Steps.Select(s => s.Error))));
-        Assert.Equal([passes[2].RunId, passes[0].RunId], (await catalog.ListRunsAsync()).Select(r => r.Id));
-        Assert.Equal(2, (await catalog.GetModelRunHistoryAsync(s_silver)).Count);
+        Assert.Equal([passes[2].RunId, passes[0].RunId], (await catalog.Runs.ListRunsAsync()).Select(r => r.Id));
+        Assert.Equal(2, (await catalog.Runs.GetModelRunHistoryAsync(s_silver)).Count);
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class SourceAndQualityTests : IDisposable
         Assert.Contains("broke fail-severity expectations, so nothing was committed: expectations broken: not_null(id) [fail] (1 rows)", run[s_silver].Error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_project.Location("silver.orders")));
         await using CatalogStore catalog = await _project.OpenCatalogAsync();
-        QualityResultRecord result = Assert.Single(await catalog.GetQualityResultsAsync(run.RunId));
+        QualityResultRecord result = Assert.Single(await catalog.Quality.GetQualityResultsAsync(run.RunId));
         Assert.Equal(("not_null(id)", false, 1L), (result.Rule, result.Passed, result.FailingRows));
     }
 
@@ -93,7 +93,7 @@ public sealed class SourceAndQualityTests : IDisposable
         Assert.Equal(["1", "3"], await _project.QueryAsync("SELECT id FROM silver.orders ORDER BY id"));
         Assert.Equal([$"2|[positive]|{run.RunId}"], await _project.QueryAsync("SELECT id, _quarantine_rules::VARCHAR, _quarantine_run_id FROM silver.orders_quarantine"));
         await using CatalogStore catalog = await _project.OpenCatalogAsync();
-        Assert.Single(await catalog.GetTableHistoryAsync(s_quarantine));
+        Assert.Single(await catalog.Tables.GetTableHistoryAsync(s_quarantine));
     }
 
     [Fact]

@@ -140,7 +140,7 @@ public sealed class SubjectErasureTests : IDisposable
     {
         await _people.BuildAsync();
         await using CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_people.Directory));
-        RunRecord run = await catalog.StartRunAsync("silver.customers");
+        RunRecord run = await catalog.Runs.StartRunAsync("silver.customers");
         await using Lakehouse lakehouse = await Lakehouse.OpenAsync(_people.Directory);
 
         Task<ErasureReport> erasing = lakehouse.EraseSubjectAsync(s_person, "dpo", runWait: TimeSpan.FromMinutes(2));
@@ -155,7 +155,7 @@ public sealed class SubjectErasureTests : IDisposable
                 $"SELECT 1::BIGINT AS customer_id, 'Maria Souza' AS name, '{PeopleProject.CpfDigits}' AS cpf, '{PeopleProject.NewEmail}' AS email, TIMESTAMP '2020-01-05' AS created_at");
         }
 
-        await catalog.FinishRunAsync(run.Id, RunStatus.Succeeded);
+        await catalog.Runs.FinishRunAsync(run.Id, RunStatus.Succeeded);
         ErasureReport report = await erasing;
 
         Assert.Equal(2, report.Tables.Count(t => t.Table == "silver.customers"));
@@ -167,7 +167,7 @@ public sealed class SubjectErasureTests : IDisposable
     {
         await _people.BuildAsync();
         await using CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_people.Directory));
-        RunRecord run = await catalog.StartRunAsync("silver.customers");
+        RunRecord run = await catalog.Runs.StartRunAsync("silver.customers");
         await using Lakehouse lakehouse = await Lakehouse.OpenAsync(_people.Directory);
 
         MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => lakehouse.EraseSubjectAsync(s_person, "dpo", runWait: TimeSpan.FromSeconds(1)));

@@ -73,7 +73,7 @@ public sealed class AlertServerTests : IAsyncLifetime
         _server = await StartAsync();
 
         Assert.Empty(await _server.Alerts.EvaluateAsync());
-        AlertState state = Assert.Single(await _server.Scheduler.Catalog.GetAlertStatesAsync());
+        AlertState state = Assert.Single(await _server.Scheduler.Catalog.Quality.GetAlertStatesAsync());
         Assert.Equal(("run_failed:job:check", true), (state.Key, state.Firing));
         Assert.False(_hook.Requests.TryTake(out _, TimeSpan.FromMilliseconds(300)), "the restarted server sent the alert again");
     }
@@ -106,7 +106,7 @@ public sealed class AlertServerTests : IAsyncLifetime
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
-            RunRecord now = (await _server.Scheduler.Catalog.GetRunAsync(run.Id))!;
+            RunRecord now = (await _server.Scheduler.Catalog.Runs.GetRunAsync(run.Id))!;
             if (now.Status is not (RunStatus.Queued or RunStatus.Running))
             {
                 Assert.Equal(fail ? RunStatus.Failed : RunStatus.Succeeded, now.Status);

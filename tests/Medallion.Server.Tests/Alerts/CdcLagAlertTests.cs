@@ -81,12 +81,12 @@ public sealed class CdcLagAlertTests : IAsyncLifetime
     {
         RunRecord run = await _server.Scheduler.TriggerAsync("load");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while ((await _server.Scheduler.Catalog.GetRunAsync(run.Id))!.Status is RunStatus.Queued or RunStatus.Running)
+        while ((await _server.Scheduler.Catalog.Runs.GetRunAsync(run.Id))!.Status is RunStatus.Queued or RunStatus.Running)
         {
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"Run {run.Id} did not end within 90 s.");
             await Task.Delay(50);
         }
 
-        Assert.Equal(RunStatus.Succeeded, (await _server.Scheduler.Catalog.GetRunAsync(run.Id))!.Status);
+        Assert.Equal(RunStatus.Succeeded, (await _server.Scheduler.Catalog.Runs.GetRunAsync(run.Id))!.Status);
     }
 }

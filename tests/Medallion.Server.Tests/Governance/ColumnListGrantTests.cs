@@ -19,8 +19,8 @@ public sealed class ColumnListGrantTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _served = await ServedProject.StartAsync();
-        await _served.Catalog.SetUserAsync("cora", PgUserStore.CreateScramVerifier(Password));
-        await _served.Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.orders", ["order_id", "amount"], GranteeKind.User, "cora"), ["silver.orders"]);
+        await _served.Catalog.Identity.SetUserAsync("cora", PgUserStore.CreateScramVerifier(Password));
+        await _served.Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.orders", ["order_id", "amount"], GranteeKind.User, "cora"), ["silver.orders"]);
     }
 
     public async Task DisposeAsync() => await _served.DisposeAsync();
@@ -79,7 +79,7 @@ public sealed class ColumnListGrantTests : IAsyncLifetime
     [Fact]
     public async Task The_grant_is_stored_and_listed_as_the_column_grant_it_is()
     {
-        AccessGrant stored = Assert.Single(await _served.Catalog.ListGrantsAsync(), g => g.Grantee == "cora");
+        AccessGrant stored = Assert.Single(await _served.Catalog.Access.ListGrantsAsync(), g => g.Grantee == "cora");
 
         Assert.Equal((AccessObjectKind.Columns, "select (order_id, amount) on silver.orders"), (stored.ObjectKind, AccessGrantText.Format(stored)));
     }
@@ -89,7 +89,7 @@ public sealed class ColumnListGrantTests : IAsyncLifetime
     {
         var grant = new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.orders", ["order_id", "emial"], GranteeKind.User, "cora");
 
-        MedallionException refused = await Assert.ThrowsAsync<MedallionException>(() => _served.Catalog.GrantAsync(grant, ["silver.orders"]));
+        MedallionException refused = await Assert.ThrowsAsync<MedallionException>(() => _served.Catalog.Access.GrantAsync(grant, ["silver.orders"]));
 
         Assert.Equal(ErrorCode.CatalogObjectNotFound, refused.Code);
         Assert.StartsWith("Table silver.orders has no column 'emial'. Did you mean 'email'?", refused.Message, StringComparison.Ordinal);
@@ -100,7 +100,7 @@ public sealed class ColumnListGrantTests : IAsyncLifetime
     {
         var grant = new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Namespace, "silver", ["order_id"], GranteeKind.User, "cora");
 
-        MedallionException refused = await Assert.ThrowsAsync<MedallionException>(() => _served.Catalog.GrantAsync(grant));
+        MedallionException refused = await Assert.ThrowsAsync<MedallionException>(() => _served.Catalog.Access.GrantAsync(grant));
 
         Assert.Equal(ErrorCode.CatalogAccessInvalid, refused.Code);
         Assert.StartsWith("select (order_id) on silver lists columns, but columns are listed only when select is granted on one table.", refused.Message, StringComparison.Ordinal);

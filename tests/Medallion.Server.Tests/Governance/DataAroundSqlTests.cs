@@ -35,12 +35,12 @@ public sealed class DataAroundSqlTests : IAsyncLifetime
         RunResult held = await ProjectRunner.RunAsync(project, new RunOptions { Select = "silver.held" });
         Assert.True(held.Succeeded, string.Join("; ", held.Steps.Select(s => s.Error)));
 
-        await _served.Catalog.SetUserAsync("nora", PgUserStore.CreateScramVerifier("nora-secret"));
-        await _served.Catalog.SetUserAsync("mia", PgUserStore.CreateScramVerifier("mia-secret"));
-        await _served.Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Namespace, "silver", [], GranteeKind.User, "mia"));
-        await _served.Catalog.SetUserAsync("flo", PgUserStore.CreateScramVerifier("flo-secret"));
-        await _served.Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.orders", [], GranteeKind.User, "flo"));
-        await _served.Catalog.SetRowFilterAsync(new RowFilter("silver.orders", GranteeKind.User, "flo", "order_id = 1"));
+        await _served.Catalog.Identity.SetUserAsync("nora", PgUserStore.CreateScramVerifier("nora-secret"));
+        await _served.Catalog.Identity.SetUserAsync("mia", PgUserStore.CreateScramVerifier("mia-secret"));
+        await _served.Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Namespace, "silver", [], GranteeKind.User, "mia"));
+        await _served.Catalog.Identity.SetUserAsync("flo", PgUserStore.CreateScramVerifier("flo-secret"));
+        await _served.Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.orders", [], GranteeKind.User, "flo"));
+        await _served.Catalog.Access.SetRowFilterAsync(new RowFilter("silver.orders", GranteeKind.User, "flo", "order_id = 1"));
     }
 
     public async Task DisposeAsync() => await _served.DisposeAsync();

@@ -30,11 +30,11 @@ public sealed class HousekeepingTests
         string first = served.FirstRun.RunId;
         await RunProjectAsync(served.Directory);
         await RunProjectAsync(served.Directory);
-        string latest = (await served.Catalog.ListRunsAsync(1))[0].Id;
+        string latest = (await served.Catalog.Runs.ListRunsAsync(1))[0].Id;
 
         // The next pass, an hour on: every run above started more than the hour kept before it.
-        await EventuallyAsync(time, async () => await served.Catalog.GetRunAsync(first) is null, "the first run was pruned");
-        Assert.NotNull(await served.Catalog.GetRunAsync(latest));
+        await EventuallyAsync(time, async () => await served.Catalog.Runs.GetRunAsync(first) is null, "the first run was pruned");
+        Assert.NotNull(await served.Catalog.Runs.GetRunAsync(latest));
     }
 
     [Fact]

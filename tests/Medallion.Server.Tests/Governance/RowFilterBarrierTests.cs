@@ -31,9 +31,9 @@ public sealed class RowFilterBarrierTests : IAsyncLifetime
         // An expression DuckDB evaluates beside the user's predicates, and a comparison it pushes into the Parquet scan.
         foreach ((string user, string filter) in new[] { ("flo", "id % 7 <> 3"), ("uma", "uf = 'SP'") })
         {
-            await _served.Catalog.SetUserAsync(user, PgUserStore.CreateScramVerifier(Password));
-            await _served.Catalog.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.people", [], GranteeKind.User, user), ["silver.people"]);
-            await _served.Catalog.SetRowFilterAsync(new RowFilter("silver.people", GranteeKind.User, user, filter));
+            await _served.Catalog.Identity.SetUserAsync(user, PgUserStore.CreateScramVerifier(Password));
+            await _served.Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.people", [], GranteeKind.User, user), ["silver.people"]);
+            await _served.Catalog.Access.SetRowFilterAsync(new RowFilter("silver.people", GranteeKind.User, user, filter));
         }
     }
 

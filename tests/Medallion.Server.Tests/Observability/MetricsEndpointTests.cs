@@ -77,7 +77,7 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
             .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
         using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(selfSigned.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
         await using ServedProject served = await ServedProject.StartAsync(o => o with { HttpAddress = address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, Certificate = certificate });
-        (_, string token) = await served.Catalog.CreateApiTokenAsync("vic", null);
+        (_, string token) = await served.Catalog.Identity.CreateApiTokenAsync("vic", null);
         using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
         using var remote = new HttpClient(handler) { BaseAddress = new UriBuilder("https", address.ToString(), served.Server.HttpAddress.Port).Uri };
 

@@ -95,7 +95,7 @@ public sealed class ScrapedServer : IAsyncLifetime
         var waited = Stopwatch.StartNew();
         while (waited.Elapsed < TimeSpan.FromSeconds(90))
         {
-            RunRecord run = (await Server.Scheduler.Catalog.GetRunAsync(runId))!;
+            RunRecord run = (await Server.Scheduler.Catalog.Runs.GetRunAsync(runId))!;
             if (run.Status is not (RunStatus.Queued or RunStatus.Running))
             {
                 return run;
@@ -111,8 +111,8 @@ public sealed class ScrapedServer : IAsyncLifetime
     {
         // The local token of the server's runtime file is the CLI's; a catalog user is what a BI tool would use.
         await using var catalog = await CatalogStore.OpenAsync(Path.Combine(_files.Directory, ".medallion", "catalog.db"));
-        await catalog.SetUserAsync("bi", PgUserStore.CreateScramVerifier("bi-secret"));
-        await catalog.SetUserAdminAsync("bi", isAdmin: true);
+        await catalog.Identity.SetUserAsync("bi", PgUserStore.CreateScramVerifier("bi-secret"));
+        await catalog.Access.SetUserAdminAsync("bi", isAdmin: true);
         var connection = new NpgsqlConnectionStringBuilder
         {
             Host = "127.0.0.1", Port = Server.PgPort!.Value, Username = "bi", Password = "bi-secret", Database = "shop", Pooling = false,

@@ -59,20 +59,20 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
     {
         JobScheduler scheduler = await StartAsync("streamed");
         await WaitForBronzeAsync("streamed", "1|1");
-        RunRecord run = Assert.Single((await scheduler.Catalog.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs);
+        RunRecord run = Assert.Single((await scheduler.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs);
         // The first pass (the snapshot and the changes up to its end) must be over, or the insert joins it.
-        await WaitUntilAsync(async () => (await scheduler.Catalog.GetRunLogAsync(run.Id)).Any(l => l.Message.StartsWith("shop: public.streamed (cdc), 1 row(s), version ", StringComparison.Ordinal)));
+        await WaitUntilAsync(async () => (await scheduler.Catalog.Runs.GetRunLogAsync(run.Id)).Any(l => l.Message.StartsWith("shop: public.streamed (cdc), 1 row(s), version ", StringComparison.Ordinal)));
 
         await database.ExecuteAsync("INSERT INTO streamed VALUES (2, 20), (3, 30)");
 
         await WaitForBronzeAsync("streamed", "1|1", "2|1", "3|1");
         Assert.Equal((RunTrigger.Continuous, RunStatus.Running), (run.Trigger, run.Status));
-        await WaitUntilAsync(async () => (await scheduler.Catalog.GetRunLogAsync(run.Id)).Any(l => l.Message.StartsWith("shop: public.streamed (cdc), 2 row(s), version ", StringComparison.Ordinal)));
+        await WaitUntilAsync(async () => (await scheduler.Catalog.Runs.GetRunLogAsync(run.Id)).Any(l => l.Message.StartsWith("shop: public.streamed (cdc), 2 row(s), version ", StringComparison.Ordinal)));
 
         await scheduler.StopAsync(TimeSpan.FromSeconds(5));
-        RunRecord stopped = (await scheduler.Catalog.GetRunAsync(run.Id))!;
+        RunRecord stopped = (await scheduler.Catalog.Runs.GetRunAsync(run.Id))!;
         Assert.Equal(RunStatus.Succeeded, stopped.Status);
-        Assert.Equal("run succeeded", (await scheduler.Catalog.GetRunLogAsync(run.Id))[^1].Message);
+        Assert.Equal("run succeeded", (await scheduler.Catalog.Runs.GetRunLogAsync(run.Id))[^1].Message);
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
     {
         JobScheduler scheduler = await StartAsync("killed");
         await WaitForBronzeAsync("killed", "1|1");
-        RunRecord run = Assert.Single((await scheduler.Catalog.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs);
+        RunRecord run = Assert.Single((await scheduler.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs);
         await database.ExecuteAsync("INSERT INTO killed VALUES (2, 20); UPDATE killed SET amount = 11 WHERE id = 1");
 
         // The database refuses connections while its walsender is killed, so the stream fails past its own connect
@@ -89,7 +89,7 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
         try
         {
             await OnServerAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database.Name}'");
-            await WaitUntilAsync(async () => (await scheduler.Catalog.GetAttemptsAsync(run.Id)).Count >= 2);
+            await WaitUntilAsync(async () => (await scheduler.Catalog.Runs.GetAttemptsAsync(run.Id)).Count >= 2);
         }
         finally
         {
@@ -97,12 +97,12 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
         }
 
         await WaitForBronzeAsync("killed", "1|2", "2|1");
-        List<RunAttemptRecord> attempts = await scheduler.Catalog.GetAttemptsAsync(run.Id);
+        List<RunAttemptRecord> attempts = await scheduler.Catalog.Runs.GetAttemptsAsync(run.Id);
         Assert.Equal(RunStatus.Failed, attempts[0].Status);
         Assert.NotNull(attempts[0].Error);
         Assert.Equal(RunStatus.Running, attempts[^1].Status);
-        Assert.Contains(await scheduler.Catalog.GetRunLogAsync(run.Id), l => l.Level == "warning" && l.Message.StartsWith("attempt 1 failed; restarting in 0.75s: ", StringComparison.Ordinal));
-        Assert.Equal(RunStatus.Running, (await scheduler.Catalog.GetRunAsync(run.Id))!.Status);
+        Assert.Contains(await scheduler.Catalog.Runs.GetRunLogAsync(run.Id), l => l.Level == "warning" && l.Message.StartsWith("attempt 1 failed; restarting in 0.75s: ", StringComparison.Ordinal));
+        Assert.Equal(RunStatus.Running, (await scheduler.Catalog.Runs.GetRunAsync(run.Id))!.Status);
     }
 
     [Fact]
@@ -114,10 +114,10 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
         await WaitForBronzeAsync("modelled", "1|1");
 
         RunRecord run = await scheduler.TriggerAsync("build");
-        await WaitUntilAsync(async () => (await scheduler.Catalog.GetRunAsync(run.Id))!.Status is not (RunStatus.Queued or RunStatus.Running));
+        await WaitUntilAsync(async () => (await scheduler.Catalog.Runs.GetRunAsync(run.Id))!.Status is not (RunStatus.Queued or RunStatus.Running));
 
-        Assert.Equal(RunStatus.Succeeded, (await scheduler.Catalog.GetRunAsync(run.Id))!.Status);
-        Assert.Equal([TableName.Parse("silver.orders")], (await scheduler.Catalog.GetModelRunsAsync(run.Id)).Select(m => m.Model));
+        Assert.Equal(RunStatus.Succeeded, (await scheduler.Catalog.Runs.GetRunAsync(run.Id))!.Status);
+        Assert.Equal([TableName.Parse("silver.orders")], (await scheduler.Catalog.Runs.GetModelRunsAsync(run.Id)).Select(m => m.Model));
         Assert.Equal(["1|10"], await QueryAsync("SELECT id, amount FROM silver.orders"));
     }
 
@@ -132,7 +132,7 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
         await scheduler.UnpauseAsync("stream");
 
         await WaitForBronzeAsync("paused", "1|1", "2|1");
-        IReadOnlyList<RunRecord> runs = (await scheduler.Catalog.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs;
+        IReadOnlyList<RunRecord> runs = (await scheduler.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs;
         Assert.Equal([RunStatus.Running, RunStatus.Succeeded], runs.Select(r => r.Status));
     }
 
@@ -141,27 +141,27 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
     {
         JobScheduler scheduler = await StartAsync("cancelled");
         await WaitForBronzeAsync("cancelled", "1|1");
-        RunRecord run = Assert.Single((await scheduler.Catalog.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs);
+        RunRecord run = Assert.Single((await scheduler.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs);
 
         Assert.True(await scheduler.CancelRunAsync(run.Id));
-        await WaitUntilAsync(async () => (await scheduler.Catalog.GetRunAsync(run.Id))!.Status != RunStatus.Running);
+        await WaitUntilAsync(async () => (await scheduler.Catalog.Runs.GetRunAsync(run.Id))!.Status != RunStatus.Running);
         await database.ExecuteAsync("INSERT INTO cancelled VALUES (2, 20)");
         // A pass that restarted the stream would have done so by then.
         await SchedulerProject.WaitForFreshPassAsync(scheduler);
-        IReadOnlyList<RunRecord> whileCancelled = (await scheduler.Catalog.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs;
+        IReadOnlyList<RunRecord> whileCancelled = (await scheduler.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs;
         List<string> bronzeWhileCancelled = await QueryAsync("SELECT id, count(*) FROM bronze.cancelled GROUP BY id ORDER BY id");
         bool pausedWhileCancelled = (await scheduler.GetJobsAsync()).Single(j => j.Job.Name == "stream").Paused;
         await scheduler.UnpauseAsync("stream");
 
         await WaitForBronzeAsync("cancelled", "1|1", "2|1");
-        RunRecord ended = (await scheduler.Catalog.GetRunAsync(run.Id))!;
+        RunRecord ended = (await scheduler.Catalog.Runs.GetRunAsync(run.Id))!;
         Assert.Equal(
             (RunStatus.Cancelled, "cancelled: the stream stopped between commits (every committed change and its position stand) and the job is paused; unpause it to stream again"),
             (ended.Status, ended.Error));
         Assert.Equal([run.Id], whileCancelled.Select(r => r.Id));
         Assert.Equal(["1|1"], bronzeWhileCancelled);
         Assert.True(pausedWhileCancelled);
-        Assert.Equal([RunStatus.Running, RunStatus.Cancelled], (await scheduler.Catalog.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs.Select(r => r.Status));
+        Assert.Equal([RunStatus.Running, RunStatus.Cancelled], (await scheduler.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs.Select(r => r.Status));
     }
 
     private static async Task OnServerAsync(string sql)

@@ -35,7 +35,7 @@ public sealed class JobSchedulerRetryTests : IAsyncDisposable
         RunRecord run = Assert.Single(await _project.WaitForRunsAsync("crm", 1));
 
         Assert.Equal(RunStatus.Succeeded, run.Status);
-        RunDetail detail = (await scheduler.Catalog.GetRunDetailAsync(triggered.Id))!;
+        RunDetail detail = (await scheduler.Catalog.Runs.GetRunDetailAsync(triggered.Id))!;
         Assert.Equal(
             [(RunStatus.Failed, true), (RunStatus.Failed, true), (RunStatus.Succeeded, false)],
             detail.Attempts.Select(a => (a.Status, a.Transient)));
@@ -43,7 +43,7 @@ public sealed class JobSchedulerRetryTests : IAsyncDisposable
         // The wait runs on the millisecond monotonic timer and the stamps read the wall clock: the two can disagree by a
         // few milliseconds (one loaded CI run measured just under 1 s), so the gap is checked against the backoff less that slack.
         Assert.InRange(detail.Attempts[1].StartedAt - detail.Attempts[0].FinishedAt!.Value, TimeSpan.FromMilliseconds(950), TimeSpan.FromSeconds(30));
-        Assert.Contains(await scheduler.Catalog.GetRunLogAsync(run.Id), l => l.Level == "warning" && l.Message.StartsWith("attempt 1 failed transiently; retrying in 1s: bronze.crm_orders: MDL8101", StringComparison.Ordinal));
+        Assert.Contains(await scheduler.Catalog.Runs.GetRunLogAsync(run.Id), l => l.Level == "warning" && l.Message.StartsWith("attempt 1 failed transiently; retrying in 1s: bronze.crm_orders: MDL8101", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class JobSchedulerRetryTests : IAsyncDisposable
         RunRecord run = Assert.Single(await _project.WaitForRunsAsync("once", 1));
 
         Assert.Equal(RunStatus.Failed, run.Status);
-        Assert.Contains(await scheduler.Catalog.GetRunLogAsync(run.Id), l => l.Message.StartsWith("attempt 1 failed (no retries left (0))", StringComparison.Ordinal));
+        Assert.Contains(await scheduler.Catalog.Runs.GetRunLogAsync(run.Id), l => l.Message.StartsWith("attempt 1 failed (no retries left (0))", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         CatalogStore catalog = await _project.OpenCatalogAsync();
         await using (catalog)
         {
-            List<RunLogLine> log = await catalog.GetRunLogAsync(runs[1].Id);
+            List<RunLogLine> log = await catalog.Runs.GetRunLogAsync(runs[1].Id);
             Assert.Equal("queued by the schedule for the interval 2026-03-01T10:01:00.0000000+00:00 to 2026-03-01T10:02:00.0000000+00:00", log[0].Message);
             Assert.Contains(log, l => l.Message.StartsWith("model silver.window succeeded: 1 rows, version 1", StringComparison.Ordinal));
             Assert.Equal("run succeeded", log[^1].Message);
@@ -97,13 +97,13 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         CatalogStore catalog = await _project.OpenCatalogAsync();
         await using (catalog)
         {
-            await catalog.AcquireSchedulerLeaseAsync(new LeaseHolder("killed", Environment.MachineName, exited.Id, DateTimeOffset.UtcNow), TimeSpan.FromMinutes(10));
+            await catalog.Scheduler.AcquireSchedulerLeaseAsync(new LeaseHolder("killed", Environment.MachineName, exited.Id, DateTimeOffset.UtcNow), TimeSpan.FromMinutes(10));
         }
 
         JobScheduler scheduler = await _project.StartAsync();
 
         Assert.Equal(SchedulerRole.Active, scheduler.Role);
-        Assert.Equal("scheduler-1", (await scheduler.Catalog.GetSchedulerLeaseAsync())!.Holder.Id);
+        Assert.Equal("scheduler-1", (await scheduler.Catalog.Scheduler.GetSchedulerLeaseAsync())!.Holder.Id);
     }
 
     [Fact]
@@ -119,12 +119,12 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         CatalogStore catalog = await _project.OpenCatalogAsync();
         await using (catalog)
         {
-            RunDetail detail = (await catalog.GetRunDetailAsync(triggered.Id))!;
+            RunDetail detail = (await catalog.Runs.GetRunDetailAsync(triggered.Id))!;
             Assert.Equal((RunTrigger.Api, RunStatus.Failed), (run.Trigger, run.Status));
             RunAttemptRecord attempt = Assert.Single(detail.Attempts);
             Assert.False(attempt.Transient);
             Assert.StartsWith("silver.broken: MDL6101: models/silver/broken.sql: model silver.broken failed in DuckDB: Conversion Error", run.Error, StringComparison.Ordinal);
-            Assert.Contains(await catalog.GetRunLogAsync(run.Id), l => l.Message.StartsWith("attempt 1 failed (not transient, so not retried)", StringComparison.Ordinal));
+            Assert.Contains(await catalog.Runs.GetRunLogAsync(run.Id), l => l.Message.StartsWith("attempt 1 failed (not transient, so not retried)", StringComparison.Ordinal));
         }
     }
 
@@ -151,14 +151,14 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         JobScheduler scheduler = await _project.StartAsync();
         RunRecord run = await scheduler.TriggerAsync("slow");
         // The model, not only the run, must be under way: a run cancelled before its runner reached the model records no model.
-        await WaitUntilAsync(async () => (await scheduler.Catalog.GetRunLogAsync(run.Id)).Any(l => l.Message == "model silver.slow started"));
+        await WaitUntilAsync(async () => (await scheduler.Catalog.Runs.GetRunLogAsync(run.Id)).Any(l => l.Message == "model silver.slow started"));
         await Task.Delay(300);
 
         Assert.True(await scheduler.CancelRunAsync(run.Id));
 
         RunRecord ended = Assert.Single(await _project.WaitForRunsAsync("slow", 1));
         Assert.Equal((RunStatus.Cancelled, "cancelled; the models that were running committed nothing"), (ended.Status, ended.Error));
-        Assert.Equal(RunStatus.Cancelled, Assert.Single(await scheduler.Catalog.GetModelRunsAsync(run.Id), m => m.Model.Name == "slow").Status);
+        Assert.Equal(RunStatus.Cancelled, Assert.Single(await scheduler.Catalog.Runs.GetModelRunsAsync(run.Id), m => m.Model.Name == "slow").Status);
         Assert.False(await scheduler.CancelRunAsync(run.Id));
     }
 
@@ -169,12 +169,12 @@ public sealed class JobSchedulerTests : IAsyncDisposable
             .Files.Write("models/silver/slow.sql", "SELECT count(*) AS n FROM range(20000000000) t(i) WHERE i % 7 = 3");
         JobScheduler scheduler = await _project.StartAsync();
         RunRecord run = await scheduler.TriggerAsync("slow");
-        await WaitUntilAsync(async () => (await scheduler.Catalog.GetRunAsync(run.Id))!.Status == RunStatus.Running);
+        await WaitUntilAsync(async () => (await scheduler.Catalog.Runs.GetRunAsync(run.Id))!.Status == RunStatus.Running);
 
         await scheduler.StopAsync(TimeSpan.FromMilliseconds(300));
 
-        Assert.Equal(RunStatus.Cancelled, (await scheduler.Catalog.GetRunAsync(run.Id))!.Status);
-        Assert.Null(await scheduler.Catalog.GetSchedulerLeaseAsync());
+        Assert.Equal(RunStatus.Cancelled, (await scheduler.Catalog.Runs.GetRunAsync(run.Id))!.Status);
+        Assert.Null(await scheduler.Catalog.Scheduler.GetSchedulerLeaseAsync());
     }
 
     [Fact]
@@ -184,14 +184,14 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         CatalogStore catalog = await _project.OpenCatalogAsync();
         await using (catalog)
         {
-            RunRecord left = (await catalog.TryQueueRunAsync(new RunStart("load", RunTrigger.Api, "silver.orders", null, null, "dead-scheduler")))!;
-            await catalog.StartAttemptAsync(left.Id);
+            RunRecord left = (await catalog.Runs.TryQueueRunAsync(new RunStart("load", RunTrigger.Api, "silver.orders", null, null, "dead-scheduler")))!;
+            await catalog.Runs.StartAttemptAsync(left.Id);
 
             await _project.StartAsync();
             RunRecord run = Assert.Single(await _project.WaitForRunsAsync("load", 1));
 
             Assert.Equal(RunStatus.Succeeded, run.Status);
-            RunDetail detail = (await catalog.GetRunDetailAsync(left.Id))!;
+            RunDetail detail = (await catalog.Runs.GetRunDetailAsync(left.Id))!;
             Assert.Equal([RunStatus.Interrupted, RunStatus.Succeeded], detail.Attempts.Select(a => a.Status));
         }
     }
@@ -214,7 +214,7 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         Project("jobs:\n  - name: load\n    sources: [orders]\n  - name: build\n    select: silver.orders\n    on_new_data: [bronze.orders]\n");
         JobScheduler scheduler = await _project.StartAsync();
         // The first look records the versions (bronze.orders: none yet); only a version after it is new data.
-        await WaitUntilAsync(async () => (await scheduler.Catalog.GetJobStatesAsync()).TryGetValue("build", out JobState? state) && state.SeenVersions.Count > 0);
+        await WaitUntilAsync(async () => (await scheduler.Catalog.Scheduler.GetJobStatesAsync()).TryGetValue("build", out JobState? state) && state.SeenVersions.Count > 0);
 
         await scheduler.TriggerAsync("load");
         RunRecord build = Assert.Single(await _project.WaitForRunsAsync("build", 1));
@@ -230,7 +230,7 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         JobScheduler scheduler = await _project.StartAsync(time);
         await scheduler.PauseAsync("minutely");
         await SchedulerProject.AdvanceAndSettleAsync(time, TimeSpan.FromMinutes(2));
-        Assert.Empty((await scheduler.Catalog.QueryRunsAsync(new RunQuery { Job = "minutely" })).Runs);
+        Assert.Empty((await scheduler.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = "minutely" })).Runs);
         await scheduler.StopAsync(TimeSpan.Zero);
 
         JobScheduler restarted = await _project.StartAsync(time, "scheduler-2");
@@ -257,7 +257,7 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         Assert.Empty(none);
         Assert.Equal(3, all.Count);
         Assert.All(runs, r => Assert.Equal((RunTrigger.Backfill, RunStatus.Succeeded), (r.Trigger, r.Status)));
-        await WaitUntilAsync(async () => (await scheduler.Catalog.GetBackfillAsync(backfill.Id))!.Status == RunStatus.Succeeded);
+        await WaitUntilAsync(async () => (await scheduler.Catalog.Scheduler.GetBackfillAsync(backfill.Id))!.Status == RunStatus.Succeeded);
     }
 
     [Fact]
@@ -269,12 +269,12 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         await using (catalog)
         {
             (BackfillRecord left, RunRecord running) = await LeaveBackfillAsync(catalog, "hourly", from);
-            await catalog.StartAttemptAsync(running.Id);
+            await catalog.Runs.StartAttemptAsync(running.Id);
 
             await _project.StartAsync();
-            await WaitUntilAsync(async () => (await catalog.GetBackfillAsync(left.Id))!.Status != RunStatus.Running);
+            await WaitUntilAsync(async () => (await catalog.Scheduler.GetBackfillAsync(left.Id))!.Status != RunStatus.Running);
 
-            BackfillDetail ended = (await catalog.GetBackfillDetailAsync(left.Id))!;
+            BackfillDetail ended = (await catalog.Scheduler.GetBackfillDetailAsync(left.Id))!;
             Assert.Equal((RunStatus.Succeeded, "ana"), (ended.Backfill.Status, ended.Backfill.StartedBy));
             Assert.Equal(new BackfillProgress(2, 0, 0, 2, 0, 0, 0), ended.Progress);
         }
@@ -291,9 +291,9 @@ public sealed class JobSchedulerTests : IAsyncDisposable
             (BackfillRecord left, _) = await LeaveBackfillAsync(catalog, "removed", from);
 
             await _project.StartAsync();
-            await WaitUntilAsync(async () => (await catalog.GetBackfillAsync(left.Id))!.Status != RunStatus.Running);
+            await WaitUntilAsync(async () => (await catalog.Scheduler.GetBackfillAsync(left.Id))!.Status != RunStatus.Running);
 
-            BackfillDetail ended = (await catalog.GetBackfillDetailAsync(left.Id))!;
+            BackfillDetail ended = (await catalog.Scheduler.GetBackfillDetailAsync(left.Id))!;
             Assert.Equal(RunStatus.Cancelled, ended.Backfill.Status);
             Assert.Equal(new BackfillProgress(2, 0, 0, 0, 0, 2, 0), ended.Progress);
         }
@@ -316,7 +316,7 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         Assert.Equal(("gold.total silver.checked", failed.Id, RunTrigger.Api), (rerun.Selection, rerun.ParentId, rerun.Trigger));
         Assert.Equal(
             [("gold.total", RunStatus.Skipped), ("silver.checked", RunStatus.Failed)],
-            (await scheduler.Catalog.GetModelRunsAsync(rerun.Id)).Select(m => (m.Model.ToString(), m.Status)));
+            (await scheduler.Catalog.Runs.GetModelRunsAsync(rerun.Id)).Select(m => (m.Model.ToString(), m.Status)));
     }
 
     [Fact]
@@ -348,7 +348,7 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         Assert.Equal((failed.Selection, failed.Id, RunTrigger.Api), (retried.Selection, retried.ParentId, retried.Trigger));
         Assert.Equal(
             [("bronze.orders", RunStatus.Succeeded), ("silver.checked", RunStatus.Failed), ("silver.orders", RunStatus.Succeeded)],
-            (await scheduler.Catalog.GetModelRunsAsync(retried.Id)).Select(m => (m.Model.ToString(), m.Status)).Order());
+            (await scheduler.Catalog.Runs.GetModelRunsAsync(retried.Id)).Select(m => (m.Model.ToString(), m.Status)).Order());
     }
 
     [Fact]
@@ -387,8 +387,8 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         RunRecord second = await scheduler.TriggerAsync("build");
         await _project.WaitForRunsAsync("build", 2);
 
-        RunDetail one = (await scheduler.Catalog.GetRunDetailAsync(first.Id))!;
-        RunDetail two = (await scheduler.Catalog.GetRunDetailAsync(second.Id))!;
+        RunDetail one = (await scheduler.Catalog.Runs.GetRunDetailAsync(first.Id))!;
+        RunDetail two = (await scheduler.Catalog.Runs.GetRunDetailAsync(second.Id))!;
         Assert.Equal((RunStatus.Succeeded, RunStatus.Succeeded), (one.Run.Status, two.Run.Status));
         (DateTimeOffset Start, DateTimeOffset End) a = (one.Attempts[0].StartedAt, one.Attempts[0].FinishedAt!.Value);
         (DateTimeOffset Start, DateTimeOffset End) b = (two.Attempts[0].StartedAt, two.Attempts[0].FinishedAt!.Value);
@@ -398,9 +398,9 @@ public sealed class JobSchedulerTests : IAsyncDisposable
     /// <summary>A backfill of <paramref name="job"/> over two hours from <paramref name="from"/>, started by ana, whose two runs a dead scheduler left queued; returns it and its first run.</summary>
     private static async Task<(BackfillRecord Backfill, RunRecord First)> LeaveBackfillAsync(CatalogStore catalog, string job, DateTimeOffset from)
     {
-        BackfillRecord left = await catalog.CreateBackfillAsync(job, from, from.AddHours(2), "missing", 1, 2, "ana");
-        RunRecord first = (await catalog.TryQueueRunAsync(new RunStart(job, RunTrigger.Backfill, "silver.orders", from, from.AddHours(1), "dead-scheduler") { BackfillId = left.Id }))!;
-        await catalog.TryQueueRunAsync(new RunStart(job, RunTrigger.Backfill, "silver.orders", from.AddHours(1), from.AddHours(2), "dead-scheduler") { BackfillId = left.Id });
+        BackfillRecord left = await catalog.Scheduler.CreateBackfillAsync(job, from, from.AddHours(2), "missing", 1, 2, "ana");
+        RunRecord first = (await catalog.Runs.TryQueueRunAsync(new RunStart(job, RunTrigger.Backfill, "silver.orders", from, from.AddHours(1), "dead-scheduler") { BackfillId = left.Id }))!;
+        await catalog.Runs.TryQueueRunAsync(new RunStart(job, RunTrigger.Backfill, "silver.orders", from.AddHours(1), from.AddHours(2), "dead-scheduler") { BackfillId = left.Id });
         return (left, first);
     }
 

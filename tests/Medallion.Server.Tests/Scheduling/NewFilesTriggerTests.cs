@@ -28,10 +28,10 @@ public sealed class NewFilesTriggerTests : IAsyncDisposable
         CatalogStore catalog = await _project.OpenCatalogAsync();
         await using (catalog)
         {
-            Assert.Equal(2, (await catalog.QueryRunsAsync(new RunQuery { Job = "build" })).Runs.Count);
-            List<RunLogLine> log = await catalog.GetRunLogAsync(runs[1].Id);
+            Assert.Equal(2, (await catalog.Runs.QueryRunsAsync(new RunQuery { Job = "build" })).Runs.Count);
+            List<RunLogLine> log = await catalog.Runs.GetRunLogAsync(runs[1].Id);
             Assert.Equal("new files: orders:data/orders/2.csv", log[1].Message);
-            ModelRunRecord source = (await catalog.GetModelRunsAsync(runs[1].Id)).Single(m => m.Model == TableName.Parse("bronze.orders"));
+            ModelRunRecord source = (await catalog.Runs.GetModelRunsAsync(runs[1].Id)).Single(m => m.Model == TableName.Parse("bronze.orders"));
             Assert.Equal(1, source.RowsWritten);
         }
     }
@@ -48,7 +48,7 @@ public sealed class NewFilesTriggerTests : IAsyncDisposable
         CatalogStore catalog = await _project.OpenCatalogAsync();
         await using (catalog)
         {
-            Assert.Empty((await catalog.QueryRunsAsync(new RunQuery { Job = "build" })).Runs);
+            Assert.Empty((await catalog.Runs.QueryRunsAsync(new RunQuery { Job = "build" })).Runs);
         }
     }
 
@@ -62,7 +62,7 @@ public sealed class NewFilesTriggerTests : IAsyncDisposable
         CatalogStore catalog = await _project.OpenCatalogAsync();
         await using (catalog)
         {
-            Assert.Equal("new files: orders:data/orders/1.csv", (await catalog.GetRunLogAsync(run.Id))[1].Message);
+            Assert.Equal("new files: orders:data/orders/1.csv", (await catalog.Runs.GetRunLogAsync(run.Id))[1].Message);
         }
     }
 }

@@ -55,7 +55,7 @@ public sealed class SchedulerProject : IAsyncDisposable
         CatalogStore catalog = await OpenCatalogAsync();
         await using (catalog)
         {
-            while ((await catalog.QueryRunsAsync(new RunQuery { Job = job })).Runs.Count < count && waited.Elapsed < TimeSpan.FromSeconds(60))
+            while ((await catalog.Runs.QueryRunsAsync(new RunQuery { Job = job })).Runs.Count < count && waited.Elapsed < TimeSpan.FromSeconds(60))
             {
                 await Task.Delay(50);
                 time.Advance(PollInterval);
@@ -89,7 +89,7 @@ public sealed class SchedulerProject : IAsyncDisposable
         {
             while (true)
             {
-                List<RunRecord> runs = [.. (await catalog.QueryRunsAsync(new RunQuery { Job = job })).Runs.Reverse()];
+                List<RunRecord> runs = [.. (await catalog.Runs.QueryRunsAsync(new RunQuery { Job = job })).Runs.Reverse()];
                 if (runs.Count >= count && runs.All(r => r.Status is not (RunStatus.Queued or RunStatus.Running)))
                 {
                     return runs;

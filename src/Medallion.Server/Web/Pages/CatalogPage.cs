@@ -30,7 +30,7 @@ internal static class CatalogPage
         await using (lakehouse.ConfigureAwait(false))
         {
             tables = [.. lakehouse.ListTablesWithoutLogs().Where(t => access.CanRead(t.Name))];
-            Dictionary<TableName, List<CatalogColumn>> columns = await page.Server.Catalog.GetColumnsByTableAsync(cancellationToken).ConfigureAwait(false);
+            Dictionary<TableName, List<CatalogColumn>> columns = await page.Server.Catalog.Tables.GetColumnsByTableAsync(cancellationToken).ConfigureAwait(false);
             entries = [.. tables.Select(t => new CatalogSearch.Entry(t, columns.GetValueOrDefault(t.Name) ?? []))];
             // The search needs only the docs; the Delta logs (for the rows shown) are read for the tables that matched.
             foreach (CatalogSearch.Hit hit in CatalogSearch.Search(entries, q, layer, owner, tag, classification))

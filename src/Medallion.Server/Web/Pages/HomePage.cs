@@ -23,11 +23,11 @@ internal static class HomePage
         var page = new PageContext(http);
         ServerContext server = page.Server;
         ReloadStatus reload = server.Reloader!.Status;
-        int tables = (await server.Catalog.ListTablesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Count;
+        int tables = (await server.Catalog.Tables.ListTablesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Count;
         var failing = new List<(JobDefinition Job, RunRecord Run)>();
         foreach (JobDefinition job in server.Project.Jobs)
         {
-            RunPage last = await server.Catalog.QueryRunsAsync(new RunQuery { Job = job.Name, Limit = 1 }, cancellationToken).ConfigureAwait(false);
+            RunPage last = await server.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = job.Name, Limit = 1 }, cancellationToken).ConfigureAwait(false);
             if (last.Runs is [{ Status: RunStatus.Failed } run])
             {
                 failing.Add((job, run));
@@ -37,7 +37,7 @@ internal static class HomePage
         List<RunRecord> active = [];
         foreach (RunStatus status in (RunStatus[])[RunStatus.Running, RunStatus.Queued])
         {
-            active.AddRange((await server.Catalog.QueryRunsAsync(new RunQuery { Status = status, Limit = 100 }, cancellationToken).ConfigureAwait(false)).Runs);
+            active.AddRange((await server.Catalog.Runs.QueryRunsAsync(new RunQuery { Status = status, Limit = 100 }, cancellationToken).ConfigureAwait(false)).Runs);
         }
 
         Platform.Access.ReaderView access;
@@ -51,7 +51,7 @@ internal static class HomePage
         }
 
         DateTimeOffset now = server.Time.GetUtcNow();
-        List<QualityResultRecord> broken = [.. (await server.Catalog.GetBrokenQualityResultsAsync(now.AddDays(-1), cancellationToken: cancellationToken).ConfigureAwait(false))
+        List<QualityResultRecord> broken = [.. (await server.Catalog.Quality.GetBrokenQualityResultsAsync(now.AddDays(-1), cancellationToken: cancellationToken).ConfigureAwait(false))
             .Where(q => access.CanRead(q.Model))];
         List<StaleTable> stale = await StaleTablesAsync(server, access, now, cancellationToken).ConfigureAwait(false);
 
@@ -135,7 +135,7 @@ internal static class HomePage
             return [];
         }
 
-        Dictionary<TableName, TableState> states = (await server.Catalog.GetTableStatesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(t => t.Table);
+        Dictionary<TableName, TableState> states = (await server.Catalog.Tables.GetTableStatesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(t => t.Table);
         var stale = new List<StaleTable>();
         foreach ((TableName table, FreshnessPolicy rule) in rules)
         {

@@ -24,7 +24,7 @@ internal static class JobsPage
     {
         var page = new PageContext(http);
         ServerContext server = page.Server;
-        Dictionary<string, JobState> states = await server.Catalog.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
+        Dictionary<string, JobState> states = await server.Catalog.Scheduler.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
         var html = new HtmlBuilder();
         html.Add($"""
             <table class="jobs"><thead><tr><th>{page.T("Job")}</th><th>{page.T("Schedule")}</th><th>{page.T("Next runs")}</th><th>{page.T("Recent runs")}</th><th>{page.T("State")}</th>{(page.IsOperator ? HtmlBuilder.Of($"<th>{page.T("Actions")}</th>") : Markup.Empty)}</tr></thead><tbody>
@@ -32,7 +32,7 @@ internal static class JobsPage
         foreach (JobDefinition job in server.Project.Jobs)
         {
             JobView view = JobView.Of(job, states.GetValueOrDefault(job.Name), server.Time.GetUtcNow());
-            RunPage recent = await server.Catalog.QueryRunsAsync(new RunQuery { Job = job.Name, Limit = RecentRuns }, cancellationToken).ConfigureAwait(false);
+            RunPage recent = await server.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = job.Name, Limit = RecentRuns }, cancellationToken).ConfigureAwait(false);
             string encoded = Uri.EscapeDataString(job.Name);
             html.Add($"""
                 <tr id="job-{job.Name}" data-job="{job.Name}">

@@ -66,7 +66,7 @@ internal static class LoginPage
             return Render(page, returnUrl, page.T("The user name or password is wrong."), StatusCodes.Status401Unauthorized);
         }
 
-        ServerRole role = await page.Server.Catalog.GetServerRoleAsync(user, http.RequestAborted).ConfigureAwait(false);
+        ServerRole role = await page.Server.Catalog.Access.GetServerRoleAsync(user, http.RequestAborted).ConfigureAwait(false);
         await http.SignInAsync(WebUi.CookieScheme, WebUi.PrincipalFor(user, role), new AuthenticationProperties { IsPersistent = false }).ConfigureAwait(false);
         return Results.Redirect(LocalOrHome(returnUrl));
     }

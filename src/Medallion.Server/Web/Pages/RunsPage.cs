@@ -34,12 +34,12 @@ internal static class RunsPage
         html.Add($"<p class=\"muted\">{page.T("Runs of the last jobs, newest on the right.")}</p><table class=\"grid\"><tbody>");
         foreach (JobDefinition job in server.Project.Jobs)
         {
-            RunPage runs = await server.Catalog.QueryRunsAsync(new RunQuery { Job = job.Name, Limit = GridRuns }, cancellationToken).ConfigureAwait(false);
+            RunPage runs = await server.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = job.Name, Limit = GridRuns }, cancellationToken).ConfigureAwait(false);
             html.Add($"<tr><th scope=\"row\"><a href=\"/jobs#job-{job.Name}\">{job.Name}</a></th><td>{JobsPage.RunBar(page, runs.Runs)}</td></tr>");
         }
 
         html.Add($"</tbody></table><h2>{page.T("Recent runs")}</h2>");
-        RunPage recent = await server.Catalog.QueryRunsAsync(new RunQuery { Limit = 50 }, cancellationToken).ConfigureAwait(false);
+        RunPage recent = await server.Catalog.Runs.QueryRunsAsync(new RunQuery { Limit = 50 }, cancellationToken).ConfigureAwait(false);
         html.Add(RunTable(page, recent.Runs));
         return page.Render(page.T("Runs"), "Runs", html.ToMarkup());
     }
@@ -73,7 +73,7 @@ internal static class RunsPage
     {
         var page = new PageContext(http);
         CatalogStore catalog = page.Server.Catalog;
-        if (await catalog.GetRunDetailAsync(id, cancellationToken).ConfigureAwait(false) is not { } detail)
+        if (await catalog.Runs.GetRunDetailAsync(id, cancellationToken).ConfigureAwait(false) is not { } detail)
         {
             return page.NotFound($"there is no run {id}");
         }

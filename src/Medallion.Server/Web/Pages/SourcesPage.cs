@@ -43,7 +43,7 @@ internal static class SourcesPage
         ServerContext server = page.Server;
         Platform.Access.ReaderView access = await ReaderAccess.ForAsync(server, page.UserName, cancellationToken).ConfigureAwait(false);
         List<SourceRow> rows = Rows(server.Project).Where(r => access.CanRead(r.Target)).ToList();
-        Dictionary<string, SourceRunRecord> passes = (await server.Catalog.GetSourceStatesAsync(cancellationToken).ConfigureAwait(false))
+        Dictionary<string, SourceRunRecord> passes = (await server.Catalog.Runs.GetSourceStatesAsync(cancellationToken).ConfigureAwait(false))
             .GroupBy(s => Key(s.Latest.Target))
             .ToDictionary(g => g.Key, g => g.MaxBy(s => s.Latest.Pass)!.Latest, StringComparer.Ordinal);
 
@@ -67,9 +67,9 @@ internal static class SourcesPage
             """);
         foreach (SourceRow row in rows)
         {
-            List<ModelRunRecord> history = await server.Catalog.GetModelRunHistoryAsync(row.Target, ErrorHistory, cancellationToken).ConfigureAwait(false);
+            List<ModelRunRecord> history = await server.Catalog.Runs.GetModelRunHistoryAsync(row.Target, ErrorHistory, cancellationToken).ConfigureAwait(false);
             ModelRunRecord? last = history.FirstOrDefault();
-            RunRecord? run = last is null ? null : await server.Catalog.GetRunAsync(last.RunId, cancellationToken).ConfigureAwait(false);
+            RunRecord? run = last is null ? null : await server.Catalog.Runs.GetRunAsync(last.RunId, cancellationToken).ConfigureAwait(false);
             SourceRunRecord? pass = passes.GetValueOrDefault(Key(row.Target));
             DateTimeOffset? ranAt = run?.FinishedAt ?? run?.StartedAt;
             // A continuous ingestion records its passes without a step of its own, so the newer of the two is the last pass.

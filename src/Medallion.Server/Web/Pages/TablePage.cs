@@ -114,7 +114,7 @@ internal static class TablePage
             else
             {
                 // The charts come from the catalog's record of each version (rows and bytes after the commit).
-                List<TableVersionRecord> recorded = [.. (await page.Server.Catalog.GetTableHistoryAsync(name, cancellationToken).ConfigureAwait(false)).OrderBy(v => v.Version)];
+                List<TableVersionRecord> recorded = [.. (await page.Server.Catalog.Tables.GetTableHistoryAsync(name, cancellationToken).ConfigureAwait(false)).OrderBy(v => v.Version)];
                 html.Add($"<div class=\"charts\">{LineChart.Render("chart-rows", page.T("Rows over time"), [.. recorded.Where(v => v.RowCount is not null).Select(v => (v.CommittedAt, (double)v.RowCount!.Value))], v => page.Number((long)v), page)}{LineChart.Render("chart-size", page.T("Size over time"), [.. recorded.Where(v => v.SizeBytes is not null).Select(v => (v.CommittedAt, (double)v.SizeBytes!.Value))], v => Bytes((long)v, page), page)}</div>");
                 html.Add($"<ol class=\"timeline\" reversed>");
                 var ids = new RunIdAbbreviations(versions.Where(v => v.RunId is not null).Select(v => v.RunId!));
@@ -129,7 +129,7 @@ internal static class TablePage
             html.Add(new Markup("</section>"));
             if (details.Quality.Count > 0)
             {
-                ILookup<string, QualityResultRecord> history = (await page.Server.Catalog.GetQualityHistoryAsync(name, QualityHistoryChecks * details.Quality.Count, cancellationToken).ConfigureAwait(false))
+                ILookup<string, QualityResultRecord> history = (await page.Server.Catalog.Quality.GetQualityHistoryAsync(name, QualityHistoryChecks * details.Quality.Count, cancellationToken).ConfigureAwait(false))
                     .ToLookup(q => q.Rule, StringComparer.Ordinal);
                 html.Add($"<section aria-labelledby=\"quality\"><h2 id=\"quality\">{page.T("Quality")}</h2><table><thead><tr><th>{page.T("Rule")}</th><th>{page.T("Status")}</th><th>{page.T("Rows")}</th><th>{page.T("Run")}</th><th>{page.T("History")}</th></tr></thead><tbody>");
                 var ids = new RunIdAbbreviations(details.Quality.Select(q => q.RunId));

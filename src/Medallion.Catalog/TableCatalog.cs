@@ -1,20 +1,30 @@
 using System;
 using System.Collections.Generic;
+using System.Data.Common;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog.Internal;
-using Microsoft.Data.Sqlite;
+using static Medallion.Catalog.Internal.CatalogDatabase;
 
 namespace Medallion.Catalog;
 
-public sealed partial class CatalogStore
+/// <summary>
+/// The catalog's tables: namespaces, each table's registration (location, docs, owner, tags), its columns with docs and
+/// classification, the history of its versions, and lineage edges between tables and columns.
+/// Reached through <see cref="CatalogStore.Tables"/>.
+/// </summary>
+public sealed class TableCatalog
 {
+    private readonly CatalogDatabase _db;
+
+    internal TableCatalog(CatalogDatabase db) => _db = db;
+
     private const string TableColumns = "namespace, name, location, format, description, owner, tags, created_at, updated_at, unique_key";
 
     /// <summary>Lists the namespaces, by name.</summary>
     public Task<List<string>> ListNamespacesAsync(CancellationToken cancellationToken = default) =>
-        QueryAsync("SELECT name FROM namespaces ORDER BY name", [], r => r.GetString(0), cancellationToken);
+        _db.QueryAsync("SELECT name FROM namespaces ORDER BY name", [], r => r.GetString(0), cancellationToken);
 
     /// <summary>
     /// Registers a table or updates its registration (location, description, owner, tags, unique key). Its
@@ -26,14 +36,14 @@ public sealed partial class CatalogStore
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentException.ThrowIfNullOrWhiteSpace(table.Location);
-        await ExecuteInTransactionAsync(RegistrationStatements(table, replace: true), cancellationToken).ConfigureAwait(false);
+        await _db.ExecuteInTransactionAsync(RegistrationStatements(table, replace: true), cancellationToken).ConfigureAwait(false);
         return (await GetTableAsync(table.Name, cancellationToken).ConfigureAwait(false))!;
     }
 
     /// <summary>The table's registration, or null when the catalog does not know it.</summary>
     public async Task<CatalogTable?> GetTableAsync(TableName name, CancellationToken cancellationToken = default)
     {
-        List<CatalogTable> tables = await QueryAsync(
+        List<CatalogTable> tables = await _db.QueryAsync(
             $"SELECT {TableColumns} FROM tables WHERE namespace = @ns AND name = @name",
             [("@ns", name.Namespace.ToLowerInvariant()), ("@name", name.Name.ToLowerInvariant())],
             ReadTable,
@@ -43,7 +53,7 @@ public sealed partial class CatalogStore
 
     /// <summary>Lists the tables, by namespace and name; only those of <paramref name="ns"/> when given.</summary>
     public Task<List<CatalogTable>> ListTablesAsync(string? ns = null, CancellationToken cancellationToken = default) =>
-        QueryAsync(
+        _db.QueryAsync(
             $"SELECT {TableColumns} FROM tables WHERE @ns IS NULL OR namespace = @ns ORDER BY namespace, name",
             [("@ns", ns?.ToLowerInvariant())],
             ReadTable,
@@ -52,7 +62,7 @@ public sealed partial class CatalogStore
     /// <summary>Removes a table with its columns and history; lineage edges and runs stay as history.</summary>
     /// <returns>True when the table existed.</returns>
     public async Task<bool> DeleteTableAsync(TableName name, CancellationToken cancellationToken = default) =>
-        await ExecuteAsync(
+        await _db.ExecuteAsync(
             "DELETE FROM tables WHERE namespace = @ns AND name = @name",
             [("@ns", name.Namespace.ToLowerInvariant()), ("@name", name.Name.ToLowerInvariant())],
             cancellationToken).ConfigureAwait(false) > 0;
@@ -63,12 +73,12 @@ public sealed partial class CatalogStore
     {
         ArgumentNullException.ThrowIfNull(columns);
         await EnsureTableExistsAsync(table, cancellationToken).ConfigureAwait(false);
-        await ExecuteInTransactionAsync(ColumnStatements(table, columns), cancellationToken).ConfigureAwait(false);
+        await _db.ExecuteInTransactionAsync(ColumnStatements(table, columns), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The table's columns in order; empty when none are recorded.</summary>
     public Task<List<CatalogColumn>> GetColumnsAsync(TableName table, CancellationToken cancellationToken = default) =>
-        QueryAsync(
+        _db.QueryAsync(
             """
             SELECT name, data_type, nullable, description, classification, tags FROM columns
             WHERE namespace = @ns AND table_name = @table ORDER BY ordinal
@@ -80,7 +90,7 @@ public sealed partial class CatalogStore
     /// <summary>Every registered table's columns in order, in one query: what a search over all tables reads.</summary>
     public async Task<Dictionary<TableName, List<CatalogColumn>>> GetColumnsByTableAsync(CancellationToken cancellationToken = default)
     {
-        List<(TableName Table, CatalogColumn Column)> rows = await QueryAsync(
+        List<(TableName Table, CatalogColumn Column)> rows = await _db.QueryAsync(
             "SELECT namespace, table_name, name, data_type, nullable, description, classification, tags FROM columns ORDER BY namespace, table_name, ordinal",
             [],
             r => (new TableName(r.GetString(0), r.GetString(1)), ReadColumn(r, 2)),
@@ -89,7 +99,7 @@ public sealed partial class CatalogStore
     }
 
     /// <summary>A column from <c>name, data_type, nullable, description, classification, tags</c>, starting at <paramref name="first"/>.</summary>
-    private static CatalogColumn ReadColumn(SqliteDataReader r, int first) =>
+    private static CatalogColumn ReadColumn(DbDataReader r, int first) =>
         new(r.GetString(first), r.GetString(first + 1), r.GetInt64(first + 2) != 0, GetNullableString(r, first + 3), GetNullableString(r, first + 4), CatalogJson.ReadStrings(r.GetString(first + 5)));
 
     /// <summary>Records a committed version of a table with its schema (the table's schema history).</summary>
@@ -99,12 +109,12 @@ public sealed partial class CatalogStore
         ArgumentNullException.ThrowIfNull(version);
         await EnsureTableExistsAsync(version.Table, cancellationToken).ConfigureAwait(false);
         (string Sql, (string Name, object? Value)[] Parameters) statement = VersionStatement(version);
-        await ExecuteAsync(statement.Sql, statement.Parameters, cancellationToken).ConfigureAwait(false);
+        await _db.ExecuteAsync(statement.Sql, statement.Parameters, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The table's recorded versions, newest first.</summary>
     public Task<List<TableVersionRecord>> GetTableHistoryAsync(TableName table, CancellationToken cancellationToken = default) =>
-        QueryAsync(
+        _db.QueryAsync(
             """
             SELECT namespace, table_name, version, schema_json, operation, row_count, run_id, committed_at, file_count, size_bytes FROM table_versions
             WHERE namespace = @ns AND table_name = @table ORDER BY version DESC
@@ -123,7 +133,7 @@ public sealed partial class CatalogStore
     /// <c>/metrics</c> stays cheap with thousands of tables.
     /// </summary>
     public Task<List<TableState>> GetTableStatesAsync(CancellationToken cancellationToken = default) =>
-        QueryAsync(
+        _db.QueryAsync(
             """
             SELECT v.namespace, v.table_name, v.version, v.row_count, v.file_count, v.size_bytes, v.committed_at
             FROM table_versions v
@@ -136,10 +146,10 @@ public sealed partial class CatalogStore
             cancellationToken);
 
     /// <summary>The namespace (when missing) and the table's row: replaced when <paramref name="replace"/>, else inserted only when missing.</summary>
-    private List<(string Sql, (string Name, object? Value)[] Parameters)> RegistrationStatements(CatalogTable table, bool replace)
+    internal List<(string Sql, (string Name, object? Value)[] Parameters)> RegistrationStatements(CatalogTable table, bool replace)
     {
         string ns = table.Name.Namespace.ToLowerInvariant();
-        string now = Now();
+        string now = _db.Now();
         string onConflict = replace
             ? """
               DO UPDATE SET location = excluded.location, format = excluded.format,
@@ -159,7 +169,7 @@ public sealed partial class CatalogStore
     }
 
     /// <summary>Replaces the table's column list.</summary>
-    private static List<(string Sql, (string Name, object? Value)[] Parameters)> ColumnStatements(TableName table, IReadOnlyList<CatalogColumn> columns)
+    internal static List<(string Sql, (string Name, object? Value)[] Parameters)> ColumnStatements(TableName table, IReadOnlyList<CatalogColumn> columns)
     {
         (string, object?) ns = ("@ns", table.Namespace.ToLowerInvariant());
         (string, object?) tableName = ("@table", table.Name.ToLowerInvariant());
@@ -180,7 +190,7 @@ public sealed partial class CatalogStore
         return statements;
     }
 
-    private static (string Sql, (string Name, object? Value)[] Parameters) VersionStatement(TableVersionRecord version) =>
+    internal static (string Sql, (string Name, object? Value)[] Parameters) VersionStatement(TableVersionRecord version) =>
     (
         """
         INSERT INTO table_versions (namespace, table_name, version, schema_json, operation, row_count, run_id, committed_at, file_count, size_bytes)
@@ -205,7 +215,7 @@ public sealed partial class CatalogStore
         }
     }
 
-    private static CatalogTable ReadTable(SqliteDataReader r) => new(
+    private static CatalogTable ReadTable(DbDataReader r) => new(
         new TableName(r.GetString(0), r.GetString(1)),
         r.GetString(2),
         r.GetString(3),
@@ -217,4 +227,56 @@ public sealed partial class CatalogStore
     {
         UniqueKey = r.IsDBNull(9) ? [] : CatalogJson.ReadStrings(r.GetString(9)),
     };
+
+    private const string LineageColumns = "upstream, upstream_column, downstream, downstream_column";
+
+    /// <summary>
+    /// Replaces every edge that ends in <paramref name="downstream"/> with <paramref name="edges"/>, in one
+    /// transaction: a model's lineage is whatever its current SQL reads.
+    /// </summary>
+    /// <exception cref="ArgumentException">An edge ends in another table.</exception>
+    public Task ReplaceLineageAsync(TableName downstream, IReadOnlyList<LineageEdge> edges, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(edges);
+        if (edges.FirstOrDefault(e => !e.Downstream.Equals(downstream)) is { } stray)
+        {
+            throw new ArgumentException($"The edge {stray.Upstream} -> {stray.Downstream} does not end in {downstream}.", nameof(edges));
+        }
+
+        string target = downstream.ToString().ToLowerInvariant();
+        var statements = new List<(string, (string, object?)[])>
+        {
+            ("DELETE FROM lineage_edges WHERE downstream = @downstream", [("@downstream", target)]),
+        };
+        statements.AddRange(edges.Distinct().Select(edge => (
+            $"INSERT INTO lineage_edges ({LineageColumns}) VALUES (@up, @upColumn, @downstream, @downColumn) ON CONFLICT DO NOTHING",
+            new (string, object?)[]
+            {
+                ("@up", edge.Upstream.ToString().ToLowerInvariant()), ("@upColumn", edge.UpstreamColumn ?? string.Empty),
+                ("@downstream", target), ("@downColumn", edge.DownstreamColumn ?? string.Empty),
+            })));
+        return _db.ExecuteInTransactionAsync(statements, cancellationToken);
+    }
+
+    /// <summary>The edges that end in <paramref name="table"/> (what it reads), table-level and column-level.</summary>
+    public Task<List<LineageEdge>> GetUpstreamEdgesAsync(TableName table, CancellationToken cancellationToken = default) =>
+        _db.QueryAsync(
+            $"SELECT {LineageColumns} FROM lineage_edges WHERE downstream = @table ORDER BY {LineageColumns}",
+            [("@table", table.ToString().ToLowerInvariant())],
+            ReadEdge,
+            cancellationToken);
+
+    /// <summary>The edges that start in <paramref name="table"/> (what reads it), table-level and column-level.</summary>
+    public Task<List<LineageEdge>> GetDownstreamEdgesAsync(TableName table, CancellationToken cancellationToken = default) =>
+        _db.QueryAsync(
+            $"SELECT {LineageColumns} FROM lineage_edges WHERE upstream = @table ORDER BY {LineageColumns}",
+            [("@table", table.ToString().ToLowerInvariant())],
+            ReadEdge,
+            cancellationToken);
+
+    private static LineageEdge ReadEdge(DbDataReader r) => new(
+        TableName.Parse(r.GetString(0)),
+        r.GetString(1) is { Length: > 0 } upColumn ? upColumn : null,
+        TableName.Parse(r.GetString(2)),
+        r.GetString(3) is { Length: > 0 } downColumn ? downColumn : null);
 }

@@ -1,20 +1,31 @@
 using System;
 using System.Collections.Generic;
+using System.Data.Common;
 using System.Threading;
 using System.Threading.Tasks;
-using Microsoft.Data.Sqlite;
+using Medallion.Catalog.Internal;
+using static Medallion.Catalog.Internal.CatalogDatabase;
 
 namespace Medallion.Catalog;
 
-public sealed partial class CatalogStore
+/// <summary>
+/// The catalog's quality records: the result of each rule of each model in each run (what <c>medallion describe</c>,
+/// the quality pages and the broken-rule alerts read), and the state of each alert (firing or resolved, when people were
+/// last told). Reached through <see cref="CatalogStore.Quality"/>.
+/// </summary>
+public sealed class QualityStore
 {
+    private readonly CatalogDatabase _db;
+
+    internal QualityStore(CatalogDatabase db) => _db = db;
+
     private const string QualityColumns = "run_id, model, rule, severity, passed, failing_rows, sample_rows, checked_at, not_checked";
 
     /// <summary>Records (or replaces) the result of one rule on one model in a run.</summary>
     public Task RecordQualityResultAsync(QualityResultRecord result, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return ExecuteAsync(
+        return _db.ExecuteAsync(
             $"""
              INSERT INTO quality_results ({QualityColumns}) VALUES (@run, @model, @rule, @severity, @passed, @failing, @sample, @at, @notChecked)
              ON CONFLICT (run_id, model, rule) DO UPDATE SET severity = excluded.severity, passed = excluded.passed,
@@ -31,17 +42,17 @@ public sealed partial class CatalogStore
 
     /// <summary>The quality results of a run, by model and rule.</summary>
     public Task<List<QualityResultRecord>> GetQualityResultsAsync(string runId, CancellationToken cancellationToken = default) =>
-        QueryAsync($"SELECT {QualityColumns} FROM quality_results WHERE run_id = @run ORDER BY model, rule", [("@run", runId)], ReadQualityResult, cancellationToken);
+        _db.QueryAsync($"SELECT {QualityColumns} FROM quality_results WHERE run_id = @run ORDER BY model, rule", [("@run", runId)], ReadQualityResult, cancellationToken);
 
     /// <summary>The quality rules that were checked and broke since <paramref name="since"/>, newest first, at most <paramref name="limit"/>.</summary>
     public Task<List<QualityResultRecord>> GetBrokenQualityResultsAsync(DateTimeOffset since, int limit = 100, CancellationToken cancellationToken = default) =>
-        QueryAsync(
+        _db.QueryAsync(
             $"SELECT {QualityColumns} FROM quality_results WHERE passed = 0 AND not_checked IS NULL AND checked_at >= @since ORDER BY checked_at DESC, model, rule LIMIT @limit",
             [("@since", FormatTime(since)), ("@limit", limit)], ReadQualityResult, cancellationToken);
 
     /// <summary>The latest result of each rule of a model (what <c>medallion describe</c> shows).</summary>
     public Task<List<QualityResultRecord>> GetLatestQualityResultsAsync(TableName model, CancellationToken cancellationToken = default) =>
-        QueryAsync(
+        _db.QueryAsync(
             $"""
              SELECT {QualityColumns} FROM quality_results q
              WHERE model = @model AND checked_at = (SELECT MAX(checked_at) FROM quality_results l WHERE l.model = q.model AND l.rule = q.rule)
@@ -55,14 +66,14 @@ public sealed partial class CatalogStore
     public Task<List<QualityResultRecord>> GetQualityHistoryAsync(TableName model, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        return QueryAsync(
+        return _db.QueryAsync(
             $"SELECT {QualityColumns} FROM quality_results WHERE model = @model ORDER BY checked_at DESC, rule LIMIT @limit",
             [("@model", model.ToString().ToLowerInvariant()), ("@limit", limit)],
             ReadQualityResult,
             cancellationToken);
     }
 
-    private static QualityResultRecord ReadQualityResult(SqliteDataReader r) => new(
+    private static QualityResultRecord ReadQualityResult(DbDataReader r) => new(
         r.GetString(0),
         TableName.Parse(r.GetString(1)),
         r.GetString(2),
@@ -74,4 +85,30 @@ public sealed partial class CatalogStore
     {
         NotChecked = GetNullableString(r, 8),
     };
+
+    private const string AlertColumns = "alert_key, rule, severity, summary, firing, since, last_sent_at, resolved_at";
+
+    /// <summary>Every alert the catalog remembers, firing or resolved.</summary>
+    public Task<List<AlertState>> GetAlertStatesAsync(CancellationToken cancellationToken = default) =>
+        _db.QueryAsync(
+            $"SELECT {AlertColumns} FROM alert_states ORDER BY since, alert_key",
+            [],
+            r => new AlertState(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4) != 0, ParseTime(r.GetString(5)),
+                r.IsDBNull(6) ? null : ParseTime(r.GetString(6)), r.IsDBNull(7) ? null : ParseTime(r.GetString(7))),
+            cancellationToken);
+
+    /// <summary>Records an alert's state, replacing what was there for its key.</summary>
+    public async Task SaveAlertStateAsync(AlertState state, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        await _db.ExecuteAsync(
+            $"INSERT INTO alert_states ({AlertColumns}) VALUES (@key, @rule, @severity, @summary, @firing, @since, @sent, @resolved) "
+            + "ON CONFLICT (alert_key) DO UPDATE SET rule = excluded.rule, severity = excluded.severity, summary = excluded.summary, firing = excluded.firing, "
+            + "since = excluded.since, last_sent_at = excluded.last_sent_at, resolved_at = excluded.resolved_at",
+            [
+                ("@key", state.Key), ("@rule", state.Rule), ("@severity", state.Severity), ("@summary", state.Summary), ("@firing", state.Firing ? 1 : 0),
+                ("@since", FormatTime(state.Since)), ("@sent", state.LastSentAt is { } s ? FormatTime(s) : null), ("@resolved", state.ResolvedAt is { } r ? FormatTime(r) : null),
+            ],
+            cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -1,20 +1,34 @@
 using System;
 using System.Collections.Generic;
+using System.Data.Common;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
-using Microsoft.Data.Sqlite;
+using Medallion.Catalog.Internal;
+using static Medallion.Catalog.Internal.CatalogDatabase;
 
 namespace Medallion.Catalog;
 
 /// <summary>
-/// Roles, grants, masking policies and row filters. Each row records whether a project file declares it
-/// (<c>declared_in</c>): declared rows change only through the project's files (<c>medallion access apply</c>), and the
-/// CLI refuses to change them, so the files and the catalog never silently disagree.
+/// The catalog's access rules: roles and their members, grants on tables and columns, masking policies and row filters,
+/// users' admin flags and attributes, the masking key, and the access a project's files declare (planned and applied
+/// in one transaction).
+/// Reached through <see cref="CatalogStore.Access"/>.
 /// </summary>
-public sealed partial class CatalogStore
+public sealed class AccessStore
 {
+    private readonly CatalogDatabase _db;
+    private readonly TableCatalog _tables;
+    private readonly IdentityStore _identity;
+
+    internal AccessStore(CatalogDatabase db, TableCatalog tables, IdentityStore identity)
+    {
+        _db = db;
+        _tables = tables;
+        _identity = identity;
+    }
+
     private const string MaskingKeyName = "masking_hmac_key";
 
     /// <summary>Creates a role.</summary>
@@ -27,8 +41,8 @@ public sealed partial class CatalogStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         await RefuseUserNameAsync(name, cancellationToken).ConfigureAwait(false);
-        (string sql, (string, object?)[] parameters) = InsertRole(name, declaredIn, Now());
-        return await ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false) > 0;
+        (string sql, (string, object?)[] parameters) = InsertRole(name, declaredIn, _db.Now());
+        return await _db.ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false) > 0;
     }
 
     private static (string Sql, (string Name, object? Value)[] Parameters) InsertRole(string name, string? declaredIn, string now) =>
@@ -38,7 +52,7 @@ public sealed partial class CatalogStore
     /// <summary>A role may not take a user's name: grants to it would be ambiguous.</summary>
     private async Task RefuseUserNameAsync(string name, CancellationToken cancellationToken)
     {
-        if (await FindUserAsync(name, cancellationToken).ConfigureAwait(false) is not null)
+        if (await _identity.FindUserAsync(name, cancellationToken).ConfigureAwait(false) is not null)
         {
             throw new MedallionException(ErrorCode.CatalogAccessInvalid, $"'{name}' is already a user's name; a role needs a name of its own.\nHelp: pick another name, e.g. '{name}_role'.");
         }
@@ -50,7 +64,7 @@ public sealed partial class CatalogStore
     {
         AccessRole role = await RequireRoleAsync(name, cancellationToken).ConfigureAwait(false);
         RefuseDeclared(role.DeclaredIn, declaredIn, $"role {name}");
-        await ExecuteInTransactionAsync(DeleteRole(name), cancellationToken).ConfigureAwait(false);
+        await _db.ExecuteInTransactionAsync(DeleteRole(name), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The statements that drop a role with its grants, row filters and memberships.</summary>
@@ -65,8 +79,8 @@ public sealed partial class CatalogStore
     /// <summary>Every role with its members, by name.</summary>
     public async Task<List<AccessRole>> ListRolesAsync(CancellationToken cancellationToken = default)
     {
-        List<(string Role, string User)> members = await QueryAsync("SELECT role_name, user_name FROM access_members ORDER BY user_name", [], r => (r.GetString(0), r.GetString(1)), cancellationToken).ConfigureAwait(false);
-        return await QueryAsync(
+        List<(string Role, string User)> members = await _db.QueryAsync("SELECT role_name, user_name FROM access_members ORDER BY user_name", [], r => (r.GetString(0), r.GetString(1)), cancellationToken).ConfigureAwait(false);
+        return await _db.QueryAsync(
             "SELECT name, declared_in FROM access_roles ORDER BY name", [],
             r => new AccessRole(r.GetString(0), members.Where(m => m.Role == r.GetString(0)).Select(m => m.User).ToList(), GetNullableString(r, 1)),
             cancellationToken).ConfigureAwait(false);
@@ -79,7 +93,7 @@ public sealed partial class CatalogStore
         await RequireRoleAsync(role, cancellationToken).ConfigureAwait(false);
         await RequireUserAsync(user, cancellationToken).ConfigureAwait(false);
         (string sql, (string, object?)[] parameters) = InsertMember(role, user, declaredIn);
-        return await ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false) > 0;
+        return await _db.ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false) > 0;
     }
 
     private static (string Sql, (string Name, object? Value)[] Parameters) InsertMember(string role, string user, string? declaredIn) =>
@@ -91,7 +105,7 @@ public sealed partial class CatalogStore
     public async Task<bool> RemoveRoleMemberAsync(string role, string user, string? declaredIn = null, CancellationToken cancellationToken = default)
     {
         await RequireRoleAsync(role, cancellationToken).ConfigureAwait(false);
-        List<string?> rows = await QueryAsync("SELECT declared_in FROM access_members WHERE role_name = @role AND user_name = @user",
+        List<string?> rows = await _db.QueryAsync("SELECT declared_in FROM access_members WHERE role_name = @role AND user_name = @user",
             [("@role", role), ("@user", user)], r => GetNullableString(r, 0), cancellationToken).ConfigureAwait(false);
         if (rows.Count == 0)
         {
@@ -99,7 +113,7 @@ public sealed partial class CatalogStore
         }
 
         RefuseDeclared(rows[0], declaredIn, $"membership of {user} in role {role}");
-        return await ExecuteAsync("DELETE FROM access_members WHERE role_name = @role AND user_name = @user", [("@role", role), ("@user", user)], cancellationToken).ConfigureAwait(false) > 0;
+        return await _db.ExecuteAsync("DELETE FROM access_members WHERE role_name = @role AND user_name = @user", [("@role", role), ("@user", user)], cancellationToken).ConfigureAwait(false) > 0;
     }
 
     /// <summary>Records a grant; returns false when the same grant already existed.</summary>
@@ -114,8 +128,8 @@ public sealed partial class CatalogStore
     {
         ArgumentNullException.ThrowIfNull(grant);
         await ValidateGrantAsync(grant, knownTables ?? [], null, cancellationToken).ConfigureAwait(false);
-        (string sql, (string, object?)[] parameters) = InsertGrant(grant, Now());
-        return await ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false) > 0;
+        (string sql, (string, object?)[] parameters) = InsertGrant(grant, _db.Now());
+        return await _db.ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false) > 0;
     }
 
     private static (string Sql, (string Name, object? Value)[] Parameters) InsertGrant(AccessGrant grant, string now) =>
@@ -133,7 +147,7 @@ public sealed partial class CatalogStore
     {
         ArgumentNullException.ThrowIfNull(grant);
         (string, object?)[] key = GrantKey(grant);
-        List<string?> rows = await QueryAsync(
+        List<string?> rows = await _db.QueryAsync(
             "SELECT declared_in FROM access_grants WHERE privilege = @privilege AND object_kind = @kind AND object = @object AND columns = @columns AND grantee_kind = @grantee_kind AND grantee = @grantee",
             key, r => GetNullableString(r, 0), cancellationToken).ConfigureAwait(false);
         if (rows.Count == 0)
@@ -143,12 +157,12 @@ public sealed partial class CatalogStore
 
         RefuseDeclared(rows[0], grant.DeclaredIn, $"grant of {FormatPrivilege(grant.Privilege)} on {grant.Object} to {grant.Grantee}");
         (string sql, (string, object?)[] parameters) = DeleteGrant(grant);
-        return await ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false) > 0;
+        return await _db.ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false) > 0;
     }
 
     /// <summary>Every grant, ordered by grantee, privilege and object.</summary>
     public Task<List<AccessGrant>> ListGrantsAsync(CancellationToken cancellationToken = default) =>
-        QueryAsync("SELECT privilege, object_kind, object, columns, grantee_kind, grantee, declared_in FROM access_grants ORDER BY grantee, privilege, object", [], ReadGrant, cancellationToken);
+        _db.QueryAsync("SELECT privilege, object_kind, object, columns, grantee_kind, grantee, declared_in FROM access_grants ORDER BY grantee, privilege, object", [], ReadGrant, cancellationToken);
 
     /// <summary>Sets the masking policy of a classification (replacing the one it had).</summary>
     /// <exception cref="MedallionException">An expression policy without <c>{column}</c> (<see cref="ErrorCode.CatalogAccessInvalid"/>), or the classification's policy is declared in a project file.</exception>
@@ -159,7 +173,7 @@ public sealed partial class CatalogStore
         MaskingPolicy? existing = (await ListMaskingPoliciesAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(p => p.Classification == policy.Classification);
         RefuseDeclared(existing?.DeclaredIn, policy.DeclaredIn, $"masking policy of {policy.Classification}");
         (string sql, (string, object?)[] parameters) = UpsertMaskingPolicy(policy);
-        await ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false);
+        await _db.ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false);
     }
 
     private static void CheckMaskingPolicy(MaskingPolicy policy)
@@ -179,7 +193,7 @@ public sealed partial class CatalogStore
 
     /// <summary>The project's masking policies, by classification. A classification without one is masked with <see cref="MaskingPolicyKind.Hash"/>.</summary>
     public Task<List<MaskingPolicy>> ListMaskingPoliciesAsync(CancellationToken cancellationToken = default) =>
-        QueryAsync("SELECT classification, policy, expression, declared_in FROM access_masks ORDER BY classification", [],
+        _db.QueryAsync("SELECT classification, policy, expression, declared_in FROM access_masks ORDER BY classification", [],
             r => new MaskingPolicy(r.GetString(0), Enum.Parse<MaskingPolicyKind>(r.GetString(1), ignoreCase: true), GetNullableString(r, 2), GetNullableString(r, 3)),
             cancellationToken);
 
@@ -196,7 +210,7 @@ public sealed partial class CatalogStore
             .FirstOrDefault(f => f.Table == filter.Table && f.GranteeKind == filter.GranteeKind && f.Grantee == filter.Grantee);
         RefuseDeclared(existing?.DeclaredIn, filter.DeclaredIn, $"row filter of {filter.Table} for {filter.Grantee}");
         (string sql, (string, object?)[] parameters) = UpsertRowFilter(filter);
-        await ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false);
+        await _db.ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Refuses a row filter without a predicate, or on a table or for a grantee that does not exist.</summary>
@@ -222,7 +236,7 @@ public sealed partial class CatalogStore
 
     /// <summary>Every row filter.</summary>
     public Task<List<RowFilter>> ListRowFiltersAsync(CancellationToken cancellationToken = default) =>
-        QueryAsync("SELECT table_name, grantee_kind, grantee, predicate, declared_in FROM access_row_filters ORDER BY table_name, grantee", [],
+        _db.QueryAsync("SELECT table_name, grantee_kind, grantee, predicate, declared_in FROM access_row_filters ORDER BY table_name, grantee", [],
             r => new RowFilter(r.GetString(0), ParseGrantee(r.GetString(1)), r.GetString(2), r.GetString(3), GetNullableString(r, 4)),
             cancellationToken);
 
@@ -231,7 +245,7 @@ public sealed partial class CatalogStore
     public async Task SetUserAdminAsync(string name, bool isAdmin, CancellationToken cancellationToken = default)
     {
         await RequireUserAsync(name, cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync("UPDATE users SET is_admin = @admin, updated_at = @now WHERE name = @name", [("@name", name), ("@admin", isAdmin ? 1 : 0), ("@now", Now())], cancellationToken).ConfigureAwait(false);
+        await _db.ExecuteAsync("UPDATE users SET is_admin = @admin, updated_at = @now WHERE name = @name", [("@name", name), ("@admin", isAdmin ? 1 : 0), ("@now", _db.Now())], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sets (or, with a null value, removes) one attribute of a user, which row filters read with <c>user.attribute('name')</c>.</summary>
@@ -250,20 +264,20 @@ public sealed partial class CatalogStore
             attributes[attribute] = value;
         }
 
-        await ExecuteAsync("UPDATE users SET attributes = @attributes, updated_at = @now WHERE name = @name",
-            [("@name", name), ("@attributes", Internal.CatalogJson.WriteStringMap(attributes)), ("@now", Now())], cancellationToken).ConfigureAwait(false);
+        await _db.ExecuteAsync("UPDATE users SET attributes = @attributes, updated_at = @now WHERE name = @name",
+            [("@name", name), ("@attributes", Internal.CatalogJson.WriteStringMap(attributes)), ("@now", _db.Now())], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Everything that decides what <paramref name="user"/> reads, or null when there is no such user.</summary>
     public async Task<UserAccess?> GetUserAccessAsync(string user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
-        if (await FindUserAsync(user, cancellationToken).ConfigureAwait(false) is not { } found)
+        if (await _identity.FindUserAsync(user, cancellationToken).ConfigureAwait(false) is not { } found)
         {
             return null;
         }
 
-        List<string> roles = await QueryAsync("SELECT role_name FROM access_members WHERE user_name = @user ORDER BY role_name", [("@user", user)], r => r.GetString(0), cancellationToken).ConfigureAwait(false);
+        List<string> roles = await _db.QueryAsync("SELECT role_name FROM access_members WHERE user_name = @user ORDER BY role_name", [("@user", user)], r => r.GetString(0), cancellationToken).ConfigureAwait(false);
         bool Applies(GranteeKind kind, string grantee) => kind == GranteeKind.User ? grantee == user : roles.Contains(grantee);
         List<AccessGrant> grants = (await ListGrantsAsync(cancellationToken).ConfigureAwait(false)).Where(g => Applies(g.GranteeKind, g.Grantee)).ToList();
         List<RowFilter> filters = (await ListRowFiltersAsync(cancellationToken).ConfigureAwait(false)).Where(f => Applies(f.GranteeKind, f.Grantee)).ToList();
@@ -284,7 +298,7 @@ public sealed partial class CatalogStore
             return ServerRole.Operator;
         }
 
-        List<long> granted = await QueryAsync(
+        List<long> granted = await _db.QueryAsync(
             """
             SELECT 1 FROM access_grants
             WHERE privilege IN ('operate', 'admin') AND object_kind = 'server'
@@ -302,9 +316,9 @@ public sealed partial class CatalogStore
     /// </summary>
     public async Task<byte[]> GetMaskingKeyAsync(CancellationToken cancellationToken = default)
     {
-        await ExecuteAsync("INSERT INTO access_keys (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING",
+        await _db.ExecuteAsync("INSERT INTO access_keys (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING",
             [("@name", MaskingKeyName), ("@value", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)))], cancellationToken).ConfigureAwait(false);
-        List<string> values = await QueryAsync("SELECT value FROM access_keys WHERE name = @name", [("@name", MaskingKeyName)], r => r.GetString(0), cancellationToken).ConfigureAwait(false);
+        List<string> values = await _db.QueryAsync("SELECT value FROM access_keys WHERE name = @name", [("@name", MaskingKeyName)], r => r.GetString(0), cancellationToken).ConfigureAwait(false);
         return Convert.FromBase64String(values[0]);
     }
 
@@ -344,7 +358,7 @@ public sealed partial class CatalogStore
         switch (ColumnsListedAsSuch(grant).ObjectKind)
         {
             case AccessObjectKind.Namespace:
-                List<string> namespaces = (await ListNamespacesAsync(cancellationToken).ConfigureAwait(false))
+                List<string> namespaces = (await _tables.ListNamespacesAsync(cancellationToken).ConfigureAwait(false))
                     .Concat(knownTables.Select(t => t.Split('.')[0])).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
                 if (!namespaces.Contains(grant.Object, StringComparer.OrdinalIgnoreCase))
                 {
@@ -358,7 +372,7 @@ public sealed partial class CatalogStore
                 break;
             case AccessObjectKind.Columns:
                 TableName table = await RequireTableAsync(grant.Object, knownTables, cancellationToken).ConfigureAwait(false);
-                List<string> columns = (await GetColumnsAsync(table, cancellationToken).ConfigureAwait(false)).Select(c => c.Name).ToList();
+                List<string> columns = (await _tables.GetColumnsAsync(table, cancellationToken).ConfigureAwait(false)).Select(c => c.Name).ToList();
                 if (grant.Columns.Count == 0)
                 {
                     throw new MedallionException(ErrorCode.CatalogAccessInvalid, $"The column grant on {grant.Object} names no columns.\nHelp: select (a, b) on {grant.Object}.");
@@ -378,7 +392,7 @@ public sealed partial class CatalogStore
 
     private async Task<TableName> RequireTableAsync(string qualified, IReadOnlyCollection<string> knownTables, CancellationToken cancellationToken)
     {
-        List<string> tables = (await ListTablesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Select(t => t.Name.ToString())
+        List<string> tables = (await _tables.ListTablesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Select(t => t.Name.ToString())
             .Concat(knownTables).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         string? match = tables.FirstOrDefault(t => string.Equals(t, qualified, StringComparison.OrdinalIgnoreCase));
         if (match is null)
@@ -401,12 +415,12 @@ public sealed partial class CatalogStore
     private async Task<CatalogUser> RequireUserAsync(string name, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        if (await FindUserAsync(name, cancellationToken).ConfigureAwait(false) is { } user)
+        if (await _identity.FindUserAsync(name, cancellationToken).ConfigureAwait(false) is { } user)
         {
             return user;
         }
 
-        List<CatalogUser> users = await ListUsersAsync(cancellationToken).ConfigureAwait(false);
+        List<CatalogUser> users = await _identity.ListUsersAsync(cancellationToken).ConfigureAwait(false);
         throw new MedallionException(ErrorCode.CatalogObjectNotFound,
             $"There is no user '{name}'.{NameSuggester.DidYouMean(name, users.Select(u => u.Name))}\nHelp: medallion user list shows the users; medallion user add {name} adds one.");
     }
@@ -455,7 +469,7 @@ public sealed partial class CatalogStore
         ("@grantee", grant.Grantee),
     ];
 
-    private static AccessGrant ReadGrant(SqliteDataReader r)
+    private static AccessGrant ReadGrant(DbDataReader r)
     {
         string columns = r.GetString(3);
         return new AccessGrant(
@@ -471,4 +485,195 @@ public sealed partial class CatalogStore
     private static string FormatGrantee(GranteeKind kind) => kind == GranteeKind.Role ? "role" : "user";
 
     private static GranteeKind ParseGrantee(string text) => text == "role" ? GranteeKind.Role : GranteeKind.User;
+
+    /// <summary>
+    /// What <see cref="ApplyDeclaredAccessAsync"/> would change, without changing anything: declared rows to add, rows made with
+    /// the CLI that the files now declare (adopted), and declared rows the files no longer hold.
+    /// </summary>
+    public async Task<IReadOnlyList<AccessChange>> PlanDeclaredAccessAsync(DeclaredAccess declared, CancellationToken cancellationToken = default) =>
+        (await DiffAsync(declared, [], cancellationToken).ConfigureAwait(false)).Select(c => c.Change).ToList();
+
+    /// <summary>
+    /// Makes the catalog's declared roles, memberships, grants, masking policies and row filters exactly those of
+    /// <paramref name="declared"/>, in one transaction; rows made with the CLI that the files do not mention stay. Every
+    /// change is checked before any is written, so a refused one leaves the catalog as it was. Returns what changed.
+    /// </summary>
+    /// <exception cref="MedallionException">
+    /// A declared grant or filter names a role, user, table or column that does not exist, or a declared role takes a
+    /// user's name; the message and <see cref="MedallionException.Location"/> give the file, line and column that declare it.
+    /// </exception>
+    public async Task<IReadOnlyList<AccessChange>> ApplyDeclaredAccessAsync(DeclaredAccess declared, IReadOnlyCollection<string>? knownTables = null, CancellationToken cancellationToken = default)
+    {
+        List<DeclaredChange> diff = await DiffAsync(declared, knownTables ?? [], cancellationToken).ConfigureAwait(false);
+        foreach (DeclaredChange change in diff)
+        {
+            if (change.Check is not { } check)
+            {
+                continue;
+            }
+
+            try
+            {
+                await check().ConfigureAwait(false);
+            }
+            catch (MedallionException refused) when (refused.Location is null && change.Declared is { } item && declared.LocationOf(item) is { } at)
+            {
+                throw new MedallionException(refused.Code, $"{at}: {refused.Message}", refused, refused.IsTransient, at);
+            }
+        }
+
+        if (diff.Count > 0)
+        {
+            await _db.ExecuteInTransactionAsync(diff.SelectMany(c => c.Statements), cancellationToken).ConfigureAwait(false);
+        }
+
+        return diff.Select(c => c.Change).ToList();
+    }
+
+    /// <summary>One change of a declared policy: what it says, the declared item it comes from (for its location), the check it must pass and its statements.</summary>
+    private sealed record DeclaredChange(AccessChange Change, object? Declared, Func<Task>? Check, IReadOnlyList<(string Sql, (string Name, object? Value)[] Parameters)> Statements);
+
+    private async Task<List<DeclaredChange>> DiffAsync(DeclaredAccess declared, IReadOnlyCollection<string> knownTables, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(declared);
+        var diff = new List<DeclaredChange>();
+        string now = _db.Now();
+        // A grant or filter may name a role the same policy adds: it exists by the time the transaction writes the grant.
+        IReadOnlySet<string> rolesToBe = declared.Roles.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        List<AccessRole> roles = await ListRolesAsync(cancellationToken).ConfigureAwait(false);
+        List<(string Role, string User, string? DeclaredIn)> members = await _db.QueryAsync(
+            "SELECT role_name, user_name, declared_in FROM access_members", [], r => (r.GetString(0), r.GetString(1), GetNullableString(r, 2)), cancellationToken).ConfigureAwait(false);
+
+        // Roles first (grants and members need them), removals last (they cascade).
+        foreach (AccessRole role in declared.Roles)
+        {
+            AccessRole? existing = roles.FirstOrDefault(r => r.Name == role.Name);
+            if (existing?.DeclaredIn != role.DeclaredIn)
+            {
+                diff.Add(new DeclaredChange(
+                    new AccessChange('+', $"role {role.Name} ({role.DeclaredIn})"),
+                    role,
+                    existing is null ? () => RefuseUserNameAsync(role.Name, cancellationToken) : null,
+                    [InsertRole(role.Name, role.DeclaredIn, now), ("UPDATE access_roles SET declared_in = @declared WHERE name = @name", [("@name", role.Name), ("@declared", role.DeclaredIn)])]));
+            }
+
+            foreach (string member in role.Members.Where(m => !members.Any(x => x.Role == role.Name && x.User == m && x.DeclaredIn == role.DeclaredIn)))
+            {
+                diff.Add(new DeclaredChange(
+                    new AccessChange('+', $"member {member} of role {role.Name} ({role.DeclaredIn})"),
+                    role,
+                    () => RequireUserAsync(member, cancellationToken),
+                    [
+                        InsertMember(role.Name, member, role.DeclaredIn),
+                        ("UPDATE access_members SET declared_in = @declared WHERE role_name = @role AND user_name = @user", [("@role", role.Name), ("@user", member), ("@declared", role.DeclaredIn)]),
+                    ]));
+            }
+        }
+
+        foreach ((string role, string user, string? declaredIn) in members.Where(m => m.DeclaredIn is not null
+            && !declared.Roles.Any(r => r.Name == m.Role && r.Members.Contains(m.User))))
+        {
+            diff.Add(new DeclaredChange(
+                new AccessChange('-', $"member {user} of role {role} ({declaredIn})"),
+                null,
+                null,
+                [("DELETE FROM access_members WHERE role_name = @role AND user_name = @user", [("@role", role), ("@user", user)])]));
+        }
+
+        List<AccessGrant> grants = await ListGrantsAsync(cancellationToken).ConfigureAwait(false);
+        foreach (AccessGrant grant in declared.Grants.Where(g => !grants.Any(x => SameGrant(x, g) && x.DeclaredIn == g.DeclaredIn)))
+        {
+            diff.Add(new DeclaredChange(
+                new AccessChange('+', $"grant {AccessGrantText.Format(grant)} to {Describe(grant.GranteeKind)} {grant.Grantee} ({grant.DeclaredIn})"),
+                grant,
+                () => ValidateGrantAsync(grant, knownTables, rolesToBe, cancellationToken),
+                [
+                    InsertGrant(grant, now),
+                    ("UPDATE access_grants SET declared_in = @declared WHERE privilege = @privilege AND object_kind = @kind AND object = @object AND columns = @columns AND grantee_kind = @grantee_kind AND grantee = @grantee",
+                        [.. GrantKey(grant), ("@declared", grant.DeclaredIn)]),
+                ]));
+        }
+
+        foreach (AccessGrant grant in grants.Where(g => g.DeclaredIn is not null && !declared.Grants.Any(d => SameGrant(d, g))))
+        {
+            diff.Add(new DeclaredChange(
+                new AccessChange('-', $"grant {AccessGrantText.Format(grant)} to {Describe(grant.GranteeKind)} {grant.Grantee} ({grant.DeclaredIn})"),
+                null,
+                null,
+                [DeleteGrant(grant)]));
+        }
+
+        List<MaskingPolicy> masks = await ListMaskingPoliciesAsync(cancellationToken).ConfigureAwait(false);
+        foreach (MaskingPolicy mask in declared.MaskingPolicies.Where(m => !masks.Contains(m)))
+        {
+            diff.Add(new DeclaredChange(
+                new AccessChange(masks.Any(x => x.Classification == mask.Classification) ? '~' : '+', $"masking of {mask.Classification}: {Describe(mask)} ({mask.DeclaredIn})"),
+                mask,
+                () =>
+                {
+                    CheckMaskingPolicy(mask);
+                    return Task.CompletedTask;
+                },
+                [UpsertMaskingPolicy(mask)]));
+        }
+
+        foreach (MaskingPolicy mask in masks.Where(m => m.DeclaredIn is not null && !declared.MaskingPolicies.Any(d => d.Classification == m.Classification)))
+        {
+            diff.Add(new DeclaredChange(
+                new AccessChange('-', $"masking of {mask.Classification}: {Describe(mask)} ({mask.DeclaredIn})"),
+                null,
+                null,
+                [("DELETE FROM access_masks WHERE classification = @class", [("@class", mask.Classification)])]));
+        }
+
+        List<RowFilter> filters = await ListRowFiltersAsync(cancellationToken).ConfigureAwait(false);
+        foreach (RowFilter filter in declared.RowFilters.Where(f => !filters.Contains(f)))
+        {
+            diff.Add(new DeclaredChange(
+                new AccessChange('+', $"row filter of {filter.Table} for {Describe(filter.GranteeKind)} {filter.Grantee}: {filter.Predicate} ({filter.DeclaredIn})"),
+                filter,
+                () => ValidateRowFilterAsync(filter, knownTables, rolesToBe, cancellationToken),
+                [UpsertRowFilter(filter)]));
+        }
+
+        foreach (RowFilter filter in filters.Where(f => f.DeclaredIn is not null
+            && !declared.RowFilters.Any(d => d.Table == f.Table && d.GranteeKind == f.GranteeKind && d.Grantee == f.Grantee)))
+        {
+            diff.Add(new DeclaredChange(
+                new AccessChange('-', $"row filter of {filter.Table} for {Describe(filter.GranteeKind)} {filter.Grantee} ({filter.DeclaredIn})"),
+                null,
+                null,
+                [DeleteRowFilter(filter)]));
+        }
+
+        foreach (AccessRole role in roles.Where(r => r.DeclaredIn is not null && !declared.Roles.Any(d => d.Name == r.Name)))
+        {
+            diff.Add(new DeclaredChange(new AccessChange('-', $"role {role.Name} ({role.DeclaredIn})"), null, null, DeleteRole(role.Name)));
+        }
+
+        return diff;
+    }
+
+    private static bool SameGrant(AccessGrant a, AccessGrant b) =>
+        a.Privilege == b.Privilege && a.ObjectKind == b.ObjectKind && a.Object == b.Object && a.Columns.SequenceEqual(b.Columns)
+        && a.GranteeKind == b.GranteeKind && a.Grantee == b.Grantee;
+
+    private static string Describe(GranteeKind kind) => kind == GranteeKind.Role ? "role" : "user";
+
+    private static string Describe(MaskingPolicy mask) => mask.Kind == MaskingPolicyKind.Expression ? mask.Expression ?? string.Empty : mask.Kind.ToString().ToLowerInvariant();
+}
+
+/// <summary>
+/// Roles, grants, masking policies and row filters. Each row records whether a project file declares it
+/// (<c>declared_in</c>): declared rows change only through the project's files (<c>medallion access apply</c>), and the
+/// CLI refuses to change them, so the files and the catalog never silently disagree.
+/// </summary>
+
+/// <summary>One change <c>medallion access apply</c> makes to bring the catalog to a project's declared policy.</summary>
+/// <param name="Sign"><c>+</c> for a row added (or adopted from the CLI's), <c>-</c> for a declared row the files no longer declare, <c>~</c> for a changed one.</param>
+/// <param name="Description">What changes, e.g. <c>grant select on silver to role analysts (access/analysts.yml)</c>.</param>
+public sealed record AccessChange(char Sign, string Description)
+{
+    /// <inheritdoc />
+    public override string ToString() => Sign + " " + Description;
 }

@@ -1,0 +1,68 @@
+using System;
+using System.Data.Common;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Medallion.Catalog.Internal;
+
+/// <summary>
+/// What differs between the SQL engines a catalog can live on: how a connection is made and prepared, how a migration
+/// takes the catalog for itself, how a write asks to be durable, and how the engine's failures read as catalog errors.
+/// The stores' statements keep to the SQL the engines share (see <see cref="CatalogSchema"/>), so a new engine is a new
+/// dialect, not new stores.
+/// </summary>
+internal abstract class CatalogDialect
+{
+    /// <summary>Where the catalog is, as its messages name it (a file path, a server and database).</summary>
+    public abstract string Location { get; }
+
+    /// <summary>A new, closed connection to the catalog.</summary>
+    public abstract DbConnection CreateConnection();
+
+    /// <summary>Readies a new catalog's storage before its first migration (creating its folder, its file's modes).</summary>
+    public abstract void PrepareStorage();
+
+    /// <summary>Settings of the catalog itself that migrations rely on, applied on every open (SQLite's journal mode).</summary>
+    public abstract Task ConfigureAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Begins the transaction of one migration, holding the catalog against every other writer from its start, so a second
+    /// process migrating the same catalog waits and then finds the migration applied.
+    /// </summary>
+    public abstract Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sets how the next transaction on <paramref name="connection"/> commits: synced to stable storage before it returns
+    /// (<paramref name="durable"/>), or atomically but possibly lost with the last writes of an OS crash.
+    /// </summary>
+    public abstract void SetDurability(DbConnection connection, bool durable);
+
+    /// <summary>Whether <paramref name="failure"/> is the engine saying its disk is full.</summary>
+    public abstract bool IsDiskFull(Exception failure);
+
+    /// <summary>
+    /// The coded error for a failure of the engine met by a read or a write (the disk, a lock held too long, a damaged
+    /// catalog), or <paramref name="failure"/> itself when it is the operation's own.
+    /// </summary>
+    /// <param name="failure">What the read or write threw.</param>
+    /// <param name="writing">True for a write: nothing of it was recorded, which the message says.</param>
+    public abstract Exception Translate(Exception failure, bool writing);
+
+    /// <summary>The error for a catalog that could not be opened or migrated, or null when <paramref name="failure"/> is not the engine's.</summary>
+    public abstract MedallionException? OpenFailed(Exception failure);
+
+    /// <summary>
+    /// Begins a read-only transaction that sees one moment of the catalog throughout and takes no write lock (a dry run
+    /// that counts what a write would do).
+    /// </summary>
+    public abstract DbTransaction BeginSnapshot(DbConnection connection);
+
+    /// <summary>Gives the space that deleted rows held back to the disk, without holding writers for long.</summary>
+    public abstract Task ReclaimSpaceAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>How many bytes the catalog takes on disk, or null when the engine does not tell.</summary>
+    public abstract long? SizeBytes();
+
+    /// <summary>Releases the pooled connections to the catalog.</summary>
+    public abstract void ClearPool();
+}

@@ -99,7 +99,7 @@ internal static class KafkaLoad
     private static async Task<double> IntoBronzeAsync(string root, string bootstrap, int messages, int round, KafkaPayloadFormat format)
     {
         string table = Path.Combine(root, $"bronze-{format}-{round}".ToLowerInvariant());
-        using DuckDbDatabase database = IngestionRunner.OpenEngine();
+        using DuckDbDatabase database = DuckDbEngines.Default.OpenIngestion();
         using DuckDbConnection connection = database.CreateConnection();
         var clock = Stopwatch.StartNew();
         KafkaIngestionResult result = await new KafkaIngestion(new DeltaWriter(connection), table, new KafkaSourceOptions

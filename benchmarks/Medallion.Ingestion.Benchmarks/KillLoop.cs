@@ -157,7 +157,7 @@ internal static class KillLoop
     {
         string kind = arguments[0];
         bool once = arguments[^1] == "once";
-        using DuckDbDatabase database = IngestionRunner.OpenEngine();
+        using DuckDbDatabase database = DuckDbEngines.Default.OpenIngestion();
         using DuckDbConnection connection = database.CreateConnection();
         if (kind == "kafka")
         {

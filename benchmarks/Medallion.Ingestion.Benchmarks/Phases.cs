@@ -8,6 +8,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Benchmarks;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Pipelines;
 using Medallion.Pipelines.Sources;
 using Npgsql;
@@ -105,7 +106,7 @@ internal static class Phases
     {
         MedallionProject project = await WriteProjectAsync(Path.Combine(root, "stage"), postgres, "public.bench_full");
         long began = Stopwatch.GetTimestamp();
-        using DuckDbDatabase database = IngestionRunner.OpenEngine();
+        using DuckDbDatabase database = DuckDbEngines.Default.OpenIngestion();
         using DuckDbConnection connection = database.CreateConnection();
         IIngestionSource source = DatabaseSourceLoader.CreateSource(project.DatabaseSources[0], project.DatabaseSources[0].Tables[0]);
         IngestionResult result = await IngestionRunner.RunAsync(source, new DroppingSink(), connection);

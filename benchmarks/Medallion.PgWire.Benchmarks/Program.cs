@@ -4,6 +4,7 @@ using System.IO;
 using System.Net;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Engine.Sessions;
 using Medallion.PgWire;
 using Medallion.PgWire.Benchmarks;
@@ -33,7 +34,7 @@ string warehouse = Path.Combine(project, "warehouse");
 await Data.EnsureDeltaTableAsync(warehouse, rows);
 await Data.EnsurePostgresTableAsync(postgres, rows);
 
-using DuckDbDatabase database = LakehouseSessionFactory.OpenServingDatabase(null, [warehouse]);
+using DuckDbDatabase database = DuckDbEngines.Default.OpenServing(null, [warehouse]);
 var users = new PgUserStore();
 users.AddUser("bench", "bench");
 await using var server = new PgWireServer(new PgWireServerOptions

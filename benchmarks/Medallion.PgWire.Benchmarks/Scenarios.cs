@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Engine.Sessions;
 using Medallion.Platform.Access;
 using Npgsql;
@@ -67,7 +68,7 @@ internal static class Scenarios
             await catalog.Access.GrantAsync(new Catalog.AccessGrant(Catalog.AccessPrivilege.Select, Catalog.AccessObjectKind.Namespace, "gold", [], Catalog.GranteeKind.User, "viewer"));
             await catalog.Access.GrantAsync(new Catalog.AccessGrant(Catalog.AccessPrivilege.Unmask, Catalog.AccessObjectKind.Classification, "pii", [], Catalog.GranteeKind.User, "viewer"));
             await catalog.Access.SetRowFilterAsync(new Catalog.RowFilter("gold.orders", Catalog.GranteeKind.User, "analyst", "region <> CAST(user.attribute('hidden_region') AS INTEGER)"));
-            using DuckDbDatabase database = LakehouseSessionFactory.OpenServingDatabase(null, [warehouse]);
+            using DuckDbDatabase database = DuckDbEngines.Default.OpenServing(null, [warehouse]);
             using var sessions = new LakehouseSessionFactory(database, new CatalogTableLocator(new DirectoryTableLocator(warehouse), catalog), "bench")
             {
                 Access = new CatalogSessionAccess(catalog).ForUserAsync,

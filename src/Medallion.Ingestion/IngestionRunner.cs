@@ -10,16 +10,6 @@ namespace Medallion.Ingestion;
 public static class IngestionRunner
 {
     /// <summary>
-    /// Opens an in-memory DuckDB database for a process that only ingests, with one worker thread fewer than the
-    /// machine has cores: database sources are read on a thread of their own while DuckDB writes the previous batch,
-    /// and on a small machine DuckDB's extra worker only spins against that reader (measured: a 5M-row PostgreSQL
-    /// load on 2 cores took 14.0 s with one DuckDB thread and 15.2–16.0 s with two).
-    /// </summary>
-    /// <exception cref="DuckDbException">DuckDB could not start.</exception>
-    public static DuckDbDatabase OpenEngine() =>
-        DuckDbDatabase.Open(new DuckDbConnectionStringBuilder { Threads = Math.Max(1, Environment.ProcessorCount - 1) });
-
-    /// <summary>
     /// Lands the source in the bronze table at <paramref name="tablePath"/>: runs it to its current end into a
     /// <see cref="BronzeSink"/> on <paramref name="connection"/>, resuming after the position the table holds for
     /// <paramref name="sourceName"/>. Every database and API source that is read (not pushed) lands through here.

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Engine.Sessions;
 using Medallion.PgWire.Internal;
 using Medallion.PgWire.Protocol;
@@ -60,6 +61,9 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
     /// <summary>The memory limit of each database serving sessions now, in bytes: they add up to no more than the shared database's limit.</summary>
     internal IReadOnlyList<long> MemoryLimits => _memory.Limits;
 
+    /// <summary>Opens the databases of restricted users (with the shared database's readable folders); <see cref="DuckDbEngines.Default"/> unless the host gives its own.</summary>
+    public DuckDbEngines Engines { get; init; } = DuckDbEngines.Default;
+
     /// <summary>What each user may read (the project's access service answers); null serves every table unmasked to everyone who logs in.</summary>
     public SessionAccessSource? Access { get; init; }
 
@@ -88,59 +92,6 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
             }
 
             _userDatabases.Clear();
-        }
-    }
-
-    /// <summary>
-    /// Opens a database for serving: DuckDB may read files only under <paramref name="readableDirectories"/>
-    /// (the warehouse), so clients cannot read the server's other files through <c>read_csv</c> and friends, its
-    /// configuration is locked but for <c>TimeZone</c> and <c>search_path</c>, and
-    /// queries together use at most <paramref name="memoryLimit"/> (DuckDB's syntax, e.g. <c>4GB</c>; DuckDB's
-    /// default of 80% of RAM when null).
-    /// </summary>
-    /// <remarks>
-    /// The limit is one pool for every session, not a budget per query: DuckDB 1.5 has no per-connection or per-query
-    /// memory limit (<c>memory_limit</c> is database-wide, <c>max_temp_directory_size</c> bounds spilling to disk for
-    /// the database as a whole). A factory over the database splits it with the databases of restricted users, so it
-    /// still bounds them all together. What it guarantees: the server's queries never hold more than the limit together;
-    /// operators that can spill (joins, aggregates, sorts) go to disk first; a query that still cannot get memory
-    /// fails alone with SQLSTATE 53200 while the others and its own session go on. It does not guarantee that one
-    /// large query cannot make another fail by using most of the pool first.
-    /// </remarks>
-    /// <param name="databaseFile">A DuckDB file whose tables to serve too, or null for an in-memory database.</param>
-    /// <param name="readableDirectories">The folders queries may read files from (the lakehouse's storage).</param>
-    /// <param name="memoryLimit">DuckDB's <c>memory_limit</c>, or null for its default.</param>
-    /// <exception cref="DuckDbException">The file cannot be opened or a setting is refused (a malformed memory limit).</exception>
-    public static DuckDbDatabase OpenServingDatabase(string? databaseFile, IEnumerable<string> readableDirectories, string? memoryLimit = null)
-    {
-        ArgumentNullException.ThrowIfNull(readableDirectories);
-        var builder = new DuckDbConnectionStringBuilder { DataSource = databaseFile ?? DuckDbConnectionStringBuilder.InMemory };
-        if (memoryLimit is not null)
-        {
-            builder.MemoryLimit = memoryLimit;
-        }
-
-        DuckDbDatabase database = DuckDbDatabase.Open(builder);
-        try
-        {
-            using DuckDbConnection connection = database.CreateConnection();
-            using DuckDbCommand command = connection.CreateCommand();
-            // Once external access is off, DuckDB checks every path a query opens against allowed_directories,
-            // which can no longer be changed after that. Then the configuration is locked, for good: sessions keep
-            // only the per-connection settings a PostgreSQL client changes (TimeZone, search_path), so no statement
-            // that slipped past the session's check could change memory, threads or logging for everyone.
-            List<string> directories = readableDirectories.Select(d => DuckDbConnection.QuoteLiteral(Path.TrimEndingDirectorySeparator(Path.GetFullPath(d)) + Path.DirectorySeparatorChar)).ToList();
-            // memory_limit stays open to the server alone (a session's guard refuses every SET): it shares the limit among
-            // the databases that serve sessions (MemoryShares).
-            command.CommandText = (directories.Count == 0 ? string.Empty : $"SET allowed_directories = [{string.Join(", ", directories)}]; ")
-                + "SET enable_external_access = false; SET allowed_configs = ['TimeZone', 'search_path', 'schema', 'memory_limit']; SET lock_configuration = true";
-            command.ExecuteNonQuery();
-            return database;
-        }
-        catch
-        {
-            database.Dispose();
-            throw;
         }
     }
 
@@ -257,13 +208,13 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
     }
 
     /// <summary>A new in-memory database with the serving rules of <paramref name="shared"/> (the same readable folders) and <paramref name="memoryLimitBytes"/>.</summary>
-    private static DuckDbDatabase OpenLike(DuckDbDatabase shared, long memoryLimitBytes)
+    private DuckDbDatabase OpenLike(DuckDbDatabase shared, long memoryLimitBytes)
     {
         using DuckDbConnection connection = shared.CreateConnection();
         using DuckDbCommand command = connection.CreateCommand();
         command.CommandText = "SELECT array_to_string(current_setting('allowed_directories'), chr(1))";
         string directories = command.ExecuteScalar() as string ?? string.Empty;
-        return OpenServingDatabase(null, directories.Split('\u0001', StringSplitOptions.RemoveEmptyEntries),
+        return Engines.OpenServing(null, directories.Split('\u0001', StringSplitOptions.RemoveEmptyEntries),
             memoryLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) + "B");
     }
 

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Pipelines.ModelSql;
 
 namespace Medallion.Pipelines;
@@ -73,14 +74,10 @@ public sealed partial class ModelGraph
         var texts = new Dictionary<TableName, SqlText>();
         var references = new Dictionary<TableName, List<TableReference>>();
         HashSet<TableName> defined = project.Tables.ToHashSet();
-        DuckDbConnection? own = parser is null ? new DuckDbConnection() : null;
+        DuckDbConnection? own = parser is null ? DuckDbEngines.Default.OpenScratch() : null;
         using (own)
         {
             DuckDbConnection connection = parser ?? own!;
-            if (own is not null)
-            {
-                own.Open();
-            }
 
             foreach (ModelDefinition model in project.Models)
             {

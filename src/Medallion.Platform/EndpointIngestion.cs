@@ -61,7 +61,7 @@ public sealed class EndpointIngestion : IDisposable
         ArgumentNullException.ThrowIfNull(address);
         ArgumentException.ThrowIfNullOrEmpty(sourceName);
         ArgumentException.ThrowIfNullOrEmpty(tableLocation);
-        DuckDbDatabase database = IngestionRunner.OpenEngine();
+        DuckDbDatabase database = DuckDbEngines.Default.OpenIngestion();
         DuckDbConnection? connection = null;
         DebeziumEndpoint? endpoint = null;
         try

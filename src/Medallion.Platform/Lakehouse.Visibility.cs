@@ -75,8 +75,7 @@ public sealed partial class Lakehouse
                     {
                         if (samples is null)
                         {
-                            samples = new DuckDbConnection();
-                            samples.Open();
+                            samples = _environment.Engines.OpenScratch();
                             reader.Session!.Install(samples);
                         }
 

@@ -35,17 +35,21 @@ public sealed partial class Lakehouse : IAsyncDisposable
 {
     private const string QuarantineSuffix = QuarantineTable.Suffix;
 
+    private readonly ProjectEnvironment _environment;
+    private readonly bool _ownsEnvironment;
     private readonly CatalogStore? _catalog;
     private readonly CheckpointReader _checkpoints;
     private DuckDbConnection? _connection;
     private readonly Dictionary<TableName, Entry> _tables;
     private ModelGraph? _graph;
 
-    private Lakehouse(MedallionProject project, CatalogStore? catalog, Dictionary<TableName, Entry> tables, ModelGraph? graph, ReaderView reader)
+    private Lakehouse(ProjectEnvironment environment, bool ownsEnvironment, CatalogStore? catalog, Dictionary<TableName, Entry> tables, ModelGraph? graph, ReaderView reader)
     {
+        _environment = environment;
+        _ownsEnvironment = ownsEnvironment;
         _graph = graph;
         Reader = reader;
-        Project = project;
+        Project = environment.Project;
         _catalog = catalog;
         _tables = tables;
         _checkpoints = new CheckpointReader(this);
@@ -66,45 +70,51 @@ public sealed partial class Lakehouse : IAsyncDisposable
     /// </summary>
     public IReadOnlyList<TableName> TableNames => [.. _tables.Keys.Where(Reader.CanRead).Order(Comparer<TableName>.Create(Compare))];
 
-    /// <summary>Opens the project in <paramref name="directory"/> for browsing.</summary>
+    /// <summary>Opens the project in <paramref name="directory"/> for browsing, in an environment of its own that it closes when disposed.</summary>
     /// <param name="directory">The project's directory (holding <c>medallion.yml</c>).</param>
     /// <param name="cancellationToken">Stops the opening.</param>
     /// <exception cref="MedallionException">
-    /// The project files do not load, or its storage or catalog is not local (<see cref="ErrorCode.CatalogOpenFailed"/>).
+    /// The project files do not load, or its catalog is not local (<see cref="ErrorCode.RunStorageUnsupported"/>).
     /// </exception>
     public static async Task<Lakehouse> OpenAsync(string directory, CancellationToken cancellationToken = default)
     {
-        MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return await OpenAsync(project, null, ReaderView.Everything, cancellationToken).ConfigureAwait(false);
+        ProjectEnvironment environment = await ProjectEnvironment.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await OpenAsync(environment, ownsEnvironment: true, null, ReaderView.Everything, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await environment.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>
-    /// Opens a project already loaded, with its models already parsed (a server holds both): no project file is read
-    /// and no model parsed again, which is what most of opening a project of hundreds of models costs.
+    /// Opens a host's project for one reader: every answer holds only what <paramref name="reader"/> may see. The
+    /// lakehouse reads through the environment's catalog and stores and leaves them open. With <paramref name="graph"/>
+    /// (a server holds it) no model is parsed again, which is what most of opening a project of hundreds of models costs.
     /// </summary>
-    /// <param name="graph">The project's model graph; its <see cref="ModelGraph.Project"/> is the project opened.</param>
+    /// <param name="environment">The host's project environment.</param>
+    /// <param name="graph">The project's model graph, already built; null parses the models when lineage needs them.</param>
+    /// <param name="reader">Who reads (see <see cref="ReaderView.ForUserAsync"/>); everyone when null.</param>
     /// <param name="cancellationToken">Stops the opening.</param>
-    /// <exception cref="MedallionException">The project's storage or catalog is not local (<see cref="ErrorCode.CatalogOpenFailed"/>).</exception>
-    public static Task<Lakehouse> OpenAsync(ModelGraph graph, CancellationToken cancellationToken = default) => OpenAsync(graph, ReaderView.Everything, cancellationToken);
-
-    /// <summary>
-    /// Opens a project already loaded (as <see cref="OpenAsync(ModelGraph, CancellationToken)"/>) for one reader: every
-    /// answer holds only what <paramref name="reader"/> may see.
-    /// </summary>
-    /// <param name="graph">The project's model graph; its <see cref="ModelGraph.Project"/> is the project opened.</param>
-    /// <param name="reader">Who reads (see <see cref="ReaderView.ForUserAsync"/>).</param>
-    /// <param name="cancellationToken">Stops the opening.</param>
-    /// <exception cref="MedallionException">The project's storage or catalog is not local (<see cref="ErrorCode.CatalogOpenFailed"/>).</exception>
-    public static Task<Lakehouse> OpenAsync(ModelGraph graph, ReaderView reader, CancellationToken cancellationToken = default)
+    /// <exception cref="MedallionException">The project's catalog is not local (<see cref="ErrorCode.RunStorageUnsupported"/>).</exception>
+    public static Task<Lakehouse> OpenAsync(ProjectEnvironment environment, ModelGraph? graph = null, ReaderView? reader = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(graph);
-        ArgumentNullException.ThrowIfNull(reader);
-        return OpenAsync(graph.Project, graph, reader, cancellationToken);
+        ArgumentNullException.ThrowIfNull(environment);
+        if (graph is not null && !ReferenceEquals(graph.Project, environment.Project))
+        {
+            throw new ArgumentException("The graph is of another project than the environment's.", nameof(graph));
+        }
+
+        return OpenAsync(environment, ownsEnvironment: false, graph, reader ?? ReaderView.Everything, cancellationToken);
     }
 
-    private static async Task<Lakehouse> OpenAsync(MedallionProject project, ModelGraph? graph, ReaderView reader, CancellationToken cancellationToken)
+    private static async Task<Lakehouse> OpenAsync(ProjectEnvironment environment, bool ownsEnvironment, ModelGraph? graph, ReaderView reader, CancellationToken cancellationToken)
     {
-        CatalogStore? catalog = await OpenCatalogAsync(project, cancellationToken).ConfigureAwait(false);
+        MedallionProject project = environment.Project;
+        CatalogStore? catalog = await environment.FindCatalogAsync(cancellationToken).ConfigureAwait(false);
         var tables = new Dictionary<TableName, Entry>();
         foreach (SourceDefinition source in project.Sources)
         {
@@ -139,7 +149,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
             }
         }
 
-        return new Lakehouse(project, catalog, tables, graph, reader);
+        return new Lakehouse(environment, ownsEnvironment, catalog, tables, graph, reader);
     }
 
     /// <summary>
@@ -426,9 +436,9 @@ public sealed partial class Lakehouse : IAsyncDisposable
             await _connection.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (_catalog is not null)
+        if (_ownsEnvironment)
         {
-            await _catalog.DisposeAsync().ConfigureAwait(false);
+            await _environment.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -462,18 +472,6 @@ public sealed partial class Lakehouse : IAsyncDisposable
         _tables.TryGetValue(name, out Entry? entry)
             ? entry
             : throw new ArgumentException($"The project has no table {name}; resolve names with {nameof(ResolveTable)} first.", nameof(name));
-
-    private static async Task<CatalogStore?> OpenCatalogAsync(MedallionProject project, CancellationToken cancellationToken)
-    {
-        string path = project.Resolve(project.Catalog);
-        if (StorageResolver.IsUri(path))
-        {
-            throw new MedallionException(ErrorCode.CatalogOpenFailed,
-                $"The project's catalog is {path}; only a SQLite catalog file is supported for now.\nHelp: set 'catalog: .medallion/catalog.db' in {MedallionProject.FileName}.");
-        }
-
-        return File.Exists(path) ? await CatalogStore.OpenAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false) : null;
-    }
 
     private static TableKind KindOf(TableName name, Dictionary<TableName, Entry> declared) =>
         name.Name.EndsWith(QuarantineSuffix, StringComparison.OrdinalIgnoreCase)
@@ -642,35 +640,13 @@ public sealed partial class Lakehouse : IAsyncDisposable
             $"Table {name} has no versions yet: nothing has been written to {entry.Location}.\nHelp: run the model that builds it, or load its source.");
 
     /// <summary>A writer of the project's tables on the lakehouse's connection, through the project's stores.</summary>
-    private DeltaWriter NewWriter() => new(Connection) { Stores = Project.Stores };
+    private DeltaWriter NewWriter() => _environment.CreateWriter(Connection);
 
     /// <summary>
     /// The lakehouse's DuckDB database, opened at its first use: reading a table's JSON commits needs none, and opening an
     /// in-memory database costs more than browsing a table without a checkpoint does.
     /// </summary>
-    private DuckDbConnection Connection
-    {
-        get
-        {
-            if (_connection is null)
-            {
-                var connection = new DuckDbConnection();
-                try
-                {
-                    connection.Open();
-                }
-                catch
-                {
-                    connection.Dispose();
-                    throw;
-                }
-
-                _connection = connection;
-            }
-
-            return _connection;
-        }
-    }
+    private DuckDbConnection Connection => _connection ??= _environment.Engines.OpenScratch();
 
     /// <summary>Reads the tables' Parquet checkpoints with <see cref="Connection"/>, opening it only when a table has one.</summary>
     private sealed class CheckpointReader(Lakehouse owner) : IParquetHandler

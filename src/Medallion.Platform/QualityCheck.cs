@@ -26,34 +26,27 @@ namespace Medallion.Platform;
 public static class QualityCheck
 {
     /// <summary>Checks the expectations of the models <paramref name="selection"/> picks.</summary>
-    /// <param name="project">The project (local storage and a SQLite catalog).</param>
+    /// <param name="environment">The project (local storage and a SQLite catalog), its catalog and engines.</param>
     /// <param name="selection">A model selection (<c>silver.*</c>, <c>tag:daily</c>, <c>+model</c>, ...); null for every model.</param>
     /// <param name="strict">Also fail on broken <c>warn</c> and <c>quarantine</c> rules and on models not built yet.</param>
     /// <param name="cancellationToken">Stops the check; the run is recorded as cancelled.</param>
-    /// <exception cref="MedallionException">The selection or the models do not parse, or the storage or catalog is not local (<see cref="ErrorCode.ProjectFileInvalid"/>).</exception>
-    public static async Task<QualityCheckResult> CheckAsync(MedallionProject project, string? selection = null, bool strict = false, CancellationToken cancellationToken = default)
+    /// <exception cref="MedallionException">The selection or the models do not parse, or the catalog is not local (<see cref="ErrorCode.RunStorageUnsupported"/>).</exception>
+    public static async Task<QualityCheckResult> CheckAsync(ProjectEnvironment environment, string? selection = null, bool strict = false, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(environment);
+        MedallionProject project = environment.Project;
         ModelGraph graph = await ModelGraph.BuildAsync(project, cancellationToken: cancellationToken).ConfigureAwait(false);
         IReadOnlySet<TableName> selected = graph.Select(selection);
         List<ModelDefinition> models = [.. graph.Models.Where(m => selected.Contains(m.Name) && m.Config.Expectations.Count > 0)];
 
-        string catalogPath = project.Resolve(project.Catalog);
-        if (StorageResolver.IsUri(catalogPath))
-        {
-            throw new MedallionException(ErrorCode.ProjectFileInvalid,
-                $"The project's catalog is {catalogPath}; quality checks work with a SQLite catalog only for now.\nHelp: point catalog at a local path in {MedallionProject.FileName}.");
-        }
-
         DirectoryTableLocator locator = ProjectCatalog.Tables(project);
-        CatalogStore catalog = await CatalogStore.OpenAsync(catalogPath, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using (catalog.ConfigureAwait(false))
+        CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
         {
             RunRecord run = await catalog.Runs.StartRunAsync(selection, cancellationToken).ConfigureAwait(false);
             var checks = new List<ModelCheck>();
             try
             {
-                LakehouseSession session = await LakehouseSession.OpenAsync(locator, cancellationToken: cancellationToken).ConfigureAwait(false);
+                LakehouseSession session = await LakehouseSession.OpenAsync(locator, engines: environment.Engines, cancellationToken: cancellationToken).ConfigureAwait(false);
                 await using (session.ConfigureAwait(false))
                 {
                     foreach (ModelDefinition model in models)

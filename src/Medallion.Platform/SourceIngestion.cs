@@ -75,25 +75,31 @@ public static class SourceIngestion
     /// </summary>
     /// <param name="directory">The folder the load lands in.</param>
     /// <param name="source">The parsed URL source.</param>
+    /// <param name="options">The host's clock, logs and engines for the project's environment.</param>
     /// <param name="cancellationToken">Stops the preparation.</param>
+    /// <returns>The project's environment (the caller's to dispose), the source and the settings file written.</returns>
     /// <exception cref="MedallionException">The existing project does not load, or its catalog cannot be opened.</exception>
-    public static async Task<UrlSourceProject> PrepareUrlSourceAsync(string directory, DatabaseUrlSource source, CancellationToken cancellationToken = default)
+    public static async Task<UrlSourceProject> PrepareUrlSourceAsync(string directory, DatabaseUrlSource source, ProjectEnvironmentOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(source);
         string? created = File.Exists(Path.Combine(directory, MedallionProject.FileName))
             ? null
             : await ProjectTemplate.CreateSettingsAsync(directory, cancellationToken).ConfigureAwait(false);
-        MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        DatabaseTableDefinition target = source.Source.Tables[0];
-        // The target is in no project file: the catalog knows it from here on (tables, describe, sql).
-        CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using (catalog.ConfigureAwait(false))
+        ProjectEnvironment environment = await ProjectEnvironment.LoadAsync(directory, options, cancellationToken).ConfigureAwait(false);
+        try
         {
-            await catalog.Tables.UpsertTableAsync(new CatalogTable(target.Target, ProjectCatalog.TableLocation(project, target.Target)), cancellationToken).ConfigureAwait(false);
+            DatabaseTableDefinition target = source.Source.Tables[0];
+            // The target is in no project file: the catalog knows it from here on (tables, describe, sql).
+            CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+            await catalog.Tables.UpsertTableAsync(new CatalogTable(target.Target, ProjectCatalog.TableLocation(environment.Project, target.Target)), cancellationToken).ConfigureAwait(false);
+            return new UrlSourceProject(environment, source.Source, created);
         }
-
-        return new UrlSourceProject(project, source.Source, created);
+        catch
+        {
+            await environment.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>
@@ -126,7 +132,7 @@ public static class SourceIngestion
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(tableLocation);
         ILoggerFactory log = loggerFactory ?? NullLoggerFactory.Instance;
-        using DuckDbDatabase database = IngestionRunner.OpenEngine();
+        using DuckDbDatabase database = DuckDbEngines.Default.OpenIngestion();
         using DuckDbConnection connection = database.CreateConnection();
         using var api = new HttpApiSource(options, log);
         BronzeLanding landed = await IngestionRunner.LandAsync(api, connection, tableLocation, options.SourceName, log, cancellationToken).ConfigureAwait(false);
@@ -137,17 +143,15 @@ public static class SourceIngestion
     /// One pass over every table of the selected sources: full tables are replaced, incremental ones read what is new
     /// since their committed cursor, CDC tables drain the changes available now. Every pass is recorded and yielded.
     /// </summary>
-    /// <param name="project">The project (bronze tables live under its storage, which must be local).</param>
+    /// <param name="environment">The project (bronze tables live under its storage, which must be local), its catalog, engines and logs.</param>
     /// <param name="selection">What to land.</param>
-    /// <param name="loggerFactory">Where retries, warnings and commits are logged.</param>
     /// <param name="cancellationToken">Stops the ingest; what was committed stays committed, and the run is recorded as cancelled.</param>
     /// <exception cref="MedallionException">A table cannot be read or written; the run is recorded as failed with the error.</exception>
-    public static IAsyncEnumerable<IngestPass> IngestOnceAsync(
-        MedallionProject project, IngestSelection selection, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    public static IAsyncEnumerable<IngestPass> IngestOnceAsync(ProjectEnvironment environment, IngestSelection selection, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(selection);
-        return IngestAsync(project, selection, null, loggerFactory ?? NullLoggerFactory.Instance, cancellationToken, abort: default);
+        return IngestAsync(environment, selection, null, cancellationToken, abort: default);
     }
 
     /// <summary>
@@ -156,17 +160,16 @@ public static class SourceIngestion
     /// or more; quiet passes are neither kept nor yielded. Cancellation ends the sequence normally, the run recorded
     /// as succeeded: every commit made stands.
     /// </summary>
-    /// <param name="project">The project (bronze tables live under its storage, which must be local).</param>
+    /// <param name="environment">The project (bronze tables live under its storage, which must be local), its catalog, engines and logs.</param>
     /// <param name="selection">What to land.</param>
     /// <param name="interval">The time between passes, and the CDC micro-batch length.</param>
-    /// <param name="loggerFactory">Where retries, warnings, heartbeats and commits are logged.</param>
     /// <param name="cancellationToken">Stops the passes after the last commit: a CDC stream's at once (its micro-batch under way commits nothing), the others when the pass under way has committed.</param>
     /// <param name="abort">After the stop, cancels the passes under way (a stop whose grace ran out); they commit nothing. By default the stop does.</param>
     /// <exception cref="MedallionException">A table or an API failed; earlier commits stay, the run is recorded as failed.</exception>
     public static IAsyncEnumerable<IngestPass> IngestContinuouslyAsync(
-        MedallionProject project, IngestSelection selection, TimeSpan interval, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default, CancellationToken abort = default)
+        ProjectEnvironment environment, IngestSelection selection, TimeSpan interval, CancellationToken cancellationToken = default, CancellationToken abort = default)
     {
-        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(selection);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
         if (selection.Files.Count > 0 && selection.Databases.Count + selection.Apis.Count == 0)
@@ -176,7 +179,7 @@ public static class SourceIngestion
         }
 
         // Continuous passes follow streams and APIs; the files of file sources are loaded by a pass without --continuous.
-        return IngestAsync(project, selection with { Files = [] }, interval, loggerFactory ?? NullLoggerFactory.Instance, cancellationToken, abort);
+        return IngestAsync(environment, selection with { Files = [] }, interval, cancellationToken, abort);
     }
 
     /// <summary>
@@ -186,25 +189,24 @@ public static class SourceIngestion
     /// and records through <paramref name="recorder"/>, then yields, each pass worth keeping (<see cref="IngestRunRecorder.IsWorthKeeping"/>).
     /// The caller owns the run the recorder writes to. Cancellation ends the sequence normally: every commit made stands.
     /// </summary>
-    /// <param name="project">The project (bronze tables live under its storage, which must be local).</param>
+    /// <param name="environment">The project (bronze tables live under its storage, which must be local), its engines and logs.</param>
     /// <param name="selection">What to follow.</param>
     /// <param name="interval">The time between passes, and the CDC micro-batch length.</param>
     /// <param name="recorder">Keeps the passes under the caller's run.</param>
-    /// <param name="loggerFactory">Where retries, warnings, heartbeats and commits are logged.</param>
     /// <param name="cancellationToken">Stops the passes after the last commit: a CDC stream's at once (its micro-batch under way commits nothing), the others when the pass under way has committed.</param>
     /// <param name="abort">After the stop, cancels the passes under way (a stop whose grace ran out); they commit nothing. By default the stop does.</param>
     /// <exception cref="MedallionException">A table or an API failed; earlier commits stay, and so do their records.</exception>
     public static async IAsyncEnumerable<IngestPass> StreamAsync(
-        MedallionProject project, IngestSelection selection, TimeSpan interval, IngestRunRecorder recorder, ILoggerFactory? loggerFactory = null,
+        ProjectEnvironment environment, IngestSelection selection, TimeSpan interval, IngestRunRecorder recorder,
         [EnumeratorCancellation] CancellationToken cancellationToken = default, CancellationToken abort = default)
     {
-        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(selection);
         ArgumentNullException.ThrowIfNull(recorder);
-        using DuckDbDatabase database = IngestionRunner.OpenEngine();
+        using DuckDbDatabase database = environment.Engines.OpenIngestion();
         using DuckDbConnection connection = database.CreateConnection();
         await foreach (DatabaseTableResult result in DatabaseSourceLoader.RunContinuousAsync(
-            project, selection.Databases, selection.Apis, connection, interval, loggerFactory, cancellationToken, abort).ConfigureAwait(false))
+            environment.Project, selection.Databases, selection.Apis, connection, interval, environment.Logs, cancellationToken, abort).ConfigureAwait(false))
         {
             if (recorder.IsWorthKeeping(result))
             {
@@ -215,74 +217,73 @@ public static class SourceIngestion
     }
 
     private static async IAsyncEnumerable<IngestPass> IngestAsync(
-        MedallionProject project, IngestSelection selection, TimeSpan? interval, ILoggerFactory loggerFactory, [EnumeratorCancellation] CancellationToken cancellationToken, CancellationToken abort)
+        ProjectEnvironment environment, IngestSelection selection, TimeSpan? interval, [EnumeratorCancellation] CancellationToken cancellationToken, CancellationToken abort)
     {
-        CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using (catalog.ConfigureAwait(false))
+        CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+        RunRecord run = await catalog.Runs.StartRunAsync("ingest " + string.Join(",", selection.Names), cancellationToken).ConfigureAwait(false);
+        var recorder = new IngestRunRecorder(catalog, run.Id, environment.Time);
+        RunStatus status = RunStatus.Failed;
+        string? failure = null;
+        try
         {
-            RunRecord run = await catalog.Runs.StartRunAsync("ingest " + string.Join(",", selection.Names), cancellationToken).ConfigureAwait(false);
-            var recorder = new IngestRunRecorder(catalog, run.Id, TimeProvider.System);
-            RunStatus status = RunStatus.Failed;
-            string? failure = null;
-            try
+            IAsyncEnumerable<IngestPass> passes = interval is { } every
+                ? StreamAsync(environment, selection, every, recorder, cancellationToken, abort)
+                : LoadOnceAsync(environment, selection, recorder, cancellationToken);
+            IAsyncEnumerator<IngestPass> enumerator = passes.GetAsyncEnumerator(cancellationToken);
+            await using (enumerator.ConfigureAwait(false))
             {
-                IAsyncEnumerable<IngestPass> passes = interval is { } every
-                    ? StreamAsync(project, selection, every, recorder, loggerFactory, cancellationToken, abort)
-                    : LoadOnceAsync(project, selection, recorder, loggerFactory, cancellationToken);
-                IAsyncEnumerator<IngestPass> enumerator = passes.GetAsyncEnumerator(cancellationToken);
-                await using (enumerator.ConfigureAwait(false))
+                while (true)
                 {
-                    while (true)
+                    try
                     {
-                        try
+                        if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
                         {
-                            if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
-                            {
-                                break;
-                            }
+                            break;
                         }
-                        catch (MedallionException e)
-                        {
-                            failure = $"{e.CodeText}: {e.Message}";
-                            throw;
-                        }
-                        catch (OperationCanceledException)
-                        {
-                            status = RunStatus.Cancelled;
-                            throw;
-                        }
-
-                        // A caller that stops reading here has cancelled the ingest.
-                        status = RunStatus.Cancelled;
-                        yield return enumerator.Current;
-                        status = RunStatus.Failed;
                     }
-                }
+                    catch (MedallionException e)
+                    {
+                        failure = $"{e.CodeText}: {e.Message}";
+                        throw;
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        status = RunStatus.Cancelled;
+                        throw;
+                    }
 
-                status = RunStatus.Succeeded;
+                    // A caller that stops reading here has cancelled the ingest.
+                    status = RunStatus.Cancelled;
+                    yield return enumerator.Current;
+                    status = RunStatus.Failed;
+                }
             }
-            finally
-            {
-                await catalog.Runs.FinishRunAsync(run.Id, status, failure, CancellationToken.None).ConfigureAwait(false);
-            }
+
+            status = RunStatus.Succeeded;
+        }
+        finally
+        {
+            await catalog.Runs.FinishRunAsync(run.Id, status, failure, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
     /// <summary>One pass over every table of the selection, each recorded (whatever the token says: its rows are committed) and yielded.</summary>
     private static async IAsyncEnumerable<IngestPass> LoadOnceAsync(
-        MedallionProject project, IngestSelection selection, IngestRunRecorder recorder, ILoggerFactory loggerFactory, [EnumeratorCancellation] CancellationToken cancellationToken)
+        ProjectEnvironment environment, IngestSelection selection, IngestRunRecorder recorder, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using DuckDbDatabase database = IngestionRunner.OpenEngine();
+        using DuckDbDatabase database = environment.Engines.OpenIngestion();
         using DuckDbConnection connection = database.CreateConnection();
-        await foreach (DatabaseTableResult result in LoadEachAsync(project, selection, connection, recorder.RunId, loggerFactory, cancellationToken).ConfigureAwait(false))
+        await foreach (DatabaseTableResult result in LoadEachAsync(environment, selection, connection, recorder.RunId, cancellationToken).ConfigureAwait(false))
         {
             yield return new IngestPass(result, await recorder.RecordAsync(result, CancellationToken.None).ConfigureAwait(false));
         }
     }
 
     private static async IAsyncEnumerable<DatabaseTableResult> LoadEachAsync(
-        MedallionProject project, IngestSelection selection, DuckDbConnection connection, string runId, ILoggerFactory loggerFactory, [EnumeratorCancellation] CancellationToken cancellationToken)
+        ProjectEnvironment environment, IngestSelection selection, DuckDbConnection connection, string runId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        MedallionProject project = environment.Project;
+        ILoggerFactory loggerFactory = environment.Logs;
         foreach (DatabaseSourceDefinition source in selection.Databases)
         {
             foreach (DatabaseTableResult result in await DatabaseSourceLoader.LoadAsync(project, source, connection, loggerFactory, cancellationToken).ConfigureAwait(false))
@@ -298,7 +299,7 @@ public static class SourceIngestion
 
         foreach (SourceDefinition source in selection.Files)
         {
-            SourceLoadResult loaded = await FileSourceLoader.LoadAsync(project, source, connection, runId, TimeProvider.System, cancellationToken: cancellationToken).ConfigureAwait(false);
+            SourceLoadResult loaded = await FileSourceLoader.LoadAsync(project, source, connection, runId, environment.Time, cancellationToken: cancellationToken).ConfigureAwait(false);
             ILogger log = loggerFactory.CreateLogger(typeof(SourceIngestion));
             foreach (string warning in loaded.Warnings)
             {
@@ -307,7 +308,7 @@ public static class SourceIngestion
 
             // A pass over a file source: the files it had not loaded yet, one batch each, in one commit.
             long? version = loaded.CommittedVersion
-                ?? (await new DeltaWriter(connection) { Stores = project.Stores }.TryGetSnapshotAsync(ProjectCatalog.TableLocation(project, source.Target), cancellationToken).ConfigureAwait(false))?.Version;
+                ?? (await environment.CreateWriter(connection).TryGetSnapshotAsync(ProjectCatalog.TableLocation(project, source.Target), cancellationToken).ConfigureAwait(false))?.Version;
             yield return new DatabaseTableResult(source.Name, source.Path, source.Target, new IngestionResult(loaded.FilesLoaded.Count, loaded.RowsLoaded, null), version, null, CommittedVersion: loaded.CommittedVersion);
         }
     }

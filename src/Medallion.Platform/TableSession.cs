@@ -48,8 +48,7 @@ public sealed class TableSession : IAsyncDisposable
                 $"No Delta table at '{store.Location}': the directory does not exist.\nHelp: check the path; a Delta table is a directory with a '_delta_log' folder.");
         }
 
-        var connection = new DuckDbConnection();
-        connection.Open();
+        DuckDbConnection connection = DuckDbEngines.Default.OpenScratch();
         return new TableSession(StorageResolver.OpenTable(store, connection), connection);
     }
 

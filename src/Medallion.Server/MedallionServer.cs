@@ -45,6 +45,9 @@ public sealed partial class MedallionServer : IAsyncDisposable
     private readonly ILoggerFactory? _ownedLogs;
     private bool _stopped;
 
+    // The root environment the server built: the scheduler's may be a reload's over it.
+    private ProjectEnvironment _environment = null!;
+
     private MedallionServer(WebApplication web, SqlEndpoint? sql, ServerContext context, MedallionServerOptions options, Uri address, MetricsExporter metrics, AlertMonitor alerts, HousekeepingPass housekeeping, ILoggerFactory? ownedLogs, string? firstAdminPassword)
     {
         FirstAdminPassword = firstAdminPassword;
@@ -124,10 +127,22 @@ public sealed partial class MedallionServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         EnsurePoolThreads();
-        MedallionProject project = await MedallionProject.LoadAsync(options.ProjectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        // The lease comes first: a second server on the same project starts on standby while the first lives.
-        SchedulerOptions schedulerOptions = options.Scheduler ?? new SchedulerOptions();
-        JobScheduler scheduler = await JobScheduler.StartAsync(project, schedulerOptions with { Time = options.Time, Logs = schedulerOptions.Logs ?? options.Logs }, cancellationToken).ConfigureAwait(false);
+        // The server's one environment: every surface reads and records through its catalog, engines and logs.
+        ProjectEnvironment environment = await ProjectEnvironment.LoadAsync(
+            options.ProjectDirectory, new ProjectEnvironmentOptions { Time = options.Time, Logs = options.Logs }, cancellationToken).ConfigureAwait(false);
+        MedallionProject project = environment.Project;
+        JobScheduler scheduler;
+        try
+        {
+            // The lease comes first: a second server on the same project starts on standby while the first lives.
+            scheduler = await JobScheduler.StartAsync(environment, options.Scheduler, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await environment.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         string localToken = "mdl_local_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         // One audit for the whole server: the SQL endpoint, the web UI and the API's acts; it enforces the retention.
         AuditLog audit = AuditLog.Open(project, new AuditOptions { Retention = project.Audit.Retention });
@@ -155,7 +170,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
             }
 
             Uri address = new(web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
-            sql = options.Sql is null ? null : await SqlEndpoint.StartAsync(project, options.Sql with { Logs = options.Sql.Logs ?? logs }, audit, logins, cancellationToken).ConfigureAwait(false);
+            sql = options.Sql is null ? null : await SqlEndpoint.StartAsync(environment, options.Sql with { Logs = options.Sql.Logs ?? logs }, audit, logins, cancellationToken).ConfigureAwait(false);
             context.SqlSessions = sql?.GovernedSessions;
             context.Reloader = ProjectReloader.Start(scheduler, options.WatchProject, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Reload"));
             var alerts = new AlertMonitor(scheduler, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Alerts"), options.AlertInterval,
@@ -163,7 +178,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
             alerts.Start();
             var housekeeping = new HousekeepingPass(scheduler, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Housekeeping"));
             housekeeping.Start();
-            var server = new MedallionServer(web, sql, context, options, address, metrics, alerts, housekeeping, ownedLogs, firstAdminPassword);
+            var server = new MedallionServer(web, sql, context, options, address, metrics, alerts, housekeeping, ownedLogs, firstAdminPassword) { _environment = environment };
             // The CLI of this machine finds the server that runs the jobs: one on standby writes its file when it takes over.
             var runtimeFile = new ServerRuntimeFile(address, localToken, Environment.ProcessId, options.Time.GetUtcNow());
             if (scheduler.Role == SchedulerRole.Active)
@@ -197,6 +212,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
 
             await scheduler.DisposeAsync().ConfigureAwait(false);
             await audit.DisposeAsync().ConfigureAwait(false);
+            await environment.DisposeAsync().ConfigureAwait(false);
             metrics.Dispose();
             ownedLogs?.Dispose();
             throw;
@@ -265,6 +281,8 @@ public sealed partial class MedallionServer : IAsyncDisposable
         await _context.Scheduler.DisposeAsync().ConfigureAwait(false);
         // Last: every statement and act of the server is queued by now, and the audit writes them before it closes.
         await _context.Audit.DisposeAsync().ConfigureAwait(false);
+        // The catalog closes after everything that records into it.
+        await _environment.DisposeAsync().ConfigureAwait(false);
         _metrics.Dispose();
         _ownedLogs?.Dispose();
     }

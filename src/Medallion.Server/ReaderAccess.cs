@@ -14,5 +14,5 @@ internal static class ReaderAccess
 
     /// <summary>The project's lakehouse as <paramref name="user"/> sees it (see <see cref="Lakehouse.Reader"/>); the caller disposes it.</summary>
     public static async Task<Lakehouse> OpenLakehouseAsync(ServerContext server, string? user, CancellationToken cancellationToken) =>
-        await Lakehouse.OpenAsync(server.Graph, await ForAsync(server, user, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await server.OpenLakehouseAsync(await ForAsync(server, user, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 }

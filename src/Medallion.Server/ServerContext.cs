@@ -1,6 +1,8 @@
 using System;
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.PgWire;
 using Medallion.Pipelines;
@@ -26,7 +28,7 @@ internal sealed class ServerContext
         Time = time;
         _localTokenHash = SHA256.HashData(Encoding.UTF8.GetBytes(localToken));
         Logins = logins;
-        Access = new AccessService(scheduler.Catalog, audit, cancellationToken => Lakehouse.OpenAsync(Graph, cancellationToken));
+        Access = new AccessService(scheduler.Catalog, audit, cancellationToken => OpenLakehouseAsync(null, cancellationToken));
     }
 
     /// <summary>Users, roles, grants and tokens: every admin act of the REST API goes through it.</summary>
@@ -37,6 +39,21 @@ internal sealed class ServerContext
 
     /// <summary>The project as last loaded with its models parsed; <see cref="ModelGraph.Project"/> is the project it was built from.</summary>
     public ModelGraph Graph => Scheduler.Graph;
+
+    /// <summary>The environment of the project as last loaded: the server's one catalog, its engines, clock and logs.</summary>
+    public ProjectEnvironment Environment => Scheduler.Environment;
+
+    /// <summary>
+    /// The project's lakehouse as last loaded, for <paramref name="reader"/> (everyone when null): read through the
+    /// server's catalog with the models already parsed, so opening it reads no project file and opens no catalog. The
+    /// caller disposes it.
+    /// </summary>
+    public Task<Lakehouse> OpenLakehouseAsync(ReaderView? reader, CancellationToken cancellationToken)
+    {
+        // One read of the definitions: a reload between two reads would pair a project with another's graph.
+        JobScheduler.Definitions loaded = Scheduler.Loaded;
+        return Lakehouse.OpenAsync(loaded.Environment, loaded.Graph, reader, cancellationToken);
+    }
 
     /// <summary>
     /// The SQL endpoint's sessions, when it runs under the catalog's grants (set once it has started): the SQL page reads

@@ -71,15 +71,13 @@ public sealed class SqlEndpoint : IAsyncDisposable
     private readonly PgWireServer _server;
     private readonly DuckDbDatabase _database;
     private readonly LakehouseSessionFactory _sessions;
-    private readonly CatalogStore? _catalog;
     private readonly AuditLog? _ownedAudit;
 
-    private SqlEndpoint(PgWireServer server, DuckDbDatabase database, LakehouseSessionFactory sessions, CatalogStore? catalog, AuditLog? ownedAudit, string description)
+    private SqlEndpoint(PgWireServer server, DuckDbDatabase database, LakehouseSessionFactory sessions, AuditLog? ownedAudit, string description)
     {
         _server = server;
         _sessions = sessions;
         _database = database;
-        _catalog = catalog;
         _ownedAudit = ownedAudit;
         Description = description;
     }
@@ -101,7 +99,7 @@ public sealed class SqlEndpoint : IAsyncDisposable
     public int ConnectionCount => _server.ConnectionCount;
 
     /// <summary>Opens what the endpoint serves and starts listening.</summary>
-    /// <param name="project">The project whose lakehouse is served, or null to serve <see cref="SqlEndpointOptions.DatabaseFile"/>.</param>
+    /// <param name="environment">The host's environment of the project whose lakehouse is served (its catalog is read and left open), or null to serve <see cref="SqlEndpointOptions.DatabaseFile"/>.</param>
     /// <param name="options">How to listen and whom to let in.</param>
     /// <param name="audit">
     /// Where a project's statements are recorded; null opens the project's own audit (with its retention), owned by
@@ -113,14 +111,15 @@ public sealed class SqlEndpoint : IAsyncDisposable
     /// </param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <exception cref="MedallionException"><see cref="ErrorCode.PgWireStartFailed"/> when the port cannot be bound.</exception>
-    public static async Task<SqlEndpoint> StartAsync(MedallionProject? project, SqlEndpointOptions options, AuditLog? audit = null, LoginGuard? logins = null, CancellationToken cancellationToken = default)
+    public static async Task<SqlEndpoint> StartAsync(ProjectEnvironment? environment, SqlEndpointOptions options, AuditLog? audit = null, LoginGuard? logins = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        MedallionProject? project = environment?.Project;
         AuditLog? ownedAudit = project is not null && audit is null ? AuditLog.Open(project, new AuditOptions { Retention = project.Audit.Retention }) : null;
         audit ??= ownedAudit;
         logins ??= CreateLogins(audit, options.Logs);
 
-        CatalogStore? catalog = project is null || options.UsersFile is not null ? null : await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
+        CatalogStore? catalog = environment is null || options.UsersFile is not null ? null : await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
         DuckDbDatabase? database = null;
         LakehouseSessionFactory? factory = null;
         try
@@ -128,14 +127,15 @@ public sealed class SqlEndpoint : IAsyncDisposable
             IPgUserStore? users = options.UsersFile is not null ? await PgUserStore.LoadAsync(options.UsersFile, cancellationToken).ConfigureAwait(false)
                 : catalog is not null ? new CatalogUserStore(catalog)
                 : null;
-            database = OpenServingDatabase(project, options.DatabaseFile, options.MemoryLimit);
+            database = OpenServingDatabase(environment, options.DatabaseFile, options.MemoryLimit);
             ITableLocator tables = project is null ? NoTables.Instance : ProjectTables(project, catalog);
 
             // Grants apply to the catalog's users, as the project's access service reads them; with a users file there are no
             // grants, and every user reads everything.
             factory = new LakehouseSessionFactory(database, tables, project?.Name)
             {
-                Access = catalog is null ? null : new AccessService(catalog, audit!, token => Platform.Lakehouse.OpenAsync(project!.Directory, token)).SessionAccessAsync,
+                Engines = environment?.Engines ?? DuckDbEngines.Default,
+                Access = catalog is null ? null : new AccessService(catalog, audit!, token => Platform.Lakehouse.OpenAsync(environment!, cancellationToken: token)).SessionAccessAsync,
             };
             var server = new PgWireServer(new PgWireServerOptions
             {
@@ -157,7 +157,7 @@ public sealed class SqlEndpoint : IAsyncDisposable
             });
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
             string description = project is null ? database.DataSource : $"project {project.Name} (database \"{project.Name}\" or \"{LakehouseSessionFactory.DefaultDatabaseName}\")";
-            return new SqlEndpoint(server, database, factory, catalog, ownedAudit, description);
+            return new SqlEndpoint(server, database, factory, ownedAudit, description);
         }
         catch
         {
@@ -166,11 +166,6 @@ public sealed class SqlEndpoint : IAsyncDisposable
             if (ownedAudit is not null)
             {
                 await ownedAudit.DisposeAsync().ConfigureAwait(false);
-            }
-
-            if (catalog is not null)
-            {
-                await catalog.DisposeAsync().ConfigureAwait(false);
             }
 
             throw;
@@ -208,11 +203,11 @@ public sealed class SqlEndpoint : IAsyncDisposable
         };
 
     /// <summary>
-    /// A database that serves the lakehouse of <paramref name="project"/> under the SQL endpoint's rules (reads only its
+    /// A database that serves the lakehouse of the project of <paramref name="environment"/> under the SQL endpoint's rules (reads only its
     /// files, configuration locked): the endpoint's and the web UI's SQL page's.
     /// </summary>
-    internal static DuckDbDatabase OpenServingDatabase(MedallionProject? project, string? databaseFile, string? memoryLimit) =>
-        LakehouseSessionFactory.OpenServingDatabase(databaseFile, project is null ? [] : ProjectCatalog.ServingDirectories(project), memoryLimit);
+    internal static DuckDbDatabase OpenServingDatabase(ProjectEnvironment? environment, string? databaseFile, string? memoryLimit) =>
+        (environment?.Engines ?? DuckDbEngines.Default).OpenServing(databaseFile, environment is null ? [] : ProjectCatalog.ServingDirectories(environment.Project), memoryLimit);
 
     /// <summary>The tables of a project's storage, located through its catalog when there is one.</summary>
     internal static ITableLocator ProjectTables(MedallionProject project, CatalogStore? catalog)
@@ -224,7 +219,7 @@ public sealed class SqlEndpoint : IAsyncDisposable
     /// <summary>Stops accepting clients and closes the connected ones.</summary>
     public Task StopAsync(CancellationToken cancellationToken = default) => _server.StopAsync(cancellationToken);
 
-    /// <summary>Stops the endpoint and releases its database and catalog.</summary>
+    /// <summary>Stops the endpoint and releases its database (the catalog stays the host's).</summary>
     public async ValueTask DisposeAsync()
     {
         await _server.DisposeAsync().ConfigureAwait(false);
@@ -236,9 +231,5 @@ public sealed class SqlEndpoint : IAsyncDisposable
         }
 
         _database.Dispose();
-        if (_catalog is not null)
-        {
-            await _catalog.DisposeAsync().ConfigureAwait(false);
-        }
     }
 }

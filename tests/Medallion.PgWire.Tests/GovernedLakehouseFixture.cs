@@ -111,7 +111,7 @@ public sealed class GovernedLakehouseFixture : IAsyncLifetime
         await Catalog.Access.SetUserAttributeAsync("rita", "region", "SP");
         await Catalog.Access.SetRowFilterAsync(new RowFilter("silver.customers", GranteeKind.User, "rita", "region = user.attribute('region')"));
 
-        _database = LakehouseSessionFactory.OpenServingDatabase(null, [Warehouse]);
+        _database = DuckDbEngines.Default.OpenServing(null, [Warehouse]);
         _sessions = new LakehouseSessionFactory(_database, new CatalogTableLocator(new DirectoryTableLocator(Warehouse), Catalog), ProjectName)
         {
             Access = new CatalogSessionAccess(Catalog).ForUserAsync,

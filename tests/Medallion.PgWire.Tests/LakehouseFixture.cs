@@ -105,7 +105,7 @@ public sealed class LakehouseFixture : IAsyncLifetime
         await _catalog.Identity.SetUserAsync(User, PgUserStore.CreateScramVerifier(Password));
         await _catalog.Tables.UpsertTableAsync(new CatalogTable(new TableName("gold", "daily_revenue"), Path.Combine(Warehouse, "gold", "daily_revenue")) { UniqueKey = ["day", "region"] });
         await _catalog.Tables.UpsertTableAsync(new CatalogTable(new TableName("silver", "orders"), Path.Combine(Warehouse, "silver", "orders")));
-        _database = LakehouseSessionFactory.OpenServingDatabase(null, [Warehouse]);
+        _database = DuckDbEngines.Default.OpenServing(null, [Warehouse]);
         Server = new PgWireServer(new PgWireServerOptions
         {
             Address = IPAddress.Loopback,

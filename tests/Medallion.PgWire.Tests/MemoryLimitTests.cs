@@ -1,5 +1,6 @@
 using System.Net;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Engine.Sessions;
 using Npgsql;
 
@@ -23,7 +24,7 @@ public sealed class MemoryLimitTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = LakehouseSessionFactory.OpenServingDatabase(null, [_directory], memoryLimit: "128MB");
+        _database = DuckDbEngines.Default.OpenServing(null, [_directory], memoryLimit: "128MB");
         var users = new PgUserStore();
         users.AddUser(User, Password);
         _server = new PgWireServer(new PgWireServerOptions

@@ -21,7 +21,7 @@ public sealed class ServedErrorTests : IAsyncLifetime
             await new DeltaWriter(connection).WriteAsync(Path.Combine(_warehouse, "gold", "revenue"), "SELECT 'SP' AS region, 180.0 AS revenue");
         }
 
-        _database = LakehouseSessionFactory.OpenServingDatabase(null, [_warehouse]);
+        _database = DuckDbEngines.Default.OpenServing(null, [_warehouse]);
         _server = new PgWireServer(new PgWireServerOptions
         {
             Address = IPAddress.Loopback,

@@ -1,6 +1,7 @@
 using System.Net;
 using Medallion.Catalog;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Engine.Sessions;
 using Medallion.Platform.Access;
 using Npgsql;
@@ -35,7 +36,7 @@ public sealed class SharedMemoryLimitTests : IAsyncLifetime
             await _catalog.Identity.SetUserAsync(user, PgUserStore.CreateScramVerifier(Password));
         }
 
-        _database = LakehouseSessionFactory.OpenServingDatabase(null, [_directory], memoryLimit: "1GB");
+        _database = DuckDbEngines.Default.OpenServing(null, [_directory], memoryLimit: "1GB");
         _sessions = new LakehouseSessionFactory(_database, NoTables.Instance) { Access = new CatalogSessionAccess(_catalog).ForUserAsync };
         _server = new PgWireServer(new PgWireServerOptions
         {

@@ -9,7 +9,8 @@ public sealed class QualityCheckTests(ShopProject shop) : IClassFixture<ShopProj
     [Fact]
     public async Task Checking_a_built_model_records_each_rule_result_under_a_new_succeeded_run()
     {
-        QualityCheckResult result = await QualityCheck.CheckAsync(await Pipelines.MedallionProject.LoadAsync(shop.Directory), "silver.orders");
+        await using var environment = await Pipelines.ProjectEnvironment.LoadAsync(shop.Directory);
+        QualityCheckResult result = await QualityCheck.CheckAsync(environment, "silver.orders");
 
         ModelCheck check = Assert.Single(result.Models);
         Assert.Equal((new TableName("silver", "orders"), true, null), (check.Model, check.Built, check.Error));
@@ -28,7 +29,8 @@ public sealed class QualityCheckTests(ShopProject shop) : IClassFixture<ShopProj
         using var project = new TestProject("name: fresh\nstorage: lake\n")
             .Write("models/gold/later.sql", "/* ---\nexpectations:\n  - not_null: [one]\n--- */\nSELECT 1 AS one\n");
 
-        QualityCheckResult result = await QualityCheck.CheckAsync(await project.LoadAsync(), strict: true);
+        await using var environment = new Pipelines.ProjectEnvironment(await project.LoadAsync());
+        QualityCheckResult result = await QualityCheck.CheckAsync(environment, strict: true);
 
         ModelCheck check = Assert.Single(result.Models);
         Assert.Equal((false, 0), (check.Built, check.Results.Count));

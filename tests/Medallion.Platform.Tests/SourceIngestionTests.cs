@@ -20,9 +20,10 @@ public sealed class SourceIngestionTests : IDisposable
     public async Task A_single_ingest_yields_each_pass_and_keeps_it_under_one_succeeded_run()
     {
         using var server = new ApiServer(_ => ApiAnswer.Json("{\"items\":[{\"id\":1},{\"id\":2}]}"));
-        MedallionProject project = await LoadAsync($"sources:\n  - name: crm\n    url: {server.BaseUrl}/orders\n    records: items\n");
+        await using ProjectEnvironment environment = new(await LoadAsync($"sources:\n  - name: crm\n    url: {server.BaseUrl}/orders\n    records: items\n"));
+        MedallionProject project = environment.Project;
 
-        List<IngestPass> passes = await ToListAsync(SourceIngestion.IngestOnceAsync(project, SourceIngestion.Select(project, [])));
+        List<IngestPass> passes = await ToListAsync(SourceIngestion.IngestOnceAsync(environment, SourceIngestion.Select(project, [])));
 
         IngestPass pass = Assert.Single(passes);
         Assert.Equal((2L, 0L, 1L), (pass.Result.Result.Rows, pass.Result.Version!.Value, pass.Record.Pass));
@@ -48,10 +49,11 @@ public sealed class SourceIngestionTests : IDisposable
                 : query.Contains("since=", StringComparison.Ordinal) ? ApiAnswer.Json("{\"items\":[{\"id\":3,\"at\":\"2026-01-03\"}]}")
                 : ApiAnswer.Json("{\"items\":[{\"id\":1,\"at\":\"2026-01-01\"},{\"id\":2,\"at\":\"2026-01-02\"}]}");
         });
-        MedallionProject project = await LoadAsync($"sources:\n  - name: crm\n    url: {server.BaseUrl}/orders\n    records: items\n    incremental: {{field: at, param: since}}\n");
+        await using ProjectEnvironment environment = new(await LoadAsync($"sources:\n  - name: crm\n    url: {server.BaseUrl}/orders\n    records: items\n    incremental: {{field: at, param: since}}\n"));
+        MedallionProject project = environment.Project;
 
         List<IngestPass> passes = await ToListAsync(
-            SourceIngestion.IngestContinuouslyAsync(project, SourceIngestion.Select(project, ["CRM"]), TimeSpan.FromMilliseconds(20), cancellationToken: stop.Token));
+            SourceIngestion.IngestContinuouslyAsync(environment, SourceIngestion.Select(project, ["CRM"]), TimeSpan.FromMilliseconds(20), cancellationToken: stop.Token));
 
         Assert.Equal([(1L, 2L), (2L, 1L)], passes.Select(p => (p.Record.Pass, p.Record.Rows)));
         Assert.True(calls >= 5, $"The server was called {calls} times; the ingest should have polled until stopped.");
@@ -73,8 +75,9 @@ public sealed class SourceIngestionTests : IDisposable
             release.Wait(TimeSpan.FromMinutes(2));
             return ApiAnswer.Json("{\"items\":[{\"id\":1},{\"id\":2}]}");
         });
-        MedallionProject project = await LoadAsync($"sources:\n  - name: crm\n    url: {server.BaseUrl}/orders\n    records: items\n");
-        Task<List<IngestPass>> ingesting = ToListAsync(SourceIngestion.IngestContinuouslyAsync(project, SourceIngestion.Select(project, []), TimeSpan.FromMinutes(10), null, stop.Token, abort.Token));
+        await using ProjectEnvironment environment = new(await LoadAsync($"sources:\n  - name: crm\n    url: {server.BaseUrl}/orders\n    records: items\n"));
+        MedallionProject project = environment.Project;
+        Task<List<IngestPass>> ingesting = ToListAsync(SourceIngestion.IngestContinuouslyAsync(environment, SourceIngestion.Select(project, []), TimeSpan.FromMinutes(10), stop.Token, abort.Token));
         await asked.Task.WaitAsync(TimeSpan.FromMinutes(2));
 
         await stop.CancelAsync();
@@ -98,8 +101,9 @@ public sealed class SourceIngestionTests : IDisposable
             release.Wait(TimeSpan.FromMinutes(2));
             return ApiAnswer.Json("{\"items\":[{\"id\":1},{\"id\":2}]}");
         });
-        MedallionProject project = await LoadAsync($"sources:\n  - name: crm\n    url: {server.BaseUrl}/orders\n    records: items\n");
-        Task<List<IngestPass>> ingesting = ToListAsync(SourceIngestion.IngestContinuouslyAsync(project, SourceIngestion.Select(project, []), TimeSpan.FromMinutes(10), null, stop.Token, abort.Token));
+        await using ProjectEnvironment environment = new(await LoadAsync($"sources:\n  - name: crm\n    url: {server.BaseUrl}/orders\n    records: items\n"));
+        MedallionProject project = environment.Project;
+        Task<List<IngestPass>> ingesting = ToListAsync(SourceIngestion.IngestContinuouslyAsync(environment, SourceIngestion.Select(project, []), TimeSpan.FromMinutes(10), stop.Token, abort.Token));
         await asked.Task.WaitAsync(TimeSpan.FromMinutes(2));
 
         await stop.CancelAsync();
@@ -115,9 +119,10 @@ public sealed class SourceIngestionTests : IDisposable
     public async Task A_source_that_fails_ends_the_ingest_with_its_error_and_the_run_recorded_as_failed_with_it()
     {
         using var server = new ApiServer(_ => new ApiAnswer(401, "{}"));
-        MedallionProject project = await LoadAsync($"sources:\n  - name: crm\n    url: {server.BaseUrl}/orders\n    records: items\n");
+        await using ProjectEnvironment environment = new(await LoadAsync($"sources:\n  - name: crm\n    url: {server.BaseUrl}/orders\n    records: items\n"));
+        MedallionProject project = environment.Project;
 
-        var error = await Assert.ThrowsAsync<MedallionException>(() => ToListAsync(SourceIngestion.IngestOnceAsync(project, SourceIngestion.Select(project, []))));
+        var error = await Assert.ThrowsAsync<MedallionException>(() => ToListAsync(SourceIngestion.IngestOnceAsync(environment, SourceIngestion.Select(project, []))));
 
         await using Lakehouse lakehouse = await Lakehouse.OpenAsync(_project.Directory);
         RunSummary run = Assert.Single(await lakehouse.ListRunsAsync(5));
@@ -127,7 +132,8 @@ public sealed class SourceIngestionTests : IDisposable
     [Fact]
     public async Task Selecting_a_source_the_project_does_not_have_is_refused_naming_the_sources_it_has()
     {
-        MedallionProject project = await LoadAsync("sources:\n  - name: crm\n    url: http://127.0.0.1:9/orders\n");
+        await using ProjectEnvironment environment = new(await LoadAsync("sources:\n  - name: crm\n    url: http://127.0.0.1:9/orders\n"));
+        MedallionProject project = environment.Project;
 
         var error = Assert.Throws<MedallionException>(() => SourceIngestion.Select(project, ["erp"]));
 

@@ -17,8 +17,8 @@ public sealed class SourcesPageCursorTests : IAsyncLifetime
     {
         _served = await ServedProject.StartAsync(later: files => files.Write(
             "sources/feed.yml", $"sources:\n  - name: feed\n    url: {_api.BaseUrl}/orders\n    records: items\n    incremental: {{field: at, param: since}}\n    target: bronze.feed\n"));
-        MedallionProject project = await MedallionProject.LoadAsync(_served.Directory);
-        await foreach (IngestPass pass in SourceIngestion.IngestOnceAsync(project, SourceIngestion.Select(project, ["feed"])))
+        await using ProjectEnvironment environment = await ProjectEnvironment.LoadAsync(_served.Directory);
+        await foreach (IngestPass pass in SourceIngestion.IngestOnceAsync(environment, SourceIngestion.Select(environment.Project, ["feed"])))
         {
             Assert.Equal(2, pass.Record.Rows);
         }

@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
@@ -15,12 +16,14 @@ namespace Medallion.Cli.Commands;
 /// </summary>
 internal sealed class CliAccess : IAsyncDisposable
 {
-    private CliAccess(CatalogStore catalog, AuditLog audit, MedallionProject project)
+    private readonly ProjectEnvironment _environment;
+
+    private CliAccess(ProjectEnvironment environment, CatalogStore catalog, AuditLog audit)
     {
+        _environment = environment;
         Catalog = catalog;
         Audit = audit;
-        Project = project;
-        Service = new AccessService(catalog, audit, cancellationToken => Lakehouse.OpenAsync(project.Directory, cancellationToken));
+        Service = new AccessService(catalog, audit, cancellationToken => Lakehouse.OpenAsync(environment, cancellationToken: cancellationToken));
     }
 
     public AccessService Service { get; }
@@ -32,7 +35,10 @@ internal sealed class CliAccess : IAsyncDisposable
     public AuditLog Audit { get; }
 
     /// <summary>The project, as loaded for the command.</summary>
-    public MedallionProject Project { get; }
+    public MedallionProject Project => _environment.Project;
+
+    /// <summary>The project's environment for the command: its catalog, engines and stores.</summary>
+    public ProjectEnvironment Environment => _environment;
 
     /// <summary>Who acts: the person at the machine.</summary>
     public static AccessActor Actor => AccessActor.Cli;
@@ -40,15 +46,21 @@ internal sealed class CliAccess : IAsyncDisposable
     /// <exception cref="MedallionException"><see cref="ErrorCode.ProjectNotFound"/> when the folder is not a project.</exception>
     public static async Task<CliAccess> OpenAsync(string projectDirectory, CancellationToken cancellationToken)
     {
-        CatalogStore catalog = await UserCommand.OpenCatalogAsync(projectDirectory, cancellationToken).ConfigureAwait(false);
+        if (!File.Exists(Path.Combine(projectDirectory, MedallionProject.FileName)))
+        {
+            throw new MedallionException(ErrorCode.ProjectNotFound,
+                $"{projectDirectory} is not a Medallion project (no {MedallionProject.FileName}); users are kept in a project's catalog. Help: run this in the project folder or pass --project <dir>.");
+        }
+
+        ProjectEnvironment environment = await ProjectEnvironment.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
         try
         {
-            MedallionProject project = await MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return new CliAccess(catalog, AuditLog.Open(project), project);
+            CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+            return new CliAccess(environment, catalog, AuditLog.Open(environment.Project));
         }
         catch
         {
-            await catalog.DisposeAsync().ConfigureAwait(false);
+            await environment.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -57,6 +69,6 @@ internal sealed class CliAccess : IAsyncDisposable
     {
         // The command ends only once its acts are in the audit.
         await Audit.DisposeAsync().ConfigureAwait(false);
-        await Catalog.DisposeAsync().ConfigureAwait(false);
+        await _environment.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -175,8 +175,7 @@ internal static class DeltaWriteCommands
     private static async Task<int> RunAsync(TextWriter output, OutputFormat format, Func<DeltaWriter, Task<DeltaOperationResult>> operation, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        await using var connection = new DuckDbConnection();
-        connection.Open();
+        await using DuckDbConnection connection = DuckDbEngines.Default.OpenScratch();
         DeltaOperationResult result = await operation(new DeltaWriter(connection)).ConfigureAwait(false);
         await output.WriteLineAsync(format == OutputFormat.Json ? Json(result) : Text(result)).ConfigureAwait(false);
         return 0;

@@ -113,8 +113,8 @@ internal static partial class IngestCommand
     /// first when the folder has none).
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.CommandLineInvalid"/> when the options do not go with a database URL.</exception>
-    private static async Task<(MedallionProject Project, DatabaseSourceDefinition Source)> PrepareDatabaseUrlAsync(
-        ParseResult parsed, AdHocOptions options, string url, string directory, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<(ProjectEnvironment Environment, DatabaseSourceDefinition Source)> PrepareDatabaseUrlAsync(
+        ParseResult parsed, AdHocOptions options, string url, string directory, TextWriter output, TextWriter error, ILoggerFactory log, CancellationToken cancellationToken)
     {
         if (parsed.GetValue(options.Listen) is not null || parsed.GetValue(options.Records) is not null || parsed.GetValue(options.TokenEnv) is not null)
         {
@@ -145,7 +145,7 @@ internal static partial class IngestCommand
             await error.WriteLineAsync("warning: the password is written in the --source URL, where shell history and process lists keep it; write it as ${NAME} in single quotes to read it from an environment variable instead, e.g. 'postgres://user:${PGPASSWORD}@host/db'.").ConfigureAwait(false);
         }
 
-        UrlSourceProject prepared = await SourceIngestion.PrepareUrlSourceAsync(directory, source, cancellationToken).ConfigureAwait(false);
+        UrlSourceProject prepared = await SourceIngestion.PrepareUrlSourceAsync(directory, source, new ProjectEnvironmentOptions { Logs = log }, cancellationToken).ConfigureAwait(false);
         if (prepared.CreatedSettingsFile is { } file)
         {
             await output.WriteLineAsync($"Created {file} (storage warehouse/, catalog .medallion/catalog.db); the connection is not written into it.").ConfigureAwait(false);
@@ -153,7 +153,7 @@ internal static partial class IngestCommand
 
         DatabaseTableDefinition target = prepared.Source.Tables[0];
         await output.WriteLineAsync($"Reading {target.Table} of {source.DisplayUrl} ({target.Mode.ToString().ToLowerInvariant()}) into {target.Target}.").ConfigureAwait(false);
-        return (prepared.Project, prepared.Source);
+        return (prepared.Environment, prepared.Source);
     }
 
     /// <summary>Refuses the database-only options without a database --source.</summary>

@@ -3,6 +3,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Ingestion;
 using Medallion.Ingestion.Kafka;
 using Medallion.Pipelines;
@@ -19,7 +20,7 @@ internal static partial class IngestCommand
     /// </summary>
     private static async Task<int> ConsumeKafkaAsync(MedallionProject project, KafkaSourceDefinition source, bool continuous, TextWriter output, ILoggerFactory log, CancellationToken cancellationToken)
     {
-        using DuckDbDatabase database = IngestionRunner.OpenEngine();
+        using DuckDbDatabase database = DuckDbEngines.Default.OpenIngestion();
         using DuckDbConnection connection = database.CreateConnection();
         string topics = string.Join(", ", source.Topics);
         var committed = new CommitPrinter(output, source);

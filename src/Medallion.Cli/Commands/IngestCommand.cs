@@ -45,11 +45,11 @@ internal static partial class IngestCommand
         {
             using var log = new ConsoleLog(error, parsed.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning);
             string directory = ProjectOption.Resolve(parsed, project);
-            MedallionProject loaded;
+            ProjectEnvironment environment;
             IngestSelection selection;
             if (parsed.GetValue(adHoc.Source) is { } url && DatabaseSourceUrl.IsDatabaseUrl(url))
             {
-                (loaded, DatabaseSourceDefinition urlSource) = await PrepareDatabaseUrlAsync(parsed, adHoc, url, directory, output, error, cancellationToken).ConfigureAwait(false);
+                (environment, DatabaseSourceDefinition urlSource) = await PrepareDatabaseUrlAsync(parsed, adHoc, url, directory, output, error, log, cancellationToken).ConfigureAwait(false);
                 selection = new IngestSelection([urlSource], []);
             }
             else
@@ -61,7 +61,7 @@ internal static partial class IngestCommand
                     return adHocExit;
                 }
 
-                loaded = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
+                MedallionProject loaded = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
                 string[] names = (parsed.GetValue(select) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
                 if (loaded.EndpointSources.FirstOrDefault(s => names.Contains(s.Name, StringComparer.OrdinalIgnoreCase)) is { } endpointSource)
                 {
@@ -84,7 +84,10 @@ internal static partial class IngestCommand
                 }
 
                 selection = SourceIngestion.Select(loaded, names);
+                environment = new ProjectEnvironment(loaded, new ProjectEnvironmentOptions { Logs = log });
             }
+
+            await using ProjectEnvironment owned = environment;
 
             bool json = parsed.GetValue(format) == ReportFormat.Json;
             double seconds = parsed.GetValue(interval);
@@ -96,7 +99,7 @@ internal static partial class IngestCommand
             if (!parsed.GetValue(continuous))
             {
                 var records = new List<SourceRunRecord>();
-                await foreach (IngestPass pass in SourceIngestion.IngestOnceAsync(loaded, selection, log, cancellationToken).ConfigureAwait(false))
+                await foreach (IngestPass pass in SourceIngestion.IngestOnceAsync(environment, selection, cancellationToken).ConfigureAwait(false))
                 {
                     records.Add(pass.Record);
                     if (!json)
@@ -120,7 +123,7 @@ internal static partial class IngestCommand
 
             TimeSpan gracePeriod = SqlEndpointArguments.ReadDuration(parsed, grace);
             using var shutdown = new ShutdownGrace(gracePeriod, cancellationToken);
-            Task ingesting = PrintPassesAsync(SourceIngestion.IngestContinuouslyAsync(loaded, selection, TimeSpan.FromSeconds(seconds), log, cancellationToken, shutdown.Abort), json, output);
+            Task ingesting = PrintPassesAsync(SourceIngestion.IngestContinuouslyAsync(environment, selection, TimeSpan.FromSeconds(seconds), cancellationToken, shutdown.Abort), json, output);
             if (!await shutdown.EndedAsync(ingesting).ConfigureAwait(false))
             {
                 await output.WriteLineAsync($"Stopped without waiting any longer: the pass under way did not end within {RunReport.Seconds(ShutdownGrace.AfterCancel)} of its cancellation at the end of the {RunReport.Seconds(gracePeriod)} grace. Every commit above is durable; the next ingest picks up where they left off.").ConfigureAwait(false);

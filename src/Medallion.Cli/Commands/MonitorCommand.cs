@@ -74,8 +74,7 @@ internal static class MonitorCommand
     {
         await using CliAccess access = await CliAccess.OpenAsync(projectDirectory, cancellationToken).ConfigureAwait(false);
         await access.Service.RequireUserAsync(user, cancellationToken).ConfigureAwait(false);
-        Pipelines.MedallionProject loaded = await Pipelines.MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        Platform.Access.ReaderView reader = await access.Service.ReaderViewAsync(user, Pipelines.ProjectCatalog.Tables(loaded), cancellationToken).ConfigureAwait(false);
+        Platform.Access.ReaderView reader = await access.Service.ReaderViewAsync(user, Pipelines.ProjectCatalog.Tables(access.Project), cancellationToken).ConfigureAwait(false);
         return [.. observations.Select(reader.Show).OfType<TableObservation>()];
     }
 

@@ -63,7 +63,7 @@ internal static class RunCommand
     /// </summary>
     private static async Task<int> RunContinuousAsync(string directory, RunOptions options, TimeSpan interval, TimeSpan grace, RunFormat format, TextWriter output, CancellationToken stop)
     {
-        MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: stop).ConfigureAwait(false);
+        await using ProjectEnvironment environment = await ProjectEnvironment.LoadAsync(directory, cancellationToken: stop).ConfigureAwait(false);
         if (format == RunFormat.Table)
         {
             await output.WriteLineAsync($"Running continuously every {interval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s; Ctrl+C stops after the pass under way has committed.").ConfigureAwait(false);
@@ -71,7 +71,7 @@ internal static class RunCommand
 
         int passes = 0;
         using var shutdown = new ShutdownGrace(grace, stop);
-        Task<RunResult?> running = ProjectRunner.RunContinuousAsync(project, options, interval, async result =>
+        Task<RunResult?> running = ProjectRunner.RunContinuousAsync(environment, options, interval, async result =>
         {
             passes++;
             List<StepResult> moved = result.Steps.Where(s => s.CommittedVersion is not null || s.State != StepState.Succeeded).ToList();
@@ -117,23 +117,23 @@ internal static class RunCommand
 
     private static async Task<int> RunAsync(string directory, RunOptions options, RunFormat format, TextWriter output, CancellationToken cancellationToken)
     {
-        MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using ProjectEnvironment environment = await ProjectEnvironment.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
         RunResult result;
         if (format == RunFormat.Json)
         {
-            result = await ProjectRunner.RunAsync(project, options, cancellationToken).ConfigureAwait(false);
+            result = await ProjectRunner.RunAsync(environment, options, cancellationToken).ConfigureAwait(false);
             await output.WriteAsync(RunReport.Json(result)).ConfigureAwait(false);
             return result.ExitCode;
         }
 
         if (ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected)
         {
-            result = await RunProgress.LiveAsync(progress => ProjectRunner.RunAsync(project, options with { Progress = progress }, cancellationToken)).ConfigureAwait(false);
+            result = await RunProgress.LiveAsync(progress => ProjectRunner.RunAsync(environment, options with { Progress = progress }, cancellationToken)).ConfigureAwait(false);
         }
         else
         {
             var lines = new RunProgress.Lines(output);
-            result = await ProjectRunner.RunAsync(project, options with { Progress = lines }, cancellationToken).ConfigureAwait(false);
+            result = await ProjectRunner.RunAsync(environment, options with { Progress = lines }, cancellationToken).ConfigureAwait(false);
         }
 
         await output.WriteAsync(RunReport.Summary(result)).ConfigureAwait(false);

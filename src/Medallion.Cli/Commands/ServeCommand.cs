@@ -31,12 +31,12 @@ internal static class ServeCommand
 
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            MedallionProject? loaded = await LoadIfPresentAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            SqlEndpointOptions options = await endpoint.ResolveAsync(parsed, loaded, parsed.GetValue(database), error, cancellationToken).ConfigureAwait(false);
-
             // Warnings of the endpoint (who floods or guesses passwords, unencrypted clients) go to standard error.
             using var log = new ConsoleLog(error, LogLevel.Warning);
-            await using SqlEndpoint server = await SqlEndpoint.StartAsync(loaded, options with { Logs = log }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            MedallionProject? loaded = await LoadIfPresentAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            await using ProjectEnvironment? environment = loaded is null ? null : new ProjectEnvironment(loaded, new ProjectEnvironmentOptions { Logs = log });
+            SqlEndpointOptions options = await endpoint.ResolveAsync(parsed, environment, parsed.GetValue(database), error, cancellationToken).ConfigureAwait(false);
+            await using SqlEndpoint server = await SqlEndpoint.StartAsync(environment, options with { Logs = log }, cancellationToken: cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"Serving {server.Description} over the PostgreSQL protocol on {options.Address}:{server.Port} (read-only). Press Ctrl+C to stop.").ConfigureAwait(false);
             try
             {

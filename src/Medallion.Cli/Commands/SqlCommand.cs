@@ -97,9 +97,10 @@ internal static class SqlCommand
                 CliAccess access = opened._access = await CliAccess.OpenAsync(projectDirectory, cancellationToken).ConfigureAwait(false);
                 await access.Service.RequireUserAsync(user, cancellationToken).ConfigureAwait(false);
                 MedallionProject loaded = access.Project;
-                opened._database = LakehouseSessionFactory.OpenServingDatabase(null, ProjectCatalog.ServingDirectories(loaded));
+                opened._database = access.Environment.Engines.OpenServing(null, ProjectCatalog.ServingDirectories(loaded));
                 opened._factory = new LakehouseSessionFactory(opened._database, new CatalogTableLocator(ProjectCatalog.Tables(loaded), access.Catalog), loaded.Name)
                 {
+                    Engines = access.Environment.Engines,
                     Access = access.Service.SessionAccessAsync,
                 };
                 opened._served = await opened._factory.OpenUserSessionAsync(user, cancellationToken).ConfigureAwait(false);

@@ -38,13 +38,14 @@ internal sealed class SqlEndpointArguments
 
     /// <summary>The endpoint's settings from a parsed command line.</summary>
     /// <param name="parsed">The parsed command line.</param>
-    /// <param name="project">The project served, or null outside a project.</param>
+    /// <param name="environment">The environment of the project served (its catalog is read for its users), or null outside a project.</param>
     /// <param name="databaseFile">Outside a project, the DuckDB file to serve.</param>
     /// <param name="error">Where a warning is told (serving off this machine without TLS).</param>
     /// <param name="cancellationToken">Cancels reading the catalog.</param>
     /// <exception cref="MedallionException"><see cref="ErrorCode.CommandLineInvalid"/> naming the option that is wrong.</exception>
-    public async Task<SqlEndpointOptions> ResolveAsync(ParseResult parsed, MedallionProject? project, FileInfo? databaseFile, TextWriter error, CancellationToken cancellationToken)
+    public async Task<SqlEndpointOptions> ResolveAsync(ParseResult parsed, ProjectEnvironment? environment, FileInfo? databaseFile, TextWriter error, CancellationToken cancellationToken)
     {
+        MedallionProject? project = environment?.Project;
         string host = parsed.GetRequiredValue(_host);
         if (!IPAddress.TryParse(host, out IPAddress? address))
         {
@@ -107,12 +108,12 @@ internal sealed class SqlEndpointArguments
 
         FileInfo? users = parsed.GetValue(_users);
         bool trust = parsed.GetValue(_trust);
-        if (project is not null && users is null && !trust)
+        if (environment is not null && users is null && !trust)
         {
-            await using CatalogStore catalog = await CatalogStore.OpenAsync(project.Resolve(project.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
+            CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
             if ((await catalog.Identity.ListUsersAsync(cancellationToken).ConfigureAwait(false)).Count == 0)
             {
-                throw new MedallionException(ErrorCode.CommandLineInvalid, $"the project {project.Name} has no users, so nobody could log in. Help: medallion user add <name> --project {projectDirectory} (or pass --trust-loopback).");
+                throw new MedallionException(ErrorCode.CommandLineInvalid, $"the project {environment.Project.Name} has no users, so nobody could log in. Help: medallion user add <name> --project {projectDirectory} (or pass --trust-loopback).");
             }
         }
 

@@ -48,8 +48,8 @@ internal static class TestCommand
 
     private static async Task<int> RunAsync(string directory, string? selection, bool strict, TestFormat format, TextWriter output, CancellationToken cancellationToken)
     {
-        MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        QualityCheckResult result = await QualityCheck.CheckAsync(project, selection, strict, cancellationToken).ConfigureAwait(false);
+        await using ProjectEnvironment environment = await ProjectEnvironment.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        QualityCheckResult result = await QualityCheck.CheckAsync(environment, selection, strict, cancellationToken).ConfigureAwait(false);
         await output.WriteAsync(format == TestFormat.Json ? Json(result) : Table(result)).ConfigureAwait(false);
         return result.Failed ? MedallionCli.Failure : 0;
     }

@@ -152,18 +152,6 @@ internal static class UserCommand
         return command;
     }
 
-    internal static async Task<CatalogStore> OpenCatalogAsync(string projectDirectory, CancellationToken cancellationToken)
-    {
-        if (!File.Exists(Path.Combine(projectDirectory, MedallionProject.FileName)))
-        {
-            throw new MedallionException(ErrorCode.ProjectNotFound,
-                $"{projectDirectory} is not a Medallion project (no {MedallionProject.FileName}); users are kept in a project's catalog. Help: run this in the project folder or pass --project <dir>.");
-        }
-
-        MedallionProject loaded = await MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return await CatalogStore.OpenAsync(loaded.Resolve(loaded.Catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>Asks for the password twice on the terminal without echoing it; null when the two differ.</summary>
     private static string? PromptTwice(string user, TextWriter error)
     {

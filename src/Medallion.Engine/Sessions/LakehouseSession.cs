@@ -89,7 +89,7 @@ public sealed class LakehouseSession : IAsyncDisposable
     /// DuckDB database; pass one to share views and memory among sessions.
     /// </summary>
     /// <param name="locator">Where the tables are.</param>
-    /// <param name="database">A database to share, or null for a private in-memory one.</param>
+    /// <param name="database">A database to share, or null for a private in-memory one (<see cref="DuckDbEngines.OpenWork"/>).</param>
     /// <param name="readOnly">Refuse statements that change data (<see cref="ReadOnly"/>).</param>
     /// <param name="allowSessionStatements">Accept DuckDB's SET, PRAGMA, CALL, ... in a read-only session (<see cref="AllowsSessionStatements"/>).</param>
     /// <param name="lazy">
@@ -98,12 +98,14 @@ public sealed class LakehouseSession : IAsyncDisposable
     /// reads anything else (catalog views, <c>SHOW</c>, <c>DESCRIBE</c>, an unqualified name) first brings every table
     /// up to date, once.
     /// </param>
+    /// <param name="engines">Opens the session's private database when none is shared; <see cref="DuckDbEngines.Default"/> when null.</param>
     /// <param name="cancellationToken">Stops loading the tables' latest versions.</param>
     public static async Task<LakehouseSession> OpenAsync(
-        ITableLocator locator, DuckDbDatabase? database = null, bool readOnly = true, bool allowSessionStatements = true, bool lazy = false, CancellationToken cancellationToken = default)
+        ITableLocator locator, DuckDbDatabase? database = null, bool readOnly = true, bool allowSessionStatements = true, bool lazy = false, DuckDbEngines? engines = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(locator);
-        var session = new LakehouseSession(database ?? DuckDbDatabase.Open(), ownsDatabase: database is null, locator)
+        var session = new LakehouseSession(database ?? (engines ?? DuckDbEngines.Default).OpenWork(), ownsDatabase: database is null, locator)
         {
             ReadOnly = readOnly,
             AllowsSessionStatements = allowSessionStatements,

@@ -24,21 +24,22 @@ public static partial class ProjectRunner
     /// passes under way finish and commit, then returns; <paramref name="abort"/> cancels those too (their running
     /// steps commit nothing). Nothing is half-committed either way.
     /// </summary>
-    /// <param name="project">The loaded project.</param>
+    /// <param name="environment">The project with its catalog (recorded into and left open), engines, stores and logs.</param>
     /// <param name="options">Selection, threads, progress (reported for every pass).</param>
     /// <param name="interval">The micro-batch interval; also the longest pause between passes of the models.</param>
     /// <param name="afterRun">Called with each pass's outcome (e.g. to print a summary), one call at a time.</param>
     /// <param name="stop">Ends the loop after the current passes.</param>
     /// <param name="abort">Cancels the passes under way (a stop whose grace ran out); the loop ends too.</param>
     /// <returns>The last pass's outcome (of the models when sources stream); a failed pass does not end the loop (the next pass retries).</returns>
-    /// <exception cref="MedallionException">The project cannot run at all (see <see cref="RunAsync"/>).</exception>
-    public static async Task<RunResult?> RunContinuousAsync(MedallionProject project, RunOptions options, TimeSpan interval, Func<RunResult, Task>? afterRun, CancellationToken stop, CancellationToken abort = default)
+    /// <exception cref="MedallionException">The project cannot run at all (see <see cref="RunAsync(ProjectEnvironment, RunOptions?, CancellationToken)"/>).</exception>
+    public static async Task<RunResult?> RunContinuousAsync(ProjectEnvironment environment, RunOptions options, TimeSpan interval, Func<RunResult, Task>? afterRun, CancellationToken stop, CancellationToken abort = default)
     {
-        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
         // One engine, graph and catalog for every pass: a pass then costs its steps, not a parse of every model.
-        using DuckDbDatabase? ownedDatabase = options.Database is null ? DuckDbDatabase.Open() : null;
+        MedallionProject project = environment.Project;
+        using DuckDbDatabase? ownedDatabase = options.Database is null ? environment.Engines.OpenWork() : null;
         DuckDbDatabase database = options.Database ?? ownedDatabase!;
         ModelGraph? graph = options.Graph;
         if (graph is null)
@@ -47,48 +48,37 @@ public static partial class ProjectRunner
             graph = await ModelGraph.BuildAsync(project, parser: parser, cancellationToken: stop).ConfigureAwait(false);
         }
 
-        CatalogStore catalog = options.Catalog ?? await CatalogStore.OpenAsync(LocalCatalogPath(project), options.Time ?? TimeProvider.System, options.Logs, stop).ConfigureAwait(false);
-        try
+        if (options.Graph is null)
         {
-            if (options.Graph is null)
-            {
-                await ProjectCatalog.RegisterAsync(graph, catalog, stop).ConfigureAwait(false);
-            }
-
-            RunOptions pass = options with { Graph = graph, Catalog = catalog, Database = database, ChangeInterval = interval, ForgetIdleRun = true };
-            using var reporting = new SemaphoreSlim(1, 1);
-            async Task ReportAsync(RunResult result)
-            {
-                if (afterRun is null)
-                {
-                    return;
-                }
-
-                await reporting.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-                try
-                {
-                    await afterRun(result).ConfigureAwait(false);
-                }
-                finally
-                {
-                    reporting.Release();
-                }
-            }
-
-            List<DatabaseSourceDefinition> streamed = StreamedSources(graph, options);
-            // An abort stops the loop as well as the passes.
-            using var stopOrAbort = CancellationTokenSource.CreateLinkedTokenSource(stop, abort);
-            return streamed.Count == 0
-                ? await PassesAsync(project, pass, interval, ReportAsync, stopOrAbort.Token, abort).ConfigureAwait(false)
-                : await StreamAndBuildAsync(project, pass, streamed, interval, ReportAsync, stopOrAbort.Token, abort).ConfigureAwait(false);
+            await ProjectCatalog.RegisterAsync(graph, await environment.GetCatalogAsync(stop).ConfigureAwait(false), stop).ConfigureAwait(false);
         }
-        finally
+
+        RunOptions pass = options with { Graph = graph, Database = database, ChangeInterval = interval, ForgetIdleRun = true };
+        using var reporting = new SemaphoreSlim(1, 1);
+        async Task ReportAsync(RunResult result)
         {
-            if (options.Catalog is null)
+            if (afterRun is null)
             {
-                await catalog.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+
+            await reporting.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await afterRun(result).ConfigureAwait(false);
+            }
+            finally
+            {
+                reporting.Release();
             }
         }
+
+        List<DatabaseSourceDefinition> streamed = StreamedSources(graph, options);
+        // An abort stops the loop as well as the passes.
+        using var stopOrAbort = CancellationTokenSource.CreateLinkedTokenSource(stop, abort);
+        return streamed.Count == 0
+            ? await PassesAsync(environment, pass, interval, ReportAsync, stopOrAbort.Token, abort).ConfigureAwait(false)
+            : await StreamAndBuildAsync(environment, pass, streamed, interval, ReportAsync, stopOrAbort.Token, abort).ConfigureAwait(false);
     }
 
     /// <summary>The database sources that have a CDC table this run reads (their other tables go with them: one writer per bronze table).</summary>
@@ -102,7 +92,7 @@ public static partial class ProjectRunner
     }
 
     /// <summary>Passes that load every source, then build the models, in turn.</summary>
-    private static async Task<RunResult?> PassesAsync(MedallionProject project, RunOptions pass, TimeSpan interval, Func<RunResult, Task> report, CancellationToken stop, CancellationToken abort)
+    private static async Task<RunResult?> PassesAsync(ProjectEnvironment environment, RunOptions pass, TimeSpan interval, Func<RunResult, Task> report, CancellationToken stop, CancellationToken abort)
     {
         RunResult? last = null;
         while (!stop.IsCancellationRequested)
@@ -111,7 +101,7 @@ public static partial class ProjectRunner
             // The pass itself is not cancelled by stop: it ends on its own within about an interval and commits.
             try
             {
-                last = await RunAsync(project, pass, abort).ConfigureAwait(false);
+                last = await RunAsync(environment, pass, abort).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (abort.IsCancellationRequested)
             {
@@ -136,7 +126,7 @@ public static partial class ProjectRunner
     /// the models never read a bronze table its snapshot has not created yet.
     /// </summary>
     private static async Task<RunResult?> StreamAndBuildAsync(
-        MedallionProject project, RunOptions pass, List<DatabaseSourceDefinition> streamed, TimeSpan interval, Func<RunResult, Task> report, CancellationToken stop, CancellationToken abort)
+        ProjectEnvironment environment, RunOptions pass, List<DatabaseSourceDefinition> streamed, TimeSpan interval, Func<RunResult, Task> report, CancellationToken stop, CancellationToken abort)
     {
         RunOptions streamPass = pass with { SourcesOnly = true, Sources = streamed.Select(s => s.Name).ToList() };
         var streamedTables = new HashSet<TableName>(pass.StreamedTables);
@@ -157,7 +147,7 @@ public static partial class ProjectRunner
                 RunResult result;
                 try
                 {
-                    result = await RunAsync(project, streamPass, stopStream.Token).ConfigureAwait(false);
+                    result = await RunAsync(environment, streamPass, stopStream.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stopStream.IsCancellationRequested)
                 {
@@ -193,7 +183,7 @@ public static partial class ProjectRunner
             // A stream that cannot run at all (the project no longer loads) ends the loop with its error, below.
             while (!stop.IsCancellationRequested && !stream.IsCompleted)
             {
-                last = await RunAsync(project, buildPass, abort).ConfigureAwait(false);
+                last = await RunAsync(environment, buildPass, abort).ConfigureAwait(false);
                 buildPass = buildPass with { SkipIdleModels = true };
                 await report(last).ConfigureAwait(false);
                 await committed.WaitAsync(interval, stop).ConfigureAwait(false);

@@ -35,23 +35,29 @@ public static partial class ProjectRunner
     /// <see cref="ErrorCode.ModelUnknownTable"/>, <see cref="ErrorCode.ModelCycle"/>), the selection matches nothing
     /// (<see cref="ErrorCode.ModelSelectionInvalid"/>), or the catalog is not a local file (<see cref="ErrorCode.RunStorageUnsupported"/>).
     /// </exception>
-    public static Task<RunResult> RunAsync(MedallionProject project, RunOptions? options = null, CancellationToken cancellationToken = default) =>
-        RunCoreAsync(project, options ?? new RunOptions(), FileSourceStep.Instance, ExpectationGate.Instance, cancellationToken);
-
-    /// <summary>Where the project's catalog file is; refused when it is not a local file.</summary>
-    private static string LocalCatalogPath(MedallionProject project)
-    {
-        string catalogPath = project.Resolve(project.Catalog);
-        return StorageResolver.IsUri(catalogPath)
-            ? throw new MedallionException(
-                ErrorCode.RunStorageUnsupported,
-                $"The project's catalog is '{project.Catalog}'; runs record into a local SQLite catalog only for now.\nHelp: remove 'catalog' from {MedallionProject.FileName} to use .medallion/catalog.db.")
-            : catalogPath;
-    }
-
-    internal static async Task<RunResult> RunCoreAsync(MedallionProject project, RunOptions options, ISourceLoader sources, IQualityGate quality, CancellationToken cancellationToken)
+    public static async Task<RunResult> RunAsync(MedallionProject project, RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(project);
+        // A caller without a host: the project's environment for this run alone, its catalog closed after it.
+        ProjectEnvironment environment = new(project, new ProjectEnvironmentOptions { Time = options?.Time });
+        await using (environment.ConfigureAwait(false))
+        {
+            return await RunAsync(environment, options, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs the models <paramref name="options"/> selects (all by default) and the sources they read, in the host's <paramref name="environment"/>.</summary>
+    /// <param name="environment">The project with its catalog (recorded into and left open), engines, stores and logs.</param>
+    /// <param name="options">Selection, full refresh, threads, progress; defaults when null.</param>
+    /// <param name="cancellationToken">Cancels the run: running steps stop, nothing more starts, the result says <see cref="RunStatus.Cancelled"/>.</param>
+    /// <returns>The outcome of every step; a failed step does not throw.</returns>
+    /// <exception cref="MedallionException">As <see cref="RunAsync(MedallionProject, RunOptions?, CancellationToken)"/>.</exception>
+    public static Task<RunResult> RunAsync(ProjectEnvironment environment, RunOptions? options = null, CancellationToken cancellationToken = default) =>
+        RunCoreAsync(environment, options ?? new RunOptions(), FileSourceStep.Instance, ExpectationGate.Instance, cancellationToken);
+
+    internal static async Task<RunResult> RunCoreAsync(ProjectEnvironment environment, RunOptions options, ISourceLoader sources, IQualityGate quality, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Threads, 1, nameof(options));
         if (options.Variables.Keys.FirstOrDefault(n => n.Length == 0 || !(char.IsAsciiLetter(n[0]) || n[0] == '_') || !n.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')) is { } badName)
         {
@@ -59,20 +65,14 @@ public static partial class ProjectRunner
         }
 
         Stopwatch elapsed = Stopwatch.StartNew();
-        TimeProvider time = options.Time ?? TimeProvider.System;
-        string catalogPath = LocalCatalogPath(project);
-
+        MedallionProject project = environment.Project;
+        TimeProvider time = options.Time ?? environment.Time;
         if (options.Graph is not null && !ReferenceEquals(options.Graph.Project, project))
         {
             throw new ArgumentException("RunOptions.Graph is the graph of another project than the one being run.", nameof(options));
         }
 
-        if (options.Catalog is not null && !string.Equals(options.Catalog.Path, System.IO.Path.GetFullPath(catalogPath), StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"RunOptions.Catalog is '{options.Catalog.Path}', not the project's catalog '{catalogPath}'.", nameof(options));
-        }
-
-        using DuckDbDatabase? ownedDatabase = options.Database is null ? DuckDbDatabase.Open() : null;
+        using DuckDbDatabase? ownedDatabase = options.Database is null ? environment.Engines.OpenWork() : null;
         DuckDbDatabase database = options.Database ?? ownedDatabase!;
         ModelGraph? graph = options.Graph;
         if (graph is null)
@@ -82,48 +82,38 @@ public static partial class ProjectRunner
         }
 
         IReadOnlySet<TableName> selected = options.SourcesOnly ? new HashSet<TableName>() : graph.Select(options.Select);
-        CatalogStore catalog = options.Catalog ?? await CatalogStore.OpenAsync(catalogPath, time, options.Logs, cancellationToken).ConfigureAwait(false);
-        try
+        CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+        if (options.Graph is null)
         {
-            if (options.Graph is null)
-            {
-                await ProjectCatalog.RegisterAsync(graph, catalog, cancellationToken).ConfigureAwait(false);
-            }
-
-            RunRecord run = options.RunId is { } runId
-                ? await catalog.Runs.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
-                    ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}' to record into.\nHelp: queue the run in the catalog first.")
-                : await catalog.Runs.StartRunAsync(options.Select, cancellationToken).ConfigureAwait(false);
-            using Activity? span = PipelineTracing.StartRun(run.Id, options.Select);
-            var context = new RunContext(graph, catalog, database, run.Id, options, time, run.StartedAt, sources, quality);
-            List<StepResult> steps = await new RunScheduler(context, PlanSteps(graph, selected, options)).RunAsync(cancellationToken).ConfigureAwait(false);
-            RunStatus status = steps.Any(s => s.State == StepState.Cancelled) ? RunStatus.Cancelled
-                : steps.All(s => s.State == StepState.Succeeded) ? RunStatus.Succeeded
-                : RunStatus.Failed;
-            string? firstError = steps.FirstOrDefault(s => s.State == StepState.Failed) is { } failed ? $"{failed.Table}: {failed.Error}" : null;
-            PipelineTracing.EndRun(span, status, firstError);
-            if (options.RunId is not null)
-            {
-                // The run's owner decides its status (it may try again).
-            }
-            else if (options.ForgetIdleRun && status == RunStatus.Succeeded && steps.All(s => s.CommittedVersion is null))
-            {
-                await catalog.Runs.DeleteRunAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
-            }
-            else
-            {
-                await catalog.Runs.FinishRunAsync(run.Id, status, firstError, CancellationToken.None).ConfigureAwait(false);
-            }
-
-            return new RunResult(run.Id, status, steps, elapsed.Elapsed);
+            await ProjectCatalog.RegisterAsync(graph, catalog, cancellationToken).ConfigureAwait(false);
         }
-        finally
+
+        RunRecord run = options.RunId is { } runId
+            ? await catalog.Runs.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
+                ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}' to record into.\nHelp: queue the run in the catalog first.")
+            : await catalog.Runs.StartRunAsync(options.Select, cancellationToken).ConfigureAwait(false);
+        using Activity? span = PipelineTracing.StartRun(run.Id, options.Select);
+        var context = new RunContext(environment, graph, catalog, database, run.Id, options, time, run.StartedAt, sources, quality);
+        List<StepResult> steps = await new RunScheduler(context, PlanSteps(graph, selected, options)).RunAsync(cancellationToken).ConfigureAwait(false);
+        RunStatus status = steps.Any(s => s.State == StepState.Cancelled) ? RunStatus.Cancelled
+            : steps.All(s => s.State == StepState.Succeeded) ? RunStatus.Succeeded
+            : RunStatus.Failed;
+        string? firstError = steps.FirstOrDefault(s => s.State == StepState.Failed) is { } failed ? $"{failed.Table}: {failed.Error}" : null;
+        PipelineTracing.EndRun(span, status, firstError);
+        if (options.RunId is not null)
         {
-            if (options.Catalog is null)
-            {
-                await catalog.DisposeAsync().ConfigureAwait(false);
-            }
+            // The run's owner decides its status (it may try again).
         }
+        else if (options.ForgetIdleRun && status == RunStatus.Succeeded && steps.All(s => s.CommittedVersion is null))
+        {
+            await catalog.Runs.DeleteRunAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+        }
+        else
+        {
+            await catalog.Runs.FinishRunAsync(run.Id, status, firstError, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return new RunResult(run.Id, status, steps, elapsed.Elapsed);
     }
 
     /// <summary>

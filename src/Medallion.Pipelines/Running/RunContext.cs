@@ -6,6 +6,7 @@ namespace Medallion.Pipelines.Running;
 
 /// <summary>What every step of one run shares. The database is shared; each step opens its own connection on it.</summary>
 internal sealed record RunContext(
+    ProjectEnvironment Environment,
     ModelGraph Graph,
     CatalogStore Catalog,
     DuckDbDatabase Database,
@@ -26,12 +27,12 @@ internal sealed record RunContext(
     /// </summary>
     public Engine.DeltaSnapshotCache Snapshots { get; } = Options.Snapshots ?? new Engine.DeltaSnapshotCache();
 
-    /// <summary>Where the run's layers log (<see cref="RunOptions.Logs"/>).</summary>
-    public Microsoft.Extensions.Logging.ILoggerFactory Logs => Options.Logs ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+    /// <summary>Where the run's layers log (<see cref="ProjectEnvironment.Logs"/>).</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory Logs => Environment.Logs;
 
     /// <summary>A writer of the run's tables on <paramref name="connection"/>: the project's stores, the run's snapshots and logs.</summary>
     /// <param name="connection">The step's connection.</param>
     /// <param name="timeZone">The session zone the writer sets (<see cref="Engine.DeltaWriter.TimeZone"/>); null keeps the connection's.</param>
     public Engine.DeltaWriter Writer(DuckDbConnection connection, string? timeZone = "UTC") =>
-        new(connection) { TimeZone = timeZone, Snapshots = Snapshots, LoggerFactory = Logs, Stores = Project.Stores };
+        Environment.CreateWriter(connection, Snapshots, timeZone);
 }

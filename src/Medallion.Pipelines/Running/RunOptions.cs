@@ -6,7 +6,7 @@ using Medallion.DuckDb;
 
 namespace Medallion.Pipelines.Running;
 
-/// <summary>What <see cref="ProjectRunner.RunAsync"/> runs and how.</summary>
+/// <summary>What <see cref="ProjectRunner.RunAsync(ProjectEnvironment, RunOptions?, System.Threading.CancellationToken)"/> runs and how.</summary>
 public sealed record RunOptions
 {
     /// <summary>A <c>--select</c> expression (see <see cref="ModelGraph.Select"/>); null runs every model.</summary>
@@ -97,13 +97,6 @@ public sealed record RunOptions
     public ModelGraph? Graph { get; init; }
 
     /// <summary>
-    /// The project's catalog, already open, for a caller that runs the project many times (a scheduler): the run
-    /// records into it rather than opening (and afterwards closing) the catalog file itself, and leaves it open.
-    /// It must be the project's catalog file. Null: the run opens the catalog.
-    /// </summary>
-    public CatalogStore? Catalog { get; init; }
-
-    /// <summary>
     /// A DuckDB database to run the steps on (each step opens its own connection on it), shared by the runs of a caller
     /// that runs many (a scheduler), which keeps it open. Null: the run opens an in-memory database of its own.
     /// </summary>
@@ -115,10 +108,4 @@ public sealed record RunOptions
     /// model's writer starts from the table's checkpoint.
     /// </summary>
     public Engine.DeltaSnapshotCache? Snapshots { get; init; }
-
-    /// <summary>
-    /// Where the run's layers log (the Delta writer's commit retries, the catalog's slow writes, the stores' failed
-    /// requests): the host's factory. Null: nowhere.
-    /// </summary>
-    public Microsoft.Extensions.Logging.ILoggerFactory? Logs { get; init; }
 }

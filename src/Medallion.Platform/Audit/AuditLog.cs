@@ -75,8 +75,7 @@ public sealed partial class AuditLog : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
-        _connection = new DuckDbConnection();
-        _connection.Open();
+        _connection = DuckDbEngines.Default.OpenScratch();
         // Appends never conflict with each other; an upkeep pass or another process's append can still make a commit
         // lose its race, and a batch is simply committed again on the new version.
         _writer = new DeltaWriter(_connection) { ChangesProtectedTables = true, ConflictRetries = 20, Stores = stores };
@@ -376,10 +375,9 @@ public sealed partial class AuditLog : IAsyncDisposable
     /// <returns>What the pass did (all zero when there was nothing to do, or no table yet).</returns>
     public async Task<AuditUpkeep> MaintainAsync(TimeSpan retention, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        var connection = new DuckDbConnection();
+        DuckDbConnection connection = DuckDbEngines.Default.OpenScratch();
         await using (connection.ConfigureAwait(false))
         {
-            connection.Open();
             var writer = new DeltaWriter(connection) { ChangesProtectedTables = true, ConflictRetries = 20, Stores = _stores };
             if (await writer.TryGetSnapshotAsync(Location, cancellationToken).ConfigureAwait(false) is null)
             {

@@ -77,7 +77,8 @@ internal sealed class AlertMonitor : IAsyncDisposable
         await _evaluating.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            MedallionProject project = _scheduler.Project;
+            ProjectEnvironment environment = _scheduler.Environment;
+            MedallionProject project = environment.Project;
             AlertSettings settings = project.Alerts;
             _states ??= (await _scheduler.Catalog.Quality.GetAlertStatesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.Key, StringComparer.Ordinal);
             if (settings.Rules.Count == 0 && !_states.Values.Any(s => s.Firing))
@@ -91,7 +92,7 @@ internal sealed class AlertMonitor : IAsyncDisposable
             }
 
             DateTimeOffset now = _time.GetUtcNow();
-            Dictionary<string, Condition> conditions = await ConditionsAsync(project, settings, now, cancellationToken).ConfigureAwait(false);
+            Dictionary<string, Condition> conditions = await ConditionsAsync(environment, settings, now, cancellationToken).ConfigureAwait(false);
             var sent = new List<AlertMessage>();
             foreach (Condition condition in conditions.Values)
             {
@@ -203,15 +204,16 @@ internal sealed class AlertMonitor : IAsyncDisposable
         await _scheduler.Catalog.Quality.SaveAlertStateAsync(state, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<Dictionary<string, Condition>> ConditionsAsync(MedallionProject project, AlertSettings settings, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, Condition>> ConditionsAsync(ProjectEnvironment environment, AlertSettings settings, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        MedallionProject project = environment.Project;
         var conditions = new Dictionary<string, Condition>(StringComparer.Ordinal);
         IReadOnlyList<TableObservation>? observations = null;
         async Task<IReadOnlyList<TableObservation>> ObserveAsync()
         {
             if (observations is null)
             {
-                Lakehouse lakehouse = await Lakehouse.OpenAsync(project.Directory, cancellationToken).ConfigureAwait(false);
+                Lakehouse lakehouse = await Lakehouse.OpenAsync(environment, cancellationToken: cancellationToken).ConfigureAwait(false);
                 await using (lakehouse.ConfigureAwait(false))
                 {
                     observations = await lakehouse.ObserveAsync(null, now, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -49,9 +49,10 @@ internal sealed partial class HousekeepingPass : IAsyncDisposable
     /// <summary>Runs one pass now.</summary>
     public async Task<Housekeeping> RunOnceAsync(CancellationToken cancellationToken = default)
     {
-        MedallionProject project = _scheduler.Project;
+        ProjectEnvironment environment = _scheduler.Environment;
+        MedallionProject project = environment.Project;
         DateTimeOffset now = _time.GetUtcNow();
-        Lakehouse lakehouse = await Lakehouse.OpenAsync(project.Directory, cancellationToken).ConfigureAwait(false);
+        Lakehouse lakehouse = await Lakehouse.OpenAsync(environment, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
             IReadOnlyList<RetentionOutcome> rows = await StepAsync("row retention", [], async () =>

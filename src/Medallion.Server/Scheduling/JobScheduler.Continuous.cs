@@ -74,7 +74,7 @@ public sealed partial class JobScheduler
         {
             RunRecord run = (await _catalog.Runs.TryQueueRunAsync(new RunStart(job.Name, RunTrigger.Continuous, null, null, null, Holder.Id), cancellationToken).ConfigureAwait(false))!;
             var stop = new CancellationTokenSource();
-            Task task = Task.Run(() => StreamAsync(run, job, definitions.Project, stop.Token), CancellationToken.None);
+            Task task = Task.Run(() => StreamAsync(run, job, definitions.Environment, stop.Token), CancellationToken.None);
             _continuous[job.Name] = new Supervised(job, run, stop, task);
         }
 
@@ -90,9 +90,9 @@ public sealed partial class JobScheduler
     /// longest delay). Stopping (server stop, job paused, removed or changed) ends the run succeeded: every commit stands;
     /// a cancel ends it cancelled, with every commit standing as well.
     /// </summary>
-    private async Task StreamAsync(RunRecord run, JobDefinition job, MedallionProject project, CancellationToken stop)
+    private async Task StreamAsync(RunRecord run, JobDefinition job, ProjectEnvironment environment, CancellationToken stop)
     {
-        List<DatabaseSourceDefinition> sources = project.DatabaseSources.Where(s => job.Sources.Contains(s.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+        List<DatabaseSourceDefinition> sources = environment.Project.DatabaseSources.Where(s => job.Sources.Contains(s.Name, StringComparer.OrdinalIgnoreCase)).ToList();
         await _executor.LogAsync(run, null, "info", $"streaming {string.Join(", ", sources.Select(s => s.Name))} continuously; restarts after failures wait {job.Restart.InitialBackoff.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s doubling to at most {job.Restart.MaxBackoff.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s").ConfigureAwait(false);
         int failuresInARow = 0;
         // One recorder for every attempt: a restarted stream's passes go on with each table's numbering.
@@ -106,7 +106,7 @@ public sealed partial class JobScheduler
             bool transient;
             try
             {
-                await foreach ((DatabaseTableResult pass, _) in SourceIngestion.StreamAsync(project, new IngestSelection(sources, []), _options.ContinuousInterval, recorder, cancellationToken: stop).ConfigureAwait(false))
+                await foreach ((DatabaseTableResult pass, _) in SourceIngestion.StreamAsync(environment, new IngestSelection(sources, []), _options.ContinuousInterval, recorder, cancellationToken: stop).ConfigureAwait(false))
                 {
                     await _executor.LogAsync(run, pass.Target, "info", string.Create(CultureInfo.InvariantCulture, $"{pass.Source}: {pass.Table} ({pass.Mode.ToString().ToLowerInvariant()}), {pass.Result.Rows} row(s){(pass.CommittedVersion is long v ? $", version {v}" : "")}{(pass.PositionText is { } lsn ? $", at {lsn}" : "")}")).ConfigureAwait(false);
                 }

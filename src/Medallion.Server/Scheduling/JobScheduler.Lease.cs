@@ -73,7 +73,7 @@ public sealed partial class JobScheduler
     /// </summary>
     internal static bool IsGoneLocalProcess(LeaseHolder holder)
     {
-        if (!string.Equals(holder.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase))
+        if (!string.Equals(holder.Host, System.Environment.MachineName, StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }

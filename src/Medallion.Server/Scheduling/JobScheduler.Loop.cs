@@ -125,7 +125,7 @@ public sealed partial class JobScheduler
         foreach (string name in job.OnNewFiles)
         {
             SourceDefinition source = project.Sources.First(s => string.Equals(s.Name, name, StringComparison.Ordinal));
-            _filesConnection ??= (_filesEngine = DuckDbDatabase.Open()).CreateConnection();
+            _filesConnection ??= _definitions.Environment.Engines.OpenScratch();
             try
             {
                 foreach (string file in await FileSourceLoader.FindNewFilesAsync(project, source, _filesConnection, _executor.Snapshots, cancellationToken).ConfigureAwait(false))

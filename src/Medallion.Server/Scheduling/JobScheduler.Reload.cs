@@ -10,6 +10,12 @@ public sealed partial class JobScheduler
     /// <summary>The project as last loaded (at start or by <see cref="ReloadAsync"/>).</summary>
     public MedallionProject Project => _definitions.Project;
 
+    /// <summary>The project as last loaded, its environment and its graph, read at once (consistent with each other).</summary>
+    internal Definitions Loaded => _definitions;
+
+    /// <summary>The environment of the project as last loaded: the host's catalog, engines, clock and logs with the newest definitions.</summary>
+    public ProjectEnvironment Environment => _definitions.Environment;
+
     /// <summary>
     /// The last loaded project's parsed models (its <see cref="ModelGraph.Project"/> is that project): what the web pages
     /// browse, so a page neither reads the project's files nor parses its models again.
@@ -35,7 +41,7 @@ public sealed partial class JobScheduler
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _definitions = new Definitions(project, graph);
+            _definitions = new Definitions(_definitions.Environment.WithProject(project), graph);
             DeclareMetrics();
             // Watched tables may now live elsewhere (storage changed) or no longer be watched.
             _watched.Clear();

@@ -51,7 +51,6 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private readonly List<Task> _stopping = [];
     private readonly Dictionary<string, IReadOnlySet<string>> _pendingFiles = new(StringComparer.Ordinal);
     // Lists the files of watched file sources (DuckDB's glob); opened on first use, used only by the planning pass.
-    private DuckDbDatabase? _filesEngine;
     private DuckDbConnection? _filesConnection;
     private readonly Dictionary<string, BackfillRecord> _backfills = new(StringComparer.Ordinal);
     private readonly AdmissionQueue _queue = new();
@@ -62,15 +61,15 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private Task _heartbeat = Task.CompletedTask;
     private bool _stopped;
 
-    private JobScheduler(MedallionProject project, ModelGraph graph, CatalogStore catalog, SchedulerOptions options, LeaseHolder holder)
+    private JobScheduler(ProjectEnvironment environment, ModelGraph graph, CatalogStore catalog, SchedulerOptions options, LeaseHolder holder)
     {
         _catalog = catalog;
         _options = options;
-        _time = options.Time ?? TimeProvider.System;
-        _logger = (options.Logs ?? NullLoggerFactory.Instance).CreateLogger("Medallion.Server.Scheduler");
+        _time = environment.Time;
+        _logger = environment.Logs.CreateLogger("Medallion.Server.Scheduler");
         Holder = holder;
-        _executor = new RunExecutor(catalog, options, Metrics, OnRunEndedAsync);
-        _definitions = new Definitions(project, graph);
+        _executor = new RunExecutor(environment, catalog, options, Metrics, OnRunEndedAsync);
+        _definitions = new Definitions(environment, graph);
         DeclareMetrics();
     }
 
@@ -102,51 +101,37 @@ public sealed partial class JobScheduler : IAsyncDisposable
     /// starts planning and running the project's jobs. When another live scheduler holds the lease, the scheduler starts
     /// on standby (<see cref="Role"/>): it runs nothing and takes over when that lease lapses.
     /// </summary>
-    /// <param name="project">The loaded project (its jobs, models and catalog).</param>
-    /// <param name="options">Clock, limits, lease timing; defaults when null.</param>
+    /// <param name="environment">The host's environment of the project (its jobs and models; its catalog, engines, clock and logs), which stays the host's to close after the scheduler.</param>
+    /// <param name="options">Limits, lease timing; defaults when null.</param>
     /// <param name="cancellationToken">Cancels starting.</param>
     /// <exception cref="MedallionException">
     /// <see cref="ErrorCode.RunStorageUnsupported"/> when the catalog is not a local file; errors of the models' SQL.
     /// </exception>
-    public static async Task<JobScheduler> StartAsync(MedallionProject project, SchedulerOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<JobScheduler> StartAsync(ProjectEnvironment environment, SchedulerOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(environment);
         options ??= new SchedulerOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentSteps, 1, nameof(options));
-        string catalogPath = project.Resolve(project.Catalog);
-        if (StorageResolver.IsUri(catalogPath))
+        // A catalog that is not a local file is refused before the models are parsed.
+        _ = environment.CatalogPath;
+        ModelGraph graph = await ModelGraph.BuildAsync(environment.Project, cancellationToken: cancellationToken).ConfigureAwait(false);
+        CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+        LeaseHolder holder = options.Holder ?? CurrentProcess();
+        SchedulerLease? held = await TryAcquireLeaseAsync(catalog, holder, options.LeaseTimeToLive, cancellationToken).ConfigureAwait(false);
+        var scheduler = new JobScheduler(environment, graph, catalog, options, holder) { _standbyBehind = held };
+        if (held is null)
         {
-            throw new MedallionException(
-                ErrorCode.RunStorageUnsupported,
-                $"The project's catalog is '{project.Catalog}'; the scheduler records into a local SQLite catalog only for now.\nHelp: remove 'catalog' from {MedallionProject.FileName} to use .medallion/catalog.db.");
+            DateTimeOffset? nextFire = await scheduler.BeginSchedulingAsync(cancellationToken).ConfigureAwait(false);
+            scheduler._activated.TrySetResult();
+            scheduler._loop = Task.Run(() => scheduler.PlanLoopAsync(nextFire), CancellationToken.None);
+        }
+        else
+        {
+            // A live holder keeps the lease: serve on standby and take over when it lapses.
+            scheduler._loop = Task.Run(scheduler.StandbyThenPlanAsync, CancellationToken.None);
         }
 
-        ModelGraph graph = await ModelGraph.BuildAsync(project, cancellationToken: cancellationToken).ConfigureAwait(false);
-        CatalogStore catalog = await CatalogStore.OpenAsync(catalogPath, options.Time, options.Logs, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            LeaseHolder holder = options.Holder ?? CurrentProcess();
-            SchedulerLease? held = await TryAcquireLeaseAsync(catalog, holder, options.LeaseTimeToLive, cancellationToken).ConfigureAwait(false);
-            var scheduler = new JobScheduler(project, graph, catalog, options, holder) { _standbyBehind = held };
-            if (held is null)
-            {
-                DateTimeOffset? nextFire = await scheduler.BeginSchedulingAsync(cancellationToken).ConfigureAwait(false);
-                scheduler._activated.TrySetResult();
-                scheduler._loop = Task.Run(() => scheduler.PlanLoopAsync(nextFire), CancellationToken.None);
-            }
-            else
-            {
-                // A live holder keeps the lease: serve on standby and take over when it lapses.
-                scheduler._loop = Task.Run(scheduler.StandbyThenPlanAsync, CancellationToken.None);
-            }
-
-            return scheduler;
-        }
-        catch
-        {
-            await catalog.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        return scheduler;
     }
 
     /// <summary>
@@ -227,13 +212,11 @@ public sealed partial class JobScheduler : IAsyncDisposable
         await _catalog.Scheduler.ReleaseSchedulerLeaseAsync(Holder, CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>Stops at once (no grace) when not stopped yet, and closes the catalog.</summary>
+    /// <summary>Stops at once (no grace) when not stopped yet; the catalog stays the environment's.</summary>
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
-        await _catalog.DisposeAsync().ConfigureAwait(false);
         _filesConnection?.Dispose();
-        _filesEngine?.Dispose();
         _executor.Dispose();
         _stopPlanning.Dispose();
         _state.Dispose();
@@ -242,7 +225,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private static LeaseHolder CurrentProcess()
     {
         using Process process = Process.GetCurrentProcess();
-        return new LeaseHolder(Guid.NewGuid().ToString("N"), Environment.MachineName, Environment.ProcessId, process.StartTime.ToUniversalTime());
+        return new LeaseHolder(Guid.NewGuid().ToString("N"), System.Environment.MachineName, System.Environment.ProcessId, process.StartTime.ToUniversalTime());
     }
 
     private async Task RecoverAsync(CancellationToken cancellationToken)
@@ -307,12 +290,14 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private void Wake() => Volatile.Read(ref _wake).TrySetResult();
 
     /// <summary>The project as loaded at one time: its files, its model graph and its jobs by name.</summary>
-    internal sealed record Definitions(MedallionProject Project, ModelGraph Graph)
+    internal sealed record Definitions(ProjectEnvironment Environment, ModelGraph Graph)
     {
-        public Dictionary<string, JobDefinition> Jobs { get; } = Project.Jobs.ToDictionary(j => j.Name, StringComparer.Ordinal);
+        public MedallionProject Project => Environment.Project;
+
+        public Dictionary<string, JobDefinition> Jobs { get; } = Environment.Project.Jobs.ToDictionary(j => j.Name, StringComparer.Ordinal);
 
         /// <summary>The source that loads each bronze table a source loads.</summary>
-        public Dictionary<TableName, string> SourceTargets { get; } = SourceTargetsOf(Project);
+        public Dictionary<TableName, string> SourceTargets { get; } = SourceTargetsOf(Environment.Project);
 
         private static Dictionary<TableName, string> SourceTargetsOf(MedallionProject project)
         {

@@ -35,6 +35,7 @@ internal sealed class RunExecutor : IDisposable
     private readonly SemaphoreSlim _steps;
     // The runs' steps open their connections on this one database, rather than each run opening a database of its own; opened by the first run.
     private DuckDbDatabase? _runDatabase;
+    private readonly DuckDbEngines _engines;
     private readonly Lock _runDatabaseOpening = new();
     private readonly Dictionary<string, ActiveRun> _active = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopRuns = new();
@@ -43,18 +44,20 @@ internal sealed class RunExecutor : IDisposable
     private TaskCompletionSource _logWritten = NewSignal();
     private readonly RunLineLogger _runLog;
 
+    /// <param name="environment">The host's project environment: the clock, the logs (where the lines of runs' logs go besides the catalog) and the engines of the run database.</param>
     /// <param name="catalog">The catalog runs are recorded in.</param>
-    /// <param name="options">Clock, step limit, logs, retry jitter.</param>
+    /// <param name="options">Step limit, retry jitter.</param>
     /// <param name="metrics">What the scheduler counts about its runs.</param>
     /// <param name="onEnded">Told when a run has reached its final state and it is recorded.</param>
-    public RunExecutor(CatalogStore catalog, SchedulerOptions options, SchedulerMetrics metrics, Func<RunRecord, RunStatus, Task> onEnded)
+    public RunExecutor(ProjectEnvironment environment, CatalogStore catalog, SchedulerOptions options, SchedulerMetrics metrics, Func<RunRecord, RunStatus, Task> onEnded)
     {
         _catalog = catalog;
         _options = options;
-        _time = options.Time ?? TimeProvider.System;
+        _engines = environment.Engines;
+        _time = environment.Time;
         _metrics = metrics;
         _onEnded = onEnded;
-        _runLog = new RunLineLogger(options.Logs);
+        _runLog = new RunLineLogger(environment.Logs);
         _steps = new SemaphoreSlim(options.MaxConcurrentSteps, options.MaxConcurrentSteps);
     }
 
@@ -199,7 +202,7 @@ internal sealed class RunExecutor : IDisposable
                 bool transient = false;
                 try
                 {
-                    result = await ProjectRunner.RunAsync(definitions.Project, Options(run, job, definitions, log), linked.Token).ConfigureAwait(false);
+                    result = await ProjectRunner.RunAsync(definitions.Environment, Options(run, job, definitions, log), linked.Token).ConfigureAwait(false);
                 }
                 catch (MedallionException e)
                 {
@@ -285,13 +288,11 @@ internal sealed class RunExecutor : IDisposable
             TimeZone = job.Schedule?.TimeZone,
             ModelTimeout = job.ModelTimeout,
             StepSlots = _steps,
-            Time = _options.Time,
+            Time = _time,
             Progress = log,
             Graph = definitions.Graph,
-            Catalog = _catalog,
             Database = RunDatabase(),
             Snapshots = Snapshots,
-            Logs = _options.Logs,
         };
     }
 
@@ -299,7 +300,7 @@ internal sealed class RunExecutor : IDisposable
     {
         lock (_runDatabaseOpening)
         {
-            return _runDatabase ??= DuckDbDatabase.Open();
+            return _runDatabase ??= _engines.OpenWork();
         }
     }
 

@@ -3,12 +3,9 @@ using Medallion.Catalog;
 
 namespace Medallion.Server.Scheduling;
 
-/// <summary>How a <see cref="JobScheduler"/> runs.</summary>
+/// <summary>How a <see cref="JobScheduler"/> runs; its clock and logs are its project environment's.</summary>
 public sealed record SchedulerOptions
 {
-    /// <summary>The clock for fire times, retries, timeouts and heartbeats; the system clock when null.</summary>
-    public TimeProvider? Time { get; init; }
-
     /// <summary>How many models and sources run at once across all runs.</summary>
     public int MaxConcurrentSteps { get; init; } = Environment.ProcessorCount;
 
@@ -29,10 +26,4 @@ public sealed record SchedulerOptions
 
     /// <summary>Draws a number in [0, 1) for retry jitter; <see cref="Random.Shared"/> when null.</summary>
     public Func<double>? Random { get; init; }
-
-    /// <summary>
-    /// Where the lines of runs' logs go besides the catalog (the server's console log), and where the layers under the
-    /// scheduler log (commit retries, slow catalog writes, failed store requests); nowhere when null.
-    /// </summary>
-    public Microsoft.Extensions.Logging.ILoggerFactory? Logs { get; init; }
 }

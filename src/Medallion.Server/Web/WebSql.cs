@@ -6,6 +6,7 @@ using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Engine.Sessions;
 using Medallion.PgWire;
+using Medallion.Pipelines;
 using Medallion.Platform.Audit;
 
 namespace Medallion.Server.Web;
@@ -95,9 +96,10 @@ internal sealed class WebSql(string? memoryLimit, TimeSpan? statementTimeout) : 
         {
             if (_sessions is null)
             {
-                _database = SqlEndpoint.OpenServingDatabase(server.Project, null, memoryLimit);
-                ITableLocator tables = SqlEndpoint.ProjectTables(server.Project, server.Catalog);
-                _sessions = new LakehouseSessionFactory(_database, tables) { Access = server.Access.SessionAccessAsync };
+                ProjectEnvironment environment = server.Environment;
+                _database = SqlEndpoint.OpenServingDatabase(environment, null, memoryLimit);
+                ITableLocator tables = SqlEndpoint.ProjectTables(environment.Project, server.Catalog);
+                _sessions = new LakehouseSessionFactory(_database, tables) { Engines = environment.Engines, Access = server.Access.SessionAccessAsync };
             }
 
             return _sessions;

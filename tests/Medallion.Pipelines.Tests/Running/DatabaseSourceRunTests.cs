@@ -121,13 +121,13 @@ public sealed class DatabaseSourceRunTests(PostgresDatabase database) : IClassFi
     {
         await database.ExecuteAsync("CREATE TABLE streamed (id int PRIMARY KEY, qty int); INSERT INTO streamed VALUES (1, 10)");
         TableName bronze = CdcItems("streamed");
-        MedallionProject project = await MedallionProject.LoadAsync(_project.Directory);
+        await using var environment = await ProjectEnvironment.LoadAsync(_project.Directory);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var passes = new List<(RunResult Result, bool AfterStop)>();
         bool changed = false;
         List<string>? silverAfterChange = null;
 
-        RunResult? last = await ProjectRunner.RunContinuousAsync(project, new RunOptions(), TimeSpan.FromMilliseconds(300), async pass =>
+        RunResult? last = await ProjectRunner.RunContinuousAsync(environment, new RunOptions(), TimeSpan.FromMilliseconds(300), async pass =>
         {
             passes.Add((pass, stop.IsCancellationRequested));
             bool builtSilver = pass.Steps.Any(s => s.Table == s_silver && s.CommittedVersion is not null);
@@ -167,7 +167,7 @@ public sealed class DatabaseSourceRunTests(PostgresDatabase database) : IClassFi
         string table = "phase_" + phase.Replace(' ', '_');
         await database.ExecuteAsync($"CREATE TABLE {table} (id int PRIMARY KEY, qty int); INSERT INTO {table} VALUES (1, 10)");
         CdcItems(table);
-        MedallionProject project = await MedallionProject.LoadAsync(_project.Directory);
+        await using var environment = await ProjectEnvironment.LoadAsync(_project.Directory);
         using var stop = new CancellationTokenSource();
         // The stop is sent from the run's own events, synchronously, as Ctrl+C cancels from its signal thread.
         var progress = new SynchronousProgress(e =>
@@ -185,7 +185,7 @@ public sealed class DatabaseSourceRunTests(PostgresDatabase database) : IClassFi
             }
         });
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Task<RunResult?> running = ProjectRunner.RunContinuousAsync(project, new RunOptions { Progress = progress }, TimeSpan.FromMilliseconds(300), _ =>
+        Task<RunResult?> running = ProjectRunner.RunContinuousAsync(environment, new RunOptions { Progress = progress }, TimeSpan.FromMilliseconds(300), _ =>
         {
             if (phase == "between passes")
             {
@@ -209,7 +209,7 @@ public sealed class DatabaseSourceRunTests(PostgresDatabase database) : IClassFi
         int port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
         Connect("      - {table: public.silent, mode: cdc, slot: silent_slot}\n", "127.0.0.1", port, "shop", "nobody", "nothing");
         _project.Model("silver.items", "SELECT * FROM bronze.silent", "materialized: table");
-        MedallionProject project = await MedallionProject.LoadAsync(_project.Directory);
+        await using var environment = await ProjectEnvironment.LoadAsync(_project.Directory);
         using var stop = new CancellationTokenSource();
         var stoppedAt = new TaskCompletionSource<System.Diagnostics.Stopwatch>(TaskCreationOptions.RunContinuationsAsynchronously);
         var progress = new SynchronousProgress(e =>
@@ -221,7 +221,7 @@ public sealed class DatabaseSourceRunTests(PostgresDatabase database) : IClassFi
             }
         });
 
-        await ProjectRunner.RunContinuousAsync(project, new RunOptions { Progress = progress }, TimeSpan.FromMilliseconds(300), null, stop.Token).WaitAsync(TimeSpan.FromSeconds(180));
+        await ProjectRunner.RunContinuousAsync(environment, new RunOptions { Progress = progress }, TimeSpan.FromMilliseconds(300), null, stop.Token).WaitAsync(TimeSpan.FromSeconds(180));
         TimeSpan afterStop = (await stoppedAt.Task).Elapsed;
 
         Assert.True(afterStop < TimeSpan.FromSeconds(10), $"the run ended {afterStop.TotalSeconds:0.0} s after the stop");
@@ -234,7 +234,7 @@ public sealed class DatabaseSourceRunTests(PostgresDatabase database) : IClassFi
         Connect($"      - {{table: public.aborted, mode: cdc, slot: {database.Name}_aborted}}\n");
         // A model that would run for hours: only a cancellation ends its pass.
         _project.Model("silver.items", "SELECT id, qty, (SELECT count(*) FROM range(1000000000000) t(r) WHERE hash(r) = 0) AS burn FROM bronze.aborted", "materialized: table");
-        MedallionProject project = await MedallionProject.LoadAsync(_project.Directory);
+        await using var environment = await ProjectEnvironment.LoadAsync(_project.Directory);
         using var stop = new CancellationTokenSource();
         using var abort = new CancellationTokenSource();
         var progress = new SynchronousProgress(e =>
@@ -246,7 +246,7 @@ public sealed class DatabaseSourceRunTests(PostgresDatabase database) : IClassFi
             }
         });
 
-        RunResult? last = await ProjectRunner.RunContinuousAsync(project, new RunOptions { Progress = progress }, TimeSpan.FromMilliseconds(300), null, stop.Token, abort.Token)
+        RunResult? last = await ProjectRunner.RunContinuousAsync(environment, new RunOptions { Progress = progress }, TimeSpan.FromMilliseconds(300), null, stop.Token, abort.Token)
             .WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.NotNull(last);

@@ -124,40 +124,23 @@ public sealed class ScheduledRunOptionsTests : IDisposable
     }
 
     [Fact]
-    public async Task A_run_given_an_open_catalog_and_database_records_into_them_and_leaves_the_database_open()
+    public async Task Runs_in_one_environment_record_into_its_catalog_and_leave_it_and_a_given_database_open()
     {
         _project.Model("silver.one", "SELECT 1 AS id").Model("silver.two", "SELECT id + 1 AS id FROM silver.one");
-        CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_project.Directory));
-        await using (catalog)
-        {
-            using DuckDbDatabase database = DuckDbDatabase.Open();
+        await using var environment = await ProjectEnvironment.LoadAsync(_project.Directory);
+        using DuckDbDatabase database = DuckDbDatabase.Open();
 
-            RunResult first = await _project.RunAsync(new RunOptions { Catalog = catalog, Database = database, Select = "silver.one" });
-            RunResult second = await _project.RunAsync(new RunOptions { Catalog = catalog, Database = database, Select = "silver.two" });
+        RunResult first = await ProjectRunner.RunAsync(environment, new RunOptions { Database = database, Select = "silver.one" });
+        RunResult second = await ProjectRunner.RunAsync(environment, new RunOptions { Database = database, Select = "silver.two" });
 
-            Assert.True(first.Succeeded && second.Succeeded);
-            Assert.Equal(RunStatus.Succeeded, (await catalog.Runs.GetRunAsync(second.RunId))!.Status);
-            Assert.Equal(["2"], await _project.QueryAsync("SELECT id FROM silver.two"));
-            using DuckDbConnection connection = database.CreateConnection();
-            using DuckDbCommand command = connection.CreateCommand();
-            command.CommandText = "SELECT 42";
-            Assert.Equal(42, Convert.ToInt32(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
-        }
-    }
-
-    [Fact]
-    public async Task A_run_given_the_catalog_of_another_file_is_refused()
-    {
-        _project.Model("silver.one", "SELECT 1 AS id");
-        using var other = new RunProject("orders");
-        CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(other.Directory));
-        await using (catalog)
-        {
-            ArgumentException error = await Assert.ThrowsAsync<ArgumentException>(async () => await _project.RunAsync(new RunOptions { Catalog = catalog }));
-
-            Assert.StartsWith($"RunOptions.Catalog is '{catalog.Path}', not the project's catalog '", error.Message, StringComparison.Ordinal);
-            Assert.Empty((await catalog.Runs.QueryRunsAsync(new RunQuery())).Runs);
-        }
+        Assert.True(first.Succeeded && second.Succeeded);
+        CatalogStore catalog = await environment.GetCatalogAsync();
+        Assert.Equal(RunStatus.Succeeded, (await catalog.Runs.GetRunAsync(second.RunId))!.Status);
+        Assert.Equal(["2"], await _project.QueryAsync("SELECT id FROM silver.two"));
+        using DuckDbConnection connection = database.CreateConnection();
+        using DuckDbCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT 42";
+        Assert.Equal(42, Convert.ToInt32(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
     }
 
     [Fact]

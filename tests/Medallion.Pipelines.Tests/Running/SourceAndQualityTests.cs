@@ -38,11 +38,11 @@ public sealed class SourceAndQualityTests : IDisposable
     {
         _project.File("data/orders/1.csv", "id,amount\n1,10\n");
         _project.Model("silver.orders", "SELECT id, amount FROM bronze.orders", "materialized: append");
-        MedallionProject project = await MedallionProject.LoadAsync(_project.Directory);
+        await using var environment = await ProjectEnvironment.LoadAsync(_project.Directory);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var passes = new List<RunResult>();
 
-        await ProjectRunner.RunContinuousAsync(project, new RunOptions(), TimeSpan.FromMilliseconds(50), pass =>
+        await ProjectRunner.RunContinuousAsync(environment, new RunOptions(), TimeSpan.FromMilliseconds(50), pass =>
         {
             passes.Add(pass);
             if (passes.Count == 2)

@@ -6,11 +6,21 @@ using Npgsql;
 namespace Medallion.Server.Tests.Governance;
 
 /// <summary>What the SQL endpoint's clients run is in the audit, with who, from where, the outcome and its SQLSTATE.</summary>
-public sealed class SqlEndpointAuditTests : IDisposable
+public sealed class SqlEndpointAuditTests : IAsyncDisposable
 {
     private readonly TestProject _project = new();
 
-    public void Dispose() => _project.Dispose();
+    private readonly List<ProjectEnvironment> _environments = [];
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (ProjectEnvironment environment in _environments)
+        {
+            await environment.DisposeAsync();
+        }
+
+        _project.Dispose();
+    }
 
     [Fact]
     public async Task Ten_thousand_statements_from_several_connections_are_all_in_the_audit_after_shutdown()
@@ -110,8 +120,9 @@ public sealed class SqlEndpointAuditTests : IDisposable
 
     private async Task<SqlEndpoint> StartAsync()
     {
-        MedallionProject project = await _project.LoadAsync();
-        return await SqlEndpoint.StartAsync(project, new SqlEndpointOptions { Port = 0, TrustLoopback = true });
+        var environment = new ProjectEnvironment(await _project.LoadAsync());
+        _environments.Add(environment);
+        return await SqlEndpoint.StartAsync(environment, new SqlEndpointOptions { Port = 0, TrustLoopback = true });
     }
 
     private static async Task<NpgsqlConnection> ConnectAsync(SqlEndpoint endpoint, string user)

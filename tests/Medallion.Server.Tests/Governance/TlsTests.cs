@@ -13,15 +13,21 @@ namespace Medallion.Server.Tests.Governance;
 /// verify-full against a test CA, for the host name localhost; plain connections refused under RequireTls; a certificate
 /// from another CA or an expired one rejected by the client; the HTTP listener serving HTTPS only.
 /// </summary>
-public sealed class TlsTests : IDisposable
+public sealed class TlsTests : IAsyncDisposable
 {
     private const string JdbcJar = "/usr/share/java/postgresql.jar";
 
     private readonly TestProject _project = new();
+    private readonly List<ProjectEnvironment> _environments = [];
     private readonly string _files = Directory.CreateTempSubdirectory("medallion-tls-").FullName;
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
+        foreach (ProjectEnvironment environment in _environments)
+        {
+            await environment.DisposeAsync();
+        }
+
         _project.Dispose();
         Directory.Delete(_files, recursive: true);
     }
@@ -123,8 +129,9 @@ public sealed class TlsTests : IDisposable
 
     private async Task<SqlEndpoint> StartAsync(X509Certificate2 certificate)
     {
-        MedallionProject project = await _project.LoadAsync();
-        return await SqlEndpoint.StartAsync(project, new SqlEndpointOptions { Port = 0, TrustLoopback = true, Certificate = certificate, RequireTls = true });
+        var environment = new ProjectEnvironment(await _project.LoadAsync());
+        _environments.Add(environment);
+        return await SqlEndpoint.StartAsync(environment, new SqlEndpointOptions { Port = 0, TrustLoopback = true, Certificate = certificate, RequireTls = true });
     }
 
     private string WriteRoot(TestCa ca)

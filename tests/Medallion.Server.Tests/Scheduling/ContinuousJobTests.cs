@@ -18,12 +18,18 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
 {
     private readonly TestProject _files = new("name: shop\nstorage: lake\n");
     private JobScheduler? _scheduler;
+    private ProjectEnvironment? _environment;
 
     public async ValueTask DisposeAsync()
     {
         if (_scheduler is not null)
         {
             await _scheduler.DisposeAsync();
+        }
+
+        if (_environment is not null)
+        {
+            await _environment.DisposeAsync();
         }
 
         _files.Dispose();
@@ -43,7 +49,8 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
                 """)
             .Write("sources/db.yml", $"sources:\n  - name: shop\n    connection: pg\n    tables:\n      - {{table: public.{table}, mode: cdc, slot: {Slot(table)}}}\n")
             .Write("jobs/stream.yml", "jobs:\n  - name: stream\n    sources: [shop]\n    continuous: true\n    restart: {initial: 1s, max: 4s}\n");
-        _scheduler = await JobScheduler.StartAsync(await _files.LoadAsync(), new SchedulerOptions
+        _environment = new ProjectEnvironment(await _files.LoadAsync());
+        _scheduler = await JobScheduler.StartAsync(_environment, new SchedulerOptions
         {
             MaxConcurrentSteps = 2,
             Holder = new LeaseHolder("scheduler-1", "test-host", 1, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)),

@@ -11,6 +11,7 @@ namespace Medallion.Server.Tests.Scheduling;
 public sealed class SchedulerProject : IAsyncDisposable
 {
     private readonly List<JobScheduler> _schedulers = [];
+    private readonly List<ProjectEnvironment> _environments = [];
 
     public SchedulerProject(string jobs)
     {
@@ -27,15 +28,15 @@ public sealed class SchedulerProject : IAsyncDisposable
 
     public async Task<JobScheduler> StartAsync(TimeProvider? time = null, string holder = "scheduler-1", Func<double>? random = null, Microsoft.Extensions.Logging.ILoggerFactory? logs = null)
     {
-        MedallionProject project = await Files.LoadAsync();
-        JobScheduler scheduler = await JobScheduler.StartAsync(project, new SchedulerOptions
+        // Each scheduler is a server of its own: its own environment, with its own connection to the catalog.
+        var environment = new ProjectEnvironment(await Files.LoadAsync(), new ProjectEnvironmentOptions { Time = time, Logs = logs });
+        _environments.Add(environment);
+        JobScheduler scheduler = await JobScheduler.StartAsync(environment, new SchedulerOptions
         {
-            Time = time,
             MaxConcurrentSteps = 2,
             Holder = new LeaseHolder(holder, "test-host", 1, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)),
             PollInterval = PollInterval,
             Random = random ?? (() => 0.5),
-            Logs = logs,
         });
         _schedulers.Add(scheduler);
         return scheduler;
@@ -130,6 +131,11 @@ public sealed class SchedulerProject : IAsyncDisposable
         foreach (JobScheduler scheduler in _schedulers)
         {
             await scheduler.DisposeAsync();
+        }
+
+        foreach (ProjectEnvironment environment in _environments)
+        {
+            await environment.DisposeAsync();
         }
 
         Files.Dispose();

@@ -26,7 +26,7 @@ internal static class CatalogPage
         List<TableSummary> tables;
         List<CatalogSearch.Entry> entries;
         var hits = new List<(CatalogSearch.Hit Hit, TableSummary Table)>();
-        Lakehouse lakehouse = await Lakehouse.OpenAsync(page.Server.Graph, cancellationToken).ConfigureAwait(false);
+        Lakehouse lakehouse = await page.Server.OpenLakehouseAsync(null, cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
             tables = [.. lakehouse.ListTablesWithoutLogs().Where(t => access.CanRead(t.Name))];

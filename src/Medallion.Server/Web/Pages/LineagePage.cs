@@ -35,7 +35,7 @@ internal static class LineagePage
         var page = new PageContext(http);
         ModelGraph graph = page.Server.Graph;
         IReadOnlyList<TableName> tables;
-        Lakehouse lakehouse = await Lakehouse.OpenAsync(graph, cancellationToken).ConfigureAwait(false);
+        Lakehouse lakehouse = await page.Server.OpenLakehouseAsync(null, cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
             // A table the user may not read is absent from the graph, as from the catalog; edges to it go with it.

@@ -48,7 +48,7 @@ internal static class SourcesPage
             .ToDictionary(g => g.Key, g => g.MaxBy(s => s.Latest.Pass)!.Latest, StringComparer.Ordinal);
 
         Dictionary<string, TableSummary> tables;
-        Lakehouse lakehouse = await Lakehouse.OpenAsync(server.Graph, cancellationToken).ConfigureAwait(false);
+        Lakehouse lakehouse = await server.OpenLakehouseAsync(null, cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
             tables = (await lakehouse.ListTablesAsync(null, cancellationToken).ConfigureAwait(false))

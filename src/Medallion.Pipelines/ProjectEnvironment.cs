@@ -1,0 +1,191 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.DuckDb;
+using Medallion.Engine;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Medallion.Pipelines;
+
+/// <summary>
+/// One project with what its work runs on, built once by the host (a command of the CLI, the server) and passed down:
+/// the project's definitions, its stores, the DuckDB engines, the catalog (opened once, when first needed) and writers
+/// configured for the project's stores and logs. Nothing below the host opens a catalog or picks DuckDB's settings of
+/// its own: two projects in one process each have theirs, and one project's commands, runs, pages and sessions share one
+/// catalog instead of opening the file again for each.
+/// </summary>
+/// <remarks>
+/// The environment owns the catalog it opened and closes it when disposed. A host that reloads the project's files keeps
+/// the environment's catalog and engines for the new definitions (<see cref="WithProject"/>).
+/// </remarks>
+public sealed class ProjectEnvironment : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _opening = new(1, 1);
+    private readonly ProjectEnvironment? _owner;
+    private CatalogStore? _catalog;
+    private bool _disposed;
+
+    /// <summary>Creates the environment of a loaded project; nothing is opened until it is needed.</summary>
+    /// <param name="project">The project's definitions (<see cref="MedallionProject.LoadAsync"/>).</param>
+    /// <param name="options">The host's clock, logs and engines; defaults when null.</param>
+    public ProjectEnvironment(MedallionProject project, ProjectEnvironmentOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        options ??= new ProjectEnvironmentOptions();
+        Project = project;
+        Time = options.Time ?? TimeProvider.System;
+        Logs = options.Logs ?? NullLoggerFactory.Instance;
+        Engines = options.Engines ?? DuckDbEngines.Default;
+    }
+
+    private ProjectEnvironment(ProjectEnvironment owner, MedallionProject project)
+    {
+        _owner = owner;
+        Project = project;
+        Time = owner.Time;
+        Logs = owner.Logs;
+        Engines = owner.Engines;
+    }
+
+    /// <summary>Loads the project in <paramref name="directory"/> and creates its environment.</summary>
+    /// <param name="directory">The project's directory (holding <c>medallion.yml</c>).</param>
+    /// <param name="options">The host's clock, logs and engines; defaults when null.</param>
+    /// <param name="cancellationToken">Stops the loading.</param>
+    /// <exception cref="MedallionException">The project does not load (see <see cref="MedallionProject.LoadAsync"/>).</exception>
+    public static async Task<ProjectEnvironment> LoadAsync(string directory, ProjectEnvironmentOptions? options = null, CancellationToken cancellationToken = default) =>
+        new(await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false), options);
+
+    /// <summary>The project's definitions.</summary>
+    public MedallionProject Project { get; }
+
+    /// <summary>Opens the project's stores and tables (its <c>storage_options</c> and <c>cache</c>).</summary>
+    public StorageResolver Stores => Project.Stores;
+
+    /// <summary>Opens the DuckDB databases the project's work runs on.</summary>
+    public DuckDbEngines Engines { get; }
+
+    /// <summary>The host's clock: the catalog's timestamps, the runs' times.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>Where every layer logs: the Delta writer's retries, the catalog's slow writes, the stores' failed requests.</summary>
+    public ILoggerFactory Logs { get; }
+
+    /// <summary>The absolute path of the project's catalog file.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.RunStorageUnsupported"/> when the catalog is not a local file.</exception>
+    public string CatalogPath
+    {
+        get
+        {
+            string path = Project.Resolve(Project.Catalog);
+            return StorageResolver.IsUri(path)
+                ? throw new MedallionException(ErrorCode.RunStorageUnsupported,
+                    $"The project's catalog is '{Project.Catalog}'; only a local SQLite catalog file is supported for now.\nHelp: remove 'catalog' from {MedallionProject.FileName} to use .medallion/catalog.db.")
+                : Path.GetFullPath(path);
+        }
+    }
+
+    /// <summary>
+    /// The project's catalog, opened (created and migrated when missing) on the first call; every later call answers the
+    /// same store. A failed open is not remembered: the next call tries again.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the opening.</param>
+    /// <exception cref="MedallionException">The catalog is not a local file (<see cref="ErrorCode.RunStorageUnsupported"/>) or does not open (<see cref="ErrorCode.CatalogOpenFailed"/> and the catalog's other codes).</exception>
+    /// <exception cref="ObjectDisposedException">The environment was disposed.</exception>
+    public async ValueTask<CatalogStore> GetCatalogAsync(CancellationToken cancellationToken = default)
+    {
+        if (_owner is not null)
+        {
+            return await _owner.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Volatile.Read(ref _catalog) is { } open)
+        {
+            return open;
+        }
+
+        string path = CatalogPath;
+        await _opening.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _catalog ??= await CatalogStore.OpenAsync(path, Time, Logs, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _opening.Release();
+        }
+    }
+
+    /// <summary>
+    /// The project's catalog when it has one; null when its file does not exist yet (a project never run), so that
+    /// browsing a project creates nothing.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the opening.</param>
+    /// <exception cref="MedallionException">As <see cref="GetCatalogAsync"/>.</exception>
+    public async ValueTask<CatalogStore?> FindCatalogAsync(CancellationToken cancellationToken = default)
+    {
+        ProjectEnvironment root = _owner ?? this;
+        return Volatile.Read(ref root._catalog) is not null || File.Exists(CatalogPath)
+            ? await GetCatalogAsync(cancellationToken).ConfigureAwait(false)
+            : null;
+    }
+
+    /// <summary>A Delta writer on <paramref name="connection"/> that opens the project's stores and logs to its logs.</summary>
+    /// <param name="connection">The DuckDB connection the writer stages and writes data on.</param>
+    /// <param name="snapshots">The latest snapshots shared with other writers (<see cref="DeltaWriter.Snapshots"/>); the writer's own when null.</param>
+    /// <param name="timeZone">The session zone the writer sets (<see cref="DeltaWriter.TimeZone"/>); null keeps the connection's.</param>
+    public DeltaWriter CreateWriter(DuckDbConnection connection, DeltaSnapshotCache? snapshots = null, string? timeZone = "UTC") =>
+        new(connection) { Stores = Stores, LoggerFactory = Logs, Snapshots = snapshots ?? new DeltaSnapshotCache(), TimeZone = timeZone };
+
+    /// <summary>
+    /// The environment of the same project reloaded from its files: new definitions over this environment's catalog,
+    /// engines, clock and logs, which stay this environment's to close.
+    /// </summary>
+    /// <param name="project">The reloaded definitions.</param>
+    public ProjectEnvironment WithProject(MedallionProject project)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        return new ProjectEnvironment(_owner ?? this, project);
+    }
+
+    /// <summary>Closes the catalog this environment opened; an environment made by <see cref="WithProject"/> closes nothing.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_owner is not null || _disposed)
+        {
+            return;
+        }
+
+        await _opening.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _disposed = true;
+            if (_catalog is not null)
+            {
+                await _catalog.DisposeAsync().ConfigureAwait(false);
+                _catalog = null;
+            }
+        }
+        finally
+        {
+            _opening.Release();
+        }
+    }
+}
+
+/// <summary>What a host gives the environments of its projects.</summary>
+public sealed record ProjectEnvironmentOptions
+{
+    /// <summary>The clock of the catalog's timestamps and the runs; the system clock when null.</summary>
+    public TimeProvider? Time { get; init; }
+
+    /// <summary>Where the layers log; nowhere when null.</summary>
+    public ILoggerFactory? Logs { get; init; }
+
+    /// <summary>The DuckDB engines; <see cref="DuckDbEngines.Default"/> when null.</summary>
+    public DuckDbEngines? Engines { get; init; }
+}

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Medallion.Delta.Actions;
 
 namespace Medallion.Delta;
@@ -13,4 +14,8 @@ public sealed record CommitEntry(long Version, DateTimeOffset Timestamp, CommitI
     /// <summary>Every action of the commit in log order (<c>add</c>s with their stats, <c>remove</c>s, <c>metaData</c>, ...):
     /// what data observability reads instead of scanning the table.</summary>
     public IReadOnlyList<DeltaAction> Actions { get; init; } = [];
+
+    /// <summary>The application transactions (<c>txn</c> actions) the commit records: each application id with its version.</summary>
+    public IReadOnlyDictionary<string, long> Transactions =>
+        Actions.OfType<Txn>().GroupBy(t => t.AppId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Version, StringComparer.Ordinal);
 }

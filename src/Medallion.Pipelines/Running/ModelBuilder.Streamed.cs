@@ -41,7 +41,7 @@ internal sealed partial class ModelBuilder
         List<string> columns = await CandidateColumnsAsync(cancellationToken).ConfigureAwait(false);
         ValidateColumns(columns, target);
         (string rows, DeltaWriteMode mode) = RowsToWrite($"SELECT * FROM {CandidateTable}", columns, target, incremental);
-        if (RunWriteOptions(mode, target) is not { } options)
+        if (await RunWriteOptionsAsync(mode, target, cancellationToken).ConfigureAwait(false) is not { } options)
         {
             return null;
         }

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
+using Medallion.Delta;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
 using Medallion.Engine;
@@ -158,7 +159,7 @@ internal sealed partial class ModelBuilder
                     return null;
                 }
 
-                return RunWriteOptions(mode, target) is { } options
+                return await RunWriteOptionsAsync(mode, target, cancellationToken).ConfigureAwait(false) is { } options
                     ? await _writer.WriteAsync(_location, written, options, cancellationToken).ConfigureAwait(false)
                     : null;
         }
@@ -168,7 +169,7 @@ internal sealed partial class ModelBuilder
     /// The options of a plain write by this run, carrying its <see cref="RunTransaction"/>; null (with a note) when an
     /// earlier attempt of this run already committed to the table, which must then not be written again.
     /// </summary>
-    private DeltaWriteOptions? RunWriteOptions(DeltaWriteMode mode, Snapshot? target)
+    private async Task<DeltaWriteOptions?> RunWriteOptionsAsync(DeltaWriteMode mode, Snapshot? target, CancellationToken cancellationToken)
     {
         long? attempt = RunTransactionVersion(_run.RunId);
         long? committed = target is not null && target.TransactionVersions.TryGetValue(RunTransaction, out long last) ? last : null;
@@ -178,8 +179,41 @@ internal sealed partial class ModelBuilder
             return null;
         }
 
+        if (attempt is long number && committed > number && await CommittedBeforeNewerRunAsync(number, cancellationToken).ConfigureAwait(false))
+        {
+            _notes.Add($"already committed by an earlier attempt of run {_run.RunId}, before a newer run's commit; not written again");
+            return null;
+        }
+
         // A newer run's txn already stands (this run is an old one retried late): the commit must not look done, so it carries none.
         return attempt is null || committed > attempt ? WriteOptions(mode) : WriteOptions(mode) with { ApplicationId = RunTransaction, ApplicationVersion = attempt };
+    }
+
+    /// <summary>
+    /// Whether an earlier attempt of this run committed to the table although the table's <see cref="RunTransaction"/>
+    /// now names a newer run: the attempt died between its commit and the catalog's record of it, and a newer run
+    /// committed before this retry (a retry waits its backoff while later runs of the job go on). The table's txn keeps
+    /// only the newest run, so the commits since this run started are read back, newest first, for one that carried
+    /// this run's number.
+    /// </summary>
+    private async Task<bool> CommittedBeforeNewerRunAsync(long attempt, CancellationToken cancellationToken)
+    {
+        // Commit times are the store's clock, the run's start the catalog's: a margin keeps a small skew from hiding a commit.
+        DateTimeOffset since = _run.StartedAt - TimeSpan.FromMinutes(5);
+        await foreach (CommitEntry commit in OpenTarget().GetHistoryAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (commit.Transactions.TryGetValue(RunTransaction, out long version) && version == attempt)
+            {
+                return true;
+            }
+
+            if (commit.Timestamp < since)
+            {
+                return false;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -81,8 +81,7 @@ public sealed class ScheduledRunOptionsTests : IDisposable
         CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_project.Directory));
         await using (catalog)
         {
-            RunRecord queued = (await catalog.Runs.TryQueueRunAsync(new RunStart("job", RunTrigger.Schedule, "silver.ticks", null, null, "holder")))!;
-            await catalog.Runs.StartAttemptAsync(queued.Id);
+            RunRecord queued = await StartQueuedRunAsync(catalog);
 
             RunResult first = await _project.RunAsync(new RunOptions { Select = "silver.ticks", RunId = queued.Id });
             RunResult retried = await _project.RunAsync(new RunOptions { Select = "silver.ticks", RunId = queued.Id });
@@ -93,6 +92,46 @@ public sealed class ScheduledRunOptionsTests : IDisposable
             Assert.Equal((StepState.Succeeded, 0L, null), (retried[ticks].State, retried[ticks].RowsWritten, retried[ticks].CommittedVersion));
             Assert.Equal([$"already committed by an earlier attempt of run {queued.Id}; not written again"], retried[ticks].Notes);
             Assert.Equal(1L, later[ticks].CommittedVersion);
+            Assert.Equal(["2"], await _project.QueryAsync("SELECT count(*) FROM silver.ticks"));
+        }
+    }
+
+    [Fact]
+    public async Task A_run_retried_after_a_newer_run_committed_does_not_append_the_rows_its_first_attempt_committed()
+    {
+        _project.Model("silver.ticks", "SELECT 1 AS id", "materialized: append");
+        CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_project.Directory));
+        await using (catalog)
+        {
+            RunRecord interrupted = await StartQueuedRunAsync(catalog);
+
+            // The first attempt commits, then its server dies before the catalog hears of it; a newer run goes first.
+            await _project.RunAsync(new RunOptions { Select = "silver.ticks", RunId = interrupted.Id });
+            RunResult newer = await _project.RunAsync(new RunOptions { Select = "silver.ticks" });
+            RunResult retried = await _project.RunAsync(new RunOptions { Select = "silver.ticks", RunId = interrupted.Id });
+
+            var ticks = new TableName("silver", "ticks");
+            Assert.Equal(1L, newer[ticks].CommittedVersion);
+            Assert.Equal((StepState.Succeeded, 0L, null), (retried[ticks].State, retried[ticks].RowsWritten, retried[ticks].CommittedVersion));
+            Assert.Equal([$"already committed by an earlier attempt of run {interrupted.Id}, before a newer run's commit; not written again"], retried[ticks].Notes);
+            Assert.Equal(["2"], await _project.QueryAsync("SELECT count(*) FROM silver.ticks"));
+        }
+    }
+
+    [Fact]
+    public async Task A_run_retried_after_a_newer_run_committed_appends_its_rows_when_no_attempt_of_it_had()
+    {
+        _project.Model("silver.ticks", "SELECT 1 AS id", "materialized: append");
+        CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_project.Directory));
+        await using (catalog)
+        {
+            RunRecord late = await StartQueuedRunAsync(catalog);
+
+            await _project.RunAsync(new RunOptions { Select = "silver.ticks" });
+            RunResult retried = await _project.RunAsync(new RunOptions { Select = "silver.ticks", RunId = late.Id });
+
+            var ticks = new TableName("silver", "ticks");
+            Assert.Equal((StepState.Succeeded, 1L, 1L), (retried[ticks].State, retried[ticks].RowsWritten, retried[ticks].CommittedVersion));
             Assert.Equal(["2"], await _project.QueryAsync("SELECT count(*) FROM silver.ticks"));
         }
     }
@@ -169,5 +208,13 @@ public sealed class ScheduledRunOptionsTests : IDisposable
 
         Assert.True((await run).Succeeded);
         Assert.Equal(1, slots.CurrentCount);
+    }
+
+    /// <summary>A run of the scheduler's, queued for <c>silver.ticks</c> and in its first attempt, as the executor starts one.</summary>
+    private static async Task<RunRecord> StartQueuedRunAsync(CatalogStore catalog)
+    {
+        RunRecord queued = (await catalog.Runs.TryQueueRunAsync(new RunStart("job", RunTrigger.Schedule, "silver.ticks", null, null, "holder")))!;
+        await catalog.Runs.StartAttemptAsync(queued.Id);
+        return queued;
     }
 }

@@ -11,11 +11,16 @@ namespace Medallion.Web.Tests;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class WebAccessTests : IAsyncLifetime
 {
+    private readonly RecordingLog _log = new();
     private ServedProject _served = null!;
 
-    public async Task InitializeAsync() => _served = await ServedProject.StartAsync();
+    public async Task InitializeAsync() => _served = await ServedProject.StartAsync(options => options with { Logs = _log });
 
-    public async Task DisposeAsync() => await _served.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _served.DisposeAsync();
+        _log.Dispose();
+    }
 
     [Theory]
     [InlineData("/")]
@@ -31,6 +36,18 @@ public sealed class WebAccessTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.StartsWith("/login?ReturnUrl=", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/tables/silver/orders")]
+    [InlineData("/no-such-page")]
+    public async Task A_path_nothing_serves_is_refused_without_a_session_and_logs_no_error(string path)
+    {
+        using var session = new WebSession(_served);
+        using HttpResponseMessage response = await session.Http.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.DoesNotContain(_log.Events, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
     }
 
     [Fact]

@@ -202,15 +202,25 @@ internal static class WebUi
 
     private static string RoleName(ServerRole role) => role == ServerRole.Operator ? "operator" : "viewer";
 
+    // A path no endpoint serves falls to the fallback policy, which challenges the REST API's scheme first: its
+    // problem details are already on their way, and changing the status then throws (an error logged per request).
     private static Task Redirect(RedirectContext<CookieAuthenticationOptions> context)
     {
-        context.Response.Redirect(context.RedirectUri);
+        if (!context.Response.HasStarted)
+        {
+            context.Response.Redirect(context.RedirectUri);
+        }
+
         return Task.CompletedTask;
     }
 
     private static Task Forbidden(HttpContext http)
     {
-        http.Response.StatusCode = StatusCodes.Status403Forbidden;
+        if (!http.Response.HasStarted)
+        {
+            http.Response.StatusCode = StatusCodes.Status403Forbidden;
+        }
+
         return Task.CompletedTask;
     }
 }

@@ -299,7 +299,7 @@ public static class SourceIngestion
 
         foreach (SourceDefinition source in selection.Files)
         {
-            SourceLoadResult loaded = await FileSourceLoader.LoadAsync(project, source, connection, runId, environment.Time, cancellationToken: cancellationToken).ConfigureAwait(false);
+            SourceLoadResult loaded = await FileSourceLoader.LoadAsync(project, source, connection, runId, environment.Time, loggerFactory: environment.Logs, cancellationToken: cancellationToken).ConfigureAwait(false);
             ILogger log = loggerFactory.CreateLogger(typeof(SourceIngestion));
             foreach (string warning in loaded.Warnings)
             {

@@ -37,7 +37,7 @@ internal static class UserCommand
             Description = "A role to give the user (medallion role create), repeatable; viewer or operator set what the user may do through the server's REST API instead.",
             AllowMultipleArgumentsPerToken = false,
         };
-        var admin = new Option<bool>("--admin") { Description = "The user holds every privilege: reads every table unmasked, and manages users and grants." };
+        var admin = new Option<bool>("--admin") { Description = "The user holds every data privilege: reads every table unmasked, and manages users and grants (what the user may do through the server's REST API is its server role: medallion user role)." };
         var attributes = new Option<string[]>("--attribute") { Description = "An attribute row filters read with user.attribute('name'), as name=value; repeatable." };
         var command = new Command("add", "Add a user, or change a user's password. The password is prompted for on a terminal (without echo) and read from standard input otherwise. A new user reads nothing until granted (medallion grant), unless added with --admin.")
         {

@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Pipelines.Sources;
+using Microsoft.Extensions.Logging;
 
 namespace Medallion.Pipelines.Running;
 
@@ -14,9 +15,10 @@ internal sealed class FileSourceStep : ISourceLoader
 {
     public static readonly FileSourceStep Instance = new();
 
-    public async Task<SourceLoadOutcome> LoadAsync(MedallionProject project, SourceDefinition source, DuckDbConnection connection, string runId, TimeProvider time, DeltaSnapshotCache snapshots, CancellationToken cancellationToken)
+    public async Task<SourceLoadOutcome> LoadAsync(
+        MedallionProject project, SourceDefinition source, DuckDbConnection connection, string runId, TimeProvider time, DeltaSnapshotCache snapshots, ILoggerFactory logs, CancellationToken cancellationToken)
     {
-        SourceLoadResult result = await FileSourceLoader.LoadAsync(project, source, connection, runId, time, snapshots, cancellationToken).ConfigureAwait(false);
+        SourceLoadResult result = await FileSourceLoader.LoadAsync(project, source, connection, runId, time, snapshots, logs, cancellationToken).ConfigureAwait(false);
         var notes = new List<string>();
         if (result.FilesLoaded.Count > 0)
         {

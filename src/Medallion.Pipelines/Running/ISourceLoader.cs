@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
 using Medallion.Engine;
+using Microsoft.Extensions.Logging;
 
 namespace Medallion.Pipelines.Running;
 
@@ -16,6 +17,9 @@ internal sealed record SourceLoadOutcome(long? CommittedVersion, long RowsLoaded
 /// <summary>Loads a file source into its bronze table (the seam the file source loader plugs into).</summary>
 internal interface ISourceLoader
 {
-    /// <summary>Loads <paramref name="source"/>; its table's state is read through, and left in, the run's <paramref name="snapshots"/>.</summary>
-    Task<SourceLoadOutcome> LoadAsync(MedallionProject project, SourceDefinition source, DuckDbConnection connection, string runId, TimeProvider time, DeltaSnapshotCache snapshots, CancellationToken cancellationToken);
+    /// <summary>
+    /// Loads <paramref name="source"/>; its table's state is read through, and left in, the run's <paramref name="snapshots"/>,
+    /// and its commit's retries are logged to the run's <paramref name="logs"/>.
+    /// </summary>
+    Task<SourceLoadOutcome> LoadAsync(MedallionProject project, SourceDefinition source, DuckDbConnection connection, string runId, TimeProvider time, DeltaSnapshotCache snapshots, ILoggerFactory logs, CancellationToken cancellationToken);
 }

@@ -172,7 +172,7 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
         DuckDbConnection connection = run.Database.CreateConnection();
         await using (connection.ConfigureAwait(false))
         {
-            SourceLoadOutcome outcome = await run.Sources.LoadAsync(run.Project, source, connection, run.RunId, run.Time, run.Snapshots, cancellationToken).ConfigureAwait(false);
+            SourceLoadOutcome outcome = await run.Sources.LoadAsync(run.Project, source, connection, run.RunId, run.Time, run.Snapshots, run.Logs, cancellationToken).ConfigureAwait(false);
             CommitRecord? commit = outcome.CommittedVersion is long version
                 ? await CommitRecorder.ReadAsync(run, source.Target, ProjectCatalog.TableLocation(run.Project, source.Target), version, "WRITE", [], run.Writer(connection)).ConfigureAwait(false)
                 : null;

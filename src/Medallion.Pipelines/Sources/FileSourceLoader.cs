@@ -12,6 +12,7 @@ using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Medallion.Pipelines.Sources;
 
@@ -54,6 +55,7 @@ public static partial class FileSourceLoader
     /// the load reads only the log entries newer than its entry, and leaves the table's state there for the next reader.
     /// Null: the load's own.
     /// </param>
+    /// <param name="loggerFactory">Where the load's commit retries and conflicts are logged; nowhere when null.</param>
     /// <param name="cancellationToken">Cancels the load; nothing is committed then.</param>
     /// <returns>What was loaded; <see cref="SourceLoadResult.CommittedVersion"/> is null when nothing was new.</returns>
     /// <exception cref="MedallionException">
@@ -63,7 +65,8 @@ public static partial class FileSourceLoader
     /// <see cref="ErrorCode.DeltaConcurrentModification"/> when other loads kept committing first.
     /// </exception>
     public static async Task<SourceLoadResult> LoadAsync(
-        MedallionProject project, SourceDefinition source, DuckDbConnection connection, string runId, TimeProvider time, DeltaSnapshotCache? snapshots = null, CancellationToken cancellationToken = default)
+        MedallionProject project, SourceDefinition source, DuckDbConnection connection, string runId, TimeProvider time, DeltaSnapshotCache? snapshots = null,
+        ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(source);
@@ -72,7 +75,7 @@ public static partial class FileSourceLoader
         ArgumentNullException.ThrowIfNull(time);
         string tablePath = ProjectCatalog.TableLocation(project, source.Target);
         // One writer reads the table's state and commits the rows, so the commit's read is the newer log entries alone.
-        var writer = new DeltaWriter(connection) { Snapshots = snapshots ?? new DeltaSnapshotCache(), Stores = project.Stores };
+        var writer = new DeltaWriter(connection) { Snapshots = snapshots ?? new DeltaSnapshotCache(), Stores = project.Stores, LoggerFactory = loggerFactory };
         for (int attempt = 0; ; attempt++)
         {
             SourceLoadResult? result = await LoadOnceAsync(project, source, writer, tablePath, runId, time, cancellationToken).ConfigureAwait(false);

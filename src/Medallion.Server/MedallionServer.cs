@@ -46,10 +46,13 @@ public sealed partial class MedallionServer : IAsyncDisposable
     private bool _stopped;
 
     // The root environment the server built: the scheduler's may be a reload's over it.
-    private ProjectEnvironment _environment = null!;
+    private readonly ProjectEnvironment _environment;
 
-    private MedallionServer(WebApplication web, SqlEndpoint? sql, ServerContext context, MedallionServerOptions options, Uri address, MetricsExporter metrics, AlertMonitor alerts, HousekeepingPass housekeeping, ILoggerFactory? ownedLogs, string? firstAdminPassword)
+    private MedallionServer(
+        ProjectEnvironment environment, WebApplication web, SqlEndpoint? sql, ServerContext context, MedallionServerOptions options, Uri address, MetricsExporter metrics,
+        AlertMonitor alerts, HousekeepingPass housekeeping, ILoggerFactory? ownedLogs, string? firstAdminPassword)
     {
+        _environment = environment;
         FirstAdminPassword = firstAdminPassword;
         _ownedLogs = ownedLogs;
         _alerts = alerts;
@@ -178,7 +181,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
             alerts.Start();
             var housekeeping = new HousekeepingPass(scheduler, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Housekeeping"));
             housekeeping.Start();
-            var server = new MedallionServer(web, sql, context, options, address, metrics, alerts, housekeeping, ownedLogs, firstAdminPassword) { _environment = environment };
+            var server = new MedallionServer(environment, web, sql, context, options, address, metrics, alerts, housekeeping, ownedLogs, firstAdminPassword);
             // The CLI of this machine finds the server that runs the jobs: one on standby writes its file when it takes over.
             var runtimeFile = new ServerRuntimeFile(address, localToken, Environment.ProcessId, options.Time.GetUtcNow());
             if (scheduler.Role == SchedulerRole.Active)

@@ -112,8 +112,6 @@ public sealed partial class JobScheduler : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(environment);
         options ??= new SchedulerOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentSteps, 1, nameof(options));
-        // A catalog that is not a local file is refused before the models are parsed.
-        _ = environment.CatalogPath;
         ModelGraph graph = await ModelGraph.BuildAsync(environment.Project, cancellationToken: cancellationToken).ConfigureAwait(false);
         CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
         LeaseHolder holder = options.Holder ?? CurrentProcess();

@@ -32,6 +32,16 @@ public sealed partial class ServerCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_project_without_users_starts_its_server_which_adds_the_first_admin()
+    {
+        using ServerProcess server = await ServerProcess.StartAsync(_project, "--grace", "5s");
+
+        Assert.Contains(server.Output, line => line.Contains("this first start created the operator 'admin'", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(_project, ".medallion", "admin-password")));
+        Assert.Equal(0, await server.TerminateAsync());
+    }
+
+    [Fact]
     public async Task Server_outside_a_project_says_so()
     {
         string empty = Directory.CreateTempSubdirectory("medallion-no-project-").FullName;

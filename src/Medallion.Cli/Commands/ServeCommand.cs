@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.Catalog;
 using Medallion.Cli.Output;
 using Medallion.Pipelines;
 using Medallion.Server;
@@ -35,7 +36,8 @@ internal static class ServeCommand
             using var log = new ConsoleLog(error, LogLevel.Warning);
             MedallionProject? loaded = await LoadIfPresentAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
             await using ProjectEnvironment? environment = loaded is null ? null : new ProjectEnvironment(loaded, new ProjectEnvironmentOptions { Logs = log });
-            SqlEndpointOptions options = await endpoint.ResolveAsync(parsed, environment, parsed.GetValue(database), error, cancellationToken).ConfigureAwait(false);
+            CatalogStore? logins = environment is null ? null : await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+            SqlEndpointOptions options = await endpoint.ResolveAsync(parsed, loaded, logins, parsed.GetValue(database), error, cancellationToken).ConfigureAwait(false);
             await using SqlEndpoint server = await SqlEndpoint.StartAsync(environment, options with { Logs = log }, cancellationToken: cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"Serving {server.Description} over the PostgreSQL protocol on {options.Address}:{server.Port} (read-only). Press Ctrl+C to stop.").ConfigureAwait(false);
             try

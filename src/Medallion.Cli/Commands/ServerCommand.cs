@@ -60,13 +60,8 @@ internal static partial class ServerCommand
 
             TimeSpan leaseTime = SqlEndpointArguments.ReadDuration(parsed, lease);
 
-            SqlEndpointOptions sql;
-            // The server opens the project's environment itself; this one only checks the options against the catalog.
-            await using (var checking = new ProjectEnvironment(loaded))
-            {
-                sql = await endpoint.ResolveAsync(parsed, checking, null, error, cancellationToken).ConfigureAwait(false);
-            }
-
+            // No check that someone could log in: the server adds the first admin of a project without users.
+            SqlEndpointOptions sql = await endpoint.ResolveAsync(parsed, loaded, null, null, error, cancellationToken).ConfigureAwait(false);
 
             // JSON lines are for a log shipper: everything on standard output is then a JSON line, the server's own
             // announcements included (the first admin's password is not: it stays in its owner-only file).

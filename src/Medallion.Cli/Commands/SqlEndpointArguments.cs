@@ -38,14 +38,17 @@ internal sealed class SqlEndpointArguments
 
     /// <summary>The endpoint's settings from a parsed command line.</summary>
     /// <param name="parsed">The parsed command line.</param>
-    /// <param name="environment">The environment of the project served (its catalog is read for its users), or null outside a project.</param>
+    /// <param name="project">The project served, or null outside a project.</param>
+    /// <param name="logins">
+    /// The catalog whose users may log in, checked to have one unless <c>--users</c> or <c>--trust-loopback</c> says who
+    /// may; null when the caller sees to it (<c>medallion server</c> adds the first admin of a project without users).
+    /// </param>
     /// <param name="databaseFile">Outside a project, the DuckDB file to serve.</param>
     /// <param name="error">Where a warning is told (serving off this machine without TLS).</param>
     /// <param name="cancellationToken">Cancels reading the catalog.</param>
     /// <exception cref="MedallionException"><see cref="ErrorCode.CommandLineInvalid"/> naming the option that is wrong.</exception>
-    public async Task<SqlEndpointOptions> ResolveAsync(ParseResult parsed, ProjectEnvironment? environment, FileInfo? databaseFile, TextWriter error, CancellationToken cancellationToken)
+    public async Task<SqlEndpointOptions> ResolveAsync(ParseResult parsed, MedallionProject? project, CatalogStore? logins, FileInfo? databaseFile, TextWriter error, CancellationToken cancellationToken)
     {
-        MedallionProject? project = environment?.Project;
         string host = parsed.GetRequiredValue(_host);
         if (!IPAddress.TryParse(host, out IPAddress? address))
         {
@@ -108,12 +111,11 @@ internal sealed class SqlEndpointArguments
 
         FileInfo? users = parsed.GetValue(_users);
         bool trust = parsed.GetValue(_trust);
-        if (environment is not null && users is null && !trust)
+        if (project is not null && logins is not null && users is null && !trust)
         {
-            CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
-            if ((await catalog.Identity.ListUsersAsync(cancellationToken).ConfigureAwait(false)).Count == 0)
+            if ((await logins.Identity.ListUsersAsync(cancellationToken).ConfigureAwait(false)).Count == 0)
             {
-                throw new MedallionException(ErrorCode.CommandLineInvalid, $"the project {environment.Project.Name} has no users, so nobody could log in. Help: medallion user add <name> --project {projectDirectory} (or pass --trust-loopback).");
+                throw new MedallionException(ErrorCode.CommandLineInvalid, $"the project {project.Name} has no users, so nobody could log in. Help: medallion user add <name> --project {projectDirectory} (or pass --trust-loopback).");
             }
         }
 

@@ -25,10 +25,13 @@ using static Medallion.Server.Benchmarks.Bench;
 //             OpenMetrics (targets <= 50 ms, <= 2 MB); and the cost of counting one model's events.
 //   web       (issue 18) 1,000 tables, 500 models, 100,000 recorded runs: server time of the home, catalog search,
 //             table and lineage pages (p95 <= 100 ms), and the lineage page rendered in Chromium (<= 2 s).
+//   catalogs  (issue 38) the web scenario's pages and the run history served from the SQLite catalog, then from a
+//             copy of it in PostgreSQL (MEDALLION_BENCH_PG, an Npgsql connection string; default the test server
+//             build/test-setup/postgres.sh starts): each page's p95 on PostgreSQL / SQLite (target <= 1.5x).
 //   --soak    (issue 36) `medallion server` through the launcher with N jobs on `every:` for a while: its memory,
 //             threads, file descriptors, catalog and lake sampled from /proc and disk, a verdict per metric from the
 //             slope over the second half, and any run stuck (see Soak); exit 1 when something grew or a run stuck.
-// Usage: Medallion.Server.Benchmarks [latency|overhead|history|metrics|web|all] [--quick]
+// Usage: Medallion.Server.Benchmarks [latency|overhead|history|metrics|web|catalogs|all] [--quick]
 //        Medallion.Server.Benchmarks --soak [minutes (30)] [jobs (50)] [every seconds (10)]
 if (args.Length > 0 && args[0] == "--soak")
 {
@@ -61,6 +64,12 @@ if (which is "metrics" or "all")
 if (which is "web" or "all")
 {
     await WebBenchmark.RunAsync(runs: 100_000, requests: quick ? 50 : 200, renders: quick ? 3 : 10);
+}
+
+if (which is "catalogs" or "all")
+{
+    await WebBenchmark.CatalogEnginesAsync(runs: 100_000, requests: quick ? 50 : 200,
+        Environment.GetEnvironmentVariable("MEDALLION_BENCH_PG") is { Length: > 0 } server ? server : "Host=127.0.0.1;Port=55432;Username=medallion;Password=medallion;Database=postgres");
 }
 
 return 0;

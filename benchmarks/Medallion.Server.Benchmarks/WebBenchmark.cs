@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading.Tasks;
@@ -14,6 +15,7 @@ using Medallion.Pipelines;
 using Medallion.Pipelines.Running;
 using Microsoft.Data.Sqlite;
 using Microsoft.Playwright;
+using Npgsql;
 using static Medallion.Server.Benchmarks.Bench;
 
 namespace Medallion.Server.Benchmarks;
@@ -38,6 +40,81 @@ internal static partial class WebBenchmark
     public static async Task RunAsync(int runs, int requests, int renders)
     {
         using BenchProject project = Generate();
+        await BuildAndRecordAsync(project, runs);
+        MedallionServer server = await StartAsync(project);
+        await using (server)
+        {
+            await PagesAsync(server, requests);
+            await BrowserAsync(server, renders);
+        }
+    }
+
+    /// <summary>
+    /// Issue 38's catalog comparison: the same pages and run history served from the SQLite catalog, then from a copy of
+    /// it in PostgreSQL (<paramref name="postgresServer"/>, a database of its own made for the run and dropped after),
+    /// each page's p95 on PostgreSQL as a ratio of SQLite's (target &lt;= 1.5x).
+    /// </summary>
+    public static async Task CatalogEnginesAsync(int runs, int requests, string postgresServer)
+    {
+        const double Target = 1.5;
+        using BenchProject project = Generate();
+        await BuildAndRecordAsync(project, runs);
+        Console.WriteLine("  SQLite catalog (.medallion/catalog.db):");
+        Dictionary<string, double> sqlite;
+        MedallionServer server = await StartAsync(project);
+        await using (server)
+        {
+            sqlite = await PagesAsync(server, requests);
+        }
+
+        var admin = new NpgsqlConnectionStringBuilder(postgresServer) { Pooling = false };
+        string database = "medallion_bench_" + Guid.NewGuid().ToString("N")[..8];
+        await ExecuteAsync(admin.ConnectionString, $"CREATE DATABASE {database}");
+        try
+        {
+            string url = $"postgres://{Uri.EscapeDataString(admin.Username!)}:{Uri.EscapeDataString(admin.Password ?? "")}@{admin.Host}:{admin.Port}/{database}";
+            SqliteConnection.ClearAllPools();
+            var copy = Stopwatch.StartNew();
+            await using (CatalogStore source = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(project.Directory)))
+            await using (CatalogStore target = await CatalogStore.OpenAsync(url))
+            {
+                IReadOnlyList<CatalogTableCopy> copied = await CatalogCopy.CopyAsync(source, target);
+                Console.WriteLine($"  PostgreSQL catalog ({target.Path}), copied from SQLite by `medallion catalog copy`'s code: {copied.Sum(c => c.Copied):N0} rows in {copy.Elapsed.TotalSeconds:0.0} s");
+            }
+
+            project.Write("medallion.yml", $"name: bench\nstorage: lake\ncatalog: {url}\n");
+            Dictionary<string, double> postgres;
+            server = await StartAsync(project);
+            await using (server)
+            {
+                postgres = await PagesAsync(server, requests);
+            }
+
+            Console.WriteLine($"  PostgreSQL p95 / SQLite p95 per page (target <= {Target:0.0}x):");
+            foreach ((string page, double p95) in sqlite)
+            {
+                double ratio = postgres[page] / p95;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {page,-15} {p95,7:0.0} ms -> {postgres[page],7:0.0} ms  {ratio:0.00}x ({(ratio <= Target ? "met" : "MISSED")})"));
+            }
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await ExecuteAsync(admin.ConnectionString, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+        }
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Builds every table once, then records <paramref name="runs"/> runs in all in the project's SQLite catalog.</summary>
+    private static async Task BuildAndRecordAsync(BenchProject project, int runs)
+    {
         Console.WriteLine($"Web UI: {Bronze + Silver + Gold:N0} tables ({Bronze} bronze sources, {Silver} silver and {Gold} gold models, three upstreams each), {Jobs} jobs, {runs:N0} recorded runs");
         var build = Stopwatch.StartNew();
         MedallionProject loaded = await MedallionProject.LoadAsync(project.Directory);
@@ -51,20 +128,24 @@ internal static partial class WebBenchmark
         await SpreadOverJobsAsync(catalogPath);
         Console.WriteLine($"  recorded {runs - 1:N0} more runs in bulk (copies of the build's row, spread over the jobs) in {fill.Elapsed.TotalSeconds:0.0} s");
         SqliteConnection.ClearAllPools();
-
-        MedallionServer server = await MedallionServer.StartAsync(new MedallionServerOptions { ProjectDirectory = project.Directory, HttpPort = 0 });
-        await using (server)
-        {
-            await server.Catalog().Identity.SetUserAsync(User, PgUserStore.CreateScramVerifier(Password));
-            await server.Catalog().Identity.SetUserRoleAsync(User, ServerRole.Operator);
-            await server.Catalog().Access.SetUserAdminAsync(User, isAdmin: true);
-            await PagesAsync(server, requests);
-            await BrowserAsync(server, renders);
-        }
     }
 
-    /// <summary>Each page requested over and over by one signed-in client; the time is the whole request on loopback.</summary>
-    private static async Task PagesAsync(MedallionServer server, int requests)
+    /// <summary>Starts the server on the project, with the benchmark's signed-in user (an operator who reads everything).</summary>
+    private static async Task<MedallionServer> StartAsync(BenchProject project)
+    {
+        MedallionServer server = await MedallionServer.StartAsync(new MedallionServerOptions { ProjectDirectory = project.Directory, HttpPort = 0 });
+        await server.Catalog().Identity.SetUserAsync(User, PgUserStore.CreateScramVerifier(Password));
+        await server.Catalog().Identity.SetUserRoleAsync(User, ServerRole.Operator);
+        await server.Catalog().Access.SetUserAdminAsync(User, isAdmin: true);
+        return server;
+    }
+
+    /// <summary>
+    /// Each page requested over and over by one signed-in client, and the REST API's run history by the same user over
+    /// HTTP Basic; the time is the whole request on loopback.
+    /// </summary>
+    /// <returns>Each page's p95, by its name.</returns>
+    private static async Task<Dictionary<string, double>> PagesAsync(MedallionServer server, int requests)
     {
         using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer(), UseCookies = true };
         using var http = new HttpClient(handler) { BaseAddress = server.HttpAddress };
@@ -83,13 +164,19 @@ internal static partial class WebBenchmark
             ("catalog, all", "/catalog", "gold.g199"),
             ("table", "/tables/silver.s8", "bronze.b"),
             ("lineage", "/lineage", "data-table=\"gold.g199\""),
+            // The REST API's newest runs (issue 17's history scenario), over a client signed in by HTTP Basic below.
+            ("history", "/api/runs?limit=50", "\"started_at\""),
         ];
+        using var api = new HttpClient { BaseAddress = server.HttpAddress };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Password}")));
+        var results = new Dictionary<string, double>(StringComparer.Ordinal);
         Console.WriteLine($"  server time per page as the client on loopback times it (and as the server's Server-Timing header says), {requests} requests each after 3 to warm up (or 30 s, whichever ends first); target p95 <= {PageTargetMs:0} ms");
         foreach ((string name, string path, string expected) in pages)
         {
+            HttpClient client = path.StartsWith("/api/", StringComparison.Ordinal) ? api : http;
             for (int i = 0; i < 3; i++)
             {
-                await GetPageAsync(http, path, expected);
+                await GetPageAsync(client, path, expected);
             }
 
             var times = new List<double>(requests);
@@ -99,15 +186,18 @@ internal static partial class WebBenchmark
             while (times.Count < requests && budget.Elapsed < TimeSpan.FromSeconds(30))
             {
                 long began = Stopwatch.GetTimestamp();
-                (bytes, double serverMs) = await GetPageAsync(http, path, expected);
+                (bytes, double serverMs) = await GetPageAsync(client, path, expected);
                 times.Add(Stopwatch.GetElapsedTime(began).TotalMilliseconds);
                 own.Add(serverMs);
             }
 
             double p95 = Percentile(times, 0.95);
+            results[name] = p95;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"    {name,-15} {path,-26} {bytes / 1024.0,6:0.0} KiB  n {times.Count,3}  p50 {Percentile(times, 0.50),6:0.0} ms  p95 {p95,6:0.0} ms  max {times.Max(),6:0.0} ms  ({(p95 <= PageTargetMs ? "met" : "MISSED")}, {p95 / PageTargetMs:0.00}x)  Server-Timing p50 {Percentile(own, 0.50):0.0} p95 {Percentile(own, 0.95):0.0} ms"));
         }
+
+        return results;
     }
 
     /// <returns>The page's size and the server's own time for it (its <c>Server-Timing</c> header; NaN without one).</returns>

@@ -10,7 +10,7 @@ namespace Medallion.Catalog;
 /// <summary>
 /// The metastore: namespaces, tables, columns with docs and classification, schema history per
 /// version, runs and model runs, quality results, and lineage edges. By default it is a SQLite file
-/// under the project's <c>.medallion/catalog.db</c>.
+/// under the project's <c>.medallion/catalog.db</c>; several servers share one in a PostgreSQL database.
 /// </summary>
 /// <remarks>
 /// <para>Guarantees: the schema is migrated forward on open, one migration per transaction, and the
@@ -26,9 +26,10 @@ public sealed class CatalogStore : IAsyncDisposable
 {
     private readonly CatalogDatabase _db;
 
-    private CatalogStore(CatalogDatabase db)
+    private CatalogStore(CatalogDatabase db, int openedAtVersion)
     {
         _db = db;
+        OpenedAtVersion = openedAtVersion;
         Tables = new TableCatalog(db);
         Identity = new IdentityStore(db);
         Access = new AccessStore(db, Tables, Identity);
@@ -36,6 +37,9 @@ public sealed class CatalogStore : IAsyncDisposable
         Scheduler = new SchedulerStore(db);
         Quality = new QualityStore(db);
     }
+
+    /// <summary>The catalog's database, for what works across its stores (<see cref="CatalogCopy"/>).</summary>
+    internal CatalogDatabase Database => _db;
 
     /// <summary>The default of <see cref="SlowWriteThreshold"/>: one second.</summary>
     public static readonly TimeSpan DefaultSlowWriteThreshold = TimeSpan.FromSeconds(1);
@@ -51,7 +55,7 @@ public sealed class CatalogStore : IAsyncDisposable
         set => _db.SlowWriteThreshold = value;
     }
 
-    /// <summary>The catalog file.</summary>
+    /// <summary>Where the catalog is: the SQLite file's full path, or the PostgreSQL database as <c>postgres://user@host/db</c> (never its password).</summary>
     public string Path => _db.Location;
 
     /// <summary>Namespaces, tables, columns, table versions and lineage.</summary>
@@ -79,51 +83,68 @@ public sealed class CatalogStore : IAsyncDisposable
         return System.IO.Path.Combine(projectDirectory, ".medallion", "catalog.db");
     }
 
-    /// <summary>Opens (creating when missing) the catalog file at <paramref name="path"/> and migrates its schema to the latest version.</summary>
+    /// <summary>
+    /// Opens (creating when missing) the catalog at <paramref name="location"/> and migrates its schema to the latest
+    /// version.
+    /// </summary>
     /// <remarks>
-    /// The catalog holds password verifiers, so on Linux and macOS a new file is created readable by its owner only
+    /// A SQLite catalog holds password verifiers, so on Linux and macOS a new file is created readable by its owner only
     /// (0600, and so are SQLite's <c>-wal</c>/<c>-shm</c> files), in a folder only its owner may enter (0700) when that
     /// folder is new. An existing catalog loses others' access on open, and its group's unless the group may write to
     /// it (a catalog shared with a team on purpose).
     /// </remarks>
-    /// <param name="path">The SQLite file; its directory is created when missing.</param>
+    /// <param name="location">A SQLite file (its directory is created when missing), or a PostgreSQL database as a <c>postgres://</c> URL (see <see cref="IsDatabaseUrl"/>).</param>
     /// <param name="timeProvider">The clock for created/updated timestamps; the system clock when null.</param>
     /// <param name="cancellationToken">Cancels the open.</param>
     /// <exception cref="MedallionException">
-    /// <see cref="ErrorCode.CatalogOpenFailed"/> when the file cannot be opened or migrated;
+    /// <see cref="ErrorCode.CatalogLocationInvalid"/> when a URL does not read;
+    /// <see cref="ErrorCode.CatalogOpenFailed"/> when the catalog cannot be opened or migrated;
     /// <see cref="ErrorCode.CatalogSchemaTooNew"/> when a newer Medallion wrote it.
     /// </exception>
-    public static Task<CatalogStore> OpenAsync(string path, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
-        OpenAsync(path, timeProvider, null, cancellationToken);
+    public static Task<CatalogStore> OpenAsync(string location, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
+        OpenAsync(location, timeProvider, null, cancellationToken);
 
     /// <summary>
-    /// Opens (creating when missing) the catalog file at <paramref name="path"/> and migrates its schema to the latest
+    /// Opens (creating when missing) the catalog at <paramref name="location"/> and migrates its schema to the latest
     /// version, logging slow writes (<see cref="SlowWriteThreshold"/>) to <paramref name="loggerFactory"/>.
     /// </summary>
-    /// <param name="path">The SQLite file; its directory is created when missing.</param>
+    /// <param name="location">A SQLite file (its directory is created when missing), or a PostgreSQL database as a <c>postgres://</c> URL.</param>
     /// <param name="timeProvider">The clock for created/updated timestamps; the system clock when null.</param>
     /// <param name="loggerFactory">Where the store logs; none when null.</param>
     /// <param name="cancellationToken">Cancels the open.</param>
     /// <exception cref="MedallionException">As <see cref="OpenAsync(string, TimeProvider?, CancellationToken)"/>.</exception>
-    public static async Task<CatalogStore> OpenAsync(string path, TimeProvider? timeProvider, ILoggerFactory? loggerFactory, CancellationToken cancellationToken = default)
+    public static async Task<CatalogStore> OpenAsync(string location, TimeProvider? timeProvider, ILoggerFactory? loggerFactory, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var dialect = new SqliteCatalogDialect(System.IO.Path.GetFullPath(path));
+        ArgumentException.ThrowIfNullOrEmpty(location);
+        CatalogDialect dialect = IsDatabaseUrl(location) ? PostgresCatalogDialect.FromUrl(location) : new SqliteCatalogDialect(System.IO.Path.GetFullPath(location));
         var db = new CatalogDatabase(dialect, timeProvider ?? TimeProvider.System, (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CatalogStore>());
+        int openedAtVersion;
         try
         {
             dialect.PrepareStorage();
-            await db.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            openedAtVersion = await db.MigrateAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (dialect.OpenFailed(e) is { } failed)
         {
             throw failed;
         }
 
-        return new CatalogStore(db);
+        return new CatalogStore(db, openedAtVersion);
     }
 
-    /// <summary>The schema version the catalog file is at.</summary>
+    /// <summary>
+    /// Whether <paramref name="location"/> names a catalog on a database server (a <c>postgres://</c> or <c>mysql://</c>
+    /// URL, the latter refused on open) rather than a SQLite file.
+    /// </summary>
+    public static bool IsDatabaseUrl(string location) => DatabaseUrl.TypeOf(location) is not null;
+
+    /// <summary>The schema version the catalog was at when this store opened it, before its migrations (0 for a new catalog).</summary>
+    public int OpenedAtVersion { get; }
+
+    /// <summary>The schema version this Medallion migrates a catalog to.</summary>
+    public static int LatestSchemaVersion => CatalogSchema.LatestVersion;
+
+    /// <summary>The schema version the catalog is at.</summary>
     public Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken = default) => _db.GetSchemaVersionAsync(cancellationToken);
 
     /// <summary>Releases the pooled connections to the catalog file.</summary>

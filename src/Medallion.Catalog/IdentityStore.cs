@@ -276,9 +276,10 @@ public sealed class IdentityStore
 
     /// <summary>Every API token, newest first; for one user when <paramref name="user"/> is given.</summary>
     public Task<List<ApiToken>> ListApiTokensAsync(string? user = null, CancellationToken cancellationToken = default) =>
+        // The filter only when there is one: PostgreSQL cannot tell the type of "@user IS NULL" when @user is null.
         _db.QueryAsync(
-            $"SELECT {ApiTokenColumns} FROM api_tokens WHERE @user IS NULL OR user_name = @user ORDER BY created_at DESC, id",
-            [("@user", user)],
+            $"SELECT {ApiTokenColumns} FROM api_tokens{(user is null ? "" : " WHERE user_name = @user")} ORDER BY created_at DESC, id",
+            user is null ? [] : [("@user", user)],
             r => new ApiToken(
                 r.GetString(0), r.GetString(1), ParseTime(r.GetString(2)),
                 GetNullableTime(r, 3), GetNullableTime(r, 4), GetNullableTime(r, 5)),
@@ -308,7 +309,7 @@ public sealed class IdentityStore
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         return _db.QueryAsync(
-            "SELECT at, user_name, action, target, detail FROM server_actions ORDER BY at DESC, rowid DESC LIMIT @count",
+            $"SELECT at, user_name, action, target, detail FROM server_actions ORDER BY at DESC, {_db.Dialect.InsertionOrder} DESC LIMIT @count",
             [("@count", count)],
             r => new ServerAction(ParseTime(r.GetString(0)), r.GetString(1), r.GetString(2), r.GetString(3), GetNullableString(r, 4)),
             cancellationToken);

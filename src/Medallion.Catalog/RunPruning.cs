@@ -14,7 +14,7 @@ namespace Medallion.Catalog;
 /// <param name="TableVersions">The catalog's records of table versions they committed (never a table's latest; the Delta log keeps its own history).</param>
 /// <param name="Backfills">Finished backfills left with no run.</param>
 /// <param name="KeptRuns">Runs old enough that were kept all the same: running or queued, the latest of their job, or the last to build a model.</param>
-/// <param name="BytesFreed">How much smaller the catalog file became (0 on a dry run).</param>
+/// <param name="BytesFreed">How much smaller the catalog file became (0 on a dry run); null when the catalog is not a file (PostgreSQL reuses the space).</param>
 public sealed record RunPruning(
     DateTimeOffset Before,
     bool DryRun,
@@ -27,4 +27,4 @@ public sealed record RunPruning(
     int TableVersions,
     int Backfills,
     int KeptRuns,
-    long BytesFreed);
+    long? BytesFreed);

@@ -669,7 +669,7 @@ public sealed class RunStore
             {
                 using DbConnection connection = await _db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
                 using DbTransaction snapshot = _db.Dialect.BeginSnapshot(connection);
-                return Add(total, PruneBatchOf(connection, snapshot, before, int.MaxValue, delete: false));
+                return Add(total, PruneBatchOf(_db.Dialect, connection, snapshot, before, int.MaxValue, delete: false));
             }
             catch (DbException e)
             {
@@ -682,7 +682,7 @@ public sealed class RunStore
             RunPruning batch = null!;
             await _db.WriteAsync((connection, transaction) =>
             {
-                batch = PruneBatchOf(connection, transaction, before, PruneBatch, delete: true);
+                batch = PruneBatchOf(_db.Dialect, connection, transaction, before, PruneBatch, delete: true);
                 return batch.Runs;
             }, cancellationToken).ConfigureAwait(false);
             total = Add(total, batch) with { KeptRuns = batch.KeptRuns };
@@ -698,7 +698,7 @@ public sealed class RunStore
         }
 
         await ReclaimSpaceAsync(cancellationToken).ConfigureAwait(false);
-        return total with { BytesFreed = sizeBefore is long size && _db.Dialect.SizeBytes() is long after ? Math.Max(0, size - after) : 0 };
+        return total with { BytesFreed = sizeBefore is long size && _db.Dialect.SizeBytes() is long after ? Math.Max(0, size - after) : null };
     }
 
     private static RunPruning Add(RunPruning total, RunPruning batch) => total with
@@ -715,7 +715,7 @@ public sealed class RunStore
     };
 
     /// <summary>Counts (and deletes, unless told not to) up to <paramref name="limit"/> prunable runs and what belongs to them, in the caller's transaction.</summary>
-    private static RunPruning PruneBatchOf(DbConnection connection, DbTransaction transaction, DateTimeOffset before, int limit, bool delete)
+    private static RunPruning PruneBatchOf(CatalogDialect dialect, DbConnection connection, DbTransaction transaction, DateTimeOffset before, int limit, bool delete)
     {
         (string, object?)[] cutoff = [("@before", FormatTime(before))];
         var ids = new List<string>();
@@ -728,30 +728,30 @@ public sealed class RunStore
             }
         }
 
-        // The ids travel as one JSON array parameter (json_each), not as thousands of parameters.
+        // The ids travel as one JSON array parameter, not as thousands of parameters.
         (string, object?)[] set = [("@ids", CatalogJson.WriteStrings(ids))];
-        const string InSet = "IN (SELECT value FROM json_each(@ids))";
+        string inSet = $"IN ({dialect.JsonTextSet("@ids")})";
         // A table version's record goes with its run unless it is the table's latest.
-        const string PrunableVersions = $"""
-            FROM table_versions WHERE run_id {InSet}
+        string prunableVersions = $"""
+            FROM table_versions WHERE run_id {inSet}
               AND version < (SELECT max(v.version) FROM table_versions v WHERE v.namespace = table_versions.namespace AND v.table_name = table_versions.table_name)
             """;
         int Count(string from) => Convert.ToInt32(Scalar(connection, transaction, "SELECT count(*) " + from, set), CultureInfo.InvariantCulture);
         var batch = new RunPruning(before, !delete,
             ids.Count,
-            Count($"FROM model_runs WHERE run_id {InSet}"),
-            Count($"FROM source_runs WHERE run_id {InSet}"),
-            Count($"FROM run_attempts WHERE run_id {InSet}"),
-            Count($"FROM run_logs WHERE run_id {InSet}"),
-            Count($"FROM quality_results WHERE run_id {InSet}"),
-            Count(PrunableVersions),
+            Count($"FROM model_runs WHERE run_id {inSet}"),
+            Count($"FROM source_runs WHERE run_id {inSet}"),
+            Count($"FROM run_attempts WHERE run_id {inSet}"),
+            Count($"FROM run_logs WHERE run_id {inSet}"),
+            Count($"FROM quality_results WHERE run_id {inSet}"),
+            Count(prunableVersions),
             0,
             0,
             0);
         // Finished backfills older than the cutoff whose every run is (or would be) gone.
         string emptyBackfills = $"""
             FROM backfills WHERE finished_at IS NOT NULL AND created_at < @before
-              AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.backfill_id = backfills.id AND runs.id NOT {InSet})
+              AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.backfill_id = backfills.id AND runs.id NOT {inSet})
             """;
         int keptRuns = Convert.ToInt32(Scalar(connection, transaction,
             "SELECT count(*) FROM runs WHERE started_at < @before AND id NOT IN (" + PrunableRuns + ")", cutoff), CultureInfo.InvariantCulture);
@@ -763,10 +763,10 @@ public sealed class RunStore
         if (delete && ids.Count > 0)
         {
             // Model runs, source runs, attempts and logs go with their run (ON DELETE CASCADE); the rest name it by id only.
-            Execute(connection, transaction, "DELETE " + PrunableVersions, set);
-            Execute(connection, transaction, $"DELETE FROM quality_results WHERE run_id {InSet}", set);
+            Execute(connection, transaction, "DELETE " + prunableVersions, set);
+            Execute(connection, transaction, $"DELETE FROM quality_results WHERE run_id {inSet}", set);
             Execute(connection, transaction, "DELETE " + emptyBackfills, [.. cutoff, .. set]);
-            Execute(connection, transaction, $"DELETE FROM runs WHERE id {InSet}", set);
+            Execute(connection, transaction, $"DELETE FROM runs WHERE id {inSet}", set);
         }
 
         return batch;

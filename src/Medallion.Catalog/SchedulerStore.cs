@@ -128,9 +128,24 @@ public sealed class SchedulerStore
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
+        // Only the filters given: PostgreSQL cannot tell the type of "@job IS NULL" when @job is null.
+        var where = new List<string>();
+        var parameters = new List<(string, object?)> { ("@limit", limit) };
+        if (job is not null)
+        {
+            where.Add("job = @job");
+            parameters.Add(("@job", job));
+        }
+
+        if (status is { } only)
+        {
+            where.Add("status = @status");
+            parameters.Add(("@status", FormatStatus(only)));
+        }
+
         List<BackfillRecord> backfills = await _db.QueryAsync(
-            $"SELECT {BackfillColumns} FROM backfills WHERE (@job IS NULL OR job = @job) AND (@status IS NULL OR status = @status) ORDER BY id DESC LIMIT @limit",
-            [("@job", job), ("@status", status is { } s ? FormatStatus(s) : null), ("@limit", limit)],
+            $"SELECT {BackfillColumns} FROM backfills{(where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where))} ORDER BY id DESC LIMIT @limit",
+            [.. parameters],
             ReadBackfill,
             cancellationToken).ConfigureAwait(false);
         var details = new List<BackfillDetail>(backfills.Count);

@@ -53,11 +53,11 @@ public sealed class TableCatalog
 
     /// <summary>Lists the tables, by namespace and name; only those of <paramref name="ns"/> when given.</summary>
     public Task<List<CatalogTable>> ListTablesAsync(string? ns = null, CancellationToken cancellationToken = default) =>
-        _db.QueryAsync(
-            $"SELECT {TableColumns} FROM tables WHERE @ns IS NULL OR namespace = @ns ORDER BY namespace, name",
-            [("@ns", ns?.ToLowerInvariant())],
-            ReadTable,
-            cancellationToken);
+        // Two statements rather than "@ns IS NULL OR ...": PostgreSQL cannot tell the type of a parameter that is only
+        // ever null, and the filtered one walks the primary key.
+        ns is null
+            ? _db.QueryAsync($"SELECT {TableColumns} FROM tables ORDER BY namespace, name", [], ReadTable, cancellationToken)
+            : _db.QueryAsync($"SELECT {TableColumns} FROM tables WHERE namespace = @ns ORDER BY namespace, name", [("@ns", ns.ToLowerInvariant())], ReadTable, cancellationToken);
 
     /// <summary>Removes a table with its columns and history; lineage edges and runs stay as history.</summary>
     /// <returns>True when the table existed.</returns>

@@ -70,6 +70,7 @@ internal static class MedallionCli
             root.Add(command);
         }
 
+        root.Add(CatalogCommand.Create(output));
         root.Add(QuickstartCommand.Create(output));
         foreach (Command command in PrivacyCommands.Create(output))
         {

@@ -196,6 +196,12 @@ public enum ErrorCode
     CatalogBusy = 6908,
     /// <summary>The catalog file is damaged or is not a SQLite database; the operation read or wrote nothing.</summary>
     CatalogCorrupt = 6909,
+    /// <summary>The catalog's location (a file path or a <c>postgres://</c> URL) cannot be read or names an engine the catalog cannot live on.</summary>
+    CatalogLocationInvalid = 6910,
+    /// <summary>The catalog's database server could not be reached, or dropped the connection; nothing of the operation was recorded, and trying again may succeed.</summary>
+    CatalogUnavailable = 6911,
+    /// <summary>A catalog cannot be copied to a database that already holds a catalog with records.</summary>
+    CatalogCopyRefused = 6912,
 
     /// <summary>An expectation is declared with missing or invalid arguments.</summary>
     QualityRuleInvalid = 7001,

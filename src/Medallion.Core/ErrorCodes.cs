@@ -116,6 +116,9 @@ public static class ErrorCodes
         new(ErrorCode.CatalogWriteFailed, ErrorKind.Unavailable, "58030"),
         new(ErrorCode.CatalogBusy, ErrorKind.Unavailable, "55P03", IsTransient: true),
         new(ErrorCode.CatalogCorrupt, ErrorKind.Corrupt, "XX001"),
+        new(ErrorCode.CatalogLocationInvalid, ErrorKind.Input, "22023"),
+        new(ErrorCode.CatalogUnavailable, ErrorKind.Unavailable, "08006", IsTransient: true),
+        new(ErrorCode.CatalogCopyRefused, ErrorKind.Conflict, "55000"),
 
         new(ErrorCode.QualityRuleInvalid, ErrorKind.Input, "F0000"),
         new(ErrorCode.QualityCheckFailed, ErrorKind.Input, "23514"),

@@ -28,7 +28,7 @@ public static class DatabaseSourceUrl
     public static bool IsDatabaseUrl(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return DatabaseType(text) is not null;
+        return DatabaseUrl.TypeOf(text) is not null;
     }
 
     /// <summary>Makes the source that reads <paramref name="table"/> of the database at <paramref name="url"/> into bronze.</summary>
@@ -47,70 +47,7 @@ public static class DatabaseSourceUrl
     {
         ArgumentNullException.ThrowIfNull(url);
         ArgumentNullException.ThrowIfNull(cursor);
-        string type = DatabaseType(url) ?? throw Invalid($"'{Redact(url)}' is not a database URL", "start it with postgres:// or mysql://, e.g. postgres://user@localhost:5432/shop");
-        int schemeEnd = url.IndexOf("://", StringComparison.Ordinal) + 3;
-        string rest = url[schemeEnd..];
-        string? query = null;
-        int question = rest.IndexOf('?', StringComparison.Ordinal);
-        if (question >= 0)
-        {
-            (rest, query) = (rest[..question], rest[(question + 1)..]);
-        }
-
-        // The user part ends at the last '@', since a password may hold one.
-        int at = rest.LastIndexOf('@');
-        string? userInfo = at >= 0 ? rest[..at] : null;
-        string hostPart = at >= 0 ? rest[(at + 1)..] : rest;
-        int slash = hostPart.IndexOf('/', StringComparison.Ordinal);
-        string display = Redact(url);
-        if (slash < 0 || slash == hostPart.Length - 1)
-        {
-            throw Invalid($"'{display}' names no database", $"add it after the host, e.g. {url[..schemeEnd]}{(userInfo is null ? "" : "user@")}{(slash < 0 ? hostPart : hostPart[..slash])}/shop");
-        }
-
-        string database = Unescape(hostPart[(slash + 1)..], display);
-        (string host, string? port) = SplitHost(hostPart[..slash], display);
-        var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["host"] = host, ["database"] = database };
-        if (port is not null)
-        {
-            settings["port"] = port;
-        }
-
-        bool passwordInUrl = false;
-        if (userInfo is not null)
-        {
-            int colon = userInfo.IndexOf(':', StringComparison.Ordinal);
-            settings["user"] = Unescape(colon < 0 ? userInfo : userInfo[..colon], display);
-            if (colon >= 0)
-            {
-                string password = userInfo[(colon + 1)..];
-                if (password.StartsWith("${", StringComparison.Ordinal) && password.EndsWith('}'))
-                {
-                    string variable = password[2..^1];
-                    settings["password"] = (environment ?? Environment.GetEnvironmentVariable)(variable) is { Length: > 0 } value
-                        ? value
-                        : throw new MedallionException(ErrorCode.SourceSecretMissing,
-                            $"The password of '{display}' refers to the environment variable '{variable}', which is not set.\nHelp: export {variable}=... before running medallion.");
-                }
-                else
-                {
-                    settings["password"] = Unescape(password, display);
-                    passwordInUrl = true;
-                }
-            }
-        }
-
-        foreach (string parameter in (query ?? string.Empty).Split('&', StringSplitOptions.RemoveEmptyEntries))
-        {
-            int equals = parameter.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                throw Invalid($"'{display}' has the query parameter '{parameter}' without a value", "write parameters as key=value, e.g. ?sslmode=require");
-            }
-
-            settings[Unescape(parameter[..equals], display)] = Unescape(parameter[(equals + 1)..], display);
-        }
-
+        DatabaseUrl parsed = DatabaseUrl.Parse(url, "The database source", ErrorCode.SourceUrlInvalid, ErrorCode.SourceSecretMissing, environment);
         if (string.IsNullOrWhiteSpace(table))
         {
             throw Invalid("no table was given", "name the table to read, e.g. public.orders");
@@ -135,72 +72,9 @@ public static class DatabaseSourceUrl
 
         TableName into = target ?? new TableName("bronze", table[(table.LastIndexOf('.') + 1)..].ToLowerInvariant());
         string sourceName = name ?? into.Name.ToLowerInvariant();
-        var connection = new ConnectionDefinition(sourceName, type, settings, s_location);
+        var connection = new ConnectionDefinition(sourceName, parsed.Type, parsed.Settings, s_location);
         var definition = new DatabaseTableDefinition(table, into, ingestionMode, cursor, null, null, null, 100_000, s_location);
-        return new DatabaseUrlSource(new DatabaseSourceDefinition(sourceName, connection, [definition], null, s_location), passwordInUrl, display);
-    }
-
-    private static string? DatabaseType(string url)
-    {
-        int end = url.IndexOf("://", StringComparison.Ordinal);
-        return end < 0 ? null : url[..end].ToLowerInvariant() switch
-        {
-            "postgres" or "postgresql" => "postgres",
-            "mysql" or "mariadb" => "mysql",
-            _ => null,
-        };
-    }
-
-    private static (string Host, string? Port) SplitHost(string text, string display)
-    {
-        string host = text;
-        string? port = null;
-        int colon = text.StartsWith('[') ? text.IndexOf("]:", StringComparison.Ordinal) + 1 : text.LastIndexOf(':');
-        if (colon > 0)
-        {
-            (host, port) = (text[..colon], text[(colon + 1)..]);
-            if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int number) || number is < 1 or > 65535)
-            {
-                throw Invalid($"'{display}' has the port '{port}', which is not a number from 1 to 65535", "write the host as host:port, e.g. localhost:5432");
-            }
-        }
-
-        host = host.Trim('[', ']');
-        return host.Length > 0 ? (host, port) : throw Invalid($"'{display}' names no host", "write it after the '@', e.g. user@localhost:5432/shop");
-    }
-
-    private static string Unescape(string text, string display)
-    {
-        try
-        {
-            return Uri.UnescapeDataString(text);
-        }
-        catch (UriFormatException)
-        {
-            throw Invalid($"'{display}' has a malformed %-escape", "escape special characters as %XX, e.g. %40 for @");
-        }
-    }
-
-    /// <summary>The URL without a password written into it; a <c>${NAME}</c> reference is kept, as it shows no secret.</summary>
-    private static string Redact(string url)
-    {
-        int schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
-        int start = schemeEnd < 0 ? 0 : schemeEnd + 3;
-        int question = url.IndexOf('?', start);
-        int at = url.LastIndexOf('@', question < 0 ? url.Length - 1 : question);
-        if (at < start)
-        {
-            return url;
-        }
-
-        int colon = url.IndexOf(':', start);
-        if (colon < 0 || colon > at)
-        {
-            return url;
-        }
-
-        string password = url[(colon + 1)..at];
-        return password.StartsWith("${", StringComparison.Ordinal) && password.EndsWith('}') ? url : url[..colon] + ":***" + url[at..];
+        return new DatabaseUrlSource(new DatabaseSourceDefinition(sourceName, connection, [definition], null, s_location), parsed.PasswordInUrl, parsed.Display);
     }
 
     private static MedallionException Invalid(string what, string help) =>

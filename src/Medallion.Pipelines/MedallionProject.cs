@@ -72,8 +72,15 @@ public sealed class MedallionProject
     /// <summary>The <c>cache</c> setting: the local cache for tables on object stores, or null for the default (see <see cref="StorageResolver.DefaultCache"/>).</summary>
     public ObjectCache? Cache { get; internal init; }
 
-    /// <summary>The catalog: a SQLite file path (relative to the project unless absolute) or a <c>postgres://</c> URI. Default <c>.medallion/catalog.db</c>.</summary>
+    /// <summary>
+    /// The catalog: a SQLite file path (relative to the project unless absolute) or a PostgreSQL database as a
+    /// <c>postgres://</c> URL. <see cref="CatalogVariable"/> when set, else <c>catalog</c> in <c>medallion.yml</c>, else
+    /// <c>.medallion/catalog.db</c>.
+    /// </summary>
     public string Catalog { get; }
+
+    /// <summary>The environment variable that, when set, names the catalog in place of <c>catalog</c> in <c>medallion.yml</c>.</summary>
+    public const string CatalogVariable = "MEDALLION_CATALOG_URL";
 
     /// <summary>Named connections, with <c>${ENV}</c> references resolved.</summary>
     public IReadOnlyDictionary<string, ConnectionDefinition> Connections { get; }

@@ -73,16 +73,24 @@ public sealed class ProjectEnvironment : IAsyncDisposable
     /// <summary>Where every layer logs: the Delta writer's retries, the catalog's slow writes, the stores' failed requests.</summary>
     public ILoggerFactory Logs { get; }
 
-    /// <summary>The absolute path of the project's catalog file.</summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.RunStorageUnsupported"/> when the catalog is not a local file.</exception>
-    public string CatalogPath
+    /// <summary>
+    /// Where the project's catalog is: the full path of its SQLite file, or its PostgreSQL database's URL as written
+    /// (with its password: print <see cref="CatalogStore.Path"/> instead).
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.RunStorageUnsupported"/> when the catalog is a path on an object store.</exception>
+    private string CatalogLocation
     {
         get
         {
+            if (CatalogStore.IsDatabaseUrl(Project.Catalog))
+            {
+                return Project.Catalog;
+            }
+
             string path = Project.Resolve(Project.Catalog);
             return StorageResolver.IsUri(path)
                 ? throw new MedallionException(ErrorCode.RunStorageUnsupported,
-                    $"The project's catalog is '{Project.Catalog}'; only a local SQLite catalog file is supported for now.\nHelp: remove 'catalog' from {MedallionProject.FileName} to use .medallion/catalog.db.")
+                    $"The project's catalog is '{Project.Catalog}'; a catalog is a SQLite file on a local disk or a PostgreSQL database, not a path on an object store.\nHelp: remove 'catalog' from {MedallionProject.FileName} to use .medallion/catalog.db, or write a postgres:// URL to share one catalog between servers.")
                 : Path.GetFullPath(path);
         }
     }
@@ -107,12 +115,12 @@ public sealed class ProjectEnvironment : IAsyncDisposable
             return open;
         }
 
-        string path = CatalogPath;
+        string location = CatalogLocation;
         await _opening.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return _catalog ??= await CatalogStore.OpenAsync(path, Time, Logs, cancellationToken).ConfigureAwait(false);
+            return _catalog ??= await CatalogStore.OpenAsync(location, Time, Logs, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -121,15 +129,16 @@ public sealed class ProjectEnvironment : IAsyncDisposable
     }
 
     /// <summary>
-    /// The project's catalog when it has one; null when its file does not exist yet (a project never run), so that
-    /// browsing a project creates nothing.
+    /// The project's catalog when it has one; null when its SQLite file does not exist yet (a project never run), so that
+    /// browsing a project creates nothing. A catalog in PostgreSQL is always opened: its database was made for it.
     /// </summary>
     /// <param name="cancellationToken">Stops the opening.</param>
     /// <exception cref="MedallionException">As <see cref="GetCatalogAsync"/>.</exception>
     public async ValueTask<CatalogStore?> FindCatalogAsync(CancellationToken cancellationToken = default)
     {
         ProjectEnvironment root = _owner ?? this;
-        return Volatile.Read(ref root._catalog) is not null || File.Exists(CatalogPath)
+        string location = CatalogLocation;
+        return Volatile.Read(ref root._catalog) is not null || CatalogStore.IsDatabaseUrl(location) || File.Exists(location)
             ? await GetCatalogAsync(cancellationToken).ConfigureAwait(false)
             : null;
     }

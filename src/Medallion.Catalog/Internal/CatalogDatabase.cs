@@ -44,16 +44,13 @@ internal sealed class CatalogDatabase
     public TimeSpan SlowWriteThreshold { get; set; } = CatalogStore.DefaultSlowWriteThreshold;
 
     /// <summary>Migrates the schema to the latest version, each migration in a transaction of its own.</summary>
+    /// <returns>The version the catalog was at before (0 for a new one).</returns>
     /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogSchemaTooNew"/> when a newer Medallion wrote the catalog.</exception>
-    public async Task MigrateAsync(CancellationToken cancellationToken)
+    public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
         using DbConnection connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await Dialect.ConfigureAsync(connection, cancellationToken).ConfigureAwait(false);
-        using (DbCommand create = connection.CreateCommand())
-        {
-            create.CommandText = CatalogSchema.VersionTable;
-            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await Dialect.CreateIfMissingAsync(connection, CatalogSchema.VersionTable, cancellationToken).ConfigureAwait(false);
 
         long current = await ReadSchemaVersionAsync(connection, null, cancellationToken).ConfigureAwait(false);
         if (current > CatalogSchema.LatestVersion)
@@ -97,6 +94,8 @@ internal sealed class CatalogDatabase
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        return (int)current;
     }
 
     /// <summary>The schema version the catalog is at.</summary>

@@ -16,6 +16,15 @@ internal abstract class CatalogDialect
     /// <summary>Where the catalog is, as its messages name it (a file path, a server and database).</summary>
     public abstract string Location { get; }
 
+    /// <summary>What tells two catalogs apart for the process's one writer of each (see <see cref="CatalogWriter.For"/>); its location by default.</summary>
+    public virtual string WriterKey => Location;
+
+    /// <summary>A subquery listing the text items of the JSON array parameter <paramref name="parameter"/>, one row each (for <c>IN (...)</c>).</summary>
+    public abstract string JsonTextSet(string parameter);
+
+    /// <summary>An expression that orders a table's rows as they were inserted, for a table with no column that does.</summary>
+    public abstract string InsertionOrder { get; }
+
     /// <summary>A new, closed connection to the catalog.</summary>
     public abstract DbConnection CreateConnection();
 
@@ -26,10 +35,23 @@ internal abstract class CatalogDialect
     public abstract Task ConfigureAsync(DbConnection connection, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Runs <paramref name="createStatement"/> (a <c>CREATE ... IF NOT EXISTS</c>) so that processes opening a new catalog
+    /// at once do not collide on it.
+    /// </summary>
+    public abstract Task CreateIfMissingAsync(DbConnection connection, string createStatement, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Begins the transaction of one migration, holding the catalog against every other writer from its start, so a second
     /// process migrating the same catalog waits and then finds the migration applied.
     /// </summary>
     public abstract Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Begins the transaction of a batch of writes (see <see cref="CatalogWriter"/>), holding the catalog against every other
+    /// process's writers from its start, as SQLite's one writer does: the stores' writes read what they then write (the
+    /// next log line's number, whether the catalog has users yet) and count on no other process writing meanwhile.
+    /// </summary>
+    public abstract DbTransaction BeginWrite(DbConnection connection);
 
     /// <summary>
     /// Sets how the next transaction on <paramref name="connection"/> commits: synced to stable storage before it returns

@@ -17,8 +17,8 @@ namespace Medallion.Catalog.Internal;
 /// connection sleeps in Microsoft.Data.Sqlite's busy loop (150 ms a time). A scheduler running many runs at once wrote a
 /// dozen small transactions per run from as many connections, so runs spent seconds queueing for the file. Here they
 /// queue in memory instead, and a burst of writes costs one sync. Each write is still atomic on its own (its savepoint),
-/// and one that fails is rolled back alone and reported to its caller only. Other processes on the same file (the CLI)
-/// still meet SQLite's own locking.
+/// and one that fails is rolled back alone and reported to its caller only. Other processes on the same catalog (the CLI,
+/// another server) still take turns through the engine's lock (see <see cref="CatalogDialect.BeginWrite"/>).
 /// </remarks>
 internal sealed class CatalogWriter
 {
@@ -34,8 +34,8 @@ internal sealed class CatalogWriter
 
     private CatalogWriter(CatalogDialect dialect) => _dialect = dialect;
 
-    /// <summary>The writer of the catalog <paramref name="dialect"/> reaches (one per <see cref="CatalogDialect.Location"/>).</summary>
-    public static CatalogWriter For(CatalogDialect dialect) => s_byLocation.GetOrAdd(dialect.Location, _ => new CatalogWriter(dialect));
+    /// <summary>The writer of the catalog <paramref name="dialect"/> reaches (one per <see cref="CatalogDialect.WriterKey"/>).</summary>
+    public static CatalogWriter For(CatalogDialect dialect) => s_byLocation.GetOrAdd(dialect.WriterKey, _ => new CatalogWriter(dialect));
 
     private Exception Translate(Exception failure) => _dialect.Translate(failure, writing: true);
 
@@ -104,7 +104,7 @@ internal sealed class CatalogWriter
             using DbConnection connection = _dialect.CreateConnection();
             await connection.OpenAsync(CancellationToken.None).ConfigureAwait(false);
             _dialect.SetDurability(connection, batch.Exists(w => w.Durable));
-            using DbTransaction transaction = connection.BeginTransaction();
+            using DbTransaction transaction = _dialect.BeginWrite(connection);
             for (int i = 0; i < batch.Count; i++)
             {
                 if (batch[i].Cancellation.IsCancellationRequested)

@@ -37,6 +37,12 @@ internal sealed class SqliteCatalogDialect : CatalogDialect
     public override string Location { get; }
 
     /// <inheritdoc/>
+    public override string JsonTextSet(string parameter) => $"SELECT value FROM json_each({parameter})";
+
+    /// <inheritdoc/>
+    public override string InsertionOrder => "rowid";
+
+    /// <inheritdoc/>
     public override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
 
     /// <inheritdoc/>
@@ -53,10 +59,24 @@ internal sealed class SqliteCatalogDialect : CatalogDialect
         await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Runs the statement as it is: SQLite takes the file's write lock for it, so two processes take turns.</summary>
+    public override async Task CreateIfMissingAsync(DbConnection connection, string createStatement, CancellationToken cancellationToken)
+    {
+        using DbCommand create = connection.CreateCommand();
+        create.CommandText = createStatement;
+        await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <inheritdoc/>
     public override Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken) =>
         // IMMEDIATE: the write lock is taken at BEGIN, not at the first write.
         Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
+
+    /// <inheritdoc/>
+    public override DbTransaction BeginWrite(DbConnection connection) =>
+        // IMMEDIATE: the file's write lock is taken at BEGIN, so another process's writer waits (busy timeout) or is refused
+        // before anything of this batch ran.
+        ((SqliteConnection)connection).BeginTransaction(deferred: false);
 
     /// <inheritdoc/>
     public override void SetDurability(DbConnection connection, bool durable)

@@ -198,7 +198,14 @@ internal static class CatalogCommands
                     json.WriteNumber("table_versions", pruned.TableVersions);
                     json.WriteNumber("backfills", pruned.Backfills);
                     json.WriteNumber("kept_runs", pruned.KeptRuns);
-                    json.WriteNumber("bytes_freed", pruned.BytesFreed);
+                    if (pruned.BytesFreed is long freed)
+                    {
+                        json.WriteNumber("bytes_freed", freed);
+                    }
+                    else
+                    {
+                        json.WriteNull("bytes_freed");
+                    }
                     json.WriteEndObject();
                 });
                 return 0;
@@ -214,7 +221,9 @@ internal static class CatalogCommands
 
             if (!pruned.DryRun)
             {
-                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"The catalog file shrank by {pruned.BytesFreed / 1024.0:0.#} KB.")).ConfigureAwait(false);
+                await output.WriteLineAsync(pruned.BytesFreed is long freed
+                    ? string.Create(CultureInfo.InvariantCulture, $"The catalog file shrank by {freed / 1024.0:0.#} KB.")
+                    : "The catalog's database keeps the freed space for the next runs (PostgreSQL's VACUUM).").ConfigureAwait(false);
             }
 
             return 0;

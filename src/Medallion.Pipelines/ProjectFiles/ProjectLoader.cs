@@ -75,7 +75,8 @@ internal sealed class ProjectLoader
             name,
             settings.String("description"),
             storage.Default,
-            settings.String("catalog") ?? ".medallion/catalog.db",
+            // The environment's catalog wins over the file's, as a deployment's settings win over the project's defaults.
+            _environment(MedallionProject.CatalogVariable) is { Length: > 0 } catalogUrl ? catalogUrl : settings.String("catalog") ?? ".medallion/catalog.db",
             connections,
             sources,
             models)

@@ -185,7 +185,7 @@ public static class DatabaseSourceLoader
         ArgumentNullException.ThrowIfNull(table);
         ConnectionDefinition connection = source.Connection;
         bool postgres = string.Equals(connection.Type, "postgres", StringComparison.OrdinalIgnoreCase);
-        string connectionString = ConnectionString(connection, postgres);
+        string connectionString = DatabaseUrl.ConnectionString(connection.Settings, postgres);
         SourceTableOptions options = table.ToOptions(source.Name, changeWait);
         try
         {
@@ -237,25 +237,5 @@ public static class DatabaseSourceLoader
             _ => null,
         };
         return new DatabaseTableResult(source.Name, table.Table, table.Target, landed.Result, landed.TableVersion, lag, table.Mode, landed.CommittedVersion);
-    }
-
-    private static string ConnectionString(ConnectionDefinition connection, bool postgres)
-    {
-        var builder = new DbConnectionStringBuilder();
-        foreach ((string key, string value) in connection.Settings)
-        {
-            string keyword = key.ToLowerInvariant() switch
-            {
-                "host" => postgres ? "Host" : "Server",
-                "user" or "username" => postgres ? "Username" : "User ID",
-                "database" => "Database",
-                "password" => "Password",
-                "port" => "Port",
-                _ => key,
-            };
-            builder[keyword] = value;
-        }
-
-        return builder.ConnectionString;
     }
 }

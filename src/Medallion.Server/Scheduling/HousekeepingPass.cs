@@ -70,7 +70,7 @@ internal sealed partial class HousekeepingPass : IAsyncDisposable
                     : null, cancellationToken).ConfigureAwait(false);
             if (pruned is { Runs: > 0 })
             {
-                LogPruned(_log, pruned.Runs, project.History.Keep!.Value, pruned.ModelRuns, pruned.Logs, pruned.QualityResults, pruned.TableVersions, pruned.BytesFreed);
+                LogPruned(_log, pruned.Runs, project.History.Keep!.Value, pruned.ModelRuns, pruned.Logs, pruned.QualityResults, pruned.TableVersions, pruned.BytesFreed is long freed ? $"{freed} bytes freed" : "the space kept for later runs");
             }
 
             IReadOnlyList<TableUpkeep> tables = await StepAsync<IReadOnlyList<TableUpkeep>>("table maintenance", [], async () =>
@@ -153,8 +153,8 @@ internal sealed partial class HousekeepingPass : IAsyncDisposable
     [LoggerMessage(EventId = 9602, Level = LogLevel.Error, Message = "The housekeeping pass failed at its {Step} step; it tries again in {Interval}")]
     private static partial void LogFailed(ILogger log, string step, TimeSpan interval, Exception exception);
 
-    [LoggerMessage(EventId = 9603, Level = LogLevel.Information, Message = "Pruned {Runs} runs older than {Keep} from the catalog ({ModelRuns} model runs, {Logs} log lines, {Quality} quality results, {Versions} table version records; {Bytes} bytes freed)")]
-    private static partial void LogPruned(ILogger log, int runs, TimeSpan keep, int modelRuns, int logs, int quality, int versions, long bytes);
+    [LoggerMessage(EventId = 9603, Level = LogLevel.Information, Message = "Pruned {Runs} runs older than {Keep} from the catalog ({ModelRuns} model runs, {Logs} log lines, {Quality} quality results, {Versions} table version records; {Freed})")]
+    private static partial void LogPruned(ILogger log, int runs, TimeSpan keep, int modelRuns, int logs, int quality, int versions, string freed);
 
     [LoggerMessage(EventId = 9604, Level = LogLevel.Information, Message = "Maintained {Table}: checkpoint {Checkpoint}, {Logs} expired log files and {Files} unreferenced data files removed, {Unfinished} unfinished writes cleaned")]
     private static partial void LogMaintained(ILogger log, TableName table, long? checkpoint, int logs, int files, int unfinished);

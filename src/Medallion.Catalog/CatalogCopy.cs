@@ -98,6 +98,16 @@ public static class CatalogCopy
             throw from.Dialect.Translate(e, writing: false);
         }
 
+        try
+        {
+            using DbConnection analyzing = await to.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await to.Dialect.RefreshStatisticsAsync(analyzing, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException e)
+        {
+            throw to.Dialect.Translate(e, writing: true);
+        }
+
         return copies;
     }
 

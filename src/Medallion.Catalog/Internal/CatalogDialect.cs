@@ -82,6 +82,12 @@ internal abstract class CatalogDialect
     /// <summary>Gives the space that deleted rows held back to the disk, without holding writers for long.</summary>
     public abstract Task ReclaimSpaceAsync(DbConnection connection, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Refreshes the statistics the engine plans queries with, after a bulk load (<see cref="CatalogCopy"/>) that left
+    /// them describing empty tables.
+    /// </summary>
+    public abstract Task RefreshStatisticsAsync(DbConnection connection, CancellationToken cancellationToken);
+
     /// <summary>How many bytes the catalog takes on disk, or null when the engine does not tell.</summary>
     public abstract long? SizeBytes();
 

@@ -260,6 +260,17 @@ internal sealed class PostgresCatalogDialect : CatalogDialect
         }
     }
 
+    /// <summary>
+    /// <c>ANALYZE</c>: until autovacuum gets to them, a bulk-loaded catalog's tables are planned as if they were
+    /// empty.
+    /// </summary>
+    public override async Task RefreshStatisticsAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        using DbCommand analyze = connection.CreateCommand();
+        analyze.CommandText = "ANALYZE";
+        await analyze.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Null: the database's size is the server's (its other databases, its write-ahead log), not a file's.</summary>
     public override long? SizeBytes() => null;
 

@@ -157,6 +157,12 @@ internal sealed class SqliteCatalogDialect : CatalogDialect
         await reclaim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Nothing: SQLite plans without statistics unless ANALYZE ever ran, and the catalog never runs it (statistics
+    /// left behind would have to be kept fresh).
+    /// </summary>
+    public override Task RefreshStatisticsAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <inheritdoc/>
     public override long? SizeBytes() => File.Exists(Location) ? new FileInfo(Location).Length : 0;
 

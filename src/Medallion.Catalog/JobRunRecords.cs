@@ -30,8 +30,11 @@ public enum RunTrigger
 /// <param name="Selection">The job's model selection, or null for all models.</param>
 /// <param name="IntervalStart">The start of the data interval, when the run has one.</param>
 /// <param name="IntervalEnd">The end of the data interval (the fire time of a scheduled run).</param>
-/// <param name="Holder">The scheduler that owns the run (<see cref="LeaseHolder.Id"/>).</param>
-public sealed record RunStart(string Job, RunTrigger Trigger, string? Selection, DateTimeOffset? IntervalStart, DateTimeOffset? IntervalEnd, string Holder)
+/// <param name="Holder">
+/// The scheduler that owns the run (<see cref="LeaseHolder.Id"/>); null for a run queued by a server that does not run
+/// the jobs (on standby), which the scheduler that runs them adopts (see <see cref="RunStore.AdoptQueuedRunsAsync"/>).
+/// </param>
+public sealed record RunStart(string Job, RunTrigger Trigger, string? Selection, DateTimeOffset? IntervalStart, DateTimeOffset? IntervalEnd, string? Holder)
 {
     /// <summary>The backfill the run belongs to.</summary>
     public string? BackfillId { get; init; }

@@ -595,6 +595,78 @@ public sealed class RunStore
         return recovered;
     }
 
+    /// <summary>
+    /// Takes the queued runs that no scheduler owns (queued by a server on standby, or by a trigger of the REST API of a
+    /// server that does not run the jobs) for <paramref name="holderId"/>, which runs the jobs; oldest first.
+    /// </summary>
+    /// <returns>The runs now held by <paramref name="holderId"/>; none when no run waits unowned.</returns>
+    public async Task<List<RunRecord>> AdoptQueuedRunsAsync(string holderId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(holderId);
+        (string, object?)[] unowned = [("@queued", FormatStatus(RunStatus.Queued))];
+        const string Unowned = "WHERE status = @queued AND holder IS NULL";
+        // Read first: a pass of the scheduler asks every second, and most of the time nothing waits.
+        if ((await _db.QueryAsync("SELECT 1 FROM runs " + Unowned + " LIMIT 1", unowned, r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count == 0)
+        {
+            return [];
+        }
+
+        var adopted = new List<RunRecord>();
+        await _db.WriteAsync((connection, transaction) =>
+        {
+            adopted.Clear();
+            using (DbCommand select = CreateCommand(connection, transaction, $"SELECT {RunColumns} FROM runs {Unowned} ORDER BY id", unowned))
+            using (DbDataReader reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    adopted.Add(ReadRun(reader) with { Holder = holderId });
+                }
+            }
+
+            Execute(connection, transaction, "UPDATE runs SET holder = @holder " + Unowned, [.. unowned, ("@holder", holderId)]);
+            return adopted.Count;
+        }, cancellationToken).ConfigureAwait(false);
+        return adopted;
+    }
+
+    /// <summary>
+    /// Asks the scheduler running a queued or running run to cancel it (from a server that does not run it); that
+    /// scheduler carries it out at its next pass (see <see cref="GetCancelRequestsAsync"/>).
+    /// </summary>
+    /// <returns>False when the run is not queued or running.</returns>
+    public async Task<bool> RequestCancelAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        int asked = await _db.ExecuteAsync(
+            "UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, @now) WHERE id = @id AND status IN (@queued, @running)",
+            [("@id", runId), ("@now", _db.Now()), ("@queued", FormatStatus(RunStatus.Queued)), ("@running", FormatStatus(RunStatus.Running))],
+            cancellationToken).ConfigureAwait(false);
+        return asked > 0;
+    }
+
+    /// <summary>How many runs of each job are queued and how many are running.</summary>
+    public async Task<Dictionary<(string Job, RunStatus Status), int>> CountOpenRunsAsync(CancellationToken cancellationToken = default)
+    {
+        List<(string Job, RunStatus Status, int Count)> counts = await _db.QueryAsync(
+            "SELECT job, status, count(*) FROM runs WHERE status IN (@queued, @running) AND job IS NOT NULL GROUP BY job, status",
+            [("@queued", FormatStatus(RunStatus.Queued)), ("@running", FormatStatus(RunStatus.Running))],
+            r => (r.GetString(0), ParseStatus(r.GetString(1)), Convert.ToInt32(r.GetValue(2), CultureInfo.InvariantCulture)),
+            cancellationToken).ConfigureAwait(false);
+        return counts.ToDictionary(c => (c.Job, c.Status), c => c.Count);
+    }
+
+    /// <summary>The ids of the queued and running runs held by <paramref name="holderId"/> that another server asked to cancel.</summary>
+    public Task<List<string>> GetCancelRequestsAsync(string holderId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(holderId);
+        return _db.QueryAsync(
+            "SELECT id FROM runs WHERE status IN (@queued, @running) AND holder = @holder AND cancel_requested_at IS NOT NULL ORDER BY id",
+            [("@holder", holderId), ("@queued", FormatStatus(RunStatus.Queued)), ("@running", FormatStatus(RunStatus.Running))],
+            r => r.GetString(0),
+            cancellationToken);
+    }
+
     /// <summary>Queues an ended run again under <paramref name="holderId"/> (an interrupted run its job retries); its attempts stay.</summary>
     /// <returns>The run as it is now, or null when no run has that id.</returns>
     public async Task<RunRecord?> RequeueRunAsync(string runId, string holderId, CancellationToken cancellationToken = default)

@@ -32,6 +32,56 @@ public abstract class CatalogJobRunContract(CatalogEngine engine) : CatalogContr
     }
 
     [Fact]
+    public async Task Queued_runs_no_scheduler_owns_are_adopted_once_oldest_first_and_others_are_left_alone()
+    {
+        RunRecord owned = (await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
+        RunRecord first = (await Store.Runs.TryQueueRunAsync(new RunStart("manual", RunTrigger.Api, null, null, null, null)))!;
+        _time.Now += TimeSpan.FromSeconds(1);
+        RunRecord second = (await Store.Runs.TryQueueRunAsync(new RunStart("manual", RunTrigger.Api, null, null, null, null)))!;
+
+        List<RunRecord> adopted = await Store.Runs.AdoptQueuedRunsAsync("holder-2");
+
+        Assert.Equal([(first.Id, "holder-2"), (second.Id, "holder-2")], adopted.Select(r => (r.Id, r.Holder!)));
+        Assert.Equal("holder-2", (await Store.Runs.GetRunAsync(second.Id))!.Holder);
+        Assert.Equal("holder-1", (await Store.Runs.GetRunAsync(owned.Id))!.Holder);
+        Assert.Empty(await Store.Runs.AdoptQueuedRunsAsync("holder-3"));
+    }
+
+    [Fact]
+    public async Task A_cancel_asked_of_a_queued_or_running_run_is_listed_for_its_holder_until_the_run_ends()
+    {
+        RunRecord queued = (await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
+        _time.Now += TimeSpan.FromSeconds(1);
+        RunRecord running = (await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start.AddHours(1))))!;
+        await Store.Runs.StartAttemptAsync(running.Id);
+        RunRecord ended = (await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start.AddHours(2))))!;
+        await Store.Runs.FinishRunAsync(ended.Id, RunStatus.Succeeded, null);
+
+        bool[] asked = [await Store.Runs.RequestCancelAsync(queued.Id), await Store.Runs.RequestCancelAsync(running.Id), await Store.Runs.RequestCancelAsync(ended.Id)];
+
+        Assert.Equal([true, true, false], asked);
+        Assert.Equal([queued.Id, running.Id], await Store.Runs.GetCancelRequestsAsync("holder-1"));
+        Assert.Empty(await Store.Runs.GetCancelRequestsAsync("holder-2"));
+        await Store.Runs.FinishRunAsync(running.Id, RunStatus.Cancelled, "cancelled");
+        Assert.Equal([queued.Id], await Store.Runs.GetCancelRequestsAsync("holder-1"));
+    }
+
+    [Fact]
+    public async Task Open_runs_are_counted_by_job_and_status()
+    {
+        await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start));
+        RunRecord running = (await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start.AddHours(1))))!;
+        await Store.Runs.StartAttemptAsync(running.Id);
+        await Store.Runs.TryQueueRunAsync(Scheduled("daily", s_start));
+
+        Dictionary<(string Job, RunStatus Status), int> open = await Store.Runs.CountOpenRunsAsync();
+
+        Assert.Equal(
+            [(("daily", RunStatus.Queued), 1), (("hourly", RunStatus.Queued), 1), (("hourly", RunStatus.Running), 1)],
+            open.OrderBy(c => c.Key.Job, StringComparer.Ordinal).ThenBy(c => c.Key.Status.ToString(), StringComparer.Ordinal).Select(c => (c.Key, c.Value)));
+    }
+
+    [Fact]
     public async Task A_fire_time_of_a_job_is_queued_once_even_when_planned_twice()
     {
         Assert.NotNull(await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)));

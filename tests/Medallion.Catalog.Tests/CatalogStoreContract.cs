@@ -15,14 +15,14 @@ public abstract class CatalogStoreContract(CatalogEngine engine) : CatalogContra
         [
             "namespaces, tables", "users of the SQL endpoint", "source runs", "the unique key", "scheduled runs", "the server's users",
             "a backfill as one object", "each table version's file count and size", "alert states", "roles, role membership, grants",
-            "a quality result may say why its rule was not checked",
+            "a quality result may say why its rule was not checked", "a cancel asked of a run by a server that does not run it",
         ];
 
         List<(long Version, string Description)> applied = await Engine.QueryAsync(
             Location, "SELECT version, description FROM schema_version ORDER BY version", r => (r.GetInt64(0), r.GetString(1)));
 
-        Assert.Equal(11, await Store.GetSchemaVersionAsync());
-        Assert.Equal(Enumerable.Range(1, 11).Select(v => (long)v), applied.Select(a => a.Version));
+        Assert.Equal(12, await Store.GetSchemaVersionAsync());
+        Assert.Equal(Enumerable.Range(1, 12).Select(v => (long)v), applied.Select(a => a.Version));
         Assert.All(applied.Zip(described), a => Assert.StartsWith(a.Second, a.First.Description, StringComparison.Ordinal));
     }
 
@@ -66,9 +66,9 @@ public abstract class CatalogStoreContract(CatalogEngine engine) : CatalogContra
 
         Store = await ReopenAsync();
 
-        Assert.Equal(11, await Store.GetSchemaVersionAsync());
+        Assert.Equal(12, await Store.GetSchemaVersionAsync());
         Assert.NotNull(await Store.Tables.GetTableAsync(s_orders));
-        Assert.Equal(11L, await CountAsync("SELECT count(*) FROM schema_version"));
+        Assert.Equal(12L, await CountAsync("SELECT count(*) FROM schema_version"));
     }
 
     [Fact]
@@ -78,9 +78,9 @@ public abstract class CatalogStoreContract(CatalogEngine engine) : CatalogContra
 
         CatalogStore[] stores = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => CatalogStore.OpenAsync(location))));
 
-        Assert.All(await Task.WhenAll(stores.Select(s => s.GetSchemaVersionAsync())), v => Assert.Equal(11, v));
-        Assert.Equal(11L, await Engine.CountAsync(location, "SELECT count(*) FROM schema_version"));
-        Assert.Equal(11L, await Engine.CountAsync(location, "SELECT count(DISTINCT version) FROM schema_version"));
+        Assert.All(await Task.WhenAll(stores.Select(s => s.GetSchemaVersionAsync())), v => Assert.Equal(12, v));
+        Assert.Equal(12L, await Engine.CountAsync(location, "SELECT count(*) FROM schema_version"));
+        Assert.Equal(12L, await Engine.CountAsync(location, "SELECT count(DISTINCT version) FROM schema_version"));
         await stores[0].DisposeAsync();
     }
 
@@ -93,7 +93,7 @@ public abstract class CatalogStoreContract(CatalogEngine engine) : CatalogContra
 
         Assert.Equal(ErrorCode.CatalogSchemaTooNew, error.Code);
         Assert.Equal(
-            $"The catalog '{Store.Path}' is at schema version 99, newer than this Medallion knows (11).\nHelp: upgrade Medallion; do not downgrade a catalog.",
+            $"The catalog '{Store.Path}' is at schema version 99, newer than this Medallion knows (12).\nHelp: upgrade Medallion; do not downgrade a catalog.",
             error.Message);
     }
 
@@ -113,7 +113,7 @@ public abstract class CatalogStoreContract(CatalogEngine engine) : CatalogContra
 
         await using CatalogStore upgraded = await CatalogStore.OpenAsync(location);
 
-        Assert.Equal(11, await upgraded.GetSchemaVersionAsync());
+        Assert.Equal(12, await upgraded.GetSchemaVersionAsync());
         RunRecord run = (await upgraded.Runs.GetRunAsync("0001"))!;
         Assert.Equal((RunTrigger.Manual, (string?)null, "silver.*"), (run.Trigger, run.Job, run.Selection));
     }

@@ -348,6 +348,10 @@ internal static class CatalogSchema
         [
             "ALTER TABLE quality_results ADD COLUMN not_checked TEXT",
         ]),
+        new(12, "a cancel asked of a run by a server that does not run it, carried out by the one that does",
+        [
+            "ALTER TABLE runs ADD COLUMN cancel_requested_at TEXT",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

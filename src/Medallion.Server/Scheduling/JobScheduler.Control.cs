@@ -10,9 +10,25 @@ namespace Medallion.Server.Scheduling;
 
 public sealed partial class JobScheduler
 {
-    /// <summary>The project's jobs with their pause state, next fire time and runs under way.</summary>
+    /// <summary>
+    /// The project's jobs with their pause state, next fire time and runs under way: as this scheduler holds them when it
+    /// runs the jobs, else as the catalog says (the runs of the server that runs them).
+    /// </summary>
     public async Task<IReadOnlyList<JobStatus>> GetJobsAsync(CancellationToken cancellationToken = default)
     {
+        if (!RunsJobs)
+        {
+            Dictionary<string, JobState> kept = await _catalog.Scheduler.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
+            Dictionary<(string Job, RunStatus Status), int> open = await _catalog.Runs.CountOpenRunsAsync(cancellationToken).ConfigureAwait(false);
+            DateTimeOffset at = _time.GetUtcNow();
+            return _definitions.Jobs.Values.Select(j => new JobStatus(
+                j,
+                RunPlanner.IsPaused(kept, j),
+                j.Schedule?.GetNextFireTime(at),
+                open.GetValueOrDefault((j.Name, RunStatus.Running)),
+                open.GetValueOrDefault((j.Name, RunStatus.Queued)))).ToList();
+        }
+
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -35,7 +51,6 @@ public sealed partial class JobScheduler
     /// <see cref="ErrorCode.JobScheduleInvalid"/> when the job is continuous.</exception>
     public Task<RunRecord> TriggerAsync(string job, IReadOnlyDictionary<string, string>? variables = null, CancellationToken cancellationToken = default)
     {
-        EnsureActive();
         JobDefinition definition = FindJob(job);
         if (definition.Continuous)
         {
@@ -49,43 +64,58 @@ public sealed partial class JobScheduler
     /// Cancels a run: a queued run ends cancelled at once; a running one stops its models (they commit nothing); a
     /// continuous run stops its stream between commits and pauses its job (see <see cref="CancelStreamAsync"/>).
     /// </summary>
-    /// <returns>False when the run is neither queued nor running in this scheduler.</returns>
+    /// <remarks>
+    /// On a server that does not run the jobs (on standby), the cancel is asked of the one that does through the catalog,
+    /// and carried out at its next planning pass (within <see cref="SchedulerOptions.PollInterval"/>).
+    /// </remarks>
+    /// <returns>False when the run is neither queued nor running (in this scheduler, or in the catalog when this one does not run the jobs).</returns>
     public async Task<bool> CancelRunAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
-        EnsureActive();
+        if (!RunsJobs)
+        {
+            return await _catalog.Runs.RequestCancelAsync(runId, cancellationToken).ConfigureAwait(false);
+        }
+
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (await _executor.CancelAsync(runId).ConfigureAwait(false))
-            {
-                return true;
-            }
-
-            if (_queue.Find(runId) is { } queued)
-            {
-                _queue.Remove(queued);
-                await _executor.EndAsync(queued, RunStatus.Cancelled, "cancelled before it started").ConfigureAwait(false);
-                if (queued.BackfillId is { } backfill)
-                {
-                    await FinishBackfillIfDoneAsync(backfill).ConfigureAwait(false);
-                }
-
-                return true;
-            }
-
-            if (_continuous.Values.FirstOrDefault(c => c.Run.Id == runId) is { } stream)
-            {
-                await CancelStreamAsync(stream, cancellationToken).ConfigureAwait(false);
-                return true;
-            }
-
-            return false;
+            return await CancelHereAsync(runId, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             _state.Release();
         }
+    }
+
+    /// <summary>Cancels a run this scheduler holds, queued, running or streaming; called with <see cref="_state"/> held.</summary>
+    /// <returns>False when this scheduler holds no such run.</returns>
+    private async Task<bool> CancelHereAsync(string runId, CancellationToken cancellationToken)
+    {
+        if (await _executor.CancelAsync(runId).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        if (_queue.Find(runId) is { } queued)
+        {
+            _queue.Remove(queued);
+            await _executor.EndAsync(queued, RunStatus.Cancelled, "cancelled before it started").ConfigureAwait(false);
+            if (queued.BackfillId is { } backfill)
+            {
+                await FinishBackfillIfDoneAsync(backfill).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+
+        if (_continuous.Values.FirstOrDefault(c => c.Run.Id == runId) is { } stream)
+        {
+            await CancelStreamAsync(stream, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>Pauses a job (kept across restarts): it plans no runs until unpaused; fire times that pass meanwhile are not replayed.</summary>
@@ -102,7 +132,6 @@ public sealed partial class JobScheduler
     public async Task<RunRecord> RerunFromFailureAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
-        EnsureActive();
         RunDetail detail = await _catalog.Runs.GetRunDetailAsync(runId, cancellationToken).ConfigureAwait(false)
             ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}'.\nHelp: list runs with 'medallion runs'.");
         if (detail.Run.Job is not { } name)
@@ -141,7 +170,6 @@ public sealed partial class JobScheduler
     public async Task<RunRecord> RetryAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
-        EnsureActive();
         RunRecord run = await _catalog.Runs.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
             ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}'.\nHelp: list runs with 'medallion runs'.");
         if (run.Job is not { } name)
@@ -164,8 +192,19 @@ public sealed partial class JobScheduler
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Queues a run asked for now. A server that does not run the jobs (on standby) queues it unowned in the catalog, and
+    /// the scheduler that runs them adopts it at its next planning pass.
+    /// </summary>
     private async Task<RunRecord> QueueNowAsync(RunStart start, CancellationToken cancellationToken)
     {
+        if (!RunsJobs)
+        {
+            RunRecord unowned = (await _catalog.Runs.TryQueueRunAsync(start with { Holder = null }, cancellationToken).ConfigureAwait(false))!;
+            await _executor.LogAsync(unowned, null, "info", Describe(unowned) + " on a server that does not run the jobs; the one that does starts it").ConfigureAwait(false);
+            return unowned;
+        }
+
         RunRecord run;
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -183,9 +222,14 @@ public sealed partial class JobScheduler
 
     private async Task SetPausedAsync(string job, bool paused, CancellationToken cancellationToken)
     {
-        EnsureActive();
         JobDefinition definition = FindJob(job);
         await _catalog.Scheduler.SetJobPausedAsync(definition.Name, paused, cancellationToken).ConfigureAwait(false);
+        if (!RunsJobs)
+        {
+            // The scheduler that runs the jobs reads it at its next planning pass.
+            return;
+        }
+
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -28,6 +28,9 @@ public sealed partial class JobScheduler
     /// <summary>What this scheduler does now: runs the jobs, waits on standby for the lease, or lost the lease.</summary>
     public SchedulerRole Role => LeaseLost ? SchedulerRole.LeaseLost : _standbyBehind is null ? SchedulerRole.Active : SchedulerRole.Standby;
 
+    /// <summary>Whether this scheduler runs the jobs (it holds the lease); otherwise what it is asked goes to the one that does, through the catalog.</summary>
+    private bool RunsJobs => Role == SchedulerRole.Active;
+
     /// <summary>While on standby, the lease of the scheduler that runs the jobs (as last read); null otherwise.</summary>
     public SchedulerLease? StandbyBehind => _standbyBehind;
 

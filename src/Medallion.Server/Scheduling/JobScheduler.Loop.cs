@@ -59,6 +59,7 @@ public sealed partial class JobScheduler
         await _state.WaitAsync(stop).ConfigureAwait(false);
         try
         {
+            await TakeRequestsAsync(stop).ConfigureAwait(false);
             RunPlan plan = RunPlanner.Plan(await GatherAsync(_time.GetUtcNow(), startup, stop).ConfigureAwait(false));
             await QueuePlanAsync(plan, stop).ConfigureAwait(false);
             await StartQueuedAsync().ConfigureAwait(false);
@@ -69,6 +70,43 @@ public sealed partial class JobScheduler
         {
             _state.Release();
         }
+    }
+
+    /// <summary>
+    /// Takes what servers that do not run the jobs asked through the catalog: the runs they queued, the jobs they paused
+    /// or unpaused, and the runs they asked to cancel. Called with <see cref="_state"/> held, at each planning pass.
+    /// </summary>
+    private async Task TakeRequestsAsync(CancellationToken cancellationToken)
+    {
+        _queue.AddRange(await _catalog.Runs.AdoptQueuedRunsAsync(Holder.Id, cancellationToken).ConfigureAwait(false));
+
+        bool pausesChanged = false;
+        foreach ((string job, JobState kept) in await _catalog.Scheduler.GetJobStatesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            JobState? mine = _jobStates.GetValueOrDefault(job);
+            if (mine?.Paused != kept.Paused)
+            {
+                _jobStates[job] = mine is null ? kept : mine with { Paused = kept.Paused };
+                pausesChanged = true;
+            }
+        }
+
+        if (pausesChanged)
+        {
+            await SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        List<string> cancels = await _catalog.Runs.GetCancelRequestsAsync(Holder.Id, cancellationToken).ConfigureAwait(false);
+        foreach (string runId in cancels)
+        {
+            // Once each: a running run stays asked until it has ended.
+            if (_cancelsTaken.Add(runId))
+            {
+                await CancelHereAsync(runId, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        _cancelsTaken.IntersectWith(cancels);
     }
 
     /// <summary>Reads what the planner plans from: the jobs' last fire times, the watched tables' versions, the watched file sources' pending files.</summary>

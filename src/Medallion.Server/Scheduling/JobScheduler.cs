@@ -53,6 +53,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
     // Lists the files of watched file sources (DuckDB's glob); opened on first use, used only by the planning pass.
     private DuckDbConnection? _filesConnection;
     private readonly Dictionary<string, BackfillRecord> _backfills = new(StringComparer.Ordinal);
+    // The cancels other servers asked (see TakeRequestsAsync) already carried out, while their runs have not ended.
+    private readonly HashSet<string> _cancelsTaken = new(StringComparer.Ordinal);
     private readonly AdmissionQueue _queue = new();
     private readonly RunExecutor _executor;
     private readonly CancellationTokenSource _stopPlanning = new();

@@ -70,7 +70,7 @@ public sealed class JobSchedulerTests : IAsyncDisposable
         var time = new FakeTimeProvider(s_start);
         JobScheduler second = await _project.StartAsync(time, "scheduler-2");
         (SchedulerRole, string?) standby = (second.Role, second.StandbyBehind?.Holder.Id);
-        MedallionException refused = await Assert.ThrowsAsync<MedallionException>(() => second.TriggerAsync("manual"));
+        MedallionException refused = await Assert.ThrowsAsync<MedallionException>(() => second.BackfillAsync("manual", s_start.AddDays(-1), s_start));
 
         // Past the lease's 30 s; the standby may arm its timer after a move, so the clock moves until it takes over.
         time.Advance(TimeSpan.FromSeconds(30));

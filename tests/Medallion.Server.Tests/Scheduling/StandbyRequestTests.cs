@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using Medallion.Catalog;
+using Medallion.Server.Scheduling;
+
+namespace Medallion.Server.Tests.Scheduling;
+
+/// <summary>
+/// What a server on standby is asked (trigger, re-run, cancel, pause) reaches the scheduler that runs the jobs through
+/// the catalog: two real schedulers on one project, the second waiting behind the first's lease.
+/// </summary>
+public sealed class StandbyRequestTests : IAsyncDisposable
+{
+    private readonly SchedulerProject _project = new(
+        "jobs:\n  - name: manual\n    select: silver.orders\n  - name: slow\n    select: silver.slow\n");
+
+    private JobScheduler _active = null!;
+    private JobScheduler _standby = null!;
+
+    public StandbyRequestTests() =>
+        _project.Files.Write("models/silver/slow.sql", "SELECT count(*) AS n FROM range(20000000000) t(i) WHERE i % 7 = 3");
+
+    public async ValueTask DisposeAsync() => await _project.DisposeAsync();
+
+    private async Task StartBothAsync()
+    {
+        _active = await _project.StartAsync();
+        _standby = await _project.StartAsync(holder: "scheduler-2");
+        Assert.Equal((SchedulerRole.Active, SchedulerRole.Standby), (_active.Role, _standby.Role));
+    }
+
+    [Fact]
+    public async Task A_run_triggered_on_a_standby_server_is_run_by_the_scheduler_that_runs_the_jobs()
+    {
+        await StartBothAsync();
+
+        RunRecord queued = await _standby.TriggerAsync("manual");
+        RunRecord run = Assert.Single(await _project.WaitForRunsAsync("manual", 1));
+
+        Assert.Null(queued.Holder);
+        Assert.Equal((queued.Id, RunStatus.Succeeded, "scheduler-1"), (run.Id, run.Status, run.Holder));
+        CatalogStore catalog = await _project.OpenCatalogAsync();
+        await using (catalog)
+        {
+            Assert.Equal("queued by a trigger on a server that does not run the jobs; the one that does starts it", (await catalog.Runs.GetRunLogAsync(run.Id))[0].Message);
+        }
+    }
+
+    [Fact]
+    public async Task A_cancel_asked_of_a_standby_server_stops_the_run_where_it_runs()
+    {
+        await StartBothAsync();
+        RunRecord slow = await _active.TriggerAsync("slow");
+        await WaitUntilAsync(async () => (await _active.Catalog.Runs.GetRunAsync(slow.Id))!.Status == RunStatus.Running);
+
+        bool asked = await _standby.CancelRunAsync(slow.Id);
+        RunRecord run = Assert.Single(await _project.WaitForRunsAsync("slow", 1));
+
+        Assert.True(asked);
+        Assert.Equal(RunStatus.Cancelled, run.Status);
+        Assert.False(await _standby.CancelRunAsync(slow.Id));
+    }
+
+    [Fact]
+    public async Task A_job_paused_on_a_standby_server_is_paused_where_the_jobs_run_and_both_servers_say_so()
+    {
+        await StartBothAsync();
+
+        await _standby.PauseAsync("manual");
+        await WaitUntilAsync(async () => (await _active.GetJobsAsync()).Single(j => j.Job.Name == "manual").Paused);
+
+        Assert.True((await _standby.GetJobsAsync()).Single(j => j.Job.Name == "manual").Paused);
+    }
+
+    [Fact]
+    public async Task A_standby_server_counts_the_runs_under_way_on_the_server_that_runs_them()
+    {
+        await StartBothAsync();
+        RunRecord slow = await _active.TriggerAsync("slow");
+        await WaitUntilAsync(async () => (await _active.Catalog.Runs.GetRunAsync(slow.Id))!.Status == RunStatus.Running);
+
+        JobStatus seen = (await _standby.GetJobsAsync()).Single(j => j.Job.Name == "slow");
+
+        Assert.Equal((1, 0), (seen.ActiveRuns, seen.QueuedRuns));
+        await _active.CancelRunAsync(slow.Id);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        Stopwatch waited = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(60), "the condition did not hold within 60 s");
+            await Task.Delay(50);
+        }
+    }
+}

@@ -40,7 +40,14 @@ internal static partial class ServerCommand
             HelpName = "text|json",
         };
         logFormat.AcceptOnlyFromAmong("text", "json");
-        var command = new Command("server", "Run the project as a server: the web UI and REST API over HTTP and the SQL endpoint, until SIGTERM or Ctrl+C. A project without users gets an operator 'admin' on its first start (password printed once and kept in .medallion/admin-password).") { project, httpPort, grace, lease, anonymousMetrics, logFormat };
+        var role = new Option<string>("--role")
+        {
+            Description = "all: serve and run the project's jobs (one server at a time holds the scheduler lease; the others wait on standby); web: only serve the web UI, REST API and SQL, handing triggers, cancels and pauses to the server that runs the jobs through the catalog.",
+            DefaultValueFactory = _ => "all",
+            HelpName = "all|web",
+        };
+        role.AcceptOnlyFromAmong("all", "web");
+        var command = new Command("server", "Run the project as a server: the web UI and REST API over HTTP and the SQL endpoint, until SIGTERM or Ctrl+C. A project without users gets an operator 'admin' on its first start (password printed once and kept in .medallion/admin-password).") { project, httpPort, grace, lease, role, anonymousMetrics, logFormat };
         foreach (Option option in endpoint.Options)
         {
             command.Add(option);
@@ -87,7 +94,7 @@ internal static partial class ServerCommand
                 Certificate = sql.Certificate,
                 Sql = sql,
                 Grace = gracePeriod,
-                Scheduler = new SchedulerOptions { LeaseTimeToLive = leaseTime, HeartbeatInterval = leaseTime / 3 },
+                Scheduler = new SchedulerOptions { LeaseTimeToLive = leaseTime, HeartbeatInterval = leaseTime / 3, RunsJobs = parsed.GetValue(role) == "all" },
                 AnonymousMetrics = parsed.GetValue(anonymousMetrics),
                 Logs = jsonLogs,
                 FirstAdmin = true,
@@ -98,6 +105,11 @@ internal static partial class ServerCommand
             {
                 await AnnounceAsync($"Medallion server for project {loaded.Name}: REST API on {server.HttpAddress}, SQL on {sql.Address}:{server.PgPort}. Press Ctrl+C to stop.").ConfigureAwait(false);
                 await AnnounceAsync($"Web UI: {server.HttpAddress} (sign in with a user of the project: medallion user list).").ConfigureAwait(false);
+                if (server.Scheduler.Role == SchedulerRole.Web)
+                {
+                    await AnnounceAsync("Role web: this server serves and runs no jobs; triggers, cancels and pauses go to the server of role all that holds the catalog's scheduler lease.").ConfigureAwait(false);
+                }
+
                 if (server.Scheduler.StandbyBehind is { } behind)
                 {
                     await AnnounceAsync($"Scheduler on standby: the server of {behind.Holder} holds the catalog's lease and runs the jobs; this one takes over when that lease lapses.").ConfigureAwait(false);

@@ -26,7 +26,8 @@ public sealed partial class JobScheduler
     public Task Active => _activated.Task;
 
     /// <summary>What this scheduler does now: runs the jobs, waits on standby for the lease, or lost the lease.</summary>
-    public SchedulerRole Role => LeaseLost ? SchedulerRole.LeaseLost : _standbyBehind is null ? SchedulerRole.Active : SchedulerRole.Standby;
+    public SchedulerRole Role =>
+        !_options.RunsJobs ? SchedulerRole.Web : LeaseLost ? SchedulerRole.LeaseLost : _standbyBehind is null ? SchedulerRole.Active : SchedulerRole.Standby;
 
     /// <summary>Whether this scheduler runs the jobs (it holds the lease); otherwise what it is asked goes to the one that does, through the catalog.</summary>
     private bool RunsJobs => Role == SchedulerRole.Active;
@@ -158,10 +159,17 @@ public sealed partial class JobScheduler
         }
     }
 
-    /// <summary>Refuses an action that needs the scheduler running the jobs while this one is on standby.</summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogLeaseHeld"/>, naming the scheduler that runs the jobs.</exception>
+    /// <summary>Refuses an action that needs the scheduler running the jobs while this one does not.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogLeaseHeld"/>, naming the scheduler that runs the jobs when known.</exception>
     private void EnsureActive()
     {
+        if (Role == SchedulerRole.Web)
+        {
+            throw new MedallionException(
+                ErrorCode.CatalogLeaseHeld,
+                "This server only serves (role web): the project's jobs run on a server of role all, which holds the catalog's scheduler lease.\nHelp: send this to that server.");
+        }
+
         if (_standbyBehind is { } behind)
         {
             throw new MedallionException(

@@ -117,6 +117,12 @@ public sealed partial class JobScheduler : IAsyncDisposable
         ModelGraph graph = await ModelGraph.BuildAsync(environment.Project, cancellationToken: cancellationToken).ConfigureAwait(false);
         CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
         LeaseHolder holder = options.Holder ?? CurrentProcess();
+        if (!options.RunsJobs)
+        {
+            // Serves only: no lease, no loop; what it is asked goes through the catalog (see RunsJobs).
+            return new JobScheduler(environment, graph, catalog, options, holder);
+        }
+
         SchedulerLease? held = await TryAcquireLeaseAsync(catalog, holder, options.LeaseTimeToLive, cancellationToken).ConfigureAwait(false);
         var scheduler = new JobScheduler(environment, graph, catalog, options, holder) { _standbyBehind = held };
         if (held is null)

@@ -21,6 +21,13 @@ public sealed record SchedulerOptions
     /// <summary>How long a continuous job's CDC micro-batch lasts, and the time between its polls of non-CDC tables.</summary>
     public TimeSpan ContinuousInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// False for a server that only serves (<c>medallion server --role web</c>): its scheduler never takes the lease, and
+    /// what it is asked (a trigger, a cancel, a pause) goes to the server that runs the jobs through the catalog, as a
+    /// standby's does. Default true.
+    /// </summary>
+    public bool RunsJobs { get; init; } = true;
+
     /// <summary>Who this scheduler is in the lease; this process when null.</summary>
     public LeaseHolder? Holder { get; init; }
 

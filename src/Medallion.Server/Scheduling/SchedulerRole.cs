@@ -11,4 +11,7 @@ public enum SchedulerRole
 
     /// <summary>Its lease lapsed (missed heartbeats) and another scheduler took it: it plans nothing more.</summary>
     LeaseLost,
+
+    /// <summary>It never runs jobs (<see cref="SchedulerOptions.RunsJobs"/> false, a server of role web): what it is asked goes to the scheduler that does.</summary>
+    Web,
 }

@@ -44,6 +44,7 @@ internal static class WebText
         ["running"] = "em execução",
         ["lease lost"] = "concessão perdida",
         ["standby"] = "em espera",
+        ["off (role web)"] = "desligado (papel web)",
         ["Scheduler on standby: the server of {0} runs the jobs; this one takes over when its lease lapses."] = "Agendador em espera: o servidor de {0} executa as tarefas; este assume quando a concessão dele expirar.",
         ["Definitions"] = "Definições",
         ["loaded"] = "carregadas",

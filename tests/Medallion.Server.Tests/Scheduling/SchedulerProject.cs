@@ -26,7 +26,7 @@ public sealed class SchedulerProject : IAsyncDisposable
 
     public TestProject Files { get; }
 
-    public async Task<JobScheduler> StartAsync(TimeProvider? time = null, string holder = "scheduler-1", Func<double>? random = null, Microsoft.Extensions.Logging.ILoggerFactory? logs = null)
+    public async Task<JobScheduler> StartAsync(TimeProvider? time = null, string holder = "scheduler-1", Func<double>? random = null, Microsoft.Extensions.Logging.ILoggerFactory? logs = null, bool runsJobs = true)
     {
         // Each scheduler is a server of its own: its own environment, with its own connection to the catalog.
         var environment = new ProjectEnvironment(await Files.LoadAsync(), new ProjectEnvironmentOptions { Time = time, Logs = logs });
@@ -37,6 +37,7 @@ public sealed class SchedulerProject : IAsyncDisposable
             Holder = new LeaseHolder(holder, "test-host", 1, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)),
             PollInterval = PollInterval,
             Random = random ?? (() => 0.5),
+            RunsJobs = runsJobs,
         });
         _schedulers.Add(scheduler);
         return scheduler;

@@ -84,6 +84,22 @@ public sealed class StandbyRequestTests : IAsyncDisposable
         await _active.CancelRunAsync(slow.Id);
     }
 
+    [Fact]
+    public async Task A_server_that_only_serves_never_takes_the_lease_and_its_trigger_waits_for_a_server_that_runs_the_jobs()
+    {
+        JobScheduler web = await _project.StartAsync(holder: "web-1", runsJobs: false);
+        RunRecord queued = await web.TriggerAsync("manual");
+        MedallionException backfill = await Assert.ThrowsAsync<MedallionException>(() => web.BackfillAsync("manual", DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow));
+
+        await _project.StartAsync();
+        RunRecord run = Assert.Single(await _project.WaitForRunsAsync("manual", 1));
+
+        Assert.Equal(SchedulerRole.Web, web.Role);
+        Assert.Equal((queued.Id, RunStatus.Succeeded, "scheduler-1"), (run.Id, run.Status, run.Holder));
+        Assert.Equal(ErrorCode.CatalogLeaseHeld, backfill.Code);
+        Assert.StartsWith("This server only serves (role web)", backfill.Message, StringComparison.Ordinal);
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         Stopwatch waited = Stopwatch.StartNew();

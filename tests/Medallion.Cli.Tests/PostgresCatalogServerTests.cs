@@ -1,0 +1,71 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Medallion.Ingestion.Tests;
+using Medallion.Server;
+using Npgsql;
+
+namespace Medallion.Cli.Tests;
+
+/// <summary>
+/// Two <c>medallion server</c> processes on one project whose catalog is a PostgreSQL database (the test server
+/// build/test-setup/postgres.sh starts): one of role all, which runs the jobs, and one of role web, which only serves.
+/// </summary>
+public sealed partial class PostgresCatalogServerTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>, IDisposable
+{
+    private readonly ServerProject _project = new ServerProject("jobs:\n  - name: manual\n    select: silver.one\n")
+        .Write("models/silver/one.sql", "SELECT 1 AS id UNION ALL SELECT 2");
+
+    public void Dispose()
+    {
+        NpgsqlConnection.ClearAllPools();
+        _project.Dispose();
+    }
+
+    [Fact]
+    public async Task A_run_triggered_on_a_web_server_is_run_by_the_server_of_role_all_and_both_serve_its_table()
+    {
+        var server = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+        _project.Write("medallion.yml", $"name: shop\nstorage: lake\ncatalog: postgres://{server.Username}:{server.Password}@{server.Host}:{server.Port}/{database.Name}\n");
+        using ServerProcess all = await ServerProcess.StartAsync(_project.Directory);
+        using ServerProcess web = await ServerProcess.StartAsync(_project.Directory, "--role", "web");
+
+        string webScheduler = (await web.GetAsync("readyz")).GetProperty("scheduler").GetString()!;
+        string runId = (await web.PostAsync("api/jobs/manual/trigger")).GetProperty("id").GetString()!;
+        await all.WaitForAsync("the run triggered on the web server to end", async () =>
+            (await all.GetAsync("api/runs/" + runId)).GetProperty("run").GetProperty("status").GetString() is not ("queued" or "running"), TimeSpan.FromSeconds(60));
+        JsonElement run = (await web.GetAsync("api/runs/" + runId)).GetProperty("run");
+        long[] counts = [await CountAsync(all, "SELECT count(*) FROM silver.one"), await CountAsync(web, "SELECT count(*) FROM silver.one")];
+        int[] exits = [await web.TerminateAsync(), await all.TerminateAsync()];
+
+        Assert.Equal("web", webScheduler);
+        Assert.Contains(web.Output, l => l.StartsWith("Role web: this server serves and runs no jobs", StringComparison.Ordinal));
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        Assert.NotNull(run.GetProperty("holder").GetString());
+        Assert.Equal([2L, 2L], counts);
+        Assert.Equal([0, 0], exits);
+        Assert.Equal(1L, await database.ScalarAsync($"SELECT count(*) FROM runs WHERE id = '{runId}' AND status = 'succeeded'"));
+    }
+
+    [Fact]
+    public async Task A_role_that_is_neither_all_nor_web_is_refused()
+    {
+        Cli.Result refused = await Cli.RunAsync("server", "--project", _project.Directory, "--role", "worker", "--trust-loopback");
+
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("worker", refused.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>A count through the server's SQL endpoint, signed in as the project's first admin.</summary>
+    private async Task<long> CountAsync(ServerProcess server, string sql)
+    {
+        int port = int.Parse(SqlPort().Match(string.Join("\n", server.Output)).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        string password = (await File.ReadAllTextAsync(FirstAdmin.PasswordFile(_project.Directory))).TrimEnd('\n');
+        await using var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username={FirstAdmin.UserName};Password={password};Database=shop;Pooling=false;Timeout=15");
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [GeneratedRegex(@"SQL on 127\.0\.0\.1:(\d+)")]
+    private static partial Regex SqlPort();
+}

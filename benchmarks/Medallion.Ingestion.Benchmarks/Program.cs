@@ -87,6 +87,7 @@ if (args.Length > 0 && args[0] == "--freshness")
     }
     finally
     {
+        await Data.DropCdcSlotAsync(await Data.EnsureDatabaseAsync(TestServer()));
         Directory.Delete(freshnessRoot, recursive: true);
     }
 }
@@ -114,6 +115,7 @@ try
 }
 finally
 {
+    await Data.DropCdcSlotAsync(postgres);
     Directory.Delete(root, recursive: true);
 }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
@@ -26,6 +27,7 @@ internal sealed class MetricsExporter : IDisposable
     private readonly LabelledGauges _tables;
     private readonly LabelledGauges _sources;
     private readonly Gauge _queuedRuns;
+    private readonly Gauge _queueDepth;
     private readonly Gauge _runningRuns;
     private readonly Gauge _threadPoolThreads;
     private readonly Gauge _threadPoolQueue;
@@ -51,6 +53,7 @@ internal sealed class MetricsExporter : IDisposable
             ("medallion_source_position_age_seconds", "Seconds since a pass of the source last reached (and committed) a position."));
         _queuedRuns = factory.CreateGauge("medallion_scheduler_queued_runs", "Runs queued and not started (waiting for their job's or backfill's limit).");
         _runningRuns = factory.CreateGauge("medallion_scheduler_running_runs", "Runs executing now.");
+        _queueDepth = factory.CreateGauge("medallion_queue_depth", "Runs queued in the catalog and not started yet, whichever server queued them or will run them: the same on every server, for an autoscaler (KEDA, an HPA on an external metric).");
         _threadPoolThreads = factory.CreateGauge("dotnet_threadpool_threads", "Threads of the .NET thread pool.");
         _threadPoolQueue = factory.CreateGauge("dotnet_threadpool_queue_length", "Work items queued on the .NET thread pool and not started.");
         _threadPoolCompleted = factory.CreateGauge("dotnet_threadpool_completed_items", "Work items the .NET thread pool has completed since the process started.");
@@ -81,6 +84,8 @@ internal sealed class MetricsExporter : IDisposable
             s.Latest.SlotLagBytes,
             s.PositionedAt is { } at ? Math.Max(0, (now - at).TotalSeconds) : null,
         ]);
+        Dictionary<(string Job, RunStatus Status), int> open = await _scheduler.Catalog.Runs.CountOpenRunsAsync(cancellationToken).ConfigureAwait(false);
+        _queueDepth.Set(open.Where(o => o.Key.Status == RunStatus.Queued).Sum(o => o.Value));
         (int queued, int running) = _scheduler.RunCounts;
         _queuedRuns.Set(queued);
         _runningRuns.Set(running);

@@ -10,22 +10,26 @@ namespace Medallion.Cli.Tests;
 /// Two <c>medallion server</c> processes on one project whose catalog is a PostgreSQL database (the test server
 /// build/test-setup/postgres.sh starts): one of role all, which runs the jobs, and one of role web, which only serves.
 /// </summary>
-public sealed partial class PostgresCatalogServerTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>, IDisposable
+public sealed partial class PostgresCatalogServerTests : IAsyncLifetime
 {
+    // A catalog database of each test's own: its servers create their first admin and hold its lease.
+    private readonly PostgresDatabase _database = new();
     private readonly ServerProject _project = new ServerProject("jobs:\n  - name: manual\n    select: silver.one\n")
         .Write("models/silver/one.sql", "SELECT 1 AS id UNION ALL SELECT 2");
 
-    public void Dispose()
+    public Task InitializeAsync() => _database.InitializeAsync();
+
+    public async Task DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
+        await _database.DisposeAsync();
         _project.Dispose();
     }
 
     [Fact]
     public async Task A_run_triggered_on_a_web_server_is_run_by_the_server_of_role_all_and_both_serve_its_table()
     {
-        var server = new NpgsqlConnectionStringBuilder(database.ConnectionString);
-        _project.Write("medallion.yml", $"name: shop\nstorage: lake\ncatalog: postgres://{server.Username}:{server.Password}@{server.Host}:{server.Port}/{database.Name}\n");
+        UsePostgresCatalog();
         using ServerProcess all = await ServerProcess.StartAsync(_project.Directory);
         using ServerProcess web = await ServerProcess.StartAsync(_project.Directory, "--role", "web");
 
@@ -43,7 +47,37 @@ public sealed partial class PostgresCatalogServerTests(PostgresDatabase database
         Assert.NotNull(run.GetProperty("holder").GetString());
         Assert.Equal([2L, 2L], counts);
         Assert.Equal([0, 0], exits);
-        Assert.Equal(1L, await database.ScalarAsync($"SELECT count(*) FROM runs WHERE id = '{runId}' AND status = 'succeeded'"));
+        Assert.Equal(1L, await _database.ScalarAsync($"SELECT count(*) FROM runs WHERE id = '{runId}' AND status = 'succeeded'"));
+    }
+
+    [Fact]
+    public async Task When_the_server_running_the_jobs_is_killed_the_one_on_standby_takes_over_and_retries_its_run()
+    {
+        UsePostgresCatalog();
+        // A model that runs for hours, so the kill lands inside its run whatever the machine's load.
+        _project.Write("jobs/jobs.yml", "jobs:\n  - name: load\n    select: silver.load\n    retries: 1\n")
+            .Write("models/silver/load.sql", "SELECT count(*) AS n FROM range(20000000000) t(i) WHERE i % 7 = 3");
+        using ServerProcess killed = await ServerProcess.StartAsync(_project.Directory, "--scheduler-lease", "3s");
+        string leftRunning = (await killed.PostAsync("api/jobs/load/trigger")).GetProperty("id").GetString()!;
+        await killed.WaitForAsync("the run to be running", async () =>
+            (await killed.GetAsync("api/runs/" + leftRunning)).GetProperty("run").GetProperty("status").GetString() == "running", TimeSpan.FromSeconds(60));
+        // The standby starts with the model as it is now, so its retry ends; the running run keeps what it started with.
+        _project.Write("models/silver/load.sql", "SELECT 1 AS n");
+        using ServerProcess standby = await ServerProcess.StartAsync(_project.Directory, "--scheduler-lease", "3s");
+        string before = (await standby.GetAsync("readyz")).GetProperty("scheduler").GetString()!;
+
+        await killed.KillAsync();
+        await standby.WaitForAsync("the standby to take over", async () => (await standby.GetAsync("readyz")).GetProperty("scheduler").GetString() == "active", TimeSpan.FromSeconds(60));
+        await standby.WaitForAsync("the retried run to end", async () =>
+            (await standby.GetAsync("api/runs/" + leftRunning)).GetProperty("run").GetProperty("status").GetString() is not ("queued" or "running"), TimeSpan.FromSeconds(60));
+        JsonElement retried = await standby.GetAsync("api/runs/" + leftRunning);
+        await standby.TerminateAsync();
+
+        Assert.Equal("standby", before);
+        Assert.Equal("succeeded", retried.GetProperty("run").GetProperty("status").GetString());
+        List<JsonElement> attempts = [.. retried.GetProperty("attempts").EnumerateArray()];
+        Assert.Equal(["interrupted", "succeeded"], attempts.Select(a => a.GetProperty("status").GetString()));
+        Assert.Equal("interrupted: the scheduler running it stopped before it finished", attempts[0].GetProperty("error").GetString());
     }
 
     [Fact]
@@ -53,6 +87,12 @@ public sealed partial class PostgresCatalogServerTests(PostgresDatabase database
 
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("worker", refused.Error, StringComparison.Ordinal);
+    }
+
+    private void UsePostgresCatalog()
+    {
+        var server = new NpgsqlConnectionStringBuilder(_database.ConnectionString);
+        _project.Write("medallion.yml", $"name: shop\nstorage: lake\ncatalog: postgres://{server.Username}:{server.Password}@{server.Host}:{server.Port}/{_database.Name}\n");
     }
 
     /// <summary>A count through the server's SQL endpoint, signed in as the project's first admin.</summary>

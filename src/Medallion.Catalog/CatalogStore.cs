@@ -35,6 +35,7 @@ public sealed class CatalogStore : IAsyncDisposable
         Access = new AccessStore(db, Tables, Identity);
         Runs = new RunStore(db, Tables);
         Scheduler = new SchedulerStore(db);
+        Servers = new ServerStore(db);
         Quality = new QualityStore(db);
     }
 
@@ -72,6 +73,9 @@ public sealed class CatalogStore : IAsyncDisposable
 
     /// <summary>Job states, backfills and the scheduler's lease.</summary>
     public SchedulerStore Scheduler { get; }
+
+    /// <summary>The servers on this catalog and their heartbeats.</summary>
+    public ServerStore Servers { get; }
 
     /// <summary>Quality results of the models' rules, and the alerts' states.</summary>
     public QualityStore Quality { get; }

@@ -177,3 +177,12 @@ public sealed record BackfillDetail(BackfillRecord Backfill, BackfillProgress Pr
 /// <param name="Paused">Paused or unpaused at run time; null when it follows its file's <c>paused:</c>.</param>
 /// <param name="SeenVersions">For <c>on_new_data</c> jobs: the version of each watched table (<c>namespace.name</c>) the job last ran for.</param>
 public sealed record JobState(string Job, bool? Paused, IReadOnlyDictionary<string, long> SeenVersions);
+
+/// <summary>A server on a catalog, as it last reported itself.</summary>
+/// <param name="Process">Its process (the id its runs carry as holder).</param>
+/// <param name="Role">What it did at its last heartbeat: <c>active</c>, <c>standby</c>, <c>web</c> or <c>lease lost</c>.</param>
+/// <param name="Version">The Medallion version it runs.</param>
+/// <param name="HttpAddress">Where its HTTP listener answers; null when unknown.</param>
+/// <param name="StartedAt">When it first reported itself.</param>
+/// <param name="HeartbeatAt">When it last reported itself.</param>
+public sealed record ServerRecord(LeaseHolder Process, string Role, string Version, Uri? HttpAddress, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt);

@@ -42,6 +42,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
     private readonly MetricsExporter _metrics;
     private readonly AlertMonitor _alerts;
     private readonly HousekeepingPass _housekeeping;
+    private readonly ServerPresence _presence;
     private readonly ILoggerFactory? _ownedLogs;
     private bool _stopped;
 
@@ -50,8 +51,9 @@ public sealed partial class MedallionServer : IAsyncDisposable
 
     private MedallionServer(
         ProjectEnvironment environment, WebApplication web, SqlEndpoint? sql, ServerContext context, MedallionServerOptions options, Uri address, MetricsExporter metrics,
-        AlertMonitor alerts, HousekeepingPass housekeeping, ILoggerFactory? ownedLogs, string? firstAdminPassword)
+        AlertMonitor alerts, HousekeepingPass housekeeping, ServerPresence presence, ILoggerFactory? ownedLogs, string? firstAdminPassword)
     {
+        _presence = presence;
         _environment = environment;
         FirstAdminPassword = firstAdminPassword;
         _ownedLogs = ownedLogs;
@@ -158,6 +160,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
         var metrics = new MetricsExporter(scheduler, options.Time);
         WebApplication? web = null;
         SqlEndpoint? sql = null;
+        ServerPresence? presence = null;
         try
         {
             string? firstAdminPassword = options.FirstAdmin ? await FirstAdmin.EnsureAsync(context.Access, project.Directory, cancellationToken).ConfigureAwait(false) : null;
@@ -173,6 +176,8 @@ public sealed partial class MedallionServer : IAsyncDisposable
             }
 
             Uri address = new(web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
+            presence = await ServerPresence.StartAsync(scheduler, address, scheduler.Options.HeartbeatInterval, options.Time,
+                web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server"), cancellationToken).ConfigureAwait(false);
             sql = options.Sql is null ? null : await SqlEndpoint.StartAsync(environment, options.Sql with { Logs = options.Sql.Logs ?? logs }, audit, logins, cancellationToken).ConfigureAwait(false);
             context.SqlSessions = sql?.GovernedSessions;
             context.Reloader = ProjectReloader.Start(scheduler, options.WatchProject, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Reload"));
@@ -181,7 +186,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
             alerts.Start();
             var housekeeping = new HousekeepingPass(scheduler, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Housekeeping"));
             housekeeping.Start();
-            var server = new MedallionServer(environment, web, sql, context, options, address, metrics, alerts, housekeeping, ownedLogs, firstAdminPassword);
+            var server = new MedallionServer(environment, web, sql, context, options, address, metrics, alerts, housekeeping, presence, ownedLogs, firstAdminPassword);
             // The CLI of this machine finds the server that runs the jobs: one on standby writes its file when it takes over.
             var runtimeFile = new ServerRuntimeFile(address, localToken, Environment.ProcessId, options.Time.GetUtcNow());
             if (scheduler.Role == SchedulerRole.Active)
@@ -198,6 +203,11 @@ public sealed partial class MedallionServer : IAsyncDisposable
         }
         catch
         {
+            if (presence is not null)
+            {
+                await presence.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (context.Reloader is not null)
             {
                 await context.Reloader.DisposeAsync().ConfigureAwait(false);
@@ -259,6 +269,8 @@ public sealed partial class MedallionServer : IAsyncDisposable
         // Alerts stop after the runs; messages still queued get a few seconds to go out.
         await _alerts.DisposeAsync().ConfigureAwait(false);
         await _housekeeping.DisposeAsync().ConfigureAwait(false);
+        // Only once its runs have ended: until then it is still a server of the catalog, doing work.
+        await _presence.DisposeAsync().ConfigureAwait(false);
         if (_sql is not null)
         {
             await _sql.StopAsync(cancellationToken).ConfigureAwait(false);

@@ -21,6 +21,9 @@ public abstract class CatalogEngine : IAsyncDisposable
     /// </summary>
     public abstract string AsAnotherProcess(string location);
 
+    /// <summary>The names of the tables of the catalog at <paramref name="location"/>, in name order.</summary>
+    public abstract Task<List<string>> ListTablesAsync(string location);
+
     /// <summary>Removes every location this engine handed out.</summary>
     public abstract ValueTask DisposeAsync();
 

@@ -52,7 +52,7 @@ public sealed class CatalogSqliteFileTests : IAsyncLifetime
         holder.Dispose();
         CatalogStore[] stores = await opening;
 
-        Assert.All(await Task.WhenAll(stores.Select(s => s.GetSchemaVersionAsync())), v => Assert.Equal(12, v));
+        Assert.All(await Task.WhenAll(stores.Select(s => s.GetSchemaVersionAsync())), v => Assert.Equal(CatalogStore.LatestSchemaVersion, v));
         using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
         connection.Open();
         using SqliteCommand command = connection.CreateCommand();

@@ -16,14 +16,23 @@ public abstract class CatalogStoreContract(CatalogEngine engine) : CatalogContra
             "namespaces, tables", "users of the SQL endpoint", "source runs", "the unique key", "scheduled runs", "the server's users",
             "a backfill as one object", "each table version's file count and size", "alert states", "roles, role membership, grants",
             "a quality result may say why its rule was not checked", "a cancel asked of a run by a server that does not run it",
+            "the servers of a catalog with their heartbeats",
         ];
 
         List<(long Version, string Description)> applied = await Engine.QueryAsync(
             Location, "SELECT version, description FROM schema_version ORDER BY version", r => (r.GetInt64(0), r.GetString(1)));
 
-        Assert.Equal(12, await Store.GetSchemaVersionAsync());
-        Assert.Equal(Enumerable.Range(1, 12).Select(v => (long)v), applied.Select(a => a.Version));
+        Assert.Equal(CatalogStore.LatestSchemaVersion, await Store.GetSchemaVersionAsync());
+        Assert.Equal(Enumerable.Range(1, CatalogStore.LatestSchemaVersion).Select(v => (long)v), applied.Select(a => a.Version));
         Assert.All(applied.Zip(described), a => Assert.StartsWith(a.Second, a.First.Description, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Every_table_of_the_schema_is_copied_by_catalog_copy_unless_it_only_describes_the_running_servers()
+    {
+        List<string> tables = await Engine.ListTablesAsync(Location);
+
+        Assert.Equal(tables, [.. CatalogCopy.Tables.Concat(CatalogCopy.RuntimeTables).Order(StringComparer.Ordinal)]);
     }
 
     [Fact]
@@ -66,9 +75,9 @@ public abstract class CatalogStoreContract(CatalogEngine engine) : CatalogContra
 
         Store = await ReopenAsync();
 
-        Assert.Equal(12, await Store.GetSchemaVersionAsync());
+        Assert.Equal(CatalogStore.LatestSchemaVersion, await Store.GetSchemaVersionAsync());
         Assert.NotNull(await Store.Tables.GetTableAsync(s_orders));
-        Assert.Equal(12L, await CountAsync("SELECT count(*) FROM schema_version"));
+        Assert.Equal(CatalogStore.LatestSchemaVersion, await CountAsync("SELECT count(*) FROM schema_version"));
     }
 
     [Fact]
@@ -78,9 +87,9 @@ public abstract class CatalogStoreContract(CatalogEngine engine) : CatalogContra
 
         CatalogStore[] stores = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => CatalogStore.OpenAsync(location))));
 
-        Assert.All(await Task.WhenAll(stores.Select(s => s.GetSchemaVersionAsync())), v => Assert.Equal(12, v));
-        Assert.Equal(12L, await Engine.CountAsync(location, "SELECT count(*) FROM schema_version"));
-        Assert.Equal(12L, await Engine.CountAsync(location, "SELECT count(DISTINCT version) FROM schema_version"));
+        Assert.All(await Task.WhenAll(stores.Select(s => s.GetSchemaVersionAsync())), v => Assert.Equal(CatalogStore.LatestSchemaVersion, v));
+        Assert.Equal(CatalogStore.LatestSchemaVersion, await Engine.CountAsync(location, "SELECT count(*) FROM schema_version"));
+        Assert.Equal(CatalogStore.LatestSchemaVersion, await Engine.CountAsync(location, "SELECT count(DISTINCT version) FROM schema_version"));
         await stores[0].DisposeAsync();
     }
 
@@ -93,7 +102,7 @@ public abstract class CatalogStoreContract(CatalogEngine engine) : CatalogContra
 
         Assert.Equal(ErrorCode.CatalogSchemaTooNew, error.Code);
         Assert.Equal(
-            $"The catalog '{Store.Path}' is at schema version 99, newer than this Medallion knows (12).\nHelp: upgrade Medallion; do not downgrade a catalog.",
+            $"The catalog '{Store.Path}' is at schema version 99, newer than this Medallion knows ({CatalogStore.LatestSchemaVersion}).\nHelp: upgrade Medallion; do not downgrade a catalog.",
             error.Message);
     }
 
@@ -113,7 +122,7 @@ public abstract class CatalogStoreContract(CatalogEngine engine) : CatalogContra
 
         await using CatalogStore upgraded = await CatalogStore.OpenAsync(location);
 
-        Assert.Equal(12, await upgraded.GetSchemaVersionAsync());
+        Assert.Equal(CatalogStore.LatestSchemaVersion, await upgraded.GetSchemaVersionAsync());
         RunRecord run = (await upgraded.Runs.GetRunAsync("0001"))!;
         Assert.Equal((RunTrigger.Manual, (string?)null, "silver.*"), (run.Trigger, run.Job, run.Selection));
     }

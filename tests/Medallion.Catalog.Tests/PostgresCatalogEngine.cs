@@ -56,6 +56,9 @@ public sealed class PostgresCatalogEngine : CatalogEngine
     }
 
     /// <summary>Drops the databases it made, ending the sessions a test left in them (a store it did not dispose).</summary>
+    public override Task<List<string>> ListTablesAsync(string location) =>
+        QueryAsync(location, "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name", r => r.GetString(0));
+
     public override async ValueTask DisposeAsync()
     {
         foreach (string connectionString in _connectionStrings.Keys)

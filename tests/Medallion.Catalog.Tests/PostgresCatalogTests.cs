@@ -35,8 +35,8 @@ public sealed class PostgresCatalogTests : IAsyncLifetime
         await held.CommitAsync();
         CatalogStore[] stores = await opening;
 
-        Assert.All(await Task.WhenAll(stores.Select(s => s.GetSchemaVersionAsync())), v => Assert.Equal(12, v));
-        Assert.Equal(12L, await _engine.CountAsync(location, "SELECT count(*) FROM schema_version"));
+        Assert.All(await Task.WhenAll(stores.Select(s => s.GetSchemaVersionAsync())), v => Assert.Equal(CatalogStore.LatestSchemaVersion, v));
+        Assert.Equal(CatalogStore.LatestSchemaVersion, await _engine.CountAsync(location, "SELECT count(*) FROM schema_version"));
         await stores[0].DisposeAsync();
     }
 

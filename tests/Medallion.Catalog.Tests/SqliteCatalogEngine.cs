@@ -35,6 +35,9 @@ public sealed class SqliteCatalogEngine : CatalogEngine
     }
 
     /// <inheritdoc />
+    public override Task<List<string>> ListTablesAsync(string location) =>
+        QueryAsync(location, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name", r => r.GetString(0));
+
     public override ValueTask DisposeAsync()
     {
         _dir.Dispose();

@@ -352,6 +352,22 @@ internal static class CatalogSchema
         [
             "ALTER TABLE runs ADD COLUMN cancel_requested_at TEXT",
         ]),
+        new(13, "the servers of a catalog with their heartbeats, so each sees the others and notices one that went silent",
+        [
+            """
+            CREATE TABLE servers (
+                id TEXT NOT NULL PRIMARY KEY,
+                host TEXT NOT NULL,
+                pid INTEGER NOT NULL,
+                process_started_at TEXT NOT NULL,
+                role TEXT NOT NULL,
+                version TEXT NOT NULL,
+                http_address TEXT,
+                started_at TEXT NOT NULL,
+                heartbeat_at TEXT NOT NULL
+            )
+            """,
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

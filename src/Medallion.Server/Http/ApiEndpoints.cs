@@ -134,6 +134,15 @@ internal static class ApiEndpoints
     private static void MapActions(RouteGroupBuilder api)
     {
         RouteGroupBuilder act = api.MapGroup(string.Empty).RequireAuthorization(ApiAuthenticationHandler.OperatorPolicy);
+        act.MapGet("/servers", async (ServerContext server, CancellationToken cancellationToken) =>
+            {
+                List<ServerRecord> servers = await server.Catalog.Servers.ListAsync(cancellationToken).ConfigureAwait(false);
+                DateTimeOffset now = server.Time.GetUtcNow();
+                return Results.Json(servers.Select(s => ServerView.Of(s, server.Scheduler, now)).ToList(), ApiJson.Options);
+            })
+            .WithName("ListServers").WithTags("servers")
+            .WithDescription("Every server on the project's catalog, the longest running first: its host, pid, role (active, standby, web, lease lost), version, address, start and last heartbeat; silent when its last heartbeat is older than the scheduler lease (--scheduler-lease), as a killed or cut-off server's is.")
+            .Produces<IReadOnlyList<ServerView>>();
         act.MapPost("/jobs/{job}/trigger", (ServerContext server, HttpContext http, string job, TriggerRequest? body, CancellationToken cancellationToken) =>
                 ActAsync(server, http, "trigger", job, body?.Variables is { Count: > 0 } v ? string.Join(", ", v.Select(p => p.Key + "=" + p.Value)) : null,
                     () => server.Scheduler.TriggerAsync(job, body?.Variables, cancellationToken), cancellationToken))

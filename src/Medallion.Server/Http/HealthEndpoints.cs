@@ -20,7 +20,7 @@ internal static class HealthEndpoints
                 JobScheduler scheduler = server.Scheduler;
                 var status = new ReadinessStatus(
                     server.Ready ? "ready" : "not ready",
-                    scheduler.Role switch { SchedulerRole.Active => "active", SchedulerRole.Standby => "standby", SchedulerRole.Web => "web", _ => "lease lost" },
+                    SchedulerRoleNames.Of(scheduler.Role),
                     scheduler.StandbyBehind?.Holder.ToString());
                 return Results.Json(status, ApiJson.Options, statusCode: server.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
             })

@@ -98,6 +98,9 @@ public sealed partial class JobScheduler : IAsyncDisposable
     /// <summary>The catalog the scheduler records runs in (for the API's history queries).</summary>
     public CatalogStore Catalog => _catalog;
 
+    /// <summary>How this scheduler was started: its lease, heartbeat and planning settings.</summary>
+    internal SchedulerOptions Options => _options;
+
     /// <summary>
     /// Takes the catalog's scheduler lease, recovers what a previous scheduler left (interrupted and queued runs), and
     /// starts planning and running the project's jobs. When another live scheduler holds the lease, the scheduler starts

@@ -15,3 +15,16 @@ public enum SchedulerRole
     /// <summary>It never runs jobs (<see cref="SchedulerOptions.RunsJobs"/> false, a server of role web): what it is asked goes to the scheduler that does.</summary>
     Web,
 }
+
+/// <summary>How a <see cref="SchedulerRole"/> reads in <c>/readyz</c>, <c>/api/servers</c> and the catalog's servers table.</summary>
+public static class SchedulerRoleNames
+{
+    /// <summary><c>active</c>, <c>standby</c>, <c>web</c> or <c>lease lost</c>.</summary>
+    public static string Of(SchedulerRole role) => role switch
+    {
+        SchedulerRole.Active => "active",
+        SchedulerRole.Standby => "standby",
+        SchedulerRole.Web => "web",
+        _ => "lease lost",
+    };
+}

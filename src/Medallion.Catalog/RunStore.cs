@@ -49,19 +49,36 @@ public sealed class RunStore
 
     /// <summary>Records the end of a run with its outcome.</summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when no run has that id.</exception>
-    public async Task<RunRecord> FinishRunAsync(string runId, RunStatus status, string? error = null, CancellationToken cancellationToken = default)
+    public Task<RunRecord> FinishRunAsync(string runId, RunStatus status, string? error = null, CancellationToken cancellationToken = default) =>
+        FinishRunAsync(runId, status, error, null, cancellationToken);
+
+    /// <summary>Records a run's final state, only while <paramref name="holderId"/> holds it (or nobody does).</summary>
+    /// <param name="runId">The run.</param>
+    /// <param name="status">Its final state.</param>
+    /// <param name="error">Why it did not succeed.</param>
+    /// <param name="holderId">The scheduler that ends it; null ends it whoever holds it.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.RunNoLongerHeld"/> when another scheduler holds the run now
+    /// (it took it over); <see cref="ErrorCode.CatalogObjectNotFound"/> when no run has that id.</exception>
+    public async Task<RunRecord> FinishRunAsync(string runId, RunStatus status, string? error, string? holderId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         int updated = await _db.ExecuteAsync(
-            "UPDATE runs SET finished_at = @finished, status = @status, error = @error WHERE id = @id",
-            [("@id", runId), ("@finished", _db.Now()), ("@status", FormatStatus(status)), ("@error", error)],
+            "UPDATE runs SET finished_at = @finished, status = @status, error = @error WHERE id = @id" + (holderId is null ? "" : " AND (holder IS NULL OR holder = @holder)"),
+            [("@id", runId), ("@finished", _db.Now()), ("@status", FormatStatus(status)), ("@error", error), ("@holder", holderId)],
             cancellationToken).ConfigureAwait(false);
-        if (updated == 0)
+        RunRecord? run = await GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
+        if (run is null)
         {
             throw RunNotFound(runId);
         }
 
-        return (await GetRunAsync(runId, cancellationToken).ConfigureAwait(false))!;
+        if (updated == 0)
+        {
+            throw new MedallionException(ErrorCode.RunNoLongerHeld, $"Run {runId} is held by {run.Holder} now, not by {holderId}: its end was not recorded by the scheduler that lost it.");
+        }
+
+        return run;
     }
 
     /// <summary>
@@ -389,7 +406,7 @@ public sealed class RunStore
         return attempts[^1];
     }
 
-    /// <summary>Records how an attempt ended (the run's own status is set by <see cref="FinishRunAsync"/>).</summary>
+    /// <summary>Records how an attempt ended (the run's own status is set by <see cref="FinishRunAsync(string, RunStatus, string?, string?, CancellationToken)"/>).</summary>
     public Task FinishAttemptAsync(string runId, int attempt, RunStatus status, string? error, bool transient, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);

@@ -202,6 +202,11 @@ public enum ErrorCode
     CatalogUnavailable = 6911,
     /// <summary>A catalog cannot be copied to a database that already holds a catalog with records.</summary>
     CatalogCopyRefused = 6912,
+    /// <summary>
+    /// This server no longer holds the run: its scheduler lease lapsed (the process was stopped, paused or cut off past its
+    /// heartbeats) and another server may have taken the run over, so nothing more of it is committed or recorded here.
+    /// </summary>
+    RunNoLongerHeld = 6913,
 
     /// <summary>An expectation is declared with missing or invalid arguments.</summary>
     QualityRuleInvalid = 7001,

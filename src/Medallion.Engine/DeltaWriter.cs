@@ -76,6 +76,13 @@ public sealed partial class DeltaWriter
     /// </summary>
     public int CommitAttempts { get; init; } = DefaultCommitAttempts;
 
+    /// <summary>
+    /// Checked before every commit request (retries included): it throws to refuse a commit the writer may no longer
+    /// make, as when the server whose run writes has lost the run to another (a fencing check). Nothing is written then.
+    /// None by default.
+    /// </summary>
+    public Func<CancellationToken, ValueTask>? CommitFence { get; init; }
+
     /// <summary>Where the writer logs commits retried after lost races, operations re-run after conflicts and checkpoints that failed; none by default.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
@@ -229,6 +236,11 @@ public sealed partial class DeltaWriter
     {
         while (true)
         {
+            if (CommitFence is { } fence)
+            {
+                await fence(cancellationToken).ConfigureAwait(false);
+            }
+
             CommitResult result = await tx.CommitAsync(operation, parameters, metrics, cancellationToken).ConfigureAwait(false);
             switch (result.Outcome)
             {

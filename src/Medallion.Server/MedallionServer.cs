@@ -132,9 +132,23 @@ public sealed partial class MedallionServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         EnsurePoolThreads();
+        // One log for the whole server (the scheduler and the runs, the HTTP side, the SQL endpoint): who floods or guesses
+        // and what fails are told in one place. Without it the scheduler's warnings (a lease lost) went nowhere.
+        ILoggerFactory? ownedLogs = options.Logs is null ? LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning)) : null;
+        ILoggerFactory logs = options.Logs ?? ownedLogs!;
+        ProjectEnvironment environment;
+        try
+        {
+            environment = await ProjectEnvironment.LoadAsync(
+                options.ProjectDirectory, new ProjectEnvironmentOptions { Time = options.Time, Logs = logs }, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            ownedLogs?.Dispose();
+            throw;
+        }
+
         // The server's one environment: every surface reads and records through its catalog, engines and logs.
-        ProjectEnvironment environment = await ProjectEnvironment.LoadAsync(
-            options.ProjectDirectory, new ProjectEnvironmentOptions { Time = options.Time, Logs = options.Logs }, cancellationToken).ConfigureAwait(false);
         MedallionProject project = environment.Project;
         JobScheduler scheduler;
         try
@@ -145,15 +159,13 @@ public sealed partial class MedallionServer : IAsyncDisposable
         catch
         {
             await environment.DisposeAsync().ConfigureAwait(false);
+            ownedLogs?.Dispose();
             throw;
         }
 
         string localToken = "mdl_local_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         // One audit for the whole server: the SQL endpoint, the web UI and the API's acts; it enforces the retention.
         AuditLog audit = AuditLog.Open(project, new AuditOptions { Retention = project.Audit.Retention });
-        // One log for the HTTP side and the SQL endpoint: who floods or guesses is told in one place.
-        ILoggerFactory? ownedLogs = options.Logs is null ? LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning)) : null;
-        ILoggerFactory logs = options.Logs ?? ownedLogs!;
         // One gate for every password check (SQL, REST, web form), so a guesser cannot spread its guesses over them.
         LoginGuard logins = SqlEndpoint.CreateLogins(audit, logs);
         var context = new ServerContext(scheduler, localToken, options.Time, audit, logins);

@@ -135,6 +135,32 @@ public abstract class CatalogJobRunContract(CatalogEngine engine) : CatalogContr
     }
 
     [Fact]
+    public async Task A_scheduler_that_lost_a_run_to_another_cannot_record_its_end()
+    {
+        RunRecord run = (await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
+        await Store.Runs.StartAttemptAsync(run.Id);
+        await Store.Runs.RecoverRunsAsync("holder-2");
+        await Store.Runs.RequeueRunAsync(run.Id, "holder-2");
+
+        MedallionException refused = await Assert.ThrowsAsync<MedallionException>(() => Store.Runs.FinishRunAsync(run.Id, RunStatus.Cancelled, "cancelled", "holder-1"));
+
+        Assert.Equal(ErrorCode.RunNoLongerHeld, refused.Code);
+        RunRecord kept = (await Store.Runs.GetRunAsync(run.Id))!;
+        Assert.Equal((RunStatus.Queued, "holder-2", (string?)null), (kept.Status, kept.Holder, kept.Error));
+    }
+
+    [Fact]
+    public async Task The_scheduler_that_holds_a_run_records_its_end()
+    {
+        RunRecord run = (await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
+        await Store.Runs.StartAttemptAsync(run.Id);
+
+        RunRecord ended = await Store.Runs.FinishRunAsync(run.Id, RunStatus.Succeeded, null, "holder-1");
+
+        Assert.Equal((RunStatus.Succeeded, "holder-1"), (ended.Status, ended.Holder));
+    }
+
+    [Fact]
     public async Task Log_lines_are_numbered_in_order_and_readable_after_the_catalog_is_reopened()
     {
         RunRecord run = (await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;

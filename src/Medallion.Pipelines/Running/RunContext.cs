@@ -34,5 +34,5 @@ internal sealed record RunContext(
     /// <param name="connection">The step's connection.</param>
     /// <param name="timeZone">The session zone the writer sets (<see cref="Engine.DeltaWriter.TimeZone"/>); null keeps the connection's.</param>
     public Engine.DeltaWriter Writer(DuckDbConnection connection, string? timeZone = "UTC") =>
-        Environment.CreateWriter(connection, Snapshots, timeZone);
+        Environment.CreateWriter(connection, Snapshots, timeZone, Options.CommitFence);
 }

@@ -108,4 +108,10 @@ public sealed record RunOptions
     /// model's writer starts from the table's checkpoint.
     /// </summary>
     public Engine.DeltaSnapshotCache? Snapshots { get; init; }
+
+    /// <summary>
+    /// Checked before each commit of the run's models and sources (<see cref="Engine.DeltaWriter.CommitFence"/>): a
+    /// scheduler refuses the commits of a run it may no longer hold. Null: no check.
+    /// </summary>
+    public Func<CancellationToken, System.Threading.Tasks.ValueTask>? CommitFence { get; init; }
 }

@@ -35,6 +35,70 @@ public sealed partial class JobScheduler
     /// <summary>While on standby, the lease of the scheduler that runs the jobs (as last read); null otherwise.</summary>
     public SchedulerLease? StandbyBehind => _standbyBehind;
 
+    // Until when (UTC ticks) the lease is surely this scheduler's; see FenceAsync.
+    private long _holdsRunsUntil;
+
+    /// <summary>
+    /// The fence of this scheduler's runs, checked before each Delta commit of their models and before each record of
+    /// their attempts and ends. It passes at once while the lease is surely held: until nine tenths of a lease past the
+    /// last time it was taken or renewed, counted from before that was asked (the tenth is a margin for clocks that
+    /// differ between servers). Past that, on this clock (the process was stopped with SIGSTOP or its machine
+    /// suspended, the clock stepped, or heartbeats failed), the catalog decides: the lease is renewed if it is still
+    /// this scheduler's, and otherwise another server took it with the runs, and this one refuses from then on.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.RunNoLongerHeld"/> once another scheduler took the lease;
+    /// the catalog's own error (transient) when it cannot tell.</exception>
+    internal async ValueTask FenceAsync(CancellationToken cancellationToken)
+    {
+        if (!LeaseLost && _time.GetUtcNow().UtcTicks < Volatile.Read(ref _holdsRunsUntil))
+        {
+            return;
+        }
+
+        if (LeaseLost || !await RenewLeaseAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new MedallionException(
+                ErrorCode.RunNoLongerHeld,
+                "This server no longer holds its runs: another server took the catalog's scheduler lease, and the runs under way here with it, after this one missed its heartbeats (it was stopped, paused or cut off from the catalog); nothing more of them is committed or recorded here.");
+        }
+    }
+
+    /// <summary>Renews the lease now; false, with the lease given up here, when another scheduler took it.</summary>
+    private async Task<bool> RenewLeaseAsync(CancellationToken cancellationToken)
+    {
+        DateTimeOffset asked = _time.GetUtcNow();
+        if (await _catalog.Scheduler.RenewSchedulerLeaseAsync(Holder, _options.LeaseTimeToLive, cancellationToken).ConfigureAwait(false))
+        {
+            LeaseHeldSince(asked);
+            return true;
+        }
+
+        await LoseLeaseAsync().ConfigureAwait(false);
+        return false;
+    }
+
+    /// <summary>
+    /// Another scheduler took the lease (ours expired) and with it the runs under way here: it marks them interrupted and
+    /// retries them. This one plans nothing more and stops them at once; they commit and record nothing more (see
+    /// <see cref="FenceAsync"/>).
+    /// </summary>
+    private async Task LoseLeaseAsync()
+    {
+        if (LeaseLost)
+        {
+            return;
+        }
+
+        LeaseLost = true;
+        LogLeaseLost(_logger, _executor.Count);
+        await _executor.CancelAllAsync().ConfigureAwait(false);
+        Wake();
+    }
+
+    /// <summary>Records that the lease was held as of <paramref name="asked"/>, the time its taking or renewal was asked.</summary>
+    private void LeaseHeldSince(DateTimeOffset asked) =>
+        Volatile.Write(ref _holdsRunsUntil, (asked + (_options.LeaseTimeToLive * 0.9)).UtcTicks);
+
     /// <summary>Takes the lease, or returns the lease of the live holder that keeps it.</summary>
     private static async Task<SchedulerLease?> TryAcquireLeaseAsync(CatalogStore catalog, LeaseHolder holder, TimeSpan ttl, CancellationToken cancellationToken)
     {
@@ -139,7 +203,12 @@ public sealed partial class JobScheduler
                 await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time, stop).ConfigureAwait(false);
                 try
                 {
+                    DateTimeOffset asked = _time.GetUtcNow();
                     _standbyBehind = await TryAcquireLeaseAsync(_catalog, Holder, _options.LeaseTimeToLive, stop).ConfigureAwait(false);
+                    if (_standbyBehind is null)
+                    {
+                        LeaseHeldSince(asked);
+                    }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -189,6 +258,9 @@ public sealed partial class JobScheduler
 
     [LoggerMessage(EventId = 9523, Level = LogLevel.Warning, Message = "The scheduler cannot read {Table}, which job {Job} watches: {Error}; the job's new-data runs wait until it can.")]
     private static partial void LogWatchedTableUnreadable(ILogger logger, string table, string job, string error);
+
+    [LoggerMessage(EventId = 9525, Level = LogLevel.Error, Message = "Another scheduler took the catalog's lease after this one missed its heartbeats: this one plans nothing more, and stops its {Running} run(s) under way without recording them; the new holder retries them.")]
+    private static partial void LogLeaseLost(ILogger logger, int running);
 
     [LoggerMessage(EventId = 9524, Level = LogLevel.Warning, Message = "The scheduler could not renew its lease in the catalog: {Error}; it tries again at the next heartbeat.")]
     private static partial void LogHeartbeatFailed(ILogger logger, string error);

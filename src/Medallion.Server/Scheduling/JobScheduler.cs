@@ -70,7 +70,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         _time = environment.Time;
         _logger = environment.Logs.CreateLogger("Medallion.Server.Scheduler");
         Holder = holder;
-        _executor = new RunExecutor(environment, catalog, options, Metrics, OnRunEndedAsync);
+        _executor = new RunExecutor(environment, catalog, options, Metrics, OnRunEndedAsync, new RunHolding(holder.Id, FenceAsync));
         _definitions = new Definitions(environment, graph);
         DeclareMetrics();
     }
@@ -126,8 +126,14 @@ public sealed partial class JobScheduler : IAsyncDisposable
             return new JobScheduler(environment, graph, catalog, options, holder);
         }
 
+        DateTimeOffset asked = environment.Time.GetUtcNow();
         SchedulerLease? held = await TryAcquireLeaseAsync(catalog, holder, options.LeaseTimeToLive, cancellationToken).ConfigureAwait(false);
         var scheduler = new JobScheduler(environment, graph, catalog, options, holder) { _standbyBehind = held };
+        if (held is null)
+        {
+            scheduler.LeaseHeldSince(asked);
+        }
+
         if (held is null)
         {
             DateTimeOffset? nextFire = await scheduler.BeginSchedulingAsync(cancellationToken).ConfigureAwait(false);
@@ -269,11 +275,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
             try
             {
                 await Task.Delay(_options.HeartbeatInterval, _time, stop).ConfigureAwait(false);
-                if (!await _catalog.Scheduler.RenewSchedulerLeaseAsync(Holder, _options.LeaseTimeToLive, stop).ConfigureAwait(false))
+                if (!await RenewLeaseAsync(stop).ConfigureAwait(false))
                 {
-                    // Another scheduler took the lease (ours expired): plan nothing more, but let running models finish.
-                    LeaseLost = true;
-                    Wake();
                     return;
                 }
             }

@@ -43,14 +43,17 @@ internal sealed class RunExecutor : IDisposable
     private volatile IReadOnlySet<TableName> _streamed = new HashSet<TableName>();
     private TaskCompletionSource _logWritten = NewSignal();
     private readonly RunLineLogger _runLog;
+    private readonly RunHolding _holding;
 
     /// <param name="environment">The host's project environment: the clock, the logs (where the lines of runs' logs go besides the catalog) and the engines of the run database.</param>
     /// <param name="catalog">The catalog runs are recorded in.</param>
     /// <param name="options">Step limit, retry jitter.</param>
     /// <param name="metrics">What the scheduler counts about its runs.</param>
     /// <param name="onEnded">Told when a run has reached its final state and it is recorded.</param>
-    public RunExecutor(ProjectEnvironment environment, CatalogStore catalog, SchedulerOptions options, SchedulerMetrics metrics, Func<RunRecord, RunStatus, Task> onEnded)
+    /// <param name="holding">Whose runs these are, and whether they still are (the scheduler's fence).</param>
+    public RunExecutor(ProjectEnvironment environment, CatalogStore catalog, SchedulerOptions options, SchedulerMetrics metrics, Func<RunRecord, RunStatus, Task> onEnded, RunHolding holding)
     {
+        _holding = holding;
         _catalog = catalog;
         _options = options;
         _engines = environment.Engines;
@@ -185,6 +188,11 @@ internal sealed class RunExecutor : IDisposable
         {
             while (true)
             {
+                if (!await HoldsAsync().ConfigureAwait(false))
+                {
+                    return Abandon(run);
+                }
+
                 RunAttemptRecord attempt = await _catalog.Runs.StartAttemptAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
                 // The line takes its place among the run's lines now and commits while the run starts; it is awaited
                 // before the attempt's end is recorded.
@@ -214,6 +222,11 @@ internal sealed class RunExecutor : IDisposable
 
                 await log.CompleteAsync().ConfigureAwait(false);
                 await attemptLogged.ConfigureAwait(false);
+                if (!await HoldsAsync().ConfigureAwait(false))
+                {
+                    return Abandon(run);
+                }
+
                 if (result?.Status == RunStatus.Succeeded)
                 {
                     await _catalog.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Succeeded, null, false, CancellationToken.None).ConfigureAwait(false);
@@ -293,7 +306,37 @@ internal sealed class RunExecutor : IDisposable
             Graph = definitions.Graph,
             Database = RunDatabase(),
             Snapshots = Snapshots,
+            CommitFence = _holding.Fence,
         };
+    }
+
+    /// <summary>Whether the run is still this server's to record; when the catalog cannot tell, the record is tried (and fails on its own).</summary>
+    private async Task<bool> HoldsAsync()
+    {
+        try
+        {
+            await _holding.Fence(CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.RunNoLongerHeld)
+        {
+            return false;
+        }
+        catch (MedallionException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Leaves a run this server no longer holds to the scheduler that took the lease: nothing of it is recorded (that
+    /// scheduler marks it interrupted and retries it by its job's policy); the server's own log says so.
+    /// </summary>
+    private RunStatus Abandon(RunRecord run)
+    {
+        _runLog.Write(run, [new RunLogEntry(_time.GetUtcNow(), null, "warning",
+            $"this server no longer holds run {run.Id}: another server took the catalog's scheduler lease and the run with it; nothing more of it is recorded here")]);
+        return RunStatus.Interrupted;
     }
 
     private DuckDbDatabase RunDatabase()
@@ -319,9 +362,23 @@ internal sealed class RunExecutor : IDisposable
     /// <summary>Records a run's final state, after its last log line.</summary>
     public async Task<RunStatus> EndAsync(RunRecord run, RunStatus status, string? error)
     {
+        if (!await HoldsAsync().ConfigureAwait(false))
+        {
+            return Abandon(run);
+        }
+
         // The line comes first: a reader that sees the final state has every line of the run.
         await LogAsync(run, null, status == RunStatus.Succeeded ? "info" : "error", $"run {status.ToString().ToLowerInvariant()}{(error is null ? "" : ": " + error)}").ConfigureAwait(false);
-        await _catalog.Runs.FinishRunAsync(run.Id, status, error, CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            // Only while the run is still this server's in the catalog: its fence on the clock has a window, this has none.
+            await _catalog.Runs.FinishRunAsync(run.Id, status, error, _holding.HolderId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.RunNoLongerHeld)
+        {
+            return Abandon(run);
+        }
+
         return status;
     }
 
@@ -419,3 +476,8 @@ internal sealed class RunExecutor : IDisposable
 
     private sealed record ActiveRun(RunRecord Run, CancellationTokenSource Cancel, Task Task);
 }
+
+/// <summary>Whose runs an executor runs (the holder id its runs carry in the catalog) and whether it still holds them.</summary>
+/// <param name="HolderId">The scheduler's holder id.</param>
+/// <param name="Fence">The scheduler's fence (<see cref="JobScheduler.FenceAsync"/>): throws <see cref="ErrorCode.RunNoLongerHeld"/> once the runs are another's.</param>
+internal sealed record RunHolding(string HolderId, Func<CancellationToken, ValueTask> Fence);

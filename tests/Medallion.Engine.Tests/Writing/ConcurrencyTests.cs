@@ -54,6 +54,37 @@ public sealed class ConcurrencyTests : IDisposable
     }
 
     [Fact]
+    public async Task A_commit_its_fence_refuses_writes_nothing_and_fails_with_the_fences_error()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("n integer"));
+        await _f.Writer.WriteAsync(path, "SELECT 1 AS n");
+        var fenced = new DeltaWriter(_f.Connection)
+        {
+            CommitFence = _ => throw new MedallionException(ErrorCode.RunNoLongerHeld, "this server no longer holds the run"),
+        };
+
+        MedallionException refused = await Assert.ThrowsAsync<MedallionException>(() => fenced.WriteAsync(path, "SELECT 2 AS n"));
+
+        Assert.Equal(ErrorCode.RunNoLongerHeld, refused.Code);
+        Assert.Equal(1, (await _f.SnapshotAsync(path)).Version);
+        Assert.Equal(["1"], await _f.ReadAsync(path));
+    }
+
+    [Fact]
+    public async Task A_commit_its_fence_lets_through_is_written_as_any_other()
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("n integer"));
+        int checks = 0;
+        var fenced = new DeltaWriter(_f.Connection) { CommitFence = _ => { checks++; return ValueTask.CompletedTask; } };
+
+        DeltaOperationResult result = await fenced.WriteAsync(path, "SELECT 2 AS n");
+
+        Assert.Equal((1L, 1), (result.Version, checks));
+    }
+
+    [Fact]
     public async Task Concurrent_idempotent_writers_of_the_same_batch_commit_it_once()
     {
         string path = _f.TablePath();

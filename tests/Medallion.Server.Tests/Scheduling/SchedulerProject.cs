@@ -26,8 +26,11 @@ public sealed class SchedulerProject : IAsyncDisposable
 
     public TestProject Files { get; }
 
-    public async Task<JobScheduler> StartAsync(TimeProvider? time = null, string holder = "scheduler-1", Func<double>? random = null, Microsoft.Extensions.Logging.ILoggerFactory? logs = null, bool runsJobs = true)
+    /// <param name="lease">The scheduler lease's time to live (heartbeats every third of it); the default's when null.</param>
+    public async Task<JobScheduler> StartAsync(
+        TimeProvider? time = null, string holder = "scheduler-1", Func<double>? random = null, Microsoft.Extensions.Logging.ILoggerFactory? logs = null, bool runsJobs = true, TimeSpan? lease = null)
     {
+        var defaults = new SchedulerOptions();
         // Each scheduler is a server of its own: its own environment, with its own connection to the catalog.
         var environment = new ProjectEnvironment(await Files.LoadAsync(), new ProjectEnvironmentOptions { Time = time, Logs = logs });
         _environments.Add(environment);
@@ -38,6 +41,8 @@ public sealed class SchedulerProject : IAsyncDisposable
             PollInterval = PollInterval,
             Random = random ?? (() => 0.5),
             RunsJobs = runsJobs,
+            LeaseTimeToLive = lease ?? defaults.LeaseTimeToLive,
+            HeartbeatInterval = lease / 3 ?? defaults.HeartbeatInterval,
         });
         _schedulers.Add(scheduler);
         return scheduler;

@@ -1,0 +1,56 @@
+using System.Text.Json;
+
+namespace Medallion.Cli.Tests;
+
+/// <summary>
+/// A network partition as the issue describes it, with processes: the server running a run is stopped (SIGSTOP) past
+/// its lease, the standby takes the lease and the run over and retries it, and when the first resumes (SIGCONT) it
+/// notices and neither commits nor records the run it no longer holds.
+/// </summary>
+public sealed class ServerFencingTests : IDisposable
+{
+    private const int Rows = 1000;
+
+    // An append model that burns a few seconds before it commits: the stop lands while it computes, and a second commit
+    // of the run would show as twice the rows.
+    private readonly ServerProject _project = new ServerProject("""
+        jobs:
+          - name: once
+            select: silver.ticks
+            retries: 1
+        """)
+        .Write("models/silver/ticks.sql", $"/* ---\nmaterialized: append\n--- */\nSELECT range AS n, (SELECT sum(hash(r)) FROM range(600000000) t(r)) AS burn FROM range({Rows})\n");
+
+    public void Dispose() => _project.Dispose();
+
+    [Fact]
+    public async Task A_server_stopped_past_its_lease_resumes_without_committing_or_recording_the_run_the_standby_took_over()
+    {
+        using ServerProcess first = await ServerProcess.StartAsync(_project.Directory, "--scheduler-lease", "6s");
+        using ServerProcess second = await ServerProcess.StartAsync(_project.Directory, "--scheduler-lease", "6s");
+        string runId = (await first.PostAsync("api/jobs/once/trigger")).GetProperty("id").GetString()!;
+        await first.WaitForAsync("the model to start", async () =>
+            (await first.GetAsync($"api/runs/{runId}/logs")).EnumerateArray().Any(l => l.GetProperty("message").GetString() == "model silver.ticks started"), TimeSpan.FromSeconds(60));
+
+        first.Signal("STOP");
+        await second.WaitForAsync("the standby to take over and retry the run to its end", async () =>
+            (await second.GetAsync("api/runs/" + runId)).GetProperty("run").GetProperty("status").GetString() is "succeeded" or "failed", TimeSpan.FromSeconds(180));
+        first.Signal("CONT");
+        await first.WaitForAsync("the resumed server to give the run up", () =>
+            Task.FromResult(first.Output.Any(l => l.Contains($"this server no longer holds run {runId}", StringComparison.Ordinal))), TimeSpan.FromSeconds(120));
+        // A server that lost its lease is not ready: a load balancer stops sending to it, an orchestrator restarts it.
+        using HttpResponseMessage readyz = await first.Http.GetAsync(new Uri(first.Api, "readyz"));
+        using JsonDocument ready = JsonDocument.Parse(await readyz.Content.ReadAsStringAsync());
+        JsonElement run = await second.GetAsync("api/runs/" + runId);
+        JsonElement history = await second.GetAsync("api/tables/silver.ticks/history");
+        List<string> rows = await _project.QueryAsync("SELECT count(*) FROM silver.ticks");
+        await first.KillAsync();
+        await second.TerminateAsync();
+
+        Assert.Equal((System.Net.HttpStatusCode.ServiceUnavailable, "lease lost"), (readyz.StatusCode, ready.RootElement.GetProperty("scheduler").GetString()));
+        Assert.Equal("succeeded", run.GetProperty("run").GetProperty("status").GetString());
+        Assert.Equal(["interrupted", "succeeded"], run.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("status").GetString()));
+        Assert.Equal([runId], history.EnumerateArray().Where(v => v.GetProperty("run_id").ValueKind == JsonValueKind.String).Select(v => v.GetProperty("run_id").GetString()));
+        Assert.Equal([Rows.ToString(System.Globalization.CultureInfo.InvariantCulture)], rows);
+    }
+}

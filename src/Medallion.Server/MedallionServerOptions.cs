@@ -32,6 +32,12 @@ public sealed record MedallionServerOptions
     /// </summary>
     public bool FirstAdmin { get; init; }
 
+    /// <summary>
+    /// The password <see cref="FirstAdmin"/> gives the first admin instead of a generated one (an operator's secret, e.g. a
+    /// mounted file): it is written nowhere, neither in the project nor in a log. Null to generate one.
+    /// </summary>
+    public string? FirstAdminPassword { get; init; }
+
     /// <summary>The SQL endpoint beside the REST API, or null to run without one.</summary>
     public SqlEndpointOptions? Sql { get; init; }
 

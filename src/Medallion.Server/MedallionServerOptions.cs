@@ -28,7 +28,8 @@ public sealed record MedallionServerOptions
 
     /// <summary>
     /// Whether a start on a project without users adds the operator and admin <see cref="Medallion.Server.FirstAdmin.UserName"/> with a
-    /// generated password (<see cref="MedallionServer.FirstAdminPassword"/>), as <c>medallion server</c> does.
+    /// generated password (<see cref="MedallionServer.FirstAdminPassword"/>) or <see cref="FirstAdminPassword"/>, as
+    /// <c>medallion server</c> does.
     /// </summary>
     public bool FirstAdmin { get; init; }
 

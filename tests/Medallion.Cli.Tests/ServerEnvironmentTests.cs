@@ -95,6 +95,17 @@ public sealed class ServerEnvironmentTests : IDisposable
         Assert.Contains($"--admin-password-file (or MEDALLION_ADMIN_PASSWORD_FILE) names {file}, which is empty.", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_password_file_that_cannot_be_read_is_an_error_naming_the_file()
+    {
+        string file = Path.Combine(_project, "secrets", "missing");
+
+        Cli.Result result = await RunServerAsync(("MEDALLION_ADMIN_PASSWORD_FILE", file));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"--admin-password-file (or MEDALLION_ADMIN_PASSWORD_FILE) names {file}, which cannot be read: ", result.Error, StringComparison.Ordinal);
+    }
+
     /// <summary>The variables every server of these tests gets besides the one under test: free ports, loopback trusted.</summary>
     private static Dictionary<string, string> Variables(params (string Name, string Value)[] variables)
     {

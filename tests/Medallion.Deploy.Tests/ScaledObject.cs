@@ -6,7 +6,7 @@ namespace Medallion.Deploy.Tests;
 
 /// <summary>
 /// KEDA's <c>ScaledObject</c> (keda.sh/v1alpha1), the fields of its CRD's spec that a ScaledObject with a Prometheus
-/// trigger uses (https://keda.sh/docs/2.17/reference/scaledobject-spec/); read strictly, so a misspelt field fails
+/// trigger uses (https://keda.sh/docs/2.15/reference/scaledobject-spec/); read strictly, so a misspelt field fails
 /// instead of being ignored as kubectl apply would warn and drop it.
 /// </summary>
 public sealed class ScaledObject : IKubernetesObject<V1ObjectMeta>

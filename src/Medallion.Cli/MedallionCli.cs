@@ -97,8 +97,12 @@ internal static class MedallionCli
         return granted + ShutdownGrace.AfterCancel + fallback;
     }
 
-    /// <summary>Runs a command line; <paramref name="input"/> replaces standard input for commands that read it (a password, the SQL shell's statements).</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, TextReader? input = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs a command line; <paramref name="input"/> replaces standard input for commands that read it (a password, the SQL
+    /// shell's statements), and <paramref name="environment"/> the process's variables for the options a command takes from
+    /// them (<see cref="EnvironmentOptions"/>).
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, TextReader? input = null, Func<string, string?>? environment = null, CancellationToken cancellationToken = default)
     {
         output ??= Console.Out;
         error ??= Console.Error;
@@ -106,6 +110,7 @@ internal static class MedallionCli
         ParseResult parsed = root.Parse(args);
         try
         {
+            parsed = EnvironmentOptions.Parse(root, args, environment ?? Environment.GetEnvironmentVariable);
             if (parsed.Errors.Count > 0)
             {
                 throw new MedallionException(ErrorCode.CommandLineInvalid, string.Join('\n', parsed.Errors.Select(e => e.Message)) + "\nHelp: medallion --help");

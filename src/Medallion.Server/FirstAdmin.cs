@@ -26,16 +26,25 @@ public static class FirstAdmin
 
     /// <summary>Adds <see cref="UserName"/> as an operator and admin when the project has no users.</summary>
     /// <param name="access">The project's access service.</param>
-    /// <param name="projectDirectory">The project's directory, where the password file goes.</param>
+    /// <param name="projectDirectory">The project's directory, where a generated password's file goes.</param>
+    /// <param name="given">
+    /// The password to give the user (an operator's secret, <see cref="MedallionServerOptions.FirstAdminPassword"/>); it is
+    /// written nowhere. Null to generate one and keep it in <see cref="PasswordFile"/>.
+    /// </param>
     /// <param name="cancellationToken">Cancels the check.</param>
-    /// <returns>The generated password when the user was added (to print once); null when the project already had users.</returns>
-    internal static async Task<string?> EnsureAsync(AccessService access, string projectDirectory, CancellationToken cancellationToken = default)
+    /// <returns>The user's password when it was added (a generated one to print once); null when the project already had users.</returns>
+    internal static async Task<string?> EnsureAsync(AccessService access, string projectDirectory, string? given, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(access);
         ArgumentException.ThrowIfNullOrEmpty(projectDirectory);
         if ((await access.ListUsersAsync(cancellationToken).ConfigureAwait(false)).Count > 0)
         {
             return null;
+        }
+
+        if (given is not null)
+        {
+            return await access.AddFirstAdminAsync(AccessActor.Server, UserName, given, cancellationToken).ConfigureAwait(false) ? given : null;
         }
 
         // 144 random bits, URL-safe so it survives copy and paste and shell quoting; never starting with '-' or '_',

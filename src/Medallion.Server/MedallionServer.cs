@@ -68,8 +68,9 @@ public sealed partial class MedallionServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// The password of the admin this start added to a project without users (<see cref="MedallionServerOptions.FirstAdmin"/>),
-    /// to show its owner once; null when the project had users.
+    /// The password of the admin this start added to a project without users (<see cref="MedallionServerOptions.FirstAdmin"/>):
+    /// a generated one to show its owner once, or <see cref="MedallionServerOptions.FirstAdminPassword"/>, not to show;
+    /// null when the project had users.
     /// </summary>
     public string? FirstAdminPassword { get; }
 
@@ -175,7 +176,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
         ServerPresence? presence = null;
         try
         {
-            string? firstAdminPassword = options.FirstAdmin ? await FirstAdmin.EnsureAsync(context.Access, project.Directory, cancellationToken).ConfigureAwait(false) : null;
+            string? firstAdminPassword = options.FirstAdmin ? await FirstAdmin.EnsureAsync(context.Access, project.Directory, options.FirstAdminPassword, cancellationToken).ConfigureAwait(false) : null;
             web = BuildWeb(options, logs, context, metrics);
             try
             {

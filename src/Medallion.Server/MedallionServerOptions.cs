@@ -28,9 +28,16 @@ public sealed record MedallionServerOptions
 
     /// <summary>
     /// Whether a start on a project without users adds the operator and admin <see cref="Medallion.Server.FirstAdmin.UserName"/> with a
-    /// generated password (<see cref="MedallionServer.FirstAdminPassword"/>), as <c>medallion server</c> does.
+    /// generated password (<see cref="MedallionServer.FirstAdminPassword"/>) or <see cref="FirstAdminPassword"/>, as
+    /// <c>medallion server</c> does.
     /// </summary>
     public bool FirstAdmin { get; init; }
+
+    /// <summary>
+    /// The password <see cref="FirstAdmin"/> gives the first admin instead of a generated one (an operator's secret, e.g. a
+    /// mounted file): it is written nowhere, neither in the project nor in a log. Null to generate one.
+    /// </summary>
+    public string? FirstAdminPassword { get; init; }
 
     /// <summary>The SQL endpoint beside the REST API, or null to run without one.</summary>
     public SqlEndpointOptions? Sql { get; init; }

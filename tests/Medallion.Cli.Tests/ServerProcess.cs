@@ -49,9 +49,17 @@ internal sealed partial class ServerProcess : IDisposable
     public IReadOnlyCollection<string> Error => _error;
 
     /// <summary>Starts the server on <paramref name="projectDirectory"/> and returns once <c>/readyz</c> answers 200.</summary>
-    public static async Task<ServerProcess> StartAsync(string projectDirectory, params string[] arguments)
+    public static Task<ServerProcess> StartAsync(string projectDirectory, params string[] arguments) => ReadyAsync(Launch(projectDirectory, arguments));
+
+    /// <summary>
+    /// Starts the server with only <c>--project</c> and <paramref name="arguments"/> on its command line and
+    /// <paramref name="environment"/> added to its variables, and returns once <c>/readyz</c> answers 200.
+    /// </summary>
+    public static Task<ServerProcess> StartWithEnvironmentAsync(string projectDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        ReadyAsync(Launch(projectDirectory, environment, arguments));
+
+    private static async Task<ServerProcess> ReadyAsync(ServerProcess server)
     {
-        ServerProcess server = Launch(projectDirectory, arguments);
         try
         {
             await server.WaitUntilReadyAsync();
@@ -65,12 +73,20 @@ internal sealed partial class ServerProcess : IDisposable
     }
 
     /// <summary>Starts the server without waiting for it (it may refuse to start); its SQL endpoint trusts loopback, so a project needs no users.</summary>
-    public static ServerProcess Launch(string projectDirectory, params string[] arguments)
+    public static ServerProcess Launch(string projectDirectory, params string[] arguments) =>
+        Launch(projectDirectory, new Dictionary<string, string>(), ["--http-port", "0", "--pg-port", "0", "--trust-loopback", .. arguments]);
+
+    private static ServerProcess Launch(string projectDirectory, IReadOnlyDictionary<string, string> environment, string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "medallion.dll"), "server", "--project", projectDirectory, "--http-port", "0", "--pg-port", "0", "--trust-loopback" }.Concat(arguments))
+        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "medallion.dll"), "server", "--project", projectDirectory }.Concat(arguments))
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach ((string name, string value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         Process process = Process.Start(start)!;

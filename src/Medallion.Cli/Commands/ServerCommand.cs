@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.IO;
 using System.Threading;
@@ -47,7 +48,12 @@ internal static partial class ServerCommand
             HelpName = "all|web",
         };
         role.AcceptOnlyFromAmong("all", "web");
-        var command = new Command("server", "Run the project as a server: the web UI and REST API over HTTP and the SQL endpoint, until SIGTERM or Ctrl+C. A project without users gets an operator 'admin' on its first start (password printed once and kept in .medallion/admin-password).") { project, httpPort, grace, lease, role, anonymousMetrics, logFormat };
+        var adminPasswordFile = new Option<FileInfo?>("--admin-password-file")
+        {
+            Description = "A file holding the password of the operator 'admin' that the first start on a project without users creates (a trailing newline is dropped), e.g. a mounted secret; it is never printed nor copied into the project. Without it the password is generated, printed once and kept in .medallion/admin-password.",
+            HelpName = "file",
+        };
+        var command = new EnvironmentCommand("server", "Run the project as a server: the web UI and REST API over HTTP and the SQL endpoint, until SIGTERM or Ctrl+C. A project without users gets an operator 'admin' on its first start (password printed once and kept in .medallion/admin-password, or taken from --admin-password-file). Every option --foo-bar may also be set as the environment variable MEDALLION_FOO_BAR (the command line wins; booleans true, false, 1 or 0); MEDALLION_CATALOG_URL names the catalog.") { project, httpPort, grace, lease, role, anonymousMetrics, logFormat, adminPasswordFile };
         foreach (Option option in endpoint.Options)
         {
             command.Add(option);
@@ -66,6 +72,9 @@ internal static partial class ServerCommand
             TimeSpan gracePeriod = SqlEndpointArguments.ReadDuration(parsed, grace);
 
             TimeSpan leaseTime = SqlEndpointArguments.ReadDuration(parsed, lease);
+            string? givenAdminPassword = parsed.GetValue(adminPasswordFile) is { } passwordFile
+                ? await ReadAdminPasswordAsync(passwordFile, adminPasswordFile, cancellationToken).ConfigureAwait(false)
+                : null;
 
             // No check that someone could log in: the server adds the first admin of a project without users.
             SqlEndpointOptions sql = await endpoint.ResolveAsync(parsed, loaded, null, null, error, cancellationToken).ConfigureAwait(false);
@@ -98,6 +107,7 @@ internal static partial class ServerCommand
                 AnonymousMetrics = parsed.GetValue(anonymousMetrics),
                 Logs = jsonLogs,
                 FirstAdmin = true,
+                FirstAdminPassword = givenAdminPassword,
             }, cancellationToken).ConfigureAwait(false);
             // Disposed unless its stop overran: work that ignored its cancellation is left to the process exit, never waited on.
             bool overdue = false;
@@ -115,7 +125,11 @@ internal static partial class ServerCommand
                     await AnnounceAsync($"Scheduler on standby: the server of {behind.Holder} holds the catalog's lease and runs the jobs; this one takes over when that lease lapses.").ConfigureAwait(false);
                 }
 
-                if (server.FirstAdminPassword is { } adminPassword)
+                if (server.FirstAdminPassword is not null && givenAdminPassword is not null)
+                {
+                    await AnnounceAsync($"The project had no users, so this first start created the operator '{FirstAdmin.UserName}' with the password in {parsed.GetValue(adminPasswordFile)!.FullName}.").ConfigureAwait(false);
+                }
+                else if (server.FirstAdminPassword is { } adminPassword)
                 {
                     string file = Path.GetRelativePath(Environment.CurrentDirectory, FirstAdmin.PasswordFile(loaded.Directory));
                     if (announcements is null)
@@ -161,6 +175,50 @@ internal static partial class ServerCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// Every environment variable <c>medallion server</c> reads: the <c>MEDALLION_</c> form of each of its options
+    /// (<see cref="EnvironmentOptions"/>), the catalog's location, the object cache's and DuckDB's, and the process's
+    /// temp and cache folders. Families of standard variables are in <see cref="EnvironmentPrefixes"/>.
+    /// </summary>
+    public static IReadOnlyList<string> EnvironmentVariables { get; } =
+    [
+        .. EnvironmentOptions.Variables(Create(TextWriter.Null, TextWriter.Null)),
+        MedallionProject.CatalogVariable,
+        // The object cache of a lake on object storage (Engine's StorageResolver).
+        "MEDALLION_CACHE_DIR", "MEDALLION_CACHE_MAX_SIZE",
+        // Where the native DuckDB library is looked for when it is not next to the program (DuckDb.Native).
+        "MEDALLION_DUCKDB_LIBRARY", "MEDALLION_CACHE",
+        // Temp files (Parquet staging, scratch files) and the default cache folders.
+        "TMPDIR", "HOME", "XDG_CACHE_HOME",
+    ];
+
+    /// <summary>
+    /// Prefixes of the standard variables the server reads by family: <c>AWS_</c> (a lake or source on S3),
+    /// <c>AZURE_STORAGE_</c> (on Azure Blob / ADLS Gen2), <c>OTEL_</c> (traces exported over OTLP).
+    /// </summary>
+    public static IReadOnlyList<string> EnvironmentPrefixes { get; } = ["AWS_", "AZURE_STORAGE_", "OTEL_"];
+
+    /// <summary>The first admin's password from <paramref name="file"/>, without its trailing newline.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CommandLineInvalid"/> when the file cannot be read or holds no password.</exception>
+    private static async Task<string> ReadAdminPasswordAsync(FileInfo file, Option option, CancellationToken cancellationToken)
+    {
+        string where = $"{option.Name} (or {EnvironmentOptions.VariableOf(option)}) names {file.FullName}";
+        string text;
+        try
+        {
+            text = await File.ReadAllTextAsync(file.FullName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new MedallionException(ErrorCode.CommandLineInvalid, $"{where}, which cannot be read: {exception.Message} Help: point it at a file this user can read that holds the first admin's password.", exception);
+        }
+
+        string password = text.TrimEnd('\n', '\r');
+        return password.Length > 0
+            ? password
+            : throw new MedallionException(ErrorCode.CommandLineInvalid, $"{where}, which is empty. Help: write the first admin's password in it (one line).");
     }
 
     /// <summary>JSON lines on standard output, UTC timestamps, with scopes (a run's id, job and model); ASP.NET Core's own chatter only from warnings on.</summary>

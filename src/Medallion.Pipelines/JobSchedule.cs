@@ -108,8 +108,24 @@ public sealed class JobSchedule
         }
 
         DateTimeOffset from = after;
+        int behind = 0;
         while (_cron!.GetNextOccurrence(from, TimeZone) is { } next)
         {
+            if (next <= after)
+            {
+                // The zone's rules led the cron library to a time that is not after the one asked (seen for a zone whose
+                // offset changes for good at a minute no rule names): every caller walks fire times forward, and one that
+                // went back would plan the same times for ever. Ask again past the muddle, a minute at a time.
+                if (++behind > MaxMinutesBehind)
+                {
+                    throw new MedallionException(ErrorCode.JobScheduleInvalid,
+                        $"the schedule '{Text}' in time zone {TimeZone.Id} has no fire time after {after.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z that the zone's rules can place (its next ones fall before it). Help: check the zone's data, or use UTC.");
+                }
+
+                from = (from > after ? from : after).AddMinutes(1);
+                continue;
+            }
+
             if (!IsRepeat(next))
             {
                 return next.ToUniversalTime();
@@ -120,6 +136,9 @@ public sealed class JobSchedule
 
         return null;
     }
+
+    // A day of minutes: the longest stretch a zone's change (an offset that moves by hours) could muddle.
+    private const int MaxMinutesBehind = 24 * 60;
 
     /// <summary>The last fire time strictly before <paramref name="before"/>, or null when there is none.</summary>
     public DateTimeOffset? GetPreviousFireTime(DateTimeOffset before)

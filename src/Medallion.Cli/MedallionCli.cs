@@ -6,6 +6,7 @@ using System.CommandLine.Parsing;
 using System.IO;
 using System.Linq;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Cli.Commands;
@@ -29,8 +30,17 @@ internal static class MedallionCli
     /// <summary>Exit code for a command cancelled by Ctrl+C or SIGTERM before its work was done (128 + SIGINT, as shells report it).</summary>
     public const int Cancelled = 130;
 
-    public static string Version =>
-        typeof(MedallionCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    public static string Version => InformationalVersion.Split('+')[0];
+
+    /// <summary>The commit the program was built from (SourceLink appends it to the informational version), or "unknown" for a build outside git.</summary>
+    public static string Commit => InformationalVersion.Split('+') is [_, string commit, ..] && commit.Length > 0 ? commit : "unknown";
+
+    /// <summary>When a release was built (build/release.sh passes it), or "unknown" for other builds.</summary>
+    public static string BuildDate =>
+        typeof(MedallionCli).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "BuildDate")?.Value ?? "unknown";
+
+    private static string InformationalVersion =>
+        typeof(MedallionCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
     public static RootCommand BuildRoot(TextWriter output, TextWriter error, TextReader? input = null)
     {
@@ -181,6 +191,10 @@ internal static class MedallionCli
         public override int Invoke(ParseResult parseResult)
         {
             output.WriteLine($"medallion {Version} (DuckDB {DuckDbDatabase.LibraryVersion})");
+            output.WriteLine($"commit: {Commit}");
+            output.WriteLine($"built: {BuildDate}");
+            // The runtime's platform: a release's own (linux-x64, osx-arm64, ...), or the machine's runtime's otherwise.
+            output.WriteLine($"platform: {RuntimeInformation.RuntimeIdentifier}");
             return 0;
         }
     }

@@ -38,10 +38,19 @@ internal static partial class NativeMethods
         }
 
         throw new DllNotFoundException(
-            "The native DuckDB library (libduckdb.so) was not found next to the application, in MEDALLION_DUCKDB_LIBRARY, " +
+            $"The native DuckDB library ({FileName}) was not found next to the application, in MEDALLION_DUCKDB_LIBRARY, " +
             "or in the build cache. Help: build the project (dotnet build or ./medallion), which fetches the pinned " +
             "library with npm, or set MEDALLION_DUCKDB_LIBRARY to the file's path.");
     }
+
+    /// <summary>The library's file name on this operating system, as the npm packages name it.</summary>
+    private static string FileName =>
+        OperatingSystem.IsWindows() ? "duckdb.dll" : OperatingSystem.IsMacOS() ? "libduckdb.dylib" : "libduckdb.so";
+
+    /// <summary>The platform whose library build/fetch-duckdb.sh keeps in its own folder of the cache.</summary>
+    private static string CachePlatform =>
+        (OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux") + "-" +
+        RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
 
     private static System.Collections.Generic.IEnumerable<string> CandidatePaths()
     {
@@ -51,12 +60,13 @@ internal static partial class NativeMethods
             yield return fromEnvironment;
         }
 
-        yield return Path.Combine(AppContext.BaseDirectory, "libduckdb.so");
+        // A release ships the library beside its single-file binary, whose folder AppContext.BaseDirectory names.
+        yield return Path.Combine(AppContext.BaseDirectory, FileName);
         string cacheRoot = Environment.GetEnvironmentVariable("MEDALLION_CACHE") is { Length: > 0 } cache
             ? cache
             : Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
                 ? xdg
                 : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "medallion");
-        yield return Path.Combine(cacheRoot, "duckdb", PinnedVersion, "libduckdb.so");
+        yield return Path.Combine(cacheRoot, "duckdb", PinnedVersion, CachePlatform, FileName);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace Medallion.Cli.Tests;
@@ -173,11 +174,14 @@ public sealed class SqlCommandTests
     }
 
     [Fact]
-    public async Task Version_prints_the_medallion_and_duckdb_versions()
+    public async Task Version_prints_the_medallion_and_duckdb_versions_the_commit_the_build_date_and_the_platform()
     {
         Cli.Result result = await Cli.RunAsync("--version");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal("medallion 0.1.0 (DuckDB v1.5.6)\n", result.Output);
+        // A test build is no release: it has no build date, and runs on the machine's runtime.
+        Assert.Matches(
+            $"^medallion 0\\.1\\.0 \\(DuckDB v1\\.5\\.6\\)\ncommit: ([0-9a-f]{{40}}|unknown)\nbuilt: unknown\nplatform: {Regex.Escape(RuntimeInformation.RuntimeIdentifier)}\n$",
+            result.Output);
     }
 }

@@ -28,10 +28,13 @@ using static Medallion.Server.Benchmarks.Bench;
 //   catalogs  (issue 38) the web scenario's pages and the run history served from the SQLite catalog, then from a
 //             copy of it in PostgreSQL (MEDALLION_BENCH_PG, an Npgsql connection string; default the test server
 //             build/test-setup/postgres.sh starts): each page's p95 on PostgreSQL / SQLite (target <= 1.5x).
+//   adoption  (issue 38) two `medallion server` processes on a PostgreSQL catalog (MEDALLION_BENCH_PG, as catalogs):
+//             SIGKILL, then SIGSTOP, the one running a run; time until the other starts its next attempt, p50/p99
+//             against the goal of 45 s with the default lease.
 //   --soak    (issue 36) `medallion server` through the launcher with N jobs on `every:` for a while: its memory,
 //             threads, file descriptors, catalog and lake sampled from /proc and disk, a verdict per metric from the
 //             slope over the second half, and any run stuck (see Soak); exit 1 when something grew or a run stuck.
-// Usage: Medallion.Server.Benchmarks [latency|overhead|history|metrics|web|catalogs|all] [--quick]
+// Usage: Medallion.Server.Benchmarks [latency|overhead|history|metrics|web|catalogs|adoption|all] [--quick]
 //        Medallion.Server.Benchmarks --soak [minutes (30)] [jobs (50)] [every seconds (10)]
 if (args.Length > 0 && args[0] == "--soak")
 {
@@ -66,10 +69,15 @@ if (which is "web" or "all")
     await WebBenchmark.RunAsync(runs: 100_000, requests: quick ? 50 : 200, renders: quick ? 3 : 10);
 }
 
+string postgresServer = Environment.GetEnvironmentVariable("MEDALLION_BENCH_PG") is { Length: > 0 } server ? server : "Host=127.0.0.1;Port=55432;Username=medallion;Password=medallion;Database=postgres";
 if (which is "catalogs" or "all")
 {
-    await WebBenchmark.CatalogEnginesAsync(runs: 100_000, requests: quick ? 50 : 200,
-        Environment.GetEnvironmentVariable("MEDALLION_BENCH_PG") is { Length: > 0 } server ? server : "Host=127.0.0.1;Port=55432;Username=medallion;Password=medallion;Database=postgres");
+    await WebBenchmark.CatalogEnginesAsync(runs: 100_000, requests: quick ? 50 : 200, postgresServer);
+}
+
+if (which is "adoption" or "all")
+{
+    await Adoption.RunAsync(postgresServer, rounds: quick ? 3 : 10);
 }
 
 return 0;

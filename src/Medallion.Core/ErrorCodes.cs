@@ -119,6 +119,8 @@ public static class ErrorCodes
         new(ErrorCode.CatalogLocationInvalid, ErrorKind.Input, "22023"),
         new(ErrorCode.CatalogUnavailable, ErrorKind.Unavailable, "08006", IsTransient: true),
         new(ErrorCode.CatalogCopyRefused, ErrorKind.Conflict, "55000"),
+        // Another server took the run over: not this one's to retry.
+        new(ErrorCode.RunNoLongerHeld, ErrorKind.Conflict, "55000"),
 
         new(ErrorCode.QualityRuleInvalid, ErrorKind.Input, "F0000"),
         new(ErrorCode.QualityCheckFailed, ErrorKind.Input, "23514"),

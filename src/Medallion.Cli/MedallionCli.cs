@@ -120,7 +120,8 @@ internal static class MedallionCli
         ParseResult parsed = root.Parse(args);
         try
         {
-            parsed = EnvironmentOptions.Parse(root, args, environment ?? Environment.GetEnvironmentVariable);
+            // Parsed again only for a command that takes options from the environment and finds some there.
+            parsed = EnvironmentOptions.WithEnvironment(root, parsed, args, environment ?? Environment.GetEnvironmentVariable);
             if (parsed.Errors.Count > 0)
             {
                 throw new MedallionException(ErrorCode.CommandLineInvalid, string.Join('\n', parsed.Errors.Select(e => e.Message)) + "\nHelp: medallion --help");

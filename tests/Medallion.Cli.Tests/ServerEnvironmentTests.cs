@@ -38,7 +38,8 @@ public sealed class ServerEnvironmentTests : IDisposable
     {
         System.CommandLine.RootCommand root = MedallionCli.BuildRoot(TextWriter.Null, TextWriter.Null);
 
-        ParseResult parsed = EnvironmentOptions.Parse(root, ["server", "--http-port", "9001"], name => name == "MEDALLION_HTTP_PORT" ? "9002" : null);
+        string[] args = ["server", "--http-port", "9001"];
+        ParseResult parsed = EnvironmentOptions.WithEnvironment(root, root.Parse(args), args, name => name == "MEDALLION_HTTP_PORT" ? "9002" : null);
 
         Assert.Empty(parsed.Errors);
         Assert.Equal(9001, parsed.GetValue<int>("--http-port"));

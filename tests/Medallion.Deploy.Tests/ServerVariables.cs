@@ -16,7 +16,8 @@ internal static class ServerVariables
     {
         try
         {
-            ParseResult parsed = EnvironmentOptions.Parse(MedallionCli.BuildRoot(TextWriter.Null, TextWriter.Null), ["server"], name => variables.GetValueOrDefault(name));
+            System.CommandLine.RootCommand root = MedallionCli.BuildRoot(TextWriter.Null, TextWriter.Null);
+            ParseResult parsed = EnvironmentOptions.WithEnvironment(root, root.Parse(["server"]), ["server"], name => variables.GetValueOrDefault(name));
             return [.. parsed.Errors.Select(error => error.Message)];
         }
         catch (MedallionException exception)

@@ -34,17 +34,17 @@ internal static class EnvironmentOptions
     }
 
     /// <summary>
-    /// Parses <paramref name="args"/> with <paramref name="root"/>; when the command they name is an
-    /// <see cref="EnvironmentCommand"/> (and not its help), the options the command line leaves out are taken from
-    /// <paramref name="environment"/>.
+    /// <paramref name="parsed"/> (<paramref name="args"/> parsed with <paramref name="root"/>) as it stands, or, when the
+    /// command it names is an <see cref="EnvironmentCommand"/> (and not its help) and <paramref name="environment"/> gives
+    /// options the command line leaves out, the command line parsed again with them.
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.CommandLineInvalid"/> naming the variable whose value is wrong.</exception>
-    public static ParseResult Parse(Command root, IReadOnlyList<string> args, Func<string, string?> environment)
+    public static ParseResult WithEnvironment(Command root, ParseResult parsed, IReadOnlyList<string> args, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(parsed);
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(environment);
-        ParseResult parsed = root.Parse(args);
         if (parsed.CommandResult.Command is not EnvironmentCommand command || parsed.Action != command.Action)
         {
             return parsed;

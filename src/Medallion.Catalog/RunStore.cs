@@ -19,7 +19,7 @@ namespace Medallion.Catalog;
 /// left, history queries, and pruning of old runs.
 /// Reached through <see cref="CatalogStore.Runs"/>.
 /// </summary>
-public sealed class RunStore
+public sealed partial class RunStore
 {
     private readonly CatalogDatabase _db;
     private readonly TableCatalog _tables;
@@ -566,15 +566,26 @@ public sealed class RunStore
     /// <summary>
     /// After a scheduler took the lease: runs that another holder left <see cref="RunStatus.Running"/> become
     /// <see cref="RunStatus.Interrupted"/> (their running attempt too), and runs it left <see cref="RunStatus.Queued"/>
-    /// pass to <paramref name="holderId"/>. Runs outside schedulers (no holder) are not touched.
+    /// pass to <paramref name="holderId"/>, as do admitted runs no worker claimed yet (to be admitted again). Runs outside
+    /// schedulers (no holder) are not touched, nor admitted runs of servers that reported themselves at or after
+    /// <paramref name="liveSince"/>: a worker goes on with them (see <see cref="GetRunsOfLiveServersAsync"/>).
     /// </summary>
     /// <returns>The runs that were interrupted or adopted, as they are now.</returns>
-    public async Task<List<RunRecord>> RecoverRunsAsync(string holderId, CancellationToken cancellationToken = default)
+    public async Task<List<RunRecord>> RecoverRunsAsync(string holderId, DateTimeOffset liveSince, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(holderId);
+        (string, object?)[] parameters =
+        [
+            ("@holder", holderId), ("@running", FormatStatus(RunStatus.Running)), ("@queued", FormatStatus(RunStatus.Queued)), ("@live", FormatTime(liveSince)),
+        ];
         List<RunRecord> left = await _db.QueryAsync(
-            $"SELECT {RunColumns} FROM runs WHERE holder IS NOT NULL AND holder <> @holder AND status IN (@running, @queued) ORDER BY id",
-            [("@holder", holderId), ("@running", FormatStatus(RunStatus.Running)), ("@queued", FormatStatus(RunStatus.Queued))],
+            $"""
+             SELECT {RunColumns} FROM runs
+             WHERE status IN (@running, @queued)
+               AND ((holder IS NOT NULL AND holder <> @holder AND NOT ({Admitted} AND {HeldByLive})) OR (holder IS NULL AND {Admitted}))
+             ORDER BY id
+             """,
+            parameters,
             ReadRun,
             cancellationToken).ConfigureAwait(false);
         if (left.Count == 0)
@@ -583,26 +594,22 @@ public sealed class RunStore
         }
 
         string now = _db.Now();
-        var statements = new List<(string, (string, object?)[])>();
-        foreach (RunRecord run in left)
+        await _db.WriteAsync((connection, transaction) =>
         {
-            if (run.Status == RunStatus.Running)
+            foreach (RunRecord run in left)
             {
-                const string Error = "interrupted: the scheduler running it stopped before it finished";
-                statements.Add(("UPDATE runs SET status = @status, finished_at = @now, error = @error, holder = @holder WHERE id = @id",
-                    [("@id", run.Id), ("@status", FormatStatus(RunStatus.Interrupted)), ("@now", now), ("@error", Error), ("@holder", holderId)]));
-                statements.Add(("UPDATE run_attempts SET status = @status, finished_at = @now, error = @error WHERE run_id = @id AND finished_at IS NULL",
-                    [("@id", run.Id), ("@status", FormatStatus(RunStatus.Interrupted)), ("@now", now), ("@error", Error)]));
-                statements.Add(("UPDATE model_runs SET status = @status, error = @error WHERE run_id = @id AND status = @running",
-                    [("@id", run.Id), ("@status", FormatStatus(RunStatus.Interrupted)), ("@error", Error), ("@running", FormatStatus(RunStatus.Running))]));
+                if (run.Status == RunStatus.Running)
+                {
+                    InterruptRun(connection, transaction, run.Id, holderId, now, "interrupted: the scheduler running it stopped before it finished");
+                }
+                else
+                {
+                    Execute(connection, transaction, "UPDATE runs SET holder = @holder, admitted_at = NULL WHERE id = @id", ("@id", run.Id), ("@holder", holderId));
+                }
             }
-            else
-            {
-                statements.Add(("UPDATE runs SET holder = @holder WHERE id = @id", [("@id", run.Id), ("@holder", holderId)]));
-            }
-        }
 
-        await _db.ExecuteInTransactionAsync(statements, cancellationToken).ConfigureAwait(false);
+            return left.Count;
+        }, cancellationToken).ConfigureAwait(false);
         var recovered = new List<RunRecord>();
         foreach (RunRecord run in left)
         {
@@ -621,7 +628,7 @@ public sealed class RunStore
     {
         ArgumentException.ThrowIfNullOrEmpty(holderId);
         (string, object?)[] unowned = [("@queued", FormatStatus(RunStatus.Queued))];
-        const string Unowned = "WHERE status = @queued AND holder IS NULL";
+        const string Unowned = "WHERE status = @queued AND holder IS NULL AND admitted_at IS NULL";
         // Read first: a pass of the scheduler asks every second, and most of the time nothing waits.
         if ((await _db.QueryAsync("SELECT 1 FROM runs " + Unowned + " LIMIT 1", unowned, r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count == 0)
         {
@@ -673,12 +680,15 @@ public sealed class RunStore
         return counts.ToDictionary(c => (c.Job, c.Status), c => c.Count);
     }
 
-    /// <summary>The ids of the queued and running runs held by <paramref name="holderId"/> that another server asked to cancel.</summary>
+    /// <summary>
+    /// The ids of the queued and running runs held by <paramref name="holderId"/> that another server asked to cancel, and
+    /// of the admitted runs no worker claimed yet that were asked to (the scheduler that admitted them ends them).
+    /// </summary>
     public Task<List<string>> GetCancelRequestsAsync(string holderId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(holderId);
         return _db.QueryAsync(
-            "SELECT id FROM runs WHERE status IN (@queued, @running) AND holder = @holder AND cancel_requested_at IS NOT NULL ORDER BY id",
+            "SELECT id FROM runs WHERE status IN (@queued, @running) AND (holder = @holder OR (holder IS NULL AND admitted_at IS NOT NULL)) AND cancel_requested_at IS NOT NULL ORDER BY id",
             [("@holder", holderId), ("@queued", FormatStatus(RunStatus.Queued)), ("@running", FormatStatus(RunStatus.Running))],
             r => r.GetString(0),
             cancellationToken);
@@ -690,7 +700,7 @@ public sealed class RunStore
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         await _db.ExecuteAsync(
-            "UPDATE runs SET status = @status, finished_at = NULL, error = NULL, holder = @holder WHERE id = @id",
+            "UPDATE runs SET status = @status, finished_at = NULL, error = NULL, holder = @holder, admitted_at = NULL WHERE id = @id",
             [("@id", runId), ("@status", FormatStatus(RunStatus.Queued)), ("@holder", holderId)],
             cancellationToken).ConfigureAwait(false);
         return await GetRunAsync(runId, cancellationToken).ConfigureAwait(false);

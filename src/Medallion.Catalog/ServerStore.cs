@@ -17,6 +17,9 @@ public sealed class ServerStore
 {
     private const string Columns = "id, host, pid, process_started_at, role, version, http_address, started_at, heartbeat_at";
 
+    /// <summary>The role a server that only executes the runs schedulers admit reports (<c>medallion server --role worker</c>).</summary>
+    public const string WorkerRole = "worker";
+
     private readonly CatalogDatabase _db;
 
     internal ServerStore(CatalogDatabase db) => _db = db;
@@ -43,6 +46,18 @@ public sealed class ServerStore
             [("@id", process.Id), ("@host", process.Host), ("@pid", process.ProcessId), ("@processStarted", FormatTime(process.ProcessStartedAt)),
                 ("@role", role), ("@version", version), ("@http", httpAddress?.ToString()), ("@now", _db.Now())],
             cancellationToken);
+    }
+
+    /// <summary>
+    /// Moves the heartbeat of a server already listed, without listing it again: false when it is not listed, because a
+    /// scheduler took its runs back after it went silent (<see cref="RunStore.ReclaimRunsOfSilentServersAsync"/>) or it
+    /// was forgotten. A worker renews this way, so that one that resumes after a silence learns that its runs are gone.
+    /// </summary>
+    public async Task<bool> RenewAsync(string serverId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(serverId);
+        return await _db.ExecuteAsync(
+            "UPDATE servers SET heartbeat_at = @now WHERE id = @id", [("@id", serverId), ("@now", _db.Now())], cancellationToken).ConfigureAwait(false) > 0;
     }
 
     /// <summary>Removes a server that stops cleanly, so nobody takes it for one that went silent.</summary>

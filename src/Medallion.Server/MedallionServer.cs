@@ -191,7 +191,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
             Uri address = new(web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
             presence = await ServerPresence.StartAsync(scheduler, address, scheduler.Options.HeartbeatInterval, options.Time,
                 web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server"), cancellationToken).ConfigureAwait(false);
-            sql = options.Sql is null ? null : await SqlEndpoint.StartAsync(environment, options.Sql with { Logs = options.Sql.Logs ?? logs }, audit, logins, cancellationToken).ConfigureAwait(false);
+            sql = options.Sql is null || options.ServesOnlyProbes ? null : await SqlEndpoint.StartAsync(environment, options.Sql with { Logs = options.Sql.Logs ?? logs }, audit, logins, cancellationToken).ConfigureAwait(false);
             context.SqlSessions = sql?.GovernedSessions;
             context.Reloader = ProjectReloader.Start(scheduler, options.WatchProject, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Reload"));
             var alerts = new AlertMonitor(scheduler, options.Time, web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Medallion.Server.Alerts"), options.AlertInterval,
@@ -364,11 +364,16 @@ public sealed partial class MedallionServer : IAsyncDisposable
         app.UseAuthentication();
         app.UseAuthorization();
         HealthEndpoints.Map(app);
+        MetricsEndpoint.Map(app, metrics);
+        if (options.ServesOnlyProbes)
+        {
+            return app;
+        }
+
         app.MapOpenApi("/openapi.json").AllowAnonymous();
         ApiEndpoints.Map(app);
         AccessEndpoints.Map(app);
         WebUi.Map(app);
-        MetricsEndpoint.Map(app, metrics);
         return app;
     }
 }

@@ -45,6 +45,12 @@ public sealed record MedallionServerOptions
     /// <summary>The scheduler's limits and lease timing; defaults when null (its clock is <see cref="Time"/>).</summary>
     public Scheduling.SchedulerOptions? Scheduler { get; init; }
 
+    /// <summary>
+    /// A worker (<see cref="Scheduling.SchedulerOptions.ClaimsRuns"/>): it serves no web UI, REST API nor SQL (<see cref="Sql"/>
+    /// is ignored), only <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c> for its orchestrator and Prometheus.
+    /// </summary>
+    internal bool ServesOnlyProbes => Scheduler is { ClaimsRuns: true, RunsJobs: false };
+
     /// <summary>How long running work may go on after a stop is asked for before it is cancelled.</summary>
     public TimeSpan Grace { get; init; } = TimeSpan.FromSeconds(30);
 

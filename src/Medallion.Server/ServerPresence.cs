@@ -59,7 +59,13 @@ internal sealed partial class ServerPresence : IAsyncDisposable
             try
             {
                 await Task.Delay(_interval, _time, stop).ConfigureAwait(false);
-                await ReportAsync(stop).ConfigureAwait(false);
+                // A worker moves its own heartbeat, and never lists itself again: once a scheduler took its runs back
+                // (and its entry with them) it must find out, not be listed anew.
+                if (!_scheduler.RenewsOwnPresence)
+                {
+                    await ReportAsync(stop).ConfigureAwait(false);
+                }
+
                 await _scheduler.Catalog.Servers.ForgetSilentAsync(ForgetAfter, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -139,7 +139,7 @@ public abstract class CatalogJobRunContract(CatalogEngine engine) : CatalogContr
     {
         RunRecord run = (await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
         await Store.Runs.StartAttemptAsync(run.Id);
-        await Store.Runs.RecoverRunsAsync("holder-2");
+        await Store.Runs.RecoverRunsAsync("holder-2", DateTimeOffset.MaxValue);
         await Store.Runs.RequeueRunAsync(run.Id, "holder-2");
 
         MedallionException refused = await Assert.ThrowsAsync<MedallionException>(() => Store.Runs.FinishRunAsync(run.Id, RunStatus.Cancelled, "cancelled", "holder-1"));
@@ -381,7 +381,7 @@ public abstract class CatalogJobRunContract(CatalogEngine engine) : CatalogContr
         RunRecord queued = (await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start.AddHours(1))))!;
         RunRecord manual = await Store.Runs.StartRunAsync(null);
 
-        List<RunRecord> recovered = await Store.Runs.RecoverRunsAsync("holder-2");
+        List<RunRecord> recovered = await Store.Runs.RecoverRunsAsync("holder-2", DateTimeOffset.MaxValue);
 
         // Both runs were queued in the same millisecond of the test's clock, so their time-ordered ids may sort either way.
         Assert.Equal(
@@ -393,7 +393,7 @@ public abstract class CatalogJobRunContract(CatalogEngine engine) : CatalogContr
         Assert.Equal(RunStatus.Interrupted, Assert.Single(detail.Attempts).Status);
         Assert.Equal(RunStatus.Interrupted, Assert.Single(detail.Models).Status);
         Assert.Equal(RunStatus.Running, (await Store.Runs.GetRunAsync(manual.Id))!.Status);
-        Assert.Empty(await Store.Runs.RecoverRunsAsync("holder-2"));
+        Assert.Empty(await Store.Runs.RecoverRunsAsync("holder-2", DateTimeOffset.MaxValue));
     }
 
     [Fact]

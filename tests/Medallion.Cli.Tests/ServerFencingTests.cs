@@ -9,17 +9,9 @@ namespace Medallion.Cli.Tests;
 /// </summary>
 public sealed class ServerFencingTests : IDisposable
 {
-    private const int Rows = 1000;
+    private const int Rows = SlowAppendJob.Rows;
 
-    // An append model that burns a few seconds before it commits: the stop lands while it computes, and a second commit
-    // of the run would show as twice the rows.
-    private readonly ServerProject _project = new ServerProject("""
-        jobs:
-          - name: once
-            select: silver.ticks
-            retries: 1
-        """)
-        .Write("models/silver/ticks.sql", $"/* ---\nmaterialized: append\n--- */\nSELECT range AS n, (SELECT sum(hash(r)) FROM range(600000000) t(r)) AS burn FROM range({Rows})\n");
+    private readonly ServerProject _project = SlowAppendJob.CreateProject();
 
     public void Dispose() => _project.Dispose();
 

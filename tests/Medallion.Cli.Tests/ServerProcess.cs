@@ -254,6 +254,7 @@ internal sealed partial class ServerProcess : IDisposable
         Http.Dispose();
     }
 
-    [GeneratedRegex(@"REST API on (\S+),")]
+    // A worker serves only its probes and metrics, on the same listener.
+    [GeneratedRegex(@"(?:REST API|/metrics) on (\S+),")]
     private static partial Regex RestApiOn();
 }

@@ -25,6 +25,12 @@ internal abstract class CatalogDialect
     /// <summary>An expression that orders a table's rows as they were inserted, for a table with no column that does.</summary>
     public abstract string InsertionOrder { get; }
 
+    /// <summary>
+    /// What ends a <c>SELECT</c> of rows a writer claims, so that concurrent claimers each take other rows without waiting
+    /// for each other (<c>FOR UPDATE SKIP LOCKED</c>); empty where one writer at a time already serializes the claims.
+    /// </summary>
+    public abstract string SkipLockedRows { get; }
+
     /// <summary>A new, closed connection to the catalog.</summary>
     public abstract DbConnection CreateConnection();
 

@@ -368,6 +368,11 @@ internal static class CatalogSchema
             )
             """,
         ]),
+        new(14, "a run the scheduler admitted for any worker to claim: its limits and table locks are the scheduler's, its execution the claimer's",
+        [
+            "ALTER TABLE runs ADD COLUMN admitted_at TEXT",
+            "CREATE INDEX runs_admitted ON runs (status, admitted_at)",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -100,6 +100,9 @@ internal sealed class PostgresCatalogDialect : CatalogDialect
     public override string InsertionOrder => "ctid";
 
     /// <inheritdoc/>
+    public override string SkipLockedRows => " FOR UPDATE SKIP LOCKED";
+
+    /// <inheritdoc/>
     public override DbConnection CreateConnection() => new NpgsqlConnection(_connectionString);
 
     /// <summary>Nothing to prepare: the database is made by its administrator, and the first migration creates the tables in it.</summary>

@@ -43,6 +43,9 @@ internal sealed class SqliteCatalogDialect : CatalogDialect
     public override string InsertionOrder => "rowid";
 
     /// <inheritdoc/>
+    public override string SkipLockedRows => "";
+
+    /// <inheritdoc/>
     public override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
 
     /// <inheritdoc/>

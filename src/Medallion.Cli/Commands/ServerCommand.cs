@@ -43,17 +43,36 @@ internal static partial class ServerCommand
         logFormat.AcceptOnlyFromAmong("text", "json");
         var role = new Option<string>("--role")
         {
-            Description = "all: serve and run the project's jobs (one server at a time holds the scheduler lease; the others wait on standby); web: only serve the web UI, REST API and SQL, handing triggers, cancels and pauses to the server that runs the jobs through the catalog.",
+            Description = "all: serve, plan and run the project's jobs (one server at a time holds the scheduler lease and plans; the others wait on standby); web: only serve the web UI, REST API and SQL, handing triggers, cancels and pauses to the server that runs the jobs through the catalog; scheduler: like all, but executes no run itself and leaves every run to workers; worker: serve nothing but /healthz, /readyz and /metrics, and execute the runs the scheduler admits, --concurrency at a time.",
             DefaultValueFactory = _ => "all",
-            HelpName = "all|web",
+            HelpName = "all|web|scheduler|worker",
         };
-        role.AcceptOnlyFromAmong("all", "web");
+        role.AcceptOnlyFromAmong("all", "web", "scheduler", "worker");
+        var concurrency = new Option<int?>("--concurrency")
+        {
+            Description = "How many runs this server executes at once: a worker's slots (default: the number of processors); for role all, the runs past it wait for a worker to claim them (default: no limit).",
+            HelpName = "runs",
+        };
+        concurrency.Validators.Add(result =>
+        {
+            if (result.GetValue(concurrency) is < 1)
+            {
+                result.AddError($"--concurrency must be at least 1, not {result.GetValue(concurrency)}.");
+            }
+        });
+        var adoptAfter = new Option<string>("--adopt-after")
+        {
+            Description = "How long a worker may miss its heartbeats before the scheduler takes its runs back (its running runs become interrupted and are retried by their jobs' policies), e.g. 30s.",
+            DefaultValueFactory = _ => "30s",
+            HelpName = "duration",
+        };
+        SqlEndpointArguments.AcceptOnlyDurations(adoptAfter, "30s or 2min", TimeSpan.FromSeconds(1));
         var adminPasswordFile = new Option<FileInfo?>("--admin-password-file")
         {
             Description = "A file holding the password of the operator 'admin' that the first start on a project without users creates (a trailing newline is dropped), e.g. a mounted secret; it is never printed nor copied into the project. Without it the password is generated, printed once and kept in .medallion/admin-password.",
             HelpName = "file",
         };
-        var command = new EnvironmentCommand("server", "Run the project as a server: the web UI and REST API over HTTP and the SQL endpoint, until SIGTERM or Ctrl+C. A project without users gets an operator 'admin' on its first start (password printed once and kept in .medallion/admin-password, or taken from --admin-password-file). Every option --foo-bar may also be set as the environment variable MEDALLION_FOO_BAR (the command line wins; booleans true, false, 1 or 0); MEDALLION_CATALOG_URL names the catalog.") { project, httpPort, grace, lease, role, anonymousMetrics, logFormat, adminPasswordFile };
+        var command = new EnvironmentCommand("server", "Run the project as a server: the web UI and REST API over HTTP and the SQL endpoint, until SIGTERM or Ctrl+C. A project without users gets an operator 'admin' on its first start (password printed once and kept in .medallion/admin-password, or taken from --admin-password-file). Every option --foo-bar may also be set as the environment variable MEDALLION_FOO_BAR (the command line wins; booleans true, false, 1 or 0); MEDALLION_CATALOG_URL names the catalog.") { project, httpPort, grace, lease, role, concurrency, adoptAfter, anonymousMetrics, logFormat, adminPasswordFile };
         foreach (Option option in endpoint.Options)
         {
             command.Add(option);
@@ -95,6 +114,7 @@ internal static partial class ServerCommand
                 }
             }
 
+            SchedulerOptions scheduling = Scheduling(parsed.GetRequiredValue(role), parsed.GetValue(concurrency), leaseTime, SqlEndpointArguments.ReadDuration(parsed, adoptAfter));
             MedallionServer server = await MedallionServer.StartAsync(new MedallionServerOptions
             {
                 ProjectDirectory = loaded.Directory,
@@ -103,7 +123,7 @@ internal static partial class ServerCommand
                 Certificate = sql.Certificate,
                 Sql = sql,
                 Grace = gracePeriod,
-                Scheduler = new SchedulerOptions { LeaseTimeToLive = leaseTime, HeartbeatInterval = leaseTime / 3, RunsJobs = parsed.GetValue(role) == "all" },
+                Scheduler = scheduling,
                 AnonymousMetrics = parsed.GetValue(anonymousMetrics),
                 Logs = jsonLogs,
                 FirstAdmin = true,
@@ -113,8 +133,16 @@ internal static partial class ServerCommand
             bool overdue = false;
             try
             {
-                await AnnounceAsync($"Medallion server for project {loaded.Name}: REST API on {server.HttpAddress}, SQL on {sql.Address}:{server.PgPort}. Press Ctrl+C to stop.").ConfigureAwait(false);
-                await AnnounceAsync($"Web UI: {server.HttpAddress} (sign in with a user of the project: medallion user list).").ConfigureAwait(false);
+                if (server.Scheduler.Role == SchedulerRole.Worker)
+                {
+                    await AnnounceAsync($"Medallion server for project {loaded.Name}, role worker: /healthz, /readyz and /metrics on {server.HttpAddress}, no web UI, REST API nor SQL; it executes the runs the scheduler admits, {scheduling.Concurrency} at a time. Press Ctrl+C to stop.").ConfigureAwait(false);
+                }
+                else
+                {
+                    await AnnounceAsync($"Medallion server for project {loaded.Name}: REST API on {server.HttpAddress}, SQL on {sql.Address}:{server.PgPort}. Press Ctrl+C to stop.").ConfigureAwait(false);
+                    await AnnounceAsync($"Web UI: {server.HttpAddress} (sign in with a user of the project: medallion user list).").ConfigureAwait(false);
+                }
+
                 if (server.Scheduler.Role == SchedulerRole.Web)
                 {
                     await AnnounceAsync("Role web: this server serves and runs no jobs; triggers, cancels and pauses go to the server of role all that holds the catalog's scheduler lease.").ConfigureAwait(false);
@@ -176,6 +204,22 @@ internal static partial class ServerCommand
         });
         return command;
     }
+
+    /// <summary>What a server of <paramref name="role"/> does with the jobs: plan them, execute their runs, both or neither.</summary>
+    private static SchedulerOptions Scheduling(string role, int? concurrency, TimeSpan lease, TimeSpan adoptAfter) => new()
+    {
+        LeaseTimeToLive = lease,
+        HeartbeatInterval = lease / 3,
+        AdoptAfter = adoptAfter,
+        RunsJobs = role is "all" or "scheduler",
+        ClaimsRuns = role == "worker",
+        Concurrency = role switch
+        {
+            "scheduler" => 0,
+            "worker" => concurrency ?? Environment.ProcessorCount,
+            _ => concurrency ?? int.MaxValue,
+        },
+    };
 
     /// <summary>
     /// Every environment variable <c>medallion server</c> reads: the <c>MEDALLION_</c> form of each of its options

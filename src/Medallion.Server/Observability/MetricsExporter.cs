@@ -29,6 +29,8 @@ internal sealed class MetricsExporter : IDisposable
     private readonly Gauge _queuedRuns;
     private readonly Gauge _queueDepth;
     private readonly Gauge _runningRuns;
+    private readonly Gauge _workersBusy;
+    private readonly Gauge _workerSlots;
     private readonly Gauge _threadPoolThreads;
     private readonly Gauge _threadPoolQueue;
     private readonly Gauge _threadPoolCompleted;
@@ -53,6 +55,8 @@ internal sealed class MetricsExporter : IDisposable
             ("medallion_source_position_age_seconds", "Seconds since a pass of the source last reached (and committed) a position."));
         _queuedRuns = factory.CreateGauge("medallion_scheduler_queued_runs", "Runs queued and not started (waiting for their job's or backfill's limit).");
         _runningRuns = factory.CreateGauge("medallion_scheduler_running_runs", "Runs executing now.");
+        _workersBusy = factory.CreateGauge("medallion_workers_busy", "Runs this server executes now: with medallion_worker_slots, how busy the servers that execute runs are (summed over them, for an autoscaler).");
+        _workerSlots = factory.CreateGauge("medallion_worker_slots", "How many runs this server executes at once at most (--concurrency); absent when it has no limit, 0 for a server that executes none.");
         _queueDepth = factory.CreateGauge("medallion_queue_depth", "Runs queued in the catalog and not started yet, whichever server queued them or will run them: the same on every server, for an autoscaler (KEDA, an HPA on an external metric).");
         _threadPoolThreads = factory.CreateGauge("dotnet_threadpool_threads", "Threads of the .NET thread pool.");
         _threadPoolQueue = factory.CreateGauge("dotnet_threadpool_queue_length", "Work items queued on the .NET thread pool and not started.");
@@ -89,6 +93,11 @@ internal sealed class MetricsExporter : IDisposable
         (int queued, int running) = _scheduler.RunCounts;
         _queuedRuns.Set(queued);
         _runningRuns.Set(running);
+        _workersBusy.Set(running);
+        if (_scheduler.Options.Concurrency != int.MaxValue)
+        {
+            _workerSlots.Set(_scheduler.Options.Concurrency);
+        }
         _threadPoolThreads.Set(ThreadPool.ThreadCount);
         _threadPoolQueue.Set(ThreadPool.PendingWorkItemCount);
         _threadPoolCompleted.Set(ThreadPool.CompletedWorkItemCount);

@@ -40,32 +40,43 @@ internal sealed class AdmissionQueue
     public void Remove(HashSet<RunRecord> leaving) => _runs.RemoveAll(leaving.Contains);
 
     /// <summary>
-    /// The queued runs that may start now, oldest first, each with its job, as far as each job's and each backfill's
-    /// limit of active runs allow; a run whose job the project no longer defines comes with no job (it is to end, not
-    /// start). Nothing leaves the queue here: the caller removes what it started or ended.
+    /// The queued runs that may start now, oldest first, each with its job and the tables it writes, as far as each job's
+    /// and each backfill's limit of active runs and the tables' locks allow; a run whose job the project no longer
+    /// defines comes with no job (it is to end, not start). Nothing leaves the queue here: the caller removes what it
+    /// started or ended, and locks the tables of what it started.
     /// </summary>
     /// <param name="jobs">The project's jobs, by name.</param>
-    /// <param name="active">The runs executing now.</param>
+    /// <param name="active">The runs under way now, here or on workers.</param>
     /// <param name="backfills">The backfills under way, by id (their <see cref="BackfillRecord.MaxActive"/>).</param>
+    /// <param name="tablesOf">The tables a run of a job may write: one writer per table at a time.</param>
+    /// <param name="locked">The tables the runs under way write.</param>
     /// <remarks>
-    /// A pass runs whenever a run ends, and a server that fell behind holds thousands of queued and active runs, so the
-    /// pass counts the active runs once and leaves the queue once: counting per queued run, and removing records from
-    /// the list one by one (a record compares field by field), made a backlog cost CPU in proportion to its square.
+    /// <para>A run whose tables are not all free waits, and keeps its tables from younger runs meanwhile: the first queued
+    /// writes first, and a stream of small runs cannot starve a run that needs many tables. Waiting, it counts against no
+    /// limit, so it never holds a slot that a run which could start needs.</para>
+    /// <para>A pass runs whenever a run ends, and a server that fell behind holds thousands of queued and active runs, so
+    /// the pass counts the active runs once and leaves the queue once: counting per queued run, and removing records from
+    /// the list one by one (a record compares field by field), made a backlog cost CPU in proportion to its square.</para>
     /// </remarks>
-    public List<(RunRecord Run, JobDefinition? Job)> Admit(
-        IReadOnlyDictionary<string, JobDefinition> jobs, IEnumerable<RunRecord> active, IReadOnlyDictionary<string, BackfillRecord> backfills)
+    public List<Admission> Admit(
+        IReadOnlyDictionary<string, JobDefinition> jobs,
+        IEnumerable<RunRecord> active,
+        IReadOnlyDictionary<string, BackfillRecord> backfills,
+        Func<RunRecord, JobDefinition, IReadOnlyList<TableName>> tablesOf,
+        IReadOnlySet<TableName> locked)
     {
         List<RunRecord> running = active.ToList();
         Dictionary<string, int> activeByJob = CountBy(running, r => r.Job);
         Dictionary<string, int> activeByBackfill = CountBy(running, r => r.BackfillId);
-        var admitted = new List<(RunRecord, JobDefinition?)>();
+        var taken = new HashSet<TableName>(locked);
+        var admitted = new List<Admission>();
         // First queued, first started; runs queued together (a backfill's intervals) in interval order. Ids alone do not
         // order them: two made in the same millisecond compare by their random part.
         foreach (RunRecord run in _runs.OrderBy(r => r.StartedAt).ThenBy(r => r.IntervalEnd ?? DateTimeOffset.MinValue).ThenBy(r => r.Id, StringComparer.Ordinal))
         {
             if (run.Job is null || !jobs.TryGetValue(run.Job, out JobDefinition? job))
             {
-                admitted.Add((run, null));
+                admitted.Add(new Admission(run, null, []));
                 continue;
             }
 
@@ -80,13 +91,21 @@ internal sealed class AdmissionQueue
                 continue;
             }
 
+            IReadOnlyList<TableName> tables = tablesOf(run, job);
+            bool free = !tables.Any(taken.Contains);
+            taken.UnionWith(tables);
+            if (!free)
+            {
+                continue;
+            }
+
             activeByJob[job.Name] = activeByJob.GetValueOrDefault(job.Name) + 1;
             if (run.BackfillId is { } started)
             {
                 activeByBackfill[started] = activeByBackfill.GetValueOrDefault(started) + 1;
             }
 
-            admitted.Add((run, job));
+            admitted.Add(new Admission(run, job, tables));
         }
 
         return admitted;
@@ -106,3 +125,6 @@ internal sealed class AdmissionQueue
         return counts;
     }
 }
+
+/// <summary>A queued run that may start: its job (none when the project no longer defines it) and the tables it writes.</summary>
+internal sealed record Admission(RunRecord Run, JobDefinition? Job, IReadOnlyList<TableName> Tables);

@@ -129,6 +129,10 @@ public sealed partial class JobScheduler
             }
 
             await _executor.CancelBackfillAsync(backfillId).ConfigureAwait(false);
+            foreach (RunRecord admitted in _admitted.Values.Where(r => r.BackfillId == backfillId).ToList())
+            {
+                await CancelAdmittedAsync(admitted, $"cancelled with backfill {backfillId}", cancellationToken).ConfigureAwait(false);
+            }
 
             await FinishBackfillIfDoneAsync(backfillId).ConfigureAwait(false);
         }
@@ -171,7 +175,7 @@ public sealed partial class JobScheduler
     private async Task FinishBackfillIfDoneAsync(string backfillId)
     {
         if (!_backfills.TryGetValue(backfillId, out BackfillRecord? backfill)
-            || _queue.HoldsBackfill(backfillId) || _executor.Running.Any(r => r.BackfillId == backfillId))
+            || _queue.HoldsBackfill(backfillId) || _executor.Running.Concat(_admitted.Values).Any(r => r.BackfillId == backfillId))
         {
             return;
         }

@@ -78,10 +78,7 @@ public sealed partial class JobScheduler
             _continuous[job.Name] = new Supervised(job, run, stop, task);
         }
 
-        _executor.Streamed = _continuous.Values
-            .SelectMany(c => definitions.Project.DatabaseSources.Where(s => c.Job.Sources.Contains(s.Name, StringComparer.OrdinalIgnoreCase)))
-            .SelectMany(s => s.Tables.Select(t => t.Target))
-            .ToHashSet();
+        _executor.Streamed = StreamedTables(definitions, _continuous.Values.Select(c => c.Job));
     }
 
     /// <summary>

@@ -37,7 +37,7 @@ public sealed partial class JobScheduler
                 j,
                 IsPaused(j),
                 j.Schedule?.GetNextFireTime(_lastFire.TryGetValue(j.Name, out DateTimeOffset last) && last > now ? last : now),
-                _executor.Running.Count(r => r.Job == j.Name),
+                _executor.Running.Concat(_admitted.Values).Count(r => r.Job == j.Name),
                 _queue.Runs.Count(r => r.Job == j.Name))).ToList();
         }
         finally
@@ -94,6 +94,12 @@ public sealed partial class JobScheduler
     {
         if (await _executor.CancelAsync(runId).ConfigureAwait(false))
         {
+            return true;
+        }
+
+        if (_admitted.TryGetValue(runId, out RunRecord? admitted))
+        {
+            await CancelAdmittedAsync(admitted, "cancelled before it started", cancellationToken).ConfigureAwait(false);
             return true;
         }
 

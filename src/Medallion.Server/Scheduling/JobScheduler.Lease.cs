@@ -27,7 +27,9 @@ public sealed partial class JobScheduler
 
     /// <summary>What this scheduler does now: runs the jobs, waits on standby for the lease, or lost the lease.</summary>
     public SchedulerRole Role =>
-        !_options.RunsJobs ? SchedulerRole.Web : LeaseLost ? SchedulerRole.LeaseLost : _standbyBehind is null ? SchedulerRole.Active : SchedulerRole.Standby;
+        LeaseLost ? SchedulerRole.LeaseLost
+        : !_options.RunsJobs ? (_options.ClaimsRuns ? SchedulerRole.Worker : SchedulerRole.Web)
+        : _standbyBehind is null ? SchedulerRole.Active : SchedulerRole.Standby;
 
     /// <summary>Whether this scheduler runs the jobs (it holds the lease); otherwise what it is asked goes to the one that does, through the catalog.</summary>
     private bool RunsJobs => Role == SchedulerRole.Active;
@@ -96,8 +98,11 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>Records that the lease was held as of <paramref name="asked"/>, the time its taking or renewal was asked.</summary>
-    private void LeaseHeldSince(DateTimeOffset asked) =>
-        Volatile.Write(ref _holdsRunsUntil, (asked + (_options.LeaseTimeToLive * 0.9)).UtcTicks);
+    private void LeaseHeldSince(DateTimeOffset asked) => HeldSince(asked, _options.LeaseTimeToLive);
+
+    /// <summary>Records that the runs are surely this server's for nine tenths of <paramref name="span"/> from <paramref name="asked"/>.</summary>
+    private void HeldSince(DateTimeOffset asked, TimeSpan span) =>
+        Volatile.Write(ref _holdsRunsUntil, (asked + (span * 0.9)).UtcTicks);
 
     /// <summary>Takes the lease, or returns the lease of the live holder that keeps it.</summary>
     private static async Task<SchedulerLease?> TryAcquireLeaseAsync(CatalogStore catalog, LeaseHolder holder, TimeSpan ttl, CancellationToken cancellationToken)
@@ -232,7 +237,7 @@ public sealed partial class JobScheduler
     /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogLeaseHeld"/>, naming the scheduler that runs the jobs when known.</exception>
     private void EnsureActive()
     {
-        if (Role == SchedulerRole.Web)
+        if (Role is SchedulerRole.Web or SchedulerRole.Worker)
         {
             throw new MedallionException(
                 ErrorCode.CatalogLeaseHeld,

@@ -56,20 +56,29 @@ public sealed partial class JobScheduler
     {
         // A new signal before planning: a wake-up during the pass is not lost, it ends the next wait at once.
         Volatile.Write(ref _wake, NewSignal());
+        int endedOnWorkers;
+        RunPlan plan;
         await _state.WaitAsync(stop).ConfigureAwait(false);
         try
         {
             await TakeRequestsAsync(stop).ConfigureAwait(false);
-            RunPlan plan = RunPlanner.Plan(await GatherAsync(_time.GetUtcNow(), startup, stop).ConfigureAwait(false));
+            endedOnWorkers = await TrackAdmittedAsync(stop).ConfigureAwait(false);
+            plan = RunPlanner.Plan(await GatherAsync(_time.GetUtcNow(), startup, stop).ConfigureAwait(false));
             await QueuePlanAsync(plan, stop).ConfigureAwait(false);
             await StartQueuedAsync().ConfigureAwait(false);
             Interlocked.Increment(ref _planningPasses);
-            return plan.NextWake;
         }
         finally
         {
             _state.Release();
         }
+
+        if (endedOnWorkers > 0)
+        {
+            RunEnded?.Invoke();
+        }
+
+        return plan.NextWake;
     }
 
     /// <summary>
@@ -284,7 +293,11 @@ public sealed partial class JobScheduler
         _ => run.ParentId is { } parent ? $"queued to re-run {run.Selection ?? "the job's sources"} of run {parent}" : "queued by a trigger",
     };
 
-    /// <summary>Starts the queued runs the admission queue admits; ends those whose job the project no longer defines.</summary>
+    /// <summary>
+    /// Starts the queued runs the admission queue admits, here while this server executes fewer than its
+    /// <see cref="SchedulerOptions.Concurrency"/>, else admitted in the catalog for a worker to claim; ends those whose
+    /// job the project no longer defines.
+    /// </summary>
     private async Task StartQueuedAsync()
     {
         if (_stopPlanning.IsCancellationRequested || LeaseLost)
@@ -293,15 +306,18 @@ public sealed partial class JobScheduler
         }
 
         Definitions definitions = _definitions;
+        IReadOnlySet<TableName> streamed = _executor.Streamed;
         var leaving = new HashSet<RunRecord>(ReferenceEqualityComparer.Instance);
         var orphanedBackfills = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            foreach ((RunRecord run, JobDefinition? job) in _queue.Admit(definitions.Jobs, _executor.Running, _backfills))
+            List<Admission> admitted = _queue.Admit(
+                definitions.Jobs, _executor.Running.Concat(_admitted.Values), _backfills, (run, job) => RunExecutor.TablesWritten(run, job, definitions, streamed), LockedTables());
+            foreach ((RunRecord run, JobDefinition? job, IReadOnlyList<TableName> tables) in admitted)
             {
-                leaving.Add(run);
                 if (job is null)
                 {
+                    leaving.Add(run);
                     await _executor.EndAsync(run, RunStatus.Cancelled, $"the job '{run.Job}' is no longer defined in the project").ConfigureAwait(false);
                     if (run.BackfillId is { } orphaned)
                     {
@@ -311,7 +327,19 @@ public sealed partial class JobScheduler
                     continue;
                 }
 
-                _executor.Start(run, job, definitions);
+                if (_executor.Count < _options.Concurrency)
+                {
+                    _executor.Start(run, job, definitions);
+                }
+                else
+                {
+                    await _catalog.Runs.AdmitRunAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+                    _admitted[run.Id] = run with { Holder = null };
+                    await _executor.LogAsync(run, null, "info", "admitted: waiting for a worker to claim it").ConfigureAwait(false);
+                }
+
+                leaving.Add(run);
+                _runTables[run.Id] = tables;
             }
         }
         finally
@@ -327,24 +355,22 @@ public sealed partial class JobScheduler
         }
     }
 
-    /// <summary>Frees the run's slot; a success queues the jobs that run after its job; a backfill with nothing left ends.</summary>
+    /// <summary>The tables the runs under way write, here or on workers.</summary>
+    private HashSet<TableName> LockedTables() => _runTables.Values.SelectMany(t => t).ToHashSet();
+
+    /// <summary>
+    /// A run executed here ended: frees its slot and tables, and accounts for its end (see <see cref="AccountEndAsync"/>);
+    /// on a worker, claims the next.
+    /// </summary>
     private async Task OnRunEndedAsync(RunRecord run, RunStatus final)
     {
         await _state.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             _executor.Forget(run.Id);
-            if (final == RunStatus.Succeeded && run.Job is { } name && !_stopPlanning.IsCancellationRequested)
+            if (!_options.ClaimsRuns || _options.RunsJobs)
             {
-                foreach (JobDefinition next in _definitions.Jobs.Values.Where(j => j.After.Contains(name, StringComparer.Ordinal) && !IsPaused(j)))
-                {
-                    await QueueAsync(new RunStart(next.Name, RunTrigger.After, next.Select, run.IntervalStart, run.IntervalEnd, Holder.Id), CancellationToken.None).ConfigureAwait(false);
-                }
-            }
-
-            if (run.BackfillId is { } backfill)
-            {
-                await FinishBackfillIfDoneAsync(backfill).ConfigureAwait(false);
+                await AccountEndAsync(run, final).ConfigureAwait(false);
             }
         }
         finally
@@ -354,6 +380,27 @@ public sealed partial class JobScheduler
 
         Wake();
         RunEnded?.Invoke();
+    }
+
+    /// <summary>
+    /// A run under way ended, here or on a worker: its tables are free; a success queues the jobs that run after its job;
+    /// a backfill with nothing left ends. Called with <see cref="_state"/> held.
+    /// </summary>
+    private async Task AccountEndAsync(RunRecord run, RunStatus final)
+    {
+        _runTables.Remove(run.Id);
+        if (final == RunStatus.Succeeded && run.Job is { } name && !_stopPlanning.IsCancellationRequested)
+        {
+            foreach (JobDefinition next in _definitions.Jobs.Values.Where(j => j.After.Contains(name, StringComparer.Ordinal) && !IsPaused(j)))
+            {
+                await QueueAsync(new RunStart(next.Name, RunTrigger.After, next.Select, run.IntervalStart, run.IntervalEnd, Holder.Id), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        if (run.BackfillId is { } backfill)
+        {
+            await FinishBackfillIfDoneAsync(backfill).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Raised after a run reached its final state and was recorded (alerts evaluate then rather than on their next tick).</summary>

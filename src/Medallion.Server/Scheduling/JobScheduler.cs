@@ -56,6 +56,10 @@ public sealed partial class JobScheduler : IAsyncDisposable
     // The cancels other servers asked (see TakeRequestsAsync) already carried out, while their runs have not ended.
     private readonly HashSet<string> _cancelsTaken = new(StringComparer.Ordinal);
     private readonly AdmissionQueue _queue = new();
+    // The runs this scheduler admitted for workers, as last read, until they end (JobScheduler.Workers.cs).
+    private readonly Dictionary<string, RunRecord> _admitted = new(StringComparer.Ordinal);
+    // The tables each run under way (here or on a worker) writes: one writer per table, locked from admission to end.
+    private readonly Dictionary<string, IReadOnlyList<TableName>> _runTables = new(StringComparer.Ordinal);
     private readonly RunExecutor _executor;
     private readonly CancellationTokenSource _stopPlanning = new();
     private TaskCompletionSource _wake = NewSignal();
@@ -70,7 +74,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
         _time = environment.Time;
         _logger = environment.Logs.CreateLogger("Medallion.Server.Scheduler");
         Holder = holder;
-        _executor = new RunExecutor(environment, catalog, options, Metrics, OnRunEndedAsync, new RunHolding(holder.Id, FenceAsync));
+        _executor = new RunExecutor(environment, catalog, options, Metrics, OnRunEndedAsync,
+            new RunHolding(holder.Id, options.ClaimsRuns && !options.RunsJobs ? WorkerFenceAsync : FenceAsync));
         _definitions = new Definitions(environment, graph);
         DeclareMetrics();
     }
@@ -122,8 +127,15 @@ public sealed partial class JobScheduler : IAsyncDisposable
         LeaseHolder holder = options.Holder ?? CurrentProcess();
         if (!options.RunsJobs)
         {
-            // Serves only: no lease, no loop; what it is asked goes through the catalog (see RunsJobs).
-            return new JobScheduler(environment, graph, catalog, options, holder);
+            // Serves only, or executes what schedulers admit: no lease, no planning; what it is asked goes through the
+            // catalog (see RunsJobs).
+            var serving = new JobScheduler(environment, graph, catalog, options, holder);
+            if (options.ClaimsRuns)
+            {
+                serving.StartClaiming();
+            }
+
+            return serving;
         }
 
         DateTimeOffset asked = environment.Time.GetUtcNow();
@@ -245,26 +257,54 @@ public sealed partial class JobScheduler : IAsyncDisposable
 
     private async Task RecoverAsync(CancellationToken cancellationToken)
     {
-        foreach (RunRecord run in await _catalog.Runs.RecoverRunsAsync(Holder.Id, cancellationToken).ConfigureAwait(false))
+        // Workers still heartbeating go on with the runs they hold: this scheduler watches those to their end.
+        DateTimeOffset liveSince = _time.GetUtcNow() - _options.AdoptAfter;
+        foreach (RunRecord run in await _catalog.Runs.RecoverRunsAsync(Holder.Id, liveSince, cancellationToken).ConfigureAwait(false))
         {
             if (run.Status == RunStatus.Queued)
             {
                 _queue.Add(run);
             }
-            else if (run.Trigger == RunTrigger.Continuous)
+            else
             {
-                // A stream is not retried as a run: the continuous job starts a new one below.
-                continue;
+                await RetryInterruptedAsync(run, "interrupted by a scheduler that stopped; retried by its job's policy", cancellationToken).ConfigureAwait(false);
             }
-            else if (run.Job is { } name && _definitions.Jobs.TryGetValue(name, out JobDefinition? job)
-                && (await _catalog.Runs.GetAttemptsAsync(run.Id, cancellationToken).ConfigureAwait(false)).Count <= job.Retries.Count)
+        }
+
+        foreach (RunRecord run in await _catalog.Runs.GetRunsOfLiveServersAsync(liveSince, cancellationToken).ConfigureAwait(false))
+        {
+            _admitted[run.Id] = run;
+            if (run.Job is { } name && _definitions.Jobs.TryGetValue(name, out JobDefinition? job))
             {
-                await _executor.LogAsync(run, null, "warning", "interrupted by a scheduler that stopped; retried by its job's policy").ConfigureAwait(false);
-                _queue.Add((await _catalog.Runs.RequeueRunAsync(run.Id, Holder.Id, cancellationToken).ConfigureAwait(false))!);
+                _runTables[run.Id] = RunExecutor.TablesWritten(run, job, _definitions, _executor.Streamed);
             }
         }
 
         await RecoverBackfillsAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Queues an interrupted run again when its job has retries left (a stream is not: its continuous job starts a new
+    /// one); otherwise it stays interrupted, and a backfill it belonged to may end. Called with <see cref="_state"/> held,
+    /// or before the loop starts.
+    /// </summary>
+    private async Task RetryInterruptedAsync(RunRecord run, string why, CancellationToken cancellationToken)
+    {
+        if (run.Trigger == RunTrigger.Continuous)
+        {
+            return;
+        }
+
+        if (run.Job is { } name && _definitions.Jobs.TryGetValue(name, out JobDefinition? job)
+            && (await _catalog.Runs.GetAttemptsAsync(run.Id, cancellationToken).ConfigureAwait(false)).Count <= job.Retries.Count)
+        {
+            await _executor.LogAsync(run, null, "warning", why).ConfigureAwait(false);
+            _queue.Add((await _catalog.Runs.RequeueRunAsync(run.Id, Holder.Id, cancellationToken).ConfigureAwait(false))!);
+        }
+        else if (run.BackfillId is { } backfill)
+        {
+            await FinishBackfillIfDoneAsync(backfill).ConfigureAwait(false);
+        }
     }
 
     private async Task HeartbeatLoopAsync()

@@ -16,8 +16,8 @@ using Medallion.Server.Observability;
 namespace Medallion.Server.Scheduling;
 
 /// <summary>
-/// Executes the runs the scheduler starts: takes the locks of the tables a run may write, runs its attempts on the
-/// run database within the global limit of concurrent steps, retries transient failures with backoff, records every
+/// Executes the runs the scheduler starts (or a worker claims): runs their attempts on the run database within the
+/// limit of concurrent steps, retries transient failures with backoff, records every
 /// attempt and the final state, and writes the runs' log lines (to the catalog and to the server's log).
 /// </summary>
 /// <remarks>
@@ -31,7 +31,6 @@ internal sealed class RunExecutor : IDisposable
     private readonly TimeProvider _time;
     private readonly SchedulerMetrics _metrics;
     private readonly Func<RunRecord, RunStatus, Task> _onEnded;
-    private readonly TableLocks _tableLocks = new();
     private readonly SemaphoreSlim _steps;
     // The runs' steps open their connections on this one database, rather than each run opening a database of its own; opened by the first run.
     private DuckDbDatabase? _runDatabase;
@@ -172,106 +171,94 @@ internal sealed class RunExecutor : IDisposable
         }
     }
 
+    /// <remarks>The scheduler that admitted the run holds the locks of the tables it writes (<see cref="TablesWritten"/>) until it ends.</remarks>
     private async Task<RunStatus> RunAttemptsAsync(RunRecord run, JobDefinition job, JobScheduler.Definitions definitions, CancellationToken cancellationToken)
     {
-        IDisposable locks;
-        try
+        while (true)
         {
-            locks = await _tableLocks.AcquireAsync(TablesWritten(run, job, definitions, _streamed), cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return await EndAsync(run, RunStatus.Cancelled, "cancelled before it started").ConfigureAwait(false);
-        }
-
-        using (locks)
-        {
-            while (true)
+            if (!await HoldsAsync().ConfigureAwait(false))
             {
-                if (!await HoldsAsync().ConfigureAwait(false))
-                {
-                    return Abandon(run);
-                }
+                return Abandon(run);
+            }
 
-                RunAttemptRecord attempt = await _catalog.Runs.StartAttemptAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
-                // The line takes its place among the run's lines now and commits while the run starts; it is awaited
-                // before the attempt's end is recorded.
-                Task attemptLogged = LogAsync(run, null, "info", $"attempt {attempt.Attempt} started");
-                if (attempt.Attempt > 1)
-                {
-                    _metrics.RunRetried(job.Name);
-                }
+            RunAttemptRecord attempt = await _catalog.Runs.StartAttemptAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+            // The line takes its place among the run's lines now and commits while the run starts; it is awaited
+            // before the attempt's end is recorded.
+            Task attemptLogged = LogAsync(run, null, "info", $"attempt {attempt.Attempt} started");
+            if (attempt.Attempt > 1)
+            {
+                _metrics.RunRetried(job.Name);
+            }
 
-                using var runTimeout = job.RunTimeout is { } limit ? new CancellationTokenSource(limit, _time) : null;
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, runTimeout?.Token ?? CancellationToken.None);
-                var log = new RunLogWriter(this, run, attempt.Attempt, definitions.SourceTargets);
-                RunResult? result = null;
-                string? error = null;
-                bool transient = false;
-                try
-                {
-                    result = await ProjectRunner.RunAsync(definitions.Environment, Options(run, job, definitions, log), linked.Token).ConfigureAwait(false);
-                }
-                catch (MedallionException e)
-                {
-                    (error, transient) = ($"{e.CodeText}: {e.Message}", e.IsTransient);
-                }
-                catch (OperationCanceledException) when (linked.IsCancellationRequested)
-                {
-                }
+            using var runTimeout = job.RunTimeout is { } limit ? new CancellationTokenSource(limit, _time) : null;
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, runTimeout?.Token ?? CancellationToken.None);
+            var log = new RunLogWriter(this, run, attempt.Attempt, definitions.SourceTargets);
+            RunResult? result = null;
+            string? error = null;
+            bool transient = false;
+            try
+            {
+                result = await ProjectRunner.RunAsync(definitions.Environment, Options(run, job, definitions, log), linked.Token).ConfigureAwait(false);
+            }
+            catch (MedallionException e)
+            {
+                (error, transient) = ($"{e.CodeText}: {e.Message}", e.IsTransient);
+            }
+            catch (OperationCanceledException) when (linked.IsCancellationRequested)
+            {
+            }
 
-                await log.CompleteAsync().ConfigureAwait(false);
-                await attemptLogged.ConfigureAwait(false);
-                if (!await HoldsAsync().ConfigureAwait(false))
-                {
-                    return Abandon(run);
-                }
+            await log.CompleteAsync().ConfigureAwait(false);
+            await attemptLogged.ConfigureAwait(false);
+            if (!await HoldsAsync().ConfigureAwait(false))
+            {
+                return Abandon(run);
+            }
 
-                if (result?.Status == RunStatus.Succeeded)
-                {
-                    await _catalog.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Succeeded, null, false, CancellationToken.None).ConfigureAwait(false);
-                    return await EndAsync(run, RunStatus.Succeeded, null).ConfigureAwait(false);
-                }
+            if (result?.Status == RunStatus.Succeeded)
+            {
+                await _catalog.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Succeeded, null, false, CancellationToken.None).ConfigureAwait(false);
+                return await EndAsync(run, RunStatus.Succeeded, null).ConfigureAwait(false);
+            }
 
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    const string Cancelled = "cancelled; the models that were running committed nothing";
-                    await _catalog.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Cancelled, Cancelled, false, CancellationToken.None).ConfigureAwait(false);
-                    return await EndAsync(run, RunStatus.Cancelled, Cancelled).ConfigureAwait(false);
-                }
+            if (cancellationToken.IsCancellationRequested)
+            {
+                const string Cancelled = "cancelled; the models that were running committed nothing";
+                await _catalog.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Cancelled, Cancelled, false, CancellationToken.None).ConfigureAwait(false);
+                return await EndAsync(run, RunStatus.Cancelled, Cancelled).ConfigureAwait(false);
+            }
 
-                if (runTimeout?.IsCancellationRequested == true)
-                {
-                    string timedOut = $"{ErrorCodes.Format(ErrorCode.RunTimedOut)}: the run of job '{job.Name}' ran longer than its timeout of {job.RunTimeout} and was interrupted; the models that were running committed nothing.";
-                    await _catalog.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, timedOut, false, CancellationToken.None).ConfigureAwait(false);
-                    return await EndAsync(run, RunStatus.Failed, timedOut).ConfigureAwait(false);
-                }
+            if (runTimeout?.IsCancellationRequested == true)
+            {
+                string timedOut = $"{ErrorCodes.Format(ErrorCode.RunTimedOut)}: the run of job '{job.Name}' ran longer than its timeout of {job.RunTimeout} and was interrupted; the models that were running committed nothing.";
+                await _catalog.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, timedOut, false, CancellationToken.None).ConfigureAwait(false);
+                return await EndAsync(run, RunStatus.Failed, timedOut).ConfigureAwait(false);
+            }
 
-                if (result is not null)
-                {
-                    StepResult? failed = result.Steps.FirstOrDefault(s => s.State == StepState.Failed);
-                    error = failed is null ? $"the run ended {result.Status.ToString().ToLowerInvariant()}" : $"{failed.Table}: {failed.Error}";
-                    transient = RetryClassifier.IsTransient(result);
-                }
+            if (result is not null)
+            {
+                StepResult? failed = result.Steps.FirstOrDefault(s => s.State == StepState.Failed);
+                error = failed is null ? $"the run ended {result.Status.ToString().ToLowerInvariant()}" : $"{failed.Table}: {failed.Error}";
+                transient = RetryClassifier.IsTransient(result);
+            }
 
-                await _catalog.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, error, transient, CancellationToken.None).ConfigureAwait(false);
-                if (!transient || attempt.Attempt > job.Retries.Count)
-                {
-                    string why = !transient ? "not transient, so not retried" : $"no retries left ({job.Retries.Count})";
-                    await LogAsync(run, null, "error", $"attempt {attempt.Attempt} failed ({why}): {error}").ConfigureAwait(false);
-                    return await EndAsync(run, RunStatus.Failed, error).ConfigureAwait(false);
-                }
+            await _catalog.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, error, transient, CancellationToken.None).ConfigureAwait(false);
+            if (!transient || attempt.Attempt > job.Retries.Count)
+            {
+                string why = !transient ? "not transient, so not retried" : $"no retries left ({job.Retries.Count})";
+                await LogAsync(run, null, "error", $"attempt {attempt.Attempt} failed ({why}): {error}").ConfigureAwait(false);
+                return await EndAsync(run, RunStatus.Failed, error).ConfigureAwait(false);
+            }
 
-                TimeSpan delay = job.Retries.DelayBefore(attempt.Attempt, (_options.Random ?? Random.Shared.NextDouble)());
-                await LogAsync(run, null, "warning", $"attempt {attempt.Attempt} failed transiently; retrying in {delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s: {error}").ConfigureAwait(false);
-                try
-                {
-                    await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return await EndAsync(run, RunStatus.Cancelled, $"cancelled while waiting to retry; last error: {error}").ConfigureAwait(false);
-                }
+            TimeSpan delay = job.Retries.DelayBefore(attempt.Attempt, (_options.Random ?? Random.Shared.NextDouble)());
+            await LogAsync(run, null, "warning", $"attempt {attempt.Attempt} failed transiently; retrying in {delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s: {error}").ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return await EndAsync(run, RunStatus.Cancelled, $"cancelled while waiting to retry; last error: {error}").ConfigureAwait(false);
             }
         }
     }
@@ -329,13 +316,14 @@ internal sealed class RunExecutor : IDisposable
     }
 
     /// <summary>
-    /// Leaves a run this server no longer holds to the scheduler that took the lease: nothing of it is recorded (that
-    /// scheduler marks it interrupted and retries it by its job's policy); the server's own log says so.
+    /// Leaves a run this server no longer holds to the scheduler that took it over (with the lease, or from a silent
+    /// worker): nothing of it is recorded (that scheduler marks it interrupted and retries it by its job's policy); the
+    /// server's own log says so.
     /// </summary>
     private RunStatus Abandon(RunRecord run)
     {
         _runLog.Write(run, [new RunLogEntry(_time.GetUtcNow(), null, "warning",
-            $"this server no longer holds run {run.Id}: another server took the catalog's scheduler lease and the run with it; nothing more of it is recorded here")]);
+            $"this server no longer holds run {run.Id}: another server took it over after this one went silent (missed heartbeats); nothing more of it is recorded here")]);
         return RunStatus.Interrupted;
     }
 
@@ -348,7 +336,7 @@ internal sealed class RunExecutor : IDisposable
     }
 
     /// <summary>Every table a run may write: its models, the sources they read (a run loads those first), and the job's named sources, except the tables continuous jobs stream.</summary>
-    private static IEnumerable<TableName> TablesWritten(RunRecord run, JobDefinition job, JobScheduler.Definitions definitions, IReadOnlySet<TableName> streamed)
+    public static IReadOnlyList<TableName> TablesWritten(RunRecord run, JobDefinition job, JobScheduler.Definitions definitions, IReadOnlySet<TableName> streamed)
     {
         IReadOnlySet<TableName> models = run.Selection is null && job.Select is null ? new HashSet<TableName>() : definitions.Graph.Select(run.Selection);
         Dictionary<TableName, string> sourceTargets = definitions.SourceTargets;
@@ -356,6 +344,7 @@ internal sealed class RunExecutor : IDisposable
             .Concat(models.SelectMany(definitions.Graph.GetUpstream).Where(sourceTargets.ContainsKey))
             .Concat(sourceTargets.Where(s => job.Sources.Contains(s.Value, StringComparer.OrdinalIgnoreCase)).Select(s => s.Key))
             .Except(streamed)
+            .Distinct()
             .ToList();
     }
 

@@ -28,6 +28,27 @@ public sealed record SchedulerOptions
     /// </summary>
     public bool RunsJobs { get; init; } = true;
 
+    /// <summary>
+    /// How many runs this server executes at once. A scheduler admits every run that may start (its job's and backfill's
+    /// limits and its tables' locks allow it); the runs past this many wait in the catalog for a worker to claim them
+    /// (<c>medallion server --role worker</c>). Unlimited by default (the steps of all runs still share
+    /// <see cref="MaxConcurrentSteps"/>); 0 for a scheduler that executes nothing itself (<c>--role scheduler</c>).
+    /// </summary>
+    public int Concurrency { get; init; } = int.MaxValue;
+
+    /// <summary>
+    /// True for a worker (<c>medallion server --role worker</c>): it plans nothing and never takes the lease, and claims
+    /// the runs schedulers admitted, at most <see cref="Concurrency"/> at once. It needs <see cref="RunsJobs"/> false.
+    /// </summary>
+    public bool ClaimsRuns { get; init; }
+
+    /// <summary>
+    /// How long a worker may go without a heartbeat before the scheduler takes its runs back: its running runs become
+    /// interrupted and are retried by their jobs' policies, its claimed runs wait for another worker. A worker that
+    /// resumes after that finds it holds nothing, and commits nothing more of them.
+    /// </summary>
+    public TimeSpan AdoptAfter { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Who this scheduler is in the lease; this process when null.</summary>
     public LeaseHolder? Holder { get; init; }
 

@@ -1,3 +1,5 @@
+using Medallion.Catalog;
+
 namespace Medallion.Server.Scheduling;
 
 /// <summary>What a <see cref="JobScheduler"/> does now.</summary>
@@ -14,17 +16,21 @@ public enum SchedulerRole
 
     /// <summary>It never runs jobs (<see cref="SchedulerOptions.RunsJobs"/> false, a server of role web): what it is asked goes to the scheduler that does.</summary>
     Web,
+
+    /// <summary>It plans nothing and executes the runs schedulers admitted (<see cref="SchedulerOptions.ClaimsRuns"/>, a server of role worker).</summary>
+    Worker,
 }
 
 /// <summary>How a <see cref="SchedulerRole"/> reads in <c>/readyz</c>, <c>/api/servers</c> and the catalog's servers table.</summary>
 public static class SchedulerRoleNames
 {
-    /// <summary><c>active</c>, <c>standby</c>, <c>web</c> or <c>lease lost</c>.</summary>
+    /// <summary><c>active</c>, <c>standby</c>, <c>web</c>, <c>worker</c> or <c>lease lost</c>.</summary>
     public static string Of(SchedulerRole role) => role switch
     {
         SchedulerRole.Active => "active",
         SchedulerRole.Standby => "standby",
         SchedulerRole.Web => "web",
+        SchedulerRole.Worker => ServerStore.WorkerRole,
         _ => "lease lost",
     };
 }

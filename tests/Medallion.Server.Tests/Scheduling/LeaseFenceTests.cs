@@ -28,7 +28,7 @@ public sealed class LeaseFenceTests : IAsyncDisposable
         {
             // What a server taking over does: the lease, then the runs left running become its own, interrupted.
             await catalog.Scheduler.AcquireSchedulerLeaseAsync(new LeaseHolder("thief", "other-host", 7, DateTimeOffset.UtcNow), TimeSpan.FromMinutes(10), replacing: "scheduler-1");
-            await catalog.Runs.RecoverRunsAsync("thief");
+            await catalog.Runs.RecoverRunsAsync("thief", DateTimeOffset.MaxValue);
 
             await WaitUntilAsync(() => Task.FromResult(lost.Role == SchedulerRole.LeaseLost && lost.RunCounts.Running == 0));
 

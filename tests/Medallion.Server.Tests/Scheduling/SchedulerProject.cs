@@ -27,8 +27,11 @@ public sealed class SchedulerProject : IAsyncDisposable
     public TestProject Files { get; }
 
     /// <param name="lease">The scheduler lease's time to live (heartbeats every third of it); the default's when null.</param>
+    /// <param name="concurrency">How many runs it executes at once (<see cref="SchedulerOptions.Concurrency"/>); no limit when null.</param>
+    /// <param name="worker">Start a worker: it plans nothing and claims admitted runs, listed in the servers table as its server would list it.</param>
     public async Task<JobScheduler> StartAsync(
-        TimeProvider? time = null, string holder = "scheduler-1", Func<double>? random = null, Microsoft.Extensions.Logging.ILoggerFactory? logs = null, bool runsJobs = true, TimeSpan? lease = null)
+        TimeProvider? time = null, string holder = "scheduler-1", Func<double>? random = null, Microsoft.Extensions.Logging.ILoggerFactory? logs = null, bool runsJobs = true, TimeSpan? lease = null,
+        int? concurrency = null, bool worker = false)
     {
         var defaults = new SchedulerOptions();
         // Each scheduler is a server of its own: its own environment, with its own connection to the catalog.
@@ -40,11 +43,18 @@ public sealed class SchedulerProject : IAsyncDisposable
             Holder = new LeaseHolder(holder, "test-host", 1, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)),
             PollInterval = PollInterval,
             Random = random ?? (() => 0.5),
-            RunsJobs = runsJobs,
             LeaseTimeToLive = lease ?? defaults.LeaseTimeToLive,
             HeartbeatInterval = lease / 3 ?? defaults.HeartbeatInterval,
+            Concurrency = concurrency ?? defaults.Concurrency,
+            RunsJobs = runsJobs && !worker,
+            ClaimsRuns = worker,
         });
         _schedulers.Add(scheduler);
+        if (worker)
+        {
+            await scheduler.Catalog.Servers.ReportAsync(scheduler.Holder, ServerStore.WorkerRole, "test", null);
+        }
+
         return scheduler;
     }
 
@@ -129,6 +139,17 @@ public sealed class SchedulerProject : IAsyncDisposable
             }
 
             await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Waits (real time, up to a minute) until the condition holds.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        Stopwatch waited = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(60), "the condition did not hold within 60 s");
+            await Task.Delay(50);
         }
     }
 

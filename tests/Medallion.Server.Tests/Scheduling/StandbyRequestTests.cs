@@ -50,7 +50,7 @@ public sealed class StandbyRequestTests : IAsyncDisposable
     {
         await StartBothAsync();
         RunRecord slow = await _active.TriggerAsync("slow");
-        await WaitUntilAsync(async () => (await _active.Catalog.Runs.GetRunAsync(slow.Id))!.Status == RunStatus.Running);
+        await SchedulerProject.WaitUntilAsync(async () => (await _active.Catalog.Runs.GetRunAsync(slow.Id))!.Status == RunStatus.Running);
 
         bool asked = await _standby.CancelRunAsync(slow.Id);
         RunRecord run = Assert.Single(await _project.WaitForRunsAsync("slow", 1));
@@ -66,7 +66,7 @@ public sealed class StandbyRequestTests : IAsyncDisposable
         await StartBothAsync();
 
         await _standby.PauseAsync("manual");
-        await WaitUntilAsync(async () => (await _active.GetJobsAsync()).Single(j => j.Job.Name == "manual").Paused);
+        await SchedulerProject.WaitUntilAsync(async () => (await _active.GetJobsAsync()).Single(j => j.Job.Name == "manual").Paused);
 
         Assert.True((await _standby.GetJobsAsync()).Single(j => j.Job.Name == "manual").Paused);
     }
@@ -76,7 +76,7 @@ public sealed class StandbyRequestTests : IAsyncDisposable
     {
         await StartBothAsync();
         RunRecord slow = await _active.TriggerAsync("slow");
-        await WaitUntilAsync(async () => (await _active.Catalog.Runs.GetRunAsync(slow.Id))!.Status == RunStatus.Running);
+        await SchedulerProject.WaitUntilAsync(async () => (await _active.Catalog.Runs.GetRunAsync(slow.Id))!.Status == RunStatus.Running);
 
         JobStatus seen = (await _standby.GetJobsAsync()).Single(j => j.Job.Name == "slow");
 
@@ -98,15 +98,5 @@ public sealed class StandbyRequestTests : IAsyncDisposable
         Assert.Equal((queued.Id, RunStatus.Succeeded, "scheduler-1"), (run.Id, run.Status, run.Holder));
         Assert.Equal(ErrorCode.CatalogLeaseHeld, backfill.Code);
         Assert.StartsWith("This server only serves (role web)", backfill.Message, StringComparison.Ordinal);
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        Stopwatch waited = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(60), "the condition did not hold within 60 s");
-            await Task.Delay(50);
-        }
     }
 }

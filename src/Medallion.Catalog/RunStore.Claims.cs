@@ -1,0 +1,190 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog.Internal;
+using static Medallion.Catalog.Internal.CatalogDatabase;
+
+namespace Medallion.Catalog;
+
+/// <summary>
+/// The runs a scheduler hands to workers. The scheduler admits a queued run once its job's and backfill's limits and the
+/// locks of the tables it writes allow it to start (<see cref="AdmitRunAsync"/>); any server that executes runs claims
+/// admitted runs (<see cref="ClaimRunsAsync"/>), concurrent claimers each taking other runs; the scheduler watches them
+/// to their end (<see cref="GetRunsAsync"/>) and takes back those of workers that went silent
+/// (<see cref="ReclaimRunsOfSilentServersAsync"/>).
+/// </summary>
+public sealed partial class RunStore
+{
+    private const string Admitted = "admitted_at IS NOT NULL";
+
+    /// <summary>
+    /// Admits a queued run for any server that executes runs to claim: it leaves its scheduler (no holder) and waits, first
+    /// admitted first, for <see cref="ClaimRunsAsync"/>. Nothing happens to a run that is no longer queued.
+    /// </summary>
+    public Task AdmitRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        return _db.ExecuteAsync(
+            "UPDATE runs SET admitted_at = @now, holder = NULL WHERE id = @id AND status = @queued",
+            [("@id", runId), ("@now", _db.Now()), ("@queued", FormatStatus(RunStatus.Queued))],
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Claims at most <paramref name="count"/> admitted runs nobody holds for <paramref name="holderId"/>, first admitted
+    /// first. Claimers that ask at once each get other runs, without waiting for each other (PostgreSQL's
+    /// <c>FOR UPDATE SKIP LOCKED</c>; SQLite's one writer).
+    /// </summary>
+    /// <returns>The claimed runs, now held by <paramref name="holderId"/>; none when none waits.</returns>
+    public async Task<List<RunRecord>> ClaimRunsAsync(string holderId, int count, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(holderId);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        (string, object?)[] waiting = [("@queued", FormatStatus(RunStatus.Queued))];
+        const string Unclaimed = "WHERE status = @queued AND holder IS NULL AND " + Admitted;
+        // Read first: every worker asks every poll interval, and most of the time nothing waits.
+        if (count == 0 || (await _db.QueryAsync("SELECT 1 FROM runs " + Unclaimed + " LIMIT 1", waiting, r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count == 0)
+        {
+            return [];
+        }
+
+        var claimed = new List<RunRecord>();
+        string skipLocked = _db.Dialect.SkipLockedRows;
+        await _db.WriteAsync((connection, transaction) =>
+        {
+            claimed.Clear();
+            using (DbCommand select = CreateCommand(connection, transaction,
+                $"SELECT {RunColumns} FROM runs {Unclaimed} ORDER BY admitted_at, id LIMIT @count{skipLocked}", [.. waiting, ("@count", count)]))
+            using (DbDataReader reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    claimed.Add(ReadRun(reader) with { Holder = holderId });
+                }
+            }
+
+            foreach (RunRecord run in claimed)
+            {
+                Execute(connection, transaction, "UPDATE runs SET holder = @holder WHERE id = @id", ("@id", run.Id), ("@holder", holderId));
+            }
+
+            return claimed.Count;
+        }, cancellationToken).ConfigureAwait(false);
+        return claimed;
+    }
+
+    /// <summary>The runs with these ids as they are now (those that exist), for a scheduler watching the runs it admitted.</summary>
+    public async Task<List<RunRecord>> GetRunsAsync(IReadOnlyCollection<string> runIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runIds);
+        if (runIds.Count == 0)
+        {
+            return [];
+        }
+
+        // The ids travel as one JSON array parameter, not as thousands of parameters.
+        return await _db.QueryAsync(
+            $"SELECT {RunColumns} FROM runs WHERE id IN ({_db.Dialect.JsonTextSet("@ids")})",
+            [("@ids", CatalogJson.WriteStrings([.. runIds]))],
+            ReadRun,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The admitted runs held by servers that reported themselves at or after <paramref name="liveSince"/>, queued
+    /// (claimed, not started) or running: what a scheduler that takes over leaves to them, and counts as under way.
+    /// </summary>
+    public Task<List<RunRecord>> GetRunsOfLiveServersAsync(DateTimeOffset liveSince, CancellationToken cancellationToken = default) =>
+        _db.QueryAsync(
+            $"SELECT {RunColumns} FROM runs WHERE status IN (@queued, @running) AND {Admitted} AND {HeldByLive}",
+            [("@queued", FormatStatus(RunStatus.Queued)), ("@running", FormatStatus(RunStatus.Running)), ("@live", FormatTime(liveSince))],
+            ReadRun,
+            cancellationToken);
+
+    private const string HeldByLive = "holder IN (SELECT id FROM servers WHERE heartbeat_at >= @live)";
+
+    /// <summary>
+    /// Takes back the admitted runs of servers silent since before <paramref name="liveSince"/> (or gone from the servers
+    /// table): a run one of them had claimed and not started waits for another claimer; a running one becomes
+    /// <see cref="RunStatus.Interrupted"/> (with its running attempt and models) and passes to
+    /// <paramref name="schedulerId"/>, which retries it by its job's policy. The silent workers leave the servers table,
+    /// so one that resumes finds it no longer holds anything (see <see cref="ServerStore.RenewAsync"/>). One transaction.
+    /// </summary>
+    /// <returns>The runs interrupted, as they are now.</returns>
+    public async Task<List<RunRecord>> ReclaimRunsOfSilentServersAsync(string schedulerId, DateTimeOffset liveSince, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(schedulerId);
+        (string, object?)[] parameters =
+        [
+            ("@queued", FormatStatus(RunStatus.Queued)), ("@running", FormatStatus(RunStatus.Running)), ("@live", FormatTime(liveSince)),
+            ("@worker", ServerStore.WorkerRole),
+        ];
+        const string Orphaned = $"status IN (@queued, @running) AND {Admitted} AND holder IS NOT NULL AND NOT {HeldByLive}";
+        // Read first: the scheduler asks at every pass while workers hold runs, and they are nearly always alive.
+        bool silentWorkers = (await _db.QueryAsync("SELECT 1 FROM servers WHERE role = @worker AND heartbeat_at < @live LIMIT 1", parameters, r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count > 0;
+        if (!silentWorkers && (await _db.QueryAsync($"SELECT 1 FROM runs WHERE {Orphaned} LIMIT 1", parameters, r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count == 0)
+        {
+            return [];
+        }
+
+        var interrupted = new List<string>();
+        string now = _db.Now();
+        await _db.WriteAsync((connection, transaction) =>
+        {
+            interrupted.Clear();
+            var running = new List<string>();
+            using (DbCommand select = CreateCommand(connection, transaction, $"SELECT id, status FROM runs WHERE {Orphaned}", parameters))
+            using (DbDataReader reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    (ParseStatus(reader.GetString(1)) == RunStatus.Running ? running : interrupted).Add(reader.GetString(0));
+                }
+            }
+
+            // Claimed but not started: another claimer takes it as it is.
+            foreach (string claimed in interrupted)
+            {
+                Execute(connection, transaction, "UPDATE runs SET holder = NULL WHERE id = @id AND status = @queued", ("@id", claimed), ("@queued", FormatStatus(RunStatus.Queued)));
+            }
+
+            interrupted.Clear();
+            foreach (string run in running)
+            {
+                InterruptRun(connection, transaction, run, schedulerId, now, "interrupted: the worker running it went silent (stopped, killed or cut off) and its runs were taken back");
+                interrupted.Add(run);
+            }
+
+            Execute(connection, transaction, "DELETE FROM servers WHERE role = @worker AND heartbeat_at < @live", parameters);
+            return interrupted.Count;
+        }, cancellationToken).ConfigureAwait(false);
+        return await GetRunsAsync(interrupted, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Ends a run admitted and not claimed yet as cancelled; false when a server claimed it meanwhile (ask that one with
+    /// <see cref="RequestCancelAsync"/>) or it is no longer queued.
+    /// </summary>
+    public async Task<bool> CancelUnclaimedRunAsync(string runId, string error, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        int ended = await _db.ExecuteAsync(
+            $"UPDATE runs SET status = @cancelled, finished_at = @now, error = @error WHERE id = @id AND status = @queued AND holder IS NULL AND {Admitted}",
+            [("@id", runId), ("@now", _db.Now()), ("@error", error), ("@cancelled", FormatStatus(RunStatus.Cancelled)), ("@queued", FormatStatus(RunStatus.Queued))],
+            cancellationToken).ConfigureAwait(false);
+        return ended > 0;
+    }
+
+    /// <summary>Marks a running run interrupted (its running attempt and models too) and passes it to <paramref name="holderId"/>.</summary>
+    private static void InterruptRun(DbConnection connection, DbTransaction transaction, string runId, string holderId, string now, string error)
+    {
+        Execute(connection, transaction, "UPDATE runs SET status = @status, finished_at = @now, error = @error, holder = @holder WHERE id = @id",
+            ("@id", runId), ("@status", FormatStatus(RunStatus.Interrupted)), ("@now", now), ("@error", error), ("@holder", holderId));
+        Execute(connection, transaction, "UPDATE run_attempts SET status = @status, finished_at = @now, error = @error WHERE run_id = @id AND finished_at IS NULL",
+            ("@id", runId), ("@status", FormatStatus(RunStatus.Interrupted)), ("@now", now), ("@error", error));
+        Execute(connection, transaction, "UPDATE model_runs SET status = @status, error = @error WHERE run_id = @id AND status = @running",
+            ("@id", runId), ("@status", FormatStatus(RunStatus.Interrupted)), ("@error", error), ("@running", FormatStatus(RunStatus.Running)));
+    }
+}

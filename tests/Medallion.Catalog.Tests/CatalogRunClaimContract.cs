@@ -1,0 +1,179 @@
+namespace Medallion.Catalog.Tests;
+
+/// <summary>Runs a scheduler admits and workers claim, on every engine: claims, silent workers, takeovers, cancels.</summary>
+public abstract class CatalogRunClaimContract(CatalogEngine engine) : CatalogContract(engine)
+{
+    private static readonly DateTimeOffset s_start = new(2026, 11, 26, 9, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan s_adoptAfter = TimeSpan.FromSeconds(30);
+
+    private readonly ManualTime _time = new(s_start);
+
+    protected override TimeProvider? Time => _time;
+
+    private static LeaseHolder Worker(string id) => new(id, "node-" + id, 100, s_start.AddMinutes(-1));
+
+    /// <summary>Queues a run under the scheduler and admits it; a second later than the last, so admission order is known.</summary>
+    private async Task<RunRecord> AdmittedAsync(string job = "hourly")
+    {
+        RunRecord run = (await Store.Runs.TryQueueRunAsync(new RunStart(job, RunTrigger.Api, null, null, null, "scheduler")))!;
+        _time.Now += TimeSpan.FromSeconds(1);
+        await Store.Runs.AdmitRunAsync(run.Id);
+        return run;
+    }
+
+    [Fact]
+    public async Task Admitted_runs_are_claimed_first_admitted_first_and_each_once()
+    {
+        RunRecord first = await AdmittedAsync();
+        RunRecord second = await AdmittedAsync();
+        RunRecord third = await AdmittedAsync();
+
+        List<RunRecord> claimedByA = await Store.Runs.ClaimRunsAsync("a", 2);
+        List<RunRecord> claimedByB = await Store.Runs.ClaimRunsAsync("b", 5);
+
+        Assert.Equal([(first.Id, "a"), (second.Id, "a")], claimedByA.Select(r => (r.Id, r.Holder!)));
+        Assert.Equal([(third.Id, "b")], claimedByB.Select(r => (r.Id, r.Holder!)));
+        Assert.Empty(await Store.Runs.ClaimRunsAsync("c", 5));
+        Assert.Equal("a", (await Store.Runs.GetRunAsync(first.Id))!.Holder);
+    }
+
+    [Fact]
+    public async Task Claimers_in_several_processes_at_once_never_claim_one_run_twice()
+    {
+        var runs = new List<RunRecord>();
+        for (int i = 0; i < 40; i++)
+        {
+            runs.Add(await AdmittedAsync());
+        }
+
+        CatalogStore[] claimers = [Store, .. await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => CatalogStore.OpenAsync(Engine.AsAnotherProcess(Location), _time)))];
+        try
+        {
+            List<RunRecord>[] claimed = await Task.WhenAll(claimers.Select((store, i) => Task.Run(async () =>
+            {
+                var mine = new List<RunRecord>();
+                for (int round = 0; round < 10; round++)
+                {
+                    mine.AddRange(await store.Runs.ClaimRunsAsync("worker-" + i, 2));
+                }
+
+                return mine;
+            })));
+
+            List<string> all = claimed.SelectMany(c => c.Select(r => r.Id)).ToList();
+            Assert.Equal(runs.Select(r => r.Id).Order(StringComparer.Ordinal), all.Order(StringComparer.Ordinal));
+            for (int i = 0; i < claimed.Length; i++)
+            {
+                foreach (RunRecord run in claimed[i])
+                {
+                    Assert.Equal("worker-" + i, (await Store.Runs.GetRunAsync(run.Id))!.Holder);
+                }
+            }
+        }
+        finally
+        {
+            foreach (CatalogStore other in claimers.Skip(1))
+            {
+                await other.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_queued_run_is_claimable_only_once_admitted_and_an_admitted_run_is_not_adopted_as_unowned()
+    {
+        RunRecord run = (await Store.Runs.TryQueueRunAsync(new RunStart("hourly", RunTrigger.Api, null, null, null, "scheduler")))!;
+        Assert.Empty(await Store.Runs.ClaimRunsAsync("a", 5));
+
+        await Store.Runs.AdmitRunAsync(run.Id);
+
+        Assert.Empty(await Store.Runs.AdoptQueuedRunsAsync("another-scheduler"));
+        Assert.Equal([run.Id], (await Store.Runs.ClaimRunsAsync("a", 5)).Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task The_runs_of_a_silent_worker_are_taken_back_and_the_worker_can_no_longer_renew()
+    {
+        await Store.Servers.ReportAsync(Worker("silent"), ServerStore.WorkerRole, "1.0.0", null);
+        RunRecord running = await AdmittedAsync();
+        RunRecord claimed = await AdmittedAsync();
+        await Store.Runs.ClaimRunsAsync("silent", 2);
+        await Store.Runs.StartAttemptAsync(running.Id);
+        _time.Now += s_adoptAfter + TimeSpan.FromSeconds(1);
+
+        List<RunRecord> interrupted = await Store.Runs.ReclaimRunsOfSilentServersAsync("scheduler", _time.Now - s_adoptAfter);
+
+        RunRecord taken = Assert.Single(interrupted);
+        Assert.Equal((running.Id, RunStatus.Interrupted, "scheduler"), (taken.Id, taken.Status, taken.Holder));
+        Assert.Equal(RunStatus.Interrupted, (await Store.Runs.GetAttemptsAsync(running.Id))[^1].Status);
+        RunRecord waiting = (await Store.Runs.GetRunAsync(claimed.Id))!;
+        Assert.Equal((RunStatus.Queued, (string?)null), (waiting.Status, waiting.Holder));
+        Assert.False(await Store.Servers.RenewAsync("silent"));
+        Assert.Equal([claimed.Id], (await Store.Runs.ClaimRunsAsync("another", 5)).Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task The_runs_of_a_worker_that_heartbeats_are_left_to_it()
+    {
+        await Store.Servers.ReportAsync(Worker("alive"), ServerStore.WorkerRole, "1.0.0", null);
+        RunRecord run = await AdmittedAsync();
+        await Store.Runs.ClaimRunsAsync("alive", 1);
+        await Store.Runs.StartAttemptAsync(run.Id);
+        _time.Now += s_adoptAfter + TimeSpan.FromSeconds(1);
+        Assert.True(await Store.Servers.RenewAsync("alive"));
+
+        Assert.Empty(await Store.Runs.ReclaimRunsOfSilentServersAsync("scheduler", _time.Now - s_adoptAfter));
+
+        RunRecord left = (await Store.Runs.GetRunAsync(run.Id))!;
+        Assert.Equal((RunStatus.Running, "alive"), (left.Status, left.Holder));
+    }
+
+    [Fact]
+    public async Task A_scheduler_that_takes_over_leaves_live_workers_their_runs_and_takes_back_the_unclaimed_ones()
+    {
+        await Store.Servers.ReportAsync(Worker("alive"), ServerStore.WorkerRole, "1.0.0", null);
+        RunRecord onWorker = await AdmittedAsync();
+        await Store.Runs.ClaimRunsAsync("alive", 1);
+        await Store.Runs.StartAttemptAsync(onWorker.Id);
+        RunRecord unclaimed = await AdmittedAsync();
+
+        List<RunRecord> recovered = await Store.Runs.RecoverRunsAsync("new-scheduler", _time.Now - s_adoptAfter);
+
+        RunRecord adopted = Assert.Single(recovered);
+        Assert.Equal((unclaimed.Id, RunStatus.Queued, "new-scheduler"), (adopted.Id, adopted.Status, adopted.Holder));
+        Assert.Empty(await Store.Runs.ClaimRunsAsync("alive", 5));
+        Assert.Equal([onWorker.Id], (await Store.Runs.GetRunsOfLiveServersAsync(_time.Now - s_adoptAfter)).Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task An_unclaimed_admitted_run_is_cancelled_at_once_and_a_claimed_one_is_left_to_its_worker()
+    {
+        RunRecord claimed = await AdmittedAsync();
+        RunRecord unclaimed = await AdmittedAsync();
+        await Store.Runs.ClaimRunsAsync("a", 1);
+
+        bool[] cancelled = [await Store.Runs.CancelUnclaimedRunAsync(claimed.Id, "cancelled before it started"), await Store.Runs.CancelUnclaimedRunAsync(unclaimed.Id, "cancelled before it started")];
+
+        Assert.Equal([false, true], cancelled);
+        Assert.Equal(RunStatus.Cancelled, (await Store.Runs.GetRunAsync(unclaimed.Id))!.Status);
+        Assert.Equal(RunStatus.Queued, (await Store.Runs.GetRunAsync(claimed.Id))!.Status);
+    }
+
+    [Fact]
+    public async Task A_cancel_asked_of_an_unclaimed_admitted_run_is_listed_for_the_scheduler_and_of_a_claimed_one_for_its_worker()
+    {
+        RunRecord claimed = await AdmittedAsync();
+        RunRecord unclaimed = await AdmittedAsync();
+        await Store.Runs.ClaimRunsAsync("a", 1);
+        await Store.Runs.RequestCancelAsync(unclaimed.Id);
+        await Store.Runs.RequestCancelAsync(claimed.Id);
+
+        Assert.Contains(unclaimed.Id, await Store.Runs.GetCancelRequestsAsync("scheduler"));
+        Assert.Contains(claimed.Id, await Store.Runs.GetCancelRequestsAsync("a"));
+        Assert.DoesNotContain(claimed.Id, await Store.Runs.GetCancelRequestsAsync("scheduler"));
+    }
+}
+
+public sealed class CatalogRunClaimOnSqliteTests() : CatalogRunClaimContract(new SqliteCatalogEngine());
+
+public sealed class CatalogRunClaimOnPostgresTests() : CatalogRunClaimContract(new PostgresCatalogEngine());

@@ -180,11 +180,11 @@ internal static class KillLoop
         MedallionProject project = await MedallionProject.LoadAsync(arguments[1]);
         if (once)
         {
-            await DatabaseSourceLoader.LoadAsync(project, project.DatabaseSources[0], connection);
+            await DatabaseSourceLoader.LoadAsync(project, project.DatabaseSources[0], new DeltaWriter(connection));
             return 0;
         }
 
-        await foreach (DatabaseTableResult _ in DatabaseSourceLoader.RunContinuousAsync(project, project.DatabaseSources, [], connection, s_interval))
+        await foreach (DatabaseTableResult _ in DatabaseSourceLoader.RunContinuousAsync(project, project.DatabaseSources, [], new DeltaWriter(connection), s_interval))
         {
         }
 

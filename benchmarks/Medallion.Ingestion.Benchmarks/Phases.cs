@@ -131,7 +131,7 @@ internal static class Phases
         using DuckDbDatabase database = DuckDbDatabase.Open();
         using DuckDbConnection connection = database.CreateConnection();
         long passes = 0, rows = 0;
-        await foreach (DatabaseTableResult result in DatabaseSourceLoader.RunContinuousAsync(project, [source], [], connection, TimeSpan.FromSeconds(1), cancellationToken: stop.Token))
+        await foreach (DatabaseTableResult result in DatabaseSourceLoader.RunContinuousAsync(project, [source], [], new DeltaWriter(connection), TimeSpan.FromSeconds(1), cancellationToken: stop.Token))
         {
             passes++;
             rows += result.Result.Rows;

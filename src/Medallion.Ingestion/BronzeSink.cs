@@ -7,7 +7,6 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Delta.Snapshots;
-using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Ingestion.Internal;
 using Microsoft.Extensions.Logging;
@@ -44,21 +43,25 @@ public sealed class BronzeSink : IBatchSink
     private long? _lastBatch;
 
     /// <summary>Creates a sink writing to the table at <paramref name="tablePath"/> (created by the first commit when missing).</summary>
-    /// <param name="connection">The connection the source stages its batches in; the sink writes Parquet and commits through it.</param>
+    /// <param name="writer">
+    /// Writes Parquet and commits on its connection, the one the source stages its batches in. The caller's writer, so
+    /// every bronze commit follows the caller's rules: its stores, its logs (where commits and retries go), and its
+    /// <see cref="DeltaWriter.CommitFence"/>, which a run that is no longer its server's uses to commit nothing more
+    /// (the batch and its position are then left uncommitted together).
+    /// </param>
     /// <param name="tablePath">The bronze table's root directory.</param>
     /// <param name="sourceName">The source's name as the project knows it; names the metadata domain.</param>
-    /// <param name="loggerFactory">Where commits, and the writer's commit retries, are logged; none when null.</param>
     /// <remarks>A source that is read (not one that pushes) lands through <see cref="IngestionRunner.LandAsync"/>, which creates the sink.</remarks>
-    public BronzeSink(DuckDbConnection connection, string tablePath, string sourceName, ILoggerFactory? loggerFactory = null)
+    public BronzeSink(DeltaWriter writer, string tablePath, string sourceName)
     {
-        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(writer);
         ArgumentException.ThrowIfNullOrEmpty(tablePath);
         ArgumentException.ThrowIfNullOrEmpty(sourceName);
-        _writer = new DeltaWriter(connection) { LoggerFactory = loggerFactory };
+        _writer = writer;
         TablePath = Path.GetFullPath(tablePath);
         SourceName = sourceName;
         Domain = DomainPrefix + sourceName;
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<BronzeSink>();
+        _logger = (writer.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<BronzeSink>();
     }
 
     /// <summary>The bronze table's root directory.</summary>

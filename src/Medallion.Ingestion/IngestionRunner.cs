@@ -2,7 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
-using Microsoft.Extensions.Logging;
+using Medallion.Engine;
 
 namespace Medallion.Ingestion;
 
@@ -11,23 +11,23 @@ public static class IngestionRunner
 {
     /// <summary>
     /// Lands the source in the bronze table at <paramref name="tablePath"/>: runs it to its current end into a
-    /// <see cref="BronzeSink"/> on <paramref name="connection"/>, resuming after the position the table holds for
-    /// <paramref name="sourceName"/>. Every database and API source that is read (not pushed) lands through here.
+    /// <see cref="BronzeSink"/> committing through <paramref name="writer"/>, resuming after the position the table holds
+    /// for <paramref name="sourceName"/>. Every database and API source that is read (not pushed) lands through here.
     /// </summary>
-    /// <param name="source">The source; it stages its batches in <paramref name="connection"/>.</param>
-    /// <param name="connection">An open DuckDB connection for staging batches and writing Parquet.</param>
+    /// <param name="source">The source; it stages its batches in the writer's connection.</param>
+    /// <param name="writer">Writes Parquet and commits on its open DuckDB connection, with the caller's stores, logs and commit fence (see <see cref="BronzeSink(DeltaWriter, string, string)"/>).</param>
     /// <param name="tablePath">The bronze table's root directory (created by the first commit when missing).</param>
     /// <param name="sourceName">The source's name as the project knows it; names the metadata domain of its position.</param>
-    /// <param name="loggerFactory">Where commits are logged; none when null.</param>
     /// <param name="cancellationToken">Stops the run; what was committed stays committed, nothing is half-committed.</param>
     /// <returns>What moved, the version this run committed last (null when nothing), and the table's version now (null when it has none).</returns>
-    /// <exception cref="MedallionException">The source or the table failed; what was committed before stays committed.</exception>
+    /// <exception cref="MedallionException">The source or the table failed, or the writer's fence refused a commit; what was committed before stays committed, and the source is not acknowledged past it.</exception>
     public static async Task<BronzeLanding> LandAsync(
-        IIngestionSource source, DuckDbConnection connection, string tablePath, string sourceName, ILoggerFactory? loggerFactory, CancellationToken cancellationToken = default)
+        IIngestionSource source, DeltaWriter writer, string tablePath, string sourceName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var sink = new BronzeSink(connection, tablePath, sourceName, loggerFactory);
-        IngestionResult result = await RunAsync(source, sink, connection, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(writer);
+        var sink = new BronzeSink(writer, tablePath, sourceName);
+        IngestionResult result = await RunAsync(source, sink, writer.Connection, cancellationToken).ConfigureAwait(false);
         long? version = sink.LastCommittedVersion ?? await sink.GetTableVersionAsync(cancellationToken).ConfigureAwait(false);
         return new BronzeLanding(result, sink.LastCommittedVersion, version);
     }

@@ -67,7 +67,7 @@ public sealed class EndpointIngestion : IDisposable
         try
         {
             connection = database.CreateConnection();
-            var sink = new BronzeSink(connection, tableLocation, sourceName, loggerFactory);
+            var sink = new BronzeSink(new DeltaWriter(connection) { LoggerFactory = loggerFactory }, tableLocation, sourceName);
             endpoint = new DebeziumEndpoint(connection, sink, address, loggerFactory, bearerToken);
             endpoint.Start();
             return new EndpointIngestion(database, connection, endpoint, sink.TablePath);

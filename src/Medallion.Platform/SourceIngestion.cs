@@ -135,7 +135,7 @@ public static class SourceIngestion
         using DuckDbDatabase database = DuckDbEngines.Default.OpenIngestion();
         using DuckDbConnection connection = database.CreateConnection();
         using var api = new HttpApiSource(options, log);
-        BronzeLanding landed = await IngestionRunner.LandAsync(api, connection, tableLocation, options.SourceName, log, cancellationToken).ConfigureAwait(false);
+        BronzeLanding landed = await IngestionRunner.LandAsync(api, new DeltaWriter(connection) { LoggerFactory = log }, tableLocation, options.SourceName, cancellationToken).ConfigureAwait(false);
         return (landed.Result, landed.CommittedVersion);
     }
 
@@ -193,11 +193,16 @@ public static class SourceIngestion
     /// <param name="selection">What to follow.</param>
     /// <param name="interval">The time between passes, and the CDC micro-batch length.</param>
     /// <param name="recorder">Keeps the passes under the caller's run.</param>
+    /// <param name="commitFence">
+    /// Checked before each bronze commit (<see cref="DeltaWriter.CommitFence"/>): a scheduler refuses the commits of a
+    /// stream it may no longer hold, and the sequence then ends with the fence's error, the batch and its position left
+    /// uncommitted together. Null: no check.
+    /// </param>
     /// <param name="cancellationToken">Stops the passes after the last commit: a CDC stream's at once (its micro-batch under way commits nothing), the others when the pass under way has committed.</param>
     /// <param name="abort">After the stop, cancels the passes under way (a stop whose grace ran out); they commit nothing. By default the stop does.</param>
-    /// <exception cref="MedallionException">A table or an API failed; earlier commits stay, and so do their records.</exception>
+    /// <exception cref="MedallionException">A table or an API failed, or the fence refused a commit; earlier commits stay, and so do their records.</exception>
     public static async IAsyncEnumerable<IngestPass> StreamAsync(
-        ProjectEnvironment environment, IngestSelection selection, TimeSpan interval, IngestRunRecorder recorder,
+        ProjectEnvironment environment, IngestSelection selection, TimeSpan interval, IngestRunRecorder recorder, Func<CancellationToken, ValueTask>? commitFence = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default, CancellationToken abort = default)
     {
         ArgumentNullException.ThrowIfNull(environment);
@@ -206,7 +211,7 @@ public static class SourceIngestion
         using DuckDbDatabase database = environment.Engines.OpenIngestion();
         using DuckDbConnection connection = database.CreateConnection();
         await foreach (DatabaseTableResult result in DatabaseSourceLoader.RunContinuousAsync(
-            environment.Project, selection.Databases, selection.Apis, connection, interval, environment.Logs, cancellationToken, abort).ConfigureAwait(false))
+            environment.Project, selection.Databases, selection.Apis, environment.CreateWriter(connection, commitFence: commitFence), interval, environment.Logs, cancellationToken, abort).ConfigureAwait(false))
         {
             if (recorder.IsWorthKeeping(result))
             {
@@ -227,7 +232,7 @@ public static class SourceIngestion
         try
         {
             IAsyncEnumerable<IngestPass> passes = interval is { } every
-                ? StreamAsync(environment, selection, every, recorder, cancellationToken, abort)
+                ? StreamAsync(environment, selection, every, recorder, null, cancellationToken, abort)
                 : LoadOnceAsync(environment, selection, recorder, cancellationToken);
             IAsyncEnumerator<IngestPass> enumerator = passes.GetAsyncEnumerator(cancellationToken);
             await using (enumerator.ConfigureAwait(false))
@@ -284,9 +289,10 @@ public static class SourceIngestion
     {
         MedallionProject project = environment.Project;
         ILoggerFactory loggerFactory = environment.Logs;
+        DeltaWriter writer = environment.CreateWriter(connection);
         foreach (DatabaseSourceDefinition source in selection.Databases)
         {
-            foreach (DatabaseTableResult result in await DatabaseSourceLoader.LoadAsync(project, source, connection, loggerFactory, cancellationToken).ConfigureAwait(false))
+            foreach (DatabaseTableResult result in await DatabaseSourceLoader.LoadAsync(project, source, writer, loggerFactory, cancellationToken).ConfigureAwait(false))
             {
                 yield return result;
             }
@@ -294,12 +300,12 @@ public static class SourceIngestion
 
         foreach (ApiSourceDefinition source in selection.Apis)
         {
-            yield return await ApiSourceLoader.LoadAsync(project, source, connection, null, loggerFactory, cancellationToken).ConfigureAwait(false);
+            yield return await ApiSourceLoader.LoadAsync(project, source, writer, null, loggerFactory, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (SourceDefinition source in selection.Files)
         {
-            SourceLoadResult loaded = await FileSourceLoader.LoadAsync(project, source, connection, runId, environment.Time, loggerFactory: environment.Logs, cancellationToken: cancellationToken).ConfigureAwait(false);
+            SourceLoadResult loaded = await FileSourceLoader.LoadAsync(project, source, writer, runId, environment.Time, cancellationToken).ConfigureAwait(false);
             ILogger log = loggerFactory.CreateLogger(typeof(SourceIngestion));
             foreach (string warning in loaded.Warnings)
             {
@@ -308,7 +314,7 @@ public static class SourceIngestion
 
             // A pass over a file source: the files it had not loaded yet, one batch each, in one commit.
             long? version = loaded.CommittedVersion
-                ?? (await environment.CreateWriter(connection).TryGetSnapshotAsync(ProjectCatalog.TableLocation(project, source.Target), cancellationToken).ConfigureAwait(false))?.Version;
+                ?? (await writer.TryGetSnapshotAsync(ProjectCatalog.TableLocation(project, source.Target), cancellationToken).ConfigureAwait(false))?.Version;
             yield return new DatabaseTableResult(source.Name, source.Path, source.Target, new IngestionResult(loaded.FilesLoaded.Count, loaded.RowsLoaded, null), version, null, CommittedVersion: loaded.CommittedVersion);
         }
     }

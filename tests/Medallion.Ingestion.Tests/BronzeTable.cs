@@ -26,7 +26,7 @@ public sealed class BronzeTable : IDisposable
 
     public DeltaWriter Writer { get; }
 
-    public BronzeSink Sink(string sourceName = "shop") => new(Target.Connection, Path, sourceName);
+    public BronzeSink Sink(string sourceName = "shop") => new(new DeltaWriter(Target.Connection), Path, sourceName);
 
     public async Task<Snapshot> SnapshotAsync() => (await Writer.TryGetSnapshotAsync(Path))!;
 

@@ -68,8 +68,8 @@ public sealed class ApiSourceLoadingTests : IDisposable
         using var database = DuckDb.DuckDbDatabase.Open();
         using DuckDb.DuckDbConnection connection = database.CreateConnection();
 
-        var missing = await Assert.ThrowsAsync<MedallionException>(() => ApiSourceLoader.LoadAsync(project, project.ApiSources[0], connection, _ => null));
-        DatabaseTableResult result = await ApiSourceLoader.LoadAsync(project, project.ApiSources[0], connection, name => name == "CRM_TOKEN" ? "t0k" : null);
+        var missing = await Assert.ThrowsAsync<MedallionException>(() => ApiSourceLoader.LoadAsync(project, project.ApiSources[0], new Engine.DeltaWriter(connection), _ => null));
+        DatabaseTableResult result = await ApiSourceLoader.LoadAsync(project, project.ApiSources[0], new Engine.DeltaWriter(connection), name => name == "CRM_TOKEN" ? "t0k" : null);
 
         Assert.Equal("Source 'crm': 'auth.token' refers to the environment variable 'CRM_TOKEN', which is not set.", missing.Message.Split('\n')[0]);
         Assert.Equal((2L, 0L), (result.Result.Rows, result.Version));
@@ -94,7 +94,7 @@ public sealed class ApiSourceLoadingTests : IDisposable
         using var stop = new CancellationTokenSource();
         var passes = new List<long>();
 
-        await foreach (DatabaseTableResult result in DatabaseSourceLoader.RunContinuousAsync(project, [], project.ApiSources, connection, TimeSpan.FromMilliseconds(50), cancellationToken: stop.Token))
+        await foreach (DatabaseTableResult result in DatabaseSourceLoader.RunContinuousAsync(project, [], project.ApiSources, new Engine.DeltaWriter(connection), TimeSpan.FromMilliseconds(50), cancellationToken: stop.Token))
         {
             passes.Add(result.Result.Rows);
             if (passes.Count == 2)

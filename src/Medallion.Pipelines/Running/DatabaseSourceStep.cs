@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
-using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Ingestion;
 using Medallion.Pipelines.Sources;
 using Microsoft.Extensions.Logging;
@@ -21,10 +21,10 @@ internal sealed record DatabaseStep(DatabaseSourceDefinition Source, DatabaseTab
 internal static class DatabaseSourceStep
 {
     public static async Task<(DatabaseTableResult Result, List<string> Notes)> LoadAsync(
-        MedallionProject project, DatabaseStep step, DuckDbConnection connection, TimeSpan? interval, CancellationToken cancellationToken)
+        MedallionProject project, DatabaseStep step, DeltaWriter writer, TimeSpan? interval, CancellationToken cancellationToken)
     {
         using var warnings = new WarningCollector();
-        DatabaseTableResult result = await DatabaseSourceLoader.LoadTableAsync(project, step.Source, step.Table, connection, interval, warnings, cancellationToken).ConfigureAwait(false);
+        DatabaseTableResult result = await DatabaseSourceLoader.LoadTableAsync(project, step.Source, step.Table, writer, interval, warnings, cancellationToken).ConfigureAwait(false);
         var notes = new List<string> { Describe(result) };
         notes.AddRange(warnings.Messages);
         return (result, notes);
@@ -32,10 +32,10 @@ internal static class DatabaseSourceStep
 
     /// <summary>Loads one HTTP API source through <see cref="ApiSourceLoader"/> (all its pages, one commit), with its retry warnings as notes.</summary>
     public static async Task<(DatabaseTableResult Result, List<string> Notes)> LoadApiAsync(
-        MedallionProject project, ApiSourceDefinition source, DuckDbConnection connection, CancellationToken cancellationToken)
+        MedallionProject project, ApiSourceDefinition source, DeltaWriter writer, CancellationToken cancellationToken)
     {
         using var warnings = new WarningCollector();
-        DatabaseTableResult result = await ApiSourceLoader.LoadAsync(project, source, connection, null, warnings, cancellationToken).ConfigureAwait(false);
+        DatabaseTableResult result = await ApiSourceLoader.LoadAsync(project, source, writer, null, warnings, cancellationToken).ConfigureAwait(false);
         var notes = new List<string> { Describe(result) };
         notes.AddRange(warnings.Messages);
         return (result, notes);

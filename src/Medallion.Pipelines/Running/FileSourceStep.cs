@@ -3,10 +3,8 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
-using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Pipelines.Sources;
-using Microsoft.Extensions.Logging;
 
 namespace Medallion.Pipelines.Running;
 
@@ -16,9 +14,9 @@ internal sealed class FileSourceStep : ISourceLoader
     public static readonly FileSourceStep Instance = new();
 
     public async Task<SourceLoadOutcome> LoadAsync(
-        MedallionProject project, SourceDefinition source, DuckDbConnection connection, string runId, TimeProvider time, DeltaSnapshotCache snapshots, ILoggerFactory logs, CancellationToken cancellationToken)
+        MedallionProject project, SourceDefinition source, DeltaWriter writer, string runId, TimeProvider time, CancellationToken cancellationToken)
     {
-        SourceLoadResult result = await FileSourceLoader.LoadAsync(project, source, connection, runId, time, snapshots, logs, cancellationToken).ConfigureAwait(false);
+        SourceLoadResult result = await FileSourceLoader.LoadAsync(project, source, writer, runId, time, cancellationToken).ConfigureAwait(false);
         var notes = new List<string>();
         if (result.FilesLoaded.Count > 0)
         {

@@ -2,9 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
-using Medallion.DuckDb;
 using Medallion.Engine;
-using Microsoft.Extensions.Logging;
 
 namespace Medallion.Pipelines.Running;
 
@@ -18,8 +16,9 @@ internal sealed record SourceLoadOutcome(long? CommittedVersion, long RowsLoaded
 internal interface ISourceLoader
 {
     /// <summary>
-    /// Loads <paramref name="source"/>; its table's state is read through, and left in, the run's <paramref name="snapshots"/>,
-    /// and its commit's retries are logged to the run's <paramref name="logs"/>.
+    /// Loads <paramref name="source"/> through the run's <paramref name="writer"/> (<see cref="RunContext.Writer"/>): its
+    /// table's state is read through, and left in, the run's snapshots, its commit's retries go to the run's logs, and the
+    /// run's commit fence may refuse the commit.
     /// </summary>
-    Task<SourceLoadOutcome> LoadAsync(MedallionProject project, SourceDefinition source, DuckDbConnection connection, string runId, TimeProvider time, DeltaSnapshotCache snapshots, ILoggerFactory logs, CancellationToken cancellationToken);
+    Task<SourceLoadOutcome> LoadAsync(MedallionProject project, SourceDefinition source, DeltaWriter writer, string runId, TimeProvider time, CancellationToken cancellationToken);
 }

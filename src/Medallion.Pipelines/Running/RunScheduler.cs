@@ -172,9 +172,11 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
         DuckDbConnection connection = run.Database.CreateConnection();
         await using (connection.ConfigureAwait(false))
         {
-            SourceLoadOutcome outcome = await run.Sources.LoadAsync(run.Project, source, connection, run.RunId, run.Time, run.Snapshots, run.Logs, cancellationToken).ConfigureAwait(false);
+            // The run's writer: the run's snapshots and logs, and its commit fence, as for a model's commit.
+            DeltaWriter writer = run.Writer(connection);
+            SourceLoadOutcome outcome = await run.Sources.LoadAsync(run.Project, source, writer, run.RunId, run.Time, cancellationToken).ConfigureAwait(false);
             CommitRecord? commit = outcome.CommittedVersion is long version
-                ? await CommitRecorder.ReadAsync(run, source.Target, ProjectCatalog.TableLocation(run.Project, source.Target), version, "WRITE", [], run.Writer(connection)).ConfigureAwait(false)
+                ? await CommitRecorder.ReadAsync(run, source.Target, ProjectCatalog.TableLocation(run.Project, source.Target), version, "WRITE", [], writer).ConfigureAwait(false)
                 : null;
             return new StepResult(source.Target, StepKind.Source, StepState.Succeeded, RunMode.Incremental, outcome.RowsLoaded, outcome.CommittedVersion, s_noVersions, elapsed.Elapsed, null, outcome.Notes)
             {
@@ -188,8 +190,9 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
         DuckDbConnection connection = run.Database.CreateConnection();
         await using (connection.ConfigureAwait(false))
         {
-            (DatabaseTableResult result, List<string> notes) = await DatabaseSourceStep.LoadAsync(run.Project, database, connection, run.Options.ChangeInterval, cancellationToken).ConfigureAwait(false);
-            return await RecordPassAsync(step, result, notes, connection, elapsed).ConfigureAwait(false);
+            DeltaWriter writer = run.Writer(connection);
+            (DatabaseTableResult result, List<string> notes) = await DatabaseSourceStep.LoadAsync(run.Project, database, writer, run.Options.ChangeInterval, cancellationToken).ConfigureAwait(false);
+            return await RecordPassAsync(step, result, notes, writer, elapsed).ConfigureAwait(false);
         }
     }
 
@@ -198,17 +201,18 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
         DuckDbConnection connection = run.Database.CreateConnection();
         await using (connection.ConfigureAwait(false))
         {
-            (DatabaseTableResult result, List<string> notes) = await DatabaseSourceStep.LoadApiAsync(run.Project, api, connection, cancellationToken).ConfigureAwait(false);
-            return await RecordPassAsync(step, result, notes, connection, elapsed).ConfigureAwait(false);
+            DeltaWriter writer = run.Writer(connection);
+            (DatabaseTableResult result, List<string> notes) = await DatabaseSourceStep.LoadApiAsync(run.Project, api, writer, cancellationToken).ConfigureAwait(false);
+            return await RecordPassAsync(step, result, notes, writer, elapsed).ConfigureAwait(false);
         }
     }
 
     /// <summary>Keeps a database or API pass in the catalog: its bronze commit, and the pass itself among the run's source runs.</summary>
-    private async Task<StepResult> RecordPassAsync(RunStep step, DatabaseTableResult result, List<string> notes, DuckDbConnection connection, Stopwatch elapsed)
+    private async Task<StepResult> RecordPassAsync(RunStep step, DatabaseTableResult result, List<string> notes, DeltaWriter writer, Stopwatch elapsed)
     {
         if (result.CommittedVersion is long version)
         {
-            await CommitRecorder.RecordAsync(run, step.Table, ProjectCatalog.TableLocation(run.Project, step.Table), version, "WRITE", [], run.Writer(connection)).ConfigureAwait(false);
+            await CommitRecorder.RecordAsync(run, step.Table, ProjectCatalog.TableLocation(run.Project, step.Table), version, "WRITE", [], writer).ConfigureAwait(false);
         }
 
         await run.Catalog.Runs.RecordSourceRunAsync(result.ToRecord(run.RunId, 1, run.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);

@@ -5,7 +5,6 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
-using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Ingestion;
 using Microsoft.Extensions.Logging;
@@ -49,20 +48,20 @@ public static class DatabaseSourceLoader
     /// </summary>
     /// <param name="project">The project (bronze tables live under its storage, which must be local).</param>
     /// <param name="source">One of <see cref="MedallionProject.DatabaseSources"/>.</param>
-    /// <param name="connection">An open DuckDB connection for staging batches and writing Parquet.</param>
-    /// <param name="loggerFactory">Where retries, warnings and commits are logged.</param>
+    /// <param name="writer">A writer of the project (<see cref="ProjectEnvironment.CreateWriter"/>): stages batches and writes Parquet on its open DuckDB connection, and commits to bronze (see <see cref="BronzeSink(DeltaWriter, string, string)"/>).</param>
+    /// <param name="loggerFactory">Where the connectors' retries and warnings are logged.</param>
     /// <param name="cancellationToken">Stops the pass; what was committed stays committed, nothing is half-committed.</param>
-    /// <exception cref="MedallionException">A table cannot be read or written; the message names the source and table.</exception>
+    /// <exception cref="MedallionException">A table cannot be read or written, or the writer's fence refused a commit; the message names the source and table.</exception>
     public static async Task<IReadOnlyList<DatabaseTableResult>> LoadAsync(
-        MedallionProject project, DatabaseSourceDefinition source, DuckDbConnection connection, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+        MedallionProject project, DatabaseSourceDefinition source, DeltaWriter writer, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(writer);
         var results = new List<DatabaseTableResult>(source.Tables.Count);
         foreach (DatabaseTableDefinition table in source.Tables)
         {
-            results.Add(await LandTableAsync(project, source, table, connection, null, loggerFactory, cancellationToken).ConfigureAwait(false));
+            results.Add(await LandTableAsync(project, source, table, writer, null, loggerFactory, cancellationToken).ConfigureAwait(false));
         }
 
         return results;
@@ -82,20 +81,20 @@ public static class DatabaseSourceLoader
     /// <param name="project">The project (bronze tables live under its storage, which must be local).</param>
     /// <param name="sources">Database sources of the project.</param>
     /// <param name="apiSources">HTTP API sources of the project.</param>
-    /// <param name="connection">An open DuckDB connection for staging batches and writing Parquet.</param>
+    /// <param name="writer">A writer of the project (<see cref="ProjectEnvironment.CreateWriter"/>): stages batches and writes Parquet on its open DuckDB connection, and commits every pass to bronze (see <see cref="BronzeSink(DeltaWriter, string, string)"/>).</param>
     /// <param name="interval">The time between passes, and the CDC micro-batch length.</param>
-    /// <param name="loggerFactory">Where retries, warnings and commits are logged.</param>
+    /// <param name="loggerFactory">Where the connectors' retries and warnings are logged.</param>
     /// <param name="cancellationToken">Stops the passes.</param>
     /// <param name="abort">After the stop, cancels the passes of incremental and full tables and of APIs under way (they commit nothing); by default the stop does.</param>
-    /// <exception cref="MedallionException">A table or an API failed; earlier commits stay.</exception>
+    /// <exception cref="MedallionException">A table or an API failed, or the writer's fence refused a commit; earlier commits stay.</exception>
     public static async IAsyncEnumerable<DatabaseTableResult> RunContinuousAsync(
-        MedallionProject project, IReadOnlyList<DatabaseSourceDefinition> sources, IReadOnlyList<ApiSourceDefinition> apiSources, DuckDbConnection connection,
+        MedallionProject project, IReadOnlyList<DatabaseSourceDefinition> sources, IReadOnlyList<ApiSourceDefinition> apiSources, DeltaWriter writer,
         TimeSpan interval, ILoggerFactory? loggerFactory = null, [EnumeratorCancellation] CancellationToken cancellationToken = default, CancellationToken abort = default)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(sources);
         ArgumentNullException.ThrowIfNull(apiSources);
-        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(writer);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
         var streams = new List<(DatabaseSourceDefinition Source, DatabaseTableDefinition Table, IIngestionSource Connector)>();
         foreach (DatabaseSourceDefinition source in sources)
@@ -116,7 +115,7 @@ public static class DatabaseSourceLoader
                 CancellationToken pass = table.Mode == IngestionMode.Cdc ? cancellationToken : polling;
                 DatabaseTableResult? result = cancellationToken.IsCancellationRequested
                     ? null
-                    : await UntilStoppedAsync(LandTableAsync(project, source, table, connection, connector, loggerFactory, pass), cancellationToken).ConfigureAwait(false);
+                    : await UntilStoppedAsync(LandTableAsync(project, source, table, writer, connector, loggerFactory, pass), cancellationToken).ConfigureAwait(false);
                 if (result is null)
                 {
                     yield break;
@@ -129,7 +128,7 @@ public static class DatabaseSourceLoader
             {
                 DatabaseTableResult? result = cancellationToken.IsCancellationRequested
                     ? null
-                    : await UntilStoppedAsync(ApiSourceLoader.LoadAsync(project, api, connection, null, loggerFactory, polling), cancellationToken).ConfigureAwait(false);
+                    : await UntilStoppedAsync(ApiSourceLoader.LoadAsync(project, api, writer, null, loggerFactory, polling), cancellationToken).ConfigureAwait(false);
                 if (result is null)
                 {
                     yield break;
@@ -207,29 +206,29 @@ public static class DatabaseSourceLoader
     /// <param name="project">The project (bronze tables live under its storage, which must be local).</param>
     /// <param name="source">One of <see cref="MedallionProject.DatabaseSources"/>.</param>
     /// <param name="table">One of its tables.</param>
-    /// <param name="connection">An open DuckDB connection for staging batches and writing Parquet.</param>
+    /// <param name="writer">A writer of the project (<see cref="ProjectEnvironment.CreateWriter"/>): stages batches and writes Parquet on its open DuckDB connection, and commits to bronze (see <see cref="BronzeSink(DeltaWriter, string, string)"/>).</param>
     /// <param name="interval">CDC: the micro-batch interval (see <see cref="DatabaseTableDefinition.ToOptions"/>); null drains what is available.</param>
-    /// <param name="loggerFactory">Where retries, warnings and commits are logged.</param>
+    /// <param name="loggerFactory">Where the connector's retries and warnings are logged.</param>
     /// <param name="cancellationToken">Stops the pass; what was committed stays committed, nothing is half-committed.</param>
-    /// <exception cref="MedallionException">The table cannot be read or written; the message names the source and table.</exception>
+    /// <exception cref="MedallionException">The table cannot be read or written, or the writer's fence refused a commit; the message names the source and table.</exception>
     public static Task<DatabaseTableResult> LoadTableAsync(
-        MedallionProject project, DatabaseSourceDefinition source, DatabaseTableDefinition table, DuckDbConnection connection, TimeSpan? interval = null,
+        MedallionProject project, DatabaseSourceDefinition source, DatabaseTableDefinition table, DeltaWriter writer, TimeSpan? interval = null,
         ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(table);
-        ArgumentNullException.ThrowIfNull(connection);
-        return LandTableAsync(project, source, table, connection, CreateSource(source, table, interval, loggerFactory), loggerFactory, cancellationToken);
+        ArgumentNullException.ThrowIfNull(writer);
+        return LandTableAsync(project, source, table, writer, CreateSource(source, table, interval, loggerFactory), loggerFactory, cancellationToken);
     }
 
     private static async Task<DatabaseTableResult> LandTableAsync(
-        MedallionProject project, DatabaseSourceDefinition source, DatabaseTableDefinition table, DuckDbConnection connection, IIngestionSource? connector,
+        MedallionProject project, DatabaseSourceDefinition source, DatabaseTableDefinition table, DeltaWriter writer, IIngestionSource? connector,
         ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
     {
         string location = ProjectCatalog.TableLocation(project, table.Target);
         connector ??= CreateSource(source, table, null, loggerFactory);
-        BronzeLanding landed = await IngestionRunner.LandAsync(connector, connection, location, source.Name, loggerFactory, cancellationToken).ConfigureAwait(false);
+        BronzeLanding landed = await IngestionRunner.LandAsync(connector, writer, location, source.Name, cancellationToken).ConfigureAwait(false);
         long? lag = table.Mode != IngestionMode.Cdc ? null : connector switch
         {
             PostgresSource postgres => await postgres.GetSlotLagBytesAsync(cancellationToken).ConfigureAwait(false),

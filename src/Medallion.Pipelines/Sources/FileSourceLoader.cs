@@ -47,35 +47,33 @@ public static partial class FileSourceLoader
     /// </summary>
     /// <param name="project">The project the source belongs to (paths are relative to it).</param>
     /// <param name="source">The file source.</param>
-    /// <param name="connection">An open DuckDB connection (not used by anything else meanwhile); temp tables it creates are dropped.</param>
+    /// <param name="writer">
+    /// A writer of the project (<see cref="ProjectEnvironment.CreateWriter"/>), which reads the table's state and commits the rows, on its open DuckDB connection (not used by anything else meanwhile;
+    /// temp tables the load creates there are dropped). Its snapshots are the ones already read of the target table (a
+    /// run's or a server's, shared with what reads the table next): the load reads only the log entries newer than their
+    /// entry, and leaves the table's state there for the next reader. Its logs get the commit's retries and conflicts, and
+    /// its <see cref="DeltaWriter.CommitFence"/> may refuse the commit: nothing is loaded then, not even the record of files.
+    /// </param>
     /// <param name="runId">The run's id, stored in <c>_run_id</c> and with each loaded file.</param>
     /// <param name="time">Gives <c>_ingested_at</c>.</param>
-    /// <param name="snapshots">
-    /// The snapshots already read of the target table (a run's or a server's, shared with what reads the table next):
-    /// the load reads only the log entries newer than its entry, and leaves the table's state there for the next reader.
-    /// Null: the load's own.
-    /// </param>
-    /// <param name="loggerFactory">Where the load's commit retries and conflicts are logged; nowhere when null.</param>
     /// <param name="cancellationToken">Cancels the load; nothing is committed then.</param>
     /// <returns>What was loaded; <see cref="SourceLoadResult.CommittedVersion"/> is null when nothing was new.</returns>
     /// <exception cref="MedallionException">
     /// <see cref="ErrorCode.SourceFileUnreadable"/> when a file cannot be opened or read (the message names it);
     /// <see cref="ErrorCode.SourceSchemaIncompatible"/> when a file's column changes type incompatibly;
     /// <see cref="ErrorCode.SourceLoadStateInvalid"/> when the table's record of loaded files is damaged;
-    /// <see cref="ErrorCode.DeltaConcurrentModification"/> when other loads kept committing first.
+    /// <see cref="ErrorCode.DeltaConcurrentModification"/> when other loads kept committing first;
+    /// the fence's own error when it refused the commit.
     /// </exception>
     public static async Task<SourceLoadResult> LoadAsync(
-        MedallionProject project, SourceDefinition source, DuckDbConnection connection, string runId, TimeProvider time, DeltaSnapshotCache? snapshots = null,
-        ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+        MedallionProject project, SourceDefinition source, DeltaWriter writer, string runId, TimeProvider time, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(writer);
         ArgumentException.ThrowIfNullOrEmpty(runId);
         ArgumentNullException.ThrowIfNull(time);
         string tablePath = ProjectCatalog.TableLocation(project, source.Target);
-        // One writer reads the table's state and commits the rows, so the commit's read is the newer log entries alone.
-        var writer = new DeltaWriter(connection) { Snapshots = snapshots ?? new DeltaSnapshotCache(), Stores = project.Stores, LoggerFactory = loggerFactory };
         for (int attempt = 0; ; attempt++)
         {
             SourceLoadResult? result = await LoadOnceAsync(project, source, writer, tablePath, runId, time, cancellationToken).ConfigureAwait(false);

@@ -34,10 +34,18 @@ public sealed partial class JobScheduler
         await SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Records the end of a stream that was stopped: cancelled when <see cref="CancelStreamAsync"/> stopped it, else succeeded.</summary>
+    /// <summary>
+    /// Records the end of a stream that was stopped: cancelled when <see cref="CancelStreamAsync"/> stopped it, else
+    /// succeeded; nothing when the run is no longer this scheduler's (see <see cref="AbandonsAsync"/>).
+    /// </summary>
     private async Task EndStoppedStreamAsync(RunRecord run, int? attempt)
     {
         bool cancelled = _cancelledStreams.TryRemove(run.Id, out _);
+        if (await AbandonsAsync(run).ConfigureAwait(false))
+        {
+            return;
+        }
+
         RunStatus status = cancelled ? RunStatus.Cancelled : RunStatus.Succeeded;
         if (attempt is int number)
         {
@@ -85,10 +93,14 @@ public sealed partial class JobScheduler
     /// One continuous run: each attempt streams the job's sources until it fails or is stopped; a failure is followed by
     /// a restart after the job's backoff (doubling per failure in a row, reset after a healthy stretch as long as the
     /// longest delay). Stopping (server stop, job paused, removed or changed) ends the run succeeded: every commit stands;
-    /// a cancel ends it cancelled, with every commit standing as well.
+    /// a cancel ends it cancelled, with every commit standing as well. A lost lease stops it too, but records nothing: the
+    /// run is the new holder's, and the fence has kept this stream from committing since it was (see <see cref="FenceAsync"/>).
     /// </summary>
-    private async Task StreamAsync(RunRecord run, JobDefinition job, ProjectEnvironment environment, CancellationToken stop)
+    private async Task StreamAsync(RunRecord run, JobDefinition job, ProjectEnvironment environment, CancellationToken stopAsked)
     {
+        // A lost lease stops the stream like any stop, but its end is then left to the scheduler that took the lease.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stopAsked, _streamsLeaseLost.Token);
+        CancellationToken stop = stopping.Token;
         List<DatabaseSourceDefinition> sources = environment.Project.DatabaseSources.Where(s => job.Sources.Contains(s.Name, StringComparer.OrdinalIgnoreCase)).ToList();
         await _executor.LogAsync(run, null, "info", $"streaming {string.Join(", ", sources.Select(s => s.Name))} continuously; restarts after failures wait {job.Restart.InitialBackoff.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s doubling to at most {job.Restart.MaxBackoff.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s").ConfigureAwait(false);
         int failuresInARow = 0;
@@ -103,7 +115,8 @@ public sealed partial class JobScheduler
             bool transient;
             try
             {
-                await foreach ((DatabaseTableResult pass, _) in SourceIngestion.StreamAsync(environment, new IngestSelection(sources, []), _options.ContinuousInterval, recorder, cancellationToken: stop).ConfigureAwait(false))
+                // Fenced as a run's commits are: a server that no longer holds the lease commits nothing more of the stream.
+                await foreach ((DatabaseTableResult pass, _) in SourceIngestion.StreamAsync(environment, new IngestSelection(sources, []), _options.ContinuousInterval, recorder, FenceAsync, stop).ConfigureAwait(false))
                 {
                     await _executor.LogAsync(run, pass.Target, "info", string.Create(CultureInfo.InvariantCulture, $"{pass.Source}: {pass.Table} ({pass.Mode.ToString().ToLowerInvariant()}), {pass.Result.Rows} row(s){(pass.CommittedVersion is long v ? $", version {v}" : "")}{(pass.PositionText is { } lsn ? $", at {lsn}" : "")}")).ConfigureAwait(false);
                 }
@@ -128,6 +141,12 @@ public sealed partial class JobScheduler
                 (error, transient) = (ErrorCodes.Unexpected(e), false);
             }
 
+            if (await AbandonsAsync(run).ConfigureAwait(false))
+            {
+                // The fence refused a commit, or the lease went while the stream failed: not this scheduler's to restart.
+                return;
+            }
+
             await _catalog.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Failed, error, transient, CancellationToken.None).ConfigureAwait(false);
             failuresInARow = _time.GetElapsedTime(started) >= job.Restart.MaxBackoff ? 1 : failuresInARow + 1;
             TimeSpan delay = job.Restart.DelayBefore(failuresInARow, (_options.Random ?? Random.Shared.NextDouble)());
@@ -142,6 +161,21 @@ public sealed partial class JobScheduler
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Whether the stream's run is no longer this scheduler's (another took the lease, and the run with it): then nothing
+    /// more of it is recorded here, since the new holder marks it interrupted and starts a stream of its own.
+    /// </summary>
+    private async Task<bool> AbandonsAsync(RunRecord run)
+    {
+        if (await _executor.HoldsAsync().ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        _executor.Abandon(run);
+        return true;
     }
 
     /// <summary>Stops every continuous run (gracefully: a stream stops between commits) and waits for them to end.</summary>

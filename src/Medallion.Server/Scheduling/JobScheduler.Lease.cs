@@ -81,9 +81,13 @@ public sealed partial class JobScheduler
 
     /// <summary>
     /// Another scheduler took the lease (ours expired) and with it the runs under way here: it marks them interrupted and
-    /// retries them. This one plans nothing more and stops them at once; they commit and record nothing more (see
-    /// <see cref="FenceAsync"/>).
+    /// retries them, and starts streams of its own for the continuous ones. This one plans nothing more and stops its runs
+    /// and streams at once; they commit and record nothing more (see <see cref="FenceAsync"/>).
     /// </summary>
+    /// <remarks>
+    /// It may be called from within a fence a stream or a run is waiting on, so it only asks them to stop and never waits
+    /// for them to end (nor for <see cref="_state"/>, which its caller may hold).
+    /// </remarks>
     private async Task LoseLeaseAsync()
     {
         if (LeaseLost)
@@ -94,6 +98,7 @@ public sealed partial class JobScheduler
         LeaseLost = true;
         LogLeaseLost(_logger, _executor.Count);
         await _executor.CancelAllAsync().ConfigureAwait(false);
+        await _streamsLeaseLost.CancelAsync().ConfigureAwait(false);
         Wake();
     }
 
@@ -264,7 +269,7 @@ public sealed partial class JobScheduler
     [LoggerMessage(EventId = 9523, Level = LogLevel.Warning, Message = "The scheduler cannot read {Table}, which job {Job} watches: {Error}; the job's new-data runs wait until it can.")]
     private static partial void LogWatchedTableUnreadable(ILogger logger, string table, string job, string error);
 
-    [LoggerMessage(EventId = 9525, Level = LogLevel.Error, Message = "Another scheduler took the catalog's lease after this one missed its heartbeats: this one plans nothing more, and stops its {Running} run(s) under way without recording them; the new holder retries them.")]
+    [LoggerMessage(EventId = 9525, Level = LogLevel.Error, Message = "Another scheduler took the catalog's lease after this one missed its heartbeats: this one plans nothing more, and stops its {Running} run(s) and its streams under way without recording them; the new holder retries the runs and starts its own streams.")]
     private static partial void LogLeaseLost(ILogger logger, int running);
 
     [LoggerMessage(EventId = 9524, Level = LogLevel.Warning, Message = "The scheduler could not renew its lease in the catalog: {Error}; it tries again at the next heartbeat.")]

@@ -49,6 +49,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private readonly Dictionary<string, Supervised> _continuous = new(StringComparer.Ordinal);
     // Continuous runs told to stop (job paused, removed, changed) that may not have ended yet.
     private readonly List<Task> _stopping = [];
+    // Cancelled when the lease is lost: every stream stops on it too (see LoseLeaseAsync).
+    private readonly CancellationTokenSource _streamsLeaseLost = new();
     private readonly Dictionary<string, IReadOnlySet<string>> _pendingFiles = new(StringComparer.Ordinal);
     // Lists the files of watched file sources (DuckDB's glob); opened on first use, used only by the planning pass.
     private DuckDbConnection? _filesConnection;
@@ -246,6 +248,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         _filesConnection?.Dispose();
         _executor.Dispose();
         _stopPlanning.Dispose();
+        _streamsLeaseLost.Dispose();
         _state.Dispose();
     }
 

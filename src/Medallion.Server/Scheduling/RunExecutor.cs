@@ -298,7 +298,7 @@ internal sealed class RunExecutor : IDisposable
     }
 
     /// <summary>Whether the run is still this server's to record; when the catalog cannot tell, the record is tried (and fails on its own).</summary>
-    private async Task<bool> HoldsAsync()
+    public async Task<bool> HoldsAsync()
     {
         try
         {
@@ -317,10 +317,10 @@ internal sealed class RunExecutor : IDisposable
 
     /// <summary>
     /// Leaves a run this server no longer holds to the scheduler that took it over (with the lease, or from a silent
-    /// worker): nothing of it is recorded (that scheduler marks it interrupted and retries it by its job's policy); the
-    /// server's own log says so.
+    /// worker): nothing of it is recorded (that scheduler marks it interrupted and retries it by its job's policy, or
+    /// starts its own stream for a continuous run); the server's own log says so.
     /// </summary>
-    private RunStatus Abandon(RunRecord run)
+    public RunStatus Abandon(RunRecord run)
     {
         _runLog.Write(run, [new RunLogEntry(_time.GetUtcNow(), null, "warning",
             $"this server no longer holds run {run.Id}: another server took it over after this one went silent (missed heartbeats); nothing more of it is recorded here")]);

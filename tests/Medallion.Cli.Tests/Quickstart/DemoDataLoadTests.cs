@@ -1,5 +1,6 @@
 using Medallion.Cli.Quickstart;
 using Medallion.DuckDb;
+using Medallion.Engine;
 using Medallion.Pipelines;
 using Medallion.Pipelines.Sources;
 using Xunit.Abstractions;
@@ -36,7 +37,7 @@ public sealed class DemoDataLoadTests(ITestOutputHelper output) : IDisposable
             MedallionProject project = await MedallionProject.LoadAsync(_project);
             foreach (SourceDefinition source in project.Sources)
             {
-                SourceLoadResult result = await FileSourceLoader.LoadAsync(project, source, connection, $"batch-{batch.Batch}", TimeProvider.System);
+                SourceLoadResult result = await FileSourceLoader.LoadAsync(project, source, new DeltaWriter(connection), $"batch-{batch.Batch}", TimeProvider.System);
                 output.WriteLine($"batch {batch.Batch} {source.Target}: v{result.CommittedVersion} rows {result.RowsLoaded} rejected {result.RowsRejected} {string.Join(" | ", result.Warnings)}");
                 long expected = 0;
                 foreach (string file in result.FilesLoaded)

@@ -54,4 +54,20 @@ public sealed class ApiSourceRunTests : IDisposable
         Assert.Equal(["1", "2", "3"], await _project.QueryAsync("SELECT id FROM silver.orders ORDER BY id"));
         Assert.Equal(["1", "2", "3"], await _project.QueryAsync("SELECT id FROM bronze.crm_orders ORDER BY id"));
     }
+
+    [Fact]
+    public async Task A_run_whose_fence_refuses_commits_leaves_the_api_source_table_and_its_position_as_they_were()
+    {
+        RunResult first = await _project.RunAsync();
+        lock (_records)
+        {
+            _records.Add((3, "2026-01-03"));
+        }
+
+        RunProject.RefusedRun refused = await _project.RunRefusedAsync(s_bronze);
+
+        Assert.True(first.Succeeded, first[s_bronze].Error);
+        refused.AssertTableLeftAsItWas();
+        Assert.Equal(["1", "2"], await _project.QueryAsync("SELECT id FROM bronze.crm_orders ORDER BY id"));
+    }
 }

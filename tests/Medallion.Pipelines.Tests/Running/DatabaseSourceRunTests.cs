@@ -82,6 +82,29 @@ public sealed class DatabaseSourceRunTests(PostgresDatabase database) : IClassFi
             string.Join(",", await Silver()));
     }
 
+    [Theory]
+    [InlineData("cdc")]
+    [InlineData("incremental")]
+    public async Task A_run_whose_fence_refuses_commits_leaves_the_bronze_table_and_its_position_for_the_next_run(string mode)
+    {
+        string table = "fenced_" + mode;
+        await database.ExecuteAsync($"CREATE TABLE {table} (id int PRIMARY KEY, qty int); INSERT INTO {table} VALUES (1, 10)");
+        Connect($"      - {{table: public.{table}, {(mode == "cdc" ? $"mode: cdc, slot: {database.Name}_{table}" : "mode: incremental, cursor: [id]")}}}\n");
+        var bronze = new TableName("bronze", table);
+        var load = new RunOptions { Sources = ["shop"], SourcesOnly = true };
+        RunResult first = await _project.RunAsync(load);
+        await database.ExecuteAsync($"INSERT INTO {table} VALUES (2, 20)");
+
+        RunProject.RefusedRun refused = await _project.RunRefusedAsync(bronze, load);
+        RunResult next = await _project.RunAsync(load);
+
+        Assert.True(first.Succeeded, first[bronze].Error);
+        refused.AssertTableLeftAsItWas();
+        // The refused change was neither committed nor acknowledged to the source: the next run loads it, once.
+        Assert.Equal((StepState.Succeeded, 1L), (next[bronze].State, next[bronze].RowsWritten));
+        Assert.Equal(["1", "2"], await _project.QueryAsync($"SELECT id FROM bronze.{table} ORDER BY id"));
+    }
+
     [Fact]
     public async Task A_database_table_that_fails_stops_only_the_models_that_read_it()
     {

@@ -74,10 +74,38 @@ public sealed class RunProject : IDisposable
         return rows;
     }
 
-    public async Task<long> VersionAsync(string table)
+    public async Task<long> VersionAsync(string table) => (await SnapshotAsync(table)).Version;
+
+    /// <summary>
+    /// Runs as a server that no longer holds the run (another took it): its fence refuses every commit, as a scheduler's
+    /// does. Returns the step of <paramref name="table"/>, with the table's snapshots before and after the run.
+    /// </summary>
+    public async Task<RefusedRun> RunRefusedAsync(TableName table, RunOptions? options = null)
     {
-        var delta = new Delta.DeltaTable(new Storage.LocalObjectStore(Location(table)));
-        return (await delta.GetSnapshotAsync()).Version;
+        Delta.Snapshots.Snapshot before = await SnapshotAsync(table.ToString());
+        RunResult run = await RunAsync((options ?? new RunOptions()) with
+        {
+            CommitFence = _ => throw new MedallionException(ErrorCode.RunNoLongerHeld, "This server no longer holds its runs."),
+        });
+        return new RefusedRun(run[table], before, await SnapshotAsync(table.ToString()));
+    }
+
+    private async Task<Delta.Snapshots.Snapshot> SnapshotAsync(string table) =>
+        await new Delta.DeltaTable(new Storage.LocalObjectStore(Location(table))).GetSnapshotAsync();
+
+    /// <summary>A run whose fence refused its commits (<see cref="RunRefusedAsync"/>): one table's step, and the table before and after.</summary>
+    public sealed record RefusedRun(StepResult Step, Delta.Snapshots.Snapshot Before, Delta.Snapshots.Snapshot After)
+    {
+        /// <summary>
+        /// The step failed with <see cref="ErrorCode.RunNoLongerHeld"/> and left its table as it was: the same version, and
+        /// the same metadata domains, where sources keep their positions and loaded files.
+        /// </summary>
+        public void AssertTableLeftAsItWas()
+        {
+            Assert.Equal((StepState.Failed, ErrorCode.RunNoLongerHeld), (Step.State, Step.ErrorCode));
+            Assert.Equal(Before.Version, After.Version);
+            Assert.Equal(Before.DomainMetadata, After.DomainMetadata);
+        }
     }
 
     public Task<CatalogStore> OpenCatalogAsync() => CatalogStore.OpenAsync(CatalogStore.DefaultPath(Directory));

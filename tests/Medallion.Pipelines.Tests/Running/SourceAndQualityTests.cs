@@ -34,6 +34,21 @@ public sealed class SourceAndQualityTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_whose_fence_refuses_commits_leaves_the_file_source_table_and_its_record_of_loaded_files_as_they_were()
+    {
+        var load = new RunOptions { Sources = ["orders"], SourcesOnly = true };
+        _project.File("data/orders/1.csv", "id,amount\n1,10\n");
+        RunResult first = await _project.RunAsync(load);
+        _project.File("data/orders/2.csv", "id,amount\n2,20\n");
+
+        RunProject.RefusedRun refused = await _project.RunRefusedAsync(s_bronze, load);
+
+        Assert.True(first.Succeeded, first[s_bronze].Error);
+        refused.AssertTableLeftAsItWas();
+        Assert.Equal(["1"], await _project.QueryAsync("SELECT id FROM bronze.orders"));
+    }
+
+    [Fact]
     public async Task The_passes_of_a_continuous_run_that_commit_nothing_leave_no_run_in_the_catalog()
     {
         _project.File("data/orders/1.csv", "id,amount\n1,10\n");

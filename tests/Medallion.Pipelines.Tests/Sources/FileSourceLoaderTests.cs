@@ -32,7 +32,7 @@ public sealed partial class FileSourceLoaderTests : IDisposable
     private async Task<SourceLoadResult> LoadAsync(string runId = "run-1")
     {
         MedallionProject project = await _project.LoadAsync();
-        return await FileSourceLoader.LoadAsync(project, project.Sources[0], _connection, runId, _time);
+        return await FileSourceLoader.LoadAsync(project, project.Sources[0], new DeltaWriter(_connection), runId, _time);
     }
 
     private string TablePath => Path.Combine(_project.Directory, "lake", "bronze", "orders");
@@ -361,8 +361,8 @@ public sealed partial class FileSourceLoaderTests : IDisposable
         other.Open();
 
         SourceLoadResult[] results = await Task.WhenAll(
-            Task.Run(() => FileSourceLoader.LoadAsync(project, project.Sources[0], _connection, "run-a", _time)),
-            Task.Run(() => FileSourceLoader.LoadAsync(project, project.Sources[0], other, "run-b", _time)));
+            Task.Run(() => FileSourceLoader.LoadAsync(project, project.Sources[0], new DeltaWriter(_connection), "run-a", _time)),
+            Task.Run(() => FileSourceLoader.LoadAsync(project, project.Sources[0], new DeltaWriter(other), "run-b", _time)));
 
         Assert.Equal(3L, results.Sum(r => r.RowsLoaded));
         Assert.Equal(["1|data/a.csv", "2|data/a.csv", "3|data/b.csv"], await RowsAsync("id, _source_file"));

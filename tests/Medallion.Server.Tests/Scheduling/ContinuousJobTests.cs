@@ -7,6 +7,7 @@ using Medallion.Ingestion.Tests;
 using Medallion.Pipelines;
 using Medallion.Pipelines.Tests;
 using Medallion.Server.Scheduling;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Medallion.Server.Tests.Scheduling;
 
@@ -37,8 +38,13 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
 
     private string Slot(string table) => $"{database.Name}_{table}";
 
-    private async Task<JobScheduler> StartAsync(string table)
+    /// <param name="table">The PostgreSQL table to create and stream.</param>
+    /// <param name="time">The scheduler's clock (its lease and fence); the system's when null.</param>
+    /// <param name="logs">Where the server logs; nowhere when null.</param>
+    /// <param name="lease">The lease's time to live and heartbeat interval; the defaults when null.</param>
+    private async Task<JobScheduler> StartAsync(string table, TimeProvider? time = null, RecordingLog? logs = null, (TimeSpan TimeToLive, TimeSpan Heartbeat)? lease = null)
     {
+        var defaults = new SchedulerOptions();
         await database.ExecuteAsync($"CREATE TABLE {table} (id int PRIMARY KEY, amount int); INSERT INTO {table} VALUES (1, 10)");
         var builder = database.Builder;
         _files.Write("medallion.yml", $$"""
@@ -49,7 +55,7 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
                 """)
             .Write("sources/db.yml", $"sources:\n  - name: shop\n    connection: pg\n    tables:\n      - {{table: public.{table}, mode: cdc, slot: {Slot(table)}}}\n")
             .Write("jobs/stream.yml", "jobs:\n  - name: stream\n    sources: [shop]\n    continuous: true\n    restart: {initial: 1s, max: 4s}\n");
-        _environment = new ProjectEnvironment(await _files.LoadAsync());
+        _environment = new ProjectEnvironment(await _files.LoadAsync(), new ProjectEnvironmentOptions { Time = time, Logs = logs });
         _scheduler = await JobScheduler.StartAsync(_environment, new SchedulerOptions
         {
             MaxConcurrentSteps = 2,
@@ -57,8 +63,18 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
             PollInterval = TimeSpan.FromMilliseconds(200),
             ContinuousInterval = TimeSpan.FromMilliseconds(300),
             Random = () => 0.5,
+            LeaseTimeToLive = lease?.TimeToLive ?? defaults.LeaseTimeToLive,
+            HeartbeatInterval = lease?.Heartbeat ?? defaults.HeartbeatInterval,
         });
         return _scheduler;
+    }
+
+    /// <summary>What a server taking over does: the lease, then the runs left running become its own, interrupted.</summary>
+    private async Task TakeLeaseAsync()
+    {
+        await using CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_files.Directory));
+        await catalog.Scheduler.AcquireSchedulerLeaseAsync(new LeaseHolder("thief", "other-host", 7, DateTimeOffset.UtcNow), TimeSpan.FromMinutes(10), replacing: "scheduler-1");
+        await catalog.Runs.RecoverRunsAsync("thief");
     }
 
     [Fact]
@@ -169,6 +185,45 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
         Assert.Equal(["1|1"], bronzeWhileCancelled);
         Assert.True(pausedWhileCancelled);
         Assert.Equal([RunStatus.Running, RunStatus.Cancelled], (await scheduler.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs.Select(r => r.Status));
+    }
+
+    [Fact]
+    public async Task A_stream_whose_scheduler_lost_its_lease_commits_no_more_changes()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        // Heartbeats that never come while the test runs: only the stream's next commit asks the fence.
+        JobScheduler scheduler = await StartAsync("fenced", time, lease: (TimeSpan.FromSeconds(30), TimeSpan.FromHours(1)));
+        await WaitForBronzeAsync("fenced", "1|1");
+        RunRecord run = Assert.Single((await scheduler.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs);
+        await WaitUntilAsync(async () => (await scheduler.Catalog.Runs.GetRunLogAsync(run.Id)).Any(l => l.Message.StartsWith("shop: public.fenced (cdc), 1 row(s), version ", StringComparison.Ordinal)));
+        await TakeLeaseAsync();
+        // This server was stopped past its lease: its own clock no longer vouches for it, so the fence asks the catalog.
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        await database.ExecuteAsync("INSERT INTO fenced VALUES (2, 20)");
+
+        await WaitUntilAsync(() => Task.FromResult(scheduler.Role == SchedulerRole.LeaseLost));
+        await scheduler.StopAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(["1|1"], await QueryAsync("SELECT id, count(*) FROM bronze.fenced GROUP BY id ORDER BY id"));
+    }
+
+    [Fact]
+    public async Task A_scheduler_whose_lease_another_took_stops_its_stream_and_leaves_its_run_to_the_new_holder()
+    {
+        var logs = new RecordingLog();
+        JobScheduler scheduler = await StartAsync("taken", logs: logs, lease: (TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1)));
+        await WaitForBronzeAsync("taken", "1|1");
+        RunRecord run = Assert.Single((await scheduler.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = "stream" })).Runs);
+
+        await TakeLeaseAsync();
+
+        // Written when the stream has ended: its next heartbeat told the scheduler the lease was gone.
+        await WaitUntilAsync(() => Task.FromResult(logs.Lines.Any(l => l.StartsWith($"Warning: this server no longer holds run {run.Id}: ", StringComparison.Ordinal))));
+        Assert.Equal(SchedulerRole.LeaseLost, scheduler.Role);
+        RunRecord kept = (await scheduler.Catalog.Runs.GetRunAsync(run.Id))!;
+        Assert.Equal((RunStatus.Interrupted, "thief"), (kept.Status, kept.Holder));
+        Assert.Equal([RunStatus.Interrupted], (await scheduler.Catalog.Runs.GetAttemptsAsync(run.Id)).Select(a => a.Status));
+        Assert.DoesNotContain(await scheduler.Catalog.Runs.GetRunLogAsync(run.Id), l => l.Message.StartsWith("run ", StringComparison.Ordinal) || l.Message.Contains("failed; restarting", StringComparison.Ordinal));
     }
 
     private static async Task OnServerAsync(string sql)

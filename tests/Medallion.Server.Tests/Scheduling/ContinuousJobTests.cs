@@ -74,7 +74,7 @@ public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixtur
     {
         await using CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_files.Directory));
         await catalog.Scheduler.AcquireSchedulerLeaseAsync(new LeaseHolder("thief", "other-host", 7, DateTimeOffset.UtcNow), TimeSpan.FromMinutes(10), replacing: "scheduler-1");
-        await catalog.Runs.RecoverRunsAsync("thief");
+        await catalog.Runs.RecoverRunsAsync("thief", DateTimeOffset.MaxValue);
     }
 
     [Fact]

@@ -39,7 +39,8 @@ public sealed partial class RunStore
     /// <param name="cancellationToken">Cancels the write.</param>
     public async Task<RunRecord> StartRunAsync(string? selection, CancellationToken cancellationToken = default)
     {
-        var run = new RunRecord(Guid.CreateVersion7(_db.Time.GetUtcNow()).ToString("N"), _db.Time.GetUtcNow(), null, RunStatus.Running, selection, null);
+        DateTimeOffset now = _db.Time.GetUtcNow();
+        var run = new RunRecord(CatalogIds.Next(now), now, null, RunStatus.Running, selection, null);
         await _db.ExecuteAsync(
             "INSERT INTO runs (id, started_at, finished_at, status, selection, error) VALUES (@id, @started, NULL, @status, @selection, NULL)",
             [("@id", run.Id), ("@started", FormatTime(run.StartedAt)), ("@status", FormatStatus(run.Status)), ("@selection", selection)],
@@ -364,7 +365,7 @@ public sealed partial class RunStore
     {
         ArgumentNullException.ThrowIfNull(start);
         DateTimeOffset now = _db.Time.GetUtcNow();
-        string id = Guid.CreateVersion7(now).ToString("N");
+        string id = CatalogIds.Next(now);
         int inserted = await _db.ExecuteAsync(
             $"""
              INSERT INTO runs ({RunColumns})

@@ -81,7 +81,7 @@ public sealed class SchedulerStore
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxActive);
         ArgumentOutOfRangeException.ThrowIfNegative(intervals);
         DateTimeOffset now = _db.Time.GetUtcNow();
-        var backfill = new BackfillRecord(Guid.CreateVersion7(now).ToString("N"), job, rangeStart, rangeEnd, reprocess, maxActive, RunStatus.Running, now, null, startedBy, intervals);
+        var backfill = new BackfillRecord(CatalogIds.Next(now), job, rangeStart, rangeEnd, reprocess, maxActive, RunStatus.Running, now, null, startedBy, intervals);
         await _db.ExecuteAsync(
             $"INSERT INTO backfills ({BackfillColumns}) VALUES (@id, @job, @start, @end, @reprocess, @max, @status, @now, NULL, @by, @intervals)",
             [("@id", backfill.Id), ("@job", job), ("@start", FormatTime(rangeStart)), ("@end", FormatTime(rangeEnd)), ("@reprocess", reprocess),

@@ -74,6 +74,24 @@ public abstract class CatalogRunPruningContract(CatalogEngine engine) : CatalogC
     }
 
     [Fact]
+    public async Task Runs_queued_in_the_same_millisecond_keep_their_order_so_pruning_keeps_the_last_one_queued()
+    {
+        // A clock that stands still: every id is made in one millisecond, as fast runs (or a coarse clock) make them.
+        await using CatalogStore store = await ReopenAsync(new ManualTime(DateTimeOffset.UtcNow.AddMinutes(-5)));
+        var queued = new List<RunRecord>();
+        for (int i = 0; i < 20; i++)
+        {
+            queued.Add(await FinishedRunAsync(store, "hourly"));
+        }
+
+        Assert.Equal(queued.Select(r => r.Id).Reverse(), (await store.Runs.ListRunsAsync(count: 20)).Select(r => r.Id));
+        RunPruning pruned = await store.Runs.PruneRunsAsync(AfterNow);
+
+        Assert.Equal(19, pruned.Runs);
+        Assert.Equal([queued[^1].Id], (await store.Runs.ListRunsAsync()).Select(r => r.Id));
+    }
+
+    [Fact]
     public async Task Pruning_never_removes_a_running_or_queued_run()
     {
         RunRecord queued = (await Store.Runs.TryQueueRunAsync(new RunStart("daily", RunTrigger.Manual, null, null, null, "holder-1")))!;

@@ -32,7 +32,7 @@ internal sealed class CliProcess : IDisposable
             start.ArgumentList.Add(argument);
         }
 
-        var cli = new CliProcess(Process.Start(start)!);
+        var cli = new CliProcess(Process.Start(start.WithoutDiagnosticFiles())!);
         cli._process.OutputDataReceived += (_, e) => { if (e.Data is not null) cli._output.Enqueue(e.Data); };
         cli._process.ErrorDataReceived += (_, e) => { if (e.Data is not null) cli._error.Enqueue(e.Data); };
         cli._process.BeginOutputReadLine();

@@ -41,7 +41,7 @@ public sealed class DeltaCommandTests
                 start.ArgumentList.Add(argument);
             }
 
-            using Process process = Process.Start(start)!;
+            using Process process = Process.Start(start.WithoutDiagnosticFiles())!;
             Task<string> output = process.StandardOutput.ReadToEndAsync();
             Task<string> error = process.StandardError.ReadToEndAsync();
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));

@@ -88,7 +88,7 @@ public sealed class IngestCommandTests(PostgresDatabase database) : IClassFixtur
         }
 
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        using Process process = Process.Start(start)!;
+        using Process process = Process.Start(start.WithoutDiagnosticFiles())!;
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         // The stream's passes and the models' run side by side; a model is printed when it commits (or fails).

@@ -77,7 +77,7 @@ internal static class KilledIngest
             start.ArgumentList.Add(argument);
         }
 
-        Process process = Process.Start(start)!;
+        Process process = Process.Start(start.WithoutDiagnosticFiles())!;
         // Drain the pipes so a chatty process never blocks on a full one.
         process.OutputDataReceived += (_, _) => { };
         process.BeginOutputReadLine();

@@ -20,7 +20,7 @@ public sealed class LauncherTests
             start.ArgumentList.Add(arg);
         }
 
-        using Process process = Process.Start(start)!;
+        using Process process = Process.Start(start.WithoutDiagnosticFiles())!;
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> error = process.StandardError.ReadToEndAsync();
         // The first build publishes the CLI ReadyToRun: about two minutes on an idle two-core machine, many more on a busy

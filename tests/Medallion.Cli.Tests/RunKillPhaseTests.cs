@@ -139,7 +139,7 @@ public sealed class RunKillPhaseTests : IDisposable
         }
 
         start.Environment[CrashPoint.EnvironmentVariable] = point;
-        using Process run = Process.Start(start)!;
+        using Process run = Process.Start(start.WithoutDiagnosticFiles())!;
         Task<string> output = run.StandardOutput.ReadToEndAsync(), error = run.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         await run.WaitForExitAsync(timeout.Token);

@@ -89,7 +89,7 @@ internal sealed partial class ServerProcess : IDisposable
             start.Environment[name] = value;
         }
 
-        Process process = Process.Start(start)!;
+        Process process = Process.Start(start.WithoutDiagnosticFiles())!;
         var server = new ServerProcess(process, projectDirectory);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) server._output.Enqueue(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) server._error.Enqueue(e.Data); };

@@ -129,7 +129,7 @@ internal sealed class StoreCli : IDisposable
             start.Environment[name] = value;
         }
 
-        using Process process = Process.Start(start)!;
+        using Process process = Process.Start(start.WithoutDiagnosticFiles())!;
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> error = process.StandardError.ReadToEndAsync();
         try

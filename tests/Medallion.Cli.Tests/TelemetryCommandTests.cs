@@ -71,7 +71,7 @@ public sealed class TelemetryCommandTests
         }
 
         start.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint;
-        using Process process = Process.Start(start)!;
+        using Process process = Process.Start(start.WithoutDiagnosticFiles())!;
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         string error = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();

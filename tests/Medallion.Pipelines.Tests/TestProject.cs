@@ -35,15 +35,6 @@ public sealed class TestProject : IDisposable
     public async Task<ModelGraph> BuildGraphAsync(IReadOnlyDictionary<Catalog.TableName, IReadOnlyList<string>>? knownColumns = null) =>
         await ModelGraph.BuildAsync(await LoadAsync(), knownColumns);
 
-    public void Dispose()
-    {
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp folder is harmless; never fail a test on cleanup.
-        }
-    }
+    /// <summary>Deletes the folder; stop first whatever still writes into it (a server, a scheduler, a child process).</summary>
+    public void Dispose() => TempDirectory.Delete(Directory);
 }

@@ -10,11 +10,13 @@ namespace Medallion.Server.Tests;
 /// Definitions reloaded while the server runs: a file change (debounced), SIGHUP, or <c>POST /api/reload</c>; a project
 /// that no longer loads keeps the last good definitions and reports where it is wrong.
 /// </summary>
-public sealed class ReloadTests : IAsyncDisposable
+public sealed class ReloadTests : IAsyncLifetime
 {
     private ServedProject? _served;
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         if (_served is not null)
         {

@@ -34,7 +34,7 @@ internal sealed class WriterProcess : IDisposable
             start.ArgumentList.Add(a);
         }
 
-        _process = new Process { StartInfo = start };
+        _process = new Process { StartInfo = start.WithoutDiagnosticFiles() };
         _process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null)

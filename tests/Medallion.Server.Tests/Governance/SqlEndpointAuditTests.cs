@@ -6,13 +6,15 @@ using Npgsql;
 namespace Medallion.Server.Tests.Governance;
 
 /// <summary>What the SQL endpoint's clients run is in the audit, with who, from where, the outcome and its SQLSTATE.</summary>
-public sealed class SqlEndpointAuditTests : IAsyncDisposable
+public sealed class SqlEndpointAuditTests : IAsyncLifetime
 {
     private readonly TestProject _project = new();
 
     private readonly List<ProjectEnvironment> _environments = [];
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         foreach (ProjectEnvironment environment in _environments)
         {

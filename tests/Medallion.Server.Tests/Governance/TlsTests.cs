@@ -13,7 +13,7 @@ namespace Medallion.Server.Tests.Governance;
 /// verify-full against a test CA, for the host name localhost; plain connections refused under RequireTls; a certificate
 /// from another CA or an expired one rejected by the client; the HTTP listener serving HTTPS only.
 /// </summary>
-public sealed class TlsTests : IAsyncDisposable
+public sealed class TlsTests : IAsyncLifetime
 {
     private const string JdbcJar = "/usr/share/java/postgresql.jar";
 
@@ -21,7 +21,9 @@ public sealed class TlsTests : IAsyncDisposable
     private readonly List<ProjectEnvironment> _environments = [];
     private readonly string _files = Directory.CreateTempSubdirectory("medallion-tls-").FullName;
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         foreach (ProjectEnvironment environment in _environments)
         {

@@ -8,7 +8,7 @@ using OpenTelemetry.Trace;
 namespace Medallion.Server.Tests.Observability;
 
 /// <summary>Runs traced through the real OTLP exporter into a receiver that decodes what arrives.</summary>
-public sealed class TracingTests : IAsyncDisposable
+public sealed class TracingTests : IAsyncLifetime
 {
     private readonly SchedulerProject _project = new("jobs:\n  - name: nightly\n    select: silver.orders\n  - name: broken\n    select: silver.broken\n");
     private OtlpReceiver? _receiver;
@@ -17,7 +17,9 @@ public sealed class TracingTests : IAsyncDisposable
         // Fails when it runs (the cast), not when the project loads.
         _project.Files.Write("models/silver/broken.sql", "SELECT CAST('not a number' AS INTEGER) AS id FROM bronze.orders");
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         await _project.DisposeAsync();
         if (_receiver is not null)

@@ -15,13 +15,15 @@ namespace Medallion.Server.Tests.Scheduling;
 /// A continuous job streams a real PostgreSQL table (logical replication) into bronze while the scheduler runs, and is
 /// restarted with backoff when its connection is killed, without losing or repeating a change.
 /// </summary>
-public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>, IAsyncDisposable
+public sealed class ContinuousJobTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>, IAsyncLifetime
 {
     private readonly TestProject _files = new("name: shop\nstorage: lake\n");
     private JobScheduler? _scheduler;
     private ProjectEnvironment? _environment;
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         if (_scheduler is not null)
         {

@@ -4,7 +4,7 @@ using Medallion.Server.Scheduling;
 
 namespace Medallion.Server.Tests.Scheduling;
 
-public sealed class JobSchedulerRetryTests : IAsyncDisposable
+public sealed class JobSchedulerRetryTests : IAsyncLifetime
 {
     private readonly SchedulerProject _project;
     private readonly ApiServer _api;
@@ -20,7 +20,9 @@ public sealed class JobSchedulerRetryTests : IAsyncDisposable
         _project.Files.Write("sources/api.yml", $"sources:\n  - name: crm_orders\n    url: {_api.BaseUrl}/orders\n    records: items\n    max_attempts: 1\n");
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         await _project.DisposeAsync();
         _api.Dispose();

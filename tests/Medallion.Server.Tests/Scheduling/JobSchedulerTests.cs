@@ -4,12 +4,14 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Medallion.Server.Tests.Scheduling;
 
-public sealed class JobSchedulerTests : IAsyncDisposable
+public sealed class JobSchedulerTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset s_start = new(2026, 3, 1, 10, 0, 30, TimeSpan.Zero);
     private SchedulerProject _project = null!;
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         if (_project is not null)
         {

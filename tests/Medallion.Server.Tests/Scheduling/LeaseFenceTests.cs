@@ -8,14 +8,16 @@ namespace Medallion.Server.Tests.Scheduling;
 /// A scheduler that lost the catalog's lease (it missed its heartbeats and another server took the lease and its runs)
 /// stops the runs under way at once and records nothing of them: the runs are the new holder's to mark and retry.
 /// </summary>
-public sealed class LeaseFenceTests : IAsyncDisposable
+public sealed class LeaseFenceTests : IAsyncLifetime
 {
     private readonly SchedulerProject _project = new("jobs:\n  - name: slow\n    select: silver.slow\n");
 
     public LeaseFenceTests() =>
         _project.Files.Write("models/silver/slow.sql", "SELECT count(*) AS n FROM range(20000000000) t(i) WHERE i % 7 = 3");
 
-    public async ValueTask DisposeAsync() => await _project.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _project.DisposeAsync();
 
     [Fact]
     public async Task A_scheduler_whose_lease_another_took_stops_its_run_and_leaves_its_record_to_the_new_holder()

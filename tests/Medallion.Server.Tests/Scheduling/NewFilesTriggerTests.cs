@@ -6,12 +6,14 @@ using Medallion.Server.Scheduling;
 namespace Medallion.Server.Tests.Scheduling;
 
 /// <summary><c>on_new_data: [file source]</c>: files in a real folder that the source has not loaded yet trigger a run.</summary>
-public sealed class NewFilesTriggerTests : IAsyncDisposable
+public sealed class NewFilesTriggerTests : IAsyncLifetime
 {
     private const string Jobs = "jobs:\n  - name: build\n    select: silver.orders\n    on_new_data: [orders]\n";
     private readonly SchedulerProject _project = new(Jobs);
 
-    public async ValueTask DisposeAsync() => await _project.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _project.DisposeAsync();
 
     [Fact]
     public async Task A_new_file_matching_the_source_triggers_one_run_that_loads_it()

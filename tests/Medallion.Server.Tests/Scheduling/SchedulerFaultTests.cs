@@ -7,14 +7,16 @@ using Microsoft.Extensions.Time.Testing;
 namespace Medallion.Server.Tests.Scheduling;
 
 /// <summary>What the scheduler does when a planning pass meets a fault: it says so in the log and goes on scheduling.</summary>
-public sealed class SchedulerFaultTests : IAsyncDisposable
+public sealed class SchedulerFaultTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset s_start = new(2026, 3, 1, 10, 0, 30, TimeSpan.Zero);
     private readonly RecordingLog _logs = new();
     private readonly FakeTimeProvider _time = new(s_start);
     private SchedulerProject _project = null!;
 
-    public async ValueTask DisposeAsync() => await _project.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _project.DisposeAsync();
 
     [Fact]
     public async Task A_watched_table_whose_log_cannot_be_read_holds_up_only_its_own_job_and_is_logged_once()

@@ -8,7 +8,7 @@ namespace Medallion.Server.Tests.Scheduling;
 /// What a server on standby is asked (trigger, re-run, cancel, pause) reaches the scheduler that runs the jobs through
 /// the catalog: two real schedulers on one project, the second waiting behind the first's lease.
 /// </summary>
-public sealed class StandbyRequestTests : IAsyncDisposable
+public sealed class StandbyRequestTests : IAsyncLifetime
 {
     private readonly SchedulerProject _project = new(
         "jobs:\n  - name: manual\n    select: silver.orders\n  - name: slow\n    select: silver.slow\n");
@@ -19,7 +19,9 @@ public sealed class StandbyRequestTests : IAsyncDisposable
     public StandbyRequestTests() =>
         _project.Files.Write("models/silver/slow.sql", "SELECT count(*) AS n FROM range(20000000000) t(i) WHERE i % 7 = 3");
 
-    public async ValueTask DisposeAsync() => await _project.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _project.DisposeAsync();
 
     private async Task StartBothAsync()
     {

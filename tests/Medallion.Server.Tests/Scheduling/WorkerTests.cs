@@ -7,7 +7,7 @@ namespace Medallion.Server.Tests.Scheduling;
 /// A scheduler that executes nothing itself (concurrency 0, <c>--role scheduler</c>) and a worker on one project: the
 /// scheduler admits runs in the catalog, the worker claims and executes them, and the scheduler sees them end.
 /// </summary>
-public sealed class WorkerTests : IAsyncDisposable
+public sealed class WorkerTests : IAsyncLifetime
 {
     private readonly SchedulerProject _project = new(
         "jobs:\n  - name: manual\n    select: silver.orders\n  - name: later\n    select: silver.orders\n    after: [manual]\n  - name: slow\n    select: silver.slow\n");
@@ -15,7 +15,9 @@ public sealed class WorkerTests : IAsyncDisposable
     public WorkerTests() =>
         _project.Files.Write("models/silver/slow.sql", "SELECT count(*) AS n FROM range(20000000000) t(i) WHERE i % 7 = 3");
 
-    public async ValueTask DisposeAsync() => await _project.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _project.DisposeAsync();
 
     private Task<JobScheduler> StartSchedulerAsync() => _project.StartAsync(concurrency: 0);
 

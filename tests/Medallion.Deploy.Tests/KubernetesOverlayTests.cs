@@ -80,9 +80,14 @@ public sealed class KubernetesOverlayTests
         foreach ((V1Deployment deployment, V1Container container) in rendered.MedallionContainers())
         {
             IReadOnlyDictionary<string, string> variables = Values(rendered, deployment, container);
-            Assert.Equal(
-                new Dictionary<string, int> { ["http"] = int.Parse(variables["MEDALLION_HTTP_PORT"], CultureInfo.InvariantCulture), ["postgres"] = int.Parse(variables["MEDALLION_PG_PORT"], CultureInfo.InvariantCulture) },
-                container.Ports.ToDictionary(p => p.Name, p => p.ContainerPort));
+            var listens = new Dictionary<string, int> { ["http"] = int.Parse(variables["MEDALLION_HTTP_PORT"], CultureInfo.InvariantCulture) };
+            // A worker serves no SQL.
+            if (!rendered.IsWorker(deployment, container))
+            {
+                listens["postgres"] = int.Parse(variables["MEDALLION_PG_PORT"], CultureInfo.InvariantCulture);
+            }
+
+            Assert.Equal(listens, container.Ports.ToDictionary(p => p.Name, p => p.ContainerPort));
             Assert.Equal("0.0.0.0", variables["MEDALLION_HOST"]);
         }
     }
@@ -93,7 +98,7 @@ public sealed class KubernetesOverlayTests
     {
         Rendered rendered = await Rendered.RenderAsync(overlay);
         V1Service service = Assert.Single(rendered.All<V1Service>());
-        (V1Deployment deployment, V1Container container) = Assert.Single(rendered.MedallionContainers());
+        (V1Deployment deployment, V1Container container) = Assert.Single(rendered.ServingContainers());
 
         Assert.All(service.Spec.Selector, label => Assert.Equal(label.Value, deployment.Spec.Template.Metadata.Labels[label.Key]));
         Assert.Equal(["http", "postgres"], service.Spec.Ports.Select(p => p.TargetPort.Value).Order());
@@ -109,7 +114,7 @@ public sealed class KubernetesOverlayTests
     {
         Rendered rendered = await Rendered.RenderAsync(overlay);
         V1PodDisruptionBudget budget = Assert.Single(rendered.All<V1PodDisruptionBudget>());
-        (V1Deployment deployment, _) = Assert.Single(rendered.MedallionContainers());
+        (V1Deployment deployment, _) = Assert.Single(rendered.ServingContainers());
 
         Assert.All(budget.Spec.Selector.MatchLabels, label => Assert.Equal(label.Value, deployment.Spec.Template.Metadata.Labels[label.Key]));
         Assert.Equal("1", budget.Spec.MaxUnavailable.Value);
@@ -236,15 +241,33 @@ public sealed class KubernetesOverlayTests
     }
 
     [Fact]
-    public async Task The_ha_overlay_runs_two_servers_on_a_postgres_catalog_from_a_secret()
+    public async Task The_ha_overlay_runs_two_schedulers_and_workers_on_a_postgres_catalog_from_a_secret()
     {
         Rendered rendered = await Rendered.RenderAsync("overlays/ha");
-        (V1Deployment deployment, V1Container container) = Assert.Single(rendered.MedallionContainers());
+        (V1Deployment servers, V1Container server) = Assert.Single(rendered.ServingContainers());
+        (V1Deployment workers, V1Container worker) = Assert.Single(rendered.MedallionContainers(), m => rendered.IsWorker(m.Deployment, m.Container));
 
-        Assert.Equal(2, deployment.Spec.Replicas);
-        V1EnvVar catalog = Assert.Single(container.Env, e => e.Name == Pipelines.MedallionProject.CatalogVariable);
-        Assert.Equal(("medallion-catalog", "url"), (catalog.ValueFrom.SecretKeyRef.Name, catalog.ValueFrom.SecretKeyRef.Key));
+        Assert.Equal((2, "scheduler"), (servers.Spec.Replicas, Values(rendered, servers, server)["MEDALLION_ROLE"]));
+        Assert.Equal("medallion-worker", workers.Metadata.Name);
+        foreach (V1Container container in new[] { server, worker })
+        {
+            V1EnvVar catalog = Assert.Single(container.Env, e => e.Name == Pipelines.MedallionProject.CatalogVariable);
+            Assert.Equal(("medallion-catalog", "url"), (catalog.ValueFrom.SecretKeyRef.Name, catalog.ValueFrom.SecretKeyRef.Key));
+        }
+
         Assert.Equal(["ReadWriteMany"], rendered.Named<V1PersistentVolumeClaim>("medallion-data").Spec.AccessModes);
+    }
+
+    [Fact]
+    public async Task The_keda_component_scales_the_ha_overlay_s_workers()
+    {
+        Rendered rendered = await Rendered.RenderAsync("overlays/ha");
+        Rendered keda = await Rendered.RenderAsync("components/keda", new Dictionary<string, Type> { [ScaledObject.ApiGroupVersionKind] = typeof(ScaledObject) });
+
+        string target = Assert.Single(keda.All<ScaledObject>()).Spec.ScaleTargetRef.Name;
+
+        (V1Deployment workers, V1Container worker) = Assert.Single(rendered.MedallionContainers(), m => m.Deployment.Metadata.Name == target);
+        Assert.True(rendered.IsWorker(workers, worker));
     }
 
     [Fact]

@@ -60,6 +60,14 @@ internal sealed class Rendered
         where ImageName(container.Image) == "medallion"
         select (deployment, container);
 
+    /// <summary>The Medallion containers that serve (every role but worker): what the Service, the Ingress and the disruption budget reach.</summary>
+    public IEnumerable<(V1Deployment Deployment, V1Container Container)> ServingContainers() =>
+        MedallionContainers().Where(m => !IsWorker(m.Deployment, m.Container));
+
+    /// <summary>Whether the container runs <c>medallion server --role worker</c>.</summary>
+    public bool IsWorker(V1Deployment deployment, V1Container container) =>
+        Variables(deployment, container).TryGetValue("MEDALLION_ROLE", out (string Value, string Where) role) && role.Value == "worker";
+
     /// <summary>The variables a container gets: its ConfigMaps' (envFrom) and its own env, each with where it comes from.</summary>
     public IReadOnlyDictionary<string, (string Value, string Where)> Variables(V1Deployment deployment, V1Container container)
     {

@@ -177,6 +177,35 @@ public sealed partial class RunStore
         return ended > 0;
     }
 
+    /// <summary>
+    /// Hands a run a stopping worker holds back to the queue of admitted runs, for another worker to claim: its running
+    /// attempt and models end <see cref="RunStatus.Interrupted"/> with <paramref name="reason"/>, and the run waits,
+    /// queued and claimable, keeping its attempts (the next claimer starts the next one).
+    /// </summary>
+    /// <returns>False when <paramref name="holderId"/> no longer holds the run (it was taken back meanwhile).</returns>
+    public async Task<bool> HandBackRunAsync(string runId, string holderId, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        ArgumentException.ThrowIfNullOrEmpty(holderId);
+        string now = _db.Now();
+        int handed = await _db.WriteAsync((connection, transaction) =>
+        {
+            int released = Execute(connection, transaction,
+                $"UPDATE runs SET status = @queued, holder = NULL, finished_at = NULL, error = NULL WHERE id = @id AND holder = @holder AND status IN (@queued, @running) AND {Admitted}",
+                ("@id", runId), ("@holder", holderId), ("@queued", FormatStatus(RunStatus.Queued)), ("@running", FormatStatus(RunStatus.Running)));
+            if (released > 0)
+            {
+                Execute(connection, transaction, "UPDATE run_attempts SET status = @status, finished_at = @now, error = @error WHERE run_id = @id AND finished_at IS NULL",
+                    ("@id", runId), ("@status", FormatStatus(RunStatus.Interrupted)), ("@now", now), ("@error", reason));
+                Execute(connection, transaction, "UPDATE model_runs SET status = @status, error = @error WHERE run_id = @id AND status = @running",
+                    ("@id", runId), ("@status", FormatStatus(RunStatus.Interrupted)), ("@error", reason), ("@running", FormatStatus(RunStatus.Running)));
+            }
+
+            return released;
+        }, cancellationToken).ConfigureAwait(false);
+        return handed > 0;
+    }
+
     /// <summary>Marks a running run interrupted (its running attempt and models too) and passes it to <paramref name="holderId"/>.</summary>
     private static void InterruptRun(DbConnection connection, DbTransaction transaction, string runId, string holderId, string now, string error)
     {

@@ -172,6 +172,32 @@ public abstract class CatalogRunClaimContract(CatalogEngine engine) : CatalogCon
         Assert.Contains(claimed.Id, await Store.Runs.GetCancelRequestsAsync("a"));
         Assert.DoesNotContain(claimed.Id, await Store.Runs.GetCancelRequestsAsync("scheduler"));
     }
+
+    [Fact]
+    public async Task A_run_handed_back_waits_for_another_claimer_with_its_attempt_interrupted()
+    {
+        RunRecord run = await AdmittedAsync();
+        await Store.Runs.ClaimRunsAsync("stopping", 1);
+        await Store.Runs.StartAttemptAsync(run.Id);
+
+        bool handed = await Store.Runs.HandBackRunAsync(run.Id, "stopping", "interrupted: the worker stopped");
+
+        Assert.True(handed);
+        RunAttemptRecord attempt = Assert.Single(await Store.Runs.GetAttemptsAsync(run.Id));
+        Assert.Equal((RunStatus.Interrupted, "interrupted: the worker stopped"), (attempt.Status, attempt.Error));
+        RunRecord next = Assert.Single(await Store.Runs.ClaimRunsAsync("next", 5));
+        Assert.Equal((run.Id, RunStatus.Queued), (next.Id, next.Status));
+    }
+
+    [Fact]
+    public async Task A_worker_that_no_longer_holds_a_run_cannot_hand_it_back()
+    {
+        RunRecord run = await AdmittedAsync();
+        await Store.Runs.ClaimRunsAsync("other", 1);
+
+        Assert.False(await Store.Runs.HandBackRunAsync(run.Id, "stopping", "interrupted"));
+        Assert.Equal("other", (await Store.Runs.GetRunAsync(run.Id))!.Holder);
+    }
 }
 
 public sealed class CatalogRunClaimOnSqliteTests() : CatalogRunClaimContract(new SqliteCatalogEngine());

@@ -120,12 +120,14 @@ internal sealed class SchedulerMetrics
 
     public void RunEnded(string runId, string job, RunStatus status, TimeSpan duration)
     {
+        // A run a stopping worker handed back (queued again) has not ended: another worker ends it.
         (status switch
         {
             RunStatus.Succeeded => _runsSucceeded,
             RunStatus.Cancelled => _runsCancelled,
+            RunStatus.Queued => null,
             _ => _runsFailed,
-        }).WithLabels(job).Inc();
+        })?.WithLabels(job).Inc();
         _runDuration.WithLabels(job, status.ToString().ToLowerInvariant()).Observe(duration.TotalSeconds);
         foreach ((string Run, TableName Table) key in _steps.Keys.Where(k => k.Run == runId))
         {

@@ -205,7 +205,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
 
     /// <summary>
     /// Stops: no more runs are planned or started; running runs get <paramref name="grace"/> to finish, then are
-    /// cancelled (a cancelled model commits nothing) and recorded as cancelled; the lease is released.
+    /// cancelled (a cancelled model commits nothing) and recorded as cancelled, or on a worker handed back for another
+    /// worker to claim; the lease is released.
     /// </summary>
     public async Task StopAsync(TimeSpan grace, CancellationToken cancellationToken = default)
     {
@@ -235,7 +236,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
             await Task.WhenAny(running, Task.Delay(grace, _time, cancellationToken)).ConfigureAwait(false);
         }
 
-        await _executor.CancelAllAsync().ConfigureAwait(false);
+        // A worker hands the runs left back for another worker to claim; a scheduler ends them cancelled.
+        await (RenewsOwnPresence ? _executor.HandBackAllAsync() : _executor.CancelAllAsync()).ConfigureAwait(false);
         await running.ConfigureAwait(false);
         await _heartbeat.ConfigureAwait(false);
         await _catalog.Scheduler.ReleaseSchedulerLeaseAsync(Holder, CancellationToken.None).ConfigureAwait(false);

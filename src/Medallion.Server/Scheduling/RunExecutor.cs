@@ -125,6 +125,20 @@ internal sealed class RunExecutor : IDisposable
     /// <summary>Cancels every run under way and every run started from now on.</summary>
     public Task CancelAllAsync() => _stopRuns.CancelAsync();
 
+    // Set before the runs are stopped by a worker that stops: they are handed back rather than ended cancelled.
+    private volatile bool _handingBack;
+
+    /// <summary>
+    /// Stops every run under way (a worker that stops, past its grace) and hands each back for another worker to claim,
+    /// rather than ending it cancelled: its running attempt ends interrupted, and the models that were running commit
+    /// nothing.
+    /// </summary>
+    public Task HandBackAllAsync()
+    {
+        _handingBack = true;
+        return _stopRuns.CancelAsync();
+    }
+
     /// <summary>Drops an ended run from the runs under way.</summary>
     public void Forget(string runId)
     {
@@ -221,6 +235,11 @@ internal sealed class RunExecutor : IDisposable
                 return await EndAsync(run, RunStatus.Succeeded, null).ConfigureAwait(false);
             }
 
+            if (cancellationToken.IsCancellationRequested && HandingBack)
+            {
+                return await HandBackAsync(run).ConfigureAwait(false);
+            }
+
             if (cancellationToken.IsCancellationRequested)
             {
                 const string Cancelled = "cancelled; the models that were running committed nothing";
@@ -258,7 +277,9 @@ internal sealed class RunExecutor : IDisposable
             }
             catch (OperationCanceledException)
             {
-                return await EndAsync(run, RunStatus.Cancelled, $"cancelled while waiting to retry; last error: {error}").ConfigureAwait(false);
+                return HandingBack
+                    ? await HandBackAsync(run).ConfigureAwait(false)
+                    : await EndAsync(run, RunStatus.Cancelled, $"cancelled while waiting to retry; last error: {error}").ConfigureAwait(false);
             }
         }
     }
@@ -325,6 +346,18 @@ internal sealed class RunExecutor : IDisposable
         _runLog.Write(run, [new RunLogEntry(_time.GetUtcNow(), null, "warning",
             $"this server no longer holds run {run.Id}: another server took it over after this one went silent (missed heartbeats); nothing more of it is recorded here")]);
         return RunStatus.Interrupted;
+    }
+
+    private bool HandingBack => _handingBack && _stopRuns.IsCancellationRequested;
+
+    /// <summary>Hands a run back for another worker (see <see cref="HandBackAllAsync"/>); the run is queued again, not ended.</summary>
+    private async Task<RunStatus> HandBackAsync(RunRecord run)
+    {
+        const string Why = "handed back by a worker that stopped before the run finished; another worker takes it over";
+        await LogAsync(run, null, "warning", Why).ConfigureAwait(false);
+        return await _catalog.Runs.HandBackRunAsync(run.Id, _holding.HolderId, "interrupted: " + Why, CancellationToken.None).ConfigureAwait(false)
+            ? RunStatus.Queued
+            : Abandon(run);
     }
 
     private DuckDbDatabase RunDatabase()

@@ -95,4 +95,23 @@ public sealed class WorkerTests : IAsyncLifetime
 
         Assert.Equal(RunStatus.Cancelled, run.Status);
     }
+
+    [Fact]
+    public async Task A_worker_that_stops_hands_its_run_back_and_another_worker_takes_it_over()
+    {
+        JobScheduler scheduler = await StartSchedulerAsync();
+        JobScheduler first = await StartWorkerAsync();
+        RunRecord slow = await scheduler.TriggerAsync("slow");
+        await SchedulerProject.WaitUntilAsync(async () => (await scheduler.Catalog.Runs.GetRunAsync(slow.Id))!.Status == RunStatus.Running);
+
+        await first.StopAsync(TimeSpan.Zero);
+        RunRecord handedBack = (await scheduler.Catalog.Runs.GetRunAsync(slow.Id))!;
+        await StartWorkerAsync("worker-2");
+        await SchedulerProject.WaitUntilAsync(async () => (await scheduler.Catalog.Runs.GetRunAsync(slow.Id))! is { Status: RunStatus.Running, Holder: "worker-2" });
+        List<RunAttemptRecord> attempts = await scheduler.Catalog.Runs.GetAttemptsAsync(slow.Id);
+        await scheduler.CancelRunAsync(slow.Id);
+
+        Assert.Equal((RunStatus.Queued, (string?)null), (handedBack.Status, handedBack.Holder));
+        Assert.Equal([RunStatus.Interrupted, RunStatus.Running], attempts.Select(a => a.Status));
+    }
 }

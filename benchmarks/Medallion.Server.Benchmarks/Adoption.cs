@@ -46,7 +46,7 @@ internal static class Adoption
     {
         string database = "medallion_bench_adopt_" + Guid.NewGuid().ToString("N")[..10];
         var admin = new NpgsqlConnectionStringBuilder(postgresServer) { Pooling = false };
-        await ExecuteAsync(admin.ConnectionString, $"CREATE DATABASE {database}");
+        await ServerProcesses.ExecuteAsync(admin.ConnectionString, $"CREATE DATABASE {database}");
         var catalog = new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = database };
         using var project = new BenchProject();
         project.Write("medallion.yml", $"name: bench\nstorage: lake\ncatalog: postgres://{admin.Username}:{admin.Password}@{admin.Host}:{admin.Port}/{database}\n")
@@ -56,15 +56,15 @@ internal static class Adoption
         var servers = new List<Process>();
         try
         {
-            servers.Add(await StartAsync(project.Directory));
-            servers.Add(await StartAsync(project.Directory));
+            servers.Add(await ServerProcesses.StartAsync(project.Directory));
+            servers.Add(await ServerProcesses.StartAsync(project.Directory));
             ServerRuntimeFile active = (await ServerRuntimeFile.ReadAsync(project.Directory))!;
             using var http = new HttpClient { BaseAddress = active.Url };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", active.Token);
             using HttpResponseMessage triggered = await http.PostAsync("api/jobs/load/trigger", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
             triggered.EnsureSuccessStatusCode();
             string runId = JsonDocument.Parse(await triggered.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
-            await WaitAsync(catalog.ConnectionString, $"SELECT count(*) FROM runs WHERE id = '{runId}' AND status = 'running'");
+            await ServerProcesses.WaitAsync(catalog.ConnectionString, $"SELECT count(*) FROM runs WHERE id = '{runId}' AND status = 'running'");
 
             Stopwatch adopted = Stopwatch.StartNew();
             using (Process kill = Process.Start("kill", ["-" + signal, active.ProcessId.ToString(CultureInfo.InvariantCulture)]))
@@ -72,7 +72,7 @@ internal static class Adoption
                 await kill.WaitForExitAsync();
             }
 
-            await WaitAsync(catalog.ConnectionString, $"SELECT count(*) FROM run_attempts WHERE run_id = '{runId}' AND attempt = 2");
+            await ServerProcesses.WaitAsync(catalog.ConnectionString, $"SELECT count(*) FROM run_attempts WHERE run_id = '{runId}' AND attempt = 2");
             return adopted.Elapsed;
         }
         finally
@@ -93,56 +93,7 @@ internal static class Adoption
             }
 
             NpgsqlConnection.ClearAllPools();
-            await ExecuteAsync(admin.ConnectionString, $"DROP DATABASE {database} WITH (FORCE)");
+            await ServerProcesses.ExecuteAsync(admin.ConnectionString, $"DROP DATABASE {database} WITH (FORCE)");
         }
-    }
-
-    private static async Task<Process> StartAsync(string directory)
-    {
-        Process server = MedallionCli.Start("server", "--project", directory, "--http-port", "0", "--pg-port", "0", "--trust-loopback");
-        var started = new TaskCompletionSource();
-        server.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data?.StartsWith("Medallion server for project ", StringComparison.Ordinal) == true)
-            {
-                started.TrySetResult();
-            }
-        };
-        server.ErrorDataReceived += (_, _) => { };
-        server.BeginOutputReadLine();
-        server.BeginErrorReadLine();
-        // The launcher builds the CLI first when a source changed since its last build.
-        await started.Task.WaitAsync(TimeSpan.FromMinutes(10));
-        return server;
-    }
-
-    /// <summary>Polls <paramref name="count"/> every 50 ms until it is positive (at most five minutes).</summary>
-    private static async Task WaitAsync(string connectionString, string count)
-    {
-        Stopwatch waited = Stopwatch.StartNew();
-        while (waited.Elapsed < TimeSpan.FromMinutes(5))
-        {
-            await using (var connection = new NpgsqlConnection(connectionString))
-            {
-                await connection.OpenAsync();
-                await using var command = new NpgsqlCommand(count, connection);
-                if (Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture) > 0)
-                {
-                    return;
-                }
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException("waited five minutes for: " + count);
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }

@@ -34,7 +34,10 @@ using static Medallion.Server.Benchmarks.Bench;
 //   --soak    (issue 36) `medallion server` through the launcher with N jobs on `every:` for a while: its memory,
 //             threads, file descriptors, catalog and lake sampled from /proc and disk, a verdict per metric from the
 //             slope over the second half, and any run stuck (see Soak); exit 1 when something grew or a run stuck.
-// Usage: Medallion.Server.Benchmarks [latency|overhead|history|metrics|web|catalogs|adoption|all] [--quick]
+//   cluster   (issue 38) the latency benchmark's jobs on a PostgreSQL catalog (MEDALLION_BENCH_PG), as processes: one
+//             server of role all, then a scheduler and two workers; fire time -> first attempt p50/p99 of each, the
+//             ratio, and the goal of 250 ms with three servers.
+// Usage: Medallion.Server.Benchmarks [latency|overhead|history|metrics|web|catalogs|adoption|cluster|all] [--quick]
 //        Medallion.Server.Benchmarks --soak [minutes (30)] [jobs (50)] [every seconds (10)]
 if (args.Length > 0 && args[0] == "--soak")
 {
@@ -78,6 +81,11 @@ if (which is "catalogs" or "all")
 if (which is "adoption" or "all")
 {
     await Adoption.RunAsync(postgresServer, rounds: quick ? 3 : 10);
+}
+
+if (which is "cluster" or "all")
+{
+    await ClusterLatency.RunAsync(postgresServer, jobs: quick ? 100 : 500, TimeSpan.FromSeconds(quick ? 40 : 120));
 }
 
 return 0;

@@ -8,11 +8,12 @@ using Npgsql;
 namespace Medallion.Cli.Tests;
 
 /// <summary>
-/// Several servers on one PostgreSQL catalog and one lake on S3 (moto), killed at random for minutes: two of role all and
-/// one of role web, 30 jobs (every 5 s, and every two minutes by cron in a zone whose clocks go forward during the test),
-/// a SIGKILL and restart every 20 s, now and then a SIGSTOP past the lease instead (a partition). Afterwards every fire
-/// time ran once or is recorded as failed with its reason, no run is left open, every succeeded run's row is in its table
-/// once and no other row is, and every server's SQL endpoint answers the same.
+/// Several servers on one PostgreSQL catalog and one lake on S3 (moto), killed at random for minutes: two of role all
+/// (each executing two runs at once, leaving the rest to workers) and one worker, 30 jobs (every 5 s, and every two minutes by cron in a zone whose clocks go forward during the test),
+/// a SIGKILL and restart every 20 s, now and then a SIGSTOP past the lease (and the worker's adopt-after) instead (a
+/// partition). Afterwards every fire time ran once or is recorded as failed with its reason, no run is left open, every
+/// succeeded run's row is in its table once and no other row is, the worker executed runs, and every server's SQL
+/// endpoint answers the same.
 /// </summary>
 /// <remarks>Ten minutes by default, as the issue asks; <c>MEDALLION_TEST_CLUSTER_MINUTES</c> sets another length.</remarks>
 public sealed partial class ClusterKillTests : IAsyncLifetime
@@ -76,12 +77,13 @@ public sealed partial class ClusterKillTests : IAsyncLifetime
     private Dictionary<string, string> ServerVariables() => new(StoreCli.Variables("s3")) { ["TZDIR"] = _zoneInfo.Directory };
 
     private Task<ServerProcess> StartAsync(string role) =>
-        ServerProcess.StartWithEnvironmentAsync(_project.Directory, ServerVariables(), "--http-port", "0", "--pg-port", "0", "--trust-loopback", "--role", role, "--scheduler-lease", $"{Lease.TotalSeconds}s", "--grace", "2s");
+        ServerProcess.StartWithEnvironmentAsync(_project.Directory, ServerVariables(), "--http-port", "0", "--pg-port", "0", "--trust-loopback", "--role", role,
+            "--scheduler-lease", $"{Lease.TotalSeconds}s", "--adopt-after", $"{Lease.TotalSeconds}s", "--concurrency", "2", "--grace", "2s");
 
     [Fact]
-    public async Task Three_servers_killed_at_random_leave_every_fire_time_run_once_no_run_open_and_every_committed_row_once()
+    public async Task Two_servers_and_a_worker_killed_at_random_leave_every_fire_time_run_once_no_run_open_and_every_committed_row_once()
     {
-        string[] roles = ["all", "all", "web"];
+        string[] roles = ["all", "all", "worker"];
         var servers = new ServerProcess[roles.Length];
         for (int i = 0; i < roles.Length; i++)
         {
@@ -118,7 +120,7 @@ public sealed partial class ClusterKillTests : IAsyncLifetime
             // The storm is over: nothing new is planned, and what is open runs to its end.
             foreach (string job in Enumerable.Range(0, EveryJobs).Select(i => "every" + i).Concat(Enumerable.Range(0, CronJobs).Select(i => "cron" + i)))
             {
-                await servers[2].PostAsync($"api/jobs/{job}/pause");
+                await servers[1].PostAsync($"api/jobs/{job}/pause");
             }
 
             await servers[0].WaitForAsync("every run to end", async () =>
@@ -138,13 +140,15 @@ public sealed partial class ClusterKillTests : IAsyncLifetime
                 Assert.Equal(job.Where(r => r.Status == "succeeded").Select(r => r.Fire).Order(), rows.Order());
             }
 
+            Assert.True(Convert.ToInt64(await _database.ScalarAsync("SELECT count(*) FROM run_logs WHERE message LIKE 'claimed by worker %'"), CultureInfo.InvariantCulture) > 0, "the worker executed no run\n" + story);
             Assert.Equal(EveryJobs, runs.Select(r => r.Job).Where(j => j.StartsWith("every", StringComparison.Ordinal)).Distinct().Count());
             // Every two minutes, the last perhaps not yet: a cron job that stopped firing at the change would fall short.
             Assert.True(runs.Count(r => r.Job.StartsWith("cron", StringComparison.Ordinal)) >= CronJobs * ((int)(Duration.TotalMinutes / 2) - 1), story);
             foreach (string table in new[] { "silver.every0", "silver.cron0" })
             {
                 List<long> counts = [];
-                foreach (ServerProcess server in servers)
+                // A worker serves no SQL.
+                foreach (ServerProcess server in servers.Where((_, i) => roles[i] != "worker"))
                 {
                     counts.Add((await FiredAsync(server, table)).Count);
                 }

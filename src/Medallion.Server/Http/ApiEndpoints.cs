@@ -235,7 +235,7 @@ internal static class ApiEndpoints
                 await server.Audit.RecordAsync(AuditSource.Act(http, AuditAction(action, target), target, detail, "error", exception.Message) with { ErrorCode = exception.CodeText }, cancellationToken).ConfigureAwait(false);
             }
 
-            // A standby server cannot steer runs (CatalogLeaseHeld): 503, naming the server that can.
+            // An error of the request (not found, invalid, a conflict) with its status and code.
             return ApiProblem.For(exception);
         }
     }

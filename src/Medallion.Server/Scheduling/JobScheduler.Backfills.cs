@@ -72,12 +72,16 @@ public sealed partial class JobScheduler
         CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxActive);
-        EnsureActive();
         IReadOnlyList<BackfillInterval> intervals = await PlanBackfillAsync(job, from, to, reprocess, cancellationToken).ConfigureAwait(false);
         JobDefinition definition = FindJob(job);
         BackfillRecord backfill = await _catalog.Scheduler.CreateBackfillAsync(
             definition.Name, from, to, reprocess.ToString().ToLowerInvariant(), maxActive, intervals.Count, startedBy, cancellationToken).ConfigureAwait(false);
         var queued = new List<RunRecord>();
+        if (!RunsJobs)
+        {
+            return await HandBackfillOverAsync(backfill, definition, intervals, cancellationToken).ConfigureAwait(false);
+        }
+
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -103,6 +107,46 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>
+    /// A backfill asked of a server that does not run the jobs: its runs are queued with no holder, for the scheduler that
+    /// runs the jobs to adopt with the backfill (see <see cref="TakeRequestsAsync"/>); one with nothing to run ends here.
+    /// </summary>
+    private async Task<(BackfillRecord Backfill, IReadOnlyList<RunRecord> Runs)> HandBackfillOverAsync(
+        BackfillRecord backfill, JobDefinition definition, IReadOnlyList<BackfillInterval> intervals, CancellationToken cancellationToken)
+    {
+        var queued = new List<RunRecord>();
+        foreach (BackfillInterval interval in intervals.Where(i => i.WillRun))
+        {
+            if (await _catalog.Runs.TryQueueRunAsync(new RunStart(definition.Name, RunTrigger.Backfill, definition.Select, interval.Start, interval.End, null) { BackfillId = backfill.Id }, cancellationToken).ConfigureAwait(false) is { } run)
+            {
+                await _executor.LogAsync(run, null, "info", Describe(run) + " on a server that does not run the jobs; the one that does starts it").ConfigureAwait(false);
+                queued.Add(run);
+            }
+        }
+
+        if (queued.Count == 0)
+        {
+            await _catalog.Scheduler.FinishBackfillAsync(backfill.Id, RunStatus.Succeeded, cancellationToken).ConfigureAwait(false);
+        }
+
+        return ((await _catalog.Scheduler.GetBackfillAsync(backfill.Id, cancellationToken).ConfigureAwait(false))!, queued);
+    }
+
+    /// <summary>
+    /// Takes over the backfills of runs just adopted from the catalog (started on a server that does not run the jobs),
+    /// so their <c>max_active</c> applies and they end with their last run. Called with <see cref="_state"/> held.
+    /// </summary>
+    private async Task AdoptBackfillsAsync(IEnumerable<RunRecord> adopted, CancellationToken cancellationToken)
+    {
+        foreach (string id in adopted.Select(r => r.BackfillId).OfType<string>().Distinct().Where(b => !_backfills.ContainsKey(b)).ToList())
+        {
+            if (await _catalog.Scheduler.GetBackfillAsync(id, cancellationToken).ConfigureAwait(false) is { Status: RunStatus.Running } backfill)
+            {
+                _backfills[id] = backfill;
+            }
+        }
+    }
+
+    /// <summary>
     /// Cancels a backfill: its intervals still queued end cancelled without running, its running runs are cancelled
     /// (their running models commit nothing), and the backfill ends <see cref="RunStatus.Cancelled"/> once the last of
     /// them has stopped. A backfill that had ended already is left as it is.
@@ -111,11 +155,21 @@ public sealed partial class JobScheduler
     /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when no backfill has that id (with a suggestion).</exception>
     public async Task<BackfillDetail> CancelBackfillAsync(string backfillId, CancellationToken cancellationToken = default)
     {
-        EnsureActive();
         BackfillDetail found = await GetBackfillAsync(backfillId, cancellationToken).ConfigureAwait(false);
         if (found.Backfill.Status != RunStatus.Running)
         {
             return found;
+        }
+
+        if (!RunsJobs)
+        {
+            // Asked of the scheduler that runs the jobs through the catalog, run by run: the backfill ends cancelled with them.
+            foreach (RunRecord open in await _catalog.Scheduler.GetBackfillRunsAsync(backfillId, cancellationToken).ConfigureAwait(false))
+            {
+                await _catalog.Runs.RequestCancelAsync(open.Id, cancellationToken).ConfigureAwait(false);
+            }
+
+            return (await _catalog.Scheduler.GetBackfillDetailAsync(backfillId, cancellationToken).ConfigureAwait(false))!;
         }
 
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -180,8 +234,14 @@ public sealed partial class JobScheduler
             return;
         }
 
-        _backfills.Remove(backfillId);
         List<RunRecord> runs = await _catalog.Scheduler.GetBackfillRunsAsync(backfillId, CancellationToken.None).ConfigureAwait(false);
+        if (runs.Any(r => r.Status is RunStatus.Queued or RunStatus.Running))
+        {
+            // Runs this scheduler has not adopted yet: a server that does not run the jobs is still queuing the backfill.
+            return;
+        }
+
+        _backfills.Remove(backfillId);
         RunStatus status = backfill.Status == RunStatus.Cancelled || runs.Any(r => r.Status == RunStatus.Cancelled) ? RunStatus.Cancelled
             : runs.All(r => r.Status == RunStatus.Succeeded) ? RunStatus.Succeeded
             : RunStatus.Failed;

@@ -238,25 +238,6 @@ public sealed partial class JobScheduler
         }
     }
 
-    /// <summary>Refuses an action that needs the scheduler running the jobs while this one does not.</summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogLeaseHeld"/>, naming the scheduler that runs the jobs when known.</exception>
-    private void EnsureActive()
-    {
-        if (Role is SchedulerRole.Web or SchedulerRole.Worker)
-        {
-            throw new MedallionException(
-                ErrorCode.CatalogLeaseHeld,
-                "This server only serves (role web): the project's jobs run on a server of role all, which holds the catalog's scheduler lease.\nHelp: send this to that server.");
-        }
-
-        if (_standbyBehind is { } behind)
-        {
-            throw new MedallionException(
-                ErrorCode.CatalogLeaseHeld,
-                $"This server is on standby: the scheduler of {behind.Holder} runs the project's jobs (its lease expires {behind.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z unless renewed).\nHelp: send this to that server, or wait: this one takes over when that lease lapses.");
-        }
-    }
-
     [LoggerMessage(EventId = 9520, Level = LogLevel.Warning, Message = "The scheduler took the catalog's lease ({Holder}) and runs the project's jobs from now on.")]
     private static partial void LogTookOver(ILogger logger, string holder);
 

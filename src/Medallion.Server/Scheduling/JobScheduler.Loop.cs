@@ -82,12 +82,14 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>
-    /// Takes what servers that do not run the jobs asked through the catalog: the runs they queued, the jobs they paused
-    /// or unpaused, and the runs they asked to cancel. Called with <see cref="_state"/> held, at each planning pass.
+    /// Takes what servers that do not run the jobs asked through the catalog: the runs they queued (with the backfills
+    /// they started), the jobs they paused or unpaused, and the runs they asked to cancel. Called with <see cref="_state"/> held, at each planning pass.
     /// </summary>
     private async Task TakeRequestsAsync(CancellationToken cancellationToken)
     {
-        _queue.AddRange(await _catalog.Runs.AdoptQueuedRunsAsync(Holder.Id, cancellationToken).ConfigureAwait(false));
+        List<RunRecord> adopted = await _catalog.Runs.AdoptQueuedRunsAsync(Holder.Id, cancellationToken).ConfigureAwait(false);
+        _queue.AddRange(adopted);
+        await AdoptBackfillsAsync(adopted, cancellationToken).ConfigureAwait(false);
 
         bool pausesChanged = false;
         foreach ((string job, JobState kept) in await _catalog.Scheduler.GetJobStatesAsync(cancellationToken).ConfigureAwait(false))

@@ -64,7 +64,7 @@ public sealed class JobSchedulerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_second_scheduler_on_the_same_catalog_waits_on_standby_naming_the_holder_and_takes_over_when_its_lease_lapses()
+    public async Task A_second_scheduler_on_the_same_catalog_waits_on_standby_behind_the_holder_and_takes_over_when_its_lease_lapses()
     {
         Project("jobs:\n  - name: manual\n    select: silver.orders\n");
         // The holder's clock stands still, so it renews nothing, as a hung process would.
@@ -72,7 +72,6 @@ public sealed class JobSchedulerTests : IAsyncLifetime
         var time = new FakeTimeProvider(s_start);
         JobScheduler second = await _project.StartAsync(time, "scheduler-2");
         (SchedulerRole, string?) standby = (second.Role, second.StandbyBehind?.Holder.Id);
-        MedallionException refused = await Assert.ThrowsAsync<MedallionException>(() => second.BackfillAsync("manual", s_start.AddDays(-1), s_start));
 
         // Past the lease's 30 s; the standby may arm its timer after a move, so the clock moves until it takes over.
         time.Advance(TimeSpan.FromSeconds(30));
@@ -85,8 +84,6 @@ public sealed class JobSchedulerTests : IAsyncLifetime
         RunRecord run = Assert.Single(await _project.WaitForRunsAsync("manual", 1));
 
         Assert.Equal((SchedulerRole.Standby, "scheduler-1"), standby);
-        Assert.Equal(ErrorCode.CatalogLeaseHeld, refused.Code);
-        Assert.StartsWith("This server is on standby: the scheduler of host 'test-host', pid 1, started 2026-01-01 00:00:00Z runs the project's jobs", refused.Message, StringComparison.Ordinal);
         Assert.Equal((triggered.Id, RunStatus.Succeeded, "scheduler-2"), (run.Id, run.Status, run.Holder));
     }
 

@@ -11,7 +11,8 @@ namespace Medallion.Server.Tests.Scheduling;
 public sealed class StandbyRequestTests : IAsyncLifetime
 {
     private readonly SchedulerProject _project = new(
-        "jobs:\n  - name: manual\n    select: silver.orders\n  - name: slow\n    select: silver.slow\n");
+        "jobs:\n  - name: manual\n    select: silver.orders\n  - name: slow\n    select: silver.slow\n"
+        + "  - name: hourly\n    select: silver.orders\n    every: 1h\n    catchup: none\n  - name: slow_hourly\n    select: silver.slow\n    every: 1h\n    catchup: none\n");
 
     private JobScheduler _active = null!;
     private JobScheduler _standby = null!;
@@ -91,14 +92,43 @@ public sealed class StandbyRequestTests : IAsyncLifetime
     {
         JobScheduler web = await _project.StartAsync(holder: "web-1", runsJobs: false);
         RunRecord queued = await web.TriggerAsync("manual");
-        MedallionException backfill = await Assert.ThrowsAsync<MedallionException>(() => web.BackfillAsync("manual", DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow));
 
         await _project.StartAsync();
         RunRecord run = Assert.Single(await _project.WaitForRunsAsync("manual", 1));
 
         Assert.Equal(SchedulerRole.Web, web.Role);
         Assert.Equal((queued.Id, RunStatus.Succeeded, "scheduler-1"), (run.Id, run.Status, run.Holder));
-        Assert.Equal(ErrorCode.CatalogLeaseHeld, backfill.Code);
-        Assert.StartsWith("This server only serves (role web)", backfill.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_backfill_started_on_a_standby_server_runs_on_the_scheduler_that_runs_the_jobs_and_ends_there()
+    {
+        await StartBothAsync();
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+
+        (BackfillRecord backfill, IReadOnlyList<RunRecord> queued) = await _standby.BackfillAsync("hourly", now.AddHours(-4), now, maxActive: 2);
+        await SchedulerProject.WaitUntilAsync(async () => (await _active.GetBackfillAsync(backfill.Id)).Backfill.Status != RunStatus.Running);
+        BackfillDetail done = await _active.GetBackfillAsync(backfill.Id);
+
+        Assert.True(queued.Count >= 3);
+        Assert.All(queued, r => Assert.Null(r.Holder));
+        Assert.Equal(RunStatus.Succeeded, done.Backfill.Status);
+        Assert.All(done.Runs, r => Assert.Equal((RunStatus.Succeeded, "scheduler-1"), (r.Status, r.Holder)));
+    }
+
+    [Fact]
+    public async Task A_backfill_cancelled_on_a_standby_server_ends_cancelled_where_its_runs_run()
+    {
+        await StartBothAsync();
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        (BackfillRecord backfill, _) = await _standby.BackfillAsync("slow_hourly", now.AddHours(-4), now);
+        await SchedulerProject.WaitUntilAsync(async () => (await _active.GetBackfillAsync(backfill.Id)).Runs.Any(r => r.Status == RunStatus.Running));
+
+        await _standby.CancelBackfillAsync(backfill.Id);
+        await SchedulerProject.WaitUntilAsync(async () => (await _active.GetBackfillAsync(backfill.Id)).Backfill.Status != RunStatus.Running);
+        BackfillDetail done = await _active.GetBackfillAsync(backfill.Id);
+
+        Assert.Equal(RunStatus.Cancelled, done.Backfill.Status);
+        Assert.All(done.Runs, r => Assert.Equal(RunStatus.Cancelled, r.Status));
     }
 }

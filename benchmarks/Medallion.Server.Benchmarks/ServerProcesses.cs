@@ -52,6 +52,15 @@ internal static class ServerProcesses
         throw new TimeoutException("waited five minutes for: " + count);
     }
 
+    /// <summary>The first column of the first row of <paramref name="sql"/>, as a number.</summary>
+    public static async Task<long> ScalarAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
     public static async Task ExecuteAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);

@@ -106,25 +106,32 @@ public sealed partial class RunStore
     private const string HeldByLive = "holder IN (SELECT id FROM servers WHERE heartbeat_at >= @live)";
 
     /// <summary>
-    /// Takes back the admitted runs of servers silent since before <paramref name="liveSince"/> (or gone from the servers
-    /// table): a run one of them had claimed and not started waits for another claimer; a running one becomes
+    /// Takes back the admitted runs of servers silent since before <paramref name="liveSince"/>, known to be
+    /// <paramref name="gone"/>, or gone from the servers table: a run one of them had claimed and not started waits for another claimer; a running one becomes
     /// <see cref="RunStatus.Interrupted"/> (with its running attempt and models) and passes to
     /// <paramref name="schedulerId"/>, which retries it by its job's policy. The silent workers leave the servers table,
     /// so one that resumes finds it no longer holds anything (see <see cref="ServerStore.RenewAsync"/>). One transaction.
     /// </summary>
     /// <returns>The runs interrupted, as they are now.</returns>
-    public async Task<List<RunRecord>> ReclaimRunsOfSilentServersAsync(string schedulerId, DateTimeOffset liveSince, CancellationToken cancellationToken = default)
+    /// <param name="schedulerId">The scheduler taking the runs back (it retries the interrupted ones).</param>
+    /// <param name="liveSince">Servers that reported themselves before this are silent.</param>
+    /// <param name="gone">Servers known to be gone whatever their heartbeat (a process of the scheduler's host that died).</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public async Task<List<RunRecord>> ReclaimRunsOfSilentServersAsync(
+        string schedulerId, DateTimeOffset liveSince, IReadOnlyCollection<string>? gone = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(schedulerId);
         (string, object?)[] parameters =
         [
             ("@queued", FormatStatus(RunStatus.Queued)), ("@running", FormatStatus(RunStatus.Running)), ("@live", FormatTime(liveSince)),
-            ("@worker", ServerStore.WorkerRole),
+            ("@worker", ServerStore.WorkerRole), ("@gone", CatalogJson.WriteStrings([.. gone ?? []])),
         ];
-        const string Orphaned = $"status IN (@queued, @running) AND {Admitted} AND holder IS NOT NULL AND NOT {HeldByLive}";
+        string goneSet = _db.Dialect.JsonTextSet("@gone");
+        string silent = $"(heartbeat_at < @live OR id IN ({goneSet}))";
+        string orphaned = $"status IN (@queued, @running) AND {Admitted} AND holder IS NOT NULL AND holder NOT IN (SELECT id FROM servers WHERE NOT {silent})";
         // Read first: the scheduler asks at every pass while workers hold runs, and they are nearly always alive.
-        bool silentWorkers = (await _db.QueryAsync("SELECT 1 FROM servers WHERE role = @worker AND heartbeat_at < @live LIMIT 1", parameters, r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count > 0;
-        if (!silentWorkers && (await _db.QueryAsync($"SELECT 1 FROM runs WHERE {Orphaned} LIMIT 1", parameters, r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count == 0)
+        bool silentWorkers = (await _db.QueryAsync($"SELECT 1 FROM servers WHERE role = @worker AND {silent} LIMIT 1", parameters, r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count > 0;
+        if (!silentWorkers && (await _db.QueryAsync($"SELECT 1 FROM runs WHERE {orphaned} LIMIT 1", parameters, r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count == 0)
         {
             return [];
         }
@@ -135,7 +142,7 @@ public sealed partial class RunStore
         {
             interrupted.Clear();
             var running = new List<string>();
-            using (DbCommand select = CreateCommand(connection, transaction, $"SELECT id, status FROM runs WHERE {Orphaned}", parameters))
+            using (DbCommand select = CreateCommand(connection, transaction, $"SELECT id, status FROM runs WHERE {orphaned}", parameters))
             using (DbDataReader reader = select.ExecuteReader())
             {
                 while (reader.Read())
@@ -157,7 +164,7 @@ public sealed partial class RunStore
                 interrupted.Add(run);
             }
 
-            Execute(connection, transaction, "DELETE FROM servers WHERE role = @worker AND heartbeat_at < @live", parameters);
+            Execute(connection, transaction, $"DELETE FROM servers WHERE role = @worker AND {silent}", parameters);
             return interrupted.Count;
         }, cancellationToken).ConfigureAwait(false);
         return await GetRunsAsync(interrupted, cancellationToken).ConfigureAwait(false);

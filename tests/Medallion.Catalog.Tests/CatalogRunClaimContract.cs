@@ -113,6 +113,20 @@ public abstract class CatalogRunClaimContract(CatalogEngine engine) : CatalogCon
     }
 
     [Fact]
+    public async Task The_runs_of_a_worker_known_to_be_gone_are_taken_back_before_its_heartbeat_ages()
+    {
+        await Store.Servers.ReportAsync(Worker("dead"), ServerStore.WorkerRole, "1.0.0", null);
+        RunRecord run = await AdmittedAsync();
+        await Store.Runs.ClaimRunsAsync("dead", 1);
+        await Store.Runs.StartAttemptAsync(run.Id);
+
+        List<RunRecord> interrupted = await Store.Runs.ReclaimRunsOfSilentServersAsync("scheduler", _time.Now - s_adoptAfter, ["dead"]);
+
+        Assert.Equal([(run.Id, RunStatus.Interrupted)], interrupted.Select(r => (r.Id, r.Status)));
+        Assert.False(await Store.Servers.RenewAsync("dead"));
+    }
+
+    [Fact]
     public async Task The_runs_of_a_worker_that_heartbeats_are_left_to_it()
     {
         await Store.Servers.ReportAsync(Worker("alive"), ServerStore.WorkerRole, "1.0.0", null);

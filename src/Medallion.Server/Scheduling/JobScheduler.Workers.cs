@@ -12,7 +12,8 @@ namespace Medallion.Server.Scheduling;
 /// <summary>
 /// Runs on workers. The scheduler admits the runs that may start past its own <see cref="SchedulerOptions.Concurrency"/>
 /// in the catalog and keeps their tables locked and their limits counted until they end, which it reads at each pass;
-/// it takes back the runs of workers silent for <see cref="SchedulerOptions.AdoptAfter"/>. A worker
+/// it takes back the runs of workers silent for <see cref="SchedulerOptions.AdoptAfter"/>, or at once those of a worker
+/// of its own host whose process is gone. A worker
 /// (<see cref="SchedulerOptions.ClaimsRuns"/>) claims admitted runs up to its concurrency, carries out the cancels asked
 /// of them, and heartbeats; once its runs were taken back it commits and records nothing more of them.
 /// </summary>
@@ -39,7 +40,11 @@ public sealed partial class JobScheduler
             return 0;
         }
 
-        foreach (RunRecord interrupted in await _catalog.Runs.ReclaimRunsOfSilentServersAsync(Holder.Id, _time.GetUtcNow() - _options.AdoptAfter, cancellationToken).ConfigureAwait(false))
+        // A worker of this host whose process is gone is not waited for: it will never heartbeat again.
+        List<string> gone = [.. (await _catalog.Servers.ListAsync(cancellationToken).ConfigureAwait(false))
+            .Where(s => s.Role == ServerStore.WorkerRole && IsGoneLocalProcess(s.Process))
+            .Select(s => s.Process.Id)];
+        foreach (RunRecord interrupted in await _catalog.Runs.ReclaimRunsOfSilentServersAsync(Holder.Id, _time.GetUtcNow() - _options.AdoptAfter, gone, cancellationToken).ConfigureAwait(false))
         {
             _admitted.Remove(interrupted.Id);
             _runTables.Remove(interrupted.Id);
@@ -47,11 +52,11 @@ public sealed partial class JobScheduler
         }
 
         List<RunRecord> current = await _catalog.Runs.GetRunsAsync([.. _admitted.Keys], cancellationToken).ConfigureAwait(false);
-        var gone = new HashSet<string>(_admitted.Keys, StringComparer.Ordinal);
+        var deleted = new HashSet<string>(_admitted.Keys, StringComparer.Ordinal);
         int ended = 0;
         foreach (RunRecord run in current)
         {
-            gone.Remove(run.Id);
+            deleted.Remove(run.Id);
             if (run.Status is RunStatus.Queued or RunStatus.Running)
             {
                 _admitted[run.Id] = run;
@@ -64,7 +69,7 @@ public sealed partial class JobScheduler
         }
 
         // Deleted meanwhile (an operator pruned it): nothing runs it any more.
-        foreach (string id in gone)
+        foreach (string id in deleted)
         {
             _admitted.Remove(id);
             _runTables.Remove(id);

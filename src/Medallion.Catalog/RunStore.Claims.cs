@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Data.Common;
+using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog.Internal;
@@ -112,13 +113,14 @@ public sealed partial class RunStore
     /// <paramref name="schedulerId"/>, which retries it by its job's policy. The silent workers leave the servers table,
     /// so one that resumes finds it no longer holds anything (see <see cref="ServerStore.RenewAsync"/>). One transaction.
     /// </summary>
-    /// <returns>The runs interrupted, as they are now.</returns>
+    /// <returns>The runs interrupted (or queued again), as they are now.</returns>
     /// <param name="schedulerId">The scheduler taking the runs back (it retries the interrupted ones).</param>
     /// <param name="liveSince">Servers that reported themselves before this are silent.</param>
     /// <param name="gone">Servers known to be gone whatever their heartbeat (a process of the scheduler's host that died).</param>
+    /// <param name="retry">Whether an interrupted run, with how many attempts it has, is queued again at once (as in <see cref="RecoverRunsAsync"/>).</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     public async Task<List<RunRecord>> ReclaimRunsOfSilentServersAsync(
-        string schedulerId, DateTimeOffset liveSince, IReadOnlyCollection<string>? gone = null, CancellationToken cancellationToken = default)
+        string schedulerId, DateTimeOffset liveSince, IReadOnlyCollection<string>? gone = null, Func<RunRecord, int, bool>? retry = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(schedulerId);
         (string, object?)[] parameters =
@@ -141,27 +143,27 @@ public sealed partial class RunStore
         await _db.WriteAsync((connection, transaction) =>
         {
             interrupted.Clear();
-            var running = new List<string>();
-            using (DbCommand select = CreateCommand(connection, transaction, $"SELECT id, status FROM runs WHERE {orphaned}", parameters))
+            var left = new List<RunRecord>();
+            using (DbCommand select = CreateCommand(connection, transaction, $"SELECT {RunColumns} FROM runs WHERE {orphaned}", parameters))
             using (DbDataReader reader = select.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    (ParseStatus(reader.GetString(1)) == RunStatus.Running ? running : interrupted).Add(reader.GetString(0));
+                    left.Add(ReadRun(reader));
                 }
             }
 
-            // Claimed but not started: another claimer takes it as it is.
-            foreach (string claimed in interrupted)
+            foreach (RunRecord run in left)
             {
-                Execute(connection, transaction, "UPDATE runs SET holder = NULL WHERE id = @id AND status = @queued", ("@id", claimed), ("@queued", FormatStatus(RunStatus.Queued)));
-            }
+                if (run.Status == RunStatus.Queued)
+                {
+                    // Claimed but not started: another claimer takes it as it is.
+                    Execute(connection, transaction, "UPDATE runs SET holder = NULL WHERE id = @id", ("@id", run.Id));
+                    continue;
+                }
 
-            interrupted.Clear();
-            foreach (string run in running)
-            {
-                InterruptRun(connection, transaction, run, schedulerId, now, "interrupted: the worker running it went silent (stopped, killed or cut off) and its runs were taken back");
-                interrupted.Add(run);
+                InterruptRun(connection, transaction, run, schedulerId, now, "interrupted: the worker running it went silent (stopped, killed or cut off) and its runs were taken back", retry);
+                interrupted.Add(run.Id);
             }
 
             Execute(connection, transaction, $"DELETE FROM servers WHERE role = @worker AND {silent}", parameters);
@@ -213,14 +215,26 @@ public sealed partial class RunStore
         return handed > 0;
     }
 
-    /// <summary>Marks a running run interrupted (its running attempt and models too) and passes it to <paramref name="holderId"/>.</summary>
-    private static void InterruptRun(DbConnection connection, DbTransaction transaction, string runId, string holderId, string now, string error)
+    /// <summary>
+    /// Ends a running run's attempt and running models <see cref="RunStatus.Interrupted"/>, and the run with them, for
+    /// <paramref name="holderId"/>; or, when <paramref name="retry"/> says so for its count of attempts, queues the run
+    /// again for <paramref name="holderId"/> in the same transaction, so that nobody sees it ended.
+    /// </summary>
+    private static void InterruptRun(DbConnection connection, DbTransaction transaction, RunRecord run, string holderId, string now, string error, Func<RunRecord, int, bool>? retry)
     {
-        Execute(connection, transaction, "UPDATE runs SET status = @status, finished_at = @now, error = @error, holder = @holder WHERE id = @id",
-            ("@id", runId), ("@status", FormatStatus(RunStatus.Interrupted)), ("@now", now), ("@error", error), ("@holder", holderId));
         Execute(connection, transaction, "UPDATE run_attempts SET status = @status, finished_at = @now, error = @error WHERE run_id = @id AND finished_at IS NULL",
-            ("@id", runId), ("@status", FormatStatus(RunStatus.Interrupted)), ("@now", now), ("@error", error));
+            ("@id", run.Id), ("@status", FormatStatus(RunStatus.Interrupted)), ("@now", now), ("@error", error));
         Execute(connection, transaction, "UPDATE model_runs SET status = @status, error = @error WHERE run_id = @id AND status = @running",
-            ("@id", runId), ("@status", FormatStatus(RunStatus.Interrupted)), ("@error", error), ("@running", FormatStatus(RunStatus.Running)));
+            ("@id", run.Id), ("@status", FormatStatus(RunStatus.Interrupted)), ("@error", error), ("@running", FormatStatus(RunStatus.Running)));
+        int attempts = Convert.ToInt32(Scalar(connection, transaction, "SELECT count(*) FROM run_attempts WHERE run_id = @id", [("@id", run.Id)]), CultureInfo.InvariantCulture);
+        if (retry?.Invoke(run, attempts) == true)
+        {
+            Execute(connection, transaction, "UPDATE runs SET status = @queued, finished_at = NULL, error = NULL, holder = @holder, admitted_at = NULL WHERE id = @id",
+                ("@id", run.Id), ("@queued", FormatStatus(RunStatus.Queued)), ("@holder", holderId));
+            return;
+        }
+
+        Execute(connection, transaction, "UPDATE runs SET status = @status, finished_at = @now, error = @error, holder = @holder WHERE id = @id",
+            ("@id", run.Id), ("@status", FormatStatus(RunStatus.Interrupted)), ("@now", now), ("@error", error), ("@holder", holderId));
     }
 }

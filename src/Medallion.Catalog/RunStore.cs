@@ -571,8 +571,15 @@ public sealed partial class RunStore
     /// schedulers (no holder) are not touched, nor admitted runs of servers that reported themselves at or after
     /// <paramref name="liveSince"/>: a worker goes on with them (see <see cref="GetRunsOfLiveServersAsync"/>).
     /// </summary>
-    /// <returns>The runs that were interrupted or adopted, as they are now.</returns>
-    public async Task<List<RunRecord>> RecoverRunsAsync(string holderId, DateTimeOffset liveSince, CancellationToken cancellationToken = default)
+    /// <param name="holderId">The scheduler that took the lease.</param>
+    /// <param name="liveSince">Workers that reported themselves at or after this are alive.</param>
+    /// <param name="retry">
+    /// Whether an interrupted run, with how many attempts it has, is retried: it is then queued again for
+    /// <paramref name="holderId"/> in the same transaction (never seen ended), its interrupted attempt kept. Null: none is.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The runs that were interrupted (or queued again), or adopted, as they are now.</returns>
+    public async Task<List<RunRecord>> RecoverRunsAsync(string holderId, DateTimeOffset liveSince, Func<RunRecord, int, bool>? retry = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(holderId);
         (string, object?)[] parameters =
@@ -601,7 +608,7 @@ public sealed partial class RunStore
             {
                 if (run.Status == RunStatus.Running)
                 {
-                    InterruptRun(connection, transaction, run.Id, holderId, now, "interrupted: the scheduler running it stopped before it finished");
+                    InterruptRun(connection, transaction, run, holderId, now, "interrupted: the scheduler running it stopped before it finished", retry);
                 }
                 else
                 {
@@ -693,18 +700,6 @@ public sealed partial class RunStore
             [("@holder", holderId), ("@queued", FormatStatus(RunStatus.Queued)), ("@running", FormatStatus(RunStatus.Running))],
             r => r.GetString(0),
             cancellationToken);
-    }
-
-    /// <summary>Queues an ended run again under <paramref name="holderId"/> (an interrupted run its job retries); its attempts stay.</summary>
-    /// <returns>The run as it is now, or null when no run has that id.</returns>
-    public async Task<RunRecord?> RequeueRunAsync(string runId, string holderId, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(runId);
-        await _db.ExecuteAsync(
-            "UPDATE runs SET status = @status, finished_at = NULL, error = NULL, holder = @holder, admitted_at = NULL WHERE id = @id",
-            [("@id", runId), ("@status", FormatStatus(RunStatus.Queued)), ("@holder", holderId)],
-            cancellationToken).ConfigureAwait(false);
-        return await GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
     }
 
     internal static string FormatTrigger(RunTrigger trigger) => trigger.ToString().ToLowerInvariant();

@@ -121,17 +121,21 @@ public abstract class CatalogJobRunContract(CatalogEngine engine) : CatalogContr
     }
 
     [Fact]
-    public async Task An_interrupted_run_queued_again_is_queued_under_its_new_holder_with_its_attempts()
+    public async Task A_run_left_running_that_its_job_retries_is_queued_again_under_the_new_holder_in_the_same_write()
     {
         RunRecord run = (await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
-        RunAttemptRecord attempt = await Store.Runs.StartAttemptAsync(run.Id);
-        await Store.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Interrupted, "stopped", transient: true);
-        await Store.Runs.FinishRunAsync(run.Id, RunStatus.Interrupted, "stopped");
+        await Store.Runs.StartAttemptAsync(run.Id);
+        var asked = new List<(string, int)>();
 
-        RunRecord requeued = (await Store.Runs.RequeueRunAsync(run.Id, "holder-2"))!;
+        RunRecord requeued = Assert.Single(await Store.Runs.RecoverRunsAsync("holder-2", DateTimeOffset.MaxValue, (r, attempts) =>
+        {
+            asked.Add((r.Id, attempts));
+            return true;
+        }));
 
+        Assert.Equal([(run.Id, 1)], asked);
         Assert.Equal((RunStatus.Queued, "holder-2", (string?)null, (DateTimeOffset?)null), (requeued.Status, requeued.Holder, requeued.Error, requeued.FinishedAt));
-        Assert.Single(await Store.Runs.GetAttemptsAsync(run.Id));
+        Assert.Equal(RunStatus.Interrupted, Assert.Single(await Store.Runs.GetAttemptsAsync(run.Id)).Status);
     }
 
     [Fact]
@@ -139,8 +143,7 @@ public abstract class CatalogJobRunContract(CatalogEngine engine) : CatalogContr
     {
         RunRecord run = (await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
         await Store.Runs.StartAttemptAsync(run.Id);
-        await Store.Runs.RecoverRunsAsync("holder-2", DateTimeOffset.MaxValue);
-        await Store.Runs.RequeueRunAsync(run.Id, "holder-2");
+        await Store.Runs.RecoverRunsAsync("holder-2", DateTimeOffset.MaxValue, (_, _) => true);
 
         MedallionException refused = await Assert.ThrowsAsync<MedallionException>(() => Store.Runs.FinishRunAsync(run.Id, RunStatus.Cancelled, "cancelled", "holder-1"));
 

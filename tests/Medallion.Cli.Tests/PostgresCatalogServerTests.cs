@@ -81,12 +81,12 @@ public sealed partial class PostgresCatalogServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_role_that_is_neither_all_nor_web_is_refused()
+    public async Task A_role_that_is_none_of_all_web_scheduler_and_worker_is_refused()
     {
-        Cli.Result refused = await Cli.RunAsync("server", "--project", _project.Directory, "--role", "worker", "--trust-loopback");
+        Cli.Result refused = await Cli.RunAsync("server", "--project", _project.Directory, "--role", "planner", "--trust-loopback");
 
         Assert.Equal(2, refused.ExitCode);
-        Assert.Contains("worker", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("planner", refused.Error, StringComparison.Ordinal);
     }
 
     private void UsePostgresCatalog()

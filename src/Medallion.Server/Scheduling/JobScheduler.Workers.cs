@@ -44,12 +44,16 @@ public sealed partial class JobScheduler
         List<string> gone = [.. (await _catalog.Servers.ListAsync(cancellationToken).ConfigureAwait(false))
             .Where(s => s.Role == ServerStore.WorkerRole && IsGoneLocalProcess(s.Process))
             .Select(s => s.Process.Id)];
-        foreach (RunRecord interrupted in await _catalog.Runs.ReclaimRunsOfSilentServersAsync(Holder.Id, _time.GetUtcNow() - _options.AdoptAfter, gone, cancellationToken).ConfigureAwait(false))
+        var retried = new HashSet<string>(StringComparer.Ordinal);
+        List<RunRecord> reclaimed = await _catalog.Runs.ReclaimRunsOfSilentServersAsync(
+            Holder.Id, _time.GetUtcNow() - _options.AdoptAfter, gone, Retries(retried), cancellationToken).ConfigureAwait(false);
+        foreach (RunRecord run in reclaimed)
         {
-            _admitted.Remove(interrupted.Id);
-            _runTables.Remove(interrupted.Id);
-            await RetryInterruptedAsync(interrupted, "interrupted: the worker running it went silent; retried by its job's policy", cancellationToken).ConfigureAwait(false);
+            _admitted.Remove(run.Id);
+            _runTables.Remove(run.Id);
         }
+
+        await TakeOverInterruptedAsync(reclaimed, retried, "interrupted: the worker running it went silent; retried by its job's policy").ConfigureAwait(false);
 
         List<RunRecord> current = await _catalog.Runs.GetRunsAsync([.. _admitted.Keys], cancellationToken).ConfigureAwait(false);
         var deleted = new HashSet<string>(_admitted.Keys, StringComparer.Ordinal);

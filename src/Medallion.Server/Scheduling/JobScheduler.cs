@@ -264,18 +264,9 @@ public sealed partial class JobScheduler : IAsyncDisposable
     {
         // Workers still heartbeating go on with the runs they hold: this scheduler watches those to their end.
         DateTimeOffset liveSince = _time.GetUtcNow() - _options.AdoptAfter;
-        foreach (RunRecord run in await _catalog.Runs.RecoverRunsAsync(Holder.Id, liveSince, cancellationToken).ConfigureAwait(false))
-        {
-            if (run.Status == RunStatus.Queued)
-            {
-                _queue.Add(run);
-            }
-            else
-            {
-                await RetryInterruptedAsync(run, "interrupted by a scheduler that stopped; retried by its job's policy", cancellationToken).ConfigureAwait(false);
-            }
-        }
-
+        var retried = new HashSet<string>(StringComparer.Ordinal);
+        List<RunRecord> recovered = await _catalog.Runs.RecoverRunsAsync(Holder.Id, liveSince, Retries(retried), cancellationToken).ConfigureAwait(false);
+        await TakeOverInterruptedAsync(recovered, retried, "interrupted by a scheduler that stopped; retried by its job's policy").ConfigureAwait(false);
         foreach (RunRecord run in await _catalog.Runs.GetRunsOfLiveServersAsync(liveSince, cancellationToken).ConfigureAwait(false))
         {
             _admitted[run.Id] = run;
@@ -289,26 +280,46 @@ public sealed partial class JobScheduler : IAsyncDisposable
     }
 
     /// <summary>
-    /// Queues an interrupted run again when its job has retries left (a stream is not: its continuous job starts a new
-    /// one); otherwise it stays interrupted, and a backfill it belonged to may end. Called with <see cref="_state"/> held,
-    /// or before the loop starts.
+    /// Whether an interrupted run is retried (queued again in the catalog's same write): its job's retries allow one
+    /// more attempt; a stream never is (its continuous job starts a new one). The runs it says yes to go in <paramref name="retried"/>.
     /// </summary>
-    private async Task RetryInterruptedAsync(RunRecord run, string why, CancellationToken cancellationToken)
+    private Func<RunRecord, int, bool> Retries(HashSet<string> retried)
     {
-        if (run.Trigger == RunTrigger.Continuous)
+        Definitions definitions = _definitions;
+        return (run, attempts) =>
         {
-            return;
-        }
+            bool again = run.Trigger != RunTrigger.Continuous && run.Job is { } name
+                && definitions.Jobs.TryGetValue(name, out JobDefinition? job) && attempts <= job.Retries.Count;
+            if (again)
+            {
+                retried.Add(run.Id);
+            }
 
-        if (run.Job is { } name && _definitions.Jobs.TryGetValue(name, out JobDefinition? job)
-            && (await _catalog.Runs.GetAttemptsAsync(run.Id, cancellationToken).ConfigureAwait(false)).Count <= job.Retries.Count)
+            return again;
+        };
+    }
+
+    /// <summary>
+    /// Takes over runs the catalog just recovered or took back: queued ones join the queue (those retried say why in their
+    /// log); interrupted ones may end their backfill. Called with <see cref="_state"/> held, or before the loop starts.
+    /// </summary>
+    private async Task TakeOverInterruptedAsync(List<RunRecord> runs, HashSet<string> retried, string why)
+    {
+        foreach (RunRecord run in runs)
         {
-            await _executor.LogAsync(run, null, "warning", why).ConfigureAwait(false);
-            _queue.Add((await _catalog.Runs.RequeueRunAsync(run.Id, Holder.Id, cancellationToken).ConfigureAwait(false))!);
-        }
-        else if (run.BackfillId is { } backfill)
-        {
-            await FinishBackfillIfDoneAsync(backfill).ConfigureAwait(false);
+            if (run.Status == RunStatus.Queued)
+            {
+                if (retried.Contains(run.Id))
+                {
+                    await _executor.LogAsync(run, null, "warning", why).ConfigureAwait(false);
+                }
+
+                _queue.Add(run);
+            }
+            else if (run.BackfillId is { } backfill)
+            {
+                await FinishBackfillIfDoneAsync(backfill).ConfigureAwait(false);
+            }
         }
     }
 

@@ -28,6 +28,9 @@ internal sealed class PostgresCatalogDialect : CatalogDialect
     // The tables pruning deletes from: the ones whose space a VACUUM makes reusable afterwards.
     private static readonly string[] s_prunedTables = ["runs", "model_runs", "source_runs", "run_attempts", "run_logs", "quality_results", "table_versions", "backfills"];
 
+    /// <summary>How many connections to the catalog one process keeps at most, unless its URL sets <c>Maximum Pool Size</c>.</summary>
+    internal const int DefaultPoolSize = 20;
+
     private readonly string _connectionString;
 
     private PostgresCatalogDialect(string connectionString, string location)
@@ -70,6 +73,14 @@ internal sealed class PostgresCatalogDialect : CatalogDialect
                 ErrorCode.CatalogLocationInvalid,
                 $"The catalog cannot be read: '{parsed.Display}' {what}.\nHelp: query parameters are Npgsql connection-string keywords, e.g. ?sslmode=require&timeout=15&SearchPath=medallion.",
                 e);
+        }
+
+        if (!new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant() is "MAXPOOLSIZE" or "MAXIMUMPOOLSIZE"))
+        {
+            // Several servers and workers share one PostgreSQL, whose max_connections is 100 by default: each process
+            // keeps at most this many catalog connections (writes go through one writer anyway; a burst of reads waits
+            // its turn in the pool), unless the URL says otherwise (?Maximum Pool Size=...).
+            builder.MaxPoolSize = DefaultPoolSize;
         }
 
         if (string.IsNullOrEmpty(builder.ApplicationName))

@@ -50,7 +50,7 @@ internal static partial class ServerCommand
         role.AcceptOnlyFromAmong("all", "web", "scheduler", "worker");
         var concurrency = new Option<int?>("--concurrency")
         {
-            Description = "How many runs this server executes at once: a worker's slots (default: the number of processors); for role all, the runs past it wait for a worker to claim them (default: no limit).",
+            Description = "How many runs this server executes at once (their model steps share the processors): a worker's slots (default 16); for role all, the runs past it wait for a worker to claim them (default: no limit).",
             HelpName = "runs",
         };
         concurrency.Validators.Add(result =>
@@ -205,6 +205,9 @@ internal static partial class ServerCommand
         return command;
     }
 
+    /// <summary>How many runs a worker executes at once unless <c>--concurrency</c> says otherwise (Airflow's worker_concurrency is 16 too).</summary>
+    private const int DefaultWorkerConcurrency = 16;
+
     /// <summary>What a server of <paramref name="role"/> does with the jobs: plan them, execute their runs, both or neither.</summary>
     private static SchedulerOptions Scheduling(string role, int? concurrency, TimeSpan lease, TimeSpan adoptAfter) => new()
     {
@@ -216,7 +219,9 @@ internal static partial class ServerCommand
         Concurrency = role switch
         {
             "scheduler" => 0,
-            "worker" => concurrency ?? Environment.ProcessorCount,
+            // Runs wait on the catalog and the lake as much as they compute, and their steps share the processors anyway
+            // (MaxConcurrentSteps): as many runs as processors left a worker's slots idle behind short runs.
+            "worker" => concurrency ?? DefaultWorkerConcurrency,
             _ => concurrency ?? int.MaxValue,
         },
     };

@@ -279,7 +279,8 @@ public sealed class CatalogCommandTests : IAsyncLifetime
     [Fact]
     public async Task Runs_with_an_id_prefix_shows_the_run_models_and_quality_results()
     {
-        JsonElement run = await JsonAsync("runs", _secondRun[..12], "--project", _project, "--format", "json");
+        // Ids made in one millisecond share their first 12 digits (the millisecond); their first 16 differ.
+        JsonElement run = await JsonAsync("runs", _secondRun[..16], "--project", _project, "--format", "json");
 
         Assert.Equal(_secondRun, run.GetProperty("run").GetProperty("id").GetString());
         Assert.Equal("gold.revenue failed", run.GetProperty("run").GetProperty("error").GetString());

@@ -49,7 +49,7 @@ public sealed class ServerEnvironmentTests : IDisposable
     [InlineData("MEDALLION_HTTP_PORT", "abc", "MEDALLION_HTTP_PORT: 'abc' is not a number.")]
     [InlineData("MEDALLION_TRUST_LOOPBACK", "yes", "MEDALLION_TRUST_LOOPBACK: 'yes' is not a boolean. Help: write true, false, 1 or 0 (or unset it).")]
     [InlineData("MEDALLION_GRACE", "soon", "MEDALLION_GRACE: --grace 'soon' is not a duration.")]
-    [InlineData("MEDALLION_ROLE", "worker", "MEDALLION_ROLE: Argument 'worker' not recognized.")]
+    [InlineData("MEDALLION_ROLE", "planner", "MEDALLION_ROLE: Argument 'planner' not recognized.")]
     public async Task A_bad_value_in_the_environment_is_an_error_naming_the_variable(string variable, string value, string expected)
     {
         Cli.Result result = await RunServerAsync((variable, value));

@@ -107,6 +107,15 @@ public sealed partial class JobScheduler
             await SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        await TakeCancelsAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Carries out the cancels other servers asked of the runs this server holds (on a worker, the runs it claimed).
+    /// Called with <see cref="_state"/> held.
+    /// </summary>
+    private async Task TakeCancelsAsync(CancellationToken cancellationToken)
+    {
         List<string> cancels = await _catalog.Runs.GetCancelRequestsAsync(Holder.Id, cancellationToken).ConfigureAwait(false);
         foreach (string runId in cancels)
         {
@@ -370,7 +379,7 @@ public sealed partial class JobScheduler
         try
         {
             _executor.Forget(run.Id);
-            if (!_options.ClaimsRuns || _options.RunsJobs)
+            if (!RenewsOwnPresence)
             {
                 await AccountEndAsync(run, final).ConfigureAwait(false);
             }

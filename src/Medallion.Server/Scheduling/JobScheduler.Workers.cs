@@ -23,6 +23,8 @@ public sealed partial class JobScheduler
     // scheduler took its runs back.
     private bool _listed;
     private DateTimeOffset _lastRenewal = DateTimeOffset.MinValue;
+    // When the scheduler last looked for silent workers (TrackAdmittedAsync).
+    private DateTimeOffset _lastReclaim = DateTimeOffset.MinValue;
 
     /// <summary>True for a worker, which keeps its own heartbeat in the servers table (a renewal, never a new entry).</summary>
     internal bool RenewsOwnPresence => _options.ClaimsRuns && !_options.RunsJobs;
@@ -40,20 +42,13 @@ public sealed partial class JobScheduler
             return 0;
         }
 
-        // A worker of this host whose process is gone is not waited for: it will never heartbeat again.
-        List<string> gone = [.. (await _catalog.Servers.ListAsync(cancellationToken).ConfigureAwait(false))
-            .Where(s => s.Role == ServerStore.WorkerRole && IsGoneLocalProcess(s.Process))
-            .Select(s => s.Process.Id)];
-        var retried = new HashSet<string>(StringComparer.Ordinal);
-        List<RunRecord> reclaimed = await _catalog.Runs.ReclaimRunsOfSilentServersAsync(
-            Holder.Id, _time.GetUtcNow() - _options.AdoptAfter, gone, Retries(retried), cancellationToken).ConfigureAwait(false);
-        foreach (RunRecord run in reclaimed)
+        // Looking for silent workers every tenth of adopt-after takes their runs back at most that late, where every pass
+        // (a second) would list the servers and query for their runs for nothing nearly always.
+        if (_time.GetUtcNow() - _lastReclaim >= _options.AdoptAfter / 10)
         {
-            _admitted.Remove(run.Id);
-            _runTables.Remove(run.Id);
+            _lastReclaim = _time.GetUtcNow();
+            await ReclaimAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        await TakeOverInterruptedAsync(reclaimed, retried, "interrupted: the worker running it went silent; retried by its job's policy").ConfigureAwait(false);
 
         List<RunRecord> current = await _catalog.Runs.GetRunsAsync([.. _admitted.Keys], cancellationToken).ConfigureAwait(false);
         var deleted = new HashSet<string>(_admitted.Keys, StringComparer.Ordinal);
@@ -80,6 +75,28 @@ public sealed partial class JobScheduler
         }
 
         return ended;
+    }
+
+    /// <summary>
+    /// Takes back the runs of workers silent since <see cref="SchedulerOptions.AdoptAfter"/>, or of this host and gone:
+    /// retried by their jobs' policies (or back to the queue, claimed and not started). Called with <see cref="_state"/> held.
+    /// </summary>
+    private async Task ReclaimAsync(CancellationToken cancellationToken)
+    {
+        // A worker of this host whose process is gone is not waited for: it will never heartbeat again.
+        List<string> gone = [.. (await _catalog.Servers.ListAsync(cancellationToken).ConfigureAwait(false))
+            .Where(s => s.Role == ServerStore.WorkerRole && IsGoneLocalProcess(s.Process))
+            .Select(s => s.Process.Id)];
+        var retried = new HashSet<string>(StringComparer.Ordinal);
+        List<RunRecord> reclaimed = await _catalog.Runs.ReclaimRunsOfSilentServersAsync(
+            Holder.Id, _time.GetUtcNow() - _options.AdoptAfter, gone, Retries(retried), cancellationToken).ConfigureAwait(false);
+        foreach (RunRecord run in reclaimed)
+        {
+            _admitted.Remove(run.Id);
+            _runTables.Remove(run.Id);
+        }
+
+        await TakeOverInterruptedAsync(reclaimed, retried, "interrupted: the worker running it went silent; retried by its job's policy").ConfigureAwait(false);
     }
 
     /// <summary>
@@ -144,16 +161,7 @@ public sealed partial class JobScheduler
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            List<string> cancels = await _catalog.Runs.GetCancelRequestsAsync(Holder.Id, cancellationToken).ConfigureAwait(false);
-            foreach (string runId in cancels)
-            {
-                if (_cancelsTaken.Add(runId))
-                {
-                    await _executor.CancelAsync(runId).ConfigureAwait(false);
-                }
-            }
-
-            _cancelsTaken.IntersectWith(cancels);
+            await TakeCancelsAsync(cancellationToken).ConfigureAwait(false);
             int free = _options.Concurrency - _executor.Count;
             if (free <= 0 || LeaseLost)
             {

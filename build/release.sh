@@ -58,6 +58,9 @@ for rid in "${platforms[@]}"; do
   # Single file without self-extraction: the managed code runs from the bundle and the native libraries load from
   # beside it, so nothing is written at start (a read-only root filesystem is fine). ReadyToRun: short commands do
   # not wait on the JIT. Symbols are embedded so that a bug report's stack trace has line numbers.
+  # The ReadyToRun compiler skips an assembly whose output is newer than its input, even when that output was built
+  # in another mode (a composite image's stub, from an older release): start it from nothing.
+  rm -rf "$root/artifacts/obj/Medallion.Cli/Release/net10.0/$rid/R2R"
   if ! dotnet publish "$root/src/Medallion.Cli/Medallion.Cli.csproj" -c Release -r "$rid" --self-contained true \
       -p:PublishSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=false -p:PublishReadyToRun=true \
       -p:DebugType=embedded -p:PublishDocumentationFiles=false -p:Version="$version" -p:MedallionBuildDate="$built" -p:DuckDbRuntimeIdentifier="$rid" \

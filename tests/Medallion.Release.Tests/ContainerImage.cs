@@ -62,6 +62,21 @@ public sealed class ContainerImage : IAsyncDisposable
                 "/opt/medallion/medallion", .. arguments,
             ]);
 
+    /// <summary>The bytes a pull transfers: the image written as an OCI archive, its layers gzipped as a registry serves them.</summary>
+    public async Task<long> CompressedSizeAsync()
+    {
+        string archive = Path.Combine(Path.GetTempPath(), $"medallion-image-{Guid.NewGuid():N}.tar");
+        try
+        {
+            await Processes.RunCheckedAsync("buildah", [.. s_storage, "push", "--quiet", Tag, $"oci-archive:{archive}:{Tag}"]);
+            return new FileInfo(archive).Length;
+        }
+        finally
+        {
+            File.Delete(archive);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Processes.RunAsync("buildah", [.. s_storage, "umount", Container]);

@@ -11,7 +11,7 @@ namespace Medallion.Catalog;
 
 /// <summary>
 /// The runs a scheduler hands to workers. The scheduler admits a queued run once its job's and backfill's limits and the
-/// locks of the tables it writes allow it to start (<see cref="AdmitRunAsync"/>); any server that executes runs claims
+/// locks of the tables it writes allow it to start (<see cref="AdmitRunsAsync"/>); any server that executes runs claims
 /// admitted runs (<see cref="ClaimRunsAsync"/>), concurrent claimers each taking other runs; the scheduler watches them
 /// to their end (<see cref="GetRunsAsync"/>) and takes back those of workers that went silent
 /// (<see cref="ReclaimRunsOfSilentServersAsync"/>).
@@ -21,16 +21,57 @@ public sealed partial class RunStore
     private const string Admitted = "admitted_at IS NOT NULL";
 
     /// <summary>
-    /// Admits a queued run for any server that executes runs to claim: it leaves its scheduler (no holder) and waits, first
-    /// admitted first, for <see cref="ClaimRunsAsync"/>. Nothing happens to a run that is no longer queued.
+    /// Admits queued runs for any server that executes runs to claim, in one write: each leaves its scheduler (no holder)
+    /// and waits, first admitted first, for <see cref="ClaimRunsAsync"/>; the claimers watching
+    /// (<see cref="WatchClaimableRunsAsync"/>) hear of them as it commits. Nothing happens to a run that is no longer queued.
     /// </summary>
-    public Task AdmitRunAsync(string runId, CancellationToken cancellationToken = default)
+    public Task AdmitRunsAsync(IReadOnlyCollection<string> runIds, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(runId);
-        return _db.ExecuteAsync(
-            "UPDATE runs SET admitted_at = @now, holder = NULL WHERE id = @id AND status = @queued",
-            [("@id", runId), ("@now", _db.Now()), ("@queued", FormatStatus(RunStatus.Queued))],
-            cancellationToken);
+        ArgumentNullException.ThrowIfNull(runIds);
+        if (runIds.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        string now = _db.Now();
+        return _db.WriteAsync((connection, transaction) =>
+        {
+            int admitted = 0;
+            foreach (string runId in runIds)
+            {
+                admitted += Execute(connection, transaction,
+                    "UPDATE runs SET admitted_at = @now, holder = NULL WHERE id = @id AND status = @queued",
+                    ("@id", runId), ("@now", now), ("@queued", FormatStatus(RunStatus.Queued)));
+            }
+
+            TellClaimers(connection, transaction, admitted);
+            return admitted;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="claimable"/> soon after any process's write makes runs claimable (admitted, handed back, taken
+    /// back from a silent worker), until <paramref name="cancellationToken"/> is cancelled, on a catalog that tells its
+    /// processes (PostgreSQL's <c>LISTEN</c>); a dropped connection is opened again. Returns at once, false, on one that does
+    /// not (SQLite): claimers poll, as they also should between calls, which a lost connection can miss.
+    /// </summary>
+    public Task<bool> WatchClaimableRunsAsync(Action claimable, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(claimable);
+        return _db.ListenAsync(ClaimableChannel, claimable, cancellationToken);
+    }
+
+    // What admissions and hand-backs notify on PostgreSQL; catalogs in two schemas of one database share it, at the cost of
+    // a claimer's read that finds nothing.
+    private const string ClaimableChannel = "medallion_claimable_runs";
+
+    /// <summary>Tells the claimers watching (see <see cref="WatchClaimableRunsAsync"/>) that this write, once committed, made <paramref name="runs"/> claimable.</summary>
+    private void TellClaimers(DbConnection connection, DbTransaction transaction, int runs)
+    {
+        if (runs > 0 && _db.Dialect.Notify(ClaimableChannel) is { } notify)
+        {
+            Execute(connection, transaction, notify);
+        }
     }
 
     /// <summary>
@@ -158,7 +199,7 @@ public sealed partial class RunStore
                 if (run.Status == RunStatus.Queued)
                 {
                     // Claimed but not started: another claimer takes it as it is.
-                    Execute(connection, transaction, "UPDATE runs SET holder = NULL WHERE id = @id", ("@id", run.Id));
+                    TellClaimers(connection, transaction, Execute(connection, transaction, "UPDATE runs SET holder = NULL WHERE id = @id", ("@id", run.Id)));
                     continue;
                 }
 
@@ -208,6 +249,7 @@ public sealed partial class RunStore
                     ("@id", runId), ("@status", FormatStatus(RunStatus.Interrupted)), ("@now", now), ("@error", reason));
                 Execute(connection, transaction, "UPDATE model_runs SET status = @status, error = @error WHERE run_id = @id AND status = @running",
                     ("@id", runId), ("@status", FormatStatus(RunStatus.Interrupted)), ("@error", reason), ("@running", FormatStatus(RunStatus.Running)));
+                TellClaimers(connection, transaction, released);
             }
 
             return released;

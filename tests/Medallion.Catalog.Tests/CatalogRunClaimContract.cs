@@ -17,7 +17,7 @@ public abstract class CatalogRunClaimContract(CatalogEngine engine) : CatalogCon
     {
         RunRecord run = (await Store.Runs.TryQueueRunAsync(new RunStart(job, RunTrigger.Api, null, null, null, "scheduler")))!;
         _time.Now += TimeSpan.FromSeconds(1);
-        await Store.Runs.AdmitRunAsync(run.Id);
+        await Store.Runs.AdmitRunsAsync([run.Id]);
         return run;
     }
 
@@ -35,6 +35,20 @@ public abstract class CatalogRunClaimContract(CatalogEngine engine) : CatalogCon
         Assert.Equal([(third.Id, "b")], claimedByB.Select(r => (r.Id, r.Holder!)));
         Assert.Empty(await Store.Runs.ClaimRunsAsync("c", 5));
         Assert.Equal("a", (await Store.Runs.GetRunAsync(first.Id))!.Holder);
+    }
+
+    [Fact]
+    public async Task Runs_admitted_in_one_write_are_each_claimable_in_the_order_they_were_queued()
+    {
+        var queued = new List<RunRecord>();
+        for (int i = 0; i < 3; i++)
+        {
+            queued.Add((await Store.Runs.TryQueueRunAsync(new RunStart("hourly", RunTrigger.Api, null, null, null, "scheduler")))!);
+        }
+
+        await Store.Runs.AdmitRunsAsync([.. Enumerable.Reverse(queued).Select(r => r.Id)]);
+
+        Assert.Equal(queued.Select(r => r.Id), (await Store.Runs.ClaimRunsAsync("a", 5)).Select(r => r.Id));
     }
 
     [Fact]
@@ -85,7 +99,7 @@ public abstract class CatalogRunClaimContract(CatalogEngine engine) : CatalogCon
         RunRecord run = (await Store.Runs.TryQueueRunAsync(new RunStart("hourly", RunTrigger.Api, null, null, null, "scheduler")))!;
         Assert.Empty(await Store.Runs.ClaimRunsAsync("a", 5));
 
-        await Store.Runs.AdmitRunAsync(run.Id);
+        await Store.Runs.AdmitRunsAsync([run.Id]);
 
         Assert.Empty(await Store.Runs.AdoptQueuedRunsAsync("another-scheduler"));
         Assert.Equal([run.Id], (await Store.Runs.ClaimRunsAsync("a", 5)).Select(r => r.Id));

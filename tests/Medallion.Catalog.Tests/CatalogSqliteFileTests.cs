@@ -21,6 +21,12 @@ public sealed class CatalogSqliteFileTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Watching_for_claimable_runs_returns_false_at_once_because_sqlite_tells_no_process_and_claimers_poll()
+    {
+        Assert.False(await _store.Runs.WatchClaimableRunsAsync(() => { }));
+    }
+
+    [Fact]
     public void Default_path_is_the_catalog_file_under_the_project_dot_medallion_folder()
     {
         Assert.Equal(Path.Combine(_dir.Path, ".medallion", "catalog.db"), _store.Path);

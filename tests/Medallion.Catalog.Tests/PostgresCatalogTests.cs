@@ -172,12 +172,63 @@ public sealed class PostgresCatalogTests : IAsyncLifetime
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds; fails when <paramref name="mustNotEnd"/> ends first or it takes 30 seconds.</summary>
+    [Fact]
+    public async Task A_claimer_watching_hears_of_runs_another_process_admits_as_the_admission_commits()
+    {
+        string location = await _engine.NewLocationAsync();
+        await using CatalogStore worker = await CatalogStore.OpenAsync(location);
+        await using CatalogStore scheduler = await CatalogStore.OpenAsync(_engine.AsAnotherProcess(location));
+        using var heard = new SemaphoreSlim(0);
+        using var stop = new CancellationTokenSource();
+        Task<bool> watching = worker.Runs.WatchClaimableRunsAsync(() => heard.Release(), stop.Token);
+        await WaitUntilListeningAsync(location, 1, watching);
+
+        await AdmitOneAsync(scheduler);
+
+        Assert.True(await heard.WaitAsync(TimeSpan.FromSeconds(30)), "no notification of the admission");
+        await stop.CancelAsync();
+        Assert.True(await watching);
+    }
+
+    [Fact]
+    public async Task A_claimer_whose_listening_connection_was_cut_listens_again_and_hears_of_later_admissions()
+    {
+        string location = await _engine.NewLocationAsync();
+        await using CatalogStore worker = await CatalogStore.OpenAsync(location);
+        await using CatalogStore scheduler = await CatalogStore.OpenAsync(_engine.AsAnotherProcess(location));
+        using var heard = new SemaphoreSlim(0);
+        using var stop = new CancellationTokenSource();
+        Task<bool> watching = worker.Runs.WatchClaimableRunsAsync(() => heard.Release(), stop.Token);
+        await WaitUntilListeningAsync(location, 1, watching);
+
+        await _engine.ExecuteAsync(location, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND datname = current_database()");
+        await WaitUntilListeningAsync(location, 0, watching);
+        await WaitUntilListeningAsync(location, 1, watching);
+        await AdmitOneAsync(scheduler);
+
+        Assert.True(await heard.WaitAsync(TimeSpan.FromSeconds(30)), "no notification of the admission after the connection was cut");
+        await stop.CancelAsync();
+        Assert.True(await watching);
+    }
+
+    private static async Task AdmitOneAsync(CatalogStore scheduler)
+    {
+        RunRecord run = (await scheduler.Runs.TryQueueRunAsync(new RunStart("hourly", RunTrigger.Api, null, null, null, "scheduler")))!;
+        await scheduler.Runs.AdmitRunsAsync([run.Id]);
+    }
+
+    /// <summary>Waits until <paramref name="sessions"/> sessions of the catalog's database are listening (their last statement a LISTEN, still open).</summary>
+    private Task WaitUntilListeningAsync(string location, int sessions, Task mustNotEnd) =>
+        WaitUntilAsync(
+            async () => await _engine.CountAsync(location, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND state = 'idle' AND datname = current_database()") == sessions,
+            mustNotEnd);
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, Task mustNotEnd)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (!await condition())
         {
-            Assert.False(mustNotEnd.IsCompleted, "the stores opened without waiting for the migration lock");
+            Assert.False(mustNotEnd.IsCompleted, "what the test waits beside ended first");
             await Task.Delay(20, timeout.Token);
         }
     }

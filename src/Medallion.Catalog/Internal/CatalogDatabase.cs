@@ -128,6 +128,47 @@ internal sealed class CatalogDatabase
     }
 
     /// <summary>
+    /// Calls <paramref name="notified"/> each time a committed write notified <paramref name="channel"/> (see
+    /// <see cref="CatalogDialect.ListenAsync"/>) until <paramref name="cancellationToken"/> is cancelled, then returns true;
+    /// a failed connection is logged and opened again after <see cref="ListenRetry"/>. False at once where the engine tells
+    /// no one.
+    /// </summary>
+    public async Task<bool> ListenAsync(string channel, Action notified, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                if (!await Dialect.ListenAsync(channel, notified, cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return true;
+            }
+            catch (Exception e)
+            {
+                // Those listening poll too: until the connection is back they hear of things later, not never.
+                LogMessages.ListenFailed(_logger, channel, Location, e.Message, (long)ListenRetry.TotalSeconds);
+            }
+
+            try
+            {
+                await Task.Delay(ListenRetry, Time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>How long <see cref="ListenAsync"/> waits before opening a failed connection again.</summary>
+    public static TimeSpan ListenRetry { get; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Runs a write through the catalog's <see cref="CatalogWriter"/> (see <see cref="CatalogWriter.WriteAsync"/>), and logs it
     /// when it took <see cref="SlowWriteThreshold"/> or longer, named by <paramref name="write"/> (the store method's name).
     /// </summary>

@@ -31,6 +31,20 @@ internal abstract class CatalogDialect
     /// </summary>
     public abstract string SkipLockedRows { get; }
 
+    /// <summary>
+    /// A statement that tells the processes listening on <paramref name="channel"/> (<see cref="ListenAsync"/>) once the
+    /// write running it commits, and nothing when it rolls back; null where the engine tells no one and they poll.
+    /// </summary>
+    public virtual string? Notify(string channel) => null;
+
+    /// <summary>
+    /// Calls <paramref name="notified"/> each time a committed write ran <see cref="Notify"/> on <paramref name="channel"/>,
+    /// from a connection of its own, until <paramref name="cancellationToken"/> is cancelled (then throws
+    /// <see cref="OperationCanceledException"/>); throws the engine's error when that connection fails. Returns at once,
+    /// false, where the engine tells no one.
+    /// </summary>
+    public virtual Task<bool> ListenAsync(string channel, Action notified, CancellationToken cancellationToken) => Task.FromResult(false);
+
     /// <summary>A new, closed connection to the catalog.</summary>
     public abstract DbConnection CreateConnection();
 

@@ -116,6 +116,33 @@ internal sealed class PostgresCatalogDialect : CatalogDialect
     /// <inheritdoc/>
     public override DbConnection CreateConnection() => new NpgsqlConnection(_connectionString);
 
+    /// <inheritdoc/>
+    /// <remarks>PostgreSQL's <c>NOTIFY</c>, delivered at commit; channels are the catalog's own constants, never user text.</remarks>
+    public override string Notify(string channel) => $"SELECT pg_notify('{channel}', '')";
+
+    /// <inheritdoc/>
+    public override async Task<bool> ListenAsync(string channel, Action notified, CancellationToken cancellationToken)
+    {
+        // Out of the pool, which it would hold a connection of for good; with keepalives, so that a connection cut without
+        // a word (a partition, a failover) fails within a minute rather than leaving the listener deaf.
+        var builder = new NpgsqlConnectionStringBuilder(_connectionString) { Pooling = false, KeepAlive = 30 };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            connection.Notification += (_, _) => notified();
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using (var listen = new NpgsqlCommand($"LISTEN {channel}", connection))
+            {
+                await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            while (true)
+            {
+                await connection.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>Nothing to prepare: the database is made by its administrator, and the first migration creates the tables in it.</summary>
     public override void PrepareStorage()
     {

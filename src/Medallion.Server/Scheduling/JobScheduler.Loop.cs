@@ -320,6 +320,7 @@ public sealed partial class JobScheduler
         IReadOnlySet<TableName> streamed = _executor.Streamed;
         var leaving = new HashSet<RunRecord>(ReferenceEqualityComparer.Instance);
         var orphanedBackfills = new HashSet<string>(StringComparer.Ordinal);
+        var toWorkers = new List<Admission>();
         try
         {
             List<Admission> admitted = _queue.Admit(
@@ -341,14 +342,18 @@ public sealed partial class JobScheduler
                 if (_executor.Count < _options.Concurrency)
                 {
                     _executor.Start(run, job, definitions);
+                    leaving.Add(run);
+                    _runTables[run.Id] = tables;
                 }
                 else
                 {
-                    await _catalog.Runs.AdmitRunAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
-                    _admitted[run.Id] = run with { Holder = null };
-                    await _executor.LogAsync(run, null, "info", "admitted: waiting for a worker to claim it").ConfigureAwait(false);
+                    toWorkers.Add(new Admission(run, job, tables));
                 }
+            }
 
+            await AdmitToWorkersAsync(toWorkers).ConfigureAwait(false);
+            foreach ((RunRecord run, _, IReadOnlyList<TableName> tables) in toWorkers)
+            {
                 leaving.Add(run);
                 _runTables[run.Id] = tables;
             }
@@ -363,6 +368,27 @@ public sealed partial class JobScheduler
         foreach (string backfill in orphanedBackfills)
         {
             await FinishBackfillIfDoneAsync(backfill).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Admits runs in the catalog for workers to claim, together: one write, which wakes the workers listening, however
+    /// many jobs came due at once. Their logs say so first, so that a worker's "claimed" follows. Called with
+    /// <see cref="_state"/> held.
+    /// </summary>
+    private async Task AdmitToWorkersAsync(List<Admission> admissions)
+    {
+        if (admissions.Count == 0)
+        {
+            return;
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        await Task.WhenAll(admissions.Select(a => _executor.LogAsync(a.Run, [new RunLogEntry(now, null, "info", "admitted: waiting for a worker to claim it")]))).ConfigureAwait(false);
+        await _catalog.Runs.AdmitRunsAsync([.. admissions.Select(a => a.Run.Id)], CancellationToken.None).ConfigureAwait(false);
+        foreach (Admission admission in admissions)
+        {
+            _admitted[admission.Run.Id] = admission.Run with { Holder = null };
         }
     }
 

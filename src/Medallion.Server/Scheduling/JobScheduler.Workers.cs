@@ -128,6 +128,23 @@ public sealed partial class JobScheduler
     private async Task ClaimLoopAsync()
     {
         CancellationToken stop = _stopPlanning.Token;
+        // A PostgreSQL catalog tells of claimable runs as their admission commits: the worker claims then, not at its next
+        // poll, which stays for SQLite and for what a dropped listening connection misses.
+        using var listening = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        Task listener = _catalog.Runs.WatchClaimableRunsAsync(Wake, listening.Token);
+        try
+        {
+            await ClaimUntilStoppedAsync(stop).ConfigureAwait(false);
+        }
+        finally
+        {
+            await listening.CancelAsync().ConfigureAwait(false);
+            await listener.ConfigureAwait(false);
+        }
+    }
+
+    private async Task ClaimUntilStoppedAsync(CancellationToken stop)
+    {
         while (!stop.IsCancellationRequested && !LeaseLost)
         {
             TaskCompletionSource signal = Volatile.Read(ref _wake);
@@ -169,11 +186,14 @@ public sealed partial class JobScheduler
             }
 
             Definitions definitions = _definitions;
-            foreach (RunRecord run in await _catalog.Runs.ClaimRunsAsync(Holder.Id, free, cancellationToken).ConfigureAwait(false))
+            List<RunRecord> claimed = await _catalog.Runs.ClaimRunsAsync(Holder.Id, free, cancellationToken).ConfigureAwait(false);
+            // The lines together (the catalog commits them at once), before any run's own.
+            DateTimeOffset now = _time.GetUtcNow();
+            await Task.WhenAll(claimed.Select(run => _executor.LogAsync(run, [new RunLogEntry(now, null, "info", $"claimed by worker {Holder.Id} ({Holder})")]))).ConfigureAwait(false);
+            foreach (RunRecord run in claimed)
             {
                 if (run.Job is { } name && definitions.Jobs.TryGetValue(name, out JobDefinition? job))
                 {
-                    await _executor.LogAsync(run, null, "info", $"claimed by worker {Holder.Id} ({Holder})").ConfigureAwait(false);
                     _executor.Start(run, job, definitions);
                 }
                 else

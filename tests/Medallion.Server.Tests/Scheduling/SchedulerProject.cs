@@ -29,9 +29,10 @@ public sealed class SchedulerProject : IAsyncDisposable
     /// <param name="lease">The scheduler lease's time to live (heartbeats every third of it); the default's when null.</param>
     /// <param name="concurrency">How many runs it executes at once (<see cref="SchedulerOptions.Concurrency"/>); no limit when null.</param>
     /// <param name="worker">Start a worker: it plans nothing and claims admitted runs, listed in the servers table as its server would list it.</param>
+    /// <param name="pollInterval">How often it looks at the catalog unasked; 200 ms when null.</param>
     public async Task<JobScheduler> StartAsync(
         TimeProvider? time = null, string holder = "scheduler-1", Func<double>? random = null, Microsoft.Extensions.Logging.ILoggerFactory? logs = null, bool runsJobs = true, TimeSpan? lease = null,
-        int? concurrency = null, bool worker = false)
+        int? concurrency = null, bool worker = false, TimeSpan? pollInterval = null)
     {
         var defaults = new SchedulerOptions();
         // Each scheduler is a server of its own: its own environment, with its own connection to the catalog.
@@ -41,7 +42,7 @@ public sealed class SchedulerProject : IAsyncDisposable
         {
             MaxConcurrentSteps = 2,
             Holder = new LeaseHolder(holder, "test-host", 1, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)),
-            PollInterval = PollInterval,
+            PollInterval = pollInterval ?? PollInterval,
             Random = random ?? (() => 0.5),
             LeaseTimeToLive = lease ?? defaults.LeaseTimeToLive,
             HeartbeatInterval = lease / 3 ?? defaults.HeartbeatInterval,

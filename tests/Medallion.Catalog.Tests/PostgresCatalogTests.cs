@@ -171,50 +171,78 @@ public sealed class PostgresCatalogTests : IAsyncLifetime
         return port;
     }
 
-    /// <summary>Waits until <paramref name="condition"/> holds; fails when <paramref name="mustNotEnd"/> ends first or it takes 30 seconds.</summary>
     [Fact]
     public async Task A_claimer_watching_hears_of_runs_another_process_admits_as_the_admission_commits()
     {
-        string location = await _engine.NewLocationAsync();
-        await using CatalogStore worker = await CatalogStore.OpenAsync(location);
-        await using CatalogStore scheduler = await CatalogStore.OpenAsync(_engine.AsAnotherProcess(location));
-        using var heard = new SemaphoreSlim(0);
-        using var stop = new CancellationTokenSource();
-        Task<bool> watching = worker.Runs.WatchClaimableRunsAsync(() => heard.Release(), stop.Token);
-        await WaitUntilListeningAsync(location, 1, watching);
+        await using ClaimableWatch watch = await ClaimableWatch.StartAsync(this);
 
-        await AdmitOneAsync(scheduler);
+        await watch.AdmitOneAsync();
 
-        Assert.True(await heard.WaitAsync(TimeSpan.FromSeconds(30)), "no notification of the admission");
-        await stop.CancelAsync();
-        Assert.True(await watching);
+        Assert.True(await watch.HeardAsync(), "no notification of the admission");
+        Assert.True(await watch.StopAsync());
     }
 
     [Fact]
     public async Task A_claimer_whose_listening_connection_was_cut_listens_again_and_hears_of_later_admissions()
     {
-        string location = await _engine.NewLocationAsync();
-        await using CatalogStore worker = await CatalogStore.OpenAsync(location);
-        await using CatalogStore scheduler = await CatalogStore.OpenAsync(_engine.AsAnotherProcess(location));
-        using var heard = new SemaphoreSlim(0);
-        using var stop = new CancellationTokenSource();
-        Task<bool> watching = worker.Runs.WatchClaimableRunsAsync(() => heard.Release(), stop.Token);
-        await WaitUntilListeningAsync(location, 1, watching);
+        await using ClaimableWatch watch = await ClaimableWatch.StartAsync(this);
 
-        await _engine.ExecuteAsync(location, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND datname = current_database()");
-        await WaitUntilListeningAsync(location, 0, watching);
-        await WaitUntilListeningAsync(location, 1, watching);
-        await AdmitOneAsync(scheduler);
+        await _engine.ExecuteAsync(watch.Location, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND datname = current_database()");
+        await WaitUntilListeningAsync(watch.Location, 0, watch.Watching);
+        await WaitUntilListeningAsync(watch.Location, 1, watch.Watching);
+        await watch.AdmitOneAsync();
 
-        Assert.True(await heard.WaitAsync(TimeSpan.FromSeconds(30)), "no notification of the admission after the connection was cut");
-        await stop.CancelAsync();
-        Assert.True(await watching);
+        Assert.True(await watch.HeardAsync(), "no notification of the admission after the connection was cut");
+        Assert.True(await watch.StopAsync());
     }
 
-    private static async Task AdmitOneAsync(CatalogStore scheduler)
+    /// <summary>A new catalog open as two processes: a worker watching for claimable runs, and a scheduler that admits them.</summary>
+    private sealed class ClaimableWatch : IAsyncDisposable
     {
-        RunRecord run = (await scheduler.Runs.TryQueueRunAsync(new RunStart("hourly", RunTrigger.Api, null, null, null, "scheduler")))!;
-        await scheduler.Runs.AdmitRunsAsync([run.Id]);
+        private readonly SemaphoreSlim _heard = new(0);
+        private readonly CancellationTokenSource _stop = new();
+        private CatalogStore _worker = null!;
+        private CatalogStore _scheduler = null!;
+
+        public string Location { get; private set; } = null!;
+
+        public Task<bool> Watching { get; private set; } = null!;
+
+        /// <summary>Opens the catalog twice and waits until the worker listens.</summary>
+        public static async Task<ClaimableWatch> StartAsync(PostgresCatalogTests test)
+        {
+            var watch = new ClaimableWatch { Location = await test._engine.NewLocationAsync() };
+            watch._worker = await CatalogStore.OpenAsync(watch.Location);
+            watch._scheduler = await CatalogStore.OpenAsync(test._engine.AsAnotherProcess(watch.Location));
+            watch.Watching = watch._worker.Runs.WatchClaimableRunsAsync(() => watch._heard.Release(), watch._stop.Token);
+            await test.WaitUntilListeningAsync(watch.Location, 1, watch.Watching);
+            return watch;
+        }
+
+        public async Task AdmitOneAsync()
+        {
+            RunRecord run = (await _scheduler.Runs.TryQueueRunAsync(new RunStart("hourly", RunTrigger.Api, null, null, null, "scheduler")))!;
+            await _scheduler.Runs.AdmitRunsAsync([run.Id]);
+        }
+
+        public Task<bool> HeardAsync() => _heard.WaitAsync(TimeSpan.FromSeconds(30));
+
+        /// <summary>Stops watching; what the watch returned.</summary>
+        public async Task<bool> StopAsync()
+        {
+            await _stop.CancelAsync();
+            return await Watching;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await Watching;
+            await _worker.DisposeAsync();
+            await _scheduler.DisposeAsync();
+            _stop.Dispose();
+            _heard.Dispose();
+        }
     }
 
     /// <summary>Waits until <paramref name="sessions"/> sessions of the catalog's database are listening (their last statement a LISTEN, still open).</summary>
@@ -223,6 +251,7 @@ public sealed class PostgresCatalogTests : IAsyncLifetime
             async () => await _engine.CountAsync(location, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND state = 'idle' AND datname = current_database()") == sessions,
             mustNotEnd);
 
+    /// <summary>Waits until <paramref name="condition"/> holds; fails when <paramref name="mustNotEnd"/> ends first or it takes 30 seconds.</summary>
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, Task mustNotEnd)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));

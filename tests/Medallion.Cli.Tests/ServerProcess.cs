@@ -201,10 +201,14 @@ internal sealed partial class ServerProcess : IDisposable
         }
     }
 
-    /// <summary>kill -9: the process ends at once, with no chance to record anything.</summary>
+    /// <summary>kill -9: the process ends at once, with no chance to record anything (nothing happens to one that ended already).</summary>
     public async Task KillAsync()
     {
-        _process.Kill();
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
         await _process.WaitForExitAsync();
     }
 

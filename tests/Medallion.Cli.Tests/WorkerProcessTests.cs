@@ -6,7 +6,7 @@ namespace Medallion.Cli.Tests;
 /// <summary>
 /// Workers as processes: a server of role scheduler executes nothing and a worker executes its runs; a worker killed
 /// (SIGKILL) or stopped (SIGSTOP) mid-run past <c>--adopt-after</c> has its run taken back and retried on another worker,
-/// and a stopped one that resumes neither commits nor records it.
+/// and a stopped one that resumes neither commits nor records it, and ends for its supervisor to start it afresh.
 /// </summary>
 public sealed class WorkerProcessTests : IDisposable
 {
@@ -65,19 +65,18 @@ public sealed class WorkerProcessTests : IDisposable
         using ServerProcess second = await StartWorkerAsync();
         JsonElement run = await WaitForEndAsync(scheduler, runId);
         first.Signal("CONT");
-        await first.WaitForAsync("the resumed worker to give the run up", () =>
-            Task.FromResult(first.Output.Any(l => l.Contains($"this server no longer holds run {runId}", StringComparison.Ordinal))), TimeSpan.FromSeconds(120));
-        using HttpResponseMessage readyz = await first.Http.GetAsync(new Uri(first.Api, "readyz"));
+        int exitCode = await first.WaitForExitAsync(TimeSpan.FromSeconds(120));
         JsonElement after = await scheduler.GetAsync("api/runs/" + runId);
         List<string> rows = await _project.QueryAsync("SELECT count(*) FROM silver.ticks");
-        await first.KillAsync();
         await second.TerminateAsync();
         await scheduler.TerminateAsync();
 
         Assert.Equal("succeeded", run.GetProperty("run").GetProperty("status").GetString());
         Assert.Equal(["interrupted", "succeeded"], after.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("status").GetString()));
         Assert.Equal("succeeded", after.GetProperty("run").GetProperty("status").GetString());
-        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, readyz.StatusCode);
         Assert.Equal([Rows.ToString(CultureInfo.InvariantCulture)], rows);
+        Assert.True(first.Output.Any(l => l.Contains($"this server no longer holds run {runId}", StringComparison.Ordinal)), first.Printed);
+        // It ends, failed, for its supervisor to start it afresh, rather than idling unready for good.
+        Assert.True(exitCode == 1 && first.Output.Any(l => l.Contains("The worker ends so that its supervisor starts it afresh", StringComparison.Ordinal)), first.Printed);
     }
 }

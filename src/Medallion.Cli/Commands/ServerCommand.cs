@@ -171,13 +171,15 @@ internal static partial class ServerCommand
                     }
                 }
 
-                try
+                // A worker whose runs were taken back (it went silent past adopt-after) can do nothing more: it ends, and its
+                // supervisor (systemd's Restart=on-failure, Kubernetes) starts it afresh, where staying up would leave an idle
+                // process that its liveness probe keeps alive.
+                Task runsTakenBack = server.Scheduler.Role == SchedulerRole.Worker ? server.Scheduler.RunsTakenBack : Task.Delay(Timeout.Infinite, CancellationToken.None);
+                await Task.WhenAny(Task.Delay(Timeout.Infinite, cancellationToken), runsTakenBack).ConfigureAwait(false);
+                bool takenBack = runsTakenBack.IsCompleted;
+                if (takenBack)
                 {
-                    await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // SIGTERM or Ctrl+C: stop below, within the grace period.
+                    await AnnounceAsync("A scheduler took this worker's runs back after it went silent past --adopt-after (stopped, paused or cut off from the catalog); nothing of them was committed here since. The worker ends so that its supervisor starts it afresh.").ConfigureAwait(false);
                 }
 
                 await AnnounceAsync("Stopping: no new runs; running work has " + graceText + " to finish.").ConfigureAwait(false);
@@ -192,7 +194,7 @@ internal static partial class ServerCommand
                 }
 
                 await AnnounceAsync("Stopped.").ConfigureAwait(false);
-                return 0;
+                return takenBack ? MedallionCli.Failure : 0;
             }
             finally
             {

@@ -26,6 +26,14 @@ public sealed partial class JobScheduler
     // When the scheduler last looked for silent workers (TrackAdmittedAsync).
     private DateTimeOffset _lastReclaim = DateTimeOffset.MinValue;
 
+    private readonly TaskCompletionSource _runsTakenBack = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes when a scheduler took this worker's runs back after it went silent (see <see cref="LeaseLost"/>): it then
+    /// commits and claims nothing more, so its server has nothing left to do but end for its supervisor to start it afresh.
+    /// </summary>
+    public Task RunsTakenBack => _runsTakenBack.Task;
+
     /// <summary>True for a worker, which keeps its own heartbeat in the servers table (a renewal, never a new entry).</summary>
     internal bool RenewsOwnPresence => _options.ClaimsRuns && !_options.RunsJobs;
 
@@ -229,6 +237,7 @@ public sealed partial class JobScheduler
             LeaseLost = true;
             LogRunsTakenBack(_logger, _executor.Count);
             await _executor.CancelAllAsync().ConfigureAwait(false);
+            _runsTakenBack.TrySetResult();
             Wake();
         }
 
@@ -263,7 +272,7 @@ public sealed partial class JobScheduler
             .SelectMany(s => s.Tables.Select(t => t.Target))
             .ToHashSet();
 
-    [LoggerMessage(EventId = 9526, Level = LogLevel.Error, Message = "A scheduler took this worker's runs back after it missed its heartbeats: it stops its {Running} run(s) under way without recording them, and claims nothing more; restart it.")]
+    [LoggerMessage(EventId = 9526, Level = LogLevel.Error, Message = "A scheduler took this worker's runs back after it missed its heartbeats: it stops its {Running} run(s) under way without recording them, claims nothing more, and ends, for its supervisor to start it afresh.")]
     private static partial void LogRunsTakenBack(ILogger logger, int running);
 
     [LoggerMessage(EventId = 9527, Level = LogLevel.Warning, Message = "The worker could not claim runs from the catalog: {Error}; it tries again.")]

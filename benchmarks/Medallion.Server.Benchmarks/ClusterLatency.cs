@@ -83,6 +83,7 @@ internal static class ClusterLatency
             List<(DateTimeOffset Fire, DateTimeOffset Started)> runs = await DelaysAsync(catalog.ConnectionString);
             // The first fire time runs cold (JIT, each job's first run); the figure without it is the servers' steady state.
             DateTimeOffset first = runs.Count > 0 ? runs.Min(r => r.Fire) : default;
+            await PrintStagesAsync(catalog.ConnectionString, first);
             return [.. runs.Where(r => r.Fire > first).Select(r => (r.Started - r.Fire).TotalMilliseconds)];
         }
         finally
@@ -106,6 +107,33 @@ internal static class ClusterLatency
         }
 
         return runs;
+    }
+
+    /// <summary>Where the time goes: p50 and p99 from the fire time to each line of a scheduled run's log that marks a step (queued, admitted, claimed).</summary>
+    private static async Task PrintStagesAsync(string connectionString, DateTimeOffset first)
+    {
+        var stages = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT r.interval_end, l.logged_at, split_part(l.message, ' ', 1)
+            FROM runs r JOIN run_logs l ON l.run_id = r.id
+            WHERE r.trigger = 'schedule' AND (l.message LIKE 'queued by the schedule%' OR l.message LIKE 'admitted:%' OR l.message LIKE 'claimed by worker%')
+            """, connection);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            DateTimeOffset fire = Parse(reader.GetString(0));
+            if (fire > first)
+            {
+                string stage = reader.GetString(2).TrimEnd(':');
+                (stages.TryGetValue(stage, out List<double>? delays) ? delays : stages[stage] = []).Add((Parse(reader.GetString(1)) - fire).TotalMilliseconds);
+            }
+        }
+
+        Console.WriteLine("    " + string.Join("; ", stages.OrderBy(s => Bench.Percentile(s.Value, 0.5)).Select(s => string.Create(CultureInfo.InvariantCulture,
+            $"fire -> {s.Key} p50 {Bench.Percentile(s.Value, 0.50):0} ms, p99 {Bench.Percentile(s.Value, 0.99):0} ms"))));
     }
 
     private static DateTimeOffset Parse(string time) => DateTimeOffset.Parse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);

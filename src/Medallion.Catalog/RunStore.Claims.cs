@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Data.Common;
 using System.Globalization;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog.Internal;
@@ -33,17 +34,11 @@ public sealed partial class RunStore
             return Task.CompletedTask;
         }
 
-        string now = _db.Now();
+        (string, object?)[] parameters = [("@ids", CatalogJson.WriteStrings([.. runIds])), ("@now", _db.Now()), ("@queued", FormatStatus(RunStatus.Queued))];
         return _db.WriteAsync((connection, transaction) =>
         {
-            int admitted = 0;
-            foreach (string runId in runIds)
-            {
-                admitted += Execute(connection, transaction,
-                    "UPDATE runs SET admitted_at = @now, holder = NULL WHERE id = @id AND status = @queued",
-                    ("@id", runId), ("@now", now), ("@queued", FormatStatus(RunStatus.Queued)));
-            }
-
+            int admitted = Execute(connection, transaction,
+                $"UPDATE runs SET admitted_at = @now, holder = NULL WHERE id IN ({_db.Dialect.JsonTextSet("@ids")}) AND status = @queued", parameters);
             TellClaimers(connection, transaction, admitted);
             return admitted;
         }, cancellationToken);
@@ -107,9 +102,10 @@ public sealed partial class RunStore
                 }
             }
 
-            foreach (RunRecord run in claimed)
+            if (claimed.Count > 0)
             {
-                Execute(connection, transaction, "UPDATE runs SET holder = @holder WHERE id = @id", ("@id", run.Id), ("@holder", holderId));
+                Execute(connection, transaction, $"UPDATE runs SET holder = @holder WHERE id IN ({_db.Dialect.JsonTextSet("@ids")})",
+                    ("@ids", CatalogJson.WriteStrings([.. claimed.Select(r => r.Id)])), ("@holder", holderId));
             }
 
             return claimed.Count;

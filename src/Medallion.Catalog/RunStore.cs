@@ -434,25 +434,77 @@ public sealed partial class RunStore
     /// <param name="runId">The run.</param>
     /// <param name="lines">The lines, in order, each with the time it was logged.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
-    public Task AppendRunLogAsync(string runId, IReadOnlyList<RunLogEntry> lines, CancellationToken cancellationToken = default)
+    public Task AppendRunLogAsync(string runId, IReadOnlyList<RunLogEntry> lines, CancellationToken cancellationToken = default) =>
+        AppendRunLogsAsync([(runId, lines)], cancellationToken);
+
+    /// <summary>
+    /// Appends log lines to several runs in one write (a scheduler queuing or admitting many runs at once, a worker
+    /// claiming them), each run's numbered in order after the lines it has.
+    /// </summary>
+    /// <param name="logs">Each run and its lines, in order, each with the time it was logged.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public Task AppendRunLogsAsync(IReadOnlyCollection<(string RunId, IReadOnlyList<RunLogEntry> Lines)> logs, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(runId);
-        ArgumentNullException.ThrowIfNull(lines);
-        foreach (RunLogEntry line in lines)
+        ArgumentNullException.ThrowIfNull(logs);
+        foreach ((string runId, IReadOnlyList<RunLogEntry> lines) in logs)
         {
-            ArgumentException.ThrowIfNullOrEmpty(line.Level, nameof(lines));
-            ArgumentNullException.ThrowIfNull(line.Message, nameof(lines));
+            ArgumentException.ThrowIfNullOrEmpty(runId, nameof(logs));
+            ArgumentNullException.ThrowIfNull(lines, nameof(logs));
+            foreach (RunLogEntry line in lines)
+            {
+                ArgumentException.ThrowIfNullOrEmpty(line.Level, nameof(logs));
+                ArgumentNullException.ThrowIfNull(line.Message, nameof(logs));
+            }
         }
 
-        return _db.ExecuteInTransactionAsync(
-            lines.Select(line => (
-                """
-                INSERT INTO run_logs (run_id, seq, logged_at, model, level, message)
-                SELECT @run, COALESCE(MAX(seq), 0) + 1, @at, @model, @level, @message FROM run_logs WHERE run_id = @run
-                """,
-                new (string, object?)[] { ("@run", runId), ("@at", FormatTime(line.LoggedAt)), ("@model", line.Model?.ToString().ToLowerInvariant()), ("@level", line.Level), ("@message", line.Message) })).ToList(),
-            cancellationToken);
+        // Few statements, not one a line: a scheduler admitting a hundred runs waits for this write before its workers hear
+        // of them. Each line's number counts on from its run's last as the statement found it, so a run's lines go
+        // together into one statement.
+        var statements = new List<(string, (string, object?)[])>();
+        var values = new StringBuilder();
+        var parameters = new List<(string, object?)>();
+        int lineCount = 0;
+        // A run named twice would number two lines alike: its lines are taken together, in order.
+        foreach ((string runId, List<RunLogEntry> lines) in logs.GroupBy(l => l.RunId, StringComparer.Ordinal).Select(g => (g.Key, g.SelectMany(l => l.Lines).ToList())))
+        {
+            string run = "@r" + statements.Count.ToString(CultureInfo.InvariantCulture) + "_" + parameters.Count.ToString(CultureInfo.InvariantCulture);
+            parameters.Add((run, runId));
+            for (int i = 0; i < lines.Count; i++)
+            {
+                string p = "@p" + parameters.Count.ToString(CultureInfo.InvariantCulture);
+                values.Append(values.Length == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture,
+                    $"({run}, (SELECT COALESCE(MAX(seq), 0) FROM run_logs WHERE run_id = {run}) + {i + 1}, {p}a, {p}m, {p}l, {p}t)");
+                parameters.Add((p + "a", FormatTime(lines[i].LoggedAt)));
+                parameters.Add((p + "m", lines[i].Model?.ToString().ToLowerInvariant()));
+                parameters.Add((p + "l", lines[i].Level));
+                parameters.Add((p + "t", lines[i].Message));
+            }
+
+            lineCount += lines.Count;
+            if (lineCount >= LogLinesPerStatement)
+            {
+                Flush();
+            }
+        }
+
+        Flush();
+        return _db.ExecuteInTransactionAsync(statements, cancellationToken);
+
+        void Flush()
+        {
+            if (values.Length > 0)
+            {
+                statements.Add(($"INSERT INTO run_logs (run_id, seq, logged_at, model, level, message) VALUES {values}", [.. parameters]));
+            }
+
+            values.Clear();
+            parameters.Clear();
+            lineCount = 0;
+        }
     }
+
+    // Five parameters a line: well under SQLite's 32,766 and PostgreSQL's 65,535 a statement.
+    private const int LogLinesPerStatement = 1000;
 
     /// <summary>The log lines of a run after line <paramref name="afterSequence"/>, at most <paramref name="limit"/>, in order.</summary>
     public Task<List<RunLogLine>> GetRunLogAsync(string runId, long afterSequence = 0, int limit = 1000, CancellationToken cancellationToken = default)

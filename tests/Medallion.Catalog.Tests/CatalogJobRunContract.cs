@@ -183,6 +183,23 @@ public abstract class CatalogJobRunContract(CatalogEngine engine) : CatalogContr
     }
 
     [Fact]
+    public async Task Log_lines_of_several_runs_appended_in_one_write_follow_each_run_s_lines_in_order()
+    {
+        RunRecord first = (await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;
+        RunRecord second = (await Store.Runs.TryQueueRunAsync(Scheduled("daily", s_start)))!;
+        await Store.Runs.AppendRunLogAsync(first.Id, null, "info", "queued");
+
+        await Store.Runs.AppendRunLogsAsync([
+            (first.Id, [new RunLogEntry(s_start, null, "info", "admitted"), new RunLogEntry(s_start, null, "info", "claimed")]),
+            (second.Id, [new RunLogEntry(s_start, null, "info", "admitted")]),
+            (first.Id, [new RunLogEntry(s_start, null, "info", "started")]),
+        ]);
+
+        Assert.Equal([(1L, "queued"), (2L, "admitted"), (3L, "claimed"), (4L, "started")], (await Store.Runs.GetRunLogAsync(first.Id)).Select(l => (l.Sequence, l.Message)));
+        Assert.Equal([(1L, "admitted")], (await Store.Runs.GetRunLogAsync(second.Id)).Select(l => (l.Sequence, l.Message)));
+    }
+
+    [Fact]
     public async Task Log_lines_appended_together_follow_the_run_s_lines_in_order_with_the_times_they_were_logged_at()
     {
         RunRecord run = (await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;

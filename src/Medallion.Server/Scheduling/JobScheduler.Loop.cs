@@ -64,8 +64,9 @@ public sealed partial class JobScheduler
             await TakeRequestsAsync(stop).ConfigureAwait(false);
             endedOnWorkers = await TrackAdmittedAsync(stop).ConfigureAwait(false);
             plan = RunPlanner.Plan(await GatherAsync(_time.GetUtcNow(), startup, stop).ConfigureAwait(false));
-            await QueuePlanAsync(plan, stop).ConfigureAwait(false);
+            Task logged = await QueuePlanAsync(plan, stop).ConfigureAwait(false);
             await StartQueuedAsync().ConfigureAwait(false);
+            await logged.ConfigureAwait(false);
             Interlocked.Increment(ref _planningPasses);
         }
         finally
@@ -238,14 +239,15 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>Queues what the plan says and keeps what it accounted for.</summary>
-    private async Task QueuePlanAsync(RunPlan plan, CancellationToken cancellationToken)
+    /// <returns>The writing of the scheduled runs' first log lines, still under way (see <see cref="QueueAllAsync"/>).</returns>
+    private async Task<Task> QueuePlanAsync(RunPlan plan, CancellationToken cancellationToken)
     {
         foreach ((string job, int missed) in plan.MissedSchedules)
         {
             Metrics.MissedSchedules(job, missed);
         }
 
-        await QueueAllAsync(plan.Scheduled, cancellationToken).ConfigureAwait(false);
+        Task logged = await QueueAllAsync(plan.Scheduled, cancellationToken).ConfigureAwait(false);
         // Only once queued: a pass that failed to queue plans the same fire times again.
         foreach ((string job, DateTimeOffset accounted) in plan.FireTimesAccounted)
         {
@@ -271,16 +273,24 @@ public sealed partial class JobScheduler
         {
             _pendingFiles[job] = pending;
         }
+
+        return logged;
     }
 
-    /// <summary>Queues the runs together: many jobs due at one instant share the catalog's commits rather than waiting for one each.</summary>
-    private async Task QueueAllAsync(List<RunStart> starts, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues the runs together: many jobs due at one instant share the catalog's commits rather than waiting for one each.
+    /// </summary>
+    /// <returns>
+    /// The writing of their first log lines, which the pass need not wait for before starting them: the catalog's one
+    /// writer applies writes in the order asked, so whatever of the runs is written next commits with them or after.
+    /// </returns>
+    private async Task<Task> QueueAllAsync(List<RunStart> starts, CancellationToken cancellationToken)
     {
         RunRecord?[] runs = await Task.WhenAll(starts.Select(s => _catalog.Runs.TryQueueRunAsync(s, cancellationToken))).ConfigureAwait(false);
         List<RunRecord> queued = runs.OfType<RunRecord>().ToList();
         _queue.AddRange(queued);
         DateTimeOffset now = _time.GetUtcNow();
-        await Task.WhenAll(queued.Select(r => _executor.LogAsync(r, [new RunLogEntry(now, null, "info", Describe(r))]))).ConfigureAwait(false);
+        return _executor.LogAsync([.. queued.Select(r => (r, (IReadOnlyList<RunLogEntry>)[new RunLogEntry(now, null, "info", Describe(r))]))]);
     }
 
     private async Task<RunRecord?> QueueAsync(RunStart start, CancellationToken cancellationToken)
@@ -373,8 +383,9 @@ public sealed partial class JobScheduler
 
     /// <summary>
     /// Admits runs in the catalog for workers to claim, together: one write, which wakes the workers listening, however
-    /// many jobs came due at once. Their logs say so first, so that a worker's "claimed" follows. Called with
-    /// <see cref="_state"/> held.
+    /// many jobs came due at once. Their log lines saying so are written first, in the same commit or an earlier one
+    /// (the catalog's one writer applies writes in the order asked), so that a worker's "claimed" follows them. Called
+    /// with <see cref="_state"/> held.
     /// </summary>
     private async Task AdmitToWorkersAsync(List<Admission> admissions)
     {
@@ -384,8 +395,8 @@ public sealed partial class JobScheduler
         }
 
         DateTimeOffset now = _time.GetUtcNow();
-        await Task.WhenAll(admissions.Select(a => _executor.LogAsync(a.Run, [new RunLogEntry(now, null, "info", "admitted: waiting for a worker to claim it")]))).ConfigureAwait(false);
-        await _catalog.Runs.AdmitRunsAsync([.. admissions.Select(a => a.Run.Id)], CancellationToken.None).ConfigureAwait(false);
+        Task logged = _executor.LogAsync([.. admissions.Select(a => (a.Run, (IReadOnlyList<RunLogEntry>)[new RunLogEntry(now, null, "info", "admitted: waiting for a worker to claim it")]))]);
+        await Task.WhenAll(logged, _catalog.Runs.AdmitRunsAsync([.. admissions.Select(a => a.Run.Id)], CancellationToken.None)).ConfigureAwait(false);
         foreach (Admission admission in admissions)
         {
             _admitted[admission.Run.Id] = admission.Run with { Holder = null };

@@ -195,9 +195,10 @@ public sealed partial class JobScheduler
 
             Definitions definitions = _definitions;
             List<RunRecord> claimed = await _catalog.Runs.ClaimRunsAsync(Holder.Id, free, cancellationToken).ConfigureAwait(false);
-            // The lines together (the catalog commits them at once), before any run's own.
+            // The lines together, asked before anything of the runs themselves: the catalog's one writer applies writes in
+            // the order asked, so they commit first without the runs waiting for them.
             DateTimeOffset now = _time.GetUtcNow();
-            await Task.WhenAll(claimed.Select(run => _executor.LogAsync(run, [new RunLogEntry(now, null, "info", $"claimed by worker {Holder.Id} ({Holder})")]))).ConfigureAwait(false);
+            Task logged = _executor.LogAsync([.. claimed.Select(run => (run, (IReadOnlyList<RunLogEntry>)[new RunLogEntry(now, null, "info", $"claimed by worker {Holder.Id} ({Holder})")]))]);
             foreach (RunRecord run in claimed)
             {
                 if (run.Job is { } name && definitions.Jobs.TryGetValue(name, out JobDefinition? job))
@@ -210,6 +211,8 @@ public sealed partial class JobScheduler
                         $"{ErrorCodes.Format(ErrorCode.CatalogObjectNotFound)}: worker {Holder} has no job '{run.Job}' in its project; its servers must serve the same project files (reload or redeploy it).").ConfigureAwait(false);
                 }
             }
+
+            await logged.ConfigureAwait(false);
         }
         finally
         {

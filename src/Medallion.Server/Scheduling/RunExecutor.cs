@@ -409,10 +409,26 @@ internal sealed class RunExecutor : IDisposable
         LogAsync(run, [new RunLogEntry(_time.GetUtcNow(), model, level, message)]);
 
     /// <summary>Writes lines of a run's log to the catalog, and to the server's log (where <c>--log-format json</c> shows them).</summary>
-    public async Task LogAsync(RunRecord run, IReadOnlyList<RunLogEntry> lines)
+    public Task LogAsync(RunRecord run, IReadOnlyList<RunLogEntry> lines) => LogAsync([(run, lines)]);
+
+    /// <summary>
+    /// Writes lines of several runs' logs to the catalog in one write (many runs queued, admitted or claimed at once), and
+    /// to the server's log. The write is asked before this returns its task, so what is asked of the catalog afterwards
+    /// commits with these lines or after them.
+    /// </summary>
+    public async Task LogAsync(IReadOnlyCollection<(RunRecord Run, IReadOnlyList<RunLogEntry> Lines)> logs)
     {
-        _runLog.Write(run, lines);
-        await _catalog.Runs.AppendRunLogAsync(run.Id, lines, CancellationToken.None).ConfigureAwait(false);
+        if (logs.Count == 0)
+        {
+            return;
+        }
+
+        foreach ((RunRecord run, IReadOnlyList<RunLogEntry> lines) in logs)
+        {
+            _runLog.Write(run, lines);
+        }
+
+        await _catalog.Runs.AppendRunLogsAsync([.. logs.Select(l => (l.Run.Id, l.Lines))], CancellationToken.None).ConfigureAwait(false);
         // Live log readers (the SSE stream) wait on this rather than polling the catalog.
         Interlocked.Exchange(ref _logWritten, NewSignal()).TrySetResult();
     }

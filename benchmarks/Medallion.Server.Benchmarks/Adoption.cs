@@ -99,12 +99,14 @@ internal static class Adoption
         {
             foreach (Process server in servers)
             {
-                using (Process.Start("kill", ["-CONT", server.Id.ToString(CultureInfo.InvariantCulture)]))
-                {
-                }
-
+                // A stopped process is resumed before it is killed; a killed one, or a worker that exited on resuming (its
+                // runs taken back), is left alone.
                 if (!server.HasExited)
                 {
+                    using (Process.Start("kill", ["-CONT", server.Id.ToString(CultureInfo.InvariantCulture)]))
+                    {
+                    }
+
                     server.Kill(entireProcessTree: true);
                 }
 

@@ -289,8 +289,7 @@ public sealed partial class JobScheduler
         RunRecord?[] runs = await Task.WhenAll(starts.Select(s => _catalog.Runs.TryQueueRunAsync(s, cancellationToken))).ConfigureAwait(false);
         List<RunRecord> queued = runs.OfType<RunRecord>().ToList();
         _queue.AddRange(queued);
-        DateTimeOffset now = _time.GetUtcNow();
-        return _executor.LogAsync([.. queued.Select(r => (r, (IReadOnlyList<RunLogEntry>)[new RunLogEntry(now, null, "info", Describe(r))]))]);
+        return _executor.LogEachAsync(queued, Describe);
     }
 
     private async Task<RunRecord?> QueueAsync(RunStart start, CancellationToken cancellationToken)
@@ -394,8 +393,7 @@ public sealed partial class JobScheduler
             return;
         }
 
-        DateTimeOffset now = _time.GetUtcNow();
-        Task logged = _executor.LogAsync([.. admissions.Select(a => (a.Run, (IReadOnlyList<RunLogEntry>)[new RunLogEntry(now, null, "info", "admitted: waiting for a worker to claim it")]))]);
+        Task logged = _executor.LogEachAsync(admissions.Select(a => a.Run), _ => "admitted: waiting for a worker to claim it");
         await Task.WhenAll(logged, _catalog.Runs.AdmitRunsAsync([.. admissions.Select(a => a.Run.Id)], CancellationToken.None)).ConfigureAwait(false);
         foreach (Admission admission in admissions)
         {

@@ -197,8 +197,7 @@ public sealed partial class JobScheduler
             List<RunRecord> claimed = await _catalog.Runs.ClaimRunsAsync(Holder.Id, free, cancellationToken).ConfigureAwait(false);
             // The lines together, asked before anything of the runs themselves: the catalog's one writer applies writes in
             // the order asked, so they commit first without the runs waiting for them.
-            DateTimeOffset now = _time.GetUtcNow();
-            Task logged = _executor.LogAsync([.. claimed.Select(run => (run, (IReadOnlyList<RunLogEntry>)[new RunLogEntry(now, null, "info", $"claimed by worker {Holder.Id} ({Holder})")]))]);
+            Task logged = _executor.LogEachAsync(claimed, _ => $"claimed by worker {Holder.Id} ({Holder})");
             foreach (RunRecord run in claimed)
             {
                 if (run.Job is { } name && definitions.Jobs.TryGetValue(name, out JobDefinition? job))

@@ -412,6 +412,16 @@ internal sealed class RunExecutor : IDisposable
     public Task LogAsync(RunRecord run, IReadOnlyList<RunLogEntry> lines) => LogAsync([(run, lines)]);
 
     /// <summary>
+    /// Writes one info line to each run's log, all in one write (see <see cref="LogAsync(IReadOnlyCollection{ValueTuple{RunRecord, IReadOnlyList{RunLogEntry}}})"/>):
+    /// many runs queued, admitted or claimed at once.
+    /// </summary>
+    public Task LogEachAsync(IEnumerable<RunRecord> runs, Func<RunRecord, string> message)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        return LogAsync([.. runs.Select(run => (run, (IReadOnlyList<RunLogEntry>)[new RunLogEntry(now, null, "info", message(run))]))]);
+    }
+
+    /// <summary>
     /// Writes lines of several runs' logs to the catalog in one write (many runs queued, admitted or claimed at once), and
     /// to the server's log. The write is asked before this returns its task, so what is asked of the catalog afterwards
     /// commits with these lines or after them.

@@ -65,7 +65,7 @@ public sealed class StorageResolver
 
     /// <summary>
     /// The settings a project may give its stores (<c>storage_options</c> in <c>medallion.yml</c>): the standard
-    /// variables' names, as delta-rs and the AWS and Azure tools read them from the environment.
+    /// variables' names, as delta-rs and the AWS, Azure and Google tools read them from the environment.
     /// </summary>
     public static IReadOnlyList<string> SettingNames { get; } =
     [
@@ -73,6 +73,7 @@ public sealed class StorageResolver
         "AWS_SESSION_TOKEN", "AWS_S3_ALLOW_UNSAFE_RENAME", "MEDALLION_S3_CONDITIONAL_PUT", "MEDALLION_SINGLE_WRITER", StoreRequestTimeout.SettingName,
         StoreUploadParts.ThresholdSettingName, StoreUploadParts.PartSizeSettingName,
         "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN",
+        "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_SERVICE_ACCOUNT_KEY", "STORAGE_EMULATOR_HOST",
     ];
 
     /// <summary>

@@ -105,31 +105,6 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
         }
     }
 
-    /// <summary>The items of a listing, with a failure of the service turned into an error naming the listed prefix.</summary>
-    private async IAsyncEnumerable<T> TranslatedAsync<T>(IAsyncEnumerable<T> listing, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        IAsyncEnumerator<T> items = listing.GetAsyncEnumerator(cancellationToken);
-        await using (items.ConfigureAwait(false))
-        {
-            while (true)
-            {
-                try
-                {
-                    if (!await items.MoveNextAsync().ConfigureAwait(false))
-                    {
-                        yield break;
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    throw Translate(e, "list", prefix.Length == 0 ? "(the whole store)" : prefix);
-                }
-
-                yield return items.Current;
-            }
-        }
-    }
-
     /// <inheritdoc />
     public override async Task<byte[]> ReadAllAsync(string key, CancellationToken cancellationToken = default)
     {
@@ -146,20 +121,13 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
     }
 
     /// <inheritdoc />
-    public override async Task<byte[]> ReadRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
+    protected override async Task<byte[]> ReadNonEmptyRangeAsync(string key, long offset, int length, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
         BlobClient blob = Blob(key);
         ObjectInfo info = await GetInfoAsync(key, cancellationToken).ConfigureAwait(false) ?? throw NotFound(key, null);
         if (offset + length > info.SizeBytes)
         {
             throw RangePastEnd(key, offset, length, info.SizeBytes);
-        }
-
-        if (length == 0)
-        {
-            return [];
         }
 
         try
@@ -273,12 +241,8 @@ public sealed class AzureBlobObjectStore : RemoteObjectStore
         }
     }
 
-    /// <summary>Turns a failed request into its error (<see cref="Describe"/>) and logs it once: an error already translated passes unchanged.</summary>
-    private MedallionException Translate(Exception e, string operation, string key) =>
-        e as MedallionException ?? RequestFailed(Describe(e, operation, key), operation, key);
-
-    /// <summary>Turns an SDK or network failure into an error naming the store, the operation and the key; never a secret.</summary>
-    private MedallionException Describe(Exception e, string operation, string key)
+    /// <inheritdoc />
+    protected override MedallionException Describe(Exception e, string operation, string key)
     {
         string what = $"Could not {operation} '{key}' in '{Location}'";
         RequestFailedException? failed = e as RequestFailedException ?? (e as AggregateException)?.InnerException as RequestFailedException;

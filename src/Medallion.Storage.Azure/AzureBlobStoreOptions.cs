@@ -56,12 +56,7 @@ public sealed record AzureBlobStoreOptions
     {
         ArgumentNullException.ThrowIfNull(uri);
         environment ??= Environment.GetEnvironmentVariable;
-        int schemeEnd = uri.IndexOf("://", StringComparison.Ordinal);
-        string scheme = schemeEnd < 0 ? string.Empty : uri[..schemeEnd].ToLowerInvariant();
-        string rest = schemeEnd < 0 ? uri : uri[(schemeEnd + 3)..];
-        int slash = rest.IndexOf('/', StringComparison.Ordinal);
-        string authority = slash < 0 ? rest : rest[..slash];
-        string prefix = slash < 0 ? string.Empty : rest[(slash + 1)..].Trim('/');
+        bool valid = StoreUri.TrySplit(uri, out string scheme, out string authority, out string prefix);
         string container = authority;
         string? account = null;
         if (scheme is "abfss" or "abfs")
@@ -79,7 +74,7 @@ public sealed record AzureBlobStoreOptions
             account = authority[(at + 1)..dot];
         }
 
-        if (container.Length == 0 || prefix.Contains("//", StringComparison.Ordinal))
+        if (!valid || container.Length == 0)
         {
             throw new MedallionException(ErrorCode.StorageUnsupportedLocation,
                 $"The table location '{uri}' is not a valid Azure Blob URI.\nHelp: write az://container/path/to/table or abfss://container@account.dfs.core.windows.net/path/to/table.");

@@ -195,16 +195,9 @@ public sealed class S3ObjectStore : RemoteObjectStore
     }
 
     /// <inheritdoc />
-    public override async Task<byte[]> ReadRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
+    protected override async Task<byte[]> ReadNonEmptyRangeAsync(string key, long offset, int length, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
         string objectKey = ObjectKey(key);
-        if (length == 0)
-        {
-            ObjectInfo info = await GetInfoAsync(key, cancellationToken).ConfigureAwait(false) ?? throw NotFound(key, null);
-            return offset <= info.SizeBytes ? [] : throw RangePastEnd(key, offset, length, info.SizeBytes);
-        }
 
         try
         {
@@ -574,12 +567,8 @@ public sealed class S3ObjectStore : RemoteObjectStore
         }
     }
 
-    /// <summary>Turns a failed request into its error (<see cref="Describe"/>) and logs it once: an error already translated passes unchanged.</summary>
-    private MedallionException Translate(Exception e, string operation, string key) =>
-        e as MedallionException ?? RequestFailed(Describe(e, operation, key), operation, key);
-
-    /// <summary>Turns an SDK or network failure into an error naming the store, the operation and the key; never a credential.</summary>
-    private MedallionException Describe(Exception e, string operation, string key)
+    /// <inheritdoc />
+    protected override MedallionException Describe(Exception e, string operation, string key)
     {
         string what = $"Could not {operation} '{key}' in '{Location}'";
         if (e is AmazonS3Exception s3)

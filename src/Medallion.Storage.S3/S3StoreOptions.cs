@@ -78,12 +78,7 @@ public sealed record S3StoreOptions
     {
         ArgumentNullException.ThrowIfNull(uri);
         environment ??= Environment.GetEnvironmentVariable;
-        int scheme = uri.IndexOf("://", StringComparison.Ordinal);
-        string rest = scheme < 0 ? uri : uri[(scheme + 3)..];
-        int slash = rest.IndexOf('/', StringComparison.Ordinal);
-        string bucket = slash < 0 ? rest : rest[..slash];
-        string prefix = slash < 0 ? string.Empty : rest[(slash + 1)..].Trim('/');
-        if (bucket.Length == 0 || prefix.Contains("//", StringComparison.Ordinal))
+        if (!StoreUri.TrySplit(uri, out _, out string bucket, out string prefix))
         {
             throw new MedallionException(ErrorCode.StorageUnsupportedLocation,
                 $"The table location '{uri}' is not a valid S3 URI.\nHelp: write s3://bucket/path/to/table.");

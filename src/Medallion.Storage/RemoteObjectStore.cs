@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Storage.Internal;
@@ -173,7 +174,27 @@ public abstract class RemoteObjectStore : IObjectStore
     public abstract Task<byte[]> ReadAllAsync(string key, CancellationToken cancellationToken = default);
 
     /// <inheritdoc />
-    public abstract Task<byte[]> ReadRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default);
+    /// <remarks>An empty range costs one request for the object's size (it must exist, and the offset be inside it).</remarks>
+    public async Task<byte[]> ReadRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ValidateKey(key);
+        if (length > 0)
+        {
+            return await ReadNonEmptyRangeAsync(key, offset, length, cancellationToken).ConfigureAwait(false);
+        }
+
+        ObjectInfo info = await GetInfoAsync(key, cancellationToken).ConfigureAwait(false) ?? throw NotFound(key, null);
+        return offset <= info.SizeBytes ? [] : throw RangePastEnd(key, offset, length, info.SizeBytes);
+    }
+
+    /// <summary>
+    /// Reads <paramref name="length"/> bytes (one or more) of the valid key <paramref name="key"/> from <paramref name="offset"/>
+    /// (<see cref="IObjectStore.ReadRangeAsync"/>: <see cref="NotFound"/> when it does not exist, <see cref="RangePastEnd"/> when
+    /// the range runs past its end).
+    /// </summary>
+    protected abstract Task<byte[]> ReadNonEmptyRangeAsync(string key, long offset, int length, CancellationToken cancellationToken);
 
     /// <inheritdoc />
     public abstract Task<bool> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);
@@ -304,6 +325,43 @@ public abstract class RemoteObjectStore : IObjectStore
         return new MedallionException(ErrorCode.StorageIoFailed,
             $"{what}: the request to {endpoint} timed out (no answer within {limit} at each attempt).\nHelp: check that the store is up and reachable from this machine; on a slow link, raise {StoreRequestTimeout.SettingName} (now {limit}).",
             inner);
+    }
+
+    /// <summary>Turns a failed request into its error (<see cref="Describe"/>) and logs it once: an error already translated passes unchanged.</summary>
+    /// <param name="e">The failure.</param>
+    /// <param name="operation">What was asked, e.g. <c>read</c> or <c>write</c>.</param>
+    /// <param name="key">The object (or prefix) it was asked for.</param>
+    protected MedallionException Translate(Exception e, string operation, string key) =>
+        e as MedallionException ?? RequestFailed(Describe(e, operation, key), operation, key);
+
+    /// <summary>Turns an SDK or network failure of <paramref name="operation"/> on <paramref name="key"/> into an error naming the store, the operation and the key; never a secret.</summary>
+    protected abstract MedallionException Describe(Exception e, string operation, string key);
+
+    /// <summary>The items of a listing of <paramref name="prefix"/>, with a failure of the service turned into an error naming the listed prefix.</summary>
+    protected async IAsyncEnumerable<T> TranslatedAsync<T>(IAsyncEnumerable<T> listing, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(listing);
+        ArgumentNullException.ThrowIfNull(prefix);
+        IAsyncEnumerator<T> items = listing.GetAsyncEnumerator(cancellationToken);
+        await using (items.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await items.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        yield break;
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    throw Translate(e, "list", prefix.Length == 0 ? "(the whole store)" : prefix);
+                }
+
+                yield return items.Current;
+            }
+        }
     }
 
     /// <summary>

@@ -3,8 +3,9 @@ using System.Text.Json;
 namespace Medallion.Cli.Tests;
 
 /// <summary>
-/// <c>medallion delta</c> on s3:// and az:// URIs, in a process whose environment holds only the standard variables
-/// a shell that talks to the store already has (moto from build/test-setup/moto.sh, Azurite from azurite.sh).
+/// <c>medallion delta</c> on s3://, az:// and gs:// URIs, in a process whose environment holds only the standard variables
+/// a shell that talks to the store already has (moto from build/test-setup/moto.sh, Azurite from azurite.sh, the GCS
+/// test server this process starts).
 /// </summary>
 public sealed class ObjectStoreCommandTests : IDisposable
 {
@@ -15,6 +16,7 @@ public sealed class ObjectStoreCommandTests : IDisposable
     [Theory]
     [InlineData("s3")]
     [InlineData("az")]
+    [InlineData("gs")]
     public async Task Create_write_read_and_history_work_on_a_store_uri_with_only_the_standard_variables(string kind)
     {
         string uri = await StoreCli.NewTableAsync(kind);
@@ -44,19 +46,26 @@ public sealed class ObjectStoreCommandTests : IDisposable
     [Theory]
     [InlineData("s3")]
     [InlineData("az")]
+    [InlineData("gs")]
     public async Task A_project_on_a_store_runs_with_the_stores_settings_in_storage_options_as_env_references(string kind)
     {
         string uri = await StoreCli.NewTableAsync(kind);
         string project = Path.Combine(_cli.Directory, "project");
         Directory.CreateDirectory(Path.Combine(project, "models", "silver"));
-        string options = kind == "s3"
-            ? "  AWS_ENDPOINT_URL_S3: ${LAKE_ENDPOINT}\n  AWS_ACCESS_KEY_ID: ${LAKE_KEY}\n  AWS_SECRET_ACCESS_KEY: ${LAKE_SECRET}\n  AWS_REGION: us-east-1\n"
-            : "  AZURE_STORAGE_CONNECTION_STRING: ${LAKE_CONNECTION}\n";
+        string options = kind switch
+        {
+            "s3" => "  AWS_ENDPOINT_URL_S3: ${LAKE_ENDPOINT}\n  AWS_ACCESS_KEY_ID: ${LAKE_KEY}\n  AWS_SECRET_ACCESS_KEY: ${LAKE_SECRET}\n  AWS_REGION: us-east-1\n",
+            "gs" => "  STORAGE_EMULATOR_HOST: ${LAKE_CONNECTION}\n",
+            _ => "  AZURE_STORAGE_CONNECTION_STRING: ${LAKE_CONNECTION}\n",
+        };
         await File.WriteAllTextAsync(Path.Combine(project, "medallion.yml"), $"name: stored\nstorage: {uri}\nstorage_options:\n{options}");
         await File.WriteAllTextAsync(Path.Combine(project, "models", "silver", "numbers.sql"), "SELECT i AS id FROM range(5) t(i)\n");
-        Dictionary<string, string> variables = kind == "s3"
-            ? new() { ["LAKE_ENDPOINT"] = StoreCli.S3Endpoint, ["LAKE_KEY"] = "testing", ["LAKE_SECRET"] = "testing" }
-            : new() { ["LAKE_CONNECTION"] = StoreCli.AzuriteConnectionString() };
+        Dictionary<string, string> variables = kind switch
+        {
+            "s3" => new() { ["LAKE_ENDPOINT"] = StoreCli.S3Endpoint, ["LAKE_KEY"] = "testing", ["LAKE_SECRET"] = "testing" },
+            "gs" => new() { ["LAKE_CONNECTION"] = StoreCli.Gcs.EmulatorHost },
+            _ => new() { ["LAKE_CONNECTION"] = StoreCli.AzuriteConnectionString() },
+        };
 
         (int exit, string output, string error) = await _cli.RunAsync(variables, "run", "--project", project);
         (int missingExit, _, string missing) = await _cli.RunAsync(new Dictionary<string, string>(), "run", "--project", project);
@@ -72,6 +81,7 @@ public sealed class ObjectStoreCommandTests : IDisposable
     [Theory]
     [InlineData("s3")]
     [InlineData("az")]
+    [InlineData("gs")]
     public async Task The_quickstart_on_a_store_runs_twice_and_its_tables_answer_sql_time_travel_and_vacuum(string kind)
     {
         string uri = await StoreCli.NewTableAsync(kind);
@@ -93,6 +103,7 @@ public sealed class ObjectStoreCommandTests : IDisposable
     [Theory]
     [InlineData("s3")]
     [InlineData("az")]
+    [InlineData("gs")]
     public async Task Tables_and_history_of_a_project_on_a_store_show_each_tables_rows_and_versions(string kind)
     {
         string uri = await StoreCli.NewTableAsync(kind);

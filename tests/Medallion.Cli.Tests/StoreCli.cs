@@ -7,7 +7,7 @@ namespace Medallion.Cli.Tests;
 
 /// <summary>
 /// <c>medallion</c> in a process of its own against the test stores (moto from build/test-setup/moto.sh, Azurite from
-/// azurite.sh), reached only through the standard variables a shell that talks to the store already has; its working
+/// azurite.sh, the GCS test server this process starts), reached only through the standard variables a shell that talks to the store already has; its working
 /// directory and object cache are in a folder of the test's own.
 /// </summary>
 internal sealed class StoreCli : IDisposable
@@ -28,13 +28,24 @@ internal sealed class StoreCli : IDisposable
     public static string AzuriteConnectionString(string? blobEndpoint = null) =>
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteKey};BlobEndpoint={blobEndpoint ?? BlobEndpoint};";
 
-    /// <summary>The server of a store kind (<c>s3</c>, <c>az</c>), for a proxy to stand in front of.</summary>
-    public static Uri Server(string kind) => new(kind == "s3" ? S3Endpoint : new Uri(BlobEndpoint).GetLeftPart(UriPartial.Authority));
+    /// <summary>The GCS test server of this test process, shared by its tests.</summary>
+    public static GcsTestServer Gcs => GcsTestServer.SharedAsync().GetAwaiter().GetResult();
+
+    /// <summary>The server of a store kind (<c>s3</c>, <c>az</c>, <c>gs</c>), for a proxy to stand in front of.</summary>
+    public static Uri Server(string kind) => kind switch
+    {
+        "s3" => new(S3Endpoint),
+        "gs" => Gcs.Endpoint,
+        _ => new(new Uri(BlobEndpoint).GetLeftPart(UriPartial.Authority)),
+    };
 
     /// <summary>The standard variables of a store kind, reaching its server at <paramref name="server"/> (a proxy's address) when given.</summary>
-    public static Dictionary<string, string> Variables(string kind, Uri? server = null) => kind == "s3"
-        ? new() { ["AWS_ACCESS_KEY_ID"] = "testing", ["AWS_SECRET_ACCESS_KEY"] = "testing", ["AWS_REGION"] = "us-east-1", ["AWS_ENDPOINT_URL_S3"] = server?.ToString() ?? S3Endpoint }
-        : new() { ["AZURE_STORAGE_CONNECTION_STRING"] = AzuriteConnectionString(server is null ? null : server.GetLeftPart(UriPartial.Authority) + new Uri(BlobEndpoint).AbsolutePath) };
+    public static Dictionary<string, string> Variables(string kind, Uri? server = null) => kind switch
+    {
+        "s3" => new() { ["AWS_ACCESS_KEY_ID"] = "testing", ["AWS_SECRET_ACCESS_KEY"] = "testing", ["AWS_REGION"] = "us-east-1", ["AWS_ENDPOINT_URL_S3"] = server?.ToString() ?? S3Endpoint },
+        "gs" => new() { ["STORAGE_EMULATOR_HOST"] = server?.GetLeftPart(UriPartial.Authority) ?? Gcs.EmulatorHost },
+        _ => new() { ["AZURE_STORAGE_CONNECTION_STRING"] = AzuriteConnectionString(server is null ? null : server.GetLeftPart(UriPartial.Authority) + new Uri(BlobEndpoint).AbsolutePath) },
+    };
 
     /// <summary>A fresh table URI on a store kind, its bucket or container created.</summary>
     public static async Task<string> NewTableAsync(string kind)
@@ -54,6 +65,12 @@ internal sealed class StoreCli : IDisposable
             return $"s3://{Bucket}/{name}";
         }
 
+        if (kind == "gs")
+        {
+            Gcs.CreateBucket(Bucket);
+            return $"gs://{Bucket}/{name}";
+        }
+
         await new BlobContainerClient(AzuriteConnectionString(), Bucket).CreateIfNotExistsAsync();
         return $"az://{Bucket}/{name}";
     }
@@ -67,6 +84,10 @@ internal sealed class StoreCli : IDisposable
         {
             using var s3 = new AmazonS3Client(new BasicAWSCredentials("testing", "testing"), new AmazonS3Config { ServiceURL = S3Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
             keys.AddRange((await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = Bucket, Prefix = path })).S3Objects.Select(o => o.Key));
+        }
+        else if (kind == "gs")
+        {
+            keys.AddRange(Gcs.ObjectNames(Bucket, path));
         }
         else
         {
@@ -118,7 +139,8 @@ internal sealed class StoreCli : IDisposable
             start.ArgumentList.Add(a);
         }
 
-        foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("AZURE_", StringComparison.Ordinal)).ToList())
+        foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("AZURE_", StringComparison.Ordinal)
+            || k.StartsWith("GOOGLE_", StringComparison.Ordinal) || k == "STORAGE_EMULATOR_HOST").ToList())
         {
             start.Environment.Remove(name);
         }

@@ -5,7 +5,8 @@ using System.Text.RegularExpressions;
 namespace Medallion.Cli.Tests;
 
 /// <summary>
-/// Faults of the object store under <c>medallion delta</c>, injected by a proxy in front of moto and Azurite: error
+/// Faults of the object store under <c>medallion delta</c>, injected by a proxy in front of moto, Azurite and the GCS
+/// test server: error
 /// answers (500, 503), reset connections, stalls past the request timeout and truncated bodies, on a data file's
 /// upload, on the commit and on reads. Transient faults are retried and a write commits its rows exactly once, also
 /// when the store applied a commit whose answer was lost; persistent faults and stalls fail within a bounded time with
@@ -30,6 +31,15 @@ public sealed class StoreFaultTests : IDisposable
 
     /// <summary>The multipart threshold and part size of the runs that write <see cref="LargeRows"/>: S3's least part.</summary>
     private const string PartSize = "5MB";
+
+    /// <summary>The method of a one-request upload: a PUT of the key on S3 and Azure, a POST to the upload path of GCS's JSON API.</summary>
+    private static string Upload(string kind) => kind == "gs" ? "POST" : "PUT";
+
+    /// <summary>The target of the commit of version 1 on each store (on GCS the object's name is a query parameter, its <c>/</c> escaped, and the commit is create-only).</summary>
+    private static string Commit1Of(string kind) => kind == "gs" ? @"%2F_delta_log%2F0{19}1\.json&ifGenerationMatch=0$" : Commit1;
+
+    /// <summary>The target of a data file's upload on each store.</summary>
+    private static string DataFileOf(string kind) => kind == "gs" ? @"%2Fpart-[^/?&%]+\.parquet$" : DataFile;
 
     /// <summary>The target of one part of an upload in parts, by the request that carries it on each store.</summary>
     private static string Part(string kind) => kind == "s3" ? @"\.parquet\?partNumber=2&uploadId=" : @"\.parquet\?comp=block&blockid=";
@@ -71,12 +81,18 @@ public sealed class StoreFaultTests : IDisposable
     [InlineData("az", "503 after the write")]
     [InlineData("s3", "stall after the write")]
     [InlineData("az", "stall after the write")]
+    [InlineData("gs", "503")]
+    [InlineData("gs", "500")]
+    [InlineData("gs", "reset")]
+    [InlineData("gs", "answer lost")]
+    [InlineData("gs", "503 after the write")]
+    [InlineData("gs", "stall after the write")]
     public async Task A_commit_failing_transiently_is_retried_and_the_write_commits_its_rows_once(string kind, string fault)
     {
         string uri = await TableAsync(kind, "SELECT 0 AS id");
         using var proxy = new StoreProxy(StoreCli.Server(kind));
         // A fault after the write happens once: the retry finds the commit the store already holds.
-        StoreFaultRule rule = proxy.Inject(Fault(fault), "PUT", Commit1, times: Fault(fault).AfterServer ? 1 : 2);
+        StoreFaultRule rule = proxy.Inject(Fault(fault), Upload(kind), Commit1Of(kind), times: Fault(fault).AfterServer ? 1 : 2);
 
         await WriteOkAsync(kind, proxy, uri, "SELECT 1 AS id", fault.StartsWith("stall", StringComparison.Ordinal) ? ShortTimeout : null);
 
@@ -87,12 +103,13 @@ public sealed class StoreFaultTests : IDisposable
     [Theory]
     [InlineData("s3")]
     [InlineData("az")]
+    [InlineData("gs")]
     public async Task A_commit_the_store_applied_while_every_answer_to_it_was_lost_is_recognised_as_made_and_not_made_again(string kind)
     {
         string uri = await TableAsync(kind, "SELECT 0 AS id");
         using var proxy = new StoreProxy(StoreCli.Server(kind));
-        StoreFaultRule lost = proxy.Inject(StoreFault.Reset(afterServer: true), "PUT", Commit1, times: 1);
-        StoreFaultRule busy = proxy.Inject(StoreFault.Status(503), "PUT", Commit1);
+        StoreFaultRule lost = proxy.Inject(StoreFault.Reset(afterServer: true), Upload(kind), Commit1Of(kind), times: 1);
+        StoreFaultRule busy = proxy.Inject(StoreFault.Status(503), Upload(kind), Commit1Of(kind));
 
         await WriteOkAsync(kind, proxy, uri, "SELECT 1 AS id");
 
@@ -129,11 +146,14 @@ public sealed class StoreFaultTests : IDisposable
     [InlineData("az", "reset")]
     [InlineData("s3", "answer lost")]
     [InlineData("az", "answer lost")]
+    [InlineData("gs", "503")]
+    [InlineData("gs", "reset")]
+    [InlineData("gs", "answer lost")]
     public async Task A_data_file_upload_failing_transiently_is_retried_and_the_write_commits_its_rows_once(string kind, string fault)
     {
         string uri = await TableAsync(kind, "SELECT 0 AS id");
         using var proxy = new StoreProxy(StoreCli.Server(kind));
-        StoreFaultRule rule = proxy.Inject(Fault(fault), "PUT", DataFile, times: 2);
+        StoreFaultRule rule = proxy.Inject(Fault(fault), Upload(kind), DataFileOf(kind), times: 2);
 
         await WriteOkAsync(kind, proxy, uri, "SELECT 1 AS id");
 
@@ -146,17 +166,19 @@ public sealed class StoreFaultTests : IDisposable
     [InlineData("az", "data file")]
     [InlineData("s3", "commit")]
     [InlineData("az", "commit")]
+    [InlineData("gs", "data file")]
+    [InlineData("gs", "commit")]
     public async Task An_upload_the_store_keeps_refusing_fails_the_write_naming_the_object_and_once_lifted_the_next_write_succeeds(string kind, string upload)
     {
         string uri = await TableAsync(kind, "SELECT 0 AS id");
         using var proxy = new StoreProxy(StoreCli.Server(kind));
-        StoreFaultRule rule = proxy.Inject(StoreFault.Status(503), "PUT", upload == "commit" ? Commit1 : DataFile);
+        StoreFaultRule rule = proxy.Inject(StoreFault.Status(503), Upload(kind), upload == "commit" ? Commit1Of(kind) : DataFileOf(kind));
 
         (int exit, _, string error) = await _cli.RunAsync(Through(kind, proxy), "delta", "write", uri, "--from", "SELECT 1 AS id");
 
         Assert.Equal(1, exit);
         string key = upload == "commit" ? "_delta_log/00000000000000000001.json" : "part-[^']+\\.parquet";
-        string refusal = kind == "s3" ? "SlowDown: Please reduce your request rate." : "ServerBusy, HTTP 503.";
+        string refusal = kind switch { "s3" => "SlowDown: Please reduce your request rate.", "gs" => "backendError, HTTP 503: Backend Error.", _ => "ServerBusy, HTTP 503." };
         Assert.True(Regex.IsMatch(error, $"^Error MDL5003: Could not {(upload == "commit" ? "write" : "upload")} '{key}' in '{Regex.Escape(uri)}': {Regex.Escape(refusal)}\n"), error);
         await AssertTableAsync(kind, uri, 0, [0]);
 
@@ -206,7 +228,7 @@ public sealed class StoreFaultTests : IDisposable
         (int exit, _, string error) = await _cli.RunAsync(InParts(kind, proxy), "delta", "write", uri, "--from", LargeRows);
 
         Assert.Equal(1, exit);
-        string refusal = kind == "s3" ? "SlowDown: Please reduce your request rate." : "ServerBusy, HTTP 503.";
+        string refusal = kind switch { "s3" => "SlowDown: Please reduce your request rate.", "gs" => "backendError, HTTP 503: Backend Error.", _ => "ServerBusy, HTTP 503." };
         Assert.True(Regex.IsMatch(error, $"^Error MDL5003: Could not upload 'part-[^']+\\.parquet' in '{Regex.Escape(uri)}': {Regex.Escape(refusal)}\n"), error);
         Assert.Equal(before, await StoreCli.ListAsync(kind, uri));
         // S3 keeps (and bills) the parts of an upload neither completed nor aborted; Azure drops uncommitted blocks itself.

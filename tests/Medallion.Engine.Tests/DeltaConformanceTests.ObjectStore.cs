@@ -17,7 +17,7 @@ namespace Medallion.Engine.Tests;
 /// </summary>
 public sealed partial class DeltaConformanceTests
 {
-    private static readonly string[] s_storeKinds = ["s3", "az"];
+    private static readonly string[] s_storeKinds = ["s3", "az", "gs"];
 
     // One upload per case for the whole run: a case has several checks.
     private static readonly ConcurrentDictionary<string, Lazy<Task<string>>> s_uploaded = new(StringComparer.Ordinal);

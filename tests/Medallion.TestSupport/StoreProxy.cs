@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 namespace Medallion.TestSupport;
 
 /// <summary>
-/// A loopback HTTP/1.1 proxy in front of a store server (moto, Azurite) that forwards requests and answers unchanged,
+/// A loopback HTTP/1.1 proxy in front of a store server (moto, Azurite, the GCS test server) that forwards requests and answers unchanged,
 /// records the first line of each request (<see cref="Requests"/>), and injects faults (<see cref="Inject"/>): an error
 /// status in the store's own error shape, a connection reset, a stall past the client's timeout, a truncated body,
 /// each on the requests a rule picks by method, target and count. With <c>stopAt</c> it stops for good (listener and
@@ -122,7 +122,7 @@ public sealed class StoreProxy : IDisposable
     private sealed class Connection(StoreProxy proxy, TcpClient client, TcpClient server)
     {
         /// <summary>The method of each request forwarded whose answer has not come yet, with its fault after the server.</summary>
-        private readonly Queue<(string Method, StoreFault? Fault)> _pending = new();
+        private readonly Queue<(string Method, string Target, StoreFault? Fault)> _pending = new();
         private readonly CancellationTokenSource _closed = CancellationTokenSource.CreateLinkedTokenSource(proxy._stop.Token);
 
         public async Task RunAsync()
@@ -170,7 +170,7 @@ public sealed class StoreProxy : IDisposable
 
                     lock (_pending)
                     {
-                        _pending.Enqueue((parts[0], fault));
+                        _pending.Enqueue((parts[0], parts.Length > 1 ? parts[1] : string.Empty, fault));
                     }
 
                     await to.WriteAsync(head.Raw, _closed.Token);
@@ -202,7 +202,8 @@ public sealed class StoreProxy : IDisposable
             await from.CopyBodyAsync(head, isAnswerToHead: false, null, _closed.Token);
             if (fault.Kind == StoreFaultKind.Status)
             {
-                await stream.WriteAsync(ErrorAnswer(fault.StatusCode, head.StartLine.Split(' ')[0], azure: head.Header("x-ms-version") is not null), _closed.Token);
+                string[] line = head.StartLine.Split(' ');
+                await stream.WriteAsync(ErrorAnswer(fault.StatusCode, line[0], ServiceOf(line.Length > 1 ? line[1] : string.Empty, azure: head.Header("x-ms-version") is not null)), _closed.Token);
                 client.Client.Shutdown(SocketShutdown.Send);
                 return;
             }
@@ -225,7 +226,7 @@ public sealed class StoreProxy : IDisposable
                         continue;
                     }
 
-                    (string method, StoreFault? fault) = Dequeue();
+                    (string method, string target, StoreFault? fault) = Dequeue();
                     bool noBody = method == "HEAD" || status is 204 or 304;
                     if (fault is null)
                     {
@@ -234,7 +235,7 @@ public sealed class StoreProxy : IDisposable
                         continue;
                     }
 
-                    await FailAfterServerAsync(head, method, noBody, from, fault);
+                    await FailAfterServerAsync(head, method, ServiceOf(target, azure: head.Header("x-ms-request-id") is not null), noBody, from, fault);
                     return;
                 }
             }
@@ -245,13 +246,13 @@ public sealed class StoreProxy : IDisposable
         }
 
         /// <summary>A fault on the store's answer: the store did what it was asked; the client learns it wrong or not at all.</summary>
-        private async Task FailAfterServerAsync(HttpHead answer, string method, bool noBody, HttpReader from, StoreFault fault)
+        private async Task FailAfterServerAsync(HttpHead answer, string method, string service, bool noBody, HttpReader from, StoreFault fault)
         {
             NetworkStream to = client.GetStream();
             switch (fault.Kind)
             {
                 case StoreFaultKind.Status:
-                    await to.WriteAsync(ErrorAnswer(fault.StatusCode, method, azure: answer.Header("x-ms-request-id") is not null), _closed.Token);
+                    await to.WriteAsync(ErrorAnswer(fault.StatusCode, method, service), _closed.Token);
                     client.Client.Shutdown(SocketShutdown.Send);
                     return;
                 case StoreFaultKind.Reset:
@@ -275,31 +276,47 @@ public sealed class StoreProxy : IDisposable
             }
         }
 
-        private (string Method, StoreFault? Fault) Dequeue()
+        private (string Method, string Target, StoreFault? Fault) Dequeue()
         {
             lock (_pending)
             {
-                return _pending.TryDequeue(out (string, StoreFault?) next) ? next : throw new InvalidDataException("The store answered a request that was not sent.");
+                return _pending.TryDequeue(out (string, string, StoreFault?) next) ? next : throw new InvalidDataException("The store answered a request that was not sent.");
             }
         }
 
-        /// <summary>An answer of <paramref name="status"/> in the shape the store's SDK parses: S3's XML error, or Azure's with its <c>x-ms-error-code</c>.</summary>
-        private static byte[] ErrorAnswer(int status, string method, bool azure)
+        /// <summary>The service a request is for (<c>s3</c>, <c>az</c>, <c>gs</c>): Azure's SDK names its version, and GCS's JSON API has paths of its own.</summary>
+        private static string ServiceOf(string target, bool azure) =>
+            azure ? "az" : target.StartsWith("/upload/storage/v1/", StringComparison.Ordinal) || target.StartsWith("/storage/v1/", StringComparison.Ordinal) ? "gs" : "s3";
+
+        /// <summary>
+        /// An answer of <paramref name="status"/> in the shape the store's SDK parses: S3's XML error, Azure's with its
+        /// <c>x-ms-error-code</c>, or the JSON error of GCS's JSON API.
+        /// </summary>
+        private static byte[] ErrorAnswer(int status, string method, string service)
         {
-            (string code, string message) = (status, azure) switch
+            (string code, string message) = (status, service) switch
             {
-                (500, false) => ("InternalError", "We encountered an internal error. Please try again."),
-                (503, false) => ("SlowDown", "Please reduce your request rate."),
-                (500, true) => ("InternalError", "The server encountered an internal error. Please retry the request."),
-                (503, true) => ("ServerBusy", "The server is currently unable to receive requests. Please retry your request."),
+                (500, "s3") => ("InternalError", "We encountered an internal error. Please try again."),
+                (503, "s3") => ("SlowDown", "Please reduce your request rate."),
+                (500, "az") => ("InternalError", "The server encountered an internal error. Please retry the request."),
+                (503, "az") => ("ServerBusy", "The server is currently unable to receive requests. Please retry your request."),
+                (500, "gs") => ("internalError", "Internal Error"),
+                (503, "gs") => ("backendError", "Backend Error"),
                 _ => ("InjectedFault", "A fault injected by the test proxy."),
             };
             bool head = method == "HEAD";
-            string body = $"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>store-proxy</RequestId></Error>";
-            string headers = azure ? $"x-ms-error-code: {code}\r\nx-ms-request-id: store-proxy\r\nx-ms-version: 2025-01-05\r\n" : "x-amz-request-id: store-proxy\r\n";
+            string body = service == "gs"
+                ? $"{{\"error\":{{\"code\":{status},\"message\":\"{message}\",\"errors\":[{{\"message\":\"{message}\",\"domain\":\"global\",\"reason\":\"{code}\"}}]}}}}"
+                : $"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>store-proxy</RequestId></Error>";
+            string headers = service switch
+            {
+                "az" => $"x-ms-error-code: {code}\r\nx-ms-request-id: store-proxy\r\nx-ms-version: 2025-01-05\r\nContent-Type: application/xml\r\n",
+                "gs" => "X-GUploader-UploadID: store-proxy\r\nContent-Type: application/json; charset=UTF-8\r\n",
+                _ => "x-amz-request-id: store-proxy\r\nContent-Type: application/xml\r\n",
+            };
             string reason = status switch { 500 => "Internal Server Error", 503 => "Service Unavailable", _ => "Injected Fault" };
             return Encoding.UTF8.GetBytes(
-                $"HTTP/1.1 {status} {reason}\r\nContent-Type: application/xml\r\nContent-Length: {(head ? 0 : Encoding.UTF8.GetByteCount(body))}\r\n{headers}Connection: close\r\n\r\n{(head ? string.Empty : body)}");
+                $"HTTP/1.1 {status} {reason}\r\nContent-Length: {(head ? 0 : Encoding.UTF8.GetByteCount(body))}\r\n{headers}Connection: close\r\n\r\n{(head ? string.Empty : body)}");
         }
 
         /// <summary>Ends the client's connection with a TCP RST (a zero linger time makes the close abortive).</summary>

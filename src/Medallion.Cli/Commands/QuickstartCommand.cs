@@ -37,7 +37,7 @@ internal static class QuickstartCommand
             DefaultValueFactory = _ => DefaultDirectory,
         };
         var force = new Option<bool>("--force") { Description = "Delete and recreate the directory when it holds an earlier quickstart demo." };
-        var storage = new Option<string?>("--storage") { Description = "Where the demo's tables go: a folder or an object store URI (s3://bucket/prefix, az://container/prefix), reached with the standard variables. Default: the project's warehouse folder." };
+        var storage = new Option<string?>("--storage") { Description = "Where the demo's tables go: a folder or an object store URI (s3://bucket/prefix, az://container/prefix, gs://bucket/prefix), reached with the standard variables. Default: the project's warehouse folder." };
         var command = new Command("quickstart", "Create a demo lakehouse (a Brazilian online shop), build bronze, silver and gold twice (the second run incremental), and show the result.")
         {
             directory, force, storage,

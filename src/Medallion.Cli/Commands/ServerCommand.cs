@@ -247,9 +247,10 @@ internal static partial class ServerCommand
 
     /// <summary>
     /// Prefixes of the standard variables the server reads by family: <c>AWS_</c> (a lake or source on S3),
-    /// <c>AZURE_STORAGE_</c> (on Azure Blob / ADLS Gen2), <c>OTEL_</c> (traces exported over OTLP).
+    /// <c>AZURE_STORAGE_</c> (on Azure Blob / ADLS Gen2), <c>GOOGLE_</c> and <c>STORAGE_EMULATOR_</c> (on Google Cloud
+    /// Storage), <c>OTEL_</c> (traces exported over OTLP).
     /// </summary>
-    public static IReadOnlyList<string> EnvironmentPrefixes { get; } = ["AWS_", "AZURE_STORAGE_", "OTEL_"];
+    public static IReadOnlyList<string> EnvironmentPrefixes { get; } = ["AWS_", "AZURE_STORAGE_", "GOOGLE_", "STORAGE_EMULATOR_", "OTEL_"];
 
     /// <summary>The first admin's password from <paramref name="file"/>, without its trailing newline.</summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.CommandLineInvalid"/> when the file cannot be read or holds no password.</exception>

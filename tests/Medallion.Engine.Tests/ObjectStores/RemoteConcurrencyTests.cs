@@ -7,14 +7,15 @@ namespace Medallion.Engine.Tests.ObjectStores;
 /// <summary>
 /// Several writer processes appending to one table on an object store, sharing the machine's object cache: the
 /// store's conditional put must give each version to exactly one process, and the losers rebase their blind appends,
-/// so every row lands once. Run on moto (S3 If-None-Match) and on Azurite (If-None-Match answered with 409).
+/// so every row lands once. Run on moto (S3 If-None-Match), on Azurite (If-None-Match answered with 409) and on the GCS
+/// test server (ifGenerationMatch=0 answered with 412).
 /// </summary>
 public abstract class RemoteConcurrencyTests : IDisposable
 {
     private const int Appenders = 4, Appends = 15;
     private readonly WriterFixture _f = new();
 
-    /// <summary>"s3" or "az".</summary>
+    /// <summary>"s3", "az" or "gs".</summary>
     protected abstract string Kind { get; }
 
     public void Dispose()
@@ -83,4 +84,9 @@ public sealed class S3ConcurrencyTests : RemoteConcurrencyTests
 public sealed class AzureBlobConcurrencyTests : RemoteConcurrencyTests
 {
     protected override string Kind => "az";
+}
+
+public sealed class GcsConcurrencyTests : RemoteConcurrencyTests
+{
+    protected override string Kind => "gs";
 }

@@ -14,7 +14,7 @@ public abstract class RemoteTableTests : IDisposable
 {
     private readonly WriterFixture _f = new();
 
-    /// <summary>"s3" or "az".</summary>
+    /// <summary>"s3", "az" or "gs".</summary>
     protected abstract string Kind { get; }
 
     public void Dispose()
@@ -119,4 +119,9 @@ public sealed class S3TableTests : RemoteTableTests
 public sealed class AzureBlobTableTests : RemoteTableTests
 {
     protected override string Kind => "az";
+}
+
+public sealed class GcsTableTests : RemoteTableTests
+{
+    protected override string Kind => "gs";
 }

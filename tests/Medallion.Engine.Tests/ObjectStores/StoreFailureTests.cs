@@ -28,6 +28,13 @@ public sealed class StoreFailureTests : IDisposable
         await StopDuringUploadAsync("az", proxy, new Dictionary<string, string> { ["AZURE_STORAGE_CONNECTION_STRING"] = connection });
     }
 
+    [Fact]
+    public async Task The_gcs_server_stopping_during_a_data_file_upload_fails_the_write_naming_the_upload_and_commits_nothing()
+    {
+        using var proxy = new StoreProxy(TestObjectStores.Gcs.Endpoint, ".parquet HTTP/1.1");
+        await StopDuringUploadAsync("gs", proxy, new Dictionary<string, string> { ["STORAGE_EMULATOR_HOST"] = proxy.Endpoint.GetLeftPart(UriPartial.Authority) });
+    }
+
     /// <summary>A writer process appends through <paramref name="proxy"/>, which stops for good at the data file's upload.</summary>
     private async Task StopDuringUploadAsync(string kind, StoreProxy proxy, Dictionary<string, string> environment)
     {
@@ -68,6 +75,37 @@ public sealed class StoreFailureTests : IDisposable
         Assert.Empty(await UnfinishedUploadsAsync(uri));
         Assert.NotEqual("0", vacuum.Metrics["numAbortedUploads"]);
         Assert.Equal(["0|first"], await _f.ReadAsync(uri));
+    }
+
+    [Fact]
+    public async Task A_writer_killed_during_a_resumable_upload_to_gcs_commits_nothing_leaves_no_object_and_the_next_write_commits()
+    {
+        string uri = await TestObjectStores.NewTableAsync("gs");
+        await _f.Writer.WriteAsync(uri, "SELECT 0::BIGINT AS id, 'first' AS payload");
+        // The second chunk of the data file's resumable upload hangs: the first chunk is with the server, the object is not.
+        using var proxy = new StoreProxy(TestObjectStores.Gcs.Endpoint);
+        StoreFaultRule held = proxy.Inject(StoreFault.Stall(), "PUT", "upload_id=", every: 2);
+        var environment = new Dictionary<string, string>
+        {
+            ["STORAGE_EMULATOR_HOST"] = proxy.Endpoint.GetLeftPart(UriPartial.Authority),
+            ["MEDALLION_STORE_MULTIPART_THRESHOLD"] = "1MB",
+            ["MEDALLION_STORE_PART_SIZE"] = "256KB",
+        };
+
+        using (WriterProcess writer = WriterProcess.StartWith(environment, "large", uri, 200_000))
+        {
+            await held.FirstInjected.WaitAsync(TimeSpan.FromMinutes(3));
+            Assert.True(await writer.KillAsync());
+        }
+
+        string prefix = uri["gs://".Length..].Split('/', 2)[1] + "/";
+        Assert.Single(TestObjectStores.Gcs.ObjectNames(TestObjectStores.Bucket, prefix), n => n.EndsWith(".parquet", StringComparison.Ordinal));
+        Assert.Equal(0, (await _f.SnapshotAsync(uri)).Version);
+        Assert.Equal(["0|first"], await _f.ReadAsync(uri));
+
+        await _f.Writer.WriteAsync(uri, "SELECT 1::BIGINT AS id, 'second' AS payload");
+
+        Assert.Equal(["0|first", "1|second"], await _f.ReadAsync(uri));
     }
 
     private static async Task<List<string>> UnfinishedUploadsAsync(string uri)

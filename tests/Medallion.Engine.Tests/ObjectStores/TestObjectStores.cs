@@ -6,9 +6,9 @@ using Medallion.Storage;
 namespace Medallion.Engine.Tests.ObjectStores;
 
 /// <summary>
-/// The test servers, moto_server (build/test-setup/moto.sh) and Azurite (build/test-setup/azurite.sh), reached the
-/// way a user reaches S3 and Azure: through the standard environment variables only, which writer processes the
-/// tests start inherit. The object cache is a folder of this test run, not the user's.
+/// The test servers, moto_server (build/test-setup/moto.sh), Azurite (build/test-setup/azurite.sh) and the GCS test
+/// server this process starts, reached the way a user reaches S3, Azure and GCS: through the standard environment
+/// variables only, which writer processes the tests start inherit. The object cache is a folder of this test run, not the user's.
 /// </summary>
 internal static class TestObjectStores
 {
@@ -79,7 +79,10 @@ internal static class TestObjectStores
     /// <summary>Sets the standard variables to the test servers and creates the bucket and the container.</summary>
     public static Task EnsureEnvironmentAsync() => s_ready.Value;
 
-    /// <summary>A fresh table URI on a store kind ("s3" or "az"), the environment set up for it.</summary>
+    /// <summary>The GCS test server of this test process (started by <see cref="EnsureEnvironmentAsync"/>).</summary>
+    public static GcsTestServer Gcs => GcsTestServer.SharedAsync().GetAwaiter().GetResult();
+
+    /// <summary>A fresh table URI on a store kind ("s3", "az" or "gs"), the environment set up for it.</summary>
     public static async Task<string> NewTableAsync(string kind)
     {
         await s_ready.Value;
@@ -88,6 +91,7 @@ internal static class TestObjectStores
         {
             "s3" => $"s3://{Bucket}/{name}",
             "az" => $"az://{Container}/{name}",
+            "gs" => $"gs://{Bucket}/{name}",
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }
@@ -99,6 +103,9 @@ internal static class TestObjectStores
         Environment.SetEnvironmentVariable("AWS_REGION", "us-east-1");
         Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_S3", S3Endpoint);
         Environment.SetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING", AzuriteConnectionString(AzuriteKey));
+        GcsTestServer gcs = await GcsTestServer.SharedAsync();
+        gcs.CreateBucket(Bucket);
+        Environment.SetEnvironmentVariable("STORAGE_EMULATOR_HOST", gcs.EmulatorHost);
         Environment.SetEnvironmentVariable("MEDALLION_CACHE_DIR", CacheDirectory);
         using var s3 = new AmazonS3Client(new BasicAWSCredentials("testing", "testing"), new AmazonS3Config { ServiceURL = S3Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
         try

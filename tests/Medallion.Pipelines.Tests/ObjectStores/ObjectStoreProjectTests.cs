@@ -14,7 +14,8 @@ namespace Medallion.Pipelines.Tests.ObjectStores;
 /// <summary>
 /// A quickstart-like project (a CSV source into bronze, an incremental silver model, a gold aggregate) whose
 /// <c>storage</c> is an object store: run, incremental run, SQL over the lakehouse, time travel and vacuum, with the
-/// store reached through the standard environment variables only. Run on moto (S3) and on Azurite (Azure Blob).
+/// store reached through the standard environment variables only. Run on moto (S3), on Azurite (Azure Blob) and on
+/// the GCS test server.
 /// </summary>
 public abstract class ObjectStoreProjectTests : IDisposable
 {
@@ -34,7 +35,7 @@ public abstract class ObjectStoreProjectTests : IDisposable
             .Write("models/gold/revenue.sql", "SELECT count(*) AS orders, sum(amount) AS revenue FROM silver.orders");
     }
 
-    /// <summary>Completes once moto and Azurite are reachable through the standard variables, with the bucket and the container made.</summary>
+    /// <summary>Completes once moto, Azurite and the GCS test server are reachable through the standard variables, with the bucket and the container made.</summary>
     internal static Task ServersReady => s_servers.Value;
 
     public void Dispose()
@@ -84,7 +85,7 @@ public abstract class ObjectStoreProjectTests : IDisposable
         return rows;
     }
 
-    /// <summary>Points the standard variables at moto and Azurite (as a shell that talks to them would) and creates the bucket and the container.</summary>
+    /// <summary>Points the standard variables at moto, Azurite and the GCS test server (as a shell that talks to them would) and creates the buckets and the container.</summary>
     private static async Task PrepareAsync()
     {
         string s3 = Environment.GetEnvironmentVariable("MEDALLION_TEST_S3_ENDPOINT") is { Length: > 0 } e ? e : "http://127.0.0.1:55900";
@@ -95,6 +96,9 @@ public abstract class ObjectStoreProjectTests : IDisposable
         Environment.SetEnvironmentVariable("AWS_REGION", "us-east-1");
         Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_S3", s3);
         Environment.SetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING", connectionString);
+        GcsTestServer gcs = await GcsTestServer.SharedAsync();
+        gcs.CreateBucket("medallion-pipeline-tests");
+        Environment.SetEnvironmentVariable("STORAGE_EMULATOR_HOST", gcs.EmulatorHost);
         using var client = new AmazonS3Client(new BasicAWSCredentials("testing", "testing"), new AmazonS3Config { ServiceURL = s3, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
         try
         {
@@ -111,3 +115,5 @@ public abstract class ObjectStoreProjectTests : IDisposable
 public sealed class S3ProjectTests() : ObjectStoreProjectTests("s3");
 
 public sealed class AzureBlobProjectTests() : ObjectStoreProjectTests("az");
+
+public sealed class GcsProjectTests() : ObjectStoreProjectTests("gs");

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
@@ -20,7 +21,8 @@ using Medallion.Storage;
 //          of every column with a cold and with a warm object cache, then a one-table `medallion sql` query. The store
 //          is reached with the standard variables (AWS_ENDPOINT_URL_S3 for moto or MinIO, ...); its bucket or
 //          container must exist. --gcs-test-server serves a gs:// root from the tests' GCS JSON API server, started
-//          here (STORAGE_EMULATOR_HOST is set for the runs).
+//          here (STORAGE_EMULATOR_HOST is set for the runs); each phase then prints the requests it made, by kind
+//          (every request with MEDALLION_BENCH_SHOW_REQUESTS=1).
 if (args.Length > 0 && args[0] == "--phase")
 {
     return Phases.Run(args[1], args[2], args.Length > 3 ? long.Parse(args[3], CultureInfo.InvariantCulture) : 0);
@@ -30,6 +32,7 @@ if (args.Length > 1 && args[0] == "storage")
 {
     string[] positional = [.. args.Skip(1).Where(a => !a.StartsWith("--", StringComparison.Ordinal))];
     await using Medallion.TestSupport.GcsTestServer? gcs = args.Contains("--gcs-test-server") ? await StartGcsAsync(positional[0]) : null;
+    StoreRequests.Source = gcs is null ? null : () => gcs.Requests;
     return StorageComparison(positional[0], positional.Length > 1 ? long.Parse(positional[1], CultureInfo.InvariantCulture) : 2_000_000);
 }
 
@@ -169,6 +172,7 @@ static Phase Measure(string title, string phase, string root, long orders)
         start.ArgumentList.Add(a);
     }
 
+    int requestsBefore = StoreRequests.Source?.Invoke().Count ?? 0;
     long began = Stopwatch.GetTimestamp();
     using Process child = Process.Start(start)!;
     string output = child.StandardOutput.ReadToEnd();
@@ -197,6 +201,16 @@ static Phase Measure(string title, string phase, string root, long orders)
     }
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {title,-60} {seconds,8:0.00} s  cpu {cpu,8:0.00} s  peak {peakMb,7:N0} MB"));
+    if (StoreRequests.Source?.Invoke() is { } requests)
+    {
+        List<string> made = [.. requests.Skip(requestsBefore)];
+        Console.WriteLine("    store requests: " + StoreRequests.Describe(made));
+        if (Environment.GetEnvironmentVariable("MEDALLION_BENCH_SHOW_REQUESTS") == "1")
+        {
+            made.ForEach(r => Console.WriteLine("      " + Uri.UnescapeDataString(r)));
+        }
+    }
+
     return new Phase(seconds, cpu, peakMb);
 }
 

@@ -121,7 +121,9 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
             _memory.SessionOpened(_database);
             try
             {
-                LakehouseSession shared = await LakehouseSession.OpenAsync(_tables, _database, readOnly: true, allowSessionStatements: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+                // Lazy: a client that asks for one table (a dashboard's query) waits for that table's latest version
+                // only, not every table's (requests on an object store); catalog queries bring them all up to date first.
+                LakehouseSession shared = await LakehouseSession.OpenAsync(_tables, _database, readOnly: true, allowSessionStatements: false, lazy: true, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return (shared, () => _memory.SessionClosed(_database));
             }
             catch

@@ -36,7 +36,7 @@ public sealed class DeltaCommandTests
         {
             // A process of its own, so the current directory can be a fresh folder without touching the test host's.
             var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "medallion.dll"), "delta", command, "gs://lake/sales/orders", option, value })
+            foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "medallion.dll"), "delta", command, "hdfs://namenode/sales/orders", option, value })
             {
                 start.ArgumentList.Add(argument);
             }
@@ -48,7 +48,7 @@ public sealed class DeltaCommandTests
 
             Assert.True(process.ExitCode == 1, $"exit {process.ExitCode}: {await output}{await error}");
             Assert.Equal(
-                "Error MDL5005: The table location 'gs://lake/sales/orders' uses the scheme 'gs://', which no store supports.\nHelp: give a local path (or a file:/// URI), or a URI of a store: s3://, s3a://, az://, azure://, abfs://, abfss://.\n",
+                "Error MDL5005: The table location 'hdfs://namenode/sales/orders' uses the scheme 'hdfs://', which no store supports.\nHelp: give a local path (or a file:/// URI), or a URI of a store: s3://, s3a://, az://, azure://, abfs://, abfss://, gs://, gcs://.\n",
                 await error);
             Assert.Empty(Directory.EnumerateFileSystemEntries(directory));
         }
@@ -61,10 +61,10 @@ public sealed class DeltaCommandTests
     [Fact]
     public async Task Inspect_of_a_uri_of_an_unsupported_scheme_fails_with_the_unsupported_scheme_error()
     {
-        (int exit, _, string error) = await RunAsync("delta", "inspect", "gs://lake/sales/orders");
+        (int exit, _, string error) = await RunAsync("delta", "inspect", "hdfs://namenode/sales/orders");
 
         Assert.Equal(1, exit);
-        Assert.StartsWith("Error MDL5005: The table location 'gs://lake/sales/orders' uses the scheme 'gs://', which no store supports.", error, StringComparison.Ordinal);
+        Assert.StartsWith("Error MDL5005: The table location 'hdfs://namenode/sales/orders' uses the scheme 'hdfs://', which no store supports.", error, StringComparison.Ordinal);
     }
 
     [Fact]

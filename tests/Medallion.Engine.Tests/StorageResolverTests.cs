@@ -43,7 +43,7 @@ public sealed class StorageResolverTests : IDisposable
     }
 
     [Theory]
-    [InlineData("gs://lake/orders", "gs")]
+    [InlineData("wasbs://lake@acme.blob.core.windows.net/orders", "wasbs")]
     [InlineData("hdfs://namenode/lake/orders", "hdfs")]
     [InlineData("https://example.com/orders", "https")]
     [InlineData("HTTP://example.com/orders", "http")]
@@ -53,7 +53,7 @@ public sealed class StorageResolverTests : IDisposable
 
         Assert.Equal(ErrorCode.StorageUnsupportedLocation, e.Code);
         Assert.Equal(
-            $"The table location '{location}' uses the scheme '{scheme}://', which no store supports.\nHelp: give a local path (or a file:/// URI), or a URI of a store: s3://, s3a://, az://, azure://, abfs://, abfss://.",
+            $"The table location '{location}' uses the scheme '{scheme}://', which no store supports.\nHelp: give a local path (or a file:/// URI), or a URI of a store: s3://, s3a://, az://, azure://, abfs://, abfss://, gs://, gcs://.",
             e.Message);
     }
 
@@ -64,10 +64,10 @@ public sealed class StorageResolverTests : IDisposable
         using DuckDbConnection connection = database.CreateConnection();
 
         var e = await Assert.ThrowsAsync<MedallionException>(() =>
-            new DeltaWriter(connection).CreateTableAsync("gs://lake/sales/orders", new DeltaTableDefinition("id long NOT NULL")));
+            new DeltaWriter(connection).CreateTableAsync("hdfs://namenode/sales/orders", new DeltaTableDefinition("id long NOT NULL")));
 
         Assert.Equal(ErrorCode.StorageUnsupportedLocation, e.Code);
-        Assert.False(Directory.Exists(Path.Combine(Environment.CurrentDirectory, "gs:")));
+        Assert.False(Directory.Exists(Path.Combine(Environment.CurrentDirectory, "hdfs:")));
     }
 
     [Fact]

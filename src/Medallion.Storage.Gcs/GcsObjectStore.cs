@@ -138,13 +138,18 @@ public sealed class GcsObjectStore : RemoteObjectStore
         cancellationToken.ThrowIfCancellationRequested();
         StorageClient client = await ClientAsync(cancellationToken).ConfigureAwait(false);
         var options = new ListObjectsOptions { Delimiter = "/" };
+        string? last = null;
         IAsyncEnumerable<Google.Apis.Storage.v1.Data.Objects> pages = client.ListObjectsAsync(_options.Bucket, _namePrefix + prefix, options).AsRawResponses();
         await foreach (Google.Apis.Storage.v1.Data.Objects page in TranslatedAsync(pages, prefix, cancellationToken).ConfigureAwait(false))
         {
-            // Each page's prefixes are sorted and no prefix comes twice across the pages of one listing.
+            // Prefixes come in ascending order; one that a page boundary splits may be named again by the next page.
             foreach (string folder in page.Prefixes ?? [])
             {
-                yield return folder[_namePrefix.Length..];
+                if (folder != last)
+                {
+                    last = folder;
+                    yield return folder[_namePrefix.Length..];
+                }
             }
         }
     }

@@ -6,16 +6,19 @@ namespace Medallion.TestSupport;
 /// Which requests a fault applies to, made by <see cref="StoreProxy.Inject"/>: those whose method is
 /// <see cref="Method"/> (any when null) and whose target (path and query, e.g.
 /// <c>/bucket/t/_delta_log/00000000000000000001.json</c>) matches <see cref="Target"/>; of these, every
-/// <see cref="Every"/>-th one, at most <see cref="Times"/> of them, until <see cref="Lift"/>.
+/// <see cref="Every"/>-th one, at most <see cref="Times"/> of them, until <see cref="Lift"/>. With
+/// <see cref="OncePerTarget"/>, a target that got the fault never gets it again: a client's retry of it always passes,
+/// however many other requests come between.
 /// </summary>
 public sealed class StoreFaultRule
 {
     private readonly TaskCompletionSource _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _matched;
     private int _injected;
+    private readonly HashSet<string> _faultedTargets = new(StringComparer.Ordinal);
     private volatile bool _lifted;
 
-    internal StoreFaultRule(StoreFault fault, string? method, Regex target, int times, int every)
+    internal StoreFaultRule(StoreFault fault, string? method, Regex target, int times, int every, bool oncePerTarget)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(times);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(every);
@@ -24,6 +27,7 @@ public sealed class StoreFaultRule
         Target = target;
         Times = times;
         Every = every;
+        OncePerTarget = oncePerTarget;
     }
 
     /// <summary>The fault injected.</summary>
@@ -40,6 +44,9 @@ public sealed class StoreFaultRule
 
     /// <summary>Only every n-th matching request gets the fault (1: each).</summary>
     public int Every { get; }
+
+    /// <summary>Whether each target gets the fault once at most (the request is retried with the same target).</summary>
+    public bool OncePerTarget { get; }
 
     /// <summary>How many requests matched so far (faulted or not).</summary>
     public int Matched => Volatile.Read(ref _matched);
@@ -64,7 +71,7 @@ public sealed class StoreFaultRule
         lock (_first)
         {
             _matched++;
-            if (_lifted || _injected >= Times || _matched % Every != 0)
+            if (_lifted || _injected >= Times || _matched % Every != 0 || (OncePerTarget && !_faultedTargets.Add(target)))
             {
                 return false;
             }

@@ -66,11 +66,12 @@ public sealed class StoreProxy : IDisposable
     /// <summary>
     /// Injects <paramref name="fault"/> into requests with <paramref name="method"/> (any when null) whose target (path
     /// and query) matches <paramref name="targetPattern"/>: every <paramref name="every"/>-th of them, at most
-    /// <paramref name="times"/>. A request picked by several rules gets the first added.
+    /// <paramref name="times"/>; with <paramref name="oncePerTarget"/>, never a target that got it before. A request
+    /// picked by several rules gets the first added.
     /// </summary>
-    public StoreFaultRule Inject(StoreFault fault, string? method, string targetPattern, int times = int.MaxValue, int every = 1)
+    public StoreFaultRule Inject(StoreFault fault, string? method, string targetPattern, int times = int.MaxValue, int every = 1, bool oncePerTarget = false)
     {
-        var rule = new StoreFaultRule(fault, method, new Regex(targetPattern, RegexOptions.CultureInvariant), times, every);
+        var rule = new StoreFaultRule(fault, method, new Regex(targetPattern, RegexOptions.CultureInvariant), times, every, oncePerTarget);
         lock (_rules)
         {
             _rules.Add(rule);

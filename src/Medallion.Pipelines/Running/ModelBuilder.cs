@@ -208,16 +208,13 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         }
     }
 
-    private async Task<Snapshot?> TryTargetSnapshotAsync(CancellationToken cancellationToken)
-    {
-        if (!await _run.Project.Stores.IsDeltaTableAsync(_location, cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
-
-        // Through the writer, which keeps it: the write then reads only commits newer than this one, not the whole log again.
-        return await _writer.TryGetSnapshotAsync(_location, cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>
+    /// The target's newest snapshot, or null before its first build. Through the writer, which keeps it: the write then
+    /// reads only commits newer than this one, not the whole log again. No existence check first: on an object store it
+    /// is a listing of its own, and the load answers the same question (a log without versions is no table).
+    /// </summary>
+    private Task<Snapshot?> TryTargetSnapshotAsync(CancellationToken cancellationToken) =>
+        _writer.TryGetSnapshotAsync(_location, cancellationToken);
 
     private DeltaTable OpenTarget() => _run.Project.Stores.OpenTable(_location, _connection);
 

@@ -62,6 +62,22 @@ public sealed partial class S3RunRequestTests : IDisposable
     }
 
     [Fact]
+    public async Task A_second_run_finds_a_models_table_by_loading_it_without_a_listing_to_see_whether_it_exists_first()
+    {
+        MedallionProject project = await _project.LoadAsync();
+        Assert.True((await ProjectRunner.RunAsync(project, new RunOptions { Threads = 1 })).Succeeded);
+        int before = _proxy.Requests.Count;
+
+        RunResult run = await ProjectRunner.RunAsync(project, new RunOptions { Threads = 1 });
+
+        Assert.True(run.Succeeded, string.Join("; ", run.Steps.Select(s => s.Error)));
+        // gold.revenue is read by no other step: each request on its log is its own build's.
+        List<string> goldLog = [.. _proxy.Requests.Skip(before).Where(r => r.Contains("gold/revenue/_delta_log/", StringComparison.Ordinal) || r.Contains("gold%2Frevenue%2F_delta_log%2F", StringComparison.Ordinal))];
+        Assert.DoesNotContain(goldLog, r => r.Contains("max-keys=", StringComparison.Ordinal));
+        Assert.Contains(goldLog, r => r.Contains("list-type=2", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Loading_a_project_on_a_store_sends_the_store_a_first_request_while_the_command_goes_on()
     {
         MedallionProject project = await _project.LoadAsync();

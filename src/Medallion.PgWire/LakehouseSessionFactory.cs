@@ -136,7 +136,8 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
         UserDatabase database = Acquire(user, access);
         try
         {
-            return (await LakehouseSession.OpenAsync(_tables, database.Database, database.Access, cancellationToken).ConfigureAwait(false), () => Release(database));
+            // Lazy for the same reason as the shared sessions; the user's grants still decide, at each statement, what it may name.
+            return (await LakehouseSession.OpenAsync(_tables, database.Database, database.Access, lazy: true, cancellationToken).ConfigureAwait(false), () => Release(database));
         }
         catch
         {

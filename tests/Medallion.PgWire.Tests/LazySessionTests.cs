@@ -76,4 +76,16 @@ public sealed class LazySessionTests : IAsyncLifetime
 
         Assert.Contains("silver/broken' is corrupt at line 1", error.MessageText, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_query_of_the_columns_catalog_a_bi_tool_syncs_from_also_loads_every_table_first()
+    {
+        using NpgsqlConnection connection = Open();
+        // information_schema.columns is served from a sanitized copy of DuckDB's own: it too describes every table.
+        using var command = new NpgsqlCommand("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'gold'", connection);
+
+        PostgresException error = Assert.Throws<PostgresException>(() => command.ExecuteScalar());
+
+        Assert.Contains("silver/broken' is corrupt at line 1", error.MessageText, StringComparison.Ordinal);
+    }
 }

@@ -137,8 +137,9 @@ public sealed class LakehouseSession : IAsyncDisposable
     /// <param name="locator">Where every table is (tables the user may not read are refused by name, never shown).</param>
     /// <param name="database">The user's own database (see <see cref="SessionAccess"/>); its views are made for <paramref name="access"/>.</param>
     /// <param name="access">What the user may read.</param>
+    /// <param name="lazy">Load a table's latest version only when a statement reads it by name, as for the other overload's <c>lazy</c>.</param>
     /// <param name="cancellationToken">Stops loading the tables' latest versions.</param>
-    public static async Task<LakehouseSession> OpenAsync(ITableLocator locator, DuckDbDatabase database, SessionAccess access, CancellationToken cancellationToken = default)
+    public static async Task<LakehouseSession> OpenAsync(ITableLocator locator, DuckDbDatabase database, SessionAccess access, bool lazy = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(locator);
         ArgumentNullException.ThrowIfNull(database);
@@ -146,7 +147,15 @@ public sealed class LakehouseSession : IAsyncDisposable
         var session = new LakehouseSession(database, ownsDatabase: false, locator, access) { ReadOnly = true, AllowsSessionStatements = false };
         try
         {
-            await session.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            if (lazy)
+            {
+                session._refreshPending = true;
+            }
+            else
+            {
+                await session.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return session;
         }
         catch
@@ -269,6 +278,8 @@ public sealed class LakehouseSession : IAsyncDisposable
         {
             if (Served && await RedirectMetadataAsync(reference, cancellationToken).ConfigureAwait(false))
             {
+                // A catalog relation describes every table: a lazy session brings them all up to date first.
+                _readsOtherThanTables = true;
                 rewritten = true;
                 continue;
             }

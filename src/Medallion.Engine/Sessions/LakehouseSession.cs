@@ -110,24 +110,7 @@ public sealed class LakehouseSession : IAsyncDisposable
             ReadOnly = readOnly,
             AllowsSessionStatements = allowSessionStatements,
         };
-        try
-        {
-            if (lazy)
-            {
-                session._refreshPending = true;
-            }
-            else
-            {
-                await session.RefreshAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            return session;
-        }
-        catch
-        {
-            await session.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        return await ReadyAsync(session, lazy, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -145,17 +128,21 @@ public sealed class LakehouseSession : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(access);
         var session = new LakehouseSession(database, ownsDatabase: false, locator, access) { ReadOnly = true, AllowsSessionStatements = false };
+        return await ReadyAsync(session, lazy, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A new session, its tables loaded now or (<paramref name="lazy"/>) when statements need them; disposed when loading fails.</summary>
+    private static async Task<LakehouseSession> ReadyAsync(LakehouseSession session, bool lazy, CancellationToken cancellationToken)
+    {
+        if (lazy)
+        {
+            session._refreshPending = true;
+            return session;
+        }
+
         try
         {
-            if (lazy)
-            {
-                session._refreshPending = true;
-            }
-            else
-            {
-                await session.RefreshAsync(cancellationToken).ConfigureAwait(false);
-            }
-
+            await session.RefreshAsync(cancellationToken).ConfigureAwait(false);
             return session;
         }
         catch

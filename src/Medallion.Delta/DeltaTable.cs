@@ -6,6 +6,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Delta.Actions;
+using Medallion.Delta.Internal;
 using Medallion.Delta.Log;
 using Medallion.Delta.Snapshots;
 using Medallion.Storage;
@@ -57,7 +58,7 @@ public sealed partial class DeltaTable
     public static bool IsVersionFile(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return LogFile.TryParse(new ObjectInfo(key, 0, default)) is { Kind: not LogFileKind.Compaction };
+        return LogFile.TryParse(new ObjectInfo(key, 0, default)) is { Kind: not (LogFileKind.Compaction or LogFileKind.Checksum) };
     }
 
     /// <summary>The table root for messages.</summary>
@@ -141,7 +142,79 @@ public sealed partial class DeltaTable
             }
         }
 
-        return await GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
+        return snapshot.HasFiles
+            ? await GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false)
+            : await GetLatestSnapshotWithoutFilesAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Loads the newest version without its file list (<see cref="Snapshot.HasFiles"/> is false): protocol, metadata, schema,
+    /// application and domain versions, which is what a blind append needs. They come from the newest version checksum
+    /// (<c>_delta_log/&lt;version&gt;.crc</c>) and the commits after it, so on an object store a table whose writers keep
+    /// checksums costs a listing and one read, not its checkpoint and up to a checkpoint interval of commits. Without a
+    /// usable checksum it loads the whole snapshot (files included), as <see cref="GetSnapshotAsync"/> does.
+    /// </summary>
+    /// <exception cref="MedallionException">As <see cref="GetSnapshotAsync"/>.</exception>
+    public async Task<Snapshot> GetLatestSnapshotWithoutFilesAsync(CancellationToken cancellationToken = default)
+    {
+        LogSegment segment = await LogSegmentBuilder.BuildAsync(Store, null, Logger, cancellationToken).ConfigureAwait(false);
+        if (segment.Checksum is { } file && await TryReadChecksumAsync(file.Key, cancellationToken).ConfigureAwait(false) is { } checksum)
+        {
+            HeadReplay head = HeadReplay.From(Location, checksum);
+            var after = segment.Commits.Where(c => c.Version > file.Version).ToList();
+            await foreach (List<DeltaAction> actions in CommitReader.ReadInOrderAsync(Store, after, cancellationToken).ConfigureAwait(false))
+            {
+                head.Apply(actions);
+            }
+
+            LogFile? last = segment.Commits.Count > 0 && segment.Commits[^1].Version == segment.Version ? segment.Commits[^1] : null;
+            return head.Build(segment.Version, last?.Info, commitTimeUnknown: false);
+        }
+
+        return await LogReplay.ReplayAsync(Store, _parquet, segment, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes the version checksum of <paramref name="snapshot"/> (PROTOCOL.md "Version Checksum File"), create-only: a
+    /// checksum is never overwritten. For the snapshot a writer's own commit gave it, so that the next load without files
+    /// (<see cref="GetLatestSnapshotWithoutFilesAsync"/>) starts there.
+    /// </summary>
+    /// <returns>
+    /// False when nothing was written: the checksum exists already, or the snapshot does not know all a checksum records
+    /// (its files' count and size, its in-commit timestamp when the table keeps them).
+    /// </returns>
+    public async Task<bool> WriteVersionChecksumAsync(Snapshot snapshot, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        long? inCommitTimestamp = TableFeatures.InCommitTimestampsEnabled(snapshot.Metadata) ? snapshot.CommitInfo?.InCommitTimestamp : null;
+        if (snapshot.Totals is not { } totals || (inCommitTimestamp is null && TableFeatures.InCommitTimestampsEnabled(snapshot.Metadata)))
+        {
+            return false;
+        }
+
+        var checksum = new VersionChecksum(totals.Bytes, totals.Count, snapshot.Protocol, snapshot.Metadata, snapshot.TransactionVersions, snapshot.DomainMetadata,
+            inCommitTimestamp, snapshot.CommitInfo?.Raw.String("txnId"));
+        return await Store.PutIfAbsentAsync(VersionChecksum.Key(snapshot.Version), checksum.Serialize(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A checksum usable to load from, or null (gone meanwhile, unreadable, or without the application and domain versions).</summary>
+    private async Task<VersionChecksum?> TryReadChecksumAsync(string key, CancellationToken cancellationToken)
+    {
+        if (await Store.TryReadAllAsync(key, cancellationToken).ConfigureAwait(false) is not { } bytes)
+        {
+            return null;
+        }
+
+        try
+        {
+            return VersionChecksum.Parse(bytes);
+        }
+        catch (FormatException e)
+        {
+            // A checksum only saves reads: a broken one must not make the table unwritable.
+            LogMessages.ChecksumUnreadable(Logger, Location, key, e.Message);
+            return null;
+        }
     }
 
     /// <summary>

@@ -47,11 +47,12 @@ public sealed class DeltaSnapshotCache
         }
     }
 
-    internal bool TryGet(string location, out Snapshot snapshot)
+    /// <summary>The snapshot held for <paramref name="location"/>; one loaded without its files counts only when <paramref name="withoutFiles"/> allows it.</summary>
+    internal bool TryGet(string location, bool withoutFiles, out Snapshot snapshot)
     {
         lock (_lock)
         {
-            if (_entries.TryGetValue(location, out Entry? entry))
+            if (_entries.TryGetValue(location, out Entry? entry) && (withoutFiles || entry.Snapshot.HasFiles))
             {
                 entry.LastUse = ++_clock;
                 snapshot = entry.Snapshot;
@@ -68,8 +69,9 @@ public sealed class DeltaSnapshotCache
         lock (_lock)
         {
             RemoveLocked(location);
-            _entries[location] = new Entry(snapshot, snapshot.Files.Count) { LastUse = ++_clock };
-            _files += snapshot.Files.Count;
+            int files = snapshot.HasFiles ? snapshot.Files.Count : 0;
+            _entries[location] = new Entry(snapshot, files) { LastUse = ++_clock };
+            _files += files;
             if (_files <= MaxFiles)
             {
                 return;

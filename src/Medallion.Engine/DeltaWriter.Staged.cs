@@ -34,23 +34,29 @@ public sealed partial class DeltaWriter
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         DeltaTable table = OpenTable(path);
-        return Snapshots.TryGet(table.Location, out Snapshot known) && known.Version == version
+        return Snapshots.TryGet(table.Location, withoutFiles: false, out Snapshot known) && known.Version == version
             ? known
             : await table.GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The newest snapshot of the table at <paramref name="path"/> (its domains, txn versions, schema), or null when there is no table.</summary>
+    /// <summary>
+    /// The newest snapshot of the table at <paramref name="path"/> (its domains, txn versions, schema), or null when there is
+    /// no table; without its files when this writer <see cref="AppendsFromVersionChecksums"/>.
+    /// </summary>
     public Task<Snapshot?> TryGetSnapshotAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return TryLatestAsync(OpenTable(path), cancellationToken);
+        return TryLatestForAppendAsync(OpenTable(path), cancellationToken);
     }
 
     private async Task<DeltaStagedWrite> StartWriteAsync(string path, DeltaWriteOptions options, CancellationToken cancellationToken)
     {
         await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
         DeltaTable table = OpenTable(path);
-        Snapshot? snapshot = await TryLatestAsync(table, cancellationToken).ConfigureAwait(false);
+        // An overwrite removes the files it replaces, so only an append may start from a snapshot without them.
+        Snapshot? snapshot = options.Mode == DeltaWriteMode.Append
+            ? await TryLatestForAppendAsync(table, cancellationToken).ConfigureAwait(false)
+            : await TryLatestAsync(table, cancellationToken).ConfigureAwait(false);
         EnsureMayChange(table, snapshot, "WRITE");
         return new DeltaStagedWrite(this, table, snapshot, new Transaction(table, snapshot, options.Isolation), options);
     }

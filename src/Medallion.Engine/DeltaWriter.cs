@@ -101,6 +101,15 @@ public sealed partial class DeltaWriter
     /// </summary>
     public bool ChangesProtectedTables { get; init; }
 
+    /// <summary>
+    /// For a writer that appends to tables it never reads (the audit): its appends, and <see cref="TryGetSnapshotAsync"/>,
+    /// load a table's newest version without the file list (<see cref="DeltaTable.GetLatestSnapshotWithoutFilesAsync"/>),
+    /// and each of its commits writes the version checksum the next load starts from. On an object store an append then
+    /// lists the log and reads one checksum, where a full load reads the checkpoint and up to a checkpoint interval of
+    /// commits. Its other operations load tables in full as ever. False by default.
+    /// </summary>
+    public bool AppendsFromVersionChecksums { get; init; }
+
     /// <summary>Opens the stores of the tables this writer writes: a project's own (<see cref="StorageResolver.Default"/> when not set).</summary>
     public StorageResolver Stores { get; init; } = StorageResolver.Default;
 
@@ -128,11 +137,37 @@ public sealed partial class DeltaWriter
 
     internal async Task<Snapshot> LatestAsync(DeltaTable table, CancellationToken cancellationToken)
     {
-        Snapshot snapshot = Snapshots.TryGet(table.Location, out Snapshot known)
+        Snapshot snapshot = Snapshots.TryGet(table.Location, withoutFiles: false, out Snapshot known)
             ? await table.UpdateSnapshotAsync(known, cancellationToken).ConfigureAwait(false)
             : await table.GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
         Snapshots.Set(table.Location, snapshot);
         return snapshot;
+    }
+
+    /// <summary>
+    /// The newest snapshot an append starts from, or null when there is no table yet: without its files when this writer
+    /// <see cref="AppendsFromVersionChecksums"/> (a snapshot with files held from before serves as well), else as <see cref="TryLatestAsync"/>.
+    /// </summary>
+    internal async Task<Snapshot?> TryLatestForAppendAsync(DeltaTable table, CancellationToken cancellationToken)
+    {
+        if (!AppendsFromVersionChecksums)
+        {
+            return await TryLatestAsync(table, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            Snapshot snapshot = Snapshots.TryGet(table.Location, withoutFiles: true, out Snapshot known)
+                ? await table.UpdateSnapshotAsync(known, cancellationToken).ConfigureAwait(false)
+                : await table.GetLatestSnapshotWithoutFilesAsync(cancellationToken).ConfigureAwait(false);
+            Snapshots.Set(table.Location, snapshot);
+            return snapshot;
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.DeltaTableNotFound)
+        {
+            Snapshots.Remove(table.Location);
+            return null;
+        }
     }
 
     /// <summary>Refuses to change a protected table (<see cref="ProtectedProperty"/>) unless this writer owns such tables.</summary>
@@ -353,6 +388,10 @@ public sealed partial class DeltaWriter
         {
             // What reads the table next (the catalog record, the model downstream) starts from the commit, not from a reload.
             Snapshots.Set(table.Location, committed);
+            if (AppendsFromVersionChecksums)
+            {
+                await WriteChecksumAsync(table, committed, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         CrashPoint.Reach("delta.committed.before-checkpoint");
@@ -364,6 +403,19 @@ public sealed partial class DeltaWriter
             CheckpointVersion = checkpoint,
             Warnings = warning is null ? [] : [warning],
         };
+    }
+
+    /// <summary>Writes the checksum of a version this writer committed; a failure costs the next load some reads, so it is logged, not thrown.</summary>
+    private async Task WriteChecksumAsync(DeltaTable table, Snapshot committed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.WriteVersionChecksumAsync(committed, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is MedallionException or OperationCanceledException)
+        {
+            LogMessages.ChecksumFailed(Logger, table.Location, committed.Version, e);
+        }
     }
 
     internal static Dictionary<string, string> Parameters(params (string Key, string? Value)[] pairs)

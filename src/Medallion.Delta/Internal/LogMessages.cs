@@ -16,6 +16,9 @@ internal static partial class LogMessages
     [LoggerMessage(EventId = 14002, Level = LogLevel.Warning, Message = "The _last_checkpoint hint of {Table} names version {Version}, whose checkpoint is missing or incomplete; the log is listed from its start instead")]
     public static partial void CheckpointHintStale(ILogger logger, string table, long version);
 
+    [LoggerMessage(EventId = 14004, Level = LogLevel.Warning, Message = "The version checksum {Key} of {Table} is unreadable ({Error}); the table is loaded from its checkpoint and commits instead")]
+    public static partial void ChecksumUnreadable(ILogger logger, string table, string key, string error);
+
     [LoggerMessage(EventId = 14003, Level = LogLevel.Debug, Message = "{Operation} on {Table} (read at version {ReadVersion}): version {Version} ({WinnerOperation}) committed first and does not conflict")]
     public static partial void RebasedPastWinner(ILogger logger, string operation, string table, long readVersion, long version, string winnerOperation);
 }

@@ -27,7 +27,7 @@ internal sealed record LogFile(ObjectInfo Info, LogFileKind Kind, long Version, 
 
     public static string CommitFileName(long version) => version.ToString("D20", CultureInfo.InvariantCulture) + ".json";
 
-    /// <summary>Recognises a key directly inside <c>_delta_log/</c>; returns <see langword="null"/> for anything else (crc files, temp files, sidecars).</summary>
+    /// <summary>Recognises a key directly inside <c>_delta_log/</c>; returns <see langword="null"/> for anything else (temp files, sidecars).</summary>
     public static LogFile? TryParse(ObjectInfo info)
     {
         string key = info.Key;
@@ -37,7 +37,7 @@ internal sealed record LogFile(ObjectInfo Info, LogFileKind Kind, long Version, 
         }
 
         ReadOnlySpan<char> name = key.AsSpan(LogDirectory.Length);
-        if (name.Length < 25 || !TryVersion(name[..20], out long version) || name[20] != '.')
+        if (name.Length < 24 || !TryVersion(name[..20], out long version) || name[20] != '.')
         {
             return null;
         }
@@ -46,6 +46,11 @@ internal sealed record LogFile(ObjectInfo Info, LogFileKind Kind, long Version, 
         if (rest.SequenceEqual("json"))
         {
             return new LogFile(info, LogFileKind.Commit, version, EndVersion: version);
+        }
+
+        if (rest.SequenceEqual("crc"))
+        {
+            return new LogFile(info, LogFileKind.Checksum, version, EndVersion: version);
         }
 
         if (rest.SequenceEqual("checkpoint.parquet"))

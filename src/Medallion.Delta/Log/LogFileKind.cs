@@ -13,4 +13,6 @@ internal enum LogFileKind
     UuidCheckpoint,
     /// <summary><c>x.y.compacted.json</c></summary>
     Compaction,
+    /// <summary><c>n.crc</c>, a version checksum: not part of any version's state, which the commits alone make.</summary>
+    Checksum,
 }

@@ -146,7 +146,8 @@ internal static class LogSegmentBuilder
             segmentCommits.Add(commit);
         }
 
-        return new LogSegment(location, target, newestCheckpoint, checkpoint, segmentCommits);
+        LogFile? checksum = files.LastOrDefault(f => f.Kind == LogFileKind.Checksum && f.Version <= target && f.Version >= newestCheckpoint);
+        return new LogSegment(location, target, newestCheckpoint, checkpoint, segmentCommits) { Checksum = checksum };
     }
 
     private static List<LogFile>? CompleteCheckpoint(IGrouping<long, LogFile> group)

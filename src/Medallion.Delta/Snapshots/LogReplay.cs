@@ -146,12 +146,7 @@ internal sealed class LogReplay
 
         StructType schema = SchemaParser.Parse(_metadata.SchemaString, where);
         ColumnMappingMode mode = TableFeatures.GetColumnMappingMode(_protocol, _metadata);
-        var partitionFields = new List<StructField>();
-        foreach (string column in _metadata.PartitionColumns)
-        {
-            partitionFields.Add(schema.Find(column) ?? throw new MedallionException(ErrorCode.DeltaInvalidSchema,
-                $"Partition column '{column}' of {where} is not in the table schema."));
-        }
+        List<StructField> partitionFields = PartitionFields(schema, _metadata, where);
 
         var files = new List<ScanFile>(_live.Count);
         foreach (AddFile add in _live)
@@ -176,16 +171,43 @@ internal sealed class LogReplay
         };
     }
 
+    /// <summary>The schema fields of the partition columns, in order.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaInvalidSchema"/> when a partition column is not in the schema.</exception>
+    internal static List<StructField> PartitionFields(StructType schema, Metadata metadata, string where)
+    {
+        var fields = new List<StructField>();
+        foreach (string column in metadata.PartitionColumns)
+        {
+            fields.Add(schema.Find(column) ?? throw new MedallionException(ErrorCode.DeltaInvalidSchema,
+                $"Partition column '{column}' of {where} is not in the table schema."));
+        }
+
+        return fields;
+    }
+
     /// <summary>
     /// Moves <paramref name="snapshot"/> forward over <paramref name="commits"/> (ascending, contiguous, starting right after
     /// it) without rereading what it already holds. Returns null when a commit changes the protocol or metadata: the
     /// partition values and statistics of the files held were interpreted under the old ones, so the caller replays in full.
+    /// A snapshot without files stays without them, and moves over any commit.
     /// </summary>
     public static async Task<Snapshot?> TryAdvanceAsync(IObjectStore store, Snapshot snapshot, IReadOnlyList<LogFile> commits, CancellationToken cancellationToken)
     {
         if (commits.Count == 0)
         {
             return snapshot;
+        }
+
+        if (!snapshot.HasFiles)
+        {
+            // Without files there is nothing a new protocol or metadata would make read anew: the commits just apply.
+            HeadReplay head = HeadReplay.From(snapshot);
+            await foreach (List<DeltaAction> actions in CommitReader.ReadInOrderAsync(store, commits, cancellationToken).ConfigureAwait(false))
+            {
+                head.Apply(actions);
+            }
+
+            return head.Build(commits[^1].Version, commits[^1].Info, commitTimeUnknown: false);
         }
 
         var read = new List<List<DeltaAction>>(commits.Count);
@@ -206,7 +228,8 @@ internal sealed class LogReplay
     /// The table right after a commit this process wrote at <paramref name="version"/> with <paramref name="actions"/>
     /// (<paramref name="size"/> bytes), on top of <paramref name="before"/>, the snapshot at the version just before (null
     /// for the commit that created the table): the same state a replay of the log would give, without reading the log.
-    /// Null when the commit changes the protocol or metadata of an existing table (a replay interprets its files anew).
+    /// Null when the commit changes the protocol or metadata of an existing table whose files <paramref name="before"/> holds
+    /// (a replay interprets its files anew); a snapshot without files gives one without files.
     /// The commit file's modification time is not known yet: the snapshot's <see cref="Snapshot.Timestamp"/> is the
     /// commit's own clock (its <c>commitInfo</c>) until an update lists the log and takes the listed time.
     /// </summary>
@@ -215,6 +238,13 @@ internal sealed class LogReplay
         CommitInfo? commitInfo = actions.Find(a => a is CommitInfoAction) is CommitInfoAction c ? c.CommitInfo : null;
         DateTimeOffset written = commitInfo?.Timestamp is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : DateTimeOffset.UtcNow;
         var commit = new LogFile(new ObjectInfo(LogFile.CommitKey(version), size, written), LogFileKind.Commit, version, EndVersion: version);
+        if (before is { HasFiles: false })
+        {
+            HeadReplay head = HeadReplay.From(before);
+            head.Apply(actions);
+            return head.Build(version, commit.Info, commitTimeUnknown: true);
+        }
+
         if (before is not null)
         {
             return actions.Exists(a => a is ProtocolAction or MetadataAction) ? null : Advance(store, before, [commit], [actions]).WithCommitTimeUnknown();

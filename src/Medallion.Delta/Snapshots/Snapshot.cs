@@ -10,11 +10,14 @@ namespace Medallion.Delta.Snapshots;
 
 /// <summary>
 /// The state of a Delta table at one version: protocol, metadata, schema and the live logical files.
-/// Immutable; it holds every live file in memory (one entry per file, not per commit).
+/// Immutable; it holds every live file in memory (one entry per file, not per commit), unless it was loaded without
+/// them for appends (<see cref="HasFiles"/>).
 /// </summary>
 public sealed class Snapshot
 {
     private readonly Func<CancellationToken, Task<IReadOnlyList<RemoveFile>>> _tombstones;
+    private readonly IReadOnlyList<ScanFile>? _files;
+    private readonly FileTotals? _totals;
 
     internal Snapshot(
         string tableLocation,
@@ -25,10 +28,11 @@ public sealed class Snapshot
         ColumnMappingMode columnMappingMode,
         CommitInfo? commitInfo,
         DateTimeOffset timestamp,
-        IReadOnlyList<ScanFile> files,
+        IReadOnlyList<ScanFile>? files,
         Func<CancellationToken, Task<IReadOnlyList<RemoveFile>>> tombstones,
         IReadOnlyDictionary<string, long> transactionVersions,
-        IReadOnlyDictionary<string, string> domainMetadata)
+        IReadOnlyDictionary<string, string> domainMetadata,
+        FileTotals? totalsWithoutFiles = null)
     {
         TableLocation = tableLocation;
         Version = version;
@@ -38,7 +42,8 @@ public sealed class Snapshot
         ColumnMappingMode = columnMappingMode;
         CommitInfo = commitInfo;
         Timestamp = timestamp;
-        Files = files;
+        _files = files;
+        _totals = totalsWithoutFiles;
         _tombstones = tombstones;
         TransactionVersions = transactionVersions;
         DomainMetadata = domainMetadata;
@@ -65,14 +70,25 @@ public sealed class Snapshot
     /// <summary>How data file columns map to table columns.</summary>
     public ColumnMappingMode ColumnMappingMode { get; }
 
-    /// <summary>The <c>commitInfo</c> of the commit at this version, if it has one and its file still exists.</summary>
+    /// <summary>The <c>commitInfo</c> of the commit at this version, if it has one, its file still exists and was read (a snapshot loaded from a version checksum does not read it).</summary>
     public CommitInfo? CommitInfo { get; }
 
     /// <summary>The commit time of this version: the in-commit timestamp when enabled, else the commit file's modification time.</summary>
     public DateTimeOffset Timestamp { get; }
 
     /// <summary>The live logical files.</summary>
-    public IReadOnlyList<ScanFile> Files { get; }
+    /// <exception cref="InvalidOperationException">The snapshot was loaded without its file list (<see cref="HasFiles"/> is false).</exception>
+    public IReadOnlyList<ScanFile> Files => _files ?? throw new InvalidOperationException(
+        $"The snapshot of the Delta table at '{TableLocation}' (version {Version}) was loaded without its file list, for appends; load the table's snapshot to read its files.");
+
+    /// <summary>
+    /// False for a snapshot loaded without its file list (<see cref="DeltaTable.GetLatestSnapshotWithoutFilesAsync"/>):
+    /// enough to append to the table, not to read or change its rows.
+    /// </summary>
+    public bool HasFiles => _files is not null;
+
+    /// <summary>How many files are live and their total size: counted when the snapshot holds its files, else carried from the version checksum it was loaded from (null when no checksum told).</summary>
+    internal FileTotals? Totals => _files is null ? _totals : new FileTotals(_files.Count, SizeBytes);
 
     /// <summary>Application transaction versions (<c>txn</c> actions) by app id.</summary>
     public IReadOnlyDictionary<string, long> TransactionVersions { get; }
@@ -107,7 +123,7 @@ public sealed class Snapshot
         With(listed, TableFeatures.InCommitTimestampsEnabled(Metadata) && CommitInfo?.InCommitTimestamp is not null ? Timestamp : listed.LastModified, commitTimeUnknown: false);
 
     private Snapshot With(Medallion.Storage.ObjectInfo? commitFile, DateTimeOffset timestamp, bool commitTimeUnknown) =>
-        new(TableLocation, Version, Protocol, Metadata, Schema, ColumnMappingMode, CommitInfo, timestamp, Files, _tombstones, TransactionVersions, DomainMetadata)
+        new(TableLocation, Version, Protocol, Metadata, Schema, ColumnMappingMode, CommitInfo, timestamp, _files, _tombstones, TransactionVersions, DomainMetadata, _totals)
         {
             CommitFile = commitFile,
             CommitTimeUnknown = commitTimeUnknown,
@@ -131,3 +147,6 @@ public sealed class Snapshot
     /// <summary>The number of rows, from file statistics minus deleted rows; <see langword="null"/> when a file has no row count.</summary>
     public long? RecordCount => ScanFile.TotalRecordCount(Files);
 }
+
+/// <summary>How many files a table version has live, and their total size in bytes.</summary>
+internal readonly record struct FileTotals(long Count, long Bytes);

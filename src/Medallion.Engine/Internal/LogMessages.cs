@@ -20,4 +20,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = 12004, Level = LogLevel.Warning, Message = "Version {Version} of {Table} was committed, but its checkpoint could not be written")]
     public static partial void CheckpointFailed(ILogger logger, string table, long version, Exception error);
+
+    [LoggerMessage(EventId = 12005, Level = LogLevel.Warning, Message = "Version {Version} of {Table} was committed, but its version checksum could not be written; the next append reads the commits before it instead")]
+    public static partial void ChecksumFailed(ILogger logger, string table, long version, Exception error);
 }

@@ -78,7 +78,8 @@ public sealed partial class AuditLog : IAsyncDisposable
         _connection = DuckDbEngines.Default.OpenScratch();
         // Appends never conflict with each other; an upkeep pass or another process's append can still make a commit
         // lose its race, and a batch is simply committed again on the new version.
-        _writer = new DeltaWriter(_connection) { ChangesProtectedTables = true, ConflictRetries = 20, Stores = stores };
+        // It only appends: each command's first batch starts from the table's newest checksum, not its checkpoint and commits.
+        _writer = new DeltaWriter(_connection) { ChangesProtectedTables = true, ConflictRetries = 20, Stores = stores, AppendsFromVersionChecksums = true };
         _pump = Task.Run(PumpAsync);
         if (options.Retention is { } retention)
         {

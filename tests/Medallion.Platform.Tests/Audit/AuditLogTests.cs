@@ -238,6 +238,15 @@ public sealed class AuditLogTests : IDisposable
         Assert.Equal(1L, audit.Written);
     }
 
+    [Fact]
+    public async Task Each_batch_leaves_the_checksum_of_its_version_for_the_next_command_to_append_from()
+    {
+        await WriteTwoBatchesAsync();
+
+        Assert.True(File.Exists(Path.Combine(Location, "_delta_log", "00000000000000000000.crc")));
+        Assert.True(File.Exists(Path.Combine(Location, "_delta_log", "00000000000000000001.crc")));
+    }
+
     private async Task WriteTwoBatchesAsync()
     {
         AuditLog audit = AuditLog.Open(Location);

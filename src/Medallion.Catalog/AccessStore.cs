@@ -363,7 +363,7 @@ public sealed class AccessStore
                 if (!namespaces.Contains(grant.Object, StringComparer.OrdinalIgnoreCase))
                 {
                     throw new MedallionException(ErrorCode.CatalogObjectNotFound,
-                        $"There is no namespace '{grant.Object}'.{NameSuggester.DidYouMean(grant.Object, namespaces)}\nHelp: medallion catalog list shows the namespaces.");
+                        $"There is no namespace '{grant.Object}'.{NameSuggester.DidYouMean(grant.Object, namespaces)}\nHelp: medallion tables lists the tables and their namespaces.");
                 }
 
                 break;
@@ -381,7 +381,7 @@ public sealed class AccessStore
                 foreach (string column in grant.Columns.Where(c => columns.Count > 0 && !columns.Contains(c, StringComparer.OrdinalIgnoreCase)))
                 {
                     throw new MedallionException(ErrorCode.CatalogObjectNotFound,
-                        $"Table {grant.Object} has no column '{column}'.{NameSuggester.DidYouMean(column, columns)}\nHelp: medallion catalog show {grant.Object} lists its columns.");
+                        $"Table {grant.Object} has no column '{column}'.{NameSuggester.DidYouMean(column, columns)}\nHelp: medallion describe {grant.Object} lists its columns.");
                 }
 
                 break;
@@ -398,7 +398,7 @@ public sealed class AccessStore
         if (match is null)
         {
             throw new MedallionException(ErrorCode.CatalogObjectNotFound,
-                $"There is no table '{qualified}'.{NameSuggester.DidYouMean(qualified, tables)}\nHelp: name it as namespace.table; medallion catalog list shows the tables.");
+                $"There is no table '{qualified}'.{NameSuggester.DidYouMeanTable(qualified, tables)}\nHelp: name it as namespace.table; medallion tables lists the tables.");
         }
 
         return TableName.Parse(match);

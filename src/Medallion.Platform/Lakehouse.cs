@@ -178,14 +178,12 @@ public sealed partial class Lakehouse : IAsyncDisposable
             if (byName.Count > 1)
             {
                 throw new MedallionException(ErrorCode.CatalogObjectNotFound,
-                    $"'{trimmed}' is ambiguous: it names {Join(byName)}.\nHelp: write the table as namespace.name, e.g. {byName[^1]}.");
+                    $"'{trimmed}' is ambiguous: it names {NameSuggester.JoinAlternatives([.. byName.Select(t => t.ToString())])}.\nHelp: write the table as namespace.name, e.g. {byName[^1]}.");
             }
         }
 
-        List<TableName> closest = Closest(trimmed);
-        string suggestion = closest.Count == 0 ? string.Empty : $" Did you mean {Join(closest)}?";
         throw new MedallionException(ErrorCode.CatalogObjectNotFound,
-            $"The project has no table {trimmed}.{suggestion}\nHelp: check the name against the project's tables.");
+            $"The project has no table {trimmed}.{NameSuggester.DidYouMeanTable(trimmed, TableNames.Select(t => t.ToString()))}\nHelp: check the name against the project's tables.");
     }
 
     /// <summary>The tables, optionally of one namespace, with their current version and row count read from their Delta logs.</summary>
@@ -495,25 +493,6 @@ public sealed partial class Lakehouse : IAsyncDisposable
         "gold" => 2,
         _ => 3,
     };
-
-    private static string Join(IReadOnlyList<TableName> names) =>
-        names.Count == 1 ? names[0].ToString() : string.Join(", ", names.Take(names.Count - 1)) + " or " + names[^1];
-
-    private List<TableName> Closest(string text)
-    {
-        string lowered = text.ToLowerInvariant();
-        int limit = Math.Max(2, lowered.Length / 3);
-        return TableNames
-            .Select(t => (Table: t, Distance: Math.Min(
-                NameSuggester.Distance(lowered, t.ToString().ToLowerInvariant()),
-                NameSuggester.Distance(lowered, t.Name.ToLowerInvariant()))))
-            .Where(c => c.Distance <= limit)
-            .OrderBy(c => c.Distance)
-            .ThenBy(c => c.Table, Comparer<TableName>.Create(Compare))
-            .Take(3)
-            .Select(c => c.Table)
-            .ToList();
-    }
 
     private async Task<(TableSummary Summary, Snapshot? Snapshot)> ReadAsync(TableName name, CancellationToken cancellationToken)
     {

@@ -95,7 +95,7 @@ public abstract class CatalogAccessContract(CatalogEngine engine) : CatalogContr
         MedallionException column = await Assert.ThrowsAsync<MedallionException>(() =>
             Store.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Columns, "silver.customers", ["id", "cfp"], GranteeKind.User, "ana")));
 
-        Assert.Contains("There is no table 'silver.customer'. Did you mean 'silver.customers'?", table.Message, StringComparison.Ordinal);
+        Assert.Contains("There is no table 'silver.customer'. Did you mean silver.customers?", table.Message, StringComparison.Ordinal);
         Assert.Contains("Table silver.customers has no column 'cfp'. Did you mean 'cpf'?", column.Message, StringComparison.Ordinal);
     }
 

@@ -39,7 +39,7 @@ public sealed class AccessCommandTests : IDisposable
         Cli.Result result = await Cli.RunAsync("grant", "select", "on", "gold.basic_apend", "to", "analysts", "--project", _project);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("There is no table 'gold.basic_apend'. Did you mean 'gold.basic_append'?", result.Error, StringComparison.Ordinal);
+        Assert.Contains("There is no table 'gold.basic_apend'. Did you mean gold.basic_append?", result.Error, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -20,14 +20,6 @@ public sealed class ErrorReportingTests
     }
 
     [Fact]
-    public async Task A_table_name_without_a_namespace_is_refused_with_its_code()
-    {
-        Cli.Result result = await Cli.RunAsync("lineage", "orders", "--project", Path.GetTempPath());
-
-        Assert.Equal((1, "Error MDL6013: 'orders' is not a table name. Help: write it as namespace.name, e.g. silver.orders.\n"), (result.ExitCode, result.Error));
-    }
-
-    [Fact]
     public async Task A_thread_count_below_one_is_a_command_line_error()
     {
         Cli.Result result = await Cli.RunAsync("run", "--threads", "0", "--project", Path.GetTempPath());

@@ -52,6 +52,15 @@ public sealed class SqlProjectTests : IDisposable
     }
 
     [Fact]
+    public async Task Sql_in_a_project_names_a_table_whose_name_holds_the_one_written()
+    {
+        Cli.Result result = await Cli.RunAsync("sql", "--project", _project, "SELECT * FROM gold.append");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("Error MDL2101: Table gold.append does not exist in the lakehouse. Did you mean gold.basic_append?", result.Error.Trim());
+    }
+
+    [Fact]
     public async Task The_shell_lists_lakehouse_tables_as_tables()
     {
         Cli.Result result = await Cli.RunWithInputAsync("\\f csv\n\\d\n", "sql", "--project", _project);

@@ -9,6 +9,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Pipelines;
+using Medallion.Platform;
 
 namespace Medallion.Cli.Commands;
 
@@ -25,7 +26,7 @@ internal static class LineageCommand
 
     public static Command Create(TextWriter output)
     {
-        var table = new Argument<string>("table") { Description = "The table, as namespace.name (e.g. gold.daily_revenue)." };
+        var table = new Argument<string>("table") { Description = "The table, as namespace.name (e.g. gold.daily_revenue), or its bare name when only one namespace has it." };
         var column = new Option<string?>("--column", "-c") { Description = "Follow one column instead of the whole table." };
         var upstream = new Option<bool>("--upstream") { Description = "Only what the table is computed from." };
         var downstream = new Option<bool>("--downstream") { Description = "Only what is computed from the table." };
@@ -43,11 +44,10 @@ internal static class LineageCommand
 
     private static async Task<int> RunAsync(string directory, string tableText, string? column, LineageDirection direction, LineageFormat format, TextWriter output, CancellationToken cancellationToken)
     {
-        TableName table = TableName.Parse(tableText);
-
-        MedallionProject project = await MedallionProject.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        ModelGraph graph = await ModelGraph.BuildAsync(project, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await output.WriteAsync(Render(graph.GetLineage(table, column, direction), table, column, format)).ConfigureAwait(false);
+        await using Lakehouse lakehouse = await Lakehouse.OpenAsync(directory, cancellationToken).ConfigureAwait(false);
+        TableName table = lakehouse.ResolveTable(tableText);
+        IReadOnlyList<LineageEdge> edges = await lakehouse.GetLineageAsync(table, column, direction, cancellationToken).ConfigureAwait(false);
+        await output.WriteAsync(Render(edges, table, column, format)).ConfigureAwait(false);
         return 0;
     }
 

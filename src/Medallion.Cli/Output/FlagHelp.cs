@@ -22,7 +22,7 @@ internal static class FlagHelp
         (ErrorCode.CatalogObjectNotFound, "user role" or "user remove" or "token create") => "'medallion user list' shows the users; 'medallion user add <name>' adds one.",
         (ErrorCode.CatalogObjectNotFound, "runs") => "'medallion runs' lists the recent runs and their ids.",
         (ErrorCode.DeltaTableNotFound, "describe" or "history" or "lineage") => "'medallion run --select <table>' builds a model's table; 'medallion ingest' loads a source's.",
-        (ErrorCode.CatalogObjectNotFound, "describe" or "history" or "lineage" or "delta inspect" or "delta history") => "'medallion tables' lists the project's tables.",
+        (ErrorCode.CatalogObjectNotFound, "describe" or "history" or "lineage" or "monitor" or "pii scan" or "delta inspect" or "delta history") => "'medallion tables' lists the project's tables.",
         _ => null,
     };
 }

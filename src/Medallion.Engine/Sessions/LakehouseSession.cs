@@ -557,15 +557,7 @@ public sealed class LakehouseSession : IAsyncDisposable
     private static MedallionException UnknownTable(TableReference reference, IReadOnlyList<LakehouseTable> tables)
     {
         string wanted = reference.Schema + "." + reference.Table;
-        List<string> close = tables
-            .Select(t => t.QualifiedName)
-            .Select(name => (name, distance: NameSuggester.Distance(name.ToLowerInvariant(), wanted.ToLowerInvariant())))
-            .Where(candidate => candidate.distance <= Math.Max(2, wanted.Length / 3))
-            .OrderBy(candidate => candidate.distance)
-            .Take(3)
-            .Select(candidate => candidate.name)
-            .ToList();
-        string help = close.Count > 0 ? $" Did you mean {string.Join(" or ", close)}?" : string.Empty;
+        string help = NameSuggester.DidYouMeanTable(wanted, tables.Select(t => t.QualifiedName));
         return new MedallionException(ErrorCode.EngineUnknownTable, $"Table {wanted} does not exist in the lakehouse.{help}");
     }
 

@@ -1,0 +1,63 @@
+namespace Medallion.Cli.Tests;
+
+/// <summary>
+/// A misspelt table is named back with the tables the user most likely meant, the same way for every command that
+/// takes a table; the tables are those of a project made by <c>medallion init</c> (not built).
+/// </summary>
+public sealed class DidYouMeanTests : IAsyncLifetime
+{
+    private readonly TempDirectory _project = new("did-you-mean");
+
+    public async Task InitializeAsync()
+    {
+        Cli.Result init = await Cli.RunAsync("init", _project.Path);
+        Assert.True(init.ExitCode == 0, init.Output + init.Error);
+    }
+
+    public Task DisposeAsync()
+    {
+        _project.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Theory]
+    [InlineData("lineage")]
+    [InlineData("describe")]
+    [InlineData("history")]
+    [InlineData("monitor")]
+    [InlineData("pii", "scan")]
+    public async Task Every_command_that_takes_a_table_names_the_tables_closest_to_an_unknown_one(params string[] command)
+    {
+        Cli.Result result = await Cli.RunAsync([.. command, "gold.revenue", "--project", _project.Path]);
+
+        Assert.Equal(
+            (1, "Error MDL6903: The project has no table gold.revenue. Did you mean gold.daily_revenue?\nHelp: check the name against the project's tables.\n"
+                + "Help: 'medallion tables' lists the project's tables.\n"),
+            (result.ExitCode, result.Error));
+    }
+
+    [Fact]
+    public async Task A_misspelt_table_name_is_matched_as_a_typo()
+    {
+        Cli.Result result = await Cli.RunAsync("lineage", "silver.ordrs", "--project", _project.Path);
+
+        Assert.StartsWith("Error MDL6903: The project has no table silver.ordrs. Did you mean silver.orders?\n", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_table_named_in_the_wrong_namespace_is_found_in_its_own()
+    {
+        Cli.Result result = await Cli.RunAsync("describe", "gold.orders", "--project", _project.Path);
+
+        Assert.StartsWith("Error MDL6903: The project has no table gold.orders. Did you mean bronze.orders or silver.orders?\n", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Lineage_takes_the_bare_name_of_a_table_as_the_other_table_commands_do()
+    {
+        Cli.Result result = await Cli.RunAsync("lineage", "daily_revenue", "--project", _project.Path);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith("gold.daily_revenue\n  ", result.Output, StringComparison.Ordinal);
+    }
+}

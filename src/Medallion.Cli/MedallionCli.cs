@@ -1,8 +1,6 @@
 using System;
-using System.Collections.Generic;
 using System.CommandLine;
 using System.CommandLine.Invocation;
-using System.CommandLine.Parsing;
 using System.IO;
 using System.Linq;
 using System.Reflection;
@@ -124,7 +122,7 @@ internal static class MedallionCli
             parsed = EnvironmentOptions.WithEnvironment(root, parsed, args, environment ?? Environment.GetEnvironmentVariable);
             if (parsed.Errors.Count > 0)
             {
-                throw new MedallionException(ErrorCode.CommandLineInvalid, string.Join('\n', parsed.Errors.Select(e => e.Message)) + "\nHelp: medallion --help");
+                throw new MedallionException(ErrorCode.CommandLineInvalid, CommandLineErrors.Describe(parsed));
             }
 
             // Spans of runs go to an OTLP collector when the standard variables name one; disposing flushes them.
@@ -150,7 +148,7 @@ internal static class MedallionCli
                 await error.WriteLineAsync($"  at {exception.Location}").ConfigureAwait(false);
             }
 
-            if (FlagHelp.For(exception.Code, CommandPath(parsed)) is { } help)
+            if (FlagHelp.For(exception.Code, CommandLineErrors.CommandPath(parsed.CommandResult)) is { } help)
             {
                 await error.WriteLineAsync("Help: " + help).ConfigureAwait(false);
             }
@@ -173,18 +171,6 @@ internal static class MedallionCli
             await error.WriteLineAsync(exception.ToString()).ConfigureAwait(false);
             return ErrorCodes.Describe(code).ExitCode;
         }
-    }
-
-    /// <summary>The subcommand that ran, without the program's name: <c>delta vacuum</c>, <c>run</c>.</summary>
-    private static string CommandPath(ParseResult parsed)
-    {
-        var names = new List<string>();
-        for (CommandResult? command = parsed.CommandResult; command?.Parent is not null; command = command.Parent as CommandResult)
-        {
-            names.Insert(0, command.Command.Name);
-        }
-
-        return string.Join(' ', names);
     }
 
     private sealed class PrintVersionAction(TextWriter output) : SynchronousCommandLineAction

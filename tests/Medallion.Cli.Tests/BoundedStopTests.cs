@@ -94,7 +94,7 @@ public sealed class BoundedStopTests(PostgresDatabase database) : IClassFixture<
     {
         Cli.Result result = await Cli.RunAsync(command, "--continuous", "--grace", "soon", "--project", Path.Combine(Path.GetTempPath(), "medallion-no-such-project"));
 
-        Assert.Equal((2, "Error MDL1101: --grace 'soon' is not a duration. Help: write it like 30s, 2min or 500ms.\nHelp: medallion --help\n"), (result.ExitCode, result.Error));
+        Assert.Equal((2, $"Error MDL1101: --grace 'soon' is not a duration. Help: write it like 30s, 2min or 500ms.\nHelp: medallion {command} --help\n"), (result.ExitCode, result.Error));
     }
 
     /// <summary>The status of every run in the project's catalog, read as <c>medallion runs</c> shows them.</summary>

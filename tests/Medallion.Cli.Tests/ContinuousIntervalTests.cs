@@ -13,7 +13,7 @@ public sealed class ContinuousIntervalTests
         Cli.Result result = await Cli.RunAsync(command, "--continuous", "--interval", seconds, "--project", Path.Combine(Path.GetTempPath(), "medallion-no-such-project"));
 
         Assert.Equal(
-            (2, $"Error MDL1101: --interval must be more than 0 and at most 3600 seconds, not {seconds}. Help: 1 streams CDC sources in one-second micro-batches.\nHelp: medallion --help\n"),
+            (2, $"Error MDL1101: --interval must be more than 0 and at most 3600 seconds, not {seconds}. Help: 1 streams CDC sources in one-second micro-batches.\nHelp: medallion {command} --help\n"),
             (result.ExitCode, result.Error));
     }
 }

@@ -1,8 +1,8 @@
 namespace Medallion.Cli.Tests;
 
 /// <summary>
-/// A misspelt table is named back with the tables the user most likely meant, the same way for every command that
-/// takes a table; the tables are those of a project made by <c>medallion init</c> (not built).
+/// A misspelt command, option or table is named back with what the user most likely meant, the same way for every
+/// command that takes a table; the tables are those of a project made by <c>medallion init</c> (not built).
 /// </summary>
 public sealed class DidYouMeanTests : IAsyncLifetime
 {
@@ -18,6 +18,26 @@ public sealed class DidYouMeanTests : IAsyncLifetime
     {
         _project.Dispose();
         return Task.CompletedTask;
+    }
+
+    [Theory]
+    [InlineData("Unknown command 'runn'. Did you mean 'run'?\nHelp: medallion --help", "runn")]
+    [InlineData("Unknown command 'delta vacum'. Did you mean 'delta vacuum'?\nHelp: medallion delta --help", "delta", "vacum", "warehouse/gold/daily_revenue")]
+    [InlineData("Unknown command 'lin'. Did you mean 'lineage'?\nHelp: medallion --help", "lin", "gold.daily_revenue")]
+    [InlineData("Unknown command 'xyzzy'.\nHelp: medallion --help", "xyzzy")]
+    public async Task An_unknown_command_is_named_with_the_command_it_most_likely_meant_if_any(string expected, params string[] args)
+    {
+        Cli.Result result = await Cli.RunAsync(args);
+
+        Assert.Equal((2, $"Error MDL1101: {expected}\n"), (result.ExitCode, result.Error));
+    }
+
+    [Fact]
+    public async Task An_unknown_option_is_named_with_the_option_of_its_command_it_is_a_typo_of()
+    {
+        Cli.Result result = await Cli.RunAsync("run", "--full-refres", "--project", _project.Path);
+
+        Assert.Equal((2, "Error MDL1101: Unknown option '--full-refres'. Did you mean '--full-refresh'?\nHelp: medallion run --help\n"), (result.ExitCode, result.Error));
     }
 
     [Theory]

@@ -58,7 +58,7 @@ public sealed partial class ServerCommandTests : IDisposable
     {
         Cli.Result result = await Cli.RunAsync("server", "--project", _project, "--grace", "soon", "--trust-loopback");
 
-        Assert.Equal((2, "Error MDL1101: --grace 'soon' is not a duration. Help: write it like 30s, 2min or 500ms.\nHelp: medallion --help\n"), (result.ExitCode, result.Error));
+        Assert.Equal((2, "Error MDL1101: --grace 'soon' is not a duration. Help: write it like 30s, 2min or 500ms.\nHelp: medallion server --help\n"), (result.ExitCode, result.Error));
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed partial class ServerCommandTests : IDisposable
     {
         Cli.Result result = await Cli.RunAsync("server", "--project", _project, "--scheduler-lease", "200ms", "--trust-loopback");
 
-        Assert.Equal((2, "Error MDL1101: --scheduler-lease '200ms' is not a duration of at least 1s. Help: write it like 30s or 2min.\nHelp: medallion --help\n"), (result.ExitCode, result.Error));
+        Assert.Equal((2, "Error MDL1101: --scheduler-lease '200ms' is not a duration of at least 1s. Help: write it like 30s or 2min.\nHelp: medallion server --help\n"), (result.ExitCode, result.Error));
     }
 
     [Fact]

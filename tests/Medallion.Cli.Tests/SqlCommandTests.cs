@@ -170,7 +170,7 @@ public sealed class SqlCommandTests
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("xml", result.Error, StringComparison.Ordinal);
-        Assert.EndsWith("Help: medallion --help\n", result.Error, StringComparison.Ordinal);
+        Assert.EndsWith("Help: medallion sql --help\n", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -84,6 +84,8 @@ internal static class MedallionCli
         {
             root.Add(command);
         }
+
+        HelpText.Apply(root);
         return root;
     }
 

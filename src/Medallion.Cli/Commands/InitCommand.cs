@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.CommandLine;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Pipelines;
@@ -34,8 +35,22 @@ internal static class InitCommand
             await output.WriteLineAsync("  " + file).ConfigureAwait(false);
         }
 
+        // Run first: until it has run, the project has no tables, and every other command has little to show.
         string project = directory == "." ? string.Empty : $" --project {directory}";
-        await output.WriteLineAsync($"Next: read the comments in medallion.yml and models/, then 'medallion lineage gold.daily_revenue{project}'.").ConfigureAwait(false);
+        (string Command, string Why)[] steps =
+        [
+            ($"medallion run{project}", "build bronze, silver and gold from the sample data"),
+            ($"medallion tables{project}", "see what it built"),
+            ($"medallion lineage gold.daily_revenue{project}", "see where the revenue comes from"),
+        ];
+        int width = steps.Max(s => s.Command.Length);
+        await output.WriteLineAsync("Next steps:").ConfigureAwait(false);
+        foreach ((string command, string why) in steps)
+        {
+            await output.WriteLineAsync($"  {command.PadRight(width)}  # {why}").ConfigureAwait(false);
+        }
+
+        await output.WriteLineAsync("Then read the comments in medallion.yml and models/, which explain each setting.").ConfigureAwait(false);
         return 0;
     }
 }

@@ -49,6 +49,26 @@ public static class DurationText
         return true;
     }
 
+    /// <summary>
+    /// A duration for people to read, in the largest unit it fills, with one decimal below ten of it (<c>850 ms</c>,
+    /// <c>1.2 s</c>, <c>16 min</c>, <c>1.5 h</c>, <c>3 d</c>), in the form <see cref="TryParse"/> reads. Rounded down, so
+    /// a duration just short of a unit never reads as that unit (59.97 s is <c>59 s</c>, not <c>60 s</c>).
+    /// </summary>
+    public static string Format(TimeSpan duration)
+    {
+        TimeSpan length = duration.Duration();
+        (double amount, string unit) = length switch
+        {
+            { TotalDays: >= 1 } => (length.TotalDays, "d"),
+            { TotalHours: >= 1 } => (length.TotalHours, "h"),
+            { TotalMinutes: >= 1 } => (length.TotalMinutes, "min"),
+            { TotalSeconds: >= 1 } => (length.TotalSeconds, "s"),
+            _ => (length.TotalMilliseconds, "ms"),
+        };
+        double shown = amount >= 10 || unit == "ms" ? Math.Floor(amount) : Math.Floor(amount * 10) / 10;
+        return (duration < TimeSpan.Zero ? "-" : string.Empty) + shown.ToString("0.#", CultureInfo.InvariantCulture) + " " + unit;
+    }
+
     private static TimeSpan? UnitLength(string unit) => unit switch
     {
         "us" or "microsecond" or "microseconds" => TimeSpan.FromMicroseconds(1),

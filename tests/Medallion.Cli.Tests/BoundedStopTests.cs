@@ -37,7 +37,7 @@ public sealed class BoundedStopTests(PostgresDatabase database) : IClassFixture<
 
         Assert.True(took >= s_grace && took <= Bound(s_grace, startup), $"stopped {took.TotalSeconds:0.0} s after Ctrl+C (grace 2 s, start-up {startup.TotalSeconds:0.0} s):\n{run.Printed}");
         Assert.True(exit == 130, run.Printed);
-        Assert.True(run.Output.Any(l => l.StartsWith("Stopped after ", StringComparison.Ordinal) && l.Contains("did not commit within the 2.0s grace and were cancelled", StringComparison.Ordinal)), run.Printed);
+        Assert.True(run.Output.Any(l => l.StartsWith("Stopped after ", StringComparison.Ordinal) && l.Contains("did not commit within the 2 s grace and were cancelled", StringComparison.Ordinal)), run.Printed);
         Assert.Equal(["cancelled", "succeeded"], await RunStatusesAsync(project.Directory));
         Assert.Equal(["00000000000000000000.json"], Directory.GetFiles(Path.Combine(project.Directory, "lake", "silver", "load", "_delta_log"), "*.json").Select(Path.GetFileName));
     }

@@ -137,7 +137,7 @@ public sealed class InitProjectRunTests : IDisposable
 
         Assert.Matches(@"(?m)^bronze\.sales\s+source\s+succeeded\s", run.Output);
         Assert.DoesNotMatch(@"(?m)^(bronze\.orders|silver\.orders|gold\.daily_revenue)\s", run.Output);
-        Assert.Matches(@"(?m)^Run [0-9a-f]{32} succeeded in \d+\.\ds: 1 succeeded, 0 failed, 0 skipped, 0 cancelled\.$", run.Output);
+        Assert.Matches(@"(?m)^Run [0-9a-f]{32} succeeded in \d+(\.\d)? (ms|s|min): 1 succeeded, 0 failed, 0 skipped, 0 cancelled\.$", run.Output);
         Assert.Equal("n\n2\n", await SqlAsync("SELECT count(*) AS n FROM bronze.sales"));
     }
 

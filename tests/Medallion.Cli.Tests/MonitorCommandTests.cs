@@ -44,6 +44,15 @@ public sealed class MonitorCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Text_says_how_long_ago_the_last_load_was_in_days_once_it_is_days()
+    {
+        Cli.Result result = await Cli.RunAsync("monitor", "--project", _project.Path);
+
+        // The history ended in March 2026, months before the test's clock.
+        Assert.Matches(@"(?m)^  freshness     last load 2026-03-\d\d \d\d:\d\d:\d\d \(\d+ d ago\)$", result.Output);
+    }
+
+    [Fact]
     public async Task Json_shows_the_distinct_values_a_run_estimated_for_each_column_within_a_few_percent()
     {
         using var project = new TempDirectory("monitor-distinct");

@@ -21,6 +21,33 @@ public sealed class DurationTextTests
     }
 
     [Theory]
+    [InlineData(0, "0 ms")]
+    [InlineData(0.85, "850 ms")]
+    [InlineData(0.9999, "999 ms")]
+    [InlineData(1.25, "1.2 s")]
+    [InlineData(12, "12 s")]
+    [InlineData(59.97, "59 s")]
+    [InlineData(961.13, "16 min")]
+    [InlineData(5400, "1.5 h")]
+    [InlineData(7200, "2 h")]
+    [InlineData(259200, "3 d")]
+    [InlineData(-90, "-1.5 min")]
+    public void A_duration_is_formatted_in_the_largest_unit_it_fills(double seconds, string expected)
+    {
+        Assert.Equal(expected, DurationText.Format(TimeSpan.FromSeconds(seconds)));
+    }
+
+    [Theory]
+    [InlineData(0.85)]
+    [InlineData(1.25)]
+    [InlineData(961.13)]
+    [InlineData(259200)]
+    public void A_formatted_duration_reads_back_as_a_duration(double seconds)
+    {
+        Assert.True(DurationText.TryParse(DurationText.Format(TimeSpan.FromSeconds(seconds)), out _));
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("soon")]
     [InlineData("15")]

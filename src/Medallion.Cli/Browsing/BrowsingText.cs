@@ -17,7 +17,7 @@ internal static class BrowsingText
 
     public static string Count(long? value) => value is long n ? n.ToString("N0", CultureInfo.InvariantCulture) : "-";
 
-    public static string Duration(TimeSpan? duration) => duration is { } d ? ResultWriter.FormatElapsed(d) : "-";
+    public static string Duration(TimeSpan? duration) => duration is { } d ? DurationText.Format(d) : "-";
 
     public static string Status(RunStatus status) => status.ToString().ToLowerInvariant();
 

@@ -126,13 +126,13 @@ internal static partial class IngestCommand
             Task ingesting = PrintPassesAsync(SourceIngestion.IngestContinuouslyAsync(environment, selection, TimeSpan.FromSeconds(seconds), cancellationToken, shutdown.Abort), json, output);
             if (!await shutdown.EndedAsync(ingesting).ConfigureAwait(false))
             {
-                await output.WriteLineAsync($"Stopped without waiting any longer: the pass under way did not end within {RunReport.Seconds(ShutdownGrace.AfterCancel)} of its cancellation at the end of the {RunReport.Seconds(gracePeriod)} grace. Every commit above is durable; the next ingest picks up where they left off.").ConfigureAwait(false);
+                await output.WriteLineAsync($"Stopped without waiting any longer: the pass under way did not end within {DurationText.Format(ShutdownGrace.AfterCancel)} of its cancellation at the end of the {DurationText.Format(gracePeriod)} grace. Every commit above is durable; the next ingest picks up where they left off.").ConfigureAwait(false);
                 return MedallionCli.Failure;
             }
 
             if (shutdown.Aborted)
             {
-                await output.WriteLineAsync($"Stopped: the passes under way did not commit within the {RunReport.Seconds(gracePeriod)} grace and were cancelled (they committed nothing). Every commit above is durable.").ConfigureAwait(false);
+                await output.WriteLineAsync($"Stopped: the passes under way did not commit within the {DurationText.Format(gracePeriod)} grace and were cancelled (they committed nothing). Every commit above is durable.").ConfigureAwait(false);
                 return MedallionCli.Cancelled;
             }
 

@@ -81,7 +81,7 @@ internal static class MonitorCommand
     private static void Text(TextWriter output, TableObservation o)
     {
         output.WriteLine($"{o.Table}  version {o.Version}");
-        output.WriteLine($"  freshness     last load {BrowsingText.Time(o.LastDataChange)} ({ResultWriter.FormatElapsed(o.Age)} ago)");
+        output.WriteLine($"  freshness     last load {BrowsingText.Time(o.LastDataChange)} ({DurationText.Format(o.Age)} ago)");
         output.WriteLine($"  volume        {BrowsingText.Count(o.TotalRows)} rows, {BrowsingText.Count(o.RowsAddedLastLoad)} added by the last load");
         output.WriteLine(o.SchemaChanges.Count == 0 ? "  schema        no changes in the log" : "  schema        changes:");
         foreach (SchemaChange change in o.SchemaChanges)

@@ -71,7 +71,7 @@ internal static class QuickstartCommand
 
         await WriteSummaryAsync(root, afterFirstRun, secondRun, output, cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync().ConfigureAwait(false);
-        await output.WriteLineAsync($"Done in {ResultWriter.FormatElapsed(elapsed.Elapsed)}. Explore it:").ConfigureAwait(false);
+        await output.WriteLineAsync($"Done in {DurationText.Format(elapsed.Elapsed)}. Explore it:").ConfigureAwait(false);
         foreach (string next in (string[])
         [
             $"./medallion tables --project {project}",

@@ -66,7 +66,7 @@ internal static class RunCommand
         await using ProjectEnvironment environment = await ProjectEnvironment.LoadAsync(directory, cancellationToken: stop).ConfigureAwait(false);
         if (format == RunFormat.Table)
         {
-            await output.WriteLineAsync($"Running continuously every {interval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s; Ctrl+C stops after the pass under way has committed.").ConfigureAwait(false);
+            await output.WriteLineAsync($"Running continuously every {DurationText.Format(interval)}; Ctrl+C stops after the pass under way has committed.").ConfigureAwait(false);
         }
 
         int passes = 0;
@@ -96,14 +96,14 @@ internal static class RunCommand
         }, stop, shutdown.Abort);
         if (!await shutdown.EndedAsync(running).ConfigureAwait(false))
         {
-            await output.WriteLineAsync($"Stopped after {passes} pass(es) without waiting any longer: the pass under way did not end within {RunReport.Seconds(ShutdownGrace.AfterCancel)} of its cancellation at the end of the {RunReport.Seconds(grace)} grace. Every commit above is durable; the next run picks up where they left off.").ConfigureAwait(false);
+            await output.WriteLineAsync($"Stopped after {passes} pass(es) without waiting any longer: the pass under way did not end within {DurationText.Format(ShutdownGrace.AfterCancel)} of its cancellation at the end of the {DurationText.Format(grace)} grace. Every commit above is durable; the next run picks up where they left off.").ConfigureAwait(false);
             return MedallionCli.Failure;
         }
 
         RunResult? last = await running.ConfigureAwait(false);
         if (shutdown.Aborted)
         {
-            await output.WriteLineAsync($"Stopped after {passes} pass(es): the passes under way did not commit within the {RunReport.Seconds(grace)} grace and were cancelled (they committed nothing). Every commit above is durable.").ConfigureAwait(false);
+            await output.WriteLineAsync($"Stopped after {passes} pass(es): the passes under way did not commit within the {DurationText.Format(grace)} grace and were cancelled (they committed nothing). Every commit above is durable.").ConfigureAwait(false);
             return MedallionCli.Cancelled;
         }
 

@@ -188,7 +188,7 @@ internal static partial class ServerCommand
                     if (!await shutdown.EndedAsync(server.StopAsync(CancellationToken.None)).ConfigureAwait(false))
                     {
                         overdue = true;
-                        await AnnounceAsync($"Stopped without waiting any longer: running work did not end within {Output.RunReport.Seconds(ShutdownGrace.AfterCancel)} of its cancellation at the end of the {graceText} grace. A restart recovers its runs as interrupted and retries them.").ConfigureAwait(false);
+                        await AnnounceAsync($"Stopped without waiting any longer: running work did not end within {DurationText.Format(ShutdownGrace.AfterCancel)} of its cancellation at the end of the {graceText} grace. A restart recovers its runs as interrupted and retries them.").ConfigureAwait(false);
                         return MedallionCli.Failure;
                     }
                 }

@@ -52,13 +52,9 @@ internal static class ResultWriter
         TextTable.Write(output, names, rightAligned, rows);
 
         string count = rows.Count == 1 ? "1 row" : rows.Count.ToString("N0", CultureInfo.InvariantCulture) + " rows";
-        output.WriteLine(elapsed is null ? $"({count})" : $"({count}, {FormatElapsed(elapsed.Elapsed)})");
+        output.WriteLine(elapsed is null ? $"({count})" : $"({count}, {DurationText.Format(elapsed.Elapsed)})");
         return rows.Count;
     }
-
-    internal static string FormatElapsed(TimeSpan elapsed) => elapsed.TotalSeconds < 1
-        ? elapsed.TotalMilliseconds.ToString("0.#", CultureInfo.InvariantCulture) + " ms"
-        : elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s";
 
     private static int WriteMarkdown(DbDataReader reader, TextWriter output)
     {

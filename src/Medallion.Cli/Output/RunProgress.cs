@@ -34,7 +34,7 @@ internal static class RunProgress
                 line += (mode == "-" ? string.Empty : " " + mode)
                     + (r.RowsWritten is null ? string.Empty : " " + RunReport.Rows(r) + " rows")
                     + (r.CommittedVersion is null ? string.Empty : " " + RunReport.Version(r))
-                    + " " + RunReport.Seconds(r.Duration);
+                    + " " + DurationText.Format(r.Duration);
                 string detail = RunReport.Detail(r).Split('\n')[0];
                 line += detail.Length == 0 ? string.Empty : " - " + detail;
             }
@@ -109,7 +109,7 @@ internal static class RunProgress
                         $"[{color}]{RunReport.State(e.State)}[/]",
                         r is null ? string.Empty : RunReport.Rows(r),
                         r is null ? string.Empty : RunReport.Version(r),
-                        e.State == StepState.Queued ? string.Empty : RunReport.Seconds(r?.Duration ?? clock.Elapsed),
+                        e.State == StepState.Queued ? string.Empty : DurationText.Format(r?.Duration ?? clock.Elapsed),
                         Markup.Escape(r is null ? string.Empty : RunReport.Detail(r).Split('\n')[0]));
                 }
             }

@@ -15,8 +15,6 @@ internal static class RunReport
 {
     public static string State(StepState state) => state.ToString().ToLowerInvariant();
 
-    public static string Seconds(TimeSpan duration) => duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + "s";
-
     public static string Rows(StepResult step) => step.RowsWritten?.ToString(CultureInfo.InvariantCulture) ?? "-";
 
     public static string Version(StepResult step) => step.CommittedVersion is long v ? "v" + v.ToString(CultureInfo.InvariantCulture) : "-";
@@ -31,7 +29,7 @@ internal static class RunReport
         string[] header = ["table", "kind", "state", "mode", "rows", "version", "time", "notes"];
         var rows = result.Steps.Select(s => new[]
         {
-            s.Table.ToString(), s.Kind.ToString().ToLowerInvariant(), State(s.State), Mode(s), Rows(s), Version(s), Seconds(s.Duration),
+            s.Table.ToString(), s.Kind.ToString().ToLowerInvariant(), State(s.State), Mode(s), Rows(s), Version(s), DurationText.Format(s.Duration),
             FirstLine(Detail(s)),
         }).ToList();
         int[] widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
@@ -42,7 +40,7 @@ internal static class RunReport
         rows.ForEach(Line);
         int count(StepState state) => result.Steps.Count(s => s.State == state);
         text.Append(CultureInfo.InvariantCulture,
-            $"\nRun {result.RunId} {result.Status.ToString().ToLowerInvariant()} in {Seconds(result.Duration)}: {count(StepState.Succeeded)} succeeded, {count(StepState.Failed)} failed, {count(StepState.Skipped)} skipped, {count(StepState.Cancelled)} cancelled.\n");
+            $"\nRun {result.RunId} {result.Status.ToString().ToLowerInvariant()} in {DurationText.Format(result.Duration)}: {count(StepState.Succeeded)} succeeded, {count(StepState.Failed)} failed, {count(StepState.Skipped)} skipped, {count(StepState.Cancelled)} cancelled.\n");
         foreach (StepResult failed in result.Steps.Where(s => s.State == StepState.Failed))
         {
             text.Append('\n').Append(failed.Table).Append(" failed:\n  ").Append(failed.Error?.Replace("\n", "\n  ", StringComparison.Ordinal)).Append('\n');

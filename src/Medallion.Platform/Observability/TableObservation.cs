@@ -70,9 +70,7 @@ public sealed record Anomaly(TableName Table, ObservedMetric Metric, AnomalyScor
         return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{kind}{where}: {value} (score {Score.Score:0.0})");
     }
 
-    private static string Hours(double hours) => hours >= 48
-        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{hours / 24:0.#}d")
-        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{hours:0.#}h");
+    private static string Hours(double hours) => DurationText.Format(TimeSpan.FromHours(hours));
 }
 
 /// <summary>

@@ -21,7 +21,7 @@ public sealed class TableObserverTests : IDisposable
             observation.Anomalies.Select(a => (a.Metric, a.Version!.Value)));
         Assert.True(observation.Anomalies[0].Score.Score < -3);
         Assert.All(observation.Anomalies, a => Assert.True(a.Score.Seasonal));
-        Assert.Contains("late load at version 24: 33.", observation.Anomalies[1].Describe(), StringComparison.Ordinal);
+        Assert.Contains("late load at version 24: 1.3 d since the previous load", observation.Anomalies[1].Describe(), StringComparison.Ordinal);
     }
 
     [Fact]

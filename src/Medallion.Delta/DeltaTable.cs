@@ -186,8 +186,9 @@ public sealed partial class DeltaTable
     public async Task<bool> WriteVersionChecksumAsync(Snapshot snapshot, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        long? inCommitTimestamp = TableFeatures.InCommitTimestampsEnabled(snapshot.Metadata) ? snapshot.CommitInfo?.InCommitTimestamp : null;
-        if (snapshot.Totals is not { } totals || (inCommitTimestamp is null && TableFeatures.InCommitTimestampsEnabled(snapshot.Metadata)))
+        bool keepsInCommitTimestamps = TableFeatures.InCommitTimestampsEnabled(snapshot.Metadata);
+        long? inCommitTimestamp = keepsInCommitTimestamps ? snapshot.CommitInfo?.InCommitTimestamp : null;
+        if (snapshot.Totals is not { } totals || (keepsInCommitTimestamps && inCommitTimestamp is null))
         {
             return false;
         }

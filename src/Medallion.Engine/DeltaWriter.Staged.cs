@@ -46,7 +46,7 @@ public sealed partial class DeltaWriter
     public Task<Snapshot?> TryGetSnapshotAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return TryLatestForAppendAsync(OpenTable(path), cancellationToken);
+        return TryLatestAsync(OpenTable(path), cancellationToken, withoutFiles: true);
     }
 
     private async Task<DeltaStagedWrite> StartWriteAsync(string path, DeltaWriteOptions options, CancellationToken cancellationToken)
@@ -54,9 +54,7 @@ public sealed partial class DeltaWriter
         await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
         DeltaTable table = OpenTable(path);
         // An overwrite removes the files it replaces, so only an append may start from a snapshot without them.
-        Snapshot? snapshot = options.Mode == DeltaWriteMode.Append
-            ? await TryLatestForAppendAsync(table, cancellationToken).ConfigureAwait(false)
-            : await TryLatestAsync(table, cancellationToken).ConfigureAwait(false);
+        Snapshot? snapshot = await TryLatestAsync(table, cancellationToken, withoutFiles: options.Mode == DeltaWriteMode.Append).ConfigureAwait(false);
         EnsureMayChange(table, snapshot, "WRITE");
         return new DeltaStagedWrite(this, table, snapshot, new Transaction(table, snapshot, options.Isolation), options);
     }

@@ -122,11 +122,17 @@ public sealed partial class DeltaWriter
     /// to one table does not reload its checkpoint each time. Other writers' commits are still seen, since the log is
     /// listed every time.
     /// </summary>
-    internal async Task<Snapshot?> TryLatestAsync(DeltaTable table, CancellationToken cancellationToken)
+    /// <param name="table">The table.</param>
+    /// <param name="withoutFiles">
+    /// For an append by a writer that <see cref="AppendsFromVersionChecksums"/>: a snapshot without its files will do
+    /// (and one with files held from before serves as well).
+    /// </param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    internal async Task<Snapshot?> TryLatestAsync(DeltaTable table, CancellationToken cancellationToken, bool withoutFiles = false)
     {
         try
         {
-            return await LatestAsync(table, cancellationToken).ConfigureAwait(false);
+            return await LatestAsync(table, cancellationToken, withoutFiles).ConfigureAwait(false);
         }
         catch (MedallionException e) when (e.Code == ErrorCode.DeltaTableNotFound)
         {
@@ -135,39 +141,16 @@ public sealed partial class DeltaWriter
         }
     }
 
-    internal async Task<Snapshot> LatestAsync(DeltaTable table, CancellationToken cancellationToken)
+    internal async Task<Snapshot> LatestAsync(DeltaTable table, CancellationToken cancellationToken, bool withoutFiles = false)
     {
-        Snapshot snapshot = Snapshots.TryGet(table.Location, withoutFiles: false, out Snapshot known)
+        withoutFiles &= AppendsFromVersionChecksums;
+        Snapshot snapshot = Snapshots.TryGet(table.Location, withoutFiles, out Snapshot known)
             ? await table.UpdateSnapshotAsync(known, cancellationToken).ConfigureAwait(false)
-            : await table.GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
+            : withoutFiles
+                ? await table.GetLatestSnapshotWithoutFilesAsync(cancellationToken).ConfigureAwait(false)
+                : await table.GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
         Snapshots.Set(table.Location, snapshot);
         return snapshot;
-    }
-
-    /// <summary>
-    /// The newest snapshot an append starts from, or null when there is no table yet: without its files when this writer
-    /// <see cref="AppendsFromVersionChecksums"/> (a snapshot with files held from before serves as well), else as <see cref="TryLatestAsync"/>.
-    /// </summary>
-    internal async Task<Snapshot?> TryLatestForAppendAsync(DeltaTable table, CancellationToken cancellationToken)
-    {
-        if (!AppendsFromVersionChecksums)
-        {
-            return await TryLatestAsync(table, cancellationToken).ConfigureAwait(false);
-        }
-
-        try
-        {
-            Snapshot snapshot = Snapshots.TryGet(table.Location, withoutFiles: true, out Snapshot known)
-                ? await table.UpdateSnapshotAsync(known, cancellationToken).ConfigureAwait(false)
-                : await table.GetLatestSnapshotWithoutFilesAsync(cancellationToken).ConfigureAwait(false);
-            Snapshots.Set(table.Location, snapshot);
-            return snapshot;
-        }
-        catch (MedallionException e) when (e.Code == ErrorCode.DeltaTableNotFound)
-        {
-            Snapshots.Remove(table.Location);
-            return null;
-        }
     }
 
     /// <summary>Refuses to change a protected table (<see cref="ProtectedProperty"/>) unless this writer owns such tables.</summary>

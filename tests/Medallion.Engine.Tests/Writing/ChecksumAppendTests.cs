@@ -92,7 +92,7 @@ public sealed class ChecksumAppendTests : IDisposable
     {
         await TestObjectStores.EnsureEnvironmentAsync();
         string table = $"s3://{TestObjectStores.Bucket}/checksum-append-{Guid.NewGuid():N}/t";
-        // Twelve commits: a checkpoint at version 10, and commits 11 and 12 after it that a full load would read.
+        // Versions 0 to 12: a checkpoint at 10, and commits 11 and 12 after it that a full load would read.
         for (int i = 0; i < 13; i++)
         {
             await ChecksumWriter().WriteAsync(table, $"SELECT {i} AS id");

@@ -15,7 +15,7 @@ internal static class FlagHelp
         (ErrorCode.DeltaCheckpointFailed, _) => "'medallion delta checkpoint <table>' writes it again.",
         (ErrorCode.PgWireStartFailed, "serve" or "server") => "--pg-port picks another port.",
         (ErrorCode.RunNeedsFullRefresh, "run") => "'medallion run --full-refresh --select <model>' rebuilds it.",
-        (ErrorCode.RunModelFailed, "run") => "'medallion sql' runs a SELECT on its own.",
+        (ErrorCode.RunModelFailed, "run") => "'medallion sql' opens one.",
         (ErrorCode.RunUpstreamMissing, "run") => "'medallion run --select +<model>' builds the model with everything it reads.",
         (ErrorCode.ProjectNotFound, _) => "'medallion init <dir>' creates a project; --project <dir> points at another folder.",
         (ErrorCode.SourceSecretMissing, "ingest") => "with --listen, --token-env NAME takes the token from the environment variable NAME.",

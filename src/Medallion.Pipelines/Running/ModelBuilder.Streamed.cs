@@ -50,7 +50,7 @@ internal sealed partial class ModelBuilder
         // Disposing abandons the write (deletes its files) unless it reached its commit.
         await using (staged.ConfigureAwait(false))
         {
-            await RunModelAsync(() => staged.AddAsync(rows, cancellationToken)).ConfigureAwait(false);
+            await RunModelAsync(() => staged.AddAsync(rows, cancellationToken), cancellationToken).ConfigureAwait(false);
             await ExecuteAsync($"CREATE OR REPLACE TEMP VIEW {StagedRows} AS {staged.AddedRowsSql()}", cancellationToken).ConfigureAwait(false);
             await ValidateKeysAsync(StagedRows, cancellationToken).ConfigureAwait(false);
             // The staged rows are exactly the rows written, so a full build's are the whole table.

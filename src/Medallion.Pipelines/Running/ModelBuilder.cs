@@ -288,13 +288,18 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
     /// </summary>
     private async Task CreateCandidateAsync(string kind, CancellationToken cancellationToken)
     {
-        Dictionary<TableName, string> views = _run.Graph.GetAnalysis(_model.Name).Dependencies.ToDictionary(t => t, ViewName);
-        string sql = await ModelSqlBinder.BindAsync(_connection, _model.Sql, views, cancellationToken).ConfigureAwait(false);
-        await RunModelAsync(() => ExecuteAsync($"CREATE OR REPLACE TEMP {kind} {CandidateTable} AS {sql}", cancellationToken)).ConfigureAwait(false);
+        string sql = await ModelSqlBinder.BindAsync(_connection, _model.Sql, UpstreamViews(), cancellationToken).ConfigureAwait(false);
+        await RunModelAsync(() => ExecuteAsync($"CREATE OR REPLACE TEMP {kind} {CandidateTable} AS {sql}", cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs a step that evaluates the model's SQL, reporting DuckDB's errors as the model's.</summary>
-    private async Task RunModelAsync(Func<Task> step)
+    /// <summary>The temp view each upstream table of the model is read through.</summary>
+    private Dictionary<TableName, string> UpstreamViews() => _run.Graph.GetAnalysis(_model.Name).Dependencies.ToDictionary(t => t, ViewName);
+
+    /// <summary>
+    /// Runs a step that evaluates the model's SQL, reporting DuckDB's errors as the model's, at their place in the
+    /// model's file where DuckDB gives one.
+    /// </summary>
+    private async Task RunModelAsync(Func<Task> step, CancellationToken cancellationToken)
     {
         try
         {
@@ -302,11 +307,13 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         }
         catch (DuckDbException e)
         {
+            ModelErrorLocator.Located? located = await ModelErrorLocator.LocateAsync(_connection, _model, UpstreamViews(), e, cancellationToken).ConfigureAwait(false);
+            SourceLocation location = located?.Location ?? new SourceLocation(_model.FilePath);
             throw new MedallionException(
                 ErrorCode.RunModelFailed,
-                $"{_model.FilePath}: model {_model.Name} failed in DuckDB: {e.Message}\nHelp: try the SELECT on its own in a SQL session; nothing was committed to {_model.Name}.",
+                $"{location}: model {_model.Name} failed in DuckDB: {located?.Message ?? e.Message}\nHelp: try the SELECT on its own in a SQL session; nothing was committed to {_model.Name}.",
                 e,
-                location: new SourceLocation(_model.FilePath));
+                location: location);
         }
     }
 

@@ -156,7 +156,7 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_backfill_dialog_previews_the_intervals_of_a_range_and_starts_them()
+    public async Task The_backfill_dialog_previews_the_intervals_of_a_range_and_starts_them_on_the_backfills_page()
     {
         await using BrowserScenario scenario = await SignedInAsync("backfill-dialog", "ana", ServedProject.OperatorPassword);
         IPage page = scenario.Page;
@@ -174,8 +174,9 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
 
         await dialog.Locator("button[data-backfill=start]").ClickAsync();
 
-        await Expect(page).ToHaveURLAsync(new Regex("/runs$"));
-        await Expect(page.Locator("main")).ToContainTextAsync("nightly");
+        await Expect(page).ToHaveURLAsync(new Regex("/backfills/[^/]+$"));
+        await Expect(page.Locator("dl.facts")).ToContainTextAsync("nightly");
+        await Expect(page.Locator("table.intervals tbody tr")).ToHaveCountAsync(2);
         await scenario.FinishAsync();
     }
 

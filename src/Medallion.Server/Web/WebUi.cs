@@ -88,6 +88,7 @@ internal static class WebUi
         HomePage.Map(pages);
         JobsPage.Map(pages);
         RunsPage.Map(pages);
+        BackfillsPage.Map(pages);
         CatalogPage.Map(pages);
         SourcesPage.Map(pages);
         TablePage.Map(pages);

@@ -4,19 +4,46 @@
   var lang = document.documentElement.lang || 'en';
   var token = (document.querySelector('meta[name="csrf-token"]') || {}).content || '';
 
-  // Times arrive in UTC; show them in the viewer's own time zone and locale.
+  // What the server renders and the script completes, in the page and in parts of it fetched again.
   var format = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
-  document.querySelectorAll('time[datetime]').forEach(function (time) {
-    var at = new Date(time.getAttribute('datetime'));
-    if (!isNaN(at)) {
-      time.title = time.textContent;
-      time.textContent = format.format(at);
-    }
-  });
+  function complete(root) {
+    // Times arrive in UTC; show them in the viewer's own time zone and locale.
+    root.querySelectorAll('time[datetime]').forEach(function (time) {
+      var at = new Date(time.getAttribute('datetime'));
+      if (!isNaN(at)) {
+        time.title = time.textContent;
+        time.textContent = format.format(at);
+      }
+    });
 
-  // Bars whose width the page gives as data (inline styles are not allowed by the page's content policy).
-  document.querySelectorAll('[data-width]').forEach(function (span) {
-    span.style.width = Math.max(1, Number(span.getAttribute('data-width'))) + '%';
+    // Bars whose width the page gives as data (inline styles are not allowed by the page's content policy).
+    root.querySelectorAll('[data-width]').forEach(function (span) {
+      span.style.width = Math.max(1, Number(span.getAttribute('data-width'))) + '%';
+    });
+  }
+  complete(document);
+
+  // A part of the page about something under way (data-refresh-every, in ms) is fetched again and replaced, until the
+  // page the server renders no longer asks for it (what it follows has ended).
+  document.querySelectorAll('[data-refresh-every][id]').forEach(function (part) {
+    function refresh() {
+      fetch(location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } }).then(function (response) {
+        return response.ok ? response.text() : null;
+      }).then(function (text) {
+        var fresh = text && new DOMParser().parseFromString(text, 'text/html').getElementById(part.id);
+        if (fresh) {
+          part.innerHTML = fresh.innerHTML;
+          complete(part);
+          if (!fresh.hasAttribute('data-refresh-every')) {
+            return;
+          }
+        }
+        setTimeout(refresh, Number(part.getAttribute('data-refresh-every')));
+      }).catch(function () {
+        setTimeout(refresh, Number(part.getAttribute('data-refresh-every')));
+      });
+    }
+    setTimeout(refresh, Number(part.getAttribute('data-refresh-every')));
   });
 
   document.querySelectorAll('select[data-autosubmit]').forEach(function (select) {
@@ -64,8 +91,10 @@
     return found;
   }
 
-  document.querySelectorAll('button[data-action]').forEach(function (button) {
-    button.addEventListener('click', function () {
+  // Listened for on the document, so buttons in a part fetched again work too.
+  document.addEventListener('click', function (event) {
+    var button = event.target.closest && event.target.closest('button[data-action]');
+    if (button) {
       var body = {};
       var area = button.getAttribute('data-variables') && document.getElementById(button.getAttribute('data-variables'));
       if (area) {
@@ -95,7 +124,7 @@
         notice(String(error));
         button.disabled = false;
       });
-    });
+    }
   });
 
   // Backfill dialogs: a preview is the API's dry run of the same request; the start queues it and shows the runs.
@@ -161,8 +190,8 @@
         return;
       }
       event.target.disabled = true;
-      post(body).then(function () {
-        location.assign('/runs');
+      post(body).then(function (answer) {
+        location.assign(answer.backfill ? '/backfills/' + encodeURIComponent(answer.backfill.id) : '/runs');
       }).catch(function (error) {
         notice(error.message);
         event.target.disabled = false;

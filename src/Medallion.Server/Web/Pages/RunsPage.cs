@@ -31,7 +31,7 @@ internal static class RunsPage
         var page = new PageContext(http);
         ServerContext server = page.Server;
         var html = new HtmlBuilder();
-        html.Add($"<p class=\"muted\">{page.T("Runs of the last jobs, newest on the right.")}</p><table class=\"grid\"><tbody>");
+        html.Add($"<p class=\"muted\">{page.T("Runs of the last jobs, newest on the right.")} <a href=\"/backfills\">{page.T("Backfills")}</a></p><table class=\"grid\"><tbody>");
         foreach (JobDefinition job in server.Project.Jobs)
         {
             RunPage runs = await server.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = job.Name, Limit = GridRuns }, cancellationToken).ConfigureAwait(false);

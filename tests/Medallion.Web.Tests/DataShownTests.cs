@@ -80,7 +80,7 @@ public sealed partial class DataShownTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Lists_structs_and_maps_read_as_in_the_sql_shell_on_the_sql_page_in_previews_and_in_csv()
+    public async Task Lists_structs_and_maps_read_as_json_on_the_sql_page_in_previews_and_in_csv()
     {
         using WebSession session = new(_served);
         await session.SignInOrFailAsync("ana", ServedProject.OperatorPassword);
@@ -95,12 +95,12 @@ public sealed partial class DataShownTests : IAsyncLifetime
         foreach (string shown in new[] { preview, html })
         {
             Assert.DoesNotContain("System.Collections", shown, StringComparison.Ordinal);
-            Assert.Contains("<td>[2, 20]</td>", shown, StringComparison.Ordinal);
-            Assert.Contains("<td>{&#x27;id&#x27;: 2, &#x27;kind&#x27;: &#x27;retail&#x27;}</td>", shown, StringComparison.Ordinal);
-            Assert.Contains("<td>{&#x27;tier&#x27;=&#x27;gold&#x27;}</td>", shown, StringComparison.Ordinal);
+            Assert.Contains("<td>[2,20]</td>", shown, StringComparison.Ordinal);
+            Assert.Contains("<td>{&quot;id&quot;:2,&quot;kind&quot;:&quot;retail&quot;}</td>", shown, StringComparison.Ordinal);
+            Assert.Contains("<td>{&quot;tier&quot;:&quot;gold&quot;}</td>", shown, StringComparison.Ordinal);
         }
 
-        Assert.Equal("codes,profile,attributes\r\n\"[2, 20]\",\"{'id': 2, 'kind': 'retail'}\",{'tier'='gold'}\r\n", csv);
+        Assert.Equal("codes,profile,attributes\r\n\"[2,20]\",\"{\"\"id\"\":2,\"\"kind\"\":\"\"retail\"\"}\",\"{\"\"tier\"\":\"\"gold\"\"}\"\r\n", csv);
     }
 
     [Fact]

@@ -12,6 +12,7 @@ using Medallion.Catalog;
 using Medallion.Cli.Output;
 using Medallion.Pipelines.Privacy;
 using Medallion.Platform;
+using Medallion.Platform.Json;
 using Medallion.Platform.Privacy;
 
 namespace Medallion.Cli.Commands;

@@ -7,6 +7,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
+using Medallion.Platform.Json;
 
 namespace Medallion.Cli.Output;
 

@@ -6,17 +6,24 @@ using System.Globalization;
 using System.Text.Json;
 using Medallion.DuckDb;
 
-namespace Medallion.Cli.Output;
+namespace Medallion.Platform.Json;
 
 /// <summary>
 /// Writes values as typed JSON: numbers as numbers (exact, even beyond double), NULL as null,
 /// timestamps as ISO-8601 (<c>Z</c> for TIMESTAMPTZ), blobs as base64, lists as arrays,
-/// structs and maps as objects, and JSON columns as the documents they hold.
+/// structs and maps as objects, and JSON columns as the documents they hold. The CLI's <c>--format json</c> writes
+/// rows so, and the web UI shows a list, struct or map so.
 /// </summary>
-internal static class JsonValues
+public static class JsonValues
 {
+    /// <summary>Writes the value of column <paramref name="ordinal"/> of the reader's current row.</summary>
+    /// <param name="json">The writer.</param>
+    /// <param name="reader">A reader on a row.</param>
+    /// <param name="ordinal">The column.</param>
     public static void WriteColumn(Utf8JsonWriter json, DbDataReader reader, int ordinal)
     {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(reader);
         if (reader.IsDBNull(ordinal))
         {
             json.WriteNullValue();
@@ -44,8 +51,12 @@ internal static class JsonValues
         }
     }
 
+    /// <summary>Writes a value as a reader returns it (<see cref="DbDataReader.GetValue"/>), nested ones recursively.</summary>
+    /// <param name="json">The writer.</param>
+    /// <param name="value">The value; null or <see cref="DBNull"/> for NULL.</param>
     public static void Write(Utf8JsonWriter json, object? value)
     {
+        ArgumentNullException.ThrowIfNull(json);
         switch (value)
         {
             case null or DBNull:

@@ -225,9 +225,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
     {
         Entry entry = Find(name);
         (TableSummary summary, Snapshot? snapshot) = await ReadAsync(name, cancellationToken).ConfigureAwait(false);
-        List<CatalogColumn> registered = _catalog is null ? [] : await _catalog.Tables.GetColumnsAsync(name, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<string>? granted = Reader.Find(name)?.Columns;
-        IReadOnlyList<ColumnInfo> columns = [.. Columns(entry, snapshot, registered).Where(c => granted is null || granted.Contains(c.Name, StringComparer.OrdinalIgnoreCase))];
+        IReadOnlyList<ColumnInfo> columns = await GrantedColumnsAsync(name, entry, snapshot, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<TableVersionInfo> versions = snapshot is null ? [] : await GetTableHistoryAsync(name, 5, cancellationToken).ConfigureAwait(false);
         ModelRunRecord? lastRun = null;
         List<QualityResultRecord> quality = [];
@@ -246,6 +244,28 @@ public sealed partial class Lakehouse : IAsyncDisposable
         return new TableDetails(
             summary, Definition(entry), snapshot?.PartitionColumns ?? entry.Model?.Config.PartitionBy ?? [], columns, versions, lastRun,
             quality, [.. upstream.Where(Reader.CanRead)], [.. downstream.Where(Reader.CanRead)]);
+    }
+
+    /// <summary>
+    /// The columns of a table that <see cref="Reader"/> may read, in table order, with their types: the schema a SQL
+    /// editor offers. Only the table's newest Delta schema is read (no row count, history or lineage).
+    /// </summary>
+    /// <param name="name">A table of <see cref="TableNames"/> (see <see cref="ResolveTable"/>).</param>
+    /// <param name="cancellationToken">Stops the reading.</param>
+    public async Task<IReadOnlyList<ColumnInfo>> GetColumnsAsync(TableName name, CancellationToken cancellationToken = default)
+    {
+        Entry entry = Find(name);
+        Snapshot? snapshot = await OpenDeltaAsync(entry.Location, cancellationToken).ConfigureAwait(false) is { } table
+            ? await table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false)
+            : null;
+        return await GrantedColumnsAsync(name, entry, snapshot, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<ColumnInfo>> GrantedColumnsAsync(TableName name, Entry entry, Snapshot? snapshot, CancellationToken cancellationToken)
+    {
+        List<CatalogColumn> registered = _catalog is null ? [] : await _catalog.Tables.GetColumnsAsync(name, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<string>? granted = Reader.Find(name)?.Columns;
+        return [.. Columns(entry, snapshot, registered).Where(c => granted is null || granted.Contains(c.Name, StringComparer.OrdinalIgnoreCase))];
     }
 
     /// <summary>

@@ -13,21 +13,18 @@ namespace Medallion.Web.Tests;
 public sealed partial class BrowserScenarioTests : IAsyncLifetime
 {
     private ServedProject _served = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private LaunchedChromium _chromium = null!;
 
     public async Task InitializeAsync()
     {
         _served = await ServedProject.StartAsync(later: SourcesProject.Define);
         await SourcesProject.RecordPassesAsync(_served.Catalog);
-        _playwright = await Playwright.CreateAsync();
-        _browser = await BrowserScenario.LaunchAsync(_playwright);
+        _chromium = await LaunchedChromium.StartAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
+        await _chromium.DisposeAsync();
         await _served.DisposeAsync();
     }
 
@@ -258,8 +255,8 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
     }
 
     private Task<BrowserScenario> SignedInAsync(string name, string user, string password, string locale = "en-US") =>
-        BrowserScenario.SignedInAsync(_browser, _served.Server.HttpAddress, name, user, password, locale);
+        BrowserScenario.SignedInAsync(_chromium.Browser, _served.Server.HttpAddress, name, user, password, locale);
 
     private Task<BrowserScenario> OpenAsync(string name, string locale = "en-US") =>
-        BrowserScenario.OpenAsync(_browser, _served.Server.HttpAddress, name, locale);
+        BrowserScenario.OpenAsync(_chromium.Browser, _served.Server.HttpAddress, name, locale);
 }

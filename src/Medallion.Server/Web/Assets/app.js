@@ -238,6 +238,505 @@
     });
   }
 
+  // The SQL page: the schema browser, completions, history, saved queries and the chart of a result.
+  var sqlForm = document.getElementById('sql-form');
+  if (sqlForm) {
+    sqlPage(sqlForm);
+  }
+
+  function sqlPage(form) {
+    var editor = document.getElementById('sql');
+    var tree = document.getElementById('schema-tree');
+    var tables = Array.prototype.map.call(tree.querySelectorAll('li[data-table]'), function (item) { return item.getAttribute('data-table'); });
+    var namespaces = Array.prototype.map.call(tree.querySelectorAll('li[data-namespace]'), function (item) { return item.getAttribute('data-namespace'); });
+    var columnsByTable = {};
+
+    // A name as SQL needs it: plain lower-case words as they are, anything else in double quotes.
+    function quote(name) {
+      return /^[a-z_][a-z0-9_]*$/.test(name) ? name : '"' + name.replace(/"/g, '""') + '"';
+    }
+    function qualified(table) {
+      var dot = table.indexOf('.');
+      return quote(table.slice(0, dot)) + '.' + quote(table.slice(dot + 1));
+    }
+    function span(className, text) {
+      var made = document.createElement('span');
+      made.className = className;
+      made.textContent = text;
+      return made;
+    }
+    function columnsOf(table) {
+      if (!columnsByTable[table]) {
+        columnsByTable[table] = fetch(tree.getAttribute('data-columns') + '?table=' + encodeURIComponent(table), { credentials: 'same-origin' })
+          .then(function (response) {
+            if (!response.ok) {
+              throw new Error(tree.getAttribute('data-failed'));
+            }
+            return response.json();
+          });
+        columnsByTable[table].catch(function () { delete columnsByTable[table]; });
+      }
+      return columnsByTable[table];
+    }
+
+    // Replaces the text between start and end with text, as typing would (so undo takes it back), and leaves the cursor after it.
+    var replacing = false;
+    function replace(start, end, text) {
+      editor.focus();
+      editor.setSelectionRange(start, end);
+      replacing = true;
+      try {
+        if (!document.execCommand('insertText', false, text)) {
+          editor.setRangeText(text, start, end, 'end');
+        }
+      } finally {
+        replacing = false;
+      }
+    }
+    function insertAtCursor(text) {
+      var start = editor.selectionStart, end = editor.selectionEnd;
+      var before = editor.value.slice(0, start);
+      replace(start, end, (before === '' || /[\s(,]$/.test(before) ? '' : ' ') + text);
+      closeCompletions();
+    }
+
+    // The schema browser: names insert themselves at the cursor; a table's toggle loads and shows its columns.
+    tree.addEventListener('click', function (event) {
+      var insert = event.target.closest('button.insert');
+      if (insert) {
+        insertAtCursor(insert.hasAttribute('data-column') ? quote(insert.getAttribute('data-insert')) : qualified(insert.getAttribute('data-insert')));
+        return;
+      }
+      var toggle = event.target.closest('button.toggle');
+      if (!toggle) {
+        return;
+      }
+      var item = toggle.closest('li[data-table]');
+      var list = item.querySelector('ul.columns');
+      var open = toggle.getAttribute('aria-expanded') !== 'true';
+      toggle.setAttribute('aria-expanded', String(open));
+      list.hidden = !open;
+      if (!open || list.getAttribute('data-loaded')) {
+        return;
+      }
+      list.textContent = '';
+      var loading = document.createElement('li');
+      loading.className = 'muted small';
+      loading.textContent = tree.getAttribute('data-loading');
+      list.appendChild(loading);
+      columnsOf(item.getAttribute('data-table')).then(function (columns) {
+        list.textContent = '';
+        list.setAttribute('data-loaded', 'true');
+        columns.forEach(function (column) {
+          var entry = document.createElement('li');
+          entry.className = 'column';
+          var name = document.createElement('button');
+          name.type = 'button';
+          name.className = 'insert';
+          name.setAttribute('data-insert', column.name);
+          name.setAttribute('data-column', '');
+          name.textContent = column.name;
+          entry.appendChild(name);
+          entry.appendChild(span('type', column.type));
+          if (column.masked) {
+            entry.appendChild(span('tag masked', tree.getAttribute('data-masked')));
+          }
+          list.appendChild(entry);
+        });
+      }).catch(function (error) {
+        loading.textContent = error.message;
+      });
+    });
+    document.getElementById('schema-filter').addEventListener('input', function (event) {
+      var words = event.target.value.trim().toLowerCase();
+      tree.querySelectorAll('li[data-namespace]').forEach(function (ns) {
+        var shown = 0;
+        ns.querySelectorAll('li[data-table]').forEach(function (item) {
+          var match = item.getAttribute('data-table').toLowerCase().indexOf(words) >= 0;
+          item.hidden = !match;
+          shown += match ? 1 : 0;
+        });
+        ns.hidden = shown === 0;
+      });
+    });
+
+    // Completions: tables (namespace.table) anywhere, columns of the tables the query names (or of the one before a dot).
+    var list = document.getElementById('sql-completions');
+    var offered = [], active = -1, word = null, request = 0;
+    var keywords = /^(where|join|on|group|order|limit|left|right|inner|outer|full|cross|using|union|natural|having|window|qualify|as|at|select|from|and|or|not|set|except|intersect)$/i;
+
+    function namedTables(sql) {
+      var named = {};
+      tables.forEach(function (table) {
+        var pattern = new RegExp('(^|[^\\w."])' + table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '(?![\\w"])(?:\\s+(?:as\\s+)?([A-Za-z_]\\w*))?', 'gi');
+        var match;
+        while ((match = pattern.exec(sql)) !== null) {
+          named[table.toLowerCase()] = table;
+          if (match[2] && !keywords.test(match[2])) {
+            named[match[2].toLowerCase()] = table;
+          }
+        }
+      });
+      return named;
+    }
+    // The word being typed before the cursor: its start, the part before its last dot (a namespace, table or alias) and after.
+    function wordAtCursor() {
+      var before = editor.value.slice(0, editor.selectionStart);
+      var match = /[A-Za-z0-9_.]*$/.exec(before);
+      var text = match[0];
+      var dot = text.lastIndexOf('.');
+      return { start: before.length - text.length, end: editor.selectionStart, qualifier: dot < 0 ? null : text.slice(0, dot), prefix: (dot < 0 ? text : text.slice(dot + 1)).toLowerCase(), text: text };
+    }
+    function candidates(at) {
+      var named = namedTables(editor.value);
+      var found = [];
+      if (at.qualifier !== null) {
+        var qualifier = at.qualifier.toLowerCase();
+        if (namespaces.some(function (ns) { return ns.toLowerCase() === qualifier; })) {
+          tables.forEach(function (table) {
+            var dot = table.indexOf('.');
+            if (table.slice(0, dot).toLowerCase() === qualifier && table.slice(dot + 1).toLowerCase().indexOf(at.prefix) === 0) {
+              found.push({ label: table, insert: qualified(table), start: at.start, kind: 'table' });
+            }
+          });
+          return Promise.resolve(found);
+        }
+        var table = named[qualifier] || tables.filter(function (t) { return t.toLowerCase() === qualifier; })[0];
+        if (!table) {
+          return Promise.resolve(found);
+        }
+        return columnsOf(table).then(function (columns) {
+          return columns.filter(function (c) { return c.name.toLowerCase().indexOf(at.prefix) === 0; })
+            .map(function (c) { return { label: c.name, insert: quote(c.name), start: at.end - at.prefix.length, kind: c.type }; });
+        });
+      }
+      tables.forEach(function (table) {
+        var name = table.slice(table.indexOf('.') + 1).toLowerCase();
+        if (table.toLowerCase().indexOf(at.prefix) === 0 || name.indexOf(at.prefix) === 0) {
+          found.push({ label: table, insert: qualified(table), start: at.start, kind: 'table' });
+        }
+      });
+      var distinct = {};
+      Object.keys(named).forEach(function (key) { distinct[named[key]] = true; });
+      return Promise.all(Object.keys(distinct).map(function (table) {
+        return columnsOf(table).catch(function () { return []; });
+      })).then(function (all) {
+        var seen = {};
+        all.forEach(function (columns) {
+          columns.forEach(function (c) {
+            if (c.name.toLowerCase().indexOf(at.prefix) === 0 && !seen[c.name]) {
+              seen[c.name] = true;
+              found.push({ label: c.name, insert: quote(c.name), start: at.start, kind: c.type });
+            }
+          });
+        });
+        // Columns first once the query names a table: that is what is typed most after FROM.
+        return found.filter(function (c) { return c.kind !== 'table'; }).concat(found.filter(function (c) { return c.kind === 'table'; }));
+      });
+    }
+    function closeCompletions() {
+      list.hidden = true;
+      list.textContent = '';
+      offered = [];
+      active = -1;
+      editor.setAttribute('aria-expanded', 'false');
+      editor.removeAttribute('aria-activedescendant');
+    }
+    function highlight(index) {
+      active = index;
+      Array.prototype.forEach.call(list.children, function (option, i) {
+        option.setAttribute('aria-selected', String(i === index));
+        if (i === index) {
+          option.scrollIntoView({ block: 'nearest' });
+        }
+      });
+      editor.setAttribute('aria-activedescendant', 'completion-' + index);
+    }
+    function accept(index) {
+      var chosen = offered[index];
+      var at = word;
+      closeCompletions();
+      replace(chosen.start, at.end, chosen.insert);
+    }
+    // Where the cursor is in the editor, in pixels: a hidden copy of the text up to it, styled alike, measured.
+    function caretPosition() {
+      var mirror = document.createElement('div');
+      var style = getComputedStyle(editor);
+      ['fontFamily', 'fontSize', 'fontWeight', 'lineHeight', 'letterSpacing', 'paddingTop', 'paddingLeft', 'paddingRight', 'borderTopWidth', 'borderLeftWidth', 'boxSizing', 'width', 'tabSize']
+        .forEach(function (property) { mirror.style[property] = style[property]; });
+      mirror.className = 'caret-mirror';
+      mirror.textContent = editor.value.slice(0, editor.selectionStart);
+      var marker = document.createElement('span');
+      marker.textContent = '\u200b';
+      mirror.appendChild(marker);
+      editor.parentNode.appendChild(mirror);
+      var position = { top: marker.offsetTop - editor.scrollTop + (parseFloat(style.lineHeight) || 20), left: marker.offsetLeft - editor.scrollLeft };
+      mirror.remove();
+      return position;
+    }
+    function complete(forced) {
+      var at = wordAtCursor();
+      if (!forced && at.text.length < 2 && at.text.slice(-1) !== '.') {
+        closeCompletions();
+        return;
+      }
+      var asked = ++request;
+      candidates(at).then(function (found) {
+        if (asked !== request) {
+          return;
+        }
+        word = at;
+        offered = found.slice(0, 50);
+        list.textContent = '';
+        // A word typed in full needs no list (and Enter then starts a new line, as expected).
+        if (offered.length === 0 || (offered.length === 1 && offered[0].insert === editor.value.slice(offered[0].start, at.end))) {
+          closeCompletions();
+          return;
+        }
+        offered.forEach(function (candidate, i) {
+          var option = document.createElement('li');
+          option.id = 'completion-' + i;
+          option.setAttribute('role', 'option');
+          option.className = candidate.kind === 'table' ? 'table' : 'column';
+          option.appendChild(span('label', candidate.label));
+          option.appendChild(span('kind', candidate.kind));
+          option.addEventListener('mousedown', function (event) {
+            event.preventDefault();
+            accept(i);
+          });
+          list.appendChild(option);
+        });
+        var position = caretPosition();
+        list.hidden = false;
+        list.style.top = Math.min(position.top, editor.offsetHeight) + 'px';
+        list.style.left = Math.max(0, Math.min(position.left, editor.offsetWidth - list.offsetWidth)) + 'px';
+        editor.setAttribute('aria-expanded', 'true');
+        highlight(0);
+      });
+    }
+    editor.addEventListener('keydown', function (event) {
+      if (event.key === ' ' && event.ctrlKey) {
+        event.preventDefault();
+        complete(true);
+        return;
+      }
+      if (list.hidden || event.ctrlKey || event.metaKey || event.altKey) {
+        return;
+      }
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        highlight((active + (event.key === 'ArrowDown' ? 1 : offered.length - 1)) % offered.length);
+      } else if (event.key === 'Tab' || event.key === 'Enter') {
+        event.preventDefault();
+        accept(active);
+      } else if (event.key === 'Escape') {
+        event.preventDefault();
+        closeCompletions();
+      }
+    });
+    editor.addEventListener('input', function (event) {
+      if (replacing) {
+        return;
+      }
+      if (event.inputType === 'insertText' || event.inputType === 'deleteContentBackward') {
+        complete(false);
+      } else {
+        closeCompletions();
+      }
+    });
+    editor.addEventListener('blur', closeCompletions);
+    editor.addEventListener('click', closeCompletions);
+
+    // History and saved queries: kept in this browser under the signed-in user's name.
+    var prefix = 'medallion.sql.' + form.getAttribute('data-user') + '.';
+    function load(name) {
+      try {
+        return JSON.parse(localStorage.getItem(prefix + name)) || [];
+      } catch (error) {
+        return [];
+      }
+    }
+    function store(name, items) {
+      try {
+        localStorage.setItem(prefix + name, JSON.stringify(items));
+      } catch (error) {
+        status(error.message);
+      }
+    }
+    function status(text) {
+      document.getElementById('save-status').textContent = text;
+    }
+    var when = new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeStyle: 'short' });
+    function runAgain(sql) {
+      editor.value = sql;
+      form.requestSubmit(form.querySelector('button[value=html]'));
+    }
+    function button(className, text, title, click) {
+      var made = document.createElement('button');
+      made.type = 'button';
+      made.className = className;
+      made.title = title;
+      made.textContent = text;
+      made.addEventListener('click', click);
+      return made;
+    }
+    // Fills a list from one of the stores, one item per entry (made by entry), and shows its note when it is empty.
+    function show(store, listId, emptyId, entry) {
+      var items = load(store);
+      var target = document.getElementById(listId);
+      target.textContent = '';
+      items.forEach(function (item) {
+        var row = document.createElement('li');
+        entry(item).forEach(function (part) { row.appendChild(part); });
+        target.appendChild(row);
+      });
+      document.getElementById(emptyId).hidden = items.length > 0;
+      return items;
+    }
+    function showHistory() {
+      var items = show('history', 'query-history', 'history-empty', function (item) {
+        return [button('query-run', item.sql.replace(/\s+/g, ' '), form.getAttribute('data-run-again') + ': ' + item.sql, function () { runAgain(item.sql); }),
+          span('muted small', when.format(new Date(item.at)))];
+      });
+      document.getElementById('history-clear').hidden = items.length === 0;
+    }
+    function showSaved() {
+      show('saved', 'saved-queries', 'saved-empty', function (item) {
+        var open = button('query-open', item.name, item.sql, function () {
+          editor.value = item.sql;
+          document.getElementById('save-name').value = item.name;
+          status(form.getAttribute('data-opened') + ': ' + item.name);
+          editor.focus();
+        });
+        var remove = button('query-delete', '×', form.getAttribute('data-delete'), function () {
+          store('saved', load('saved').filter(function (other) { return other.name !== item.name; }));
+          showSaved();
+        });
+        remove.setAttribute('aria-label', form.getAttribute('data-delete') + ' ' + item.name);
+        return [open, remove];
+      });
+    }
+    form.addEventListener('submit', function () {
+      var sql = editor.value.trim();
+      if (sql === '') {
+        return;
+      }
+      var items = load('history').filter(function (item) { return item.sql !== sql; });
+      items.unshift({ sql: sql, at: new Date().toISOString() });
+      store('history', items.slice(0, 50));
+    });
+    document.getElementById('history-clear').addEventListener('click', function () {
+      store('history', []);
+      showHistory();
+    });
+    document.getElementById('save-query').addEventListener('click', function (event) {
+      var nameBox = document.getElementById('save-name');
+      var name = nameBox.value.trim();
+      var sql = editor.value.trim();
+      if (name === '' || sql === '') {
+        status(event.target.getAttribute('data-required'));
+        (name === '' ? nameBox : editor).focus();
+        return;
+      }
+      var items = load('saved').filter(function (item) { return item.name.toLowerCase() !== name.toLowerCase(); });
+      items.push({ name: name, sql: sql, saved_at: new Date().toISOString() });
+      items.sort(function (a, b) { return a.name.localeCompare(b.name, lang); });
+      store('saved', items);
+      status(event.target.getAttribute('data-saved') + ': ' + name);
+      showSaved();
+    });
+    showHistory();
+    showSaved();
+
+    var chart = document.getElementById('result-chart');
+    if (chart) {
+      chart.addEventListener('toggle', function () {
+        if (chart.open) {
+          drawChart();
+        }
+      });
+      ['chart-kind', 'chart-x', 'chart-y'].forEach(function (id) { document.getElementById(id).addEventListener('change', drawChart); });
+      window.addEventListener('resize', function () {
+        if (chart.open) {
+          drawChart();
+        }
+      });
+    }
+  }
+
+  // The chart of a result: the rows shown, X as the cells read, Y from the numbers' invariant values; axes labelled.
+  function drawChart() {
+    var svgNs = 'http://www.w3.org/2000/svg';
+    var svg = document.getElementById('chart');
+    var kind = document.getElementById('chart-kind').value;
+    var xi = Number(document.getElementById('chart-x').value), yi = Number(document.getElementById('chart-y').value);
+    var headers = document.querySelectorAll('#query-result table.result thead th');
+    var points = [];
+    document.querySelectorAll('#query-result table.result tbody tr').forEach(function (row) {
+      var value = row.children[yi].getAttribute('data-value');
+      if (value !== null && isFinite(Number(value))) {
+        points.push({ x: row.children[xi].textContent, y: Number(value) });
+      }
+    });
+    var width = Math.max(280, Math.min(960, svg.parentNode.clientWidth - 16)), height = 320;
+    var left = 72, right = 12, top = 12, bottom = 64;
+    svg.setAttribute('width', width);
+    svg.setAttribute('height', height);
+    svg.setAttribute('viewBox', '0 0 ' + width + ' ' + height);
+    svg.textContent = '';
+    function add(name, attributes, text) {
+      var element = document.createElementNS(svgNs, name);
+      Object.keys(attributes).forEach(function (key) { element.setAttribute(key, attributes[key]); });
+      if (text !== undefined) {
+        element.textContent = text;
+      }
+      svg.appendChild(element);
+      return element;
+    }
+    var number = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
+    var low = Math.min.apply(null, [0].concat(points.map(function (p) { return p.y; })));
+    var high = Math.max.apply(null, [0].concat(points.map(function (p) { return p.y; })));
+    if (low === high) {
+      high = low + 1;
+    }
+    // Ticks at a round step (1, 2 or 5 times a power of ten), about five of them.
+    var raw = (high - low) / 5, magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+    var step = [1, 2, 5, 10].map(function (m) { return m * magnitude; }).filter(function (s) { return s >= raw; })[0];
+    low = Math.floor(low / step) * step;
+    high = Math.ceil(high / step) * step;
+    function y(value) { return top + (high - value) * (height - top - bottom) / (high - low); }
+    for (var tick = low; tick <= high + step / 2; tick += step) {
+      add('line', { class: 'grid', x1: left, x2: width - right, y1: y(tick), y2: y(tick) });
+      add('text', { class: 'label end', x: left - 6, y: y(tick) + 4 }, number.format(tick));
+    }
+    add('line', { class: 'axis', x1: left, x2: left, y1: top, y2: height - bottom });
+    add('line', { class: 'axis', x1: left, x2: width - right, y1: y(0), y2: y(0) });
+    var band = (width - left - right) / Math.max(1, points.length);
+    var every = Math.max(1, Math.ceil(points.length * 56 / (width - left - right)));
+    points.forEach(function (point, i) {
+      var center = left + band * (i + 0.5);
+      var tip = point.x + ': ' + number.format(point.y);
+      if (kind === 'bar') {
+        // A few groups get bars of a readable width, centred in their band, not walls across the chart.
+        var barWidth = Math.max(1, Math.min(band * 0.8, 64));
+        var bar = add('rect', { class: 'bar', x: center - barWidth / 2, width: barWidth, y: Math.min(y(point.y), y(0)), height: Math.max(1, Math.abs(y(point.y) - y(0))) });
+        bar.appendChild(document.createElementNS(svgNs, 'title')).textContent = tip;
+      } else {
+        add('circle', { class: 'point', cx: center, cy: y(point.y), r: 3 }).appendChild(document.createElementNS(svgNs, 'title')).textContent = tip;
+      }
+      if (i % every === 0) {
+        var label = point.x.length > 10 ? point.x.slice(0, 9) + '…' : point.x;
+        add('text', { class: 'label tick-x', x: center, y: height - bottom + 16 }, label);
+      }
+    });
+    if (kind === 'line' && points.length > 0) {
+      var line = add('polyline', { class: 'series', points: points.map(function (point, i) { return (left + band * (i + 0.5)) + ',' + y(point.y); }).join(' ') });
+      svg.insertBefore(line, svg.querySelector('circle'));
+    }
+    add('text', { class: 'axis-title', x: left + (width - left - right) / 2, y: height - 8 }, headers[xi].textContent);
+    add('text', { class: 'axis-title', x: 14, y: top + (height - top - bottom) / 2, transform: 'rotate(-90 14 ' + (top + (height - top - bottom) / 2) + ')' }, headers[yi].textContent);
+  }
+
   // The lineage graph: selecting a table highlights everything upstream and downstream of it.
   var graph = document.getElementById('lineage-graph');
   if (graph) {

@@ -16,7 +16,6 @@ using Medallion.Server.Scheduling;
 using Medallion.Server.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -340,9 +339,9 @@ public sealed partial class MedallionServer : IAsyncDisposable
             });
         });
         builder.Services.AddSingleton(context);
-        // The web UI's session and anti-forgery cookies are protected by keys that live as long as the process: a restart
-        // signs everyone out, and no key lies on disk to be stolen.
-        builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        // The web UI's session and anti-forgery cookies are protected by keys kept in the project, readable by the server's
+        // user only: a restart keeps everyone signed in.
+        SessionKeyStore.AddTo(builder.Services, context.Project.Directory);
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         builder.Services.AddAuthentication(ApiAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiAuthenticationHandler>(ApiAuthenticationHandler.SchemeName, null);

@@ -19,10 +19,12 @@ public sealed class ServedProject : IAsyncDisposable
     public const string ViewerPassword = "vic-secret";
 
     private readonly TestProject _files;
+    private readonly MedallionServerOptions _options;
 
-    private ServedProject(TestProject files, MedallionServer server, CatalogStore catalog, RunResult firstRun)
+    private ServedProject(TestProject files, MedallionServer server, MedallionServerOptions options, CatalogStore catalog, RunResult firstRun)
     {
         _files = files;
+        _options = options;
         Directory = files.Directory;
         FirstRun = firstRun;
         Server = server;
@@ -35,7 +37,7 @@ public sealed class ServedProject : IAsyncDisposable
     /// <summary>The run that built the tables before the server started.</summary>
     public RunResult FirstRun { get; }
 
-    public MedallionServer Server { get; }
+    public MedallionServer Server { get; private set; }
 
     /// <summary>The project's catalog, opened beside the server's (as another CLI process would).</summary>
     public CatalogStore Catalog { get; }
@@ -80,8 +82,9 @@ public sealed class ServedProject : IAsyncDisposable
         var options = new MedallionServerOptions { ProjectDirectory = directory, HttpPort = 0, Sql = new SqlEndpointOptions { Port = 0 }, Grace = TimeSpan.FromSeconds(5) };
         try
         {
-            MedallionServer server = await MedallionServer.StartAsync(configure is null ? options : configure(options));
-            return new ServedProject(files, server, catalog, firstRun);
+            MedallionServerOptions configured = configure is null ? options : configure(options);
+            MedallionServer server = await MedallionServer.StartAsync(configured);
+            return new ServedProject(files, server, configured, catalog, firstRun);
         }
         catch
         {
@@ -153,6 +156,14 @@ public sealed class ServedProject : IAsyncDisposable
         {
             return null;
         }
+    }
+
+    /// <summary>Stops the server and starts it again on the same project, options and HTTP port (as a deployment restarts it).</summary>
+    public async Task RestartAsync()
+    {
+        int port = Server.HttpAddress.Port;
+        await Server.DisposeAsync();
+        Server = await MedallionServer.StartAsync(_options with { HttpPort = port });
     }
 
     public async ValueTask DisposeAsync()

@@ -219,6 +219,11 @@ public sealed partial record QualityResultRecord(
     public string StatusText => NotChecked is null ? Status : $"{QualityStatus.NotChecked}: {NotChecked}";
 }
 
+/// <summary>A quality rule whose latest check broke.</summary>
+/// <param name="Latest">Its latest check: the run, severity and failing rows.</param>
+/// <param name="BrokenSince">When it broke first after its last pass: the check that began the breakage.</param>
+public sealed record BrokenQualityRule(QualityResultRecord Latest, DateTimeOffset BrokenSince);
+
 /// <summary>
 /// A lineage edge: data flows from <paramref name="Upstream"/> to <paramref name="Downstream"/>.
 /// Table-level edges have null columns; column-level edges name both columns.

@@ -44,11 +44,26 @@ public sealed class QualityStore
     public Task<List<QualityResultRecord>> GetQualityResultsAsync(string runId, CancellationToken cancellationToken = default) =>
         _db.QueryAsync($"SELECT {QualityColumns} FROM quality_results WHERE run_id = @run ORDER BY model, rule", [("@run", runId)], ReadQualityResult, cancellationToken);
 
-    /// <summary>The quality rules that were checked and broke since <paramref name="since"/>, newest first, at most <paramref name="limit"/>.</summary>
-    public Task<List<QualityResultRecord>> GetBrokenQualityResultsAsync(DateTimeOffset since, int limit = 100, CancellationToken cancellationToken = default) =>
+    /// <summary>
+    /// The rules whose latest check broke, checked since <paramref name="since"/>: one each, with the check that broke it
+    /// first after its last pass (when it has been broken since), newest check first, at most <paramref name="limit"/>.
+    /// Runs that did not check a rule (no new rows) neither end nor extend its breakage.
+    /// </summary>
+    public Task<List<BrokenQualityRule>> GetBrokenRulesAsync(DateTimeOffset since, int limit = 100, CancellationToken cancellationToken = default) =>
         _db.QueryAsync(
-            $"SELECT {QualityColumns} FROM quality_results WHERE passed = 0 AND not_checked IS NULL AND checked_at >= @since ORDER BY checked_at DESC, model, rule LIMIT @limit",
-            [("@since", FormatTime(since)), ("@limit", limit)], ReadQualityResult, cancellationToken);
+            $"""
+             SELECT {QualityColumns},
+                 (SELECT MIN(b.checked_at) FROM quality_results b
+                  WHERE b.model = l.model AND b.rule = l.rule AND b.not_checked IS NULL
+                    AND b.checked_at > COALESCE((SELECT MAX(p.checked_at) FROM quality_results p WHERE p.model = l.model AND p.rule = l.rule AND p.passed = 1), ''))
+             FROM quality_results l
+             WHERE passed = 0 AND not_checked IS NULL AND checked_at >= @since
+               AND checked_at = (SELECT MAX(m.checked_at) FROM quality_results m WHERE m.model = l.model AND m.rule = l.rule AND m.not_checked IS NULL)
+             ORDER BY checked_at DESC, model, rule LIMIT @limit
+             """,
+            [("@since", FormatTime(since)), ("@limit", limit)],
+            r => new BrokenQualityRule(ReadQualityResult(r), ParseTime(r.GetString(9))),
+            cancellationToken);
 
     /// <summary>The latest result of each rule of a model (what <c>medallion describe</c> shows).</summary>
     public Task<List<QualityResultRecord>> GetLatestQualityResultsAsync(TableName model, CancellationToken cancellationToken = default) =>

@@ -498,18 +498,20 @@ public abstract class CatalogStoreContract(CatalogEngine engine) : CatalogContra
     }
 
     [Fact]
-    public async Task Broken_quality_results_since_a_time_are_listed_newest_first_without_the_unchecked_ones()
+    public async Task A_broken_rule_is_listed_once_with_its_latest_check_and_when_it_broke_after_its_last_pass()
     {
         DateTimeOffset at = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
-        await Store.Quality.RecordQualityResultAsync(new QualityResultRecord("r1", s_orders, "not_null(id)", "fail", false, 2, "[]", at.AddDays(-1)));
-        await Store.Quality.RecordQualityResultAsync(new QualityResultRecord("r2", s_orders, "not_null(id)", "fail", false, 1, "[]", at));
-        await Store.Quality.RecordQualityResultAsync(new QualityResultRecord("r3", s_orders, "not_null(id)", "fail", false, 3, "[]", at.AddHours(1)));
-        await Store.Quality.RecordQualityResultAsync(new QualityResultRecord("r3", s_orders, "unique(id)", "warn", true, 0, "[]", at.AddHours(1)));
-        await Store.Quality.RecordQualityResultAsync(new QualityResultRecord("r3", s_orders, "fresh(ts)", "warn", false, 0, "[]", at.AddHours(1)) { NotChecked = "no new rows" });
+        await Store.Quality.RecordQualityResultAsync(new QualityResultRecord("r1", s_orders, "not_null(id)", "fail", false, 2, "[]", at.AddDays(-2)));
+        await Store.Quality.RecordQualityResultAsync(new QualityResultRecord("r2", s_orders, "not_null(id)", "fail", true, 0, "[]", at.AddDays(-1)));
+        await Store.Quality.RecordQualityResultAsync(new QualityResultRecord("r3", s_orders, "not_null(id)", "fail", false, 1, "[]", at));
+        await Store.Quality.RecordQualityResultAsync(new QualityResultRecord("r4", s_orders, "not_null(id)", "fail", false, 3, "[]", at.AddHours(1)));
+        await Store.Quality.RecordQualityResultAsync(new QualityResultRecord("r5", s_orders, "not_null(id)", "fail", false, 0, "[]", at.AddHours(2)) { NotChecked = "no new rows" });
+        await Store.Quality.RecordQualityResultAsync(new QualityResultRecord("r3", s_orders, "unique(id)", "warn", false, 4, "[]", at));
+        await Store.Quality.RecordQualityResultAsync(new QualityResultRecord("r4", s_orders, "unique(id)", "warn", true, 0, "[]", at.AddHours(1)));
 
-        List<QualityResultRecord> broken = await Store.Quality.GetBrokenQualityResultsAsync(at);
+        List<BrokenQualityRule> broken = await Store.Quality.GetBrokenRulesAsync(at.AddHours(-12));
 
-        Assert.Equal([("r3", 3L), ("r2", 1L)], broken.Select(q => (q.RunId, q.FailingRows)));
+        Assert.Equal([("not_null(id)", "r4", 3L, at)], broken.Select(b => (b.Latest.Rule, b.Latest.RunId, b.Latest.FailingRows, b.BrokenSince)));
     }
 
     [Fact]

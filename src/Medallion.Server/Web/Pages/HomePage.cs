@@ -51,8 +51,9 @@ internal static class HomePage
         }
 
         DateTimeOffset now = server.Time.GetUtcNow();
-        List<QualityResultRecord> broken = [.. (await server.Catalog.Quality.GetBrokenQualityResultsAsync(now.AddDays(-1), cancellationToken: cancellationToken).ConfigureAwait(false))
-            .Where(q => access.CanRead(q.Model))];
+        List<BrokenQualityRule> broken = [.. (await server.Catalog.Quality.GetBrokenRulesAsync(now.AddDays(-1), cancellationToken: cancellationToken).ConfigureAwait(false))
+            .Where(b => access.CanRead(b.Latest.Model))];
+        bool anyFreshnessRule = server.Project.Freshness.Keys.Any(access.CanRead);
         List<StaleTable> stale = await StaleTablesAsync(server, access, now, cancellationToken).ConfigureAwait(false);
 
         var html = new HtmlBuilder();
@@ -107,11 +108,11 @@ internal static class HomePage
         }
         else
         {
-            html.Add($"<table class=\"broken\"><thead><tr><th>{page.T("Table")}</th><th>{page.T("Rule")}</th><th>{page.T("Severity")}</th><th>{page.T("Rows")}</th><th>{page.T("Run")}</th><th>{page.T("Checked")}</th></tr></thead><tbody>");
-            var ids = new RunIdAbbreviations(broken.Select(b => b.RunId));
-            foreach (QualityResultRecord result in broken)
+            html.Add($"<table class=\"broken\"><thead><tr><th>{page.T("Table")}</th><th>{page.T("Rule")}</th><th>{page.T("Severity")}</th><th>{page.T("Rows")}</th><th>{page.T("Broken since")}</th><th>{page.T("Last run")}</th></tr></thead><tbody>");
+            var ids = new RunIdAbbreviations(broken.Select(b => b.Latest.RunId));
+            foreach ((QualityResultRecord last, DateTimeOffset since) in broken)
             {
-                html.Add($"<tr><td><a href=\"{PageContext.TableUrl(result.Model)}\">{result.Model.ToString()}</a></td><td>{result.Rule}</td><td>{result.Severity}</td><td class=\"num\">{page.Number(result.FailingRows)}</td><td><a href=\"{PageContext.RunUrl(result.RunId)}\">{ids[result.RunId]}</a></td><td>{page.Time(result.CheckedAt)}</td></tr>");
+                html.Add($"<tr><td><a href=\"{PageContext.TableUrl(last.Model)}\">{last.Model.ToString()}</a></td><td>{last.Rule}</td><td>{page.T(last.Severity)}</td><td class=\"num\">{page.Number(last.FailingRows)}</td><td>{page.Time(since)}</td><td><a href=\"{PageContext.RunUrl(last.RunId)}\">{ids[last.RunId]}</a> {page.Time(last.CheckedAt)}</td></tr>");
             }
 
             html.Add(new Markup("</tbody></table>"));

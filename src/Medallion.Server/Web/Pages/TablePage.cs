@@ -115,12 +115,12 @@ internal static class TablePage
             {
                 // The charts come from the catalog's record of each version (rows and bytes after the commit).
                 List<TableVersionRecord> recorded = [.. (await page.Server.Catalog.Tables.GetTableHistoryAsync(name, cancellationToken).ConfigureAwait(false)).OrderBy(v => v.Version)];
-                html.Add($"<div class=\"charts\">{LineChart.Render("chart-rows", page.T("Rows over time"), [.. recorded.Where(v => v.RowCount is not null).Select(v => (v.CommittedAt, (double)v.RowCount!.Value))], v => page.Number((long)v), page)}{LineChart.Render("chart-size", page.T("Size over time"), [.. recorded.Where(v => v.SizeBytes is not null).Select(v => (v.CommittedAt, (double)v.SizeBytes!.Value))], v => Bytes((long)v, page), page)}</div>");
+                html.Add($"<div class=\"charts\">{LineChart.Render("chart-rows", page.T("Rows over time"), page.T("rows"), [.. recorded.Where(v => v.RowCount is not null).Select(v => (v.CommittedAt, (double)v.RowCount!.Value))], v => page.Number((long)v), page)}{LineChart.Render("chart-size", page.T("Size over time"), page.T("size"), [.. recorded.Where(v => v.SizeBytes is not null).Select(v => (v.CommittedAt, (double)v.SizeBytes!.Value))], v => Bytes((long)v, page), page)}</div>");
                 html.Add($"<ol class=\"timeline\" reversed>");
                 var ids = new RunIdAbbreviations(versions.Where(v => v.RunId is not null).Select(v => v.RunId!));
                 foreach (TableVersionInfo version in versions)
                 {
-                    html.Add($"<li><strong>v{version.Version}</strong> {page.Time(version.Timestamp)} · {version.Operation ?? "–"} · {page.Number(version.Rows)} {page.T("Rows").ToLowerInvariant()}{(version.RunId is null ? Markup.Empty : HtmlBuilder.Of($" · <a href=\"{PageContext.RunUrl(version.RunId)}\">{page.T("run")} <code>{ids[version.RunId]}</code></a>"))}</li>");
+                    html.Add($"<li><strong>v{version.Version}</strong> {page.Time(version.Timestamp)} · {version.Operation ?? "–"} · {page.Number(version.Rows)} {page.T("rows")}{(version.RunId is null ? Markup.Empty : HtmlBuilder.Of($" · <a href=\"{PageContext.RunUrl(version.RunId)}\">{page.T("run")} <code>{ids[version.RunId]}</code></a>"))}</li>");
                 }
 
                 html.Add(new Markup("</ol>"));

@@ -55,24 +55,30 @@ internal sealed class BrowserScenario : IAsyncDisposable
         return await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
     }
 
-    /// <summary>A new context on <paramref name="server"/>, in São Paulo's time zone and <paramref name="locale"/>.</summary>
-    public static async Task<BrowserScenario> OpenAsync(IBrowser browser, Uri server, string name, string locale = "en-US")
+    /// <summary>A phone's viewport (390×844), for pages that must not scroll sideways.</summary>
+    public static ViewportSize Phone { get; } = new() { Width = 390, Height = 844 };
+
+    /// <summary>
+    /// A new context on <paramref name="server"/>, in São Paulo's time zone and <paramref name="locale"/>, on a desktop's
+    /// 1280×900 or <paramref name="viewport"/>.
+    /// </summary>
+    public static async Task<BrowserScenario> OpenAsync(IBrowser browser, Uri server, string name, string locale = "en-US", ViewportSize? viewport = null)
     {
         IBrowserContext context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = server.ToString(),
             Locale = locale,
             TimezoneId = "America/Sao_Paulo",
-            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+            ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 900 },
         });
         IPage page = await context.NewPageAsync();
         return new BrowserScenario(name, context, page);
     }
 
     /// <summary>A new context signed in through the sign-in form.</summary>
-    public static async Task<BrowserScenario> SignedInAsync(IBrowser browser, Uri server, string name, string user, string password, string locale = "en-US")
+    public static async Task<BrowserScenario> SignedInAsync(IBrowser browser, Uri server, string name, string user, string password, string locale = "en-US", ViewportSize? viewport = null)
     {
-        BrowserScenario scenario = await OpenAsync(browser, server, name, locale);
+        BrowserScenario scenario = await OpenAsync(browser, server, name, locale, viewport);
         await scenario.Page.GotoAsync("/login");
         await scenario.Page.FillAsync("#user", user);
         await scenario.Page.FillAsync("#password", password);

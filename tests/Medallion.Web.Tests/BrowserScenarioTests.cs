@@ -254,9 +254,9 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
         await scenario.FinishAsync();
     }
 
-    private Task<BrowserScenario> SignedInAsync(string name, string user, string password, string locale = "en-US") =>
-        BrowserScenario.SignedInAsync(_chromium.Browser, _served.Server.HttpAddress, name, user, password, locale);
+    private Task<BrowserScenario> SignedInAsync(string name, string user, string password, string locale = "en-US", ViewportSize? viewport = null) =>
+        BrowserScenario.SignedInAsync(_chromium.Browser, _served.Server.HttpAddress, name, user, password, locale, viewport);
 
-    private Task<BrowserScenario> OpenAsync(string name, string locale = "en-US") =>
-        BrowserScenario.OpenAsync(_chromium.Browser, _served.Server.HttpAddress, name, locale);
+    private Task<BrowserScenario> OpenAsync(string name, string locale = "en-US", ViewportSize? viewport = null) =>
+        BrowserScenario.OpenAsync(_chromium.Browser, _served.Server.HttpAddress, name, locale, viewport);
 }

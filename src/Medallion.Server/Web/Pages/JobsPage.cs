@@ -46,10 +46,10 @@ internal static class JobsPage
             {
                 html.Add($"""
                     <td class="actions">{(view.Paused ? page.Action($"/api/jobs/{encoded}/unpause", "Unpause") : page.Action($"/api/jobs/{encoded}/pause", "Pause"))} {page.Action($"/api/jobs/{encoded}/trigger", "Trigger", then: "run")}
-                    <details class="trigger-variables"><summary>{page.T("Trigger with variables")}</summary>
+                    <details class="trigger-variables"><summary>{page.T("Trigger with variables")}</summary><div class="panel">
                     <label>{page.T("One name=value per line, read by the models as getvariable('name')")}<textarea rows="3" id="variables-{job.Name}" data-bad-line="{page.T("Expected name=value on line")}" spellcheck="false"></textarea></label>
                     {page.Action($"/api/jobs/{encoded}/trigger", "Trigger", then: "run", variables: "variables-" + job.Name)}
-                    </details>
+                    </div></details>
                     {BackfillDialog(page, job, encoded)}</td>
                     """);
             }
@@ -67,7 +67,7 @@ internal static class JobsPage
     /// </summary>
     private static Markup BackfillDialog(PageContext page, JobDefinition job, string encoded) => HtmlBuilder.Of($"""
         <details class="backfill"><summary>{page.T("Backfill")}</summary>
-        <form class="backfill-form" data-api="/api/jobs/{encoded}/backfill" data-will-run="{page.T("runs")}" data-skipped="{page.T("kept")}" data-summary="{page.T("intervals; to run:")}">
+        <form class="backfill-form panel" data-api="/api/jobs/{encoded}/backfill" data-will-run="{page.T("runs")}" data-skipped="{page.T("kept")}" data-summary="{page.T("intervals; to run:")}">
         <label>{page.T("From")} <input type="date" name="from" required></label>
         <label>{page.T("To")} <input type="date" name="to" required></label>
         <label>{page.T("Reprocess")} <select name="reprocess"><option value="missing">{page.T("missing")}</option><option value="failed">{page.T("failed")}</option><option value="all">{page.T("all")}</option></select></label>
@@ -75,7 +75,7 @@ internal static class JobsPage
         <button type="button" data-backfill="preview">{page.T("Preview")}</button>
         <button type="button" class="action" data-backfill="start">{page.T("Start backfill")}</button>
         <p class="backfill-summary muted" aria-live="polite"></p>
-        <table class="backfill-preview" hidden><thead><tr><th>{page.T("Interval start")}</th><th>{page.T("Interval end")}</th><th>{page.T("Last state")}</th><th>{page.T("Backfill")}</th></tr></thead><tbody></tbody></table>
+        <div class="scroll"><table class="backfill-preview" hidden><thead><tr><th>{page.T("Interval start")}</th><th>{page.T("Interval end")}</th><th>{page.T("Last state")}</th><th>{page.T("Backfill")}</th></tr></thead><tbody></tbody></table></div>
         </form></details>
         """);
 

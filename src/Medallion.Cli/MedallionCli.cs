@@ -122,7 +122,7 @@ internal static class MedallionCli
         {
             // Parsed again only for a command that takes options from the environment and finds some there.
             parsed = EnvironmentOptions.WithEnvironment(root, parsed, args, environment ?? Environment.GetEnvironmentVariable);
-            if (parsed.Errors.Count > 0)
+            if (parsed.Errors.Count > 0 || CommandLineErrors.OptionTakenAsArgument(parsed) is not null)
             {
                 throw new MedallionException(ErrorCode.CommandLineInvalid, CommandLineErrors.Describe(parsed));
             }
@@ -144,13 +144,22 @@ internal static class MedallionCli
         }
         catch (MedallionException exception) when (exception.Kind != ErrorKind.Internal)
         {
-            await error.WriteLineAsync($"Error {exception.CodeText}: {exception.Message}").ConfigureAwait(false);
+            // The library's help says what to do, the command's which command or flag does it: one Help line says both.
+            string? help = FlagHelp.For(exception.Code, CommandLineErrors.CommandPath(parsed.CommandResult));
+            string message = exception.Message;
+            if (help is not null && message.IndexOf("\nHelp: ", StringComparison.Ordinal) is int at and >= 0)
+            {
+                help = message[(at + "\nHelp: ".Length)..] + " " + help;
+                message = message[..at];
+            }
+
+            await error.WriteLineAsync($"Error {exception.CodeText}: {message}").ConfigureAwait(false);
             if (exception.Location is not null)
             {
                 await error.WriteLineAsync($"  at {exception.Location}").ConfigureAwait(false);
             }
 
-            if (FlagHelp.For(exception.Code, CommandLineErrors.CommandPath(parsed.CommandResult)) is { } help)
+            if (help is not null)
             {
                 await error.WriteLineAsync("Help: " + help).ConfigureAwait(false);
             }

@@ -175,7 +175,7 @@ public sealed partial class ModelGraph
 
         return named.Count == 1
             ? [named[0]]
-            : throw new SelectionException($"no model or source is named '{core}'.{NameSuggester.DidYouMean(core, all.Select(t => t.ToString()).Concat(all.Select(t => t.Name)))}");
+            : throw new SelectionException($"no model or source is named '{core}'.{NameSuggester.DidYouMeanTable(core, all.Select(t => t.ToString()))}");
     }
 
     private static void Walk(IEnumerable<TableName> start, Func<TableName, IReadOnlyList<TableName>> next, HashSet<TableName> into)

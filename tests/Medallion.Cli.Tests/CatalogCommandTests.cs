@@ -203,7 +203,7 @@ public sealed class CatalogCommandTests : IAsyncLifetime
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal(
-            "Error MDL6903: 'orders' is ambiguous: it names bronze.orders or silver.orders.\nHelp: write the table as namespace.name, e.g. silver.orders.\nHelp: 'medallion tables' lists the project's tables.\n",
+            "Error MDL6903: 'orders' is ambiguous: it names bronze.orders or silver.orders.\nHelp: write the table as namespace.name, e.g. silver.orders. 'medallion tables' lists the project's tables.\n",
             result.Error);
     }
 
@@ -214,7 +214,7 @@ public sealed class CatalogCommandTests : IAsyncLifetime
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal(
-            "Error MDL6903: The project has no table silver.order. Did you mean silver.orders?\nHelp: check the name against the project's tables.\nHelp: 'medallion tables' lists the project's tables.\n",
+            "Error MDL6903: The project has no table silver.order. Did you mean silver.orders?\nHelp: check the name against the project's tables. 'medallion tables' lists the project's tables.\n",
             result.Error);
     }
 
@@ -247,7 +247,7 @@ public sealed class CatalogCommandTests : IAsyncLifetime
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal(
-            $"Error MDL3001: Table gold.revenue has no versions yet: nothing has been written to {Path.Combine(_project, "warehouse", "gold", "revenue")}.\nHelp: run the model that builds it, or load its source.\nHelp: 'medallion run --select <table>' builds a model's table; 'medallion ingest' loads a source's.\n",
+            $"Error MDL3001: Table gold.revenue has no versions yet: nothing has been written to {Path.Combine(_project, "warehouse", "gold", "revenue")}.\nHelp: run the model that builds it, or load its source. 'medallion run --select <table>' builds a model's table; 'medallion ingest' loads a source's.\n",
             result.Error);
     }
 
@@ -295,7 +295,7 @@ public sealed class CatalogCommandTests : IAsyncLifetime
         Cli.Result result = await Cli.RunAsync("runs", "ffff", "--project", _project);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal("Error MDL6903: The catalog has no run 'ffff'.\nHelp: check the id against the recent runs.\nHelp: 'medallion runs' lists the recent runs and their ids.\n", result.Error);
+        Assert.Equal("Error MDL6903: The catalog has no run 'ffff'.\nHelp: check the id against the recent runs. 'medallion runs' lists the recent runs and their ids.\n", result.Error);
     }
 
     /// <summary>A table's name as the JSON contract writes it (<c>{"namespace", "name"}</c>), as <c>namespace.name</c>.</summary>

@@ -40,6 +40,33 @@ public sealed class DidYouMeanTests : IAsyncLifetime
         Assert.Equal((2, "Error MDL1101: Unknown option '--full-refres'. Did you mean '--full-refresh'?\nHelp: medallion run --help\n"), (result.ExitCode, result.Error));
     }
 
+    [Fact]
+    public async Task A_misspelt_option_before_an_argument_is_named_as_an_unknown_option_not_taken_for_the_argument()
+    {
+        Cli.Result result = await Cli.RunAsync("describe", "--formt", "json", "--project", _project.Path);
+
+        Assert.Equal((2, "Error MDL1101: Unknown option '--formt'. Did you mean '--format'?\nHelp: medallion describe --help\n"), (result.ExitCode, result.Error));
+    }
+
+    [Fact]
+    public async Task A_misspelt_option_alone_where_the_argument_goes_is_named_as_an_unknown_option()
+    {
+        Cli.Result result = await Cli.RunAsync("describe", "--formt", "--project", _project.Path);
+
+        Assert.Equal((2, "Error MDL1101: Unknown option '--formt'. Did you mean '--format'?\nHelp: medallion describe --help\n"), (result.ExitCode, result.Error));
+    }
+
+    [Theory]
+    [InlineData("run")]
+    [InlineData("test")]
+    public async Task A_selection_of_an_unknown_model_names_the_tables_closest_to_it_as_the_table_commands_do(string command)
+    {
+        Cli.Result result = await Cli.RunAsync(command, "--select", "gold.orders", "--project", _project.Path);
+
+        Assert.StartsWith("Error MDL6008: Selection 'gold.orders': no model or source is named 'gold.orders'. Did you mean bronze.orders or silver.orders?\n", result.Error, StringComparison.Ordinal);
+        Assert.Single(result.Error.Split('\n'), line => line.StartsWith("Help:", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("lineage")]
     [InlineData("describe")]
@@ -51,8 +78,7 @@ public sealed class DidYouMeanTests : IAsyncLifetime
         Cli.Result result = await Cli.RunAsync([.. command, "gold.revenue", "--project", _project.Path]);
 
         Assert.Equal(
-            (1, "Error MDL6903: The project has no table gold.revenue. Did you mean gold.daily_revenue?\nHelp: check the name against the project's tables.\n"
-                + "Help: 'medallion tables' lists the project's tables.\n"),
+            (1, "Error MDL6903: The project has no table gold.revenue. Did you mean gold.daily_revenue?\nHelp: check the name against the project's tables. 'medallion tables' lists the project's tables.\n"),
             (result.ExitCode, result.Error));
     }
 

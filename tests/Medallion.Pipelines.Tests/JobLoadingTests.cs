@@ -113,7 +113,7 @@ public sealed class JobLoadingTests : IDisposable
         MedallionException error = await LoadFailsAsync("jobs:\n  - name: j\n    select: silver.ordrs+\n");
 
         Assert.Equal(ErrorCode.JobDefinitionInvalid, error.Code);
-        Assert.Equal("jobs/etl.yml:3:13: 'select' of job 'j' matches nothing: 'silver.ordrs+': no model or source is named 'silver.ordrs'. Did you mean 'silver.orders'? Expected model names (silver.orders), namespaces (silver.*), tags (tag:daily), with + for upstream/downstream.", error.Message);
+        Assert.Equal("jobs/etl.yml:3:13: 'select' of job 'j' matches nothing: 'silver.ordrs+': no model or source is named 'silver.ordrs'. Did you mean silver.orders? Expected model names (silver.orders), namespaces (silver.*), tags (tag:daily), with + for upstream/downstream.", error.Message);
     }
 
     [Fact]

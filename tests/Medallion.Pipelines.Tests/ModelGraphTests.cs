@@ -89,7 +89,7 @@ public sealed class ModelGraphTests : IDisposable
 
         Assert.Equal(ErrorCode.ModelSelectionInvalid, error.Code);
         Assert.Equal(
-            "Selection 'silver.order+': no model or source is named 'silver.order'. Did you mean 'silver.orders'?\nHelp: select with model names (silver.orders), namespaces (silver.*), tags (tag:daily), and + for upstream/downstream.",
+            "Selection 'silver.order+': no model or source is named 'silver.order'. Did you mean silver.orders?\nHelp: select with model names (silver.orders), namespaces (silver.*), tags (tag:daily), and + for upstream/downstream.",
             error.Message);
     }
 

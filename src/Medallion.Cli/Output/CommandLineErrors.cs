@@ -28,17 +28,42 @@ internal static class CommandLineErrors
             return $"Unknown command '{parent}{word}'.{(meant is null ? string.Empty : $" Did you mean '{parent}{meant}'?")}{help}";
         }
 
+        // An unknown option where an argument goes is taken for the argument ("describe --formt json" reads '--formt' as
+        // the table, and then 'json' is the word too many): it is the error, and the others follow from it.
+        if (OptionTakenAsArgument(parsed) is { } misread)
+        {
+            return UnknownOption(misread, parsed) + help;
+        }
+
         var lines = new List<string>();
         foreach (ParseError error in parsed.Errors)
         {
             string? option = unmatched.FirstOrDefault(t => t.StartsWith('-') && error.Message.Contains($"'{t}'", System.StringComparison.Ordinal));
-            string? meant = option is null ? null : Closest(option, command.Options.Concat(AncestorOptions(parsed.CommandResult)).Where(o => !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name)));
-            lines.Add(option is null
-                ? error.Message
-                : $"Unknown option '{option}'.{(meant is null ? string.Empty : $" Did you mean '{meant}'?")}");
+            lines.Add(option is null ? error.Message : UnknownOption(option, parsed));
         }
 
         return string.Join('\n', lines.Distinct()) + help;
+    }
+
+    /// <summary>
+    /// A word written as an option (<c>--formt</c>) that the parser, knowing no such option, gave to one of the command's
+    /// arguments; null when there is none. A value that starts with <c>--</c> on purpose is given after <c>--</c>, where
+    /// nothing is read as an option.
+    /// </summary>
+    public static string? OptionTakenAsArgument(ParseResult parsed)
+    {
+        System.ArgumentNullException.ThrowIfNull(parsed);
+        int endOfOptions = parsed.Tokens.ToList().FindIndex(t => t.Type == TokenType.DoubleDash);
+        HashSet<Token> literal = endOfOptions < 0 ? [] : [.. parsed.Tokens.Skip(endOfOptions + 1)];
+        return parsed.CommandResult.Children.OfType<ArgumentResult>()
+            .SelectMany(argument => argument.Tokens)
+            .FirstOrDefault(token => !literal.Contains(token) && token.Value.Length > 2 && token.Value.StartsWith("--", System.StringComparison.Ordinal) && char.IsAsciiLetter(token.Value[2]))?.Value;
+    }
+
+    private static string UnknownOption(string option, ParseResult parsed)
+    {
+        string? meant = Closest(option, parsed.CommandResult.Command.Options.Concat(AncestorOptions(parsed.CommandResult)).Where(o => !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name)));
+        return $"Unknown option '{option}'.{(meant is null ? string.Empty : $" Did you mean '{meant}'?")}";
     }
 
     /// <summary>The subcommand that was reached, without the program's name: <c>delta vacuum</c>, <c>run</c>, or empty for the root.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Linq;
 using System.Security.Claims;
 using Medallion.Catalog;
 using Medallion.Server.Http;
@@ -48,10 +49,33 @@ internal sealed class PageContext
 
     public string Number(long? value) => value?.ToString("N0", Culture) ?? "–";
 
-    /// <summary>A time as a <c>&lt;time&gt;</c> element: UTC text in the culture's format, rewritten by the script into the viewer's time zone.</summary>
-    public Markup Time(DateTimeOffset? at) => at is not { } value
-        ? new Markup("–")
-        : HtmlBuilder.Of($"<time datetime=\"{value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)}\">{value.UtcDateTime.ToString("g", Culture)} UTC</time>");
+    /// <summary>
+    /// A time as a <c>&lt;time&gt;</c> element: UTC text in the culture's format, rewritten by the script into the viewer's
+    /// time zone; or, with <paramref name="zone"/> (a job's own time zone, in which its schedule is written), in that zone
+    /// with its name, by the server and the script alike.
+    /// </summary>
+    public Markup Time(DateTimeOffset? at, TimeZoneInfo? zone = null)
+    {
+        if (at is not { } value)
+        {
+            return new Markup("–");
+        }
+
+        string utc = value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        return zone is null
+            ? HtmlBuilder.Of($"<time datetime=\"{utc}\">{value.UtcDateTime.ToString("g", Culture)} UTC</time>")
+            : HtmlBuilder.Of($"<time datetime=\"{utc}\" data-zone=\"{zone.Id}\">{TimeZoneInfo.ConvertTime(value, zone).DateTime.ToString("g", Culture)} ({zone.Id})</time>");
+    }
+
+    /// <summary>A message the platform composed (a run's error, a step's reason) in the page's language; see <see cref="WebText.TranslateMessage"/>.</summary>
+    public string Message(string? english) => WebText.TranslateMessage(english, Language);
+
+    /// <summary>
+    /// The time zone a job's cron schedule is written in, for its times; null for a job without one (a fixed period runs
+    /// in no zone) or no job: their times are shown in the viewer's zone.
+    /// </summary>
+    public TimeZoneInfo? ZoneOf(string? job) =>
+        job is not null && Server.Project.Jobs.FirstOrDefault(j => j.Name == job)?.Schedule is { Every: null } schedule ? schedule.TimeZone : null;
 
     public string Duration(TimeSpan? duration) => duration switch
     {
@@ -113,7 +137,7 @@ internal sealed class PageContext
             """);
         if (UserName is not null)
         {
-            html.Add(new Markup("<nav aria-label=\"main\">"));
+            html.Add($"<nav aria-label=\"{T("main")}\">");
             foreach ((string href, string label) in (ReadOnlySpan<(string, string)>)[("/", "Home"), ("/jobs", "Jobs"), ("/runs", "Runs"), ("/catalog", "Catalog"), ("/sources", "Sources"), ("/lineage", "Lineage"), ("/sql", "SQL")])
             {
                 html.Add($"<a href=\"{href}\"{(label == active ? new Markup(" aria-current=\"page\"") : Markup.Empty)}>{T(label)}</a>");

@@ -266,7 +266,108 @@ internal static class WebText
         ["full"] = "completa",
         ["incremental"] = "incremental",
         ["cdc"] = "CDC",
+        ["model"] = "modelo",
+        ["source"] = "fonte",
+        ["manual"] = "manual",
+        ["schedule"] = "agenda",
+        ["backfill"] = "reprocessamento",
+        ["data"] = "dados novos",
+        ["after"] = "após outra tarefa",
+        ["continuous"] = "contínua",
+        ["other"] = "outra",
+        ["INFO"] = "INFO",
+        ["WARNING"] = "AVISO",
+        ["ERROR"] = "ERRO",
+        ["main"] = "principal",
+        ["Layer"] = "Camada",
+        ["Tag"] = "Tag",
+        ["There is no table '{0}'."] = "Não existe a tabela '{0}'.",
+        ["There is no run {0}."] = "Não existe a execução {0}.",
     }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The messages the platform composes for runs (log lines, why a step or run did not finish), as patterns of their
+    /// English with the Portuguese to write instead: <c>{1}</c>... stand for the pattern's groups, each translated in turn
+    /// (a word of the dictionary, or a message of its own: the reason of a skipped step). A message no pattern matches
+    /// (a model's own error, DuckDB's) is shown as it is. The patterns are JavaScript's as well (the run log is written by
+    /// the page's script), so they use only what both languages read alike.
+    /// </summary>
+    private static readonly (string Pattern, string Portuguese)[] s_portugueseMessages =
+    [
+        (@"^attempt (\d+) started$", "tentativa {1} iniciada"),
+        (@"^attempt (\d+) failed \(([^)]*)\): ([\s\S]*)$", "tentativa {1} falhou ({2}): {3}"),
+        (@"^attempt (\d+) failed transiently; retrying in ([\d.]+)s: ([\s\S]*)$", "tentativa {1} falhou de forma passageira; nova tentativa em {2} s: {3}"),
+        (@"^attempt (\d+) failed; restarting in ([\d.]+)s: ([\s\S]*)$", "tentativa {1} falhou; reinício em {2} s: {3}"),
+        (@"^(model|source) (\S+) started$", "{1} {2}: etapa iniciada"),
+        (@"^(model|source) (\S+) succeeded: (\d+) rows, version (\d+), (\d+) ms$", "{1} {2}: etapa concluída, {3} linhas, versão {4}, {5} ms"),
+        (@"^(model|source) (\S+) succeeded: (\d+) rows, nothing committed, (\d+) ms$", "{1} {2}: etapa concluída, {3} linhas, nada gravado, {4} ms"),
+        (@"^(model|source) (\S+) failed: ([\s\S]*)$", "{1} {2}: etapa falhou: {3}"),
+        (@"^(model|source) (\S+) skipped: ([\s\S]*)$", "{1} {2}: etapa pulada: {3}"),
+        (@"^(model|source) (\S+) cancelled: ([\s\S]*)$", "{1} {2}: etapa cancelada: {3}"),
+        (@"^not run: the run was cancelled$", "não executada: a execução foi cancelada"),
+        (@"^not run: (\S+) (failed|skipped|cancelled)$", "não executada: {1} {2}"),
+        (@"^run succeeded$", "execução concluída com sucesso"),
+        (@"^run (failed|cancelled)$", "execução {1}"),
+        (@"^run failed: ([\s\S]*)$", "execução falhou: {1}"),
+        (@"^run cancelled: ([\s\S]*)$", "execução cancelada: {1}"),
+        (@"^cancelled before it started$", "cancelada antes de começar"),
+        (@"^cancelled with backfill (\S+) before it started$", "cancelada com o reprocessamento {1} antes de começar"),
+        (@"^queued by a trigger$", "na fila por um disparo"),
+        (@"^queued by the schedule for the interval (\S+) to (\S+)$", "na fila pela agenda para o intervalo de {1} a {2}"),
+        (@"^queued by backfill (\S+) for the interval (\S+) to (\S+)$", "na fila pelo reprocessamento {1} para o intervalo de {2} a {3}"),
+        (@"^queued: new data \(a watched table has a new version, or a watched file source has new files\)$", "na fila: dados novos (uma tabela observada tem versão nova, ou uma fonte de arquivos observada tem arquivos novos)"),
+        (@"^queued: a job it runs after succeeded$", "na fila: uma tarefa que ela segue terminou com sucesso"),
+        (@"^queued to re-run (.+) of run (\S+)$", "na fila para reexecutar {1} da execução {2}"),
+        (@"^handed back by a worker that stopped before the run finished; another worker takes it over$", "devolvida por um executor que parou antes do fim da execução; outro executor a assume"),
+    ];
+
+    private static readonly (System.Text.RegularExpressions.Regex Pattern, string Portuguese)[] s_portugueseMessageRegexes =
+        [.. s_portugueseMessages.Select(m => (new System.Text.RegularExpressions.Regex(m.Pattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant), m.Portuguese))];
+
+    /// <summary>
+    /// A message the platform composed (a run's log line, error or note) in <paramref name="language"/>: its fixed words
+    /// translated, the names and errors it quotes as they are.
+    /// </summary>
+    public static string TranslateMessage(string? message, string language)
+    {
+        if (message is null || language != Portuguese)
+        {
+            return message ?? string.Empty;
+        }
+
+        if (s_portuguese.TryGetValue(message, out string? word))
+        {
+            return word;
+        }
+
+        foreach ((System.Text.RegularExpressions.Regex pattern, string portuguese) in s_portugueseMessageRegexes)
+        {
+            if (pattern.Match(message) is { Success: true } match)
+            {
+                return System.Text.RegularExpressions.Regex.Replace(portuguese, @"\{(\d)\}", hole =>
+                {
+                    return TranslateMessage(match.Groups[hole.Groups[1].Value[0] - '0'].Value, language);
+                });
+            }
+        }
+
+        return message;
+    }
+
+    /// <summary>
+    /// What the run log's script needs to translate the lines it receives: the message patterns and the words their
+    /// groups may hold, as JSON (empty in English, where the lines are shown as written).
+    /// </summary>
+    public static string MessagesJson(string language) => language != Portuguese
+        ? "{}"
+        : System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["patterns"] = s_portugueseMessages.Select(m => new[] { m.Pattern, m.Portuguese }).ToArray(),
+            ["words"] = s_portuguese.ToDictionary(StringComparer.Ordinal),
+        });
+
+    /// <summary>The English texts whose Portuguese differs: what a page in Portuguese must not show.</summary>
+    internal static IEnumerable<string> TranslatedEnglish => s_portuguese.Where(p => p.Key != p.Value).Select(p => p.Key);
 
     /// <summary>The phrase in <paramref name="language"/> (the English phrase itself when it has no translation).</summary>
     public static string Translate(string english, string language) =>

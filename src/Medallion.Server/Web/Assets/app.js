@@ -7,12 +7,23 @@
   // What the server renders and the script completes, in the page and in parts of it fetched again.
   var format = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
   function complete(root) {
-    // Times arrive in UTC; show them in the viewer's own time zone and locale.
+    // Times arrive in UTC; show them in the viewer's own time zone and locale, or in the zone the page names (a job's
+    // schedule's), with its name.
     root.querySelectorAll('time[datetime]').forEach(function (time) {
       var at = new Date(time.getAttribute('datetime'));
-      if (!isNaN(at)) {
-        time.title = time.textContent;
+      var zone = time.getAttribute('data-zone');
+      if (isNaN(at)) {
+        return;
+      }
+      time.title = time.textContent;
+      if (!zone) {
         time.textContent = format.format(at);
+        return;
+      }
+      try {
+        time.textContent = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }).format(at) + ' (' + zone + ')';
+      } catch (unknownZone) {
+        // A zone the browser does not know: the server's text, already in that zone, stays.
       }
     });
 
@@ -130,6 +141,7 @@
   // Backfill dialogs: a preview is the API's dry run of the same request; the start queues it and shows the runs.
   document.querySelectorAll('form.backfill-form').forEach(function (form) {
     var dayFormat = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
+    var states = JSON.parse(form.getAttribute('data-states') || '{}');
     function request(dryRun) {
       var from = form.elements.from.value, to = form.elements.to.value;
       if (!from || !to) {
@@ -171,7 +183,7 @@
         var running = 0;
         plan.intervals.forEach(function (interval) {
           var row = document.createElement('tr');
-          [dayFormat.format(new Date(interval.start)), dayFormat.format(new Date(interval.end)), interval.last_status || '–',
+          [dayFormat.format(new Date(interval.start)), dayFormat.format(new Date(interval.end)), states[interval.last_status] || interval.last_status || '–',
             form.getAttribute(interval.will_run ? 'data-will-run' : 'data-skipped')].forEach(function (text) {
             var cell = document.createElement('td');
             cell.textContent = text;
@@ -202,6 +214,26 @@
   // A run's log: stored lines, then new ones as they are written (server-sent events), until the run ends.
   var log = document.getElementById('log');
   if (log && log.getAttribute('data-stream')) {
+    // The lines are the platform's English; the page gives the patterns of their fixed words in its language (none in
+    // English). A group of a pattern is a word of the page's or a message of its own (the reason a step was skipped).
+    var messages = JSON.parse(log.getAttribute('data-messages') || '{}');
+    var patterns = (messages.patterns || []).map(function (pair) { return [new RegExp(pair[0]), pair[1]]; });
+    var words = messages.words || {};
+    var translate = function (text) {
+      if (!text || !patterns.length) {
+        return text;
+      }
+      if (Object.prototype.hasOwnProperty.call(words, text)) {
+        return words[text];
+      }
+      for (var i = 0; i < patterns.length; i++) {
+        var match = patterns[i][0].exec(text);
+        if (match) {
+          return patterns[i][1].replace(/\{(\d)\}/g, function (hole, group) { return translate(match[Number(group)]); });
+        }
+      }
+      return text;
+    };
     log.textContent = log.getAttribute('data-waiting');
     var first = true;
     var stream = new EventSource(log.getAttribute('data-stream'));
@@ -214,7 +246,7 @@
       var time = new Date(line.logged_at).toLocaleTimeString(lang);
       // The API writes a table name as {namespace, name}.
       var model = line.model ? line.model.namespace + '.' + line.model.name + ': ' : '';
-      var text = time + '  ' + line.level.toUpperCase().padEnd(7) + model + line.message + '\n';
+      var text = time + '  ' + translate(line.level.toUpperCase()).padEnd(7) + model + translate(line.message) + '\n';
       var row = document.createElement('span');
       row.className = 'line level-' + line.level;
       row.textContent = text;
@@ -226,7 +258,7 @@
       var end = JSON.parse(event.data);
       var row = document.createElement('span');
       row.className = 'line end';
-      row.textContent = log.getAttribute('data-finished') + ' ' + end.status + (end.error ? ' — ' + end.error : '') + '\n';
+      row.textContent = log.getAttribute('data-finished') + ' ' + translate(end.status) + (end.error ? ' — ' + translate(end.error) : '') + '\n';
       if (first) {
         log.textContent = '';
       }

@@ -44,10 +44,10 @@ internal static class CatalogPage
             <form method="get" action="/catalog" class="search" role="search">
             <label for="q" class="visually-hidden">{page.T("Search")}</label>
             <input id="q" name="q" type="search" value="{q}" placeholder="{page.T("Search tables, columns, descriptions, tags, owners")}" autofocus>
-            {Select("layer", page.T("All layers"), tables.Select(t => t.Name.Namespace), layer)}
-            {Select("owner", page.T("All owners"), tables.Select(t => t.Owner), owner)}
-            {Select("tag", page.T("Tags"), tables.SelectMany(t => t.Tags).Concat(entries.SelectMany(e => e.Columns.SelectMany(c => c.Tags ?? []))), tag)}
-            {Select("classification", page.T("Any classification"), entries.SelectMany(e => e.Columns.Select(c => c.Classification)), classification)}
+            {Select("layer", page.T("Layer"), page.T("All layers"), tables.Select(t => t.Name.Namespace), layer)}
+            {Select("owner", page.T("Owner"), page.T("All owners"), tables.Select(t => t.Owner), owner)}
+            {Select("tag", page.T("Tag"), page.T("Tags"), tables.SelectMany(t => t.Tags).Concat(entries.SelectMany(e => e.Columns.SelectMany(c => c.Tags ?? []))), tag)}
+            {Select("classification", page.T("Classification"), page.T("Any classification"), entries.SelectMany(e => e.Columns.Select(c => c.Classification)), classification)}
             <button type="submit">{page.T("Search")}</button>
             </form>
             """);
@@ -73,10 +73,11 @@ internal static class CatalogPage
         return page.Render(page.T("Catalog"), "Catalog", html.ToMarkup());
     }
 
-    private static Markup Select(string name, string all, IEnumerable<string?> values, string? chosen)
+    /// <summary>A filter's drop-down: <paramref name="label"/> names it to screen readers, <paramref name="all"/> is its choice of no filter.</summary>
+    private static Markup Select(string name, string label, string all, IEnumerable<string?> values, string? chosen)
     {
         var html = new HtmlBuilder();
-        html.Add($"<label for=\"{name}\" class=\"visually-hidden\">{name}</label><select id=\"{name}\" name=\"{name}\"><option value=\"\">{all}</option>");
+        html.Add($"<label for=\"{name}\" class=\"visually-hidden\">{label}</label><select id=\"{name}\" name=\"{name}\"><option value=\"\">{all}</option>");
         foreach (string value in values.OfType<string>().Where(v => v.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase))
         {
             html.Add($"<option{(string.Equals(value, chosen, StringComparison.OrdinalIgnoreCase) ? new Markup(" selected") : Markup.Empty)}>{value}</option>");

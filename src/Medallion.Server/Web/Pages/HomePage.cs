@@ -79,14 +79,18 @@ internal static class HomePage
             var ids = new RunIdAbbreviations(failing.Select(f => f.Run.Id));
             foreach ((JobDefinition job, RunRecord run) in failing)
             {
-                html.Add($"<tr><td><a href=\"/jobs#job-{job.Name}\">{job.Name}</a></td><td><a href=\"{PageContext.RunUrl(run.Id)}\">{ids[run.Id]}</a></td><td>{page.Time(run.StartedAt)}</td><td class=\"error\">{run.Error}</td></tr>");
+                html.Add($"<tr><td><a href=\"/jobs#job-{job.Name}\">{job.Name}</a></td><td><a href=\"{PageContext.RunUrl(run.Id)}\">{ids[run.Id]}</a></td><td>{page.Time(run.StartedAt)}</td><td class=\"error\">{page.Message(run.Error)}</td></tr>");
             }
 
             html.Add(new Markup("</tbody></table>"));
         }
 
         html.Add($"</section><section aria-labelledby=\"stale\"><h2 id=\"stale\">{page.T("Tables past their freshness")}</h2>");
-        if (stale.Count == 0)
+        if (!anyFreshnessRule)
+        {
+            html.Add($"<p class=\"muted\">{page.T("No table has a freshness rule.")}</p>");
+        }
+        else if (stale.Count == 0)
         {
             html.Add($"<p class=\"muted\">{page.T("Every table with a freshness rule is fresh.")}</p>");
         }

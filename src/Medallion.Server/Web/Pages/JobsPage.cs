@@ -38,7 +38,7 @@ internal static class JobsPage
                 <tr id="job-{job.Name}" data-job="{job.Name}">
                 <td><strong>{job.Name}</strong><div class="muted small">{job.Select ?? string.Join(", ", job.Sources)}</div></td>
                 <td>{ScheduleText.Describe(job.Schedule, page)}</td>
-                <td><ul class="plain">{Join(view.NextRuns.Take(3).Select(t => HtmlBuilder.Of($"<li>{page.Time(t)}</li>")))}</ul></td>
+                <td><ul class="plain">{Join(view.NextRuns.Take(3).Select(t => HtmlBuilder.Of($"<li>{page.Time(t, page.ZoneOf(job.Name))}</li>")))}</ul></td>
                 <td>{RunBar(page, recent.Runs)}</td>
                 <td>{(view.Paused ? HtmlBuilder.Of($"<span class=\"state state-paused\">{page.T("paused")}</span>") : HtmlBuilder.Of($"<span class=\"state state-active\">{page.T("active")}</span>"))}</td>
                 """);
@@ -67,7 +67,7 @@ internal static class JobsPage
     /// </summary>
     private static Markup BackfillDialog(PageContext page, JobDefinition job, string encoded) => HtmlBuilder.Of($"""
         <details class="backfill"><summary>{page.T("Backfill")}</summary>
-        <form class="backfill-form panel" data-api="/api/jobs/{encoded}/backfill" data-will-run="{page.T("runs")}" data-skipped="{page.T("kept")}" data-summary="{page.T("intervals; to run:")}">
+        <form class="backfill-form panel" data-api="/api/jobs/{encoded}/backfill" data-will-run="{page.T("runs")}" data-skipped="{page.T("kept")}" data-summary="{page.T("intervals; to run:")}" data-states="{StatesJson(page)}">
         <label>{page.T("From")} <input type="date" name="from" required></label>
         <label>{page.T("To")} <input type="date" name="to" required></label>
         <label>{page.T("Reprocess")} <select name="reprocess"><option value="missing">{page.T("missing")}</option><option value="failed">{page.T("failed")}</option><option value="all">{page.T("all")}</option></select></label>
@@ -78,6 +78,10 @@ internal static class JobsPage
         <div class="scroll"><table class="backfill-preview" hidden><thead><tr><th>{page.T("Interval start")}</th><th>{page.T("Interval end")}</th><th>{page.T("Last state")}</th><th>{page.T("Backfill")}</th></tr></thead><tbody></tbody></table></div>
         </form></details>
         """);
+
+    /// <summary>The run states' names in the page's language, as JSON, for the script that lists a backfill's intervals.</summary>
+    private static string StatesJson(PageContext page) => System.Text.Json.JsonSerializer.Serialize(
+        Enum.GetValues<RunStatus>().Select(PageContext.StateName).Distinct().ToDictionary(state => state, page.T));
 
     /// <summary>The runs as a bar of coloured cells, oldest on the left, each a link to its run.</summary>
     internal static Markup RunBar(PageContext page, IReadOnlyList<RunRecord> newestFirst) =>

@@ -75,7 +75,7 @@ internal static class RunsPage
         CatalogStore catalog = page.Server.Catalog;
         if (await catalog.Runs.GetRunDetailAsync(id, cancellationToken).ConfigureAwait(false) is not { } detail)
         {
-            return page.NotFound($"there is no run {id}");
+            return page.NotFound(page.T("There is no run {0}.", id));
         }
 
         // What the user may see of it: errors that may quote values of tables they do not read in full are withheld, and
@@ -91,18 +91,19 @@ internal static class RunsPage
         IReadOnlyList<QualityResultRecord> quality = shown.Quality;
         string encoded = Uri.EscapeDataString(run.Id);
         bool live = run.Status is RunStatus.Running or RunStatus.Queued;
+        TimeZoneInfo? zone = page.ZoneOf(run.Job);
         var html = new HtmlBuilder();
         html.Add($"""
             <dl class="facts">
             <dt>{page.T("Status")}</dt><dd id="run-status">{page.State(run.Status)}</dd>
             <dt>{page.T("Job")}</dt><dd>{run.Job ?? "–"}</dd>
-            <dt>{page.T("Trigger ")}</dt><dd>{run.Trigger.ToString().ToLowerInvariant()}</dd>
+            <dt>{page.T("Trigger ")}</dt><dd>{page.T(run.Trigger.ToString().ToLowerInvariant())}</dd>
             {(run.Variables.Count == 0 ? Markup.Empty : HtmlBuilder.Of($"<dt>{page.T("Variables")}</dt><dd id=\"run-variables\">{string.Join(", ", run.Variables.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => v.Key + "=" + v.Value))}</dd>"))}
-            <dt>{page.T("Started")}</dt><dd>{page.Time(run.StartedAt)}</dd>
-            <dt>{page.T("Finished")}</dt><dd>{page.Time(run.FinishedAt)}</dd>
+            <dt>{page.T("Started")}</dt><dd>{page.Time(run.StartedAt, zone)}</dd>
+            <dt>{page.T("Finished")}</dt><dd>{page.Time(run.FinishedAt, zone)}</dd>
             <dt>{page.T("Duration")}</dt><dd>{page.Duration(run.FinishedAt - run.StartedAt)}</dd>
             </dl>
-            {(run.Error is null ? Markup.Empty : HtmlBuilder.Of($"<pre class=\"error\">{run.Error}</pre>"))}
+            {(run.Error is null ? Markup.Empty : HtmlBuilder.Of($"<pre class=\"error\">{page.Message(run.Error)}</pre>"))}
             <p class="actions">{(live ? page.Action($"/api/runs/{encoded}/cancel", "Cancel", danger: true) : Markup.Empty)}{(run.Status == RunStatus.Failed ? page.Action($"/api/runs/{encoded}/rerun", "Rerun from failure", then: "run") : Markup.Empty)}{(!live && run.Job is not null ? page.Action($"/api/runs/{encoded}/retry", "Retry", then: "run") : Markup.Empty)}</p>
             <h2>{page.T("Models")}</h2>
             """);
@@ -113,14 +114,14 @@ internal static class RunsPage
             int width = longest <= TimeSpan.Zero ? 0 : (int)Math.Round(100 * model.Duration / longest);
             html.Add($"""
                 <tr><td><a href="{PageContext.TableUrl(model.Model)}">{model.Model.ToString()}</a></td><td>{page.State(model.Status)}</td><td class="num">{page.Number(model.RowsWritten)}</td>
-                <td><span class="timeline"><span class="span state-{PageContext.StateName(model.Status)}" data-width="{width}"></span></span> {page.Duration(model.Duration)}</td><td class="error">{model.Error}</td></tr>
+                <td><span class="timeline"><span class="span state-{PageContext.StateName(model.Status)}" data-width="{width}"></span></span> {page.Duration(model.Duration)}</td><td class="error">{page.Message(model.Error)}</td></tr>
                 """);
         }
 
         html.Add($"</tbody></table><h2>{page.T("Attempts")}</h2><table><thead><tr><th>{page.T("Attempt")}</th><th>{page.T("Status")}</th><th>{page.T("Started")}</th><th>{page.T("Duration")}</th><th>{page.T("Error")}</th></tr></thead><tbody>");
         foreach (RunAttemptRecord attempt in shown.Attempts)
         {
-            html.Add($"<tr><td class=\"num\">{attempt.Attempt}</td><td>{page.State(attempt.Status)}</td><td>{page.Time(attempt.StartedAt)}</td><td>{page.Duration(attempt.FinishedAt - attempt.StartedAt)}</td><td class=\"error\">{attempt.Error}</td></tr>");
+            html.Add($"<tr><td class=\"num\">{attempt.Attempt}</td><td>{page.State(attempt.Status)}</td><td>{page.Time(attempt.StartedAt, zone)}</td><td>{page.Duration(attempt.FinishedAt - attempt.StartedAt)}</td><td class=\"error\">{page.Message(attempt.Error)}</td></tr>");
         }
 
         html.Add(new Markup("</tbody></table>"));
@@ -129,7 +130,7 @@ internal static class RunsPage
             html.Add($"<h2>{page.T("Quality")}</h2><table><thead><tr><th>{page.T("Model")}</th><th>{page.T("Rule")}</th><th>{page.T("Status")}</th><th>{page.T("Rows")}</th></tr></thead><tbody>");
             foreach (QualityResultRecord result in quality)
             {
-                html.Add($"<tr><td>{result.Model.ToString()}</td><td>{result.Rule} <span class=\"muted\">({result.Severity})</span></td><td>{QualityState(page, result)}</td><td class=\"num\">{page.Number(result.FailingRows)}</td></tr>");
+                html.Add($"<tr><td>{result.Model.ToString()}</td><td>{result.Rule} <span class=\"muted\">({page.T(result.Severity)})</span></td><td>{QualityState(page, result)}</td><td class=\"num\">{page.Number(result.FailingRows)}</td></tr>");
             }
 
             html.Add(new Markup("</tbody></table>"));
@@ -137,7 +138,7 @@ internal static class RunsPage
 
         html.Add($"""
             <h2>{page.T("Log")}</h2>
-            <pre id="log" class="log" aria-live="polite" data-stream="/api/runs/{encoded}/logs/stream" data-waiting="{page.T("waiting for log lines…")}" data-finished="{page.T("Run finished:")}"></pre>
+            <pre id="log" class="log" aria-live="polite" data-stream="/api/runs/{encoded}/logs/stream" data-waiting="{page.T("waiting for log lines…")}" data-finished="{page.T("Run finished:")}" data-messages="{WebText.MessagesJson(page.Language)}"></pre>
             """);
         return page.Render(page.T("Run") + " " + RunIdAbbreviations.Single(run.Id), "Runs", html.ToMarkup());
     }

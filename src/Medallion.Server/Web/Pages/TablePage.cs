@@ -48,7 +48,7 @@ internal static class TablePage
             if (!access.CanRead(name))
             {
                 // The same answer as for a table that does not exist: a user without a grant does not learn which tables exist.
-                return page.NotFound($"There is no table '{table}'.");
+                return page.NotFound(page.T("There is no table '{0}'.", table));
             }
 
             TableDetails details = await lakehouse.DescribeTableAsync(name, cancellationToken).ConfigureAwait(false);
@@ -59,7 +59,7 @@ internal static class TablePage
             html.Add($"""
                 <p class="lead">{summary.Description}</p>
                 <dl class="facts">
-                <dt>{page.T("Kind")}</dt><dd>{summary.Kind.ToString().ToLowerInvariant()}</dd>
+                <dt>{page.T("Kind")}</dt><dd>{page.T(summary.Kind.ToString().ToLowerInvariant())}</dd>
                 <dt>{page.T("Owner")}</dt><dd>{summary.Owner ?? "–"}</dd>
                 <dt>{page.T("Tags")}</dt><dd>{(summary.Tags.Count == 0 ? "–" : string.Join(", ", summary.Tags))}</dd>
                 <dt>{page.T("Version")}</dt><dd>{(summary.Version is { } v ? v.ToString(page.Culture) : "–")}</dd>
@@ -135,7 +135,7 @@ internal static class TablePage
                 var ids = new RunIdAbbreviations(details.Quality.Select(q => q.RunId));
                 foreach (QualityResultRecord result in details.Quality)
                 {
-                    html.Add($"<tr><td>{result.Rule} <span class=\"muted\">({result.Severity})</span></td><td>{RunsPage.QualityState(page, result)}</td><td class=\"num\">{page.Number(result.FailingRows)}</td><td><a href=\"{PageContext.RunUrl(result.RunId)}\"><code>{ids[result.RunId]}</code></a></td><td>{QualityBar(page, history[result.Rule])}</td></tr>");
+                    html.Add($"<tr><td>{result.Rule} <span class=\"muted\">({page.T(result.Severity)})</span></td><td>{RunsPage.QualityState(page, result)}</td><td class=\"num\">{page.Number(result.FailingRows)}</td><td><a href=\"{PageContext.RunUrl(result.RunId)}\"><code>{ids[result.RunId]}</code></a></td><td>{QualityBar(page, history[result.Rule])}</td></tr>");
                 }
 
                 html.Add(new Markup("</tbody></table></section>"));

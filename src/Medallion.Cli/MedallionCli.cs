@@ -144,14 +144,7 @@ internal static class MedallionCli
         }
         catch (MedallionException exception) when (exception.Kind != ErrorKind.Internal)
         {
-            // The library's help says what to do, the command's which command or flag does it: one Help line says both.
-            string? help = FlagHelp.For(exception.Code, CommandLineErrors.CommandPath(parsed.CommandResult));
-            string message = exception.Message;
-            if (help is not null && message.IndexOf("\nHelp: ", StringComparison.Ordinal) is int at and >= 0)
-            {
-                help = message[(at + "\nHelp: ".Length)..] + " " + help;
-                message = message[..at];
-            }
+            (string message, string? help) = FlagHelp.Combine(exception.Message, FlagHelp.For(exception.Code, CommandLineErrors.CommandPath(parsed.CommandResult)));
 
             await error.WriteLineAsync($"Error {exception.CodeText}: {message}").ConfigureAwait(false);
             if (exception.Location is not null)

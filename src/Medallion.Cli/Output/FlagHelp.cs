@@ -1,3 +1,5 @@
+using System;
+
 namespace Medallion.Cli.Output;
 
 /// <summary>
@@ -25,4 +27,19 @@ internal static class FlagHelp
         (ErrorCode.CatalogObjectNotFound, "describe" or "history" or "lineage" or "monitor" or "pii scan" or "delta inspect" or "delta history") => "'medallion tables' lists the project's tables.",
         _ => null,
     };
+
+    /// <summary>
+    /// An error's message and its one Help line: the library's help says what to do, the command's (<paramref name="commandHelp"/>)
+    /// which command or flag does it, so the library's <c>Help:</c> line is taken out of the message and put before the command's.
+    /// </summary>
+    public static (string Message, string? Help) Combine(string message, string? commandHelp)
+    {
+        const string Marker = "\nHelp: ";
+        if (commandHelp is null || message.IndexOf(Marker, StringComparison.Ordinal) is not (int at and >= 0))
+        {
+            return (message, commandHelp);
+        }
+
+        return (message[..at], message[(at + Marker.Length)..] + " " + commandHelp);
+    }
 }

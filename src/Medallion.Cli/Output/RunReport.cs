@@ -43,8 +43,9 @@ internal static class RunReport
             $"\nRun {result.RunId} {result.Status.ToString().ToLowerInvariant()} in {DurationText.Format(result.Duration)}: {count(StepState.Succeeded)} succeeded, {count(StepState.Failed)} failed, {count(StepState.Skipped)} skipped, {count(StepState.Cancelled)} cancelled.\n");
         foreach (StepResult failed in result.Steps.Where(s => s.State == StepState.Failed))
         {
-            text.Append('\n').Append(failed.Table).Append(" failed:\n  ").Append(failed.Error?.Replace("\n", "\n  ", StringComparison.Ordinal)).Append('\n');
-            if (FlagHelp.For(failed.ErrorCode, "run") is { } help)
+            (string message, string? help) = FlagHelp.Combine(failed.Error ?? string.Empty, FlagHelp.For(failed.ErrorCode, "run"));
+            text.Append('\n').Append(failed.Table).Append(" failed:\n  ").Append(message.Replace("\n", "\n  ", StringComparison.Ordinal)).Append('\n');
+            if (help is not null)
             {
                 text.Append("  Help: ").Append(help).Append('\n');
             }

@@ -311,7 +311,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
             SourceLocation location = located?.Location ?? new SourceLocation(_model.FilePath);
             throw new MedallionException(
                 ErrorCode.RunModelFailed,
-                $"{location}: model {_model.Name} failed in DuckDB: {located?.Message ?? e.Message}\nHelp: try the SELECT on its own in a SQL session; nothing was committed to {_model.Name}.",
+                $"{location}: model {_model.Name} failed in DuckDB: {located?.Message ?? e.Message}\nNothing was committed to {_model.Name}.\nHelp: try the SELECT on its own in a SQL session.",
                 e,
                 location: location);
         }

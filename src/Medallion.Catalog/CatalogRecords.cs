@@ -153,7 +153,14 @@ public sealed record ModelRunRecord(
     IReadOnlyDictionary<string, long> UpstreamVersions,
     TimeSpan Duration,
     string? Error = null,
-    long? CommittedVersion = null);
+    long? CommittedVersion = null)
+{
+    /// <summary>
+    /// When the model's step started in its run (a running model is recorded then, with this and its state alone); null
+    /// for a step that never started (skipped, or cancelled before its turn) and for records older than this field.
+    /// </summary>
+    public DateTimeOffset? StartedAt { get; init; }
+}
 
 /// <summary>One pass over one database table by a run (or a <c>medallion ingest</c> session): what it read and how far its replication slot trails.</summary>
 /// <param name="RunId">The run.</param>

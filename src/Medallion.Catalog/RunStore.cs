@@ -32,7 +32,7 @@ public sealed partial class RunStore
 
     internal const string RunColumns = "id, started_at, finished_at, status, selection, error, job, trigger, interval_start, interval_end, holder, backfill_id, parent_id, variables";
     private const string SourceRunColumns = "run_id, target, pass, source, source_table, mode, rows_read, batches, position, committed_version, slot_lag_bytes, recorded_at";
-    private const string ModelRunColumns = "run_id, model, status, rows_written, upstream_versions, duration_ms, error, committed_version";
+    private const string ModelRunColumns = "run_id, model, status, rows_written, upstream_versions, duration_ms, error, committed_version, started_at";
 
     /// <summary>Records the start of a run and returns it with a new, time-ordered id.</summary>
     /// <param name="selection">The <c>--select</c> expression, or null for the whole project.</param>
@@ -190,15 +190,16 @@ public sealed partial class RunStore
     private static (string Sql, (string Name, object? Value)[] Parameters) ModelRunStatement(ModelRunRecord modelRun) =>
     (
         $"""
-         INSERT INTO model_runs ({ModelRunColumns}) VALUES (@run, @model, @status, @rows, @upstream, @duration, @error, @version)
+         INSERT INTO model_runs ({ModelRunColumns}) VALUES (@run, @model, @status, @rows, @upstream, @duration, @error, @version, @started)
          ON CONFLICT (run_id, model) DO UPDATE SET status = excluded.status, rows_written = excluded.rows_written,
              upstream_versions = excluded.upstream_versions, duration_ms = excluded.duration_ms, error = excluded.error,
-             committed_version = excluded.committed_version
+             committed_version = excluded.committed_version, started_at = excluded.started_at
          """,
         [
             ("@run", modelRun.RunId), ("@model", modelRun.Model.ToString().ToLowerInvariant()), ("@status", FormatStatus(modelRun.Status)),
             ("@rows", modelRun.RowsWritten), ("@upstream", CatalogJson.WriteVersions(modelRun.UpstreamVersions)),
             ("@duration", (long)modelRun.Duration.TotalMilliseconds), ("@error", modelRun.Error), ("@version", modelRun.CommittedVersion),
+            ("@started", modelRun.StartedAt is { } started ? FormatTime(started) : null),
         ]);
 
     /// <summary>The models of a run, by model name.</summary>
@@ -337,7 +338,10 @@ public sealed partial class RunStore
         CatalogJson.ReadVersions(r.GetString(4)),
         TimeSpan.FromMilliseconds(r.GetInt64(5)),
         GetNullableString(r, 6),
-        GetNullableInt64(r, 7));
+        GetNullableInt64(r, 7))
+    {
+        StartedAt = r.IsDBNull(8) ? null : ParseTime(r.GetString(8)),
+    };
 
     private static SourceRunRecord ReadSourceRun(DbDataReader r) => new(
         r.GetString(0),

@@ -373,6 +373,10 @@ internal static class CatalogSchema
             "ALTER TABLE runs ADD COLUMN admitted_at TEXT",
             "CREATE INDEX runs_admitted ON runs (status, admitted_at)",
         ]),
+        new(15, "when each model of a run started, so a run's models can be drawn on one timeline and a running model is recorded as it starts",
+        [
+            "ALTER TABLE model_runs ADD COLUMN started_at TEXT",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

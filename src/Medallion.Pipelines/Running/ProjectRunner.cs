@@ -98,8 +98,8 @@ public static partial class ProjectRunner
         RunStatus status = steps.Any(s => s.State == StepState.Cancelled) ? RunStatus.Cancelled
             : steps.All(s => s.State == StepState.Succeeded) ? RunStatus.Succeeded
             : RunStatus.Failed;
-        string? firstError = steps.FirstOrDefault(s => s.State == StepState.Failed) is { } failed ? $"{failed.Table}: {failed.Error}" : null;
-        PipelineTracing.EndRun(span, status, firstError);
+        var result = new RunResult(run.Id, status, steps, elapsed.Elapsed);
+        PipelineTracing.EndRun(span, status, result.Error);
         if (options.RunId is not null)
         {
             // The run's owner decides its status (it may try again).
@@ -110,10 +110,10 @@ public static partial class ProjectRunner
         }
         else
         {
-            await catalog.Runs.FinishRunAsync(run.Id, status, firstError, CancellationToken.None).ConfigureAwait(false);
+            await catalog.Runs.FinishRunAsync(run.Id, status, result.Error, CancellationToken.None).ConfigureAwait(false);
         }
 
-        return new RunResult(run.Id, status, steps, elapsed.Elapsed);
+        return result;
     }
 
     /// <summary>

@@ -49,7 +49,7 @@ public enum RunMode
 /// <param name="CommittedVersion">The table version the step committed; null when it committed nothing.</param>
 /// <param name="UpstreamVersions">The version of each upstream table the model read (<c>namespace.name</c> in lower case).</param>
 /// <param name="Duration">How long the step ran.</param>
-/// <param name="Error">Why it failed or was skipped.</param>
+/// <param name="Error">Why it failed or was skipped; a failure's error names the step's table (it is read on its own, as the run's error).</param>
 /// <param name="Notes">What the user should know: a fallback to a full recompute and why, quarantined rows, warnings.</param>
 public sealed record StepResult(
     TableName Table,
@@ -89,6 +89,11 @@ public sealed record RunResult(string RunId, RunStatus Status, IReadOnlyList<Ste
     /// <summary>The step that wrote <paramref name="table"/>.</summary>
     /// <exception cref="KeyNotFoundException">No step of the run wrote that table.</exception>
     public StepResult this[TableName table] => Steps.FirstOrDefault(s => s.Table.Equals(table)) ?? throw new KeyNotFoundException($"The run has no step for {table}.");
+
+    /// <summary>
+    /// The run's error: the first failed step's, which names the step (<see cref="StepResult.Error"/>); null when no step failed.
+    /// </summary>
+    public string? Error => Steps.FirstOrDefault(s => s.State == StepState.Failed)?.Error;
 
     /// <summary>The process exit code for this outcome: 0 succeeded, 1 failed, 130 cancelled.</summary>
     public int ExitCode => Status switch

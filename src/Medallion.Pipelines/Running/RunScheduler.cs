@@ -22,6 +22,9 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
 
     private readonly Dictionary<TableName, StepResult> _results = [];
 
+    /// <summary>When each step that started was started: the run's models are drawn on one timeline from these.</summary>
+    private readonly Dictionary<TableName, DateTimeOffset> _started = [];
+
     public async Task<List<StepResult>> RunAsync(CancellationToken cancellationToken)
     {
         foreach (RunStep step in steps)
@@ -43,7 +46,7 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
                 if (step.WaitsFor.All(t => _results.TryGetValue(t, out StepResult? r) && r.State == StepState.Succeeded) && step.RunsAfter.All(_results.ContainsKey))
                 {
                     pending.Remove(step);
-                    Report(step, StepState.Running, null);
+                    await StartAsync(step).ConfigureAwait(false);
                     bool upstreamIdle = run.Options.SkipIdleModels && step.Kind == StepKind.Model && step.WaitsFor.Count > 0
                         && step.WaitsFor.All(t => _results[t].CommittedVersion is null);
                     running[Task.Run(() => ExecuteTracedAsync(step, upstreamIdle, cancellationToken), CancellationToken.None)] = step;
@@ -118,18 +121,18 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
         }
         catch (MedallionException e)
         {
-            return Ended(step, StepState.Failed, elapsed.Elapsed, $"{e.CodeText}: {e.Message}") with { ErrorCode = e.Code, IsTransient = e.IsTransient };
+            return Failed(step, elapsed.Elapsed, $"{e.CodeText}: {e.Message}") with { ErrorCode = e.Code, IsTransient = e.IsTransient };
         }
         catch (System.Data.Common.DbException e)
         {
-            return Ended(step, StepState.Failed, elapsed.Elapsed, $"{e.GetType().Name}: {e.Message}") with { IsTransient = e.IsTransient };
+            return Failed(step, elapsed.Elapsed, $"{e.GetType().Name}: {e.Message}") with { IsTransient = e.IsTransient };
         }
 #pragma warning disable CA1031 // Any failure of one step (a DuckDB, I/O or catalog error) must end that step only, never the run.
         catch (Exception e)
 #pragma warning restore CA1031
         {
             // A bug, kept with its stack as the step's error (the run's log, where it is written once, and its record).
-            return Ended(step, StepState.Failed, elapsed.Elapsed, ErrorCodes.Unexpected(e))
+            return Failed(step, elapsed.Elapsed, ErrorCodes.Unexpected(e))
                 with { ErrorCode = ErrorCode.InternalError, IsTransient = e is System.Net.Sockets.SocketException or System.Net.Http.HttpRequestException or TimeoutException };
         }
         finally
@@ -220,15 +223,25 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
         return new StepResult(step.Table, StepKind.Source, StepState.Succeeded, mode, result.Result.Rows, result.CommittedVersion, s_noVersions, elapsed.Elapsed, null, notes);
     }
 
-    /// <summary>The model's latest run when it succeeded (with nothing new upstream since, building again would change nothing), else null.</summary>
+    /// <summary>
+    /// The model's latest run before this one when it succeeded (with nothing new upstream since, building again would
+    /// change nothing), else null. This run's own record, written as the step started, is not a previous run.
+    /// </summary>
     private async Task<ModelRunRecord?> LastSuccessAsync(TableName model, CancellationToken cancellationToken)
     {
-        List<ModelRunRecord> last = await run.Catalog.Runs.GetModelRunHistoryAsync(model, 1, cancellationToken).ConfigureAwait(false);
-        return last.Count == 1 && last[0].Status == RunStatus.Succeeded ? last[0] : null;
+        List<ModelRunRecord> last = await run.Catalog.Runs.GetModelRunHistoryAsync(model, 2, cancellationToken).ConfigureAwait(false);
+        return last.FirstOrDefault(m => !string.Equals(m.RunId, run.RunId, StringComparison.Ordinal)) is { Status: RunStatus.Succeeded } previous ? previous : null;
     }
 
     private static StepResult Ended(RunStep step, StepState state, TimeSpan duration, string error) =>
         new(step.Table, step.Kind, state, RunMode.Full, null, null, s_noVersions, duration, error, []);
+
+    /// <summary>
+    /// A failed step whose error names it: the error is shown on its own (the run's error, an alert), so one that does not
+    /// say what failed (a driver's or an unexpected exception) is led by the step's table; one that does is kept as it is.
+    /// </summary>
+    private static StepResult Failed(RunStep step, TimeSpan duration, string error) =>
+        Ended(step, StepState.Failed, duration, error.Contains(step.Table.ToString(), StringComparison.OrdinalIgnoreCase) ? error : $"{step.Table}: {error}");
 
     /// <summary>Every pending step that reads <paramref name="table"/>, directly or through other pending steps.</summary>
     private static List<RunStep> Downstream(TableName table, List<RunStep> pending)
@@ -250,12 +263,27 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
         return result;
     }
 
+    /// <summary>
+    /// Records the step as running, with when it started, before it runs: the run's page shows it under way, and a
+    /// scheduler that loses the run marks what was running interrupted.
+    /// </summary>
+    private async Task StartAsync(RunStep step)
+    {
+        DateTimeOffset now = run.Time.GetUtcNow();
+        _started[step.Table] = now;
+        await run.Catalog.Runs.RecordModelRunAsync(new ModelRunRecord(run.RunId, step.Table, RunStatus.Running, null, s_noVersions, TimeSpan.Zero) { StartedAt = now }, CancellationToken.None).ConfigureAwait(false);
+        Report(step, StepState.Running, null);
+    }
+
     private async Task FinishAsync(RunStep step, StepResult result)
     {
         _results[step.Table] = result;
         // The record is written even when the run is being cancelled, so the catalog tells what happened to each step;
         // a step's commit is recorded with it, in one write, here rather than in the step so its slot is free sooner.
-        var modelRun = new ModelRunRecord(run.RunId, step.Table, Status(result.State), result.RowsWritten, result.UpstreamVersions, result.Duration, result.Error, result.CommittedVersion);
+        var modelRun = new ModelRunRecord(run.RunId, step.Table, Status(result.State), result.RowsWritten, result.UpstreamVersions, result.Duration, result.Error, result.CommittedVersion)
+        {
+            StartedAt = _started.TryGetValue(step.Table, out DateTimeOffset started) ? started : null,
+        };
         if (result.Commit is { } commit)
         {
             await commit.WriteAsync(run.Catalog, modelRun).ConfigureAwait(false);

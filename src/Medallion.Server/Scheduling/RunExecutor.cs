@@ -254,10 +254,14 @@ internal sealed class RunExecutor : IDisposable
                 return await EndAsync(run, RunStatus.Failed, timedOut).ConfigureAwait(false);
             }
 
+            // A step's error is in the log already, on the step's own line: the lines about the attempt and the run name
+            // the steps that failed rather than repeat it.
+            string? failedAt = null;
             if (result is not null)
             {
-                StepResult? failed = result.Steps.FirstOrDefault(s => s.State == StepState.Failed);
-                error = failed is null ? $"the run ended {result.Status.ToString().ToLowerInvariant()}" : $"{failed.Table}: {failed.Error}";
+                List<TableName> failedSteps = [.. result.Steps.Where(s => s.State == StepState.Failed).Select(s => s.Table)];
+                error = result.Error ?? $"the run ended {result.Status.ToString().ToLowerInvariant()}";
+                failedAt = failedSteps.Count == 0 ? null : " at " + string.Join(", ", failedSteps);
                 transient = RetryClassifier.IsTransient(result);
             }
 
@@ -265,12 +269,12 @@ internal sealed class RunExecutor : IDisposable
             if (!transient || attempt.Attempt > job.Retries.Count)
             {
                 string why = !transient ? "not transient, so not retried" : $"no retries left ({job.Retries.Count})";
-                await LogAsync(run, null, "error", $"attempt {attempt.Attempt} failed ({why}): {error}").ConfigureAwait(false);
-                return await EndAsync(run, RunStatus.Failed, error).ConfigureAwait(false);
+                await LogAsync(run, null, "error", failedAt is null ? $"attempt {attempt.Attempt} failed ({why}): {error}" : $"attempt {attempt.Attempt} failed{failedAt} ({why})").ConfigureAwait(false);
+                return await EndAsync(run, RunStatus.Failed, error, errorLogged: true).ConfigureAwait(false);
             }
 
             TimeSpan delay = job.Retries.DelayBefore(attempt.Attempt, (_options.Random ?? Random.Shared.NextDouble)());
-            await LogAsync(run, null, "warning", $"attempt {attempt.Attempt} failed transiently; retrying in {delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s: {error}").ConfigureAwait(false);
+            await LogAsync(run, null, "warning", $"attempt {attempt.Attempt} failed transiently{failedAt}; retrying in {delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s{(failedAt is null ? ": " + error : string.Empty)}").ConfigureAwait(false);
             try
             {
                 await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
@@ -382,7 +386,11 @@ internal sealed class RunExecutor : IDisposable
     }
 
     /// <summary>Records a run's final state, after its last log line.</summary>
-    public async Task<RunStatus> EndAsync(RunRecord run, RunStatus status, string? error)
+    /// <param name="run">The run.</param>
+    /// <param name="status">Its final state.</param>
+    /// <param name="error">Why it failed or was cancelled.</param>
+    /// <param name="errorLogged">Whether a line above (a step's or the attempt's) holds the error already: then the last line does not repeat it.</param>
+    public async Task<RunStatus> EndAsync(RunRecord run, RunStatus status, string? error, bool errorLogged = false)
     {
         if (!await HoldsAsync().ConfigureAwait(false))
         {
@@ -390,7 +398,7 @@ internal sealed class RunExecutor : IDisposable
         }
 
         // The line comes first: a reader that sees the final state has every line of the run.
-        await LogAsync(run, null, status == RunStatus.Succeeded ? "info" : "error", $"run {status.ToString().ToLowerInvariant()}{(error is null ? "" : ": " + error)}").ConfigureAwait(false);
+        await LogAsync(run, null, status == RunStatus.Succeeded ? "info" : "error", $"run {status.ToString().ToLowerInvariant()}{(error is null || errorLogged ? "" : ": " + error)}").ConfigureAwait(false);
         try
         {
             // Only while the run is still this server's in the catalog: its fence on the clock has a window, this has none.
@@ -506,7 +514,8 @@ internal sealed class RunExecutor : IDisposable
                     yield return ("info", string.Create(CultureInfo.InvariantCulture, $"{what} {e.Table} succeeded: {r?.RowsWritten ?? 0} rows{(r?.CommittedVersion is long v ? $", version {v}" : ", nothing committed")}, {r?.Duration.TotalMilliseconds ?? 0:0} ms"));
                     break;
                 case StepState.Failed:
-                    yield return ("error", $"{what} {e.Table} failed: {r?.Error}");
+                    // The step's error says what failed, on which table: the line is the error, once.
+                    yield return ("error", r?.Error ?? $"{what} {e.Table} failed");
                     break;
                 case StepState.Skipped or StepState.Cancelled:
                     yield return ("warning", $"{what} {e.Table} {e.State.ToString().ToLowerInvariant()}: {r?.Error}");

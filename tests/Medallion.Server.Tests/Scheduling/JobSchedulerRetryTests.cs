@@ -45,7 +45,7 @@ public sealed class JobSchedulerRetryTests : IAsyncLifetime
         // The wait runs on the millisecond monotonic timer and the stamps read the wall clock: the two can disagree by a
         // few milliseconds (one loaded CI run measured just under 1 s), so the gap is checked against the backoff less that slack.
         Assert.InRange(detail.Attempts[1].StartedAt - detail.Attempts[0].FinishedAt!.Value, TimeSpan.FromMilliseconds(950), TimeSpan.FromSeconds(30));
-        Assert.Contains(await scheduler.Catalog.Runs.GetRunLogAsync(run.Id), l => l.Level == "warning" && l.Message.StartsWith("attempt 1 failed transiently; retrying in 1s: bronze.crm_orders: MDL8101", StringComparison.Ordinal));
+        Assert.Contains(await scheduler.Catalog.Runs.GetRunLogAsync(run.Id), l => l.Level == "warning" && l.Message == "attempt 1 failed transiently at bronze.crm_orders; retrying in 1s");
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class JobSchedulerRetryTests : IAsyncLifetime
         RunRecord run = Assert.Single(await _project.WaitForRunsAsync("once", 1));
 
         Assert.Equal(RunStatus.Failed, run.Status);
-        Assert.Contains(await scheduler.Catalog.Runs.GetRunLogAsync(run.Id), l => l.Message.StartsWith("attempt 1 failed (no retries left (0))", StringComparison.Ordinal));
+        Assert.Contains(await scheduler.Catalog.Runs.GetRunLogAsync(run.Id), l => l.Message == "attempt 1 failed at bronze.crm_orders (no retries left (0))");
     }
 
     [Fact]

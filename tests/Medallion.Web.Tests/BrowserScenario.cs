@@ -30,7 +30,7 @@ internal sealed class BrowserScenario : IAsyncDisposable
         page.PageError += (_, error) => _problems.Add("page error: " + error);
         page.RequestFailed += (_, request) =>
         {
-            // A run page reloads when its run ends, and the reload aborts the closed log stream: not a failure.
+            // Leaving a run page (a retry opens the new run) aborts its log stream: not a failure.
             if (!(request.Url.Contains("/logs/stream", StringComparison.Ordinal) && request.Failure == "net::ERR_ABORTED"))
             {
                 _problems.Add($"request failed: {request.Method} {request.Url}: {request.Failure}");

@@ -100,12 +100,15 @@ internal sealed class PageContext
         RunStatus.Failed => "failed",
         RunStatus.Skipped => "skipped",
         RunStatus.Cancelled => "cancelled",
+        RunStatus.Interrupted => "interrupted",
         _ => "queued",
     };
 
     /// <summary>
     /// An action button for operators (nothing for viewers): the script posts to <paramref name="api"/> with the
     /// anti-forgery token; with <paramref name="variables"/>, the body carries the <c>name=value</c> lines of that textarea.
+    /// Then <paramref name="then"/>: <c>reload</c> the page (the default), open the <c>run</c> the answer names, or ask
+    /// for the <c>live</c> part of a run's page again.
     /// </summary>
     public Markup Action(string api, string label, string? then = null, bool danger = false, string? variables = null) => !IsOperator
         ? Markup.Empty

@@ -27,34 +27,49 @@
       }
     });
 
-    // Bars whose width the page gives as data (inline styles are not allowed by the page's content policy).
+    // Bars whose place and width the page gives as data (inline styles are not allowed by the page's content policy).
     root.querySelectorAll('[data-width]').forEach(function (span) {
       span.style.width = Math.max(1, Number(span.getAttribute('data-width'))) + '%';
+    });
+    root.querySelectorAll('[data-left]').forEach(function (span) {
+      span.style.left = Number(span.getAttribute('data-left')) + '%';
     });
   }
   complete(document);
 
-  // A part of the page about something under way (data-refresh-every, in ms) is fetched again and replaced, until the
-  // page the server renders no longer asks for it (what it follows has ended).
-  document.querySelectorAll('[data-refresh-every][id]').forEach(function (part) {
-    function refresh() {
-      fetch(location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } }).then(function (response) {
-        return response.ok ? response.text() : null;
-      }).then(function (text) {
-        var fresh = text && new DOMParser().parseFromString(text, 'text/html').getElementById(part.id);
-        if (fresh) {
-          part.innerHTML = fresh.innerHTML;
-          complete(part);
-          if (!fresh.hasAttribute('data-refresh-every')) {
-            return;
-          }
-        }
-        setTimeout(refresh, Number(part.getAttribute('data-refresh-every')));
-      }).catch(function () {
-        setTimeout(refresh, Number(part.getAttribute('data-refresh-every')));
-      });
+  // A part of the page about something under way names where to ask for it again (data-live: a URL whose answer holds
+  // the part under the same id, rendered as on the page). It is asked for each second and replaced, until the answer no
+  // longer names where to ask (what it follows has ended).
+  var refreshing = {};
+  function refresh(id) {
+    var part = document.getElementById(id);
+    if (!part || !part.getAttribute('data-live') || refreshing[id]) {
+      return refreshing[id];
     }
-    setTimeout(refresh, Number(part.getAttribute('data-refresh-every')));
+    refreshing[id] = fetch(part.getAttribute('data-live'), { credentials: 'same-origin', cache: 'no-store' }).then(function (response) {
+      if (!response.ok) {
+        throw new Error(response.status + ' ' + response.statusText);
+      }
+      return response.text();
+    }).then(function (html) {
+      var next = new DOMParser().parseFromString(html, 'text/html').getElementById(id);
+      if (next) {
+        document.getElementById(id).replaceWith(document.adoptNode(next));
+        complete(next);
+      }
+    }).catch(function (error) {
+      notice(String(error));
+    }).then(function () {
+      refreshing[id] = null;
+      var now = document.getElementById(id);
+      if (now && now.getAttribute('data-live')) {
+        setTimeout(function () { refresh(id); }, 1000);
+      }
+    });
+    return refreshing[id];
+  }
+  document.querySelectorAll('[data-live][id]').forEach(function (part) {
+    setTimeout(function () { refresh(part.id); }, 1000);
   });
 
   document.querySelectorAll('select[data-autosubmit]').forEach(function (select) {
@@ -128,6 +143,8 @@
           button.disabled = false;
         } else if (button.getAttribute('data-then') === 'run' && answer.body.id) {
           location.assign('/runs/' + encodeURIComponent(answer.body.id));
+        } else if (button.getAttribute('data-then') === 'live' && button.closest('[data-live][id]')) {
+          refresh(button.closest('[data-live][id]').id);
         } else {
           location.reload();
         }
@@ -211,7 +228,8 @@
     });
   });
 
-  // A run's log: stored lines, then new ones as they are written (server-sent events), until the run ends.
+  // A run's log: stored lines, then new ones as they are written (server-sent events), until the run ends. The
+  // filters above it hide lines of other models or of lower levels, those already shown and those still to come.
   var log = document.getElementById('log');
   if (log && log.getAttribute('data-stream')) {
     // The lines are the platform's English; the page gives the patterns of their fixed words in its language (none in
@@ -234,39 +252,65 @@
       }
       return text;
     };
+    var levels = { info: 0, warning: 1, error: 2 };
+    var byModel = document.getElementById('log-model');
+    var byLevel = document.getElementById('log-level');
+    var hiddenCount = document.getElementById('log-hidden');
+    var shows = function (row) {
+      if (row.classList.contains('end')) {
+        return true;
+      }
+      var model = byModel.value, level = levels[row.getAttribute('data-level')];
+      return (model === '' || row.getAttribute('data-model') === model) && (level === undefined || level >= levels[byLevel.value]);
+    };
+    var filter = function () {
+      var hidden = 0;
+      log.querySelectorAll('.line').forEach(function (row) {
+        row.hidden = !shows(row);
+        hidden += row.hidden ? 1 : 0;
+      });
+      hiddenCount.textContent = hidden === 0 ? '' : hiddenCount.getAttribute('data-text') + ' ' + hidden;
+    };
+    byModel.addEventListener('change', filter);
+    byLevel.addEventListener('change', filter);
     log.textContent = log.getAttribute('data-waiting');
     var first = true;
-    var stream = new EventSource(log.getAttribute('data-stream'));
-    stream.addEventListener('log', function (event) {
-      var line = JSON.parse(event.data);
+    var append = function (row) {
       if (first) {
         log.textContent = '';
         first = false;
       }
-      var time = new Date(line.logged_at).toLocaleTimeString(lang);
-      // The API writes a table name as {namespace, name}.
-      var model = line.model ? line.model.namespace + '.' + line.model.name + ': ' : '';
-      var text = time + '  ' + translate(line.level.toUpperCase()).padEnd(7) + model + translate(line.message) + '\n';
+      log.appendChild(row);
+      filter();
+      log.scrollTop = log.scrollHeight;
+    };
+    var stream = new EventSource(log.getAttribute('data-stream'));
+    stream.addEventListener('log', function (event) {
+      var line = JSON.parse(event.data);
+      // The API writes a table name as {namespace, name}; a model met for the first time joins the model filter.
+      var model = line.model ? line.model.namespace + '.' + line.model.name : '-';
+      if (!byModel.querySelector('option[value="' + CSS.escape(model) + '"]')) {
+        var option = document.createElement('option');
+        option.value = option.textContent = model;
+        byModel.appendChild(option);
+      }
       var row = document.createElement('span');
       row.className = 'line level-' + line.level;
-      row.textContent = text;
-      log.appendChild(row);
-      log.scrollTop = log.scrollHeight;
+      row.setAttribute('data-model', model);
+      row.setAttribute('data-level', line.level);
+      // The message names its model itself: the line is its time, level and message.
+      row.textContent = new Date(line.logged_at).toLocaleTimeString(lang) + '  ' + translate(line.level.toUpperCase()).padEnd(8) + translate(line.message) + '\n';
+      append(row);
     });
     stream.addEventListener('end', function (event) {
       stream.close();
       var end = JSON.parse(event.data);
       var row = document.createElement('span');
-      row.className = 'line end';
-      row.textContent = log.getAttribute('data-finished') + ' ' + translate(end.status) + (end.error ? ' — ' + translate(end.error) : '') + '\n';
-      if (first) {
-        log.textContent = '';
-      }
-      log.appendChild(row);
-      // The page was rendered while the run was under way: show its final models, rows and durations.
-      if (!document.querySelector('#run-status .state-' + end.status)) {
-        setTimeout(function () { location.reload(); }, 300);
-      }
+      row.className = 'line end state-' + end.status;
+      row.textContent = (log.getAttribute('data-end-' + end.status) || end.status) + '\n';
+      append(row);
+      // The page was rendered while the run was under way: show its final state, models and attempts now.
+      refresh('run-live');
     });
   }
 

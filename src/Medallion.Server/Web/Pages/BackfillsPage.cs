@@ -20,9 +20,6 @@ internal static class BackfillsPage
 {
     private const int Listed = 50;
 
-    /// <summary>How often a page with a backfill under way looks again, in milliseconds.</summary>
-    private const int RefreshMilliseconds = 2000;
-
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/backfills", ListAsync);
@@ -38,7 +35,7 @@ internal static class BackfillsPage
         List<BackfillDetail> backfills = await page.Server.Catalog.Scheduler.QueryBackfillsAsync(job, null, Listed, cancellationToken).ConfigureAwait(false);
         bool live = backfills.Any(b => b.Backfill.Status == RunStatus.Running);
         var html = new HtmlBuilder();
-        html.Add($"<div id=\"backfills\"{Refresh(live)}>");
+        html.Add($"<div id=\"backfills\"{Live(live, http)}>");
         if (backfills.Count == 0)
         {
             html.Add($"<p class=\"muted\">{(job is null ? page.T("No backfill yet. An operator starts one from the Jobs page (Backfill) or with medallion backfill <job> --from <date> --to <date>.") : page.T("Job {0} has no backfill.", job))}</p>");
@@ -76,7 +73,7 @@ internal static class BackfillsPage
         var ids = new RunIdAbbreviations(detail.Runs.Select(r => r.Id));
         var html = new HtmlBuilder();
         html.Add($"""
-            <div id="backfill"{Refresh(live)}>
+            <div id="backfill"{Live(live, http)}>
             <dl class="facts">
             <dt>{page.T("Status")}</dt><dd id="backfill-status">{page.State(backfill.Status)}</dd>
             <dt>{page.T("Job")}</dt><dd><a href="/jobs#job-{backfill.Job}">{backfill.Job}</a></dd>
@@ -117,8 +114,8 @@ internal static class BackfillsPage
         return page.Render(page.T("Backfill") + " " + backfill.Id, "Runs", html.ToMarkup());
     }
 
-    /// <summary>The attribute that has the script fetch the page again and replace the element while a backfill is under way.</summary>
-    private static Markup Refresh(bool live) => live ? HtmlBuilder.Of($" data-refresh-every=\"{RefreshMilliseconds}\"") : Markup.Empty;
+    /// <summary>While a backfill is under way, the attribute that has the script ask for this page again and replace the part.</summary>
+    private static Markup Live(bool live, HttpContext http) => live ? HtmlBuilder.Of($" data-live=\"{http.Request.Path}{http.Request.QueryString}\"") : Markup.Empty;
 
     /// <summary>The intervals as one bar, a segment per state in proportion (succeeded, failed, cancelled, running, queued, kept).</summary>
     internal static Markup ProgressBar(PageContext page, BackfillProgress progress)

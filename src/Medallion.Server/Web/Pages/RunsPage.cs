@@ -24,6 +24,7 @@ internal static class RunsPage
     {
         app.MapGet("/runs", GridAsync);
         app.MapGet("/runs/{id}", RunAsync);
+        app.MapGet("/runs/{id}/live", LiveAsync);
     }
 
     private static async Task<IResult> GridAsync(HttpContext http, CancellationToken cancellationToken)
@@ -72,59 +73,15 @@ internal static class RunsPage
     private static async Task<IResult> RunAsync(HttpContext http, string id, CancellationToken cancellationToken)
     {
         var page = new PageContext(http);
-        CatalogStore catalog = page.Server.Catalog;
-        if (await catalog.Runs.GetRunDetailAsync(id, cancellationToken).ConfigureAwait(false) is not { } detail)
+        if (await ShownRunAsync(page, id, cancellationToken).ConfigureAwait(false) is not { } shown)
         {
             return page.NotFound(page.T("There is no run {0}.", id));
         }
 
-        // What the user may see of it: errors that may quote values of tables they do not read in full are withheld, and
-        // quality results of tables they may not read are left out.
-        RunDetails shown;
-        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
-        await using (lakehouse.ConfigureAwait(false))
-        {
-            shown = await lakehouse.GetRunAsync(detail.Run.Id, cancellationToken).ConfigureAwait(false);
-        }
-
         RunRecord run = shown.Run;
         IReadOnlyList<QualityResultRecord> quality = shown.Quality;
-        string encoded = Uri.EscapeDataString(run.Id);
-        bool live = run.Status is RunStatus.Running or RunStatus.Queued;
-        TimeZoneInfo? zone = page.ZoneOf(run.Job);
         var html = new HtmlBuilder();
-        html.Add($"""
-            <dl class="facts">
-            <dt>{page.T("Status")}</dt><dd id="run-status">{page.State(run.Status)}</dd>
-            <dt>{page.T("Job")}</dt><dd>{run.Job ?? "–"}</dd>
-            <dt>{page.T("Trigger ")}</dt><dd>{page.T(run.Trigger.ToString().ToLowerInvariant())}</dd>
-            {(run.Variables.Count == 0 ? Markup.Empty : HtmlBuilder.Of($"<dt>{page.T("Variables")}</dt><dd id=\"run-variables\">{string.Join(", ", run.Variables.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => v.Key + "=" + v.Value))}</dd>"))}
-            <dt>{page.T("Started")}</dt><dd>{page.Time(run.StartedAt, zone)}</dd>
-            <dt>{page.T("Finished")}</dt><dd>{page.Time(run.FinishedAt, zone)}</dd>
-            <dt>{page.T("Duration")}</dt><dd>{page.Duration(run.FinishedAt - run.StartedAt)}</dd>
-            </dl>
-            {(run.Error is null ? Markup.Empty : HtmlBuilder.Of($"<pre class=\"error\">{page.Message(run.Error)}</pre>"))}
-            <p class="actions">{(live ? page.Action($"/api/runs/{encoded}/cancel", "Cancel", danger: true) : Markup.Empty)}{(run.Status == RunStatus.Failed ? page.Action($"/api/runs/{encoded}/rerun", "Rerun from failure", then: "run") : Markup.Empty)}{(!live && run.Job is not null ? page.Action($"/api/runs/{encoded}/retry", "Retry", then: "run") : Markup.Empty)}</p>
-            <h2>{page.T("Models")}</h2>
-            """);
-        TimeSpan longest = shown.Models.Count == 0 ? TimeSpan.Zero : shown.Models.Max(m => m.Duration);
-        html.Add($"<table class=\"models\"><thead><tr><th>{page.T("Model")}</th><th>{page.T("Status")}</th><th>{page.T("Rows")}</th><th>{page.T("Duration")}</th><th>{page.T("Error")}</th></tr></thead><tbody>");
-        foreach (ModelRunRecord model in shown.Models)
-        {
-            int width = longest <= TimeSpan.Zero ? 0 : (int)Math.Round(100 * model.Duration / longest);
-            html.Add($"""
-                <tr><td><a href="{PageContext.TableUrl(model.Model)}">{model.Model.ToString()}</a></td><td>{page.State(model.Status)}</td><td class="num">{page.Number(model.RowsWritten)}</td>
-                <td><span class="timeline"><span class="span state-{PageContext.StateName(model.Status)}" data-width="{width}"></span></span> {page.Duration(model.Duration)}</td><td class="error">{page.Message(model.Error)}</td></tr>
-                """);
-        }
-
-        html.Add($"</tbody></table><h2>{page.T("Attempts")}</h2><table><thead><tr><th>{page.T("Attempt")}</th><th>{page.T("Status")}</th><th>{page.T("Started")}</th><th>{page.T("Duration")}</th><th>{page.T("Error")}</th></tr></thead><tbody>");
-        foreach (RunAttemptRecord attempt in shown.Attempts)
-        {
-            html.Add($"<tr><td class=\"num\">{attempt.Attempt}</td><td>{page.State(attempt.Status)}</td><td>{page.Time(attempt.StartedAt, zone)}</td><td>{page.Duration(attempt.FinishedAt - attempt.StartedAt)}</td><td class=\"error\">{page.Message(attempt.Error)}</td></tr>");
-        }
-
-        html.Add(new Markup("</tbody></table>"));
+        html.Add(LiveSection(page, shown));
         if (quality.Count > 0)
         {
             html.Add($"<h2>{page.T("Quality")}</h2><table><thead><tr><th>{page.T("Model")}</th><th>{page.T("Rule")}</th><th>{page.T("Status")}</th><th>{page.T("Rows")}</th></tr></thead><tbody>");
@@ -136,10 +93,153 @@ internal static class RunsPage
             html.Add(new Markup("</tbody></table>"));
         }
 
+        html.Add(LogSection(page, shown));
+        return page.Render(page.T("Run") + " " + RunIdAbbreviations.Single(run.Id), "Runs", html.ToMarkup());
+    }
+
+    /// <summary>
+    /// <c>/runs/{id}/live</c>: the part of a run's page that changes while it runs (its state, actions, models and attempts),
+    /// rendered as on the page; the page's script asks for it while the run is queued or running.
+    /// </summary>
+    private static async Task<IResult> LiveAsync(HttpContext http, string id, CancellationToken cancellationToken)
+    {
+        var page = new PageContext(http);
+        if (await ShownRunAsync(page, id, cancellationToken).ConfigureAwait(false) is not { } shown)
+        {
+            return page.NotFound(page.T("There is no run {0}.", id));
+        }
+
+        http.Response.Headers.CacheControl = "no-store";
+        return Results.Content(LiveSection(page, shown).Value, "text/html; charset=utf-8");
+    }
+
+    /// <summary>
+    /// The run as the user may see it: errors that may quote values of tables they do not read in full are withheld,
+    /// and quality results of tables they may not read are left out. Null when there is no such run.
+    /// </summary>
+    private static async Task<RunDetails?> ShownRunAsync(PageContext page, string id, CancellationToken cancellationToken)
+    {
+        if (await page.Server.Catalog.Runs.GetRunAsync(id, cancellationToken).ConfigureAwait(false) is not { } run)
+        {
+            return null;
+        }
+
+        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
+        await using (lakehouse.ConfigureAwait(false))
+        {
+            return await lakehouse.GetRunAsync(run.Id, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The facts, actions, models (with their timeline) and attempts of a run. While the run is queued or running the
+    /// section names where to ask for it again (<c>data-live</c>), and the script replaces it with each answer until the
+    /// run has ended; one rendering serves the page and its updates.
+    /// </summary>
+    private static Markup LiveSection(PageContext page, RunDetails shown)
+    {
+        RunRecord run = shown.Run;
+        string encoded = Uri.EscapeDataString(run.Id);
+        bool live = run.Status is RunStatus.Running or RunStatus.Queued;
+        DateTimeOffset now = page.Server.Time.GetUtcNow();
+        TimeZoneInfo? zone = page.ZoneOf(run.Job);
+        var html = new HtmlBuilder();
+        html.Add($"""
+            <section id="run-live" aria-live="polite" data-state="{PageContext.StateName(run.Status)}"{(live ? HtmlBuilder.Of($" data-live=\"/runs/{encoded}/live\"") : Markup.Empty)}>
+            <dl class="facts">
+            <dt>{page.T("Status")}</dt><dd id="run-status">{page.State(run.Status)}</dd>
+            <dt>{page.T("Job")}</dt><dd>{run.Job ?? "–"}</dd>
+            <dt>{page.T("Trigger ")}</dt><dd>{page.T(run.Trigger.ToString().ToLowerInvariant())}</dd>
+            {(run.Variables.Count == 0 ? Markup.Empty : HtmlBuilder.Of($"<dt>{page.T("Variables")}</dt><dd id=\"run-variables\">{string.Join(", ", run.Variables.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => v.Key + "=" + v.Value))}</dd>"))}
+            <dt>{page.T("Started")}</dt><dd>{page.Time(run.StartedAt, zone)}</dd>
+            <dt>{page.T("Finished")}</dt><dd>{page.Time(run.FinishedAt, zone)}</dd>
+            <dt>{page.T("Duration")}</dt><dd>{page.Duration((run.FinishedAt ?? now) - run.StartedAt)}</dd>
+            </dl>
+            {(run.Error is null ? Markup.Empty : HtmlBuilder.Of($"<pre class=\"error\" id=\"run-error\">{page.Message(run.Error)}</pre>"))}
+            <p class="actions">{(live ? page.Action($"/api/runs/{encoded}/cancel", "Cancel", then: "live", danger: true) : Markup.Empty)}{(run.Status == RunStatus.Failed ? page.Action($"/api/runs/{encoded}/rerun", "Rerun from failure", then: "run") : Markup.Empty)}{(!live && run.Job is not null ? page.Action($"/api/runs/{encoded}/retry", "Retry", then: "run") : Markup.Empty)}</p>
+            <h2>{page.T("Models")}</h2>
+            """);
+        html.Add(ModelTable(page, shown, now));
+        html.Add($"<h2>{page.T("Attempts")}</h2><table class=\"attempts\"><thead><tr><th>{page.T("Attempt")}</th><th>{page.T("Status")}</th><th>{page.T("Started")}</th><th>{page.T("Duration")}</th><th>{page.T("Error")}</th></tr></thead><tbody>");
+        foreach (RunAttemptRecord attempt in shown.Attempts)
+        {
+            html.Add($"<tr><td class=\"num\">{attempt.Attempt}</td><td>{page.State(attempt.Status)}</td><td>{page.Time(attempt.StartedAt, zone)}</td><td>{page.Duration((attempt.FinishedAt ?? now) - attempt.StartedAt)}</td><td class=\"error\">{ErrorOnce(page, attempt.Error, run)}</td></tr>");
+        }
+
+        html.Add(new Markup("</tbody></table></section>"));
+        return html.ToMarkup();
+    }
+
+    /// <summary>
+    /// The run's models with a timeline (Gantt): each bar starts where its model started, measured from the run's start
+    /// (its first attempt), and is as long as the model took, so models that ran side by side overlap. A model's error
+    /// is a row of its own under the model's.
+    /// </summary>
+    private static Markup ModelTable(PageContext page, RunDetails shown, DateTimeOffset now)
+    {
+        RunRecord run = shown.Run;
+        ModelTimeline timeline = ModelTimeline.Of(shown, now);
+        var html = new HtmlBuilder();
+        html.Add($"<table class=\"models\"><thead><tr><th>{page.T("Model")}</th><th>{page.T("Status")}</th><th class=\"num\">{page.T("Rows")}</th><th class=\"num\">{page.T("Duration")}</th><th class=\"gantt-head\">{page.T("Timeline")} <span class=\"muted small\">{page.Duration(timeline.Span)}</span></th></tr></thead><tbody>");
+        foreach (ModelRunRecord model in shown.Models)
+        {
+            string state = PageContext.StateName(model.Status);
+            html.Add($"<tr data-model=\"{model.Model.ToString()}\" data-state=\"{state}\"><td><a href=\"{PageContext.TableUrl(model.Model)}\">{model.Model.ToString()}</a></td><td>{page.State(model.Status)}</td><td class=\"num\">{page.Number(model.RowsWritten)}</td><td class=\"num\">{page.Duration(timeline.Duration(model))}</td><td class=\"gantt\">");
+            if (timeline.Bar(model) is { } bar)
+            {
+                string label = page.T("starts at +{0}, takes {1}", page.Duration(bar.Offset), page.Duration(timeline.Duration(model)));
+                html.Add($"<span class=\"gantt-track\"><span class=\"gantt-bar state-{state}\" data-left=\"{bar.LeftPercent.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)}\" data-width=\"{bar.WidthPercent.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)}\" title=\"{label}\"></span></span><span class=\"visually-hidden\">{label}</span>");
+            }
+            else
+            {
+                html.Add($"<span class=\"muted small\">{page.T("not run")}</span>");
+            }
+
+            html.Add(new Markup("</td></tr>"));
+            if (model.Error is not null)
+            {
+                html.Add($"<tr class=\"model-error\" data-model=\"{model.Model.ToString()}\"><td colspan=\"5\" class=\"error\">{ErrorOnce(page, model.Error, run)}</td></tr>");
+            }
+        }
+
+        html.Add(new Markup("</tbody></table>"));
+        return html.ToMarkup();
+    }
+
+    /// <summary>An error of a model or attempt; when it is the run's own, shown above, a pointer to it rather than the same text again.</summary>
+    private static Markup ErrorOnce(PageContext page, string? error, RunRecord run) =>
+        error is not null && string.Equals(error, run.Error, StringComparison.Ordinal)
+            ? HtmlBuilder.Of($"<a class=\"muted\" href=\"#run-error\">{page.T("the run's error, above")}</a>")
+            : HtmlBuilder.Of($"{page.Message(error)}");
+
+    /// <summary>
+    /// The run's log, streamed (the REST API's server-sent events) with filters by model and by level above it; its last
+    /// line says how the run ended, in that state's colour.
+    /// </summary>
+    private static Markup LogSection(PageContext page, RunDetails shown)
+    {
+        string encoded = Uri.EscapeDataString(shown.Run.Id);
+        var html = new HtmlBuilder();
         html.Add($"""
             <h2>{page.T("Log")}</h2>
-            <pre id="log" class="log" aria-live="polite" data-stream="/api/runs/{encoded}/logs/stream" data-waiting="{page.T("waiting for log lines…")}" data-finished="{page.T("Run finished:")}" data-messages="{WebText.MessagesJson(page.Language)}"></pre>
+            <div class="log-filters" role="group" aria-label="{page.T("Filter the log")}">
+            <label for="log-model">{page.T("Model")}</label>
+            <select id="log-model"><option value="">{page.T("All models")}</option><option value="-">{page.T("The run itself")}</option>
             """);
-        return page.Render(page.T("Run") + " " + RunIdAbbreviations.Single(run.Id), "Runs", html.ToMarkup());
+        foreach (ModelRunRecord model in shown.Models)
+        {
+            html.Add($"<option value=\"{model.Model.ToString()}\">{model.Model.ToString()}</option>");
+        }
+
+        html.Add($"""
+            </select>
+            <label for="log-level">{page.T("Level")}</label>
+            <select id="log-level"><option value="info">{page.T("All levels")}</option><option value="warning">{page.T("Warnings and errors")}</option><option value="error">{page.T("Errors")}</option></select>
+            <span id="log-hidden" class="muted small" data-text="{page.T("lines hidden by the filters:")}"></span>
+            </div>
+            <pre id="log" class="log" aria-live="polite" data-stream="/api/runs/{encoded}/logs/stream" data-waiting="{page.T("waiting for log lines…")}"
+             data-end-succeeded="{page.T("Run succeeded")}" data-end-failed="{page.T("Run failed")}" data-end-cancelled="{page.T("Run cancelled")}" data-end-interrupted="{page.T("Run interrupted")}" data-messages="{WebText.MessagesJson(page.Language)}"></pre>
+            """);
+        return html.ToMarkup();
     }
 }

@@ -125,7 +125,7 @@ public sealed partial class BrowserScenarioTests : IAsyncLifetime
         await Expect(page.Locator("#log")).ToContainTextAsync("attempt 1 started", new() { Timeout = 30_000 });
         await Expect(page.Locator("#run-status .state-succeeded")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await Expect(page.Locator("#log .end")).ToContainTextAsync("succeeded");
-        await Expect(page.Locator("#log")).ToContainTextAsync("gold.revenue: model gold.revenue succeeded");
+        await Expect(page.Locator("#log")).ToContainTextAsync("model gold.revenue succeeded");
         await Expect(page.Locator("table.models")).ToContainTextAsync("gold.revenue");
         await scenario.FinishAsync();
     }

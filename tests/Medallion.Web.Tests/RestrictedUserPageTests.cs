@@ -41,6 +41,26 @@ public sealed partial class RestrictedUserPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_live_part_of_a_run_s_page_withholds_an_error_quoting_a_table_read_only_masked()
+    {
+        RunRecord run = await _served.Catalog.Runs.StartRunAsync("silver.orders");
+        const string Quoting = "MDL6101: model silver.orders failed: a@x.com is not a number";
+        await _served.Catalog.Runs.RecordModelRunAsync(new ModelRunRecord(run.Id, TableName.Parse("silver.orders"), RunStatus.Failed, null, new Dictionary<string, long>(), TimeSpan.FromSeconds(1), Quoting)
+        {
+            StartedAt = run.StartedAt,
+        });
+        await _served.Catalog.Runs.FinishRunAsync(run.Id, RunStatus.Failed, Quoting);
+        using WebSession session = await SignInAsync();
+
+        (HttpStatusCode status, string html) = await session.GetAsync($"/runs/{run.Id}/live");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.StartsWith("<section id=\"run-live\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("a@x.com", html, StringComparison.Ordinal);
+        Assert.Contains("the message is withheld", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_table_without_a_grant_has_no_page()
     {
         using WebSession session = await SignInAsync();

@@ -122,7 +122,7 @@ public sealed class JobSchedulerTests : IAsyncLifetime
             Assert.Equal((RunTrigger.Api, RunStatus.Failed), (run.Trigger, run.Status));
             RunAttemptRecord attempt = Assert.Single(detail.Attempts);
             Assert.False(attempt.Transient);
-            Assert.StartsWith("MDL6101: models/silver/broken.sql: model silver.broken failed in DuckDB: Conversion Error", run.Error, StringComparison.Ordinal);
+            Assert.Matches(@"^MDL6101: models/silver/broken\.sql(:\d+:\d+)?: model silver\.broken failed in DuckDB: Conversion Error", run.Error);
             Assert.Contains(await catalog.Runs.GetRunLogAsync(run.Id), l => l.Message == "attempt 1 failed at silver.broken (not transient, so not retried)");
         }
     }

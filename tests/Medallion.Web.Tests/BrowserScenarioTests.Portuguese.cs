@@ -60,8 +60,9 @@ public sealed partial class BrowserScenarioTests
         await Expect(page).ToHaveURLAsync(new Regex("/runs/[0-9a-f-]+$"));
         await Expect(page.Locator("#log")).ToContainTextAsync("tentativa 1 iniciada", new() { Timeout = 30_000 });
         await Expect(page.Locator("#run-status .state-succeeded")).ToHaveTextAsync("sucesso", new() { Timeout = 60_000 });
-        await Expect(page.Locator("#log .end")).ToContainTextAsync("Execução terminada: sucesso");
-        await Expect(page.Locator("#log")).ToContainTextAsync("gold.revenue: modelo gold.revenue: etapa concluída");
+        await Expect(page.Locator("#log .end")).ToContainTextAsync("Execução concluída com sucesso");
+        await Expect(page.Locator("#log")).ToContainTextAsync("modelo gold.revenue: etapa concluída");
+        await Expect(page.Locator("#log")).Not.ToContainTextAsync("gold.revenue: modelo gold.revenue");
         await Expect(page.Locator("#log")).Not.ToContainTextAsync("attempt");
         await Expect(page.Locator("dl.facts")).ToContainTextAsync("API");
         await scenario.FinishAsync();

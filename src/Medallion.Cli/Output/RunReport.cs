@@ -22,7 +22,14 @@ internal static class RunReport
     public static string Mode(StepResult step) => step.State == StepState.Succeeded && step.Kind == StepKind.Model ? step.Mode.ToString().ToLowerInvariant() : "-";
 
     /// <summary>What to say after the figures: the error of a failed step, else its notes.</summary>
-    public static string Detail(StepResult step) => step.Error ?? string.Join("; ", step.Notes);
+    public static string Detail(StepResult step) => StepError(step) ?? string.Join("; ", step.Notes);
+
+    /// <summary>
+    /// A step's error where the report has named the step already (its row, "silver.orders failed:"): an error that does
+    /// not name its table itself carries it in front, for where it is read alone (the run's error, alerts), not here.
+    /// </summary>
+    private static string? StepError(StepResult step) =>
+        step.Error is { } error && error.StartsWith(step.Table + ": ", StringComparison.Ordinal) ? error[(step.Table.ToString().Length + 2)..] : step.Error;
 
     public static string Summary(RunResult result)
     {
@@ -43,7 +50,7 @@ internal static class RunReport
             $"\nRun {result.RunId} {result.Status.ToString().ToLowerInvariant()} in {DurationText.Format(result.Duration)}: {count(StepState.Succeeded)} succeeded, {count(StepState.Failed)} failed, {count(StepState.Skipped)} skipped, {count(StepState.Cancelled)} cancelled.\n");
         foreach (StepResult failed in result.Steps.Where(s => s.State == StepState.Failed))
         {
-            (string message, string? help) = FlagHelp.Combine(failed.Error ?? string.Empty, FlagHelp.For(failed.ErrorCode, "run"));
+            (string message, string? help) = FlagHelp.Combine(StepError(failed) ?? string.Empty, FlagHelp.For(failed.ErrorCode, "run"));
             text.Append('\n').Append(failed.Table).Append(" failed:\n  ").Append(message.Replace("\n", "\n  ", StringComparison.Ordinal)).Append('\n');
             if (help is not null)
             {

@@ -12,42 +12,21 @@ namespace Medallion.Web.Tests;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class BackfillPageTests : IAsyncLifetime
 {
-    // Day n of January holds n events. The interval of 1 January is quick; every later one counts to 20 billion first,
-    // so it is still running when a test cancels it.
-    private const string SlicedModel = """
-        /* ---
-        materialized: append
-        interval_column: day
-        --- */
-        SELECT id, CAST(day AS DATE) AS day
-        FROM bronze.events, (
-            SELECT count(*) AS n FROM range(CASE WHEN getvariable('interval_start') < TIMESTAMPTZ '2026-01-02 00:00:00+00' THEN 1 ELSE 20000000000 END) t(i) WHERE i % 7 = 3
-        ) AS slow
-        WHERE CAST(day AS DATE) >= getvariable('interval_start') AND CAST(day AS DATE) < getvariable('interval_end') AND slow.n >= 0
-        """;
-
     // Long enough for any machine: the page follows runs that wait for a busy scheduler.
     private static readonly LocatorAssertionsToHaveTextOptions s_patient = new() { Timeout = 120_000 };
 
     private ServedProject _served = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private LaunchedChromium _chromium = null!;
 
     public async Task InitializeAsync()
     {
-        _served = await ServedProject.StartAsync(later: files => files
-            .Write("sources/events.yml", "sources:\n  - name: events\n    format: csv\n    path: data/events/*.csv\n    target: bronze.events\n")
-            .Write("data/events/1.csv", "id,day\n11,2026-01-01\n21,2026-01-02\n22,2026-01-02\n31,2026-01-03\n32,2026-01-03\n33,2026-01-03\n")
-            .Write("models/silver/sliced.sql", SlicedModel)
-            .Write("jobs/sliced.yml", "jobs:\n  - name: sliced\n    select: +silver.sliced\n    schedule: \"@daily\"\n    catchup: none\n"));
-        _playwright = await Playwright.CreateAsync();
-        _browser = await BrowserScenario.LaunchAsync(_playwright);
+        _served = await ServedProject.StartAsync(later: SlicedBackfillProject.Define);
+        _chromium = await LaunchedChromium.StartAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
+        await _chromium.DisposeAsync();
         await _served.DisposeAsync();
     }
 
@@ -55,7 +34,7 @@ public sealed class BackfillPageTests : IAsyncLifetime
     public async Task A_running_backfills_page_follows_its_intervals_without_a_reload_and_an_operator_cancels_it_there()
     {
         string id = await StartBackfillAsync("2026-01-01T00:00:00Z", "2026-01-04T00:00:00Z");
-        await using BrowserScenario scenario = await BrowserScenario.SignedInAsync(_browser, _served.Server.HttpAddress, "backfill-live", "ana", ServedProject.OperatorPassword);
+        await using BrowserScenario scenario = await BrowserScenario.SignedInAsync(_chromium.Browser, _served.Server.HttpAddress, "backfill-live", "ana", ServedProject.OperatorPassword);
         IPage page = scenario.Page;
 
         await page.GotoAsync($"/backfills/{id}");
@@ -77,7 +56,7 @@ public sealed class BackfillPageTests : IAsyncLifetime
     public async Task The_list_of_backfills_in_portuguese_fits_a_phone_and_links_each_backfill_and_its_job()
     {
         string id = await StartBackfillAsync("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z");
-        await using BrowserScenario scenario = await BrowserScenario.SignedInAsync(_browser, _served.Server.HttpAddress, "backfills-pt-br-phone", "vic", ServedProject.ViewerPassword, locale: "pt-BR");
+        await using BrowserScenario scenario = await BrowserScenario.SignedInAsync(_chromium.Browser, _served.Server.HttpAddress, "backfills-pt-br-phone", "vic", ServedProject.ViewerPassword, locale: "pt-BR");
         IPage page = scenario.Page;
         await page.SetViewportSizeAsync(390, 844);
 

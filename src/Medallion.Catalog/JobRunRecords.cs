@@ -80,6 +80,9 @@ public sealed record RunQuery
     /// <summary>Runs in this status only.</summary>
     public RunStatus? Status { get; init; }
 
+    /// <summary>Runs that repeat this run (its reruns and retries) only.</summary>
+    public string? Parent { get; init; }
+
     /// <summary>Runs that started at or after this time.</summary>
     public DateTimeOffset? StartedFrom { get; init; }
 

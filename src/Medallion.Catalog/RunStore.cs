@@ -206,6 +206,23 @@ public sealed partial class RunStore
     public Task<List<ModelRunRecord>> GetModelRunsAsync(string runId, CancellationToken cancellationToken = default) =>
         _db.QueryAsync($"SELECT {ModelRunColumns} FROM model_runs WHERE run_id = @run ORDER BY model", [("@run", runId)], ReadModelRun, cancellationToken);
 
+    /// <summary>The models of several runs (a page of runs drawn as a grid), by run and then model name.</summary>
+    public async Task<List<ModelRunRecord>> GetModelRunsAsync(IReadOnlyCollection<string> runIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runIds);
+        if (runIds.Count == 0)
+        {
+            return [];
+        }
+
+        (string Name, object? Value)[] parameters = [.. runIds.Select((id, i) => ($"@run{i}", (object?)id))];
+        return await _db.QueryAsync(
+            $"SELECT {ModelRunColumns} FROM model_runs WHERE run_id IN ({string.Join(", ", parameters.Select(p => p.Name))}) ORDER BY run_id, model",
+            parameters,
+            ReadModelRun,
+            cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// The model's latest successful run, or null when it never succeeded. Its
     /// <see cref="ModelRunRecord.UpstreamVersions"/> tell an incremental model where to resume.
@@ -548,6 +565,11 @@ public sealed partial class RunStore
         if (query.Status is { } status)
         {
             Filter("status = @status", "@status", FormatStatus(status));
+        }
+
+        if (query.Parent is { } parent)
+        {
+            Filter("parent_id = @parent", "@parent", parent);
         }
 
         if (query.StartedFrom is { } from)

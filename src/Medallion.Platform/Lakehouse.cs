@@ -385,6 +385,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
             await _catalog.Runs.GetSourceRunsAsync(run.Id, cancellationToken).ConfigureAwait(false))
         {
             Attempts = [.. attempts.Select(a => a with { Error = RunError(a.Error) })],
+            Repeats = [.. (await _catalog.Runs.QueryRunsAsync(new RunQuery { Parent = run.Id, Limit = 20 }, cancellationToken).ConfigureAwait(false)).Runs.Select(r => r with { Error = null })],
         };
     }
 

@@ -16,4 +16,10 @@ public sealed record RunDetails(
 {
     /// <summary>Its attempts (the first try and each retry) with their errors.</summary>
     public IReadOnlyList<RunAttemptRecord> Attempts { get; init; } = [];
+
+    /// <summary>
+    /// The runs that repeat this one (reruns from failure, retries, re-runs of some of its tables), newest first; their
+    /// errors are left to their own details, which show them as their tables allow.
+    /// </summary>
+    public IReadOnlyList<RunRecord> Repeats { get; init; } = [];
 }

@@ -78,6 +78,24 @@ public sealed class BackfillPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_backfill_runs_page_names_its_interval_and_links_back_to_its_backfill()
+    {
+        string id = await StartBackfillAsync("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z");
+        await using BrowserScenario scenario = await BrowserScenario.SignedInAsync(_chromium.Browser, _served.Server.HttpAddress, "backfill-run-link", "vic", ServedProject.ViewerPassword);
+        IPage page = scenario.Page;
+        await page.GotoAsync($"/backfills/{id}");
+        await Expect(page.Locator("#backfill-status")).ToHaveTextAsync("succeeded", s_patient);
+
+        await page.Locator("table.intervals tbody tr").First.Locator("a[href^='/runs/']").ClickAsync();
+
+        await Expect(page.Locator("#run-backfill a")).ToHaveAttributeAsync("href", $"/backfills/{id}");
+        await Expect(page.Locator("#run-backfill time")).ToHaveCountAsync(2);
+        await page.ClickAsync("#run-backfill a");
+        await Expect(page.Locator("h1")).ToHaveTextAsync($"Backfill {id}");
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
     public async Task An_unknown_backfill_is_a_not_found_page_that_names_it_as_text_not_markup()
     {
         using WebSession session = new(_served);

@@ -377,6 +377,10 @@ internal static class CatalogSchema
         [
             "ALTER TABLE model_runs ADD COLUMN started_at TEXT",
         ]),
+        new(16, "the runs that repeat a run (rerun, retry, cleared models), found from the run they repeat so its page links to them",
+        [
+            "CREATE INDEX runs_parent ON runs (parent_id) WHERE parent_id IS NOT NULL",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -200,6 +200,11 @@ internal static class ApiEndpoints
         act.MapPost("/runs/{id}/retry", (ServerContext server, HttpContext http, string id, CancellationToken cancellationToken) =>
                 ActAsync(server, http, "retry", id, "every model", () => server.Scheduler.RetryAsync(id, cancellationToken), cancellationToken))
             .WithName("RetryRun").WithTags("runs").Produces<RunRecord>();
+        act.MapPost("/runs/{id}/tables/{table}/rerun", (ServerContext server, HttpContext http, string id, string table, bool? downstream, CancellationToken cancellationToken) =>
+                ActAsync(server, http, "rerun", id, downstream == true ? table + " and downstream" : table, () => server.Scheduler.RerunTableAsync(id, table, downstream == true, cancellationToken), cancellationToken))
+            .WithName("RerunTable").WithTags("runs")
+            .WithDescription("Queues a new run of a finished run's job that builds one table of it again (Airflow's clear of a task), and with downstream=true everything the job builds downstream of it, with the run's data interval and variables.")
+            .Produces<RunRecord>().ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     /// <summary>A reload's error leads with its code (<c>MDL6011: ...</c>), or is the file system's (a file that cannot be read).</summary>

@@ -159,13 +159,7 @@ public sealed partial class JobScheduler
             throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"Run '{runId}' has no failed, skipped or cancelled model to re-run (it {detail.Run.Status.ToString().ToLowerInvariant()}).\nHelp: trigger the job for a new run.");
         }
 
-        return await QueueNowAsync(
-            new RunStart(job.Name, RunTrigger.Api, redo.Count > 0 ? string.Join(' ', redo) : job.Select, detail.Run.IntervalStart, detail.Run.IntervalEnd, Holder.Id)
-            {
-                ParentId = runId,
-                Variables = detail.Run.Variables,
-            },
-            cancellationToken).ConfigureAwait(false);
+        return await RepeatAsync(detail.Run, job, redo.Count > 0 ? string.Join(' ', redo) : job.Select, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -174,6 +168,39 @@ public sealed partial class JobScheduler
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the run does not exist, has no job, or has not ended (the message says which).</exception>
     public async Task<RunRecord> RetryAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        (RunRecord run, JobDefinition job) = await EndedJobRunAsync(runId, cancellationToken).ConfigureAwait(false);
+        return await RepeatAsync(run, job, run.Selection, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Queues a new run of a finished run's job that builds one of its models (or sources) again, and with
+    /// <paramref name="downstream"/> everything the job builds downstream of it too (Airflow's "clear" of a task, with or
+    /// without its downstream), with the run's data interval and variables. Nothing upstream of the table runs again.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the run does not exist, has no job,
+    /// is still queued or running, or its job does not build the table (the message says which, with a suggestion).</exception>
+    public async Task<RunRecord> RerunTableAsync(string runId, string table, bool downstream, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(table);
+        (RunRecord run, JobDefinition job) = await EndedJobRunAsync(runId, cancellationToken).ConfigureAwait(false);
+        ModelGraph graph = _definitions.Graph;
+        // The job's tables: what a clear may re-run, and where its downstream stops (the job's, not the whole project's).
+        HashSet<TableName> built = [.. graph.Select(job.Select), .. graph.SelectSources(job.Select)];
+        TableName[] matching = [.. built.Where(t => string.Equals(t.ToString(), table, StringComparison.OrdinalIgnoreCase))];
+        if (matching is not [TableName start])
+        {
+            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"Job '{job.Name}' builds no table '{table}'.{NameSuggester.DidYouMeanTable(table, built.Select(t => t.ToString()))}\nHelp: the job's tables are those its 'select' names: {job.Select ?? "every model"}.");
+        }
+
+        IEnumerable<TableName> chosenTables = downstream ? [.. graph.Select(start + "+"), .. graph.SelectSources(start + "+")] : [start];
+        string selection = string.Join(' ', chosenTables.Where(built.Contains).Select(t => t.ToString().ToLowerInvariant()).Order(StringComparer.Ordinal));
+        return await RepeatAsync(run, job, selection, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A run of a job that has ended, with its job, for an action that repeats it.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the run does not exist, has no job, or has not ended (the message says which).</exception>
+    private async Task<(RunRecord Run, JobDefinition Job)> EndedJobRunAsync(string runId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         RunRecord run = await _catalog.Runs.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
@@ -185,18 +212,21 @@ public sealed partial class JobScheduler
 
         if (run.Status is RunStatus.Queued or RunStatus.Running)
         {
-            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"Run '{runId}' is still {run.Status.ToString().ToLowerInvariant()}, so there is nothing to retry yet.\nHelp: wait for it to end, or cancel it with 'medallion cancel {runId}'.");
+            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"Run '{runId}' is still {run.Status.ToString().ToLowerInvariant()}, so there is nothing to repeat yet.\nHelp: wait for it to end, or cancel it with 'medallion cancel {runId}'.");
         }
 
-        JobDefinition job = FindJob(name);
-        return await QueueNowAsync(
-            new RunStart(job.Name, RunTrigger.Api, run.Selection, run.IntervalStart, run.IntervalEnd, Holder.Id)
+        return (run, FindJob(name));
+    }
+
+    /// <summary>Queues a run that repeats <paramref name="run"/> for <paramref name="selection"/>, with its data interval and variables, linked to it as its parent.</summary>
+    private Task<RunRecord> RepeatAsync(RunRecord run, JobDefinition job, string? selection, CancellationToken cancellationToken) =>
+        QueueNowAsync(
+            new RunStart(job.Name, RunTrigger.Api, selection, run.IntervalStart, run.IntervalEnd, Holder.Id)
             {
-                ParentId = runId,
+                ParentId = run.Id,
                 Variables = run.Variables,
             },
-            cancellationToken).ConfigureAwait(false);
-    }
+            cancellationToken);
 
     /// <summary>
     /// Queues a run asked for now. A server that does not run the jobs (on standby) queues it unowned in the catalog, and

@@ -360,7 +360,7 @@ public sealed class JobSchedulerTests : IAsyncLifetime
 
         MedallionException error = await Assert.ThrowsAsync<MedallionException>(() => scheduler.RetryAsync(run.Id));
 
-        Assert.Matches($"^Run '{run.Id}' is still (queued|running), so there is nothing to retry yet.\nHelp: wait for it to end, or cancel it with 'medallion cancel {run.Id}'.$", error.Message);
+        Assert.Matches($"^Run '{run.Id}' is still (queued|running), so there is nothing to repeat yet.\nHelp: wait for it to end, or cancel it with 'medallion cancel {run.Id}'.$", error.Message);
         await scheduler.CancelRunAsync(run.Id);
     }
 

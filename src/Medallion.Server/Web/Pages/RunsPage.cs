@@ -27,16 +27,23 @@ internal static class RunsPage
         app.MapGet("/runs/{id}/live", LiveAsync);
     }
 
-    private static async Task<IResult> GridAsync(HttpContext http, CancellationToken cancellationToken)
+    private static async Task<IResult> GridAsync(HttpContext http, string? job, CancellationToken cancellationToken)
     {
         var page = new PageContext(http);
         ServerContext server = page.Server;
-        var html = new HtmlBuilder();
-        html.Add($"<p class=\"muted\">{page.T("Runs of the last jobs, newest on the right.")} <a href=\"/backfills\">{page.T("Backfills")}</a></p><table class=\"grid\"><tbody>");
-        foreach (JobDefinition job in server.Project.Jobs)
+        if (job is not null)
         {
-            RunPage runs = await server.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = job.Name, Limit = GridRuns }, cancellationToken).ConfigureAwait(false);
-            html.Add($"<tr><th scope=\"row\"><a href=\"/jobs#job-{job.Name}\">{job.Name}</a></th><td>{JobsPage.RunBar(page, runs.Runs)}</td></tr>");
+            return server.Project.Jobs.FirstOrDefault(j => string.Equals(j.Name, job, StringComparison.Ordinal)) is { } definition
+                ? await JobGridAsync(page, definition, cancellationToken).ConfigureAwait(false)
+                : page.NotFound(page.T("There is no job {0}.", job));
+        }
+
+        var html = new HtmlBuilder();
+        html.Add($"<p class=\"muted\">{page.T("Runs of the last jobs, newest on the right. A job's name opens its grid of tables × runs.")} <a href=\"/backfills\">{page.T("Backfills")}</a></p><table class=\"grid\"><tbody>");
+        foreach (JobDefinition definition in server.Project.Jobs)
+        {
+            RunPage runs = await server.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = definition.Name, Limit = GridRuns }, cancellationToken).ConfigureAwait(false);
+            html.Add($"<tr><th scope=\"row\"><a href=\"{GridUrl(definition.Name)}\">{definition.Name}</a></th><td>{JobsPage.RunBar(page, runs.Runs)}</td></tr>");
         }
 
         html.Add($"</tbody></table><h2>{page.T("Recent runs")}</h2>");
@@ -44,6 +51,65 @@ internal static class RunsPage
         html.Add(RunTable(page, recent.Runs));
         return page.Render(page.T("Runs"), "Runs", html.ToMarkup());
     }
+
+    private static string GridUrl(string job) => "/runs?job=" + Uri.EscapeDataString(job);
+
+    /// <summary>
+    /// <c>/runs?job=name</c>: Airflow's grid for one job: its last runs as columns (oldest on the left), a row of run states
+    /// above a row per table the job builds (sources first, then models in build order). A cell opens the table's row on
+    /// the run's page, where an operator re-runs it, or it and its downstream.
+    /// </summary>
+    private static async Task<IResult> JobGridAsync(PageContext page, JobDefinition job, CancellationToken cancellationToken)
+    {
+        ServerContext server = page.Server;
+        ModelGraph graph = server.Graph;
+        RunPage page1 = await server.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = job.Name, Limit = GridRuns }, cancellationToken).ConfigureAwait(false);
+        RunRecord[] runs = [.. page1.Runs.Reverse()];
+        Dictionary<(string Run, TableName Table), ModelRunRecord> outcomes = (await server.Catalog.Runs.GetModelRunsAsync([.. runs.Select(r => r.Id)], cancellationToken).ConfigureAwait(false))
+            .ToDictionary(m => (m.RunId, m.Model));
+        IReadOnlySet<TableName> models = graph.Select(job.Select);
+        List<TableName> tables = [.. graph.SelectSources(job.Select).Order(), .. graph.Models.Select(m => m.Name).Where(models.Contains)];
+        // A table may have left the job since: its past outcomes still have a row, under the job's own.
+        tables.AddRange(outcomes.Keys.Select(k => k.Table).Distinct().Where(t => !tables.Contains(t)).Order());
+
+        var ids = new RunIdAbbreviations(runs.Select(r => r.Id));
+        var html = new HtmlBuilder();
+        html.Add($"""
+            <p class="muted">{page.T("The last {0} runs of job {1}, oldest on the left; each row is a table the job builds. A cell opens the table on the run's page, where it can be re-run with or without its downstream.", runs.Length, job.Name)} <a href="/runs">{page.T("All jobs")}</a></p>
+            <div class="scroll"><table class="job-grid"><thead><tr><th scope="col">{page.T("Table")}</th>
+            """);
+        foreach (RunRecord run in runs)
+        {
+            string state = PageContext.StateName(run.Status);
+            html.Add($"<th scope=\"col\"><a class=\"cell state-{state}\" href=\"{PageContext.RunUrl(run.Id)}\" title=\"{ids[run.Id]} · {page.T(state)} · {run.StartedAt.UtcDateTime.ToString("g", page.Culture)} UTC\"><span class=\"visually-hidden\">{ids[run.Id]} {page.T(state)}</span></a></th>");
+        }
+
+        html.Add(new Markup("</tr></thead><tbody>"));
+        foreach (TableName table in tables)
+        {
+            html.Add($"<tr data-table=\"{table.ToString()}\"><th scope=\"row\"><a href=\"{PageContext.TableUrl(table)}\">{table.ToString()}</a></th>");
+            foreach (RunRecord run in runs)
+            {
+                if (outcomes.TryGetValue((run.Id, table), out ModelRunRecord? outcome))
+                {
+                    string state = PageContext.StateName(outcome.Status);
+                    html.Add($"<td><a class=\"cell state-{state}\" href=\"{PageContext.RunUrl(run.Id)}#{ModelAnchor(table)}\" title=\"{table.ToString()} · {page.T(state)} · {ids[run.Id]}\"><span class=\"visually-hidden\">{page.T(state)}</span></a></td>");
+                }
+                else
+                {
+                    html.Add($"<td><span class=\"cell state-none\" title=\"{page.T("not in this run")}\"><span class=\"visually-hidden\">{page.T("not in this run")}</span></span></td>");
+                }
+            }
+
+            html.Add(new Markup("</tr>"));
+        }
+
+        html.Add(new Markup("</tbody></table></div>"));
+        return page.Render(page.T("Runs of {0}", job.Name), "Runs", html.ToMarkup());
+    }
+
+    /// <summary>The id of a table's row on a run's page, which the job grid's cells link to.</summary>
+    private static string ModelAnchor(TableName table) => "model-" + table.ToString();
 
     /// <summary>Runs as a table: id (a link), job, state, start, duration.</summary>
     internal static Markup RunTable(PageContext page, IReadOnlyList<RunRecord> runs)
@@ -150,6 +216,7 @@ internal static class RunsPage
             <dt>{page.T("Status")}</dt><dd id="run-status">{page.State(run.Status)}</dd>
             <dt>{page.T("Job")}</dt><dd>{run.Job ?? "–"}</dd>
             <dt>{page.T("Trigger ")}</dt><dd>{page.T(run.Trigger.ToString().ToLowerInvariant())}</dd>
+            {Related(page, shown)}
             {(run.Variables.Count == 0 ? Markup.Empty : HtmlBuilder.Of($"<dt>{page.T("Variables")}</dt><dd id=\"run-variables\">{string.Join(", ", run.Variables.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => v.Key + "=" + v.Value))}</dd>"))}
             <dt>{page.T("Started")}</dt><dd>{page.Time(run.StartedAt, zone)}</dd>
             <dt>{page.T("Finished")}</dt><dd>{page.Time(run.FinishedAt, zone)}</dd>
@@ -171,6 +238,38 @@ internal static class RunsPage
     }
 
     /// <summary>
+    /// The runs this one is tied to: the backfill it is an interval of, the run it repeats, and the runs that repeat it
+    /// (reruns, retries, cleared tables), each a link.
+    /// </summary>
+    private static Markup Related(PageContext page, RunDetails shown)
+    {
+        RunRecord run = shown.Run;
+        var html = new HtmlBuilder();
+        if (run.BackfillId is { } backfill)
+        {
+            html.Add($"<dt>{page.T("Backfill")}</dt><dd id=\"run-backfill\"><a href=\"/backfills/{Uri.EscapeDataString(backfill)}\"><code>{backfill}</code></a>{(run.IntervalStart is { } from ? HtmlBuilder.Of($" <span class=\"muted\">{page.Time(from, page.ZoneOf(run.Job))} – {page.Time(run.IntervalEnd, page.ZoneOf(run.Job))}</span>") : Markup.Empty)}</dd>");
+        }
+
+        if (run.ParentId is { } parent)
+        {
+            html.Add($"<dt>{page.T("Repeats")}</dt><dd id=\"run-parent\"><a href=\"{PageContext.RunUrl(parent)}\"><code>{RunIdAbbreviations.Single(parent)}</code></a>{(run.Selection is { } selection ? HtmlBuilder.Of($" <span class=\"muted\">({selection})</span>") : Markup.Empty)}</dd>");
+        }
+
+        if (shown.Repeats.Count > 0)
+        {
+            html.Add($"<dt>{page.T("Repeated by")}</dt><dd id=\"run-repeats\">");
+            foreach (RunRecord repeat in shown.Repeats)
+            {
+                html.Add($"<a href=\"{PageContext.RunUrl(repeat.Id)}\"><code>{RunIdAbbreviations.Single(repeat.Id)}</code></a> {page.State(repeat.Status)} ");
+            }
+
+            html.Add(new Markup("</dd>"));
+        }
+
+        return html.ToMarkup();
+    }
+
+    /// <summary>
     /// The run's models with a timeline (Gantt): each bar starts where its model started, measured from the run's start
     /// (its first attempt), and is as long as the model took, so models that ran side by side overlap. A model's error
     /// is a row of its own under the model's.
@@ -181,10 +280,11 @@ internal static class RunsPage
         ModelTimeline timeline = ModelTimeline.Of(shown, now);
         var html = new HtmlBuilder();
         html.Add($"<table class=\"models\"><thead><tr><th>{page.T("Model")}</th><th>{page.T("Status")}</th><th class=\"num\">{page.T("Rows")}</th><th class=\"num\">{page.T("Duration")}</th><th class=\"gantt-head\">{page.T("Timeline")} <span class=\"muted small\">{page.Duration(timeline.Span)}</span></th></tr></thead><tbody>");
-        foreach (ModelRunRecord model in shown.Models)
+        // In the order they started, as the timeline reads; steps that never started (skipped, cancelled) last.
+        foreach (ModelRunRecord model in shown.Models.OrderBy(m => m.StartedAt ?? DateTimeOffset.MaxValue).ThenBy(m => m.Model.ToString(), StringComparer.Ordinal))
         {
             string state = PageContext.StateName(model.Status);
-            html.Add($"<tr data-model=\"{model.Model.ToString()}\" data-state=\"{state}\"><td><a href=\"{PageContext.TableUrl(model.Model)}\">{model.Model.ToString()}</a></td><td>{page.State(model.Status)}</td><td class=\"num\">{page.Number(model.RowsWritten)}</td><td class=\"num\">{page.Duration(timeline.Duration(model))}</td><td class=\"gantt\">");
+            html.Add($"<tr id=\"{ModelAnchor(model.Model)}\" data-model=\"{model.Model.ToString()}\" data-state=\"{state}\"><td><a href=\"{PageContext.TableUrl(model.Model)}\">{model.Model.ToString()}</a>{RerunActions(page, run, model.Model)}</td><td>{page.State(model.Status)}</td><td class=\"num\">{page.Number(model.RowsWritten)}</td><td class=\"num\">{page.Duration(timeline.Duration(model))}</td><td class=\"gantt\">");
             if (timeline.Bar(model) is { } bar)
             {
                 string label = page.T("starts at +{0}, takes {1}", page.Duration(bar.Offset), page.Duration(timeline.Duration(model)));
@@ -204,6 +304,21 @@ internal static class RunsPage
 
         html.Add(new Markup("</tbody></table>"));
         return html.ToMarkup();
+    }
+
+    /// <summary>
+    /// For operators, once a run of a job has ended: re-run one of its tables, or it and what the job builds downstream of
+    /// it, in a new run with the same data interval (Airflow's clear of a task).
+    /// </summary>
+    private static Markup RerunActions(PageContext page, RunRecord run, TableName table)
+    {
+        if (run.Job is null || run.Status is RunStatus.Queued or RunStatus.Running || !page.IsOperator)
+        {
+            return Markup.Empty;
+        }
+
+        string api = $"/api/runs/{Uri.EscapeDataString(run.Id)}/tables/{Uri.EscapeDataString(table.ToString())}/rerun";
+        return HtmlBuilder.Of($"<span class=\"row-actions\">{page.Action(api, "Re-run", then: "run")}{page.Action(api + "?downstream=true", "Re-run with downstream", then: "run")}</span>");
     }
 
     /// <summary>An error of a model or attempt; when it is the run's own, shown above, a pointer to it rather than the same text again.</summary>

@@ -158,6 +158,8 @@ public enum ErrorCode
     /// write the person back), or the person came back after every pass (a source still holds them).
     /// </summary>
     SubjectErasureUnconfirmed = 6016,
+    /// <summary>A project file changed on disk since it was read for an edit (someone else saved it, or a deploy replaced it); the edit was not written.</summary>
+    ProjectFileChanged = 6017,
     /// <summary>A model failed during a run (its SQL failed in DuckDB, or its result could not be written); its table is unchanged.</summary>
     RunModelFailed = 6101,
     /// <summary>A model reads a table that has no data yet (a source never loaded, or a model never built).</summary>

@@ -92,6 +92,7 @@ public static class ErrorCodes
         new(ErrorCode.ModelConfigInvalid, ErrorKind.Input, "F0000"),
         new(ErrorCode.ProjectAlreadyExists, ErrorKind.Conflict, "42710"),
         new(ErrorCode.JobDefinitionInvalid, ErrorKind.Input, "F0000"),
+        new(ErrorCode.ProjectFileChanged, ErrorKind.Conflict, "55000"),
         new(ErrorCode.JobScheduleInvalid, ErrorKind.Input, "22023"),
         new(ErrorCode.TableNameInvalid, ErrorKind.Input, "42602"),
         new(ErrorCode.ModelPiiUnclassified, ErrorKind.Input, "23514"),

@@ -188,6 +188,37 @@ public sealed class MedallionProject
         }
     }
 
+    /// <summary>
+    /// The jobs that the jobs file <paramref name="relativePath"/> (<c>jobs/&lt;name&gt;.yml</c>) would define with
+    /// <paramref name="text"/>, checked as loading the project would check them, without writing anything: a way to try an
+    /// edit before saving it.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.JobDefinitionInvalid"/> for a path outside <c>jobs/</c> or not
+    /// a <c>.yml</c> file; otherwise what a load would report for that text, located in the file.</exception>
+    public Task<List<JobDefinition>> ReadJobsFileAsync(string relativePath, string text, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        CheckJobsFilePath(relativePath);
+        return new ProjectLoader(Directory, Environment.GetEnvironmentVariable).ReadJobsFileAsync(this, relativePath, text, cancellationToken);
+    }
+
+    /// <summary>Whether a path is one a jobs file may be edited at: <c>jobs/&lt;name&gt;.yml</c>, the name of letters, digits, <c>_</c> and <c>-</c>.</summary>
+    public static bool IsJobsFilePath([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? relativePath) =>
+        relativePath is not null && System.Text.RegularExpressions.Regex.IsMatch(relativePath, "^jobs/[A-Za-z0-9_-]{1,100}\\.yml$");
+
+    /// <summary>
+    /// Refuses a jobs file path that is not <c>jobs/&lt;name&gt;.yml</c> with a name of letters, digits, <c>_</c> and <c>-</c>:
+    /// what a user names may be written into the project, so it stays inside its <c>jobs/</c> folder.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.JobDefinitionInvalid"/>, naming the path and what is expected.</exception>
+    public static void CheckJobsFilePath(string? relativePath)
+    {
+        if (!IsJobsFilePath(relativePath))
+        {
+            throw new MedallionException(ErrorCode.JobDefinitionInvalid, $"'{relativePath}' is not a jobs file. Expected jobs/<name>.yml, the name of letters, digits, '_' and '-'.");
+        }
+    }
+
     /// <summary>Loads and validates the project in <paramref name="directory"/>.</summary>
     /// <param name="directory">The project directory (holding <c>medallion.yml</c>).</param>
     /// <param name="environment">Resolves <c>${NAME}</c> in <c>medallion.yml</c> and sources; the process environment when null.</param>

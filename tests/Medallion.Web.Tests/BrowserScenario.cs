@@ -12,6 +12,7 @@ internal sealed class BrowserScenario : IAsyncDisposable
 {
     private const string Chromium = "/usr/bin/chromium";
     private readonly List<string> _problems = [];
+    private readonly List<(int Status, string Path)> _expectedErrors = [];
     private readonly string _name;
     private readonly IBrowserContext _context;
 
@@ -22,7 +23,8 @@ internal sealed class BrowserScenario : IAsyncDisposable
         Page = page;
         page.Console += (_, message) =>
         {
-            if (message.Type == "error")
+            // The browser reports each error answer in the console too; an expected one is not a problem there either.
+            if (message.Type == "error" && !_expectedErrors.Any(e => message.Text.StartsWith($"Failed to load resource: the server responded with a status of {e.Status} ", StringComparison.Ordinal)))
             {
                 _problems.Add("console error: " + message.Text);
             }
@@ -38,7 +40,7 @@ internal sealed class BrowserScenario : IAsyncDisposable
         };
         page.Response += (_, response) =>
         {
-            if (response.Status >= 400)
+            if (response.Status >= 400 && !_expectedErrors.Contains((response.Status, new Uri(response.Url).AbsolutePath)))
             {
                 _problems.Add($"error answer: {response.Status} {response.Request.Method} {response.Url}");
             }
@@ -46,6 +48,12 @@ internal sealed class BrowserScenario : IAsyncDisposable
     }
 
     public IPage Page { get; }
+
+    /// <summary>
+    /// Lets the page receive an error answer of <paramref name="status"/> from <paramref name="path"/> without failing the
+    /// scenario: a test about how the page shows a refusal expects one.
+    /// </summary>
+    public void ExpectErrorAnswer(int status, string path) => _expectedErrors.Add((status, path));
 
     /// <summary>Starts headless Chromium (build/test-setup/chromium.sh installs it).</summary>
     public static async Task<IBrowser> LaunchAsync(IPlaywright playwright)

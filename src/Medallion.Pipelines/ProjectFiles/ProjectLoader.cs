@@ -454,6 +454,39 @@ internal sealed class ProjectLoader
         }
     }
 
+    /// <summary>
+    /// The jobs a jobs file would define if its text were <paramref name="text"/>, read and checked as a load would read
+    /// them: against <paramref name="project"/>'s models and sources, and beside the jobs of <c>medallion.yml</c> and of the
+    /// project's other jobs files as they are on disk (one job per name, <c>after</c> naming jobs that exist).
+    /// </summary>
+    /// <param name="project">The loaded project the file belongs to.</param>
+    /// <param name="relativePath">The file, relative to the project (<c>jobs/nightly.yml</c>); it need not exist yet.</param>
+    /// <param name="text">The file's proposed text.</param>
+    /// <param name="cancellationToken">Stops the reading.</param>
+    /// <exception cref="MedallionException">What a load would report for that text, located in the file (line and column).</exception>
+    public async Task<List<JobDefinition>> ReadJobsFileAsync(MedallionProject project, string relativePath, string text, CancellationToken cancellationToken)
+    {
+        string target = Path.GetFullPath(Path.Combine(_directory, relativePath));
+        (YamlFile file, YamlNode? root) = YamlFile.Parse(ProjectFileName, await File.ReadAllTextAsync(Path.Combine(_directory, ProjectFileName), cancellationToken).ConfigureAwait(false), environment: _environment);
+        List<(YamlFile File, YamlNode Item)> items = root is null ? [] : [.. file.Map(root, ProjectFileName, s_projectKeys).List("jobs").Select(item => (file, item))];
+        foreach (string path in ListFiles("jobs", "*.yml").Where(p => !string.Equals(p, target, StringComparison.Ordinal)))
+        {
+            (YamlFile jobFile, YamlNode? jobRoot) = YamlFile.Parse(Display(path), await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false), environment: _environment);
+            if (jobRoot is not null)
+            {
+                items.AddRange(JobReader.ReadFile(jobFile, jobRoot));
+            }
+        }
+
+        (YamlFile edited, YamlNode? editedRoot) = YamlFile.Parse(Display(target), text, environment: _environment);
+        if (editedRoot is not null)
+        {
+            items.AddRange(JobReader.ReadFile(edited, editedRoot));
+        }
+
+        return [.. JobReader.Read(items, project).Where(j => string.Equals(j.Location.File, Display(target), StringComparison.Ordinal))];
+    }
+
     private IEnumerable<string> ListFiles(string folder, string pattern)
     {
         string directory = Path.Combine(_directory, folder);

@@ -200,12 +200,30 @@ internal static class ApiEndpoints
         act.MapPost("/runs/{id}/retry", (ServerContext server, HttpContext http, string id, CancellationToken cancellationToken) =>
                 ActAsync(server, http, "retry", id, "every model", () => server.Scheduler.RetryAsync(id, cancellationToken), cancellationToken))
             .WithName("RetryRun").WithTags("runs").Produces<RunRecord>();
+        act.MapGet("/job-files/{name}", (ServerContext server, string name, CancellationToken cancellationToken) =>
+                ActAsync(server, null, "read job file", name, null, () => JobFiles.ReadAsync(server.Project, JobFilePath(name), cancellationToken), cancellationToken))
+            .WithName("GetJobFile").WithTags("jobs")
+            .WithDescription("The text of jobs/{name}.yml with its version (to save against); a file that does not exist yet is empty, at version 'new'.")
+            .Produces<JobFileText>().ProducesProblem(StatusCodes.Status400BadRequest);
+        act.MapPost("/job-files/{name}/check", (ServerContext server, string name, JobFileBody body, CancellationToken cancellationToken) =>
+                ActAsync(server, null, "check job file", name, null, () => JobFiles.CheckAsync(server.Project, JobFilePath(name), body.Text ?? string.Empty, cancellationToken), cancellationToken))
+            .WithName("CheckJobFile").WithTags("jobs")
+            .WithDescription("Checks a proposed text of jobs/{name}.yml as loading the project would (its errors name the line and column) and answers the jobs it defines and the line diff a save would make. Nothing is written.")
+            .Produces<JobFileCheck>().ProducesProblem(StatusCodes.Status400BadRequest);
+        act.MapPut("/job-files/{name}", (ServerContext server, HttpContext http, string name, JobFileBody body, CancellationToken cancellationToken) =>
+                ActAsync(server, http, "edit job file", JobFilePath(name), null, () => JobFiles.SaveAsync(server, JobFilePath(name), body.Text ?? string.Empty, body.Version ?? JobFileText.Missing, $"PUT /api/job-files/{name} by {http.User.Identity!.Name}", cancellationToken), cancellationToken))
+            .WithName("SaveJobFile").WithTags("jobs")
+            .WithDescription("Writes jobs/{name}.yml when it is still at the version given (else 409, nothing written) and its text checks (else 400 with the line and column, nothing written), then reloads the project.")
+            .Produces<JobFileSaved>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
         act.MapPost("/runs/{id}/tables/{table}/rerun", (ServerContext server, HttpContext http, string id, string table, bool? downstream, CancellationToken cancellationToken) =>
                 ActAsync(server, http, "rerun", id, downstream == true ? table + " and downstream" : table, () => server.Scheduler.RerunTableAsync(id, table, downstream == true, cancellationToken), cancellationToken))
             .WithName("RerunTable").WithTags("runs")
             .WithDescription("Queues a new run of a finished run's job that builds one table of it again (Airflow's clear of a task), and with downstream=true everything the job builds downstream of it, with the run's data interval and variables.")
             .Produces<RunRecord>().ProducesProblem(StatusCodes.Status404NotFound);
     }
+
+    /// <summary>The jobs file an API path names by its stem: <c>nightly</c> is <c>jobs/nightly.yml</c>.</summary>
+    private static string JobFilePath(string name) => $"jobs/{name}.yml";
 
     /// <summary>A reload's error leads with its code (<c>MDL6011: ...</c>), or is the file system's (a file that cannot be read).</summary>
     private static IResult ReloadFailed(ReloadStatus status)
@@ -250,6 +268,7 @@ internal static class ApiEndpoints
     {
         "trigger" or "pause" or "unpause" or "backfill" => "job." + action,
         "cancel backfill" => "backfill.cancel",
+        "edit job file" => "job.edit",
         _ => "run." + action,
     };
 
@@ -368,3 +387,8 @@ public sealed record BackfillView(BackfillRecord? Backfill, IReadOnlyList<RunRec
 /// <param name="RunId">The run.</param>
 /// <param name="Cancelled">Always true: a run that cannot be cancelled is a 404.</param>
 public sealed record CancelResult(string RunId, bool Cancelled);
+
+/// <summary>The body of a jobs file check or save: the proposed text, and (to save) the version it was edited from.</summary>
+/// <param name="Text">The file's new text.</param>
+/// <param name="Version">The version read with the file (<c>new</c> for a file that did not exist).</param>
+public sealed record JobFileBody(string? Text, string? Version = null);

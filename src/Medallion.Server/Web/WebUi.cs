@@ -87,6 +87,7 @@ internal static class WebUi
         RouteGroupBuilder pages = app.MapGroup(string.Empty).RequireAuthorization(PagePolicy).ExcludeFromDescription();
         HomePage.Map(pages);
         JobsPage.Map(pages);
+        JobEditorPage.Map(pages);
         RunsPage.Map(pages);
         BackfillsPage.Map(pages);
         CatalogPage.Map(pages);

@@ -97,6 +97,25 @@
     box.textContent = text;
   }
 
+  // The REST API, called with the session cookie and the anti-forgery token: the answer's JSON, whether it is a
+  // success, and else what was wrong (a problem's detail, which names the place and the value).
+  function callApi(method, url, body) {
+    return fetch(url, {
+      method: method,
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-Medallion-Antiforgery': token },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        return {
+          ok: response.ok,
+          body: answer,
+          error: response.ok ? null : answer.detail || answer.error || answer.title || response.status + ' ' + response.statusText
+        };
+      });
+    });
+  }
+
   // Operators' actions call the REST API with the session cookie and the anti-forgery token.
   // A trigger's variables: one name=value per line (blank lines skipped); null after telling what line is wrong.
   function variables(area) {
@@ -130,16 +149,9 @@
         }
       }
       button.disabled = true;
-      fetch(button.getAttribute('data-action'), {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'Content-Type': 'application/json', 'X-Medallion-Antiforgery': token },
-        body: JSON.stringify(body)
-      }).then(function (response) {
-        return response.json().then(function (body) { return { ok: response.ok, body: body }; });
-      }).then(function (answer) {
+      callApi('POST', button.getAttribute('data-action'), body).then(function (answer) {
         if (!answer.ok) {
-          notice(answer.body.error || 'failed');
+          notice(answer.error);
           button.disabled = false;
         } else if (button.getAttribute('data-then') === 'run' && answer.body.id) {
           location.assign('/runs/' + encodeURIComponent(answer.body.id));
@@ -175,18 +187,11 @@
       };
     }
     function post(body) {
-      return fetch(form.getAttribute('data-api'), {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'Content-Type': 'application/json', 'X-Medallion-Antiforgery': token },
-        body: JSON.stringify(body)
-      }).then(function (response) {
-        return response.json().then(function (answer) {
-          if (!response.ok) {
-            throw new Error(answer.error || 'failed');
-          }
-          return answer;
-        });
+      return callApi('POST', form.getAttribute('data-api'), body).then(function (answer) {
+        if (!answer.ok) {
+          throw new Error(answer.error);
+        }
+        return answer.body;
       });
     }
     form.querySelector('[data-backfill="preview"]').addEventListener('click', function () {
@@ -227,6 +232,110 @@
       });
     });
   });
+
+  // The jobs file editor: Review asks the server to check the text as a load would and shows the lines a save would
+  // change (or the error, with the editor taken to its line); Save writes exactly the text reviewed, against the version
+  // of the file that was opened, and any edit after the review asks for a new one.
+  var editor = document.getElementById('job-editor');
+  if (editor) {
+    var area = editor.elements.text, review = document.getElementById('job-review');
+    var saveButton = editor.querySelector('[data-editor="save"]');
+    var reviewed = null;
+    function fileName() {
+      var input = editor.elements.name;
+      if (input.type !== 'hidden' && !input.reportValidity()) {
+        return null;
+      }
+      return input.value;
+    }
+    function showError(text) {
+      review.replaceChildren();
+      var pre = document.createElement('pre');
+      pre.className = 'error';
+      pre.textContent = text;
+      review.append(pre);
+      // "jobs/x.yml:7:5: ...": select that line, so the editor shows where the problem is.
+      var place = /\.yml:(\d+)(?::(\d+))?/.exec(text);
+      if (place) {
+        var lines = area.value.split('\n'), line = Math.min(Number(place[1]), lines.length) - 1, start = 0;
+        for (var i = 0; i < line; i++) {
+          start += lines[i].length + 1;
+        }
+        area.focus();
+        area.setSelectionRange(start, start + lines[line].length);
+      }
+    }
+    function showDiff(check) {
+      review.replaceChildren();
+      var jobs = document.createElement('p');
+      jobs.textContent = editor.getAttribute('data-defines') + ' ' + check.jobs.join(', ');
+      review.append(jobs);
+      var changed = check.diff.filter(function (line) { return line.change !== 'same'; }).length;
+      if (!changed) {
+        var none = document.createElement('p');
+        none.className = 'muted';
+        none.textContent = editor.getAttribute('data-no-change');
+        review.append(none);
+        return;
+      }
+      var pre = document.createElement('pre');
+      pre.className = 'diff';
+      check.diff.forEach(function (line) {
+        var row = document.createElement('span');
+        row.className = 'diff-' + line.change;
+        row.textContent = (line.change === 'added' ? '+ ' : line.change === 'removed' ? '- ' : '  ') + line.text + '\n';
+        pre.append(row);
+      });
+      review.append(pre);
+    }
+    editor.querySelector('[data-editor="review"]').addEventListener('click', function () {
+      var name = fileName();
+      if (name === null) {
+        return;
+      }
+      var text = area.value;
+      saveButton.disabled = true;
+      callApi('POST', '/api/job-files/' + encodeURIComponent(name) + '/check', { text: text }).then(function (answer) {
+        if (!answer.ok) {
+          showError(answer.error);
+          return;
+        }
+        // A new file must not exist yet; an open one must still be the version the editor read.
+        if (editor.getAttribute('data-version') === 'new' && answer.body.version !== 'new') {
+          showError(answer.body.path + ': ' + editor.getAttribute('data-exists'));
+          return;
+        }
+        showDiff(answer.body);
+        reviewed = { name: name, text: text };
+        saveButton.disabled = false;
+      }).catch(function (error) { showError(String(error)); });
+    });
+    area.addEventListener('input', function () {
+      if (reviewed) {
+        reviewed = null;
+        saveButton.disabled = true;
+        var stale = document.createElement('p');
+        stale.className = 'muted';
+        stale.textContent = editor.getAttribute('data-changed');
+        review.prepend(stale);
+      }
+    });
+    saveButton.addEventListener('click', function () {
+      if (!reviewed) {
+        return;
+      }
+      saveButton.disabled = true;
+      callApi('PUT', '/api/job-files/' + encodeURIComponent(reviewed.name), { text: reviewed.text, version: editor.getAttribute('data-version') }).then(function (answer) {
+        if (!answer.ok) {
+          showError(answer.error);
+        } else if (!answer.body.reload.ok) {
+          showError(editor.getAttribute('data-reload-failed') + ' ' + answer.body.reload.error);
+        } else {
+          location.assign('/jobs' + (answer.body.jobs.length ? '#job-' + encodeURIComponent(answer.body.jobs[0]) : ''));
+        }
+      }).catch(function (error) { showError(String(error)); });
+    });
+  }
 
   // A run's log: stored lines, then new ones as they are written (server-sent events), until the run ends. The
   // filters above it hide lines of other models or of lower levels, those already shown and those still to come.

@@ -18,6 +18,9 @@ internal static class JobsPage
 {
     private const int RecentRuns = 10;
 
+    /// <summary>The smallest useful jobs file, shown on a project's empty Jobs page.</summary>
+    private const string ExampleJobsFile = "jobs:\n  - name: nightly\n    select: +gold.daily_revenue\n    schedule: \"0 3 * * *\"";
+
     public static void Map(IEndpointRouteBuilder app) => app.MapGet("/jobs", RenderAsync);
 
     private static async Task<IResult> RenderAsync(HttpContext http, CancellationToken cancellationToken)
@@ -26,6 +29,23 @@ internal static class JobsPage
         ServerContext server = page.Server;
         Dictionary<string, JobState> states = await server.Catalog.Scheduler.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
         var html = new HtmlBuilder();
+        if (page.IsOperator)
+        {
+            html.Add($"<p class=\"actions\"><a class=\"button\" href=\"/jobs/edit\">{page.T("New jobs file")}</a></p>");
+        }
+
+        if (server.Project.Jobs.Count == 0)
+        {
+            html.Add($"""
+                <div id="no-jobs" class="panel">
+                <p>{page.T("This project has no jobs yet. A job runs models and sources: on a schedule, every few minutes, when new data lands, after another job, or only when triggered.")}</p>
+                <p>{page.T("Jobs are defined in the project's jobs/*.yml files (or under 'jobs:' in medallion.yml). The server loads them at start and again whenever a file changes. For example, jobs/nightly.yml:")}</p>
+                <pre>{ExampleJobsFile}</pre>
+                </div>
+                """);
+            return page.Render(page.T("Jobs"), "Jobs", html.ToMarkup());
+        }
+
         html.Add($"""
             <table class="jobs"><thead><tr><th>{page.T("Job")}</th><th>{page.T("Schedule")}</th><th>{page.T("Next runs")}</th><th>{page.T("Recent runs")}</th><th>{page.T("State")}</th>{(page.IsOperator ? HtmlBuilder.Of($"<th>{page.T("Actions")}</th>") : Markup.Empty)}</tr></thead><tbody>
             """);
@@ -36,7 +56,7 @@ internal static class JobsPage
             string encoded = Uri.EscapeDataString(job.Name);
             html.Add($"""
                 <tr id="job-{job.Name}" data-job="{job.Name}">
-                <td><strong>{job.Name}</strong><div class="muted small">{job.Select ?? string.Join(", ", job.Sources)}</div></td>
+                <td><strong>{job.Name}</strong><div class="muted small">{job.Select ?? string.Join(", ", job.Sources)}</div>{EditLink(page, job)}</td>
                 <td>{ScheduleText.Describe(job.Schedule, page)}</td>
                 <td><ul class="plain">{Join(view.NextRuns.Take(3).Select(t => HtmlBuilder.Of($"<li>{page.Time(t, page.ZoneOf(job.Name))}</li>")))}</ul></td>
                 <td>{RunBar(page, recent.Runs)}</td>
@@ -59,6 +79,23 @@ internal static class JobsPage
 
         html.Add(new Markup("</tbody></table>"));
         return page.Render(page.T("Jobs"), "Jobs", html.ToMarkup());
+    }
+
+    /// <summary>
+    /// For operators, where the job is defined: a link to edit its jobs file, or the name of <c>medallion.yml</c>, which
+    /// holds the project's settings too and is edited as a file.
+    /// </summary>
+    private static Markup EditLink(PageContext page, JobDefinition job)
+    {
+        if (!page.IsOperator)
+        {
+            return Markup.Empty;
+        }
+
+        string file = job.Location.File;
+        return MedallionProject.IsJobsFilePath(file)
+            ? HtmlBuilder.Of($"<a class=\"small\" href=\"/jobs/edit?file={Uri.EscapeDataString(file[5..^4])}\">{page.T("Edit")} {file}</a>")
+            : HtmlBuilder.Of($"<span class=\"muted small\">{page.T("defined in {0}", file)}</span>");
     }
 
     /// <summary>

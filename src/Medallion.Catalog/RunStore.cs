@@ -241,6 +241,22 @@ public sealed partial class RunStore
     }
 
     /// <summary>
+    /// Each table's newest step of any run (a model's build or a source's load), whatever its status: what the lineage
+    /// graph shows as the table's last run, asked once for every table rather than once per table.
+    /// </summary>
+    public Task<List<ModelRunRecord>> GetLatestModelRunsAsync(CancellationToken cancellationToken = default) =>
+        _db.QueryAsync(
+            $"""
+             SELECT {ModelRunColumns} FROM (
+               SELECT {PrefixColumns("m.", ModelRunColumns)}, row_number() OVER (PARTITION BY m.model ORDER BY r.started_at DESC, r.id DESC) AS newest
+               FROM model_runs m JOIN runs r ON r.id = m.run_id) latest
+             WHERE newest = 1
+             """,
+            [],
+            ReadModelRun,
+            cancellationToken);
+
+    /// <summary>
     /// The model's runs, newest first (every status): the first is what <c>medallion describe</c> shows as the
     /// last run, and <see cref="ModelRunRecord.CommittedVersion"/> tells which run wrote which table version.
     /// </summary>

@@ -54,7 +54,7 @@ internal static class HomePage
         List<BrokenQualityRule> broken = [.. (await server.Catalog.Quality.GetBrokenRulesAsync(now.AddDays(-1), cancellationToken: cancellationToken).ConfigureAwait(false))
             .Where(b => access.CanRead(b.Latest.Model))];
         bool anyFreshnessRule = server.Project.Freshness.Keys.Any(access.CanRead);
-        List<StaleTable> stale = await StaleTablesAsync(server, access, now, cancellationToken).ConfigureAwait(false);
+        List<StaleTable> stale = await TableFreshness.StaleTablesAsync(server, access, now, cancellationToken).ConfigureAwait(false);
 
         var html = new HtmlBuilder();
         html.Add($"""
@@ -126,41 +126,6 @@ internal static class HomePage
         html.Add(active.Count == 0 ? HtmlBuilder.Of($"<p class=\"muted\">{page.T("Nothing runs now.")}</p>") : RunsPage.RunTable(page, active));
         html.Add(new Markup("</section>"));
         return page.Render(server.Project.Name, "Home", html.ToMarkup());
-    }
-
-    /// <summary>A table past its <c>freshness</c> rule: when it last committed (null: never), how long ago, and the limit it passed.</summary>
-    private sealed record StaleTable(TableName Table, DateTimeOffset? CommittedAt, TimeSpan? Age, TimeSpan Limit, bool Error);
-
-    /// <summary>The readable tables with a freshness rule whose newest commit is older than its warn or error limit, worst first.</summary>
-    private static async Task<List<StaleTable>> StaleTablesAsync(ServerContext server, Platform.Access.ReaderView access, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        IReadOnlyDictionary<TableName, FreshnessPolicy> rules = server.Project.Freshness;
-        if (rules.Count == 0)
-        {
-            return [];
-        }
-
-        Dictionary<TableName, TableState> states = (await server.Catalog.Tables.GetTableStatesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(t => t.Table);
-        var stale = new List<StaleTable>();
-        foreach ((TableName table, FreshnessPolicy rule) in rules)
-        {
-            if (!access.CanRead(table))
-            {
-                continue;
-            }
-
-            TimeSpan? age = states.TryGetValue(table, out TableState? state) ? now - state.CommittedAt : null;
-            if (rule.ErrorAfter is { } error && (age is null || age > error))
-            {
-                stale.Add(new StaleTable(table, state?.CommittedAt, age, error, Error: true));
-            }
-            else if (rule.WarnAfter is { } warn && (age is null || age > warn))
-            {
-                stale.Add(new StaleTable(table, state?.CommittedAt, age, warn, Error: false));
-            }
-        }
-
-        return [.. stale.OrderByDescending(t => t.Error).ThenByDescending(t => t.Age ?? TimeSpan.MaxValue)];
     }
 
     private static Markup Ok(bool ok, string good, string bad) =>

@@ -159,6 +159,31 @@ public sealed class ServedProject : IAsyncDisposable
     }
 
     /// <summary>Stops the server and starts it again on the same project, options and HTTP port (as a deployment restarts it).</summary>
+    /// <summary>Triggers <paramref name="job"/> as the operator through the API; the new run's id.</summary>
+    public async Task<string> TriggerAsync(string job)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/jobs/{job}/trigger")
+        {
+            Headers = { Authorization = Basic("ana", OperatorPassword) },
+            Content = System.Net.Http.Json.JsonContent.Create(new { }),
+        };
+        using HttpResponseMessage response = await Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        using System.Text.Json.JsonDocument run = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return run.RootElement.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Waits (90 s at most) until the run has ended, however it ended.</summary>
+    public async Task EndedAsync(string runId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while ((await Catalog.Runs.GetRunAsync(runId))!.Status is RunStatus.Queued or RunStatus.Running)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"run {runId} did not end");
+            await Task.Delay(50);
+        }
+    }
+
     public async Task RestartAsync()
     {
         int port = Server.HttpAddress.Port;

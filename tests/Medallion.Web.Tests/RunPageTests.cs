@@ -70,9 +70,9 @@ public sealed class RunPageTests : IAsyncLifetime
     [Fact]
     public async Task A_run_queued_while_its_page_is_open_goes_to_running_and_succeeded_with_its_models_filled_in_without_a_reload()
     {
-        string ahead = await TriggerAsync("feed");
+        string ahead = await _served.TriggerAsync("feed");
         await AnswersAskedAsync(1);
-        string watched = await TriggerAsync("feed");
+        string watched = await _served.TriggerAsync("feed");
         await using BrowserScenario scenario = await SignedInAsync("run-live");
         IPage page = scenario.Page;
         await page.GotoAsync($"/runs/{watched}");
@@ -80,7 +80,7 @@ public sealed class RunPageTests : IAsyncLifetime
         await page.EvaluateAsync("() => { window.notReloaded = true; }");
 
         ReleaseAnswer();
-        await EndedAsync(ahead);
+        await _served.EndedAsync(ahead);
         await AnswersAskedAsync(2);
 
         await Expect(page.Locator("#run-status .state-running")).ToBeVisibleAsync(new() { Timeout = 60_000 });
@@ -102,10 +102,10 @@ public sealed class RunPageTests : IAsyncLifetime
     [Fact]
     public async Task The_timeline_draws_models_that_ran_side_by_side_as_overlapping_bars()
     {
-        string run = await TriggerAsync("pair");
+        string run = await _served.TriggerAsync("pair");
         await AnswersAskedAsync(2);
         ReleaseAnswer(2);
-        await EndedAsync(run);
+        await _served.EndedAsync(run);
         await using BrowserScenario scenario = await SignedInAsync("run-timeline");
         IPage page = scenario.Page;
 
@@ -123,7 +123,7 @@ public sealed class RunPageTests : IAsyncLifetime
     [Fact]
     public async Task The_log_filters_by_model_and_by_level_the_lines_it_has_and_those_streamed_later()
     {
-        string run = await TriggerAsync("feed");
+        string run = await _served.TriggerAsync("feed");
         await AnswersAskedAsync(1);
         await using BrowserScenario scenario = await SignedInAsync("run-log-filters");
         IPage page = scenario.Page;
@@ -147,7 +147,7 @@ public sealed class RunPageTests : IAsyncLifetime
     [Fact]
     public async Task A_cancelled_run_s_page_ends_its_log_with_a_cancelled_line_and_no_green_one()
     {
-        string run = await TriggerAsync("slow");
+        string run = await _served.TriggerAsync("slow");
         await using BrowserScenario scenario = await SignedInAsync("run-cancelled");
         IPage page = scenario.Page;
         await page.GotoAsync($"/runs/{run}");
@@ -227,8 +227,8 @@ public sealed class RunPageTests : IAsyncLifetime
     /// <summary>The page of a run of the job whose model fails, opened after the run ended, in a window <paramref name="width"/> pixels wide.</summary>
     private async Task<BrowserScenario> BrokenRunPageAsync(string name, string locale = "en-US", int width = 1280)
     {
-        string run = await TriggerAsync("broken");
-        await EndedAsync(run);
+        string run = await _served.TriggerAsync("broken");
+        await _served.EndedAsync(run);
         BrowserScenario scenario = await SignedInAsync(name, locale);
         await scenario.Page.SetViewportSizeAsync(width, 900);
         await scenario.Page.GotoAsync($"/runs/{run}");
@@ -239,25 +239,9 @@ public sealed class RunPageTests : IAsyncLifetime
     private void ReleaseAnswer(int count = 1) => _answers.Release(count);
 
     /// <summary>Triggers a job through the REST API as the operator; the run's id.</summary>
-    private async Task<string> TriggerAsync(string job)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/jobs/{job}/trigger")
-        {
-            Headers = { Authorization = ServedProject.Basic("ana", ServedProject.OperatorPassword) },
-            Content = JsonContent.Create(new { }),
-        };
-        using HttpResponseMessage response = await _served.Http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        using JsonDocument run = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return run.RootElement.GetProperty("id").GetString()!;
-    }
-
     /// <summary>Waits until the API has been asked <paramref name="count"/> times in all (source steps under way and held).</summary>
     private async Task AnswersAskedAsync(int count) =>
         await WaitUntilAsync(() => Task.FromResult(_api.Requests.Count >= count), $"the API was asked {_api.Requests.Count} times, not {count}");
-
-    private async Task EndedAsync(string runId) =>
-        await WaitUntilAsync(async () => (await _served.Catalog.Runs.GetRunAsync(runId))!.Status is not (RunStatus.Queued or RunStatus.Running), $"run {runId} did not end");
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure)
     {

@@ -23,6 +23,7 @@ internal sealed class PageContext
         Culture = WebText.CultureOf(Language);
         UserName = http.User.Identity?.IsAuthenticated == true ? http.User.Identity.Name : null;
         IsOperator = http.User.HasClaim(ApiAuthenticationHandler.RoleClaim, "operator");
+        IsAdmin = WebUi.IsAdmin(http.User);
     }
 
     public HttpContext Http { get; }
@@ -39,6 +40,9 @@ internal sealed class PageContext
 
     /// <summary>Whether the user may act (trigger, pause, cancel): only then are action buttons shown.</summary>
     public bool IsOperator { get; }
+
+    /// <summary>Whether the user manages users, roles, grants and tokens: only then is the admin page in the navigation.</summary>
+    public bool IsAdmin { get; }
 
     /// <summary>The anti-forgery token of this session, for forms and the scripts' API calls.</summary>
     public string Token => _token ??= Http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(Http).RequestToken!;
@@ -112,7 +116,32 @@ internal sealed class PageContext
     /// </summary>
     public Markup Action(string api, string label, string? then = null, bool danger = false, string? variables = null) => !IsOperator
         ? Markup.Empty
-        : HtmlBuilder.Of($"<button type=\"button\" class=\"action{(danger ? " danger" : string.Empty)}\" data-action=\"{api}\" data-then=\"{then ?? "reload"}\"{(variables is null ? Markup.Empty : HtmlBuilder.Of($" data-variables=\"{variables}\""))}>{T(label)}</button>");
+        : ApiButton(api, label, "POST", null, null, null, then, danger, variables);
+
+    /// <summary>
+    /// A button of the admin page, whose caller already let only an admin in: the script sends <paramref name="method"/>
+    /// to <paramref name="api"/> with the anti-forgery token and <paramref name="body"/> (JSON), after asking
+    /// <paramref name="confirm"/> when given, then reloads the page; <paramref name="label"/> names what it acts on for
+    /// screen readers.
+    /// </summary>
+    public Markup AdminButton(string api, string text, string method, string? body = null, string? confirm = null, string? label = null) =>
+        ApiButton(api, text, method, body, confirm, label, null, danger: method == "DELETE", null);
+
+    private Markup ApiButton(string api, string text, string method, string? body, string? confirm, string? label, string? then, bool danger, string? variables)
+    {
+        var html = new HtmlBuilder();
+        html.Add($"<button type=\"button\" class=\"action{(danger ? " danger" : string.Empty)}\" data-action=\"{api}\" data-then=\"{then ?? "reload"}\"");
+        foreach ((string name, string? value) in (ReadOnlySpan<(string, string?)>)[("data-method", method == "POST" ? null : method), ("data-body", body), ("data-confirm", confirm), ("aria-label", label), ("data-variables", variables)])
+        {
+            if (value is not null)
+            {
+                html.Add($" {name}=\"{value}\"");
+            }
+        }
+
+        html.Add($">{T(text)}</button>");
+        return html.ToMarkup();
+    }
 
     public static string TableUrl(TableName table) => "/tables/" + Uri.EscapeDataString(table.ToString());
 
@@ -141,7 +170,8 @@ internal sealed class PageContext
         if (UserName is not null)
         {
             html.Add($"<nav aria-label=\"{T("main")}\">");
-            foreach ((string href, string label) in (ReadOnlySpan<(string, string)>)[("/", "Home"), ("/jobs", "Jobs"), ("/runs", "Runs"), ("/catalog", "Catalog"), ("/sources", "Sources"), ("/lineage", "Lineage"), ("/sql", "SQL")])
+            (string Href, string Label)[] links = [("/", "Home"), ("/jobs", "Jobs"), ("/runs", "Runs"), ("/catalog", "Catalog"), ("/sources", "Sources"), ("/lineage", "Lineage"), ("/sql", "SQL")];
+            foreach ((string href, string label) in IsAdmin ? [.. links, ("/admin", "Admin")] : links)
             {
                 html.Add($"<a href=\"{href}\"{(label == active ? new Markup(" aria-current=\"page\"") : Markup.Empty)}>{T(label)}</a>");
             }

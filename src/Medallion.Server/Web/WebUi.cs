@@ -39,6 +39,9 @@ internal static class WebUi
     /// <summary>The policy of the UI's pages: a signed-in session (else the sign-in page).</summary>
     public const string PagePolicy = "web-page";
 
+    /// <summary>The claim that marks an admin's session (<see cref="Medallion.Platform.Access.AccessService.IsAdminAsync"/>): the pages show the admin page's link by it.</summary>
+    public const string AdminClaim = "medallion_admin";
+
     private const string UpdatedClaim = "medallion_user_updated";
 
     /// <summary>The UI's services: the cookie scheme, anti-forgery and the SQL page's engine.</summary>
@@ -95,13 +98,18 @@ internal static class WebUi
         TablePage.Map(pages);
         SqlPage.Map(pages);
         LineagePage.Map(pages);
+        AdminPage.Map(pages);
     }
 
-    /// <summary>The identity a session cookie carries: the user, their server role (<see cref="AccessStore.GetServerRoleAsync"/>), and when their password or role last changed.</summary>
-    public static ClaimsPrincipal PrincipalFor(CatalogUser user, ServerRole role) => new(new ClaimsIdentity(
+    /// <summary>
+    /// The identity a session cookie carries: the user, their server role (<see cref="AccessStore.GetServerRoleAsync"/>),
+    /// whether they are an admin, and when their password or role last changed.
+    /// </summary>
+    public static ClaimsPrincipal PrincipalFor(CatalogUser user, ServerRole role, bool admin) => new(new ClaimsIdentity(
         [
             new Claim(ClaimTypes.Name, user.Name),
             new Claim(ApiAuthenticationHandler.RoleClaim, RoleName(role)),
+            new Claim(AdminClaim, admin ? "true" : "false"),
             new Claim(UpdatedClaim, user.UpdatedAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ], CookieScheme, ClaimTypes.Name, ApiAuthenticationHandler.RoleClaim));
 
@@ -180,7 +188,7 @@ internal static class WebUi
 
     /// <summary>
     /// A session lasts while its user does: a removed user, or one whose password or role changed, signs in again; a
-    /// grant or revocation of <c>operate</c> changes the session's role at its next request.
+    /// grant or revocation of <c>operate</c> or <c>admin</c> changes the session's role at its next request.
     /// </summary>
     private static async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
@@ -195,12 +203,16 @@ internal static class WebUi
         }
 
         ServerRole role = await server.Catalog.Access.GetServerRoleAsync(user, context.HttpContext.RequestAborted).ConfigureAwait(false);
-        if (context.Principal.FindFirst(ApiAuthenticationHandler.RoleClaim)?.Value != RoleName(role))
+        bool admin = await server.Access.IsAdminAsync(user.Name, context.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (context.Principal.FindFirst(ApiAuthenticationHandler.RoleClaim)?.Value != RoleName(role) || IsAdmin(context.Principal) != admin)
         {
-            context.ReplacePrincipal(PrincipalFor(user, role));
+            context.ReplacePrincipal(PrincipalFor(user, role, admin));
             context.ShouldRenew = true;
         }
     }
+
+    /// <summary>Whether the session is an admin's, as its last request found.</summary>
+    public static bool IsAdmin(ClaimsPrincipal principal) => principal.HasClaim(AdminClaim, "true");
 
     private static string RoleName(ServerRole role) => role == ServerRole.Operator ? "operator" : "viewer";
 

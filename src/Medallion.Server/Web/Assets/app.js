@@ -85,33 +85,42 @@
     });
   });
 
-  function notice(text) {
-    var box = document.getElementById('notice');
-    if (!box) {
+  // A failure told where it happened: after the form that asked, at the top of the section whose button asked, else
+  // at the top of the page. A section's data-failed is the lead of its notices, in the page's language.
+  function notice(text, near) {
+    var form = near && near.closest('form[data-api]');
+    var section = near && near.closest('section[data-failed]');
+    var box = form ? form.nextElementSibling : section ? section.querySelector('.notice') : document.getElementById('notice');
+    if (!box || !box.classList.contains('notice')) {
       box = document.createElement('p');
-      box.id = 'notice';
-      box.className = 'error';
+      box.className = 'error notice';
       box.setAttribute('role', 'alert');
-      document.getElementById('main').prepend(box);
+      if (form) {
+        form.after(box);
+      } else if (section) {
+        section.querySelector('h2').after(box);
+      } else {
+        box.id = 'notice';
+        document.getElementById('main').prepend(box);
+      }
     }
-    box.textContent = text;
+    box.textContent = (section ? section.getAttribute('data-failed') + ' ' : '') + text;
   }
 
-  // The REST API, called with the session cookie and the anti-forgery token: the answer's JSON, whether it is a
-  // success, and else what was wrong (a problem's detail, which names the place and the value).
-  function callApi(method, url, body) {
+  // Calls the REST API with the session cookie and the anti-forgery token; resolves with the answer's JSON (null when
+  // it has none), rejects with the problem's detail.
+  function call(method, url, body) {
     return fetch(url, {
       method: method,
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', 'X-Medallion-Antiforgery': token },
       body: JSON.stringify(body)
     }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (answer) {
-        return {
-          ok: response.ok,
-          body: answer,
-          error: response.ok ? null : answer.detail || answer.error || answer.title || response.status + ' ' + response.statusText
-        };
+      return (response.status === 204 ? Promise.resolve(null) : response.json()).then(function (answer) {
+        if (!response.ok) {
+          throw new Error((answer && (answer.detail || answer.error)) || response.status + ' ' + response.statusText);
+        }
+        return answer;
       });
     });
   }
@@ -140,7 +149,7 @@
   document.addEventListener('click', function (event) {
     var button = event.target.closest && event.target.closest('button[data-action]');
     if (button) {
-      var body = {};
+      var body = JSON.parse(button.getAttribute('data-body') || '{}');
       var area = button.getAttribute('data-variables') && document.getElementById(button.getAttribute('data-variables'));
       if (area) {
         body.variables = variables(area);
@@ -148,22 +157,90 @@
           return;
         }
       }
+      if (button.getAttribute('data-confirm') && !window.confirm(button.getAttribute('data-confirm'))) {
+        return;
+      }
       button.disabled = true;
-      callApi('POST', button.getAttribute('data-action'), body).then(function (answer) {
-        if (!answer.ok) {
-          notice(answer.error);
-          button.disabled = false;
-        } else if (button.getAttribute('data-then') === 'run' && answer.body.id) {
-          location.assign('/runs/' + encodeURIComponent(answer.body.id));
+      call(button.getAttribute('data-method') || 'POST', button.getAttribute('data-action'), body).then(function (answer) {
+        if (button.getAttribute('data-then') === 'run' && answer && answer.id) {
+          location.assign('/runs/' + encodeURIComponent(answer.id));
         } else if (button.getAttribute('data-then') === 'live' && button.closest('[data-live][id]')) {
           refresh(button.closest('[data-live][id]').id);
         } else {
           location.reload();
         }
       }).catch(function (error) {
-        notice(String(error));
+        notice(error.message, button);
         button.disabled = false;
       });
+    }
+  });
+
+  // The admin page's forms: their fields as the JSON body (a checkbox as true/false, the fields data-lists names as a
+  // list of their non-empty values), {field} in data-api and in data-compose's name=template filled from the fields.
+  document.addEventListener('submit', function (event) {
+    var form = event.target.closest('form[data-api]');
+    if (!form) {
+      return;
+    }
+    event.preventDefault();
+    var lists = (form.getAttribute('data-lists') || '').split(' ');
+    var fields = {};
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name) {
+        return;
+      }
+      var value = field.type === 'checkbox' ? field.checked : field.type === 'password' ? field.value : field.value.trim();
+      if (lists.indexOf(field.name) >= 0) {
+        fields[field.name] = (fields[field.name] || []).concat(value === '' ? [] : [value]);
+      } else {
+        fields[field.name] = value;
+      }
+    });
+    function fill(template, encode) {
+      return template.replace(/\{(\w+)\}/g, function (hole, name) { return encode ? encodeURIComponent(fields[name]) : fields[name]; });
+    }
+    var compose = form.getAttribute('data-compose');
+    if (compose) {
+      fields[compose.slice(0, compose.indexOf('='))] = fill(compose.slice(compose.indexOf('=') + 1), false);
+    }
+    var submit = form.querySelector('[type=submit]');
+    if (submit) {
+      submit.disabled = true;
+    }
+    call(form.getAttribute('data-method') || 'POST', fill(form.getAttribute('data-api'), true), fields).then(function (answer) {
+      if (form.getAttribute('data-then') === 'secret') {
+        document.getElementById('token-secret-value').textContent = answer.secret;
+        document.getElementById('token-secret').hidden = false;
+        form.reset();
+        if (submit) {
+          submit.disabled = false;
+        }
+      } else {
+        location.reload();
+      }
+    }).catch(function (error) {
+      notice(error.message, form);
+      if (submit) {
+        submit.disabled = false;
+      }
+    });
+  });
+  document.querySelectorAll('select[data-autosubmit-api]').forEach(function (select) {
+    select.addEventListener('change', function () { select.form.requestSubmit(); });
+  });
+  document.addEventListener('click', function (event) {
+    var copy = event.target.closest && event.target.closest('button[data-copy]');
+    if (copy) {
+      var text = document.getElementById(copy.getAttribute('data-copy'));
+      // The clipboard may be refused (no permission, no HTTPS): then the text is selected, for Ctrl+C.
+      (navigator.clipboard ? navigator.clipboard.writeText(text.textContent) : Promise.reject(new Error('no clipboard'))).then(function () {
+        copy.textContent = copy.getAttribute('data-copied');
+      }).catch(function () {
+        window.getSelection().selectAllChildren(text);
+      });
+    } else if (event.target.closest && event.target.closest('button[data-reload]')) {
+      location.reload();
     }
   });
 
@@ -187,12 +264,7 @@
       };
     }
     function post(body) {
-      return callApi('POST', form.getAttribute('data-api'), body).then(function (answer) {
-        if (!answer.ok) {
-          throw new Error(answer.error);
-        }
-        return answer.body;
-      });
+      return call('POST', form.getAttribute('data-api'), body);
     }
     form.querySelector('[data-backfill="preview"]').addEventListener('click', function () {
       var body = request(true);
@@ -295,20 +367,16 @@
       }
       var text = area.value;
       saveButton.disabled = true;
-      callApi('POST', '/api/job-files/' + encodeURIComponent(name) + '/check', { text: text }).then(function (answer) {
-        if (!answer.ok) {
-          showError(answer.error);
-          return;
-        }
+      call('POST', '/api/job-files/' + encodeURIComponent(name) + '/check', { text: text }).then(function (check) {
         // A new file must not exist yet; an open one must still be the version the editor read.
-        if (editor.getAttribute('data-version') === 'new' && answer.body.version !== 'new') {
-          showError(answer.body.path + ': ' + editor.getAttribute('data-exists'));
+        if (editor.getAttribute('data-version') === 'new' && check.version !== 'new') {
+          showError(check.path + ': ' + editor.getAttribute('data-exists'));
           return;
         }
-        showDiff(answer.body);
+        showDiff(check);
         reviewed = { name: name, text: text };
         saveButton.disabled = false;
-      }).catch(function (error) { showError(String(error)); });
+      }).catch(function (error) { showError(error.message); });
     });
     area.addEventListener('input', function () {
       if (reviewed) {
@@ -325,15 +393,13 @@
         return;
       }
       saveButton.disabled = true;
-      callApi('PUT', '/api/job-files/' + encodeURIComponent(reviewed.name), { text: reviewed.text, version: editor.getAttribute('data-version') }).then(function (answer) {
-        if (!answer.ok) {
-          showError(answer.error);
-        } else if (!answer.body.reload.ok) {
-          showError(editor.getAttribute('data-reload-failed') + ' ' + answer.body.reload.error);
+      call('PUT', '/api/job-files/' + encodeURIComponent(reviewed.name), { text: reviewed.text, version: editor.getAttribute('data-version') }).then(function (saved) {
+        if (!saved.reload.ok) {
+          showError(editor.getAttribute('data-reload-failed') + ' ' + saved.reload.error);
         } else {
-          location.assign('/jobs' + (answer.body.jobs.length ? '#job-' + encodeURIComponent(answer.body.jobs[0]) : ''));
+          location.assign('/jobs' + (saved.jobs.length ? '#job-' + encodeURIComponent(saved.jobs[0]) : ''));
         }
-      }).catch(function (error) { showError(String(error)); });
+      }).catch(function (error) { showError(error.message); });
     });
   }
 

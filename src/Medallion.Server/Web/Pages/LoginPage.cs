@@ -67,7 +67,8 @@ internal static class LoginPage
         }
 
         ServerRole role = await page.Server.Catalog.Access.GetServerRoleAsync(user, http.RequestAborted).ConfigureAwait(false);
-        await http.SignInAsync(WebUi.CookieScheme, WebUi.PrincipalFor(user, role), new AuthenticationProperties { IsPersistent = false }).ConfigureAwait(false);
+        bool admin = await page.Server.Access.IsAdminAsync(user.Name, http.RequestAborted).ConfigureAwait(false);
+        await http.SignInAsync(WebUi.CookieScheme, WebUi.PrincipalFor(user, role, admin), new AuthenticationProperties { IsPersistent = false }).ConfigureAwait(false);
         return Results.Redirect(LocalOrHome(returnUrl));
     }
 

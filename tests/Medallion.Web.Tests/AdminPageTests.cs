@@ -54,6 +54,24 @@ public sealed class AdminPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Adding_a_user_whose_name_is_taken_says_so_beside_the_form_in_portuguese_and_keeps_their_password()
+    {
+        DateTimeOffset updated = (await _served.Catalog.Identity.FindUserAsync("rita"))!.UpdatedAt;
+        await using BrowserScenario scenario = await BrowserScenario.SignedInAsync(_chromium.Browser, _served.Server.HttpAddress, "admin-user-taken", "ana", ServedProject.OperatorPassword, locale: "pt-BR");
+        IPage page = scenario.Page;
+        await page.GotoAsync("/admin");
+        ILocator form = page.Locator("#add-user");
+        await form.Locator("input[name=name]").FillAsync("rita");
+        await form.Locator("input[name=password]").FillAsync("another-secret");
+
+        await form.Locator("button[type=submit]").ClickAsync();
+
+        await Expect(page.Locator("#add-user + p.notice")).ToHaveTextAsync("Não foi feito: Já existe o usuário rita: a API trocaria a senha dele. Escolha outro nome.");
+        Assert.Equal(updated, (await _served.Catalog.Identity.FindUserAsync("rita"))!.UpdatedAt);
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
     public async Task A_grant_made_on_the_page_lets_a_user_without_one_read_the_table_on_the_sql_page()
     {
         await using BrowserScenario ana = await AnaAsync("admin-grant");

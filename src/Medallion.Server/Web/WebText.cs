@@ -364,6 +364,7 @@ internal static class WebText
         ["Delete user {0}"] = "Excluir o usuário {0}",
         ["Add a user"] = "Adicionar um usuário",
         ["Add user"] = "Adicionar usuário",
+        ["There is already a user {0}: the API would change their password. Pick another name."] = "Já existe o usuário {0}: a API trocaria a senha dele. Escolha outro nome.",
         ["no role"] = "nenhum papel",
         ["No role yet."] = "Nenhum papel ainda.",
         ["Members"] = "Membros",

@@ -200,6 +200,13 @@
     function fill(template, encode) {
       return template.replace(/\{(\w+)\}/g, function (hole, name) { return encode ? encodeURIComponent(fields[name]) : fields[name]; });
     }
+    // POST /api/users changes the password of a user that exists: a form meant to add one says so instead of posting.
+    var fresh = form.getAttribute('data-new');
+    var existing = fresh && document.getElementById(form.getAttribute('data-existing'));
+    if (existing && Array.prototype.some.call(existing.options, function (option) { return option.value === fields[fresh]; })) {
+      notice(form.getAttribute('data-exists').replace('{0}', fields[fresh]), form);
+      return;
+    }
     var compose = form.getAttribute('data-compose');
     if (compose) {
       fields[compose.slice(0, compose.indexOf('='))] = fill(compose.slice(compose.indexOf('=') + 1), false);

@@ -93,7 +93,7 @@ internal static class AdminPage
         html.Add($"""
             </tbody></table></div>
             <h3>{page.T("Add a user")}</h3>
-            <form class="admin-form" id="add-user" data-api="/api/users" data-method="POST" data-lists="roles">
+            <form class="admin-form" id="add-user" data-api="/api/users" data-method="POST" data-lists="roles" data-new="name" data-existing="admin-users" data-exists="{page.T("There is already a user {0}: the API would change their password. Pick another name.")}">
             <label>{page.T("User")} <input name="name" required autocomplete="off"></label>
             <label>{page.T("Password")} <input name="password" type="password" required autocomplete="new-password"></label>
             <label>{page.T("Server role")} <select name="roles">{RoleOptions(page, "viewer")}</select></label>

@@ -37,6 +37,7 @@ public sealed class CatalogStore : IAsyncDisposable
         Scheduler = new SchedulerStore(db);
         Servers = new ServerStore(db);
         Quality = new QualityStore(db);
+        Docs = new DocEditStore(db);
     }
 
     /// <summary>The catalog's database, for what works across its stores (<see cref="CatalogCopy"/>).</summary>
@@ -79,6 +80,9 @@ public sealed class CatalogStore : IAsyncDisposable
 
     /// <summary>Quality results of the models' rules, and the alerts' states.</summary>
     public QualityStore Quality { get; }
+
+    /// <summary>Docs edited in the catalog over the project files' (descriptions, owners, tags), with their history.</summary>
+    public DocEditStore Docs { get; }
 
     /// <summary>The catalog file of a project: <c>&lt;project&gt;/.medallion/catalog.db</c>.</summary>
     public static string DefaultPath(string projectDirectory)

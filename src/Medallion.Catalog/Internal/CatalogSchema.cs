@@ -381,6 +381,22 @@ internal static class CatalogSchema
         [
             "CREATE INDEX runs_parent ON runs (parent_id) WHERE parent_id IS NOT NULL",
         ]),
+        new(17, "docs edited in the catalog (description, owner, tags of a table or a column), each edit kept with who made it and when, laid over the project files' docs",
+        [
+            """
+            CREATE TABLE doc_edits (
+                namespace TEXT NOT NULL,
+                table_name TEXT NOT NULL,
+                column_name TEXT NOT NULL,
+                field TEXT NOT NULL CHECK (field IN ('description', 'owner', 'tags')),
+                seq BIGINT NOT NULL,
+                value TEXT,
+                edited_by TEXT NOT NULL,
+                edited_at TEXT NOT NULL,
+                PRIMARY KEY (namespace, table_name, column_name, field, seq)
+            )
+            """,
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

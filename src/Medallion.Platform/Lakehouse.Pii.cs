@@ -118,6 +118,6 @@ public sealed partial class Lakehouse
         }
 
         List<CatalogColumn> registered = _catalog is null ? [] : await _catalog.Tables.GetColumnsAsync(documented, cancellationToken).ConfigureAwait(false);
-        return Columns(entry, snapshot, registered);
+        return Columns(documented, entry, snapshot, registered, _docs);
     }
 }

@@ -43,8 +43,12 @@ public sealed partial class Lakehouse : IAsyncDisposable
     private readonly Dictionary<TableName, Entry> _tables;
     private ModelGraph? _graph;
 
-    private Lakehouse(ProjectEnvironment environment, bool ownsEnvironment, CatalogStore? catalog, Dictionary<TableName, Entry> tables, ModelGraph? graph, ReaderView reader)
+    /// <summary>The docs edited in the catalog, laid over the project files' wherever docs are answered.</summary>
+    private DocOverlay _docs;
+
+    private Lakehouse(ProjectEnvironment environment, bool ownsEnvironment, CatalogStore? catalog, Dictionary<TableName, Entry> tables, ModelGraph? graph, ReaderView reader, DocOverlay docs)
     {
+        _docs = docs;
         _environment = environment;
         _ownsEnvironment = ownsEnvironment;
         _graph = graph;
@@ -149,7 +153,8 @@ public sealed partial class Lakehouse : IAsyncDisposable
             }
         }
 
-        return new Lakehouse(environment, ownsEnvironment, catalog, tables, graph, reader);
+        DocOverlay docs = catalog is null ? DocOverlay.None : new DocOverlay(await catalog.Docs.GetCurrentAsync(cancellationToken).ConfigureAwait(false));
+        return new Lakehouse(environment, ownsEnvironment, catalog, tables, graph, reader, docs);
     }
 
     /// <summary>
@@ -265,7 +270,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
     {
         List<CatalogColumn> registered = _catalog is null ? [] : await _catalog.Tables.GetColumnsAsync(name, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string>? granted = Reader.Find(name)?.Columns;
-        return [.. Columns(entry, snapshot, registered).Where(c => granted is null || granted.Contains(c.Name, StringComparer.OrdinalIgnoreCase))];
+        return [.. Columns(name, entry, snapshot, registered, _docs).Where(c => granted is null || granted.Contains(c.Name, StringComparer.OrdinalIgnoreCase))];
     }
 
     /// <summary>
@@ -529,8 +534,11 @@ public sealed partial class Lakehouse : IAsyncDisposable
         return (summary with { Version = snapshot.Version, Rows = Reader.ShowRows(name, rows), UpdatedAt = snapshot.Timestamp }, snapshot);
     }
 
-    /// <summary>What the project files and the catalog say of a table, before its Delta log is read.</summary>
-    private static TableSummary Declared(TableName name, Entry entry)
+    /// <summary>What the project files and the catalog (with its doc edits) say of a table, before its Delta log is read.</summary>
+    private TableSummary Declared(TableName name, Entry entry) => _docs.Apply(DeclaredInFiles(name, entry));
+
+    /// <summary>What the project files and the catalog's registration say of a table, before any doc edit.</summary>
+    private static TableSummary DeclaredInFiles(TableName name, Entry entry)
     {
         ModelConfig? config = entry.Model?.Config;
         CatalogTable? registered = entry.Registered;
@@ -581,22 +589,23 @@ public sealed partial class Lakehouse : IAsyncDisposable
 
     /// <summary>
     /// The columns in table order from the Delta schema, documented from the model config, else the catalog,
-    /// else the Delta field's comment; before the first build, the documented columns alone.
+    /// else the Delta field's comment, with <paramref name="edits"/> over all of them; before the first build, the
+    /// documented columns alone.
     /// </summary>
-    private static List<ColumnInfo> Columns(Entry entry, Snapshot? snapshot, List<CatalogColumn> registered)
+    private static List<ColumnInfo> Columns(TableName table, Entry entry, Snapshot? snapshot, List<CatalogColumn> registered, DocOverlay edits)
     {
         IReadOnlyList<ColumnDoc> docs = entry.Model?.Config.Columns ?? [];
         ColumnInfo Documented(string name, string type, bool nullable, string? comment)
         {
             ColumnDoc? doc = docs.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
             CatalogColumn? known = registered.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
-            return new ColumnInfo(
+            return edits.Apply(table, new ColumnInfo(
                 name,
                 type,
                 nullable,
                 doc?.Description ?? known?.Description ?? comment ?? SystemColumns.Describe(name),
                 doc?.Classification ?? known?.Classification,
-                doc is { Tags.Count: > 0 } ? doc.Tags : known?.Tags ?? []);
+                doc is { Tags.Count: > 0 } ? doc.Tags : known?.Tags ?? []));
         }
 
         if (snapshot is not null)

@@ -273,11 +273,9 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
     {
         foreach (UpstreamRelation relation in relations)
         {
-            await ExecuteAsync($"CREATE OR REPLACE TEMP VIEW {DuckDbConnection.QuoteIdentifier(ViewName(relation.Table))} AS {relation.Sql}", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync($"CREATE OR REPLACE TEMP VIEW {DuckDbConnection.QuoteIdentifier(ModelCompilation.ViewName(relation.Table))} AS {relation.Sql}", cancellationToken).ConfigureAwait(false);
         }
     }
-
-    private static string ViewName(TableName table) => $"__medallion_upstream__{table.Namespace.ToLowerInvariant()}__{table.Name.ToLowerInvariant()}";
 
     /// <summary>Runs the model once into the candidate table, with its references pointing at the upstream views.</summary>
     private Task ComputeCandidateAsync(CancellationToken cancellationToken) => CreateCandidateAsync("TABLE", cancellationToken);
@@ -293,7 +291,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
     }
 
     /// <summary>The temp view each upstream table of the model is read through.</summary>
-    private Dictionary<TableName, string> UpstreamViews() => _run.Graph.GetAnalysis(_model.Name).Dependencies.ToDictionary(t => t, ViewName);
+    private Dictionary<TableName, string> UpstreamViews() => ModelCompilation.UpstreamViews(_run.Graph, _model.Name);
 
     /// <summary>
     /// Runs a step that evaluates the model's SQL, reporting DuckDB's errors as the model's, at their place in the

@@ -131,6 +131,28 @@ public sealed class AccessService
         ReaderView.ForUserAsync(_catalog, tables, user, cancellationToken);
 
     /// <summary>
+    /// Every user who may read <paramref name="table"/>, each with what they read of it (columns, masks, row filter), as
+    /// their own sessions would: the same decision, asked of each user in turn.
+    /// </summary>
+    /// <param name="table">The table.</param>
+    /// <param name="tables">The project's tables.</param>
+    /// <param name="cancellationToken">Stops the reading.</param>
+    public async Task<IReadOnlyList<TableReader>> ReadersOfAsync(TableName table, ITableLocator tables, CancellationToken cancellationToken = default)
+    {
+        var readers = new List<TableReader>();
+        foreach (CatalogUser user in await ListUsersAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ReaderView view = await ReaderViewAsync(user.Name, tables, cancellationToken).ConfigureAwait(false);
+            if (view.Find(table) is { } access)
+            {
+                readers.Add(new TableReader(user.Name, view.SeesEverything, access.Columns, [.. access.Masks.Keys.Order(StringComparer.OrdinalIgnoreCase)], access.RowFilter));
+            }
+        }
+
+        return readers;
+    }
+
+    /// <summary>
     /// What <paramref name="user"/>'s sessions may read of <paramref name="tables"/> (see <see cref="CatalogSessionAccess"/>);
     /// null when the user reads everything unmasked.
     /// </summary>
@@ -498,6 +520,14 @@ public sealed class AccessService
             CancellationToken.None);
     }
 }
+
+/// <summary>A user who may read a table, and what of it (see <see cref="AccessService.ReadersOfAsync"/>).</summary>
+/// <param name="User">The user.</param>
+/// <param name="Everything">Whether the user reads every table in full (an admin, or one granted everything unmasked).</param>
+/// <param name="Columns">The columns the user reads; null for every column.</param>
+/// <param name="MaskedColumns">The columns the user reads masked.</param>
+/// <param name="RowFilter">The predicate rows must meet for the user; null for every row.</param>
+public sealed record TableReader(string User, bool Everything, IReadOnlyList<string>? Columns, IReadOnlyList<string> MaskedColumns, string? RowFilter);
 
 /// <summary>A user to add, or whose password to change, with what the same act gives it.</summary>
 /// <param name="Name">The login name (case-sensitive, as in PostgreSQL).</param>

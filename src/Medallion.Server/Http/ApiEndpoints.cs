@@ -197,6 +197,16 @@ internal static class ApiEndpoints
         act.MapPost("/runs/{id}/rerun", (ServerContext server, HttpContext http, string id, CancellationToken cancellationToken) =>
                 ActAsync(server, http, "rerun", id, "from failure", () => server.Scheduler.RerunFromFailureAsync(id, cancellationToken), cancellationToken))
             .WithName("RerunFromFailure").WithTags("runs").Produces<RunRecord>();
+        act.MapPut("/tables/{table}/docs", (ServerContext server, HttpContext http, string table, DocsBody body, CancellationToken cancellationToken) =>
+                EditDocsAsync(server, http, table, null, body, cancellationToken))
+            .WithName("EditTableDocs").WithTags("tables")
+            .WithDescription("Edits the table's docs in the catalog, over the project files' (which stay as written): each of description, owner and tags (an array, or one text separated by commas) given is set, and given as null or empty goes back to the files' value; those left out stay. Needs the operator role; every edit is kept with who made it and when, and audited. Answers the docs in force and their history.")
+            .Produces<TableDocs>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        act.MapPut("/tables/{table}/columns/{column}/docs", (ServerContext server, HttpContext http, string table, string column, DocsBody body, CancellationToken cancellationToken) =>
+                EditDocsAsync(server, http, table, column, body, cancellationToken))
+            .WithName("EditColumnDocs").WithTags("tables")
+            .WithDescription("Edits a column's description and tags in the catalog, as PUT /api/tables/{table}/docs does the table's (a column has no owner of its own).")
+            .Produces<TableDocs>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         act.MapPost("/runs/{id}/retry", (ServerContext server, HttpContext http, string id, CancellationToken cancellationToken) =>
                 ActAsync(server, http, "retry", id, "every model", () => server.Scheduler.RetryAsync(id, cancellationToken), cancellationToken))
             .WithName("RetryRun").WithTags("runs").Produces<RunRecord>();
@@ -224,6 +234,41 @@ internal static class ApiEndpoints
 
     /// <summary>The jobs file an API path names by its stem: <c>nightly</c> is <c>jobs/nightly.yml</c>.</summary>
     private static string JobFilePath(string name) => $"jobs/{name}.yml";
+
+    /// <summary>
+    /// Edits the docs a body gives, of a table or (<paramref name="column"/>) one of its columns, as the signed-in user who
+    /// must be able to read it (else it is a table that does not exist, 404), recorded and audited as one action naming the
+    /// fields edited; answers the table's docs as they are then.
+    /// </summary>
+    private static Task<IResult> EditDocsAsync(ServerContext server, HttpContext http, string table, string? column, DocsBody body, CancellationToken cancellationToken)
+    {
+        List<(DocField Field, string? Value)> edits;
+        try
+        {
+            edits = body.Edits(column is not null);
+        }
+        catch (MedallionException exception)
+        {
+            return Task.FromResult(ApiProblem.For(exception));
+        }
+
+        string target = column is null ? table : table + "." + column;
+        string detail = string.Join(", ", edits.Select(e => e.Field.ToString().ToLowerInvariant() + (e.Value is null ? " reverted" : string.Empty)));
+        return ActAsync(server, http, "edit docs", target, detail, async () =>
+        {
+            Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, http.User.Identity?.Name, cancellationToken).ConfigureAwait(false);
+            await using (lakehouse.ConfigureAwait(false))
+            {
+                TableName name = lakehouse.ResolveTable(table);
+                foreach ((DocField field, string? value) in edits)
+                {
+                    await lakehouse.EditDocAsync(name, column, field, value, http.User.Identity!.Name!, cancellationToken).ConfigureAwait(false);
+                }
+
+                return await lakehouse.GetDocsAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+        }, cancellationToken);
+    }
 
     /// <summary>A reload's error leads with its code (<c>MDL6011: ...</c>), or is the file system's (a file that cannot be read).</summary>
     private static IResult ReloadFailed(ReloadStatus status)
@@ -269,6 +314,7 @@ internal static class ApiEndpoints
         "trigger" or "pause" or "unpause" or "backfill" => "job." + action,
         "cancel backfill" => "backfill.cancel",
         "edit job file" => "job.edit",
+        "edit docs" => "table.docs",
         _ => "run." + action,
     };
 
@@ -382,6 +428,54 @@ public sealed record BackfillRequest(DateTimeOffset From, DateTimeOffset To, Bac
 /// <param name="Runs">The runs it queued; empty for a dry run.</param>
 /// <param name="Intervals">Every interval of the range, with its last state and whether it runs.</param>
 public sealed record BackfillView(BackfillRecord? Backfill, IReadOnlyList<RunRecord> Runs, IReadOnlyList<BackfillInterval> Intervals);
+
+/// <summary>
+/// The body of a docs edit: each field given is set, given as null or empty goes back to the project files' value, and
+/// left out stays as it is.
+/// </summary>
+/// <param name="Description">What the table or column holds.</param>
+/// <param name="Owner">Who to ask about the table (not for a column).</param>
+/// <param name="Tags">Its tags: an array of texts, or one text separated by commas.</param>
+public sealed record DocsBody(System.Text.Json.JsonElement Description = default, System.Text.Json.JsonElement Owner = default, System.Text.Json.JsonElement Tags = default)
+{
+    /// <summary>The edits the body asks for, in field order.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.ApiRequestInvalid"/>: a field of the wrong type, an owner for a column, or nothing to edit.</exception>
+    internal List<(DocField Field, string? Value)> Edits(bool column)
+    {
+        var edits = new List<(DocField, string?)>();
+        void Add(DocField field, System.Text.Json.JsonElement value)
+        {
+            switch (value.ValueKind)
+            {
+                case System.Text.Json.JsonValueKind.Undefined:
+                    return;
+                case System.Text.Json.JsonValueKind.Null:
+                    edits.Add((field, null));
+                    return;
+                case System.Text.Json.JsonValueKind.String:
+                    edits.Add((field, value.GetString()));
+                    return;
+                case System.Text.Json.JsonValueKind.Array when field == DocField.Tags && value.EnumerateArray().All(t => t.ValueKind == System.Text.Json.JsonValueKind.String):
+                    edits.Add((field, string.Join(", ", value.EnumerateArray().Select(t => t.GetString()))));
+                    return;
+                default:
+                    throw new MedallionException(ErrorCode.ApiRequestInvalid, $"{field.ToString().ToLowerInvariant()} is {value.ValueKind.ToString().ToLowerInvariant()}; give a text{(field == DocField.Tags ? " or an array of texts" : string.Empty)}, or null to go back to the project files' value");
+            }
+        }
+
+        Add(DocField.Description, Description);
+        if (column && Owner.ValueKind != System.Text.Json.JsonValueKind.Undefined)
+        {
+            throw new MedallionException(ErrorCode.ApiRequestInvalid, "a column has no owner of its own\nHelp: edit its table's owner with PUT /api/tables/{table}/docs.");
+        }
+
+        Add(DocField.Owner, Owner);
+        Add(DocField.Tags, Tags);
+        return edits.Count > 0
+            ? edits
+            : throw new MedallionException(ErrorCode.ApiRequestInvalid, "the body edits nothing; give description, owner or tags");
+    }
+}
 
 /// <summary>The answer to a cancel.</summary>
 /// <param name="RunId">The run.</param>

@@ -13,8 +13,8 @@ namespace Medallion.Server.Web;
 /// </summary>
 internal static class CatalogSearch
 {
-    /// <summary>A table with its documented columns.</summary>
-    public sealed record Entry(TableSummary Table, IReadOnlyList<CatalogColumn> Columns);
+    /// <summary>A table with its documented columns (docs edited in the catalog over the project files').</summary>
+    public sealed record Entry(TableSummary Table, IReadOnlyList<ColumnInfo> Columns);
 
     /// <summary>Where a word matched: a field (<c>name</c>, <c>column</c>, ...) and, for columns, which one.</summary>
     public sealed record Match(string Field, string? Detail);
@@ -38,7 +38,7 @@ internal static class CatalogSearch
             TableSummary table = entry.Table;
             if ((!string.IsNullOrEmpty(layer) && !Same(table.Name.Namespace, layer))
                 || (!string.IsNullOrEmpty(owner) && !Same(table.Owner, owner))
-                || (!string.IsNullOrEmpty(tag) && !table.Tags.Any(t => Same(t, tag)) && !entry.Columns.Any(c => (c.Tags ?? []).Any(t => Same(t, tag))))
+                || (!string.IsNullOrEmpty(tag) && !table.Tags.Any(t => Same(t, tag)) && !entry.Columns.Any(c => c.Tags.Any(t => Same(t, tag))))
                 || (!string.IsNullOrEmpty(classification) && !entry.Columns.Any(c => Same(c.Classification, classification))))
             {
                 continue;
@@ -106,7 +106,7 @@ internal static class CatalogSearch
             return (25, new Match("description", described.Name));
         }
 
-        if (table.Tags.Any(t => Contains(t, word)) || entry.Columns.Any(c => (c.Tags ?? []).Any(t => Contains(t, word))))
+        if (table.Tags.Any(t => Contains(t, word)) || entry.Columns.Any(c => c.Tags.Any(t => Contains(t, word))))
         {
             return (20, new Match("tag", null));
         }

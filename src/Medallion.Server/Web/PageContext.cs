@@ -110,13 +110,14 @@ internal sealed class PageContext
 
     /// <summary>
     /// An action button for operators (nothing for viewers): the script posts to <paramref name="api"/> with the
-    /// anti-forgery token; with <paramref name="variables"/>, the body carries the <c>name=value</c> lines of that textarea.
-    /// Then <paramref name="then"/>: <c>reload</c> the page (the default), open the <c>run</c> the answer names, or ask
-    /// for the <c>live</c> part of a run's page again.
+    /// anti-forgery token; with <paramref name="variables"/>, the body carries the <c>name=value</c> lines of that textarea;
+    /// with <paramref name="body"/>, it sends that JSON with <paramref name="method"/> instead. Then <paramref name="then"/>:
+    /// <c>reload</c> the page (the default), open the <c>run</c> the answer names, or ask for the <c>live</c> part of a run's
+    /// page again.
     /// </summary>
-    public Markup Action(string api, string label, string? then = null, bool danger = false, string? variables = null) => !IsOperator
+    public Markup Action(string api, string label, string? then = null, bool danger = false, string? variables = null, string method = "POST", string? body = null) => !IsOperator
         ? Markup.Empty
-        : ApiButton(api, label, "POST", null, null, null, then, danger, variables);
+        : ApiButton(api, label, method, body, null, null, then, danger, variables);
 
     /// <summary>
     /// A button of the admin page, whose caller already let only an admin in: the script sends <paramref name="method"/>

@@ -251,6 +251,32 @@
     }
   });
 
+  // Docs forms put only the fields changed: a field left as it was is not an edit, and one emptied goes back to the
+  // project files' value.
+  document.querySelectorAll('form.docs-form').forEach(function (form) {
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var body = {};
+      Array.prototype.forEach.call(form.querySelectorAll('[name]'), function (field) {
+        if (field.value !== field.defaultValue) {
+          body[field.name] = field.value.trim() || null;
+        }
+      });
+      if (Object.keys(body).length === 0) {
+        notice(form.getAttribute('data-unchanged'));
+        return;
+      }
+      var button = form.querySelector('button[type="submit"]');
+      button.disabled = true;
+      call('PUT', form.getAttribute('data-api'), body).then(function () {
+        location.reload();
+      }).catch(function (error) {
+        notice(error.message);
+        button.disabled = false;
+      });
+    });
+  });
+
   // Backfill dialogs: a preview is the API's dry run of the same request; the start queues it and shows the runs.
   document.querySelectorAll('form.backfill-form').forEach(function (form) {
     var dayFormat = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });

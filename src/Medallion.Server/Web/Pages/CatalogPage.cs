@@ -22,15 +22,15 @@ internal static class CatalogPage
     private static async Task<IResult> RenderAsync(HttpContext http, string? q, string? layer, string? owner, string? tag, string? classification, CancellationToken cancellationToken)
     {
         var page = new PageContext(http);
-        Platform.Access.ReaderView access = await ReaderAccess.ForAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
         List<TableSummary> tables;
         List<CatalogSearch.Entry> entries;
         var hits = new List<(CatalogSearch.Hit Hit, TableSummary Table)>();
-        Lakehouse lakehouse = await page.Server.OpenLakehouseAsync(null, cancellationToken).ConfigureAwait(false);
+        // Opened as the viewer sees the project: only the tables, and the columns, they may read are searched.
+        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
-            tables = [.. lakehouse.ListTablesWithoutLogs().Where(t => access.CanRead(t.Name))];
-            Dictionary<TableName, List<CatalogColumn>> columns = await page.Server.Catalog.Tables.GetColumnsByTableAsync(cancellationToken).ConfigureAwait(false);
+            tables = [.. lakehouse.ListTablesWithoutLogs()];
+            IReadOnlyDictionary<TableName, IReadOnlyList<ColumnInfo>> columns = await lakehouse.ListDocumentedColumnsAsync(cancellationToken).ConfigureAwait(false);
             entries = [.. tables.Select(t => new CatalogSearch.Entry(t, columns.GetValueOrDefault(t.Name) ?? []))];
             // The search needs only the docs; the Delta logs (for the rows shown) are read for the tables that matched.
             foreach (CatalogSearch.Hit hit in CatalogSearch.Search(entries, q, layer, owner, tag, classification))
@@ -46,7 +46,7 @@ internal static class CatalogPage
             <input id="q" name="q" type="search" value="{q}" placeholder="{page.T("Search tables, columns, descriptions, tags, owners")}" autofocus>
             {Select("layer", page.T("Layer"), page.T("All layers"), tables.Select(t => t.Name.Namespace), layer)}
             {Select("owner", page.T("Owner"), page.T("All owners"), tables.Select(t => t.Owner), owner)}
-            {Select("tag", page.T("Tag"), page.T("Tags"), tables.SelectMany(t => t.Tags).Concat(entries.SelectMany(e => e.Columns.SelectMany(c => c.Tags ?? []))), tag)}
+            {Select("tag", page.T("Tag"), page.T("Tags"), tables.SelectMany(t => t.Tags).Concat(entries.SelectMany(e => e.Columns.SelectMany(c => c.Tags))), tag)}
             {Select("classification", page.T("Classification"), page.T("Any classification"), entries.SelectMany(e => e.Columns.Select(c => c.Classification)), classification)}
             <button type="submit">{page.T("Search")}</button>
             </form>

@@ -22,7 +22,7 @@ namespace Medallion.Server.Web.Pages;
 /// classifications, its versions with the run that wrote each, its quality, a preview of its first 100 rows, and its
 /// upstream and downstream tables.
 /// </summary>
-internal static class TablePage
+internal static partial class TablePage
 {
     private const int PreviewRows = 100;
 
@@ -55,19 +55,25 @@ internal static class TablePage
             IReadOnlyList<string>? granted = access.Find(name)?.Columns;
             TableSummary summary = details.Summary;
             IReadOnlyList<TableVersionInfo> versions = summary.Built ? await lakehouse.GetTableHistoryAsync(name, 50, cancellationToken).ConfigureAwait(false) : [];
+            TableDocs docs = await lakehouse.GetDocsAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            Markup sqlSection = await SqlSectionAsync(page, lakehouse, name, cancellationToken).ConfigureAwait(false);
+            Markup jobsSection = await JobsSectionAsync(page, lakehouse, name, cancellationToken).ConfigureAwait(false);
             var html = new HtmlBuilder();
             html.Add($"""
-                <p class="lead">{summary.Description}</p>
+                <p class="lead">{summary.Description}</p>{DocsPanel.Edited(page, docs, null, DocField.Description)}
+                {DocsPanel.TableForm(page, summary)}
                 <dl class="facts">
                 <dt>{page.T("Kind")}</dt><dd>{page.T(summary.Kind.ToString().ToLowerInvariant())}</dd>
-                <dt>{page.T("Owner")}</dt><dd>{summary.Owner ?? "–"}</dd>
-                <dt>{page.T("Tags")}</dt><dd>{(summary.Tags.Count == 0 ? "–" : string.Join(", ", summary.Tags))}</dd>
+                <dt>{page.T("Owner")}</dt><dd>{summary.Owner ?? "–"}{DocsPanel.Edited(page, docs, null, DocField.Owner)}</dd>
+                <dt>{page.T("Tags")}</dt><dd>{(summary.Tags.Count == 0 ? "–" : string.Join(", ", summary.Tags))}{DocsPanel.Edited(page, docs, null, DocField.Tags)}</dd>
                 <dt>{page.T("Version")}</dt><dd>{(summary.Version is { } v ? v.ToString(page.Culture) : "–")}</dd>
                 <dt>{page.T("Rows")}</dt><dd id="table-rows">{page.Number(summary.Rows)}</dd>
                 <dt>{page.T("Updated")}</dt><dd>{page.Time(summary.UpdatedAt)}</dd>
                 <dt>{page.T("Partitions")}</dt><dd>{(details.PartitionColumns.Count == 0 ? "–" : string.Join(", ", details.PartitionColumns))}</dd>
                 <dt>{page.T("Definition")}</dt><dd><code>{details.Definition ?? "–"}</code></dd>
                 </dl>
+                {sqlSection}
+                {jobsSection}
                 <section aria-labelledby="lineage"><h2 id="lineage">{page.T("Lineage")}</h2>
                 <div class="lineage">
                 <div><h3>{page.T("Upstream")}</h3>{Tables(page, details.Upstream)}</div>
@@ -84,10 +90,11 @@ internal static class TablePage
                     continue;
                 }
 
-                html.Add($"<tr><td><code>{info.Name}</code> <a class=\"small\" href=\"{PageContext.TableUrl(name)}?column={Uri.EscapeDataString(info.Name)}#column-lineage\">{page.T("lineage")}</a></td><td><code>{info.DataType}</code>{(info.Nullable ? Markup.Empty : new Markup(" <span class=\"muted\">NOT NULL</span>"))}</td><td>{info.Description}</td><td>{(info.Classification is null ? Markup.Empty : HtmlBuilder.Of($"<span class=\"tag\">{info.Classification}</span>"))}</td><td>{string.Join(", ", info.Tags)}</td></tr>");
+                html.Add($"<tr><td><code>{info.Name}</code> <a class=\"small\" href=\"{PageContext.TableUrl(name)}?column={Uri.EscapeDataString(info.Name)}#column-lineage\">{page.T("lineage")}</a></td><td><code>{info.DataType}</code>{(info.Nullable ? Markup.Empty : new Markup(" <span class=\"muted\">NOT NULL</span>"))}</td><td>{info.Description}{DocsPanel.Edited(page, docs, info.Name, DocField.Description)}{DocsPanel.ColumnForm(page, name, info)}</td><td>{(info.Classification is null ? Markup.Empty : HtmlBuilder.Of($"<span class=\"tag\">{info.Classification}</span>"))}</td><td>{string.Join(", ", info.Tags)}{DocsPanel.Edited(page, docs, info.Name, DocField.Tags)}</td></tr>");
             }
 
             html.Add(new Markup("</tbody></table></section>"));
+            html.Add(DocsPanel.History(page, docs, details.Columns));
             if (column is not null)
             {
                 if (!details.Columns.Any(c => string.Equals(c.Name, column, StringComparison.OrdinalIgnoreCase)) || !access.CanRead(name, column))
@@ -127,6 +134,11 @@ internal static class TablePage
             }
 
             html.Add(new Markup("</section>"));
+            if (summary.Built)
+            {
+                html.Add(await ObservationSectionAsync(page, lakehouse, name, cancellationToken).ConfigureAwait(false));
+            }
+
             if (details.Quality.Count > 0)
             {
                 ILookup<string, QualityResultRecord> history = (await page.Server.Catalog.Quality.GetQualityHistoryAsync(name, QualityHistoryChecks * details.Quality.Count, cancellationToken).ConfigureAwait(false))
@@ -141,6 +153,7 @@ internal static class TablePage
                 html.Add(new Markup("</tbody></table></section>"));
             }
 
+            html.Add(await ReadersSectionAsync(page, name, cancellationToken).ConfigureAwait(false));
             if (summary.Built)
             {
                 html.Add($"<section aria-labelledby=\"preview\"><h2 id=\"preview\">{page.T("Preview")} <span class=\"muted small\">({page.T("first 100 rows")})</span></h2>");

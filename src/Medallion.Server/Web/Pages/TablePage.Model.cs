@@ -14,10 +14,13 @@ namespace Medallion.Server.Web.Pages;
 /// <summary>What the table page shows of how a table is made and watched: its SQL, its jobs, its volume and anomalies, who reads it.</summary>
 internal static partial class TablePage
 {
-    /// <summary>The model's SQL as written (its file) and as DuckDB runs it; nothing for a table that is no model.</summary>
+    /// <summary>
+    /// The model's SQL as written (its file) and as DuckDB runs it; nothing for a table that is no model. Only for readers of
+    /// the whole table: its literals and rules can name values a mask or a row filter keeps from a restricted reader.
+    /// </summary>
     private static async Task<Markup> SqlSectionAsync(PageContext page, Lakehouse lakehouse, TableName name, CancellationToken cancellationToken)
     {
-        if (await lakehouse.GetModelSqlAsync(name, cancellationToken).ConfigureAwait(false) is not { } sql)
+        if (!lakehouse.Reader.ReadsInFull(name) || await lakehouse.GetModelSqlAsync(name, cancellationToken).ConfigureAwait(false) is not { } sql)
         {
             return Markup.Empty;
         }

@@ -169,7 +169,6 @@ internal static class WebText
         ["File"] = "Arquivo",
         ["Text"] = "Texto",
         ["Review"] = "Revisar",
-        ["Save"] = "Salvar",
         ["Defines:"] = "Define:",
         ["No line changes."] = "Nenhuma linha muda.",
         ["Only operators edit jobs."] = "Só operadores editam tarefas.",

@@ -176,10 +176,10 @@
     }
   });
 
-  // The admin page's forms: their fields as the JSON body (a checkbox as true/false, the fields data-lists names as a
+  // Forms that name their API and method (the admin page's): their fields as the JSON body (a checkbox as true/false, the fields data-lists names as a
   // list of their non-empty values), {field} in data-api and in data-compose's name=template filled from the fields.
   document.addEventListener('submit', function (event) {
-    var form = event.target.closest('form[data-api]');
+    var form = event.target.closest('form[data-api][data-method]');
     if (!form) {
       return;
     }

@@ -436,7 +436,7 @@ public sealed record BackfillView(BackfillRecord? Backfill, IReadOnlyList<RunRec
 /// <param name="Description">What the table or column holds.</param>
 /// <param name="Owner">Who to ask about the table (not for a column).</param>
 /// <param name="Tags">Its tags: an array of texts, or one text separated by commas.</param>
-public sealed record DocsBody(System.Text.Json.JsonElement Description = default, System.Text.Json.JsonElement Owner = default, System.Text.Json.JsonElement Tags = default)
+public sealed record DocsBody(System.Text.Json.JsonElement Description, System.Text.Json.JsonElement Owner, System.Text.Json.JsonElement Tags)
 {
     /// <summary>The edits the body asks for, in field order.</summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.ApiRequestInvalid"/>: a field of the wrong type, an owner for a column, or nothing to edit.</exception>

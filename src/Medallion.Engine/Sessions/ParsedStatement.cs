@@ -54,6 +54,13 @@ internal sealed class ParsedStatement
         command.Parameters.Add(sql);
         string json = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         JsonNode? tree = JsonNode.Parse(json, s_nodeOptions, s_documentOptions);
+        if ((bool?)tree?["error"] == true && (string?)tree["error_type"] == "out of memory")
+        {
+            // The parse itself met the memory limit (shared by all running queries): the statement's kind is unknown,
+            // so it is the memory error, not a refusal of the statement as something other than a query.
+            throw new DuckDbException(ErrorCode.DuckDbQueryFailed, DuckDbErrorType.OutOfMemory, "Out of Memory Error: " + (string?)tree["error_message"]);
+        }
+
         if (tree is null || (bool?)tree["error"] == true)
         {
             // Not a SELECT (SET, DDL, ...) or not valid SQL: running it reports the real error, and a read-only session

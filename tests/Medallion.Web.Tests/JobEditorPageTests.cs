@@ -140,14 +140,21 @@ public sealed class JobEditorPageTests : IAsyncLifetime
     [InlineData("a.b")]
     public async Task A_file_name_that_would_leave_the_jobs_folder_is_refused_and_nothing_is_written(string name)
     {
-        string[] before = Directory.GetFiles(_served.Directory, "*", SearchOption.AllDirectories);
+        string[] before = ProjectFiles();
 
         using HttpResponseMessage save = await PutAsync(name, "name: hijacked\n", "ana", ServedProject.OperatorPassword);
 
         Assert.Equal(HttpStatusCode.BadRequest, save.StatusCode);
         Assert.Contains("is not a jobs file. Expected jobs/<name>.yml", (await ServedProject.ProblemAsync(save)).Detail, StringComparison.Ordinal);
-        Assert.Equal(before, Directory.GetFiles(_served.Directory, "*", SearchOption.AllDirectories));
+        Assert.Equal(before, ProjectFiles());
     }
+
+    /// <summary>The project's own files with their text, leaving out what the server writes as it runs (catalog, keys, lake).</summary>
+    private string[] ProjectFiles() =>
+        [.. Directory.GetFiles(_served.Directory, "*", SearchOption.AllDirectories)
+            .Where(path => !path.Contains("/.medallion/", StringComparison.Ordinal) && !path.Contains("/lake/", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(path => path + "\n" + File.ReadAllText(path))];
 
     [Fact]
     public async Task The_editor_in_portuguese_fits_a_phone()

@@ -48,19 +48,32 @@ public sealed partial class ModelGraph
         return selected;
     }
 
+    /// <summary>
+    /// The models and sources a <c>--select</c> expression names, as <see cref="Select"/> and <see cref="SelectSources"/>
+    /// read it together, for someone who sees only the tables <paramref name="visible"/> accepts: a part that names only
+    /// tables they do not see matches nothing, and the suggestions of an error name only tables, namespaces and tags they
+    /// see, so neither the answer nor its error tells them that a hidden table exists.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.ModelSelectionInvalid"/> when a part matches no visible model or source, with a suggestion among those.</exception>
+    public IReadOnlySet<TableName> SelectAmong(string expression, Func<TableName, bool> visible)
+    {
+        ArgumentNullException.ThrowIfNull(expression);
+        ArgumentNullException.ThrowIfNull(visible);
+        return SelectUncached(expression.Trim(), visible);
+    }
+
     private const int MaxRememberedSelections = 10_000;
     private readonly ConcurrentDictionary<string, (IReadOnlySet<TableName> Models, IReadOnlySet<TableName> Sources)> _selections = new(StringComparer.Ordinal);
 
-    private HashSet<TableName> SelectUncached(string expression)
+    private HashSet<TableName> SelectUncached(string expression, Func<TableName, bool>? visible = null)
     {
-
         var selected = new HashSet<TableName>();
         foreach (string term in expression.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             HashSet<TableName>? intersection = null;
             foreach (string part in term.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                HashSet<TableName> matched = SelectPart(part);
+                HashSet<TableName> matched = SelectPart(part, visible);
                 if (intersection is null)
                 {
                     intersection = matched;
@@ -88,7 +101,7 @@ public sealed partial class ModelGraph
         {
             try
             {
-                Match(project, part.Trim('+'));
+                Match([.. project.Tables], project.Models, part.Trim('+'));
             }
             catch (SelectionException exception)
             {
@@ -99,7 +112,7 @@ public sealed partial class ModelGraph
         return null;
     }
 
-    private HashSet<TableName> SelectPart(string part)
+    private HashSet<TableName> SelectPart(string part, Func<TableName, bool>? visible)
     {
         bool upstream = part.StartsWith('+');
         bool downstream = part.EndsWith('+') && part.Length > 1;
@@ -107,7 +120,9 @@ public sealed partial class ModelGraph
         HashSet<TableName> matched;
         try
         {
-            matched = Match(Project, core);
+            matched = visible is null
+                ? Match([.. Project.Tables], Project.Models, core)
+                : Match([.. Project.Tables.Where(visible)], [.. Project.Models.Where(m => visible(m.Name))], core);
         }
         catch (SelectionException exception)
         {
@@ -128,9 +143,9 @@ public sealed partial class ModelGraph
         return result;
     }
 
-    private static HashSet<TableName> Match(MedallionProject project, string core)
+    /// <summary>The tables one part names among <paramref name="tables"/> (models and sources) and <paramref name="models"/>.</summary>
+    private static HashSet<TableName> Match(IReadOnlyList<TableName> tables, IReadOnlyList<ModelDefinition> models, string core)
     {
-        IReadOnlyList<ModelDefinition> models = project.Models;
         if (core.StartsWith("tag:", StringComparison.OrdinalIgnoreCase))
         {
             string tag = core[4..];
@@ -147,10 +162,10 @@ public sealed partial class ModelGraph
         if (core.EndsWith(".*", StringComparison.Ordinal))
         {
             string ns = core[..^2];
-            HashSet<TableName> inNamespace = project.Tables.Where(t => string.Equals(t.Namespace, ns, StringComparison.OrdinalIgnoreCase)).ToHashSet();
+            HashSet<TableName> inNamespace = tables.Where(t => string.Equals(t.Namespace, ns, StringComparison.OrdinalIgnoreCase)).ToHashSet();
             if (inNamespace.Count == 0)
             {
-                IEnumerable<string> namespaces = project.Tables.Select(t => t.Namespace).Distinct(StringComparer.OrdinalIgnoreCase);
+                IEnumerable<string> namespaces = tables.Select(t => t.Namespace).Distinct(StringComparer.OrdinalIgnoreCase);
                 throw new SelectionException($"no model or source is in namespace '{ns}'.{NameSuggester.DidYouMean(ns, namespaces)}");
             }
 
@@ -158,7 +173,7 @@ public sealed partial class ModelGraph
         }
 
         // Sources can anchor a graph walk (bronze.orders+), so they match here too; a bare name prefers models.
-        List<TableName> all = [.. project.Tables];
+        IReadOnlyList<TableName> all = tables;
         HashSet<TableName> modelNames = models.Select(m => m.Name).ToHashSet();
         List<TableName> named = TableName.TryParse(core, out TableName full)
             ? all.Where(t => t.Equals(full)).ToList()

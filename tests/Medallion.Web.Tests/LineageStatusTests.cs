@@ -1,3 +1,7 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Medallion.Catalog;
+using Medallion.PgWire;
 using Medallion.Platform.Audit;
 using Medallion.Server.Tests;
 using Microsoft.Playwright;
@@ -101,6 +105,25 @@ public sealed class LineageStatusTests : IAsyncLifetime
         await Expect(scenario.Page.Locator("#lineage-selection[role=alert]")).ToContainTextAsync(message);
         await Expect(scenario.Page.Locator("#lineage-graph g.node.picked")).ToHaveCountAsync(0);
         await scenario.FinishAsync();
+    }
+
+    [Theory]
+    [InlineData("+silver.ordrs")]
+    [InlineData("silver.orders+")]
+    public async Task A_selection_by_a_user_who_may_not_read_a_table_neither_picks_it_nor_names_it_in_its_error(string expression)
+    {
+        await _served.Catalog.Identity.SetUserAsync("rita", PgUserStore.CreateScramVerifier("rita-secret"));
+        await _served.Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "gold.revenue", [], GranteeKind.User, "rita"), ["gold.revenue"]);
+        using WebSession session = new(_served);
+        await session.SignInOrFailAsync("rita", "rita-secret");
+
+        (HttpStatusCode status, string html) = await session.GetAsync("/lineage?select=" + Uri.EscapeDataString(expression));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        string answer = Regex.Match(html, "<p id=\"lineage-selection\"[^>]*>(.*?)</p>", RegexOptions.Singleline).Groups[1].Value;
+        Assert.Contains("no model or source is named", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("Did you mean silver.orders", answer, StringComparison.Ordinal);
+        Assert.DoesNotMatch("class=\"node [^\"]* picked\"", html);
     }
 
     [Fact]

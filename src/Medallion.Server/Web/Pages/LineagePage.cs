@@ -62,14 +62,15 @@ internal static class LineagePage
         List<TableName> tables = showInternal ? readable : [.. readable.Where(t => !IsInternal(t))];
         Dictionary<TableName, TableStatus> status = await StatusAsync(server, access, cancellationToken).ConfigureAwait(false);
 
-        // The selection is the CLI's own (ModelGraph.Select and SelectSources read --select), so the page highlights exactly what `medallion run --select` builds.
+        // The selection is the CLI's own reading of --select, so the page highlights what `medallion run --select` builds,
+        // among the tables the user may read: a hidden table is unknown to it, and no suggestion names one.
         HashSet<TableName>? picked = null;
         string? selectionError = null;
         if (expression.Length > 0)
         {
             try
             {
-                picked = [.. graph.Select(expression), .. graph.SelectSources(expression)];
+                picked = [.. graph.SelectAmong(expression, access.CanRead)];
             }
             catch (MedallionException e) when (e.Code == ErrorCode.ModelSelectionInvalid)
             {

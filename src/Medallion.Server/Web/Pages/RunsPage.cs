@@ -63,8 +63,8 @@ internal static class RunsPage
     {
         ServerContext server = page.Server;
         ModelGraph graph = server.Graph;
-        RunPage page1 = await server.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = job.Name, Limit = GridRuns }, cancellationToken).ConfigureAwait(false);
-        RunRecord[] runs = [.. page1.Runs.Reverse()];
+        RunPage recent = await server.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = job.Name, Limit = GridRuns }, cancellationToken).ConfigureAwait(false);
+        RunRecord[] runs = [.. recent.Runs.Reverse()];
         Dictionary<(string Run, TableName Table), ModelRunRecord> outcomes = (await server.Catalog.Runs.GetModelRunsAsync([.. runs.Select(r => r.Id)], cancellationToken).ConfigureAwait(false))
             .ToDictionary(m => (m.RunId, m.Model));
         IReadOnlySet<TableName> models = graph.Select(job.Select);

@@ -113,6 +113,18 @@ public sealed class AccessEndpointTests : IAsyncLifetime
         Assert.Empty(await _served.Catalog.Access.ListRowFiltersAsync());
     }
 
+    [Fact]
+    public async Task An_admin_cannot_remove_themselves_and_stays_able_to_sign_in()
+    {
+        using HttpResponseMessage response = await SendAsync(HttpMethod.Delete, "/api/users/ana", null, Admin);
+
+        (HttpStatusCode status, _, _, string detail) = await ServedProject.ProblemAsync(response);
+        Assert.Equal((HttpStatusCode.BadRequest, "User ana cannot remove themselves: it is the user this session acts as."), (status, detail.Split('\n')[0]));
+        Assert.NotNull(await _served.Catalog.Identity.FindUserAsync("ana"));
+        using HttpResponseMessage still = await SendAsync(HttpMethod.Get, "/api/users", null, Admin);
+        Assert.Equal(HttpStatusCode.OK, still.StatusCode);
+    }
+
     [Theory]
     [InlineData("text/plain", "Origin", "https://evil.example")]
     [InlineData("application/json", "Origin", "https://evil.example")]

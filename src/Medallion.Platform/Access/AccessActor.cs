@@ -13,4 +13,7 @@ public sealed record AccessActor(string User, string Client, string Channel)
 
     /// <summary>The server itself, on its own start: the operating-system user who started it.</summary>
     public static AccessActor Server => new(Environment.UserName, "server", "server");
+
+    /// <summary>Whether <see cref="User"/> is a catalog user who signed in (the REST API or the web UI), not the operating-system user of the CLI or the server.</summary>
+    public bool SignedIn => Channel is "api" or "web";
 }

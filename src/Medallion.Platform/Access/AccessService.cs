@@ -226,10 +226,23 @@ public sealed class AccessService
     }
 
     /// <summary>Removes a user with its grants, row filters, memberships and tokens (<c>user.remove</c>); false when there was no such user.</summary>
+    /// <exception cref="MedallionException">
+    /// <see cref="ErrorCode.CatalogAccessInvalid"/> when a signed-in user removes themselves: as PostgreSQL will not drop
+    /// the current user, an admin cannot lock themselves (perhaps the last admin) out of the session they act in.
+    /// </exception>
     public Task<bool> RemoveUserAsync(AccessActor actor, string name, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(name);
-        return ActAsync(actor, "user.remove", name, null, () => _catalog.Identity.RemoveUserAsync(name, cancellationToken), cancellationToken, NotFound($"there is no user {name}"));
+        return ActAsync(actor, "user.remove", name, null, () =>
+        {
+            if (actor.SignedIn && string.Equals(actor.User, name, StringComparison.Ordinal))
+            {
+                throw new MedallionException(ErrorCode.CatalogAccessInvalid, $"User {name} cannot remove themselves: it is the user this session acts as.\nHelp: another admin removes it, or 'medallion user remove {name}' on the server's machine.");
+            }
+
+            return _catalog.Identity.RemoveUserAsync(name, cancellationToken);
+        }, cancellationToken, NotFound($"there is no user {name}"));
     }
 
     /// <summary>Sets what a user may do through the server's REST API (<c>user.role</c>).</summary>

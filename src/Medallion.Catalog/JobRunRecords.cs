@@ -24,8 +24,8 @@ public enum RunTrigger
     Continuous,
 }
 
-/// <summary>A run planned for a job, before it starts (see <see cref="RunStore.TryQueueRunAsync"/>).</summary>
-/// <param name="Job">The job.</param>
+/// <summary>A run planned for a job or a selection of tables, before it starts (see <see cref="RunStore.TryQueueRunAsync"/>).</summary>
+/// <param name="Job">The job; null for a run of <paramref name="Selection"/> asked for by itself (Dagster's "materialize selected").</param>
 /// <param name="Trigger">What planned it.</param>
 /// <param name="Selection">The job's model selection, or null for all models.</param>
 /// <param name="IntervalStart">The start of the data interval, when the run has one.</param>
@@ -34,7 +34,7 @@ public enum RunTrigger
 /// The scheduler that owns the run (<see cref="LeaseHolder.Id"/>); null for a run queued by a server that does not run
 /// the jobs (on standby), which the scheduler that runs them adopts (see <see cref="RunStore.AdoptQueuedRunsAsync"/>).
 /// </param>
-public sealed record RunStart(string Job, RunTrigger Trigger, string? Selection, DateTimeOffset? IntervalStart, DateTimeOffset? IntervalEnd, string? Holder)
+public sealed record RunStart(string? Job, RunTrigger Trigger, string? Selection, DateTimeOffset? IntervalStart, DateTimeOffset? IntervalEnd, string? Holder)
 {
     /// <summary>The backfill the run belongs to.</summary>
     public string? BackfillId { get; init; }

@@ -51,15 +51,18 @@ public sealed partial class ModelGraph
     /// <summary>
     /// The models and sources a <c>--select</c> expression names, as <see cref="Select"/> and <see cref="SelectSources"/>
     /// read it together, for someone who sees only the tables <paramref name="visible"/> accepts: a part that names only
-    /// tables they do not see matches nothing, and the suggestions of an error name only tables, namespaces and tags they
-    /// see, so neither the answer nor its error tells them that a hidden table exists.
+    /// tables they do not see matches nothing, the suggestions of an error name only tables, namespaces and tags they
+    /// see, and <c>+</c> walks the whole graph but answers only the visible tables it reaches, so neither the answer nor
+    /// its error tells them that a hidden table exists.
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.ModelSelectionInvalid"/> when a part matches no visible model or source, with a suggestion among those.</exception>
     public IReadOnlySet<TableName> SelectAmong(string expression, Func<TableName, bool> visible)
     {
         ArgumentNullException.ThrowIfNull(expression);
         ArgumentNullException.ThrowIfNull(visible);
-        return SelectUncached(expression.Trim(), visible);
+        HashSet<TableName> selected = SelectUncached(expression.Trim(), visible);
+        selected.RemoveWhere(t => !visible(t));
+        return selected;
     }
 
     private const int MaxRememberedSelections = 10_000;

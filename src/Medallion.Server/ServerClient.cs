@@ -83,6 +83,11 @@ public sealed class ServerClient : IDisposable
     public Task<RunRecord> TriggerAsync(string job, IReadOnlyDictionary<string, string>? variables, CancellationToken cancellationToken = default) =>
         PostAsync<RunRecord>($"api/jobs/{Uri.EscapeDataString(job)}/trigger", new TriggerRequest(variables), cancellationToken);
 
+    /// <summary>Queues a run of a selection of tables, belonging to no job, with variables for its model SQL (<c>POST /api/runs</c>).</summary>
+    /// <exception cref="MedallionException">As <see cref="GetAsync{T}"/>; a selection that matches no table answers <see cref="ErrorCode.ModelSelectionInvalid"/>.</exception>
+    public Task<RunRecord> RunSelectionAsync(string selection, IReadOnlyDictionary<string, string>? variables, CancellationToken cancellationToken = default) =>
+        PostAsync<RunRecord>("api/runs", new RunSelectionRequest(selection, variables), cancellationToken);
+
     /// <summary>Cancels a queued or running run (<c>POST /api/runs/{id}/cancel</c>).</summary>
     /// <exception cref="MedallionException">As <see cref="GetAsync{T}"/>; a run that is not under way is refused (404).</exception>
     public Task<CancelResult> CancelRunAsync(string runId, CancellationToken cancellationToken = default) =>

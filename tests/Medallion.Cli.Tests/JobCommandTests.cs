@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Medallion.Catalog;
+using Medallion.Platform;
 using Medallion.Server;
 using Microsoft.Data.Sqlite;
 
@@ -145,6 +146,38 @@ public sealed partial class JobCommandTests : IAsyncLifetime
             result.Output);
         RunRecord run = await WaitForEndAsync("chain", id);
         Assert.Equal((RunStatus.Succeeded, RunTrigger.Api, "a=b"), (run.Status, run.Trigger, run.Variables["tier"]));
+    }
+
+    [Fact]
+    public async Task Trigger_with_select_queues_a_run_of_those_tables_that_belongs_to_no_job()
+    {
+        Cli.Result result = await Cli.RunAsync("trigger", "--select", "silver.one+", "--project", _project);
+
+        Assert.Equal((0, string.Empty), (result.ExitCode, result.Error));
+        string id = Regex.Match(result.Output, @"\AQueued run (\S+) of silver\.one\+\.\n").Groups[1].Value;
+        Assert.NotEmpty(id);
+        using ServerClient client = await ServerClient.ConnectAsync(_project);
+        DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+        RunDetails details;
+        while ((details = await client.GetAsync<RunDetails>($"api/runs/{id}")).Run.Status is RunStatus.Queued or RunStatus.Running)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"run {id} did not end in 60 s");
+            await Task.Delay(100);
+        }
+
+        Assert.Equal((RunStatus.Succeeded, null), (details.Run.Status, details.Run.Job));
+        Assert.Equal(["gold.after_flaky", "gold.flaky", "silver.one"], details.Models.Select(m => m.Model.ToString()).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(new[] { "trigger" }, "trigger needs a job or --select.")]
+    [InlineData(new[] { "trigger", "chain", "--select", "silver.one" }, "trigger takes a job or --select, not both (job 'chain', --select 'silver.one').")]
+    public async Task Trigger_takes_either_a_job_or_a_selection(string[] arguments, string error)
+    {
+        Cli.Result result = await Cli.RunAsync([.. arguments, "--project", _project]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("Error MDL1101: " + error, result.Error, StringComparison.Ordinal);
     }
 
     [Fact]

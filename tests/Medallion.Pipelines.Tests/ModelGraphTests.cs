@@ -94,6 +94,16 @@ public sealed class ModelGraphTests : IDisposable
     }
 
     [Fact]
+    public async Task A_selection_among_visible_tables_walks_through_hidden_ones_but_answers_only_the_visible()
+    {
+        ModelGraph graph = await _project.BuildGraphAsync();
+
+        IReadOnlySet<TableName> selected = graph.SelectAmong("+gold.top_customers", t => t.Name != "customers");
+
+        Assert.Equal(["bronze.orders", "gold.revenue", "gold.top_customers", "silver.orders"], Names(selected));
+    }
+
+    [Fact]
     public async Task Selecting_an_ambiguous_bare_name_asks_for_the_namespace()
     {
         _project.Write("models/gold/orders.sql", "SELECT * FROM silver.orders");

@@ -126,6 +126,36 @@ public sealed class LineageStatusTests : IAsyncLifetime
         Assert.DoesNotMatch("class=\"node [^\"]* picked\"", html);
     }
 
+    [Theory]
+    [InlineData("en-US", "Run the selected tables", "succeeded")]
+    [InlineData("pt-BR", "Executar as tabelas selecionadas", "sucesso")]
+    public async Task An_operator_runs_the_highlighted_tables_from_the_lineage_page_and_lands_on_the_run(string locale, string button, string succeeded)
+    {
+        await using BrowserScenario scenario = await OpenAsync("lineage-run-" + locale, "/lineage?select=" + Uri.EscapeDataString("+gold.revenue"), locale);
+
+        await scenario.Page.GetByRole(AriaRole.Button, new() { Name = button }).ClickAsync();
+
+        await Expect(scenario.Page).ToHaveURLAsync(new Regex("/runs/[0-9a-f-]+$"));
+        await Expect(scenario.Page.Locator("#run-selection")).ToHaveTextAsync("+gold.revenue");
+        await Expect(scenario.Page.Locator("#run-status .state-succeeded")).ToHaveTextAsync(succeeded, new() { Timeout = 60_000 });
+        RunDetail run = (await _served.Catalog.Runs.GetRunDetailAsync(scenario.Page.Url.Split('/')[^1]))!;
+        Assert.Equal(["bronze.orders", "gold.revenue", "silver.orders"], run.Models.Select(m => m.Model.ToString()).Order(StringComparer.Ordinal));
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
+    public async Task A_viewer_is_offered_no_run_of_the_selection()
+    {
+        using WebSession session = new(_served);
+        await session.SignInOrFailAsync("vic", ServedProject.ViewerPassword);
+
+        (HttpStatusCode status, string html) = await session.GetAsync("/lineage?select=" + Uri.EscapeDataString("+gold.revenue"));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("tables selected.", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-action=\"/api/runs\"", html, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_audit_table_is_hidden_until_the_internal_tables_toggle_is_on()
     {

@@ -76,7 +76,12 @@ internal static class JobCommands
 
     private static Command Trigger(TextWriter output)
     {
-        var job = new Argument<string>("job") { Description = "The job, as medallion jobs lists it." };
+        var job = new Argument<string?>("job") { Description = "The job, as medallion jobs lists it; leave it out with --select.", Arity = ArgumentArity.ZeroOrOne };
+        var select = new Option<string?>("--select", "-s")
+        {
+            Description = "Build these tables instead of a job's, in a run of no job: models and sources as medallion run --select reads them (+gold.daily_revenue, silver.*, tag:daily).",
+            HelpName = "selection",
+        };
         var variables = new Option<string[]>("--var")
         {
             Description = "A variable for the run's model SQL, read with getvariable('name'); repeat for more.",
@@ -84,7 +89,7 @@ internal static class JobCommands
             DefaultValueFactory = _ => [],
         };
         Option<string> project = ProjectOption.Create();
-        var command = new Command("trigger", "Queue a run of a job now on the running server (paused or not).") { job, variables, project };
+        var command = new Command("trigger", "Queue a run of a job (paused or not), or of a selection of tables, now on the running server.") { job, select, variables, project };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -99,9 +104,21 @@ internal static class JobCommands
                 values[pair[..equals]] = pair[(equals + 1)..];
             }
 
+            string? jobName = parsed.GetValue(job);
+            string? selection = parsed.GetValue(select);
+            if ((jobName is null) == (selection is null))
+            {
+                throw new MedallionException(ErrorCode.CommandLineInvalid, jobName is null
+                    ? "trigger needs a job or --select. Help: medallion trigger nightly, or medallion trigger --select +gold.daily_revenue; medallion jobs lists the jobs."
+                    : $"trigger takes a job or --select, not both (job '{jobName}', --select '{selection}'). Help: a job builds its own selection; leave out one of them.");
+            }
+
             using ServerClient server = await ServerClient.ConnectAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            RunRecord run = await server.TriggerAsync(parsed.GetRequiredValue(job), values, cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync($"Queued run {run.Id} of job {run.Job}{(values.Count == 0 ? string.Empty : " with " + string.Join(", ", values.Select(v => v.Key + "=" + v.Value)))}.").ConfigureAwait(false);
+            RunRecord run = jobName is not null
+                ? await server.TriggerAsync(jobName, values, cancellationToken).ConfigureAwait(false)
+                : await server.RunSelectionAsync(selection!, values, cancellationToken).ConfigureAwait(false);
+            string what = run.Job is null ? $"of {run.Selection}" : $"of job {run.Job}";
+            await output.WriteLineAsync($"Queued run {run.Id} {what}{(values.Count == 0 ? string.Empty : " with " + string.Join(", ", values.Select(v => v.Key + "=" + v.Value)))}.").ConfigureAwait(false);
             await output.WriteLineAsync($"Help: follow it with medallion runs {run.Id}; stop it with medallion cancel {run.Id}.").ConfigureAwait(false);
             return 0;
         });

@@ -144,9 +144,18 @@ internal static class ApiEndpoints
             .WithDescription("Every server on the project's catalog, the longest running first: its host, pid, role (active, standby, web, lease lost), version, address, start and last heartbeat; silent when its last heartbeat is older than the scheduler lease (--scheduler-lease), as a killed or cut-off server's is.")
             .Produces<IReadOnlyList<ServerView>>();
         act.MapPost("/jobs/{job}/trigger", (ServerContext server, HttpContext http, string job, TriggerRequest? body, CancellationToken cancellationToken) =>
-                ActAsync(server, http, "trigger", job, body?.Variables is { Count: > 0 } v ? string.Join(", ", v.Select(p => p.Key + "=" + p.Value)) : null,
+                ActAsync(server, http, "trigger", job, VariablesText(body?.Variables),
                     () => server.Scheduler.TriggerAsync(job, body?.Variables, cancellationToken), cancellationToken))
             .WithName("TriggerJob").WithTags("jobs").Produces<RunRecord>();
+        act.MapPost("/runs", (ServerContext server, HttpContext http, RunSelectionRequest body, CancellationToken cancellationToken) =>
+                ActAsync(server, http, "start", body.Select ?? string.Empty, VariablesText(body.Variables), async () =>
+                {
+                    string selection = await ReadableSelectionAsync(server, http.User.Identity?.Name, body.Select ?? string.Empty, cancellationToken).ConfigureAwait(false);
+                    return await server.Scheduler.RunSelectionAsync(selection, body.Variables, cancellationToken).ConfigureAwait(false);
+                }, cancellationToken))
+            .WithName("RunSelection").WithTags("runs")
+            .WithDescription("Queues a run of a selection of tables, belonging to no job (Dagster's materialize selected): select is read as medallion run --select reads it (+gold.daily_revenue, silver.*, tag:daily) among the tables the user may read, and the run builds those models after loading the sources they read. Needs the operator role; a selection that matches nothing the user may read answers 400 and queues nothing.")
+            .Produces<RunRecord>().ProducesProblem(StatusCodes.Status400BadRequest);
         act.MapPost("/jobs/{job}/pause", (ServerContext server, HttpContext http, string job, CancellationToken cancellationToken) =>
                 ActAsync(server, http, "pause", job, null, async () =>
                 {
@@ -230,6 +239,29 @@ internal static class ApiEndpoints
             .WithName("RerunTable").WithTags("runs")
             .WithDescription("Queues a new run of a finished run's job that builds one table of it again (Airflow's clear of a task), and with downstream=true everything the job builds downstream of it, with the run's data interval and variables.")
             .Produces<RunRecord>().ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    /// <summary>Variables as an action's audit detail (<c>region=south, day=2026-11-27</c>); null when there are none.</summary>
+    private static string? VariablesText(IReadOnlyDictionary<string, string>? variables) =>
+        variables is { Count: > 0 } ? string.Join(", ", variables.Select(p => p.Key + "=" + p.Value)) : null;
+
+    /// <summary>
+    /// What a run of <paramref name="expression"/> asked by <paramref name="user"/> builds: the tables it selects among
+    /// those the user may read, as the lineage page highlights them. That is the expression itself when it selects no
+    /// other table, else those tables named one by one, so the run builds no table the user cannot see.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.ModelSelectionInvalid"/> when a part matches no table the user may read (its suggestions name only those).</exception>
+    private static async Task<string> ReadableSelectionAsync(ServerContext server, string? user, string expression, CancellationToken cancellationToken)
+    {
+        ModelGraph graph = server.Graph;
+        Platform.Access.ReaderView access = await ReaderAccess.ForAsync(server, user, cancellationToken).ConfigureAwait(false);
+        IReadOnlySet<TableName> readable = graph.SelectAmong(expression, access.CanRead);
+        if (graph.Select(expression).Concat(graph.SelectSources(expression)).All(readable.Contains))
+        {
+            return expression.Trim();
+        }
+
+        return string.Join(' ', readable.Select(t => t.ToString().ToLowerInvariant()).Order(StringComparer.Ordinal));
     }
 
     /// <summary>The jobs file an API path names by its stem: <c>nightly</c> is <c>jobs/nightly.yml</c>.</summary>
@@ -414,6 +446,11 @@ public sealed record ProjectInfo(string Name, string? Directory, string? Storage
 /// <summary>The body of a trigger: variables for the run's model SQL (<c>getvariable('name')</c>).</summary>
 /// <param name="Variables">Names and values.</param>
 public sealed record TriggerRequest(IReadOnlyDictionary<string, string>? Variables);
+
+/// <summary>The body of a run of a selection (<c>POST /api/runs</c>).</summary>
+/// <param name="Select">The tables to build, in the <c>--select</c> syntax.</param>
+/// <param name="Variables">Variables for the model SQL (<c>getvariable('name')</c>).</param>
+public sealed record RunSelectionRequest(string? Select, IReadOnlyDictionary<string, string>? Variables = null);
 
 /// <summary>The body of a backfill.</summary>
 /// <param name="From">The range's start (inclusive).</param>

@@ -45,7 +45,7 @@ internal sealed class AdmissionQueue
     /// defines comes with no job (it is to end, not start). Nothing leaves the queue here: the caller removes what it
     /// started or ended, and locks the tables of what it started.
     /// </summary>
-    /// <param name="jobs">The project's jobs, by name.</param>
+    /// <param name="jobOf">What a run runs as (see <see cref="JobScheduler.Definitions.JobOf"/>); null when its job is gone.</param>
     /// <param name="active">The runs under way now, here or on workers.</param>
     /// <param name="backfills">The backfills under way, by id (their <see cref="BackfillRecord.MaxActive"/>).</param>
     /// <param name="tablesOf">The tables a run of a job may write: one writer per table at a time.</param>
@@ -59,14 +59,14 @@ internal sealed class AdmissionQueue
     /// the list one by one (a record compares field by field), made a backlog cost CPU in proportion to its square.</para>
     /// </remarks>
     public List<Admission> Admit(
-        IReadOnlyDictionary<string, JobDefinition> jobs,
+        Func<RunRecord, JobDefinition?> jobOf,
         IEnumerable<RunRecord> active,
         IReadOnlyDictionary<string, BackfillRecord> backfills,
         Func<RunRecord, JobDefinition, IReadOnlyList<TableName>> tablesOf,
         IReadOnlySet<TableName> locked)
     {
         List<RunRecord> running = active.ToList();
-        Dictionary<string, int> activeByJob = CountBy(running, r => r.Job);
+        Dictionary<string, int> activeByJob = CountBy(running, r => r.Job ?? JobScheduler.SelectionJobName);
         Dictionary<string, int> activeByBackfill = CountBy(running, r => r.BackfillId);
         var taken = new HashSet<TableName>(locked);
         var admitted = new List<Admission>();
@@ -74,7 +74,7 @@ internal sealed class AdmissionQueue
         // order them: two made in the same millisecond compare by their random part.
         foreach (RunRecord run in _runs.OrderBy(r => r.StartedAt).ThenBy(r => r.IntervalEnd ?? DateTimeOffset.MinValue).ThenBy(r => r.Id, StringComparer.Ordinal))
         {
-            if (run.Job is null || !jobs.TryGetValue(run.Job, out JobDefinition? job))
+            if (jobOf(run) is not { } job)
             {
                 admitted.Add(new Admission(run, null, []));
                 continue;

@@ -61,6 +61,29 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>
+    /// Queues a run of a selection of tables now, belonging to no job (Dagster's "materialize selected"): it builds the
+    /// models the selection names, after loading the sources they read, as <c>medallion run --select</c> does, with
+    /// variables for their SQL. It waits for the tables' locks like any run; it is not retried.
+    /// </summary>
+    /// <param name="selection">A <c>--select</c> expression (see <see cref="ModelGraph.Select"/>).</param>
+    /// <param name="variables">Variables for the model SQL (<c>getvariable('k')</c>).</param>
+    /// <param name="cancellationToken">Stops the queueing.</param>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.ModelSelectionInvalid"/> when a part of the selection
+    /// matches no model or source (with a suggestion), or the whole selects nothing.</exception>
+    public Task<RunRecord> RunSelectionAsync(string selection, IReadOnlyDictionary<string, string>? variables = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        string trimmed = selection.Trim();
+        ModelGraph graph = _definitions.Graph;
+        if (trimmed.Length == 0 || (graph.Select(trimmed).Count == 0 && graph.SelectSources(trimmed).Count == 0))
+        {
+            throw new MedallionException(ErrorCode.ModelSelectionInvalid, $"The selection '{trimmed}' names no table to build.\nHelp: name models or sources, e.g. +gold.daily_revenue (it and everything upstream), silver.* or tag:daily.");
+        }
+
+        return QueueNowAsync(new RunStart(null, RunTrigger.Api, trimmed, null, null, Holder.Id) { Variables = variables ?? new Dictionary<string, string>() }, cancellationToken);
+    }
+
+    /// <summary>
     /// Cancels a run: a queued run ends cancelled at once; a running one stops its models (they commit nothing); a
     /// continuous run stops its stream between commits and pauses its job (see <see cref="CancelStreamAsync"/>).
     /// </summary>
@@ -131,21 +154,16 @@ public sealed partial class JobScheduler
     public Task UnpauseAsync(string job, CancellationToken cancellationToken = default) => SetPausedAsync(job, false, cancellationToken);
 
     /// <summary>
-    /// Queues a new run of a finished run's job that builds only the models that failed, were skipped, cancelled or
+    /// Queues a new run of a finished run's job (or selection: see <see cref="RunSelectionAsync"/>) that builds only the models that failed, were skipped, cancelled or
     /// interrupted in it (and reloads the job's sources), with the same data interval and variables.
     /// </summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the run does not exist, has no job, or has nothing to re-run (the message says which).</exception>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the run does not exist, was recorded by <c>medallion run</c> or its job is gone, or it has nothing to re-run (the message says which).</exception>
     public async Task<RunRecord> RerunFromFailureAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         RunDetail detail = await _catalog.Runs.GetRunDetailAsync(runId, cancellationToken).ConfigureAwait(false)
             ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}'.\nHelp: list runs with 'medallion runs'.");
-        if (detail.Run.Job is not { } name)
-        {
-            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"Run '{runId}' belongs to no job, so the scheduler cannot re-run it.\nHelp: run it again with 'medallion run'.");
-        }
-
-        JobDefinition job = FindJob(name);
+        JobDefinition job = JobToRepeat(detail.Run);
         HashSet<TableName> models = _definitions.Graph.Models.Select(m => m.Name).ToHashSet();
         List<string> redo = detail.Models
             .Where(m => m.Status is RunStatus.Failed or RunStatus.Skipped or RunStatus.Cancelled or RunStatus.Interrupted)
@@ -159,27 +177,27 @@ public sealed partial class JobScheduler
             throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"Run '{runId}' has no failed, skipped or cancelled model to re-run (it {detail.Run.Status.ToString().ToLowerInvariant()}).\nHelp: trigger the job for a new run.");
         }
 
-        return await RepeatAsync(detail.Run, job, redo.Count > 0 ? string.Join(' ', redo) : job.Select, cancellationToken).ConfigureAwait(false);
+        return await RepeatAsync(detail.Run, redo.Count > 0 ? string.Join(' ', redo) : job.Select, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Queues a new run of a finished run's job that builds every model the run selected (and reloads the job's sources),
+    /// Queues a new run of a finished run's job (or selection) that builds every model the run selected (and reloads the job's sources),
     /// with the same data interval and variables (Airflow's clear of a whole run, Dagster's re-execute all).
     /// </summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the run does not exist, has no job, or has not ended (the message says which).</exception>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the run does not exist, was recorded by <c>medallion run</c> or its job is gone, or it has not ended (the message says which).</exception>
     public async Task<RunRecord> RetryAsync(string runId, CancellationToken cancellationToken = default)
     {
-        (RunRecord run, JobDefinition job) = await EndedJobRunAsync(runId, cancellationToken).ConfigureAwait(false);
-        return await RepeatAsync(run, job, run.Selection, cancellationToken).ConfigureAwait(false);
+        (RunRecord run, _) = await EndedJobRunAsync(runId, cancellationToken).ConfigureAwait(false);
+        return await RepeatAsync(run, run.Selection, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Queues a new run of a finished run's job that builds one of its models (or sources) again, and with
+    /// Queues a new run of a finished run's job (or selection) that builds one of its models (or sources) again, and with
     /// <paramref name="downstream"/> everything the job builds downstream of it too (Airflow's "clear" of a task, with or
     /// without its downstream), with the run's data interval and variables. Nothing upstream of the table runs again.
     /// </summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the run does not exist, has no job,
-    /// is still queued or running, or its job does not build the table (the message says which, with a suggestion).</exception>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the run does not exist, was recorded by
+    /// <c>medallion run</c> or its job is gone, is still queued or running, or its job does not build the table (the message says which, with a suggestion).</exception>
     public async Task<RunRecord> RerunTableAsync(string runId, string table, bool downstream, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(table);
@@ -190,38 +208,42 @@ public sealed partial class JobScheduler
         TableName[] matching = [.. built.Where(t => string.Equals(t.ToString(), table, StringComparison.OrdinalIgnoreCase))];
         if (matching is not [TableName start])
         {
-            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"Job '{job.Name}' builds no table '{table}'.{NameSuggester.DidYouMeanTable(table, built.Select(t => t.ToString()))}\nHelp: the job's tables are those its 'select' names: {job.Select ?? "every model"}.");
+            string builder = run.Job is null ? $"Run '{run.Id}'" : $"Job '{job.Name}'";
+            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"{builder} builds no table '{table}'.{NameSuggester.DidYouMeanTable(table, built.Select(t => t.ToString()))}\nHelp: its tables are those its 'select' names: {job.Select ?? "every model"}.");
         }
 
         IEnumerable<TableName> chosenTables = downstream ? [.. graph.Select(start + "+"), .. graph.SelectSources(start + "+")] : [start];
         string selection = string.Join(' ', chosenTables.Where(built.Contains).Select(t => t.ToString().ToLowerInvariant()).Order(StringComparer.Ordinal));
-        return await RepeatAsync(run, job, selection, cancellationToken).ConfigureAwait(false);
+        return await RepeatAsync(run, selection, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A run of a job that has ended, with its job, for an action that repeats it.</summary>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the run does not exist, has no job, or has not ended (the message says which).</exception>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when the run does not exist, was recorded by <c>medallion run</c> or its job is gone, or it has not ended (the message says which).</exception>
     private async Task<(RunRecord Run, JobDefinition Job)> EndedJobRunAsync(string runId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         RunRecord run = await _catalog.Runs.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
             ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}'.\nHelp: list runs with 'medallion runs'.");
-        if (run.Job is not { } name)
-        {
-            throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"Run '{runId}' belongs to no job, so the scheduler cannot re-run it.\nHelp: run it again with 'medallion run'.");
-        }
-
+        JobDefinition job = JobToRepeat(run);
         if (run.Status is RunStatus.Queued or RunStatus.Running)
         {
             throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"Run '{runId}' is still {run.Status.ToString().ToLowerInvariant()}, so there is nothing to repeat yet.\nHelp: wait for it to end, or cancel it with 'medallion cancel {runId}'.");
         }
 
-        return (run, FindJob(name));
+        return (run, job);
     }
 
+    /// <summary>What a repeat of <paramref name="run"/> runs as: its job, or the selection it was asked to build.</summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when its job is gone (with a suggestion), or it was recorded by <c>medallion run</c>.</exception>
+    private JobDefinition JobToRepeat(RunRecord run) =>
+        run.Job is { } name ? FindJob(name)
+        : _definitions.JobOf(run)
+            ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"Run '{run.Id}' was recorded by 'medallion run', not queued on a server, so the scheduler cannot repeat it.\nHelp: run it again with 'medallion run'.");
+
     /// <summary>Queues a run that repeats <paramref name="run"/> for <paramref name="selection"/>, with its data interval and variables, linked to it as its parent.</summary>
-    private Task<RunRecord> RepeatAsync(RunRecord run, JobDefinition job, string? selection, CancellationToken cancellationToken) =>
+    private Task<RunRecord> RepeatAsync(RunRecord run, string? selection, CancellationToken cancellationToken) =>
         QueueNowAsync(
-            new RunStart(job.Name, RunTrigger.Api, selection, run.IntervalStart, run.IntervalEnd, Holder.Id)
+            new RunStart(run.Job, RunTrigger.Api, selection, run.IntervalStart, run.IntervalEnd, Holder.Id)
             {
                 ParentId = run.Id,
                 Variables = run.Variables,

@@ -310,7 +310,9 @@ public sealed partial class JobScheduler
         RunTrigger.Backfill => $"queued by backfill {run.BackfillId} for the interval {run.IntervalStart:O} to {run.IntervalEnd:O}",
         RunTrigger.Data => "queued: new data (a watched table has a new version, or a watched file source has new files)",
         RunTrigger.After => "queued: a job it runs after succeeded",
-        _ => run.ParentId is { } parent ? $"queued to re-run {run.Selection ?? "the job's sources"} of run {parent}" : "queued by a trigger",
+        _ => run.ParentId is { } parent ? $"queued to re-run {run.Selection ?? "the job's sources"} of run {parent}"
+            : run.Job is null ? $"queued to build the selection {run.Selection}"
+            : "queued by a trigger",
     };
 
     /// <summary>
@@ -333,13 +335,13 @@ public sealed partial class JobScheduler
         try
         {
             List<Admission> admitted = _queue.Admit(
-                definitions.Jobs, _executor.Running.Concat(_admitted.Values), _backfills, (run, job) => RunExecutor.TablesWritten(run, job, definitions, streamed), LockedTables());
+                definitions.JobOf, _executor.Running.Concat(_admitted.Values), _backfills, (run, job) => RunExecutor.TablesWritten(run, job, definitions, streamed), LockedTables());
             foreach ((RunRecord run, JobDefinition? job, IReadOnlyList<TableName> tables) in admitted)
             {
                 if (job is null)
                 {
                     leaving.Add(run);
-                    await _executor.EndAsync(run, RunStatus.Cancelled, $"the job '{run.Job}' is no longer defined in the project").ConfigureAwait(false);
+                    await _executor.EndAsync(run, RunStatus.Cancelled, run.Job is null ? "no scheduler runs a run recorded by 'medallion run'" : $"the job '{run.Job}' is no longer defined in the project").ConfigureAwait(false);
                     if (run.BackfillId is { } orphaned)
                     {
                         orphanedBackfills.Add(orphaned);

@@ -200,7 +200,7 @@ public sealed partial class JobScheduler
             Task logged = _executor.LogEachAsync(claimed, _ => $"claimed by worker {Holder.Id} ({Holder})");
             foreach (RunRecord run in claimed)
             {
-                if (run.Job is { } name && definitions.Jobs.TryGetValue(name, out JobDefinition? job))
+                if (definitions.JobOf(run) is { } job)
                 {
                     _executor.Start(run, job, definitions);
                 }

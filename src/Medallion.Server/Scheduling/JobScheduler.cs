@@ -270,7 +270,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         foreach (RunRecord run in await _catalog.Runs.GetRunsOfLiveServersAsync(liveSince, cancellationToken).ConfigureAwait(false))
         {
             _admitted[run.Id] = run;
-            if (run.Job is { } name && _definitions.Jobs.TryGetValue(name, out JobDefinition? job))
+            if (_definitions.JobOf(run) is { } job)
             {
                 _runTables[run.Id] = RunExecutor.TablesWritten(run, job, _definitions, _executor.Streamed);
             }
@@ -288,8 +288,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         Definitions definitions = _definitions;
         return (run, attempts) =>
         {
-            bool again = run.Trigger != RunTrigger.Continuous && run.Job is { } name
-                && definitions.Jobs.TryGetValue(name, out JobDefinition? job) && attempts <= job.Retries.Count;
+            bool again = run.Trigger != RunTrigger.Continuous && definitions.JobOf(run) is { } job && attempts <= job.Retries.Count;
             if (again)
             {
                 retried.Add(run.Id);
@@ -357,12 +356,40 @@ public sealed partial class JobScheduler : IAsyncDisposable
 
     private void Wake() => Volatile.Read(ref _wake).TrySetResult();
 
+    /// <summary>The name runs of a selection (no job) go by in metrics and traces, where a job's name would be.</summary>
+    public const string SelectionJobName = "(selection)";
+
+    /// <summary>
+    /// Whether a run belongs to no job but builds a selection queued on a server (<see cref="RunSelectionAsync"/>, or a
+    /// repeat of one), which the scheduler runs, retries and re-runs as it does a job's; a run recorded by
+    /// <c>medallion run</c> has no job either, and no scheduler repeats it.
+    /// </summary>
+    public static bool IsSelectionRun(RunRecord run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return run.Job is null && run.Trigger == RunTrigger.Api && run.Selection is not null;
+    }
+
     /// <summary>The project as loaded at one time: its files, its model graph and its jobs by name.</summary>
     internal sealed record Definitions(ProjectEnvironment Environment, ModelGraph Graph)
     {
         public MedallionProject Project => Environment.Project;
 
         public Dictionary<string, JobDefinition> Jobs { get; } = Environment.Project.Jobs.ToDictionary(j => j.Name, StringComparer.Ordinal);
+
+        /// <summary>
+        /// What a run runs as: its job; for a run of a selection asked for through the API (no job), a job of that
+        /// selection alone, with no sources of its own (it loads those its models read, as any run does), no retries,
+        /// no timeouts, and no limit on runs at once beyond the table locks every run takes. Null for a run whose job
+        /// the project no longer defines, and for one recorded by <c>medallion run</c>, which no scheduler runs.
+        /// </summary>
+        public JobDefinition? JobOf(RunRecord run) =>
+            run.Job is { } name ? Jobs.GetValueOrDefault(name)
+            : IsSelectionRun(run) ? SelectionJob(run.Selection!)
+            : null;
+
+        private static JobDefinition SelectionJob(string selection) => new(
+            SelectionJobName, selection, [], null, [], [], CatchupPolicy.None, RetryPolicy.None, null, null, int.MaxValue, false, new SourceLocation("(selection)"));
 
         /// <summary>The source that loads each bronze table a source loads.</summary>
         public Dictionary<TableName, string> SourceTargets { get; } = SourceTargetsOf(Environment.Project);

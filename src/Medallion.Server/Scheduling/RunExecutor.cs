@@ -491,7 +491,7 @@ internal sealed class RunExecutor : IDisposable
 
         public void Report(RunEvent value)
         {
-            _executor._metrics.Step(_run.Id, _run.Job!, _attempt, value, _sourceTargets.GetValueOrDefault(value.Table));
+            _executor._metrics.Step(_run.Id, _run.Job ?? JobScheduler.SelectionJobName, _attempt, value, _sourceTargets.GetValueOrDefault(value.Table));
             _events.Writer.TryWrite((value, _time.GetUtcNow()));
         }
 

@@ -76,6 +76,8 @@ internal static class WebText
         ["Fit"] = "Ajustar",
         ["Drag to pan, scroll to zoom."] = "Arraste para mover, role para aproximar.",
         ["Highlight"] = "Destacar",
+        ["Run the selected tables"] = "Executar as tabelas selecionadas",
+        ["Selection"] = "Seleção",
         ["Select"] = "Selecionar",
         ["Clear"] = "Limpar",
         ["As medallion run --select reads it: silver.orders, silver.*, tag:daily, +model (with upstream), model+ (with downstream); separate several with spaces."] = "Como medallion run --select a lê: silver.orders, silver.*, tag:daily, +modelo (com o que vem antes), modelo+ (com o que vem depois); separe várias com espaços.",
@@ -482,6 +484,8 @@ internal static class WebText
         (@"^queued: new data \(a watched table has a new version, or a watched file source has new files\)$", "na fila: dados novos (uma tabela observada tem versão nova, ou uma fonte de arquivos observada tem arquivos novos)"),
         (@"^queued: a job it runs after succeeded$", "na fila: uma tarefa que ela segue terminou com sucesso"),
         (@"^queued to re-run (.+) of run (\S+)$", "na fila para reexecutar {1} da execução {2}"),
+        (@"^queued to build the selection (.+)$", "na fila para construir a seleção {1}"),
+        (@"^no scheduler runs a run recorded by 'medallion run'$", "nenhum agendador executa uma execução registrada por 'medallion run'"),
         (@"^handed back by a worker that stopped before the run finished; another worker takes it over$", "devolvida por um executor que parou antes do fim da execução; outro executor a assume"),
     ];
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
@@ -95,7 +96,9 @@ internal static class LineagePage
         else if (picked is not null)
         {
             int shown = tables.Count(picked.Contains);
-            body.Add($"<p id=\"lineage-selection\" role=\"status\">{page.T("{0} tables selected.", page.Number(shown))} <a href=\"{Url(null, showInternal)}\">{page.T("Clear")}</a></p>");
+            // Dagster's "materialize selected": the server builds what is highlighted, in a run of no job.
+            Markup run = picked.Count == 0 ? Markup.Empty : page.Action("/api/runs", "Run the selected tables", then: "run", body: JsonSerializer.Serialize(new { select = expression }));
+            body.Add($"<p id=\"lineage-selection\" role=\"status\">{page.T("{0} tables selected.", page.Number(shown))} <a href=\"{Url(null, showInternal)}\">{page.T("Clear")}</a> {run}</p>");
         }
 
         body.Add($"""

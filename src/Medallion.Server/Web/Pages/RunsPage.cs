@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Pipelines;
 using Medallion.Platform;
+using Medallion.Server.Scheduling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -119,7 +120,7 @@ internal static class RunsPage
         html.Add($"<table class=\"runs\"><thead><tr><th>{page.T("Run")}</th><th>{page.T("Job")}</th><th>{page.T("Status")}</th><th>{page.T("Started")}</th><th>{page.T("Duration")}</th></tr></thead><tbody>");
         foreach (RunRecord run in runs)
         {
-            html.Add($"<tr><td><a href=\"{PageContext.RunUrl(run.Id)}\"><code>{ids[run.Id]}</code></a></td><td>{run.Job ?? "–"}</td><td>{page.State(run.Status)}</td><td>{page.Time(run.StartedAt)}</td><td>{page.Duration(run.FinishedAt - run.StartedAt)}</td></tr>");
+            html.Add($"<tr><td><a href=\"{PageContext.RunUrl(run.Id)}\"><code>{ids[run.Id]}</code></a></td><td>{(JobScheduler.IsSelectionRun(run) ? HtmlBuilder.Of($"<code class=\"muted\" title=\"{page.T("Selection")}\">{run.Selection}</code>") : HtmlBuilder.Of($"{run.Job ?? "–"}"))}</td><td>{page.State(run.Status)}</td><td>{page.Time(run.StartedAt)}</td><td>{page.Duration(run.FinishedAt - run.StartedAt)}</td></tr>");
         }
 
         html.Add(new Markup("</tbody></table>"));
@@ -214,7 +215,7 @@ internal static class RunsPage
             <section id="run-live" aria-live="polite" data-state="{PageContext.StateName(run.Status)}"{(live ? HtmlBuilder.Of($" data-live=\"/runs/{encoded}/live\"") : Markup.Empty)}>
             <dl class="facts">
             <dt>{page.T("Status")}</dt><dd id="run-status">{page.State(run.Status)}</dd>
-            <dt>{page.T("Job")}</dt><dd>{run.Job ?? "–"}</dd>
+            {(JobScheduler.IsSelectionRun(run) ? HtmlBuilder.Of($"<dt>{page.T("Selection")}</dt><dd id=\"run-selection\"><a href=\"/lineage?select={Uri.EscapeDataString(run.Selection!)}\"><code>{run.Selection}</code></a></dd>") : HtmlBuilder.Of($"<dt>{page.T("Job")}</dt><dd>{run.Job ?? "–"}</dd>"))}
             <dt>{page.T("Trigger ")}</dt><dd>{page.T(run.Trigger.ToString().ToLowerInvariant())}</dd>
             {Related(page, shown)}
             {(run.Variables.Count == 0 ? Markup.Empty : HtmlBuilder.Of($"<dt>{page.T("Variables")}</dt><dd id=\"run-variables\">{string.Join(", ", run.Variables.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => v.Key + "=" + v.Value))}</dd>"))}
@@ -223,7 +224,7 @@ internal static class RunsPage
             <dt>{page.T("Duration")}</dt><dd>{page.Duration((run.FinishedAt ?? now) - run.StartedAt)}</dd>
             </dl>
             {(run.Error is null ? Markup.Empty : HtmlBuilder.Of($"<pre class=\"error\" id=\"run-error\">{page.Message(run.Error)}</pre>"))}
-            <p class="actions">{(live ? page.Action($"/api/runs/{encoded}/cancel", "Cancel", then: "live", danger: true) : Markup.Empty)}{(run.Status == RunStatus.Failed ? page.Action($"/api/runs/{encoded}/rerun", "Rerun from failure", then: "run") : Markup.Empty)}{(!live && run.Job is not null ? page.Action($"/api/runs/{encoded}/retry", "Retry", then: "run") : Markup.Empty)}</p>
+            <p class="actions">{(live ? page.Action($"/api/runs/{encoded}/cancel", "Cancel", then: "live", danger: true) : Markup.Empty)}{(run.Status == RunStatus.Failed ? page.Action($"/api/runs/{encoded}/rerun", "Rerun from failure", then: "run") : Markup.Empty)}{(!live && Repeatable(run) ? page.Action($"/api/runs/{encoded}/retry", "Retry", then: "run") : Markup.Empty)}</p>
             <h2>{page.T("Models")}</h2>
             """);
         html.Add(ModelTable(page, shown, now));
@@ -312,7 +313,7 @@ internal static class RunsPage
     /// </summary>
     private static Markup RerunActions(PageContext page, RunRecord run, TableName table)
     {
-        if (run.Job is null || run.Status is RunStatus.Queued or RunStatus.Running || !page.IsOperator)
+        if (!Repeatable(run) || run.Status is RunStatus.Queued or RunStatus.Running || !page.IsOperator)
         {
             return Markup.Empty;
         }
@@ -320,6 +321,9 @@ internal static class RunsPage
         string api = $"/api/runs/{Uri.EscapeDataString(run.Id)}/tables/{Uri.EscapeDataString(table.ToString())}/rerun";
         return HtmlBuilder.Of($"<span class=\"row-actions\">{page.Action(api, "Re-run", then: "run")}{page.Action(api + "?downstream=true", "Re-run with downstream", then: "run")}</span>");
     }
+
+    /// <summary>Whether the scheduler can repeat the run: a job's, or a selection's queued on a server (not one recorded by <c>medallion run</c>).</summary>
+    private static bool Repeatable(RunRecord run) => run.Job is not null || JobScheduler.IsSelectionRun(run);
 
     /// <summary>An error of a model or attempt; when it is the run's own, shown above, a pointer to it rather than the same text again.</summary>
     private static Markup ErrorOnce(PageContext page, string? error, RunRecord run) =>

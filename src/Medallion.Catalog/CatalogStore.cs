@@ -38,6 +38,7 @@ public sealed class CatalogStore : IAsyncDisposable
         Servers = new ServerStore(db);
         Quality = new QualityStore(db);
         Docs = new DocEditStore(db);
+        SavedQueries = new SavedQueryStore(db);
     }
 
     /// <summary>The catalog's database, for what works across its stores (<see cref="CatalogCopy"/>).</summary>
@@ -83,6 +84,9 @@ public sealed class CatalogStore : IAsyncDisposable
 
     /// <summary>Docs edited in the catalog over the project files' (descriptions, owners, tags), with their history.</summary>
     public DocEditStore Docs { get; }
+
+    /// <summary>The SQL queries users saved on the server, each theirs or shared with every signed-in user.</summary>
+    public SavedQueryStore SavedQueries { get; }
 
     /// <summary>The catalog file of a project: <c>&lt;project&gt;/.medallion/catalog.db</c>.</summary>
     public static string DefaultPath(string projectDirectory)

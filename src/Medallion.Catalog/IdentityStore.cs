@@ -86,16 +86,18 @@ public sealed class IdentityStore
         }
     }
 
-    /// <summary>Removes a user with its grants and row filters (its memberships and API tokens go with it), in one transaction; returns false when there was no such user.</summary>
+    /// <summary>Removes a user with its grants, row filters and saved queries (its memberships and API tokens go with it), in one transaction; returns false when there was no such user.</summary>
     public async Task<bool> RemoveUserAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
-        // Grants and row filters name their grantee without a foreign key (it may be a role), so they go with the user here.
+        // Grants and row filters name their grantee without a foreign key (it may be a role), so they go with the user here;
+        // saved queries too (their owner may be the local CLI, which is no user), so a new user of the name finds none of them.
         return await _db.WriteAsync(
             (connection, transaction) =>
             {
                 Execute(connection, transaction, "DELETE FROM access_grants WHERE grantee_kind = 'user' AND grantee = @name", ("@name", name));
                 Execute(connection, transaction, "DELETE FROM access_row_filters WHERE grantee_kind = 'user' AND grantee = @name", ("@name", name));
+                Execute(connection, transaction, "DELETE FROM saved_queries WHERE owner = @name", ("@name", name));
                 return Execute(connection, transaction, "DELETE FROM users WHERE name = @name", ("@name", name));
             },
             cancellationToken).ConfigureAwait(false) > 0;

@@ -209,6 +209,8 @@ public enum ErrorCode
     /// heartbeats) and another server may have taken the run over, so nothing more of it is committed or recorded here.
     /// </summary>
     RunNoLongerHeld = 6913,
+    /// <summary>A saved query's name, SQL or description is past its limits, or its owner already keeps as many as one may.</summary>
+    SavedQueryInvalid = 6914,
 
     /// <summary>An expectation is declared with missing or invalid arguments.</summary>
     QualityRuleInvalid = 7001,

@@ -122,6 +122,7 @@ public static class ErrorCodes
         new(ErrorCode.CatalogCopyRefused, ErrorKind.Conflict, "55000"),
         // Another server took the run over: not this one's to retry.
         new(ErrorCode.RunNoLongerHeld, ErrorKind.Conflict, "55000"),
+        new(ErrorCode.SavedQueryInvalid, ErrorKind.Input, "22023"),
 
         new(ErrorCode.QualityRuleInvalid, ErrorKind.Input, "F0000"),
         new(ErrorCode.QualityCheckFailed, ErrorKind.Input, "23514"),

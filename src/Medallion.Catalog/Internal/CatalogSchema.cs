@@ -397,6 +397,25 @@ internal static class CatalogSchema
             )
             """,
         ]),
+        new(18, "queries saved by their owners on the server, each owner's names unique whatever their case, shared with every signed-in user when asked",
+        [
+            // name_key is the name lower-cased by the server, not by SQL: SQLite's lower() folds ASCII only, PostgreSQL's
+            // follows the database's locale, and one owner's names must clash the same way on both.
+            """
+            CREATE TABLE saved_queries (
+                owner TEXT NOT NULL,
+                name_key TEXT NOT NULL,
+                name TEXT NOT NULL,
+                sql TEXT NOT NULL,
+                description TEXT,
+                shared INTEGER NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (owner, name_key)
+            )
+            """,
+            "CREATE INDEX saved_queries_shared ON saved_queries (shared)",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -372,6 +372,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
         app.MapOpenApi("/openapi.json").AllowAnonymous();
         ApiEndpoints.Map(app);
         AccessEndpoints.Map(app);
+        SavedQueryEndpoints.Map(app);
         WebUi.Map(app);
         return app;
     }

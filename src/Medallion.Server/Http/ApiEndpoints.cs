@@ -315,18 +315,25 @@ internal static class ApiEndpoints
     /// Takes an action, recording who took it (when <paramref name="http"/> is given: dry runs change nothing and are not
     /// recorded), and answers a refusal as its code's problem, recorded in the audit too.
     /// </summary>
-    private static async Task<IResult> ActAsync<T>(ServerContext server, HttpContext? http, string action, string target, string? detail, Func<Task<T>> act, CancellationToken cancellationToken)
+    private static Task<IResult> ActAsync<T>(ServerContext server, HttpContext? http, string action, string target, string? detail, Func<Task<T>> act, CancellationToken cancellationToken) =>
+        ActAsync(server, http, action, target, detail, async () => Results.Json(await act().ConfigureAwait(false), ApiJson.Options), cancellationToken);
+
+    /// <summary>
+    /// Takes an action whose answer is its own (a status other than 200, no body), recorded and refused as
+    /// <see cref="ActAsync{T}"/> records and refuses.
+    /// </summary>
+    internal static async Task<IResult> ActAsync(ServerContext server, HttpContext? http, string action, string target, string? detail, Func<Task<IResult>> act, CancellationToken cancellationToken)
     {
         try
         {
-            T result = await act().ConfigureAwait(false);
+            IResult result = await act().ConfigureAwait(false);
             if (http is not null)
             {
                 await server.Catalog.Identity.RecordServerActionAsync(http.User.Identity!.Name!, action, target, detail, cancellationToken).ConfigureAwait(false);
                 await server.Audit.RecordAsync(AuditSource.Act(http, AuditAction(action, target), target, detail), cancellationToken).ConfigureAwait(false);
             }
 
-            return Results.Json(result, ApiJson.Options);
+            return result;
         }
         catch (MedallionException exception) when (exception.Kind != ErrorKind.Internal)
         {
@@ -347,6 +354,8 @@ internal static class ApiEndpoints
         "cancel backfill" => "backfill.cancel",
         "edit job file" => "job.edit",
         "edit docs" => "table.docs",
+        "save query" => "query.save",
+        "delete query" => "query.delete",
         _ => "run." + action,
     };
 

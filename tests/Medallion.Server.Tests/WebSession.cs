@@ -1,9 +1,8 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using Medallion.Server.Tests;
 using Medallion.Server.Web;
 
-namespace Medallion.Web.Tests;
+namespace Medallion.Server.Tests;
 
 /// <summary>A browser-like HTTP client of the UI: keeps cookies, reads the anti-forgery token off each page, signs in with a form.</summary>
 internal sealed partial class WebSession : IDisposable

@@ -8,8 +8,8 @@ using static Microsoft.Playwright.Assertions;
 namespace Medallion.Web.Tests;
 
 /// <summary>
-/// The SQL page in Chromium: the schema browser, completions, history, saved queries, the chart of a result, how cells
-/// are shown and how a failed query is; as an admin (ana) and as rita, granted only <c>silver.orders</c>.
+/// The SQL page in Chromium: the schema browser, completions, history, saved queries (kept on the server), the chart of
+/// a result, how cells are shown and how a failed query is; as an admin (ana) and as rita, granted only <c>silver.orders</c>.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class SqlPageTests : IAsyncLifetime
@@ -151,29 +151,128 @@ public sealed class SqlPageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_saved_query_survives_a_reload_opens_again_and_can_be_deleted()
+    public async Task A_query_saved_in_one_browser_opens_in_another_browser_of_the_same_user()
     {
-        await using BrowserScenario scenario = await AnaAsync("sql-saved");
-        IPage page = scenario.Page;
-        await page.GotoAsync("/sql");
-        await page.FillAsync("#sql", "SELECT email FROM silver.orders");
-        await page.FillAsync("#save-name", "Customer e-mails");
-        await page.ClickAsync("#save-query");
-        await Expect(page.Locator("#save-status")).ToHaveTextAsync("Saved: Customer e-mails");
+        await using (BrowserScenario first = await AnaAsync("sql-saved-first-browser"))
+        {
+            await first.Page.GotoAsync("/sql");
+            await first.Page.FillAsync("#sql", "SELECT email FROM silver.orders");
+            await first.Page.FillAsync("#save-name", "Customer e-mails");
+            await first.Page.ClickAsync("#save-query");
+            await Expect(first.Page.Locator("#save-status")).ToHaveTextAsync("Saved: Customer e-mails");
+            await Expect(first.Page.Locator("#saved-queries li")).ToHaveCountAsync(1);
+            await first.FinishAsync();
+        }
 
-        await page.ReloadAsync();
-        await page.FillAsync("#sql", "SELECT 1");
+        await using BrowserScenario second = await AnaAsync("sql-saved-second-browser");
+        IPage page = second.Page;
+        await page.GotoAsync("/sql");
         ILocator saved = page.Locator("#saved-queries li");
         await Expect(saved).ToHaveCountAsync(1);
         await saved.Locator("button.query-open").ClickAsync();
+
         await Expect(page.Locator("#sql")).ToHaveValueAsync("SELECT email FROM silver.orders");
         await Expect(page.Locator("#save-name")).ToHaveValueAsync("Customer e-mails");
-        await page.ClickAsync("button[aria-label='Delete Customer e-mails']");
-        await Expect(saved).ToHaveCountAsync(0);
-        await page.ReloadAsync();
+        await Expect(page.Locator("#saved-note")).ToHaveTextAsync("Kept on the server: they follow you to any browser, and those you share every signed-in user can open.");
+        await Expect(page.Locator("#history-note")).ToHaveTextAsync("History is kept in this browser only.");
+        await second.FinishAsync();
+    }
 
-        await Expect(page.Locator("#saved-empty")).ToBeVisibleAsync();
+    [Fact]
+    public async Task A_deleted_saved_query_is_gone_from_the_page_and_from_the_server()
+    {
+        await _served.Catalog.SavedQueries.SaveAsync("ana", "Customer e-mails", "SELECT email FROM silver.orders", null, shared: false);
+        await using BrowserScenario scenario = await AnaAsync("sql-saved-delete");
+        IPage page = scenario.Page;
+        await page.GotoAsync("/sql");
+        ILocator saved = page.Locator("#saved-queries li");
+        await Expect(saved).ToHaveCountAsync(1);
+
+        await page.ClickAsync("button[aria-label='Delete Customer e-mails']");
+
         await Expect(saved).ToHaveCountAsync(0);
+        await Expect(page.Locator("#saved-empty")).ToBeVisibleAsync();
+        Assert.Null(await _served.Catalog.SavedQueries.FindAsync("ana", "Customer e-mails"));
+        await page.ReloadAsync();
+        await Expect(page.Locator("#saved-empty")).ToBeVisibleAsync();
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
+    public async Task A_query_shared_by_another_user_shows_with_its_owner_and_opens_but_cannot_be_deleted_from_the_page()
+    {
+        await _served.Catalog.SavedQueries.SaveAsync("ana", "Revenue", "SELECT * FROM gold.revenue", null, shared: true);
+        await _served.Catalog.SavedQueries.SaveAsync("ana", "Drafts", "SELECT 1", null, shared: false);
+        await using BrowserScenario scenario = await BrowserScenario.SignedInAsync(_chromium.Browser, _served.Server.HttpAddress, "sql-saved-shared", "rita", RitaPassword);
+        IPage page = scenario.Page;
+        await page.GotoAsync("/sql");
+        ILocator saved = page.Locator("#saved-queries li");
+        await Expect(saved).ToHaveCountAsync(1);
+        await Expect(saved.Locator(".query-owner")).ToHaveTextAsync("by ana");
+        await Expect(saved.Locator("button.query-delete")).ToHaveCountAsync(0);
+
+        await saved.Locator("button.query-open").ClickAsync();
+
+        await Expect(page.Locator("#sql")).ToHaveValueAsync("SELECT * FROM gold.revenue");
+        await Expect(page.Locator("#save-status")).ToHaveTextAsync("Opened: Revenue (by ana)");
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
+    public async Task A_query_saved_shared_is_marked_shared_in_the_list()
+    {
+        await using BrowserScenario scenario = await AnaAsync("sql-saved-share");
+        IPage page = scenario.Page;
+        await page.GotoAsync("/sql");
+        await page.FillAsync("#sql", "SELECT * FROM gold.revenue");
+        await page.FillAsync("#save-name", "Revenue");
+        await page.CheckAsync("#save-shared");
+
+        await page.ClickAsync("#save-query");
+
+        await Expect(page.Locator("#saved-queries li .query-shared")).ToHaveTextAsync("shared");
+        Assert.True((await _served.Catalog.SavedQueries.FindAsync("ana", "Revenue"))!.Shared);
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
+    public async Task A_save_the_server_refuses_says_why_beside_the_button()
+    {
+        await using BrowserScenario scenario = await AnaAsync("sql-saved-refused");
+        scenario.ExpectErrorAnswer(400, "/api/saved-queries/ana/a%2Fb");
+        IPage page = scenario.Page;
+        await page.GotoAsync("/sql");
+        await page.FillAsync("#sql", "SELECT 1");
+        await page.FillAsync("#save-name", "a/b");
+
+        await page.ClickAsync("#save-query");
+
+        await Expect(page.Locator("#save-status")).ToHaveTextAsync("Not saved: The name 'a/b' holds '/', which a saved query's name may not.");
+        await Expect(page.Locator("#saved-queries li")).ToHaveCountAsync(0);
+        await scenario.FinishAsync();
+    }
+
+    [Fact]
+    public async Task Queries_saved_in_the_browser_before_move_to_the_server_once_and_leave_the_browser()
+    {
+        await _served.Catalog.SavedQueries.SaveAsync("ana", "Totals", "SELECT 2", null, shared: false);
+        await using BrowserScenario scenario = await AnaAsync("sql-saved-moved");
+        IPage page = scenario.Page;
+        await page.GotoAsync("/");
+        await page.EvaluateAsync("""
+            localStorage.setItem('medallion.sql.ana.saved', JSON.stringify([
+              { name: 'Customer e-mails', sql: 'SELECT email FROM silver.orders', saved_at: '2026-11-01T10:00:00Z' },
+              { name: 'totals', sql: 'SELECT 1', saved_at: '2026-11-01T10:00:00Z' }
+            ]))
+            """);
+
+        await page.GotoAsync("/sql");
+
+        await Expect(page.Locator("#saved-queries li button.query-open")).ToHaveTextAsync(["Customer e-mails", "Totals", "totals (this browser)"]);
+        Assert.Null(await page.EvaluateAsync<string?>("localStorage.getItem('medallion.sql.ana.saved')"));
+        Assert.Equal("SELECT email FROM silver.orders", (await _served.Catalog.SavedQueries.FindAsync("ana", "Customer e-mails"))!.Sql);
+        await page.ReloadAsync();
+        await Expect(page.Locator("#saved-queries li")).ToHaveCountAsync(3);
         await scenario.FinishAsync();
     }
 
@@ -186,6 +285,7 @@ public sealed class SqlPageTests : IAsyncLifetime
         await page.FillAsync("#sql", "SELECT 42 AS answer");
         await page.FillAsync("#save-name", "Ana's");
         await page.ClickAsync("#save-query");
+        await Expect(page.Locator("#saved-queries li")).ToHaveCountAsync(1);
         await page.ClickAsync("button[value=html]");
         await Expect(page.Locator("#query-history li")).ToHaveCountAsync(1);
 
@@ -198,6 +298,7 @@ public sealed class SqlPageTests : IAsyncLifetime
         await Expect(page.Locator(".who")).ToContainTextAsync("rita");
         await page.GotoAsync("/sql");
 
+        await Expect(page.Locator("#saved-empty")).ToBeVisibleAsync();
         await Expect(page.Locator("#saved-queries li")).ToHaveCountAsync(0);
         await Expect(page.Locator("#query-history li")).ToHaveCountAsync(0);
         await scenario.FinishAsync();
@@ -284,6 +385,8 @@ public sealed class SqlPageTests : IAsyncLifetime
     [Fact]
     public async Task The_page_reads_in_portuguese_on_a_phone_without_sideways_scrolling()
     {
+        await _served.Catalog.SavedQueries.SaveAsync("ana", "Receita por e-mail de cliente, com o total de cada um", "SELECT email, sum(amount) FROM silver.orders GROUP BY email", null, shared: true);
+        await _served.Catalog.SavedQueries.SaveAsync("rita", "Pedidos grandes", "SELECT * FROM silver.orders WHERE amount > 15", null, shared: true);
         await using BrowserScenario scenario = await BrowserScenario.SignedInAsync(_chromium.Browser, _served.Server.HttpAddress, "sql-pt-br-phone", "ana", ServedProject.OperatorPassword, locale: "pt-BR");
         IPage page = scenario.Page;
         await page.SetViewportSizeAsync(390, 844);
@@ -296,6 +399,11 @@ public sealed class SqlPageTests : IAsyncLifetime
         await Expect(page.Locator("#history-panel summary")).ToHaveTextAsync("Histórico");
         await Expect(page.Locator("#result-chart summary")).ToHaveTextAsync("Gráfico");
         await Expect(page.Locator("#save-query")).ToHaveTextAsync("Salvar consulta");
+        await Expect(page.Locator("label.check")).ToHaveTextAsync("Compartilhar com todos");
+        await Expect(page.Locator("#saved-queries .query-shared")).ToHaveTextAsync("compartilhada");
+        await Expect(page.Locator("#saved-queries .query-owner")).ToHaveTextAsync("por rita");
+        await Expect(page.Locator("#saved-note")).ToHaveTextAsync("Ficam no servidor: acompanham você em qualquer navegador, e as que você compartilha qualquer usuário conectado pode abrir.");
+        await Expect(page.Locator("#history-note")).ToHaveTextAsync("O histórico fica só neste navegador.");
         await Expect(page.Locator("#chart rect.bar")).ToHaveCountAsync(2);
         await Expect(page.Locator("li[data-table='silver.orders'] li.column")).ToHaveCountAsync(3);
         Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), "the page scrolls sideways at 390 px");

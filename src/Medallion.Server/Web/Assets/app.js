@@ -831,8 +831,9 @@
     editor.addEventListener('blur', closeCompletions);
     editor.addEventListener('click', closeCompletions);
 
-    // History and saved queries: kept in this browser under the signed-in user's name.
-    var prefix = 'medallion.sql.' + form.getAttribute('data-user') + '.';
+    // History: kept in this browser under the signed-in user's name (so were saved queries, once; see moveSaved).
+    var user = form.getAttribute('data-user');
+    var prefix = 'medallion.sql.' + user + '.';
     function load(name) {
       try {
         return JSON.parse(localStorage.getItem(prefix + name)) || [];
@@ -844,11 +845,14 @@
       try {
         localStorage.setItem(prefix + name, JSON.stringify(items));
       } catch (error) {
-        status(error.message);
+        status(error.message, true);
       }
     }
-    function status(text) {
-      document.getElementById('save-status').textContent = text;
+    // What the last save, open or delete did, beside the save button; a failure in the colour of failures.
+    function status(text, failed) {
+      var box = document.getElementById('save-status');
+      box.textContent = text;
+      box.classList.toggle('failed', !!failed);
     }
     var when = new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeStyle: 'short' });
     function runAgain(sql) {
@@ -864,9 +868,8 @@
       made.addEventListener('click', click);
       return made;
     }
-    // Fills a list from one of the stores, one item per entry (made by entry), and shows its note when it is empty.
-    function show(store, listId, emptyId, entry) {
-      var items = load(store);
+    // Fills a list with one item per entry (its parts made by entry), and shows its note when it is empty.
+    function show(items, listId, emptyId, entry) {
       var target = document.getElementById(listId);
       target.textContent = '';
       items.forEach(function (item) {
@@ -875,30 +878,14 @@
         target.appendChild(row);
       });
       document.getElementById(emptyId).hidden = items.length > 0;
-      return items;
     }
     function showHistory() {
-      var items = show('history', 'query-history', 'history-empty', function (item) {
+      var items = load('history');
+      show(items, 'query-history', 'history-empty', function (item) {
         return [button('query-run', item.sql.replace(/\s+/g, ' '), form.getAttribute('data-run-again') + ': ' + item.sql, function () { runAgain(item.sql); }),
           span('muted small', when.format(new Date(item.at)))];
       });
       document.getElementById('history-clear').hidden = items.length === 0;
-    }
-    function showSaved() {
-      show('saved', 'saved-queries', 'saved-empty', function (item) {
-        var open = button('query-open', item.name, item.sql, function () {
-          editor.value = item.sql;
-          document.getElementById('save-name').value = item.name;
-          status(form.getAttribute('data-opened') + ': ' + item.name);
-          editor.focus();
-        });
-        var remove = button('query-delete', '×', form.getAttribute('data-delete'), function () {
-          store('saved', load('saved').filter(function (other) { return other.name !== item.name; }));
-          showSaved();
-        });
-        remove.setAttribute('aria-label', form.getAttribute('data-delete') + ' ' + item.name);
-        return [open, remove];
-      });
     }
     form.addEventListener('submit', function () {
       var sql = editor.value.trim();
@@ -913,24 +900,103 @@
       store('history', []);
       showHistory();
     });
+    showHistory();
+
+    // Saved queries: kept on the server (/api/saved-queries), the user's own first, then those others shared.
+    var nameBox = document.getElementById('save-name');
+    var sharedBox = document.getElementById('save-shared');
+    var saved = [];
+    function queryUrl(owner, name) {
+      return '/api/saved-queries/' + encodeURIComponent(owner) + '/' + encodeURIComponent(name);
+    }
+    function mineNamed(name) {
+      return saved.filter(function (item) { return item.owner === user && item.name.toLowerCase() === name.toLowerCase(); })[0];
+    }
+    function showSaved(items) {
+      saved = items;
+      show(items, 'saved-queries', 'saved-empty', function (item) {
+        var mine = item.owner === user;
+        var byOwner = form.getAttribute('data-by') + ' ' + item.owner;
+        var open = button('query-open', item.name, (item.description ? item.description + '\n\n' : '') + item.sql, function () {
+          editor.value = item.sql;
+          nameBox.value = item.name;
+          sharedBox.checked = mine && item.shared;
+          status(form.getAttribute('data-opened') + ': ' + item.name + (mine ? '' : ' (' + byOwner + ')'));
+          editor.focus();
+        });
+        if (!mine) {
+          return [open, span('muted small query-owner', byOwner)];
+        }
+        var remove = button('query-delete', '×', form.getAttribute('data-delete'), function () {
+          call('DELETE', queryUrl(item.owner, item.name)).then(loadSaved).catch(function (error) {
+            status(form.getAttribute('data-not-deleted') + ' ' + error.message, true);
+          });
+        });
+        remove.setAttribute('aria-label', form.getAttribute('data-delete') + ' ' + item.name);
+        return (item.shared ? [open, span('muted small query-shared', form.getAttribute('data-shared'))] : [open]).concat([remove]);
+      });
+    }
+    function loadSaved() {
+      return call('GET', '/api/saved-queries').then(showSaved);
+    }
     document.getElementById('save-query').addEventListener('click', function (event) {
-      var nameBox = document.getElementById('save-name');
       var name = nameBox.value.trim();
-      var sql = editor.value.trim();
-      if (name === '' || sql === '') {
+      if (name === '' || editor.value.trim() === '') {
         status(event.target.getAttribute('data-required'));
         (name === '' ? nameBox : editor).focus();
         return;
       }
-      var items = load('saved').filter(function (item) { return item.name.toLowerCase() !== name.toLowerCase(); });
-      items.push({ name: name, sql: sql, saved_at: new Date().toISOString() });
-      items.sort(function (a, b) { return a.name.localeCompare(b.name, lang); });
-      store('saved', items);
-      status(event.target.getAttribute('data-saved') + ': ' + name);
-      showSaved();
+      // Saving over one of the user's own keeps its description, which this page does not edit.
+      var previous = mineNamed(name);
+      call('PUT', queryUrl(user, name), { sql: editor.value, description: previous ? previous.description : null, shared: sharedBox.checked }).then(function (query) {
+        status(event.target.getAttribute('data-saved') + ': ' + query.name);
+        return loadSaved();
+      }).catch(function (error) {
+        status(event.target.getAttribute('data-not-saved') + ' ' + error.message, true);
+      });
     });
-    showHistory();
-    showSaved();
+    // Queries saved in this browser before the server kept them move there once, then leave the browser. One whose name
+    // the user already has on the server for other SQL moves under that name followed by "(this browser)"; one the
+    // server refuses stays here, said why, and is tried again on the next visit.
+    function moveSaved(items) {
+      saved = items;
+      var local = load('saved');
+      if (local.length === 0) {
+        return items;
+      }
+      var kept = [];
+      var suffix = ' (' + form.getAttribute('data-this-browser') + ')';
+      return local.reduce(function (done, item) {
+        return done.then(function () {
+          if (typeof item.name !== 'string' || typeof item.sql !== 'string') {
+            return null;
+          }
+          var name = item.name.replace(/[\/\u0000-\u001f\u007f-\u009f]/g, '-').trim();
+          var taken = mineNamed(name);
+          if (taken && taken.sql === item.sql) {
+            return null;
+          }
+          return call('PUT', queryUrl(user, taken ? name.slice(0, nameBox.maxLength - suffix.length) + suffix : name), { sql: item.sql, shared: false }).catch(function (error) {
+            kept.push(item);
+            status(form.getAttribute('data-not-moved') + ' ' + item.name + ': ' + error.message, true);
+          });
+        });
+      }, Promise.resolve()).then(function () {
+        if (kept.length > 0) {
+          store('saved', kept);
+        } else {
+          try {
+            localStorage.removeItem(prefix + 'saved');
+          } catch (error) {
+            status(error.message, true);
+          }
+        }
+        return call('GET', '/api/saved-queries');
+      });
+    }
+    call('GET', '/api/saved-queries').then(moveSaved).then(showSaved).catch(function (error) {
+      status(form.getAttribute('data-unread') + ' ' + error.message, true);
+    });
 
     var chart = document.getElementById('result-chart');
     if (chart) {

@@ -17,12 +17,13 @@ namespace Medallion.Server.Web.Pages;
 /// <summary>
 /// <c>/sql</c>: a read-only query over the lakehouse, its rows (up to a limit) and time, or the same as CSV; beside the
 /// editor, the tables the user may read (their columns on demand from <c>/sql/columns</c>), which the script also
-/// completes names from, and the user's saved queries and history.
+/// completes names from, the saved queries the user may open, and their history.
 /// </summary>
 /// <remarks>
-/// History and saved queries live in the browser's localStorage, under the user's name: they are a convenience of one
-/// browser, written on every run without a round trip, and the audit already keeps the server's record of every
-/// statement. A failed query is a page that rendered as asked (200) with the error in it, not an error answer.
+/// Saved queries are kept on the server (the script lists, saves and deletes them through <c>/api/saved-queries</c>), so
+/// they follow the user to any browser and can be shared. History lives in the browser's localStorage, under the user's
+/// name: a convenience of one browser, written on every run without a round trip, while the audit keeps the server's
+/// record of every statement. A failed query is a page that rendered as asked (200) with the error in it, not an error answer.
 /// </remarks>
 internal static class SqlPage
 {
@@ -116,18 +117,21 @@ internal static class SqlPage
             <aside class="sql-side" aria-label="{page.T("Tables, saved queries and history")}">
             {SchemaBrowser(page, tables)}
             <details class="side-panel" id="saved-panel" open><summary>{page.T("Saved queries")}</summary>
-            <p class="muted small" id="saved-empty">{page.T("No saved query yet.")}</p>
+            <p class="muted small" id="saved-empty" hidden>{page.T("No saved query yet.")}</p>
             <ul class="plain query-list" id="saved-queries"></ul>
+            <p class="muted small" id="saved-note">{page.T("Kept on the server: they follow you to any browser, and those you share every signed-in user can open.")}</p>
             </details>
             <details class="side-panel" id="history-panel" open><summary>{page.T("History")}</summary>
             <p class="muted small" id="history-empty">{page.T("Queries you run appear here.")}</p>
             <ol class="plain query-list" id="query-history"></ol>
             <button type="button" class="link-like small" id="history-clear" hidden>{page.T("Clear history")}</button>
+            <p class="muted small" id="history-note">{page.T("History is kept in this browser only.")}</p>
             </details>
-            <p class="muted small">{page.T("Saved queries and history are kept in this browser only.")}</p>
             </aside>
             <div class="sql-main">
-            <form method="post" action="/sql" class="sql" id="sql-form" data-user="{page.UserName ?? string.Empty}" data-opened="{page.T("Opened")}" data-delete="{page.T("Delete")}" data-run-again="{page.T("Run again")}">
+            <form method="post" action="/sql" class="sql" id="sql-form" data-user="{page.UserName ?? string.Empty}" data-opened="{page.T("Opened")}" data-delete="{page.T("Delete")}" data-run-again="{page.T("Run again")}"
+             data-by="{page.T("by")}" data-shared="{page.T("shared")}" data-unread="{page.T("The saved queries could not be read:")}" data-not-deleted="{page.T("Not deleted:")}"
+             data-not-moved="{page.T("A query saved in this browser could not be moved to the server:")}" data-this-browser="{page.T("this browser")}">
             <input type="hidden" name="{WebUi.AntiforgeryField}" value="{page.Token}">
             <label for="sql" class="visually-hidden">SQL</label>
             <div class="editor">
@@ -141,8 +145,9 @@ internal static class SqlPage
             <button type="submit" name="format" value="csv" class="secondary">{page.T("Download CSV")}</button>
             <span class="save-query">
             <label for="save-name" class="visually-hidden">{page.T("Name of the saved query")}</label>
-            <input id="save-name" type="text" placeholder="{page.T("Name of the saved query")}" maxlength="100">
-            <button type="button" class="secondary" id="save-query" data-required="{page.T("Give the query a name to save it.")}" data-saved="{page.T("Saved")}">{page.T("Save query")}</button>
+            <input id="save-name" type="text" placeholder="{page.T("Name of the saved query")}" maxlength="{SavedQueryStore.MaxNameLength}">
+            <label class="check"><input type="checkbox" id="save-shared"> {page.T("Share with everyone")}</label>
+            <button type="button" class="secondary" id="save-query" data-required="{page.T("Give the query a name to save it.")}" data-saved="{page.T("Saved")}" data-not-saved="{page.T("Not saved:")}">{page.T("Save query")}</button>
             </span>
             <span class="muted small" id="save-status" role="status"></span>
             </div>

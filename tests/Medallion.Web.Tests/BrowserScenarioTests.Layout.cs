@@ -22,6 +22,7 @@ public sealed partial class BrowserScenarioTests
             ("a table", "/tables/silver.orders"),
             ("a column", "/tables/silver.orders?column=email"),
             ("lineage", "/lineage"),
+            ("lineage with a selection to run", "/lineage?select=" + Uri.EscapeDataString("+gold.revenue")),
             ("sources", "/sources"),
             ("SQL with a result", "/sql?q=" + Uri.EscapeDataString("SELECT order_id, email, amount, email || email || email AS long_text, 1234567890 AS big FROM silver.orders")),
         ];

@@ -156,17 +156,22 @@ public sealed partial class JobCommandTests : IAsyncLifetime
         Assert.Equal((0, string.Empty), (result.ExitCode, result.Error));
         string id = Regex.Match(result.Output, @"\AQueued run (\S+) of silver\.one\+\.\n").Groups[1].Value;
         Assert.NotEmpty(id);
-        using ServerClient client = await ServerClient.ConnectAsync(_project);
-        DateTime deadline = DateTime.UtcNow.AddSeconds(60);
-        RunDetails details;
-        while ((details = await client.GetAsync<RunDetails>($"api/runs/{id}")).Run.Status is RunStatus.Queued or RunStatus.Running)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"run {id} did not end in 60 s");
-            await Task.Delay(100);
-        }
+        RunDetails details = await WaitForRunToEndAsync(id);
 
         Assert.Equal((RunStatus.Succeeded, null), (details.Run.Status, details.Run.Job));
         Assert.Equal(["gold.after_flaky", "gold.flaky", "silver.one"], details.Models.Select(m => m.Model.ToString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Rerun_of_a_run_of_a_selection_names_no_job()
+    {
+        string first = Regex.Match((await Cli.RunAsync("trigger", "--select", "silver.one", "--project", _project)).Output, @"\AQueued run (\S+) ").Groups[1].Value;
+        await WaitForRunToEndAsync(first);
+
+        Cli.Result result = await Cli.RunAsync("rerun", first, "--project", _project);
+
+        Assert.Equal((0, string.Empty), (result.ExitCode, result.Error));
+        Assert.Matches($@"\AQueued run \S+, re-running silver\.one from run {first}\.\n", result.Output);
     }
 
     [Theory]
@@ -459,6 +464,21 @@ public sealed partial class JobCommandTests : IAsyncLifetime
         string path = Path.Combine(_project, relativePath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, text);
+    }
+
+    /// <summary>Waits (60 s at most) for a run of any job, or of none, to end; its details as the server gives them.</summary>
+    private async Task<RunDetails> WaitForRunToEndAsync(string id)
+    {
+        using ServerClient client = await ServerClient.ConnectAsync(_project);
+        DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+        RunDetails details;
+        while ((details = await client.GetAsync<RunDetails>($"api/runs/{id}")).Run.Status is RunStatus.Queued or RunStatus.Running)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"run {id} did not end in 60 s");
+            await Task.Delay(100);
+        }
+
+        return details;
     }
 
     private async Task<RunRecord> WaitForEndAsync(string job, string id) =>

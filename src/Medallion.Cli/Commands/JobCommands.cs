@@ -191,7 +191,8 @@ internal static class JobCommands
                 ? await server.RerunFromFailureAsync(id, cancellationToken).ConfigureAwait(false)
                 : await server.RetryRunAsync(id, cancellationToken).ConfigureAwait(false);
             string interval = queued.IntervalStart is { } start && queued.IntervalEnd is { } end ? $", interval {start:yyyy-MM-dd HH:mm}Z to {end:yyyy-MM-dd HH:mm}Z" : string.Empty;
-            await output.WriteLineAsync($"Queued run {queued.Id} of job {queued.Job}, re-running {queued.Selection ?? "the job's sources"} from run {queued.ParentId}{interval}.").ConfigureAwait(false);
+            string of = queued.Job is null ? string.Empty : $" of job {queued.Job}";
+            await output.WriteLineAsync($"Queued run {queued.Id}{of}, re-running {queued.Selection ?? "the job's sources"} from run {queued.ParentId}{interval}.").ConfigureAwait(false);
             return 0;
         });
         return command;

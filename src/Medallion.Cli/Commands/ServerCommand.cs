@@ -171,15 +171,18 @@ internal static partial class ServerCommand
                     }
                 }
 
-                // A worker whose runs were taken back (it went silent past adopt-after) can do nothing more: it ends, and its
-                // supervisor (systemd's Restart=on-failure, Kubernetes) starts it afresh, where staying up would leave an idle
-                // process that its liveness probe keeps alive.
-                Task runsTakenBack = server.Scheduler.Role == SchedulerRole.Worker ? server.Scheduler.RunsTakenBack : Task.Delay(Timeout.Infinite, CancellationToken.None);
+                // A server whose runs another took after it went silent (a worker past --adopt-after, a scheduler past
+                // its lease) can do nothing more: it ends, and its supervisor (systemd's Restart=on-failure, Kubernetes)
+                // starts it afresh, a scheduler then on standby. Staying up would leave a process that never plans or
+                // claims again, which a liveness probe keeps alive and no readiness failure restarts.
+                Task runsTakenBack = server.Scheduler.RunsTakenBack;
                 await Task.WhenAny(Task.Delay(Timeout.Infinite, cancellationToken), runsTakenBack).ConfigureAwait(false);
                 bool takenBack = runsTakenBack.IsCompleted;
                 if (takenBack)
                 {
-                    await AnnounceAsync("A scheduler took this worker's runs back after it went silent past --adopt-after (stopped, paused or cut off from the catalog); nothing of them was committed here since. The worker ends so that its supervisor starts it afresh.").ConfigureAwait(false);
+                    await AnnounceAsync(!scheduling.RunsJobs
+                        ? "A scheduler took this worker's runs back after it went silent past --adopt-after (stopped, paused or cut off from the catalog); nothing of them was committed here since. The worker ends so that its supervisor starts it afresh."
+                        : "Another server took the catalog's scheduler lease, and the runs under way here with it, after this one missed its heartbeats past --scheduler-lease (stopped, paused or cut off from the catalog); nothing of them was committed here since. The server ends so that its supervisor starts it afresh, on standby.").ConfigureAwait(false);
                 }
 
                 await AnnounceAsync("Stopping: no new runs; running work has " + graceText + " to finish.").ConfigureAwait(false);

@@ -25,6 +25,16 @@ public sealed partial class JobScheduler
     /// <summary>Completes once this scheduler holds the lease and runs the jobs: at start, or when it takes over from standby.</summary>
     public Task Active => _activated.Task;
 
+    private readonly TaskCompletionSource _runsTakenBack = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes when another server took this one's runs after it went silent (see <see cref="LeaseLost"/>): a scheduler
+    /// took a worker's runs back, or took a scheduler's lease with its runs. This one then plans, claims and commits
+    /// nothing more, so its server has nothing left to do but end for its supervisor to start it afresh (a scheduler on
+    /// standby, then).
+    /// </summary>
+    public Task RunsTakenBack => _runsTakenBack.Task;
+
     /// <summary>What this scheduler does now: runs the jobs, waits on standby for the lease, or lost the lease.</summary>
     public SchedulerRole Role =>
         LeaseLost ? SchedulerRole.LeaseLost
@@ -82,7 +92,8 @@ public sealed partial class JobScheduler
     /// <summary>
     /// Another scheduler took the lease (ours expired) and with it the runs under way here: it marks them interrupted and
     /// retries them, and starts streams of its own for the continuous ones. This one plans nothing more and stops its runs
-    /// and streams at once; they commit and record nothing more (see <see cref="FenceAsync"/>).
+    /// and streams at once; they commit and record nothing more (see <see cref="FenceAsync"/>), and its server ends
+    /// (<see cref="RunsTakenBack"/>).
     /// </summary>
     /// <remarks>
     /// It may be called from within a fence a stream or a run is waiting on, so it only asks them to stop and never waits
@@ -99,6 +110,7 @@ public sealed partial class JobScheduler
         LogLeaseLost(_logger, _executor.Count);
         await _executor.CancelAllAsync().ConfigureAwait(false);
         await _streamsLeaseLost.CancelAsync().ConfigureAwait(false);
+        _runsTakenBack.TrySetResult();
         Wake();
     }
 

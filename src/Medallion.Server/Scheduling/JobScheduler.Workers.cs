@@ -26,14 +26,6 @@ public sealed partial class JobScheduler
     // When the scheduler last looked for silent workers (TrackAdmittedAsync).
     private DateTimeOffset _lastReclaim = DateTimeOffset.MinValue;
 
-    private readonly TaskCompletionSource _runsTakenBack = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>
-    /// Completes when a scheduler took this worker's runs back after it went silent (see <see cref="LeaseLost"/>): it then
-    /// commits and claims nothing more, so its server has nothing left to do but end for its supervisor to start it afresh.
-    /// </summary>
-    public Task RunsTakenBack => _runsTakenBack.Task;
-
     /// <summary>True for a worker, which keeps its own heartbeat in the servers table (a renewal, never a new entry).</summary>
     internal bool RenewsOwnPresence => _options.ClaimsRuns && !_options.RunsJobs;
 

@@ -41,6 +41,21 @@ public sealed class LeaseFenceTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_scheduler_whose_lease_another_took_tells_its_server_to_end()
+    {
+        JobScheduler lost = await _project.StartAsync(lease: TimeSpan.FromSeconds(3));
+        CatalogStore catalog = await _project.OpenCatalogAsync();
+        await using (catalog)
+        {
+            await catalog.Scheduler.AcquireSchedulerLeaseAsync(new LeaseHolder("thief", "other-host", 7, DateTimeOffset.UtcNow), TimeSpan.FromMinutes(10), replacing: "scheduler-1");
+
+            await lost.RunsTakenBack.WaitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.Equal(SchedulerRole.LeaseLost, lost.Role);
+        }
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         Stopwatch waited = Stopwatch.StartNew();

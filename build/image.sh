@@ -43,7 +43,10 @@ release="$root/artifacts/release/$version"
 archive="$release/medallion-$version-linux-x64.tar.gz"
 [ -f "$archive" ] || "$root/build/release.sh" "$version" --platform linux-x64
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/medallion-image.XXXXXX")
+# The unpacked release and the Debian packages stay in the build tree beside the release, not in the temporary
+# folder: they take some 400 MB, which a small /tmp (a tmpfs) may not have, where the build tree just held the release.
+mkdir -p "$root/artifacts/image"
+work=$(mktemp -d "$root/artifacts/image/work.XXXXXX")
 storage=(--storage-driver "${BUILDAH_STORAGE_DRIVER:-vfs}")
 container=""
 cleanup() {
@@ -55,7 +58,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-tar -xzf "$archive" -C "$work"
+tar -xzf "$archive" -C "$work" ||
+  fail "unpacking $archive into $work failed; space left there: $(df -h --output=avail "$work" | tail -1 | tr -d ' ')"
 app="$work/medallion-$version-linux-x64"
 [ -x "$app/medallion" ] || fail "$archive holds no medallion binary"
 

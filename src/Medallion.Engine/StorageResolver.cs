@@ -252,6 +252,16 @@ public sealed class StorageResolver
     /// <summary>True when <paramref name="location"/> starts with a URI scheme (<c>s3://</c>, <c>file://</c>, ...) rather than being a path.</summary>
     public static bool IsUri(string location) => SchemeLength(location) > 0;
 
+    /// <summary>
+    /// <paramref name="location"/> as a URI another engine opens: a store's URI as written (<c>s3://</c>, <c>az://</c>,
+    /// <c>abfss://</c>, <c>gs://</c>, <c>file://</c>), a local path as its absolute <c>file:///</c> URI.
+    /// </summary>
+    public static string ToUri(string location)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(location);
+        return IsUri(location) ? location : new Uri(Path.GetFullPath(location)).AbsoluteUri;
+    }
+
     private static string LocalPath(string location)
     {
         int schemeLength = SchemeLength(location);

@@ -14,13 +14,46 @@ public static class SchemaSerializer
     public static string Serialize(StructType schema)
     {
         ArgumentNullException.ThrowIfNull(schema);
+        return Write(w => WriteType(w, schema));
+    }
+
+    /// <summary>
+    /// One field as its JSON in the schema (<c>name</c>, <c>type</c>, <c>nullable</c>, <c>metadata</c>): Spark's
+    /// <c>StructField</c> JSON, which catalogs such as Unity Catalog hand to engines as a column's <c>type_json</c>.
+    /// </summary>
+    public static string SerializeField(StructField field)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        return Write(w => WriteField(w, field));
+    }
+
+    private static string Write(Action<Utf8JsonWriter> write)
+    {
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var w = new Utf8JsonWriter(buffer, ActionSerializer.WriterOptions))
         {
-            WriteType(w, schema);
+            write(w);
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteField(Utf8JsonWriter w, StructField f)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", f.Name);
+        w.WritePropertyName("type");
+        WriteType(w, f.Type);
+        w.WriteBoolean("nullable", f.Nullable);
+        w.WriteStartObject("metadata");
+        foreach ((string key, JsonElement value) in f.Metadata)
+        {
+            w.WritePropertyName(key);
+            value.WriteTo(w);
+        }
+
+        w.WriteEndObject();
+        w.WriteEndObject();
     }
 
     private static void WriteType(Utf8JsonWriter w, DeltaType type)
@@ -33,20 +66,7 @@ public static class SchemaSerializer
                 w.WriteStartArray("fields");
                 foreach (StructField f in s.Fields)
                 {
-                    w.WriteStartObject();
-                    w.WriteString("name", f.Name);
-                    w.WritePropertyName("type");
-                    WriteType(w, f.Type);
-                    w.WriteBoolean("nullable", f.Nullable);
-                    w.WriteStartObject("metadata");
-                    foreach ((string key, JsonElement value) in f.Metadata)
-                    {
-                        w.WritePropertyName(key);
-                        value.WriteTo(w);
-                    }
-
-                    w.WriteEndObject();
-                    w.WriteEndObject();
+                    WriteField(w, f);
                 }
 
                 w.WriteEndArray();

@@ -1,0 +1,17 @@
+using System;
+using System.Collections.Generic;
+using Medallion.Delta.Snapshots;
+
+namespace Medallion.Platform;
+
+/// <summary>
+/// What another engine (Spark, DuckDB, Daft through a catalog API) needs to find and read one built table: its docs,
+/// where its files are as a URI, its current Delta snapshot (id, schema, partition columns, properties) and the columns
+/// the reader may read with their docs.
+/// </summary>
+/// <param name="Summary">The table as listed (name, kind, docs); its version and update time are the snapshot's.</param>
+/// <param name="StorageUri">The table's root as a URI: <c>file:///...</c> for a local table, else its store's URI.</param>
+/// <param name="Snapshot">The table's current Delta snapshot.</param>
+/// <param name="Columns">The columns the reader may read, in table order, documented as the table's page documents them.</param>
+/// <param name="CreatedAt">When the table was created: the Delta metadata's creation time, else when the catalog registered it, else its current version's commit time.</param>
+public sealed record TableForEngines(TableSummary Summary, string StorageUri, Snapshot Snapshot, IReadOnlyList<ColumnInfo> Columns, DateTimeOffset CreatedAt);

@@ -373,6 +373,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
         ApiEndpoints.Map(app);
         AccessEndpoints.Map(app);
         SavedQueryEndpoints.Map(app);
+        UnityCatalogEndpoints.Map(app);
         WebUi.Map(app);
         return app;
     }

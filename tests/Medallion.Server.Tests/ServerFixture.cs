@@ -46,7 +46,8 @@ public sealed class ServedProject : IAsyncDisposable
 
     /// <param name="configure">Changes the server's options.</param>
     /// <param name="later">Files written after the first run and before the server starts (jobs and models the first run must not build).</param>
-    public static async Task<ServedProject> StartAsync(Func<MedallionServerOptions, MedallionServerOptions>? configure = null, Action<TestProject>? later = null)
+    /// <param name="more">Files written before the first run, which builds what they define too.</param>
+    public static async Task<ServedProject> StartAsync(Func<MedallionServerOptions, MedallionServerOptions>? configure = null, Action<TestProject>? later = null, Action<TestProject>? more = null)
     {
         TestProject files = new TestProject("name: shop\nstorage: lake\n")
             .Write("sources/files.yml", "sources:\n  - name: orders\n    format: csv\n    path: data/orders/*.csv\n    target: bronze.orders\n")
@@ -67,6 +68,7 @@ public sealed class ServedProject : IAsyncDisposable
             .Write("models/gold/revenue.sql", "SELECT sum(amount) AS revenue FROM silver.orders\n")
             .Write("jobs/revenue.yml", "jobs:\n  - name: nightly\n    select: +gold.revenue\n    schedule: \"0 3 * * *\"\n    timezone: America/Sao_Paulo\n  - name: refresh\n    select: silver.orders\n    every: 15m\n    paused: true\n")
             .Write("data/orders/1.csv", "order_id,email,amount\n1,A@X.COM,10\n2,B@X.COM,20\n");
+        more?.Invoke(files);
         MedallionProject project = await files.LoadAsync();
         RunResult firstRun = await ProjectRunner.RunAsync(project, new RunOptions());
         Assert.True(firstRun.Succeeded, string.Join("; ", firstRun.Steps.Select(s => s.Error)));

@@ -100,6 +100,15 @@ public sealed class UnityCatalogAccessTests(UnityCatalogProject project) : IClas
     }
 
     [Fact]
+    public async Task A_reader_under_a_row_filter_and_a_mask_finds_the_table_with_every_column_as_metadata()
+    {
+        // What they may read of the data is the SQL endpoint's to enforce; the listing holds no value of a row.
+        JsonElement table = await project.ReadAsync("/tables/shop.silver.orders", "TableInfo", project.Flo);
+
+        Assert.Equal(["order_id", "email", "amount"], Names(table, "columns"));
+    }
+
+    [Fact]
     public async Task A_forged_page_token_answers_INVALID_PARAMETER_VALUE()
     {
         await project.FailAsync("/tables?catalog_name=shop&schema_name=silver&page_token=CfDJ8forged", project.Admin, 400, "INVALID_PARAMETER_VALUE");

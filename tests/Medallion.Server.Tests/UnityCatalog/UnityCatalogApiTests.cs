@@ -202,6 +202,18 @@ public sealed class UnityCatalogApiTests(UnityCatalogProject project) : IClassFi
         Assert.False(last.TryGetProperty("next_page_token", out _));
     }
 
+    [Fact]
+    public async Task Schemas_page_by_max_results_and_resume_after_the_token()
+    {
+        JsonElement first = await project.ReadAsync("/schemas?catalog_name=shop&max_results=1", "ListSchemasResponse", project.Admin);
+        string token = first.GetProperty("next_page_token").GetString()!;
+
+        JsonElement second = await project.ReadAsync($"/schemas?catalog_name=shop&max_results=1&page_token={Uri.EscapeDataString(token)}", "ListSchemasResponse", project.Admin);
+
+        // By name: bronze, then gold (the admin's list may also hold the audit's namespace, after them).
+        Assert.Equal(["bronze", "gold"], first.GetProperty("schemas").EnumerateArray().Concat(second.GetProperty("schemas").EnumerateArray()).Select(s => s.GetProperty("name").GetString()));
+    }
+
     [Theory]
     [InlineData("-1")]
     [InlineData("ten")]

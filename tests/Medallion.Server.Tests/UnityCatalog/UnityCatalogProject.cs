@@ -8,7 +8,8 @@ namespace Medallion.Server.Tests.UnityCatalog;
 /// <summary>
 /// The shop project served once for a class of Unity Catalog tests, with one more model (silver.order_days: a table of
 /// many types, partitioned by day, a column documented) and readers: the admin <c>ana</c>, <c>rita</c> granted
-/// gold.revenue, <c>cora</c> granted two columns of silver.orders, <c>nora</c> granted nothing. Each has an API token.
+/// gold.revenue, <c>cora</c> granted two columns of silver.orders, <c>flo</c> granted silver.orders under a row filter and
+/// the project's mask of its pii column, <c>nora</c> granted nothing. Each has an API token.
 /// </summary>
 public sealed class UnityCatalogProject : IAsyncLifetime
 {
@@ -21,6 +22,8 @@ public sealed class UnityCatalogProject : IAsyncLifetime
     public AuthenticationHeaderValue Rita { get; private set; } = null!;
 
     public AuthenticationHeaderValue Cora { get; private set; } = null!;
+
+    public AuthenticationHeaderValue Flo { get; private set; } = null!;
 
     public AuthenticationHeaderValue Nora { get; private set; } = null!;
 
@@ -44,6 +47,9 @@ public sealed class UnityCatalogProject : IAsyncLifetime
         Admin = await TokenAsync("ana");
         Rita = await UserAsync("rita", new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "gold.revenue", [], GranteeKind.User, "rita"));
         Cora = await UserAsync("cora", new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.orders", ["order_id", "amount"], GranteeKind.User, "cora"));
+        Flo = await UserAsync("flo", new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.orders", [], GranteeKind.User, "flo"));
+        await catalog.Access.SetRowFilterAsync(new RowFilter("silver.orders", GranteeKind.User, "flo", "order_id = 1"), ["silver.orders"]);
+        await catalog.Access.SetMaskingPolicyAsync(new MaskingPolicy("pii", MaskingPolicyKind.Hash));
         Nora = await UserAsync("nora", null);
 
         async Task<AuthenticationHeaderValue> UserAsync(string name, AccessGrant? grant)

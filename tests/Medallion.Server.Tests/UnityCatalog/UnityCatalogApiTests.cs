@@ -100,6 +100,22 @@ public sealed class UnityCatalogApiTests(UnityCatalogProject project) : IClassFi
     }
 
     [Fact]
+    public async Task A_description_a_steward_edits_in_the_catalog_is_the_tables_comment()
+    {
+        using var edit = new HttpRequestMessage(HttpMethod.Put, "/api/tables/gold.revenue/docs")
+        {
+            Headers = { Authorization = ServedProject.Basic("ana", ServedProject.OperatorPassword) },
+            Content = System.Net.Http.Json.JsonContent.Create(new { description = "Revenue of every order, edited." }),
+        };
+        using HttpResponseMessage edited = await project.Served.Http.SendAsync(edit);
+        Assert.True(edited.IsSuccessStatusCode, await edited.Content.ReadAsStringAsync());
+
+        JsonElement table = await project.ReadAsync("/tables/shop.gold.revenue", "TableInfo", project.Admin);
+
+        Assert.Equal("Revenue of every order, edited.", table.GetProperty("comment").GetString());
+    }
+
+    [Fact]
     public async Task A_tables_properties_are_its_Delta_configuration()
     {
         JsonElement table = await project.ReadAsync("/tables/shop.silver.order_days", "TableInfo", project.Admin);

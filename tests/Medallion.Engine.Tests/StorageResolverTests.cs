@@ -134,4 +134,19 @@ public sealed class StorageResolverTests : IDisposable
     [InlineData("file:///data/orders", true)]
     public void Is_uri_holds_only_for_a_location_that_starts_with_a_scheme(string location, bool expected) =>
         Assert.Equal(expected, StorageResolver.IsUri(location));
+
+    [Fact]
+    public void A_local_path_becomes_its_absolute_file_uri_for_other_engines()
+    {
+        Assert.Equal(new Uri(Path.Combine(_root, "orders")).AbsoluteUri, StorageResolver.ToUri(Path.Combine(_root, "sales", "..", "orders")));
+    }
+
+    [Theory]
+    [InlineData("s3://lake/shop/silver/orders")]
+    [InlineData("az://lake/shop/silver/orders")]
+    [InlineData("abfss://lake@acme.dfs.core.windows.net/shop/silver/orders")]
+    [InlineData("gs://lake/shop/silver/orders")]
+    [InlineData("file:///data/shop/silver/orders")]
+    public void A_stores_uri_is_given_to_other_engines_as_written(string location) =>
+        Assert.Equal(location, StorageResolver.ToUri(location));
 }

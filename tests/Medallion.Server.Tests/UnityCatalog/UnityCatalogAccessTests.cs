@@ -40,6 +40,19 @@ public sealed class UnityCatalogAccessTests(UnityCatalogProject project) : IClas
     }
 
     [Fact]
+    public async Task The_web_UIs_session_is_accepted_as_by_the_rest_of_the_API()
+    {
+        using var browser = new WebSession(project.Served);
+        await browser.SignInOrFailAsync("rita", "rita-secret");
+
+        using HttpResponseMessage response = await browser.Http.GetAsync(UnityCatalogProject.Prefix + "/schemas?catalog_name=shop");
+        using var list = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        UcSchemas.AssertValid("ListSchemasResponse", list.RootElement);
+        Assert.Equal(["gold"], Names(list.RootElement, "schemas"));
+    }
+
+    [Fact]
     public async Task A_wrong_password_answers_UNAUTHENTICATED()
     {
         await project.FailAsync("/schemas?catalog_name=shop", ServedProject.Basic("rita", "not-her-secret"), 401, "UNAUTHENTICATED");

@@ -49,6 +49,19 @@ public enum ErrorCode
     /// <summary>A query reads a table or column the session's user has no grant for (SQLSTATE 42501 on the wire).</summary>
     EngineAccessDenied = 2107,
 
+    /// <summary>A Spark Connect address (<c>remote: sc://host:port/;param=value</c>) is malformed, or would send a token without TLS to a remote host.</summary>
+    SparkRemoteInvalid = 2201,
+    /// <summary>The Spark Connect server cannot be reached, or the connection broke and could not be resumed.</summary>
+    SparkUnavailable = 2202,
+    /// <summary>Spark refused the credentials (token) of a Spark Connect connection.</summary>
+    SparkAuthenticationFailed = 2203,
+    /// <summary>Spark failed a query or command; the message carries Spark's error class, SQLSTATE and message.</summary>
+    SparkQueryFailed = 2204,
+    /// <summary>A Spark query ran past its timeout and was interrupted on the server.</summary>
+    SparkQueryTimedOut = 2205,
+    /// <summary>The Spark Connect server answered something the protocol does not allow (an unreadable Arrow batch, a row count that does not match).</summary>
+    SparkProtocolViolation = 2206,
+
     /// <summary>The path holds no Delta table: there is no <c>_delta_log</c> or it has no commits.</summary>
     DeltaTableNotFound = 3001,
     /// <summary>The requested table version does not exist (before the oldest reconstructable version or after the newest).</summary>

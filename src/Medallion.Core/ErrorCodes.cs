@@ -42,6 +42,14 @@ public static class ErrorCodes
         new(ErrorCode.EngineUnsupportedStatement, ErrorKind.Unsupported, "0A000"),
         new(ErrorCode.EngineAccessDenied, ErrorKind.Denied, "42501"),
 
+        // Spark's own errors carry a finer SQLSTATE (SparkException.SqlState) when Spark sends one.
+        new(ErrorCode.SparkRemoteInvalid, ErrorKind.Input, "22023"),
+        new(ErrorCode.SparkUnavailable, ErrorKind.Unavailable, "08006", IsTransient: true),
+        new(ErrorCode.SparkAuthenticationFailed, ErrorKind.Unauthenticated, "28000"),
+        new(ErrorCode.SparkQueryFailed, ErrorKind.Input, "42000"),
+        new(ErrorCode.SparkQueryTimedOut, ErrorKind.Unavailable, "57014"),
+        new(ErrorCode.SparkProtocolViolation, ErrorKind.Unavailable, "08P01"),
+
         new(ErrorCode.DeltaTableNotFound, ErrorKind.NotFound, "42P01"),
         new(ErrorCode.DeltaVersionNotFound, ErrorKind.Input, "22023"),
         new(ErrorCode.DeltaLogGap, ErrorKind.Corrupt, "XX001"),

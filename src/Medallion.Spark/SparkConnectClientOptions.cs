@@ -1,0 +1,22 @@
+using System;
+
+namespace Medallion.Spark;
+
+/// <summary>How a <see cref="SparkConnectClient"/> behaves beyond what its connection string says.</summary>
+public sealed record SparkConnectClientOptions
+{
+    /// <summary>The client type each request names when the connection string has no <c>user_agent</c>.</summary>
+    public string ClientType { get; init; } = "medallion";
+
+    /// <summary>How long one query or command may run before it is interrupted on the server; null for no limit.</summary>
+    public TimeSpan? QueryTimeout { get; init; }
+
+    /// <summary>
+    /// How many times in a row a broken result stream is reattached without receiving a response in between before the
+    /// query fails as unavailable.
+    /// </summary>
+    public int MaxReattachAttempts { get; init; } = 5;
+
+    /// <summary>How long an interrupt or release sent after a cancel or a timeout may take.</summary>
+    public TimeSpan CleanupTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}

@@ -2,28 +2,13 @@ using Medallion.Spark.Protocol;
 
 namespace Medallion.Spark.Tests;
 
-public sealed class SparkConnectClientTests : IAsyncLifetime
+public sealed class SparkConnectClientTests : ServerTestsBase
 {
-    private SparkConnectTestServer _server = null!;
-    private SparkConnectClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await SparkConnectTestServer.StartAsync();
-        _client = SparkConnectClient.Connect(SparkConnectRemote.Parse(_server.Remote()));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _client.DisposeAsync();
-        Assert.Empty(_server.Service.Violations);
-        await _server.DisposeAsync();
-    }
 
     [Fact]
     public async Task A_query_returns_every_row_decoded_from_arrow_batches_across_several_responses()
     {
-        SparkResult result = await _client.SqlAsync("SELECT i AS id, 'row ' || i AS label FROM range(5) t(i) ORDER BY i");
+        SparkResult result = await Client.SqlAsync("SELECT i AS id, 'row ' || i AS label FROM range(5) t(i) ORDER BY i");
 
         Assert.Equal([new SparkField("id", "bigint", true), new SparkField("label", "string", true)], result.Schema);
         Assert.Equal(Enumerable.Range(0, 5).Select(i => new object?[] { (long)i, $"row {i}" }), result.Rows.Select(r => r.ToArray()));
@@ -32,7 +17,7 @@ public sealed class SparkConnectClientTests : IAsyncLifetime
     [Fact]
     public async Task An_empty_result_still_has_its_columns()
     {
-        SparkResult result = await _client.SqlAsync("SELECT 1 AS one WHERE false");
+        SparkResult result = await Client.SqlAsync("SELECT 1 AS one WHERE false");
 
         Assert.Equal([new SparkField("one", "int", true)], result.Schema);
         Assert.Empty(result.Rows);
@@ -41,49 +26,49 @@ public sealed class SparkConnectClientTests : IAsyncLifetime
     [Fact]
     public async Task A_finished_execution_is_released_on_the_server()
     {
-        SparkResult result = await _client.SqlAsync("SELECT 1");
+        SparkResult result = await Client.SqlAsync("SELECT 1");
 
-        ReleaseExecuteRequest release = _server.Service.Requests.OfType<ReleaseExecuteRequest>().Single();
+        ReleaseExecuteRequest release = Server.Service.Requests.OfType<ReleaseExecuteRequest>().Single();
         Assert.Equal((result.OperationId, ReleaseExecuteRequest.ReleaseOneofCase.ReleaseAll), (release.OperationId, release.ReleaseCase));
     }
 
     [Fact]
     public async Task A_stream_broken_mid_result_is_reattached_and_every_row_arrives_exactly_once()
     {
-        _server.Service.BreakAfterResponses = 2;
+        Server.Service.BreakAfterResponses = 2;
 
-        SparkResult result = await _client.SqlAsync("SELECT i FROM range(7) t(i) ORDER BY i");
+        SparkResult result = await Client.SqlAsync("SELECT i FROM range(7) t(i) ORDER BY i");
 
         Assert.Equal(Enumerable.Range(0, 7).Select(i => (object?)(long)i), result.Rows.Select(r => r[0]));
         // Whatever the client had read before the reset, it resumed after it: no row twice, none missing.
-        Assert.Equal(result.OperationId, _server.Service.Requests.OfType<ReattachExecuteRequest>().Single().OperationId);
+        Assert.Equal(result.OperationId, Server.Service.Requests.OfType<ReattachExecuteRequest>().Single().OperationId);
     }
 
     [Fact]
     public async Task A_stream_that_ends_without_result_complete_is_reattached()
     {
-        _server.Service.EndEarlyAfterResponses = 3;
+        Server.Service.EndEarlyAfterResponses = 3;
 
-        SparkResult result = await _client.SqlAsync("SELECT i FROM range(6) t(i) ORDER BY i");
+        SparkResult result = await Client.SqlAsync("SELECT i FROM range(6) t(i) ORDER BY i");
 
         Assert.Equal(Enumerable.Range(0, 6).Select(i => (object?)(long)i), result.Rows.Select(r => r[0]));
-        ReattachExecuteRequest reattach = _server.Service.Requests.OfType<ReattachExecuteRequest>().Single();
-        Assert.Equal(_server.Service.ResponseIds(result.OperationId)[2], reattach.LastResponseId);
+        ReattachExecuteRequest reattach = Server.Service.Requests.OfType<ReattachExecuteRequest>().Single();
+        Assert.Equal(Server.Service.ResponseIds(result.OperationId)[2], reattach.LastResponseId);
     }
 
     [Fact]
     public async Task A_spark_error_reaches_the_user_with_its_error_class_and_full_message()
     {
-        _server.Service.FailNext = ("TABLE_OR_VIEW_NOT_FOUND", "42P01", "The table or view `missing` cannot be found. Verify the spelling.");
+        Server.Service.FailNext = ("TABLE_OR_VIEW_NOT_FOUND", "42P01", "The table or view `missing` cannot be found. Verify the spelling.");
 
-        var error = await Assert.ThrowsAsync<SparkException>(() => _client.SqlAsync("SELECT * FROM missing"));
+        var error = await Assert.ThrowsAsync<SparkException>(() => Client.SqlAsync("SELECT * FROM missing"));
 
         Assert.Equal(ErrorCode.SparkQueryFailed, error.Code);
         Assert.Equal(("TABLE_OR_VIEW_NOT_FOUND", "42P01"), (error.ErrorClass, error.SqlState));
         Assert.Equal($"Spark failed operation {error.Details.OperationId}: [TABLE_OR_VIEW_NOT_FOUND] The table or view `missing` cannot be found. Verify the spelling. SQLSTATE: 42P01\nHelp: the error class and message are Spark's; fix the SQL or the tables it reads and run it again.", error.Message);
         Assert.Equal(["org.apache.spark.sql.AnalysisException"], error.Details.Classes);
         Assert.Equal("`missing`", error.Details.MessageParameters["relationName"]);
-        Assert.Single(_server.Service.Requests.OfType<FetchErrorDetailsRequest>());
+        Assert.Single(Server.Service.Requests.OfType<FetchErrorDetailsRequest>());
     }
 
     [Fact]
@@ -91,62 +76,73 @@ public sealed class SparkConnectClientTests : IAsyncLifetime
     {
         var options = new SparkQueryOptions { Timeout = TimeSpan.FromMilliseconds(300) };
 
-        var error = await Assert.ThrowsAsync<SparkException>(() => _client.SqlAsync($"SELECT 1 {SparkConnectTestService.SlowMarker}", options));
+        var error = await Assert.ThrowsAsync<SparkException>(() => Client.SqlAsync($"SELECT 1 {SparkConnectTestService.SlowMarker}", options));
 
         Assert.Equal(ErrorCode.SparkQueryTimedOut, error.Code);
         Assert.IsType<TimeoutException>(error.InnerException);
-        Assert.Equal(await _server.Service.SlowStarted.Task, await _server.Service.Interrupted.Task);
+        Assert.Equal(await Server.Service.SlowStarted.Task, await Server.Service.Interrupted.Task);
     }
 
     [Fact]
     public async Task A_cancelled_query_is_interrupted_on_the_server_and_reported_as_cancelled()
     {
         using var cancel = new CancellationTokenSource();
-        Task<SparkResult> query = _client.SqlAsync($"SELECT 1 {SparkConnectTestService.SlowMarker}", cancellationToken: cancel.Token);
-        string operationId = await _server.Service.SlowStarted.Task;
+        Task<SparkResult> query = Client.SqlAsync($"SELECT 1 {SparkConnectTestService.SlowMarker}", cancellationToken: cancel.Token);
+        string operationId = await Server.Service.SlowStarted.Task;
 
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => query);
-        Assert.Equal(operationId, await _server.Service.Interrupted.Task);
+        Assert.Equal(operationId, await Server.Service.Interrupted.Task);
     }
 
     [Fact]
     public async Task A_schema_is_analyzed_without_running_the_query()
     {
-        IReadOnlyList<SparkField> schema = await _client.SchemaAsync("SELECT 1::BIGINT AS n, 'a' AS s, true AS b");
+        IReadOnlyList<SparkField> schema = await Client.SchemaAsync("SELECT 1::BIGINT AS n, 'a' AS s, true AS b");
 
         Assert.Equal([new SparkField("n", "bigint", true), new SparkField("s", "string", true), new SparkField("b", "boolean", true)], schema);
-        Assert.Empty(_server.Service.Requests.OfType<ExecutePlanRequest>());
+        Assert.Empty(Server.Service.Requests.OfType<ExecutePlanRequest>());
     }
 
     [Fact]
     public async Task A_config_value_set_in_the_session_is_read_back()
     {
-        await _client.SetConfigAsync(new Dictionary<string, string> { ["spark.sql.shuffle.partitions"] = "8" });
+        await Client.SetConfigAsync(new Dictionary<string, string> { ["spark.sql.shuffle.partitions"] = "8" });
 
-        Assert.Equal("8", await _client.GetConfigAsync("spark.sql.shuffle.partitions"));
-        Assert.Null(await _client.GetConfigAsync("spark.sql.unset"));
+        Assert.Equal("8", await Client.GetConfigAsync("spark.sql.shuffle.partitions"));
+        Assert.Null(await Client.GetConfigAsync("spark.sql.unset"));
     }
 
     [Fact]
     public async Task A_query_sent_as_a_command_returns_the_rows_of_the_relation_spark_answers_with()
     {
-        SparkResult result = await _client.CommandAsync("SELECT 41 + 1 AS answer");
+        SparkResult result = await Client.CommandAsync("SELECT 41 + 1 AS answer");
 
         Assert.Equal([[42]], result.Rows.Select(r => r.ToArray()));
-        Assert.Equal(2, _server.Service.Requests.OfType<ExecutePlanRequest>().Count());
+        Assert.Equal(2, Server.Service.Requests.OfType<ExecutePlanRequest>().Count());
     }
 
     [Fact]
     public async Task An_unreadable_arrow_batch_is_reported_as_a_protocol_violation()
     {
-        _server.Service.CorruptNextBatch = true;
+        Server.Service.CorruptNextBatch = true;
 
-        var error = await Assert.ThrowsAsync<SparkException>(() => _client.SqlAsync("SELECT 1"));
+        var error = await Assert.ThrowsAsync<SparkException>(() => Client.SqlAsync("SELECT 1"));
 
         Assert.Equal(ErrorCode.SparkProtocolViolation, error.Code);
         Assert.StartsWith($"The Spark Connect server broke the protocol in operation {error.Details.OperationId}: its Arrow batch cannot be read", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_token_and_the_other_parameters_travel_as_headers_of_every_call()
+    {
+        await using SparkConnectClient client = SparkConnectClient.Connect(SparkConnectRemote.Parse(Server.Remote(";user_id=ana;token=t0k3n;use_ssl=false;x-databricks-cluster-id=0123-abc")));
+
+        await client.SparkVersionAsync();
+
+        Grpc.Core.Metadata headers = Server.Service.Headers.Single();
+        Assert.Equal(("Bearer t0k3n", "0123-abc"), (headers.GetValue("authorization"), headers.GetValue("x-databricks-cluster-id")));
     }
 
     [Fact]

@@ -37,6 +37,9 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
     /// <summary>Every request received, in order.</summary>
     public ConcurrentQueue<IMessage> Requests { get; } = new();
 
+    /// <summary>The metadata headers of every call, in order.</summary>
+    public ConcurrentQueue<Metadata> Headers { get; } = new();
+
     /// <summary>What a request did that the protocol does not allow; a test that ends with any fails.</summary>
     public ConcurrentQueue<string> Violations { get; } = new();
 
@@ -64,7 +67,7 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
     public override async Task ExecutePlan(ExecutePlanRequest request, IServerStreamWriter<ExecutePlanResponse> responseStream, ServerCallContext context)
     {
         Requests.Enqueue(request);
-        CheckCommon(request.SessionId, request.UserContext, request.HasClientType, "ExecutePlan");
+        CheckCommon(context, request.SessionId, request.UserContext, request.HasClientType, "ExecutePlan");
         if (!request.HasOperationId || !Guid.TryParseExact(request.OperationId, "D", out _))
         {
             Violate("ExecutePlan has no operation_id of its own (a UUID), so it cannot be reattached");
@@ -106,7 +109,7 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
     public override async Task ReattachExecute(ReattachExecuteRequest request, IServerStreamWriter<ExecutePlanResponse> responseStream, ServerCallContext context)
     {
         Requests.Enqueue(request);
-        CheckCommon(request.SessionId, request.UserContext, request.HasClientType, "ReattachExecute");
+        CheckCommon(context, request.SessionId, request.UserContext, request.HasClientType, "ReattachExecute");
         if (!_executions.TryGetValue(request.OperationId, out Execution? execution) || execution.SessionId != request.SessionId)
         {
             throw Refuse($"no execution {request.OperationId} in this session");
@@ -130,7 +133,7 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
     public override Task<ReleaseExecuteResponse> ReleaseExecute(ReleaseExecuteRequest request, ServerCallContext context)
     {
         Requests.Enqueue(request);
-        CheckCommon(request.SessionId, request.UserContext, request.HasClientType, "ReleaseExecute");
+        CheckCommon(context, request.SessionId, request.UserContext, request.HasClientType, "ReleaseExecute");
         var response = new ReleaseExecuteResponse { SessionId = request.SessionId, ServerSideSessionId = ServerSideSessionId };
         if (_executions.TryRemove(request.OperationId, out _))
         {
@@ -143,7 +146,7 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
     public override Task<InterruptResponse> Interrupt(InterruptRequest request, ServerCallContext context)
     {
         Requests.Enqueue(request);
-        CheckCommon(request.SessionId, request.UserContext, request.HasClientType, "Interrupt");
+        CheckCommon(context, request.SessionId, request.UserContext, request.HasClientType, "Interrupt");
         var response = new InterruptResponse { SessionId = request.SessionId, ServerSideSessionId = ServerSideSessionId };
         if (request.InterruptType == InterruptRequest.Types.InterruptType.OperationId && _executions.TryGetValue(request.OperationId, out Execution? execution))
         {
@@ -158,7 +161,7 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
     public override async Task<AnalyzePlanResponse> AnalyzePlan(AnalyzePlanRequest request, ServerCallContext context)
     {
         Requests.Enqueue(request);
-        CheckCommon(request.SessionId, request.UserContext, request.HasClientType, "AnalyzePlan");
+        CheckCommon(context, request.SessionId, request.UserContext, request.HasClientType, "AnalyzePlan");
         var response = new AnalyzePlanResponse { SessionId = request.SessionId, ServerSideSessionId = ServerSideSessionId };
         switch (request.AnalyzeCase)
         {
@@ -179,7 +182,7 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
     public override Task<ConfigResponse> Config(ConfigRequest request, ServerCallContext context)
     {
         Requests.Enqueue(request);
-        CheckCommon(request.SessionId, request.UserContext, request.HasClientType, "Config");
+        CheckCommon(context, request.SessionId, request.UserContext, request.HasClientType, "Config");
         var response = new ConfigResponse { SessionId = request.SessionId, ServerSideSessionId = ServerSideSessionId };
         switch (request.Operation?.OpTypeCase)
         {
@@ -213,14 +216,14 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
     public override Task<FetchErrorDetailsResponse> FetchErrorDetails(FetchErrorDetailsRequest request, ServerCallContext context)
     {
         Requests.Enqueue(request);
-        CheckCommon(request.SessionId, request.UserContext, request.HasClientType, "FetchErrorDetails");
+        CheckCommon(context, request.SessionId, request.UserContext, request.HasClientType, "FetchErrorDetails");
         return Task.FromResult(_errors.TryGetValue(request.ErrorId, out FetchErrorDetailsResponse? details) ? details : new FetchErrorDetailsResponse { SessionId = request.SessionId });
     }
 
     public override Task<ReleaseSessionResponse> ReleaseSession(ReleaseSessionRequest request, ServerCallContext context)
     {
         Requests.Enqueue(request);
-        CheckCommon(request.SessionId, request.UserContext, request.HasClientType, "ReleaseSession");
+        CheckCommon(context, request.SessionId, request.UserContext, request.HasClientType, "ReleaseSession");
         return Task.FromResult(new ReleaseSessionResponse { SessionId = request.SessionId, ServerSideSessionId = ServerSideSessionId });
     }
 
@@ -422,8 +425,10 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
         return status.ToRpcException();
     }
 
-    private void CheckCommon(string sessionId, UserContext? user, bool hasClientType, string call)
+    private void CheckCommon(ServerCallContext context, string sessionId, UserContext? user, bool hasClientType, string call)
     {
+        Headers.Enqueue(context.RequestHeaders);
+
         if (!Guid.TryParseExact(sessionId, "D", out _))
         {
             Violate($"{call} has session_id '{sessionId}', not a UUID");

@@ -278,6 +278,11 @@ internal sealed class ProjectLoader
         {
             YamlMap connection = settings.File.Map(value, $"connection '{name}'", s_connectionKeys);
             string type = connection.RequiredString("type", $"connection '{name}'", "postgres");
+            if (string.Equals(type, SparkConnectionReader.Type, StringComparison.OrdinalIgnoreCase))
+            {
+                SparkConnectionReader.Check(settings.File, value, name);
+            }
+
             var values = connection.Entries
                 .Where(e => e.Key != "type")
                 .ToDictionary(e => e.Key, e => settings.File.Scalar(e.Value, e.Key), StringComparer.OrdinalIgnoreCase);

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
+using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Medallion.Spark.Internal;
@@ -211,6 +212,38 @@ public sealed partial class SparkConnectClient : IAsyncDisposable
         Observe(response.ServerSideSessionId);
         KeyValue? pair = response.Pairs.FirstOrDefault(p => p.Key == key);
         return pair is { HasValue: true } ? pair.Value : null;
+    }
+
+    /// <summary>
+    /// Sends a small table held in memory (an Arrow record batch) to the session as a temporary view, as PySpark's
+    /// <c>createDataFrame(...).createOrReplaceTempView(name)</c> does: the rows travel in the request as a
+    /// <c>LocalRelation</c> of Arrow IPC bytes, so it suits seeds and lookups, not bulk loads.
+    /// </summary>
+    /// <param name="name">The view's name; an existing temporary view of that name is replaced.</param>
+    /// <param name="data">The rows and their schema.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="ArgumentException">The batch's Arrow bytes are larger than the connection's <c>grpc_max_message_size</c>.</exception>
+    /// <exception cref="SparkException">Spark refused the view, or the server is unreachable.</exception>
+    public async Task CreateTempViewAsync(string name, Apache.Arrow.RecordBatch data, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(data);
+        ByteString bytes = ArrowBatches.Write(data);
+        if (bytes.Length > Remote.MaxMessageBytes)
+        {
+            throw new ArgumentException($"The rows for view '{name}' are {bytes.Length} bytes of Arrow, more than the {Remote.MaxMessageBytes} one message may carry; a local relation is for small inputs.", nameof(data));
+        }
+
+        var view = new CreateDataFrameViewCommand
+        {
+            Input = new Relation { LocalRelation = new LocalRelation { Data = bytes } },
+            Name = name,
+            IsGlobal = false,
+            Replace = true,
+        };
+        await foreach (ExecutePlanResponse _ in ExecuteAsync(new Plan { Command = new Command { CreateDataframeView = view } }, null, cancellationToken).ConfigureAwait(false))
+        {
+        }
     }
 
     /// <summary>Interrupts one execution of this session.</summary>

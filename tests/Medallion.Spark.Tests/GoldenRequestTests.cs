@@ -31,6 +31,16 @@ public sealed partial class GoldenRequestTests : ServerTestsBase
     }
 
     [Fact]
+    public async Task A_temp_view_sends_its_rows_as_a_local_relation_of_arrow_ipc_bytes()
+    {
+        using var seed = new Apache.Arrow.RecordBatch.Builder().Append("id", false, c => c.Int64(a => a.Append(7))).Build();
+
+        await Client.CreateTempViewAsync("seed", seed);
+
+        AssertGolden("temp-view");
+    }
+
+    [Fact]
     public async Task A_schema_sends_analyze_plan_with_the_sql_relation()
     {
         await Client.SchemaAsync("SELECT 1 AS one");

@@ -124,6 +124,20 @@ public sealed class SparkConnectClientTests : ServerTestsBase
     }
 
     [Fact]
+    public async Task A_small_table_sent_as_a_local_relation_becomes_a_view_the_session_queries()
+    {
+        using var seed = new Apache.Arrow.RecordBatch.Builder()
+            .Append("id", false, c => c.Int64(a => a.AppendRange([1, 2, 3])))
+            .Append("name", true, c => c.String(a => a.Append("ana").Append("o'brien").AppendNull()))
+            .Build();
+
+        await Client.CreateTempViewAsync("seed", seed);
+
+        SparkResult result = await Client.SqlAsync("SELECT id, name FROM seed ORDER BY id");
+        Assert.Equal([[1L, "ana"], [2L, "o'brien"], [3L, null]], result.Rows.Select(r => r.ToArray()));
+    }
+
+    [Fact]
     public async Task An_unreadable_arrow_batch_is_reported_as_a_protocol_violation()
     {
         Server.Service.CorruptNextBatch = true;

@@ -78,6 +78,16 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
             Violate("ExecutePlan is not reattachable");
         }
 
+        if (request.Plan?.Command?.CreateDataframeView is { } view)
+        {
+            var created = new Execution(request.SessionId, request.OperationId);
+            _executions[request.OperationId] = created;
+            await CreateViewAsync(view);
+            created.Responses.Add(created.Response(r => r.ResultComplete = new ExecutePlanResponse.Types.ResultComplete()));
+            await StreamAsync(created, 0, responseStream, context);
+            return;
+        }
+
         string sql = request.Plan?.OpTypeCase switch
         {
             Plan.OpTypeOneofCase.Root when request.Plan.Root.RelTypeCase == Relation.RelTypeOneofCase.Sql => request.Plan.Root.Sql.Query,
@@ -266,7 +276,7 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
         {
             using (batch)
             {
-                ByteString data = CorruptNextBatch ? ByteString.CopyFromUtf8("not an Arrow stream, just text") : Ipc(batch);
+                ByteString data = CorruptNextBatch ? ByteString.CopyFromUtf8("not an Arrow stream, just text") : Medallion.Spark.Internal.ArrowBatches.Write(batch);
                 CorruptNextBatch = false;
                 responses.Add(execution.Response(r => r.ArrowBatch = new ExecutePlanResponse.Types.ArrowBatch { RowCount = batch.Length, Data = data }));
             }
@@ -282,6 +292,43 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
         execution.Response(r => r.SqlCommandResult = new ExecutePlanResponse.Types.SqlCommandResult { Relation = new Relation { Sql = new SQL { Query = sql } } }),
         execution.Response(r => r.ResultComplete = new ExecutePlanResponse.Types.ResultComplete()),
     ];
+
+    /// <summary>A temporary view over a local relation: its Arrow rows become a DuckDB temporary table of that name.</summary>
+    private async Task CreateViewAsync(CreateDataFrameViewCommand view)
+    {
+        if (view.Input?.LocalRelation is not { HasData: true } local || view.IsGlobal || !view.Replace
+            || !System.Text.RegularExpressions.Regex.IsMatch(view.Name, "^[A-Za-z_][A-Za-z0-9_]*$"))
+        {
+            throw Refuse($"this service creates session views of a local relation with replace=true under a plain name, not {view}");
+        }
+
+        using var reader = new ArrowStreamReader(local.Data.Memory);
+        var rows = new List<string>();
+        while (reader.ReadNextRecordBatch() is { } batch)
+        {
+            using (batch)
+            {
+                for (int row = 0; row < batch.Length; row++)
+                {
+                    rows.Add("(" + string.Join(", ", Enumerable.Range(0, batch.ColumnCount).Select(c => Literal(Medallion.Spark.Internal.ArrowBatches.Value(batch.Column(c), row)))) + ")");
+                }
+            }
+        }
+
+        string columns = string.Join(", ", reader.Schema.FieldsList.Select(f => $"\"{f.Name.Replace("\"", "\"\"", StringComparison.Ordinal)}\""));
+        await RunAsync($"CREATE OR REPLACE TEMP TABLE {view.Name} AS SELECT * FROM (VALUES {string.Join(", ", rows)}) AS t({columns})");
+    }
+
+    private static string Literal(object? value) => value switch
+    {
+        null => "NULL",
+        string text => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'",
+        bool flag => flag ? "TRUE" : "FALSE",
+        // A bare literal is an INTEGER in DuckDB; a bigint must stay one.
+        long number => number.ToString(System.Globalization.CultureInfo.InvariantCulture) + "::BIGINT",
+        IFormattable number => number.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => throw Refuse($"a local relation value of type {value.GetType().Name} is not loaded by this service"),
+    };
 
     private async Task<List<RecordBatch>> RunAsync(string sql)
     {
@@ -390,18 +437,6 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
         Apache.Arrow.Types.BooleanType => new DataType { Boolean = new DataType.Types.Boolean() },
         _ => new DataType { String = new DataType.Types.String() },
     };
-
-    private static ByteString Ipc(RecordBatch batch)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new ArrowStreamWriter(stream, batch.Schema, leaveOpen: true))
-        {
-            writer.WriteRecordBatch(batch);
-            writer.WriteEnd();
-        }
-
-        return ByteString.CopyFrom(stream.ToArray());
-    }
 
     /// <summary>A Spark error as Spark sends one: the status's ErrorInfo with the error class, and the full error kept for FetchErrorDetails.</summary>
     private RpcException SparkError(string errorClass, string sqlState, string message)

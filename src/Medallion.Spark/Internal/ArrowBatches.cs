@@ -5,6 +5,7 @@ using System.Linq;
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
 using Apache.Arrow.Types;
+using Google.Protobuf;
 
 namespace Medallion.Spark.Internal;
 
@@ -48,6 +49,19 @@ internal static class ArrowBatches
         }
 
         return batches;
+    }
+
+    /// <summary>A batch as one Arrow IPC stream (its schema, then the batch), as <c>LocalRelation.data</c> carries it.</summary>
+    public static ByteString Write(RecordBatch batch)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new ArrowStreamWriter(stream, batch.Schema, leaveOpen: true))
+        {
+            writer.WriteRecordBatch(batch);
+            writer.WriteEnd();
+        }
+
+        return ByteString.CopyFrom(stream.GetBuffer().AsSpan(0, (int)stream.Length));
     }
 
     /// <summary>The rows of a batch, each an array of .NET values.</summary>

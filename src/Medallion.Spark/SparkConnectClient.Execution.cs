@@ -70,6 +70,7 @@ public sealed partial class SparkConnectClient
     internal async IAsyncEnumerable<ExecutePlanResponse> ExecuteAsync(Plan plan, SparkQueryOptions? query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
         foreach (string tag in query?.Tags ?? [])
         {
             if (string.IsNullOrEmpty(tag) || tag.Contains(',', StringComparison.Ordinal))

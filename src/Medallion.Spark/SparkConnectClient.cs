@@ -379,11 +379,23 @@ public sealed partial class SparkConnectClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Keeps the server's id of the session from its first answer; a later answer with another id means the server
+    /// lost the session (it restarted, or expired it), and with it the session's views and settings, as PySpark checks.
+    /// </summary>
     private void Observe(string serverSideSessionId)
     {
-        if (serverSideSessionId.Length > 0)
+        if (serverSideSessionId.Length == 0)
         {
-            Interlocked.CompareExchange(ref _serverSideSessionId, serverSideSessionId, null);
+            return;
+        }
+
+        string? known = Interlocked.CompareExchange(ref _serverSideSessionId, serverSideSessionId, null);
+        if (known is not null && known != serverSideSessionId)
+        {
+            throw new SparkException(ErrorCode.SparkUnavailable,
+                $"The Spark Connect server no longer has session {SessionId} as this client knew it (its server-side id was {known}, now {serverSideSessionId}): the server restarted or expired the session, and its temporary views and settings are gone.\nHelp: open a new client and run again.",
+                new SparkErrorDetails("server-side session changed", null, null, [], new Dictionary<string, string>(), null, null));
         }
     }
 

@@ -138,6 +138,26 @@ public sealed class SparkConnectClientTests : ServerTestsBase
     }
 
     [Fact]
+    public async Task A_session_the_server_lost_is_reported_instead_of_running_in_a_new_one()
+    {
+        await Client.SqlAsync("SELECT 1");
+        Server.Service.ServerSideSessionId = "00000000-0000-4000-8000-0000000c0ffe";
+
+        var error = await Assert.ThrowsAsync<SparkException>(() => Client.SqlAsync("SELECT 2"));
+
+        Assert.Equal(ErrorCode.SparkUnavailable, error.Code);
+        Assert.StartsWith($"The Spark Connect server no longer has session {Client.SessionId} as this client knew it", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_query_with_a_cancelled_token_is_not_sent()
+    {
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Client.SqlAsync("SELECT 1", cancellationToken: new CancellationToken(canceled: true)));
+
+        Assert.Empty(Server.Service.Requests);
+    }
+
+    [Fact]
     public async Task An_unreadable_arrow_batch_is_reported_as_a_protocol_violation()
     {
         Server.Service.CorruptNextBatch = true;

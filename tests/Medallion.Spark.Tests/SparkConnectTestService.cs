@@ -20,7 +20,7 @@ namespace Medallion.Spark.Tests;
 /// </summary>
 internal sealed class SparkConnectTestService : SparkConnectService.SparkConnectServiceBase, IDisposable
 {
-    public const string ServerSideSessionId = "00000000-0000-4000-8000-00000000beef";
+    public const string FirstServerSideSessionId = "00000000-0000-4000-8000-00000000beef";
     public const string SlowMarker = "/* slow */";
 
     private readonly DuckDbConnection _duckDb = new();
@@ -33,6 +33,9 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
     public SparkConnectTestService() => _duckDb.Open();
 
     public int RowsPerBatch { get; set; } = 2;
+
+    /// <summary>The id the server gives its side of every session; a new one is what a restarted server answers with.</summary>
+    public string ServerSideSessionId { get; set; } = FirstServerSideSessionId;
 
     /// <summary>Every request received, in order.</summary>
     public ConcurrentQueue<IMessage> Requests { get; } = new();
@@ -80,7 +83,7 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
 
         if (request.Plan?.Command?.CreateDataframeView is { } view)
         {
-            var created = new Execution(request.SessionId, request.OperationId);
+            var created = new Execution(request.SessionId, request.OperationId) { ServerSideSessionId = ServerSideSessionId };
             _executions[request.OperationId] = created;
             await CreateViewAsync(view);
             created.Responses.Add(created.Response(r => r.ResultComplete = new ExecutePlanResponse.Types.ResultComplete()));
@@ -95,7 +98,7 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
             _ => throw Refuse($"the plan is neither a SQL relation nor a SQL command: {request.Plan}"),
         };
 
-        var execution = new Execution(request.SessionId, request.OperationId);
+        var execution = new Execution(request.SessionId, request.OperationId) { ServerSideSessionId = ServerSideSessionId };
         _executions[request.OperationId] = execution;
         if (FailNext is { } failure)
         {
@@ -497,6 +500,8 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
         public List<ExecutePlanResponse> Responses { get; } = [];
 
         public TaskCompletionSource Interrupted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string ServerSideSessionId { get; init; } = FirstServerSideSessionId;
 
         public ExecutePlanResponse Response(Action<ExecutePlanResponse> fill)
         {

@@ -7,6 +7,7 @@ using Apache.Arrow;
 using Grpc.Core;
 using Medallion.Spark.Internal;
 using Medallion.Spark.Protocol;
+using Microsoft.Extensions.Logging;
 
 namespace Medallion.Spark;
 
@@ -91,9 +92,12 @@ public sealed partial class SparkConnectClient
         CancellationToken token = linked.Token;
         ExecutePlanRequest request = NewExecute(plan, operationId, query?.Tags ?? []);
         AsyncServerStreamingCall<ExecutePlanResponse> call = _client.ExecutePlan(request, new CallOptions(_headers, cancellationToken: token));
+        LogMessages.ExecutionStarted(_logger, operationId, SessionId, Remote);
         string? lastResponseId = null;
         bool complete = false;
         int attempts = 0;
+        int responses = 0;
+        string breakReason = "it ended without ResultComplete";
         try
         {
             while (!complete)
@@ -108,6 +112,7 @@ public sealed partial class SparkConnectClient
                 }
                 catch (Exception e) when (token.IsCancellationRequested && e is OperationCanceledException or RpcException)
                 {
+                    LogMessages.Interrupting(_logger, operationId, cancellationToken.IsCancellationRequested ? "cancelled" : "past its timeout");
                     await BestEffortAsync(c => _client.InterruptAsync(InterruptOf(operationId), c)).ConfigureAwait(false);
                     cancellationToken.ThrowIfCancellationRequested();
                     throw TimedOut(operationId, timeout!.Value, e);
@@ -115,6 +120,7 @@ public sealed partial class SparkConnectClient
                 catch (RpcException e) when (SparkErrors.IsBrokenStream(e) && attempts < _options.MaxReattachAttempts)
                 {
                     // The stream broke in transit: resume after the last response read (ReattachExecute).
+                    breakReason = $"{e.StatusCode}: {e.Status.Detail}";
                 }
                 catch (RpcException e)
                 {
@@ -132,6 +138,8 @@ public sealed partial class SparkConnectClient
                         throw Unresumable(operationId, attempts - 1, null);
                     }
 
+                    LogMessages.Reattaching(_logger, operationId, breakReason, lastResponseId ?? "(none: from the start)", attempts);
+                    breakReason = "it ended without ResultComplete";
                     call = _client.ReattachExecute(ReattachOf(operationId, lastResponseId), new CallOptions(_headers, cancellationToken: token));
                     continue;
                 }
@@ -140,6 +148,7 @@ public sealed partial class SparkConnectClient
                 Check(response, operationId);
                 lastResponseId = response.ResponseId;
                 complete = response.ResponseTypeCase == ExecutePlanResponse.ResponseTypeOneofCase.ResultComplete;
+                responses++;
                 yield return response;
             }
         }
@@ -156,6 +165,10 @@ public sealed partial class SparkConnectClient
                 ReleaseAll = new ReleaseExecuteRequest.Types.ReleaseAll(),
             };
             await BestEffortAsync(c => _client.ReleaseExecuteAsync(release, c)).ConfigureAwait(false);
+            if (complete)
+            {
+                LogMessages.ExecutionFinished(_logger, operationId, responses);
+            }
         }
     }
 

@@ -9,6 +9,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Medallion.Spark.Internal;
 using Medallion.Spark.Protocol;
+using Microsoft.Extensions.Logging;
 
 namespace Medallion.Spark;
 
@@ -36,6 +37,7 @@ public sealed partial class SparkConnectClient : IAsyncDisposable
     private readonly string _clientType;
     private readonly string _userId;
     private readonly bool _ownsSession;
+    private readonly ILogger _logger;
     private string? _serverSideSessionId;
     private int _disposed;
 
@@ -43,6 +45,7 @@ public sealed partial class SparkConnectClient : IAsyncDisposable
     {
         Remote = remote;
         _options = options;
+        _logger = options.LoggerFactory.CreateLogger<SparkConnectClient>();
         SessionId = (remote.SessionId ?? Guid.NewGuid()).ToString();
         _ownsSession = remote.SessionId is null;
         _clientType = remote.UserAgent ?? options.ClientType;

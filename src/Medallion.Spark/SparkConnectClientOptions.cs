@@ -1,4 +1,6 @@
 using System;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Medallion.Spark;
 
@@ -16,6 +18,9 @@ public sealed record SparkConnectClientOptions
     /// query fails as unavailable.
     /// </summary>
     public int MaxReattachAttempts { get; init; } = 5;
+
+    /// <summary>Where the client logs executions, reattaches and interrupts (never a token).</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     /// <summary>How long an interrupt or release sent after a cancel or a timeout may take.</summary>
     public TimeSpan CleanupTimeout { get; init; } = TimeSpan.FromSeconds(10);

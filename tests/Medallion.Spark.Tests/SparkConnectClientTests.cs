@@ -158,6 +158,22 @@ public sealed class SparkConnectClientTests : ServerTestsBase
     }
 
     [Fact]
+    public async Task A_reattach_is_logged_as_a_warning_that_names_the_operation_and_no_token()
+    {
+        using var log = new RecordingLog();
+        await using SparkConnectClient client = SparkConnectClient.Connect(
+            SparkConnectRemote.Parse(Server.Remote(";user_id=ana;token=t0k3n;use_ssl=false")), new SparkConnectClientOptions { LoggerFactory = log });
+        Server.Service.EndEarlyAfterResponses = 2;
+
+        SparkResult result = await client.SqlAsync("SELECT 1");
+
+        LoggedEvent reattach = log.Events.Single(e => e.EventId == 12202);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, reattach.Level);
+        Assert.Equal($"The result stream of Spark operation {result.OperationId} broke or ended early (it ended without ResultComplete); reattaching after response {Server.Service.ResponseIds(result.OperationId)[1]}, attempt 1", reattach.Message);
+        Assert.DoesNotContain(log.Lines, line => line.Contains("t0k3n", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_unreadable_arrow_batch_is_reported_as_a_protocol_violation()
     {
         Server.Service.CorruptNextBatch = true;

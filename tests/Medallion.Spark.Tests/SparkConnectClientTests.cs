@@ -196,6 +196,28 @@ public sealed class SparkConnectClientTests : ServerTestsBase
     }
 
     [Fact]
+    public async Task A_batch_whose_rows_do_not_match_its_stated_count_is_refused_rather_than_read()
+    {
+        Server.Service.MiscountNextBatch = true;
+
+        var error = await Assert.ThrowsAsync<SparkException>(() => Client.SqlAsync("SELECT 1"));
+
+        Assert.Equal(ErrorCode.SparkProtocolViolation, error.Code);
+        Assert.StartsWith($"The Spark Connect server broke the protocol in operation {error.Details.OperationId}: an Arrow batch holds 1 rows but the response says 2.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_response_naming_another_session_is_refused_rather_than_read()
+    {
+        Server.Service.ForgeNextSession = true;
+
+        var error = await Assert.ThrowsAsync<SparkException>(() => Client.SqlAsync("SELECT 1"));
+
+        Assert.Equal(ErrorCode.SparkProtocolViolation, error.Code);
+        Assert.Contains($"not this client's '{Client.SessionId}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_server_that_is_not_there_is_reported_as_unavailable()
     {
         await using SparkConnectClient client = SparkConnectClient.Connect(SparkConnectRemote.Parse("sc://127.0.0.1:1/;user_id=x"));

@@ -55,6 +55,12 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
     /// <summary>Sends the next execution's first Arrow batch as bytes that are not Arrow IPC; once.</summary>
     public bool CorruptNextBatch { get; set; }
 
+    /// <summary>States one row more than the next execution's first Arrow batch holds; once.</summary>
+    public bool MiscountNextBatch { get; set; }
+
+    /// <summary>Names another session in the next execution's responses, as a confused or hostile server would; once.</summary>
+    public bool ForgeNextSession { get; set; }
+
     /// <summary>The Spark error the next execution fails with: error class, SQLSTATE, message.</summary>
     public (string ErrorClass, string SqlState, string Message)? FailNext { get; set; }
 
@@ -98,7 +104,8 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
             _ => throw Refuse($"the plan is neither a SQL relation nor a SQL command: {request.Plan}"),
         };
 
-        var execution = new Execution(request.SessionId, request.OperationId) { ServerSideSessionId = ServerSideSessionId };
+        var execution = new Execution(ForgeNextSession ? Guid.NewGuid().ToString() : request.SessionId, request.OperationId) { ServerSideSessionId = ServerSideSessionId };
+        ForgeNextSession = false;
         _executions[request.OperationId] = execution;
         if (FailNext is { } failure)
         {
@@ -281,7 +288,9 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
             {
                 ByteString data = CorruptNextBatch ? ByteString.CopyFromUtf8("not an Arrow stream, just text") : Medallion.Spark.Internal.ArrowBatches.Write(batch);
                 CorruptNextBatch = false;
-                responses.Add(execution.Response(r => r.ArrowBatch = new ExecutePlanResponse.Types.ArrowBatch { RowCount = batch.Length, Data = data }));
+                long rowCount = batch.Length + (MiscountNextBatch ? 1 : 0);
+                MiscountNextBatch = false;
+                responses.Add(execution.Response(r => r.ArrowBatch = new ExecutePlanResponse.Types.ArrowBatch { RowCount = rowCount, Data = data }));
             }
         }
 

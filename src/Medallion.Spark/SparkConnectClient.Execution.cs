@@ -215,9 +215,11 @@ public sealed partial class SparkConnectClient
         return request;
     }
 
-    private static SparkException TimedOut(string operationId, TimeSpan timeout, Exception inner) =>
+    private static SparkException TimedOut(string? operationId, TimeSpan timeout, Exception inner) =>
         new(ErrorCode.SparkQueryTimedOut,
-            $"Spark operation {operationId} ran longer than its timeout of {DurationText.Format(timeout)} and was interrupted.\nHelp: raise the timeout, or make the query cheaper.",
+            operationId is null
+                ? $"A Spark Connect call did not finish within the timeout of {DurationText.Format(timeout)}.\nHelp: raise the timeout, or check that the server is not overloaded."
+                : $"Spark operation {operationId} ran longer than its timeout of {DurationText.Format(timeout)} and was interrupted.\nHelp: raise the timeout, or make the query cheaper.",
             new SparkErrorDetails("timed out", null, null, [], new Dictionary<string, string>(), null, operationId),
             new TimeoutException($"The Spark query did not finish within {DurationText.Format(timeout)}.", inner));
 

@@ -339,9 +339,17 @@ public sealed partial class SparkConnectClient : IAsyncDisposable
     private async Task<T> UnaryAsync<T>(Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        TimeSpan? timeout = _options.QueryTimeout;
         try
         {
-            return await call(new CallOptions(_headers, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return await call(new CallOptions(_headers, deadline: DateTime.UtcNow + timeout, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (timeout is { } limit && !cancellationToken.IsCancellationRequested
+            && (e is OperationCanceledException || (e is RpcException rpc && rpc.StatusCode == StatusCode.DeadlineExceeded)))
+        {
+            // The channel reports a passed deadline as a cancel (ThrowOperationCanceledOnCancellation); the caller's
+            // token was not cancelled, so it is the timeout.
+            throw TimedOut(null, limit, e);
         }
         catch (RpcException e)
         {

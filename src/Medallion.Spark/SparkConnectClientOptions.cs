@@ -10,7 +10,10 @@ public sealed record SparkConnectClientOptions
     /// <summary>The client type each request names when the connection string has no <c>user_agent</c>.</summary>
     public string ClientType { get; init; } = "medallion";
 
-    /// <summary>How long one query or command may run before it is interrupted on the server; null for no limit.</summary>
+    /// <summary>
+    /// How long one query or command may run before it is interrupted on the server, and the deadline of each other call
+    /// (schema, config, interrupt); null for no limit.
+    /// </summary>
     public TimeSpan? QueryTimeout { get; init; }
 
     /// <summary>

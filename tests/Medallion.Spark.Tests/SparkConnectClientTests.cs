@@ -106,6 +106,17 @@ public sealed class SparkConnectClientTests : ServerTestsBase
     }
 
     [Fact]
+    public async Task A_call_past_the_timeout_is_reported_as_timed_out()
+    {
+        await using SparkConnectClient client = SparkConnectClient.Connect(SparkConnectRemote.Parse(Server.Remote()), new SparkConnectClientOptions { QueryTimeout = TimeSpan.FromMilliseconds(300) });
+
+        var error = await Assert.ThrowsAsync<SparkException>(() => client.SchemaAsync($"SELECT 1 {SparkConnectTestService.SlowMarker}"));
+
+        Assert.Equal(ErrorCode.SparkQueryTimedOut, error.Code);
+        Assert.StartsWith("A Spark Connect call did not finish within the timeout of ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_config_value_set_in_the_session_is_read_back()
     {
         await Client.SetConfigAsync(new Dictionary<string, string> { ["spark.sql.shuffle.partitions"] = "8" });

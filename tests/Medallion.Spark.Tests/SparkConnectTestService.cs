@@ -188,6 +188,10 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
             case AnalyzePlanRequest.AnalyzeOneofCase.SparkVersion:
                 response.SparkVersion = new AnalyzePlanResponse.Types.SparkVersion { Version = "3.5.3" };
                 return response;
+            case AnalyzePlanRequest.AnalyzeOneofCase.Schema when request.Schema.Plan?.Root?.Sql is { } slow && slow.Query.Contains(SlowMarker, StringComparison.Ordinal):
+                // An analysis that never finishes: only the client's deadline ends the call.
+                await Task.Delay(Timeout.Infinite, context.CancellationToken);
+                throw Refuse("unreachable");
             case AnalyzePlanRequest.AnalyzeOneofCase.Schema when request.Schema.Plan?.Root?.Sql is { } query:
                 RecordBatch batch = (await RunAsync($"SELECT * FROM ({query.Query}) LIMIT 0")).First();
                 var fields = new DataType.Types.Struct();

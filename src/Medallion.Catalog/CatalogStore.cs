@@ -39,6 +39,7 @@ public sealed class CatalogStore : IAsyncDisposable
         Quality = new QualityStore(db);
         Docs = new DocEditStore(db);
         SavedQueries = new SavedQueryStore(db);
+        Environments = new EnvironmentStore(db);
     }
 
     /// <summary>The catalog's database, for what works across its stores (<see cref="CatalogCopy"/>).</summary>
@@ -87,6 +88,9 @@ public sealed class CatalogStore : IAsyncDisposable
 
     /// <summary>The SQL queries users saved on the server, each theirs or shared with every signed-in user.</summary>
     public SavedQueryStore SavedQueries { get; }
+
+    /// <summary>What each environment last built of each model, and the lock that serializes applies of plans to one environment.</summary>
+    public EnvironmentStore Environments { get; }
 
     /// <summary>The catalog file of a project: <c>&lt;project&gt;/.medallion/catalog.db</c>.</summary>
     public static string DefaultPath(string projectDirectory)

@@ -117,6 +117,70 @@ public sealed record LeaseHolder(string Id, string Host, int ProcessId, DateTime
     /// <summary>The holder as people read it: <c>host 'db1', pid 4242, started 2026-01-01 10:00:00Z</c>.</summary>
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"host '{Host}', pid {ProcessId}, started {ProcessStartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");
+
+    /// <summary>A new holder for this process (a new id each call, so two holders in one process are told apart).</summary>
+    public static LeaseHolder ForThisProcess()
+    {
+        using System.Diagnostics.Process process = System.Diagnostics.Process.GetCurrentProcess();
+        return new LeaseHolder(Guid.NewGuid().ToString("N"), Environment.MachineName, Environment.ProcessId, process.StartTime.ToUniversalTime());
+    }
+
+    /// <summary>
+    /// True when this holder is a process of this host that is gone: its pid is free, a zombie, or a process started at
+    /// another time (the pid was reused, or a container restarted with the same pid, even this process's). A holder with
+    /// this process's pid and start time is alive: another holder in this very process. A holder of another host is never
+    /// judged here: it keeps its lease until the lease lapses.
+    /// </summary>
+    public bool IsGoneLocalProcess()
+    {
+        if (!string.Equals(Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        if (OperatingSystem.IsLinux() && LinuxProcessState(ProcessId) is { } state && state is 'Z' or 'X')
+        {
+            // Killed, and not yet reaped by its parent: it will never renew its lease.
+            return true;
+        }
+
+        try
+        {
+            using System.Diagnostics.Process process = System.Diagnostics.Process.GetProcessById(ProcessId);
+            // A reused pid belongs to another program, started at another time (a restarted container's pid 1 is this process).
+            return (process.StartTime.ToUniversalTime() - ProcessStartedAt.UtcDateTime).Duration() > TimeSpan.FromSeconds(1);
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited while we looked.
+            return true;
+        }
+    }
+    /// <summary>The state letter of /proc/&lt;pid&gt;/stat (R, S, D, Z, ...), or null when the process does not exist.</summary>
+    private static char? LinuxProcessState(int processId)
+    {
+        string stat;
+        try
+        {
+            stat = System.IO.File.ReadAllText("/proc/" + processId.ToString(CultureInfo.InvariantCulture) + "/stat");
+        }
+        catch (System.IO.IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        // "pid (comm) S ...": the command may hold spaces and parentheses, so the state follows the last ')'.
+        int close = stat.LastIndexOf(')');
+        return close >= 0 && close + 2 < stat.Length ? stat[close + 2] : null;
+    }
 }
 
 /// <summary>The scheduler lease of a catalog: only its holder plans and runs jobs.</summary>

@@ -131,10 +131,23 @@ public sealed partial class RunStore
 
     /// <summary>Records (or replaces) the outcome of one model in a run.</summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when no run has that id.</exception>
-    public async Task RecordModelRunAsync(ModelRunRecord modelRun, CancellationToken cancellationToken = default)
+    public Task RecordModelRunAsync(ModelRunRecord modelRun, CancellationToken cancellationToken = default) => RecordModelRunAsync(modelRun, null, cancellationToken);
+
+    /// <summary>
+    /// Records a model's outcome in its run and, when given, what it built in its environment (<paramref name="state"/>),
+    /// in one write: a model that succeeded without committing (nothing new upstream) still is what its environment holds.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when <paramref name="modelRun"/> names no run; nothing is written then.</exception>
+    public async Task RecordModelRunAsync(ModelRunRecord modelRun, ModelStateRecord? state, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(modelRun);
-        await WriteInRunAsync(modelRun.RunId, [ModelRunStatement(modelRun)], durable: false, cancellationToken).ConfigureAwait(false);
+        List<(string Sql, (string Name, object? Value)[] Parameters)> statements = [ModelRunStatement(modelRun)];
+        if (state is not null)
+        {
+            statements.Add(EnvironmentStore.StateStatement(state));
+        }
+
+        await WriteInRunAsync(modelRun.RunId, statements, durable: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -144,7 +157,15 @@ public sealed partial class RunStore
     /// </summary>
     /// <remarks>One write rather than one each: a run waits for one commit of the catalog, not four.</remarks>
     /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when <paramref name="modelRun"/> names no run; nothing is written then.</exception>
-    public async Task RecordCommitAsync(CatalogTable table, TableVersionRecord version, IReadOnlyList<CatalogColumn> columns, ModelRunRecord? modelRun, CancellationToken cancellationToken = default)
+    public Task RecordCommitAsync(CatalogTable table, TableVersionRecord version, IReadOnlyList<CatalogColumn> columns, ModelRunRecord? modelRun, CancellationToken cancellationToken = default) =>
+        RecordCommitAsync(table, version, columns, modelRun, null, cancellationToken);
+
+    /// <summary>
+    /// Records a table version a step committed as <see cref="RecordCommitAsync(CatalogTable, TableVersionRecord, IReadOnlyList{CatalogColumn}, ModelRunRecord?, CancellationToken)"/>
+    /// does and, when given, what the model built in its environment (<paramref name="state"/>), all in one write.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when <paramref name="modelRun"/> names no run; nothing is written then.</exception>
+    public async Task RecordCommitAsync(CatalogTable table, TableVersionRecord version, IReadOnlyList<CatalogColumn> columns, ModelRunRecord? modelRun, ModelStateRecord? state, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(version);
@@ -156,6 +177,11 @@ public sealed partial class RunStore
         if (modelRun is not null)
         {
             statements.Add(ModelRunStatement(modelRun));
+        }
+
+        if (state is not null)
+        {
+            statements.Add(EnvironmentStore.StateStatement(state));
         }
 
         await WriteInRunAsync(modelRun?.RunId, statements, durable: false, cancellationToken).ConfigureAwait(false);

@@ -188,24 +188,7 @@ public sealed class SchedulerStore
     {
         ArgumentNullException.ThrowIfNull(holder);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeToLive, TimeSpan.Zero);
-        DateTimeOffset now = _db.Time.GetUtcNow();
-        int taken = await _db.ExecuteAsync(
-            """
-            INSERT INTO leases (name, holder, host, pid, process_started_at, acquired_at, heartbeat_at, expires_at)
-            VALUES (@name, @holder, @host, @pid, @processStarted, @now, @now, @expires)
-            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, host = excluded.host, pid = excluded.pid,
-                process_started_at = excluded.process_started_at,
-                acquired_at = CASE WHEN leases.holder = excluded.holder THEN leases.acquired_at ELSE excluded.acquired_at END,
-                heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at
-            WHERE leases.holder = excluded.holder OR leases.expires_at <= @now OR leases.holder = @replacing
-            """,
-            [
-                ("@name", SchedulerLeaseName), ("@holder", holder.Id), ("@host", holder.Host), ("@pid", holder.ProcessId),
-                ("@processStarted", FormatTime(holder.ProcessStartedAt)), ("@now", FormatTime(now)), ("@expires", FormatTime(now + timeToLive)),
-                ("@replacing", replacing),
-            ],
-            cancellationToken).ConfigureAwait(false);
-        SchedulerLease lease = (await GetSchedulerLeaseAsync(cancellationToken).ConfigureAwait(false))!;
+        (int taken, SchedulerLease lease) = await LeaseRows.TakeAsync(_db, SchedulerLeaseName, holder, timeToLive, replacing, cancellationToken).ConfigureAwait(false);
         if (taken == 0 || lease.Holder.Id != holder.Id)
         {
             throw new MedallionException(
@@ -218,38 +201,20 @@ public sealed class SchedulerStore
 
     /// <summary>Extends the lease of <paramref name="holder"/> to now + <paramref name="timeToLive"/>.</summary>
     /// <returns>False when <paramref name="holder"/> no longer holds it (it expired and another scheduler took it).</returns>
-    public async Task<bool> RenewSchedulerLeaseAsync(LeaseHolder holder, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    public Task<bool> RenewSchedulerLeaseAsync(LeaseHolder holder, TimeSpan timeToLive, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(holder);
-        DateTimeOffset now = _db.Time.GetUtcNow();
-        int renewed = await _db.ExecuteAsync(
-            "UPDATE leases SET heartbeat_at = @now, expires_at = @expires WHERE name = @name AND holder = @holder",
-            [("@name", SchedulerLeaseName), ("@holder", holder.Id), ("@now", FormatTime(now)), ("@expires", FormatTime(now + timeToLive))],
-            cancellationToken).ConfigureAwait(false);
-        return renewed == 1;
+        return LeaseRows.RenewAsync(_db, SchedulerLeaseName, holder, timeToLive, cancellationToken);
     }
 
     /// <summary>Gives the lease up (at a clean stop), so the next scheduler need not wait for it to expire.</summary>
     public Task ReleaseSchedulerLeaseAsync(LeaseHolder holder, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(holder);
-        return _db.ExecuteAsync("DELETE FROM leases WHERE name = @name AND holder = @holder", [("@name", SchedulerLeaseName), ("@holder", holder.Id)], cancellationToken);
+        return LeaseRows.ReleaseAsync(_db, SchedulerLeaseName, holder, cancellationToken);
     }
 
     /// <summary>The scheduler lease, or null when no scheduler holds one.</summary>
-    public async Task<SchedulerLease?> GetSchedulerLeaseAsync(CancellationToken cancellationToken = default)
-    {
-        List<SchedulerLease> leases = await _db.QueryAsync(
-            "SELECT holder, host, pid, process_started_at, acquired_at, heartbeat_at, expires_at FROM leases WHERE name = @name",
-            [("@name", SchedulerLeaseName)],
-            ReadLease,
-            cancellationToken).ConfigureAwait(false);
-        return leases.Count == 0 ? null : leases[0];
-    }
-
-    private static SchedulerLease ReadLease(DbDataReader r) => new(
-        new LeaseHolder(r.GetString(0), r.GetString(1), (int)r.GetInt64(2), ParseTime(r.GetString(3))),
-        ParseTime(r.GetString(4)),
-        ParseTime(r.GetString(5)),
-        ParseTime(r.GetString(6)));
+    public Task<SchedulerLease?> GetSchedulerLeaseAsync(CancellationToken cancellationToken = default) =>
+        LeaseRows.GetAsync(_db, SchedulerLeaseName, cancellationToken);
 }

@@ -116,6 +116,8 @@ public static class ErrorCodes
         new(ErrorCode.SourceSchemaIncompatible, ErrorKind.Input, "42804"),
         new(ErrorCode.SourceLoadStateInvalid, ErrorKind.Corrupt, "XX001"),
         new(ErrorCode.QuickstartRunFailed, ErrorKind.Unavailable, "58000"),
+        new(ErrorCode.PlanEnvironmentUnsupported, ErrorKind.Input, "0A000"),
+        new(ErrorCode.PlanApplyInProgress, ErrorKind.Conflict, "55006"),
         new(ErrorCode.CatalogOpenFailed, ErrorKind.Unavailable, "58030"),
         new(ErrorCode.CatalogSchemaTooNew, ErrorKind.Unsupported, "0A000"),
         new(ErrorCode.CatalogObjectNotFound, ErrorKind.NotFound, "42704"),

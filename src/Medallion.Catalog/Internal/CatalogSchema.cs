@@ -416,6 +416,23 @@ internal static class CatalogSchema
             """,
             "CREATE INDEX saved_queries_shared ON saved_queries (shared)",
         ]),
+        new(19, "what each environment last built of each model: its fingerprint, definition and metadata hashes, SQL, output columns and the run, so a plan compares the project's files with it",
+        [
+            """
+            CREATE TABLE environment_models (
+                environment TEXT NOT NULL,
+                model TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                definition_hash TEXT NOT NULL,
+                metadata_hash TEXT NOT NULL,
+                sql TEXT NOT NULL,
+                columns TEXT NOT NULL,
+                run_id TEXT,
+                built_at TEXT NOT NULL,
+                PRIMARY KEY (environment, model)
+            )
+            """,
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -155,59 +155,8 @@ public sealed partial class JobScheduler
         }
     }
 
-    /// <summary>
-    /// True when <paramref name="holder"/> is a process of this host that is gone: its pid is free, a zombie, or a process
-    /// started at another time (the pid was reused, or a container restarted with the same pid, even this process's).
-    /// A holder with this process's pid and start time is alive: another server in this very process.
-    /// A holder of another host is never judged here: it keeps its lease until the lease lapses.
-    /// </summary>
-    internal static bool IsGoneLocalProcess(LeaseHolder holder)
-    {
-        if (!string.Equals(holder.Host, System.Environment.MachineName, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        if (OperatingSystem.IsLinux() && LinuxProcessState(holder.ProcessId) is { } state && state is 'Z' or 'X')
-        {
-            // Killed, and not yet reaped by its parent: it will never renew its lease.
-            return true;
-        }
-
-        try
-        {
-            using Process process = Process.GetProcessById(holder.ProcessId);
-            // A reused pid belongs to another program, started at another time (a restarted container's pid 1 is this process).
-            return (process.StartTime.ToUniversalTime() - holder.ProcessStartedAt.UtcDateTime).Duration() > TimeSpan.FromSeconds(1);
-        }
-        catch (ArgumentException)
-        {
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            // It exited while we looked.
-            return true;
-        }
-    }
-
-    /// <summary>The state letter of /proc/&lt;pid&gt;/stat (R, S, D, Z, ...), or null when the process does not exist.</summary>
-    private static char? LinuxProcessState(int processId)
-    {
-        string stat;
-        try
-        {
-            stat = File.ReadAllText("/proc/" + processId.ToString(CultureInfo.InvariantCulture) + "/stat");
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-
-        // "pid (comm) S ...": the command may hold spaces and parentheses, so the state follows the last ')'.
-        int close = stat.LastIndexOf(')');
-        return close >= 0 && close + 2 < stat.Length ? stat[close + 2] : null;
-    }
+    /// <summary>True when <paramref name="holder"/> is a process of this host that is gone (<see cref="LeaseHolder.IsGoneLocalProcess"/>).</summary>
+    internal static bool IsGoneLocalProcess(LeaseHolder holder) => holder.IsGoneLocalProcess();
 
     /// <summary>
     /// On standby: tries the lease again when the holder's lapses (and at every heartbeat interval, in case it was

@@ -254,11 +254,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         _state.Dispose();
     }
 
-    private static LeaseHolder CurrentProcess()
-    {
-        using Process process = Process.GetCurrentProcess();
-        return new LeaseHolder(Guid.NewGuid().ToString("N"), System.Environment.MachineName, System.Environment.ProcessId, process.StartTime.ToUniversalTime());
-    }
+    private static LeaseHolder CurrentProcess() => LeaseHolder.ForThisProcess();
 
     private async Task RecoverAsync(CancellationToken cancellationToken)
     {

@@ -1,0 +1,30 @@
+using System;
+using System.Collections.Generic;
+
+namespace Medallion.Catalog;
+
+/// <summary>One output column of a model as an environment last built it.</summary>
+/// <param name="Name">The column's name.</param>
+/// <param name="Type">Its type, as DuckDB spells it (e.g. <c>BIGINT</c>, <c>DECIMAL(18,2)</c>).</param>
+public sealed record ModelColumnState(string Name, string Type);
+
+/// <summary>What an environment last built of one model: what <c>medallion plan</c> compares the project's files with.</summary>
+/// <param name="Environment">The environment (<c>prod</c> unless another is named).</param>
+/// <param name="Model">The model.</param>
+/// <param name="Fingerprint">The hash of what decides the model's data: its parsed SQL, data config, variables used and upstream fingerprints.</param>
+/// <param name="DefinitionHash">The hash of the model's own part of <paramref name="Fingerprint"/> (parse, data config, variables), without what it reads.</param>
+/// <param name="MetadataHash">The hash of what only documents it: description, owner, tags, column docs, expectations.</param>
+/// <param name="Sql">The model's SQL as it was built (for the plan's SQL diff).</param>
+/// <param name="Columns">Its output columns with their types, as built.</param>
+/// <param name="RunId">The run that last built its table (an apply that records a change needing no build keeps it); null when unknown.</param>
+/// <param name="BuiltAt">When the state was recorded.</param>
+public sealed record ModelStateRecord(
+    string Environment,
+    TableName Model,
+    string Fingerprint,
+    string DefinitionHash,
+    string MetadataHash,
+    string Sql,
+    IReadOnlyList<ModelColumnState> Columns,
+    string? RunId,
+    DateTimeOffset BuiltAt);

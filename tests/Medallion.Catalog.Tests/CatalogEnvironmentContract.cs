@@ -1,0 +1,89 @@
+namespace Medallion.Catalog.Tests;
+
+/// <summary>What environments last built of each model, and their apply locks, on every engine.</summary>
+public abstract class CatalogEnvironmentContract(CatalogEngine engine) : CatalogContract(engine)
+{
+    private static readonly DateTimeOffset s_start = new(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
+    private static readonly TableName s_orders = new("silver", "orders");
+    private static readonly TableName s_revenue = new("gold", "revenue");
+    private static readonly LeaseHolder s_first = new("first", "box-a", 101, s_start);
+    private static readonly LeaseHolder s_second = new("second", "box-b", 202, s_start);
+
+    private readonly ManualTime _time = new(s_start);
+
+    protected override TimeProvider? Time => _time;
+
+    private static ModelStateRecord State(TableName model, string fingerprint, string environment = "prod") =>
+        new(environment, model, fingerprint, "def-" + fingerprint, "meta", $"SELECT 1 AS id -- {fingerprint}", [new ModelColumnState("id", "INTEGER"), new ModelColumnState("Amount", "DECIMAL(18,2)")], "run-1", s_start);
+
+    [Fact]
+    public async Task A_model_state_reads_back_from_another_connection_and_a_later_one_replaces_it()
+    {
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "a"), State(s_revenue, "b")]);
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "c") with { RunId = null }]);
+        await using CatalogStore other = await ReopenAsync();
+
+        IReadOnlyDictionary<TableName, ModelStateRecord> states = await other.Environments.GetModelStatesAsync("prod");
+
+        Assert.Equal(2, states.Count);
+        ModelStateRecord orders = states[s_orders];
+        Assert.Equal(("c", "def-c", "meta", "SELECT 1 AS id -- c", (string?)null, s_start), (orders.Fingerprint, orders.DefinitionHash, orders.MetadataHash, orders.Sql, orders.RunId, orders.BuiltAt));
+        Assert.Equal([new ModelColumnState("id", "INTEGER"), new ModelColumnState("Amount", "DECIMAL(18,2)")], orders.Columns);
+        Assert.Equal("b", states[s_revenue].Fingerprint);
+    }
+
+    [Fact]
+    public async Task Removing_model_states_forgets_only_those_models_of_that_environment()
+    {
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "a"), State(s_revenue, "b"), State(s_orders, "d", "other")]);
+
+        await Store.Environments.RemoveModelStatesAsync("prod", [s_orders]);
+
+        Assert.Equal([s_revenue], (await Store.Environments.GetModelStatesAsync("prod")).Keys);
+        Assert.Equal([s_orders], (await Store.Environments.GetModelStatesAsync("other")).Keys);
+    }
+
+    [Fact]
+    public async Task A_second_apply_is_refused_the_lock_naming_its_holder_and_takes_it_once_released()
+    {
+        await Store.Environments.AcquireApplyLockAsync("prod", s_first, TimeSpan.FromMinutes(1));
+
+        var refused = await Assert.ThrowsAsync<MedallionException>(() => Store.Environments.AcquireApplyLockAsync("prod", s_second, TimeSpan.FromMinutes(1)));
+        await Store.Environments.ReleaseApplyLockAsync("prod", s_first);
+        SchedulerLease taken = await Store.Environments.AcquireApplyLockAsync("prod", s_second, TimeSpan.FromMinutes(1));
+
+        Assert.Equal(ErrorCode.PlanApplyInProgress, refused.Code);
+        Assert.StartsWith("Another apply to environment 'prod' is under way: host 'box-a', pid 101, started 2026-11-27 09:00:00Z, since 2026-11-27", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("second", taken.Holder.Id);
+    }
+
+    [Fact]
+    public async Task An_apply_lock_its_holder_stopped_renewing_is_taken_over_once_it_lapses()
+    {
+        await Store.Environments.AcquireApplyLockAsync("prod", s_first, TimeSpan.FromMinutes(1));
+        _time.Now = s_start.AddSeconds(59);
+        await Assert.ThrowsAsync<MedallionException>(() => Store.Environments.AcquireApplyLockAsync("prod", s_second, TimeSpan.FromMinutes(1)));
+        _time.Now = s_start.AddMinutes(1);
+
+        SchedulerLease taken = await Store.Environments.AcquireApplyLockAsync("prod", s_second, TimeSpan.FromMinutes(1));
+
+        Assert.Equal(("second", s_start.AddMinutes(1)), (taken.Holder.Id, taken.AcquiredAt));
+    }
+
+    [Fact]
+    public async Task Apply_locks_of_two_environments_and_the_scheduler_lease_are_held_apart()
+    {
+        await Store.Scheduler.AcquireSchedulerLeaseAsync(s_first, TimeSpan.FromMinutes(1));
+        await Store.Environments.AcquireApplyLockAsync("prod", s_first, TimeSpan.FromMinutes(1));
+
+        SchedulerLease other = await Store.Environments.AcquireApplyLockAsync("staging", s_second, TimeSpan.FromMinutes(1));
+
+        Assert.Equal("second", other.Holder.Id);
+        Assert.Equal("first", (await Store.Scheduler.GetSchedulerLeaseAsync())!.Holder.Id);
+        Assert.Equal("first", (await Store.Environments.GetApplyLockAsync("prod"))!.Holder.Id);
+    }
+}
+
+public sealed class CatalogEnvironmentOnSqliteTests() : CatalogEnvironmentContract(new SqliteCatalogEngine());
+
+public sealed class CatalogEnvironmentOnPostgresTests() : CatalogEnvironmentContract(new PostgresCatalogEngine());

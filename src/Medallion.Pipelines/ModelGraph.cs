@@ -27,9 +27,11 @@ public sealed partial class ModelGraph
     private readonly Dictionary<TableName, ModelDefinition> _models;
     private readonly Dictionary<TableName, ModelAnalysis> _analyses;
     private readonly Dictionary<TableName, List<TableName>> _downstream;
+    private readonly Dictionary<TableName, string> _parses;
 
-    private ModelGraph(MedallionProject project, List<ModelDefinition> ordered, Dictionary<TableName, ModelAnalysis> analyses)
+    private ModelGraph(MedallionProject project, List<ModelDefinition> ordered, Dictionary<TableName, ModelAnalysis> analyses, Dictionary<TableName, string> parses)
     {
+        _parses = parses;
         Project = project;
         Models = ordered;
         _models = ordered.ToDictionary(m => m.Name);
@@ -72,6 +74,7 @@ public sealed partial class ModelGraph
         ArgumentNullException.ThrowIfNull(project);
         var nodes = new Dictionary<TableName, JsonElement>();
         var texts = new Dictionary<TableName, SqlText>();
+        var parses = new Dictionary<TableName, string>();
         var references = new Dictionary<TableName, List<TableReference>>();
         HashSet<TableName> defined = project.Tables.ToHashSet();
         DuckDbConnection? own = parser is null ? DuckDbEngines.Default.OpenScratch() : null;
@@ -93,6 +96,7 @@ public sealed partial class ModelGraph
 
                 nodes[model.Name] = node;
                 texts[model.Name] = text;
+                parses[model.Name] = ModelSqlParser.Canonical(node);
             }
         }
 
@@ -109,7 +113,7 @@ public sealed partial class ModelGraph
             }
         }
 
-        return new ModelGraph(project, ordered, analyses);
+        return new ModelGraph(project, ordered, analyses, parses);
     }
 
     /// <summary>The model with that name.</summary>
@@ -119,6 +123,9 @@ public sealed partial class ModelGraph
     /// <summary>What the model's SQL reads and the lineage of its columns.</summary>
     /// <exception cref="KeyNotFoundException">The project has no such model.</exception>
     public ModelAnalysis GetAnalysis(TableName model) => _analyses[model];
+
+    /// <summary>The model's statement tree as DuckDB parsed it, without positions (<see cref="ModelSqlParser.Canonical"/>).</summary>
+    internal string GetParse(TableName model) => _parses[model];
 
     /// <summary>Whether the table is one of the project's sources or models (the nodes of the graph).</summary>
     public bool ContainsTable(TableName table) => _downstream.ContainsKey(table);

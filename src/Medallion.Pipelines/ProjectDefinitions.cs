@@ -118,6 +118,12 @@ public sealed record ModelConfig(
     /// <summary>How long the table keeps rows (<c>retention: {column, keep}</c>); null to keep them for ever.</summary>
     public RetentionPolicy? Retention { get; init; }
 
+    /// <summary>
+    /// <c>forward_only: true</c>: a change of the model applies to new data only. <c>medallion apply</c> does not rebuild
+    /// the table's history for it (nor what is downstream); the next runs write with the new definition.
+    /// </summary>
+    public bool ForwardOnly { get; init; }
+
     /// <summary>What a data subject erasure does to the person's rows in this table (<c>erasure: delete | anonymize</c>).</summary>
     public ErasurePolicy Erasure { get; init; }
 }

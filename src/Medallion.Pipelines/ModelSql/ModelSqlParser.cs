@@ -74,6 +74,53 @@ internal static class ModelSqlParser
     private static MedallionException Invalid(ModelDefinition model, SourceLocation location, string message) =>
         new(ErrorCode.ModelSqlInvalid, $"{location}: {message}", location: location);
 
+    /// <summary>
+    /// The statement tree as compact JSON without its positions (<c>query_location</c>): what the SQL says, whatever its
+    /// layout and comments. Two texts that parse alike give the same string.
+    /// </summary>
+    internal static string Canonical(JsonElement node)
+    {
+        using var stream = new System.IO.MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            WriteWithoutPositions(node, writer);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteWithoutPositions(JsonElement element, Utf8JsonWriter writer)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                writer.WriteStartObject();
+                foreach (JsonProperty property in element.EnumerateObject())
+                {
+                    if (!property.NameEquals("query_location"))
+                    {
+                        writer.WritePropertyName(property.Name);
+                        WriteWithoutPositions(property.Value, writer);
+                    }
+                }
+
+                writer.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (JsonElement item in element.EnumerateArray())
+                {
+                    WriteWithoutPositions(item, writer);
+                }
+
+                writer.WriteEndArray();
+                break;
+            default:
+                element.WriteTo(writer);
+                break;
+        }
+    }
+
     /// <summary>The smallest known <c>query_location</c> in a tree (DuckDB writes 2^64-1 for unknown).</summary>
     internal static long MinLocation(JsonElement element)
     {

@@ -22,7 +22,7 @@ namespace Medallion.Pipelines.ProjectFiles;
 internal static class ModelConfigReader
 {
     public static readonly string[] Keys =
-        ["description", "owner", "tags", "materialized", "unique_key", "delete_when", "change_columns", "partition_by", "interval_column", "columns", "expectations", "freshness", "retention", "erasure"];
+        ["description", "owner", "tags", "materialized", "unique_key", "delete_when", "change_columns", "partition_by", "interval_column", "columns", "expectations", "freshness", "retention", "erasure", "forward_only"];
 
     private static readonly string[] s_columnKeys = ["description", "classification", "tags", "expect"];
     private static readonly string[] s_materializations = ["table", "append", "merge", "scd2"];
@@ -148,6 +148,7 @@ internal static class ModelConfigReader
             file.Location(map.Node))
         {
             IntervalColumn = intervalColumn?.Trim(),
+            ForwardOnly = map.Bool("forward_only") ?? false,
             Freshness = AlertsReader.ReadFreshness(map),
             Retention = ReadRetention(map),
             Erasure = Enum.Parse<ErasurePolicy>(map.Choice("erasure", s_erasurePolicies) ?? "delete", ignoreCase: true),

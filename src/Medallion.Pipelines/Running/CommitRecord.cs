@@ -11,10 +11,13 @@ namespace Medallion.Pipelines.Running;
 /// <param name="Columns">The table's columns as of that version, with their docs.</param>
 internal sealed record CommitRecord(CatalogTable Table, TableVersionRecord Version, IReadOnlyList<CatalogColumn> Columns)
 {
-    /// <summary>Writes the version, and the step's outcome when given, in one catalog write.</summary>
+    /// <summary>For a model's own table: what the environment now holds of the model (what <c>medallion plan</c> compares with); null for other tables.</summary>
+    public ModelStateRecord? State { get; init; }
+
+    /// <summary>Writes the version, the model's state and the step's outcome when given, in one catalog write.</summary>
     public Task WriteAsync(CatalogStore catalog, ModelRunRecord? modelRun)
     {
         CrashPoint.Reach("run.committed.before-catalog");
-        return catalog.Runs.RecordCommitAsync(Table, Version, Columns, modelRun, CancellationToken.None);
+        return catalog.Runs.RecordCommitAsync(Table, Version, Columns, modelRun, State, CancellationToken.None);
     }
 }

@@ -14,7 +14,11 @@ using Medallion.Storage;
 
 namespace Medallion.Pipelines.Running;
 
-/// <summary>Writes a committed table version into the catalog: the version with its schema (schema history) and the current columns with their docs.</summary>
+/// <summary>
+/// Writes a committed table version into the catalog: the version with its schema (schema history) and the current columns
+/// with their docs; for a model's own table also what the production environment now holds of the model (its fingerprint,
+/// SQL and columns), so a plan against <c>prod</c> compares with what was last built.
+/// </summary>
 internal static class CommitRecorder
 {
     /// <summary>
@@ -42,7 +46,28 @@ internal static class CommitRecorder
             FileCount = snapshot.Files.Count,
             SizeBytes = snapshot.SizeBytes,
         };
-        return new CommitRecord(new CatalogTable(table, location), record, snapshot.Schema.Fields.Select(f => Column(f, docs)).ToList());
+        List<CatalogColumn> columns = snapshot.Schema.Fields.Select(f => Column(f, docs)).ToList();
+        return new CommitRecord(new CatalogTable(table, location), record, columns) { State = State(run, table, columns) };
+    }
+
+    /// <summary>What the run built of model <paramref name="table"/>, as the production environment's state; null when the table is not a model's own.</summary>
+    private static ModelStateRecord? State(RunContext run, TableName table, List<CatalogColumn> columns)
+    {
+        if (!run.Fingerprints.TryGetValue(table, out Planning.ModelFingerprint? fingerprint))
+        {
+            return null;
+        }
+
+        return new ModelStateRecord(
+            Planning.ProjectPlanner.ProductionEnvironment,
+            table,
+            fingerprint.Fingerprint,
+            fingerprint.DefinitionHash,
+            fingerprint.MetadataHash,
+            run.Graph.GetModel(table).Sql,
+            columns.Select(c => new ModelColumnState(c.Name, c.DataType)).ToList(),
+            run.RunId,
+            run.Time.GetUtcNow());
     }
 
     private static CatalogColumn Column(StructField field, IReadOnlyList<ColumnDoc> docs)

@@ -27,6 +27,12 @@ internal sealed record RunContext(
     /// </summary>
     public Engine.DeltaSnapshotCache Snapshots { get; } = Options.Snapshots ?? new Engine.DeltaSnapshotCache();
 
+    /// <summary>Each model's fingerprint with the run's variables, recorded with what the run builds (computed once, when first asked).</summary>
+    public System.Collections.Generic.IReadOnlyDictionary<TableName, Planning.ModelFingerprint> Fingerprints => _fingerprints.Value;
+
+    private readonly Lazy<System.Collections.Generic.IReadOnlyDictionary<TableName, Planning.ModelFingerprint>> _fingerprints =
+        new(() => Planning.ModelFingerprints.Compute(Graph, Options.Variables));
+
     /// <summary>Where the run's layers log (<see cref="ProjectEnvironment.Logs"/>).</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory Logs => Environment.Logs;
 

@@ -1,0 +1,351 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using DiffPlex.DiffBuilder;
+using DiffPlex.DiffBuilder.Model;
+using Medallion.Catalog;
+using Medallion.DuckDb;
+using Medallion.Pipelines.ModelSql;
+using Medallion.Pipelines.Running;
+
+namespace Medallion.Pipelines.Planning;
+
+/// <summary>
+/// Compares the project's files with what an environment last built (<see cref="EnvironmentStore"/>) and applies the
+/// difference: <c>medallion plan</c> and <c>medallion apply</c>.
+/// </summary>
+/// <remarks>
+/// <para>A model whose fingerprint (<see cref="ModelFingerprints"/>) is what the environment holds is unchanged, or
+/// metadata-only when its docs changed. Otherwise its own definition changed or only something upstream of it did. A
+/// change of its own is non-breaking when its SQL parses as before but for projections added to the outer SELECT (with
+/// the same config and variables): every old column is computed as before, over the same input, so keeps its values
+/// and type, and only the model rebuilds (SQLMesh's rule). Any other change of its own is breaking: it and everything
+/// downstream (indirect) rebuild. A forward-only change (<c>forward_only: true</c> or <c>--forward-only</c>) rebuilds
+/// nothing; the next runs write with the new definition.</para>
+/// <para>Applies to one environment are serialized by its apply lock: an apply plans only once it holds it, so a
+/// second apply waiting behind the first plans against what the first built and finds nothing left to do.</para>
+/// </remarks>
+public static class ProjectPlanner
+{
+    /// <summary>The environment runs build and plans compare with by default.</summary>
+    public const string ProductionEnvironment = "prod";
+
+    /// <summary>Plans the project's files against <see cref="PlanOptions.Environment"/>.</summary>
+    /// <exception cref="MedallionException">
+    /// <see cref="ErrorCode.PlanEnvironmentUnsupported"/> for an environment other than <c>prod</c>; the model graph's
+    /// errors (<see cref="ErrorCode.ModelSqlInvalid"/>, <see cref="ErrorCode.ModelUnknownTable"/>, <see cref="ErrorCode.ModelCycle"/>).
+    /// </exception>
+    public static async Task<ProjectPlan> PlanAsync(ProjectEnvironment environment, PlanOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        options ??= new PlanOptions();
+        CheckEnvironment(options.Environment);
+        Stopwatch elapsed = Stopwatch.StartNew();
+        CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+        using DuckDbConnection parser = environment.Engines.OpenScratch();
+        ModelGraph graph = await ModelGraph.BuildAsync(environment.Project, parser: parser, cancellationToken: cancellationToken).ConfigureAwait(false);
+        IReadOnlyDictionary<TableName, ModelStateRecord> states = await catalog.Environments.GetModelStatesAsync(options.Environment, cancellationToken).ConfigureAwait(false);
+        IReadOnlyDictionary<TableName, ModelFingerprint> fingerprints = ModelFingerprints.Compute(graph, options.Variables);
+        var classifier = new ChangeClassifier(graph, states, fingerprints, options, parser);
+        List<ModelChange> changes = await classifier.ClassifyAsync(cancellationToken).ConfigureAwait(false);
+        int unchanged = changes.Count(c => c.Kind == ModelChangeKind.Unchanged);
+        return new ProjectPlan(options.Environment, options.ForwardOnly, changes.Where(c => c.Kind != ModelChangeKind.Unchanged).ToList(), unchanged, elapsed.Elapsed);
+    }
+
+    /// <summary>
+    /// Applies the project's files to the environment: takes its apply lock (waiting for another apply, or refusing with
+    /// <see cref="ApplyOptions.NoWait"/>), plans, rebuilds the models the plan rebuilds in one run (with a full refresh;
+    /// sources are not loaded, the models read them as they are), records the new state of the changed models that need
+    /// no rebuild, forgets the removed ones, and releases the lock.
+    /// </summary>
+    /// <exception cref="MedallionException">
+    /// As <see cref="PlanAsync"/>; <see cref="ErrorCode.PlanApplyInProgress"/>, naming the holder, when another apply holds
+    /// the environment and <see cref="ApplyOptions.NoWait"/> is set.
+    /// </exception>
+    public static async Task<ApplyResult> ApplyAsync(ProjectEnvironment environment, ApplyOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        options ??= new ApplyOptions();
+        string name = options.Plan.Environment;
+        CheckEnvironment(name);
+        CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+        LeaseHolder holder = LeaseHolder.ForThisProcess();
+        await AcquireAsync(catalog, environment.Time, name, holder, options, cancellationToken).ConfigureAwait(false);
+        using var renewing = new CancellationTokenSource();
+        Task renewal = RenewAsync(catalog, environment.Time, name, holder, options.LockTimeToLive, renewing.Token);
+        try
+        {
+            ProjectPlan plan = await PlanAsync(environment, options.Plan, cancellationToken).ConfigureAwait(false);
+            RunResult? run = null;
+            if (plan.Rebuilds.Count > 0)
+            {
+                run = await ProjectRunner.RunAsync(
+                    environment,
+                    new RunOptions
+                    {
+                        Select = string.Join(' ', plan.Rebuilds),
+                        FullRefresh = true,
+                        Threads = options.Threads,
+                        Variables = options.Plan.Variables,
+                        // The plan is about definitions: the rebuilt models read their sources as they are.
+                        StreamedTables = environment.Project.Tables.Where(t => environment.Project.Models.All(m => !m.Name.Equals(t))).ToHashSet(),
+                        Progress = options.Progress,
+                    },
+                    cancellationToken).ConfigureAwait(false);
+            }
+
+            (List<TableName> recorded, List<TableName> forgotten) = await RecordAsync(environment, catalog, plan, options.Plan, cancellationToken).ConfigureAwait(false);
+            return new ApplyResult(plan, run, recorded, forgotten);
+        }
+        finally
+        {
+            await renewing.CancelAsync().ConfigureAwait(false);
+            await renewal.ConfigureAwait(false);
+            await catalog.Environments.ReleaseApplyLockAsync(name, holder, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static void CheckEnvironment(string environment)
+    {
+        if (!string.Equals(environment, ProductionEnvironment, StringComparison.Ordinal))
+        {
+            throw new MedallionException(
+                ErrorCode.PlanEnvironmentUnsupported,
+                $"Environment '{environment}' cannot be planned against: only '{ProductionEnvironment}' exists so far. Environments with their own copies of the tables (dev, a pull request's) are not built yet, and planning against one would change {ProductionEnvironment}'s tables.\nHelp: leave out --env to plan against {ProductionEnvironment}.");
+        }
+    }
+
+    /// <summary>Records the state of the changed models the plan does not rebuild, and forgets the removed ones.</summary>
+    private static async Task<(List<TableName> Recorded, List<TableName> Forgotten)> RecordAsync(ProjectEnvironment environment, CatalogStore catalog, ProjectPlan plan, PlanOptions options, CancellationToken cancellationToken)
+    {
+        List<ModelChange> kept = plan.Changes.Where(c => !c.Rebuild && c.Kind != ModelChangeKind.Removed).ToList();
+        if (kept.Count > 0)
+        {
+            using DuckDbConnection parser = environment.Engines.OpenScratch();
+            ModelGraph graph = await ModelGraph.BuildAsync(environment.Project, parser: parser, cancellationToken: cancellationToken).ConfigureAwait(false);
+            IReadOnlyDictionary<TableName, ModelFingerprint> fingerprints = ModelFingerprints.Compute(graph, options.Variables);
+            IReadOnlyDictionary<TableName, ModelStateRecord> states = await catalog.Environments.GetModelStatesAsync(plan.Environment, cancellationToken).ConfigureAwait(false);
+            DateTimeOffset now = environment.Time.GetUtcNow();
+            List<ModelStateRecord> records = kept.Where(c => states.ContainsKey(c.Model)).Select(c =>
+            {
+                ModelStateRecord old = states[c.Model];
+                ModelFingerprint fingerprint = fingerprints[c.Model];
+                return old with
+                {
+                    Fingerprint = fingerprint.Fingerprint,
+                    DefinitionHash = fingerprint.DefinitionHash,
+                    MetadataHash = fingerprint.MetadataHash,
+                    Sql = graph.GetModel(c.Model).Sql,
+                    BuiltAt = now,
+                };
+            }).ToList();
+            await catalog.Environments.SetModelStatesAsync(records, cancellationToken).ConfigureAwait(false);
+        }
+
+        List<TableName> removed = plan.Changes.Where(c => c.Kind == ModelChangeKind.Removed).Select(c => c.Model).ToList();
+        if (removed.Count > 0)
+        {
+            await catalog.Environments.RemoveModelStatesAsync(plan.Environment, removed, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (kept.Select(c => c.Model).ToList(), removed);
+    }
+
+    private static async Task AcquireAsync(CatalogStore catalog, TimeProvider time, string environment, LeaseHolder holder, ApplyOptions options, CancellationToken cancellationToken)
+    {
+        string? replacing = null;
+        while (true)
+        {
+            try
+            {
+                await catalog.Environments.AcquireApplyLockAsync(environment, holder, options.LockTimeToLive, replacing, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (MedallionException e) when (e.Code == ErrorCode.PlanApplyInProgress)
+            {
+                SchedulerLease? lease = await catalog.Environments.GetApplyLockAsync(environment, cancellationToken).ConfigureAwait(false);
+                if (lease is null)
+                {
+                    continue; // Released between the two statements.
+                }
+
+                if (lease.Holder.IsGoneLocalProcess() && lease.Holder.Id != replacing)
+                {
+                    // Its holder was killed: take its lock over rather than wait for it to lapse.
+                    replacing = lease.Holder.Id;
+                    continue;
+                }
+
+                if (options.NoWait)
+                {
+                    throw;
+                }
+
+                await Task.Delay(options.WaitInterval, time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task RenewAsync(CatalogStore catalog, TimeProvider time, string environment, LeaseHolder holder, TimeSpan timeToLive, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(timeToLive / 3, time, stop).ConfigureAwait(false);
+                await catalog.Environments.RenewApplyLockAsync(environment, holder, timeToLive, stop).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The apply ended.
+        }
+    }
+
+    /// <summary>The lines of <paramref name="newText"/> against <paramref name="oldText"/> that changed, with two lines of context; null when the texts are equal.</summary>
+    internal static string? Diff(string oldText, string newText)
+    {
+        if (string.Equals(oldText, newText, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        List<DiffPiece> lines = InlineDiffBuilder.Diff(oldText, newText, ignoreWhiteSpace: false).Lines;
+        const int Context = 2;
+        var text = new StringBuilder();
+        int lastShown = -1;
+        for (int i = 0; i < lines.Count; i++)
+        {
+            bool near = Enumerable.Range(Math.Max(0, i - Context), Math.Min(lines.Count, i + Context + 1) - Math.Max(0, i - Context)).Any(j => lines[j].Type != ChangeType.Unchanged);
+            if (!near)
+            {
+                continue;
+            }
+
+            if (lastShown >= 0 && i > lastShown + 1)
+            {
+                text.Append("  ...\n");
+            }
+
+            text.Append(lines[i].Type switch { ChangeType.Inserted => "+ ", ChangeType.Deleted => "- ", _ => "  " }).Append(lines[i].Text).Append('\n');
+            lastShown = i;
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Classifies every model of the graph (and every model the environment holds that the project lost).</summary>
+    private sealed class ChangeClassifier(
+        ModelGraph graph,
+        IReadOnlyDictionary<TableName, ModelStateRecord> states,
+        IReadOnlyDictionary<TableName, ModelFingerprint> fingerprints,
+        PlanOptions options,
+        DuckDbConnection parser)
+    {
+        private readonly Dictionary<TableName, ModelChangeKind> _kinds = [];
+
+        public async Task<List<ModelChange>> ClassifyAsync(CancellationToken cancellationToken)
+        {
+            var changes = new List<ModelChange>();
+            foreach (ModelDefinition model in graph.Models)
+            {
+                ModelChange change = await ClassifyAsync(model, cancellationToken).ConfigureAwait(false);
+                _kinds[model.Name] = change.Kind;
+                changes.Add(change);
+            }
+
+            foreach (ModelStateRecord state in states.Values.Where(s => !graph.Project.Models.Any(m => m.Name.Equals(s.Model))).OrderBy(s => s.Model.ToString(), StringComparer.Ordinal))
+            {
+                changes.Add(new ModelChange(state.Model, ModelChangeKind.Removed, false, [], [], [], Diff(state.Sql, string.Empty), state.Fingerprint, null));
+            }
+
+            return changes;
+        }
+
+        private async Task<ModelChange> ClassifyAsync(ModelDefinition model, CancellationToken cancellationToken)
+        {
+            ModelFingerprint fingerprint = fingerprints[model.Name];
+            if (!states.TryGetValue(model.Name, out ModelStateRecord? state))
+            {
+                return new ModelChange(model.Name, ModelChangeKind.Added, true, [], [], [], null, null, fingerprint.Fingerprint);
+            }
+
+            ModelChange Change(ModelChangeKind kind, bool rebuild, IReadOnlyList<TableName> causes, IReadOnlyList<string> changed) =>
+                new(model.Name, kind, rebuild, causes, changed, Downstream(model.Name, changed), Diff(state.Sql, model.Sql), state.Fingerprint, fingerprint.Fingerprint);
+
+            if (state.Fingerprint == fingerprint.Fingerprint)
+            {
+                return Change(state.MetadataHash == fingerprint.MetadataHash ? ModelChangeKind.Unchanged : ModelChangeKind.MetadataOnly, false, [], []);
+            }
+
+            if (state.DefinitionHash == fingerprint.DefinitionHash)
+            {
+                // Changed only through what it reads.
+                List<TableName> upstream = graph.GetUpstream(model.Name).ToList();
+                List<TableName> breaking = upstream.Where(u => _kinds.TryGetValue(u, out ModelChangeKind k) && k is ModelChangeKind.Breaking or ModelChangeKind.Indirect or ModelChangeKind.Added).ToList();
+                List<TableName> sources = upstream.Where(u => !_kinds.ContainsKey(u)).ToList();
+                bool modelsChanged = upstream.Any(u => _kinds.TryGetValue(u, out ModelChangeKind k) && k is not (ModelChangeKind.Unchanged or ModelChangeKind.MetadataOnly));
+                if (breaking.Count > 0 || !modelsChanged)
+                {
+                    // Downstream of a breaking change, or of a source whose definition changed.
+                    List<TableName> causes = breaking.Count > 0 ? breaking : sources;
+                    return Change(ModelChangeKind.Indirect, true, causes, ChangedThrough(model.Name, causes));
+                }
+
+                return Change(ModelChangeKind.IndirectNonBreaking, false, upstream.Where(u => _kinds.TryGetValue(u, out ModelChangeKind k) && k != ModelChangeKind.Unchanged).ToList(), []);
+            }
+
+            JsonElement oldNode = await ModelSqlParser.ParseAsync(parser, model with { Sql = state.Sql }, new SqlText(model.FilePath, state.Sql), cancellationToken).ConfigureAwait(false);
+            using JsonDocument newDocument = JsonDocument.Parse(graph.GetParse(model.Name));
+            string oldParse = ModelSqlParser.Canonical(oldNode);
+            bool sameSettings = ModelFingerprints.DefinitionHash(oldParse, model.Config, ModelFingerprints.UsedVariables(oldParse), options.Variables) == state.DefinitionHash;
+            using JsonDocument oldDocument = JsonDocument.Parse(oldParse);
+            ProjectionDiff projections = ProjectionDiff.Compare(oldDocument.RootElement, newDocument.RootElement, state.Columns.Select(c => c.Name));
+            if (options.ForwardOnly || model.Config.ForwardOnly)
+            {
+                return Change(ModelChangeKind.ForwardOnly, false, [], projections.Changed);
+            }
+
+            return sameSettings && projections.OnlyAdded
+                ? Change(ModelChangeKind.NonBreaking, true, [], projections.Changed)
+                : Change(ModelChangeKind.Breaking, true, [], projections.Changed);
+        }
+
+        /// <summary>The model's output columns that read a changed column of <paramref name="causes"/> (all of them when none can be named).</summary>
+        private List<string> ChangedThrough(TableName model, List<TableName> causes)
+        {
+            ModelAnalysis analysis = graph.GetAnalysis(model);
+            return analysis.Columns.Where(c => c.Sources.Any(s => causes.Contains(s.Table))).Select(c => c.Name).ToList();
+        }
+
+        /// <summary>The columns downstream of <paramref name="model"/> whose lineage reaches its <paramref name="columns"/>, transitively.</summary>
+        private List<string> Downstream(TableName model, IReadOnlyList<string> columns)
+        {
+            var found = new List<string>();
+            var seen = new HashSet<(TableName, string)>();
+            var pending = new Queue<(TableName Table, string Column)>(columns.Select(c => (model, c.ToLowerInvariant())));
+            while (pending.TryDequeue(out (TableName Table, string Column) current))
+            {
+                foreach (TableName downstream in graph.GetDownstream(current.Table))
+                {
+                    foreach (OutputColumn output in graph.GetAnalysis(downstream).Columns)
+                    {
+                        if (output.Sources.Any(s => s.Table.Equals(current.Table) && string.Equals(s.Column, current.Column, StringComparison.OrdinalIgnoreCase))
+                            && seen.Add((downstream, output.Name.ToLowerInvariant())))
+                        {
+                            found.Add($"{downstream}.{output.Name}");
+                            pending.Enqueue((downstream, output.Name.ToLowerInvariant()));
+                        }
+                    }
+                }
+            }
+
+            return found;
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using Medallion.Catalog;
+using Medallion.Pipelines.Planning;
+using Medallion.Pipelines.Running;
+using Medallion.Pipelines.Tests.Running;
+
+namespace Medallion.Pipelines.Tests.Planning;
+
+public sealed class PlanTests : IDisposable
+{
+    private static readonly TableName s_orders = new("silver", "orders");
+    private static readonly TableName s_other = new("silver", "other");
+    private static readonly TableName s_revenue = new("gold", "revenue");
+    private readonly RunProject _project = new("orders");
+
+    public PlanTests()
+    {
+        _project
+            .Model("silver.orders", "SELECT id, amount FROM bronze.orders")
+            .Model("silver.other", "SELECT id FROM bronze.orders")
+            .Model("gold.revenue", "SELECT sum(amount) AS revenue, count(id) AS orders FROM silver.orders");
+    }
+
+    public void Dispose() => _project.Dispose();
+
+    /// <summary>Loads the bronze rows and runs every model, which records what prod holds.</summary>
+    private async Task BuildAsync()
+    {
+        await _project.AppendAsync("bronze.orders", "SELECT * FROM (VALUES (1, 10, 'paid'), (2, 20, 'open')) t(id, amount, status)");
+        Assert.True((await _project.RunAsync()).Succeeded);
+    }
+
+    private async Task<ProjectPlan> PlanAsync(PlanOptions? options = null)
+    {
+        await using ProjectEnvironment environment = await ProjectEnvironment.LoadAsync(_project.Directory);
+        return await ProjectPlanner.PlanAsync(environment, options);
+    }
+
+    private static ModelChange Of(ProjectPlan plan, TableName model) => Assert.Single(plan.Changes, c => c.Model.Equals(model));
+
+    [Fact]
+    public async Task A_plan_right_after_a_run_has_nothing_to_do()
+    {
+        await BuildAsync();
+
+        ProjectPlan plan = await PlanAsync();
+
+        Assert.True(plan.IsEmpty);
+        Assert.Equal(3, plan.UnchangedCount);
+    }
+
+    [Fact]
+    public async Task Reformatting_a_model_and_changing_its_comments_leaves_the_plan_empty()
+    {
+        await BuildAsync();
+        _project.Model("silver.orders", "-- the orders, cleaned\nselect\n    id,\n    amount   /* in cents */\nfrom   bronze.orders\n");
+
+        ProjectPlan plan = await PlanAsync();
+
+        Assert.True(plan.IsEmpty);
+    }
+
+    [Fact]
+    public async Task A_variable_the_sql_reads_changes_the_fingerprint_when_its_value_changes_and_only_then()
+    {
+        _project.Model("silver.orders", "SELECT id, amount FROM bronze.orders WHERE amount > getvariable('minimum')");
+        ModelGraph graph = await ModelGraph.BuildAsync(await MedallionProject.LoadAsync(_project.Directory));
+
+        string Fingerprint(string minimum) => ModelFingerprints.Compute(graph, new Dictionary<string, object?> { ["minimum"] = minimum })[s_orders].Fingerprint;
+
+        Assert.Equal(Fingerprint("5"), Fingerprint("5"));
+        Assert.NotEqual(Fingerprint("5"), Fingerprint("6"));
+        Assert.NotEqual(ModelFingerprints.Compute(graph)[s_revenue].Fingerprint, ModelFingerprints.Compute(graph, new Dictionary<string, object?> { ["minimum"] = "6" })[s_revenue].Fingerprint);
+        Assert.Equal(ModelFingerprints.Compute(graph)[s_other].Fingerprint, ModelFingerprints.Compute(graph, new Dictionary<string, object?> { ["minimum"] = "6" })[s_other].Fingerprint);
+        Assert.Equal(["minimum"], ModelFingerprints.Compute(graph)[s_orders].Variables);
+    }
+
+    [Fact]
+    public async Task An_added_column_is_non_breaking_and_rebuilds_only_its_model()
+    {
+        await BuildAsync();
+        _project.Model("silver.orders", "SELECT id, amount, status FROM bronze.orders");
+
+        ProjectPlan plan = await PlanAsync();
+
+        ModelChange orders = Of(plan, s_orders);
+        Assert.Equal((ModelChangeKind.NonBreaking, true), (orders.Kind, orders.Rebuild));
+        Assert.Equal(["status"], orders.ChangedColumns);
+        Assert.Contains("- SELECT id, amount FROM bronze.orders", orders.SqlDiff, StringComparison.Ordinal);
+        Assert.Contains("+ SELECT id, amount, status FROM bronze.orders", orders.SqlDiff, StringComparison.Ordinal);
+        ModelChange revenue = Of(plan, s_revenue);
+        Assert.Equal((ModelChangeKind.IndirectNonBreaking, false), (revenue.Kind, revenue.Rebuild));
+        Assert.Equal([s_orders], plan.Rebuilds);
+    }
+
+    [Fact]
+    public async Task A_changed_expression_is_breaking_and_rebuilds_what_reads_it_with_the_columns_it_reaches()
+    {
+        await BuildAsync();
+        _project.Model("silver.orders", "SELECT id, amount * 100 AS amount FROM bronze.orders");
+
+        ProjectPlan plan = await PlanAsync();
+
+        ModelChange orders = Of(plan, s_orders);
+        Assert.Equal((ModelChangeKind.Breaking, true), (orders.Kind, orders.Rebuild));
+        Assert.Equal(["amount"], orders.ChangedColumns);
+        Assert.Equal(["gold.revenue.revenue"], orders.AffectedColumns);
+        ModelChange revenue = Of(plan, s_revenue);
+        Assert.Equal((ModelChangeKind.Indirect, true), (revenue.Kind, revenue.Rebuild));
+        Assert.Equal([s_orders], revenue.Causes);
+        Assert.DoesNotContain(plan.Changes, c => c.Model.Equals(s_other));
+        Assert.Equal([s_orders, s_revenue], plan.Rebuilds);
+    }
+
+    [Fact]
+    public async Task A_changed_materialization_is_breaking_even_with_a_column_added()
+    {
+        await BuildAsync();
+        _project.Model("silver.orders", "SELECT id, amount, status FROM bronze.orders", "materialized: merge\nunique_key: id");
+
+        ProjectPlan plan = await PlanAsync();
+
+        Assert.Equal(ModelChangeKind.Breaking, Of(plan, s_orders).Kind);
+        Assert.Equal(ModelChangeKind.Indirect, Of(plan, s_revenue).Kind);
+    }
+
+    [Fact]
+    public async Task A_forward_only_model_rebuilds_nothing_for_its_change()
+    {
+        await BuildAsync();
+        _project.Model("silver.orders", "SELECT id, amount * 100 AS amount FROM bronze.orders", "forward_only: true");
+
+        ProjectPlan plan = await PlanAsync();
+
+        Assert.Equal((ModelChangeKind.ForwardOnly, false), (Of(plan, s_orders).Kind, Of(plan, s_orders).Rebuild));
+        Assert.Equal((ModelChangeKind.IndirectNonBreaking, false), (Of(plan, s_revenue).Kind, Of(plan, s_revenue).Rebuild));
+        Assert.Empty(plan.Rebuilds);
+    }
+
+    [Fact]
+    public async Task New_docs_are_metadata_only_and_rebuild_nothing()
+    {
+        await BuildAsync();
+        _project.Model("silver.orders", "SELECT id, amount FROM bronze.orders", "description: Orders, cleaned\ntags: [finance]");
+
+        ProjectPlan plan = await PlanAsync();
+
+        ModelChange orders = Assert.Single(plan.Changes);
+        Assert.Equal((s_orders, ModelChangeKind.MetadataOnly, false), (orders.Model, orders.Kind, orders.Rebuild));
+        Assert.Contains("+ description: Orders, cleaned", orders.SqlDiff, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_new_model_is_added_and_a_deleted_one_removed()
+    {
+        await BuildAsync();
+        _project.Model("gold.counts", "SELECT count(*) AS n FROM silver.other");
+        File.Delete(Path.Combine(_project.Directory, "models", "gold", "revenue.sql"));
+
+        ProjectPlan plan = await PlanAsync();
+
+        Assert.Equal(
+            [("gold.counts", ModelChangeKind.Added, true), ("gold.revenue", ModelChangeKind.Removed, false)],
+            plan.Changes.Select(c => (c.Model.ToString(), c.Kind, c.Rebuild)));
+    }
+
+    [Fact]
+    public async Task Another_environment_than_prod_is_refused_with_a_code_saying_it_is_not_built_yet()
+    {
+        var refused = await Assert.ThrowsAsync<MedallionException>(() => PlanAsync(new PlanOptions { Environment = "dev" }));
+
+        Assert.Equal(ErrorCode.PlanEnvironmentUnsupported, refused.Code);
+        Assert.StartsWith("Environment 'dev' cannot be planned against: only 'prod' exists so far.", refused.Message, StringComparison.Ordinal);
+    }
+}

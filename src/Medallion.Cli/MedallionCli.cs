@@ -66,6 +66,10 @@ internal static class MedallionCli
         }
 
         root.Add(RunCommand.Create(output));
+        foreach (Command command in PlanCommands.Create(output))
+        {
+            root.Add(command);
+        }
         root.Add(UserCommand.Create(output, error, input));
         foreach (Command command in AccessCommands.Create(output))
         {

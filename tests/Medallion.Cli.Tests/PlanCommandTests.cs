@@ -1,0 +1,107 @@
+using System.Text.Json;
+
+namespace Medallion.Cli.Tests;
+
+/// <summary><c>medallion plan</c> and <c>medallion apply</c> over a project run once, then edited.</summary>
+public sealed class PlanCommandTests : IDisposable
+{
+    private readonly string _project = Path.Combine(Path.GetTempPath(), "medallion-plan-project-" + Guid.NewGuid().ToString("N"));
+
+    public PlanCommandTests()
+    {
+        foreach ((string path, string text) in new[]
+        {
+            ("medallion.yml", "name: shop\n"),
+            ("sources/files.yml", "sources:\n  - name: orders\n    format: csv\n    path: data/*.csv\n    target: bronze.orders\n"),
+            ("models/silver/orders.sql", "SELECT id, amount FROM bronze.orders"),
+            ("models/gold/revenue.sql", "SELECT sum(amount) AS revenue FROM silver.orders"),
+        })
+        {
+            Write(path, text);
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_project, recursive: true);
+
+    /// <summary>Writes (or replaces) a project file, as a user edits one between a run and a plan.</summary>
+    private void Write(string path, string text)
+    {
+        Directory.CreateDirectory(Path.Combine(_project, Path.GetDirectoryName(path)!));
+        File.WriteAllText(Path.Combine(_project, path), text);
+    }
+
+    private async Task BuildAsync()
+    {
+        await Cli.RunAsync("delta", "write", Path.Combine(_project, "warehouse", "bronze", "orders"), "--from", "SELECT * FROM (VALUES (1, 10), (2, 20)) t(id, amount)");
+        Assert.Equal(0, (await Cli.RunAsync("run", "--project", _project)).ExitCode);
+    }
+
+    [Fact]
+    public async Task Plan_with_format_json_prints_each_change_with_its_kind_columns_and_diff()
+    {
+        await BuildAsync();
+        Write("models/silver/orders.sql", "SELECT id, amount * 100 AS amount FROM bronze.orders");
+
+        Cli.Result result = await Cli.RunAsync("plan", "--project", _project, "--format", "json");
+
+        Assert.Equal(0, result.ExitCode);
+        using JsonDocument json = JsonDocument.Parse(result.Output);
+        JsonElement root = json.RootElement;
+        Assert.Equal(("prod", false, false, 0), (root.GetProperty("environment").GetString(), root.GetProperty("forward_only").GetBoolean(), root.GetProperty("empty").GetBoolean(), root.GetProperty("unchanged").GetInt32()));
+        Assert.Equal(["silver.orders", "gold.revenue"], root.GetProperty("rebuild").EnumerateArray().Select(e => e.GetString()));
+        JsonElement orders = root.GetProperty("changes")[0];
+        Assert.Equal(
+            ["model", "change", "rebuild", "causes", "changed_columns", "affected_columns", "sql_diff", "old_fingerprint", "new_fingerprint"],
+            orders.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(("silver.orders", "breaking", true), (orders.GetProperty("model").GetString(), orders.GetProperty("change").GetString(), orders.GetProperty("rebuild").GetBoolean()));
+        Assert.Equal(["amount"], orders.GetProperty("changed_columns").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["gold.revenue.revenue"], orders.GetProperty("affected_columns").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("- SELECT id, amount FROM bronze.orders\n+ SELECT id, amount * 100 AS amount FROM bronze.orders\n", orders.GetProperty("sql_diff").GetString());
+        Assert.Matches("^[0-9a-f]{64}$", orders.GetProperty("old_fingerprint").GetString()!);
+        JsonElement revenue = root.GetProperty("changes")[1];
+        Assert.Equal(("indirect", "silver.orders"), (revenue.GetProperty("change").GetString(), revenue.GetProperty("causes")[0].GetString()));
+    }
+
+    [Fact]
+    public async Task Plan_prints_a_readable_plan_and_markdown_for_a_pull_request()
+    {
+        await BuildAsync();
+        Write("models/silver/orders.sql", "SELECT id, amount, id * 2 AS double_id FROM bronze.orders");
+
+        Cli.Result text = await Cli.RunAsync("plan", "--project", _project);
+        Cli.Result markdown = await Cli.RunAsync("plan", "--project", _project, "--format", "markdown");
+
+        Assert.StartsWith("Plan against prod: 1 non-breaking, 1 indirect-non-breaking; 0 unchanged; 1 to rebuild.\n\nsilver.orders  non-breaking: rebuilt; nothing downstream\n  columns changed: double_id\n", text.Output, StringComparison.Ordinal);
+        Assert.EndsWith("\nApply it with 'medallion apply'.\n", text.Output, StringComparison.Ordinal);
+        Assert.StartsWith("### Medallion plan against `prod`\n\n", markdown.Output, StringComparison.Ordinal);
+        Assert.Contains("| `silver.orders` | non-breaking | rebuilt; nothing downstream | `double_id` |  |\n", markdown.Output, StringComparison.Ordinal);
+        Assert.Contains("```diff\n-SELECT id, amount FROM bronze.orders\n+SELECT id, amount, id * 2 AS double_id FROM bronze.orders\n```", markdown.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Apply_prints_what_it_rebuilt_and_a_second_apply_has_nothing_to_do()
+    {
+        await BuildAsync();
+        Write("models/gold/revenue.sql", "SELECT sum(amount) AS revenue, count(*) AS orders FROM silver.orders");
+
+        Cli.Result first = await Cli.RunAsync("apply", "--project", _project);
+        Cli.Result second = await Cli.RunAsync("apply", "--project", _project);
+        Cli.Result plan = await Cli.RunAsync("plan", "--project", _project);
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.StartsWith("Applied to prod: 1 non-breaking; 1 unchanged; 1 to rebuild.\n  gold.revenue succeeded v1\nRun ", first.Output, StringComparison.Ordinal);
+        Assert.Equal((0, "Nothing to apply to prod: 2 model(s) unchanged.\n"), (second.ExitCode, second.Output));
+        Assert.Equal("Plan against prod: nothing to do; 2 model(s) unchanged.\n", plan.Output);
+    }
+
+    [Theory]
+    [InlineData("plan")]
+    [InlineData("apply")]
+    public async Task An_environment_other_than_prod_is_refused_with_its_code(string command)
+    {
+        Cli.Result result = await Cli.RunAsync(command, "--env", "dev", "--project", _project);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("Error MDL6401: Environment 'dev' cannot be planned against: only 'prod' exists so far.", result.Error, StringComparison.Ordinal);
+    }
+}

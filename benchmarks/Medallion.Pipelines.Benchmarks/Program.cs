@@ -23,6 +23,13 @@ using Medallion.Storage;
 //          container must exist. --gcs-test-server serves a gs:// root from the tests' GCS JSON API server, started
 //          here (STORAGE_EMULATOR_HOST is set for the runs); each phase then prints the requests it made, by kind
 //          (every request with MEDALLION_BENCH_SHOW_REQUESTS=1).
+//        Medallion.Pipelines.Benchmarks plan [models (default 500)]
+//          issue 43: the time of `medallion plan` over a generated project of models in layers, a few of them changed
+if (args.Length > 0 && args[0] == "plan")
+{
+    return await PlanScenario.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 500);
+}
+
 if (args.Length > 0 && args[0] == "--phase")
 {
     return Phases.Run(args[1], args[2], args.Length > 3 ? long.Parse(args[3], CultureInfo.InvariantCulture) : 0);

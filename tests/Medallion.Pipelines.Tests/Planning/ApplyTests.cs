@@ -104,6 +104,32 @@ public sealed class ApplyTests : IDisposable
     }
 
     [Fact]
+    public async Task An_apply_takes_over_the_lock_of_an_apply_whose_process_is_gone()
+    {
+        await BuildAsync();
+        int exited;
+        using (var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("true") { UseShellExecute = false })!)
+        {
+            await process.WaitForExitAsync();
+            exited = process.Id;
+        }
+
+        await using (CatalogStore catalog = await _project.OpenCatalogAsync())
+        {
+            var gone = new LeaseHolder("killed-apply", Environment.MachineName, exited, DateTimeOffset.UtcNow.AddMinutes(-1));
+            await catalog.Environments.AcquireApplyLockAsync("prod", gone, TimeSpan.FromMinutes(5));
+        }
+
+        _project.Model("silver.other", "SELECT id, id * 2 AS twice FROM bronze.orders");
+        ApplyResult applied = await ApplyAsync(new ApplyOptions { NoWait = true });
+
+        Assert.True(applied.Succeeded);
+        Assert.Equal(["silver.other"], applied.Plan.Rebuilds.Select(t => t.ToString()));
+        await using CatalogStore after = await _project.OpenCatalogAsync();
+        Assert.Null(await after.Environments.GetApplyLockAsync("prod"));
+    }
+
+    [Fact]
     public async Task An_apply_to_dev_is_refused_before_it_takes_any_lock()
     {
         var refused = await Assert.ThrowsAsync<MedallionException>(() => ApplyAsync(new ApplyOptions { Plan = new PlanOptions { Environment = "dev" } }));

@@ -164,6 +164,20 @@ public sealed class PlanTests : IDisposable
     }
 
     [Fact]
+    public async Task A_changed_source_definition_rebuilds_the_models_that_read_it_as_indirect_changes()
+    {
+        await BuildAsync();
+        _project.File("sources/files.yml", "sources:\n  - name: orders\n    format: csv\n    path: data/orders/*.csv\n    target: bronze.orders\n    options: {delim: ';'}\n");
+
+        ProjectPlan plan = await PlanAsync();
+
+        Assert.Equal(
+            [("silver.orders", ModelChangeKind.Indirect), ("silver.other", ModelChangeKind.Indirect), ("gold.revenue", ModelChangeKind.Indirect)],
+            plan.Changes.Select(c => (c.Model.ToString(), c.Kind)).OrderBy(c => c.Item1 == "gold.revenue").ThenBy(c => c.Item1, StringComparer.Ordinal));
+        Assert.Equal([new TableName("bronze", "orders")], Of(plan, s_orders).Causes);
+    }
+
+    [Fact]
     public async Task Another_environment_than_prod_is_refused_with_a_code_saying_it_is_not_built_yet()
     {
         var refused = await Assert.ThrowsAsync<MedallionException>(() => PlanAsync(new PlanOptions { Environment = "dev" }));

@@ -198,7 +198,14 @@ public static class ProjectPlanner
             while (true)
             {
                 await Task.Delay(timeToLive / 3, time, stop).ConfigureAwait(false);
-                await catalog.Environments.RenewApplyLockAsync(environment, holder, timeToLive, stop).ConfigureAwait(false);
+                try
+                {
+                    await catalog.Environments.RenewApplyLockAsync(environment, holder, timeToLive, stop).ConfigureAwait(false);
+                }
+                catch (MedallionException e) when (e.IsTransient)
+                {
+                    // The catalog was busy this time: two more tries remain before the lock lapses.
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -1,7 +1,4 @@
 using System;
-using System.Diagnostics;
-using System.Globalization;
-using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
@@ -137,7 +134,7 @@ public sealed partial class JobScheduler
                 return await TryAcquireLeaseAsync(catalog, holder, ttl, cancellationToken).ConfigureAwait(false);
             }
 
-            if (!IsGoneLocalProcess(lease.Holder))
+            if (!lease.Holder.IsGoneLocalProcess())
             {
                 return lease;
             }
@@ -154,9 +151,6 @@ public sealed partial class JobScheduler
             }
         }
     }
-
-    /// <summary>True when <paramref name="holder"/> is a process of this host that is gone (<see cref="LeaseHolder.IsGoneLocalProcess"/>).</summary>
-    internal static bool IsGoneLocalProcess(LeaseHolder holder) => holder.IsGoneLocalProcess();
 
     /// <summary>
     /// On standby: tries the lease again when the holder's lapses (and at every heartbeat interval, in case it was

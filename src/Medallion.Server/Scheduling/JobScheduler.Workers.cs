@@ -85,7 +85,7 @@ public sealed partial class JobScheduler
     {
         // A worker of this host whose process is gone is not waited for: it will never heartbeat again.
         List<string> gone = [.. (await _catalog.Servers.ListAsync(cancellationToken).ConfigureAwait(false))
-            .Where(s => s.Role == ServerStore.WorkerRole && IsGoneLocalProcess(s.Process))
+            .Where(s => s.Role == ServerStore.WorkerRole && s.Process.IsGoneLocalProcess())
             .Select(s => s.Process.Id)];
         var retried = new HashSet<string>(StringComparer.Ordinal);
         List<RunRecord> reclaimed = await _catalog.Runs.ReclaimRunsOfSilentServersAsync(

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -126,7 +125,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentSteps, 1, nameof(options));
         ModelGraph graph = await ModelGraph.BuildAsync(environment.Project, cancellationToken: cancellationToken).ConfigureAwait(false);
         CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
-        LeaseHolder holder = options.Holder ?? CurrentProcess();
+        LeaseHolder holder = options.Holder ?? LeaseHolder.ForThisProcess();
         if (!options.RunsJobs)
         {
             // Serves only, or executes what schedulers admit: no lease, no planning; what it is asked goes through the
@@ -253,8 +252,6 @@ public sealed partial class JobScheduler : IAsyncDisposable
         _streamsLeaseLost.Dispose();
         _state.Dispose();
     }
-
-    private static LeaseHolder CurrentProcess() => LeaseHolder.ForThisProcess();
 
     private async Task RecoverAsync(CancellationToken cancellationToken)
     {

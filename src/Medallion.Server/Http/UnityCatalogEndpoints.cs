@@ -65,7 +65,7 @@ internal static class UnityCatalogEndpoints
             .WithName("UnityCatalogListCatalogs").Produces<UcCatalogList>().ProducesUcErrors(StatusCodes.Status400BadRequest)
             .WithDescription("Unity Catalog's listCatalogs: the project, its one catalog.");
         uc.MapGet("/catalogs/{name}", (ServerContext server, string name) =>
-                IsCatalog(server, name) ? Json(Catalog(server)) : NoCatalog(name))
+                IsCatalog(server, name) ? Json(Catalog(server)) : NoCatalog(server, name))
             .WithName("UnityCatalogGetCatalog").Produces<UcCatalogInfo>().ProducesUcErrors(StatusCodes.Status404NotFound)
             .WithDescription("Unity Catalog's getCatalog: the project, by its name.");
         uc.MapGet("/schemas", ListSchemasAsync)
@@ -136,7 +136,7 @@ internal static class UnityCatalogEndpoints
 
         if (!IsCatalog(server, catalogName!))
         {
-            return NoCatalog(catalogName!);
+            return NoCatalog(server, catalogName!);
         }
 
         if (!PageSize(maxResults, MaxSchemasPerPage, out int? size, out IResult? invalid))
@@ -170,7 +170,7 @@ internal static class UnityCatalogEndpoints
         (string catalog, string? schema) = SplitFirst(fullName);
         if (!IsCatalog(server, catalog))
         {
-            return NoCatalog(catalog);
+            return NoCatalog(server, catalog);
         }
 
         Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, UserOf(http), cancellationToken).ConfigureAwait(false);
@@ -196,7 +196,7 @@ internal static class UnityCatalogEndpoints
 
         if (!IsCatalog(server, catalogName!))
         {
-            return NoCatalog(catalogName!);
+            return NoCatalog(server, catalogName!);
         }
 
         if (!PageSize(maxResults, MaxTablesPerPage, out int? size, out IResult? invalid))
@@ -261,7 +261,7 @@ internal static class UnityCatalogEndpoints
 
         if (!IsCatalog(server, parts[0]))
         {
-            return NoCatalog(parts[0]);
+            return NoCatalog(server, parts[0]);
         }
 
         Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, UserOf(http), cancellationToken).ConfigureAwait(false);
@@ -378,8 +378,8 @@ internal static class UnityCatalogEndpoints
         return dot < 0 ? (fullName, null) : (fullName[..dot], fullName[(dot + 1)..]);
     }
 
-    private static IResult NoCatalog(string name) =>
-        Error(StatusCodes.Status404NotFound, "CATALOG_DOES_NOT_EXIST", $"Catalog '{Shorten(name)}' does not exist: this server's catalog is its project's.");
+    private static IResult NoCatalog(ServerContext server, string name) =>
+        Error(StatusCodes.Status404NotFound, "CATALOG_DOES_NOT_EXIST", $"Catalog '{Shorten(name)}' does not exist: this server's one catalog is its project, '{server.Project.Name}'.");
 
     private static IResult NoSchema(string fullName) =>
         Error(StatusCodes.Status404NotFound, "SCHEMA_DOES_NOT_EXIST", $"Schema '{Shorten(fullName)}' does not exist.");

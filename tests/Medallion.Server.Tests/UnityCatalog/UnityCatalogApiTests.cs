@@ -25,11 +25,11 @@ public sealed class UnityCatalogApiTests(UnityCatalogProject project) : IClassFi
     }
 
     [Fact]
-    public async Task A_catalog_the_server_does_not_have_answers_CATALOG_DOES_NOT_EXIST()
+    public async Task A_catalog_the_server_does_not_have_answers_CATALOG_DOES_NOT_EXIST_naming_the_one_it_has()
     {
         string message = await project.FailAsync("/catalogs/warehouse", project.Admin, 404, "CATALOG_DOES_NOT_EXIST");
 
-        Assert.Contains("'warehouse'", message, StringComparison.Ordinal);
+        Assert.Equal("Catalog 'warehouse' does not exist: this server's one catalog is its project, 'shop'.", message);
     }
 
     [Fact]

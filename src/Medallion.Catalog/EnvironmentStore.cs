@@ -64,12 +64,12 @@ public sealed class EnvironmentStore
     /// holds it (a holder the caller knows is gone).
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.PlanApplyInProgress"/>, naming the holder and since when, when another apply holds it.</exception>
-    public async Task<SchedulerLease> AcquireApplyLockAsync(string environment, LeaseHolder holder, TimeSpan timeToLive, string? replacing = null, CancellationToken cancellationToken = default)
+    public async Task<CatalogLease> AcquireApplyLockAsync(string environment, LeaseHolder holder, TimeSpan timeToLive, string? replacing = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(environment);
         ArgumentNullException.ThrowIfNull(holder);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeToLive, TimeSpan.Zero);
-        (int taken, SchedulerLease lease) = await LeaseRows.TakeAsync(_db, LockName(environment), holder, timeToLive, replacing, cancellationToken).ConfigureAwait(false);
+        (int taken, CatalogLease lease) = await LeaseRows.TakeAsync(_db, LockName(environment), holder, timeToLive, replacing, cancellationToken).ConfigureAwait(false);
         if (taken == 0 || lease.Holder.Id != holder.Id)
         {
             throw new MedallionException(
@@ -97,7 +97,7 @@ public sealed class EnvironmentStore
     }
 
     /// <summary>Who holds the apply lock of <paramref name="environment"/>, or null when nobody does.</summary>
-    public Task<SchedulerLease?> GetApplyLockAsync(string environment, CancellationToken cancellationToken = default)
+    public Task<CatalogLease?> GetApplyLockAsync(string environment, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(environment);
         return LeaseRows.GetAsync(_db, LockName(environment), cancellationToken);

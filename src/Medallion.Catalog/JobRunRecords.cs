@@ -183,12 +183,15 @@ public sealed record LeaseHolder(string Id, string Host, int ProcessId, DateTime
     }
 }
 
-/// <summary>The scheduler lease of a catalog: only its holder plans and runs jobs.</summary>
+/// <summary>
+/// A lease row of the catalog: the scheduler lease (only its holder plans and runs jobs) or an environment's apply lock
+/// (only its holder applies a plan to it).
+/// </summary>
 /// <param name="Holder">Who holds it.</param>
 /// <param name="AcquiredAt">When the holder took it.</param>
 /// <param name="HeartbeatAt">When the holder last renewed it.</param>
-/// <param name="ExpiresAt">When it lapses unless renewed; after that another scheduler may take it.</param>
-public sealed record SchedulerLease(LeaseHolder Holder, DateTimeOffset AcquiredAt, DateTimeOffset HeartbeatAt, DateTimeOffset ExpiresAt);
+/// <param name="ExpiresAt">When it lapses unless renewed; after that another process may take it.</param>
+public sealed record CatalogLease(LeaseHolder Holder, DateTimeOffset AcquiredAt, DateTimeOffset HeartbeatAt, DateTimeOffset ExpiresAt);
 
 /// <summary>A backfill: one run per interval of a job over a range.</summary>
 /// <param name="Id">The backfill's id.</param>

@@ -184,11 +184,11 @@ public sealed class SchedulerStore
     /// <paramref name="replacing"/> (a holder the caller knows is gone, such as a dead process on the same host).
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogLeaseHeld"/>, naming the holder, when another scheduler holds it.</exception>
-    public async Task<SchedulerLease> AcquireSchedulerLeaseAsync(LeaseHolder holder, TimeSpan timeToLive, string? replacing = null, CancellationToken cancellationToken = default)
+    public async Task<CatalogLease> AcquireSchedulerLeaseAsync(LeaseHolder holder, TimeSpan timeToLive, string? replacing = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(holder);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeToLive, TimeSpan.Zero);
-        (int taken, SchedulerLease lease) = await LeaseRows.TakeAsync(_db, SchedulerLeaseName, holder, timeToLive, replacing, cancellationToken).ConfigureAwait(false);
+        (int taken, CatalogLease lease) = await LeaseRows.TakeAsync(_db, SchedulerLeaseName, holder, timeToLive, replacing, cancellationToken).ConfigureAwait(false);
         if (taken == 0 || lease.Holder.Id != holder.Id)
         {
             throw new MedallionException(
@@ -215,6 +215,6 @@ public sealed class SchedulerStore
     }
 
     /// <summary>The scheduler lease, or null when no scheduler holds one.</summary>
-    public Task<SchedulerLease?> GetSchedulerLeaseAsync(CancellationToken cancellationToken = default) =>
+    public Task<CatalogLease?> GetSchedulerLeaseAsync(CancellationToken cancellationToken = default) =>
         LeaseRows.GetAsync(_db, SchedulerLeaseName, cancellationToken);
 }

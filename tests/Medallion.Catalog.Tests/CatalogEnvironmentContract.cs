@@ -50,7 +50,7 @@ public abstract class CatalogEnvironmentContract(CatalogEngine engine) : Catalog
 
         var refused = await Assert.ThrowsAsync<MedallionException>(() => Store.Environments.AcquireApplyLockAsync("prod", s_second, TimeSpan.FromMinutes(1)));
         await Store.Environments.ReleaseApplyLockAsync("prod", s_first);
-        SchedulerLease taken = await Store.Environments.AcquireApplyLockAsync("prod", s_second, TimeSpan.FromMinutes(1));
+        CatalogLease taken = await Store.Environments.AcquireApplyLockAsync("prod", s_second, TimeSpan.FromMinutes(1));
 
         Assert.Equal(ErrorCode.PlanApplyInProgress, refused.Code);
         Assert.StartsWith("Another apply to environment 'prod' is under way: host 'box-a', pid 101, started 2026-11-27 09:00:00Z, since 2026-11-27", refused.Message, StringComparison.Ordinal);
@@ -65,7 +65,7 @@ public abstract class CatalogEnvironmentContract(CatalogEngine engine) : Catalog
         await Assert.ThrowsAsync<MedallionException>(() => Store.Environments.AcquireApplyLockAsync("prod", s_second, TimeSpan.FromMinutes(1)));
         _time.Now = s_start.AddMinutes(1);
 
-        SchedulerLease taken = await Store.Environments.AcquireApplyLockAsync("prod", s_second, TimeSpan.FromMinutes(1));
+        CatalogLease taken = await Store.Environments.AcquireApplyLockAsync("prod", s_second, TimeSpan.FromMinutes(1));
 
         Assert.Equal(("second", s_start.AddMinutes(1)), (taken.Holder.Id, taken.AcquiredAt));
     }
@@ -76,7 +76,7 @@ public abstract class CatalogEnvironmentContract(CatalogEngine engine) : Catalog
         await Store.Scheduler.AcquireSchedulerLeaseAsync(s_first, TimeSpan.FromMinutes(1));
         await Store.Environments.AcquireApplyLockAsync("prod", s_first, TimeSpan.FromMinutes(1));
 
-        SchedulerLease other = await Store.Environments.AcquireApplyLockAsync("staging", s_second, TimeSpan.FromMinutes(1));
+        CatalogLease other = await Store.Environments.AcquireApplyLockAsync("staging", s_second, TimeSpan.FromMinutes(1));
 
         Assert.Equal("second", other.Holder.Id);
         Assert.Equal("first", (await Store.Scheduler.GetSchedulerLeaseAsync())!.Holder.Id);

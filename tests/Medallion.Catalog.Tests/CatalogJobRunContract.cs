@@ -364,7 +364,7 @@ public abstract class CatalogJobRunContract(CatalogEngine engine) : CatalogContr
         await Assert.ThrowsAsync<MedallionException>(() => Store.Scheduler.AcquireSchedulerLeaseAsync(s_second, TimeSpan.FromSeconds(30)));
 
         _time.Now = s_start.AddSeconds(50);
-        SchedulerLease taken = await Store.Scheduler.AcquireSchedulerLeaseAsync(s_second, TimeSpan.FromSeconds(30));
+        CatalogLease taken = await Store.Scheduler.AcquireSchedulerLeaseAsync(s_second, TimeSpan.FromSeconds(30));
 
         Assert.Equal(s_second, taken.Holder);
         Assert.False(await Store.Scheduler.RenewSchedulerLeaseAsync(s_first, TimeSpan.FromSeconds(30)));
@@ -387,7 +387,7 @@ public abstract class CatalogJobRunContract(CatalogEngine engine) : CatalogContr
         await Store.Scheduler.AcquireSchedulerLeaseAsync(s_first, TimeSpan.FromSeconds(30));
         _time.Now = s_start.AddSeconds(10);
 
-        SchedulerLease again = await Store.Scheduler.AcquireSchedulerLeaseAsync(s_first, TimeSpan.FromSeconds(30));
+        CatalogLease again = await Store.Scheduler.AcquireSchedulerLeaseAsync(s_first, TimeSpan.FromSeconds(30));
 
         Assert.Equal((s_start, s_start.AddSeconds(10), s_start.AddSeconds(40)), (again.AcquiredAt, again.HeartbeatAt, again.ExpiresAt));
     }

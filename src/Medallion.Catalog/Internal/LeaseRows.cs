@@ -18,7 +18,7 @@ internal static class LeaseRows
     /// nobody holds it, when it expired, when <paramref name="holder"/> holds it already, or when <paramref name="replacing"/>
     /// holds it (a holder the caller knows is gone). Returns how many rows the statement took (0: refused) and the lease as it is now.
     /// </summary>
-    public static async Task<(int Taken, SchedulerLease Lease)> TakeAsync(CatalogDatabase db, string name, LeaseHolder holder, TimeSpan timeToLive, string? replacing, CancellationToken cancellationToken)
+    public static async Task<(int Taken, CatalogLease Lease)> TakeAsync(CatalogDatabase db, string name, LeaseHolder holder, TimeSpan timeToLive, string? replacing, CancellationToken cancellationToken)
     {
         DateTimeOffset now = db.Time.GetUtcNow();
         int taken = await db.ExecuteAsync(
@@ -39,8 +39,8 @@ internal static class LeaseRows
             cancellationToken,
             "TakeLease").ConfigureAwait(false);
         // Released between the two statements: the caller asks again.
-        SchedulerLease lease = await GetAsync(db, name, cancellationToken).ConfigureAwait(false)
-            ?? new SchedulerLease(new LeaseHolder(string.Empty, string.Empty, 0, now), now, now, now);
+        CatalogLease lease = await GetAsync(db, name, cancellationToken).ConfigureAwait(false)
+            ?? new CatalogLease(new LeaseHolder(string.Empty, string.Empty, 0, now), now, now, now);
         return (taken, lease);
     }
 
@@ -61,12 +61,12 @@ internal static class LeaseRows
         db.ExecuteAsync("DELETE FROM leases WHERE name = @name AND holder = @holder", [("@name", name), ("@holder", holder.Id)], cancellationToken, "ReleaseLease");
 
     /// <summary>The lease, or null when nobody holds it.</summary>
-    public static async Task<SchedulerLease?> GetAsync(CatalogDatabase db, string name, CancellationToken cancellationToken)
+    public static async Task<CatalogLease?> GetAsync(CatalogDatabase db, string name, CancellationToken cancellationToken)
     {
-        List<SchedulerLease> leases = await db.QueryAsync(
+        List<CatalogLease> leases = await db.QueryAsync(
             "SELECT holder, host, pid, process_started_at, acquired_at, heartbeat_at, expires_at FROM leases WHERE name = @name",
             [("@name", name)],
-            r => new SchedulerLease(
+            r => new CatalogLease(
                 new LeaseHolder(r.GetString(0), r.GetString(1), (int)r.GetInt64(2), ParseTime(r.GetString(3))),
                 ParseTime(r.GetString(4)),
                 ParseTime(r.GetString(5)),

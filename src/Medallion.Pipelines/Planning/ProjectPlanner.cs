@@ -168,7 +168,7 @@ public static class ProjectPlanner
             }
             catch (MedallionException e) when (e.Code == ErrorCode.PlanApplyInProgress)
             {
-                SchedulerLease? lease = await catalog.Environments.GetApplyLockAsync(environment, cancellationToken).ConfigureAwait(false);
+                CatalogLease? lease = await catalog.Environments.GetApplyLockAsync(environment, cancellationToken).ConfigureAwait(false);
                 if (lease is null)
                 {
                     continue; // Released between the two statements.

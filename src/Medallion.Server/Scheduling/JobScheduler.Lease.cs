@@ -15,7 +15,7 @@ namespace Medallion.Server.Scheduling;
 public sealed partial class JobScheduler
 {
     // The lease this scheduler waits behind while on standby; null once it holds the lease.
-    private volatile SchedulerLease? _standbyBehind;
+    private volatile CatalogLease? _standbyBehind;
 
     private readonly TaskCompletionSource _activated = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -42,7 +42,7 @@ public sealed partial class JobScheduler
     private bool RunsJobs => Role == SchedulerRole.Active;
 
     /// <summary>While on standby, the lease of the scheduler that runs the jobs (as last read); null otherwise.</summary>
-    public SchedulerLease? StandbyBehind => _standbyBehind;
+    public CatalogLease? StandbyBehind => _standbyBehind;
 
     // Until when (UTC ticks) the lease is surely this scheduler's; see FenceAsync.
     private long _holdsRunsUntil;
@@ -119,7 +119,7 @@ public sealed partial class JobScheduler
         Volatile.Write(ref _holdsRunsUntil, (asked + (span * 0.9)).UtcTicks);
 
     /// <summary>Takes the lease, or returns the lease of the live holder that keeps it.</summary>
-    private static async Task<SchedulerLease?> TryAcquireLeaseAsync(CatalogStore catalog, LeaseHolder holder, TimeSpan ttl, CancellationToken cancellationToken)
+    private static async Task<CatalogLease?> TryAcquireLeaseAsync(CatalogStore catalog, LeaseHolder holder, TimeSpan ttl, CancellationToken cancellationToken)
     {
         try
         {

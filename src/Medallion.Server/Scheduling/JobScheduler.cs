@@ -140,7 +140,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         }
 
         DateTimeOffset asked = environment.Time.GetUtcNow();
-        SchedulerLease? held = await TryAcquireLeaseAsync(catalog, holder, options.LeaseTimeToLive, cancellationToken).ConfigureAwait(false);
+        CatalogLease? held = await TryAcquireLeaseAsync(catalog, holder, options.LeaseTimeToLive, cancellationToken).ConfigureAwait(false);
         var scheduler = new JobScheduler(environment, graph, catalog, options, holder) { _standbyBehind = held };
         if (held is null)
         {

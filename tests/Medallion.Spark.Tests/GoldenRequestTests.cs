@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using Google.Protobuf;
@@ -108,7 +107,7 @@ public sealed partial class GoldenRequestTests : ServerTestsBase
         Assert.Equal(Convert.FromHexString("0A01731A070A0552030A0171320 16F".Replace(" ", "", StringComparison.Ordinal)), request.ToByteArray());
     }
 
-    private void AssertGolden(string name, [CallerFilePath] string source = "")
+    private void AssertGolden(string name)
     {
         var text = new StringBuilder();
         foreach (IMessage request in Server.Service.Requests)
@@ -117,14 +116,31 @@ public sealed partial class GoldenRequestTests : ServerTestsBase
         }
 
         string actual = NumberUuids(text.ToString());
-        string path = Path.Combine(Path.GetDirectoryName(source)!, "Golden", name + ".txt");
         if (Environment.GetEnvironmentVariable("MEDALLION_UPDATE_GOLDEN") == "1")
         {
-            File.WriteAllText(path, actual);
+            File.WriteAllText(Path.Combine(SourceGoldenFolder(), name + ".txt"), actual);
+            return;
         }
 
+        // The build copies the golden files beside the test assembly (the csproj's Golden/*.txt).
+        string path = Path.Combine(AppContext.BaseDirectory, "Golden", name + ".txt");
         Assert.True(File.Exists(path), $"{path} is missing; run with MEDALLION_UPDATE_GOLDEN=1 to write it.");
         Assert.Equal(File.ReadAllText(path), actual);
+    }
+
+    /// <summary>The checkout's Golden folder of this project, found from the test assembly's folder upwards.</summary>
+    private static string SourceGoldenFolder()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            string candidate = Path.Combine(directory.FullName, "tests", "Medallion.Spark.Tests", "Golden");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new DirectoryNotFoundException("tests/Medallion.Spark.Tests/Golden was not found above " + AppContext.BaseDirectory);
     }
 
     private static string NumberUuids(string text)

@@ -32,7 +32,7 @@ public enum ModelChangeKind
 /// <param name="Model">The model.</param>
 /// <param name="Kind">How it changed.</param>
 /// <param name="Rebuild">Whether applying the plan rebuilds it.</param>
-/// <param name="Causes">For an indirect change: the changed models upstream of it that cause it, nearest first.</param>
+/// <param name="Causes">For an indirect change (or a forward-only one of an scd2 model downstream of a breaking change): the changed models upstream of it that cause it, nearest first.</param>
 /// <param name="ChangedColumns">Its output columns the change touches (added, removed or computed differently); empty when unknown or none.</param>
 /// <param name="AffectedColumns">The columns downstream whose column lineage reaches <paramref name="ChangedColumns"/>, as <c>namespace.table.column</c>.</param>
 /// <param name="SqlDiff">The SQL's diff from what the environment built (lines prefixed <c>-</c>, <c>+</c> or a space); null when the SQL text is the same.</param>

@@ -301,7 +301,9 @@ public static class ProjectPlanner
                 {
                     // Downstream of a breaking change, or of a source whose definition changed.
                     List<TableName> causes = breaking.Count > 0 ? breaking : sources;
-                    return Change(ModelChangeKind.Indirect, true, causes, ChangedThrough(model.Name, causes));
+                    return KeepsHistory(model)
+                        ? Change(ModelChangeKind.ForwardOnly, false, causes, ChangedThrough(model.Name, causes))
+                        : Change(ModelChangeKind.Indirect, true, causes, ChangedThrough(model.Name, causes));
                 }
 
                 return Change(ModelChangeKind.IndirectNonBreaking, false, upstream.Where(u => _kinds.TryGetValue(u, out ModelChangeKind k) && k != ModelChangeKind.Unchanged).ToList(), []);
@@ -313,7 +315,7 @@ public static class ProjectPlanner
             bool sameSettings = ModelFingerprints.DefinitionHash(oldParse, model.Config, ModelFingerprints.UsedVariables(oldParse), options.Variables) == state.DefinitionHash;
             using JsonDocument oldDocument = JsonDocument.Parse(oldParse);
             ProjectionDiff projections = ProjectionDiff.Compare(oldDocument.RootElement, newDocument.RootElement, state.Columns.Select(c => c.Name));
-            if (options.ForwardOnly || model.Config.ForwardOnly)
+            if (options.ForwardOnly || model.Config.ForwardOnly || KeepsHistory(model))
             {
                 return Change(ModelChangeKind.ForwardOnly, false, [], projections.Changed);
             }
@@ -322,6 +324,13 @@ public static class ProjectPlanner
                 ? Change(ModelChangeKind.NonBreaking, true, [], projections.Changed)
                 : Change(ModelChangeKind.Breaking, true, [], projections.Changed);
         }
+
+        /// <summary>
+        /// Whether rebuilding the model would lose rows no input holds any more: an <c>scd2</c> model keeps the versions of
+        /// each row it saw over time, and a full refresh starts its history again from the current rows. Its changes are
+        /// forward-only, as SQLMesh treats such models; a rebuild on purpose is <c>medallion run --full-refresh</c>.
+        /// </summary>
+        private static bool KeepsHistory(ModelDefinition model) => model.Config.Materialized == Materialization.Scd2;
 
         /// <summary>The model's output columns that read a changed column of <paramref name="causes"/> (all of them when none can be named).</summary>
         private List<string> ChangedThrough(TableName model, List<TableName> causes)

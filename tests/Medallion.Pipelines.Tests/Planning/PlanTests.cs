@@ -124,6 +124,32 @@ public sealed class PlanTests : IDisposable
     }
 
     [Fact]
+    public async Task An_scd2_model_is_forward_only_so_a_plan_never_rebuilds_away_its_history()
+    {
+        _project.Model("silver.customers", "SELECT id, status FROM bronze.orders", "materialized: scd2\nunique_key: id");
+        await BuildAsync();
+        _project.Model("silver.customers", "SELECT id, upper(status) AS status FROM bronze.orders", "materialized: scd2\nunique_key: id");
+
+        ProjectPlan plan = await PlanAsync();
+
+        Assert.Equal((ModelChangeKind.ForwardOnly, false), (Of(plan, new TableName("silver", "customers")).Kind, Of(plan, new TableName("silver", "customers")).Rebuild));
+    }
+
+    [Fact]
+    public async Task An_scd2_model_downstream_of_a_breaking_change_is_not_rebuilt_either()
+    {
+        _project.Model("gold.order_history", "SELECT id, amount FROM silver.orders", "materialized: scd2\nunique_key: id");
+        await BuildAsync();
+        _project.Model("silver.orders", "SELECT id, amount * 100 AS amount FROM bronze.orders");
+
+        ProjectPlan plan = await PlanAsync();
+
+        ModelChange history = Of(plan, new TableName("gold", "order_history"));
+        Assert.Equal((ModelChangeKind.ForwardOnly, false, "silver.orders"), (history.Kind, history.Rebuild, string.Join(", ", history.Causes)));
+        Assert.DoesNotContain(new TableName("gold", "order_history"), plan.Rebuilds);
+    }
+
+    [Fact]
     public async Task A_forward_only_model_rebuilds_nothing_for_its_change()
     {
         await BuildAsync();

@@ -6,23 +6,11 @@ namespace Medallion.Pipelines.Tests.Planning;
 
 public sealed class ApplyTests : IDisposable
 {
-    private readonly RunProject _project = new("orders");
-
-    public ApplyTests()
-    {
-        _project
-            .Model("silver.orders", "SELECT id, amount FROM bronze.orders")
-            .Model("silver.other", "SELECT id FROM bronze.orders")
-            .Model("gold.revenue", "SELECT sum(amount) AS revenue, count(id) AS orders FROM silver.orders");
-    }
+    private readonly RunProject _project = PlanningProject.Create();
 
     public void Dispose() => _project.Dispose();
 
-    private async Task BuildAsync()
-    {
-        await _project.AppendAsync("bronze.orders", "SELECT * FROM (VALUES (1, 10, 'paid'), (2, 20, 'open')) t(id, amount, status)");
-        Assert.True((await _project.RunAsync()).Succeeded);
-    }
+    private Task BuildAsync() => PlanningProject.BuildAsync(_project);
 
     private async Task<ApplyResult> ApplyAsync(ApplyOptions? options = null)
     {

@@ -10,24 +10,11 @@ public sealed class PlanTests : IDisposable
     private static readonly TableName s_orders = new("silver", "orders");
     private static readonly TableName s_other = new("silver", "other");
     private static readonly TableName s_revenue = new("gold", "revenue");
-    private readonly RunProject _project = new("orders");
-
-    public PlanTests()
-    {
-        _project
-            .Model("silver.orders", "SELECT id, amount FROM bronze.orders")
-            .Model("silver.other", "SELECT id FROM bronze.orders")
-            .Model("gold.revenue", "SELECT sum(amount) AS revenue, count(id) AS orders FROM silver.orders");
-    }
+    private readonly RunProject _project = PlanningProject.Create();
 
     public void Dispose() => _project.Dispose();
 
-    /// <summary>Loads the bronze rows and runs every model, which records what prod holds.</summary>
-    private async Task BuildAsync()
-    {
-        await _project.AppendAsync("bronze.orders", "SELECT * FROM (VALUES (1, 10, 'paid'), (2, 20, 'open')) t(id, amount, status)");
-        Assert.True((await _project.RunAsync()).Succeeded);
-    }
+    private Task BuildAsync() => PlanningProject.BuildAsync(_project);
 
     private async Task<ProjectPlan> PlanAsync(PlanOptions? options = null)
     {

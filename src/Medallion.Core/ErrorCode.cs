@@ -237,6 +237,10 @@ public enum ErrorCode
     QualityColumnMissing = 7003,
     /// <summary>An expectation cannot run on the data: its referenced table or column is missing, its expression or pattern does not compile, or a bound or value does not fit the column's type.</summary>
     QualityRuleCannotRun = 7004,
+    /// <summary>A model's result does not have the columns and types its enforced contract declares, so nothing was computed or committed.</summary>
+    ContractViolated = 7005,
+    /// <summary>A data contract document (Open Data Contract Standard) is malformed or names no model of the project.</summary>
+    ContractDocumentInvalid = 7006,
     /// <summary>A source server could not be reached (down, refused, timed out), after the configured retries.</summary>
     SourceUnavailable = 8001,
     /// <summary>A source server rejected the login (wrong user or password, or no access to the database).</summary>

@@ -136,6 +136,8 @@ public static class ErrorCodes
 
         new(ErrorCode.QualityRuleInvalid, ErrorKind.Input, "F0000"),
         new(ErrorCode.QualityCheckFailed, ErrorKind.Input, "23514"),
+        new(ErrorCode.ContractViolated, ErrorKind.Input, "42804"),
+        new(ErrorCode.ContractDocumentInvalid, ErrorKind.Input, "F0000"),
         new(ErrorCode.QualityColumnMissing, ErrorKind.Input, "42703"),
         new(ErrorCode.QualityRuleCannotRun, ErrorKind.Input, "42000"),
 

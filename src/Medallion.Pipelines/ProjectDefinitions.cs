@@ -75,7 +75,46 @@ public enum Materialization
 /// <param name="Description">What the column holds.</param>
 /// <param name="Classification">A data-protection class such as <c>pii</c>; null when none.</param>
 /// <param name="Tags">Free-form tags.</param>
-public sealed record ColumnDoc(string Name, string? Description, string? Classification, IReadOnlyList<string> Tags);
+public sealed record ColumnDoc(string Name, string? Description, string? Classification, IReadOnlyList<string> Tags)
+{
+    /// <summary>The column's declared type (<c>data_type:</c>, a DuckDB type as written); null when undeclared.</summary>
+    public string? DataType { get; init; }
+
+    /// <summary>The column's declared constraints (<c>constraints:</c>); each also checks as an expectation of the model.</summary>
+    public IReadOnlyList<ColumnConstraint> Constraints { get; init; } = [];
+}
+
+/// <summary>The kind of a declared constraint (dbt's names).</summary>
+public enum ConstraintKind
+{
+    /// <summary>The column holds no nulls.</summary>
+    NotNull,
+    /// <summary>The columns' combination is unique.</summary>
+    Unique,
+    /// <summary>The columns are the table's key: not null and unique together.</summary>
+    PrimaryKey,
+    /// <summary>Every row satisfies <see cref="ColumnConstraint.Expression"/>.</summary>
+    Check,
+    /// <summary>Every value exists in <see cref="ColumnConstraint.To"/>.<see cref="ColumnConstraint.ToColumn"/>.</summary>
+    ForeignKey,
+}
+
+/// <summary>A constraint declared on columns of a model (a column's <c>constraints:</c>, or the model's for several columns).</summary>
+/// <param name="Kind">What it requires.</param>
+/// <param name="Columns">The columns it constrains, in key order.</param>
+/// <param name="Expression">For <see cref="ConstraintKind.Check"/>: a SQL boolean over the model's columns.</param>
+/// <param name="To">For <see cref="ConstraintKind.ForeignKey"/>: the referenced table.</param>
+/// <param name="ToColumn">For <see cref="ConstraintKind.ForeignKey"/>: the referenced column.</param>
+/// <param name="Location">Where it is declared.</param>
+public sealed record ColumnConstraint(ConstraintKind Kind, IReadOnlyList<string> Columns, string? Expression, TableName? To, string? ToColumn, SourceLocation Location);
+
+/// <summary>
+/// A model's data contract (<c>contract: {enforced: true}</c>): its declared columns and their <see cref="ColumnDoc.DataType"/>
+/// are the shape of every build's result, checked before anything runs or commits.
+/// </summary>
+/// <param name="Enforced">Whether builds check the result's columns and types against the declared ones.</param>
+/// <param name="Location">Where the contract is declared.</param>
+public sealed record ModelContract(bool Enforced, SourceLocation Location);
 
 /// <summary>A model's configuration, from the leading comment of its .sql file or from <c>models/*.yml</c>.</summary>
 /// <param name="Description">What the table holds.</param>
@@ -126,6 +165,12 @@ public sealed record ModelConfig(
 
     /// <summary>What a data subject erasure does to the person's rows in this table (<c>erasure: delete | anonymize</c>).</summary>
     public ErasurePolicy Erasure { get; init; }
+
+    /// <summary>The model's data contract; null when it declares none.</summary>
+    public ModelContract? Contract { get; init; }
+
+    /// <summary>The constraints declared for the model as a whole (several columns, e.g. a composite primary key).</summary>
+    public IReadOnlyList<ColumnConstraint> Constraints { get; init; } = [];
 }
 
 /// <summary>A SQL model: <c>models/&lt;namespace&gt;/&lt;name&gt;.sql</c>, a single SELECT.</summary>

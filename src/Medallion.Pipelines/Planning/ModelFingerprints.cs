@@ -70,7 +70,7 @@ public static class ModelFingerprints
         writer.WriteEndObject();
     });
 
-    /// <summary>The hash of what documents a model and changes no row: description, owner, tags, column docs, expectations.</summary>
+    /// <summary>The hash of what documents a model and changes no row: description, owner, tags, column docs and types, its contract, expectations (constraints among them).</summary>
     internal static string MetadataHash(ModelConfig config) => Hash(writer =>
     {
         writer.WriteString("description", config.Description);
@@ -84,10 +84,21 @@ public static class ModelFingerprints
             writer.WriteString("description", column.Description);
             writer.WriteString("classification", column.Classification);
             WriteStrings(writer, "tags", column.Tags);
+            // Written only when declared, so a project without contracts keeps the hashes it had before contracts.
+            if (column.DataType is not null)
+            {
+                writer.WriteString("data_type", column.DataType);
+            }
+
             writer.WriteEndObject();
         }
 
         writer.WriteEndArray();
+        if (config.Contract is { } contract)
+        {
+            writer.WriteBoolean("contract_enforced", contract.Enforced);
+        }
+
         writer.WriteStartArray("expectations");
         foreach (Expectation e in config.Expectations)
         {

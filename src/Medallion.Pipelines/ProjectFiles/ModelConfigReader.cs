@@ -22,9 +22,9 @@ namespace Medallion.Pipelines.ProjectFiles;
 internal static class ModelConfigReader
 {
     public static readonly string[] Keys =
-        ["description", "owner", "tags", "materialized", "unique_key", "delete_when", "change_columns", "partition_by", "interval_column", "columns", "expectations", "freshness", "retention", "erasure", "forward_only"];
+        ["description", "owner", "tags", "materialized", "unique_key", "delete_when", "change_columns", "partition_by", "interval_column", "columns", "expectations", "freshness", "retention", "erasure", "forward_only", "contract", "constraints"];
 
-    private static readonly string[] s_columnKeys = ["description", "classification", "tags", "expect"];
+    private static readonly string[] s_columnKeys = ["description", "classification", "tags", "expect", "data_type", "constraints"];
     private static readonly string[] s_materializations = ["table", "append", "merge", "scd2"];
     private static readonly string[] s_retentionKeys = ["column", "keep"];
     private static readonly string[] s_erasurePolicies = ["delete", "anonymize"];
@@ -120,10 +120,19 @@ internal static class ModelConfigReader
                 }
 
                 YamlMap columnMap = file.Map(value, $"column '{column}'", s_columnKeys);
-                columns.Add(new ColumnDoc(column, columnMap.String("description"), columnMap.String("classification"), columnMap.Strings("tags")));
+                columns.Add(new ColumnDoc(column, columnMap.String("description"), columnMap.String("classification"), columnMap.Strings("tags"))
+                {
+                    DataType = DataType(columnMap, column),
+                    Constraints = ContractReader.ReadList(columnMap, "constraints", column),
+                });
                 expectations.AddRange(ExpectationReader.ReadList(file, columnMap.List("expect"), column));
             }
         }
+
+        ModelContract? contract = ContractReader.ReadContract(map);
+        ContractReader.CheckDeclared(map, contract, columns);
+        List<ColumnConstraint> modelConstraints = ContractReader.ReadList(map, "constraints", column: null);
+        expectations.AddRange(ContractReader.ToExpectations(columns.SelectMany(c => c.Constraints).Concat(modelConstraints), expectations).ToList());
 
         if (expectations.GroupBy(e => e.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
         {
@@ -152,7 +161,22 @@ internal static class ModelConfigReader
             Freshness = AlertsReader.ReadFreshness(map),
             Retention = ReadRetention(map),
             Erasure = Enum.Parse<ErasurePolicy>(map.Choice("erasure", s_erasurePolicies) ?? "delete", ignoreCase: true),
+            Contract = contract,
+            Constraints = modelConstraints,
         };
+    }
+
+    /// <summary>A column's <c>data_type</c>, trimmed; null when absent. DuckDB checks the type itself when a build uses it.</summary>
+    private static string? DataType(YamlMap column, string name)
+    {
+        if (column.String("data_type") is not { } text)
+        {
+            return null;
+        }
+
+        return text.Trim().Length > 0
+            ? text.Trim()
+            : throw column.File.Error(column.Value("data_type")!, $"'data_type' of column '{name}' is empty. Expected a DuckDB type such as BIGINT, VARCHAR or DECIMAL(18,2).", ErrorCode.ModelConfigInvalid);
     }
 
     /// <summary>The <c>retention: {column, keep}</c> setting; null when absent.</summary>

@@ -106,21 +106,8 @@ public static partial class ExpectationChecker
     /// <summary>DuckDB's own name for a type as the user wrote it (<c>INT</c> → <c>INTEGER</c>, <c>TEXT</c> → <c>VARCHAR</c>).</summary>
     private static async Task<string> CanonicalTypeAsync(CheckContext context, Expectation rule, string column, string type, CancellationToken cancellationToken)
     {
-        // The type is pasted into a CAST: refuse anything that could end the expression or the statement.
-        if (type.Contains(';', StringComparison.Ordinal) || type.Contains('\'', StringComparison.Ordinal) ||
-            type.Contains("--", StringComparison.Ordinal) || type.Contains("/*", StringComparison.Ordinal))
-        {
-            throw InvalidType(context, rule, column, type, null);
-        }
-
-        try
-        {
-            return (string)(await context.ScalarAsync($"SELECT typeof(CAST(NULL AS {type}))", cancellationToken).ConfigureAwait(false))!;
-        }
-        catch (DuckDbException exception) when (exception.ErrorType != DuckDbErrorType.Interrupt)
-        {
-            throw InvalidType(context, rule, column, type, exception);
-        }
+        (string? canonical, DuckDbException? error) = await DeclaredType.CanonicalAsync(context.Connection, type, cancellationToken).ConfigureAwait(false);
+        return canonical ?? throw InvalidType(context, rule, column, type, error);
     }
 
     private static MedallionException InvalidType(CheckContext context, Expectation rule, string column, string type, Exception? inner) =>

@@ -86,6 +86,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
             await BindFullAsync(planner, upstream, cancellationToken).ConfigureAwait(false);
         }
 
+        await EnforceContractAsync(cancellationToken).ConfigureAwait(false);
         if (CanStream(incremental, target))
         {
             DeltaOperationResult? streamed = await BuildStreamedAsync(target, incremental, cancellationToken).ConfigureAwait(false);

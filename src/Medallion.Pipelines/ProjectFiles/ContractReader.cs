@@ -53,26 +53,26 @@ internal static class ContractReader
     /// <summary>
     /// Checks that an enforced contract declares the model's shape: at least one column, each with its <c>data_type</c>.
     /// </summary>
-    public static void CheckDeclared(YamlMap map, ModelContract? contract, IReadOnlyList<ColumnDoc> columns)
+    public static void CheckDeclared(ModelContract? contract, IReadOnlyList<ColumnDoc> columns, ErrorCode code = ErrorCode.ModelConfigInvalid)
     {
         if (contract is not { Enforced: true })
         {
             return;
         }
 
-        YamlNode at = map.Value("contract")!;
+        SourceLocation at = contract.Location;
         if (columns.Count == 0)
         {
-            throw map.File.Error(at,
-                "an enforced contract needs the model's columns. Expected 'columns:' with each output column and its 'data_type', e.g. 'order_id: {data_type: BIGINT}'.",
-                ErrorCode.ModelConfigInvalid);
+            throw new MedallionException(code,
+                $"{at}: an enforced contract needs the model's columns. Expected 'columns:' with each output column and its 'data_type', e.g. 'order_id: {{data_type: BIGINT}}'.",
+                location: at);
         }
 
         if (columns.Where(c => c.DataType is null).Select(c => c.Name).ToList() is { Count: > 0 } untyped)
         {
-            throw map.File.Error(at,
-                $"an enforced contract needs a 'data_type' for every declared column; {string.Join(", ", untyped.Select(c => $"'{c}'"))} {(untyped.Count == 1 ? "has" : "have")} none. Expected e.g. '{untyped[0]}: {{data_type: VARCHAR}}'.",
-                ErrorCode.ModelConfigInvalid);
+            throw new MedallionException(code,
+                $"{at}: an enforced contract needs a 'data_type' for every declared column; {string.Join(", ", untyped.Select(c => $"'{c}'"))} {(untyped.Count == 1 ? "has" : "have")} none. Expected e.g. '{untyped[0]}: {{data_type: VARCHAR}}' (in a contract document, 'physicalType: VARCHAR').",
+                location: at);
         }
     }
 

@@ -130,7 +130,7 @@ internal static class ModelConfigReader
         }
 
         ModelContract? contract = ContractReader.ReadContract(map);
-        ContractReader.CheckDeclared(map, contract, columns);
+        ContractReader.CheckDeclared(contract, columns);
         List<ColumnConstraint> modelConstraints = ContractReader.ReadList(map, "constraints", column: null);
         expectations.AddRange(ContractReader.ToExpectations(columns.SelectMany(c => c.Constraints).Concat(modelConstraints), expectations).ToList());
 

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Engine;
+using Medallion.Pipelines.Contracts;
 using Medallion.Pipelines.Sources;
 using Medallion.Storage;
 using YamlDotNet.RepresentationModel;
@@ -439,7 +440,33 @@ internal sealed class ProjectLoader
             }
         }
 
+        await ApplyContractsAsync(models, cancellationToken).ConfigureAwait(false);
         return models;
+    }
+
+    /// <summary>Lays each contract document of <c>contracts/</c> over the config of the model it describes (one document per model).</summary>
+    private async Task ApplyContractsAsync(List<ModelDefinition> models, CancellationToken cancellationToken)
+    {
+        var bound = new Dictionary<TableName, SourceLocation>();
+        foreach (string path in ListFiles(OdcsContract.Folder, "*").Where(p => OdcsContract.IsDocument(p)))
+        {
+            foreach (OdcsObject contract in OdcsContract.Read(Display(path), await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)))
+            {
+                int index = models.FindIndex(m => m.Name.Equals(contract.Model));
+                if (index < 0)
+                {
+                    throw OdcsContract.Invalid(contract.Location,
+                        $"the contract describes {contract.Model}, which no model writes.{NameSuggester.DidYouMean(contract.Model.ToString(), models.Select(m => m.Name.ToString()))} Expected the name of a models/<namespace>/<name>.sql file as the object's physicalName.");
+                }
+
+                if (!bound.TryAdd(contract.Model, contract.Location))
+                {
+                    throw OdcsContract.Invalid(contract.Location, $"model {contract.Model} already has a contract ({bound[contract.Model]}). Expected one contract document per model.");
+                }
+
+                models[index] = models[index] with { Config = OdcsContract.ApplyTo(models[index].Config, contract) };
+            }
+        }
     }
 
     private static void CheckDuplicates(IEnumerable<(TableName Target, SourceLocation Location)> sources, List<ModelDefinition> models)

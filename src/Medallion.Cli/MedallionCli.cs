@@ -55,6 +55,7 @@ internal static class MedallionCli
         root.Add(DeltaCommands.Create(output, error));
         root.Add(InitCommand.Create(output));
         root.Add(ContractCommands.Create(output));
+        root.Add(DiffCommand.Create(output));
         root.Add(LineageCommand.Create(output));
         root.Add(MonitorCommand.Create(output));
         root.Add(TestCommand.Create(output));

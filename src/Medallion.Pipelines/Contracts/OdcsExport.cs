@@ -352,8 +352,12 @@ public static class OdcsExport
         }
     }
 
-    /// <summary>The logical type of ODCS for a DuckDB type as written; null when none fits.</summary>
-    internal static string? LogicalType(string type)
+    /// <summary>
+    /// The logical type of ODCS for a DuckDB type as written (<c>integer</c>, <c>number</c>, <c>string</c>, <c>boolean</c>,
+    /// <c>date</c>, <c>time</c>, <c>timestamp</c>, <c>array</c>, <c>object</c>); null when none fits.
+    /// </summary>
+    /// <param name="type">A DuckDB type, e.g. <c>DECIMAL(18,2)</c>.</param>
+    public static string? LogicalType(string type)
     {
         string t = type.Trim().ToUpperInvariant();
         if (t.EndsWith(']') || t.StartsWith("LIST", StringComparison.Ordinal))

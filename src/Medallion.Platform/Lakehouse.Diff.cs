@@ -1,0 +1,290 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Delta;
+using Medallion.Delta.Snapshots;
+using Medallion.DuckDb;
+using Medallion.Engine.Scanning;
+
+namespace Medallion.Platform;
+
+/// <summary>One side of a data diff: a table at a version.</summary>
+/// <param name="Label">How the report names the side (<c>version 12</c>).</param>
+/// <param name="Location">The table's location.</param>
+/// <param name="Version">The version; null for the newest.</param>
+public sealed record DiffSide(string Label, string Location, long? Version);
+
+/// <summary>How one column differs between the sides of a diff.</summary>
+/// <param name="Name">The column.</param>
+/// <param name="LeftType">Its type on the left side; null when only the right has it.</param>
+/// <param name="RightType">Its type on the right side; null when only the left has it.</param>
+/// <param name="ChangedRows">With a key: the rows of both sides whose value of the column differs; null without a key or when one side lacks it.</param>
+/// <param name="Left">Statistics of the column on the left side; null when it lacks the column.</param>
+/// <param name="Right">Statistics of the column on the right side.</param>
+public sealed record ColumnDiff(string Name, string? LeftType, string? RightType, long? ChangedRows, ColumnStats? Left, ColumnStats? Right);
+
+/// <summary>Statistics of one column on one side.</summary>
+/// <param name="Nulls">Rows whose value is null.</param>
+/// <param name="Distinct">Distinct values (DuckDB's estimate).</param>
+/// <param name="Min">The smallest value, as text.</param>
+/// <param name="Max">The largest value, as text.</param>
+/// <param name="Mean">The mean of a numeric column; null for others.</param>
+public sealed record ColumnStats(long Nulls, long Distinct, string? Min, string? Max, double? Mean);
+
+/// <summary>A data diff of two sides of a table, computed in DuckDB.</summary>
+/// <param name="Table">The table.</param>
+/// <param name="Left">The side compared.</param>
+/// <param name="Right">The side compared against.</param>
+/// <param name="Key">The key the rows were matched by; empty: rows are compared whole (as multisets).</param>
+/// <param name="LeftRows">Rows on the left.</param>
+/// <param name="RightRows">Rows on the right.</param>
+/// <param name="OnlyLeft">Rows (keys) only on the left.</param>
+/// <param name="OnlyRight">Rows (keys) only on the right.</param>
+/// <param name="Changed">With a key: keys on both sides whose rows differ in a shared column.</param>
+/// <param name="Columns">Each column of either side.</param>
+/// <param name="Samples">A few differing rows: <c>only left</c>, <c>only right</c> or <c>changed</c>, with their values as text.</param>
+public sealed record TableDiff(
+    TableName Table,
+    DiffSide Left,
+    DiffSide Right,
+    IReadOnlyList<string> Key,
+    long LeftRows,
+    long RightRows,
+    long OnlyLeft,
+    long OnlyRight,
+    long? Changed,
+    IReadOnlyList<ColumnDiff> Columns,
+    IReadOnlyList<DiffSample> Samples)
+{
+    /// <summary>Whether the sides hold the same rows with the same columns.</summary>
+    public bool Same => OnlyLeft == 0 && OnlyRight == 0 && (Changed ?? 0) == 0 && Columns.All(c => c.LeftType == c.RightType);
+}
+
+/// <summary>A differing row.</summary>
+/// <param name="Kind"><c>only left</c>, <c>only right</c> or <c>changed</c>.</param>
+/// <param name="Values">Column and value; for a changed row, the key and each changed column as <c>right → left</c> (against → compared).</param>
+public sealed record DiffSample(string Kind, IReadOnlyList<KeyValuePair<string, string?>> Values);
+
+public sealed partial class Lakehouse
+{
+    /// <summary>
+    /// Compares two sides of a table in DuckDB: row counts, rows only on one side, and, matched by <paramref name="key"/>,
+    /// the rows that changed with the columns that changed and a sample; per-column statistics of both sides (nulls,
+    /// distinct values, min, max, mean) show drift. A diff shows rows, so only a reader who reads the table in full
+    /// (every column unmasked, no row filter) may run one.
+    /// </summary>
+    /// <param name="name">A table of <see cref="TableNames"/>.</param>
+    /// <param name="left">The side compared.</param>
+    /// <param name="right">The side compared against.</param>
+    /// <param name="key">Columns that identify a row on both sides; empty to compare whole rows.</param>
+    /// <param name="sampleRows">How many differing rows to show of each kind.</param>
+    /// <param name="cancellationToken">Stops the comparison.</param>
+    public async Task<TableDiff> DiffAsync(TableName name, DiffSide left, DiffSide right, IReadOnlyList<string> key, int sampleRows = 5, CancellationToken cancellationToken = default)
+    {
+        if (!Reader.ReadsInFull(name))
+        {
+            throw new MedallionException(ErrorCode.EngineAccessDenied,
+                $"A diff of {name} shows its rows, and you do not read it in full (some columns are not granted, masked or filtered).\nHelp: ask an admin for a full grant on {name}, or compare with SQL, which applies your masks.");
+        }
+
+        (string leftScan, StructTypeColumns leftColumns) = await ScanAsync(name, left, cancellationToken).ConfigureAwait(false);
+        (string rightScan, StructTypeColumns rightColumns) = await ScanAsync(name, right, cancellationToken).ConfigureAwait(false);
+        foreach (string column in key)
+        {
+            if (!leftColumns.Has(column) || !rightColumns.Has(column))
+            {
+                throw new MedallionException(ErrorCode.CommandLineInvalid,
+                    $"The key column '{column}' is not in {name} on {(leftColumns.Has(column) ? right.Label : left.Label)}. Columns: {string.Join(", ", (leftColumns.Has(column) ? rightColumns : leftColumns).Names)}.\nHelp: name columns both sides have, e.g. --key {leftColumns.Names.Intersect(rightColumns.Names, StringComparer.OrdinalIgnoreCase).FirstOrDefault() ?? "id"}.");
+            }
+        }
+
+        List<string> shared = [.. leftColumns.Names.Where(rightColumns.Has)];
+        List<string> compared = [.. shared.Where(c => !key.Contains(c, StringComparer.OrdinalIgnoreCase))];
+        await ExecuteAsync($"CREATE OR REPLACE TEMP VIEW __diff_left AS {leftScan}", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync($"CREATE OR REPLACE TEMP VIEW __diff_right AS {rightScan}", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            long leftRows = await CountRowsAsync("__diff_left", cancellationToken).ConfigureAwait(false);
+            long rightRows = await CountRowsAsync("__diff_right", cancellationToken).ConfigureAwait(false);
+            var samples = new List<DiffSample>();
+            long onlyLeft, onlyRight;
+            long? changed = null;
+            var changedByColumn = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+            string sharedList = string.Join(", ", shared.Select(Quote));
+            if (key.Count == 0)
+            {
+                onlyLeft = await CountRowsAsync($"(SELECT {sharedList} FROM __diff_left EXCEPT ALL SELECT {sharedList} FROM __diff_right)", cancellationToken).ConfigureAwait(false);
+                onlyRight = await CountRowsAsync($"(SELECT {sharedList} FROM __diff_right EXCEPT ALL SELECT {sharedList} FROM __diff_left)", cancellationToken).ConfigureAwait(false);
+                samples.AddRange(await SamplesAsync("only left", $"SELECT {sharedList} FROM __diff_left EXCEPT ALL SELECT {sharedList} FROM __diff_right", sampleRows, cancellationToken).ConfigureAwait(false));
+                samples.AddRange(await SamplesAsync("only right", $"SELECT {sharedList} FROM __diff_right EXCEPT ALL SELECT {sharedList} FROM __diff_left", sampleRows, cancellationToken).ConfigureAwait(false));
+            }
+            else
+            {
+                await RefuseDuplicateKeysAsync(name, key, left, "__diff_left", cancellationToken).ConfigureAwait(false);
+                await RefuseDuplicateKeysAsync(name, key, right, "__diff_right", cancellationToken).ConfigureAwait(false);
+                string on = string.Join(" AND ", key.Select(k => $"l.{Quote(k)} IS NOT DISTINCT FROM r.{Quote(k)}"));
+                string differs = compared.Count == 0 ? "false" : string.Join(" OR ", compared.Select(c => $"l.{Quote(c)} IS DISTINCT FROM r.{Quote(c)}"));
+                string joined = $"(SELECT *, true AS __present FROM __diff_left) l FULL OUTER JOIN (SELECT *, true AS __present FROM __diff_right) r ON {on}";
+                var counts = new StringBuilder("SELECT count(*) FILTER (WHERE r.__present IS NULL), count(*) FILTER (WHERE l.__present IS NULL), ");
+                counts.Append(CultureInfo.InvariantCulture, $"count(*) FILTER (WHERE l.__present AND r.__present AND ({differs}))");
+                foreach (string column in compared)
+                {
+                    counts.Append(CultureInfo.InvariantCulture, $", count(*) FILTER (WHERE l.__present AND r.__present AND l.{Quote(column)} IS DISTINCT FROM r.{Quote(column)})");
+                }
+
+                counts.Append(" FROM ").Append(joined);
+                using (DuckDbCommand command = Connection.CreateCommand())
+                {
+                    command.CommandText = counts.ToString();
+                    using DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    (onlyLeft, onlyRight, changed) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+                    for (int i = 0; i < compared.Count; i++)
+                    {
+                        changedByColumn[compared[i]] = reader.GetInt64(3 + i);
+                    }
+                }
+
+                string keys = string.Join(", ", key.Select(k => $"coalesce(l.{Quote(k)}, r.{Quote(k)}) AS {Quote(k)}"));
+                string order = string.Join(", ", key.Select(k => Quote(k)));
+                samples.AddRange(await SamplesAsync("only left", $"SELECT l.* EXCLUDE (__present) FROM {joined} WHERE r.__present IS NULL ORDER BY {string.Join(", ", key.Select(k => "l." + Quote(k)))}", sampleRows, cancellationToken).ConfigureAwait(false));
+                samples.AddRange(await SamplesAsync("only right", $"SELECT r.* EXCLUDE (__present) FROM {joined} WHERE l.__present IS NULL ORDER BY {string.Join(", ", key.Select(k => "r." + Quote(k)))}", sampleRows, cancellationToken).ConfigureAwait(false));
+                List<string> changedColumns = [.. compared.Where(c => changedByColumn[c] > 0)];
+                if (changedColumns.Count > 0)
+                {
+                    // Each changed column as "right → left" (what it was against, what it is) when it differs, null when it
+                    // does not: the sample shows what changed.
+                    string values = string.Join(", ", changedColumns.Select(c =>
+                        $"CASE WHEN l.{Quote(c)} IS DISTINCT FROM r.{Quote(c)} THEN coalesce(CAST(r.{Quote(c)} AS VARCHAR), 'NULL') || ' → ' || coalesce(CAST(l.{Quote(c)} AS VARCHAR), 'NULL') END AS {Quote(c)}"));
+                    samples.AddRange(await SamplesAsync("changed", $"SELECT {keys}, {values} FROM {joined} WHERE l.__present AND r.__present AND ({differs}) ORDER BY {order}", sampleRows, cancellationToken).ConfigureAwait(false));
+                }
+            }
+
+            var columns = new List<ColumnDiff>();
+            foreach (string column in leftColumns.Names.Concat(rightColumns.Names.Where(c => !leftColumns.Has(c))))
+            {
+                columns.Add(new ColumnDiff(
+                    column,
+                    leftColumns.TypeOf(column),
+                    rightColumns.TypeOf(column),
+                    changedByColumn.TryGetValue(column, out long count) ? count : null,
+                    leftColumns.Has(column) ? await StatsAsync("__diff_left", column, leftColumns.TypeOf(column)!, cancellationToken).ConfigureAwait(false) : null,
+                    rightColumns.Has(column) ? await StatsAsync("__diff_right", column, rightColumns.TypeOf(column)!, cancellationToken).ConfigureAwait(false) : null));
+            }
+
+            return new TableDiff(name, left, right, key, leftRows, rightRows, onlyLeft, onlyRight, changed, columns, samples);
+        }
+        finally
+        {
+            await ExecuteAsync("DROP VIEW IF EXISTS __diff_left; DROP VIEW IF EXISTS __diff_right", CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The side of a table at one of its versions (the newest when <paramref name="version"/> is null).</summary>
+    /// <param name="name">A table of <see cref="TableNames"/>.</param>
+    /// <param name="version">The version; null for the newest.</param>
+    public DiffSide VersionSide(TableName name, long? version) =>
+        new(version is null ? "the newest version" : $"version {version}", Find(name).Location, version);
+
+    private async Task<(string Scan, StructTypeColumns Columns)> ScanAsync(TableName name, DiffSide side, CancellationToken cancellationToken)
+    {
+        DeltaTable table = await OpenDeltaAsync(side.Location, cancellationToken).ConfigureAwait(false)
+            ?? throw new MedallionException(ErrorCode.DeltaTableNotFound, $"{name} has no table on {side.Label} ({side.Location}).\nHelp: build it there first.");
+        Snapshot snapshot;
+        try
+        {
+            snapshot = await table.GetSnapshotAsync(side.Version, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException error) when (side.Version is not null)
+        {
+            throw new MedallionException(error.Code, $"{name} has no {side.Label}: {error.Message}", error);
+        }
+
+        return (await DeltaScanSql.BuildAsync(table, snapshot, cancellationToken: cancellationToken).ConfigureAwait(false),
+            new StructTypeColumns([.. snapshot.Schema.Fields.Select(f => (f.Name, DeltaScanSql.TypeName(f.Type)))]));
+    }
+
+    private async Task RefuseDuplicateKeysAsync(TableName name, IReadOnlyList<string> key, DiffSide side, string relation, CancellationToken cancellationToken)
+    {
+        string columns = string.Join(", ", key.Select(Quote));
+        using DuckDbCommand command = Connection.CreateCommand();
+        command.CommandText = $"SELECT {string.Join(" || ', ' || ", key.Select(k => $"coalesce(CAST({Quote(k)} AS VARCHAR), 'NULL')"))}, count(*) FROM {relation} GROUP BY {columns} HAVING count(*) > 1 LIMIT 1";
+        using DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new MedallionException(ErrorCode.CommandLineInvalid,
+                $"The key ({string.Join(", ", key)}) does not identify a row of {name} on {side.Label}: ({reader.GetString(0)}) is on {reader.GetInt64(1)} rows.\nHelp: name the columns that make a row unique (--key a --key b), or leave --key out to compare whole rows.");
+        }
+    }
+
+    private async Task<IReadOnlyList<DiffSample>> SamplesAsync(string kind, string sql, int count, CancellationToken cancellationToken)
+    {
+        var samples = new List<DiffSample>();
+        if (count <= 0)
+        {
+            return samples;
+        }
+
+        using DuckDbCommand command = Connection.CreateCommand();
+        // DuckDB spells each value as SQL shows it (dates as 2026-01-21, not in this process's culture).
+        command.CommandText = $"SELECT COLUMNS(*)::VARCHAR FROM ({sql}) LIMIT {count}";
+        using DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var values = new List<KeyValuePair<string, string?>>();
+            for (int i = 0; i < reader.FieldCount; i++)
+            {
+                values.Add(KeyValuePair.Create(reader.GetName(i), reader.IsDBNull(i) ? null : reader.GetString(i)));
+            }
+
+            samples.Add(new DiffSample(kind, kind == "changed" ? [.. values.Where(v => v.Value is not null)] : values));
+        }
+
+        return samples;
+    }
+
+    private async Task<ColumnStats> StatsAsync(string relation, string column, string type, CancellationToken cancellationToken)
+    {
+        string q = Quote(column);
+        bool numeric = Pipelines.Contracts.OdcsExport.LogicalType(type) is "integer" or "number";
+        bool ordered = Pipelines.Contracts.OdcsExport.LogicalType(type) is not ("object" or "array" or null);
+        using DuckDbCommand command = Connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FILTER (WHERE {q} IS NULL), approx_count_distinct({q}), "
+            + (ordered ? $"CAST(min({q}) AS VARCHAR), CAST(max({q}) AS VARCHAR), " : "NULL, NULL, ")
+            + (numeric ? $"avg({q})::DOUBLE" : "NULL") + $" FROM {relation}";
+        using DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new ColumnStats(reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetDouble(4));
+    }
+
+    private async Task<long> CountRowsAsync(string relation, CancellationToken cancellationToken)
+    {
+        using DuckDbCommand command = Connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM {relation}";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }
+
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        using DuckDbCommand command = Connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Quote(string identifier) => DuckDbConnection.QuoteIdentifier(identifier);
+
+    /// <summary>A side's columns and their DuckDB types, found case-insensitively as DuckDB finds them.</summary>
+    private sealed class StructTypeColumns(IReadOnlyList<(string Name, string Type)> columns)
+    {
+        public IEnumerable<string> Names => columns.Select(c => c.Name);
+
+        public bool Has(string name) => columns.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+
+        public string? TypeOf(string name) => columns.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)).Type;
+    }
+}

@@ -61,6 +61,10 @@ public enum ErrorCode
     SparkQueryTimedOut = 2205,
     /// <summary>The Spark Connect server answered something the protocol does not allow (an unreadable Arrow batch, a row count that does not match).</summary>
     SparkProtocolViolation = 2206,
+    /// <summary>A model or job asks for <c>engine: spark</c> in a way Spark cannot run: no <c>spark_connect</c> connection to run on, or a setting only DuckDB runs.</summary>
+    SparkModelInvalid = 2207,
+    /// <summary>Spark reported success for a model's write, but the model's Delta table shows no new version of it.</summary>
+    SparkWriteMissing = 2208,
 
     /// <summary>The path holds no Delta table: there is no <c>_delta_log</c> or it has no commits.</summary>
     DeltaTableNotFound = 3001,

@@ -49,6 +49,8 @@ public static class ErrorCodes
         new(ErrorCode.SparkQueryFailed, ErrorKind.Input, "42000"),
         new(ErrorCode.SparkQueryTimedOut, ErrorKind.Unavailable, "57014"),
         new(ErrorCode.SparkProtocolViolation, ErrorKind.Unavailable, "08P01"),
+        new(ErrorCode.SparkModelInvalid, ErrorKind.Input, "F0000"),
+        new(ErrorCode.SparkWriteMissing, ErrorKind.Unavailable, "XX000"),
 
         new(ErrorCode.DeltaTableNotFound, ErrorKind.NotFound, "42P01"),
         new(ErrorCode.DeltaVersionNotFound, ErrorKind.Input, "22023"),

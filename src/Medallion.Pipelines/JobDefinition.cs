@@ -82,6 +82,12 @@ public sealed record JobDefinition(
     /// </summary>
     public bool Continuous { get; init; }
 
+    /// <summary>
+    /// <c>engine:</c> (with <c>connection:</c>): the engine every model the job selects runs on, in place of the one
+    /// in the model's own config; null keeps each model's.
+    /// </summary>
+    public EngineChoice? Engine { get; init; }
+
     /// <summary>The backoff between restarts of a continuous job (<see cref="RetryPolicy.Count"/> unused: it restarts while the server runs).</summary>
     public RetryPolicy Restart { get; init; } = DefaultRestart;
 

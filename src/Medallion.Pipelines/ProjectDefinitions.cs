@@ -171,6 +171,12 @@ public sealed record ModelConfig(
 
     /// <summary>The constraints declared for the model as a whole (several columns, e.g. a composite primary key).</summary>
     public IReadOnlyList<ColumnConstraint> Constraints { get; init; } = [];
+
+    /// <summary>
+    /// <c>engine:</c> (with <c>connection:</c>): where the model's SQL runs; null when the config names none, and the
+    /// model runs on DuckDB unless its job says otherwise (see <see cref="JobDefinition.Engine"/>).
+    /// </summary>
+    public EngineChoice? Engine { get; init; }
 }
 
 /// <summary>A SQL model: <c>models/&lt;namespace&gt;/&lt;name&gt;.sql</c>, a single SELECT.</summary>

@@ -20,6 +20,7 @@ namespace Medallion.Pipelines.ProjectFiles;
 ///     timeout: {model: 10m, run: 1h}
 ///     max_active_runs: 1
 ///     paused: false
+///     engine: spark                    # every selected model runs on Spark (connection: &lt;name&gt; when several)
 ///   - name: orders_stream
 ///     sources: [pg]                    # database sources, their cdc tables streamed
 ///     continuous: true                 # runs while the server runs; no trigger, select, retries or timeout
@@ -30,7 +31,7 @@ namespace Medallion.Pipelines.ProjectFiles;
 internal static class JobReader
 {
     public static readonly string[] Keys =
-        ["name", "description", "select", "sources", "schedule", "timezone", "every", "on_new_data", "after", "catchup", "retries", "timeout", "max_active_runs", "paused", "continuous", "restart"];
+        ["name", "description", "select", "sources", "schedule", "timezone", "every", "on_new_data", "after", "catchup", "retries", "timeout", "max_active_runs", "paused", "continuous", "restart", "engine", "connection"];
 
     private static readonly string[] s_fileKeys = ["jobs"];
     private static readonly string[] s_retryKeys = ["count", "backoff", "jitter"];
@@ -128,6 +129,7 @@ internal static class JobReader
         {
             OnNewFiles = fileSources,
             Continuous = continuous,
+            Engine = EngineReader.Read(map, project.Connections, $"job '{name}'"),
             Restart = restart,
         };
     }

@@ -22,7 +22,7 @@ namespace Medallion.Pipelines.ProjectFiles;
 internal static class ModelConfigReader
 {
     public static readonly string[] Keys =
-        ["description", "owner", "tags", "materialized", "unique_key", "delete_when", "change_columns", "partition_by", "interval_column", "columns", "expectations", "freshness", "retention", "erasure", "forward_only", "contract", "constraints"];
+        ["description", "owner", "tags", "materialized", "unique_key", "delete_when", "change_columns", "partition_by", "interval_column", "columns", "expectations", "freshness", "retention", "erasure", "forward_only", "contract", "constraints", "engine", "connection"];
 
     private static readonly string[] s_columnKeys = ["description", "classification", "tags", "expect", "data_type", "constraints"];
     private static readonly string[] s_materializations = ["table", "append", "merge", "scd2"];
@@ -71,7 +71,8 @@ internal static class ModelConfigReader
             location: location);
     }
 
-    public static ModelConfig Read(YamlMap map)
+    /// <summary>Reads a model's config; <paramref name="connections"/> are the project's, for <c>engine: spark</c>.</summary>
+    public static ModelConfig Read(YamlMap map, IReadOnlyDictionary<string, ConnectionDefinition> connections, string owner)
     {
         YamlFile file = map.File;
         var materialized = Enum.Parse<Materialization>(map.Choice("materialized", s_materializations) ?? "table", ignoreCase: true);
@@ -105,6 +106,14 @@ internal static class ModelConfigReader
         if (intervalColumn is not null && intervalColumn.Trim().Length == 0)
         {
             throw file.Error(map.Value("interval_column")!, "'interval_column' is empty. Expected the column that places a row in a data interval, e.g. 'interval_column: order_date'.", ErrorCode.ModelConfigInvalid);
+        }
+
+        EngineChoice? engine = EngineReader.Read(map, connections, owner);
+        if (engine?.Engine == ModelEngine.Spark && intervalColumn is not null)
+        {
+            throw file.Error(map.Value("interval_column")!,
+                $"{owner} runs on Spark, which writes its whole result with the materialization; replacing a run's data interval ('interval_column') is done by DuckDB only. Expected no 'interval_column', or 'engine: duckdb'.",
+                ErrorCode.SparkModelInvalid);
         }
 
         var columns = new List<ColumnDoc>();
@@ -163,6 +172,7 @@ internal static class ModelConfigReader
             Erasure = Enum.Parse<ErasurePolicy>(map.Choice("erasure", s_erasurePolicies) ?? "delete", ignoreCase: true),
             Contract = contract,
             Constraints = modelConstraints,
+            Engine = engine,
         };
     }
 

@@ -62,7 +62,7 @@ internal sealed class ProjectLoader
         var endpointSources = new List<EndpointSourceDefinition>();
         var kafkaSources = new List<KafkaSourceDefinition>();
         List<SourceDefinition> sources = await ReadSourcesAsync(connections, databaseSources, apiSources, endpointSources, kafkaSources, cancellationToken).ConfigureAwait(false);
-        List<ModelDefinition> models = await ReadModelsAsync(cancellationToken).ConfigureAwait(false);
+        List<ModelDefinition> models = await ReadModelsAsync(connections, cancellationToken).ConfigureAwait(false);
         CheckDuplicates(
             sources.Select(s => (s.Target, s.Location))
                 .Concat(databaseSources.SelectMany(d => d.Tables.Select(t => (t.Target, t.Location))))
@@ -377,7 +377,7 @@ internal sealed class ProjectLoader
         };
     }
 
-    private async Task<List<ModelDefinition>> ReadModelsAsync(CancellationToken cancellationToken)
+    private async Task<List<ModelDefinition>> ReadModelsAsync(Dictionary<string, ConnectionDefinition> connections, CancellationToken cancellationToken)
     {
         var models = new List<ModelDefinition>();
         foreach (string path in ListFiles("models", "*.sql"))
@@ -401,7 +401,7 @@ internal sealed class ProjectLoader
                 (YamlFile file, YamlNode? root) = YamlFile.Parse(display, yaml, offset);
                 if (root is not null)
                 {
-                    config = ModelConfigReader.Read(file.Map(root, "the model config", ModelConfigReader.Keys));
+                    config = ModelConfigReader.Read(file.Map(root, "the model config", ModelConfigReader.Keys), connections, $"model {name}");
                 }
             }
 
@@ -436,7 +436,7 @@ internal sealed class ProjectLoader
                     throw file.Error(keyNode, $"model {model.Name} is configured twice: here and in the leading comment of {model.FilePath}. Expected one place.", ErrorCode.ModelDuplicate);
                 }
 
-                models[index] = model with { Config = ModelConfigReader.Read(file.Map(value, $"the config of {key}", ModelConfigReader.Keys)) };
+                models[index] = model with { Config = ModelConfigReader.Read(file.Map(value, $"the config of {key}", ModelConfigReader.Keys), connections, $"model {model.Name}") };
             }
         }
 

@@ -76,6 +76,12 @@ public sealed record RunOptions
     /// </summary>
     public TimeZoneInfo? TimeZone { get; init; }
 
+    /// <summary>
+    /// The engine every model of the run runs on (a job's <c>engine:</c>), in place of each model's own; null keeps each
+    /// model's (<see cref="ModelConfig.Engine"/>, DuckDB when it names none).
+    /// </summary>
+    public EngineChoice? Engine { get; init; }
+
     /// <summary>How long one model may run; past it the model's DuckDB query is interrupted and nothing is committed (the step fails with <see cref="ErrorCode.RunTimedOut"/>). Null: no limit.</summary>
     public TimeSpan? ModelTimeout { get; init; }
 

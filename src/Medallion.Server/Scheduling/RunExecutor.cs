@@ -312,6 +312,7 @@ internal sealed class RunExecutor : IDisposable
             Variables = variables,
             TimeZone = job.Schedule?.TimeZone,
             ModelTimeout = job.ModelTimeout,
+            Engine = job.Engine,
             StepSlots = _steps,
             Time = _time,
             Progress = log,

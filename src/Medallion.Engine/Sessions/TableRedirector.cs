@@ -1,4 +1,7 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
@@ -40,5 +43,116 @@ public static class TableRedirector
         }
 
         return redirected ? await parsed.ToSqlAsync(connection, cancellationToken).ConfigureAwait(false) : sql;
+    }
+
+    /// <summary>
+    /// The text of <paramref name="sql"/> with the name of each table reference for which <paramref name="replace"/>
+    /// (given the reference's schema, table name and alias as written) returns text put in that text's place; the rest
+    /// of the text (its dialect, comments, spacing) is kept as written. This is the rewrite for SQL another engine runs,
+    /// Spark SQL within what DuckDB parses: DuckDB's parser finds the references and their places in the text
+    /// (<c>query_location</c>), but DuckDB does not re-render the SQL in its own dialect.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.EngineUnsupportedStatement"/> when the text is not a SELECT DuckDB parses,
+    /// or a reference to replace has no place in the text.</exception>
+    public static async Task<string> ReplaceNamesAsync(DuckDbConnection connection, string sql, Func<string, string, string?, string?> replace, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(replace);
+        ParsedStatement parsed = await ParsedStatement.ParseAsync(connection, sql, cancellationToken).ConfigureAwait(false);
+        if (!parsed.IsSelect)
+        {
+            throw new MedallionException(ErrorCode.EngineUnsupportedStatement, $"Only a SELECT can have its tables replaced, and DuckDB's parser reads this SQL otherwise: {parsed.SyntaxError ?? "not a SELECT"}.");
+        }
+
+        var edits = new List<(int Start, int Length, string Text)>();
+        foreach (TableReference reference in parsed.References.Where(r => !r.NamesCte))
+        {
+            string? alias = (string?)reference.Node["alias"];
+            if (replace(reference.Schema, reference.Table, string.IsNullOrEmpty(alias) ? null : alias) is not { } text)
+            {
+                continue;
+            }
+
+            // DuckDB writes 2^64-1 for a position it does not know; the position is a byte offset into the UTF-8 text.
+            if (reference.Node["query_location"] is not System.Text.Json.Nodes.JsonValue at || !at.TryGetValue(out ulong bytes) || bytes >= (ulong)Encoding.UTF8.GetByteCount(sql))
+            {
+                throw new MedallionException(ErrorCode.EngineUnsupportedStatement, $"DuckDB's parser gives no place in the text for the reference to {reference.Schema}.{reference.Table}, so it cannot be replaced.");
+            }
+
+            int start = CharOffset(sql, (int)bytes);
+            edits.Add((start, NameLength(sql, start), text));
+        }
+
+        var rewritten = new StringBuilder(sql);
+        foreach ((int start, int length, string text) in edits.OrderByDescending(e => e.Start))
+        {
+            rewritten.Remove(start, length).Insert(start, text);
+        }
+
+        return rewritten.ToString();
+    }
+
+    private static int CharOffset(string text, int byteOffset)
+    {
+        int bytes = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (bytes >= byteOffset)
+            {
+                return i;
+            }
+
+            bytes += char.IsSurrogatePair(text, i) ? 4 : Encoding.UTF8.GetByteCount(text.AsSpan(i, 1));
+            if (char.IsSurrogatePair(text, i))
+            {
+                i++;
+            }
+        }
+
+        return text.Length;
+    }
+
+    /// <summary>The length of the (possibly qualified, possibly quoted) name that starts at <paramref name="start"/>: <c>silver.orders</c>, <c>"silver"."orders"</c>.</summary>
+    private static int NameLength(string sql, int start)
+    {
+        int i = start;
+        while (true)
+        {
+            if (i < sql.Length && sql[i] is '"' or '`')
+            {
+                char quote = sql[i++];
+                while (i < sql.Length && !(sql[i] == quote && (i + 1 >= sql.Length || sql[i + 1] != quote)))
+                {
+                    i += sql[i] == quote ? 2 : 1;
+                }
+
+                i++;
+            }
+            else
+            {
+                while (i < sql.Length && (char.IsLetterOrDigit(sql[i]) || sql[i] is '_' or '$'))
+                {
+                    i++;
+                }
+            }
+
+            int next = i;
+            while (next < sql.Length && char.IsWhiteSpace(sql[next]))
+            {
+                next++;
+            }
+
+            if (next >= sql.Length || sql[next] != '.')
+            {
+                return Math.Min(i, sql.Length) - start;
+            }
+
+            i = next + 1;
+            while (i < sql.Length && char.IsWhiteSpace(sql[i]))
+            {
+                i++;
+            }
+        }
     }
 }

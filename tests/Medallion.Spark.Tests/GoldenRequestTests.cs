@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Medallion.Spark.Protocol;
 
@@ -9,10 +7,8 @@ namespace Medallion.Spark.Tests;
 /// The exact requests each operation sends, as the service received them, against committed renderings in
 /// <c>Golden/</c> (proto3 JSON, UUIDs numbered in order of appearance). Set MEDALLION_UPDATE_GOLDEN=1 to rewrite them.
 /// </summary>
-public sealed partial class GoldenRequestTests : ServerTestsBase
+public sealed class GoldenRequestTests : ServerTestsBase
 {
-    private static readonly JsonFormatter s_json = new(JsonFormatter.Settings.Default.WithIndentation());
-
     [Fact]
     public async Task A_query_sends_a_reattachable_execute_plan_of_a_sql_relation_then_releases_it()
     {
@@ -107,48 +103,5 @@ public sealed partial class GoldenRequestTests : ServerTestsBase
         Assert.Equal(Convert.FromHexString("0A01731A070A0552030A0171320 16F".Replace(" ", "", StringComparison.Ordinal)), request.ToByteArray());
     }
 
-    private void AssertGolden(string name)
-    {
-        var text = new StringBuilder();
-        foreach (IMessage request in Server.Service.Requests)
-        {
-            text.Append("// ").Append(request.Descriptor.FullName).Append('\n').Append(s_json.Format(request)).Append("\n\n");
-        }
-
-        string actual = NumberUuids(text.ToString());
-        if (Environment.GetEnvironmentVariable("MEDALLION_UPDATE_GOLDEN") == "1")
-        {
-            File.WriteAllText(Path.Combine(SourceGoldenFolder(), name + ".txt"), actual);
-            return;
-        }
-
-        // The build copies the golden files beside the test assembly (the csproj's Golden/*.txt).
-        string path = Path.Combine(AppContext.BaseDirectory, "Golden", name + ".txt");
-        Assert.True(File.Exists(path), $"{path} is missing; run with MEDALLION_UPDATE_GOLDEN=1 to write it.");
-        Assert.Equal(File.ReadAllText(path), actual);
-    }
-
-    /// <summary>The checkout's Golden folder of this project, found from the test assembly's folder upwards.</summary>
-    private static string SourceGoldenFolder()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            string candidate = Path.Combine(directory.FullName, "tests", "Medallion.Spark.Tests", "Golden");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("tests/Medallion.Spark.Tests/Golden was not found above " + AppContext.BaseDirectory);
-    }
-
-    private static string NumberUuids(string text)
-    {
-        var numbers = new Dictionary<string, int>(StringComparer.Ordinal);
-        return Uuid().Replace(text, m => $"<uuid-{(numbers.TryGetValue(m.Value, out int n) ? n : numbers[m.Value] = numbers.Count + 1)}>");
-    }
-
-    [GeneratedRegex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")]
-    private static partial Regex Uuid();
+    private void AssertGolden(string name) => GoldenRequests.Assert(Server.Service.Requests, name);
 }

@@ -65,4 +65,30 @@ public sealed class LiveSparkTests : IAsyncLifetime
         Assert.Equal("TABLE_OR_VIEW_NOT_FOUND", error.ErrorClass);
         Assert.Equal("42P01", error.SqlState);
     }
+
+    /// <summary>
+    /// The quickstart with its gold models on the real Spark, run twice (the second run incremental), holds the tables
+    /// DuckDB builds. Spark writes the project's lake in the system's temporary folder, so it runs on this machine (or
+    /// sees that folder at the same path) with Delta Lake on its classpath.
+    /// </summary>
+    [LiveSparkFact]
+    public async Task Quickstart_gold_models_on_spark_hold_the_tables_duckdb_builds()
+    {
+        string remote = Environment.GetEnvironmentVariable(LiveSparkFactAttribute.Variable)!;
+        using SparkProject spark = SparkModelTests.WithGoldModels(await SparkProject.CreateAsync(remote), onSpark: true);
+        using SparkProject duckDb = SparkModelTests.WithGoldModels(await SparkProject.CreateAsync(remote: null), onSpark: false);
+        foreach (string day in (string[])["", SparkModelTests.SecondDayFile])
+        {
+            if (day.Length > 0)
+            {
+                spark.Write("data/orders/orders_2026-01-02.csv", day);
+                duckDb.Write("data/orders/orders_2026-01-02.csv", day);
+            }
+
+            Pipelines.Running.RunResult run = await spark.RunAsync();
+            Assert.True(run.Succeeded, run.Error);
+            Assert.True((await duckDb.RunAsync()).Succeeded);
+            Assert.Equal(await SparkModelTests.TablesAsync(duckDb), await SparkModelTests.TablesAsync(spark));
+        }
+    }
 }

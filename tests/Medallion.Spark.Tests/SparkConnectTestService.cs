@@ -17,8 +17,10 @@ namespace Medallion.Spark.Tests;
 /// context, a client type, a reattachable execution with its own operation id, a SQL plan), runs the SQL on DuckDB and
 /// streams the rows back as Arrow batches of <see cref="RowsPerBatch"/> rows, one per response. Faults are armed by the
 /// tests: a stream that breaks after some responses, a Spark error with ErrorInfo, a query that runs until interrupted.
+/// It also stands for Spark with Delta Lake: models' writes and reads of <c>delta.`path`</c> run on the lake (the
+/// <c>.Lake</c> part).
 /// </summary>
-internal sealed class SparkConnectTestService : SparkConnectService.SparkConnectServiceBase, IDisposable
+internal sealed partial class SparkConnectTestService : SparkConnectService.SparkConnectServiceBase, IDisposable
 {
     public const string FirstServerSideSessionId = "00000000-0000-4000-8000-00000000beef";
     public const string SlowMarker = "/* slow */";
@@ -121,7 +123,7 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
         }
 
         bool command = request.Plan.OpTypeCase == Plan.OpTypeOneofCase.Command;
-        execution.Responses.AddRange(command ? CommandResponses(execution, sql) : await QueryResponsesAsync(execution, sql));
+        execution.Responses.AddRange(command ? (IsLakeWrite(sql) ? await LakeWriteResponsesAsync(execution, sql) : CommandResponses(execution, sql)) : await QueryResponsesAsync(execution, sql));
         _responseIds[request.OperationId] = execution.Responses.Select(r => r.ResponseId).ToList();
         await StreamAsync(execution, 0, responseStream, context);
     }
@@ -286,7 +288,7 @@ internal sealed class SparkConnectTestService : SparkConnectService.SparkConnect
         {
             execution.Response(r => r.ExecutionProgress = new ExecutePlanResponse.Types.ExecutionProgress { NumInflightTasks = 1 }),
         };
-        foreach (RecordBatch batch in await RunAsync(sql))
+        foreach (RecordBatch batch in await RunAsync(sql.Contains("delta.`", StringComparison.Ordinal) ? await DuckDbQueryAsync(sql) : sql))
         {
             using (batch)
             {

@@ -76,6 +76,11 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
             incremental = false;
         }
 
+        if (OnSpark)
+        {
+            return await BuildOnSparkAsync(planner, upstream, target, last, incremental, elapsed, cancellationToken).ConfigureAwait(false);
+        }
+
         if (incremental && !await BindIncrementalAsync(planner, upstream, last!, cancellationToken).ConfigureAwait(false))
         {
             incremental = false;

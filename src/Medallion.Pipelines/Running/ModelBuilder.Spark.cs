@@ -1,0 +1,215 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Medallion.Catalog;
+using Medallion.Delta;
+using Medallion.Delta.Actions;
+using Medallion.Delta.ChangeDataFeed;
+using Medallion.Delta.Snapshots;
+using Medallion.Engine;
+using Medallion.Engine.Scanning;
+using Medallion.Engine.Sessions;
+using Medallion.Spark;
+
+namespace Medallion.Pipelines.Running;
+
+/// <summary>
+/// A model on Spark: its SQL (Spark SQL) runs on the cluster of its <c>spark_connect</c> connection and writes the
+/// model's Delta table there (<c>CREATE OR REPLACE TABLE</c>, <c>INSERT INTO</c> or <c>MERGE INTO</c>, see
+/// <see cref="SparkModelSql"/>), reading each upstream table at the version this run pinned, or only the rows it
+/// gained since the last run's, so incremental runs read what a DuckDB build would. Medallion then reads the version
+/// Spark committed from the log and treats it as its own: expectations on its rows (quarantined rows moved out by a
+/// commit of Medallion's, a broken fail rule restoring the table to the version before), and the catalog's record
+/// through <see cref="CommitRecorder"/>.
+/// </summary>
+internal sealed partial class ModelBuilder
+{
+    /// <summary>The engine this build runs on: the run's (a job's <c>engine:</c>), else the model's own.</summary>
+    private EngineChoice? Engine => _run.Options.Engine ?? Config.Engine;
+
+    private bool OnSpark => Engine?.Engine == ModelEngine.Spark;
+
+    private async Task<StepResult> BuildOnSparkAsync(UpstreamPlanner planner, IReadOnlyList<TableName> upstream, Snapshot? target, ModelRunRecord? last, bool incremental, Stopwatch elapsed, CancellationToken cancellationToken)
+    {
+        SparkConnectRemote remote = SparkRemote();
+        if (!remote.IsLoopback && !_location.Contains("://", StringComparison.Ordinal))
+        {
+            throw new MedallionException(
+                ErrorCode.SparkModelInvalid,
+                $"{_model.FilePath}: model {_model.Name} runs on Spark at {remote.Host}, but its table lives at the local path '{_location}', which the cluster cannot reach; nothing was run.\nHelp: keep the lake on object storage (storage: s3://..., az://..., gs://...) that both Medallion and the cluster reach.",
+                location: Engine!.Location);
+        }
+
+        Dictionary<TableName, string>? relations = incremental ? await SparkChangesAsync(planner, upstream, last!, cancellationToken).ConfigureAwait(false) : null;
+        incremental = relations is not null;
+        relations ??= planner.Versions.Count == 0 ? [] : upstream.ToDictionary(t => t, t => SparkModelSql.TableAt(ProjectCatalog.TableLocation(_run.Project, t), planner.Versions[UpstreamPlanner.Key(t)]));
+        string select = await TableRedirector.ReplaceNamesAsync(
+            _connection,
+            _model.Sql,
+            (schema, table, alias) => relations.TryGetValue(new TableName(schema, table), out string? relation) ? relation + (alias is null ? " AS " + SparkModelSql.Quote(table) : string.Empty) : null,
+            cancellationToken).ConfigureAwait(false);
+        string statement = (Config.Materialized, incremental) switch
+        {
+            (Materialization.Append, true) => SparkModelSql.InsertInto(_location, select),
+            (Materialization.Merge, true) => SparkModelSql.MergeInto(_location, select, Config),
+            (Materialization.Scd2, _) when target is not null && !_run.Options.FullRefresh =>
+                SparkModelSql.MergeHistory(_location, target.Version, select, Config, target.Schema, _run.StartedAt),
+            _ => SparkModelSql.CreateOrReplace(_location, select, Config, _run.StartedAt),
+        };
+
+        await RunOnSparkAsync(remote, statement, cancellationToken).ConfigureAwait(false);
+        Snapshot written = await _writer.TryGetSnapshotAsync(_location, CancellationToken.None).ConfigureAwait(false) is { } latest && latest.Version > (target?.Version ?? -1)
+            ? latest
+            : throw new MedallionException(
+                ErrorCode.SparkWriteMissing,
+                $"{_model.FilePath}: Spark reported model {_model.Name}'s write done, but its table at '{_location}' has no version after {target?.Version.ToString(CultureInfo.InvariantCulture) ?? "none"}.\nHelp: check that the connection's cluster writes where Medallion reads (the same storage, not a copy), and that no one restored the table meanwhile.",
+                location: Engine!.Location);
+        _notes.Add(string.Create(CultureInfo.InvariantCulture, $"written by Spark at {remote.Host} as version {written.Version} ({written.CommitInfo?.Operation ?? "a write"})"));
+        return await CheckSparkVersionAsync(written, target, incremental, planner, elapsed, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The remote of the build's <c>spark_connect</c> connection (checked when the project loaded).</summary>
+    private SparkConnectRemote SparkRemote()
+    {
+        string name = Engine!.SparkConnection!;
+        return _run.Project.Connections.TryGetValue(name, out ConnectionDefinition? connection) && connection.Settings.TryGetValue("remote", out string? remote)
+            ? SparkConnectRemote.Parse(remote)
+            : throw new MedallionException(ErrorCode.SparkModelInvalid, $"{_model.FilePath}: model {_model.Name} runs on Spark connection '{name}', which the project no longer defines.", location: Engine.Location);
+    }
+
+    /// <summary>
+    /// Each upstream as the rows it gained since the version the last run read, as Spark reads them; null (with a note)
+    /// when one cannot be read that way, for the same reasons a DuckDB build falls back (<see cref="UpstreamPlanner.ChangesSinceAsync"/>).
+    /// </summary>
+    private async Task<Dictionary<TableName, string>?> SparkChangesAsync(UpstreamPlanner planner, IReadOnlyList<TableName> upstream, ModelRunRecord last, CancellationToken cancellationToken)
+    {
+        var relations = new Dictionary<TableName, string>();
+        foreach (TableName name in upstream)
+        {
+            if (!last.UpstreamVersions.TryGetValue(UpstreamPlanner.Key(name), out long consumed))
+            {
+                _notes.Add($"full recompute: {name} was not read by the last run");
+                return null;
+            }
+
+            (UpstreamRelation? relation, string? reason) = await planner.ChangesSinceAsync(name, consumed, withDeletes: false, cancellationToken).ConfigureAwait(false);
+            if (relation is null)
+            {
+                _notes.Add("full recompute: " + reason);
+                return null;
+            }
+
+            relations[name] = SparkModelSql.ChangesBetween(ProjectCatalog.TableLocation(_run.Project, name), consumed, relation.Version);
+        }
+
+        return relations;
+    }
+
+    /// <summary>
+    /// Sends the statement to Spark, reporting Spark's error as the model's (nothing of it is recorded: whatever Spark
+    /// did not commit does not exist). Cancelling (the model's timeout, the run's cancel) interrupts it on the server.
+    /// </summary>
+    private async Task RunOnSparkAsync(SparkConnectRemote remote, string statement, CancellationToken cancellationToken)
+    {
+        SparkConnectClient client = SparkConnectClient.Connect(remote, new SparkConnectClientOptions { LoggerFactory = _run.Logs });
+        await using (client.ConfigureAwait(false))
+        {
+            try
+            {
+                await client.CommandAsync(statement, new SparkQueryOptions { Tags = ["medallion-run-" + _run.RunId] }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SparkException e) when (e.Code == ErrorCode.SparkQueryFailed)
+            {
+                throw new MedallionException(
+                    ErrorCode.RunModelFailed,
+                    $"{_model.FilePath}: model {_model.Name} failed on Spark at {remote.Host}: {e.Message.Split("\nHelp:")[0]}\nNothing was committed to {_model.Name}.\nHelp: try the SELECT on its own in a Spark SQL session.",
+                    e,
+                    location: new SourceLocation(_model.FilePath));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks the expectations on the version Spark wrote (its new rows, for an incremental build), as a DuckDB build
+    /// checks its candidate: a broken fail rule restores the version before (or empties a table Spark just created) and
+    /// fails the model; quarantined rows go to the quarantine table, and a commit of Medallion's takes them out of the
+    /// model's table. Every version committed is recorded in the catalog.
+    /// </summary>
+    private async Task<StepResult> CheckSparkVersionAsync(Snapshot written, Snapshot? target, bool incremental, UpstreamPlanner planner, Stopwatch elapsed, CancellationToken cancellationToken)
+    {
+        DeltaTable table = OpenTarget();
+        string rows = incremental && target is not null
+            ? await NewRowsAsync(table, written, target.Version, cancellationToken).ConfigureAwait(false)
+            : await DeltaScanSql.BuildAsync(table, written, null, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync($"CREATE OR REPLACE TEMP VIEW {CandidateTable} AS {rows}", cancellationToken).ConfigureAwait(false);
+        List<string> columns = written.Schema.Fields.Select(f => f.Name).ToList();
+        string operation = written.CommitInfo?.Operation ?? "WRITE";
+        var sparkWrite = new DeltaOperationResult(operation, _location, written.Version, true) { RowsAffected = RowsAffected(written.CommitInfo) };
+
+        QualityVerdict verdict;
+        try
+        {
+            verdict = await CheckQualityAsync(CandidateTable, EstimatedColumns(columns, !incremental), incremental, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.QualityCheckFailed)
+        {
+            await RecordAsync(written.Version, operation).ConfigureAwait(false);
+            DeltaOperationResult undone = target is not null
+                ? await _writer.RestoreAsync(_location, target.Version, cancellationToken: CancellationToken.None).ConfigureAwait(false)
+                : await _writer.DeleteAsync(_location, null, CancellationToken.None).ConfigureAwait(false);
+            await RecordAsync(undone.Version, undone.Operation).ConfigureAwait(false);
+            string how = target is not null
+                ? string.Create(CultureInfo.InvariantCulture, $"version {written.Version}, written by Spark, was undone: version {undone.Version} restores version {target.Version}")
+                : string.Create(CultureInfo.InvariantCulture, $"version {written.Version}, the table's first, written by Spark, was emptied by version {undone.Version}");
+            throw new MedallionException(e.Code, $"{e.Message}\nOn Spark the rows are checked after Spark's commit: {how}.", e, location: e.Location);
+        }
+
+        if (verdict.QuarantineRowsSql is not { } quarantined)
+        {
+            return await FinishAsync(sparkWrite, incremental, planner, elapsed).ConfigureAwait(false);
+        }
+
+        // Spark's version stands until Medallion's commit takes the quarantined rows out, so it is recorded as any other.
+        await RecordAsync(written.Version, operation).ConfigureAwait(false);
+        await QuarantineAsync(quarantined, written, cancellationToken).ConfigureAwait(false);
+        string all = await DeltaScanSql.BuildAsync(table, written, null, cancellationToken).ConfigureAwait(false);
+        string names = string.Join(", ", columns.Select(Q));
+        DeltaOperationResult cleaned = await _writer.WriteAsync(
+            _location,
+            $"SELECT {names} FROM ({all}) AS written EXCEPT ALL SELECT {names} FROM ({quarantined}) AS quarantined",
+            WriteOptions(DeltaWriteMode.Overwrite),
+            cancellationToken).ConfigureAwait(false);
+        _notes.Add(string.Create(CultureInfo.InvariantCulture, $"version {cleaned.Version} takes the quarantined rows out of Spark's version {written.Version}"));
+        return await FinishAsync(cleaned with { RowsAffected = sparkWrite.RowsAffected }, incremental, planner, elapsed).ConfigureAwait(false);
+    }
+
+    private async Task RecordAsync(long version, string operation) =>
+        await CommitRecorder.RecordAsync(_run, _model.Name, _location, version, operation, await ColumnDocsAsync(CancellationToken.None).ConfigureAwait(false), _writer).ConfigureAwait(false);
+
+    /// <summary>The rows of the table's versions after <paramref name="before"/> up to <paramref name="written"/> that are inserts or update images.</summary>
+    private static async Task<string> NewRowsAsync(DeltaTable table, Snapshot written, long before, CancellationToken cancellationToken)
+    {
+        ChangeFeedPlan plan = await table.PlanChangesAsync(written, before + 1, cancellationToken).ConfigureAwait(false);
+        LocalMirror mirror = LocalMirror.Of(table.Store);
+        await mirror.FetchAsync(plan, cancellationToken).ConfigureAwait(false);
+        return $"SELECT * EXCLUDE ({string.Join(", ", UpstreamPlanner.ChangeColumns)}) FROM ({DeltaScanSql.Build(plan, mirror)}) WHERE {DeltaScanSql.ChangeTypeColumn} IN ('insert', 'update_postimage')";
+    }
+
+    /// <summary>The rows a commit wrote, from its <c>operationMetrics</c> as Spark's Delta writes them; 0 when it has none.</summary>
+    private static long RowsAffected(CommitInfo? commit)
+    {
+        if (commit is null || commit.Raw.ValueKind != JsonValueKind.Object || !commit.Raw.TryGetProperty("operationMetrics", out JsonElement metrics) || metrics.ValueKind != JsonValueKind.Object)
+        {
+            return 0;
+        }
+
+        long Metric(string name) =>
+            metrics.TryGetProperty(name, out JsonElement value) && long.TryParse(value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText(), NumberStyles.Integer, CultureInfo.InvariantCulture, out long number) ? number : 0;
+        return Metric("numOutputRows") + Metric("numTargetRowsInserted") + Metric("numTargetRowsUpdated") + Metric("numTargetRowsDeleted");
+    }
+}

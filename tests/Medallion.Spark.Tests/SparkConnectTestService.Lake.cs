@@ -17,6 +17,8 @@ namespace Medallion.Spark.Tests;
 /// executed on the lake with Medallion's own Delta writer and scans, on DuckDB. Spark SQL's own spellings the
 /// models use (backticks, <c>&lt;=&gt;</c>, TIMESTAMP as an instant) become DuckDB's. A statement of another shape is
 /// refused as Spark would refuse SQL it cannot parse, so a test notices any statement the builder did not mean.
+/// Delta's idempotent DML settings (<c>spark.databricks.delta.write.txnAppId</c>, <c>txnVersion</c>) put a <c>txn</c>
+/// on CREATE and INSERT commits (the writer's merge records none).
 /// </summary>
 internal sealed partial class SparkConnectTestService
 {
@@ -26,12 +28,12 @@ internal sealed partial class SparkConnectTestService
     private static bool IsLakeWrite(string sql) => LakeWrite().IsMatch(sql);
 
     /// <summary>Executes a write statement on the lake; returns the responses Spark sends for it.</summary>
-    private async Task<List<Protocol.ExecutePlanResponse>> LakeWriteResponsesAsync(Execution execution, string sql)
+    private async Task<List<Protocol.ExecutePlanResponse>> LakeWriteResponsesAsync(Execution execution, string session, string sql)
     {
         await _duckDbLock.WaitAsync();
         try
         {
-            (string path, DeltaOperationResult result, RecordBatch? output) = await ExecuteLakeWriteAsync(sql);
+            (string path, DeltaOperationResult result, RecordBatch? output) = await ExecuteLakeWriteAsync(session, sql);
             LakeWrites.Enqueue((LakeWrite().Match(sql).Groups["verb"].Value, path, result.Version));
             var relation = new Protocol.LocalRelation();
             if (output is not null)
@@ -63,9 +65,16 @@ internal sealed partial class SparkConnectTestService
         }
     }
 
-    private async Task<(string Path, DeltaOperationResult Result, RecordBatch? Output)> ExecuteLakeWriteAsync(string sql)
+    /// <summary>The <c>txn</c> Delta's idempotent DML settings ask the session's writes to record; null when they are not set.</summary>
+    private (string? AppId, long? Version) Transaction(string session) =>
+        _config.TryGetValue((session, "spark.databricks.delta.write.txnAppId"), out string? app) && _config.TryGetValue((session, "spark.databricks.delta.write.txnVersion"), out string? version)
+            ? (app, long.Parse(version, CultureInfo.InvariantCulture))
+            : (null, null);
+
+    private async Task<(string Path, DeltaOperationResult Result, RecordBatch? Output)> ExecuteLakeWriteAsync(string session, string sql)
     {
         var writer = new DeltaWriter(_duckDb);
+        (string? appId, long? appVersion) = Transaction(session);
         if (CreateTableAs().Match(sql) is { Success: true } create)
         {
             string path = create.Groups["path"].Value;
@@ -76,6 +85,8 @@ internal sealed partial class SparkConnectTestService
                 Mode = exists ? DeltaWriteMode.Overwrite : DeltaWriteMode.Append,
                 OverwriteSchema = true,
                 PartitionBy = partitions,
+                ApplicationId = appId,
+                ApplicationVersion = appVersion,
             }), null);
         }
 
@@ -86,7 +97,7 @@ internal sealed partial class SparkConnectTestService
             // Spark inserts by position: the query's columns take the table's names in order.
             string[] names = [.. table.Schema.Fields.Select(f => DuckDbConnection.QuoteIdentifier(f.Name))];
             string query = $"SELECT * FROM ({await DuckDbQueryAsync(insert.Groups["query"].Value)}) AS inserted({string.Join(", ", names)})";
-            return (path, await writer.WriteAsync(path, query, new DeltaWriteOptions { Mode = DeltaWriteMode.Append }), null);
+            return (path, await writer.WriteAsync(path, query, new DeltaWriteOptions { Mode = DeltaWriteMode.Append, ApplicationId = appId, ApplicationVersion = appVersion }), null);
         }
 
         if (MergeInto().Match(sql) is { Success: true } merge)

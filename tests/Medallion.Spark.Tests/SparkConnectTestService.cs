@@ -28,7 +28,8 @@ internal sealed partial class SparkConnectTestService : SparkConnectService.Spar
     private readonly DuckDbConnection _duckDb = new();
     private readonly SemaphoreSlim _duckDbLock = new(1, 1);
     private readonly ConcurrentDictionary<string, Execution> _executions = new();
-    private readonly ConcurrentDictionary<string, string> _config = new();
+    // Settings are a session's own, as Spark's runtime config is.
+    private readonly ConcurrentDictionary<(string Session, string Key), string> _config = new();
     private readonly ConcurrentDictionary<string, FetchErrorDetailsResponse> _errors = new();
     private readonly ConcurrentDictionary<string, List<string>> _responseIds = new();
 
@@ -123,7 +124,7 @@ internal sealed partial class SparkConnectTestService : SparkConnectService.Spar
         }
 
         bool command = request.Plan.OpTypeCase == Plan.OpTypeOneofCase.Command;
-        execution.Responses.AddRange(command ? (IsLakeWrite(sql) ? await LakeWriteResponsesAsync(execution, sql) : CommandResponses(execution, sql)) : await QueryResponsesAsync(execution, sql));
+        execution.Responses.AddRange(command ? (IsLakeWrite(sql) ? await LakeWriteResponsesAsync(execution, request.SessionId, sql) : CommandResponses(execution, sql)) : await QueryResponsesAsync(execution, sql));
         _responseIds[request.OperationId] = execution.Responses.Select(r => r.ResponseId).ToList();
         await StreamAsync(execution, 0, responseStream, context);
     }
@@ -215,7 +216,7 @@ internal sealed partial class SparkConnectTestService : SparkConnectService.Spar
             case ConfigRequest.Types.Operation.OpTypeOneofCase.Set:
                 foreach (KeyValue pair in request.Operation.Set.Pairs)
                 {
-                    _config[pair.Key] = pair.Value;
+                    _config[(request.SessionId, pair.Key)] = pair.Value;
                 }
 
                 break;
@@ -223,7 +224,7 @@ internal sealed partial class SparkConnectTestService : SparkConnectService.Spar
                 foreach (string key in request.Operation.GetOption.Keys)
                 {
                     var pair = new KeyValue { Key = key };
-                    if (_config.TryGetValue(key, out string? value))
+                    if (_config.TryGetValue((request.SessionId, key), out string? value))
                     {
                         pair.Value = value;
                     }

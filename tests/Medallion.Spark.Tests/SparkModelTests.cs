@@ -127,17 +127,20 @@ public sealed partial class SparkModelTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Each_materialization_sends_its_write_as_one_sql_command_with_pinned_upstream_versions()
+    public async Task Each_materialization_sends_the_runs_txn_settings_then_its_write_as_one_sql_command_with_pinned_upstream_versions()
     {
         WithGoldModels(_spark, onSpark: true);
         Assert.True((await _spark.RunAsync()).Succeeded);
         _spark.Write("data/orders/orders_2026-01-02.csv", SecondDayFile);
         Assert.True((await _spark.RunAsync()).Succeeded);
 
-        IEnumerable<ExecutePlanRequest> writes = _server.Service.Requests.OfType<ExecutePlanRequest>()
-            .Where(r => r.Plan.Command?.SqlCommand is not null)
-            .OrderBy(r => r.Plan.Command.SqlCommand.Sql, StringComparer.Ordinal);
-        GoldenRequests.Assert(writes, "model-writes", text => RunStart().Replace(RunTag().Replace(text.Replace(_spark.Directory, "<project>", StringComparison.Ordinal), "medallion-run-<run>"), "TIMESTAMP '<run start>'"));
+        // Each build's session: the run's txn settings, then its write; builds run side by side, so sessions are ordered by their write.
+        IEnumerable<Google.Protobuf.IMessage> writes = _server.Service.Requests
+            .Where(r => r is ConfigRequest || (r is ExecutePlanRequest e && e.Plan.Command?.SqlCommand is not null))
+            .GroupBy(r => r is ConfigRequest config ? config.SessionId : ((ExecutePlanRequest)r).SessionId)
+            .OrderBy(session => session.OfType<ExecutePlanRequest>().Single().Plan.Command.SqlCommand.Sql, StringComparer.Ordinal)
+            .SelectMany(session => session);
+        GoldenRequests.Assert(writes, "model-writes", text => RunNumber().Replace(RunStart().Replace(RunTag().Replace(text.Replace(_spark.Directory, "<project>", StringComparison.Ordinal), "medallion-run-<run>"), "TIMESTAMP '<run start>'"), "\"value\": \"<run number>\""));
     }
 
     [Fact]
@@ -211,6 +214,33 @@ public sealed partial class SparkModelTests : IAsyncLifetime
         Assert.Equal(["1|120.50"], await _spark.QueryAsync("SELECT order_id, amount FROM gold.big_orders_quarantine"));
         Assert.Equal(["0:CREATE TABLE AS SELECT", "1:WRITE"], await _spark.CatalogVersionsAsync("gold.big_orders"));
     }
+
+    [Fact]
+    public async Task A_retried_attempt_of_a_run_whose_spark_append_committed_does_not_append_its_rows_again()
+    {
+        _spark.Model("gold.ticks", "engine: spark\nmaterialized: append", "SELECT 1 AS id");
+        RunRecord queued;
+        await using (CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_spark.Directory)))
+        {
+            queued = (await catalog.Runs.TryQueueRunAsync(new RunStart("job", RunTrigger.Api, "gold.ticks", null, null, "holder")))!;
+            await catalog.Runs.StartAttemptAsync(queued.Id);
+        }
+
+        RunResult first = await _spark.RunAsync(new RunOptions { Select = "gold.ticks", RunId = queued.Id });
+        RunResult retried = await _spark.RunAsync(new RunOptions { Select = "gold.ticks", RunId = queued.Id });
+        RunResult later = await _spark.RunAsync(new RunOptions { Select = "gold.ticks" });
+
+        var ticks = new TableName("gold", "ticks");
+        Assert.Equal((StepState.Succeeded, 0L), (first[ticks].State, first[ticks].CommittedVersion));
+        Assert.Equal((StepState.Succeeded, null), (retried[ticks].State, retried[ticks].CommittedVersion));
+        Assert.Equal([$"already committed by an earlier attempt of run {queued.Id}; not written again"], retried[ticks].Notes);
+        Assert.Equal(1L, later[ticks].CommittedVersion);
+        Assert.Equal(["CREATE OR REPLACE TABLE", "INSERT INTO"], _server.Service.LakeWrites.Select(w => w.Statement));
+        Assert.Equal(["2"], await _spark.QueryAsync("SELECT count(*) FROM gold.ticks"));
+    }
+
+    [GeneratedRegex("\"value\": \"[0-9]{15,19}\"")]
+    private static partial Regex RunNumber();
 
     [GeneratedRegex("medallion-run-[0-9a-f]{32}")]
     private static partial Regex RunTag();

@@ -62,7 +62,20 @@ internal sealed partial class ModelBuilder
             _ => SparkModelSql.CreateOrReplace(_location, select, Config, _run.StartedAt),
         };
 
-        await RunOnSparkAsync(remote, statement, cancellationToken).ConfigureAwait(false);
+        // As a DuckDB build's commit, Spark's carries the run's txn (Delta's idempotent DML settings), so a later run
+        // sees a commit the catalog never recorded and a retried attempt of this run does not write twice.
+        long? attempt = RunTransactionVersion(_run.RunId);
+        long? committed = target is not null && target.TransactionVersions.TryGetValue(RunTransaction, out long carried) ? carried : null;
+        if (attempt is not null && committed == attempt)
+        {
+            _notes.Add($"already committed by an earlier attempt of run {_run.RunId}; not written again");
+            return await FinishAsync(null, incremental, planner, elapsed).ConfigureAwait(false);
+        }
+
+        Dictionary<string, string> settings = attempt is long number && !(committed > number)
+            ? new() { [TxnAppIdSetting] = RunTransaction, [TxnVersionSetting] = number.ToString(CultureInfo.InvariantCulture) }
+            : [];
+        await RunOnSparkAsync(remote, settings, statement, cancellationToken).ConfigureAwait(false);
         Snapshot written = await _writer.TryGetSnapshotAsync(_location, CancellationToken.None).ConfigureAwait(false) is { } latest && latest.Version > (target?.Version ?? -1)
             ? latest
             : throw new MedallionException(
@@ -72,6 +85,12 @@ internal sealed partial class ModelBuilder
         _notes.Add(string.Create(CultureInfo.InvariantCulture, $"written by Spark at {remote.Host} as version {written.Version} ({written.CommitInfo?.Operation ?? "a write"})"));
         return await CheckSparkVersionAsync(written, target, incremental, planner, elapsed, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Delta's session setting naming the application a DML statement's <c>txn</c> action records.</summary>
+    internal const string TxnAppIdSetting = "spark.databricks.delta.write.txnAppId";
+
+    /// <summary>Delta's session setting with the version the <c>txn</c> action records; a version already committed for the application is not written again.</summary>
+    internal const string TxnVersionSetting = "spark.databricks.delta.write.txnVersion";
 
     /// <summary>The remote of the build's <c>spark_connect</c> connection (checked when the project loaded).</summary>
     private SparkConnectRemote SparkRemote()
@@ -111,16 +130,22 @@ internal sealed partial class ModelBuilder
     }
 
     /// <summary>
-    /// Sends the statement to Spark, reporting Spark's error as the model's (nothing of it is recorded: whatever Spark
+    /// Sends the statement to Spark, after the session <paramref name="settings"/>, reporting Spark's error as the model's (nothing of it is recorded: whatever Spark
     /// did not commit does not exist). Cancelling (the model's timeout, the run's cancel) interrupts it on the server.
     /// </summary>
-    private async Task RunOnSparkAsync(SparkConnectRemote remote, string statement, CancellationToken cancellationToken)
+    private async Task RunOnSparkAsync(SparkConnectRemote remote, IReadOnlyDictionary<string, string> settings, string statement, CancellationToken cancellationToken)
     {
+        // A session of its own per build: its settings (the run's txn) reach this statement only.
         SparkConnectClient client = SparkConnectClient.Connect(remote, new SparkConnectClientOptions { LoggerFactory = _run.Logs });
         await using (client.ConfigureAwait(false))
         {
             try
             {
+                if (settings.Count > 0)
+                {
+                    await client.SetConfigAsync(settings, cancellationToken).ConfigureAwait(false);
+                }
+
                 await client.CommandAsync(statement, new SparkQueryOptions { Tags = ["medallion-run-" + _run.RunId] }, cancellationToken).ConfigureAwait(false);
             }
             catch (SparkException e) when (e.Code == ErrorCode.SparkQueryFailed)

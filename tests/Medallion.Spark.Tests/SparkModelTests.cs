@@ -112,6 +112,19 @@ public sealed partial class SparkModelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_spark_model_has_table_and_column_lineage_from_its_sql()
+    {
+        _spark.OnSpark("gold.daily_revenue");
+
+        Assert.True((await _spark.RunAsync()).Succeeded);
+
+        await using CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_spark.Directory));
+        List<LineageEdge> edges = await catalog.Tables.GetUpstreamEdgesAsync(TableName.Parse("gold.daily_revenue"));
+        Assert.Contains(new LineageEdge(TableName.Parse("silver.orders"), "amount", TableName.Parse("gold.daily_revenue"), "revenue"), edges);
+        Assert.Contains(new LineageEdge(TableName.Parse("silver.orders"), "order_date", TableName.Parse("gold.daily_revenue"), "order_date"), edges);
+    }
+
+    [Fact]
     public async Task A_job_with_engine_spark_runs_every_model_it_selects_on_spark()
     {
         _spark.Write("jobs/gold.yml", "jobs:\n  - name: gold_on_spark\n    select: gold.daily_revenue\n    engine: spark\n");
@@ -213,6 +226,20 @@ public sealed partial class SparkModelTests : IAsyncLifetime
         Assert.Equal(["2|35.00", "3|89.90"], await _spark.QueryAsync("SELECT * FROM gold.big_orders ORDER BY order_id"));
         Assert.Equal(["1|120.50"], await _spark.QueryAsync("SELECT order_id, amount FROM gold.big_orders_quarantine"));
         Assert.Equal(["0:CREATE TABLE AS SELECT", "1:WRITE"], await _spark.CatalogVersionsAsync("gold.big_orders"));
+    }
+
+    [Fact]
+    public async Task An_incremental_spark_model_with_nothing_new_upstream_sends_nothing_to_spark()
+    {
+        _spark.Model("gold.order_log", "engine: spark\nmaterialized: append", "SELECT order_id, amount FROM bronze.orders");
+        Assert.True((await _spark.RunAsync()).Succeeded);
+
+        RunResult again = await _spark.RunAsync();
+
+        StepResult step = again[TableName.Parse("gold.order_log")];
+        Assert.Equal((StepState.Succeeded, RunMode.Incremental, null), (step.State, step.Mode, step.CommittedVersion));
+        Assert.Equal(["nothing new upstream since the last run; nothing sent to Spark"], step.Notes);
+        Assert.Equal(["CREATE OR REPLACE TABLE"], _server.Service.LakeWrites.Select(w => w.Statement));
     }
 
     [Fact]

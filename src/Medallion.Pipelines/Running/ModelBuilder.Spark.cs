@@ -47,6 +47,13 @@ internal sealed partial class ModelBuilder
 
         Dictionary<TableName, string>? relations = incremental ? await SparkChangesAsync(planner, upstream, last!, cancellationToken).ConfigureAwait(false) : null;
         incremental = relations is not null;
+        if (incremental && upstream.Count > 0 && upstream.All(t => planner.Versions[UpstreamPlanner.Key(t)] == last!.UpstreamVersions[UpstreamPlanner.Key(t)]))
+        {
+            // As a DuckDB build writes no rows then, Spark is not asked to write none (which would commit an empty version).
+            _notes.Add("nothing new upstream since the last run; nothing sent to Spark");
+            return await FinishAsync(null, incremental, planner, elapsed).ConfigureAwait(false);
+        }
+
         relations ??= planner.Versions.Count == 0 ? [] : upstream.ToDictionary(t => t, t => SparkModelSql.TableAt(ProjectCatalog.TableLocation(_run.Project, t), planner.Versions[UpstreamPlanner.Key(t)]));
         string select = await TableRedirector.ReplaceNamesAsync(
             _connection,
@@ -76,7 +83,15 @@ internal sealed partial class ModelBuilder
             ? new() { [TxnAppIdSetting] = RunTransaction, [TxnVersionSetting] = number.ToString(CultureInfo.InvariantCulture) }
             : [];
         await RunOnSparkAsync(remote, settings, statement, cancellationToken).ConfigureAwait(false);
-        Snapshot written = await _writer.TryGetSnapshotAsync(_location, CancellationToken.None).ConfigureAwait(false) is { } latest && latest.Version > (target?.Version ?? -1)
+        Snapshot? latest = await _writer.TryGetSnapshotAsync(_location, CancellationToken.None).ConfigureAwait(false);
+        if (target is not null && !statement.StartsWith("CREATE OR REPLACE TABLE ", StringComparison.Ordinal) && latest?.Version == target.Version)
+        {
+            // Delta may commit no version for a MERGE or INSERT that changes nothing; a replace always commits one.
+            _notes.Add("Spark committed no version: nothing to write");
+            return await FinishAsync(null, incremental, planner, elapsed).ConfigureAwait(false);
+        }
+
+        Snapshot written = latest is not null && latest.Version > (target?.Version ?? -1)
             ? latest
             : throw new MedallionException(
                 ErrorCode.SparkWriteMissing,

@@ -140,6 +140,21 @@ public enum ErrorCode
     StorageConfigurationInvalid = 5009,
     /// <summary>The disk a table's files are written to (the lake, or a remote store's local cache) has no space left; nothing was committed.</summary>
     StorageFull = 5010,
+
+    // 57xx: temporary credentials other engines get for a table's files (Unity Catalog, Iceberg REST).
+    /// <summary>A store's settings name nothing temporary credentials could be issued from (no role to assume, no key to sign a SAS with).</summary>
+    StorageCredentialsNotConfigured = 5701,
+    /// <summary>This kind of store (or location) cannot have credentials limited to it issued here.</summary>
+    StorageCredentialsUnsupported = 5702,
+    /// <summary>The cloud refused to issue temporary credentials or did not answer (STS, the blob service).</summary>
+    StorageCredentialsFailed = 5703,
+    /// <summary>Credentials for a table's files are refused to a user who reads it only through masks, a row filter or some of its columns: the files hold every row and value.</summary>
+    TableCredentialsRestricted = 5704,
+    /// <summary>Credentials that write a table's files are refused to a user who may not write it.</summary>
+    TableCredentialsWriteDenied = 5705,
+    /// <summary>A path asked credentials for is not a table of the project, or not one the user may read.</summary>
+    TableCredentialsPathUnknown = 5706,
+
     /// <summary>A project file (<c>medallion.yml</c>, a source or a model config) is not valid YAML or has the wrong shape.</summary>
     ProjectFileInvalid = 6001,
     /// <summary>No <c>medallion.yml</c> was found where a project was expected.</summary>

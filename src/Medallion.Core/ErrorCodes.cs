@@ -91,6 +91,13 @@ public static class ErrorCodes
         new(ErrorCode.StorageConfigurationInvalid, ErrorKind.Input, "F0000"),
         new(ErrorCode.StorageFull, ErrorKind.Unavailable, "53100"),
 
+        new(ErrorCode.StorageCredentialsNotConfigured, ErrorKind.Unsupported, "0A000"),
+        new(ErrorCode.StorageCredentialsUnsupported, ErrorKind.Unsupported, "0A000"),
+        new(ErrorCode.StorageCredentialsFailed, ErrorKind.Unavailable, "58000", IsTransient: true),
+        new(ErrorCode.TableCredentialsRestricted, ErrorKind.Denied, "42501"),
+        new(ErrorCode.TableCredentialsWriteDenied, ErrorKind.Denied, "42501"),
+        new(ErrorCode.TableCredentialsPathUnknown, ErrorKind.NotFound, "42P01"),
+
         new(ErrorCode.ProjectFileInvalid, ErrorKind.Input, "F0000"),
         new(ErrorCode.ProjectNotFound, ErrorKind.NotFound, "58P01"),
         new(ErrorCode.ProjectEnvironmentVariableMissing, ErrorKind.Input, "F0000"),

@@ -74,6 +74,8 @@ public sealed class StorageResolver
         StoreUploadParts.ThresholdSettingName, StoreUploadParts.PartSizeSettingName,
         "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN",
         "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_SERVICE_ACCOUNT_KEY", "STORAGE_EMULATOR_HOST",
+        // Temporary credentials other engines get for a table (IssueCredentialsAsync).
+        CredentialLifetime.SettingName, "MEDALLION_CREDENTIAL_ROLE_ARN", "MEDALLION_CREDENTIAL_EXTERNAL_ID", "AWS_ENDPOINT_URL_STS", "MEDALLION_AZURE_SAS_SCOPE",
     ];
 
     /// <summary>
@@ -132,6 +134,36 @@ public sealed class StorageResolver
         return scheme.Length > 0 && ProviderOf(scheme) is { } provider
             ? provider.Open(location, SettingsFor(location), Cache, loggerFactory)
             : new LocalObjectStore(LocalPath(location));
+    }
+
+    /// <summary>
+    /// Issues short-lived credentials limited to the objects under <paramref name="location"/> (a table's root), for
+    /// another engine that reads (or writes) its files itself, from the settings of its store: S3 through STS AssumeRole,
+    /// Azure through a SAS, where the registered kind of store can (<see cref="IStorageCredentialIssuer"/>).
+    /// </summary>
+    /// <param name="location">A table's root: a local path or a URI.</param>
+    /// <param name="access">What the credentials allow.</param>
+    /// <param name="requester">Who they are for, named in the cloud's own logs where it keeps one.</param>
+    /// <param name="cancellationToken">Stops the issuing.</param>
+    /// <returns>The credentials; null for a local location, whose files need none.</returns>
+    /// <exception cref="MedallionException">As <see cref="IStorageCredentialIssuer.IssueCredentialsAsync"/>; <see cref="ErrorCode.StorageCredentialsUnsupported"/>
+    /// when the kind of store issues none; <see cref="ErrorCode.StorageUnsupportedLocation"/> when no store serves the URI.</exception>
+    public async Task<StorageCredentials?> IssueCredentialsAsync(string location, StorageAccess access, string requester, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(location);
+        ArgumentNullException.ThrowIfNull(requester);
+        string scheme = location[..SchemeLength(location)].ToLowerInvariant();
+        if (scheme.Length == 0 || scheme == "file")
+        {
+            return null;
+        }
+
+        return ProviderOf(scheme) switch
+        {
+            IStorageCredentialIssuer issuer => await issuer.IssueCredentialsAsync(location.TrimEnd('/'), access, requester, SettingsFor(location), cancellationToken).ConfigureAwait(false),
+            null => throw new MedallionException(ErrorCode.StorageUnsupportedLocation, $"No object store serves '{location}': its scheme '{scheme}://' is not one this program reads."),
+            _ => throw new MedallionException(ErrorCode.StorageCredentialsUnsupported, $"No temporary credentials can be issued for '{location}': its kind of store issues none."),
+        };
     }
 
     /// <summary>

@@ -29,7 +29,11 @@ internal sealed class ServerContext
         _localTokenHash = SHA256.HashData(Encoding.UTF8.GetBytes(localToken));
         Logins = logins;
         Access = new AccessService(scheduler.Catalog, audit, cancellationToken => OpenLakehouseAsync(null, cancellationToken));
+        Credentials = new TableCredentialIssuer(scheduler.Catalog, audit);
     }
+
+    /// <summary>Temporary credentials for a table's files, for the catalog APIs other engines use: governed and audited in one place.</summary>
+    public TableCredentialIssuer Credentials { get; }
 
     /// <summary>Users, roles, grants and tokens: every admin act of the REST API goes through it.</summary>
     public AccessService Access { get; }

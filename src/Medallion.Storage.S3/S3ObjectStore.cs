@@ -76,22 +76,10 @@ public sealed class S3ObjectStore : RemoteObjectStore
             BufferSize = RequestBufferBytes,
             Timeout = settings.Timeout,
         };
-        string region = settings.Region ?? "us-east-1";
-        if (settings.Endpoint is { } endpoint)
-        {
-            config.ServiceURL = endpoint.ToString();
-            config.AuthenticationRegion = region;
-        }
-        else
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
-        }
-
-        return settings.AccessKeyId is null
-            ? new AmazonS3Client(config)
-            : new AmazonS3Client(settings.SessionToken is null
-                ? new BasicAWSCredentials(settings.AccessKeyId, settings.SecretAccessKey)
-                : new SessionAWSCredentials(settings.AccessKeyId, settings.SecretAccessKey, settings.SessionToken), config);
+        AwsClientSettings.Apply(config, settings.Endpoint, settings.Region);
+        return AwsClientSettings.Credentials(settings.AccessKeyId, settings.SecretAccessKey, settings.SessionToken) is { } credentials
+            ? new AmazonS3Client(credentials, config)
+            : new AmazonS3Client(config);
     }
 
     /// <inheritdoc />

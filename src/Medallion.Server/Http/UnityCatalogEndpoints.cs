@@ -24,17 +24,17 @@ namespace Medallion.Server.Http;
 
 /// <summary>
 /// Unity Catalog's REST API, read side, under <c>/api/2.1/unity-catalog</c>: how Spark's UC connector, DuckDB's
-/// <c>uc_catalog</c> extension and Daft find the project's tables. The project is the one catalog, its namespaces are
+/// <c>uc_catalog</c> extension and Daft find the project's tables and get temporary credentials for their files. The project is the one catalog, its namespaces are
 /// schemas, and each built Delta table is an <c>EXTERNAL</c> table of format <c>DELTA</c> at its storage URI.
 /// </summary>
 /// <remarks>
 /// Callers sign in as for the rest of the API (an API token, HTTP Basic, the web UI's session) and see what their SQL
 /// reads: a table they may not read is answered exactly as one that does not exist, a schema without a table they may
 /// read is not there, and a table's columns are those granted to them. Errors have Unity Catalog's shape
-/// (<c>error_code</c>, <c>message</c>) and status. Only reads are served: the temporary credentials, the Delta and the
-/// Iceberg REST routes answer 404, so clients fall back to these.
+/// (<c>error_code</c>, <c>message</c>) and status. Besides reads, only temporary credentials are served
+/// (<c>UnityCatalogEndpoints.Credentials.cs</c>); the Delta and Iceberg REST routes answer 404, so clients fall back to these.
 /// </remarks>
-internal static class UnityCatalogEndpoints
+internal static partial class UnityCatalogEndpoints
 {
     /// <summary>Where the API lives, as clients build it from the server's address.</summary>
     public const string Prefix = "/api/2.1/unity-catalog";
@@ -80,12 +80,13 @@ internal static class UnityCatalogEndpoints
         uc.MapGet("/tables/{full_name}", GetTableAsync)
             .WithName("UnityCatalogGetTable").Produces<UcTableInfo>().ProducesUcErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound)
             .WithDescription("Unity Catalog's getTable, by catalog.schema.table: a table the caller may not read answers TABLE_DOES_NOT_EXIST, as one that does not exist does.");
+        MapCredentials(uc);
         // Clients probe the Delta REST API first and fall back to the routes above when the server has none.
         uc.MapGet("/delta/v1/config", () => NotServed("the Delta REST API (/delta/v1) is not served here; use the Unity Catalog routes (/catalogs, /schemas, /tables)"))
             .WithName("UnityCatalogDeltaConfig").ProducesUcErrors(StatusCodes.Status404NotFound)
             .WithDescription("404 in Unity Catalog's error shape: the Delta REST API is not served, and clients fall back to the catalog routes.");
         uc.MapMethods("/{**rest}", [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete], (HttpContext http) =>
-                NotServed($"{http.Request.Method} {Prefix}/{Shorten(http.Request.RouteValues["rest"] as string ?? string.Empty)} is not served: this server answers the read side of the catalog API (GET /catalogs, /schemas, /tables)"))
+                NotServed($"{http.Request.Method} {Prefix}/{Shorten(http.Request.RouteValues["rest"] as string ?? string.Empty)} is not served: this server answers the read side of the catalog API (GET /catalogs, /schemas, /tables) and temporary credentials (POST /temporary-table-credentials, /temporary-path-credentials)"))
             .ExcludeFromDescription();
     }
 

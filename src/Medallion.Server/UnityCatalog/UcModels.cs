@@ -83,3 +83,28 @@ internal sealed record UcError(
 internal sealed record UcErrorDetail(
     [property: JsonPropertyName("@type")] string Type,
     [property: JsonPropertyName("reason")] string Reason);
+
+/// <summary>
+/// Temporary credentials for a table's or a path's files (<c>GenerateTemporaryTableCredentialResponse</c>,
+/// <c>GenerateTemporaryPathCredentialResponse</c>): one of the clouds' members, when they expire (epoch milliseconds)
+/// and the location they reach. A local table's answer has none of the clouds' members, as the reference server's for a
+/// <c>file://</c> table.
+/// </summary>
+internal sealed record UcTemporaryCredentials(
+    [property: JsonPropertyName("aws_temp_credentials")] UcAwsCredentials? AwsTempCredentials,
+    [property: JsonPropertyName("azure_user_delegation_sas")] UcAzureSas? AzureUserDelegationSas,
+    [property: JsonPropertyName("gcp_oauth_token")] UcGcpOauthToken? GcpOauthToken,
+    [property: JsonPropertyName("expiration_time")] long? ExpirationTime,
+    [property: JsonPropertyName("url")] string Url);
+
+/// <summary>AWS session credentials (<c>AwsCredentials</c>).</summary>
+internal sealed record UcAwsCredentials(
+    [property: JsonPropertyName("access_key_id")] string AccessKeyId,
+    [property: JsonPropertyName("secret_access_key")] string SecretAccessKey,
+    [property: JsonPropertyName("session_token")] string SessionToken);
+
+/// <summary>An Azure shared access signature (<c>AzureUserDelegationSAS</c>; the member carries a service SAS as well).</summary>
+internal sealed record UcAzureSas([property: JsonPropertyName("sas_token")] string SasToken);
+
+/// <summary>A Google OAuth token (<c>GcpOauthToken</c>).</summary>
+internal sealed record UcGcpOauthToken([property: JsonPropertyName("oauth_token")] string OauthToken);

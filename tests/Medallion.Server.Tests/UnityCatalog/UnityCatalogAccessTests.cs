@@ -187,10 +187,10 @@ public sealed class UnityCatalogAccessTests(UnityCatalogProject project) : IClas
     [Fact]
     public async Task A_route_the_server_does_not_serve_answers_a_Unity_Catalog_404()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, UnityCatalogProject.Prefix + "/temporary-table-credentials")
+        using var request = new HttpRequestMessage(HttpMethod.Post, UnityCatalogProject.Prefix + "/temporary-volume-credentials")
         {
             Headers = { Authorization = project.Admin },
-            Content = new StringContent("""{"table_id": "x", "operation": "READ"}""", System.Text.Encoding.UTF8, "application/json"),
+            Content = new StringContent("""{"volume_id": "x", "operation": "READ_VOLUME"}""", System.Text.Encoding.UTF8, "application/json"),
         };
         using HttpResponseMessage response = await project.Served.Http.SendAsync(request);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());

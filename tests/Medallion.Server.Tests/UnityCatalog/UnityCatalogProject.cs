@@ -79,6 +79,17 @@ public sealed class UnityCatalogProject : IAsyncLifetime
         return ((int)response.StatusCode, document.RootElement.Clone());
     }
 
+    /// <summary>POSTs <paramref name="body"/> (JSON text, or any text a hostile client sends) to a route of the API as <paramref name="who"/>: the status and the body as JSON.</summary>
+    public async Task<(int Status, JsonElement Body)> PostAsync(string route, string body, AuthenticationHeaderValue? who) =>
+        await UcHttp.PostAsync(Served, Prefix + route, body, who);
+
+    /// <summary>Asks temporary credentials for the table <paramref name="fullName"/> (by its id, as clients do after getTable) as <paramref name="who"/>.</summary>
+    public async Task<(int Status, JsonElement Body)> TableCredentialsAsync(string fullName, string operation, AuthenticationHeaderValue who)
+    {
+        JsonElement table = await ReadAsync("/tables/shop." + fullName, "TableInfo", Admin);
+        return await PostAsync("/temporary-table-credentials", JsonSerializer.Serialize(new { table_id = table.GetProperty("table_id").GetString(), operation }), who);
+    }
+
     /// <summary>GETs a route that must answer 200 with a body valid for <paramref name="definition"/> of the schemas written from the document.</summary>
     public async Task<JsonElement> ReadAsync(string route, string definition, AuthenticationHeaderValue? who)
     {

@@ -120,6 +120,18 @@ public enum ErrorCode
     /// <summary>A value written (by a write, UPDATE or MERGE) does not fit its column's type: a number out of the column's range, as Spark's ANSI store assignment refuses it.</summary>
     DeltaValueOutOfRange = 4012,
 
+    /// <summary>
+    /// Delta UniForm (Iceberg metadata beside the Delta log) cannot be enabled as configured: IcebergCompatV2 is not
+    /// enabled with it, deletion vectors are, the table has no column mapping, or its schema or partitioning uses what
+    /// the conversion does not support.
+    /// </summary>
+    UniFormConfigurationInvalid = 4101,
+    /// <summary>
+    /// The Iceberg metadata of a Delta UniForm table could not be written for a version; the Delta commit stands, and the
+    /// next commit (or a catch-up) converts again from the newest converted version.
+    /// </summary>
+    UniFormConversionFailed = 4102,
+
     /// <summary>An object does not exist in the store.</summary>
     StorageObjectNotFound = 5001,
     /// <summary>A conditional put found the object already there (someone else wrote it first).</summary>

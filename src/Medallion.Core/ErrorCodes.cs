@@ -79,6 +79,8 @@ public static class ErrorCodes
         new(ErrorCode.DeltaCheckpointFailed, ErrorKind.Unavailable, "58030"),
         new(ErrorCode.DeltaTableProtected, ErrorKind.Denied, "42501"),
         new(ErrorCode.DeltaValueOutOfRange, ErrorKind.Input, "22003"),
+        new(ErrorCode.UniFormConfigurationInvalid, ErrorKind.Input, "22023"),
+        new(ErrorCode.UniFormConversionFailed, ErrorKind.Unavailable, "58030", IsTransient: true),
 
         new(ErrorCode.StorageObjectNotFound, ErrorKind.NotFound, "58P01"),
         new(ErrorCode.StorageObjectAlreadyExists, ErrorKind.Conflict, "58P02"),

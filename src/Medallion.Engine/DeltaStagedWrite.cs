@@ -131,9 +131,10 @@ public sealed class DeltaStagedWrite : IAsyncDisposable
     /// <summary>
     /// A query over the rows added so far (not yet visible in the table), with the table's logical column names and
     /// types, partition columns included: for checking what a write would commit before committing it. Reads the data
-    /// files, so it is cheap for the few columns a check needs. Tables with column mapping are not supported.
+    /// files, so it is cheap for the few columns a check needs. With column mapping, the files' physical columns (and
+    /// struct fields) are read back under their logical names.
     /// </summary>
-    /// <exception cref="InvalidOperationException">Nothing was added yet, or the table uses column mapping.</exception>
+    /// <exception cref="InvalidOperationException">Nothing was added yet.</exception>
     public string AddedRowsSql()
     {
         if (_metadata is null || _schema is null)
@@ -141,11 +142,7 @@ public sealed class DeltaStagedWrite : IAsyncDisposable
             throw new InvalidOperationException($"Nothing was added to the write to '{_table.Location}' yet.");
         }
 
-        if (DeltaWriter.ModeOf(_metadata) != ColumnMappingMode.None)
-        {
-            throw new InvalidOperationException($"The Delta table at '{_table.Location}' uses column mapping; its added rows cannot be read before the commit.");
-        }
-
+        ColumnMappingMode mode = DeltaWriter.ModeOf(_metadata);
         var partitions = new HashSet<string>(_metadata.PartitionColumns, StringComparer.OrdinalIgnoreCase);
         if (_written.Count == 0)
         {
@@ -161,8 +158,9 @@ public sealed class DeltaStagedWrite : IAsyncDisposable
             string columns = string.Join(", ", _schema.Fields.Select(f =>
             {
                 string type = DuckDbTypes.ToDuckDb(f.Type);
-                string value = !partitions.Contains(f.Name) ? "d." + DuckDbConnection.QuoteIdentifier(f.Name)
-                    : first.PartitionValues.TryGetValue(f.Name, out string? text) && text is not null ? DuckDbConnection.QuoteLiteral(text)
+                string physical = f.GetPhysicalName(mode);
+                string value = !partitions.Contains(f.Name) ? Scanning.DeltaScanSql.DataColumn(new ScanColumn(f.Name, physical, f.ColumnId, f.Type, ColumnMapping.ToPhysical(f.Type, mode), false), "d")
+                    : first.PartitionValues.TryGetValue(physical, out string? text) && text is not null ? DuckDbConnection.QuoteLiteral(text)
                     : "NULL";
                 return $"CAST({value} AS {type}) AS {DuckDbConnection.QuoteIdentifier(f.Name)}";
             }));

@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using Medallion.Delta;
 using Medallion.Delta.Actions;
 using Medallion.Delta.Checkpoints;
+using Medallion.Delta.Iceberg;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
 using Medallion.Delta.Transactions;
@@ -25,6 +26,7 @@ public sealed partial class DeltaWriter
         "delta.appendOnly", "delta.checkpointInterval", "delta.logRetentionDuration", "delta.deletedFileRetentionDuration",
         "delta.enableChangeDataFeed", "delta.enableDeletionVectors", "delta.columnMapping.mode", "delta.columnMapping.maxColumnId",
         "delta.dataSkippingNumIndexedCols", "delta.checkpoint.writeStatsAsJson", "delta.checkpoint.writeStatsAsStruct",
+        UniForm.EnabledFormatsProperty, UniForm.IcebergCompatV2Property,
     };
 
     /// <summary>Creates an empty Delta table at <paramref name="path"/> (version 0: protocol and metadata).</summary>
@@ -90,6 +92,12 @@ public sealed partial class DeltaWriter
             throw Invalid(table, "every column is a partition column, so data files would have no columns", "keep at least one column out of the partition columns");
         }
 
+        if (WriterFeatures.IsTrue(configuration, UniForm.IcebergCompatV2Property) && !configuration.ContainsKey("delta.columnMapping.mode"))
+        {
+            // IcebergCompatV2 needs column mapping; name mode is what Spark and Databricks choose when UniForm is enabled.
+            configuration["delta.columnMapping.mode"] = "name";
+        }
+
         if (configuration.TryGetValue("delta.columnMapping.mode", out string? mode) && mode is not null
             && (string.Equals(mode, "name", StringComparison.OrdinalIgnoreCase) || string.Equals(mode, "id", StringComparison.OrdinalIgnoreCase)))
         {
@@ -97,6 +105,7 @@ public sealed partial class DeltaWriter
             configuration["delta.columnMapping.maxColumnId"] = maxId.ToString(CultureInfo.InvariantCulture);
         }
 
+        UniForm.Validate(configuration, schema, partitions, $"the Delta table at '{table.Location}'");
         await ValidateConstraintsAsync(schema, configuration, table.Location, cancellationToken).ConfigureAwait(false);
         return new Metadata(Guid.NewGuid().ToString(), name, description, "parquet", SchemaSerializer.Serialize(schema), partitions, configuration, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
     }
@@ -120,6 +129,7 @@ public sealed partial class DeltaWriter
             string? problem = key switch
             {
                 "delta.appendOnly" or "delta.enableChangeDataFeed" or "delta.enableDeletionVectors" or "delta.checkpoint.writeStatsAsJson" or "delta.checkpoint.writeStatsAsStruct"
+                    or UniForm.IcebergCompatV2Property
                     => v is "true" or "false" ? null : "must be true or false",
                 "delta.checkpointInterval" => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? null : "must be a positive whole number of commits",
                 "delta.logRetentionDuration" or "delta.deletedFileRetentionDuration"

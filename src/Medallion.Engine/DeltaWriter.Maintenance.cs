@@ -429,6 +429,7 @@ public sealed partial class DeltaWriter
         }
 
         ValidateProperties(added, table.Location);
+        Delta.Iceberg.UniForm.Validate(configuration, snapshot.Schema, snapshot.PartitionColumns, $"the Delta table at '{table.Location}'");
         await ValidateConstraintsAsync(snapshot.Schema, added, table.Location, cancellationToken).ConfigureAwait(false);
         ScanPlan plan = await table.PlanLocalScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
         string relation = await TableRelation.BuildAsync(Connection, snapshot, LocalMirror.Of(table.Store), plan.Files, withRowIds: false, cancellationToken).ConfigureAwait(false);

@@ -224,7 +224,7 @@ public sealed partial class DeltaWriter
 
         try
         {
-            return await DataFileWriter.WriteAsync(Connection, table.Store, projectedSql, new StructType(physicalTop), partitionColumns, string.Empty, cancellationToken, withFieldIds: mode == ColumnMappingMode.Id).ConfigureAwait(false);
+            return await DataFileWriter.WriteAsync(Connection, table.Store, projectedSql, new StructType(physicalTop), partitionColumns, string.Empty, cancellationToken, withFieldIds: mode == ColumnMappingMode.Id || WriterFeatures.IsTrue(metadata.Configuration, Delta.Iceberg.UniForm.IcebergCompatV2Property)).ConfigureAwait(false);
         }
         catch (MedallionException e) when (e.Code != ErrorCode.DeltaConstraintViolation)
         {

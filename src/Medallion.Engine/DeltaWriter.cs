@@ -379,12 +379,22 @@ public sealed partial class DeltaWriter
 
         CrashPoint.Reach("delta.committed.before-checkpoint");
         (long? checkpoint, string? warning) = await CheckpointIfDueAsync(table, commit.Version, commit.Metadata, cancellationToken).ConfigureAwait(false);
+        string? uniform = await ConvertAfterCommitAsync(table, commit, cancellationToken).ConfigureAwait(false);
+        var warnings = new List<string>(2);
+        foreach (string? w in (string?[])[warning, uniform])
+        {
+            if (w is not null)
+            {
+                warnings.Add(w);
+            }
+        }
+
         return result with
         {
             Version = commit.Version,
             Committed = true,
             CheckpointVersion = checkpoint,
-            Warnings = warning is null ? [] : [warning],
+            Warnings = warnings,
         };
     }
 

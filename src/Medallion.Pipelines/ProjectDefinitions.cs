@@ -177,6 +177,13 @@ public sealed record ModelConfig(
     /// model runs on DuckDB unless its job says otherwise (see <see cref="JobDefinition.Engine"/>).
     /// </summary>
     public EngineChoice? Engine { get; init; }
+
+    /// <summary>
+    /// Delta table properties the model's table is created with (<c>table_properties:</c>), e.g.
+    /// <c>delta.universalFormat.enabledFormats: iceberg</c> with <c>delta.enableIcebergCompatV2: true</c> for Iceberg
+    /// metadata beside the log (UniForm). They apply when the table is created; an existing table keeps its own.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> TableProperties { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>A SQL model: <c>models/&lt;namespace&gt;/&lt;name&gt;.sql</c>, a single SELECT.</summary>

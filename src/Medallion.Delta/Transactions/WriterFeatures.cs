@@ -24,7 +24,7 @@ public static class WriterFeatures
     {
         "appendOnly", "invariants", "checkConstraints", "changeDataFeed", "columnMapping", "deletionVectors",
         "timestampNtz", "domainMetadata", "vacuumProtocolCheck", "typeWidening", "typeWidening-preview",
-        "generatedColumns", "identityColumns",
+        "generatedColumns", "identityColumns", "icebergCompatV2",
     };
 
     /// <summary>Features with a reader side: they go into both lists at reader version 3 / writer version 7.</summary>
@@ -121,6 +121,13 @@ public static class WriterFeatures
         if (IsTrue(config, "delta.enableDeletionVectors"))
         {
             features.Add("deletionVectors");
+        }
+
+        // PROTOCOL.md "Iceberg Compatibility V2": a writer feature only, at writer version 7; its rules (column mapping,
+        // no deletion vectors) are the engine's to keep.
+        if (IsTrue(config, "delta.enableIcebergCompatV2"))
+        {
+            features.Add("icebergCompatV2");
         }
 
         if (SchemaSerializer.AnyField(schema, f => f.Metadata.ContainsKey("delta.generationExpression")))

@@ -23,4 +23,10 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = 12005, Level = LogLevel.Warning, Message = "Version {Version} of {Table} was committed, but its version checksum could not be written; the next append reads the commits before it instead")]
     public static partial void ChecksumFailed(ILogger logger, string table, long version, Exception error);
+
+    [LoggerMessage(EventId = 12006, Level = LogLevel.Warning, Message = "Version {Version} of {Table} was committed, but its Iceberg metadata (UniForm) could not be written; the next commit converts again")]
+    public static partial void UniFormConversionFailed(ILogger logger, string table, long version, Exception error);
+
+    [LoggerMessage(EventId = 12007, Level = LogLevel.Debug, Message = "Version {Version} of {Table} was converted to Iceberg metadata {Metadata}")]
+    public static partial void UniFormConverted(ILogger logger, string table, long version, string metadata);
 }

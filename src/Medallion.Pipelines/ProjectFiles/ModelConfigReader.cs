@@ -22,7 +22,7 @@ namespace Medallion.Pipelines.ProjectFiles;
 internal static class ModelConfigReader
 {
     public static readonly string[] Keys =
-        ["description", "owner", "tags", "materialized", "unique_key", "delete_when", "change_columns", "partition_by", "interval_column", "columns", "expectations", "freshness", "retention", "erasure", "forward_only", "contract", "constraints", "engine", "connection"];
+        ["description", "owner", "tags", "materialized", "unique_key", "delete_when", "change_columns", "partition_by", "interval_column", "columns", "expectations", "freshness", "retention", "erasure", "forward_only", "contract", "constraints", "engine", "connection", "table_properties"];
 
     private static readonly string[] s_columnKeys = ["description", "classification", "tags", "expect", "data_type", "constraints"];
     private static readonly string[] s_materializations = ["table", "append", "merge", "scd2"];
@@ -173,6 +173,7 @@ internal static class ModelConfigReader
             Contract = contract,
             Constraints = modelConstraints,
             Engine = engine,
+            TableProperties = ReadTableProperties(map),
         };
     }
 
@@ -187,6 +188,54 @@ internal static class ModelConfigReader
         return text.Trim().Length > 0
             ? text.Trim()
             : throw column.File.Error(column.Value("data_type")!, $"'data_type' of column '{name}' is empty. Expected a DuckDB type such as BIGINT, VARCHAR or DECIMAL(18,2).", ErrorCode.ModelConfigInvalid);
+    }
+
+    /// <summary>
+    /// The <c>table_properties:</c> mapping (Delta table properties the model's table is created with, such as
+    /// <c>delta.universalFormat.enabledFormats: iceberg</c>); UniForm's rules that need no schema (IcebergCompatV2 with
+    /// it, no deletion vectors, no partitions) are checked here, at the file and line.
+    /// </summary>
+    private static IReadOnlyDictionary<string, string> ReadTableProperties(YamlMap map)
+    {
+        YamlFile file = map.File;
+        var properties = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (map.Value("table_properties") is not { } node || YamlMap.IsNull(node))
+        {
+            return properties;
+        }
+
+        foreach ((string key, _, YamlNode value) in file.Map(node, "'table_properties'", []).Entries)
+        {
+            if (value is not YamlScalarNode || YamlMap.IsNull(value))
+            {
+                throw file.Error(value, $"table property '{key}' must have one value. Expected e.g. '{key}: true'.", ErrorCode.ModelConfigInvalid);
+            }
+
+            properties[key] = file.Scalar(value, key);
+        }
+
+        var configuration = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach ((string key, string value) in properties)
+        {
+            configuration[key] = value;
+        }
+
+        if (Delta.Transactions.WriterFeatures.IsTrue(configuration, Delta.Iceberg.UniForm.IcebergCompatV2Property))
+        {
+            // The writer chooses name mode for such a table unless told otherwise.
+            configuration.TryAdd("delta.columnMapping.mode", "name");
+        }
+
+        try
+        {
+            Delta.Iceberg.UniForm.Validate(configuration, new Delta.Schema.StructType([]), map.Strings("partition_by"), "this model's table");
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.UniFormConfigurationInvalid)
+        {
+            throw file.Error(node, e.Message, ErrorCode.UniFormConfigurationInvalid);
+        }
+
+        return properties;
     }
 
     /// <summary>The <c>retention: {column, keep}</c> setting; null when absent.</summary>

@@ -264,7 +264,7 @@ internal sealed partial class ModelBuilder
     /// the result's schema (a column the model dropped or retyped goes with it).
     /// </summary>
     private DeltaWriteOptions WriteOptions(DeltaWriteMode mode) =>
-        new() { Mode = mode, MergeSchema = true, OverwriteSchema = true, PartitionBy = Config.PartitionBy, Metrics = _distinctMetrics };
+        new() { Mode = mode, MergeSchema = true, OverwriteSchema = true, PartitionBy = Config.PartitionBy, Properties = Config.TableProperties, Metrics = _distinctMetrics };
 
     private async Task<bool> HasRowsAsync(string rows, CancellationToken cancellationToken) =>
         await ScalarAsync($"SELECT count(*) FROM ({rows} LIMIT 1)", cancellationToken).ConfigureAwait(false) > 0;

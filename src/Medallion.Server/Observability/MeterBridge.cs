@@ -25,6 +25,7 @@ internal sealed class MeterBridge : IDisposable
     public static readonly IReadOnlySet<string> MeterNames = new HashSet<string>(StringComparer.Ordinal)
     {
         Pipelines.Running.PipelineMeter.Name, Ingestion.IngestionMeter.Name, PgWire.PgWireMeter.Name, Platform.Audit.AuditMeter.Name,
+        Delta.Iceberg.UniFormMeter.Name,
     };
 
     private static readonly double[] s_defaultBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];

@@ -90,7 +90,7 @@ public sealed class RunProject : IDisposable
         return new RefusedRun(run[table], before, await SnapshotAsync(table.ToString()));
     }
 
-    private async Task<Delta.Snapshots.Snapshot> SnapshotAsync(string table) =>
+    public async Task<Delta.Snapshots.Snapshot> SnapshotAsync(string table) =>
         await new Delta.DeltaTable(new Storage.LocalObjectStore(Location(table))).GetSnapshotAsync();
 
     /// <summary>A run whose fence refused its commits (<see cref="RunRefusedAsync"/>): one table's step, and the table before and after.</summary>

@@ -14,4 +14,12 @@ namespace Medallion.Platform;
 /// <param name="Snapshot">The table's current Delta snapshot.</param>
 /// <param name="Columns">The columns the reader may read, in table order, documented as the table's page documents them.</param>
 /// <param name="CreatedAt">When the table was created: the Delta metadata's creation time, else when the catalog registered it, else its current version's commit time.</param>
-public sealed record TableForEngines(TableSummary Summary, string StorageUri, Snapshot Snapshot, IReadOnlyList<ColumnInfo> Columns, DateTimeOffset CreatedAt);
+public sealed record TableForEngines(TableSummary Summary, string StorageUri, Snapshot Snapshot, IReadOnlyList<ColumnInfo> Columns, DateTimeOffset CreatedAt)
+{
+    /// <summary>
+    /// Why the reader may not be handed the table's files (Iceberg metadata, storage credentials): a row filter, masks or
+    /// a column grant narrow what they read, and an engine reading the files would bypass them; null when they read the
+    /// whole table. Such a reader is sent to the SQL endpoint.
+    /// </summary>
+    public string? FileAccessRefusal { get; init; }
+}

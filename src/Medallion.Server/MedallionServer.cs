@@ -374,6 +374,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
         AccessEndpoints.Map(app);
         SavedQueryEndpoints.Map(app);
         UnityCatalogEndpoints.Map(app);
+        IcebergRestEndpoints.Map(app);
         WebUi.Map(app);
         return app;
     }

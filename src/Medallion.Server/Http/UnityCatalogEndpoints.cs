@@ -14,11 +14,9 @@ using Medallion.Server.UnityCatalog;
 using Medallion.Server.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Medallion.Server.Http;
 
@@ -32,7 +30,8 @@ namespace Medallion.Server.Http;
 /// reads: a table they may not read is answered exactly as one that does not exist, a schema without a table they may
 /// read is not there, and a table's columns are those granted to them. Errors have Unity Catalog's shape
 /// (<c>error_code</c>, <c>message</c>) and status. Besides reads, only temporary credentials are served
-/// (<c>UnityCatalogEndpoints.Credentials.cs</c>); the Delta and Iceberg REST routes answer 404, so clients fall back to these.
+/// (<c>UnityCatalogEndpoints.Credentials.cs</c>); the Delta REST routes answer 404, so clients fall back to these;
+/// the Iceberg REST catalog below <c>/iceberg/v1</c> is <see cref="IcebergRestEndpoints"/>.
 /// </remarks>
 internal static partial class UnityCatalogEndpoints
 {
@@ -96,22 +95,32 @@ internal static partial class UnityCatalogEndpoints
     /// </summary>
     private static async ValueTask<object?> RequireUserAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        HttpContext http = context.HttpContext;
-        if (http.User.Identity?.IsAuthenticated != true)
-        {
-            AuthenticateResult api = await http.AuthenticateAsync(ApiAuthenticationHandler.SchemeName).ConfigureAwait(false);
-            AuthenticateResult session = api.Succeeded ? api : await http.AuthenticateAsync(WebUi.CookieScheme).ConfigureAwait(false);
-            if (!session.Succeeded)
-            {
-                http.Response.Headers.WWWAuthenticate = "Bearer realm=\"medallion\"";
-                return Error(StatusCodes.Status401Unauthorized, "UNAUTHENTICATED",
-                    api.Failure?.Message ?? "authentication required: pass an API token (Authorization: Bearer <token>; medallion token create makes one) or a user's password (HTTP Basic)");
-            }
+        return await SignInAsync(context.HttpContext).ConfigureAwait(false) is { } failure
+            ? Error(StatusCodes.Status401Unauthorized, "UNAUTHENTICATED", failure)
+            : await next(context).ConfigureAwait(false);
+    }
 
-            http.User = session.Principal!;
+    /// <summary>
+    /// Signs the request in as the rest of the API does (an API token or HTTP Basic, else the web UI's session); null when
+    /// it is signed in, else why not (the catalog APIs answer it as 401 in their own error shape, with the challenge set).
+    /// </summary>
+    internal static async Task<string?> SignInAsync(HttpContext http)
+    {
+        if (http.User.Identity?.IsAuthenticated == true)
+        {
+            return null;
         }
 
-        return await next(context).ConfigureAwait(false);
+        AuthenticateResult api = await http.AuthenticateAsync(ApiAuthenticationHandler.SchemeName).ConfigureAwait(false);
+        AuthenticateResult session = api.Succeeded ? api : await http.AuthenticateAsync(WebUi.CookieScheme).ConfigureAwait(false);
+        if (!session.Succeeded)
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer realm=\"medallion\"";
+            return api.Failure?.Message ?? "authentication required: pass an API token (Authorization: Bearer <token>; medallion token create makes one) or a user's password (HTTP Basic)";
+        }
+
+        http.User = session.Principal!;
+        return null;
     }
 
     private static IResult ListCatalogs(
@@ -151,12 +160,12 @@ internal static partial class UnityCatalogEndpoints
             return invalid!;
         }
 
-        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, UserOf(http), cancellationToken).ConfigureAwait(false);
+        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, UcPageToken.UserOf(http), cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
             List<string> names = [.. Schemas(lakehouse).Where(s => after is null || string.CompareOrdinal(s, after) > 0)];
             List<string> page = [.. names.Take(size ?? names.Count)];
-            string? next = page.Count < names.Count ? Tokens(http).Issue(listing, UserOf(http), page[^1]) : null;
+            string? next = page.Count < names.Count ? UcPageToken.Of(http).Issue(listing, UcPageToken.UserOf(http), page[^1]) : null;
             return Json(new UcSchemaList([.. page.Select(s => Schema(server, s))], next));
         }
     }
@@ -174,7 +183,7 @@ internal static partial class UnityCatalogEndpoints
             return NoCatalog(server, catalog);
         }
 
-        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, UserOf(http), cancellationToken).ConfigureAwait(false);
+        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, UcPageToken.UserOf(http), cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
             return FindSchema(lakehouse, schema) is { } found ? Json(Schema(server, found)) : NoSchema(fullName);
@@ -205,7 +214,7 @@ internal static partial class UnityCatalogEndpoints
             return invalid!;
         }
 
-        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, UserOf(http), cancellationToken).ConfigureAwait(false);
+        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, UcPageToken.UserOf(http), cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
             if (FindSchema(lakehouse, schemaName) is not { } schema)
@@ -235,7 +244,7 @@ internal static partial class UnityCatalogEndpoints
                 if (tables.Count == size)
                 {
                     // One more built table: the page is full and another follows.
-                    next = Tokens(http).Issue(listing, UserOf(http), tables[^1].Name);
+                    next = UcPageToken.Of(http).Issue(listing, UcPageToken.UserOf(http), tables[^1].Name);
                     break;
                 }
 
@@ -265,7 +274,7 @@ internal static partial class UnityCatalogEndpoints
             return NoCatalog(server, parts[0]);
         }
 
-        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, UserOf(http), cancellationToken).ConfigureAwait(false);
+        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, UcPageToken.UserOf(http), cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
             // The reader's tables only: one they may not read is answered as one the project does not have.
@@ -343,27 +352,16 @@ internal static partial class UnityCatalogEndpoints
     /// <summary>Where a page resumes: the start without a token, else the name the token holds; a token this server did not give for this listing and user is refused.</summary>
     private static bool Resume(HttpContext http, string? token, string listing, out string? after, out IResult? invalid)
     {
-        after = null;
         invalid = null;
-        if (string.IsNullOrEmpty(token))
+        if (UcPageToken.TryResume(http, token, listing, out after))
         {
             return true;
         }
 
-        after = Tokens(http).TryRead(token, listing, UserOf(http));
-        if (after is null)
-        {
-            invalid = Error(StatusCodes.Status400BadRequest, "INVALID_PARAMETER_VALUE",
-                "page_token is not one this server gave for this listing: pass the next_page_token of the previous page unchanged, with the same catalog_name and schema_name, or leave it out to start from the first page");
-            return false;
-        }
-
-        return true;
+        invalid = Error(StatusCodes.Status400BadRequest, "INVALID_PARAMETER_VALUE",
+            "page_token is not one this server gave for this listing: pass the next_page_token of the previous page unchanged, with the same catalog_name and schema_name, or leave it out to start from the first page");
+        return false;
     }
-
-    private static UcPageToken Tokens(HttpContext http) => new(http.RequestServices.GetRequiredService<IDataProtectionProvider>());
-
-    private static string UserOf(HttpContext http) => http.User.Identity?.Name ?? string.Empty;
 
     private static IResult? Required(string parameter, string? value) =>
         string.IsNullOrWhiteSpace(value) ? Error(StatusCodes.Status400BadRequest, "INVALID_PARAMETER_VALUE", $"{parameter} is required") : null;
@@ -391,7 +389,7 @@ internal static partial class UnityCatalogEndpoints
     private static IResult NotServed(string message) => Error(StatusCodes.Status404NotFound, "ENDPOINT_NOT_FOUND", message);
 
     /// <summary>A name as an error quotes it: at most 100 characters, so a hostile one does not fill the answer.</summary>
-    private static string Shorten(string name) => name.Length <= 100 ? name : name[..100] + "...";
+    internal static string Shorten(string name) => name.Length <= 100 ? name : name[..100] + "...";
 
     /// <summary>A catalog or schema has no id of its own here: a GUID derived from its name stays the same across restarts and servers.</summary>
     private static string StableId(string key)
@@ -402,11 +400,14 @@ internal static partial class UnityCatalogEndpoints
     }
 
     /// <summary>Describes the error answers of an operation (and the 401 every operation may give) in Unity Catalog's shape.</summary>
-    private static RouteHandlerBuilder ProducesUcErrors(this RouteHandlerBuilder route, params int[] statuses)
+    private static RouteHandlerBuilder ProducesUcErrors(this RouteHandlerBuilder route, params int[] statuses) => route.ProducesErrors<UcError>(statuses);
+
+    /// <summary>Describes the error answers of an operation, and the 401 every operation of a catalog API may give, as <typeparamref name="TError"/>.</summary>
+    internal static RouteHandlerBuilder ProducesErrors<TError>(this RouteHandlerBuilder route, params int[] statuses)
     {
         foreach (int status in statuses.Append(StatusCodes.Status401Unauthorized))
         {
-            route.Produces<UcError>(status);
+            route.Produces<TError>(status);
         }
 
         return route;

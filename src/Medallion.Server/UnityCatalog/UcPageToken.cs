@@ -1,6 +1,8 @@
 using System;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Medallion.Server.UnityCatalog;
 
@@ -13,6 +15,22 @@ namespace Medallion.Server.UnityCatalog;
 internal sealed class UcPageToken(IDataProtectionProvider keys)
 {
     private readonly IDataProtector _protector = keys.CreateProtector("Medallion.UnityCatalog.PageToken.v1");
+
+    /// <summary>The tokens of the server answering <paramref name="http"/>, issued to its signed-in user.</summary>
+    public static UcPageToken Of(HttpContext http) => new(http.RequestServices.GetRequiredService<IDataProtectionProvider>());
+
+    /// <summary>The signed-in user of <paramref name="http"/> a token is issued to (empty when none).</summary>
+    public static string UserOf(HttpContext http) => http.User.Identity?.Name ?? string.Empty;
+
+    /// <summary>
+    /// Where a page of <paramref name="listing"/> resumes for the request's user: the start without a token (true, null),
+    /// else the name the token holds; false for a token this server did not give for this listing and user.
+    /// </summary>
+    public static bool TryResume(HttpContext http, string? token, string listing, out string? after)
+    {
+        after = string.IsNullOrEmpty(token) ? null : Of(http).TryRead(token, listing, UserOf(http));
+        return string.IsNullOrEmpty(token) || after is not null;
+    }
 
     /// <summary>A token that resumes the listing <paramref name="listing"/> of <paramref name="user"/> after <paramref name="after"/>.</summary>
     public string Issue(string listing, string user, string after) =>

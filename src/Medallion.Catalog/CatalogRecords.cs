@@ -134,6 +134,9 @@ public sealed record RunRecord(
 
     /// <summary>Variables given when the run was triggered (<c>--var k=v</c>), visible to model SQL through <c>getvariable</c>.</summary>
     public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The environment whose tables the run built (<c>prod</c> unless an apply to another built it).</summary>
+    public string Environment { get; init; } = EnvironmentStore.Production;
 }
 
 /// <summary>The outcome of one model in a run.</summary>

@@ -27,4 +27,12 @@ public sealed record ModelStateRecord(
     string Sql,
     IReadOnlyList<ModelColumnState> Columns,
     string? RunId,
-    DateTimeOffset BuiltAt);
+    DateTimeOffset BuiltAt)
+{
+    /// <summary>
+    /// The physical Delta table the environment reads the model from, relative to its namespace's storage (e.g.
+    /// <c>_versions/daily_revenue/3f2a…</c>); null for the model's own location (<c>&lt;namespace&gt;/&lt;name&gt;</c>), where every
+    /// table lived before environments and where <c>prod</c> keeps building until a promotion points it elsewhere.
+    /// </summary>
+    public string? Location { get; init; }
+}

@@ -23,7 +23,13 @@ namespace Medallion.Catalog;
 /// </remarks>
 public sealed class EnvironmentStore
 {
-    private const string Columns = "environment, model, fingerprint, definition_hash, metadata_hash, sql, columns, run_id, built_at";
+    private const string Columns = "environment, model, fingerprint, definition_hash, metadata_hash, sql, columns, run_id, built_at, location";
+
+    /// <summary>The environment runs build and plans compare with by default.</summary>
+    public const string Production = "prod";
+
+    /// <summary>The suffix of the name under which an environment's previous set of tables is kept by a promotion (never a valid environment name).</summary>
+    private const string PreviousSuffix = "~previous";
 
     private readonly CatalogDatabase _db;
 
@@ -39,6 +45,136 @@ public sealed class EnvironmentStore
             Read,
             cancellationToken).ConfigureAwait(false);
         return states.ToDictionary(s => s.Model);
+    }
+
+    /// <summary>
+    /// Every model row of every environment, the kept previous sets included (their environment ends in <c>~previous</c>):
+    /// what a janitor keeps and where an apply finds a physical table already built with a fingerprint.
+    /// </summary>
+    public Task<List<ModelStateRecord>> ListAllModelStatesAsync(CancellationToken cancellationToken = default) =>
+        _db.QueryAsync($"SELECT {Columns} FROM environment_models ORDER BY environment, model", [], Read, cancellationToken);
+
+    /// <summary>The environments that hold at least one model, by name (the kept previous sets left out).</summary>
+    public async Task<List<string>> ListEnvironmentsAsync(CancellationToken cancellationToken = default) =>
+        (await _db.QueryAsync("SELECT DISTINCT environment FROM environment_models ORDER BY environment", [], r => r.GetString(0), cancellationToken).ConfigureAwait(false))
+            .Where(e => !e.EndsWith(PreviousSuffix, StringComparison.Ordinal))
+            .ToList();
+
+    /// <summary>The name under which <paramref name="environment"/>'s set of tables before its last promotion is kept.</summary>
+    public static string PreviousOf(string environment) => environment + PreviousSuffix;
+
+    /// <summary>
+    /// Checks that <paramref name="name"/> can name an environment: lowercase ASCII letters, digits, <c>_</c> and <c>-</c>,
+    /// starting with a letter, at most 63 characters (a branch name made lowercase, with <c>/</c> turned into <c>-</c>, fits).
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.EnvironmentNameInvalid"/>, naming the first character that does not fit.</exception>
+    public static void CheckName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        string? problem = name.Length == 0 ? "it is empty"
+            : name.Length > 63 ? $"it has {name.Length} characters, more than 63"
+            : !char.IsAsciiLetterLower(name[0]) ? $"it starts with '{name[0]}', not a lowercase letter"
+            : null;
+        for (int i = 1; problem is null && i < name.Length; i++)
+        {
+            if (!(char.IsAsciiLetterLower(name[i]) || char.IsAsciiDigit(name[i]) || name[i] is '_' or '-'))
+            {
+                problem = $"its character {i + 1}, '{name[i]}', is not a lowercase letter, digit, '_' or '-'";
+            }
+        }
+
+        if (problem is not null)
+        {
+            throw new MedallionException(
+                ErrorCode.EnvironmentNameInvalid,
+                $"'{name}' cannot name an environment: {problem}.\nHelp: use lowercase letters, digits, '_' and '-', starting with a letter (e.g. dev, pr-42).");
+        }
+    }
+
+    /// <summary>
+    /// Points <paramref name="to"/> at what <paramref name="from"/> holds, model by model, in one catalog transaction: the rows
+    /// of <paramref name="to"/> (their fingerprints and physical tables) are kept as its previous set (<see cref="PreviousOf"/>,
+    /// replacing an older one), and each model <paramref name="from"/> holds gets a copy of its row; the models
+    /// <paramref name="from"/> does not hold (it reads them from <c>prod</c>) keep theirs. No table is read or written.
+    /// </summary>
+    /// <returns>How many models <paramref name="to"/> now holds.</returns>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.EnvironmentNotFound"/> when <paramref name="from"/> holds no model; nothing changes then.</exception>
+    public Task<int> PromoteAsync(string from, string to, CancellationToken cancellationToken = default)
+    {
+        CheckName(from);
+        CheckName(to);
+        if (from == to)
+        {
+            throw new ArgumentException($"An environment ('{from}') cannot be promoted to itself.", nameof(to));
+        }
+
+        return _db.WriteAsync(
+            (connection, transaction) =>
+            {
+                int count = CountModels(connection, transaction, from);
+                if (count == 0)
+                {
+                    throw new MedallionException(
+                        ErrorCode.EnvironmentNotFound,
+                        $"Environment '{from}' holds no model, so there is nothing to promote to '{to}'.\nHelp: build it first with medallion apply --env {from}.");
+                }
+
+                (string, object?)[] previous = [("@previous", PreviousOf(to))];
+                Execute(connection, transaction, "DELETE FROM environment_models WHERE environment = @previous", previous);
+                Execute(
+                    connection,
+                    transaction,
+                    $"INSERT INTO environment_models ({Columns}) SELECT @previous, {Columns.Substring("environment, ".Length)} FROM environment_models WHERE environment = @to",
+                    [.. previous, ("@to", to)]);
+                Execute(
+                    connection,
+                    transaction,
+                    "DELETE FROM environment_models WHERE environment = @to AND model IN (SELECT model FROM environment_models WHERE environment = @from)",
+                    [("@to", to), ("@from", from)]);
+                Execute(
+                    connection,
+                    transaction,
+                    $"INSERT INTO environment_models ({Columns}) SELECT @to, {Columns.Substring("environment, ".Length)} FROM environment_models WHERE environment = @from",
+                    [("@to", to), ("@from", from)]);
+                return count;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Puts <paramref name="environment"/> back on the set of tables it held before its last promotion, in one catalog
+    /// transaction: the two sets change places, so a second rollback undoes the first. No table is read or written.
+    /// </summary>
+    /// <returns>How many models <paramref name="environment"/> now holds.</returns>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.EnvironmentNotFound"/> when nothing was ever promoted to it.</exception>
+    public Task<int> RollbackAsync(string environment, CancellationToken cancellationToken = default)
+    {
+        CheckName(environment);
+        string previous = PreviousOf(environment);
+        return _db.WriteAsync(
+            (connection, transaction) =>
+            {
+                int count = CountModels(connection, transaction, previous);
+                if (count == 0)
+                {
+                    throw new MedallionException(
+                        ErrorCode.EnvironmentNotFound,
+                        $"Environment '{environment}' has no earlier set of tables to go back to: nothing was promoted to it.\nHelp: a rollback undoes a medallion promote.");
+                }
+
+                const string Swapping = "~swapping";
+                Execute(connection, transaction, "UPDATE environment_models SET environment = @swapping WHERE environment = @previous", [("@swapping", Swapping), ("@previous", previous)]);
+                Execute(connection, transaction, "UPDATE environment_models SET environment = @previous WHERE environment = @environment", [("@previous", previous), ("@environment", environment)]);
+                Execute(connection, transaction, "UPDATE environment_models SET environment = @environment WHERE environment = @swapping", [("@environment", environment), ("@swapping", Swapping)]);
+                return count;
+            },
+            cancellationToken);
+    }
+
+    private static int CountModels(DbConnection connection, DbTransaction transaction, string environment)
+    {
+        using DbCommand command = CreateCommand(connection, transaction, "SELECT COUNT(*) FROM environment_models WHERE environment = @environment", [("@environment", environment)]);
+        return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Records the states (each replacing what its environment held of its model), in one transaction.</summary>
@@ -107,13 +243,14 @@ public sealed class EnvironmentStore
     internal static (string Sql, (string Name, object? Value)[] Parameters) StateStatement(ModelStateRecord state) =>
     (
         $"""
-         INSERT INTO environment_models ({Columns}) VALUES (@environment, @model, @fingerprint, @definition, @metadata, @sql, @columns, @run, @built)
+         INSERT INTO environment_models ({Columns}) VALUES (@environment, @model, @fingerprint, @definition, @metadata, @sql, @columns, @run, @built, @location)
          ON CONFLICT (environment, model) DO UPDATE SET fingerprint = excluded.fingerprint, definition_hash = excluded.definition_hash, metadata_hash = excluded.metadata_hash,
-             sql = excluded.sql, columns = excluded.columns, run_id = excluded.run_id, built_at = excluded.built_at
+             sql = excluded.sql, columns = excluded.columns, run_id = excluded.run_id, built_at = excluded.built_at, location = excluded.location
          """,
         [
             ("@environment", state.Environment), ("@model", Key(state.Model)), ("@fingerprint", state.Fingerprint), ("@definition", state.DefinitionHash), ("@metadata", state.MetadataHash),
             ("@sql", state.Sql), ("@columns", WriteColumns(state.Columns)), ("@run", state.RunId), ("@built", FormatTime(state.BuiltAt)),
+            ("@location", state.Location),
         ]
     );
 
@@ -130,7 +267,10 @@ public sealed class EnvironmentStore
         r.GetString(5),
         ReadColumns(r.GetString(6)),
         GetNullableString(r, 7),
-        ParseTime(r.GetString(8)));
+        ParseTime(r.GetString(8)))
+    {
+        Location = GetNullableString(r, 9),
+    };
 
     private static string WriteColumns(IReadOnlyList<ModelColumnState> columns)
     {

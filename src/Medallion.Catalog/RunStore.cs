@@ -30,20 +30,28 @@ public sealed partial class RunStore
         _tables = tables;
     }
 
-    internal const string RunColumns = "id, started_at, finished_at, status, selection, error, job, trigger, interval_start, interval_end, holder, backfill_id, parent_id, variables";
+    internal const string RunColumns = "id, started_at, finished_at, status, selection, error, job, trigger, interval_start, interval_end, holder, backfill_id, parent_id, variables, environment";
     private const string SourceRunColumns = "run_id, target, pass, source, source_table, mode, rows_read, batches, position, committed_version, slot_lag_bytes, recorded_at";
     private const string ModelRunColumns = "run_id, model, status, rows_written, upstream_versions, duration_ms, error, committed_version, started_at";
 
     /// <summary>Records the start of a run and returns it with a new, time-ordered id.</summary>
     /// <param name="selection">The <c>--select</c> expression, or null for the whole project.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
-    public async Task<RunRecord> StartRunAsync(string? selection, CancellationToken cancellationToken = default)
+    public Task<RunRecord> StartRunAsync(string? selection, CancellationToken cancellationToken = default) =>
+        StartRunAsync(selection, EnvironmentStore.Production, cancellationToken);
+
+    /// <summary>Records the start of a run that builds environment <paramref name="environment"/>'s tables and returns it with a new, time-ordered id.</summary>
+    /// <param name="selection">The <c>--select</c> expression, or null for the whole project.</param>
+    /// <param name="environment">The environment whose tables the run builds.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public async Task<RunRecord> StartRunAsync(string? selection, string environment, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrEmpty(environment);
         DateTimeOffset now = _db.Time.GetUtcNow();
-        var run = new RunRecord(CatalogIds.Next(now), now, null, RunStatus.Running, selection, null);
+        var run = new RunRecord(CatalogIds.Next(now), now, null, RunStatus.Running, selection, null) { Environment = environment };
         await _db.ExecuteAsync(
-            "INSERT INTO runs (id, started_at, finished_at, status, selection, error) VALUES (@id, @started, NULL, @status, @selection, NULL)",
-            [("@id", run.Id), ("@started", FormatTime(run.StartedAt)), ("@status", FormatStatus(run.Status)), ("@selection", selection)],
+            "INSERT INTO runs (id, started_at, finished_at, status, selection, error, environment) VALUES (@id, @started, NULL, @status, @selection, NULL, @environment)",
+            [("@id", run.Id), ("@started", FormatTime(run.StartedAt)), ("@status", FormatStatus(run.Status)), ("@selection", selection), ("@environment", environment)],
             cancellationToken).ConfigureAwait(false);
         return run;
     }
@@ -253,14 +261,22 @@ public sealed partial class RunStore
     /// The model's latest successful run, or null when it never succeeded. Its
     /// <see cref="ModelRunRecord.UpstreamVersions"/> tell an incremental model where to resume.
     /// </summary>
-    public async Task<ModelRunRecord?> GetLastSuccessfulModelRunAsync(TableName model, CancellationToken cancellationToken = default)
+    public Task<ModelRunRecord?> GetLastSuccessfulModelRunAsync(TableName model, CancellationToken cancellationToken = default) =>
+        GetLastSuccessfulModelRunAsync(model, EnvironmentStore.Production, cancellationToken);
+
+    /// <summary>
+    /// The model's latest successful run in <paramref name="environment"/>, or null when it never succeeded there: another
+    /// environment's runs built other tables, so their upstream versions say nothing of this one's.
+    /// </summary>
+    public async Task<ModelRunRecord?> GetLastSuccessfulModelRunAsync(TableName model, string environment, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrEmpty(environment);
         List<ModelRunRecord> runs = await _db.QueryAsync(
             $"""
              SELECT {PrefixColumns("m.", ModelRunColumns)} FROM model_runs m JOIN runs r ON r.id = m.run_id
-             WHERE m.model = @model AND m.status = @status ORDER BY r.started_at DESC, r.id DESC LIMIT 1
+             WHERE m.model = @model AND m.status = @status AND r.environment = @environment ORDER BY r.started_at DESC, r.id DESC LIMIT 1
              """,
-            [("@model", model.ToString().ToLowerInvariant()), ("@status", FormatStatus(RunStatus.Succeeded))],
+            [("@model", model.ToString().ToLowerInvariant()), ("@status", FormatStatus(RunStatus.Succeeded)), ("@environment", environment)],
             ReadModelRun,
             cancellationToken).ConfigureAwait(false);
         return runs.Count == 0 ? null : runs[0];
@@ -387,6 +403,7 @@ public sealed partial class RunStore
         BackfillId = GetNullableString(r, 11),
         ParentId = GetNullableString(r, 12),
         Variables = r.IsDBNull(13) ? new Dictionary<string, string>() : CatalogJson.ReadStringMap(r.GetString(13)),
+        Environment = r.GetString(14),
     };
 
     private static ModelRunRecord ReadModelRun(DbDataReader r) => new(
@@ -432,14 +449,14 @@ public sealed partial class RunStore
         int inserted = await _db.ExecuteAsync(
             $"""
              INSERT INTO runs ({RunColumns})
-             VALUES (@id, @started, NULL, @status, @selection, NULL, @job, @trigger, @intervalStart, @intervalEnd, @holder, @backfill, @parent, @variables)
+             VALUES (@id, @started, NULL, @status, @selection, NULL, @job, @trigger, @intervalStart, @intervalEnd, @holder, @backfill, @parent, @variables, @environment)
              ON CONFLICT DO NOTHING
              """,
             [
                 ("@id", id), ("@started", FormatTime(now)), ("@status", FormatStatus(RunStatus.Queued)), ("@selection", start.Selection),
                 ("@job", start.Job), ("@trigger", FormatTrigger(start.Trigger)), ("@intervalStart", FormatNullableTime(start.IntervalStart)),
                 ("@intervalEnd", FormatNullableTime(start.IntervalEnd)), ("@holder", start.Holder), ("@backfill", start.BackfillId),
-                ("@parent", start.ParentId), ("@variables", CatalogJson.WriteStringMap(start.Variables)),
+                ("@parent", start.ParentId), ("@variables", CatalogJson.WriteStringMap(start.Variables)), ("@environment", EnvironmentStore.Production),
             ],
             cancellationToken).ConfigureAwait(false);
         return inserted == 0 ? null : await GetRunAsync(id, cancellationToken).ConfigureAwait(false);

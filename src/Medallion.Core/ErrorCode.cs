@@ -224,10 +224,12 @@ public enum ErrorCode
     SourceLoadStateInvalid = 6203,
     /// <summary>A run of <c>medallion quickstart</c> did not succeed, so the demo stopped before its summary.</summary>
     QuickstartRunFailed = 6301,
-    /// <summary><c>medallion plan</c> or <c>apply</c> named an environment that cannot be planned against yet (only <c>prod</c> can: environments with their own copies of tables are to come).</summary>
-    PlanEnvironmentUnsupported = 6401,
+    /// <summary>An environment's name is not one (lowercase letters, digits, <c>_</c> and <c>-</c>, starting with a letter, at most 63 characters).</summary>
+    EnvironmentNameInvalid = 6401,
     /// <summary>Another <c>medallion apply</c> holds the environment's apply lock; applies to one environment never interleave.</summary>
     PlanApplyInProgress = 6402,
+    /// <summary><c>medallion promote</c> named an environment that has built nothing, or <c>medallion rollback</c> one that has no earlier set of tables to go back to.</summary>
+    EnvironmentNotFound = 6403,
     /// <summary>The catalog database could not be opened or migrated.</summary>
     CatalogOpenFailed = 6901,
     /// <summary>The catalog was written by a newer Medallion whose schema this one does not know.</summary>

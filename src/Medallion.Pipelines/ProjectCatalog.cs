@@ -17,13 +17,16 @@ public static class ProjectCatalog
     /// <c>&lt;namespace storage&gt;/&lt;name&gt;</c> for a namespace with a location of its own; absolute for local
     /// storage and a URI for object stores.
     /// </summary>
-    public static string TableLocation(MedallionProject project, TableName table)
+    public static string TableLocation(MedallionProject project, TableName table) =>
+        Under(NamespaceLocation(project, table.Namespace), table.Name.ToLowerInvariant());
+
+    /// <summary>Where the tables of namespace <paramref name="ns"/> live: <c>&lt;storage&gt;/&lt;namespace&gt;</c>, or the namespace's own location.</summary>
+    public static string NamespaceLocation(MedallionProject project, string ns)
     {
         ArgumentNullException.ThrowIfNull(project);
-        string ns = table.Namespace.ToLowerInvariant();
-        return project.NamespaceStorage.TryGetValue(ns, out string? own)
-            ? Under(project.Resolve(own), table.Name.ToLowerInvariant())
-            : Under(Under(project.Resolve(project.Storage), ns), table.Name.ToLowerInvariant());
+        ArgumentNullException.ThrowIfNull(ns);
+        ns = ns.ToLowerInvariant();
+        return project.NamespaceStorage.TryGetValue(ns, out string? own) ? project.Resolve(own) : Under(project.Resolve(project.Storage), ns);
     }
 
     /// <summary>The tables of the project's storage, every namespace's own location included.</summary>
@@ -47,7 +50,7 @@ public static class ProjectCatalog
             .ToList();
     }
 
-    private static string Under(string root, string name) =>
+    internal static string Under(string root, string name) =>
         StorageResolver.IsUri(root) ? $"{root.TrimEnd('/')}/{name}" : System.IO.Path.Combine(root, name);
 
     /// <summary>

@@ -209,12 +209,12 @@ public sealed class SqlEndpoint : IAsyncDisposable
     internal static DuckDbDatabase OpenServingDatabase(ProjectEnvironment? environment, string? databaseFile, string? memoryLimit) =>
         (environment?.Engines ?? DuckDbEngines.Default).OpenServing(databaseFile, environment is null ? [] : ProjectCatalog.ServingDirectories(environment.Project), memoryLimit);
 
-    /// <summary>The tables of a project's storage, located through its catalog when there is one.</summary>
-    internal static ITableLocator ProjectTables(MedallionProject project, CatalogStore? catalog)
-    {
-        ITableLocator tables = ProjectCatalog.Tables(project);
-        return catalog is null ? tables : new CatalogTableLocator(tables, catalog);
-    }
+    /// <summary>
+    /// The tables of a project's storage, located through its catalog when there is one: each model at the table
+    /// <paramref name="environment"/> points it at (<see cref="EnvironmentTableLocator"/>).
+    /// </summary>
+    internal static ITableLocator ProjectTables(MedallionProject project, CatalogStore? catalog, string environment = EnvironmentStore.Production) =>
+        catalog is null ? ProjectCatalog.Tables(project) : new CatalogTableLocator(new EnvironmentTableLocator(project, catalog, environment), catalog);
 
     /// <summary>Stops accepting clients and closes the connected ones.</summary>
     public Task StopAsync(CancellationToken cancellationToken = default) => _server.StopAsync(cancellationToken);

@@ -82,6 +82,80 @@ public abstract class CatalogEnvironmentContract(CatalogEngine engine) : Catalog
         Assert.Equal("first", (await Store.Scheduler.GetSchedulerLeaseAsync())!.Holder.Id);
         Assert.Equal("first", (await Store.Environments.GetApplyLockAsync("prod"))!.Holder.Id);
     }
+
+    private async Task<Dictionary<string, (string Fingerprint, string? Location)>> PointersAsync(string environment) =>
+        (await Store.Environments.GetModelStatesAsync(environment)).ToDictionary(s => s.Key.ToString(), s => (s.Value.Fingerprint, s.Value.Location));
+
+    [Fact]
+    public async Task Promoting_points_the_target_at_the_sources_tables_and_keeps_what_it_held_as_its_previous_set()
+    {
+        await Store.Environments.SetModelStatesAsync(
+        [
+            State(s_orders, "a"), State(s_revenue, "b"),
+            State(s_orders, "c", "dev") with { Location = "_versions/orders/c" },
+        ]);
+
+        int count = await Store.Environments.PromoteAsync("dev", "prod");
+
+        Assert.Equal(1, count);
+        Assert.Equal(
+            new Dictionary<string, (string, string?)> { ["silver.orders"] = ("c", "_versions/orders/c"), ["gold.revenue"] = ("b", null) },
+            await PointersAsync("prod"));
+        Assert.Equal(
+            new Dictionary<string, (string, string?)> { ["silver.orders"] = ("a", null), ["gold.revenue"] = ("b", null) },
+            await PointersAsync(EnvironmentStore.PreviousOf("prod")));
+        Assert.Equal(["dev", "prod"], await Store.Environments.ListEnvironmentsAsync());
+    }
+
+    [Fact]
+    public async Task Rolling_back_swaps_the_two_sets_so_a_second_rollback_undoes_the_first()
+    {
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "a"), State(s_orders, "c", "dev") with { Location = "_versions/orders/c" }]);
+        await Store.Environments.PromoteAsync("dev", "prod");
+
+        await Store.Environments.RollbackAsync("prod");
+        Dictionary<string, (string, string?)> rolledBack = await PointersAsync("prod");
+        await Store.Environments.RollbackAsync("prod");
+
+        Assert.Equal(new Dictionary<string, (string, string?)> { ["silver.orders"] = ("a", null) }, rolledBack);
+        Assert.Equal(new Dictionary<string, (string, string?)> { ["silver.orders"] = ("c", "_versions/orders/c") }, await PointersAsync("prod"));
+    }
+
+    [Fact]
+    public async Task Promoting_an_environment_that_holds_nothing_changes_nothing()
+    {
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "a")]);
+
+        var refused = await Assert.ThrowsAsync<MedallionException>(() => Store.Environments.PromoteAsync("dev", "prod"));
+
+        Assert.Equal(ErrorCode.EnvironmentNotFound, refused.Code);
+        Assert.Equal(new Dictionary<string, (string, string?)> { ["silver.orders"] = ("a", null) }, await PointersAsync("prod"));
+        Assert.Empty(await PointersAsync(EnvironmentStore.PreviousOf("prod")));
+    }
+
+    [Fact]
+    public async Task Rolling_back_an_environment_nothing_was_promoted_to_is_refused()
+    {
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "a")]);
+
+        var refused = await Assert.ThrowsAsync<MedallionException>(() => Store.Environments.RollbackAsync("prod"));
+
+        Assert.Equal(ErrorCode.EnvironmentNotFound, refused.Code);
+        Assert.StartsWith("Environment 'prod' has no earlier set of tables to go back to", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Dev", "it starts with 'D', not a lowercase letter")]
+    [InlineData("dev/x", "its character 4, '/', is not a lowercase letter, digit, '_' or '-'")]
+    [InlineData("prod~previous", "its character 5, '~', is not a lowercase letter, digit, '_' or '-'")]
+    [InlineData("", "it is empty")]
+    public void A_name_that_is_no_environments_is_refused_saying_why(string name, string why)
+    {
+        var refused = Assert.Throws<MedallionException>(() => EnvironmentStore.CheckName(name));
+
+        Assert.Equal(ErrorCode.EnvironmentNameInvalid, refused.Code);
+        Assert.StartsWith($"'{name}' cannot name an environment: {why}.", refused.Message, StringComparison.Ordinal);
+    }
 }
 
 public sealed class CatalogEnvironmentOnSqliteTests() : CatalogEnvironmentContract(new SqliteCatalogEngine());

@@ -94,14 +94,60 @@ public sealed class PlanCommandTests : IDisposable
         Assert.Equal("Plan against prod: nothing to do; 2 model(s) unchanged.\n", plan.Output);
     }
 
-    [Theory]
-    [InlineData("plan")]
-    [InlineData("apply")]
-    public async Task An_environment_other_than_prod_is_refused_with_its_code(string command)
+    private async Task<string> SqlAsync(string environment, string query)
     {
-        Cli.Result result = await Cli.RunAsync(command, "--env", "dev", "--project", _project);
+        Cli.Result result = await Cli.RunAsync("sql", query, "--env", environment, "--format", "csv", "--project", _project);
+        Assert.Equal(0, result.ExitCode);
+        return result.Output;
+    }
+
+    [Fact]
+    public async Task A_change_applied_to_dev_is_served_by_sql_in_dev_only_until_it_is_promoted_and_rolled_back()
+    {
+        await BuildAsync();
+        Write("models/silver/orders.sql", "SELECT id, amount * 100 AS amount FROM bronze.orders");
+
+        Cli.Result plan = await Cli.RunAsync("plan", "--env", "dev", "--project", _project);
+        Cli.Result apply = await Cli.RunAsync("apply", "--env", "dev", "--project", _project);
+        string devRevenue = await SqlAsync("dev", "SELECT revenue FROM gold.revenue");
+        string prodRevenue = await SqlAsync("prod", "SELECT revenue FROM gold.revenue");
+        Cli.Result promote = await Cli.RunAsync("promote", "dev", "--project", _project);
+        string promoted = await SqlAsync("prod", "SELECT revenue FROM gold.revenue");
+        Cli.Result rollback = await Cli.RunAsync("rollback", "prod", "--project", _project);
+        string rolledBack = await SqlAsync("prod", "SELECT revenue FROM gold.revenue");
+
+        Assert.StartsWith("Plan against dev: 1 breaking, 1 indirect; 0 unchanged; 2 to rebuild.\n", plan.Output, StringComparison.Ordinal);
+        Assert.EndsWith("\nApply it with 'medallion apply --env dev'.\n", plan.Output, StringComparison.Ordinal);
+        Assert.StartsWith("Applied to dev: 1 breaking, 1 indirect; 0 unchanged; 2 to rebuild.\n", apply.Output, StringComparison.Ordinal);
+        Assert.Equal(("revenue\n3000\n", "revenue\n30\n"), (devRevenue, prodRevenue));
+        Assert.Equal((0, "Promoted dev to prod: prod now reads 2 model(s) from dev's tables, with no recompute. 'medallion rollback prod' points it back.\n"), (promote.ExitCode, promote.Output));
+        Assert.Equal("revenue\n3000\n", promoted);
+        Assert.Equal(0, rollback.ExitCode);
+        Assert.Equal("revenue\n30\n", rolledBack);
+    }
+
+    [Theory]
+    [InlineData("plan", "--env", "Dev")]
+    [InlineData("apply", "--env", "Dev")]
+    [InlineData("sql", "--env", "Dev")]
+    [InlineData("promote", "Dev")]
+    [InlineData("rollback", "Dev")]
+    public async Task A_name_that_is_no_environments_is_refused_with_its_code(params string[] arguments)
+    {
+        Cli.Result result = await Cli.RunAsync([.. arguments, "--project", _project]);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.StartsWith("Error MDL6401: Environment 'dev' cannot be planned against: only 'prod' exists so far.", result.Error, StringComparison.Ordinal);
+        Assert.StartsWith("Error MDL6401: 'Dev' cannot name an environment: it starts with 'D', not a lowercase letter.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rolling_back_an_environment_nothing_was_promoted_to_is_refused_with_its_code()
+    {
+        await BuildAsync();
+
+        Cli.Result result = await Cli.RunAsync("rollback", "--project", _project);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("Error MDL6403: Environment 'prod' has no earlier set of tables to go back to", result.Error, StringComparison.Ordinal);
     }
 }

@@ -433,6 +433,11 @@ internal static class CatalogSchema
             )
             """,
         ]),
+        new(20, "environments without copies: each model's row names the physical table the environment reads (null: the model's own location, where every table lived before environments), and each run names the environment it built",
+        [
+            "ALTER TABLE environment_models ADD COLUMN location TEXT",
+            "ALTER TABLE runs ADD COLUMN environment TEXT NOT NULL DEFAULT 'prod'",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

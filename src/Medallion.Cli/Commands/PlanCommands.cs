@@ -16,7 +16,8 @@ namespace Medallion.Cli.Commands;
 
 /// <summary>
 /// <c>medallion plan</c> (what applying the project's files to an environment would change, model by model) and
-/// <c>medallion apply</c> (do it, one apply per environment at a time).
+/// <c>medallion apply</c> (do it, one apply per environment at a time), <c>medallion promote</c> (point an environment at
+/// another's tables, no recompute) and <c>medallion rollback</c> (point it back).
 /// </summary>
 internal static class PlanCommands
 {
@@ -31,10 +32,66 @@ internal static class PlanCommands
     {
         yield return CreatePlan(output);
         yield return CreateApply(output);
+        yield return CreatePromote(output);
+        yield return CreateRollback(output);
     }
 
     private static Option<string> EnvironmentOption() =>
-        new("--env", "-e") { Description = "The environment to compare with (only prod for now).", DefaultValueFactory = _ => ProjectPlanner.ProductionEnvironment };
+        new("--env", "-e")
+        {
+            Description = "The environment: prod, or any other name (dev, pr-42): its own tables for the models it changes, prod's for the others.",
+            DefaultValueFactory = _ => ProjectPlanner.ProductionEnvironment,
+        };
+
+    private static Option<bool> NoWaitOption() =>
+        new("--no-wait") { Description = "Refuse at once, rather than wait, when another apply to the environment is under way." };
+
+    private static Command CreatePromote(TextWriter output)
+    {
+        var from = new Argument<string>("environment") { Description = "The environment whose tables to promote (e.g. dev)." };
+        var to = new Option<string>("--to") { Description = "The environment to point at them.", DefaultValueFactory = _ => ProjectPlanner.ProductionEnvironment };
+        Option<bool> noWait = NoWaitOption();
+        Option<string> project = ProjectOption.Create();
+        var command = new Command("promote", "Point an environment (prod by default) at the tables another built, in one catalog transaction: no model is recomputed and no table written. The tables it held are kept for medallion rollback.")
+        {
+            from, to, noWait, project,
+        };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            string source = parsed.GetValue(from)!;
+            string target = parsed.GetValue(to)!;
+            if (source == target)
+            {
+                throw new MedallionException(ErrorCode.CommandLineInvalid, $"'{source}' cannot be promoted to itself.\nHelp: name another environment with --to (prod by default).");
+            }
+
+            await using ProjectEnvironment env = await ProjectEnvironment.LoadAsync(ProjectOption.Resolve(parsed, project), cancellationToken: cancellationToken).ConfigureAwait(false);
+            int count = await ProjectPlanner.PromoteAsync(env, source, target, new ApplyOptions { NoWait = parsed.GetValue(noWait) }, cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"Promoted {source} to {target}: {target} now reads {count} model(s) from {source}'s tables, with no recompute. 'medallion rollback {target}' points it back.\n")).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CreateRollback(TextWriter output)
+    {
+        var name = new Argument<string>("environment") { Description = "The environment to point back at its tables before its last promotion.", DefaultValueFactory = _ => ProjectPlanner.ProductionEnvironment };
+        Option<bool> noWait = NoWaitOption();
+        Option<string> project = ProjectOption.Create();
+        var command = new Command("rollback", "Point an environment (prod by default) back at the tables it held before its last promotion, in one catalog transaction; a second rollback undoes the first.")
+        {
+            name, noWait, project,
+        };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            string environment = parsed.GetValue(name)!;
+            await using ProjectEnvironment env = await ProjectEnvironment.LoadAsync(ProjectOption.Resolve(parsed, project), cancellationToken: cancellationToken).ConfigureAwait(false);
+            int count = await ProjectPlanner.RollbackAsync(env, environment, new ApplyOptions { NoWait = parsed.GetValue(noWait) }, cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"Rolled {environment} back: it reads {count} model(s) from the tables it held before its last promotion, with no recompute.\n")).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
 
     private static Option<bool> ForwardOnlyOption() =>
         new("--forward-only") { Description = "Every change applies to new data only: nothing is rebuilt." };
@@ -64,7 +121,7 @@ internal static class PlanCommands
     {
         Option<string> environment = EnvironmentOption();
         Option<bool> forwardOnly = ForwardOnlyOption();
-        var noWait = new Option<bool>("--no-wait") { Description = "Refuse at once, rather than wait, when another apply to the environment is under way." };
+        Option<bool> noWait = NoWaitOption();
         var threads = new Option<int>("--threads", "-t") { Description = "How many models rebuild at once. Default: the processor count.", DefaultValueFactory = _ => Environment.ProcessorCount };
         Option<string> project = ProjectOption.Create();
         var command = new Command("apply", "Apply the plan: rebuild the models it rebuilds (reading their sources as they are), record the new state of the others, one apply per environment at a time.")
@@ -171,7 +228,9 @@ internal static class PlanCommands
             }
         }
 
-        text.Append("\nApply it with 'medallion apply").Append(plan.ForwardOnly ? " --forward-only" : string.Empty).Append("'.\n");
+        text.Append("\nApply it with 'medallion apply")
+            .Append(plan.Environment == ProjectPlanner.ProductionEnvironment ? string.Empty : " --env " + plan.Environment)
+            .Append(plan.ForwardOnly ? " --forward-only" : string.Empty).Append("'.\n");
         return text.ToString();
     }
 
@@ -278,6 +337,11 @@ internal static class PlanCommands
             }
 
             text.Append("Run ").Append(run.RunId).Append(' ').Append(run.Status.ToString().ToLowerInvariant()).Append(".\n");
+        }
+
+        if (result.Reused.Count > 0)
+        {
+            text.Append("Pointed at tables already built with the same fingerprint (no rebuild): ").AppendJoin(", ", result.Reused).Append(".\n");
         }
 
         if (result.Recorded.Count > 0)

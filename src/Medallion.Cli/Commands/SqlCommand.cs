@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.Catalog;
 using Medallion.Cli.Output;
 using Medallion.Cli.Shell;
 using System;
@@ -30,15 +31,25 @@ internal static class SqlCommand
         {
             Description = "Read as this user of the project: only the tables, columns and rows the user is granted, with classified columns masked, and no file reads, as the SQL endpoint serves them.",
         };
-        var command = new Command("sql", "Run SQL on the lakehouse (namespace.table, with AT (VERSION => n) time travel); outside a project, on an in-memory engine.") { query, format, project, user };
+        var environment = new Option<string>("--env", "-e")
+        {
+            Description = "The environment whose tables the query reads: prod, or one built with medallion apply --env (dev, pr-42); a model it has not built is read from prod.",
+            DefaultValueFactory = _ => EnvironmentStore.Production,
+        };
+        var command = new Command("sql", "Run SQL on the lakehouse (namespace.table, with AT (VERSION => n) time travel); outside a project, on an in-memory engine.") { query, format, project, user, environment };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             string directory = ProjectOption.Resolve(parsed, project);
+            string env = parsed.GetValue(environment)!;
+            EnvironmentStore.CheckName(env);
             await using UserShellSession? asUser = parsed.GetValue(user) is { } name
-                ? await UserShellSession.OpenAsync(directory, name, cancellationToken).ConfigureAwait(false)
+                ? await UserShellSession.OpenAsync(directory, name, env, cancellationToken).ConfigureAwait(false)
+                : null;
+            await using ProjectEnvironment? ownerEnvironment = asUser is null && File.Exists(Path.Combine(directory, MedallionProject.FileName))
+                ? await ProjectEnvironment.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false)
                 : null;
             (LakehouseSession session, AuditLog? auditLog) = asUser is null
-                ? await OpenSessionAsync(directory, cancellationToken).ConfigureAwait(false)
+                ? await OpenSessionAsync(ownerEnvironment, env, cancellationToken).ConfigureAwait(false)
                 : (asUser.Session, asUser.Audit);
             // The audit closes after the session, so it writes every statement the session ran before the command ends
             // (a user's session is released with what it stands on, its audit last).
@@ -60,16 +71,20 @@ internal static class SqlCommand
     /// In a project (a folder with medallion.yml) the session sees the project's tables and is read-only;
     /// elsewhere it is a scratch in-memory engine where any SQL may run.
     /// </summary>
-    private static async Task<(LakehouseSession Session, AuditLog? Audit)> OpenSessionAsync(string projectDirectory, CancellationToken cancellationToken)
+    private static async Task<(LakehouseSession Session, AuditLog? Audit)> OpenSessionAsync(ProjectEnvironment? project, string environment, CancellationToken cancellationToken)
     {
-        if (!File.Exists(Path.Combine(projectDirectory, MedallionProject.FileName)))
+        if (project is null)
         {
             return (await LakehouseSession.OpenAsync(NoTables.Instance, readOnly: false, cancellationToken: cancellationToken).ConfigureAwait(false), null);
         }
 
-        MedallionProject loaded = await MedallionProject.LoadAsync(projectDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        MedallionProject loaded = project.Project;
+        // A project never run has no catalog, so no environment: its tables are where its folders say.
+        ITableLocator tables = await project.FindCatalogAsync(cancellationToken).ConfigureAwait(false) is { } catalog
+            ? new EnvironmentTableLocator(loaded, catalog, environment)
+            : ProjectCatalog.Tables(loaded);
         // Lazy: a query of one table on an object store need not load every table of the lake first.
-        LakehouseSession session = await LakehouseSession.OpenAsync(ProjectCatalog.Tables(loaded), lazy: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+        LakehouseSession session = await LakehouseSession.OpenAsync(tables, lazy: true, cancellationToken: cancellationToken).ConfigureAwait(false);
         return (session, AuditLog.Open(loaded));
     }
 
@@ -89,7 +104,7 @@ internal static class SqlCommand
         /// <summary>The project's audit, closed with the session.</summary>
         public AuditLog Audit => _access!.Audit;
 
-        public static async Task<UserShellSession> OpenAsync(string projectDirectory, string user, CancellationToken cancellationToken)
+        public static async Task<UserShellSession> OpenAsync(string projectDirectory, string user, string environment, CancellationToken cancellationToken)
         {
             var opened = new UserShellSession();
             try
@@ -98,7 +113,7 @@ internal static class SqlCommand
                 await access.Service.RequireUserAsync(user, cancellationToken).ConfigureAwait(false);
                 MedallionProject loaded = access.Project;
                 opened._database = access.Environment.Engines.OpenServing(null, ProjectCatalog.ServingDirectories(loaded));
-                opened._factory = new LakehouseSessionFactory(opened._database, new CatalogTableLocator(ProjectCatalog.Tables(loaded), access.Catalog), loaded.Name)
+                opened._factory = new LakehouseSessionFactory(opened._database, new CatalogTableLocator(new EnvironmentTableLocator(loaded, access.Catalog, environment), access.Catalog), loaded.Name)
                 {
                     Engines = access.Environment.Engines,
                     Access = access.Service.SessionAccessAsync,

@@ -31,7 +31,8 @@ public sealed class LakehouseViews
 
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly SessionAccess? _access;
-    private readonly Dictionary<string, (long Version, long CheckedAt)> _versions = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>What each view shows: the table's location (an environment's promotion points a name at another table) and version.</summary>
+    private readonly Dictionary<string, (string Location, long Version, long CheckedAt)> _versions = new(StringComparer.OrdinalIgnoreCase);
 
     private LakehouseViews(SessionAccess? access) => _access = access;
 
@@ -106,7 +107,7 @@ public sealed class LakehouseViews
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(connection);
-        (long Version, long CheckedAt) known;
+        (string Location, long Version, long CheckedAt) known;
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -117,7 +118,7 @@ public sealed class LakehouseViews
             _lock.Release();
         }
 
-        if (known.CheckedAt != 0 && Stopwatch.GetElapsedTime(known.CheckedAt) < s_fullCheckInterval
+        if (known.CheckedAt != 0 && known.Location == table.Store.Location && Stopwatch.GetElapsedTime(known.CheckedAt) < s_fullCheckInterval
             && await table.Store.GetInfoAsync(CommitKey(known.Version + 1), cancellationToken).ConfigureAwait(false) is null)
         {
             return known.Version;
@@ -144,7 +145,7 @@ public sealed class LakehouseViews
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (RenewIfShown(table.QualifiedName, snapshot.Version))
+            if (RenewIfShown(table, snapshot.Version))
             {
                 // Another session made the same view meanwhile.
                 return snapshot.Version;
@@ -164,7 +165,7 @@ public sealed class LakehouseViews
                 $"CREATE OR REPLACE VIEW {name} AS {scan}; " +
                 $"COMMENT ON VIEW {name} IS {DuckDbConnection.QuoteLiteral(Comment(table, snapshot.Version))}";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            _versions[table.QualifiedName] = (snapshot.Version, Stopwatch.GetTimestamp());
+            _versions[table.QualifiedName] = (table.Store.Location, snapshot.Version, Stopwatch.GetTimestamp());
             return snapshot.Version;
         }
         finally
@@ -198,7 +199,7 @@ public sealed class LakehouseViews
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return RenewIfShown(table.QualifiedName, version);
+            return RenewIfShown(table, version);
         }
         finally
         {
@@ -206,15 +207,15 @@ public sealed class LakehouseViews
         }
     }
 
-    /// <summary><see cref="IsShownAsync"/> for a caller holding the lock.</summary>
-    private bool RenewIfShown(string qualifiedName, long version)
+    /// <summary><see cref="IsShownAsync"/> for a caller holding the lock: the same table (location) at the same version.</summary>
+    private bool RenewIfShown(LakehouseTable table, long version)
     {
-        if (!_versions.TryGetValue(qualifiedName, out var current) || current.Version != version)
+        if (!_versions.TryGetValue(table.QualifiedName, out var current) || current.Version != version || current.Location != table.Store.Location)
         {
             return false;
         }
 
-        _versions[qualifiedName] = (version, Stopwatch.GetTimestamp());
+        _versions[table.QualifiedName] = (current.Location, version, Stopwatch.GetTimestamp());
         return true;
     }
 

@@ -67,7 +67,7 @@ public sealed record ProjectPlan(string Environment, bool ForwardOnly, IReadOnly
 /// <summary>What <see cref="ProjectPlanner.PlanAsync"/> plans against.</summary>
 public sealed record PlanOptions
 {
-    /// <summary>The environment (<see cref="ProjectPlanner.ProductionEnvironment"/> by default; others are not supported yet).</summary>
+    /// <summary>The environment (<see cref="ProjectPlanner.ProductionEnvironment"/> by default; any other name is a set of pointers of its own, starting as prod's).</summary>
     public string Environment { get; init; } = ProjectPlanner.ProductionEnvironment;
 
     /// <summary>Treat every change as forward-only: it applies to new data, nothing is rebuilt (<c>--forward-only</c>).</summary>
@@ -108,4 +108,7 @@ public sealed record ApplyResult(ProjectPlan Plan, Running.RunResult? Run, IRead
 {
     /// <summary>True when the rebuild (if any) succeeded.</summary>
     public bool Succeeded => Run is null || Run.Status == RunStatus.Succeeded;
+
+    /// <summary>Models the plan rebuilds that were not built: a physical table with their new fingerprint existed (another environment built it), and the environment now points at it.</summary>
+    public IReadOnlyList<TableName> Reused { get; init; } = [];
 }

@@ -33,23 +33,23 @@ namespace Medallion.Pipelines.Planning;
 public static class ProjectPlanner
 {
     /// <summary>The environment runs build and plans compare with by default.</summary>
-    public const string ProductionEnvironment = "prod";
+    public const string ProductionEnvironment = EnvironmentStore.Production;
 
     /// <summary>Plans the project's files against <see cref="PlanOptions.Environment"/>.</summary>
     /// <exception cref="MedallionException">
-    /// <see cref="ErrorCode.PlanEnvironmentUnsupported"/> for an environment other than <c>prod</c>; the model graph's
+    /// <see cref="ErrorCode.EnvironmentNameInvalid"/> for a name that is no environment's; the model graph's
     /// errors (<see cref="ErrorCode.ModelSqlInvalid"/>, <see cref="ErrorCode.ModelUnknownTable"/>, <see cref="ErrorCode.ModelCycle"/>).
     /// </exception>
     public static async Task<ProjectPlan> PlanAsync(ProjectEnvironment environment, PlanOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(environment);
         options ??= new PlanOptions();
-        CheckEnvironment(options.Environment);
+        EnvironmentStore.CheckName(options.Environment);
         Stopwatch elapsed = Stopwatch.StartNew();
         CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
         using DuckDbConnection parser = environment.Engines.OpenScratch();
         ModelGraph graph = await ModelGraph.BuildAsync(environment.Project, parser: parser, cancellationToken: cancellationToken).ConfigureAwait(false);
-        IReadOnlyDictionary<TableName, ModelStateRecord> states = await catalog.Environments.GetModelStatesAsync(options.Environment, cancellationToken).ConfigureAwait(false);
+        IReadOnlyDictionary<TableName, ModelStateRecord> states = await StatesAsync(catalog, options.Environment, cancellationToken).ConfigureAwait(false);
         IReadOnlyDictionary<TableName, ModelFingerprint> fingerprints = ModelFingerprints.Compute(graph, options.Variables);
         var classifier = new ChangeClassifier(graph, states, fingerprints, options, parser);
         List<ModelChange> changes = await classifier.ClassifyAsync(cancellationToken).ConfigureAwait(false);
@@ -72,7 +72,7 @@ public static class ProjectPlanner
         ArgumentNullException.ThrowIfNull(environment);
         options ??= new ApplyOptions();
         string name = options.Plan.Environment;
-        CheckEnvironment(name);
+        EnvironmentStore.CheckName(name);
         CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
         LeaseHolder holder = LeaseHolder.ForThisProcess();
         await AcquireAsync(catalog, environment.Time, name, holder, options, cancellationToken).ConfigureAwait(false);
@@ -81,14 +81,17 @@ public static class ProjectPlanner
         try
         {
             ProjectPlan plan = await PlanAsync(environment, options.Plan, cancellationToken).ConfigureAwait(false);
+            (List<TableName> builds, Dictionary<TableName, string?> pointers, List<ModelStateRecord> reused) = await PhysicalTablesAsync(catalog, plan, cancellationToken).ConfigureAwait(false);
             RunResult? run = null;
-            if (plan.Rebuilds.Count > 0)
+            if (builds.Count > 0)
             {
                 run = await ProjectRunner.RunAsync(
                     environment,
                     new RunOptions
                     {
-                        Select = string.Join(' ', plan.Rebuilds),
+                        Environment = name,
+                        Pointers = pointers,
+                        Select = string.Join(' ', builds),
                         FullRefresh = true,
                         Threads = options.Threads,
                         Variables = options.Plan.Variables,
@@ -99,8 +102,13 @@ public static class ProjectPlanner
                     cancellationToken).ConfigureAwait(false);
             }
 
+            if (run is null || run.Status == RunStatus.Succeeded)
+            {
+                await catalog.Environments.SetModelStatesAsync(reused, cancellationToken).ConfigureAwait(false);
+            }
+
             (List<TableName> recorded, List<TableName> forgotten) = await RecordAsync(environment, catalog, plan, options.Plan, cancellationToken).ConfigureAwait(false);
-            return new ApplyResult(plan, run, recorded, forgotten);
+            return new ApplyResult(plan, run, recorded, forgotten) { Reused = reused.Select(r => r.Model).ToList() };
         }
         finally
         {
@@ -110,14 +118,117 @@ public static class ProjectPlanner
         }
     }
 
-    private static void CheckEnvironment(string environment)
+    /// <summary>
+    /// Points <paramref name="to"/> at the tables <paramref name="from"/> built, in one catalog transaction and with no
+    /// recompute (no Delta commit): <see cref="EnvironmentStore.PromoteAsync"/>, under the apply locks of both environments
+    /// so that no apply to either is half done meanwhile. The tables <paramref name="to"/> held stay its previous set, for
+    /// <see cref="RollbackAsync"/>.
+    /// </summary>
+    /// <returns>How many models <paramref name="to"/> now holds.</returns>
+    /// <exception cref="MedallionException">
+    /// <see cref="ErrorCode.EnvironmentNotFound"/> when <paramref name="from"/> built nothing; <see cref="ErrorCode.EnvironmentNameInvalid"/>;
+    /// <see cref="ErrorCode.PlanApplyInProgress"/> with <see cref="ApplyOptions.NoWait"/> while an apply holds either.
+    /// </exception>
+    public static Task<int> PromoteAsync(ProjectEnvironment environment, string from, string to, ApplyOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (!string.Equals(environment, ProductionEnvironment, StringComparison.Ordinal))
+        EnvironmentStore.CheckName(from);
+        EnvironmentStore.CheckName(to);
+        return UnderLocksAsync(environment, [from, to], options, catalog => catalog.Environments.PromoteAsync(from, to, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// Puts <paramref name="name"/> back on the tables it held before its last promotion, in one catalog transaction and with
+    /// no recompute; a second rollback undoes the first (<see cref="EnvironmentStore.RollbackAsync"/>).
+    /// </summary>
+    /// <returns>How many models the environment now holds.</returns>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.EnvironmentNotFound"/> when nothing was promoted to it.</exception>
+    public static Task<int> RollbackAsync(ProjectEnvironment environment, string name, ApplyOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        EnvironmentStore.CheckName(name);
+        return UnderLocksAsync(environment, [name], options, catalog => catalog.Environments.RollbackAsync(name, cancellationToken), cancellationToken);
+    }
+
+    private static async Task<int> UnderLocksAsync(ProjectEnvironment environment, string[] names, ApplyOptions? options, Func<CatalogStore, Task<int>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        options ??= new ApplyOptions();
+        CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+        LeaseHolder holder = LeaseHolder.ForThisProcess();
+        // Taken in one order by everyone, so a promotion each way never waits on the other.
+        List<string> held = [];
+        try
         {
-            throw new MedallionException(
-                ErrorCode.PlanEnvironmentUnsupported,
-                $"Environment '{environment}' cannot be planned against: only '{ProductionEnvironment}' exists so far. Environments with their own copies of the tables (dev, a pull request's) are not built yet, and planning against one would change {ProductionEnvironment}'s tables.\nHelp: leave out --env to plan against {ProductionEnvironment}.");
+            foreach (string name in names.Order(StringComparer.Ordinal))
+            {
+                await AcquireAsync(catalog, environment.Time, name, holder, options, cancellationToken).ConfigureAwait(false);
+                held.Add(name);
+            }
+
+            return await work(catalog).ConfigureAwait(false);
         }
+        finally
+        {
+            foreach (string name in held)
+            {
+                await catalog.Environments.ReleaseApplyLockAsync(name, holder, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// What the environment holds of each model: its own rows over <c>prod</c>'s, since an environment reads from
+    /// <c>prod</c> what it has not built (a new one starts as <c>prod</c>).
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<TableName, ModelStateRecord>> StatesAsync(CatalogStore catalog, string name, CancellationToken cancellationToken)
+    {
+        IReadOnlyDictionary<TableName, ModelStateRecord> own = await catalog.Environments.GetModelStatesAsync(name, cancellationToken).ConfigureAwait(false);
+        if (name == ProductionEnvironment)
+        {
+            return own;
+        }
+
+        var states = new Dictionary<TableName, ModelStateRecord>(await catalog.Environments.GetModelStatesAsync(ProductionEnvironment, cancellationToken).ConfigureAwait(false));
+        foreach ((TableName model, ModelStateRecord state) in own)
+        {
+            states[model] = state;
+        }
+
+        return states;
+    }
+
+    /// <summary>
+    /// Where the apply builds each model the plan rebuilds. In <c>prod</c>, its current table, as before environments. In
+    /// another environment, the physical table of its new fingerprint (<see cref="ModelTables.VersionPointer"/>), never one
+    /// another environment reads: a table some environment already points at with that fingerprint holds that version's
+    /// data, so it is pointed at and not built again (<paramref name="catalog"/>'s rows of it, as this environment's).
+    /// </summary>
+    private static async Task<(List<TableName> Builds, Dictionary<TableName, string?> Pointers, List<ModelStateRecord> Reused)> PhysicalTablesAsync(
+        CatalogStore catalog, ProjectPlan plan, CancellationToken cancellationToken)
+    {
+        var pointers = new Dictionary<TableName, string?>();
+        var reused = new List<ModelStateRecord>();
+        if (plan.Environment == ProductionEnvironment)
+        {
+            return (plan.Rebuilds.ToList(), pointers, reused);
+        }
+
+        List<ModelStateRecord> all = await catalog.Environments.ListAllModelStatesAsync(cancellationToken).ConfigureAwait(false);
+        var builds = new List<TableName>();
+        foreach (ModelChange change in plan.Changes.Where(c => c.Rebuild))
+        {
+            string pointer = ModelTables.VersionPointer(change.Model, change.NewFingerprint!);
+            if (all.FirstOrDefault(s => s.Model.Equals(change.Model) && s.Location == pointer && s.Fingerprint == change.NewFingerprint) is { } built)
+            {
+                reused.Add(built with { Environment = plan.Environment });
+            }
+            else
+            {
+                pointers[change.Model] = pointer;
+                builds.Add(change.Model);
+            }
+        }
+
+        return (builds, pointers, reused);
     }
 
     /// <summary>Records the state of the changed models the plan does not rebuild, and forgets the removed ones.</summary>
@@ -129,7 +240,7 @@ public static class ProjectPlanner
             using DuckDbConnection parser = environment.Engines.OpenScratch();
             ModelGraph graph = await ModelGraph.BuildAsync(environment.Project, parser: parser, cancellationToken: cancellationToken).ConfigureAwait(false);
             IReadOnlyDictionary<TableName, ModelFingerprint> fingerprints = ModelFingerprints.Compute(graph, options.Variables);
-            IReadOnlyDictionary<TableName, ModelStateRecord> states = await catalog.Environments.GetModelStatesAsync(plan.Environment, cancellationToken).ConfigureAwait(false);
+            IReadOnlyDictionary<TableName, ModelStateRecord> states = await StatesAsync(catalog, plan.Environment, cancellationToken).ConfigureAwait(false);
             DateTimeOffset now = environment.Time.GetUtcNow();
             List<ModelStateRecord> records = kept.Where(c => states.ContainsKey(c.Model)).Select(c =>
             {
@@ -137,6 +248,7 @@ public static class ProjectPlanner
                 ModelFingerprint fingerprint = fingerprints[c.Model];
                 return old with
                 {
+                    Environment = plan.Environment,
                     Fingerprint = fingerprint.Fingerprint,
                     DefinitionHash = fingerprint.DefinitionHash,
                     MetadataHash = fingerprint.MetadataHash,

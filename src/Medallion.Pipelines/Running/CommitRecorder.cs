@@ -47,10 +47,16 @@ internal static class CommitRecorder
             SizeBytes = snapshot.SizeBytes,
         };
         List<CatalogColumn> columns = snapshot.Schema.Fields.Select(f => Column(f, docs)).ToList();
-        return new CommitRecord(new CatalogTable(table, location), record, columns) { State = State(run, table, columns) };
+        ModelStateRecord? state = State(run, table, columns);
+        return new CommitRecord(new CatalogTable(table, location), record, columns)
+        {
+            State = state,
+            // Another environment's physical table has versions of its own: the logical table's history stays prod's.
+            StateOnly = state is not null && state.Environment != EnvironmentStore.Production,
+        };
     }
 
-    /// <summary>What the run built of model <paramref name="table"/>, as the production environment's state; null when the table is not a model's own.</summary>
+    /// <summary>What the run built of model <paramref name="table"/>, as its environment's state with the table it points at; null when the table is not a model's own.</summary>
     private static ModelStateRecord? State(RunContext run, TableName table, List<CatalogColumn> columns)
     {
         if (!run.Fingerprints.TryGetValue(table, out Planning.ModelFingerprint? fingerprint))
@@ -59,7 +65,7 @@ internal static class CommitRecorder
         }
 
         return new ModelStateRecord(
-            Planning.ProjectPlanner.ProductionEnvironment,
+            run.Tables.Environment,
             table,
             fingerprint.Fingerprint,
             fingerprint.DefinitionHash,
@@ -67,7 +73,10 @@ internal static class CommitRecorder
             run.Graph.GetModel(table).Sql,
             columns.Select(c => new ModelColumnState(c.Name, c.DataType)).ToList(),
             run.RunId,
-            run.Time.GetUtcNow());
+            run.Time.GetUtcNow())
+        {
+            Location = run.Tables.Pointer(table),
+        };
     }
 
     private static CatalogColumn Column(StructField field, IReadOnlyList<ColumnDoc> docs)

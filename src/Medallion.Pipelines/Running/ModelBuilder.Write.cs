@@ -334,7 +334,7 @@ internal sealed partial class ModelBuilder
     private async Task<bool> QuarantineAsync(string? quarantineSql, Snapshot? target, CancellationToken cancellationToken)
     {
         TableName table = QuarantineTable.Of(_model.Name);
-        string location = ProjectCatalog.TableLocation(_run.Project, table);
+        string location = _run.Tables.QuarantineLocation(_model.Name);
         long modelVersion = target?.Version ?? -1;
         if (await _writer.TryGetSnapshotAsync(location, cancellationToken).ConfigureAwait(false) is { } existing
             && existing.DomainMetadata.TryGetValue(QuarantineDomain, out string? marker)

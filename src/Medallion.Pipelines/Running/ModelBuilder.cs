@@ -41,7 +41,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         // The model's SQL is evaluated by the writer's statements too (a streamed write runs it inside the COPY), so the
         // writer keeps the run's zone that SetVariablesAsync sets first.
         _writer = run.Writer(_connection, timeZone: null);
-        _location = ProjectCatalog.TableLocation(run.Project, model.Name);
+        _location = run.Tables.Location(model.Name);
     }
 
     private ModelConfig Config => _model.Config;
@@ -62,9 +62,9 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         await SetVariablesAsync(cancellationToken).ConfigureAwait(false);
         _interval = ResolveInterval();
         IReadOnlyList<TableName> upstream = _run.Graph.GetAnalysis(_model.Name).Dependencies;
-        UpstreamPlanner planner = await UpstreamPlanner.OpenAsync(_run.Project, _model, upstream, _writer, cancellationToken).ConfigureAwait(false);
+        UpstreamPlanner planner = await UpstreamPlanner.OpenAsync(_run.Project, _run.Tables, _model, upstream, _writer, cancellationToken).ConfigureAwait(false);
         Snapshot? target = await TryTargetSnapshotAsync(cancellationToken).ConfigureAwait(false);
-        ModelRunRecord? last = await _run.Catalog.Runs.GetLastSuccessfulModelRunAsync(_model.Name, cancellationToken).ConfigureAwait(false);
+        ModelRunRecord? last = await LastBuildAsync(cancellationToken).ConfigureAwait(false);
 
         // An scd2 model compares each key it reads with the key's current version, so reading only the upstream rows
         // that changed gives the same history as reading them all: keys it does not read stay current either way.
@@ -204,7 +204,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
             .Distinct();
         foreach (TableName table in referenced)
         {
-            string location = ProjectCatalog.TableLocation(_run.Project, table);
+            string location = _run.Tables.Location(table);
             if (await _run.Project.Stores.IsDeltaTableAsync(location, cancellationToken).ConfigureAwait(false))
             {
                 await LakehouseViews.For(_run.Database)
@@ -212,6 +212,22 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
                     .ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// The last successful build of the model's table, where an incremental build resumes: the run the environment records
+    /// as its builder when the table is a physical one another environment may have built (after a promotion), else the
+    /// environment's latest successful run of the model.
+    /// </summary>
+    private async Task<ModelRunRecord?> LastBuildAsync(CancellationToken cancellationToken)
+    {
+        if (_run.Tables.BuiltBy(_model.Name) is { } runId)
+        {
+            return (await _run.Catalog.Runs.GetModelRunsAsync(runId, cancellationToken).ConfigureAwait(false))
+                .FirstOrDefault(m => m.Model.Equals(_model.Name) && m.Status == RunStatus.Succeeded);
+        }
+
+        return await _run.Catalog.Runs.GetLastSuccessfulModelRunAsync(_model.Name, _run.Tables.Environment, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

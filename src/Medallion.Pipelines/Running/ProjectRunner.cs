@@ -88,12 +88,13 @@ public static partial class ProjectRunner
             await ProjectCatalog.RegisterAsync(graph, catalog, cancellationToken).ConfigureAwait(false);
         }
 
+        ModelTables tables = (await ModelTables.LoadAsync(project, catalog, options.Environment, cancellationToken).ConfigureAwait(false)).With(options.Pointers);
         RunRecord run = options.RunId is { } runId
             ? await catalog.Runs.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
                 ?? throw new MedallionException(ErrorCode.CatalogObjectNotFound, $"The catalog has no run '{runId}' to record into.\nHelp: queue the run in the catalog first.")
-            : await catalog.Runs.StartRunAsync(options.Select, cancellationToken).ConfigureAwait(false);
+            : await catalog.Runs.StartRunAsync(options.Select, options.Environment, cancellationToken).ConfigureAwait(false);
         using Activity? span = PipelineTracing.StartRun(run.Id, options.Select);
-        var context = new RunContext(environment, graph, catalog, database, run.Id, options, time, run.StartedAt, sources, quality);
+        var context = new RunContext(environment, graph, catalog, database, run.Id, options, time, run.StartedAt, sources, quality) { Tables = tables };
         List<StepResult> steps = await new RunScheduler(context, PlanSteps(graph, selected, options)).RunAsync(cancellationToken).ConfigureAwait(false);
         RunStatus status = steps.Any(s => s.State == StepState.Cancelled) ? RunStatus.Cancelled
             : steps.All(s => s.State == StepState.Succeeded) ? RunStatus.Succeeded

@@ -19,6 +19,9 @@ internal sealed record RunContext(
 {
     public MedallionProject Project => Graph.Project;
 
+    /// <summary>Where the run's environment keeps each model's table: the run reads and writes there (<see cref="RunOptions.Environment"/>).</summary>
+    public ModelTables Tables { get; init; } = ModelTables.OwnLocations(Graph.Project);
+
     /// <summary>
     /// The latest snapshot every step of the run saw of each table (the caller's, shared by its runs, when it gives one):
     /// a model reads its upstream from where the step that committed it left off, listing only the log entries since,

@@ -12,11 +12,23 @@ public sealed record RunOptions
     /// <summary>A <c>--select</c> expression (see <see cref="ModelGraph.Select"/>); null runs every model.</summary>
     public string? Select { get; init; }
 
+    /// <summary>
+    /// The environment whose tables the run builds and reads (<see cref="ModelTables"/>): <c>prod</c> unless an apply to
+    /// another environment runs it.
+    /// </summary>
+    public string Environment { get; init; } = EnvironmentStore.Production;
+
+    /// <summary>
+    /// Models the run builds into other physical tables than the environment's pointers name (model to location relative
+    /// to its namespace's storage): what an apply builds before it points the environment at them.
+    /// </summary>
+    public IReadOnlyDictionary<TableName, string?> Pointers { get; init; } = new Dictionary<TableName, string?>();
+
     /// <summary>Rebuild every selected model from all of its upstream data, ignoring what earlier runs consumed.</summary>
     public bool FullRefresh { get; init; }
 
     /// <summary>How many steps run at once (default: the processor count).</summary>
-    public int Threads { get; init; } = Environment.ProcessorCount;
+    public int Threads { get; init; } = System.Environment.ProcessorCount;
 
     /// <summary>The clock for run timestamps and SCD2 validity; the system clock when null.</summary>
     public TimeProvider? Time { get; init; }

@@ -47,6 +47,7 @@ internal sealed class UpstreamPlanner
 
     /// <summary>Pins every upstream table of a model at its current version.</summary>
     /// <param name="project">The project.</param>
+    /// <param name="tables">Where the run's environment keeps each table.</param>
     /// <param name="model">The model being built.</param>
     /// <param name="upstream">The tables it reads.</param>
     /// <param name="writer">
@@ -55,12 +56,12 @@ internal sealed class UpstreamPlanner
     /// </param>
     /// <param name="cancellationToken">Cancels reading the logs.</param>
     /// <exception cref="MedallionException"><see cref="ErrorCode.RunUpstreamMissing"/> when an upstream table has no data yet.</exception>
-    public static async Task<UpstreamPlanner> OpenAsync(MedallionProject project, ModelDefinition model, IReadOnlyList<TableName> upstream, DeltaWriter writer, CancellationToken cancellationToken)
+    public static async Task<UpstreamPlanner> OpenAsync(MedallionProject project, ModelTables tables, ModelDefinition model, IReadOnlyList<TableName> upstream, DeltaWriter writer, CancellationToken cancellationToken)
     {
         var planner = new UpstreamPlanner(writer.Connection);
         foreach (TableName name in upstream)
         {
-            string location = ProjectCatalog.TableLocation(project, name);
+            string location = tables.Location(name);
             Snapshot snapshot = await writer.TryGetSnapshotAsync(location, cancellationToken).ConfigureAwait(false)
                 ?? throw new MedallionException(
                     ErrorCode.RunUpstreamMissing,

@@ -116,12 +116,4 @@ public sealed class ApplyTests : IDisposable
         await using CatalogStore after = await _project.OpenCatalogAsync();
         Assert.Null(await after.Environments.GetApplyLockAsync("prod"));
     }
-
-    [Fact]
-    public async Task An_apply_to_dev_is_refused_before_it_takes_any_lock()
-    {
-        var refused = await Assert.ThrowsAsync<MedallionException>(() => ApplyAsync(new ApplyOptions { Plan = new PlanOptions { Environment = "dev" } }));
-
-        Assert.Equal(ErrorCode.PlanEnvironmentUnsupported, refused.Code);
-    }
 }

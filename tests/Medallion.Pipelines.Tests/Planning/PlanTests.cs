@@ -189,13 +189,4 @@ public sealed class PlanTests : IDisposable
             plan.Changes.Select(c => (c.Model.ToString(), c.Kind)).OrderBy(c => c.Item1 == "gold.revenue").ThenBy(c => c.Item1, StringComparer.Ordinal));
         Assert.Equal([new TableName("bronze", "orders")], Of(plan, s_orders).Causes);
     }
-
-    [Fact]
-    public async Task Another_environment_than_prod_is_refused_with_a_code_saying_it_is_not_built_yet()
-    {
-        var refused = await Assert.ThrowsAsync<MedallionException>(() => PlanAsync(new PlanOptions { Environment = "dev" }));
-
-        Assert.Equal(ErrorCode.PlanEnvironmentUnsupported, refused.Code);
-        Assert.StartsWith("Environment 'dev' cannot be planned against: only 'prod' exists so far.", refused.Message, StringComparison.Ordinal);
-    }
 }

@@ -61,9 +61,12 @@ public sealed class RunProject : IDisposable
         await ProjectRunner.RunAsync(await _files.LoadAsync(), options, cancellationToken);
 
     /// <summary>The rows of a query over the lakehouse, each formatted as "a|b|c", in the query's order.</summary>
-    public async Task<List<string>> QueryAsync(string sql)
+    public Task<List<string>> QueryAsync(string sql) => QueryAsync(sql, new DirectoryTableLocator(Path.Combine(Directory, "lake")));
+
+    /// <summary>The rows of a query over the tables <paramref name="tables"/> finds, each formatted as "a|b|c", in the query's order.</summary>
+    public async Task<List<string>> QueryAsync(string sql, ITableLocator tables)
     {
-        await using LakehouseSession session = await LakehouseSession.OpenAsync(new DirectoryTableLocator(Path.Combine(Directory, "lake")));
+        await using LakehouseSession session = await LakehouseSession.OpenAsync(tables);
         await using DuckDbDataReader reader = await session.ExecuteReaderAsync(sql);
         var rows = new List<string>();
         while (await reader.ReadAsync())

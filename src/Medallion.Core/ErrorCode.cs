@@ -230,6 +230,8 @@ public enum ErrorCode
     PlanApplyInProgress = 6402,
     /// <summary><c>medallion promote</c> named an environment that has built nothing, or <c>medallion rollback</c> one that has no earlier set of tables to go back to.</summary>
     EnvironmentNotFound = 6403,
+    /// <summary>A run in an environment other than <c>prod</c> would write a model's table the environment reads from <c>prod</c>; it writes only tables of its own.</summary>
+    EnvironmentTableNotOwn = 6404,
     /// <summary>The catalog database could not be opened or migrated.</summary>
     CatalogOpenFailed = 6901,
     /// <summary>The catalog was written by a newer Medallion whose schema this one does not know.</summary>

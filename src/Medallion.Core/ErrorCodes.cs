@@ -130,6 +130,7 @@ public static class ErrorCodes
         new(ErrorCode.EnvironmentNameInvalid, ErrorKind.Input, "22023"),
         new(ErrorCode.PlanApplyInProgress, ErrorKind.Conflict, "55006"),
         new(ErrorCode.EnvironmentNotFound, ErrorKind.NotFound, "42704"),
+        new(ErrorCode.EnvironmentTableNotOwn, ErrorKind.Conflict, "55000"),
         new(ErrorCode.CatalogOpenFailed, ErrorKind.Unavailable, "58030"),
         new(ErrorCode.CatalogSchemaTooNew, ErrorKind.Unsupported, "0A000"),
         new(ErrorCode.CatalogObjectNotFound, ErrorKind.NotFound, "42704"),

@@ -31,13 +31,15 @@ public sealed class ModelTables
     private readonly MedallionProject _project;
     private readonly Dictionary<TableName, string?> _pointers;
     private readonly Dictionary<TableName, string?> _builtBy;
+    private readonly HashSet<TableName> _own;
 
-    private ModelTables(MedallionProject project, string environment, Dictionary<TableName, string?> pointers, Dictionary<TableName, string?> builtBy)
+    private ModelTables(MedallionProject project, string environment, Dictionary<TableName, string?> pointers, Dictionary<TableName, string?> builtBy, HashSet<TableName> own)
     {
         _project = project;
         Environment = environment;
         _pointers = pointers;
         _builtBy = builtBy;
+        _own = own;
     }
 
     /// <summary>The environment.</summary>
@@ -47,7 +49,7 @@ public sealed class ModelTables
     public static ModelTables OwnLocations(MedallionProject project)
     {
         ArgumentNullException.ThrowIfNull(project);
-        return new ModelTables(project, EnvironmentStore.Production, [], []);
+        return new ModelTables(project, EnvironmentStore.Production, [], [], []);
     }
 
     /// <summary>The tables of <paramref name="environment"/> as the catalog points at them now; what it does not hold, <c>prod</c>'s.</summary>
@@ -59,6 +61,7 @@ public sealed class ModelTables
         EnvironmentStore.CheckName(environment);
         var pointers = new Dictionary<TableName, string?>();
         var builtBy = new Dictionary<TableName, string?>();
+        var own = new HashSet<TableName>();
         IEnumerable<string> layers = environment == EnvironmentStore.Production ? [environment] : [EnvironmentStore.Production, environment];
         foreach (string layer in layers)
         {
@@ -66,10 +69,14 @@ public sealed class ModelTables
             {
                 pointers[state.Model] = state.Location;
                 builtBy[state.Model] = state.RunId;
+                if (layer == environment && (environment == EnvironmentStore.Production || state.Location is not null))
+                {
+                    own.Add(state.Model);
+                }
             }
         }
 
-        return new ModelTables(project, environment, pointers, builtBy);
+        return new ModelTables(project, environment, pointers, builtBy, own);
     }
 
     /// <summary>These tables with <paramref name="pointers"/> (model to location relative to its namespace's storage) in place of the environment's own.</summary>
@@ -78,13 +85,32 @@ public sealed class ModelTables
         ArgumentNullException.ThrowIfNull(pointers);
         var combined = new Dictionary<TableName, string?>(_pointers);
         var builtBy = new Dictionary<TableName, string?>(_builtBy);
+        var own = new HashSet<TableName>(_own);
         foreach ((TableName model, string? location) in pointers)
         {
             combined[model] = location;
             builtBy.Remove(model);
+            own.Add(model);
         }
 
-        return new ModelTables(_project, Environment, combined, builtBy);
+        return new ModelTables(_project, Environment, combined, builtBy, own);
+    }
+
+    /// <summary>
+    /// The location of the table a run in this environment may write for <paramref name="model"/>: any in <c>prod</c>; in
+    /// another environment only a table of its own (an apply's, or a clone), never one it reads from <c>prod</c>.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.EnvironmentTableNotOwn"/> when the environment reads the model from prod.</exception>
+    public string WritableLocation(TableName model)
+    {
+        if (Environment != EnvironmentStore.Production && (!_own.Contains(model) || Pointer(model) is null))
+        {
+            throw new MedallionException(
+                ErrorCode.EnvironmentTableNotOwn,
+                $"A run in environment '{Environment}' would write {model}, which it reads from prod's table: an environment writes only tables of its own.\nHelp: medallion apply --env {Environment} gives a changed model a table of its own.");
+        }
+
+        return Location(model);
     }
 
     /// <summary>The location (absolute path or URI) of <paramref name="table"/>'s Delta table in this environment.</summary>

@@ -22,7 +22,7 @@ public abstract class CatalogAccessContract(CatalogEngine engine) : CatalogContr
             await fresh.Identity.SetUserAsync("old", Verifier);
         }
 
-        await Engine.ExecuteAsync(location, "ALTER TABLE users DROP COLUMN is_admin; ALTER TABLE users DROP COLUMN attributes; DROP TABLE access_members; DROP TABLE access_grants; DROP TABLE access_row_filters; DROP TABLE access_masks; DROP TABLE access_keys; DROP TABLE access_roles; ALTER TABLE quality_results DROP COLUMN not_checked; ALTER TABLE runs DROP COLUMN cancel_requested_at; DROP TABLE servers; DROP INDEX runs_admitted; ALTER TABLE runs DROP COLUMN admitted_at; ALTER TABLE model_runs DROP COLUMN started_at; DROP INDEX runs_parent; DROP TABLE doc_edits; DROP INDEX saved_queries_shared; DROP TABLE saved_queries; DROP TABLE environment_models; DELETE FROM schema_version WHERE version >= 10");
+        await Engine.ExecuteAsync(location, "ALTER TABLE users DROP COLUMN is_admin; ALTER TABLE users DROP COLUMN attributes; DROP TABLE access_members; DROP TABLE access_grants; DROP TABLE access_row_filters; DROP TABLE access_masks; DROP TABLE access_keys; DROP TABLE access_roles; ALTER TABLE quality_results DROP COLUMN not_checked; ALTER TABLE runs DROP COLUMN cancel_requested_at; DROP TABLE servers; DROP INDEX runs_admitted; ALTER TABLE runs DROP COLUMN admitted_at; ALTER TABLE model_runs DROP COLUMN started_at; DROP INDEX runs_parent; DROP TABLE doc_edits; DROP INDEX saved_queries_shared; DROP TABLE saved_queries; DROP TABLE environment_models; ALTER TABLE runs DROP COLUMN environment; DELETE FROM schema_version WHERE version >= 10");
 
         await using CatalogStore upgraded = await CatalogStore.OpenAsync(location);
         await upgraded.Identity.SetUserAsync("new", Verifier);

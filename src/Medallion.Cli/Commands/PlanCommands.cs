@@ -344,6 +344,16 @@ internal static class PlanCommands
             text.Append("Pointed at tables already built with the same fingerprint (no rebuild): ").AppendJoin(", ", result.Reused).Append(".\n");
         }
 
+        if (result.Cloned.Count > 0)
+        {
+            text.Append("Forward-only, starting from a zero-copy shallow clone of prod's table: ").AppendJoin(", ", result.Cloned).Append(".\n");
+        }
+
+        foreach (string note in result.Notes)
+        {
+            text.Append("Note: ").Append(note).Append(".\n");
+        }
+
         if (result.Recorded.Count > 0)
         {
             text.Append("Recorded without a rebuild: ").AppendJoin(", ", result.Recorded).Append(".\n");

@@ -111,4 +111,10 @@ public sealed record ApplyResult(ProjectPlan Plan, Running.RunResult? Run, IRead
 
     /// <summary>Models the plan rebuilds that were not built: a physical table with their new fingerprint existed (another environment built it), and the environment now points at it.</summary>
     public IReadOnlyList<TableName> Reused { get; init; } = [];
+
+    /// <summary>Models with a forward-only change that the environment now reads from a zero-copy shallow clone of prod's table (never in prod itself).</summary>
+    public IReadOnlyList<TableName> Cloned { get; init; } = [];
+
+    /// <summary>What the apply could not do as asked, one sentence each (a forward-only change whose table could not be cloned).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 }

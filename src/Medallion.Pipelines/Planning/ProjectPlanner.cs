@@ -107,8 +107,9 @@ public static class ProjectPlanner
                 await catalog.Environments.SetModelStatesAsync(reused, cancellationToken).ConfigureAwait(false);
             }
 
-            (List<TableName> recorded, List<TableName> forgotten) = await RecordAsync(environment, catalog, plan, options.Plan, cancellationToken).ConfigureAwait(false);
-            return new ApplyResult(plan, run, recorded, forgotten) { Reused = reused.Select(r => r.Model).ToList() };
+            (Dictionary<TableName, string?> clones, List<string> notes) = await CloneForwardOnlyAsync(environment, catalog, plan, cancellationToken).ConfigureAwait(false);
+            (List<TableName> recorded, List<TableName> forgotten) = await RecordAsync(environment, catalog, plan, options.Plan, clones, cancellationToken).ConfigureAwait(false);
+            return new ApplyResult(plan, run, recorded, forgotten) { Reused = reused.Select(r => r.Model).ToList(), Cloned = clones.Keys.ToList(), Notes = notes };
         }
         finally
         {
@@ -231,8 +232,55 @@ public static class ProjectPlanner
         return (builds, pointers, reused);
     }
 
-    /// <summary>Records the state of the changed models the plan does not rebuild, and forgets the removed ones.</summary>
-    private static async Task<(List<TableName> Recorded, List<TableName> Forgotten)> RecordAsync(ProjectEnvironment environment, CatalogStore catalog, ProjectPlan plan, PlanOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// In an environment other than prod, gives each model with a forward-only change a table of its own that starts as a
+    /// zero-copy shallow clone of the table it reads now (prod's), so that its next builds write there with the new
+    /// definition over real rows and prod's table is never written. A model the environment already has a table of its
+    /// own for keeps it. Returns the pointers of the clones (or of tables already there with that fingerprint) and, for
+    /// a table that cannot be cloned, why (it then goes on reading prod's table).
+    /// </summary>
+    private static async Task<(Dictionary<TableName, string?> Clones, List<string> Notes)> CloneForwardOnlyAsync(
+        ProjectEnvironment environment, CatalogStore catalog, ProjectPlan plan, CancellationToken cancellationToken)
+    {
+        var clones = new Dictionary<TableName, string?>();
+        var notes = new List<string>();
+        if (plan.Environment == ProductionEnvironment)
+        {
+            return (clones, notes);
+        }
+
+        IReadOnlyDictionary<TableName, ModelStateRecord> own = await catalog.Environments.GetModelStatesAsync(plan.Environment, cancellationToken).ConfigureAwait(false);
+        IReadOnlyDictionary<TableName, ModelStateRecord> prod = await catalog.Environments.GetModelStatesAsync(ProductionEnvironment, cancellationToken).ConfigureAwait(false);
+        ModelTables tables = await ModelTables.LoadAsync(environment.Project, catalog, plan.Environment, cancellationToken).ConfigureAwait(false);
+        using DuckDbConnection connection = environment.Engines.OpenScratch();
+        foreach (ModelChange change in plan.Changes.Where(c => c.Kind == ModelChangeKind.ForwardOnly))
+        {
+            if (own.TryGetValue(change.Model, out ModelStateRecord? mine) && mine.Location is not null && mine.Location != prod.GetValueOrDefault(change.Model)?.Location)
+            {
+                continue; // Its own table already: the change applies to its next builds there.
+            }
+
+            string pointer = ModelTables.VersionPointer(change.Model, change.NewFingerprint!);
+            string target = ModelTables.Resolve(environment.Project, change.Model, pointer);
+            if (!await environment.Project.Stores.IsDeltaTableAsync(target, cancellationToken).ConfigureAwait(false))
+            {
+                (long? version, string? reason) = await ShallowClone.CreateAsync(environment.Project.Stores, connection, tables.Location(change.Model), target, cancellationToken).ConfigureAwait(false);
+                if (version is null)
+                {
+                    notes.Add($"{change.Model} reads prod's table: it was not cloned, as {reason}");
+                    continue;
+                }
+            }
+
+            clones[change.Model] = pointer;
+        }
+
+        return (clones, notes);
+    }
+
+    /// <summary>Records the state of the changed models the plan does not rebuild (at <paramref name="clones"/>' tables for those cloned), and forgets the removed ones.</summary>
+    private static async Task<(List<TableName> Recorded, List<TableName> Forgotten)> RecordAsync(
+        ProjectEnvironment environment, CatalogStore catalog, ProjectPlan plan, PlanOptions options, Dictionary<TableName, string?> clones, CancellationToken cancellationToken)
     {
         List<ModelChange> kept = plan.Changes.Where(c => !c.Rebuild && c.Kind != ModelChangeKind.Removed).ToList();
         if (kept.Count > 0)
@@ -249,6 +297,7 @@ public static class ProjectPlanner
                 return old with
                 {
                     Environment = plan.Environment,
+                    Location = clones.TryGetValue(c.Model, out string? clone) ? clone : old.Location,
                     Fingerprint = fingerprint.Fingerprint,
                     DefinitionHash = fingerprint.DefinitionHash,
                     MetadataHash = fingerprint.MetadataHash,

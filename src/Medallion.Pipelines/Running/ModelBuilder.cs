@@ -41,7 +41,7 @@ internal sealed partial class ModelBuilder : IAsyncDisposable
         // The model's SQL is evaluated by the writer's statements too (a streamed write runs it inside the COPY), so the
         // writer keeps the run's zone that SetVariablesAsync sets first.
         _writer = run.Writer(_connection, timeZone: null);
-        _location = run.Tables.Location(model.Name);
+        _location = run.Tables.WritableLocation(model.Name);
     }
 
     private ModelConfig Config => _model.Config;

@@ -174,6 +174,45 @@ public sealed class EnvironmentTests : IDisposable
         Assert.Equal(["1|1000", "2|2000"], await QueryAsync("dev", "SELECT id, amount FROM silver.orders ORDER BY id"));
     }
 
+    private string[] FilesOf(string table) =>
+        Directory.EnumerateFiles(_project.Location(table), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+
+    [Fact]
+    public async Task A_forward_only_change_in_dev_starts_from_a_shallow_clone_that_reads_prods_rows_and_writes_nothing_of_prods()
+    {
+        await PlanningProject.BuildAsync(_project);
+        _project.Model("silver.orders", Breaking, "forward_only: true");
+        string[] prodFiles = FilesOf("silver.orders");
+
+        ApplyResult applied = await ApplyAsync("dev");
+        List<string> cloned = await QueryAsync("dev", "SELECT id, amount FROM silver.orders ORDER BY id");
+        RunResult devRun = await _project.RunAsync(new RunOptions { Environment = "dev", Select = "silver.orders" });
+
+        Assert.Equal(["silver.orders"], applied.Cloned.Select(t => t.ToString()));
+        Assert.Equal(["1|10", "2|20"], cloned);
+        Assert.True(devRun.Succeeded);
+        Assert.Equal(["1|1000", "2|2000"], await QueryAsync("dev", "SELECT id, amount FROM silver.orders ORDER BY id"));
+        Assert.Equal(["1|10", "2|20"], await QueryAsync("prod", "SELECT id, amount FROM silver.orders ORDER BY id"));
+        Assert.Equal(prodFiles, FilesOf("silver.orders"));
+        string clone = Path.Combine(_project.Directory, "lake", "silver", (await PointersAsync("dev"))["silver.orders"]!);
+        string firstCommit = await File.ReadAllTextAsync(Path.Combine(clone, "_delta_log", "00000000000000000000.json"));
+        Assert.Contains("\"operation\":\"CLONE\"", firstCommit, StringComparison.Ordinal);
+        Assert.Contains("\"path\":\"" + new Uri(_project.Location("silver.orders")).AbsoluteUri + "/", firstCommit, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_in_dev_refuses_to_write_a_model_dev_reads_from_prod()
+    {
+        await BuildDevWithBreakingChangeAsync();
+        long before = await _project.VersionAsync("silver.other");
+
+        RunResult run = await _project.RunAsync(new RunOptions { Environment = "dev", Select = "silver.other" });
+
+        Assert.False(run.Succeeded);
+        Assert.Contains("A run in environment 'dev' would write silver.other, which it reads from prod's table", run.Error, StringComparison.Ordinal);
+        Assert.Equal(before, await _project.VersionAsync("silver.other"));
+    }
+
     [Fact]
     public async Task An_environment_named_with_a_path_is_refused_before_anything_is_planned()
     {

@@ -273,7 +273,7 @@ public sealed class CatalogCommandTests : IAsyncLifetime
         Assert.Equal(0, result.ExitCode);
         string[] lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, lines.Length);
-        Assert.Matches($@"^ {_secondRun} │ 2026-03-01 09:00:02 │ +3 s │ failed +│ +1 │ +1 │ +0$", lines[2]);
+        Assert.Matches($@"^ {_secondRun} │ prod │ 2026-03-01 09:00:02 │ +3 s │ failed +│ +1 │ +1 │ +0$", lines[2]);
     }
 
     [Fact]

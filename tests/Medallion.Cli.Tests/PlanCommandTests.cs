@@ -126,6 +126,22 @@ public sealed class PlanCommandTests : IDisposable
         Assert.Equal("revenue\n30\n", rolledBack);
     }
 
+    [Fact]
+    public async Task The_runs_list_names_the_environment_each_run_built()
+    {
+        await BuildAsync();
+        Write("models/silver/orders.sql", "SELECT id, amount * 100 AS amount FROM bronze.orders");
+        Assert.Equal(0, (await Cli.RunAsync("apply", "--env", "dev", "--project", _project)).ExitCode);
+
+        Cli.Result runs = await Cli.RunAsync("runs", "--project", _project);
+        Cli.Result json = await Cli.RunAsync("runs", "--format", "json", "--project", _project);
+
+        string[] lines = runs.Output.Split('\n');
+        Assert.Equal(["run", "env", "started"], lines[0].Split('│').Take(3).Select(c => c.Trim()));
+        Assert.Equal(["dev", "prod"], lines.Skip(2).Take(2).Select(l => l.Split('│')[1].Trim()));
+        Assert.Contains("\"environment\": \"dev\"", json.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("plan", "--env", "Dev")]
     [InlineData("apply", "--env", "Dev")]

@@ -71,11 +71,11 @@ internal static class BrowsingText
     public static void WriteRuns(TextWriter output, IReadOnlyList<RunSummary> runs) =>
         TextTable.Write(
             output,
-            ["run", "started", "duration", "status", "ok", "failed", "skipped"],
-            [false, false, true, false, true, true, true],
+            ["run", "env", "started", "duration", "status", "ok", "failed", "skipped"],
+            [false, false, false, true, false, true, true, true],
             runs.Select(r => new[]
             {
-                r.Run.Id, Time(r.Run.StartedAt), Duration(r.Duration), Status(r.Run.Status),
+                r.Run.Id, r.Run.Environment, Time(r.Run.StartedAt), Duration(r.Duration), Status(r.Run.Status),
                 r.Succeeded.ToString(CultureInfo.InvariantCulture), r.Failed.ToString(CultureInfo.InvariantCulture), r.Skipped.ToString(CultureInfo.InvariantCulture),
             }).ToList());
 

@@ -54,7 +54,7 @@ internal sealed partial class ModelBuilder
             return await FinishAsync(null, incremental, planner, elapsed).ConfigureAwait(false);
         }
 
-        relations ??= planner.Versions.Count == 0 ? [] : upstream.ToDictionary(t => t, t => SparkModelSql.TableAt(ProjectCatalog.TableLocation(_run.Project, t), planner.Versions[UpstreamPlanner.Key(t)]));
+        relations ??= planner.Versions.Count == 0 ? [] : upstream.ToDictionary(t => t, t => SparkModelSql.TableAt(_run.Tables.Location(t), planner.Versions[UpstreamPlanner.Key(t)]));
         string select = await TableRedirector.ReplaceNamesAsync(
             _connection,
             _model.Sql,
@@ -138,7 +138,7 @@ internal sealed partial class ModelBuilder
                 return null;
             }
 
-            relations[name] = SparkModelSql.ChangesBetween(ProjectCatalog.TableLocation(_run.Project, name), consumed, relation.Version);
+            relations[name] = SparkModelSql.ChangesBetween(_run.Tables.Location(name), consumed, relation.Version);
         }
 
         return relations;

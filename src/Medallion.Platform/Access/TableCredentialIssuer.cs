@@ -117,10 +117,10 @@ public sealed class TableCredentialIssuer
                 throw new MedallionException(ErrorCode.TableCredentialsPathUnknown, $"Table '{name}' does not exist or is not one you may read.");
             }
 
-            if (!lakehouse.Reader.ReadsInFull(name))
+            if (table.FileAccessRefusal is { } why)
             {
                 throw new MedallionException(ErrorCode.TableCredentialsRestricted,
-                    $"No credentials for the files of '{name}': you read it through masks, a row filter or some of its columns, and its files hold every row and value.\n"
+                    $"No credentials for the files of '{name}': {why}.\n"
                     + "Help: read it through Medallion's SQL endpoint (PostgreSQL protocol), which applies them.");
             }
 

@@ -52,7 +52,7 @@ internal static partial class UnityCatalogEndpoints
 
         StorageAccess access = operation == "READ_WRITE" ? StorageAccess.ReadWrite : StorageAccess.Read;
         AccessActor requester = Requester(http);
-        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, UserOf(http), cancellationToken).ConfigureAwait(false);
+        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, UcPageToken.UserOf(http), cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
             // A table the caller may not read is not found, exactly as one that does not exist.
@@ -94,7 +94,7 @@ internal static partial class UnityCatalogEndpoints
 
         StorageAccess access = operation == "PATH_READ_WRITE" ? StorageAccess.ReadWrite : StorageAccess.Read;
         AccessActor requester = Requester(http);
-        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, UserOf(http), cancellationToken).ConfigureAwait(false);
+        Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, UcPageToken.UserOf(http), cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
             if (await TableCredentialIssuer.FindByLocationAsync(lakehouse, url, cancellationToken).ConfigureAwait(false) is not { } table)

@@ -10,6 +10,7 @@ using Medallion.Delta;
 using Medallion.Delta.Snapshots;
 using Medallion.DuckDb;
 using Medallion.Engine.Scanning;
+using Medallion.Pipelines;
 
 namespace Medallion.Platform;
 
@@ -190,6 +191,26 @@ public sealed partial class Lakehouse
     /// <param name="version">The version; null for the newest.</param>
     public DiffSide VersionSide(TableName name, long? version) =>
         new(version is null ? "the newest version" : $"version {version}", Find(name).Location, version);
+
+    /// <summary>
+    /// The side of a model's table in an environment (its newest version there): the environment's own table for a model
+    /// it built, else prod's.
+    /// </summary>
+    /// <param name="name">A table of <see cref="TableNames"/>.</param>
+    /// <param name="environment">The environment: <c>prod</c>, or one built with <c>medallion apply --env</c>.</param>
+    /// <param name="version">The version there; null for the newest.</param>
+    /// <param name="cancellationToken">Stops the reading.</param>
+    public async Task<DiffSide> EnvironmentSideAsync(TableName name, string environment, long? version = null, CancellationToken cancellationToken = default)
+    {
+        if (_catalog is null)
+        {
+            throw new MedallionException(ErrorCode.CommandLineInvalid, $"Environments live in the project's catalog, and this lakehouse was opened without one.\nHelp: compare versions with --version and --against-version instead.");
+        }
+
+        ModelTables tables = await ModelTables.LoadAsync(Project, _catalog, environment, cancellationToken).ConfigureAwait(false);
+        string label = version is null ? environment : $"{environment} version {version}";
+        return new DiffSide(label, Find(name).Model is null ? Find(name).Location : tables.Location(name), version);
+    }
 
     private async Task<(string Scan, StructTypeColumns Columns)> ScanAsync(TableName name, DiffSide side, CancellationToken cancellationToken)
     {

@@ -104,4 +104,22 @@ public sealed class DiffCommandTests : IDisposable
 
         Assert.Contains("The key column 'order_id' is not in bronze.orders on the newest version. Columns: id.", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_model_changed_in_dev_is_compared_with_prods_table_by_key()
+    {
+        await WriteAsync("SELECT * FROM (VALUES (1, 10), (2, 20)) t(id, amount)");
+        Directory.CreateDirectory(Path.Combine(_project, "models", "silver"));
+        string model = Path.Combine(_project, "models", "silver", "orders.sql");
+        File.WriteAllText(model, "SELECT id, amount FROM bronze.orders");
+        Assert.Equal(0, (await Cli.RunAsync("run", "--project", _project)).ExitCode);
+        File.WriteAllText(model, "SELECT id, CASE WHEN id = 2 THEN amount * 2 ELSE amount END AS amount FROM bronze.orders");
+        Assert.Equal(0, (await Cli.RunAsync("apply", "--env", "dev", "--project", _project)).ExitCode);
+
+        Cli.Result result = await Cli.RunAsync("diff", "silver.orders", "--env", "dev", "--key", "id", "--format", "json", "--project", _project);
+
+        JsonElement diff = JsonDocument.Parse(result.Output).RootElement;
+        Assert.Equal(("dev", "prod", 1L), (diff.GetProperty("left").GetString(), diff.GetProperty("right").GetString(), diff.GetProperty("changed").GetInt64()));
+        Assert.Equal("20 \u2192 40", diff.GetProperty("samples")[0].GetProperty("values").GetProperty("amount").GetString());
+    }
 }

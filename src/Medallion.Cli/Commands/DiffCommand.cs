@@ -26,15 +26,17 @@ internal static class DiffCommand
     public static Command Create(TextWriter output)
     {
         var table = new Argument<string>("table") { Description = "The table, as namespace.name (e.g. gold.daily_revenue), or its bare name when only one namespace has it." };
+        var environment = new Option<string?>("--env", "-e") { Description = "The environment whose table is compared (dev, pr-42: its own table for a model it built, else prod's). With --against, the default is prod." };
+        var againstEnvironment = new Option<string?>("--against") { Description = "The environment compared against (default prod when --env is given)." };
         var version = new Option<long?>("--version") { Description = "The version compared. Default: the newest." };
-        var against = new Option<long?>("--against-version") { Description = "The version compared against. Default: the one before --version." };
+        var against = new Option<long?>("--against-version") { Description = "The version compared against. Default: the one before --version, or the newest of --against's table." };
         var key = new Option<string[]>("--key", "-k") { Description = "A column that identifies a row (repeat for several): rows are matched by it and changed columns are named. Without it, whole rows are compared.", AllowMultipleArgumentsPerToken = true };
         var sample = new Option<int>("--sample") { Description = "How many differing rows to show of each kind.", DefaultValueFactory = _ => 5 };
         var format = new Option<DiffFormat>("--format", "-f") { Description = "Output: text, json or markdown (a pull request comment).", DefaultValueFactory = _ => DiffFormat.Text };
         Option<string> project = ProjectOption.Create();
-        var command = new Command("diff", "Compare two versions of a table: row counts, rows only on one side, changed rows by key with the columns that changed and a sample, and per-column statistics.")
+        var command = new Command("diff", "Compare a table in two environments (--env dev --against prod) or two versions of it: row counts, rows only on one side, changed rows by key with the columns that changed and a sample, and per-column statistics.")
         {
-            table, version, against, key, sample, format, project,
+            table, environment, againstEnvironment, version, against, key, sample, format, project,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -42,14 +44,28 @@ internal static class DiffCommand
             TableName name = lakehouse.ResolveTable(parsed.GetRequiredValue(table));
             long? left = parsed.GetValue(version);
             long? right = parsed.GetValue(against);
-            if (right is null)
+            string? leftEnvironment = parsed.GetValue(environment);
+            string? rightEnvironment = parsed.GetValue(againstEnvironment);
+            DiffSide leftSide, rightSide;
+            if (leftEnvironment is not null || rightEnvironment is not null)
             {
-                long newest = left ?? (await lakehouse.GetTableHistoryAsync(name, 1, cancellationToken).ConfigureAwait(false))[0].Version;
-                right = newest > 0 ? newest - 1
-                    : throw new MedallionException(ErrorCode.CommandLineInvalid, $"{name} has only version 0, so there is no version before it to compare with.\nHelp: give --against-version, or run it again first.");
+                // Environments: the same model in two of them, each at its newest version unless one is named.
+                leftSide = await lakehouse.EnvironmentSideAsync(name, leftEnvironment ?? EnvironmentStore.Production, left, cancellationToken).ConfigureAwait(false);
+                rightSide = await lakehouse.EnvironmentSideAsync(name, rightEnvironment ?? EnvironmentStore.Production, right, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                if (right is null)
+                {
+                    long newest = left ?? (await lakehouse.GetTableHistoryAsync(name, 1, cancellationToken).ConfigureAwait(false))[0].Version;
+                    right = newest > 0 ? newest - 1
+                        : throw new MedallionException(ErrorCode.CommandLineInvalid, $"{name} has only version 0, so there is no version before it to compare with.\nHelp: give --against-version, or run it again first.");
+                }
+
+                (leftSide, rightSide) = (lakehouse.VersionSide(name, left), lakehouse.VersionSide(name, right));
             }
 
-            TableDiff diff = await lakehouse.DiffAsync(name, lakehouse.VersionSide(name, left), lakehouse.VersionSide(name, right), parsed.GetValue(key) ?? [], parsed.GetValue(sample), cancellationToken).ConfigureAwait(false);
+            TableDiff diff = await lakehouse.DiffAsync(name, leftSide, rightSide, parsed.GetValue(key) ?? [], parsed.GetValue(sample), cancellationToken).ConfigureAwait(false);
             await output.WriteAsync(Render(diff, parsed.GetValue(format))).ConfigureAwait(false);
             return 0;
         });
@@ -90,7 +106,7 @@ internal static class DiffCommand
             text.Append(CultureInfo.InvariantCulture, $"  {Kind(diff, sample)}: {string.Join(", ", sample.Values.Select(v => $"{v.Key}={v.Value ?? "NULL"}"))}\n");
         }
 
-        text.Append("  statistics (left | right):\n");
+        text.Append(CultureInfo.InvariantCulture, $"  statistics ({diff.Left.Label} | {diff.Right.Label}):\n");
         foreach (ColumnDiff column in diff.Columns)
         {
             text.Append(CultureInfo.InvariantCulture, $"    {column.Name}: {Stats(column.Left)} | {Stats(column.Right)}\n");

@@ -56,6 +56,7 @@ internal static class MedallionCli
         root.Add(InitCommand.Create(output));
         root.Add(ContractCommands.Create(output));
         root.Add(DiffCommand.Create(output));
+        root.Add(CiCommand.Create(output));
         root.Add(LineageCommand.Create(output));
         root.Add(MonitorCommand.Create(output));
         root.Add(TestCommand.Create(output));

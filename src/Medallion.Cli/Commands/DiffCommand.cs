@@ -131,11 +131,11 @@ internal static class DiffCommand
     {
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"#### `{diff.Table}`: {(diff.Same ? "no difference" : "differs")}\n\n{Counts(diff)}.\n\n");
-        text.Append("| column | left | right | changed rows | nulls (left → right) | distinct (left → right) |\n|---|---|---|---|---|---|\n");
+        text.Append(CultureInfo.InvariantCulture, $"| column | type on {diff.Left.Label} | type on {diff.Right.Label} | changed rows | nulls ({diff.Right.Label} → {diff.Left.Label}) | distinct ({diff.Right.Label} → {diff.Left.Label}) |\n|---|---|---|---|---|---|\n");
         foreach (ColumnDiff column in diff.Columns)
         {
             text.Append(CultureInfo.InvariantCulture,
-                $"| `{column.Name}` | {column.LeftType ?? "-"} | {column.RightType ?? "-"} | {(column.ChangedRows?.ToString("N0", CultureInfo.InvariantCulture) ?? "-")} | {column.Left?.Nulls.ToString("N0", CultureInfo.InvariantCulture) ?? "-"} → {column.Right?.Nulls.ToString("N0", CultureInfo.InvariantCulture) ?? "-"} | {column.Left?.Distinct.ToString("N0", CultureInfo.InvariantCulture) ?? "-"} → {column.Right?.Distinct.ToString("N0", CultureInfo.InvariantCulture) ?? "-"} |\n");
+                $"| `{column.Name}` | {column.LeftType ?? "-"} | {column.RightType ?? "-"} | {(column.ChangedRows?.ToString("N0", CultureInfo.InvariantCulture) ?? "-")} | {column.Right?.Nulls.ToString("N0", CultureInfo.InvariantCulture) ?? "-"} → {column.Left?.Nulls.ToString("N0", CultureInfo.InvariantCulture) ?? "-"} | {column.Right?.Distinct.ToString("N0", CultureInfo.InvariantCulture) ?? "-"} → {column.Left?.Distinct.ToString("N0", CultureInfo.InvariantCulture) ?? "-"} |\n");
         }
 
         if (diff.Samples.Count > 0)

@@ -131,14 +131,20 @@ public sealed partial class Lakehouse
                 string on = string.Join(" AND ", key.Select(k => $"l.{Quote(k)} IS NOT DISTINCT FROM r.{Quote(k)}"));
                 string differs = compared.Count == 0 ? "false" : string.Join(" OR ", compared.Select(c => $"l.{Quote(c)} IS DISTINCT FROM r.{Quote(c)}"));
                 string joined = $"(SELECT *, true AS __present FROM __diff_left) l FULL OUTER JOIN (SELECT *, true AS __present FROM __diff_right) r ON {on}";
-                var counts = new StringBuilder("SELECT count(*) FILTER (WHERE r.__present IS NULL), count(*) FILTER (WHERE l.__present IS NULL), ");
-                counts.Append(CultureInfo.InvariantCulture, $"count(*) FILTER (WHERE l.__present AND r.__present AND ({differs}))");
-                foreach (string column in compared)
+                // One pass of the join keeps the differing rows' keys (few when the sides are alike); the counts and the
+                // samples come from them rather than from joining the sides again.
+                string keyColumns = string.Join(", ", key.Select(k => $"coalesce(l.{Quote(k)}, r.{Quote(k)}) AS {Quote(k)}"));
+                string flags = string.Concat(compared.Select((c, i) => $", l.{Quote(c)} IS DISTINCT FROM r.{Quote(c)} AS __changed_{i}"));
+                await ExecuteAsync(
+                    $"CREATE OR REPLACE TEMP TABLE __diff_keys AS SELECT {keyColumns}, CASE WHEN r.__present IS NULL THEN 'only left' WHEN l.__present IS NULL THEN 'only right' ELSE 'changed' END AS __kind{flags} "
+                    + $"FROM {joined} WHERE r.__present IS NULL OR l.__present IS NULL OR ({differs})", cancellationToken).ConfigureAwait(false);
+                var counts = new StringBuilder("SELECT count(*) FILTER (WHERE __kind = 'only left'), count(*) FILTER (WHERE __kind = 'only right'), count(*) FILTER (WHERE __kind = 'changed')");
+                for (int i = 0; i < compared.Count; i++)
                 {
-                    counts.Append(CultureInfo.InvariantCulture, $", count(*) FILTER (WHERE l.__present AND r.__present AND l.{Quote(column)} IS DISTINCT FROM r.{Quote(column)})");
+                    counts.Append(CultureInfo.InvariantCulture, $", count(*) FILTER (WHERE __kind = 'changed' AND __changed_{i})");
                 }
 
-                counts.Append(" FROM ").Append(joined);
+                counts.Append(" FROM __diff_keys");
                 using (DuckDbCommand command = Connection.CreateCommand())
                 {
                     command.CommandText = counts.ToString();
@@ -151,10 +157,11 @@ public sealed partial class Lakehouse
                     }
                 }
 
-                string keys = string.Join(", ", key.Select(k => $"coalesce(l.{Quote(k)}, r.{Quote(k)}) AS {Quote(k)}"));
-                string order = string.Join(", ", key.Select(k => Quote(k)));
-                samples.AddRange(await SamplesAsync("only left", $"SELECT l.* EXCLUDE (__present) FROM {joined} WHERE r.__present IS NULL ORDER BY {string.Join(", ", key.Select(k => "l." + Quote(k)))}", sampleRows, cancellationToken).ConfigureAwait(false));
-                samples.AddRange(await SamplesAsync("only right", $"SELECT r.* EXCLUDE (__present) FROM {joined} WHERE l.__present IS NULL ORDER BY {string.Join(", ", key.Select(k => "r." + Quote(k)))}", sampleRows, cancellationToken).ConfigureAwait(false));
+                string order = string.Join(", ", key.Select(k => "p." + Quote(k)));
+                string Picked(string kind) => $"(SELECT {string.Join(", ", key.Select(Quote))} FROM __diff_keys WHERE __kind = '{kind}' ORDER BY {string.Join(", ", key.Select(Quote))} LIMIT {Math.Max(sampleRows, 0)}) p";
+                string Match(string side) => string.Join(" AND ", key.Select(k => $"{side}.{Quote(k)} IS NOT DISTINCT FROM p.{Quote(k)}"));
+                samples.AddRange(await SamplesAsync("only left", $"SELECT l.* FROM __diff_left l JOIN {Picked("only left")} ON {Match("l")} ORDER BY {order}", sampleRows, cancellationToken).ConfigureAwait(false));
+                samples.AddRange(await SamplesAsync("only right", $"SELECT r.* FROM __diff_right r JOIN {Picked("only right")} ON {Match("r")} ORDER BY {order}", sampleRows, cancellationToken).ConfigureAwait(false));
                 List<string> changedColumns = [.. compared.Where(c => changedByColumn[c] > 0)];
                 if (changedColumns.Count > 0)
                 {
@@ -162,10 +169,13 @@ public sealed partial class Lakehouse
                     // does not: the sample shows what changed.
                     string values = string.Join(", ", changedColumns.Select(c =>
                         $"CASE WHEN l.{Quote(c)} IS DISTINCT FROM r.{Quote(c)} THEN coalesce(CAST(r.{Quote(c)} AS VARCHAR), 'NULL') || ' → ' || coalesce(CAST(l.{Quote(c)} AS VARCHAR), 'NULL') END AS {Quote(c)}"));
-                    samples.AddRange(await SamplesAsync("changed", $"SELECT {keys}, {values} FROM {joined} WHERE l.__present AND r.__present AND ({differs}) ORDER BY {order}", sampleRows, cancellationToken).ConfigureAwait(false));
+                    string pickedKeys = string.Join(", ", key.Select(k => "p." + Quote(k)));
+                    samples.AddRange(await SamplesAsync("changed", $"SELECT {pickedKeys}, {values} FROM {Picked("changed")} JOIN __diff_left l ON {Match("l")} JOIN __diff_right r ON {Match("r")} ORDER BY {order}", sampleRows, cancellationToken).ConfigureAwait(false));
                 }
             }
 
+            Dictionary<string, ColumnStats> leftStats = await StatsAsync("__diff_left", leftColumns, cancellationToken).ConfigureAwait(false);
+            Dictionary<string, ColumnStats> rightStats = await StatsAsync("__diff_right", rightColumns, cancellationToken).ConfigureAwait(false);
             var columns = new List<ColumnDiff>();
             foreach (string column in leftColumns.Names.Concat(rightColumns.Names.Where(c => !leftColumns.Has(c))))
             {
@@ -174,15 +184,15 @@ public sealed partial class Lakehouse
                     leftColumns.TypeOf(column),
                     rightColumns.TypeOf(column),
                     changedByColumn.TryGetValue(column, out long count) ? count : null,
-                    leftColumns.Has(column) ? await StatsAsync("__diff_left", column, leftColumns.TypeOf(column)!, cancellationToken).ConfigureAwait(false) : null,
-                    rightColumns.Has(column) ? await StatsAsync("__diff_right", column, rightColumns.TypeOf(column)!, cancellationToken).ConfigureAwait(false) : null));
+                    leftStats.GetValueOrDefault(column),
+                    rightStats.GetValueOrDefault(column)));
             }
 
             return new TableDiff(name, left, right, key, leftRows, rightRows, onlyLeft, onlyRight, changed, columns, samples);
         }
         finally
         {
-            await ExecuteAsync("DROP VIEW IF EXISTS __diff_left; DROP VIEW IF EXISTS __diff_right", CancellationToken.None).ConfigureAwait(false);
+            await ExecuteAsync("DROP TABLE IF EXISTS __diff_keys; DROP VIEW IF EXISTS __diff_left; DROP VIEW IF EXISTS __diff_right", CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -269,18 +279,43 @@ public sealed partial class Lakehouse
         return samples;
     }
 
-    private async Task<ColumnStats> StatsAsync(string relation, string column, string type, CancellationToken cancellationToken)
+    /// <summary>Each column's statistics on one side, in one scan of it.</summary>
+    private async Task<Dictionary<string, ColumnStats>> StatsAsync(string relation, StructTypeColumns columns, CancellationToken cancellationToken)
     {
-        string q = Quote(column);
-        bool numeric = Pipelines.Contracts.OdcsExport.LogicalType(type) is "integer" or "number";
-        bool ordered = Pipelines.Contracts.OdcsExport.LogicalType(type) is not ("object" or "array" or null);
+        var select = new List<string>();
+        foreach ((string name, string type) in columns.All)
+        {
+            string q = Quote(name);
+            string? logical = Pipelines.Contracts.OdcsExport.LogicalType(type);
+            bool ordered = logical is not ("object" or "array" or null);
+            select.Add($"count(*) FILTER (WHERE {q} IS NULL)");
+            select.Add($"approx_count_distinct({q})");
+            select.Add(ordered ? $"CAST(min({q}) AS VARCHAR)" : "NULL");
+            select.Add(ordered ? $"CAST(max({q}) AS VARCHAR)" : "NULL");
+            select.Add(logical is "integer" or "number" ? $"avg({q})::DOUBLE" : "NULL::DOUBLE");
+        }
+
+        var stats = new Dictionary<string, ColumnStats>(StringComparer.OrdinalIgnoreCase);
+        if (select.Count == 0)
+        {
+            return stats;
+        }
+
         using DuckDbCommand command = Connection.CreateCommand();
-        command.CommandText = $"SELECT count(*) FILTER (WHERE {q} IS NULL), approx_count_distinct({q}), "
-            + (ordered ? $"CAST(min({q}) AS VARCHAR), CAST(max({q}) AS VARCHAR), " : "NULL, NULL, ")
-            + (numeric ? $"avg({q})::DOUBLE" : "NULL") + $" FROM {relation}";
+        command.CommandText = $"SELECT {string.Join(", ", select)} FROM {relation}";
         using DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return new ColumnStats(reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetDouble(4));
+        int at = 0;
+        foreach ((string name, _) in columns.All)
+        {
+            stats[name] = new ColumnStats(
+                reader.GetInt64(at), reader.GetInt64(at + 1),
+                reader.IsDBNull(at + 2) ? null : reader.GetString(at + 2), reader.IsDBNull(at + 3) ? null : reader.GetString(at + 3),
+                reader.IsDBNull(at + 4) ? null : reader.GetDouble(at + 4));
+            at += 5;
+        }
+
+        return stats;
     }
 
     private async Task<long> CountRowsAsync(string relation, CancellationToken cancellationToken)
@@ -303,6 +338,8 @@ public sealed partial class Lakehouse
     private sealed class StructTypeColumns(IReadOnlyList<(string Name, string Type)> columns)
     {
         public IEnumerable<string> Names => columns.Select(c => c.Name);
+
+        public IReadOnlyList<(string Name, string Type)> All => columns;
 
         public bool Has(string name) => columns.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
 

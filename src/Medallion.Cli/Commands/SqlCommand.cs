@@ -49,7 +49,7 @@ internal static class SqlCommand
                 ? await ProjectEnvironment.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false)
                 : null;
             (LakehouseSession session, AuditLog? auditLog) = asUser is null
-                ? await OpenSessionAsync(ownerEnvironment, env, cancellationToken).ConfigureAwait(false)
+                ? await OpenSessionAsync(ownerEnvironment, env, error, cancellationToken).ConfigureAwait(false)
                 : (asUser.Session, asUser.Audit);
             // The audit closes after the session, so it writes every statement the session ran before the command ends
             // (a user's session is released with what it stands on, its audit last).
@@ -71,7 +71,7 @@ internal static class SqlCommand
     /// In a project (a folder with medallion.yml) the session sees the project's tables and is read-only;
     /// elsewhere it is a scratch in-memory engine where any SQL may run.
     /// </summary>
-    private static async Task<(LakehouseSession Session, AuditLog? Audit)> OpenSessionAsync(ProjectEnvironment? project, string environment, CancellationToken cancellationToken)
+    private static async Task<(LakehouseSession Session, AuditLog? Audit)> OpenSessionAsync(ProjectEnvironment? project, string environment, TextWriter error, CancellationToken cancellationToken)
     {
         if (project is null)
         {
@@ -79,8 +79,21 @@ internal static class SqlCommand
         }
 
         MedallionProject loaded = project.Project;
+        CatalogStore? catalog;
+        try
+        {
+            catalog = await project.FindCatalogAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException e) when (environment == EnvironmentStore.Production && e.Kind is ErrorKind.Unavailable)
+        {
+            // Reading the lake needs no catalog: with it out of reach (its disk full, its server down), prod's tables are
+            // read where their folders say, which is where they are unless a promotion moved one; the user is told.
+            await error.WriteLineAsync($"Warning: {e.CodeText}: {e.Message.Split('\n')[0]}\nReading each table from its own folder, which is prod's unless a promotion pointed prod elsewhere.").ConfigureAwait(false);
+            catalog = null;
+        }
+
         // A project never run has no catalog, so no environment: its tables are where its folders say.
-        ITableLocator tables = await project.FindCatalogAsync(cancellationToken).ConfigureAwait(false) is { } catalog
+        ITableLocator tables = catalog is not null
             ? new EnvironmentTableLocator(loaded, catalog, environment)
             : ProjectCatalog.Tables(loaded);
         // Lazy: a query of one table on an object store need not load every table of the lake first.

@@ -9,6 +9,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
+using Medallion.Cli.Output;
 using Medallion.Platform;
 
 namespace Medallion.Cli.Commands;
@@ -169,7 +170,7 @@ internal static class DiffCommand
             json.WriteNumber("right_rows", diff.RightRows);
             json.WriteNumber("only_left", diff.OnlyLeft);
             json.WriteNumber("only_right", diff.OnlyRight);
-            WriteNumberOrNull(json, "changed", diff.Changed);
+            json.WriteNumberOrNull("changed", diff.Changed);
 
             json.WriteStartArray("columns");
             foreach (ColumnDiff column in diff.Columns)
@@ -178,7 +179,7 @@ internal static class DiffCommand
                 json.WriteString("name", column.Name);
                 json.WriteString("left_type", column.LeftType);
                 json.WriteString("right_type", column.RightType);
-                WriteNumberOrNull(json, "changed_rows", column.ChangedRows);
+                json.WriteNumberOrNull("changed_rows", column.ChangedRows);
 
                 WriteStats(json, "left_stats", column.Left);
                 WriteStats(json, "right_stats", column.Right);
@@ -221,27 +222,9 @@ internal static class DiffCommand
         json.WriteNumber("distinct", stats.Distinct);
         json.WriteString("min", stats.Min);
         json.WriteString("max", stats.Max);
-        if (stats.Mean is double mean)
-        {
-            json.WriteNumber("mean", mean);
-        }
-        else
-        {
-            json.WriteNull("mean");
-        }
+        json.WriteNumberOrNull("mean", stats.Mean);
 
         json.WriteEndObject();
     }
 
-    private static void WriteNumberOrNull(Utf8JsonWriter json, string name, long? value)
-    {
-        if (value is long number)
-        {
-            json.WriteNumber(name, number);
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
-    }
 }

@@ -127,9 +127,9 @@ internal static class MonitorCommand
         json.WriteString("last_commit", o.LastCommit);
         Nullable(json, "last_load", o.LastDataChange);
         json.WriteNumber("age_seconds", Math.Round(o.Age.TotalSeconds));
-        Nullable(json, "rows", o.TotalRows);
-        Nullable(json, "rows_added_last_load", o.RowsAddedLastLoad);
-        Nullable(json, "distinct_counts_version", o.DistinctCountsVersion);
+        json.WriteNumberOrNull("rows", o.TotalRows);
+        json.WriteNumberOrNull("rows_added_last_load", o.RowsAddedLastLoad);
+        json.WriteNumberOrNull("distinct_counts_version", o.DistinctCountsVersion);
         json.WriteStartArray("schema_changes");
         foreach (SchemaChange change in o.SchemaChanges)
         {
@@ -149,7 +149,7 @@ internal static class MonitorCommand
             json.WriteStartObject();
             json.WriteString("name", c.Column);
             json.WriteString("type", c.Type);
-            Nullable(json, "null_count", c.NullCount);
+            json.WriteNumberOrNull("null_count", c.NullCount);
             if (c.NullFraction is double fraction)
             {
                 json.WriteNumber("null_fraction", fraction);
@@ -162,7 +162,7 @@ internal static class MonitorCommand
             // The bounds are JSON already (numbers, or strings for dates and text).
             Raw(json, "min", c.Min);
             Raw(json, "max", c.Max);
-            Nullable(json, "approx_distinct", c.ApproxDistinct);
+            json.WriteNumberOrNull("approx_distinct", c.ApproxDistinct);
             json.WriteEndObject();
         }
 
@@ -172,7 +172,7 @@ internal static class MonitorCommand
         {
             json.WriteStartObject();
             json.WriteString("metric", a.Metric.ToString().ToLowerInvariant());
-            Nullable(json, "version", a.Version);
+            json.WriteNumberOrNull("version", a.Version);
             json.WriteString("time", a.Score.Point.Time);
             json.WriteBoolean("pending", a.Pending);
             json.WriteNumber("value", Math.Round(a.Score.Point.Value, 3));
@@ -185,18 +185,6 @@ internal static class MonitorCommand
 
         json.WriteEndArray();
         json.WriteEndObject();
-    }
-
-    private static void Nullable(Utf8JsonWriter json, string name, long? value)
-    {
-        if (value is long n)
-        {
-            json.WriteNumber(name, n);
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
     }
 
     private static void Nullable(Utf8JsonWriter json, string name, DateTimeOffset? value)

@@ -80,8 +80,8 @@ internal static class RunReport
                 writer.WriteString("kind", step.Kind.ToString().ToLowerInvariant());
                 writer.WriteString("state", State(step.State));
                 writer.WriteString("mode", step.Mode.ToString().ToLowerInvariant());
-                WriteNullable(writer, "rows_written", step.RowsWritten);
-                WriteNullable(writer, "committed_version", step.CommittedVersion);
+                writer.WriteNumberOrNull("rows_written", step.RowsWritten);
+                writer.WriteNumberOrNull("committed_version", step.CommittedVersion);
                 writer.WriteStartObject("upstream_versions");
                 foreach ((string table, long version) in step.UpstreamVersions.OrderBy(v => v.Key, StringComparer.Ordinal))
                 {
@@ -110,18 +110,6 @@ internal static class RunReport
         }
 
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
-    }
-
-    private static void WriteNullable(Utf8JsonWriter writer, string name, long? value)
-    {
-        if (value is long v)
-        {
-            writer.WriteNumber(name, v);
-        }
-        else
-        {
-            writer.WriteNull(name);
-        }
     }
 
     /// <summary>The step a progress line names, e.g. <c>silver.orders (model)</c>.</summary>

@@ -20,6 +20,12 @@ using Medallion.Platform.Privacy;
 // scan, and for the erasure a rewrite of every table's files without the person's rows.
 // Usage: Medallion.Platform.Benchmarks [--quick] [customers (default 10,000,000; --quick 200,000)] [work dir]
 //        Medallion.Platform.Benchmarks audit [batches (default 2,000)]: the audit table's upkeep (AuditUpkeepScenario).
+//        Medallion.Platform.Benchmarks diff [rows (default 10,000,000)]: issue 43's data diff of two versions (DiffScenario).
+if (args.FirstOrDefault() == "diff")
+{
+    return await DiffScenario.RunAsync(args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 10_000_000);
+}
+
 if (args.FirstOrDefault() == "audit")
 {
     return await AuditUpkeepScenario.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000);

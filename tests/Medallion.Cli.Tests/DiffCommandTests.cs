@@ -95,6 +95,28 @@ public sealed class DiffCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_key_repeated_on_one_side_where_the_other_has_it_once_is_refused_though_the_rows_are_alike()
+    {
+        await WriteAsync("SELECT * FROM (VALUES (1, 'a'), (2, 'z'), (5, 'w'), (6, 'v')) t(id, v)");
+        await WriteAsync("SELECT * FROM (VALUES (1, 'a'), (1, 'a'), (3, 'x'), (4, 'y')) t(id, v)", "--mode", "overwrite");
+
+        Cli.Result result = await Cli.RunAsync("diff", "bronze.orders", "--key", "id", "--project", _project);
+
+        Assert.Contains("The key (id) does not identify a row of bronze.orders on the newest version: (1) is on 2 rows.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_key_repeated_only_among_rows_the_other_side_lacks_is_refused()
+    {
+        await WriteAsync("SELECT * FROM (VALUES (1, 'a'), (5, 'x'), (5, 'y')) t(id, v)");
+        await WriteAsync("SELECT * FROM (VALUES (1, 'a'), (2, 'b'), (3, 'c')) t(id, v)", "--mode", "overwrite");
+
+        Cli.Result result = await Cli.RunAsync("diff", "bronze.orders", "--key", "id", "--project", _project);
+
+        Assert.Contains("The key (id) does not identify a row of bronze.orders on version 0: (5) is on 2 rows.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_key_column_one_side_lacks_is_refused_naming_the_columns_it_has()
     {
         await WriteAsync("SELECT 1 AS id");

@@ -117,6 +117,29 @@ public sealed class DiffCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_user_who_reads_a_column_masked_is_refused_a_diff_which_would_show_its_values()
+    {
+        await WriteAsync("SELECT 1 AS id, 'ana@example.com' AS email");
+        await WriteAsync("SELECT 2 AS id, 'bia@example.com' AS email", "--mode", "overwrite");
+        await Cli.RunWithInputAsync("pw\n", "user", "add", "ana", "--project", _project);
+        await Cli.RunAsync("grant", "select", "on", "bronze", "to", "ana", "--project", _project);
+        await using (var catalog = await Medallion.Catalog.CatalogStore.OpenAsync(Path.Combine(_project, ".medallion", "catalog.db")))
+        {
+            var name = new Medallion.Catalog.TableName("bronze", "orders");
+            await catalog.Tables.UpsertTableAsync(new Medallion.Catalog.CatalogTable(name, Table));
+            await catalog.Tables.SetColumnsAsync(name, [new("id", "INTEGER"), new("email", "VARCHAR", Classification: "pii")]);
+        }
+
+        Cli.Result masked = await Cli.RunAsync("diff", "bronze.orders", "--key", "id", "--user", "ana", "--project", _project);
+        Cli.Result owner = await Cli.RunAsync("diff", "bronze.orders", "--key", "id", "--project", _project);
+
+        Assert.NotEqual(0, masked.ExitCode);
+        Assert.Contains("A diff of bronze.orders shows its rows, and you do not read it in full", masked.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("example.com", masked.Output + masked.Error, StringComparison.Ordinal);
+        Assert.Contains("bia@example.com", owner.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_key_column_one_side_lacks_is_refused_naming_the_columns_it_has()
     {
         await WriteAsync("SELECT 1 AS id");

@@ -65,6 +65,19 @@ internal sealed class CliAccess : IAsyncDisposable
         }
     }
 
+    /// <summary>What <paramref name="user"/> reads of the project's tables: which tables, columns and rows, and the masks.</summary>
+    /// <exception cref="MedallionException">The user does not exist.</exception>
+    public async Task<ReaderView> ReaderViewAsync(string user, CancellationToken cancellationToken)
+    {
+        await Service.RequireUserAsync(user, cancellationToken).ConfigureAwait(false);
+        return await Service.ReaderViewAsync(user, ProjectCatalog.Tables(Project), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The project's lakehouse as <paramref name="user"/> reads it: every answer holds only what <see cref="ReaderViewAsync"/> allows.</summary>
+    /// <exception cref="MedallionException">The user does not exist.</exception>
+    public async Task<Lakehouse> OpenLakehouseAsAsync(string user, CancellationToken cancellationToken) =>
+        await Lakehouse.OpenAsync(_environment, reader: await ReaderViewAsync(user, cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
+
     public async ValueTask DisposeAsync()
     {
         // The command ends only once its acts are in the audit.

@@ -35,13 +35,22 @@ internal static class DiffCommand
         var sample = new Option<int>("--sample") { Description = "How many differing rows to show of each kind.", DefaultValueFactory = _ => 5 };
         var format = new Option<DiffFormat>("--format", "-f") { Description = "Output: text, json or markdown (a pull request comment).", DefaultValueFactory = _ => DiffFormat.Text };
         Option<string> project = ProjectOption.Create();
+        var user = new Option<string?>("--user")
+        {
+            Description = "Compare as this user of the project. A diff shows rows, so it is refused unless the user reads the table in full (every column granted, none masked, no row filter).",
+        };
         var command = new Command("diff", "Compare a table in two environments (--env dev --against prod) or two versions of it: row counts, rows only on one side, changed rows by key with the columns that changed and a sample, and per-column statistics.")
         {
-            table, environment, againstEnvironment, version, against, key, sample, format, project,
+            table, environment, againstEnvironment, version, against, key, sample, format, project, user,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            await using Lakehouse lakehouse = await Lakehouse.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
+            string directory = ProjectOption.Resolve(parsed, project);
+            string? reader = parsed.GetValue(user);
+            await using CliAccess? access = reader is null ? null : await CliAccess.OpenAsync(directory, cancellationToken).ConfigureAwait(false);
+            await using Lakehouse lakehouse = access is null || reader is null
+                ? await Lakehouse.OpenAsync(directory, cancellationToken).ConfigureAwait(false)
+                : await access.OpenLakehouseAsAsync(reader, cancellationToken).ConfigureAwait(false);
             TableName name = lakehouse.ResolveTable(parsed.GetRequiredValue(table));
             long? left = parsed.GetValue(version);
             long? right = parsed.GetValue(against);

@@ -73,8 +73,7 @@ internal static class MonitorCommand
     private static async Task<IReadOnlyList<TableObservation>> ForUserAsync(string projectDirectory, string user, IReadOnlyList<TableObservation> observations, CancellationToken cancellationToken)
     {
         await using CliAccess access = await CliAccess.OpenAsync(projectDirectory, cancellationToken).ConfigureAwait(false);
-        await access.Service.RequireUserAsync(user, cancellationToken).ConfigureAwait(false);
-        Platform.Access.ReaderView reader = await access.Service.ReaderViewAsync(user, Pipelines.ProjectCatalog.Tables(access.Project), cancellationToken).ConfigureAwait(false);
+        Platform.Access.ReaderView reader = await access.ReaderViewAsync(user, cancellationToken).ConfigureAwait(false);
         return [.. observations.Select(reader.Show).OfType<TableObservation>()];
     }
 

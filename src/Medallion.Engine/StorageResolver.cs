@@ -294,6 +294,58 @@ public sealed class StorageResolver
         return IsUri(location) ? location : new Uri(Path.GetFullPath(location)).AbsoluteUri;
     }
 
+    /// <summary>
+    /// <paramref name="location"/> as Spark's Hadoop file systems open it, for a location written into Spark SQL
+    /// (<c>delta.`...`</c>): <c>s3://</c> becomes <c>s3a://</c>, the S3 file system open-source Spark ships (Databricks
+    /// reads both); <c>az://container/path</c> (and <c>azure://</c>) becomes
+    /// <c>abfss://container@account.dfs.core.windows.net/path</c>, ADLS's URI, with the account the location's settings
+    /// name (<c>AZURE_STORAGE_ACCOUNT</c>, else the <c>AccountName</c> of <c>AZURE_STORAGE_CONNECTION_STRING</c>); every
+    /// other location (<c>s3a://</c>, <c>abfss://</c>, <c>gs://</c>, a local path) is given as written.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.StorageConfigurationInvalid"/> for an <c>az://</c>
+    /// location whose settings name no account; <see cref="ErrorCode.StorageUnsupportedLocation"/> for one without a container.</exception>
+    public string ToSparkUri(string location)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(location);
+        int schemeLength = SchemeLength(location);
+        string scheme = location[..schemeLength].ToLowerInvariant();
+        if (scheme == "s3")
+        {
+            return "s3a" + location[schemeLength..];
+        }
+
+        if (scheme is not ("az" or "azure"))
+        {
+            return location;
+        }
+
+        if (!StoreUri.TrySplit(location, out _, out string container, out string path) || container.Contains('@', StringComparison.Ordinal))
+        {
+            throw new MedallionException(ErrorCode.StorageUnsupportedLocation,
+                $"The table location '{location}' is not a valid Azure Blob URI.\nHelp: write az://container/path/to/table or abfss://container@account.dfs.core.windows.net/path/to/table.");
+        }
+
+        Func<string, string?> settings = SettingsFor(location.TrimEnd('/'));
+        string? account = NonEmpty(settings("AZURE_STORAGE_ACCOUNT")) ?? ConnectionStringValue(settings("AZURE_STORAGE_CONNECTION_STRING"), "AccountName");
+        if (account is null || !account.All(char.IsAsciiLetterOrDigit))
+        {
+            throw new MedallionException(ErrorCode.StorageConfigurationInvalid,
+                $"Spark reads ADLS as abfss://container@account.dfs.core.windows.net/..., but no storage account is set for '{location}'{(account is null ? string.Empty : $" ('{account}' is not an account name)")}.\nHelp: set AZURE_STORAGE_ACCOUNT (in storage_options or the environment), or write the storage as abfss://{container}@<account>.dfs.core.windows.net/{path}.");
+        }
+
+        return $"abfss://{container}@{account.ToLowerInvariant()}.dfs.core.windows.net" + (path.Length == 0 ? string.Empty : "/" + path);
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    /// <summary>The value of <paramref name="key"/> in an Azure connection string (<c>Key=value;...</c>); null when absent.</summary>
+    private static string? ConnectionStringValue(string? connectionString, string key) =>
+        connectionString?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(part => part.Split('=', 2))
+            .Where(pair => pair.Length == 2 && string.Equals(pair[0].Trim(), key, StringComparison.OrdinalIgnoreCase))
+            .Select(pair => NonEmpty(pair[1]))
+            .FirstOrDefault(value => value is not null);
+
     private static string LocalPath(string location)
     {
         int schemeLength = SchemeLength(location);

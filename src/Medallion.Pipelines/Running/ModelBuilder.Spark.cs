@@ -54,19 +54,20 @@ internal sealed partial class ModelBuilder
             return await FinishAsync(null, incremental, planner, elapsed).ConfigureAwait(false);
         }
 
-        relations ??= planner.Versions.Count == 0 ? [] : upstream.ToDictionary(t => t, t => SparkModelSql.TableAt(_run.Tables.Location(t), planner.Versions[UpstreamPlanner.Key(t)]));
+        relations ??= planner.Versions.Count == 0 ? [] : upstream.ToDictionary(t => t, t => SparkModelSql.TableAt(SparkPath(_run.Tables.Location(t)), planner.Versions[UpstreamPlanner.Key(t)]));
         string select = await TableRedirector.ReplaceNamesAsync(
             _connection,
             _model.Sql,
             (schema, table, alias) => relations.TryGetValue(new TableName(schema, table), out string? relation) ? relation + (alias is null ? " AS " + SparkModelSql.Quote(table) : string.Empty) : null,
             cancellationToken).ConfigureAwait(false);
+        string location = SparkPath(_location);
         string statement = (Config.Materialized, incremental) switch
         {
-            (Materialization.Append, true) => SparkModelSql.InsertInto(_location, select),
-            (Materialization.Merge, true) => SparkModelSql.MergeInto(_location, select, Config),
+            (Materialization.Append, true) => SparkModelSql.InsertInto(location, select),
+            (Materialization.Merge, true) => SparkModelSql.MergeInto(location, select, Config),
             (Materialization.Scd2, _) when target is not null && !_run.Options.FullRefresh =>
-                SparkModelSql.MergeHistory(_location, target.Version, select, Config, target.Schema, _run.StartedAt),
-            _ => SparkModelSql.CreateOrReplace(_location, select, Config, _run.StartedAt),
+                SparkModelSql.MergeHistory(location, target.Version, select, Config, target.Schema, _run.StartedAt),
+            _ => SparkModelSql.CreateOrReplace(location, select, Config, _run.StartedAt),
         };
 
         // As a DuckDB build's commit, Spark's carries the run's txn (Delta's idempotent DML settings), so a later run
@@ -107,6 +108,9 @@ internal sealed partial class ModelBuilder
     /// <summary>Delta's session setting with the version the <c>txn</c> action records; a version already committed for the application is not written again.</summary>
     internal const string TxnVersionSetting = "spark.databricks.delta.write.txnVersion";
 
+    /// <summary>A table's location as Spark opens it (<see cref="StorageResolver.ToSparkUri"/>): every location written into the Spark SQL goes through here.</summary>
+    private string SparkPath(string location) => _run.Project.Stores.ToSparkUri(location);
+
     /// <summary>The remote of the build's <c>spark_connect</c> connection (checked when the project loaded).</summary>
     private SparkConnectRemote SparkRemote()
     {
@@ -138,7 +142,7 @@ internal sealed partial class ModelBuilder
                 return null;
             }
 
-            relations[name] = SparkModelSql.ChangesBetween(_run.Tables.Location(name), consumed, relation.Version);
+            relations[name] = SparkModelSql.ChangesBetween(SparkPath(_run.Tables.Location(name)), consumed, relation.Version);
         }
 
         return relations;

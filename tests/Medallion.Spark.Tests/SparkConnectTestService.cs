@@ -196,9 +196,22 @@ internal sealed partial class SparkConnectTestService : SparkConnectService.Spar
                 await Task.Delay(Timeout.Infinite, context.CancellationToken);
                 throw Refuse("unreachable");
             case AnalyzePlanRequest.AnalyzeOneofCase.Schema when request.Schema.Plan?.Root?.Sql is { } query:
-                RecordBatch batch = (await RunAsync($"SELECT * FROM ({query.Query}) LIMIT 0")).First();
+                // As Spark analyses a plan: the query's columns and their types, nothing run.
+                string sql = query.Query.Contains("delta.`", StringComparison.Ordinal) ? await DuckDbQueryAsync(query.Query) : query.Query;
                 var fields = new DataType.Types.Struct();
-                fields.Fields.AddRange(batch.Schema.FieldsList.Select(f => new DataType.Types.StructField { Name = f.Name, DataType = SparkType(f.DataType), Nullable = f.IsNullable }));
+                foreach (RecordBatch described in await RunAsync($"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ({sql}))"))
+                {
+                    using (described)
+                    {
+                        var names = (StringArray)described.Column(0);
+                        var types = (StringArray)described.Column(1);
+                        for (int i = 0; i < described.Length; i++)
+                        {
+                            fields.Fields.Add(new DataType.Types.StructField { Name = names.GetString(i), DataType = SparkType(types.GetString(i)), Nullable = true });
+                        }
+                    }
+                }
+
                 response.Schema = new AnalyzePlanResponse.Types.Schema { Schema_ = new DataType { Struct = fields } };
                 return response;
             default:
@@ -448,14 +461,29 @@ internal sealed partial class SparkConnectTestService : SparkConnectService.Spar
         _ => Apache.Arrow.Types.StringType.Default,
     };
 
-    private static DataType SparkType(Apache.Arrow.Types.IArrowType type) => type switch
+    /// <summary>The Spark type of a DuckDB column type, as <c>DESCRIBE</c> spells it.</summary>
+    private static DataType SparkType(string duckDbType) => duckDbType switch
     {
-        Apache.Arrow.Types.Int64Type => new DataType { Long = new DataType.Types.Long() },
-        Apache.Arrow.Types.Int32Type => new DataType { Integer = new DataType.Types.Integer() },
-        Apache.Arrow.Types.DoubleType => new DataType { Double = new DataType.Types.Double() },
-        Apache.Arrow.Types.BooleanType => new DataType { Boolean = new DataType.Types.Boolean() },
+        "BIGINT" => new DataType { Long = new DataType.Types.Long() },
+        "INTEGER" => new DataType { Integer = new DataType.Types.Integer() },
+        "SMALLINT" => new DataType { Short = new DataType.Types.Short() },
+        "TINYINT" => new DataType { Byte = new DataType.Types.Byte() },
+        "DOUBLE" => new DataType { Double = new DataType.Types.Double() },
+        "FLOAT" => new DataType { Float = new DataType.Types.Float() },
+        "BOOLEAN" => new DataType { Boolean = new DataType.Types.Boolean() },
+        "DATE" => new DataType { Date = new DataType.Types.Date() },
+        "TIMESTAMP WITH TIME ZONE" => new DataType { Timestamp = new DataType.Types.Timestamp() },
+        "TIMESTAMP" => new DataType { TimestampNtz = new DataType.Types.TimestampNTZ() },
+        "BLOB" => new DataType { Binary = new DataType.Types.Binary() },
+        _ when DecimalType().Match(duckDbType) is { Success: true } d => new DataType
+        {
+            Decimal = new DataType.Types.Decimal { Precision = int.Parse(d.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), Scale = int.Parse(d.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) },
+        },
         _ => new DataType { String = new DataType.Types.String() },
     };
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^DECIMAL\((\d+),(\d+)\)$")]
+    private static partial System.Text.RegularExpressions.Regex DecimalType();
 
     /// <summary>A Spark error as Spark sends one: the status's ErrorInfo with the error class, and the full error kept for FetchErrorDetails.</summary>
     private RpcException SparkError(string errorClass, string sqlState, string message)

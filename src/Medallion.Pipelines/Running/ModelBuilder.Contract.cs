@@ -14,7 +14,8 @@ internal sealed partial class ModelBuilder
     /// Checks the shape of the model's result against its enforced contract (<c>contract: {enforced: true}</c>) before
     /// anything is computed: DuckDB describes the bound SELECT without running it. Every declared column must be there
     /// with its declared type, and no other column may be; otherwise the build fails naming each difference, and the
-    /// table is unchanged. The change columns an incremental merge reads upstream are the build's, not the model's.
+    /// table is unchanged. The change columns an incremental merge reads upstream are the build's, not the model's. (A
+    /// model on Spark is checked the same way, on the columns Spark's analysis of its SELECT gives.)
     /// </summary>
     private async Task EnforceContractAsync(CancellationToken cancellationToken)
     {
@@ -26,6 +27,19 @@ internal sealed partial class ModelBuilder
         string sql = await ModelSqlBinder.BindAsync(_connection, _model.Sql, UpstreamViews(), cancellationToken).ConfigureAwait(false);
         IReadOnlyList<RelationColumn> result = [];
         await RunModelAsync(async () => result = await CheckContext.DescribeAsync(_connection, $"({sql})", cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await EnforceContractAsync(result, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Checks the columns of the model's result (<paramref name="result"/>, with types as DuckDB's <c>DESCRIBE</c> spells
+    /// them, whichever engine described it) against its enforced contract; nothing when it has none.
+    /// </summary>
+    private async Task EnforceContractAsync(IReadOnlyList<RelationColumn> result, CancellationToken cancellationToken)
+    {
+        if (Config.Contract is not { Enforced: true } contract)
+        {
+            return;
+        }
 
         var differences = new List<string>();
         foreach (ColumnDoc declared in Config.Columns)

@@ -14,6 +14,7 @@ using Medallion.Delta.Snapshots;
 using Medallion.Engine;
 using Medallion.Engine.Scanning;
 using Medallion.Engine.Sessions;
+using Medallion.Pipelines.Quality;
 using Medallion.Spark;
 
 namespace Medallion.Pipelines.Running;
@@ -54,22 +55,6 @@ internal sealed partial class ModelBuilder
             return await FinishAsync(null, incremental, planner, elapsed).ConfigureAwait(false);
         }
 
-        relations ??= planner.Versions.Count == 0 ? [] : upstream.ToDictionary(t => t, t => SparkModelSql.TableAt(SparkPath(_run.Tables.Location(t)), planner.Versions[UpstreamPlanner.Key(t)]));
-        string select = await TableRedirector.ReplaceNamesAsync(
-            _connection,
-            _model.Sql,
-            (schema, table, alias) => relations.TryGetValue(new TableName(schema, table), out string? relation) ? relation + (alias is null ? " AS " + SparkModelSql.Quote(table) : string.Empty) : null,
-            cancellationToken).ConfigureAwait(false);
-        string location = SparkPath(_location);
-        string statement = (Config.Materialized, incremental) switch
-        {
-            (Materialization.Append, true) => SparkModelSql.InsertInto(location, select),
-            (Materialization.Merge, true) => SparkModelSql.MergeInto(location, select, Config),
-            (Materialization.Scd2, _) when target is not null && !_run.Options.FullRefresh =>
-                SparkModelSql.MergeHistory(location, target.Version, select, Config, target.Schema, _run.StartedAt),
-            _ => SparkModelSql.CreateOrReplace(location, select, Config, _run.StartedAt),
-        };
-
         // As a DuckDB build's commit, Spark's carries the run's txn (Delta's idempotent DML settings), so a later run
         // sees a commit the catalog never recorded and a retried attempt of this run does not write twice.
         long? attempt = RunTransactionVersion(_run.RunId);
@@ -83,7 +68,41 @@ internal sealed partial class ModelBuilder
         Dictionary<string, string> settings = attempt is long number && !(committed > number)
             ? new() { [TxnAppIdSetting] = RunTransaction, [TxnVersionSetting] = number.ToString(CultureInfo.InvariantCulture) }
             : [];
-        await RunOnSparkAsync(remote, settings, statement, cancellationToken).ConfigureAwait(false);
+        string statement = "";
+        await RunOnSparkAsync(remote, async client =>
+        {
+            string select = await SparkSelectAsync(relations ?? FullSparkRelations(planner, upstream), cancellationToken).ConfigureAwait(false);
+            bool mergeIncrementally = incremental && Config.Materialized == Materialization.Merge;
+            if (Config.Contract is { Enforced: true } || mergeIncrementally)
+            {
+                // Spark analyses the SELECT without running it, as DuckDB describes it for a DuckDB build.
+                IReadOnlyList<SparkField> fields = await client.SchemaAsync(select, cancellationToken).ConfigureAwait(false);
+                await EnforceContractAsync(await SparkColumnsAsync(fields, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                if (mergeIncrementally && NewColumns(target!, [.. fields.Select(f => f.Name)]) is { Count: > 0 } added)
+                {
+                    // A merge rewrites matched rows only, so a new column would stay null on every other row: rebuild instead.
+                    _notes.Add($"full recompute: the result has new columns ({string.Join(", ", added)})");
+                    incremental = false;
+                    select = await SparkSelectAsync(FullSparkRelations(planner, upstream), cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            string location = SparkPath(_location);
+            statement = (Config.Materialized, incremental) switch
+            {
+                (Materialization.Append, true) => SparkModelSql.InsertInto(location, select),
+                (Materialization.Merge, true) => SparkModelSql.MergeInto(location, select, Config),
+                (Materialization.Scd2, _) when target is not null && !_run.Options.FullRefresh =>
+                    SparkModelSql.MergeHistory(location, target.Version, select, Config, target.Schema, _run.StartedAt),
+                _ => SparkModelSql.CreateOrReplace(location, select, Config, _run.StartedAt),
+            };
+            if (settings.Count > 0)
+            {
+                await client.SetConfigAsync(settings, cancellationToken).ConfigureAwait(false);
+            }
+
+            await client.CommandAsync(statement, new SparkQueryOptions { Tags = ["medallion-run-" + _run.RunId] }, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
         Snapshot? latest = await _writer.TryGetSnapshotAsync(_location, CancellationToken.None).ConfigureAwait(false);
         if (target is not null && !statement.StartsWith("CREATE OR REPLACE TABLE ", StringComparison.Ordinal) && latest?.Version == target.Version)
         {
@@ -148,24 +167,45 @@ internal sealed partial class ModelBuilder
         return relations;
     }
 
-    /// <summary>
-    /// Sends the statement to Spark, after the session <paramref name="settings"/>, reporting Spark's error as the model's (nothing of it is recorded: whatever Spark
-    /// did not commit does not exist). Cancelling (the model's timeout, the run's cancel) interrupts it on the server.
-    /// </summary>
-    private async Task RunOnSparkAsync(SparkConnectRemote remote, IReadOnlyDictionary<string, string> settings, string statement, CancellationToken cancellationToken)
+    /// <summary>The whole of each upstream at the version the run pinned.</summary>
+    private Dictionary<TableName, string> FullSparkRelations(UpstreamPlanner planner, IReadOnlyList<TableName> upstream) =>
+        planner.Versions.Count == 0 ? [] : upstream.ToDictionary(t => t, t => SparkModelSql.TableAt(SparkPath(_run.Tables.Location(t)), planner.Versions[UpstreamPlanner.Key(t)]));
+
+    /// <summary>The model's SQL as Spark runs it: each upstream table replaced in its text by <paramref name="relations"/>' Spark relation.</summary>
+    private async Task<string> SparkSelectAsync(Dictionary<TableName, string> relations, CancellationToken cancellationToken)
     {
-        // A session of its own per build: its settings (the run's txn) reach this statement only.
+        try
+        {
+            return await TableRedirector.ReplaceNamesAsync(
+                _connection,
+                _model.Sql,
+                (schema, table, alias) => relations.TryGetValue(new TableName(schema, table), out string? relation) ? relation + (alias is null ? " AS " + SparkModelSql.Quote(table) : string.Empty) : null,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.EngineUnsupportedStatement)
+        {
+            throw new MedallionException(
+                ErrorCode.SparkModelInvalid,
+                $"{_model.FilePath}: model {_model.Name} cannot be sent to Spark: {e.Message}\nNothing was run.",
+                e,
+                location: new SourceLocation(_model.FilePath));
+        }
+    }
+
+    /// <summary>
+    /// Opens a session on the build's cluster and runs <paramref name="session"/> in it, reporting Spark's error as the
+    /// model's (nothing of it is recorded: whatever Spark did not commit does not exist). Cancelling (the model's timeout,
+    /// the run's cancel) interrupts what runs on the server.
+    /// </summary>
+    private async Task RunOnSparkAsync(SparkConnectRemote remote, Func<SparkConnectClient, Task> session)
+    {
+        // A session of its own per build: its settings (the run's txn) reach this build's statement only.
         SparkConnectClient client = SparkConnectClient.Connect(remote, new SparkConnectClientOptions { LoggerFactory = _run.Logs });
         await using (client.ConfigureAwait(false))
         {
             try
             {
-                if (settings.Count > 0)
-                {
-                    await client.SetConfigAsync(settings, cancellationToken).ConfigureAwait(false);
-                }
-
-                await client.CommandAsync(statement, new SparkQueryOptions { Tags = ["medallion-run-" + _run.RunId] }, cancellationToken).ConfigureAwait(false);
+                await session(client).ConfigureAwait(false);
             }
             catch (SparkException e) when (e.Code == ErrorCode.SparkQueryFailed)
             {
@@ -176,6 +216,25 @@ internal sealed partial class ModelBuilder
                     location: new SourceLocation(_model.FilePath));
             }
         }
+    }
+
+    /// <summary>
+    /// The columns of a Spark result with their types as DuckDB names them, so a contract is checked by the comparison
+    /// of a DuckDB build: each Spark type is written as the DuckDB type Medallion stores it as (<see cref="SparkColumnTypes"/>)
+    /// and read by DuckDB as a declared type is; one without a DuckDB equivalent keeps Spark's name (and differs from any contract type).
+    /// </summary>
+    private async Task<IReadOnlyList<RelationColumn>> SparkColumnsAsync(IReadOnlyList<SparkField> fields, CancellationToken cancellationToken)
+    {
+        var columns = new List<RelationColumn>();
+        foreach (SparkField field in fields)
+        {
+            string? type = SparkColumnTypes.ToDuckDb(field.TypeName) is { } duckDb
+                ? (await DeclaredType.CanonicalAsync(_connection, duckDb, cancellationToken).ConfigureAwait(false)).Type
+                : null;
+            columns.Add(new RelationColumn(field.Name, type ?? field.TypeName));
+        }
+
+        return columns;
     }
 
     /// <summary>

@@ -127,10 +127,13 @@ internal sealed partial class SparkConnectTestService
         throw SparkError("PARSE_SYNTAX_ERROR", "42601", "this service writes Delta tables with CREATE OR REPLACE TABLE ... AS, INSERT INTO and MERGE INTO only");
     }
 
-    /// <summary>Spark SQL as DuckDB runs it: each <c>delta.`path` [VERSION AS OF n]</c> a scan of that snapshot, Spark's spellings DuckDB's.</summary>
+    /// <summary>
+    /// Spark SQL as DuckDB runs it: each <c>delta.`path` [VERSION AS OF n]</c> a scan of that snapshot, Spark's spellings
+    /// DuckDB's: backticked names, string literals with backslash escapes (<c>'it\'s'</c>), <c>&lt;=&gt;</c>, TIMESTAMP.
+    /// </summary>
     private async Task<string> DuckDbQueryAsync(string spark)
     {
-        var scans = new List<(Match Match, string Scan)>();
+        var scans = new Dictionary<int, string>();
         foreach (Match reference in DeltaReference().Matches(spark))
         {
             string path = reference.Groups["path"].Value;
@@ -147,16 +150,14 @@ internal sealed partial class SparkConnectTestService
                 throw SparkError("DELTA_VERSION_NOT_FOUND", "22003", $"`{path}`: {e.Message}");
             }
 
-            scans.Add((reference, "(" + await DeltaScanSql.BuildAsync(table, snapshot) + ")"));
+            scans[reference.Index] = "(" + await DeltaScanSql.BuildAsync(table, snapshot) + ")";
         }
 
-        string sql = spark;
-        foreach ((Match match, string scan) in scans.OrderByDescending(s => s.Match.Index))
-        {
-            sql = sql[..match.Index] + scan + sql[(match.Index + match.Length)..];
-        }
-
-        sql = Backticked().Replace(sql, m => DuckDbConnection.QuoteIdentifier(m.Groups["name"].Value.Replace("``", "`", StringComparison.Ordinal)));
+        // One pass left to right, so a quote or backtick inside a literal or a name is never read as the start of another.
+        string sql = SparkToken().Replace(spark, m =>
+            scans.TryGetValue(m.Index, out string? scan) && m.Groups["path"].Success ? scan
+            : m.Groups["name"].Success ? DuckDbConnection.QuoteIdentifier(m.Groups["name"].Value.Replace("``", "`", StringComparison.Ordinal))
+            : DuckDbConnection.QuoteLiteral(SparkEscape().Replace(m.Groups["text"].Value, e => e.Groups["c"].Value switch { "n" => "\n", "t" => "\t", "r" => "\r", string c => c })));
         sql = sql.Replace("<=>", " IS NOT DISTINCT FROM ", StringComparison.Ordinal);
         // Spark's TIMESTAMP is an instant (shown in the session's zone), DuckDB's TIMESTAMPTZ.
         return SparkTimestamp().Replace(sql, "TIMESTAMPTZ");
@@ -198,8 +199,11 @@ internal sealed partial class SparkConnectTestService
     [GeneratedRegex(@"delta\.`(?<path>(?:[^`]|``)+)`(?: VERSION AS OF (?<version>\d+))?", RegexOptions.CultureInvariant)]
     private static partial Regex DeltaReference();
 
-    [GeneratedRegex(@"`(?<name>(?:[^`]|``)+)`", RegexOptions.CultureInvariant)]
-    private static partial Regex Backticked();
+    [GeneratedRegex(@"delta\.`(?<path>(?:[^`]|``)+)`(?: VERSION AS OF (?<version>\d+))?|`(?<name>(?:[^`]|``)+)`|'(?<text>(?:[^'\\]|\\.)*)'", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex SparkToken();
+
+    [GeneratedRegex(@"\\(?<c>.)", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex SparkEscape();
 
     [GeneratedRegex(@"\bTIMESTAMP\b(?=\s*'|\s*\))", RegexOptions.CultureInvariant)]
     private static partial Regex SparkTimestamp();

@@ -40,6 +40,34 @@ public sealed partial class SparkModelTests
     }
 
     [Fact]
+    public async Task A_spark_models_getvariable_reads_the_runs_value_as_a_literal_that_no_quote_or_backslash_escapes()
+    {
+        const string Hostile = @"it's \' ) OR 1=1 -- ` /* ";
+        _spark.Model("gold.tagged", "engine: spark", "SELECT getvariable('note') AS note, GETVARIABLE ( 'since' ) AS since, getvariable('unset') IS NULL AS unset, count(*) AS orders FROM silver.orders");
+        var since = new DateTimeOffset(2026, 1, 1, 6, 30, 0, TimeSpan.Zero);
+
+        RunResult run = await _spark.RunAsync(new RunOptions { Variables = new Dictionary<string, object?> { ["note"] = Hostile, ["since"] = since } });
+
+        Assert.True(run.Succeeded, run.Error);
+        string sent = _server.Service.Requests.OfType<ExecutePlanRequest>().Single(r => r.Plan.Command?.SqlCommand is not null).Plan.Command.SqlCommand.Sql;
+        Assert.Contains(@"SELECT 'it\'s \\\' ) OR 1=1 -- ` /* ' AS note, TIMESTAMP '2026-01-01 06:30:00.000000Z' AS since, NULL IS NULL AS unset", sent, StringComparison.Ordinal);
+        Assert.Equal([Hostile + "|2026-01-01 06:30:00|True|3"], await _spark.QueryAsync("SELECT note, strftime(since AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S'), unset, orders FROM gold.tagged"));
+    }
+
+    [Fact]
+    public async Task A_getvariable_whose_name_is_computed_is_refused_before_anything_is_sent_to_spark()
+    {
+        _spark.Model("gold.tagged", "engine: spark", "SELECT getvariable('no' || 'te') AS note FROM silver.orders");
+
+        RunResult run = await _spark.RunAsync(new RunOptions { Variables = new Dictionary<string, object?> { ["note"] = "x" } });
+
+        StepResult step = run[TableName.Parse("gold.tagged")];
+        Assert.Equal(ErrorCode.SparkModelInvalid, step.ErrorCode);
+        Assert.Contains("model gold.tagged cannot be sent to Spark: A getvariable call at line 4, column 8 does not name its variable with one string literal (getvariable('name'))", step.Error, StringComparison.Ordinal);
+        Assert.Empty(_server.Service.Requests.OfType<ExecutePlanRequest>());
+    }
+
+    [Fact]
     public async Task A_spark_merge_whose_result_gains_a_column_is_rebuilt_in_full_as_on_duckdb()
     {
         const string Config = "engine: spark\nmaterialized: merge\nunique_key: customer_id";

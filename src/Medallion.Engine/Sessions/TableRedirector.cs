@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
+using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.DuckDb;
@@ -54,7 +55,18 @@ public static class TableRedirector
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.EngineUnsupportedStatement"/> when the text is not a SELECT DuckDB parses,
     /// or a reference to replace has no place in the text.</exception>
-    public static async Task<string> ReplaceNamesAsync(DuckDbConnection connection, string sql, Func<string, string, string?, string?> replace, CancellationToken cancellationToken = default)
+    public static Task<string> ReplaceNamesAsync(DuckDbConnection connection, string sql, Func<string, string, string?, string?> replace, CancellationToken cancellationToken = default) =>
+        ReplaceNamesAsync(connection, sql, replace, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReplaceNamesAsync(DuckDbConnection, string, Func{string, string, string?, string?}, CancellationToken)"/>,
+    /// and each call <c>getvariable('name')</c> (DuckDB's session variables, which another engine does not have) is
+    /// replaced, whole, by the text <paramref name="replaceVariable"/> gives for its name: the variable's value as a
+    /// literal of the other engine's dialect.
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.EngineUnsupportedStatement"/> as the other overload, and
+    /// for a <c>getvariable</c> whose name is not a constant string written in the call.</exception>
+    public static async Task<string> ReplaceNamesAsync(DuckDbConnection connection, string sql, Func<string, string, string?, string?> replace, Func<string, string>? replaceVariable, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(sql);
@@ -84,6 +96,14 @@ public static class TableRedirector
             edits.Add((start, NameLength(sql, start), text));
         }
 
+        if (replaceVariable is not null)
+        {
+            foreach (JsonObject call in VariableCalls(parsed.Tree!))
+            {
+                edits.Add(VariableEdit(sql, call, replaceVariable));
+            }
+        }
+
         var rewritten = new StringBuilder(sql);
         foreach ((int start, int length, string text) in edits.OrderByDescending(e => e.Start))
         {
@@ -91,6 +111,110 @@ public static class TableRedirector
         }
 
         return rewritten.ToString();
+    }
+
+    /// <summary>The <c>getvariable(...)</c> calls in a statement's tree (DuckDB's FUNCTION nodes of that name, anywhere).</summary>
+    private static IEnumerable<JsonObject> VariableCalls(JsonNode node)
+    {
+        if (node is JsonObject obj)
+        {
+            if ((string?)obj["class"] == "FUNCTION" && string.Equals((string?)obj["function_name"], "getvariable", StringComparison.OrdinalIgnoreCase))
+            {
+                yield return obj;
+            }
+
+            foreach (KeyValuePair<string, JsonNode?> property in obj)
+            {
+                foreach (JsonObject call in property.Value is null ? [] : VariableCalls(property.Value))
+                {
+                    yield return call;
+                }
+            }
+        }
+        else if (node is JsonArray array)
+        {
+            foreach (JsonNode? item in array)
+            {
+                foreach (JsonObject call in item is null ? [] : VariableCalls(item))
+                {
+                    yield return call;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The edit replacing one <c>getvariable('name')</c> call, from its name to its closing parenthesis. Only a call
+    /// whose one argument is a string literal is replaced: a computed name is known only when the query runs.
+    /// </summary>
+    private static (int Start, int Length, string Text) VariableEdit(string sql, JsonObject call, Func<string, string> replaceVariable)
+    {
+        JsonArray? arguments = call["children"] as JsonArray;
+        string? name = arguments is [JsonObject { } argument] && (string?)argument["class"] == "CONSTANT" && argument["value"] is JsonObject value
+            && value["value"] is JsonValue text && text.TryGetValue(out string? constant)
+            ? constant
+            : null;
+        int start = call["query_location"] is JsonValue at && at.TryGetValue(out ulong bytes) && bytes < (ulong)Encoding.UTF8.GetByteCount(sql)
+            ? CharOffset(sql, (int)bytes)
+            : -1;
+        int length = name is null || start < 0 ? -1 : LiteralCallLength(sql, start);
+        if (length < 0)
+        {
+            throw new MedallionException(
+                ErrorCode.EngineUnsupportedStatement,
+                $"A getvariable call{(start < 0 ? string.Empty : " at " + LineAndColumn(sql, start))} does not name its variable with one string literal (getvariable('name')), so its value cannot be written in its place.");
+        }
+
+        return (start, length, replaceVariable(name!));
+    }
+
+    /// <summary>Where <paramref name="offset"/> is in <paramref name="sql"/>, as people count: <c>line 4, column 8</c>.</summary>
+    private static string LineAndColumn(string sql, int offset)
+    {
+        int lineStart = sql.LastIndexOf('\n', Math.Max(offset - 1, 0)) + 1;
+        int line = sql.AsSpan(0, lineStart).Count('\n') + 1;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"line {line}, column {offset - lineStart + 1}");
+    }
+
+    /// <summary>The length of <c>name ( 'literal' )</c> starting at <paramref name="start"/>, spaces allowed between the parts; -1 for text of another shape.</summary>
+    private static int LiteralCallLength(string sql, int start)
+    {
+        int i = start + NameLength(sql, start);
+        int Skip(int at)
+        {
+            while (at < sql.Length && char.IsWhiteSpace(sql[at]))
+            {
+                at++;
+            }
+
+            return at;
+        }
+
+        i = Skip(i);
+        if (i >= sql.Length || sql[i] != '(')
+        {
+            return -1;
+        }
+
+        i = Skip(i + 1);
+        if (i >= sql.Length || sql[i] != '\'')
+        {
+            return -1;
+        }
+
+        // A SQL string literal: a quote inside is doubled.
+        for (i++; i < sql.Length; i++)
+        {
+            if (sql[i] == '\'' && !(i + 1 < sql.Length && sql[i + 1] == '\''))
+            {
+                break;
+            }
+
+            i += sql[i] == '\'' ? 1 : 0;
+        }
+
+        i = Skip(i + 1);
+        return i < sql.Length && sql[i] == ')' ? i + 1 - start : -1;
     }
 
     private static int CharOffset(string text, int byteOffset)

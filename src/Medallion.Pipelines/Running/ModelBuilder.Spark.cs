@@ -171,7 +171,11 @@ internal sealed partial class ModelBuilder
     private Dictionary<TableName, string> FullSparkRelations(UpstreamPlanner planner, IReadOnlyList<TableName> upstream) =>
         planner.Versions.Count == 0 ? [] : upstream.ToDictionary(t => t, t => SparkModelSql.TableAt(SparkPath(_run.Tables.Location(t)), planner.Versions[UpstreamPlanner.Key(t)]));
 
-    /// <summary>The model's SQL as Spark runs it: each upstream table replaced in its text by <paramref name="relations"/>' Spark relation.</summary>
+    /// <summary>
+    /// The model's SQL as Spark runs it: each upstream table replaced in its text by <paramref name="relations"/>' Spark
+    /// relation, and each <c>getvariable('name')</c> by the run's value of the variable as a Spark literal
+    /// (<see cref="SparkModelSql.Literal"/>; NULL for a variable the run does not set, as DuckDB reads one).
+    /// </summary>
     private async Task<string> SparkSelectAsync(Dictionary<TableName, string> relations, CancellationToken cancellationToken)
     {
         try
@@ -180,6 +184,8 @@ internal sealed partial class ModelBuilder
                 _connection,
                 _model.Sql,
                 (schema, table, alias) => relations.TryGetValue(new TableName(schema, table), out string? relation) ? relation + (alias is null ? " AS " + SparkModelSql.Quote(table) : string.Empty) : null,
+                name => SparkModelSql.Literal(_run.Options.Variables.TryGetValue(name, out object? value) ? value
+                    : _run.Options.Variables.FirstOrDefault(v => string.Equals(v.Key, name, StringComparison.OrdinalIgnoreCase)).Value),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (MedallionException e) when (e.Code == ErrorCode.EngineUnsupportedStatement)

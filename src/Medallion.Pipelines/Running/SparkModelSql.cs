@@ -37,6 +37,18 @@ internal static class SparkModelSql
     public static string Timestamp(DateTimeOffset instant) =>
         "TIMESTAMP '" + instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "Z'";
 
+    /// <summary>
+    /// A run variable's value as a Spark SQL literal, in place of DuckDB's <c>getvariable('name')</c>: NULL, an instant as
+    /// a TIMESTAMP (<see cref="Timestamp"/>), anything else its text as a string literal. Spark reads a backslash in a
+    /// literal as an escape, so each backslash and quote is escaped: no value ends the literal early.
+    /// </summary>
+    public static string Literal(object? value) => value switch
+    {
+        null => "NULL",
+        DateTimeOffset instant => Timestamp(instant),
+        _ => "'" + Convert.ToString(value, CultureInfo.InvariantCulture)!.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'",
+    };
+
     /// <summary>The model's SELECT without the semicolons that may end it, so it can sit inside another statement.</summary>
     public static string Body(string select) => select.TrimEnd().TrimEnd(';').TrimEnd();
 

@@ -95,9 +95,13 @@ public sealed partial class SparkConnectClient
         LogMessages.ExecutionStarted(_logger, operationId, SessionId, Remote);
         string? lastResponseId = null;
         bool complete = false;
+        bool reattached = false;
+        bool executeAgain = false;
         int attempts = 0;
         int responses = 0;
         string breakReason = "it ended without ResultComplete";
+        // The releases of responses read, one after the other, so the server frees a long result as it is read.
+        Task releasing = Task.CompletedTask;
         try
         {
             while (!complete)
@@ -117,10 +121,33 @@ public sealed partial class SparkConnectClient
                     cancellationToken.ThrowIfCancellationRequested();
                     throw TimedOut(operationId, timeout!.Value, e);
                 }
+                catch (RpcException e) when (reattached && lastResponseId is null && SparkErrors.IsOperationNotFound(e) && attempts < _options.MaxReattachAttempts)
+                {
+                    // The stream broke before its first response and the server has no such operation: the ExecutePlan never
+                    // reached it. It is sent again with the same operation id, as Spark's own clients do; the server refuses
+                    // an id it knows, so the query cannot run twice.
+                    breakReason = $"the server has no operation {operationId}";
+                    executeAgain = true;
+                }
+                catch (RpcException e) when (reattached && lastResponseId is not null && SparkErrors.IsOperationNotFound(e))
+                {
+                    throw Unresumable(operationId, attempts, e);
+                }
                 catch (RpcException e) when (SparkErrors.IsBrokenStream(e) && attempts < _options.MaxReattachAttempts)
                 {
                     // The stream broke in transit: resume after the last response read (ReattachExecute).
                     breakReason = $"{e.StatusCode}: {e.Status.Detail}";
+                }
+                catch (OperationCanceledException e) when (!token.IsCancellationRequested)
+                {
+                    // Not ours: the server or a proxy reset the HTTP/2 stream (before its response headers, the gRPC client
+                    // reports that as a cancellation), which is a broken stream like any other.
+                    if (attempts >= _options.MaxReattachAttempts)
+                    {
+                        throw Unresumable(operationId, attempts, null, e);
+                    }
+
+                    breakReason = "the stream was reset";
                 }
                 catch (RpcException e)
                 {
@@ -138,9 +165,20 @@ public sealed partial class SparkConnectClient
                         throw Unresumable(operationId, attempts - 1, null);
                     }
 
+                    // A reattach names the last response read, which the server must still hold: the releases sent before it come first.
+                    await releasing.ConfigureAwait(false);
+                    if (executeAgain)
+                    {
+                        LogMessages.Reexecuting(_logger, operationId, attempts);
+                        call = _client.ExecutePlan(request, new CallOptions(_headers, cancellationToken: token));
+                        (reattached, executeAgain) = (false, false);
+                        continue;
+                    }
+
                     LogMessages.Reattaching(_logger, operationId, breakReason, lastResponseId ?? "(none: from the start)", attempts);
                     breakReason = "it ended without ResultComplete";
                     call = _client.ReattachExecute(ReattachOf(operationId, lastResponseId), new CallOptions(_headers, cancellationToken: token));
+                    reattached = true;
                     continue;
                 }
 
@@ -150,26 +188,46 @@ public sealed partial class SparkConnectClient
                 complete = response.ResponseTypeCase == ExecutePlanResponse.ResponseTypeOneofCase.ResultComplete;
                 responses++;
                 yield return response;
+                if (!complete && response.ResponseTypeCase == ExecutePlanResponse.ResponseTypeOneofCase.ArrowBatch)
+                {
+                    // The caller is done with this batch (it asked for the next): the server need not keep it for a reattach.
+                    releasing = ReleaseUntilAsync(releasing, operationId, response.ResponseId);
+                }
             }
         }
         finally
         {
             call.Dispose();
+            await releasing.ConfigureAwait(false);
             // Releasing a finished execution frees its buffered responses; releasing an abandoned one also stops it.
-            var release = new ReleaseExecuteRequest
-            {
-                SessionId = SessionId,
-                UserContext = UserContext(),
-                OperationId = operationId,
-                ClientType = _clientType,
-                ReleaseAll = new ReleaseExecuteRequest.Types.ReleaseAll(),
-            };
+            ReleaseExecuteRequest release = ReleaseOf(operationId);
+            release.ReleaseAll = new ReleaseExecuteRequest.Types.ReleaseAll();
             await BestEffortAsync(c => _client.ReleaseExecuteAsync(release, c)).ConfigureAwait(false);
             if (complete)
             {
                 LogMessages.ExecutionFinished(_logger, operationId, responses);
             }
         }
+    }
+
+    /// <summary>After <paramref name="previous"/>, releases the execution's responses up to <paramref name="responseId"/>, best effort.</summary>
+    private async Task ReleaseUntilAsync(Task previous, string operationId, string responseId)
+    {
+        await previous.ConfigureAwait(false);
+        ReleaseExecuteRequest release = ReleaseOf(operationId);
+        release.ReleaseUntil = new ReleaseExecuteRequest.Types.ReleaseUntil { ResponseId = responseId };
+        await BestEffortAsync(c => _client.ReleaseExecuteAsync(release, c)).ConfigureAwait(false);
+    }
+
+    private ReleaseExecuteRequest ReleaseOf(string operationId)
+    {
+        var request = new ReleaseExecuteRequest { SessionId = SessionId, UserContext = UserContext(), OperationId = operationId, ClientType = _clientType };
+        if (_serverSideSessionId is { } observed)
+        {
+            request.ClientObservedServerSideSessionId = observed;
+        }
+
+        return request;
     }
 
     private void Check(ExecutePlanResponse response, string operationId)
@@ -223,9 +281,9 @@ public sealed partial class SparkConnectClient
             new SparkErrorDetails("timed out", null, null, [], new Dictionary<string, string>(), null, operationId),
             new TimeoutException($"The Spark query did not finish within {DurationText.Format(timeout)}.", inner));
 
-    private static SparkException Unresumable(string operationId, int attempts, RpcException? inner) =>
+    private static SparkException Unresumable(string operationId, int attempts, RpcException? inner, Exception? reset = null) =>
         new(ErrorCode.SparkUnavailable,
             $"The result stream of Spark operation {operationId} broke and could not be resumed after {attempts} reattach attempts{(inner is null ? "" : $" ({inner.StatusCode}: {inner.Status.Detail})")}.\nHelp: check the network between Medallion and the Spark Connect server; the query may be run again.",
-            new SparkErrorDetails(inner?.Status.Detail ?? "stream ended early", null, null, [], new Dictionary<string, string>(), null, operationId),
-            inner);
+            new SparkErrorDetails(inner?.Status.Detail ?? (reset is null ? "stream ended early" : "stream reset"), null, null, [], new Dictionary<string, string>(), null, operationId),
+            (Exception?)inner ?? reset);
 }

@@ -72,6 +72,24 @@ public sealed class GoldenRequestTests : ServerTestsBase
     }
 
     [Fact]
+    public async Task A_result_of_several_batches_releases_each_batch_read_then_the_whole_execution()
+    {
+        await Client.SqlAsync("SELECT i FROM range(5) t(i) ORDER BY i");
+
+        AssertGolden("release-until");
+    }
+
+    [Fact]
+    public async Task An_execute_plan_lost_before_the_server_registered_it_is_sent_again_after_the_reattach_finds_no_operation()
+    {
+        Server.Service.LoseNextExecute = true;
+
+        await Client.SqlAsync("SELECT 1 AS one");
+
+        AssertGolden("execute-again");
+    }
+
+    [Fact]
     public async Task A_spark_error_with_an_error_id_fetches_its_details()
     {
         Server.Service.FailNext = ("DIVIDE_BY_ZERO", "22012", "Division by zero.");

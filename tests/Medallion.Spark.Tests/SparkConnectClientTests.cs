@@ -28,7 +28,7 @@ public sealed class SparkConnectClientTests : ServerTestsBase
     {
         SparkResult result = await Client.SqlAsync("SELECT 1");
 
-        ReleaseExecuteRequest release = Server.Service.Requests.OfType<ReleaseExecuteRequest>().Single();
+        ReleaseExecuteRequest release = Server.Service.Requests.OfType<ReleaseExecuteRequest>().Last();
         Assert.Equal((result.OperationId, ReleaseExecuteRequest.ReleaseOneofCase.ReleaseAll), (release.OperationId, release.ReleaseCase));
     }
 
@@ -41,6 +41,47 @@ public sealed class SparkConnectClientTests : ServerTestsBase
 
         Assert.Equal(Enumerable.Range(0, 7).Select(i => (object?)(long)i), result.Rows.Select(r => r[0]));
         // Whatever the client had read before the reset, it resumed after it: no row twice, none missing.
+        Assert.Equal(result.OperationId, Server.Service.Requests.OfType<ReattachExecuteRequest>().Single().OperationId);
+    }
+
+    [Fact]
+    public async Task A_long_result_is_released_on_the_server_as_it_is_read_not_only_at_the_end()
+    {
+        Server.Service.RowsPerBatch = 1;
+        await using IAsyncEnumerator<Apache.Arrow.RecordBatch> batches = Client.SqlBatchesAsync("SELECT i FROM range(4) t(i) ORDER BY i").GetAsyncEnumerator();
+
+        Assert.True(await batches.MoveNextAsync());
+        batches.Current.Dispose();
+        Assert.True(await batches.MoveNextAsync());
+        batches.Current.Dispose();
+
+        // Responses: progress, then one batch per row; the first batch, read, is released while the rest stream.
+        string operationId = Server.Service.Requests.OfType<ExecutePlanRequest>().Single().OperationId;
+        Assert.Equal(Server.Service.ResponseIds(operationId)[1], await Server.Service.ReleasedUntil.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.DoesNotContain(Server.Service.Requests.OfType<ReleaseExecuteRequest>(), r => r.ReleaseCase == ReleaseExecuteRequest.ReleaseOneofCase.ReleaseAll);
+    }
+
+    [Fact]
+    public async Task A_stream_broken_before_its_first_response_is_reattached_from_the_start_and_the_query_runs_once()
+    {
+        Server.Service.BreakAfterResponses = 0;
+
+        SparkResult result = await Client.SqlAsync("SELECT i FROM range(3) t(i) ORDER BY i");
+
+        Assert.Equal([0L, 1L, 2L], result.Rows.Select(r => (long)r[0]!));
+        Assert.Single(Server.Service.Requests.OfType<ExecutePlanRequest>());
+        Assert.False(Server.Service.Requests.OfType<ReattachExecuteRequest>().Single().HasLastResponseId);
+    }
+
+    [Fact]
+    public async Task An_execute_plan_the_server_never_registered_is_sent_again_with_the_same_operation_id()
+    {
+        Server.Service.LoseNextExecute = true;
+
+        SparkResult result = await Client.SqlAsync("SELECT i FROM range(3) t(i) ORDER BY i");
+
+        Assert.Equal([0L, 1L, 2L], result.Rows.Select(r => (long)r[0]!));
+        Assert.Equal([result.OperationId, result.OperationId], Server.Service.Requests.OfType<ExecutePlanRequest>().Select(r => r.OperationId));
         Assert.Equal(result.OperationId, Server.Service.Requests.OfType<ReattachExecuteRequest>().Single().OperationId);
     }
 

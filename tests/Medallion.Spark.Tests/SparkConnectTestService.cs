@@ -52,6 +52,12 @@ internal sealed partial class SparkConnectTestService : SparkConnectService.Spar
     /// <summary>Breaks the next execution's stream (the connection is reset) after this many responses; once.</summary>
     public int? BreakAfterResponses { get; set; }
 
+    /// <summary>Loses the next ExecutePlan before the server registers it (the connection is reset, no response sent); once.</summary>
+    public bool LoseNextExecute { get; set; }
+
+    /// <summary>Completed with the response id of the first <c>release_until</c> the service receives.</summary>
+    public TaskCompletionSource<string> ReleasedUntil { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Ends the next execution's stream cleanly, without ResultComplete, after this many responses; once.</summary>
     public int? EndEarlyAfterResponses { get; set; }
 
@@ -88,6 +94,20 @@ internal sealed partial class SparkConnectTestService : SparkConnectService.Spar
         if (!request.RequestOptions.Any(o => o.ReattachOptions?.Reattachable == true))
         {
             Violate("ExecutePlan is not reattachable");
+        }
+
+        if (_executions.ContainsKey(request.OperationId))
+        {
+            // Spark refuses an operation id it already runs (INVALID_HANDLE.OPERATION_ALREADY_EXISTS): a client that sends
+            // one again would run the query twice where Spark had not kept the first.
+            Violate($"ExecutePlan sends operation {request.OperationId} again while the server has it");
+        }
+
+        if (LoseNextExecute)
+        {
+            LoseNextExecute = false;
+            context.GetHttpContext().Abort();
+            return;
         }
 
         if (request.Plan?.Command?.CreateDataframeView is { } view)
@@ -135,7 +155,7 @@ internal sealed partial class SparkConnectTestService : SparkConnectService.Spar
         CheckCommon(context, request.SessionId, request.UserContext, request.HasClientType, "ReattachExecute");
         if (!_executions.TryGetValue(request.OperationId, out Execution? execution) || execution.SessionId != request.SessionId)
         {
-            throw Refuse($"no execution {request.OperationId} in this session");
+            throw SparkError("INVALID_HANDLE.OPERATION_NOT_FOUND", "HY000", $"The handle {request.OperationId} is invalid. Operation not found.");
         }
 
         int from = 0;
@@ -150,6 +170,11 @@ internal sealed partial class SparkConnectTestService : SparkConnectService.Spar
             from = index + 1;
         }
 
+        if (from <= execution.ReleasedThrough)
+        {
+            Violate($"ReattachExecute resumes at response {from}, which the client had released");
+        }
+
         await StreamAsync(execution, from, responseStream, context);
     }
 
@@ -158,7 +183,29 @@ internal sealed partial class SparkConnectTestService : SparkConnectService.Spar
         Requests.Enqueue(request);
         CheckCommon(context, request.SessionId, request.UserContext, request.HasClientType, "ReleaseExecute");
         var response = new ReleaseExecuteResponse { SessionId = request.SessionId, ServerSideSessionId = ServerSideSessionId };
-        if (_executions.TryRemove(request.OperationId, out _))
+        if (request.ReleaseCase == ReleaseExecuteRequest.ReleaseOneofCase.ReleaseUntil)
+        {
+            // The responses up to the one named are freed; it must be one the server sent.
+            if (!_executions.TryGetValue(request.OperationId, out Execution? execution))
+            {
+                return Task.FromResult(response);
+            }
+
+            int index = execution.Responses.FindIndex(r => r.ResponseId == request.ReleaseUntil.ResponseId);
+            if (index < 0 || index >= execution.Sent)
+            {
+                Violate($"ReleaseExecute releases until {request.ReleaseUntil.ResponseId}, a response the execution has not sent");
+            }
+
+            execution.ReleasedThrough = Math.Max(execution.ReleasedThrough, index);
+            ReleasedUntil.TrySetResult(request.ReleaseUntil.ResponseId);
+            response.OperationId = request.OperationId;
+        }
+        else if (request.ReleaseCase != ReleaseExecuteRequest.ReleaseOneofCase.ReleaseAll)
+        {
+            Violate("ReleaseExecute says neither release_all nor release_until");
+        }
+        else if (_executions.TryRemove(request.OperationId, out _))
         {
             response.OperationId = request.OperationId;
         }
@@ -291,6 +338,8 @@ internal sealed partial class SparkConnectTestService : SparkConnectService.Spar
                 return;
             }
 
+            // Counted before the write: the client may read it, and release it, before the write returns here.
+            execution.Sent = Math.Max(execution.Sent, i + 1);
             await stream.WriteAsync(execution.Responses[i]);
             sent++;
         }
@@ -544,6 +593,12 @@ internal sealed partial class SparkConnectTestService : SparkConnectService.Spar
         public List<ExecutePlanResponse> Responses { get; } = [];
 
         public TaskCompletionSource Interrupted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>How many of <see cref="Responses"/> were written to a stream, at most.</summary>
+        public int Sent { get; set; }
+
+        /// <summary>The index of the last response the client released (<c>release_until</c>); -1 for none.</summary>
+        public int ReleasedThrough { get; set; } = -1;
 
         public string ServerSideSessionId { get; init; } = FirstServerSideSessionId;
 

@@ -20,4 +20,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = 12204, Level = LogLevel.Debug, Message = "Spark operation {OperationId} finished after {Responses} responses and was released")]
     public static partial void ExecutionFinished(ILogger logger, string operationId, int responses);
+
+    [LoggerMessage(EventId = 12205, Level = LogLevel.Warning, Message = "The result stream of Spark operation {OperationId} broke before its first response and the server has no such operation; sending it again with the same id, attempt {Attempt}")]
+    public static partial void Reexecuting(ILogger logger, string operationId, int attempt);
 }

@@ -20,6 +20,17 @@ internal static class SparkErrors
     /// <summary>True when the call failed because Spark reported an error (the status has an ErrorInfo), not because the transport broke.</summary>
     public static bool IsSparkError(RpcException e) => Info(e) is not null;
 
+    /// <summary>
+    /// True when Spark answered that it has no operation of the id asked for (<c>INVALID_HANDLE.OPERATION_NOT_FOUND</c>,
+    /// in the ErrorInfo or, as Spark's own clients read it, the status message): a reattach to an execution the server
+    /// never registered.
+    /// </summary>
+    public static bool IsOperationNotFound(RpcException e) =>
+        (Info(e) is { } info && Meta(info, "errorClass") == OperationNotFound)
+        || (e.GetRpcStatus()?.Message ?? e.Status.Detail).Contains(OperationNotFound, StringComparison.Ordinal);
+
+    private const string OperationNotFound = "INVALID_HANDLE.OPERATION_NOT_FOUND";
+
     /// <summary>True when a result stream broke in transit and may be resumed with ReattachExecute.</summary>
     public static bool IsBrokenStream(RpcException e) =>
         Info(e) is null && e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.Aborted;

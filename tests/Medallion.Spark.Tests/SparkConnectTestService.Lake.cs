@@ -153,15 +153,38 @@ internal sealed partial class SparkConnectTestService
             scans[reference.Index] = "(" + await DeltaScanSql.BuildAsync(table, snapshot) + ")";
         }
 
+        foreach (Match changes in TableChanges().Matches(spark))
+        {
+            // Delta's table_changes_by_path(path, start, end): the change data feed of versions start to end, inclusive.
+            string path = Unescape(changes.Groups["text"].Value);
+            var table = new DeltaTable(new LocalObjectStore(path));
+            try
+            {
+                Snapshot end = await table.GetSnapshotAsync(long.Parse(changes.Groups["end"].Value, CultureInfo.InvariantCulture));
+                Delta.ChangeDataFeed.ChangeFeedPlan plan = await table.PlanChangesAsync(end, long.Parse(changes.Groups["start"].Value, CultureInfo.InvariantCulture));
+                LocalMirror mirror = LocalMirror.Of(table.Store);
+                await mirror.FetchAsync(plan, CancellationToken.None);
+                scans[changes.Index] = "(" + DeltaScanSql.Build(plan, mirror) + ")";
+            }
+            catch (MedallionException e)
+            {
+                throw SparkError("DELTA_CHANGE_DATA_FEED_ERROR", "22000", $"`{path}`: {e.Message}");
+            }
+        }
+
         // One pass left to right, so a quote or backtick inside a literal or a name is never read as the start of another.
         string sql = SparkToken().Replace(spark, m =>
-            scans.TryGetValue(m.Index, out string? scan) && m.Groups["path"].Success ? scan
+            scans.TryGetValue(m.Index, out string? scan) && (m.Groups["path"].Success || m.Groups["end"].Success) ? scan
             : m.Groups["name"].Success ? DuckDbConnection.QuoteIdentifier(m.Groups["name"].Value.Replace("``", "`", StringComparison.Ordinal))
-            : DuckDbConnection.QuoteLiteral(SparkEscape().Replace(m.Groups["text"].Value, e => e.Groups["c"].Value switch { "n" => "\n", "t" => "\t", "r" => "\r", string c => c })));
+            : DuckDbConnection.QuoteLiteral(Unescape(m.Groups["text"].Value)));
         sql = sql.Replace("<=>", " IS NOT DISTINCT FROM ", StringComparison.Ordinal);
         // Spark's TIMESTAMP is an instant (shown in the session's zone), DuckDB's TIMESTAMPTZ.
         return SparkTimestamp().Replace(sql, "TIMESTAMPTZ");
     }
+
+    /// <summary>The text of a Spark string literal's body: backslash escapes read.</summary>
+    private static string Unescape(string literal) =>
+        SparkEscape().Replace(literal, e => e.Groups["c"].Value switch { "n" => "\n", "t" => "\t", "r" => "\r", string c => c });
 
     private static async Task<Snapshot?> TryLatestAsync(string path)
     {
@@ -199,7 +222,10 @@ internal sealed partial class SparkConnectTestService
     [GeneratedRegex(@"delta\.`(?<path>(?:[^`]|``)+)`(?: VERSION AS OF (?<version>\d+))?", RegexOptions.CultureInvariant)]
     private static partial Regex DeltaReference();
 
-    [GeneratedRegex(@"delta\.`(?<path>(?:[^`]|``)+)`(?: VERSION AS OF (?<version>\d+))?|`(?<name>(?:[^`]|``)+)`|'(?<text>(?:[^'\\]|\\.)*)'", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    [GeneratedRegex(@"\btable_changes_by_path\('(?<text>(?:[^'\\]|\\.)*)', (?<start>\d+), (?<end>\d+)\)", RegexOptions.CultureInvariant)]
+    private static partial Regex TableChanges();
+
+    [GeneratedRegex(@"\btable_changes_by_path\('(?:[^'\\]|\\.)*', (?<start>\d+), (?<end>\d+)\)|delta\.`(?<path>(?:[^`]|``)+)`(?: VERSION AS OF (?<version>\d+))?|`(?<name>(?:[^`]|``)+)`|'(?<text>(?:[^'\\]|\\.)*)'", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
     private static partial Regex SparkToken();
 
     [GeneratedRegex(@"\\(?<c>.)", RegexOptions.CultureInvariant | RegexOptions.Singleline)]

@@ -244,7 +244,7 @@ internal sealed partial class SparkConnectTestService : SparkConnectService.Spar
                 throw Refuse("unreachable");
             case AnalyzePlanRequest.AnalyzeOneofCase.Schema when request.Schema.Plan?.Root?.Sql is { } query:
                 // As Spark analyses a plan: the query's columns and their types, nothing run.
-                string sql = query.Query.Contains("delta.`", StringComparison.Ordinal) ? await DuckDbQueryAsync(query.Query) : query.Query;
+                string sql = await DuckDbQueryAsync(query.Query);
                 var fields = new DataType.Types.Struct();
                 foreach (RecordBatch described in await RunAsync($"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ({sql}))"))
                 {

@@ -73,7 +73,9 @@ internal sealed partial class ModelBuilder
         {
             string select = await SparkSelectAsync(relations ?? FullSparkRelations(planner, upstream), cancellationToken).ConfigureAwait(false);
             bool mergeIncrementally = incremental && Config.Materialized == Materialization.Merge;
-            if (Config.Contract is { Enforced: true } || mergeIncrementally)
+            // The model's own columns, without the change columns it reads from a change data feed; null: all of them.
+            List<string>? tableColumns = null;
+            if (Config.Contract is { Enforced: true } || mergeIncrementally || ReadsChangeColumns(planner, upstream))
             {
                 // Spark analyses the SELECT without running it, as DuckDB describes it for a DuckDB build.
                 IReadOnlyList<SparkField> fields = await client.SchemaAsync(select, cancellationToken).ConfigureAwait(false);
@@ -85,16 +87,18 @@ internal sealed partial class ModelBuilder
                     incremental = false;
                     select = await SparkSelectAsync(FullSparkRelations(planner, upstream), cancellationToken).ConfigureAwait(false);
                 }
+
+                tableColumns = fields.Any(f => IsChangeColumn(f.Name)) ? [.. fields.Select(f => f.Name).Where(c => !IsChangeColumn(c))] : null;
             }
 
             string location = SparkPath(_location);
             statement = (Config.Materialized, incremental) switch
             {
                 (Materialization.Append, true) => SparkModelSql.InsertInto(location, select),
-                (Materialization.Merge, true) => SparkModelSql.MergeInto(location, select, Config),
+                (Materialization.Merge, true) => SparkModelSql.MergeInto(location, select, Config, tableColumns),
                 (Materialization.Scd2, _) when target is not null && !_run.Options.FullRefresh =>
                     SparkModelSql.MergeHistory(location, target.Version, select, Config, target.Schema, _run.StartedAt),
-                _ => SparkModelSql.CreateOrReplace(location, select, Config, _run.StartedAt),
+                _ => SparkModelSql.CreateOrReplace(location, select, Config, _run.StartedAt, tableColumns),
             };
             if (settings.Count > 0)
             {
@@ -154,22 +158,39 @@ internal sealed partial class ModelBuilder
                 return null;
             }
 
-            (UpstreamRelation? relation, string? reason) = await planner.ChangesSinceAsync(name, consumed, withDeletes: false, cancellationToken).ConfigureAwait(false);
+            // As on DuckDB, a merge model reads an upstream's change data feed with its deletes and change columns.
+            bool withDeletes = ReadsChangeColumns(planner, name);
+            (UpstreamRelation? relation, string? reason) = await planner.ChangesSinceAsync(name, consumed, withDeletes, cancellationToken).ConfigureAwait(false);
             if (relation is null)
             {
                 _notes.Add("full recompute: " + reason);
                 return null;
             }
 
-            relations[name] = SparkModelSql.ChangesBetween(SparkPath(_run.Tables.Location(name)), consumed, relation.Version);
+            string path = SparkPath(_run.Tables.Location(name));
+            relations[name] = withDeletes
+                ? SparkModelSql.ChangeFeed(path, consumed, relation.Version)
+                : SparkModelSql.ChangesBetween(path, consumed, relation.Version);
         }
 
         return relations;
     }
 
-    /// <summary>The whole of each upstream at the version the run pinned.</summary>
+    /// <summary>
+    /// The whole of each upstream at the version the run pinned; an upstream a merge model reads through its change data
+    /// feed has its rows as inserts of that version (<c>_change_type</c>, <c>_commit_version</c>), as on DuckDB.
+    /// </summary>
     private Dictionary<TableName, string> FullSparkRelations(UpstreamPlanner planner, IReadOnlyList<TableName> upstream) =>
-        planner.Versions.Count == 0 ? [] : upstream.ToDictionary(t => t, t => SparkModelSql.TableAt(SparkPath(_run.Tables.Location(t)), planner.Versions[UpstreamPlanner.Key(t)]));
+        planner.Versions.Count == 0 ? [] : upstream.ToDictionary(t => t, t => ReadsChangeColumns(planner, t)
+            ? SparkModelSql.AsInserts(SparkPath(_run.Tables.Location(t)), planner.Versions[UpstreamPlanner.Key(t)])
+            : SparkModelSql.TableAt(SparkPath(_run.Tables.Location(t)), planner.Versions[UpstreamPlanner.Key(t)]));
+
+    /// <summary>Whether the model reads <paramref name="table"/> with the change data feed's columns and deletes: a merge model over an upstream that records one.</summary>
+    private bool ReadsChangeColumns(UpstreamPlanner planner, TableName table) =>
+        Config.Materialized == Materialization.Merge && planner.HasChangeFeed(table);
+
+    private bool ReadsChangeColumns(UpstreamPlanner planner, IReadOnlyList<TableName> upstream) =>
+        upstream.Any(t => ReadsChangeColumns(planner, t));
 
     /// <summary>
     /// The model's SQL as Spark runs it: each upstream table replaced in its text by <paramref name="relations"/>' Spark

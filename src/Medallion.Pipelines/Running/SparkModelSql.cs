@@ -33,6 +33,22 @@ internal static class SparkModelSql
     public static string ChangesBetween(string location, long consumed, long current) =>
         $"(SELECT * FROM {TableAt(location, current)} EXCEPT ALL SELECT * FROM {TableAt(location, consumed)})";
 
+    /// <summary>
+    /// The change data feed of the table after <paramref name="consumed"/> up to <paramref name="current"/>, as a merge
+    /// model over it reads it on DuckDB: inserts, update postimages and deletes, with <c>_change_type</c>,
+    /// <c>_commit_version</c> and <c>_commit_timestamp</c> (Delta's <c>table_changes_by_path</c>, whose versions are inclusive).
+    /// </summary>
+    public static string ChangeFeed(string location, long consumed, long current) =>
+        string.Create(CultureInfo.InvariantCulture, $"(SELECT * FROM table_changes_by_path({Literal(location)}, {consumed + 1}, {current}) WHERE _change_type IN ('insert', 'update_postimage', 'delete'))");
+
+    /// <summary>The table at <paramref name="version"/> as a change data feed of inserts, for a merge model's full build over a table it otherwise reads the feed of.</summary>
+    public static string AsInserts(string location, long version) =>
+        string.Create(CultureInfo.InvariantCulture, $"(SELECT *, 'insert' AS _change_type, CAST({version} AS BIGINT) AS _commit_version FROM {TableAt(location, version)})");
+
+    /// <summary>The model's <paramref name="columns"/> (all of them when null), read from the relation <paramref name="alias"/>.</summary>
+    private static string Columns(IReadOnlyList<string>? columns, string alias) =>
+        columns is null ? alias + ".*" : string.Join(", ", columns.Select(c => alias + "." + Quote(c)));
+
     /// <summary>A Spark timestamp literal of <paramref name="instant"/> (Spark's TIMESTAMP is an instant, shown in the session's zone).</summary>
     public static string Timestamp(DateTimeOffset instant) =>
         "TIMESTAMP '" + instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "Z'";
@@ -52,8 +68,11 @@ internal static class SparkModelSql
     /// <summary>The model's SELECT without the semicolons that may end it, so it can sit inside another statement.</summary>
     public static string Body(string select) => select.TrimEnd().TrimEnd(';').TrimEnd();
 
-    /// <summary>Replaces the table with the result (a table, a first or full build of any materialization).</summary>
-    public static string CreateOrReplace(string location, string select, ModelConfig config, DateTimeOffset runStarted)
+    /// <summary>
+    /// Replaces the table with the result (a table, a first or full build of any materialization); <paramref name="columns"/>,
+    /// when given, are the result's columns the table holds (the change columns of a change data feed left out).
+    /// </summary>
+    public static string CreateOrReplace(string location, string select, ModelConfig config, DateTimeOffset runStarted, IReadOnlyList<string>? columns = null)
     {
         string partition = config.PartitionBy.Count == 0 ? string.Empty : $" PARTITIONED BY ({string.Join(", ", config.PartitionBy.Select(Quote))})";
         string rows = config.Materialized switch
@@ -61,7 +80,8 @@ internal static class SparkModelSql
             Materialization.Scd2 =>
                 $"SELECT model.*, {Timestamp(runStarted)} AS {Quote(ModelBuilder.ValidFrom)}, CAST(NULL AS TIMESTAMP) AS {Quote(ModelBuilder.ValidTo)}, true AS {Quote(ModelBuilder.IsCurrent)} FROM (\n{Body(select)}\n) AS model",
             Materialization.Merge when config.DeleteWhen is not null =>
-                $"SELECT * FROM (\n{Body(select)}\n) AS model WHERE NOT coalesce(({config.DeleteWhen}), false)",
+                $"SELECT {(columns is null ? "*" : Columns(columns, "model"))} FROM (\n{Body(select)}\n) AS model WHERE NOT coalesce(({config.DeleteWhen}), false)",
+            _ when columns is not null => $"SELECT {Columns(columns, "model")} FROM (\n{Body(select)}\n) AS model",
             _ => Body(select),
         };
         return $"CREATE OR REPLACE TABLE {Table(location)} USING DELTA{partition} AS\n{rows}";
@@ -70,16 +90,21 @@ internal static class SparkModelSql
     /// <summary>Appends the result (an incremental append).</summary>
     public static string InsertInto(string location, string select) => $"INSERT INTO {Table(location)}\n{Body(select)}";
 
-    /// <summary>Upserts the result on the unique key, deleting matched rows <c>delete_when</c> holds for (an incremental merge).</summary>
-    public static string MergeInto(string location, string select, ModelConfig config)
+    /// <summary>
+    /// Upserts the result on the unique key, deleting matched rows <c>delete_when</c> holds for (an incremental merge);
+    /// <paramref name="columns"/>, when given, are the result's columns the table holds, so the MERGE's <c>*</c> never
+    /// names a change column.
+    /// </summary>
+    public static string MergeInto(string location, string select, ModelConfig config, IReadOnlyList<string>? columns = null)
     {
         string on = string.Join(" AND ", config.UniqueKey.Select(k => $"target.{Quote(k)} = source.{Quote(k)}"));
         if (config.DeleteWhen is null)
         {
-            return $"MERGE INTO {Table(location)} AS target\nUSING (\n{Body(select)}\n) AS source\nON {on}\nWHEN MATCHED THEN UPDATE SET *\nWHEN NOT MATCHED THEN INSERT *";
+            string source = columns is null ? Body(select) : $"SELECT {Columns(columns, "model")} FROM (\n{Body(select)}\n) AS model";
+            return $"MERGE INTO {Table(location)} AS target\nUSING (\n{source}\n) AS source\nON {on}\nWHEN MATCHED THEN UPDATE SET *\nWHEN NOT MATCHED THEN INSERT *";
         }
 
-        return $"MERGE INTO {Table(location)} AS target\nUSING (SELECT model.*, coalesce(({config.DeleteWhen}), false) AS {DeleteFlag} FROM (\n{Body(select)}\n) AS model) AS source\nON {on}\n" +
+        return $"MERGE INTO {Table(location)} AS target\nUSING (SELECT {Columns(columns, "model")}, coalesce(({config.DeleteWhen}), false) AS {DeleteFlag} FROM (\n{Body(select)}\n) AS model) AS source\nON {on}\n" +
             $"WHEN MATCHED AND source.{DeleteFlag} THEN DELETE\nWHEN MATCHED THEN UPDATE SET *\nWHEN NOT MATCHED AND NOT source.{DeleteFlag} THEN INSERT *";
     }
 

@@ -41,4 +41,26 @@ public sealed class TableRedirectorTests : IDisposable
 
         Assert.Equal(ErrorCode.EngineUnsupportedStatement, error.Code);
     }
+
+    private Task<string> ReplaceWithVariablesAsync(string sql) =>
+        TableRedirector.ReplaceNamesAsync(_connection, sql, (_, _, _) => null, name => $"<{name}>");
+
+    [Theory]
+    [InlineData("SELECT getvariable('day') AS d", "SELECT <day> AS d")]
+    [InlineData("SELECT GetVariable ( 'it''s' ) + 1", "SELECT <it's> + 1")]
+    [InlineData("SELECT 'getvariable(''day'')' AS t, getvariable('day') -- getvariable('day')", "SELECT 'getvariable(''day'')' AS t, <day> -- getvariable('day')")]
+    [InlineData("SELECT * FROM t WHERE a = getvariable('a') AND b IN (SELECT getvariable('b'))", "SELECT * FROM t WHERE a = <a> AND b IN (SELECT <b>)")]
+    public async Task Each_getvariable_call_is_replaced_whole_and_text_that_only_looks_like_one_is_kept(string sql, string expected)
+    {
+        Assert.Equal(expected, await ReplaceWithVariablesAsync(sql));
+    }
+
+    [Fact]
+    public async Task A_getvariable_of_a_computed_name_is_refused_at_its_line_and_column()
+    {
+        var error = await Assert.ThrowsAsync<MedallionException>(() => ReplaceWithVariablesAsync("SELECT 1,\n  getvariable('a' || 'b')"));
+
+        Assert.Equal(ErrorCode.EngineUnsupportedStatement, error.Code);
+        Assert.Equal("A getvariable call at line 2, column 3 does not name its variable with one string literal (getvariable('name')), so its value cannot be written in its place.", error.Message);
+    }
 }

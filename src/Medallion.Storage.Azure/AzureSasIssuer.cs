@@ -76,7 +76,7 @@ internal static class AzureSasIssuer
                 $"The Azure account key for '{options.Location}' is not valid base64: no SAS can be signed with it.\nHelp: check AZURE_STORAGE_KEY, or the AccountKey of AZURE_STORAGE_CONNECTION_STRING.");
         }
 
-        return Task.FromResult(new StorageCredentials(options.Location, access, expiresAt) { AzureSasToken = sas });
+        return Task.FromResult(new StorageCredentials(options.Location, access, expiresAt) { AzureSasToken = sas, AzureAccount = account });
     }
 
     /// <summary>The account name, key and blob endpoint the store signs with: its account key, or the connection string's.</summary>

@@ -18,6 +18,9 @@ public sealed record StorageCredentials(string Location, StorageAccess Access, D
     /// <summary>A shared access signature (query string, without its leading <c>?</c>), for an Azure location.</summary>
     public string? AzureSasToken { get; init; }
 
+    /// <summary>The storage account <see cref="AzureSasToken"/> was signed for (clients key a SAS by its account's host, as Iceberg's <c>adls.sas-token.&lt;account&gt;.dfs.core.windows.net</c>).</summary>
+    public string? AzureAccount { get; init; }
+
     /// <summary>An OAuth 2.0 access token, for a Google Cloud Storage location.</summary>
     public string? GcpOAuthToken { get; init; }
 

@@ -10,6 +10,7 @@ using Medallion.Delta.Iceberg;
 using Medallion.Platform;
 using Medallion.Server.Iceberg;
 using Medallion.Server.UnityCatalog;
+using Medallion.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -29,7 +30,7 @@ namespace Medallion.Server.Http;
 /// a column grant narrow for them is refused (403), as its files would bypass those. Errors have Iceberg's shape
 /// (<c>{"error": {"message", "type", "code"}}</c>). Writes are not served (406).
 /// </remarks>
-internal static class IcebergRestEndpoints
+internal static partial class IcebergRestEndpoints
 {
     /// <summary>Where the catalog lives; clients are configured with it as their <c>uri</c>.</summary>
     public const string Prefix = UnityCatalogEndpoints.Prefix + "/iceberg";
@@ -71,8 +72,10 @@ internal static class IcebergRestEndpoints
             .WithName("IcebergListTables").Produces<IcebergTableList>().ProducesIcebergErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound)
             .WithDescription("Iceberg REST listTables: the namespace's UniForm tables the caller may read; paged by pageSize and pageToken.");
         iceberg.MapGet("/v1/namespaces/{namespace}/tables/{table}", LoadTableAsync)
-            .WithName("IcebergLoadTable").Produces<IcebergLoadTableResult>().ProducesIcebergErrors(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound)
-            .WithDescription("Iceberg REST loadTable: the newest Iceberg metadata of a UniForm table; a plain Delta table answers NoSuchTableException saying how to enable UniForm.");
+            .WithName("IcebergLoadTable").Produces<IcebergLoadTableResult>()
+            .ProducesIcebergErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status503ServiceUnavailable)
+            .WithDescription("Iceberg REST loadTable: the newest Iceberg metadata of a UniForm table; a plain Delta table answers NoSuchTableException saying how to enable UniForm. "
+                + "With X-Iceberg-Access-Delegation: vended-credentials, read credentials for the table's files (S3 session keys, an Azure SAS; none for a local table) in config and storage-credentials, issued and audited as Unity Catalog's temporary credentials.");
         iceberg.MapMethods("/v1/namespaces/{namespace}/tables/{table}", [HttpMethods.Head], HeadTableAsync)
             .WithName("IcebergTableExists").Produces(StatusCodes.Status204NoContent).Produces(StatusCodes.Status404NotFound)
             .WithDescription("Iceberg REST tableExists: 204 for a table loadTable would answer, else its status without a body.");
@@ -189,20 +192,38 @@ internal static class IcebergRestEndpoints
     private static async Task<IResult> LoadTableAsync(
         ServerContext server, HttpContext http, [FromRoute(Name = "namespace")] string ns, [FromRoute(Name = "table")] string table, CancellationToken cancellationToken)
     {
-        // TODO(#40): when X-Iceberg-Access-Delegation asks for vended-credentials, add storage-credentials from the
-        // temporary-credentials service (the table's prefix, read-only, with its expiry); until then none are sent and
-        // clients read the metadata's locations with their own credentials.
+        if (!VendingAsked(http, out bool vend, out IResult? invalid))
+        {
+            return invalid!;
+        }
+
         Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, UcPageToken.UserOf(http), cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
-            (IResult? refused, TableForEngines? found, IcebergMetadataFile? metadata) = await ResolveAsync(lakehouse, ns, table, cancellationToken).ConfigureAwait(false);
+            // A reader asking for credentials is refused by the issuer, which audits the refusal; one who does not is refused here.
+            (IResult? refused, TableForEngines? found, IcebergMetadataFile? metadata) = await ResolveAsync(lakehouse, ns, table, refuseNarrowed: !vend, cancellationToken).ConfigureAwait(false);
             if (refused is not null)
             {
+                if (vend)
+                {
+                    // Probing for credentials is on record too, as with Unity Catalog's unknown table ids.
+                    await server.Credentials.RecordRefusalAsync(UnityCatalogEndpoints.Requester(http), "iceberg:" + Shorten(ns) + "." + Shorten(table), StorageAccess.Read,
+                        new MedallionException(ErrorCode.TableCredentialsPathUnknown, $"Table '{Shorten(ns)}.{Shorten(table)}' does not exist or is not one you may read.")).ConfigureAwait(false);
+                }
+
                 return refused;
             }
 
+            (IReadOnlyDictionary<string, string> config, IReadOnlyList<IcebergStorageCredential>? credentials, IResult? failed) = vend
+                ? await VendAsync(server, http, lakehouse, found!, cancellationToken).ConfigureAwait(false)
+                : (new Dictionary<string, string>(), null, null);
+            if (failed is not null)
+            {
+                return failed;
+            }
+
             using JsonDocument document = JsonDocument.Parse(metadata!.Json);
-            return Json(new IcebergLoadTableResult(found!.StorageUri.TrimEnd('/') + "/" + metadata.Key, document.RootElement.Clone(), new Dictionary<string, string>()));
+            return Json(new IcebergLoadTableResult(found!.StorageUri.TrimEnd('/') + "/" + metadata.Key, document.RootElement.Clone(), config, credentials));
         }
     }
 
@@ -212,18 +233,18 @@ internal static class IcebergRestEndpoints
         Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, UcPageToken.UserOf(http), cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
         {
-            (IResult? refused, _, _) = await ResolveAsync(lakehouse, ns, table, cancellationToken).ConfigureAwait(false);
+            (IResult? refused, _, _) = await ResolveAsync(lakehouse, ns, table, refuseNarrowed: true, cancellationToken).ConfigureAwait(false);
             return Results.StatusCode(refused is IStatusCodeHttpResult { StatusCode: int status } ? status : StatusCodes.Status204NoContent);
         }
     }
 
     /// <summary>
     /// The table <paramref name="ns"/>.<paramref name="table"/> as loadTable answers it: its description and newest Iceberg
-    /// metadata, or the error that answers instead (no such namespace or table, not UniForm, not converted yet, or refused
-    /// to a reader whose reading is narrowed).
+    /// metadata, or the error that answers instead (no such namespace or table, not UniForm, not converted yet, or, when
+    /// <paramref name="refuseNarrowed"/>, refused to a reader whose reading is narrowed).
     /// </summary>
     private static async Task<(IResult? Refused, TableForEngines? Table, IcebergMetadataFile? Metadata)> ResolveAsync(
-        Lakehouse lakehouse, string ns, string table, CancellationToken cancellationToken)
+        Lakehouse lakehouse, string ns, string table, bool refuseNarrowed, CancellationToken cancellationToken)
     {
         if (FindNamespace(lakehouse, ns) is not { } found)
         {
@@ -246,7 +267,7 @@ internal static class IcebergRestEndpoints
                 "Delta readers find it through the Unity Catalog API."), null, null);
         }
 
-        if (described.FileAccessRefusal is { } why)
+        if (refuseNarrowed && described.FileAccessRefusal is { } why)
         {
             return (Error(StatusCodes.Status403Forbidden, "ForbiddenException",
                 $"Table '{name}' is not served through the Iceberg REST catalog to this reader: {why}. Query it through the SQL endpoint (the PostgreSQL protocol) instead."), null, null);

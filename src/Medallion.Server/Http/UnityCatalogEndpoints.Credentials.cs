@@ -230,5 +230,6 @@ internal static partial class UnityCatalogEndpoints
         return true;
     }
 
-    private static AccessActor Requester(HttpContext http) => new(AuditSource.User(http), AuditSource.Client(http), "api");
+    /// <summary>Who asks for credentials, as the audit names them: the signed-in user, their client, through the API.</summary>
+    internal static AccessActor Requester(HttpContext http) => new(AuditSource.User(http), AuditSource.Client(http), "api");
 }

@@ -31,12 +31,18 @@ internal sealed record IcebergTableList(
     [property: JsonPropertyName("next-page-token")] string? NextPageToken);
 
 /// <summary>
-/// <c>LoadTableResult</c>: where the metadata file is, its content, and per-table client config. No
-/// <c>storage-credentials</c> yet: vended credentials come with the temporary-credentials service.
+/// <c>LoadTableResult</c>: where the metadata file is, its content, per-table client config and, when vended
+/// (<c>X-Iceberg-Access-Delegation: vended-credentials</c>), the credentials for the table's files; omitted otherwise.
 /// </summary>
 internal sealed record IcebergLoadTableResult(
     [property: JsonPropertyName("metadata-location")] string MetadataLocation,
     [property: JsonPropertyName("metadata")] JsonElement Metadata,
+    [property: JsonPropertyName("config")] IReadOnlyDictionary<string, string> Config,
+    [property: JsonPropertyName("storage-credentials"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<IcebergStorageCredential>? StorageCredentials);
+
+/// <summary><c>StorageCredential</c>: a location prefix and the FileIO properties that reach it.</summary>
+internal sealed record IcebergStorageCredential(
+    [property: JsonPropertyName("prefix")] string Prefix,
     [property: JsonPropertyName("config")] IReadOnlyDictionary<string, string> Config);
 
 /// <summary><c>IcebergErrorResponse</c>: the error model under <c>error</c>.</summary>

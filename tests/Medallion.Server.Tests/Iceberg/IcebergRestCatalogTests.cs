@@ -84,11 +84,72 @@ public sealed class IcebergRestCatalogTests(IcebergRestProject project) : IClass
     }
 
     [Fact]
-    public async Task Load_table_asked_for_vended_credentials_answers_the_metadata_without_storage_credentials()
+    public async Task Load_table_asked_for_vended_credentials_of_a_local_table_answers_none_and_audits_the_issue()
     {
         JsonElement result = await project.ReadAsync("/namespaces/silver/tables/orders_iceberg", "LoadTableResult", project.Admin, delegation: "vended-credentials");
 
         Assert.False(result.TryGetProperty("storage-credentials", out _));
+        Assert.Empty(result.GetProperty("config").EnumerateObject());
+        Assert.Equal("ana|silver.orders_iceberg|ok|none", await project.Served.WaitForSqlAsync(
+            "SELECT concat_ws('|', \"user\", target, outcome, details::json->>'credentials') FROM medallion_audit.events WHERE action = 'credentials.issue' AND target = 'silver.orders_iceberg' AND \"user\" = 'ana' LIMIT 1",
+            "ana|silver.orders_iceberg|ok|none"));
+    }
+
+    [Fact]
+    public async Task A_masked_reader_asking_for_vended_credentials_is_refused_with_the_issuers_reason_and_audited()
+    {
+        (int status, JsonElement? body) = await project.SendAsync(HttpMethod.Get, "/namespaces/silver/tables/orders_iceberg", project.Ivy, delegation: "vended-credentials");
+
+        Assert.Equal(403, status);
+        Assert.Equal(
+            "MDL5704: No credentials for the files of 'silver.orders_iceberg': masks on email narrow what ivy reads of silver.orders_iceberg, and files read directly would bypass them.\nHelp: read it through Medallion's SQL endpoint (PostgreSQL protocol), which applies them.",
+            body!.Value.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal(("ForbiddenException", 403), (body.Value.GetProperty("error").GetProperty("type").GetString(), body.Value.GetProperty("error").GetProperty("code").GetInt32()));
+        Assert.Equal("ivy|error|MDL5704", await project.Served.WaitForSqlAsync(
+            "SELECT concat_ws('|', \"user\", outcome, error_code) FROM medallion_audit.events WHERE action = 'credentials.issue' AND target = 'silver.orders_iceberg' AND \"user\" = 'ivy' LIMIT 1",
+            "ivy|error|MDL5704"));
+    }
+
+    [Theory]
+    [InlineData("remote-signing")]
+    [InlineData("vended-credentials-please")]
+    [InlineData("signed;vended-credentials")]
+    public async Task A_delegation_without_vended_credentials_is_answered_with_the_metadata_and_no_credentials(string delegation)
+    {
+        JsonElement result = await project.ReadAsync("/namespaces/silver/tables/orders_iceberg", "LoadTableResult", project.Admin, delegation);
+
+        Assert.False(result.TryGetProperty("storage-credentials", out _));
+        Assert.Empty(result.GetProperty("config").EnumerateObject());
+    }
+
+    [Fact]
+    public async Task A_masked_reader_sending_remote_signing_is_refused_as_without_the_header()
+    {
+        await project.FailAsync("/namespaces/silver/tables/orders_iceberg", project.Ivy, 403, "ForbiddenException", delegation: "remote-signing");
+    }
+
+    [Fact]
+    public async Task A_huge_delegation_header_answers_BadRequestException_saying_what_it_takes()
+    {
+        string message = await project.FailAsync("/namespaces/silver/tables/orders_iceberg", project.Admin, 400, "BadRequestException", delegation: string.Join(',', Enumerable.Repeat("vended-credentials", 200)));
+
+        Assert.StartsWith("X-Iceberg-Access-Delegation is 3799 characters long; it is a comma-separated list of access mechanisms (vended-credentials, remote-signing) of at most 256", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Vended_credentials_for_a_table_of_another_namespace_find_nothing()
+    {
+        (int status, JsonElement? body) = await project.SendAsync(HttpMethod.Get, "/namespaces/gold/tables/orders_iceberg", project.Admin, delegation: "vended-credentials");
+
+        Assert.Equal((404, "NoSuchTableException"), (status, body!.Value.GetProperty("error").GetProperty("type").GetString()));
+    }
+
+    [Fact]
+    public async Task Vended_credentials_for_a_table_the_reader_may_not_read_are_refused_as_for_one_that_does_not_exist()
+    {
+        (int status, JsonElement? body) = await project.SendAsync(HttpMethod.Get, "/namespaces/silver/tables/orders_iceberg", project.Rita, delegation: "vended-credentials");
+
+        Assert.Equal((404, "NoSuchNamespaceException"), (status, body!.Value.GetProperty("error").GetProperty("type").GetString()));
     }
 
     [Fact]

@@ -97,9 +97,9 @@ public sealed class IcebergRestProject : IAsyncLifetime
     }
 
     /// <summary>Sends a request that must answer Iceberg's error with <paramref name="status"/> and <paramref name="type"/>; its message.</summary>
-    public async Task<string> FailAsync(string route, AuthenticationHeaderValue? who, int status, string type, HttpMethod? method = null)
+    public async Task<string> FailAsync(string route, AuthenticationHeaderValue? who, int status, string type, HttpMethod? method = null, string? delegation = null)
     {
-        (int actual, JsonElement? body) = await SendAsync(method ?? HttpMethod.Get, route, who);
+        (int actual, JsonElement? body) = await SendAsync(method ?? HttpMethod.Get, route, who, delegation);
         Assert.NotNull(body);
         s_schemas.AssertValid("IcebergErrorResponse", body.Value);
         JsonElement error = body.Value.GetProperty("error");

@@ -4,6 +4,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Azure.Storage.Blobs;
 using Medallion.Catalog;
+using Medallion.Delta.Iceberg;
 using Medallion.Engine;
 using Medallion.PgWire;
 using Medallion.Storage.Azure;
@@ -13,7 +14,8 @@ namespace Medallion.Server.Tests.UnityCatalog;
 
 /// <summary>
 /// The shop project with its lake on an object store (moto's S3, Azurite), served for the temporary-credentials tests,
-/// with the admin <c>ana</c> and <c>rita</c>, granted gold.revenue, each with an API token.
+/// with the admin <c>ana</c> and <c>rita</c>, granted gold.revenue, each with an API token, and a UniForm table
+/// (gold.orders_iceberg) for the Iceberg REST catalog's vended credentials.
 /// </summary>
 public abstract class UcStoreProject : IAsyncLifetime
 {
@@ -42,7 +44,16 @@ public abstract class UcStoreProject : IAsyncLifetime
     {
         StorageResolver.Register(new S3StoreProvider(), new AzureBlobStoreProvider());
         string settings = await StorageSettingsAsync();
-        Served = await ServedProject.StartAsync(more: files => files.Write("medallion.yml", "name: shop\n" + settings + "cache:\n  path: .cache\n  max_size: 1GB\n"));
+        Served = await ServedProject.StartAsync(more: files => files
+            .Write("medallion.yml", "name: shop\n" + settings + "cache:\n  path: .cache\n  max_size: 1GB\n")
+            .Write("models/gold/orders_iceberg.sql", $"""
+                /* ---
+                table_properties:
+                  {UniForm.EnabledFormatsProperty}: iceberg
+                  {UniForm.IcebergCompatV2Property}: true
+                --- */
+                SELECT order_id, amount FROM silver.orders
+                """));
         CatalogStore catalog = Served.Catalog;
         Admin = ServedProject.Bearer((await catalog.Identity.CreateApiTokenAsync("ana", null)).Secret);
         await catalog.Identity.SetUserAsync("rita", PgUserStore.CreateScramVerifier("rita-secret"));

@@ -17,7 +17,7 @@ namespace Medallion.Delta.Iceberg;
 
 /// <summary>
 /// Writes a Delta snapshot's Iceberg metadata beside its log (Delta UniForm): a manifest of its data files with their
-/// record counts and bounds by field id, a manifest list, and <c>metadata/v&lt;N&gt;-&lt;uuid&gt;.metadata.json</c>
+/// record counts and bounds by field id, a manifest list, and <c>metadata/v&lt;N&gt;.metadata.json</c>
 /// whose <c>converted_delta_version</c> and <c>converted_delta_timestamp</c> properties name the Delta version it shows.
 /// </summary>
 /// <remarks>
@@ -33,6 +33,9 @@ public static class IcebergConverter
     public const string MetadataFolder = "metadata/";
 
     private const int MaxMetadataLog = 100;
+
+    /// <summary>How many times a conversion that lost its metadata file to another writer reads theirs and tries again.</summary>
+    private const int MaxAttempts = 5;
 
     /// <summary>The newest Iceberg metadata file of the table in <paramref name="store"/>; null when it has none.</summary>
     /// <param name="store">The table's store.</param>
@@ -59,7 +62,10 @@ public static class IcebergConverter
         return new IcebergMetadataFile(newest, number, Encoding.UTF8.GetString(content));
     }
 
-    /// <summary>The <c>N</c> of a key <c>metadata/v&lt;N&gt;-&lt;anything&gt;.metadata.json</c>; null for any other key.</summary>
+    /// <summary>
+    /// The <c>N</c> of a key <c>metadata/v&lt;N&gt;.metadata.json</c> (what this writer names them) or
+    /// <c>metadata/v&lt;N&gt;-&lt;anything&gt;.metadata.json</c> (what it named them before); null for any other key.
+    /// </summary>
     internal static long? Number(string key)
     {
         const string Suffix = ".metadata.json";
@@ -68,9 +74,13 @@ public static class IcebergConverter
             return null;
         }
 
-        int start = MetadataFolder.Length + 1, dash = key.IndexOf('-', start);
-        return dash > start && long.TryParse(key.AsSpan(start, dash - start), NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? n : null;
+        int start = MetadataFolder.Length + 1, end = key.IndexOf('-', start);
+        end = end < 0 ? key.Length - Suffix.Length : end;
+        return end > start && long.TryParse(key.AsSpan(start, end - start), NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? n : null;
     }
+
+    /// <summary>The key of the table's <paramref name="number"/>th metadata file: one name per number, so that only one writer creates it.</summary>
+    internal static string MetadataKey(long number) => $"{MetadataFolder}v{number.ToString(CultureInfo.InvariantCulture)}.metadata.json";
 
     /// <summary>
     /// Writes the Iceberg metadata of <paramref name="snapshot"/> unless the newest metadata already shows its version
@@ -83,21 +93,52 @@ public static class IcebergConverter
     /// <returns>The newest metadata file after the call, and whether this call wrote it.</returns>
     /// <exception cref="MedallionException">
     /// <see cref="ErrorCode.UniFormConfigurationInvalid"/> when the table breaks a rule of UniForm;
-    /// <see cref="ErrorCode.UniFormConversionFailed"/> when a file lacks what Iceberg needs or another writer converted the
-    /// same version first; a storage error when the store fails.
+    /// <see cref="ErrorCode.UniFormConversionFailed"/> when a file lacks what Iceberg needs, or when other writers created
+    /// the metadata file this call meant to write first, time after time; a storage error when the store fails.
     /// </exception>
     public static async Task<(IcebergMetadataFile Metadata, bool Written)> ConvertAsync(DeltaTable table, Snapshot snapshot, string tableUri, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentException.ThrowIfNullOrEmpty(tableUri);
-        IObjectStore store = table.Store;
-        IcebergMetadataFile? previous = await FindLatestAsync(store, cancellationToken).ConfigureAwait(false);
-        if (previous is not null && previous.ConvertedDeltaVersion >= snapshot.Version)
+        for (int attempt = 1; ; attempt++)
         {
-            return (previous, false);
-        }
+            IcebergMetadataFile? previous = await FindLatestAsync(table.Store, cancellationToken).ConfigureAwait(false);
+            if (previous is not null && previous.ConvertedDeltaVersion >= snapshot.Version)
+            {
+                // Converted already, by this writer or another that won the same metadata file: nothing is left to do.
+                return (previous, false);
+            }
 
+            (IcebergMetadataFile? written, List<string> unreferenced) = await TryConvertAsync(table, snapshot, tableUri, previous, cancellationToken).ConfigureAwait(false);
+            if (written is not null)
+            {
+                return (written, true);
+            }
+
+            // Another writer created the same metadata file first: the manifests written for it are referenced by
+            // nothing. The next attempt reads what the other wrote and converts on top of it.
+            foreach (string key in unreferenced)
+            {
+                await table.Store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (attempt == MaxAttempts)
+            {
+                throw new MedallionException(ErrorCode.UniFormConversionFailed,
+                    $"The Iceberg metadata of the Delta table at '{table.Location}' was written by other writers first {MaxAttempts} times in a row, each for a version before {snapshot.Version}.\nHelp: the Delta commit stands; the next commit (or the catch-up) converts again.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the metadata of <paramref name="snapshot"/> on top of <paramref name="previous"/>: the file written, or
+    /// null with the manifests written for it when another writer created the same metadata file first.
+    /// </summary>
+    private static async Task<(IcebergMetadataFile? Written, List<string> Unreferenced)> TryConvertAsync(
+        DeltaTable table, Snapshot snapshot, string tableUri, IcebergMetadataFile? previous, CancellationToken cancellationToken)
+    {
+        IObjectStore store = table.Store;
         UniForm.Validate(snapshot.Metadata.Configuration, snapshot.Schema, snapshot.PartitionColumns, $"the Delta table at '{table.Location}'");
         string root = tableUri.TrimEnd('/');
         IcebergSchema schema = IcebergSchema.Of(snapshot.Schema, snapshot.ColumnMappingMode, table.Location);
@@ -116,26 +157,23 @@ public static class IcebergConverter
 
         plan.AddDeleted(known);
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var written = new List<string>();
         string? manifestList = null;
         if (plan.Changed || (state.CurrentSnapshotId is null && plan.Entries.Count > 0))
         {
-            manifestList = await WriteManifestsAsync(store, root, plan, state, cancellationToken).ConfigureAwait(false);
+            manifestList = await WriteManifestsAsync(store, root, plan, state, written, cancellationToken).ConfigureAwait(false);
         }
 
         // The commit's time as readers of the log see it (its file's modification time), not the writer's clock.
         string commitKey = "_delta_log/" + snapshot.Version.ToString("D20", CultureInfo.InvariantCulture) + ".json";
         DateTimeOffset committedAt = (await store.GetInfoAsync(commitKey, cancellationToken).ConfigureAwait(false))?.LastModified ?? snapshot.Timestamp;
         long number = (previous?.Number ?? 0) + 1;
-        string key = $"{MetadataFolder}v{number.ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid()}.metadata.json";
+        string key = MetadataKey(number);
         byte[] json = MetadataJson.Write(new MetadataJson.Input(
             snapshot, committedAt, root, previous is null ? null : root + "/" + previous.Key, state, plan, manifestList, now));
-        if (!await store.PutIfAbsentAsync(key, json, cancellationToken).ConfigureAwait(false))
-        {
-            throw new MedallionException(ErrorCode.UniFormConversionFailed,
-                $"The Iceberg metadata file '{key}' of the Delta table at '{table.Location}' was written by another writer first.\nHelp: the Delta commit stands; the next commit converts again.");
-        }
-
-        return (new IcebergMetadataFile(key, number, Encoding.UTF8.GetString(json)), true);
+        return await store.PutIfAbsentAsync(key, json, cancellationToken).ConfigureAwait(false)
+            ? (new IcebergMetadataFile(key, number, Encoding.UTF8.GetString(json)), [])
+            : (null, written);
     }
 
     private static string Location(string root, ScanFile file) =>
@@ -213,7 +251,7 @@ public static class IcebergConverter
     private static string? Key(string root, string location) =>
         location.StartsWith(root + "/", StringComparison.Ordinal) ? location[(root.Length + 1)..] : null;
 
-    private static async Task<string> WriteManifestsAsync(IObjectStore store, string root, ConversionPlan plan, PreviousState state, CancellationToken cancellationToken)
+    private static async Task<string> WriteManifestsAsync(IObjectStore store, string root, ConversionPlan plan, PreviousState state, List<string> written, CancellationToken cancellationToken)
     {
         string schemaJson = MetadataJson.SchemaJson(plan.SchemaId, plan.Schema);
         var manifestMeta = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -231,6 +269,7 @@ public static class IcebergConverter
             byte[] manifest = AvroContainer.Write(ManifestSchemas.ManifestEntryJson, ManifestSchemas.ManifestEntry, manifestMeta, plan.Entries);
             string manifestKey = $"{MetadataFolder}{Guid.NewGuid()}-m0.avro";
             await store.PutAsync(manifestKey, manifest, cancellationToken).ConfigureAwait(false);
+            written.Add(manifestKey);
             lists.Add(plan.ManifestFile(root + "/" + manifestKey, manifest.Length));
         }
 
@@ -244,6 +283,7 @@ public static class IcebergConverter
         byte[] list = AvroContainer.Write(ManifestSchemas.ManifestFileJson, ManifestSchemas.ManifestFile, listMeta, lists);
         string listKey = $"{MetadataFolder}snap-{plan.SnapshotId.ToString(CultureInfo.InvariantCulture)}-1-{Guid.NewGuid()}.avro";
         await store.PutAsync(listKey, list, cancellationToken).ConfigureAwait(false);
+        written.Add(listKey);
         return root + "/" + listKey;
     }
 }

@@ -2,8 +2,8 @@ using System.Text.Json;
 
 namespace Medallion.Delta.Iceberg;
 
-/// <summary>One Iceberg table metadata file of a UniForm table (<c>metadata/v&lt;N&gt;-&lt;uuid&gt;.metadata.json</c>).</summary>
-/// <param name="Key">The file's key in the table's store, e.g. <c>metadata/v3-1b4e....metadata.json</c>.</param>
+/// <summary>One Iceberg table metadata file of a UniForm table (<c>metadata/v&lt;N&gt;.metadata.json</c>).</summary>
+/// <param name="Key">The file's key in the table's store, e.g. <c>metadata/v3.metadata.json</c>.</param>
 /// <param name="Number">Its <c>N</c>: each conversion writes the next.</param>
 /// <param name="Json">The file's text: Iceberg table metadata, format version 2.</param>
 public sealed record IcebergMetadataFile(string Key, long Number, string Json)

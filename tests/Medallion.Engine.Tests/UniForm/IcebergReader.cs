@@ -10,7 +10,7 @@ namespace Medallion.Engine.Tests.UniForm;
 
 /// <summary>
 /// Reads a table's Iceberg metadata as an Iceberg reader would, from the Iceberg spec (format version 2) alone: the
-/// newest <c>metadata/v&lt;N&gt;-*.metadata.json</c>, its current snapshot's manifest list, and the manifests' entries
+/// newest <c>metadata/v&lt;N&gt;.metadata.json</c>, its current snapshot's manifest list, and the manifests' entries
 /// (Avro, read by field name with Apache.Avro), with sequence numbers inherited from the manifest where an entry has none.
 /// </summary>
 internal sealed class IcebergReader
@@ -72,7 +72,8 @@ internal sealed class IcebergReader
         foreach (string path in Directory.GetFiles(folder, "v*.metadata.json"))
         {
             string name = Path.GetFileName(path);
-            files.Add(long.Parse(name[1..name.IndexOf('-', StringComparison.Ordinal)], CultureInfo.InvariantCulture), path);
+            // v<N>.metadata.json, as the spec's file-system tables name them; Add throws on a number written twice.
+            files.Add(long.Parse(name[1..^".metadata.json".Length], CultureInfo.InvariantCulture), path);
         }
 
         return files;

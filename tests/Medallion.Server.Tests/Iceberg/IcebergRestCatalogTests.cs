@@ -76,7 +76,7 @@ public sealed class IcebergRestCatalogTests(IcebergRestProject project) : IClass
 
         string location = result.GetProperty("metadata-location").GetString()!;
         string newest = Path.GetFileName(Directory.GetFiles(Path.Combine(project.TableDirectory("silver", "orders_iceberg"), "metadata"), "v*.metadata.json")
-            .OrderBy(f => long.Parse(Path.GetFileName(f)[1..Path.GetFileName(f).IndexOf('-', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture)).Last());
+            .OrderBy(f => long.Parse(Path.GetFileName(f)[1..^".metadata.json".Length], System.Globalization.CultureInfo.InvariantCulture)).Last());
         Assert.EndsWith("/lake/silver/orders_iceberg/metadata/" + newest, location, StringComparison.Ordinal);
         using JsonDocument onDisk = JsonDocument.Parse(await File.ReadAllTextAsync(new Uri(location).LocalPath));
         Assert.True(JsonElement.DeepEquals(onDisk.RootElement, result.GetProperty("metadata")), result.GetProperty("metadata").ToString());

@@ -106,7 +106,8 @@ internal sealed class IcebergSchema
                     json.WriteEndObject();
                     break;
                 case DecimalType d:
-                    json.WriteStringValue(string.Create(CultureInfo.InvariantCulture, $"decimal({d.Precision}, {d.Scale})"));
+                    // The spec's canonical form (Appendix C): no space after the comma.
+                    json.WriteStringValue(string.Create(CultureInfo.InvariantCulture, $"decimal({d.Precision},{d.Scale})"));
                     leaves.Add(new IcebergLeaf(id, [.. path], d));
                     break;
                 case PrimitiveType p when PrimitiveName(p) is { } name:

@@ -44,7 +44,8 @@ internal static class MetadataJson
             json.WriteString("table-uuid", previous.TableUuid ?? TableUuid(input.Snapshot.Metadata.Id));
             json.WriteString("location", input.Root);
             json.WriteNumber("last-sequence-number", input.ManifestList is null ? previous.LastSequenceNumber : plan.SequenceNumber);
-            json.WriteNumber("last-updated-ms", Math.Max(input.NowMs, previous.LastUpdatedMs));
+            long lastUpdatedMs = Math.Max(input.NowMs, previous.LastUpdatedMs);
+            json.WriteNumber("last-updated-ms", lastUpdatedMs);
             int maxColumnId = WriterFeatures.IntProperty(input.Snapshot.Metadata.Configuration, "delta.columnMapping.maxColumnId", 0);
             json.WriteNumber("last-column-id", Math.Max(Math.Max(previous.LastColumnId, plan.Schema.MaxFieldId), maxColumnId));
             json.WriteNumber("current-schema-id", plan.SchemaId);
@@ -105,8 +106,9 @@ internal static class MetadataJson
 
             if (input.ManifestList is not null)
             {
+                // The spec: each entry has "the last-updated-ms and the new current-snapshot-id".
                 json.WriteStartObject();
-                json.WriteNumber("timestamp-ms", input.NowMs);
+                json.WriteNumber("timestamp-ms", lastUpdatedMs);
                 json.WriteNumber("snapshot-id", plan.SnapshotId);
                 json.WriteEndObject();
             }

@@ -7,6 +7,8 @@ namespace Medallion.Delta.Iceberg;
 /// <summary>What a conversion carries over from the newest Iceberg metadata: ids, sequence numbers, schemas and logs.</summary>
 internal sealed class PreviousState
 {
+    private static readonly System.Text.RegularExpressions.Regex s_spacedDecimal = new(@"decimal\((\d+),\s+(\d+)\)", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     private readonly Dictionary<string, int> _schemaIds = new(StringComparer.Ordinal);
 
     private PreviousState(JsonElement? root)
@@ -68,7 +70,7 @@ internal sealed class PreviousState
             state.NextSchemaId = Math.Max(state.NextSchemaId, id + 1);
             if (schema.TryGetProperty("fields", out JsonElement fields))
             {
-                state._schemaIds.TryAdd(fields.GetRawText(), id);
+                state._schemaIds.TryAdd(Canonical(fields), id);
             }
         }
 
@@ -83,6 +85,21 @@ internal sealed class PreviousState
         }
 
         return state;
+    }
+
+    /// <summary>
+    /// A previous schema's fields as <see cref="IcebergSchema.FieldsJson"/> writes them: compact (a metadata file copies
+    /// earlier schemas indented) and with decimals as <c>decimal(P,S)</c> (earlier files wrote <c>decimal(P, S)</c>).
+    /// </summary>
+    private static string Canonical(JsonElement fields)
+    {
+        using var buffer = new System.IO.MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            fields.WriteTo(json);
+        }
+
+        return s_spacedDecimal.Replace(System.Text.Encoding.UTF8.GetString(buffer.ToArray()), "decimal($1,$2)");
     }
 
     private static long? Long(JsonElement e, string name) =>

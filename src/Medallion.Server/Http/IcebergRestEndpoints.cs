@@ -42,10 +42,15 @@ internal static partial class IcebergRestEndpoints
 
     private const string Tag = "iceberg-rest";
 
+    /// <summary>
+    /// The endpoints answered, as the spec's CatalogConfig has them: "&lt;verb&gt; &lt;resource path from the OpenAPI
+    /// document&gt;", so with its <c>{prefix}</c> segment although this catalog has no prefix (clients match these strings
+    /// against their own list of the document's paths, and refuse an operation whose path they do not find).
+    /// </summary>
     private static readonly string[] s_endpoints =
     [
-        "GET /v1/namespaces", "GET /v1/namespaces/{namespace}", "HEAD /v1/namespaces/{namespace}",
-        "GET /v1/namespaces/{namespace}/tables", "GET /v1/namespaces/{namespace}/tables/{table}", "HEAD /v1/namespaces/{namespace}/tables/{table}",
+        "GET /v1/{prefix}/namespaces", "GET /v1/{prefix}/namespaces/{namespace}", "HEAD /v1/{prefix}/namespaces/{namespace}",
+        "GET /v1/{prefix}/namespaces/{namespace}/tables", "GET /v1/{prefix}/namespaces/{namespace}/tables/{table}", "HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}",
     ];
 
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.General)

@@ -108,7 +108,7 @@ public sealed class UniFormTests : IDisposable
 
         Dictionary<string, (int Id, string Type, bool Required)> fields = IcebergReader.Read(path).Fields;
         Assert.Equal(["id", "name", "amount", "day", "ts"], fields.Keys);
-        Assert.Equal(["long", "string", "decimal(10, 2)", "date", "timestamptz"], fields.Values.Select(f => f.Type));
+        Assert.Equal(["long", "string", "decimal(10,2)", "date", "timestamptz"], fields.Values.Select(f => f.Type));
         Assert.Equal([true, false, false, false, false], fields.Values.Select(f => f.Required));
         StructType schema = (await _f.SnapshotAsync(path)).Schema;
         Assert.Equal(schema.Fields.Select(f => f.ColumnId!.Value), fields.Values.Select(f => f.Id));
@@ -211,6 +211,28 @@ public sealed class UniFormTests : IDisposable
         Assert.Equal(iceberg.Fields["color"].Id, iceberg.Metadata.GetProperty("last-column-id").GetInt32());
         IcebergEntry newer = iceberg.LiveFiles.Single(f => f.Lower.ContainsKey(iceberg.Fields["color"].Id));
         Assert.Equal("red", IcebergReader.Decode(newer.Lower[iceberg.Fields["color"].Id], "string"));
+    }
+
+    [Fact]
+    public async Task Conversions_of_an_unchanged_schema_keep_one_iceberg_schema()
+    {
+        string path = await CreateAsync();
+        await _f.Writer.WriteAsync(path, Rows(0, 3));
+        await _f.Writer.WriteAsync(path, Rows(3, 6));
+        await _f.Writer.WriteAsync(path, Rows(6, 9));
+
+        IcebergReader iceberg = IcebergReader.Read(path);
+        Assert.Equal(1, iceberg.Metadata.GetProperty("schemas").GetArrayLength());
+        Assert.Equal(0, iceberg.Metadata.GetProperty("current-schema-id").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_decimal_column_has_the_specs_canonical_type_string()
+    {
+        string path = await CreateAsync();
+
+        // Iceberg spec, Appendix C: "decimal(<P>,<S>)" is the canonical form (readers also accept spaces).
+        Assert.Equal("decimal(10,2)", IcebergReader.Read(path).Fields["amount"].Type);
     }
 
     [Fact]

@@ -16,12 +16,16 @@ public sealed class IcebergRestCatalogTests(IcebergRestProject project) : IClass
     };
 
     [Fact]
-    public async Task Config_answers_no_prefix_and_the_endpoints_served()
+    public async Task Config_answers_no_prefix_and_the_endpoints_served_by_the_specs_resource_paths()
     {
         JsonElement config = await project.ReadAsync("/config", "CatalogConfig", project.Admin);
 
         Assert.Empty(config.GetProperty("overrides").EnumerateObject());
-        Assert.Contains("GET /v1/namespaces/{namespace}/tables/{table}", config.GetProperty("endpoints").EnumerateArray().Select(e => e.GetString()));
+        // The spec: "<HTTP verb> <resource path from OpenAPI REST spec>", whose paths all begin /v1/{prefix}/.
+        Assert.Equal(
+            ["GET /v1/{prefix}/namespaces", "GET /v1/{prefix}/namespaces/{namespace}", "HEAD /v1/{prefix}/namespaces/{namespace}",
+                "GET /v1/{prefix}/namespaces/{namespace}/tables", "GET /v1/{prefix}/namespaces/{namespace}/tables/{table}", "HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}"],
+            config.GetProperty("endpoints").EnumerateArray().Select(e => e.GetString()));
     }
 
     [Fact]

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Medallion.Delta;
 using Medallion.Delta.Actions;
 using Medallion.Delta.Checkpoints;
+using Medallion.Delta.Iceberg;
 using Medallion.Delta.Scans;
 using Medallion.Delta.Schema;
 using Medallion.Delta.Snapshots;
@@ -92,9 +93,11 @@ public sealed partial class DeltaWriter
 
         DateTimeOffset cutoff = DateTimeOffset.UtcNow - retention;
         var doomed = new List<string>();
+        // A UniForm table's Iceberg metadata is not data: its expiry follows the log's retention (IcebergExpiry).
+        string? iceberg = UniForm.IsEnabled(snapshot.Metadata.Configuration) ? IcebergConverter.MetadataFolder : null;
         await foreach (ObjectInfo info in table.Store.ListAsync(string.Empty, null, cancellationToken).ConfigureAwait(false))
         {
-            if (IsHiddenFromVacuum(info.Key) || live.Contains(info.Key) || info.LastModified >= cutoff)
+            if (IsHiddenFromVacuum(info.Key) || live.Contains(info.Key) || info.LastModified >= cutoff || (iceberg is not null && info.Key.StartsWith(iceberg, StringComparison.Ordinal)))
             {
                 continue;
             }
@@ -158,6 +161,7 @@ public sealed partial class DeltaWriter
         }
 
         List<string> logs = await CheckpointWriter.CleanupExpiredLogsAsync(table.Store, snapshot.Metadata, DateTimeOffset.UtcNow, defaultLogRetention, cancellationToken).ConfigureAwait(false);
+        await ExpireIcebergAsync(table, snapshot, cancellationToken).ConfigureAwait(false);
         TimeSpan retention = RetentionDuration.FromProperty(snapshot.Metadata.Configuration, "delta.deletedFileRetentionDuration", defaultDeletedFileRetention ?? RetentionDuration.DefaultDeletedFileRetention);
         // Forced only in the sense VacuumAsync means: the retention is the table's own, or the project's default for it.
         DeltaOperationResult vacuum = await VacuumAsync(path, retention, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);

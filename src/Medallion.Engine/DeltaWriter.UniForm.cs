@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Delta;
@@ -64,6 +65,31 @@ public sealed partial class DeltaWriter
             UniFormMeter.Failed();
             LogMessages.UniFormConversionFailed(Logger, table.Location, commit.Version, e);
             return $"Version {commit.Version} was committed, but its Iceberg metadata (UniForm) could not be written: {e.Message} The next commit converts again.";
+        }
+    }
+
+    /// <summary>
+    /// After the log cleanup of maintenance, expires a UniForm table's Iceberg history as far as its Delta log goes back
+    /// (<see cref="IcebergExpiry"/>). A failure never fails the maintenance: it is logged and the next one tries again.
+    /// </summary>
+    private async Task ExpireIcebergAsync(DeltaTable table, Snapshot snapshot, CancellationToken cancellationToken)
+    {
+        if (!UniForm.IsEnabled(snapshot.Metadata.Configuration))
+        {
+            return;
+        }
+
+        try
+        {
+            (int snapshots, int files) = await IcebergExpiry.ExpireAsync(table.Store, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+            if (snapshots + files > 0)
+            {
+                LogMessages.UniFormExpired(Logger, table.Location, snapshots, files);
+            }
+        }
+        catch (Exception e) when (e is MedallionException or Avro.AvroException or System.Text.Json.JsonException or InvalidCastException or KeyNotFoundException)
+        {
+            LogMessages.UniFormExpiryFailed(Logger, table.Location, e);
         }
     }
 }

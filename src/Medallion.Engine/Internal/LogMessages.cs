@@ -29,4 +29,10 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = 12007, Level = LogLevel.Debug, Message = "Version {Version} of {Table} was converted to Iceberg metadata {Metadata}")]
     public static partial void UniFormConverted(ILogger logger, string table, long version, string metadata);
+
+    [LoggerMessage(EventId = 12020, Level = LogLevel.Information, Message = "The Iceberg history of {Table} was expired as far as its Delta log goes back: {Snapshots} snapshots expired, {Files} metadata files deleted")]
+    public static partial void UniFormExpired(ILogger logger, string table, int snapshots, int files);
+
+    [LoggerMessage(EventId = 12021, Level = LogLevel.Warning, Message = "The Iceberg history of {Table} could not be expired; the next maintenance tries again")]
+    public static partial void UniFormExpiryFailed(ILogger logger, string table, Exception error);
 }

@@ -38,7 +38,7 @@ public static class CatalogCopy
         "backfills", "job_state",
         "users", "api_tokens", "server_actions",
         "access_roles", "access_members", "access_grants", "access_masks", "access_row_filters", "access_keys",
-        "alert_states", "doc_edits", "saved_queries", "environment_models",
+        "alert_states", "doc_edits", "saved_queries", "environment_models", "environment_tables",
     ];
 
     /// <summary>

@@ -36,3 +36,21 @@ public sealed record ModelStateRecord(
     /// </summary>
     public string? Location { get; init; }
 }
+
+/// <summary>One environment as <c>medallion env list</c> shows it (<see cref="EnvironmentStore.SummarizeAsync"/>).</summary>
+/// <param name="Name">The environment's name; for a kept set, the name it is kept under (<c>prod~previous</c>).</param>
+/// <param name="PreviousOf">For a set of tables a promotion kept for <c>medallion rollback</c>, the environment it was taken from; null otherwise.</param>
+/// <param name="Models">How many models it reads: those it holds, and for an environment other than <c>prod</c> those it reads from <c>prod</c>.</param>
+/// <param name="OwnTables">Of <paramref name="Models"/>, how many it reads from a physical table of its own, not <c>prod</c>'s; null for <c>prod</c> and kept sets.</param>
+/// <param name="FromProduction">Of <paramref name="Models"/>, how many it reads from <c>prod</c>'s tables; null for <c>prod</c> and kept sets.</param>
+/// <param name="LastBuiltAt">When it last recorded a model's state (a build, or an apply that needed none); null when it holds none of its own.</param>
+public sealed record EnvironmentSummary(string Name, string? PreviousOf, int Models, int? OwnTables, int? FromProduction, DateTimeOffset? LastBuiltAt);
+
+/// <summary>
+/// A physical table an environment pointed at (<see cref="ModelStateRecord.Location"/>), as the janitor knows it
+/// (<see cref="EnvironmentStore.ListTablesAsync"/>).
+/// </summary>
+/// <param name="Model">The model it holds a version of.</param>
+/// <param name="Location">Its pointer, relative to the model's namespace storage (<c>_versions/orders/3f2a…</c>).</param>
+/// <param name="UnpointedAt">When it lost its last pointer (the kept previous sets count as pointers); null while an environment points at it.</param>
+public sealed record EnvironmentTableRecord(TableName Model, string Location, DateTimeOffset? UnpointedAt);

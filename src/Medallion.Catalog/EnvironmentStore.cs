@@ -136,6 +136,7 @@ public sealed class EnvironmentStore
                     transaction,
                     $"INSERT INTO environment_models ({Columns}) SELECT @to, {Columns.Substring("environment, ".Length)} FROM environment_models WHERE environment = @from",
                     [("@to", to), ("@from", from)]);
+                Track(connection, transaction, _db.Now());
                 return count;
             },
             cancellationToken);
@@ -181,7 +182,7 @@ public sealed class EnvironmentStore
     public Task SetModelStatesAsync(IReadOnlyList<ModelStateRecord> states, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(states);
-        return _db.ExecuteInTransactionAsync(states.Select(StateStatement), cancellationToken);
+        return _db.ExecuteInTransactionAsync(states.Select(StateStatement).Concat(TrackingStatements(_db.Now())), cancellationToken);
     }
 
     /// <summary>Forgets what <paramref name="environment"/> built of <paramref name="models"/> (models removed from the project), in one transaction.</summary>
@@ -190,8 +191,174 @@ public sealed class EnvironmentStore
         ArgumentException.ThrowIfNullOrEmpty(environment);
         ArgumentNullException.ThrowIfNull(models);
         return _db.ExecuteInTransactionAsync(
-            models.Select(m => ("DELETE FROM environment_models WHERE environment = @environment AND model = @model", new (string, object?)[] { ("@environment", environment), ("@model", Key(m)) })),
+            models.Select(m => ("DELETE FROM environment_models WHERE environment = @environment AND model = @model", new (string, object?)[] { ("@environment", environment), ("@model", Key(m)) }))
+                .Concat(TrackingStatements(_db.Now())),
             cancellationToken);
+    }
+
+    /// <summary>
+    /// Drops <paramref name="environment"/>: removes its pointers, and those of the set a promotion to it kept, in one catalog
+    /// transaction. No table is read or written; the tables only it pointed at are recorded as unpointed from now, for the
+    /// janitor. The caller holds the environment's apply lock (see <c>ProjectPlanner.DropAsync</c>).
+    /// </summary>
+    /// <returns>How many pointers were removed, the kept set's included.</returns>
+    /// <exception cref="MedallionException">
+    /// <see cref="ErrorCode.EnvironmentProtected"/> for <c>prod</c>; <see cref="ErrorCode.EnvironmentNotFound"/> when it holds
+    /// nothing; <see cref="ErrorCode.EnvironmentNameInvalid"/> for a name that is no environment's. Nothing changes then.
+    /// </exception>
+    public Task<int> DropAsync(string environment, CancellationToken cancellationToken = default)
+    {
+        CheckName(environment);
+        if (environment == Production)
+        {
+            throw new MedallionException(
+                ErrorCode.EnvironmentProtected,
+                "Environment 'prod' cannot be dropped: it is what every reader reads.\nHelp: drop the environments you made (medallion env list shows them); 'medallion rollback prod' undoes a promotion.");
+        }
+
+        return _db.WriteAsync(
+            (connection, transaction) =>
+            {
+                (string, object?)[] names = [("@environment", environment), ("@previous", PreviousOf(environment))];
+                int dropped = Execute(connection, transaction, "DELETE FROM environment_models WHERE environment = @environment OR environment = @previous", names);
+                if (dropped == 0)
+                {
+                    throw new MedallionException(
+                        ErrorCode.EnvironmentNotFound,
+                        $"Environment '{environment}' holds no model, so there is nothing to drop.\nHelp: medallion env list shows the environments there are.");
+                }
+
+                Track(connection, transaction, _db.Now());
+                return dropped;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Each environment with what it reads, <c>prod</c> first, then the others by name, each kept previous set after the
+    /// environment it was taken from.
+    /// </summary>
+    public async Task<List<EnvironmentSummary>> SummarizeAsync(CancellationToken cancellationToken = default)
+    {
+        List<ModelStateRecord> all = await ListAllModelStatesAsync(cancellationToken).ConfigureAwait(false);
+        Dictionary<TableName, string?> prod = all.Where(s => s.Environment == Production).ToDictionary(s => s.Model, s => s.Location);
+        var summaries = new List<EnvironmentSummary>();
+        foreach (IGrouping<string, ModelStateRecord> rows in all.GroupBy(s => s.Environment))
+        {
+            DateTimeOffset built = rows.Max(s => s.BuiltAt);
+            if (rows.Key.EndsWith(PreviousSuffix, StringComparison.Ordinal))
+            {
+                summaries.Add(new EnvironmentSummary(rows.Key, rows.Key[..^PreviousSuffix.Length], rows.Count(), null, null, built));
+            }
+            else if (rows.Key == Production)
+            {
+                summaries.Add(new EnvironmentSummary(rows.Key, null, rows.Count(), null, null, built));
+            }
+            else
+            {
+                // A row pointing where prod points (after a promotion, or a change recorded without a build) reads prod's table.
+                int own = rows.Count(s => s.Location is not null && (!prod.TryGetValue(s.Model, out string? p) || p != s.Location));
+                int models = prod.Keys.Union(rows.Select(s => s.Model)).Count();
+                summaries.Add(new EnvironmentSummary(rows.Key, null, models, own, models - own, built));
+            }
+        }
+
+        return summaries
+            .OrderBy(s => (s.PreviousOf ?? s.Name) == Production ? 0 : 1)
+            .ThenBy(s => s.PreviousOf ?? s.Name, StringComparer.Ordinal)
+            .ThenBy(s => s.PreviousOf is null ? 0 : 1)
+            .ToList();
+    }
+
+    /// <summary>Every physical table an environment has pointed at since the catalog knew pointers, with when it lost its last pointer.</summary>
+    public Task<List<EnvironmentTableRecord>> ListTablesAsync(CancellationToken cancellationToken = default) =>
+        _db.QueryAsync(
+            "SELECT model, location, unpointed_at FROM environment_tables ORDER BY model, location",
+            [],
+            r => new EnvironmentTableRecord(TableName.Parse(r.GetString(0)), r.GetString(1), GetNullableString(r, 2) is { } at ? ParseTime(at) : null),
+            cancellationToken);
+
+    /// <summary>
+    /// Records a physical table found in the lake that no environment points at and the catalog did not know (a build or a
+    /// clone whose apply stopped before it recorded its pointer) as unpointed since <paramref name="at"/>; a table the
+    /// catalog knows keeps its record.
+    /// </summary>
+    public Task RecordUnpointedAsync(TableName model, string location, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(location);
+        return _db.ExecuteAsync(
+            "INSERT INTO environment_tables (model, location, unpointed_at) VALUES (@model, @location, @at) ON CONFLICT (model, location) DO NOTHING",
+            [("@model", Key(model)), ("@location", location), ("@at", FormatTime(at))],
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Forgets a physical table the janitor removed, unless an environment points at it again; false when one does (its
+    /// record then stays, as pointed).
+    /// </summary>
+    public async Task<bool> ForgetTableAsync(TableName model, string location, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(location);
+        int forgotten = await _db.ExecuteAsync(
+            """
+            DELETE FROM environment_tables WHERE model = @model AND location = @location
+                AND NOT EXISTS (SELECT 1 FROM environment_models e WHERE e.model = @model AND e.location = @location)
+            """,
+            [("@model", Key(model)), ("@location", location)],
+            cancellationToken).ConfigureAwait(false);
+        return forgotten > 0;
+    }
+
+    /// <summary>Whether an environment (a kept previous set included) points at the physical table <paramref name="location"/> of <paramref name="model"/>.</summary>
+    public async Task<bool> IsPointedAsync(TableName model, string location, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(location);
+        List<long> count = await _db.QueryAsync(
+            "SELECT COUNT(*) FROM environment_models WHERE model = @model AND location = @location",
+            [("@model", Key(model)), ("@location", location)],
+            r => Convert.ToInt64(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture),
+            cancellationToken).ConfigureAwait(false);
+        return count[0] > 0;
+    }
+
+    /// <summary>The environments an apply, promotion or rollback holds the apply lock of now (lapsed locks left out), by name.</summary>
+    public Task<List<string>> ListApplyingAsync(CancellationToken cancellationToken = default) =>
+        _db.QueryAsync(
+            "SELECT name FROM leases WHERE name LIKE 'apply:%' AND expires_at > @now ORDER BY name",
+            [("@now", _db.Now())],
+            r => r.GetString(0)["apply:".Length..],
+            cancellationToken);
+
+    /// <summary>
+    /// The statements that keep <c>environment_tables</c> in step with the pointers, run in the transaction of every write
+    /// that changes them: a table pointed at is recorded (and no longer unpointed), and one that lost its last pointer is
+    /// unpointed from <paramref name="now"/> on. Both look at every row, which stays small (models times environments).
+    /// </summary>
+    internal static IEnumerable<(string Sql, (string Name, object? Value)[] Parameters)> TrackingStatements(string now) =>
+    [
+        (
+            """
+            INSERT INTO environment_tables (model, location, unpointed_at)
+            SELECT DISTINCT model, location, NULL FROM environment_models WHERE location IS NOT NULL
+            ON CONFLICT (model, location) DO UPDATE SET unpointed_at = NULL WHERE environment_tables.unpointed_at IS NOT NULL
+            """,
+            []
+        ),
+        (
+            """
+            UPDATE environment_tables SET unpointed_at = @now WHERE unpointed_at IS NULL
+                AND NOT EXISTS (SELECT 1 FROM environment_models e WHERE e.model = environment_tables.model AND e.location = environment_tables.location)
+            """,
+            [("@now", now)]
+        ),
+    ];
+
+    private static void Track(DbConnection connection, DbTransaction transaction, string now)
+    {
+        foreach ((string sql, (string Name, object? Value)[] parameters) in TrackingStatements(now))
+        {
+            Execute(connection, transaction, sql, parameters);
+        }
     }
 
     /// <summary>

@@ -153,6 +153,7 @@ public sealed partial class RunStore
         if (state is not null)
         {
             statements.Add(EnvironmentStore.StateStatement(state));
+            statements.AddRange(EnvironmentStore.TrackingStatements(_db.Now()));
         }
 
         await WriteInRunAsync(modelRun.RunId, statements, durable: false, cancellationToken).ConfigureAwait(false);
@@ -190,6 +191,7 @@ public sealed partial class RunStore
         if (state is not null)
         {
             statements.Add(EnvironmentStore.StateStatement(state));
+            statements.AddRange(EnvironmentStore.TrackingStatements(_db.Now()));
         }
 
         await WriteInRunAsync(modelRun?.RunId, statements, durable: false, cancellationToken).ConfigureAwait(false);

@@ -232,6 +232,16 @@ public enum ErrorCode
     EnvironmentNotFound = 6403,
     /// <summary>A run in an environment other than <c>prod</c> would write a model's table the environment reads from <c>prod</c>; it writes only tables of its own.</summary>
     EnvironmentTableNotOwn = 6404,
+    /// <summary><c>medallion env drop</c> named <c>prod</c>, whose pointers are what every reader reads: it is never dropped.</summary>
+    EnvironmentProtected = 6405,
+    /// <summary><c>medallion env drop</c> named an environment an apply, promotion or rollback holds the apply lock of; it waits for none.</summary>
+    EnvironmentInUse = 6406,
+    /// <summary>The janitor found an apply under way, whose new tables have no pointer yet, so it removed nothing this time.</summary>
+    JanitorApplyInProgress = 6407,
+    /// <summary>The janitor could not delete every file of an unpointed table; what is left is tried again at its next pass.</summary>
+    JanitorTableNotRemoved = 6408,
+    /// <summary>The janitor's retention is not a positive duration (<c>--retention</c>, or <c>maintenance.janitor_retention</c> in <c>medallion.yml</c>).</summary>
+    JanitorRetentionInvalid = 6409,
     /// <summary>The catalog database could not be opened or migrated.</summary>
     CatalogOpenFailed = 6901,
     /// <summary>The catalog was written by a newer Medallion whose schema this one does not know.</summary>

@@ -144,6 +144,128 @@ public abstract class CatalogEnvironmentContract(CatalogEngine engine) : Catalog
         Assert.StartsWith("Environment 'prod' has no earlier set of tables to go back to", refused.Message, StringComparison.Ordinal);
     }
 
+    private async Task<Dictionary<string, DateTimeOffset?>> TablesAsync() =>
+        (await Store.Environments.ListTablesAsync()).ToDictionary(t => t.Location, t => t.UnpointedAt);
+
+    [Fact]
+    public async Task Dropping_an_environment_removes_its_pointers_and_its_kept_set_and_records_its_tables_as_unpointed_from_then()
+    {
+        await Store.Environments.SetModelStatesAsync(
+        [
+            State(s_orders, "a") with { Location = "_versions/orders/a" },
+            State(s_orders, "c", "dev") with { Location = "_versions/orders/c" },
+            State(s_orders, "d", EnvironmentStore.PreviousOf("dev")) with { Location = "_versions/orders/d" },
+        ]);
+        _time.Now = s_start.AddHours(3);
+
+        int dropped = await Store.Environments.DropAsync("dev");
+
+        Assert.Equal(2, dropped);
+        Assert.Equal(["prod"], await Store.Environments.ListEnvironmentsAsync());
+        Assert.Empty(await PointersAsync(EnvironmentStore.PreviousOf("dev")));
+        Assert.Equal(
+            new Dictionary<string, DateTimeOffset?> { ["_versions/orders/a"] = null, ["_versions/orders/c"] = s_start.AddHours(3), ["_versions/orders/d"] = s_start.AddHours(3) },
+            await TablesAsync());
+    }
+
+    [Fact]
+    public async Task Dropping_prod_is_refused_and_changes_nothing()
+    {
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "a") with { Location = "_versions/orders/a" }]);
+
+        var refused = await Assert.ThrowsAsync<MedallionException>(() => Store.Environments.DropAsync("prod"));
+
+        Assert.Equal(ErrorCode.EnvironmentProtected, refused.Code);
+        Assert.StartsWith("Environment 'prod' cannot be dropped", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(new Dictionary<string, (string, string?)> { ["silver.orders"] = ("a", "_versions/orders/a") }, await PointersAsync("prod"));
+    }
+
+    [Fact]
+    public async Task Dropping_an_environment_that_holds_nothing_is_refused_as_not_found()
+    {
+        var refused = await Assert.ThrowsAsync<MedallionException>(() => Store.Environments.DropAsync("nope"));
+
+        Assert.Equal(ErrorCode.EnvironmentNotFound, refused.Code);
+    }
+
+    [Fact]
+    public async Task A_table_in_a_kept_previous_set_stays_pointed_and_loses_its_pointer_only_when_a_later_promotion_replaces_that_set()
+    {
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "a") with { Location = "_versions/orders/a" }, State(s_orders, "c", "dev") with { Location = "_versions/orders/c" }]);
+        await Store.Environments.PromoteAsync("dev", "prod");
+        Dictionary<string, DateTimeOffset?> afterFirst = await TablesAsync();
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "e", "dev") with { Location = "_versions/orders/e" }]);
+        _time.Now = s_start.AddDays(1);
+
+        await Store.Environments.PromoteAsync("dev", "prod");
+
+        Assert.Null(afterFirst["_versions/orders/a"]);
+        Assert.Equal(
+            new Dictionary<string, DateTimeOffset?> { ["_versions/orders/a"] = s_start.AddDays(1), ["_versions/orders/c"] = null, ["_versions/orders/e"] = null },
+            await TablesAsync());
+    }
+
+    [Fact]
+    public async Task A_table_pointed_at_again_is_no_longer_unpointed_and_is_not_forgotten()
+    {
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "c", "dev") with { Location = "_versions/orders/c" }]);
+        await Store.Environments.DropAsync("dev");
+
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "c", "pr-1") with { Location = "_versions/orders/c" }]);
+
+        Assert.Equal(new Dictionary<string, DateTimeOffset?> { ["_versions/orders/c"] = null }, await TablesAsync());
+        Assert.False(await Store.Environments.ForgetTableAsync(s_orders, "_versions/orders/c"));
+        Assert.True(await Store.Environments.IsPointedAsync(s_orders, "_versions/orders/c"));
+    }
+
+    [Fact]
+    public async Task A_table_found_in_the_lake_is_recorded_as_unpointed_once_and_forgotten_after_its_removal()
+    {
+        await Store.Environments.RecordUnpointedAsync(s_orders, "_versions/orders/x", s_start);
+        await Store.Environments.RecordUnpointedAsync(s_orders, "_versions/orders/x", s_start.AddDays(2));
+        Dictionary<string, DateTimeOffset?> recorded = await TablesAsync();
+
+        bool forgotten = await Store.Environments.ForgetTableAsync(s_orders, "_versions/orders/x");
+
+        Assert.Equal(new Dictionary<string, DateTimeOffset?> { ["_versions/orders/x"] = s_start }, recorded);
+        Assert.True(forgotten);
+        Assert.Empty(await TablesAsync());
+    }
+
+    [Fact]
+    public async Task The_summaries_count_each_environments_own_tables_and_those_it_reads_from_prod_and_show_kept_sets_as_such()
+    {
+        await Store.Environments.SetModelStatesAsync(
+        [
+            State(s_orders, "a"), State(s_revenue, "b"),
+            State(s_orders, "c", "dev") with { Location = "_versions/orders/c", BuiltAt = s_start.AddHours(2) },
+            State(s_orders, "a", "dev") with { Environment = "ci-x" },
+        ]);
+        await Store.Environments.PromoteAsync("ci-x", "prod");
+
+        List<EnvironmentSummary> summaries = await Store.Environments.SummarizeAsync();
+
+        Assert.Equal(
+            [
+                new EnvironmentSummary("prod", null, 2, null, null, s_start),
+                new EnvironmentSummary("prod~previous", "prod", 2, null, null, s_start),
+                new EnvironmentSummary("ci-x", null, 2, 0, 2, s_start),
+                new EnvironmentSummary("dev", null, 2, 1, 1, s_start.AddHours(2)),
+            ],
+            summaries);
+    }
+
+    [Fact]
+    public async Task The_environments_being_applied_are_those_whose_apply_lock_has_not_lapsed()
+    {
+        await Store.Environments.AcquireApplyLockAsync("dev", s_first, TimeSpan.FromMinutes(1));
+        await Store.Environments.AcquireApplyLockAsync("pr-2", s_second, TimeSpan.FromMinutes(5));
+        await Store.Scheduler.AcquireSchedulerLeaseAsync(s_first, TimeSpan.FromMinutes(10));
+        _time.Now = s_start.AddMinutes(2);
+
+        Assert.Equal(["pr-2"], await Store.Environments.ListApplyingAsync());
+    }
+
     [Theory]
     [InlineData("Dev", "it starts with 'D', not a lowercase letter")]
     [InlineData("dev/x", "its character 4, '/', is not a lowercase letter, digit, '_' or '-'")]

@@ -438,6 +438,18 @@ internal static class CatalogSchema
             "ALTER TABLE environment_models ADD COLUMN location TEXT",
             "ALTER TABLE runs ADD COLUMN environment TEXT NOT NULL DEFAULT 'prod'",
         ]),
+        new(21, "the physical tables environments point at, each with when it lost its last pointer (null while one points at it), so the janitor removes a table only once it has been unpointed longer than its retention",
+        [
+            """
+            CREATE TABLE environment_tables (
+                model TEXT NOT NULL,
+                location TEXT NOT NULL,
+                unpointed_at TEXT,
+                PRIMARY KEY (model, location)
+            )
+            """,
+            "INSERT INTO environment_tables (model, location) SELECT DISTINCT model, location FROM environment_models WHERE location IS NOT NULL",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

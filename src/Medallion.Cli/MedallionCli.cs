@@ -73,6 +73,12 @@ internal static class MedallionCli
         {
             root.Add(command);
         }
+
+        foreach (Command command in EnvCommands.Create(output))
+        {
+            root.Add(command);
+        }
+
         root.Add(UserCommand.Create(output, error, input));
         foreach (Command command in AccessCommands.Create(output))
         {

@@ -64,9 +64,17 @@ public sealed partial class DeltaWriter
     /// Deletes data files no longer referenced by the newest version and older than the retention (the table's
     /// <c>delta.deletedFileRetentionDuration</c>, default 7 days, or <paramref name="retain"/>). Keeping less than the
     /// table's retention can break readers of older versions and concurrent writers, so it needs <paramref name="force"/>.
+    /// A file another table still reads (<paramref name="keepForClones"/>: a shallow clone's <c>add</c> names it by its
+    /// absolute path) is kept whatever its age, and counted in the <c>numFilesKeptForClones</c> metric.
     /// </summary>
+    /// <param name="path">The table's location.</param>
+    /// <param name="retain">The history to keep; the table's <c>delta.deletedFileRetentionDuration</c> when null.</param>
+    /// <param name="dryRun">List what would be deleted and delete nothing.</param>
+    /// <param name="force">Allow <paramref name="retain"/> below the table's retention.</param>
+    /// <param name="keepForClones">Keys of this table's files that shallow clones of it still name; null when none do.</param>
+    /// <param name="cancellationToken">Stops between deletions.</param>
     /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaRetentionTooShort"/> when <paramref name="retain"/> is below the table's retention without <paramref name="force"/>.</exception>
-    public async Task<DeltaOperationResult> VacuumAsync(string path, TimeSpan? retain = null, bool dryRun = false, bool force = false, CancellationToken cancellationToken = default)
+    public async Task<DeltaOperationResult> VacuumAsync(string path, TimeSpan? retain = null, bool dryRun = false, bool force = false, IReadOnlySet<string>? keepForClones = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         DeltaTable table = OpenTable(path);
@@ -95,10 +103,17 @@ public sealed partial class DeltaWriter
         var doomed = new List<string>();
         // A UniForm table's Iceberg metadata is not data: its expiry follows the log's retention (IcebergExpiry).
         string? iceberg = UniForm.IsEnabled(snapshot.Metadata.Configuration) ? IcebergConverter.MetadataFolder : null;
+        int keptForClones = 0;
         await foreach (ObjectInfo info in table.Store.ListAsync(string.Empty, null, cancellationToken).ConfigureAwait(false))
         {
             if (IsHiddenFromVacuum(info.Key) || live.Contains(info.Key) || info.LastModified >= cutoff || (iceberg is not null && info.Key.StartsWith(iceberg, StringComparison.Ordinal)))
             {
+                continue;
+            }
+
+            if (keepForClones?.Contains(info.Key) == true)
+            {
+                keptForClones++;
                 continue;
             }
 
@@ -128,6 +143,7 @@ public sealed partial class DeltaWriter
                 ("numFilesToDelete", Transaction.Metric(doomed.Count)),
                 ("numDeletedFiles", Transaction.Metric(dryRun ? 0 : doomed.Count)),
                 ("numAbortedUploads", Transaction.Metric(abortedUploads)),
+                ("numFilesKeptForClones", Transaction.Metric(keptForClones)),
                 ("retentionHours", Transaction.Metric((long)retention.TotalHours)),
                 ("dryRun", dryRun ? "true" : "false")),
         };
@@ -145,9 +161,10 @@ public sealed partial class DeltaWriter
     /// <param name="path">The table's location.</param>
     /// <param name="defaultLogRetention">The log retention of a table without <c>delta.logRetentionDuration</c>.</param>
     /// <param name="defaultDeletedFileRetention">The file retention of a table without <c>delta.deletedFileRetentionDuration</c>.</param>
+    /// <param name="keepForClones">Keys of this table's files that shallow clones of it still name, which VACUUM keeps; null when none do.</param>
     /// <param name="cancellationToken">Stops between steps; what was done stays done.</param>
     /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaTableProtected"/> for the platform's own protected tables, which keep their own upkeep.</exception>
-    public async Task<TableMaintenance> MaintainAsync(string path, TimeSpan? defaultLogRetention = null, TimeSpan? defaultDeletedFileRetention = null, CancellationToken cancellationToken = default)
+    public async Task<TableMaintenance> MaintainAsync(string path, TimeSpan? defaultLogRetention = null, TimeSpan? defaultDeletedFileRetention = null, IReadOnlySet<string>? keepForClones = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
@@ -164,9 +181,12 @@ public sealed partial class DeltaWriter
         await ExpireIcebergAsync(table, snapshot, cancellationToken).ConfigureAwait(false);
         TimeSpan retention = RetentionDuration.FromProperty(snapshot.Metadata.Configuration, "delta.deletedFileRetentionDuration", defaultDeletedFileRetention ?? RetentionDuration.DefaultDeletedFileRetention);
         // Forced only in the sense VacuumAsync means: the retention is the table's own, or the project's default for it.
-        DeltaOperationResult vacuum = await VacuumAsync(path, retention, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+        DeltaOperationResult vacuum = await VacuumAsync(path, retention, force: true, keepForClones: keepForClones, cancellationToken: cancellationToken).ConfigureAwait(false);
         return new TableMaintenance(table.Location, snapshot.Version, checkpointed, logs.Count, vacuum.FilesRemoved,
-            int.Parse(vacuum.Metrics["numAbortedUploads"], CultureInfo.InvariantCulture));
+            int.Parse(vacuum.Metrics["numAbortedUploads"], CultureInfo.InvariantCulture))
+        {
+            FilesKeptForClones = int.Parse(vacuum.Metrics["numFilesKeptForClones"], CultureInfo.InvariantCulture),
+        };
     }
 
     private static string Hours(TimeSpan t) => ((long)t.TotalHours).ToString(CultureInfo.InvariantCulture) + "h";

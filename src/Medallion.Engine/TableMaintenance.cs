@@ -9,6 +9,9 @@ namespace Medallion.Engine;
 /// <param name="UnfinishedWritesRemoved">Temporary files and uploads that killed writers left behind, removed.</param>
 public sealed record TableMaintenance(string Location, long Version, long? CheckpointVersion, int LogFilesDeleted, int DataFilesDeleted, int UnfinishedWritesRemoved)
 {
+    /// <summary>Unreferenced data files past the file retention it kept because a shallow clone still reads them.</summary>
+    public int FilesKeptForClones { get; init; }
+
     /// <summary>True when the pass changed nothing.</summary>
     public bool Idle => CheckpointVersion is null && LogFilesDeleted == 0 && DataFilesDeleted == 0 && UnfinishedWritesRemoved == 0;
 }

@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Engine;
+using Medallion.Pipelines.Environments;
 
 namespace Medallion.Platform;
 
@@ -26,13 +27,17 @@ public sealed partial class Lakehouse
     /// Keeps every built table of the project tidy (<see cref="DeltaWriter.MaintainAsync"/>): a checkpoint when one is
     /// overdue, expired log files removed, and unreferenced data files vacuumed, each per the table's own retentions or
     /// the project's <c>maintenance:</c> defaults. Tables not built yet are skipped, and so is the platform's audit,
-    /// which has an upkeep of its own. A table that fails is reported and the others go on.
+    /// which has an upkeep of its own. A table that fails is reported and the others go on. A file a live shallow clone of
+    /// an environment still reads (<see cref="CloneReferences"/>) is never vacuumed.
     /// </summary>
     /// <param name="cancellationToken">Stops between tables.</param>
     /// <returns>One outcome per table looked at, in the project's table order.</returns>
     public async Task<IReadOnlyList<TableUpkeep>> MaintainTablesAsync(CancellationToken cancellationToken = default)
     {
         DeltaWriter writer = NewWriter();
+        CloneReferences clones = _catalog is null
+            ? CloneReferences.None
+            : await CloneReferences.FindAsync(_environment, Project.Maintenance.JanitorRetention, cancellationToken).ConfigureAwait(false);
         var outcomes = new List<TableUpkeep>();
         foreach (TableName name in _tables.Keys.Order(Comparer<TableName>.Create(Compare)))
         {
@@ -44,7 +49,7 @@ public sealed partial class Lakehouse
                     continue;
                 }
 
-                TableMaintenance done = await writer.MaintainAsync(location, Project.Maintenance.LogRetention, Project.Maintenance.DeletedFileRetention, cancellationToken).ConfigureAwait(false);
+                TableMaintenance done = await writer.MaintainAsync(location, Project.Maintenance.LogRetention, Project.Maintenance.DeletedFileRetention, clones.KeysUnder(location), cancellationToken).ConfigureAwait(false);
                 outcomes.Add(new TableUpkeep(name, done, null));
             }
             catch (MedallionException e) when (e.Code == ErrorCode.DeltaTableProtected)

@@ -12,6 +12,8 @@ using System.Threading.Tasks;
 using Medallion.Cli.Output;
 using Medallion.DuckDb;
 using Medallion.Engine;
+using Medallion.Pipelines;
+using Medallion.Pipelines.Environments;
 
 namespace Medallion.Cli.Commands;
 
@@ -139,9 +141,60 @@ internal static class DeltaWriteCommands
         var dryRun = new Option<bool>("--dry-run") { Description = "List the files that would be deleted." };
         var force = new Option<bool>("--force") { Description = "Allow keeping less than the table's retention." };
         Option<OutputFormat> format = CommonOptions.Format();
-        var command = new Command("vacuum", "Delete data files no longer referenced by the table.") { path, retain, dryRun, force, format };
-        command.SetAction((p, ct) => RunAsync(output, p.GetValue(format), w => w.VacuumAsync(p.GetRequiredValue(path), ParseDuration(p.GetValue(retain)), p.GetValue(dryRun), p.GetValue(force), ct), ct));
+        var project = new Option<string?>("--project", "-p")
+        {
+            Description = "The project whose environments' shallow clones may read the table's files, which are kept whatever their age. Default: the current folder if it holds medallion.yml, else the nearest folder above the table that does.",
+            HelpName = "dir",
+        };
+        var command = new Command("vacuum", "Delete data files no longer referenced by the table (nor by a live shallow clone of it).") { path, retain, dryRun, force, format, project };
+        command.SetAction(async (p, ct) =>
+        {
+            string table = p.GetRequiredValue(path);
+            IReadOnlySet<string>? keep = await CloneKeysAsync(table, p.GetValue(project), ct).ConfigureAwait(false);
+            return await RunAsync(output, p.GetValue(format), w => w.VacuumAsync(table, ParseDuration(p.GetValue(retain)), p.GetValue(dryRun), p.GetValue(force), keep, ct), ct).ConfigureAwait(false);
+        });
         return command;
+    }
+
+    /// <summary>
+    /// The keys of <paramref name="table"/>'s files that a live shallow clone of the project it belongs to reads
+    /// (<see cref="CloneReferences"/>); null when the table belongs to no project with a catalog.
+    /// </summary>
+    private static async Task<IReadOnlySet<string>?> CloneKeysAsync(string table, string? projectDirectory, CancellationToken cancellationToken)
+    {
+        string? directory = projectDirectory is not null ? Path.GetFullPath(projectDirectory) : FindProject(table);
+        if (directory is null)
+        {
+            return null;
+        }
+
+        await using ProjectEnvironment environment = await ProjectEnvironment.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (await environment.FindCatalogAsync(cancellationToken).ConfigureAwait(false) is null)
+        {
+            return null;
+        }
+
+        CloneReferences clones = await CloneReferences.FindAsync(environment, environment.Project.Maintenance.JanitorRetention, cancellationToken).ConfigureAwait(false);
+        return clones.KeysUnder(StorageResolver.IsUri(table) ? table : Path.GetFullPath(table));
+    }
+
+    /// <summary>The current folder when it holds medallion.yml, else the nearest folder above a local table that does; null when none does.</summary>
+    private static string? FindProject(string table)
+    {
+        if (File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "medallion.yml")))
+        {
+            return Directory.GetCurrentDirectory();
+        }
+
+        for (DirectoryInfo? folder = StorageResolver.IsUri(table) ? null : new DirectoryInfo(Path.GetFullPath(table)).Parent; folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "medallion.yml")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        return null;
     }
 
     private static Command RestoreCommand(TextWriter output)
@@ -190,6 +243,11 @@ internal static class DeltaWriteCommands
             case "VACUUM":
                 bool dry = r.Metrics.TryGetValue("dryRun", out string? d) && d == "true";
                 sb.Append(dry ? $"VACUUM (dry run) of {r.TablePath}: {r.Paths.Count} file(s) would be deleted." : $"VACUUM of {r.TablePath}: {r.Paths.Count} file(s) deleted.");
+                if (r.Metrics.GetValueOrDefault("numFilesKeptForClones") is { } kept && kept != "0")
+                {
+                    sb.Append(CultureInfo.InvariantCulture, $" {kept} unreferenced file(s) kept: a shallow clone of the table still reads them.");
+                }
+
                 foreach (string p in r.Paths)
                 {
                     sb.Append('\n').Append("  ").Append(p);

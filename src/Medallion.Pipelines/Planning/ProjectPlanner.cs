@@ -149,6 +149,40 @@ public static class ProjectPlanner
         return UnderLocksAsync(environment, [name], options, catalog => catalog.Environments.RollbackAsync(name, cancellationToken), cancellationToken);
     }
 
+    /// <summary>
+    /// Drops environment <paramref name="name"/>: its pointers (and its kept previous set) go in one catalog transaction
+    /// (<see cref="EnvironmentStore.DropAsync"/>), taken under its apply lock, which it does not wait for. Its tables are
+    /// left to the janitor (<see cref="Environments.EnvironmentJanitor"/>), which removes them after its retention.
+    /// </summary>
+    /// <returns>How many pointers were removed.</returns>
+    /// <exception cref="MedallionException">
+    /// <see cref="ErrorCode.EnvironmentProtected"/> for <c>prod</c>; <see cref="ErrorCode.EnvironmentInUse"/> while an apply,
+    /// promotion or rollback holds its apply lock; <see cref="ErrorCode.EnvironmentNotFound"/> when it holds nothing;
+    /// <see cref="ErrorCode.EnvironmentNameInvalid"/> for a name that is no environment's.
+    /// </exception>
+    public static async Task<int> DropAsync(ProjectEnvironment environment, string name, CancellationToken cancellationToken = default)
+    {
+        EnvironmentStore.CheckName(name);
+        if (name == ProductionEnvironment)
+        {
+            // Refused before any lock is taken, with the store's own words.
+            CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+            return await catalog.Environments.DropAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await UnderLocksAsync(environment, [name], new ApplyOptions { NoWait = true }, catalog => catalog.Environments.DropAsync(name, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException e) when (e.Code == ErrorCode.PlanApplyInProgress)
+        {
+            throw new MedallionException(
+                ErrorCode.EnvironmentInUse,
+                $"Environment '{name}' cannot be dropped while an apply, promotion or rollback works on it. {e.Message.Split('\n')[0]}\nHelp: drop it once that is done.",
+                e);
+        }
+    }
+
     private static async Task<int> UnderLocksAsync(ProjectEnvironment environment, string[] names, ApplyOptions? options, Func<CatalogStore, Task<int>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(environment);

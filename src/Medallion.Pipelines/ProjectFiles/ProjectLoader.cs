@@ -21,7 +21,7 @@ internal sealed class ProjectLoader
     private static readonly string[] s_projectKeys = ["name", "description", "storage", "storage_options", "catalog", "connections", "cache", "jobs", "server_url", "alerts", "access", "audit", "history", "maintenance", "pii_guard"];
     private static readonly string[] s_auditKeys = ["retention"];
     private static readonly string[] s_historyKeys = ["keep"];
-    private static readonly string[] s_maintenanceKeys = ["tables", "every", "log_retention", "deleted_file_retention"];
+    private static readonly string[] s_maintenanceKeys = ["tables", "every", "log_retention", "deleted_file_retention", "janitor_retention"];
     private static readonly string[] s_cacheKeys = ["path", "max_size"];
     private static readonly string[] s_connectionKeys = [];
     private static readonly string[] s_sourceFileKeys = ["sources"];
@@ -239,7 +239,7 @@ internal sealed class ProjectLoader
             : throw settings.File.Error(node, $"'history.keep' cannot be '{text}'. Expected how long to keep finished runs, e.g. 'keep: 90d' or 'keep: 26w', or 'keep: forever'.");
     }
 
-    /// <summary>The <c>maintenance: {tables, every, log_retention, deleted_file_retention}</c> setting: the server's housekeeping.</summary>
+    /// <summary>The <c>maintenance: {tables, every, log_retention, deleted_file_retention, janitor_retention}</c> setting: the server's housekeeping.</summary>
     private static MaintenanceSettings ReadMaintenance(YamlMap settings)
     {
         if (settings.Map("maintenance", "'maintenance'", s_maintenanceKeys) is not { } maintenance)
@@ -251,7 +251,10 @@ internal sealed class ProjectLoader
             maintenance.Bool("tables") ?? true,
             maintenance.Duration("every") ?? MaintenanceSettings.DefaultEvery,
             maintenance.Duration("log_retention"),
-            maintenance.Duration("deleted_file_retention"));
+            maintenance.Duration("deleted_file_retention"))
+        {
+            JanitorRetention = maintenance.Duration("janitor_retention") ?? MaintenanceSettings.DefaultJanitorRetention,
+        };
     }
 
     /// <summary>The <c>server_url</c> setting: the server's address as people reach it, for links in alerts.</summary>

@@ -25,6 +25,11 @@ public static class PipelineMeter
     private static readonly Counter<long> s_rulesBroken = s_meter.CreateCounter<long>(
         "medallion.quality.rules_broken", "{rule}", "Quality rules a model's rows broke, by severity (warn, quarantine, fail).");
 
+    private static readonly Counter<long> s_tablesRemoved = s_meter.CreateCounter<long>(
+        "medallion.janitor.tables_removed", "{table}", "Physical tables of model versions the janitor removed: no environment pointed at them for longer than its retention.");
+
+    internal static void RecordTableRemoved() => s_tablesRemoved.Add(1);
+
     internal static void RecordCommit(TableName table, CommitInfo? commit)
     {
         if (commit is null || commit.Raw.ValueKind != JsonValueKind.Object

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using Medallion.Catalog;
+using Medallion.Pipelines.Environments;
 using Medallion.Platform;
 using Medallion.Platform.Privacy;
 
@@ -9,4 +10,5 @@ namespace Medallion.Server.Scheduling;
 /// <param name="Rows">The row retention's outcome per table with a retention.</param>
 /// <param name="Runs">The run history pruned, or null when the project keeps it forever (or the step failed).</param>
 /// <param name="Tables">The upkeep of each built table (none when <c>maintenance: {tables: off}</c>).</param>
-internal sealed record Housekeeping(IReadOnlyList<RetentionOutcome> Rows, RunPruning? Runs, IReadOnlyList<TableUpkeep> Tables);
+/// <param name="Janitor">What the janitor removed of the physical tables no environment points at; null when it did not pass (an apply under way, or the step failed).</param>
+internal sealed record Housekeeping(IReadOnlyList<RetentionOutcome> Rows, RunPruning? Runs, IReadOnlyList<TableUpkeep> Tables, JanitorReport? Janitor);

@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.Pipelines;
+using Medallion.Pipelines.Environments;
 using Medallion.Platform;
 using Medallion.Platform.Privacy;
 using Microsoft.Extensions.Logging;
@@ -16,7 +17,9 @@ namespace Medallion.Server.Scheduling;
 /// rows older than each model's <c>retention</c> (<see cref="Lakehouse.ApplyRetentionAsync"/>, <c>medallion retention</c>
 /// by hand), prunes the runs older than <c>history.keep</c> (<see cref="Lakehouse.PruneRunsAsync"/>, <c>medallion runs
 /// prune</c>), and keeps every table tidy unless <c>maintenance: {tables: off}</c> (<see cref="Lakehouse.MaintainTablesAsync"/>:
-/// checkpoint, expired logs, vacuum). Each step that fails is logged and tried again at the next pass, and does not stop
+/// checkpoint, expired logs, vacuum, keeping the files live shallow clones read), and removes the physical tables of model
+/// versions no environment has pointed at for <c>maintenance.janitor_retention</c> (<see cref="EnvironmentJanitor"/>,
+/// <c>medallion janitor</c> by hand). Each step that fails is logged and tried again at the next pass, and does not stop
 /// the others; the project is read as the scheduler last loaded it. Only the server that runs the jobs passes.
 /// </summary>
 internal sealed partial class HousekeepingPass : IAsyncDisposable
@@ -89,7 +92,31 @@ internal sealed partial class HousekeepingPass : IAsyncDisposable
                 }
             }
 
-            return new Housekeeping(rows, pruned, tables);
+            JanitorReport? janitor = await StepAsync<JanitorReport?>("janitor", null, async () =>
+            {
+                try
+                {
+                    return await EnvironmentJanitor.SweepAsync(environment, project.Maintenance.JanitorRetention, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                catch (MedallionException e) when (e.Code == ErrorCode.JanitorApplyInProgress)
+                {
+                    LogJanitorDeferred(_log, e.Message);
+                    return null;
+                }
+            }, cancellationToken).ConfigureAwait(false);
+            foreach (JanitorTable table in janitor?.Tables ?? [])
+            {
+                if (table.Outcome == JanitorOutcome.Removed)
+                {
+                    LogJanitorRemoved(_log, table.Model, table.Pointer, table.SizeBytes, table.UnpointedAt);
+                }
+                else if (table.Outcome == JanitorOutcome.Failed)
+                {
+                    LogJanitorFailed(_log, table.Model, table.Pointer, table.Reason!);
+                }
+            }
+
+            return new Housekeeping(rows, pruned, tables, janitor);
         }
     }
 
@@ -158,6 +185,15 @@ internal sealed partial class HousekeepingPass : IAsyncDisposable
 
     [LoggerMessage(EventId = 9604, Level = LogLevel.Information, Message = "Maintained {Table}: checkpoint {Checkpoint}, {Logs} expired log files and {Files} unreferenced data files removed, {Unfinished} unfinished writes cleaned")]
     private static partial void LogMaintained(ILogger log, TableName table, long? checkpoint, int logs, int files, int unfinished);
+
+    [LoggerMessage(EventId = 9606, Level = LogLevel.Information, Message = "The janitor removed the table of {Model} at {Pointer} ({Bytes} bytes), unpointed since {UnpointedAt}")]
+    private static partial void LogJanitorRemoved(ILogger log, TableName model, string pointer, long bytes, DateTimeOffset unpointedAt);
+
+    [LoggerMessage(EventId = 9607, Level = LogLevel.Warning, Message = "The janitor could not remove the table of {Model} at {Pointer}; it tries again at the next pass: {Error}")]
+    private static partial void LogJanitorFailed(ILogger log, TableName model, string pointer, string error);
+
+    [LoggerMessage(EventId = 9608, Level = LogLevel.Information, Message = "The janitor removed nothing this pass and tries again at the next: {Reason}")]
+    private static partial void LogJanitorDeferred(ILogger log, string reason);
 
     [LoggerMessage(EventId = 9605, Level = LogLevel.Warning, Message = "The maintenance of {Table} failed; it is tried again at the next pass: {Error}")]
     private static partial void LogTableFailed(ILogger log, TableName table, string error);

@@ -61,18 +61,37 @@ internal static class EnvCommands
 
     private static Command CreateDrop(TextWriter output)
     {
-        var name = new Argument<string>("environment") { Description = "The environment to drop (never prod)." };
+        var name = new Argument<string?>("environment") { Description = "The environment to drop (never prod).", Arity = ArgumentArity.ZeroOrOne };
+        var ci = new Option<bool>("--ci") { Description = "Drop the environment medallion ci built for this branch: ci-<branch>, the branch from the CI's variables (GitHub Actions, GitLab CI)." };
+        var ifExists = new Option<bool>("--if-exists") { Description = "An environment that holds nothing is no error: there is nothing to drop." };
         Option<string> project = ProjectOption.Create();
         var command = new Command("drop", "Drop an environment: its pointers (and the set a promotion to it kept) go in one catalog transaction; its tables stay until the janitor removes them after its retention.")
         {
-            name, project,
+            name, ci, ifExists, project,
         };
+        command.Validators.Add(r =>
+        {
+            if ((r.GetValue(name) is null) != r.GetValue(ci))
+            {
+                r.AddError("Name the environment to drop, or give --ci for the one medallion ci built for this branch (not both).");
+            }
+        });
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            string environment = parsed.GetValue(name)!;
+            string environment = parsed.GetValue(name) ?? CiCommand.EnvironmentForBranch(Environment.GetEnvironmentVariable);
             string directory = ProjectOption.Resolve(parsed, project);
             await using ProjectEnvironment env = await ProjectEnvironment.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
-            int dropped = await ProjectPlanner.DropAsync(env, environment, cancellationToken).ConfigureAwait(false);
+            int dropped;
+            try
+            {
+                dropped = await ProjectPlanner.DropAsync(env, environment, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MedallionException e) when (e.Code == ErrorCode.EnvironmentNotFound && parsed.GetValue(ifExists))
+            {
+                await output.WriteAsync($"Environment {environment} holds nothing: nothing to drop.\n").ConfigureAwait(false);
+                return 0;
+            }
+
             await CliAudit.RecordAsync(directory, "environment.drop", environment, JsonSerializer.Serialize(new Dictionary<string, int> { ["pointers"] = dropped }), cancellationToken).ConfigureAwait(false);
             await output.WriteAsync(string.Create(
                 CultureInfo.InvariantCulture,
@@ -151,10 +170,10 @@ internal static class EnvCommands
         var text = new StringBuilder();
         foreach (string[] row in rows)
         {
-            text.AppendJoin("  ", row.Select((cell, i) => cell.PadRight(widths[i]))).Append('\n');
+            text.Append(string.Join("  ", row.Select((cell, i) => cell.PadRight(widths[i]))).TrimEnd()).Append('\n');
         }
 
-        return text.ToString().Replace(" \n", "\n", StringComparison.Ordinal);
+        return text.ToString();
     }
 
     private static string ListJson(List<EnvironmentSummary> summaries) => Json(writer =>

@@ -55,6 +55,27 @@ public sealed class HousekeepingTests
         Assert.All(revenue, f => Assert.True(File.Exists(f), f));
     }
 
+    [Fact]
+    public async Task The_server_removes_a_dropped_environments_table_once_it_was_unpointed_past_the_janitor_retention()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using ServedProject served = await StartAsync(time, "maintenance: {janitor_retention: 3h}\n");
+        File.WriteAllText(Path.Combine(served.Directory, "models", "gold", "revenue.sql"), "SELECT sum(amount) * 2 AS revenue FROM silver.orders\n");
+        await using (ProjectEnvironment project = await ProjectEnvironment.LoadAsync(served.Directory))
+        {
+            Assert.True((await Pipelines.Planning.ProjectPlanner.ApplyAsync(project, new() { Plan = new() { Environment = "dev" } })).Succeeded);
+            await Pipelines.Planning.ProjectPlanner.DropAsync(project, "dev");
+        }
+
+        string versions = Path.Combine(served.Directory, "lake", "gold", "_versions", "revenue");
+        Assert.Single(Directory.GetDirectories(versions));
+
+        await EventuallyAsync(time, () => Task.FromResult(Directory.GetDirectories(versions).Length == 0), "the dropped environment's table was removed");
+        Assert.True(File.Exists(Path.Combine(served.Directory, "lake", "gold", "revenue", "_delta_log", "00000000000000000000.json")));
+        string metrics = await served.Http.GetStringAsync("/metrics");
+        Assert.Matches(@"(?m)^medallion_janitor_tables_removed_total [1-9]", metrics);
+    }
+
     /// <summary>
     /// Moves the server's clock on by a housekeeping interval and waits for <paramref name="condition"/>, again every 200 ms
     /// for up to two minutes (a busy machine passes slowly): the pass at the server's start may still run when the clock

@@ -66,6 +66,12 @@ public sealed record TableVersionRecord(
 
     /// <summary>The size of the table's active data files after the commit in bytes, when known.</summary>
     public long? SizeBytes { get; init; }
+
+    /// <summary>
+    /// The physical table the version is of, as an environment's pointer names it (<see cref="ModelStateRecord.Location"/>);
+    /// null for the table's own location. Each physical table has versions of its own.
+    /// </summary>
+    public string? Location { get; init; }
 }
 
 /// <summary>A table's newest recorded version, as <c>/metrics</c> reports it for every table at once.</summary>

@@ -6,7 +6,11 @@ namespace Medallion.Catalog;
 /// <summary>One output column of a model as an environment last built it.</summary>
 /// <param name="Name">The column's name.</param>
 /// <param name="Type">Its type, as DuckDB spells it (e.g. <c>BIGINT</c>, <c>DECIMAL(18,2)</c>).</param>
-public sealed record ModelColumnState(string Name, string Type);
+public sealed record ModelColumnState(string Name, string Type)
+{
+    /// <summary>Whether the column may hold nulls, as built (true when a state recorded before this was known).</summary>
+    public bool Nullable { get; init; } = true;
+}
 
 /// <summary>What an environment last built of one model: what <c>medallion plan</c> compares the project's files with.</summary>
 /// <param name="Environment">The environment (<c>prod</c> unless another is named).</param>

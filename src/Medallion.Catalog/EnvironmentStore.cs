@@ -137,6 +137,11 @@ public sealed class EnvironmentStore
                     $"INSERT INTO environment_models ({Columns}) SELECT @to, {Columns.Substring("environment, ".Length)} FROM environment_models WHERE environment = @from",
                     [("@to", to), ("@from", from)]);
                 Track(connection, transaction, _db.Now());
+                if (to == Production)
+                {
+                    RecordProductionColumns(connection, transaction, ModelsOf(connection, transaction, from));
+                }
+
                 return count;
             },
             cancellationToken);
@@ -167,9 +172,78 @@ public sealed class EnvironmentStore
                 Execute(connection, transaction, "UPDATE environment_models SET environment = @swapping WHERE environment = @previous", [("@swapping", Swapping), ("@previous", previous)]);
                 Execute(connection, transaction, "UPDATE environment_models SET environment = @previous WHERE environment = @environment", [("@previous", previous), ("@environment", environment)]);
                 Execute(connection, transaction, "UPDATE environment_models SET environment = @environment WHERE environment = @swapping", [("@environment", environment), ("@swapping", Swapping)]);
+                if (environment == Production)
+                {
+                    RecordProductionColumns(connection, transaction, [.. ModelsOf(connection, transaction, environment).Union(ModelsOf(connection, transaction, previous))]);
+                }
+
                 return count;
             },
             cancellationToken);
+    }
+
+    private static List<string> ModelsOf(DbConnection connection, DbTransaction transaction, string environment)
+    {
+        var models = new List<string>();
+        using DbCommand command = CreateCommand(connection, transaction, "SELECT model FROM environment_models WHERE environment = @environment", [("@environment", environment)]);
+        using DbDataReader reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            models.Add(reader.GetString(0));
+        }
+
+        return models;
+    }
+
+    /// <summary>
+    /// Makes the catalog's columns of each of <paramref name="models"/> those of the physical table <c>prod</c> now points it at
+    /// (as its state records them), in the promotion's or rollback's transaction, so the catalog describes the table prod
+    /// serves; a column's docs, classification and tags are kept where the column keeps its name. The table's versions need
+    /// nothing: they are kept per physical table and read at prod's pointer (<see cref="TableCatalog.GetTableHistoryAsync(TableName, string, CancellationToken)"/>).
+    /// </summary>
+    private static void RecordProductionColumns(DbConnection connection, DbTransaction transaction, IReadOnlyList<string> models)
+    {
+        foreach (string model in models)
+        {
+            TableName table = TableName.Parse(model);
+            (string, object?)[] key = [("@ns", table.Namespace.ToLowerInvariant()), ("@table", table.Name.ToLowerInvariant())];
+            List<ModelColumnState> built;
+            using (DbCommand state = CreateCommand(connection, transaction, "SELECT columns FROM environment_models WHERE environment = @environment AND model = @model", [("@environment", Production), ("@model", model)]))
+            {
+                if (state.ExecuteScalar() is not string json)
+                {
+                    continue;
+                }
+
+                built = ReadColumns(json);
+            }
+
+            using (DbCommand registered = CreateCommand(connection, transaction, "SELECT COUNT(*) FROM tables WHERE namespace = @ns AND name = @table", key))
+            {
+                if (Convert.ToInt64(registered.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                {
+                    continue;
+                }
+            }
+
+            var documented = new Dictionary<string, CatalogColumn>(StringComparer.OrdinalIgnoreCase);
+            using (DbCommand existing = CreateCommand(connection, transaction, "SELECT name, description, classification, tags FROM columns WHERE namespace = @ns AND table_name = @table", key))
+            using (DbDataReader reader = existing.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    documented[reader.GetString(0)] = new CatalogColumn(reader.GetString(0), string.Empty, true, GetNullableString(reader, 1), GetNullableString(reader, 2), CatalogJson.ReadStrings(reader.GetString(3)));
+                }
+            }
+
+            List<CatalogColumn> columns = [.. built.Select(c => documented.TryGetValue(c.Name, out CatalogColumn? doc)
+                ? doc with { Name = c.Name, DataType = c.Type, Nullable = c.Nullable }
+                : new CatalogColumn(c.Name, c.Type, c.Nullable))];
+            foreach ((string sql, (string Name, object? Value)[] parameters) in TableCatalog.ColumnStatements(table, columns))
+            {
+                Execute(connection, transaction, sql, parameters);
+            }
+        }
     }
 
     private static int CountModels(DbConnection connection, DbTransaction transaction, string environment)
@@ -450,6 +524,7 @@ public sealed class EnvironmentStore
                 writer.WriteStartObject();
                 writer.WriteString("name", column.Name);
                 writer.WriteString("type", column.Type);
+                writer.WriteBoolean("nullable", column.Nullable);
                 writer.WriteEndObject();
             }
 
@@ -462,6 +537,11 @@ public sealed class EnvironmentStore
     private static List<ModelColumnState> ReadColumns(string json)
     {
         using JsonDocument document = JsonDocument.Parse(json);
-        return document.RootElement.EnumerateArray().Select(c => new ModelColumnState(c.GetProperty("name").GetString()!, c.GetProperty("type").GetString()!)).ToList();
+        return document.RootElement.EnumerateArray()
+            .Select(c => new ModelColumnState(c.GetProperty("name").GetString()!, c.GetProperty("type").GetString()!)
+            {
+                Nullable = !c.TryGetProperty("nullable", out JsonElement nullable) || nullable.GetBoolean(),
+            })
+            .ToList();
     }
 }

@@ -174,15 +174,24 @@ public sealed partial class RunStore
     /// does and, when given, what the model built in its environment (<paramref name="state"/>), all in one write.
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when <paramref name="modelRun"/> names no run; nothing is written then.</exception>
-    public async Task RecordCommitAsync(CatalogTable table, TableVersionRecord version, IReadOnlyList<CatalogColumn> columns, ModelRunRecord? modelRun, ModelStateRecord? state, CancellationToken cancellationToken = default)
+    /// <param name="table">The table's registration, used when the catalog does not know it yet.</param>
+    /// <param name="version">The version, of the physical table <see cref="TableVersionRecord.Location"/> names.</param>
+    /// <param name="columns">The table's columns now; null leaves the catalog's as they are (a build of another environment's physical table, not the one prod serves).</param>
+    /// <param name="modelRun">The step's outcome, or null.</param>
+    /// <param name="state">What the model's environment now holds of it, or null.</param>
+    /// <param name="cancellationToken">Stops the write before it starts.</param>
+    public async Task RecordCommitAsync(CatalogTable table, TableVersionRecord version, IReadOnlyList<CatalogColumn>? columns, ModelRunRecord? modelRun, ModelStateRecord? state, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(version);
-        ArgumentNullException.ThrowIfNull(columns);
         ArgumentException.ThrowIfNullOrWhiteSpace(table.Location);
         List<(string Sql, (string Name, object? Value)[] Parameters)> statements = _tables.RegistrationStatements(table, replace: false);
         statements.Add(TableCatalog.VersionStatement(version));
-        statements.AddRange(TableCatalog.ColumnStatements(version.Table, columns));
+        if (columns is not null)
+        {
+            statements.AddRange(TableCatalog.ColumnStatements(version.Table, columns));
+        }
+
         if (modelRun is not null)
         {
             statements.Add(ModelRunStatement(modelRun));
@@ -968,7 +977,7 @@ public sealed partial class RunStore
         // A table version's record goes with its run unless it is the table's latest.
         string prunableVersions = $"""
             FROM table_versions WHERE run_id {inSet}
-              AND version < (SELECT max(v.version) FROM table_versions v WHERE v.namespace = table_versions.namespace AND v.table_name = table_versions.table_name)
+              AND version < (SELECT max(v.version) FROM table_versions v WHERE v.namespace = table_versions.namespace AND v.table_name = table_versions.table_name AND v.location = table_versions.location)
             """;
         int Count(string from) => Convert.ToInt32(Scalar(connection, transaction, "SELECT count(*) " + from, set), CultureInfo.InvariantCulture);
         var batch = new RunPruning(before, !delete,

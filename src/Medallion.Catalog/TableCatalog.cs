@@ -112,33 +112,54 @@ public sealed class TableCatalog
         await _db.ExecuteAsync(statement.Sql, statement.Parameters, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The table's recorded versions, newest first.</summary>
+    /// <summary>The recorded versions of the table <c>prod</c> serves, newest first (see <see cref="GetTableHistoryAsync(TableName, string, CancellationToken)"/>).</summary>
     public Task<List<TableVersionRecord>> GetTableHistoryAsync(TableName table, CancellationToken cancellationToken = default) =>
-        _db.QueryAsync(
-            """
-            SELECT namespace, table_name, version, schema_json, operation, row_count, run_id, committed_at, file_count, size_bytes FROM table_versions
-            WHERE namespace = @ns AND table_name = @table ORDER BY version DESC
+        GetTableHistoryAsync(table, EnvironmentStore.Production, cancellationToken);
+
+    /// <summary>
+    /// The recorded versions, newest first, of the physical table <paramref name="environment"/> reads for <paramref name="table"/>:
+    /// where its pointer points (an environment other than <c>prod</c> reads prod's for a model it did not build), the table's
+    /// own location when none does. So after a promotion prod's history is the promoted table's, and after a rollback the
+    /// earlier one's again.
+    /// </summary>
+    public Task<List<TableVersionRecord>> GetTableHistoryAsync(TableName table, string environment, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(environment);
+        return _db.QueryAsync(
+            $"""
+            SELECT namespace, table_name, version, schema_json, operation, row_count, run_id, committed_at, file_count, size_bytes, location FROM table_versions
+            WHERE namespace = @ns AND table_name = @table
+              AND location = COALESCE(
+                  (SELECT COALESCE(e.location, '') FROM environment_models e WHERE e.environment = @environment AND e.model = @model),
+                  (SELECT COALESCE(p.location, '') FROM environment_models p WHERE p.environment = '{EnvironmentStore.Production}' AND p.model = @model),
+                  '')
+            ORDER BY version DESC
             """,
-            [("@ns", table.Namespace.ToLowerInvariant()), ("@table", table.Name.ToLowerInvariant())],
+            [("@ns", table.Namespace.ToLowerInvariant()), ("@table", table.Name.ToLowerInvariant()), ("@model", table.ToString().ToLowerInvariant()), ("@environment", environment)],
             r => new TableVersionRecord(
                 new TableName(r.GetString(0), r.GetString(1)), r.GetInt64(2), r.GetString(3), r.GetString(4), GetNullableInt64(r, 5), GetNullableString(r, 6), ParseTime(r.GetString(7)))
             {
                 FileCount = GetNullableInt64(r, 8),
                 SizeBytes = GetNullableInt64(r, 9),
+                Location = r.GetString(10) is { Length: > 0 } location ? location : null,
             },
             cancellationToken);
+    }
 
     /// <summary>
-    /// The newest recorded version of every table, in one query (the primary key serves it), so that a scrape of
-    /// <c>/metrics</c> stays cheap with thousands of tables.
+    /// The newest recorded version of every table as <c>prod</c> serves it (of the physical table its pointer names), in one
+    /// query (the primary key serves it), so that a scrape of <c>/metrics</c> stays cheap with thousands of tables.
     /// </summary>
     public Task<List<TableState>> GetTableStatesAsync(CancellationToken cancellationToken = default) =>
         _db.QueryAsync(
-            """
+            $"""
             SELECT v.namespace, v.table_name, v.version, v.row_count, v.file_count, v.size_bytes, v.committed_at
             FROM table_versions v
-            JOIN (SELECT namespace, table_name, max(version) AS version FROM table_versions GROUP BY namespace, table_name) newest
-              ON newest.namespace = v.namespace AND newest.table_name = v.table_name AND newest.version = v.version
+            JOIN (SELECT namespace, table_name, location, max(version) AS version FROM table_versions GROUP BY namespace, table_name, location) newest
+              ON newest.namespace = v.namespace AND newest.table_name = v.table_name AND newest.location = v.location AND newest.version = v.version
+            WHERE v.location = COALESCE(
+                (SELECT COALESCE(e.location, '') FROM environment_models e WHERE e.environment = '{EnvironmentStore.Production}' AND e.model = v.namespace || '.' || v.table_name),
+                '')
             """,
             [],
             r => new TableState(
@@ -193,14 +214,14 @@ public sealed class TableCatalog
     internal static (string Sql, (string Name, object? Value)[] Parameters) VersionStatement(TableVersionRecord version) =>
     (
         """
-        INSERT INTO table_versions (namespace, table_name, version, schema_json, operation, row_count, run_id, committed_at, file_count, size_bytes)
-        VALUES (@ns, @table, @version, @schema, @operation, @rows, @run, @at, @files, @bytes)
-        ON CONFLICT (namespace, table_name, version) DO UPDATE SET schema_json = excluded.schema_json, operation = excluded.operation,
+        INSERT INTO table_versions (namespace, table_name, location, version, schema_json, operation, row_count, run_id, committed_at, file_count, size_bytes)
+        VALUES (@ns, @table, @location, @version, @schema, @operation, @rows, @run, @at, @files, @bytes)
+        ON CONFLICT (namespace, table_name, location, version) DO UPDATE SET schema_json = excluded.schema_json, operation = excluded.operation,
             row_count = excluded.row_count, run_id = excluded.run_id, committed_at = excluded.committed_at,
             file_count = excluded.file_count, size_bytes = excluded.size_bytes
         """,
         [
-            ("@ns", version.Table.Namespace.ToLowerInvariant()), ("@table", version.Table.Name.ToLowerInvariant()), ("@version", version.Version),
+            ("@ns", version.Table.Namespace.ToLowerInvariant()), ("@table", version.Table.Name.ToLowerInvariant()), ("@location", version.Location ?? string.Empty), ("@version", version.Version),
             ("@schema", version.SchemaJson), ("@operation", version.Operation), ("@rows", version.RowCount), ("@run", version.RunId),
             ("@at", FormatTime(version.CommittedAt)), ("@files", version.FileCount), ("@bytes", version.SizeBytes),
         ]);

@@ -123,7 +123,7 @@ public sealed class ModelTables
     public string QuarantineLocation(TableName model)
     {
         TableName quarantine = Quality.QuarantineTable.Of(model);
-        return Pointer(model) is { } pointer ? Resolve(_project, quarantine, pointer + "_quarantine") : Location(quarantine);
+        return Pointer(model) is { } pointer ? Resolve(_project, quarantine, pointer + Quality.QuarantineTable.Suffix) : Location(quarantine);
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.DuckDb;
 using Medallion.Engine;
+using Medallion.Engine.Sessions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -141,6 +142,37 @@ public sealed class ProjectEnvironment : IAsyncDisposable
         return Volatile.Read(ref root._catalog) is not null || CatalogStore.IsDatabaseUrl(location) || File.Exists(location)
             ? await GetCatalogAsync(cancellationToken).ConfigureAwait(false)
             : null;
+    }
+
+    /// <summary>
+    /// The project's tables as <paramref name="environment"/> serves them to SQL sessions and readers: each model at the
+    /// physical table the environment points it at (<see cref="EnvironmentTableLocator"/>, through <see cref="ModelTables"/>),
+    /// or every table at its own folder when the project has no catalog yet (never run, so no environment points anywhere).
+    /// </summary>
+    /// <param name="environment">The environment (<c>prod</c> by default).</param>
+    /// <param name="catalogUnavailable">
+    /// When given, a catalog out of reach (<see cref="ErrorKind.Unavailable"/>: its disk full, its server down) does not stop
+    /// <c>prod</c>'s tables from being read: reading the lake needs no catalog, so each is read from its own folder, which is
+    /// prod's unless a promotion pointed prod elsewhere, and this is told why, to warn whoever reads. Null lets the error
+    /// stand; another environment is never read without its catalog (its tables are known only there).
+    /// </param>
+    /// <param name="cancellationToken">Stops the opening of the catalog.</param>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.EnvironmentNameInvalid"/> for a name that is no environment's; the catalog's own errors (see <see cref="GetCatalogAsync"/>).</exception>
+    public async Task<ITableLocator> GetTableLocatorAsync(string environment = EnvironmentStore.Production, Action<MedallionException>? catalogUnavailable = null, CancellationToken cancellationToken = default)
+    {
+        EnvironmentStore.CheckName(environment);
+        CatalogStore? catalog;
+        try
+        {
+            catalog = await FindCatalogAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException e) when (catalogUnavailable is not null && environment == EnvironmentStore.Production && e.Kind is ErrorKind.Unavailable)
+        {
+            catalogUnavailable(e);
+            catalog = null;
+        }
+
+        return catalog is null ? ProjectCatalog.Tables(Project) : new EnvironmentTableLocator(Project, catalog, environment);
     }
 
     /// <summary>A Delta writer on <paramref name="connection"/> that opens the project's stores and logs to its logs.</summary>

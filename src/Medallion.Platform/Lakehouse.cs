@@ -119,15 +119,20 @@ public sealed partial class Lakehouse : IAsyncDisposable
     {
         MedallionProject project = environment.Project;
         CatalogStore? catalog = await environment.FindCatalogAsync(cancellationToken).ConfigureAwait(false);
+        // Every table is read where prod's pointers say (ModelTables, the one answer to where a table is): a promotion or a
+        // rollback moves what each answer describes, and a table no pointer names is at its own location.
+        ModelTables located = catalog is null
+            ? ModelTables.OwnLocations(project)
+            : await ModelTables.LoadAsync(project, catalog, EnvironmentStore.Production, cancellationToken).ConfigureAwait(false);
         var tables = new Dictionary<TableName, Entry>();
         foreach (SourceDefinition source in project.Sources)
         {
-            tables[source.Target] = new Entry(TableKind.Source, ProjectCatalog.TableLocation(project, source.Target)) { Source = source };
+            tables[source.Target] = new Entry(TableKind.Source, located.Location(source.Target)) { Source = source };
         }
 
         foreach (ModelDefinition model in project.Models)
         {
-            tables[model.Name] = new Entry(TableKind.Model, ProjectCatalog.TableLocation(project, model.Name)) { Model = model };
+            tables[model.Name] = new Entry(TableKind.Model, located.Location(model.Name)) { Model = model };
         }
 
         if (catalog is not null)
@@ -136,7 +141,8 @@ public sealed partial class Lakehouse : IAsyncDisposable
             {
                 if (!tables.TryGetValue(registered.Name, out Entry? entry))
                 {
-                    entry = new Entry(KindOf(registered.Name, tables), registered.Location);
+                    TableKind kind = KindOf(registered.Name, tables);
+                    entry = new Entry(kind, kind == TableKind.Quarantine ? QuarantineLocation(located, registered.Name) : registered.Location);
                     tables[registered.Name] = entry;
                 }
 
@@ -149,7 +155,8 @@ public sealed partial class Lakehouse : IAsyncDisposable
             var name = new TableName(onDisk.Namespace, onDisk.Name);
             if (!tables.ContainsKey(name))
             {
-                tables[name] = new Entry(KindOf(name, tables), ProjectCatalog.TableLocation(project, name));
+                TableKind kind = KindOf(name, tables);
+                tables[name] = new Entry(kind, kind == TableKind.Quarantine ? QuarantineLocation(located, name) : located.Location(name));
             }
         }
 
@@ -496,6 +503,10 @@ public sealed partial class Lakehouse : IAsyncDisposable
         _tables.TryGetValue(name, out Entry? entry)
             ? entry
             : throw new ArgumentException($"The project has no table {name}; resolve names with {nameof(ResolveTable)} first.", nameof(name));
+
+    /// <summary>Where quarantine table <paramref name="quarantine"/> is: beside its model's physical table.</summary>
+    private static string QuarantineLocation(ModelTables located, TableName quarantine) =>
+        QuarantineTable.TryGetModel(quarantine, out TableName model) ? located.QuarantineLocation(model) : located.Location(quarantine);
 
     private static TableKind KindOf(TableName name, Dictionary<TableName, Entry> declared) =>
         name.Name.EndsWith(QuarantineSuffix, StringComparison.OrdinalIgnoreCase)

@@ -39,8 +39,9 @@ public static class QualityCheck
         IReadOnlySet<TableName> selected = graph.Select(selection);
         List<ModelDefinition> models = [.. graph.Models.Where(m => selected.Contains(m.Name) && m.Config.Expectations.Count > 0)];
 
-        DirectoryTableLocator locator = ProjectCatalog.Tables(project);
         CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+        // The tables prod serves: after a promotion, the promoted ones.
+        ITableLocator locator = await environment.GetTableLocatorAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         {
             RunRecord run = await catalog.Runs.StartRunAsync(selection, cancellationToken).ConfigureAwait(false);
             var checks = new List<ModelCheck>();
@@ -70,7 +71,7 @@ public static class QualityCheck
     }
 
     private static async Task<ModelCheck> CheckModelAsync(
-        LakehouseSession session, DirectoryTableLocator locator, CatalogStore catalog, ModelDefinition model, string runId, CancellationToken cancellationToken)
+        LakehouseSession session, ITableLocator locator, CatalogStore catalog, ModelDefinition model, string runId, CancellationToken cancellationToken)
     {
         if (await locator.FindAsync(model.Name.Namespace, model.Name.Name, cancellationToken).ConfigureAwait(false) is null)
         {

@@ -128,7 +128,10 @@ public sealed class SqlEndpoint : IAsyncDisposable
                 : catalog is not null ? new CatalogUserStore(catalog)
                 : null;
             database = OpenServingDatabase(environment, options.DatabaseFile, options.MemoryLimit);
-            ITableLocator tables = project is null ? NoTables.Instance : ProjectTables(project, catalog);
+            // With a users file the endpoint keeps no catalog of its own, yet reads each table where prod points it.
+            ITableLocator tables = project is null ? NoTables.Instance
+                : catalog is not null ? ProjectTables(project, catalog)
+                : await environment!.GetTableLocatorAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
 
             // Grants apply to the catalog's users, as the project's access service reads them; with a users file there are no
             // grants, and every user reads everything.
@@ -210,11 +213,11 @@ public sealed class SqlEndpoint : IAsyncDisposable
         (environment?.Engines ?? DuckDbEngines.Default).OpenServing(databaseFile, environment is null ? [] : ProjectCatalog.ServingDirectories(environment.Project), memoryLimit);
 
     /// <summary>
-    /// The tables of a project's storage, located through its catalog when there is one: each model at the table
+    /// The tables of a project's storage, located through its catalog: each model at the table
     /// <paramref name="environment"/> points it at (<see cref="EnvironmentTableLocator"/>).
     /// </summary>
-    internal static ITableLocator ProjectTables(MedallionProject project, CatalogStore? catalog, string environment = EnvironmentStore.Production) =>
-        catalog is null ? ProjectCatalog.Tables(project) : new CatalogTableLocator(new EnvironmentTableLocator(project, catalog, environment), catalog);
+    internal static ITableLocator ProjectTables(MedallionProject project, CatalogStore catalog, string environment = EnvironmentStore.Production) =>
+        new CatalogTableLocator(new EnvironmentTableLocator(project, catalog, environment), catalog);
 
     /// <summary>Stops accepting clients and closes the connected ones.</summary>
     public Task StopAsync(CancellationToken cancellationToken = default) => _server.StopAsync(cancellationToken);

@@ -278,6 +278,42 @@ public abstract class CatalogEnvironmentContract(CatalogEngine engine) : Catalog
         Assert.Equal(ErrorCode.EnvironmentNameInvalid, refused.Code);
         Assert.StartsWith($"'{name}' cannot name an environment: {why}.", refused.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Prods_history_and_newest_version_are_of_the_table_its_pointer_names_through_a_promotion_and_a_rollback()
+    {
+        await Store.Tables.UpsertTableAsync(new CatalogTable(s_orders, "lake/silver/orders"));
+        await Store.Tables.RecordTableVersionAsync(new TableVersionRecord(s_orders, 0, "{}", "WRITE", 2, "prod-run", s_start));
+        await Store.Tables.RecordTableVersionAsync(new TableVersionRecord(s_orders, 1, "{}", "WRITE", 3, "prod-run-2", s_start));
+        await Store.Tables.RecordTableVersionAsync(new TableVersionRecord(s_orders, 0, "{}", "WRITE", 1, "dev-run", s_start) { Location = "_versions/orders/abc" });
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "a"), State(s_orders, "b", "dev") with { Location = "_versions/orders/abc" }]);
+
+        Assert.Equal(["prod-run-2", "prod-run"], (await Store.Tables.GetTableHistoryAsync(s_orders)).Select(v => v.RunId));
+        Assert.Equal(["dev-run"], (await Store.Tables.GetTableHistoryAsync(s_orders, "dev")).Select(v => v.RunId));
+        await Store.Environments.PromoteAsync("dev", "prod");
+        Assert.Equal(["dev-run"], (await Store.Tables.GetTableHistoryAsync(s_orders)).Select(v => v.RunId));
+        Assert.Equal((0L, 1L), (await Store.Tables.GetTableStatesAsync()).Select(t => (t.Version, t.RowCount ?? -1)).Single());
+        await Store.Environments.RollbackAsync("prod");
+        Assert.Equal(["prod-run-2", "prod-run"], (await Store.Tables.GetTableHistoryAsync(s_orders)).Select(v => v.RunId));
+        Assert.Equal((1L, 3L), (await Store.Tables.GetTableStatesAsync()).Select(t => (t.Version, t.RowCount ?? -1)).Single());
+    }
+
+    [Fact]
+    public async Task Promoting_to_prod_makes_the_catalogs_columns_those_of_the_promoted_table_keeping_the_docs_of_columns_it_kept()
+    {
+        await Store.Tables.UpsertTableAsync(new CatalogTable(s_orders, "lake/silver/orders"));
+        await Store.Tables.SetColumnsAsync(s_orders, [new("id", "INTEGER", false, "The order.", "internal", ["key"]), new("gone", "VARCHAR")]);
+        await Store.Environments.SetModelStatesAsync([
+            State(s_orders, "a"),
+            State(s_orders, "b", "dev") with { Location = "_versions/orders/b", Columns = [new ModelColumnState("id", "BIGINT") { Nullable = false }, new ModelColumnState("added", "DATE")] },
+        ]);
+
+        await Store.Environments.PromoteAsync("dev", "prod");
+
+        Assert.Equal(
+            [("id", "BIGINT", false, (string?)"The order.", (string?)"internal", "key"), ("added", "DATE", true, null, null, "")],
+            (await Store.Tables.GetColumnsAsync(s_orders)).Select(c => (c.Name, c.DataType, c.Nullable, c.Description, c.Classification, string.Join(",", c.Tags ?? []))));
+    }
 }
 
 public sealed class CatalogEnvironmentOnSqliteTests() : CatalogEnvironmentContract(new SqliteCatalogEngine());

@@ -450,6 +450,33 @@ internal static class CatalogSchema
             """,
             "INSERT INTO environment_tables (model, location) SELECT DISTINCT model, location FROM environment_models WHERE location IS NOT NULL",
         ]),
+        // The version's key gains the physical table, so the table is made anew (SQLite changes no primary key in place).
+        new(22, "each table version names the physical table it is of (an environment's pointer, '' for the table's own location), so an environment's builds keep a history of their own and prod's records follow its pointers through a promotion and a rollback",
+        [
+            """
+            CREATE TABLE table_versions_22 (
+                namespace TEXT NOT NULL,
+                table_name TEXT NOT NULL,
+                location TEXT NOT NULL DEFAULT '',
+                version BIGINT NOT NULL,
+                schema_json TEXT NOT NULL,
+                operation TEXT NOT NULL,
+                row_count BIGINT,
+                run_id TEXT,
+                committed_at TEXT NOT NULL,
+                file_count BIGINT,
+                size_bytes BIGINT,
+                PRIMARY KEY (namespace, table_name, location, version),
+                FOREIGN KEY (namespace, table_name) REFERENCES tables (namespace, name) ON DELETE CASCADE
+            )
+            """,
+            """
+            INSERT INTO table_versions_22 (namespace, table_name, location, version, schema_json, operation, row_count, run_id, committed_at, file_count, size_bytes)
+            SELECT namespace, table_name, '', version, schema_json, operation, row_count, run_id, committed_at, file_count, size_bytes FROM table_versions
+            """,
+            "DROP TABLE table_versions",
+            "ALTER TABLE table_versions_22 RENAME TO table_versions",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -70,7 +70,7 @@ internal sealed class CliAccess : IAsyncDisposable
     public async Task<ReaderView> ReaderViewAsync(string user, CancellationToken cancellationToken)
     {
         await Service.RequireUserAsync(user, cancellationToken).ConfigureAwait(false);
-        return await Service.ReaderViewAsync(user, ProjectCatalog.Tables(Project), cancellationToken).ConfigureAwait(false);
+        return await Service.ReaderViewAsync(user, await _environment.GetTableLocatorAsync(cancellationToken: cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The project's lakehouse as <paramref name="user"/> reads it: every answer holds only what <see cref="ReaderViewAsync"/> allows.</summary>

@@ -79,23 +79,10 @@ internal static class SqlCommand
         }
 
         MedallionProject loaded = project.Project;
-        CatalogStore? catalog;
-        try
-        {
-            catalog = await project.FindCatalogAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (MedallionException e) when (environment == EnvironmentStore.Production && e.Kind is ErrorKind.Unavailable)
-        {
-            // Reading the lake needs no catalog: with it out of reach (its disk full, its server down), prod's tables are
-            // read where their folders say, which is where they are unless a promotion moved one; the user is told.
-            await error.WriteLineAsync($"Warning: {e.CodeText}: {e.Message.Split('\n')[0]}\nReading each table from its own folder, which is prod's unless a promotion pointed prod elsewhere.").ConfigureAwait(false);
-            catalog = null;
-        }
-
-        // A project never run has no catalog, so no environment: its tables are where its folders say.
-        ITableLocator tables = catalog is not null
-            ? new EnvironmentTableLocator(loaded, catalog, environment)
-            : ProjectCatalog.Tables(loaded);
+        ITableLocator tables = await project.GetTableLocatorAsync(
+            environment,
+            e => error.WriteLine($"Warning: {e.CodeText}: {e.Message.Split('\n')[0]}\nReading each table from its own folder, which is prod's unless a promotion pointed prod elsewhere."),
+            cancellationToken).ConfigureAwait(false);
         // Lazy: a query of one table on an object store need not load every table of the lake first.
         LakehouseSession session = await LakehouseSession.OpenAsync(tables, lazy: true, cancellationToken: cancellationToken).ConfigureAwait(false);
         return (session, AuditLog.Open(loaded));

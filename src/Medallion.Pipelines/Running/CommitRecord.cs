@@ -15,22 +15,16 @@ internal sealed record CommitRecord(CatalogTable Table, TableVersionRecord Versi
     public ModelStateRecord? State { get; init; }
 
     /// <summary>
-    /// Records only <see cref="State"/> and the step's outcome: a build in an environment other than <c>prod</c> wrote a
-    /// physical table of its own, whose versions are not the logical table's (its history and columns stay prod's).
+    /// Leaves the catalog's columns of the table as they are: a build in an environment other than <c>prod</c> wrote a
+    /// physical table of its own, whose version is recorded under its pointer (<see cref="TableVersionRecord.Location"/>),
+    /// while the catalog's columns describe the table prod serves (a promotion makes them the promoted table's).
     /// </summary>
-    public bool StateOnly { get; init; }
+    public bool KeepColumns { get; init; }
 
-    /// <summary>Writes the version, the model's state and the step's outcome when given, in one catalog write.</summary>
+    /// <summary>Writes the version, the columns, the model's state and the step's outcome when given, in one catalog write.</summary>
     public Task WriteAsync(CatalogStore catalog, ModelRunRecord? modelRun)
     {
         CrashPoint.Reach("run.committed.before-catalog");
-        if (StateOnly)
-        {
-            return modelRun is null
-                ? catalog.Environments.SetModelStatesAsync([State!], CancellationToken.None)
-                : catalog.Runs.RecordModelRunAsync(modelRun, State, CancellationToken.None);
-        }
-
-        return catalog.Runs.RecordCommitAsync(Table, Version, Columns, modelRun, State, CancellationToken.None);
+        return catalog.Runs.RecordCommitAsync(Table, Version, KeepColumns ? null : Columns, modelRun, State, CancellationToken.None);
     }
 }

@@ -45,15 +45,33 @@ internal static class CommitRecorder
         {
             FileCount = snapshot.Files.Count,
             SizeBytes = snapshot.SizeBytes,
+            Location = PointerOf(run, table),
         };
         List<CatalogColumn> columns = snapshot.Schema.Fields.Select(f => Column(f, docs)).ToList();
         ModelStateRecord? state = State(run, table, columns);
         return new CommitRecord(new CatalogTable(table, location), record, columns)
         {
             State = state,
-            // Another environment's physical table has versions of its own: the logical table's history stays prod's.
-            StateOnly = state is not null && state.Environment != EnvironmentStore.Production,
+            // Another environment's physical table has versions of its own, kept under its pointer; the catalog's columns stay
+            // those of the table prod serves.
+            KeepColumns = run.Tables.Environment != EnvironmentStore.Production,
         };
+    }
+
+    /// <summary>
+    /// The pointer of the physical table <paramref name="table"/> is written at in the run's environment: a model's own
+    /// pointer, or its quarantine table's beside it (<see cref="ModelTables.QuarantineLocation"/>); null at its own location.
+    /// </summary>
+    private static string? PointerOf(RunContext run, TableName table)
+    {
+        if (run.Tables.Pointer(table) is { } pointer)
+        {
+            return pointer;
+        }
+
+        return Quality.QuarantineTable.TryGetModel(table, out TableName model) && run.Tables.Pointer(model) is { } owner
+            ? owner + Quality.QuarantineTable.Suffix
+            : null;
     }
 
     /// <summary>What the run built of model <paramref name="table"/>, as its environment's state with the table it points at; null when the table is not a model's own.</summary>
@@ -71,7 +89,7 @@ internal static class CommitRecorder
             fingerprint.DefinitionHash,
             fingerprint.MetadataHash,
             run.Graph.GetModel(table).Sql,
-            columns.Select(c => new ModelColumnState(c.Name, c.DataType)).ToList(),
+            columns.Select(c => new ModelColumnState(c.Name, c.DataType) { Nullable = c.Nullable }).ToList(),
             run.RunId,
             run.Time.GetUtcNow())
         {

@@ -40,6 +40,12 @@ public interface ISqlSession : IAsyncDisposable
     /// <param name="cancellationToken">Cancelled when the client cancels or goes away.</param>
     ValueTask<IReadOnlyList<LakehouseTable>> ListTablesAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IReadOnlyList<LakehouseTable>>([]);
 
+    /// <summary>
+    /// The environment whose tables the session reads (shown as <c>medallion.environment</c>), chosen when the client
+    /// connected; null when the server serves no environments.
+    /// </summary>
+    string? Environment => null;
+
     /// <summary>What the statement last given to <see cref="BindAsync"/> reads, for the audit; none by default.</summary>
     StatementReads LastReads => StatementReads.None;
 }

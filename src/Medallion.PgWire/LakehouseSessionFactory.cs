@@ -36,6 +36,7 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
     private readonly ITableLocator _tables;
     private readonly string? _databaseName;
     private readonly Dictionary<string, UserDatabase> _userDatabases = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DuckDbDatabase> _environmentDatabases = new(StringComparer.Ordinal);
     private readonly Lock _userDatabasesLock = new();
     private readonly MemoryShares _memory;
 
@@ -67,6 +68,21 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
     /// <summary>What each user may read (the project's access service answers); null serves every table unmasked to everyone who logs in.</summary>
     public SessionAccessSource? Access { get; init; }
 
+    /// <summary>The name of the environment whose tables the factory's own locator holds; null when the server serves no environments.</summary>
+    public string? DefaultEnvironment { get; init; }
+
+    /// <summary>
+    /// The tables of another environment, which a client chooses when it connects (startup parameter
+    /// <c>options=-c medallion.environment=dev</c>, what psql sends for <c>PGOPTIONS</c>): null when there is no such
+    /// environment. It throws a <see cref="MedallionException"/> for a name that cannot be an environment's. Null serves the
+    /// default environment only. Each environment's tables are served from a database of their own (views are per
+    /// database), with the same access for each user.
+    /// </summary>
+    public Func<string, CancellationToken, ValueTask<ITableLocator?>>? Environments { get; init; }
+
+    /// <summary>The setting that names a session's environment.</summary>
+    public const string EnvironmentSetting = "medallion.environment";
+
     /// <summary>
     /// The session for <paramref name="user"/>, as <see cref="OpenSessionAsync"/> opens it for a client of the SQL endpoint:
     /// for the web UI, the REST API and the shell, which act for a user without a wire connection.
@@ -92,6 +108,13 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
             }
 
             _userDatabases.Clear();
+            foreach (DuckDbDatabase database in _environmentDatabases.Values)
+            {
+                _memory.Remove(database);
+                database.Dispose();
+            }
+
+            _environmentDatabases.Clear();
         }
     }
 
@@ -107,37 +130,160 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
                 $"database \"{startup.Database}\" does not exist. Help: connect to database \"{_databaseName}\" (or \"{DefaultDatabaseName}\").");
         }
 
-        (LakehouseSession session, Action release) = await OpenAsync(startup.User, cancellationToken).ConfigureAwait(false);
-        return new Session(session, release);
+        string? environment = RequestedEnvironment(startup.Parameters);
+        ITableLocator tables = _tables;
+        DuckDbDatabase shared = _database;
+        if (environment is not null && environment != DefaultEnvironment)
+        {
+            (tables, shared) = await EnvironmentAsync(environment, cancellationToken).ConfigureAwait(false);
+        }
+
+        (LakehouseSession session, Action release) = await OpenAsync(startup.User, environment ?? DefaultEnvironment, tables, shared, cancellationToken).ConfigureAwait(false);
+        return new Session(session, release, environment ?? DefaultEnvironment);
     }
 
-    /// <summary>Opens a session for <paramref name="user"/>; the action ends its share of its database.</summary>
-    private async Task<(LakehouseSession Session, Action Release)> OpenAsync(string user, CancellationToken cancellationToken)
+    /// <summary>
+    /// The environment a client asked for at startup: <c>-c medallion.environment=dev</c> (or <c>--medallion.environment=dev</c>)
+    /// in its <c>options</c>, whose arguments are separated by spaces and escape one with a backslash, as PostgreSQL reads
+    /// them; or a startup parameter of that name. Null when it asked for none.
+    /// </summary>
+    internal static string? RequestedEnvironment(IReadOnlyDictionary<string, string> parameters)
+    {
+        string? requested = parameters.GetValueOrDefault(EnvironmentSetting);
+        if (!parameters.TryGetValue("options", out string? options))
+        {
+            return requested;
+        }
+
+        var arguments = new List<string>();
+        var current = new System.Text.StringBuilder();
+        for (int i = 0; i < options.Length; i++)
+        {
+            if (options[i] == '\\' && i + 1 < options.Length)
+            {
+                current.Append(options[++i]);
+            }
+            else if (char.IsWhiteSpace(options[i]))
+            {
+                if (current.Length > 0)
+                {
+                    arguments.Add(current.ToString());
+                    current.Clear();
+                }
+            }
+            else
+            {
+                current.Append(options[i]);
+            }
+        }
+
+        if (current.Length > 0)
+        {
+            arguments.Add(current.ToString());
+        }
+
+        for (int i = 0; i < arguments.Count; i++)
+        {
+            string? setting = arguments[i] switch
+            {
+                "-c" when i + 1 < arguments.Count => arguments[++i],
+                { } a when a.StartsWith("--", StringComparison.Ordinal) => a[2..],
+                { } a when a.StartsWith("-c", StringComparison.Ordinal) => a[2..],
+                _ => null,
+            };
+            int equals = setting?.IndexOf('=', StringComparison.Ordinal) ?? -1;
+            if (equals > 0 && string.Equals(setting![..equals].Replace('-', '_'), EnvironmentSetting, StringComparison.OrdinalIgnoreCase))
+            {
+                requested = setting[(equals + 1)..];
+            }
+        }
+
+        return requested;
+    }
+
+    /// <summary>The tables of <paramref name="environment"/> and the database that serves them; an unknown or invalid name is refused, never served as the default.</summary>
+    private async Task<(ITableLocator Tables, DuckDbDatabase Database)> EnvironmentAsync(string environment, CancellationToken cancellationToken)
+    {
+        // The name is the client's: quote it shortened and with its quotes doubled, never whole into a log or message.
+        string shown = (environment.Length > 80 ? environment[..80] + "..." : environment).Replace("\"", "\"\"", StringComparison.Ordinal);
+        if (Environments is null)
+        {
+            throw new PgWireException(ErrorCode.PgWireAuthenticationFailed, SqlState.FeatureNotSupported,
+                $"environment \"{shown}\" cannot be chosen: this server serves no environments. Help: connect without {EnvironmentSetting}.");
+        }
+
+        ITableLocator? tables;
+        try
+        {
+            tables = await Environments(environment, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MedallionException invalid) when (invalid is not PgWireException && invalid.Kind is ErrorKind.Input)
+        {
+            throw new PgWireException(invalid.Code, SqlState.InvalidParameterValue,
+                $"invalid value for parameter \"{EnvironmentSetting}\": \"{shown}\" ({invalid.CodeText}: {invalid.Message.Split('\n')[0].Replace(environment, shown, StringComparison.Ordinal)})", invalid);
+        }
+
+        if (tables is null)
+        {
+            throw new PgWireException(ErrorCode.EnvironmentNotFound, SqlState.InvalidCatalogName,
+                $"environment \"{shown}\" does not exist. Help: medallion apply --env {shown} builds it; connect without {EnvironmentSetting} to read {DefaultEnvironment ?? "the default"}.");
+        }
+
+        lock (_userDatabasesLock)
+        {
+            if (_environmentDatabases.TryGetValue(environment, out DuckDbDatabase? open))
+            {
+                return (tables, open);
+            }
+        }
+
+        DuckDbDatabase opened = OpenLike(_database, _memory.FloorBytes);
+        lock (_userDatabasesLock)
+        {
+            if (_environmentDatabases.TryGetValue(environment, out DuckDbDatabase? raced))
+            {
+                opened.Dispose();
+                return (tables, raced);
+            }
+
+            _environmentDatabases[environment] = opened;
+            _memory.Add(opened, _memory.FloorBytes);
+            return (tables, opened);
+        }
+    }
+
+    /// <summary>Opens a session for <paramref name="user"/> on the default environment's tables; the action ends its share of its database.</summary>
+    private async Task<(LakehouseSession Session, Action Release)> OpenAsync(string user, CancellationToken cancellationToken) =>
+        await OpenAsync(user, DefaultEnvironment, _tables, _database, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Opens a session for <paramref name="user"/> on <paramref name="tables"/> of <paramref name="environment"/>, served by <paramref name="sharedDatabase"/> to a user who reads everything.</summary>
+    private async Task<(LakehouseSession Session, Action Release)> OpenAsync(string user, string? environment, ITableLocator tables, DuckDbDatabase sharedDatabase, CancellationToken cancellationToken)
     {
         SessionAccess? access = Access is null ? null
-            : await Access(user, await _tables.ListAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            : await Access(user, await tables.ListAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         if (access is null)
         {
-            _memory.SessionOpened(_database);
+            _memory.SessionOpened(sharedDatabase);
             try
             {
                 // Lazy: a client that asks for one table (a dashboard's query) waits for that table's latest version
                 // only, not every table's (requests on an object store); catalog queries bring them all up to date first.
-                LakehouseSession shared = await LakehouseSession.OpenAsync(_tables, _database, readOnly: true, allowSessionStatements: false, lazy: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-                return (shared, () => _memory.SessionClosed(_database));
+                LakehouseSession shared = await LakehouseSession.OpenAsync(tables, sharedDatabase, readOnly: true, allowSessionStatements: false, lazy: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return (shared, () => _memory.SessionClosed(sharedDatabase));
             }
             catch
             {
-                _memory.SessionClosed(_database);
+                _memory.SessionClosed(sharedDatabase);
                 throw;
             }
         }
 
-        UserDatabase database = Acquire(user, access);
+        // A user's database serves one environment: its views name tables as every environment does.
+        UserDatabase database = Acquire(environment is null || environment == DefaultEnvironment ? user : user + "\0" + environment, access);
         try
         {
             // Lazy for the same reason as the shared sessions; the user's grants still decide, at each statement, what it may name.
-            return (await LakehouseSession.OpenAsync(_tables, database.Database, database.Access, lazy: true, cancellationToken).ConfigureAwait(false), () => Release(database));
+            return (await LakehouseSession.OpenAsync(tables, database.Database, database.Access, lazy: true, cancellationToken).ConfigureAwait(false), () => Release(database));
         }
         catch
         {
@@ -234,8 +380,10 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
         public bool Stale { get; set; }
     }
 
-    private sealed class Session(LakehouseSession session, Action? release) : ISqlSession
+    private sealed class Session(LakehouseSession session, Action? release, string? environment = null) : ISqlSession
     {
+        public string? Environment => environment;
+
         public DuckDbConnection Connection => session.Connection;
 
         public async ValueTask<string> BindAsync(string sql, CancellationToken cancellationToken) =>

@@ -139,6 +139,8 @@ public sealed class SqlEndpoint : IAsyncDisposable
             {
                 Engines = environment?.Engines ?? DuckDbEngines.Default,
                 Access = catalog is null ? null : new AccessService(catalog, audit!, token => Platform.Lakehouse.OpenAsync(environment!, cancellationToken: token)).SessionAccessAsync,
+                DefaultEnvironment = project is null ? null : EnvironmentStore.Production,
+                Environments = project is null || catalog is null ? null : (name, token) => EnvironmentTablesAsync(project, catalog, name, token),
             };
             var server = new PgWireServer(new PgWireServerOptions
             {
@@ -218,6 +220,19 @@ public sealed class SqlEndpoint : IAsyncDisposable
     /// </summary>
     internal static ITableLocator ProjectTables(MedallionProject project, CatalogStore catalog, string environment = EnvironmentStore.Production) =>
         new CatalogTableLocator(new EnvironmentTableLocator(project, catalog, environment), catalog);
+
+    /// <summary>
+    /// The tables of environment <paramref name="environment"/> as <see cref="ProjectTables"/> serves them, for a client
+    /// that chose it; null when the catalog knows no such environment (prod always exists).
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.EnvironmentNameInvalid"/> for a name that cannot be an environment's.</exception>
+    internal static async ValueTask<ITableLocator?> EnvironmentTablesAsync(MedallionProject project, CatalogStore catalog, string environment, CancellationToken cancellationToken)
+    {
+        EnvironmentStore.CheckName(environment);
+        return environment == EnvironmentStore.Production || (await catalog.Environments.ListEnvironmentsAsync(cancellationToken).ConfigureAwait(false)).Contains(environment)
+            ? ProjectTables(project, catalog, environment)
+            : null;
+    }
 
     /// <summary>Stops accepting clients and closes the connected ones.</summary>
     public Task StopAsync(CancellationToken cancellationToken = default) => _server.StopAsync(cancellationToken);

@@ -113,6 +113,7 @@ internal sealed partial class PgConnection
         }
 
         (string name, int next) = SettingName(tokens, i);
+        RefuseEnvironmentChange(name);
         if (next >= tokens.Count || !(tokens[next].Value is "=" || tokens[next].Value == "TO"))
         {
             throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.SyntaxError, $"syntax error in SET: expected TO or = after \"{name}\"");
@@ -137,6 +138,20 @@ internal sealed partial class PgConnection
         }
     }
 
+    /// <summary>
+    /// A session's environment is chosen when it connects: its tables, and the database serving them, are the
+    /// environment's. A change is refused rather than accepted and ignored, which would read another environment's rows
+    /// under the name asked for.
+    /// </summary>
+    private static void RefuseEnvironmentChange(string name)
+    {
+        if (string.Equals(name, LakehouseSessionFactory.EnvironmentSetting, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.CantChangeRuntimeParam,
+                $"parameter \"{LakehouseSessionFactory.EnvironmentSetting}\" cannot be changed in a session. Help: connect again with options '-c {LakehouseSessionFactory.EnvironmentSetting}=<name>' (PGOPTIONS for psql).");
+        }
+    }
+
     private CommandResult Reset(SqlStatement statement)
     {
         if (statement.Keyword(1) == "ALL")
@@ -149,7 +164,9 @@ internal sealed partial class PgConnection
         }
         else if (statement.Keyword(1) is not ("SESSION" or "ROLE"))
         {
-            Settings.Set(SettingName(statement.Tokens, 1).Name, null, local: false);
+            string name = SettingName(statement.Tokens, 1).Name;
+            RefuseEnvironmentChange(name);
+            Settings.Set(name, null, local: false);
         }
 
         return new CommandResult("RESET");

@@ -198,12 +198,17 @@ internal sealed partial class PgConnection
             ["session_authorization"] = user,
             ["is_superuser"] = Options.IsSuperuser ? "on" : "off",
         };
+        if (_session.Environment is { } environment)
+        {
+            overrides[LakehouseSessionFactory.EnvironmentSetting] = environment;
+        }
+
         _settings = new SessionSettings(overrides);
         try
         {
             foreach ((string name, string value) in startup.Parameters)
             {
-                if (name is "user" or "database" or "replication" or "options" || name.StartsWith("_pq_.", StringComparison.Ordinal))
+                if (name is "user" or "database" or "replication" or "options" or LakehouseSessionFactory.EnvironmentSetting || name.StartsWith("_pq_.", StringComparison.Ordinal))
                 {
                     continue;
                 }

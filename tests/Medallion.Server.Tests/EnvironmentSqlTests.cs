@@ -1,0 +1,167 @@
+using Medallion.Catalog;
+using Medallion.PgWire;
+using Medallion.Pipelines;
+using Medallion.Pipelines.Planning;
+using Npgsql;
+
+namespace Medallion.Server.Tests;
+
+/// <summary>
+/// A client of the SQL endpoint chooses an environment when it connects (<c>options=-c medallion.environment=dev</c>, what
+/// psql sends for <c>PGOPTIONS</c>): it reads that environment's tables under their usual names, with the same grants and
+/// masks as in prod, and a name that is no environment's is refused, never served as prod.
+/// </summary>
+public sealed class EnvironmentSqlTests : IAsyncLifetime
+{
+    /// <summary>silver.orders as dev changes it: only the first order, the e-mail still classified.</summary>
+    private const string DevOrders = """
+        /* ---
+        columns:
+          email:
+            classification: pii
+        --- */
+        SELECT CAST(order_id AS BIGINT) AS order_id, lower(email) AS email, CAST(amount AS DECIMAL(10, 2)) AS amount FROM bronze.orders WHERE order_id = 1
+        """;
+
+    private ServedProject _served = null!;
+
+    public async Task InitializeAsync()
+    {
+        _served = await ServedProject.StartAsync();
+        await _served.Catalog.Identity.SetUserAsync("mia", PgUserStore.CreateScramVerifier("mia-secret"));
+        await _served.Catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.orders", [], GranteeKind.User, "mia"), ["silver.orders"]);
+        await _served.Catalog.Access.SetMaskingPolicyAsync(new MaskingPolicy("pii", MaskingPolicyKind.Hash));
+        File.WriteAllText(Path.Combine(_served.Directory, "models", "silver", "orders.sql"), DevOrders);
+        await using ProjectEnvironment environment = await ProjectEnvironment.LoadAsync(_served.Directory);
+        Assert.True((await ProjectPlanner.ApplyAsync(environment, new ApplyOptions { Plan = new PlanOptions { Environment = "dev" } })).Succeeded);
+    }
+
+    public async Task DisposeAsync() => await _served.DisposeAsync();
+
+    /// <summary>A connection as <paramref name="user"/> whose startup options are <paramref name="options"/> (none when null).</summary>
+    private async Task<NpgsqlConnection> ConnectAsync(string? options, string user = "vic", string password = ServedProject.ViewerPassword)
+    {
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1", Port = _served.Server.PgPort!.Value, Username = user, Password = password, Database = "shop", Pooling = false, Timeout = 60,
+            Options = options,
+        };
+        // Without pooling, a connection that failed to open holds nothing to release.
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private static async Task<string> ScalarAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
+    }
+
+    /// <summary>The option that names <paramref name="environment"/>, its spaces and backslashes escaped as PostgreSQL reads options.</summary>
+    private static string Choosing(string environment) =>
+        "-c medallion.environment=" + environment.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(" ", "\\ ", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task A_client_that_chooses_dev_when_it_connects_reads_devs_table_and_one_that_does_not_reads_prods()
+    {
+        await using NpgsqlConnection dev = await ConnectAsync(Choosing("dev"));
+        await using NpgsqlConnection prod = await ConnectAsync(null);
+
+        Assert.Equal("1", await ScalarAsync(dev, "SELECT count(*) FROM silver.orders"));
+        Assert.Equal("2", await ScalarAsync(prod, "SELECT count(*) FROM silver.orders"));
+        Assert.Equal("1", await ScalarAsync(dev, "SELECT count(*) FROM silver.orders"));
+    }
+
+    [Fact]
+    public async Task Show_names_the_sessions_environment()
+    {
+        await using NpgsqlConnection dev = await ConnectAsync("--medallion.environment=dev");
+        await using NpgsqlConnection prod = await ConnectAsync(null);
+
+        Assert.Equal("dev", await ScalarAsync(dev, "SHOW medallion.environment"));
+        Assert.Equal("prod", await ScalarAsync(prod, "SHOW medallion.environment"));
+    }
+
+    [Fact]
+    public async Task An_environment_that_does_not_exist_is_refused_with_3D000_naming_it()
+    {
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ConnectAsync(Choosing("staging")));
+
+        Assert.Equal("3D000", refused.SqlState);
+        Assert.Contains("environment \"staging\" does not exist", refused.MessageText, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("'; DROP TABLE silver.orders; --")]
+    [InlineData("../prod")]
+    [InlineData("Dev")]
+    [InlineData("dev\"; SELECT 1")]
+    public async Task A_name_that_cannot_be_an_environment_is_refused_with_22023_and_MDL6401(string hostile)
+    {
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ConnectAsync(Choosing(hostile)));
+
+        Assert.Equal("22023", refused.SqlState);
+        Assert.Contains("MDL6401", refused.MessageText, StringComparison.Ordinal);
+        Assert.Equal("2", await _served.SqlScalarAsync("SELECT count(*) FROM silver.orders"));
+    }
+
+    [Fact]
+    public async Task A_name_of_five_thousand_characters_is_refused_with_22023_quoting_only_its_start()
+    {
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ConnectAsync(Choosing(new string('a', 5_000))));
+
+        Assert.Equal("22023", refused.SqlState);
+        Assert.Contains("MDL6401", refused.MessageText, StringComparison.Ordinal);
+        Assert.True(refused.MessageText.Length < 1_000, refused.MessageText.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task A_startup_packet_with_a_ten_kilobyte_name_is_refused_and_the_endpoint_goes_on_serving()
+    {
+        // Npgsql will not send a startup packet this large, so it is written by hand: protocol 3.0 and its parameters.
+        byte[] parameters = System.Text.Encoding.UTF8.GetBytes($"user\0vic\0database\0shop\0options\0{Choosing(new string('a', 10_240))}\0\0");
+        byte[] packet = new byte[8 + parameters.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(packet, packet.Length);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(packet.AsSpan(4), 196608);
+        parameters.CopyTo(packet, 8);
+        using (var client = new System.Net.Sockets.TcpClient())
+        {
+            await client.ConnectAsync(System.Net.IPAddress.Loopback, _served.Server.PgPort!.Value);
+            System.Net.Sockets.NetworkStream stream = client.GetStream();
+            await stream.WriteAsync(packet);
+            byte[] answer = new byte[1];
+            // The server answers with an error and closes, or closes: either way nothing else is read.
+            int read = await stream.ReadAsync(answer).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(read == 0 || answer[0] == (byte)'E');
+        }
+
+        Assert.Equal("2", await _served.SqlScalarAsync("SELECT count(*) FROM silver.orders"));
+    }
+
+    [Fact]
+    public async Task Setting_the_environment_in_a_session_is_refused_rather_than_ignored()
+    {
+        await using NpgsqlConnection prod = await ConnectAsync(null);
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(prod, "SET medallion.environment = 'dev'"));
+
+        Assert.Equal("55P02", refused.SqlState);
+        Assert.Contains("options '-c medallion.environment=<name>'", refused.MessageText, StringComparison.Ordinal);
+        Assert.Equal("2", await ScalarAsync(prod, "SELECT count(*) FROM silver.orders"));
+    }
+
+    [Fact]
+    public async Task A_masked_user_reads_devs_table_masked_as_prods()
+    {
+        await using NpgsqlConnection dev = await ConnectAsync(Choosing("dev"), "mia", "mia-secret");
+        await using NpgsqlConnection prod = await ConnectAsync(null, "mia", "mia-secret");
+
+        string inDev = await ScalarAsync(dev, "SELECT email FROM silver.orders");
+        string inProd = await ScalarAsync(prod, "SELECT email FROM silver.orders WHERE order_id = 1");
+
+        Assert.Equal("1", await ScalarAsync(dev, "SELECT count(*) FROM silver.orders"));
+        Assert.NotEqual("a@x.com", inDev);
+        Assert.Equal(inProd, inDev);
+    }
+}

@@ -34,7 +34,7 @@ public sealed partial class DeltaWriter
                 $"The Delta table at '{table.Location}' does not enable UniForm, so it has no Iceberg metadata to write.\nHelp: create it with {UniForm.EnabledFormatsProperty} = iceberg and {UniForm.IcebergCompatV2Property} = true.");
         }
 
-        return await IcebergConverter.ConvertAsync(table, snapshot, StorageResolver.ToUri(table.Location), cancellationToken).ConfigureAwait(false);
+        return await IcebergConverter.ConvertAsync(table, snapshot, Stores.ToEngineUri(table.Location), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -54,7 +54,7 @@ public sealed partial class DeltaWriter
             Snapshot snapshot = commit.Snapshot is { HasFiles: true } committed && committed.Version == commit.Version
                 ? committed
                 : await LatestAsync(table, cancellationToken).ConfigureAwait(false);
-            (IcebergMetadataFile written, bool _) = await IcebergConverter.ConvertAsync(table, snapshot, StorageResolver.ToUri(table.Location), cancellationToken).ConfigureAwait(false);
+            (IcebergMetadataFile written, bool _) = await IcebergConverter.ConvertAsync(table, snapshot, Stores.ToEngineUri(table.Location), cancellationToken).ConfigureAwait(false);
             UniFormMeter.Converted();
             LogMessages.UniFormConverted(Logger, table.Location, snapshot.Version, written.Key);
             return null;

@@ -308,12 +308,24 @@ public sealed class StorageResolver
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(location);
         int schemeLength = SchemeLength(location);
-        string scheme = location[..schemeLength].ToLowerInvariant();
-        if (scheme == "s3")
-        {
-            return "s3a" + location[schemeLength..];
-        }
+        return location[..schemeLength].Equals("s3", StringComparison.OrdinalIgnoreCase) ? "s3a" + location[schemeLength..] : AdlsUri(location, required: true)!;
+    }
 
+    /// <summary>
+    /// <paramref name="location"/> as engines outside Medallion open it from a catalog (Unity Catalog's
+    /// <c>storage_location</c>, the file paths of Iceberg metadata): <see cref="ToUri"/>, except that an <c>az://</c>
+    /// location becomes <c>abfss://container@account.dfs.core.windows.net/path</c>, the only name Hadoop's and Iceberg's
+    /// file systems know ADLS by, when its settings name the account (see <see cref="ToSparkUri"/>); without one it stays
+    /// <c>az://</c>, which DuckDB reads.
+    /// </summary>
+    public string ToEngineUri(string location) => AdlsUri(ToUri(location), required: false) ?? ToUri(location);
+
+    /// <summary>An <c>az://</c> location as its <c>abfss://</c> URI; any other location as written. Without an account: an error when <paramref name="required"/>, else null.</summary>
+    private string? AdlsUri(string location, bool required)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(location);
+        int schemeLength = SchemeLength(location);
+        string scheme = location[..schemeLength].ToLowerInvariant();
         if (scheme is not ("az" or "azure"))
         {
             return location;
@@ -321,16 +333,20 @@ public sealed class StorageResolver
 
         if (!StoreUri.TrySplit(location, out _, out string container, out string path) || container.Contains('@', StringComparison.Ordinal))
         {
-            throw new MedallionException(ErrorCode.StorageUnsupportedLocation,
-                $"The table location '{location}' is not a valid Azure Blob URI.\nHelp: write az://container/path/to/table or abfss://container@account.dfs.core.windows.net/path/to/table.");
+            return required
+                ? throw new MedallionException(ErrorCode.StorageUnsupportedLocation,
+                    $"The table location '{location}' is not a valid Azure Blob URI.\nHelp: write az://container/path/to/table or abfss://container@account.dfs.core.windows.net/path/to/table.")
+                : null;
         }
 
         Func<string, string?> settings = SettingsFor(location.TrimEnd('/'));
         string? account = NonEmpty(settings("AZURE_STORAGE_ACCOUNT")) ?? ConnectionStringValue(settings("AZURE_STORAGE_CONNECTION_STRING"), "AccountName");
         if (account is null || !account.All(char.IsAsciiLetterOrDigit))
         {
-            throw new MedallionException(ErrorCode.StorageConfigurationInvalid,
-                $"Spark reads ADLS as abfss://container@account.dfs.core.windows.net/..., but no storage account is set for '{location}'{(account is null ? string.Empty : $" ('{account}' is not an account name)")}.\nHelp: set AZURE_STORAGE_ACCOUNT (in storage_options or the environment), or write the storage as abfss://{container}@<account>.dfs.core.windows.net/{path}.");
+            return required
+                ? throw new MedallionException(ErrorCode.StorageConfigurationInvalid,
+                    $"Spark reads ADLS as abfss://container@account.dfs.core.windows.net/..., but no storage account is set for '{location}'{(account is null ? string.Empty : $" ('{account}' is not an account name)")}.\nHelp: set AZURE_STORAGE_ACCOUNT (in storage_options or the environment), or write the storage as abfss://{container}@<account>.dfs.core.windows.net/{path}.")
+                : null;
         }
 
         return $"abfss://{container}@{account.ToLowerInvariant()}.dfs.core.windows.net" + (path.Length == 0 ? string.Empty : "/" + path);

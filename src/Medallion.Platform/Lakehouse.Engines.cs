@@ -35,9 +35,10 @@ public sealed partial class Lakehouse
             ? DateTimeOffset.FromUnixTimeMilliseconds(created)
             : entry.Registered is { CreatedAt: var registered } && registered != default ? registered : snapshot.Timestamp;
         TableSummary summary = Declared(name, entry) with { Version = snapshot.Version, UpdatedAt = snapshot.Timestamp };
-        return new TableForEngines(summary, StorageResolver.ToUri(entry.Location), snapshot, columns, createdAt)
+        return new TableForEngines(summary, Project.Stores.ToEngineUri(entry.Location), snapshot, columns, createdAt)
         {
             FileAccessRefusal = FileAccessRefusal(name),
+            Location = entry.Location,
         };
     }
 

@@ -129,7 +129,7 @@ public sealed class TableCredentialIssuer
                 await RequireWriterAsync(name, table, requester.User, cancellationToken).ConfigureAwait(false);
             }
 
-            StorageCredentials? credentials = await lakehouse.Project.Stores.IssueCredentialsAsync(table.StorageUri, access, requester.User, cancellationToken).ConfigureAwait(false);
+            StorageCredentials? credentials = await lakehouse.Project.Stores.IssueCredentialsAsync(table.Location, access, requester.User, cancellationToken).ConfigureAwait(false);
             var issued = new IssuedTableCredentials(name, table.StorageUri.TrimEnd('/'), access, credentials);
             await RecordAsync(requester, name, issued.Location, access, credentials, null).ConfigureAwait(false);
             return issued;

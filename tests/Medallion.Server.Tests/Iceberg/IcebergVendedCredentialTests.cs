@@ -95,11 +95,20 @@ public sealed class IcebergAzureVendedCredentialTests(UcAzureProject project) : 
         BlobContainerClient container = WithSas(result);
 
         string location = result.GetProperty("metadata-location").GetString()!;
-        string key = location[$"az://{project.Container}/".Length..];
+        string key = location[$"abfss://{project.Container}@{Host}/".Length..];
         BinaryData content = (await container.GetBlobClient(key).DownloadContentAsync()).Value.Content;
 
         using JsonDocument read = JsonDocument.Parse(content.ToString());
         Assert.True(JsonElement.DeepEquals(read.RootElement, result.GetProperty("metadata")));
+    }
+
+    [Fact]
+    public async Task The_metadata_names_the_tables_files_by_the_abfss_uri_iceberg_file_systems_know_adls_by()
+    {
+        JsonElement result = await IcebergVending.LoadAsync(project, project.Admin);
+
+        Assert.Equal($"abfss://{project.Container}@{Host}/{project.Storage}/gold/orders_iceberg", result.GetProperty("metadata").GetProperty("location").GetString());
+        Assert.StartsWith($"abfss://{project.Container}@{Host}/", result.GetProperty("metadata-location").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -116,7 +125,7 @@ public sealed class IcebergAzureVendedCredentialTests(UcAzureProject project) : 
     [Fact]
     public async Task The_expiry_property_is_the_SASs_own()
     {
-        IReadOnlyDictionary<string, string> config = IcebergVending.Credential(await IcebergVending.LoadAsync(project, project.Admin), $"az://{project.Container}/{project.Storage}/gold/orders_iceberg");
+        IReadOnlyDictionary<string, string> config = IcebergVending.Credential(await IcebergVending.LoadAsync(project, project.Admin), $"abfss://{project.Container}@{Host}/{project.Storage}/gold/orders_iceberg");
 
         DateTimeOffset expiry = DateTimeOffset.Parse(HttpUtility.ParseQueryString(config["adls.sas-token." + Host])["se"]!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(expiry.ToUnixTimeMilliseconds() / 1000, long.Parse(config["adls.sas-token-expires-at-ms." + Host], System.Globalization.CultureInfo.InvariantCulture) / 1000);
@@ -124,7 +133,7 @@ public sealed class IcebergAzureVendedCredentialTests(UcAzureProject project) : 
 
     private BlobContainerClient WithSas(JsonElement result)
     {
-        IReadOnlyDictionary<string, string> config = IcebergVending.Credential(result, $"az://{project.Container}/{project.Storage}/gold/orders_iceberg");
+        IReadOnlyDictionary<string, string> config = IcebergVending.Credential(result, $"abfss://{project.Container}@{Host}/{project.Storage}/gold/orders_iceberg");
         return new BlobContainerClient(new Uri($"{UcStoreProject.AzuriteEndpoint}/{project.Container}"), new AzureSasCredential(config["adls.sas-token." + Host]));
     }
 }

@@ -94,9 +94,13 @@ public sealed partial class Lakehouse
     }
 
     /// <summary>The table's latest snapshot and the DuckDB query of its rows; null when it is not built.</summary>
-    private async Task<(DeltaTable Table, Snapshot Snapshot, string Relation)?> ScanRelationAsync(TableName name, CancellationToken cancellationToken)
+    private Task<(DeltaTable Table, Snapshot Snapshot, string Relation)?> ScanRelationAsync(TableName name, CancellationToken cancellationToken) =>
+        ScanLocationAsync(Find(name).Location, cancellationToken);
+
+    /// <summary>The latest snapshot of the physical table at <paramref name="location"/> and the DuckDB query of its rows; null when there is none.</summary>
+    private async Task<(DeltaTable Table, Snapshot Snapshot, string Relation)?> ScanLocationAsync(string location, CancellationToken cancellationToken)
     {
-        if (await OpenDeltaAsync(Find(name).Location, cancellationToken).ConfigureAwait(false) is not { } table)
+        if (await OpenDeltaAsync(location, cancellationToken).ConfigureAwait(false) is not { } table)
         {
             return null;
         }

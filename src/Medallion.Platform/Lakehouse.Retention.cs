@@ -16,37 +16,43 @@ public sealed partial class Lakehouse
 {
     /// <summary>
     /// Deletes the rows older than each model's <c>retention</c> (and the same rows of its quarantine table), one DELETE
-    /// commit per table that has any; the files they leave go with the table's next VACUUM. The server runs this daily.
+    /// commit per table that has any; the files they leave go with the table's next VACUUM. Every physical table of the
+    /// model is kept to it: prod's, each environment's own, the sets kept for rollback and those awaiting the janitor
+    /// (each named in its outcome, see <see cref="RetentionOutcome.Environments"/>), so no environment keeps what prod
+    /// may no longer hold. The server runs this daily.
     /// </summary>
     /// <param name="now">The moment the retention is measured from.</param>
     /// <param name="dryRun">Count the rows that would go; delete nothing.</param>
     /// <param name="cancellationToken">Stops the pass between tables.</param>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.ModelConfigInvalid"/> when a retention column is missing from its table, naming where the retention is written.</exception>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.ModelConfigInvalid"/> when a retention column is missing from prod's table, naming where the retention is written.</exception>
     public async Task<IReadOnlyList<RetentionOutcome>> ApplyRetentionAsync(DateTimeOffset now, bool dryRun = false, CancellationToken cancellationToken = default)
     {
         var outcomes = new List<RetentionOutcome>();
         DeltaWriter writer = NewWriter();
+        List<PhysicalTable> physical = await PhysicalTablesAsync(cancellationToken).ConfigureAwait(false);
         foreach (ModelDefinition model in Project.Models.Where(m => m.Config.Retention is not null))
         {
             var policy = model.Config.Retention!;
             DateTimeOffset cutoff = policy.Cutoff(now);
             var quarantine = new TableName(model.Name.Namespace, model.Name.Name + QuarantineSuffix);
-            foreach (TableName name in _tables.ContainsKey(quarantine) ? [model.Name, quarantine] : new[] { model.Name })
+            foreach (PhysicalTable table in physical.Where(t => t.Name.Equals(model.Name) || t.Name.Equals(quarantine)))
             {
-                if (await ScanRelationAsync(name, cancellationToken).ConfigureAwait(false) is not { } scan)
+                if (await ScanLocationAsync(table.Location, cancellationToken).ConfigureAwait(false) is not { } scan)
                 {
                     continue;
                 }
 
                 if (!scan.Snapshot.Schema.Fields.Any(f => string.Equals(f.Name, policy.Column, StringComparison.OrdinalIgnoreCase)))
                 {
-                    if (name.Equals(quarantine))
+                    // A quarantine table, or another environment's version of the model built before the column was
+                    // there (its own build will be checked when it is promoted): nothing dates its rows.
+                    if (table.Name.Equals(quarantine) || table.Environments.Count > 0)
                     {
                         continue;
                     }
 
                     throw new MedallionException(ErrorCode.ModelConfigInvalid,
-                        $"{policy.Location}: retention column '{policy.Column}' is not a column of {name} ({string.Join(", ", scan.Snapshot.Schema.Fields.Select(f => f.Name))}).\nHelp: name the DATE or TIMESTAMP column that dates each row.",
+                        $"{policy.Location}: retention column '{policy.Column}' is not a column of {table.Name} ({string.Join(", ", scan.Snapshot.Schema.Fields.Select(f => f.Name))}).\nHelp: name the DATE or TIMESTAMP column that dates each row.",
                         location: policy.Location);
                 }
 
@@ -61,12 +67,12 @@ public sealed partial class Lakehouse
                 }
                 else
                 {
-                    DeltaOperationResult result = await writer.DeleteAsync(Find(name).Location, predicate, cancellationToken).ConfigureAwait(false);
+                    DeltaOperationResult result = await writer.DeleteAsync(table.Location, predicate, cancellationToken).ConfigureAwait(false);
                     rows = result.RowsAffected;
                     committed = result.Committed ? result.Version : null;
                 }
 
-                outcomes.Add(new RetentionOutcome(name, policy.Column, policy.Keep, cutoff, rows, committed));
+                outcomes.Add(new RetentionOutcome(table.Name, policy.Column, policy.Keep, cutoff, rows, committed) { Environments = table.Environments });
             }
         }
 

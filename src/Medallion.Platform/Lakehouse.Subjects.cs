@@ -16,6 +16,7 @@ using Medallion.DuckDb;
 using Medallion.Engine;
 using Medallion.Pipelines;
 using Medallion.Pipelines.Privacy;
+using Medallion.Pipelines.Quality;
 using Medallion.Platform.Privacy;
 using Medallion.Storage;
 
@@ -51,33 +52,34 @@ public sealed partial class Lakehouse
         ArgumentNullException.ThrowIfNull(subject);
         HashSet<(TableName Table, string Column)> candidates = await IdentifyingColumnsAsync(cancellationToken).ConfigureAwait(false);
         List<KeyLink> links = KeyLinks(await GetGraphAsync(cancellationToken).ConfigureAwait(false));
-        var found = new Dictionary<TableName, SubjectTableMatch>();
-        var searched = new List<TableName>();
-        var versions = new Dictionary<TableName, long>();
+        var found = new Dictionary<string, SubjectTableMatch>(StringComparer.Ordinal);
+        var searched = new List<PhysicalTable>();
+        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
         var linked = new Dictionary<TableName, List<LinkedKey>>();
-        List<TableName> order = await LineageOrderAsync(cancellationToken).ConfigureAwait(false);
-        IEnumerable<TableName> toSearch = order;
+        List<PhysicalTable> order = await PhysicalTablesAsync(cancellationToken).ConfigureAwait(false);
+        IEnumerable<PhysicalTable> toSearch = order;
         // Each round follows the links one step further from the rows found so far; keys only accumulate, so the rounds
-        // end when a round adds none (bounded, for cyclic rules, by one round per link).
+        // end when a round adds none (bounded, for cyclic rules, by one round per link). A link is between tables of the
+        // project: the keys of the person's rows in any physical table of the parent select rows in every one of the child.
         for (int round = 0; round <= links.Count; round++)
         {
-            foreach (TableName name in toSearch)
+            foreach (PhysicalTable target in toSearch)
             {
-                if (await ScanRelationAsync(name, cancellationToken).ConfigureAwait(false) is not { } scan)
+                if (await ScanLocationAsync(target.Location, cancellationToken).ConfigureAwait(false) is not { } scan)
                 {
                     continue;
                 }
 
                 if (round == 0)
                 {
-                    searched.Add(name);
-                    versions[name] = scan.Snapshot.Version;
+                    searched.Add(target);
+                    versions[target.Location] = scan.Snapshot.Version;
                 }
 
-                IReadOnlyList<LinkedKey> keys = linked.TryGetValue(name, out List<LinkedKey>? k) ? k.Where(key => scan.Snapshot.Schema.Find(key.Column) is not null).ToList() : [];
-                if (await MatchTableAsync(name, scan.Snapshot, scan.Relation, subject, candidates, keys, cancellationToken).ConfigureAwait(false) is { } match)
+                IReadOnlyList<LinkedKey> keys = linked.TryGetValue(target.Name, out List<LinkedKey>? k) ? k.Where(key => scan.Snapshot.Schema.Find(key.Column) is not null).ToList() : [];
+                if (await MatchTableAsync(target.Name, scan.Snapshot, scan.Relation, subject, candidates, keys, cancellationToken).ConfigureAwait(false) is { } match)
                 {
-                    found[name] = match;
+                    found[target.Location] = match with { Location = target.Location, Environments = target.Environments };
                 }
             }
 
@@ -89,11 +91,102 @@ public sealed partial class Lakehouse
             }
 
             linked = next;
-            toSearch = order.Where(changed.Contains).ToList();
+            toSearch = order.Where(t => changed.Contains(t.Name)).ToList();
         }
 
-        return new SubjectSearch(subject, [.. order.Where(found.ContainsKey).Select(t => found[t])], searched) { Versions = versions };
+        return new SubjectSearch(subject, [.. order.Where(t => found.ContainsKey(t.Location)).Select(t => found[t.Location])], [.. searched.Where(t => t.Environments.Count == 0).Select(t => t.Name)])
+        {
+            SearchedElsewhere = [.. searched.Where(t => t.Environments.Count > 0).Select(t => SubjectTableMatch.Display(t.Name, t.Environments))],
+            Versions = versions,
+        };
     }
+
+    /// <summary>
+    /// One physical Delta table of a table of the project: prod's (at the location prod's pointers give, with no
+    /// <paramref name="Environments"/>), or another that still holds a version of it.
+    /// </summary>
+    /// <param name="Name">The table of the project it is a version of.</param>
+    /// <param name="Location">Where it is.</param>
+    /// <param name="Environments">What points at it besides prod (<c>dev</c>, <c>prod~previous</c>), or <see cref="Unpointed"/>; empty for prod's.</param>
+    private sealed record PhysicalTable(TableName Name, string Location, IReadOnlyList<string> Environments);
+
+    /// <summary>How a report names a physical table no environment points at any more, which the janitor has not removed yet.</summary>
+    public const string Unpointed = "unpointed, awaiting janitor";
+
+    /// <summary>
+    /// Every physical table of the project's tables, in lineage order (<see cref="LineageOrderAsync"/>): prod's, then for
+    /// each model every other table an environment (a kept previous set included) points at or that lost its last pointer
+    /// and awaits the janitor (the catalog's <c>environment_tables</c>), each with its quarantine table beside it, each
+    /// once however many environments point at it. Within one table of the project, a table that reads files of another
+    /// (a shallow clone) comes first: erasing it rewrites its rows into its own folder before the erasure of the table it
+    /// was cloned from deletes the files it named.
+    /// </summary>
+    private async Task<List<PhysicalTable>> PhysicalTablesAsync(CancellationToken cancellationToken)
+    {
+        List<TableName> order = await LineageOrderAsync(cancellationToken).ConfigureAwait(false);
+        var others = new Dictionary<string, (TableName Name, SortedSet<string> Environments)>(StringComparer.Ordinal);
+        if (_catalog is not null)
+        {
+            var prods = new HashSet<string>(order.Select(n => Find(n).Location), StringComparer.Ordinal);
+            void Add(TableName model, string? pointer, string environment)
+            {
+                TableName quarantine = QuarantineTable.Of(model);
+                foreach ((TableName name, string location) in new[]
+                {
+                    (model, ModelTables.Resolve(Project, model, pointer)),
+                    (quarantine, pointer is null ? ModelTables.Resolve(Project, quarantine, null) : ModelTables.Resolve(Project, quarantine, pointer + QuarantineSuffix)),
+                })
+                {
+                    if (!_tables.ContainsKey(name) || !Reader.CanRead(name) || prods.Contains(location))
+                    {
+                        continue;
+                    }
+
+                    if (!others.TryGetValue(location, out var other))
+                    {
+                        others[location] = other = (_tables.Keys.First(k => k.Equals(name)), new SortedSet<string>(StringComparer.Ordinal));
+                    }
+
+                    other.Environments.Add(environment);
+                }
+            }
+
+            foreach (ModelStateRecord state in await _catalog.Environments.ListAllModelStatesAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Add(state.Model, state.Location, state.Environment);
+            }
+
+            foreach (EnvironmentTableRecord table in await _catalog.Environments.ListTablesAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (table.UnpointedAt is not null)
+                {
+                    Add(table.Model, table.Location, Unpointed);
+                }
+            }
+        }
+
+        var tables = new List<PhysicalTable>();
+        foreach (TableName name in order)
+        {
+            var versions = new List<(PhysicalTable Table, bool Clone)>();
+            foreach (PhysicalTable table in others.Where(o => o.Value.Name.Equals(name)).OrderBy(o => o.Key, StringComparer.Ordinal)
+                .Select(o => new PhysicalTable(name, o.Key, [.. o.Value.Environments]))
+                .Prepend(new PhysicalTable(name, Find(name).Location, [])))
+            {
+                versions.Add((table, await ReadsOtherTablesFilesAsync(table.Location, cancellationToken).ConfigureAwait(false)));
+            }
+
+            // OrderBy is stable: prod's first among the clones and among the others.
+            tables.AddRange(versions.OrderBy(v => v.Clone ? 0 : 1).Select(v => v.Table));
+        }
+
+        return tables;
+    }
+
+    /// <summary>Whether the table's newest version names a data file outside its own folder (a shallow clone's).</summary>
+    private async Task<bool> ReadsOtherTablesFilesAsync(string location, CancellationToken cancellationToken) =>
+        await OpenDeltaAsync(location, cancellationToken).ConfigureAwait(false) is { } table
+        && (await table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Files.Any(f => f.ExternalPath is not null);
 
     /// <summary>A model column that must hold a key of another table (its <c>relationships</c> rule), and the same for the model's quarantine table.</summary>
     private sealed record KeyLink(TableName Child, string Column, TableName Parent, string ParentColumn);
@@ -190,13 +283,17 @@ public sealed partial class Lakehouse
     public const int MaxErasurePasses = 3;
 
     /// <summary>
-    /// Erases a person: in every table <see cref="FindSubjectAsync"/> finds them, in lineage order (sources, then each
+    /// Erases a person: in every physical table <see cref="FindSubjectAsync"/> finds them (prod's, each environment's own,
+    /// the sets kept for rollback, and those awaiting the janitor), in lineage order (sources, then each
     /// model after what it reads, quarantine tables after their model, so no model rebuilt in between can bring rows back
     /// from an upstream not yet erased), the rows are deleted or, where the model says <c>erasure: anonymize</c>, their
     /// identifying and classified columns set to NULL, rewriting the files that held them. Then every data file of an older
     /// version that still holds the person is removed and recorded in the table's <c>_erasures/</c>, so time travel to
     /// those versions fails with <see cref="ErrorCode.DeltaFileErased"/> naming this erasure instead of showing the person.
-    /// The report is saved under <see cref="ErasureReportFolder"/>.
+    /// A shallow clone is erased before the table it was cloned from: its rows are rewritten into its own folder, and the
+    /// files of the other table its older versions named that held the person are recorded in its own <c>_erasures/</c>
+    /// (the other table's erasure deletes them), so its older versions fail naming this erasure too. The report is saved
+    /// under <see cref="ErasureReportFolder"/>.
     /// </summary>
     /// <remarks>
     /// A run (of the scheduler, or <c>medallion run</c> in another process) that read a table before its erasure may
@@ -223,12 +320,12 @@ public sealed partial class Lakehouse
         for (int pass = 1; ; pass++)
         {
             // Each table's version once this pass is done with it: its erasure's commit, or the version searched.
-            var left = new Dictionary<TableName, long>(search.Versions);
+            var left = new Dictionary<string, long>(search.Versions, StringComparer.Ordinal);
             foreach (SubjectTableMatch match in search.Tables)
             {
                 ErasedTable erased = await EraseFromTableAsync(writer, match, id, started, dryRun, cancellationToken).ConfigureAwait(false);
                 tables.Add(erased);
-                left[match.Table] = erased.CommittedVersion ?? match.Version;
+                left[match.Location] = erased.CommittedVersion ?? match.Version;
             }
 
             if (dryRun)
@@ -253,7 +350,7 @@ public sealed partial class Lakehouse
             if (pass == MaxErasurePasses)
             {
                 throw new MedallionException(ErrorCode.SubjectErasureUnconfirmed,
-                    $"The erasure of {subject} found the person again after {pass} passes, in {string.Join(", ", search.Tables.Select(t => t.Table))}: something keeps writing them back."
+                    $"The erasure of {subject} found the person again after {pass} passes, in {string.Join(", ", search.Tables.Select(t => t.DisplayName))}: something keeps writing them back."
                     + "\nHelp: a source still holds the person (erase them there, or stop its ingestion), then run the erasure again; what was erased stays erased.");
             }
         }
@@ -262,20 +359,20 @@ public sealed partial class Lakehouse
         return dryRun ? report : report with { SavedTo = await RecordErasureAsync(report, cancellationToken).ConfigureAwait(false) };
     }
 
-    /// <summary>One table of an erasure pass: its rows of the person deleted or anonymised, and the older files that still hold them removed.</summary>
+    /// <summary>One physical table of an erasure pass: its rows of the person deleted or anonymised, and the older files that still hold them removed.</summary>
     private async Task<ErasedTable> EraseFromTableAsync(DeltaWriter writer, SubjectTableMatch match, string id, DateTimeOffset started, bool dryRun, CancellationToken cancellationToken)
     {
-        Entry entry = Find(match.Table);
-        DeltaTable table = await OpenDeltaAsync(entry.Location, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"{match.Table} held the person a moment ago and now has no Delta log at {entry.Location}.");
+        string location = match.Location;
+        DeltaTable table = await OpenDeltaAsync(location, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"{match.DisplayName} held the person a moment ago and now has no Delta log at {location}.");
         long rows = match.Rows.Count;
         long? committed = null;
         IReadOnlySet<string> rewritten = new HashSet<string>();
         if (!dryRun)
         {
             DeltaOperationResult result = match.Policy == ErasurePolicy.Anonymize
-                ? await writer.UpdateAsync(entry.Location, match.Anonymization, match.FoundRowsPredicate, purge: true, cancellationToken).ConfigureAwait(false)
-                : await writer.DeleteAsync(entry.Location, match.FoundRowsPredicate, purge: true, cancellationToken).ConfigureAwait(false);
+                ? await writer.UpdateAsync(location, match.Anonymization, match.FoundRowsPredicate, purge: true, cancellationToken).ConfigureAwait(false)
+                : await writer.DeleteAsync(location, match.FoundRowsPredicate, purge: true, cancellationToken).ConfigureAwait(false);
             rows = result.RowsAffected;
             committed = result.Version;
             if (result.Committed)
@@ -286,11 +383,14 @@ public sealed partial class Lakehouse
 
         Snapshot after = await table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         List<string> holding = await FilesHoldingAsync(table, after, match.Predicate, live: dryRun, rewritten, cancellationToken).ConfigureAwait(false);
-        VersionRange? unreadable = holding.Count == 0 ? null : await VersionsReferencingAsync(table, holding, dryRun ? after.Version + 1 : committed!.Value, cancellationToken).ConfigureAwait(false);
-        if (!dryRun && holding.Count > 0)
+        // A shallow clone's files of another table, named by absolute path: recorded here, deleted by that table's erasure.
+        List<string> others = await OtherTablesFilesHoldingAsync(table, after, match.Predicate, live: dryRun, rewritten, cancellationToken).ConfigureAwait(false);
+        List<string> unreadableBy = [.. holding, .. others];
+        VersionRange? unreadable = unreadableBy.Count == 0 ? null : await VersionsReferencingAsync(table, unreadableBy, dryRun ? after.Version + 1 : committed!.Value, cancellationToken).ConfigureAwait(false);
+        if (!dryRun && unreadableBy.Count > 0)
         {
             // The record goes first: a reader must never meet a missing file without the erasure that explains it.
-            await ErasedFiles.WriteAsync(table.Store, id, started, committed!.Value, holding, cancellationToken).ConfigureAwait(false);
+            await ErasedFiles.WriteAsync(table.Store, id, started, committed!.Value, unreadableBy, cancellationToken).ConfigureAwait(false);
             foreach (string key in holding)
             {
                 await table.Store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
@@ -298,11 +398,54 @@ public sealed partial class Lakehouse
 
             // The older commits' add statistics (a min or max may be the person's identifier), checkpoints and change
             // data files still hold the person: the erasure's commit becomes the oldest version the table keeps.
-            await writer.ForgetHistoryBeforeAsync(entry.Location, committed.Value, cancellationToken).ConfigureAwait(false);
+            await writer.ForgetHistoryBeforeAsync(location, committed.Value, cancellationToken).ConfigureAwait(false);
             unreadable = new VersionRange(0, committed.Value - 1);
         }
 
-        return new ErasedTable(match.Table.ToString(), match.Policy == ErasurePolicy.Anonymize ? "anonymize" : "delete", match.MatchedColumns, rows, committed, holding, unreadable);
+        return new ErasedTable(match.DisplayName, match.Policy == ErasurePolicy.Anonymize ? "anonymize" : "delete", match.MatchedColumns, rows, committed, holding, unreadable)
+        {
+            Environments = match.Environments.Count == 0 ? null : match.Environments,
+        };
+    }
+
+    /// <summary>
+    /// The files outside the table's own folder (a shallow clone's <c>add</c>s name them by absolute path) that a version
+    /// other than <paramref name="snapshot"/> (or, with <paramref name="live"/>, any) names and that hold a row matching
+    /// <paramref name="predicate"/>, or are gone already; as the log names them. The <paramref name="known"/> ones hold
+    /// such a row without being read. Clones are made on local lakes only, so a URI is left alone.
+    /// </summary>
+    private async Task<List<string>> OtherTablesFilesHoldingAsync(DeltaTable table, Snapshot snapshot, string predicate, bool live, IReadOnlySet<string> known, CancellationToken cancellationToken)
+    {
+        var current = new HashSet<string>(live ? [] : snapshot.Files.Select(f => f.Path), StringComparer.Ordinal);
+        var paths = new SortedSet<string>(StringComparer.Ordinal);
+        await foreach (CommitEntry commit in table.GetHistoryAsync(cancellationToken).ConfigureAwait(false))
+        {
+            foreach (AddFile add in commit.Actions.OfType<AddFile>())
+            {
+                if (add.Path.StartsWith("file:", StringComparison.Ordinal) || add.Path.StartsWith('/'))
+                {
+                    paths.Add(add.Path);
+                }
+            }
+        }
+
+        var holding = new List<string>();
+        foreach (string path in paths.Where(p => !current.Contains(p)))
+        {
+            string local = path.StartsWith("file:", StringComparison.Ordinal) ? new Uri(path).LocalPath : Uri.UnescapeDataString(path);
+            if (local.StartsWith(Path.TrimEndingDirectorySeparator(table.Store.Location) + "/", StringComparison.Ordinal))
+            {
+                continue; // The table's own file, named by absolute path: FilesHoldingAsync's.
+            }
+
+            // A file already gone (its table's erasure ran first) is recorded too: a reader meets the erasure, not a missing file.
+            if (known.Contains(path) || !File.Exists(local) || await FileHoldsAsync(local, predicate, cancellationToken).ConfigureAwait(false))
+            {
+                holding.Add(path);
+            }
+        }
+
+        return holding;
     }
 
     /// <summary>Waits until no run that started before <paramref name="passEnded"/> is running (the catalog's runs: the scheduler's and the CLI's).</summary>
@@ -605,27 +748,30 @@ public sealed partial class Lakehouse
         await mirror.FetchAsync(candidates, cancellationToken).ConfigureAwait(false);
         foreach (string key in candidates)
         {
-            string path = DuckDbConnection.QuoteLiteral(mirror.PathOf(key));
-            using DuckDbCommand command = Connection.CreateCommand();
-            try
+            if (await FileHoldsAsync(mirror.PathOf(key), predicate, cancellationToken).ConfigureAwait(false))
             {
-                command.CommandText = $"SELECT EXISTS (SELECT 1 FROM read_parquet({path}) AS t WHERE {predicate})";
-                if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
-                {
-                    holding.Add(key);
-                }
-            }
-            catch (DuckDbException)
-            {
-                // An older file may lack a column the predicate names (the schema grew since): test the columns it has.
-                if (await HoldsByColumnsPresentAsync(path, predicate, cancellationToken).ConfigureAwait(false))
-                {
-                    holding.Add(key);
-                }
+                holding.Add(key);
             }
         }
 
         return holding;
+    }
+
+    /// <summary>Whether the local Parquet file at <paramref name="path"/> holds a row matching <paramref name="predicate"/>.</summary>
+    private async Task<bool> FileHoldsAsync(string path, string predicate, CancellationToken cancellationToken)
+    {
+        string quoted = DuckDbConnection.QuoteLiteral(path);
+        using DuckDbCommand command = Connection.CreateCommand();
+        try
+        {
+            command.CommandText = $"SELECT EXISTS (SELECT 1 FROM read_parquet({quoted}) AS t WHERE {predicate})";
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+        }
+        catch (DuckDbException)
+        {
+            // An older file may lack a column the predicate names (the schema grew since): test the columns it has.
+            return await HoldsByColumnsPresentAsync(quoted, predicate, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Whether a file holds the person, with the predicate's conditions on columns the file lacks dropped.</summary>
@@ -675,15 +821,15 @@ public sealed partial class Lakehouse
         return new HashSet<string>();
     }
 
-    /// <summary>The latest version of every built table of the project.</summary>
-    private async Task<Dictionary<TableName, long>> CurrentVersionsAsync(CancellationToken cancellationToken)
+    /// <summary>The latest version of every built physical table of the project, by location.</summary>
+    private async Task<Dictionary<string, long>> CurrentVersionsAsync(CancellationToken cancellationToken)
     {
-        var versions = new Dictionary<TableName, long>();
-        foreach (TableName name in TableNames)
+        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (PhysicalTable physical in await PhysicalTablesAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (await OpenDeltaAsync(Find(name).Location, cancellationToken).ConfigureAwait(false) is { } table)
+            if (await OpenDeltaAsync(physical.Location, cancellationToken).ConfigureAwait(false) is { } table)
             {
-                versions[name] = (await table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Version;
+                versions[physical.Location] = (await table.GetSnapshotAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Version;
             }
         }
 

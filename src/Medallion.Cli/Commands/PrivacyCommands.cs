@@ -151,9 +151,9 @@ internal static class PrivacyCommands
                 return 0;
             }
 
-            await output.WriteLineAsync($"{subject}: {search.Tables.Sum(t => t.Rows.Count)} row(s) in {search.Tables.Count} of {search.Searched.Count} tables").ConfigureAwait(false);
+            await output.WriteLineAsync($"{subject}: {search.Tables.Sum(t => t.Rows.Count)} row(s) in {search.Tables.Count} of {search.Searched.Count + search.SearchedElsewhere.Count} tables").ConfigureAwait(false);
             TextTable.Write(output, ["table", "rows", "found by", "on erasure"], [false, true, false, false],
-                search.Tables.Select(t => new[] { t.Table.ToString(), t.Rows.Count.ToString(CultureInfo.InvariantCulture), string.Join(", ", t.MatchedColumns), t.Policy == ErasurePolicy.Anonymize ? "anonymize" : "delete" }).ToList());
+                search.Tables.Select(t => new[] { t.DisplayName, t.Rows.Count.ToString(CultureInfo.InvariantCulture), string.Join(", ", t.MatchedColumns), t.Policy == ErasurePolicy.Anonymize ? "anonymize" : "delete" }).ToList());
             return 0;
         });
         return command;
@@ -258,7 +258,7 @@ internal static class PrivacyCommands
             TextTable.Write(output, ["table", "column", "keep", "before", parsed.GetValue(dryRun) ? "rows to delete" : "rows deleted", "version"], [false, false, false, false, true, true],
                 outcomes.Select(o => new[]
                 {
-                    o.Table.ToString(), o.Column, o.Keep, JsonReport.FormatTime(o.Cutoff), o.Rows.ToString(CultureInfo.InvariantCulture), o.CommittedVersion?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                    o.DisplayName, o.Column, o.Keep, JsonReport.FormatTime(o.Cutoff), o.Rows.ToString(CultureInfo.InvariantCulture), o.CommittedVersion?.ToString(CultureInfo.InvariantCulture) ?? "-",
                 }).ToList());
             return 0;
         });
@@ -274,6 +274,12 @@ internal static class PrivacyCommands
         {
             json.WriteStartObject();
             JsonReport.String(json, "table", table.Table.ToString());
+            if (table.Environments.Count > 0)
+            {
+                // Another physical table than prod's: what points at it (an environment, a kept set, the janitor's wait).
+                JsonReport.Strings(json, "environments", table.Environments);
+            }
+
             JsonReport.Number(json, "version", table.Version);
             JsonReport.Strings(json, "matched_columns", table.MatchedColumns);
             json.WriteStartArray("rows");
@@ -314,7 +320,7 @@ internal static class PrivacyCommands
                 {
                     text.Write(string.Join(",", new[]
                     {
-                        table.Table.ToString(), (r + 1).ToString(CultureInfo.InvariantCulture), value.Column, value.Description ?? string.Empty,
+                        table.DisplayName, (r + 1).ToString(CultureInfo.InvariantCulture), value.Column, value.Description ?? string.Empty,
                         value.Classification ?? string.Empty, value.Value is null ? string.Empty : Convert.ToString(value.Value, CultureInfo.InvariantCulture) ?? string.Empty,
                     }.Select(Csv)));
                     text.Write('\n');

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Text.Json.Serialization;
 
 namespace Medallion.Platform.Privacy;
 
@@ -32,7 +33,7 @@ public sealed record ErasureReport(
 }
 
 /// <summary>What an erasure did to one table.</summary>
-/// <param name="Table">The table, <c>namespace.name</c>.</param>
+/// <param name="Table">The table, <c>namespace.name</c>, followed for a physical table other than prod's by what points at it (<see cref="Environments"/>).</param>
 /// <param name="Action"><c>delete</c> or <c>anonymize</c>.</param>
 /// <param name="MatchedColumns">The columns that identified the person.</param>
 /// <param name="Rows">Rows deleted or anonymised.</param>
@@ -46,7 +47,16 @@ public sealed record ErasedTable(
     long Rows,
     long? CommittedVersion,
     IReadOnlyList<string> RemovedFiles,
-    VersionRange? UnreadableVersions);
+    VersionRange? UnreadableVersions)
+{
+    /// <summary>
+    /// What points at the physical table erased when it is not prod's (then <see cref="Table"/> names them too, as in
+    /// <c>silver.customers (dev)</c>): environments, kept previous sets (<c>prod~previous</c>), or
+    /// <see cref="Lakehouse.Unpointed"/>; null for prod's table, whose entry keeps its earlier shape.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Environments { get; init; }
+}
 
 /// <summary>A range of table versions, both ends included.</summary>
 /// <param name="First">The first version.</param>

@@ -64,7 +64,7 @@ internal sealed partial class HousekeepingPass : IAsyncDisposable
                     : [], cancellationToken).ConfigureAwait(false);
             foreach (RetentionOutcome outcome in rows.Where(o => o.Rows > 0))
             {
-                LogDeleted(_log, outcome.Table, outcome.Rows, outcome.Keep, outcome.CommittedVersion);
+                LogDeleted(_log, outcome.DisplayName, outcome.Rows, outcome.Keep, outcome.CommittedVersion);
             }
 
             RunPruning? pruned = await StepAsync<RunPruning?>("run history", null, async () =>
@@ -175,7 +175,7 @@ internal sealed partial class HousekeepingPass : IAsyncDisposable
     }
 
     [LoggerMessage(EventId = 9601, Level = LogLevel.Information, Message = "Retention deleted {Rows} rows of {Table} older than {Keep} (version {Version})")]
-    private static partial void LogDeleted(ILogger log, TableName table, long rows, string keep, long? version);
+    private static partial void LogDeleted(ILogger log, string table, long rows, string keep, long? version);
 
     [LoggerMessage(EventId = 9602, Level = LogLevel.Error, Message = "The housekeeping pass failed at its {Step} step; it tries again in {Interval}")]
     private static partial void LogFailed(ILogger log, string step, TimeSpan interval, Exception exception);

@@ -325,7 +325,7 @@ public sealed class SubjectErasureTests : IDisposable
             """);
 
     /// <summary>Rows of a relation whose text (every column, cast) holds the person's CPF or e-mails.</summary>
-    private static async Task<long> CountPersonAsync(DuckDbConnection connection, string relation)
+    internal static async Task<long> CountPersonAsync(DuckDbConnection connection, string relation)
     {
         using DuckDbCommand command = connection.CreateCommand();
         string text = "lower(CAST(t AS VARCHAR))";

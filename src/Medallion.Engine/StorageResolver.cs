@@ -75,7 +75,7 @@ public sealed class StorageResolver
         "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN",
         "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_SERVICE_ACCOUNT_KEY", "STORAGE_EMULATOR_HOST",
         // Temporary credentials other engines get for a table (IssueCredentialsAsync).
-        CredentialLifetime.SettingName, "MEDALLION_CREDENTIAL_ROLE_ARN", "MEDALLION_CREDENTIAL_EXTERNAL_ID", "AWS_ENDPOINT_URL_STS", "MEDALLION_AZURE_SAS_SCOPE",
+        CredentialLifetime.SettingName, "MEDALLION_CREDENTIAL_ROLE_ARN", "MEDALLION_CREDENTIAL_EXTERNAL_ID", "AWS_ENDPOINT_URL_STS", "MEDALLION_AZURE_SAS_SCOPE", "MEDALLION_GCS_STS_ENDPOINT",
     ];
 
     /// <summary>
@@ -139,7 +139,7 @@ public sealed class StorageResolver
     /// <summary>
     /// Issues short-lived credentials limited to the objects under <paramref name="location"/> (a table's root), for
     /// another engine that reads (or writes) its files itself, from the settings of its store: S3 through STS AssumeRole,
-    /// Azure through a SAS, where the registered kind of store can (<see cref="IStorageCredentialIssuer"/>).
+    /// Azure through a SAS, GCS a downscoped token, where the registered kind of store can (<see cref="IStorageCredentialIssuer"/>).
     /// </summary>
     /// <param name="location">A table's root: a local path or a URI.</param>
     /// <param name="access">What the credentials allow.</param>

@@ -53,16 +53,14 @@ public sealed class GcsObjectStore : RemoteObjectStore
             {
                 BaseUri = _options.Endpoint is null ? null : new Uri(_root, "storage/v1/").ToString(),
                 UnauthenticatedAccess = _options.Anonymous,
-                GoogleCredential = await NamedCredentialAsync().ConfigureAwait(false),
+                GoogleCredential = await GcsCredentials.NamedAsync(_options, CancellationToken.None).ConfigureAwait(false),
             };
             client = await builder.BuildAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException or Newtonsoft.Json.JsonException or System.Text.Json.JsonException)
         {
             // The library's message may quote the credentials: say only which setting to fix.
-            string source = _options.CredentialsJson is not null ? "GOOGLE_SERVICE_ACCOUNT_KEY is not the content of a Google credentials file"
-                : _options.CredentialsPath is not null ? $"the file '{_options.CredentialsPath}' (GOOGLE_APPLICATION_CREDENTIALS) cannot be read or is not a Google credentials file"
-                : "no Application Default Credentials were found (no GOOGLE_APPLICATION_CREDENTIALS, no gcloud login, no metadata server)";
+            string source = GcsCredentials.Problem(_options);
             throw new MedallionException(ErrorCode.StorageConfigurationInvalid,
                 $"No Google credentials for '{Location}': {source}.\nHelp: set GOOGLE_APPLICATION_CREDENTIALS to a service account key file, or GOOGLE_SERVICE_ACCOUNT_KEY to its content, or run with a service account (GKE workload identity); for an emulator set {GcsStoreOptions.EmulatorHostSettingName}.",
                 e, isTransient: false);
@@ -71,25 +69,6 @@ public sealed class GcsObjectStore : RemoteObjectStore
         // One attempt of a request (a chunk of an upload) may take this long; the library retries idempotent requests.
         client.Service.HttpClient.Timeout = _options.RequestTimeout;
         return client;
-    }
-
-    /// <summary>
-    /// The credential a setting names (a file's content), or null for Application Default Credentials. The file's own
-    /// <c>type</c> says what it holds, as for Application Default Credentials: a service account key, gcloud's user
-    /// credentials, an impersonation or workload identity federation configuration.
-    /// </summary>
-    private async Task<Google.Apis.Auth.OAuth2.GoogleCredential?> NamedCredentialAsync()
-    {
-        string? json = _options.CredentialsJson ?? (_options.CredentialsPath is { } path ? await File.ReadAllTextAsync(path).ConfigureAwait(false) : null);
-        if (json is null)
-        {
-            return null;
-        }
-
-        using var document = System.Text.Json.JsonDocument.Parse(json);
-        string type = document.RootElement.TryGetProperty("type", out System.Text.Json.JsonElement t) && t.ValueKind == System.Text.Json.JsonValueKind.String
-            ? t.GetString()! : throw new ArgumentException("The credentials have no type.");
-        return Google.Apis.Auth.OAuth2.CredentialFactory.FromJson(json, type);
     }
 
     /// <summary>The client, built on the first request; credentials that could not be found then are reported on every request.</summary>

@@ -18,12 +18,9 @@ public sealed class GcsStoreProvider : IObjectStoreProvider, IStorageCredentialI
 
     /// <inheritdoc />
     /// <remarks>
-    /// Always refused: a token limited to a table's prefix is a downscoped token (a Credential Access Boundary exchanged
-    /// at Google's STS), which the .NET Google auth library does not make, and an unlimited token would reach the whole
-    /// lake.
+    /// A downscoped token: the server's own token exchanged at Google's STS under a Credential Access Boundary limited to
+    /// the location's folder (<see cref="GcsAccessBoundary"/>); see <see cref="GcsCredentialIssuer"/> for its settings.
     /// </remarks>
     public Task<StorageCredentials> IssueCredentialsAsync(string location, StorageAccess access, string requester, Func<string, string?> settings, CancellationToken cancellationToken) =>
-        throw new MedallionException(ErrorCode.StorageCredentialsUnsupported,
-            $"No temporary credentials are issued for '{location}': a Google Cloud Storage token limited to one table is a downscoped token (a Credential Access Boundary), which this server cannot make, and an unlimited one would reach every table of the bucket.\n"
-            + "Help: read the table through the SQL endpoint, or give the engine its own service account with access to the bucket.");
+        GcsCredentialIssuer.IssueAsync(location, access, settings, TimeProvider.System, cancellationToken);
 }

@@ -7,7 +7,7 @@ namespace Medallion.Storage;
 /// <summary>
 /// A kind of object store (an <see cref="IObjectStoreProvider"/>) that can issue short-lived credentials limited to a
 /// location, so another engine reads (or writes) a table's files without the lake's own keys: S3 through STS
-/// AssumeRole with a session policy, Azure through a shared access signature.
+/// AssumeRole with a session policy, Azure through a shared access signature, GCS a token downscoped by Google's STS.
 /// </summary>
 public interface IStorageCredentialIssuer
 {

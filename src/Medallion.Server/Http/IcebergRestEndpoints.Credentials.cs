@@ -20,7 +20,7 @@ namespace Medallion.Server.Http;
 /// <remarks>
 /// The header's other mechanisms (<c>remote-signing</c>, or one a newer client knows) are ignored, as the specification
 /// lets a server supply access "via any or none of the requested mechanisms". So are stores that cannot vend (a local
-/// table, GCS, a store without a role or key to sign with): the table is answered without credentials and the client reads
+/// table, a store without a role, key or credentials to issue from): the table is answered without credentials and the client reads
 /// with its own, the refusal being on record in the audit.
 /// </remarks>
 internal static partial class IcebergRestEndpoints

@@ -29,7 +29,7 @@ internal static partial class UnityCatalogEndpoints
         uc.MapPost("/temporary-table-credentials", TableCredentialsAsync)
             .WithName("UnityCatalogTemporaryTableCredentials").Produces<UcTemporaryCredentials>()
             .ProducesUcErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status501NotImplemented, StatusCodes.Status503ServiceUnavailable)
-            .WithDescription("Unity Catalog's generateTemporaryTableCredentials: {table_id, operation: READ|READ_WRITE} gives short-lived credentials limited to the table's files (S3 through STS, Azure a SAS; none for a local table). "
+            .WithDescription("Unity Catalog's generateTemporaryTableCredentials: {table_id, operation: READ|READ_WRITE} gives short-lived credentials limited to the table's files (S3 through STS, Azure a SAS, GCS a downscoped token; none for a local table). "
                 + "READ needs the whole table unmasked (a reader through masks, a row filter or some columns is refused with PERMISSION_DENIED and sent to the SQL endpoint), READ_WRITE an admin; each is audited.");
         uc.MapPost("/temporary-path-credentials", PathCredentialsAsync)
             .WithName("UnityCatalogTemporaryPathCredentials").Produces<UcTemporaryCredentials>()

@@ -26,9 +26,9 @@ public sealed class IcebergS3VendedCredentialTests(UcS3Project project) : IClass
 
         string location = result.GetProperty("metadata-location").GetString()!;
         using GetObjectResponse metadata = await client.GetObjectAsync(UcStoreProject.Bucket, location[$"s3://{UcStoreProject.Bucket}/".Length..]);
-        using JsonDocument read = JsonDocument.Parse(await new StreamReader(metadata.ResponseStream).ReadToEndAsync());
+        string read = await new StreamReader(metadata.ResponseStream).ReadToEndAsync();
 
-        Assert.True(JsonElement.DeepEquals(read.RootElement, result.GetProperty("metadata")));
+        IcebergVending.AssertIsTheMetadata(result, read);
     }
 
     [Fact]
@@ -36,11 +36,9 @@ public sealed class IcebergS3VendedCredentialTests(UcS3Project project) : IClass
     {
         long before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         JsonElement result = await IcebergVending.LoadAsync(project, project.Admin);
-        IReadOnlyDictionary<string, string> credential = IcebergVending.Credential(result, $"s3://{UcStoreProject.Bucket}/{project.Storage}/gold/orders_iceberg");
-        Dictionary<string, string> config = result.GetProperty("config").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+        IReadOnlyDictionary<string, string> credential = IcebergVending.CredentialAlsoInConfig(result, $"s3://{UcStoreProject.Bucket}/{project.Storage}/gold/orders_iceberg");
 
         Assert.Equal(["s3.access-key-id", "s3.secret-access-key", "s3.session-token", "s3.session-token-expires-at-ms"], credential.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(credential.OrderBy(p => p.Key, StringComparer.Ordinal), config.OrderBy(p => p.Key, StringComparer.Ordinal));
         Assert.InRange(long.Parse(credential["s3.session-token-expires-at-ms"], System.Globalization.CultureInfo.InvariantCulture), before + 19 * 60_000, before + 21 * 60_000);
     }
 
@@ -138,6 +136,58 @@ public sealed class IcebergAzureVendedCredentialTests(UcAzureProject project) : 
     }
 }
 
+/// <summary>
+/// loadTable's vended credentials for a UniForm table on the GCS test server: GCSFileIO's <c>gcs.oauth2.token</c> is a
+/// downscoped token that reads the table's metadata file, with <c>gcs.oauth2.token-expires-at</c>, in both
+/// <c>config</c> and <c>storage-credentials</c>, exchanged under a read boundary of the table's folder.
+/// </summary>
+public sealed class IcebergGcsVendedCredentialTests(UcGcsProject project) : IClassFixture<UcGcsProject>
+{
+    [Fact]
+    public async Task The_vended_token_reads_the_metadata_file_the_answer_names()
+    {
+        JsonElement result = await IcebergVending.LoadAsync(project, project.Admin);
+        IReadOnlyDictionary<string, string> config = IcebergVending.Credential(result, $"gs://{UcStoreProject.Bucket}/{project.Storage}/gold/orders_iceberg");
+        using Google.Cloud.Storage.V1.StorageClient client = project.ClientWith(config["gcs.oauth2.token"]);
+
+        string location = result.GetProperty("metadata-location").GetString()!;
+        using var metadata = new MemoryStream();
+        await client.DownloadObjectAsync(UcStoreProject.Bucket, location[$"gs://{UcStoreProject.Bucket}/".Length..], metadata);
+
+        IcebergVending.AssertIsTheMetadata(result, System.Text.Encoding.UTF8.GetString(metadata.ToArray()));
+    }
+
+    [Fact]
+    public async Task Config_and_storage_credentials_carry_the_same_token_and_its_expiry()
+    {
+        long before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        JsonElement result = await IcebergVending.LoadAsync(project, project.Admin);
+        IReadOnlyDictionary<string, string> credential = IcebergVending.CredentialAlsoInConfig(result, $"gs://{UcStoreProject.Bucket}/{project.Storage}/gold/orders_iceberg");
+
+        Assert.Equal(["gcs.oauth2.token", "gcs.oauth2.token-expires-at"], credential.Keys.Order(StringComparer.Ordinal));
+        Assert.InRange(long.Parse(credential["gcs.oauth2.token-expires-at"], System.Globalization.CultureInfo.InvariantCulture), before + 55 * 60_000, before + 61 * 60_000);
+    }
+
+    [Fact]
+    public async Task The_token_is_a_READ_token_bounded_to_the_tables_folder()
+    {
+        await IcebergVending.LoadAsync(project, project.Admin);
+        string boundary = project.Gcs.ExchangedBoundaries[^1];
+
+        Assert.Contains($"'projects/_/buckets/{UcStoreProject.Bucket}/objects/{project.Storage}/gold/orders_iceberg/'", boundary, StringComparison.Ordinal);
+        Assert.Contains("\"inRole:roles/storage.objectViewer\"", boundary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_reader_not_granted_the_table_gets_no_token()
+    {
+        using HttpResponseMessage response = await IcebergVending.SendAsync(project, project.Rita);
+
+        Assert.Equal(404, (int)response.StatusCode);
+        Assert.DoesNotContain("gcs.", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+}
+
 /// <summary>loadTable of gold.orders_iceberg asking for vended credentials, as Iceberg's REST client does.</summary>
 internal static class IcebergVending
 {
@@ -164,5 +214,21 @@ internal static class IcebergVending
         JsonElement credential = Assert.Single(result.GetProperty("storage-credentials").EnumerateArray());
         Assert.Equal(prefix, credential.GetProperty("prefix").GetString());
         return credential.GetProperty("config").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+    }
+
+    /// <summary>Asserts that <paramref name="read"/>, a metadata file read with vended credentials, is the metadata <paramref name="result"/> holds.</summary>
+    public static void AssertIsTheMetadata(JsonElement result, string read)
+    {
+        using JsonDocument document = JsonDocument.Parse(read);
+        Assert.True(JsonElement.DeepEquals(document.RootElement, result.GetProperty("metadata")));
+    }
+
+    /// <summary>The one storage credential of <paramref name="result"/> for <paramref name="prefix"/>, which <c>config</c> must repeat exactly.</summary>
+    public static IReadOnlyDictionary<string, string> CredentialAlsoInConfig(JsonElement result, string prefix)
+    {
+        IReadOnlyDictionary<string, string> credential = Credential(result, prefix);
+        Dictionary<string, string> config = result.GetProperty("config").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+        Assert.Equal(credential.OrderBy(p => p.Key, StringComparer.Ordinal), config.OrderBy(p => p.Key, StringComparer.Ordinal));
+        return credential;
     }
 }

@@ -55,12 +55,39 @@ public sealed class CredentialSettingsTests
     }
 
     [Fact]
-    public async Task A_GCS_table_is_refused_with_MDL5702_saying_why()
+    public async Task A_GCS_store_reached_anonymously_has_no_token_to_downscope_and_refuses_with_MDL5701()
     {
         MedallionException refused = await Assert.ThrowsAsync<MedallionException>(() =>
-            Resolver("gs://lake").IssueCredentialsAsync("gs://lake/silver/orders", StorageAccess.Read, "ana"));
+            Resolver("gs://lake", ("STORAGE_EMULATOR_HOST", "127.0.0.1:9")).IssueCredentialsAsync("gs://lake/silver/orders", StorageAccess.Read, "ana"));
 
-        Assert.Equal((ErrorCode.StorageCredentialsUnsupported, true), (refused.Code, refused.Message.Contains("downscoped token", StringComparison.Ordinal)));
+        Assert.Equal((ErrorCode.StorageCredentialsNotConfigured, true), (refused.Code, refused.Message.Contains("GOOGLE_APPLICATION_CREDENTIALS", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("gs://lake/silver/it's")]
+    [InlineData("gs://lake/silver/orders') || true || ('")]
+    [InlineData("gs://lake/silver/back\\slash")]
+    [InlineData("gs://lake/silver/new\nline")]
+    [InlineData("gs://lake/silver/../gold")]
+    [InlineData("gs://lake/silver/./orders")]
+    public async Task A_GCS_location_a_boundary_cannot_name_safely_is_refused_before_any_exchange(string location)
+    {
+        // No STS and no credentials are configured: the refusal comes first, from the path alone.
+        MedallionException refused = await Assert.ThrowsAsync<MedallionException>(() =>
+            Resolver("gs://lake", ("STORAGE_EMULATOR_HOST", "127.0.0.1:9")).IssueCredentialsAsync(location, StorageAccess.Read, "ana"));
+
+        Assert.Equal(ErrorCode.StorageCredentialsUnsupported, refused.Code);
+    }
+
+    [Theory]
+    [InlineData("ftp://sts.example")]
+    [InlineData("not a url")]
+    public async Task A_GCS_STS_endpoint_that_is_no_http_URL_is_refused_as_invalid_settings(string endpoint)
+    {
+        MedallionException refused = await Assert.ThrowsAsync<MedallionException>(() =>
+            Resolver("gs://lake", ("STORAGE_EMULATOR_HOST", "127.0.0.1:9"), ("MEDALLION_GCS_STS_ENDPOINT", endpoint)).IssueCredentialsAsync("gs://lake/silver/orders", StorageAccess.Read, "ana"));
+
+        Assert.Equal((ErrorCode.StorageConfigurationInvalid, true), (refused.Code, refused.Message.Contains("MEDALLION_GCS_STS_ENDPOINT", StringComparison.Ordinal)));
     }
 
     [Fact]

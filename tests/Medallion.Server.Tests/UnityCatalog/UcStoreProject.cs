@@ -1,19 +1,23 @@
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.S3;
 using Azure.Storage.Blobs;
+using Google.Apis.Auth.OAuth2;
+using Google.Cloud.Storage.V1;
 using Medallion.Catalog;
 using Medallion.Delta.Iceberg;
 using Medallion.Engine;
 using Medallion.PgWire;
 using Medallion.Storage.Azure;
+using Medallion.Storage.Gcs;
 using Medallion.Storage.S3;
 
 namespace Medallion.Server.Tests.UnityCatalog;
 
 /// <summary>
-/// The shop project with its lake on an object store (moto's S3, Azurite), served for the temporary-credentials tests,
+/// The shop project with its lake on an object store (moto's S3, Azurite, the GCS test server), served for the temporary-credentials tests,
 /// with the admin <c>ana</c> and <c>rita</c>, granted gold.revenue, each with an API token, and a UniForm table
 /// (gold.orders_iceberg) for the Iceberg REST catalog's vended credentials.
 /// </summary>
@@ -40,9 +44,9 @@ public abstract class UcStoreProject : IAsyncLifetime
     /// <summary>The project's <c>storage:</c> and <c>storage_options:</c>, as <c>medallion.yml</c> lines.</summary>
     protected abstract Task<string> StorageSettingsAsync();
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
-        StorageResolver.Register(new S3StoreProvider(), new AzureBlobStoreProvider());
+        StorageResolver.Register(new S3StoreProvider(), new AzureBlobStoreProvider(), new GcsStoreProvider());
         string settings = await StorageSettingsAsync();
         Served = await ServedProject.StartAsync(more: files => files
             .Write("medallion.yml", "name: shop\n" + settings + "cache:\n  path: .cache\n  max_size: 1GB\n")
@@ -144,5 +148,56 @@ public sealed class UcAzureProject : UcStoreProject
               MEDALLION_AZURE_SAS_SCOPE: container
 
             """;
+    }
+}
+
+/// <summary>
+/// The lake on the GCS test server, which also plays Google's OAuth token endpoint (for the server's service account)
+/// and its STS, whose downscoped tokens the test server holds to their access boundary; with <c>fay</c>, granted
+/// silver.orders under a row filter.
+/// </summary>
+public sealed class UcGcsProject : UcStoreProject
+{
+    private readonly RSA _key = RSA.Create(2048);
+
+    public GcsTestServer Gcs { get; private set; } = null!;
+
+    public AuthenticationHeaderValue Fay { get; private set; } = null!;
+
+    /// <summary>A client of the test server that sends <paramref name="token"/>, as another engine uses a vended token.</summary>
+    public StorageClient ClientWith(string token) =>
+        new StorageClientBuilder { BaseUri = new Uri(Gcs.Endpoint, "storage/v1/").ToString(), Credential = GoogleCredential.FromAccessToken(token) }.Build();
+
+    protected override async Task<string> StorageSettingsAsync()
+    {
+        Gcs = await GcsTestServer.StartAsync(new GcsTestServerOptions { ServiceAccountKey = _key });
+        Gcs.CreateBucket(Bucket);
+        // One line, so it is a plain YAML scalar: the key's newlines are JSON escapes, and JSON holds no single quote.
+        string key = System.Text.Json.Nodes.JsonNode.Parse(Gcs.ServiceAccountJson())!.ToJsonString();
+        return $"""
+            storage: gs://{Bucket}/{Storage}
+            storage_options:
+              STORAGE_EMULATOR_HOST: {Gcs.EmulatorHost}
+              GOOGLE_SERVICE_ACCOUNT_KEY: '{key}'
+              MEDALLION_GCS_STS_ENDPOINT: {Gcs.Endpoint}
+
+            """;
+    }
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        CatalogStore catalog = Served.Catalog;
+        await catalog.Identity.SetUserAsync("fay", PgUserStore.CreateScramVerifier("fay-secret"));
+        await catalog.Access.GrantAsync(new AccessGrant(AccessPrivilege.Select, AccessObjectKind.Table, "silver.orders", [], GranteeKind.User, "fay"), ["silver.orders"]);
+        await catalog.Access.SetRowFilterAsync(new RowFilter("silver.orders", GranteeKind.User, "fay", "order_id = 1"), ["silver.orders"]);
+        Fay = ServedProject.Bearer((await catalog.Identity.CreateApiTokenAsync("fay", null)).Secret);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Gcs.DisposeAsync();
+        _key.Dispose();
     }
 }

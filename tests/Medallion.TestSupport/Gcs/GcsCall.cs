@@ -91,6 +91,9 @@ internal sealed class GcsCall
     /// <summary>The route's shape for messages: the path with bucket and object names left out.</summary>
     public string Route { get; set; } = "";
 
+    /// <summary>The Credential Access Boundary of the caller's token, when STS downscoped it; null otherwise.</summary>
+    public GcsAccessBoundaryRules? Boundary { get; set; }
+
     public string? Param(string name) => _query.GetValueOrDefault(name);
 
     public long? LongParam(string name)

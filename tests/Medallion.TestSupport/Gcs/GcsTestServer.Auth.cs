@@ -94,13 +94,7 @@ public sealed partial class GcsTestServer
             return;
         }
 
-        var form = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string pair in Encoding.UTF8.GetString(await call.ReadBodyAsync()).Split('&', StringSplitOptions.RemoveEmptyEntries))
-        {
-            int equals = pair.IndexOf('=', StringComparison.Ordinal);
-            string name = Uri.UnescapeDataString((equals < 0 ? pair : pair[..equals]).Replace('+', ' '));
-            form[name] = equals < 0 ? "" : Uri.UnescapeDataString(pair[(equals + 1)..].Replace('+', ' '));
-        }
+        Dictionary<string, string> form = ParseForm(Encoding.UTF8.GetString(await call.ReadBodyAsync()));
 
         if (form.GetValueOrDefault("grant_type") != JwtBearerGrant)
         {
@@ -193,6 +187,7 @@ public sealed partial class GcsTestServer
         if (_tokens.TryGetValue(token, out IssuedToken? issued))
         {
             scopes = issued.Expires > DateTimeOffset.UtcNow ? issued.Scopes : null;
+            call.Boundary = issued.Boundary;
         }
         else if (VerifiedClaims(token) is { } claims && Claim(claims, "iss") == _options.ServiceAccountEmail && InLifetime(claims))
         {
@@ -272,6 +267,6 @@ public sealed partial class GcsTestServer
         }
     }
 
-    /// <summary>An access token the token endpoint issued.</summary>
-    private sealed record IssuedToken(DateTimeOffset Expires, string[] Scopes);
+    /// <summary>An access token the token endpoint issued, or STS downscoped to <paramref name="Boundary"/>.</summary>
+    private sealed record IssuedToken(DateTimeOffset Expires, string[] Scopes, GcsAccessBoundaryRules? Boundary = null);
 }

@@ -73,6 +73,7 @@ public sealed partial class GcsTestServer
             throw GcsError.Invalid($"The object name '{name}' is not valid (1 to 1024 bytes of UTF-8, no CR or LF, not '.' or '..').");
         }
 
+        Authorize(call, "storage.objects.create", call.Segments[^2], name);
         metadata = metadata with { Name = name };
         if (call.Param("contentEncoding") is { } encoding)
         {

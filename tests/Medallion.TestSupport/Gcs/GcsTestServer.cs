@@ -195,6 +195,11 @@ public sealed partial class GcsTestServer : IAsyncDisposable
             return method == "POST" ? TokenAsync(call) : throw MethodNotAllowed(call, "the token endpoint");
         }
 
+        if (path is ["v1", "token"] && _options.ServiceAccountKey is not null)
+        {
+            return method == "POST" ? ExchangeAsync(call) : throw MethodNotAllowed(call, "STS's token endpoint");
+        }
+
         // Everything else is the JSON API: first the caller, then the route. The JSON API's resources are also served
         // at the root (/b/...), where Google's .NET client sends them when STORAGE_EMULATOR_HOST is its base URI.
         Authenticate(call);
@@ -251,6 +256,7 @@ public sealed partial class GcsTestServer : IAsyncDisposable
         GcsFieldSelector? fields = Fields(call);
         long? metagenerationMatch = call.LongParam("ifMetagenerationMatch");
         long? metagenerationNotMatch = call.LongParam("ifMetagenerationNotMatch");
+        Authorize(call, "storage.buckets.get", name, null);
         GcsBucket bucket = Bucket(name);
         if ((metagenerationMatch is not null && metagenerationMatch != 1) || (metagenerationNotMatch is not null && metagenerationNotMatch == 1))
         {
@@ -290,6 +296,7 @@ public sealed partial class GcsTestServer : IAsyncDisposable
         GcsPreconditions preconditions = call.Preconditions();
         bool media = call.Param("alt") == "media";
         (long First, long Last)? range = media ? ParseRange(call) : null;
+        Authorize(call, "storage.objects.get", bucketName, name);
         GcsBucket bucket = Bucket(bucketName);
         GcsObject? found;
         lock (bucket.Gate)
@@ -320,6 +327,7 @@ public sealed partial class GcsTestServer : IAsyncDisposable
         Fields(call);
         long? generation = call.LongParam("generation");
         GcsPreconditions preconditions = call.Preconditions();
+        Authorize(call, "storage.objects.delete", bucketName, name);
         GcsBucket bucket = Bucket(bucketName);
         lock (bucket.Gate)
         {
@@ -366,6 +374,7 @@ public sealed partial class GcsTestServer : IAsyncDisposable
             (after, afterIsPrefix) = ReadPageToken(token, query);
         }
 
+        Authorize(call, "storage.objects.list", bucketName, null);
         GcsBucket bucket = Bucket(bucketName);
         List<GcsObject> live;
         lock (bucket.Gate)

@@ -1,7 +1,13 @@
 using System;
+using System.IO;
 using System.Linq;
+using System.Net;
 using System.Text;
+using System.Threading;
 using System.Threading.Tasks;
+using Google;
+using Google.Apis.Auth.OAuth2;
+using Google.Cloud.Storage.V1;
 using Medallion.Storage.Gcs;
 
 namespace Medallion.Storage.Tests;
@@ -54,6 +60,27 @@ public sealed class LiveGcsTests : IAsyncLifetime
         }
 
         _cache.Dispose();
+    }
+
+    [LiveGcsFact]
+    public async Task A_token_downscoped_by_Googles_STS_reads_and_lists_its_folder_and_is_refused_a_sibling()
+    {
+        await Store.PutAsync("table/part-0", new byte[] { 1 });
+        await Store.PutAsync("table_v2/part-0", new byte[] { 2 });
+        GcsStoreOptions root = GcsStoreOptions.FromUri(Store.Location);
+        StorageCredentials issued = await new GcsStoreProvider().IssueCredentialsAsync(Store.Location + "/table", StorageAccess.Read, "live", Environment.GetEnvironmentVariable, CancellationToken.None);
+        using StorageClient downscoped = await StorageClient.CreateAsync(GoogleCredential.FromAccessToken(issued.GcpOAuthToken));
+
+        int listed = 0;
+        await foreach (Google.Apis.Storage.v1.Data.Object _ in downscoped.ListObjectsAsync(root.Bucket, root.Prefix + "/table/"))
+        {
+            listed++;
+        }
+
+        await downscoped.DownloadObjectAsync(root.Bucket, root.Prefix + "/table/part-0", new MemoryStream());
+        GoogleApiException refused = await Assert.ThrowsAsync<GoogleApiException>(() => downscoped.DownloadObjectAsync(root.Bucket, root.Prefix + "/table_v2/part-0", new MemoryStream()));
+
+        Assert.Equal((1, HttpStatusCode.Forbidden), (listed, refused.HttpStatusCode));
     }
 
     [LiveGcsFact]

@@ -21,7 +21,8 @@ namespace Medallion.TestSupport;
 /// request preconditions, in memory. It is strict where GCS is strict (unknown query parameters, routes and methods,
 /// malformed values are 400s in GCS's error shape) and records each such request in <see cref="Violations"/>, so a
 /// test can assert that its client speaks the protocol; with <see cref="GcsTestServerOptions.ServiceAccountKey"/> it
-/// also plays Google's OAuth2 token endpoint and demands a valid bearer token.
+/// also plays Google's OAuth2 token endpoint and its STS (downscoped tokens, held to their access boundary) and
+/// demands a valid bearer token.
 /// </summary>
 /// <remarks>
 /// Clients reach it as they reach a GCS emulator: <c>STORAGE_EMULATOR_HOST</c> = <see cref="EmulatorHost"/>, or a

@@ -15,7 +15,9 @@ public sealed record GcsTestServerOptions
     /// audience of this server or <c>https://storage.googleapis.com/</c>). No or a bad token is answered 401, a token
     /// whose scopes do not grant Cloud Storage (<c>devstorage.read_write</c>, <c>devstorage.full_control</c>,
     /// <c>cloud-platform</c>; the read-only ones for GETs) 403, in GCS's error shape.
-    /// <see cref="GcsTestServer.ServiceAccountJson"/> gives the key file a client loads.
+    /// <see cref="GcsTestServer.ServiceAccountJson"/> gives the key file a client loads. The server then also plays Google's
+    /// STS (<c>POST /v1/token</c>, a token exchange under a Credential Access Boundary), whose downscoped tokens are
+    /// refused (403) any request outside their boundary.
     /// </summary>
     public RSA? ServiceAccountKey { get; init; }
 

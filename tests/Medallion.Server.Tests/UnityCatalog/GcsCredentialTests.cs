@@ -116,13 +116,15 @@ public sealed class GcsCredentialTests(UcGcsProject project) : IClassFixture<UcG
         string token = Token(answer);
         string expiry = DateTimeOffset.FromUnixTimeMilliseconds(answer.GetProperty("expiration_time").GetInt64()).ToString("yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
 
+        // Other tests' tokens may expire in the same second: the event is looked for by who, what and when together.
         string audited = await project.Served.WaitForSqlAsync(
-            $"SELECT concat_ws('|', \"user\", target, outcome, details::json->>'credentials') FROM medallion_audit.events WHERE action = 'credentials.issue' AND left(details::json->>'expires_at', 19) = '{expiry}' LIMIT 1",
-            "rita|gold.revenue|ok|gcp-oauth");
+            "SELECT CASE WHEN count(*) > 0 THEN 'audited' ELSE 'missing' END FROM medallion_audit.events WHERE action = 'credentials.issue' AND \"user\" = 'rita' AND target = 'gold.revenue' AND outcome = 'ok' "
+            + $"AND (details::json->>'credentials') = 'gcp-oauth' AND left(details::json->>'expires_at', 19) = '{expiry}'",
+            "audited");
         string secrets = await project.Served.SqlScalarAsync(
             $"SELECT count(*) FROM medallion_audit.events WHERE contains(concat_ws('|', statement, target, details, error_message), '{token[7..]}')");
 
-        Assert.Equal(("rita|gold.revenue|ok|gcp-oauth", "0"), (audited, secrets));
+        Assert.Equal(("audited", "0"), (audited, secrets));
     }
 
     [Fact]

@@ -12,6 +12,7 @@ namespace Medallion.Engine.Tests.UniForm;
 /// Reads a table's Iceberg metadata as an Iceberg reader would, from the Iceberg spec (format version 2) alone: the
 /// newest <c>metadata/v&lt;N&gt;.metadata.json</c>, its current snapshot's manifest list, and the manifests' entries
 /// (Avro, read by field name with Apache.Avro), with sequence numbers inherited from the manifest where an entry has none.
+/// A metadata file that breaks one of <see cref="IcebergMetadataRules"/> is refused, as an Iceberg reader would.
 /// </summary>
 internal sealed class IcebergReader
 {
@@ -86,6 +87,12 @@ internal sealed class IcebergReader
         var entries = new List<IcebergEntry>();
         var manifests = new List<IcebergManifest>();
         JsonElement root = metadata.RootElement;
+        List<string> violations = IcebergMetadataRules.Violations(root);
+        if (violations.Count > 0)
+        {
+            throw new InvalidDataException($"{metadataPath} breaks the Iceberg spec: {string.Join("; ", violations)}");
+        }
+
         if (!root.TryGetProperty("current-snapshot-id", out JsonElement currentId) || currentId.GetInt64() < 0)
         {
             return new IcebergReader(metadataPath, metadata, entries, manifests);

@@ -35,7 +35,11 @@ public sealed record ColumnDiff(string Name, string? LeftType, string? RightType
 /// <param name="Min">The smallest value, as text.</param>
 /// <param name="Max">The largest value, as text.</param>
 /// <param name="Mean">The mean of a numeric column; null for others.</param>
-public sealed record ColumnStats(long Nulls, long Distinct, string? Min, string? Max, double? Mean);
+/// <param name="DistinctSampleRows">
+/// When the side has more rows than a diff counts distinct values of (<see cref="Lakehouse.DistinctCountedRows"/>), the rows
+/// of the sample <paramref name="Distinct"/> was estimated in; null when it was estimated over every row.
+/// </param>
+public sealed record ColumnStats(long Nulls, long Distinct, string? Min, string? Max, double? Mean, long? DistinctSampleRows = null);
 
 /// <summary>A data diff of two sides of a table, computed in DuckDB.</summary>
 /// <param name="Table">The table.</param>
@@ -153,8 +157,12 @@ public sealed partial class Lakehouse
                 // samples come from them rather than from joining the sides again.
                 string keyColumns = string.Join(", ", key.Select(k => $"coalesce(l.{Quote(k)}, r.{Quote(k)}) AS {Quote(k)}"));
                 string flags = string.Concat(compared.Select((c, i) => $", l.{Quote(c)} IS DISTINCT FROM r.{Quote(c)} AS __changed_{i}"));
+                // The differing rows' values of both sides come along, so the samples are read from here rather than
+                // from three more scans of the sides.
+                string values = string.Concat(leftColumns.Names.Select((c, i) => $", l.{Quote(c)} AS __left_{i}"))
+                    + string.Concat(rightColumns.Names.Select((c, i) => $", r.{Quote(c)} AS __right_{i}"));
                 await ExecuteAsync(
-                    $"CREATE OR REPLACE TEMP TABLE __diff_keys AS SELECT {keyColumns}, CASE WHEN r.__present IS NULL THEN 'only left' WHEN l.__present IS NULL THEN 'only right' ELSE 'changed' END AS __kind{flags} "
+                    $"CREATE OR REPLACE TEMP TABLE __diff_keys AS SELECT {keyColumns}, CASE WHEN r.__present IS NULL THEN 'only left' WHEN l.__present IS NULL THEN 'only right' ELSE 'changed' END AS __kind{flags}{values} "
                     + $"FROM {joined} WHERE r.__present IS NULL OR l.__present IS NULL OR ({differs})", cancellationToken).ConfigureAwait(false);
                 var counts = new StringBuilder("SELECT count(*) FILTER (WHERE __kind = 'only left'), count(*) FILTER (WHERE __kind = 'only right'), count(*) FILTER (WHERE __kind = 'changed')");
                 for (int i = 0; i < compared.Count; i++)
@@ -176,25 +184,26 @@ public sealed partial class Lakehouse
                 }
 
                 await RefuseDuplicateKeysAsync(name, key, pairs, leftRows - onlyLeft, rightRows - onlyRight, (left, "__diff_left"), (right, "__diff_right"), cancellationToken).ConfigureAwait(false);
-                string order = string.Join(", ", key.Select(k => "p." + Quote(k)));
-                string Picked(string kind) => $"(SELECT {string.Join(", ", key.Select(Quote))} FROM __diff_keys WHERE __kind = '{kind}' ORDER BY {string.Join(", ", key.Select(Quote))} LIMIT {Math.Max(sampleRows, 0)}) p";
-                string Match(string side) => string.Join(" AND ", key.Select(k => $"{side}.{Quote(k)} IS NOT DISTINCT FROM p.{Quote(k)}"));
-                samples.AddRange(await SamplesAsync("only left", $"SELECT l.* FROM __diff_left l JOIN {Picked("only left")} ON {Match("l")} ORDER BY {order}", sampleRows, cancellationToken).ConfigureAwait(false));
-                samples.AddRange(await SamplesAsync("only right", $"SELECT r.* FROM __diff_right r JOIN {Picked("only right")} ON {Match("r")} ORDER BY {order}", sampleRows, cancellationToken).ConfigureAwait(false));
+                string order = string.Join(", ", key.Select(Quote));
+                string Side(string kind, StructTypeColumns columns, string prefix) =>
+                    $"SELECT {string.Join(", ", columns.Names.Select((c, i) => $"{prefix}{i} AS {Quote(c)}"))} FROM __diff_keys WHERE __kind = '{kind}' ORDER BY {order}";
+                samples.AddRange(await SamplesAsync("only left", Side("only left", leftColumns, "__left_"), sampleRows, cancellationToken).ConfigureAwait(false));
+                samples.AddRange(await SamplesAsync("only right", Side("only right", rightColumns, "__right_"), sampleRows, cancellationToken).ConfigureAwait(false));
                 List<string> changedColumns = [.. compared.Where(c => changedByColumn[c] > 0)];
                 if (changedColumns.Count > 0)
                 {
                     // Each changed column as "right → left" (what it was against, what it is) when it differs, null when it
                     // does not: the sample shows what changed.
-                    string values = string.Join(", ", changedColumns.Select(c =>
-                        $"CASE WHEN l.{Quote(c)} IS DISTINCT FROM r.{Quote(c)} THEN coalesce(CAST(r.{Quote(c)} AS VARCHAR), 'NULL') || ' → ' || coalesce(CAST(l.{Quote(c)} AS VARCHAR), 'NULL') END AS {Quote(c)}"));
-                    string pickedKeys = string.Join(", ", key.Select(k => "p." + Quote(k)));
-                    samples.AddRange(await SamplesAsync("changed", $"SELECT {pickedKeys}, {values} FROM {Picked("changed")} JOIN __diff_left l ON {Match("l")} JOIN __diff_right r ON {Match("r")} ORDER BY {order}", sampleRows, cancellationToken).ConfigureAwait(false));
+                    string Left(string c) => $"__left_{leftColumns.IndexOf(c)}";
+                    string Right(string c) => $"__right_{rightColumns.IndexOf(c)}";
+                    string changes = string.Join(", ", changedColumns.Select(c =>
+                        $"CASE WHEN __changed_{compared.IndexOf(c)} THEN coalesce(CAST({Right(c)} AS VARCHAR), 'NULL') || ' → ' || coalesce(CAST({Left(c)} AS VARCHAR), 'NULL') END AS {Quote(c)}"));
+                    samples.AddRange(await SamplesAsync("changed", $"SELECT {order}, {changes} FROM __diff_keys WHERE __kind = 'changed' ORDER BY {order}", sampleRows, cancellationToken).ConfigureAwait(false));
                 }
             }
 
-            Dictionary<string, ColumnStats> leftStats = await StatsAsync("__diff_left", leftColumns, cancellationToken).ConfigureAwait(false);
-            Dictionary<string, ColumnStats> rightStats = await StatsAsync("__diff_right", rightColumns, cancellationToken).ConfigureAwait(false);
+            Dictionary<string, ColumnStats> leftStats = await StatsAsync("__diff_left", leftColumns, leftRows, cancellationToken).ConfigureAwait(false);
+            Dictionary<string, ColumnStats> rightStats = await StatsAsync("__diff_right", rightColumns, rightRows, cancellationToken).ConfigureAwait(false);
             var columns = new List<ColumnDiff>();
             foreach (string column in leftColumns.Names.Concat(rightColumns.Names.Where(c => !leftColumns.Has(c))))
             {
@@ -329,9 +338,26 @@ public sealed partial class Lakehouse
         return samples;
     }
 
-    /// <summary>Each column's statistics on one side, in one scan of it.</summary>
-    private async Task<Dictionary<string, ColumnStats>> StatsAsync(string relation, StructTypeColumns columns, CancellationToken cancellationToken)
+    /// <summary>
+    /// The rows of a side beyond which a diff estimates distinct values in a sample of about this many rows rather than
+    /// over every row: the estimate (a HyperLogLog per column) costs more than the rest of a side's statistics together,
+    /// and a sample of a million rows shows a column's drift as well as the whole side does.
+    /// </summary>
+    public const long DistinctCountedRows = 1_000_000;
+
+    /// <summary>
+    /// Each column's statistics on one side: nulls, min, max and mean over every row in one scan; distinct values
+    /// estimated over every row up to <see cref="DistinctCountedRows"/> rows, and beyond that in a sample of about as many
+    /// (DuckDB's system sampling of whole vectors, with a fixed seed so that a diff run twice shows the same figures).
+    /// </summary>
+    private async Task<Dictionary<string, ColumnStats>> StatsAsync(string relation, StructTypeColumns columns, long rows, CancellationToken cancellationToken)
     {
+        var stats = new Dictionary<string, ColumnStats>(StringComparer.OrdinalIgnoreCase);
+        if (columns.All.Count == 0)
+        {
+            return stats;
+        }
+
         var select = new List<string>();
         foreach ((string name, string type) in columns.All)
         {
@@ -339,30 +365,45 @@ public sealed partial class Lakehouse
             string? logical = Pipelines.Contracts.OdcsExport.LogicalType(type);
             bool ordered = logical is not ("object" or "array" or null);
             select.Add($"count(*) FILTER (WHERE {q} IS NULL)");
-            select.Add($"approx_count_distinct({q})");
             select.Add(ordered ? $"CAST(min({q}) AS VARCHAR)" : "NULL");
             select.Add(ordered ? $"CAST(max({q}) AS VARCHAR)" : "NULL");
             select.Add(logical is "integer" or "number" ? $"avg({q})::DOUBLE" : "NULL::DOUBLE");
         }
 
-        var stats = new Dictionary<string, ColumnStats>(StringComparer.OrdinalIgnoreCase);
-        if (select.Count == 0)
+        bool sampled = rows > DistinctCountedRows;
+        string sample = sampled
+            ? string.Create(CultureInfo.InvariantCulture, $" USING SAMPLE {100.0 * DistinctCountedRows / rows:0.######}% (system, 7)")
+            : string.Empty;
+        string distinct = $"SELECT count(*), {string.Join(", ", columns.Names.Select(c => $"approx_count_distinct({Quote(c)})"))} FROM {relation}{sample}";
+        var distincts = new long[columns.All.Count];
+        long sampleRows;
+        using (DuckDbCommand command = Connection.CreateCommand())
         {
-            return stats;
+            command.CommandText = distinct;
+            using DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            sampleRows = reader.GetInt64(0);
+            for (int i = 0; i < distincts.Length; i++)
+            {
+                distincts[i] = reader.GetInt64(i + 1);
+            }
         }
 
-        using DuckDbCommand command = Connection.CreateCommand();
-        command.CommandText = $"SELECT {string.Join(", ", select)} FROM {relation}";
-        using DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        int at = 0;
-        foreach ((string name, _) in columns.All)
+        using (DuckDbCommand command = Connection.CreateCommand())
         {
-            stats[name] = new ColumnStats(
-                reader.GetInt64(at), reader.GetInt64(at + 1),
-                reader.IsDBNull(at + 2) ? null : reader.GetString(at + 2), reader.IsDBNull(at + 3) ? null : reader.GetString(at + 3),
-                reader.IsDBNull(at + 4) ? null : reader.GetDouble(at + 4));
-            at += 5;
+            command.CommandText = $"SELECT {string.Join(", ", select)} FROM {relation}";
+            using DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            int at = 0, column = 0;
+            foreach ((string name, _) in columns.All)
+            {
+                stats[name] = new ColumnStats(
+                    reader.GetInt64(at), distincts[column++],
+                    reader.IsDBNull(at + 1) ? null : reader.GetString(at + 1), reader.IsDBNull(at + 2) ? null : reader.GetString(at + 2),
+                    reader.IsDBNull(at + 3) ? null : reader.GetDouble(at + 3),
+                    sampled ? sampleRows : null);
+                at += 4;
+            }
         }
 
         return stats;
@@ -394,5 +435,19 @@ public sealed partial class Lakehouse
         public bool Has(string name) => columns.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
 
         public string? TypeOf(string name) => columns.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)).Type;
+
+        /// <summary>The position of a column the side has.</summary>
+        public int IndexOf(string name)
+        {
+            for (int i = 0; i < columns.Count; i++)
+            {
+                if (string.Equals(columns[i].Name, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return i;
+                }
+            }
+
+            throw new ArgumentException($"The side has no column {name}.", nameof(name));
+        }
     }
 }

@@ -83,6 +83,21 @@ public sealed class DiffCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Beyond_a_million_rows_a_sides_distinct_values_are_estimated_in_a_sample_the_report_names()
+    {
+        await WriteAsync("SELECT i AS id FROM range(10) t(i)");
+        await WriteAsync("SELECT i AS id FROM range(3000000) t(i)", "--mode", "overwrite");
+
+        JsonElement id = (await DiffAsync()).GetProperty("columns")[0];
+
+        long sampled = id.GetProperty("left_stats").GetProperty("distinct_sample_rows").GetInt64();
+        Assert.InRange(sampled, 500_000, 1_500_000);
+        Assert.InRange(id.GetProperty("left_stats").GetProperty("distinct").GetInt64(), sampled * 9 / 10, sampled * 11 / 10);
+        Assert.Equal((3_000_000L, "2999999"), (3_000_000L - id.GetProperty("left_stats").GetProperty("nulls").GetInt64(), id.GetProperty("left_stats").GetProperty("max").GetString()));
+        Assert.Equal(JsonValueKind.Null, id.GetProperty("right_stats").GetProperty("distinct_sample_rows").ValueKind);
+    }
+
+    [Fact]
     public async Task A_key_that_does_not_identify_a_row_is_refused_naming_the_repeated_value()
     {
         await WriteAsync("SELECT * FROM (VALUES (1, 'a'), (1, 'b')) t(id, v)");

@@ -116,7 +116,7 @@ internal static class DiffCommand
             text.Append(CultureInfo.InvariantCulture, $"  {Kind(diff, sample)}: {string.Join(", ", sample.Values.Select(v => $"{v.Key}={v.Value ?? "NULL"}"))}\n");
         }
 
-        text.Append(CultureInfo.InvariantCulture, $"  statistics ({diff.Left.Label} | {diff.Right.Label}):\n");
+        text.Append(CultureInfo.InvariantCulture, $"  statistics ({diff.Left.Label} | {diff.Right.Label}{DistinctSampleNote(diff, "; ")}):\n");
         foreach (ColumnDiff column in diff.Columns)
         {
             text.Append(CultureInfo.InvariantCulture, $"    {column.Name}: {Stats(column.Left)} | {Stats(column.Right)}\n");
@@ -133,6 +133,19 @@ internal static class DiffCommand
         _ => sample.Kind,
     };
 
+    /// <summary>
+    /// Says which side's distinct counts were estimated in a sample (<see cref="ColumnStats.DistinctSampleRows"/>) and of
+    /// how many rows, after <paramref name="separator"/>; empty when both were counted over every row.
+    /// </summary>
+    private static string DistinctSampleNote(TableDiff diff, string separator)
+    {
+        long? left = diff.Columns.Select(c => c.Left?.DistinctSampleRows).FirstOrDefault(r => r is not null);
+        long? right = diff.Columns.Select(c => c.Right?.DistinctSampleRows).FirstOrDefault(r => r is not null);
+        List<string> sides = [.. new[] { (diff.Left.Label, left), (diff.Right.Label, right) }
+            .Where(s => s.Item2 is not null).Select(s => $"{s.Item2:N0} rows of {s.Item1}")];
+        return sides.Count == 0 ? string.Empty : $"{separator}distinct values estimated in a sample of {string.Join(" and ", sides)}";
+    }
+
     private static string Stats(ColumnStats? stats) => stats is null
         ? "-"
         : $"nulls {stats.Nulls:N0}, distinct ~{stats.Distinct:N0}" + (stats.Min is null ? "" : $", min {stats.Min}, max {stats.Max}") + (stats.Mean is double mean ? $", mean {mean.ToString("G6", CultureInfo.InvariantCulture)}" : "");
@@ -146,6 +159,12 @@ internal static class DiffCommand
         {
             text.Append(CultureInfo.InvariantCulture,
                 $"| `{column.Name}` | {column.LeftType ?? "-"} | {column.RightType ?? "-"} | {(column.ChangedRows?.ToString("N0", CultureInfo.InvariantCulture) ?? "-")} | {column.Right?.Nulls.ToString("N0", CultureInfo.InvariantCulture) ?? "-"} → {column.Left?.Nulls.ToString("N0", CultureInfo.InvariantCulture) ?? "-"} | {column.Right?.Distinct.ToString("N0", CultureInfo.InvariantCulture) ?? "-"} → {column.Left?.Distinct.ToString("N0", CultureInfo.InvariantCulture) ?? "-"} |\n");
+        }
+
+        string note = DistinctSampleNote(diff, string.Empty);
+        if (note.Length > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n{char.ToUpperInvariant(note[0])}{note[1..]}.\n");
         }
 
         if (diff.Samples.Count > 0)
@@ -232,6 +251,7 @@ internal static class DiffCommand
         json.WriteString("min", stats.Min);
         json.WriteString("max", stats.Max);
         json.WriteNumberOrNull("mean", stats.Mean);
+        json.WriteNumberOrNull("distinct_sample_rows", stats.DistinctSampleRows);
 
         json.WriteEndObject();
     }

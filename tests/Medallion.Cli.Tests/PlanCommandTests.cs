@@ -127,6 +127,21 @@ public sealed class PlanCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_promotion_and_a_rollback_are_recorded_in_the_audit_with_what_they_pointed()
+    {
+        await BuildAsync();
+        Write("models/silver/orders.sql", "SELECT id, amount * 100 AS amount FROM bronze.orders");
+        Assert.Equal(0, (await Cli.RunAsync("apply", "--env", "dev", "--project", _project)).ExitCode);
+
+        Assert.Equal(0, (await Cli.RunAsync("promote", "dev", "--project", _project)).ExitCode);
+        Assert.Equal(0, (await Cli.RunAsync("rollback", "prod", "--project", _project)).ExitCode);
+
+        Assert.Equal(
+            "action,target,details\nenvironment.promote,prod,\"{\"\"from\"\":\"\"dev\"\",\"\"models\"\":2}\"\nenvironment.rollback,prod,\"{\"\"models\"\":2}\"\n",
+            await SqlAsync("prod", "SELECT action, target, details FROM medallion_audit.events WHERE action LIKE 'environment.%' AND channel = 'cli' ORDER BY action"));
+    }
+
+    [Fact]
     public async Task The_runs_list_names_the_environment_each_run_built()
     {
         await BuildAsync();

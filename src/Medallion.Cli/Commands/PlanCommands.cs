@@ -65,8 +65,11 @@ internal static class PlanCommands
                 throw new MedallionException(ErrorCode.CommandLineInvalid, $"'{source}' cannot be promoted to itself.\nHelp: name another environment with --to (prod by default).");
             }
 
-            await using ProjectEnvironment env = await ProjectEnvironment.LoadAsync(ProjectOption.Resolve(parsed, project), cancellationToken: cancellationToken).ConfigureAwait(false);
+            string directory = ProjectOption.Resolve(parsed, project);
+            await using ProjectEnvironment env = await ProjectEnvironment.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
             int count = await ProjectPlanner.PromoteAsync(env, source, target, new ApplyOptions { NoWait = parsed.GetValue(noWait) }, cancellationToken).ConfigureAwait(false);
+            // Changing which tables an environment serves is an act on what its readers see, so the audit keeps it.
+            await CliAudit.RecordAsync(directory, "environment.promote", target, JsonSerializer.Serialize(new Dictionary<string, object> { ["from"] = source, ["models"] = count }), cancellationToken).ConfigureAwait(false);
             await output.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"Promoted {source} to {target}: {target} now reads {count} model(s) from {source}'s tables, with no recompute. 'medallion rollback {target}' points it back.\n")).ConfigureAwait(false);
             return 0;
         });
@@ -85,8 +88,10 @@ internal static class PlanCommands
         command.SetAction(async (parsed, cancellationToken) =>
         {
             string environment = parsed.GetValue(name)!;
-            await using ProjectEnvironment env = await ProjectEnvironment.LoadAsync(ProjectOption.Resolve(parsed, project), cancellationToken: cancellationToken).ConfigureAwait(false);
+            string directory = ProjectOption.Resolve(parsed, project);
+            await using ProjectEnvironment env = await ProjectEnvironment.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
             int count = await ProjectPlanner.RollbackAsync(env, environment, new ApplyOptions { NoWait = parsed.GetValue(noWait) }, cancellationToken).ConfigureAwait(false);
+            await CliAudit.RecordAsync(directory, "environment.rollback", environment, JsonSerializer.Serialize(new Dictionary<string, int> { ["models"] = count }), cancellationToken).ConfigureAwait(false);
             await output.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"Rolled {environment} back: it reads {count} model(s) from the tables it held before its last promotion, with no recompute.\n")).ConfigureAwait(false);
             return 0;
         });

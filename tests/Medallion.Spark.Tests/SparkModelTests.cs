@@ -266,6 +266,19 @@ public sealed partial class SparkModelTests : IAsyncLifetime
         Assert.Equal(["2"], await _spark.QueryAsync("SELECT count(*) FROM gold.ticks"));
     }
 
+    [Theory]
+    [InlineData("merge", "SELECT 1 AS id UNION ALL SELECT 1", "1 unique_key value(s) (\"id\") appear on more than one row of this run's result; nothing was committed.")]
+    [InlineData("scd2", "SELECT CAST(NULL AS INTEGER) AS id", "1 row(s) have a null unique_key (\"id\"); nothing was committed.")]
+    public async Task A_spark_result_with_a_repeated_or_null_unique_key_is_refused_before_spark_writes_anything(string materialized, string sql, string error)
+    {
+        _spark.Model("gold.keyed", $"engine: spark\nmaterialized: {materialized}\nunique_key: id", sql);
+
+        RunResult run = await _spark.RunAsync(new RunOptions { Select = "gold.keyed" });
+
+        Assert.Contains(error, run[new TableName("gold", "keyed")].Error, StringComparison.Ordinal);
+        Assert.Empty(_server.Service.LakeWrites);
+    }
+
     [GeneratedRegex("\"value\": \"[0-9]{15,19}\"")]
     private static partial Regex RunNumber();
 

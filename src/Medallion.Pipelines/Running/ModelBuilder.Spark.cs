@@ -91,6 +91,7 @@ internal sealed partial class ModelBuilder
                 tableColumns = fields.Any(f => IsChangeColumn(f.Name)) ? [.. fields.Select(f => f.Name).Where(c => !IsChangeColumn(c))] : null;
             }
 
+            await ValidateSparkKeysAsync(client, select, cancellationToken).ConfigureAwait(false);
             string location = SparkPath(_location);
             statement = (Config.Materialized, incremental) switch
             {
@@ -123,6 +124,30 @@ internal sealed partial class ModelBuilder
                 location: Engine!.Location);
         _notes.Add(string.Create(CultureInfo.InvariantCulture, $"written by Spark at {remote.Host} as version {written.Version} ({written.CommitInfo?.Operation ?? "a write"})"));
         return await CheckSparkVersionAsync(written, target, incremental, planner, elapsed, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Refuses, before anything is written, a result a merge or scd2 table cannot hold, as a DuckDB build does: rows with a
+    /// null unique key, or a key on several rows. Spark's MERGE fails on some repeats only (several source rows matching
+    /// one target row), and a first build or a rebuild (CREATE OR REPLACE) would write them all.
+    /// </summary>
+    private async Task ValidateSparkKeysAsync(SparkConnectClient client, string select, CancellationToken cancellationToken)
+    {
+        if (Config.Materialized is not (Materialization.Merge or Materialization.Scd2))
+        {
+            return;
+        }
+
+        string keys = string.Join(", ", Config.UniqueKey.Select(SparkModelSql.Quote));
+        string nullKey = string.Join(" OR ", Config.UniqueKey.Select(k => SparkModelSql.Quote(k) + " IS NULL"));
+        // As on DuckDB, a SELECT that itself keeps one row per key (a GROUP BY of the key, say) is not grouped again.
+        string repeated = await KeysProvenUniqueAsync(cancellationToken).ConfigureAwait(false)
+            ? "0"
+            : $"(SELECT count(*) FROM (SELECT {keys} FROM ({select}) AS result GROUP BY {keys} HAVING count(*) > 1) AS repeats)";
+        SparkResult counts = await client.SqlAsync(
+            $"SELECT (SELECT count_if({nullKey}) FROM ({select}) AS result) AS null_keys, {repeated} AS repeated_keys",
+            new SparkQueryOptions { Tags = ["medallion-run-" + _run.RunId] }, cancellationToken).ConfigureAwait(false);
+        RefuseInvalidKeys(Convert.ToInt64(counts.Rows[0][0], CultureInfo.InvariantCulture), Convert.ToInt64(counts.Rows[0][1], CultureInfo.InvariantCulture));
     }
 
     /// <summary>Delta's session setting naming the application a DML statement's <c>txn</c> action records.</summary>

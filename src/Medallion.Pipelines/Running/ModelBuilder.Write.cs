@@ -82,19 +82,26 @@ internal sealed partial class ModelBuilder
             return;
         }
 
-        string keys = string.Join(", ", Config.UniqueKey.Select(Q));
-        long nullKeys = await ScalarAsync($"SELECT count(*) FROM {relation} WHERE {string.Join(" OR ", Config.UniqueKey.Select(k => Q(k) + " IS NULL"))}", cancellationToken).ConfigureAwait(false);
-        if (nullKeys > 0)
-        {
-            throw Invalid(string.Create(CultureInfo.InvariantCulture, $"{nullKeys} row(s) have a null unique_key ({keys})"), "filter them out or give them a key in the SELECT");
-        }
-
+        RefuseInvalidKeys(
+            await ScalarAsync($"SELECT count(*) FROM {relation} WHERE {string.Join(" OR ", Config.UniqueKey.Select(k => Q(k) + " IS NULL"))}", cancellationToken).ConfigureAwait(false),
+            repeated: 0);
         if (await KeysProvenUniqueAsync(cancellationToken).ConfigureAwait(false))
         {
             return;
         }
 
-        long repeated = await ScalarAsync($"SELECT count(*) FROM (SELECT {keys} FROM {relation} GROUP BY ALL HAVING count(*) > 1)", cancellationToken).ConfigureAwait(false);
+        RefuseInvalidKeys(nullKeys: 0, await ScalarAsync($"SELECT count(*) FROM (SELECT {string.Join(", ", Config.UniqueKey.Select(Q))} FROM {relation} GROUP BY ALL HAVING count(*) > 1)", cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Refuses a result with <paramref name="nullKeys"/> rows of a null unique key, or <paramref name="repeated"/> keys on several rows, whichever engine counted them.</summary>
+    private void RefuseInvalidKeys(long nullKeys, long repeated)
+    {
+        string keys = string.Join(", ", Config.UniqueKey.Select(Q));
+        if (nullKeys > 0)
+        {
+            throw Invalid(string.Create(CultureInfo.InvariantCulture, $"{nullKeys} row(s) have a null unique_key ({keys})"), "filter them out or give them a key in the SELECT");
+        }
+
         if (repeated > 0)
         {
             throw Invalid(

@@ -66,6 +66,8 @@ public sealed partial class PostgresSource : IIngestionSource
 
     private string TableName => _schema + "." + _table;
 
+    private string QuotedTable => PostgresSql.QuoteIdentifier(_schema) + "." + PostgresSql.QuoteIdentifier(_table);
+
     /// <inheritdoc/>
     public IAsyncEnumerable<SourceBatch> ReadAsync(DuckDbConnection target, SourcePosition? after, CancellationToken cancellationToken = default)
     {
@@ -73,6 +75,11 @@ public sealed partial class PostgresSource : IIngestionSource
         if (_options.Mode == IngestionMode.Cdc)
         {
             return ReadChangesAsync(target, after, cancellationToken);
+        }
+
+        if (_options.Mode == IngestionMode.Full && _options.Parallelism > 1)
+        {
+            return ReadInPartsAsync(target, cancellationToken);
         }
 
         return BatchStreamer.StreamAsync(_options, TableName, target, ConnectAsync, (connection, token) => StartAsync(connection, after, token), _logger, cancellationToken);
@@ -114,14 +121,9 @@ public sealed partial class PostgresSource : IIngestionSource
     private async Task<ReadPlan> StartAsync(NpgsqlConnection connection, SourcePosition? after, CancellationToken cancellationToken)
     {
         (uint relation, List<PgColumn> columns) = await DescribeAsync(connection, cancellationToken).ConfigureAwait(false);
-        var plan = new List<ColumnPlan>(columns.Count);
-        foreach (PgColumn column in columns)
-        {
-            plan.Add(PlanColumn(column, fromText: false));
-        }
-
+        List<ColumnPlan> plan = columns.ConvertAll(c => PlanColumn(c, fromText: false));
         string select = string.Join(", ", plan.Select(c => c.SelectSql));
-        string from = PostgresSql.QuoteIdentifier(_schema) + "." + PostgresSql.QuoteIdentifier(_table);
+        string from = QuotedTable;
         string sql;
         BoundaryTracker? tracker = null;
         if (_options.Mode == IngestionMode.Full)

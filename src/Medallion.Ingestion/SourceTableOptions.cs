@@ -66,6 +66,23 @@ public sealed class SourceTableOptions
     /// <summary>Rows per batch (each batch is staged in DuckDB, so memory is bounded by the batch, not the table).</summary>
     public int BatchRows { get; init; } = 100_000;
 
+    /// <summary>
+    /// Full loads from PostgreSQL: how many parts of the table are read at once, each by a COPY of its own on a
+    /// connection of its own, all in one snapshot (see <see cref="PostgresSource"/>); 1 reads the table with one COPY.
+    /// Up to two batches of each part are staged at a time. Project files default it to <see cref="DefaultParallelism"/>.
+    /// </summary>
+    public int Parallelism { get; init; } = 1;
+
+    /// <summary>The largest <see cref="Parallelism"/> taken: each part holds a server connection and two batches.</summary>
+    public const int MaxParallelism = 64;
+
+    /// <summary>
+    /// The parallelism of a full load when a project file sets none: half the machine's cores (at least 1, at most 8). Each part
+    /// keeps about one core busy decoding its COPY and appending it to DuckDB, and the Parquet writing of the batches
+    /// needs cores too; more parts than that only take turns on the same cores (and server connections).
+    /// </summary>
+    public static int DefaultParallelism => Math.Clamp(Environment.ProcessorCount / 2, 1, 8);
+
     /// <summary>How many times to try to connect before giving up (1 = no retry).</summary>
     public int MaxConnectAttempts { get; init; } = 4;
 
@@ -77,6 +94,8 @@ public sealed class SourceTableOptions
         ArgumentException.ThrowIfNullOrWhiteSpace(SourceName);
         ArgumentException.ThrowIfNullOrWhiteSpace(Table);
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchRows, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(Parallelism, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Parallelism, MaxParallelism);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnectAttempts, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(RetryDelay.Ticks);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ChangeWait, TimeSpan.Zero);

@@ -47,6 +47,12 @@ public sealed record DatabaseTableDefinition(
     int BatchRows,
     SourceLocation Location)
 {
+    /// <summary>
+    /// Full loads from PostgreSQL: how many parts of the table are read at once (<c>parallelism:</c>); null for
+    /// <see cref="SourceTableOptions.DefaultParallelism"/>.
+    /// </summary>
+    public int? Parallelism { get; init; }
+
     /// <summary>The options a source connector reads this table with.</summary>
     /// <param name="sourceName">The source's name.</param>
     /// <param name="interval">
@@ -63,6 +69,7 @@ public sealed record DatabaseTableDefinition(
         ReplicationSlot = Slot,
         Publication = Publication,
         BatchRows = BatchRows,
+        Parallelism = Parallelism ?? SourceTableOptions.DefaultParallelism,
         ChangeWait = interval ?? TimeSpan.FromSeconds(1),
         CommitInterval = interval,
         PassDuration = interval,

@@ -87,6 +87,63 @@ public sealed class DatabaseSourceLoadingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_source_parallelism_applies_to_its_full_tables_and_a_table_overrides_it()
+    {
+        _project.Write("sources/db.yml", """
+            sources:
+              - connection: shop_db
+                parallelism: 3
+                tables:
+                  - public.orders
+                  - {table: public.lines, parallelism: 6}
+                  - {table: public.events, mode: incremental, cursor: [id]}
+            """);
+
+        MedallionProject project = await _project.LoadAsync(_ => "secret");
+
+        Assert.Equal([3, 6, (int?)null], project.DatabaseSources[0].Tables.Select(t => t.Parallelism));
+        Assert.Equal([3, 6, 1], project.DatabaseSources[0].Tables.Select(t => t.ToOptions("shop_db").Parallelism));
+    }
+
+    [Fact]
+    public async Task A_full_table_without_parallelism_reads_with_half_the_cores()
+    {
+        _project.Write("sources/db.yml", "sources:\n  - connection: shop_db\n    tables: [public.orders]\n");
+
+        MedallionProject project = await _project.LoadAsync(_ => "secret");
+
+        Assert.Equal(Math.Clamp(Environment.ProcessorCount / 2, 1, 8), project.DatabaseSources[0].Tables[0].ToOptions("shop_db").Parallelism);
+    }
+
+    [Theory]
+    [InlineData("0", "sources/db.yml:4:38: 'parallelism' must be between 1 and 64, but found 0.")]
+    [InlineData("65", "sources/db.yml:4:38: 'parallelism' must be between 1 and 64, but found 65.")]
+    [InlineData("two", "sources/db.yml:4:38: 'parallelism' must be a whole number, but found 'two'.")]
+    public async Task A_parallelism_out_of_range_is_refused_at_its_line_and_column(string value, string message)
+    {
+        MedallionException error = await LoadFailsAsync($"sources:\n  - connection: shop_db\n    tables:\n      - {{table: orders, parallelism: {value}}}\n");
+
+        Assert.Equal(ErrorCode.ProjectFileInvalid, error.Code);
+        Assert.Equal(message, error.Message);
+    }
+
+    [Fact]
+    public async Task A_parallelism_on_an_incremental_table_is_refused_at_its_line()
+    {
+        MedallionException error = await LoadFailsAsync("sources:\n  - connection: shop_db\n    tables:\n      - {table: orders, mode: incremental, cursor: [id], parallelism: 2}\n");
+
+        Assert.Equal("sources/db.yml:4:71: 'parallelism' applies to full loads, but table 'orders' is read in mode incremental. Expected 'mode: full', or no 'parallelism'.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_parallelism_on_a_mysql_source_is_refused_at_its_line()
+    {
+        MedallionException error = await LoadFailsAsync("sources:\n  - connection: legacy\n    parallelism: 2\n    tables: [orders]\n");
+
+        Assert.Equal("sources/db.yml:3:18: 'parallelism' applies to full loads from PostgreSQL, but 'legacy' is mysql, whose tables are read by one query. Expected no 'parallelism'.", error.Message);
+    }
+
+    [Fact]
     public async Task An_unknown_key_of_a_table_suggests_the_closest_one()
     {
         MedallionException error = await LoadFailsAsync("sources:\n  - connection: shop_db\n    tables:\n      - table: orders\n        cursr: [id]\n");

@@ -14,6 +14,7 @@ namespace Medallion.Pipelines.ProjectFiles;
 ///   connection: shop_db          # a postgres or mysql connection of medallion.yml
 ///   mode: incremental            # full | incremental | cdc; each table may override it
 ///   batch_rows: 100000
+///   parallelism: 4               # full loads from PostgreSQL: parts read at once (default: half the cores)
 ///   tables:
 ///     - table: public.orders
 ///       target: bronze.orders    # default bronze.&lt;table&gt;
@@ -25,8 +26,8 @@ namespace Medallion.Pipelines.ProjectFiles;
 /// </summary>
 internal static class DatabaseSourceReader
 {
-    public static readonly string[] Keys = ["name", "description", "connection", "mode", "batch_rows", "tables", "freshness"];
-    private static readonly string[] s_tableKeys = ["table", "target", "mode", "cursor", "key", "slot", "publication", "batch_rows"];
+    public static readonly string[] Keys = ["name", "description", "connection", "mode", "batch_rows", "parallelism", "tables", "freshness"];
+    private static readonly string[] s_tableKeys = ["table", "target", "mode", "cursor", "key", "slot", "publication", "batch_rows", "parallelism"];
     private static readonly string[] s_modes = ["full", "incremental", "cdc"];
     private static readonly string[] s_databaseTypes = ["postgres", "mysql"];
 
@@ -50,6 +51,7 @@ internal static class DatabaseSourceReader
         string name = source.String("name") ?? connectionName;
         IngestionMode mode = Mode(source) ?? IngestionMode.Full;
         int batchRows = BatchRows(source) ?? 100_000;
+        int? parallelism = Parallelism(source, connection);
         IReadOnlyList<YamlNode> items = source.List("tables");
         if (items.Count == 0)
         {
@@ -59,7 +61,9 @@ internal static class DatabaseSourceReader
         var tables = new List<DatabaseTableDefinition>();
         foreach (YamlNode tableItem in items)
         {
-            tables.Add(ReadTable(file, tableItem, name, mode, batchRows, connection));
+            // The source's parallelism is for its full loads; a table's own overrides it.
+            DatabaseTableDefinition table = ReadTable(file, tableItem, name, mode, batchRows, connection);
+            tables.Add(table.Mode == IngestionMode.Full && table.Parallelism is null ? table with { Parallelism = parallelism } : table);
         }
 
         return new DatabaseSourceDefinition(name, connection, tables, source.String("description"), file.Location(item)) { Freshness = AlertsReader.ReadFreshness(source) };
@@ -108,10 +112,16 @@ internal static class DatabaseSourceReader
             }
         }
 
+        int? parallelism = Parallelism(table, connection);
+        if (mode != IngestionMode.Full && parallelism is not null)
+        {
+            throw file.Error(table.Value("parallelism")!, $"'parallelism' applies to full loads, but table '{tableName}' is read in mode {Name(mode)}. Expected 'mode: full', or no 'parallelism'.");
+        }
+
         IReadOnlyList<string> key = table.Strings("key");
         return new DatabaseTableDefinition(
             tableName, target, mode, cursor, key.Count > 0 ? key : null, table.String("slot"), table.String("publication"),
-            BatchRows(table) ?? sourceBatchRows, file.Location(item));
+            BatchRows(table) ?? sourceBatchRows, file.Location(item)) { Parallelism = parallelism };
     }
 
     private static TableName DefaultTarget(string table) => new("bronze", table[(table.LastIndexOf('.') + 1)..].ToLowerInvariant());
@@ -125,6 +135,27 @@ internal static class DatabaseSourceReader
     };
 
     private static string Name(IngestionMode mode) => mode.ToString().ToLowerInvariant();
+
+    private static int? Parallelism(YamlMap map, ConnectionDefinition connection)
+    {
+        if (map.Long("parallelism") is not long parts)
+        {
+            return null;
+        }
+
+        YamlNode node = map.Value("parallelism")!;
+        if (parts is < 1 or > SourceTableOptions.MaxParallelism)
+        {
+            throw map.File.Error(node, $"'parallelism' must be between 1 and {SourceTableOptions.MaxParallelism}, but found {parts}.");
+        }
+
+        if (!string.Equals(connection.Type, "postgres", StringComparison.OrdinalIgnoreCase))
+        {
+            throw map.File.Error(node, $"'parallelism' applies to full loads from PostgreSQL, but '{connection.Name}' is {connection.Type}, whose tables are read by one query. Expected no 'parallelism'.");
+        }
+
+        return (int)parts;
+    }
 
     private static int? BatchRows(YamlMap map)
     {

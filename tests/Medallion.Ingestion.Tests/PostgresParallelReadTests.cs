@@ -133,20 +133,6 @@ public sealed class PostgresParallelReadTests(PostgresDatabase database) : IClas
     }
 
     [Fact]
-    public async Task A_parallel_full_load_of_an_empty_table_ends_with_one_empty_batch()
-    {
-        await database.ExecuteAsync("CREATE TABLE nothing (id bigint PRIMARY KEY, name text)");
-        using var target = new DuckDbTarget();
-
-        List<SourceBatch> batches = await target.CollectAsync(Source("nothing"), after: null);
-
-        SourceBatch batch = Assert.Single(batches);
-        Assert.Equal(0, batch.RowCount);
-        Assert.Equal(0, batch.Position.Rows);
-        Assert.Equal(["id", "name"], batch.Columns.Select(c => c.Name));
-    }
-
-    [Fact]
     public async Task A_parallel_full_load_of_one_row_delivers_it_once()
     {
         await database.ExecuteAsync("CREATE TABLE single (id bigint PRIMARY KEY, name text); INSERT INTO single VALUES (42, 'only')");

@@ -2,7 +2,7 @@ namespace Medallion.Ingestion.Tests;
 
 public sealed class PostgresReadTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
-    private PostgresSource Source(string table, IngestionMode mode = IngestionMode.Full, string[]? cursor = null, int batchRows = 1000, string[]? key = null) =>
+    private PostgresSource Source(string table, IngestionMode mode = IngestionMode.Full, string[]? cursor = null, int batchRows = 1000, string[]? key = null, int parallelism = 1) =>
         new(database.ConnectionString, new SourceTableOptions
         {
             SourceName = "shop",
@@ -11,6 +11,7 @@ public sealed class PostgresReadTests(PostgresDatabase database) : IClassFixture
             CursorColumns = cursor ?? [],
             KeyColumns = key,
             BatchRows = batchRows,
+            Parallelism = parallelism,
         });
 
     [Fact]
@@ -30,17 +31,20 @@ public sealed class PostgresReadTests(PostgresDatabase database) : IClassFixture
         Assert.Equal(2500L, Convert.ToInt64(target.Scalar("SELECT count(DISTINCT name) FROM collected")));
     }
 
-    [Fact]
-    public async Task Full_load_of_an_empty_table_still_ends_with_one_empty_batch()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task Full_load_of_an_empty_table_still_ends_with_one_empty_batch(int parallelism)
     {
-        await database.ExecuteAsync("CREATE TABLE empty_full (id int)");
+        await database.ExecuteAsync($"CREATE TABLE empty_full_{parallelism} (id bigint PRIMARY KEY, name text)");
         using var target = new DuckDbTarget();
 
-        List<SourceBatch> batches = await target.CollectAsync(Source("empty_full"), after: null);
+        List<SourceBatch> batches = await target.CollectAsync(Source($"empty_full_{parallelism}", parallelism: parallelism), after: null);
 
         SourceBatch batch = Assert.Single(batches);
         Assert.Equal(0, batch.RowCount);
         Assert.Equal(0, batch.Position.Rows);
+        Assert.Equal(["id", "name"], batch.Columns.Select(c => c.Name));
     }
 
     [Fact]

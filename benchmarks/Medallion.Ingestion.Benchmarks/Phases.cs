@@ -156,9 +156,11 @@ internal static class Phases
                 user: {settings.Username}
                 password: {settings.Password}
             """);
+        // The full load's parts read at once: the project's default (half the cores) unless the run sets it.
+        string parallelism = Environment.GetEnvironmentVariable("MEDALLION_BENCH_PARALLELISM") is { Length: > 0 } parts ? $"\n    parallelism: {parts}" : string.Empty;
         await File.WriteAllTextAsync(Path.Combine(directory, "sources", "bench.yml"), $"""
             sources:
-              - connection: bench
+              - connection: bench{parallelism}
                 tables:
                   - {tableEntry}
             """);

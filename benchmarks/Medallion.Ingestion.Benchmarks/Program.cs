@@ -19,6 +19,8 @@ using Medallion.Pipelines.Sources;
 // average is printed with the figures, and only ratios measured in the same run should be compared.
 // Usage: Medallion.Ingestion.Benchmarks [rows (default 5,000,000)] [CDC seconds (default 60)] [changes/s (default 2000)]
 //        e.g. 500000 10 2000 for a quick run while iterating; 0 rows or 0 seconds skips that part.
+//        MEDALLION_BENCH_PARALLELISM=<n> sets the full load's parallelism (the source's parts read at once, each by a
+//        COPY of its own in one snapshot); unset, the project's default (half the cores) applies.
 //        Medallion.Ingestion.Benchmarks --phase <ceiling|full|stage|cdc> <work dir> <connection string>   (the children)
 //        Medallion.Ingestion.Benchmarks --freshness [seconds (default 60)] [changes/s (default 2000)] [run|server (default both)]
 //          Source-to-gold freshness: the same load while `medallion run --continuous` (or `medallion server`'s jobs)

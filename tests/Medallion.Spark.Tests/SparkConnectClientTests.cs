@@ -151,7 +151,7 @@ public sealed class SparkConnectClientTests : ServerTestsBase
     {
         await using SparkConnectClient client = SparkConnectClient.Connect(SparkConnectRemote.Parse(Server.Remote()), new SparkConnectClientOptions { QueryTimeout = TimeSpan.FromMilliseconds(300) });
 
-        var error = await Assert.ThrowsAsync<SparkException>(() => client.SchemaAsync($"SELECT 1 {SparkConnectTestService.SlowMarker}"));
+        var error = await Assert.ThrowsAsync<SparkException>(() => client.SchemaAsync($"SELECT 1 {SparkConnectTestService.SlowAnalysisMarker}"));
 
         Assert.Equal(ErrorCode.SparkQueryTimedOut, error.Code);
         Assert.StartsWith("A Spark Connect call did not finish within the timeout of ", error.Message, StringComparison.Ordinal);

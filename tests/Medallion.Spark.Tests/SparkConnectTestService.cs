@@ -25,6 +25,9 @@ internal sealed partial class SparkConnectTestService : SparkConnectService.Spar
     public const string FirstServerSideSessionId = "00000000-0000-4000-8000-00000000beef";
     public const string SlowMarker = "/* slow */";
 
+    /// <summary>A query whose analysis (AnalyzePlan's schema) never finishes; its execution is not slowed.</summary>
+    public const string SlowAnalysisMarker = "/* slow analysis */";
+
     private readonly DuckDbConnection _duckDb = new();
     private readonly SemaphoreSlim _duckDbLock = new(1, 1);
     private readonly ConcurrentDictionary<string, Execution> _executions = new();
@@ -238,7 +241,7 @@ internal sealed partial class SparkConnectTestService : SparkConnectService.Spar
             case AnalyzePlanRequest.AnalyzeOneofCase.SparkVersion:
                 response.SparkVersion = new AnalyzePlanResponse.Types.SparkVersion { Version = "3.5.3" };
                 return response;
-            case AnalyzePlanRequest.AnalyzeOneofCase.Schema when request.Schema.Plan?.Root?.Sql is { } slow && slow.Query.Contains(SlowMarker, StringComparison.Ordinal):
+            case AnalyzePlanRequest.AnalyzeOneofCase.Schema when request.Schema.Plan?.Root?.Sql is { } slow && slow.Query.Contains(SlowAnalysisMarker, StringComparison.Ordinal):
                 // An analysis that never finishes: only the client's deadline ends the call.
                 await Task.Delay(Timeout.Infinite, context.CancellationToken);
                 throw Refuse("unreachable");

@@ -194,7 +194,7 @@ public sealed partial class SparkModelTests : IAsyncLifetime
         RunResult run = await _spark.RunAsync(new RunOptions { ModelTimeout = TimeSpan.FromSeconds(2) });
 
         Assert.Equal(ErrorCode.RunTimedOut, run[TableName.Parse("gold.slow_revenue")].ErrorCode);
-        Assert.Equal(await _server.Service.SlowStarted.Task, await _server.Service.Interrupted.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(await _server.Service.SlowStarted.Task.WaitAsync(TimeSpan.FromSeconds(30)), await _server.Service.Interrupted.Task.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Empty(_server.Service.LakeWrites);
     }
 
@@ -277,6 +277,19 @@ public sealed partial class SparkModelTests : IAsyncLifetime
 
         Assert.Contains(error, run[new TableName("gold", "keyed")].Error, StringComparison.Ordinal);
         Assert.Empty(_server.Service.LakeWrites);
+    }
+
+    [Fact]
+    public async Task An_scd2_history_on_spark_whose_select_gains_a_column_is_refused_until_a_full_refresh_as_on_duckdb()
+    {
+        _spark.Model("gold.status_history", "engine: spark\nmaterialized: scd2\nunique_key: id", "SELECT 1 AS id, 'open' AS status");
+        Assert.True((await _spark.RunAsync(new RunOptions { Select = "gold.status_history" })).Succeeded);
+        _spark.Model("gold.status_history", "engine: spark\nmaterialized: scd2\nunique_key: id", "SELECT 1 AS id, 'open' AS status, 'web' AS channel");
+
+        RunResult run = await _spark.RunAsync(new RunOptions { Select = "gold.status_history" });
+
+        Assert.Contains("the SELECT returns new columns (channel) that the history table does not have; nothing was committed.", run[new TableName("gold", "status_history")].Error, StringComparison.Ordinal);
+        Assert.Equal(["CREATE OR REPLACE TABLE"], _server.Service.LakeWrites.Select(w => w.Statement));
     }
 
     [GeneratedRegex("\"value\": \"[0-9]{15,19}\"")]

@@ -73,23 +73,25 @@ internal sealed partial class ModelBuilder
         {
             string select = await SparkSelectAsync(relations ?? FullSparkRelations(planner, upstream), cancellationToken).ConfigureAwait(false);
             bool mergeIncrementally = incremental && Config.Materialized == Materialization.Merge;
-            // The model's own columns, without the change columns it reads from a change data feed; null: all of them.
-            List<string>? tableColumns = null;
-            if (Config.Contract is { Enforced: true } || mergeIncrementally || ReadsChangeColumns(planner, upstream))
+            // Spark analyses the SELECT without running it, as DuckDB describes it for a DuckDB build, and the result is
+            // held to the same rules: its materialization's columns, the contract, new columns.
+            IReadOnlyList<SparkField> fields = await client.SchemaAsync(select, cancellationToken).ConfigureAwait(false);
+            ValidateColumns([.. fields.Select(f => f.Name)], target);
+            if (Config.Contract is { Enforced: true })
             {
-                // Spark analyses the SELECT without running it, as DuckDB describes it for a DuckDB build.
-                IReadOnlyList<SparkField> fields = await client.SchemaAsync(select, cancellationToken).ConfigureAwait(false);
                 await EnforceContractAsync(await SparkColumnsAsync(fields, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                if (mergeIncrementally && NewColumns(target!, [.. fields.Select(f => f.Name)]) is { Count: > 0 } added)
-                {
-                    // A merge rewrites matched rows only, so a new column would stay null on every other row: rebuild instead.
-                    _notes.Add($"full recompute: the result has new columns ({string.Join(", ", added)})");
-                    incremental = false;
-                    select = await SparkSelectAsync(FullSparkRelations(planner, upstream), cancellationToken).ConfigureAwait(false);
-                }
-
-                tableColumns = fields.Any(f => IsChangeColumn(f.Name)) ? [.. fields.Select(f => f.Name).Where(c => !IsChangeColumn(c))] : null;
             }
+
+            if (mergeIncrementally && NewColumns(target!, [.. fields.Select(f => f.Name)]) is { Count: > 0 } added)
+            {
+                // A merge rewrites matched rows only, so a new column would stay null on every other row: rebuild instead.
+                _notes.Add($"full recompute: the result has new columns ({string.Join(", ", added)})");
+                incremental = false;
+                select = await SparkSelectAsync(FullSparkRelations(planner, upstream), cancellationToken).ConfigureAwait(false);
+            }
+
+            // The model's own columns, without the change columns it reads from a change data feed; null: all of them.
+            List<string>? tableColumns = fields.Any(f => IsChangeColumn(f.Name)) ? [.. fields.Select(f => f.Name).Where(c => !IsChangeColumn(c))] : null;
 
             await ValidateSparkKeysAsync(client, select, cancellationToken).ConfigureAwait(false);
             string location = SparkPath(_location);

@@ -225,6 +225,15 @@ public sealed partial record QualityResultRecord(
     /// <summary>Why the rule was not checked in this run (<see cref="QualityStatus.NoNewRows"/>); null when it was.</summary>
     public string? NotChecked { get; init; }
 
+    /// <summary>The environment whose run checked the rule (<c>prod</c> unless said).</summary>
+    public string Environment { get; init; } = EnvironmentStore.Production;
+
+    /// <summary>
+    /// The physical table checked: the environment's pointer, <c>""</c> for the model's own location. Recorded as null, it is
+    /// the one the environment reads then; read back, null is the model's own location.
+    /// </summary>
+    public string? Location { get; init; }
+
     /// <summary>Whether the rule was checked and broke.</summary>
     public bool Broken => !Passed && NotChecked is null;
 

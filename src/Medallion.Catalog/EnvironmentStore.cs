@@ -60,6 +60,20 @@ public sealed class EnvironmentStore
             .Where(e => !e.EndsWith(PreviousSuffix, StringComparison.Ordinal))
             .ToList();
 
+    /// <summary>
+    /// SQL for the physical table an environment reads for a model: where its pointer points, prod's when it holds none of the
+    /// model (it reads prod's), <c>''</c> (the model's own location) when neither does. What a record kept per physical table
+    /// (a version, a lineage edge, a quality result) is matched with to be the environment's.
+    /// </summary>
+    /// <param name="model">SQL naming the model's key (<c>namespace.name</c>, lowercase), e.g. a column of the outer query.</param>
+    /// <param name="environment">SQL naming the environment, e.g. a parameter.</param>
+    internal static string PointerSql(string model, string environment) => $"""
+        COALESCE(
+            (SELECT COALESCE(pointer_env.location, '') FROM environment_models pointer_env WHERE pointer_env.environment = {environment} AND pointer_env.model = {model}),
+            (SELECT COALESCE(pointer_prod.location, '') FROM environment_models pointer_prod WHERE pointer_prod.environment = '{Production}' AND pointer_prod.model = {model}),
+            '')
+        """;
+
     /// <summary>The name under which <paramref name="environment"/>'s set of tables before its last promotion is kept.</summary>
     public static string PreviousOf(string environment) => environment + PreviousSuffix;
 
@@ -271,8 +285,8 @@ public sealed class EnvironmentStore
     }
 
     /// <summary>
-    /// Drops <paramref name="environment"/>: removes its pointers, and those of the set a promotion to it kept, in one catalog
-    /// transaction. No table is read or written; the tables only it pointed at are recorded as unpointed from now, for the
+    /// Drops <paramref name="environment"/>: removes its pointers, and those of the set a promotion to it kept, with the lineage
+    /// and quality results it recorded of tables no environment points at any more, in one catalog transaction. No table is read or written; the tables only it pointed at are recorded as unpointed from now, for the
     /// janitor. The caller holds the environment's apply lock (see <c>ProjectPlanner.DropAsync</c>).
     /// </summary>
     /// <returns>How many pointers were removed, the kept set's included.</returns>
@@ -301,6 +315,25 @@ public sealed class EnvironmentStore
                         ErrorCode.EnvironmentNotFound,
                         $"Environment '{environment}' holds no model, so there is nothing to drop.\nHelp: medallion env list shows the environments there are.");
                 }
+
+                // Its lineage and quality results go with it, but for those of a table another environment (prod after a
+                // promotion) still points at: they are that environment's now.
+                Execute(
+                    connection,
+                    transaction,
+                    """
+                    DELETE FROM lineage_edges WHERE environment = @environment AND location <> ''
+                        AND NOT EXISTS (SELECT 1 FROM environment_models e WHERE e.model = lineage_edges.downstream AND e.location = lineage_edges.location)
+                    """,
+                    names);
+                Execute(
+                    connection,
+                    transaction,
+                    """
+                    DELETE FROM quality_results WHERE environment = @environment
+                        AND NOT EXISTS (SELECT 1 FROM environment_models e WHERE e.model = quality_results.model AND COALESCE(e.location, '') = quality_results.location)
+                    """,
+                    names);
 
                 Track(connection, transaction, _db.Now());
                 return dropped;

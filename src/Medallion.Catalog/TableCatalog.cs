@@ -129,10 +129,7 @@ public sealed class TableCatalog
             $"""
             SELECT namespace, table_name, version, schema_json, operation, row_count, run_id, committed_at, file_count, size_bytes, location FROM table_versions
             WHERE namespace = @ns AND table_name = @table
-              AND location = COALESCE(
-                  (SELECT COALESCE(e.location, '') FROM environment_models e WHERE e.environment = @environment AND e.model = @model),
-                  (SELECT COALESCE(p.location, '') FROM environment_models p WHERE p.environment = '{EnvironmentStore.Production}' AND p.model = @model),
-                  '')
+              AND location = {EnvironmentStore.PointerSql("@model", "@environment")}
             ORDER BY version DESC
             """,
             [("@ns", table.Namespace.ToLowerInvariant()), ("@table", table.Name.ToLowerInvariant()), ("@model", table.ToString().ToLowerInvariant()), ("@environment", environment)],
@@ -252,48 +249,97 @@ public sealed class TableCatalog
     private const string LineageColumns = "upstream, upstream_column, downstream, downstream_column";
 
     /// <summary>
-    /// Replaces every edge that ends in <paramref name="downstream"/> with <paramref name="edges"/>, in one
+    /// Replaces every edge of <c>prod</c> that ends in <paramref name="downstream"/> with <paramref name="edges"/>, in one
     /// transaction: a model's lineage is whatever its current SQL reads.
     /// </summary>
     /// <exception cref="ArgumentException">An edge ends in another table.</exception>
-    public Task ReplaceLineageAsync(TableName downstream, IReadOnlyList<LineageEdge> edges, CancellationToken cancellationToken = default)
+    public Task ReplaceLineageAsync(TableName downstream, IReadOnlyList<LineageEdge> edges, CancellationToken cancellationToken = default) =>
+        ReplaceLineageAsync(downstream, edges, EnvironmentStore.Production, null, cancellationToken);
+
+    /// <summary>
+    /// Replaces the edges that end in <paramref name="downstream"/>'s physical table <paramref name="location"/> with
+    /// <paramref name="edges"/>, recorded by <paramref name="environment"/>, in one transaction. Edges are kept per physical
+    /// table and read at an environment's pointer, so an environment's build leaves prod's lineage alone, a promotion makes
+    /// the promoted build's lineage prod's, and a rollback makes the earlier one prod's again.
+    /// </summary>
+    /// <param name="downstream">The model the edges end in.</param>
+    /// <param name="edges">What it reads, table-level and column-level.</param>
+    /// <param name="environment">The environment whose build the edges describe.</param>
+    /// <param name="location">The physical table built (the environment's pointer); null for the one <paramref name="environment"/> reads now.</param>
+    /// <param name="cancellationToken">Stops the write.</param>
+    /// <exception cref="ArgumentException">An edge ends in another table.</exception>
+    public Task ReplaceLineageAsync(TableName downstream, IReadOnlyList<LineageEdge> edges, string environment, string? location, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(edges);
+        ArgumentException.ThrowIfNullOrEmpty(environment);
         if (edges.FirstOrDefault(e => !e.Downstream.Equals(downstream)) is { } stray)
         {
             throw new ArgumentException($"The edge {stray.Upstream} -> {stray.Downstream} does not end in {downstream}.", nameof(edges));
         }
 
         string target = downstream.ToString().ToLowerInvariant();
-        var statements = new List<(string, (string, object?)[])>
-        {
-            ("DELETE FROM lineage_edges WHERE downstream = @downstream", [("@downstream", target)]),
-        };
-        statements.AddRange(edges.Distinct().Select(edge => (
-            $"INSERT INTO lineage_edges ({LineageColumns}) VALUES (@up, @upColumn, @downstream, @downColumn) ON CONFLICT DO NOTHING",
-            new (string, object?)[]
+        return _db.WriteAsync(
+            (connection, transaction) =>
             {
-                ("@up", edge.Upstream.ToString().ToLowerInvariant()), ("@upColumn", edge.UpstreamColumn ?? string.Empty),
-                ("@downstream", target), ("@downColumn", edge.DownstreamColumn ?? string.Empty),
-            })));
-        return _db.ExecuteInTransactionAsync(statements, cancellationToken);
+                string physical = location ?? QueryPointer(connection, transaction, target, environment);
+                int changed = Execute(connection, transaction, "DELETE FROM lineage_edges WHERE downstream = @downstream AND location = @location", [("@downstream", target), ("@location", physical)]);
+                foreach (LineageEdge edge in edges.Distinct())
+                {
+                    changed += Execute(
+                        connection,
+                        transaction,
+                        $"INSERT INTO lineage_edges (location, environment, {LineageColumns}) VALUES (@location, @environment, @up, @upColumn, @downstream, @downColumn) ON CONFLICT DO NOTHING",
+                        [
+                            ("@location", physical), ("@environment", environment),
+                            ("@up", edge.Upstream.ToString().ToLowerInvariant()), ("@upColumn", edge.UpstreamColumn ?? string.Empty),
+                            ("@downstream", target), ("@downColumn", edge.DownstreamColumn ?? string.Empty),
+                        ]);
+                }
+
+                return changed;
+            },
+            cancellationToken);
     }
 
-    /// <summary>The edges that end in <paramref name="table"/> (what it reads), table-level and column-level.</summary>
-    public Task<List<LineageEdge>> GetUpstreamEdgesAsync(TableName table, CancellationToken cancellationToken = default) =>
-        _db.QueryAsync(
-            $"SELECT {LineageColumns} FROM lineage_edges WHERE downstream = @table ORDER BY {LineageColumns}",
-            [("@table", table.ToString().ToLowerInvariant())],
-            ReadEdge,
-            cancellationToken);
+    /// <summary>The physical table <paramref name="environment"/> reads for <paramref name="model"/> (see <see cref="EnvironmentStore.PointerSql"/>).</summary>
+    internal static string QueryPointer(DbConnection connection, DbTransaction transaction, string model, string environment)
+    {
+        using DbCommand command = CreateCommand(connection, transaction, $"SELECT {EnvironmentStore.PointerSql("@model", "@environment")}", [("@model", model), ("@environment", environment)]);
+        return (string)command.ExecuteScalar()!;
+    }
 
-    /// <summary>The edges that start in <paramref name="table"/> (what reads it), table-level and column-level.</summary>
-    public Task<List<LineageEdge>> GetDownstreamEdgesAsync(TableName table, CancellationToken cancellationToken = default) =>
-        _db.QueryAsync(
-            $"SELECT {LineageColumns} FROM lineage_edges WHERE upstream = @table ORDER BY {LineageColumns}",
-            [("@table", table.ToString().ToLowerInvariant())],
+    /// <summary>The edges of <c>prod</c> that end in <paramref name="table"/> (what it reads), table-level and column-level.</summary>
+    public Task<List<LineageEdge>> GetUpstreamEdgesAsync(TableName table, CancellationToken cancellationToken = default) =>
+        GetUpstreamEdgesAsync(table, EnvironmentStore.Production, cancellationToken);
+
+    /// <summary>
+    /// The edges that end in <paramref name="table"/> as <paramref name="environment"/> built it (what it reads): those of the
+    /// physical table its pointer names, prod's for a model it did not build.
+    /// </summary>
+    public Task<List<LineageEdge>> GetUpstreamEdgesAsync(TableName table, string environment, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(environment);
+        return _db.QueryAsync(
+            $"SELECT {LineageColumns} FROM lineage_edges WHERE downstream = @table AND location = {EnvironmentStore.PointerSql("@table", "@environment")} ORDER BY {LineageColumns}",
+            [("@table", table.ToString().ToLowerInvariant()), ("@environment", environment)],
             ReadEdge,
             cancellationToken);
+    }
+
+    /// <summary>The edges of <c>prod</c> that start in <paramref name="table"/> (what reads it), table-level and column-level.</summary>
+    public Task<List<LineageEdge>> GetDownstreamEdgesAsync(TableName table, CancellationToken cancellationToken = default) =>
+        GetDownstreamEdgesAsync(table, EnvironmentStore.Production, cancellationToken);
+
+    /// <summary>The edges that start in <paramref name="table"/> (what reads it), each of its downstream model as <paramref name="environment"/> built it.</summary>
+    public Task<List<LineageEdge>> GetDownstreamEdgesAsync(TableName table, string environment, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(environment);
+        return _db.QueryAsync(
+            $"SELECT {LineageColumns} FROM lineage_edges WHERE upstream = @table AND location = {EnvironmentStore.PointerSql("lineage_edges.downstream", "@environment")} ORDER BY {LineageColumns}",
+            [("@table", table.ToString().ToLowerInvariant()), ("@environment", environment)],
+            ReadEdge,
+            cancellationToken);
+    }
 
     private static LineageEdge ReadEdge(DbDataReader r) => new(
         TableName.Parse(r.GetString(0)),

@@ -58,8 +58,17 @@ public static class ProjectCatalog
     /// model's lineage edges with those parsed from its SQL. The project files are the source of truth:
     /// a registration's docs are overwritten with what the files say now.
     /// </summary>
-    public static async Task RegisterAsync(ModelGraph graph, CatalogStore catalog, CancellationToken cancellationToken = default)
+    public static Task RegisterAsync(ModelGraph graph, CatalogStore catalog, CancellationToken cancellationToken = default) =>
+        RegisterAsync(graph, catalog, EnvironmentStore.Production, cancellationToken);
+
+    /// <summary>
+    /// Registers the project's tables as <see cref="RegisterAsync(ModelGraph, CatalogStore, CancellationToken)"/> does, for a run
+    /// in <paramref name="environment"/>: the lineage edges are replaced for <c>prod</c> only (of the physical tables prod reads),
+    /// since another environment's lineage is recorded of each table it builds, as it builds it.
+    /// </summary>
+    public static async Task RegisterAsync(ModelGraph graph, CatalogStore catalog, string environment, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrEmpty(environment);
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(catalog);
         MedallionProject project = graph.Project;
@@ -100,7 +109,10 @@ public static class ProjectCatalog
                     UniqueKey = UniqueKeyOf(config),
                 },
                 cancellationToken).ConfigureAwait(false);
-            await catalog.Tables.ReplaceLineageAsync(model.Name, graph.GetAnalysis(model.Name).LineageEdges, cancellationToken).ConfigureAwait(false);
+            if (environment == EnvironmentStore.Production)
+            {
+                await catalog.Tables.ReplaceLineageAsync(model.Name, graph.GetAnalysis(model.Name).LineageEdges, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

@@ -298,6 +298,127 @@ public abstract class CatalogEnvironmentContract(CatalogEngine engine) : Catalog
         Assert.Equal((1L, 3L), (await Store.Tables.GetTableStatesAsync()).Select(t => (t.Version, t.RowCount ?? -1)).Single());
     }
 
+    private static readonly TableName s_bronze = new("bronze", "orders");
+    private static readonly TableName s_customers = new("bronze", "customers");
+
+    private static LineageEdge Reads(TableName upstream) => new(upstream, null, s_orders, null);
+
+    private static QualityResultRecord Result(string runId, bool passed, string environment = "prod", string? location = null) =>
+        new(runId, s_orders, "not_null(id)", "warn", passed, passed ? 0 : 2, "[]", s_start) { Environment = environment, Location = location };
+
+    [Fact]
+    public async Task An_environments_lineage_of_a_model_it_built_leaves_prods_alone()
+    {
+        await Store.Tables.ReplaceLineageAsync(s_orders, [Reads(s_bronze)]);
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "b", "dev") with { Location = "_versions/orders/b" }]);
+
+        await Store.Tables.ReplaceLineageAsync(s_orders, [Reads(s_customers)], "dev", "_versions/orders/b");
+
+        Assert.Equal([Reads(s_bronze)], await Store.Tables.GetUpstreamEdgesAsync(s_orders));
+        Assert.Equal([Reads(s_customers)], await Store.Tables.GetUpstreamEdgesAsync(s_orders, "dev"));
+        Assert.Equal([Reads(s_bronze)], await Store.Tables.GetDownstreamEdgesAsync(s_bronze));
+        Assert.Equal([Reads(s_customers)], await Store.Tables.GetDownstreamEdgesAsync(s_customers, "dev"));
+        Assert.Empty(await Store.Tables.GetDownstreamEdgesAsync(s_customers));
+    }
+
+    [Fact]
+    public async Task An_environment_reads_prods_lineage_of_a_model_it_did_not_build()
+    {
+        await Store.Tables.ReplaceLineageAsync(s_orders, [Reads(s_bronze)]);
+
+        Assert.Equal([Reads(s_bronze)], await Store.Tables.GetUpstreamEdgesAsync(s_orders, "dev"));
+    }
+
+    [Fact]
+    public async Task Prods_lineage_is_the_promoted_builds_after_a_promotion_and_its_own_again_after_a_rollback()
+    {
+        await Store.Tables.ReplaceLineageAsync(s_orders, [Reads(s_bronze)]);
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "a"), State(s_orders, "b", "dev") with { Location = "_versions/orders/b" }]);
+        await Store.Tables.ReplaceLineageAsync(s_orders, [Reads(s_customers)], "dev", "_versions/orders/b");
+
+        await Store.Environments.PromoteAsync("dev", "prod");
+        List<LineageEdge> promoted = await Store.Tables.GetUpstreamEdgesAsync(s_orders);
+        await Store.Environments.RollbackAsync("prod");
+
+        Assert.Equal([Reads(s_customers)], promoted);
+        Assert.Equal([Reads(s_bronze)], await Store.Tables.GetUpstreamEdgesAsync(s_orders));
+    }
+
+    [Fact]
+    public async Task Prods_registration_after_a_promotion_replaces_the_lineage_of_the_table_its_pointer_names()
+    {
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "b", "dev") with { Location = "_versions/orders/b" }]);
+        await Store.Tables.ReplaceLineageAsync(s_orders, [Reads(s_customers)], "dev", "_versions/orders/b");
+        await Store.Environments.PromoteAsync("dev", "prod");
+
+        await Store.Tables.ReplaceLineageAsync(s_orders, [Reads(s_bronze)]);
+
+        Assert.Equal([Reads(s_bronze)], await Store.Tables.GetUpstreamEdgesAsync(s_orders));
+        Assert.Equal([Reads(s_bronze)], await Store.Tables.GetUpstreamEdgesAsync(s_orders, "dev"));
+    }
+
+    [Fact]
+    public async Task An_environments_quality_results_are_not_taken_for_prods()
+    {
+        await Store.Quality.RecordQualityResultAsync(Result("prod-run", passed: true));
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "b", "dev") with { Location = "_versions/orders/b" }]);
+        await Store.Quality.RecordQualityResultAsync(Result("dev-run", passed: false, "dev", "_versions/orders/b"));
+
+        Assert.Equal(["prod-run"], (await Store.Quality.GetLatestQualityResultsAsync(s_orders)).Select(r => r.RunId));
+        Assert.Equal(["prod-run"], (await Store.Quality.GetQualityHistoryAsync(s_orders, 10)).Select(r => r.RunId));
+        Assert.Empty(await Store.Quality.GetBrokenRulesAsync(s_start.AddDays(-1)));
+        Assert.Equal([("dev-run", "dev", "_versions/orders/b")], (await Store.Quality.GetLatestQualityResultsAsync(s_orders, "dev")).Select(r => (r.RunId, r.Environment, r.Location)));
+        Assert.Equal(["dev-run"], (await Store.Quality.GetBrokenRulesAsync(s_start.AddDays(-1), "dev")).Select(b => b.Latest.RunId));
+    }
+
+    [Fact]
+    public async Task Prods_quality_results_are_the_promoted_builds_after_a_promotion_and_its_own_again_after_a_rollback()
+    {
+        await Store.Quality.RecordQualityResultAsync(Result("prod-run", passed: true));
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "a"), State(s_orders, "b", "dev") with { Location = "_versions/orders/b" }]);
+        await Store.Quality.RecordQualityResultAsync(Result("dev-run", passed: false, "dev", "_versions/orders/b"));
+
+        await Store.Environments.PromoteAsync("dev", "prod");
+        List<QualityResultRecord> promoted = await Store.Quality.GetLatestQualityResultsAsync(s_orders);
+        await Store.Environments.RollbackAsync("prod");
+
+        Assert.Equal(["dev-run"], promoted.Select(r => r.RunId));
+        Assert.Equal(["prod-run"], (await Store.Quality.GetLatestQualityResultsAsync(s_orders)).Select(r => r.RunId));
+    }
+
+    [Fact]
+    public async Task A_result_recorded_without_its_table_is_of_the_table_its_environment_reads_then()
+    {
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "b", "dev") with { Location = "_versions/orders/b" }]);
+
+        await Store.Quality.RecordQualityResultAsync(Result("dev-check", passed: true, "dev"));
+        await Store.Quality.RecordQualityResultAsync(Result("prod-check", passed: true));
+
+        Assert.Equal(["_versions/orders/b"], (await Store.Quality.GetQualityResultsAsync("dev-check")).Select(r => r.Location));
+        Assert.Equal([(string?)null], (await Store.Quality.GetQualityResultsAsync("prod-check")).Select(r => r.Location));
+    }
+
+    [Fact]
+    public async Task Dropping_an_environment_forgets_its_lineage_and_quality_results_but_not_those_of_a_table_prod_took_from_it()
+    {
+        var revenue = new LineageEdge(s_orders, null, s_revenue, null);
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "b", "dev") with { Location = "_versions/orders/b" }]);
+        await Store.Tables.ReplaceLineageAsync(s_orders, [Reads(s_customers)], "dev", "_versions/orders/b");
+        await Store.Quality.RecordQualityResultAsync(Result("dev-run", passed: false, "dev", "_versions/orders/b"));
+        await Store.Environments.PromoteAsync("dev", "prod");
+        await Store.Environments.SetModelStatesAsync([State(s_revenue, "d", "dev") with { Location = "_versions/revenue/d" }]);
+        await Store.Tables.ReplaceLineageAsync(s_revenue, [revenue], "dev", "_versions/revenue/d");
+        await Store.Quality.RecordQualityResultAsync(Result("dev-run-2", passed: true, "dev", "_versions/revenue/d") with { Model = s_revenue });
+
+        await Store.Environments.DropAsync("dev");
+        await Store.Environments.SetModelStatesAsync([State(s_revenue, "d", "pr-1") with { Location = "_versions/revenue/d" }]);
+
+        Assert.Equal([Reads(s_customers)], await Store.Tables.GetUpstreamEdgesAsync(s_orders));
+        Assert.Equal(["dev-run"], (await Store.Quality.GetLatestQualityResultsAsync(s_orders)).Select(r => r.RunId));
+        Assert.Empty(await Store.Tables.GetUpstreamEdgesAsync(s_revenue, "pr-1"));
+        Assert.Empty(await Store.Quality.GetQualityResultsAsync("dev-run-2"));
+    }
+
     [Fact]
     public async Task Promoting_to_prod_makes_the_catalogs_columns_those_of_the_promoted_table_keeping_the_docs_of_columns_it_kept()
     {

@@ -106,15 +106,22 @@ public abstract class CatalogStoreContract(CatalogEngine engine) : CatalogContra
             error.Message);
     }
 
-    [Fact]
-    public async Task A_catalog_created_at_schema_4_is_migrated_to_the_latest_and_keeps_its_runs_as_manual_runs()
+    /// <summary>A new catalog made by the migrations up to <paramref name="version"/> (its schema_version row is the caller's), as an upgrade finds it.</summary>
+    private async Task<string> NewCatalogAtSchemaAsync(int version)
     {
         string location = await Engine.NewLocationAsync();
-        foreach (string statement in new[] { Internal.CatalogSchema.VersionTable }.Concat(Internal.CatalogSchema.Migrations.Where(m => m.Version <= 4).SelectMany(m => m.Statements)))
+        foreach (string statement in new[] { Internal.CatalogSchema.VersionTable }.Concat(Internal.CatalogSchema.Migrations.Where(m => m.Version <= version).SelectMany(m => m.Statements)))
         {
             await Engine.ExecuteAsync(location, statement);
         }
 
+        return location;
+    }
+
+    [Fact]
+    public async Task A_catalog_created_at_schema_4_is_migrated_to_the_latest_and_keeps_its_runs_as_manual_runs()
+    {
+        string location = await NewCatalogAtSchemaAsync(4);
         await Engine.ExecuteAsync(location, """
             INSERT INTO schema_version VALUES (4, 'v4', '2026-01-01T00:00:00.0000000Z');
             INSERT INTO runs (id, started_at, finished_at, status, selection, error) VALUES ('0001', '2026-01-01T00:00:00.0000000Z', NULL, 'succeeded', 'silver.*', NULL);
@@ -125,6 +132,30 @@ public abstract class CatalogStoreContract(CatalogEngine engine) : CatalogContra
         Assert.Equal(CatalogStore.LatestSchemaVersion, await upgraded.GetSchemaVersionAsync());
         RunRecord run = (await upgraded.Runs.GetRunAsync("0001"))!;
         Assert.Equal((RunTrigger.Manual, (string?)null, "silver.*"), (run.Trigger, run.Job, run.Selection));
+    }
+
+    [Fact]
+    public async Task A_catalog_at_schema_22_keeps_its_lineage_as_prods_and_gives_each_quality_result_its_runs_environment_and_table()
+    {
+        string location = await NewCatalogAtSchemaAsync(22);
+        await Engine.ExecuteAsync(location, """
+            INSERT INTO schema_version VALUES (22, 'v22', '2026-01-01T00:00:00.0000000Z');
+            INSERT INTO namespaces (name, created_at) VALUES ('silver', '2026-01-01T00:00:00.0000000Z');
+            INSERT INTO tables (namespace, name, location, format, tags, created_at, updated_at) VALUES ('silver', 'orders', 'lake/silver/orders', 'delta', '[]', '2026-01-01T00:00:00.0000000Z', '2026-01-01T00:00:00.0000000Z');
+            INSERT INTO runs (id, started_at, status, selection, environment) VALUES ('prod-run', '2026-01-01T00:00:00.0000000Z', 'succeeded', '*', 'prod');
+            INSERT INTO runs (id, started_at, status, selection, environment) VALUES ('dev-run', '2026-01-02T00:00:00.0000000Z', 'succeeded', '*', 'dev');
+            INSERT INTO table_versions (namespace, table_name, location, version, schema_json, operation, run_id, committed_at) VALUES ('silver', 'orders', '_versions/orders/b', 0, '{}', 'WRITE', 'dev-run', '2026-01-02T00:00:00.0000000Z');
+            INSERT INTO environment_models (environment, model, fingerprint, definition_hash, metadata_hash, sql, columns, run_id, built_at, location) VALUES ('dev', 'silver.orders', 'b', 'b', 'm', 'SELECT 1', '[]', 'dev-run', '2026-01-02T00:00:00.0000000Z', '_versions/orders/b');
+            INSERT INTO quality_results (run_id, model, rule, severity, passed, failing_rows, sample_rows, checked_at) VALUES ('prod-run', 'silver.orders', 'not_null(id)', 'warn', 1, 0, '[]', '2026-01-01T00:00:00.0000000Z');
+            INSERT INTO quality_results (run_id, model, rule, severity, passed, failing_rows, sample_rows, checked_at) VALUES ('dev-run', 'silver.orders', 'not_null(id)', 'warn', 0, 2, '[]', '2026-01-02T00:00:00.0000000Z');
+            INSERT INTO lineage_edges (upstream, upstream_column, downstream, downstream_column) VALUES ('bronze.orders', '', 'silver.orders', '');
+            """);
+
+        await using CatalogStore upgraded = await CatalogStore.OpenAsync(location);
+
+        Assert.Equal([("prod-run", "prod", (string?)null)], (await upgraded.Quality.GetLatestQualityResultsAsync(s_orders)).Select(r => (r.RunId, r.Environment, r.Location)));
+        Assert.Equal([("dev-run", "dev", (string?)"_versions/orders/b")], (await upgraded.Quality.GetLatestQualityResultsAsync(s_orders, "dev")).Select(r => (r.RunId, r.Environment, r.Location)));
+        Assert.Equal([s_bronzeOrders], (await upgraded.Tables.GetUpstreamEdgesAsync(s_orders)).Select(e => e.Upstream));
     }
 
     [Fact]

@@ -477,6 +477,42 @@ internal static class CatalogSchema
             "DROP TABLE table_versions",
             "ALTER TABLE table_versions_22 RENAME TO table_versions",
         ]),
+        // The lineage edge's key gains the physical table, so the table is made anew (SQLite changes no primary key in place).
+        // Edges recorded before are prod's, of the table prod's pointer names; a result is of its run's environment and of
+        // the physical table the run committed the model to (its own location when the run committed none of it).
+        new(23, "each lineage edge and quality result names the environment that recorded it and the physical table it is of, so a dev build neither replaces prod's lineage nor mixes its results with prod's, and prod's follow its pointers through a promotion and a rollback",
+        [
+            """
+            CREATE TABLE lineage_edges_23 (
+                location TEXT NOT NULL DEFAULT '',
+                upstream TEXT NOT NULL,
+                upstream_column TEXT NOT NULL,
+                downstream TEXT NOT NULL,
+                downstream_column TEXT NOT NULL,
+                environment TEXT NOT NULL DEFAULT 'prod',
+                PRIMARY KEY (downstream, location, downstream_column, upstream, upstream_column)
+            )
+            """,
+            """
+            INSERT INTO lineage_edges_23 (location, upstream, upstream_column, downstream, downstream_column, environment)
+            SELECT COALESCE((SELECT COALESCE(p.location, '') FROM environment_models p WHERE p.environment = 'prod' AND p.model = l.downstream), ''),
+                upstream, upstream_column, downstream, downstream_column, 'prod'
+            FROM lineage_edges l
+            """,
+            "DROP TABLE lineage_edges",
+            "ALTER TABLE lineage_edges_23 RENAME TO lineage_edges",
+            "CREATE INDEX lineage_edges_upstream ON lineage_edges (upstream, upstream_column)",
+            "ALTER TABLE quality_results ADD COLUMN environment TEXT NOT NULL DEFAULT 'prod'",
+            "ALTER TABLE quality_results ADD COLUMN location TEXT NOT NULL DEFAULT ''",
+            "UPDATE quality_results SET environment = COALESCE((SELECT r.environment FROM runs r WHERE r.id = quality_results.run_id), 'prod')",
+            """
+            UPDATE quality_results SET location = COALESCE(
+                (SELECT MAX(v.location) FROM table_versions v WHERE v.run_id = quality_results.run_id AND v.namespace || '.' || v.table_name = quality_results.model),
+                (SELECT COALESCE(e.location, '') FROM environment_models e WHERE e.run_id = quality_results.run_id AND e.model = quality_results.model AND e.environment = quality_results.environment),
+                '')
+            """,
+            "CREATE INDEX quality_results_location ON quality_results (model, location, checked_at)",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -55,6 +55,9 @@ internal static class CommitRecorder
             // Another environment's physical table has versions of its own, kept under its pointer; the catalog's columns stay
             // those of the table prod serves.
             KeepColumns = run.Tables.Environment != EnvironmentStore.Production,
+            // Prod's lineage is the project's, registered before the run; another environment's is recorded of the table it
+            // built, so it never replaces prod's.
+            Lineage = state is not null && run.Tables.Environment != EnvironmentStore.Production ? run.Graph.GetAnalysis(table).LineageEdges : null,
         };
     }
 

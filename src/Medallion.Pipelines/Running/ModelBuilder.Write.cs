@@ -394,7 +394,10 @@ internal sealed partial class ModelBuilder
     {
         foreach (QualityResultRecord record in verdict.Records)
         {
-            await _run.Catalog.Quality.RecordQualityResultAsync(record, CancellationToken.None).ConfigureAwait(false);
+            // Of the physical table the build writes in its environment, so it is that environment's (and prod's after a promotion).
+            await _run.Catalog.Quality.RecordQualityResultAsync(
+                record with { Environment = _run.Tables.Environment, Location = _run.Tables.Pointer(_model.Name) ?? string.Empty },
+                CancellationToken.None).ConfigureAwait(false);
             if (record.Broken)
             {
                 PipelineMeter.RecordRuleBroken(record.Model, record.Severity);

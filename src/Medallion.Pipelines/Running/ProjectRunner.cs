@@ -85,7 +85,7 @@ public static partial class ProjectRunner
         CatalogStore catalog = await environment.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
         if (options.Graph is null)
         {
-            await ProjectCatalog.RegisterAsync(graph, catalog, cancellationToken).ConfigureAwait(false);
+            await ProjectCatalog.RegisterAsync(graph, catalog, options.Environment, cancellationToken).ConfigureAwait(false);
         }
 
         ModelTables tables = (await ModelTables.LoadAsync(project, catalog, options.Environment, cancellationToken).ConfigureAwait(false)).With(options.Pointers);

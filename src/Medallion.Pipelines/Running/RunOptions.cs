@@ -108,7 +108,7 @@ public sealed record RunOptions
 
     /// <summary>
     /// The project's model graph, already built (<see cref="ModelGraph.BuildAsync"/>) and registered in its catalog
-    /// (<see cref="ProjectCatalog.RegisterAsync"/>) by a caller that runs the same project many times (a scheduler):
+    /// (<see cref="ProjectCatalog.RegisterAsync(ModelGraph, CatalogStore, string, System.Threading.CancellationToken)"/>) by a caller that runs the same project many times (a scheduler):
     /// the run then neither parses every model again nor rewrites every table's catalog entry. Null: the run does both.
     /// It must be the graph of the project being run.
     /// </summary>

@@ -73,6 +73,86 @@ public sealed class EnvironmentTests : IDisposable
         Assert.Equal("dev", (await catalog.Runs.GetRunAsync(applied.Run.RunId))!.Environment);
     }
 
+    private const string ReadsOther = "SELECT o.id, o.amount FROM bronze.orders o JOIN silver.other x ON x.id = o.id";
+
+    private const string Checked = "expectations:\n  - not_null: [amount]\n    severity: warn";
+
+    private async Task<List<string>> UpstreamAsync(string table, string? environment = null)
+    {
+        await using CatalogStore catalog = await _project.OpenCatalogAsync();
+        List<LineageEdge> edges = environment is null
+            ? await catalog.Tables.GetUpstreamEdgesAsync(TableName.Parse(table))
+            : await catalog.Tables.GetUpstreamEdgesAsync(TableName.Parse(table), environment);
+        return [.. edges.Select(e => $"{e.Upstream}.{e.UpstreamColumn} -> {e.DownstreamColumn}")];
+    }
+
+    private async Task<List<(string RunId, bool Passed)>> LatestQualityAsync(string table, string environment)
+    {
+        await using CatalogStore catalog = await _project.OpenCatalogAsync();
+        return [.. (await catalog.Quality.GetLatestQualityResultsAsync(TableName.Parse(table), environment)).Select(r => (r.RunId, r.Passed))];
+    }
+
+    [Fact]
+    public async Task A_dev_apply_of_a_model_reading_another_table_leaves_prods_lineage_as_it_was()
+    {
+        await PlanningProject.BuildAsync(_project);
+        List<string> prodBefore = await UpstreamAsync("silver.orders");
+        _project.Model("silver.orders", ReadsOther);
+
+        Assert.True((await ApplyAsync("dev")).Succeeded);
+
+        Assert.Equal(prodBefore, await UpstreamAsync("silver.orders"));
+        Assert.DoesNotContain(prodBefore, e => e.StartsWith("silver.other", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_dev_apply_records_the_lineage_of_what_it_built_as_devs()
+    {
+        await PlanningProject.BuildAsync(_project);
+        _project.Model("silver.orders", ReadsOther);
+
+        Assert.True((await ApplyAsync("dev")).Succeeded);
+
+        Assert.Contains(await UpstreamAsync("silver.orders", "dev"), e => e.StartsWith("silver.other", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_dev_apply_records_its_expectation_results_apart_from_prods()
+    {
+        _project.Model("silver.orders", "SELECT id, amount FROM bronze.orders", Checked);
+        await PlanningProject.BuildAsync(_project);
+        _project.Model("silver.orders", "SELECT id, CAST(NULL AS INTEGER) AS amount FROM bronze.orders", Checked);
+
+        ApplyResult dev = await ApplyAsync("dev");
+
+        Assert.Equal([true], (await LatestQualityAsync("silver.orders", "prod")).Select(r => r.Passed));
+        Assert.Equal([(dev.Run!.RunId, false)], await LatestQualityAsync("silver.orders", "dev"));
+    }
+
+    [Fact]
+    public async Task Promoting_dev_makes_its_lineage_and_expectation_results_prods_and_a_rollback_gives_prods_back()
+    {
+        _project.Model("silver.orders", "SELECT id, amount FROM bronze.orders", Checked);
+        await PlanningProject.BuildAsync(_project);
+        List<string> prodLineage = await UpstreamAsync("silver.orders");
+        List<(string, bool)> prodQuality = await LatestQualityAsync("silver.orders", "prod");
+        _project.Model("silver.orders", ReadsOther, Checked);
+        ApplyResult dev = await ApplyAsync("dev");
+
+        await PromoteAsync("dev", "prod");
+        List<string> promotedLineage = await UpstreamAsync("silver.orders");
+        List<(string, bool)> promotedQuality = await LatestQualityAsync("silver.orders", "prod");
+        await using (ProjectEnvironment project = await ProjectEnvironment.LoadAsync(_project.Directory))
+        {
+            await ProjectPlanner.RollbackAsync(project, "prod");
+        }
+
+        Assert.Contains(promotedLineage, e => e.StartsWith("silver.other", StringComparison.Ordinal));
+        Assert.Equal([(dev.Run!.RunId, true)], promotedQuality);
+        Assert.Equal(prodLineage, await UpstreamAsync("silver.orders"));
+        Assert.Equal(prodQuality, await LatestQualityAsync("silver.orders", "prod"));
+    }
+
     [Fact]
     public async Task A_dev_environment_reads_prods_table_for_a_model_it_did_not_change()
     {

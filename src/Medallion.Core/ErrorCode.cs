@@ -242,6 +242,8 @@ public enum ErrorCode
     JanitorTableNotRemoved = 6408,
     /// <summary>The janitor's retention is not a positive duration (<c>--retention</c>, or <c>maintenance.janitor_retention</c> in <c>medallion.yml</c>).</summary>
     JanitorRetentionInvalid = 6409,
+    /// <summary><c>SET medallion.environment</c> (or its <c>RESET</c>) was sent inside a transaction block: a session changes environment between transactions only, as PostgreSQL's own settings that cannot change inside one.</summary>
+    EnvironmentChangeInTransaction = 6410,
     /// <summary>The catalog database could not be opened or migrated.</summary>
     CatalogOpenFailed = 6901,
     /// <summary>The catalog was written by a newer Medallion whose schema this one does not know.</summary>

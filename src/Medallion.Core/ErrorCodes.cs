@@ -136,6 +136,7 @@ public static class ErrorCodes
         new(ErrorCode.JanitorApplyInProgress, ErrorKind.Conflict, "55006"),
         new(ErrorCode.JanitorTableNotRemoved, ErrorKind.Unavailable, "58030"),
         new(ErrorCode.JanitorRetentionInvalid, ErrorKind.Input, "22023"),
+        new(ErrorCode.EnvironmentChangeInTransaction, ErrorKind.Conflict, "25001"),
         new(ErrorCode.CatalogOpenFailed, ErrorKind.Unavailable, "58030"),
         new(ErrorCode.CatalogSchemaTooNew, ErrorKind.Unsupported, "0A000"),
         new(ErrorCode.CatalogObjectNotFound, ErrorKind.NotFound, "42704"),

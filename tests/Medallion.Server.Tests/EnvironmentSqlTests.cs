@@ -8,7 +8,7 @@ namespace Medallion.Server.Tests;
 
 /// <summary>
 /// A client of the SQL endpoint chooses an environment when it connects (<c>options=-c medallion.environment=dev</c>, what
-/// psql sends for <c>PGOPTIONS</c>): it reads that environment's tables under their usual names, with the same grants and
+/// psql sends for <c>PGOPTIONS</c>), or switches to it between transactions with <c>SET medallion.environment</c>: it reads that environment's tables under their usual names, with the same grants and
 /// masks as in prod, and a name that is no environment's is refused, never served as prod.
 /// </summary>
 public sealed class EnvironmentSqlTests : IAsyncLifetime
@@ -139,16 +139,124 @@ public sealed class EnvironmentSqlTests : IAsyncLifetime
         Assert.Equal("2", await _served.SqlScalarAsync("SELECT count(*) FROM silver.orders"));
     }
 
-    [Fact]
-    public async Task Setting_the_environment_in_a_session_is_refused_rather_than_ignored()
+    /// <summary>Asserts that the session names <paramref name="environment"/> and reads its silver.orders (<paramref name="orders"/> rows: 1 in dev, 2 in prod).</summary>
+    private static async Task AssertReadsAsync(NpgsqlConnection session, string environment, int orders)
     {
-        await using NpgsqlConnection prod = await ConnectAsync(null);
+        Assert.Equal(environment, await ScalarAsync(session, "SHOW medallion.environment"));
+        Assert.Equal(orders.ToString(System.Globalization.CultureInfo.InvariantCulture), await ScalarAsync(session, "SELECT count(*) FROM silver.orders"));
+    }
 
-        var refused = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(prod, "SET medallion.environment = 'dev'"));
+    [Fact]
+    public async Task Setting_the_environment_in_a_session_switches_it_to_that_environments_tables()
+    {
+        await using NpgsqlConnection session = await ConnectAsync(null);
+        await AssertReadsAsync(session, "prod", 2);
 
-        Assert.Equal("55P02", refused.SqlState);
-        Assert.Contains("options '-c medallion.environment=<name>'", refused.MessageText, StringComparison.Ordinal);
-        Assert.Equal("2", await ScalarAsync(prod, "SELECT count(*) FROM silver.orders"));
+        await ScalarAsync(session, "SET medallion.environment = 'dev'");
+
+        await AssertReadsAsync(session, "dev", 1);
+    }
+
+    [Fact]
+    public async Task Resetting_the_environment_goes_back_to_the_one_chosen_at_connect()
+    {
+        await using NpgsqlConnection session = await ConnectAsync(Choosing("dev"));
+        await ScalarAsync(session, "SET medallion.environment TO prod");
+        await AssertReadsAsync(session, "prod", 2);
+
+        await ScalarAsync(session, "RESET medallion.environment");
+
+        await AssertReadsAsync(session, "dev", 1);
+    }
+
+    [Fact]
+    public async Task Discard_all_as_a_pool_sends_it_puts_the_session_back_on_its_connect_time_environment()
+    {
+        await using NpgsqlConnection session = await ConnectAsync(null);
+        await ScalarAsync(session, "SET medallion.environment = dev");
+
+        await ScalarAsync(session, "DISCARD ALL");
+
+        await AssertReadsAsync(session, "prod", 2);
+    }
+
+    [Fact]
+    public async Task Setting_the_environment_inside_a_transaction_block_is_refused_with_25001_and_MDL6410()
+    {
+        await using NpgsqlConnection session = await ConnectAsync(null);
+        await using NpgsqlTransaction transaction = await session.BeginTransactionAsync();
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(session, "SET medallion.environment = 'dev'"));
+        await transaction.RollbackAsync();
+
+        Assert.Equal("25001", refused.SqlState);
+        Assert.Contains("MDL6410", refused.MessageText, StringComparison.Ordinal);
+        await AssertReadsAsync(session, "prod", 2);
+    }
+
+    [Fact]
+    public async Task Setting_an_environment_that_does_not_exist_is_refused_with_3D000_and_the_session_keeps_its_own()
+    {
+        await using NpgsqlConnection session = await ConnectAsync(Choosing("dev"));
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(session, "SET medallion.environment = 'staging'"));
+
+        Assert.Equal("3D000", refused.SqlState);
+        Assert.Contains("environment \"staging\" does not exist", refused.MessageText, StringComparison.Ordinal);
+        await AssertReadsAsync(session, "dev", 1);
+    }
+
+    [Theory]
+    [InlineData("'''; DROP TABLE silver.orders; --'")]
+    [InlineData("'../prod'")]
+    [InlineData("'Dev'")]
+    [InlineData("'dev\"; SELECT 1'")]
+    [InlineData("'dev'' OR ''1''=''1'")]
+    public async Task Setting_a_name_that_cannot_be_an_environment_is_refused_with_22023_and_MDL6401(string hostile)
+    {
+        await using NpgsqlConnection session = await ConnectAsync(null);
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(session, "SET medallion.environment = " + hostile));
+
+        Assert.Equal("22023", refused.SqlState);
+        Assert.Contains("MDL6401", refused.MessageText, StringComparison.Ordinal);
+        await AssertReadsAsync(session, "prod", 2);
+    }
+
+    [Fact]
+    public async Task Setting_a_name_of_five_thousand_characters_is_refused_quoting_only_its_start()
+    {
+        await using NpgsqlConnection session = await ConnectAsync(null);
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(session, $"SET medallion.environment = '{new string('a', 5_000)}'"));
+
+        Assert.Equal("22023", refused.SqlState);
+        Assert.True(refused.MessageText.Length < 1_000, refused.MessageText.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await AssertReadsAsync(session, "prod", 2);
+    }
+
+    [Fact]
+    public async Task A_masked_user_who_switches_to_dev_reads_devs_table_masked_as_prods()
+    {
+        await using NpgsqlConnection session = await ConnectAsync(null, "mia", "mia-secret");
+        string inProd = await ScalarAsync(session, "SELECT email FROM silver.orders WHERE order_id = 1");
+
+        await ScalarAsync(session, "SET medallion.environment = 'dev'");
+
+        Assert.Equal("1", await ScalarAsync(session, "SELECT count(*) FROM silver.orders"));
+        Assert.Equal(inProd, await ScalarAsync(session, "SELECT email FROM silver.orders"));
+    }
+
+    [Fact]
+    public async Task A_user_who_may_not_read_a_table_in_prod_may_not_read_it_after_switching_to_dev()
+    {
+        await using NpgsqlConnection session = await ConnectAsync(null, "mia", "mia-secret");
+        var inProd = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(session, "SELECT count(*) FROM bronze.orders"));
+
+        await ScalarAsync(session, "SET medallion.environment = 'dev'");
+        var inDev = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(session, "SELECT count(*) FROM bronze.orders"));
+
+        Assert.Equal(inProd.SqlState, inDev.SqlState);
     }
 
     [Fact]

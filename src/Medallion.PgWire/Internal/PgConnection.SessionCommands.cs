@@ -52,7 +52,10 @@ internal sealed partial class PgConnection
     {
         CommandResult result = statement.Keyword(0) switch
         {
+            "SET" when EnvironmentAssignment(statement) is { } assignment => await SetEnvironmentAsync(assignment.Value, assignment.Local, cancellationToken).ConfigureAwait(false),
             "SET" => Set(statement),
+            "RESET" when IsEnvironmentReset(statement) => await SetEnvironmentAsync(null, local: false, cancellationToken).ConfigureAwait(false),
+            "RESET" when statement.Keyword(1) == "ALL" => await ResetAllAsync(statement, cancellationToken).ConfigureAwait(false),
             "RESET" => Reset(statement),
             "SHOW" => Show(statement),
             "BEGIN" or "START" => await BeginAsync(cancellationToken).ConfigureAwait(false),
@@ -61,7 +64,7 @@ internal sealed partial class PgConnection
             "ROLLBACK" or "ABORT" => await EndTransactionAsync(commit: false, cancellationToken).ConfigureAwait(false),
             "SAVEPOINT" => Savepoint(statement),
             "RELEASE" => Release(statement),
-            "DISCARD" => await DiscardAsync(statement).ConfigureAwait(false),
+            "DISCARD" => await DiscardAsync(statement, cancellationToken).ConfigureAwait(false),
             "DEALLOCATE" => Deallocate(statement),
             "LISTEN" => new CommandResult("LISTEN"),
             "UNLISTEN" => new CommandResult("UNLISTEN"),
@@ -113,7 +116,6 @@ internal sealed partial class PgConnection
         }
 
         (string name, int next) = SettingName(tokens, i);
-        RefuseEnvironmentChange(name);
         if (next >= tokens.Count || !(tokens[next].Value is "=" || tokens[next].Value == "TO"))
         {
             throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.SyntaxError, $"syntax error in SET: expected TO or = after \"{name}\"");
@@ -139,17 +141,107 @@ internal sealed partial class PgConnection
     }
 
     /// <summary>
-    /// A session's environment is chosen when it connects: its tables, and the database serving them, are the
-    /// environment's. A change is refused rather than accepted and ignored, which would read another environment's rows
-    /// under the name asked for.
+    /// <c>SET [SESSION | LOCAL] medallion.environment {= | TO} value | DEFAULT</c>: the value (null for <c>DEFAULT</c>) and
+    /// whether it was <c>LOCAL</c>; null for a statement that sets anything else.
     /// </summary>
-    private static void RefuseEnvironmentChange(string name)
+    private static (string? Value, bool Local)? EnvironmentAssignment(SqlStatement statement)
     {
-        if (string.Equals(name, LakehouseSessionFactory.EnvironmentSetting, StringComparison.OrdinalIgnoreCase))
+        IReadOnlyList<SqlToken> tokens = statement.Tokens;
+        int i = statement.Keyword(1) is "SESSION" or "LOCAL" ? 2 : 1;
+        if (i >= tokens.Count || statement.Keyword(i) is "SESSION" or "ROLE" or "TIME" or "SCHEMA" or "NAMES" or "TRANSACTION")
         {
-            throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.CantChangeRuntimeParam,
-                $"parameter \"{LakehouseSessionFactory.EnvironmentSetting}\" cannot be changed in a session. Help: connect again with options '-c {LakehouseSessionFactory.EnvironmentSetting}=<name>' (PGOPTIONS for psql).");
+            return null;
         }
+
+        (string name, int next) = SettingName(tokens, i);
+        if (!string.Equals(name, LakehouseSessionFactory.EnvironmentSetting, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        if (next >= tokens.Count || !(tokens[next].Value is "=" || tokens[next].Value == "TO"))
+        {
+            throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.SyntaxError, $"syntax error in SET: expected TO or = after \"{name}\"");
+        }
+
+        string? value = statement.Keyword(next + 1) == "DEFAULT" && next + 2 == tokens.Count ? null : ValueList(tokens, next + 1);
+        return (value, statement.Keyword(1) == "LOCAL");
+    }
+
+    private static bool IsEnvironmentReset(SqlStatement statement) =>
+        statement.Keyword(1) is not ("ALL" or "SESSION" or "ROLE" or "TIME")
+        && statement.Tokens.Count > 1
+        && string.Equals(SettingName(statement.Tokens, 1).Name, LakehouseSessionFactory.EnvironmentSetting, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary><c>RESET ALL</c>: every setting back to its session default, the environment to the one chosen at connect.</summary>
+    private async Task<CommandResult> ResetAllAsync(SqlStatement statement, CancellationToken cancellationToken)
+    {
+        await SetEnvironmentAsync(null, local: false, cancellationToken).ConfigureAwait(false);
+        return Reset(statement);
+    }
+
+    /// <summary>
+    /// Switches the session to the tables of <paramref name="environment"/> (the one chosen at connect when null) between
+    /// transactions: a new session is opened for the same user as at connect (so an unknown environment is refused with
+    /// 3D000 and an invalid name with 22023, and the user's grants, masks and row filters are those of every environment),
+    /// and replaces the current one only once open, so a refusal leaves the session as it was. Inside a transaction block
+    /// it is refused (25001), since the block reads one environment's snapshot; <c>SET LOCAL</c> outside one does nothing,
+    /// with PostgreSQL's warning.
+    /// </summary>
+    private async Task<CommandResult> SetEnvironmentAsync(string? environment, bool local, CancellationToken cancellationToken)
+    {
+        string? current = Session.Environment;
+        if (current is null)
+        {
+            if (environment is null)
+            {
+                return new CommandResult("SET");
+            }
+
+            throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.FeatureNotSupported,
+                $"parameter \"{LakehouseSessionFactory.EnvironmentSetting}\" cannot be set: this server serves no environments.");
+        }
+
+        if (local && !_transaction.IsOpen)
+        {
+            ErrorResponse.WriteNotice(_writer, SqlState.NoActiveSqlTransaction, "SET LOCAL can only be used in transaction blocks");
+            return new CommandResult("SET");
+        }
+
+        string target = environment ?? _connectEnvironment ?? current;
+        if (target == current)
+        {
+            return new CommandResult("SET");
+        }
+
+        if (_transaction.IsOpen)
+        {
+            throw new PgWireException(ErrorCode.EnvironmentChangeInTransaction, SqlState.ActiveSqlTransaction,
+                $"SET {LakehouseSessionFactory.EnvironmentSetting} cannot run inside a transaction block ({ErrorCodes.Format(ErrorCode.EnvironmentChangeInTransaction)}). Help: COMMIT or ROLLBACK first; the session reads environment \"{current}\" until then.");
+        }
+
+        PgSessionStartup connected = _startup!;
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach ((string name, string value) in connected.Parameters)
+        {
+            if (name is not ("options" or LakehouseSessionFactory.EnvironmentSetting))
+            {
+                parameters[name] = value;
+            }
+        }
+
+        parameters[LakehouseSessionFactory.EnvironmentSetting] = target;
+        ISqlSession opened = await Options.SessionFactory.OpenSessionAsync(connected with { Parameters = parameters }, cancellationToken).ConfigureAwait(false);
+        ISqlSession previous = Session;
+        _session = opened;
+        _catalogInstalled = false;
+        await previous.DisposeAsync().ConfigureAwait(false);
+        Settings.SetEnvironment(opened.Environment ?? target);
+
+        // The new session's connection gets the session's settings that live in DuckDB.
+        Settings.Changed.Add("TimeZone");
+        Settings.Changed.Add("search_path");
+        return new CommandResult("SET");
     }
 
     private CommandResult Reset(SqlStatement statement)
@@ -165,7 +257,6 @@ internal sealed partial class PgConnection
         else if (statement.Keyword(1) is not ("SESSION" or "ROLE"))
         {
             string name = SettingName(statement.Tokens, 1).Name;
-            RefuseEnvironmentChange(name);
             Settings.Set(name, null, local: false);
         }
 
@@ -275,7 +366,7 @@ internal sealed partial class PgConnection
         return new CommandResult("RELEASE");
     }
 
-    private async Task<CommandResult> DiscardAsync(SqlStatement statement)
+    private async Task<CommandResult> DiscardAsync(SqlStatement statement, CancellationToken cancellationToken)
     {
         string what = statement.Keyword(1);
         switch (what)
@@ -286,6 +377,7 @@ internal sealed partial class PgConnection
                     throw new PgWireException(ErrorCode.PgWireStatementFailed, SqlState.ActiveSqlTransaction, "DISCARD ALL cannot run inside a transaction block");
                 }
 
+                await SetEnvironmentAsync(null, local: false, cancellationToken).ConfigureAwait(false);
                 Settings.ResetAll();
                 _extended.RemoveAllStatements();
                 await _extended.CloseAllPortalsAsync(exceptRunning: true).ConfigureAwait(false);

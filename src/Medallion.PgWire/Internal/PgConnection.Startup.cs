@@ -200,6 +200,7 @@ internal sealed partial class PgConnection
         };
         if (_session.Environment is { } environment)
         {
+            _connectEnvironment = environment;
             overrides[LakehouseSessionFactory.EnvironmentSetting] = environment;
         }
 

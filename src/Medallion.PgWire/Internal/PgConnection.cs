@@ -53,6 +53,9 @@ internal sealed partial class PgConnection : IAsyncDisposable
     // queries connect fast.
     private bool _catalogInstalled;
 
+    // The environment the client chose when it connected: what RESET medallion.environment goes back to.
+    private string? _connectEnvironment;
+
     // The statement running now, whose token a CancelRequest, statement_timeout and the client's going away cancel.
     private StatementScope? _statement;
     private bool _statementRunning;

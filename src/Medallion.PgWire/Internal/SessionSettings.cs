@@ -168,6 +168,9 @@ internal sealed class SessionSettings
         Apply(canonical, normalized);
     }
 
+    /// <summary>Records the environment whose tables the session reads now (what <c>SHOW medallion.environment</c> answers), once the session has switched to them.</summary>
+    public void SetEnvironment(string environment) => Apply(LakehouseSessionFactory.EnvironmentSetting, environment);
+
     public void ResetAll()
     {
         foreach ((string name, string value) in _sessionDefaults)

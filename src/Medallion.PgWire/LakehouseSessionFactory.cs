@@ -90,11 +90,30 @@ public sealed class LakehouseSessionFactory : IPgSessionFactory, IDisposable
     /// <param name="user">The user the session reads as.</param>
     /// <param name="cancellationToken">Cancels the opening.</param>
     /// <returns>The session; disposing it also lets go of the user's database.</returns>
-    public async Task<ServedSession> OpenUserSessionAsync(string user, CancellationToken cancellationToken = default)
+    public Task<ServedSession> OpenUserSessionAsync(string user, CancellationToken cancellationToken = default) =>
+        OpenUserSessionAsync(user, null, cancellationToken);
+
+    /// <summary>
+    /// The session for <paramref name="user"/> on the tables of <paramref name="environment"/> (the default one when null), as
+    /// a client of the SQL endpoint that chose it at connect gets it, with the same grants, masks and row filters.
+    /// </summary>
+    /// <param name="user">The user the session reads as.</param>
+    /// <param name="environment">The environment whose tables the session reads; null for <see cref="DefaultEnvironment"/>.</param>
+    /// <param name="cancellationToken">Cancels the opening.</param>
+    /// <returns>The session; disposing it also lets go of the user's database.</returns>
+    /// <exception cref="PgWireException">An environment that does not exist (3D000, <c>MDL6403</c>) or that no name fits (22023, <c>MDL6401</c>).</exception>
+    public async Task<ServedSession> OpenUserSessionAsync(string user, string? environment, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
-        (LakehouseSession session, Action release) = await OpenAsync(user, cancellationToken).ConfigureAwait(false);
-        return new ServedSession(session, release);
+        if (environment is null || environment == DefaultEnvironment)
+        {
+            (LakehouseSession session, Action release) = await OpenAsync(user, cancellationToken).ConfigureAwait(false);
+            return new ServedSession(session, release);
+        }
+
+        (ITableLocator tables, DuckDbDatabase shared) = await EnvironmentAsync(environment, cancellationToken).ConfigureAwait(false);
+        (LakehouseSession opened, Action released) = await OpenAsync(user, environment, tables, shared, cancellationToken).ConfigureAwait(false);
+        return new ServedSession(opened, released);
     }
 
     /// <summary>Releases the databases of restricted users; the shared database stays the caller's.</summary>

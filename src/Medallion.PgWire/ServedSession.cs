@@ -4,7 +4,7 @@ using Medallion.Engine.Sessions;
 
 namespace Medallion.PgWire;
 
-/// <summary>A session opened for a user by <see cref="LakehouseSessionFactory.OpenUserSessionAsync"/>; disposing it closes the session and lets go of the user's database.</summary>
+/// <summary>A session opened for a user by <see cref="LakehouseSessionFactory.OpenUserSessionAsync(string, string?, System.Threading.CancellationToken)"/>; disposing it closes the session and lets go of the user's database.</summary>
 public sealed class ServedSession : IAsyncDisposable
 {
     private readonly Action? _release;

@@ -272,4 +272,83 @@ public sealed class EnvironmentSqlTests : IAsyncLifetime
         Assert.NotEqual("a@x.com", inDev);
         Assert.Equal(inProd, inDev);
     }
+
+    /// <summary>What the SQL page answers <paramref name="sql"/> in <paramref name="environment"/>, as CSV, signed in as <paramref name="user"/>.</summary>
+    private async Task<string> WebQueryAsync(string sql, string environment, string user = "vic", string password = ServedProject.ViewerPassword, string format = "csv")
+    {
+        using var web = new WebSession(_served);
+        await web.SignInOrFailAsync(user, password);
+        await web.GetAsync("/sql");
+        using HttpResponseMessage response = await web.PostFormAsync("/sql", [new("sql", sql), new("environment", environment), new("format", format), new("limit", "10")]);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    [Fact]
+    public async Task The_sql_page_runs_a_query_on_the_tables_of_the_environment_chosen()
+    {
+        string dev = await WebQueryAsync("SELECT count(*) AS n FROM silver.orders", "dev");
+        string prod = await WebQueryAsync("SELECT count(*) AS n FROM silver.orders", "prod");
+
+        Assert.Equal("n\n1", dev.Trim().ReplaceLineEndings("\n"));
+        Assert.Equal("n\n2", prod.Trim().ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task The_sql_page_offers_each_environment_with_the_one_asked_for_selected()
+    {
+        using var web = new WebSession(_served);
+        await web.SignInOrFailAsync("vic", ServedProject.ViewerPassword);
+
+        (_, string html) = await web.GetAsync("/sql?environment=dev");
+
+        Assert.Contains("<option value=\"prod\">prod</option>", html, StringComparison.Ordinal);
+        Assert.Contains("<option value=\"dev\" selected>dev</option>", html, StringComparison.Ordinal);
+    }
+
+    /// <summary>The error the SQL page shows for <paramref name="sql"/> in <paramref name="environment"/>, as its HTML holds it.</summary>
+    private async Task<string> WebQueryErrorAsync(string environment, string sql = "SELECT count(*) FROM silver.orders", string user = "vic", string password = ServedProject.ViewerPassword)
+    {
+        string html = await WebQueryAsync(sql, environment, user, password, "html");
+        System.Text.RegularExpressions.Match error = System.Text.RegularExpressions.Regex.Match(html, "id=\"query-error\"[^>]*>.*?<pre>(.*?)</pre>", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(error.Success, html);
+        return error.Groups[1].Value;
+    }
+
+    [Fact]
+    public async Task The_sql_page_refuses_an_environment_that_does_not_exist_naming_it()
+    {
+        string error = await WebQueryErrorAsync("staging");
+
+        Assert.StartsWith("MDL6403", error, StringComparison.Ordinal);
+        Assert.Contains("environment &quot;staging&quot; does not exist", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_sql_page_refuses_a_hostile_environment_name_and_shows_it_only_encoded()
+    {
+        string error = await WebQueryErrorAsync("<script>alert(1)</script>");
+
+        Assert.StartsWith("MDL6401", error, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;alert(1)", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_masked_user_reads_devs_table_on_the_sql_page_masked_as_prods()
+    {
+        string dev = await WebQueryAsync("SELECT email FROM silver.orders", "dev", "mia", "mia-secret");
+        string prod = await WebQueryAsync("SELECT email FROM silver.orders WHERE order_id = 1", "prod", "mia", "mia-secret");
+
+        Assert.DoesNotContain("a@x.com", dev, StringComparison.Ordinal);
+        Assert.Equal(prod, dev);
+    }
+
+    [Fact]
+    public async Task A_user_who_may_not_read_a_table_in_prod_may_not_read_it_in_dev_on_the_sql_page()
+    {
+        string inProd = await WebQueryErrorAsync("prod", "SELECT count(*) FROM bronze.orders", "mia", "mia-secret");
+        string inDev = await WebQueryErrorAsync("dev", "SELECT count(*) FROM bronze.orders", "mia", "mia-secret");
+
+        Assert.Equal(inProd, inDev);
+    }
 }

@@ -27,7 +27,13 @@ internal sealed class WebSql(string? memoryLimit, TimeSpan? statementTimeout) : 
     /// <exception cref="MedallionException">The statement is refused (it would change data or settings), does not parse or bind, or fails.</exception>
     /// <exception cref="TimeoutException">It ran longer than the statement timeout.</exception>
     /// <remarks>With a <paramref name="user"/>, the query reads as the SQL endpoint lets that user read: granted tables and columns, masked and filtered.</remarks>
-    public async Task<(ResultTable Result, TimeSpan Elapsed)> QueryAsync(ServerContext server, string? user, string client, string sql, int limit, CancellationToken cancellationToken)
+    public Task<(ResultTable Result, TimeSpan Elapsed)> QueryAsync(ServerContext server, string? user, string client, string sql, int limit, CancellationToken cancellationToken) =>
+        QueryAsync(server, user, client, sql, limit, null, cancellationToken);
+
+    /// <summary>Runs <paramref name="sql"/> over the tables of <paramref name="environment"/> (prod when null), as the SQL endpoint serves them to a client that chose it.</summary>
+    /// <exception cref="MedallionException">As the other overload; an environment that does not exist (<c>MDL6403</c>) or that no name fits (<c>MDL6401</c>).</exception>
+    /// <exception cref="TimeoutException">It ran longer than the statement timeout.</exception>
+    public async Task<(ResultTable Result, TimeSpan Elapsed)> QueryAsync(ServerContext server, string? user, string client, string sql, int limit, string? environment, CancellationToken cancellationToken)
     {
         LakehouseSessionFactory sessions = await OpenAsync(server, cancellationToken).ConfigureAwait(false);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -42,7 +48,7 @@ internal sealed class WebSql(string? memoryLimit, TimeSpan? statementTimeout) : 
         try
         {
             // A server without sign-in (nobody signed in) reads as before: everything, read-only.
-            served = await sessions.OpenUserSessionAsync(user ?? string.Empty, timeout.Token).ConfigureAwait(false);
+            served = await sessions.OpenUserSessionAsync(user ?? string.Empty, environment, timeout.Token).ConfigureAwait(false);
             DuckDbDataReader reader = await served.Session.ExecuteReaderAsync(sql, cancellationToken: timeout.Token).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
@@ -99,7 +105,13 @@ internal sealed class WebSql(string? memoryLimit, TimeSpan? statementTimeout) : 
                 ProjectEnvironment environment = server.Environment;
                 _database = SqlEndpoint.OpenServingDatabase(environment, null, memoryLimit);
                 ITableLocator tables = SqlEndpoint.ProjectTables(environment.Project, server.Catalog);
-                _sessions = new LakehouseSessionFactory(_database, tables) { Engines = environment.Engines, Access = server.Access.SessionAccessAsync };
+                _sessions = new LakehouseSessionFactory(_database, tables)
+                {
+                    Engines = environment.Engines,
+                    Access = server.Access.SessionAccessAsync,
+                    DefaultEnvironment = Catalog.EnvironmentStore.Production,
+                    Environments = (name, token) => SqlEndpoint.EnvironmentTablesAsync(environment.Project, server.Catalog, name, token),
+                };
             }
 
             return _sessions;

@@ -224,6 +224,7 @@ internal static class WebText
         ["Run query"] = "Executar consulta",
         ["Download CSV"] = "Baixar CSV",
         ["Row limit"] = "Limite de linhas",
+        ["Environment"] = "Ambiente",
         ["Read-only: the same engine and rules as the SQL endpoint."] = "Somente leitura: o mesmo motor e as mesmas regras do endpoint SQL.",
         ["rows in"] = "linhas em",
         ["showing the first"] = "mostrando as primeiras",

@@ -32,7 +32,8 @@ internal static class SqlPage
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/sql", (HttpContext http, string? q, CancellationToken cancellationToken) => RenderAsync(new PageContext(http), q ?? string.Empty, DefaultLimit, null, cancellationToken));
+        app.MapGet("/sql", (HttpContext http, string? q, string? environment, CancellationToken cancellationToken) =>
+            RenderAsync(new PageContext(http), q ?? string.Empty, DefaultLimit, null, cancellationToken, environment));
         app.MapPost("/sql", RunAsync);
         app.MapGet("/sql/columns", ColumnsAsync);
     }
@@ -50,14 +51,15 @@ internal static class SqlPage
         string sql = form["sql"].ToString();
         int limit = int.TryParse(form["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out int given) ? Math.Clamp(given, 1, MaxLimit) : DefaultLimit;
         bool csv = form["format"] == "csv";
+        string? environment = form["environment"].ToString() is { Length: > 0 } chosen ? chosen : null;
         if (string.IsNullOrWhiteSpace(sql))
         {
-            return await RenderAsync(page, sql, limit, null, cancellationToken).ConfigureAwait(false);
+            return await RenderAsync(page, sql, limit, null, cancellationToken, environment).ConfigureAwait(false);
         }
 
         try
         {
-            (ResultTable result, TimeSpan elapsed) = await engine.QueryAsync(page.Server, page.UserName, AuditSource.Client(http), sql, limit, cancellationToken).ConfigureAwait(false);
+            (ResultTable result, TimeSpan elapsed) = await engine.QueryAsync(page.Server, page.UserName, AuditSource.Client(http), sql, limit, environment, cancellationToken).ConfigureAwait(false);
             if (csv)
             {
                 http.Response.Headers.ContentDisposition = "attachment; filename=\"query.csv\"";
@@ -67,12 +69,12 @@ internal static class SqlPage
             Markup summary = HtmlBuilder.Of($"""
                 <p class="summary" id="query-summary">{page.Number(result.Rows.Count)} {page.T("rows in")} <span id="query-time">{page.Duration(elapsed)}</span>{(result.Truncated ? HtmlBuilder.Of($" ({page.T("showing the first")} {page.Number(limit)})") : Markup.Empty)}</p>
                 """);
-            return await RenderAsync(page, sql, limit, new Markup(summary.Value + Chart(page, result).Value + result.ToHtml(page).Value), cancellationToken).ConfigureAwait(false);
+            return await RenderAsync(page, sql, limit, new Markup(summary.Value + Chart(page, result).Value + result.ToHtml(page).Value), cancellationToken, environment).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is MedallionException or TimeoutException)
         {
             string message = exception is MedallionException medallion ? $"{ErrorCodes.Format(medallion.Code)}: {medallion.Message}" : exception.Message;
-            return await RenderAsync(page, sql, limit, HtmlBuilder.Of($"<div class=\"error\" id=\"query-error\" role=\"alert\"><strong>{page.T("Query failed")}</strong><pre>{message}</pre></div>"), cancellationToken).ConfigureAwait(false);
+            return await RenderAsync(page, sql, limit, HtmlBuilder.Of($"<div class=\"error\" id=\"query-error\" role=\"alert\"><strong>{page.T("Query failed")}</strong><pre>{message}</pre></div>"), cancellationToken, environment).ConfigureAwait(false);
         }
     }
 
@@ -102,8 +104,27 @@ internal static class SqlPage
         }
     }
 
-    private static async Task<IResult> RenderAsync(PageContext page, string sql, int limit, Markup? result, CancellationToken cancellationToken)
+    /// <summary>The environments the page offers (prod first), with <paramref name="chosen"/> selected; one that is none of them stays offered as asked, so the query's refusal names it.</summary>
+    private static async Task<Markup> EnvironmentOptionsAsync(PageContext page, string chosen, CancellationToken cancellationToken)
     {
+        List<string> environments = [EnvironmentStore.Production, .. (await page.Server.Catalog.Environments.ListEnvironmentsAsync(cancellationToken).ConfigureAwait(false)).Where(e => e != EnvironmentStore.Production)];
+        if (!environments.Contains(chosen))
+        {
+            environments.Add(chosen);
+        }
+
+        var html = new HtmlBuilder();
+        foreach (string environment in environments)
+        {
+            html.Add($"<option value=\"{environment}\"{(environment == chosen ? new Markup(" selected") : Markup.Empty)}>{environment}</option>");
+        }
+
+        return html.ToMarkup();
+    }
+
+    private static async Task<IResult> RenderAsync(PageContext page, string sql, int limit, Markup? result, CancellationToken cancellationToken, string? environment = null)
+    {
+        Markup environments = await EnvironmentOptionsAsync(page, environment ?? EnvironmentStore.Production, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<TableName> tables;
         Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))
@@ -140,6 +161,7 @@ internal static class SqlPage
             </div>
             <p class="muted small" id="sql-help">{page.T("Ctrl+Enter runs the query. Ctrl+Space completes table and column names; Tab or Enter accepts, Esc closes.")}</p>
             <div class="row">
+            <label for="environment">{page.T("Environment")}</label> <select id="environment" name="environment">{environments}</select>
             <label for="limit">{page.T("Row limit")}</label> <input id="limit" name="limit" type="number" min="1" max="{MaxLimit}" value="{limit}">
             <button type="submit" name="format" value="html">{page.T("Run query")}</button>
             <button type="submit" name="format" value="csv" class="secondary">{page.T("Download CSV")}</button>

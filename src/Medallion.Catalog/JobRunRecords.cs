@@ -83,6 +83,9 @@ public sealed record RunQuery
     /// <summary>Runs that repeat this run (its reruns and retries) only.</summary>
     public string? Parent { get; init; }
 
+    /// <summary>Runs that built this environment's tables only (<c>prod</c>, or one an apply built).</summary>
+    public string? Environment { get; init; }
+
     /// <summary>Runs that started at or after this time.</summary>
     public DateTimeOffset? StartedFrom { get; init; }
 

@@ -642,6 +642,11 @@ public sealed partial class RunStore
             Filter("parent_id = @parent", "@parent", parent);
         }
 
+        if (query.Environment is { } environment)
+        {
+            Filter("environment = @environment", "@environment", environment);
+        }
+
         if (query.StartedFrom is { } from)
         {
             Filter("started_at >= @from", "@from", FormatTime(from));

@@ -9,7 +9,8 @@ namespace Medallion.Server.Tests;
 /// <summary>
 /// A client of the SQL endpoint chooses an environment when it connects (<c>options=-c medallion.environment=dev</c>, what
 /// psql sends for <c>PGOPTIONS</c>), or switches to it between transactions with <c>SET medallion.environment</c>: it reads that environment's tables under their usual names, with the same grants and
-/// masks as in prod, and a name that is no environment's is refused, never served as prod.
+/// masks as in prod, and a name that is no environment's is refused, never served as prod. The runs the environments'
+/// builds made are listed by environment on the REST API and the runs page.
 /// </summary>
 public sealed class EnvironmentSqlTests : IAsyncLifetime
 {
@@ -350,5 +351,78 @@ public sealed class EnvironmentSqlTests : IAsyncLifetime
         string inDev = await WebQueryErrorAsync("dev", "SELECT count(*) FROM bronze.orders", "mia", "mia-secret");
 
         Assert.Equal(inProd, inDev);
+    }
+
+    private async Task<List<string>> RunEnvironmentsAsync(string query)
+    {
+        using HttpResponseMessage response = await _served.GetAsync("/api/runs" + query, ServedProject.Basic("vic", ServedProject.ViewerPassword));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        using var page = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return [.. page.RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("environment").GetString()!)];
+    }
+
+    [Fact]
+    public async Task The_runs_api_lists_the_runs_of_the_environment_asked_for()
+    {
+        List<string> all = await RunEnvironmentsAsync(string.Empty);
+        List<string> dev = await RunEnvironmentsAsync("?environment=dev");
+
+        Assert.Contains("prod", all);
+        Assert.Contains("dev", all);
+        Assert.Equal(["dev"], dev.Distinct());
+        Assert.Empty(await RunEnvironmentsAsync("?environment=dropped-long-ago"));
+    }
+
+    [Theory]
+    [InlineData("Dev")]
+    [InlineData("dev';DROP TABLE runs;--")]
+    public async Task The_runs_api_refuses_a_name_that_cannot_be_an_environment_with_400_and_MDL6401(string hostile)
+    {
+        using HttpResponseMessage response = await _served.GetAsync("/api/runs?environment=" + Uri.EscapeDataString(hostile), ServedProject.Basic("vic", ServedProject.ViewerPassword));
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("MDL6401", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_runs_page_shows_each_runs_environment_and_filters_by_one()
+    {
+        using var web = new WebSession(_served);
+        await web.SignInOrFailAsync("vic", ServedProject.ViewerPassword);
+
+        (_, string all) = await web.GetAsync("/runs");
+        (_, string dev) = await web.GetAsync("/runs?environment=dev");
+
+        Assert.Contains("<td class=\"environment\">prod</td>", all, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"environment\">dev</td>", all, StringComparison.Ordinal);
+        string devRuns = dev[dev.IndexOf("<table class=\"runs\">", StringComparison.Ordinal)..];
+        Assert.Contains("<td class=\"environment\">dev</td>", devRuns, StringComparison.Ordinal);
+        Assert.DoesNotContain("<td class=\"environment\">prod</td>", devRuns, StringComparison.Ordinal);
+        Assert.Contains("<strong aria-current=\"true\">dev</strong>", dev, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_runs_page_names_the_environment_the_run_built()
+    {
+        string run = (await _served.Catalog.Runs.QueryRunsAsync(new RunQuery { Environment = "dev", Limit = 1 })).Runs.Single().Id;
+        using var web = new WebSession(_served);
+        await web.SignInOrFailAsync("vic", ServedProject.ViewerPassword);
+
+        (_, string html) = await web.GetAsync("/runs/" + run);
+
+        Assert.Contains("<dd id=\"run-environment\">dev</dd>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_runs_page_refuses_a_hostile_environment_name_with_400_showing_it_only_encoded()
+    {
+        using var web = new WebSession(_served);
+        await web.SignInOrFailAsync("vic", ServedProject.ViewerPassword);
+
+        (System.Net.HttpStatusCode status, string html) = await web.GetAsync("/runs?environment=" + Uri.EscapeDataString("<script>x</script>"));
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, status);
+        Assert.DoesNotContain("<script>x", html, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;", html, StringComparison.Ordinal);
     }
 }

@@ -410,8 +410,21 @@ internal static class ApiEndpoints
     }
 
     private static async Task<IResult> ListRunsAsync(
-        ServerContext server, HttpContext http, string? job, string? status, DateTimeOffset? from, DateTimeOffset? before, string? cursor, int? limit, CancellationToken cancellationToken)
+        ServerContext server, HttpContext http, string? job, string? status, string? environment, DateTimeOffset? from, DateTimeOffset? before, string? cursor, int? limit, CancellationToken cancellationToken)
     {
+        if (environment is not null)
+        {
+            try
+            {
+                // A filter of the history: the runs of an environment dropped since are still its runs, so any valid name is asked.
+                EnvironmentStore.CheckName(environment);
+            }
+            catch (MedallionException invalid)
+            {
+                return ApiProblem.For(invalid);
+            }
+        }
+
         RunStatus? wanted = null;
         if (status is not null)
         {
@@ -424,7 +437,7 @@ internal static class ApiEndpoints
         }
 
         RunPage page = await server.Catalog.Runs.QueryRunsAsync(
-            new RunQuery { Job = job, Status = wanted, StartedFrom = from, StartedBefore = before, Cursor = cursor, Limit = Limit(limit, 50) },
+            new RunQuery { Job = job, Status = wanted, Environment = environment, StartedFrom = from, StartedBefore = before, Cursor = cursor, Limit = Limit(limit, 50) },
             cancellationToken).ConfigureAwait(false);
         Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(server, http.User.Identity?.Name, cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))

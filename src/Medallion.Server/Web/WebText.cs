@@ -58,6 +58,7 @@ internal static class WebText
         ["Schedule"] = "Agenda",
         ["Next runs"] = "Próximas execuções",
         ["Recent runs"] = "Execuções recentes",
+        ["All"] = "Todas",
         ["State"] = "Estado",
         ["Actions"] = "Ações",
         ["paused"] = "pausada",

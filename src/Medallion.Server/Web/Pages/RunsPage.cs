@@ -28,10 +28,22 @@ internal static class RunsPage
         app.MapGet("/runs/{id}/live", LiveAsync);
     }
 
-    private static async Task<IResult> GridAsync(HttpContext http, string? job, CancellationToken cancellationToken)
+    private static async Task<IResult> GridAsync(HttpContext http, string? job, string? environment, CancellationToken cancellationToken)
     {
         var page = new PageContext(http);
         ServerContext server = page.Server;
+        if (environment is not null)
+        {
+            try
+            {
+                EnvironmentStore.CheckName(environment);
+            }
+            catch (MedallionException invalid)
+            {
+                return page.Render(page.T("Runs"), "Runs", HtmlBuilder.Of($"<p class=\"error\">{invalid.Message}</p>"), StatusCodes.Status400BadRequest);
+            }
+        }
+
         if (job is not null)
         {
             return server.Project.Jobs.FirstOrDefault(j => string.Equals(j.Name, job, StringComparison.Ordinal)) is { } definition
@@ -48,12 +60,39 @@ internal static class RunsPage
         }
 
         html.Add($"</tbody></table><h2>{page.T("Recent runs")}</h2>");
-        RunPage recent = await server.Catalog.Runs.QueryRunsAsync(new RunQuery { Limit = 50 }, cancellationToken).ConfigureAwait(false);
+        html.Add(await EnvironmentFilterAsync(page, environment, cancellationToken).ConfigureAwait(false));
+        RunPage recent = await server.Catalog.Runs.QueryRunsAsync(new RunQuery { Environment = environment, Limit = 50 }, cancellationToken).ConfigureAwait(false);
         html.Add(RunTable(page, recent.Runs));
         return page.Render(page.T("Runs"), "Runs", html.ToMarkup());
     }
 
     private static string GridUrl(string job) => "/runs?job=" + Uri.EscapeDataString(job);
+
+    /// <summary>
+    /// Links that show the recent runs of every environment or of one (prod, then the others the catalog knows, and the
+    /// one asked for though it holds nothing now: a dropped environment's runs are still its own), the shown one marked.
+    /// </summary>
+    private static async Task<Markup> EnvironmentFilterAsync(PageContext page, string? chosen, CancellationToken cancellationToken)
+    {
+        List<string> environments = [EnvironmentStore.Production, .. (await page.Server.Catalog.Environments.ListEnvironmentsAsync(cancellationToken).ConfigureAwait(false)).Where(e => e != EnvironmentStore.Production)];
+        if (chosen is not null && !environments.Contains(chosen))
+        {
+            environments.Add(chosen);
+        }
+
+        var html = new HtmlBuilder();
+        html.Add($"<p class=\"filters\" id=\"run-environments\">{page.T("Environment")}: ");
+        html.Add(chosen is null ? HtmlBuilder.Of($"<strong aria-current=\"true\">{page.T("All")}</strong>") : HtmlBuilder.Of($"<a href=\"/runs\">{page.T("All")}</a>"));
+        foreach (string environment in environments)
+        {
+            html.Add(environment == chosen
+                ? HtmlBuilder.Of($" · <strong aria-current=\"true\">{environment}</strong>")
+                : HtmlBuilder.Of($" · <a href=\"/runs?environment={Uri.EscapeDataString(environment)}\">{environment}</a>"));
+        }
+
+        html.Add(new Markup("</p>"));
+        return html.ToMarkup();
+    }
 
     /// <summary>
     /// <c>/runs?job=name</c>: Airflow's grid for one job: its last runs as columns (oldest on the left), a row of run states
@@ -117,10 +156,10 @@ internal static class RunsPage
     {
         var ids = new RunIdAbbreviations(runs.Select(r => r.Id));
         var html = new HtmlBuilder();
-        html.Add($"<table class=\"runs\"><thead><tr><th>{page.T("Run")}</th><th>{page.T("Job")}</th><th>{page.T("Status")}</th><th>{page.T("Started")}</th><th>{page.T("Duration")}</th></tr></thead><tbody>");
+        html.Add($"<table class=\"runs\"><thead><tr><th>{page.T("Run")}</th><th>{page.T("Job")}</th><th>{page.T("Environment")}</th><th>{page.T("Status")}</th><th>{page.T("Started")}</th><th>{page.T("Duration")}</th></tr></thead><tbody>");
         foreach (RunRecord run in runs)
         {
-            html.Add($"<tr><td><a href=\"{PageContext.RunUrl(run.Id)}\"><code>{ids[run.Id]}</code></a></td><td>{(JobScheduler.IsSelectionRun(run) ? HtmlBuilder.Of($"<code class=\"muted\" title=\"{page.T("Selection")}\">{run.Selection}</code>") : HtmlBuilder.Of($"{run.Job ?? "–"}"))}</td><td>{page.State(run.Status)}</td><td>{page.Time(run.StartedAt)}</td><td>{page.Duration(run.FinishedAt - run.StartedAt)}</td></tr>");
+            html.Add($"<tr><td><a href=\"{PageContext.RunUrl(run.Id)}\"><code>{ids[run.Id]}</code></a></td><td>{(JobScheduler.IsSelectionRun(run) ? HtmlBuilder.Of($"<code class=\"muted\" title=\"{page.T("Selection")}\">{run.Selection}</code>") : HtmlBuilder.Of($"{run.Job ?? "–"}"))}</td><td class=\"environment\">{run.Environment}</td><td>{page.State(run.Status)}</td><td>{page.Time(run.StartedAt)}</td><td>{page.Duration(run.FinishedAt - run.StartedAt)}</td></tr>");
         }
 
         html.Add(new Markup("</tbody></table>"));
@@ -216,6 +255,7 @@ internal static class RunsPage
             <dl class="facts">
             <dt>{page.T("Status")}</dt><dd id="run-status">{page.State(run.Status)}</dd>
             {(JobScheduler.IsSelectionRun(run) ? HtmlBuilder.Of($"<dt>{page.T("Selection")}</dt><dd id=\"run-selection\"><a href=\"/lineage?select={Uri.EscapeDataString(run.Selection!)}\"><code>{run.Selection}</code></a></dd>") : HtmlBuilder.Of($"<dt>{page.T("Job")}</dt><dd>{run.Job ?? "–"}</dd>"))}
+            <dt>{page.T("Environment")}</dt><dd id="run-environment">{run.Environment}</dd>
             <dt>{page.T("Trigger ")}</dt><dd>{page.T(run.Trigger.ToString().ToLowerInvariant())}</dd>
             {Related(page, shown)}
             {(run.Variables.Count == 0 ? Markup.Empty : HtmlBuilder.Of($"<dt>{page.T("Variables")}</dt><dd id=\"run-variables\">{string.Join(", ", run.Variables.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => v.Key + "=" + v.Value))}</dd>"))}

@@ -286,8 +286,15 @@ public sealed partial class Lakehouse : IAsyncDisposable
     /// </summary>
     /// <param name="name">A table of <see cref="TableNames"/> (see <see cref="ResolveTable"/>).</param>
     /// <param name="historyCount">How many results of the history at most.</param>
+    /// <param name="environment">
+    /// The environment whose results to read: those of the physical table it reads (prod's for a model it did not build).
+    /// </param>
     /// <param name="cancellationToken">Stops the reading.</param>
-    public async Task<TableQuality> GetQualityAsync(TableName name, int historyCount, CancellationToken cancellationToken = default)
+    /// <exception cref="MedallionException">
+    /// <see cref="ErrorCode.EnvironmentNameInvalid"/> for a name no environment could have, <see cref="ErrorCode.EnvironmentNotFound"/>
+    /// for an environment that holds nothing (whose results would otherwise be prod's under its name).
+    /// </exception>
+    public async Task<TableQuality> GetQualityAsync(TableName name, int historyCount, string environment = EnvironmentStore.Production, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(historyCount);
         Find(name);
@@ -296,10 +303,20 @@ public sealed partial class Lakehouse : IAsyncDisposable
             return new TableQuality(name, [], []);
         }
 
+        if (environment != EnvironmentStore.Production)
+        {
+            EnvironmentStore.CheckName(environment);
+            if (!(await _catalog.Environments.ListEnvironmentsAsync(cancellationToken).ConfigureAwait(false)).Contains(environment))
+            {
+                throw new MedallionException(ErrorCode.EnvironmentNotFound,
+                    $"There is no environment '{environment}'.\nHelp: medallion env list shows the environments there are; medallion apply --env {environment} builds one.");
+            }
+        }
+
         return new TableQuality(
             name,
-            await ShowQualityAsync(await _catalog.Quality.GetLatestQualityResultsAsync(name, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false),
-            await ShowQualityAsync(await _catalog.Quality.GetQualityHistoryAsync(name, historyCount, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false));
+            await ShowQualityAsync(await _catalog.Quality.GetLatestQualityResultsAsync(name, environment, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false),
+            await ShowQualityAsync(await _catalog.Quality.GetQualityHistoryAsync(name, historyCount, environment, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>

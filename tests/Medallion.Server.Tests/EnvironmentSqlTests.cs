@@ -425,4 +425,39 @@ public sealed class EnvironmentSqlTests : IAsyncLifetime
         Assert.DoesNotContain("<script>x", html, StringComparison.Ordinal);
         Assert.Contains("&lt;script&gt;", html, StringComparison.Ordinal);
     }
+
+    private async Task<(System.Net.HttpStatusCode Status, string Body)> QualityAsync(string query)
+    {
+        using HttpResponseMessage response = await _served.GetAsync("/api/tables/silver.orders/quality" + query, ServedProject.Basic("vic", ServedProject.ViewerPassword));
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static List<string> LatestRules(string body)
+    {
+        using var quality = System.Text.Json.JsonDocument.Parse(body);
+        return [.. quality.RootElement.GetProperty("latest").EnumerateArray().Select(r => r.GetProperty("rule").GetString()!)];
+    }
+
+    [Fact]
+    public async Task The_quality_api_answers_the_results_of_the_table_the_environment_asked_for_reads()
+    {
+        (_, string prod) = await QualityAsync(string.Empty);
+        (System.Net.HttpStatusCode status, string dev) = await QualityAsync("?environment=dev");
+
+        // Prod's silver.orders checks two rules; dev's build of it has none, and prod's results are not dev's.
+        Assert.Equal(2, LatestRules(prod).Count);
+        Assert.Equal(System.Net.HttpStatusCode.OK, status);
+        Assert.Empty(LatestRules(dev));
+    }
+
+    [Fact]
+    public async Task The_quality_api_answers_404_for_an_environment_that_holds_nothing_and_400_for_a_hostile_name()
+    {
+        (System.Net.HttpStatusCode missing, string missingBody) = await QualityAsync("?environment=staging");
+        (System.Net.HttpStatusCode hostile, string hostileBody) = await QualityAsync("?environment=" + Uri.EscapeDataString("dev' OR '1'='1"));
+
+        Assert.Equal((System.Net.HttpStatusCode.NotFound, System.Net.HttpStatusCode.BadRequest), (missing, hostile));
+        Assert.Contains("There is no environment 'staging'.", missingBody, StringComparison.Ordinal);
+        Assert.Contains("MDL6401", hostileBody, StringComparison.Ordinal);
+    }
 }

@@ -43,15 +43,15 @@ internal static class ApiEndpoints
         api.MapGet("/tables/{table}/history", (ServerContext server, HttpContext http, string table, int? limit, CancellationToken cancellationToken) =>
                 WithLakehouseAsync(server, http, lakehouse => lakehouse.GetTableHistoryAsync(lakehouse.ResolveTable(table), Limit(limit, 20), cancellationToken), cancellationToken))
             .WithName("GetTableHistory").WithTags("tables").Produces<IReadOnlyList<TableVersionInfo>>().ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/tables/{table}/quality", (ServerContext server, HttpContext http, string table, int? limit, CancellationToken cancellationToken) =>
+        api.MapGet("/tables/{table}/quality", (ServerContext server, HttpContext http, string table, int? limit, string? environment, CancellationToken cancellationToken) =>
                 WithLakehouseAsync(server, http, async lakehouse =>
                 {
-                    TableQuality quality = await lakehouse.GetQualityAsync(lakehouse.ResolveTable(table), Limit(limit, 100), cancellationToken).ConfigureAwait(false);
+                    TableQuality quality = await lakehouse.GetQualityAsync(lakehouse.ResolveTable(table), Limit(limit, 100), environment ?? EnvironmentStore.Production, cancellationToken).ConfigureAwait(false);
                     await AuditSamplesAsync(server, http, quality.Table, [.. quality.Latest, .. quality.History], cancellationToken).ConfigureAwait(false);
                     return quality;
                 }, cancellationToken))
             .WithName("GetTableQuality").WithTags("tables")
-            .WithDescription("The expectation results stored for the table: the latest result of each rule, and the history (every result, newest first, at most limit, default 100).")
+            .WithDescription("The expectation results stored for the table: the latest result of each rule, and the history (every result, newest first, at most limit, default 100), in prod or the environment named by environment (of the table it reads).")
             .Produces<TableQuality>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/tables/{table}/lineage", (ServerContext server, HttpContext http, string table, string? column, string? direction, CancellationToken cancellationToken) =>
                 Enum.TryParse(direction ?? nameof(LineageDirection.Both), ignoreCase: true, out LineageDirection way) && !int.TryParse(direction, out _)

@@ -159,6 +159,25 @@ public sealed class EnvironmentSqlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Set_config_of_the_environment_is_refused_naming_set_rather_than_seeming_to_switch()
+    {
+        await using NpgsqlConnection session = await ConnectAsync(null);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(session, "SELECT set_config('medallion.environment', 'dev', false)"));
+
+        Assert.Contains("set_config cannot change medallion.environment; use SET medallion.environment = 'name' between transactions", error.MessageText, StringComparison.Ordinal);
+        await AssertReadsAsync(session, "prod", 2);
+    }
+
+    [Fact]
+    public async Task Set_config_of_another_setting_still_answers_its_new_value_as_clients_expect()
+    {
+        await using NpgsqlConnection session = await ConnectAsync(null);
+
+        Assert.Equal("public", await ScalarAsync(session, "SELECT set_config('search_path', 'public', false)"));
+    }
+
+    [Fact]
     public async Task Resetting_the_environment_goes_back_to_the_one_chosen_at_connect()
     {
         await using NpgsqlConnection session = await ConnectAsync(Choosing("dev"));

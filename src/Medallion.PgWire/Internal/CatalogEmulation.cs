@@ -98,7 +98,9 @@ internal static class CatalogEmulation
             $"CREATE OR REPLACE TEMP MACRO current_setting(setting_name) AS (SELECT s.setting FROM {SettingsTable} s WHERE lower(s.name) = lower(setting_name)), (setting_name, missing_ok) AS (SELECT s.setting FROM {SettingsTable} s WHERE lower(s.name) = lower(setting_name))",
             "CREATE OR REPLACE TEMP MACRO quote_ident(identifier) AS CASE WHEN regexp_full_match(identifier, '[a-z_][a-z0-9_$]*') THEN identifier ELSE '\"' || replace(identifier, '\"', '\"\"') || '\"' END",
             "CREATE OR REPLACE TEMP MACRO parse_ident(qualified_name) AS string_split(qualified_name, '.'), (qualified_name, strict) AS string_split(qualified_name, '.')",
-            "CREATE OR REPLACE TEMP MACRO set_config(setting_name, new_value, is_local) AS new_value",
+            // A session's settings change by SET; set_config answers its value as PostgreSQL does, but for the environment,
+            // whose change it would only seem to make (the session would go on reading the other environment's tables).
+            $"CREATE OR REPLACE TEMP MACRO set_config(setting_name, new_value, is_local) AS CASE WHEN lower(setting_name) = '{LakehouseSessionFactory.EnvironmentSetting}' THEN error('set_config cannot change {LakehouseSessionFactory.EnvironmentSetting}; use SET {LakehouseSessionFactory.EnvironmentSetting} = ''name'' between transactions') ELSE new_value END",
             PgTypeView(),
             "CREATE OR REPLACE TEMP VIEW pg_namespace AS SELECT oid, nspname, 10::BIGINT AS nspowner, nspacl FROM pg_catalog.pg_namespace "
                 + $"UNION ALL SELECT {PgCatalogNamespaceOid}, 'pg_catalog', 10, NULL UNION ALL SELECT {InformationSchemaNamespaceOid}, 'information_schema', 10, NULL",

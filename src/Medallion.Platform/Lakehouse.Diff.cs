@@ -347,7 +347,7 @@ public sealed partial class Lakehouse
 
     /// <summary>
     /// Each column's statistics on one side: nulls, min, max and mean over every row in one scan; distinct values
-    /// estimated over every row up to <see cref="DistinctCountedRows"/> rows, and beyond that in a sample of about as many
+    /// estimated in that same scan up to <see cref="DistinctCountedRows"/> rows, and beyond that in a sample of about as many
     /// (DuckDB's system sampling of whole vectors, with a fixed seed so that a diff run twice shows the same figures).
     /// </summary>
     private async Task<Dictionary<string, ColumnStats>> StatsAsync(string relation, StructTypeColumns columns, long rows, CancellationToken cancellationToken)
@@ -370,16 +370,14 @@ public sealed partial class Lakehouse
             select.Add(logical is "integer" or "number" ? $"avg({q})::DOUBLE" : "NULL::DOUBLE");
         }
 
-        bool sampled = rows > DistinctCountedRows;
-        string sample = sampled
-            ? string.Create(CultureInfo.InvariantCulture, $" USING SAMPLE {100.0 * DistinctCountedRows / rows:0.######}% (system, 7)")
-            : string.Empty;
-        string distinct = $"SELECT count(*), {string.Join(", ", columns.Names.Select(c => $"approx_count_distinct({Quote(c)})"))} FROM {relation}{sample}";
+        // Up to DistinctCountedRows the distinct values are counted in the same scan as the rest; beyond, in a sample.
+        string distinct = string.Join(", ", columns.Names.Select(c => $"approx_count_distinct({Quote(c)})"));
         var distincts = new long[columns.All.Count];
-        long sampleRows;
-        using (DuckDbCommand command = Connection.CreateCommand())
+        long? sampleRows = null;
+        if (rows > DistinctCountedRows)
         {
-            command.CommandText = distinct;
+            using DuckDbCommand command = Connection.CreateCommand();
+            command.CommandText = string.Create(CultureInfo.InvariantCulture, $"SELECT count(*), {distinct} FROM {relation} USING SAMPLE {100.0 * DistinctCountedRows / rows:0.######}% (system, 7)");
             using DuckDbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             sampleRows = reader.GetInt64(0);
@@ -387,6 +385,10 @@ public sealed partial class Lakehouse
             {
                 distincts[i] = reader.GetInt64(i + 1);
             }
+        }
+        else
+        {
+            select.Add(distinct);
         }
 
         using (DuckDbCommand command = Connection.CreateCommand())
@@ -397,11 +399,13 @@ public sealed partial class Lakehouse
             int at = 0, column = 0;
             foreach ((string name, _) in columns.All)
             {
+                long distinctValues = sampleRows is null ? reader.GetInt64(4 * columns.All.Count + column) : distincts[column];
+                column++;
                 stats[name] = new ColumnStats(
-                    reader.GetInt64(at), distincts[column++],
+                    reader.GetInt64(at), distinctValues,
                     reader.IsDBNull(at + 1) ? null : reader.GetString(at + 1), reader.IsDBNull(at + 2) ? null : reader.GetString(at + 2),
                     reader.IsDBNull(at + 3) ? null : reader.GetDouble(at + 3),
-                    sampled ? sampleRows : null);
+                    sampleRows);
                 at += 4;
             }
         }

@@ -14,11 +14,34 @@ using Medallion.Engine;
 // Usage: Medallion.Engine.Benchmarks [rows = 10000000] [small files = 1000]
 //        Medallion.Engine.Benchmarks store <root, e.g. s3://bucket> [upload MiB = 1024] [commits = 10000]
 //          object storage (issue 20): our upload against the SDK's, and a many-commit snapshot from the store.
+//        Medallion.Engine.Benchmarks commits [count = 1000]: the small-commit scenario alone.
 // The MERGE and its baseline each run in a child process of this program, so each reports its own peak memory (VmHWM);
 // the MERGE children first warm up on a small table, then run with their code fully optimized, as in a long-running process.
 if (args.Length > 0 && args[0] == "--child")
 {
     return await RunChildAsync(args[1], args[2], args[3], long.Parse(args[4], CultureInfo.InvariantCulture));
+}
+
+if (args.Length > 0 && args[0] == "commits")
+{
+    // The small-commit scenario alone, for profiling it: Medallion.Engine.Benchmarks commits [count = 1000].
+    string scratch = Directory.CreateTempSubdirectory("medallion-commits-bench-").FullName;
+    try
+    {
+        using DuckDbDatabase commitsDatabase = DuckDbDatabase.Open();
+        using DuckDbConnection commitsConnection = commitsDatabase.CreateConnection();
+        int count = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000;
+        Execute(commitsConnection, "SET TimeZone = 'UTC'");
+        Execute(commitsConnection, $"CREATE TABLE src AS SELECT i AS id, i % 1000 AS k, 'name-' || (i % 100000) AS s, i / 7.0 AS x FROM range({count * 100}) t(i)");
+        Console.WriteLine($"Delta small commits, local disk; load average {LoadAverage()} on {Environment.ProcessorCount} cores");
+        await SmallCommitsAsync(commitsConnection, new DeltaWriter(commitsConnection), Path.Combine(scratch, "small"), Path.Combine(scratch, "plain"), count);
+    }
+    finally
+    {
+        Directory.Delete(scratch, recursive: true);
+    }
+
+    return 0;
 }
 
 if (args.Length > 1 && args[0] == "store")
@@ -86,26 +109,8 @@ try
     Console.WriteLine($"merge peak memory (largest VmHWM of its own processes): copy-on-write {cowKb / 1024:N0} MiB, deletion vectors {dvKb / 1024:N0} MiB, full rewrite {rewriteKb / 1024:N0} MiB");
 
     // 3. Small commits: one writer, one small file per commit; these files then feed OPTIMIZE.
-    string small = Path.Combine(root, "small"), plain = Path.Combine(root, "plain");
-    Directory.CreateDirectory(plain);
-    await writer.WriteAsync(small, "SELECT * FROM src WHERE id < 100");
-    TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-    double commitsMs = await TimeAsync(async () =>
-    {
-        for (int i = 1; i < smallFiles; i++)
-        {
-            await writer.WriteAsync(small, $"SELECT * FROM src WHERE id >= {i * 100} AND id < {(i + 1) * 100}");
-        }
-    });
-    double commitsCpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds;
-    double plainMs = Time(() =>
-    {
-        for (int i = 1; i < smallFiles; i++)
-        {
-            Execute(connection, $"COPY (SELECT * FROM src WHERE id >= {i * 100} AND id < {(i + 1) * 100}) TO '{Path.Combine(plain, i + ".parquet")}' (FORMAT parquet)");
-        }
-    });
-    Console.WriteLine($"small commits: {smallFiles - 1:N0} appends of 100 rows in {commitsMs:F0} ms = {(smallFiles - 1) * 1000 / commitsMs:F0} commits/s (target >= 100/s; checkpoint every 10 commits included), {commitsCpuMs / (smallFiles - 1):F1} ms CPU per commit; DuckDB COPY of the same 100-row files alone {(smallFiles - 1) * 1000 / plainMs:F0} files/s");
+    string small = Path.Combine(root, "small");
+    await SmallCommitsAsync(connection, writer, small, Path.Combine(root, "plain"), smallFiles);
 
     // 4. OPTIMIZE of the small files against one COPY of their rows.
     string files = string.Join(", ", Directory.EnumerateFiles(small, "*.parquet").Select(f => "'" + f + "'"));
@@ -192,6 +197,31 @@ static async Task<int> RunChildAsync(string mode, string table, string sourceFil
     string hwm = File.ReadAllLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
     Console.WriteLine($"{ms.ToString("F1", CultureInfo.InvariantCulture)} {hwm.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]}");
     return 0;
+}
+
+// One writer appends count - 1 files of 100 rows to the table at small, one commit each (after a first write), against
+// DuckDB writing the same rows as plain Parquet files into plain; src holds the rows.
+static async Task SmallCommitsAsync(DuckDbConnection connection, DeltaWriter writer, string small, string plain, int smallFiles)
+{
+    Directory.CreateDirectory(plain);
+    await writer.WriteAsync(small, "SELECT * FROM src WHERE id < 100");
+    TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    double commitsMs = await TimeAsync(async () =>
+    {
+        for (int i = 1; i < smallFiles; i++)
+        {
+            await writer.WriteAsync(small, $"SELECT * FROM src WHERE id >= {i * 100} AND id < {(i + 1) * 100}");
+        }
+    });
+    double commitsCpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds;
+    double plainMs = Time(() =>
+    {
+        for (int i = 1; i < smallFiles; i++)
+        {
+            Execute(connection, $"COPY (SELECT * FROM src WHERE id >= {i * 100} AND id < {(i + 1) * 100}) TO '{Path.Combine(plain, i + ".parquet")}' (FORMAT parquet)");
+        }
+    });
+    Console.WriteLine($"small commits: {smallFiles - 1:N0} appends of 100 rows in {commitsMs:F0} ms = {(smallFiles - 1) * 1000 / commitsMs:F0} commits/s (target >= 500/s; checkpoint every 10 commits included), {commitsCpuMs / (smallFiles - 1):F1} ms CPU per commit; DuckDB COPY of the same 100-row files alone {(smallFiles - 1) * 1000 / plainMs:F0} files/s");
 }
 
 static void Execute(DuckDbConnection connection, string sql)

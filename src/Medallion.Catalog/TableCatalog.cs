@@ -40,6 +40,17 @@ public sealed class TableCatalog
         return (await GetTableAsync(table.Name, cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary>
+    /// Registers a table the catalog does not know yet (its namespace too), and leaves an existing registration as it is:
+    /// for writers whose idea of the table's docs is not the one its readers see (another environment's build).
+    /// </summary>
+    public Task AddTableIfAbsentAsync(CatalogTable table, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentException.ThrowIfNullOrWhiteSpace(table.Location);
+        return _db.ExecuteInTransactionAsync(RegistrationStatements(table, replace: false), cancellationToken);
+    }
+
     /// <summary>The table's registration, or null when the catalog does not know it.</summary>
     public async Task<CatalogTable?> GetTableAsync(TableName name, CancellationToken cancellationToken = default)
     {

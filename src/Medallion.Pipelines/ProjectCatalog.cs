@@ -63,8 +63,11 @@ public static class ProjectCatalog
 
     /// <summary>
     /// Registers the project's tables as <see cref="RegisterAsync(ModelGraph, CatalogStore, CancellationToken)"/> does, for a run
-    /// in <paramref name="environment"/>: the lineage edges are replaced for <c>prod</c> only (of the physical tables prod reads),
-    /// since another environment's lineage is recorded of each table it builds, as it builds it.
+    /// in <paramref name="environment"/>. Only <c>prod</c> overwrites what the catalog holds: the docs, tags and unique keys
+    /// its readers see (the SQL endpoint, the open catalog's clients) are prod's, so another environment's run registers the
+    /// tables the catalog does not know yet (a model new in it) and leaves the others as they are; and the lineage edges are
+    /// replaced for <c>prod</c> only (of the physical tables prod reads), since another environment's lineage is recorded of
+    /// each table it builds, as it builds it.
     /// </summary>
     public static async Task RegisterAsync(ModelGraph graph, CatalogStore catalog, string environment, CancellationToken cancellationToken = default)
     {
@@ -72,44 +75,48 @@ public static class ProjectCatalog
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(catalog);
         MedallionProject project = graph.Project;
+        bool production = environment == EnvironmentStore.Production;
+        Task Register(CatalogTable table) => production
+            ? catalog.Tables.UpsertTableAsync(table, cancellationToken)
+            : catalog.Tables.AddTableIfAbsentAsync(table, cancellationToken);
+
         foreach (SourceDefinition source in project.Sources)
         {
-            await catalog.Tables.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
+            await Register(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description)).ConfigureAwait(false);
         }
 
         foreach (DatabaseSourceDefinition source in project.DatabaseSources)
         {
             foreach (DatabaseTableDefinition table in source.Tables)
             {
-                await catalog.Tables.UpsertTableAsync(new CatalogTable(table.Target, TableLocation(project, table.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
+                await Register(new CatalogTable(table.Target, TableLocation(project, table.Target), Description: source.Description)).ConfigureAwait(false);
             }
         }
 
         foreach (ApiSourceDefinition source in project.ApiSources)
         {
-            await catalog.Tables.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
+            await Register(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description)).ConfigureAwait(false);
         }
 
         foreach (EndpointSourceDefinition source in project.EndpointSources)
         {
-            await catalog.Tables.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
+            await Register(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description)).ConfigureAwait(false);
         }
 
         foreach (KafkaSourceDefinition source in project.KafkaSources)
         {
-            await catalog.Tables.UpsertTableAsync(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description), cancellationToken).ConfigureAwait(false);
+            await Register(new CatalogTable(source.Target, TableLocation(project, source.Target), Description: source.Description)).ConfigureAwait(false);
         }
 
         foreach (ModelDefinition model in graph.Models)
         {
             ModelConfig config = model.Config;
-            await catalog.Tables.UpsertTableAsync(
+            await Register(
                 new CatalogTable(model.Name, TableLocation(project, model.Name), Description: config.Description, Owner: config.Owner, Tags: config.Tags)
                 {
                     UniqueKey = UniqueKeyOf(config),
-                },
-                cancellationToken).ConfigureAwait(false);
-            if (environment == EnvironmentStore.Production)
+                }).ConfigureAwait(false);
+            if (production)
             {
                 await catalog.Tables.ReplaceLineageAsync(model.Name, graph.GetAnalysis(model.Name).LineageEdges, cancellationToken).ConfigureAwait(false);
             }

@@ -142,6 +142,23 @@ public sealed class PlanCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_change_applied_to_dev_leaves_the_docs_the_catalog_serves_for_prod_as_they_were()
+    {
+        Write("models/silver/orders.sql", "/* ---\ndescription: Orders, cleaned\nowner: sales\ntags: [daily]\n--- */\nSELECT id, amount FROM bronze.orders");
+        await BuildAsync();
+        Write("models/silver/orders.sql", "/* ---\ndescription: Orders in cents\nowner: finance\ntags: [trial]\n--- */\nSELECT id, amount * 100 AS amount FROM bronze.orders");
+        Write("models/gold/orders_by_id.sql", "/* ---\ndescription: New in dev\n--- */\nSELECT id, sum(amount) AS amount FROM silver.orders GROUP BY id");
+
+        Assert.Equal(0, (await Cli.RunAsync("apply", "--env", "dev", "--project", _project)).ExitCode);
+
+        await using Medallion.Catalog.CatalogStore catalog = await Medallion.Catalog.CatalogStore.OpenAsync(Medallion.Catalog.CatalogStore.DefaultPath(_project));
+        Medallion.Catalog.CatalogTable orders = (await catalog.Tables.GetTableAsync(new("silver", "orders")))!;
+        Assert.Equal(("Orders, cleaned", "sales"), (orders.Description, orders.Owner));
+        Assert.Equal(["daily"], orders.Tags);
+        Assert.Equal("New in dev", (await catalog.Tables.GetTableAsync(new("gold", "orders_by_id")))!.Description);
+    }
+
+    [Fact]
     public async Task The_runs_list_names_the_environment_each_run_built()
     {
         await BuildAsync();

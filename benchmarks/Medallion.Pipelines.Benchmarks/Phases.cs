@@ -24,7 +24,7 @@ internal static class Phases
     private const string ScanSql = "SELECT (SELECT sum(length(CAST(b AS VARCHAR))) FROM bronze.orders b) + (SELECT sum(length(CAST(s AS VARCHAR))) FROM silver.orders s)";
 
     // What a dashboard asks of one gold table: the query's own cost is small, so what a store adds (finding and loading the table) shows.
-    private const string QuerySql = "SELECT category, sum(revenue) AS revenue FROM gold.daily_revenue GROUP BY ALL ORDER BY revenue DESC LIMIT 5";
+    internal const string QuerySql = "SELECT category, sum(revenue) AS revenue FROM gold.daily_revenue GROUP BY ALL ORDER BY revenue DESC LIMIT 5";
 
     // The same silver and gold SQL for both contenders; {table} is the table read.
     private const string SilverSql = """
@@ -128,7 +128,7 @@ internal static class Phases
     }
 
     /// <summary>The project folder: one for local storage, one for the object store, so both can be scanned after their runs.</summary>
-    private static string ProjectDirectory(string root) =>
+    internal static string ProjectDirectory(string root) =>
         Path.Combine(root, Environment.GetEnvironmentVariable(StorageVariable) is { Length: > 0 } ? "project-store" : "project");
 
     /// <summary>

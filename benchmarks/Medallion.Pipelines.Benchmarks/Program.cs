@@ -25,9 +25,29 @@ using Medallion.Storage;
 //          (every request with MEDALLION_BENCH_SHOW_REQUESTS=1).
 //        Medallion.Pipelines.Benchmarks plan [models (default 500)]
 //          issue 43: the time of `medallion plan` over a generated project of models in layers, a few of them changed
+//        Medallion.Pipelines.Benchmarks cold [orders (default 1,000,000)]
+//          issue 45: one `medallion sql` query in a cold process against DuckDB's C client on the same Parquet files
 if (args.Length > 0 && args[0] == "plan")
 {
     return await PlanScenario.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 500);
+}
+
+if (args.Length > 0 && args[0] == "cold")
+{
+    long coldOrders = args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
+    string coldRoot = Directory.CreateTempSubdirectory("medallion-cold-bench-").FullName;
+    try
+    {
+        return ColdQuery.Run(coldRoot, () =>
+        {
+            Measure("generate Parquet files", "generate", coldRoot, coldOrders);
+            Measure("medallion run, full", "full", coldRoot, coldOrders);
+        });
+    }
+    finally
+    {
+        Directory.Delete(coldRoot, recursive: true);
+    }
 }
 
 if (args.Length > 0 && args[0] == "--phase")

@@ -11,7 +11,7 @@ using Medallion.PgWire.Benchmarks;
 
 // The SQL endpoint side by side with a real PostgreSQL 15 server (the test cluster, port 55432) and with
 // DuckDB in-process, all measured in this run so the ratios hold on a noisy machine.
-// Usage: [rows] [clients] [seconds], or masked [rows] (defaults 10,000,000 rows, 50 clients, 60 s as the issue asks). The PostgreSQL server is
+// Usage: [rows] [clients] [seconds], or streaming [rows] (that scenario alone), or masked [rows] (defaults 10,000,000 rows, 50 clients, 60 s as the issue asks). The PostgreSQL server is
 // MEDALLION_TEST_PG, as for the tests.
 if (args.Length > 0 && args[0] == "masked")
 {
@@ -19,6 +19,13 @@ if (args.Length > 0 && args[0] == "masked")
     // by a user attribute: the cost of masking and row filters, measured in one run. Usage: masked [rows].
     await Scenarios.MaskedAggregationAsync(args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 10_000_000);
     return;
+}
+
+// Streaming alone, to iterate on the endpoint's row path quickly: streaming [rows] (default 1,000,000).
+bool streamingOnly = args.Length > 0 && args[0] == "streaming";
+if (streamingOnly)
+{
+    args = args.Length > 1 ? [args[1]] : ["1000000"];
 }
 
 long rows = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 10_000_000;
@@ -49,6 +56,12 @@ await using var server = new PgWireServer(new PgWireServerOptions
 await server.StartAsync();
 string medallion = $"Host=127.0.0.1;Port={server.Port};Username=bench;Password=bench;Database=bench;Timeout=120;Command Timeout=600;Maximum Pool Size={clients + 5}";
 string postgresPooled = postgres + $";Timeout=120;Command Timeout=600;Maximum Pool Size={clients + 5}";
+
+if (streamingOnly)
+{
+    await Scenarios.StreamingAsync(medallion, postgresPooled, Math.Min(rows, 1_000_000));
+    return;
+}
 
 await Scenarios.AggregationAsync(medallion, postgresPooled, database, warehouse);
 Console.WriteLine();

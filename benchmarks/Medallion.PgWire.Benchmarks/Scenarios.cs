@@ -96,7 +96,7 @@ internal static class Scenarios
         File.Delete(catalogPath);
     }
 
-    /// <summary>Streams a large result to the client: rows per second against PostgreSQL serving the same rows (target ≥ 1×).</summary>
+    /// <summary>Streams a large result to the client: rows per second against PostgreSQL serving the same rows (target ≥ 2.5×, issue #45).</summary>
     public static async Task StreamingAsync(string medallion, string postgres, long rows)
     {
         const string Query = "SELECT id, customer, amount, day, region FROM {0} WHERE id < {1}";
@@ -104,7 +104,7 @@ internal static class Scenarios
         TimeSpan server = await MedianAsync(() => ReadAllAsync(postgres, string.Format(System.Globalization.CultureInfo.InvariantCulture, Query, "bench_orders", rows), rows));
         Console.WriteLine($"streaming {rows:N0} rows (5 columns) to Npgsql, median of {Repeats}:");
         Console.WriteLine($"  endpoint {Ms(endpoint)} = {rows / endpoint.TotalSeconds / 1e6:0.00}M rows/s, PostgreSQL 15 {Ms(server)} = {rows / server.TotalSeconds / 1e6:0.00}M rows/s");
-        Console.WriteLine($"  endpoint / PostgreSQL rows/s = {server / endpoint:0.00}x (target >= 1x: {Met(server / endpoint >= 1)})");
+        Console.WriteLine($"  endpoint / PostgreSQL rows/s = {server / endpoint:0.00}x (target >= 2.5x: {Met(server / endpoint >= 2.5)})");
     }
 
     /// <summary>Many clients at once, each running a mix of dashboard-like queries: throughput and p99 latency on both servers.</summary>

@@ -144,6 +144,69 @@ public sealed class NpgsqlTests(PgWireFixture fixture)
         Assert.Equal(value, reader.GetDecimal(1));
     }
 
+    [Theory]
+    [InlineData("0.00", 12, 2)]
+    [InlineData("-0.50", 12, 2)]
+    [InlineData("1.50", 12, 2)]
+    [InlineData("9999999999.99", 12, 2)]
+    [InlineData("-9999999999.99", 12, 2)]
+    [InlineData("0.0001", 10, 4)]
+    [InlineData("0.000000010", 18, 9)]
+    [InlineData("10000", 5, 0)]
+    [InlineData("12345678.123000", 18, 6)]
+    [InlineData("9999999999999999999999999999", 28, 0)]
+    [InlineData("-0.9999999999999999999999999999", 28, 28)]
+    [InlineData("123456789012345678.1234567890", 38, 10)]
+    public void Decimal_columns_arrive_in_binary_with_their_value_and_scale(string text, int precision, int scale)
+    {
+        using NpgsqlConnection connection = fixture.Open();
+        using var command = new NpgsqlCommand($"SELECT CAST('{text}' AS DECIMAL({precision},{scale}))", connection);
+        using NpgsqlDataReader reader = command.ExecuteReader();
+        Assert.True(reader.Read());
+        Assert.Equal(text, reader.GetDecimal(0).ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void A_result_of_many_chunks_streams_every_value_and_null_in_binary()
+    {
+        using NpgsqlConnection connection = fixture.Open();
+        using var command = new NpgsqlCommand("""
+            SELECT i, CASE WHEN i % 3 = 0 THEN NULL ELSE (i * 0.01)::DECIMAL(12,2) END, CASE WHEN i % 5 = 0 THEN NULL ELSE DATE '2026-01-01' + i::INTEGER END,
+                   CASE WHEN i % 7 = 0 THEN NULL ELSE i % 2 = 0 END, CASE WHEN i % 11 = 0 THEN NULL ELSE TIMESTAMP '2026-01-01 00:00:00.5' + to_seconds(i) END
+            FROM range(10000) t(i) ORDER BY i
+            """, connection);
+        using NpgsqlDataReader reader = command.ExecuteReader();
+        for (long i = 0; i < 10_000; i++)
+        {
+            Assert.True(reader.Read());
+            Assert.Equal(i, reader.GetInt64(0));
+            Assert.Equal(i % 3 == 0, reader.IsDBNull(1));
+            if (i % 3 != 0)
+            {
+                Assert.Equal((i * 0.01m).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), reader.GetDecimal(1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            Assert.Equal<DateOnly?>(i % 5 == 0 ? null : new DateOnly(2026, 1, 1).AddDays((int)i), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateOnly>(2));
+            Assert.Equal<bool?>(i % 7 == 0 ? null : i % 2 == 0, reader.IsDBNull(3) ? null : reader.GetBoolean(3));
+            Assert.Equal<DateTime?>(i % 11 == 0 ? null : new DateTime(2026, 1, 1, 0, 0, 0, 500).AddSeconds(i), reader.IsDBNull(4) ? null : reader.GetDateTime(4));
+        }
+
+        Assert.False(reader.Read());
+    }
+
+    [Fact]
+    public void Infinite_dates_and_timestamps_arrive_in_binary_as_infinity()
+    {
+        using NpgsqlConnection connection = fixture.Open();
+        using var command = new NpgsqlCommand("SELECT 'infinity'::DATE, '-infinity'::DATE, 'infinity'::TIMESTAMP, '-infinity'::TIMESTAMP", connection);
+        using NpgsqlDataReader reader = command.ExecuteReader();
+        Assert.True(reader.Read());
+        Assert.Equal(DateOnly.MaxValue, reader.GetFieldValue<DateOnly>(0));
+        Assert.Equal(DateOnly.MinValue, reader.GetFieldValue<DateOnly>(1));
+        Assert.Equal(DateTime.MaxValue, reader.GetDateTime(2));
+        Assert.Equal(DateTime.MinValue, reader.GetDateTime(3));
+    }
+
     [Fact]
     public void A_batch_returns_one_result_per_statement()
     {

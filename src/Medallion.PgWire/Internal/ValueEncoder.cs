@@ -30,7 +30,7 @@ internal static class ValueEncoder
             ResultColumn column = columns[i];
             if (column.Binary)
             {
-                WriteBinary(writer, reader, i, column.Type, timeZone);
+                WriteBinary(writer, reader, i, column, timeZone);
             }
             else
             {
@@ -204,12 +204,44 @@ internal static class ValueEncoder
         return false;
     }
 
-    private static void WriteBinary(MessageWriter writer, DuckDbDataReader reader, int ordinal, PgType type, TimeZoneInfo timeZone)
+    // The hot path of streaming a result: the common types are read with the reader's typed getters and encoded
+    // straight into the buffer, without boxing or an intermediate string per value.
+    private static void WriteBinary(MessageWriter writer, DuckDbDataReader reader, int ordinal, ResultColumn column, TimeZoneInfo timeZone)
     {
+        PgType type = column.Type;
         switch (type.Kind)
         {
+            case PgTypeKind.Numeric when DecimalScale(column) is int scale:
+                WriteNumeric(writer, reader.GetDecimal(ordinal), scale);
+                break;
             case PgTypeKind.Numeric:
                 WriteNumeric(writer, reader.GetString(ordinal));
+                break;
+            case PgTypeKind.Bool:
+                writer.WriteByte(reader.GetBoolean(ordinal) ? (byte)1 : (byte)0);
+                break;
+            case PgTypeKind.Date or PgTypeKind.Timestamp or PgTypeKind.TimestampTz:
+                DateTime dateTime;
+                try
+                {
+                    dateTime = reader.GetDateTime(ordinal);
+                }
+                catch (DuckDbException)
+                {
+                    // infinity, -infinity, or beyond .NET's range.
+                    WriteBinaryValue(writer, reader.GetString(ordinal), type, timeZone);
+                    break;
+                }
+
+                if (type.Kind == PgTypeKind.Date)
+                {
+                    writer.WriteInt32(PgDays(DateOnly.FromDateTime(dateTime)));
+                }
+                else
+                {
+                    writer.WriteInt64(PgMicros(dateTime));
+                }
+
                 break;
             case PgTypeKind.Text or PgTypeKind.Json:
                 writer.WriteString(reader.GetString(ordinal));
@@ -233,7 +265,7 @@ internal static class ValueEncoder
                 object value;
                 try
                 {
-                    value = type.Kind == PgTypeKind.Date ? DateOnly.FromDateTime(reader.GetDateTime(ordinal)) : reader.GetValue(ordinal);
+                    value = reader.GetValue(ordinal);
                 }
                 catch (DuckDbException)
                 {
@@ -268,6 +300,9 @@ internal static class ValueEncoder
             case PgTypeKind.Float8:
                 writer.WriteInt64(BitConverter.DoubleToInt64Bits(Convert.ToDouble(value, CultureInfo.InvariantCulture)));
                 break;
+            case PgTypeKind.Numeric when value is decimal number:
+                WriteNumeric(writer, number, number.Scale);
+                break;
             case PgTypeKind.Numeric:
                 WriteNumeric(writer, FormatText(value, type, timeZone));
                 break;
@@ -277,7 +312,7 @@ internal static class ValueEncoder
             case PgTypeKind.Date:
                 writer.WriteInt32(value switch
                 {
-                    DateOnly date => date.DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber - PgEpoch.Days,
+                    DateOnly date => PgDays(date),
                     "infinity" => int.MaxValue,
                     "-infinity" => int.MinValue,
                     _ => throw Unencodable(value, type),
@@ -289,7 +324,7 @@ internal static class ValueEncoder
             case PgTypeKind.Timestamp or PgTypeKind.TimestampTz:
                 writer.WriteInt64(value switch
                 {
-                    DateTime dateTime => ((dateTime.Ticks - DateTime.UnixEpoch.Ticks) / 10) - PgEpoch.Micros,
+                    DateTime dateTime => PgMicros(dateTime),
                     "infinity" => long.MaxValue,
                     "-infinity" => long.MinValue,
                     _ => throw Unencodable(value, type),
@@ -312,6 +347,25 @@ internal static class ValueEncoder
                 writer.WriteString(FormatText(value, type, timeZone));
                 break;
         }
+    }
+
+    private static int PgDays(DateOnly date) => date.DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber - PgEpoch.Days;
+
+    private static long PgMicros(DateTime dateTime) => ((dateTime.Ticks - DateTime.UnixEpoch.Ticks) / 10) - PgEpoch.Micros;
+
+    /// <summary>
+    /// The scale of a DECIMAL column whose every value fits <see cref="decimal"/> (precision up to 28), so the reader's
+    /// <see cref="DuckDbDataReader.GetDecimal"/> is exact; null for wider DECIMALs and the integers sent as numeric.
+    /// </summary>
+    private static int? DecimalScale(ResultColumn column)
+    {
+        if (column.TypeModifier < 4)
+        {
+            return null;
+        }
+
+        int precision = (column.TypeModifier - 4) >> 16;
+        return precision <= 28 ? (column.TypeModifier - 4) & 0xFFFF : null;
     }
 
     private static void WriteArray(MessageWriter writer, IList list, PgType element, TimeZoneInfo timeZone)
@@ -402,6 +456,59 @@ internal static class ValueEncoder
         writer.WriteInt16(negative && count > 0 ? (short)0x4000 : (short)0);
         writer.WriteInt16((short)displayScale);
         for (int i = first; i < last; i++)
+        {
+            writer.WriteInt16(groups[i]);
+        }
+    }
+
+    /// <summary>
+    /// numeric's binary form of a <see cref="decimal"/> shown with <paramref name="displayScale"/> fraction digits (at
+    /// least the value's own scale), computed from its 96-bit mantissa as <see cref="WriteNumeric(MessageWriter, string)"/>
+    /// does from its text.
+    /// </summary>
+    public static void WriteNumeric(MessageWriter writer, decimal value, int displayScale)
+    {
+        Span<int> bits = stackalloc int[4];
+        decimal.GetBits(value, bits);
+        int scale = value.Scale;
+        UInt128 mantissa = new((ulong)(uint)bits[2], ((ulong)(uint)bits[1] << 32) | (uint)bits[0]);
+
+        // Align the fraction to whole base-10000 digits: up to three more decimal zeros, at most 2^96 * 1000.
+        int fractionGroups = (scale + 3) / 4;
+        for (int pad = (fractionGroups * 4) - scale; pad > 0; pad--)
+        {
+            mantissa *= 10;
+        }
+
+        // Base-10000 digits from the least significant; 29 decimal digits plus padding make at most 8.
+        Span<short> groups = stackalloc short[8];
+        int count = 0;
+        while (mantissa > ulong.MaxValue)
+        {
+            (mantissa, UInt128 group) = UInt128.DivRem(mantissa, 10_000);
+            groups[count++] = (short)group;
+        }
+
+        // Most values fit 64 bits, whose division is far cheaper.
+        for (ulong rest = (ulong)mantissa; rest != 0; count++)
+        {
+            (rest, ulong group) = Math.DivRem(rest, 10_000UL);
+            groups[count] = (short)group;
+        }
+
+        int weight = count - fractionGroups - 1;
+        int last = 0;
+        while (last < count && groups[last] == 0)
+        {
+            last++;
+        }
+
+        int digits = count - last;
+        writer.WriteInt16((short)digits);
+        writer.WriteInt16((short)(digits == 0 ? 0 : weight));
+        writer.WriteInt16(value < 0 && digits > 0 ? (short)0x4000 : (short)0);
+        writer.WriteInt16((short)Math.Max(displayScale, scale));
+        for (int i = count - 1; i >= last; i--)
         {
             writer.WriteInt16(groups[i]);
         }

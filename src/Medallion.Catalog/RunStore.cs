@@ -167,7 +167,7 @@ public sealed partial class RunStore
     /// <remarks>One write rather than one each: a run waits for one commit of the catalog, not four.</remarks>
     /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when <paramref name="modelRun"/> names no run; nothing is written then.</exception>
     public Task RecordCommitAsync(CatalogTable table, TableVersionRecord version, IReadOnlyList<CatalogColumn> columns, ModelRunRecord? modelRun, CancellationToken cancellationToken = default) =>
-        RecordCommitAsync(table, version, columns, modelRun, null, cancellationToken);
+        RecordCommitAsync(table, version, columns, modelRun, null, null, cancellationToken);
 
     /// <summary>
     /// Records a table version a step committed as <see cref="RecordCommitAsync(CatalogTable, TableVersionRecord, IReadOnlyList{CatalogColumn}, ModelRunRecord?, CancellationToken)"/>
@@ -179,12 +179,28 @@ public sealed partial class RunStore
     /// <param name="columns">The table's columns now; null leaves the catalog's as they are (a build of another environment's physical table, not the one prod serves).</param>
     /// <param name="modelRun">The step's outcome, or null.</param>
     /// <param name="state">What the model's environment now holds of it, or null.</param>
+    /// <param name="lineage">
+    /// The model's lineage as built, recorded of the physical table <paramref name="state"/> names (see
+    /// <see cref="TableCatalog.ReplaceLineageAsync(TableName, IReadOnlyList{LineageEdge}, string, string?, CancellationToken)"/>)
+    /// in the same write, so the version and what it reads are never recorded apart; null leaves the lineage alone.
+    /// </param>
     /// <param name="cancellationToken">Stops the write before it starts.</param>
-    public async Task RecordCommitAsync(CatalogTable table, TableVersionRecord version, IReadOnlyList<CatalogColumn>? columns, ModelRunRecord? modelRun, ModelStateRecord? state, CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentException"><paramref name="lineage"/> without a <paramref name="state"/>, or an edge ending in another table.</exception>
+    public async Task RecordCommitAsync(CatalogTable table, TableVersionRecord version, IReadOnlyList<CatalogColumn>? columns, ModelRunRecord? modelRun, ModelStateRecord? state, IReadOnlyList<LineageEdge>? lineage = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(version);
         ArgumentException.ThrowIfNullOrWhiteSpace(table.Location);
+        if (lineage is not null)
+        {
+            if (state is null)
+            {
+                throw new ArgumentException("Lineage is recorded of the physical table a model's state names; no state was given.", nameof(lineage));
+            }
+
+            TableCatalog.CheckLineage(table.Name, lineage, state.Environment);
+        }
+
         List<(string Sql, (string Name, object? Value)[] Parameters)> statements = _tables.RegistrationStatements(table, replace: false);
         statements.Add(TableCatalog.VersionStatement(version));
         if (columns is not null)
@@ -201,6 +217,11 @@ public sealed partial class RunStore
         {
             statements.Add(EnvironmentStore.StateStatement(state));
             statements.AddRange(EnvironmentStore.TrackingStatements(_db.Now()));
+        }
+
+        if (lineage is not null)
+        {
+            statements.AddRange(TableCatalog.LineageStatements(table.Name, lineage, state!.Environment, state.Location ?? string.Empty));
         }
 
         await WriteInRunAsync(modelRun?.RunId, statements, durable: false, cancellationToken).ConfigureAwait(false);

@@ -281,35 +281,54 @@ public sealed class TableCatalog
     /// <exception cref="ArgumentException">An edge ends in another table.</exception>
     public Task ReplaceLineageAsync(TableName downstream, IReadOnlyList<LineageEdge> edges, string environment, string? location, CancellationToken cancellationToken = default)
     {
+        CheckLineage(downstream, edges, environment);
+        return _db.WriteAsync(
+            (connection, transaction) =>
+            {
+                string physical = location ?? QueryPointer(connection, transaction, downstream.ToString().ToLowerInvariant(), environment);
+                int changed = 0;
+                foreach ((string sql, (string Name, object? Value)[] parameters) in LineageStatements(downstream, edges, environment, physical))
+                {
+                    changed += Execute(connection, transaction, sql, parameters);
+                }
+
+                return changed;
+            },
+            cancellationToken);
+    }
+
+    /// <exception cref="ArgumentException">An edge ends in another table than <paramref name="downstream"/>.</exception>
+    internal static void CheckLineage(TableName downstream, IReadOnlyList<LineageEdge> edges, string environment)
+    {
         ArgumentNullException.ThrowIfNull(edges);
         ArgumentException.ThrowIfNullOrEmpty(environment);
         if (edges.FirstOrDefault(e => !e.Downstream.Equals(downstream)) is { } stray)
         {
             throw new ArgumentException($"The edge {stray.Upstream} -> {stray.Downstream} does not end in {downstream}.", nameof(edges));
         }
+    }
 
+    /// <summary>
+    /// The statements that replace the edges ending in <paramref name="downstream"/>'s physical table <paramref name="location"/>
+    /// with <paramref name="edges"/> (checked with <see cref="CheckLineage"/>), recorded by <paramref name="environment"/>.
+    /// </summary>
+    internal static List<(string Sql, (string Name, object? Value)[] Parameters)> LineageStatements(TableName downstream, IReadOnlyList<LineageEdge> edges, string environment, string location)
+    {
         string target = downstream.ToString().ToLowerInvariant();
-        return _db.WriteAsync(
-            (connection, transaction) =>
-            {
-                string physical = location ?? QueryPointer(connection, transaction, target, environment);
-                int changed = Execute(connection, transaction, "DELETE FROM lineage_edges WHERE downstream = @downstream AND location = @location", [("@downstream", target), ("@location", physical)]);
-                foreach (LineageEdge edge in edges.Distinct())
-                {
-                    changed += Execute(
-                        connection,
-                        transaction,
-                        $"INSERT INTO lineage_edges (location, environment, {LineageColumns}) VALUES (@location, @environment, @up, @upColumn, @downstream, @downColumn) ON CONFLICT DO NOTHING",
-                        [
-                            ("@location", physical), ("@environment", environment),
-                            ("@up", edge.Upstream.ToString().ToLowerInvariant()), ("@upColumn", edge.UpstreamColumn ?? string.Empty),
-                            ("@downstream", target), ("@downColumn", edge.DownstreamColumn ?? string.Empty),
-                        ]);
-                }
+        List<(string Sql, (string Name, object? Value)[] Parameters)> statements =
+            [("DELETE FROM lineage_edges WHERE downstream = @downstream AND location = @location", [("@downstream", target), ("@location", location)])];
+        foreach (LineageEdge edge in edges.Distinct())
+        {
+            statements.Add((
+                $"INSERT INTO lineage_edges (location, environment, {LineageColumns}) VALUES (@location, @environment, @up, @upColumn, @downstream, @downColumn) ON CONFLICT DO NOTHING",
+                [
+                    ("@location", location), ("@environment", environment),
+                    ("@up", edge.Upstream.ToString().ToLowerInvariant()), ("@upColumn", edge.UpstreamColumn ?? string.Empty),
+                    ("@downstream", target), ("@downColumn", edge.DownstreamColumn ?? string.Empty),
+                ]));
+        }
 
-                return changed;
-            },
-            cancellationToken);
+        return statements;
     }
 
     /// <summary>The physical table <paramref name="environment"/> reads for <paramref name="model"/> (see <see cref="EnvironmentStore.PointerSql"/>).</summary>

@@ -322,6 +322,38 @@ public abstract class CatalogEnvironmentContract(CatalogEngine engine) : Catalog
     }
 
     [Fact]
+    public async Task A_recorded_commit_with_lineage_records_the_edges_of_the_physical_table_its_state_names()
+    {
+        await Store.Tables.ReplaceLineageAsync(s_orders, [Reads(s_bronze)]);
+        RunRecord run = await Store.Runs.StartRunAsync(null);
+
+        await Store.Runs.RecordCommitAsync(
+            new CatalogTable(s_orders, "lake/silver/orders"),
+            new TableVersionRecord(s_orders, 0, "{}", "WRITE", 1, run.Id, s_start) { Location = "_versions/orders/b" },
+            null,
+            new ModelRunRecord(run.Id, s_orders, RunStatus.Succeeded, 1, new Dictionary<string, long>(), TimeSpan.Zero, null, 0),
+            State(s_orders, "b", "dev") with { Location = "_versions/orders/b" },
+            [Reads(s_customers)]);
+
+        Assert.Equal([Reads(s_customers)], await Store.Tables.GetUpstreamEdgesAsync(s_orders, "dev"));
+        Assert.Equal([Reads(s_bronze)], await Store.Tables.GetUpstreamEdgesAsync(s_orders));
+    }
+
+    [Fact]
+    public async Task A_recorded_commit_refused_for_an_unknown_run_records_none_of_its_lineage()
+    {
+        await Assert.ThrowsAsync<MedallionException>(() => Store.Runs.RecordCommitAsync(
+            new CatalogTable(s_orders, "lake/silver/orders"),
+            new TableVersionRecord(s_orders, 0, "{}", "WRITE", 1, "missing", s_start) { Location = "_versions/orders/b" },
+            null,
+            new ModelRunRecord("missing", s_orders, RunStatus.Succeeded, 1, new Dictionary<string, long>(), TimeSpan.Zero),
+            State(s_orders, "b", "dev") with { Location = "_versions/orders/b" },
+            [Reads(s_customers)]));
+
+        Assert.Empty(await Store.Tables.GetDownstreamEdgesAsync(s_customers, "dev"));
+    }
+
+    [Fact]
     public async Task An_environment_reads_prods_lineage_of_a_model_it_did_not_build()
     {
         await Store.Tables.ReplaceLineageAsync(s_orders, [Reads(s_bronze)]);

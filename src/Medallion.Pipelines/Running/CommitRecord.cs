@@ -24,14 +24,10 @@ internal sealed record CommitRecord(CatalogTable Table, TableVersionRecord Versi
     /// <summary>The model's lineage as built, to record of the physical table its <see cref="State"/> points at; null to leave lineage alone.</summary>
     public IReadOnlyList<LineageEdge>? Lineage { get; init; }
 
-    /// <summary>Writes the version, the columns, the model's state and the step's outcome when given, in one catalog write, then the lineage when given.</summary>
+    /// <summary>Writes the version, the columns, the model's state, its lineage and the step's outcome when given, in one catalog write.</summary>
     public async Task WriteAsync(CatalogStore catalog, ModelRunRecord? modelRun)
     {
         CrashPoint.Reach("run.committed.before-catalog");
-        await catalog.Runs.RecordCommitAsync(Table, Version, KeepColumns ? null : Columns, modelRun, State, CancellationToken.None).ConfigureAwait(false);
-        if (Lineage is not null && State is not null)
-        {
-            await catalog.Tables.ReplaceLineageAsync(Table.Name, Lineage, State.Environment, State.Location ?? string.Empty, CancellationToken.None).ConfigureAwait(false);
-        }
+        await catalog.Runs.RecordCommitAsync(Table, Version, KeepColumns ? null : Columns, modelRun, State, State is null ? null : Lineage, CancellationToken.None).ConfigureAwait(false);
     }
 }

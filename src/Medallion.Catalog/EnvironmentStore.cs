@@ -61,6 +61,38 @@ public sealed class EnvironmentStore
             .ToList();
 
     /// <summary>
+    /// Whether <paramref name="environment"/> is one whose tables can be read: <c>prod</c> always, another while it holds a model
+    /// (one that holds nothing would be read as prod's tables under its name).
+    /// </summary>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.EnvironmentNameInvalid"/> for a name no environment could have.</exception>
+    public async Task<bool> ExistsAsync(string environment, CancellationToken cancellationToken = default)
+    {
+        CheckName(environment);
+        return environment == Production || (await ListEnvironmentsAsync(cancellationToken).ConfigureAwait(false)).Contains(environment);
+    }
+
+    /// <summary>
+    /// Refuses an environment whose tables cannot be read (<see cref="ExistsAsync"/>): what every answer "as environment X
+    /// reads it" checks first, so none answers prod's records under the name of an environment that holds nothing.
+    /// </summary>
+    /// <exception cref="MedallionException">
+    /// <see cref="ErrorCode.EnvironmentNameInvalid"/> for a name no environment could have, <see cref="ErrorCode.EnvironmentNotFound"/>
+    /// for an environment that holds nothing.
+    /// </exception>
+    public async Task RequireAsync(string environment, CancellationToken cancellationToken = default)
+    {
+        if (!await ExistsAsync(environment, cancellationToken).ConfigureAwait(false))
+        {
+            throw NotFound(environment);
+        }
+    }
+
+    /// <summary>The error for an environment that holds nothing, with what to do about it.</summary>
+    public static MedallionException NotFound(string environment) =>
+        new(ErrorCode.EnvironmentNotFound,
+            $"There is no environment '{environment}'.\nHelp: medallion env list shows the environments there are; medallion apply --env {environment} builds one.");
+
+    /// <summary>
     /// SQL for the physical table an environment reads for a model: where its pointer points, prod's when it holds none of the
     /// model (it reads prod's), <c>''</c> (the model's own location) when neither does. What a record kept per physical table
     /// (a version, a lineage edge, a quality result) is matched with to be the environment's.

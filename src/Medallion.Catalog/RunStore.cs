@@ -319,14 +319,24 @@ public sealed partial class RunStore
     /// graph shows as the table's last run, asked once for every table rather than once per table.
     /// </summary>
     public Task<List<ModelRunRecord>> GetLatestModelRunsAsync(CancellationToken cancellationToken = default) =>
+        QueryLatestModelRunsAsync(null, cancellationToken);
+
+    /// <summary>Each table's newest step of the runs of <paramref name="environment"/> only (runs that built its tables there).</summary>
+    public Task<List<ModelRunRecord>> GetLatestModelRunsAsync(string environment, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(environment);
+        return QueryLatestModelRunsAsync(environment, cancellationToken);
+    }
+
+    private Task<List<ModelRunRecord>> QueryLatestModelRunsAsync(string? environment, CancellationToken cancellationToken) =>
         _db.QueryAsync(
             $"""
              SELECT {ModelRunColumns} FROM (
                SELECT {PrefixColumns("m.", ModelRunColumns)}, row_number() OVER (PARTITION BY m.model ORDER BY r.started_at DESC, r.id DESC) AS newest
-               FROM model_runs m JOIN runs r ON r.id = m.run_id) latest
+               FROM model_runs m JOIN runs r ON r.id = m.run_id{(environment is null ? string.Empty : " WHERE r.environment = @environment")}) latest
              WHERE newest = 1
              """,
-            [],
+            environment is null ? [] : [("@environment", environment)],
             ReadModelRun,
             cancellationToken);
 
@@ -334,15 +344,27 @@ public sealed partial class RunStore
     /// The model's runs, newest first (every status): the first is what <c>medallion describe</c> shows as the
     /// last run, and <see cref="ModelRunRecord.CommittedVersion"/> tells which run wrote which table version.
     /// </summary>
-    public Task<List<ModelRunRecord>> GetModelRunHistoryAsync(TableName model, int count = 100, CancellationToken cancellationToken = default)
+    public Task<List<ModelRunRecord>> GetModelRunHistoryAsync(TableName model, int count = 100, CancellationToken cancellationToken = default) =>
+        QueryModelRunHistoryAsync(model, count, null, cancellationToken);
+
+    /// <summary>The model's runs in <paramref name="environment"/> only (runs that built its tables there), newest first.</summary>
+    public Task<List<ModelRunRecord>> GetModelRunHistoryAsync(TableName model, int count, string environment, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(environment);
+        return QueryModelRunHistoryAsync(model, count, environment, cancellationToken);
+    }
+
+    private Task<List<ModelRunRecord>> QueryModelRunHistoryAsync(TableName model, int count, string? environment, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         return _db.QueryAsync(
             $"""
              SELECT {PrefixColumns("m.", ModelRunColumns)} FROM model_runs m JOIN runs r ON r.id = m.run_id
-             WHERE m.model = @model ORDER BY r.started_at DESC, r.id DESC LIMIT @count
+             WHERE m.model = @model{(environment is null ? string.Empty : " AND r.environment = @environment")} ORDER BY r.started_at DESC, r.id DESC LIMIT @count
              """,
-            [("@model", model.ToString().ToLowerInvariant()), ("@count", count)],
+            environment is null
+                ? [("@model", model.ToString().ToLowerInvariant()), ("@count", count)]
+                : [("@model", model.ToString().ToLowerInvariant()), ("@count", count), ("@environment", environment)],
             ReadModelRun,
             cancellationToken);
     }

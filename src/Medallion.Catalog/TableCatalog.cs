@@ -371,6 +371,20 @@ public sealed class TableCatalog
             cancellationToken);
     }
 
+    /// <summary>
+    /// Every table-level edge as <paramref name="environment"/> built its models (each model's of the physical table its pointer
+    /// names, prod's for a model it did not build): the environment's whole graph, in one query.
+    /// </summary>
+    public Task<List<LineageEdge>> GetTableLineageAsync(string environment, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(environment);
+        return _db.QueryAsync(
+            $"SELECT {LineageColumns} FROM lineage_edges WHERE upstream_column = '' AND downstream_column = '' AND location = {EnvironmentStore.PointerSql("lineage_edges.downstream", "@environment")} ORDER BY {LineageColumns}",
+            [("@environment", environment)],
+            ReadEdge,
+            cancellationToken);
+    }
+
     private static LineageEdge ReadEdge(DbDataReader r) => new(
         TableName.Parse(r.GetString(0)),
         r.GetString(1) is { Length: > 0 } upColumn ? upColumn : null,

@@ -133,6 +133,12 @@ public sealed class ModelTables
     /// </summary>
     public string? BuiltBy(TableName table) => Pointer(table) is null ? null : _builtBy.GetValueOrDefault(table);
 
+    /// <summary>
+    /// Whether the environment reads <paramref name="model"/> from a table of its own (one it built, or one promoted to it)
+    /// rather than from <c>prod</c>'s: whose runs built the table it reads.
+    /// </summary>
+    public bool IsOwn(TableName model) => Environment == EnvironmentStore.Production || _own.Contains(model);
+
     /// <summary>The pointer of <paramref name="table"/>, relative to its namespace's storage; null for its own location.</summary>
     public string? Pointer(TableName table) => _pointers.GetValueOrDefault(table);
 

@@ -30,7 +30,7 @@ public sealed partial class Lakehouse
             {
                 if (name is not null)
                 {
-                    throw NotBuilt(table, entry);
+                    throw NotBuilt(table, entry.Location);
                 }
 
                 continue;

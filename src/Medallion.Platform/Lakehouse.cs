@@ -42,6 +42,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
     private DuckDbConnection? _connection;
     private readonly Dictionary<TableName, Entry> _tables;
     private ModelGraph? _graph;
+    private Dictionary<TableName, TableName>? _spellings;
 
     /// <summary>The docs edited in the catalog, laid over the project files' wherever docs are answered.</summary>
     private DocOverlay _docs;
@@ -232,27 +233,44 @@ public sealed partial class Lakehouse : IAsyncDisposable
     /// quality results, upstream and downstream tables.
     /// </summary>
     /// <param name="name">A table of <see cref="TableNames"/> (see <see cref="ResolveTable"/>).</param>
+    /// <param name="environment">
+    /// Null for the table prod reads, with upstream and downstream from the project's files (<see cref="GetLineageAsync"/>);
+    /// an environment (<c>prod</c> included) for the table it reads: its physical table at the environment's pointer (prod's
+    /// for a model it did not build) with that table's versions, the last run of the environment that built it, the latest
+    /// quality results recorded of it, and upstream and downstream as the catalog recorded them of the environment's builds.
+    /// </param>
     /// <param name="cancellationToken">Stops the reading.</param>
-    public async Task<TableDetails> DescribeTableAsync(TableName name, CancellationToken cancellationToken = default)
+    /// <exception cref="MedallionException">
+    /// <see cref="ErrorCode.EnvironmentNameInvalid"/> for a name no environment could have, <see cref="ErrorCode.EnvironmentNotFound"/>
+    /// for an environment that holds nothing (whose table would otherwise be prod's under its name).
+    /// </exception>
+    public async Task<TableDetails> DescribeTableAsync(TableName name, string? environment = null, CancellationToken cancellationToken = default)
     {
         Entry entry = Find(name);
-        (TableSummary summary, Snapshot? snapshot) = await ReadAsync(name, cancellationToken).ConfigureAwait(false);
+        if (environment is not null)
+        {
+            await RequireEnvironmentAsync(environment, cancellationToken).ConfigureAwait(false);
+        }
+
+        (string location, string builtIn) = await PhysicalTableAsync(name, entry, environment ?? EnvironmentStore.Production, cancellationToken).ConfigureAwait(false);
+        (TableSummary summary, Snapshot? snapshot) = await ReadAsync(name, location, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<ColumnInfo> columns = await GrantedColumnsAsync(name, entry, snapshot, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<TableVersionInfo> versions = snapshot is null ? [] : await GetTableHistoryAsync(name, 5, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<TableVersionInfo> versions = snapshot is null ? [] : await GetTableHistoryAsync(name, 5, environment, cancellationToken).ConfigureAwait(false);
         ModelRunRecord? lastRun = null;
         List<QualityResultRecord> quality = [];
         if (_catalog is not null)
         {
-            if ((await _catalog.Runs.GetModelRunHistoryAsync(name, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault() is { } last)
+            // Another environment's runs built other tables: prod's last run is never a dev apply's.
+            if ((await _catalog.Runs.GetModelRunHistoryAsync(name, 1, builtIn, cancellationToken).ConfigureAwait(false)).FirstOrDefault() is { } last)
             {
                 RunTables tables = await GetRunTablesAsync([last], cancellationToken).ConfigureAwait(false);
                 lastRun = last with { Error = Reader.ShowMessage(last.Error, tables.Step(last.Model)) };
             }
 
-            quality = [.. await ShowQualityAsync(await _catalog.Quality.GetLatestQualityResultsAsync(name, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false)];
+            quality = [.. await ShowQualityAsync(await _catalog.Quality.GetLatestQualityResultsAsync(name, environment ?? EnvironmentStore.Production, cancellationToken).ConfigureAwait(false), Reader, cancellationToken).ConfigureAwait(false)];
         }
 
-        (IReadOnlyList<TableName> upstream, IReadOnlyList<TableName> downstream) = await LineageAsync(name, entry, cancellationToken).ConfigureAwait(false);
+        (IReadOnlyList<TableName> upstream, IReadOnlyList<TableName> downstream) = await LineageAsync(name, entry, environment, cancellationToken).ConfigureAwait(false);
         return new TableDetails(
             summary, Definition(entry), snapshot?.PartitionColumns ?? entry.Model?.Config.PartitionBy ?? [], columns, versions, lastRun,
             quality, [.. upstream.Where(Reader.CanRead)], [.. downstream.Where(Reader.CanRead)]);
@@ -298,19 +316,10 @@ public sealed partial class Lakehouse : IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(historyCount);
         Find(name);
+        await RequireEnvironmentAsync(environment, cancellationToken).ConfigureAwait(false);
         if (_catalog is null)
         {
             return new TableQuality(name, [], []);
-        }
-
-        if (environment != EnvironmentStore.Production)
-        {
-            EnvironmentStore.CheckName(environment);
-            if (!(await _catalog.Environments.ListEnvironmentsAsync(cancellationToken).ConfigureAwait(false)).Contains(environment))
-            {
-                throw new MedallionException(ErrorCode.EnvironmentNotFound,
-                    $"There is no environment '{environment}'.\nHelp: medallion env list shows the environments there are; medallion apply --env {environment} builds one.");
-            }
         }
 
         return new TableQuality(
@@ -325,23 +334,37 @@ public sealed partial class Lakehouse : IAsyncDisposable
     /// </summary>
     /// <param name="name">A table of <see cref="TableNames"/> (see <see cref="ResolveTable"/>).</param>
     /// <param name="count">How many versions at most.</param>
+    /// <param name="environment">
+    /// Null or <c>prod</c> for the table prod reads; another environment for the physical table it reads (prod's for a model
+    /// it did not build), with the runs of the environment that built it.
+    /// </param>
     /// <param name="cancellationToken">Stops the reading.</param>
-    /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaTableNotFound"/> when the table has not been built.</exception>
-    public async Task<IReadOnlyList<TableVersionInfo>> GetTableHistoryAsync(TableName name, int count, CancellationToken cancellationToken = default)
+    /// <exception cref="MedallionException">
+    /// <see cref="ErrorCode.DeltaTableNotFound"/> when the table has not been built; <see cref="ErrorCode.EnvironmentNameInvalid"/>
+    /// or <see cref="ErrorCode.EnvironmentNotFound"/> for an environment whose tables cannot be read.
+    /// </exception>
+    public async Task<IReadOnlyList<TableVersionInfo>> GetTableHistoryAsync(TableName name, int count, string? environment = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         Entry entry = Find(name);
-        DeltaTable table = await OpenDeltaAsync(entry.Location, cancellationToken).ConfigureAwait(false) ?? throw NotBuilt(name, entry);
+        if (environment is not null)
+        {
+            await RequireEnvironmentAsync(environment, cancellationToken).ConfigureAwait(false);
+        }
+
+        (string location, string builtIn) = await PhysicalTableAsync(name, entry, environment ?? EnvironmentStore.Production, cancellationToken).ConfigureAwait(false);
+        DeltaTable table = await OpenDeltaAsync(location, cancellationToken).ConfigureAwait(false) ?? throw NotBuilt(name, location);
         var recorded = new Dictionary<long, TableVersionRecord>();
         var committedBy = new Dictionary<long, string>();
         if (_catalog is not null)
         {
-            foreach (TableVersionRecord version in await _catalog.Tables.GetTableHistoryAsync(name, cancellationToken).ConfigureAwait(false))
+            foreach (TableVersionRecord version in await _catalog.Tables.GetTableHistoryAsync(name, environment ?? EnvironmentStore.Production, cancellationToken).ConfigureAwait(false))
             {
                 recorded[version.Version] = version;
             }
 
-            foreach (ModelRunRecord run in await _catalog.Runs.GetModelRunHistoryAsync(name, 1000, cancellationToken).ConfigureAwait(false))
+            // Only the runs of the environment that built this physical table: another's committed the same versions of another table.
+            foreach (ModelRunRecord run in await _catalog.Runs.GetModelRunHistoryAsync(name, 1000, builtIn, cancellationToken).ConfigureAwait(false))
             {
                 if (run.CommittedVersion is long committed)
                 {
@@ -435,25 +458,37 @@ public sealed partial class Lakehouse : IAsyncDisposable
         RunTables.Of(await GetGraphAsync(cancellationToken).ConfigureAwait(false), _tables.ContainsKey, models.Select(m => m.Model));
 
     /// <summary>
-    /// The lineage edges of a table, or of one of its columns, parsed from the project's models: what it is computed
-    /// from, what is computed from it, or both.
+    /// The lineage edges of a table, or of one of its columns, transitively: what it is computed from, what is computed from
+    /// it, or both. Without an environment, as the project's models say now (parsed from its files); with one, as that
+    /// environment built them (the edges the catalog recorded of the physical tables it reads: prod's for a model it did not
+    /// build; <c>prod</c>'s are those registered when a prod run or a server last loaded the project's files, which differ
+    /// from the files' while a change is not yet loaded).
     /// </summary>
     /// <param name="name">The table; it need not be known to the project (then it has no edges).</param>
     /// <param name="column">One column to follow; null for table-level lineage.</param>
     /// <param name="direction">Which way to follow the edges.</param>
+    /// <param name="environment">Null for the project's files; an environment (<c>prod</c> included) for its recorded lineage.</param>
     /// <param name="cancellationToken">Stops the parsing of the models.</param>
     /// <exception cref="MedallionException">
+    /// <see cref="ErrorCode.EnvironmentNameInvalid"/> for a name no environment could have, <see cref="ErrorCode.EnvironmentNotFound"/>
+    /// for an environment that holds nothing;
     /// <see cref="ErrorCode.CatalogObjectNotFound"/> for a column the reader may not read, or, to a reader who does not read every
     /// column, one the model does not have (the same answer, so neither the column nor the model's others are disclosed);
     /// <see cref="ErrorCode.ModelSelectionInvalid"/> for a column the model does not have, to a reader of every column.
     /// </exception>
-    public async Task<IReadOnlyList<LineageEdge>> GetLineageAsync(TableName name, string? column = null, LineageDirection direction = LineageDirection.Both, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<LineageEdge>> GetLineageAsync(TableName name, string? column = null, LineageDirection direction = LineageDirection.Both, string? environment = null, CancellationToken cancellationToken = default)
     {
-        ModelGraph graph = await GetGraphAsync(cancellationToken).ConfigureAwait(false);
         if (column is not null && !Reader.CanRead(name, column))
         {
             throw NoSuchColumn(name, column);
         }
+
+        if (environment is not null)
+        {
+            return await RecordedLineageAsync(name, column, direction, environment, cancellationToken).ConfigureAwait(false);
+        }
+
+        ModelGraph graph = await GetGraphAsync(cancellationToken).ConfigureAwait(false);
 
         // A table no model or source writes (a quarantine table, the audit log) is computed from nothing the models say.
         if (!graph.ContainsTable(name))
@@ -548,11 +583,14 @@ public sealed partial class Lakehouse : IAsyncDisposable
         _ => 3,
     };
 
-    private async Task<(TableSummary Summary, Snapshot? Snapshot)> ReadAsync(TableName name, CancellationToken cancellationToken)
+    private Task<(TableSummary Summary, Snapshot? Snapshot)> ReadAsync(TableName name, CancellationToken cancellationToken) =>
+        ReadAsync(name, Find(name).Location, cancellationToken);
+
+    /// <summary>The table's summary with its version and rows read from the physical table at <paramref name="location"/>.</summary>
+    private async Task<(TableSummary Summary, Snapshot? Snapshot)> ReadAsync(TableName name, string location, CancellationToken cancellationToken)
     {
-        Entry entry = Find(name);
-        TableSummary summary = Declared(name, entry);
-        if (await OpenDeltaAsync(entry.Location, cancellationToken).ConfigureAwait(false) is not { } table)
+        TableSummary summary = Declared(name, Find(name)) with { Location = location };
+        if (await OpenDeltaAsync(location, cancellationToken).ConfigureAwait(false) is not { } table)
         {
             return (summary, null);
         }
@@ -656,7 +694,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
         _ => null,
     };
 
-    private async Task<(IReadOnlyList<TableName> Upstream, IReadOnlyList<TableName> Downstream)> LineageAsync(TableName name, Entry entry, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<TableName> Upstream, IReadOnlyList<TableName> Downstream)> LineageAsync(TableName name, Entry entry, string? environment, CancellationToken cancellationToken)
     {
         if (entry.Kind == TableKind.Quarantine)
         {
@@ -668,13 +706,18 @@ public sealed partial class Lakehouse : IAsyncDisposable
             return ([], []);
         }
 
+        if (environment is not null)
+        {
+            return await RecordedNeighboursAsync(name, environment, cancellationToken).ConfigureAwait(false);
+        }
+
         ModelGraph graph = await GetGraphAsync(cancellationToken).ConfigureAwait(false);
         return (graph.GetUpstream(name), graph.GetDownstream(name));
     }
 
-    private static MedallionException NotBuilt(TableName name, Entry entry) =>
+    private static MedallionException NotBuilt(TableName name, string location) =>
         new(ErrorCode.DeltaTableNotFound,
-            $"Table {name} has no versions yet: nothing has been written to {entry.Location}.\nHelp: run the model that builds it, or load its source.");
+            $"Table {name} has no versions yet: nothing has been written to {location}.\nHelp: run the model that builds it, or load its source.");
 
     /// <summary>A writer of the project's tables on the lakehouse's connection, through the project's stores.</summary>
     private DeltaWriter NewWriter() => _environment.CreateWriter(Connection);

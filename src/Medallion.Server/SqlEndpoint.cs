@@ -228,8 +228,7 @@ public sealed class SqlEndpoint : IAsyncDisposable
     /// <exception cref="MedallionException"><see cref="ErrorCode.EnvironmentNameInvalid"/> for a name that cannot be an environment's.</exception>
     internal static async ValueTask<ITableLocator?> EnvironmentTablesAsync(MedallionProject project, CatalogStore catalog, string environment, CancellationToken cancellationToken)
     {
-        EnvironmentStore.CheckName(environment);
-        return environment == EnvironmentStore.Production || (await catalog.Environments.ListEnvironmentsAsync(cancellationToken).ConfigureAwait(false)).Contains(environment)
+        return await catalog.Environments.ExistsAsync(environment, cancellationToken).ConfigureAwait(false)
             ? ProjectTables(project, catalog, environment)
             : null;
     }

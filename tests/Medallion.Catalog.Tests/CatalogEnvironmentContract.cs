@@ -354,6 +354,47 @@ public abstract class CatalogEnvironmentContract(CatalogEngine engine) : Catalog
     }
 
     [Fact]
+    public async Task An_environments_table_lineage_holds_the_table_edges_it_built_and_prods_of_the_others()
+    {
+        TableName emails = new("silver", "emails");
+        await Store.Tables.ReplaceLineageAsync(s_orders, [Reads(s_bronze), new LineageEdge(s_bronze, "id", s_orders, "id")]);
+        await Store.Tables.ReplaceLineageAsync(emails, [new LineageEdge(s_customers, null, emails, null)]);
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "b", "dev") with { Location = "_versions/orders/b" }]);
+        await Store.Tables.ReplaceLineageAsync(s_orders, [Reads(s_customers)], "dev", "_versions/orders/b");
+
+        Assert.Equal([new LineageEdge(s_customers, null, emails, null), Reads(s_bronze)], await Store.Tables.GetTableLineageAsync("prod"));
+        Assert.Equal([new LineageEdge(s_customers, null, emails, null), Reads(s_customers)], await Store.Tables.GetTableLineageAsync("dev"));
+    }
+
+    [Fact]
+    public async Task A_models_run_history_and_latest_runs_of_one_environment_leave_the_others_runs_out()
+    {
+        RunRecord prod = await Store.Runs.StartRunAsync(null, "prod");
+        await Store.Runs.RecordModelRunAsync(new ModelRunRecord(prod.Id, s_orders, RunStatus.Succeeded, 1, new Dictionary<string, long>(), TimeSpan.FromSeconds(1)));
+        RunRecord dev = await Store.Runs.StartRunAsync(null, "dev");
+        await Store.Runs.RecordModelRunAsync(new ModelRunRecord(dev.Id, s_orders, RunStatus.Failed, null, new Dictionary<string, long>(), TimeSpan.FromSeconds(1), "boom"));
+
+        Assert.Equal([dev.Id, prod.Id], (await Store.Runs.GetModelRunHistoryAsync(s_orders, 10)).Select(r => r.RunId));
+        Assert.Equal([prod.Id], (await Store.Runs.GetModelRunHistoryAsync(s_orders, 10, "prod")).Select(r => r.RunId));
+        Assert.Equal([dev.Id], (await Store.Runs.GetModelRunHistoryAsync(s_orders, 10, "dev")).Select(r => r.RunId));
+        Assert.Equal([prod.Id], (await Store.Runs.GetLatestModelRunsAsync("prod")).Select(r => r.RunId));
+        Assert.Equal([dev.Id], (await Store.Runs.GetLatestModelRunsAsync()).Select(r => r.RunId));
+    }
+
+    [Fact]
+    public async Task Prod_always_exists_and_another_environment_only_while_it_holds_a_model()
+    {
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "b", "dev") with { Location = "_versions/orders/b" }]);
+
+        Assert.True(await Store.Environments.ExistsAsync("prod"));
+        Assert.True(await Store.Environments.ExistsAsync("dev"));
+        Assert.False(await Store.Environments.ExistsAsync("staging"));
+        MedallionException missing = await Assert.ThrowsAsync<MedallionException>(() => Store.Environments.RequireAsync("staging"));
+        MedallionException invalid = await Assert.ThrowsAsync<MedallionException>(() => Store.Environments.RequireAsync("Dev"));
+        Assert.Equal((ErrorCode.EnvironmentNotFound, ErrorCode.EnvironmentNameInvalid), (missing.Code, invalid.Code));
+    }
+
+    [Fact]
     public async Task An_environment_reads_prods_lineage_of_a_model_it_did_not_build()
     {
         await Store.Tables.ReplaceLineageAsync(s_orders, [Reads(s_bronze)]);

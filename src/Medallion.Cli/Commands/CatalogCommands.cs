@@ -55,22 +55,26 @@ internal static class CatalogCommands
     {
         var table = new Argument<string>("table") { Description = "The table, as namespace.name (or its bare name when only one namespace has it)." };
         Option<ReportFormat> format = CommonOptions.ReportFormat();
+        var environment = new Option<string?>("--env", "-e")
+        {
+            Description = "Show the table this environment reads (prod, or one built with medallion apply --env; prod's for a model it did not build), with its versions, last run, quality and lineage there. Without it, prod's table with the lineage of the project's files.",
+        };
         Option<string> project = ProjectOption.Create();
         var command = new Command("describe", "Show a table: location, schema with column docs and PII classes, owner, tags, versions, last run, quality, lineage.")
         {
-            table, format, project,
+            table, format, environment, project,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             await using Lakehouse lakehouse = await Lakehouse.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
-            TableDetails details = await lakehouse.DescribeTableAsync(lakehouse.ResolveTable(parsed.GetRequiredValue(table)), cancellationToken).ConfigureAwait(false);
+            TableDetails details = await lakehouse.DescribeTableAsync(lakehouse.ResolveTable(parsed.GetRequiredValue(table)), parsed.GetValue(environment), cancellationToken).ConfigureAwait(false);
             if (parsed.GetValue(format) == ReportFormat.Json)
             {
                 JsonReport.Write(output, json => RecordJson.Write(json, details));
             }
             else
             {
-                WriteDescribeText(output, details);
+                WriteDescribeText(output, details, parsed.GetValue(environment));
             }
 
             return 0;
@@ -99,7 +103,7 @@ internal static class CatalogCommands
         {
             await using Lakehouse lakehouse = await Lakehouse.OpenAsync(ProjectOption.Resolve(parsed, project), cancellationToken).ConfigureAwait(false);
             TableName name = lakehouse.ResolveTable(parsed.GetRequiredValue(table));
-            IReadOnlyList<TableVersionInfo> versions = await lakehouse.GetTableHistoryAsync(name, parsed.GetValue(last), cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<TableVersionInfo> versions = await lakehouse.GetTableHistoryAsync(name, parsed.GetValue(last), cancellationToken: cancellationToken).ConfigureAwait(false);
             if (parsed.GetValue(format) == ReportFormat.Json)
             {
                 JsonReport.Write(output, json => RecordJson.Write(json, versions));
@@ -271,10 +275,10 @@ internal static class CatalogCommands
         }
     }
 
-    private static void WriteDescribeText(TextWriter output, TableDetails details)
+    private static void WriteDescribeText(TextWriter output, TableDetails details, string? environment)
     {
         TableSummary table = details.Summary;
-        output.WriteLine($"{table.Name} ({table.Kind.ToString().ToLowerInvariant()})");
+        output.WriteLine($"{table.Name} ({table.Kind.ToString().ToLowerInvariant()}{(environment is null ? string.Empty : ", as environment " + environment + " reads it")})");
         if (table.Description is not null)
         {
             output.WriteLine("  " + table.Description.Trim().ReplaceLineEndings("\n  "));

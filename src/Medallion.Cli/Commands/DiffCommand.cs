@@ -67,7 +67,7 @@ internal static class DiffCommand
             {
                 if (right is null)
                 {
-                    long newest = left ?? (await lakehouse.GetTableHistoryAsync(name, 1, cancellationToken).ConfigureAwait(false))[0].Version;
+                    long newest = left ?? (await lakehouse.GetTableHistoryAsync(name, 1, cancellationToken: cancellationToken).ConfigureAwait(false))[0].Version;
                     right = newest > 0 ? newest - 1
                         : throw new MedallionException(ErrorCode.CommandLineInvalid, $"{name} has only version 0, so there is no version before it to compare with.\nHelp: give --against-version, or run it again first.");
                 }

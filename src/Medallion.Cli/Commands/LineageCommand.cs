@@ -13,7 +13,10 @@ using Medallion.Platform;
 
 namespace Medallion.Cli.Commands;
 
-/// <summary><c>medallion lineage &lt;table&gt;</c>: table- or column-level lineage from the project's parsed models.</summary>
+/// <summary>
+/// <c>medallion lineage &lt;table&gt;</c>: table- or column-level lineage from the project's parsed models, or, with
+/// <c>--env</c>, as an environment built it (the edges the catalog recorded of the tables it reads).
+/// </summary>
 internal static class LineageCommand
 {
     internal enum LineageFormat
@@ -31,22 +34,26 @@ internal static class LineageCommand
         var upstream = new Option<bool>("--upstream") { Description = "Only what the table is computed from." };
         var downstream = new Option<bool>("--downstream") { Description = "Only what is computed from the table." };
         var format = new Option<LineageFormat>("--format", "-f") { Description = "Output format: text, mermaid, dot or json.", DefaultValueFactory = _ => LineageFormat.Text };
+        var environment = new Option<string?>("--env", "-e")
+        {
+            Description = "Show the lineage as this environment built it (prod, or one built with medallion apply --env): the edges recorded of the tables it reads, prod's for a model it did not build. Without it, the lineage the project's files say now.",
+        };
         Option<string> project = ProjectOption.Create();
-        var command = new Command("lineage", "Show where a table's (or column's) data comes from and where it goes.") { table, column, upstream, downstream, format, project };
+        var command = new Command("lineage", "Show where a table's (or column's) data comes from and where it goes.") { table, column, upstream, downstream, format, environment, project };
         command.SetAction((parsed, cancellationToken) =>
         {
             bool up = parsed.GetValue(upstream), down = parsed.GetValue(downstream);
             LineageDirection direction = up == down ? LineageDirection.Both : up ? LineageDirection.Upstream : LineageDirection.Downstream;
-            return RunAsync(ProjectOption.Resolve(parsed, project), parsed.GetRequiredValue(table), parsed.GetValue(column), direction, parsed.GetValue(format), output, cancellationToken);
+            return RunAsync(ProjectOption.Resolve(parsed, project), parsed.GetRequiredValue(table), parsed.GetValue(column), direction, parsed.GetValue(environment), parsed.GetValue(format), output, cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(string directory, string tableText, string? column, LineageDirection direction, LineageFormat format, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string directory, string tableText, string? column, LineageDirection direction, string? environment, LineageFormat format, TextWriter output, CancellationToken cancellationToken)
     {
         await using Lakehouse lakehouse = await Lakehouse.OpenAsync(directory, cancellationToken).ConfigureAwait(false);
         TableName table = lakehouse.ResolveTable(tableText);
-        IReadOnlyList<LineageEdge> edges = await lakehouse.GetLineageAsync(table, column, direction, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<LineageEdge> edges = await lakehouse.GetLineageAsync(table, column, direction, environment, cancellationToken).ConfigureAwait(false);
         await output.WriteAsync(Render(edges, table, column, format)).ConfigureAwait(false);
         return 0;
     }

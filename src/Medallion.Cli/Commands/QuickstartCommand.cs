@@ -201,7 +201,7 @@ internal static class QuickstartCommand
         await output.WriteLineAsync($"({BrowsingText.Plural(quality.Count - broken.Count, "other rule")} passed, of {quality.Count})").ConfigureAwait(false);
 
         var lineageTable = TableName.Parse(DemoProject.LineageTable);
-        IReadOnlyList<LineageEdge> lineage = await lakehouse.GetLineageAsync(lineageTable, null, LineageDirection.Upstream, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<LineageEdge> lineage = await lakehouse.GetLineageAsync(lineageTable, null, LineageDirection.Upstream, cancellationToken: cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync().ConfigureAwait(false);
         await output.WriteLineAsync($"Lineage of {DemoProject.LineageTable} (from the models' SQL, parsed by DuckDB)").ConfigureAwait(false);
         await output.WriteAsync(LineageCommand.Render(lineage, lineageTable, null, LineageCommand.LineageFormat.Text)).ConfigureAwait(false);

@@ -32,16 +32,18 @@ internal static class ApiEndpoints
         api.MapGet("/tables", (ServerContext server, HttpContext http, string? @namespace, CancellationToken cancellationToken) =>
                 WithLakehouseAsync(server, http, lakehouse => lakehouse.ListTablesAsync(@namespace, cancellationToken), cancellationToken))
             .WithName("ListTables").WithTags("tables").Produces<IReadOnlyList<TableSummary>>().ProducesProblem(StatusCodes.Status400BadRequest);
-        api.MapGet("/tables/{table}", (ServerContext server, HttpContext http, string table, CancellationToken cancellationToken) =>
+        api.MapGet("/tables/{table}", (ServerContext server, HttpContext http, string table, string? environment, CancellationToken cancellationToken) =>
                 WithLakehouseAsync(server, http, async lakehouse =>
                 {
-                    TableDetails details = await lakehouse.DescribeTableAsync(lakehouse.ResolveTable(table), cancellationToken).ConfigureAwait(false);
+                    TableDetails details = await lakehouse.DescribeTableAsync(lakehouse.ResolveTable(table), environment, cancellationToken).ConfigureAwait(false);
                     await AuditSamplesAsync(server, http, details.Summary.Name, details.Quality, cancellationToken).ConfigureAwait(false);
                     return details;
                 }, cancellationToken))
-            .WithName("GetTable").WithTags("tables").Produces<TableDetails>().ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("GetTable").WithTags("tables")
+            .WithDescription("The table: location, definition, documented schema, recent versions, last run, latest quality results, upstream and downstream tables. Without environment, the table prod reads with upstream and downstream from the project's files; with environment (prod included), the physical table that environment reads (prod's for a model it did not build) with its versions, the last run of the environment that built it, its quality results and the lineage recorded of the environment's builds. An environment that holds nothing is a 404 (MDL6403), a name none could have a 400 (MDL6401).")
+            .Produces<TableDetails>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/tables/{table}/history", (ServerContext server, HttpContext http, string table, int? limit, CancellationToken cancellationToken) =>
-                WithLakehouseAsync(server, http, lakehouse => lakehouse.GetTableHistoryAsync(lakehouse.ResolveTable(table), Limit(limit, 20), cancellationToken), cancellationToken))
+                WithLakehouseAsync(server, http, lakehouse => lakehouse.GetTableHistoryAsync(lakehouse.ResolveTable(table), Limit(limit, 20), cancellationToken: cancellationToken), cancellationToken))
             .WithName("GetTableHistory").WithTags("tables").Produces<IReadOnlyList<TableVersionInfo>>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/tables/{table}/quality", (ServerContext server, HttpContext http, string table, int? limit, string? environment, CancellationToken cancellationToken) =>
                 WithLakehouseAsync(server, http, async lakehouse =>
@@ -53,11 +55,13 @@ internal static class ApiEndpoints
             .WithName("GetTableQuality").WithTags("tables")
             .WithDescription("The expectation results stored for the table: the latest result of each rule, and the history (every result, newest first, at most limit, default 100), in prod or the environment named by environment (of the table it reads).")
             .Produces<TableQuality>().ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/tables/{table}/lineage", (ServerContext server, HttpContext http, string table, string? column, string? direction, CancellationToken cancellationToken) =>
+        api.MapGet("/tables/{table}/lineage", (ServerContext server, HttpContext http, string table, string? column, string? direction, string? environment, CancellationToken cancellationToken) =>
                 Enum.TryParse(direction ?? nameof(LineageDirection.Both), ignoreCase: true, out LineageDirection way) && !int.TryParse(direction, out _)
-                    ? WithLakehouseAsync(server, http, lakehouse => lakehouse.GetLineageAsync(lakehouse.ResolveTable(table), column, way, cancellationToken), cancellationToken)
+                    ? WithLakehouseAsync(server, http, lakehouse => lakehouse.GetLineageAsync(lakehouse.ResolveTable(table), column, way, environment, cancellationToken), cancellationToken)
                     : Task.FromResult(ApiProblem.For(ErrorCode.ApiRequestInvalid, $"direction '{direction}' is not upstream, downstream or both")))
-            .WithName("GetTableLineage").WithTags("lineage").Produces<IReadOnlyList<LineageEdge>>()
+            .WithName("GetTableLineage").WithTags("lineage")
+            .WithDescription("The lineage edges around the table, or around one column (column-level edges), followed transitively upstream, downstream or both (direction). Without environment, as the project's model files say now; with environment, as that environment built them: the edges the catalog recorded of the physical tables it reads (prod's for a model it did not build). environment=prod answers prod's recorded edges, those registered when a prod run or the server last loaded the project's files. An environment that holds nothing is a 404 (MDL6403), a name none could have a 400 (MDL6401).")
+            .Produces<IReadOnlyList<LineageEdge>>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/runs", ListRunsAsync)

@@ -226,6 +226,8 @@ internal static class WebText
         ["Download CSV"] = "Baixar CSV",
         ["Row limit"] = "Limite de linhas",
         ["Environment"] = "Ambiente",
+        ["Show"] = "Mostrar",
+        ["Location"] = "Local",
         ["Read-only: the same engine and rules as the SQL endpoint."] = "Somente leitura: o mesmo motor e as mesmas regras do endpoint SQL.",
         ["rows in"] = "linhas em",
         ["showing the first"] = "mostrando as primeiras",

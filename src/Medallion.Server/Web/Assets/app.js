@@ -1122,7 +1122,7 @@
       });
       selected.textContent = '';
       var link = document.createElement('a');
-      link.href = '/tables/' + encodeURIComponent(table);
+      link.href = '/tables/' + encodeURIComponent(table) + (selected.getAttribute('data-query') || '');
       link.textContent = selected.getAttribute('data-open') + ' ' + table;
       selected.appendChild(link);
     };

@@ -20,7 +20,9 @@ namespace Medallion.Server.Web.Pages;
 /// by the server as SVG, each table marked with its last run, freshness and failing rules; a <c>--select</c> expression
 /// (<c>?select=+gold.daily_revenue</c>) highlights the tables <c>medallion run</c> would build; selecting a table
 /// highlights everything upstream and downstream of it and links to its page. Internal tables (the audit log) show
-/// only with <c>?internal=1</c>.
+/// only with <c>?internal=1</c>. With <c>?environment=dev</c> the edges are those the catalog recorded of the tables dev
+/// reads (prod's for a model it did not build), and a table's marks are of the runs and checks that built what dev reads
+/// (freshness, read from prod's tables, is left out); the selection stays the project files' own, as <c>--select</c> reads it.
 /// </summary>
 internal static class LineagePage
 {
@@ -49,6 +51,19 @@ internal static class LineagePage
         ModelGraph graph = server.Graph;
         bool showInternal = string.Equals(http.Request.Query["internal"], "1", StringComparison.Ordinal);
         string expression = http.Request.Query["select"].ToString().Trim();
+        string? environment = http.Request.Query["environment"].ToString() is { Length: > 0 } chosen ? chosen : null;
+        if (environment is not null)
+        {
+            try
+            {
+                await server.Catalog.Environments.RequireAsync(environment, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MedallionException refused) when (EnvironmentChoice.Refusal(page, page.T("Lineage"), "Lineage", refused) is { } refusal)
+            {
+                return refusal;
+            }
+        }
+
         List<TableName> readable;
         Platform.Access.ReaderView access;
         Lakehouse lakehouse = await server.OpenLakehouseAsync(null, cancellationToken).ConfigureAwait(false);
@@ -61,7 +76,7 @@ internal static class LineagePage
 
         int internalCount = readable.Count(IsInternal);
         List<TableName> tables = showInternal ? readable : [.. readable.Where(t => !IsInternal(t))];
-        Dictionary<TableName, TableStatus> status = await StatusAsync(server, access, cancellationToken).ConfigureAwait(false);
+        Dictionary<TableName, TableStatus> status = await StatusAsync(server, access, environment, cancellationToken).ConfigureAwait(false);
 
         // The selection is the CLI's own reading of --select, so the page highlights what `medallion run --select` builds,
         // among the tables the user may read: a hidden table is unknown to it, and no suggestion names one.
@@ -79,13 +94,16 @@ internal static class LineagePage
             }
         }
 
-        Drawing drawing = Draw(graph, tables);
+        Drawing drawing = environment is null ? Draw(graph, tables) : Layout(await RecordedEdgesAsync(server, environment, tables, cancellationToken).ConfigureAwait(false), tables);
+        Markup selector = await EnvironmentChoice.SelectorAsync(page, "/lineage", environment, Kept(expression, showInternal), cancellationToken).ConfigureAwait(false);
         var body = new HtmlBuilder();
         body.Add($"""
+            {selector}
+            <p id="lineage-environment">{page.T("Environment")}: <strong>{environment ?? EnvironmentStore.Production}</strong>{(environment is null ? HtmlBuilder.Of($" <span class=\"muted small\">({page.T("as the project's files say")})</span>") : Markup.Empty)}</p>
             <p class="muted">{page.T("Select a table to highlight what it is computed from and what is computed from it.")} {page.Number(tables.Count)} {page.T("Tables").ToLowerInvariant()}, {page.Number(drawing.Edges)} {page.T("edges")}.</p>
             <form class="lineage-select" method="get" action="/lineage" role="search">
             <label for="lineage-select">{page.T("Select")}</label> <input id="lineage-select" name="select" value="{expression}" placeholder="+gold.daily_revenue silver.orders+" spellcheck="false" autocomplete="off" aria-describedby="lineage-select-help">
-            {(showInternal ? HtmlBuilder.Of($"<input type=\"hidden\" name=\"internal\" value=\"1\">") : Markup.Empty)}<button type="submit">{page.T("Highlight")}</button>
+            {(showInternal ? HtmlBuilder.Of($"<input type=\"hidden\" name=\"internal\" value=\"1\">") : Markup.Empty)}{(environment is null ? Markup.Empty : HtmlBuilder.Of($"<input type=\"hidden\" name=\"environment\" value=\"{environment}\">"))}<button type="submit">{page.T("Highlight")}</button>
             </form>
             <p id="lineage-select-help" class="muted small">{page.T("As medallion run --select reads it: silver.orders, silver.*, tag:daily, +model (with upstream), model+ (with downstream); separate several with spaces.")}</p>
             """);
@@ -98,12 +116,12 @@ internal static class LineagePage
             int shown = tables.Count(picked.Contains);
             // Dagster's "materialize selected": the server builds what is highlighted, in a run of no job.
             Markup run = picked.Count == 0 ? Markup.Empty : page.Action("/api/runs", "Run the selected tables", then: "run", body: JsonSerializer.Serialize(new { select = expression }));
-            body.Add($"<p id=\"lineage-selection\" role=\"status\">{page.T("{0} tables selected.", page.Number(shown))} <a href=\"{Url(null, showInternal)}\">{page.T("Clear")}</a> {run}</p>");
+            body.Add($"<p id=\"lineage-selection\" role=\"status\">{page.T("{0} tables selected.", page.Number(shown))} <a href=\"{Url(null, showInternal, environment)}\">{page.T("Clear")}</a> {run}</p>");
         }
 
         body.Add($"""
-            <p class="lineage-options">{LegendMarkup(page)} {InternalToggle(page, expression, showInternal, internalCount)}</p>
-            <p id="lineage-selected" class="selected" data-open="{page.T("Open")}"></p>
+            <p class="lineage-options">{LegendMarkup(page)} {InternalToggle(page, expression, showInternal, internalCount, environment)}</p>
+            <p id="lineage-selected" class="selected" data-open="{page.T("Open")}" data-query="{EnvironmentChoice.Query(environment, '?')}"></p>
             <p class="zoom"><button type="button" data-zoom="in" aria-label="{page.T("Zoom in")}">+</button> <button type="button" data-zoom="out" aria-label="{page.T("Zoom out")}">−</button> <button type="button" data-zoom="fit">{page.T("Fit")}</button> <span class="muted small">{page.T("Drag to pan, scroll to zoom.")}</span></p>
             <div class="scroll graph-box">
             """);
@@ -115,25 +133,32 @@ internal static class LineagePage
     /// <summary>The audit log's tables: written by the platform about its users, not part of the project's data flow.</summary>
     private static bool IsInternal(TableName table) => string.Equals(table.Namespace, AuditLog.Namespace, StringComparison.OrdinalIgnoreCase);
 
-    private static string Url(string? expression, bool showInternal)
+    /// <summary>The page's query parameters other than the environment, which its environment selector keeps.</summary>
+    private static List<(string Name, string Value)> Kept(string? expression, bool showInternal)
     {
-        var query = new List<string>();
+        var query = new List<(string Name, string Value)>();
         if (!string.IsNullOrEmpty(expression))
         {
-            query.Add("select=" + Uri.EscapeDataString(expression));
+            query.Add(("select", expression));
         }
 
         if (showInternal)
         {
-            query.Add("internal=1");
+            query.Add(("internal", "1"));
         }
 
-        return "/lineage" + (query.Count == 0 ? string.Empty : "?" + string.Join('&', query));
+        return query;
     }
 
-    private static Markup InternalToggle(PageContext page, string expression, bool showInternal, int internalCount) => internalCount == 0 && !showInternal
+    private static string Url(string? expression, bool showInternal, string? environment)
+    {
+        List<string> query = [.. Kept(expression, showInternal).Select(p => p.Name + "=" + Uri.EscapeDataString(p.Value))];
+        return "/lineage" + (query.Count == 0 ? string.Empty : "?" + string.Join('&', query)) + EnvironmentChoice.Query(environment, query.Count == 0 ? '?' : '&');
+    }
+
+    private static Markup InternalToggle(PageContext page, string expression, bool showInternal, int internalCount, string? environment) => internalCount == 0 && !showInternal
         ? Markup.Empty
-        : HtmlBuilder.Of($"<a id=\"lineage-internal\" href=\"{Url(expression, !showInternal)}\" role=\"switch\" aria-checked=\"{(showInternal ? "true" : "false")}\">{page.T(showInternal ? "Hide internal tables" : "Show internal tables")} ({page.Number(internalCount)})</a>");
+        : HtmlBuilder.Of($"<a id=\"lineage-internal\" href=\"{Url(expression, !showInternal, environment)}\" role=\"switch\" aria-checked=\"{(showInternal ? "true" : "false")}\">{page.T(showInternal ? "Hide internal tables" : "Show internal tables")} ({page.Number(internalCount)})</a>");
 
     private static Markup LegendMarkup(PageContext page) => HtmlBuilder.Of($"""
         <span class="legend"><span><span class="mark status-ok"></span>{page.T("last run succeeded, fresh, rules pass")}</span> <span><span class="mark status-warn"></span>{page.T("stale (warn)")}</span> <span><span class="mark status-bad"></span>{page.T("failed, stale or a rule broken")}</span> <span><span class="mark status-none"></span>{page.T("not run yet")}</span></span>
@@ -150,22 +175,39 @@ internal static class LineagePage
             : "ok";
     }
 
-    /// <summary>Every readable table's status, asked per request (a run or a check changes it any moment) with one query for each kind.</summary>
-    private static async Task<Dictionary<TableName, TableStatus>> StatusAsync(ServerContext server, Platform.Access.ReaderView access, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every readable table's status, asked per request (a run or a check changes it any moment) with one query for each kind.
+    /// In an environment, a table's last run is the newest of the environment that built what it reads (its own for a model it
+    /// built, prod's for the others), its rules those checked of that table, and freshness, which prod's tables give, is left out.
+    /// </summary>
+    private static async Task<Dictionary<TableName, TableStatus>> StatusAsync(ServerContext server, Platform.Access.ReaderView access, string? environment, CancellationToken cancellationToken)
     {
         DateTimeOffset now = server.Time.GetUtcNow();
         Dictionary<TableName, RunStatus> lastRuns = (await server.Catalog.Runs.GetLatestModelRunsAsync(cancellationToken).ConfigureAwait(false))
             .ToDictionary(r => r.Model, r => r.Status);
-        ILookup<TableName, string> broken = (await server.Catalog.Quality.GetBrokenRulesAsync(now.AddDays(-1), cancellationToken: cancellationToken).ConfigureAwait(false))
+        if (environment is not null)
+        {
+            ModelTables tables = await ModelTables.LoadAsync(server.Project, server.Catalog, environment, cancellationToken).ConfigureAwait(false);
+            Dictionary<TableName, RunStatus> own = (await server.Catalog.Runs.GetLatestModelRunsAsync(environment, cancellationToken).ConfigureAwait(false)).ToDictionary(r => r.Model, r => r.Status);
+            Dictionary<TableName, RunStatus> prod = (await server.Catalog.Runs.GetLatestModelRunsAsync(EnvironmentStore.Production, cancellationToken).ConfigureAwait(false)).ToDictionary(r => r.Model, r => r.Status);
+            lastRuns = prod.Keys.Concat(own.Keys).Distinct()
+                .Select(t => (Table: t, Runs: tables.IsOwn(t) ? own : prod))
+                .Where(t => t.Runs.ContainsKey(t.Table))
+                .ToDictionary(t => t.Table, t => t.Runs[t.Table]);
+        }
+
+        ILookup<TableName, string> broken = (await server.Catalog.Quality.GetBrokenRulesAsync(now.AddDays(-1), environment ?? EnvironmentStore.Production, cancellationToken: cancellationToken).ConfigureAwait(false))
             .ToLookup(b => b.Latest.Model, b => b.Latest.Rule);
-        Dictionary<TableName, StaleTable> stale = (await TableFreshness.StaleTablesAsync(server, access, now, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.Table);
+        bool fresh = environment is null or EnvironmentStore.Production;
+        Dictionary<TableName, StaleTable> stale = fresh ? (await TableFreshness.StaleTablesAsync(server, access, now, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.Table) : [];
+        IEnumerable<TableName> freshness = fresh ? server.Project.Freshness.Keys : [];
         var status = new Dictionary<TableName, TableStatus>();
-        foreach (TableName table in lastRuns.Keys.Concat(broken.Select(g => g.Key)).Concat(server.Project.Freshness.Keys).Distinct().Where(access.CanRead))
+        foreach (TableName table in lastRuns.Keys.Concat(broken.Select(g => g.Key)).Concat(freshness).Distinct().Where(access.CanRead))
         {
             status[table] = new TableStatus(
                 lastRuns.TryGetValue(table, out RunStatus last) ? last : null,
                 stale.GetValueOrDefault(table),
-                server.Project.Freshness.ContainsKey(table),
+                fresh && server.Project.Freshness.ContainsKey(table),
                 [.. broken[table].Order(StringComparer.Ordinal)]);
         }
 
@@ -244,6 +286,27 @@ internal static class LineagePage
             }
         }
 
+        drawing = Layout(edges, tables);
+        s_drawings.AddOrUpdate(graph, drawing);
+        return drawing;
+    }
+
+    /// <summary>
+    /// The table-level edges <paramref name="environment"/> built, as the catalog recorded them, named as the page names its
+    /// tables (the catalog keeps names lowercase, the drawing's edges and boxes must match).
+    /// </summary>
+    private static async Task<HashSet<(TableName From, TableName To)>> RecordedEdgesAsync(ServerContext server, string environment, IReadOnlyList<TableName> tables, CancellationToken cancellationToken)
+    {
+        Dictionary<TableName, TableName> spelled = tables.ToDictionary(t => t);
+        return [.. (await server.Catalog.Tables.GetTableLineageAsync(environment, cancellationToken).ConfigureAwait(false))
+            .Select(e => (spelled.GetValueOrDefault(e.Upstream, e.Upstream), spelled.GetValueOrDefault(e.Downstream, e.Downstream)))];
+    }
+
+    /// <summary>Lays out <paramref name="tables"/> in lanes with <paramref name="edges"/> among them routed between the lanes.</summary>
+    private static Drawing Layout(HashSet<(TableName From, TableName To)> edges, IReadOnlyList<TableName> tables)
+    {
+        string[] names = [.. tables.Select(t => t.ToString())];
+
         // Table names come in data-flow order (bronze, silver, gold, then other namespaces): one lane per namespace.
         List<string> laneNames = tables.Select(t => t.Namespace).Distinct(StringComparer.Ordinal).ToList();
         var laneOf = tables.ToDictionary(t => t, t => laneNames.IndexOf(t.Namespace));
@@ -264,9 +327,7 @@ internal static class LineagePage
 
         List<Edge> edgeList = [.. drawn.Select(e => new Edge(e.From, e.To, Route(laneOf[e.From], rowOf[e.From], laneOf[e.To], rowOf[e.To])))];
         List<Box> boxes = [.. tables.Select(t => new Box(t, LaneX(laneOf[t]), RowY(rowOf[t])))];
-        drawing = new Drawing(names, width, height, frame.ToMarkup(), edgeList, boxes, edges.Count);
-        s_drawings.AddOrUpdate(graph, drawing);
-        return drawing;
+        return new Drawing(names, width, height, frame.ToMarkup(), edgeList, boxes, edges.Count);
     }
 
     private static int LaneX(int lane) => lane * LaneWidth + Left;

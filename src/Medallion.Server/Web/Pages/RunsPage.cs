@@ -74,12 +74,7 @@ internal static class RunsPage
     /// </summary>
     private static async Task<Markup> EnvironmentFilterAsync(PageContext page, string? chosen, CancellationToken cancellationToken)
     {
-        List<string> environments = [EnvironmentStore.Production, .. (await page.Server.Catalog.Environments.ListEnvironmentsAsync(cancellationToken).ConfigureAwait(false)).Where(e => e != EnvironmentStore.Production)];
-        if (chosen is not null && !environments.Contains(chosen))
-        {
-            environments.Add(chosen);
-        }
-
+        List<string> environments = await EnvironmentChoice.ListAsync(page.Server, chosen, cancellationToken).ConfigureAwait(false);
         var html = new HtmlBuilder();
         html.Add($"<p class=\"filters\" id=\"run-environments\">{page.T("Environment")}: ");
         html.Add(chosen is null ? HtmlBuilder.Of($"<strong aria-current=\"true\">{page.T("All")}</strong>") : HtmlBuilder.Of($"<a href=\"/runs\">{page.T("All")}</a>"));

@@ -104,27 +104,10 @@ internal static class SqlPage
         }
     }
 
-    /// <summary>The environments the page offers (prod first), with <paramref name="chosen"/> selected; one that is none of them stays offered as asked, so the query's refusal names it.</summary>
-    private static async Task<Markup> EnvironmentOptionsAsync(PageContext page, string chosen, CancellationToken cancellationToken)
-    {
-        List<string> environments = [EnvironmentStore.Production, .. (await page.Server.Catalog.Environments.ListEnvironmentsAsync(cancellationToken).ConfigureAwait(false)).Where(e => e != EnvironmentStore.Production)];
-        if (!environments.Contains(chosen))
-        {
-            environments.Add(chosen);
-        }
-
-        var html = new HtmlBuilder();
-        foreach (string environment in environments)
-        {
-            html.Add($"<option value=\"{environment}\"{(environment == chosen ? new Markup(" selected") : Markup.Empty)}>{environment}</option>");
-        }
-
-        return html.ToMarkup();
-    }
-
     private static async Task<IResult> RenderAsync(PageContext page, string sql, int limit, Markup? result, CancellationToken cancellationToken, string? environment = null)
     {
-        Markup environments = await EnvironmentOptionsAsync(page, environment ?? EnvironmentStore.Production, cancellationToken).ConfigureAwait(false);
+        // One that is none of the catalog's stays offered as asked, so the query's refusal names it.
+        Markup environments = await EnvironmentChoice.OptionsAsync(page, environment ?? EnvironmentStore.Production, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<TableName> tables;
         Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
         await using (lakehouse.ConfigureAwait(false))

@@ -20,7 +20,8 @@ namespace Medallion.Server.Web.Pages;
 /// <summary>
 /// <c>/tables/{table}</c>: what the table is (description, owner, tags, definition), its schema with column docs and
 /// classifications, its versions with the run that wrote each, its quality, a preview of its first 100 rows, and its
-/// upstream and downstream tables.
+/// upstream and downstream tables. With <c>?environment=dev</c>, the table as that environment reads it (its physical table,
+/// versions, runs, quality and recorded lineage; prod's for a model it did not build), its links keeping the environment.
 /// </summary>
 internal static partial class TablePage
 {
@@ -28,7 +29,7 @@ internal static partial class TablePage
 
     public static void Map(IEndpointRouteBuilder app) => app.MapGet("/tables/{table}", RenderAsync);
 
-    private static async Task<IResult> RenderAsync(HttpContext http, string table, string? column, CancellationToken cancellationToken)
+    private static async Task<IResult> RenderAsync(HttpContext http, string table, string? column, string? environment, CancellationToken cancellationToken)
     {
         var page = new PageContext(http);
         Lakehouse lakehouse = await ReaderAccess.OpenLakehouseAsync(page.Server, page.UserName, cancellationToken).ConfigureAwait(false);
@@ -51,22 +52,36 @@ internal static partial class TablePage
                 return page.NotFound(page.T("There is no table '{0}'.", table));
             }
 
-            TableDetails details = await lakehouse.DescribeTableAsync(name, cancellationToken).ConfigureAwait(false);
+            TableDetails details;
+            try
+            {
+                details = await lakehouse.DescribeTableAsync(name, environment, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MedallionException refused) when (EnvironmentChoice.Refusal(page, name.ToString(), "Catalog", refused) is { } refusal)
+            {
+                return refusal;
+            }
+
+            string here = EnvironmentChoice.Query(environment, '&');
             IReadOnlyList<string>? granted = access.Find(name)?.Columns;
             TableSummary summary = details.Summary;
-            IReadOnlyList<TableVersionInfo> versions = summary.Built ? await lakehouse.GetTableHistoryAsync(name, 50, cancellationToken).ConfigureAwait(false) : [];
+            IReadOnlyList<TableVersionInfo> versions = summary.Built ? await lakehouse.GetTableHistoryAsync(name, 50, environment, cancellationToken).ConfigureAwait(false) : [];
             TableDocs docs = await lakehouse.GetDocsAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
             Markup sqlSection = await SqlSectionAsync(page, lakehouse, name, cancellationToken).ConfigureAwait(false);
             Markup jobsSection = await JobsSectionAsync(page, lakehouse, name, cancellationToken).ConfigureAwait(false);
+            Markup selector = await EnvironmentChoice.SelectorAsync(page, PageContext.TableUrl(name), environment, column is null ? [] : [("column", column)], cancellationToken).ConfigureAwait(false);
             var html = new HtmlBuilder();
             html.Add($"""
+                {selector}
                 <p class="lead">{summary.Description}</p>{DocsPanel.Edited(page, docs, null, DocField.Description)}
                 {DocsPanel.TableForm(page, summary)}
                 <dl class="facts">
+                <dt>{page.T("Environment")}</dt><dd id="table-environment">{environment ?? EnvironmentStore.Production}</dd>
                 <dt>{page.T("Kind")}</dt><dd>{page.T(summary.Kind.ToString().ToLowerInvariant())}</dd>
                 <dt>{page.T("Owner")}</dt><dd>{summary.Owner ?? "–"}{DocsPanel.Edited(page, docs, null, DocField.Owner)}</dd>
                 <dt>{page.T("Tags")}</dt><dd>{(summary.Tags.Count == 0 ? "–" : string.Join(", ", summary.Tags))}{DocsPanel.Edited(page, docs, null, DocField.Tags)}</dd>
-                <dt>{page.T("Version")}</dt><dd>{(summary.Version is { } v ? v.ToString(page.Culture) : "–")}</dd>
+                <dt>{page.T("Location")}</dt><dd><code id="table-location">{summary.Location}</code></dd>
+                <dt>{page.T("Version")}</dt><dd id="table-version">{(summary.Version is { } v ? v.ToString(page.Culture) : "–")}</dd>
                 <dt>{page.T("Rows")}</dt><dd id="table-rows">{page.Number(summary.Rows)}</dd>
                 <dt>{page.T("Updated")}</dt><dd>{page.Time(summary.UpdatedAt)}</dd>
                 <dt>{page.T("Partitions")}</dt><dd>{(details.PartitionColumns.Count == 0 ? "–" : string.Join(", ", details.PartitionColumns))}</dd>
@@ -76,10 +91,10 @@ internal static partial class TablePage
                 {jobsSection}
                 <section aria-labelledby="lineage"><h2 id="lineage">{page.T("Lineage")}</h2>
                 <div class="lineage">
-                <div><h3>{page.T("Upstream")}</h3>{Tables(page, details.Upstream)}</div>
+                <div id="table-upstream"><h3>{page.T("Upstream")}</h3>{Tables(page, details.Upstream, environment)}</div>
                 <div class="here"><span class="layer layer-{name.Namespace}">{name.Namespace}</span> <strong>{name.ToString()}</strong></div>
-                <div><h3>{page.T("Downstream")}</h3>{Tables(page, details.Downstream)}</div>
-                </div><p><a href="/lineage">{page.T("Lineage")} →</a></p></section>
+                <div id="table-downstream"><h3>{page.T("Downstream")}</h3>{Tables(page, details.Downstream, environment)}</div>
+                </div><p><a id="table-lineage-link" href="/lineage{EnvironmentChoice.Query(environment, '?')}">{page.T("Lineage")} →</a></p></section>
                 <section aria-labelledby="schema"><h2 id="schema">{page.T("Schema")}</h2>
                 <table class="schema"><thead><tr><th>{page.T("Column")}</th><th>{page.T("Type")}</th><th>{page.T("Description")}</th><th>{page.T("Classification")}</th><th>{page.T("Tags")}</th></tr></thead><tbody>
                 """);
@@ -90,7 +105,7 @@ internal static partial class TablePage
                     continue;
                 }
 
-                html.Add($"<tr><td><code>{info.Name}</code> <a class=\"small\" href=\"{PageContext.TableUrl(name)}?column={Uri.EscapeDataString(info.Name)}#column-lineage\">{page.T("lineage")}</a></td><td><code>{info.DataType}</code>{(info.Nullable ? Markup.Empty : new Markup(" <span class=\"muted\">NOT NULL</span>"))}</td><td>{info.Description}{DocsPanel.Edited(page, docs, info.Name, DocField.Description)}{DocsPanel.ColumnForm(page, name, info)}</td><td>{(info.Classification is null ? Markup.Empty : HtmlBuilder.Of($"<span class=\"tag\">{info.Classification}</span>"))}</td><td>{string.Join(", ", info.Tags)}{DocsPanel.Edited(page, docs, info.Name, DocField.Tags)}</td></tr>");
+                html.Add($"<tr><td><code>{info.Name}</code> <a class=\"small\" href=\"{PageContext.TableUrl(name)}?column={Uri.EscapeDataString(info.Name)}{here}#column-lineage\">{page.T("lineage")}</a></td><td><code>{info.DataType}</code>{(info.Nullable ? Markup.Empty : new Markup(" <span class=\"muted\">NOT NULL</span>"))}</td><td>{info.Description}{DocsPanel.Edited(page, docs, info.Name, DocField.Description)}{DocsPanel.ColumnForm(page, name, info)}</td><td>{(info.Classification is null ? Markup.Empty : HtmlBuilder.Of($"<span class=\"tag\">{info.Classification}</span>"))}</td><td>{string.Join(", ", info.Tags)}{DocsPanel.Edited(page, docs, info.Name, DocField.Tags)}</td></tr>");
             }
 
             html.Add(new Markup("</tbody></table></section>"));
@@ -105,7 +120,7 @@ internal static partial class TablePage
 
                 try
                 {
-                    html.Add(await ColumnLineageAsync(page, lakehouse, access, name, column, cancellationToken).ConfigureAwait(false));
+                    html.Add(await ColumnLineageAsync(page, lakehouse, access, name, column, environment, cancellationToken).ConfigureAwait(false));
                 }
                 catch (MedallionException exception) when (exception.Code is ErrorCode.ModelSelectionInvalid or ErrorCode.CatalogObjectNotFound)
                 {
@@ -121,7 +136,7 @@ internal static partial class TablePage
             else
             {
                 // The charts come from the catalog's record of each version (rows and bytes after the commit).
-                List<TableVersionRecord> recorded = [.. (await page.Server.Catalog.Tables.GetTableHistoryAsync(name, cancellationToken).ConfigureAwait(false)).OrderBy(v => v.Version)];
+                List<TableVersionRecord> recorded = [.. (await page.Server.Catalog.Tables.GetTableHistoryAsync(name, environment ?? EnvironmentStore.Production, cancellationToken).ConfigureAwait(false)).OrderBy(v => v.Version)];
                 html.Add($"<div class=\"charts\">{LineChart.Render("chart-rows", page.T("Rows over time"), page.T("rows"), [.. recorded.Where(v => v.RowCount is not null).Select(v => (v.CommittedAt, (double)v.RowCount!.Value))], v => page.Number((long)v), page)}{LineChart.Render("chart-size", page.T("Size over time"), page.T("size"), [.. recorded.Where(v => v.SizeBytes is not null).Select(v => (v.CommittedAt, (double)v.SizeBytes!.Value))], v => Bytes((long)v, page), page)}</div>");
                 html.Add($"<ol class=\"timeline\" reversed>");
                 var ids = new RunIdAbbreviations(versions.Where(v => v.RunId is not null).Select(v => v.RunId!));
@@ -134,14 +149,15 @@ internal static partial class TablePage
             }
 
             html.Add(new Markup("</section>"));
-            if (summary.Built)
+            // The monitor reads prod's table; another environment's freshness is not prod's under its name.
+            if (summary.Built && (environment ?? EnvironmentStore.Production) == EnvironmentStore.Production)
             {
                 html.Add(await ObservationSectionAsync(page, lakehouse, name, cancellationToken).ConfigureAwait(false));
             }
 
             if (details.Quality.Count > 0)
             {
-                ILookup<string, QualityResultRecord> history = (await page.Server.Catalog.Quality.GetQualityHistoryAsync(name, QualityHistoryChecks * details.Quality.Count, cancellationToken).ConfigureAwait(false))
+                ILookup<string, QualityResultRecord> history = (await page.Server.Catalog.Quality.GetQualityHistoryAsync(name, QualityHistoryChecks * details.Quality.Count, environment ?? EnvironmentStore.Production, cancellationToken).ConfigureAwait(false))
                     .ToLookup(q => q.Rule, StringComparer.Ordinal);
                 html.Add($"<section aria-labelledby=\"quality\"><h2 id=\"quality\">{page.T("Quality")}</h2><table><thead><tr><th>{page.T("Rule")}</th><th>{page.T("Status")}</th><th>{page.T("Rows")}</th><th>{page.T("Run")}</th><th>{page.T("History")}</th></tr></thead><tbody>");
                 var ids = new RunIdAbbreviations(details.Quality.Select(q => q.RunId));
@@ -159,7 +175,7 @@ internal static partial class TablePage
                 html.Add($"<section aria-labelledby=\"preview\"><h2 id=\"preview\">{page.T("Preview")} <span class=\"muted small\">({page.T("first 100 rows")})</span></h2>");
                 html.Add(access is null
                     ? await PreviewAsync(page, name.ToString(), summary.Location, cancellationToken).ConfigureAwait(false)
-                    : await UserPreviewAsync(http, page, name, cancellationToken).ConfigureAwait(false));
+                    : await UserPreviewAsync(http, page, name, environment, cancellationToken).ConfigureAwait(false));
                 html.Add(new Markup("</section>"));
             }
 
@@ -171,10 +187,10 @@ internal static partial class TablePage
     /// Column-level lineage on demand: the columns <paramref name="column"/> is computed from and those computed from it,
     /// transitively, as the models' SQL says, each linked to its own lineage; tables the viewer may not read are left out.
     /// </summary>
-    private static async Task<Markup> ColumnLineageAsync(PageContext page, Lakehouse lakehouse, Platform.Access.ReaderView access, TableName name, string column, CancellationToken cancellationToken)
+    private static async Task<Markup> ColumnLineageAsync(PageContext page, Lakehouse lakehouse, Platform.Access.ReaderView access, TableName name, string column, string? environment, CancellationToken cancellationToken)
     {
-        IReadOnlyList<LineageEdge> upstream = await lakehouse.GetLineageAsync(name, column, LineageDirection.Upstream, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<LineageEdge> downstream = await lakehouse.GetLineageAsync(name, column, LineageDirection.Downstream, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<LineageEdge> upstream = await lakehouse.GetLineageAsync(name, column, LineageDirection.Upstream, environment, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<LineageEdge> downstream = await lakehouse.GetLineageAsync(name, column, LineageDirection.Downstream, environment, cancellationToken).ConfigureAwait(false);
         Markup Columns(IEnumerable<(TableName Table, string? Column)> columns)
         {
             List<(TableName Table, string Column)> shown = [.. columns
@@ -191,7 +207,7 @@ internal static partial class TablePage
             list.Add(new Markup("<ul class=\"plain\">"));
             foreach ((TableName table, string col) in shown)
             {
-                list.Add($"<li><a href=\"{PageContext.TableUrl(table)}?column={Uri.EscapeDataString(col)}#column-lineage\">{table.ToString()}.{col}</a></li>");
+                list.Add($"<li><a href=\"{PageContext.TableUrl(table)}?column={Uri.EscapeDataString(col)}{EnvironmentChoice.Query(environment, '&')}#column-lineage\">{table.ToString()}.{col}</a></li>");
             }
 
             list.Add(new Markup("</ul>"));
@@ -258,15 +274,15 @@ internal static partial class TablePage
     }
 
     /// <summary>The preview a restricted user sees: the table through the user's session, masked and filtered as the SQL endpoint serves it.</summary>
-    private static async Task<Markup> UserPreviewAsync(HttpContext http, PageContext page, TableName name, CancellationToken cancellationToken)
+    private static async Task<Markup> UserPreviewAsync(HttpContext http, PageContext page, TableName name, string? environment, CancellationToken cancellationToken)
     {
         WebSql engine = http.RequestServices.GetRequiredService<WebSql>();
         string sql = $"SELECT * FROM {DuckDbConnection.QuoteIdentifier(name.Namespace)}.{DuckDbConnection.QuoteIdentifier(name.Name)} LIMIT {PreviewRows}";
-        (ResultTable result, _) = await engine.QueryAsync(page.Server, page.UserName, AuditSource.Client(http), sql, PreviewRows, cancellationToken).ConfigureAwait(false);
+        (ResultTable result, _) = await engine.QueryAsync(page.Server, page.UserName, AuditSource.Client(http), sql, PreviewRows, environment, cancellationToken).ConfigureAwait(false);
         return result.ToHtml(page);
     }
 
-    private static Markup Tables(PageContext page, IReadOnlyList<TableName> tables)
+    private static Markup Tables(PageContext page, IReadOnlyList<TableName> tables, string? environment)
     {
         if (tables.Count == 0)
         {
@@ -277,7 +293,7 @@ internal static partial class TablePage
         html.Add(new Markup("<ul class=\"plain\">"));
         foreach (TableName table in tables)
         {
-            html.Add($"<li><span class=\"layer layer-{table.Namespace}\">{table.Namespace}</span> <a href=\"{PageContext.TableUrl(table)}\">{table.ToString()}</a></li>");
+            html.Add($"<li><span class=\"layer layer-{table.Namespace}\">{table.Namespace}</span> <a href=\"{PageContext.TableUrl(table)}{EnvironmentChoice.Query(environment, '?')}\">{table.ToString()}</a></li>");
         }
 
         html.Add(new Markup("</ul>"));

@@ -228,6 +228,7 @@ internal static class WebText
         ["Environment"] = "Ambiente",
         ["Show"] = "Mostrar",
         ["Location"] = "Local",
+        ["as the project's files say"] = "como dizem os arquivos do projeto",
         ["Read-only: the same engine and rules as the SQL endpoint."] = "Somente leitura: o mesmo motor e as mesmas regras do endpoint SQL.",
         ["rows in"] = "linhas em",
         ["showing the first"] = "mostrando as primeiras",

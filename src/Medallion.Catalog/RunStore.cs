@@ -315,30 +315,24 @@ public sealed partial class RunStore
     }
 
     /// <summary>
-    /// Each table's newest step of any run (a model's build or a source's load), whatever its status: what the lineage
-    /// graph shows as the table's last run, asked once for every table rather than once per table.
+    /// Each table's newest step (a model's build or a source's load) of the runs of <paramref name="environment"/> only, whatever
+    /// its status: what the lineage graph shows as the table's last run there, asked once for every table rather than once per
+    /// table. Another environment's runs built other tables, so a failed dev apply is not prod's last run.
     /// </summary>
-    public Task<List<ModelRunRecord>> GetLatestModelRunsAsync(CancellationToken cancellationToken = default) =>
-        QueryLatestModelRunsAsync(null, cancellationToken);
-
-    /// <summary>Each table's newest step of the runs of <paramref name="environment"/> only (runs that built its tables there).</summary>
     public Task<List<ModelRunRecord>> GetLatestModelRunsAsync(string environment, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(environment);
-        return QueryLatestModelRunsAsync(environment, cancellationToken);
-    }
-
-    private Task<List<ModelRunRecord>> QueryLatestModelRunsAsync(string? environment, CancellationToken cancellationToken) =>
-        _db.QueryAsync(
+        return _db.QueryAsync(
             $"""
              SELECT {ModelRunColumns} FROM (
                SELECT {PrefixColumns("m.", ModelRunColumns)}, row_number() OVER (PARTITION BY m.model ORDER BY r.started_at DESC, r.id DESC) AS newest
-               FROM model_runs m JOIN runs r ON r.id = m.run_id{(environment is null ? string.Empty : " WHERE r.environment = @environment")}) latest
+               FROM model_runs m JOIN runs r ON r.id = m.run_id WHERE r.environment = @environment) latest
              WHERE newest = 1
              """,
-            environment is null ? [] : [("@environment", environment)],
+            [("@environment", environment)],
             ReadModelRun,
             cancellationToken);
+    }
 
     /// <summary>
     /// The model's runs, newest first (every status): the first is what <c>medallion describe</c> shows as the

@@ -378,7 +378,7 @@ public abstract class CatalogEnvironmentContract(CatalogEngine engine) : Catalog
         Assert.Equal([prod.Id], (await Store.Runs.GetModelRunHistoryAsync(s_orders, 10, "prod")).Select(r => r.RunId));
         Assert.Equal([dev.Id], (await Store.Runs.GetModelRunHistoryAsync(s_orders, 10, "dev")).Select(r => r.RunId));
         Assert.Equal([prod.Id], (await Store.Runs.GetLatestModelRunsAsync("prod")).Select(r => r.RunId));
-        Assert.Equal([dev.Id], (await Store.Runs.GetLatestModelRunsAsync()).Select(r => r.RunId));
+        Assert.Equal([dev.Id], (await Store.Runs.GetLatestModelRunsAsync("dev")).Select(r => r.RunId));
     }
 
     [Fact]

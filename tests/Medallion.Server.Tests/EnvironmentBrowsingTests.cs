@@ -242,4 +242,22 @@ public sealed class EnvironmentBrowsingTests : IAsyncLifetime
         Assert.Contains("<option value=\"dev\" selected>dev</option>", dev, StringComparison.Ordinal);
         Assert.Contains("<p id=\"lineage-environment\">", dev, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_failed_dev_build_marks_devs_lineage_graph_and_leaves_prods_as_prod_ran()
+    {
+        (_, string before) = await PageAsync("/lineage");
+        RunRecord failed = await _served.Catalog.Runs.StartRunAsync(null, "dev");
+        await _served.Catalog.Runs.RecordModelRunAsync(new ModelRunRecord(failed.Id, new TableName("gold", "revenue"), RunStatus.Failed, null, new Dictionary<string, long>(), TimeSpan.FromSeconds(1), "boom"));
+
+        (_, string prod) = await PageAsync("/lineage");
+        (_, string dev) = await PageAsync("/lineage?environment=dev");
+
+        Assert.Equal("bad", NodeStatus(dev, "gold.revenue"));
+        Assert.Equal(("ok", "ok"), (NodeStatus(before, "gold.revenue"), NodeStatus(prod, "gold.revenue")));
+    }
+
+    /// <summary>The status mark the lineage graph gives a table's node.</summary>
+    private static string NodeStatus(string html, string table) =>
+        System.Text.RegularExpressions.Regex.Match(html, $"data-table=\"{System.Text.RegularExpressions.Regex.Escape(table)}\" data-status=\"([a-z]+)\"").Groups[1].Value;
 }

@@ -183,13 +183,13 @@ internal static class LineagePage
     private static async Task<Dictionary<TableName, TableStatus>> StatusAsync(ServerContext server, Platform.Access.ReaderView access, string? environment, CancellationToken cancellationToken)
     {
         DateTimeOffset now = server.Time.GetUtcNow();
-        Dictionary<TableName, RunStatus> lastRuns = (await server.Catalog.Runs.GetLatestModelRunsAsync(cancellationToken).ConfigureAwait(false))
+        Dictionary<TableName, RunStatus> prod = (await server.Catalog.Runs.GetLatestModelRunsAsync(EnvironmentStore.Production, cancellationToken).ConfigureAwait(false))
             .ToDictionary(r => r.Model, r => r.Status);
+        Dictionary<TableName, RunStatus> lastRuns = prod;
         if (environment is not null)
         {
             ModelTables tables = await ModelTables.LoadAsync(server.Project, server.Catalog, environment, cancellationToken).ConfigureAwait(false);
             Dictionary<TableName, RunStatus> own = (await server.Catalog.Runs.GetLatestModelRunsAsync(environment, cancellationToken).ConfigureAwait(false)).ToDictionary(r => r.Model, r => r.Status);
-            Dictionary<TableName, RunStatus> prod = (await server.Catalog.Runs.GetLatestModelRunsAsync(EnvironmentStore.Production, cancellationToken).ConfigureAwait(false)).ToDictionary(r => r.Model, r => r.Status);
             lastRuns = prod.Keys.Concat(own.Keys).Distinct()
                 .Select(t => (Table: t, Runs: tables.IsOwn(t) ? own : prod))
                 .Where(t => t.Runs.ContainsKey(t.Table))

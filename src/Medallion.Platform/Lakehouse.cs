@@ -255,7 +255,7 @@ public sealed partial class Lakehouse : IAsyncDisposable
         (string location, string builtIn) = await PhysicalTableAsync(name, entry, environment ?? EnvironmentStore.Production, cancellationToken).ConfigureAwait(false);
         (TableSummary summary, Snapshot? snapshot) = await ReadAsync(name, location, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<ColumnInfo> columns = await GrantedColumnsAsync(name, entry, snapshot, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<TableVersionInfo> versions = snapshot is null ? [] : await GetTableHistoryAsync(name, 5, environment, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<TableVersionInfo> versions = snapshot is null ? [] : await VersionsAsync(name, location, builtIn, environment, 5, cancellationToken).ConfigureAwait(false);
         ModelRunRecord? lastRun = null;
         List<QualityResultRecord> quality = [];
         if (_catalog is not null)
@@ -353,6 +353,15 @@ public sealed partial class Lakehouse : IAsyncDisposable
         }
 
         (string location, string builtIn) = await PhysicalTableAsync(name, entry, environment ?? EnvironmentStore.Production, cancellationToken).ConfigureAwait(false);
+        return await VersionsAsync(name, location, builtIn, environment, count, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <see cref="GetTableHistoryAsync"/> of the physical table <paramref name="location"/>, which <paramref name="environment"/>
+    /// reads and whose runs are <paramref name="builtIn"/>'s, once both are known (checked and found).
+    /// </summary>
+    private async Task<IReadOnlyList<TableVersionInfo>> VersionsAsync(TableName name, string location, string builtIn, string? environment, int count, CancellationToken cancellationToken)
+    {
         DeltaTable table = await OpenDeltaAsync(location, cancellationToken).ConfigureAwait(false) ?? throw NotBuilt(name, location);
         var recorded = new Dictionary<long, TableVersionRecord>();
         var committedBy = new Dictionary<long, string>();

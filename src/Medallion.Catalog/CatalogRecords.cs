@@ -138,6 +138,9 @@ public sealed record RunRecord(
     /// <summary>The run this one re-runs (from failure).</summary>
     public string? ParentId { get; init; }
 
+    /// <summary>For a run of a job that runs after another (<see cref="RunTrigger.After"/>): the upstream job's run whose success queued it.</summary>
+    public string? UpstreamRunId { get; init; }
+
     /// <summary>Variables given when the run was triggered (<c>--var k=v</c>), visible to model SQL through <c>getvariable</c>.</summary>
     public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
 

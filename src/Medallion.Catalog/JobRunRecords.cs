@@ -46,6 +46,16 @@ public sealed record RunStart(string? Job, RunTrigger Trigger, string? Selection
     public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
 }
 
+/// <summary>
+/// A job that runs after another (<c>after:</c>), to queue when a run of that other job succeeds (see
+/// <see cref="RunStore.FinishRunAsync(string, RunStatus, string?, string?, IReadOnlyList{AfterRun}, System.Threading.CancellationToken)"/>).
+/// </summary>
+/// <param name="Job">The job that runs after.</param>
+/// <param name="Selection">Its model selection; null for all models.</param>
+/// <param name="PausedInFile">Whether its file pauses it: what it is while the catalog holds no pause of it set at run time.</param>
+/// <param name="Note">The first line of the queued run's log.</param>
+public sealed record AfterRun(string Job, string? Selection, bool PausedInFile, string Note);
+
 /// <summary>One attempt of a run: the first try, then each retry.</summary>
 /// <param name="RunId">The run.</param>
 /// <param name="Attempt">1 for the first try, 2 for the first retry, ...</param>

@@ -30,7 +30,7 @@ public sealed partial class RunStore
         _tables = tables;
     }
 
-    internal const string RunColumns = "id, started_at, finished_at, status, selection, error, job, trigger, interval_start, interval_end, holder, backfill_id, parent_id, variables, environment";
+    internal const string RunColumns = "id, started_at, finished_at, status, selection, error, job, trigger, interval_start, interval_end, holder, backfill_id, parent_id, variables, environment, upstream_run_id";
     private const string SourceRunColumns = "run_id, target, pass, source, source_table, mode, rows_read, batches, position, committed_version, slot_lag_bytes, recorded_at";
     private const string ModelRunColumns = "run_id, model, status, rows_written, upstream_versions, duration_ms, error, committed_version, started_at";
 
@@ -69,13 +69,46 @@ public sealed partial class RunStore
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <exception cref="MedallionException"><see cref="ErrorCode.RunNoLongerHeld"/> when another scheduler holds the run now
     /// (it took it over); <see cref="ErrorCode.CatalogObjectNotFound"/> when no run has that id.</exception>
-    public async Task<RunRecord> FinishRunAsync(string runId, RunStatus status, string? error, string? holderId, CancellationToken cancellationToken = default)
+    public Task<RunRecord> FinishRunAsync(string runId, RunStatus status, string? error, string? holderId, CancellationToken cancellationToken = default) =>
+        FinishRunAsync(runId, status, error, holderId, [], cancellationToken);
+
+    /// <summary>
+    /// Records a run's final state, only while <paramref name="holderId"/> holds it (or nobody does), and when it succeeded
+    /// queues in the same write a run of each job in <paramref name="after"/> that is not paused: with the run's data
+    /// interval, held by no scheduler (the one that runs the jobs adopts it, see <see cref="AdoptQueuedRunsAsync"/>), and
+    /// at most once per job and upstream run, however many times or by whom the success is recorded. A crash after the
+    /// write loses none of them; a crash before it leaves the run to be retried, as any run.
+    /// </summary>
+    /// <param name="runId">The run.</param>
+    /// <param name="status">Its final state.</param>
+    /// <param name="error">Why it did not succeed.</param>
+    /// <param name="holderId">The scheduler that ends it; null ends it whoever holds it.</param>
+    /// <param name="after">The jobs that run after the run's job, queued only when <paramref name="status"/> is <see cref="RunStatus.Succeeded"/>.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.RunNoLongerHeld"/> when another scheduler holds the run now
+    /// (it took it over); <see cref="ErrorCode.CatalogObjectNotFound"/> when no run has that id.</exception>
+    public async Task<RunRecord> FinishRunAsync(string runId, RunStatus status, string? error, string? holderId, IReadOnlyList<AfterRun> after, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
-        int updated = await _db.ExecuteAsync(
-            "UPDATE runs SET finished_at = @finished, status = @status, error = @error WHERE id = @id" + (holderId is null ? "" : " AND (holder IS NULL OR holder = @holder)"),
-            [("@id", runId), ("@finished", _db.Now()), ("@status", FormatStatus(status)), ("@error", error), ("@holder", holderId)],
-            cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(after);
+        int updated = await _db.WriteAsync((connection, transaction) =>
+        {
+            string finished = _db.Now();
+            int ended = Execute(
+                connection,
+                transaction,
+                "UPDATE runs SET finished_at = @finished, status = @status, error = @error WHERE id = @id" + (holderId is null ? "" : " AND (holder IS NULL OR holder = @holder)"),
+                [("@id", runId), ("@finished", finished), ("@status", FormatStatus(status)), ("@error", error), ("@holder", holderId)]);
+            if (ended == 1 && status == RunStatus.Succeeded)
+            {
+                foreach (AfterRun next in after)
+                {
+                    QueueAfter(connection, transaction, runId, next, finished);
+                }
+            }
+
+            return ended;
+        }, cancellationToken).ConfigureAwait(false);
         RunRecord? run = await GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
         if (run is null)
         {
@@ -88,6 +121,36 @@ public sealed partial class RunStore
         }
 
         return run;
+    }
+
+    /// <summary>Queues a run of <paramref name="next"/> after the upstream run (unless its job is paused, or was queued after that run already), with its first log line.</summary>
+    private void QueueAfter(DbConnection connection, DbTransaction transaction, string upstreamId, AfterRun next, string now)
+    {
+        string id = CatalogIds.Next(_db.Time.GetUtcNow());
+        // The job's pause as the catalog holds it (set at run time), else as its file says.
+        int queued = Execute(
+            connection,
+            transaction,
+            $"""
+             INSERT INTO runs ({RunColumns})
+             SELECT @id, @now, NULL, @queued, @selection, NULL, @job, @trigger, u.interval_start, u.interval_end, NULL, NULL, NULL, @variables, @environment, u.id
+             FROM runs u
+             WHERE u.id = @upstream AND COALESCE((SELECT s.paused FROM job_state s WHERE s.job = @job), @pausedInFile) = 0
+             ON CONFLICT DO NOTHING
+             """,
+            [
+                ("@id", id), ("@now", now), ("@queued", FormatStatus(RunStatus.Queued)), ("@selection", next.Selection), ("@job", next.Job),
+                ("@trigger", FormatTrigger(RunTrigger.After)), ("@variables", CatalogJson.WriteStringMap(new Dictionary<string, string>())),
+                ("@environment", EnvironmentStore.Production), ("@upstream", upstreamId), ("@pausedInFile", next.PausedInFile ? 1 : 0),
+            ]);
+        if (queued == 1)
+        {
+            Execute(
+                connection,
+                transaction,
+                "INSERT INTO run_logs (run_id, seq, logged_at, model, level, message) VALUES (@id, 1, @now, NULL, 'info', @message)",
+                [("@id", id), ("@now", now), ("@message", next.Note)]);
+        }
     }
 
     /// <summary>
@@ -452,6 +515,7 @@ public sealed partial class RunStore
         ParentId = GetNullableString(r, 12),
         Variables = r.IsDBNull(13) ? new Dictionary<string, string>() : CatalogJson.ReadStringMap(r.GetString(13)),
         Environment = r.GetString(14),
+        UpstreamRunId = GetNullableString(r, 15),
     };
 
     private static ModelRunRecord ReadModelRun(DbDataReader r) => new(
@@ -497,7 +561,7 @@ public sealed partial class RunStore
         int inserted = await _db.ExecuteAsync(
             $"""
              INSERT INTO runs ({RunColumns})
-             VALUES (@id, @started, NULL, @status, @selection, NULL, @job, @trigger, @intervalStart, @intervalEnd, @holder, @backfill, @parent, @variables, @environment)
+             VALUES (@id, @started, NULL, @status, @selection, NULL, @job, @trigger, @intervalStart, @intervalEnd, @holder, @backfill, @parent, @variables, @environment, NULL)
              ON CONFLICT DO NOTHING
              """,
             [

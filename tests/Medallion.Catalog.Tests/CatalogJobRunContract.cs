@@ -164,6 +164,62 @@ public abstract class CatalogJobRunContract(CatalogEngine engine) : CatalogContr
     }
 
     [Fact]
+    public async Task A_runs_success_queues_the_jobs_after_it_with_its_interval_for_the_scheduler_to_adopt()
+    {
+        RunRecord run = (await Store.Runs.TryQueueRunAsync(Scheduled("load", s_start)))!;
+        await Store.Runs.StartAttemptAsync(run.Id);
+
+        await Store.Runs.FinishRunAsync(run.Id, RunStatus.Succeeded, null, "holder-1", [new AfterRun("build", "silver.*", false, "queued after load")]);
+
+        RunRecord build = Assert.Single((await Store.Runs.QueryRunsAsync(new RunQuery { Job = "build" })).Runs);
+        Assert.Equal((RunTrigger.After, RunStatus.Queued, run.Id, (string?)null), (build.Trigger, build.Status, build.UpstreamRunId, build.Holder));
+        Assert.Equal((s_start.AddHours(-1), s_start), (build.IntervalStart!.Value, build.IntervalEnd!.Value));
+        Assert.Equal("queued after load", Assert.Single(await Store.Runs.GetRunLogAsync(build.Id)).Message);
+        Assert.Equal(build.Id, Assert.Single(await Store.Runs.AdoptQueuedRunsAsync("holder-1")).Id);
+    }
+
+    [Fact]
+    public async Task A_success_recorded_twice_queues_each_job_after_it_once()
+    {
+        RunRecord run = (await Store.Runs.TryQueueRunAsync(Scheduled("load", s_start)))!;
+        AfterRun build = new("build", null, false, "queued after load");
+
+        await Store.Runs.FinishRunAsync(run.Id, RunStatus.Succeeded, null, null, [build]);
+        await Store.Runs.FinishRunAsync(run.Id, RunStatus.Succeeded, null, null, [build]);
+
+        Assert.Single((await Store.Runs.QueryRunsAsync(new RunQuery { Job = "build" })).Runs);
+    }
+
+    [Fact]
+    public async Task A_job_paused_in_the_catalog_or_in_its_file_is_not_queued_after_a_success_and_one_unpaused_at_run_time_is()
+    {
+        await Store.Scheduler.SetJobPausedAsync("paused_now", true);
+        await Store.Scheduler.SetJobPausedAsync("unpaused_now", false);
+        RunRecord run = (await Store.Runs.TryQueueRunAsync(Scheduled("load", s_start)))!;
+
+        await Store.Runs.FinishRunAsync(run.Id, RunStatus.Succeeded, null, null,
+            [new AfterRun("paused_now", null, false, "-"), new AfterRun("paused_in_file", null, true, "-"), new AfterRun("unpaused_now", null, true, "-")]);
+
+        List<RunRecord> runs = (await Store.Runs.QueryRunsAsync(new RunQuery())).Runs.ToList();
+        Assert.Equal(["unpaused_now"], runs.Where(r => r.Trigger == RunTrigger.After).Select(r => r.Job));
+    }
+
+    [Fact]
+    public async Task A_run_that_failed_or_whose_end_another_scheduler_refused_queues_nothing_after_it()
+    {
+        RunRecord failed = (await Store.Runs.TryQueueRunAsync(Scheduled("load", s_start)))!;
+        RunRecord lost = (await Store.Runs.TryQueueRunAsync(Scheduled("load", s_start.AddHours(1))))!;
+        await Store.Runs.StartAttemptAsync(lost.Id);
+        await Store.Runs.RecoverRunsAsync("holder-2", DateTimeOffset.MaxValue, (_, _) => true);
+        AfterRun[] after = [new AfterRun("build", null, false, "-")];
+
+        await Store.Runs.FinishRunAsync(failed.Id, RunStatus.Failed, "boom", null, after);
+        await Assert.ThrowsAsync<MedallionException>(() => Store.Runs.FinishRunAsync(lost.Id, RunStatus.Succeeded, null, "holder-1", after));
+
+        Assert.Empty((await Store.Runs.QueryRunsAsync(new RunQuery { Job = "build" })).Runs);
+    }
+
+    [Fact]
     public async Task Log_lines_are_numbered_in_order_and_readable_after_the_catalog_is_reopened()
     {
         RunRecord run = (await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;

@@ -513,6 +513,13 @@ internal static class CatalogSchema
             """,
             "CREATE INDEX quality_results_location ON quality_results (model, location, checked_at)",
         ]),
+        // A job's run after an upstream run is queued in the write that records the upstream's success, once per upstream
+        // run whoever records it (a scheduler, a worker, a server after a crash).
+        new(24, "the run whose success queued a run of a job that runs after its job, once per upstream run and job",
+        [
+            "ALTER TABLE runs ADD COLUMN upstream_run_id TEXT",
+            "CREATE UNIQUE INDEX runs_after_upstream ON runs (job, upstream_run_id) WHERE trigger = 'after'",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

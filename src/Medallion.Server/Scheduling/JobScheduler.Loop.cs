@@ -309,7 +309,6 @@ public sealed partial class JobScheduler
         RunTrigger.Schedule => $"queued by the schedule for the interval {run.IntervalStart:O} to {run.IntervalEnd:O}",
         RunTrigger.Backfill => $"queued by backfill {run.BackfillId} for the interval {run.IntervalStart:O} to {run.IntervalEnd:O}",
         RunTrigger.Data => "queued: new data (a watched table has a new version, or a watched file source has new files)",
-        RunTrigger.After => "queued: a job it runs after succeeded",
         _ => run.ParentId is { } parent ? $"queued to re-run {run.Selection ?? "the job's sources"} of run {parent}"
             : run.Job is null ? $"queued to build the selection {run.Selection}"
             : "queued by a trigger",
@@ -410,7 +409,7 @@ public sealed partial class JobScheduler
     /// A run executed here ended: frees its slot and tables, and accounts for its end (see <see cref="AccountEndAsync"/>);
     /// on a worker, claims the next.
     /// </summary>
-    private async Task OnRunEndedAsync(RunRecord run, RunStatus final)
+    private async Task OnRunEndedAsync(RunRecord run)
     {
         await _state.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
@@ -418,7 +417,7 @@ public sealed partial class JobScheduler
             _executor.Forget(run.Id);
             if (!RenewsOwnPresence)
             {
-                await AccountEndAsync(run, final).ConfigureAwait(false);
+                await AccountEndAsync(run).ConfigureAwait(false);
             }
         }
         finally
@@ -431,20 +430,13 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>
-    /// A run under way ended, here or on a worker: its tables are free; a success queues the jobs that run after its job;
-    /// a backfill with nothing left ends. Called with <see cref="_state"/> held.
+    /// A run under way ended, here or on a worker: its tables are free; a backfill with nothing left ends. (A success
+    /// queued the jobs that run after its job in the write that recorded it; the next pass adopts them.) Called with
+    /// <see cref="_state"/> held.
     /// </summary>
-    private async Task AccountEndAsync(RunRecord run, RunStatus final)
+    private async Task AccountEndAsync(RunRecord run)
     {
         _runTables.Remove(run.Id);
-        if (final == RunStatus.Succeeded && run.Job is { } name && !_stopPlanning.IsCancellationRequested)
-        {
-            foreach (JobDefinition next in _definitions.Jobs.Values.Where(j => j.After.Contains(name, StringComparer.Ordinal) && !IsPaused(j)))
-            {
-                await QueueAsync(new RunStart(next.Name, RunTrigger.After, next.Select, run.IntervalStart, run.IntervalEnd, Holder.Id), CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-
         if (run.BackfillId is { } backfill)
         {
             await FinishBackfillIfDoneAsync(backfill).ConfigureAwait(false);

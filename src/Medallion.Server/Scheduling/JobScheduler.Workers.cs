@@ -63,7 +63,7 @@ public sealed partial class JobScheduler
             }
 
             _admitted.Remove(run.Id);
-            await AccountEndAsync(run, run.Status).ConfigureAwait(false);
+            await AccountEndAsync(run).ConfigureAwait(false);
             ended++;
         }
 

@@ -384,6 +384,15 @@ public sealed partial class JobScheduler : IAsyncDisposable
         private static JobDefinition SelectionJob(string selection) => new(
             SelectionJobName, selection, [], null, [], [], CatchupPolicy.None, RetryPolicy.None, null, null, int.MaxValue, false, new SourceLocation("(selection)"));
 
+        /// <summary>
+        /// The jobs that run after a run's job (<c>after:</c>), to queue when the run succeeds; none for a run of no job.
+        /// Whether each is paused is the catalog's to say at that moment (see <see cref="AfterRun.PausedInFile"/>).
+        /// </summary>
+        public IReadOnlyList<AfterRun> After(RunRecord run) =>
+            run.Job is not { } upstream ? []
+            : [.. Jobs.Values.Where(j => j.After.Contains(upstream, StringComparer.Ordinal))
+                .Select(j => new AfterRun(j.Name, j.Select, j.Paused, $"queued: run {run.Id} of job '{upstream}', which this job runs after, succeeded"))];
+
         /// <summary>The source that loads each bronze table a source loads.</summary>
         public Dictionary<TableName, string> SourceTargets { get; } = SourceTargetsOf(Environment.Project);
 

@@ -30,7 +30,7 @@ internal sealed class RunExecutor : IDisposable
     private readonly SchedulerOptions _options;
     private readonly TimeProvider _time;
     private readonly SchedulerMetrics _metrics;
-    private readonly Func<RunRecord, RunStatus, Task> _onEnded;
+    private readonly Func<RunRecord, Task> _onEnded;
     private readonly SemaphoreSlim _steps;
     // The runs' steps open their connections on this one database, rather than each run opening a database of its own; opened by the first run.
     private DuckDbDatabase? _runDatabase;
@@ -50,7 +50,7 @@ internal sealed class RunExecutor : IDisposable
     /// <param name="metrics">What the scheduler counts about its runs.</param>
     /// <param name="onEnded">Told when a run has reached its final state and it is recorded.</param>
     /// <param name="holding">Whose runs these are, and whether they still are (the scheduler's fence).</param>
-    public RunExecutor(ProjectEnvironment environment, CatalogStore catalog, SchedulerOptions options, SchedulerMetrics metrics, Func<RunRecord, RunStatus, Task> onEnded, RunHolding holding)
+    public RunExecutor(ProjectEnvironment environment, CatalogStore catalog, SchedulerOptions options, SchedulerMetrics metrics, Func<RunRecord, Task> onEnded, RunHolding holding)
     {
         _holding = holding;
         _catalog = catalog;
@@ -181,7 +181,7 @@ internal sealed class RunExecutor : IDisposable
         {
             Tracing.EndJobRun(span, final);
             _metrics.RunEnded(run.Id, job.Name, final, _time.GetUtcNow() - started);
-            await _onEnded(run, final).ConfigureAwait(false);
+            await _onEnded(run).ConfigureAwait(false);
         }
     }
 
@@ -232,7 +232,7 @@ internal sealed class RunExecutor : IDisposable
             if (result?.Status == RunStatus.Succeeded)
             {
                 await _catalog.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Succeeded, null, false, CancellationToken.None).ConfigureAwait(false);
-                return await EndAsync(run, RunStatus.Succeeded, null).ConfigureAwait(false);
+                return await EndAsync(run, RunStatus.Succeeded, null, after: definitions.After(run)).ConfigureAwait(false);
             }
 
             if (cancellationToken.IsCancellationRequested && HandingBack)
@@ -391,7 +391,8 @@ internal sealed class RunExecutor : IDisposable
     /// <param name="status">Its final state.</param>
     /// <param name="error">Why it failed or was cancelled.</param>
     /// <param name="errorLogged">Whether a line above (a step's or the attempt's) holds the error already: then the last line does not repeat it.</param>
-    public async Task<RunStatus> EndAsync(RunRecord run, RunStatus status, string? error, bool errorLogged = false)
+    /// <param name="after">On success, the jobs that run after the run's job: queued in the write that records the success.</param>
+    public async Task<RunStatus> EndAsync(RunRecord run, RunStatus status, string? error, bool errorLogged = false, IReadOnlyList<AfterRun>? after = null)
     {
         if (!await HoldsAsync().ConfigureAwait(false))
         {
@@ -403,7 +404,7 @@ internal sealed class RunExecutor : IDisposable
         try
         {
             // Only while the run is still this server's in the catalog: its fence on the clock has a window, this has none.
-            await _catalog.Runs.FinishRunAsync(run.Id, status, error, _holding.HolderId, CancellationToken.None).ConfigureAwait(false);
+            await _catalog.Runs.FinishRunAsync(run.Id, status, error, _holding.HolderId, after ?? [], CancellationToken.None).ConfigureAwait(false);
         }
         catch (MedallionException e) when (e.Code == ErrorCode.RunNoLongerHeld)
         {

@@ -201,10 +201,10 @@ public sealed class JobSchedulerTests : IAsyncLifetime
         Project("jobs:\n  - name: load\n    sources: [orders]\n  - name: build\n    select: silver.orders\n    after: [load]\n");
         JobScheduler scheduler = await _project.StartAsync();
 
-        await scheduler.TriggerAsync("load");
+        RunRecord load = await scheduler.TriggerAsync("load");
         RunRecord build = Assert.Single(await _project.WaitForRunsAsync("build", 1));
 
-        Assert.Equal((RunTrigger.After, RunStatus.Succeeded), (build.Trigger, build.Status));
+        Assert.Equal((RunTrigger.After, RunStatus.Succeeded, load.Id), (build.Trigger, build.Status, build.UpstreamRunId));
     }
 
     [Fact]

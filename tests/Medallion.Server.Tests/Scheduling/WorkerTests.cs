@@ -52,6 +52,23 @@ public sealed class WorkerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_job_after_a_run_that_succeeded_while_no_scheduler_ran_is_queued_and_run_once_the_next_scheduler_starts()
+    {
+        JobScheduler scheduler = await StartSchedulerAsync();
+        RunRecord manual = await scheduler.TriggerAsync("manual");
+        await SchedulerProject.WaitUntilAsync(async () => (await scheduler.Catalog.Runs.GetRunLogAsync(manual.Id)).Any(l => l.Message.StartsWith("admitted", StringComparison.Ordinal)));
+        await scheduler.StopAsync(TimeSpan.Zero);
+
+        await StartWorkerAsync();
+        await SchedulerProject.WaitUntilAsync(async () => (await scheduler.Catalog.Runs.GetRunAsync(manual.Id))!.Status == RunStatus.Succeeded);
+        await _project.StartAsync(holder: "scheduler-2", concurrency: 0);
+        RunRecord later = (await _project.WaitForRunsAsync("later", 1)).Single();
+
+        Assert.Equal((RunTrigger.After, RunStatus.Succeeded, manual.Id), (later.Trigger, later.Status, later.UpstreamRunId));
+        Assert.StartsWith($"queued: run {manual.Id} of job 'manual'", (await scheduler.Catalog.Runs.GetRunLogAsync(later.Id))[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_admitted_run_waits_for_a_worker_and_counts_against_its_job_s_limit_meanwhile()
     {
         JobScheduler scheduler = await StartSchedulerAsync();

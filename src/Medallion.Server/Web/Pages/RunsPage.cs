@@ -291,6 +291,11 @@ internal static class RunsPage
             html.Add($"<dt>{page.T("Repeats")}</dt><dd id=\"run-parent\"><a href=\"{PageContext.RunUrl(parent)}\"><code>{RunIdAbbreviations.Single(parent)}</code></a>{(run.Selection is { } selection ? HtmlBuilder.Of($" <span class=\"muted\">({selection})</span>") : Markup.Empty)}</dd>");
         }
 
+        if (run.UpstreamRunId is { } upstream)
+        {
+            html.Add($"<dt>{page.T("After run")}</dt><dd id=\"run-upstream\"><a href=\"{PageContext.RunUrl(upstream)}\"><code>{RunIdAbbreviations.Single(upstream)}</code></a></dd>");
+        }
+
         if (shown.Repeats.Count > 0)
         {
             html.Add($"<dt>{page.T("Repeated by")}</dt><dd id=\"run-repeats\">");

@@ -24,7 +24,7 @@ public enum RunTrigger
     Continuous,
 }
 
-/// <summary>A run planned for a job or a selection of tables, before it starts (see <see cref="RunStore.TryQueueRunAsync"/>).</summary>
+/// <summary>A run planned for a job or a selection of tables, before it starts (see <see cref="RunStore.TryQueueRunAsync(RunStart, System.Threading.CancellationToken)"/>).</summary>
 /// <param name="Job">The job; null for a run of <paramref name="Selection"/> asked for by itself (Dagster's "materialize selected").</param>
 /// <param name="Trigger">What planned it.</param>
 /// <param name="Selection">The job's model selection, or null for all models.</param>

@@ -553,24 +553,51 @@ public sealed partial class RunStore
     /// when a run with the same job and <see cref="RunStart.IntervalEnd"/> and trigger <see cref="RunTrigger.Schedule"/>
     /// exists already, nothing is written and the result is null (restarts and catch-up never plan a fire time twice).
     /// </summary>
-    public async Task<RunRecord?> TryQueueRunAsync(RunStart start, CancellationToken cancellationToken = default)
+    public Task<RunRecord?> TryQueueRunAsync(RunStart start, CancellationToken cancellationToken = default) =>
+        TryQueueRunAsync(start, null, cancellationToken);
+
+    /// <summary>
+    /// Records a planned run as <see cref="TryQueueRunAsync(RunStart, CancellationToken)"/> does and, in the same write,
+    /// the versions of the watched tables its <c>on_new_data</c> job has now seen (see
+    /// <see cref="SchedulerStore.SetJobSeenVersionsAsync"/>): a crash after the write neither loses the run nor queues it
+    /// again for the same versions at the next start.
+    /// </summary>
+    /// <param name="start">The run.</param>
+    /// <param name="seenVersions">The versions its job saw when the run was planned; null records none.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public async Task<RunRecord?> TryQueueRunAsync(RunStart start, IReadOnlyDictionary<string, long>? seenVersions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(start);
+        if (seenVersions is not null)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(start.Job, nameof(start));
+        }
+
         DateTimeOffset now = _db.Time.GetUtcNow();
         string id = CatalogIds.Next(now);
-        int inserted = await _db.ExecuteAsync(
-            $"""
-             INSERT INTO runs ({RunColumns})
-             VALUES (@id, @started, NULL, @status, @selection, NULL, @job, @trigger, @intervalStart, @intervalEnd, @holder, @backfill, @parent, @variables, @environment, NULL)
-             ON CONFLICT DO NOTHING
-             """,
-            [
-                ("@id", id), ("@started", FormatTime(now)), ("@status", FormatStatus(RunStatus.Queued)), ("@selection", start.Selection),
-                ("@job", start.Job), ("@trigger", FormatTrigger(start.Trigger)), ("@intervalStart", FormatNullableTime(start.IntervalStart)),
-                ("@intervalEnd", FormatNullableTime(start.IntervalEnd)), ("@holder", start.Holder), ("@backfill", start.BackfillId),
-                ("@parent", start.ParentId), ("@variables", CatalogJson.WriteStringMap(start.Variables)), ("@environment", EnvironmentStore.Production),
-            ],
-            cancellationToken).ConfigureAwait(false);
+        int inserted = await _db.WriteAsync((connection, transaction) =>
+        {
+            int queued = Execute(
+                connection,
+                transaction,
+                $"""
+                 INSERT INTO runs ({RunColumns})
+                 VALUES (@id, @started, NULL, @status, @selection, NULL, @job, @trigger, @intervalStart, @intervalEnd, @holder, @backfill, @parent, @variables, @environment, NULL)
+                 ON CONFLICT DO NOTHING
+                 """,
+                [
+                    ("@id", id), ("@started", FormatTime(now)), ("@status", FormatStatus(RunStatus.Queued)), ("@selection", start.Selection),
+                    ("@job", start.Job), ("@trigger", FormatTrigger(start.Trigger)), ("@intervalStart", FormatNullableTime(start.IntervalStart)),
+                    ("@intervalEnd", FormatNullableTime(start.IntervalEnd)), ("@holder", start.Holder), ("@backfill", start.BackfillId),
+                    ("@parent", start.ParentId), ("@variables", CatalogJson.WriteStringMap(start.Variables)), ("@environment", EnvironmentStore.Production),
+                ]);
+            if (seenVersions is not null)
+            {
+                Execute(connection, transaction, SchedulerStore.SeenVersionsUpsert, SchedulerStore.SeenVersionsParameters(start.Job!, seenVersions, FormatTime(now)));
+            }
+
+            return queued;
+        }, cancellationToken).ConfigureAwait(false);
         return inserted == 0 ? null : await GetRunAsync(id, cancellationToken).ConfigureAwait(false);
     }
 

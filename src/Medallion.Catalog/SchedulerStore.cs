@@ -55,14 +55,17 @@ public sealed class SchedulerStore
     {
         ArgumentException.ThrowIfNullOrEmpty(job);
         ArgumentNullException.ThrowIfNull(versions);
-        return _db.ExecuteAsync(
-            """
-            INSERT INTO job_state (job, paused, seen_versions, updated_at) VALUES (@job, NULL, @versions, @now)
-            ON CONFLICT (job) DO UPDATE SET seen_versions = excluded.seen_versions, updated_at = excluded.updated_at
-            """,
-            [("@job", job), ("@versions", CatalogJson.WriteVersions(versions)), ("@now", _db.Now())],
-            cancellationToken);
+        return _db.ExecuteAsync(SeenVersionsUpsert, SeenVersionsParameters(job, versions, _db.Now()), cancellationToken);
     }
+
+    /// <summary>Records a job's seen versions (the statement of <see cref="SetJobSeenVersionsAsync"/>, which a data run's queueing shares).</summary>
+    internal const string SeenVersionsUpsert = """
+        INSERT INTO job_state (job, paused, seen_versions, updated_at) VALUES (@job, NULL, @versions, @now)
+        ON CONFLICT (job) DO UPDATE SET seen_versions = excluded.seen_versions, updated_at = excluded.updated_at
+        """;
+
+    internal static (string, object?)[] SeenVersionsParameters(string job, IReadOnlyDictionary<string, long> versions, string now) =>
+        [("@job", job), ("@versions", CatalogJson.WriteVersions(versions)), ("@now", now)];
 
     /// <summary>Records a new backfill, <see cref="RunStatus.Running"/>.</summary>
     /// <param name="job">The job it runs.</param>

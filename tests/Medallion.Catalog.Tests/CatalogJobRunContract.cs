@@ -164,6 +164,17 @@ public abstract class CatalogJobRunContract(CatalogEngine engine) : CatalogContr
     }
 
     [Fact]
+    public async Task A_data_run_is_queued_with_the_table_versions_its_job_saw_in_one_write()
+    {
+        await Store.Scheduler.SetJobSeenVersionsAsync("build", new Dictionary<string, long> { ["bronze.orders"] = 6 });
+
+        RunRecord? run = await Store.Runs.TryQueueRunAsync(new RunStart("build", RunTrigger.Data, "silver.*", null, null, "holder-1"), new Dictionary<string, long> { ["bronze.orders"] = 7 });
+
+        Assert.Equal((RunTrigger.Data, RunStatus.Queued), (run!.Trigger, run.Status));
+        Assert.Equal(7, (await Store.Scheduler.GetJobStatesAsync())["build"].SeenVersions["bronze.orders"]);
+    }
+
+    [Fact]
     public async Task A_runs_success_queues_the_jobs_after_it_with_its_interval_for_the_scheduler_to_adopt()
     {
         RunRecord run = (await Store.Runs.TryQueueRunAsync(Scheduled("load", s_start)))!;

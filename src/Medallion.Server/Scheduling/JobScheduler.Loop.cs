@@ -254,18 +254,29 @@ public sealed partial class JobScheduler
             _lastFire[job] = accounted;
         }
 
+        var recorded = new HashSet<string>(StringComparer.Ordinal);
         foreach (PlannedRun planned in plan.Data)
         {
-            if (await QueueAsync(planned.Start, cancellationToken).ConfigureAwait(false) is { } run && planned.Note is { } note)
+            // A run of new versions records them in its own write: a crash after it does not queue them again.
+            if (await QueueAsync(planned.Start, planned.SeenVersions, cancellationToken).ConfigureAwait(false) is { } run && planned.Note is { } note)
             {
                 await _executor.LogAsync(run, null, "info", note).ConfigureAwait(false);
+            }
+
+            if (planned.SeenVersions is not null)
+            {
+                recorded.Add(planned.Start.Job!);
             }
         }
 
         // Only once queued: a pass that failed to queue sees the same new versions again.
         foreach ((string job, JobState state) in plan.JobStates)
         {
-            await _catalog.Scheduler.SetJobSeenVersionsAsync(job, state.SeenVersions, cancellationToken).ConfigureAwait(false);
+            if (!recorded.Contains(job))
+            {
+                await _catalog.Scheduler.SetJobSeenVersionsAsync(job, state.SeenVersions, cancellationToken).ConfigureAwait(false);
+            }
+
             _jobStates[job] = state;
         }
 
@@ -292,9 +303,12 @@ public sealed partial class JobScheduler
         return _executor.LogEachAsync(queued, Describe);
     }
 
-    private async Task<RunRecord?> QueueAsync(RunStart start, CancellationToken cancellationToken)
+    private Task<RunRecord?> QueueAsync(RunStart start, CancellationToken cancellationToken) => QueueAsync(start, null, cancellationToken);
+
+    /// <summary>Queues a run, with the versions its job saw when they are new data (one write), and logs why it was queued.</summary>
+    private async Task<RunRecord?> QueueAsync(RunStart start, IReadOnlyDictionary<string, long>? seenVersions, CancellationToken cancellationToken)
     {
-        RunRecord? run = await _catalog.Runs.TryQueueRunAsync(start, cancellationToken).ConfigureAwait(false);
+        RunRecord? run = await _catalog.Runs.TryQueueRunAsync(start, seenVersions, cancellationToken).ConfigureAwait(false);
         if (run is not null)
         {
             _queue.Add(run);

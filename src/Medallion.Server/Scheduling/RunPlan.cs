@@ -19,7 +19,7 @@ internal sealed class RunPlan
     /// <summary>The data runs to queue, in order, each with the line to log when it is queued (null for the line every run gets).</summary>
     public List<PlannedRun> Data { get; } = [];
 
-    /// <summary>The job states to keep (with the table versions now seen), recorded in the catalog after the data runs are queued.</summary>
+    /// <summary>The job states to keep (with the table versions now seen): a data run's are recorded with it, the others after the data runs are queued.</summary>
     public Dictionary<string, JobState> JobStates { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The files each job with watched file sources has pending now, to compare with at the next pass.</summary>
@@ -29,5 +29,8 @@ internal sealed class RunPlan
     public DateTimeOffset? NextWake { get; set; }
 }
 
-/// <summary>A run a pass queues, and what to log when it is queued besides the line every queued run gets.</summary>
-internal sealed record PlannedRun(RunStart Start, string? Note);
+/// <summary>
+/// A run a pass queues, what to log when it is queued besides the line every queued run gets, and for a run of new table
+/// versions the versions its job now saw, recorded in the write that queues it.
+/// </summary>
+internal sealed record PlannedRun(RunStart Start, string? Note, IReadOnlyDictionary<string, long>? SeenVersions = null);

@@ -86,7 +86,7 @@ internal static class RunPlanner
 
             if (changed && waiting.Add(job.Name))
             {
-                plan.Data.Add(new PlannedRun(new RunStart(job.Name, RunTrigger.Data, job.Select, null, null, input.Holder), null));
+                plan.Data.Add(new PlannedRun(new RunStart(job.Name, RunTrigger.Data, job.Select, null, null, input.Holder), null, versions));
             }
 
             plan.JobStates[job.Name] = (state ?? new JobState(job.Name, null, versions)) with { SeenVersions = versions };

@@ -53,7 +53,8 @@ internal static class CdcLoad
         (string[] lines, double peakMb) = Child.Finish(child, "cdc");
         IReadOnlyDictionary<long, DateTime> seen = watcher.Seen;
 
-        List<double> latencies = Latencies(table, seen);
+        var worst = new List<(long Version, long Rows, double Max)>();
+        List<double> latencies = Latencies(table, seen, worst);
         latencies.Sort();
         DateTime lastVisible = seen.Values.Max();
         double generated = total / (ended - began).TotalSeconds;
@@ -65,6 +66,8 @@ internal static class CdcLoad
             $"  source: {total:N0} changes committed in {(ended - began).TotalSeconds:0.0} s = {generated:N0} changes/s (asked {rate:N0})"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  bronze: {latencies.Count:N0} changes in {seen.Count - 1} commits after the snapshot ({(complete ? "all" : "MISSING " + (total - latencies.Count).ToString("N0", CultureInfo.InvariantCulture))}), sustained {sustained:N0} changes/s, last visible {(lastVisible - ended).TotalSeconds:0.00} s after the last source commit; child: {string.Join(" ", lines)}, peak {peakMb:N0} MB"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  slowest commits (where the tail comes from): {string.Join(", ", worst.OrderByDescending(w => w.Max).Take(5).Select(w => string.Create(CultureInfo.InvariantCulture, $"version {w.Version} at {seen[w.Version]:HH:mm:ss.fff} ({w.Rows:N0} changes, oldest {w.Max:0.000} s, {(seen[w.Version] - seen.GetValueOrDefault(w.Version - 1, seen[w.Version])).TotalSeconds:0.000} s after the one before)")))}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"CDC: commit-to-visible latency p50 {p50:0.000} s, p99 {p99:0.000} s, max {max:0.000} s; keeps up: {(keepsUp ? "yes" : "NO")} (target: keeps up, p99 <= 2 s: {(keepsUp && p99 <= 2 ? "met" : "MISSED")}); load average {loadBefore:0.00} before, {Child.LoadAverage()} after"));
     }
@@ -118,7 +121,7 @@ internal static class CdcLoad
     }
 
     /// <summary>Seconds from source commit to visibility, one per change (snapshot rows excluded).</summary>
-    private static List<double> Latencies(string table, IReadOnlyDictionary<long, DateTime> seen)
+    private static List<double> Latencies(string table, IReadOnlyDictionary<long, DateTime> seen, List<(long Version, long Rows, double Max)> worst)
     {
         var latencies = new List<double>();
         using var connection = new DuckDbConnection();
@@ -139,9 +142,15 @@ internal static class CdcLoad
             command.CommandText = $"SELECT epoch_us(_commit_ts) FROM read_parquet([{string.Join(", ", files.Select(f => "'" + f.Replace("'", "''", StringComparison.Ordinal) + "'"))}]) WHERE _op <> 'snapshot'";
             using DuckDbDataReader reader = command.ExecuteReader();
             long visibleUs = (visible - DateTime.UnixEpoch).Ticks / 10;
+            int before = latencies.Count;
             while (reader.Read())
             {
                 latencies.Add((visibleUs - reader.GetInt64(0)) / 1e6);
+            }
+
+            if (latencies.Count > before)
+            {
+                worst.Add((version, latencies.Count - before, latencies.Skip(before).Max()));
             }
         }
 

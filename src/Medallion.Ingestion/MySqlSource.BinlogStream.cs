@@ -146,7 +146,9 @@ public sealed partial class MySqlSource
                     break;
                 }
 
-                if (clock.BatchDue(inBatch))
+                // The binlog client cannot yet tell whether the next event is here without waiting for it (a read
+                // cancelled midway would cut a packet): a batch collects for its whole interval, as if it always were.
+                if (clock.BatchDue(inBatch, nextArrived: true))
                 {
                     rows += inBatch;
                     yield return Complete(batchTable, sourceColumns, ++batchSequence, inBatch, rows, lastEnd);

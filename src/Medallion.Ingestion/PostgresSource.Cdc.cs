@@ -294,71 +294,97 @@ public sealed partial class PostgresSource
                 appender = batchTable.Begin();
             }
 
-            while (await NextMessageAsync(messages, cancellationToken).ConfigureAwait(false))
+            // The message asked for before a batch went to the sink (group commit, see below); null when none is pending.
+            Task<bool>? readAhead = null;
+            try
             {
-                // Handling a message (and the sink's time with a batch) is not a quiet source: the wait starts again
-                // below, once the message is handled.
-                quiet.Busy();
-                if (!streaming)
+                while (await (readAhead ?? NextMessageAsync(messages, cancellationToken)).ConfigureAwait(false))
                 {
-                    streaming = true;
-                    StartStreaming(replication);
+                    readAhead = null;
+                    // Handling a message (and the sink's time with a batch) is not a quiet source: the wait starts again
+                    // below, once the message is handled.
+                    quiet.Busy();
+                    if (!streaming)
+                    {
+                        streaming = true;
+                        StartStreaming(replication);
+                    }
+
+                    switch (messages.Current)
+                    {
+                        case BeginMessage begin:
+                            change.Begin(begin, skip: (ulong)begin.TransactionFinalLsn < skipBelow);
+                            inTransaction = 0;
+                            break;
+                        case RelationMessage relation:
+                            List<string> added = change.Map(relation, end.RestartedFor);
+                            if (added.Count > 0 && !change.Skipping)
+                            {
+                                end.AddedColumns = added;
+                                end.RestartedFor.UnionWith(added);
+                            }
+
+                            break;
+                        case CommitMessage when change.Skipping:
+                            change.InTransaction = false;
+                            break;
+                        case CommitMessage commit:
+                            change.InTransaction = false;
+                            end.LastEnd = (ulong)commit.TransactionEndLsn;
+                            if (clock.PassOver)
+                            {
+                                end.PassOver = true;
+                            }
+                            else if (inBatch > 0)
+                            {
+                                // Group commit: the next message is asked for now. One that is here already (the server
+                                // sent it while this batch was read, or while the sink committed the batch before) joins
+                                // this batch; otherwise the batch goes to the sink at once, and what the server sends
+                                // meanwhile gathers in the socket for the next one. So a change waits for about one commit
+                                // at a low rate, and the batches grow with the rate instead of the commits multiplying.
+                                readAhead = NextMessageAsync(messages, cancellationToken);
+                                if (clock.BatchDue(inBatch, nextArrived: readAhead.IsCompleted))
+                                {
+                                    rows += inBatch;
+                                    yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, end.LastEnd, change.CommitTimestamp);
+                                    inBatch = 0;
+                                    appender = batchTable.Begin();
+                                }
+                            }
+
+                            break;
+                        case PgOutputReplicationMessage message when !change.Skipping && AsChange(message) is var (op, relation, before, after):
+                            clock.Appending(inBatch);
+                            await AppendChangeAsync(appender, change, op, relation, before, after, cancellationToken).ConfigureAwait(false);
+                            inBatch++;
+                            inTransaction++;
+                            break;
+                    }
+
+                    if (end.AddedColumns is not null || end.PassOver)
+                    {
+                        break;
+                    }
+
+                    // The stream is quiet only between transactions. Inside one, the server has the commit already (it
+                    // decodes a transaction at its commit) and may still be busy before the next change (a large
+                    // transaction's changes to other tables, a slow row filter, a loaded machine): ending there would
+                    // leave the transaction's first changes in this batch, and the next stream sends them again.
+                    if (!change.InTransaction)
+                    {
+                        quiet.Waiting();
+                    }
                 }
-
-                switch (messages.Current)
+            }
+            finally
+            {
+                // The consumer stopped (a failure, a cancellation) while a batch was with it and the next message was
+                // asked for: that read is ended before the stream is disposed under it. Its message is not lost: the
+                // batch's position is before it, so the next stream sends it again.
+                if (readAhead is { IsCompleted: false })
                 {
-                    case BeginMessage begin:
-                        change.Begin(begin, skip: (ulong)begin.TransactionFinalLsn < skipBelow);
-                        inTransaction = 0;
-                        break;
-                    case RelationMessage relation:
-                        List<string> added = change.Map(relation, end.RestartedFor);
-                        if (added.Count > 0 && !change.Skipping)
-                        {
-                            end.AddedColumns = added;
-                            end.RestartedFor.UnionWith(added);
-                        }
-
-                        break;
-                    case CommitMessage when change.Skipping:
-                        change.InTransaction = false;
-                        break;
-                    case CommitMessage commit:
-                        change.InTransaction = false;
-                        end.LastEnd = (ulong)commit.TransactionEndLsn;
-                        if (clock.PassOver)
-                        {
-                            end.PassOver = true;
-                        }
-                        else if (clock.BatchDue(inBatch))
-                        {
-                            rows += inBatch;
-                            yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, end.LastEnd, change.CommitTimestamp);
-                            inBatch = 0;
-                            appender = batchTable.Begin();
-                        }
-
-                        break;
-                    case PgOutputReplicationMessage message when !change.Skipping && AsChange(message) is var (op, relation, before, after):
-                        clock.Appending(inBatch);
-                        await AppendChangeAsync(appender, change, op, relation, before, after, cancellationToken).ConfigureAwait(false);
-                        inBatch++;
-                        inTransaction++;
-                        break;
-                }
-
-                if (end.AddedColumns is not null || end.PassOver)
-                {
-                    break;
-                }
-
-                // The stream is quiet only between transactions. Inside one, the server has the commit already (it
-                // decodes a transaction at its commit) and may still be busy before the next change (a large
-                // transaction's changes to other tables, a slow row filter, a loaded machine): ending there would
-                // leave the transaction's first changes in this batch, and the next stream sends them again.
-                if (!change.InTransaction)
-                {
-                    quiet.Waiting();
+                    quiet.Stop();
+                    await ((Task)readAhead).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
             }
 

@@ -50,8 +50,12 @@ public sealed class SourceTableOptions
     public TimeSpan ChangeWait { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// CDC: a batch is also committed at the first transaction boundary once its first change is this old, however
-    /// few rows it holds (the micro-batch interval); null commits only full batches and at the end of a pass.
+    /// CDC, continuous runs: batches are committed as changes come (group commit). PostgreSQL: at a transaction
+    /// boundary where the stream's next message has not arrived yet, so what arrives while a commit runs makes the
+    /// next batch, and a change waits for about one commit, not an interval; while changes keep coming faster than
+    /// they are read, a batch is committed once its first change is this old. MySQL: at the first transaction
+    /// boundary once its first change is this old. Either way a batch is also committed when it holds
+    /// <see cref="BatchRows"/>. Null commits only full batches and at the end of a pass.
     /// </summary>
     public TimeSpan? CommitInterval { get; init; }
 

@@ -56,8 +56,9 @@ public sealed record DatabaseTableDefinition(
     /// <summary>The options a source connector reads this table with.</summary>
     /// <param name="sourceName">The source's name.</param>
     /// <param name="interval">
-    /// CDC micro-batch interval (continuous runs): a pass commits at least this often, ends after about this long,
-    /// and ends early after this long without a change. Null: the pass drains what is available (1 s of quiet ends it).
+    /// CDC interval (continuous runs): a pass commits its changes as they come (group commit, see
+    /// <see cref="SourceTableOptions.CommitInterval"/>) and at least this often, ends after about this long, and ends
+    /// early after this long without a change. Null: the pass drains what is available (1 s of quiet ends it).
     /// </param>
     public SourceTableOptions ToOptions(string sourceName, TimeSpan? interval = null) => new()
     {

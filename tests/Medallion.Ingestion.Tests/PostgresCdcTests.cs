@@ -91,6 +91,43 @@ public sealed class PostgresCdcTests(PostgresDatabase database) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_continuous_pass_commits_each_change_as_it_arrives_instead_of_when_its_interval_is_up()
+    {
+        await database.ExecuteAsync("CREATE TABLE prompt (id int PRIMARY KEY)");
+        using var target = new DuckDbTarget();
+        SourcePosition start = await SnapshotAsync(Source("prompt"), target);
+        // An interval far longer than the test may run: a batch that waited for it would time the test out.
+        TimeSpan interval = TimeSpan.FromMinutes(5);
+        var source = new PostgresSource(database.ConnectionString, new SourceTableOptions
+        {
+            SourceName = "shop",
+            Table = "prompt",
+            Mode = IngestionMode.Cdc,
+            ReplicationSlot = $"{database.Name}_prompt",
+            ChangeWait = interval,
+            CommitInterval = interval,
+            PassDuration = interval,
+        });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var delivered = new List<(long Rows, bool CommitPoint)>();
+
+        await database.ExecuteAsync("INSERT INTO prompt VALUES (1)");
+        await foreach (SourceBatch batch in source.ReadAsync(target.Connection, start, timeout.Token))
+        {
+            delivered.Add((batch.RowCount, batch.IsCommitPoint));
+            if (delivered.Count == 2)
+            {
+                // Leaving the pass while it waits for the next change ends that wait; nothing is left running.
+                break;
+            }
+
+            await database.ExecuteAsync("INSERT INTO prompt VALUES (2)");
+        }
+
+        Assert.Equal([(1L, true), (1L, true)], delivered);
+    }
+
+    [Fact]
     public async Task A_transaction_whose_stream_goes_quiet_between_its_changes_is_delivered_whole_and_once()
     {
         // The server decodes a transaction at its commit and sends its changes one by one, each after the

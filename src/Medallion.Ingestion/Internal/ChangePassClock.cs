@@ -5,8 +5,9 @@ namespace Medallion.Ingestion.Internal;
 
 /// <summary>
 /// The timing every change stream's pass follows: when the pass is over (<see cref="SourceTableOptions.PassDuration"/>)
-/// and when a batch is due at a transaction boundary (<see cref="SourceTableOptions.BatchRows"/>, or
-/// <see cref="SourceTableOptions.CommitInterval"/> after its first change). Both are asked only at commits.
+/// and when a batch is due at a transaction boundary (<see cref="SourceTableOptions.BatchRows"/>, or, in continuous
+/// runs, as soon as no further change is waiting and at the latest <see cref="SourceTableOptions.CommitInterval"/>
+/// after its first change). Both are asked only at commits.
 /// </summary>
 internal sealed class ChangePassClock
 {
@@ -41,7 +42,14 @@ internal sealed class ChangePassClock
         }
     }
 
-    /// <summary>A batch of <paramref name="inBatch"/> changes is to be committed at this commit.</summary>
-    public bool BatchDue(long inBatch) =>
-        inBatch >= _options.BatchRows || (inBatch > 0 && _options.CommitInterval is TimeSpan interval && _batchClock.Elapsed >= interval);
+    /// <summary>
+    /// A batch of <paramref name="inBatch"/> changes is to be committed at this commit: it is full, or, with a
+    /// <see cref="SourceTableOptions.CommitInterval"/>, nothing more has arrived (<paramref name="nextArrived"/> false:
+    /// group commit) or its first change is that old (changes keep coming faster than they are committed).
+    /// </summary>
+    /// <param name="inBatch">Changes in the batch.</param>
+    /// <param name="nextArrived">The stream's next message is here already, so it can join the batch without a wait.</param>
+    public bool BatchDue(long inBatch, bool nextArrived) =>
+        inBatch >= _options.BatchRows
+        || (inBatch > 0 && _options.CommitInterval is TimeSpan interval && (!nextArrived || _batchClock.Elapsed >= interval));
 }

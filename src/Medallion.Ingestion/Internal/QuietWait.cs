@@ -62,6 +62,18 @@ internal sealed class QuietWait : IDisposable
         }
     }
 
+    /// <summary>Ends the stream now, quiet or not: a read under way is cancelled (the reader is leaving).</summary>
+    public void Stop()
+    {
+        lock (_lock)
+        {
+            if (!_disposed)
+            {
+                _quiet.Cancel();
+            }
+        }
+    }
+
     private void Check()
     {
         lock (_lock)

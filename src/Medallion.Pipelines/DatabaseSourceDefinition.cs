@@ -57,8 +57,9 @@ public sealed record DatabaseTableDefinition(
     /// <param name="sourceName">The source's name.</param>
     /// <param name="interval">
     /// CDC interval (continuous runs): a pass commits its changes as they come (group commit, see
-    /// <see cref="SourceTableOptions.CommitInterval"/>) and at least this often, ends after about this long, and ends
-    /// early after this long without a change. Null: the pass drains what is available (1 s of quiet ends it).
+    /// <see cref="SourceTableOptions.CommitInterval"/>), a batch collecting for a quarter of this at most while changes
+    /// come faster than they are read, ends after about this long, and ends early after this long without a change.
+    /// Null: the pass drains what is available (1 s of quiet ends it).
     /// </param>
     public SourceTableOptions ToOptions(string sourceName, TimeSpan? interval = null) => new()
     {
@@ -72,7 +73,9 @@ public sealed record DatabaseTableDefinition(
         BatchRows = BatchRows,
         Parallelism = Parallelism ?? SourceTableOptions.DefaultParallelism,
         ChangeWait = interval ?? TimeSpan.FromSeconds(1),
-        CommitInterval = interval,
+        // A reader that is behind always finds the next change waiting: its batch is cut at a quarter of the pass,
+        // so a backlog is committed in a few steps instead of one at the end of the pass.
+        CommitInterval = interval / 4,
         PassDuration = interval,
     };
 }

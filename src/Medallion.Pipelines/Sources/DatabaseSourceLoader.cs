@@ -70,8 +70,8 @@ public static class DatabaseSourceLoader
     /// <summary>
     /// Keeps the sources flowing until <paramref name="cancellationToken"/> is cancelled: CDC tables drain their
     /// changes in passes of about <paramref name="interval"/>, committing what arrived as soon as the commit before
-    /// is done (group commit: PostgreSQL; MySQL commits once per <paramref name="interval"/>), and at least every
-    /// <paramref name="interval"/> (each pass also confirms the slot up to the server's heartbeat, so quiet tables
+    /// is done (group commit; MySQL commits every quarter <paramref name="interval"/>), and at least every
+    /// quarter <paramref name="interval"/> while changes keep coming (each pass also confirms the slot up to the server's heartbeat, so quiet tables
     /// do not hold WAL back), incremental and full tables are
     /// read again every <paramref name="interval"/>, and so are the HTTP API sources (an incremental one asks for
     /// what is new since its committed position; a full one reads the API again and replaces its table). Each pass
@@ -84,7 +84,7 @@ public static class DatabaseSourceLoader
     /// <param name="sources">Database sources of the project.</param>
     /// <param name="apiSources">HTTP API sources of the project.</param>
     /// <param name="writer">A writer of the project (<see cref="ProjectEnvironment.CreateWriter"/>): stages batches and writes Parquet on its open DuckDB connection, and commits every pass to bronze (see <see cref="BronzeSink(DeltaWriter, string, string)"/>).</param>
-    /// <param name="interval">The time between passes (a CDC pass's length), and the longest a CDC batch collects changes before its commit.</param>
+    /// <param name="interval">The time between passes (a CDC pass's length), and four times the longest a CDC batch collects changes before its commit.</param>
     /// <param name="loggerFactory">Where the connectors' retries and warnings are logged.</param>
     /// <param name="cancellationToken">Stops the passes.</param>
     /// <param name="abort">After the stop, cancels the passes of incremental and full tables and of APIs under way (they commit nothing); by default the stop does.</param>

@@ -150,6 +150,7 @@ public sealed partial class MySqlSource
                 // cancelled midway would cut a packet): a batch collects for its whole interval, as if it always were.
                 if (clock.BatchDue(inBatch, nextArrived: true))
                 {
+                    clock.Committed();
                     rows += inBatch;
                     yield return Complete(batchTable, sourceColumns, ++batchSequence, inBatch, rows, lastEnd);
                     // The sink's time with the batch is not a quiet source.

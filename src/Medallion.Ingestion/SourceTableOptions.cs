@@ -50,10 +50,11 @@ public sealed class SourceTableOptions
     public TimeSpan ChangeWait { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// CDC, continuous runs: batches are committed as changes come (group commit). PostgreSQL: at a transaction
-    /// boundary where the stream's next message has not arrived yet, so what arrives while a commit runs makes the
-    /// next batch, and a change waits for about one commit, not an interval; while changes keep coming faster than
-    /// they are read, a batch is committed once its first change is this old. MySQL: at the first transaction
+    /// CDC, continuous runs: batches are committed as changes come (group commit), at most one commit per this long.
+    /// PostgreSQL: at a transaction boundary where the stream's next message has not arrived yet, once the pass's
+    /// previous commit is this old (at once after a quiet spell), so what arrives while a commit runs makes the next
+    /// batch; while changes keep coming faster than they are read, a batch is committed once its first change is this
+    /// old. MySQL: at the first transaction
     /// boundary once its first change is this old. Either way a batch is also committed when it holds
     /// <see cref="BatchRows"/>. Null commits only full batches and at the end of a pass.
     /// </summary>

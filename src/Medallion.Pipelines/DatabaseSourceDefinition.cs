@@ -57,8 +57,8 @@ public sealed record DatabaseTableDefinition(
     /// <param name="sourceName">The source's name.</param>
     /// <param name="interval">
     /// CDC interval (continuous runs): a pass commits its changes as they come (group commit, see
-    /// <see cref="SourceTableOptions.CommitInterval"/>), a batch collecting for a quarter of this at most while changes
-    /// come faster than they are read, ends after about this long, and ends early after this long without a change.
+    /// <see cref="SourceTableOptions.CommitInterval"/>), at most once per quarter of this, a batch collecting for a
+    /// quarter of this at most while changes come faster than they are read, ends after about this long, and ends early after this long without a change.
     /// Null: the pass drains what is available (1 s of quiet ends it).
     /// </param>
     public SourceTableOptions ToOptions(string sourceName, TimeSpan? interval = null) => new()

@@ -91,25 +91,27 @@ public sealed class PostgresCdcTests(PostgresDatabase database) : IClassFixture<
     }
 
     [Fact]
-    public async Task A_continuous_pass_commits_each_change_as_it_arrives_instead_of_when_its_interval_is_up()
+    public async Task A_continuous_pass_commits_a_change_after_a_quiet_spell_at_once_and_the_next_one_commit_interval_later()
     {
         await database.ExecuteAsync("CREATE TABLE prompt (id int PRIMARY KEY)");
         using var target = new DuckDbTarget();
         SourcePosition start = await SnapshotAsync(Source("prompt"), target);
-        // An interval far longer than the test may run: a batch that waited for it would time the test out.
-        TimeSpan interval = TimeSpan.FromMinutes(5);
+        // A pass far longer than the test may run: a batch that waited for its end would time the test out.
+        TimeSpan pass = TimeSpan.FromMinutes(5);
+        TimeSpan spacing = TimeSpan.FromSeconds(1);
         var source = new PostgresSource(database.ConnectionString, new SourceTableOptions
         {
             SourceName = "shop",
             Table = "prompt",
             Mode = IngestionMode.Cdc,
             ReplicationSlot = $"{database.Name}_prompt",
-            ChangeWait = interval,
-            CommitInterval = interval,
-            PassDuration = interval,
+            ChangeWait = pass,
+            CommitInterval = spacing,
+            PassDuration = pass,
         });
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var delivered = new List<(long Rows, bool CommitPoint)>();
+        var sinceFirst = new System.Diagnostics.Stopwatch();
 
         await database.ExecuteAsync("INSERT INTO prompt VALUES (1)");
         await foreach (SourceBatch batch in source.ReadAsync(target.Connection, start, timeout.Token))
@@ -117,14 +119,18 @@ public sealed class PostgresCdcTests(PostgresDatabase database) : IClassFixture<
             delivered.Add((batch.RowCount, batch.IsCommitPoint));
             if (delivered.Count == 2)
             {
+                sinceFirst.Stop();
                 // Leaving the pass while it waits for the next change ends that wait; nothing is left running.
                 break;
             }
 
+            sinceFirst.Start();
             await database.ExecuteAsync("INSERT INTO prompt VALUES (2)");
         }
 
         Assert.Equal([(1L, true), (1L, true)], delivered);
+        // The spacing counts from just before the first batch was handed over: a few milliseconds of slack.
+        Assert.InRange(sinceFirst.Elapsed, spacing - TimeSpan.FromMilliseconds(100), pass);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ internal static partial class IngestCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var continuous = new Option<bool>("--continuous") { Description = "Keep going until Ctrl+C: CDC tables stream in micro-batches; incremental and full tables, and HTTP API sources, are read again every --interval." };
-        Option<double> interval = ContinuousInterval.CreateOption("Continuous mode: seconds between passes; CDC tables commit changes as they come (each commit takes what arrived during the one before) and at least this often.");
+        Option<double> interval = ContinuousInterval.CreateOption("Continuous mode: seconds between passes; CDC tables commit changes as they come (each commit takes what arrived during the one before), at most four times and at least once per interval.");
         Option<string> grace = ShutdownGrace.CreateOption("Continuous mode: on Ctrl+C or SIGTERM, how long the passes of incremental and full tables and of APIs under way may go on to commit before they are cancelled (committing nothing), e.g. 30s; a CDC stream stops at once.");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print each commit, query and stream position." };
         Option<ReportFormat> format = CommonOptions.ReportFormat();

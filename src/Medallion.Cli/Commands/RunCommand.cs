@@ -29,7 +29,7 @@ internal static class RunCommand
         var threads = new Option<int>("--threads", "-t") { Description = "How many models run at once. Default: the processor count.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var format = new Option<RunFormat>("--format", "-f") { Description = "Output: table (live progress and a summary) or json (the result, machine-readable).", DefaultValueFactory = _ => RunFormat.Table };
         var continuous = new Option<bool>("--continuous") { Description = "Keep going until Ctrl+C: CDC sources stream in micro-batches of --interval, and the models downstream run after each pass that brought something." };
-        Option<double> interval = ContinuousInterval.CreateOption("Continuous mode: seconds a CDC stream pass lasts and the longest pause between passes of the models; CDC tables commit changes as they come and at least this often.");
+        Option<double> interval = ContinuousInterval.CreateOption("Continuous mode: seconds a CDC stream pass lasts and the longest pause between passes of the models; CDC tables commit changes as they come, at most four times and at least once per interval.");
         Option<string> grace = ShutdownGrace.CreateOption("Continuous mode: on Ctrl+C or SIGTERM, how long the passes under way may go on to commit before they are cancelled (committing nothing more), e.g. 30s.");
         Option<string> project = ProjectOption.Create();
         var command = new Command("run", "Run the project's models: load their sources, build each model with its materialization, record everything in the catalog.")

@@ -6,14 +6,22 @@ namespace Medallion.Ingestion.Internal;
 /// <summary>
 /// The timing every change stream's pass follows: when the pass is over (<see cref="SourceTableOptions.PassDuration"/>)
 /// and when a batch is due at a transaction boundary (<see cref="SourceTableOptions.BatchRows"/>, or, in continuous
-/// runs, as soon as no further change is waiting and at the latest <see cref="SourceTableOptions.CommitInterval"/>
-/// after its first change). Both are asked only at commits.
+/// runs, once no further change is waiting and the pass's previous commit is <see cref="SourceTableOptions.CommitInterval"/>
+/// old, and at the latest <see cref="SourceTableOptions.CommitInterval"/> after its first change). Both are asked only
+/// at commits.
 /// </summary>
+/// <remarks>
+/// The spacing bounds the files a stream makes (one a commit) at one per <see cref="SourceTableOptions.CommitInterval"/>
+/// whatever the rate, and keeps the interval the knob that trades latency for fewer files; a change that comes after a
+/// quiet spell is committed at once.
+/// </remarks>
 internal sealed class ChangePassClock
 {
     private readonly SourceTableOptions _options;
     private readonly long _passStart;
     private readonly Stopwatch _batchClock = new();
+    // Since the pass's last commit; not running before its first, which need not wait.
+    private readonly Stopwatch _sinceCommit = new();
 
     /// <param name="options">The source's settings.</param>
     /// <param name="previousPassEnd">When the source's previous pass stopped reading (a <see cref="Stopwatch"/> timestamp), if there was one.</param>
@@ -43,13 +51,25 @@ internal sealed class ChangePassClock
     }
 
     /// <summary>
+    /// How long a batch that could go alone (nothing more has arrived) still waits for more changes: until the pass's
+    /// previous commit is <see cref="SourceTableOptions.CommitInterval"/> old; zero when it may go now.
+    /// </summary>
+    public TimeSpan UntilGroupCommit =>
+        _options.CommitInterval is TimeSpan interval && _sinceCommit.IsRunning && _sinceCommit.Elapsed < interval ? interval - _sinceCommit.Elapsed : TimeSpan.Zero;
+
+    /// <summary>
     /// A batch of <paramref name="inBatch"/> changes is to be committed at this commit: it is full, or, with a
     /// <see cref="SourceTableOptions.CommitInterval"/>, nothing more has arrived (<paramref name="nextArrived"/> false:
-    /// group commit) or its first change is that old (changes keep coming faster than they are committed).
+    /// group commit) and <see cref="UntilGroupCommit"/> has passed, or its first change is that old (changes keep
+    /// coming faster than they are committed).
     /// </summary>
     /// <param name="inBatch">Changes in the batch.</param>
     /// <param name="nextArrived">The stream's next message is here already, so it can join the batch without a wait.</param>
     public bool BatchDue(long inBatch, bool nextArrived) =>
         inBatch >= _options.BatchRows
-        || (inBatch > 0 && _options.CommitInterval is TimeSpan interval && (!nextArrived || _batchClock.Elapsed >= interval));
+        || (inBatch > 0 && _options.CommitInterval is TimeSpan interval
+            && ((!nextArrived && UntilGroupCommit == TimeSpan.Zero) || _batchClock.Elapsed >= interval));
+
+    /// <summary>Call when a batch goes to be committed: the spacing of the next group commit counts from now.</summary>
+    public void Committed() => _sinceCommit.Restart();
 }

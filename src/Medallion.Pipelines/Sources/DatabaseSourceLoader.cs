@@ -70,8 +70,8 @@ public static class DatabaseSourceLoader
     /// <summary>
     /// Keeps the sources flowing until <paramref name="cancellationToken"/> is cancelled: CDC tables drain their
     /// changes in passes of about <paramref name="interval"/>, committing what arrived as soon as the commit before
-    /// is done (group commit; MySQL commits every quarter <paramref name="interval"/>), and at least every
-    /// quarter <paramref name="interval"/> while changes keep coming (each pass also confirms the slot up to the server's heartbeat, so quiet tables
+    /// is done and a quarter <paramref name="interval"/> has passed since it (group commit; MySQL commits every quarter
+    /// <paramref name="interval"/>), and at least every quarter <paramref name="interval"/> while changes keep coming (each pass also confirms the slot up to the server's heartbeat, so quiet tables
     /// do not hold WAL back), incremental and full tables are
     /// read again every <paramref name="interval"/>, and so are the HTTP API sources (an incremental one asks for
     /// what is new since its committed position; a full one reads the API again and replaces its table). Each pass

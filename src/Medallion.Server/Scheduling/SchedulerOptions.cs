@@ -18,7 +18,7 @@ public sealed record SchedulerOptions
     /// <summary>How often watched tables are checked for new versions (and the longest the loop sleeps).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a continuous job's CDC pass lasts (its changes commit as they come, group commit, and at least this often), and the time between its polls of non-CDC tables.</summary>
+    /// <summary>How long a continuous job's CDC pass lasts (its changes commit as they come, group commit, at most four times and at least once per interval), and the time between its polls of non-CDC tables.</summary>
     public TimeSpan ContinuousInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>

@@ -343,7 +343,8 @@ public sealed partial class PostgresSource
                                 // meanwhile gathers in the socket for the next one. So a change waits for about one commit
                                 // at a low rate, and the batches grow with the rate instead of the commits multiplying.
                                 readAhead = NextMessageAsync(messages, cancellationToken);
-                                if (!readAhead.IsCompleted && clock.UntilGroupCommit is { } spacing && spacing > TimeSpan.Zero)
+                                TimeSpan spacing = clock.UntilGroupCommit;
+                                if (!readAhead.IsCompleted && spacing > TimeSpan.Zero)
                                 {
                                     // Commits are spaced (see ChangePassClock): the batch waits that long for more changes
                                     // before it goes alone; one that comes meanwhile joins it.

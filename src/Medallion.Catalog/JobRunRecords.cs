@@ -56,6 +56,17 @@ public sealed record RunStart(string? Job, RunTrigger Trigger, string? Selection
 /// <param name="Note">The first line of the queued run's log.</param>
 public sealed record AfterRun(string Job, string? Selection, bool PausedInFile, string Note);
 
+/// <summary>A run admitted to start and not ended (queued for a claimer, or running), with the tables it locks (see <see cref="RunStore.AdmitAsync"/>).</summary>
+/// <param name="Run">The run as the catalog holds it.</param>
+/// <param name="Writes">The tables it may write: no other admitted run writes them until it ends.</param>
+public sealed record HeldRun(RunRecord Run, IReadOnlyList<TableName> Writes);
+
+/// <summary>A queued run to admit (see <see cref="RunStore.AdmitAsync"/>).</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Writes">The tables it may write, locked from now until it ends.</param>
+/// <param name="Here">True when the admitting server starts it itself; false when it waits for any server that claims runs.</param>
+public sealed record RunAdmission(string RunId, IReadOnlyList<TableName> Writes, bool Here);
+
 /// <summary>One attempt of a run: the first try, then each retry.</summary>
 /// <param name="RunId">The run.</param>
 /// <param name="Attempt">1 for the first try, 2 for the first retry, ...</param>

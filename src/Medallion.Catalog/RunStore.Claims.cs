@@ -11,37 +11,119 @@ using static Medallion.Catalog.Internal.CatalogDatabase;
 namespace Medallion.Catalog;
 
 /// <summary>
-/// The runs a scheduler hands to workers. The scheduler admits a queued run once its job's and backfill's limits and the
-/// locks of the tables it writes allow it to start (<see cref="AdmitRunsAsync"/>); any server that executes runs claims
-/// admitted runs (<see cref="ClaimRunsAsync"/>), concurrent claimers each taking other runs; the scheduler watches them
-/// to their end (<see cref="GetRunsAsync"/>) and takes back those of workers that went silent
-/// (<see cref="ReclaimRunsOfSilentServersAsync"/>).
+/// Admission, and the runs a scheduler hands to workers. A scheduler admits a queued run once its job's and backfill's
+/// limits and the locks of the tables it writes allow it to start, judged from the runs under way in the catalog
+/// (<see cref="AdmitAsync"/>); it starts the run itself or leaves it for any server that executes runs to claim
+/// (<see cref="ClaimRunsAsync"/>), concurrent claimers each taking other runs; the scheduler watches them to their end
+/// (<see cref="GetRunsAsync"/>) and takes back those of workers that went silent (<see cref="ReclaimRunsOfSilentServersAsync"/>).
 /// </summary>
 public sealed partial class RunStore
 {
     private const string Admitted = "admitted_at IS NOT NULL";
 
     /// <summary>
-    /// Admits queued runs for any server that executes runs to claim, in one write: each leaves its scheduler (no holder)
-    /// and waits, first admitted first, for <see cref="ClaimRunsAsync"/>; the claimers watching
-    /// (<see cref="WatchClaimableRunsAsync"/>) hear of them as it commits. Nothing happens to a run that is no longer queued.
+    /// Admits queued runs to start, deciding from the runs under way in the catalog, in one write: whatever process or
+    /// scheduler admitted those, and wherever they run, the tables they write stay locked and they count against their
+    /// limits until they end. <paramref name="decide"/> gets the runs held now and returns the runs to admit, in order; each
+    /// admitted run locks its <see cref="RunAdmission.Writes"/> until it ends (or is queued again to be admitted anew), and
+    /// either starts under <paramref name="holderId"/> (<see cref="RunAdmission.Here"/>: the caller starts it) or waits, first
+    /// admitted first, for <see cref="ClaimRunsAsync"/>; the claimers watching (<see cref="WatchClaimableRunsAsync"/>) hear of
+    /// those as it commits. A run that is no longer queued, or was admitted meanwhile (but here, by
+    /// <paramref name="holderId"/>, again), is left as it is and not returned.
     /// </summary>
-    public Task AdmitRunsAsync(IReadOnlyCollection<string> runIds, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Admissions of every process take turns (SQLite's one writer; PostgreSQL's catalog lock, held by every write), so
+    /// two schedulers admitting at once never lock one table twice nor pass a limit between them.
+    /// <paramref name="decide"/> runs inside the write: it must be quick and must not touch the catalog.
+    /// </remarks>
+    /// <param name="holderId">Who starts the runs admitted <see cref="RunAdmission.Here"/>.</param>
+    /// <param name="decide">The runs to admit, given the runs held now (queued and admitted, or running, with the tables they lock).</param>
+    /// <param name="waitingLine">
+    /// A line for the log of each run admitted for a claimer, in the same write: it precedes whatever its claimer logs.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the write while it waits.</param>
+    /// <returns>The runs admitted, in the order decided.</returns>
+    public async Task<List<RunAdmission>> AdmitAsync(
+        string holderId, Func<IReadOnlyList<HeldRun>, IReadOnlyList<RunAdmission>> decide, RunLogEntry? waitingLine = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(runIds);
-        if (runIds.Count == 0)
+        ArgumentException.ThrowIfNullOrEmpty(holderId);
+        ArgumentNullException.ThrowIfNull(decide);
+        var admitted = new List<RunAdmission>();
+        string now = _db.Now();
+        (string, object?)[] underWay = [("@queued", FormatStatus(RunStatus.Queued)), ("@running", FormatStatus(RunStatus.Running))];
+        await _db.WriteAsync((connection, transaction) =>
+        {
+            admitted.Clear();
+            var held = new List<HeldRun>();
+            using (DbCommand select = CreateCommand(connection, transaction,
+                $"SELECT {RunColumns}, writes FROM runs WHERE status IN (@queued, @running) AND {Holding}", underWay))
+            using (DbDataReader reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    held.Add(new HeldRun(ReadRun(reader), CatalogJson.ReadStrings(reader.GetString(RunColumnCount)).Select(TableName.Parse).ToList()));
+                }
+            }
+
+            var claimable = new List<string>();
+            foreach (RunAdmission admission in decide(held))
+            {
+                // Here: held by the caller, which starts it; else no holder, admitted, for a claimer. Admitting here again
+                // what this write's caller admitted here already is no change: a write whose commit went through but whose
+                // answer was lost is asked again, and its runs must not be left admitted and never started.
+                int changed = Execute(connection, transaction,
+                    $"""
+                     UPDATE runs SET writes = @writes, holder = @holder, admitted_at = CASE WHEN @here = 1 THEN NULL ELSE @now END
+                     WHERE id = @id AND status = @queued AND (NOT {Holding} OR (@here = 1 AND holder = @holder AND admitted_at IS NULL))
+                     """,
+                    ("@id", admission.RunId), ("@writes", CatalogJson.WriteStrings([.. admission.Writes.Select(t => t.ToString())])),
+                    ("@holder", admission.Here ? holderId : null), ("@here", admission.Here ? 1 : 0), ("@now", now), underWay[0]);
+                if (changed > 0)
+                {
+                    admitted.Add(admission);
+                    if (!admission.Here)
+                    {
+                        claimable.Add(admission.RunId);
+                    }
+                }
+            }
+
+            if (waitingLine is not null && claimable.Count > 0)
+            {
+                foreach ((string sql, (string, object?)[] parameters) in RunLogInserts([.. claimable.Select(id => (id, (IReadOnlyList<RunLogEntry>)[waitingLine]))]))
+                {
+                    Execute(connection, transaction, sql, parameters);
+                }
+            }
+
+            TellClaimers(connection, transaction, claimable.Count);
+            return admitted.Count;
+        }, cancellationToken).ConfigureAwait(false);
+        return admitted;
+    }
+
+    // A run admitted to start (here or for a claimer) locks the tables it writes until it ends or is queued again.
+    private const string Holding = "writes IS NOT NULL";
+
+    /// <summary>
+    /// Locks the tables of runs under way that lock none: runs admitted by a version of Medallion that kept the locks in
+    /// its scheduler's memory, and still held by a live worker when a scheduler of this version takes over. A run that
+    /// holds its locks already, or has ended, is left as it is.
+    /// </summary>
+    /// <param name="runs">Each run with the tables it may write (<see cref="RunAdmission.Here"/> is not read).</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public Task LockTablesOfUnlockedRunsAsync(IReadOnlyCollection<RunAdmission> runs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        if (runs.Count == 0)
         {
             return Task.CompletedTask;
         }
 
-        (string, object?)[] parameters = [("@ids", CatalogJson.WriteStrings([.. runIds])), ("@now", _db.Now()), ("@queued", FormatStatus(RunStatus.Queued))];
-        return _db.WriteAsync((connection, transaction) =>
-        {
-            int admitted = Execute(connection, transaction,
-                $"UPDATE runs SET admitted_at = @now, holder = NULL WHERE id IN ({_db.Dialect.JsonTextSet("@ids")}) AND status = @queued", parameters);
-            TellClaimers(connection, transaction, admitted);
-            return admitted;
-        }, cancellationToken);
+        return _db.WriteAsync((connection, transaction) => runs.Sum(run => Execute(connection, transaction,
+            $"UPDATE runs SET writes = @writes WHERE id = @id AND status IN (@queued, @running) AND NOT {Holding}",
+            ("@id", run.RunId), ("@writes", CatalogJson.WriteStrings([.. run.Writes.Select(t => t.ToString())])),
+            ("@queued", FormatStatus(RunStatus.Queued)), ("@running", FormatStatus(RunStatus.Running)))), cancellationToken);
     }
 
     /// <summary>
@@ -267,7 +349,7 @@ public sealed partial class RunStore
         int attempts = Convert.ToInt32(Scalar(connection, transaction, "SELECT count(*) FROM run_attempts WHERE run_id = @id", [("@id", run.Id)]), CultureInfo.InvariantCulture);
         if (retry?.Invoke(run, attempts) == true)
         {
-            Execute(connection, transaction, "UPDATE runs SET status = @queued, finished_at = NULL, error = NULL, holder = @holder, admitted_at = NULL WHERE id = @id",
+            Execute(connection, transaction, "UPDATE runs SET status = @queued, finished_at = NULL, error = NULL, holder = @holder, admitted_at = NULL, writes = NULL WHERE id = @id",
                 ("@id", run.Id), ("@queued", FormatStatus(RunStatus.Queued)), ("@holder", holderId));
             return;
         }

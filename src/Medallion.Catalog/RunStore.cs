@@ -31,6 +31,8 @@ public sealed partial class RunStore
     }
 
     internal const string RunColumns = "id, started_at, finished_at, status, selection, error, job, trigger, interval_start, interval_end, holder, backfill_id, parent_id, variables, environment, upstream_run_id";
+    // How many columns RunColumns reads: a query's columns after them start at this ordinal.
+    private const int RunColumnCount = 16;
     private const string SourceRunColumns = "run_id, target, pass, source, source_table, mode, rows_read, batches, position, committed_version, slot_lag_bytes, recorded_at";
     private const string ModelRunColumns = "run_id, model, status, rows_written, upstream_versions, duration_ms, error, committed_version, started_at";
 
@@ -676,6 +678,12 @@ public sealed partial class RunStore
             }
         }
 
+        return _db.ExecuteInTransactionAsync(RunLogInserts(logs), cancellationToken);
+    }
+
+    /// <summary>The statements that append <paramref name="logs"/>, each run's lines numbered in order after the lines it has.</summary>
+    private static List<(string Sql, (string Name, object? Value)[] Parameters)> RunLogInserts(IReadOnlyCollection<(string RunId, IReadOnlyList<RunLogEntry> Lines)> logs)
+    {
         // Few statements, not one a line: a scheduler admitting a hundred runs waits for this write before its workers hear
         // of them. Each line's number counts on from its run's last as the statement found it, so a run's lines go
         // together into one statement.
@@ -707,7 +715,7 @@ public sealed partial class RunStore
         }
 
         Flush();
-        return _db.ExecuteInTransactionAsync(statements, cancellationToken);
+        return statements;
 
         void Flush()
         {
@@ -893,7 +901,7 @@ public sealed partial class RunStore
                 }
                 else
                 {
-                    Execute(connection, transaction, "UPDATE runs SET holder = @holder, admitted_at = NULL WHERE id = @id", ("@id", run.Id), ("@holder", holderId));
+                    Execute(connection, transaction, "UPDATE runs SET holder = @holder, admitted_at = NULL, writes = NULL WHERE id = @id", ("@id", run.Id), ("@holder", holderId));
                 }
             }
 

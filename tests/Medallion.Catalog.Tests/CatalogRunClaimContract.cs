@@ -17,8 +17,153 @@ public abstract class CatalogRunClaimContract(CatalogEngine engine) : CatalogCon
     {
         RunRecord run = (await Store.Runs.TryQueueRunAsync(new RunStart(job, RunTrigger.Api, null, null, null, "scheduler")))!;
         _time.Now += TimeSpan.FromSeconds(1);
-        await Store.Runs.AdmitRunsAsync([run.Id]);
+        await AdmitForClaimersAsync(run);
         return run;
+    }
+
+    /// <summary>Admits the runs, in this order, for claimers to claim, locking no table.</summary>
+    private Task<List<RunAdmission>> AdmitForClaimersAsync(params IEnumerable<RunRecord> runs) =>
+        Store.Runs.AdmitAsync("scheduler", _ => [.. runs.Select(r => new RunAdmission(r.Id, [], Here: false))]);
+
+    /// <summary>Queues a run of <paramref name="job"/> for the scheduler, not admitted.</summary>
+    private async Task<RunRecord> QueuedAsync(string job = "hourly") =>
+        (await Store.Runs.TryQueueRunAsync(new RunStart(job, RunTrigger.Api, null, null, null, "scheduler")))!;
+
+    [Fact]
+    public async Task An_admitted_run_holds_the_tables_it_writes_for_every_later_admission_until_it_ends()
+    {
+        RunRecord first = await QueuedAsync();
+        await Store.Runs.AdmitAsync("scheduler", _ => [new RunAdmission(first.Id, [TableName.Parse("silver.orders"), TableName.Parse("bronze.orders")], Here: true)]);
+        IReadOnlyList<HeldRun> seen = [];
+
+        await Store.Runs.AdmitAsync("another-scheduler", held => { seen = held; return []; });
+        await Store.Runs.StartAttemptAsync(first.Id);
+        await Store.Runs.FinishRunAsync(first.Id, RunStatus.Succeeded, null);
+        IReadOnlyList<HeldRun> afterEnd = [];
+        await Store.Runs.AdmitAsync("another-scheduler", held => { afterEnd = held; return []; });
+
+        HeldRun held = Assert.Single(seen);
+        Assert.Equal((first.Id, "scheduler"), (held.Run.Id, held.Run.Holder));
+        Assert.Equal(["silver.orders", "bronze.orders"], held.Writes.Select(t => t.ToString()));
+        Assert.Empty(afterEnd);
+    }
+
+    [Fact]
+    public async Task A_run_admitted_here_is_held_by_its_scheduler_and_not_claimable()
+    {
+        RunRecord run = await QueuedAsync();
+
+        List<RunAdmission> admitted = await Store.Runs.AdmitAsync("scheduler-b", _ => [new RunAdmission(run.Id, [], Here: true)]);
+
+        Assert.Equal([run.Id], admitted.Select(a => a.RunId));
+        Assert.Equal("scheduler-b", (await Store.Runs.GetRunAsync(run.Id))!.Holder);
+        Assert.Empty(await Store.Runs.ClaimRunsAsync("a", 5));
+    }
+
+    [Fact]
+    public async Task A_run_admitted_for_claimers_has_the_waiting_line_in_its_log_before_its_claim()
+    {
+        RunRecord run = await QueuedAsync();
+
+        await Store.Runs.AdmitAsync("scheduler", _ => [new RunAdmission(run.Id, [], Here: false)], new RunLogEntry(s_start, null, "info", "admitted: waiting"));
+
+        Assert.Equal(["admitted: waiting"], (await Store.Runs.GetRunLogAsync(run.Id)).Select(l => l.Message));
+    }
+
+    [Fact]
+    public async Task A_run_no_longer_queued_or_admitted_already_is_not_admitted_again()
+    {
+        RunRecord admittedOnce = await QueuedAsync();
+        RunRecord cancelled = await QueuedAsync();
+        await AdmitForClaimersAsync(admittedOnce);
+        await Store.Runs.FinishRunAsync(cancelled.Id, RunStatus.Cancelled, "cancelled");
+
+        List<RunAdmission> again = await Store.Runs.AdmitAsync("another-scheduler", _ => [new RunAdmission(admittedOnce.Id, [], Here: true), new RunAdmission(cancelled.Id, [], Here: true)]);
+
+        Assert.Empty(again);
+        Assert.Null((await Store.Runs.GetRunAsync(admittedOnce.Id))!.Holder);
+        Assert.Equal(RunStatus.Cancelled, (await Store.Runs.GetRunAsync(cancelled.Id))!.Status);
+    }
+
+    [Fact]
+    public async Task Admitting_here_again_a_run_its_scheduler_admitted_here_and_has_not_started_admits_it_again()
+    {
+        RunRecord run = await QueuedAsync();
+        await Store.Runs.AdmitAsync("scheduler", _ => [new RunAdmission(run.Id, [TableName.Parse("silver.orders")], Here: true)]);
+
+        List<RunAdmission> again = await Store.Runs.AdmitAsync("scheduler", _ => [new RunAdmission(run.Id, [TableName.Parse("silver.orders")], Here: true)]);
+        List<RunAdmission> byAnother = await Store.Runs.AdmitAsync("another-scheduler", _ => [new RunAdmission(run.Id, [], Here: true)]);
+
+        Assert.Equal([run.Id], again.Select(a => a.RunId));
+        Assert.Empty(byAnother);
+    }
+
+    [Fact]
+    public async Task Schedulers_admitting_at_once_from_several_processes_never_lock_one_table_twice()
+    {
+        // Forty runs all writing one table: each scheduler admits a run only when no held run writes it. Only one may
+        // be admitted, however the admissions of four processes interleave.
+        var runs = new List<RunRecord>();
+        for (int i = 0; i < 40; i++)
+        {
+            runs.Add(await QueuedAsync());
+        }
+
+        TableName shared = TableName.Parse("silver.orders");
+        CatalogStore[] schedulers = [Store, .. await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => CatalogStore.OpenAsync(Engine.AsAnotherProcess(Location), _time)))];
+        try
+        {
+            List<RunAdmission>[] admitted = await Task.WhenAll(schedulers.Select((store, i) => Task.Run(async () =>
+            {
+                var mine = new List<RunAdmission>();
+                foreach (RunRecord run in runs.Skip(i * 10).Take(10))
+                {
+                    mine.AddRange(await store.Runs.AdmitAsync("scheduler-" + i, held =>
+                        held.Any(h => h.Writes.Contains(shared)) ? [] : [new RunAdmission(run.Id, [shared], Here: true)]));
+                }
+
+                return mine;
+            })));
+
+            Assert.Single(admitted.SelectMany(a => a));
+        }
+        finally
+        {
+            foreach (CatalogStore other in schedulers.Skip(1))
+            {
+                await other.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Locking_the_tables_of_runs_under_way_locks_only_those_that_lock_none()
+    {
+        RunRecord unlocked = await QueuedAsync();
+        RunRecord locked = await QueuedAsync();
+        await Store.Runs.StartAttemptAsync(unlocked.Id);
+        await Store.Runs.AdmitAsync("scheduler", _ => [new RunAdmission(locked.Id, [TableName.Parse("silver.kept")], Here: true)]);
+
+        await Store.Runs.LockTablesOfUnlockedRunsAsync([new RunAdmission(unlocked.Id, [TableName.Parse("silver.a")], false), new RunAdmission(locked.Id, [TableName.Parse("silver.b")], false)]);
+        IReadOnlyList<HeldRun> held = [];
+        await Store.Runs.AdmitAsync("scheduler", h => { held = h; return []; });
+
+        Assert.Equal([(unlocked.Id, "silver.a"), (locked.Id, "silver.kept")], held.OrderBy(h => h.Run.Id, StringComparer.Ordinal).Select(h => (h.Run.Id, h.Writes.Single().ToString())));
+    }
+
+    [Fact]
+    public async Task A_run_queued_again_to_be_retried_holds_no_table_until_admitted_anew()
+    {
+        RunRecord run = await QueuedAsync();
+        await Store.Runs.AdmitAsync("scheduler", _ => [new RunAdmission(run.Id, [TableName.Parse("silver.orders")], Here: true)]);
+        await Store.Runs.StartAttemptAsync(run.Id);
+
+        await Store.Runs.RecoverRunsAsync("next-scheduler", s_start, retry: (_, _) => true);
+        IReadOnlyList<HeldRun> held = [];
+        await Store.Runs.AdmitAsync("next-scheduler", h => { held = h; return []; });
+
+        Assert.Equal(RunStatus.Queued, (await Store.Runs.GetRunAsync(run.Id))!.Status);
+        Assert.Empty(held);
     }
 
     [Fact]
@@ -46,7 +191,7 @@ public abstract class CatalogRunClaimContract(CatalogEngine engine) : CatalogCon
             queued.Add((await Store.Runs.TryQueueRunAsync(new RunStart("hourly", RunTrigger.Api, null, null, null, "scheduler")))!);
         }
 
-        await Store.Runs.AdmitRunsAsync([.. Enumerable.Reverse(queued).Select(r => r.Id)]);
+        await AdmitForClaimersAsync(Enumerable.Reverse(queued));
 
         Assert.Equal(queued.Select(r => r.Id), (await Store.Runs.ClaimRunsAsync("a", 5)).Select(r => r.Id));
     }
@@ -99,7 +244,7 @@ public abstract class CatalogRunClaimContract(CatalogEngine engine) : CatalogCon
         RunRecord run = (await Store.Runs.TryQueueRunAsync(new RunStart("hourly", RunTrigger.Api, null, null, null, "scheduler")))!;
         Assert.Empty(await Store.Runs.ClaimRunsAsync("a", 5));
 
-        await Store.Runs.AdmitRunsAsync([run.Id]);
+        await AdmitForClaimersAsync(run);
 
         Assert.Empty(await Store.Runs.AdoptQueuedRunsAsync("another-scheduler"));
         Assert.Equal([run.Id], (await Store.Runs.ClaimRunsAsync("a", 5)).Select(r => r.Id));

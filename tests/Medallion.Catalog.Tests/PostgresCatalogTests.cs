@@ -222,7 +222,7 @@ public sealed class PostgresCatalogTests : IAsyncLifetime
         public async Task AdmitOneAsync()
         {
             RunRecord run = (await _scheduler.Runs.TryQueueRunAsync(new RunStart("hourly", RunTrigger.Api, null, null, null, "scheduler")))!;
-            await _scheduler.Runs.AdmitRunsAsync([run.Id]);
+            await _scheduler.Runs.AdmitAsync("scheduler", _ => [new RunAdmission(run.Id, [], Here: false)]);
         }
 
         public Task<bool> HeardAsync() => _heard.WaitAsync(TimeSpan.FromSeconds(30));

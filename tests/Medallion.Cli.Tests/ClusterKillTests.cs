@@ -123,8 +123,16 @@ public sealed partial class ClusterKillTests : IAsyncLifetime
                 await servers[1].PostAsync($"api/jobs/{job}/pause");
             }
 
-            await servers[0].WaitForAsync("every run to end", async () =>
-                Convert.ToInt64(await _database.ScalarAsync("SELECT count(*) FROM runs WHERE status IN ('queued', 'running')"), CultureInfo.InvariantCulture) == 0, TimeSpan.FromMinutes(10));
+            try
+            {
+                await servers[0].WaitForAsync("every run to end", async () =>
+                    Convert.ToInt64(await _database.ScalarAsync("SELECT count(*) FROM runs WHERE status IN ('queued', 'running')"), CultureInfo.InvariantCulture) == 0, TimeSpan.FromMinutes(10));
+            }
+            catch (TimeoutException e)
+            {
+                // Which runs stayed open, held by whom, locking what: what a failure here has to be read from.
+                throw new TimeoutException($"{e.Message}\nopen runs (id, job, status, holder, admitted at, writes):\n{await OpenRunsAsync()}\n{string.Join("\n", events)}", e);
+            }
 
             List<(string Job, DateTimeOffset Fire, string Status, string? Error)> runs = await RunsAsync();
             string story = string.Join("\n", events);
@@ -200,6 +208,26 @@ public sealed partial class ClusterKillTests : IAsyncLifetime
         }
 
         return runs;
+    }
+
+    /// <summary>The runs queued or running, a line each, and the servers the catalog lists.</summary>
+    private async Task<string> OpenRunsAsync()
+    {
+        await using var connection = new NpgsqlConnection(_database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT concat_ws(' | ', id, job, status, coalesce(holder, '-'), coalesce(admitted_at, '-'), coalesce(writes, '-')) FROM runs WHERE status IN ('queued', 'running')
+            UNION ALL SELECT concat_ws(' | ', 'server', id, role, heartbeat_at) FROM servers
+            """, connection);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        return string.Join("\n", lines);
     }
 
     /// <summary>The fire times in a model's table, read through a server's SQL endpoint (as a user of this machine it trusts).</summary>

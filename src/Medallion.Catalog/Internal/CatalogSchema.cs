@@ -520,6 +520,13 @@ internal static class CatalogSchema
             "ALTER TABLE runs ADD COLUMN upstream_run_id TEXT",
             "CREATE UNIQUE INDEX runs_after_upstream ON runs (job, upstream_run_id) WHERE trigger = 'after'",
         ]),
+        // Admission decides in the catalog, from the runs under way there (wherever they run, whoever admitted them), so
+        // the locks of the tables a run writes outlive the scheduler that took them and bind every scheduler alike.
+        new(25, "the tables a run admitted to start locks until it ends",
+        [
+            "ALTER TABLE runs ADD COLUMN writes TEXT",
+            "CREATE INDEX runs_holding ON runs (status) WHERE writes IS NOT NULL",
+        ]),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -331,60 +331,61 @@ public sealed partial class JobScheduler
     /// <summary>
     /// Starts the queued runs the admission queue admits, here while this server executes fewer than its
     /// <see cref="SchedulerOptions.Concurrency"/>, else admitted in the catalog for a worker to claim; ends those whose
-    /// job the project no longer defines.
+    /// job the project no longer defines. The catalog decides, in one write, from the runs under way there: the tables they
+    /// lock and the runs they count against their limits, whoever admitted them (<see cref="RunStore.AdmitAsync"/>).
     /// </summary>
     private async Task StartQueuedAsync()
     {
-        if (_stopPlanning.IsCancellationRequested || LeaseLost)
+        if (_stopPlanning.IsCancellationRequested || LeaseLost || _queue.Count == 0)
         {
             return;
         }
 
         Definitions definitions = _definitions;
         IReadOnlySet<TableName> streamed = _executor.Streamed;
-        var leaving = new HashSet<RunRecord>(ReferenceEqualityComparer.Instance);
-        var orphanedBackfills = new HashSet<string>(StringComparer.Ordinal);
-        var toWorkers = new List<Admission>();
-        try
+        int slotsHere = _options.Concurrency - _executor.Count;
+        List<Admission> decided = [];
+        var waiting = new RunLogEntry(_time.GetUtcNow(), null, "info", "admitted: waiting for a worker to claim it");
+        List<RunAdmission> admitted = await _catalog.Runs.AdmitAsync(
+            Holder.Id,
+            held =>
+            {
+                decided = _queue.Admit(definitions.JobOf, held.Select(h => h.Run), _backfills,
+                    (run, job) => RunExecutor.TablesWritten(run, job, definitions, streamed), held.SelectMany(h => h.Writes).ToHashSet());
+                int here = slotsHere;
+                return [.. decided.Where(a => a.Job is not null).Select(a => new RunAdmission(a.Run.Id, a.Tables, Here: here-- > 0))];
+            },
+            waiting,
+            CancellationToken.None).ConfigureAwait(false);
+
+        // Whatever was decided leaves the queue: started, ended, or no longer queued in the catalog (ended or taken meanwhile).
+        _queue.Remove(new HashSet<RunRecord>(decided.Select(a => a.Run), ReferenceEqualityComparer.Instance));
+        Dictionary<string, Admission> byId = decided.ToDictionary(a => a.Run.Id, StringComparer.Ordinal);
+        var toWorkers = new List<RunRecord>();
+        foreach (RunAdmission admission in admitted)
         {
-            List<Admission> admitted = _queue.Admit(
-                definitions.JobOf, _executor.Running.Concat(_admitted.Values), _backfills, (run, job) => RunExecutor.TablesWritten(run, job, definitions, streamed), LockedTables());
-            foreach ((RunRecord run, JobDefinition? job, IReadOnlyList<TableName> tables) in admitted)
+            (RunRecord run, JobDefinition? job, _) = byId[admission.RunId];
+            if (admission.Here)
             {
-                if (job is null)
-                {
-                    leaving.Add(run);
-                    await _executor.EndAsync(run, RunStatus.Cancelled, run.Job is null ? "no scheduler runs a run recorded by 'medallion run'" : $"the job '{run.Job}' is no longer defined in the project").ConfigureAwait(false);
-                    if (run.BackfillId is { } orphaned)
-                    {
-                        orphanedBackfills.Add(orphaned);
-                    }
-
-                    continue;
-                }
-
-                if (_executor.Count < _options.Concurrency)
-                {
-                    _executor.Start(run, job, definitions);
-                    leaving.Add(run);
-                    _runTables[run.Id] = tables;
-                }
-                else
-                {
-                    toWorkers.Add(new Admission(run, job, tables));
-                }
+                _executor.Start(run with { Holder = Holder.Id }, job!, definitions);
             }
-
-            await AdmitToWorkersAsync(toWorkers).ConfigureAwait(false);
-            foreach ((RunRecord run, _, IReadOnlyList<TableName> tables) in toWorkers)
+            else
             {
-                leaving.Add(run);
-                _runTables[run.Id] = tables;
+                RunRecord unclaimed = run with { Holder = null };
+                _admitted[run.Id] = unclaimed;
+                toWorkers.Add(unclaimed);
             }
         }
-        finally
+
+        _executor.Logged(toWorkers, waiting);
+        var orphanedBackfills = new HashSet<string>(StringComparer.Ordinal);
+        foreach ((RunRecord run, _, _) in decided.Where(a => a.Job is null))
         {
-            _queue.Remove(leaving);
+            await _executor.EndAsync(run, RunStatus.Cancelled, run.Job is null ? "no scheduler runs a run recorded by 'medallion run'" : $"the job '{run.Job}' is no longer defined in the project").ConfigureAwait(false);
+            if (run.BackfillId is { } orphaned)
+            {
+                orphanedBackfills.Add(orphaned);
+            }
         }
 
         // Only once the ended runs have left the queue: a backfill still holding them would not count as done, and would
@@ -396,31 +397,7 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>
-    /// Admits runs in the catalog for workers to claim, together: one write, which wakes the workers listening, however
-    /// many jobs came due at once. Their log lines saying so are written first, in the same commit or an earlier one
-    /// (the catalog's one writer applies writes in the order asked), so that a worker's "claimed" follows them. Called
-    /// with <see cref="_state"/> held.
-    /// </summary>
-    private async Task AdmitToWorkersAsync(List<Admission> admissions)
-    {
-        if (admissions.Count == 0)
-        {
-            return;
-        }
-
-        Task logged = _executor.LogEachAsync(admissions.Select(a => a.Run), _ => "admitted: waiting for a worker to claim it");
-        await Task.WhenAll(logged, _catalog.Runs.AdmitRunsAsync([.. admissions.Select(a => a.Run.Id)], CancellationToken.None)).ConfigureAwait(false);
-        foreach (Admission admission in admissions)
-        {
-            _admitted[admission.Run.Id] = admission.Run with { Holder = null };
-        }
-    }
-
-    /// <summary>The tables the runs under way write, here or on workers.</summary>
-    private HashSet<TableName> LockedTables() => _runTables.Values.SelectMany(t => t).ToHashSet();
-
-    /// <summary>
-    /// A run executed here ended: frees its slot and tables, and accounts for its end (see <see cref="AccountEndAsync"/>);
+    /// A run executed here ended: frees its slot, and accounts for its end (see <see cref="AccountEndAsync"/>);
     /// on a worker, claims the next.
     /// </summary>
     private async Task OnRunEndedAsync(RunRecord run)
@@ -444,13 +421,12 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>
-    /// A run under way ended, here or on a worker: its tables are free; a backfill with nothing left ends. (A success
-    /// queued the jobs that run after its job in the write that recorded it; the next pass adopts them.) Called with
-    /// <see cref="_state"/> held.
+    /// A run under way ended, here or on a worker: a backfill with nothing left ends. (Its end freed its tables in the
+    /// catalog; a success queued the jobs that run after its job in the write that recorded it; the next pass adopts
+    /// them.) Called with <see cref="_state"/> held.
     /// </summary>
     private async Task AccountEndAsync(RunRecord run)
     {
-        _runTables.Remove(run.Id);
         if (run.BackfillId is { } backfill)
         {
             await FinishBackfillIfDoneAsync(backfill).ConfigureAwait(false);

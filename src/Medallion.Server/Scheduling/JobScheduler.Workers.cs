@@ -71,7 +71,6 @@ public sealed partial class JobScheduler
         foreach (string id in deleted)
         {
             _admitted.Remove(id);
-            _runTables.Remove(id);
         }
 
         return ended;
@@ -93,7 +92,6 @@ public sealed partial class JobScheduler
         foreach (RunRecord run in reclaimed)
         {
             _admitted.Remove(run.Id);
-            _runTables.Remove(run.Id);
         }
 
         await TakeOverInterruptedAsync(reclaimed, retried, "interrupted: the worker running it went silent; retried by its job's policy").ConfigureAwait(false);

@@ -59,8 +59,6 @@ public sealed partial class JobScheduler : IAsyncDisposable
     private readonly AdmissionQueue _queue = new();
     // The runs this scheduler admitted for workers, as last read, until they end (JobScheduler.Workers.cs).
     private readonly Dictionary<string, RunRecord> _admitted = new(StringComparer.Ordinal);
-    // The tables each run under way (here or on a worker) writes: one writer per table, locked from admission to end.
-    private readonly Dictionary<string, IReadOnlyList<TableName>> _runTables = new(StringComparer.Ordinal);
     private readonly RunExecutor _executor;
     private readonly CancellationTokenSource _stopPlanning = new();
     private TaskCompletionSource _wake = NewSignal();
@@ -260,14 +258,19 @@ public sealed partial class JobScheduler : IAsyncDisposable
         var retried = new HashSet<string>(StringComparer.Ordinal);
         List<RunRecord> recovered = await _catalog.Runs.RecoverRunsAsync(Holder.Id, liveSince, Retries(retried), cancellationToken).ConfigureAwait(false);
         await TakeOverInterruptedAsync(recovered, retried, "interrupted by a scheduler that stopped; retried by its job's policy").ConfigureAwait(false);
+        // Their tables stay locked in the catalog until they end; a run admitted by an earlier version, which kept its
+        // locks in memory, gets them there now.
+        var unlocked = new List<RunAdmission>();
         foreach (RunRecord run in await _catalog.Runs.GetRunsOfLiveServersAsync(liveSince, cancellationToken).ConfigureAwait(false))
         {
             _admitted[run.Id] = run;
             if (_definitions.JobOf(run) is { } job)
             {
-                _runTables[run.Id] = RunExecutor.TablesWritten(run, job, _definitions, _executor.Streamed);
+                unlocked.Add(new RunAdmission(run.Id, RunExecutor.TablesWritten(run, job, _definitions, _executor.Streamed), Here: false));
             }
         }
+
+        await _catalog.Runs.LockTablesOfUnlockedRunsAsync(unlocked, cancellationToken).ConfigureAwait(false);
 
         await RecoverBackfillsAsync(cancellationToken).ConfigureAwait(false);
     }

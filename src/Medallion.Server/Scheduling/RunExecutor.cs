@@ -449,9 +449,25 @@ internal sealed class RunExecutor : IDisposable
         }
 
         await _catalog.Runs.AppendRunLogsAsync([.. logs.Select(l => (l.Run.Id, l.Lines))], CancellationToken.None).ConfigureAwait(false);
-        // Live log readers (the SSE stream) wait on this rather than polling the catalog.
-        Interlocked.Exchange(ref _logWritten, NewSignal()).TrySetResult();
+        SignalLogWritten();
     }
+
+    /// <summary>
+    /// Tells the server's log, and the live log readers, of a line the catalog wrote into each run's log in a write of its
+    /// own (an admission's).
+    /// </summary>
+    public void Logged(IEnumerable<RunRecord> runs, RunLogEntry line)
+    {
+        foreach (RunRecord run in runs)
+        {
+            _runLog.Write(run, [line]);
+        }
+
+        SignalLogWritten();
+    }
+
+    // Live log readers (the SSE stream) wait on this rather than polling the catalog.
+    private void SignalLogWritten() => Interlocked.Exchange(ref _logWritten, NewSignal()).TrySetResult();
 
     /// <summary>
     /// Turns the runner's step events into log lines of the run, written in order by one consumer (the runner reports

@@ -34,7 +34,7 @@ namespace Medallion.Ingestion;
 // replica identity sends it; a TOASTed value an update left unchanged is taken from the before-image when there is
 // one, else left NULL and named in _unchanged_toast. A column added while streaming ends the batch before the
 // change that first uses it and restarts the stream with the table described again (see the README).
-public sealed partial class PostgresSource
+public sealed partial class PostgresSource : IAsyncDisposable
 {
     private readonly object _acknowledgeLock = new();
     // Where an acknowledgement goes: the live stream (a status update), or, once the stream has ended but its
@@ -43,6 +43,8 @@ public sealed partial class PostgresSource
     private LogicalReplicationConnection? _replication;
     private bool _draining;
     private ulong _pending;
+    // The stream a continuous run's pass left open for the next one (SourceTableOptions.KeepStreamOpen).
+    private ChangeStream? _kept;
     // When the last stream of this source stopped reading (Stopwatch timestamp): where the next pass's time starts.
     private long? _previousStreamEnd;
     // Warned once per source, not once per pass of a continuous run.
@@ -75,7 +77,13 @@ public sealed partial class PostgresSource
         // While streaming, the server hears it at once; otherwise the slot is advanced directly (it is idle then).
         if (live is not null)
         {
-            live.SetReplicationStatus(new NpgsqlLogSequenceNumber(lsn));
+            // Never back: a kept stream confirmed its pass's heartbeat, which may be past the end of the pass's last batch,
+            // acknowledged again after it.
+            if (lsn > (ulong)live.LastFlushedLsn)
+            {
+                live.SetReplicationStatus(new NpgsqlLogSequenceNumber(lsn));
+            }
+
             await live.SendStatusUpdate(cancellationToken).ConfigureAwait(false);
         }
         else
@@ -135,26 +143,42 @@ public sealed partial class PostgresSource
 
         ulong skipBelow = after?.Lsn ?? 0;
         bool fresh = after is null;
+        // The stream the previous pass left open, when it ended where this pass starts.
+        ChangeStream? stream = await TakeKeptStreamAsync(after).ConfigureAwait(false);
         // Columns a restart was already made for: if describing the table again does not find them (dropped since),
         // they are ignored rather than restarted for forever.
-        var restartedFor = new HashSet<string>(StringComparer.Ordinal);
+        var restartedFor = stream?.End.RestartedFor ?? new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
-            (List<ColumnPlan> plan, bool slotExists, ulong walAtStart) = await PrepareReplicationAsync(cancellationToken).ConfigureAwait(false);
-            if (!fresh)
+            ulong walAtStart;
+            bool slotExists = false;
+            if (stream is null)
             {
-                // Committed by the sink, perhaps never acknowledged (the process stopped in between).
-                await AdvanceSlotAsync(skipBelow, cancellationToken).ConfigureAwait(false);
+                List<ColumnPlan> plan;
+                (plan, slotExists, walAtStart) = await PrepareReplicationAsync(cancellationToken).ConfigureAwait(false);
+                if (!fresh)
+                {
+                    // Committed by the sink, perhaps never acknowledged (the process stopped in between).
+                    await AdvanceSlotAsync(skipBelow, cancellationToken).ConfigureAwait(false);
+                }
+
+                stream = new ChangeStream(_replicationConnectionString, plan, skipBelow, restartedFor);
+            }
+            else
+            {
+                // A kept stream has its table described and its slot in use: only this pass's end is new.
+                walAtStart = await GetFlushedWalAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var end = new StreamEnd(skipBelow, restartedFor);
-            var replication = new LogicalReplicationConnection(_replicationConnectionString);
-            await using (replication.ConfigureAwait(false))
+            bool kept = false;
+            try
             {
-                await replication.Open(cancellationToken).ConfigureAwait(false);
                 ulong? snapshotLsn = null;
-                try
+                bool resumed = stream.Started;
+                if (!resumed)
                 {
+                    LogicalReplicationConnection replication = stream.Connection;
+                    await replication.Open(cancellationToken).ConfigureAwait(false);
                     if (fresh)
                     {
                         // Nothing of this slot was ever committed: start it afresh, with a snapshot of its own start.
@@ -166,13 +190,13 @@ public sealed partial class PostgresSource
                         PgOutputReplicationSlot slot = await replication.CreatePgOutputReplicationSlot(
                             SlotName, slotSnapshotInitMode: LogicalSlotSnapshotInitMode.Export, cancellationToken: cancellationToken).ConfigureAwait(false);
                         snapshotLsn = (ulong)slot.ConsistentPoint;
-                        end.LastEnd = snapshotLsn.Value;
+                        stream.End.LastEnd = snapshotLsn.Value;
                         lock (_acknowledgeLock)
                         {
                             _draining = true;
                         }
 
-                        await foreach (SourceBatch batch in ReadSnapshotAsync(target, plan, slot.SnapshotName!, snapshotLsn.Value, cancellationToken).ConfigureAwait(false))
+                        await foreach (SourceBatch batch in ReadSnapshotAsync(target, stream.Plan, slot.SnapshotName!, snapshotLsn.Value, cancellationToken).ConfigureAwait(false))
                         {
                             yield return batch;
                         }
@@ -184,40 +208,142 @@ public sealed partial class PostgresSource
                         _draining = true;
                     }
 
-                    await foreach (SourceBatch batch in StreamChangesAsync(replication, target, plan, end, snapshotLsn, walAtStart, cancellationToken).ConfigureAwait(false))
-                    {
-                        yield return batch;
-                    }
+                    stream.Start(SlotName, PublicationName);
                 }
-                finally
+
+                await foreach (SourceBatch batch in StreamChangesAsync(stream, resumed, target, snapshotLsn, walAtStart, cancellationToken).ConfigureAwait(false))
                 {
-                    lock (_acknowledgeLock)
+                    yield return batch;
+                    if (batch.IsCommitPoint)
                     {
-                        _replication = null;
-                        _draining = false;
+                        // The consumer asked for more: the batch is committed.
+                        stream.Delivered = batch.Position.Lsn!.Value;
                     }
+                }
+
+                if (_options.KeepStreamOpen && stream.Reusable)
+                {
+                    await KeepStreamAsync(stream, cancellationToken).ConfigureAwait(false);
+                    kept = true;
+                }
+            }
+            finally
+            {
+                if (!kept)
+                {
+                    await CloseStreamAsync(stream).ConfigureAwait(false);
                 }
             }
 
-            ulong pending;
-            lock (_acknowledgeLock)
+            if (!kept)
             {
-                (pending, _pending) = (_pending, 0);
+                ulong pending;
+                lock (_acknowledgeLock)
+                {
+                    (pending, _pending) = (_pending, 0);
+                }
+
+                if (pending > 0)
+                {
+                    await AdvanceSlotAsync(pending, cancellationToken).ConfigureAwait(false);
+                }
             }
 
-            if (pending > 0)
-            {
-                await AdvanceSlotAsync(pending, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (end.AddedColumns is not { } added)
+            if (kept)
             {
                 break;
             }
 
-            LogMessages.StreamRestarted(_logger, _options.SourceName, TableName, added, new NpgsqlLogSequenceNumber(end.LastEnd));
+            if (stream.Broken)
+            {
+                // The kept stream broke between passes, before this pass read anything of it: a new one reads on.
+                LogMessages.KeptStreamClosed(_logger, _options.SourceName, TableName, "it broke between passes");
+                skipBelow = stream.Delivered;
+            }
+            else if (stream.End.AddedColumns is { } added)
+            {
+                LogMessages.StreamRestarted(_logger, _options.SourceName, TableName, added, new NpgsqlLogSequenceNumber(stream.End.LastEnd));
+                skipBelow = stream.End.LastEnd;
+            }
+            else
+            {
+                break;
+            }
+
             fresh = false;
-            skipBelow = end.LastEnd;
+            stream = null;
+        }
+    }
+
+    /// <summary>
+    /// The stream the previous pass kept open (<see cref="SourceTableOptions.KeepStreamOpen"/>), when the pass starting
+    /// at <paramref name="after"/> can read on from it: it handed out everything up to there and nothing after, and is
+    /// still whole. Otherwise it is closed, and the pass opens a new one from the slot.
+    /// </summary>
+    private async Task<ChangeStream?> TakeKeptStreamAsync(SourcePosition? after)
+    {
+        ChangeStream? kept = Interlocked.Exchange(ref _kept, null);
+        if (kept is null)
+        {
+            return null;
+        }
+
+        if (kept.Reusable && after?.Lsn == kept.Delivered)
+        {
+            return kept;
+        }
+
+        LogMessages.KeptStreamClosed(_logger, _options.SourceName, TableName, kept.Reusable ? "the pass starts at another position" : "it broke between passes");
+        await CloseStreamAsync(kept).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>
+    /// Leaves a drained stream open for the next pass: acknowledgements go to it from now on, and those that waited
+    /// for the pass's end (its last batch, the heartbeat) are sent now.
+    /// </summary>
+    private async Task KeepStreamAsync(ChangeStream stream, CancellationToken cancellationToken)
+    {
+        ulong pending;
+        lock (_acknowledgeLock)
+        {
+            // The pass ended drained or at a commit, so the server has been streaming (it sent its position at least).
+            _replication = stream.Connection;
+            _draining = false;
+            (pending, _pending) = (_pending, 0);
+        }
+
+        if (pending > 0)
+        {
+            await AcknowledgeAsync(new SourcePosition(IngestionMode.Cdc, 0, [], [], [], pending), cancellationToken).ConfigureAwait(false);
+        }
+
+        _kept = stream;
+    }
+
+    /// <summary>Closes a stream: acknowledgements go straight to the slot from then on.</summary>
+    private async Task CloseStreamAsync(ChangeStream stream)
+    {
+        try
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_acknowledgeLock)
+            {
+                _replication = null;
+                _draining = false;
+            }
+        }
+    }
+
+    /// <summary>Closes the replication stream a continuous run kept open between passes, if any (<see cref="SourceTableOptions.KeepStreamOpen"/>).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _kept, null) is { } kept)
+        {
+            await CloseStreamAsync(kept).ConfigureAwait(false);
         }
     }
 
@@ -265,169 +391,180 @@ public sealed partial class PostgresSource
         }
     }
 
-    private async IAsyncEnumerable<SourceBatch> StreamChangesAsync(LogicalReplicationConnection replication, DuckDbConnection target, List<ColumnPlan> plan, StreamEnd end, ulong? snapshotLsn, ulong walAtStart, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<SourceBatch> StreamChangesAsync(ChangeStream stream, bool resumed, DuckDbConnection target, ulong? snapshotLsn, ulong walAtStart, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // Drained once the server reported decoding past the WAL it had when the stream began (its keepalives and
+        LogicalReplicationConnection replication = stream.Connection;
+        StreamEnd end = stream.End;
+        end.PassOver = false;
+        // Drained once the server reported decoding past the WAL it had when the pass began (its keepalives and
         // commits carry how far it got), then quiet for ChangeWait between transactions.
         using var quiet = new QuietWait(_options.ChangeWait, () => (ulong)replication.LastReceivedLsn >= walAtStart, cancellationToken);
-        quiet.Waiting();
-        IAsyncEnumerator<PgOutputReplicationMessage> messages = replication
-            .StartReplication(new PgOutputReplicationSlot(SlotName), new PgOutputReplicationOptions(PublicationName, PgOutputProtocolVersion.V1), quiet.Token)
-            .GetAsyncEnumerator(quiet.Token);
-        await using (messages.ConfigureAwait(false))
+        if (resumed && !await stream.PingAsync(cancellationToken).ConfigureAwait(false))
         {
-            using var batchTable = new BatchTable(target, plan, _options.SourceName, TableName);
-            SourceColumn[] columns = plan.Select(c => c.ToSourceColumn()).ToArray();
-            var change = new ChangeState(plan);
-            DuckDbAppender appender = batchTable.Begin();
-            ulong skipBelow = end.LastEnd;
-            long sequence = 0, rows = 0, inBatch = 0, inTransaction = 0;
-            bool streaming = false;
-            var clock = new ChangePassClock(_options, _previousStreamEnd);
-            if (snapshotLsn is ulong consistentPoint)
+            // The caller opens a new stream from the last delivered position.
+            yield break;
+        }
+
+        quiet.Waiting();
+        List<ColumnPlan> plan = stream.Plan;
+        using var batchTable = new BatchTable(target, plan, _options.SourceName, TableName);
+        SourceColumn[] columns = plan.Select(c => c.ToSourceColumn()).ToArray();
+        ChangeState change = stream.Change;
+        DuckDbAppender appender = batchTable.Begin();
+        ulong skipBelow = end.LastEnd;
+        long sequence = 0, rows = 0, inBatch = 0, inTransaction = 0;
+        bool streaming = false;
+        var clock = new ChangePassClock(_options, _previousStreamEnd);
+        if (snapshotLsn is ulong consistentPoint)
+        {
+            // Commits the snapshot's staged batches, at the slot's consistent point.
+            quiet.Busy();
+            batchTable.Complete();
+            yield return new SourceBatch(batchTable.Relation, columns, ++sequence, 0, new SourcePosition(IngestionMode.Cdc, 0, [], [], [], consistentPoint), isCommitPoint: true);
+            quiet.Waiting();
+            appender = batchTable.Begin();
+        }
+
+        // The message asked for before a batch went to the sink (group commit, see below); null when none is pending.
+        Task<bool>? readAhead = null;
+        try
+        {
+            while (await (readAhead ?? stream.NextAsync(kept: resumed && !streaming, quiet.Token, cancellationToken)).ConfigureAwait(false))
             {
-                // Commits the snapshot's staged batches, at the slot's consistent point.
+                readAhead = null;
+                // Handling a message (and the sink's time with a batch) is not a quiet source: the wait starts again
+                // below, once the message is handled.
                 quiet.Busy();
-                batchTable.Complete();
-                yield return new SourceBatch(batchTable.Relation, columns, ++sequence, 0, new SourcePosition(IngestionMode.Cdc, 0, [], [], [], consistentPoint), isCommitPoint: true);
-                quiet.Waiting();
-                appender = batchTable.Begin();
-            }
-
-            // The message asked for before a batch went to the sink (group commit, see below); null when none is pending.
-            Task<bool>? readAhead = null;
-            try
-            {
-                while (await (readAhead ?? NextMessageAsync(messages, cancellationToken)).ConfigureAwait(false))
+                if (!streaming)
                 {
-                    readAhead = null;
-                    // Handling a message (and the sink's time with a batch) is not a quiet source: the wait starts again
-                    // below, once the message is handled.
-                    quiet.Busy();
-                    if (!streaming)
-                    {
-                        streaming = true;
-                        StartStreaming(replication);
-                    }
+                    streaming = true;
+                    StartStreaming(replication);
+                }
 
-                    switch (messages.Current)
-                    {
-                        case BeginMessage begin:
-                            change.Begin(begin, skip: (ulong)begin.TransactionFinalLsn < skipBelow);
-                            inTransaction = 0;
-                            break;
-                        case RelationMessage relation:
-                            List<string> added = change.Map(relation, end.RestartedFor);
-                            if (added.Count > 0 && !change.Skipping)
-                            {
-                                end.AddedColumns = added;
-                                end.RestartedFor.UnionWith(added);
-                            }
-
-                            break;
-                        case CommitMessage when change.Skipping:
-                            change.InTransaction = false;
-                            break;
-                        case CommitMessage commit:
-                            change.InTransaction = false;
-                            end.LastEnd = (ulong)commit.TransactionEndLsn;
-                            if (clock.PassOver)
-                            {
-                                end.PassOver = true;
-                            }
-                            else if (inBatch > 0)
-                            {
-                                // Group commit: the next message is asked for now. One that is here already (the server
-                                // sent it while this batch was read, or while the sink committed the batch before) joins
-                                // this batch; otherwise the batch goes to the sink at once, and what the server sends
-                                // meanwhile gathers in the socket for the next one. So a change waits for about one commit
-                                // at a low rate, and the batches grow with the rate instead of the commits multiplying.
-                                readAhead = NextMessageAsync(messages, cancellationToken);
-                                TimeSpan spacing = clock.UntilGroupCommit;
-                                if (!readAhead.IsCompleted && spacing > TimeSpan.Zero)
-                                {
-                                    // Commits are spaced (see ChangePassClock): the batch waits that long for more changes
-                                    // before it goes alone; one that comes meanwhile joins it.
-                                    await Task.WhenAny(readAhead, Task.Delay(spacing, cancellationToken)).ConfigureAwait(false);
-                                }
-
-                                if (clock.BatchDue(inBatch, nextArrived: readAhead.IsCompleted))
-                                {
-                                    clock.Committed();
-                                    rows += inBatch;
-                                    yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, end.LastEnd, change.CommitTimestamp);
-                                    inBatch = 0;
-                                    appender = batchTable.Begin();
-                                }
-                            }
-
-                            break;
-                        case PgOutputReplicationMessage message when !change.Skipping && AsChange(message) is var (op, relation, before, after):
-                            clock.Appending(inBatch);
-                            await AppendChangeAsync(appender, change, op, relation, before, after, cancellationToken).ConfigureAwait(false);
-                            inBatch++;
-                            inTransaction++;
-                            break;
-                    }
-
-                    if (end.AddedColumns is not null || end.PassOver)
-                    {
+                switch (stream.Current)
+                {
+                    case BeginMessage begin:
+                        change.Begin(begin, skip: (ulong)begin.TransactionFinalLsn < skipBelow);
+                        inTransaction = 0;
                         break;
-                    }
+                    case RelationMessage relation:
+                        List<string> added = change.Map(relation, end.RestartedFor);
+                        if (added.Count > 0 && !change.Skipping)
+                        {
+                            end.AddedColumns = added;
+                            end.RestartedFor.UnionWith(added);
+                        }
 
-                    // The stream is quiet only between transactions. Inside one, the server has the commit already (it
-                    // decodes a transaction at its commit) and may still be busy before the next change (a large
-                    // transaction's changes to other tables, a slow row filter, a loaded machine): ending there would
-                    // leave the transaction's first changes in this batch, and the next stream sends them again.
-                    if (!change.InTransaction)
-                    {
-                        quiet.Waiting();
-                    }
+                        break;
+                    case CommitMessage when change.Skipping:
+                        change.InTransaction = false;
+                        break;
+                    case CommitMessage commit:
+                        change.InTransaction = false;
+                        end.LastEnd = (ulong)commit.TransactionEndLsn;
+                        if (clock.PassOver)
+                        {
+                            end.PassOver = true;
+                        }
+                        else if (inBatch > 0)
+                        {
+                            // Group commit: the next message is asked for now. One that is here already (the server
+                            // sent it while this batch was read, or while the sink committed the batch before) joins
+                            // this batch; otherwise the batch goes to the sink at once, and what the server sends
+                            // meanwhile gathers in the socket for the next one. So a change waits for about one commit
+                            // at a low rate, and the batches grow with the rate instead of the commits multiplying.
+                            readAhead = stream.NextAsync(kept: false, quiet.Token, cancellationToken);
+                            TimeSpan spacing = clock.UntilGroupCommit;
+                            if (!readAhead.IsCompleted && spacing > TimeSpan.Zero)
+                            {
+                                // Commits are spaced (see ChangePassClock): the batch waits that long for more changes
+                                // before it goes alone; one that comes meanwhile joins it.
+                                await Task.WhenAny(readAhead, Task.Delay(spacing, cancellationToken)).ConfigureAwait(false);
+                            }
+
+                            if (clock.BatchDue(inBatch, nextArrived: readAhead.IsCompleted))
+                            {
+                                clock.Committed();
+                                rows += inBatch;
+                                yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, end.LastEnd, change.CommitTimestamp);
+                                inBatch = 0;
+                                appender = batchTable.Begin();
+                            }
+                        }
+
+                        break;
+                    case PgOutputReplicationMessage message when !change.Skipping && AsChange(message) is var (op, relation, before, after):
+                        clock.Appending(inBatch);
+                        await AppendChangeAsync(appender, change, op, relation, before, after, cancellationToken).ConfigureAwait(false);
+                        inBatch++;
+                        inTransaction++;
+                        break;
                 }
-            }
-            finally
-            {
-                // The consumer stopped (a failure, a cancellation) while a batch was with it and the next message was
-                // asked for: that read is ended before the stream is disposed under it. Its message is not lost: the
-                // batch's position is before it, so the next stream sends it again.
-                if (readAhead is { IsCompleted: false })
+
+                if (end.AddedColumns is not null || end.PassOver)
                 {
-                    quiet.Stop();
-                    await ((Task)readAhead).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    break;
                 }
-            }
 
-            EndStreaming();
-            _previousStreamEnd = Stopwatch.GetTimestamp();
-            if (change.InTransaction && inTransaction > 0)
-            {
-                // A batch holds whole transactions only: its position is the end of the last one, from where the
-                // next stream sends the interrupted transaction again, whole (and, after new columns, with them).
-                batchTable.Complete();
-                batchTable.Delete(string.Create(CultureInfo.InvariantCulture, $"_lsn = {change.CommitLsn}"));
-                inBatch -= inTransaction;
-                appender = batchTable.Reopen();
-            }
-
-            if (inBatch > 0)
-            {
-                rows += inBatch;
-                yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, end.LastEnd, change.CommitTimestamp);
-            }
-
-            // Heartbeat: the server's keepalives report how far it has decoded, and every change of this table up
-            // to there was delivered and (the consumer asked for more, so) committed. Confirming that position lets
-            // the slot advance on a quiet table while other tables and databases write WAL, so the server can
-            // recycle it. Only after a quiet wait: a stream stopped early (new columns, the pass's time is up) may
-            // not have received transactions that committed before the server's reported position.
-            ulong received = (ulong)replication.LastReceivedLsn;
-            LogMessages.StreamDrained(_logger, _options.SourceName, TableName, new NpgsqlLogSequenceNumber(end.LastEnd), replication.LastReceivedLsn);
-            if (end.AddedColumns is null && !end.PassOver && !change.InTransaction && received > end.LastEnd)
-            {
-                lock (_acknowledgeLock)
+                // The stream is quiet only between transactions. Inside one, the server has the commit already (it
+                // decodes a transaction at its commit) and may still be busy before the next change (a large
+                // transaction's changes to other tables, a slow row filter, a loaded machine): ending there would
+                // leave the transaction's first changes in this batch, and the next stream sends them again.
+                if (!change.InTransaction)
                 {
-                    _pending = Math.Max(_pending, received);
+                    quiet.Waiting();
                 }
+            }
+        }
+        finally
+        {
+            // The consumer stopped (a failure, a cancellation) while a batch was with it and the next message was
+            // asked for: the wait for it ends here, and the read itself when the stream is closed (a stream is kept
+            // only after a pass that ended by itself). Its message is not lost: the batch's position is before it,
+            // so the next stream sends it again.
+            if (readAhead is { IsCompleted: false })
+            {
+                quiet.Stop();
+                await ((Task)readAhead).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        EndStreaming();
+        _previousStreamEnd = Stopwatch.GetTimestamp();
+        if (stream.Broken)
+        {
+            // Nothing of it was read in this pass: the caller opens a new stream from the last delivered position.
+            yield break;
+        }
+
+        if (change.InTransaction && inTransaction > 0)
+        {
+            // A batch holds whole transactions only: its position is the end of the last one, from where the
+            // next stream sends the interrupted transaction again, whole (and, after new columns, with them).
+            batchTable.Complete();
+            batchTable.Delete(string.Create(CultureInfo.InvariantCulture, $"_lsn = {change.CommitLsn}"));
+            inBatch -= inTransaction;
+            appender = batchTable.Reopen();
+        }
+
+        if (inBatch > 0)
+        {
+            rows += inBatch;
+            yield return CompleteChanges(batchTable, columns, ++sequence, inBatch, rows, end.LastEnd, change.CommitTimestamp);
+        }
+
+        // Heartbeat: the server's keepalives report how far it has decoded, and every change of this table up
+        // to there was delivered and (the consumer asked for more, so) committed. Confirming that position lets
+        // the slot advance on a quiet table while other tables and databases write WAL, so the server can
+        // recycle it. Only after a quiet wait: a stream stopped early (new columns, the pass's time is up) may
+        // not have received transactions that committed before the server's reported position.
+        ulong received = (ulong)replication.LastReceivedLsn;
+        LogMessages.StreamDrained(_logger, _options.SourceName, TableName, new NpgsqlLogSequenceNumber(end.LastEnd), replication.LastReceivedLsn);
+        if (end.AddedColumns is null && !end.PassOver && !change.InTransaction && received > end.LastEnd)
+        {
+            lock (_acknowledgeLock)
+            {
+                _pending = Math.Max(_pending, received);
             }
         }
     }
@@ -442,19 +579,6 @@ public sealed partial class PostgresSource
         FullDeleteMessage delete => ("delete", delete.Relation, delete.OldRow, null),
         _ => null,
     };
-
-    // The stream has no end of its own: it ends when no message came for ChangeWait (drained), never on the caller's cancellation.
-    private static async Task<bool> NextMessageAsync(IAsyncEnumerator<PgOutputReplicationMessage> messages, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await messages.MoveNextAsync().ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
 
     private SourceBatch CompleteChanges(BatchTable batchTable, SourceColumn[] columns, long sequence, long count, long rows, ulong lsn, DateTime lastCommit)
     {
@@ -599,6 +723,16 @@ public sealed partial class PostgresSource
 
             bool slotExists = (await QueryAsync(connection, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", [SlotName], r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count > 0;
             return (plan, slotExists, await WaitForFlushedWalAsync(connection, cancellationToken).ConfigureAwait(false));
+        }
+    }
+
+    /// <summary>How far the server's WAL is flushed, on a connection of its own (see <see cref="WaitForFlushedWalAsync"/>).</summary>
+    private async Task<ulong> GetFlushedWalAsync(CancellationToken cancellationToken)
+    {
+        NpgsqlConnection connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await WaitForFlushedWalAsync(connection, cancellationToken).ConfigureAwait(false);
         }
     }
 

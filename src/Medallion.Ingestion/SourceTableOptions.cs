@@ -68,6 +68,16 @@ public sealed class SourceTableOptions
     /// </summary>
     public TimeSpan? PassDuration { get; init; }
 
+    /// <summary>
+    /// PostgreSQL CDC, continuous runs: a pass that ends by itself (drained, or its <see cref="PassDuration"/> is over)
+    /// leaves its replication stream open, and the next pass of the same source object reads on from it when it starts
+    /// where that pass ended, so the passes pay no reconnection and the server does not decode the slot's WAL again.
+    /// Acknowledgements still follow the sink's commits. The owner must dispose the source
+    /// (<see cref="PostgresSource.DisposeAsync"/>) to close the stream; a stream that broke between passes is replaced
+    /// by a new one. False closes the stream at the end of each pass.
+    /// </summary>
+    public bool KeepStreamOpen { get; init; }
+
     /// <summary>Rows per batch (each batch is staged in DuckDB, so memory is bounded by the batch, not the table).</summary>
     public int BatchRows { get; init; } = 100_000;
 

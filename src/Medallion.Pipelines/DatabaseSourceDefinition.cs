@@ -61,7 +61,11 @@ public sealed record DatabaseTableDefinition(
     /// quarter of this at most while changes come faster than they are read, ends after about this long, and ends early after this long without a change.
     /// Null: the pass drains what is available (1 s of quiet ends it).
     /// </param>
-    public SourceTableOptions ToOptions(string sourceName, TimeSpan? interval = null) => new()
+    /// <param name="keepStreamOpen">
+    /// A continuous run that reads every pass through one source object, and disposes it at the end: a CDC stream stays
+    /// open from one pass to the next (see <see cref="SourceTableOptions.KeepStreamOpen"/>).
+    /// </param>
+    public SourceTableOptions ToOptions(string sourceName, TimeSpan? interval = null, bool keepStreamOpen = false) => new()
     {
         SourceName = sourceName,
         Table = Table,
@@ -77,5 +81,6 @@ public sealed record DatabaseTableDefinition(
         // so a backlog is committed in a few steps instead of one at the end of the pass.
         CommitInterval = interval / 4,
         PassDuration = interval,
+        KeepStreamOpen = keepStreamOpen,
     };
 }

@@ -80,4 +80,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = 8139, Level = LogLevel.Information, Message = "Source {Source}, table {Table}: the server had not flushed its WAL to {Inserted} (inserted when the pass began) after {Waited}, only to {Flushed}; changes committed past it wait for the next pass")]
     public static partial void WalNotFlushed(ILogger logger, string source, string table, NpgsqlTypes.NpgsqlLogSequenceNumber inserted, NpgsqlTypes.NpgsqlLogSequenceNumber flushed, TimeSpan waited);
+
+    [LoggerMessage(EventId = 8140, Level = LogLevel.Debug, Message = "Source {Source}: the change stream of {Table} kept open since the last pass is closed, since {Reason}; the pass opens a new one from the slot")]
+    public static partial void KeptStreamClosed(ILogger logger, string source, string table, string reason);
 }

@@ -5,7 +5,7 @@ using System.Threading;
 namespace Medallion.Ingestion.Internal;
 
 /// <summary>
-/// Ends a logical replication stream once it is drained: cancels <see cref="Token"/> after
+/// Ends a pass over a logical replication stream once it is drained: cancels <see cref="Token"/> after
 /// <see cref="SourceTableOptions.ChangeWait"/> spent waiting for a message between transactions, but only once the
 /// server has reported decoding as far as its WAL reached when the stream began. A resumed stream first decodes the
 /// WAL from its slot on, and WAL of other tables (a bulk load) keeps it silent for as long as that takes: ending
@@ -62,7 +62,7 @@ internal sealed class QuietWait : IDisposable
         }
     }
 
-    /// <summary>Ends the stream now, quiet or not: a read under way is cancelled (the reader is leaving).</summary>
+    /// <summary>Ends the wait now, quiet or not (the reader is leaving).</summary>
     public void Stop()
     {
         lock (_lock)

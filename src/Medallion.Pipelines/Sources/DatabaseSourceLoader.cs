@@ -75,7 +75,9 @@ public static class DatabaseSourceLoader
     /// do not hold WAL back), incremental and full tables are
     /// read again every <paramref name="interval"/>, and so are the HTTP API sources (an incremental one asks for
     /// what is new since its committed position; a full one reads the API again and replaces its table). Each pass
-    /// is yielded when it ends; the next one starts when the caller asks for it. Cancellation ends the sequence normally:
+    /// is yielded when it ends; the next one starts when the caller asks for it. Each table keeps one connector for every
+    /// pass, and a CDC table from PostgreSQL one replication stream (see <see cref="SourceTableOptions.KeepStreamOpen"/>),
+    /// closed when the sequence ends. Cancellation ends the sequence normally:
     /// a CDC pass under way ends at once without committing its micro-batch (the next start resumes from the last
     /// commit); with <paramref name="abort"/>, a pass of an incremental or full table or of an API under way goes on to
     /// commit until that is cancelled too (a stop whose grace ran out), else it ends at once the same way.
@@ -103,46 +105,60 @@ public static class DatabaseSourceLoader
         {
             foreach (DatabaseTableDefinition table in source.Tables)
             {
-                streams.Add((source, table, CreateSource(source, table, interval, loggerFactory)));
+                // The same connector serves every pass: a CDC stream stays open from one pass to the next.
+                streams.Add((source, table, CreateConnector(source, table.ToOptions(source.Name, interval, keepStreamOpen: true), loggerFactory)));
             }
         }
 
-        // A pass that is not a CDC stream's goes on after the stop, to commit within the caller's grace.
-        CancellationToken polling = abort.CanBeCanceled ? abort : cancellationToken;
-        while (true)
+        try
         {
-            DateTime started = DateTime.UtcNow;
-            foreach ((DatabaseSourceDefinition source, DatabaseTableDefinition table, IIngestionSource connector) in streams)
+            // A pass that is not a CDC stream's goes on after the stop, to commit within the caller's grace.
+            CancellationToken polling = abort.CanBeCanceled ? abort : cancellationToken;
+            while (true)
             {
-                CancellationToken pass = table.Mode == IngestionMode.Cdc ? cancellationToken : polling;
-                DatabaseTableResult? result = cancellationToken.IsCancellationRequested
-                    ? null
-                    : await UntilStoppedAsync(LandTableAsync(project, source, table, writer, connector, loggerFactory, pass), cancellationToken).ConfigureAwait(false);
-                if (result is null)
+                DateTime started = DateTime.UtcNow;
+                foreach ((DatabaseSourceDefinition source, DatabaseTableDefinition table, IIngestionSource connector) in streams)
+                {
+                    CancellationToken pass = table.Mode == IngestionMode.Cdc ? cancellationToken : polling;
+                    DatabaseTableResult? result = cancellationToken.IsCancellationRequested
+                        ? null
+                        : await UntilStoppedAsync(LandTableAsync(project, source, table, writer, connector, loggerFactory, pass), cancellationToken).ConfigureAwait(false);
+                    if (result is null)
+                    {
+                        yield break;
+                    }
+
+                    yield return result;
+                }
+
+                foreach (ApiSourceDefinition api in apiSources)
+                {
+                    DatabaseTableResult? result = cancellationToken.IsCancellationRequested
+                        ? null
+                        : await UntilStoppedAsync(ApiSourceLoader.LoadAsync(project, api, writer, null, loggerFactory, polling), cancellationToken).ConfigureAwait(false);
+                    if (result is null)
+                    {
+                        yield break;
+                    }
+
+                    yield return result;
+                }
+
+                TimeSpan rest = interval - (DateTime.UtcNow - started);
+                if (rest > TimeSpan.Zero && !await WaitAsync(rest, cancellationToken).ConfigureAwait(false))
                 {
                     yield break;
                 }
-
-                yield return result;
             }
-
-            foreach (ApiSourceDefinition api in apiSources)
+        }
+        finally
+        {
+            foreach ((_, _, IIngestionSource connector) in streams)
             {
-                DatabaseTableResult? result = cancellationToken.IsCancellationRequested
-                    ? null
-                    : await UntilStoppedAsync(ApiSourceLoader.LoadAsync(project, api, writer, null, loggerFactory, polling), cancellationToken).ConfigureAwait(false);
-                if (result is null)
+                if (connector is IAsyncDisposable owned)
                 {
-                    yield break;
+                    await owned.DisposeAsync().ConfigureAwait(false);
                 }
-
-                yield return result;
-            }
-
-            TimeSpan rest = interval - (DateTime.UtcNow - started);
-            if (rest > TimeSpan.Zero && !await WaitAsync(rest, cancellationToken).ConfigureAwait(false))
-            {
-                yield break;
             }
         }
     }
@@ -184,10 +200,14 @@ public static class DatabaseSourceLoader
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(table);
+        return CreateConnector(source, table.ToOptions(source.Name, changeWait), loggerFactory);
+    }
+
+    private static IIngestionSource CreateConnector(DatabaseSourceDefinition source, SourceTableOptions options, ILoggerFactory? loggerFactory)
+    {
         ConnectionDefinition connection = source.Connection;
         bool postgres = string.Equals(connection.Type, "postgres", StringComparison.OrdinalIgnoreCase);
         string connectionString = DatabaseUrl.ConnectionString(connection.Settings, postgres);
-        SourceTableOptions options = table.ToOptions(source.Name, changeWait);
         try
         {
             return postgres

@@ -1,6 +1,7 @@
 using Medallion.Catalog;
 using Medallion.Ingestion.Tests;
 using Medallion.Pipelines.Running;
+using Medallion.Pipelines.Sources;
 
 namespace Medallion.Pipelines.Tests.Running;
 
@@ -176,6 +177,70 @@ public sealed class DatabaseSourceRunTests(PostgresDatabase database) : IClassFi
         Assert.Contains(passes, p => p.Result.Steps.Select(s => s.Table).SequenceEqual([bronze]));
         Assert.All(passes.Where(p => p.Result.Steps.Any(s => s.Table == s_silver)), p => Assert.DoesNotContain(p.Result.Steps, s => s.Table == bronze));
         Assert.Same(passes.Last(p => p.Result.Steps.Any(s => s.Table == s_silver)).Result, last);
+    }
+
+    [Fact]
+    public async Task A_continuous_ingest_reads_every_pass_of_a_cdc_table_through_one_replication_connection()
+    {
+        await database.ExecuteAsync("CREATE TABLE kept (id int PRIMARY KEY); INSERT INTO kept VALUES (1)");
+        Connect($"      - {{table: public.kept, mode: cdc, slot: {database.Name}_kept}}\n");
+        var passes = new List<(long Rows, object? Walsender)>();
+
+        await foreach (DatabaseTableResult pass in ContinuousIngestAsync())
+        {
+            passes.Add((pass.Result.Rows, await database.ScalarAsync($"SELECT active_pid FROM pg_replication_slots WHERE slot_name = '{database.Name}_kept'")));
+            if (passes.Count == 3)
+            {
+                break;
+            }
+
+            await database.ExecuteAsync($"INSERT INTO kept VALUES ({passes.Count + 1})");
+        }
+
+        // The server's walsender of the slot stays the same process from pass to pass, and each pass reads its change.
+        Assert.IsType<int>(passes[0].Walsender);
+        Assert.Equal([(1L, passes[0].Walsender), (1L, passes[0].Walsender), (1L, passes[0].Walsender)], passes);
+    }
+
+    [Fact]
+    public async Task A_continuous_ingest_whose_kept_replication_connection_broke_between_passes_reads_on_over_a_new_one_losing_and_repeating_nothing()
+    {
+        await database.ExecuteAsync("CREATE TABLE broken (id int PRIMARY KEY); INSERT INTO broken VALUES (1)");
+        Connect($"      - {{table: public.broken, mode: cdc, slot: {database.Name}_broken}}\n");
+        string walsender = $"SELECT active_pid FROM pg_replication_slots WHERE slot_name = '{database.Name}_broken'";
+        var passes = new List<(long Rows, object? Walsender)>();
+
+        await foreach (DatabaseTableResult pass in ContinuousIngestAsync())
+        {
+            passes.Add((pass.Result.Rows, await database.ScalarAsync(walsender)));
+            if (passes.Count == 2)
+            {
+                break;
+            }
+
+            // The server ends the stream's walsender while the stream waits for the next pass.
+            await database.ExecuteAsync($"SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '{database.Name}_broken'");
+            await database.ExecuteAsync("INSERT INTO broken VALUES (2)");
+        }
+
+        Assert.Equal([1L, 1L], passes.Select(p => p.Rows));
+        Assert.IsType<int>(passes[1].Walsender);
+        Assert.NotEqual(passes[0].Walsender, passes[1].Walsender);
+        Assert.Equal(["1|snapshot", "2|insert"], await _project.QueryAsync("SELECT id, _op FROM bronze.broken ORDER BY id"));
+    }
+
+    /// <summary>What <c>medallion ingest --continuous</c> runs over the project's sources, until the caller leaves.</summary>
+    private async IAsyncEnumerable<DatabaseTableResult> ContinuousIngestAsync()
+    {
+        await using var environment = await ProjectEnvironment.LoadAsync(_project.Directory);
+        using var engine = DuckDb.DuckDbDatabase.Open();
+        using DuckDb.DuckDbConnection connection = engine.CreateConnection();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await foreach (DatabaseTableResult pass in DatabaseSourceLoader.RunContinuousAsync(
+            environment.Project, environment.Project.DatabaseSources, [], new Engine.DeltaWriter(connection), TimeSpan.FromMilliseconds(300), cancellationToken: timeout.Token))
+        {
+            yield return pass;
+        }
     }
 
     // Where a stop lands in a continuous run: the stream reading, the stream's commit reported, the models' pass

@@ -20,11 +20,20 @@ internal sealed record DatabaseStep(DatabaseSourceDefinition Source, DatabaseTab
 /// </summary>
 internal static class DatabaseSourceStep
 {
+    /// <summary>One pass over the table, through a continuous run's kept connector when <paramref name="connectors"/> is given, else a connector of its own.</summary>
+    /// <param name="project">The project.</param>
+    /// <param name="step">The table.</param>
+    /// <param name="writer">The run's writer.</param>
+    /// <param name="interval">CDC: the micro-batch interval of a continuous run; null drains what is available.</param>
+    /// <param name="connectors">A continuous run's connectors, kept from pass to pass; null makes one for this pass.</param>
+    /// <param name="cancellationToken">Stops the pass.</param>
     public static async Task<(DatabaseTableResult Result, List<string> Notes)> LoadAsync(
-        MedallionProject project, DatabaseStep step, DeltaWriter writer, TimeSpan? interval, CancellationToken cancellationToken)
+        MedallionProject project, DatabaseStep step, DeltaWriter writer, TimeSpan? interval, SourceConnectors? connectors, CancellationToken cancellationToken)
     {
         using var warnings = new WarningCollector();
-        DatabaseTableResult result = await DatabaseSourceLoader.LoadTableAsync(project, step.Source, step.Table, writer, interval, warnings, cancellationToken).ConfigureAwait(false);
+        DatabaseTableResult result = connectors is null
+            ? await DatabaseSourceLoader.LoadTableAsync(project, step.Source, step.Table, writer, interval, warnings, cancellationToken).ConfigureAwait(false)
+            : await DatabaseSourceLoader.LoadTableAsync(project, step.Source, step.Table, writer, connectors.Get(step.Source, step.Table, warnings), cancellationToken).ConfigureAwait(false);
         var notes = new List<string> { Describe(result) };
         notes.AddRange(warnings.Messages);
         return (result, notes);

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Medallion.Catalog;
 using Medallion.DuckDb;
 using Medallion.Ingestion;
+using Medallion.Pipelines.Sources;
 
 namespace Medallion.Pipelines.Running;
 
@@ -76,9 +77,17 @@ public static partial class ProjectRunner
         List<DatabaseSourceDefinition> streamed = StreamedSources(graph, options);
         // An abort stops the loop as well as the passes.
         using var stopOrAbort = CancellationTokenSource.CreateLinkedTokenSource(stop, abort);
-        return streamed.Count == 0
-            ? await PassesAsync(environment, pass, interval, ReportAsync, stopOrAbort.Token, abort).ConfigureAwait(false)
-            : await StreamAndBuildAsync(environment, pass, streamed, interval, ReportAsync, stopOrAbort.Token, abort).ConfigureAwait(false);
+        if (streamed.Count == 0)
+        {
+            return await PassesAsync(environment, pass, interval, ReportAsync, stopOrAbort.Token, abort).ConfigureAwait(false);
+        }
+
+        // The stream's passes read through the same connectors, so a CDC table's replication stream stays open between them.
+        var connectors = new SourceConnectors(interval);
+        await using (connectors.ConfigureAwait(false))
+        {
+            return await StreamAndBuildAsync(environment, pass, streamed, connectors, interval, ReportAsync, stopOrAbort.Token, abort).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The database sources that have a CDC table this run reads (their other tables go with them: one writer per bronze table).</summary>
@@ -126,9 +135,9 @@ public static partial class ProjectRunner
     /// the models never read a bronze table its snapshot has not created yet.
     /// </summary>
     private static async Task<RunResult?> StreamAndBuildAsync(
-        ProjectEnvironment environment, RunOptions pass, List<DatabaseSourceDefinition> streamed, TimeSpan interval, Func<RunResult, Task> report, CancellationToken stop, CancellationToken abort)
+        ProjectEnvironment environment, RunOptions pass, List<DatabaseSourceDefinition> streamed, SourceConnectors connectors, TimeSpan interval, Func<RunResult, Task> report, CancellationToken stop, CancellationToken abort)
     {
-        RunOptions streamPass = pass with { SourcesOnly = true, Sources = streamed.Select(s => s.Name).ToList() };
+        RunOptions streamPass = pass with { SourcesOnly = true, Sources = streamed.Select(s => s.Name).ToList(), Connectors = connectors };
         var streamedTables = new HashSet<TableName>(pass.StreamedTables);
         streamedTables.UnionWith(streamed.SelectMany(s => s.Tables.Select(t => t.Target)));
         RunOptions buildPass = pass with { StreamedTables = streamedTables };

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using Medallion.Catalog;
 using Medallion.DuckDb;
+using Medallion.Pipelines.Sources;
 
 namespace Medallion.Pipelines.Running;
 
@@ -38,6 +39,12 @@ public sealed record RunOptions
     /// the models downstream run); null drains the changes available now (what a single run does).
     /// </summary>
     public TimeSpan? ChangeInterval { get; init; }
+
+    /// <summary>
+    /// The database sources' connectors a continuous run keeps from one pass to the next, so a CDC table's replication
+    /// stream stays open between them (the run disposes them at its end); null makes a connector for each pass.
+    /// </summary>
+    public SourceConnectors? Connectors { get; init; }
 
     /// <summary>
     /// A model whose upstream steps in this run all committed nothing, and whose last run succeeded, is not built

@@ -194,7 +194,7 @@ internal sealed class RunScheduler(RunContext run, List<RunStep> steps)
         await using (connection.ConfigureAwait(false))
         {
             DeltaWriter writer = run.Writer(connection);
-            (DatabaseTableResult result, List<string> notes) = await DatabaseSourceStep.LoadAsync(run.Project, database, writer, run.Options.ChangeInterval, cancellationToken).ConfigureAwait(false);
+            (DatabaseTableResult result, List<string> notes) = await DatabaseSourceStep.LoadAsync(run.Project, database, writer, run.Options.ChangeInterval, run.Options.Connectors, cancellationToken).ConfigureAwait(false);
             return await RecordPassAsync(step, result, notes, writer, elapsed).ConfigureAwait(false);
         }
     }

@@ -100,29 +100,30 @@ public static class DatabaseSourceLoader
         ArgumentNullException.ThrowIfNull(apiSources);
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
-        var streams = new List<(DatabaseSourceDefinition Source, DatabaseTableDefinition Table, IIngestionSource Connector)>();
+        // One connector per table for every pass: a CDC stream stays open from one pass to the next.
+        var connectors = new SourceConnectors(interval);
+        var streams = new List<(DatabaseSourceDefinition Source, DatabaseTableDefinition Table)>();
         foreach (DatabaseSourceDefinition source in sources)
         {
             foreach (DatabaseTableDefinition table in source.Tables)
             {
-                // The same connector serves every pass: a CDC stream stays open from one pass to the next.
-                streams.Add((source, table, CreateConnector(source, table.ToOptions(source.Name, interval, keepStreamOpen: true), loggerFactory)));
+                streams.Add((source, table));
             }
         }
 
-        try
+        await using (connectors.ConfigureAwait(false))
         {
             // A pass that is not a CDC stream's goes on after the stop, to commit within the caller's grace.
             CancellationToken polling = abort.CanBeCanceled ? abort : cancellationToken;
             while (true)
             {
                 DateTime started = DateTime.UtcNow;
-                foreach ((DatabaseSourceDefinition source, DatabaseTableDefinition table, IIngestionSource connector) in streams)
+                foreach ((DatabaseSourceDefinition source, DatabaseTableDefinition table) in streams)
                 {
                     CancellationToken pass = table.Mode == IngestionMode.Cdc ? cancellationToken : polling;
                     DatabaseTableResult? result = cancellationToken.IsCancellationRequested
                         ? null
-                        : await UntilStoppedAsync(LandTableAsync(project, source, table, writer, connector, loggerFactory, pass), cancellationToken).ConfigureAwait(false);
+                        : await UntilStoppedAsync(LandTableAsync(project, source, table, writer, connectors.Get(source, table, loggerFactory), loggerFactory, pass), cancellationToken).ConfigureAwait(false);
                     if (result is null)
                     {
                         yield break;
@@ -148,16 +149,6 @@ public static class DatabaseSourceLoader
                 if (rest > TimeSpan.Zero && !await WaitAsync(rest, cancellationToken).ConfigureAwait(false))
                 {
                     yield break;
-                }
-            }
-        }
-        finally
-        {
-            foreach ((_, _, IIngestionSource connector) in streams)
-            {
-                if (connector is IAsyncDisposable owned)
-                {
-                    await owned.DisposeAsync().ConfigureAwait(false);
                 }
             }
         }
@@ -203,7 +194,7 @@ public static class DatabaseSourceLoader
         return CreateConnector(source, table.ToOptions(source.Name, changeWait), loggerFactory);
     }
 
-    private static IIngestionSource CreateConnector(DatabaseSourceDefinition source, SourceTableOptions options, ILoggerFactory? loggerFactory)
+    internal static IIngestionSource CreateConnector(DatabaseSourceDefinition source, SourceTableOptions options, ILoggerFactory? loggerFactory)
     {
         ConnectionDefinition connection = source.Connection;
         bool postgres = string.Equals(connection.Type, "postgres", StringComparison.OrdinalIgnoreCase);
@@ -242,6 +233,25 @@ public static class DatabaseSourceLoader
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(writer);
         return LandTableAsync(project, source, table, writer, CreateSource(source, table, interval, loggerFactory), loggerFactory, cancellationToken);
+    }
+
+    /// <summary>Runs one pass over one table of <paramref name="source"/> through a connector the caller keeps (a continuous run's, see <see cref="SourceConnectors"/>).</summary>
+    /// <param name="project">The project (bronze tables live under its storage, which must be local).</param>
+    /// <param name="source">One of <see cref="MedallionProject.DatabaseSources"/>.</param>
+    /// <param name="table">One of its tables.</param>
+    /// <param name="writer">A writer of the project (see <see cref="LoadTableAsync(MedallionProject, DatabaseSourceDefinition, DatabaseTableDefinition, DeltaWriter, TimeSpan?, ILoggerFactory?, CancellationToken)"/>).</param>
+    /// <param name="connector">The table's connector (<see cref="SourceConnectors.Get"/>).</param>
+    /// <param name="cancellationToken">Stops the pass; what was committed stays committed, nothing is half-committed.</param>
+    /// <exception cref="MedallionException">The table cannot be read or written, or the writer's fence refused a commit; the message names the source and table.</exception>
+    public static Task<DatabaseTableResult> LoadTableAsync(
+        MedallionProject project, DatabaseSourceDefinition source, DatabaseTableDefinition table, DeltaWriter writer, IIngestionSource connector, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(connector);
+        return LandTableAsync(project, source, table, writer, connector, null, cancellationToken);
     }
 
     private static async Task<DatabaseTableResult> LandTableAsync(

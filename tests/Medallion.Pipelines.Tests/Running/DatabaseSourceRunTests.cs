@@ -229,6 +229,38 @@ public sealed class DatabaseSourceRunTests(PostgresDatabase database) : IClassFi
         Assert.Equal(["1|snapshot", "2|insert"], await _project.QueryAsync("SELECT id, _op FROM bronze.broken ORDER BY id"));
     }
 
+    [Fact]
+    public async Task A_continuous_run_streams_every_pass_of_a_cdc_table_through_one_replication_connection()
+    {
+        var walsenders = new List<object?>();
+        await database.ExecuteAsync("CREATE TABLE run_kept (id int PRIMARY KEY, qty int); INSERT INTO run_kept VALUES (1, 10)");
+        TableName bronze = CdcItems("run_kept");
+        await using var environment = await ProjectEnvironment.LoadAsync(_project.Directory);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+
+        await ProjectRunner.RunContinuousAsync(environment, new RunOptions(), TimeSpan.FromMilliseconds(300), async pass =>
+        {
+            // The stream's passes that landed a change; the passes of the models and idle stream passes are left out.
+            if (!pass.Steps.Select(s => s.Table).SequenceEqual([bronze]) || pass[bronze].RowsWritten is not > 0)
+            {
+                return;
+            }
+
+            walsenders.Add(await database.ScalarAsync($"SELECT active_pid FROM pg_replication_slots WHERE slot_name = '{database.Name}_run_kept'"));
+            if (walsenders.Count == 3)
+            {
+                await stop.CancelAsync();
+            }
+            else
+            {
+                await database.ExecuteAsync($"INSERT INTO run_kept VALUES ({walsenders.Count + 1}, 0)");
+            }
+        }, stop.Token);
+
+        Assert.IsType<int>(walsenders[0]);
+        Assert.Equal([walsenders[0], walsenders[0], walsenders[0]], walsenders);
+    }
+
     /// <summary>What <c>medallion ingest --continuous</c> runs over the project's sources, until the caller leaves.</summary>
     private async IAsyncEnumerable<DatabaseTableResult> ContinuousIngestAsync()
     {

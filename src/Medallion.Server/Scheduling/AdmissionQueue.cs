@@ -43,13 +43,13 @@ internal sealed class AdmissionQueue
     /// The queued runs that may start now, oldest first, each with its job and the tables it writes, as far as each job's
     /// and each backfill's limit of active runs and the tables' locks allow; a run whose job the project no longer
     /// defines comes with no job (it is to end, not start). Nothing leaves the queue here: the caller removes what it
-    /// started or ended, and locks the tables of what it started.
+    /// started or ended; the catalog's admission write, which calls this, locks the tables of what it admits.
     /// </summary>
     /// <param name="jobOf">What a run runs as (see <see cref="JobScheduler.Definitions.JobOf"/>); null when its job is gone.</param>
-    /// <param name="active">The runs under way now, here or on workers.</param>
+    /// <param name="active">The runs under way now, here or on workers, as the catalog holds them.</param>
     /// <param name="backfills">The backfills under way, by id (their <see cref="BackfillRecord.MaxActive"/>).</param>
     /// <param name="tablesOf">The tables a run of a job may write: one writer per table at a time.</param>
-    /// <param name="locked">The tables the runs under way write.</param>
+    /// <param name="locked">The tables the runs under way lock in the catalog.</param>
     /// <remarks>
     /// <para>A run whose tables are not all free waits, and keeps its tables from younger runs meanwhile: the first queued
     /// writes first, and a stream of small runs cannot starve a run that needs many tables. Waiting, it counts against no

@@ -185,7 +185,7 @@ internal sealed class RunExecutor : IDisposable
         }
     }
 
-    /// <remarks>The scheduler that admitted the run holds the locks of the tables it writes (<see cref="TablesWritten"/>) until it ends.</remarks>
+    /// <remarks>The catalog holds the locks of the tables the run writes (<see cref="TablesWritten"/>, taken at its admission) until it ends.</remarks>
     private async Task<RunStatus> RunAttemptsAsync(RunRecord run, JobDefinition job, JobScheduler.Definitions definitions, CancellationToken cancellationToken)
     {
         while (true)

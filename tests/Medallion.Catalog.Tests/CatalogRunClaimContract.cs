@@ -285,6 +285,99 @@ public abstract class CatalogRunClaimContract(CatalogEngine engine) : CatalogCon
         Assert.False(await Store.Servers.RenewAsync("dead"));
     }
 
+    /// <summary>Lists a scheduler beside others (role active) and queues a run held by it.</summary>
+    private async Task<RunRecord> QueuedByAsync(string scheduler, RunTrigger trigger = RunTrigger.Api)
+    {
+        await Store.Servers.ReportAsync(Worker(scheduler), "active", "1.0.0", null);
+        return (await Store.Runs.TryQueueRunAsync(new RunStart("hourly", trigger, null, null, null, scheduler)))!;
+    }
+
+    [Fact]
+    public async Task The_queued_runs_of_a_silent_scheduler_wait_unowned_for_another_scheduler_to_adopt_them()
+    {
+        RunRecord queued = await QueuedByAsync("silent");
+        RunRecord admittedHere = await QueuedByAsync("silent");
+        await Store.Runs.AdmitAsync("silent", _ => [new RunAdmission(admittedHere.Id, [TableName.Parse("silver.orders")], Here: true)]);
+        _time.Now += s_adoptAfter + TimeSpan.FromSeconds(1);
+
+        Assert.Empty(await Store.Runs.ReclaimRunsOfSilentServersAsync("scheduler", _time.Now - s_adoptAfter, everyRun: true));
+
+        Assert.Equal([queued.Id, admittedHere.Id], (await Store.Runs.AdoptQueuedRunsAsync("scheduler")).Select(r => r.Id).Order(StringComparer.Ordinal));
+        IReadOnlyList<HeldRun> locks = [];
+        await Store.Runs.AdmitAsync("scheduler", held => { locks = held; return []; });
+        Assert.Empty(locks);
+    }
+
+    [Fact]
+    public async Task The_running_run_of_a_silent_scheduler_is_interrupted_and_retried_by_the_scheduler_taking_it_back()
+    {
+        RunRecord run = await QueuedByAsync("silent");
+        await Store.Runs.AdmitAsync("silent", _ => [new RunAdmission(run.Id, [], Here: true)]);
+        await Store.Runs.StartAttemptAsync(run.Id);
+        _time.Now += s_adoptAfter + TimeSpan.FromSeconds(1);
+
+        List<RunRecord> retried = await Store.Runs.ReclaimRunsOfSilentServersAsync("scheduler", _time.Now - s_adoptAfter, retry: (_, _) => true, everyRun: true);
+
+        RunRecord again = Assert.Single(retried);
+        Assert.Equal((run.Id, RunStatus.Queued, "scheduler"), (again.Id, again.Status, again.Holder));
+        Assert.Equal(RunStatus.Interrupted, (await Store.Runs.GetAttemptsAsync(run.Id))[^1].Status);
+        Assert.False(await Store.Servers.RenewAsync("silent"));
+    }
+
+    [Fact]
+    public async Task The_own_runs_of_a_silent_scheduler_are_left_to_the_lease_when_only_admitted_runs_are_taken_back()
+    {
+        RunRecord run = await QueuedByAsync("silent");
+        _time.Now += s_adoptAfter + TimeSpan.FromSeconds(1);
+
+        Assert.Empty(await Store.Runs.ReclaimRunsOfSilentServersAsync("scheduler", _time.Now - s_adoptAfter));
+
+        Assert.Equal("silent", (await Store.Runs.GetRunAsync(run.Id))!.Holder);
+        Assert.True(await Store.Servers.RenewAsync("silent"));
+    }
+
+    [Fact]
+    public async Task The_scheduler_taking_runs_back_never_takes_its_own_even_unlisted()
+    {
+        RunRecord mine = (await Store.Runs.TryQueueRunAsync(new RunStart("hourly", RunTrigger.Api, null, null, null, "scheduler")))!;
+        await Store.Runs.AdmitAsync("scheduler", _ => [new RunAdmission(mine.Id, [], Here: true)]);
+        await Store.Runs.StartAttemptAsync(mine.Id);
+
+        Assert.Empty(await Store.Runs.ReclaimRunsOfSilentServersAsync("scheduler", _time.Now - s_adoptAfter, everyRun: true));
+
+        RunRecord left = (await Store.Runs.GetRunAsync(mine.Id))!;
+        Assert.Equal((RunStatus.Running, "scheduler"), (left.Status, left.Holder));
+    }
+
+    [Fact]
+    public async Task Taking_the_lease_ends_the_streams_of_other_schedulers_interrupted_and_not_retried()
+    {
+        RunRecord theirs = await QueuedByAsync("previous", RunTrigger.Continuous);
+        await Store.Runs.StartAttemptAsync(theirs.Id);
+        RunRecord mine = await QueuedByAsync("leader", RunTrigger.Continuous);
+        RunRecord batch = await QueuedByAsync("previous");
+
+        List<RunRecord> interrupted = await Store.Runs.InterruptStreamsOfOthersAsync("leader");
+
+        Assert.Equal([(theirs.Id, RunStatus.Interrupted)], interrupted.Select(r => (r.Id, r.Status)));
+        Assert.Equal(RunStatus.Queued, (await Store.Runs.GetRunAsync(mine.Id))!.Status);
+        Assert.Equal((RunStatus.Queued, "previous"), ((await Store.Runs.GetRunAsync(batch.Id))!.Status, (await Store.Runs.GetRunAsync(batch.Id))!.Holder));
+    }
+
+    [Fact]
+    public async Task The_queued_runs_of_a_stopping_scheduler_wait_unowned_while_its_started_ones_stay_its_own()
+    {
+        RunRecord queued = await QueuedByAsync("stopping");
+        RunRecord started = await QueuedByAsync("stopping");
+        await Store.Runs.AdmitAsync("stopping", _ => [new RunAdmission(started.Id, [], Here: true)]);
+        await Store.Runs.StartAttemptAsync(started.Id);
+
+        Assert.Equal(1, await Store.Runs.ReleaseQueuedRunsAsync("stopping"));
+
+        Assert.Equal([queued.Id], (await Store.Runs.AdoptQueuedRunsAsync("scheduler")).Select(r => r.Id));
+        Assert.Equal("stopping", (await Store.Runs.GetRunAsync(started.Id))!.Holder);
+    }
+
     [Fact]
     public async Task The_runs_of_a_worker_that_heartbeats_are_left_to_it()
     {

@@ -26,7 +26,7 @@ public sealed partial class DeltaWriter
         "delta.appendOnly", "delta.checkpointInterval", "delta.logRetentionDuration", "delta.deletedFileRetentionDuration",
         "delta.enableChangeDataFeed", "delta.enableDeletionVectors", "delta.columnMapping.mode", "delta.columnMapping.maxColumnId",
         "delta.dataSkippingNumIndexedCols", "delta.checkpoint.writeStatsAsJson", "delta.checkpoint.writeStatsAsStruct",
-        UniForm.EnabledFormatsProperty, UniForm.IcebergCompatV2Property,
+        UniForm.EnabledFormatsProperty, UniForm.IcebergCompatV2Property, AutoCompactProperty,
     };
 
     /// <summary>Creates an empty Delta table at <paramref name="path"/> (version 0: protocol and metadata).</summary>
@@ -129,7 +129,7 @@ public sealed partial class DeltaWriter
             string? problem = key switch
             {
                 "delta.appendOnly" or "delta.enableChangeDataFeed" or "delta.enableDeletionVectors" or "delta.checkpoint.writeStatsAsJson" or "delta.checkpoint.writeStatsAsStruct"
-                    or UniForm.IcebergCompatV2Property
+                    or UniForm.IcebergCompatV2Property or AutoCompactProperty
                     => v is "true" or "false" ? null : "must be true or false",
                 "delta.checkpointInterval" => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? null : "must be a positive whole number of commits",
                 "delta.logRetentionDuration" or "delta.deletedFileRetentionDuration"

@@ -154,7 +154,8 @@ public sealed partial class DeltaWriter
 
     /// <summary>
     /// The upkeep Databricks' predictive optimization gives a table, in one call: a checkpoint when one is overdue
-    /// (<see cref="CheckpointWriter.IsOverdueAsync"/>), the log files past <c>delta.logRetentionDuration</c> removed, and
+    /// (<see cref="CheckpointWriter.IsOverdueAsync"/>), auto compaction when the table sets
+    /// <see cref="AutoCompactProperty"/> (<see cref="AutoCompactAsync"/>), the log files past <c>delta.logRetentionDuration</c> removed, and
     /// VACUUM past <c>delta.deletedFileRetentionDuration</c>, unfinished writes included. The table's own properties
     /// win; the defaults given here stand in for tables that set none, and Delta's (30 and 7 days) when null.
     /// </summary>
@@ -171,6 +172,14 @@ public sealed partial class DeltaWriter
         DeltaTable table = OpenTable(path);
         Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
         EnsureMayChange(table, snapshot, "Maintenance");
+        // Compaction runs here, off every writer's commit path: its commit removes files without changing data, which
+        // concurrent blind appends do not conflict with. Only tables that set the property opt in.
+        int compacted = 0;
+        if (snapshot.Metadata.Configuration.TryGetValue(AutoCompactProperty, out string? auto) && string.Equals(auto, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            compacted = (await AutoCompactAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false)).FilesRemoved;
+        }
+
         long? checkpointed = null;
         if (await CheckpointWriter.IsOverdueAsync(table.Store, snapshot, cancellationToken).ConfigureAwait(false))
         {
@@ -186,6 +195,7 @@ public sealed partial class DeltaWriter
             int.Parse(vacuum.Metrics["numAbortedUploads"], CultureInfo.InvariantCulture))
         {
             FilesKeptForClones = int.Parse(vacuum.Metrics["numFilesKeptForClones"], CultureInfo.InvariantCulture),
+            FilesCompacted = compacted,
         };
     }
 
@@ -299,7 +309,28 @@ public sealed partial class DeltaWriter
     /// of them skips files. The commit changes no data
     /// (<c>dataChange = false</c>), so it never conflicts with concurrent appends.
     /// </summary>
-    public async Task<DeltaOperationResult> OptimizeAsync(string path, IReadOnlyList<string>? sortBy = null, long targetFileSizeBytes = DefaultTargetFileSizeBytes, CancellationToken cancellationToken = default)
+    public Task<DeltaOperationResult> OptimizeAsync(string path, IReadOnlyList<string>? sortBy = null, long targetFileSizeBytes = DefaultTargetFileSizeBytes, CancellationToken cancellationToken = default)
+        => PackAsync(path, sortBy, targetFileSizeBytes, minSmallFiles: 2, cancellationToken);
+
+    /// <summary>The table property that opts a table into auto compaction (Delta's name; <c>true</c> or <c>false</c>).</summary>
+    public const string AutoCompactProperty = "delta.autoOptimize.autoCompact";
+
+    /// <summary>The small files a partition must have before auto compaction rewrites it (Delta's <c>autoCompact.minNumFiles</c>).</summary>
+    public const int AutoCompactMinNumFiles = 50;
+
+    /// <summary>
+    /// Auto compaction (Delta's <c>delta.autoOptimize.autoCompact</c>): OPTIMIZE without Z-order, but only of partitions
+    /// holding at least <paramref name="minNumFiles"/> small files (under <see cref="DefaultTargetFileSizeBytes"/>, or
+    /// with deletion vectors), so a table of a few files is left alone. Like OPTIMIZE the commit changes no data.
+    /// </summary>
+    /// <returns>The OPTIMIZE result; not committed when no partition reached the threshold.</returns>
+    public Task<DeltaOperationResult> AutoCompactAsync(string path, int minNumFiles = AutoCompactMinNumFiles, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(minNumFiles, 2);
+        return PackAsync(path, null, DefaultTargetFileSizeBytes, minNumFiles, cancellationToken);
+    }
+
+    private async Task<DeltaOperationResult> PackAsync(string path, IReadOnlyList<string>? sortBy, long targetFileSizeBytes, int minSmallFiles, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(targetFileSizeBytes);
@@ -337,7 +368,7 @@ public sealed partial class DeltaWriter
         var touched = new List<ScanFile>();
         foreach (List<ScanFile> files in byPartition.Values)
         {
-            if (files.Count > 1 || order.Count > 0 || files[0].HasDeletionVector)
+            if (files.Count >= minSmallFiles || order.Count > 0 || (minSmallFiles == 2 && files[0].HasDeletionVector))
             {
                 touched.AddRange(files);
             }

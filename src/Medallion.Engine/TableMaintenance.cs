@@ -12,6 +12,9 @@ public sealed record TableMaintenance(string Location, long Version, long? Check
     /// <summary>Unreferenced data files past the file retention it kept because a shallow clone still reads them.</summary>
     public int FilesKeptForClones { get; init; }
 
+    /// <summary>Small files auto compaction rewrote into bigger ones (<see cref="DeltaWriter.AutoCompactAsync"/>).</summary>
+    public int FilesCompacted { get; init; }
+
     /// <summary>True when the pass changed nothing.</summary>
-    public bool Idle => CheckpointVersion is null && LogFilesDeleted == 0 && DataFilesDeleted == 0 && UnfinishedWritesRemoved == 0;
+    public bool Idle => FilesCompacted == 0 && CheckpointVersion is null && LogFilesDeleted == 0 && DataFilesDeleted == 0 && UnfinishedWritesRemoved == 0;
 }

@@ -59,6 +59,56 @@ public sealed class MaintenanceTests : IDisposable
             l => Assert.Contains("\"dataChange\":false", l, StringComparison.Ordinal));
     }
 
+    private async Task<string> AutoCompactedTableAsync(string autoCompact, int appends)
+    {
+        string path = _f.TablePath();
+        await _f.Writer.CreateTableAsync(path, new DeltaTableDefinition("id long, p string")
+        {
+            PartitionBy = ["p"],
+            Properties = new Dictionary<string, string> { [DeltaWriter.AutoCompactProperty] = autoCompact },
+        });
+        for (int i = 0; i < appends; i++)
+        {
+            await _f.Writer.WriteAsync(path, $"SELECT {i} AS id, 'p' AS p");
+        }
+
+        return path;
+    }
+
+    [Fact]
+    public async Task Maintenance_compacts_a_table_of_sixty_small_appends_that_opted_in_without_changing_rows()
+    {
+        string path = await AutoCompactedTableAsync("true", 60);
+        List<string> before = await _f.ReadAsync(path);
+
+        TableMaintenance done = await _f.Writer.MaintainAsync(path);
+
+        Assert.Equal(60, done.FilesCompacted);
+        Assert.Single((await _f.SnapshotAsync(path)).Files);
+        Assert.Equal(before, await _f.ReadAsync(path));
+    }
+
+    [Fact]
+    public async Task Maintenance_leaves_a_table_under_fifty_small_files_alone()
+    {
+        string path = await AutoCompactedTableAsync("true", 49);
+
+        TableMaintenance done = await _f.Writer.MaintainAsync(path);
+
+        Assert.Equal(0, done.FilesCompacted);
+        Assert.Equal(49, (await _f.SnapshotAsync(path)).Files.Count);
+    }
+
+    [Fact]
+    public async Task Maintenance_does_not_compact_a_table_whose_auto_compaction_is_off()
+    {
+        string path = await AutoCompactedTableAsync("false", 60);
+
+        await _f.Writer.MaintainAsync(path);
+
+        Assert.Equal(60, (await _f.SnapshotAsync(path)).Files.Count);
+    }
+
     [Fact]
     public async Task Optimize_zorder_by_two_columns_writes_rows_along_the_morton_curve_of_their_ranks()
     {

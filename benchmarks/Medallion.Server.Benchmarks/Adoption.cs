@@ -16,9 +16,9 @@ namespace Medallion.Server.Benchmarks;
 /// <summary>
 /// Issue 38's adoption benchmark: two <c>medallion server</c> processes (through the launcher, default lease) on a
 /// PostgreSQL catalog; the one running a run is signalled, and the time until the other starts the run's next attempt
-/// is measured, round after round. SIGKILL on this machine shows the fast path (the other server sees the holder's pid
-/// gone); SIGSTOP shows what a server on another machine sees of a dead or cut-off one: nothing, until its heartbeat is
-/// older than adopt-after. Goal: p99 within 45 s with the defaults (30 s, heartbeats every 10 s).
+/// is measured, round after round. SIGKILL on this machine shows the fast path (the standby sees the holder's pid gone);
+/// SIGSTOP shows what a server on another machine sees of a dead or cut-off one: nothing, until the lease lapses. Goal:
+/// p99 within 45 s with the default lease (30 s, heartbeats every 10 s).
 /// </summary>
 internal static class Adoption
 {

@@ -154,12 +154,6 @@ public sealed class CatalogStore : IAsyncDisposable
     /// </summary>
     public static bool IsDatabaseUrl(string location) => DatabaseUrl.TypeOf(location) is not null;
 
-    /// <summary>
-    /// Whether the catalog lives on a database server (PostgreSQL) rather than in a SQLite file: servers on several
-    /// machines may share it, and every one of them schedules (a SQLite catalog keeps one scheduler, the lease holder).
-    /// </summary>
-    public bool IsDatabaseServer => _db.Dialect is PostgresCatalogDialect;
-
     /// <summary>The schema version the catalog was at when this store opened it, before its migrations (0 for a new catalog).</summary>
     public int OpenedAtVersion { get; }
 

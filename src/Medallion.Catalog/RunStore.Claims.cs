@@ -226,37 +226,31 @@ public sealed partial class RunStore
     private const string HeldByLive = "holder IN (SELECT id FROM servers WHERE heartbeat_at >= @live)";
 
     /// <summary>
-    /// Takes back the runs of servers silent since before <paramref name="liveSince"/>, known to be <paramref name="gone"/>,
-    /// or gone from the servers table: their admitted runs (a worker's), and with <paramref name="everyRun"/> the runs a
-    /// scheduler queued or started itself too (schedulers beside each other on one catalog). A queued one waits again: for
-    /// another claimer when it was admitted to claimers, else for a scheduler to adopt (<see cref="AdoptQueuedRunsAsync"/>)
-    /// and admit anew; a running one becomes <see cref="RunStatus.Interrupted"/> (with its running attempt and models) and
-    /// passes to <paramref name="schedulerId"/>, which retries it by its job's policy. The silent servers whose runs were
-    /// taken back, and every silent worker, leave the servers table, so one that resumes finds it no longer holds anything
-    /// (see <see cref="ServerStore.RenewAsync"/>). One transaction; the runs of <paramref name="schedulerId"/> are never taken.
+    /// Takes back the admitted runs of servers silent since before <paramref name="liveSince"/>, known to be
+    /// <paramref name="gone"/>, or gone from the servers table: a run one of them had claimed and not started waits for another claimer; a running one becomes
+    /// <see cref="RunStatus.Interrupted"/> (with its running attempt and models) and passes to
+    /// <paramref name="schedulerId"/>, which retries it by its job's policy. The silent workers leave the servers table,
+    /// so one that resumes finds it no longer holds anything (see <see cref="ServerStore.RenewAsync"/>). One transaction.
     /// </summary>
     /// <returns>The runs interrupted (or queued again), as they are now.</returns>
     /// <param name="schedulerId">The scheduler taking the runs back (it retries the interrupted ones).</param>
     /// <param name="liveSince">Servers that reported themselves before this are silent.</param>
     /// <param name="gone">Servers known to be gone whatever their heartbeat (a process of the scheduler's host that died).</param>
     /// <param name="retry">Whether an interrupted run, with how many attempts it has, is queued again at once (as in <see cref="RecoverRunsAsync"/>).</param>
-    /// <param name="everyRun">Take every run of a silent server, not only those admitted to claimers.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     public async Task<List<RunRecord>> ReclaimRunsOfSilentServersAsync(
-        string schedulerId, DateTimeOffset liveSince, IReadOnlyCollection<string>? gone = null, Func<RunRecord, int, bool>? retry = null, bool everyRun = false,
-        CancellationToken cancellationToken = default)
+        string schedulerId, DateTimeOffset liveSince, IReadOnlyCollection<string>? gone = null, Func<RunRecord, int, bool>? retry = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(schedulerId);
         (string, object?)[] parameters =
         [
             ("@queued", FormatStatus(RunStatus.Queued)), ("@running", FormatStatus(RunStatus.Running)), ("@live", FormatTime(liveSince)),
-            ("@worker", ServerStore.WorkerRole), ("@gone", CatalogJson.WriteStrings([.. gone ?? []])), ("@scheduler", schedulerId),
+            ("@worker", ServerStore.WorkerRole), ("@gone", CatalogJson.WriteStrings([.. gone ?? []])),
         ];
         string goneSet = _db.Dialect.JsonTextSet("@gone");
         string silent = $"(heartbeat_at < @live OR id IN ({goneSet}))";
-        string orphaned = $"status IN (@queued, @running){(everyRun ? string.Empty : " AND " + Admitted)} AND holder IS NOT NULL AND holder <> @scheduler"
-            + $" AND holder NOT IN (SELECT id FROM servers WHERE NOT {silent})";
-        // Read first: the scheduler asks every few seconds, and servers are nearly always alive.
+        string orphaned = $"status IN (@queued, @running) AND {Admitted} AND holder IS NOT NULL AND holder NOT IN (SELECT id FROM servers WHERE NOT {silent})";
+        // Read first: the scheduler asks at every pass while workers hold runs, and they are nearly always alive.
         bool silentWorkers = (await _db.QueryAsync($"SELECT 1 FROM servers WHERE role = @worker AND {silent} LIMIT 1", parameters, r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count > 0;
         if (!silentWorkers && (await _db.QueryAsync($"SELECT 1 FROM runs WHERE {orphaned} LIMIT 1", parameters, r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count == 0)
         {
@@ -268,93 +262,33 @@ public sealed partial class RunStore
         await _db.WriteAsync((connection, transaction) =>
         {
             interrupted.Clear();
-            List<RunRecord> left = SelectRuns(connection, transaction, $"SELECT {RunColumns} FROM runs WHERE {orphaned}", parameters);
+            var left = new List<RunRecord>();
+            using (DbCommand select = CreateCommand(connection, transaction, $"SELECT {RunColumns} FROM runs WHERE {orphaned}", parameters))
+            using (DbDataReader reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    left.Add(ReadRun(reader));
+                }
+            }
 
             foreach (RunRecord run in left)
             {
                 if (run.Status == RunStatus.Queued)
                 {
-                    // Claimed but not started: another claimer takes it as it is. Queued by the silent scheduler (or admitted
-                    // to start there, not started): a scheduler adopts it and admits it anew.
-                    TellClaimers(connection, transaction, Execute(connection, transaction, $"UPDATE runs SET holder = NULL WHERE id = @id AND {Admitted}", ("@id", run.Id)));
-                    Execute(connection, transaction, "UPDATE runs SET holder = NULL, writes = NULL WHERE id = @id AND admitted_at IS NULL", ("@id", run.Id));
+                    // Claimed but not started: another claimer takes it as it is.
+                    TellClaimers(connection, transaction, Execute(connection, transaction, "UPDATE runs SET holder = NULL WHERE id = @id", ("@id", run.Id)));
                     continue;
                 }
 
-                InterruptRun(connection, transaction, run, schedulerId, now, "interrupted: the server running it went silent (stopped, killed or cut off) and its runs were taken back", retry);
+                InterruptRun(connection, transaction, run, schedulerId, now, "interrupted: the worker running it went silent (stopped, killed or cut off) and its runs were taken back", retry);
                 interrupted.Add(run.Id);
             }
 
-            Execute(connection, transaction, $"DELETE FROM servers WHERE {silent} AND (role = @worker OR id IN ({_db.Dialect.JsonTextSet("@holders")}))",
-                [.. parameters, ("@holders", CatalogJson.WriteStrings([.. left.Select(r => r.Holder!).Distinct(StringComparer.Ordinal)]))]);
+            Execute(connection, transaction, $"DELETE FROM servers WHERE role = @worker AND {silent}", parameters);
             return interrupted.Count;
         }, cancellationToken).ConfigureAwait(false);
         return await GetRunsAsync(interrupted, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Ends interrupted the continuous runs (streams) that anyone but <paramref name="holderId"/> holds: the catalog's lease
-    /// passed to <paramref name="holderId"/>, which streams the continuous jobs from now on. A stream left behind commits
-    /// nothing more (its commits are fenced by the lease it lost), and none is retried: the new holder starts its own.
-    /// </summary>
-    /// <returns>The runs interrupted, as they are now.</returns>
-    public async Task<List<RunRecord>> InterruptStreamsOfOthersAsync(string holderId, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(holderId);
-        (string, object?)[] parameters =
-        [
-            ("@queued", FormatStatus(RunStatus.Queued)), ("@running", FormatStatus(RunStatus.Running)), ("@continuous", FormatTrigger(RunTrigger.Continuous)), ("@holder", holderId),
-        ];
-        const string Others = "WHERE status IN (@queued, @running) AND trigger = @continuous AND (holder IS NULL OR holder <> @holder)";
-        // Read first: the lease changes hands rarely, and a project may have no continuous job.
-        if ((await _db.QueryAsync($"SELECT 1 FROM runs {Others} LIMIT 1", parameters, r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count == 0)
-        {
-            return [];
-        }
-
-        string now = _db.Now();
-        var interrupted = new List<string>();
-        await _db.WriteAsync((connection, transaction) =>
-        {
-            interrupted.Clear();
-            foreach (RunRecord run in SelectRuns(connection, transaction, $"SELECT {RunColumns} FROM runs {Others}", parameters))
-            {
-                InterruptRun(connection, transaction, run, holderId, now,
-                    "interrupted: the server streaming it lost the catalog's lease (it went silent); the server that took the lease streams the job now", null);
-                interrupted.Add(run.Id);
-            }
-
-            return interrupted.Count;
-        }, cancellationToken).ConfigureAwait(false);
-        return await GetRunsAsync(interrupted, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Gives up the runs <paramref name="holderId"/> queued and has not started, for another scheduler to adopt and admit
-    /// (see <see cref="AdoptQueuedRunsAsync"/>): a scheduler beside others that stops leaves its queue to them.
-    /// </summary>
-    /// <returns>How many runs it gave up.</returns>
-    public Task<int> ReleaseQueuedRunsAsync(string holderId, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(holderId);
-        return _db.ExecuteAsync(
-            "UPDATE runs SET holder = NULL, writes = NULL WHERE holder = @holder AND status = @queued AND admitted_at IS NULL",
-            [("@holder", holderId), ("@queued", FormatStatus(RunStatus.Queued))],
-            cancellationToken);
-    }
-
-    /// <summary>The runs a query inside a write reads (its columns <see cref="RunColumns"/>).</summary>
-    private static List<RunRecord> SelectRuns(DbConnection connection, DbTransaction transaction, string sql, (string, object?)[] parameters)
-    {
-        var runs = new List<RunRecord>();
-        using DbCommand select = CreateCommand(connection, transaction, sql, parameters);
-        using DbDataReader reader = select.ExecuteReader();
-        while (reader.Read())
-        {
-            runs.Add(ReadRun(reader));
-        }
-
-        return runs;
     }
 
     /// <summary>

@@ -19,9 +19,6 @@ internal sealed partial class ServerPresence : IAsyncDisposable
     /// <summary>How long a silent server stays listed (as silent) before any server forgets it.</summary>
     internal static readonly TimeSpan ForgetAfter = TimeSpan.FromDays(1);
 
-    /// <summary>The Medallion version this server reports.</summary>
-    internal static string Version => s_version;
-
     private static readonly string s_version =
         typeof(ServerPresence).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
@@ -62,8 +59,8 @@ internal sealed partial class ServerPresence : IAsyncDisposable
             try
             {
                 await Task.Delay(_interval, _time, stop).ConfigureAwait(false);
-                // A worker, or a scheduler beside others, moves its own heartbeat and never lists itself again: once
-                // another server took its runs back (and its entry with them) it must find out, not be listed anew.
+                // A worker moves its own heartbeat, and never lists itself again: once a scheduler took its runs back
+                // (and its entry with them) it must find out, not be listed anew.
                 if (!_scheduler.RenewsOwnPresence)
                 {
                     await ReportAsync(stop).ConfigureAwait(false);

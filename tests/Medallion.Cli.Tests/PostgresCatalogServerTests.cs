@@ -8,7 +8,7 @@ namespace Medallion.Cli.Tests;
 
 /// <summary>
 /// Two <c>medallion server</c> processes on one project whose catalog is a PostgreSQL database (the test server
-/// build/test-setup/postgres.sh starts): of role all, both scheduling, or one of role all and one of role web, which only serves.
+/// build/test-setup/postgres.sh starts): one of role all, which runs the jobs, and one of role web, which only serves.
 /// </summary>
 public sealed partial class PostgresCatalogServerTests : IAsyncLifetime
 {
@@ -51,7 +51,7 @@ public sealed partial class PostgresCatalogServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task When_a_server_is_killed_the_other_one_scheduling_beside_it_takes_its_run_and_retries_it()
+    public async Task When_the_server_running_the_jobs_is_killed_the_one_on_standby_takes_over_and_retries_its_run()
     {
         UsePostgresCatalog();
         // A model that runs for hours, so the kill lands inside its run whatever the machine's load.
@@ -61,22 +61,23 @@ public sealed partial class PostgresCatalogServerTests : IAsyncLifetime
         string leftRunning = (await killed.PostAsync("api/jobs/load/trigger")).GetProperty("id").GetString()!;
         await killed.WaitForAsync("the run to be running", async () =>
             (await killed.GetAsync("api/runs/" + leftRunning)).GetProperty("run").GetProperty("status").GetString() == "running", TimeSpan.FromSeconds(60));
-        // The other server starts with the model as it is now, so its retry ends; the running run keeps what it started with.
+        // The standby starts with the model as it is now, so its retry ends; the running run keeps what it started with.
         _project.Write("models/silver/load.sql", "SELECT 1 AS n");
-        using ServerProcess other = await ServerProcess.StartAsync(_project.Directory, "--scheduler-lease", "3s");
-        string before = (await other.GetAsync("readyz")).GetProperty("scheduler").GetString()!;
+        using ServerProcess standby = await ServerProcess.StartAsync(_project.Directory, "--scheduler-lease", "3s");
+        string before = (await standby.GetAsync("readyz")).GetProperty("scheduler").GetString()!;
 
         await killed.KillAsync();
-        await other.WaitForAsync("the retried run to end", async () =>
-            (await other.GetAsync("api/runs/" + leftRunning)).GetProperty("run").GetProperty("status").GetString() is not ("queued" or "running"), TimeSpan.FromSeconds(60));
-        JsonElement retried = await other.GetAsync("api/runs/" + leftRunning);
-        await other.TerminateAsync();
+        await standby.WaitForAsync("the standby to take over", async () => (await standby.GetAsync("readyz")).GetProperty("scheduler").GetString() == "active", TimeSpan.FromSeconds(60));
+        await standby.WaitForAsync("the retried run to end", async () =>
+            (await standby.GetAsync("api/runs/" + leftRunning)).GetProperty("run").GetProperty("status").GetString() is not ("queued" or "running"), TimeSpan.FromSeconds(60));
+        JsonElement retried = await standby.GetAsync("api/runs/" + leftRunning);
+        await standby.TerminateAsync();
 
-        Assert.Equal("active", before);
+        Assert.Equal("standby", before);
         Assert.Equal("succeeded", retried.GetProperty("run").GetProperty("status").GetString());
         List<JsonElement> attempts = [.. retried.GetProperty("attempts").EnumerateArray()];
         Assert.Equal(["interrupted", "succeeded"], attempts.Select(a => a.GetProperty("status").GetString()));
-        Assert.Equal("interrupted: the server running it went silent (stopped, killed or cut off) and its runs were taken back", attempts[0].GetProperty("error").GetString());
+        Assert.Equal("interrupted: the scheduler running it stopped before it finished", attempts[0].GetProperty("error").GetString());
     }
 
     [Fact]

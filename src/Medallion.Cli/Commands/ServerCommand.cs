@@ -148,11 +148,6 @@ internal static partial class ServerCommand
                     await AnnounceAsync("Role web: this server serves and runs no jobs; triggers, cancels and pauses go to the server of role all that holds the catalog's scheduler lease.").ConfigureAwait(false);
                 }
 
-                if (server.Scheduler.SchedulesBesideOthers)
-                {
-                    await AnnounceAsync($"Scheduling beside the other servers on the catalog: each fire time runs once, whichever queues it; {(server.Scheduler.Leads ? "this server holds the lease, so it also streams the continuous jobs, plans the runs of new data and keeps house" : "the server holding the lease streams the continuous jobs, plans the runs of new data and keeps house, and this one takes those over when that lease lapses")}.").ConfigureAwait(false);
-                }
-
                 if (server.Scheduler.StandbyBehind is { } behind)
                 {
                     await AnnounceAsync($"Scheduler on standby: the server of {behind.Holder} holds the catalog's lease and runs the jobs; this one takes over when that lease lapses.").ConfigureAwait(false);

@@ -163,7 +163,12 @@ public sealed partial class JobScheduler
 
         if (!RunsJobs)
         {
-            await RequestCancelsAsync(backfillId, cancellationToken).ConfigureAwait(false);
+            // Asked of the scheduler that runs the jobs through the catalog, run by run: the backfill ends cancelled with them.
+            foreach (RunRecord open in await _catalog.Scheduler.GetBackfillRunsAsync(backfillId, cancellationToken).ConfigureAwait(false))
+            {
+                await _catalog.Runs.RequestCancelAsync(open.Id, cancellationToken).ConfigureAwait(false);
+            }
+
             return (await _catalog.Scheduler.GetBackfillDetailAsync(backfillId, cancellationToken).ConfigureAwait(false))!;
         }
 
@@ -190,29 +195,8 @@ public sealed partial class JobScheduler
             _state.Release();
         }
 
-        if (_beside)
-        {
-            // Its runs that the schedulers beside this one hold are asked of them through the catalog.
-            await RequestCancelsAsync(backfillId, cancellationToken).ConfigureAwait(false);
-        }
-
         Wake();
         return (await _catalog.Scheduler.GetBackfillDetailAsync(backfillId, cancellationToken).ConfigureAwait(false))!;
-    }
-
-    /// <summary>
-    /// Asks whoever holds each open run of a backfill to cancel it, through the catalog, run by run: the backfill ends
-    /// cancelled with them.
-    /// </summary>
-    private async Task RequestCancelsAsync(string backfillId, CancellationToken cancellationToken)
-    {
-        foreach (RunRecord open in await _catalog.Scheduler.GetBackfillRunsAsync(backfillId, cancellationToken).ConfigureAwait(false))
-        {
-            if (open.Status is RunStatus.Queued or RunStatus.Running)
-            {
-                await _catalog.Runs.RequestCancelAsync(open.Id, cancellationToken).ConfigureAwait(false);
-            }
-        }
     }
 
     /// <summary>A backfill with its progress and runs.</summary>

@@ -73,13 +73,7 @@ public sealed partial class JobScheduler
             }
         }
 
-        if (_beside && !Leads)
-        {
-            // The lease holder streams them: this scheduler's runs leave their tables to it too.
-            _executor.Streamed = StreamedTables(definitions);
-        }
-
-        if (_stopPlanning.IsCancellationRequested || !Leads)
+        if (_stopPlanning.IsCancellationRequested || Role != SchedulerRole.Active)
         {
             return;
         }

@@ -16,8 +16,7 @@ public sealed partial class JobScheduler
     /// </summary>
     public async Task<IReadOnlyList<JobStatus>> GetJobsAsync(CancellationToken cancellationToken = default)
     {
-        // Beside other schedulers, the runs under way are theirs too: the catalog counts them all.
-        if (!RunsJobs || _beside)
+        if (!RunsJobs)
         {
             Dictionary<string, JobState> kept = await _catalog.Scheduler.GetJobStatesAsync(cancellationToken).ConfigureAwait(false);
             Dictionary<(string Job, RunStatus Status), int> open = await _catalog.Runs.CountOpenRunsAsync(cancellationToken).ConfigureAwait(false);
@@ -96,25 +95,20 @@ public sealed partial class JobScheduler
     public async Task<bool> CancelRunAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
-        if (RunsJobs)
+        if (!RunsJobs)
         {
-            await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                bool here = await CancelHereAsync(runId, cancellationToken).ConfigureAwait(false);
-                if (here || !_beside)
-                {
-                    return here;
-                }
-            }
-            finally
-            {
-                _state.Release();
-            }
+            return await _catalog.Runs.RequestCancelAsync(runId, cancellationToken).ConfigureAwait(false);
         }
 
-        // Held by the scheduler that runs the jobs, or (beside others) by another scheduler: asked of it through the catalog.
-        return await _catalog.Runs.RequestCancelAsync(runId, cancellationToken).ConfigureAwait(false);
+        await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await CancelHereAsync(runId, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _state.Release();
+        }
     }
 
     /// <summary>Cancels a run this scheduler holds, queued, running or streaming; called with <see cref="_state"/> held.</summary>

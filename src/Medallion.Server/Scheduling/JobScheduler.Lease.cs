@@ -10,10 +10,7 @@ namespace Medallion.Server.Scheduling;
 /// <summary>
 /// The catalog's scheduler lease: taken at start, or waited for on standby. A holder that is gone (a process of this
 /// host that died, or whose pid now belongs to another program) gives it up at once; a live holder, or one on another
-/// host, keeps it until it lapses, and this scheduler serves on standby meanwhile and takes over then. On a catalog
-/// several schedulers share (<see cref="CatalogStore.IsDatabaseServer"/>) every one schedules, and the lease only says
-/// which one also streams the continuous jobs, plans the runs of new data and keeps house (<see cref="Leads"/>): the
-/// others try it at each heartbeat and take those over when it lapses.
+/// host, keeps it until it lapses, and this scheduler serves on standby meanwhile and takes over then.
 /// </summary>
 public sealed partial class JobScheduler
 {
@@ -39,30 +36,16 @@ public sealed partial class JobScheduler
     public SchedulerRole Role =>
         LeaseLost ? SchedulerRole.LeaseLost
         : !_options.RunsJobs ? (_options.ClaimsRuns ? SchedulerRole.Worker : SchedulerRole.Web)
-        : _standbyBehind is null || _beside ? SchedulerRole.Active : SchedulerRole.Standby;
+        : _standbyBehind is null ? SchedulerRole.Active : SchedulerRole.Standby;
 
-    /// <summary>Whether this scheduler runs the jobs (it holds the lease, or schedules beside others); otherwise what it is asked goes to one that does, through the catalog.</summary>
+    /// <summary>Whether this scheduler runs the jobs (it holds the lease); otherwise what it is asked goes to the one that does, through the catalog.</summary>
     private bool RunsJobs => Role == SchedulerRole.Active;
 
-    /// <summary>
-    /// Whether this scheduler holds the catalog's lease: it streams the continuous jobs, plans the runs of new data
-    /// (<c>on_new_data</c>) and keeps house. Alone on a SQLite catalog it also does all the rest; beside others
-    /// (<see cref="SchedulesBesideOthers"/>) they schedule and run everything else with it.
-    /// </summary>
-    public bool Leads => _options.RunsJobs && _standbyBehind is null && !LeaseLost;
-
-    /// <summary>
-    /// Whether every scheduler on this catalog schedules (a catalog on a database server): each fire time is queued once by
-    /// whichever gets there first, each scheduler admits and runs what it queued or adopted, and the runs of one that goes
-    /// silent are taken over by the others; false on a SQLite catalog, which one scheduler at a time runs.
-    /// </summary>
-    public bool SchedulesBesideOthers => _beside;
-
     /// <summary>While on standby, the lease of the scheduler that runs the jobs (as last read); null otherwise.</summary>
-    public CatalogLease? StandbyBehind => Role == SchedulerRole.Standby ? _standbyBehind : null;
+    public CatalogLease? StandbyBehind => _standbyBehind;
 
     // Until when (UTC ticks) the lease is surely this scheduler's; see FenceAsync.
-    private long _holdsLeaseUntil;
+    private long _holdsRunsUntil;
 
     /// <summary>
     /// The fence of this scheduler's runs, checked before each Delta commit of their models and before each record of
@@ -76,7 +59,7 @@ public sealed partial class JobScheduler
     /// the catalog's own error (transient) when it cannot tell.</exception>
     internal async ValueTask FenceAsync(CancellationToken cancellationToken)
     {
-        if (!LeaseLost && _time.GetUtcNow().UtcTicks < Volatile.Read(ref _holdsLeaseUntil))
+        if (!LeaseLost && _time.GetUtcNow().UtcTicks < Volatile.Read(ref _holdsRunsUntil))
         {
             return;
         }
@@ -128,44 +111,12 @@ public sealed partial class JobScheduler
         Wake();
     }
 
-    /// <summary>Records that the lease was held as of <paramref name="asked"/>, the time its taking or renewal was asked: surely this scheduler's for nine tenths of a lease from then.</summary>
-    private void LeaseHeldSince(DateTimeOffset asked) => Volatile.Write(ref _holdsLeaseUntil, (asked + (_options.LeaseTimeToLive * 0.9)).UtcTicks);
+    /// <summary>Records that the lease was held as of <paramref name="asked"/>, the time its taking or renewal was asked.</summary>
+    private void LeaseHeldSince(DateTimeOffset asked) => HeldSince(asked, _options.LeaseTimeToLive);
 
-    /// <summary>
-    /// Beside other schedulers, while not holding the lease: takes it when it lapsed (or its holder is a gone process of
-    /// this host), and with it the continuous jobs (the streams of the holder that lost it end interrupted; they commit
-    /// nothing more), the runs of new data (from the table versions the holder recorded as seen) and housekeeping.
-    /// </summary>
-    private async Task TryToLeadAsync(CancellationToken cancellationToken)
-    {
-        DateTimeOffset asked = _time.GetUtcNow();
-        if (await TryAcquireLeaseAsync(_catalog, Holder, _options.LeaseTimeToLive, cancellationToken).ConfigureAwait(false) is { } behind)
-        {
-            _standbyBehind = behind;
-            return;
-        }
-
-        LeaseHeldSince(asked);
-        await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            _standbyBehind = null;
-            LogTookOver(_logger, Holder.ToString());
-            await _catalog.Runs.InterruptStreamsOfOthersAsync(Holder.Id, cancellationToken).ConfigureAwait(false);
-            foreach ((string job, JobState kept) in await _catalog.Scheduler.GetJobStatesAsync(cancellationToken).ConfigureAwait(false))
-            {
-                _jobStates[job] = kept;
-            }
-
-            await SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _state.Release();
-        }
-
-        Wake();
-    }
+    /// <summary>Records that the runs are surely this server's for nine tenths of <paramref name="span"/> from <paramref name="asked"/>.</summary>
+    private void HeldSince(DateTimeOffset asked, TimeSpan span) =>
+        Volatile.Write(ref _holdsRunsUntil, (asked + (span * 0.9)).UtcTicks);
 
     /// <summary>Takes the lease, or returns the lease of the live holder that keeps it.</summary>
     private static async Task<CatalogLease?> TryAcquireLeaseAsync(CatalogStore catalog, LeaseHolder holder, TimeSpan ttl, CancellationToken cancellationToken)

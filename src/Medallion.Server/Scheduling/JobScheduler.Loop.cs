@@ -56,12 +56,6 @@ public sealed partial class JobScheduler
     {
         // A new signal before planning: a wake-up during the pass is not lost, it ends the next wait at once.
         Volatile.Write(ref _wake, NewSignal());
-        if (_beside)
-        {
-            // A scheduler that was paused past adopt-after finds out here that the others took its runs, and plans nothing more.
-            await PresenceFenceAsync(stop).ConfigureAwait(false);
-        }
-
         int endedOnWorkers;
         RunPlan plan;
         await _state.WaitAsync(stop).ConfigureAwait(false);
@@ -140,8 +134,6 @@ public sealed partial class JobScheduler
     private async Task<PlanningInput> GatherAsync(DateTimeOffset now, bool startup, CancellationToken cancellationToken)
     {
         IEnumerable<JobDefinition> jobs = _definitions.Jobs.Values;
-        // New data is the lease holder's to plan: the versions and files a job has seen are one planner's to compare with.
-        bool watchesData = Leads;
         var lastFire = new Dictionary<string, DateTimeOffset>(_lastFire, StringComparer.Ordinal);
         foreach (JobDefinition job in jobs.Where(j => j.Schedule is not null && !lastFire.ContainsKey(j.Name)))
         {
@@ -152,7 +144,7 @@ public sealed partial class JobScheduler
         }
 
         var versions = new Dictionary<string, IReadOnlyDictionary<string, long>>(StringComparer.Ordinal);
-        foreach (JobDefinition job in jobs.Where(j => watchesData && j.OnNewData.Count > 0 && !IsPaused(j)))
+        foreach (JobDefinition job in jobs.Where(j => j.OnNewData.Count > 0 && !IsPaused(j)))
         {
             var current = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
             try
@@ -172,13 +164,13 @@ public sealed partial class JobScheduler
         }
 
         var pending = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
-        foreach (JobDefinition job in jobs.Where(j => watchesData && j.OnNewFiles.Count > 0 && !IsPaused(j)))
+        foreach (JobDefinition job in jobs.Where(j => j.OnNewFiles.Count > 0 && !IsPaused(j)))
         {
             pending[job.Name] = await PendingFilesAsync(job, cancellationToken).ConfigureAwait(false);
         }
 
         return new PlanningInput(
-            [.. jobs], _jobStates, lastFire, versions, pending, _pendingFiles, _queue.Runs, now, startup, Holder.Id, watchesData);
+            [.. jobs], _jobStates, lastFire, versions, pending, _pendingFiles, _queue.Runs, now, startup, Holder.Id);
     }
 
     /// <summary>
@@ -414,7 +406,7 @@ public sealed partial class JobScheduler
         try
         {
             _executor.Forget(run.Id);
-            if (!IsWorker)
+            if (!RenewsOwnPresence)
             {
                 await AccountEndAsync(run).ConfigureAwait(false);
             }

@@ -46,7 +46,7 @@ public sealed partial class JobScheduler
             // Watched tables may now live elsewhere (storage changed) or no longer be watched.
             _watched.Clear();
             await SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
-            if (IsWorker)
+            if (RenewsOwnPresence)
             {
                 // A worker streams nothing, but leaves the tables the project's streams write to them.
                 _executor.Streamed = StreamedTables(_definitions);

@@ -26,17 +26,8 @@ public sealed partial class JobScheduler
     // When the scheduler last looked for silent workers (TrackAdmittedAsync).
     private DateTimeOffset _lastReclaim = DateTimeOffset.MinValue;
 
-    // Until when (UTC ticks) this server's runs are surely its own by its heartbeat in the servers table; see PresenceFenceAsync.
-    private long _listedUntil;
-
-    /// <summary>True for a worker, which plans nothing and claims what schedulers admit.</summary>
-    private bool IsWorker => _options.ClaimsRuns && !_options.RunsJobs;
-
-    /// <summary>
-    /// True for a worker and for a scheduler beside others: each keeps its own heartbeat in the servers table (a renewal,
-    /// never a new entry), which the others take its runs back by when it goes silent, and which fences its runs.
-    /// </summary>
-    internal bool RenewsOwnPresence => IsWorker || _beside;
+    /// <summary>True for a worker, which keeps its own heartbeat in the servers table (a renewal, never a new entry).</summary>
+    internal bool RenewsOwnPresence => _options.ClaimsRuns && !_options.RunsJobs;
 
     /// <summary>
     /// Reads how the runs admitted to workers stand: those that ended free their tables and slots and are accounted for
@@ -46,18 +37,17 @@ public sealed partial class JobScheduler
     /// <returns>How many admitted runs ended.</returns>
     private async Task<int> TrackAdmittedAsync(CancellationToken cancellationToken)
     {
-        // Looking for silent servers every tenth of adopt-after takes their runs back at most that late, where every pass
-        // (a second) would list the servers and query for their runs for nothing nearly always. Alone on its catalog, a
-        // scheduler has only its workers to watch, and only while they hold runs it admitted.
-        if ((_beside || _admitted.Count > 0) && _time.GetUtcNow() - _lastReclaim >= _options.AdoptAfter / 10)
-        {
-            _lastReclaim = _time.GetUtcNow();
-            await ReclaimAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         if (_admitted.Count == 0)
         {
             return 0;
+        }
+
+        // Looking for silent workers every tenth of adopt-after takes their runs back at most that late, where every pass
+        // (a second) would list the servers and query for their runs for nothing nearly always.
+        if (_time.GetUtcNow() - _lastReclaim >= _options.AdoptAfter / 10)
+        {
+            _lastReclaim = _time.GetUtcNow();
+            await ReclaimAsync(cancellationToken).ConfigureAwait(false);
         }
 
         List<RunRecord> current = await _catalog.Runs.GetRunsAsync([.. _admitted.Keys], cancellationToken).ConfigureAwait(false);
@@ -87,31 +77,24 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>
-    /// Takes back the runs of workers (and, beside other schedulers, of any server) silent since
-    /// <see cref="SchedulerOptions.AdoptAfter"/>, or of this host and gone: retried by their jobs' policies (or back to
-    /// the queue, not started yet). Beside others, the lease holder also ends the backfills whose last run ended under a
-    /// scheduler that went away before it could. Called with <see cref="_state"/> held, or before the loop starts.
+    /// Takes back the runs of workers silent since <see cref="SchedulerOptions.AdoptAfter"/>, or of this host and gone:
+    /// retried by their jobs' policies (or back to the queue, claimed and not started). Called with <see cref="_state"/> held.
     /// </summary>
     private async Task ReclaimAsync(CancellationToken cancellationToken)
     {
-        // A server of this host whose process is gone is not waited for: it will never heartbeat again.
+        // A worker of this host whose process is gone is not waited for: it will never heartbeat again.
         List<string> gone = [.. (await _catalog.Servers.ListAsync(cancellationToken).ConfigureAwait(false))
-            .Where(s => (_beside || s.Role == ServerStore.WorkerRole) && s.Process.Id != Holder.Id && s.Process.IsGoneLocalProcess())
+            .Where(s => s.Role == ServerStore.WorkerRole && s.Process.IsGoneLocalProcess())
             .Select(s => s.Process.Id)];
         var retried = new HashSet<string>(StringComparer.Ordinal);
         List<RunRecord> reclaimed = await _catalog.Runs.ReclaimRunsOfSilentServersAsync(
-            Holder.Id, _time.GetUtcNow() - _options.AdoptAfter, gone, Retries(retried), everyRun: _beside, cancellationToken).ConfigureAwait(false);
+            Holder.Id, _time.GetUtcNow() - _options.AdoptAfter, gone, Retries(retried), cancellationToken).ConfigureAwait(false);
         foreach (RunRecord run in reclaimed)
         {
             _admitted.Remove(run.Id);
         }
 
-        await AdoptBackfillsAsync(reclaimed, cancellationToken).ConfigureAwait(false);
-        await TakeOverInterruptedAsync(reclaimed, retried, "interrupted: the server running it went silent; retried by its job's policy").ConfigureAwait(false);
-        if (_beside && Leads)
-        {
-            await RecoverBackfillsAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await TakeOverInterruptedAsync(reclaimed, retried, "interrupted: the worker running it went silent; retried by its job's policy").ConfigureAwait(false);
     }
 
     /// <summary>
@@ -235,16 +218,17 @@ public sealed partial class JobScheduler
         DateTimeOffset asked = _time.GetUtcNow();
         if (await _catalog.Servers.RenewAsync(Holder.Id, cancellationToken).ConfigureAwait(false))
         {
-            ListedSince(asked);
+            _listed = true;
+            _lastRenewal = asked;
+            HeldSince(asked, _options.AdoptAfter);
             return true;
         }
 
-        if (_listed && !LeaseLost)
+        if (_listed)
         {
             LeaseLost = true;
             LogRunsTakenBack(_logger, _executor.Count);
             await _executor.CancelAllAsync().ConfigureAwait(false);
-            await _streamsLeaseLost.CancelAsync().ConfigureAwait(false);
             _runsTakenBack.TrySetResult();
             Wake();
         }
@@ -252,34 +236,15 @@ public sealed partial class JobScheduler
         return false;
     }
 
-    /// <summary>Records that this server's heartbeat was moved as of <paramref name="asked"/>: its runs are surely its own for nine tenths of adopt-after from then.</summary>
-    private void ListedSince(DateTimeOffset asked)
-    {
-        _listed = true;
-        _lastRenewal = asked;
-        Volatile.Write(ref _listedUntil, (asked + (_options.AdoptAfter * 0.9)).UtcTicks);
-    }
-
     /// <summary>
-    /// Lists a scheduler beside others in the servers table before it holds any run (its server reports it again with its
-    /// address): the others take the runs of a server that is not listed alive.
-    /// </summary>
-    private async Task ListSelfAsync(CancellationToken cancellationToken)
-    {
-        DateTimeOffset asked = _time.GetUtcNow();
-        await _catalog.Servers.ReportAsync(Holder, SchedulerRoleNames.Of(Role), ServerPresence.Version, null, cancellationToken).ConfigureAwait(false);
-        ListedSince(asked);
-    }
-
-    /// <summary>
-    /// The fence of the runs of a worker, or of a scheduler beside others (see <see cref="FenceAsync"/> for the lease's): it
-    /// passes at once within nine tenths of <see cref="SchedulerOptions.AdoptAfter"/> of the last heartbeat, and past that
-    /// renews the heartbeat, which fails once another server took the runs back.
+    /// The fence of a worker's runs (see <see cref="FenceAsync"/> for a scheduler's): it passes at once within nine tenths
+    /// of <see cref="SchedulerOptions.AdoptAfter"/> of the last heartbeat, and past that renews the heartbeat, which fails
+    /// once a scheduler took the runs back.
     /// </summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.RunNoLongerHeld"/> once the runs were taken back.</exception>
-    internal async ValueTask PresenceFenceAsync(CancellationToken cancellationToken)
+    internal async ValueTask WorkerFenceAsync(CancellationToken cancellationToken)
     {
-        if (!LeaseLost && _time.GetUtcNow().UtcTicks < Volatile.Read(ref _listedUntil))
+        if (!LeaseLost && _time.GetUtcNow().UtcTicks < Volatile.Read(ref _holdsRunsUntil))
         {
             return;
         }
@@ -288,7 +253,7 @@ public sealed partial class JobScheduler
         {
             throw new MedallionException(
                 ErrorCode.RunNoLongerHeld,
-                "This server no longer holds its runs: it went silent past adopt-after (it was stopped, paused or cut off from the catalog), and another server took them back to retry them; nothing more of them is committed or recorded here.");
+                "This worker no longer holds its runs: it went silent past the scheduler's adopt-after (it was stopped, paused or cut off from the catalog), and the scheduler took them back to retry them elsewhere; nothing more of them is committed or recorded here.");
         }
     }
 
@@ -299,7 +264,7 @@ public sealed partial class JobScheduler
             .SelectMany(s => s.Tables.Select(t => t.Target))
             .ToHashSet();
 
-    [LoggerMessage(EventId = 9526, Level = LogLevel.Error, Message = "Another server took this one's runs back after it missed its heartbeats: it stops its {Running} run(s) and streams under way without recording them, plans and claims nothing more, and ends, for its supervisor to start it afresh.")]
+    [LoggerMessage(EventId = 9526, Level = LogLevel.Error, Message = "A scheduler took this worker's runs back after it missed its heartbeats: it stops its {Running} run(s) under way without recording them, claims nothing more, and ends, for its supervisor to start it afresh.")]
     private static partial void LogRunsTakenBack(ILogger logger, int running);
 
     [LoggerMessage(EventId = 9527, Level = LogLevel.Warning, Message = "The worker could not claim runs from the catalog: {Error}; it tries again.")]

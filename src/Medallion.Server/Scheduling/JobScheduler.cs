@@ -22,10 +22,9 @@ namespace Medallion.Server.Scheduling;
 /// everything in the catalog. The methods the REST API calls (trigger, cancel, pause, rerun, backfill) live here too.
 /// </summary>
 /// <remarks>
-/// <para>Guarantees: on a SQLite catalog one scheduler (a lease, renewed by heartbeats that never touch running models; a
+/// <para>Guarantees: one scheduler per catalog (a lease, renewed by heartbeats that never touch running models; a
 /// second scheduler waits on standby while the holder lives, and takes over when its lease lapses or at once when the
-/// holder is a dead process of this host); on a PostgreSQL catalog every scheduler plans, and the lease holder alone
-/// streams, plans runs of new data and keeps house (<see cref="SchedulesBesideOthers"/>). A fire time is planned once, across restarts and schedulers. Runs a dead
+/// holder is a dead process of this host). A fire time is planned once, across restarts. Runs a dead
 /// scheduler left running are marked interrupted, and retried when their job has retries left; runs it left queued are
 /// adopted. Two runs never write one table at once: the second waits. A cancelled or timed-out model commits nothing.</para>
 /// <para>Stopping (<see cref="StopAsync"/>) stops planning, lets running runs finish within a grace period, then
@@ -35,9 +34,6 @@ public sealed partial class JobScheduler : IAsyncDisposable
 {
     private readonly CatalogStore _catalog;
     private readonly SchedulerOptions _options;
-    // Whether this scheduler plans beside the others on its catalog (a database server's, see CatalogStore.IsDatabaseServer)
-    // rather than alone behind the lease: see SchedulesBesideOthers.
-    private readonly bool _beside;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     // Guards the scheduler's state below; held only across short catalog writes, never across a run.
@@ -74,12 +70,11 @@ public sealed partial class JobScheduler : IAsyncDisposable
     {
         _catalog = catalog;
         _options = options;
-        _beside = options.RunsJobs && catalog.IsDatabaseServer;
         _time = environment.Time;
         _logger = environment.Logs.CreateLogger("Medallion.Server.Scheduler");
         Holder = holder;
         _executor = new RunExecutor(environment, catalog, options, Metrics, OnRunEndedAsync,
-            new RunHolding(holder.Id, RenewsOwnPresence ? PresenceFenceAsync : FenceAsync));
+            new RunHolding(holder.Id, options.ClaimsRuns && !options.RunsJobs ? WorkerFenceAsync : FenceAsync));
         _definitions = new Definitions(environment, graph);
         DeclareMetrics();
     }
@@ -150,13 +145,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
             scheduler.LeaseHeldSince(asked);
         }
 
-        if (scheduler._beside)
-        {
-            // Listed before it holds any run: the others take the runs of a scheduler that is not listed as alive.
-            await scheduler.ListSelfAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        if (held is null || scheduler._beside)
+        if (held is null)
         {
             DateTimeOffset? nextFire = await scheduler.BeginSchedulingAsync(cancellationToken).ConfigureAwait(false);
             scheduler._activated.TrySetResult();
@@ -164,7 +153,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         }
         else
         {
-            // A live holder keeps the lease (of a SQLite catalog, which one scheduler runs): serve on standby and take over when it lapses.
+            // A live holder keeps the lease: serve on standby and take over when it lapses.
             scheduler._loop = Task.Run(scheduler.StandbyThenPlanAsync, CancellationToken.None);
         }
 
@@ -245,15 +234,9 @@ public sealed partial class JobScheduler : IAsyncDisposable
         }
 
         // A worker hands the runs left back for another worker to claim; a scheduler ends them cancelled.
-        await (IsWorker ? _executor.HandBackAllAsync() : _executor.CancelAllAsync()).ConfigureAwait(false);
+        await (RenewsOwnPresence ? _executor.HandBackAllAsync() : _executor.CancelAllAsync()).ConfigureAwait(false);
         await running.ConfigureAwait(false);
         await _heartbeat.ConfigureAwait(false);
-        if (_beside && !LeaseLost)
-        {
-            // Its queue is left to the schedulers beside it rather than to its own next start, which may never come.
-            await _catalog.Runs.ReleaseQueuedRunsAsync(Holder.Id, CancellationToken.None).ConfigureAwait(false);
-        }
-
         await _catalog.Scheduler.ReleaseSchedulerLeaseAsync(Holder, CancellationToken.None).ConfigureAwait(false);
     }
 
@@ -270,14 +253,6 @@ public sealed partial class JobScheduler : IAsyncDisposable
 
     private async Task RecoverAsync(CancellationToken cancellationToken)
     {
-        if (_beside)
-        {
-            // Beside live schedulers: only what silent servers left is taken over (as at every pass, see ReclaimAsync).
-            await ReclaimAsync(cancellationToken).ConfigureAwait(false);
-            await RecoverBackfillsAsync(cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
         // Workers still heartbeating go on with the runs they hold: this scheduler watches those to their end.
         DateTimeOffset liveSince = _time.GetUtcNow() - _options.AdoptAfter;
         var retried = new HashSet<string>(StringComparer.Ordinal);
@@ -351,22 +326,9 @@ public sealed partial class JobScheduler : IAsyncDisposable
             try
             {
                 await Task.Delay(_options.HeartbeatInterval, _time, stop).ConfigureAwait(false);
-                if (_beside && !await RenewPresenceAsync(stop).ConfigureAwait(false))
+                if (!await RenewLeaseAsync(stop).ConfigureAwait(false))
                 {
-                    // Its runs were taken back after a silence: it holds nothing more, the lease included.
                     return;
-                }
-
-                if (_standbyBehind is null)
-                {
-                    if (!await RenewLeaseAsync(stop).ConfigureAwait(false))
-                    {
-                        return;
-                    }
-                }
-                else
-                {
-                    await TryToLeadAsync(stop).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -19,8 +19,6 @@ namespace Medallion.Server.Scheduling;
 /// <param name="Now">The time of the pass.</param>
 /// <param name="Startup">True on the scheduler's first pass, when fire times that are due were missed while no scheduler ran.</param>
 /// <param name="Holder">The scheduler's lease holder id, recorded with each run it queues.</param>
-/// <param name="WatchesData">Whether this scheduler plans runs of new data (it holds the lease); one beside the lease
-/// holder plans only schedules, and the versions and files above are then empty.</param>
 internal sealed record PlanningInput(
     IReadOnlyCollection<JobDefinition> Jobs,
     IReadOnlyDictionary<string, JobState> JobStates,
@@ -31,5 +29,4 @@ internal sealed record PlanningInput(
     IReadOnlyCollection<RunRecord> Queued,
     DateTimeOffset Now,
     bool Startup,
-    string Holder,
-    bool WatchesData = true);
+    string Holder);

@@ -22,12 +22,8 @@ internal static class RunPlanner
         PlanScheduled(input, plan);
         // A data run still waiting covers what comes meanwhile: it reads the tables and lists the files when it starts.
         var waiting = input.Queued.Where(r => r.Trigger == RunTrigger.Data && r.Job is not null).Select(r => r.Job!).ToHashSet(StringComparer.Ordinal);
-        if (input.WatchesData)
-        {
-            PlanData(input, plan, waiting);
-            PlanNewFiles(input, plan, waiting);
-        }
-
+        PlanData(input, plan, waiting);
+        PlanNewFiles(input, plan, waiting);
         return plan;
     }
 

@@ -5,7 +5,7 @@ namespace Medallion.Server.Scheduling;
 /// <summary>What a <see cref="JobScheduler"/> does now.</summary>
 public enum SchedulerRole
 {
-    /// <summary>It runs the project's jobs: it holds the catalog's lease, or schedules beside the others on a catalog they share (see <see cref="JobScheduler.SchedulesBesideOthers"/>).</summary>
+    /// <summary>It holds the catalog's lease and runs the project's jobs.</summary>
     Active,
 
     /// <summary>Another live scheduler holds the lease; this one takes over when that lease lapses.</summary>

@@ -59,13 +59,6 @@ public sealed class SchedulerProject : IAsyncDisposable
         return scheduler;
     }
 
-    /// <summary>Moves the project's catalog to a database of its own on the test PostgreSQL server (so its schedulers schedule beside each other).</summary>
-    public void UsePostgresCatalog(Medallion.Ingestion.Tests.PostgresDatabase database)
-    {
-        var server = database.Builder;
-        Files.Write("medallion.yml", $"name: shop\nstorage: lake\ncatalog: postgres://{server.Username}:{server.Password}@{server.Host}:{server.Port}/{server.Database}\n");
-    }
-
     public Task<CatalogStore> OpenCatalogAsync() => CatalogStore.OpenAsync(CatalogStore.DefaultPath(Files.Directory));
 
     /// <summary>

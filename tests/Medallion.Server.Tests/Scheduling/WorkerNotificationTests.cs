@@ -17,7 +17,8 @@ public sealed class WorkerNotificationTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _database.InitializeAsync();
-        _project.UsePostgresCatalog(_database);
+        var server = _database.Builder;
+        _project.Files.Write("medallion.yml", $"name: shop\nstorage: lake\ncatalog: postgres://{server.Username}:{server.Password}@{server.Host}:{server.Port}/{server.Database}\n");
     }
 
     public async Task DisposeAsync()

@@ -41,25 +41,6 @@ public sealed class PostgresCatalogTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_process_stopped_inside_a_write_loses_the_catalog_lock_and_the_other_writers_go_on()
-    {
-        string location = await _engine.NewLocationAsync();
-        await using CatalogStore store = await CatalogStore.OpenAsync(location);
-        // Takes the lock as a write does, then does nothing more: what a process stopped between two statements leaves.
-        await using var stopped = (NpgsqlConnection)await _engine.ConnectAsync(location);
-        await using NpgsqlTransaction held = await stopped.BeginTransactionAsync();
-        await using (var take = new NpgsqlCommand(PostgresCatalogDialect.TakeCatalogLock, stopped, held))
-        {
-            await take.ExecuteNonQueryAsync();
-        }
-
-        RunRecord? queued = await store.Runs.TryQueueRunAsync(new RunStart("hourly", RunTrigger.Api, null, null, null, "scheduler"));
-
-        Assert.NotNull(queued);
-        await Assert.ThrowsAnyAsync<NpgsqlException>(() => held.CommitAsync());
-    }
-
-    [Fact]
     public async Task A_catalog_lives_in_the_schema_its_urls_SearchPath_names_apart_from_a_catalog_in_another_schema()
     {
         string database = await _engine.NewDatabaseAsync();

@@ -22,12 +22,8 @@ internal sealed class PostgresCatalogDialect : CatalogDialect
     /// database (URLs with another <c>SearchPath</c>) do not wait on each other. It waits as long as SQLite waits for its
     /// file's lock (30 s); a writer held longer fails with 55P03, which reads as <see cref="ErrorCode.CatalogBusy"/>. The
     /// coalesce: under a search path naming no schema that exists, current_schema() is null, and a null key takes no lock.
-    /// A session that idles inside its transaction for 15 s is ended by the server, its lock with it: a process stopped
-    /// (SIGSTOP, a frozen VM, a partition) in the middle of a write would otherwise hold every other server's writes,
-    /// the taking back of its own runs included, for as long as it stays stopped. A write never idles that long: between
-    /// its statements it only computes what the next one writes.
     /// </summary>
-    internal const string TakeCatalogLock = "SET LOCAL lock_timeout = '30s'; SET LOCAL idle_in_transaction_session_timeout = '15s'; SELECT pg_advisory_xact_lock(1298490465, hashtext(coalesce(current_schema(), '')))";
+    internal const string TakeCatalogLock = "SET LOCAL lock_timeout = '30s'; SELECT pg_advisory_xact_lock(1298490465, hashtext(coalesce(current_schema(), '')))";
 
     // The tables pruning deletes from: the ones whose space a VACUUM makes reusable afterwards.
     private static readonly string[] s_prunedTables = ["runs", "model_runs", "source_runs", "run_attempts", "run_logs", "quality_results", "table_versions", "backfills"];

@@ -310,7 +310,7 @@ public sealed partial class DeltaWriter
     /// (<c>dataChange = false</c>), so it never conflicts with concurrent appends.
     /// </summary>
     public Task<DeltaOperationResult> OptimizeAsync(string path, IReadOnlyList<string>? sortBy = null, long targetFileSizeBytes = DefaultTargetFileSizeBytes, CancellationToken cancellationToken = default)
-        => PackAsync(path, sortBy, targetFileSizeBytes, minSmallFiles: 2, cancellationToken);
+        => PackAsync(path, sortBy, targetFileSizeBytes, minSmallFiles: 2, purgesLoneDeletionVectors: true, cancellationToken);
 
     /// <summary>The table property that opts a table into auto compaction (Delta's name; <c>true</c> or <c>false</c>).</summary>
     public const string AutoCompactProperty = "delta.autoOptimize.autoCompact";
@@ -327,10 +327,11 @@ public sealed partial class DeltaWriter
     public Task<DeltaOperationResult> AutoCompactAsync(string path, int minNumFiles = AutoCompactMinNumFiles, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(minNumFiles, 2);
-        return PackAsync(path, null, DefaultTargetFileSizeBytes, minNumFiles, cancellationToken);
+        return PackAsync(path, null, DefaultTargetFileSizeBytes, minNumFiles, purgesLoneDeletionVectors: false, cancellationToken);
     }
 
-    private async Task<DeltaOperationResult> PackAsync(string path, IReadOnlyList<string>? sortBy, long targetFileSizeBytes, int minSmallFiles, CancellationToken cancellationToken)
+    private async Task<DeltaOperationResult> PackAsync(
+        string path, IReadOnlyList<string>? sortBy, long targetFileSizeBytes, int minSmallFiles, bool purgesLoneDeletionVectors, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(targetFileSizeBytes);
@@ -346,7 +347,8 @@ public sealed partial class DeltaWriter
             order.Add(DuckDbConnection.QuoteIdentifier(f.Name));
         }
 
-        // Group by partition; a partition is rewritten when it has two or more small files (or any file when sorting).
+        // Group by partition; a partition is rewritten when it has minSmallFiles small files, any file when sorting, and
+        // for OPTIMIZE a lone file with deletion vectors (its deleted rows purged); auto compaction leaves that one be.
         var byPartition = new Dictionary<string, List<ScanFile>>(StringComparer.Ordinal);
         ScanPlan plan = await table.PlanLocalScanAsync(snapshot, null, cancellationToken).ConfigureAwait(false);
         foreach (ScanFile f in plan.Files)
@@ -368,7 +370,7 @@ public sealed partial class DeltaWriter
         var touched = new List<ScanFile>();
         foreach (List<ScanFile> files in byPartition.Values)
         {
-            if (files.Count >= minSmallFiles || order.Count > 0 || (minSmallFiles == 2 && files[0].HasDeletionVector))
+            if (files.Count >= minSmallFiles || order.Count > 0 || (purgesLoneDeletionVectors && files[0].HasDeletionVector))
             {
                 touched.AddRange(files);
             }

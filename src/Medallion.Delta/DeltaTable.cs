@@ -38,6 +38,9 @@ public sealed partial class DeltaTable
     /// <summary>The store rooted at the table directory.</summary>
     public IObjectStore Store { get; }
 
+    /// <summary>The Parquet reader the table was opened with: its opener's, live for as long as the opener uses the table.</summary>
+    internal IParquetHandler? Parquet => _parquet;
+
     /// <summary>
     /// How a <see cref="Transactions.Transaction"/> on this table makes its commit a version of the log: put-if-absent of the
     /// commit file in <see cref="Store"/> (<see cref="Transactions.ObjectStoreCommitter"/>) unless a catalog coordinates the table's commits.

@@ -30,7 +30,7 @@ public sealed partial class DeltaWriter
         await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
         DeltaTable table = OpenTable(path);
         Snapshot snapshot = await LatestAsync(table, cancellationToken).ConfigureAwait(false);
-        CheckpointResult written = await CheckpointWriter.WriteAsync(table.Store, _parquet, snapshot, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+        CheckpointResult written = await CheckpointWriter.WriteAsync(table, _parquet, snapshot, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
         List<string> cleaned = await CheckpointWriter.CleanupExpiredLogsAsync(table.Store, snapshot.Metadata, DateTimeOffset.UtcNow, cancellationToken: cancellationToken).ConfigureAwait(false);
         return new DeltaOperationResult("CHECKPOINT", table.Location, snapshot.Version, false)
         {
@@ -57,7 +57,7 @@ public sealed partial class DeltaWriter
         await PrepareSessionAsync(cancellationToken).ConfigureAwait(false);
         DeltaTable table = OpenTable(path);
         Snapshot snapshot = await table.GetSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
-        return await CheckpointWriter.ForgetHistoryBeforeAsync(table.Store, _parquet, snapshot, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+        return await CheckpointWriter.ForgetHistoryBeforeAsync(table, _parquet, snapshot, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -183,7 +183,7 @@ public sealed partial class DeltaWriter
         long? checkpointed = null;
         if (await CheckpointWriter.IsOverdueAsync(table.Store, snapshot, cancellationToken).ConfigureAwait(false))
         {
-            checkpointed = (await CheckpointWriter.WriteAsync(table.Store, _parquet, snapshot, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false)).Version;
+            checkpointed = (await CheckpointWriter.WriteAsync(table, _parquet, snapshot, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false)).Version;
         }
 
         List<string> logs = await CheckpointWriter.CleanupExpiredLogsAsync(table.Store, snapshot.Metadata, DateTimeOffset.UtcNow, defaultLogRetention, cancellationToken).ConfigureAwait(false);

@@ -340,7 +340,7 @@ public sealed partial class DeltaWriter
                 return (null, null);
             }
 
-            await CheckpointWriter.WriteAsync(table.Store, _parquet, snapshot, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+            await CheckpointWriter.WriteAsync(table, _parquet, snapshot, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
             await CheckpointWriter.CleanupExpiredLogsAsync(table.Store, snapshot.Metadata, DateTimeOffset.UtcNow, cancellationToken: cancellationToken).ConfigureAwait(false);
             return (version, null);
         }

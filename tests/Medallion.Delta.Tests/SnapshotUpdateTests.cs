@@ -42,7 +42,7 @@ public sealed class SnapshotUpdateTests
 
         Snapshot updated = await table.UpdateSnapshotAsync(old);
 
-        var tombstones = (await updated.LoadTombstonesAsync(default)).Select(r => r.Path).Order(StringComparer.Ordinal);
+        var tombstones = (await updated.LoadTombstonesAsync(table.Parquet, default)).Select(r => r.Path).Order(StringComparer.Ordinal);
         Assert.Equal(["p=a/f0.parquet", "p=a/f1.parquet"], tombstones);
         Assert.Empty(updated.Files);
     }

@@ -53,15 +53,19 @@ public static class CheckpointWriter
     }
 
     /// <summary>Writes the checkpoint of <paramref name="snapshot"/> with <paramref name="writer"/>, then the <c>_last_checkpoint</c> hint.</summary>
-    /// <param name="store">The table's store.</param>
+    /// <param name="table">
+    /// The table, opened by the caller: its store, and its Parquet reader for the tombstones of the checkpoint the
+    /// snapshot was loaded from (the snapshot may come from a cache and outlive the reader that loaded it).
+    /// </param>
     /// <param name="writer">Writes the checkpoint's Parquet file.</param>
     /// <param name="snapshot">The snapshot to checkpoint; its version names the checkpoint.</param>
     /// <param name="now">The time tombstones are measured against (expired ones are left out).</param>
     /// <param name="cancellationToken">Cancels the write; the hint is written only after the checkpoint.</param>
     /// <exception cref="MedallionException"><see cref="ErrorCode.DeltaCheckpointFailed"/> when the checkpoint could not be written.</exception>
-    public static async Task<CheckpointResult> WriteAsync(IObjectStore store, IParquetFileWriter writer, Snapshot snapshot, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public static async Task<CheckpointResult> WriteAsync(DeltaTable table, IParquetFileWriter writer, Snapshot snapshot, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(table);
+        IObjectStore store = table.Store;
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(writer);
         var rows = new List<string>(snapshot.Files.Count + 8)
@@ -90,7 +94,7 @@ public static class CheckpointWriter
         // Tombstones stay until the deleted-file retention passes, so VACUUM of readers at older versions stays safe.
         TimeSpan retention = RetentionDuration.FromProperty(snapshot.Metadata.Configuration, "delta.deletedFileRetentionDuration", RetentionDuration.DefaultDeletedFileRetention);
         long cutoff = (now - retention).ToUnixTimeMilliseconds();
-        foreach (RemoveFile remove in await snapshot.LoadTombstonesAsync(cancellationToken).ConfigureAwait(false))
+        foreach (RemoveFile remove in await snapshot.LoadTombstonesAsync(table.Parquet, cancellationToken).ConfigureAwait(false))
         {
             if ((remove.DeletionTimestamp ?? 0) >= cutoff)
             {
@@ -139,12 +143,13 @@ public static class CheckpointWriter
     /// versions before become unreadable, as after Delta's own log cleanup.
     /// </summary>
     /// <returns>The keys deleted: change data files, then log files.</returns>
-    public static async Task<List<string>> ForgetHistoryBeforeAsync(IObjectStore store, IParquetFileWriter writer, Snapshot snapshot, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public static async Task<List<string>> ForgetHistoryBeforeAsync(DeltaTable table, IParquetFileWriter writer, Snapshot snapshot, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(snapshot);
-        await WriteAsync(store, writer, snapshot, now, cancellationToken).ConfigureAwait(false);
+        IObjectStore store = table.Store;
+        await WriteAsync(table, writer, snapshot, now, cancellationToken).ConfigureAwait(false);
         List<LogFile> older = [.. (await LogSegmentBuilder.ListAsync(store, null, null, cancellationToken).ConfigureAwait(false)).Where(f => f.Version < snapshot.Version)];
         var deleted = new List<string>();
         foreach (LogFile commit in older.Where(f => f.Kind == LogFileKind.Commit))

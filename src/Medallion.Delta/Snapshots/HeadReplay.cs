@@ -107,6 +107,6 @@ internal sealed class HeadReplay
     }
 
     /// <summary>A snapshot without files is never checkpointed, the one use of tombstones.</summary>
-    private static System.Threading.Tasks.Task<IReadOnlyList<RemoveFile>> NoTombstones(System.Threading.CancellationToken cancellationToken) =>
+    private static System.Threading.Tasks.Task<IReadOnlyList<RemoveFile>> NoTombstones(IParquetHandler? parquet, System.Threading.CancellationToken cancellationToken) =>
         throw new InvalidOperationException("A snapshot loaded without its file list has no tombstones either; load the table's snapshot to checkpoint it.");
 }

@@ -58,7 +58,7 @@ internal sealed class LogReplay
             }
         }
 
-        return replay.Build(segment, commitInfo, ct => replay.LoadTombstonesAsync(parquet, segment.CheckpointParts, ct));
+        return replay.Build(segment, commitInfo, (reader, ct) => replay.LoadTombstonesAsync(reader, segment.CheckpointParts, ct));
     }
 
     /// <summary>The tombstones of the commits replayed, plus the checkpoint's that no commit after it superseded.</summary>
@@ -134,7 +134,7 @@ internal sealed class LogReplay
         return fromCheckpoint ? !_seen.Contains(key) : _seen.Add(key);
     }
 
-    private Snapshot Build(LogSegment segment, CommitInfo? commitInfo, Func<CancellationToken, Task<IReadOnlyList<RemoveFile>>> tombstones)
+    private Snapshot Build(LogSegment segment, CommitInfo? commitInfo, TombstoneLoader tombstones)
     {
         string where = $"the Delta table at '{segment.TableLocation}' (version {segment.Version})";
         if (_protocol is null || _metadata is null)
@@ -254,7 +254,7 @@ internal sealed class LogReplay
         replay.Apply(actions, fromCheckpoint: false);
         var segment = new LogSegment(store.Location, version, -1, [], [commit]);
         replay.CheckProtocolOnce(segment);
-        return replay.Build(segment, commitInfo, ct => replay.LoadTombstonesAsync(null, [], ct)).WithCommitTimeUnknown();
+        return replay.Build(segment, commitInfo, (_, ct) => replay.LoadTombstonesAsync(null, [], ct)).WithCommitTimeUnknown();
     }
 
     /// <summary><see cref="TryAdvanceAsync"/> over commits already read, none of which changes the protocol or metadata.</summary>
@@ -324,13 +324,13 @@ internal sealed class LogReplay
     /// Computed once and then kept, dropping the older snapshot's loader, so a writer that advances its snapshot commit
     /// after commit holds a chain only back to the last time tombstones were needed (the last checkpoint it wrote).
     /// </summary>
-    private sealed class AdvancedTombstones(Func<CancellationToken, Task<IReadOnlyList<RemoveFile>>> older, List<RemoveFile> newer, HashSet<(string Path, string? DvId)> seen)
+    private sealed class AdvancedTombstones(TombstoneLoader older, List<RemoveFile> newer, HashSet<(string Path, string? DvId)> seen)
     {
-        private Func<CancellationToken, Task<IReadOnlyList<RemoveFile>>>? _older = older;
+        private TombstoneLoader? _older = older;
         private HashSet<(string Path, string? DvId)>? _seen = seen;
         private IReadOnlyList<RemoveFile>? _all;
 
-        public async Task<IReadOnlyList<RemoveFile>> LoadAsync(CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<RemoveFile>> LoadAsync(IParquetHandler? parquet, CancellationToken cancellationToken)
         {
             if (_all is not null)
             {
@@ -338,7 +338,7 @@ internal sealed class LogReplay
             }
 
             var all = new List<RemoveFile>(newer);
-            foreach (RemoveFile remove in await _older!(cancellationToken).ConfigureAwait(false))
+            foreach (RemoveFile remove in await _older!(parquet, cancellationToken).ConfigureAwait(false))
             {
                 if (!_seen!.Contains((TablePaths.Decode(remove.Path), remove.DeletionVector?.UniqueId)))
                 {

@@ -8,6 +8,9 @@ using Medallion.Delta.Schema;
 
 namespace Medallion.Delta.Snapshots;
 
+/// <summary>Loads a snapshot's tombstones, reading its checkpoint with <paramref name="parquet"/> (see <see cref="Snapshot.LoadTombstonesAsync"/>).</summary>
+internal delegate Task<IReadOnlyList<RemoveFile>> TombstoneLoader(IParquetHandler? parquet, CancellationToken cancellationToken);
+
 /// <summary>
 /// The state of a Delta table at one version: protocol, metadata, schema and the live logical files.
 /// Immutable; it holds every live file in memory (one entry per file, not per commit), unless it was loaded without
@@ -15,7 +18,7 @@ namespace Medallion.Delta.Snapshots;
 /// </summary>
 public sealed class Snapshot
 {
-    private readonly Func<CancellationToken, Task<IReadOnlyList<RemoveFile>>> _tombstones;
+    private readonly TombstoneLoader _tombstones;
     private readonly IReadOnlyList<ScanFile>? _files;
     private readonly FileTotals? _totals;
 
@@ -29,7 +32,7 @@ public sealed class Snapshot
         CommitInfo? commitInfo,
         DateTimeOffset timestamp,
         IReadOnlyList<ScanFile>? files,
-        Func<CancellationToken, Task<IReadOnlyList<RemoveFile>>> tombstones,
+        TombstoneLoader tombstones,
         IReadOnlyDictionary<string, long> transactionVersions,
         IReadOnlyDictionary<string, string> domainMetadata,
         FileTotals? totalsWithoutFiles = null)
@@ -100,7 +103,12 @@ public sealed class Snapshot
     /// The <c>remove</c> actions still within the log, newest per file. Loaded on demand: only writing the next
     /// checkpoint needs them, and a checkpoint's tombstones can outnumber its live files many times over.
     /// </summary>
-    internal Task<IReadOnlyList<RemoveFile>> LoadTombstonesAsync(CancellationToken cancellationToken) => _tombstones(cancellationToken);
+    /// <param name="parquet">
+    /// Reads the checkpoint the snapshot was loaded from. It is the caller's, not the loader's: a snapshot outlives the
+    /// connection that loaded it (writers share snapshots through a cache), so a reader kept from the load may be closed.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    internal Task<IReadOnlyList<RemoveFile>> LoadTombstonesAsync(IParquetHandler? parquet, CancellationToken cancellationToken) => _tombstones(parquet, cancellationToken);
 
     /// <summary>
     /// The commit file of this version as listed when the snapshot was loaded (null when only a checkpoint was read):

@@ -1,4 +1,5 @@
 using Medallion.Delta.Snapshots;
+using Medallion.DuckDb;
 
 namespace Medallion.Engine.Tests.Writing;
 
@@ -41,6 +42,35 @@ public sealed class SnapshotCacheTests : IDisposable
         Snapshot? snapshot = await new DeltaWriter(_f.Connection) { Snapshots = cache }.TryGetSnapshotAsync(path);
 
         Assert.Equal((0L, "struct<name:string>"), (snapshot!.Version, snapshot.Schema.ToString()));
+    }
+
+    [Fact]
+    public async Task A_writer_checkpoints_a_snapshot_cached_by_a_reader_whose_connection_has_closed()
+    {
+        // A server's runs share one cache, and each step works on a connection of its own that it closes at its end: a
+        // step loads the table from its checkpoint and the commits after it, and a later step's commit is due the next checkpoint.
+        var cache = new DeltaSnapshotCache();
+        string path = _f.TablePath();
+        for (int i = 0; i <= 12; i++)
+        {
+            await _f.Writer.WriteAsync(path, $"SELECT {i} AS id", new DeltaWriteOptions { Mode = DeltaWriteMode.Overwrite });
+        }
+
+        using (DuckDbConnection step = _f.OpenConnection())
+        {
+            await new DeltaWriter(step) { Snapshots = cache }.TryGetSnapshotAsync(path);
+        }
+
+        using DuckDbConnection later = _f.OpenConnection();
+        var writer = new DeltaWriter(later) { Snapshots = cache };
+        DeltaOperationResult result = null!;
+        for (int i = 13; i <= 20; i++)
+        {
+            result = await writer.WriteAsync(path, $"SELECT {i} AS id", new DeltaWriteOptions { Mode = DeltaWriteMode.Overwrite });
+        }
+
+        Assert.Equal((20L, "none"), (result.Version, result.Warnings.Count == 0 ? "none" : string.Join("; ", result.Warnings)));
+        Assert.True(File.Exists(Path.Combine(path, "_delta_log", "00000000000000000020.checkpoint.parquet")));
     }
 
     [Fact]

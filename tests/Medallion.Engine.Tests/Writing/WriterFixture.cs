@@ -29,6 +29,9 @@ public sealed class WriterFixture : IDisposable
 
     public DeltaWriter Writer { get; }
 
+    /// <summary>Another connection to the same database, for what a step of its own does; the caller closes it.</summary>
+    public DuckDbConnection OpenConnection() => _database.CreateConnection();
+
     public string TablePath(string name = "t") => Path.Combine(Root, name);
 
     /// <summary>The table at a path or URI (s3://, az:// on the test servers).</summary>

@@ -606,25 +606,58 @@ public sealed partial class RunStore
 
     /// <summary>Starts the next attempt of a run (1 for the first): the run becomes <see cref="RunStatus.Running"/>.</summary>
     /// <exception cref="MedallionException"><see cref="ErrorCode.CatalogObjectNotFound"/> when no run has that id.</exception>
-    public async Task<RunAttemptRecord> StartAttemptAsync(string runId, CancellationToken cancellationToken = default)
+    public Task<RunAttemptRecord> StartAttemptAsync(string runId, CancellationToken cancellationToken = default) =>
+        StartAttemptAsync(runId, null, cancellationToken);
+
+    /// <summary>
+    /// Starts the next attempt of a run (1 for the first) held by <paramref name="holderId"/>: the run becomes
+    /// <see cref="RunStatus.Running"/>. The holder is checked in the same write: a server that checked its fence, then was
+    /// stopped or slowed while another took its runs back, would otherwise mark a run running that the new holder queued
+    /// again (or left for another to adopt), and no one would ever run or end it.
+    /// </summary>
+    /// <param name="runId">The run.</param>
+    /// <param name="holderId">The server that runs the attempt; null starts it whoever holds the run.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <exception cref="MedallionException"><see cref="ErrorCode.RunNoLongerHeld"/> when the run is not held by
+    /// <paramref name="holderId"/> or has ended; <see cref="ErrorCode.CatalogObjectNotFound"/> when no run has that id.</exception>
+    public async Task<RunAttemptRecord> StartAttemptAsync(string runId, string? holderId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         string now = _db.Now();
         // Durable: the attempt goes on to write the lake, and its commits name this run (their txn), so the run must
         // outlive an OS crash; syncing this commit syncs the run's queueing before it too.
-        await WriteInRunAsync(
-            runId,
-            [
-                ($"""
-                  INSERT INTO run_attempts ({AttemptColumns})
-                  SELECT @run, COALESCE(MAX(attempt), 0) + 1, @now, NULL, @status, NULL, 0 FROM run_attempts WHERE run_id = @run
-                  """, [("@run", runId), ("@now", now), ("@status", FormatStatus(RunStatus.Running))]),
+        int started = await _db.WriteAsync(
+            (connection, transaction) =>
+            {
+                (string, object?)[] parameters = [("@run", runId), ("@now", now), ("@status", FormatStatus(RunStatus.Running)), ("@queued", FormatStatus(RunStatus.Queued)), ("@holder", holderId)];
                 // The run's start is its first attempt's; a retry keeps it.
-                ("UPDATE runs SET status = @status, started_at = CASE WHEN status = @queued THEN @now ELSE started_at END, finished_at = NULL, error = NULL WHERE id = @run",
-                    [("@run", runId), ("@now", now), ("@status", FormatStatus(RunStatus.Running)), ("@queued", FormatStatus(RunStatus.Queued))]),
-            ],
+                int updated = Execute(connection, transaction,
+                    "UPDATE runs SET status = @status, started_at = CASE WHEN status = @queued THEN @now ELSE started_at END, finished_at = NULL, error = NULL WHERE id = @run"
+                    + (holderId is null ? string.Empty : " AND holder = @holder AND status IN (@queued, @status)"),
+                    parameters);
+                if (updated == 0)
+                {
+                    return 0;
+                }
+
+                Execute(connection, transaction,
+                    $"""
+                     INSERT INTO run_attempts ({AttemptColumns})
+                     SELECT @run, COALESCE(MAX(attempt), 0) + 1, @now, NULL, @status, NULL, 0 FROM run_attempts WHERE run_id = @run
+                     """,
+                    parameters);
+                return updated;
+            },
             durable: true,
+            nameof(StartAttemptAsync),
             cancellationToken).ConfigureAwait(false);
+        if (started == 0)
+        {
+            RunRecord run = await GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw RunNotFound(runId);
+            throw new MedallionException(ErrorCode.RunNoLongerHeld,
+                $"Run {runId} is {FormatStatus(run.Status)} and held by {run.Holder ?? "no server"} now, not by {holderId}: its attempt was not started by the server that lost it.");
+        }
+
         List<RunAttemptRecord> attempts = await GetAttemptsAsync(runId, cancellationToken).ConfigureAwait(false);
         return attempts[^1];
     }

@@ -272,6 +272,39 @@ public abstract class CatalogRunClaimContract(CatalogEngine engine) : CatalogCon
     }
 
     [Fact]
+    public async Task A_silent_worker_whose_run_was_taken_back_and_queued_again_cannot_start_another_attempt_of_it()
+    {
+        await Store.Servers.ReportAsync(Worker("silent"), ServerStore.WorkerRole, "1.0.0", null);
+        RunRecord run = await AdmittedAsync();
+        await Store.Runs.ClaimRunsAsync("silent", 1);
+        await Store.Runs.StartAttemptAsync(run.Id, "silent");
+        _time.Now += s_adoptAfter + TimeSpan.FromSeconds(1);
+        await Store.Runs.ReclaimRunsOfSilentServersAsync("scheduler", _time.Now - s_adoptAfter, retry: (_, _) => true);
+
+        // The worker resumes, its fence passed just before it stopped: it goes on to its next attempt.
+        MedallionException refused = await Assert.ThrowsAsync<MedallionException>(() => Store.Runs.StartAttemptAsync(run.Id, "silent"));
+
+        Assert.Equal(ErrorCode.RunNoLongerHeld, refused.Code);
+        RunRecord now = (await Store.Runs.GetRunAsync(run.Id))!;
+        Assert.Equal((RunStatus.Queued, "scheduler", 1), (now.Status, now.Holder, (await Store.Runs.GetAttemptsAsync(run.Id)).Count));
+    }
+
+    [Fact]
+    public async Task A_silent_worker_cannot_start_a_run_it_claimed_once_the_run_waits_for_another_claimer()
+    {
+        await Store.Servers.ReportAsync(Worker("silent"), ServerStore.WorkerRole, "1.0.0", null);
+        RunRecord run = await AdmittedAsync();
+        await Store.Runs.ClaimRunsAsync("silent", 1);
+        _time.Now += s_adoptAfter + TimeSpan.FromSeconds(1);
+        await Store.Runs.ReclaimRunsOfSilentServersAsync("scheduler", _time.Now - s_adoptAfter);
+
+        await Assert.ThrowsAsync<MedallionException>(() => Store.Runs.StartAttemptAsync(run.Id, "silent"));
+
+        Assert.Empty(await Store.Runs.GetAttemptsAsync(run.Id));
+        Assert.Equal([run.Id], (await Store.Runs.ClaimRunsAsync("another", 5)).Select(r => r.Id));
+    }
+
+    [Fact]
     public async Task The_runs_of_a_worker_known_to_be_gone_are_taken_back_before_its_heartbeat_ages()
     {
         await Store.Servers.ReportAsync(Worker("dead"), ServerStore.WorkerRole, "1.0.0", null);

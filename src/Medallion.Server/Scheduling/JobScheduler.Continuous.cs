@@ -108,7 +108,18 @@ public sealed partial class JobScheduler
         var recorder = new IngestRunRecorder(_catalog, run.Id, _time);
         while (true)
         {
-            RunAttemptRecord attempt = await _catalog.Runs.StartAttemptAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+            RunAttemptRecord attempt;
+            try
+            {
+                // A restart after the lease went would mark running the run the new holder ended: held is checked as it starts.
+                attempt = await _catalog.Runs.StartAttemptAsync(run.Id, Holder.Id, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (MedallionException e) when (e.Code == ErrorCode.RunNoLongerHeld)
+            {
+                _executor.Abandon(run);
+                return;
+            }
+
             await _executor.LogAsync(run, null, "info", $"attempt {attempt.Attempt} started").ConfigureAwait(false);
             long started = _time.GetTimestamp();
             string error;

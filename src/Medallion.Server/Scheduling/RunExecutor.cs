@@ -195,7 +195,18 @@ internal sealed class RunExecutor : IDisposable
                 return Abandon(run);
             }
 
-            RunAttemptRecord attempt = await _catalog.Runs.StartAttemptAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+            RunAttemptRecord attempt;
+            try
+            {
+                // Checked against the holder in the same write: the fence above may have passed just before this server
+                // was stopped, and another taken the run back meanwhile.
+                attempt = await _catalog.Runs.StartAttemptAsync(run.Id, _holding.HolderId, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (MedallionException e) when (e.Code == ErrorCode.RunNoLongerHeld)
+            {
+                return Abandon(run);
+            }
+
             // The line takes its place among the run's lines now and commits while the run starts; it is awaited
             // before the attempt's end is recorded.
             Task attemptLogged = LogAsync(run, null, "info", $"attempt {attempt.Attempt} started");

@@ -222,7 +222,7 @@ public sealed partial class RunStore
             statements.AddRange(EnvironmentStore.TrackingStatements(_db.Now()));
         }
 
-        await WriteInRunAsync(modelRun.RunId, statements, durable: false, cancellationToken).ConfigureAwait(false);
+        await WriteInRunAsync(modelRun.RunId, statements, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -290,11 +290,11 @@ public sealed partial class RunStore
             statements.AddRange(TableCatalog.LineageStatements(table.Name, lineage, state!.Environment, state.Location ?? string.Empty));
         }
 
-        await WriteInRunAsync(modelRun?.RunId, statements, durable: false, cancellationToken).ConfigureAwait(false);
+        await WriteInRunAsync(modelRun?.RunId, statements, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs the statements in one write, after checking (in the same transaction) that run <paramref name="runId"/> exists, when given.</summary>
-    private Task WriteInRunAsync(string? runId, List<(string Sql, (string Name, object? Value)[] Parameters)> statements, bool durable, CancellationToken cancellationToken, [CallerMemberName] string write = "") =>
+    private Task WriteInRunAsync(string? runId, List<(string Sql, (string Name, object? Value)[] Parameters)> statements, CancellationToken cancellationToken, [CallerMemberName] string write = "") =>
         _db.WriteAsync(
             (connection, transaction) =>
             {
@@ -315,7 +315,7 @@ public sealed partial class RunStore
 
                 return 0;
             },
-            durable,
+            durable: false,
             write,
             cancellationToken);
 

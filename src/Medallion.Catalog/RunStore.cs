@@ -662,12 +662,16 @@ public sealed partial class RunStore
         return attempts[^1];
     }
 
-    /// <summary>Records how an attempt ended (the run's own status is set by <see cref="FinishRunAsync(string, RunStatus, string?, string?, CancellationToken)"/>).</summary>
+    /// <summary>
+    /// Records how an attempt ended (the run's own status is set by <see cref="FinishRunAsync(string, RunStatus, string?, string?, CancellationToken)"/>),
+    /// unless it has ended already: a server that took the run back ended the attempt interrupted, and the server that
+    /// lost it, resuming past its fence, must not rewrite that history with its own end (its run's end is then refused).
+    /// </summary>
     public Task FinishAttemptAsync(string runId, int attempt, RunStatus status, string? error, bool transient, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         return _db.ExecuteAsync(
-            "UPDATE run_attempts SET finished_at = @now, status = @status, error = @error, transient = @transient WHERE run_id = @run AND attempt = @attempt",
+            "UPDATE run_attempts SET finished_at = @now, status = @status, error = @error, transient = @transient WHERE run_id = @run AND attempt = @attempt AND finished_at IS NULL",
             [("@run", runId), ("@attempt", attempt), ("@now", _db.Now()), ("@status", FormatStatus(status)), ("@error", error), ("@transient", transient ? 1 : 0)],
             cancellationToken);
     }

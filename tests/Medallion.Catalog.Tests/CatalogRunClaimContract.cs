@@ -290,6 +290,22 @@ public abstract class CatalogRunClaimContract(CatalogEngine engine) : CatalogCon
     }
 
     [Fact]
+    public async Task A_silent_worker_whose_run_was_taken_back_cannot_rewrite_its_interrupted_attempt_as_succeeded()
+    {
+        await Store.Servers.ReportAsync(Worker("silent"), ServerStore.WorkerRole, "1.0.0", null);
+        RunRecord run = await AdmittedAsync();
+        await Store.Runs.ClaimRunsAsync("silent", 1);
+        RunAttemptRecord attempt = await Store.Runs.StartAttemptAsync(run.Id, "silent");
+        _time.Now += s_adoptAfter + TimeSpan.FromSeconds(1);
+        await Store.Runs.ReclaimRunsOfSilentServersAsync("scheduler", _time.Now - s_adoptAfter, retry: (_, _) => true);
+
+        // The worker resumes, its fence passed just before it stopped: it records its attempt's end.
+        await Store.Runs.FinishAttemptAsync(run.Id, attempt.Attempt, RunStatus.Succeeded, null, false);
+
+        Assert.Equal(RunStatus.Interrupted, (await Store.Runs.GetAttemptsAsync(run.Id)).Single().Status);
+    }
+
+    [Fact]
     public async Task A_silent_worker_cannot_start_a_run_it_claimed_once_the_run_waits_for_another_claimer()
     {
         await Store.Servers.ReportAsync(Worker("silent"), ServerStore.WorkerRole, "1.0.0", null);

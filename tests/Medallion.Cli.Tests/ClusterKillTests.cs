@@ -15,7 +15,12 @@ namespace Medallion.Cli.Tests;
 /// succeeded run's row is in its table once and no other row is, the worker executed runs, and every server's SQL
 /// endpoint answers the same.
 /// </summary>
-/// <remarks>Ten minutes by default, as the issue asks; <c>MEDALLION_TEST_CLUSTER_MINUTES</c> sets another length.</remarks>
+/// <remarks>
+/// Ten minutes by default, as the issue asks; <c>MEDALLION_TEST_CLUSTER_MINUTES</c> sets another length. Alone, after
+/// the project's other tests: beside them, on two cores, its runs took so much longer that the backlog its storm leaves
+/// took more than the ten minutes of its wait to drain, and the check was of the machine's speed, not of once.
+/// </remarks>
+[Collection(nameof(ClusterKillTests))]
 public sealed partial class ClusterKillTests : IAsyncLifetime
 {
     private const int EveryJobs = 25;
@@ -123,15 +128,17 @@ public sealed partial class ClusterKillTests : IAsyncLifetime
                 await servers[1].PostAsync($"api/jobs/{job}/pause");
             }
 
+            // A quiet machine drains the storm's backlog in a minute or two; waiting longer only hides a run nobody ends.
             try
             {
                 await servers[0].WaitForAsync("every run to end", async () =>
-                    Convert.ToInt64(await _database.ScalarAsync("SELECT count(*) FROM runs WHERE status IN ('queued', 'running')"), CultureInfo.InvariantCulture) == 0, TimeSpan.FromMinutes(10));
+                    Convert.ToInt64(await _database.ScalarAsync("SELECT count(*) FROM runs WHERE status IN ('queued', 'running')"), CultureInfo.InvariantCulture) == 0, TimeSpan.FromMinutes(5));
             }
             catch (TimeoutException e)
             {
-                // Which runs stayed open, held by whom, locking what: what a failure here has to be read from.
-                throw new TimeoutException($"{e.Message}\nopen runs (id, job, status, holder, admitted at, writes):\n{await OpenRunsAsync()}\n{string.Join("\n", events)}", e);
+                // Which runs stayed open, held by whom, locking what: what a failure here has to be read from, so last,
+                // where a shortened report still shows it (the servers' output comes with the inner exception).
+                throw new TimeoutException($"Runs still open 5 minutes after every job was paused.\n{string.Join("\n", events)}\nservers (id, role, heartbeat) and open runs (id, job, status, holder, admitted at, writes):\n{await OpenRunsAsync()}", e);
             }
 
             List<(string Job, DateTimeOffset Fire, string Status, string? Error)> runs = await RunsAsync();
@@ -210,15 +217,15 @@ public sealed partial class ClusterKillTests : IAsyncLifetime
         return runs;
     }
 
-    /// <summary>The runs queued or running, a line each, and the servers the catalog lists.</summary>
+    /// <summary>The servers the catalog lists, then the runs queued or running, a line each.</summary>
     private async Task<string> OpenRunsAsync()
     {
         await using var connection = new NpgsqlConnection(_database.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             """
-            SELECT concat_ws(' | ', id, job, status, coalesce(holder, '-'), coalesce(admitted_at, '-'), coalesce(writes, '-')) FROM runs WHERE status IN ('queued', 'running')
-            UNION ALL SELECT concat_ws(' | ', 'server', id, role, heartbeat_at) FROM servers
+            SELECT concat_ws(' | ', 'server', id, role, heartbeat_at) FROM servers
+            UNION ALL SELECT concat_ws(' | ', id, job, status, coalesce(holder, '-'), coalesce(admitted_at, '-'), coalesce(writes, '-')) FROM runs WHERE status IN ('queued', 'running')
             """, connection);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync();
         var lines = new List<string>();
@@ -250,3 +257,7 @@ public sealed partial class ClusterKillTests : IAsyncLifetime
     [GeneratedRegex(@"SQL on 127\.0\.0\.1:(\d+)")]
     private static partial Regex SqlPort();
 }
+
+/// <summary>The cluster kill test's own collection, run with nothing beside it: it measures once, not the machine's speed.</summary>
+[CollectionDefinition(nameof(ClusterKillTests), DisableParallelization = true)]
+public sealed class ClusterKillCollection;

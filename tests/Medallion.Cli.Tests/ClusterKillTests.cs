@@ -17,8 +17,8 @@ namespace Medallion.Cli.Tests;
 /// </summary>
 /// <remarks>
 /// Ten minutes by default, as the issue asks; <c>MEDALLION_TEST_CLUSTER_MINUTES</c> sets another length. Alone, after
-/// the project's other tests: beside them, on two cores, its runs took so much longer that the backlog its storm leaves
-/// took more than the ten minutes of its wait to drain, and the check was of the machine's speed, not of once.
+/// the project's other tests: beside them, on two cores, its runs take longer and the backlog its storm leaves most
+/// likely took more than the ten minutes of its wait to drain (one CI run), a check of the machine's speed, not of once.
 /// </remarks>
 [Collection(nameof(ClusterKillTests))]
 public sealed partial class ClusterKillTests : IAsyncLifetime

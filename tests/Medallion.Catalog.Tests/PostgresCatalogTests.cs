@@ -41,6 +41,27 @@ public sealed class PostgresCatalogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_scheduler_takes_and_renews_its_lease_while_a_process_stopped_inside_a_write_holds_the_catalog_lock()
+    {
+        string location = await _engine.NewLocationAsync();
+        await using CatalogStore store = await CatalogStore.OpenAsync(location);
+        var holder = new LeaseHolder("scheduler-a", "host-a", 4242, DateTimeOffset.UtcNow);
+        await using var stopped = (NpgsqlConnection)await _engine.ConnectAsync(location);
+        await using NpgsqlTransaction held = await stopped.BeginTransactionAsync();
+        await using (var take = new NpgsqlCommand(PostgresCatalogDialect.TakeCatalogLock, stopped, held))
+        {
+            await take.ExecuteNonQueryAsync();
+        }
+
+        // Had they waited for the lock, each would fail after its 30 s wait (CatalogBusy).
+        await store.Scheduler.AcquireSchedulerLeaseAsync(holder, TimeSpan.FromSeconds(6));
+        bool renewed = await store.Scheduler.RenewSchedulerLeaseAsync(holder, TimeSpan.FromSeconds(6));
+
+        Assert.True(renewed);
+        await held.CommitAsync();
+    }
+
+    [Fact]
     public async Task A_catalog_lives_in_the_schema_its_urls_SearchPath_names_apart_from_a_catalog_in_another_schema()
     {
         string database = await _engine.NewDatabaseAsync();

@@ -181,11 +181,48 @@ internal sealed class CatalogDatabase
         }
         finally
         {
-            TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
-            if (elapsed >= SlowWriteThreshold)
-            {
-                LogMessages.SlowWrite(_logger, write, Location, (long)elapsed.TotalMilliseconds);
-            }
+            LogIfSlow(write, started);
+        }
+    }
+
+    /// <summary>
+    /// Runs one statement that is a whole write on its own, and that no other write reads to decide what it writes (a
+    /// lease's take, renewal or release). Where the engine allows (<see cref="CatalogDialect.CommitsLoneStatementsUnlocked"/>)
+    /// it commits alone, outside the catalog's lock and this process's queue of writes: a process stopped in the middle
+    /// of a write (SIGSTOP, a frozen VM) holds every other write until it resumes or its session is ended, and a lease
+    /// holder whose renewal queued behind it would lose its lease for a stall that is not its own. Elsewhere it is a write
+    /// like any other. Returns the rows it changed.
+    /// </summary>
+    public async Task<int> ExecuteAloneAsync(string sql, (string Name, object? Value)[] parameters, CancellationToken cancellationToken, [CallerMemberName] string write = "")
+    {
+        if (!Dialect.CommitsLoneStatementsUnlocked)
+        {
+            return await ExecuteAsync(sql, parameters, cancellationToken, write).ConfigureAwait(false);
+        }
+
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            using DbConnection connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            using DbCommand command = CreateCommand(connection, null, sql, parameters);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException e)
+        {
+            throw Dialect.Translate(e, writing: true);
+        }
+        finally
+        {
+            LogIfSlow(write, started);
+        }
+    }
+
+    private void LogIfSlow(string write, long started)
+    {
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
+        if (elapsed >= SlowWriteThreshold)
+        {
+            LogMessages.SlowWrite(_logger, write, Location, (long)elapsed.TotalMilliseconds);
         }
     }
 

@@ -45,6 +45,13 @@ internal abstract class CatalogDialect
     /// </summary>
     public virtual Task<bool> ListenAsync(string channel, Action notified, CancellationToken cancellationToken) => Task.FromResult(false);
 
+    /// <summary>
+    /// True where one statement locks only the rows it changes and commits on its own, so a statement that is a whole
+    /// write, and that no other write reads to decide what it writes, need not wait for the catalog's lock (see
+    /// <see cref="CatalogDatabase.ExecuteAloneAsync"/>); false where one writer at a time holds the whole catalog.
+    /// </summary>
+    public virtual bool CommitsLoneStatementsUnlocked => false;
+
     /// <summary>A new, closed connection to the catalog.</summary>
     public abstract DbConnection CreateConnection();
 

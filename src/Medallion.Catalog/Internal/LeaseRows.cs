@@ -9,7 +9,9 @@ namespace Medallion.Catalog.Internal;
 /// <summary>
 /// The rows of the <c>leases</c> table: one per named lease (the scheduler's, an environment's apply lock), each saying
 /// which process holds it, since when, and until when unless renewed. Taking one is one conditional statement, so two
-/// processes asking together cannot both win.
+/// processes asking together cannot both win. No other write reads them, so each statement commits outside the catalog's
+/// lock where the engine allows (<see cref="CatalogDatabase.ExecuteAloneAsync"/>): a holder keeps its lease while
+/// another process is stopped in the middle of a write.
 /// </summary>
 internal static class LeaseRows
 {
@@ -21,7 +23,7 @@ internal static class LeaseRows
     public static async Task<(int Taken, CatalogLease Lease)> TakeAsync(CatalogDatabase db, string name, LeaseHolder holder, TimeSpan timeToLive, string? replacing, CancellationToken cancellationToken)
     {
         DateTimeOffset now = db.Time.GetUtcNow();
-        int taken = await db.ExecuteAsync(
+        int taken = await db.ExecuteAloneAsync(
             """
             INSERT INTO leases (name, holder, host, pid, process_started_at, acquired_at, heartbeat_at, expires_at)
             VALUES (@name, @holder, @host, @pid, @processStarted, @now, @now, @expires)
@@ -48,7 +50,7 @@ internal static class LeaseRows
     public static async Task<bool> RenewAsync(CatalogDatabase db, string name, LeaseHolder holder, TimeSpan timeToLive, CancellationToken cancellationToken)
     {
         DateTimeOffset now = db.Time.GetUtcNow();
-        int renewed = await db.ExecuteAsync(
+        int renewed = await db.ExecuteAloneAsync(
             "UPDATE leases SET heartbeat_at = @now, expires_at = @expires WHERE name = @name AND holder = @holder",
             [("@name", name), ("@holder", holder.Id), ("@now", FormatTime(now)), ("@expires", FormatTime(now + timeToLive))],
             cancellationToken,
@@ -58,7 +60,7 @@ internal static class LeaseRows
 
     /// <summary>Gives the lease up, if <paramref name="holder"/> still holds it.</summary>
     public static Task ReleaseAsync(CatalogDatabase db, string name, LeaseHolder holder, CancellationToken cancellationToken) =>
-        db.ExecuteAsync("DELETE FROM leases WHERE name = @name AND holder = @holder", [("@name", name), ("@holder", holder.Id)], cancellationToken, "ReleaseLease");
+        db.ExecuteAloneAsync("DELETE FROM leases WHERE name = @name AND holder = @holder", [("@name", name), ("@holder", holder.Id)], cancellationToken, "ReleaseLease");
 
     /// <summary>The lease, or null when nobody holds it.</summary>
     public static async Task<CatalogLease?> GetAsync(CatalogDatabase db, string name, CancellationToken cancellationToken)

@@ -143,6 +143,9 @@ internal sealed class PostgresCatalogDialect : CatalogDialect
         }
     }
 
+    /// <inheritdoc/>
+    public override bool CommitsLoneStatementsUnlocked => true;
+
     /// <summary>Nothing to prepare: the database is made by its administrator, and the first migration creates the tables in it.</summary>
     public override void PrepareStorage()
     {

@@ -155,7 +155,15 @@ public sealed partial class ClusterKillTests : IAsyncLifetime
                 Assert.True(expected.SequenceEqual(fires), $"{job.Key}: fire times missing or twice: {string.Join(", ", fires.Select(f => f.ToString("HH:mm:ss", CultureInfo.InvariantCulture)))}; expected {string.Join(", ", expected.Select(f => f.ToString("HH:mm:ss", CultureInfo.InvariantCulture)))}\n{story}");
                 Assert.All(job, r => Assert.True(r.Status == "succeeded" || (r.Status == "failed" && r.Error is { Length: > 0 }), $"{job.Key} {r.Fire:O}: {r.Status} {r.Error}\n{story}"));
                 List<DateTimeOffset> rows = await FiredAsync(servers[0], "silver." + job.Key);
-                Assert.Equal(job.Where(r => r.Status == "succeeded").Select(r => r.Fire).Order(), rows.Order());
+                List<DateTimeOffset> succeeded = [.. job.Where(r => r.Status == "succeeded").Select(r => r.Fire.ToUniversalTime()).Order()];
+                List<DateTimeOffset> read = [.. rows.Select(r => r.ToUniversalTime()).Order()];
+                if (!succeeded.SequenceEqual(read))
+                {
+                    // Each fire time read other than once: the history of its run, attempt by attempt, and every line of
+                    // its log (which server ran it, which table version each model committed), then the storm.
+                    List<DateTimeOffset> odd = [.. succeeded.Concat(read).Distinct().Where(f => read.Count(r => r == f) != (succeeded.Contains(f) ? 1 : 0)).Order()];
+                    Assert.Fail($"silver.{job.Key}: fire times whose row is missing or not once ({string.Join(", ", odd.Select(f => $"{f:HH:mm:ss} read {read.Count(r => r == f)}x"))}):\n{await RunHistoriesAsync(job.Key, odd)}\n{story}");
+                }
             }
 
             Assert.True(Convert.ToInt64(await _database.ScalarAsync("SELECT count(*) FROM run_logs WHERE message LIKE 'claimed by worker %'"), CultureInfo.InvariantCulture) > 0, "the worker executed no run\n" + story);
@@ -255,6 +263,36 @@ public sealed partial class ClusterKillTests : IAsyncLifetime
         while (await reader.ReadAsync())
         {
             lines.Add(reader.GetString(0));
+        }
+
+        return string.Join("\n", lines);
+    }
+
+    /// <summary>The runs of <paramref name="job"/> at <paramref name="fires"/>: each attempt (its status, start, end, error) and each line of its log.</summary>
+    private async Task<string> RunHistoriesAsync(string job, IEnumerable<DateTimeOffset> fires)
+    {
+        await using var connection = new NpgsqlConnection(_database.ConnectionString);
+        await connection.OpenAsync();
+        var lines = new List<string>();
+        foreach (DateTimeOffset fire in fires)
+        {
+            await using var command = new NpgsqlCommand(
+                """
+                SELECT concat_ws(' | ', 'run', r.id, r.status, coalesce(r.holder, '-'), coalesce(r.error, '-')) FROM runs r
+                WHERE r.job = @job AND r.interval_end::timestamptz = @fire
+                UNION ALL SELECT concat_ws(' | ', '  attempt', a.attempt, a.status, a.started_at, coalesce(a.finished_at, '-'), coalesce(a.error, '-'))
+                FROM run_attempts a JOIN runs r ON r.id = a.run_id WHERE r.job = @job AND r.interval_end::timestamptz = @fire
+                UNION ALL SELECT * FROM (SELECT concat_ws(' | ', '  log', l.logged_at, coalesce(l.model, '-'), left(l.message, 300))
+                    FROM run_logs l JOIN runs r ON r.id = l.run_id WHERE r.job = @job AND r.interval_end::timestamptz = @fire ORDER BY l.seq) logged
+                """, connection);
+            command.Parameters.AddWithValue("job", job);
+            command.Parameters.AddWithValue("fire", fire);
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync();
+            lines.Add($"{job} at {fire:O}:");
+            while (await reader.ReadAsync())
+            {
+                lines.Add(reader.GetString(0));
+            }
         }
 
         return string.Join("\n", lines);

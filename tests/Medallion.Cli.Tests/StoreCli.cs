@@ -53,15 +53,7 @@ internal sealed class StoreCli : IDisposable
         string name = "t-" + Guid.NewGuid().ToString("N");
         if (kind == "s3")
         {
-            using var s3 = new AmazonS3Client(new BasicAWSCredentials("testing", "testing"), new AmazonS3Config { ServiceURL = S3Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
-            try
-            {
-                await s3.PutBucketAsync(Bucket);
-            }
-            catch (AmazonS3Exception e) when (e.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
-            {
-            }
-
+            await CreateS3BucketAsync(Bucket);
             return $"s3://{Bucket}/{name}";
         }
 
@@ -75,6 +67,55 @@ internal sealed class StoreCli : IDisposable
         return $"az://{Bucket}/{name}";
     }
 
+    /// <summary>
+    /// A fresh bucket on moto, for a test that writes thousands of objects: moto lists a bucket by walking every key in it,
+    /// so in the shared bucket each listing of such a test would also walk every other test's keys, and its own as they pile up.
+    /// Its URI; <see cref="DeleteS3BucketAsync"/> removes it.
+    /// </summary>
+    public static async Task<string> NewS3BucketAsync()
+    {
+        string bucket = "medallion-test-" + Guid.NewGuid().ToString("N");
+        await CreateS3BucketAsync(bucket);
+        return $"s3://{bucket}";
+    }
+
+    /// <summary>Removes a bucket of <see cref="NewS3BucketAsync"/> and every object in it, so that moto does not keep them for the tests after.</summary>
+    public static async Task DeleteS3BucketAsync(string uri)
+    {
+        string bucket = new Uri(uri).Host;
+        using AmazonS3Client s3 = S3Client();
+        var listing = new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket };
+        Amazon.S3.Model.ListObjectsV2Response page;
+        do
+        {
+            page = await s3.ListObjectsV2Async(listing);
+            if (page.S3Objects is { Count: > 0 } objects)
+            {
+                await s3.DeleteObjectsAsync(new Amazon.S3.Model.DeleteObjectsRequest { BucketName = bucket, Objects = [.. objects.Select(o => new Amazon.S3.Model.KeyVersion { Key = o.Key })] });
+            }
+
+            listing.ContinuationToken = page.NextContinuationToken;
+        }
+        while (page.IsTruncated == true);
+
+        await s3.DeleteBucketAsync(bucket);
+    }
+
+    private static AmazonS3Client S3Client() =>
+        new(new BasicAWSCredentials("testing", "testing"), new AmazonS3Config { ServiceURL = S3Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+
+    private static async Task CreateS3BucketAsync(string bucket)
+    {
+        using AmazonS3Client s3 = S3Client();
+        try
+        {
+            await s3.PutBucketAsync(bucket);
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
+        {
+        }
+    }
+
     /// <summary>The keys below a store URI, read from the server directly.</summary>
     public static async Task<List<string>> ListAsync(string kind, string uri)
     {
@@ -82,7 +123,7 @@ internal sealed class StoreCli : IDisposable
         var keys = new List<string>();
         if (kind == "s3")
         {
-            using var s3 = new AmazonS3Client(new BasicAWSCredentials("testing", "testing"), new AmazonS3Config { ServiceURL = S3Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+            using AmazonS3Client s3 = S3Client();
             keys.AddRange((await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = Bucket, Prefix = path })).S3Objects.Select(o => o.Key));
         }
         else if (kind == "gs")
@@ -104,7 +145,7 @@ internal sealed class StoreCli : IDisposable
     public static async Task<List<string>> OpenUploadsAsync(string uri)
     {
         string path = uri[(uri.IndexOf('/', uri.IndexOf("://", StringComparison.Ordinal) + 3) + 1)..];
-        using var s3 = new AmazonS3Client(new BasicAWSCredentials("testing", "testing"), new AmazonS3Config { ServiceURL = S3Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        using AmazonS3Client s3 = S3Client();
         var uploads = await s3.ListMultipartUploadsAsync(new Amazon.S3.Model.ListMultipartUploadsRequest { BucketName = Bucket, Prefix = path });
         return [.. (uploads.MultipartUploads ?? []).Select(u => u.Key)];
     }

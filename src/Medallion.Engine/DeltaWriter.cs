@@ -83,6 +83,9 @@ public sealed partial class DeltaWriter
     /// </summary>
     public Func<CancellationToken, ValueTask>? CommitFence { get; init; }
 
+    /// <summary>The run whose work this writer commits, recorded in each commit's <c>commitInfo</c> (<see cref="Transaction.Job"/>); none by default.</summary>
+    public Delta.Actions.CommitJob? CommitJob { get; init; }
+
     /// <summary>Where the writer logs commits retried after lost races, operations re-run after conflicts and checkpoints that failed; none by default.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
@@ -259,6 +262,7 @@ public sealed partial class DeltaWriter
                 await fence(cancellationToken).ConfigureAwait(false);
             }
 
+            tx.Job ??= CommitJob;
             CommitResult result = await tx.CommitAsync(operation, parameters, metrics, cancellationToken).ConfigureAwait(false);
             switch (result.Outcome)
             {

@@ -180,8 +180,10 @@ public sealed class ProjectEnvironment : IAsyncDisposable
     /// <param name="snapshots">The latest snapshots shared with other writers (<see cref="DeltaWriter.Snapshots"/>); the writer's own when null.</param>
     /// <param name="timeZone">The session zone the writer sets (<see cref="DeltaWriter.TimeZone"/>); null keeps the connection's.</param>
     /// <param name="commitFence">Checked before each commit (<see cref="DeltaWriter.CommitFence"/>); none when null.</param>
-    public DeltaWriter CreateWriter(DuckDbConnection connection, DeltaSnapshotCache? snapshots = null, string? timeZone = "UTC", Func<CancellationToken, ValueTask>? commitFence = null) =>
-        new(connection) { Stores = Stores, LoggerFactory = Logs, Snapshots = snapshots ?? new DeltaSnapshotCache(), TimeZone = timeZone, CommitFence = commitFence };
+    /// <param name="commitJob">The run the commits are made for (<see cref="DeltaWriter.CommitJob"/>); none when null.</param>
+    public DeltaWriter CreateWriter(
+        DuckDbConnection connection, DeltaSnapshotCache? snapshots = null, string? timeZone = "UTC", Func<CancellationToken, ValueTask>? commitFence = null, Delta.Actions.CommitJob? commitJob = null) =>
+        new(connection) { Stores = Stores, LoggerFactory = Logs, Snapshots = snapshots ?? new DeltaSnapshotCache(), TimeZone = timeZone, CommitFence = commitFence, CommitJob = commitJob };
 
     /// <summary>
     /// The environment of the same project reloaded from its files: new definitions over this environment's catalog,

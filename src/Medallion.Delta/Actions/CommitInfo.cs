@@ -10,6 +10,9 @@ namespace Medallion.Delta.Actions;
 /// <param name="Raw">The whole action object, for fields this type does not model (a detached copy).</param>
 public sealed record CommitInfo(long? Timestamp, long? InCommitTimestamp, string? Operation, JsonElement Raw)
 {
+    /// <summary>The run that made the commit (the <c>job</c> object), when its writer recorded one.</summary>
+    public CommitJob? Job => CommitJob.Parse(Raw);
+
     internal static CommitInfo Parse(JsonElement e) =>
         new(e.Long("timestamp"), e.Long("inCommitTimestamp"), e.String("operation"), e.Clone());
 }

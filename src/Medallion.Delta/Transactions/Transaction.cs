@@ -85,6 +85,9 @@ public sealed class Transaction
     /// <summary>The clock for commit timestamps and tombstones (ms since the epoch); replaceable in tests.</summary>
     public Func<long> Clock { get; init; } = static () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
+    /// <summary>The run making this commit, recorded as the <c>job</c> of its <c>commitInfo</c>; none when null.</summary>
+    public CommitJob? Job { get; set; }
+
     /// <summary>The metadata this transaction commits under: the new one if it changes it, else the read one.</summary>
     public Metadata? Metadata => _newMetadata ?? ReadSnapshot?.Metadata;
 
@@ -521,6 +524,7 @@ public sealed class Transaction
             }
 
             w.WriteEndObject();
+            Job?.Write(w);
             w.WriteString("engineInfo", EngineInfo);
             w.WriteString("txnId", Guid.NewGuid().ToString());
             w.WriteEndObject();

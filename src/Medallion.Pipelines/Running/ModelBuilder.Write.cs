@@ -199,9 +199,10 @@ internal sealed partial class ModelBuilder
     /// <summary>
     /// Whether an earlier attempt of this run committed to the table although the table's <see cref="RunTransaction"/>
     /// now names a newer run: the attempt died between its commit and the catalog's record of it, and a newer run
-    /// committed before this retry (a retry waits its backoff while later runs of the job go on). The table's txn keeps
-    /// only the newest run, so the commits since this run started are read back, newest first, for one that carried
-    /// this run's number.
+    /// committed before this retry (a retry waits its backoff while later runs of the job go on), or before the attempt
+    /// itself (servers scheduling side by side may start a job's runs out of order), when the attempt's commit carried no
+    /// txn at all. The table's txn keeps only the newest run, so the commits since this run started are read back,
+    /// newest first, for one that names this run (<see cref="Delta.Actions.CommitInfo.Job"/>) or carried its number.
     /// </summary>
     private async Task<bool> CommittedBeforeNewerRunAsync(long attempt, CancellationToken cancellationToken)
     {
@@ -209,7 +210,8 @@ internal sealed partial class ModelBuilder
         DateTimeOffset since = _run.StartedAt - TimeSpan.FromMinutes(5);
         await foreach (CommitEntry commit in OpenTarget().GetHistoryAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (commit.Transactions.TryGetValue(RunTransaction, out long version) && version == attempt)
+            if (string.Equals(commit.CommitInfo?.Job?.RunId, _run.RunId, StringComparison.Ordinal)
+                || (commit.Transactions.TryGetValue(RunTransaction, out long version) && version == attempt))
             {
                 return true;
             }

@@ -39,9 +39,9 @@ internal sealed record RunContext(
     /// <summary>Where the run's layers log (<see cref="ProjectEnvironment.Logs"/>).</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory Logs => Environment.Logs;
 
-    /// <summary>A writer of the run's tables on <paramref name="connection"/>: the project's stores, the run's snapshots and logs.</summary>
+    /// <summary>A writer of the run's tables on <paramref name="connection"/>: the project's stores, the run's snapshots and logs, each commit naming the run.</summary>
     /// <param name="connection">The step's connection.</param>
     /// <param name="timeZone">The session zone the writer sets (<see cref="Engine.DeltaWriter.TimeZone"/>); null keeps the connection's.</param>
     public Engine.DeltaWriter Writer(DuckDbConnection connection, string? timeZone = "UTC") =>
-        Environment.CreateWriter(connection, Snapshots, timeZone, Options.CommitFence);
+        Environment.CreateWriter(connection, Snapshots, timeZone, Options.CommitFence, new Delta.Actions.CommitJob(RunId, Options.Job));
 }

@@ -80,6 +80,9 @@ public sealed record RunOptions
     /// </summary>
     public string? RunId { get; init; }
 
+    /// <summary>The job the run belongs to, named with the run in each of its commits (<see cref="Delta.Actions.CommitJob"/>); null for none.</summary>
+    public string? Job { get; init; }
+
     /// <summary>
     /// DuckDB variables set on each model's connection before its SQL runs, so model SQL reads them with
     /// <c>getvariable('name')</c>: a <see cref="DateTimeOffset"/> becomes a <c>TIMESTAMPTZ</c>, anything else its text

@@ -316,6 +316,7 @@ internal sealed class RunExecutor : IDisposable
         return new RunOptions
         {
             RunId = run.Id,
+            Job = run.Job,
             Select = run.Selection,
             Sources = job.Sources,
             SourcesOnly = run.Selection is null && job.Select is null,

@@ -121,6 +121,20 @@ public sealed class WriteTests : IDisposable
     }
 
     [Fact]
+    public async Task A_writer_for_a_run_names_the_run_and_its_job_in_each_commit_info_as_databricks_does()
+    {
+        string path = _f.TablePath();
+        var writer = new DeltaWriter(_f.Connection) { CommitJob = new Delta.Actions.CommitJob("0193a1b2c3d4e5f60718293a4b5c6d7e", "orders") };
+        await writer.WriteAsync(path, "SELECT 1 AS id");
+
+        using JsonDocument doc = JsonDocument.Parse(_f.LogLines(path, 0)[0]);
+        JsonElement job = doc.RootElement.GetProperty("commitInfo").GetProperty("job");
+        Assert.Equal(("orders", "orders", "0193a1b2c3d4e5f60718293a4b5c6d7e"), (job.GetProperty("jobId").GetString(), job.GetProperty("jobName").GetString(), job.GetProperty("runId").GetString()));
+        CommitEntry commit = await _f.Open(path).GetHistoryAsync().SingleAsync();
+        Assert.Equal(new Delta.Actions.CommitJob("0193a1b2c3d4e5f60718293a4b5c6d7e", "orders"), commit.CommitInfo!.Job);
+    }
+
+    [Fact]
     public async Task Metrics_given_to_a_write_are_recorded_in_its_commit_info_next_to_the_writers_own()
     {
         string path = _f.TablePath();

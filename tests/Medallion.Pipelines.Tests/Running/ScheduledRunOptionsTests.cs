@@ -119,6 +119,29 @@ public sealed class ScheduledRunOptionsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_whose_first_attempt_committed_after_a_newer_run_does_not_append_its_rows_again_when_retried()
+    {
+        _project.Model("silver.ticks", "SELECT 1 AS id", "materialized: append");
+        CatalogStore catalog = await CatalogStore.OpenAsync(CatalogStore.DefaultPath(_project.Directory));
+        await using (catalog)
+        {
+            RunRecord late = await StartQueuedRunAsync(catalog);
+
+            // Servers side by side may start a job's runs out of order: the newer run's txn stands when the older one
+            // commits, so that commit carries none, and its server dies before the catalog hears of it.
+            await _project.RunAsync(new RunOptions { Select = "silver.ticks" });
+            RunResult first = await _project.RunAsync(new RunOptions { Select = "silver.ticks", RunId = late.Id, Job = "ticks" });
+            RunResult retried = await _project.RunAsync(new RunOptions { Select = "silver.ticks", RunId = late.Id, Job = "ticks" });
+
+            var ticks = new TableName("silver", "ticks");
+            Assert.Equal(1L, first[ticks].CommittedVersion);
+            Assert.Equal((StepState.Succeeded, 0L, null), (retried[ticks].State, retried[ticks].RowsWritten, retried[ticks].CommittedVersion));
+            Assert.Equal([$"already committed by an earlier attempt of run {late.Id}, before a newer run's commit; not written again"], retried[ticks].Notes);
+            Assert.Equal(["2"], await _project.QueryAsync("SELECT count(*) FROM silver.ticks"));
+        }
+    }
+
+    [Fact]
     public async Task A_run_retried_after_a_newer_run_committed_appends_its_rows_when_no_attempt_of_it_had()
     {
         _project.Model("silver.ticks", "SELECT 1 AS id", "materialized: append");

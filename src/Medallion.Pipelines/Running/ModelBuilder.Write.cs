@@ -186,7 +186,10 @@ internal sealed partial class ModelBuilder
             return null;
         }
 
-        if (attempt is long number && committed > number && await CommittedBeforeNewerRunAsync(number, cancellationToken).ConfigureAwait(false))
+        // A first attempt has nothing of its own to find, and on a store each commit read back is a request: a table
+        // written every few seconds by a job whose runs start out of order would read dozens for every run.
+        if (attempt is long number && committed > number && _run.Options.Attempt is not 1
+            && await CommittedBeforeNewerRunAsync(number, cancellationToken).ConfigureAwait(false))
         {
             _notes.Add($"already committed by an earlier attempt of run {_run.RunId}, before a newer run's commit; not written again");
             return null;

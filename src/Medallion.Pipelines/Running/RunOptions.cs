@@ -80,6 +80,13 @@ public sealed record RunOptions
     /// </summary>
     public string? RunId { get; init; }
 
+    /// <summary>
+    /// Which attempt of the catalog run <see cref="RunId"/> this is (1 for the first, as its owner numbered it); null when
+    /// unknown. A first attempt has no earlier one whose commits it must look for before it writes, so it reads no table
+    /// history back; any other value, or none, does.
+    /// </summary>
+    public int? Attempt { get; init; }
+
     /// <summary>The job the run belongs to, named with the run in each of its commits (<see cref="Delta.Actions.CommitJob"/>); null for none.</summary>
     public string? Job { get; init; }
 

@@ -223,7 +223,7 @@ internal sealed class RunExecutor : IDisposable
             bool transient = false;
             try
             {
-                result = await ProjectRunner.RunAsync(definitions.Environment, Options(run, job, definitions, log), linked.Token).ConfigureAwait(false);
+                result = await ProjectRunner.RunAsync(definitions.Environment, Options(run, attempt.Attempt, job, definitions, log), linked.Token).ConfigureAwait(false);
             }
             catch (MedallionException e)
             {
@@ -299,7 +299,7 @@ internal sealed class RunExecutor : IDisposable
         }
     }
 
-    private RunOptions Options(RunRecord run, JobDefinition job, JobScheduler.Definitions definitions, RunLogWriter log)
+    private RunOptions Options(RunRecord run, int attempt, JobDefinition job, JobScheduler.Definitions definitions, RunLogWriter log)
     {
         var variables = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach ((string name, string value) in run.Variables)
@@ -316,6 +316,7 @@ internal sealed class RunExecutor : IDisposable
         return new RunOptions
         {
             RunId = run.Id,
+            Attempt = attempt,
             Job = run.Job,
             Select = run.Selection,
             Sources = job.Sources,

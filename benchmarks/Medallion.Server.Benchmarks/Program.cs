@@ -35,8 +35,8 @@ using static Medallion.Server.Benchmarks.Bench;
 //             threads, file descriptors, catalog and lake sampled from /proc and disk, a verdict per metric from the
 //             slope over the second half, and any run stuck (see Soak); exit 1 when something grew or a run stuck.
 //   cluster   (issue 38) the latency benchmark's jobs on a PostgreSQL catalog (MEDALLION_BENCH_PG), as processes: one
-//             server of role all, then a scheduler and two workers; fire time -> first attempt p50/p99 of each, the
-//             ratio, and the goal of 250 ms with three servers.
+//             server of role all, then a scheduler and two workers, then three of role all with --planning every-server;
+//             fire time -> first attempt p50/p99 of each, the ratios, and the goal of 250 ms with three servers.
 // Usage: Medallion.Server.Benchmarks [latency|overhead|history|metrics|web|catalogs|adoption|cluster|all] [--quick]
 //        Medallion.Server.Benchmarks --soak [minutes (30)] [jobs (50)] [every seconds (10)]
 if (args.Length > 0 && args[0] == "--soak")

@@ -274,7 +274,7 @@ public sealed record JobState(string Job, bool? Paused, IReadOnlyDictionary<stri
 
 /// <summary>A server on a catalog, as it last reported itself.</summary>
 /// <param name="Process">Its process (the id its runs carry as holder).</param>
-/// <param name="Role">What it did at its last heartbeat: <c>active</c>, <c>standby</c>, <c>web</c> or <c>lease lost</c>.</param>
+/// <param name="Role">What it did at its last heartbeat: <c>active</c>, <c>standby</c>, <c>planner</c>, <c>web</c>, <c>worker</c> or <c>lease lost</c>.</param>
 /// <param name="Version">The Medallion version it runs.</param>
 /// <param name="HttpAddress">Where its HTTP listener answers; null when unknown.</param>
 /// <param name="StartedAt">When it first reported itself.</param>

@@ -42,9 +42,15 @@ public sealed partial class RunStore
     /// A line for the log of each run admitted for a claimer, in the same write: it precedes whatever its claimer logs.
     /// </param>
     /// <param name="cancellationToken">Cancels the write while it waits.</param>
+    /// <param name="recordHereAsAdmitted">
+    /// Records the runs admitted <see cref="RunAdmission.Here"/> as admitted too (held by <paramref name="holderId"/>), as
+    /// a claimed run is: a server that plans beside others keeps nothing only it could take back, so that whichever finds it
+    /// silent takes its runs back (<see cref="ReclaimRunsOfSilentServersAsync"/>), and it hands them back when it stops.
+    /// </param>
     /// <returns>The runs admitted, in the order decided.</returns>
     public async Task<List<RunAdmission>> AdmitAsync(
-        string holderId, Func<IReadOnlyList<HeldRun>, IReadOnlyList<RunAdmission>> decide, RunLogEntry? waitingLine = null, CancellationToken cancellationToken = default)
+        string holderId, Func<IReadOnlyList<HeldRun>, IReadOnlyList<RunAdmission>> decide, RunLogEntry? waitingLine = null, bool recordHereAsAdmitted = false,
+        CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(holderId);
         ArgumentNullException.ThrowIfNull(decide);
@@ -73,11 +79,11 @@ public sealed partial class RunStore
                 // answer was lost is asked again, and its runs must not be left admitted and never started.
                 int changed = Execute(connection, transaction,
                     $"""
-                     UPDATE runs SET writes = @writes, holder = @holder, admitted_at = CASE WHEN @here = 1 THEN NULL ELSE @now END
-                     WHERE id = @id AND status = @queued AND (NOT {Holding} OR (@here = 1 AND holder = @holder AND admitted_at IS NULL))
+                     UPDATE runs SET writes = @writes, holder = @holder, admitted_at = CASE WHEN @here = 1 AND @recorded = 0 THEN NULL ELSE @now END
+                     WHERE id = @id AND status = @queued AND (NOT {Holding} OR (@here = 1 AND holder = @holder AND (admitted_at IS NULL OR @recorded = 1)))
                      """,
                     ("@id", admission.RunId), ("@writes", CatalogJson.WriteStrings([.. admission.Writes.Select(t => t.ToString())])),
-                    ("@holder", admission.Here ? holderId : null), ("@here", admission.Here ? 1 : 0), ("@now", now), underWay[0]);
+                    ("@holder", admission.Here ? holderId : null), ("@here", admission.Here ? 1 : 0), ("@recorded", recordHereAsAdmitted ? 1 : 0), ("@now", now), underWay[0]);
                 if (changed > 0)
                 {
                     admitted.Add(admission);
@@ -238,20 +244,30 @@ public sealed partial class RunStore
     /// <param name="gone">Servers known to be gone whatever their heartbeat (a process of the scheduler's host that died).</param>
     /// <param name="retry">Whether an interrupted run, with how many attempts it has, is queued again at once (as in <see cref="RecoverRunsAsync"/>).</param>
     /// <param name="cancellationToken">Cancels the write.</param>
+    /// <param name="unadmittedToo">
+    /// Takes back the runs of those servers that were never admitted too (queued by a server that plans beside others, or
+    /// its continuous runs), except <paramref name="schedulerId"/>'s own: a queued one is left for any scheduler to adopt
+    /// (<see cref="AdoptQueuedRunsAsync"/>). For servers that plan beside others; behind the scheduler lease, the one that
+    /// takes the lease over recovers them (<see cref="RecoverRunsAsync"/>).
+    /// </param>
     public async Task<List<RunRecord>> ReclaimRunsOfSilentServersAsync(
-        string schedulerId, DateTimeOffset liveSince, IReadOnlyCollection<string>? gone = null, Func<RunRecord, int, bool>? retry = null, CancellationToken cancellationToken = default)
+        string schedulerId, DateTimeOffset liveSince, IReadOnlyCollection<string>? gone = null, Func<RunRecord, int, bool>? retry = null, bool unadmittedToo = false,
+        CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(schedulerId);
         (string, object?)[] parameters =
         [
             ("@queued", FormatStatus(RunStatus.Queued)), ("@running", FormatStatus(RunStatus.Running)), ("@live", FormatTime(liveSince)),
-            ("@worker", ServerStore.WorkerRole), ("@gone", CatalogJson.WriteStrings([.. gone ?? []])),
+            ("@worker", ServerStore.WorkerRole), ("@planner", ServerStore.PlannerRole), ("@gone", CatalogJson.WriteStrings([.. gone ?? []])), ("@scheduler", schedulerId),
         ];
         string goneSet = _db.Dialect.JsonTextSet("@gone");
         string silent = $"(heartbeat_at < @live OR id IN ({goneSet}))";
-        string orphaned = $"status IN (@queued, @running) AND {Admitted} AND holder IS NOT NULL AND holder NOT IN (SELECT id FROM servers WHERE NOT {silent})";
+        string taken = unadmittedToo ? "holder <> @scheduler" : Admitted;
+        string orphaned = $"status IN (@queued, @running) AND {taken} AND holder IS NOT NULL AND holder NOT IN (SELECT id FROM servers WHERE NOT {silent})";
+        // The servers that keep their own heartbeat, and learn from its renewal that their runs were taken back.
+        const string SelfRenewing = "role IN (@worker, @planner)";
         // Read first: the scheduler asks at every pass while workers hold runs, and they are nearly always alive.
-        bool silentWorkers = (await _db.QueryAsync($"SELECT 1 FROM servers WHERE role = @worker AND {silent} LIMIT 1", parameters, r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count > 0;
+        bool silentWorkers = (await _db.QueryAsync($"SELECT 1 FROM servers WHERE {SelfRenewing} AND {silent} LIMIT 1", parameters, r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count > 0;
         if (!silentWorkers && (await _db.QueryAsync($"SELECT 1 FROM runs WHERE {orphaned} LIMIT 1", parameters, r => r.GetInt32(0), cancellationToken).ConfigureAwait(false)).Count == 0)
         {
             return [];
@@ -276,16 +292,16 @@ public sealed partial class RunStore
             {
                 if (run.Status == RunStatus.Queued)
                 {
-                    // Claimed but not started: another claimer takes it as it is.
+                    // Claimed but not started: another claimer takes it as it is (queued and never admitted: a scheduler adopts it).
                     TellClaimers(connection, transaction, Execute(connection, transaction, "UPDATE runs SET holder = NULL WHERE id = @id", ("@id", run.Id)));
                     continue;
                 }
 
-                InterruptRun(connection, transaction, run, schedulerId, now, "interrupted: the worker running it went silent (stopped, killed or cut off) and its runs were taken back", retry);
+                InterruptRun(connection, transaction, run, schedulerId, now, "interrupted: the server running it went silent (stopped, killed or cut off) and its runs were taken back", retry);
                 interrupted.Add(run.Id);
             }
 
-            Execute(connection, transaction, $"DELETE FROM servers WHERE role = @worker AND {silent}", parameters);
+            Execute(connection, transaction, $"DELETE FROM servers WHERE {SelfRenewing} AND {silent}", parameters);
             return interrupted.Count;
         }, cancellationToken).ConfigureAwait(false);
         return await GetRunsAsync(interrupted, cancellationToken).ConfigureAwait(false);

@@ -568,9 +568,28 @@ public sealed partial class RunStore
     /// <param name="start">The run.</param>
     /// <param name="seenVersions">The versions its job saw when the run was planned; null records none.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
-    public async Task<RunRecord?> TryQueueRunAsync(RunStart start, IReadOnlyDictionary<string, long>? seenVersions, CancellationToken cancellationToken = default)
+    public Task<RunRecord?> TryQueueRunAsync(RunStart start, IReadOnlyDictionary<string, long>? seenVersions, CancellationToken cancellationToken = default) =>
+        TryQueueRunAsync(start, seenVersions, null, cancellationToken);
+
+    /// <summary>
+    /// Records a planned run with the versions its job saw, as <see cref="TryQueueRunAsync(RunStart, IReadOnlyDictionary{string, long}?, CancellationToken)"/>
+    /// does, only while the job's recorded versions are still <paramref name="seenBefore"/>, the ones its planner started
+    /// from; otherwise nothing is written and the result is null. Servers planning beside each other see a table's new
+    /// version at once, and this way only one of them queues the run for it.
+    /// </summary>
+    /// <param name="start">The run.</param>
+    /// <param name="seenVersions">The versions its job saw when the run was planned; null records none.</param>
+    /// <param name="seenBefore">The versions the job had seen before, as the planner read them (empty for none); null checks nothing.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public async Task<RunRecord?> TryQueueRunAsync(
+        RunStart start, IReadOnlyDictionary<string, long>? seenVersions, IReadOnlyDictionary<string, long>? seenBefore, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(start);
+        if (seenBefore is not null)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(start.Job, nameof(start));
+        }
+
         if (seenVersions is not null)
         {
             ArgumentException.ThrowIfNullOrEmpty(start.Job, nameof(start));
@@ -580,6 +599,11 @@ public sealed partial class RunStore
         string id = CatalogIds.Next(now);
         int inserted = await _db.WriteAsync((connection, transaction) =>
         {
+            if (seenBefore is not null && !SameVersions(Scalar(connection, transaction, "SELECT seen_versions FROM job_state WHERE job = @job", [("@job", start.Job)]), seenBefore))
+            {
+                return 0;
+            }
+
             int queued = Execute(
                 connection,
                 transaction,
@@ -602,6 +626,13 @@ public sealed partial class RunStore
             return queued;
         }, cancellationToken).ConfigureAwait(false);
         return inserted == 0 ? null : await GetRunAsync(id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether a job's recorded seen versions (its <c>seen_versions</c> column, or no row) are <paramref name="expected"/>.</summary>
+    private static bool SameVersions(object? recorded, IReadOnlyDictionary<string, long> expected)
+    {
+        IReadOnlyDictionary<string, long> versions = recorded is string json ? CatalogJson.ReadVersions(json) : new Dictionary<string, long>();
+        return versions.Count == expected.Count && expected.All(e => versions.TryGetValue(e.Key, out long version) && version == e.Value);
     }
 
     /// <summary>Starts the next attempt of a run (1 for the first): the run becomes <see cref="RunStatus.Running"/>.</summary>

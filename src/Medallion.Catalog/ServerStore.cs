@@ -20,6 +20,13 @@ public sealed class ServerStore
     /// <summary>The role a server that only executes the runs schedulers admit reports (<c>medallion server --role worker</c>).</summary>
     public const string WorkerRole = "worker";
 
+    /// <summary>
+    /// The role a server reports that plans and admits runs beside the other servers of its catalog, without the scheduler
+    /// lease (<c>medallion server --planning every-server</c>): like a worker, it keeps its own heartbeat, and a server that
+    /// finds it silent takes its runs back.
+    /// </summary>
+    public const string PlannerRole = "planner";
+
     private readonly CatalogDatabase _db;
 
     internal ServerStore(CatalogDatabase db) => _db = db;

@@ -201,7 +201,7 @@ public sealed partial class MedallionServer : IAsyncDisposable
             var server = new MedallionServer(environment, web, sql, context, options, address, metrics, alerts, housekeeping, presence, ownedLogs, firstAdminPassword);
             // The CLI of this machine finds the server that runs the jobs: one on standby writes its file when it takes over.
             var runtimeFile = new ServerRuntimeFile(address, localToken, Environment.ProcessId, options.Time.GetUtcNow());
-            if (scheduler.Role == SchedulerRole.Active)
+            if (scheduler.Role is SchedulerRole.Active or SchedulerRole.Planner)
             {
                 await runtimeFile.WriteAsync(project.Directory, cancellationToken).ConfigureAwait(false);
             }

@@ -19,7 +19,8 @@ internal sealed partial class ServerPresence : IAsyncDisposable
     /// <summary>How long a silent server stays listed (as silent) before any server forgets it.</summary>
     internal static readonly TimeSpan ForgetAfter = TimeSpan.FromDays(1);
 
-    private static readonly string s_version =
+    /// <summary>The Medallion version a server reports.</summary>
+    internal static string Version { get; } =
         typeof(ServerPresence).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     private readonly JobScheduler _scheduler;
@@ -49,7 +50,7 @@ internal sealed partial class ServerPresence : IAsyncDisposable
     }
 
     private Task ReportAsync(CancellationToken cancellationToken) =>
-        _scheduler.Catalog.Servers.ReportAsync(_scheduler.Holder, SchedulerRoleNames.Of(_scheduler.Role), s_version, _httpAddress, cancellationToken);
+        _scheduler.Catalog.Servers.ReportAsync(_scheduler.Holder, SchedulerRoleNames.Of(_scheduler.Role), Version, _httpAddress, cancellationToken);
 
     private async Task LoopAsync()
     {

@@ -272,6 +272,52 @@ public abstract class CatalogRunClaimContract(CatalogEngine engine) : CatalogCon
     }
 
     [Fact]
+    public async Task The_runs_of_a_silent_planner_are_taken_back_whether_it_started_them_itself_or_only_queued_them()
+    {
+        await Store.Servers.ReportAsync(Worker("planner-a"), ServerStore.PlannerRole, "1.0.0", null);
+        RunRecord running = (await Store.Runs.TryQueueRunAsync(new RunStart("hourly", RunTrigger.Api, null, null, null, "planner-a")))!;
+        RunRecord queued = (await Store.Runs.TryQueueRunAsync(new RunStart("daily", RunTrigger.Api, null, null, null, "planner-a")))!;
+        await Store.Runs.AdmitAsync("planner-a", _ => [new RunAdmission(running.Id, [], Here: true)], recordHereAsAdmitted: true);
+        await Store.Runs.StartAttemptAsync(running.Id, "planner-a");
+        _time.Now += s_adoptAfter + TimeSpan.FromSeconds(1);
+
+        List<RunRecord> interrupted = await Store.Runs.ReclaimRunsOfSilentServersAsync("planner-b", _time.Now - s_adoptAfter, unadmittedToo: true);
+
+        RunRecord taken = Assert.Single(interrupted);
+        Assert.Equal((running.Id, RunStatus.Interrupted, "planner-b"), (taken.Id, taken.Status, taken.Holder));
+        Assert.False(await Store.Servers.RenewAsync("planner-a"));
+        Assert.Equal([queued.Id], (await Store.Runs.AdoptQueuedRunsAsync("planner-b")).Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task A_run_a_scheduler_starts_itself_is_left_alone_by_a_reclaim_of_silent_workers_only()
+    {
+        RunRecord run = await QueuedAsync();
+        await Store.Runs.AdmitAsync("scheduler", _ => [new RunAdmission(run.Id, [], Here: true)]);
+        await Store.Runs.StartAttemptAsync(run.Id, "scheduler");
+        _time.Now += s_adoptAfter + TimeSpan.FromSeconds(1);
+
+        Assert.Empty(await Store.Runs.ReclaimRunsOfSilentServersAsync("another", _time.Now - s_adoptAfter));
+        Assert.Equal((RunStatus.Running, "scheduler"), ((await Store.Runs.GetRunAsync(run.Id))!.Status, (await Store.Runs.GetRunAsync(run.Id))!.Holder));
+    }
+
+    [Fact]
+    public async Task A_run_of_new_data_is_queued_once_when_two_planners_saw_the_same_new_version()
+    {
+        var before = new Dictionary<string, long> { ["bronze.orders"] = 4 };
+        var seen = new Dictionary<string, long> { ["bronze.orders"] = 5 };
+        await Store.Scheduler.SetJobSeenVersionsAsync("on_orders", before);
+        var start = new RunStart("on_orders", RunTrigger.Data, null, null, null, null);
+
+        RunRecord? first = await Store.Runs.TryQueueRunAsync(start with { Holder = "planner-a" }, seen, before);
+        RunRecord? second = await Store.Runs.TryQueueRunAsync(start with { Holder = "planner-b" }, seen, before);
+
+        Assert.NotNull(first);
+        Assert.Null(second);
+        Assert.Equal(5L, (await Store.Scheduler.GetJobStatesAsync())["on_orders"].SeenVersions["bronze.orders"]);
+    }
+
+    [Fact]
     public async Task A_silent_worker_whose_run_was_taken_back_and_queued_again_cannot_start_another_attempt_of_it()
     {
         await Store.Servers.ReportAsync(Worker("silent"), ServerStore.WorkerRole, "1.0.0", null);

@@ -48,6 +48,13 @@ internal static partial class ServerCommand
             HelpName = "all|web|scheduler|worker",
         };
         role.AcceptOnlyFromAmong("all", "web", "scheduler", "worker");
+        var planning = new Option<string>("--planning")
+        {
+            Description = "How servers of role all or scheduler share the planning. lease: one at a time plans and admits runs (it holds the catalog's scheduler lease), the others wait on standby; every-server: each of them plans and admits runs beside the others, each fire time queued once whoever plans it, and a server silent past --adopt-after has its runs taken back by another (a catalog in PostgreSQL). Either way the lease holder alone streams continuous jobs, keeps house and sends alerts.",
+            DefaultValueFactory = _ => "lease",
+            HelpName = "lease|every-server",
+        };
+        planning.AcceptOnlyFromAmong("lease", "every-server");
         var concurrency = new Option<int?>("--concurrency")
         {
             Description = "How many runs this server executes at once (their model steps share the processors): a worker's slots (default 16); for role all, the runs past it wait for a worker to claim them (default: no limit).",
@@ -72,7 +79,7 @@ internal static partial class ServerCommand
             Description = "A file holding the password of the operator 'admin' that the first start on a project without users creates (a trailing newline is dropped), e.g. a mounted secret; it is never printed nor copied into the project. Without it the password is generated, printed once and kept in .medallion/admin-password.",
             HelpName = "file",
         };
-        var command = new EnvironmentCommand("server", "Run the project as a server: the web UI and REST API over HTTP and the SQL endpoint, until SIGTERM or Ctrl+C. A project without users gets an operator 'admin' on its first start (password printed once and kept in .medallion/admin-password, or taken from --admin-password-file). Every option --foo-bar may also be set as the environment variable MEDALLION_FOO_BAR (the command line wins; booleans true, false, 1 or 0); MEDALLION_CATALOG_URL names the catalog.") { project, httpPort, grace, lease, role, concurrency, adoptAfter, anonymousMetrics, logFormat, adminPasswordFile };
+        var command = new EnvironmentCommand("server", "Run the project as a server: the web UI and REST API over HTTP and the SQL endpoint, until SIGTERM or Ctrl+C. A project without users gets an operator 'admin' on its first start (password printed once and kept in .medallion/admin-password, or taken from --admin-password-file). Every option --foo-bar may also be set as the environment variable MEDALLION_FOO_BAR (the command line wins; booleans true, false, 1 or 0); MEDALLION_CATALOG_URL names the catalog.") { project, httpPort, grace, lease, role, planning, concurrency, adoptAfter, anonymousMetrics, logFormat, adminPasswordFile };
         foreach (Option option in endpoint.Options)
         {
             command.Add(option);
@@ -114,7 +121,10 @@ internal static partial class ServerCommand
                 }
             }
 
-            SchedulerOptions scheduling = Scheduling(parsed.GetRequiredValue(role), parsed.GetValue(concurrency), leaseTime, SqlEndpointArguments.ReadDuration(parsed, adoptAfter));
+            SchedulerOptions scheduling = Scheduling(parsed.GetRequiredValue(role), parsed.GetValue(concurrency), leaseTime, SqlEndpointArguments.ReadDuration(parsed, adoptAfter)) with
+            {
+                PlansBesideOthers = parsed.GetRequiredValue(planning) == "every-server" && parsed.GetRequiredValue(role) is "all" or "scheduler",
+            };
             MedallionServer server = await MedallionServer.StartAsync(new MedallionServerOptions
             {
                 ProjectDirectory = loaded.Directory,
@@ -182,6 +192,8 @@ internal static partial class ServerCommand
                 {
                     await AnnounceAsync(!scheduling.RunsJobs
                         ? "A scheduler took this worker's runs back after it went silent past --adopt-after (stopped, paused or cut off from the catalog); nothing of them was committed here since. The worker ends so that its supervisor starts it afresh."
+                        : scheduling.PlansBesideOthers
+                        ? "Another server took this one's runs back (or the catalog's scheduler lease, with its streams) after it went silent past --adopt-after (stopped, paused or cut off from the catalog); nothing of them was committed here since. The server ends so that its supervisor starts it afresh."
                         : "Another server took the catalog's scheduler lease, and the runs under way here with it, after this one missed its heartbeats past --scheduler-lease (stopped, paused or cut off from the catalog); nothing of them was committed here since. The server ends so that its supervisor starts it afresh, on standby.").ConfigureAwait(false);
                 }
 

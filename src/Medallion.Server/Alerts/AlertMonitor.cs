@@ -155,8 +155,8 @@ internal sealed class AlertMonitor : IAsyncDisposable
             Interlocked.Exchange(ref _nudge, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             try
             {
-                // A server on standby leaves the alerts to the one that runs the jobs: one message per alert, not one per server.
-                if (_scheduler.Role == Scheduling.SchedulerRole.Active)
+                // Only the server that holds the scheduler lease sends alerts: one message per alert, not one per server.
+                if (_scheduler.HoldsSchedulerLease)
                 {
                     await EvaluateAsync(_stop.Token).ConfigureAwait(false);
                 }

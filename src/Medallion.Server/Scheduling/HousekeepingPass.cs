@@ -155,8 +155,8 @@ internal sealed partial class HousekeepingPass : IAsyncDisposable
         {
             try
             {
-                // Housekeeping is the work of the server that runs the jobs; one on standby leaves it to that one.
-                if (_scheduler.Role != SchedulerRole.Active)
+                // Housekeeping is the work of the server that holds the scheduler lease; the others leave it to that one.
+                if (!_scheduler.HoldsSchedulerLease)
                 {
                     // Looks again in a minute: a standby that took over passes then, not an interval later.
                     await Task.Delay(TimeSpan.FromMinutes(1), _time, _stop.Token).ConfigureAwait(false);

@@ -164,11 +164,7 @@ public sealed partial class JobScheduler
         if (!RunsJobs)
         {
             // Asked of the scheduler that runs the jobs through the catalog, run by run: the backfill ends cancelled with them.
-            foreach (RunRecord open in await _catalog.Scheduler.GetBackfillRunsAsync(backfillId, cancellationToken).ConfigureAwait(false))
-            {
-                await _catalog.Runs.RequestCancelAsync(open.Id, cancellationToken).ConfigureAwait(false);
-            }
-
+            await RequestCancelsOfBackfillAsync(backfillId, cancellationToken).ConfigureAwait(false);
             return (await _catalog.Scheduler.GetBackfillDetailAsync(backfillId, cancellationToken).ConfigureAwait(false))!;
         }
 
@@ -195,8 +191,26 @@ public sealed partial class JobScheduler
             _state.Release();
         }
 
+        if (_options.PlansBesideOthers)
+        {
+            // The backfill's runs other planners hold are theirs to stop.
+            await RequestCancelsOfBackfillAsync(backfillId, cancellationToken).ConfigureAwait(false);
+        }
+
         Wake();
         return (await _catalog.Scheduler.GetBackfillDetailAsync(backfillId, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Asks, through the catalog, whichever server holds each open run of a backfill to cancel it.</summary>
+    private async Task RequestCancelsOfBackfillAsync(string backfillId, CancellationToken cancellationToken)
+    {
+        foreach (RunRecord open in await _catalog.Scheduler.GetBackfillRunsAsync(backfillId, cancellationToken).ConfigureAwait(false))
+        {
+            if (open.Status is RunStatus.Queued or RunStatus.Running)
+            {
+                await _catalog.Runs.RequestCancelAsync(open.Id, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>A backfill with its progress and runs.</summary>

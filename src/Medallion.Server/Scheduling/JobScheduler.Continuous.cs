@@ -73,7 +73,7 @@ public sealed partial class JobScheduler
             }
         }
 
-        if (_stopPlanning.IsCancellationRequested || Role != SchedulerRole.Active)
+        if (_stopPlanning.IsCancellationRequested || !HoldsSchedulerLease)
         {
             return;
         }
@@ -86,7 +86,8 @@ public sealed partial class JobScheduler
             _continuous[job.Name] = new Supervised(job, run, stop, task);
         }
 
-        _executor.Streamed = StreamedTables(definitions, _continuous.Values.Select(c => c.Job));
+        // Beside other planners every one knows the streamed tables of every continuous job, whoever streams them.
+        _executor.Streamed = _options.PlansBesideOthers ? StreamedTables(definitions) : StreamedTables(definitions, _continuous.Values.Select(c => c.Job));
     }
 
     /// <summary>

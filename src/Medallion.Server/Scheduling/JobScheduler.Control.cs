@@ -103,12 +103,18 @@ public sealed partial class JobScheduler
         await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await CancelHereAsync(runId, cancellationToken).ConfigureAwait(false);
+            if (await CancelHereAsync(runId, cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
         }
         finally
         {
             _state.Release();
         }
+
+        // Beside other planners, a run this one does not hold is another's to cancel.
+        return _options.PlansBesideOthers && await _catalog.Runs.RequestCancelAsync(runId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Cancels a run this scheduler holds, queued, running or streaming; called with <see cref="_state"/> held.</summary>

@@ -36,16 +36,30 @@ public sealed partial class JobScheduler
     public SchedulerRole Role =>
         LeaseLost ? SchedulerRole.LeaseLost
         : !_options.RunsJobs ? (_options.ClaimsRuns ? SchedulerRole.Worker : SchedulerRole.Web)
+        : _options.PlansBesideOthers ? SchedulerRole.Planner
         : _standbyBehind is null ? SchedulerRole.Active : SchedulerRole.Standby;
 
-    /// <summary>Whether this scheduler runs the jobs (it holds the lease); otherwise what it is asked goes to the one that does, through the catalog.</summary>
-    private bool RunsJobs => Role == SchedulerRole.Active;
+    /// <summary>
+    /// Whether this scheduler runs the jobs (it holds the lease, or plans beside the others); otherwise what it is asked
+    /// goes to one that does, through the catalog.
+    /// </summary>
+    private bool RunsJobs => Role is SchedulerRole.Active or SchedulerRole.Planner;
+
+    /// <summary>
+    /// Whether this scheduler holds the catalog's scheduler lease now, and with it what one server alone does: the
+    /// continuous jobs' streams, housekeeping and alerts. Behind the lease that is the one that runs the jobs; among
+    /// servers that plan beside each other, whichever took the lease (see <see cref="HeartbeatLoopAsync"/>).
+    /// </summary>
+    internal bool HoldsSchedulerLease => Role == SchedulerRole.Active || (Role == SchedulerRole.Planner && _plannerHoldsLease);
+
+    // A planner (SchedulerOptions.PlansBesideOthers) that took the scheduler lease for the work one server alone does.
+    private volatile bool _plannerHoldsLease;
 
     /// <summary>While on standby, the lease of the scheduler that runs the jobs (as last read); null otherwise.</summary>
     public CatalogLease? StandbyBehind => _standbyBehind;
 
     // Until when (UTC ticks) the lease is surely this scheduler's; see FenceAsync.
-    private long _holdsRunsUntil;
+    private long _holdsLeaseUntil;
 
     /// <summary>
     /// The fence of this scheduler's runs, checked before each Delta commit of their models and before each record of
@@ -59,7 +73,7 @@ public sealed partial class JobScheduler
     /// the catalog's own error (transient) when it cannot tell.</exception>
     internal async ValueTask FenceAsync(CancellationToken cancellationToken)
     {
-        if (!LeaseLost && _time.GetUtcNow().UtcTicks < Volatile.Read(ref _holdsRunsUntil))
+        if (!LeaseLost && _time.GetUtcNow().UtcTicks < Volatile.Read(ref _holdsLeaseUntil))
         {
             return;
         }
@@ -112,11 +126,10 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>Records that the lease was held as of <paramref name="asked"/>, the time its taking or renewal was asked.</summary>
-    private void LeaseHeldSince(DateTimeOffset asked) => HeldSince(asked, _options.LeaseTimeToLive);
+    private void LeaseHeldSince(DateTimeOffset asked) => Volatile.Write(ref _holdsLeaseUntil, SurelyHeldUntil(asked, _options.LeaseTimeToLive));
 
-    /// <summary>Records that the runs are surely this server's for nine tenths of <paramref name="span"/> from <paramref name="asked"/>.</summary>
-    private void HeldSince(DateTimeOffset asked, TimeSpan span) =>
-        Volatile.Write(ref _holdsRunsUntil, (asked + (span * 0.9)).UtcTicks);
+    /// <summary>Until when (UTC ticks) what was held as of <paramref name="asked"/> for <paramref name="span"/> is surely still held: nine tenths of it.</summary>
+    private static long SurelyHeldUntil(DateTimeOffset asked, TimeSpan span) => (asked + (span * 0.9)).UtcTicks;
 
     /// <summary>Takes the lease, or returns the lease of the live holder that keeps it.</summary>
     private static async Task<CatalogLease?> TryAcquireLeaseAsync(CatalogStore catalog, LeaseHolder holder, TimeSpan ttl, CancellationToken cancellationToken)

@@ -66,6 +66,11 @@ public sealed partial class JobScheduler
             plan = RunPlanner.Plan(await GatherAsync(_time.GetUtcNow(), startup, stop).ConfigureAwait(false));
             Task logged = await QueuePlanAsync(plan, stop).ConfigureAwait(false);
             await StartQueuedAsync().ConfigureAwait(false);
+            if (_options.PlansBesideOthers)
+            {
+                await ClaimWithFreeSlotsAsync(stop).ConfigureAwait(false);
+            }
+
             await logged.ConfigureAwait(false);
             Interlocked.Increment(ref _planningPasses);
         }
@@ -100,6 +105,12 @@ public sealed partial class JobScheduler
             {
                 _jobStates[job] = mine is null ? kept : mine with { Paused = kept.Paused };
                 pausesChanged = true;
+            }
+
+            if (_options.PlansBesideOthers)
+            {
+                // Beside other planners, the versions a job saw are whoever queued its last run's: this one plans from those.
+                _jobStates[job] = kept;
             }
         }
 
@@ -257,8 +268,12 @@ public sealed partial class JobScheduler
         var recorded = new HashSet<string>(StringComparer.Ordinal);
         foreach (PlannedRun planned in plan.Data)
         {
-            // A run of new versions records them in its own write: a crash after it does not queue them again.
-            if (await QueueAsync(planned.Start, planned.SeenVersions, cancellationToken).ConfigureAwait(false) is { } run && planned.Note is { } note)
+            // A run of new versions records them in its own write: a crash after it does not queue them again. Beside other
+            // planners, only while the job's versions are still those this pass planned from: one of them queues the run.
+            IReadOnlyDictionary<string, long>? seenBefore = _options.PlansBesideOthers && planned.SeenVersions is not null
+                ? _jobStates.GetValueOrDefault(planned.Start.Job!)?.SeenVersions ?? new Dictionary<string, long>()
+                : null;
+            if (await QueueAsync(planned.Start, planned.SeenVersions, seenBefore, cancellationToken).ConfigureAwait(false) is { } run && planned.Note is { } note)
             {
                 await _executor.LogAsync(run, null, "info", note).ConfigureAwait(false);
             }
@@ -303,12 +318,16 @@ public sealed partial class JobScheduler
         return _executor.LogEachAsync(queued, Describe);
     }
 
-    private Task<RunRecord?> QueueAsync(RunStart start, CancellationToken cancellationToken) => QueueAsync(start, null, cancellationToken);
+    private Task<RunRecord?> QueueAsync(RunStart start, CancellationToken cancellationToken) => QueueAsync(start, null, null, cancellationToken);
 
-    /// <summary>Queues a run, with the versions its job saw when they are new data (one write), and logs why it was queued.</summary>
-    private async Task<RunRecord?> QueueAsync(RunStart start, IReadOnlyDictionary<string, long>? seenVersions, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues a run, with the versions its job saw when they are new data (one write; only while the job's recorded ones
+    /// are <paramref name="seenBefore"/>, when given), and logs why it was queued.
+    /// </summary>
+    private async Task<RunRecord?> QueueAsync(
+        RunStart start, IReadOnlyDictionary<string, long>? seenVersions, IReadOnlyDictionary<string, long>? seenBefore, CancellationToken cancellationToken)
     {
-        RunRecord? run = await _catalog.Runs.TryQueueRunAsync(start, seenVersions, cancellationToken).ConfigureAwait(false);
+        RunRecord? run = await _catalog.Runs.TryQueueRunAsync(start, seenVersions, seenBefore, cancellationToken).ConfigureAwait(false);
         if (run is not null)
         {
             _queue.Add(run);
@@ -356,6 +375,7 @@ public sealed partial class JobScheduler
                 return [.. decided.Where(a => a.Job is not null).Select(a => new RunAdmission(a.Run.Id, a.Tables, Here: here-- > 0))];
             },
             waiting,
+            _options.PlansBesideOthers,
             CancellationToken.None).ConfigureAwait(false);
 
         // Whatever was decided leaves the queue: started, ended, or no longer queued in the catalog (ended or taken meanwhile).
@@ -406,7 +426,7 @@ public sealed partial class JobScheduler
         try
         {
             _executor.Forget(run.Id);
-            if (!RenewsOwnPresence)
+            if (_options.RunsJobs)
             {
                 await AccountEndAsync(run).ConfigureAwait(false);
             }

@@ -25,9 +25,14 @@ public sealed partial class JobScheduler
     private DateTimeOffset _lastRenewal = DateTimeOffset.MinValue;
     // When the scheduler last looked for silent workers (TrackAdmittedAsync).
     private DateTimeOffset _lastReclaim = DateTimeOffset.MinValue;
+    // Until when (UTC ticks) this worker's or planner's runs are surely its own; see WorkerFenceAsync.
+    private long _holdsRunsUntil;
 
-    /// <summary>True for a worker, which keeps its own heartbeat in the servers table (a renewal, never a new entry).</summary>
-    internal bool RenewsOwnPresence => _options.ClaimsRuns && !_options.RunsJobs;
+    /// <summary>
+    /// True for a worker and for a scheduler that plans beside others, which keep their own heartbeat in the servers table
+    /// (a renewal, never a new entry) and lose their runs to whichever server finds them silent.
+    /// </summary>
+    internal bool RenewsOwnPresence => (_options.ClaimsRuns && !_options.RunsJobs) || _options.PlansBesideOthers;
 
     /// <summary>
     /// Reads how the runs admitted to workers stand: those that ended free their tables and slots and are accounted for
@@ -37,7 +42,8 @@ public sealed partial class JobScheduler
     /// <returns>How many admitted runs ended.</returns>
     private async Task<int> TrackAdmittedAsync(CancellationToken cancellationToken)
     {
-        if (_admitted.Count == 0)
+        // A planner looks for silent servers even with nothing admitted: any of them may have held runs.
+        if (_admitted.Count == 0 && !_options.PlansBesideOthers)
         {
             return 0;
         }
@@ -84,17 +90,17 @@ public sealed partial class JobScheduler
     {
         // A worker of this host whose process is gone is not waited for: it will never heartbeat again.
         List<string> gone = [.. (await _catalog.Servers.ListAsync(cancellationToken).ConfigureAwait(false))
-            .Where(s => s.Role == ServerStore.WorkerRole && s.Process.IsGoneLocalProcess())
+            .Where(s => s.Role is ServerStore.WorkerRole or ServerStore.PlannerRole && s.Process.Id != Holder.Id && s.Process.IsGoneLocalProcess())
             .Select(s => s.Process.Id)];
         var retried = new HashSet<string>(StringComparer.Ordinal);
         List<RunRecord> reclaimed = await _catalog.Runs.ReclaimRunsOfSilentServersAsync(
-            Holder.Id, _time.GetUtcNow() - _options.AdoptAfter, gone, Retries(retried), cancellationToken).ConfigureAwait(false);
+            Holder.Id, _time.GetUtcNow() - _options.AdoptAfter, gone, Retries(retried), _options.PlansBesideOthers, cancellationToken).ConfigureAwait(false);
         foreach (RunRecord run in reclaimed)
         {
             _admitted.Remove(run.Id);
         }
 
-        await TakeOverInterruptedAsync(reclaimed, retried, "interrupted: the worker running it went silent; retried by its job's policy").ConfigureAwait(false);
+        await TakeOverInterruptedAsync(reclaimed, retried, "interrupted: the server running it went silent; retried by its job's policy").ConfigureAwait(false);
     }
 
     /// <summary>
@@ -177,36 +183,47 @@ public sealed partial class JobScheduler
         try
         {
             await TakeCancelsAsync(cancellationToken).ConfigureAwait(false);
-            int free = _options.Concurrency - _executor.Count;
-            if (free <= 0 || LeaseLost)
-            {
-                return;
-            }
-
-            Definitions definitions = _definitions;
-            List<RunRecord> claimed = await _catalog.Runs.ClaimRunsAsync(Holder.Id, free, cancellationToken).ConfigureAwait(false);
-            // The lines together, asked before anything of the runs themselves: the catalog's one writer applies writes in
-            // the order asked, so they commit first without the runs waiting for them.
-            Task logged = _executor.LogEachAsync(claimed, _ => $"claimed by worker {Holder.Id} ({Holder})");
-            foreach (RunRecord run in claimed)
-            {
-                if (definitions.JobOf(run) is { } job)
-                {
-                    _executor.Start(run, job, definitions);
-                }
-                else
-                {
-                    await _executor.EndAsync(run, RunStatus.Failed,
-                        $"{ErrorCodes.Format(ErrorCode.CatalogObjectNotFound)}: worker {Holder} has no job '{run.Job}' in its project; its servers must serve the same project files (reload or redeploy it).").ConfigureAwait(false);
-                }
-            }
-
-            await logged.ConfigureAwait(false);
+            await ClaimWithFreeSlotsAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             _state.Release();
         }
+    }
+
+    /// <summary>
+    /// Claims as many admitted runs waiting for a claimer as this server has free slots, and starts them: a worker's pass,
+    /// and a planner's, which runs what other planners admitted past their own slots. Called with <see cref="_state"/> held.
+    /// </summary>
+    private async Task ClaimWithFreeSlotsAsync(CancellationToken cancellationToken)
+    {
+        int free = _options.Concurrency - _executor.Count;
+        if (free <= 0 || LeaseLost)
+        {
+            return;
+        }
+
+        Definitions definitions = _definitions;
+        List<RunRecord> claimed = await _catalog.Runs.ClaimRunsAsync(Holder.Id, free, cancellationToken).ConfigureAwait(false);
+        // The lines together, asked before anything of the runs themselves: the catalog's one writer applies writes in
+        // the order asked, so they commit first without the runs waiting for them.
+        Task logged = _executor.LogEachAsync(claimed, _ => $"claimed by {SchedulerRoleNames.Of(Role)} {Holder.Id} ({Holder})");
+        foreach (RunRecord run in claimed)
+        {
+            // A planner may claim back a run it admitted for others: it runs it, and watches it no longer as admitted.
+            _admitted.Remove(run.Id);
+            if (definitions.JobOf(run) is { } job)
+            {
+                _executor.Start(run, job, definitions);
+            }
+            else
+            {
+                await _executor.EndAsync(run, RunStatus.Failed,
+                    $"{ErrorCodes.Format(ErrorCode.CatalogObjectNotFound)}: {SchedulerRoleNames.Of(Role)} {Holder} has no job '{run.Job}' in its project; its servers must serve the same project files (reload or redeploy it).").ConfigureAwait(false);
+            }
+        }
+
+        await logged.ConfigureAwait(false);
     }
 
     /// <summary>
@@ -220,7 +237,7 @@ public sealed partial class JobScheduler
         {
             _listed = true;
             _lastRenewal = asked;
-            HeldSince(asked, _options.AdoptAfter);
+            Volatile.Write(ref _holdsRunsUntil, SurelyHeldUntil(asked, _options.AdoptAfter));
             return true;
         }
 
@@ -237,7 +254,7 @@ public sealed partial class JobScheduler
     }
 
     /// <summary>
-    /// The fence of a worker's runs (see <see cref="FenceAsync"/> for a scheduler's): it passes at once within nine tenths
+    /// The fence of a worker's runs, and of a planner's (see <see cref="FenceAsync"/> for a scheduler's behind the lease): it passes at once within nine tenths
     /// of <see cref="SchedulerOptions.AdoptAfter"/> of the last heartbeat, and past that renews the heartbeat, which fails
     /// once a scheduler took the runs back.
     /// </summary>

@@ -24,7 +24,9 @@ namespace Medallion.Server.Scheduling;
 /// <remarks>
 /// <para>Guarantees: one scheduler per catalog (a lease, renewed by heartbeats that never touch running models; a
 /// second scheduler waits on standby while the holder lives, and takes over when its lease lapses or at once when the
-/// holder is a dead process of this host). A fire time is planned once, across restarts. Runs a dead
+/// holder is a dead process of this host), or, on a PostgreSQL catalog, several planning beside each other
+/// (<see cref="SchedulerOptions.PlansBesideOthers"/>: each keeps its own heartbeat, and the runs of one gone silent are
+/// taken back by another). A fire time is planned once, across restarts and schedulers. Runs a dead
 /// scheduler left running are marked interrupted, and retried when their job has retries left; runs it left queued are
 /// adopted. Two runs never write one table at once: the second waits. A cancelled or timed-out model commits nothing.</para>
 /// <para>Stopping (<see cref="StopAsync"/>) stops planning, lets running runs finish within a grace period, then
@@ -74,7 +76,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         _logger = environment.Logs.CreateLogger("Medallion.Server.Scheduler");
         Holder = holder;
         _executor = new RunExecutor(environment, catalog, options, Metrics, OnRunEndedAsync,
-            new RunHolding(holder.Id, options.ClaimsRuns && !options.RunsJobs ? WorkerFenceAsync : FenceAsync));
+            new RunHolding(holder.Id, RenewsOwnPresenceWith(options) ? WorkerFenceAsync : FenceAsync));
         _definitions = new Definitions(environment, graph);
         DeclareMetrics();
     }
@@ -137,6 +139,11 @@ public sealed partial class JobScheduler : IAsyncDisposable
             return serving;
         }
 
+        if (options.PlansBesideOthers)
+        {
+            return await StartPlanningBesideOthersAsync(environment, graph, catalog, options, holder, cancellationToken).ConfigureAwait(false);
+        }
+
         DateTimeOffset asked = environment.Time.GetUtcNow();
         CatalogLease? held = await TryAcquireLeaseAsync(catalog, holder, options.LeaseTimeToLive, cancellationToken).ConfigureAwait(false);
         var scheduler = new JobScheduler(environment, graph, catalog, options, holder) { _standbyBehind = held };
@@ -159,6 +166,47 @@ public sealed partial class JobScheduler : IAsyncDisposable
 
         return scheduler;
     }
+
+    /// <summary>
+    /// Starts a scheduler that plans beside the others of its catalog (<see cref="SchedulerOptions.PlansBesideOthers"/>):
+    /// it lists itself among the catalog's servers before it queues or admits anything, for until it is listed another
+    /// server would take its runs for a dead server's; then it plans as one that holds the lease does.
+    /// </summary>
+    private static async Task<JobScheduler> StartPlanningBesideOthersAsync(
+        ProjectEnvironment environment, ModelGraph graph, CatalogStore catalog, SchedulerOptions options, LeaseHolder holder, CancellationToken cancellationToken)
+    {
+        if (!CatalogStore.IsDatabaseUrl(catalog.Path))
+        {
+            throw new MedallionException(ErrorCode.RunStorageUnsupported,
+                $"Servers plan beside each other only on a catalog in PostgreSQL; {catalog.Path} is a SQLite file, which one server at a time schedules from (the scheduler lease).\nHelp: set catalog: postgres://... in medallion.yml (or MEDALLION_CATALOG_URL), or leave --planning at lease.");
+        }
+
+        var scheduler = new JobScheduler(environment, graph, catalog, options, holder);
+        DateTimeOffset asked = environment.Time.GetUtcNow();
+        await catalog.Servers.ReportAsync(holder, ServerStore.PlannerRole, ServerPresence.Version, null, cancellationToken).ConfigureAwait(false);
+        scheduler._listed = true;
+        scheduler._lastRenewal = asked;
+        Volatile.Write(ref scheduler._holdsRunsUntil, SurelyHeldUntil(asked, options.AdoptAfter));
+        // Heartbeats from now on: registering a large project's models may take longer than the others wait for silence.
+        scheduler._heartbeat = Task.Run(scheduler.HeartbeatLoopAsync, CancellationToken.None);
+        DateTimeOffset? nextFire;
+        try
+        {
+            nextFire = await scheduler.BeginSchedulingAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Nothing is left beating for a scheduler that never started; whatever it queued another server takes back.
+            await scheduler.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        scheduler._activated.TrySetResult();
+        scheduler._loop = Task.Run(() => scheduler.PlanLoopAsync(nextFire), CancellationToken.None);
+        return scheduler;
+    }
+
+    private static bool RenewsOwnPresenceWith(SchedulerOptions options) => (options.ClaimsRuns && !options.RunsJobs) || options.PlansBesideOthers;
 
     /// <summary>
     /// Once the lease is held: registers the model graph, reads the jobs' kept state, recovers what a previous scheduler
@@ -196,7 +244,11 @@ public sealed partial class JobScheduler : IAsyncDisposable
             _state.Release();
         }
 
-        _heartbeat = Task.Run(HeartbeatLoopAsync, CancellationToken.None);
+        if (!_options.PlansBesideOthers)
+        {
+            _heartbeat = Task.Run(HeartbeatLoopAsync, CancellationToken.None);
+        }
+
         return nextFire;
     }
 
@@ -253,6 +305,17 @@ public sealed partial class JobScheduler : IAsyncDisposable
 
     private async Task RecoverAsync(CancellationToken cancellationToken)
     {
+        if (_options.PlansBesideOthers)
+        {
+            // The others plan on: only the runs of servers gone silent (this one's previous process among them) are taken
+            // back, as at every pass; and every planner knows which tables streams load, whoever streams them.
+            _executor.Streamed = StreamedTables(_definitions);
+            _lastReclaim = _time.GetUtcNow();
+            await ReclaimAsync(cancellationToken).ConfigureAwait(false);
+            await RecoverBackfillsAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         // Workers still heartbeating go on with the runs they hold: this scheduler watches those to their end.
         DateTimeOffset liveSince = _time.GetUtcNow() - _options.AdoptAfter;
         var retried = new HashSet<string>(StringComparer.Ordinal);
@@ -326,7 +389,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
             try
             {
                 await Task.Delay(_options.HeartbeatInterval, _time, stop).ConfigureAwait(false);
-                if (!await RenewLeaseAsync(stop).ConfigureAwait(false))
+                if (_options.PlansBesideOthers ? !await PlannerHeartbeatAsync(stop).ConfigureAwait(false) : !await RenewLeaseAsync(stop).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -343,6 +406,50 @@ public sealed partial class JobScheduler : IAsyncDisposable
                 LogHeartbeatFailed(_logger, e.Message);
             }
         }
+    }
+
+    /// <summary>
+    /// A planner's heartbeat: moves its own (false once its runs were taken back, see <see cref="RenewPresenceAsync"/>),
+    /// then renews the scheduler lease it holds, or tries to take it, and starts the streams when it does.
+    /// </summary>
+    private async Task<bool> PlannerHeartbeatAsync(CancellationToken cancellationToken)
+    {
+        if (!await RenewPresenceAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return !LeaseLost;
+        }
+
+        if (_plannerHoldsLease)
+        {
+            return await RenewLeaseAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!_activated.Task.IsCompleted)
+        {
+            // Still starting: the streams it would start need the jobs' states read first.
+            return true;
+        }
+
+        DateTimeOffset asked = _time.GetUtcNow();
+        if (await TryAcquireLeaseAsync(_catalog, Holder, _options.LeaseTimeToLive, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return true;
+        }
+
+        LeaseHeldSince(asked);
+        _plannerHoldsLease = true;
+        LogTookOver(_logger, Holder.ToString());
+        await _state.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await SuperviseContinuousAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _state.Release();
+        }
+
+        return true;
     }
 
     /// <summary>True when another scheduler took the lease after this one missed its heartbeats; this one then plans nothing.</summary>

@@ -43,6 +43,16 @@ public sealed record SchedulerOptions
     public bool ClaimsRuns { get; init; }
 
     /// <summary>
+    /// True for a scheduler that plans the jobs and admits runs beside the other schedulers of its catalog, rather than
+    /// behind the catalog's scheduler lease (<c>medallion server --planning every-server</c>): each fire time is queued
+    /// once whoever plans it (the catalog's unique key), a table's new version queues one run, and admissions take turns
+    /// in the catalog. Like a worker it keeps its own heartbeat, and another server takes its runs back once it was silent
+    /// for <see cref="AdoptAfter"/>; the lease stays for what one server alone does (streams, housekeeping, alerts).
+    /// Needs <see cref="RunsJobs"/> and a catalog on a database server (PostgreSQL).
+    /// </summary>
+    public bool PlansBesideOthers { get; init; }
+
+    /// <summary>
     /// How long a worker may go without a heartbeat before the scheduler takes its runs back: its running runs become
     /// interrupted and are retried by their jobs' policies, its claimed runs wait for another worker. A worker that
     /// resumes after that finds it holds nothing, and commits nothing more of them.

@@ -19,18 +19,22 @@ public enum SchedulerRole
 
     /// <summary>It plans nothing and executes the runs schedulers admitted (<see cref="SchedulerOptions.ClaimsRuns"/>, a server of role worker).</summary>
     Worker,
+
+    /// <summary>It plans the jobs and admits runs beside the other schedulers of its catalog, without the lease (<see cref="SchedulerOptions.PlansBesideOthers"/>).</summary>
+    Planner,
 }
 
 /// <summary>How a <see cref="SchedulerRole"/> reads in <c>/readyz</c>, <c>/api/servers</c> and the catalog's servers table.</summary>
 public static class SchedulerRoleNames
 {
-    /// <summary><c>active</c>, <c>standby</c>, <c>web</c>, <c>worker</c> or <c>lease lost</c>.</summary>
+    /// <summary><c>active</c>, <c>standby</c>, <c>web</c>, <c>worker</c>, <c>planner</c> or <c>lease lost</c>.</summary>
     public static string Of(SchedulerRole role) => role switch
     {
         SchedulerRole.Active => "active",
         SchedulerRole.Standby => "standby",
         SchedulerRole.Web => "web",
         SchedulerRole.Worker => ServerStore.WorkerRole,
+        SchedulerRole.Planner => ServerStore.PlannerRole,
         _ => "lease lost",
     };
 }

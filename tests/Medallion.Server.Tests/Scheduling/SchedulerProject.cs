@@ -32,7 +32,7 @@ public sealed class SchedulerProject : IAsyncDisposable
     /// <param name="pollInterval">How often it looks at the catalog unasked; 200 ms when null.</param>
     public async Task<JobScheduler> StartAsync(
         TimeProvider? time = null, string holder = "scheduler-1", Func<double>? random = null, Microsoft.Extensions.Logging.ILoggerFactory? logs = null, bool runsJobs = true, TimeSpan? lease = null,
-        int? concurrency = null, bool worker = false, TimeSpan? pollInterval = null)
+        int? concurrency = null, bool worker = false, TimeSpan? pollInterval = null, bool besideOthers = false, TimeSpan? adoptAfter = null)
     {
         var defaults = new SchedulerOptions();
         // Each scheduler is a server of its own: its own environment, with its own connection to the catalog.
@@ -49,6 +49,8 @@ public sealed class SchedulerProject : IAsyncDisposable
             Concurrency = concurrency ?? defaults.Concurrency,
             RunsJobs = runsJobs && !worker,
             ClaimsRuns = worker,
+            PlansBesideOthers = besideOthers,
+            AdoptAfter = adoptAfter ?? defaults.AdoptAfter,
         });
         _schedulers.Add(scheduler);
         if (worker)
@@ -57,6 +59,13 @@ public sealed class SchedulerProject : IAsyncDisposable
         }
 
         return scheduler;
+    }
+
+    /// <summary>Keeps the project's catalog in <paramref name="database"/> rather than in a SQLite file beside it, as servers side by side need.</summary>
+    public void UseCatalogIn(Medallion.Ingestion.Tests.PostgresDatabase database)
+    {
+        var server = database.Builder;
+        Files.Write("medallion.yml", $"name: shop\nstorage: lake\ncatalog: postgres://{server.Username}:{server.Password}@{server.Host}:{server.Port}/{server.Database}\n");
     }
 
     public Task<CatalogStore> OpenCatalogAsync() => CatalogStore.OpenAsync(CatalogStore.DefaultPath(Files.Directory));

@@ -17,8 +17,7 @@ public sealed class WorkerNotificationTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _database.InitializeAsync();
-        var server = _database.Builder;
-        _project.Files.Write("medallion.yml", $"name: shop\nstorage: lake\ncatalog: postgres://{server.Username}:{server.Password}@{server.Host}:{server.Port}/{server.Database}\n");
+        _project.UseCatalogIn(_database);
     }
 
     public async Task DisposeAsync()

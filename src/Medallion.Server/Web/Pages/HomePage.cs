@@ -61,7 +61,7 @@ internal static class HomePage
             <section aria-labelledby="health"><h2 id="health">{page.T("Health")}</h2>
             <dl class="facts">
             <dt>{page.T("Server")}</dt><dd>{Ok(server.Ready, page.T("ready"), page.T("not ready"))}</dd>
-            <dt>{page.T("Scheduler")}</dt><dd>{Ok(server.Scheduler.Role == Scheduling.SchedulerRole.Active, page.T("running"), page.T(server.Scheduler.Role switch { Scheduling.SchedulerRole.Standby => "standby", Scheduling.SchedulerRole.Web => "off (role web)", _ => "lease lost" }))}</dd>
+            <dt>{page.T("Scheduler")}</dt><dd>{Ok(server.Scheduler.Role is Scheduling.SchedulerRole.Active or Scheduling.SchedulerRole.Planner, page.T("running"), page.T(server.Scheduler.Role switch { Scheduling.SchedulerRole.Standby => "standby", Scheduling.SchedulerRole.Web => "off (role web)", _ => "lease lost" }))}</dd>
             <dt>{page.T("Definitions")}</dt><dd>{Ok(reload.Ok, page.T("loaded"), page.T("reload failed"))} {page.Time(reload.LoadedAt)}{(reload.Ok ? Markup.Empty : HtmlBuilder.Of($"<pre class=\"error\">{reload.Error}</pre>"))}</dd>
             <dt>{page.T("Tables")}</dt><dd><a href="/catalog">{page.Number(tables)}</a></dd>
             <dt>{page.T("Jobs")}</dt><dd><a href="/jobs">{page.Number(server.Project.Jobs.Count)}</a></dd>

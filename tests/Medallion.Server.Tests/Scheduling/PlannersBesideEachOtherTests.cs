@@ -50,6 +50,24 @@ public sealed class PlannersBesideEachOtherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_new_version_of_a_watched_table_that_two_schedulers_see_queues_one_run()
+    {
+        _project.Files.Write("jobs/jobs.yml", "jobs:\n  - name: load\n    sources: [orders]\n  - name: build\n    select: silver.orders\n    on_new_data: [bronze.orders]\n");
+        JobScheduler first = await _project.StartAsync(holder: "planner-a", besideOthers: true);
+        JobScheduler second = await _project.StartAsync(holder: "planner-b", besideOthers: true);
+        // The first look records the versions (bronze.orders: none yet); only a version after it is new data.
+        await SchedulerProject.WaitUntilAsync(async () => (await first.Catalog.Scheduler.GetJobStatesAsync()).TryGetValue("build", out JobState? state) && state.SeenVersions.Count > 0);
+
+        await first.TriggerAsync("load");
+        await SchedulerProject.WaitUntilAsync(async () => (await first.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = "build" })).Runs.Any(r => r.Status == RunStatus.Succeeded));
+        await SchedulerProject.WaitForFreshPassAsync(first);
+        await SchedulerProject.WaitForFreshPassAsync(second);
+
+        RunRecord build = Assert.Single((await first.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = "build" })).Runs);
+        Assert.Equal((RunTrigger.Data, RunStatus.Succeeded), (build.Trigger, build.Status));
+    }
+
+    [Fact]
     public async Task A_run_one_scheduler_admits_while_its_slots_are_full_is_claimed_and_run_by_the_other()
     {
         JobScheduler full = await _project.StartAsync(holder: "planner-a", besideOthers: true, concurrency: 0);

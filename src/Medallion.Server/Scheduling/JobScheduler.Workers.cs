@@ -235,9 +235,7 @@ public sealed partial class JobScheduler
         DateTimeOffset asked = _time.GetUtcNow();
         if (await _catalog.Servers.RenewAsync(Holder.Id, cancellationToken).ConfigureAwait(false))
         {
-            _listed = true;
-            _lastRenewal = asked;
-            Volatile.Write(ref _holdsRunsUntil, SurelyHeldUntil(asked, _options.AdoptAfter));
+            PresenceRenewedAt(asked);
             return true;
         }
 
@@ -251,6 +249,14 @@ public sealed partial class JobScheduler
         }
 
         return false;
+    }
+
+    /// <summary>Records that this server's entry was listed or renewed as of <paramref name="asked"/>: its runs are surely its own for most of an adopt-after.</summary>
+    private void PresenceRenewedAt(DateTimeOffset asked)
+    {
+        _listed = true;
+        _lastRenewal = asked;
+        Volatile.Write(ref _holdsRunsUntil, SurelyHeldUntil(asked, _options.AdoptAfter));
     }
 
     /// <summary>

@@ -76,7 +76,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         _logger = environment.Logs.CreateLogger("Medallion.Server.Scheduler");
         Holder = holder;
         _executor = new RunExecutor(environment, catalog, options, Metrics, OnRunEndedAsync,
-            new RunHolding(holder.Id, RenewsOwnPresenceWith(options) ? WorkerFenceAsync : FenceAsync));
+            new RunHolding(holder.Id, RenewsOwnPresence ? WorkerFenceAsync : FenceAsync));
         _definitions = new Definitions(environment, graph);
         DeclareMetrics();
     }
@@ -184,9 +184,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         var scheduler = new JobScheduler(environment, graph, catalog, options, holder);
         DateTimeOffset asked = environment.Time.GetUtcNow();
         await catalog.Servers.ReportAsync(holder, ServerStore.PlannerRole, ServerPresence.Version, null, cancellationToken).ConfigureAwait(false);
-        scheduler._listed = true;
-        scheduler._lastRenewal = asked;
-        Volatile.Write(ref scheduler._holdsRunsUntil, SurelyHeldUntil(asked, options.AdoptAfter));
+        scheduler.PresenceRenewedAt(asked);
         // Heartbeats from now on: registering a large project's models may take longer than the others wait for silence.
         scheduler._heartbeat = Task.Run(scheduler.HeartbeatLoopAsync, CancellationToken.None);
         DateTimeOffset? nextFire;
@@ -205,8 +203,6 @@ public sealed partial class JobScheduler : IAsyncDisposable
         scheduler._loop = Task.Run(() => scheduler.PlanLoopAsync(nextFire), CancellationToken.None);
         return scheduler;
     }
-
-    private static bool RenewsOwnPresenceWith(SchedulerOptions options) => (options.ClaimsRuns && !options.RunsJobs) || options.PlansBesideOthers;
 
     /// <summary>
     /// Once the lease is held: registers the model graph, reads the jobs' kept state, recovers what a previous scheduler

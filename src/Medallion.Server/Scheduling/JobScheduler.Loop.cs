@@ -144,7 +144,7 @@ public sealed partial class JobScheduler
     /// <summary>Reads what the planner plans from: the jobs' last fire times, the watched tables' versions, the watched file sources' pending files.</summary>
     private async Task<PlanningInput> GatherAsync(DateTimeOffset now, bool startup, CancellationToken cancellationToken)
     {
-        IEnumerable<JobDefinition> jobs = _definitions.Jobs.Values;
+        (List<JobDefinition> jobs, IReadOnlySet<string> gained) = JobsPlannedHere();
         var lastFire = new Dictionary<string, DateTimeOffset>(_lastFire, StringComparer.Ordinal);
         foreach (JobDefinition job in jobs.Where(j => j.Schedule is not null && !lastFire.ContainsKey(j.Name)))
         {
@@ -181,7 +181,7 @@ public sealed partial class JobScheduler
         }
 
         return new PlanningInput(
-            [.. jobs], _jobStates, lastFire, versions, pending, _pendingFiles, _queue.Runs, now, startup, Holder.Id);
+            jobs, _jobStates, lastFire, versions, pending, _pendingFiles, _queue.Runs, now, startup ? jobs.Select(j => j.Name).ToHashSet(StringComparer.Ordinal) : gained, Holder.Id);
     }
 
     /// <summary>

@@ -190,6 +190,8 @@ public sealed partial class JobScheduler : IAsyncDisposable
         DateTimeOffset? nextFire;
         try
         {
+            // The jobs of the planners already live are theirs from the first pass on, this one's catch-up included.
+            await scheduler.ReadLivePlannersAsync(cancellationToken).ConfigureAwait(false);
             nextFire = await scheduler.BeginSchedulingAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -388,6 +390,11 @@ public sealed partial class JobScheduler : IAsyncDisposable
                 if (_options.PlansBesideOthers ? !await PlannerHeartbeatAsync(stop).ConfigureAwait(false) : !await RenewLeaseAsync(stop).ConfigureAwait(false))
                 {
                     return;
+                }
+
+                if (_options.PlansBesideOthers)
+                {
+                    await ReadLivePlannersAsync(stop).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -17,7 +17,9 @@ namespace Medallion.Server.Scheduling;
 /// <param name="PendingFilesSeen">The files each job had pending at the pass before.</param>
 /// <param name="Queued">The runs waiting to start.</param>
 /// <param name="Now">The time of the pass.</param>
-/// <param name="Startup">True on the scheduler's first pass, when fire times that are due were missed while no scheduler ran.</param>
+/// <param name="CatchingUp">The scheduled jobs whose due fire times were missed while no scheduler planned them, which
+/// their catch-up policy decides: every job on the scheduler's first pass; later, beside other planners, a job this one
+/// has just taken from a planner that left.</param>
 /// <param name="Holder">The scheduler's lease holder id, recorded with each run it queues.</param>
 internal sealed record PlanningInput(
     IReadOnlyCollection<JobDefinition> Jobs,
@@ -28,5 +30,5 @@ internal sealed record PlanningInput(
     IReadOnlyDictionary<string, IReadOnlySet<string>> PendingFilesSeen,
     IReadOnlyCollection<RunRecord> Queued,
     DateTimeOffset Now,
-    bool Startup,
+    IReadOnlySet<string> CatchingUp,
     string Holder);

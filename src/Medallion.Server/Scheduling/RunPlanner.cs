@@ -8,7 +8,7 @@ namespace Medallion.Server.Scheduling;
 
 /// <summary>
 /// Decides what one planning pass queues, from what the scheduler knows and the clock: the fire times that came due
-/// (with catch-up on the first pass, see <see cref="SchedulePlanner"/>), <c>on_new_data</c> jobs whose watched tables
+/// (with catch-up for what no scheduler planned, see <see cref="SchedulePlanner"/>), <c>on_new_data</c> jobs whose watched tables
 /// have new versions, and jobs whose watched file sources have files not seen pending before. It reads nothing and
 /// writes nothing: the scheduler gathers the versions and pending files, queues the runs, and keeps what the plan says.
 /// </summary>
@@ -41,8 +41,9 @@ internal static class RunPlanner
             }
 
             DateTimeOffset last = input.LastFire.TryGetValue(job.Name, out DateTimeOffset known) ? known : now;
-            (List<DateTimeOffset> run, DateTimeOffset accounted) = SchedulePlanner.Plan(job.Schedule!, job.Catchup, last, now, input.Startup);
-            if (input.Startup && accounted > last && SchedulePlanner.CountFireTimes(job.Schedule!, last, accounted) - run.Count is > 0 and int missed)
+            bool catchingUp = input.CatchingUp.Contains(job.Name);
+            (List<DateTimeOffset> run, DateTimeOffset accounted) = SchedulePlanner.Plan(job.Schedule!, job.Catchup, last, now, catchingUp);
+            if (catchingUp && accounted > last && SchedulePlanner.CountFireTimes(job.Schedule!, last, accounted) - run.Count is > 0 and int missed)
             {
                 plan.MissedSchedules[job.Name] = missed;
             }

@@ -50,6 +50,55 @@ public sealed class PlannersBesideEachOtherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_schedulers_share_the_scheduled_jobs_each_job_planned_by_one_of_them()
+    {
+        WriteTickJobs();
+        JobScheduler first = await _project.StartAsync(holder: "planner-a", besideOthers: true, lease: QuickHeartbeats);
+        JobScheduler second = await _project.StartAsync(holder: "planner-b", besideOthers: true, lease: QuickHeartbeats);
+        await SchedulerProject.WaitUntilAsync(() => Task.FromResult(first.LivePlanners?.Count == 2 && second.LivePlanners?.Count == 2));
+        DateTimeOffset shared = DateTimeOffset.UtcNow;
+
+        await SchedulerProject.WaitUntilAsync(async () => (await TickRunsAsync(first, after: shared)).Count(r => r.Value.Count >= 2) == TickJobs);
+        Dictionary<string, List<RunRecord>> runs = await TickRunsAsync(first, after: shared);
+
+        Assert.All(runs, job => Assert.Equal([JobScheduler.PlannerOf(job.Key, ["planner-a", "planner-b"])], job.Value.Select(r => r.Holder).Distinct()));
+        Assert.Equal(["planner-a", "planner-b"], runs.Values.Select(r => r[0].Holder).Distinct().Order());
+    }
+
+    [Fact]
+    public async Task The_jobs_of_a_scheduler_that_stops_are_planned_by_the_other_from_the_first_fire_time_it_left()
+    {
+        WriteTickJobs();
+        JobScheduler first = await _project.StartAsync(holder: "planner-a", besideOthers: true, lease: QuickHeartbeats);
+        JobScheduler second = await _project.StartAsync(holder: "planner-b", besideOthers: true, lease: QuickHeartbeats, adoptAfter: TimeSpan.FromSeconds(3));
+        await SchedulerProject.WaitUntilAsync(() => Task.FromResult(first.LivePlanners?.Count == 2 && second.LivePlanners?.Count == 2));
+        DateTimeOffset shared = DateTimeOffset.UtcNow;
+        await SchedulerProject.WaitUntilAsync(async () => (await TickRunsAsync(first, after: shared)).Values.Any(r => r.Any(run => run.Holder == "planner-a")));
+
+        // Stopped without leaving the servers' list, as a killed server: its heartbeat ages until the other plans its jobs.
+        await first.StopAsync(TimeSpan.FromSeconds(30));
+        DateTimeOffset stopped = DateTimeOffset.UtcNow;
+        await SchedulerProject.WaitUntilAsync(async () => (await TickRunsAsync(second, after: stopped.AddSeconds(2))).Count == TickJobs);
+        await second.StopAsync(TimeSpan.FromSeconds(30));
+
+        Dictionary<string, List<RunRecord>> runs = await TickRunsAsync(second, after: DateTimeOffset.MinValue);
+        Assert.All(runs.Values, job => Assert.Equal(job.Skip(1).Select(r => r.IntervalStart), job.SkipLast(1).Select(r => r.IntervalEnd)));
+        Assert.All(runs.Where(job => JobScheduler.PlannerOf(job.Key, ["planner-a", "planner-b"]) == "planner-a"), job => Assert.Equal("planner-b", job.Value[^1].Holder));
+    }
+
+    [Fact]
+    public void A_planner_that_leaves_moves_only_its_own_jobs_to_the_others()
+    {
+        string[] jobs = [.. Enumerable.Range(0, 300).Select(i => $"job{i}")];
+
+        Dictionary<string, string> amongThree = jobs.ToDictionary(j => j, j => JobScheduler.PlannerOf(j, ["a", "b", "c"]));
+        Dictionary<string, string> amongTwo = jobs.ToDictionary(j => j, j => JobScheduler.PlannerOf(j, ["a", "b"]));
+
+        Assert.All(jobs.Where(j => amongThree[j] != "c"), j => Assert.Equal(amongThree[j], amongTwo[j]));
+        Assert.All(amongThree.Values.CountBy(p => p), planner => Assert.InRange(planner.Value, 70, 130));
+    }
+
+    [Fact]
     public async Task A_new_version_of_a_watched_table_that_two_schedulers_see_queues_one_run()
     {
         _project.Files.Write("jobs/jobs.yml", "jobs:\n  - name: load\n    sources: [orders]\n  - name: build\n    select: silver.orders\n    on_new_data: [bronze.orders]\n");
@@ -98,6 +147,40 @@ public sealed class PlannersBesideEachOtherTests : IAsyncLifetime
         Assert.Equal("planner-b", (await other.Catalog.Runs.GetRunAsync(queued.Id))!.Holder);
         Assert.DoesNotContain(await other.Catalog.Servers.ListAsync(), s => s.Process.Id == "planner-a");
         Assert.Equal(0L, Convert.ToInt64(await _database.ScalarAsync("SELECT count(*) FROM runs WHERE holder = 'planner-a' AND status IN ('queued', 'running')"), CultureInfo.InvariantCulture));
+    }
+
+    private const int TickJobs = 8;
+
+    // Heartbeats every half second: a planner sees the others, and that one stopped, within a couple of seconds.
+    private static readonly TimeSpan QuickHeartbeats = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>Jobs tick0..tick7, each every second (catch-up all) into a table of its own.</summary>
+    private void WriteTickJobs()
+    {
+        _project.Files.Write("jobs/jobs.yml", "jobs:\n" + string.Concat(Enumerable.Range(0, TickJobs).Select(i =>
+            $"  - name: tick{i}\n    select: silver.tick{i}\n    every: 1s\n    catchup: all\n")));
+        for (int i = 0; i < TickJobs; i++)
+        {
+            _project.Files.Write($"models/silver/tick{i}.sql", "SELECT 1 AS x");
+        }
+    }
+
+    /// <summary>The tick jobs' scheduled runs for fire times after <paramref name="after"/>, by job, oldest first (jobs without one left out).</summary>
+    private static async Task<Dictionary<string, List<RunRecord>>> TickRunsAsync(JobScheduler scheduler, DateTimeOffset after)
+    {
+        var runs = new Dictionary<string, List<RunRecord>>(StringComparer.Ordinal);
+        for (int i = 0; i < TickJobs; i++)
+        {
+            List<RunRecord> job = [.. (await scheduler.Catalog.Runs.QueryRunsAsync(new RunQuery { Job = $"tick{i}", Limit = 1000 })).Runs
+                .Where(r => r.Trigger == RunTrigger.Schedule && r.IntervalEnd > after)
+                .OrderBy(r => r.IntervalStart)];
+            if (job.Count > 0)
+            {
+                runs[$"tick{i}"] = job;
+            }
+        }
+
+        return runs;
     }
 
     [Fact]

@@ -220,7 +220,7 @@ public sealed class RunPlannerTests
         new Dictionary<string, IReadOnlySet<string>>(),
         [],
         s_now,
-        startup,
+        startup ? jobs.Select(j => j.Name).ToHashSet(StringComparer.Ordinal) : new HashSet<string>(),
         "holder");
 
     private static JobDefinition Job(string name) => new(

@@ -7,8 +7,9 @@ using Npgsql;
 namespace Medallion.Cli.Tests;
 
 /// <summary>
-/// Two <c>medallion server</c> processes on one project whose catalog is a PostgreSQL database (the test server
-/// build/test-setup/postgres.sh starts): one of role all, which runs the jobs, and one of role web, which only serves.
+/// <c>medallion server</c> processes on one project whose catalog is a PostgreSQL database (the test server
+/// build/test-setup/postgres.sh starts): servers of role all, which plan beside each other (or, with --planning lease,
+/// one behind the lease and one on standby), and one of role web, which only serves.
 /// </summary>
 public sealed partial class PostgresCatalogServerTests : IAsyncLifetime
 {
@@ -51,26 +52,39 @@ public sealed partial class PostgresCatalogServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task When_the_server_running_the_jobs_is_killed_the_one_on_standby_takes_over_and_retries_its_run()
+    public async Task Two_servers_of_role_all_both_plan_and_when_one_is_killed_the_other_retries_its_run()
     {
         UsePostgresCatalog();
-        // A model that runs for hours, so the kill lands inside its run whatever the machine's load.
-        _project.Write("jobs/jobs.yml", "jobs:\n  - name: load\n    select: silver.load\n    retries: 1\n")
-            .Write("models/silver/load.sql", "SELECT count(*) AS n FROM range(20000000000) t(i) WHERE i % 7 = 3");
-        using ServerProcess killed = await ServerProcess.StartAsync(_project.Directory, "--scheduler-lease", "3s");
-        string leftRunning = (await killed.PostAsync("api/jobs/load/trigger")).GetProperty("id").GetString()!;
-        await killed.WaitForAsync("the run to be running", async () =>
-            (await killed.GetAsync("api/runs/" + leftRunning)).GetProperty("run").GetProperty("status").GetString() == "running", TimeSpan.FromSeconds(60));
-        // The standby starts with the model as it is now, so its retry ends; the running run keeps what it started with.
-        _project.Write("models/silver/load.sql", "SELECT 1 AS n");
-        using ServerProcess standby = await ServerProcess.StartAsync(_project.Directory, "--scheduler-lease", "3s");
+        WriteHoursLongJob();
+        using ServerProcess killed = await ServerProcess.StartAsync(_project.Directory, "--scheduler-lease", "3s", "--adopt-after", "3s");
+        string leftRunning = await LeaveARunRunningAsync(killed);
+        using ServerProcess other = await ServerProcess.StartAsync(_project.Directory, "--scheduler-lease", "3s", "--adopt-after", "3s");
+        string[] roles = [(await killed.GetAsync("readyz")).GetProperty("scheduler").GetString()!, (await other.GetAsync("readyz")).GetProperty("scheduler").GetString()!];
+
+        await killed.KillAsync();
+        JsonElement retried = await EndedRunAsync(other, leftRunning);
+        await other.TerminateAsync();
+
+        Assert.Equal(["planner", "planner"], roles);
+        Assert.Equal("succeeded", retried.GetProperty("run").GetProperty("status").GetString());
+        List<JsonElement> attempts = [.. retried.GetProperty("attempts").EnumerateArray()];
+        Assert.Equal(["interrupted", "succeeded"], attempts.Select(a => a.GetProperty("status").GetString()));
+        Assert.StartsWith("interrupted: the server running it went silent", attempts[0].GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_planning_by_lease_when_the_server_running_the_jobs_is_killed_the_one_on_standby_takes_over_and_retries_its_run()
+    {
+        UsePostgresCatalog();
+        WriteHoursLongJob();
+        using ServerProcess killed = await ServerProcess.StartAsync(_project.Directory, "--planning", "lease", "--scheduler-lease", "3s");
+        string leftRunning = await LeaveARunRunningAsync(killed);
+        using ServerProcess standby = await ServerProcess.StartAsync(_project.Directory, "--planning", "lease", "--scheduler-lease", "3s");
         string before = (await standby.GetAsync("readyz")).GetProperty("scheduler").GetString()!;
 
         await killed.KillAsync();
         await standby.WaitForAsync("the standby to take over", async () => (await standby.GetAsync("readyz")).GetProperty("scheduler").GetString() == "active", TimeSpan.FromSeconds(60));
-        await standby.WaitForAsync("the retried run to end", async () =>
-            (await standby.GetAsync("api/runs/" + leftRunning)).GetProperty("run").GetProperty("status").GetString() is not ("queued" or "running"), TimeSpan.FromSeconds(60));
-        JsonElement retried = await standby.GetAsync("api/runs/" + leftRunning);
+        JsonElement retried = await EndedRunAsync(standby, leftRunning);
         await standby.TerminateAsync();
 
         Assert.Equal("standby", before);
@@ -87,6 +101,32 @@ public sealed partial class PostgresCatalogServerTests : IAsyncLifetime
 
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("planner", refused.Error, StringComparison.Ordinal);
+    }
+
+    // A model that runs for hours, so a kill lands inside its run whatever the machine's load.
+    private void WriteHoursLongJob() =>
+        _project.Write("jobs/jobs.yml", "jobs:\n  - name: load\n    select: silver.load\n    retries: 1\n")
+            .Write("models/silver/load.sql", "SELECT count(*) AS n FROM range(20000000000) t(i) WHERE i % 7 = 3");
+
+    /// <summary>
+    /// Triggers the hours-long job on <paramref name="server"/> and waits until its run is running; then makes the model
+    /// quick, so that a server started from now on ends the run's retry (the running run keeps what it started with).
+    /// </summary>
+    private async Task<string> LeaveARunRunningAsync(ServerProcess server)
+    {
+        string runId = (await server.PostAsync("api/jobs/load/trigger")).GetProperty("id").GetString()!;
+        await server.WaitForAsync("the run to be running", async () =>
+            (await server.GetAsync("api/runs/" + runId)).GetProperty("run").GetProperty("status").GetString() == "running", TimeSpan.FromSeconds(60));
+        _project.Write("models/silver/load.sql", "SELECT 1 AS n");
+        return runId;
+    }
+
+    /// <summary>Waits until the run has ended, as <paramref name="server"/> shows it; returns it with its attempts.</summary>
+    private static async Task<JsonElement> EndedRunAsync(ServerProcess server, string runId)
+    {
+        await server.WaitForAsync("the retried run to end", async () =>
+            (await server.GetAsync("api/runs/" + runId)).GetProperty("run").GetProperty("status").GetString() is not ("queued" or "running"), TimeSpan.FromSeconds(90));
+        return await server.GetAsync("api/runs/" + runId);
     }
 
     private void UsePostgresCatalog()

@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using Medallion.Catalog;
 using Medallion.Pipelines;
 using Medallion.Server;
 using Medallion.Server.Scheduling;
@@ -43,18 +44,17 @@ internal static partial class ServerCommand
         logFormat.AcceptOnlyFromAmong("text", "json");
         var role = new Option<string>("--role")
         {
-            Description = "all: serve, plan and run the project's jobs (one server at a time holds the scheduler lease and plans; the others wait on standby); web: only serve the web UI, REST API and SQL, handing triggers, cancels and pauses to the server that runs the jobs through the catalog; scheduler: like all, but executes no run itself and leaves every run to workers; worker: serve nothing but /healthz, /readyz and /metrics, and execute the runs the scheduler admits, --concurrency at a time.",
+            Description = "all: serve, plan and run the project's jobs (beside the other servers of role all or scheduler, see --planning); web: only serve the web UI, REST API and SQL, handing triggers, cancels and pauses to the server that runs the jobs through the catalog; scheduler: like all, but executes no run itself and leaves every run to workers; worker: serve nothing but /healthz, /readyz and /metrics, and execute the runs the scheduler admits, --concurrency at a time.",
             DefaultValueFactory = _ => "all",
             HelpName = "all|web|scheduler|worker",
         };
         role.AcceptOnlyFromAmong("all", "web", "scheduler", "worker");
         var planning = new Option<string>("--planning")
         {
-            Description = "How servers of role all or scheduler share the planning. lease: one at a time plans and admits runs (it holds the catalog's scheduler lease), the others wait on standby; every-server: each of them plans and admits runs beside the others, each fire time queued once whoever plans it, and a server silent past --adopt-after has its runs taken back by another (a catalog in PostgreSQL). Either way the lease holder alone streams continuous jobs, keeps house and sends alerts.",
-            DefaultValueFactory = _ => "lease",
-            HelpName = "lease|every-server",
+            Description = "How servers of role all or scheduler share the planning. every-server (the default on a catalog in PostgreSQL): each of them plans and admits runs beside the others, each job planned by one of them at a time and each fire time queued once, and a server silent past --adopt-after has its runs taken back by another; lease (the default, and the only choice, on a SQLite catalog): one at a time plans and admits runs (it holds the catalog's scheduler lease), the others wait on standby. Either way the lease holder alone streams continuous jobs, keeps house and sends alerts.",
+            HelpName = "every-server|lease",
         };
-        planning.AcceptOnlyFromAmong("lease", "every-server");
+        planning.AcceptOnlyFromAmong("every-server", "lease");
         var concurrency = new Option<int?>("--concurrency")
         {
             Description = "How many runs this server executes at once (their model steps share the processors): a worker's slots (default 16); for role all, the runs past it wait for a worker to claim them (default: no limit).",
@@ -123,7 +123,8 @@ internal static partial class ServerCommand
 
             SchedulerOptions scheduling = Scheduling(parsed.GetRequiredValue(role), parsed.GetValue(concurrency), leaseTime, SqlEndpointArguments.ReadDuration(parsed, adoptAfter)) with
             {
-                PlansBesideOthers = parsed.GetRequiredValue(planning) == "every-server" && parsed.GetRequiredValue(role) is "all" or "scheduler",
+                PlansBesideOthers = parsed.GetRequiredValue(role) is "all" or "scheduler"
+                    && (parsed.GetValue(planning) ?? (CatalogStore.IsDatabaseUrl(loaded.Catalog) ? "every-server" : "lease")) == "every-server",
             };
             MedallionServer server = await MedallionServer.StartAsync(new MedallionServerOptions
             {

@@ -28,15 +28,15 @@ using static Medallion.Server.Benchmarks.Bench;
 //   catalogs  (issue 38) the web scenario's pages and the run history served from the SQLite catalog, then from a
 //             copy of it in PostgreSQL (MEDALLION_BENCH_PG, an Npgsql connection string; default the test server
 //             build/test-setup/postgres.sh starts): each page's p95 on PostgreSQL / SQLite (target <= 1.5x).
-//   adoption  (issue 38) two `medallion server` processes on a PostgreSQL catalog (MEDALLION_BENCH_PG, as catalogs):
+//   adoption  (issue 38) two `medallion server` processes of role all on a PostgreSQL catalog (MEDALLION_BENCH_PG):
 //             SIGKILL, then SIGSTOP, the one running a run; time until the other starts its next attempt, p50/p99
-//             against the goal of 45 s with the default lease.
+//             against the goal of 45 s with the defaults; then a scheduler and two workers, a worker signalled.
 //   --soak    (issue 36) `medallion server` through the launcher with N jobs on `every:` for a while: its memory,
 //             threads, file descriptors, catalog and lake sampled from /proc and disk, a verdict per metric from the
 //             slope over the second half, and any run stuck (see Soak); exit 1 when something grew or a run stuck.
 //   cluster   (issue 38) the latency benchmark's jobs on a PostgreSQL catalog (MEDALLION_BENCH_PG), as processes: one
-//             server of role all, then a scheduler and two workers, then three of role all with --planning every-server;
-//             fire time -> first attempt p50/p99 of each, the ratios, and the goal of 250 ms with three servers.
+//             server of role all, then three (planning beside each other), then a scheduler and two workers, each once
+//             settled; fire time -> first attempt p50/p99 of each, the ratios, and the goal of 250 ms with three servers.
 // Usage: Medallion.Server.Benchmarks [latency|overhead|history|metrics|web|catalogs|adoption|cluster|all] [--quick]
 //        Medallion.Server.Benchmarks --soak [minutes (30)] [jobs (50)] [every seconds (10)]
 if (args.Length > 0 && args[0] == "--soak")

@@ -625,8 +625,23 @@ public sealed partial class RunStore
 
             return queued;
         }, cancellationToken).ConfigureAwait(false);
-        return inserted == 0 ? null : await GetRunAsync(id, cancellationToken).ConfigureAwait(false);
+        // The run as it now reads back, without reading it: a pass that queues many runs at one fire time waits on none.
+        return inserted == 0 ? null : new RunRecord(id, Stored(now), null, RunStatus.Queued, start.Selection, null)
+        {
+            Job = start.Job,
+            Trigger = start.Trigger,
+            IntervalStart = start.IntervalStart is { } intervalStart ? Stored(intervalStart) : null,
+            IntervalEnd = start.IntervalEnd is { } intervalEnd ? Stored(intervalEnd) : null,
+            Holder = start.Holder,
+            BackfillId = start.BackfillId,
+            ParentId = start.ParentId,
+            Variables = new Dictionary<string, string>(start.Variables, StringComparer.Ordinal),
+            Environment = EnvironmentStore.Production,
+        };
     }
+
+    /// <summary>A time as the catalog keeps it (its text's precision), so that a record built in memory equals one read back.</summary>
+    private static DateTimeOffset Stored(DateTimeOffset time) => ParseTime(FormatTime(time));
 
     /// <summary>Whether a job's recorded seen versions (its <c>seen_versions</c> column, or no row) are <paramref name="expected"/>.</summary>
     private static bool SameVersions(object? recorded, IReadOnlyDictionary<string, long> expected)

@@ -32,6 +32,17 @@ public abstract class CatalogJobRunContract(CatalogEngine engine) : CatalogContr
     }
 
     [Fact]
+    public async Task The_run_a_queueing_returns_is_the_run_as_read_back()
+    {
+        // Ticks finer than the catalog keeps: the returned run holds the time as stored, not as given.
+        RunStart start = Scheduled("hourly", s_start.AddTicks(1_234_567)) with { Variables = new Dictionary<string, string> { ["region"] = "eu" }, ParentId = "parent-1" };
+
+        RunRecord queued = (await Store.Runs.TryQueueRunAsync(start))!;
+
+        Assert.Equivalent(await Store.Runs.GetRunAsync(queued.Id), queued, strict: true);
+    }
+
+    [Fact]
     public async Task Queued_runs_no_scheduler_owns_are_adopted_once_oldest_first_and_others_are_left_alone()
     {
         RunRecord owned = (await Store.Runs.TryQueueRunAsync(Scheduled("hourly", s_start)))!;

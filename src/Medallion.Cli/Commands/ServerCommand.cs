@@ -124,7 +124,7 @@ internal static partial class ServerCommand
             SchedulerOptions scheduling = Scheduling(parsed.GetRequiredValue(role), parsed.GetValue(concurrency), leaseTime, SqlEndpointArguments.ReadDuration(parsed, adoptAfter)) with
             {
                 PlansBesideOthers = parsed.GetRequiredValue(role) is "all" or "scheduler"
-                    && (parsed.GetValue(planning) ?? (CatalogStore.IsDatabaseUrl(loaded.Catalog) ? "every-server" : "lease")) == "every-server",
+                    && (parsed.GetValue(planning) is { } asked ? asked == "every-server" : CatalogStore.IsDatabaseUrl(loaded.Catalog)),
             };
             MedallionServer server = await MedallionServer.StartAsync(new MedallionServerOptions
             {

@@ -20,7 +20,8 @@ namespace Medallion.Server.Scheduling;
 /// Nothing here decides that a run is queued once: the catalog does that (the unique key on a job's fire time, the check
 /// of a job's seen versions), so two planners that briefly see the planners differently both plan a job, and one of them
 /// queues each of its runs. A planner that gains a job plans it from the catalog's record, not its own memory: the fire
-/// times its last owner missed (stopped, or killed and then silent) are all queued then, none skipped and none twice.
+/// times its last owner left unqueued (stopped, or killed and then silent) are the job's to catch up, by its
+/// <c>catchup:</c> policy as at a start, and none is queued twice.
 /// </remarks>
 public sealed partial class JobScheduler
 {

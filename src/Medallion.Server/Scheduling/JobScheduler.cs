@@ -178,7 +178,7 @@ public sealed partial class JobScheduler : IAsyncDisposable
         if (!CatalogStore.IsDatabaseUrl(catalog.Path))
         {
             throw new MedallionException(ErrorCode.RunStorageUnsupported,
-                $"Servers plan beside each other only on a catalog in PostgreSQL; {catalog.Path} is a SQLite file, which one server at a time schedules from (the scheduler lease).\nHelp: set catalog: postgres://... in medallion.yml (or MEDALLION_CATALOG_URL), or leave --planning at lease.");
+                $"Servers plan beside each other only on a catalog in PostgreSQL; {catalog.Path} is a SQLite file, which one server at a time schedules from (the scheduler lease).\nHelp: set catalog: postgres://... in medallion.yml (or MEDALLION_CATALOG_URL), or leave out --planning every-server: a SQLite catalog plans behind the lease.");
         }
 
         var scheduler = new JobScheduler(environment, graph, catalog, options, holder);

@@ -474,12 +474,14 @@ public sealed partial class PostgresSource : IAsyncDisposable
                             // meanwhile gathers in the socket for the next one. So a change waits for about one commit
                             // at a low rate, and the batches grow with the rate instead of the commits multiplying.
                             readAhead = stream.NextAsync(kept: false, quiet.Token, cancellationToken);
-                            TimeSpan spacing = clock.UntilGroupCommit;
-                            if (!readAhead.IsCompleted && spacing > TimeSpan.Zero)
+                            // Commits are spaced (see ChangePassClock): the batch waits that long for more changes
+                            // before it goes alone; one that comes meanwhile joins it. The wait is asked again after
+                            // the timer: a timer counts whole milliseconds of a coarser clock and may fire a little
+                            // before the spacing has passed, and a batch not due then would wait for the next change.
+                            for (TimeSpan spacing = clock.UntilGroupCommit; !readAhead.IsCompleted && spacing > TimeSpan.Zero; spacing = clock.UntilGroupCommit)
                             {
-                                // Commits are spaced (see ChangePassClock): the batch waits that long for more changes
-                                // before it goes alone; one that comes meanwhile joins it.
                                 await Task.WhenAny(readAhead, Task.Delay(spacing, cancellationToken)).ConfigureAwait(false);
+                                cancellationToken.ThrowIfCancellationRequested();
                             }
 
                             if (clock.BatchDue(inBatch, nextArrived: readAhead.IsCompleted))

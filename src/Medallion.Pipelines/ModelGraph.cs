@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
 using System.Linq;
 using System.Text.Json;
 using System.Threading;
@@ -119,6 +120,9 @@ public sealed partial class ModelGraph
     /// <summary>The model with that name.</summary>
     /// <exception cref="KeyNotFoundException">The project has no such model.</exception>
     public ModelDefinition GetModel(TableName name) => _models[name];
+
+    /// <summary>The model with that name, if the project has one.</summary>
+    public bool TryGetModel(TableName name, [NotNullWhen(true)] out ModelDefinition? model) => _models.TryGetValue(name, out model);
 
     /// <summary>What the model's SQL reads and the lineage of its columns.</summary>
     /// <exception cref="KeyNotFoundException">The project has no such model.</exception>

@@ -31,30 +31,22 @@ public static class ModelFingerprints
     public static IReadOnlyDictionary<TableName, ModelFingerprint> Compute(ModelGraph graph, IReadOnlyDictionary<string, object?>? variables = null)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        variables ??= new Dictionary<string, object?>();
-        Dictionary<TableName, string> sources = SourceHashes(graph.Project);
-        var result = new Dictionary<TableName, ModelFingerprint>();
-        foreach (ModelDefinition model in graph.Models)
-        {
-            string parse = graph.GetParse(model.Name);
-            List<string> used = UsedVariables(parse);
-            string definition = DefinitionHash(parse, model.Config, used, variables);
-            string fingerprint = Hash(writer =>
-            {
-                writer.WriteString("definition", definition);
-                writer.WriteStartObject("upstream");
-                foreach (TableName upstream in graph.GetUpstream(model.Name).OrderBy(t => t.ToString(), StringComparer.Ordinal))
-                {
-                    writer.WriteString(upstream.ToString(), result.TryGetValue(upstream, out ModelFingerprint? parent) ? parent.Fingerprint : sources.GetValueOrDefault(upstream, string.Empty));
-                }
+        var fingerprinter = new ModelFingerprinter(graph, variables);
+        return graph.Models.ToDictionary(model => model.Name, model => fingerprinter.Of(model.Name));
+    }
 
-                writer.WriteEndObject();
-            });
-            result[model.Name] = new ModelFingerprint(model.Name, fingerprint, definition, MetadataHash(model.Config), used);
+    /// <summary>A model's fingerprint: its own definition's hash and the fingerprint of each table it reads, by name.</summary>
+    internal static string Fingerprint(string definition, IEnumerable<KeyValuePair<TableName, string>> upstream) => Hash(writer =>
+    {
+        writer.WriteString("definition", definition);
+        writer.WriteStartObject("upstream");
+        foreach ((TableName table, string fingerprint) in upstream.OrderBy(u => u.Key.ToString(), StringComparer.Ordinal))
+        {
+            writer.WriteString(table.ToString(), fingerprint);
         }
 
-        return result;
-    }
+        writer.WriteEndObject();
+    });
 
     /// <summary>The hash of a model's own definition: its parse, data config and the values of the variables it reads.</summary>
     internal static string DefinitionHash(string parse, ModelConfig config, IReadOnlyList<string> used, IReadOnlyDictionary<string, object?> variables) => Hash(writer =>
@@ -175,7 +167,7 @@ public static class ModelFingerprints
     }
 
     /// <summary>Each source table's definition as a hash: what a model downstream of it reads.</summary>
-    private static Dictionary<TableName, string> SourceHashes(MedallionProject project)
+    internal static Dictionary<TableName, string> SourceHashes(MedallionProject project)
     {
         var hashes = new Dictionary<TableName, string>();
         foreach (SourceDefinition source in project.Sources)

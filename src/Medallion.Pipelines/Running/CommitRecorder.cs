@@ -80,7 +80,7 @@ internal static class CommitRecorder
     /// <summary>What the run built of model <paramref name="table"/>, as its environment's state with the table it points at; null when the table is not a model's own.</summary>
     private static ModelStateRecord? State(RunContext run, TableName table, List<CatalogColumn> columns)
     {
-        if (!run.Fingerprints.TryGetValue(table, out Planning.ModelFingerprint? fingerprint))
+        if (!run.Fingerprints.TryGet(table, out Planning.ModelFingerprint? fingerprint))
         {
             return null;
         }

@@ -30,11 +30,13 @@ internal sealed record RunContext(
     /// </summary>
     public Engine.DeltaSnapshotCache Snapshots { get; } = Options.Snapshots ?? new Engine.DeltaSnapshotCache();
 
-    /// <summary>Each model's fingerprint with the run's variables, recorded with what the run builds (computed once, when first asked).</summary>
-    public System.Collections.Generic.IReadOnlyDictionary<TableName, Planning.ModelFingerprint> Fingerprints => _fingerprints.Value;
+    /// <summary>
+    /// The models' fingerprints with the run's variables, recorded with what the run builds: each computed when first
+    /// asked for, from the models it reads, so a run of one model of many hashes only what that model reads.
+    /// </summary>
+    internal Planning.ModelFingerprinter Fingerprints => _fingerprints.Value;
 
-    private readonly Lazy<System.Collections.Generic.IReadOnlyDictionary<TableName, Planning.ModelFingerprint>> _fingerprints =
-        new(() => Planning.ModelFingerprints.Compute(Graph, Options.Variables));
+    private readonly Lazy<Planning.ModelFingerprinter> _fingerprints = new(() => new Planning.ModelFingerprinter(Graph, Options.Variables));
 
     /// <summary>Where the run's layers log (<see cref="ProjectEnvironment.Logs"/>).</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory Logs => Environment.Logs;

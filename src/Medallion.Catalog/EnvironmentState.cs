@@ -58,3 +58,12 @@ public sealed record EnvironmentSummary(string Name, string? PreviousOf, int Mod
 /// <param name="Location">Its pointer, relative to the model's namespace storage (<c>_versions/orders/3f2a…</c>).</param>
 /// <param name="UnpointedAt">When it lost its last pointer (the kept previous sets count as pointers); null while an environment points at it.</param>
 public sealed record EnvironmentTableRecord(TableName Model, string Location, DateTimeOffset? UnpointedAt);
+
+/// <summary>
+/// Where an environment points a model, and the run that built it there: the part of a <see cref="ModelStateRecord"/> a
+/// run needs to find its tables, read without the rest.
+/// </summary>
+/// <param name="Model">The model.</param>
+/// <param name="Location">Its physical table, relative to its namespace's storage; null for the model's own location.</param>
+/// <param name="RunId">The run that built it, if one did.</param>
+public sealed record ModelPointer(TableName Model, string? Location, string? RunId);

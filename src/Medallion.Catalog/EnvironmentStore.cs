@@ -48,6 +48,20 @@ public sealed class EnvironmentStore
     }
 
     /// <summary>
+    /// Where <paramref name="environment"/> points each model it holds, and which run built it: what every run reads to find
+    /// its tables, so only those columns (see <see cref="GetModelStatesAsync"/> for the rest).
+    /// </summary>
+    public Task<List<ModelPointer>> GetModelPointersAsync(string environment, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(environment);
+        return _db.QueryAsync(
+            "SELECT model, location, run_id FROM environment_models WHERE environment = @environment",
+            [("@environment", environment)],
+            r => new ModelPointer(TableName.Parse(r.GetString(0)), GetNullableString(r, 1), GetNullableString(r, 2)),
+            cancellationToken);
+    }
+
+    /// <summary>
     /// Every model row of every environment, the kept previous sets included (their environment ends in <c>~previous</c>):
     /// what a janitor keeps and where an apply finds a physical table already built with a fingerprint.
     /// </summary>

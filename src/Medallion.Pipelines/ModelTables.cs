@@ -65,13 +65,13 @@ public sealed class ModelTables
         IEnumerable<string> layers = environment == EnvironmentStore.Production ? [environment] : [EnvironmentStore.Production, environment];
         foreach (string layer in layers)
         {
-            foreach (ModelStateRecord state in (await catalog.Environments.GetModelStatesAsync(layer, cancellationToken).ConfigureAwait(false)).Values)
+            foreach (ModelPointer pointer in await catalog.Environments.GetModelPointersAsync(layer, cancellationToken).ConfigureAwait(false))
             {
-                pointers[state.Model] = state.Location;
-                builtBy[state.Model] = state.RunId;
-                if (layer == environment && (environment == EnvironmentStore.Production || state.Location is not null))
+                pointers[pointer.Model] = pointer.Location;
+                builtBy[pointer.Model] = pointer.RunId;
+                if (layer == environment && (environment == EnvironmentStore.Production || pointer.Location is not null))
                 {
-                    own.Add(state.Model);
+                    own.Add(pointer.Model);
                 }
             }
         }

@@ -33,6 +33,18 @@ public abstract class CatalogEnvironmentContract(CatalogEngine engine) : Catalog
     }
 
     [Fact]
+    public async Task An_environments_pointers_are_its_models_locations_and_the_runs_that_built_them()
+    {
+        await Store.Environments.SetModelStatesAsync([State(s_orders, "a", "dev") with { Location = "_versions/orders/a" }, State(s_revenue, "b", "dev") with { RunId = null }, State(s_orders, "c")]);
+
+        List<ModelPointer> pointers = await Store.Environments.GetModelPointersAsync("dev");
+
+        Assert.Equal(
+            [new ModelPointer(s_revenue, null, null), new ModelPointer(s_orders, "_versions/orders/a", "run-1")],
+            pointers.OrderBy(p => p.Model.ToString(), StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Removing_model_states_forgets_only_those_models_of_that_environment()
     {
         await Store.Environments.SetModelStatesAsync([State(s_orders, "a"), State(s_revenue, "b"), State(s_orders, "d", "other")]);

@@ -56,10 +56,17 @@ public sealed record RunStart(string? Job, RunTrigger Trigger, string? Selection
 /// <param name="Note">The first line of the queued run's log.</param>
 public sealed record AfterRun(string Job, string? Selection, bool PausedInFile, string Note);
 
-/// <summary>A run admitted to start and not ended (queued for a claimer, or running), with the tables it locks (see <see cref="RunStore.AdmitAsync"/>).</summary>
-/// <param name="Run">The run as the catalog holds it.</param>
+/// <summary>
+/// A run admitted to start and not ended (queued for a claimer, or running), with the tables it locks (see
+/// <see cref="RunStore.AdmitAsync"/>): what an admission counts of it, and no more, since every admission reads every
+/// run held (hundreds under a backlog).
+/// </summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Job">Its job; null for a run of a selection.</param>
+/// <param name="BackfillId">The backfill it is part of, if any.</param>
+/// <param name="Holder">The server that runs it; null while it waits for a claimer.</param>
 /// <param name="Writes">The tables it may write: no other admitted run writes them until it ends.</param>
-public sealed record HeldRun(RunRecord Run, IReadOnlyList<TableName> Writes);
+public sealed record HeldRun(string RunId, string? Job, string? BackfillId, string? Holder, IReadOnlyList<TableName> Writes);
 
 /// <summary>A queued run to admit (see <see cref="RunStore.AdmitAsync"/>).</summary>
 /// <param name="RunId">The run.</param>

@@ -62,12 +62,14 @@ public sealed partial class RunStore
             admitted.Clear();
             var held = new List<HeldRun>();
             using (DbCommand select = CreateCommand(connection, transaction,
-                $"SELECT {RunColumns}, writes FROM runs WHERE status IN (@queued, @running) AND {Holding}", underWay))
+                $"SELECT id, job, backfill_id, holder, writes FROM runs WHERE status IN (@queued, @running) AND {Holding}", underWay))
             using (DbDataReader reader = select.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    held.Add(new HeldRun(ReadRun(reader), CatalogJson.ReadStrings(reader.GetString(RunColumnCount)).Select(TableName.Parse).ToList()));
+                    held.Add(new HeldRun(
+                        reader.GetString(0), GetNullableString(reader, 1), GetNullableString(reader, 2), GetNullableString(reader, 3),
+                        CatalogJson.ReadStrings(reader.GetString(4)).Select(TableName.Parse).ToList()));
                 }
             }
 

@@ -43,7 +43,7 @@ public abstract class CatalogRunClaimContract(CatalogEngine engine) : CatalogCon
         await Store.Runs.AdmitAsync("another-scheduler", held => { afterEnd = held; return []; });
 
         HeldRun held = Assert.Single(seen);
-        Assert.Equal((first.Id, "scheduler"), (held.Run.Id, held.Run.Holder));
+        Assert.Equal((first.Id, "hourly", (string?)null, "scheduler"), (held.RunId, held.Job, held.BackfillId, held.Holder));
         Assert.Equal(["silver.orders", "bronze.orders"], held.Writes.Select(t => t.ToString()));
         Assert.Empty(afterEnd);
     }
@@ -148,7 +148,7 @@ public abstract class CatalogRunClaimContract(CatalogEngine engine) : CatalogCon
         IReadOnlyList<HeldRun> held = [];
         await Store.Runs.AdmitAsync("scheduler", h => { held = h; return []; });
 
-        Assert.Equal([(unlocked.Id, "silver.a"), (locked.Id, "silver.kept")], held.OrderBy(h => h.Run.Id, StringComparer.Ordinal).Select(h => (h.Run.Id, h.Writes.Single().ToString())));
+        Assert.Equal([(unlocked.Id, "silver.a"), (locked.Id, "silver.kept")], held.OrderBy(h => h.RunId, StringComparer.Ordinal).Select(h => (h.RunId, h.Writes.Single().ToString())));
     }
 
     [Fact]

@@ -46,10 +46,9 @@ internal sealed class AdmissionQueue
     /// started or ended; the catalog's admission write, which calls this, locks the tables of what it admits.
     /// </summary>
     /// <param name="jobOf">What a run runs as (see <see cref="JobScheduler.Definitions.JobOf"/>); null when its job is gone.</param>
-    /// <param name="active">The runs under way now, here or on workers, as the catalog holds them.</param>
+    /// <param name="active">The runs under way now, here or on workers, with the tables they lock, as the catalog holds them.</param>
     /// <param name="backfills">The backfills under way, by id (their <see cref="BackfillRecord.MaxActive"/>).</param>
     /// <param name="tablesOf">The tables a run of a job may write: one writer per table at a time.</param>
-    /// <param name="locked">The tables the runs under way lock in the catalog.</param>
     /// <remarks>
     /// <para>A run whose tables are not all free waits, and keeps its tables from younger runs meanwhile: the first queued
     /// writes first, and a stream of small runs cannot starve a run that needs many tables. Waiting, it counts against no
@@ -60,15 +59,13 @@ internal sealed class AdmissionQueue
     /// </remarks>
     public List<Admission> Admit(
         Func<RunRecord, JobDefinition?> jobOf,
-        IEnumerable<RunRecord> active,
+        IReadOnlyCollection<HeldRun> active,
         IReadOnlyDictionary<string, BackfillRecord> backfills,
-        Func<RunRecord, JobDefinition, IReadOnlyList<TableName>> tablesOf,
-        IReadOnlySet<TableName> locked)
+        Func<RunRecord, JobDefinition, IReadOnlyList<TableName>> tablesOf)
     {
-        List<RunRecord> running = active.ToList();
-        Dictionary<string, int> activeByJob = CountBy(running, r => r.Job ?? JobScheduler.SelectionJobName);
-        Dictionary<string, int> activeByBackfill = CountBy(running, r => r.BackfillId);
-        var taken = new HashSet<TableName>(locked);
+        Dictionary<string, int> activeByJob = CountBy(active, r => r.Job ?? JobScheduler.SelectionJobName);
+        Dictionary<string, int> activeByBackfill = CountBy(active, r => r.BackfillId);
+        var taken = active.SelectMany(r => r.Writes).ToHashSet();
         var admitted = new List<Admission>();
         // First queued, first started; runs queued together (a backfill's intervals) in interval order. Ids alone do not
         // order them: two made in the same millisecond compare by their random part.
@@ -111,10 +108,10 @@ internal sealed class AdmissionQueue
         return admitted;
     }
 
-    private static Dictionary<string, int> CountBy(List<RunRecord> runs, Func<RunRecord, string?> key)
+    private static Dictionary<string, int> CountBy(IReadOnlyCollection<HeldRun> runs, Func<HeldRun, string?> key)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (RunRecord run in runs)
+        foreach (HeldRun run in runs)
         {
             if (key(run) is { } name)
             {

@@ -369,8 +369,7 @@ public sealed partial class JobScheduler
             Holder.Id,
             held =>
             {
-                decided = _queue.Admit(definitions.JobOf, held.Select(h => h.Run), _backfills,
-                    (run, job) => RunExecutor.TablesWritten(run, job, definitions, streamed), held.SelectMany(h => h.Writes).ToHashSet());
+                decided = _queue.Admit(definitions.JobOf, held, _backfills, (run, job) => RunExecutor.TablesWritten(run, job, definitions, streamed));
                 int here = slotsHere;
                 return [.. decided.Where(a => a.Job is not null).Select(a => new RunAdmission(a.Run.Id, a.Tables, Here: here-- > 0))];
             },

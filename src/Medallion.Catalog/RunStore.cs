@@ -31,9 +31,6 @@ public sealed partial class RunStore
     }
 
     internal const string RunColumns = "id, started_at, finished_at, status, selection, error, job, trigger, interval_start, interval_end, holder, backfill_id, parent_id, variables, environment, upstream_run_id";
-    // How many columns RunColumns reads: a query's columns after them start at this ordinal. Counted, not written down,
-    // so a column added to RunColumns cannot leave it pointing at the wrong one.
-    private static readonly int RunColumnCount = RunColumns.Split(',').Length;
     private const string SourceRunColumns = "run_id, target, pass, source, source_table, mode, rows_read, batches, position, committed_version, slot_lag_bytes, recorded_at";
     private const string ModelRunColumns = "run_id, model, status, rows_written, upstream_versions, duration_ms, error, committed_version, started_at";
 
